@@ -1,0 +1,1 @@
+"""The static checker: never imports or runs the code it checks."""

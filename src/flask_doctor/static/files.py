@@ -1,0 +1,411 @@
+"""Which files ``flask-doctor check`` reads.
+
+Walking a real project must be fast (``os.scandir``, pruning skipped
+directories before descending), deterministic (sorted output, so two runs
+report in the same order) and must never crash: unreadable directories,
+symlink loops and missing paths become :attr:`Discovery.problems` that the
+runner reports as FD002 instead of tracebacks.
+
+Python files and deploy files (Dockerfile, Procfile, compose, gunicorn and
+uWSGI configs, ``.env*``, fly.toml, app.yaml, nginx configs) are collected in
+one walk.  ``gunicorn.conf.py`` is both: the rules read it as Python *and* as
+the server's settings.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from flask_doctor.config import Settings, _translate, relative_posix
+
+__all__ = [
+    "DEFAULT_SKIP_DIRS",
+    "Discovery",
+    "GitIgnore",
+    "deploy_kind",
+    "discover",
+    "is_python_file",
+]
+
+#: Directory names never descended into (they are environments, caches,
+#: build output or VCS metadata, never application code).
+DEFAULT_SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "__pycache__",
+        "node_modules", "build", "dist", "site-packages", ".tox", ".nox",
+        ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", "htmlcov",
+    }
+)
+_SKIP_DIR_GLOBS = ("*.egg-info",)
+
+#: Directories where a bare ``gunicorn.py`` is taken to be a gunicorn config
+#: (elsewhere it may well be an ordinary module that imports gunicorn).
+CONFIG_DIRS = frozenset(
+    {"config", "configs", "conf", "deploy", "deployment", "docker", "etc", "gunicorn", "ops", "infra"}
+)
+
+_DEPLOY_EXACT = {
+    "Dockerfile": "dockerfile",
+    "Containerfile": "dockerfile",
+    "Procfile": "procfile",
+    "gunicorn.conf.py": "gunicorn",
+    "gunicorn_config.py": "gunicorn",
+    "uwsgi.ini": "uwsgi",
+    ".env": "env",
+    "fly.toml": "fly",
+    "app.yaml": "appengine",
+}
+_DEPLOY_GLOBS = (
+    ("Dockerfile.*", "dockerfile"),
+    ("Containerfile.*", "dockerfile"),
+    ("*.Dockerfile", "dockerfile"),
+    ("*.dockerfile", "dockerfile"),
+    ("docker-compose*.yml", "compose"),
+    ("docker-compose*.yaml", "compose"),
+    ("compose*.yml", "compose"),
+    ("compose*.yaml", "compose"),
+    ("*.uwsgi.ini", "uwsgi"),
+    (".env.*", "env"),
+    ("nginx*.conf", "nginx"),
+    ("*.nginx.conf", "nginx"),
+)
+
+
+def deploy_kind(path: Path, *, at_root: bool = False) -> str | None:
+    """The kind of deploy file ``path`` is, or ``None``.
+
+    Kinds: ``dockerfile``, ``procfile``, ``gunicorn``, ``compose``, ``uwsgi``,
+    ``env``, ``fly``, ``appengine``, ``nginx``.  A bare ``gunicorn.py`` counts
+    only at a walked root (``at_root``) or in a config directory
+    (:data:`CONFIG_DIRS`).
+    """
+    name = path.name
+    kind = _DEPLOY_EXACT.get(name)
+    if kind:
+        return kind
+    if name == "gunicorn.py":
+        return "gunicorn" if at_root or path.parent.name in CONFIG_DIRS else None
+    for pattern, kind in _DEPLOY_GLOBS:
+        if fnmatch.fnmatchcase(name, pattern):
+            if kind == "env" and name.endswith((".py", ".sh")):
+                return None
+            return kind
+    return None
+
+
+def is_python_file(path: Path) -> bool:
+    return path.suffix == ".py"
+
+
+@dataclass
+class Discovery:
+    """What a walk found; every list sorted."""
+
+    python_files: list[Path] = field(default_factory=list)
+    deploy_files: list[Path] = field(default_factory=list)
+    problems: list[tuple[Path, str]] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ gitignore
+@dataclass(frozen=True)
+class _IgnoreRule:
+    regex: re.Pattern[str]
+    negated: bool
+    dir_only: bool
+    anchored: bool
+
+
+class GitIgnore:
+    """The rules of one ``.gitignore`` file, matched relative to its directory.
+
+    Supports what real projects use: comments, blank lines, ``!negation``,
+    ``dir/`` (directories only), ``/anchored`` and any pattern containing a
+    slash (anchored to the file's directory), ``*``/``?``/``[...]`` that never
+    cross ``/``, and ``**`` (``**/x``, ``x/**``, ``a/**/b``), escapes of
+    ``\\#``, ``\\!`` and trailing spaces.
+    """
+
+    def __init__(self, base: str, lines: Sequence[str]) -> None:
+        #: Directory of the file, posix, relative to the walk's root ("" at root).
+        self.base = base.strip("/")
+        self.rules: list[_IgnoreRule] = []
+        for raw in lines:
+            rule = self._parse(raw)
+            if rule is not None:
+                self.rules.append(rule)
+
+    @classmethod
+    def from_file(cls, path: Path, base: str) -> GitIgnore:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            text = ""
+        return cls(base, text.splitlines())
+
+    @staticmethod
+    def _parse(raw: str) -> _IgnoreRule | None:
+        line = raw.rstrip("\n\r")
+        if not line or line.startswith("#"):
+            return None
+        # Trailing spaces are ignored unless escaped with a backslash.
+        stripped = line.rstrip(" ")
+        if stripped.endswith("\\") and len(stripped) < len(line):
+            stripped += " "
+        line = stripped
+        if not line:
+            return None
+        negated = False
+        if line.startswith("!"):
+            negated = True
+            line = line[1:]
+        elif line.startswith("\\!") or line.startswith("\\#"):
+            line = line[1:]
+        dir_only = line.endswith("/")
+        line = line.rstrip("/")
+        if not line:
+            return None
+        anchored = "/" in line
+        line = line.lstrip("/")
+        regex = re.compile(_translate(line, star_crosses_slash=False) + r"\Z", re.DOTALL)
+        return _IgnoreRule(regex, negated, dir_only, anchored)
+
+    def match(self, rel: str, is_dir: bool) -> bool | None:
+        """``True`` ignored, ``False`` re-included, ``None`` no rule applies.
+
+        ``rel`` is relative to the walk's root; paths outside :attr:`base`
+        never match.
+        """
+        if self.base:
+            if not rel.startswith(self.base + "/"):
+                return None
+            rel = rel[len(self.base) + 1 :]
+        name = rel.rsplit("/", 1)[-1]
+        result: bool | None = None
+        for rule in self.rules:
+            if rule.dir_only and not is_dir:
+                continue
+            target = rel if rule.anchored else name
+            if rule.regex.match(target):
+                result = not rule.negated
+        return result
+
+
+def _ignored(stack: Sequence[GitIgnore], rel: str, is_dir: bool) -> bool:
+    """Deeper files override shallower ones; the last matching rule wins."""
+    result = False
+    for gi in stack:
+        verdict = gi.match(rel, is_dir)
+        if verdict is not None:
+            result = verdict
+    return result
+
+
+def _repo_root(start: Path) -> Path | None:
+    current = start
+    while True:
+        if (current / ".git").exists():
+            return current
+        if current.parent == current:
+            return None
+        current = current.parent
+
+
+def _ancestor_ignores(top: Path) -> tuple[list[GitIgnore], str]:
+    """``.gitignore`` files from the repository root down to ``top``'s parent.
+
+    Returns them with bases relative to the repository root, plus ``top``'s
+    own path relative to that root, so a walk started in a sub-directory
+    honours the rules written above it.
+    """
+    absolute = top.absolute()
+    repo = _repo_root(absolute)
+    if repo is None:
+        return [], ""
+    stack: list[GitIgnore] = []
+    exclude = repo / ".git" / "info" / "exclude"
+    if exclude.is_file():
+        stack.append(GitIgnore.from_file(exclude, ""))
+    rel_top = absolute.relative_to(repo).as_posix()
+    rel_top = "" if rel_top == "." else rel_top
+    parts = rel_top.split("/") if rel_top else []
+    for depth in range(len(parts)):
+        base = "/".join(parts[:depth])
+        gi_path = repo.joinpath(*parts[:depth], ".gitignore")
+        if gi_path.is_file():
+            stack.append(GitIgnore.from_file(gi_path, base))
+    return stack, rel_top
+
+
+# ---------------------------------------------------------------------- walk
+def _skip_dir(name: str, path: str) -> bool:
+    if name in DEFAULT_SKIP_DIRS:
+        return True
+    if any(fnmatch.fnmatchcase(name, g) for g in _SKIP_DIR_GLOBS):
+        return True
+    return os.path.exists(os.path.join(path, "pyvenv.cfg"))
+
+
+class _Walker:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.python: dict[str, Path] = {}
+        self.deploy: dict[str, Path] = {}
+        self.problems: list[tuple[Path, str]] = []
+        self.seen_files: set[tuple[int, int]] = set()
+        self.seen_dirs: set[tuple[int, int]] = set()
+
+    def add_file(self, path: Path, *, at_root: bool, explicit: bool) -> None:
+        try:
+            st = path.stat()
+        except OSError as exc:
+            if explicit or is_python_file(path) or deploy_kind(path, at_root=at_root):
+                self.problems.append((path, _os_message(exc, path)))
+            return
+        ident = (st.st_dev, st.st_ino)
+        if ident in self.seen_files:
+            return  # the same file through another link: report it once
+        is_py = is_python_file(path)
+        kind = deploy_kind(path, at_root=at_root)
+        if not is_py and kind is None:
+            if explicit:
+                self.problems.append((path, "not a Python source or a known deploy file; skipped"))
+            return
+        self.seen_files.add(ident)
+        key = str(path)
+        if is_py:
+            self.python.setdefault(key, path)
+        if kind is not None:
+            self.deploy.setdefault(key, path)
+
+    def walk(self, top: Path) -> None:
+        try:
+            st = top.stat()
+        except OSError as exc:
+            self.problems.append((top, _os_message(exc, top)))
+            return
+        self.seen_dirs.add((st.st_dev, st.st_ino))
+        settings = self.settings
+        if settings.respect_gitignore:
+            base_stack, rel_top = _ancestor_ignores(top)
+        else:
+            base_stack, rel_top = [], ""
+        # Each frame: directory, its path relative to the gitignore root,
+        # gitignore stack, identities of the directories above (loop check).
+        frames: list[tuple[str, str, list[GitIgnore], frozenset[tuple[int, int]]]] = [
+            (str(top), rel_top, base_stack, frozenset({(st.st_dev, st.st_ino)}))
+        ]
+        while frames:
+            dirpath, rel_dir, stack, ancestors = frames.pop()
+            if settings.respect_gitignore:
+                gi_file = os.path.join(dirpath, ".gitignore")
+                if os.path.isfile(gi_file):
+                    stack = stack + [GitIgnore.from_file(Path(gi_file), rel_dir)]
+            try:
+                with os.scandir(dirpath) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                self.problems.append((Path(dirpath), f"cannot read directory: {exc.strerror or exc}"))
+                continue
+            at_root = dirpath == str(top)
+            subdirs = []
+            for entry in entries:
+                name = entry.name
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=True)
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if _skip_dir(name, entry.path):
+                        continue
+                    if stack and _ignored(stack, rel, True):
+                        continue
+                    if settings.is_excluded(entry.path):
+                        continue
+                    try:
+                        dst = os.stat(entry.path)
+                    except OSError as exc:
+                        self.problems.append((Path(entry.path), _os_message(exc, Path(entry.path))))
+                        continue
+                    ident = (dst.st_dev, dst.st_ino)
+                    if ident in ancestors:
+                        target = os.path.realpath(entry.path)
+                        self.problems.append(
+                            (Path(entry.path), f"symbolic link loop to {target}; not followed")
+                        )
+                        continue
+                    if ident in self.seen_dirs:
+                        continue  # reached twice through links: walk it once
+                    self.seen_dirs.add(ident)
+                    subdirs.append((entry.path, rel, stack, ancestors | {ident}))
+                    continue
+                try:
+                    is_file = entry.is_file(follow_symlinks=True)
+                except OSError:
+                    is_file = False
+                path = Path(entry.path)
+                if not is_file:
+                    if entry.is_symlink() and (is_python_file(path) or deploy_kind(path, at_root=at_root)):
+                        self.problems.append((path, "broken symbolic link; skipped"))
+                    continue
+                if not (is_python_file(path) or deploy_kind(path, at_root=at_root)):
+                    continue
+                if stack and _ignored(stack, rel, False):
+                    continue
+                if settings.is_excluded(entry.path):
+                    continue
+                self.add_file(path, at_root=at_root, explicit=False)
+            frames.extend(reversed(subdirs))
+
+
+def _os_message(exc: OSError, path: Path) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "no such file or directory"
+    if exc.errno is not None and exc.errno == 40:  # ELOOP
+        return "symbolic link loop; not followed"
+    return exc.strerror or str(exc)
+
+
+def discover(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    force_exclude: bool = False,
+) -> Discovery:
+    """Collect Python and deploy files under ``paths``.
+
+    Files named explicitly are always checked, even when ``exclude`` or a
+    ``.gitignore`` would skip them (ruff's behaviour), unless
+    ``force_exclude``.  Directories named explicitly are always walked; what
+    is below them is filtered.  No path is ever resolved into the output:
+    ``Discovery`` lists the paths as reached from the arguments.
+    """
+    walker = _Walker(settings)
+    for given in paths:
+        path = Path(given)
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            walker.problems.append((path, _os_message(exc, path)))
+            continue
+        if stat.S_ISDIR(mode):
+            if force_exclude and settings.is_excluded(path):
+                continue
+            walker.walk(path)
+        else:
+            if force_exclude and settings.is_excluded(path):
+                continue
+            walker.add_file(path, at_root=True, explicit=True)
+    problems = sorted(set(walker.problems), key=lambda p: (str(p[0]), p[1]))
+    return Discovery(
+        python_files=sorted(walker.python.values()),
+        deploy_files=sorted(walker.deploy.values()),
+        problems=problems,
+    )
+
