@@ -1,0 +1,244 @@
+"""Run the enabled rules over a project: parse once, walk once, dispatch by node type.
+
+The walk visits every node of every module exactly once and calls only the
+rules that asked for that node type (pyflakes' handler dispatch).  A rule
+that crashes on some file becomes an FD004 finding for that file instead of
+aborting the run.  Rule walks run in forked worker processes when the
+project is large enough for that to pay.
+"""
+
+from __future__ import annotations
+
+import ast
+import multiprocessing
+import os
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from flask_doctor.findings import Finding, Location, Severity
+from flask_doctor.static.model import Project, build_project
+from flask_doctor.static.rules import all_rules
+from flask_doctor.static.rules.base import Context, Rule
+from flask_doctor.static.source import SourceModule, SourceProblem, load_module, parse_source
+
+#: Below this many modules the cost of forking exceeds the gain.
+PARALLEL_THRESHOLD = 150
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    modules: list[SourceModule] = field(default_factory=list)
+    files_checked: int = 0
+    project: Project | None = None
+
+
+def problem_finding(path: str, problem: SourceProblem) -> Finding:
+    name = "syntax-error" if problem.code == "FD001" else "unreadable-file"
+    return Finding(
+        code=problem.code,
+        name=name,
+        severity=Severity.ERROR if problem.code == "FD001" else Severity.WARNING,
+        message=problem.message,
+        location=Location(path, problem.line, problem.column),
+        hint="The rest of the project was still checked." if problem.code == "FD001" else "",
+        surface="check",
+    )
+
+
+def internal_error(path: str, rule: str, exc: BaseException, line: int = 0) -> Finding:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return Finding(
+        code="FD004",
+        name="internal-error",
+        severity=Severity.WARNING,
+        message=f"rule {rule} crashed on this file: {exc.__class__.__name__}: {exc}{where}",
+        location=Location(path, line, 0),
+        hint="Please report this with the file (or a reduced copy); the other rules still ran.",
+        surface="check",
+    )
+
+
+class _Walker:
+    """Walks one module and dispatches nodes to the rules that want them."""
+
+    def __init__(self, rules: Sequence[Rule], project: Project) -> None:
+        self.project = project
+        self.handlers: dict[str, list[tuple[Rule, Callable[..., None]]]] = {}
+        for rule in rules:
+            for node_type, method in rule.node_handlers().items():
+                self.handlers.setdefault(node_type, []).append((rule, getattr(rule, method)))
+        self.wanted = set(self.handlers)
+
+    def walk(self, module: SourceModule, sink: Callable[[Finding], None]) -> None:
+        ctx = Context(module, self.project, sink)
+        failed: set[str] = set()
+        handlers = self.handlers
+        function_at = self.project.function_at
+        path = module.path
+
+        def visit(node: ast.AST) -> None:
+            node_type = type(node).__name__
+            entered = None
+            if node_type in ("FunctionDef", "AsyncFunctionDef"):
+                info = function_at.get((path, node.lineno, node.col_offset))  # type: ignore[attr-defined]
+                if info is not None:
+                    entered = info
+            if node_type in handlers:
+                for rule, handler in handlers[node_type]:
+                    if rule.code in failed:
+                        continue
+                    try:
+                        handler(node, ctx)
+                    except Exception as exc:  # one rule's bug must not stop the others
+                        failed.add(rule.code)
+                        sink(internal_error(path, rule.code, exc, getattr(node, "lineno", 0)))
+            if node_type == "If" and ctx.function is None and _is_main_guard(node):  # type: ignore[arg-type]
+                ctx.in_main = True
+                ctx.ancestors.append(node)
+                for child in ast.iter_child_nodes(node):
+                    visit(child)
+                ctx.ancestors.pop()
+                ctx.in_main = False
+                return
+            ctx.ancestors.append(node)
+            if entered is not None:
+                saved = ctx.function
+                ctx.function = entered
+                ctx.functions.append(entered)
+                for child in ast.iter_child_nodes(node):
+                    visit(child)
+                ctx.functions.pop()
+                ctx.function = saved
+            else:
+                for child in ast.iter_child_nodes(node):
+                    visit(child)
+            ctx.ancestors.pop()
+
+        try:
+            visit(module.tree)
+        except RecursionError:
+            sink(problem_finding(path, SourceProblem("FD002", "nesting too deep to analyse")))
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    test = node.test
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
+    )
+
+
+# Worker state inherited through fork.
+_WORK: tuple[list[SourceModule], _Walker] | None = None
+
+
+def _walk_chunk(indices: list[int]) -> list[Finding]:
+    assert _WORK is not None
+    modules, walker = _WORK
+    found: list[Finding] = []
+    for i in indices:
+        walker.walk(modules[i], found.append)
+    return found
+
+
+def run_rules(
+    modules: Sequence[SourceModule],
+    project: Project,
+    rules: Sequence[Rule],
+    jobs: int | None = None,
+) -> list[Finding]:
+    """All findings of ``rules`` over ``modules`` (node rules, then project rules)."""
+    global _WORK
+    findings: list[Finding] = []
+    node_rules = [r for r in rules if r.node_handlers()]
+    walker = _Walker(node_rules, project)
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    use_pool = (
+        jobs > 1
+        and len(modules) >= PARALLEL_THRESHOLD
+        and "fork" in multiprocessing.get_all_start_methods()
+        and sys.platform != "darwin"
+    )
+    if use_pool:
+        _WORK = (list(modules), walker)
+        try:
+            chunks = [list(range(i, len(modules), jobs)) for i in range(jobs)]
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for part in pool.map(_walk_chunk, chunks):
+                    findings.extend(part)
+        finally:
+            _WORK = None
+    else:
+        for module in modules:
+            walker.walk(module, findings.append)
+    for rule in rules:
+        if type(rule).check_project is Rule.check_project:
+            continue
+        try:
+            rule.check_project(project, findings.append)
+        except Exception as exc:
+            findings.append(internal_error("(project)", rule.code, exc))
+    return findings
+
+
+def analyse_sources(
+    sources: dict[str, str],
+    *,
+    select: Iterable[str] | None = None,
+    production_configs: Iterable[str] = (),
+    deploy: object | None = None,
+) -> RunResult:
+    """Check in-memory sources (``{"app.py": "..."}``): the examples' test harness.
+
+    Module names come from the paths (``pkg/__init__.py`` -> ``pkg``).
+    """
+    modules: list[SourceModule] = []
+    findings: list[Finding] = []
+    paths = set(sources)
+    for path, text in sorted(sources.items()):
+        if not path.endswith(".py"):
+            continue
+        tree, problem = parse_source(text, path)
+        if tree is None:
+            assert problem is not None
+            findings.append(problem_finding(path, problem))
+            continue
+        parts = path[:-3].split("/")
+        is_package = parts[-1] == "__init__"
+        if is_package:
+            parts.pop()
+        name_parts = [parts[-1]] if parts else ["__root__"]
+        i = len(parts) - 1
+        while i > 0 and "/".join(parts[:i]) + "/__init__.py" in paths:
+            name_parts.insert(0, parts[i - 1])
+            i -= 1
+        name = ".".join(name_parts)
+        modules.append(SourceModule(path, name, text, tree, is_package, text.splitlines()))
+    project = build_project(modules, production_names=production_configs)
+    project.deploy = deploy
+    codes = set(select) if select is not None else None
+    rules = [cls(project) for code, cls in all_rules().items() if codes is None or any(code.startswith(c) for c in codes)]
+    findings.extend(run_rules(modules, project, rules, jobs=1))
+    return RunResult(findings=findings, modules=modules, files_checked=len(sources), project=project)
+
+
+def load_modules(paths: Sequence[Path], root: Path) -> tuple[list[SourceModule], list[Finding]]:
+    modules: list[SourceModule] = []
+    problems: list[Finding] = []
+    for path in paths:
+        module, problem = load_module(path, root)
+        if module is None:
+            assert problem is not None
+            from flask_doctor.static.source import display_path
+
+            problems.append(problem_finding(display_path(path, root), problem))
+        else:
+            modules.append(module)
+    return modules, problems

@@ -1,0 +1,123 @@
+"""Reading and parsing one Python file, safely.
+
+Every file is read once, decoded as Python does (PEP 263 cookie, BOM) and
+parsed once with :mod:`ast`.  Bad input never raises: a file that cannot be
+read or parsed becomes a :class:`SourceProblem` that the runner turns into an
+FD001/FD002 finding, and the rest of the tree is still checked.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Files larger than this are almost always generated; parsing them costs
+#: seconds and finds nothing a human can fix.
+MAX_FILE_BYTES = 5_000_000
+
+
+@dataclass
+class SourceProblem:
+    code: str  # FD001 (syntax) or FD002 (unreadable)
+    message: str
+    line: int = 0
+    column: int = 0
+
+
+@dataclass
+class SourceModule:
+    """A parsed Python file and the facts every rule needs about it."""
+
+    path: str  # posix, relative to the project root when possible
+    name: str  # dotted module name ("shop.views", "shop" for shop/__init__.py)
+    text: str
+    tree: ast.Module
+    is_package: bool = False
+    lines: list[str] = field(default_factory=list)
+
+    def line(self, number: int) -> str:
+        if 1 <= number <= len(self.lines):
+            return self.lines[number - 1]
+        return ""
+
+
+def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
+    """The dotted name Python would import ``path`` under, relative to ``root``.
+
+    Walks up while the parent directory is a package (has ``__init__.py``),
+    which is how ``shop/views.py`` becomes ``shop.views`` even when the
+    project root is one level higher (``src/`` layouts, monorepos).
+    """
+    is_package = path.name == "__init__.py"
+    parts: list[str] = [] if is_package else [path.stem]
+    parent = path.parent
+    while (parent / "__init__.py").exists() and parent != parent.parent:
+        parts.insert(0, parent.name)
+        if parent == root:
+            break
+        parent = parent.parent
+    if not parts:
+        parts = [path.parent.name or "__root__"]
+    return ".".join(parts), is_package
+
+
+def read_source(path: Path) -> tuple[str | None, SourceProblem | None]:
+    """Decode a file the way the interpreter would; report, never raise."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, SourceProblem("FD002", f"skipped: {size:,} bytes is larger than {MAX_FILE_BYTES:,} (generated file?)")
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, SourceProblem("FD002", f"cannot read file: {exc.strerror or exc}")
+    if b"\x00" in data:
+        return None, SourceProblem("FD002", "binary file (contains NUL bytes), not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        return None, SourceProblem("FD002", f"cannot decode file: {reason}")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, None
+
+
+def parse_source(text: str, filename: str) -> tuple[ast.Module | None, SourceProblem | None]:
+    try:
+        with warnings.catch_warnings():
+            # Invalid escape sequences etc. are the file's business, not ours.
+            warnings.simplefilter("ignore")
+            return ast.parse(text, filename=filename, type_comments=False), None
+    except SyntaxError as exc:
+        return None, SourceProblem(
+            "FD001",
+            f"syntax error: {exc.msg}",
+            line=exc.lineno or 0,
+            column=exc.offset or 0,
+        )
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return None, SourceProblem("FD001", f"cannot parse: {exc.__class__.__name__}: {exc}")
+
+
+def load_module(path: Path, root: Path) -> tuple[SourceModule | None, SourceProblem | None]:
+    text, problem = read_source(path)
+    if text is None:
+        return None, problem
+    rel = display_path(path, root)
+    tree, problem = parse_source(text, rel)
+    if tree is None:
+        return None, problem
+    name, is_package = module_name_for(path, root)
+    return SourceModule(rel, name, text, tree, is_package, text.splitlines()), None
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
