@@ -1,0 +1,182 @@
+"""``flask-doctor check``, ``rules`` and ``rule``: the static surface's commands."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import click
+
+from flask_doctor.cli_common import EXIT_ERROR, UsageError, emit, exit_code_for, output_options, split_codes
+from flask_doctor.config import ConfigError, load_settings, merge_cli
+from flask_doctor.report import RenderContext, file_line_reader
+from flask_doctor.rulebook import all_metas, get_meta
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@output_options
+@click.option("--extend-select", multiple=True, help="Add rule ids or prefixes to the selection.")
+@click.option("--exclude", multiple=True, help="Glob of paths to skip (replaces the configured list).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read settings from this TOML file instead of pyproject.toml.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Treat findings recorded in this baseline file as silenced.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record the current findings in FILE (adopt the tool on a legacy codebase) and exit 0.")
+@click.option("--preview", is_flag=True, help="Also run rules still in preview.")
+@click.option("--jobs", "-j", type=int, default=None, help="Worker processes for the rule walk [default: cores].")
+def check_command(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_level: str | None,
+    no_color: bool,
+    quiet: bool,
+    debug: bool,
+    extend_select: tuple[str, ...],
+    exclude: tuple[str, ...],
+    config_file: Path | None,
+    statistics: bool,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    preview: bool,
+    jobs: int | None,
+) -> None:
+    """Check Python sources and deploy files without importing or running them.
+
+    PATHS default to the current directory. Exit status: 0 when nothing at or
+    above --fail-level remains, 1 when findings remain, 2 on usage or
+    internal errors.
+    """
+    from flask_doctor.static.engine import known_codes, run_check
+
+    targets = list(paths) or [Path(".")]
+    for target in targets:
+        if not target.exists():
+            raise UsageError(f"{target}: no such file or directory")
+    try:
+        settings = load_settings(targets[0], config_file, known_codes=known_codes)
+        settings = merge_cli(
+            settings,
+            select=split_codes(select) or None,
+            ignore=split_codes(ignore) or None,
+            extend_select=split_codes(extend_select) or None,
+            exclude=list(exclude) or None,
+            fail_level=fail_level,
+            known_codes=known_codes,
+        )
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if preview:
+        settings.preview = True
+    started = time.perf_counter()
+    try:
+        result = run_check(targets, settings, jobs=jobs, baseline=baseline)
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        from flask_doctor.baseline import BaselineError
+
+        if isinstance(exc, BaselineError):
+            raise UsageError(str(exc)) from None
+        click.echo(f"flask-doctor: internal error: {exc.__class__.__name__}: {exc}"
+                   + ("" if debug else " (rerun with --debug for the traceback)"), err=True)
+        sys.exit(EXIT_ERROR)
+    elapsed = time.perf_counter() - started
+    line_text = file_line_reader(result.root)
+    if write_baseline is not None:
+        from flask_doctor.baseline import write_baseline as write
+
+        count = write(write_baseline, result.findings, line_text)
+        click.echo(f"Wrote {count} findings to {write_baseline}", err=True)
+        sys.exit(0)
+    ctx = RenderContext(
+        surface="check",
+        root=result.root,
+        statistics=statistics,
+        quiet=quiet,
+        files_checked=result.files_checked,
+        line_text=line_text,
+    )
+    emit(result.findings, fmt=fmt, output=output, ctx=ctx, no_color=no_color)
+    if debug:
+        click.echo(f"checked {result.files_checked} files in {elapsed:.2f}s", err=True)
+    sys.exit(exit_code_for(result.findings, settings.fail_level))
+
+
+@click.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_command(fmt: str) -> None:
+    """List every rule: id, name, severity, surfaces, catalog problems, summary."""
+    metas = [m for m in all_metas() if m.code not in ("FD001", "FD002", "FD003", "FD004")]
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"code": m.code, "name": m.name, "severity": m.severity.label, "surfaces": list(m.surfaces),
+             "catalog": list(m.catalog), "summary": m.summary, "preview": m.preview}
+            for m in metas
+        ], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, show_lines=False)
+    for column in ("id", "name", "severity", "surfaces", "catalog", "summary"):
+        table.add_column(column, overflow="fold")
+    for m in metas:
+        table.add_row(m.code, m.name + (" (preview)" if m.preview else ""), m.severity.label,
+                      ",".join(m.surfaces), " ".join(m.catalog), m.summary)
+    Console(width=max(160, Console().width), soft_wrap=False).print(table)
+
+
+def strip_expect_marks(text: str) -> str:
+    """Examples carry ``# expect`` marks for the tests; users need not see them."""
+    return re.sub(r"[ \t]*# expect(?::[ \t]*[A-Z0-9, ]+)?[ \t]*$", "", text, flags=re.M)
+
+
+def rule_markdown(code: str) -> str:
+    """The rule page, generated from the rule's own metadata and docstring."""
+    meta = get_meta(code)
+    if meta is None:
+        raise KeyError(code)
+    lines = [f"# {meta.code} {meta.name}", ""]
+    lines.append(f"- **Severity:** {meta.severity.label}")
+    lines.append(f"- **Surfaces:** {', '.join(meta.surfaces)}")
+    if meta.catalog:
+        lines.append(f"- **Catalog:** {', '.join(meta.catalog)}")
+    lines.append(f"- **Fix:** {meta.fix_safety}")
+    if meta.preview:
+        lines.append("- **Status:** preview")
+    lines += ["", meta.summary, ""]
+    if meta.doc:
+        lines.append(strip_expect_marks(meta.doc))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+@click.command("rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Show the documentation of one rule (e.g. FD201)."""
+    code = code.strip().upper()
+    if get_meta(code) is None:
+        known = [m.code for m in all_metas()]
+        import difflib
+
+        close = difflib.get_close_matches(code, known, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UsageError(f"unknown rule {code}{hint}; `flask-doctor rules` lists them")
+    text = rule_markdown(code)
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(text))
+    else:
+        click.echo(text, nl=False)
