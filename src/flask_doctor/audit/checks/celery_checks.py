@@ -1,0 +1,3 @@
+"""celery_checks checks."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""extensions checks."""
+
+from __future__ import annotations

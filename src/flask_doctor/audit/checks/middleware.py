@@ -1,0 +1,3 @@
+"""middleware checks."""
+
+from __future__ import annotations

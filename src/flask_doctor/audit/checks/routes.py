@@ -1,0 +1,3 @@
+"""routes checks."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""sessions checks."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""teardown checks."""
+
+from __future__ import annotations

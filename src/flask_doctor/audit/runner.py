@@ -1,0 +1,76 @@
+"""Run the audit on a loaded app: checks, then probes, then silencing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from flask_doctor.audit import settings
+from flask_doctor.audit.context import AuditContext
+from flask_doctor.audit.deploy import DeployFacts
+from flask_doctor.audit.registry import REGISTRY, CheckRegistry, internal_error
+from flask_doctor.audit.sources import ConfigSources
+from flask_doctor.findings import Finding, sort_findings
+
+
+@dataclass
+class AuditResult:
+    findings: list[Finding]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def make_context(
+    app: Any,
+    *,
+    deploy: bool = False,
+    second_app: Any = None,
+    sources: ConfigSources | None = None,
+    celery: Any = None,
+    probe: bool = False,
+    timeout: float = 3.0,
+    deploy_facts: DeployFacts | None = None,
+) -> AuditContext:
+    if celery is None:
+        celery = app.extensions.get("celery")
+    return AuditContext(
+        app=app,
+        deploy=bool(deploy or not app.debug),
+        forced_deploy=deploy,
+        second_app=second_app,
+        deploy_facts=deploy_facts or DeployFacts(),
+        sources=sources if sources is not None else ConfigSources(),
+        celery=celery,
+        probe=probe,
+        timeout=timeout,
+    )
+
+
+def run(
+    audit: AuditContext,
+    *,
+    registry: CheckRegistry = REGISTRY,
+    tags: Sequence[str] = (),
+    debug: bool = False,
+    silenced: list[str] | None = None,
+    cwd: Path | None = None,
+) -> AuditResult:
+    """All checks (crash-safe), the probes when asked, silencing; stable order."""
+    registry.load()
+    findings = registry.run(audit, tags=tags, debug=debug)
+    if audit.probe:
+        try:
+            from flask_doctor.audit.probe import run_probes
+
+            findings.extend(run_probes(audit))
+        except Exception as exc:  # a broken probe is reported like a broken check
+            findings.append(internal_error("flask_doctor.audit.probe.run_probes", exc))
+    entries = silenced if silenced is not None else settings.silenced_for(audit.app, cwd)
+    findings = settings.apply_silencing(findings, entries)
+    return AuditResult(sort_findings(findings), audit.extra)
+
+
+def audit_app(app: Any, **options: Any) -> list[Finding]:
+    """Audit an app object directly (tests, notebooks): the findings only."""
+    run_options = {k: options.pop(k) for k in ("tags", "debug", "silenced", "cwd") if k in options}
+    return run(make_context(app, **options), **run_options).findings
