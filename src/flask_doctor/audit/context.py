@@ -30,6 +30,8 @@ class AuditContext:
     timeout: float = 3.0
     #: Facts for the JSON ``extra`` block (route table, engines, probes...).
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Values computed once and shared between checks (never rendered).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     # --------------------------------------------------------------- config
     def source(self, key: str) -> _sources.ConfigSource | None:

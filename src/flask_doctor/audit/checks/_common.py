@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import inspect
+import os
+import sys
 from typing import Any, Callable
 
 from flask_doctor.audit.checks.rules import SPEC
 from flask_doctor.audit.messages import Message
-from flask_doctor.audit.sources import display_path
+from flask_doctor.audit.sources import display_path, is_user_file
 from flask_doctor.findings import Location, Severity
 
 
@@ -43,3 +45,30 @@ def safely(func: Callable[[], Any], default: Any = None) -> Any:
         return func()
     except Exception:
         return default
+
+
+def user_globals(app: Any, cls: type | None) -> list[tuple[str, str, Any]]:
+    """(module, attribute, object) for instances of ``cls`` in the app's own modules (under its root path)."""
+    if cls is None:
+        return []
+    root = os.path.abspath(app.root_path) + os.sep
+    found: list[tuple[str, str, Any]] = []
+    for module_name, module in sorted(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if not is_user_file(path) or not os.path.abspath(path).startswith(root):  # type: ignore[arg-type]
+            continue
+        for attr, value in list(vars(module).items()):
+            if isinstance(value, cls) and not any(value is v for _, _, v in found):
+                found.append((module_name, attr, value))
+    return found
+
+
+def line_of(path: str, attr: str) -> int:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, text in enumerate(handle, 1):
+                if text.startswith(attr) and "=" in text:
+                    return number
+    except OSError:
+        pass
+    return 0
