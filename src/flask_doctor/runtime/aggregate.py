@@ -1,0 +1,264 @@
+"""After the response: finished traces become statistics and findings.
+
+Runs on the doctor's background thread (or in ``Doctor.flush()``).  Holds
+only bounded state: LRU maps of endpoints, statement fingerprints and tasks,
+each with rings of at most ``window`` values.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Callable, Iterable
+
+from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.runtime import detectors as D
+from flask_doctor.runtime import sqltext
+from flask_doctor.runtime.records import Trace
+from flask_doctor.runtime.settings import Settings
+from flask_doctor.runtime.stats import (
+    LRU,
+    ContainerSeries,
+    EndpointStats,
+    MemorySample,
+    QueryStats,
+    TaskStats,
+)
+
+TRACEBACK_CHARS = 4000
+
+
+class Aggregator:
+    def __init__(self, settings: Settings, ctx: D.DetectContext) -> None:
+        self.settings = settings
+        self.ctx = ctx
+        self.endpoints: LRU[str, EndpointStats] = LRU(settings.max_endpoints)
+        self.queries: LRU[str, QueryStats] = LRU(settings.max_fingerprints)
+        self.tasks: LRU[str, TaskStats] = LRU(max(50, settings.max_endpoints // 2))
+        self.containers: LRU[tuple[str, str], ContainerSeries] = LRU(1000)
+        #: cumulative traced requests per endpoint (for the memory regression)
+        self.counts: LRU[str, int] = LRU(settings.max_endpoints * 2)
+        self.total = 0
+        self.samples: deque[MemorySample] = deque(maxlen=720)
+        self.pending: dict[str, list[Any]] = {}
+        self.pending_requests: list[dict[str, Any]] = []
+        self.on_leak: Callable[[], None] | None = None
+
+    # ------------------------------------------------------------------ findings
+    def emit(self, finding: Finding) -> None:
+        ignore = self.settings.ignore
+        if ignore and any(finding.code.startswith(p) for p in ignore):
+            return
+        key = finding.fingerprint()
+        entry = self.pending.get(key)
+        if entry is None:
+            self.pending[key] = [finding, 1]
+        else:
+            entry[0] = finding
+            entry[1] += 1
+
+    def take(self) -> tuple[list[tuple[Finding, int]], list[dict[str, Any]]]:
+        findings = [(f, n) for f, n in self.pending.values()]
+        requests = self.pending_requests
+        self.pending = {}
+        self.pending_requests = []
+        return findings, requests
+
+    # ------------------------------------------------------------------ traces
+    def process(self, traces: Iterable[Trace], now: float) -> None:
+        self.ctx.now = now
+        touched_endpoints: set[str] = set()
+        touched_queries: set[str] = set()
+        touched_tasks: set[str] = set()
+        for trace in traces:
+            if trace.skip:
+                continue
+            self._one(trace, touched_endpoints, touched_queries, touched_tasks)
+        for name in touched_endpoints:
+            stats = self.endpoints.get(name)
+            if stats is not None:
+                for det in D.ENDPOINT_DETECTORS:
+                    for f in det.detect(stats, self.ctx):  # type: ignore[attr-defined]
+                        self.emit(f)
+        for fp in touched_queries:
+            qs = self.queries.get(fp)
+            if qs is not None:
+                for f in D.SLOW_QUERY.detect(qs, self.ctx):
+                    self.emit(f)
+        for name in touched_tasks:
+            ts = self.tasks.get(name)
+            if ts is not None:
+                for f in D.RETRY_STORM.detect(ts, self.ctx):
+                    self.emit(f)
+
+    def _one(self, trace: Trace, t_end: set[str], t_q: set[str], t_t: set[str]) -> None:
+        ctx = self.ctx
+        if trace.size < 0 and trace.headers:
+            for name, value in trace.headers:
+                if name.lower() == "content-length":
+                    try:
+                        trace.size = int(value)
+                    except ValueError:
+                        pass
+                    break
+        for det in D.TRACE_DETECTORS:
+            for f in det.detect(trace, ctx):
+                self.emit(f)
+                if f.code == "FD106" and self.on_leak is not None:
+                    self.on_leak()
+        key = trace.name if trace.kind == "request" else f"task:{trace.name}"
+        if not trace.worker:
+            trace.worker = ctx.worker
+        self.total += 1
+        self.counts[key] = self.counts.get(key, 0) + 1
+        self.counts.move_to_end(key)
+        stats = self.endpoints.touch(key, EndpointStats, trace.name, trace.kind, self.settings.window)
+        stats.count += 1
+        stats.last_seen = trace.ts
+        wall_ms = trace.wall * 1000.0
+        sql_ms = trace.q_time * 1000.0
+        stats.walls.append(wall_ms)
+        stats.sql_ms.append(sql_ms)
+        stats.queries.append(trace.query_count)
+        if trace.size >= 0:
+            stats.sizes.append(trace.size)
+        if trace.cpu is not None:
+            cpu_ms = trace.cpu * 1000.0
+            stats.cpus.append(cpu_ms)
+            stats.waits.append(max(0.0, wall_ms - cpu_ms - sql_ms))
+        queue_ms = _queue_ms(trace)
+        if queue_ms is not None:
+            stats.queue_ms.append(queue_ms)
+        if trace.status:
+            stats.statuses[trace.status] += 1
+        failed = trace.status >= 500 or trace.state == "FAILURE"
+        if failed:
+            stats.errors += 1
+            stats.error_times.append(trace.ts)
+            if not stats.first_traceback and trace.traceback:
+                stats.first_traceback = trace.traceback[-TRACEBACK_CHARS:]
+                stats.first_error = trace.exc_type
+                stats.error_site = (trace.extra or {}).get("error_site")
+        t_end.add(key)
+        for statement, q in trace.queries.items():
+            fp = sqltext.fingerprint(statement)
+            qs = self.queries.touch(fp, QueryStats, fp, sqltext.short(statement), self.settings.window)
+            qs.count += q.count
+            qs.times.append(q.max_time * 1000.0)
+            if q.site is not None and qs.site is None:
+                qs.site = q.site
+            if q.max_rows > qs.max_rows:
+                qs.max_rows = q.max_rows
+            label = trace.label
+            if label in qs.labels or len(qs.labels) < 10:
+                qs.labels[label] = qs.labels.get(label, 0) + q.count
+            t_q.add(fp)
+        if trace.kind == "job":
+            ts = self.tasks.touch(trace.name, TaskStats, trace.name)
+            ts.count += 1
+            site = (trace.extra or {}).get("site")
+            if site is not None:
+                ts.site = site
+            if trace.state == "RETRY":
+                ts.retries += 1
+                ts.retry_times.append(trace.ts)
+                ts.last_exc = trace.exc_type
+            elif trace.state == "FAILURE":
+                ts.failures += 1
+                ts.last_exc = trace.exc_type
+            t_t.add(trace.name)
+        self.pending_requests.append(summary_of(trace, queue_ms))
+        if len(self.pending_requests) > self.settings.max_requests:
+            del self.pending_requests[: -self.settings.max_requests]
+
+    # ------------------------------------------------------------------ memory
+    def add_sample(self, sample: MemorySample, tracemalloc_top: list[dict[str, Any]] | None = None) -> None:
+        self.samples.append(sample)
+        for f in D.MEMORY_GROWTH.detect(self.samples, self.ctx):
+            if tracemalloc_top:
+                extra = tuple(
+                    Evidence(f"growing allocation site {t['site']}: +{t['growth_bytes']} bytes "
+                             f"({t['count_growth']:+d} blocks)", _site_loc(t["site"]))
+                    for t in tracemalloc_top[:5]
+                )
+                f = f.with_changes(evidence=f.evidence + extra)
+            self.emit(f)
+        for f in D.WORKER_SATURATED.detect(self.samples, self.ctx):
+            self.emit(f)
+
+    def add_containers(self, found: Iterable[tuple[str, str, str, int, Any]]) -> None:
+        for module, name, kind, size, site in found:
+            series = self.containers.touch((module, name), ContainerSeries, module, name, kind, site)
+            series.sizes.append((self.total, size))
+            for f in D.GROWING_CONTAINER.detect(series, self.ctx):
+                self.emit(f)
+
+    def thread_leaks(self, leaks: Iterable[tuple[str, int, Any]]) -> None:
+        det = D.ContextLeak()
+        for name, outstanding, site in leaks:
+            self.emit(
+                det.finding(
+                    f"thread {name!r} holds {outstanding} application context(s) it pushed and never popped",
+                    obj=f"thread:{name}",
+                    key=f"thread|ctx|{site}",
+                    location=D.loc(site),
+                    evidence=[Evidence(f"{outstanding} contexts outstanding in thread {name!r}, first pushed here",
+                                       D.loc(site))],
+                    hint="Use `with app.app_context():` in threads and scripts instead of .push().",
+                )
+            )
+
+    def endpoint_summaries(self) -> dict[str, dict[str, Any]]:
+        return {name: stats.summary() for name, stats in self.endpoints.items()}
+
+    def query_summaries(self, limit: int = 50) -> list[dict[str, Any]]:
+        items = sorted(self.queries.values(), key=lambda q: -sum(q.times))
+        return [q.summary() for q in items[:limit]]
+
+
+def _queue_ms(trace: Trace) -> float | None:
+    """``X-Request-Start: t=1700000000.123`` (seconds, ms or µs since the epoch)."""
+    raw = trace.request_start
+    if not raw or not trace.arrival:
+        return None
+    text = raw.strip()
+    if text.startswith("t="):
+        text = text[2:]
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if value > 1e14:  # microseconds
+        value /= 1e6
+    elif value > 1e11:  # milliseconds
+        value /= 1e3
+    queue = (trace.arrival - value) * 1000.0
+    return queue if 0 <= queue < 3_600_000 else None
+
+
+def summary_of(trace: Trace, queue_ms: float | None = None) -> dict[str, Any]:
+    return {
+        "t": round(trace.ts, 3),
+        "worker": trace.worker,
+        "kind": trace.kind,
+        "name": trace.name,
+        "method": trace.method,
+        "path": trace.path,
+        "status": trace.status or (trace.state or ""),
+        "wall_ms": round(trace.wall * 1000.0, 3),
+        "cpu_ms": None if trace.cpu is None else round(trace.cpu * 1000.0, 3),
+        "queries": trace.query_count,
+        "sql_ms": round(trace.q_time * 1000.0, 3),
+        "size": trace.size,
+        "queue_ms": None if queue_ms is None else round(queue_ms, 3),
+    }
+
+
+def _site_loc(site: str) -> Location | None:
+    path, _, line = site.rpartition(":")
+    try:
+        return Location(path, int(line))
+    except ValueError:
+        return None
+
+
+__all__ = ["Aggregator", "summary_of", "Severity"]

@@ -1,0 +1,94 @@
+"""Application contexts pushed vs popped, per request, job and thread.
+
+Flask sends ``appcontext_pushed``/``appcontext_popped`` for every context.
+The request's own context (pushed by ``RequestContext.push`` before the
+request variable is set) is not counted; any other push during a traced
+request or job is, with the user's call site.  Pushes outside any traced
+request or job (scripts, threads) are counted per thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextvars import ContextVar
+from typing import Any
+
+from flask import Flask, appcontext_popped, appcontext_pushed
+from flask.globals import _cv_request
+
+from flask_doctor.runtime.guard import Part
+from flask_doctor.runtime.records import Site, Trace
+from flask_doctor.runtime.sqltext import user_site
+
+MAX_THREADS = 256
+
+
+class ContextTracker:
+    def __init__(self, current: ContextVar[Trace | None], part: Part) -> None:
+        self.current = current
+        self.part = part
+        #: thread ident -> [thread name, outstanding pushes, first call site]
+        self.threads: dict[int, list[Any]] = {}
+        self._lock = threading.Lock()
+
+    def connect(self, app: Flask) -> None:
+        appcontext_pushed.connect(self._pushed, app, weak=False)
+        appcontext_popped.connect(self._popped, app, weak=False)
+
+    def disconnect(self, app: Flask) -> None:
+        appcontext_pushed.disconnect(self._pushed, app)
+        appcontext_popped.disconnect(self._popped, app)
+
+    def _pushed(self, sender: Any, **kwargs: Any) -> None:
+        if self.part.disabled:
+            return
+        with self.part:
+            rec = self.current.get()
+            if rec is None:
+                self._thread_delta(+1)
+                return
+            if rec.kind == "request" and _cv_request.get(None) is None:
+                return  # the request's own context
+            rec.ctx_pushed += 1
+            site = user_site()
+            if site is not None:
+                if rec.ctx_sites is None:
+                    rec.ctx_sites = []
+                if len(rec.ctx_sites) < 4:
+                    rec.ctx_sites.append(site)
+
+    def _popped(self, sender: Any, **kwargs: Any) -> None:
+        if self.part.disabled:
+            return
+        with self.part:
+            rec = self.current.get()
+            if rec is None:
+                self._thread_delta(-1)
+                return
+            if rec.kind == "request" and _cv_request.get(None) is None:
+                return
+            rec.ctx_popped += 1
+
+    def _thread_delta(self, delta: int) -> None:
+        ident = threading.get_ident()
+        with self._lock:
+            entry = self.threads.get(ident)
+            if entry is None:
+                if delta < 0 or len(self.threads) >= MAX_THREADS:
+                    return
+                entry = self.threads[ident] = [threading.current_thread().name, 0, None]
+            entry[1] += delta
+            if delta > 0 and entry[2] is None:
+                entry[2] = user_site(skip=2)
+            if entry[1] <= 0:
+                del self.threads[ident]
+
+    def leaking_threads(self, minimum: int = 3) -> list[tuple[str, int, Site | None]]:
+        """Threads holding at least ``minimum`` contexts they pushed and never popped."""
+        alive = {t.ident for t in threading.enumerate()}
+        with self._lock:
+            out = []
+            for ident, (name, outstanding, site) in list(self.threads.items()):
+                if outstanding >= minimum or (ident not in alive and outstanding > 0):
+                    out.append((name, outstanding, site))
+            return out

@@ -1,0 +1,131 @@
+"""The ``/_doctor`` blueprint: dashboard, JSON API and Prometheus metrics.
+
+Secure by default: ``init_app`` mounts it only when the app is in debug
+mode or ``FLASK_DOCTOR_TOKEN`` is set.  With a token every route requires
+``Authorization: Bearer <token>`` (compared with ``hmac.compare_digest``)
+and answers 404 otherwise, so the routes' existence is not revealed.
+Everything shown is redacted (docs/runtime.md, "Security").
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+
+from flask_doctor.findings import Severity
+from flask_doctor.report import RenderContext
+from flask_doctor.report.json_format import findings_document
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.runtime.doctor import Doctor
+
+
+def make_blueprint(doctor: Doctor) -> Blueprint:
+    bp = Blueprint("flask_doctor", __name__, template_folder="templates", static_folder="static",
+                   static_url_path="/static")
+
+    @bp.before_request
+    def _protect() -> None:
+        token = doctor.settings.token
+        if token:
+            header = request.headers.get("Authorization", "")
+            scheme, _, given = header.partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+                abort(404)
+        elif not current_app.debug:
+            abort(404)
+
+    @bp.after_request
+    def _no_store(response: Response) -> Response:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
+        return response
+
+    @bp.get("/")
+    def index() -> str:
+        stored = doctor.stored_findings()
+        groups: dict[str, list[Any]] = {}
+        for s in stored:
+            groups.setdefault(s.finding.severity.label, []).append(s)
+        snap = doctor._snapshot(process=False)
+        memory = doctor.store.memory()
+        if not memory and snap["memory"]:
+            memory = {doctor.worker: snap["memory"]}
+        charts = {w: svg_chart([m["rss"] for m in samples], label="RSS") for w, samples in memory.items()}
+        return render_template(
+            "flask_doctor/dashboard.html",
+            groups=[(sev.label, groups.get(sev.label, [])) for sev in sorted(Severity, reverse=True)],
+            total=len(stored),
+            snap=snap,
+            endpoints=sorted(snap["endpoints"].items(), key=lambda kv: -kv[1]["p95_ms"]),
+            queries=snap["queries"],
+            requests=doctor.store.requests(50),
+            charts=charts,
+            store=doctor.store.url,
+            now=time.time(),
+        )
+
+    @bp.get("/api/findings")
+    def api_findings() -> Response:
+        stored = doctor.stored_findings()
+        ctx = RenderContext(surface="runtime", extra={
+            "store": doctor.store.url,
+            "occurrences": {
+                s.finding.fingerprint(): {"count": s.count, "first_seen": s.first_seen,
+                                          "last_seen": s.last_seen, "workers": list(s.workers)}
+                for s in stored
+            },
+        })
+        return jsonify(findings_document([s.finding for s in stored], ctx))
+
+    @bp.get("/api/requests")
+    def api_requests() -> Response:
+        limit = min(max(request.args.get("limit", 100, type=int) or 100, 1), 1000)
+        return jsonify({
+            "requests": doctor.requests(limit),
+            "endpoints": doctor.agg.endpoint_summaries(),
+            "queries": doctor.agg.query_summaries(50),
+        })
+
+    @bp.get("/api/snapshot")
+    def api_snapshot() -> Response:
+        return jsonify(doctor.snapshot())
+
+    @bp.get("/api/snapshots")
+    def api_snapshots() -> Response:
+        return jsonify(doctor.store.snapshots())
+
+    @bp.get("/metrics")
+    def metrics() -> Response:
+        if doctor.metrics is None:
+            abort(404)
+        doctor.flush()
+        body, content_type = doctor.metrics.exposition()
+        return Response(body, content_type=content_type)
+
+    return bp
+
+
+def svg_chart(values: list[float], width: int = 600, height: int = 120, label: str = "") -> str:
+    """A tiny inline SVG line chart (no external library, no CDN)."""
+    if len(values) < 2:
+        return ""
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    step = width / (len(values) - 1)
+    points = " ".join(
+        f"{i * step:.1f},{height - 10 - (v - lo) / span * (height - 20):.1f}" for i, v in enumerate(values)
+    )
+    mib = 1024 * 1024
+    return (
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'aria-label="{label} {lo / mib:.1f} to {hi / mib:.1f} MiB">'
+        f'<polyline fill="none" stroke="currentColor" stroke-width="2" points="{points}"/>'
+        f'<text x="4" y="12" font-size="11">{hi / mib:.1f} MiB</text>'
+        f'<text x="4" y="{height - 2}" font-size="11">{lo / mib:.1f} MiB</text></svg>'
+    )

@@ -1,0 +1,581 @@
+"""``Doctor(app)``: watch real requests and jobs, prove problems with evidence.
+
+The request thread does the minimum (see docs/runtime.md, "Overhead"): a
+WSGI wrapper takes two clock readings and puts a :class:`Trace` in a
+context variable, SQLAlchemy listeners bump counters on it, a teardown hook
+notes the endpoint, and the finished trace is appended to a bounded deque.
+A background thread drains the deque, runs the detectors, samples memory
+and writes the store.  Every hook runs inside its part's guard
+(:mod:`flask_doctor.runtime.guard`): the application never sees our errors.
+"""
+
+from __future__ import annotations
+
+import atexit
+import inspect
+import json
+import logging
+import os
+import random
+import socket
+import sys
+import threading
+import time
+import traceback
+import weakref
+from collections import deque
+from contextvars import ContextVar
+from time import perf_counter, thread_time
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from flask import Flask, got_request_exception, request
+
+from flask_doctor.findings import Finding
+from flask_doctor.runtime.aggregate import Aggregator
+from flask_doctor.runtime.detectors import DetectContext
+from flask_doctor.runtime.guard import Guard, Part
+from flask_doctor.runtime.memory import ContainerScanner, Tracemalloc, rss_bytes
+from flask_doctor.runtime.records import Site, Trace
+from flask_doctor.runtime.redact import app_secrets, redact_text
+from flask_doctor.runtime.settings import Settings
+from flask_doctor.runtime.sqltext import relpath, user_site
+from flask_doctor.runtime.stats import MemorySample
+from flask_doctor.runtime.store import MemoryStore, RedisStore, StoredFinding, make_store, stored_sorted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy.engine import Engine
+
+logger = logging.getLogger("flask_doctor")
+
+SNAPSHOT_VERSION = 1
+_DOCTORS: weakref.WeakSet[Doctor] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for doctor in list(_DOCTORS):
+        doctor._reset_process_state()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _gevent_patched() -> bool:
+    monkey = sys.modules.get("gevent.monkey")
+    try:
+        return bool(monkey and monkey.is_module_patched("threading"))
+    except Exception:  # pragma: no cover
+        return False
+
+
+def detect_capacity(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
+    """Threads or greenlets per worker from the gunicorn command line, else 0 (unknown)."""
+    argv = list(sys.argv if argv is None else argv)
+    environ = dict(os.environ if environ is None else environ)
+    if not argv or "gunicorn" not in os.path.basename(argv[0]):
+        return 0
+    args = argv[1:] + environ.get("GUNICORN_CMD_ARGS", "").split()
+    threads, worker_class, connections = 1, "sync", 1000
+    for i, arg in enumerate(args):
+        value = args[i + 1] if i + 1 < len(args) else ""
+        if arg.startswith("--threads="):
+            value, arg = arg.split("=", 1)[1], "--threads"
+        if arg.startswith(("--worker-class=", "--worker-connections=")):
+            arg, value = arg.split("=", 1)
+        if arg == "--threads" and value.isdigit():
+            threads = int(value)
+        elif arg in ("-k", "--worker-class"):
+            worker_class = value
+        elif arg == "--worker-connections" and value.isdigit():
+            connections = int(value)
+    if "gevent" in worker_class or "eventlet" in worker_class:
+        return connections
+    if worker_class in ("sync",) and threads > 1:
+        worker_class = "gthread"
+    return threads if "gthread" in worker_class or threads > 1 else 1
+
+
+class DoctorMiddleware:
+    """The WSGI wrapper installed by ``init_app`` (like ``ProxyFix``): times the whole request."""
+
+    def __init__(self, wsgi_app: Callable[..., Any], doctor: Doctor) -> None:
+        self.wsgi_app = wsgi_app
+        self.doctor = doctor
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        d = self.doctor
+        part = d._p_requests
+        if d._off or part.disabled or (d._rate < 1.0 and random.random() >= d._rate):
+            return self.wsgi_app(environ, start_response)
+        rec: Trace | None = None
+        token = None
+        with part:
+            if not d._ready:
+                d._first_request(environ)
+            rec = Trace("request", "", perf_counter(), thread_time() if d._cpu_ok else 0.0)
+            token = d._current.set(rec)
+            rs = environ.get("HTTP_X_REQUEST_START")
+            if rs:
+                rec.request_start = rs
+                rec.arrival = time.time()
+            with d._lock:
+                d._in_flight += 1
+        if rec is None:
+            return self.wsgi_app(environ, start_response)
+
+        def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            rec.status = int(status[:3]) if status[:3].isdigit() else 0
+            rec.headers = headers
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.wsgi_app(environ, _start_response)
+        finally:
+            with part:
+                rec.wall = perf_counter() - rec.start
+                if d._cpu_ok:
+                    rec.cpu = thread_time() - rec.cpu0
+                rec.held = rec.conns
+                rec.ts = time.time()
+                rec.secure = environ.get("wsgi.url_scheme") == "https" or environ.get("HTTP_X_FORWARDED_PROTO") == "https"
+                d._queue.append(rec)
+            if token is not None:
+                d._current.reset(token)
+            with d._lock:
+                d._in_flight -= 1
+
+
+class Doctor:
+    """The runtime doctor of one Flask application.
+
+    ``Doctor(app)``, or ``doctor = Doctor(); doctor.init_app(app)`` in a
+    factory.  Keyword arguments override ``FLASK_DOCTOR_*`` settings
+    (``Doctor(app, n_plus_one=3, store="redis://...")``).
+    """
+
+    def __init__(self, app: Flask | None = None, *, celery: Any = None, **settings: Any) -> None:
+        self._overrides = settings
+        self.settings = Settings.load({}, **settings)
+        self.guard = Guard()
+        self.app: Flask | None = None
+        self.store: MemoryStore | RedisStore = MemoryStore()
+        self._current: ContextVar[Trace | None] = ContextVar(f"flask_doctor_trace_{id(self)}", default=None)
+        self._off = True
+        self._rate = 1.0
+        self._ready = False
+        self._cpu_ok = True
+        self._capacity = 0
+        self._secrets: tuple[str, ...] = ()
+        self._view_sites: dict[str, Site | None] = {}
+        self._tb_seen: set[str] = set()
+        self._celery: Any = None
+        self.sql: Any = None
+        self.contexts: Any = None
+        self.metrics: Any = None
+        self.tracemalloc: Tracemalloc | None = None
+        self.scanner: ContainerScanner | None = None
+        self._tick_lock = threading.RLock()
+        self._reset_process_state()
+        self._p_requests = self.guard.part("requests")
+        self._p_errors = self.guard.part("exceptions")
+        self._p_agg = self.guard.part("aggregate")
+        self._p_memory = self.guard.part("memory")
+        self._p_store = self.guard.part("store")
+        self._p_metrics = self.guard.part("metrics")
+        _DOCTORS.add(self)
+        if app is not None:
+            self.init_app(app)
+        if celery is not None:
+            self.init_celery(celery)
+
+    # ------------------------------------------------------------------ setup
+    def _reset_process_state(self) -> None:
+        """Per process: a forked gunicorn/Celery worker starts clean and starts its own thread."""
+        self._lock = threading.Lock()
+        self._queue: deque[Trace] = deque(maxlen=max(100, self.settings.queue_size))
+        self._in_flight = 0
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._pid = os.getpid()
+        self.worker = f"{socket.gethostname()}:{self._pid}"
+        self._last_memory = 0.0
+        self._last_containers = 0
+        self._dropped = 0
+        self._ready = False
+        self.agg = Aggregator(self.settings, self._detect_context())
+        self.agg.on_leak = self._on_connection_leak
+
+    def init_app(self, app: Flask) -> None:
+        settings = Settings.load(app.config, **self._overrides)
+        self.settings = settings
+        app.extensions["flask_doctor"] = self
+        if not settings.enabled:
+            self._off = True
+            logger.info("flask-doctor is disabled (FLASK_DOCTOR_ENABLED=0)")
+            return
+        if self.app is not None and self.app is not app:
+            raise RuntimeError("one Doctor watches one application: create a Doctor per app")
+        self.app = app
+        self._rate = settings.sample_rate
+        self._secrets = app_secrets(app.config)
+        self.store = make_store(settings.store, prefix=settings.store_prefix, ttl=settings.store_ttl,
+                                max_findings=settings.max_findings, max_requests=settings.max_requests)
+        self._capacity = settings.capacity or detect_capacity()
+        self._reset_process_state()
+        app.wsgi_app = DoctorMiddleware(app.wsgi_app, self)  # type: ignore[method-assign]
+        app.teardown_request(self._teardown_request)
+        got_request_exception.connect(self._on_exception, app, weak=False)
+        self._init_sql(app)
+        with self.guard.part("contexts"):
+            from flask_doctor.runtime.contexts import ContextTracker
+
+            self.contexts = ContextTracker(self._current, self.guard.part("contexts"))
+            self.contexts.connect(app)
+        if settings.metrics:
+            with self._p_metrics:
+                from flask_doctor.runtime.metrics import Metrics
+
+                self.metrics = Metrics()
+        if settings.tracemalloc:
+            self.tracemalloc = Tracemalloc(top=settings.tracemalloc_top)
+            self.tracemalloc.start()
+        if settings.containers:
+            roots = [app.root_path] + [r for r in settings.extra.get("roots", [])]
+            self.scanner = ContainerScanner(roots)
+        if settings.dashboard and (settings.token or app.debug):
+            from flask_doctor.runtime.dashboard import make_blueprint
+
+            app.register_blueprint(make_blueprint(self), url_prefix=settings.url_prefix)
+        celery_app = app.extensions.get("celery")
+        if celery_app is not None and self._celery is None:
+            self.init_celery(celery_app)
+        self._off = False
+        atexit.register(_flush_at_exit, weakref.ref(self))
+
+    def _init_sql(self, app: Flask) -> None:
+        try:
+            from flask_doctor.runtime.sql import SqlCollector
+        except ImportError:
+            logger.info("flask-doctor: SQLAlchemy is not installed, SQL is not watched")
+            return
+        s = self.settings
+        self.sql = SqlCollector(self._current, self.guard.part("sql"), slow_query_ms=s.slow_query_ms,
+                                unbounded_rows=s.unbounded_rows, capture_params=s.capture_params)
+        with self.sql.part:
+            self.sql.watch_app(app)
+
+    def watch_engine(self, engine: Engine) -> None:
+        """Also watch a plain ``create_engine`` engine (jobs, scripts, other libraries)."""
+        if self.sql is None:
+            self._init_sql_standalone()
+        if self.sql is not None:
+            with self.sql.part:
+                self.sql.watch(engine)
+
+    def _init_sql_standalone(self) -> None:
+        from flask_doctor.runtime.sql import SqlCollector
+
+        s = self.settings
+        self.sql = SqlCollector(self._current, self.guard.part("sql"), slow_query_ms=s.slow_query_ms,
+                                unbounded_rows=s.unbounded_rows, capture_params=s.capture_params)
+
+    def init_celery(self, celery_app: Any) -> None:
+        """Watch the tasks of a Celery app (prerun/postrun/failure/retry signals)."""
+        with self.guard.part("celery"):
+            from flask_doctor.runtime.celery import CeleryCollector
+
+            self._celery = CeleryCollector(self, celery_app)
+            self._celery.connect()
+            if self._off and self.app is None and self.settings.enabled:
+                # A worker without a Flask app: still trace jobs.
+                self._off = False
+
+    def _first_request(self, environ: dict[str, Any]) -> None:
+        """Late setup, once per process: engines created after init_app, the sampler thread."""
+        self._ready = True
+        self._cpu_ok = not _gevent_patched()
+        if self.app is not None and self.sql is not None:
+            with self.sql.part:
+                self.sql.watch_app(self.app)
+        if not self._capacity and str(environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn"):
+            if not environ.get("wsgi.multithread") and self._cpu_ok:
+                self._capacity = 1
+        self.agg.ctx.capacity = self._capacity
+        self.start()
+
+    def _detect_context(self) -> DetectContext:
+        app = getattr(self, "app", None)
+        return DetectContext(
+            settings=self.settings,
+            session_cookie=str(app.config.get("SESSION_COOKIE_NAME", "session")) if app else "session",
+            view_site=self._view_site,
+            error_handler_site=self._error_handler_site,
+            capacity=getattr(self, "_capacity", 0),
+            worker=self.worker,
+        )
+
+    # ------------------------------------------------------------------ request hooks
+    def _teardown_request(self, exc: BaseException | None) -> None:
+        rec = self._current.get()
+        if rec is None or self._p_requests.disabled:
+            return
+        with self._p_requests:
+            rec.method = request.method
+            endpoint = request.endpoint
+            rule = request.url_rule
+            rec.name = endpoint or "(no endpoint)"
+            rec.path = rule.rule if rule is not None else request.path[:200]
+            routing = request.routing_exception
+            if routing is not None:
+                rec.routing_code = getattr(routing, "code", 0) or 0
+            if endpoint is not None and endpoint.startswith("flask_doctor."):
+                rec.skip = True
+
+    def _on_exception(self, sender: Any, exception: BaseException, **kwargs: Any) -> None:
+        rec = self._current.get()
+        if rec is None or self._p_errors.disabled:
+            return
+        with self._p_errors:
+            cls = type(exception)
+            rec.exc_type = f"{cls.__module__}.{cls.__qualname__}"
+            key = request.endpoint or "(no endpoint)"
+            if key not in self._tb_seen and len(self._tb_seen) < 1000:
+                self._tb_seen.add(key)
+                rec.traceback = self.format_traceback(exception)
+                rec.extra = {"error_site": traceback_site(exception)}
+            if rec.exc_type == "sqlalchemy.exc.TimeoutError" and self.sql is not None:
+                rec.extra = dict(rec.extra or {}, pool=json.dumps(self.sql.pools()))
+
+    def format_traceback(self, exception: BaseException) -> str:
+        text = "".join(traceback.format_exception(type(exception), exception, exception.__traceback__))
+        return redact_text(text, self._secrets)[-4000:]
+
+    def _on_connection_leak(self) -> None:
+        if self.sql is not None:
+            self.sql.capture_conn_sites = True
+
+    # ------------------------------------------------------------------ resolvers
+    def _view_site(self, endpoint: str) -> Site | None:
+        if endpoint in self._view_sites:
+            return self._view_sites[endpoint]
+        site = None
+        if self.app is not None:
+            func = self.app.view_functions.get(endpoint)
+            site = function_site(func) if func is not None else None
+        if len(self._view_sites) < 2000:
+            self._view_sites[endpoint] = site
+        return site
+
+    def _error_handler_site(self, code: int) -> Site | None:
+        if self.app is None:
+            return None
+        try:
+            from werkzeug.exceptions import default_exceptions
+
+            exc = default_exceptions[code]()
+            handler = self.app._find_error_handler(exc, [])  # noqa: SLF001 - Flask's own lookup
+        except Exception:
+            return None
+        return function_site(handler) if handler is not None else None
+
+    # ------------------------------------------------------------------ background
+    def start(self) -> None:
+        """Start the aggregator/sampler thread of this process (idempotent)."""
+        if not self.settings.background or (self._thread is not None and self._thread.is_alive()):
+            return
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop = threading.Event()
+            self._thread = threading.Thread(target=self._run, name="flask-doctor", daemon=True)
+            self._thread.start()
+
+    def stop(self, flush: bool = True) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+        self._thread = None
+        if flush:
+            self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.settings.flush_interval):
+            self._tick(memory=True)
+
+    def flush(self, *, memory: bool = False) -> None:
+        """Process every finished trace now and write the store (tests, shutdown, snapshot)."""
+        self._tick(memory=memory, force_memory=memory)
+
+    def _tick(self, *, memory: bool, force_memory: bool = False) -> None:
+        if self.app is None and self._celery is None:
+            return
+        with self._tick_lock:
+            traces: list[Trace] = []
+            queue = self._queue
+            while True:
+                try:
+                    traces.append(queue.popleft())
+                except IndexError:
+                    break
+            now = time.time()
+            if not self._p_agg.disabled:
+                with self._p_agg:
+                    self.agg.process(traces, now)
+            if traces and self.metrics is not None and not self._p_metrics.disabled:
+                with self._p_metrics:
+                    self.metrics.observe(traces)
+            if memory and not self._p_memory.disabled:
+                if force_memory or now - self._last_memory >= self.settings.memory_interval:
+                    with self._p_memory:
+                        self._sample_memory(now)
+            if self.scanner is not None and not self._p_memory.disabled:
+                if self.agg.total - self._last_containers >= self.settings.container_every:
+                    self._last_containers = self.agg.total
+                    with self._p_memory:
+                        self.agg.add_containers(self.scanner.scan())
+            self._write(now)
+
+    def sample_memory(self) -> MemorySample | None:
+        """Take one memory sample now (after processing finished traces)."""
+        self.flush(memory=True)
+        return self.agg.samples[-1] if self.agg.samples else None
+
+    def _sample_memory(self, now: float) -> None:
+        self._last_memory = now
+        sample = MemorySample(t=now, rss=rss_bytes(), total=self.agg.total,
+                              per_endpoint=dict(self.agg.counts), in_flight=self._in_flight)
+        top = self.tracemalloc.sample() if self.tracemalloc is not None else None
+        self.agg.add_sample(sample, top)
+        if self.metrics is not None and not self._p_metrics.disabled:
+            with self._p_metrics:
+                self.metrics.rss.set(sample.rss)
+                self.metrics.in_flight.set(sample.in_flight)
+        if self.contexts is not None:
+            self.agg.thread_leaks(self.contexts.leaking_threads())
+        self._pending_memory.append(sample.to_dict())
+
+    @property
+    def _pending_memory(self) -> list[dict[str, Any]]:
+        pending = getattr(self, "_pm", None)
+        if pending is None or getattr(self, "_pm_pid", None) != os.getpid():
+            pending = self._pm = []
+            self._pm_pid = os.getpid()
+        return pending
+
+    def _write(self, now: float) -> None:
+        findings, requests = self.agg.take()
+        memory = list(self._pending_memory)
+        self._pending_memory.clear()
+        if self._p_store.disabled:
+            return
+        with self._p_store:
+            new = self.store.upsert(findings, self.worker, now) if findings else []
+            if requests:
+                self.store.add_requests(requests)
+            if memory:
+                self.store.add_memory(self.worker, memory)
+                if isinstance(self.store, RedisStore):
+                    self.store.put_snapshot(self.worker, self._snapshot(process=False))
+            if findings and self.metrics is not None:
+                self.metrics.count_findings(findings)
+            if self.settings.log_findings:
+                for finding in new:
+                    log_finding(finding)
+
+    # ------------------------------------------------------------------ reading
+    def findings(self) -> list[Finding]:
+        """Current findings from the store (all workers with a Redis store), worst first."""
+        return [s.finding for s in self.stored_findings()]
+
+    def stored_findings(self) -> list[StoredFinding]:
+        self.flush()
+        return stored_sorted(self.store.findings())
+
+    def requests(self, limit: int = 100) -> list[dict[str, Any]]:
+        self.flush()
+        return self.store.requests(limit)
+
+    def snapshot(self) -> dict[str, Any]:
+        """This worker's numbers now; the stable API ``soak`` builds on (docs/runtime.md)."""
+        self.flush()
+        return self._snapshot(process=True)
+
+    def _snapshot(self, process: bool) -> dict[str, Any]:
+        agg = self.agg
+        by_code: dict[str, int] = {}
+        stored = self.store.findings() if process else []
+        for s in stored:
+            by_code[s.finding.code] = by_code.get(s.finding.code, 0) + 1
+        containers = [
+            {"module": c.module, "name": c.name, "kind": c.kind,
+             "size": c.sizes[-1][1] if c.sizes else 0, "site": str(c.site) if c.site else None}
+            for c in agg.containers.values()
+        ]
+        return {
+            "version": SNAPSHOT_VERSION,
+            "worker": self.worker,
+            "pid": os.getpid(),
+            "time": time.time(),
+            "rss_bytes": rss_bytes(),
+            "in_flight": self._in_flight,
+            "capacity": self._capacity,
+            "requests_total": agg.total,
+            "queued": len(self._queue),
+            "dropped": self._dropped,
+            "endpoints": agg.endpoint_summaries(),
+            "queries": agg.query_summaries(20),
+            "pool": self.sql.pools() if self.sql is not None else {},
+            "tracemalloc": list(self.tracemalloc.last) if self.tracemalloc is not None else None,
+            "containers": containers,
+            "memory": [s.to_dict() for s in list(agg.samples)[-60:]],
+            "findings": {"total": len(stored), "by_code": dict(sorted(by_code.items()))},
+            "guard": self.guard.status(),
+            "sample_rate": self._rate,
+        }
+
+
+def _flush_at_exit(ref: weakref.ReferenceType[Doctor]) -> None:
+    doctor = ref()
+    if doctor is None:
+        return
+    try:
+        doctor.stop(flush=True)
+    except Exception:  # pragma: no cover - never fail interpreter shutdown
+        pass
+
+
+def function_site(func: Any) -> Site | None:
+    try:
+        func = inspect.unwrap(func)
+        code = func.__code__
+    except (AttributeError, ValueError):
+        return None
+    return Site(relpath(code.co_filename), code.co_firstlineno, code.co_name)
+
+
+def traceback_site(exception: BaseException) -> Site | None:
+    """The innermost frame of the traceback that is the user's code."""
+    from flask_doctor.runtime.sqltext import _is_user_code
+
+    site = None
+    tb = exception.__traceback__
+    while tb is not None:
+        if _is_user_code(tb.tb_frame):
+            site = Site(relpath(tb.tb_frame.f_code.co_filename), tb.tb_lineno, tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    return site
+
+
+def log_finding(finding: Finding) -> None:
+    """One structured line per new finding (key=value; the dict is in ``record.flask_doctor``)."""
+    where = str(finding.location) if finding.location else ""
+    logger.warning(
+        "flask_doctor finding code=%s name=%s severity=%s object=%s location=%s fingerprint=%s message=%s",
+        finding.code, finding.name, finding.severity.label, finding.obj or "-", where or "-",
+        finding.fingerprint(), json.dumps(finding.message),
+        extra={"flask_doctor": finding.to_dict()},
+    )
+
+
+__all__ = ["Doctor", "DoctorMiddleware", "detect_capacity", "function_site", "user_site", "Iterable", "Part"]

@@ -1,0 +1,69 @@
+"""Prometheus metrics at ``/_doctor/metrics``, also under gunicorn multiprocess mode.
+
+Metrics are updated by the background aggregator from finished traces, never
+on the request thread.  With ``PROMETHEUS_MULTIPROC_DIR`` set, values go to
+the shared directory and the endpoint aggregates every worker's files (add
+``prometheus_client.multiprocess.mark_process_dead(worker.pid)`` to
+gunicorn's ``child_exit`` hook, as prometheus_client documents).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable
+
+from flask_doctor.runtime.records import Trace
+
+try:
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+    from prometheus_client import CONTENT_TYPE_LATEST
+    from prometheus_client import multiprocess
+except ImportError as exc:  # pragma: no cover
+    raise ImportError("flask-doctor metrics need prometheus_client: pip install prometheus_client") from exc
+
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def multiprocess_dir() -> str:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ.get("prometheus_multiproc_dir") or ""
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter("flask_doctor_requests", "Traced requests and jobs.",
+                                ["endpoint", "method", "status"], registry=r)
+        self.duration = Histogram("flask_doctor_request_duration_seconds", "Wall time of traced requests and jobs.",
+                                  ["endpoint"], buckets=BUCKETS, registry=r)
+        self.queries = Counter("flask_doctor_sql_queries", "SQL statements executed by traced requests and jobs.",
+                               ["endpoint"], registry=r)
+        self.findings = Counter("flask_doctor_findings", "Finding occurrences by rule id.",
+                                ["code", "severity"], registry=r)
+        self.in_flight = Gauge("flask_doctor_in_flight", "Requests in flight in this worker.",
+                               registry=r, multiprocess_mode="livesum")
+        self.rss = Gauge("flask_doctor_rss_bytes", "Resident set size of this worker.",
+                         registry=r, multiprocess_mode="liveall")
+
+    def observe(self, traces: Iterable[Trace]) -> None:
+        for t in traces:
+            if t.skip:
+                continue
+            name = t.name if t.kind == "request" else f"task:{t.name}"
+            status = str(t.status) if t.status else (t.state or "")
+            self.requests.labels(name, t.method or t.kind, status).inc()
+            self.duration.labels(name).observe(t.wall)
+            n = t.query_count
+            if n:
+                self.queries.labels(name).inc(n)
+
+    def count_findings(self, items: Iterable[tuple[Any, int]]) -> None:
+        for finding, count in items:
+            self.findings.labels(finding.code, finding.severity.label).inc(count)
+
+    def exposition(self) -> tuple[bytes, str]:
+        if multiprocess_dir():
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry), CONTENT_TYPE_LATEST
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
