@@ -62,7 +62,11 @@ def run(
         try:
             from flask_doctor.audit.probe import run_probes
 
-            findings.extend(run_probes(audit))
+            measured = run_probes(audit)
+            # a measured FD204 replaces the one inferred from the engine options
+            replaced = {(f.code, f.obj) for f in measured}
+            findings = [f for f in findings if (f.code, f.obj) not in replaced]
+            findings.extend(measured)
         except Exception as exc:  # a broken probe is reported like a broken check
             findings.append(internal_error("flask_doctor.audit.probe.run_probes", exc))
     entries = silenced if silenced is not None else settings.silenced_for(audit.app, cwd)

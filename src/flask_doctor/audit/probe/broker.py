@@ -1,0 +1,65 @@
+"""Celery broker probe through kombu (RabbitMQ, or any non-Redis transport).
+
+Redis brokers are probed by :mod:`redis_probe` (with version and eviction
+policy); here kombu opens a connection with a short timeout, reads the
+server's properties and closes it.  Nothing is published or consumed.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from flask_doctor.audit.checks._common import message
+from flask_doctor.audit.probe import ProbeTimeout, with_deadline
+from flask_doctor.audit.redact import redact_url
+from flask_doctor.findings import Finding
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.audit.context import AuditContext
+
+UNREACHABLE = message(
+    "FD440",
+    "the Celery broker {url} is not reachable: {error}",
+    "check broker_url (host, credentials, vhost) and the network; tasks cannot be queued meanwhile",
+)
+
+
+def _probe(url: str, timeout: float) -> dict[str, Any]:
+    from kombu import Connection
+
+    row: dict[str, Any] = {"url": redact_url(url), "reachable": False}
+    conn = Connection(url, connect_timeout=timeout)
+    try:
+        t0 = time.perf_counter()
+        conn.ensure_connection(max_retries=0, timeout=timeout)
+        row["latency_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+        row["reachable"] = True
+        props = getattr(conn.connection, "server_properties", None) or {}
+        product = props.get("product", b"")
+        version = props.get("version", b"")
+        decode = lambda v: v.decode() if isinstance(v, bytes) else str(v)  # noqa: E731
+        row["server"] = f"{decode(product)} {decode(version)}".strip() or conn.transport_cls
+        row["transport"] = conn.transport_cls
+    finally:
+        conn.release()
+    return row
+
+
+def probe_all(audit: AuditContext) -> tuple[list[Finding], list[dict[str, Any]], str]:
+    from flask_doctor.audit.checks.celery_checks import find_celery
+
+    celery = find_celery(audit)
+    if celery is None or not celery.conf.broker_url:
+        return [], [], "brokers"
+    url = str(celery.conf.broker_url)
+    if url.startswith(("redis://", "rediss://", "memory://")):
+        return [], [], "brokers"
+    try:
+        row = with_deadline(lambda: _probe(url, audit.timeout), audit.timeout * 3)
+    except (ProbeTimeout, Exception) as exc:
+        row = {"url": redact_url(url), "reachable": False, "error": f"{type(exc).__name__}: {exc}"}
+    findings = []
+    if not row.get("reachable"):
+        findings.append(UNREACHABLE(obj="celery:broker_url", url=row["url"], error=row.get("error", "no answer")))
+    return findings, [row], "brokers"
