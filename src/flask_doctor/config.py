@@ -556,7 +556,8 @@ def merge_cli(
         try:
             return _check_codes(parts, cli, option, known)
         except ConfigError as exc:
-            raise ConfigError(str(exc).split(": ", 1)[1], key=option) from None
+            message = str(exc).split(": ", 1)[1].replace(f"'{option}'", option)
+            raise ConfigError(message, key=option) from None
 
     changes: dict[str, Any] = {}
     new_select = codes(select, "--select")

@@ -14,6 +14,7 @@ the server's settings.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
@@ -297,10 +298,20 @@ class _Walker:
             base_stack, rel_top = [], ""
         # Each frame: directory, its path relative to the gitignore root,
         # gitignore stack, identities of the directories above (loop check).
-        frames: list[tuple[str, str, list[GitIgnore], frozenset[tuple[int, int]]]] = [
-            (str(top), rel_top, base_stack, frozenset({(st.st_dev, st.st_ino)}))
-        ]
-        while frames:
+        Frame = tuple[str, str, list[GitIgnore], frozenset[tuple[int, int]]]
+        frames: list[Frame] = [(str(top), rel_top, base_stack, frozenset({(st.st_dev, st.st_ino)}))]
+        # What is reached through a symbolic link waits until the real tree
+        # has been walked, so a file reachable both ways is listed under its
+        # real path, whatever the names sort like.
+        linked_dirs: list[tuple[tuple[int, int], Frame]] = []
+        linked_files: list[tuple[Path, bool]] = []
+        while frames or linked_dirs:
+            if not frames:
+                ident, frame = linked_dirs.pop(0)
+                if ident not in self.seen_dirs:
+                    self.seen_dirs.add(ident)
+                    frames.append(frame)
+                continue
             dirpath, rel_dir, stack, ancestors = frames.pop()
             if settings.respect_gitignore:
                 gi_file = os.path.join(dirpath, ".gitignore")
@@ -313,10 +324,14 @@ class _Walker:
                 self.problems.append((Path(dirpath), f"cannot read directory: {exc.strerror or exc}"))
                 continue
             at_root = dirpath == str(top)
-            subdirs = []
+            subdirs: list[Frame] = []
             for entry in entries:
                 name = entry.name
                 rel = f"{rel_dir}/{name}" if rel_dir else name
+                try:
+                    is_link = entry.is_symlink()
+                except OSError:
+                    is_link = False
                 try:
                     is_dir = entry.is_dir(follow_symlinks=True)
                 except OSError:
@@ -340,10 +355,12 @@ class _Walker:
                             (Path(entry.path), f"symbolic link loop to {target}; not followed")
                         )
                         continue
-                    if ident in self.seen_dirs:
-                        continue  # reached twice through links: walk it once
-                    self.seen_dirs.add(ident)
-                    subdirs.append((entry.path, rel, stack, ancestors | {ident}))
+                    frame = (entry.path, rel, stack, ancestors | {ident})
+                    if is_link:
+                        linked_dirs.append((ident, frame))
+                    elif ident not in self.seen_dirs:
+                        self.seen_dirs.add(ident)
+                        subdirs.append(frame)
                     continue
                 try:
                     is_file = entry.is_file(follow_symlinks=True)
@@ -351,8 +368,8 @@ class _Walker:
                     is_file = False
                 path = Path(entry.path)
                 if not is_file:
-                    if entry.is_symlink() and (is_python_file(path) or deploy_kind(path, at_root=at_root)):
-                        self.problems.append((path, "broken symbolic link; skipped"))
+                    if is_link and (is_python_file(path) or deploy_kind(path, at_root=at_root)):
+                        self.problems.append((path, _link_message(path)))
                     continue
                 if not (is_python_file(path) or deploy_kind(path, at_root=at_root)):
                     continue
@@ -360,14 +377,30 @@ class _Walker:
                     continue
                 if settings.is_excluded(entry.path):
                     continue
-                self.add_file(path, at_root=at_root, explicit=False)
+                if is_link:
+                    linked_files.append((path, at_root))
+                else:
+                    self.add_file(path, at_root=at_root, explicit=False)
             frames.extend(reversed(subdirs))
+            if not frames and not linked_dirs:
+                for path, file_at_root in linked_files:
+                    self.add_file(path, at_root=file_at_root, explicit=False)
+                linked_files = []
+
+
+def _link_message(path: Path) -> str:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop; not followed"
+    return "broken symbolic link; skipped"
 
 
 def _os_message(exc: OSError, path: Path) -> str:
     if isinstance(exc, FileNotFoundError):
         return "no such file or directory"
-    if exc.errno is not None and exc.errno == 40:  # ELOOP
+    if exc.errno == errno.ELOOP:
         return "symbolic link loop; not followed"
     return exc.strerror or str(exc)
 

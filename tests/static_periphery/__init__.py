@@ -1,0 +1,1 @@
+"""Tests of the static checker's peripheral modules (config, files, noqa, baseline, deploy)."""
