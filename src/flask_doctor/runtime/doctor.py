@@ -12,6 +12,7 @@ and writes the store.  Every hook runs inside its part's guard
 from __future__ import annotations
 
 import atexit
+import contextlib
 import inspect
 import json
 import logging
@@ -26,7 +27,7 @@ import weakref
 from collections import deque
 from contextvars import ContextVar
 from time import perf_counter, thread_time
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from flask import Flask, got_request_exception, request
 
@@ -313,6 +314,49 @@ class Doctor:
             capacity=getattr(self, "_capacity", 0),
             worker=self.worker,
         )
+
+    # ------------------------------------------------------------------ jobs
+    @contextlib.contextmanager
+    def job(self, name: str) -> Iterator[Trace | None]:
+        """Trace a background job that is not a Celery task (RQ, a thread, a CLI loop).
+
+        ``with doctor.job("sync-users"): ...`` records its SQL, pool checkouts
+        and pushed contexts like a Celery task, and reports FD209/FD105/FD202
+        for it.  An exception in the body marks the job failed and propagates.
+        """
+        part = self.guard.part("jobs")
+        rec: Trace | None = None
+        token = None
+        if not self._off and not part.disabled:
+            with part:
+                if not self._ready and self.app is None:
+                    self._ready = True
+                    self.start()
+                rec = Trace("job", name, perf_counter(), thread_time() if self._cpu_ok else 0.0)
+                rec.method = "JOB"
+                rec.path = name
+                token = self._current.set(rec)
+        try:
+            yield rec
+        except BaseException as exc:
+            if rec is not None:
+                with part:
+                    rec.state = "FAILURE"
+                    cls = type(exc)
+                    rec.exc_type = f"{cls.__module__}.{cls.__qualname__}".replace("builtins.", "")
+                    rec.traceback = self.format_traceback(exc)
+            raise
+        finally:
+            if rec is not None:
+                with part:
+                    rec.wall = perf_counter() - rec.start
+                    rec.cpu = thread_time() - rec.cpu0 if self._cpu_ok else None
+                    rec.state = rec.state or "SUCCESS"
+                    rec.held = rec.conns
+                    rec.ts = time.time()
+                    self._queue.append(rec)
+                if token is not None:
+                    self._current.reset(token)
 
     # ------------------------------------------------------------------ request hooks
     def _teardown_request(self, exc: BaseException | None) -> None:
