@@ -25,6 +25,8 @@ class AuditContext:
     second_app: Flask | None = None
     deploy_facts: DeployFacts = field(default_factory=DeployFacts)
     sources: _sources.ConfigSources = field(default_factory=_sources.ConfigSources)
+    #: Search the app's modules for keys not recorded while loading (app imported earlier).
+    guess_sources: bool = True
     celery: Any = None
     probe: bool = False
     timeout: float = 3.0
@@ -36,7 +38,7 @@ class AuditContext:
     # --------------------------------------------------------------- config
     def source(self, key: str) -> _sources.ConfigSource | None:
         found = self.sources.get(key)
-        if found is None and not self.sources.by_key:
+        if found is None and self.guess_sources:
             roots = [os.path.abspath(self.app.root_path)]
             found = _sources.guess(key, roots)
             if found is not None:

@@ -39,7 +39,8 @@ class LoadedApp:
     app: Flask
     second_app: Flask | None
     import_path: str
-    sources: _sources.ConfigSources
+    #: None when nothing was recorded (the app was imported before the audit).
+    sources: _sources.ConfigSources | None
     seconds: float
 
 
@@ -73,7 +74,7 @@ def load(import_path: str | None = None, create_app: Callable[..., Any] | None =
     if second is app:
         second = None
     seconds = time.perf_counter() - started
-    sources = recorder.records.get(id(app.config), _sources.ConfigSources())
+    sources = recorder.records.get(id(app.config))
     return LoadedApp(app, second, import_path or "", sources, seconds)
 
 

@@ -40,6 +40,7 @@ def make_context(
         second_app=second_app,
         deploy_facts=deploy_facts or DeployFacts(),
         sources=sources if sources is not None else ConfigSources(),
+        guess_sources=sources is None,
         celery=celery,
         probe=probe,
         timeout=timeout,

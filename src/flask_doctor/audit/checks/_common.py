@@ -25,11 +25,18 @@ def where(obj: Any) -> Location | None:
     target = getattr(target, "__func__", target)
     try:
         path = inspect.getsourcefile(target)
-        _, line = inspect.getsourcelines(target)
+        lines, line = inspect.getsourcelines(target)
     except (OSError, TypeError):
         return None
     if not path:
         return None
+    name = getattr(target, "__name__", "")
+    for offset, text in enumerate(lines):  # skip decorators: point at the def/class name
+        stripped = text.lstrip()
+        for keyword in ("async def ", "def ", "class "):
+            if name and stripped.startswith(keyword + name):
+                column = len(text) - len(stripped) + len(keyword) + 1
+                return Location(display_path(path), line + offset, column, line + offset, column + len(name))
     return Location(display_path(path), max(line, 1), 1)
 
 

@@ -1,0 +1,1 @@
+"""Small real Flask applications audited by tests/audit (good and sick twins)."""
