@@ -5,6 +5,7 @@ All of it runs on the doctor's background thread, never on a request.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -23,6 +24,7 @@ except ImportError:  # pragma: no cover - psutil is a runtime dependency
     psutil = None  # type: ignore[assignment]
 
 CONTAINER_TYPES = (dict, list, set, deque, OrderedDict, defaultdict)
+_LRU_WRAPPER = type(functools.lru_cache(maxsize=None)(lambda: None))
 MAX_MODULES = 200
 MAX_NAMES_PER_MODULE = 200
 
@@ -126,10 +128,13 @@ class ContainerScanner:
                     continue
                 kind = ""
                 size = -1
-                if isinstance(value, CONTAINER_TYPES):
-                    kind = type(value).__name__
+                # Look at the real type only: module globals include LocalProxy objects
+                # (request, session) whose attribute access raises outside a request.
+                cls = type(value)
+                if issubclass(cls, CONTAINER_TYPES):
+                    kind = cls.__name__
                     size = len(value)
-                elif callable(value) and hasattr(value, "cache_info"):
+                elif issubclass(cls, _LRU_WRAPPER):
                     try:
                         info = value.cache_info()
                     except Exception:

@@ -6,6 +6,7 @@ them up with :func:`site_line` instead of hard-coding numbers.
 
 from __future__ import annotations
 
+import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -132,7 +133,7 @@ def create_app(url: str = "sqlite://", *, doctor_first: bool = False, config: di
 
     @app.get("/big-session")
     def big_session() -> Any:
-        session["history"] = ["/page/%d" % i for i in range(600)]
+        session["history"] = secrets.token_urlsafe(4000)  # incompressible
         return "big"
 
     @app.get("/tracking")

@@ -1,0 +1,209 @@
+"""Request collectors and detectors on a real app (SQLite, in-process)."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from typing import Any, Iterator
+
+import pytest
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from flask_doctor import Doctor
+from flask_doctor.findings import Location
+from tests.runtime.apps import shop
+
+SHOP = "tests/runtime/apps/shop.py"
+
+
+@pytest.fixture
+def make_app() -> Iterator[Any]:
+    apps: list[Flask] = []
+
+    def make(**kwargs: Any) -> Flask:
+        app = shop.create_app(**kwargs)
+        apps.append(app)
+        return app
+
+    yield make
+    shop.LEAK.clear()
+
+
+def codes(app: Flask) -> list[str]:
+    return sorted(f.code for f in app.extensions["flask_doctor"].findings())
+
+
+def test_a_plain_request_is_recorded_without_findings(make_app: Any) -> None:
+    app = make_app()
+    client = app.test_client()
+    assert client.get("/hello", headers={"X-Request-Start": f"t={int((time.time() - 0.05) * 1000)}"}).data == b"hello"
+    doctor = app.extensions["flask_doctor"]
+    assert doctor.findings() == []
+    [r] = doctor.requests()
+    assert (r["kind"], r["name"], r["method"], r["path"], r["status"], r["size"], r["queries"]) == (
+        "request", "hello", "GET", "/hello", 200, 5, 0)
+    assert r["cpu_ms"] is not None and r["wall_ms"] >= r["cpu_ms"] * 0.5
+    assert 40 <= r["queue_ms"] < 5000  # the proxy stamped it 50 ms before the app saw it
+    snap = doctor.snapshot()
+    assert snap["endpoints"]["hello"]["count"] == 1
+    assert snap["in_flight"] == 0
+
+
+def test_server_error_burst_with_first_traceback(make_app: Any) -> None:
+    app = make_app(config={"TESTING": False}, error_burst=3)
+    client = app.test_client()
+    assert client.get("/boom?d=1").status_code == 200
+    for _ in range(2):
+        assert client.get("/boom").status_code == 500
+    assert codes(app) == []
+    assert client.get("/boom").status_code == 500
+    [f] = app.extensions["flask_doctor"].findings()
+    assert (f.code, f.obj, f.location) == ("FD570", "endpoint:boom", Location(SHOP, shop.site_line("boom")))
+    assert f.message == "endpoint:boom answered 3 server errors in 60 s (builtins.ZeroDivisionError)"
+    assert "ZeroDivisionError: division by zero" in f.evidence[1].message
+    assert "s3cr3t-key-for-tests-only" not in f.evidence[1].message
+
+
+def test_error_handler_turning_404_into_500(make_app: Any) -> None:
+    good = make_app(config={"TESTING": False})
+
+    @good.errorhandler(HTTPException)
+    def http_error(e: HTTPException) -> Any:
+        return e
+
+    @good.errorhandler(Exception)
+    def good_handler(e: Exception) -> Any:
+        return "oops", 500
+
+    assert good.test_client().get("/nope").status_code == 404
+    assert codes(good) == []
+
+    bad = make_app(config={"TESTING": False})
+
+    @bad.errorhandler(Exception)
+    def catch_all(e: Exception) -> Any:  # turns every 404 into a 500
+        return "oops", 500
+
+    assert bad.test_client().get("/nope").status_code == 500
+    [f] = bad.extensions["flask_doctor"].findings()
+    assert (f.code, f.name, f.message) == (
+        "FD501", "error-handler-swallows-http-errors", "a 404 for GET /nope was answered with 500")
+    assert f.location == Location("tests/runtime/test_requests.py", catch_all.__code__.co_firstlineno)
+
+
+def test_cookies_on_real_responses(make_app: Any) -> None:
+    safe = make_app(config={"SESSION_COOKIE_SECURE": True})
+    client = safe.test_client()
+    client.get("/login")
+    client.get("/login", base_url="https://localhost")
+    assert codes(safe) == []
+
+    unsafe = make_app(config={"SESSION_COOKIE_HTTPONLY": False})
+    client = unsafe.test_client()
+    client.get("/login", base_url="https://localhost")
+    client.get("/tracking")
+    client.get("/big-session")
+    found = {(f.code, f.message.split(" is ")[0]) for f in unsafe.extensions["flask_doctor"].findings()}
+    assert found == {
+        ("FD303", "cookie 'session' was set without the HttpOnly flag"),
+        ("FD303", "cookie 'session' was set without the Secure flag"),
+        ("FD304", "cookie 'track' has SameSite=None without Secure; browsers reject it"),
+        ("FD370", "the session cookie"),
+    }
+
+
+def test_blocking_and_slow_endpoints(make_app: Any) -> None:
+    app = make_app(min_samples=3, blocking_ms=40, slow_endpoint_ms=40)
+    client = app.test_client()
+    for _ in range(3):
+        client.get("/sleep")
+        client.get("/cpu")
+    found = {(f.code, f.obj) for f in app.extensions["flask_doctor"].findings()}
+    assert found == {("FD401", "endpoint:sleepy"), ("FD470", "endpoint:sleepy"), ("FD470", "endpoint:cpu")}
+
+
+def test_context_pushed_in_a_job_and_never_popped(make_app: Any) -> None:
+    app = make_app()
+    doctor = app.extensions["flask_doctor"]
+    with doctor.job("clean"):
+        with app.app_context():
+            pass
+    assert doctor.findings() == []
+    with doctor.job("leaky"):
+        app.app_context().push()  # never popped
+    [f] = doctor.findings()
+    assert (f.code, f.obj, f.message) == (
+        "FD105", "task:leaky", "task:leaky pushed 1 application context(s) that were never popped")
+    assert f.location is not None and f.location.path == "tests/runtime/test_requests.py"
+
+
+def test_context_leak_in_a_thread(make_app: Any) -> None:
+    app = make_app()
+    doctor = app.extensions["flask_doctor"]
+    contexts = []
+
+    def worker() -> None:
+        for _ in range(3):
+            ctx = app.app_context()
+            ctx.push()
+            contexts.append(ctx)
+
+    thread = threading.Thread(target=worker, name="poller")
+    thread.start()
+    thread.join()
+    doctor.sample_memory()
+    [f] = doctor.findings()
+    assert (f.code, f.obj) == ("FD105", "thread:poller")
+
+
+def test_leaking_view_is_found_and_non_leaking_is_not(make_app: Any) -> None:
+    app = make_app(container_every=20, container_growth=50, container_min_samples=5,
+                   memory_min_samples=10, memory_growth_bytes=8 << 20)
+    doctor = app.extensions["flask_doctor"]
+    client = app.test_client()
+    rng = random.Random(5)
+    for block in range(40):
+        path = "/leak" if rng.random() < 0.5 else "/noleak"
+        for _ in range(10):
+            client.get(path)
+        doctor.sample_memory()
+    found = {(f.code, f.obj) for f in doctor.findings()}
+    assert found == {("FD170", "endpoint:leak"), ("FD101", "global:tests.runtime.apps.shop.LEAK")}
+    by_code = {f.code: f for f in doctor.findings()}
+    leak_line = next(n for n, line in enumerate(open(shop.__file__), 1) if line.startswith("LEAK:"))
+    assert by_code["FD101"].location == Location(SHOP, leak_line)
+    assert by_code["FD170"].location == Location(SHOP, app.view_functions["leak"].__code__.co_firstlineno)
+
+
+def test_sampling_rate_zero_traces_nothing(make_app: Any) -> None:
+    app = make_app(sample_rate=0.0)
+    app.test_client().get("/hello")
+    assert app.extensions["flask_doctor"].requests() == []
+
+
+def test_kill_switch_installs_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLASK_DOCTOR_ENABLED", "0")
+    app = Flask(__name__)
+    app.debug = True
+    wsgi = app.wsgi_app
+    doctor = Doctor(app)
+    assert app.wsgi_app == wsgi
+    assert "flask_doctor" not in app.blueprints
+    assert app.test_client().get("/_doctor/").status_code == 404
+    assert doctor.findings() == []
+
+
+def test_factory_pattern_init_app() -> None:
+    doctor = Doctor(background=False)
+    app = Flask(__name__)
+    doctor.init_app(app)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    app.test_client().get("/")
+    assert [r["name"] for r in doctor.requests()] == ["index"]
+    assert app.extensions["flask_doctor"] is doctor

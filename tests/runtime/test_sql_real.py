@@ -1,0 +1,117 @@
+"""SQL collector on real databases: PostgreSQL and MariaDB through Flask-SQLAlchemy."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from flask_doctor.findings import Location
+from tests.runtime.apps import shop
+
+SHOP = "tests/runtime/apps/shop.py"
+
+
+@pytest.fixture(params=["postgres_url", "mariadb_url"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Flask]:
+    app = shop.create_app(db_url, unbounded_rows=50)
+    shop.seed(app, authors=8, books_each=3)
+    yield app
+    for conn in shop.LEAKED_CONNECTIONS:
+        conn.close()
+    shop.LEAKED_CONNECTIONS.clear()
+    shop.drop(app)
+
+
+def findings(app: Flask, code: str | None = None) -> list:
+    found = app.extensions["flask_doctor"].findings()
+    return [f for f in found if code is None or f.code == code]
+
+
+def test_eager_twin_is_not_an_n_plus_one(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/authors/eager").status_code == 200
+    assert findings(app) == []
+
+
+def test_n_plus_one_is_found_with_its_call_site(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/authors/lazy").status_code == 200
+    [f] = findings(app)
+    assert (f.code, f.name, f.obj, f.surface) == ("FD202", "query-in-loop", "endpoint:authors_lazy", "runtime")
+    assert f.location == Location(SHOP, shop.site_line("lazy"))
+    assert f.message == "endpoint:authors_lazy ran the same query 8 times in one request (N+1)"
+    assert f.evidence[0].message.startswith("8 executions in one request, ")
+    assert "FROM fdrt_book WHERE ? = fdrt_book.author_id" in f.evidence[1].message
+    assert f.evidence[2].message.startswith("request GET /authors/lazy -> 200 in ")
+    # Repeats are one finding with a count, not a new finding per request.
+    client.get("/authors/lazy")
+    [stored] = app.extensions["flask_doctor"].stored_findings()
+    assert stored.count == 2
+
+
+def test_doctor_before_flask_sqlalchemy_still_watches_the_engines(db_url: str) -> None:
+    app = shop.create_app(db_url, doctor_first=True)
+    shop.seed(app, authors=6, books_each=1)
+    try:
+        app.test_client().get("/authors/lazy")
+        assert [f.code for f in findings(app)] == ["FD202"]
+    finally:
+        shop.drop(app)
+
+
+def test_unbounded_result_on_real_rows(app: Flask) -> None:
+    client = app.test_client()
+    client.get("/books/page")
+    assert findings(app) == []
+    with app.app_context():
+        shop.db.session.add_all([shop.Book(title=f"extra {i}", author_id=1) for i in range(40)])
+        shop.db.session.commit()
+    client.get("/books/all")
+    [f] = findings(app)
+    assert (f.code, f.message, f.location) == (
+        "FD201", "endpoint:books_all fetched 64 rows in one query", Location(SHOP, shop.site_line("all")))
+
+
+def test_connection_left_checked_out_after_a_request(app: Flask) -> None:
+    client = app.test_client()
+    client.get("/conn/ok")
+    assert findings(app) == []
+    client.get("/conn/leak")
+    [f] = findings(app)
+    assert (f.code, f.obj) == ("FD106", "endpoint:conn_leak")
+    # Once a leak is known the doctor records where connections are checked out.
+    client.get("/conn/leak")
+    [f] = findings(app)
+    assert f.location == Location(SHOP, shop.site_line("conn"))
+
+
+def test_scoped_session_never_removed_in_a_job(db_url: str) -> None:
+    app = shop.create_app()
+    doctor = app.extensions["flask_doctor"]
+    engine = create_engine(db_url, pool_size=2)
+    doctor.watch_engine(engine)
+    Session = scoped_session(sessionmaker(engine))
+    try:
+        with doctor.job("sync-clean"):
+            Session.execute(text("SELECT 1"))
+            Session.remove()
+        assert doctor.findings() == []
+        with doctor.job("sync-leaky"):
+            Session.execute(text("SELECT 1"))  # never removed
+        [f] = doctor.findings()
+        assert (f.code, f.name, f.obj) == ("FD209", "job-session-never-removed", "task:sync-leaky")
+        assert f.location is not None and f.location.path == "tests/runtime/test_sql_real.py"
+        snap = doctor.snapshot()
+        assert snap["pool"][engine.url.render_as_string(hide_password=True)]["checked_out"] == 1
+    finally:
+        Session.remove()
+        engine.dispose()
