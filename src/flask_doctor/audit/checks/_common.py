@@ -54,16 +54,22 @@ def safely(func: Callable[[], Any], default: Any = None) -> Any:
         return default
 
 
-def user_globals(app: Any, cls: type | None) -> list[tuple[str, str, Any]]:
-    """(module, attribute, object) for instances of ``cls`` in the app's own modules (under its root path)."""
+def user_globals(audit: Any, cls: type | None) -> list[tuple[str, str, Any]]:
+    """(module, attribute, object) for instances of ``cls`` among the globals of the
+    app's own modules (files under its root path, outside site-packages)."""
     if cls is None:
         return []
-    root = os.path.abspath(app.root_path) + os.sep
+    modules = audit.memo.get("user_modules")
+    if modules is None:
+        root = os.path.abspath(audit.app.root_path) + os.sep
+        modules = []
+        for module_name, module in sorted(sys.modules.items()):
+            path = getattr(module, "__file__", None)
+            if isinstance(path, str) and path.startswith(root) and is_user_file(path):
+                modules.append((module_name, module))
+        audit.memo["user_modules"] = modules
     found: list[tuple[str, str, Any]] = []
-    for module_name, module in sorted(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        if not is_user_file(path) or not os.path.abspath(path).startswith(root):  # type: ignore[arg-type]
-            continue
+    for module_name, module in modules:
         for attr, value in list(vars(module).items()):
             if isinstance(value, cls) and not any(value is v for _, _, v in found):
                 found.append((module_name, attr, value))

@@ -75,7 +75,7 @@ def find_celery(audit: AuditContext) -> Any:
         from celery import Celery
     except ImportError:  # pragma: no cover
         return None
-    found = user_globals(audit.app, Celery)
+    found = user_globals(audit, Celery)
     return found[0][2] if found else None
 
 

@@ -135,7 +135,7 @@ def app_engines(audit: AuditContext) -> list[EngineInfo]:
     except ImportError:  # pragma: no cover
         Engine = None  # type: ignore[assignment,misc]
     known = {id(e.engine) for e in found}
-    for module_name, attr, engine in user_globals(app, Engine):
+    for module_name, attr, engine in user_globals(audit, Engine):
         if id(engine) in known:
             continue
         path = getattr(sys.modules[module_name], "__file__", "") or ""

@@ -45,7 +45,7 @@ PROXY_FIX_NO_PROTO = message(
     "ProxyFix(app.wsgi_app, x_for=1, x_proto=1)",
 )
 
-_NEXT_ATTRS = ("app", "wsgi_app", "application", "__wrapped__")
+_NEXT_ATTRS = ("app", "_app", "wsgi_app", "application", "__wrapped__")
 
 
 def middleware_chain(app: Any) -> list[Any]:

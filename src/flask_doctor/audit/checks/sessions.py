@@ -77,6 +77,16 @@ def _parameterless_get_rules(app: Any) -> list[Any]:
     return sorted(rules, key=lambda r: r.rule)[:MAX_SAMPLED_ROUTES]
 
 
+def _base_url(app: Any) -> str:
+    """A URL the app accepts: its SERVER_NAME or first TRUSTED_HOSTS entry."""
+    host = app.config.get("SERVER_NAME")
+    trusted = app.config.get("TRUSTED_HOSTS") or []
+    if not host and trusted:
+        host = str(trusted[0]).lstrip(".")
+    scheme = app.config.get("PREFERRED_URL_SCHEME") or "http"
+    return f"{scheme}://{host or 'localhost'}"
+
+
 @register(tags=("sessions",), deploy=True)
 def check_session_cookie_size(audit: AuditContext) -> Iterator[Finding]:
     app = audit.app
@@ -97,7 +107,7 @@ def check_session_cookie_size(audit: AuditContext) -> Iterator[Finding]:
             if time.monotonic() > deadline:
                 break
             try:
-                response = client.get(rule.rule)
+                response = client.get(rule.rule, base_url=_base_url(app))
             except Exception as exc:  # a view that needs services or arguments
                 sizes[rule.rule] = f"error: {exc.__class__.__name__}"
                 continue

@@ -38,8 +38,8 @@ def _source(func: Any) -> str:
         return ""
 
 
-def user_scoped_sessions(app: Any) -> list[tuple[str, str, Any]]:
-    return user_globals(app, _scoped_session_class())
+def user_scoped_sessions(audit: AuditContext) -> list[tuple[str, str, Any]]:
+    return user_globals(audit, _scoped_session_class())
 
 
 def _scoped_session_class() -> type | None:
@@ -62,7 +62,7 @@ def check_teardown(audit: AuditContext) -> Iterator[Finding]:
     if db is not None and not any(getattr(f, "__self__", None) is db for f in app.teardown_appcontext_funcs):
         yield FSA_TEARDOWN_MISSING(obj="extension:sqlalchemy")
     sources = [_source(f) for f in funcs]
-    for module_name, attr, session in user_scoped_sessions(app):
+    for module_name, attr, session in user_scoped_sessions(audit):
         if any(attr in text and ".remove(" in text for text in sources):
             continue
         path = getattr(sys.modules[module_name], "__file__", "")

@@ -1,0 +1,82 @@
+"""Loading the app as `flask --app` does, and recording where config comes from."""
+
+from __future__ import annotations
+
+import pytest
+
+from flask_doctor.audit.loader import AppLoadError, load
+from flask_doctor.audit.runner import make_context, run
+from flask_doctor.findings import Evidence, Location
+
+
+def test_module_global_app_is_built_once(good_secret: str) -> None:
+    loaded = load("tests.audit_apps.sick")
+    assert loaded.app.import_name == "tests.audit_apps.sick"
+    assert loaded.second_app is None
+
+
+@pytest.mark.parametrize("target", [
+    "tests.audit_apps.good:create_app()",
+    "tests.audit_apps.good:create_app",
+    "tests.audit_apps.good",
+])
+def test_factory_forms_call_the_factory_twice(target: str, good_secret: str) -> None:
+    loaded = load(target)
+    assert loaded.second_app is not None and loaded.second_app is not loaded.app
+    assert loaded.app.config["SECRET_KEY"] == good_secret
+
+
+def test_factory_with_arguments() -> None:
+    loaded = load("tests.audit_apps.sick:create_app('development')")
+    assert loaded.app.config["SESSION_COOKIE_SAMESITE"] is None  # the base Config
+
+
+def test_config_sources_point_at_the_class_line_and_the_assignment() -> None:
+    loaded = load("tests.audit_apps.sick:create_app()")
+    sources = loaded.sources
+    assert sources is not None
+    assert sources.get("SECRET_KEY").location == Location("tests/audit_apps/sick/__init__.py", 12, 5, 12, 15)
+    assert sources.get("SESSION_COOKIE_SAMESITE").location == Location("tests/audit_apps/sick/__init__.py", 19, 5, 19, 28)
+    assert sources.get("TESTING").location == Location("tests/audit_apps/sick/__init__.py", 25, 17, 25, 24)
+    assert sources.get("SESSION_COOKIE_SECURE") is None  # Flask's default
+
+
+def test_env_var_named_in_evidence(good_secret: str) -> None:
+    loaded = load("tests.audit_apps.good:create_app()")
+    ctx = make_context(loaded.app, sources=loaded.sources)
+    assert ctx.evidence("SECRET_KEY") == [Evidence("value from environment variable GOOD_APP_SECRET_KEY")]
+
+
+def test_from_prefixed_env_is_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUDITED_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("FLASK_DOCTOR_TEST_FACTORY_PREFIX", "AUDITED")
+    loaded = load("tests.audit_apps.envapp:create_app()")
+    source = loaded.sources.get("SECRET_KEY")  # type: ignore[union-attr]
+    assert (source.how, source.env_var, source.location) == ("env", "AUDITED_SECRET_KEY", None)
+
+
+def test_missing_env_var_is_explained() -> None:
+    with pytest.raises(AppLoadError) as info:
+        load("tests.audit_apps.broken")
+    err = info.value
+    assert err.message == "the application failed to load: KeyError: 'BROKEN_APP_DATABASE_URL'"
+    assert err.hint == "the environment variable BROKEN_APP_DATABASE_URL is missing: set it (or add it to .env) before auditing"
+    assert "tests/audit_apps/broken/__init__.py\", line 9" in err.details
+    assert "site-packages" not in err.details and "flask/cli.py" not in err.details
+
+
+def test_wrong_app_path() -> None:
+    with pytest.raises(AppLoadError) as info:
+        load("tests.audit_apps.nothere")
+    assert info.value.message == "Could not import 'tests.audit_apps.nothere'."
+    assert "--app" in info.value.hint
+
+
+def test_pre_imported_app_gets_guessed_locations() -> None:
+    import tests.audit_apps.sick as sick
+
+    ctx = make_context(sick.app)  # no recorded sources: guess from the module
+    loc = ctx.location("SESSION_COOKIE_HTTPONLY")
+    assert loc is not None and loc.path.endswith("tests/audit_apps/sick/__init__.py") and loc.line == 13
+    with sick.app.app_context():
+        assert "FD341" in [f.code for f in run(ctx, silenced=[]).findings]
