@@ -93,6 +93,7 @@ def test_error_handler_turning_404_into_500(make_app: Any) -> None:
     assert f.location == Location("tests/runtime/test_requests.py", catch_all.__code__.co_firstlineno)
 
 
+@pytest.mark.filterwarnings("ignore:The 'session' cookie is too large")
 def test_cookies_on_real_responses(make_app: Any) -> None:
     safe = make_app(config={"SESSION_COOKIE_SECURE": True})
     client = safe.test_client()

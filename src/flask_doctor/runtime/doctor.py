@@ -41,7 +41,14 @@ from flask_doctor.runtime.redact import app_secrets, redact_text
 from flask_doctor.runtime.settings import Settings
 from flask_doctor.runtime.sqltext import relpath, user_site
 from flask_doctor.runtime.stats import MemorySample
-from flask_doctor.runtime.store import MemoryStore, RedisStore, StoredFinding, make_store, stored_sorted
+from flask_doctor.runtime.store import (
+    TRANSIENT_ERRORS,
+    MemoryStore,
+    RedisStore,
+    StoredFinding,
+    make_store,
+    stored_sorted,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy.engine import Engine
@@ -202,6 +209,7 @@ class Doctor:
         self._last_memory = 0.0
         self._last_containers = 0
         self._dropped = 0
+        self._store_error_logged = 0.0
         self._ready = False
         self.agg = Aggregator(self.settings, self._detect_context())
         self.agg.on_leak = self._on_connection_leak
@@ -514,18 +522,30 @@ class Doctor:
         if self._p_store.disabled:
             return
         with self._p_store:
-            new = self.store.upsert(findings, self.worker, now) if findings else []
-            if requests:
-                self.store.add_requests(requests)
-            if memory:
-                self.store.add_memory(self.worker, memory)
-                if isinstance(self.store, RedisStore):
-                    self.store.put_snapshot(self.worker, self._snapshot(process=False))
-            if findings and self.metrics is not None:
-                self.metrics.count_findings(findings)
-            if self.settings.log_findings:
-                for finding in new:
-                    log_finding(finding)
+            try:
+                self._write_store(findings, requests, memory, now)
+            except TRANSIENT_ERRORS as exc:
+                # The store is down for a moment (Redis restart): drop this batch, keep going.
+                if now - self._store_error_logged >= 60:
+                    self._store_error_logged = now
+                    logger.warning("flask-doctor: store %s unavailable (%s); dropping %d findings",
+                                   self.store.url, exc.__class__.__name__, len(findings))
+
+    def _write_store(self, findings: list[tuple[Finding, int]], requests: list[dict[str, Any]],
+                     memory: list[dict[str, Any]], now: float) -> None:
+        new = self.store.upsert(findings, self.worker, now) if findings else []
+        if requests:
+            self.store.add_requests(requests)
+        if memory:
+            self.store.add_memory(self.worker, memory)
+            if isinstance(self.store, RedisStore):
+                self.store.put_snapshot(self.worker, self._snapshot(process=False))
+        if findings and self.metrics is not None:
+            self.metrics.count_findings(findings)
+        if self.settings.log_findings:
+            for finding in new:
+                log_finding(finding)
+
 
     # ------------------------------------------------------------------ reading
     def findings(self) -> list[Finding]:
@@ -545,10 +565,22 @@ class Doctor:
         self.flush()
         return self._snapshot(process=True)
 
+    def _rss(self) -> int:
+        if self._p_memory.disabled:
+            return 0
+        with self._p_memory:
+            return rss_bytes()
+        return 0  # pragma: no cover - only after a swallowed error
+
     def _snapshot(self, process: bool) -> dict[str, Any]:
         agg = self.agg
         by_code: dict[str, int] = {}
-        stored = self.store.findings() if process else []
+        stored: list[StoredFinding] = []
+        if process:
+            try:
+                stored = self.store.findings()
+            except TRANSIENT_ERRORS:
+                pass
         for s in stored:
             by_code[s.finding.code] = by_code.get(s.finding.code, 0) + 1
         containers = [
@@ -561,7 +593,7 @@ class Doctor:
             "worker": self.worker,
             "pid": os.getpid(),
             "time": time.time(),
-            "rss_bytes": rss_bytes(),
+            "rss_bytes": self._rss(),
             "in_flight": self._in_flight,
             "capacity": self._capacity,
             "requests_total": agg.total,

@@ -24,6 +24,22 @@ from flask_doctor.runtime.redact import redact_url
 MEMORY_SAMPLES = 720
 
 
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [OSError]
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        errors += [RedisConnectionError, RedisTimeoutError]
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(errors)
+
+
+#: A store that is down for a moment: drop the batch, retry next time, never disable.
+TRANSIENT_ERRORS = _transient_errors()
+
+
 @dataclass(frozen=True)
 class StoredFinding:
     finding: Finding
