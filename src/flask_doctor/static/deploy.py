@@ -1303,10 +1303,12 @@ def _items(node: yaml.Node | None) -> list[tuple[yaml.Node, yaml.Node]]:
 
 
 def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    """The value of ``key``; the last one wins, so explicit keys beat ``<<`` merges."""
+    found = None
     for k, v in _items(node):
         if k.value == key:
-            return v
-    return None
+            found = v
+    return found
 
 
 def _py(node: yaml.Node | None) -> Any:
@@ -1634,11 +1636,17 @@ class _ConfEvaluator:
             return "".join(parts)
         if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
             # os.environ.get("X") or "4": the default is the right-hand side.
+            # os.cpu_count() or 1: CPU-based whatever the fallback.
             for value in node.values:
                 try:
-                    result = self._eval(value)
+                    result = self._eval_maybe_cpu(value)
                 except _Unknown:
+                    if self.cpu_based:
+                        raise
                     continue
+                if result is _CPU:
+                    self.cpu_based = True
+                    raise _Unknown
                 if result:
                     return result
             raise _Unknown
