@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from flask_doctor.baseline import BaselineError, apply_baseline, load_baseline, write_baseline
+from flask_doctor.baseline import (
+    BaselineError,
+    apply_baseline,
+    load_baseline,
+    write_baseline,
+)
 from flask_doctor.findings import Finding, Location, Severity
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from flask_doctor.config import Settings
-from flask_doctor.static.files import GitIgnore, Discovery, deploy_kind, discover
+from flask_doctor.static.files import Discovery, GitIgnore, deploy_kind, discover
 
 
 def touch(root: Path, *names: str) -> None:

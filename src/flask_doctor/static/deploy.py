@@ -42,10 +42,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = [
+    "HTTP_SERVERS",
     "DeployModel",
     "EnvSetting",
     "GunicornSettings",
-    "HTTP_SERVERS",
     "ProxyDecl",
     "ServerCommand",
     "ServiceDecl",
@@ -1604,7 +1604,7 @@ class _ConfEvaluator:
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             return [self._eval(e) for e in node.elts]
         if isinstance(node, ast.Dict):
-            return {self._eval(k): self._eval(v) for k, v in zip(node.keys, node.values) if k is not None}
+            return {self._eval(k): self._eval(v) for k, v in zip(node.keys, node.values, strict=True) if k is not None}
         if isinstance(node, ast.Name):
             if node.id in self.names:
                 return self.names[node.id]

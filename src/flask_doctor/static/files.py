@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from flask_doctor.config import Settings, _translate, relative_posix
+from flask_doctor.config import Settings, _translate
 
 __all__ = [
     "DEFAULT_SKIP_DIRS",

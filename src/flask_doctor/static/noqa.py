@@ -53,7 +53,7 @@ def _parse_comment(comment: str) -> frozenset[str] | None | bool:
     if match is None:
         return False
     end = match.end()
-    # "# noqa-ish" or "# noqaFD201" are not directives.
+    # A word glued to the marker ("noqa-ish", "noqaFD201") is no directive.
     rest = comment[end:]
     if match.group("sep") is None:
         if rest[:1].isalnum() or rest[:1] in ("_", "-"):
@@ -67,7 +67,7 @@ def _parse_comment(comment: str) -> frozenset[str] | None | bool:
             break
         codes.append(word.upper())
     if not codes:
-        return None  # "# noqa:" with nothing after it: treat as blanket
+        return None  # a colon with no code after it: treat as blanket
     return frozenset(c for c in codes if _OUR_CODE.match(c))
 
 
