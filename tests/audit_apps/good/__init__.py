@@ -55,7 +55,7 @@ class CeleryConfig:
     worker_prefetch_multiplier = 1
 
 
-@celery.task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@celery.task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5, shared=False)
 def send_welcome(user_id: int) -> None:
     import requests
 

@@ -230,7 +230,7 @@ def check_socketio(audit: AuditContext) -> Iterator[Finding]:
     facts = socketio_facts(ext)
     audit.extra["socketio"] = facts
     described = Evidence(f"async_mode={facts['async_mode']!r}, client manager {facts['client_manager']}, message_queue={facts['message_queue']!r}")
-    if facts["client_manager"] in (None, "BaseManager"):
+    if facts["client_manager"] in (None, "Manager", "BaseManager", "AsyncManager"):
         severity = _per_process_severity(audit)
         if severity is not None:
             yield SOCKETIO_NO_QUEUE(obj="extension:socketio", severity=severity, phrase=audit.workers_phrase(), evidence=[described])
