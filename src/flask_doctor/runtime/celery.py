@@ -85,9 +85,10 @@ class CeleryCollector:
         try:
             func = inspect.unwrap(func)
             code = func.__code__
+            from flask_doctor.runtime.doctor import def_line
             from flask_doctor.runtime.sqltext import relpath
 
-            site = Site(relpath(code.co_filename), code.co_firstlineno, code.co_name)
+            site = Site(relpath(code.co_filename), def_line(code), code.co_name)
             if not policy:
                 policy = bool(_RETRY_CALL.search(inspect.getsource(func)))
         except (AttributeError, OSError, TypeError, ValueError):

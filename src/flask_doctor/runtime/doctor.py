@@ -627,7 +627,21 @@ def function_site(func: Any) -> Site | None:
         code = func.__code__
     except (AttributeError, ValueError):
         return None
-    return Site(relpath(code.co_filename), code.co_firstlineno, code.co_name)
+    return Site(relpath(code.co_filename), def_line(code), code.co_name)
+
+
+def def_line(code: Any) -> int:
+    """The line of ``def`` itself (``co_firstlineno`` is the first decorator's line)."""
+    import linecache
+
+    line = code.co_firstlineno
+    for offset in range(30):
+        text = linecache.getline(code.co_filename, line + offset).lstrip()
+        if text.startswith(("def ", "async def ")):
+            return line + offset
+        if not text:
+            break
+    return line
 
 
 def traceback_site(exception: BaseException) -> Site | None:
