@@ -1,0 +1,1155 @@
+"""FD501–FD504 — errors: what happens to an exception inside a request.
+
+Flask already turns an unhandled exception into a 500 and keeps serving; the
+bugs are in the code that *handles* errors: a handler for ``Exception`` that
+also receives ``HTTPException`` (so every 404 becomes a 500), an error page
+sent with status 200, an ``except: pass`` that makes a failure vanish, an
+``abort(404)`` caught by the ``except Exception`` around it.
+
+The helpers at the top (exception clauses, "silent" handler bodies, response
+status of a ``return``) are shared with the task rules in ``tasks.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.model import BLUEPRINT_TYPES, FLASK_TYPES, REQUEST, FunctionInfo, Project
+from flask_doctor.static.names import ImportTable, dotted
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context, node_location
+
+# ------------------------------------------------------------------ helpers
+BROAD = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
+HTTP_EXCEPTION = {
+    "werkzeug.exceptions.HTTPException", "werkzeug.HTTPException", "flask.HTTPException",
+    "werkzeug.exceptions.HTTPException",
+}
+ABORT_FUNCTIONS = {
+    "flask.abort", "flask.helpers.abort", "werkzeug.exceptions.abort", "werkzeug.abort",
+    "flask_restx.abort", "flask_restful.abort", "flask_smorest.abort", "flask_restplus.abort",
+    "apiflask.abort",
+}
+ABORTING_METHODS = {"get_or_404", "first_or_404", "one_or_404"}
+RESPONSE_BUILDERS = {
+    "flask.render_template", "flask.templating.render_template",
+    "flask.render_template_string", "flask.templating.render_template_string",
+    "flask.jsonify", "flask.json.jsonify",
+    "flask_themes2.render_theme_template", "flask_themes.render_theme_template",
+}
+MAKE_RESPONSE = {"flask.make_response", "flask.helpers.make_response"}
+RESPONSE_CLASSES = {
+    "flask.Response", "flask.wrappers.Response", "werkzeug.Response",
+    "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response",
+}
+LOG_HEADS = {"logger", "log", "logging", "_logger", "_log", "LOG", "LOGGER", "app_logger"}
+LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"}
+
+
+def body_nodes(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node under ``stmts`` except inside nested functions, lambdas and classes."""
+    stack: list[ast.AST] = list(reversed(stmts))
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in reversed(list(ast.iter_child_nodes(node))):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            stack.append(child)
+
+
+def qualify(table: ImportTable | None, node: ast.AST) -> str | None:
+    name = dotted(node)
+    if name is None:
+        return None
+    qualified = table.qualify(name) if table is not None else None
+    return qualified or name
+
+
+def exception_kind(expr: ast.expr | None, table: ImportTable | None) -> str:
+    """'broad' (bare/Exception/BaseException), 'http' (HTTPException) or 'narrow'."""
+    if expr is None:
+        return "broad"
+    if isinstance(expr, ast.Tuple):
+        kinds = {exception_kind(e, table) for e in expr.elts}
+        return "broad" if "broad" in kinds else ("http" if "http" in kinds else "narrow")
+    name = dotted(expr)
+    if name is None:
+        return "narrow"
+    qualified = table.qualify(name) if table is not None else None
+    if qualified is None and name in BROAD:
+        return "broad"
+    full = qualified or name
+    if full in BROAD:
+        return "broad"
+    if full in HTTP_EXCEPTION or full.endswith(".HTTPException") or full == "HTTPException":
+        return "http"
+    return "narrow"
+
+
+def is_http_exception_class(expr: ast.expr, table: ImportTable | None) -> bool:
+    """HTTPException or any werkzeug HTTP error class (NotFound, BadRequest...)."""
+    if isinstance(expr, ast.Tuple):
+        return any(is_http_exception_class(e, table) for e in expr.elts)
+    full = qualify(table, expr) or ""
+    return exception_kind(expr, table) == "http" or full.startswith("werkzeug.exceptions.")
+
+
+def handler_label(handler: ast.ExceptHandler) -> str:
+    if handler.type is None:
+        return "except:"
+    return f"except {ast.unparse(handler.type)}:"
+
+
+def is_log_call(call: ast.Call, table: ImportTable | None) -> bool:
+    """``logger.exception(...)``, ``current_app.logger.error``, ``print``, Sentry capture..."""
+    name = dotted(call.func) or ""
+    full = qualify(table, call.func) or name
+    parts = name.split(".")
+    if name in ("print", "traceback.print_exc", "traceback.print_exception") or full.startswith("traceback.print"):
+        return True
+    if full.startswith(("sentry_sdk.capture", "raven.", "rollbar.report", "bugsnag.notify")) or parts[-1] in (
+        "capture_exception", "capture_message", "captureException", "report_exc_info", "notify",
+    ):
+        return True
+    if full.startswith("logging.") or full.startswith("warnings.warn"):
+        return True
+    if len(parts) >= 2 and parts[-1] in LOG_METHODS and (
+        parts[-2] in LOG_HEADS or parts[-2].lower().endswith(("logger", "log")) or parts[-2] == "logger"
+    ):
+        return True
+    if name.endswith((".stderr.write", ".stdout.write")):
+        return True
+    return False
+
+
+def contains_raise(stmts: list[ast.stmt]) -> bool:
+    return any(isinstance(n, ast.Raise) for n in body_nodes(stmts))
+
+
+def is_inert(stmt: ast.stmt) -> bool:
+    """``pass``, ``...``, a bare string, ``continue``/``break``."""
+    if isinstance(stmt, (ast.Pass, ast.Continue, ast.Break)):
+        return True
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+
+
+def response_status(
+    expr: ast.expr | None,
+    table: ImportTable | None,
+    fn: FunctionInfo | None = None,
+    project: Project | None = None,
+    depth: int = 0,
+) -> tuple[str, int | None]:
+    """What a ``return`` sends: ('success', 200) / ('error', code) / ('unknown', None).
+
+    Only builders whose status is certain count as success: a Flask
+    ``render_template``/``jsonify``/``make_response``/``Response`` without a
+    status, a literal string/dict/list, or an explicit 2xx in a tuple.
+    """
+    if expr is None:
+        return ("unknown", None)
+    if isinstance(expr, ast.Tuple) and len(expr.elts) >= 2:
+        second = expr.elts[1]
+        if isinstance(second, ast.Constant) and isinstance(second.value, int) and not isinstance(second.value, bool):
+            code = second.value
+            return ("success" if 200 <= code < 300 else "error", code)
+        if isinstance(second, ast.Constant) and isinstance(second.value, str) and second.value[:3].isdigit():
+            code = int(second.value[:3])
+            return ("success" if 200 <= code < 300 else "error", code)
+        if isinstance(second, ast.Dict) and len(expr.elts) == 2 and response_status(expr.elts[0], table, fn)[0] == "success":
+            return ("success", 200)
+        return ("unknown", None)
+    if isinstance(expr, (ast.JoinedStr, ast.Dict, ast.List)) or (
+        isinstance(expr, ast.Constant) and isinstance(expr.value, (str, bytes))
+    ):
+        return ("success", 200)
+    if isinstance(expr, ast.Call):
+        full = qualify(table, expr.func) or ""
+        if full in RESPONSE_BUILDERS:
+            return ("success", 200)
+        if full in MAKE_RESPONSE:
+            if len(expr.args) == 1 and not expr.keywords:
+                inner = expr.args[0]
+                if isinstance(inner, ast.Tuple):
+                    return response_status(inner, table, fn, project, depth)
+                return response_status(inner, table, fn, project, depth)
+            if len(expr.args) >= 2:
+                return response_status(ast.Tuple(elts=list(expr.args[:2]), ctx=ast.Load()), table, fn)
+            return ("unknown", None)
+        if full in RESPONSE_CLASSES:
+            status = next((kw.value for kw in expr.keywords if kw.arg == "status"), expr.args[1] if len(expr.args) >= 2 else None)
+            if status is None and not any(kw.arg is None for kw in expr.keywords):
+                return ("success", 200)
+            if isinstance(status, ast.Constant) and isinstance(status.value, (int, str)) and str(status.value)[:3].isdigit():
+                code = int(str(status.value)[:3])
+                return ("success" if 200 <= code < 300 else "error", code)
+            return ("unknown", None)
+        if project is not None and fn is not None and depth < 2:
+            # a project wrapper such as ``render_page(...)`` that only returns rendered pages
+            callee = project.resolve_function(dotted(expr.func) or "", fn, fn.module)
+            if callee is not None and callee is not fn:
+                rets = [r for r in returns_of(callee)]
+                if rets and all(
+                    response_status(r.value, callee.imports, callee, project, depth + 1)[0] == "success" for r in rets
+                ):
+                    return ("success", 200)
+        return ("unknown", None)
+    if isinstance(expr, ast.Name) and fn is not None:
+        return _local_response_status(expr.id, table, fn)
+    return ("unknown", None)
+
+
+def _local_response_status(name: str, table: ImportTable | None, fn: FunctionInfo) -> tuple[str, int | None]:
+    """``resp = jsonify(...); return resp`` — success unless its status is set afterwards."""
+    values: list[ast.expr] = []
+    for node in body_nodes(fn.node.body):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    values.append(node.value)
+                elif isinstance(target, ast.Attribute) and dotted(target.value) == name and target.attr in ("status_code", "status"):
+                    return ("unknown", None)
+                elif isinstance(target, (ast.Tuple, ast.List)) and any(isinstance(e, ast.Name) and e.id == name for e in target.elts):
+                    return ("unknown", None)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and isinstance(node.target, ast.Name) and node.target.id == name:
+            return ("unknown", None)
+        elif isinstance(node, (ast.For, ast.With, ast.AsyncFor, ast.AsyncWith, ast.NamedExpr)):
+            targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor, ast.NamedExpr)) else [
+                i.optional_vars for i in node.items if i.optional_vars is not None
+            ]
+            if any(name in {n.id for n in ast.walk(t) if isinstance(n, ast.Name)} for t in targets):
+                return ("unknown", None)
+    if name in {a.arg for a in fn.node.args.args + fn.node.args.kwonlyargs + fn.node.args.posonlyargs}:
+        return ("unknown", None)
+    if not values:
+        return ("unknown", None)
+    statuses = [response_status(v, table, None) for v in values]
+    if all(s[0] == "success" for s in statuses):
+        return ("success", 200)
+    return ("unknown", None)
+
+
+def returns_of(fn: FunctionInfo) -> list[ast.Return]:
+    return [n for n in body_nodes(fn.node.body) if isinstance(n, ast.Return)]
+
+
+# ------------------------------------------------------ error handler index
+@dataclass
+class ErrorHandler:
+    function: FunctionInfo
+    owner: str  # "app:<qualname>", "app:?" (an app we cannot name) or "bp:<name>"
+    owner_label: str  # `@app.errorhandler` / `bp.register_error_handler`
+    exceptions: list[ast.expr]
+    table: ImportTable
+    location: Location  # the decorator or registration call
+
+    def kinds(self) -> set[str]:
+        return {exception_kind(e, self.table) if not isinstance(e, ast.Constant) else "code" for e in self.exceptions}
+
+    def codes(self) -> list[int]:
+        return [e.value for e in self.exceptions if isinstance(e, ast.Constant) and isinstance(e.value, int)]
+
+    def describe(self) -> str:
+        args = ", ".join(ast.unparse(e) for e in self.exceptions)
+        return f"`{self.owner_label}({args})`"
+
+
+_APPISH = {"app", "application", "flask_app", "current_app", "webapp", "server", "_app", "self.app"}
+_NOT_FLASK = ("api", "ns", "namespace", "restx", "restful", "socketio", "sio", "login_manager", "jwt", "oauth")
+
+
+def _owner(project: Project, fn: FunctionInfo | None, module_name: str, expr: ast.expr, table: ImportTable | None) -> tuple[str, str] | None:
+    """("app:x"|"bp:x", label) for a Flask app/blueprint expression, None for anything else."""
+    name = dotted(expr)
+    if name is None:
+        return None
+    type_name = None
+    probe = fn
+    while probe is not None and type_name is None:
+        if "." not in name:
+            type_name = probe.local_types.get(name)
+        probe = probe.parent
+    if type_name is None:
+        qualified = (table.qualify(name) if table is not None else None) or f"{module_name}.{name}"
+        obj = project.objects.get(qualified)
+        type_name = obj.type if obj is not None else None
+        resolved = qualified if obj is not None else None
+    else:
+        resolved = None
+    last = name.rsplit(".", 1)[-1].lower()
+    if type_name is not None:
+        if project.is_subtype(type_name, FLASK_TYPES):
+            return (f"app:{resolved}" if resolved else "app:?", name)
+        if project.is_subtype(type_name, BLUEPRINT_TYPES):
+            return (f"bp:{resolved or name}", name)
+        return None
+    if last in _NOT_FLASK or any(last.startswith(p) or last.endswith(p) for p in ("api", "restx", "namespace")):
+        return None
+    if name in _APPISH or last in ("app", "application", "flask_app"):
+        return ("app:?", name)
+    return (f"bp:{module_name}.{name}", name)
+
+
+def error_handlers(project: Project) -> list[ErrorHandler]:
+    """Every Flask error handler registration (decorators and ``register_error_handler``)."""
+    cached = getattr(project, "_fd_error_handlers", None)
+    if cached is not None:
+        return cached
+    found: list[ErrorHandler] = []
+    for fn in project.functions.values():
+        if "error_handler" not in fn.roles:
+            continue
+        table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
+        for deco in fn.node.decorator_list:
+            if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute)):
+                continue
+            attr = deco.func.attr
+            if attr not in ("errorhandler", "app_errorhandler"):
+                continue
+            owner = _owner(project, fn.parent, fn.module.name, deco.func.value, table)
+            if owner is None:
+                continue
+            key = "app:?" if attr == "app_errorhandler" else owner[0]
+            found.append(ErrorHandler(fn, key, f"@{owner[1]}.{attr}", list(deco.args[:1]), table or ImportTable(),
+                                      node_location(fn.module.path, deco)))
+    for site in project.calls:
+        node = site.node
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr in ("register_error_handler",) and len(node.args) >= 2):
+            continue
+        table = site.function.imports if site.function is not None else project.module_imports.get(site.module.name)
+        owner = _owner(project, site.function, site.module.name, node.func.value, table)
+        if owner is None:
+            continue
+        target = project.resolve_function(dotted(node.args[1]) or "", site.function, site.module)
+        if target is None:
+            continue
+        found.append(ErrorHandler(target, owner[0], f"{owner[1]}.register_error_handler", [node.args[0]],
+                                  table or ImportTable(), node_location(site.module.path, node)))
+    project._fd_error_handlers = found  # type: ignore[attr-defined]
+    return found
+
+
+def _first_param(fn: FunctionInfo) -> str | None:
+    args = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args if a.arg not in ("self", "cls")]
+    return args[0] if args else None
+
+
+def _passes_http_through(project: Project, fn: FunctionInfo, param: str | None, depth: int = 0) -> tuple[bool, ast.AST | None]:
+    """(True, None) when the handler keeps an HTTPException's status; (False, reraise_node) otherwise."""
+    if param is None:
+        return True, None  # handler ignores the exception object: cannot tell
+    table = fn.imports
+    reraise: ast.AST | None = None
+    for node in body_nodes(fn.node.body):
+        if isinstance(node, ast.If):
+            checks = [n for n in ast.walk(node.test) if isinstance(n, ast.Call) and dotted(n.func) == "isinstance"
+                      and len(n.args) == 2 and dotted(n.args[0]) == param]
+            if any(is_http_exception_class(c.args[1], table) for c in checks):
+                if any(isinstance(n, ast.Return) for n in body_nodes(node.body)):
+                    return True, None
+                raised = next((n for n in body_nodes(node.body) if isinstance(n, ast.Raise)), None)
+                if raised is not None:
+                    reraise = raised
+                elif node.orelse and any(isinstance(n, ast.Return) for n in body_nodes(node.orelse)):
+                    return True, None  # ``if not isinstance(e, HTTPException): ... else: ...``
+        elif isinstance(node, ast.Attribute) and node.attr in ("code", "get_response", "status_code") and dotted(node.value) == param:
+            return True, None
+        elif isinstance(node, ast.Call):
+            name = dotted(node.func) or ""
+            if name in ("getattr", "hasattr") and len(node.args) >= 2 and dotted(node.args[0]) == param:
+                return True, None
+        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == param:
+            return True, None
+    # the exception handed on to a helper that builds the response
+    for ret in returns_of(fn):
+        value = ret.value
+        call = value if isinstance(value, ast.Call) else (
+            value.elts[0] if isinstance(value, ast.Tuple) and value.elts and isinstance(value.elts[0], ast.Call) else None
+        )
+        if call is None or not any(dotted(a) == param for a in list(call.args) + [k.value for k in call.keywords]):
+            continue
+        if qualify(table, call.func) in RESPONSE_BUILDERS | MAKE_RESPONSE | RESPONSE_CLASSES:
+            continue
+        callee = project.resolve_function(dotted(call.func) or "", fn, fn.module)
+        if callee is None or depth >= 2:
+            return True, None  # unknown helper: do not guess
+        index = next((i for i, a in enumerate(call.args) if dotted(a) == param), None)
+        params = [a.arg for a in callee.node.args.posonlyargs + callee.node.args.args if a.arg not in ("self", "cls")]
+        inner = params[index] if index is not None and index < len(params) else next(
+            (k.arg for k in call.keywords if dotted(k.value) == param), None
+        )
+        ok, _ = _passes_http_through(project, callee, inner, depth + 1)
+        if ok:
+            return True, None
+    return False, reraise
+
+
+def _status_label(project: Project, fn: FunctionInfo) -> str:
+    statuses = {response_status(r.value, fn.imports, fn, project) for r in returns_of(fn)}
+    codes = sorted({c for kind, c in statuses if c is not None})
+    if len(codes) == 1:
+        return f"a {codes[0]}"
+    return "the handler's own response"
+
+
+class ErrorHandlerSwallowsHttpErrors(Rule):
+    """
+    ## What it does
+    Finds `@app.errorhandler(Exception)` (or `BaseException`, or
+    `register_error_handler(Exception, f)`) handlers that do not let
+    `HTTPException` through, on an app or blueprint that has no separate
+    `HTTPException` handler.
+
+    ## Why is this bad?
+    Flask looks up an error handler by the exception's class hierarchy, and
+    `HTTPException` subclasses `Exception`: "a handler for `Exception` will
+    also catch `HTTPException`". Unless the handler checks for it, every
+    `404 Not Found`, `405 Method Not Allowed`, `400 Bad Request` and every
+    `abort(403)` is answered by the generic error page — usually with
+    status 500, so clients, crawlers and monitoring see server errors for
+    mistyped URLs. Re-raising the `HTTPException` from the handler does not
+    help: an exception raised inside an error handler goes to
+    `handle_exception`, which "always causes a 500". A handler that returns
+    the `HTTPException` (`return e`), builds its response with `e.code`, or
+    sits next to an `@app.errorhandler(HTTPException)` on the same app (the
+    more specific handler wins) is fine and not reported.
+
+    ## Example
+    ```python
+    @app.errorhandler(Exception)
+    def handle_exception(e):
+        return render_template("500.html"), 500
+    ```
+
+    ## Use instead
+    ```python
+    @app.errorhandler(Exception)
+    def handle_exception(e):
+        if isinstance(e, HTTPException):
+            return e  # keep 404/405/... as they are
+        return render_template("500.html"), 500
+    ```
+
+    ## Fix safety
+    No automatic fix: the handler may want its own page for HTTP errors.
+
+    ## References
+    - Flask docs, "Handling Application Errors": generic exception handlers
+      ("a handler for Exception will also catch HTTPException")
+    - Flask API, `Flask.handle_exception`: an exception raised from an error handler always becomes a 500
+    """
+
+    code = "FD501"
+    name = "error-handler-swallows-http-errors"
+    severity = Severity.ERROR
+    catalog = ("S15",)
+    summary = "errorhandler(Exception) also catches HTTPException: every 404/405 becomes a 500."
+
+    VALID = (
+        Valid("""
+            from flask import Flask, render_template
+            from werkzeug.exceptions import HTTPException
+            app = Flask(__name__)
+
+            @app.errorhandler(Exception)
+            def handle_exception(e):
+                if isinstance(e, HTTPException):
+                    return e
+                return render_template("500_generic.html", e=e), 500
+            """),
+        Valid("""
+            import json
+            from flask import Flask, render_template
+            from werkzeug.exceptions import HTTPException
+            app = Flask(__name__)
+
+            @app.errorhandler(HTTPException)
+            def handle_http(e):
+                response = e.get_response()
+                response.data = json.dumps({"code": e.code, "name": e.name})
+                response.content_type = "application/json"
+                return response
+
+            @app.errorhandler(Exception)
+            def handle_exception(e):
+                return render_template("500.html"), 500
+            """),
+        Valid("""
+            from flask import Flask, jsonify
+
+            def create_app():
+                app = Flask(__name__)
+
+                @app.errorhandler(Exception)
+                def handle(e):
+                    code = getattr(e, "code", 500)
+                    return jsonify(error=str(e)), code
+                return app
+            """),
+        Valid("""
+            from flask import Flask, jsonify
+            from flask_restx import Api
+            app = Flask(__name__)
+            api = Api(app)
+
+            @api.errorhandler(Exception)
+            def api_error(e):
+                return {"message": "internal error"}, 500
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask, render_template
+            app = Flask(__name__)
+
+            @app.errorhandler(Exception)  # expect
+            def handle_exception(e):
+                app.logger.exception("unhandled")
+                return render_template("500.html"), 500
+            """, message="404"),
+        Invalid("""
+            from flask import Flask, jsonify
+            from werkzeug.exceptions import HTTPException
+
+            def handle(e):
+                if isinstance(e, HTTPException):
+                    raise e
+                return jsonify(error="internal"), 500
+
+            def create_app():
+                app = Flask(__name__)
+                app.register_error_handler(Exception, handle)  # expect
+                return app
+            """, message="re-raising"),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        handlers = error_handlers(project)
+        http_owners = {h.owner for h in handlers if "http" in h.kinds()}
+        for handler in handlers:
+            if "broad" not in handler.kinds() or any(_same_scope(handler.owner, o) for o in http_owners):
+                continue
+            fn = handler.function
+            if _is_test_path(fn.module.path):
+                continue
+            ok, reraise = _passes_http_through(project, fn, _first_param(fn))
+            if ok:
+                continue
+            own = sorted({c for h in handlers if _same_scope(h.owner, handler.owner) for c in h.codes()})
+            scope = "app" if handler.owner.startswith("app:") else f"blueprint `{handler.owner[3:].rsplit('.', 1)[-1]}`"
+            examples = [str(c) for c in (404, 405, 400, 401, 403, 413) if c not in own][:3]
+            covered = (f"; only {', '.join(map(str, own))} " + ("have their own handlers" if len(own) > 1 else "has its own handler")) if own else ""
+            errors = f"({', '.join(examples)}, abort(...){covered})"
+            if reraise is not None:
+                message = (
+                    f"{handler.describe()} handler `{fn.display}` also receives the HTTP errors of the {scope} "
+                    f"{errors}, and re-raising them from an error handler makes Flask answer 500"
+                )
+                evidence = [Evidence("re-raised here: Flask's handle_exception turns it into a 500", node_location(fn.module.path, reraise))]
+            else:
+                message = (
+                    f"{handler.describe()} handler `{fn.display}` also receives the HTTP errors of the {scope} "
+                    f"{errors} and answers them with {_status_label(project, fn)}"
+                )
+                evidence = [Evidence(f"handler `{fn.display}`", fn.location)]
+            report(self.finding(
+                handler.location,
+                message,
+                hint="Return HTTP errors unchanged: `if isinstance(e, HTTPException): return e` at the top of the handler, "
+                     "or register a separate `@app.errorhandler(HTTPException)`.",
+                evidence=evidence,
+            ))
+
+
+def _same_scope(a: str, b: str) -> bool:
+    """Handlers on the same app or blueprint (an app we cannot name matches any app)."""
+    return a == b or (a.startswith("app:") and b.startswith("app:") and "app:?" in (a, b))
+
+
+def _is_test_path(path: str) -> bool:
+    p = f"/{path}"
+    last = p.rsplit("/", 1)[-1]
+    return "/tests/" in p or "/test/" in p or last.startswith("test_") or last == "conftest.py"
+
+
+class ErrorHandlerReturnsSuccess(Rule):
+    """
+    ## What it does
+    Finds error handlers (`@app.errorhandler(404)`, `errorhandler(Exception)`,
+    `register_error_handler(...)`) that return an error page without an
+    error status: a bare `return render_template("404.html")` or
+    `return jsonify(error=...)`, or an explicit `, 200`.
+
+    ## Why is this bad?
+    The value an error handler returns becomes the response exactly like a
+    view's, and Flask's default status is 200. `return
+    render_template("404.html")` therefore answers a missing page with
+    "200 OK": search engines index the error page, caches keep it, API
+    clients and uptime checks believe the call succeeded, and error rates
+    in monitoring stay at zero. Returning the exception itself (`return e`),
+    a tuple with a 4xx/5xx status, `make_response(..., 404)`, a response
+    whose `status_code` is set, `redirect(...)` or `abort(...)` is fine. A
+    404 handler that serves the single-page app's `index.html` on purpose
+    is not reported.
+
+    ## Example
+    ```python
+    @app.errorhandler(404)
+    def page_not_found(e):
+        return render_template("404.html")
+    ```
+
+    ## Use instead
+    ```python
+    @app.errorhandler(404)
+    def page_not_found(e):
+        return render_template("404.html"), 404
+    ```
+
+    ## Fix safety
+    Display-only: add the status the handler is registered for.
+
+    ## References
+    - Flask docs, "Handling Application Errors" (the 404 example returns `..., 404`)
+    - Flask docs, "About Responses": the default status is 200
+    """
+
+    code = "FD502"
+    name = "error-handler-returns-success"
+    severity = Severity.WARNING
+    catalog = ("S15",)
+    summary = "Error handler returns its error page with status 200."
+
+    VALID = (
+        Valid("""
+            from flask import Flask, render_template
+            app = Flask(__name__)
+
+            @app.errorhandler(404)
+            def page_not_found(e):
+                return render_template("404.html"), 404
+            """),
+        Valid("""
+            from flask import Flask, jsonify, redirect, url_for
+            from werkzeug.exceptions import HTTPException
+            app = Flask(__name__)
+
+            @app.errorhandler(HTTPException)
+            def handle_http(e):
+                response = jsonify(code=e.code, name=e.name)
+                response.status_code = e.code
+                return response
+
+            @app.errorhandler(401)
+            def unauthorized(e):
+                return redirect(url_for("login"))
+            """),
+        Valid("""
+            from flask import Flask, make_response, render_template
+            from werkzeug.exceptions import HTTPException
+            app = Flask(__name__)
+
+            @app.errorhandler(Exception)
+            def handle(e):
+                if isinstance(e, HTTPException):
+                    return e
+                return make_response(render_template("500.html"), 500)
+            """),
+        Valid("""
+            from flask import Flask, render_template
+            app = Flask(__name__, static_folder="dist")
+
+            @app.errorhandler(404)
+            def spa_fallback(e):
+                return render_template("index.html")
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask, render_template
+            app = Flask(__name__)
+
+            @app.errorhandler(404)
+            def page_not_found(e):
+                return render_template("404.html")  # expect
+            """, message="200"),
+        Invalid("""
+            from flask import Blueprint, jsonify
+            bp = Blueprint("api", __name__)
+
+            class ValidationError(Exception):
+                pass
+
+            @bp.errorhandler(ValidationError)
+            def invalid(e):
+                return jsonify(error=str(e)), 200  # expect
+            """, message="ValidationError"),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        seen: set[tuple[str, int]] = set()
+        for handler in error_handlers(project):
+            fn = handler.function
+            if _is_test_path(fn.module.path):
+                continue
+            if any(isinstance(e, ast.Constant) and isinstance(e.value, int) and e.value < 400 for e in handler.exceptions):
+                continue
+            if any("Redirect" in (dotted(e) or "") for e in handler.exceptions):
+                continue
+            for ret in returns_of(fn):
+                kind, code = response_status(ret.value, fn.imports, fn, project)
+                if kind != "success" or _is_spa_fallback(ret.value, handler):
+                    continue
+                key = (fn.module.path, ret.lineno)
+                if key in seen:
+                    continue
+                seen.add(key)
+                what = ast.unparse(ret.value) if ret.value is not None else "None"
+                if len(what) > 60:
+                    what = what[:57] + "..."
+                explicit = "explicitly" if isinstance(ret.value, ast.Tuple) else "without a status, so Flask sends"
+                report(self.finding(
+                    node_location(fn.module.path, ret),
+                    f"error handler `{fn.display}` for {', '.join(ast.unparse(e) for e in handler.exceptions)} "
+                    f"returns `{what}` {explicit} {code} OK: the error looks like a success to browsers, caches and monitoring",
+                    hint=f"Return the error status with the page: `return ..., {_suggested_code(handler)}` "
+                         "(or `return e` to keep the HTTPException's own status).",
+                    evidence=[Evidence(f"registered with {handler.describe()}", handler.location)],
+                ))
+
+
+def _suggested_code(handler: ErrorHandler) -> str:
+    codes = handler.codes()
+    if codes:
+        return str(codes[0])
+    return "e.code" if "http" in handler.kinds() else "<4xx or 5xx>"
+
+
+def _is_spa_fallback(value: ast.expr | None, handler: ErrorHandler) -> bool:
+    if 404 not in handler.codes() and not any((dotted(e) or "").endswith("NotFound") for e in handler.exceptions):
+        return False
+    for node in ast.walk(value) if value is not None else ():
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.rsplit("/", 1)[-1].startswith(("index.", "app.")):
+            return True
+    return False
+
+
+# --------------------------------------------------------------- FD503
+DB_WRITE_METHODS = {"commit", "flush"}
+
+
+def _view_success_return(stmt: ast.stmt, ctx: Context) -> bool:
+    if not isinstance(stmt, ast.Return) or ctx.function is None or "view" not in ctx.function.roles:
+        return False
+    return response_status(stmt.value, ctx.function.imports, ctx.function, ctx.project)[0] == "success"
+
+
+def _db_write(stmts: list[ast.stmt]) -> ast.Call | None:
+    """``db.session.commit()`` / ``session.flush()`` in ``stmts`` (not in nested functions)."""
+    for node in body_nodes(stmts):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in DB_WRITE_METHODS:
+            receiver = (dotted(node.func.value) or "").rsplit(".", 1)[-1].lower()
+            if receiver.endswith("session") or receiver in ("db", "sess"):
+                return node
+    return None
+
+
+class SilencedExceptionInView(Rule):
+    """
+    ## What it does
+    Finds `except:`, `except Exception:` and `except BaseException:` blocks
+    in request code (views, hooks and the helpers they call) that make a
+    failed database write disappear (`try: ... db.session.commit()` /
+    `except Exception: pass`), and views whose broad `except` answers an
+    error with a normal 200 response and nothing else.
+
+    ## Why is this bad?
+    The exception disappears: nothing is logged, no error status is sent,
+    and the request carries on as if the data had been saved. Lost writes
+    and bugs in the code itself (a `NameError`, a `TypeError`) then show up
+    only as "my change did not stick" reports, with no traceback anywhere;
+    the failed session is also left un-rolled-back. A bare `except:` even
+    catches `KeyboardInterrupt`/`SystemExit` and gevent's `Timeout`.
+
+    Best-effort code is not reported: `except Exception: pass` around a
+    cleanup (`close()`, removing a temp file), an optional notification, or
+    a parse with a fallback after it is a deliberate choice in real
+    applications. Neither are handlers that log (`logger.exception`,
+    `current_app.logger.*`, `sentry_sdk.capture_exception`, `print`),
+    re-raise, `abort(...)`, roll back, return an error status, nor narrow
+    handlers such as `except KeyError: pass`.
+
+    ## Example
+    ```python
+    @app.post("/profile")
+    def save_profile():
+        try:
+            current_user.name = request.form["name"]
+            db.session.commit()
+        except Exception:
+            pass
+        return redirect(url_for("profile"))
+    ```
+
+    ## Use instead
+    ```python
+    @app.post("/profile")
+    def save_profile():
+        try:
+            current_user.name = request.form["name"]
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            current_app.logger.exception("profile update failed")
+            abort(500)
+        return redirect(url_for("profile"))
+    ```
+
+    ## Fix safety
+    No automatic fix: catch the exceptions you expect, and log the rest.
+
+    ## References
+    - Python docs, "Handling Exceptions"; PEP 8 ("bare except: clauses")
+    - Flask docs, "Handling Application Errors" and "Logging"
+    - SQLAlchemy docs, "Session Basics": roll back after a failed flush/commit
+    """
+
+    code = "FD503"
+    name = "silenced-exception-in-view"
+    severity = Severity.WARNING
+    catalog = ("S15",)
+    summary = "except Exception/bare except hides a failed DB write or answers an error with 200 in request code."
+
+    VALID = (
+        Valid("""
+            from flask import Flask, current_app, request
+            app = Flask(__name__)
+
+            @app.post("/hook")
+            def hook():
+                try:
+                    count = int(request.form["count"])
+                except (KeyError, ValueError):
+                    count = 0
+                try:
+                    save(count)
+                    db.session.commit()
+                except Exception:
+                    db.session.rollback()
+                    current_app.logger.exception("save failed")
+                    return "failed", 500
+                return "ok"
+            """),
+        Valid("""
+            import os
+            import click
+
+            @click.command()
+            def cleanup():
+                try:
+                    db.session.commit()
+                except Exception:
+                    pass
+            """),
+        Valid("""
+            import mimetypes
+            from flask import Flask, jsonify
+            app = Flask(__name__)
+
+            def mime_of(path):
+                mime = None
+                try:
+                    import puremagic
+                    mime = puremagic.from_file(path, mime=True)
+                except Exception:
+                    pass
+                return mime or mimetypes.guess_type(path)[0]
+
+            @app.post("/cancel/<uuid>")
+            def cancel(uuid):
+                stop(uuid)
+                try:
+                    broadcast_cancelled(uuid)
+                except Exception:
+                    pass
+                return jsonify(ok=True, mime=mime_of(uuid))
+            """),
+        Valid("""
+            from flask import Flask, abort
+            app = Flask(__name__)
+
+            @app.get("/item/<int:item_id>")
+            def item(item_id):
+                try:
+                    return load(item_id)
+                except Exception:
+                    abort(404)
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask, redirect, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            @app.post("/profile")
+            def save_profile():
+                try:
+                    store(request.form)
+                    db.session.commit()
+                except Exception:  # expect
+                    pass
+                return redirect("/profile")
+            """, message="`except Exception:` in view `save_profile`"),
+        Invalid("""
+            from flask import Flask, jsonify
+            app = Flask(__name__)
+
+            def mark_all_read(items):
+                for item in items:
+                    try:
+                        item.read = True
+                        db.session.commit()
+                    except:  # expect
+                        continue
+
+            @app.post("/notify")
+            def notify():
+                mark_all_read(load_items())
+                try:
+                    send_digest()
+                except Exception:  # expect
+                    return jsonify(ok=True)
+                return jsonify(ok=True)
+            """, message="called from"),
+    )
+
+    def visit_Try(self, node: ast.Try, ctx: Context) -> None:
+        if not ctx.in_request or ctx.function is None or ctx.is_test_code():
+            return
+        table = ctx.function.imports
+        for handler in node.handlers:
+            if exception_kind(handler.type, table) != "broad":
+                continue
+            body = handler.body
+            silent = all(is_inert(s) for s in body)
+            write = _db_write(node.body) if silent else None
+            returns_success = not silent and all(is_inert(s) for s in body[:-1]) and _view_success_return(body[-1], ctx)
+            if write is not None:
+                message = (
+                    f"`{handler_label(handler)}` in {describe_context(ctx)} with only `{ast.unparse(body[0]).strip()}` "
+                    f"hides a failed `{ast.unparse(write.func)}()`: the change is lost without a log and the session is not rolled back"
+                )
+                evidence = [Evidence(f"`{ast.unparse(write.func)}()` inside the `try`", node_location(ctx.module.path, write))]
+            elif returns_success:
+                message = (
+                    f"`{handler_label(handler)}` in {describe_context(ctx)} answers any error with "
+                    f"`{ast.unparse(body[-1].value)[:50]}` (200 OK) and logs nothing: the failure vanishes"  # type: ignore[union-attr]
+                )
+                evidence = []
+            else:
+                continue
+            ctx.report(self.finding(
+                node_location(ctx.module.path, handler),
+                message,
+                hint="Catch the exceptions you expect; for the rest roll back, log "
+                     "(`current_app.logger.exception(...)`) and re-raise or return an error status.",
+                evidence=[*evidence, *ctx.chain_evidence(REQUEST)],
+            ))
+
+    visit_TryStar = visit_Try
+
+
+# --------------------------------------------------------------- FD504
+def _http_raisers(stmts: list[ast.stmt], table: ImportTable | None) -> Iterator[ast.AST]:
+    """abort()/get_or_404()/raise NotFound() in ``stmts``, not inside nested try blocks."""
+    stack: list[ast.AST] = list(reversed(stmts))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Try)):
+            continue
+        if isinstance(node, ast.Call):
+            full = qualify(table, node.func) or ""
+            if full in ABORT_FUNCTIONS or (isinstance(node.func, ast.Attribute) and node.func.attr in ABORTING_METHODS):
+                yield node
+        elif isinstance(node, ast.Raise) and node.exc is not None:
+            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            full = qualify(table, exc) or ""
+            if (table is not None and table.qualify(dotted(exc) or "")) and (
+                full.startswith("werkzeug.exceptions.") or full in HTTP_EXCEPTION
+            ):
+                yield node
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+class AbortSwallowed(Rule):
+    """
+    ## What it does
+    Finds `abort(...)` (and `get_or_404()`/`first_or_404()`, `raise
+    NotFound()`) inside a `try` whose `except Exception:` (or bare
+    `except:`) catches the `HTTPException` it raises and does not re-raise
+    it.
+
+    ## Why is this bad?
+    `abort(404)` works by raising `werkzeug.exceptions.NotFound`, a subclass
+    of `Exception`. A broad `except` around it catches the 404 like any
+    other error, so the carefully chosen "not found" or "forbidden" turns
+    into whatever the handler does: a 500 page, a generic "something went
+    wrong", or — with `pass` — the view simply carrying on past the access
+    check. An `except HTTPException: raise` clause before the broad one,
+    an `abort` outside the `try`, or narrow handlers (`except
+    ValueError:`) are fine and not reported.
+
+    ## Example
+    ```python
+    @app.get("/post/<int:post_id>")
+    def show(post_id):
+        try:
+            post = Post.query.get_or_404(post_id)
+            return render_template("post.html", post=post)
+        except Exception:
+            return render_template("error.html"), 500
+    ```
+
+    ## Use instead
+    ```python
+    @app.get("/post/<int:post_id>")
+    def show(post_id):
+        try:
+            post = Post.query.get_or_404(post_id)
+            return render_template("post.html", post=post)
+        except HTTPException:
+            raise
+        except SQLAlchemyError:
+            current_app.logger.exception("loading post failed")
+            return render_template("error.html"), 500
+    ```
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - Flask API, `flask.abort`: "Raise an HTTPException for the given status code"
+    - Werkzeug docs, "HTTP Exceptions"
+    """
+
+    code = "FD504"
+    name = "abort-swallowed"
+    severity = Severity.WARNING
+    catalog = ("S15",)
+    summary = "abort()/get_or_404() inside try/except Exception: the HTTP error is caught and replaced."
+
+    VALID = (
+        Valid("""
+            from flask import Flask, abort, current_app
+            from werkzeug.exceptions import HTTPException
+            app = Flask(__name__)
+
+            @app.get("/post/<int:post_id>")
+            def show(post_id):
+                try:
+                    post = load(post_id)
+                    if post is None:
+                        abort(404)
+                    return post.title
+                except HTTPException:
+                    raise
+                except Exception:
+                    current_app.logger.exception("load failed")
+                    return "error", 500
+            """),
+        Valid("""
+            from flask import Flask, abort
+            app = Flask(__name__)
+
+            @app.get("/n/<v>")
+            def number(v):
+                try:
+                    n = int(v)
+                except Exception:
+                    abort(400)
+                return str(n)
+            """),
+        Valid("""
+            from flask import Flask, abort
+            app = Flask(__name__)
+
+            @app.get("/n/<v>")
+            def number(v):
+                try:
+                    n = int(v)
+                    if n < 0:
+                        abort(400)
+                except ValueError:
+                    return "bad", 400
+                except Exception as e:
+                    log_and_reraise(e)
+                    raise
+                return str(n)
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask, abort, render_template
+            app = Flask(__name__)
+
+            @app.get("/post/<int:post_id>")
+            def show(post_id):
+                try:
+                    post = Post.query.get_or_404(post_id)  # expect
+                    return render_template("post.html", post=post)
+                except Exception:
+                    return render_template("error.html"), 500
+            """, message="get_or_404"),
+        Invalid("""
+            from flask import Flask, abort, g
+            app = Flask(__name__)
+
+            @app.delete("/doc/<int:doc_id>")
+            def delete(doc_id):
+                try:
+                    if not g.user.is_admin:
+                        abort(403)  # expect
+                    remove(doc_id)
+                except:
+                    pass
+                return "", 204
+            """, message="abort(403)"),
+    )
+
+    def visit_Try(self, node: ast.Try, ctx: Context) -> None:
+        if ctx.function is None or ctx.is_test_code():
+            return
+        table = ctx.function.imports
+        catcher: ast.ExceptHandler | None = None
+        for handler in node.handlers:
+            kind = exception_kind(handler.type, table)
+            if kind == "http" or (handler.type is not None and is_http_exception_class(handler.type, table) and kind != "broad"):
+                return  # HTTP errors are dealt with before any broad clause
+            if kind == "broad":
+                catcher = handler
+                break
+        if catcher is None or contains_raise(catcher.body):
+            return
+        for raiser in _http_raisers(node.body, table):
+            text = ast.unparse(raiser.func if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute)
+                               and raiser.func.attr in ABORTING_METHODS else raiser)
+            if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute) and raiser.func.attr in ABORTING_METHODS:
+                text = f"{raiser.func.attr}()"
+            if len(text) > 50:
+                text = text[:47] + "..."
+            outcome = "silently ignores it" if all(is_inert(s) for s in catcher.body) else "replaces it with its own response"
+            ctx.report(self.finding(
+                ctx.location(raiser),
+                f"`{text}` in {describe_context(ctx)} raises an HTTPException that the `{handler_label(catcher)}` "
+                f"below catches: the handler {outcome} instead of sending the HTTP error",
+                hint="Add `except HTTPException: raise` before the broad clause, move the abort out of the `try`, "
+                     "or catch only the exceptions you expect.",
+                evidence=[Evidence(f"caught by `{handler_label(catcher)}`", node_location(ctx.module.path, catcher))],
+            ))
+
+    visit_TryStar = visit_Try
