@@ -1,0 +1,1129 @@
+"""FD2xx — database: what the ORM is asked to do per request, job and row.
+
+The rules here share one question: *is this expression a SQLAlchemy query,
+and what bounds it?*  :func:`query_of` answers it by walking a method chain
+down to its root and accepting only three roots — ``Model.query`` where
+``Model`` is a mapped class of the project, ``<session>.query(...)`` on a
+session object, and ``select(...)`` from SQLAlchemy (or ``db.select``) —
+so ``.all()`` on a list, a dict view or another library is never a query.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.static.model import CLI, JOB, REQUEST, SQLALCHEMY_TYPES, FunctionInfo, ModelInfo, Project
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
+
+SELECT_FUNCTIONS = {
+    "sqlalchemy.select", "sqlalchemy.sql.select", "sqlalchemy.future.select",
+    "sqlalchemy.sql.expression.select", "sqlmodel.select",
+}
+#: Methods after which the rows fetched are bounded (one row, a page, a count).
+BOUNDING = {
+    "limit", "first", "one", "one_or_none", "get", "scalar", "scalar_one", "scalar_one_or_none",
+    "count", "paginate", "exists", "yield_per", "first_or_404", "one_or_404", "get_or_404",
+    "fetchone", "fetchmany", "partitions", "slice", "__slice__", "stream", "stream_scalars",
+    "group_by", "having", "subquery", "cte", "scalar_subquery", "delete", "update",
+}
+#: Methods that run the query and return rows.
+MATERIALISE = {"all", "fetchall"}
+#: Calls that execute a query and return something (used for per-item queries).
+EXECUTE = {
+    "all", "first", "one", "one_or_none", "get", "scalar", "scalar_one", "scalar_one_or_none",
+    "count", "first_or_404", "one_or_404", "get_or_404", "fetchall", "fetchone",
+}
+SESSION_EXECUTE = {"execute", "scalars", "scalar"}
+EAGER_TEXT = ("selectinload", "joinedload", "subqueryload", "contains_eager", "immediateload", "raiseload", "noload", "defaultload")
+LAZY_PER_ROW = {"select", "dynamic"}
+
+
+@dataclass
+class Query:
+    """What :func:`query_of` learnt about a query expression."""
+
+    root: str  # "model" | "session" | "select"
+    text: str  # the root as written: "User.query", "db.session.query(User)", "select(User)"
+    model: ModelInfo | None
+    methods: list[tuple[str, ast.AST]] = field(default_factory=list)  # outermost first
+    entities: list[ast.expr] = field(default_factory=list)
+    scalars: bool = False  # rows are model instances (Query, .scalars())
+
+    @property
+    def names(self) -> set[str]:
+        return {m for m, _ in self.methods}
+
+    @property
+    def outer(self) -> str:
+        return self.methods[0][0] if self.methods else ""
+
+
+# ------------------------------------------------------------------ roots
+def _has_sqlalchemy(project: Project) -> bool:
+    cached = getattr(project, "_fd_has_sqlalchemy", None)
+    if cached is None:
+        cached = bool(project.objects_of(SQLALCHEMY_TYPES)) or any(
+            r.module.startswith(("flask_sqlalchemy", "sqlalchemy", "sqlmodel"))
+            for records in project.imports.values() for r in records
+        )
+        project._fd_has_sqlalchemy = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def model_for(node: ast.AST, ctx: Context) -> ModelInfo | None:
+    """The mapped class ``node`` names (``User``, ``models.User``, ``cls`` in a model)."""
+    name = dotted(node)
+    if not name:
+        return None
+    project = ctx.project
+    if name == "cls" and ctx.function is not None and ctx.function.class_name:
+        return project.models.get(ctx.function.class_name)
+    last = name.rsplit(".", 1)[-1]
+    model = project.models.get(last)
+    if model is None:
+        return None
+    qualified = ctx.qualified(node)
+    if qualified:
+        return model if qualified == model.qualname or qualified.endswith("." + last) else None
+    if "." in name:
+        return None
+    if ctx.function is not None and name in _assignments(ctx.function):
+        return None  # a local variable that happens to share the name
+    return model
+
+
+def is_db(node: ast.AST, ctx: Context) -> bool:
+    """``db`` is a Flask-SQLAlchemy extension object."""
+    type_name = ctx.type_of(node)
+    if type_name:
+        return ctx.project.is_subtype(type_name, SQLALCHEMY_TYPES)
+    return dotted(node) == "db" and _has_sqlalchemy(ctx.project)
+
+
+def is_session(node: ast.AST, ctx: Context) -> bool:
+    """``db.session``, ``session``/``db_session``/``Session`` objects — never ``flask.session``."""
+    name = dotted(node)
+    if isinstance(node, ast.Call):  # Session() / get_session()
+        callee = dotted(node.func) or ""
+        return "session" in callee.rsplit(".", 1)[-1].lower()
+    if not name:
+        return False
+    if isinstance(node, ast.Attribute) and node.attr == "session" and is_db(node.value, ctx):
+        return True
+    if ctx.qualified(node) in ("flask.session", "flask.globals.session"):
+        return False
+    last = name.rsplit(".", 1)[-1].lower()
+    return ("session" in last or last in ("sess", "dbs")) and _has_sqlalchemy(ctx.project)
+
+
+def is_select(call: ast.Call, ctx: Context) -> bool:
+    resolved = ctx.qualified(call.func)
+    if resolved in SELECT_FUNCTIONS:
+        return True
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "select" and is_db(call.func.value, ctx)
+
+
+def _assignments(fn: FunctionInfo) -> dict[str, list[ast.expr]]:
+    """Every ``name = value`` in a function (its own body, nested blocks included)."""
+    cached = getattr(fn, "_fd_assigns", None)
+    if cached is None:
+        cached = {}
+        for node in ast.walk(fn.node):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        cached.setdefault(target.id, []).append(node.value)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                cached.setdefault(node.target.id, []).append(node.value)
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.NamedExpr)):
+                pass
+        fn._fd_assigns = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -> Query | None:
+    """Walk ``expr``'s method chain down to a query root, or ``None`` if it is no query."""
+    methods: list[tuple[str, ast.AST]] = []
+    node = expr
+    scalars = False
+    while True:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            attr = node.func.attr
+            receiver = node.func.value
+            if attr == "query" and is_session(receiver, ctx):
+                model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
+                return Query("session", f"{ast.unparse(node.func)}(...)", model, methods, list(node.args), scalars=model is not None)
+            if attr in SESSION_EXECUTE | {"paginate", "first_or_404", "one_or_404", "stream", "stream_scalars"} and node.args:
+                inner = query_of(node.args[0], ctx, _seen)
+                if inner is not None and inner.root == "select" and (is_session(receiver, ctx) or is_db(receiver, ctx)):
+                    methods.append((attr, node))
+                    scalars = scalars or attr in ("scalars", "paginate", "first_or_404", "one_or_404", "stream_scalars")
+                    inner.methods = methods + inner.methods
+                    inner.scalars = scalars and inner.model is not None
+                    return inner
+            if attr == "scalars":
+                scalars = True
+            if attr == "select" and is_db(receiver, ctx):
+                model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
+                return Query("select", "db.select(...)", model, methods, list(node.args))
+            methods.append((attr, node))
+            node = receiver
+            continue
+        if isinstance(node, ast.Call) and is_select(node, ctx):
+            model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
+            return Query("select", f"{dotted(node.func)}(...)", model, methods, list(node.args))
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+            methods.append(("__slice__", node))
+            node = node.value
+            continue
+        if isinstance(node, ast.Attribute) and node.attr == "query":
+            model = model_for(node.value, ctx)
+            if model is None:
+                return None
+            return Query("model", f"{ast.unparse(node)}", model, methods, [node.value], scalars=True)
+        if isinstance(node, ast.Name) and ctx.function is not None and node.id not in _seen:
+            values = _assignments(ctx.function).get(node.id, [])
+            found: Query | None = None
+            extra: list[tuple[str, ast.AST]] = []
+            for value in values:
+                sub = query_of(value, ctx, _seen | {node.id})
+                if sub is None:
+                    if not (isinstance(value, ast.Constant) and value.value is None):
+                        return None  # sometimes something else: do not guess
+                    continue
+                if found is None:
+                    found = sub
+                else:
+                    extra.extend(sub.methods)
+            if found is None:
+                return None
+            found.methods = methods + found.methods + extra
+            found.scalars = found.scalars or scalars
+            return found
+        return None
+
+
+def parent_columns(model: ModelInfo | None, project: Project) -> set[str]:
+    """Foreign-key columns and relationships: ``filter_by(post_id=x)`` selects one parent's children."""
+    if model is None:
+        return set()
+    cached = getattr(model, "_fd_parent_cols", None)
+    if cached is not None:
+        return cached
+    found = set(model.relationships)
+    cls = project.classes.get(model.qualname)
+    for stmt in cls.node.body if cls is not None else []:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            attr, value = stmt.targets[0].id, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            attr, value = stmt.target.id, stmt.value
+        else:
+            continue
+        if "ForeignKey" in ast.unparse(value) or (attr.endswith("_id") and "olumn" in ast.unparse(value)):
+            found.add(attr)
+    model._fd_parent_cols = found  # type: ignore[attr-defined]
+    return found
+
+
+def _per_parent(query: Query, ctx: Context) -> bool:
+    """An equality filter on a foreign key: the rows of one parent (like reading ``post.comments``)."""
+    parents = parent_columns(query.model, ctx.project)
+    for method, node in query.methods:
+        if not isinstance(node, ast.Call):
+            continue
+        if method == "filter_by" and any(kw.arg in parents or (kw.arg or "").endswith("_id") for kw in node.keywords):
+            return True
+        if method == "with_parent":
+            return True
+        if method in ("filter", "where"):
+            for arg in node.args:
+                if isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], ast.Eq):
+                    for side in (arg.left, arg.comparators[0]):
+                        if isinstance(side, ast.Attribute) and (side.attr in parents or side.attr.endswith("_id")):
+                            model = model_for(side.value, ctx)
+                            if model is not None and (side.attr in parent_columns(model, ctx.project) or side.attr.endswith("_id")):
+                                return True
+    return False
+
+
+_SINGLETON = re.compile(r"(^|_)(default|primary|current|main|system_dark|active_version)($|_)")
+
+
+def _singleton_flag(node: ast.AST) -> bool:
+    """``Theme.is_system_default``: a boolean that marks one row by design."""
+    return isinstance(node, ast.Attribute) and bool(_SINGLETON.search(node.attr))
+
+
+def _unique_columns(model: ModelInfo | None) -> set[str]:
+    return (model.unique_columns if model else set()) | {"id", "pk"}
+
+
+def bound_reason(query: Query, ctx: Context) -> str | None:
+    """Why ``query`` fetches a bounded number of rows, or ``None`` if nothing bounds it."""
+    names = query.names
+    hit = names & BOUNDING
+    if hit:
+        return sorted(hit)[0]
+    for method, node in query.methods:
+        if method == "execution_options" and isinstance(node, ast.Call) and any(kw.arg in ("yield_per", "max_row_buffer", "stream_results") for kw in node.keywords):
+            return "yield_per"
+        if not isinstance(node, ast.Call):
+            continue
+        if method == "filter_by" and any(kw.arg in _unique_columns(query.model) for kw in node.keywords):
+            return "unique filter"
+        if method == "filter_by" and any(_SINGLETON.search(kw.arg or "") for kw in node.keywords):
+            return "flag that marks one row"
+        if method in ("filter", "where", "filter_by", "with_entities", "add_columns", "values", "distinct"):
+            for arg in ast.walk(node):
+                if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in ("in_", "any", "has"):
+                    if arg.func.attr == "in_":
+                        return "in_()"
+                if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "is_" and _singleton_flag(arg.func.value):
+                    return "flag that marks one row"
+                if isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], (ast.Eq, ast.Is)) and _singleton_flag(arg.left):
+                    return "flag that marks one row"
+                if isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], (ast.Eq, ast.Is)):
+                    for side in (arg.left, arg.comparators[0]):
+                        if isinstance(side, ast.Attribute) and side.attr in _unique_columns(model_for(side.value, ctx) or query.model):
+                            if model_for(side.value, ctx) is not None or side.attr in ("id",):
+                                return "unique filter"
+    for entity in query.entities + [a for m, n in query.methods if m in ("with_entities", "add_columns") and isinstance(n, ast.Call) for a in n.args]:
+        text = dotted(entity.func) if isinstance(entity, ast.Call) else None
+        if text and (text.startswith(("func.", "sa.func.", "sqlalchemy.func.", "db.func.")) or text in ("count", "max", "min", "sum")):
+            return "aggregate"
+    return None
+
+
+GROWING_NAMES = {
+    "user", "users", "account", "customer", "member", "person", "order", "post", "comment", "message",
+    "event", "log", "transaction", "payment", "invoice", "bill", "entry", "notification", "project",
+    "document", "file", "upload", "ticket", "issue", "activity", "audit", "auditlog", "session",
+    "visit", "click", "download", "submission", "answer", "reply", "review", "record",
+}
+_TIME_TYPES = ("datetime", "date", "timestamp", "time")
+_NOT_CREATION = ("last_", "updated", "modified", "expire", "deleted", "edited", "birth", "due", "start", "end", "until")
+
+
+def grows(model: ModelInfo, project: Project) -> str | None:
+    """Why the table behind ``model`` grows with use (rows per event/user), or ``None``.
+
+    Reference tables (categories, groups, settings, plugins) are bounded in
+    practice; loading all of them is normal.  A table grows when its rows
+    record events (a creation timestamp) or when it is a well-known
+    per-user/per-event entity.
+    """
+    cache = getattr(project, "_fd_grows", None)
+    if cache is None:
+        cache = {}
+        project._fd_grows = cache  # type: ignore[attr-defined]
+    if model.qualname in cache:
+        return cache[model.qualname]
+    reason: str | None = None
+    if model.name.lower() in GROWING_NAMES or model.name.lower().rstrip("s") in GROWING_NAMES:
+        reason = f"`{model.name}` rows are created per user/event"
+    stack = [model.qualname]
+    seen: set[str] = set()
+    while stack and reason is None:
+        cls = project.classes.get(stack.pop())
+        if cls is None or cls.qualname in seen:
+            continue
+        seen.add(cls.qualname)
+        stack.extend(cls.bases)
+        for stmt in cls.node.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                attr, value = stmt.targets[0].id, stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                attr, value = stmt.target.id, stmt.value if stmt.value is not None else stmt.annotation
+            else:
+                continue
+            if value is None or attr.lower().startswith(_NOT_CREATION):
+                continue
+            text = ast.unparse(value).lower()
+            if ("column" in text or "mapped" in text) and any(t in text for t in _TIME_TYPES):
+                reason = f"`{model.name}.{attr}` timestamps each row, so the table grows with use"
+                break
+    cache[model.qualname] = reason
+    return reason
+
+
+def _query_label(query: Query, call: ast.AST) -> str:
+    text = ast.unparse(call)
+    if len(text) > 90:
+        text = f"{query.text}...{query.outer}()" if query.outer else query.text
+    return f"`{text}`"
+
+
+def _active_code(ctx: Context) -> bool:
+    return ctx.function is not None and not ctx.is_test_code()
+
+
+def _context_label(ctx: Context) -> str | None:
+    contexts = ctx.contexts
+    for context in (REQUEST, JOB, CLI):
+        if context in contexts:
+            return context
+    return None
+
+
+# ===================================================================== FD201
+class UnboundedQueryMaterialised(Rule):
+    """
+    ## What it does
+    Finds SQLAlchemy queries that load every matching row into memory —
+    `Model.query.all()`, `session.query(M).all()`,
+    `db.session.scalars(select(M)).all()`, or `for row in Model.query:` —
+    with nothing that bounds them, in request handlers, jobs and CLI
+    commands.
+
+    ## Why is this bad?
+    `.all()` (and iterating a query, which buffers the whole result first)
+    builds one Python object per row. It works while the table is small and
+    becomes a slow page, a timed-out request or an out-of-memory worker when
+    it grows: the cost follows the data, not the code. Queries bounded by
+    `.limit()`, `.paginate()`/`db.paginate()`, `.first()`, `.one()`,
+    `.get()`, `.scalar()`, `.count()`, `.exists()`, `yield_per`, an `in_()`
+    list, a filter on the primary key or a unique column, or a `group_by`
+    aggregate are not reported, nor is `.all()` on anything that is not a
+    SQLAlchemy query. Two judgement calls keep it quiet where loading
+    everything is normal: reference tables (no creation timestamp and not a
+    per-user/per-event entity such as `User`, `Order`, `Post`) are bounded in
+    practice, and an equality filter on a foreign key loads one parent's
+    children, exactly like reading the relationship `user.notes`.
+
+    ## Example
+    ```python
+    @app.get("/users")
+    def users():
+        return render_template("users.html", users=User.query.all())
+    ```
+
+    ## Use instead
+    ```python
+    @app.get("/users")
+    def users():
+        page = db.paginate(db.select(User).order_by(User.id))
+        return render_template("users.html", page=page)
+    ```
+    In jobs and commands, stream with
+    `db.session.execute(select(User).execution_options(yield_per=500))`,
+    or use a bulk `update()`/`delete()` statement instead of loading rows.
+
+    ## Fix safety
+    No automatic fix: paging changes what the caller receives.
+
+    ## References
+    - Flask-SQLAlchemy: "Paging Query Results" (`db.paginate`)
+    - SQLAlchemy 2.0: "Fetching Large Result Sets with Yield Per"
+    """
+
+    code = "FD201"
+    name = "unbounded-query-materialised"
+    severity = Severity.WARNING
+    catalog = ("S02",)
+    summary = "A query without limit/pagination loads every matching row into memory."
+
+    VALID = (
+        Valid("""
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                email = db.Column(db.String, unique=True)
+
+            @app.get("/users")
+            def users():
+                page = db.paginate(db.select(User).order_by(User.id))
+                latest = User.query.order_by(User.id.desc()).limit(10).all()
+                one = User.query.filter_by(email=request.args["e"]).all()
+                first = User.query.first()
+                total = User.query.count()
+                picked = User.query.filter(User.id.in_([1, 2, 3])).all()
+                return {"n": total}
+            """),
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            ITEMS = {"a": 1}
+
+            @app.get("/")
+            def index():
+                rows = [1, 2, 3]
+                values = list(ITEMS.values())
+                return {"all": all(rows), "v": values, "k": ITEMS.keys()}
+            """),
+        Valid("""
+            from sqlalchemy import select, func
+            from sqlalchemy.orm import Session
+            from app_models import Post
+
+            def page(session: Session, n):
+                return session.scalars(select(Post).limit(20).offset(n * 20)).all()
+
+            def stats(session):
+                return session.query(Post.author_id, func.count(Post.id)).group_by(Post.author_id).all()
+            """, files={"app_models.py": """
+            from sqlalchemy.orm import DeclarativeBase
+            class Base(DeclarativeBase):
+                pass
+            class Post(Base):
+                __tablename__ = "post"
+            """}),
+        Valid("""
+            from datetime import datetime
+            from flask import Flask
+            from flask_login import current_user
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Category(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String(40))
+
+            class Note(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+                owner_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+
+            @app.get("/notes")
+            def notes():
+                # a reference table, and one parent's children (like reading user.notes)
+                categories = Category.query.order_by(Category.name).all()
+                mine = Note.query.filter_by(owner_id=current_user.id).all()
+                return {"c": len(categories), "n": len(mine)}
+            """),
+        Valid("""
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+            def test_users(client):
+                assert User.query.all() == []
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask, render_template
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                active = db.Column(db.Boolean)
+
+            @app.get("/users")
+            def export_users():
+                users = User.query.filter_by(active=True).all()  # expect
+                return render_template("users.html", users=users)
+            """, message="view `export_users`"),
+        Invalid("""
+            import click
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            from sqlalchemy import select
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+            @app.cli.command("notify")
+            def notify():
+                for user in db.session.execute(select(User)).scalars():  # expect
+                    print(user)
+                emails = db.session.scalars(select(User).where(User.id > 10)).all()  # expect
+                for user in User.query:  # expect
+                    print(user)
+            """, message="command `notify`"),
+    )
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr in MATERIALISE):
+            return
+        if node.args or not _active_code(ctx) or _context_label(ctx) is None:
+            return
+        query = query_of(node, ctx)
+        if query is None or query.model is None or bound_reason(query, ctx) is not None or _per_parent(query, ctx):
+            return
+        self._report(node, node, query, ctx, "loads every matching row")
+
+    def _iter(self, iterable: ast.expr, at: ast.AST, ctx: Context) -> None:
+        if not _active_code(ctx) or _context_label(ctx) is None:
+            return
+        query = query_of(iterable, ctx)
+        if query is None or query.outer in MATERIALISE or query.outer in EXECUTE:
+            return
+        if query.root == "select" and not (query.names & SESSION_EXECUTE):
+            return  # iterating a statement object is not running it
+        if query.model is None or bound_reason(query, ctx) is not None or _per_parent(query, ctx):
+            return
+        self._report(iterable, at, query, ctx, "iterates every matching row (the result is buffered first)")
+
+    def visit_For(self, node: ast.For, ctx: Context) -> None:
+        self._iter(node.iter, node, ctx)
+
+    visit_AsyncFor = visit_For
+
+    def visit_comprehension(self, node: ast.comprehension, ctx: Context) -> None:
+        self._iter(node.iter, node.iter, ctx)
+
+    def _report(self, expr: ast.AST, at: ast.AST, query: Query, ctx: Context, what: str) -> None:
+        assert query.model is not None
+        growth = grows(query.model, ctx.project)
+        if growth is None:
+            return  # a reference table (categories, settings): bounded in practice
+        context = _context_label(ctx) or REQUEST
+        table = f"the whole `{query.model.name}` table" if query.model and not (query.names & {"filter", "filter_by", "where", "join"}) else "every matching row"
+        what = what.replace("every matching row", table)
+        hint = (
+            "Page it (`db.paginate(...)`, `.limit(n)`), or in jobs/commands stream with "
+            "`.execution_options(yield_per=500)` / `yield_per(500)`, or use a bulk `update()`/`delete()`."
+        )
+        ctx.report(
+            self.finding(
+                ctx.location(at),
+                f"{_query_label(query, expr)} in {describe_context(ctx)} {what}: nothing bounds it "
+                f"(no limit, pagination or unique filter), so its cost grows with the table",
+                hint=hint,
+                evidence=[Evidence(growth, query.model.location), *ctx.chain_evidence(context)],
+                severity=None if context != CLI else Severity.NOTE,
+            )
+        )
+
+
+# ===================================================================== FD202
+def is_query_execution(call: ast.Call, ctx: Context) -> Query | None:
+    """``call`` runs a query for a result: ``.first()``, ``.get(x)``, ``session.get(M, x)``, ``execute(select)``."""
+    if not isinstance(call.func, ast.Attribute):
+        return None
+    attr = call.func.attr
+    receiver = call.func.value
+    if attr in ("get", "get_or_404") and len(call.args) >= 2 and (is_session(receiver, ctx) or is_db(receiver, ctx)):
+        model = model_for(call.args[0], ctx)
+        if model is not None:
+            return Query("session", f"{ast.unparse(call.func)}(...)", model, [(attr, call)], [call.args[0]], scalars=True)
+    if attr in EXECUTE or attr in SESSION_EXECUTE:
+        query = query_of(call, ctx)
+        if query is not None and (query.root != "select" or query.names & (SESSION_EXECUTE | {"first_or_404", "one_or_404"})):
+            return query
+    return None
+
+
+def _loop_names(loop: ast.AST) -> set[str]:
+    """Names that change per iteration: the loop targets and what the body assigns."""
+    names: set[str] = set()
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        parts: list[ast.AST] = [loop.target, *loop.body]
+    else:  # comprehension node
+        parts = [g.target for g in loop.generators]  # type: ignore[attr-defined]
+    for part in parts:
+        for node in ast.walk(part):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return names
+
+
+def _uses(node: ast.AST, names: set[str], ctx: Context, depth: int = 0) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id in names:
+            return True
+    return False
+
+
+def _constant_iterable(node: ast.expr) -> bool:
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(isinstance(e, ast.Constant) for e in node.elts)
+    if isinstance(node, ast.Call) and dotted(node.func) == "range":
+        return all(isinstance(a, ast.Constant) for a in node.args)
+    if isinstance(node, ast.Call) and dotted(node.func) == "enumerate" and node.args:
+        return _constant_iterable(node.args[0])
+    return False
+
+
+def _breaks(loop: ast.For | ast.AsyncFor) -> bool:
+    """The loop stops at the first match (a search, not a per-item load)."""
+    stack: list[ast.AST] = list(loop.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Break):
+            return True
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def enclosing_loop(ctx: Context, node: ast.AST) -> ast.AST | None:
+    """The innermost ``for`` loop or comprehension whose *body* holds ``node``."""
+    child: ast.AST = node
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return None
+        if isinstance(ancestor, (ast.For, ast.AsyncFor)) and child is not ancestor.iter and child is not ancestor.target:
+            if child in ancestor.orelse:
+                child = ancestor
+                continue
+            return ancestor
+        if isinstance(ancestor, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            first = ancestor.generators[0]
+            if child is not first and child is not ancestor:  # not inside the first iterable
+                return ancestor
+        if isinstance(ancestor, ast.comprehension):
+            # the first generator's iter runs once; ifs and later iters run per item
+            if child is ancestor.iter:
+                parent_comp = next(
+                    (a for a in reversed(ctx.ancestors) if isinstance(a, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) and ancestor in a.generators),
+                    None,
+                )
+                if parent_comp is not None and parent_comp.generators[0] is ancestor:
+                    child = parent_comp
+                    # skip up to the comprehension's parent
+                    continue
+        child = ancestor
+    return None
+
+
+def _helper_queries(fn: FunctionInfo, ctx: Context) -> list[tuple[ast.Call, Query]]:
+    """Queries in ``fn`` whose arguments come from its parameters (``def load(uid): User.query.get(uid)``)."""
+    cached = getattr(fn, "_fd_param_queries", None)
+    if cached is not None:
+        return cached
+    found: list[tuple[ast.Call, Query]] = []
+    fn._fd_param_queries = found  # type: ignore[attr-defined]
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self", "cls"}
+    if not params:
+        return found
+    helper_ctx = Context(fn.module, ctx.project, lambda f: None)
+    helper_ctx.function = fn
+    helper_ctx.functions = [fn]
+    tainted = set(params)
+    for name, values in _assignments(fn).items():
+        if any(_uses(v, params, helper_ctx) for v in values):
+            tainted.add(name)
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Call):
+            query = is_query_execution(node, helper_ctx)
+            if query is not None and _uses(node, tainted, helper_ctx) and not _has_in(query):
+                found.append((node, query))
+    return found
+
+
+def _has_in(query: Query) -> bool:
+    for _, node in query.methods:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Attribute) and sub.attr in ("in_", "any_"):
+                return True
+    return False
+
+
+class QueryInLoop(Rule):
+    """
+    ## What it does
+    Finds a query run once per item of a loop or comprehension —
+    `Model.query.get(x)`, `db.session.get(M, x)`, `.filter_by(...).first()`,
+    `session.execute(select(...).where(col == item.attr))` — also when the
+    query sits in a helper that the loop calls with the item.
+
+    ## Why is this bad?
+    Each iteration is a database round trip: a page listing 200 orders that
+    looks up each order's customer runs 201 queries (the "N+1" pattern).
+    Latency grows with the data, and the database does far more work than
+    one query fetching all the rows would. Loops over a constant tuple,
+    loops that `break` at the first match, and chunked `in_()` loads are not
+    reported.
+
+    ## Example
+    ```python
+    for line in order.lines:
+        product = db.session.get(Product, line.product_id)
+    ```
+
+    ## Use instead
+    ```python
+    ids = [line.product_id for line in order.lines]
+    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(ids)))}
+    ```
+    or load the relationship eagerly with `selectinload`.
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - SQLAlchemy 2.0: "Relationship Loading Techniques"
+    - Sentry: "N+1 Queries" performance issue
+    """
+
+    code = "FD202"
+    name = "query-in-loop"
+    severity = Severity.WARNING
+    catalog = ("S12",)
+    summary = "A query runs once per item of a loop (N+1 queries)."
+    preview = True  # one false alarm on real code: a loop over configured OAuth providers
+
+    VALID = (
+        Valid("""
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Product(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+            @app.post("/cart")
+            def cart():
+                ids = [int(i) for i in request.json["ids"]]
+                products = {p.id: p for p in db.session.scalars(db.select(Product).where(Product.id.in_(ids)))}
+                return {"n": len(products)}
+            """),
+        Valid("""
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Role(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String, unique=True)
+
+            @app.cli.command("seed")
+            def seed():
+                for name in ("admin", "editor", "viewer"):
+                    if Role.query.filter_by(name=name).first() is None:
+                        db.session.add(Role(name=name))
+                db.session.commit()
+            """),
+        Valid("""
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String, unique=True)
+
+            @app.post("/pick")
+            def pick():
+                for candidate in request.json["names"]:
+                    if User.query.filter_by(name=candidate).first() is None:
+                        chosen = candidate
+                        break
+                for item in request.json["items"]:
+                    item["seen"] = True
+                    db.session.add(User(name=item["name"]))
+                return "ok"
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Order(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                customer_id = db.Column(db.Integer)
+
+            class Customer(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+            @app.get("/orders")
+            def orders():
+                result = []
+                for order in Order.query.limit(50):
+                    customer = db.session.get(Customer, order.customer_id)  # expect
+                    result.append(customer)
+                names = [Customer.query.get(o.customer_id) for o in Order.query.limit(5)]  # expect
+                return {"n": len(result)}
+            """, message="per item of the loop"),
+        Invalid("""
+            from flask import Flask, request
+            from sqlalchemy import select
+            from models import db, Product
+
+            app = Flask(__name__)
+
+            def find_product(sku):
+                return db.session.execute(select(Product).where(Product.sku == sku)).scalar_one_or_none()
+
+            @app.post("/import")
+            def import_rows():
+                for row in request.json["rows"]:
+                    product = find_product(row["sku"])  # expect
+                return "ok"
+            """, message="find_product", files={"models.py": """
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+            class Product(db.Model):
+                sku = db.Column(db.String)
+            """}),
+    )
+
+    def __init__(self, project: Project, severity: Severity | None = None) -> None:
+        super().__init__(project, severity)
+        self._seen: set[tuple[str, int, str]] = set()
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        if not _active_code(ctx) or not (ctx.in_request or ctx.in_job) or not _has_sqlalchemy(ctx.project):
+            return
+        loop = enclosing_loop(ctx, node)
+        if loop is None:
+            return
+        if isinstance(loop, (ast.For, ast.AsyncFor)):
+            if _constant_iterable(loop.iter) or _breaks(loop):
+                return
+        elif all(_constant_iterable(g.iter) for g in loop.generators):  # type: ignore[attr-defined]
+            return
+        names = _loop_names(loop)
+        parent = ctx.ancestors[-1] if ctx.ancestors else None
+        grand = ctx.ancestors[-2] if len(ctx.ancestors) > 1 else None
+        if isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
+            return  # the outer call of the chain decides (``execute(...).scalars().first()``)
+        query = is_query_execution(node, ctx)
+        if query is not None:
+            if _has_in(query) or not _uses(node, names, ctx):
+                return
+            self._report(node, loop, ctx, f"{_query_label(query, node)} runs once per item of the loop", [])
+            return
+        name = dotted(node.func)
+        if not name or not _uses(node, names, ctx) or ctx.function is None:
+            return
+        helper = ctx.project.resolve_function(name, ctx.function, ctx.module)
+        if helper is None or helper is ctx.function:
+            return
+        queries = _helper_queries(helper, ctx)
+        if not queries:
+            return
+        qcall, query = queries[0]
+        self._report(
+            node, loop, ctx,
+            f"`{name}(...)` runs a query (`{query.text}`...) once per item of the loop",
+            [Evidence(f"query in `{helper.display}`", Location(helper.module.path, qcall.lineno, qcall.col_offset + 1))],
+        )
+
+    def _report(self, node: ast.Call, loop: ast.AST, ctx: Context, what: str, extra: list[Evidence]) -> None:
+        key = (ctx.module.path, node.lineno, "")
+        same = (ctx.module.path, getattr(loop, "lineno", 0), what)
+        if key in self._seen or same in self._seen:
+            return
+        self._seen.update((key, same))
+        loop_node = loop.generators[0].iter if not isinstance(loop, (ast.For, ast.AsyncFor)) else loop  # type: ignore[attr-defined]
+        severity = None
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"{what} in {describe_context(ctx)}: N items make N+1 database round trips",
+                hint="Load all rows in one query before the loop (`Model.id.in_(ids)`, a join) or eager-load the relationship with `selectinload`.",
+                evidence=[Evidence("the loop", ctx.location(loop_node)), *extra],
+                severity=severity,
+            )
+        )
+
+
+# ===================================================================== FD203
+def _loop_target(target: ast.expr, iterable: ast.expr) -> tuple[str | None, ast.expr]:
+    """(item variable, real iterable), seeing through ``enumerate``."""
+    if isinstance(iterable, ast.Call) and dotted(iterable.func) == "enumerate" and iterable.args:
+        if isinstance(target, ast.Tuple) and len(target.elts) == 2 and isinstance(target.elts[1], ast.Name):
+            return target.elts[1].id, iterable.args[0]
+        return None, iterable
+    if isinstance(target, ast.Name):
+        return target.id, iterable
+    return None, iterable
+
+
+def _iterated_query(iterable: ast.expr, ctx: Context) -> Query | None:
+    """The query whose model instances a loop walks (``q.all()``, ``page.items``, ``scalars()``)."""
+    if isinstance(iterable, ast.Attribute) and iterable.attr == "items":
+        query = query_of(iterable.value, ctx)
+        return query if query is not None and "paginate" in query.names else None
+    if isinstance(iterable, ast.Name) and ctx.function is not None:
+        values = _assignments(ctx.function).get(iterable.id, [])
+        if len(values) == 1 and isinstance(values[0], ast.Attribute):
+            return _iterated_query(values[0], ctx)
+    query = query_of(iterable, ctx)
+    if query is None or query.model is None or not query.scalars:
+        return None
+    if query.names & {"with_entities", "add_columns", "values", "first", "one", "scalar", "count", "get", "one_or_none", "paginate", "scalar_one"}:
+        return None
+    if query.root == "select" and not (query.names & SESSION_EXECUTE):
+        return None
+    return query
+
+
+def _eager(query: Query, attr: str) -> bool:
+    for method, node in query.methods:
+        if method != "options" and method not in ("join", "outerjoin"):
+            continue
+        text = ast.unparse(node)
+        if method == "options" and ("'*'" in text or f".{attr}" in text or f"'{attr}'" in text or f'"{attr}"' in text):
+            return True
+    return False
+
+
+class LazyRelationshipInLoop(Rule):
+    """
+    ## What it does
+    Finds lazy relationship attributes (`lazy="select"`, the default, or
+    `lazy="dynamic"`) read on each row of a loop over a query result that
+    does not load that relationship eagerly.
+
+    ## Why is this bad?
+    Reading `post.author` on a lazily loaded relationship runs one `SELECT`
+    the first time it is touched on each object. A loop over 100 posts that
+    shows each author runs 101 queries — invisible in the code, obvious in
+    the database. Relationships loaded with `selectinload`/`joinedload`/
+    `subqueryload` in the query's `options(...)`, or declared with
+    `lazy="selectin"`/`"joined"`/`"subquery"`, are not reported.
+
+    ## Example
+    ```python
+    posts = Post.query.order_by(Post.created.desc()).limit(20).all()
+    return [{"title": p.title, "author": p.author.name} for p in posts]
+    ```
+
+    ## Use instead
+    ```python
+    from sqlalchemy.orm import selectinload
+
+    posts = (
+        Post.query.options(selectinload(Post.author))
+        .order_by(Post.created.desc()).limit(20).all()
+    )
+    ```
+
+    ## Fix safety
+    No automatic fix; adding `options(selectinload(...))` is safe but is
+    left to a human who knows which relationships the page needs.
+
+    ## References
+    - SQLAlchemy 2.0: "Relationship Loading Techniques" (select IN loading)
+    - Flask-SQLAlchemy: "Models and Tables" (`db.relationship`)
+    """
+
+    code = "FD203"
+    name = "lazy-relationship-in-loop"
+    severity = Severity.WARNING
+    catalog = ("S12",)
+    summary = "A lazy relationship is read on every row of a query result (N+1 queries)."
+
+    _MODELS = """
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+
+        class Post(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            author_id = db.Column(db.ForeignKey("user.id"))
+            author = db.relationship("User", backref="posts")
+            tags = db.relationship("Tag", lazy="selectin")
+            comments = db.relationship("Comment", lazy="dynamic")
+        """
+
+    VALID = (
+        Valid("""
+            from flask import Flask
+            from sqlalchemy.orm import selectinload
+            from models import db, Post
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                posts = Post.query.options(selectinload(Post.author)).limit(20).all()
+                return [{"t": p.id, "a": p.author.name, "tags": [t.name for t in p.tags]} for p in posts]
+            """, files={"models.py": _MODELS}),
+        Valid("""
+            from flask import Flask
+            from models import db, Post
+            app = Flask(__name__)
+
+            @app.get("/post/<int:pid>")
+            def show(pid):
+                post = db.get_or_404(Post, pid)
+                names = [c.id for c in (1, 2)]
+                return {"author": post.author.name, "ids": [p.author_id for p in Post.query.limit(5)]}
+            """, files={"models.py": _MODELS}),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask
+            from models import db, Post, User
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                posts = Post.query.order_by(Post.id.desc()).limit(20).all()
+                out = []
+                for post in posts:
+                    out.append({"author": post.author.name})  # expect
+                return out
+
+            @app.get("/users")
+            def users():
+                page = db.paginate(db.select(User))
+                return [{"n": u.name, "posts": len(u.posts)} for u in page.items]  # expect
+            """, message="`post.author`", files={"models.py": _MODELS}),
+    )
+
+    def visit_For(self, node: ast.For, ctx: Context) -> None:
+        self._loop(node.target, node.iter, node.body, node, ctx)
+
+    visit_AsyncFor = visit_For
+
+    def visit_ListComp(self, node: ast.ListComp, ctx: Context) -> None:
+        first = node.generators[0]
+        if isinstance(node, ast.DictComp):
+            body: list[ast.AST] = [node.key, node.value, *first.ifs, *node.generators[1:]]
+        else:
+            body = [node.elt, *first.ifs, *node.generators[1:]]
+        self._loop(first.target, first.iter, body, node, ctx)
+
+    visit_SetComp = visit_ListComp
+    visit_GeneratorExp = visit_ListComp
+    visit_DictComp = visit_ListComp
+
+    def _loop(self, target: ast.expr, iterable: ast.expr, body: list, loop: ast.AST, ctx: Context) -> None:
+        if not _active_code(ctx) or not (ctx.in_request or ctx.in_job):
+            return
+        var, iterable = _loop_target(target, iterable)
+        if var is None:
+            return
+        query = _iterated_query(iterable, ctx)
+        if query is None or query.model is None:
+            return
+        model = query.model
+        reported: set[str] = set()
+        for part in body:
+            for node in ast.walk(part):
+                if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var):
+                    continue
+                rel = model.relationships.get(node.attr)
+                if rel is None or rel.lazy not in LAZY_PER_ROW or node.attr in reported or _eager(query, node.attr):
+                    continue
+                reported.add(node.attr)
+                how = "a query per row" if rel.lazy == "select" else "a new query per row (`lazy=\"dynamic\"`)"
+                ctx.report(
+                    self.finding(
+                        ctx.location(node),
+                        f"`{var}.{node.attr}` is a lazy relationship of `{model.name}` read for every row of "
+                        f"{_query_label(query, iterable)} in {describe_context(ctx)}: {how}",
+                        hint=f"Add `.options(selectinload({model.name}.{node.attr}))` to the query "
+                        f"(or `joinedload` for a many-to-one), or declare the relationship with `lazy=\"selectin\"`.",
+                        evidence=[Evidence("the loop", ctx.location(loop)), Evidence(f"`{model.name}.{node.attr}` declared here", rel.location)],
+                    )
+                )
