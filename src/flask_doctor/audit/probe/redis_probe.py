@@ -73,7 +73,10 @@ def targets(audit: AuditContext) -> list[RedisTarget]:
             if pair is None:
                 return
             url, kwargs = pair
-        target = found.setdefault(url, RedisTarget(url, kwargs))
+        key = _server_key(kwargs)
+        target = found.setdefault(key, RedisTarget(url, kwargs))
+        if "***" in url and "***" not in target.url:
+            target.url = url  # say that a password is configured
         if user not in target.used_by:
             target.used_by.append(user)
 
@@ -100,6 +103,12 @@ def targets(audit: AuditContext) -> list[RedisTarget]:
     return list(found.values())
 
 
+def _server_key(kwargs: dict[str, Any]) -> str:
+    if kwargs.get("path"):
+        return f"unix:{kwargs['path']}:{kwargs.get('db', 0)}"
+    return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
+
+
 def _normalise(url: str) -> str:
     # redis://host -> redis://host:6379/0, so a client and a URL to the same server merge
     from urllib.parse import urlsplit
@@ -121,9 +130,12 @@ def _celery(audit: AuditContext) -> Any:
 
 def probe_target(target: RedisTarget, timeout: float) -> dict[str, Any]:
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     row: dict[str, Any] = {"url": target.url, "used_by": target.used_by, "reachable": False}
-    client = redis.Redis(socket_timeout=timeout, socket_connect_timeout=timeout, **target.kwargs)
+    client = redis.Redis(socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0),
+                         **target.kwargs)
     try:
         t0 = time.perf_counter()
         client.ping()
