@@ -1,0 +1,12 @@
+"""``flask-doctor soak``: a leak and saturation hunter under a real server and real load.
+
+Layout: :mod:`server` (gunicorn on loopback), :mod:`agent` (inside each
+worker), :mod:`load` (Locust as a library), :mod:`stats` (Theil-Sen),
+:mod:`analysis` (verdicts and findings), :mod:`report_html`/:mod:`report_json`,
+:mod:`command` (the click command).  Importing the package registers the
+soak-only rule ids.
+"""
+
+from __future__ import annotations
+
+from flask_doctor.soak import findings_meta as findings_meta  # noqa: F401  (registers FD180...)
