@@ -841,3 +841,12 @@ def test_paths_outside_root_keep_their_path(tmp_path: Path) -> None:
     (tmp_path / "a" / "Procfile").write_text("web: gunicorn app:app\n")
     model = parse_deploy_files([tmp_path / "a" / "Procfile"], tmp_path / "b")
     assert model.commands[0].source.path == (tmp_path / "a" / "Procfile").as_posix()
+
+
+def test_relative_paths_are_made_relative_to_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "Procfile").write_text("web: gunicorn app:app\n")
+    monkeypatch.chdir(tmp_path / "deploy")
+    model = parse_deploy_files([Path("Procfile")], tmp_path)
+    assert model.commands[0].source == Location("deploy/Procfile", 1, 6)
+    assert model.files == {"procfile": ["deploy/Procfile"]}

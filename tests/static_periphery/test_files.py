@@ -342,3 +342,14 @@ def test_scandir_failure_is_a_problem_even_as_root(tmp_path: Path, monkeypatch: 
     found = discover([tmp_path], Settings(root=tmp_path))
     assert rel(found.python_files, tmp_path) == ["ok.py"]
     assert found.problems == [(tmp_path / "locked", "cannot read directory: Permission denied")]
+
+
+def test_relative_arguments_from_a_subdirectory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    touch(tmp_path, "app/views.py", "app/generated/x.py", "generated/y.py")
+    monkeypatch.chdir(tmp_path / "app")
+    # "app/generated" is relative to the project root, not to the cwd
+    found = discover([Path(".")], Settings(root=tmp_path, exclude=["app/generated"]))
+    assert found.python_files == [Path("views.py")]
+    forced = discover([Path("generated/x.py")], Settings(root=tmp_path, exclude=["app/generated"]),
+                      force_exclude=True)
+    assert forced.python_files == []

@@ -487,7 +487,7 @@ class _Reader:
         self.model = DeployModel()
 
     def rel(self, path: Path) -> str:
-        return relative_posix(path, self.root)
+        return relative_posix(path.absolute(), self.root)
 
     def problem(self, path: Path, line: int, message: str) -> None:
         self.model.problems.append((path, line, message))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from flask_doctor.config import Settings, _translate
+from flask_doctor.config import Settings, _translate, compile_glob, relative_posix
 
 __all__ = [
     "DEFAULT_SKIP_DIRS",
@@ -78,6 +78,9 @@ _DEPLOY_GLOBS = (
 )
 
 
+_DEPLOY_REGEXES = tuple((re.compile(fnmatch.translate(p)), kind) for p, kind in _DEPLOY_GLOBS)
+
+
 def deploy_kind(path: Path, *, at_root: bool = False) -> str | None:
     """The kind of deploy file ``path`` is, or ``None``.
 
@@ -92,10 +95,10 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> str | None:
         return kind
     if name == "gunicorn.py":
         return "gunicorn" if at_root or path.parent.name in CONFIG_DIRS else None
-    for pattern, kind in _DEPLOY_GLOBS:
-        if fnmatch.fnmatchcase(name, pattern):
-            if kind == "env" and name.endswith((".py", ".sh")):
-                return None
+    if name.endswith((".py", ".sh")):
+        return None  # Dockerfile.py, .env.sh: code, not deploy files
+    for regex, kind in _DEPLOY_REGEXES:
+        if regex.match(name):
             return kind
     return None
 
@@ -252,9 +255,35 @@ def _skip_dir(name: str, path: str) -> bool:
     return os.path.exists(os.path.join(path, "pyvenv.cfg"))
 
 
+class _Excluder:
+    """``exclude``/``extend-exclude`` compiled once for a walk.
+
+    During a walk every directory is checked before it is entered, so a
+    pattern without ``/`` only needs the entry's own name and a pattern with
+    ``/`` only its full path (relative to the project root).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.by_name: list[re.Pattern[str]] = []
+        self.by_path: list[re.Pattern[str]] = []
+        for pattern in settings.exclude + settings.extend_exclude:
+            body = pattern.strip()
+            body = body[2:] if body.startswith("./") else body
+            body = body.strip("/")
+            if body:
+                (self.by_path if "/" in body else self.by_name).append(compile_glob(body))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_name or self.by_path)
+
+    def excluded(self, rel: str, name: str) -> bool:
+        return any(r.match(name) for r in self.by_name) or any(r.match(rel) for r in self.by_path)
+
+
 class _Walker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.excluder = _Excluder(settings)
         self.python: dict[str, Path] = {}
         self.deploy: dict[str, Path] = {}
         self.problems: list[tuple[Path, str]] = []
@@ -296,6 +325,20 @@ class _Walker:
             base_stack, rel_top = _ancestor_ignores(top)
         else:
             base_stack, rel_top = [], ""
+        # Paths relative to the project root, built by string concatenation
+        # (Path arithmetic per entry is the slow part of a big walk).
+        top_str = str(top)
+        root_rel = relative_posix(top.absolute(), settings.root)
+        root_rel = "" if root_rel == "." else root_rel
+        excluder = self.excluder
+
+        def excluded(path: str, name: str) -> bool:
+            if not excluder:
+                return False
+            tail = path[len(top_str) :].replace(os.sep, "/").lstrip("/")
+            rel_root = f"{root_rel}/{tail}" if root_rel and tail else (tail or root_rel)
+            return excluder.excluded(rel_root, name)
+
         # Each frame: directory, its path relative to the gitignore root,
         # gitignore stack, identities of the directories above (loop check).
         Frame = tuple[str, str, list[GitIgnore], frozenset[tuple[int, int]]]
@@ -341,7 +384,7 @@ class _Walker:
                         continue
                     if stack and _ignored(stack, rel, True):
                         continue
-                    if settings.is_excluded(entry.path):
+                    if excluded(entry.path, name):
                         continue
                     try:
                         dst = os.stat(entry.path)
@@ -375,7 +418,7 @@ class _Walker:
                     continue
                 if stack and _ignored(stack, rel, False):
                     continue
-                if settings.is_excluded(entry.path):
+                if excluded(entry.path, name):
                     continue
                 if is_link:
                     linked_files.append((path, at_root))
@@ -428,11 +471,11 @@ def discover(
             walker.problems.append((path, _os_message(exc, path)))
             continue
         if stat.S_ISDIR(mode):
-            if force_exclude and settings.is_excluded(path):
+            if force_exclude and settings.is_excluded(path.absolute()):
                 continue
             walker.walk(path)
         else:
-            if force_exclude and settings.is_excluded(path):
+            if force_exclude and settings.is_excluded(path.absolute()):
                 continue
             walker.add_file(path, at_root=True, explicit=True)
     problems = sorted(set(walker.problems), key=lambda p: (str(p[0]), p[1]))
