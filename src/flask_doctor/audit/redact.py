@@ -30,7 +30,7 @@ def entropy_bits(secret: str | bytes) -> float:
     counts = Counter(secret)
     n = len(secret)
     per_symbol = -sum(c / n * math.log2(c / n) for c in counts.values())
-    return per_symbol * n
+    return max(0.0, per_symbol * n)  # never print -0
 
 
 def describe_secret(secret: Any) -> str:

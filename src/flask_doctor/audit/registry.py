@@ -71,6 +71,10 @@ class CheckRegistry:
 
         def decorate(f: CheckFunc) -> CheckFunc:
             name = f"{f.__module__}.{getattr(f, '__qualname__', repr(f))}"
+            base, n = name, 1
+            while name in self._checks and self._checks[name].func is not f:  # two lambdas
+                n += 1
+                name = f"{base}#{n}"
             self._checks[name] = Check(f, name, tuple(tags), deploy)
             return f
 
@@ -79,8 +83,11 @@ class CheckRegistry:
         return decorate
 
     def checks(self, *, deploy: bool = True, tags: Sequence[str] = ()) -> list[Check]:
+        """Built-in checks in :data:`BUILTIN_MODULES` order, then the others, each in registration order."""
+        rank = {module: i for i, module in enumerate(BUILTIN_MODULES)}
+        ordered = sorted(self._checks.values(), key=lambda c: rank.get(c.func.__module__, len(rank)))
         chosen = []
-        for check in self._checks.values():
+        for check in ordered:
             if check.deploy and not deploy:
                 continue
             if tags and not set(tags) & set(check.tags):

