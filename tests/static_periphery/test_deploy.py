@@ -850,3 +850,17 @@ def test_relative_paths_are_made_relative_to_root(tmp_path: Path, monkeypatch: p
     model = parse_deploy_files([Path("Procfile")], tmp_path)
     assert model.commands[0].source == Location("deploy/Procfile", 1, 6)
     assert model.files == {"procfile": ["deploy/Procfile"]}
+
+
+def test_dockerfile_arg_defaults_feed_env_but_not_cmd(tmp_path: Path) -> None:
+    model = parse(tmp_path, {"Dockerfile": (
+        "FROM python:3.12\n"
+        'ARG WORKERS=5 LABEL="two words"\n'
+        "ENV WEB_CONCURRENCY=$WORKERS\n"
+        "CMD gunicorn --threads ${WORKERS} app:app\n"
+    )})
+    assert [(e.name, e.value, e.scope) for e in model.env] == [
+        ("WORKERS", "5", "build-arg"), ("LABEL", "two words", "build-arg"), ("WEB_CONCURRENCY", "5", "image"),
+    ]
+    (cmd,) = model.commands
+    assert (cmd.workers, cmd.threads, cmd.unresolved) == (5, None, {"threads": "${WORKERS}"})

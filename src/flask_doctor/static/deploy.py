@@ -1072,6 +1072,8 @@ class _Stage:
     entrypoint: tuple[int, Any] | None = None
     #: CMD came from the parent stage (an ENTRYPOINT set here resets it).
     cmd_inherited: bool = False
+    #: ARG defaults: substituted into ENV at build time, absent at run time.
+    args: dict[str, str | None] = field(default_factory=dict)
 
 
 def _dockerfile_instructions(text: str) -> list[tuple[int, str, str]]:
@@ -1172,14 +1174,18 @@ def _read_dockerfile(reader: _Reader, path: Path, text: str) -> None:
         stage = stages[-1]
         if instr == "ENV":
             for name, value in _parse_env_instruction(rest):
-                value, _ = expand_vars(value, stage.env)
+                value, _ = expand_vars(value, {**stage.args, **stage.env})
                 stage.env[name] = value
                 reader.model.env.append(EnvSetting(name, value, _loc(rel, line), "image"))
         elif instr == "ARG":
-            for tok in rest.split():
+            try:
+                tokens = shlex.split(rest)
+            except ValueError:
+                tokens = rest.split()
+            for tok in tokens:
                 name, eq, value = tok.partition("=")
-                reader.model.env.append(EnvSetting(name, value.strip("\"'") if eq else None,
-                                                   _loc(rel, line), "build-arg"))
+                stage.args[name] = value if eq else None
+                reader.model.env.append(EnvSetting(name, value if eq else None, _loc(rel, line), "build-arg"))
         elif instr == "CMD":
             exec_form = _exec_form(rest)
             stage.cmd = (line, exec_form if exec_form is not None else rest)
