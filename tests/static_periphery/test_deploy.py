@@ -864,3 +864,17 @@ def test_dockerfile_arg_defaults_feed_env_but_not_cmd(tmp_path: Path) -> None:
     ]
     (cmd,) = model.commands
     assert (cmd.workers, cmd.threads, cmd.unresolved) == (5, None, {"threads": "${WORKERS}"})
+
+
+def test_dockerfile_tabs_blank_continuation_lines_and_lowercase(tmp_path: Path) -> None:
+    model = parse(tmp_path, {"Dockerfile": (
+        "from python:3.12\n"
+        "env\tFLASK_DEBUG=0\n"
+        "cmd gunicorn \\\n"
+        "\n"
+        "    # a comment\n"
+        "    -w 3 app:app \\\n"
+    )})
+    (cmd,) = model.commands
+    assert (cmd.workers, cmd.app_target, cmd.source.line) == (3, "app:app", 3)
+    assert [(e.name, e.value) for e in model.env] == [("FLASK_DEBUG", "0")]

@@ -1100,13 +1100,18 @@ def _dockerfile_instructions(text: str) -> list[tuple[int, str, str]]:
             buf = buf[: -len(escape)].rstrip()
             i += 1
             nxt = lines[i].strip()
-            if nxt.startswith("#"):
-                buf += escape  # comment lines inside a continuation are skipped
+            if not nxt or nxt.startswith("#"):
+                # Comment and empty lines inside a continuation are skipped
+                # and the instruction goes on.
+                buf += escape
                 continue
-            buf = f"{buf} {nxt}" if nxt else buf + escape if i + 1 < n else buf
+            buf = f"{buf} {nxt}"
+        if buf.endswith(escape):
+            buf = buf[: -len(escape)].rstrip()
         i += 1
-        instr, _, rest = buf.partition(" ")
-        instr = instr.upper()
+        parts = buf.split(None, 1)
+        instr = parts[0].upper()
+        rest = parts[1] if len(parts) > 1 else ""
         heredoc = _HEREDOC.search(rest) if instr in ("RUN", "COPY", "ADD") else None
         if heredoc:
             terminator = heredoc.group(1)
