@@ -33,6 +33,9 @@ SUBPROCESS_BLOCKING = {
 }
 POPEN_TYPES = {"subprocess.Popen"}
 SLEEP = {"time.sleep"}
+#: Constant sleeps shorter than this are thread yields and short poll
+#: intervals of a bounded handshake (``while not ready: time.sleep(0.01)``).
+TINY_SLEEP = 0.1
 SYNC_DB_CONNECT = {
     "psycopg2.connect", "pymysql.connect", "MySQLdb.connect", "mysql.connector.connect",
     "sqlite3.connect", "pymongo.MongoClient",
@@ -288,7 +291,9 @@ class BlockingCallInRequest(Rule):
     loop is the same problem multiplied by the number of attempts.
 
     Not reported: sleeps in CLI commands, background jobs and scripts
-    (nothing waits on them), `time.sleep(0)` (a thread yield),
+    (nothing waits on them), constant sleeps under 0.1 s (`time.sleep(0)`
+    is a thread yield, `time.sleep(0.01)` the poll interval of a short
+    handshake),
     `gevent.sleep`/`eventlet.sleep`/`asyncio.sleep`, `time.sleep` when the
     project monkey-patches with gevent/eventlet or runs gevent/eventlet
     workers (the sleep then yields to other requests), and sleeps inside
@@ -423,8 +428,8 @@ class BlockingCallInRequest(Rule):
         name = _callee_name(ctx, node)
         if name in SLEEP:
             seconds = _sleep_seconds(node)
-            if seconds is not None and seconds <= 0:
-                return
+            if seconds is not None and seconds < TINY_SLEEP:
+                return  # a yield or a spin-wait handshake, not a held worker
             if _cooperative(ctx.project):
                 return
             loop = _enclosing_loop(ctx)
