@@ -137,6 +137,10 @@ def test_env_directory_is_skipped_but_env_file_is_read(tmp_path: Path) -> None:
         ("supervisord.conf", False, None),
         ("views.py", False, None),
         ("dockerfile.md", False, None),
+        ("Dockerfile.md", False, None),
+        (".env.sh", False, None),
+        ("docker-compose.yml.bak", False, None),
+        ("Dockerfile.j2", False, "dockerfile"),
     ],
 )
 def test_deploy_kind(path: str, at_root: bool, kind: str | None) -> None:

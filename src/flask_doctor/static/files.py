@@ -78,6 +78,7 @@ _DEPLOY_GLOBS = (
 )
 
 
+_NOT_DEPLOY_SUFFIXES = (".py", ".sh", ".md", ".rst", ".txt", ".bak", ".orig", ".swp", "~")
 _DEPLOY_REGEXES = tuple((re.compile(fnmatch.translate(p)), kind) for p, kind in _DEPLOY_GLOBS)
 
 
@@ -95,8 +96,8 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> str | None:
         return kind
     if name == "gunicorn.py":
         return "gunicorn" if at_root or path.parent.name in CONFIG_DIRS else None
-    if name.endswith((".py", ".sh")):
-        return None  # Dockerfile.py, .env.sh: code, not deploy files
+    if name.endswith(_NOT_DEPLOY_SUFFIXES):
+        return None  # Dockerfile.md, .env.sh, compose.yml.bak: not what the tools read
     for regex, kind in _DEPLOY_REGEXES:
         if regex.match(name):
             return kind
