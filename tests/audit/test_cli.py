@@ -135,3 +135,15 @@ def test_inside_the_flask_cli() -> None:
     assert result.exit_code == 1, result.output
     [finding] = json.loads(result.stdout)["findings"]
     assert (finding["code"], finding["location"]["line"]) == ("FD340", 25)
+
+
+def test_bad_celery_option_is_a_usage_error() -> None:
+    result = invoke("--app", SICK, "--celery", "tests.audit_apps.nothere:celery")
+    assert result.exit_code == 2
+    assert "flask-doctor: error: --celery 'tests.audit_apps.nothere:celery' cannot be imported" in result.stderr
+
+
+def test_flask_app_from_the_environment_does_not_override_flask_app_option() -> None:
+    result = CliRunner().invoke(FlaskGroup(), ["--app", SICK, "doctor", "audit", "--select", "FD340"],
+                                env={"FLASK_APP": "tests.audit_apps.debugapp"}, catch_exceptions=False)
+    assert result.exit_code == 1 and "FD340" in result.stdout

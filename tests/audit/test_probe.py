@@ -137,3 +137,14 @@ def test_unreachable_broker() -> None:
                        task_time_limit=60)
     findings, _ = audit_with_extra(make_app(), celery=celery, probe=True, timeout=1.0)
     assert [(f.code, f.obj) for f in findings] == [("FD440", "celery:broker_url")]
+
+
+def test_postgres_idle_session_timeout_against_pool_recycle(postgres_url: str) -> None:
+    idle = {"options": "-c idle_session_timeout=60000"}
+    findings, extra = audit_with_extra(_db_app(postgres_url, pool_recycle=3600, connect_args=idle), probe=True)
+    row, stale = _stale(extra)
+    assert (row["server_idle_timeout"], row["idle_setting"]) == (60, "idle_session_timeout = 1min")
+    assert stale["outcome"] == "failed"
+    assert [(f.code, f.severity) for f in findings] == [("FD204", Severity.ERROR)]  # recycle 3600 > 60
+    findings, _ = audit_with_extra(_db_app(postgres_url, pool_recycle=30, connect_args=idle), probe=True)
+    assert [(f.code, f.severity) for f in findings] == [("FD204", Severity.WARNING)]  # idle covered, kills are not

@@ -44,6 +44,6 @@ def test_redaction() -> None:
     assert redact_url("redis://cache:6379/0") == "redis://cache:6379/0"
     assert redact_url("amqp://guest:guest@rabbit//") == "amqp://guest:***@rabbit//"
     assert describe_secret("a" * 32) == "<str, 32 chars, ~0 bits of entropy>"
-    assert show_value("SECRET_KEY", "hunter2") == "<str, 7 chars, ~19 bits of entropy>"
+    assert show_value("SECRET_KEY", "hunter2") == "<str, 7 chars, ~20 bits of entropy>"
     assert show_value("SQLALCHEMY_DATABASE_URI", "mysql://u:p@h/d") == "'mysql://u:***@h/d'"
     assert show_value("SESSION_COOKIE_SECURE", False) == "False"

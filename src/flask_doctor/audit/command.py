@@ -9,33 +9,42 @@ from typing import Any
 
 import click
 
-from flask_doctor.cli_common import EXIT_ERROR, emit, exit_code_for, filter_codes, output_options, split_codes
+from flask_doctor.cli_common import EXIT_ERROR, UsageError, emit, exit_code_for, filter_codes, output_options, split_codes
 from flask_doctor.report import RenderContext, file_line_reader
 
 
 def _script_info_target(app_option: str | None) -> tuple[str | None, Any]:
-    """The import path (and FlaskGroup factory) to load: --app, else Flask's ScriptInfo."""
-    if app_option:
-        return app_option, None
+    """The import path (and FlaskGroup factory) to load.
+
+    An explicit ``--app`` wins; inside ``flask ... doctor audit`` Flask's own
+    ScriptInfo (``flask --app``, FLASK_APP, a FlaskGroup factory) comes next;
+    then FLASK_APP; then Flask's ``wsgi.py``/``app.py`` fallback.
+    """
     ctx = click.get_current_context(silent=True)
+    from_env = ctx is not None and ctx.get_parameter_source("app_path") == click.core.ParameterSource.ENVIRONMENT
+    if app_option and not from_env:
+        return app_option, None
     if ctx is not None:
         from flask.cli import ScriptInfo
 
         info = ctx.find_object(ScriptInfo)
         if info is not None and (info.app_import_path or info.create_app):
             return info.app_import_path, info.create_app
-    return None, None
+    return app_option, None
 
 
 def _load_celery(target: str) -> Any:
-    from werkzeug.utils import import_string
+    from werkzeug.utils import ImportStringError, import_string
 
     module, _, attr = target.partition(":")
-    obj = import_string(f"{module}:{attr}" if attr else module)
+    try:
+        obj = import_string(f"{module}:{attr}" if attr else module)
+    except ImportStringError as exc:
+        raise UsageError(f"--celery {target!r} cannot be imported: {exc.exception}") from exc
     if callable(obj) and not hasattr(obj, "conf"):
         obj = obj()
     if not hasattr(obj, "conf") or not hasattr(obj, "tasks"):
-        raise click.UsageError(f"--celery {target!r} is not a Celery application")
+        raise UsageError(f"--celery {target!r} is not a Celery application (expected module:celery_app)")
     return obj
 
 
