@@ -63,6 +63,29 @@ def internal_error(path: str, rule: str, exc: BaseException, line: int = 0) -> F
     )
 
 
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes`` without the generator overhead (the hot loop)."""
+    cls = type(node)
+    fields = _CHILD_FIELDS.get(cls)
+    if fields is None:
+        fields = _CHILD_FIELDS[cls] = tuple(cls._fields)
+    out: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.AST):
+                    out.append(item)
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
+
+
 class _Walker:
     """Walks one module and dispatches nodes to the rules that want them."""
 
@@ -100,7 +123,7 @@ class _Walker:
             if node_type == "If" and ctx.function is None and _is_main_guard(node):  # type: ignore[arg-type]
                 ctx.in_main = True
                 ctx.ancestors.append(node)
-                for child in ast.iter_child_nodes(node):
+                for child in _children(node):
                     visit(child)
                 ctx.ancestors.pop()
                 ctx.in_main = False
@@ -110,12 +133,12 @@ class _Walker:
                 saved = ctx.function
                 ctx.function = entered
                 ctx.functions.append(entered)
-                for child in ast.iter_child_nodes(node):
+                for child in _children(node):
                     visit(child)
                 ctx.functions.pop()
                 ctx.function = saved
             else:
-                for child in ast.iter_child_nodes(node):
+                for child in _children(node):
                     visit(child)
             ctx.ancestors.pop()
 
@@ -222,11 +245,37 @@ def analyse_sources(
         name = ".".join(name_parts)
         modules.append(SourceModule(path, name, text, tree, is_package, text.splitlines()))
     project = build_project(modules, production_names=production_configs)
-    project.deploy = deploy
+    project.deploy = deploy if deploy is not None else _deploy_from_sources(sources)
     codes = set(select) if select is not None else None
     rules = [cls(project) for code, cls in all_rules().items() if codes is None or any(code.startswith(c) for c in codes)]
     findings.extend(run_rules(modules, project, rules, jobs=1))
     return RunResult(findings=findings, modules=modules, files_checked=len(sources), project=project)
+
+
+def _deploy_from_sources(sources: dict[str, str]) -> object | None:
+    """The deploy model of in-memory deploy files (``Dockerfile``, compose...) in ``sources``.
+
+    The deploy parser reads files from disk, so the examples' deploy files
+    are written to a temporary directory first; ``None`` when there are none.
+    """
+    from flask_doctor.static.files import deploy_kind
+
+    wanted = {p: t for p, t in sources.items() if deploy_kind(Path(p), at_root="/" not in p) is not None}
+    if not wanted:
+        return None
+    import tempfile
+
+    from flask_doctor.static.deploy import parse_deploy_files
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        paths = []
+        for rel, text in wanted.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+            paths.append(target)
+        return parse_deploy_files(paths, root)
 
 
 def load_modules(paths: Sequence[Path], root: Path) -> tuple[list[SourceModule], list[Finding]]:

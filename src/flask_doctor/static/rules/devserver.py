@@ -1,0 +1,477 @@
+"""FD306, FD307 — Flask's development server where production traffic reaches it.
+
+``app.run()`` starts Werkzeug's development server. In a script under
+``if __name__ == "__main__":`` that is how Flask's own docs start an app
+while developing; at module level it runs whenever the module is imported,
+and as a container's ``CMD`` or a Procfile's ``web:`` process it *is* the
+production server. These rules resolve ``app`` to a ``flask.Flask`` (or an
+app factory) before reporting, and read start commands from the deploy
+model (:mod:`flask_doctor.static.deploy`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Callable, Iterator
+
+from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.model import FLASK_TYPES, FunctionInfo, Project
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
+from flask_doctor.static.rules.secrets import production_deploy_path, truthy_constant
+
+SOCKETIO_TYPES = ("flask_socketio.SocketIO",)
+ALL_INTERFACES = ("0.0.0.0", "::", "[::]", "")
+PRODUCTION_SERVERS = {
+    "waitress.serve": "waitress",
+    "gevent.pywsgi.WSGIServer": "gevent",
+    "bjoern.run": "bjoern",
+    "cheroot.wsgi.Server": "cheroot",
+    "cherrypy.wsgiserver.CherryPyWSGIServer": "cherrypy",
+    "meinheld.server.run": "meinheld",
+    "uvicorn.run": "uvicorn",
+    "hypercorn.run": "hypercorn",
+    "eventlet.wsgi.server": "eventlet",
+    "gunicorn.app.base.BaseApplication": "gunicorn",
+    "tornado.wsgi.WSGIContainer": "tornado",
+}
+
+
+def _flask_type(project: Project, type_name: str | None) -> bool:
+    if not type_name:
+        return False
+    if project.is_subtype(type_name, FLASK_TYPES):
+        return True
+    factory = project.functions.get(type_name)
+    return factory is not None and "factory" in factory.roles
+
+
+def receiver_kind(project: Project, receiver: ast.expr, module_name: str, fn: FunctionInfo | None, type_of: Callable[[ast.expr], str | None] | None = None) -> str | None:
+    """``"flask"`` / ``"socketio"`` for the object a ``.run(...)`` is called on, else ``None``."""
+    type_name: str | None = None
+    if isinstance(receiver, ast.Call):
+        # create_app().run()
+        name = dotted(receiver.func) or ""
+        table = fn.imports if fn is not None else project.module_imports.get(module_name)
+        qualified = (table.qualify(name) if table is not None else None) or f"{module_name}.{name}"
+        type_name = qualified
+    elif type_of is not None:
+        type_name = type_of(receiver)
+    else:
+        name = dotted(receiver)
+        if name and fn is not None and name in fn.local_types:
+            type_name = fn.local_types[name]
+        elif name:
+            obj = project.objects.get(f"{module_name}.{name}")
+            if obj is None:
+                table = fn.imports if fn is not None else project.module_imports.get(module_name)
+                qualified = table.qualify(name) if table is not None else None
+                obj = project.objects.get(qualified or "")
+            type_name = obj.type if obj is not None else None
+    if _flask_type(project, type_name):
+        return "flask"
+    if type_name and type_name.startswith(SOCKETIO_TYPES):
+        return "socketio"
+    return None
+
+
+def call_kind(project: Project, call: ast.Call, module_name: str, fn: FunctionInfo | None, type_of: Callable[[ast.expr], str | None] | None = None) -> str | None:
+    """Like :func:`receiver_kind` for a ``.run(...)`` call; ``allow_unsafe_werkzeug=`` only exists on Flask-SocketIO's ``run``."""
+    assert isinstance(call.func, ast.Attribute)
+    kind = receiver_kind(project, call.func.value, module_name, fn, type_of if not isinstance(call.func.value, ast.Call) else None)
+    if kind is None and any(kw.arg == "allow_unsafe_werkzeug" for kw in call.keywords):
+        kind = "socketio"
+    return kind
+
+
+def allows_unsafe_werkzeug(call: ast.Call) -> bool:
+    """``socketio.run(app, allow_unsafe_werkzeug=True)``: Werkzeug knowingly used outside debug mode."""
+    return any(kw.arg == "allow_unsafe_werkzeug" and truthy_constant(kw.value) for kw in call.keywords)
+
+
+def run_options(call: ast.Call, kind: str) -> tuple[bool, str | None]:
+    """(debug on, host) of ``app.run(...)`` / ``socketio.run(app, ...)``."""
+    keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+    positional = call.args[1:] if kind == "socketio" else call.args
+    host = keywords.get("host") or (positional[0] if positional else None)
+    debug = keywords.get("debug") or (positional[2] if len(positional) >= 3 and kind == "flask" else None)
+    debug_on = truthy_constant(debug) or truthy_constant(keywords.get("use_debugger"))
+    host_text = host.value if isinstance(host, ast.Constant) and isinstance(host.value, str) else None
+    return debug_on, host_text
+
+
+class DevelopmentServer(Rule):
+    """
+    ## What it does
+    Finds `app.run()` (and `socketio.run(app, debug=True)`) where it can
+    serve real traffic: at module level, outside an
+    `if __name__ == "__main__":` block, it is an error. Inside the main block
+    `app.run(debug=True)` is reported as a note, and as a warning when it
+    also listens on every interface (`host="0.0.0.0"`). `app` is resolved
+    to a `flask.Flask` instance or an app factory first.
+
+    ## Why is this bad?
+    `app.run()` starts Werkzeug's development server, which Flask's docs say
+    is "not designed to be particularly efficient, stable, or secure". At
+    module level it also runs whenever the module is imported: gunicorn or
+    uWSGI importing `app:app` starts the development server inside the
+    worker, which then never returns to serve. In a main block it is the
+    documented way to start a development server, so without debug it is
+    not reported; with `debug=True` the interactive debugger is one
+    unhandled error away, and on `0.0.0.0` anyone on the network can reach
+    it.
+
+    ## Example
+    ```python
+    app = Flask(__name__)
+
+    app.run(host="0.0.0.0", port=8000)
+    ```
+
+    ## Use instead
+    ```python
+    app = Flask(__name__)
+
+    if __name__ == "__main__":
+        app.run()
+    ```
+    and serve production with `gunicorn "app:app"` (or waitress, uWSGI).
+
+    ## Fix safety
+    A main-block guard is a safe fix for module-level calls; the production
+    server has to be chosen by hand.
+
+    ## References
+    - Flask docs, Deploying to Production: "do not use the development server when deploying to production"
+    - Flask docs, Debugging Application Errors: the debugger allows executing arbitrary Python code
+    """
+
+    code = "FD306"
+    name = "development-server"
+    severity = Severity.ERROR
+    catalog = ("S25",)
+    fix_safety = "unsafe"
+    summary = "app.run() starts Werkzeug's development server where production traffic can reach it."
+
+    VALID = (
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                app.run()
+            """),
+        Valid("""
+            class Runner:
+                def run(self):
+                    pass
+
+            runner = Runner()
+            runner.run()
+            """),
+        Valid("""
+            from waitress import serve
+            from myapp import create_app
+
+            app = create_app()
+
+            if __name__ == "__main__":
+                serve(app, host="0.0.0.0", port=8080)
+            """),
+        Valid("""
+            import os
+            from flask import Flask
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                app.run(debug=os.environ.get("FLASK_DEBUG") == "1")
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+            app.run(host="0.0.0.0", port=8000)  # expect
+            """, message="imported"),
+        Invalid("""
+            from flask import Flask
+
+            def create_app():
+                return Flask(__name__)
+
+            if __name__ == "__main__":
+                create_app().run(debug=True)  # expect
+            """, message="debug=True"),
+        Invalid("""
+            from flask import Flask
+            from flask_socketio import SocketIO
+            app = Flask(__name__)
+            socketio = SocketIO(app)
+
+            if __name__ == "__main__":
+                socketio.run(app, host="0.0.0.0", debug=True)  # expect
+            """, message="0.0.0.0"),
+    )
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "run"):
+            return
+        if ctx.is_test_code():
+            return
+        kind = call_kind(ctx.project, node, ctx.module.name, ctx.function, ctx.type_of)
+        if kind is None:
+            return
+        debug, host = run_options(node, kind)
+        text = _call_text(node)
+        module_level = ctx.function is None and not ctx.in_main
+        unsafe = kind == "socketio" and allows_unsafe_werkzeug(node)
+        if unsafe and not debug and not ctx.in_main and not _dev_only_function(ctx):
+            ctx.report(
+                self.finding(
+                    ctx.location(node),
+                    f"`{text}` serves the app with Werkzeug's development server outside debug mode "
+                    f"(`allow_unsafe_werkzeug=True` silences Flask-SocketIO's refusal to do so): it is not built for production",
+                    hint="Install eventlet or gevent (Flask-SocketIO then serves with it), or run gunicorn with a matching worker class.",
+                    severity=min(Severity.WARNING, self.effective_severity),
+                )
+            )
+            return
+        if module_level and (kind == "flask" or debug):
+            ctx.report(
+                self.finding(
+                    ctx.location(node),
+                    f"`{text}` at module level starts the development server whenever this module is imported "
+                    f"(gunicorn/uWSGI importing it never get to serve){', with the debugger on' if debug else ''}: "
+                    f"the Werkzeug server is not built for production",
+                    hint='Move it under `if __name__ == "__main__":` and serve production with gunicorn, uWSGI or waitress.',
+                )
+            )
+            return
+        if not debug:
+            return
+        if host in ALL_INTERFACES and host is not None:
+            severity = Severity.WARNING
+            risk = f"listens on `{host or 'every interface'}`, so anyone who can reach this machine gets the Werkzeug debugger, which runs arbitrary Python"
+        else:
+            severity = Severity.NOTE
+            risk = "fine in a development script, but the Werkzeug debugger runs arbitrary Python: never use this entry point in production"
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{text}` with debug on {risk}" if severity == Severity.WARNING else f"`{text}` with debug on: {risk}",
+                hint="Prefer `flask --app app run --debug` for development and a WSGI server (gunicorn, waitress) for production.",
+                severity=min(severity, self.effective_severity),
+            )
+        )
+
+
+def _dev_only_function(ctx: Context) -> bool:
+    fn = ctx.function
+    return fn is not None and bool(fn.contexts) and fn.contexts <= {"main", "cli", "test"} and "main" in fn.contexts and fn.name != "main"
+
+
+def _call_text(call: ast.Call) -> str:
+    text = ast.unparse(call)
+    return text if len(text) <= 70 else ast.unparse(call.func) + "(...)"
+
+
+# ----------------------------------------------------------------- deploy
+def _web_process(process: str) -> bool:
+    if process in ("CMD", "ENTRYPOINT", "web"):
+        return True
+    if process.startswith("service:"):
+        name = process[len("service:"):].lower()
+        return not re.search(r"worker|celery|beat|scheduler|cron|migrat|queue|rq|test", name)
+    return False
+
+
+def script_module(project: Project, target: str, deploy_path: str):  # noqa: ANN201 - SourceModule | None
+    """The project module a ``python app.py`` / ``python -m pkg`` command runs."""
+    target = target.strip().lstrip("./") if target.startswith("./") else target.strip()
+    if target.endswith(".py"):
+        here = deploy_path.rsplit("/", 1)[0] + "/" if "/" in deploy_path else ""
+        candidates = [m for m in project.modules.values() if m.path == target or m.path.endswith("/" + target) or m.path == here + target]
+        if not candidates and "/" in target:
+            name = target.rsplit("/", 1)[-1]
+            candidates = [m for m in project.modules.values() if m.path.endswith("/" + name) or m.path == name]
+        if not candidates:
+            return None
+        candidates.sort(key=lambda m: (not m.path.startswith(here), len(m.path)))
+        return candidates[0]
+    module = project.modules.get(target + ".__main__") or project.modules.get(target)
+    return module
+
+
+def dev_server_calls(project: Project, module) -> Iterator[tuple[ast.Call, str, bool, str | None, object]]:  # noqa: ANN001
+    """``.run()`` calls on a Flask app (or Socket.IO with debug) that running ``module`` as a script reaches.
+
+    Yields (call, kind, debug, host, module of the call). Follows module-level
+    and main-block calls into project functions, three calls deep.
+    """
+    sites: list[tuple[ast.Call, object, FunctionInfo | None]] = []
+    for site in project.calls:
+        if site.module is module and site.function is None:
+            sites.append((site.node, site.module, None))
+    seen: set[str] = set()
+    depth = 0
+    while sites and depth < 4:
+        next_sites: list[tuple[ast.Call, object, FunctionInfo | None]] = []
+        for call, mod, fn in sites:
+            func = call.func
+            if isinstance(func, ast.Attribute) and func.attr == "run":
+                kind = call_kind(project, call, mod.name, fn)  # type: ignore[attr-defined]
+                if kind is not None:
+                    debug, host = run_options(call, kind)
+                    if kind == "flask" or debug or allows_unsafe_werkzeug(call):
+                        yield call, kind, debug, host, mod
+                    continue
+            name = dotted(func)
+            if not name:
+                continue
+            callee = project.resolve_function(name, fn, mod)  # type: ignore[arg-type]
+            if callee is None or callee.qualname in seen:
+                continue
+            seen.add(callee.qualname)
+            next_sites.extend((c, callee.module, callee) for _, c in callee.calls)
+        sites = next_sites
+        depth += 1
+
+
+def production_server_call(project: Project, module) -> str | None:  # noqa: ANN001
+    for site in project.calls:
+        if site.module is module and site.name in PRODUCTION_SERVERS:
+            return PRODUCTION_SERVERS[site.name]
+    return None
+
+
+class DevelopmentServerInDeployFile(Rule):
+    """
+    ## What it does
+    Finds deploy files that start the app with Flask's development server:
+    `flask run` / `python -m flask run` as a Dockerfile `CMD`/`ENTRYPOINT`,
+    a Procfile `web:` process or a compose `command:`, and `python app.py`
+    when that script ends in `app.run()`. `--debug` or `FLASK_DEBUG=1` on
+    such a command is mentioned in the message. Files named for development
+    (`docker-compose.dev.yml`, `docker-compose.override.yml`,
+    `Procfile.dev`, `Dockerfile.dev`) are not reported, nor scripts that
+    start waitress, gunicorn or another production server.
+
+    ## Why is this bad?
+    Werkzeug's development server handles one request at a time per thread
+    with no worker management, no request timeouts and no protection from
+    slow clients; Flask's docs tell you not to use it in production. With
+    debug mode on, every unhandled error offers an interactive Python
+    console to whoever sees the page.
+
+    ## Example
+    ```dockerfile
+    CMD flask run --host 0.0.0.0
+    ```
+
+    ## Use instead
+    ```dockerfile
+    CMD gunicorn --bind 0.0.0.0:8000 --workers 4 "app:create_app()"
+    ```
+
+    ## Fix safety
+    No automatic fix: pick a server and size its workers.
+
+    ## References
+    - Flask docs, Deploying to Production (gunicorn, waitress, uWSGI, mod_wsgi)
+    - Flask docs, Command Line Interface: `flask run` "is for development only"
+    """
+
+    code = "FD307"
+    name = "development-server-in-deploy-file"
+    severity = Severity.ERROR
+    catalog = ("S25",)
+    summary = "A Dockerfile/Procfile/compose start command runs Flask's development server."
+
+    VALID = (
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, files={"Procfile": "web: gunicorn app:app\n"}),
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, files={"Procfile.dev": "web: flask --app app run --debug\n"}),
+        Valid("""
+            from waitress import serve
+            from flask import Flask
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                serve(app, port=8080)
+            """, files={"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nCMD python app.py\n"}),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, message="flask run", files={
+                "Dockerfile": """
+                    FROM python:3.12-slim
+                    COPY . /app
+                    CMD flask run --host 0.0.0.0  # expect
+                    """,
+            }),
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                app.run(host="0.0.0.0")
+            """, message="app.py", files={"Procfile": "web: python app.py  # expect\n"}),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        deploy = project.deploy
+        if deploy is None:
+            return
+        for cmd in getattr(deploy, "commands", ()):
+            if not _web_process(cmd.process) or not production_deploy_path(cmd.source.path):
+                continue
+            where_text = _process_label(cmd.process, cmd.source.path)
+            if cmd.server == "flask-run":
+                debug = " with debug mode on (the Werkzeug debugger runs arbitrary Python for whoever sees an error page)" if cmd.debug else ""
+                report(
+                    self.finding(
+                        cmd.source,
+                        f"{where_text} starts the app with `flask run`{debug}: Flask's development server is not meant "
+                        f"for production traffic",
+                        hint=_HINT,
+                    )
+                )
+            elif cmd.server == "python-script" and cmd.app_target:
+                module = script_module(project, cmd.app_target, cmd.source.path)
+                if module is None:
+                    continue
+                found = next(dev_server_calls(project, module), None)
+                if found is None or production_server_call(project, module):
+                    continue
+                call, kind, debug, _host, call_module = found
+                debug_text = " with `debug=True`" if debug else ""
+                report(
+                    self.finding(
+                        cmd.source,
+                        f"{where_text} runs `python {cmd.app_target}`, which starts the development server with "
+                        f"`{_call_text(call)}`{debug_text}: Werkzeug's server is not meant for production traffic",
+                        hint=_HINT,
+                        evidence=[Evidence("the development server is started here", Location(call_module.path, call.lineno, call.col_offset + 1))],  # type: ignore[attr-defined]
+                    )
+                )
+
+
+_HINT = 'Start a production server instead, e.g. `gunicorn --bind 0.0.0.0:8000 "app:create_app()"` (or waitress-serve, uWSGI).'
+
+
+def _process_label(process: str, path: str) -> str:
+    if process in ("CMD", "ENTRYPOINT"):
+        return f"`{process}` in `{path}`"
+    if process.startswith("service:"):
+        return f"compose service `{process[len('service:'):]}` in `{path}`"
+    return f"the `{process}:` process in `{path}`"
+
