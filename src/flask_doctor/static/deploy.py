@@ -247,15 +247,18 @@ class UwsgiSettings:
 
     @property
     def http_socket(self) -> str | None:
-        return self._value("http-socket", "http", "socket", "uwsgi-socket")
+        value = self._value("http-socket", "http", "socket", "uwsgi-socket")
+        return value if isinstance(value, str) else None
 
     @property
     def wsgi_file(self) -> str | None:
-        return self._value("wsgi-file", "file")
+        value = self._value("wsgi-file", "file")
+        return value if isinstance(value, str) else None
 
     @property
     def module(self) -> str | None:
-        return self._value("module", "wsgi")
+        value = self._value("module", "wsgi")
+        return value if isinstance(value, str) else None
 
 
 @dataclass
@@ -560,22 +563,23 @@ def _is_script(token: str) -> bool:
     return name.endswith(".sh") or name.startswith(("docker-entrypoint", "entrypoint"))
 
 
-def _strip_wrappers(argv: list[str], inline_env: dict[str, str]) -> list[str] | list[list[str]]:
+def _strip_wrappers(argv: list[str], inline_env: dict[str, str]) -> list[list[str]]:
     """Remove ``exec``, ``env X=1``, ``tini --``, ``poetry run``... from the front.
 
-    Returns the remaining argv, or a list of argvs when a ``sh -c "..."``
-    string had to be split into several commands.
+    Returns the simple commands left: none, the one remaining argv, or
+    several when a ``sh -c "..."`` string holds a chain.  Assignments found
+    on the way go to ``inline_env``.
     """
     args = list(argv)
     for _ in range(20):  # wrappers nest, but not forever
         if not args:
-            return args
+            return [args] if args else []
         while args and _ASSIGN.match(args[0]):
             name, _, value = args[0].partition("=")
             inline_env[name] = value
             args = args[1:]
         if not args:
-            return args
+            return [args] if args else []
         head = _basename(args[0])
         if head in _WRAPPERS:
             args = args[1:]
@@ -625,20 +629,25 @@ def _strip_wrappers(argv: list[str], inline_env: dict[str, str]) -> list[str] | 
                 if not opt.startswith("-"):
                     break
             if command is None:
-                return args
+                return [args] if args else []
             nested: list[list[str]] = []
             for segment in split_shell(command):
-                stripped = _strip_wrappers(segment, inline_env)
-                if stripped and isinstance(stripped[0], list):
-                    nested.extend(stripped)  # type: ignore[arg-type]
-                elif stripped:
-                    nested.append(stripped)  # type: ignore[arg-type]
+                nested.extend(_strip_wrappers(segment, inline_env))
             return nested
         elif _is_script(args[0]) and len(args) > 1:
             args = args[1:]  # entrypoint script that ends in exec "$@"
         else:
-            return args
-    return args
+            return [args] if args else []
+    return [args] if args else []
+
+
+def _only_wrappers(entrypoint: list[str]) -> bool:
+    """An entrypoint that only wraps its arguments (``tini --``, ``docker-entrypoint.sh``).
+
+    Then the server is in CMD / ``command:`` and findings should point there.
+    """
+    left = _strip_wrappers(entrypoint, {})
+    return not left or (len(left) == 1 and len(left[0]) == 1 and _is_script(left[0][0]))
 
 
 @dataclass
@@ -914,13 +923,13 @@ def _classify(argv: list[str], source: Location, process: str,
                       "uwsgi": "uwsgi"}.get(module)
             if mapped:
                 return _classify([mapped] + rest[1:], source, process, env, inline_env)
-            cmd = ServerCommand("python-script", list(argv), source, process, app_target=module)
-            cmd.inline_env.update(inline_env)
-            return cmd
+            script = ServerCommand("python-script", list(argv), source, process, app_target=module)
+            script.inline_env.update(inline_env)
+            return script
         if mode is None and rest:
-            cmd = ServerCommand("python-script", list(argv), source, process, app_target=rest[0])
-            cmd.inline_env.update(inline_env)
-            return cmd
+            script = ServerCommand("python-script", list(argv), source, process, app_target=rest[0])
+            script.inline_env.update(inline_env)
+            return script
         return None
     cmd: ServerCommand
     if head == "gunicorn":
@@ -1039,11 +1048,7 @@ def analyze_command(
         segments = [list(command)]
     simple: list[list[str]] = []
     for segment in segments:
-        stripped = _strip_wrappers(segment, inline_env)
-        if stripped and isinstance(stripped[0], list):
-            simple.extend(stripped)  # type: ignore[arg-type]
-        elif stripped:
-            simple.append(stripped)  # type: ignore[arg-type]
+        simple.extend(_strip_wrappers(segment, inline_env))
     results: list[ServerCommand] = []
     for index, argv in enumerate(simple):
         cmd = _classify(argv, source, process, env, inline_env)
@@ -1213,9 +1218,7 @@ def _read_dockerfile(reader: _Reader, path: Path, text: str) -> None:
             cmd_args: list[str] = []
             if cmd is not None:
                 cmd_args = cmd[1] if isinstance(cmd[1], list) else ["/bin/sh", "-c", cmd[1]]
-            probe = _strip_wrappers(list(ep_value), {})
-            wrapper_only = not probe or (len(probe) == 1 and isinstance(probe[0], str) and _is_script(probe[0]))
-            if wrapper_only and cmd is not None:
+            if _only_wrappers(list(ep_value)) and cmd is not None:
                 commands, _ = analyze_command(cmd[1], _loc(rel, cmd[0]), "CMD", env)
             else:
                 commands, _ = analyze_command(list(ep_value) + cmd_args, _loc(rel, ep_line), "ENTRYPOINT", env)
@@ -1430,14 +1433,12 @@ def _read_compose(reader: _Reader, path: Path, text: str) -> None:
         if decl.entrypoint is not None:
             argv = _argv(decl.entrypoint) + (_argv(decl.command) if decl.command is not None else [])
             node = entry_node
-            probe = _strip_wrappers(_argv(decl.entrypoint), {})
-            if decl.command is not None and (not probe or (len(probe) == 1 and isinstance(probe[0], str)
-                                                           and _is_script(probe[0]))):
+            if decl.command is not None and _only_wrappers(_argv(decl.entrypoint)):
                 argv, node = _argv(decl.command), command_node
             command_value: str | list[str] = argv
         else:
             node = command_node
-            command_value = decl.command  # type: ignore[assignment]
+            command_value = decl.command if decl.command is not None else []
         assert node is not None
         source = _loc(rel, _line(node), _col(node))
         commands, _ = analyze_command(command_value, source, f"service:{name}", scope_env)
