@@ -73,7 +73,7 @@ def test_wrong_app_path() -> None:
 
 
 def test_pre_imported_app_gets_guessed_locations() -> None:
-    import tests.audit_apps.sick as sick
+    from tests.audit_apps import sick
 
     ctx = make_context(sick.app)  # no recorded sources: guess from the module
     loc = ctx.location("SESSION_COOKIE_HTTPONLY")

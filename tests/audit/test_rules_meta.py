@@ -12,7 +12,7 @@ from flask_doctor.audit.redact import describe_secret, redact_url, show_value
 from flask_doctor.rulebook import DOC_SECTIONS, get_meta
 
 IDS_DOC = (Path(__file__).parents[2] / "docs" / "rule-ids.md").read_text()
-ALLOCATED = dict(re.findall(r"^\| (FD\d{3}) \| ([a-z0-9-]+) \|", IDS_DOC, re.M))
+ALLOCATED = dict(re.findall(r"^\| (FD\d{3}) \| ([a-z0-9-]+) \|", IDS_DOC, re.MULTILINE))
 
 
 @pytest.mark.parametrize("code,name", [(c, n) for c, n, *_ in SHARED])

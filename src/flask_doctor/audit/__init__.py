@@ -12,4 +12,4 @@ from __future__ import annotations
 from flask_doctor.audit.messages import Message
 from flask_doctor.audit.registry import REGISTRY, register
 
-__all__ = ["Message", "REGISTRY", "register"]
+__all__ = ["REGISTRY", "Message", "register"]

@@ -9,7 +9,15 @@ from typing import Any
 
 import click
 
-from flask_doctor.cli_common import EXIT_ERROR, UsageError, emit, exit_code_for, filter_codes, output_options, split_codes
+from flask_doctor.cli_common import (
+    EXIT_ERROR,
+    UsageError,
+    emit,
+    exit_code_for,
+    filter_codes,
+    output_options,
+    split_codes,
+)
 from flask_doctor.report import RenderContext, file_line_reader
 
 

@@ -7,8 +7,9 @@ the :class:`~flask_doctor.findings.Finding` with the live values filled in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 

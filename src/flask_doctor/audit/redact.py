@@ -7,8 +7,8 @@ import re
 from collections import Counter
 from typing import Any
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<at>@)", re.I)
-_URL_TOKEN_ONLY = re.compile(r"(?P<head>[a-z][a-z0-9+.\-]*://)(?P<pw>[^:/@\s]+)(?P<at>@)", re.I)
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<at>@)", re.IGNORECASE)
+_URL_TOKEN_ONLY = re.compile(r"(?P<head>[a-z][a-z0-9+.\-]*://)(?P<pw>[^:/@\s]+)(?P<at>@)", re.IGNORECASE)
 SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "_KEY", "SALT", "CREDENTIAL", "PRIVATE")
 
 

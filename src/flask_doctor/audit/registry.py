@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from flask_doctor.findings import Evidence, Finding, Severity
 

@@ -10,8 +10,9 @@ Silenced findings are still counted ("N findings (M silenced)").
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from flask_doctor.findings import Finding
 

@@ -19,11 +19,12 @@ import sys
 import sysconfig
 import threading
 import types
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from flask_doctor.findings import Evidence, Location
 
@@ -209,9 +210,7 @@ class _Recorder:
                 how = "env" if location is None else how
             elif kind == "envvar" and not env_var:
                 env_var = arg
-        if not stack:
-            location = _user_frame(frame, key)
-        elif location is None and how != "env":
+        if not stack or location is None and how != "env":
             location = _user_frame(frame, key)
         if not env_var:
             env_var = env_var_in_line(location)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import inspect
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask_doctor.audit.checks.rules import SPEC
 from flask_doctor.audit.messages import Message

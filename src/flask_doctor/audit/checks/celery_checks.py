@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from flask_doctor.audit.checks._common import message, user_globals, where
 from flask_doctor.audit.context import AuditContext

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from flask_doctor.audit.checks._common import line_of, message, qualname, user_globals
 from flask_doctor.audit.context import AuditContext

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from flask_doctor.audit.checks._common import message, qualname
 from flask_doctor.audit.context import AuditContext

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 from flask_doctor.audit.checks._common import message, qualname, where
 from flask_doctor.audit.context import AuditContext

@@ -46,7 +46,7 @@ _REFS_CELERY = "- Celery configuration: https://docs.celeryq.dev/en/stable/userg
 
 #: Audit-only ids: (code, name, severity, catalog, doc).
 AUDIT_ONLY: list[tuple[str, str, Severity, tuple[str, ...], str]] = [
-    ("FD240", "database-unreachable", E, ("S22",), f"""
+    ("FD240", "database-unreachable", E, ("S22",), """
 The configured database does not answer.
 
 ## What it does
@@ -66,7 +66,7 @@ SQLALCHEMY_DATABASE_URI = "postgresql://app@db.internal/app"   # host not resolv
 ## Use instead
 Point the URI at a reachable server, and set a connect timeout:
 ```python
-SQLALCHEMY_ENGINE_OPTIONS = {{"connect_args": {{"connect_timeout": 5}}, "pool_pre_ping": True}}
+SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"connect_timeout": 5}, "pool_pre_ping": True}
 ```
 
 ## Fix safety
@@ -242,7 +242,7 @@ Display-only.
 ## References
 {_REFS_FLASK_CONFIG}
 """),
-    ("FD346", "host-header-not-restricted", N, (), f"""
+    ("FD346", "host-header-not-restricted", N, (), """
 Any Host header is accepted.
 
 ## What it does
@@ -271,7 +271,7 @@ Display-only.
 ## References
 - Flask TRUSTED_HOSTS: https://flask.palletsprojects.com/en/stable/config/#TRUSTED_HOSTS
 """),
-    ("FD347", "process-local-session-store", W, ("S03",), f"""
+    ("FD347", "process-local-session-store", W, ("S03",), """
 Server-side sessions are kept in one process's memory.
 
 ## What it does
@@ -301,7 +301,7 @@ Display-only.
 ## References
 - Flask-Session: https://flask-session.readthedocs.io/
 """),
-    ("FD348", "session-cookie-near-size-limit", W, ("S03",), f"""
+    ("FD348", "session-cookie-near-size-limit", W, ("S03",), """
 The session cookie approaches the 4 KB browser limit.
 
 ## What it does
@@ -327,7 +327,7 @@ Display-only.
 ## References
 - RFC 6265 section 6.1 (limits): https://www.rfc-editor.org/rfc/rfc6265#section-6.1
 """),
-    ("FD349", "profiler-in-production", W, ("S25",), f"""
+    ("FD349", "profiler-in-production", W, ("S25",), """
 A profiler or debug toolbar is active in production.
 
 ## What it does
@@ -353,7 +353,7 @@ Display-only.
 ## References
 - Werkzeug profiler: https://werkzeug.palletsprojects.com/en/stable/middleware/profiler/
 """),
-    ("FD350", "socketio-cors-any-origin", W, ("S08", "S20"), f"""
+    ("FD350", "socketio-cors-any-origin", W, ("S08", "S20"), """
 Socket.IO accepts connections from any origin.
 
 ## What it does
@@ -379,7 +379,7 @@ Display-only.
 ## References
 - python-socketio server options: https://python-socketio.readthedocs.io/en/latest/api.html
 """),
-    ("FD351", "login-session-protection-off", N, ("S20",), f"""
+    ("FD351", "login-session-protection-off", N, ("S20",), """
 Flask-Login session protection is disabled.
 
 ## What it does
@@ -406,7 +406,7 @@ Display-only.
 ## References
 - Flask-Login session protection: https://flask-login.readthedocs.io/en/latest/#session-protection
 """),
-    ("FD352", "rate-limit-storage-per-process", W, (), f"""
+    ("FD352", "rate-limit-storage-per-process", W, (), """
 Flask-Limiter counts in process memory.
 
 ## What it does
@@ -433,7 +433,7 @@ Display-only.
 ## References
 - Flask-Limiter storage: https://flask-limiter.readthedocs.io/en/stable/#configuring-a-storage-backend
 """),
-    ("FD440", "service-unreachable", E, ("S03", "S04", "S08", "S13"), f"""
+    ("FD440", "service-unreachable", E, ("S03", "S04", "S08", "S13"), """
 A Redis server or Celery broker the app is configured for does not answer.
 
 ## What it does
@@ -544,7 +544,7 @@ Display-only.
 ## References
 {_REFS_CELERY}
 """),
-    ("FD543", "celery-visibility-timeout-too-short", W, ("S04",), f"""
+    ("FD543", "celery-visibility-timeout-too-short", W, ("S04",), """
 Tasks can wait or run longer than the broker's visibility timeout.
 
 ## What it does
@@ -565,7 +565,7 @@ def sync(self): ...
 
 ## Use instead
 ```python
-celery.conf.broker_transport_options = {{"visibility_timeout": 3 * 3600}}
+celery.conf.broker_transport_options = {"visibility_timeout": 3 * 3600}
 ```
 
 ## Fix safety
@@ -602,7 +602,7 @@ Display-only.
 ## References
 {_REFS_CELERY}
 """),
-    ("FD545", "celery-prefetch-with-long-tasks", N, ("S04",), f"""
+    ("FD545", "celery-prefetch-with-long-tasks", N, ("S04",), """
 Workers prefetch several long tasks.
 
 ## What it does

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import inspect
 import sys
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from flask_doctor.audit.checks._common import line_of, message, qualname, user_globals
 from flask_doctor.audit.context import AuditContext
 from flask_doctor.audit.registry import register
-from flask_doctor.audit.sources import is_user_file, make_location
+from flask_doctor.audit.sources import make_location
 from flask_doctor.findings import Evidence, Finding
 
 SCOPED_SESSION_NOT_REMOVED = message(

@@ -38,7 +38,7 @@ def _probe(url: str, timeout: float) -> dict[str, Any]:
         props = getattr(conn.connection, "server_properties", None) or {}
         product = props.get("product", b"")
         version = props.get("version", b"")
-        decode = lambda v: v.decode() if isinstance(v, bytes) else str(v)  # noqa: E731
+        decode = lambda v: v.decode() if isinstance(v, bytes) else str(v)
         row["server"] = f"{decode(product)} {decode(version)}".strip() or conn.transport_cls
         row["transport"] = conn.transport_cls
     finally:

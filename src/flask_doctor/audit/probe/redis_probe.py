@@ -160,7 +160,7 @@ def probe_all(audit: AuditContext) -> tuple[list[Finding], list[dict[str, Any]],
     rows = []
     for target in targets(audit):
         try:
-            row = with_deadline(lambda: probe_target(target, audit.timeout), audit.timeout * 3)
+            row = with_deadline(lambda t=target: probe_target(t, audit.timeout), audit.timeout * 3)
         except (ProbeTimeout, Exception) as exc:
             row = {"url": target.url, "used_by": target.used_by, "reachable": False, "error": f"{type(exc).__name__}: {exc}"}
         if not row.get("reachable"):
