@@ -48,6 +48,7 @@ HOOK_DECORATORS = {
 }
 ERROR_DECORATORS = {"errorhandler", "app_errorhandler"}
 SOCKET_DECORATORS = {"on", "event", "on_event"}
+SHRINKING_METHODS = {"pop", "popitem", "clear", "remove", "discard", "popleft"}
 
 
 @dataclass
@@ -170,6 +171,9 @@ class Project:
     via: dict[tuple[str, str], str] = field(default_factory=dict)  # (func, ctx) -> caller
     deploy: object | None = None  # flask_doctor.static.deploy.DeployModel
     production_names: tuple[str, ...] = ()
+    #: (module, dotted name) of containers something shrinks: ``x.pop()``,
+    #: ``del x[k]``, ``len(x)`` (a size check is how bounded caches evict).
+    evictions: set[tuple[str, str]] = field(default_factory=set)
 
     # ---------------------------------------------------------------- queries
     def objects_of(self, types: set[str]) -> list[ObjectInfo]:
@@ -301,10 +305,27 @@ def classify_env(name: str) -> str:
     return "base"
 
 
-def _env_of_test(test: ast.expr, in_else: bool) -> str | None:
+def test_words(test: ast.expr) -> str:
+    """The names, attributes and strings of an ``if`` test, lower-cased.
+
+    Much cheaper than ``ast.unparse`` and enough to tell ``if app.debug:``
+    or ``if env == "production":`` apart.
+    """
+    words: list[str] = []
+    for node in ast.walk(test):
+        if isinstance(node, ast.Name):
+            words.append(node.id)
+        elif isinstance(node, ast.Attribute):
+            words.append(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            words.append(node.value)
+    return " ".join(words)
+
+
+def _env_of_test(test: ast.expr, in_else: bool, words: str | None = None) -> str | None:
     """Which environment an ``if`` test selects (``if app.debug:`` -> development)."""
     negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
-    text = ast.unparse(test).lower()
+    text = (words if words is not None else test_words(test)).lower()
     env: str | None = None
     if re.search(r"prod|live", text):
         env = "production"
@@ -335,6 +356,25 @@ class _ModuleBuilder(ast.NodeVisitor):
         self.type_checking = 0
         self.in_main = 0
         self.top_level_defs_seen = 0
+        #: The first pass only needs what module and class bodies define
+        #: (objects, classes, imports); function bodies wait for the second.
+        self.shallow = False
+
+    # ------------------------------------------------------------- dispatch
+    _methods: dict[type, object] = {}
+
+    def visit(self, node: ast.AST) -> None:
+        method = self._methods.get(type(node))
+        if method is None:
+            method = getattr(type(self), "visit_" + type(node).__name__, None) or type(self).generic_visit
+            self._methods[type(node)] = method
+        method(self, node)  # type: ignore[operator]
+
+    def generic_visit(self, node: ast.AST) -> None:
+        from flask_doctor.static.runner import _children
+
+        for child in _children(node):
+            self.visit(child)
 
     # ------------------------------------------------------------- utilities
     @property
@@ -417,7 +457,7 @@ class _ModuleBuilder(ast.NodeVisitor):
 
     # ------------------------------------------------------------ structure
     def visit_If(self, node: ast.If) -> None:
-        test_text = ast.unparse(node.test)
+        test_text = test_words(node.test)
         if "TYPE_CHECKING" in test_text:
             self.type_checking += 1
             for stmt in node.body:
@@ -436,7 +476,7 @@ class _ModuleBuilder(ast.NodeVisitor):
             return
         self.visit(node.test)
         for branch, in_else in ((node.body, False), (node.orelse, True)):
-            env = _env_of_test(node.test, in_else)
+            env = _env_of_test(node.test, in_else, test_text)
             if env:
                 self.env_stack.append(env)
             for stmt in branch:
@@ -504,8 +544,9 @@ class _ModuleBuilder(ast.NodeVisitor):
         self.scope.append(info)
         saved_env = self.env_stack
         self.env_stack = list(saved_env)
-        for stmt in node.body:
-            self.visit(stmt)
+        if not self.shallow:
+            for stmt in node.body:
+                self.visit(stmt)
         self.env_stack = saved_env
         self.scope.pop()
         self.class_stack = saved_classes
@@ -552,14 +593,35 @@ class _ModuleBuilder(ast.NodeVisitor):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 self._config(key.value, value, target)
 
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Subscript):
+                shrunk = dotted(target.value)
+                if shrunk:
+                    self.project.evictions.add((self.module.name, shrunk))
+        self.generic_visit(node)
+
     def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in SHRINKING_METHODS:
+            shrunk = dotted(func.value)
+            if shrunk:
+                self.project.evictions.add((self.module.name, shrunk))
+        elif isinstance(func, ast.Name) and func.id == "len" and node.args:
+            shrunk = dotted(node.args[0])
+            if shrunk:
+                self.project.evictions.add((self.module.name, shrunk))
         name = self.resolve(node.func) or dotted(node.func) or ""
         site = CallSite(node, name, self.module, self.current, in_main=self.in_main > 0)
         self.project.calls.append(site)
         if self.in_main and not self.scope:
             self.project.main_calls.append(site)
+        if self.shallow and self.current is not None:
+            return
         if self.current is not None and name:
             self.current.calls.append((dotted(node.func) or name, node))
+            if name in FLASK_TYPES:
+                self.current.roles.add("factory")  # a function that builds the app
         self._registration_call(node, name)
         self.generic_visit(node)
 
@@ -637,13 +699,6 @@ class _ModuleBuilder(ast.NodeVisitor):
             cls = self.class_stack[-1]
             if any(self.project.is_subtype(b, VIEW_BASES) or b.endswith(("MethodView", "Resource", ".View")) for b in cls.bases):
                 info.roles.add("view")
-        # factories: functions that build an app
-        for stmt in ast.walk(info.node):
-            if isinstance(stmt, ast.Call):
-                callee = self.resolve(stmt.func)
-                if callee in FLASK_TYPES:
-                    info.roles.add("factory")
-                    break
         if self.module.name.split(".")[-1].startswith("test") or "/tests/" in f"/{self.module.path}":
             if info.name.startswith("test") or "test" in info.roles:
                 info.roles.add("test")
@@ -778,6 +833,7 @@ def build_project(modules: Iterable[SourceModule], production_names: Iterable[st
         for module in module_list:
             builder = _ModuleBuilder(project, module)
             builder._pending_roles = pending
+            builder.shallow = pass_number == 0
             for stmt in module.tree.body:
                 builder.visit(stmt)
             _mark_bottom_imports(project.imports[module.name], module)
@@ -879,8 +935,8 @@ def _collect_config_classes(project: Project, production: Iterable[str], develop
             project.config_classes[cls.qualname] = env
     # config modules: settings.py, config/production.py, ... with UPPER names
     loaded_by_name = {
-        m.name for m in project.modules.values()
-        for c in project.calls if c.module is m and c.name.endswith("from_object")
+        c.module.name for c in project.calls
+        if c.name.endswith("from_object")
         and c.node.args and isinstance(c.node.args[0], ast.Name) and c.node.args[0].id == "__name__"
     }
     for module in project.modules.values():
@@ -900,10 +956,44 @@ def _collect_config_classes(project: Project, production: Iterable[str], develop
                         )
 
 
+def _model_alias(project: Project, base: str) -> bool:
+    """``BaseModel = db.Model`` / ``Base = declarative_base()`` in a project module."""
+    module_name, _, name = base.rpartition(".")
+    module = project.modules.get(module_name)
+    if module is None:
+        return False
+    for stmt in module.tree.body:
+        if isinstance(stmt, ast.Assign):
+            targets, value = stmt.targets, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            targets, value = [stmt.target], stmt.value
+        else:
+            continue
+        if not any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            continue
+        text = dotted(value.func if isinstance(value, ast.Call) else value) or ""
+        if text.endswith((".Model", "declarative_base", "as_declarative")) or text == "Model":
+            return True
+    return False
+
+
+def _declarative_decorated(cls: ClassInfo) -> bool:
+    """``@as_declarative()`` / ``@mapper_registry.mapped`` classes are mapped bases."""
+    for deco in cls.node.decorator_list:
+        text = dotted(deco.func if isinstance(deco, ast.Call) else deco) or ""
+        if text.endswith(("as_declarative", ".mapped", "mapped_as_dataclass")):
+            return True
+    return False
+
+
 def _collect_models(project: Project) -> None:
     def is_model(cls: ClassInfo, seen: set[str]) -> bool:
+        if _declarative_decorated(cls):
+            return True
         for base in cls.bases:
             if base.endswith(".Model") or base in ("Model",) or base.endswith("DeclarativeBase") or base.endswith(("Base", "declarative_base")):
+                return True
+            if "." in base and base not in project.classes and _model_alias(project, base):
                 return True
             parent = project.classes.get(base)
             if parent is not None and parent.qualname not in seen:
