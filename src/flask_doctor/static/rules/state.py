@@ -52,21 +52,10 @@ def module_containers(project: Project) -> dict[str, ModuleContainer]:
                     qual = f"{module.name}.{target.id}"
                     found[qual] = ModuleContainer(qual, target.id, kind, Location(module.path, stmt.lineno, stmt.col_offset + 1))
     # eviction anywhere (pop/clear/del/len-check) makes a container a bounded cache
-    for module in project.modules.values():
-        for node in ast.walk(module.tree):
-            name: str | None = None
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SHRINKING_METHODS:
-                name = dotted(node.func.value)
-            elif isinstance(node, ast.Delete):
-                for target in node.targets:
-                    if isinstance(target, ast.Subscript):
-                        name = dotted(target.value)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" and node.args:
-                name = dotted(node.args[0])
-            if name:
-                for qual in (f"{module.name}.{name}", _qualify(project, module.name, name)):
-                    if qual in found:
-                        found[qual].evicted = True
+    for module_name, name in project.evictions:
+        for qual in (f"{module_name}.{name}", _qualify(project, module_name, name)):
+            if qual in found:
+                found[qual].evicted = True
     project._fd_containers = found  # type: ignore[attr-defined]
     return found
 

@@ -1,0 +1,26 @@
+# Quick start:
+#   make demo   install flask-doctor and check the bundled sick clinic (and its cured twin)
+#   make test   run the whole test suite (needs PostgreSQL, MariaDB, Redis, RabbitMQ on loopback;
+#               tests that need a missing service are skipped unless FLASK_DOCTOR_REQUIRE_SERVICES=1)
+PYTHON ?= python3
+
+.PHONY: install demo test bench docs
+
+install:
+	$(PYTHON) -m pip install -q -e ".[dev]"
+
+demo: install
+	@echo "== flask-doctor check examples/clinic/sick   (a sick app: every catalog problem)"
+	-flask-doctor check examples/clinic/sick
+	@echo
+	@echo "== flask-doctor check examples/clinic/cured  (the same app, cured)"
+	flask-doctor check examples/clinic/cured
+
+test: install
+	$(PYTHON) -m pytest -q
+
+bench: install
+	$(PYTHON) benchmarks/static_speed.py
+
+docs: install
+	$(PYTHON) scripts/generate_rule_docs.py

@@ -1,0 +1,14 @@
+from clinic import db
+
+
+class Doctor(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(80))
+    patients = db.relationship("Patient", backref="doctor")
+
+
+class Patient(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(80))
+    email = db.Column(db.String(120), unique=True)
+    doctor_id = db.Column(db.Integer, db.ForeignKey("doctor.id"))
