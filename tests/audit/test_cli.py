@@ -147,3 +147,14 @@ def test_flask_app_from_the_environment_does_not_override_flask_app_option() -> 
     result = CliRunner().invoke(FlaskGroup(), ["--app", SICK, "doctor", "audit", "--select", "FD340"],
                                 env={"FLASK_APP": "tests.audit_apps.debugapp"}, catch_exceptions=False)
     assert result.exit_code == 1 and "FD340" in result.stdout
+
+
+def test_flask_group_with_its_own_factory() -> None:
+    from tests.audit_apps.sick import create_app
+
+    group = FlaskGroup(create_app=lambda: create_app("production"))
+    result = CliRunner().invoke(group, ["doctor", "audit", "--select", "FD304", "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert [f["code"] for f in doc["findings"]] == ["FD304"]
+    assert doc["extra"]["app"]["factory_called_twice"] is True

@@ -80,3 +80,39 @@ def test_pre_imported_app_gets_guessed_locations() -> None:
     assert loc is not None and loc.path.endswith("tests/audit_apps/sick/__init__.py") and loc.line == 13
     with sick.app.app_context():
         assert "FD341" in [f.code for f in run(ctx, silenced=[]).findings]
+
+
+def test_key_generated_in_a_config_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KEYGEN_SECRET_KEY", raising=False)
+    import importlib
+    import sys
+
+    sys.modules.pop("tests.audit_apps.keygen", None)
+    loaded = load("tests.audit_apps.keygen")
+    with loaded.app.app_context():
+        findings = run(make_context(loaded.app, sources=loaded.sources), silenced=[]).findings
+    [generated] = [f for f in findings if f.code == "FD301"]
+    assert generated.location == Location("tests/audit_apps/keygen/__init__.py", 12, 5, 12, 15)
+    assert generated.evidence[-1].message.startswith("computed when the module is imported: SECRET_KEY = os.environ.get")
+    # with the variable set, the key comes from the environment: fine
+    monkeypatch.setenv("KEYGEN_SECRET_KEY", "k" * 8 + "Zq81xP0vLm3NcR7tY2wE5uI9oA4sD6fG")
+    sys.modules.pop("tests.audit_apps.keygen", None)
+    loaded = load("tests.audit_apps.keygen")
+    with loaded.app.app_context():
+        findings = run(make_context(loaded.app, sources=loaded.sources), silenced=[]).findings
+    assert "FD301" not in [f.code for f in findings]
+    importlib.invalidate_caches()
+
+
+def test_hardcoded_key_and_pyfile_source() -> None:
+    loaded = load("tests.audit_apps.hardcoded:create_app()")
+    assert loaded.sources is not None
+    secure = loaded.sources.get("SESSION_COOKIE_SECURE")
+    assert (secure.how, secure.location) == ("file", Location("tests/audit_apps/hardcoded/instance.cfg", 2, 1, 2, 22))
+    with loaded.app.app_context():
+        findings = run(make_context(loaded.app, sources=loaded.sources), silenced=[]).findings
+    hardcoded = [f for f in findings if f.code == "FD302"]
+    assert [(f.obj, f.location) for f in hardcoded] == [
+        ("config:SECRET_KEY", Location("tests/audit_apps/hardcoded/__init__.py", 12, 17, 12, 27))
+    ]
+    assert "9f2c1e7a" not in hardcoded[0].message

@@ -12,7 +12,7 @@ from flask_doctor.audit.context import AuditContext
 from flask_doctor.audit.deploy import DeployFacts
 from flask_doctor.audit.registry import REGISTRY, CheckRegistry, internal_error
 from flask_doctor.audit.sources import ConfigSources
-from flask_doctor.findings import Finding, sort_findings
+from flask_doctor.findings import Finding
 
 
 @dataclass
@@ -73,7 +73,15 @@ def run(
             findings.append(internal_error("flask_doctor.audit.probe.run_probes", exc))
     entries = silenced if silenced is not None else settings.silenced_for(audit.app, cwd)
     findings = settings.apply_silencing(findings, entries)
-    return AuditResult(sort_findings(findings), audit.extra)
+    return AuditResult(sorted(findings, key=_order), audit.extra)
+
+
+def _order(f: Finding) -> tuple[Any, ...]:
+    """Located findings by file and line; the others grouped by object kind (config, middleware...)."""
+    loc = f.location
+    if loc is not None:
+        return (loc.path, loc.line, loc.column, "", f.code, f.obj, f.message)
+    return ("", 0, 0, f.obj.split(":", 1)[0], f.code, f.obj, f.message)
 
 
 def audit_app(app: Any, **options: Any) -> list[Finding]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -169,7 +170,10 @@ def check_secret_key(audit: AuditContext) -> Iterator[Finding]:
                 evidence=[*facts, Evidence(f"two calls of the app factory produced different keys ({value} and {describe_secret(other)})")],
             )
             return
-    if text and _GENERATORS.search(text) and not audit.source("SECRET_KEY").env_var:  # type: ignore[union-attr]
+    source = audit.source("SECRET_KEY")
+    env_var = source.env_var if source is not None else ""
+    from_env = bool(env_var) and os.environ.get(env_var) is not None
+    if text and _GENERATORS.search(text) and not from_env:
         yield SECRET_GENERATED(
             obj=obj, location=loc, value=value,
             evidence=[*facts, Evidence(f"computed when the module is imported: {text.strip()}")],

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_doctor.audit.checks._common import message, qualname
 from flask_doctor.audit.context import AuditContext
+from flask_doctor.audit.probe import with_deadline
 from flask_doctor.audit.registry import register
 from flask_doctor.findings import Evidence, Finding, Severity
 
@@ -79,6 +80,12 @@ def _parameterless_get_rules(app: Any) -> list[Any]:
     return sorted(rules, key=lambda r: r.rule)[:MAX_SAMPLED_ROUTES]
 
 
+def _get(client: Any, path: str, base_url: str) -> Any:
+    with warnings.catch_warnings():  # Werkzeug warns about the very cookies we measure
+        warnings.simplefilter("ignore")
+        return client.get(path, base_url=base_url)
+
+
 def _base_url(app: Any) -> str:
     """A URL the app accepts: its SERVER_NAME or first TRUSTED_HOSTS entry."""
     host = app.config.get("SERVER_NAME")
@@ -109,9 +116,7 @@ def check_session_cookie_size(audit: AuditContext) -> Iterator[Finding]:
             if time.monotonic() > deadline:
                 break
             try:
-                with warnings.catch_warnings():  # Werkzeug warns about the very cookies we measure
-                    warnings.simplefilter("ignore")
-                    response = client.get(rule.rule, base_url=_base_url(app))
+                response = with_deadline(lambda r=rule: _get(client, r.rule, _base_url(app)), SAMPLE_BUDGET_SECONDS)
             except Exception as exc:  # a view that needs services or arguments
                 sizes[rule.rule] = f"error: {exc.__class__.__name__}"
                 continue
