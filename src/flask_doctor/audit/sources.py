@@ -210,7 +210,9 @@ class _Recorder:
                 how = "env" if location is None else how
             elif kind == "envvar" and not env_var:
                 env_var = arg
-        if not stack or location is None and how != "env":
+        if any(kind == "file" for kind, _ in stack):
+            how = "file"
+        if not stack or (location is None and how != "env"):
             location = _user_frame(frame, key)
         if not env_var:
             env_var = env_var_in_line(location)
