@@ -108,23 +108,6 @@ def parse_noqa(source: str) -> dict[int, frozenset[str] | None]:
         if tok.type == tokenize.COMMENT:
             record(tok.start[0], tok.string)
     return result
-    # Few directives: tokenize only the lines that mention one (a line on
-    # its own may not tokenize to the end, but its comment comes out first).
-    for number, line in enumerate(source.splitlines(), start=1):
-        if "noqa" not in line.lower():
-            continue
-        comments: list[str] = []
-        try:
-            for tok in tokenize.generate_tokens(io.StringIO(line + "\n").readline):
-                if tok.type == tokenize.COMMENT:
-                    comments.append(tok.string)
-        except (tokenize.TokenError, SyntaxError, ValueError):
-            if not comments:
-                index = line.rfind("#", 0, line.lower().rfind("noqa"))
-                comments = [line[index:]] if index >= 0 else []
-        for comment in comments:
-            record(number, comment)
-    return result
 
 
 def _unused_noqa(path: str, line: int, message: str, hint: str) -> Finding:
