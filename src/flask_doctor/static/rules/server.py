@@ -305,7 +305,8 @@ class SocketioMultiWorkerWithoutQueue(Rule):
     Finds Flask-SocketIO applications deployed with more than one worker
     process or host (gunicorn `-w N`/`workers = N`, uWSGI `processes`,
     compose `replicas`/`scale`) and no `message_queue=`, and gunicorn
-    deployments of Socket.IO with several workers even when a queue is set.
+    deployments of Socket.IO where every gunicorn server runs several
+    workers, even when a queue is set.
 
     ## Why is this bad?
     Each Socket.IO server keeps its clients in memory. With several
@@ -409,8 +410,13 @@ class SocketioMultiWorkerWithoutQueue(Rule):
             if not use.message_queue:
                 evidence: list[Evidence] = []
                 for decl, total in many[:3]:
-                    shown = "a CPU-based number of" if decl.cpu_based else str(total)
-                    evidence.append(Evidence(f"{decl.server} runs {shown} worker processes", decl.source))
+                    if decl.cpu_based:
+                        shown = "a CPU-based number of worker processes"
+                    elif decl.replicas and decl.replicas > 1:
+                        shown = f"{decl.processes or 1} worker process(es) × {decl.replicas} replicas"
+                    else:
+                        shown = f"{total} worker processes"
+                    evidence.append(Evidence(f"{decl.server} runs {shown}", decl.source))
                 for service in replicated[:2]:
                     if not any(d.replicas for d, _ in many):
                         evidence.append(Evidence(f"service `{service.name}` runs {service.replicas or service.scale} replicas", service.source))
@@ -427,8 +433,9 @@ class SocketioMultiWorkerWithoutQueue(Rule):
                     )
                 )
                 continue
+            gunicorn_decls = [d for d in deploy.declared_workers() if d.server == "gunicorn" and not _is_dev(d.source.path)]
             multi_gunicorn = [(d, t) for d, t in many if d.server == "gunicorn" and ((d.processes or 0) > 1 or d.cpu_based)]
-            if multi_gunicorn:
+            if multi_gunicorn and len(multi_gunicorn) == len(gunicorn_decls):  # no single-worker server for Socket.IO
                 decl, total = multi_gunicorn[0]
                 report(
                     self.finding(
@@ -460,7 +467,10 @@ class SocketioAsyncModeMismatch(Rule):
     worker. A sync worker with one thread can hold only one connection at a
     time: one open WebSocket blocks the worker for everybody else.
 
-    Not reported: no `async_mode` with a green or threaded worker
+    When several gunicorn deployments serve the app and one of them fits
+    (say `-k eventlet -w 1` next to a gthread web service), Socket.IO
+    traffic is taken to be routed there and the others are not reported.
+    Not reported either: no `async_mode` with a green or threaded worker
     (Flask-SocketIO picks the mode from what is installed), and missing
     `ping_interval`/`ping_timeout` (engineio's 25 s/20 s defaults are fine).
 
@@ -524,28 +534,12 @@ class SocketioAsyncModeMismatch(Rule):
         uses = socketio_uses(project)
         if not uses:
             return
-        for item in gunicorn_deployments(project):
-            worker = _worker_class(item)
-            threads = _threads(item)
-            if worker is None:
-                continue
-            for use in uses:
-                mode = use.async_mode
-                problem = None
-                if mode in GREEN_WORKERS and worker in GREEN_WORKERS and mode != worker:
-                    problem = f"`async_mode=\"{mode}\"` under {worker} workers: the two event loops cannot run together"
-                elif mode in GREEN_WORKERS and worker in ("sync", "gthread"):
-                    problem = (
-                        f"`async_mode=\"{mode}\"` under {worker} workers: the {mode} server is never started, so "
-                        f"WebSocket upgrades fail and blocking waits stall the worker"
-                    )
-                elif mode == "threading" and worker in GREEN_WORKERS:
-                    problem = f"`async_mode=\"threading\"` under {worker} workers: Socket.IO's threads fight the {worker} hub"
-                elif worker == "sync" and threads == 1 and mode in (None, "threading"):
-                    problem = (
-                        "Socket.IO served by sync workers with one thread: each open connection holds the worker, "
-                        "so one client blocks everybody else"
-                    )
+        deployments = gunicorn_deployments(project)
+        for use in uses:
+            problems = [(item, _mode_problem(use.async_mode, item)) for item in deployments]
+            if any(problem is None and _worker_class(item) is not None for item, problem in problems):
+                continue  # one deployment fits: Socket.IO traffic is presumably routed there
+            for item, problem in problems:
                 if problem is None:
                     continue
                 report(
@@ -555,9 +549,31 @@ class SocketioAsyncModeMismatch(Rule):
                         hint="Run `gunicorn -k eventlet -w 1` (or `-k gevent`/`geventwebsocket` with "
                         "`async_mode=\"gevent\"`), or `--threads 100` with `async_mode=\"threading\"`.",
                         evidence=[Evidence("Socket.IO server created here", use.location)]
-                        + ([Evidence(f"async_mode=\"{mode}\"", use.async_mode_at)] if use.async_mode_at else []),
+                        + ([Evidence(f"async_mode=\"{use.async_mode}\"", use.async_mode_at)] if use.async_mode_at else []),
                     )
                 )
+
+
+def _mode_problem(mode: str | None, item: Gunicorn) -> str | None:
+    worker = _worker_class(item)
+    threads = _threads(item)
+    if worker is None:
+        return None
+    if mode in GREEN_WORKERS and worker in GREEN_WORKERS and mode != worker:
+        return f"`async_mode=\"{mode}\"` under {worker} workers: the two event loops cannot run together"
+    if mode in GREEN_WORKERS and worker in ("sync", "gthread"):
+        return (
+            f"`async_mode=\"{mode}\"` under {worker} workers: the {mode} server is never started, so "
+            f"WebSocket upgrades fail and blocking waits stall the worker"
+        )
+    if mode == "threading" and worker in GREEN_WORKERS:
+        return f"`async_mode=\"threading\"` under {worker} workers: Socket.IO's threads fight the {worker} hub"
+    if worker == "sync" and threads == 1 and mode in (None, "threading"):
+        return (
+            "Socket.IO served by sync workers with one thread: each open connection holds the worker, "
+            "so one client blocks everybody else"
+        )
+    return None
 
 
 # ===================================================================== FD406
