@@ -7,6 +7,7 @@ from flask_doctor.findings import Evidence, Finding, Severity
 from tests.audit.conftest import SAFE_CONFIG, audit, codes, make_app
 
 DEFAULT = Evidence("not set: the default applies")
+UNTRACED = Evidence("set outside the config calls the audit traces (no source location)")
 
 
 def test_safe_production_config_has_no_findings() -> None:
@@ -23,7 +24,7 @@ def test_debug_in_production_with_deploy_flag() -> None:
             message="DEBUG = True in a production configuration: the Werkzeug debugger runs arbitrary code for anyone who can trigger an error",
             hint=c.DEBUG_ON.hint,
             obj="config:DEBUG",
-            evidence=(DEFAULT,),
+            evidence=(UNTRACED,),
             catalog=("S25",),
             surface="audit",
         )
@@ -32,12 +33,12 @@ def test_debug_in_production_with_deploy_flag() -> None:
 
 def test_debug_without_deploy_is_judged_development_and_skips_deploy_checks() -> None:
     app = make_app(DEBUG=True, SECRET_KEY="dev", SESSION_COOKIE_SECURE=False)
-    assert audit(app) == [c.DEBUG_DEV(obj="config:DEBUG", evidence=[DEFAULT])]
+    assert audit(app) == [c.DEBUG_DEV(obj="config:DEBUG", evidence=[UNTRACED])]
     assert audit(app)[0].severity is Severity.NOTE
 
 
 def test_testing_on() -> None:
-    assert audit(make_app(TESTING=True)) == [c.TESTING_ON(obj="config:TESTING", evidence=[DEFAULT])]
+    assert audit(make_app(TESTING=True)) == [c.TESTING_ON(obj="config:TESTING", evidence=[UNTRACED])]
 
 
 def test_secret_key_missing() -> None:
@@ -49,7 +50,7 @@ def test_secret_key_missing() -> None:
 def test_secret_key_placeholder_is_never_printed() -> None:
     [finding] = audit(make_app(SECRET_KEY="Change_Me"))
     assert finding == c.SECRET_DEFAULT(
-        obj="config:SECRET_KEY", evidence=[DEFAULT], value="<str, 9 chars, ~27 bits of entropy>"
+        obj="config:SECRET_KEY", evidence=[UNTRACED], value="<str, 9 chars, ~27 bits of entropy>"
     )
     assert "Change_Me" not in repr(finding)
 

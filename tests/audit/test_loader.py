@@ -116,3 +116,13 @@ def test_hardcoded_key_and_pyfile_source() -> None:
         ("config:SECRET_KEY", Location("tests/audit_apps/hardcoded/__init__.py", 12, 17, 12, 27))
     ]
     assert "9f2c1e7a" not in hardcoded[0].message
+
+
+def test_config_update_is_recorded() -> None:
+    import sys
+
+    sys.modules.pop("tests.audit_apps.debugapp", None)
+    loaded = load("tests.audit_apps.debugapp")
+    assert loaded.sources is not None
+    assert loaded.sources.get("DEBUG").location == Location("tests/audit_apps/debugapp/__init__.py", 8, 19, 8, 24)
+    assert loaded.sources.get("SECRET_KEY").location == Location("tests/audit_apps/debugapp/__init__.py", 8, 31, 8, 41)

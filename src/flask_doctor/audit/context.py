@@ -14,6 +14,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from flask import Flask
 
 
+_MISSING = object()
+
+
 @dataclass
 class AuditContext:
     app: Flask
@@ -52,7 +55,12 @@ class AuditContext:
     def evidence(self, key: str, *more: Evidence) -> list[Evidence]:
         """Where the value comes from, as evidence lines."""
         found = self.source(key)
-        facts = found.evidence() if found else [Evidence("not set: the default applies")]
+        if found is not None:
+            facts = found.evidence()
+        elif key not in self.app.config or self.app.config[key] == self.app.default_config.get(key, _MISSING):
+            facts = [Evidence("not set: the default applies")]
+        else:
+            facts = [Evidence("set outside the config calls the audit traces (no source location)")]
         return [*facts, *more]
 
     def is_set(self, key: str) -> bool:

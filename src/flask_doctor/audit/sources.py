@@ -266,7 +266,15 @@ def recording() -> Iterator[_Recorder]:
     def envvar_arg(self: Any, variable_name: str, *a: Any, **k: Any) -> str:
         return variable_name
 
+    had_update = "update" in vars(Config)
+
+    def update(self: Any, *args: Any, **kwargs: Any) -> None:
+        # dict.update bypasses __setitem__: route it through so it is recorded
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
     Config.__setitem__ = __setitem__  # type: ignore[method-assign,assignment]
+    Config.update = update  # type: ignore[method-assign,assignment]
     Config.from_object = wrap("from_object", "object", obj_arg)  # type: ignore[method-assign]
     Config.from_pyfile = wrap("from_pyfile", "file", file_arg)  # type: ignore[method-assign]
     Config.from_file = wrap("from_file", "file", file_arg)  # type: ignore[method-assign]
@@ -279,6 +287,8 @@ def recording() -> Iterator[_Recorder]:
             Config.__setitem__ = base_setitem  # type: ignore[method-assign]
         else:
             del Config.__setitem__
+        if not had_update:
+            del Config.update
         for name, original in originals.items():
             setattr(Config, name, original)
 
