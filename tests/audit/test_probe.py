@@ -148,3 +148,11 @@ def test_postgres_idle_session_timeout_against_pool_recycle(postgres_url: str) -
     assert [(f.code, f.severity) for f in findings] == [("FD204", Severity.ERROR)]  # recycle 3600 > 60
     findings, _ = audit_with_extra(_db_app(postgres_url, pool_recycle=30, connect_args=idle), probe=True)
     assert [(f.code, f.severity) for f in findings] == [("FD204", Severity.WARNING)]  # idle covered, kills are not
+
+
+def test_eviction_policy_risk() -> None:
+    row = {"used_by": ["Flask-Caching", "Celery broker", "Flask-Session"], "maxmemory_policy": "allkeys-lru", "maxmemory": 1 << 28}
+    assert redis_probe.eviction_risk(row) == ["Celery broker", "Flask-Session"]
+    assert redis_probe.eviction_risk(dict(row, maxmemory=0)) == []  # no limit: nothing is evicted
+    assert redis_probe.eviction_risk(dict(row, maxmemory_policy="noeviction")) == []
+    assert redis_probe.eviction_risk(dict(row, used_by=["Flask-Caching"])) == []

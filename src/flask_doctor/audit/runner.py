@@ -33,7 +33,9 @@ def make_context(
     deploy_facts: DeployFacts | None = None,
 ) -> AuditContext:
     if celery is None:
-        celery = app.extensions.get("celery")
+        candidate = app.extensions.get("celery")
+        # only a real Celery app (other extensions use the same key for helpers)
+        celery = candidate if hasattr(candidate, "conf") and hasattr(candidate, "tasks") else None
     return AuditContext(
         app=app,
         deploy=bool(deploy or not app.debug),

@@ -461,6 +461,39 @@ Display-only.
 - redis-py: https://redis-py.readthedocs.io/
 - kombu connections: https://docs.celeryq.dev/projects/kombu/en/stable/userguide/connections.html
 """),
+    ("FD441", "redis-evicts-app-data", W, ("S03", "S04"), """
+Redis may evict keys the app cannot lose.
+
+## What it does
+With `--probe`, reads `maxmemory` and `maxmemory-policy` of every Redis the app
+uses and reports an `allkeys-*` eviction policy with a memory limit on a
+server that also holds sessions, rate-limit counters, the Socket.IO queue or
+the Celery broker.
+
+## Why is this bad?
+Under memory pressure `allkeys-lru` deletes *any* key: cached pages are fine
+to lose, but evicted sessions log users out, evicted rate-limit counters
+reset limits and evicted broker lists lose queued tasks, all silently.
+
+## Example
+```
+maxmemory 256mb
+maxmemory-policy allkeys-lru     # one Redis for cache, sessions and Celery
+```
+
+## Use instead
+A separate Redis (or database number on a `noeviction` server) for sessions
+and the broker, and `allkeys-lru` only for the cache:
+```
+maxmemory-policy noeviction
+```
+
+## Fix safety
+Display-only.
+
+## References
+- Redis key eviction: https://redis.io/docs/latest/develop/reference/eviction/
+"""),
     ("FD540", "celery-task-lost-on-worker-crash", N, ("S04",), f"""
 A task running when its worker dies is lost.
 

@@ -25,7 +25,14 @@ UNREACHABLE = message(
     "Redis at {url} (used by {used_by}) is not reachable: {error}",
     "check the URL, password and network from where the app runs",
 )
+EVICTS = message(
+    "FD441",
+    "Redis at {url} evicts any key when full (maxmemory={maxmemory}, maxmemory-policy={policy}) but also holds {precious}: they can vanish silently under memory pressure",
+    "keep {precious} on a Redis (or server) with maxmemory-policy noeviction; use allkeys-lru only for a pure cache",
+)
 KEY_PREFIX = "flask-doctor:probe:"
+#: Uses whose keys must not be evicted (a cache may lose anything).
+PRECIOUS_USES = ("Flask-Session", "Flask-Limiter", "Flask-SocketIO message queue", "Celery broker")
 _SCHEMES = ("redis://", "rediss://", "unix://")
 
 
@@ -145,6 +152,7 @@ def probe_target(target: RedisTarget, timeout: float) -> dict[str, Any]:
         memory = client.info("memory")
         row["server_version"] = f"Redis {server.get('redis_version')}"
         row["maxmemory_policy"] = memory.get("maxmemory_policy")
+        row["maxmemory"] = memory.get("maxmemory")
         key = f"{KEY_PREFIX}{uuid.uuid4().hex}"
         client.set(key, "1", ex=30)
         ok = client.get(key) == b"1"
@@ -167,5 +175,18 @@ def probe_all(audit: AuditContext) -> tuple[list[Finding], list[dict[str, Any]],
             row.setdefault("error", "no answer")
             findings.append(UNREACHABLE(obj=f"redis:{target.url}", url=target.url, used_by=", ".join(target.used_by),
                                         error=row["error"], evidence=[Evidence(f"used by {u}") for u in target.used_by]))
+        else:
+            precious = eviction_risk(row)
+            if precious:
+                findings.append(EVICTS(obj=f"redis:{target.url}", url=target.url, maxmemory=row["maxmemory"],
+                                       policy=row["maxmemory_policy"], precious=", ".join(precious)))
         rows.append(row)
     return findings, rows, "redis"
+
+
+def eviction_risk(row: dict[str, Any]) -> list[str]:
+    """The uses of a probed Redis that an ``allkeys-*`` eviction policy endangers."""
+    policy = str(row.get("maxmemory_policy") or "")
+    if not policy.startswith("allkeys") or not row.get("maxmemory"):
+        return []
+    return [use for use in row.get("used_by", []) if use in PRECIOUS_USES]
