@@ -327,12 +327,15 @@ def grows(model: ModelInfo, project: Project) -> str | None:
         reason = f"`{model.name}` rows are created per user/event"
     stack = [model.qualname]
     seen: set[str] = set()
+    common = _common_bases(project)
     while stack and reason is None:
         cls = project.classes.get(stack.pop())
         if cls is None or cls.qualname in seen:
             continue
         seen.add(cls.qualname)
         stack.extend(cls.bases)
+        if cls.qualname in common:
+            continue  # a base every model shares (created_at on all tables) says nothing about this one
         for stmt in cls.node.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 attr, value = stmt.targets[0].id, stmt.value
@@ -348,6 +351,30 @@ def grows(model: ModelInfo, project: Project) -> str | None:
                 break
     cache[model.qualname] = reason
     return reason
+
+
+def _common_bases(project: Project) -> set[str]:
+    """Classes that are ancestors of (nearly) every model: the declarative base and its mixins."""
+    cached = getattr(project, "_fd_common_bases", None)
+    if cached is not None:
+        return cached
+    counts: dict[str, int] = {}
+    for model in project.models.values():
+        stack, seen = [model.qualname], set()
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            cls = project.classes.get(current)
+            if cls is not None:
+                stack.extend(cls.bases)
+        for name in seen - {model.qualname}:
+            counts[name] = counts.get(name, 0) + 1
+    total = len(project.models)
+    cached = {name for name, n in counts.items() if total >= 4 and n >= 0.8 * total}
+    project._fd_common_bases = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _query_label(query: Query, call: ast.AST) -> str:
@@ -1110,8 +1137,9 @@ class LazyRelationshipInLoop(Rule):
         reported: set[str] = set()
         for part in body:
             for node in ast.walk(part):
-                if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var):
-                    continue
+                if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var
+                        and isinstance(node.ctx, ast.Load)):
+                    continue  # assigning ``post.author = x`` does not load it
                 rel = model.relationships.get(node.attr)
                 if rel is None or rel.lazy not in LAZY_PER_ROW or node.attr in reported or _eager(query, node.attr):
                     continue
@@ -1127,3 +1155,604 @@ class LazyRelationshipInLoop(Rule):
                         evidence=[Evidence("the loop", ctx.location(loop)), Evidence(f"`{model.name}.{node.attr}` declared here", rel.location)],
                     )
                 )
+
+
+# ===================================================================== engines
+CREATE_ENGINE = {
+    "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlalchemy.engine.create.create_engine",
+    "sqlalchemy.ext.asyncio.create_async_engine", "sqlmodel.create_engine",
+}
+SAFE_POOLS = ("NullPool", "StaticPool", "SingletonThreadPool", "AssertionPool")
+_SCHEME = re.compile(r"^\s*([a-z][\w-]*)(?:\+[\w-]+)?://?", re.I)
+SERVER_DIALECTS = {"postgres": "PostgreSQL", "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "cockroachdb": "PostgreSQL"}
+DRIVER_MODULES = {
+    "psycopg2": "PostgreSQL", "psycopg": "PostgreSQL", "asyncpg": "PostgreSQL", "pg8000": "PostgreSQL",
+    "pymysql": "MySQL", "MySQLdb": "MySQL", "mysql.connector": "MySQL", "mariadb": "MariaDB", "aiomysql": "MySQL",
+}
+
+
+def _scheme(text: str) -> str | None:
+    match = _SCHEME.match(text)
+    return match.group(1).lower() if match else None
+
+
+def url_dialect(expr: ast.expr | None, ctx: Context, depth: int = 0) -> str | None:
+    """The URL scheme of a database URL expression when it is written in the code."""
+    if expr is None or depth > 3:
+        return None
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return _scheme(expr.value)
+    if isinstance(expr, ast.JoinedStr) and expr.values and isinstance(expr.values[0], ast.Constant):
+        return _scheme(str(expr.values[0].value))
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
+        return url_dialect(expr.left, ctx, depth + 1)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("create", "format"):
+        if expr.func.attr == "create" and expr.args:
+            first = expr.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                return _scheme(first.value + ":")
+        if expr.func.attr == "format":
+            return url_dialect(expr.func.value, ctx, depth + 1)
+    if isinstance(expr, ast.Name):
+        values: list[ast.expr] = []
+        if ctx.function is not None:
+            values = _assignments(ctx.function).get(expr.id, [])
+        if not values:
+            for stmt in ctx.module.tree.body:
+                if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == expr.id for t in stmt.targets):
+                    values.append(stmt.value)
+        found = {url_dialect(v, ctx, depth + 1) for v in values}
+        found.discard(None)
+        return found.pop() if len(found) == 1 else None
+    return None
+
+
+def server_db_hint(project: Project) -> tuple[str, Evidence] | None:
+    """Does the project talk to PostgreSQL/MySQL?  (driver imports, URLs in code, deploy files)."""
+    cached = getattr(project, "_fd_server_db", False)
+    if cached is not False:
+        return cached  # type: ignore[return-value]
+    hint: tuple[str, Evidence] | None = None
+    for module_name, records in sorted(project.imports.items()):
+        module = project.modules.get(module_name)
+        if module is None or _is_test_path(module.path):
+            continue
+        for record in records:
+            for name in (record.module, *(f"{record.module}.{n}" for n in record.names)):
+                dialect = DRIVER_MODULES.get(name)
+                if dialect and hint is None:
+                    hint = (dialect, Evidence(f"`{name}` (a {dialect} driver) is imported", Location(module.path, record.line, record.column)))
+    if hint is None:
+        for module in project.modules.values():
+            if _is_test_path(module.path):
+                continue
+            for node in ast.walk(module.tree):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 300:
+                    scheme = _scheme(node.value)
+                    if scheme in SERVER_DIALECTS and "://" in node.value:
+                        hint = (SERVER_DIALECTS[scheme], Evidence(f"a {SERVER_DIALECTS[scheme]} URL appears in the code", Location(module.path, node.lineno, node.col_offset + 1)))
+                        break
+            if hint:
+                break
+    deploy = project.deploy
+    if hint is None and deploy is not None:
+        for setting in getattr(deploy, "env", []):
+            scheme = _scheme(setting.value or "")
+            if scheme in SERVER_DIALECTS:
+                hint = (SERVER_DIALECTS[scheme], Evidence(f"`{setting.name}` is a {SERVER_DIALECTS[scheme]} URL", setting.source))
+                break
+        for service in getattr(deploy, "services", []) if hint is None else []:
+            image = (service.image or "").rsplit("/", 1)[-1].split(":")[0]
+            if image in ("postgres", "postgis", "mysql", "mariadb"):
+                name = {"postgres": "PostgreSQL", "postgis": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB"}[image]
+                hint = (name, Evidence(f"compose service `{service.name}` runs {name}", service.source))
+                break
+    project._fd_server_db = hint  # type: ignore[attr-defined]
+    return hint
+
+
+def _is_test_path(path: str) -> bool:
+    full = f"/{path}"
+    last = path.rsplit("/", 1)[-1]
+    return "/tests/" in full or "/test/" in full or last.startswith("test_") or last == "conftest.py"
+
+
+def _local_only(call: ast.Call, ctx: Context) -> bool:
+    """``engine = create_engine(...)`` kept in a local variable that is neither returned nor stored."""
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+        return False
+    name = parent.targets[0].id
+    assert ctx.function is not None
+    for node in ast.walk(ctx.function.node):
+        if isinstance(node, ast.Global) and name in node.names:
+            return False
+        if isinstance(node, ast.Return) and node.value is not None and any(
+            isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)
+        ):
+            return False
+        if isinstance(node, ast.Assign) and any(not isinstance(t, ast.Name) for t in node.targets) and any(
+            isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)
+        ):
+            return False  # self.engine = engine / app.extensions[...] = engine
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return False
+    return True
+
+
+def _kw(call: ast.Call, name: str) -> ast.expr | None:
+    return next((kw.value for kw in call.keywords if kw.arg == name), None)
+
+
+def _truthy(expr: ast.expr | None) -> bool:
+    return expr is not None and not (isinstance(expr, ast.Constant) and expr.value in (False, None, 0, -1))
+
+
+class EngineWithoutStaleConnectionGuard(Rule):
+    """
+    ## What it does
+    Finds `create_engine(...)` calls to MySQL, MariaDB or PostgreSQL that set
+    neither `pool_pre_ping=True` nor `pool_recycle`.
+
+    ## Why is this bad?
+    The engine keeps connections in a pool. When a connection sits idle
+    longer than the server (MySQL `wait_timeout`, 8 hours by default), a
+    firewall, a load balancer or a PgBouncer allows, the other side closes
+    it; the pool does not notice and hands the dead connection to the next
+    request, which fails with "MySQL server has gone away" (2006/2013) or
+    "server closed the connection unexpectedly". `pool_pre_ping` tests each
+    connection on checkout and replaces dead ones; `pool_recycle` replaces
+    connections older than a limit. SQLite, `NullPool` engines and
+    Flask-SQLAlchemy's own engine for MySQL (which sets `pool_recycle=7200`
+    itself) are not reported; an engine whose URL is read from the
+    environment is reported only when the project shows it uses a server
+    database (a driver import, a URL in code or deploy files).
+
+    ## Example
+    ```python
+    engine = create_engine(os.environ["DATABASE_URL"], pool_size=10)
+    ```
+
+    ## Use instead
+    ```python
+    engine = create_engine(os.environ["DATABASE_URL"], pool_size=10, pool_pre_ping=True, pool_recycle=1800)
+    ```
+
+    ## Fix safety
+    Adding `pool_pre_ping=True` is safe (one cheap round trip per checkout)
+    but is not applied automatically.
+
+    ## References
+    - SQLAlchemy 2.0: "Dealing with Disconnects" (pessimistic disconnect handling, `pool_pre_ping`, `pool_recycle`)
+    - Flask-SQLAlchemy 3.x: "Configuration" (`SQLALCHEMY_ENGINE_OPTIONS`, MySQL `pool_recycle` default)
+    """
+
+    code = "FD204"
+    name = "engine-without-stale-connection-guard"
+    severity = Severity.WARNING
+    catalog = ("S22",)
+    summary = "A MySQL/PostgreSQL engine without pool_pre_ping or pool_recycle hands out dead connections."
+    preview = True  # real-code evidence so far: one engine stored on a short-lived analyzer object
+
+    VALID = (
+        Valid("""
+            import os
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+            reporting = create_engine("mysql+pymysql://u@db/reports", pool_recycle=3600)
+            local = create_engine("sqlite:///app.db")
+            batch = create_engine("postgresql://u@db/app", poolclass=NullPool)
+            """),
+        Valid("""
+            import os
+            from sqlalchemy import create_engine
+
+            # the URL comes from the environment and nothing says it is a server database
+            engine = create_engine(os.environ.get("DATABASE_URL", "sqlite:///dev.db"))
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            import os
+            from sqlalchemy import create_engine
+
+            engine = create_engine("postgresql+psycopg2://app@db/app", pool_size=10)  # expect
+            """, message="PostgreSQL"),
+        Invalid("""
+            import os
+            import pymysql
+            from sqlalchemy import create_engine
+
+            DATABASE_URL = os.environ["DATABASE_URL"]
+            engine = create_engine(DATABASE_URL)  # expect
+            """, message="pymysql"),
+    )
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        if ctx.qualified(node.func) not in CREATE_ENGINE or ctx.is_test_code():
+            return
+        path = f"/{ctx.module.path}"
+        if "/migrations/" in path or "/alembic/" in path:
+            return  # a migration run opens and closes its connection
+        if ctx.function is not None and ctx.contexts and ctx.contexts <= {CLI, "test"}:
+            return  # a command exits long before a connection goes stale
+        if any(kw.arg is None for kw in node.keywords):
+            return  # **options: cannot tell
+        if ctx.function is not None and _local_only(node, ctx):
+            return  # an engine made, used and dropped in one call lives too briefly to go stale
+        if _truthy(_kw(node, "pool_pre_ping")) or _kw(node, "pool_recycle") is not None:
+            return
+        poolclass = _kw(node, "poolclass")
+        if poolclass is not None and (dotted(poolclass) or "").endswith(SAFE_POOLS):
+            return
+        url = node.args[0] if node.args else _kw(node, "url")
+        scheme = url_dialect(url, ctx)
+        evidence: list[Evidence] = []
+        if scheme is not None:
+            dialect = SERVER_DIALECTS.get(scheme)
+            if dialect is None:
+                return
+            where = f"to {dialect}"
+        else:
+            hint = server_db_hint(ctx.project)
+            if hint is None:
+                return
+            dialect, proof = hint
+            where = f"with a URL from `{ast.unparse(url)[:60] if url is not None else '?'}` ({dialect}: {proof.message})"
+            evidence.append(proof)
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`create_engine` {where} sets neither `pool_pre_ping` nor `pool_recycle`: after an idle period "
+                f"the pool hands out connections the server already closed (\"server has gone away\")",
+                hint="Pass `pool_pre_ping=True` (and `pool_recycle` below the server's idle timeout, e.g. 1800).",
+                evidence=evidence,
+            )
+        )
+
+
+# ===================================================================== config flags
+def _const(expr: ast.expr | None) -> object:
+    return expr.value if isinstance(expr, ast.Constant) else None
+
+
+class TrackModificationsEnabled(Rule):
+    """
+    ## What it does
+    Finds `SQLALCHEMY_TRACK_MODIFICATIONS = True` in configuration that is
+    live in production.
+
+    ## Why is this bad?
+    With the setting on, Flask-SQLAlchemy records every change to every
+    object in the session and sends its model signals on each commit, which
+    costs memory and time on every write. Flask-SQLAlchemy 3.x already
+    defaults it to `False` (2.x warned when it was missing), so a missing
+    setting is fine and is not reported; only an explicit `True` is. Keep it
+    on only if the application connects to `models_committed` or
+    `before_models_committed`.
+
+    ## Example
+    ```python
+    class ProductionConfig:
+        SQLALCHEMY_TRACK_MODIFICATIONS = True
+    ```
+
+    ## Use instead
+    ```python
+    class ProductionConfig:
+        SQLALCHEMY_TRACK_MODIFICATIONS = False  # or leave it out (3.x default)
+    ```
+
+    ## Fix safety
+    Safe unless the application listens to Flask-SQLAlchemy's model
+    signals; not applied automatically.
+
+    ## References
+    - Flask-SQLAlchemy 3.x: "Configuration" (`SQLALCHEMY_TRACK_MODIFICATIONS`, default False)
+    - Flask-SQLAlchemy: "Tracking Modifications" (`models_committed`)
+    """
+
+    code = "FD205"
+    name = "sqlalchemy-track-modifications-enabled"
+    severity = Severity.NOTE
+    catalog = ("S10",)
+    summary = "SQLALCHEMY_TRACK_MODIFICATIONS = True costs memory and time on every commit."
+
+    VALID = (
+        Valid("""
+            class Config:
+                SQLALCHEMY_TRACK_MODIFICATIONS = False
+            """),
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///app.db"
+            """),
+        Valid("""
+            from flask_sqlalchemy import SQLAlchemy
+            from flask_sqlalchemy.track_modifications import models_committed
+
+            class Config:
+                SQLALCHEMY_TRACK_MODIFICATIONS = True
+
+            def on_commit(sender, changes):
+                pass
+
+            models_committed.connect(on_commit)
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            class Config:
+                SQLALCHEMY_TRACK_MODIFICATIONS = True  # expect
+            """, message="SQLALCHEMY_TRACK_MODIFICATIONS"),
+    )
+
+    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
+        if _uses_model_signals(project):
+            return
+        for setting in project.config_for("SQLALCHEMY_TRACK_MODIFICATIONS"):
+            if _const(setting.value) is True and project.is_production(setting) and not _is_test_path(setting.location.path):
+                report(
+                    self.finding(
+                        setting.location,
+                        f"`SQLALCHEMY_TRACK_MODIFICATIONS = True` in `{setting.owner}` makes Flask-SQLAlchemy track every "
+                        f"object change and send model signals on each commit, and nothing listens to them",
+                        hint="Remove it (Flask-SQLAlchemy 3.x defaults to False) or set it to False.",
+                    )
+                )
+
+
+def _uses_model_signals(project: Project) -> bool:
+    return any(
+        c.name.rsplit(".", 2)[-2:] in (["models_committed", "connect"], ["before_models_committed", "connect"])
+        or "models_committed" in c.name
+        for c in project.calls
+    )
+
+
+class EchoInProduction(Rule):
+    """
+    ## What it does
+    Finds `SQLALCHEMY_ECHO = True` in production configuration and
+    `create_engine(..., echo=True)` outside development and test code.
+
+    ## Why is this bad?
+    Echo logs every SQL statement with its parameters through Python
+    logging on every request. In production that is a large, steady cost in
+    CPU and log volume, and it writes user data (emails, tokens, anything
+    bound as a parameter) to the logs. Development and test configuration
+    are not reported.
+
+    ## Example
+    ```python
+    class ProductionConfig(Config):
+        SQLALCHEMY_ECHO = True
+    ```
+
+    ## Use instead
+    ```python
+    class DevelopmentConfig(Config):
+        SQLALCHEMY_ECHO = True
+    ```
+    or enable the `sqlalchemy.engine` logger at INFO only while debugging.
+
+    ## Fix safety
+    Safe; not applied automatically.
+
+    ## References
+    - SQLAlchemy 2.0: "Configuring Logging" (`echo`, `sqlalchemy.engine` logger)
+    - Flask-SQLAlchemy 3.x: "Configuration" (`SQLALCHEMY_ECHO`)
+    """
+
+    code = "FD206"
+    name = "sqlalchemy-echo-in-production"
+    severity = Severity.WARNING
+    catalog = ("S10",)
+    summary = "SQL echo on in production logs every statement and its parameters."
+
+    VALID = (
+        Valid("""
+            class Config:
+                SQLALCHEMY_ECHO = False
+
+            class DevelopmentConfig(Config):
+                SQLALCHEMY_ECHO = True
+            """),
+        Valid("""
+            import os
+            from sqlalchemy import create_engine
+
+            engine = create_engine(os.environ["DATABASE_URL"], echo=os.environ.get("SQL_ECHO") == "1", pool_pre_ping=True)
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            class Config:
+                SQLALCHEMY_ECHO = True  # expect
+
+            class ProductionConfig(Config):
+                DEBUG = False
+            """, message="SQLALCHEMY_ECHO"),
+        Invalid("""
+            import os
+            from sqlalchemy import create_engine
+
+            engine = create_engine(os.environ["DATABASE_URL"], echo=True, pool_pre_ping=True)  # expect
+            """, message="echo=True"),
+    )
+
+    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
+        for setting in project.config_for("SQLALCHEMY_ECHO"):
+            if _const(setting.value) is True and project.is_production(setting) and not _is_test_path(setting.location.path):
+                report(
+                    self.finding(
+                        setting.location,
+                        f"`SQLALCHEMY_ECHO = True` in `{setting.owner}` is live in production: every SQL statement and "
+                        f"its parameters are logged on every request",
+                        hint="Set it only in development configuration (or enable the `sqlalchemy.engine` logger while debugging).",
+                    )
+                )
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        if ctx.qualified(node.func) not in CREATE_ENGINE or ctx.is_test_code():
+            return
+        echo = _kw(node, "echo")
+        if not (isinstance(echo, ast.Constant) and echo.value in (True, "debug")):
+            return
+        from flask_doctor.static.model import classify_env
+
+        if classify_env(ctx.module.name) in ("development", "testing") or ctx.in_main:
+            return
+        if ctx.function is not None and ctx.contexts and ctx.contexts <= {CLI, "test", "main"}:
+            return
+        for ancestor in ctx.ancestors:
+            if isinstance(ancestor, ast.If) and re.search(r"debug|dev|local|test", ast.unparse(ancestor.test), re.I):
+                return
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                "`create_engine(..., echo=True)` logs every SQL statement and its parameters in every process that "
+                "imports this code, production included",
+                hint="Drive it from configuration (`echo=settings.SQL_ECHO`) and keep it off in production.",
+            )
+        )
+
+
+# ===================================================================== pool size
+DEFAULT_POOL = 5
+DEFAULT_OVERFLOW = 10
+
+
+class PoolSmallerThanConcurrency(Rule):
+    """
+    ## What it does
+    Compares the declared connection pool (`pool_size` + `max_overflow`, in
+    `create_engine(...)` or `SQLALCHEMY_ENGINE_OPTIONS`) with the threads
+    each server worker runs (gunicorn `--threads`, uWSGI `threads`), when
+    both are declared.
+
+    ## Why is this bad?
+    Each worker process has its own pool, shared by its threads. When more
+    threads than `pool_size + max_overflow` need the database at once, the
+    extra requests wait up to `pool_timeout` (30 s) for a connection and then
+    fail with `QueuePool limit of size N overflow M reached`. Under load
+    this looks like a slow database when the database is idle. Pools that
+    are not declared (SQLAlchemy's default of 5 + 10) are compared only with
+    the threads; nothing is reported when either side is unknown.
+
+    ## Example
+    ```python
+    # gunicorn.conf.py: threads = 16
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 4, "max_overflow": 2}
+    ```
+
+    ## Use instead
+    ```python
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 16, "max_overflow": 4}
+    ```
+    and keep `workers × (pool_size + max_overflow)` below the database's
+    `max_connections`.
+
+    ## Fix safety
+    No automatic fix: the database's connection limit must allow it.
+
+    ## References
+    - SQLAlchemy 2.0: "Connection Pooling" (`QueuePool`, `pool_size`, `max_overflow`, `pool_timeout`)
+    - Gunicorn: "Settings" (`threads`)
+    """
+
+    code = "FD207"
+    name = "pool-smaller-than-concurrency"
+    severity = Severity.WARNING
+    catalog = ("S10",)
+    summary = "The connection pool is smaller than the threads each worker runs."
+
+    VALID = (
+        Valid("""
+            class Config:
+                SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10, "max_overflow": 5, "pool_pre_ping": True}
+            """, files={"gunicorn.conf.py": """
+            workers = 4
+            threads = 8
+            """}),
+        Valid("""
+            import os
+            from sqlalchemy import create_engine
+            engine = create_engine(os.environ["DATABASE_URL"], pool_size=2, pool_pre_ping=True)
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            class Config:
+                SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 4, "max_overflow": 2}  # expect
+            """, message="16 threads", files={"gunicorn.conf.py": """
+            workers = 4
+            threads = 16
+            """}),
+    )
+
+    def _threads(self, project: Project) -> tuple[int, Location] | None:
+        deploy = project.deploy
+        best: tuple[int, Location] | None = None
+        decls = deploy.declared_workers() if deploy is not None else []  # type: ignore[attr-defined]
+        if not decls:
+            # no deploy model: read ``threads = N`` from a gunicorn.conf.py among the sources
+            for module in project.modules.values():
+                if module.path.rsplit("/", 1)[-1] != "gunicorn.conf.py":
+                    continue
+                for stmt in module.tree.body:
+                    if (isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "threads" for t in stmt.targets)
+                            and isinstance(_const(stmt.value), int)):
+                        best = (int(_const(stmt.value)), Location(module.path, stmt.lineno, stmt.col_offset + 1))  # type: ignore[arg-type]
+            return best if best and best[0] > 1 else None
+        for decl in decls:
+            if decl.threads and decl.threads > 1 and (best is None or decl.threads > best[0]):
+                best = (decl.threads, decl.source)
+        return best
+
+    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
+        threads = self._threads(project)
+        if threads is None:
+            return
+        count, where = threads
+        pools: list[tuple[int, int, Location, str]] = []
+        for setting in project.config_for("SQLALCHEMY_ENGINE_OPTIONS"):
+            if isinstance(setting.value, ast.Dict) and not _is_test_path(setting.location.path) and project.is_production(setting):
+                opts = {k.value: v for k, v in zip(setting.value.keys, setting.value.values) if isinstance(k, ast.Constant)}
+                if None in setting.value.keys or "poolclass" in opts:
+                    continue
+                size, overflow = _const(opts.get("pool_size")), _const(opts.get("max_overflow"))
+                if isinstance(size, int) or isinstance(overflow, int):
+                    pools.append((size if isinstance(size, int) else DEFAULT_POOL, overflow if isinstance(overflow, int) else DEFAULT_OVERFLOW, setting.location, "SQLALCHEMY_ENGINE_OPTIONS"))
+        sizes = {s.key: s for s in project.config_for("SQLALCHEMY_POOL_SIZE") if project.is_production(s)}
+        if sizes:
+            s = next(iter(sizes.values()))
+            over = next((o for o in project.config_for("SQLALCHEMY_MAX_OVERFLOW") if project.is_production(o)), None)
+            if isinstance(_const(s.value), int):
+                ov = _const(over.value) if over is not None else DEFAULT_OVERFLOW
+                pools.append((int(_const(s.value)), ov if isinstance(ov, int) else DEFAULT_OVERFLOW, s.location, "SQLALCHEMY_POOL_SIZE"))  # type: ignore[arg-type]
+        for site in project.calls:
+            if site.name not in CREATE_ENGINE or _is_test_path(site.module.path):
+                continue
+            call = site.node
+            if any(kw.arg is None for kw in call.keywords) or _kw(call, "poolclass") is not None:
+                continue
+            size, overflow = _const(_kw(call, "pool_size")), _const(_kw(call, "max_overflow"))
+            if isinstance(size, int) or isinstance(overflow, int):
+                pools.append((size if isinstance(size, int) else DEFAULT_POOL, overflow if isinstance(overflow, int) else DEFAULT_OVERFLOW,
+                              Location(site.module.path, call.lineno, call.col_offset + 1), "create_engine"))
+        for size, overflow, location, label in pools:
+            if overflow < 0 or size <= 0 or size + overflow >= count:
+                continue
+            report(
+                self.finding(
+                    location,
+                    f"`{label}` allows {size} + {overflow} = {size + overflow} connections per worker but each worker runs "
+                    f"{count} threads: under load the extra requests wait `pool_timeout` and fail with \"QueuePool limit reached\"",
+                    hint=f"Raise `pool_size` (+ `max_overflow`) to at least {count}, within the database's max_connections.",
+                    evidence=[Evidence(f"{count} threads per worker declared here", where)],
+                )
+            )
