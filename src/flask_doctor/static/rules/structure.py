@@ -887,8 +887,9 @@ class ConfigReadAtImport(Rule):
         if ctx.module.name not in eager:
             return  # imported lazily (inside functions, often under app_context()) or run by a tool
         path = _import_path(ctx.project, eager, ctx.module.name)
-        parent = ctx.ancestors[-1] if ctx.ancestors else None
-        shown = ast.unparse(parent if isinstance(parent, (ast.Subscript, ast.Call)) and getattr(parent, "value", getattr(parent, "func", None)) is node else node)
+        shown = ast.unparse(_read_expression(ctx, node))
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
         ctx.report(
             self.finding(
                 ctx.location(node),
@@ -945,6 +946,13 @@ def _eager_modules(project: Project) -> dict[str, Edge | None]:
     queue = deque(sorted(roots))
     for root in roots:
         found[root] = None
+    # imports inside a factory run when it builds the app, before any context
+    for factory in _factories(project):
+        for node, record in _factory_imports(factory):
+            for target in _import_targets(project, node, factory.module):
+                if target not in found and not _is_side_path(project.modules[target]):
+                    found[target] = Edge(factory.module.name, target, record)
+                    queue.append(target)
     while queue:
         name = queue.popleft()
         parts = name.split(".")
@@ -961,6 +969,37 @@ def _eager_modules(project: Project) -> dict[str, Edge | None]:
     return found
 
 
+def _factory_imports(factory: FunctionInfo) -> Iterator[tuple[ast.Import | ast.ImportFrom, ImportRecord]]:
+    """Imports in a factory's body that do not sit under ``with app.app_context():``."""
+    stack: list[ast.AST] = list(factory.node.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, (ast.With, ast.AsyncWith)) and any(
+            isinstance(i.context_expr, ast.Call) and isinstance(i.context_expr.func, ast.Attribute)
+            and i.context_expr.func.attr in ("app_context", "test_request_context")
+            for i in node.items
+        ):
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node, ImportRecord("", (), node.lineno, node.col_offset + 1, True, False)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _import_targets(project: Project, node: ast.Import | ast.ImportFrom, module: SourceModule) -> list[str]:
+    from flask_doctor.static.names import resolve_relative
+
+    targets: list[str] = []
+    if isinstance(node, ast.Import):
+        targets = [a.name for a in node.names]
+    else:
+        base = resolve_relative(module.name, module.is_package, node.level, node.module)
+        targets = [base] + [f"{base}.{a.name}" if base else a.name for a in node.names]
+    return [t for t in targets if t in project.modules]
+
+
 def _import_path(project: Project, eager: dict[str, Edge | None], module: str) -> list[Evidence]:
     steps: list[Evidence] = []
     seen = {module}
@@ -968,12 +1007,28 @@ def _import_path(project: Project, eager: dict[str, Edge | None], module: str) -
     while edge is not None and len(steps) < 8:
         source = project.modules[edge.source]
         text = source.lines[edge.line - 1].strip() if 0 < edge.line <= len(source.lines) else ""
-        steps.append(Evidence(f"imported at module level: `{text}`", Location(source.path, edge.line, edge.record.column)))
+        how = "imported by the application factory" if edge.record.in_function else "imported at module level"
+        steps.append(Evidence(f"{how}: `{text}`", Location(source.path, edge.line, edge.record.column)))
         if edge.source in seen:
             break
         seen.add(edge.source)
         edge = eager.get(edge.source)
     return steps
+
+
+def _read_expression(ctx: Context, node: ast.expr) -> ast.expr:
+    """``current_app.config`` -> ``current_app.config["X"]`` / ``current_app.config.get("X", 1)``."""
+    expr: ast.expr = node
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, ast.Subscript) and ancestor.value is expr:
+            return ancestor
+        if isinstance(ancestor, ast.Call) and ancestor.func is expr:
+            return ancestor
+        if isinstance(ancestor, ast.Attribute) and ancestor.value is expr:
+            expr = ancestor
+            continue
+        break
+    return expr
 
 
 def _configured_in_module(ctx: Context, app_name: str, before_line: int) -> bool:
@@ -1271,8 +1326,7 @@ class MultipleFlaskApps(Rule):
                     continue
                 if b not in reach[a] and a not in reach[b]:
                     continue
-                # report the app in the module that is imported by the other (the stray one)
-                stray, main = (second, first) if b in reach[a] else (first, second)
+                main, stray = _main_and_stray(project, first, second, reach)
                 if stray.qualname in reported:
                     continue
                 reported.add(stray.qualname)
@@ -1287,6 +1341,35 @@ class MultipleFlaskApps(Rule):
                         evidence=[Evidence("the other app", main.location)],
                     )
                 )
+
+
+_MAIN_MODULE_NAMES = ("app", "application", "wsgi", "main", "server", "run", "__init__")
+
+
+def _main_and_stray(project: Project, first: ObjectInfo, second: ObjectInfo, reach: dict[str, set[str]]) -> tuple[ObjectInfo, ObjectInfo]:
+    """Which app is the real one: routes and registrations on it, then its module's name, then import order."""
+
+    def weight(app: ObjectInfo) -> int:
+        name = app.qualname
+        short = name.rsplit(".", 1)[-1]
+        routes = sum(1 for f in project.functions.values() for r in f.routes if r.owner == name)
+        registrations = sum(
+            1 for site in project.calls
+            if site.module is app.module and isinstance(site.node.func, ast.Attribute)
+            and site.node.func.attr in ("register_blueprint", "add_url_rule", "route")
+            and dotted(site.node.func.value) == short
+        )
+        return routes + registrations
+
+    w1, w2 = weight(first), weight(second)
+    if w1 != w2:
+        return (first, second) if w1 > w2 else (second, first)
+    n1 = first.module.path.rsplit("/", 1)[-1][:-3]
+    n2 = second.module.path.rsplit("/", 1)[-1][:-3]
+    if (n1 in _MAIN_MODULE_NAMES) != (n2 in _MAIN_MODULE_NAMES):
+        return (first, second) if n1 in _MAIN_MODULE_NAMES else (second, first)
+    # the module that imports the other is the program; the imported one holds the stray app
+    return (first, second) if second.module.name in reach[first.module.name] else (second, first)
 
 
 def _top_level_statement(module: SourceModule, call: ast.Call) -> bool:
