@@ -64,6 +64,10 @@ def internal_error(path: str, rule: str, exc: BaseException, line: int = 0) -> F
 
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+#: Fields whose nodes carry no information a rule visits on its own
+#: (``Load``/``Store`` contexts, operators): skipping them removes about a
+#: third of all visits.
+_SKIPPED_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind"})
 
 
 def _children(node: ast.AST) -> list[ast.AST]:
@@ -71,16 +75,12 @@ def _children(node: ast.AST) -> list[ast.AST]:
     cls = type(node)
     fields = _CHILD_FIELDS.get(cls)
     if fields is None:
-        fields = _CHILD_FIELDS[cls] = tuple(cls._fields)
+        fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _SKIPPED_FIELDS)
     out: list[ast.AST] = []
     for name in fields:
         value = getattr(node, name, None)
-        if value is None:
-            continue
-        if isinstance(value, list):
-            for item in value:
-                if isinstance(item, ast.AST):
-                    out.append(item)
+        if value.__class__ is list:
+            out.extend(item for item in value if isinstance(item, ast.AST))
         elif isinstance(value, ast.AST):
             out.append(value)
     return out
