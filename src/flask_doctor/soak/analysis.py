@@ -91,10 +91,12 @@ class Fit:
     late: Trend
     growth: float
     series: list[tuple[int, float, int]] = field(default_factory=list)  # (n, value, pid)
+    early: Trend | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"measure": self.measure, **self.trend.to_dict(), "late_slope": self.late.slope,
-                "late_low": self.late.low, "late_high": self.late.high, "growth": self.growth}
+                "late_low": self.late.low, "late_high": self.late.high,
+                "early_slope": self.early.slope if self.early else self.trend.slope, "growth": self.growth}
 
 
 def _strata(samples: Iterable[dict[str, Any]], warmup: int, key: str) -> dict[int, list[tuple[int, float]]]:
@@ -114,14 +116,16 @@ def fit_key(samples: list[dict[str, Any]], warmup: int, key: str, measure: str |
     if sum(len(p) for p in strata.values()) < MIN_POINTS:
         return None
     trend = theil_sen([([x for x, _ in pts], [y for _, y in pts]) for pts in strata.values()])
-    late_strata = []
+    early_strata, late_strata = [], []
     for pts in strata.values():
-        half = pts[len(pts) // 2:]
-        if len(half) >= 3:
-            late_strata.append(([x for x, _ in half], [y for _, y in half]))
+        first, second = pts[: (len(pts) + 1) // 2], pts[len(pts) // 2:]
+        if len(second) >= 3:
+            late_strata.append(([x for x, _ in second], [y for _, y in second]))
+            early_strata.append(([x for x, _ in first], [y for _, y in first]))
     late = theil_sen(late_strata) if late_strata else trend
+    early = theil_sen(early_strata) if early_strata else trend
     series = [(x, y, pid) for pid, pts in strata.items() for x, y in pts]
-    return Fit(measure or key, trend, late, trend.slope * trend.x_span, series)
+    return Fit(measure or key, trend, late, trend.slope * trend.x_span, series, early)
 
 
 def memory_fit(samples: list[dict[str, Any]], warmup: int, measure: str) -> Fit | None:
@@ -142,8 +146,11 @@ def verdict(fit: Fit | None, floor: float, measure: str) -> str:
     if fit is None:
         return "inconclusive"
     t = fit.trend
+    early = fit.early.slope if fit.early is not None else t.slope
     if (t.low > 0 and t.slope > floor and fit.growth >= MIN_GROWTH[measure]
-            and fit.late.slope > floor / 2 and fit.late.low > 0):
+            and fit.late.slope > floor / 2 and fit.late.low > 0
+            # a leak keeps its pace; a bounded cache filling up slows down
+            and fit.late.slope >= 0.5 * early):
         return "leak"
     return "clean"
 
@@ -410,14 +417,24 @@ def analyse_steps(steps: list[Any], rows_by_phase: dict[str, list[RequestRow]], 
             "worker_cpu_util": round(cpu_util, 3),
             "waiting_share": round((wall_sum - sum(cpus)) / wall_sum, 3) if wall_sum else 0.0,
         })
+    by_path: dict[str, list[RequestRow]] = {}
+    for phase in steps:
+        for r in rows_by_phase.get(phase.name, []):
+            by_path.setdefault(r.path, []).append(r)
+    paths = []
+    for path, rs in sorted(by_path.items()):
+        wall = sum(r.wall_ms for r in rs)
+        paths.append({"path": path, "requests": len(rs), "wall_ms_p50": round(percentile([r.wall_ms for r in rs], 50), 3),
+                      "cpu_ms_p50": round(percentile([r.cpu_ms for r in rs], 50), 3),
+                      "waiting_share": round((wall - sum(r.cpu_ms for r in rs)) / wall, 3) if wall else 0.0})
     saturated_at = None
     for s in out:
-        if (s["users"] > capacity and s["in_service_mean"] >= 0.75 * capacity
+        if (s["users"] > capacity and s["in_service_max"] >= capacity and s["in_service_mean"] >= 0.5 * capacity
                 and s["queue_ms"]["p50"] >= max(10.0, s["server_wall_ms"]["p50"])
                 and s["waiting_share"] >= 0.5):
             saturated_at = s
             break
-    return {"steps": out, "capacity": capacity, "worker_class": worker_class, "workers": workers,
+    return {"steps": out, "paths": paths, "capacity": capacity, "worker_class": worker_class, "workers": workers,
             "saturated": saturated_at is not None, "saturated_at_users": saturated_at["users"] if saturated_at else None}
 
 

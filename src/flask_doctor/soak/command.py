@@ -50,6 +50,8 @@ def _doctor_available() -> bool:
 @click.option("--no-tracemalloc", is_flag=True, help="Measure RSS only (coarser: leaks below ~1 KB/request go unseen).")
 @click.option("--no-vary-query", is_flag=True, help="Do not add a varying `?_soak=N` to GET requests.")
 @click.option("--no-saturation", is_flag=True, help="Skip the step-load saturation phases.")
+@click.option("--only", type=click.Choice(["leaks", "saturation"]), default=None,
+              help="Run only the leak-hunting phases or only the saturation steps.")
 @click.option("--steps", default="1,2,4,8,16", show_default=True, help="Concurrent users of each saturation step.")
 @click.option("--step-duration", type=click.FloatRange(0.5, 3600), default=4.0, show_default=True,
               help="Seconds per saturation step.")
@@ -62,7 +64,8 @@ def _doctor_available() -> bool:
 def soak_command(app: str, requests: int, duration: float, users: int, workers: int, worker_class: str, threads: int,
                  locustfile: Path | None, scenario: Path | None, endpoint_patterns: tuple[str, ...], out_dir: Path,
                  fail_on_leak: bool, quiet: bool, no_tracemalloc: bool, no_vary_query: bool, no_saturation: bool,
-                 steps: str, step_duration: float, warmup: int, with_doctor: bool, debug: bool) -> None:
+                 steps: str, step_duration: float, warmup: int, with_doctor: bool, only: str | None,
+                 debug: bool) -> None:
     """Run APP under gunicorn on 127.0.0.1 with real load; find leaking, slow and saturating endpoints.
 
     Writes OUT/report.json and OUT/report.html.  Exit 1 with --fail-on-leak
@@ -91,7 +94,8 @@ def soak_command(app: str, requests: int, duration: float, users: int, workers: 
     settings = SoakSettings(requests=requests, seconds=duration, users=users, workers=workers,
                             worker_class=worker_class, threads=threads, warmup=warmup,
                             tracemalloc=not no_tracemalloc, vary_query=not no_vary_query,
-                            steps=step_users, step_seconds=step_duration, saturation=not no_saturation)
+                            steps=step_users, step_seconds=step_duration,
+                            saturation=not no_saturation and only != "leaks", leaks=only != "saturation")
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
 

@@ -41,7 +41,7 @@ details.ep>summary::-webkit-details-marker{display:none}
 details.ep .body{padding:4px 12px 12px;display:flex;flex-wrap:wrap;gap:16px}
 .grow{flex:1;min-width:300px}
 svg{background:#fff}svg text{font:11px system-ui,sans-serif;fill:#5b6475}
-.small{font-size:12px;color:#5b6475}
+.small{font-size:12px;color:#5b6475}td.wrap{white-space:normal}
 """
 
 
@@ -191,7 +191,7 @@ def _finding_html(f: dict[str, Any]) -> str:
                     if e.get("location") and e["location"].get("line") else "") + "</li>" for e in f.get("evidence", []))
     cure_bits = []
     if f.get("hint"):
-        cure_bits.append(_e(f["hint"]))
+        cure_bits.append(_e(f["hint"].rstrip(".") + "."))
     if f.get("fix") and f["fix"].get("description"):
         cure_bits.append(_e(f["fix"]["description"]))
     why = ""
@@ -205,15 +205,28 @@ def _finding_html(f: dict[str, Any]) -> str:
             + why + "</div>")
 
 
+def _short(path: str) -> str:
+    """``.../site-packages/flask/ctx.py:59`` -> ``flask/ctx.py:59``; stdlib likewise."""
+    for marker in ("site-packages/", "dist-packages/"):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    parts = path.replace("\\", "/").split("/")
+    for i, part in enumerate(parts):
+        if part.startswith("python3") and i > 0 and parts[i - 1] == "lib":
+            return "/".join(parts[i + 1:])
+    return path
+
+
 def _sites_table(sites: list[dict[str, Any]]) -> str:
     if not sites:
         return ""
     rows = "".join(
-        f'<tr><td class="l code">{_e(s["file"])}:{s["line"]}</td><td>{_e(_fmt_bytes(s["size_diff"]))}</td>'
-        f'<td>{s["per_request"]:.0f} B</td><td>{s["count_diff"]}</td>'
-        f'<td class="l code small">{_e(", ".join(p.split("site-packages/")[-1] for p in s.get("via", [])))}</td></tr>'
+        f'<tr><td class="l code">{_e(_short(s["file"]))}:{s["line"]}'
+        + ("" if s.get("user") else ' <span class="small">(library)</span>')
+        + f'</td><td>{_e(_fmt_bytes(s["size_diff"]))}</td><td>{s["per_request"]:.0f} B</td><td>{s["count_diff"]}</td>'
+        f'<td class="l code small wrap">{_e(", ".join(_short(p) for p in s.get("via", [])))}</td></tr>'
         for s in sites[:6])
-    return ('<table><tr><th class="l">allocation site (your code)</th><th>grew</th><th>per request</th>'
+    return ('<table><tr><th class="l">allocation site that grew (your code first)</th><th>grew</th><th>per request</th>'
             f'<th>blocks</th><th class="l">allocated in</th></tr>{rows}</table>')
 
 
@@ -323,7 +336,8 @@ def render_html(doc: dict[str, Any]) -> str:
             f'{_e(server["worker_class"])} worker(s) on {_e(server["bind"])} · {_e(soak["settings"]["requests"])} requests '
             f'per phase (warm-up {_e(soak["settings"]["warmup"])}) · {_e(soak["settings"]["users"])} users · '
             f'measure: {_e(soak["measure"])} memory · noise floor {floor:.1f} B/request · started {_e(soak["started"])}</div>')
-    findings_html = "".join(_finding_html(f) for f in findings) or '<p>No findings.</p>'
+    order = {"error": 0, "warning": 1, "note": 2}
+    findings_html = "".join(_finding_html(f) for f in sorted(findings, key=lambda f: order.get(f["severity"], 3))) or '<p>No findings.</p>'
     table_rows = "".join(
         f'<tr><td class="l"><span class="tag {_e(e["verdict"])}">{_e(e["verdict"])}</span></td><td class="l code">{_e(e["name"])}</td>'
         f'<td>{e["requests"]}</td><td>{e["failures"]}</td><td>{e["latency_ms"]["p50"]:.0f}</td><td>{e["latency_ms"]["p95"]:.0f}</td>'

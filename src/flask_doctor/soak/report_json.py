@@ -68,6 +68,10 @@ def build_report(
             control = entry
             continue
         fs = analysis.leak_findings(entry, root) + analysis.fd_findings(entry) + analysis.error_findings(entry)
+        if phase.kind == "mixed":
+            # the mixed phase only adds what no endpoint alone showed
+            seen = {(f.code, f.location) for f in findings}
+            fs = [f for f in fs if (f.code, f.location) not in seen]
         if phase.kind == "endpoint":
             fs += analysis.waiting_findings(entry)
         entry["findings"] = [f.code for f in fs]
@@ -86,6 +90,9 @@ def build_report(
         if not waiting:
             waiting = [e["name"] for e in endpoints
                        if e["server_ms"]["waiting_share"] >= 0.5 and e["server_ms"]["wall"]["p50"] >= 10]
+        if not waiting:
+            waiting = [f"{p['path']} (wall {p['wall_ms_p50']:.0f} ms, CPU {p['cpu_ms_p50']:.1f} ms)"
+                       for p in saturation["paths"] if p["waiting_share"] >= 0.5 and p["wall_ms_p50"] >= 10]
         findings.extend(analysis.saturation_findings(saturation, waiting))
 
     order = {"leak": 0, "inconclusive": 1, "clean": 2}

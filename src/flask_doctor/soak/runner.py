@@ -45,6 +45,7 @@ class SoakSettings:
     step_seconds: float = 4.0
     step_requests: int = 400
     mixed: bool = True
+    leaks: bool = True
     saturation: bool = True
     doctor: bool = True
 
@@ -107,14 +108,18 @@ def _worker_rss(pids: list[int]) -> dict[int, int]:
 
 
 def plan_phases(targets: list[Target], settings: SoakSettings, custom: bool) -> list[PhaseRun]:
-    phases = [PhaseRun("control", "control", [Target("control (404)", CONTROL_PATH, accept=(404,))], settings.users)]
+    phases = []
+    if settings.leaks or custom:
+        phases.append(PhaseRun("control", "control", [Target("control (404)", CONTROL_PATH, accept=(404,))],
+                               settings.users))
     if custom:
         phases.append(PhaseRun("locustfile", "custom", [], settings.users))
         return phases
-    for i, t in enumerate(targets):
-        phases.append(PhaseRun(f"ep{i:03d}", "endpoint", [t], settings.users))
-    if settings.mixed and len(targets) > 1:
-        phases.append(PhaseRun("mixed", "mixed", list(targets), settings.users))
+    if settings.leaks:
+        for i, t in enumerate(targets):
+            phases.append(PhaseRun(f"ep{i:03d}", "endpoint", [t], settings.users))
+        if settings.mixed and len(targets) > 1:
+            phases.append(PhaseRun("mixed", "mixed", list(targets), settings.users))
     if settings.saturation:
         for users in settings.steps:
             phases.append(PhaseRun(f"step-{users:03d}", "step", list(targets), users))

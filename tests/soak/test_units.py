@@ -1,0 +1,146 @@
+"""Scenario files, route discovery, findings and the HTML report, without load."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from flask_doctor.cli_common import UsageError
+from flask_doctor.findings import Evidence, Finding, Fix, Location, Severity
+from flask_doctor.rulebook import get_meta
+from flask_doctor.soak import analysis
+from flask_doctor.soak.report_html import render_html
+from flask_doctor.soak.routes import (Target, app_location, discover_routes, filter_targets, load_scenario,
+                                      targets_from_routes)
+
+ROOT = Path(__file__).resolve().parents[2]
+LEAKY = ROOT / "examples" / "leaky"
+
+
+def test_soak_rule_metadata_is_registered():
+    import flask_doctor.soak  # noqa: F401
+
+    for code, name in [("FD180", "memory-leak-under-load"), ("FD182", "descriptors-grow-under-load"),
+                       ("FD480", "worker-saturation"), ("FD481", "request-time-mostly-waiting"),
+                       ("FD580", "errors-under-load")]:
+        meta = get_meta(code)
+        assert meta is not None and meta.name == name and "soak" in meta.surfaces
+        assert list(meta.sections) == ["What it does", "Why is this bad?", "Example", "Use instead", "Fix safety",
+                                       "References"]
+
+
+def test_discovery_lists_get_routes_without_parameters():
+    spec, cwd = app_location(str(LEAKY / "app.py") + ":app")
+    assert (spec, cwd) == ("leaky.app:app", ROOT / "examples")
+    targets = targets_from_routes(discover_routes(spec, cwd))
+    assert [t.path for t in targets] == ["/", "/clean/bounded", "/clean/json", "/clean/template", "/leak/cache",
+                                         "/leak/context", "/leak/list", "/slow"]
+    assert [t.path for t in filter_targets(targets, ("/leak/*",))] == ["/leak/cache", "/leak/context", "/leak/list"]
+    assert [t.path for t in filter_targets(targets, ("leak_list,/slow",))] == ["/leak/list", "/slow"]
+
+
+def test_discovery_reports_an_app_that_does_not_load(tmp_path):
+    with pytest.raises(UsageError, match="could not load app"):
+        discover_routes("nosuchmodule:app", tmp_path)
+
+
+def test_yaml_and_toml_scenarios(tmp_path):
+    y = tmp_path / "s.yaml"
+    y.write_text("login:\n  method: POST\n  path: /login\n  form: {user: a}\n"
+                 "endpoints:\n  - /leak/list\n  - {path: '/drip/{n}', weight: 2, headers: {X-A: b}}\n"
+                 "  - {name: echo, method: POST, path: /echo, json: {k: 'v{n}'}}\n")
+    scenario, _ = load_scenario(y)
+    assert scenario.login == Target(name="POST /login", path="/login", method="POST", form=(("user", "a"),))
+    assert scenario.targets[1] == Target(name="GET /drip/{n}", path="/drip/{n}", weight=2.0, headers=(("X-A", "b"),))
+    assert scenario.targets[2].json_body == {"k": "v{n}"}
+    t = tmp_path / "s.toml"
+    t.write_text('[[endpoints]]\npath = "/slow"\nweight = 3\n')
+    assert load_scenario(t)[0].targets == [Target(name="GET /slow", path="/slow", weight=3.0)]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("endpoints: []\n", "non-empty"),
+    ("endpoints:\n  - {path: 'http://example.com/x'}\n", "must start with '/'"),
+    ("endpoints:\n  - /a\n  - /a\n", "unique"),
+])
+def test_bad_scenarios_are_usage_errors(tmp_path, text, message):
+    p = tmp_path / "bad.yaml"
+    p.write_text(text)
+    with pytest.raises(UsageError, match=message):
+        load_scenario(p)
+
+
+def _entry(**changes):
+    entry = {
+        "name": "GET /leak/list", "verdict": "leak", "requests": 1000, "failures": 0, "errors": {},
+        "memory": {"measure": "traced", "slope": 1065.0, "low": 1060.0, "high": 1070.0, "x_span": 900.0,
+                   "growth": 958500.0},
+        "containers": [], "sites": [], "server_ms": {"wall": {"p50": 3.0}, "cpu": {"p50": 2.9}, "waiting_share": 0.05},
+    }
+    entry.update(changes)
+    return entry
+
+
+def test_growing_module_container_becomes_fd101(tmp_path):
+    src = tmp_path / "app.py"
+    src.write_text("import x\n\nHISTORY: list = []\n")
+    entry = _entry(containers=[{"name": "app:HISTORY", "module": "app", "attr": "HISTORY", "lru": False,
+                                "slope": 1.0, "low": 1.0, "high": 1.0, "grew_by": 900, "file": str(src)}])
+    [finding] = analysis.leak_findings(entry, tmp_path)
+    assert finding == Finding(
+        code="FD101", name="unbounded-module-cache", severity=Severity.ERROR, surface="soak",
+        obj="endpoint:GET /leak/list",
+        message="module-level app.HISTORY grows with every request to GET /leak/list: memory grows "
+                "1065 B/request (95% CI 1060..1070)",
+        hint="bound it (cachetools.LRUCache/TTLCache), move it to Redis or Flask-Caching, or keep the data per request",
+        location=Location("app.py", 3),
+        evidence=(Evidence("GET /leak/list: memory kept grows 1065 B/request (95% CI 1060..1070) over 900 requests "
+                           "per worker (936.0 KiB in total, traced memory)"),
+                  Evidence("app.HISTORY gains 1.00 entries per request (+900 during the phase)", Location("app.py", 3))),
+        catalog=("S11", "S16"),
+        fix=Fix("Replace the module-level container with a bounded cache (cachetools.TTLCache(maxsize=..., ttl=...)) "
+                "or an external store."),
+        key="soak:GET /leak/list:app:HISTORY",
+    )
+
+
+def test_growth_allocated_by_context_push_becomes_fd105(tmp_path):
+    site = {"file": "app.py", "line": 75, "size_diff": 270000, "count_diff": 5400, "user": True, "per_request": 300.0,
+            "via": ["/venv/site-packages/flask/app.py:1405"], "stack": ["/venv/site-packages/flask/ctx.py:253"]}
+    [finding] = analysis.leak_findings(_entry(name="GET /leak/context", sites=[site]), tmp_path)
+    assert (finding.code, finding.name, finding.location) == ("FD105", "context-pushed-never-popped", Location("app.py", 75))
+
+
+def test_unexplained_growth_is_fd180_and_clean_is_nothing(tmp_path):
+    [finding] = analysis.leak_findings(_entry(), tmp_path)
+    assert (finding.code, finding.location, finding.surface) == ("FD180", None, "soak")
+    assert analysis.leak_findings(_entry(verdict="clean"), tmp_path) == []
+
+
+def _doc(n_endpoints: int) -> dict:
+    series = [[100 + 10 * i, 5e6 + 1000 * i, 1] for i in range(60)]
+    mem = {"measure": "traced", "slope": 100.0, "low": 99.0, "high": 101.0, "intercept": 0.0, "points": 60,
+           "pairs": 1770, "x_span": 590.0, "late_slope": 100.0, "late_low": 99.0, "late_high": 101.0,
+           "early_slope": 100.0, "growth": 59000.0, "series": series}
+    eps = [{"name": f"GET /e{i}", "verdict": "leak" if i == 0 else "clean", "requests": 1000, "failures": 0,
+            "rps": 100.0, "latency_ms": {"p50": 1, "p95": 2, "p99": 3}, "memory": mem, "rss": None, "fds": None,
+            "server_ms": {"wall": {"p50": 1}, "cpu": {"p50": 1}, "waiting_share": 0.0}, "containers": [],
+            "sites": [], "findings": []} for i in range(n_endpoints)]
+    return {"findings": [], "soak": {
+        "verdicts": {"leaks": ["GET /e0"], "clean": [], "inconclusive": [], "saturated": False},
+        "noise_floor": {"bytes_per_request": 8.0}, "endpoints": eps, "mixed": None, "control": None,
+        "saturation": None, "workers": [], "duration_s": 1.0, "app": "a:app", "measure": "traced",
+        "started": "2026-01-01T00:00:00+00:00",
+        "server": {"workers": 1, "worker_class": "sync", "bind": "127.0.0.1:1"},
+        "settings": {"requests": 1000, "warmup": 100, "users": 4}}}
+
+
+def test_html_is_self_contained_and_scales_to_100_endpoints():
+    page = render_html(_doc(100))
+    assert page.count('<details class="ep"') == 100
+    assert page.count('<details class="ep" open>') == 1  # only the leak is unfolded
+    assert not re.search(r"<script|<link|src=\"http|href=\"http|@import", page)
+    assert len(page) < 3_000_000
