@@ -158,3 +158,12 @@ def test_flask_group_with_its_own_factory() -> None:
     doc = json.loads(result.stdout)
     assert [f["code"] for f in doc["findings"]] == ["FD304"]
     assert doc["extra"]["app"]["factory_called_twice"] is True
+
+
+def test_facts_are_collected_in_development_too() -> None:
+    doc = json.loads(invoke("--app", "tests.audit_apps.debugapp", "--format", "json").stdout)
+    extra = doc["extra"]
+    assert extra["app"]["judged_as"] == "development"
+    assert extra["routes"] == [{"rule": "/static/<path:filename>", "methods": ["GET"], "endpoint": "static",
+                                "view": "flask.app.Flask.__init__.<locals>.<lambda>"}]
+    assert extra["session"]["storage"] == "signed cookie" and extra["middleware"] == []

@@ -67,7 +67,7 @@ def test_tags_select_checks() -> None:
 def test_builtin_order_is_stable() -> None:
     reg.REGISTRY.load()
     names = [c.name for c in reg.REGISTRY.checks()]
-    assert names[0] == "flask_doctor.audit.checks.config.check_debug"
+    assert names[:2] == ["flask_doctor.audit.checks.facts.collect_facts", "flask_doctor.audit.checks.config.check_debug"]
     modules = [n.rsplit(".", 1)[0] for n in names if n.startswith("flask_doctor.")]
     assert list(dict.fromkeys(modules)) == list(reg.BUILTIN_MODULES)
 

@@ -35,6 +35,7 @@ ENTRY_POINT_GROUP = "flask_doctor.audit_checks"
 
 #: Built-in check modules, in the order their checks run.
 BUILTIN_MODULES = (
+    "flask_doctor.audit.checks.facts",
     "flask_doctor.audit.checks.config",
     "flask_doctor.audit.checks.sessions",
     "flask_doctor.audit.checks.middleware",
