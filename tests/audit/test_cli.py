@@ -56,7 +56,7 @@ def test_text_output_and_fail_level() -> None:
     result = invoke("--app", SICK, "--no-color")
     assert result.exit_code == 1
     assert "tests/audit_apps/sick/__init__.py" in result.stdout
-    assert '12 |     SECRET_KEY = "change-me"' in result.stdout  # the user's own line, as check prints it
+    assert '12 |     SECRET_KEY = "***"' in result.stdout  # the user's own line, secrets masked
     assert invoke("--app", SICK, "--select", "FD340", "--fail-level", "error").exit_code == 0
     assert invoke("--app", SICK, "--select", "FD340").exit_code == 1
     quiet = invoke("--app", SICK, "--ignore", "FD3,FD5", "-q")

@@ -47,3 +47,12 @@ def test_redaction() -> None:
     assert show_value("SECRET_KEY", "hunter2") == "<str, 7 chars, ~20 bits of entropy>"
     assert show_value("SQLALCHEMY_DATABASE_URI", "mysql://u:p@h/d") == "'mysql://u:***@h/d'"
     assert show_value("SESSION_COOKIE_SECURE", False) == "False"
+
+
+def test_source_lines_are_printed_with_secrets_masked() -> None:
+    from flask_doctor.audit.redact import redact_line
+
+    assert redact_line('    SECRET_KEY = "change-me"') == '    SECRET_KEY = "***"'
+    assert redact_line('    SECRET_KEY = os.environ.get("APP_SECRET", "dev")') == '    SECRET_KEY = os.environ.get("APP_SECRET", "***")'
+    assert redact_line('DB = "postgresql://u:pw@h/d"') == 'DB = "postgresql://u:***@h/d"'
+    assert redact_line('TITLE = "My blog"') == 'TITLE = "My blog"'

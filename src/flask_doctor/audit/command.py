@@ -18,6 +18,7 @@ from flask_doctor.cli_common import (
     output_options,
     split_codes,
 )
+from flask_doctor.audit.redact import redact_line
 from flask_doctor.report import RenderContext, file_line_reader
 
 
@@ -130,6 +131,8 @@ def audit_command(
         from flask_doctor.audit.probe import describe
 
         click.echo(describe(extra["probes"]), err=True)
-    ctx = RenderContext(surface="audit", root=Path.cwd(), quiet=quiet, extra=extra, line_text=file_line_reader(Path.cwd()))
+    read_line = file_line_reader(Path.cwd())
+    ctx = RenderContext(surface="audit", root=Path.cwd(), quiet=quiet, extra=extra,
+                        line_text=lambda loc: redact_line(read_line(loc)))
     emit(findings, fmt=fmt, output=output, ctx=ctx, no_color=no_color)
     sys.exit(exit_code_for(findings, fail_level))

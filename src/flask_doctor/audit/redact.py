@@ -55,3 +55,32 @@ def show_value(key: str, value: Any) -> str:
     if isinstance(value, str):
         return repr(redact_url(value))
     return repr(value)
+
+
+_SECRET_LINE = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|_KEY|SALT|CREDENTIAL|PRIVATE|API_?KEY", re.I)
+_LITERAL = re.compile(r"""(?P<q>["'])(?P<body>(?:(?!(?P=q))[^\n])*)(?P=q)""")
+_NAME_LIKE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def redact_line(text: str) -> str:
+    """A source line as the report may print it: URL passwords and secret literals masked.
+
+    ``SECRET_KEY = "s3cr3t"`` -> ``SECRET_KEY = "***"``; names of environment
+    variables and config keys (``os.environ["SECRET_KEY"]``) stay readable.
+    """
+    text = redact_url_in_text(text)
+    if not _SECRET_LINE.search(text):
+        return text
+
+    def mask(match: re.Match[str]) -> str:
+        body = match["body"]
+        if not body or _NAME_LIKE.match(body) or body == "***":
+            return match[0]
+        return f"{match['q']}***{match['q']}"
+
+    return _LITERAL.sub(mask, text)
+
+
+def redact_url_in_text(text: str) -> str:
+    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", text)
+    return text
