@@ -51,11 +51,14 @@ def run_probes(audit: AuditContext) -> list[Finding]:
 
     findings: list[Finding] = []
     results: dict[str, list[dict[str, Any]]] = {"databases": [], "redis": [], "brokers": []}
-    for probe_findings, rows, key in (
-        database.probe_all(audit),
-        redis_probe.probe_all(audit),
-        broker.probe_all(audit),
-    ):
+    from flask_doctor.audit.registry import internal_error
+
+    for module in (database, redis_probe, broker):
+        try:
+            probe_findings, rows, key = module.probe_all(audit)
+        except Exception as exc:  # one broken probe family must not hide the others
+            findings.append(internal_error(f"{module.__name__}.probe_all", exc))
+            continue
         findings.extend(probe_findings)
         results[key].extend(rows)
     audit.extra["probes"] = results

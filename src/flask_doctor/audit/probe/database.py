@@ -227,8 +227,8 @@ def probe_engine(audit: AuditContext, info: EngineInfo) -> tuple[list[Finding], 
         if family is not None and info.pooled:
             try:
                 stale = with_deadline(lambda: stale_connection_test(info, fairy.dbapi_connection, family, timeout), timeout * 3)
-            except ProbeTimeout as exc:
-                stale = {"outcome": "unknown", "error": str(exc)}
+            except Exception as exc:  # no permission to kill, timeout...: report, do not abort
+                stale = {"outcome": "unknown", "error": str(exc) if isinstance(exc, ProbeTimeout) else _first_line(exc)}
             row["stale_connection_test"] = stale
             idle = row.get("server_idle_timeout") or 0
             recycle_covers = idle and 0 < info.recycle < idle
