@@ -95,10 +95,17 @@ def test_entry_point_checks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_silencing_from_pyproject_and_app_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.flask-doctor]\naudit-silenced = ["FD34", "FD303:config:SESSION_COOKIE_SECURE"]\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.flask-doctor]\naudit-silenced = ["FD34"]\n\n'
+        '[tool.flask-doctor.audit]\nsilenced = ["FD303:config:SESSION_COOKIE_SECURE"]\n'
+    )
     nested = tmp_path / "src" / "pkg"
     nested.mkdir(parents=True)
     assert settings.silenced_from_pyproject(nested) == ["FD34", "FD303:config:SESSION_COOKIE_SECURE"]
+    from flask_doctor import config as shared_config  # the static checker's loader accepts the same file
+
+    if hasattr(shared_config, "load_settings"):
+        shared_config.load_settings(tmp_path)
     app = make_app(SESSION_COOKIE_SECURE=False, SESSION_COOKIE_HTTPONLY=False, TESTING=True,
                    FLASK_DOCTOR_SILENCED=["FD303:config:SESSION_COOKIE_HTTPONLY"])
     ctx = make_context(app, sources=ConfigSources())

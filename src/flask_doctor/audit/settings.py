@@ -1,10 +1,12 @@
 """Which audit findings the project has silenced.
 
 ``[tool.flask-doctor] audit-silenced = ["FD343", "FD3"]`` in the nearest
-``pyproject.toml`` (searched from the working directory upward) and
-``app.config["FLASK_DOCTOR_SILENCED"]`` both list ids or id prefixes.  An
-entry may also name one object, ``"FD303:config:REMEMBER_COOKIE_SECURE"``.
-Silenced findings are still counted ("N findings (M silenced)").
+``pyproject.toml`` (searched from the working directory upward) lists ids or
+id prefixes (``ALL`` too); the shared config loader validates that key, so it
+holds codes only.  ``[tool.flask-doctor.audit] silenced = [...]`` and
+``app.config["FLASK_DOCTOR_SILENCED"]`` may also name one object:
+``"FD303:config:REMEMBER_COOKIE_SECURE"``.  Silenced findings are still
+counted ("N findings (M silenced)").
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ def silenced_from_pyproject(start: Path | None = None) -> list[str]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
         return []
-    value = data.get("tool", {}).get("flask-doctor", {}).get("audit-silenced", [])
-    return _as_list(value)
+    table = data.get("tool", {}).get("flask-doctor", {})
+    section = table.get("audit", {})
+    return [*_as_list(table.get("audit-silenced", [])), *_as_list(section.get("silenced", []) if isinstance(section, dict) else [])]
 
 
 def _as_list(value: Any) -> list[str]:
@@ -58,7 +61,7 @@ def silenced_for(app: Any, start: Path | None = None) -> list[str]:
 def is_silenced(finding: Finding, entries: Iterable[str]) -> bool:
     for entry in entries:
         code, _, obj = entry.partition(":")
-        if not finding.code.startswith(code.upper()):
+        if code.upper() != "ALL" and not finding.code.startswith(code.upper()):
             continue
         if not obj or obj == finding.obj:
             return True
