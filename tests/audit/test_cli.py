@@ -167,3 +167,9 @@ def test_facts_are_collected_in_development_too() -> None:
     assert extra["routes"] == [{"rule": "/static/<path:filename>", "methods": ["GET"], "endpoint": "static",
                                 "view": "flask.app.Flask.__init__.<locals>.<lambda>"}]
     assert extra["session"]["storage"] == "signed cookie" and extra["middleware"] == []
+
+
+def test_debug_shows_the_full_traceback_of_a_load_failure() -> None:
+    result = invoke("--app", "tests.audit_apps.broken", "--debug")
+    assert result.exit_code == 2
+    assert "full traceback (--debug):" in result.stderr and "importlib" in result.stderr

@@ -62,7 +62,7 @@ def _load_celery(target: str) -> Any:
               help="The application, as for `flask --app`: module, module:app, module:create_app('production').")
 @click.option("--deploy", is_flag=True, help="Judge the app as production even if it says DEBUG.")
 @click.option("--probe", is_flag=True, help="Also connect to the configured database, Redis and broker and test them.")
-@click.option("--timeout", type=float, default=3.0, show_default=True, help="Seconds allowed for each probe connection.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=3.0, show_default=True, help="Seconds allowed for each probe connection.")
 @click.option("--celery", "celery_path", metavar="IMPORT", help="The Celery app (module:celery) when it is not in app.extensions['celery'].")
 @click.option("--workers", type=int, default=None, help="Worker processes in production (else WEB_CONCURRENCY / gunicorn.conf.py).")
 @click.option("--tag", "tags", multiple=True, help="Only checks with this tag (config, security, sessions, database...).")
@@ -102,6 +102,11 @@ def audit_command(
         if exc.details and exc.details.strip() != exc.message:
             click.echo(exc.details, err=True)
         click.echo(f"hint: {exc.hint}", err=True)
+        if debug and exc.__cause__ is not None:
+            import traceback
+
+            click.echo("full traceback (--debug):", err=True)
+            click.echo("".join(traceback.format_exception(exc.__cause__)).rstrip(), err=True)
         sys.exit(EXIT_ERROR)
     celery = _load_celery(celery_path) if celery_path else None
     app = loaded.app
