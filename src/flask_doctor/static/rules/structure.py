@@ -295,6 +295,7 @@ class CycleVerdict:
     reason: str
     culprit: Edge  # where the finding points
     hint: str
+    dedupe: str | None = None  # one finding per key (the documented pattern once per app module)
 
 
 # ==================================================================== FD601
@@ -456,7 +457,7 @@ class CircularImport(Rule):
             if all(_is_test_path(project.modules[m]) for m in component if m in project.modules):
                 continue
             reported: set[frozenset[tuple[str, int]]] = set()
-            culprits: set[tuple[str, int]] = set()
+            culprits: set[object] = set()
             candidates = [e for m in component for e in graph.edges.get(m, []) if e.target in members]
             for edge in sorted(candidates, key=lambda e: (e.source, e.line, e.target)):
                 back = _shortest_path(graph, edge.target, edge.source, members)
@@ -470,15 +471,32 @@ class CircularImport(Rule):
                 verdict = self._judge(project, cycle, members)
                 if verdict is None or (verdict.culprit.source, verdict.culprit.line) in culprits:
                     continue
+                if verdict.dedupe is not None:
+                    if verdict.dedupe in culprits:
+                        continue
+                    culprits.add(verdict.dedupe)  # type: ignore[arg-type]
                 culprits.add((verdict.culprit.source, verdict.culprit.line))
                 report(self._finding(project, cycle, verdict))
 
     # -------------------------------------------------------------- judging
     def _judge(self, project: Project, cycle: list[Edge], component: set[str]) -> CycleVerdict | None:
         outgoing = {e.source: e for e in cycle}  # each module's import that continues the cycle
-        # 1. a name read from a module before that module defines it. Only
-        # short cycles: along a long chain, one conditional import is enough
-        # to make the claim wrong, and the app's own start-up order decides.
+        entries = _entry_modules(project)
+        entry = next((e.source for e in cycle if e.source in entries), None)
+        if entry is not None:
+            # importing ``pkg.app`` runs ``pkg/__init__`` first: when the package
+            # is part of the cycle, it is the module entered first
+            parts = entry.split(".")
+            ancestors = [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) in component]
+            if ancestors:
+                entry = ancestors[0]
+                if entry not in outgoing:
+                    return None  # entered through a package outside this cycle: order unknown
+            return self._judge_through_entry(project, cycle, entry, outgoing)
+        # No module of the cycle builds the app, so any of them can be the
+        # first one imported (a test, a worker, a script). Only short
+        # cycles: along a long chain one conditional import is enough to
+        # make the claim wrong.
         for edge in cycle if len(cycle) <= MAX_ORDER_CYCLE else ():
             if not edge.names or not _can_be_entered_first(project, edge.target, component):
                 continue
@@ -497,50 +515,57 @@ class CircularImport(Rule):
                     f"import at line {continuing.line} that leads back: when `{_module_display(project, edge.target)}` is "
                     f"imported first this raises ImportError (partially initialised module)",
                     edge,
-                    "Move the shared object (db, app, config) into its own module that imports neither side, "
+                    "Move the shared object (db, config, helpers) into its own module that imports neither side, "
                     "or import inside the function that needs it.",
                 )
-        # 2. cycles through the app object
-        for edge in cycle:
-            if not edge.names:
-                continue
-            apps = [n for n in edge.names if _is_app(project, edge.target, n)]
-            if not apps:
-                continue
-            app_module = project.modules.get(edge.target)
-            continuing = outgoing.get(edge.target)
-            if app_module is None or continuing is None:
-                continue
-            shown = _module_display(project, edge.target)
-            if not app_module.is_package and _has_main_guard(app_module):
-                return CycleVerdict(
-                    Severity.WARNING,
-                    f"`{shown}` is also run as a script (`if __name__ == \"__main__\"`): `python {shown}` loads it as "
-                    f"`__main__`, and `from {edge.target} import {apps[0]}` in `{_module_display(project, edge.source)}` "
-                    f"loads a second copy with a second app object — the routes land on the copy",
-                    edge,
-                    "Create the app in an application factory, register views through blueprints, and start it with "
-                    "`flask run`/gunicorn instead of running the module.",
-                )
-            if continuing.record.at_bottom:
-                return CycleVerdict(
-                    Severity.NOTE,
-                    f"this is Flask's documented pattern (the app module imports the views at the bottom and the views "
-                    f"import `{apps[0]}`): it works, but breaks as soon as an import moves above `{apps[0]}`",
-                    continuing,
-                    "Prefer blueprints and an application factory (`create_app`) so views never import the app.",
-                )
-            return CycleVerdict(
-                Severity.WARNING,
-                f"the app object `{apps[0]}` is imported back into the middle of `{shown}` (line {continuing.line}, "
-                f"before its last definitions): it only works while every name the other modules need is defined above "
-                f"that line",
-                continuing,
-                "Use blueprints and an application factory; if you keep the pattern, move the import to the bottom.",
-            )
         # Any other cycle works in every import order it can be entered in:
         # Python handles it, and reporting it would only be noise.
         return None
+
+    def _judge_through_entry(self, project: Project, cycle: list[Edge], entry: str, outgoing: dict[str, Edge]) -> CycleVerdict | None:
+        """The cycle contains the module that builds the app, which servers,
+        tests and workers all import first: only that module is ever seen
+        half-initialised, so only names read *from it* matter."""
+        continuing = outgoing[entry]
+        into = next((e for e in cycle if e.target == entry), None)
+        if into is None or not into.names:
+            return None
+        module = project.modules[entry]
+        shown = _module_display(project, entry)
+        defs = _definitions(module)
+        late = [n for n in into.names if n in defs and defs[n] > continuing.line]
+        if late:
+            name = late[0]
+            return CycleVerdict(
+                Severity.WARNING,
+                f"`{_module_display(project, into.source)}` reads `{name}` from `{shown}`, which only defines it at line "
+                f"{defs[name]}, after the import at line {continuing.line} that leads back: importing `{shown}` (which "
+                f"every server, test and worker does first) raises ImportError (partially initialised module)",
+                into,
+                "Define the shared object above that import, or better move it into its own module "
+                "(extensions.py) that imports neither side.",
+            )
+        apps = [n for n in into.names if _is_app(project, entry, n)]
+        if not apps:
+            return None  # works: the names exist before the cycle comes back
+        if not module.is_package and _has_main_guard(module):
+            return CycleVerdict(
+                Severity.WARNING,
+                f"`{shown}` is also run as a script (`if __name__ == \"__main__\"`): `python {shown}` loads it as "
+                f"`__main__`, and `from {entry} import {apps[0]}` in `{_module_display(project, into.source)}` "
+                f"loads a second copy with a second app object — the routes land on the copy",
+                into,
+                "Create the app in an application factory, register views through blueprints, and start it with "
+                "`flask run`/gunicorn instead of running the module.",
+            )
+        return CycleVerdict(
+            Severity.NOTE,
+            f"this is Flask's documented pattern (the app module imports the views after creating `{apps[0]}`, and "
+            f"the views import `{apps[0]}` back): it works, but breaks as soon as an import moves above `{apps[0]}`",
+            continuing,
+            "Prefer blueprints and an application factory (`create_app`) so views never import the app.",
+            dedupe=f"documented:{entry}",
+        )
 
     def _finding(self, project: Project, cycle: list[Edge], verdict: CycleVerdict) -> Finding:
         # rotate so the cycle starts at the culprit's source
@@ -561,6 +586,19 @@ class CircularImport(Rule):
             evidence=evidence,
             severity=min(verdict.severity, self.effective_severity),
         )
+
+
+def _entry_modules(project: Project) -> set[str]:
+    """Modules that build the app: module-level ``Flask(...)`` or an application factory."""
+    cached = getattr(project, "_fd6_entries", None)
+    if cached is None:
+        cached = {f.module.name for f in _factories(project)}
+        cached.update(
+            o.module.name for o in project.objects_of(set(FLASK_TYPES))
+            if not o.in_function and not _is_side_path(o.module) and _flask_call(project, o.module, o.call)
+        )
+        project._fd6_entries = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _can_be_entered_first(project: Project, module: str, component: set[str]) -> bool:
