@@ -986,6 +986,50 @@ def _http_raisers(stmts: list[ast.stmt], table: ImportTable | None) -> Iterator[
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
+_STATUS_NAMES = {
+    "INTERNAL_SERVER_ERROR": 500, "SERVICE_UNAVAILABLE": 503, "BAD_GATEWAY": 502, "NOT_FOUND": 404,
+    "FORBIDDEN": 403, "UNAUTHORIZED": 401, "BAD_REQUEST": 400, "CONFLICT": 409,
+}
+
+
+def _status_of(node: ast.expr | None) -> int | None:
+    """``500``, ``HTTPStatus.NOT_FOUND``, ``HTTP_STATUS_CODE_INTERNAL_SERVER_ERROR`` -> the code."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return node.value
+    name = (dotted(node) or "").upper() if node is not None else ""
+    for key, code in _STATUS_NAMES.items():
+        if name.endswith(key):
+            return code
+    return None
+
+
+def _raised_code(raiser: ast.AST) -> int | None:
+    if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute) and raiser.func.attr in ABORTING_METHODS:
+        return 404
+    if isinstance(raiser, ast.Call):
+        return _status_of(raiser.args[0]) if raiser.args else None
+    return None
+
+
+def _handler_codes(handler: ast.ExceptHandler, table: ImportTable | None) -> list[int]:
+    """Statuses the handler answers with (its ``abort(...)`` calls and returned tuples); empty when unknown."""
+    codes: list[int] = []
+    for node in body_nodes(handler.body):
+        if isinstance(node, ast.Call) and (qualify(table, node.func) or "") in ABORT_FUNCTIONS and node.args:
+            code = _status_of(node.args[0])
+            if code is None:
+                return []
+            codes.append(code)
+        elif isinstance(node, ast.Return):
+            kind, code = response_status(node.value, table)
+            if code is None and isinstance(node.value, ast.Tuple) and len(node.value.elts) >= 2:
+                code = _status_of(node.value.elts[1])
+            if code is None:
+                return []
+            codes.append(code)
+    return codes
+
+
 class AbortSwallowed(Rule):
     """
     ## What it does
@@ -1001,8 +1045,9 @@ class AbortSwallowed(Rule):
     into whatever the handler does: a 500 page, a generic "something went
     wrong", or — with `pass` — the view simply carrying on past the access
     check. An `except HTTPException: raise` clause before the broad one,
-    an `abort` outside the `try`, or narrow handlers (`except
-    ValueError:`) are fine and not reported.
+    an `abort` outside the `try`, narrow handlers (`except ValueError:`),
+    and an `abort(500)` whose handler answers with a 5xx anyway are fine
+    and not reported.
 
     ## Example
     ```python
@@ -1091,6 +1136,19 @@ class AbortSwallowed(Rule):
                     raise
                 return str(n)
             """),
+        Valid("""
+            from flask import Flask, abort
+            app = Flask(__name__)
+
+            @app.delete("/index/<name>")
+            def drop(name):
+                try:
+                    if not delete_index(name):
+                        abort(500, f"failed to delete {name}")
+                except Exception as e:
+                    abort(500, f"unexpected error: {e}")
+                return "", 204
+            """),
     )
     INVALID = (
         Invalid("""
@@ -1135,7 +1193,11 @@ class AbortSwallowed(Rule):
                 break
         if catcher is None or contains_raise(catcher.body):
             return
+        handler_codes = _handler_codes(catcher, table)
         for raiser in _http_raisers(node.body, table):
+            code = _raised_code(raiser)
+            if code is not None and code >= 500 and handler_codes and all(c >= 500 for c in handler_codes):
+                continue  # a server error stays a server error: nothing is lost
             text = ast.unparse(raiser.func if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute)
                                and raiser.func.attr in ABORTING_METHODS else raiser)
             if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute) and raiser.func.attr in ABORTING_METHODS:
