@@ -9,6 +9,7 @@ from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.model import REQUEST, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
+from flask_doctor.static.taint import request_derived
 
 GROWING_METHODS = {"append", "extend", "add", "update", "setdefault", "insert", "appendleft", "extendleft"}
 SHRINKING_METHODS = {"pop", "popitem", "clear", "remove", "discard", "popleft"}
@@ -215,6 +216,23 @@ class UnboundedModuleCache(Rule):
                 return str(STATS["hits"])
             """),
         Valid("""
+            import logging
+            from flask import Flask
+            app = Flask(__name__)
+            log = logging.getLogger(__name__)
+            _warned = set()
+
+            def warn_deprecated(endpoint):
+                if endpoint not in _warned:
+                    _warned.add(endpoint)
+                    log.warning("%s is deprecated", endpoint)
+
+            @app.get("/old")
+            def old():
+                warn_deprecated("old")
+                return "ok"
+            """),
+        Valid("""
             import click
             LOADED = []
 
@@ -247,22 +265,52 @@ class UnboundedModuleCache(Rule):
                 remember(request.path)
                 return "ok"
             """, message="called from"),
+        Invalid("""
+            from flask import Flask, request
+            from flask_login import current_user
+            app = Flask(__name__)
+            searched = {}
+            terms = set()
+
+            @app.get("/search")
+            def search():
+                terms.add(request.args["q"])  # expect
+                searched[current_user.id] = request.args["q"]  # expect
+                return "ok"
+            """, message="terms"),
     )
 
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
         for target in node.targets:
             if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Constant):
-                self._check(target.value, node, f"`{ast.unparse(target)} = ...`", ctx)
+                # A dict grows only with new keys: flag keys taken from the request.
+                if request_derived(target.slice, ctx.function):
+                    self._check(target.value, node, f"`{ast.unparse(target)} = ...`", ctx)
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if isinstance(node.func, ast.Attribute) and node.func.attr in GROWING_METHODS:
-            if node.func.attr == "setdefault" and node.args and isinstance(node.args[0], ast.Constant):
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr in GROWING_METHODS):
+            return
+        method = node.func.attr
+        if method in ("append", "extend", "insert", "appendleft", "extendleft"):
+            # A list grows on every call, unless a membership test dedupes it.
+            guarded = self._membership_guarded(node.func.value, ctx)
+            if guarded and not any(request_derived(a, ctx.function) for a in node.args):
                 return
-            if node.func.attr == "update" and node.args and isinstance(node.args[0], ast.Dict) and all(
-                isinstance(k, ast.Constant) for k in node.args[0].keys
-            ):
-                return
-            self._check(node.func.value, node, f"`{ast.unparse(node.func)}(...)`", ctx)
+        elif not any(request_derived(a, ctx.function) for a in list(node.args[:1]) + [k.value for k in node.keywords]):
+            # sets and dicts grow with new keys only; keys from the request are unbounded
+            return
+        self._check(node.func.value, node, f"`{ast.unparse(node.func)}(...)`", ctx)
+
+    @staticmethod
+    def _membership_guarded(container: ast.expr, ctx: Context) -> bool:
+        name = dotted(container)
+        for ancestor in ctx.ancestors:
+            if isinstance(ancestor, ast.If):
+                for test in ast.walk(ancestor.test):
+                    if isinstance(test, ast.Compare) and any(isinstance(op, (ast.NotIn, ast.In)) for op in test.ops):
+                        if any(dotted(c) == name for c in test.comparators):
+                            return True
+        return False
 
     def _check(self, container_node: ast.expr, node: ast.AST, action: str, ctx: Context) -> None:
         if not _request_code(ctx):
@@ -398,17 +446,34 @@ class UnboundedLruCache(Rule):
                     label = "lru_cache(maxsize=None)"
             if label is None:
                 continue
-            root = ctx.project.chain(info.qualname, REQUEST)
+            site = self._request_fed_call(info)
+            if site is None:
+                continue
+            caller, call = site
             ctx.report(
                 self.finding(
                     ctx.location(deco),
-                    f"`{label}` on `{info.display}`, which request code calls with arguments: one entry per distinct "
-                    f"argument is kept for the life of the worker",
+                    f"`{label}` on `{info.display}`, which {caller.display} calls with request data "
+                    f"(`{ast.unparse(call)[:80]}`): one entry per distinct value is kept for the life of the worker",
                     hint="Give it a bound: functools.lru_cache(maxsize=1024), or cachetools.TTLCache for data that changes.",
-                    evidence=[Evidence(f"reached from {ctx.project.display(root[0])}", ctx.project.functions[root[0]].location)]
-                    if root and root[0] in ctx.project.functions and root[0] != info.qualname else [],
+                    evidence=[Evidence(f"called with request data in `{caller.display}`", Location(caller.module.path, call.lineno, call.col_offset + 1))],
                 )
             )
+
+    def _request_fed_call(self, info):  # type: ignore[no-untyped-def]
+        """The first call site in request code that passes request data to ``info``."""
+        for site in self.project.calls:
+            caller = site.function
+            if caller is None or REQUEST not in caller.contexts:
+                continue
+            if site.name.rsplit(".", 1)[-1] != info.name:
+                continue
+            if self.project.resolve_function(dotted(site.node.func) or "", caller, site.module) is not info:
+                continue
+            args = list(site.node.args) + [k.value for k in site.node.keywords]
+            if any(request_derived(a, caller) for a in args):
+                return caller, site.node
+        return None
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -581,6 +646,21 @@ class GlobalStateInRequest(Rule):
                 g.user = "x"
             """),
         Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            _client = None
+
+            def client():
+                global _client
+                if _client is None:
+                    _client = object()
+                return _client
+
+            @app.get("/")
+            def index():
+                return str(client())
+            """),
+        Valid("""
             import click
             counter = 0
 
@@ -630,6 +710,10 @@ class GlobalStateInRequest(Rule):
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 target = next((t for t in targets if isinstance(t, ast.Name) and t.id in names), None)
             if not (isinstance(target, ast.Name) and target.id in names):
+                continue
+            value = getattr(stmt, "value", None)
+            if not augmented and (value is None or not request_derived(value, ctx.function)):
+                # lazy singletons and caches set once are not request state
                 continue
             if augmented:
                 message = (
