@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask_doctor.audit.checks import config as c
 from flask_doctor.findings import Evidence, Finding, Severity
-from tests.audit.conftest import SAFE_CONFIG, audit, codes, make_app
+from tests.audit.conftest import GOOD_KEY, SAFE_CONFIG, audit, codes, make_app
 
 DEFAULT = Evidence("not set: the default applies")
 UNTRACED = Evidence("set outside the config calls the audit traces (no source location)")
@@ -113,3 +113,13 @@ def test_remember_cookie_only_with_flask_login() -> None:
 
 def test_safe_config_is_what_the_good_app_uses() -> None:
     assert SAFE_CONFIG["SESSION_COOKIE_SECURE"] is True
+
+
+def test_weak_secret_key_fallback() -> None:
+    found = audit(make_app(SECRET_KEY_FALLBACKS=["x" * 40, "dev", GOOD_KEY[::-1]]))
+    assert [(f.code, f.obj, f.severity) for f in found] == [
+        ("FD341", "config:SECRET_KEY_FALLBACKS", Severity.ERROR),
+        ("FD341", "config:SECRET_KEY_FALLBACKS", Severity.WARNING),
+    ]
+    assert found[0].message.startswith("SECRET_KEY_FALLBACKS[1] is a well-known placeholder")
+    assert found[1].message.startswith("SECRET_KEY_FALLBACKS[0] has low entropy")

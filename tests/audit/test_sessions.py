@@ -68,3 +68,14 @@ def test_views_that_crash_are_skipped_quietly() -> None:
     findings, extra = audit_with_extra(app)
     assert findings == []
     assert extra["session"]["sampled_cookie_bytes"]["/needs-db"] == 0
+
+
+def test_flask_session_filesystem_type(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import warnings
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app(SESSION_TYPE="filesystem")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        Session(app)
+    assert [(f.code, f.obj) for f in audit(app)] == [("FD310", "session:interface")]

@@ -151,6 +151,35 @@ def _is_literal_in_source(value: Any, text: str) -> bool:
     return any(isinstance(n, ast.Constant) and n.value == value for n in ast.walk(node))
 
 
+def _weakness(key: Any) -> str:
+    """Why a key is weak ("" when it is not): placeholder, short or low entropy."""
+    if not isinstance(key, (str, bytes)):
+        return ""
+    if _normalised(key) in KNOWN_DEFAULT_KEYS:
+        return "placeholder"
+    if len(key) < MIN_KEY_LENGTH:
+        return "short"
+    if entropy_bits(key) < MIN_ENTROPY_BITS:
+        return "weak"
+    return ""
+
+
+_WEAK_MESSAGES = {"placeholder": SECRET_DEFAULT, "short": SECRET_SHORT, "weak": SECRET_WEAK}
+
+
+@register(tags=("config", "security"), deploy=True)
+def check_secret_key_fallbacks(audit: AuditContext) -> Iterator[Finding]:
+    """Flask 3.1 still accepts sessions signed with SECRET_KEY_FALLBACKS: they must be strong too."""
+    fallbacks = audit.app.config.get("SECRET_KEY_FALLBACKS") or []
+    for i, key in enumerate(fallbacks):
+        weakness = _weakness(key)
+        if weakness:
+            msg = _WEAK_MESSAGES[weakness]
+            yield msg(obj="config:SECRET_KEY_FALLBACKS", location=audit.location("SECRET_KEY_FALLBACKS"),
+                      evidence=audit.evidence("SECRET_KEY_FALLBACKS"),
+                      text=msg.text.replace("SECRET_KEY", f"SECRET_KEY_FALLBACKS[{i}]", 1), value=describe_secret(key))
+
+
 @register(tags=("config", "security"), deploy=True)
 def check_secret_key(audit: AuditContext) -> Iterator[Finding]:
     key = audit.app.config.get("SECRET_KEY")
@@ -179,16 +208,10 @@ def check_secret_key(audit: AuditContext) -> Iterator[Finding]:
             evidence=[*facts, Evidence(f"computed when the module is imported: {text.strip()}")],
         )
         return
-    if isinstance(key, (str, bytes)):
-        if _normalised(key) in KNOWN_DEFAULT_KEYS:
-            yield SECRET_DEFAULT(obj=obj, location=loc, evidence=facts, value=value)
-            return
-        if len(key) < MIN_KEY_LENGTH:
-            yield SECRET_SHORT(obj=obj, location=loc, evidence=facts, value=value)
-            return
-        if entropy_bits(key) < MIN_ENTROPY_BITS:
-            yield SECRET_WEAK(obj=obj, location=loc, evidence=facts, value=value)
-            return
+    weakness = _weakness(key)
+    if weakness:
+        yield _WEAK_MESSAGES[weakness](obj=obj, location=loc, evidence=facts, value=value)
+        return
     if loc is not None and loc.path.endswith(".py") and _is_literal_in_source(key, text):
         yield SECRET_HARDCODED(obj=obj, location=loc, evidence=facts, value=value)
 
