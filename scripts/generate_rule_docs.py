@@ -36,6 +36,69 @@ def index_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+CATALOG = {
+    "S01": "big objects on `g` / contexts never popped",
+    "S02": "unbounded `.all()` materialisation",
+    "S03": "sessions across workers (start-up keys, filesystem sessions)",
+    "S04": "Celery tasks that fail silently",
+    "S05": "factory misconfiguration",
+    "S06": "context and resource leaks",
+    "S07": "circular imports",
+    "S08": "WebSocket (Flask-SocketIO) deployment",
+    "S09": "WSGI server configuration",
+    "S10": "slow extension settings",
+    "S11": "module-level caches written in views",
+    "S12": "N+1 queries",
+    "S13": "missing or wrong caching",
+    "S14": "global counters",
+    "S15": "error handling",
+    "S16": "unbounded caches keyed by request data",
+    "S17": "blocking calls exhaust workers",
+    "S18": "async views",
+    "S19": "request state in globals",
+    "S20": "CSRF and cookie security",
+    "S21": "Flask-SQLAlchemy in workers",
+    "S22": "stale pooled connections",
+    "S23": "sessions never removed in jobs",
+    "S24": "behind a proxy",
+    "S25": "development server in production",
+}
+SURFACES = ("check", "audit", "runtime", "soak")
+
+
+def coverage_markdown() -> str:
+    """S01..S25 -> the rule ids that cover each problem, per surface."""
+    by_problem: dict[str, dict[str, list[str]]] = {s: {surface: [] for surface in SURFACES} for s in CATALOG}
+    for meta in all_metas():
+        for problem in meta.catalog:
+            if problem in by_problem:
+                for surface in meta.surfaces:
+                    if surface in by_problem[problem]:
+                        by_problem[problem][surface].append(meta.code)
+    lines = [
+        "| problem | | check (static) | audit | runtime | soak |",
+        "|---|---|---|---|---|---|",
+    ]
+    for problem, title in CATALOG.items():
+        cells = [" ".join(sorted(set(by_problem[problem][s]))) or "—" for s in SURFACES]
+        lines.append(f"| {problem} | {title} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+README_MARK = "<!-- coverage-table -->"
+
+
+def readme_with_coverage(readme: str) -> str:
+    start = readme.index(README_MARK)
+    end_mark = "<!-- /coverage-table -->"
+    end = readme.index(end_mark) + len(end_mark) if end_mark in readme else start + len(README_MARK)
+    block = (
+        f"{README_MARK}\nGenerated from the rules' metadata by `scripts/generate_rule_docs.py`.\n\n"
+        f"{coverage_markdown()}{end_mark}"
+    )
+    return readme[:start] + block + readme[end:]
+
+
 def expected_pages() -> dict[str, str]:
     pages = {meta.code + ".md": rule_markdown(meta.code) for meta in all_metas()}
     pages["README.md"] = index_markdown()
@@ -50,6 +113,8 @@ def main() -> None:
             stale.unlink()
     for name, text in pages.items():
         (DOCS / name).write_text(text, encoding="utf-8")
+    readme = ROOT / "README.md"
+    readme.write_text(readme_with_coverage(readme.read_text(encoding="utf-8")), encoding="utf-8")
     print(f"wrote {len(pages)} pages to {DOCS.relative_to(ROOT)}")
 
 

@@ -25,3 +25,9 @@ def test_rule_pages_are_up_to_date() -> None:
             stale.append(name)
     extra = {p.name for p in (ROOT / "docs" / "rules").glob("FD*.md")} - set(generator.expected_pages())
     assert not stale and not extra, f"run `python scripts/generate_rule_docs.py` (stale: {stale}, extra: {sorted(extra)})"
+
+
+def test_readme_coverage_table_is_up_to_date() -> None:
+    generator = load_generator()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert generator.readme_with_coverage(readme) == readme, "run `python scripts/generate_rule_docs.py`"

@@ -133,6 +133,7 @@ def _load_all() -> None:
         "flask_doctor.static.rules",
         "flask_doctor.audit.checks",
         "flask_doctor.runtime.detectors",
+        "flask_doctor.soak.findings_meta",
     ):
         try:
             importlib.import_module(module)
