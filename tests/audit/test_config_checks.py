@@ -118,8 +118,8 @@ def test_safe_config_is_what_the_good_app_uses() -> None:
 def test_weak_secret_key_fallback() -> None:
     found = audit(make_app(SECRET_KEY_FALLBACKS=["x" * 40, "dev", GOOD_KEY[::-1]]))
     assert [(f.code, f.obj, f.severity) for f in found] == [
-        ("FD341", "config:SECRET_KEY_FALLBACKS", Severity.ERROR),
         ("FD341", "config:SECRET_KEY_FALLBACKS", Severity.WARNING),
+        ("FD341", "config:SECRET_KEY_FALLBACKS", Severity.ERROR),
     ]
-    assert found[0].message.startswith("SECRET_KEY_FALLBACKS[1] is a well-known placeholder")
-    assert found[1].message.startswith("SECRET_KEY_FALLBACKS[0] has low entropy")
+    assert found[0].message.startswith("SECRET_KEY_FALLBACKS[0] has low entropy")
+    assert found[1].message.startswith("SECRET_KEY_FALLBACKS[1] is a well-known placeholder")
