@@ -192,7 +192,7 @@ def _per_process_severity(audit: AuditContext) -> Severity | None:
 def check_cache(audit: AuditContext) -> Iterator[Finding]:
     caches = audit.app.extensions.get("cache") or {}
     rows = []
-    for cache, backend in caches.items() if isinstance(caches, dict) else ():
+    for _cache, backend in caches.items() if isinstance(caches, dict) else ():
         name = type(backend).__name__
         rows.append({"backend": qualname(type(backend)), "cache_type": audit.app.config.get("CACHE_TYPE")})
         if name != "SimpleCache":

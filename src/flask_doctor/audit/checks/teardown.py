@@ -63,7 +63,7 @@ def check_teardown(audit: AuditContext) -> Iterator[Finding]:
     if db is not None and not any(getattr(f, "__self__", None) is db for f in app.teardown_appcontext_funcs):
         yield FSA_TEARDOWN_MISSING(obj="extension:sqlalchemy")
     sources = [_source(f) for f in funcs]
-    for module_name, attr, session in user_scoped_sessions(audit):
+    for module_name, attr, _session in user_scoped_sessions(audit):
         if any(attr in text and ".remove(" in text for text in sources):
             continue
         path = getattr(sys.modules[module_name], "__file__", "")
