@@ -187,6 +187,13 @@ class DevelopmentServer(Rule):
             if __name__ == "__main__":
                 app.run(debug=os.environ.get("FLASK_DEBUG") == "1")
             """),
+        Valid("""
+            from werkzeug.middleware.profiler import ProfilerMiddleware
+            from shop import app
+
+            app.wsgi_app = ProfilerMiddleware(app.wsgi_app)
+            app.run(port=8080)
+            """, files={"shop/__init__.py": "from flask import Flask\napp = Flask(__name__)\n"}),
     )
     INVALID = (
         Invalid("""
@@ -225,7 +232,7 @@ class DevelopmentServer(Rule):
             return
         debug, host = run_options(node, kind)
         text = _call_text(node)
-        module_level = ctx.function is None and not ctx.in_main
+        module_level = ctx.function is None and not ctx.in_main and not _launcher_script(ctx, func.value)
         unsafe = kind == "socketio" and allows_unsafe_werkzeug(node)
         if unsafe and not debug and not ctx.in_main and not _dev_only_function(ctx):
             ctx.report(
@@ -265,6 +272,28 @@ class DevelopmentServer(Rule):
                 severity=min(severity, self.effective_severity),
             )
         )
+
+
+def _launcher_script(ctx: Context, receiver: ast.expr) -> bool:
+    """A script that imports an app built elsewhere and that no project module imports (``profile.py``).
+
+    A WSGI server imports the module that *holds* the app (``wsgi:app``, where
+    ``app = create_app()`` runs); a script that only imports ``app`` from
+    another module and calls ``app.run()`` is a development entry point, like
+    a main block.
+    """
+    name = dotted(receiver) if not isinstance(receiver, ast.Call) else None
+    if not name or "." in name:
+        return False
+    obj = ctx.project.objects.get(f"{ctx.module.name}.{name}")
+    if obj is not None and obj.module is ctx.module:
+        return False
+    module_name = ctx.module.name
+    for records in ctx.project.imports.values():
+        for record in records:
+            if record.module == module_name or module_name in (f"{record.module}.{n}" for n in record.names):
+                return False
+    return True
 
 
 def _dev_only_function(ctx: Context) -> bool:
