@@ -78,13 +78,16 @@ def test_report_schema_and_html(leak_run):
 
 
 def _gunicorn_alive(out: Path) -> list[int]:
+    """Workers of this soak still running (a zombie waiting to be reaped is not running)."""
+    import psutil
+
     alive = []
     for ready in (out / "agent").glob("ready-*"):
         pid = int(ready.name.split("-", 1)[1])
         try:
-            os.kill(pid, 0)
-            alive.append(pid)
-        except ProcessLookupError:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(pid)
+        except psutil.NoSuchProcess:
             pass
     return alive
 

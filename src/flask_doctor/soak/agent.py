@@ -71,10 +71,18 @@ def when_ready(server: Any) -> None:
     threading.Thread(target=watch, name="flask-doctor-soak-watchdog", daemon=True).start()
 
 
+#: suffix of the short phases that re-run an endpoint with deep tracebacks
+SITES_SUFFIX = "~sites"
+SITES_WARMUP = 40
+
+
 def post_fork(server: Any, worker: Any) -> None:
+    # One frame per trace while measuring: it is what get_traced_memory()
+    # needs and costs a third of an 8-frame trace.  Deep tracebacks are
+    # switched on only for the short "~sites" phases (see Agent.retrace).
     opts = _options()
     if opts.get("tracemalloc", True) and not tracemalloc.is_tracing():
-        tracemalloc.start(int(opts.get("nframes", 16)))
+        tracemalloc.start(1)
 
 
 def post_worker_init(worker: Any) -> None:
@@ -314,10 +322,12 @@ class Agent:
         self.requests.write(f"{phase}\t{path}\t{status[:3]}\t{req_id}\t{t0:.6f}\t{wall * 1000:.3f}\t{cpu * 1000:.3f}\t{inflight}\n")
         if phase in self.ended:
             return
-        if n == self.warmup and self.snapshots:
-            with self.sample_lock:
-                gc.collect()
-                self.baselines[phase] = (n, tracemalloc.take_snapshot())
+        if phase.endswith(SITES_SUFFIX):
+            if n == SITES_WARMUP and self.snapshots:
+                with self.sample_lock:
+                    gc.collect()
+                    self.baselines[phase] = (n, tracemalloc.take_snapshot())
+            return
         if n % self.cadence == 0 or n == self.warmup:
             self.sample(phase, n)
 
@@ -357,7 +367,7 @@ class Agent:
         except Exception:
             pass
         base = self.baselines.pop(phase, None)
-        if n:
+        if n and not phase.endswith(SITES_SUFFIX):
             self.sample(phase, n, kind="final")
         if base is None or not self.snapshots or not sites:
             return
@@ -365,7 +375,8 @@ class Agent:
             with self.sample_lock:
                 gc.collect()
                 current = tracemalloc.take_snapshot()
-            self._write({"type": "sites", "pid": self.pid, "phase": phase, "n_base": base[0], "n_end": n,
+            self._write({"type": "sites", "pid": self.pid, "phase": phase.removesuffix(SITES_SUFFIX),
+                         "n_base": base[0], "n_end": n,
                          "sites": top_growing_sites(base[1], current, self.top_sites)})
         except Exception as exc:  # never break the worker over a report detail
             self._write({"type": "error", "pid": self.pid, "phase": phase, "error": repr(exc)})
@@ -373,6 +384,17 @@ class Agent:
             base = None
             current = None
             gc.collect()
+
+    def retrace(self, nframes: int) -> None:
+        """Restart tracemalloc with another traceback depth (between phases, while idle).
+
+        Restarting forgets existing traces; frees of untraced blocks are
+        ignored, so the next phase's warm-up absorbs the change.
+        """
+        with self.sample_lock:
+            if tracemalloc.get_traceback_limit() != nframes:
+                tracemalloc.stop()
+                tracemalloc.start(nframes)
 
     def _control_loop(self) -> None:
         mtime = 0.0
@@ -397,9 +419,13 @@ class Agent:
             self.control_seq = seq
             if control.get("phase"):
                 self.default_phase = str(control["phase"])
+            if control.get("cadence"):
+                self.cadence = max(1, int(control["cadence"]))
             wanted = set(control.get("sites", ()))
             for phase in control.get("end", ()):
                 self.end_phase(str(phase), sites=str(phase) in wanted)
+            if control.get("retrace") and tracemalloc.is_tracing():
+                self.retrace(int(control["retrace"]))
             self.samples.flush()
             with open(os.path.join(self.agent_dir, f"ack-{self.pid}"), "w") as fh:
                 fh.write(str(seq))

@@ -54,7 +54,7 @@ def build_report(
     control: dict[str, Any] | None = None
     findings: list[Finding] = []
     for phase in phases:
-        if phase.kind == "step":
+        if phase.kind in ("step", "warmup"):
             continue
         label = phase.targets[0].name if phase.kind == "endpoint" else phase.name
         entry = analysis.analyse_phase(phase.name, label, samples_by.get(phase.name, []), rows_by.get(phase.name, []),

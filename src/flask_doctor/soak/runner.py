@@ -2,6 +2,7 @@
 
 Phases, in order:
 
+0. ``warmup``    - every endpoint a little, not analysed (start-up costs);
 1. ``control``   - a URL the app does not have (404 through the whole Flask
    request cycle): its memory slope calibrates the noise floor;
 2. one phase per endpoint - only that endpoint, so growth is attributable;
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from flask_doctor.soak import analysis
+from flask_doctor.soak.agent import SITES_SUFFIX
 from flask_doctor.soak.routes import Target
 from flask_doctor.soak.server import GunicornServer
 
@@ -39,7 +41,8 @@ class SoakSettings:
     warmup: int = 0  # 0: automatic
     cadence: int = 0  # 0: automatic
     tracemalloc: bool = True
-    nframes: int = 8
+    nframes: int = 12
+    sites_requests: int = 240
     vary_query: bool = True
     steps: tuple[int, ...] = (1, 2, 4, 8, 16)
     step_seconds: float = 4.0
@@ -52,10 +55,11 @@ class SoakSettings:
     def resolved_warmup(self) -> int:
         return self.warmup or max(50, min(500, self.requests // 10))
 
-    def resolved_cadence(self) -> int:
-        # about 150 samples per phase: enough points for Sen's interval,
-        # few enough that gc.collect() per sample costs little.
-        return self.cadence or max(5, min(100, (self.requests - self.resolved_warmup()) // 150))
+    def resolved_cadence(self, requests: int | None = None) -> int:
+        # about 60 samples per phase: enough points for Sen's interval (1,770
+        # pairs), few enough that the full gc.collect() per sample stays cheap.
+        n = self.requests if requests is None else requests
+        return self.cadence or max(5, (n - self.resolved_warmup()) // 60)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()} | {
@@ -109,6 +113,11 @@ def _worker_rss(pids: list[int]) -> dict[int, int]:
 
 def plan_phases(targets: list[Target], settings: SoakSettings, custom: bool) -> list[PhaseRun]:
     phases = []
+    if (settings.leaks and targets) or custom:
+        # Warm the whole app first (imports, template compilation, routing
+        # caches) so the control phase measures noise, not start-up.
+        phases.append(PhaseRun("warmup", "warmup", list(targets) or
+                               [Target("control (404)", CONTROL_PATH, accept=(404,))], settings.users))
     if settings.leaks or custom:
         phases.append(PhaseRun("control", "control", [Target("control (404)", CONTROL_PATH, accept=(404,))],
                                settings.users))
@@ -147,12 +156,18 @@ def run_soak(
     floor: dict[str, Any] | None = None
 
     for index, phase in enumerate(phases):
-        server.control(phase=phase.name)
         pids = server.worker_pids()
         cpu0 = _worker_cpu(pids)
         phase.started = time.time()
         step = phase.kind == "step"
         requests = settings.step_requests if step else settings.requests
+        if phase.kind == "warmup":
+            requests = max(100, min(600, settings.requests // 4))
+        elif phase.kind == "control":
+            # capped: a shorter control only widens (raises) the floor
+            requests = min(settings.requests, 5000)
+        cadence = 10**9 if phase.kind == "warmup" else settings.resolved_cadence(requests)
+        server.control(phase=phase.name, cadence=cadence)
         seconds = settings.step_seconds if step else settings.seconds
 
         def on_progress(result: Any, _phase: PhaseRun = phase, _index: int = index) -> None:
@@ -181,16 +196,20 @@ def run_soak(
         phase.cpu_seconds = {pid: cpu1[pid] - cpu0[pid] for pid in cpu1 if pid in cpu0}
         if progress is not None:
             progress(index, len(phases), phase, phase.result, _worker_rss(server.worker_pids()))
-        # Decide whether this phase deserves the snapshot comparison.
-        sites: tuple[str, ...] = ()
-        if phase.kind in ("endpoint", "mixed", "custom") and settings.tracemalloc:
-            time.sleep(0.15)  # let the last samples reach the file
+        server.control(phase=phase.name, end=(phase.name,))
+        # A suspicious endpoint is re-run briefly with deep tracebacks so
+        # its growth can be charged to lines of the user's code.
+        if phase.kind == "endpoint" and settings.tracemalloc:
             samples = analysis.read_samples(server.out_dir, phase.name)
             fit = analysis.memory_fit(samples, warmup, "traced")
             if fit is not None and fit.trend.low > 0 and fit.trend.slope > (floor or {}).get("bytes_per_request", 0) / 2:
-                sites = (phase.name,)
                 phase.sites_requested = True
-        server.control(phase=phase.name, end=(phase.name,), sites=sites)
+                burst = phase.name + SITES_SUFFIX
+                server.control(phase=burst, retrace=settings.nframes)
+                load.run_phase(server.base_url, burst, targets=phase.targets, requests=settings.sites_requests,
+                               seconds=seconds, users=phase.users, vary_query=settings.vary_query, login=login,
+                               keep_records=False, progress=on_progress)
+                server.control(phase=burst, end=(burst,), sites=(burst,), retrace=1)
         if phase.kind == "control":
             floor = analysis.noise_floor(analysis.read_samples(server.out_dir, "control"), warmup,
                                          "traced" if settings.tracemalloc else "rss")

@@ -183,13 +183,14 @@ class GunicornServer:
             return []
 
     def control(self, phase: str = "", end: tuple[str, ...] = (), sites: tuple[str, ...] = (),
-                wait: float = 120.0) -> None:
+                retrace: int = 0, cadence: int = 0, wait: float = 120.0) -> None:
         """Tell every worker the default phase and which phases ended; wait for their acks."""
         self._seq += 1
         seq = self._seq
         path = self.agent_dir / "control.json"
         tmp = self.agent_dir / "control.json.tmp"
-        tmp.write_text(json.dumps({"seq": seq, "phase": phase, "end": list(end), "sites": list(sites)}), encoding="utf-8")
+        tmp.write_text(json.dumps({"seq": seq, "phase": phase, "end": list(end), "sites": list(sites),
+                                   "retrace": retrace, "cadence": cadence}), encoding="utf-8")
         os.replace(tmp, path)
         pids = [int(p.name.split("-", 1)[1]) for p in self.agent_dir.glob("ready-*")]
         deadline = time.monotonic() + wait
@@ -253,3 +254,9 @@ class GunicornServer:
                     child.kill()
             except Exception:
                 pass
+        try:
+            import psutil
+
+            psutil.wait_procs(children, timeout=5)
+        except Exception:
+            pass
