@@ -747,14 +747,25 @@ def _view_success_return(stmt: ast.stmt, ctx: Context) -> bool:
     return response_status(stmt.value, ctx.function.imports, ctx.function, ctx.project)[0] == "success"
 
 
+_DB_RECEIVERS = {"db", "sess", "conn", "connection", "con", "cnx", "database", "mydb", "dbconn", "db_conn"}
+_DDL = ("alter ", "create ", "drop ")
+
+
 def _db_write(stmts: list[ast.stmt]) -> ast.Call | None:
-    """``db.session.commit()`` / ``session.flush()`` in ``stmts`` (not in nested functions)."""
+    """``db.session.commit()`` / ``conn.commit()`` / ``session.flush()`` in ``stmts`` (not in nested functions).
+
+    A ``try`` that runs DDL (``ALTER TABLE ... ADD COLUMN``) is the idempotent-migration idiom
+    ("the column already exists") and does not count.
+    """
+    found = None
     for node in body_nodes(stmts):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in DB_WRITE_METHODS:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip().lower().startswith(_DDL):
+            return None
+        if found is None and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in DB_WRITE_METHODS:
             receiver = (dotted(node.func.value) or "").rsplit(".", 1)[-1].lower()
-            if receiver.endswith("session") or receiver in ("db", "sess"):
-                return node
-    return None
+            if receiver.endswith("session") or receiver in _DB_RECEIVERS:
+                found = node
+    return found
 
 
 class SilencedExceptionInView(Rule):
