@@ -498,6 +498,23 @@ class TaskWithoutRetry(Rule):
 
 
 # ------------------------------------------------------------------ FD506
+def _base_attr(project: Project, fn: FunctionInfo, class_name: str, attr: str) -> ast.expr | None:
+    """The value of ``attr`` on the task's ``base=`` class or its project bases."""
+    table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
+    qual = (table.qualify(class_name) if table is not None else None) or f"{fn.module.name}.{class_name}"
+    stack, seen = [qual], set()
+    while stack:
+        cls = project.classes.get(stack.pop())
+        if cls is None or cls.qualname in seen:
+            continue
+        seen.add(cls.qualname)
+        for stmt in cls.node.body:
+            if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets):
+                return stmt.value
+        stack.extend(cls.bases)
+    return None
+
+
 def _polling(project: Project, fn: FunctionInfo, retries: list[ast.Call]) -> bool:
     """``autoretry_for=(JobNotFinished,)`` with only project-defined exceptions: a deliberate wait-until-done loop."""
     if retries:
@@ -636,18 +653,30 @@ class TaskRetriesForever(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        reported: set[tuple[str, int]] = set()
         for fn, framework in celery_tasks(project):
             if framework != "celery":
                 continue
             retries = retry_calls(fn)
             options = fn.task_options
             max_retries = options.get("max_retries")
-            retrying = "autoretry_for" in options or bool(retries)
-            if isinstance(max_retries, ast.Constant) and max_retries.value is None and retrying and not _polling(project, fn, retries):
-                how = "`autoretry_for`" if "autoretry_for" in options else "`self.retry()`"
+            where = "sets `max_retries=None`"
+            if max_retries is None and options.get("base") is not None:
+                max_retries = _base_attr(project, fn, dotted(options["base"]) or "", "max_retries")
+                where = f"inherits `max_retries = None` from `{ast.unparse(options['base'])}`"
+            retrying = "autoretry_for" in options or bool(retries) or (
+                options.get("base") is not None
+                and _base_attr(project, fn, dotted(options["base"]) or "", "autoretry_for") is not None
+            )
+            if (
+                isinstance(max_retries, ast.Constant) and max_retries.value is None and retrying
+                and not _polling(project, fn, retries) and (fn.module.path, max_retries.lineno) not in reported
+            ):
+                reported.add((fn.module.path, max_retries.lineno))
+                how = "`self.retry()`" if retries else "`autoretry_for`"
                 report(self.finding(
                     node_location(fn.module.path, max_retries),
-                    f"task `{fn.display}` sets `max_retries=None` and retries with {how}: it will never stop retrying, "
+                    f"task `{fn.display}` {where} and retries with {how}: it will never stop retrying, "
                     f"so a permanent error keeps it cycling through the queue instead of failing",
                     hint="Set a bound (`max_retries=5`) with `retry_backoff=True`, and handle the final failure "
                          "(`on_failure`, a dead-letter queue or an alert).",
@@ -938,6 +967,7 @@ class TaskResultIgnoredButAwaited(Rule):
     severity = Severity.WARNING
     catalog = ("S04",)
     summary = "Result of a task with ignore_result=True is read: .get() waits for ever, state stays PENDING."
+    preview = True  # no occurrence in the real applications measured yet (docs/precision/errors_tasks.md)
 
     VALID = (
         Valid("""
