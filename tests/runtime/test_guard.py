@@ -24,14 +24,17 @@ class Boom:
 #: (part that must be disabled, object to patch, attribute)
 FAULTS = [
     ("requests", "flask_doctor.runtime.doctor", "Trace"),
-    ("requests", "flask_doctor.runtime.doctor", "request"),
-    ("sql", "flask_doctor.runtime.sql", "perf_counter"),
+    ("requests", "flask_doctor.runtime.doctor", "_cv_request"),
     ("sql", "flask_doctor.runtime.sql", "QStat"),
+    ("sql", "flask_doctor.runtime.sql", "user_site"),
     ("contexts", "flask_doctor.runtime.contexts", "_cv_request"),
     ("exceptions", "flask_doctor.runtime.doctor", "traceback_site"),
+    ("exceptions", "flask_doctor.runtime.doctor", "request"),
     ("aggregate", "flask_doctor.runtime.aggregate", "summary_of"),
+    ("aggregate", "flask_doctor.runtime.detectors", "parse_set_cookies"),
     ("memory", "flask_doctor.runtime.doctor", "rss_bytes"),
     ("jobs", "flask_doctor.runtime.doctor", "Trace"),
+    ("jobs", "flask_doctor.runtime.doctor", "leaked_since"),
 ]
 
 
@@ -53,7 +56,7 @@ def exercise(app: Any) -> list[int]:
 @pytest.mark.parametrize(("part", "module", "attr"), FAULTS, ids=[f"{p}-{a}" for p, _, a in FAULTS])
 def test_a_failing_collector_never_fails_a_request(monkeypatch: pytest.MonkeyPatch, part: str, module: str,
                                                    attr: str) -> None:
-    app = shop.create_app(config={"TESTING": False})
+    app = shop.create_app(config={"TESTING": False}, context_signals=True, track_connections=True)
     shop.seed(app, authors=6, books_each=1)
     monkeypatch.setattr(f"{module}.{attr}", Boom())
     assert exercise(app) == [200, 200, 200, 200, 500, 200, 200]
@@ -63,6 +66,16 @@ def test_a_failing_collector_never_fails_a_request(monkeypatch: pytest.MonkeyPat
     # Later requests still succeed with the part switched off.
     monkeypatch.undo()
     assert exercise(app) == [200, 200, 200, 200, 500, 200, 200]
+
+
+@pytest.mark.fault_injection
+@pytest.mark.parametrize("attr", ["QStat", "user_site"])
+def test_failing_cursor_style_sql_hooks(monkeypatch: pytest.MonkeyPatch, attr: str) -> None:
+    app = shop.create_app(config={"TESTING": False}, sql_events="cursor")
+    shop.seed(app, authors=6, books_each=1)
+    monkeypatch.setattr(f"flask_doctor.runtime.sql.{attr}", Boom())
+    assert exercise(app) == [200, 200, 200, 200, 500, 200, 200]
+    assert app.extensions["flask_doctor"].guard.part("sql").disabled
 
 
 @pytest.mark.fault_injection

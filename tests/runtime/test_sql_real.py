@@ -36,6 +36,31 @@ def findings(app: Flask, code: str | None = None) -> list:
     return [f for f in found if code is None or f.code == code]
 
 
+def test_both_hook_styles_see_the_same_statements(db_url: str) -> None:
+    counts = {}
+    for style in ("dialect", "cursor"):
+        app = shop.create_app(db_url, sql_events=style)
+        shop.seed(app, authors=6, books_each=1)
+        try:
+            app.test_client().get("/authors/lazy")
+            [r] = app.extensions["flask_doctor"].requests()
+            counts[style] = r["queries"]
+        finally:
+            shop.drop(app)
+    assert counts == {"dialect": 7, "cursor": 7}
+
+
+def test_a_database_error_reaches_the_application(app: Flask) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import ProgrammingError
+
+    doctor = app.extensions["flask_doctor"]
+    with app.app_context(), doctor.job("bad-sql"):
+        with pytest.raises(ProgrammingError):
+            shop.db.session.execute(text("SELECT * FROM no_such_table_fd"))
+    assert not doctor.guard.part("sql").disabled
+
+
 def test_eager_twin_is_not_an_n_plus_one(app: Flask) -> None:
     client = app.test_client()
     assert client.get("/authors/eager").status_code == 200
@@ -83,14 +108,20 @@ def test_unbounded_result_on_real_rows(app: Flask) -> None:
 
 def test_connection_left_checked_out_after_a_request(app: Flask) -> None:
     client = app.test_client()
+    doctor = app.extensions["flask_doctor"]
+    client.get("/conn/ok")
+    client.get("/conn/leak")
+    # Per-request attribution is off by default (it costs ~2 µs a request) ...
+    assert findings(app) == [] and not doctor.sql.track_pool
+    # ... until the sampler sees more connections checked out than requests in flight.
+    for _ in range(3):
+        doctor.sample_memory()
+    assert doctor.sql.track_pool
     client.get("/conn/ok")
     assert findings(app) == []
     client.get("/conn/leak")
     [f] = findings(app)
     assert (f.code, f.obj) == ("FD106", "endpoint:conn_leak")
-    # Once a leak is known the doctor records where connections are checked out.
-    client.get("/conn/leak")
-    [f] = findings(app)
     assert f.location == Location(SHOP, shop.site_line("conn"))
 
 

@@ -25,6 +25,15 @@ from flask_doctor.runtime.stats import (
 )
 
 TRACEBACK_CHARS = 4000
+_N_PLUS_ONE = D.NPlusOne()
+_UNBOUNDED = D.UnboundedResult()
+_CONN_HELD = D.ConnectionHeld()
+_JOB_HELD = D.JobSessionHeld()
+_CTX_LEAK = D.ContextLeak()
+_HANDLER = D.ErrorHandlerSwallowsHttp()
+_COOKIES = (D.InsecureCookie(), D.SameSiteNone(), D.SessionCookieTooLarge())
+_TASKS = (D.TaskFailedWithoutRetry(), D.TaskSwallowsExceptions())
+_POOL = D.PoolExhausted()
 
 
 class Aggregator:
@@ -40,8 +49,8 @@ class Aggregator:
         self.total = 0
         self.samples: deque[MemorySample] = deque(maxlen=720)
         self.pending: dict[str, list[Any]] = {}
-        self.pending_requests: list[dict[str, Any]] = []
-        self.on_leak: Callable[[], None] | None = None
+        self.pending_requests: list[tuple[Trace, float | None]] = []
+        self.on_leak: Callable[[str], None] | None = None
 
     # ------------------------------------------------------------------ findings
     def emit(self, finding: Finding) -> None:
@@ -58,7 +67,7 @@ class Aggregator:
 
     def take(self) -> tuple[list[tuple[Finding, int]], list[dict[str, Any]]]:
         findings = [(f, n) for f, n in self.pending.values()]
-        requests = self.pending_requests
+        requests = [summary_of(t, q) for t, q in self.pending_requests[-self.settings.max_requests:]]
         self.pending = {}
         self.pending_requests = []
         return findings, requests
@@ -100,11 +109,11 @@ class Aggregator:
                     except ValueError:
                         pass
                     break
-        for det in D.TRACE_DETECTORS:
+        for det in self._detectors_for(trace):
             for f in det.detect(trace, ctx):
                 self.emit(f)
-                if f.code == "FD106" and self.on_leak is not None:
-                    self.on_leak()
+                if f.code in ("FD105", "FD106", "FD209") and self.on_leak is not None:
+                    self.on_leak(f.code)
         key = trace.name if trace.kind == "request" else f"task:{trace.name}"
         if not trace.worker:
             trace.worker = ctx.worker
@@ -141,7 +150,11 @@ class Aggregator:
         t_end.add(key)
         for statement, q in trace.queries.items():
             fp = sqltext.fingerprint(statement)
-            qs = self.queries.touch(fp, QueryStats, fp, sqltext.short(statement), self.settings.window)
+            qs = self.queries.get(fp)
+            if qs is None:
+                qs = self.queries.touch(fp, QueryStats, fp, sqltext.short(statement), self.settings.window)
+            else:
+                self.queries.move_to_end(fp)
             qs.count += q.count
             qs.times.append(q.max_time * 1000.0)
             if q.site is not None and qs.site is None:
@@ -166,9 +179,40 @@ class Aggregator:
                 ts.failures += 1
                 ts.last_exc = trace.exc_type
             t_t.add(trace.name)
-        self.pending_requests.append(summary_of(trace, queue_ms))
-        if len(self.pending_requests) > self.settings.max_requests:
+        self.pending_requests.append((trace, queue_ms))  # turned into dicts in take()
+        if len(self.pending_requests) > 2 * self.settings.max_requests:
             del self.pending_requests[: -self.settings.max_requests]
+
+    def _detectors_for(self, trace: Trace) -> list[D.TraceDetector]:
+        """Only the detectors that can fire on this trace (cheap attribute checks first)."""
+        chosen: list[D.TraceDetector] = []
+        queries = trace.queries
+        if queries:
+            count = 0
+            rows = -1
+            for q in queries.values():
+                count += q.count
+                if q.max_rows > rows:
+                    rows = q.max_rows
+            if count >= self.settings.n_plus_one:
+                chosen.append(_N_PLUS_ONE)
+            if rows >= self.settings.unbounded_rows:
+                chosen.append(_UNBOUNDED)
+        if trace.held > 0:
+            chosen.append(_CONN_HELD if trace.kind == "request" else _JOB_HELD)
+        if trace.ctx_pushed > trace.ctx_popped:
+            chosen.append(_CTX_LEAK)
+        if trace.kind == "request":
+            if trace.routing_code and trace.status >= 500:
+                chosen.append(_HANDLER)
+            headers = trace.headers
+            if headers and any(k == "Set-Cookie" or k.lower() == "set-cookie" for k, _ in headers):
+                chosen.extend(_COOKIES)
+        else:
+            chosen.extend(_TASKS)
+        if trace.exc_type:
+            chosen.append(_POOL)
+        return chosen
 
     # ------------------------------------------------------------------ memory
     def add_sample(self, sample: MemorySample, tracemalloc_top: list[dict[str, Any]] | None = None) -> None:

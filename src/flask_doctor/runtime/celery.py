@@ -14,10 +14,10 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-import time
 from time import perf_counter, thread_time
 from typing import TYPE_CHECKING, Any
 
+from flask_doctor.runtime.contexts import current_app_context
 from flask_doctor.runtime.records import Site, Trace
 from flask_doctor.runtime.redact import redact_text
 
@@ -108,9 +108,10 @@ class CeleryCollector:
             if not d._ready:
                 d._ready = True
                 d.start()
+            d._job_started()
             rec = Trace("job", getattr(task, "name", "?"), perf_counter(), thread_time())
             policy, site = self._retry_policy(task)
-            rec.extra = {"retry_policy": policy, "site": site}
+            rec.extra = {"retry_policy": policy, "site": site, "app_ctx": current_app_context()}
             request = getattr(task, "request", None)
             rec.retries = int(getattr(request, "retries", 0) or 0)
             rec.method = "TASK"
@@ -154,14 +155,7 @@ class CeleryCollector:
         rec, token = entry
         d = self.doctor
         with self.part:
-            rec.wall = perf_counter() - rec.start
-            rec.cpu = thread_time() - rec.cpu0 if d._cpu_ok else None
-            if rec.state != "RETRY":
-                rec.state = state or rec.state
-            rec.status = 0
-            rec.held = rec.conns
-            rec.ts = time.time()
-            d._queue.append(rec)
+            d.finish_job(rec, "RETRY" if rec.state == "RETRY" else (state or rec.state))
         try:
             d._current.reset(token)
         except (ValueError, RuntimeError):  # a different context (exotic pools)

@@ -1,10 +1,18 @@
 """Application contexts pushed vs popped, per request, job and thread.
 
-Flask sends ``appcontext_pushed``/``appcontext_popped`` for every context.
-The request's own context (pushed by ``RequestContext.push`` before the
-request variable is set) is not counted; any other push during a traced
-request or job is, with the user's call site.  Pushes outside any traced
-request or job (scripts, threads) are counted per thread.
+At the end of every job the doctor compares the active application context
+with the one active when the job started (:func:`leaked_since`): free, and
+enough to prove a leak.  A context leaked inside a request cannot outlive
+it (Flask 3 raises "Popped wrong app context" when the request ends), so
+requests need no check.
+
+For call sites and threads outside any job, :class:`ContextTracker`
+listens to ``appcontext_pushed``/``appcontext_popped`` (on demand:
+``FLASK_DOCTOR_CONTEXT_SIGNALS=1``, or automatically once a leak was
+seen).  The request's own context (pushed before the request variable is
+set) is not counted; any other push during a traced request or job is,
+with the user's call site; pushes outside any traced request or job
+(scripts, threads) are counted per thread.
 """
 
 from __future__ import annotations
@@ -13,14 +21,38 @@ import threading
 from contextvars import ContextVar
 from typing import Any
 
+from contextvars import Token
+
 from flask import Flask, appcontext_popped, appcontext_pushed
-from flask.globals import _cv_request
+from flask.globals import _cv_app, _cv_request
 
 from flask_doctor.runtime.guard import Part
 from flask_doctor.runtime.records import Site, Trace
 from flask_doctor.runtime.sqltext import user_site
 
 MAX_THREADS = 256
+
+
+def current_app_context() -> Any:
+    return _cv_app.get(None)
+
+
+def leaked_since(start: Any, limit: int = 100) -> int:
+    """How many app contexts were pushed on top of ``start`` and are still active.
+
+    Signal-free (free on the hot path): walks the context variable's chain
+    of tokens back from the current context to the one active at ``start``.
+    """
+    ctx = _cv_app.get(None)
+    depth = 0
+    while ctx is not None and ctx is not start and depth < limit:
+        depth += 1
+        tokens = getattr(ctx, "_cv_tokens", None)
+        if not tokens:
+            break
+        previous = tokens[0].old_value
+        ctx = None if previous is Token.MISSING else previous
+    return depth
 
 
 class ContextTracker:
@@ -31,11 +63,18 @@ class ContextTracker:
         self.threads: dict[int, list[Any]] = {}
         self._lock = threading.Lock()
 
+    connected = False
+
     def connect(self, app: Flask) -> None:
+        """Count every push and pop with call sites (costs ~3 µs a request; on demand)."""
+        if self.connected:
+            return
+        self.connected = True
         appcontext_pushed.connect(self._pushed, app, weak=False)
         appcontext_popped.connect(self._popped, app, weak=False)
 
     def disconnect(self, app: Flask) -> None:
+        self.connected = False
         appcontext_pushed.disconnect(self._pushed, app)
         appcontext_popped.disconnect(self._popped, app)
 

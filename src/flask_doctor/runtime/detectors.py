@@ -243,7 +243,7 @@ class ContextLeak(TraceDetector):
         yield self.finding(
             f"{trace.label} pushed {leaked} application context(s) that were never popped",
             obj=trace.label,
-            key=f"{trace.label}|ctx|{site}",
+            key=f"{trace.label}|ctx",
             location=loc(site),
             evidence=[
                 Evidence(f"{trace.ctx_pushed} pushed, {trace.ctx_popped} popped during one {where}", loc(site)),

@@ -30,9 +30,11 @@ from time import perf_counter, thread_time
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from flask import Flask, got_request_exception, request
+from flask.globals import _cv_request
 
 from flask_doctor.findings import Finding
 from flask_doctor.runtime.aggregate import Aggregator
+from flask_doctor.runtime.contexts import current_app_context, leaked_since
 from flask_doctor.runtime.detectors import DetectContext
 from flask_doctor.runtime.guard import Guard, Part
 from flask_doctor.runtime.memory import ContainerScanner, Tracemalloc, rss_bytes
@@ -210,9 +212,10 @@ class Doctor:
         self._last_containers = 0
         self._dropped = 0
         self._store_error_logged = 0.0
+        self._pool_suspicion = 0
         self._ready = False
         self.agg = Aggregator(self.settings, self._detect_context())
-        self.agg.on_leak = self._on_connection_leak
+        self.agg.on_leak = self._on_leak
 
     def init_app(self, app: Flask) -> None:
         settings = Settings.load(app.config, **self._overrides)
@@ -239,7 +242,10 @@ class Doctor:
             from flask_doctor.runtime.contexts import ContextTracker
 
             self.contexts = ContextTracker(self._current, self.guard.part("contexts"))
-            self.contexts.connect(app)
+            if settings.context_signals:
+                self.contexts.connect(app)
+        if settings.track_connections and self.sql is not None:
+            self.sql.enable_pool_tracking()
         if settings.metrics:
             with self._p_metrics:
                 from flask_doctor.runtime.metrics import Metrics
@@ -269,7 +275,8 @@ class Doctor:
             return
         s = self.settings
         self.sql = SqlCollector(self._current, self.guard.part("sql"), slow_query_ms=s.slow_query_ms,
-                                unbounded_rows=s.unbounded_rows, capture_params=s.capture_params)
+                                unbounded_rows=s.unbounded_rows, capture_params=s.capture_params,
+                                style=s.sql_events)
         with self.sql.part:
             self.sql.watch_app(app)
 
@@ -286,7 +293,8 @@ class Doctor:
 
         s = self.settings
         self.sql = SqlCollector(self._current, self.guard.part("sql"), slow_query_ms=s.slow_query_ms,
-                                unbounded_rows=s.unbounded_rows, capture_params=s.capture_params)
+                                unbounded_rows=s.unbounded_rows, capture_params=s.capture_params,
+                                style=s.sql_events)
 
     def init_celery(self, celery_app: Any) -> None:
         """Watch the tasks of a Celery app (prerun/postrun/failure/retry signals)."""
@@ -340,9 +348,11 @@ class Doctor:
                 if not self._ready and self.app is None:
                     self._ready = True
                     self.start()
+                self._job_started()
                 rec = Trace("job", name, perf_counter(), thread_time() if self._cpu_ok else 0.0)
                 rec.method = "JOB"
                 rec.path = name
+                rec.extra = {"app_ctx": current_app_context()}
                 token = self._current.set(rec)
         try:
             yield rec
@@ -357,14 +367,23 @@ class Doctor:
         finally:
             if rec is not None:
                 with part:
-                    rec.wall = perf_counter() - rec.start
-                    rec.cpu = thread_time() - rec.cpu0 if self._cpu_ok else None
-                    rec.state = rec.state or "SUCCESS"
-                    rec.held = rec.conns
-                    rec.ts = time.time()
-                    self._queue.append(rec)
+                    self.finish_job(rec, rec.state or "SUCCESS")
                 if token is not None:
                     self._current.reset(token)
+
+    def finish_job(self, rec: Trace, state: str) -> None:
+        """Close a job trace (``doctor.job`` and the Celery/RQ integrations call this)."""
+        rec.wall = perf_counter() - rec.start
+        rec.cpu = thread_time() - rec.cpu0 if self._cpu_ok else None
+        rec.state = state
+        rec.held = rec.conns
+        rec.ts = time.time()
+        extra = rec.extra or {}
+        if "app_ctx" in extra:
+            leaked = leaked_since(extra.pop("app_ctx"))
+            if leaked > rec.ctx_pushed - rec.ctx_popped:
+                rec.ctx_pushed = rec.ctx_popped + leaked
+        self._queue.append(rec)
 
     # ------------------------------------------------------------------ request hooks
     def _teardown_request(self, exc: BaseException | None) -> None:
@@ -372,16 +391,21 @@ class Doctor:
         if rec is None or self._p_requests.disabled:
             return
         with self._p_requests:
-            rec.method = request.method
-            endpoint = request.endpoint
-            rule = request.url_rule
-            rec.name = endpoint or "(no endpoint)"
-            rec.path = rule.rule if rule is not None else request.path[:200]
-            routing = request.routing_exception
-            if routing is not None:
-                rec.routing_code = getattr(routing, "code", 0) or 0
-            if endpoint is not None and endpoint.startswith("flask_doctor."):
-                rec.skip = True
+            req = _cv_request.get().request  # the real object: no LocalProxy lookups
+            rec.method = req.method
+            rule = req.url_rule
+            if rule is not None:
+                endpoint = rule.endpoint
+                rec.name = endpoint
+                rec.path = rule.rule
+                if endpoint.startswith("flask_doctor."):
+                    rec.skip = True
+            else:
+                rec.name = "(no endpoint)"
+                rec.path = req.path[:200]
+                routing = req.routing_exception
+                if routing is not None:
+                    rec.routing_code = getattr(routing, "code", 0) or 0
 
     def _on_exception(self, sender: Any, exception: BaseException, **kwargs: Any) -> None:
         rec = self._current.get()
@@ -402,9 +426,17 @@ class Doctor:
         text = "".join(traceback.format_exception(type(exception), exception, exception.__traceback__))
         return redact_text(text, self._secrets)[-4000:]
 
-    def _on_connection_leak(self) -> None:
-        if self.sql is not None:
-            self.sql.capture_conn_sites = True
+    def _on_leak(self, code: str) -> None:
+        """Escalate after a first leak: record call sites from now on (adaptive, like Sentry)."""
+        if code in ("FD106", "FD209") and self.sql is not None:
+            self.sql.enable_pool_tracking(capture_sites=True)
+        elif code == "FD105" and self.contexts is not None and self.app is not None:
+            self.contexts.connect(self.app)
+
+    def _job_started(self) -> None:
+        """Jobs are few and long: attribute pooled connections to them from the first one."""
+        if self.sql is not None and not self.sql.track_pool:
+            self.sql.enable_pool_tracking()
 
     # ------------------------------------------------------------------ resolvers
     def _view_site(self, endpoint: str) -> Site | None:
@@ -503,9 +535,26 @@ class Doctor:
             with self._p_metrics:
                 self.metrics.rss.set(sample.rss)
                 self.metrics.in_flight.set(sample.in_flight)
-        if self.contexts is not None:
+        if self.contexts is not None and self.contexts.connected:
             self.agg.thread_leaks(self.contexts.leaking_threads())
+        self._check_pools()
         self._pending_memory.append(sample.to_dict())
+
+    def _check_pools(self) -> None:
+        """More connections checked out than requests and jobs in flight, three samples running: a leak.
+
+        Then (and only then) pool checkouts are attributed to requests, so the
+        next leaking request is reported with its endpoint and call site.
+        """
+        if self.sql is None or self.sql.track_pool:
+            return
+        busy = self._in_flight + (len(self._celery.running) if self._celery is not None else 0)
+        checked_out = sum(int(p.get("checked_out", 0) or 0) for p in self.sql.pools().values())
+        self._pool_suspicion = self._pool_suspicion + 1 if checked_out > busy else 0
+        if self._pool_suspicion >= 3:
+            logger.info("flask-doctor: %d pooled connections checked out with %d requests in flight; "
+                        "tracking connections per request to find the leak", checked_out, busy)
+            self.sql.enable_pool_tracking(capture_sites=True)
 
     @property
     def _pending_memory(self) -> list[dict[str, Any]]:
@@ -516,7 +565,11 @@ class Doctor:
         return pending
 
     def _write(self, now: float) -> None:
-        findings, requests = self.agg.take()
+        findings: list[tuple[Finding, int]] = []
+        requests: list[dict[str, Any]] = []
+        if not self._p_agg.disabled:
+            with self._p_agg:
+                findings, requests = self.agg.take()
         memory = list(self._pending_memory)
         self._pending_memory.clear()
         if self._p_store.disabled:

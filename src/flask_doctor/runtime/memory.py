@@ -98,6 +98,7 @@ class ContainerScanner:
     def __init__(self, roots: list[str]) -> None:
         self.roots = tuple(os.path.realpath(r) + os.sep for r in roots if r)
         self._sites: dict[tuple[str, str], Site | None] = {}
+        self._mine: dict[str, bool] = {}
         self._exclude = tuple(
             os.path.realpath(p) + os.sep
             for p in sys.path
@@ -112,8 +113,13 @@ class ContainerScanner:
             path = getattr(module, "__file__", None)
             if not path or name.startswith("flask_doctor"):
                 continue
-            real = os.path.realpath(path)
-            if not real.startswith(self.roots) or real.startswith(self._exclude):
+            mine = self._mine.get(path)
+            if mine is None:
+                real = os.path.realpath(path)
+                mine = real.startswith(self.roots) and not real.startswith(self._exclude)
+                if len(self._mine) < 20_000:
+                    self._mine[path] = mine
+            if not mine:
                 continue
             count += 1
             yield module

@@ -44,18 +44,29 @@ class Metrics:
                                registry=r, multiprocess_mode="livesum")
         self.rss = Gauge("flask_doctor_rss_bytes", "Resident set size of this worker.",
                          registry=r, multiprocess_mode="liveall")
+        self._durations: dict[str, Any] = {}
 
     def observe(self, traces: Iterable[Trace]) -> None:
+        """Counts are summed per label set first: one ``inc`` per label set and batch."""
+        counts: dict[tuple[str, str, str], int] = {}
+        queries: dict[str, int] = {}
+        durations = self._durations
         for t in traces:
             if t.skip:
                 continue
             name = t.name if t.kind == "request" else f"task:{t.name}"
-            status = str(t.status) if t.status else (t.state or "")
-            self.requests.labels(name, t.method or t.kind, status).inc()
-            self.duration.labels(name).observe(t.wall)
-            n = t.query_count
-            if n:
-                self.queries.labels(name).inc(n)
+            key = (name, t.method or t.kind, str(t.status) if t.status else (t.state or ""))
+            counts[key] = counts.get(key, 0) + 1
+            child = durations.get(name)
+            if child is None:
+                child = durations[name] = self.duration.labels(name)
+            child.observe(t.wall)
+            if t.queries:
+                queries[name] = queries.get(name, 0) + t.query_count
+        for key, n in counts.items():
+            self.requests.labels(*key).inc(n)
+        for name, n in queries.items():
+            self.queries.labels(name).inc(n)
 
     def count_findings(self, items: Iterable[tuple[Any, int]]) -> None:
         for finding, count in items:

@@ -52,55 +52,56 @@ class QStat:
 
 
 class Trace:
-    """One request (``kind="request"``) or background job (``kind="job"``)."""
+    """One request (``kind="request"``) or background job (``kind="job"``).
 
-    __slots__ = (
-        "kind", "name", "method", "path", "start", "cpu0", "wall", "cpu", "status", "size",
-        "queue_ms", "queries", "q_start", "q_time", "conns", "conn_sites", "headers",
-        "exc_type", "traceback", "routing_code", "ctx_pushed", "ctx_popped", "ctx_sites",
-        "state", "retries", "worker", "ts", "skip", "secure", "logged_errors", "extra", "held",
-        "request_start", "arrival",
-    )
+    No ``__slots__`` on purpose: the defaults live on the class, so creating
+    a trace on the request thread sets five attributes instead of thirty.
+    """
+
+    kind = "request"
+    name = ""
+    method = ""
+    path = ""
+    start = 0.0
+    cpu0 = 0.0
+    wall = 0.0
+    cpu: float | None = None
+    status = 0
+    size = -1
+    queue_ms: float | None = None
+    q_start = 0.0
+    q_time = 0.0
+    #: Pool connections checked out by this trace and not yet returned.
+    conns = 0
+    #: Connections still checked out when the trace ended (snapshot of ``conns``).
+    held = 0
+    conn_sites: list[Site] | None = None
+    #: Response headers as handed to ``start_response`` (parsed later).
+    headers: list[tuple[str, str]] | None = None
+    exc_type = ""
+    traceback = ""
+    routing_code = 0
+    ctx_pushed = 0
+    ctx_popped = 0
+    ctx_sites: list[Site] | None = None
+    state = ""
+    retries = 0
+    worker = ""
+    ts = 0.0
+    skip = False
+    secure = False
+    logged_errors = 0
+    extra: dict[str, Any] | None = None
+    #: Raw ``X-Request-Start`` header and the wall clock when the request arrived.
+    request_start = ""
+    arrival = 0.0
 
     def __init__(self, kind: str = "request", name: str = "", start: float = 0.0, cpu0: float = 0.0) -> None:
         self.kind = kind
         self.name = name
-        self.method = ""
-        self.path = ""
         self.start = start
         self.cpu0 = cpu0
-        self.wall = 0.0
-        self.cpu: float | None = None
-        self.status = 0
-        self.size = -1
-        self.queue_ms: float | None = None
         self.queries: dict[str, QStat] = {}
-        self.q_start = 0.0
-        self.q_time = 0.0
-        #: Pool connections checked out by this trace and not yet returned.
-        self.conns = 0
-        self.conn_sites: list[Site] | None = None
-        #: Response headers as handed to ``start_response`` (parsed later).
-        self.headers: list[tuple[str, str]] | None = None
-        self.exc_type = ""
-        self.traceback = ""
-        self.routing_code = 0
-        self.ctx_pushed = 0
-        self.ctx_popped = 0
-        self.ctx_sites: list[Site] | None = None
-        self.state = ""
-        self.retries = 0
-        self.worker = ""
-        self.ts = 0.0
-        self.skip = False
-        self.secure = False
-        self.logged_errors = 0
-        self.extra: dict[str, Any] | None = None
-        #: Connections still checked out when the trace ended (snapshot of ``conns``).
-        self.held = 0
-        #: Raw ``X-Request-Start`` header and the wall clock when the request arrived.
-        self.request_start = ""
-        self.arrival = 0.0
 
     @property
     def label(self) -> str:

@@ -71,6 +71,12 @@ class Settings:
     container_min_samples: int = 5
     #: In-flight capacity of this worker (threads/greenlets); 0 = detect.
     capacity: int = 0
+    #: SQL hook style: ``dialect`` (do_execute events, cheapest) or ``cursor`` (before/after_cursor_execute).
+    sql_events: str = "dialect"
+    #: Count app context pushes/pops with call sites and per thread (else on demand).
+    context_signals: bool = False
+    #: Attribute pooled connections to requests (else only in job workers or on suspicion).
+    track_connections: bool = False
     # ---------------------------------------------------------------- privacy
     capture_params: bool = False
     #: Comma separated codes or prefixes not to report (``FD170,FD4``).

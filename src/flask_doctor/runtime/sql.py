@@ -1,12 +1,27 @@
 """SQLAlchemy integration: statement counts, time, rows and call sites.
 
-Hooks engines with ``event.listen`` (``before/after_cursor_execute`` on the
-engine, ``checkout/checkin`` on its pool); classes are never patched.  The
-listeners do almost nothing when no request or job is being traced, and per
-statement they only bump counters in a dict keyed by the raw statement text
-(SQLAlchemy hands the same compiled string object to every execution of the
-same query, so the dict lookup hashes a cached hash).  The user's call site
-is computed only for statements that repeat, are slow, or return many rows.
+Hooks engines with ``event.listen`` in ``init_app``; classes are never
+patched.  Two hook styles, both documented SQLAlchemy event APIs:
+
+* ``dialect`` (default): the ``do_execute`` / ``do_executemany`` /
+  ``do_execute_no_params`` dialect events.  Our listener times the
+  dialect's own ``do_execute`` and returns True.  It costs one Python call
+  per statement.
+* ``cursor``: ``before_cursor_execute`` / ``after_cursor_execute`` on the
+  engine.  Any engine-level listener sets ``Engine._has_events``, after
+  which SQLAlchemy dispatches four event collections per statement (and
+  more per connection and transaction): measured at ~11 µs per ORM
+  statement even with no-op listeners, more than the whole overhead budget
+  allows (docs/runtime.md, "Overhead").  Used automatically when another
+  ``do_execute`` listener is already installed on the engine (ours would
+  otherwise shadow it), or with ``FLASK_DOCTOR_SQL_EVENTS=cursor``.
+
+Per statement the listeners only bump counters in a dict keyed by the raw
+statement text (SQLAlchemy hands the same compiled string object to every
+execution of the same query, so the dict lookup hashes a cached hash).  The
+user's call site is computed only for statements that repeat, are slow, or
+return many rows.  Pool ``checkout``/``checkin`` listeners attribute
+connections to requests and jobs; they are connected on demand.
 """
 
 from __future__ import annotations
@@ -43,31 +58,66 @@ class SqlCollector:
         slow_query_ms: float,
         unbounded_rows: int,
         capture_params: bool,
+        style: str = "dialect",
     ) -> None:
         self.current = current
         self.part = part
         self.slow_s = slow_query_ms / 1000.0
         self.unbounded_rows = unbounded_rows
         self.capture_params = capture_params
+        if style not in ("dialect", "cursor"):
+            raise ValueError(f"FLASK_DOCTOR_SQL_EVENTS={style!r}: use dialect or cursor")
+        self.style = style
+        self.styles: dict[int, str] = {}
         self.engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+        #: Pool checkout/checkin listeners cost ~2 µs a request, so they are connected
+        #: only where they pay: in job workers, on demand, or once the sampler sees
+        #: more connections checked out than requests in flight (a leak).
+        self.track_pool = False
         #: Set once a request leaked a connection: from then on checkouts record their call site.
         self.capture_conn_sites = False
+        self._make_listeners()
 
     # ------------------------------------------------------------------ setup
     def watch(self, engine: Engine) -> bool:
         """Listen on ``engine`` (idempotent). Returns True when newly watched."""
         if engine in self.engines:
             return False
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
-        event.listen(engine.pool, "checkout", self._checkout)
-        event.listen(engine.pool, "checkin", self._checkin)
+        style = self.style
+        if style == "dialect" and (engine.dialect.dispatch.do_execute or engine.dialect.dispatch.do_executemany
+                                   or engine.dialect.dispatch.do_execute_no_params):
+            style = "cursor"  # someone else handles execution: never shadow their listener
+        if style == "dialect":
+            event.listen(engine, "do_execute", self._do_execute)
+            event.listen(engine, "do_executemany", self._do_executemany)
+            event.listen(engine, "do_execute_no_params", self._do_execute_no_params)
+        else:
+            event.listen(engine, "before_cursor_execute", self._before)
+            event.listen(engine, "after_cursor_execute", self._after)
+        self.styles[id(engine)] = style
+        if self.track_pool:
+            self._listen_pool(engine)
         self.engines.add(engine)
         return True
 
+    def _listen_pool(self, engine: Engine) -> None:
+        if not event.contains(engine.pool, "checkout", self._checkout):
+            event.listen(engine.pool, "checkout", self._checkout)
+            event.listen(engine.pool, "checkin", self._checkin)
+
+    def enable_pool_tracking(self, capture_sites: bool = False) -> None:
+        """Attribute checked-out connections to requests and jobs from now on."""
+        self.track_pool = True
+        if capture_sites:
+            self.capture_conn_sites = True
+        for engine in list(self.engines):
+            self._listen_pool(engine)
+
     def unwatch_all(self) -> None:
         for engine in list(self.engines):
-            for name, fn in (("before_cursor_execute", self._before), ("after_cursor_execute", self._after)):
+            for name, fn in (("before_cursor_execute", self._before), ("after_cursor_execute", self._after),
+                             ("do_execute", self._do_execute), ("do_executemany", self._do_executemany),
+                             ("do_execute_no_params", self._do_execute_no_params)):
                 if event.contains(engine, name, fn):
                     event.remove(engine, name, fn)
             for name, fn in (("checkout", self._checkout), ("checkin", self._checkin)):
@@ -90,39 +140,109 @@ class SqlCollector:
         return sum(1 for e in engines if self.watch(e))
 
     # ------------------------------------------------------------------ hot path
-    def _before(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        rec = self.current.get()
-        if rec is None or self.part.disabled:
-            return
-        with self.part:
-            rec.q_start = perf_counter()
+    def _make_listeners(self) -> None:
+        """Closures over locals: the cheapest Python listeners (no attribute lookups per call)."""
+        get = self.current.get
+        part = self.part
+        clock = perf_counter
+        collector = self
 
-    def _after(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        rec = self.current.get()
-        if rec is None or self.part.disabled:
-            return
-        with self.part:
-            dt = perf_counter() - rec.q_start
+        def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+            rec = get()
+            if rec is not None and not part.disabled:
+                with part:
+                    rec.q_start = clock()
+
+        def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+            rec = get()
+            if rec is None or part.disabled:
+                return
+            with part:
+                dt = clock() - rec.q_start
+                rec.q_time += dt
+                q = rec.queries.get(statement)
+                if q is None:
+                    q = collector._new_stat(rec, statement, parameters)
+                    if q is None:
+                        return
+                q.count += 1
+                q.time += dt
+                if dt > q.max_time:
+                    q.max_time = dt
+                rows = cursor.rowcount
+                if rows and rows > 0 and not executemany:
+                    q.rows += rows
+                    if rows > q.max_rows:
+                        q.max_rows = rows
+                if q.site is None and (q.count == 2 or dt >= collector.slow_s or q.max_rows >= collector.unbounded_rows):
+                    q.site = user_site()
+
+        def record(rec: Trace, cursor: Any, statement: str, parameters: Any, dt: float, many: bool) -> None:
             rec.q_time += dt
-            queries = rec.queries
-            q = queries.get(statement)
+            q = rec.queries.get(statement)
             if q is None:
-                if len(queries) >= MAX_STATEMENTS_PER_TRACE:
+                q = collector._new_stat(rec, statement, parameters)
+                if q is None:
                     return
-                q = queries[statement] = QStat()
-                if self.capture_params:
-                    q.params = redact_params(parameters, True)
             q.count += 1
             q.time += dt
             if dt > q.max_time:
                 q.max_time = dt
-            rows = cursor.rowcount if not executemany else -1
-            if rows is not None and rows > 0:
+            rows = cursor.rowcount
+            if rows and rows > 0 and not many:
                 q.rows += rows
                 if rows > q.max_rows:
                     q.max_rows = rows
-            if q.site is None and (q.count == 2 or dt >= self.slow_s or (rows or 0) >= self.unbounded_rows):
-                q.site = user_site()
+            if q.site is None and (q.count == 2 or dt >= collector.slow_s or q.max_rows >= collector.unbounded_rows):
+                q.site = user_site(skip=2)
+
+        def do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+            rec = get()
+            if rec is None or part.disabled:
+                return False
+            t0 = clock()
+            # Outside the guard on purpose: a database error belongs to the application.
+            context.dialect.do_execute(cursor, statement, parameters, context)
+            dt = clock() - t0
+            with part:
+                record(rec, cursor, statement, parameters, dt, False)
+            return True
+
+        def do_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+            rec = get()
+            if rec is None or part.disabled:
+                return False
+            t0 = clock()
+            context.dialect.do_executemany(cursor, statement, parameters, context)
+            dt = clock() - t0
+            with part:
+                record(rec, cursor, statement, parameters, dt, True)
+            return True
+
+        def do_execute_no_params(cursor: Any, statement: str, context: Any) -> bool:
+            rec = get()
+            if rec is None or part.disabled:
+                return False
+            t0 = clock()
+            context.dialect.do_execute_no_params(cursor, statement, context)
+            dt = clock() - t0
+            with part:
+                record(rec, cursor, statement, None, dt, False)
+            return True
+
+        self._before = before
+        self._after = after
+        self._do_execute = do_execute
+        self._do_executemany = do_executemany
+        self._do_execute_no_params = do_execute_no_params
+
+    def _new_stat(self, rec: Trace, statement: str, parameters: Any) -> QStat | None:
+        if len(rec.queries) >= MAX_STATEMENTS_PER_TRACE:
+            return None
+        q = rec.queries[statement] = QStat()
+        if self.capture_params:
+            q.params = redact_params(parameters, True)
+        return q
 
     def _checkout(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
         rec = self.current.get()
