@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.model import FLASK_TYPES, FunctionInfo, Project
@@ -316,7 +316,7 @@ def _web_process(process: str) -> bool:
     return False
 
 
-def script_module(project: Project, target: str, deploy_path: str):  # noqa: ANN201 - SourceModule | None
+def script_module(project: Project, target: str, deploy_path: str):
     """The project module a ``python app.py`` / ``python -m pkg`` command runs."""
     target = target.strip().lstrip("./") if target.startswith("./") else target.strip()
     if target.endswith(".py"):
@@ -333,7 +333,7 @@ def script_module(project: Project, target: str, deploy_path: str):  # noqa: ANN
     return module
 
 
-def dev_server_calls(project: Project, module) -> Iterator[tuple[ast.Call, str, bool, str | None, object]]:  # noqa: ANN001
+def dev_server_calls(project: Project, module) -> Iterator[tuple[ast.Call, str, bool, str | None, object]]:
     """``.run()`` calls on a Flask app (or Socket.IO with debug) that running ``module`` as a script reaches.
 
     Yields (call, kind, debug, host, module of the call). Follows module-level
@@ -368,7 +368,7 @@ def dev_server_calls(project: Project, module) -> Iterator[tuple[ast.Call, str, 
         depth += 1
 
 
-def production_server_call(project: Project, module) -> str | None:  # noqa: ANN001
+def production_server_call(project: Project, module) -> str | None:
     for site in project.calls:
         if site.module is module and site.name in PRODUCTION_SERVERS:
             return PRODUCTION_SERVERS[site.name]
@@ -481,7 +481,7 @@ class DevelopmentServerInDeployFile(Rule):
                 found = next(dev_server_calls(project, module), None)
                 if found is None or production_server_call(project, module):
                     continue
-                call, kind, debug, _host, call_module = found
+                call, _kind, debug, _host, call_module = found
                 debug_text = " with `debug=True`" if debug else ""
                 report(
                     self.finding(

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.model import (
@@ -30,6 +30,7 @@ from flask_doctor.static.model import (
 )
 from flask_doctor.static.names import ImportTable, dotted
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.source import SourceModule
 
 # ---------------------------------------------------------------- helpers
 SECRET_KEYS = ("SECRET_KEY", "JWT_SECRET_KEY", "WTF_CSRF_SECRET_KEY", "SECURITY_PASSWORD_SALT")
@@ -295,7 +296,9 @@ def attribute_settings(project: Project) -> list[ConfigSetting]:
         module_env = classify_env(last)
         base_env = module_env if module_env in ("development", "testing") else "base"
 
-        def walk(stmts: list[ast.stmt], env: str, fn: FunctionInfo | None, config_class: str | None) -> None:
+        def walk(
+            stmts: list[ast.stmt], env: str, fn: FunctionInfo | None, config_class: str | None, module: SourceModule = module
+        ) -> None:
             for stmt in stmts:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     info = project.function_at.get((module.path, stmt.lineno, stmt.col_offset))
@@ -1120,9 +1123,9 @@ _DEBUG_ENV_RISK = (
     "under the development server that is the Werkzeug debugger (remote code execution); under any server "
     "errors bypass your 500 handler and extensions switch to their debug behaviour"
 )
-_PRODUCTION_ENV_FILE = re.compile(r"^\.env\.(prod|production|live|staging)([._-].*)?$", re.I)
+_PRODUCTION_ENV_FILE = re.compile(r"^\.env\.(prod|production|live|staging)([._-].*)?$", re.IGNORECASE)
 _DEV_DEPLOY = re.compile(
-    r"(^|[._-])(dev|devel|development|local|test|tests|testing|ci|debug|example|sample|override)([._-]|$)", re.I
+    r"(^|[._-])(dev|devel|development|local|test|tests|testing|ci|debug|example|sample|override)([._-]|$)", re.IGNORECASE
 )
 
 

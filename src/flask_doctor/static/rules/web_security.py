@@ -17,19 +17,24 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.model import REQUEST, FunctionInfo, Project
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
 from flask_doctor.static.rules.secrets import (
     false_constant,
     is_test_path,
     live_in_production,
     settings,
-    truthy_constant,
 )
 
 # ================================================================ taint
@@ -748,7 +753,7 @@ class OpenRedirect(Rule):
         )
 
 
-_FIXED_URL = re.compile(r"^(/(?![/\\])|https?://[^/{}%?#]+/|\.\.?/|[\w-]+/)", re.I)
+_FIXED_URL = re.compile(r"^(/(?![/\\])|https?://[^/{}%?#]+/|\.\.?/|[\w-]+/)", re.IGNORECASE)
 
 
 def _fixed_host(node: ast.AST, fn: FunctionInfo, state: Taint, seen: set[str]) -> bool:
@@ -918,8 +923,8 @@ class MarkupFromRequestData(Rule):
 
 
 # ============================================================ FD318
-SQL_START = re.compile(r"^\s*\(?\s*(select|insert|update|delete|with|replace|merge|create|drop|alter|truncate|exec|call|pragma)\b", re.I)
-SQL_WORDS = re.compile(r"\b(select\s.+\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from|where\s)", re.I | re.S)
+SQL_START = re.compile(r"^\s*\(?\s*(select|insert|update|delete|with|replace|merge|create|drop|alter|truncate|exec|call|pragma)\b", re.IGNORECASE)
+SQL_WORDS = re.compile(r"\b(select\s.+\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from|where\s)", re.IGNORECASE | re.DOTALL)
 SQL_METHODS = {"execute", "executemany", "executescript", "exec_driver_sql", "raw"}
 SQL_FUNCS = {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "pandas.read_sql", "pandas.read_sql_query"}
 SQL_ESCAPES = ("quote", "escape", "literal", "int", "float", "len", "bool", "ident", "sanitize", "bindparam")
@@ -1049,8 +1054,8 @@ class SqlBuiltFromStrings(Rule):
             if template is None or not holes or not (SQL_START.search(template) or SQL_WORDS.search(template)):
                 continue
             for hole, _quoted in holes:
-                if _escaped(hole):
-                    continue
+                if _escaped(hole) or (ctx.function is not None and _validated(ctx.function, hole)):
+                    continue  # ``if table not in TABLES: raise``: a whitelist
                 source = state.source(hole) if state is not None else None
                 evidence: list[Evidence] = []
                 if source is not None:
@@ -1836,7 +1841,7 @@ class FormWithoutCsrf(Rule):
         return any(route.owner in facts.exempt_blueprints for route in fn.routes)
 
 
-_CROSS_SITE = re.compile(r"saml|(^|[^a-z])acs([^a-z]|$)|sso|oidc|oauth|callback|webhook|hook|ipn|notify|assertion", re.I)
+_CROSS_SITE = re.compile(r"saml|(^|[^a-z])acs([^a-z]|$)|sso|oidc|oauth|callback|webhook|hook|ipn|notify|assertion", re.IGNORECASE)
 
 
 def _cross_site_by_design(fn: FunctionInfo) -> bool:
@@ -2036,8 +2041,7 @@ class SpoofableForwardedHeader(Rule):
 def _forwarded_header(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         key = node.value.lower().replace("_", "-")
-        if key.startswith("http-"):
-            key = key[len("http-"):]
+        key = key.removeprefix("http-")
         return FORWARDED_HEADERS.get(key)
     return None
 
@@ -2189,7 +2193,7 @@ class MissingProxyFix(Rule):
                 )
 
 
-def _proxy_sensitive_uses(project: Project, module) -> Iterator[tuple[ast.AST, str]]:  # noqa: ANN001
+def _proxy_sensitive_uses(project: Project, module) -> Iterator[tuple[ast.AST, str]]:
     table = project.module_imports.get(module.name)
     if table is None:
         return
@@ -2207,7 +2211,7 @@ def _proxy_sensitive_uses(project: Project, module) -> Iterator[tuple[ast.AST, s
                 yield node, f"Flask-Limiter's `{name.rsplit('.', 1)[-1]}` (rate-limit key)"
 
 
-def _qualify_any(project: Project, module, name: str) -> str:  # noqa: ANN001
+def _qualify_any(project: Project, module, name: str) -> str:
     """Qualify with the module table, falling back to any function table of the module (local imports)."""
     table = project.module_imports.get(module.name)
     found = table.qualify(name) if table is not None else None
