@@ -64,6 +64,10 @@ class Gunicorn:
     settings: dict[str, Value] = field(default_factory=dict)
     hooks: set[str] = field(default_factory=set)
     conf_path: str | None = None
+    #: False for a config file no visible command uses (started by a script or
+    #: a unit file we cannot read): a setting it leaves out may be on that
+    #: command line, so "not set" means "unknown", not "gunicorn's default".
+    complete: bool = True
 
     def get(self, name: str) -> Value | None:
         return self.settings.get(name)
@@ -120,6 +124,8 @@ def gunicorn_deployments(project: Project) -> list[Gunicorn]:
             if len(text) > 70:
                 text = text[:67] + "..."
             item = Gunicorn(cmd.source, f"`{text}`")
+            if conf is None and cmd.config_file:
+                item.complete = False  # -c names a file we did not find
             if conf is not None:
                 used.add(conf.path)
                 item.conf_path = conf.path
@@ -141,7 +147,7 @@ def gunicorn_deployments(project: Project) -> list[Gunicorn]:
             if conf.path in used or _is_dev(conf.path):
                 continue
             anchor = min((s.source for s in conf.settings.values()), key=lambda loc: loc.line, default=Location(conf.path, 1, 1))
-            item = Gunicorn(anchor, f"`{conf.path}`", conf_path=conf.path, hooks=set(conf.hooks))
+            item = Gunicorn(anchor, f"`{conf.path}`", conf_path=conf.path, hooks=set(conf.hooks), complete=False)
             for name in _FIELDS:
                 setting = conf.get(_CONF_NAMES.get(name, name))
                 if setting is not None:
@@ -155,6 +161,8 @@ def _worker_class(item: Gunicorn) -> str | None:
     """``sync``/``gthread``/``gevent``/``eventlet``/other; None when unknown."""
     value = item.get("worker_class")
     if value is None:
+        if not item.complete:
+            return None
         threads = _threads(item)
         return "gthread" if threads is not None and threads > 1 else "sync"  # gunicorn switches to gthread
     if not value.known or not isinstance(value.value, str):
@@ -175,7 +183,7 @@ def _worker_class(item: Gunicorn) -> str | None:
 def _threads(item: Gunicorn) -> int | None:
     value = item.get("threads")
     if value is None:
-        return 1
+        return 1 if item.complete else None
     return value.value if value.known and isinstance(value.value, int) else None
 
 
@@ -828,7 +836,7 @@ class GunicornNoMaxRequests(Rule):
         for item in gunicorn_deployments(project):
             max_requests = item.get("max_requests")
             jitter = item.get("max_requests_jitter")
-            if max_requests is None:
+            if max_requests is None and item.complete:
                 report(
                     self.finding(
                         item.source,
