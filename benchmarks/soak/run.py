@@ -13,7 +13,7 @@ Experiments
 - clean:     /, /clean/json, /clean/template, /clean/bounded at 20,000 requests each;
              a false leak is any verdict "leak".
 - threshold: /drip/{size} (keeps `size` bytes per request) at 2,000 requests for
-             sizes 8..256 via a scenario file; the threshold is the smallest size
+             sizes 4..128 via a scenario file; the threshold is the smallest size
              found in every run.
 - full:      a default `flask-doctor soak --app leaky.app:app` (all endpoints,
              2,000 requests per phase, saturation steps): its wall time.
@@ -38,7 +38,7 @@ RESULTS = HERE / "results.json"
 
 EXPECTED = {"GET /leak/list": "FD101", "GET /leak/cache": "FD101", "GET /leak/context": "FD105"}
 CLEAN = ["/", "/clean/json", "/clean/template", "/clean/bounded"]
-DRIP_SIZES = [8, 16, 32, 64, 128, 256]
+DRIP_SIZES = [4, 8, 16, 32, 64, 128]
 
 
 def soak(out: Path, *args: str) -> tuple[dict, float, int]:
@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", action="append", choices=["leaks", "clean", "threshold", "full"])
     args = parser.parse_args()
-    experiments = {"leaks": leaks, "threshold": threshold, "full": full, "clean": clean}
+    experiments = {"leaks": leaks, "threshold": threshold, "clean": clean, "full": full}
     chosen = args.only or list(experiments)
     results: dict = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),

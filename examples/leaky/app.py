@@ -12,7 +12,7 @@ Every view is a real pattern from the catalog (docs/soak.md):
 * ``/leak/context`` hands work to a long-lived thread that pushes an app
   context and never pops it (S06): each context stays chained to the
   previous one through the context variable's reset token.
-* ``/drip/<n>``   keeps ``n`` bytes per request (for the detection-threshold
+* ``/drip/<n>``   keeps exactly ``n`` bytes per request (for the detection-threshold
   benchmark; it has a URL parameter, so only a scenario file drives it).
 * ``/slow``       blocks for 50 ms in ``time.sleep`` (S17): sync workers
   saturate, gevent workers do not.
@@ -41,7 +41,7 @@ RESULTS: dict[bytes, str] = {}
 #: One long-lived background thread, like a mail or audit-log sender.
 _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit")
 
-_DRIP: list[bytes] = []
+_DRIP = bytearray()
 
 SLEEP_SECONDS = float(os.environ.get("LEAKY_SLEEP", "0.05"))
 
@@ -85,7 +85,7 @@ def leak_context():
 
 @app.get("/drip/<int:size>")
 def drip(size: int):
-    _DRIP.append(b"x" * size)
+    _DRIP.extend(b"x" * size)  # exactly `size` more bytes kept per request
     return "ok"
 
 

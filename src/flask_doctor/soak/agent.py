@@ -253,7 +253,10 @@ class Agent:
         agent_dir = os.path.join(out_dir, "agent")
         os.makedirs(agent_dir, exist_ok=True)
         self.samples = open(os.path.join(agent_dir, f"samples-{self.pid}.jsonl"), "a", buffering=1, encoding="utf-8")
-        self.requests = open(os.path.join(agent_dir, f"requests-{self.pid}.csv"), "a", buffering=1 << 16, encoding="utf-8")
+        # One unbuffered write per request: a buffered file's pending text
+        # would grow and shrink by kilobytes and show up in the memory series.
+        self.requests_fd = os.open(os.path.join(agent_dir, f"requests-{self.pid}.csv"),
+                                   os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         self.control_path = os.path.join(out_dir, "agent", "control.json")
         self.agent_dir = agent_dir
         self.doctor = None
@@ -299,8 +302,8 @@ class Agent:
             return
         self.closed = True
         try:
-            self.requests.flush()
             self.samples.flush()
+            os.close(self.requests_fd)
         except Exception:
             pass
 
@@ -319,7 +322,8 @@ class Agent:
             self.inflight -= 1
             n = self.counts.get(phase, 0) + 1
             self.counts[phase] = n
-        self.requests.write(f"{phase}\t{path}\t{status[:3]}\t{req_id}\t{t0:.6f}\t{wall * 1000:.3f}\t{cpu * 1000:.3f}\t{inflight}\n")
+        os.write(self.requests_fd, f"{phase}\t{path}\t{status[:3]}\t{req_id}\t{t0:.6f}\t{wall * 1000:.3f}\t"
+                                   f"{cpu * 1000:.3f}\t{inflight}\n".encode())
         if phase in self.ended:
             return
         if phase.endswith(SITES_SUFFIX):
@@ -362,10 +366,6 @@ class Agent:
             return
         self.ended.add(phase)
         n = self.counts.get(phase, 0)
-        try:
-            self.requests.flush()
-        except Exception:
-            pass
         base = self.baselines.pop(phase, None)
         if n and not phase.endswith(SITES_SUFFIX):
             self.sample(phase, n, kind="final")

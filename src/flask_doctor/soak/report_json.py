@@ -63,6 +63,13 @@ def build_report(
             t = phase.targets[0]
             entry.update({"method": t.method, "path": t.path, "endpoint": t.endpoint})
         entry["kind"] = phase.kind
+        if phase.kind == "custom" and phase.result is not None:
+            by_name: dict[str, list[Any]] = {}
+            for rec in phase.result.records:
+                by_name.setdefault(rec.name, []).append(rec)
+            entry["by_name"] = {name: {"requests": len(recs), "failures": sum(1 for r in recs if not r.ok),
+                                       "latency_ms": analysis._pct([r.ms for r in recs])}
+                                for name, recs in sorted(by_name.items())}
         if phase.kind == "control":
             entry["verdict"] = "control"
             control = entry
