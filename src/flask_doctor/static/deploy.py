@@ -277,6 +277,9 @@ class ServiceDecl:
     scale: int | None = None
     ports: list[str] = field(default_factory=list)
     is_proxy: bool = False
+    #: CPUs the service may use (``cpus:`` or ``deploy.resources.limits.cpus``) and where.
+    cpus: float | None = None
+    cpus_source: Location | None = None
 
 
 @dataclass
@@ -1408,6 +1411,14 @@ def _read_compose(reader: _Reader, path: Path, text: str) -> None:
         deploy = _get(svc, "deploy")
         decl.replicas = _as_int(_py(_get(deploy, "replicas"))) if deploy is not None else None
         decl.scale = _as_int(_py(_get(svc, "scale")))
+        limits = _get(_get(_get(deploy, "resources"), "limits"), "cpus") if deploy is not None else None
+        for cpu_node in (_get(svc, "cpus"), limits):
+            try:
+                cpus = float(str(_py(cpu_node))) if cpu_node is not None else None
+            except ValueError:
+                cpus = None
+            if cpus is not None and cpus > 0:
+                decl.cpus, decl.cpus_source = cpus, _loc(rel, _line(cpu_node), _col(cpu_node))
         ports = _py(_get(svc, "ports")) or []
         if isinstance(ports, list):
             for port in ports:
