@@ -1,6 +1,7 @@
 import requests
 from celery import Celery, Task
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from clinic import create_app, db
 from clinic.models import Patient
@@ -23,7 +24,7 @@ def send_reminder(patient_id: int) -> None:
     requests.post("https://sms.example/send", json={"to": patient.email}, timeout=5)
 
 
-@celery.task
+@celery.task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def queue_reminders() -> None:
     for patient_id in db.session.scalars(select(Patient.id).limit(1000)):
         send_reminder.delay(patient_id)

@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 app = Flask(__name__)
 app.config.from_object("clinic.config.ProductionConfig")
+app.secret_key = os.urandom(24)
 db = SQLAlchemy(app)
 
 
