@@ -1,0 +1,194 @@
+"""The project model on small real-looking projects: apps, routes, jobs, contexts, config."""
+
+from __future__ import annotations
+
+import textwrap
+
+from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST
+from flask_doctor.static.runner import analyse_sources
+
+
+def project(files: dict[str, str]):
+    return analyse_sources({path: textwrap.dedent(text).lstrip() for path, text in files.items()}, select=[]).project
+
+
+SHOP = {
+    "shop/__init__.py": """
+        from flask import Flask
+        from shop.extensions import db
+
+        def create_app(config="shop.config.ProductionConfig"):
+            app = Flask(__name__)
+            app.config.from_object(config)
+            db.init_app(app)
+            from shop.views import bp
+            from shop.api import ItemAPI
+            app.register_blueprint(bp)
+            app.add_url_rule("/items/<int:id>", view_func=ItemAPI.as_view("item"))
+            return app
+        """,
+    "shop/extensions.py": """
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+        """,
+    "shop/views.py": """
+        import time
+        from flask import Blueprint
+        from .helpers import load
+
+        bp = Blueprint("shop", __name__)
+
+        @bp.get("/")
+        def index():
+            return load()
+
+        @bp.before_app_request
+        def before():
+            pass
+
+        @bp.app_errorhandler(404)
+        def missing(e):
+            return "missing", 404
+        """,
+    "shop/helpers.py": """
+        def load():
+            return deeper()
+
+        def deeper():
+            return "x"
+        """,
+    "shop/api.py": """
+        from flask.views import MethodView
+
+        class ItemAPI(MethodView):
+            def get(self, id):
+                return str(id)
+
+            def _private(self):
+                pass
+        """,
+    "shop/tasks.py": """
+        from celery import shared_task
+        import click
+        from shop.helpers import deeper
+
+        @shared_task(bind=True, max_retries=3)
+        def sync(self):
+            deeper()
+
+        @click.command()
+        def seed():
+            deeper()
+
+        if __name__ == "__main__":
+            seed()
+        """,
+    "shop/config.py": """
+        class Config:
+            DEBUG = False
+
+        class ProductionConfig(Config):
+            SECRET_KEY = "x"
+
+        class DevelopmentConfig(Config):
+            DEBUG = True
+
+        class TestingConfig(Config):
+            TESTING = True
+        """,
+    "shop/models.py": """
+        from shop.extensions import db
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            email = db.Column(db.String, unique=True)
+            posts = db.relationship("Post", backref="author")
+            roles = db.relationship("Role", lazy="selectin")
+        """,
+}
+
+
+def test_routes_hooks_error_handlers_and_method_views() -> None:
+    p = project(SHOP)
+    views = {f.qualname for f in p.views()}
+    assert views == {"shop.views.index", "shop.api.ItemAPI.get"}
+    index = p.functions["shop.views.index"]
+    assert [(r.rule, r.methods) for r in index.routes] == [("/", ("GET",))]
+    assert "hook" in p.functions["shop.views.before"].roles
+    assert "error_handler" in p.functions["shop.views.missing"].roles
+    assert "view" not in p.functions["shop.api.ItemAPI._private"].roles
+
+
+def test_contexts_propagate_through_helpers_with_the_chain() -> None:
+    p = project(SHOP)
+    deeper = p.functions["shop.helpers.deeper"]
+    assert {REQUEST, JOB, CLI, MAIN} <= deeper.contexts
+    assert p.chain("shop.helpers.deeper", REQUEST) == ["shop.views.index", "shop.helpers.load", "shop.helpers.deeper"]
+    assert FACTORY in p.functions["shop.create_app"].roles
+    assert p.has_factory()
+
+
+def test_tasks_and_cli_commands() -> None:
+    p = project(SHOP)
+    sync = p.functions["shop.tasks.sync"]
+    assert "task" in sync.roles and set(sync.task_options) == {"bind", "max_retries"}
+    assert "cli" in p.functions["shop.tasks.seed"].roles
+
+
+def test_config_environments() -> None:
+    p = project(SHOP)
+    envs = {(c.owner.rsplit(".", 1)[-1], c.key): c.env for c in p.config}
+    assert envs[("ProductionConfig", "SECRET_KEY")] == "production"
+    assert envs[("DevelopmentConfig", "DEBUG")] == "development"
+    assert envs[("TestingConfig", "TESTING")] == "testing"
+    base_debug = next(c for c in p.config if c.owner.endswith(".Config") and c.key == "DEBUG")
+    assert base_debug.env == "base" and p.is_production(base_debug)
+
+
+def test_models_and_relationships() -> None:
+    p = project(SHOP)
+    user = p.models["User"]
+    assert user.unique_columns == {"id", "email"}
+    assert user.relationships["posts"].lazy == "select"
+    assert user.relationships["roles"].lazy == "selectin"
+
+
+def test_app_config_in_debug_branch_is_development() -> None:
+    p = project({
+        "app.py": """
+            from flask import Flask
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = "a"
+            if app.debug:
+                app.config["SQLALCHEMY_ECHO"] = True
+            if not app.debug:
+                app.config["SESSION_COOKIE_SECURE"] = True
+            """,
+    })
+    envs = {c.key: c.env for c in p.config}
+    assert envs == {"SECRET_KEY": "base", "SQLALCHEMY_ECHO": "development", "SESSION_COOKIE_SECURE": "production"}
+
+
+def test_import_graph_records_function_and_type_checking_imports() -> None:
+    p = project({
+        "pkg/__init__.py": """
+            from flask import Flask
+            app = Flask(__name__)
+            from pkg import views
+            """,
+        "pkg/views.py": """
+            from typing import TYPE_CHECKING
+            from pkg import app
+            if TYPE_CHECKING:
+                from pkg.models import User
+
+            def f():
+                from pkg import models
+            """,
+    })
+    records = {(r.module, r.in_function, r.in_type_checking) for r in p.imports["pkg.views"]}
+    assert ("pkg", False, False) in records
+    assert ("pkg.models", False, True) in records
+    assert ("pkg", True, False) in records
+    bottom = [r for r in p.imports["pkg"] if r.module == "pkg"]
+    assert bottom and bottom[0].at_bottom
