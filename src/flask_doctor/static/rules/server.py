@@ -976,12 +976,13 @@ class GunicornWorkerCount(Rule):
             cpus = float(service.cpus)
             usual = int(2 * cpus + 1)
             count = workers.value
-            evidence = [Evidence(f"service `{service.name}` may use {cpus:g} CPU", service.cpus_source)]
+            unit = "CPU" if cpus <= 1 else "CPUs"
+            evidence = [Evidence(f"service `{service.name}` may use {cpus:g} {unit}", service.cpus_source)]
             if count > 2 * usual:
                 report(
                     self.finding(
                         workers.source,
-                        f"{item.label} runs {count} workers on {cpus:g} CPU (about {usual} is usual): the extra "
+                        f"{item.label} runs {count} workers on {cpus:g} {unit} (about {usual} is usual): the extra "
                         f"processes compete for the same CPU share and multiply memory use",
                         hint=f"Use about {usual} workers, and threads (`--threads`) for I/O-bound work.",
                         evidence=evidence,
