@@ -262,6 +262,10 @@ def _endpoint_html(e: dict[str, Any], floor: float, findings: list[dict[str, Any
         facts += f'<tr><td class="l">open fds slope</td><td>{fds["slope"]:.4f}/req</td></tr>'
     for c in e.get("containers", []):
         facts += f'<tr><td class="l code">{_e(c["module"])}.{_e(c["attr"])}</td><td>+{c["grew_by"]} entries</td></tr>'
+    for name, stats in (e.get("by_name") or {}).items():
+        lt = stats["latency_ms"]
+        facts += (f'<tr><td class="l code">{_e(name)}</td><td>{stats["requests"]} req, {stats["failures"]} errors, '
+                  f'p50/p95/p99 {lt["p50"]:.0f}/{lt["p95"]:.0f}/{lt["p99"]:.0f} ms</td></tr>')
     facts += "</table>"
     body = (f'<div class="body"><div>{memory_chart(mem, floor)}</div><div class="grow">{facts}</div>'
             f'<div style="flex-basis:100%">{_sites_table(e.get("sites", []))}</div></div>')
