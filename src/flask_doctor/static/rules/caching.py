@@ -16,6 +16,7 @@ The facts come from Flask-Caching 2.x (``flask_caching/__init__.py``:
 from __future__ import annotations
 
 import ast
+import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable
@@ -440,6 +441,26 @@ def _dev_or_test_path(path: str) -> bool:
     return "/tests/" in p or "/test/" in p or last.startswith(("test_", "dev", "local")) or last == "conftest.py"
 
 
+_DEV_PARTS = {"dev", "development", "local", "test", "tests", "example", "examples", "docs", "ci"}
+
+
+def _production_deploy(path: str) -> bool:
+    """Not ``docker-compose.dev.yml``, ``Procfile.dev``, ``examples/...``, ``tests/...``."""
+    parts = path.lower().split("/")
+    if any(p in _DEV_PARTS for p in parts[:-1]):
+        return False
+    words = set(re.split(r"[._-]", parts[-1]))
+    return not (words & _DEV_PARTS)
+
+
+def _is_worker_service(service: object) -> bool:
+    """A compose service that runs Celery/RQ workers rather than the web app."""
+    command = getattr(service, "command", None)
+    text = " ".join(command) if isinstance(command, list) else str(command or "")
+    name = str(getattr(service, "name", "")).lower()
+    return any(w in text for w in ("celery", "rq worker", "dramatiq", "huey")) or any(w in name for w in ("worker", "celery", "beat", "redis", "db", "postgres"))
+
+
 class ProcessLocalCacheMultiWorker(Rule):
     """
     ## What it does
@@ -513,10 +534,14 @@ class ProcessLocalCacheMultiWorker(Rule):
         deploy = project.deploy
         if deploy is None or not hasattr(deploy, "declared_workers"):
             return
-        decls = deploy.declared_workers()  # type: ignore[attr-defined]
+        decls = [d for d in deploy.declared_workers() if _production_deploy(d.source.path)]  # type: ignore[attr-defined]
         multi_process = [d for d in decls if (d.processes or 0) > 1 or d.cpu_based or (d.replicas or 1) > 1]
         multi_host = [d for d in decls if (d.replicas or 1) > 1]
-        services = [s for s in getattr(deploy, "services", []) if ((s.replicas or s.scale or 1) > 1) and not s.is_proxy]
+        services = [
+            s for s in getattr(deploy, "services", [])
+            if ((s.replicas or s.scale or 1) > 1) and not s.is_proxy and _production_deploy(s.source.path)
+            and not _is_worker_service(s)
+        ]
         for setting in cache_type_settings(project):
             backend = _backend(setting.value)
             if backend is None:
