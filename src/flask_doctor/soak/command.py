@@ -150,8 +150,9 @@ def soak_command(app: str, requests: int, duration: float, users: int, workers: 
     write_json(out_dir / "report.json", doc)
     (out_dir / "report.html").write_text(report_html.render_html(doc), encoding="utf-8")
     _summary(doc, out_dir, time.time() - t0)
-    leaks = doc["soak"]["verdicts"]["leaks"]
-    sys.exit(EXIT_FINDINGS if (fail_on_leak and leaks) else EXIT_OK)
+    verdicts = doc["soak"]["verdicts"]
+    leaked = bool(verdicts["leaks"]) or verdicts["mixed_leak"]
+    sys.exit(EXIT_FINDINGS if (fail_on_leak and leaked) else EXIT_OK)
 
 
 def _summary(doc: dict[str, Any], out_dir: Path, seconds: float) -> None:
@@ -171,7 +172,9 @@ def _summary(doc: dict[str, Any], out_dir: Path, seconds: float) -> None:
     for f in doc["findings"]:
         where = f" {f['location']['path']}:{f['location']['line']}" if f.get("location") else ""
         lines.append(f"{f['code']} {f['severity']}{where}: {f['message']}")
-    lines.append(f"{len(doc['findings'])} finding(s); leaks: {len(v['leaks'])}; report: {out_dir / 'report.html'}")
+    mixed = " (and the mixed phase)" if v["mixed_leak"] else ""
+    lines.append(f"{len(doc['findings'])} finding(s); leaking endpoints: {len(v['leaks'])}{mixed}; "
+                 f"report: {out_dir / 'report.html'}")
     click.echo("\n".join(lines))
 
 
@@ -204,7 +207,8 @@ class _Display:
             table.add_column(col)
         target = phase.targets[0].name if len(phase.targets) == 1 else f"{len(phase.targets)} endpoints, {phase.users} users"
         rss_txt = "  ".join(f"{pid}: {v / 2**20:.0f} MiB" for pid, v in sorted(rss.items()))
-        table.add_row(f"{index + 1}/{total} {phase.name}", target, str(result.requests if result else 0),
+        done = result.requests if result else 0
+        table.add_row(f"{index + 1}/{total} {phase.name}", target, f"{done}/{phase.budget}" if phase.budget else str(done),
                       f"{result.rps:.0f}/s" if result else "", str(result.failures if result else 0), rss_txt)
         return table
 

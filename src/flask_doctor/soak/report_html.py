@@ -329,7 +329,8 @@ def render_html(doc: dict[str, Any]) -> str:
     v = soak["verdicts"]
     floor = soak["noise_floor"]["bytes_per_request"]
     eps = soak["endpoints"]
-    cards = (f'<div class="cards"><div class="card {"bad" if v["leaks"] else "good"}"><b>{len(v["leaks"])}</b>leaking</div>'
+    cards = (f'<div class="cards"><div class="card {"bad" if v["leaks"] else "good"}"><b>{len(v["leaks"])}</b>leaking'
+             + (" (+ mixed)" if v.get("mixed_leak") else "") + '</div>'
              f'<div class="card good"><b>{len(v["clean"])}</b>clean</div>'
              f'<div class="card {"warn" if v["inconclusive"] else "good"}"><b>{len(v["inconclusive"])}</b>inconclusive</div>'
              f'<div class="card {"warn" if v["saturated"] else "good"}"><b>{"yes" if v["saturated"] else "no"}</b>saturated</div>'

@@ -120,7 +120,8 @@ def build_report(
         "runtime_doctor": doctor_available,
         "noise_floor": floor,
         "verdicts": {
-            "leaks": [e["name"] for e in endpoints if e["verdict"] == "leak"] + (["mixed"] if mixed and mixed["verdict"] == "leak" else []),
+            "leaks": [e["name"] for e in endpoints if e["verdict"] == "leak"],
+            "mixed_leak": bool(mixed and mixed["verdict"] == "leak"),
             "clean": [e["name"] for e in endpoints if e["verdict"] == "clean"],
             "inconclusive": [e["name"] for e in endpoints if e["verdict"] == "inconclusive"],
             "saturated": bool(saturation and saturation["saturated"]),

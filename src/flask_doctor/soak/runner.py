@@ -77,6 +77,7 @@ class PhaseRun:
     ended: float = 0.0
     cpu_seconds: dict[int, float] = field(default_factory=dict)
     sites_requested: bool = False
+    budget: int = 0
 
 
 class Progress:
@@ -166,6 +167,7 @@ def run_soak(
         elif phase.kind == "control":
             # capped: a shorter control only widens (raises) the floor
             requests = min(settings.requests, 5000)
+        phase.budget = requests
         cadence = 10**9 if phase.kind == "warmup" else settings.resolved_cadence(requests)
         server.control(phase=phase.name, cadence=cadence)
         seconds = settings.step_seconds if step else settings.seconds
