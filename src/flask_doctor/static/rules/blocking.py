@@ -104,7 +104,9 @@ def _callee_name(ctx: Context, call: ast.Call) -> str | None:
             return None
         qualified = ctx.qualified(func)
         if qualified:
-            return qualified
+            # ``from .http import client; client.get(...)``: an imported instance
+            obj = ctx.project.objects.get(qualified.rsplit(".", 1)[0])
+            return f"{obj.type}.{func.attr}" if obj is not None else qualified
         owner = _instance_type(ctx, receiver)
         return f"{owner}.{func.attr}" if owner else None
     if isinstance(func, ast.Name):

@@ -1104,8 +1104,9 @@ class BlueprintRegisteredBeforeConfig(Rule):
     server, Flask-Caching the cache type. Initialised before the config is
     loaded they silently use defaults (an in-memory SQLite database, a
     `null` cache), and blueprints that read config while being registered
-    see the same empty values. Loading a configuration after the
-    registrations only changes what later code reads.
+    see the same empty values. Only registrations before the *first*
+    configuration load are reported: once a configuration is loaded, later
+    loads are usually overrides (test settings) whose order is deliberate.
 
     ## Example
     ```python
@@ -1216,10 +1217,13 @@ class BlueprintRegisteredBeforeConfig(Rule):
                 registrations.append((node, "extension"))
         if not loads or not registrations:
             return
-        last_load = max(loads, key=lambda n: n.lineno)
-        early = [(n, kind) for n, kind in registrations if n.lineno < last_load.lineno]
+        # Only registrations before the *first* load see a bare app; loads that
+        # follow a first load are overrides (test settings) and not reported.
+        first_load = min(loads, key=lambda n: n.lineno)
+        early = [(n, kind) for n, kind in registrations if n.lineno < first_load.lineno]
         if not early:
             return
+        last_load = first_load
         load_text = f"{dotted(last_load.func)}(...)"
         for node, kind in early:
             shown = ast.unparse(node) if len(ast.unparse(node)) <= 60 else f"{dotted(node.func)}(...)"
