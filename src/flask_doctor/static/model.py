@@ -986,6 +986,11 @@ def _declarative_decorated(cls: ClassInfo) -> bool:
     return False
 
 
+def _secondary_model_path(path: str) -> bool:
+    full = f"/{path}"
+    return any(part in full for part in ("/migrations/", "/alembic/", "/versions/", "/tests/", "/test/"))
+
+
 def _collect_models(project: Project) -> None:
     def is_model(cls: ClassInfo, seen: set[str]) -> bool:
         if _declarative_decorated(cls):
@@ -1043,6 +1048,10 @@ def _collect_models(project: Project) -> None:
                     backrefs.append((target, str(backref.args[0].value), str(blazy), loc))
                 back_populates = kwargs.get("back_populates")
                 del back_populates  # the other side declares its own relationship
+        if cls.name in project.models and _secondary_model_path(cls.module.path) and not _secondary_model_path(
+            project.models[cls.name].location.path
+        ):
+            continue  # a migration's or a test's copy of the class must not hide the real model
         project.models[cls.name] = model
     for target, attr, lazy, loc in backrefs:
         model = project.models.get(target.rsplit(".", 1)[-1])
