@@ -237,6 +237,23 @@ def _cooperative(project: Project) -> bool:
     return cached
 
 
+def _where(ctx: Context, context: str) -> str:
+    """``view `pay``` or ```charge`` (request path: `pay` → `charge`)`` for helpers."""
+    fn = ctx.function
+    base = describe_context(ctx)
+    if fn is None or fn.roles & {"view", "task", "cli", "hook", "error_handler", "socket_handler"}:
+        return base
+    chain = ctx.project.chain(fn.qualname, context)
+    if len(chain) < 2 or context not in fn.contexts:
+        return base
+    label = "request path" if context == REQUEST else "job path"
+    root = ctx.project.functions.get(chain[0])
+    kind = next((k for k in ("view", "task", "hook", "error_handler", "socket_handler") if root is not None and k in root.roles), "")
+    names = [ctx.project.display(q) for q in chain]
+    first = f"{kind.replace('_', ' ')} `{names[0]}`" if kind else f"`{names[0]}`"
+    return f"`{fn.display}` ({label}: {' → '.join([first, *(f'`{n}`' for n in names[1:])])})"
+
+
 def _enclosing_loop(ctx: Context) -> ast.AST | None:
     for node in reversed(ctx.ancestors):
         if isinstance(node, (ast.For, ast.While, ast.AsyncFor)):
@@ -408,7 +425,7 @@ class BlockingCallInRequest(Rule):
             def create_order():
                 wait_for_backend(None)
                 return "ok"
-            """, message="called from request code via `create_order`"),
+            """, message="(request path: view `create_order` → `wait_for_backend`)"),
         Invalid("""
             import subprocess
             from flask import Blueprint
@@ -436,7 +453,7 @@ class BlockingCallInRequest(Rule):
                 return
             loop = _enclosing_loop(ctx)
             what = f"`{ast.unparse(node)}`"
-            message = f"{what} in {describe_context(ctx)} holds the worker while it sleeps"
+            message = f"{what} in {_where(ctx, REQUEST)} holds the worker while it sleeps"
             evidence = list(ctx.chain_evidence(REQUEST))
             if loop is not None:
                 message += "; it sits in a loop, so the worker is held once per iteration"
@@ -456,7 +473,7 @@ class BlockingCallInRequest(Rule):
             ctx.report(
                 self.finding(
                     ctx.location(node),
-                    f"`{short}(...)` without `timeout=` in {describe_context(ctx)}: the worker waits for the child "
+                    f"`{short}(...)` without `timeout=` in {_where(ctx, REQUEST)}: the worker waits for the child "
                     f"process, for ever if it hangs",
                     hint="Pass `timeout=` (and handle subprocess.TimeoutExpired), or run the command in a background job.",
                     evidence=ctx.chain_evidence(REQUEST),
@@ -598,9 +615,9 @@ class HttpCallWithoutTimeout(Rule):
         hot = ctx.in_request or ctx.in_job
         severity = self.effective_severity if hot else min(self.effective_severity, Severity.NOTE)
         if http.problem == "timeout=None":
-            what = f"`{http.label}(...)` in {describe_context(ctx)} passes `timeout=None`, which disables the timeout"
+            what = f"`{http.label}(...)` in {_where(ctx, REQUEST if ctx.in_request else JOB)} passes `timeout=None`, which disables the timeout"
         else:
-            what = f"`{http.label}(...)` in {describe_context(ctx)} has no timeout"
+            what = f"`{http.label}(...)` in {_where(ctx, REQUEST if ctx.in_request else JOB)} has no timeout"
         if hot:
             where = "request" if ctx.in_request else "job"
             consequence = f": if the server never answers, the {where} waits for ever and holds its worker"
@@ -730,7 +747,7 @@ class BlockingCallInAsyncView(Rule):
         label = self._blocking(ctx, node)
         if label is None:
             return
-        where = f"async view `{fn.display}`" if "view" in fn.roles else f"async {describe_context(ctx)}"
+        where = f"async view `{fn.display}`" if "view" in fn.roles else f"async {_where(ctx, REQUEST)}"
         ctx.report(
             self.finding(
                 ctx.location(node),

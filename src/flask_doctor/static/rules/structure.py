@@ -318,12 +318,16 @@ class CircularImport(Rule):
 
     Severity follows what can actually break:
     - *warning* when a name is read from a module before that module
-      defines it (the import order decides whether the app starts), when a
-      flat module run as a script is part of the cycle through the app, or
-      when the app object is imported back in the middle of a module;
-    - *note* for Flask's documented pattern (a package `__init__` that
-      creates the app and imports the views at the bottom, views that import
-      the app).
+      defines it. When the cycle contains the module that builds the app,
+      that module is the one every server, test and worker imports first, so
+      only names read from it count; in other (2–3-module) cycles any module
+      that can be imported first counts, and the import order decides
+      whether the code loads;
+    - *warning* when a flat app module that is also run as a script
+      (`if __name__ == "__main__"`) is imported back: it is loaded twice;
+    - *note*, once per app module, for Flask's documented pattern (the
+      module creates the app, then imports the views, which import the app
+      back).
 
     Not reported: imports inside functions or under `TYPE_CHECKING` (they
     do not run at import time); cycles of plain `import x` statements whose
