@@ -101,7 +101,20 @@ def is_db(node: ast.AST, ctx: Context) -> bool:
     type_name = ctx.type_of(node)
     if type_name:
         return ctx.project.is_subtype(type_name, SQLALCHEMY_TYPES)
-    return dotted(node) == "db" and _has_sqlalchemy(ctx.project)
+    if dotted(node) != "db" or not ctx.project.objects_of(SQLALCHEMY_TYPES):
+        return False
+    qualified = ctx.qualified(node)
+    if qualified is None:
+        # a bare ``db`` that is neither imported nor typed: only when it is not a local/parameter
+        return ctx.function is None or "db" not in _params_and_locals(ctx.function)
+    # imported from somewhere we could not type: accept only the project's own extension object
+    return any(o.qualname == qualified or qualified.endswith("." + o.qualname.rsplit(".", 1)[-1]) and qualified.rsplit(".", 1)[0] not in ctx.project.modules
+               for o in ctx.project.objects_of(SQLALCHEMY_TYPES)) and qualified not in ctx.project.modules
+
+
+def _params_and_locals(fn: FunctionInfo) -> set[str]:
+    args = fn.node.args
+    return {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs} | set(_assignments(fn))
 
 
 def is_session(node: ast.AST, ctx: Context) -> bool:
@@ -241,6 +254,9 @@ def _per_parent(query: Query, ctx: Context) -> bool:
             return True
         if method in ("filter", "where"):
             for arg in node.args:
+                if (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "contains"
+                        and isinstance(arg.func.value, ast.Attribute) and arg.func.value.attr in parents):
+                    return True  # ``Comment.acknowledgements.contains(person)``: the other side of a relationship
                 if isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], ast.Eq):
                     for side in (arg.left, arg.comparators[0]):
                         if isinstance(side, ast.Attribute) and (side.attr in parents or side.attr.endswith("_id")):
@@ -1257,6 +1273,27 @@ def _is_test_path(path: str) -> bool:
     return "/tests/" in full or "/test/" in full or last.startswith("test_") or last == "conftest.py"
 
 
+def _stored_globally(call: ast.Call, ctx: Context) -> bool:
+    """The engine goes into a global, the app (``app.extensions``/``app.engine``) or a class attribute."""
+    assert ctx.function is not None
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    names = {dotted(t) for t in parent.targets} if isinstance(parent, ast.Assign) else set()
+    declared = {n for node in ast.walk(ctx.function.node) if isinstance(node, ast.Global) for n in node.names}
+    if names & declared:
+        return True
+    return any(n and n.split(".")[0] in ("app", "current_app", "cls") for n in names)
+
+
+def _guarded_sibling(call: ast.Call, ctx: Context) -> bool:
+    """Another ``create_engine`` in the same function sets the guard (this one is a dialect fallback)."""
+    assert ctx.function is not None
+    for node in ast.walk(ctx.function.node):
+        if isinstance(node, ast.Call) and node is not call and ctx.qualified(node.func) in CREATE_ENGINE:
+            if _truthy(_kw(node, "pool_pre_ping")) or _kw(node, "pool_recycle") is not None:
+                return True
+    return False
+
+
 def _local_only(call: ast.Call, ctx: Context) -> bool:
     """``engine = create_engine(...)`` kept in a local variable that is neither returned nor stored."""
     parent = ctx.ancestors[-1] if ctx.ancestors else None
@@ -1267,7 +1304,7 @@ def _local_only(call: ast.Call, ctx: Context) -> bool:
     for node in ast.walk(ctx.function.node):
         if isinstance(node, ast.Global) and name in node.names:
             return False
-        if isinstance(node, ast.Return) and node.value is not None and any(
+        if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)) and node.value is not None and any(
             isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)
         ):
             return False
@@ -1275,8 +1312,6 @@ def _local_only(call: ast.Call, ctx: Context) -> bool:
             isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)
         ):
             return False  # self.engine = engine / app.extensions[...] = engine
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return False
     return True
 
 
@@ -1332,7 +1367,6 @@ class EngineWithoutStaleConnectionGuard(Rule):
     severity = Severity.WARNING
     catalog = ("S22",)
     summary = "A MySQL/PostgreSQL engine without pool_pre_ping or pool_recycle hands out dead connections."
-    preview = True  # real-code evidence so far: one engine stored on a short-lived analyzer object
 
     VALID = (
         Valid("""
@@ -1382,6 +1416,10 @@ class EngineWithoutStaleConnectionGuard(Rule):
             return  # **options: cannot tell
         if ctx.function is not None and _local_only(node, ctx):
             return  # an engine made, used and dropped in one call lives too briefly to go stale
+        if ctx.function is not None and not (ctx.contexts & {"factory", REQUEST, JOB}) and not _stored_globally(node, ctx):
+            return  # a function nothing shows to run at start-up or per request/job: lifetime unknown
+        if ctx.function is not None and _guarded_sibling(node, ctx):
+            return  # ``except TypeError: create_engine(url)``: the fallback for SQLite, which rejects pool options
         if _truthy(_kw(node, "pool_pre_ping")) or _kw(node, "pool_recycle") is not None:
             return
         poolclass = _kw(node, "poolclass")

@@ -672,8 +672,20 @@ class JobSessionNeverRemoved(Rule):
 
     def _cleaned(self, name: str, fn: FunctionInfo, ctx: Context) -> bool:
         """``name.remove()``/``close()`` in a ``finally`` (or at all) on the job's chain, or a ``with``."""
+        scopes: list[ast.AST] = []
         for f in [fn, *_job_chain(ctx.project, fn)]:
-            for node in ast.walk(f.node):
+            scopes.append(f.node)
+            for deco in f.node.decorator_list:  # @scoped_session_decorator-style wrappers
+                target = deco.func if isinstance(deco, ast.Call) else deco
+                wrapper = ctx.project.resolve_function(dotted(target) or "", f, f.module)
+                if wrapper is not None:
+                    scopes.append(wrapper.node)
+                    for call in _walk_calls(wrapper.node):  # ``with sessions_scope():`` inside the wrapper
+                        inner = ctx.project.resolve_function(dotted(call.func) or "", wrapper, wrapper.module)
+                        if inner is not None:
+                            scopes.append(inner.node)
+        for scope in scopes:
+            for node in ast.walk(scope):
                 if isinstance(node, ast.Try) and node.finalbody:
                     for call in _walk_calls(ast.Module(body=node.finalbody, type_ignores=[])):
                         if isinstance(call.func, ast.Attribute) and call.func.attr in ("remove", "close"):
