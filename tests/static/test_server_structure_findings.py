@@ -1,0 +1,153 @@
+"""Whole-finding checks for the server (FD4xx) and structure (FD6xx) families.
+
+The examples and fixture trees check *where* findings land; these tests pin
+the complete values (message, hint, evidence, severity) of representative
+cases, so a change in wording or evidence is a deliberate one.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.runner import analyse_sources
+
+
+def _check(select: str, sources: dict[str, str]) -> list[Finding]:
+    files = {path: textwrap.dedent(text).lstrip("\n") for path, text in sources.items()}
+    return [f for f in analyse_sources(files, select=[select]).findings if f.code == select]
+
+
+def test_sleep_in_helper_names_the_request_path_and_the_loop() -> None:
+    findings = _check("FD401", {"app.py": """
+        import time
+        from flask import Flask
+        app = Flask(__name__)
+
+        def wait_ready(client):
+            while not client.ready():
+                time.sleep(1)
+
+        @app.post("/jobs")
+        def create_job():
+            wait_ready(None)
+            return "ok"
+        """})
+    assert findings == [
+        Finding(
+            code="FD401",
+            name="blocking-call-in-request",
+            severity=Severity.WARNING,
+            message="`time.sleep(1)` in `wait_ready` (request path: view `create_job` → `wait_ready`) holds the worker "
+            "while it sleeps; it sits in a loop, so the worker is held once per iteration",
+            location=Location("app.py", 7, 9, 7, 22),
+            hint="Move the waiting to a background job (Celery/RQ) and return 202, or poll from the client.",
+            evidence=(
+                Evidence("called from create_job", Location("app.py", 10, 1)),
+                Evidence("inside this loop", Location("app.py", 6, 5, 7, 22)),
+            ),
+            catalog=("S17",),
+        )
+    ]
+
+
+def test_http_call_outside_requests_and_jobs_is_a_note() -> None:
+    findings = _check("FD402", {"tool.py": """
+        import requests
+
+        def fetch(url):
+            return requests.get(url)
+        """})
+    assert [(f.severity, f.location.line if f.location else 0) for f in findings] == [(Severity.NOTE, 4)]
+
+
+def test_httpx_default_timeout_is_not_reported_but_none_is() -> None:
+    findings = _check("FD402", {"app.py": """
+        import httpx
+
+        def fetch(url):
+            httpx.get(url)
+            with httpx.Client() as client:
+                client.get(url)
+            return httpx.Client(timeout=None)
+        """})
+    assert [f.location.line for f in findings if f.location] == [7]
+    assert "timeout=None" in findings[0].message
+
+
+def test_cycle_through_the_app_module_reports_the_late_name() -> None:
+    findings = _check("FD601", {
+        "app.py": """
+            from flask import Flask
+            from views import bp
+            app = Flask(__name__)
+            db = object()
+            """,
+        "views.py": """
+            from flask import Blueprint
+            from app import db
+            bp = Blueprint("v", __name__)
+            """,
+    })
+    assert len(findings) == 1
+    finding = findings[0]
+    assert finding.severity == Severity.WARNING
+    assert finding.location == Location("views.py", 2, 1)
+    assert finding.message.startswith("import cycle views.py → app.py → views.py: `views.py` reads `db` from `app.py`")
+    assert finding.evidence == (
+        Evidence("`from app import db`", Location("views.py", 2, 1)),
+        Evidence("`from views import bp`", Location("app.py", 2, 1)),
+    )
+
+
+def test_documented_pattern_is_one_note_per_app_module() -> None:
+    findings = _check("FD601", {
+        "shop/__init__.py": """
+            from flask import Flask
+            app = Flask(__name__)
+
+            from shop import views, admin, api
+            """,
+        "shop/views.py": "from shop import app\n",
+        "shop/admin.py": "from shop import app\n",
+        "shop/api.py": "from shop import app\n",
+    })
+    assert [(f.severity, f.location) for f in findings] == [(Severity.NOTE, Location("shop/__init__.py", 4, 1))]
+
+
+def test_factory_registration_before_first_config_load_only() -> None:
+    findings = _check("FD604", {"app.py": """
+        from flask import Flask
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        def create_app(test_config=None):
+            app = Flask(__name__)
+            db.init_app(app)
+            app.config.from_object("settings")
+            if test_config:
+                app.config.from_mapping(test_config)
+            return app
+        """})
+    assert [f.location.line for f in findings if f.location] == [7]
+    assert findings[0].evidence == (
+        Evidence("configuration loaded here: `app.config.from_object(...)`", Location("app.py", 8, 5)),
+    )
+
+
+def test_gunicorn_settings_a_script_may_pass_are_unknown() -> None:
+    sources = {
+        "app.py": """
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                return requests.get("https://example.com", timeout=3).text
+            """,
+        "gunicorn.conf.py": "bind = '0.0.0.0:8000'\ntimeout = 0\n",
+    }
+    assert _check("FD406", sources) == []
+    assert _check("FD408", sources) == []
+    assert [f.location for f in _check("FD407", sources)] == [Location("gunicorn.conf.py", 2, 1)]
