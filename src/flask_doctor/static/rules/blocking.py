@@ -12,13 +12,19 @@ are different functions from ``time.sleep`` and ``requests.get``.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.static.model import JOB, REQUEST, FunctionInfo, Project
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 REQUESTS_FUNCTIONS = {f"requests.{v}" for v in HTTP_VERBS} | {f"requests.api.{v}" for v in HTTP_VERBS}
@@ -183,9 +189,10 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
     timeout = _keyword(call, "timeout")
     owner, _, method = name.rpartition(".")
     if name in REQUESTS_FUNCTIONS or (method in HTTP_VERBS and ctx.project.is_subtype(owner, REQUESTS_SESSION_TYPES)):
-        if owner not in REQUESTS_SESSION_TYPES and owner not in ("requests", "requests.api"):
-            if _session_overrides_timeout(ctx.project, owner):
-                return None
+        if owner not in REQUESTS_SESSION_TYPES and owner not in ("requests", "requests.api") and _session_overrides_timeout(
+            ctx.project, owner
+        ):
+            return None
         session = name not in REQUESTS_FUNCTIONS
         if timeout is not None:
             return HttpCall(label, "requests", "timeout=None" if _is_none(timeout.value) else None)

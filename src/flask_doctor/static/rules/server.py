@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.model import FACTORY, REQUEST, CallSite, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 from flask_doctor.static.rules.blocking import (
+    HTTP_VERBS,
     HTTPX_FUNCTIONS,
     REQUESTS_FUNCTIONS,
     REQUESTS_SESSION_TYPES,
@@ -32,7 +34,6 @@ from flask_doctor.static.rules.blocking import (
     SUBPROCESS_BLOCKING,
     TINY_SLEEP,
     URLOPEN,
-    HTTP_VERBS,
 )
 
 _DEV_TOKENS = {"dev", "develop", "development", "local", "override", "debug", "test", "tests", "testing", "ci", "e2e"}
@@ -219,9 +220,7 @@ def blocking_request_sites(project: Project) -> list[tuple[CallSite, str]]:
         label = dotted(site.node.func) or name
         if name in REQUESTS_FUNCTIONS or typed in REQUESTS_FUNCTIONS or (
             method in HTTP_VERBS and owner in REQUESTS_SESSION_TYPES
-        ):
-            found.append((site, f"`{label}(...)` (HTTP call)"))
-        elif name in URLOPEN or name in HTTPX_FUNCTIONS:
+        ) or name in URLOPEN or name in HTTPX_FUNCTIONS:
             found.append((site, f"`{label}(...)` (HTTP call)"))
         elif name in SUBPROCESS_BLOCKING:
             found.append((site, f"`{label}(...)` (waits for a subprocess)"))
@@ -680,7 +679,7 @@ class SyncWorkersWithBlockingIo(Rule):
             threads = _threads(item)
             if worker not in ("sync", "gthread") or threads != 1:
                 continue
-            site, label = sites[0]
+            _site, label = sites[0]
             workers = item.known("workers")
             capacity = f"{workers} concurrent request{'s' if workers != 1 else ''}" if isinstance(workers, int) else "one request per worker"
             report(

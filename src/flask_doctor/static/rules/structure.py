@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import ast
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.model import FACTORY, FLASK_TYPES, FunctionInfo, ObjectInfo, Project
+from flask_doctor.static.model import (
+    FACTORY,
+    FLASK_TYPES,
+    FunctionInfo,
+    ObjectInfo,
+    Project,
+)
 from flask_doctor.static.names import ImportRecord, dotted
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 from flask_doctor.static.source import SourceModule
@@ -790,9 +796,8 @@ def _runs_at_import(ctx: Context, node: ast.AST) -> bool:
     for ancestor in reversed(ctx.ancestors):
         if isinstance(ancestor, ast.Lambda):
             return False
-        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if any(child is s for s in ancestor.body):
-                return False
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(child is s for s in ancestor.body):
+            return False
         if isinstance(ancestor, (ast.With, ast.AsyncWith)):
             for item in ancestor.items:
                 expr = item.context_expr
