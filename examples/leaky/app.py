@@ -12,7 +12,7 @@ Every view is a real pattern from the catalog (docs/soak.md):
 * ``/leak/context`` hands work to a long-lived thread that pushes an app
   context and never pops it (S06): each context stays chained to the
   previous one through the context variable's reset token.
-* ``/drip/<n>``   keeps exactly ``n`` bytes per request (for the detection-threshold
+* ``/drip/<n>``   keeps ``n`` bytes per request on average (for the detection-threshold
   benchmark; it has a URL parameter, so only a scenario file drives it).
 * ``/slow``       blocks for 50 ms in ``time.sleep`` (S17): sync workers
   saturate, gevent workers do not.
@@ -41,7 +41,8 @@ RESULTS: dict[bytes, str] = {}
 #: One long-lived background thread, like a mail or audit-log sender.
 _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit")
 
-_DRIP = bytearray()
+_DRIP: list[bytes] = []
+_DRIP_N = 0
 
 SLEEP_SECONDS = float(os.environ.get("LEAKY_SLEEP", "0.05"))
 
@@ -83,9 +84,16 @@ def leak_context():
     return jsonify(ok=True)
 
 
-@app.get("/drip/<int:size>")
-def drip(size: int):
-    _DRIP.extend(b"x" * size)  # exactly `size` more bytes kept per request
+@app.get("/drip/<int:rate>")
+def drip(rate: int):
+    # Keep `rate` bytes per request on average, as small objects (what real
+    # leaks are made of): one bytes object of ~rate*k bytes (its 33-byte
+    # header and the 8-byte list slot included) every k requests.
+    global _DRIP_N
+    every = max(1, -(-49 // rate))  # the smallest bytes object costs ~49 bytes
+    _DRIP_N += 1
+    if _DRIP_N % every == 0:
+        _DRIP.append(os.urandom(max(2, rate * every - 41)))
     return "ok"
 
 
