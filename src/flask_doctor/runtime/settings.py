@@ -41,15 +41,15 @@ class Settings:
     # ---------------------------------------------------------------- store bounds
     max_findings: int = 500
     max_requests: int = 1_000
-    max_endpoints: int = 500
-    max_fingerprints: int = 2_000
+    max_endpoints: int = 300
+    max_fingerprints: int = 1_000
     # ---------------------------------------------------------------- detectors
     n_plus_one: int = 5
     unbounded_rows: int = 1_000
     slow_query_ms: float = 500.0
     slow_endpoint_ms: float = 1_000.0
     min_samples: int = 5
-    window: int = 200
+    window: int = 100
     blocking_ms: float = 200.0
     blocking_ratio: float = 0.8
     error_burst: int = 5
