@@ -385,7 +385,9 @@ class DevelopmentServerInDeployFile(Rule):
     such a command is mentioned in the message. Files named for development
     (`docker-compose.dev.yml`, `docker-compose.override.yml`,
     `Procfile.dev`, `Dockerfile.dev`) are not reported, nor scripts that
-    start waitress, gunicorn or another production server.
+    start waitress, gunicorn or another production server, nor a Dockerfile
+    `CMD` that the production compose file replaces with gunicorn/uWSGI.
+    `python manage.py runserver` (Flask-Script) is reported too.
 
     ## Why is this bad?
     Werkzeug's development server handles one request at a time per thread
@@ -460,9 +462,12 @@ class DevelopmentServerInDeployFile(Rule):
         deploy = project.deploy
         if deploy is None:
             return
+        overridden = _compose_overrides_image_command(deploy)
         for cmd in getattr(deploy, "commands", ()):
             if not _web_process(cmd.process) or not production_deploy_path(cmd.source.path):
                 continue
+            if cmd.process in ("CMD", "ENTRYPOINT") and overridden is not None:
+                continue  # compose runs the image with its own production command
             where_text = _process_label(cmd.process, cmd.source.path)
             if cmd.server == "flask-run":
                 debug = " with debug mode on (the Werkzeug debugger runs arbitrary Python for whoever sees an error page)" if cmd.debug else ""
@@ -478,6 +483,16 @@ class DevelopmentServerInDeployFile(Rule):
                 module = script_module(project, cmd.app_target, cmd.source.path)
                 if module is None:
                     continue
+                if "runserver" in cmd.argv and _imports(project, module, "flask_script"):
+                    report(
+                        self.finding(
+                            cmd.source,
+                            f"{where_text} runs `python {cmd.app_target} runserver`: Flask-Script's runserver is "
+                            f"Werkzeug's development server, not meant for production traffic",
+                            hint=_HINT,
+                        )
+                    )
+                    continue
                 found = next(dev_server_calls(project, module), None)
                 if found is None or production_server_call(project, module):
                     continue
@@ -492,6 +507,25 @@ class DevelopmentServerInDeployFile(Rule):
                         evidence=[Evidence("the development server is started here", Location(call_module.path, call.lineno, call.col_offset + 1))],  # type: ignore[attr-defined]
                     )
                 )
+
+
+def _compose_overrides_image_command(deploy: object) -> object | None:
+    """A production compose service that builds the image and replaces its command with an HTTP server."""
+    servers = {
+        c.process: c for c in getattr(deploy, "commands", ())
+        if c.process.startswith("service:") and c.server in ("gunicorn", "uwsgi", "waitress", "hypercorn", "uvicorn")
+        and production_deploy_path(c.source.path)
+    }
+    for service in getattr(deploy, "services", ()):
+        if service.build is not None and (service.command is not None or service.entrypoint is not None):
+            found = servers.get(f"service:{service.name}")
+            if found is not None:
+                return found
+    return None
+
+
+def _imports(project: Project, module: object, package: str) -> bool:
+    return any(r.module.split(".")[0] == package for r in project.imports.get(module.name, ()))  # type: ignore[attr-defined]
 
 
 _HINT = 'Start a production server instead, e.g. `gunicorn --bind 0.0.0.0:8000 "app:create_app()"` (or waitress-serve, uWSGI).'

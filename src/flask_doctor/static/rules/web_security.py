@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.model import REQUEST, FunctionInfo, Project
+from flask_doctor.static.model import BLUEPRINT_TYPES, REQUEST, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
@@ -1477,6 +1477,9 @@ HTTP_CLIENTS = ("requests.", "httpx.", "urllib3.", "aiohttp.")
 HTTP_TYPES = ("requests.Session", "requests.sessions.Session", "httpx.Client", "httpx.AsyncClient", "requests.session")
 
 
+_OPT_IN = re.compile(r"verify|ssl|tls|insecure|skip|cert|unsafe|debug|testing", re.I)
+
+
 class TlsVerificationDisabled(Rule):
     """
     ## What it does
@@ -1490,7 +1493,8 @@ class TlsVerificationDisabled(Rule):
     compromised router, a cloud neighbour, public Wi-Fi) can impersonate the
     server the app talks to and read or change the traffic: API keys,
     payment calls, OAuth tokens. A `verify=` that comes from configuration
-    (`verify=app.config["CA_BUNDLE"]`) is not reported.
+    (`verify=app.config["CA_BUNDLE"]`) is not reported, nor code under an
+    explicit opt-in (`if config.SKIP_SSL_VERIFY:`).
 
     ## Example
     ```python
@@ -1523,6 +1527,16 @@ class TlsVerificationDisabled(Rule):
 
             def fetch(url, ca_bundle):
                 return requests.get(url, timeout=10, verify=ca_bundle)
+            """),
+        Valid("""
+            import ssl
+
+            def smtp_context(skip_ssl_verify):
+                ctx = ssl.create_default_context()
+                if skip_ssl_verify:
+                    ctx.check_hostname = False
+                    ctx.verify_mode = ssl.CERT_NONE
+                return ctx
             """),
         Valid("""
             import jwt
@@ -1591,6 +1605,9 @@ class TlsVerificationDisabled(Rule):
         return False
 
     def _report(self, ctx: Context, node: ast.AST, what: str) -> None:
+        for ancestor in ctx.ancestors:
+            if isinstance(ancestor, (ast.If, ast.IfExp)) and _OPT_IN.search(ast.unparse(ancestor.test)):
+                return  # ``if app.config["SKIP_SSL_VERIFY"]:``: an operator's explicit choice
         ctx.report(
             self.finding(
                 ctx.location(node),
@@ -1618,6 +1635,7 @@ class CsrfFacts:
     cookie_auth: bool
     samesite: str | None
     flask_wtf: bool = False
+    jwt_cookies: bool = False  # Flask-JWT-Extended tokens in cookies with its CSRF check switched off
 
 
 def csrf_facts(project: Project) -> CsrfFacts:
@@ -1662,7 +1680,10 @@ def csrf_facts(project: Project) -> CsrfFacts:
         if live_in_production(project, setting) and isinstance(setting.value, ast.Constant) and isinstance(setting.value.value, str):
             samesite = setting.value.value
     flask_wtf = any(r.module.split(".")[0] == "flask_wtf" for records in project.imports.values() for r in records)
-    facts = CsrfFacts(protected_at, exempt, exempt_blueprints, cookie_auth, samesite, flask_wtf)
+    locations = [s for s in settings(project, ("JWT_TOKEN_LOCATION",)) if "cookies" in ast.unparse(s.value)]
+    jwt_csrf_off = any(false_constant(s.value) for s in settings(project, ("JWT_COOKIE_CSRF_PROTECT",)))
+    jwt_cookies = bool(locations) and jwt_csrf_off
+    facts = CsrfFacts(protected_at, exempt, exempt_blueprints, cookie_auth or jwt_cookies, samesite, flask_wtf, jwt_cookies)
     project._fd_web_csrf = facts  # type: ignore[attr-defined]
     return facts
 
@@ -1670,11 +1691,14 @@ def csrf_facts(project: Project) -> CsrfFacts:
 class FormWithoutCsrf(Rule):
     """
     ## What it does
-    Finds views that accept POST/PUT/PATCH/DELETE and read form data
-    (`request.form`, `request.files`, `request.values`) in a project that
-    uses cookie sessions (`flask.session`, Flask-Login, Flask-Security) but
-    has no CSRF protection: no `CSRFProtect` anywhere, and no Flask-WTF form
-    validated with `validate_on_submit()` in the view. Views marked with
+    Finds views that accept POST/PUT/PATCH/DELETE, read form data
+    (`request.form`, `request.files`, `request.values`) and act as the
+    logged-in user (a `login_required`-style decorator, `current_user`,
+    `session`, a blueprint `before_request` hook that checks the login, or
+    an app-wide login wall) in a
+    project with no CSRF protection: no `CSRFProtect` anywhere, and no
+    Flask-WTF form validated in the view. Flask-JWT-Extended views count
+    when tokens live in cookies with `JWT_COOKIE_CSRF_PROTECT = False`. Views marked with
     `csrf.exempt` that read form data are reported even when `CSRFProtect`
     is on.
 
@@ -1684,7 +1708,9 @@ class FormWithoutCsrf(Rule):
     logged-in user: change the email or password, delete data, make a
     purchase. Views that only read JSON (`request.get_json()`) are not
     reported: browsers cannot send a cross-site JSON body without a CORS
-    preflight. When production sets `SESSION_COOKIE_SAMESITE` to `"Lax"` or
+    preflight. Neither are views that use no login at all (a forged request
+    gains nothing), nor endpoints that receive cross-site POSTs by design
+    (SAML assertion consumers, OAuth callbacks, webhooks). When production sets `SESSION_COOKIE_SAMESITE` to `"Lax"` or
     `"Strict"`, browsers already withhold the cookie from cross-site POSTs
     and the finding is a note.
 
@@ -1755,6 +1781,16 @@ class FormWithoutCsrf(Rule):
                 return form.errors
             """),
         Valid("""
+            from flask import Flask, request
+            from flask_login import LoginManager
+            app = Flask(__name__)
+            login_manager = LoginManager(app)
+
+            @app.post("/newsletter")
+            def subscribe():
+                return f"subscribed {request.form['email']}"
+            """),
+        Valid("""
             from flask import Flask, request, session
             app = Flask(__name__)
 
@@ -1788,6 +1824,20 @@ class FormWithoutCsrf(Rule):
             def transfer():
                 return request.form["amount"]  # expect
             """, message="exempt"),
+        Invalid("""
+            from flask import Flask, redirect, request, url_for
+            from flask_login import current_user
+            app = Flask(__name__)
+
+            @app.before_request
+            def login_wall():
+                if not current_user.is_authenticated and request.endpoint != "login":
+                    return redirect(url_for("login"))
+
+            @app.post("/notes/delete")
+            def delete_note():
+                return request.form["note_id"]  # expect
+            """, message="delete_note"),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -1800,6 +1850,8 @@ class FormWithoutCsrf(Rule):
                 continue
             if not facts.cookie_auth and not exempt:
                 continue
+            if not _acts_as_user(project, fn, facts):
+                continue  # no login, no session: a forged request gains nothing the attacker lacks
             read = _form_read(fn)
             if read is None or not _accepts_unsafe_method(fn) or _cross_site_by_design(fn):
                 continue
@@ -1839,6 +1891,64 @@ class FormWithoutCsrf(Rule):
         if fn.qualname in facts.exempt or (fn.parent is None and fn.class_name is None and fn.name in facts.exempt and fn.qualname.rsplit(".", 1)[0] in {e.rsplit(".", 1)[0] for e in facts.exempt if "." in e}):
             return True
         return any(route.owner in facts.exempt_blueprints for route in fn.routes)
+
+
+_AUTH_DECORATOR = re.compile(
+    r"login_required|auth_required|roles?_(required|accepted)|permission|requires?_(auth|login|admin|role|user)|admin_required"
+    r"|jwt_required|token_required|(^|[._])auth\.|has_access|protect",
+    re.I,
+)
+_USER_WORDS = ("current_user", "login_user", "logout_user", "session[", "session.get", "session.pop", "g.user", "authenticated")
+
+
+def _acts_as_user(project: Project, fn: FunctionInfo, facts: CsrfFacts) -> bool:
+    """Does the view act with the user's cookie-borne authority (login decorator, session, current_user)?"""
+    for deco in fn.decorators:
+        if _AUTH_DECORATOR.search(deco):
+            if "jwt_required" in deco and not facts.jwt_cookies:
+                continue  # JWT in headers, or in cookies with Flask-JWT-Extended's own CSRF check
+            return True
+    if _mentions(fn, _USER_WORDS):
+        return True
+    owners = {r.owner for r in fn.routes}
+    hooks = _auth_hooks(project)
+    return bool(owners & hooks) or "*" in hooks
+
+
+def _auth_hooks(project: Project) -> set[str]:
+    """Blueprints whose ``before_request`` hook checks the login (an admin blueprint, say).
+
+    An app-wide hook (``*``) counts only when it is a login wall: it turns
+    away anonymous users (``if not current_user.is_authenticated: return
+    redirect(...)``). Hooks that guard a list of protected endpoints would
+    make every public form look authenticated.
+    """
+    cached = getattr(project, "_fd_web_auth_hooks", None)
+    if cached is not None:
+        return cached
+    owners: set[str] = set()
+    for hook in project.functions.values():
+        if not ({"before_request", "before_app_request"} & hook.roles) or not _mentions(hook, (*_USER_WORDS, "abort(401", "abort(403")):
+            continue
+        for deco in hook.decorators:
+            owner, _, attr = deco.rpartition(".")
+            obj = project.objects.get(owner)
+            if attr == "before_request" and obj is not None and project.is_subtype(obj.type, BLUEPRINT_TYPES):
+                owners.add(owner)
+            elif attr in ("before_request", "before_app_request") and _login_wall(hook):
+                owners.add("*")
+    project._fd_web_auth_hooks = owners  # type: ignore[attr-defined]
+    return owners
+
+
+_LOGIN_WALL = re.compile(r"not\s+[\w.]*current_user\.is_authenticated|not\s+[\w.]*session\.get\(|[\w.]*current_user\.is_anonymous")
+_TURN_AWAY = ("redirect(", "abort(401", "abort(403", "unauthorized(", "Unauthorized", "Forbidden")
+
+
+def _login_wall(hook: FunctionInfo) -> bool:
+    start, end = hook.node.lineno, getattr(hook.node, "end_lineno", hook.node.lineno) or hook.node.lineno
+    text = "\n".join(hook.module.lines[start - 1: end])
+    return bool(_LOGIN_WALL.search(text)) and any(word in text for word in _TURN_AWAY)
 
 
 _CROSS_SITE = re.compile(r"saml|(^|[^a-z])acs([^a-z]|$)|sso|oidc|oauth|callback|webhook|hook|ipn|notify|assertion", re.IGNORECASE)
