@@ -107,7 +107,8 @@ def test_blocking_view_saturates_sync_workers_not_gevent(tmp_path, worker_class,
     assert _gunicorn_alive(tmp_path) == []
 
 
-def test_ctrl_c_stops_everything(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_and_sigterm_stop_everything(tmp_path, signum):
     env = dict(os.environ)
     proc = subprocess.Popen(
         [sys.executable, "-c", "from flask_doctor.cli import main; main()", "soak", "--app", "leaky.app:app",
@@ -120,7 +121,7 @@ def test_ctrl_c_stops_everything(tmp_path):
         workers = _gunicorn_alive(tmp_path)
         assert workers, "gunicorn never started"
         time.sleep(1.0)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         _, err = proc.communicate(timeout=30)
         assert proc.returncode == 130, err
         assert "interrupted" in err

@@ -75,6 +75,8 @@ def soak_command(app: str, requests: int, duration: float, users: int, workers: 
     # opens sockets or starts threads.
     from flask_doctor.soak import load  # noqa: F401
 
+    _stop_on_sigterm()
+
     from flask_doctor.soak import report_html
     from flask_doctor.soak.report_json import build_report
     from flask_doctor.soak.routes import (Scenario, app_location, discover_routes, filter_targets, load_scenario,
@@ -153,6 +155,19 @@ def soak_command(app: str, requests: int, duration: float, users: int, workers: 
     verdicts = doc["soak"]["verdicts"]
     leaked = bool(verdicts["leaks"]) or verdicts["mixed_leak"]
     sys.exit(EXIT_FINDINGS if (fail_on_leak and leaked) else EXIT_OK)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the soak like Ctrl-C does: server down, no orphans."""
+    import signal
+
+    import gevent
+
+    main = gevent.getcurrent()
+    try:
+        gevent.signal_handler(signal.SIGTERM, lambda: main.throw(KeyboardInterrupt))
+    except Exception:  # not in the main thread (embedded use): keep the default
+        pass
 
 
 def _summary(doc: dict[str, Any], out_dir: Path, seconds: float) -> None:
