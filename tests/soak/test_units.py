@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -13,8 +12,14 @@ from flask_doctor.findings import Evidence, Finding, Fix, Location, Severity
 from flask_doctor.rulebook import get_meta
 from flask_doctor.soak import analysis
 from flask_doctor.soak.report_html import render_html
-from flask_doctor.soak.routes import (Target, app_location, discover_routes, filter_targets, load_scenario,
-                                      targets_from_routes)
+from flask_doctor.soak.routes import (
+    Target,
+    app_location,
+    discover_routes,
+    filter_targets,
+    load_scenario,
+    targets_from_routes,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 LEAKY = ROOT / "examples" / "leaky"

@@ -9,4 +9,5 @@ soak-only rule ids.
 
 from __future__ import annotations
 
-from flask_doctor.soak import findings_meta as findings_meta  # noqa: F401  (registers FD180...)
+# Registers FD180, FD182, FD480, FD481, FD580 in the rulebook.
+from flask_doctor.soak import findings_meta as findings_meta

@@ -29,7 +29,8 @@ import sysconfig
 import threading
 import time
 import tracemalloc
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 ENV_DIR = "FLASK_DOCTOR_SOAK_DIR"
 ENV_OPTS = "FLASK_DOCTOR_SOAK_OPTS"

@@ -24,9 +24,10 @@ from __future__ import annotations
 import ast
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from flask_doctor.findings import Evidence, Finding, Fix, Location, Severity
 from flask_doctor.soak.stats import Trend, percentile, theil_sen

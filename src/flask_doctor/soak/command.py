@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -73,14 +72,20 @@ def soak_command(app: str, requests: int, duration: float, users: int, workers: 
     """
     # Locust patches the process with gevent: do it before anything else
     # opens sockets or starts threads.
-    from flask_doctor.soak import load  # noqa: F401
+    from flask_doctor.soak import load
 
     _stop_on_sigterm()
 
     from flask_doctor.soak import report_html
     from flask_doctor.soak.report_json import build_report
-    from flask_doctor.soak.routes import (Scenario, app_location, discover_routes, filter_targets, load_scenario,
-                                          targets_from_routes)
+    from flask_doctor.soak.routes import (
+        Scenario,
+        app_location,
+        discover_routes,
+        filter_targets,
+        load_scenario,
+        targets_from_routes,
+    )
     from flask_doctor.soak.runner import SoakSettings, run_soak, write_json
     from flask_doctor.soak.server import GunicornServer, ServerError
 
@@ -237,4 +242,4 @@ class _Display:
             self.live = None
 
 
-__all__ = ["soak_command", "EXIT_ERROR"]
+__all__ = ["EXIT_ERROR", "soak_command"]

@@ -10,7 +10,7 @@ what only a soak can see.
 from __future__ import annotations
 
 from flask_doctor.findings import Severity
-from flask_doctor.rulebook import RuleMeta, register_meta, parse_doc_sections
+from flask_doctor.rulebook import RuleMeta, parse_doc_sections, register_meta
 
 _FD180 = """## What it does
 Drives one endpoint at a time under a real gunicorn and fits the memory each

@@ -17,13 +17,14 @@ import importlib.util
 import itertools
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import gevent
-from locust import FastHttpUser, User, constant, events as _events, task  # noqa: F401
+from locust import FastHttpUser, User, constant, task
 from locust.env import Environment
 
 from flask_doctor.soak.routes import Target

@@ -15,8 +15,8 @@ and Smith 1982).  No scipy: the whole thing is a few lines of numpy.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
