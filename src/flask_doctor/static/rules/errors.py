@@ -32,7 +32,11 @@ ABORT_FUNCTIONS = {
     "flask_restx.abort", "flask_restful.abort", "flask_smorest.abort", "flask_restplus.abort",
     "apiflask.abort",
 }
-ABORTING_METHODS = {"get_or_404", "first_or_404", "one_or_404"}
+ABORTING_METHODS = {"get_or_404", "first_or_404", "one_or_404", "send_static_file"}
+#: Flask/Werkzeug helpers that raise NotFound for a missing file (not FileNotFoundError).
+NOT_FOUND_RAISERS = {
+    "flask.send_from_directory", "flask.helpers.send_from_directory", "werkzeug.utils.send_from_directory",
+}
 RESPONSE_BUILDERS = {
     "flask.render_template", "flask.templating.render_template",
     "flask.render_template_string", "flask.templating.render_template_string",
@@ -985,7 +989,9 @@ def _http_raisers(stmts: list[ast.stmt], table: ImportTable | None) -> Iterator[
             continue
         if isinstance(node, ast.Call):
             full = qualify(table, node.func) or ""
-            if full in ABORT_FUNCTIONS or (isinstance(node.func, ast.Attribute) and node.func.attr in ABORTING_METHODS):
+            if full in ABORT_FUNCTIONS or full in NOT_FOUND_RAISERS or (
+                isinstance(node.func, ast.Attribute) and node.func.attr in ABORTING_METHODS
+            ):
                 yield node
         elif isinstance(node, ast.Raise) and node.exc is not None:
             exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
@@ -1014,8 +1020,10 @@ def _status_of(node: ast.expr | None) -> int | None:
     return None
 
 
-def _raised_code(raiser: ast.AST) -> int | None:
+def _raised_code(raiser: ast.AST, table: ImportTable | None = None) -> int | None:
     if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute) and raiser.func.attr in ABORTING_METHODS:
+        return 404
+    if isinstance(raiser, ast.Call) and (qualify(table, raiser.func) or "") in NOT_FOUND_RAISERS:
         return 404
     if isinstance(raiser, ast.Call):
         return _status_of(raiser.args[0]) if raiser.args else None
@@ -1047,7 +1055,9 @@ class AbortSwallowed(Rule):
     Finds `abort(...)` (and `get_or_404()`/`first_or_404()`, `raise
     NotFound()`) inside a `try` whose `except Exception:` (or bare
     `except:`) catches the `HTTPException` it raises and does not re-raise
-    it.
+    it — and `send_from_directory(...)`, which raises `NotFound` (not
+    `FileNotFoundError`) for a missing file, when the broad handler then
+    answers with another status.
 
     ## Why is this bad?
     `abort(404)` works by raising `werkzeug.exceptions.NotFound`, a subclass
@@ -1057,8 +1067,9 @@ class AbortSwallowed(Rule):
     wrong", or — with `pass` — the view simply carrying on past the access
     check. An `except HTTPException: raise` clause before the broad one,
     an `abort` outside the `try`, narrow handlers (`except ValueError:`),
-    and an `abort(500)` whose handler answers with a 5xx anyway are fine
-    and not reported.
+    and handlers that answer with the same status anyway (`abort(404)`
+    caught and answered 404, `abort(500)` answered with a 5xx) are fine and
+    not reported.
 
     ## Example
     ```python
@@ -1148,6 +1159,17 @@ class AbortSwallowed(Rule):
                 return str(n)
             """),
         Valid("""
+            from flask import Flask, abort, send_from_directory
+            app = Flask(__name__)
+
+            @app.get("/files/<path:name>")
+            def download(name):
+                try:
+                    return send_from_directory("uploads", name)
+                except Exception:
+                    return "file not found", 404
+            """),
+        Valid("""
             from flask import Flask, abort
             app = Flask(__name__)
 
@@ -1188,6 +1210,19 @@ class AbortSwallowed(Rule):
                     pass
                 return "", 204
             """, message="abort(403)"),
+        Invalid("""
+            from flask import Flask, abort, send_from_directory
+            app = Flask(__name__)
+
+            @app.get("/<path:filename>")
+            def serve_file(filename):
+                try:
+                    return send_from_directory("public", filename)  # expect
+                except FileNotFoundError:
+                    abort(404)
+                except Exception as e:
+                    return f"Error loading {filename}: {e}", 500
+            """, message="not FileNotFoundError"),
     )
 
     def visit_Try(self, node: ast.Try, ctx: Context) -> None:
@@ -1206,19 +1241,25 @@ class AbortSwallowed(Rule):
             return
         handler_codes = _handler_codes(catcher, table)
         for raiser in _http_raisers(node.body, table):
-            code = _raised_code(raiser)
-            if code is not None and code >= 500 and handler_codes and all(c >= 500 for c in handler_codes):
-                continue  # a server error stays a server error: nothing is lost
+            code = _raised_code(raiser, table)
+            if code is not None and handler_codes and all(c == code or (code >= 500 and c >= 500) for c in handler_codes):
+                continue  # the handler answers with the same status (or a 5xx stays a 5xx): nothing is lost
+            if isinstance(raiser, ast.Call) and (qualify(table, raiser.func) or "") in NOT_FOUND_RAISERS and not handler_codes:
+                continue  # a file lookup whose handler goes on searching: only an explicit other status is reported
             text = ast.unparse(raiser.func if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute)
                                and raiser.func.attr in ABORTING_METHODS else raiser)
             if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute) and raiser.func.attr in ABORTING_METHODS:
                 text = f"{raiser.func.attr}()"
+            raises = "raises an HTTPException"
+            if isinstance(raiser, ast.Call) and (qualify(table, raiser.func) or "") in NOT_FOUND_RAISERS:
+                text = f"{ast.unparse(raiser.func)}(...)"
+                raises = "raises `NotFound` (an HTTPException, not FileNotFoundError) for a missing file"
             if len(text) > 50:
                 text = text[:47] + "..."
             outcome = "silently ignores it" if all(is_inert(s) for s in catcher.body) else "replaces it with its own response"
             ctx.report(self.finding(
                 ctx.location(raiser),
-                f"`{text}` in {describe_context(ctx)} raises an HTTPException that the `{handler_label(catcher)}` "
+                f"`{text}` in {describe_context(ctx)} {raises} that the `{handler_label(catcher)}` "
                 f"below catches: the handler {outcome} instead of sending the HTTP error",
                 hint="Add `except HTTPException: raise` before the broad clause, move the abort out of the `try`, "
                      "or catch only the exceptions you expect.",
