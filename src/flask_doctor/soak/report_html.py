@@ -231,6 +231,10 @@ def _sites_table(sites: list[dict[str, Any]]) -> str:
             f'<th>blocks</th><th class="l">allocated in</th></tr>{rows}</table>')
 
 
+def _anchor(e: dict[str, Any]) -> str:
+    return "ep-" + "".join(c if c.isalnum() else "-" for c in str(e.get("phase") or e["name"]))
+
+
 def _endpoint_html(e: dict[str, Any], floor: float, findings: list[dict[str, Any]]) -> str:
     mem = e.get("memory")
     slope = (f'{mem["slope"]:.1f} B/req <span class="small">[{mem["low"]:.1f}, {mem["high"]:.1f}]</span>'
@@ -270,7 +274,7 @@ def _endpoint_html(e: dict[str, Any], floor: float, findings: list[dict[str, Any
     facts += "</table>"
     body = (f'<div class="body"><div>{memory_chart(mem, floor)}</div><div class="grow">{facts}</div>'
             f'<div style="flex-basis:100%">{_sites_table(e.get("sites", []))}</div></div>')
-    return f'<details class="ep"{open_attr}>{head}{body}</details>'
+    return f'<details class="ep" id="{_e(_anchor(e))}"{open_attr}>{head}{body}</details>'
 
 
 def saturation_html(sat: dict[str, Any] | None) -> str:
@@ -345,7 +349,7 @@ def render_html(doc: dict[str, Any]) -> str:
     order = {"error": 0, "warning": 1, "note": 2}
     findings_html = "".join(_finding_html(f) for f in sorted(findings, key=lambda f: order.get(f["severity"], 3))) or '<p>No findings.</p>'
     table_rows = "".join(
-        f'<tr><td class="l"><span class="tag {_e(e["verdict"])}">{_e(e["verdict"])}</span></td><td class="l code">{_e(e["name"])}</td>'
+        f'<tr><td class="l"><span class="tag {_e(e["verdict"])}">{_e(e["verdict"])}</span></td><td class="l code"><a href="#{_e(_anchor(e))}">{_e(e["name"])}</a></td>'
         f'<td>{e["requests"]}</td><td>{e["failures"]}</td><td>{e["latency_ms"]["p50"]:.0f}</td><td>{e["latency_ms"]["p95"]:.0f}</td>'
         f'<td>{e["latency_ms"]["p99"]:.0f}</td>'
         + (f'<td>{e["memory"]["slope"]:.1f}</td><td class="small">[{e["memory"]["low"]:.1f}, {e["memory"]["high"]:.1f}]</td>'
