@@ -42,6 +42,15 @@ def get(url: str, token: str = "") -> tuple[int, bytes]:
 
 @pytest.fixture
 def server(redis_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    yield from serve(redis_url, tmp_path, ["-w", "2"])
+
+
+@pytest.fixture
+def gevent_server(redis_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    yield from serve(redis_url, tmp_path, ["-w", "1", "-k", "gevent", "--worker-connections", "50"])
+
+
+def serve(redis_url: str, tmp_path: Path, worker_args: list[str]) -> Iterator[tuple[str, str]]:
     db = tmp_path / "shop.db"
     seeded = shop.create_app(f"sqlite:///{db}")
     shop.seed(seeded, authors=8, books_each=2)
@@ -53,7 +62,7 @@ def server(redis_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
                FD_TEST_TOKEN=TOKEN, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
                PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "30",
+        [sys.executable, "-m", "gunicorn", *worker_args, "-b", f"127.0.0.1:{port}", "--timeout", "30",
          "tests.runtime.apps.served:app"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
@@ -115,3 +124,21 @@ def test_two_workers_report_into_one_store(redis_url: str, server: tuple[str, st
     assert [f["code"] for f in json.loads(result.output)["findings"]] == ["FD202"]
     result = runner.invoke(cli, ["report", "--url", base + "/_doctor", "--token", TOKEN])
     assert "FD202" in result.output and result.exit_code == 1
+
+
+@pytest.mark.slow
+def test_gevent_worker(redis_url: str, gevent_server: tuple[str, str]) -> None:
+    base, prefix = gevent_server
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda p: get(base + p)[0], ["/authors/lazy", "/sleep"] * 8))
+    assert statuses == [200] * 16
+    store = RedisStore(redis_url, prefix=prefix)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not store.findings():
+        time.sleep(0.2)
+    assert [s.finding.code for s in store.findings()] == ["FD202"]
+    requests = store.requests(50)
+    assert {r["cpu_ms"] for r in requests} == {None}  # one OS thread runs every greenlet
+    status, body = get(base + "/_doctor/api/snapshot", TOKEN)
+    snap = json.loads(body)
+    assert status == 200 and snap["capacity"] == 50 and snap["guard"]["requests"]["disabled"] is False

@@ -215,3 +215,17 @@ def test_factory_pattern_init_app() -> None:
     app.test_client().get("/")
     assert [r["name"] for r in doctor.requests()] == ["index"]
     assert app.extensions["flask_doctor"] is doctor
+
+
+@pytest.mark.parametrize(("argv", "env", "expected"), [
+    (["/usr/bin/python", "app.py"], {}, 0),
+    (["/venv/bin/gunicorn", "app:app"], {}, 1),
+    (["/venv/bin/gunicorn", "-w", "4", "--threads", "8", "app:app"], {}, 8),
+    (["/venv/lib/python3.11/site-packages/gunicorn/__main__.py", "-k", "gevent", "app:app"], {}, 1000),
+    (["/venv/bin/gunicorn", "app:app"], {"GUNICORN_CMD_ARGS": "--worker-class=gthread --threads=4"}, 4),
+    (["/venv/bin/gunicorn", "-k", "gevent", "--worker-connections", "50", "app:app"], {}, 50),
+])
+def test_capacity_from_the_gunicorn_command_line(argv: list[str], env: dict[str, str], expected: int) -> None:
+    from flask_doctor.runtime.doctor import detect_capacity
+
+    assert detect_capacity(argv, env) == expected

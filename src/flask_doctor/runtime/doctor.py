@@ -82,7 +82,7 @@ def detect_capacity(argv: list[str] | None = None, environ: dict[str, str] | Non
     """Threads or greenlets per worker from the gunicorn command line, else 0 (unknown)."""
     argv = list(sys.argv if argv is None else argv)
     environ = dict(os.environ if environ is None else environ)
-    if not argv or "gunicorn" not in os.path.basename(argv[0]):
+    if not argv or "gunicorn" not in argv[0]:
         return 0
     args = argv[1:] + environ.get("GUNICORN_CMD_ARGS", "").split()
     threads, worker_class, connections = 1, "sync", 1000
