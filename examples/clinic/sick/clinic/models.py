@@ -11,4 +11,5 @@ class Patient(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     name = db.Column(db.String(80))
     email = db.Column(db.String(120), unique=True)
+    created_at = db.Column(db.DateTime, server_default=db.func.now())
     doctor_id = db.Column(db.Integer, db.ForeignKey("doctor.id"))
