@@ -324,8 +324,18 @@ def workers_html(workers: list[dict[str, Any]]) -> str:
     colors = ["#0969da", "#b3261e", "#1a7f37", "#9a6700", "#8250df", "#57606a"]
     for i, (pid, s) in enumerate(series):
         c.line([(t, v / 2**20) for t, v in s], colors[i % len(colors)])
-    return ("<h2>Workers</h2><p class=\"small\">RSS of each gunicorn worker, sampled from outside every 0.5 s "
-            "across all phases.</p>" + c.svg(legend=[(colors[i % len(colors)], f"pid {pid}") for i, (pid, _) in enumerate(series)]))
+    out = ("<h2>Workers</h2><p class=\"small\">RSS of each gunicorn worker, sampled from outside every 0.5 s, "
+           "and its open file descriptors (sockets, files, pipes), sampled inside, across all phases.</p>"
+           + c.svg(legend=[(colors[i % len(colors)], f"pid {pid}") for i, (pid, _) in enumerate(series)]))
+    fd_series = [(w["pid"], w["fds"]) for w in workers if w.get("fds")]
+    if fd_series:
+        fx = [t for _, s in fd_series for t, _ in s]
+        fy = [float(v) for _, s in fd_series for _, v in s]
+        c2 = _Chart(fx, fy, w=760, h=170, xlabel="seconds since start", ylabel="open fds", ymin=0)
+        for i, (pid, s) in enumerate(fd_series):
+            c2.line([(t, float(v)) for t, v in s], colors[i % len(colors)])
+        out += c2.svg(legend=[(colors[i % len(colors)], f"pid {pid}") for i, (pid, _) in enumerate(fd_series)])
+    return out
 
 
 def render_html(doc: dict[str, Any]) -> str:

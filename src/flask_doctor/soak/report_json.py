@@ -105,7 +105,16 @@ def build_report(
     order = {"leak": 0, "inconclusive": 1, "clean": 2}
     endpoints.sort(key=lambda e: (order.get(e["verdict"], 3), -len(e.get("findings", [])), e["name"]))
     findings = sort_findings(findings)
-    workers = [{"pid": pid, "rss": [[t, v] for t, v in series]} for pid, series in run["rss_series"].items()]
+    fds_by_pid: dict[int, list[list[float]]] = {}
+    for rec in samples_all:
+        if rec.get("type") in ("sample", "final") and rec.get("fds", -1) >= 0:
+            fds_by_pid.setdefault(int(rec["pid"]), []).append([round(rec["t"] - run["started"], 2), rec["fds"]])
+    workers = []
+    for pid in sorted(set(run["rss_series"]) | set(fds_by_pid)):
+        fds = sorted(fds_by_pid.get(pid, []))
+        if len(fds) > 400:
+            fds = [fds[int(i * len(fds) / 400)] for i in range(400)]
+        workers.append({"pid": pid, "rss": [[t, v] for t, v in run["rss_series"].get(pid, [])], "fds": fds})
     ctx = RenderContext(surface="soak", root=root, line_text=file_line_reader(root))
     doc = findings_document(findings, ctx)
     doc["soak"] = {
