@@ -151,3 +151,9 @@ def test_gunicorn_settings_a_script_may_pass_are_unknown() -> None:
     assert _check("FD406", sources) == []
     assert _check("FD408", sources) == []
     assert [f.location for f in _check("FD407", sources)] == [Location("gunicorn.conf.py", 2, 1)]
+
+
+def test_config_file_without_a_visible_command_is_not_a_crash() -> None:
+    sources = {"app.py": "from flask import Flask\napp = Flask(__name__)\n", "gunicorn.conf.py": "workers = 2\n"}
+    result = analyse_sources(sources, select=["FD404", "FD405", "FD406", "FD407", "FD408", "FD409", "FD410", "FD411"])
+    assert [f for f in result.findings if f.code == "FD004"] == []

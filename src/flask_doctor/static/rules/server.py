@@ -848,7 +848,7 @@ class GunicornNoMaxRequests(Rule):
                         hint="Add `--max-requests 1000 --max-requests-jitter 100` (or `max_requests`/`max_requests_jitter` in gunicorn.conf.py).",
                     )
                 )
-            elif max_requests.known and max_requests.value and jitter is None:
+            elif max_requests is not None and max_requests.known and max_requests.value and jitter is None and item.complete:
                 report(
                     self.finding(
                         max_requests.source,
