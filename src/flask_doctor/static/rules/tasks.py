@@ -721,8 +721,12 @@ def _swallows(handler: ast.ExceptHandler, table: ImportTable) -> bool:
             continue
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and is_log_call(stmt.value, table):
             continue
-        if isinstance(stmt, ast.Return) and (stmt.value is None or isinstance(stmt.value, (ast.Constant, ast.Name, ast.Dict, ast.JoinedStr))):
-            continue
+        if isinstance(stmt, ast.Return) and (
+            stmt.value is None
+            or isinstance(stmt.value, (ast.Constant, ast.Name, ast.Dict, ast.JoinedStr))
+            or (isinstance(stmt.value, ast.Call) and dotted(stmt.value.func) in ("str", "repr", "dict"))
+        ):
+            continue  # ``return "failed"`` / ``return str(e)``: a normal, successful return
         return False
     return True
 
