@@ -13,19 +13,31 @@ status of a ``return``) are shared with the task rules in ``tasks.py``.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.model import BLUEPRINT_TYPES, FLASK_TYPES, REQUEST, FunctionInfo, Project
+from flask_doctor.static.model import (
+    BLUEPRINT_TYPES,
+    FLASK_TYPES,
+    REQUEST,
+    FunctionInfo,
+    Project,
+)
 from flask_doctor.static.names import ImportTable, dotted
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context, node_location
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+    node_location,
+)
 
 # ------------------------------------------------------------------ helpers
 BROAD = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
 HTTP_EXCEPTION = {
     "werkzeug.exceptions.HTTPException", "werkzeug.HTTPException", "flask.HTTPException",
-    "werkzeug.exceptions.HTTPException",
 }
 ABORT_FUNCTIONS = {
     "flask.abort", "flask.helpers.abort", "werkzeug.exceptions.abort", "werkzeug.abort",
@@ -118,15 +130,13 @@ def is_log_call(call: ast.Call, table: ImportTable | None) -> bool:
         "capture_exception", "capture_message", "captureException", "report_exc_info", "notify",
     ):
         return True
-    if full.startswith("logging.") or full.startswith("warnings.warn"):
+    if full.startswith(("logging.", "warnings.warn")):
         return True
     if len(parts) >= 2 and parts[-1] in LOG_METHODS and (
-        parts[-2] in LOG_HEADS or parts[-2].lower().endswith(("logger", "log")) or parts[-2] == "logger"
+        parts[-2] in LOG_HEADS or parts[-2].lower().endswith(("logger", "log"))
     ):
         return True
-    if name.endswith((".stderr.write", ".stdout.write")):
-        return True
-    return False
+    return name.endswith((".stderr.write", ".stdout.write"))
 
 
 def contains_raise(stmts: list[ast.stmt]) -> bool:
@@ -214,9 +224,7 @@ def _local_response_status(name: str, table: ImportTable | None, fn: FunctionInf
             for target in node.targets:
                 if isinstance(target, ast.Name) and target.id == name:
                     values.append(node.value)
-                elif isinstance(target, ast.Attribute) and dotted(target.value) == name and target.attr in ("status_code", "status"):
-                    return ("unknown", None)
-                elif isinstance(target, (ast.Tuple, ast.List)) and any(isinstance(e, ast.Name) and e.id == name for e in target.elts):
+                elif isinstance(target, ast.Attribute) and dotted(target.value) == name and target.attr in ("status_code", "status") or isinstance(target, (ast.Tuple, ast.List)) and any(isinstance(e, ast.Name) and e.id == name for e in target.elts):
                     return ("unknown", None)
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and isinstance(node.target, ast.Name) and node.target.id == name:
             return ("unknown", None)
@@ -1040,7 +1048,7 @@ def _handler_codes(handler: ast.ExceptHandler, table: ImportTable | None) -> lis
                 return []
             codes.append(code)
         elif isinstance(node, ast.Return):
-            kind, code = response_status(node.value, table)
+            _kind, code = response_status(node.value, table)
             if code is None and isinstance(node.value, ast.Tuple) and len(node.value.elts) >= 2:
                 code = _status_of(node.value.elts[1])
             if code is None:

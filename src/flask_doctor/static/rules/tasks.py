@@ -19,13 +19,25 @@ The Celery facts these rules rely on (Celery 5.x, ``celery/app/task.py``):
 from __future__ import annotations
 
 import ast
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.model import CELERY_TYPES, SQLALCHEMY_TYPES, FunctionInfo, Project
+from flask_doctor.static.model import (
+    CELERY_TYPES,
+    SQLALCHEMY_TYPES,
+    FunctionInfo,
+    Project,
+)
 from flask_doctor.static.names import ImportTable, dotted
 from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
-from flask_doctor.static.rules.errors import body_nodes, contains_raise, exception_kind, handler_label, is_inert, is_log_call
+from flask_doctor.static.rules.errors import (
+    body_nodes,
+    contains_raise,
+    exception_kind,
+    handler_label,
+    is_inert,
+    is_log_call,
+)
 
 # ------------------------------------------------------------ task facts
 RETRY_OPTIONS = {"autoretry_for", "retry_kwargs", "retry_backoff", "max_retries", "retry"}
@@ -180,12 +192,10 @@ def _annotation_sets_policy(value: ast.expr | None) -> bool:
     if not isinstance(value, (ast.Dict, ast.List, ast.Tuple)):
         return True
     for node in ast.walk(value):
-        if isinstance(node, ast.Dict):
-            if any(isinstance(k, ast.Constant) and k.value in POLICY_KEYS for k in node.keys):
-                return True
-        elif not isinstance(node, (ast.Constant, ast.List, ast.Tuple, ast.Load, ast.expr_context)) and isinstance(node, ast.expr):
-            if isinstance(node, (ast.Name, ast.Attribute, ast.Call)):
-                return True
+        if isinstance(node, ast.Dict) and any(isinstance(k, ast.Constant) and k.value in POLICY_KEYS for k in node.keys):
+            return True
+        if isinstance(node, (ast.Name, ast.Attribute, ast.Call)):
+            return True  # a value we cannot read may hold a policy
     return False
 
 
@@ -226,11 +236,12 @@ def _app_wide_policy(project: Project) -> bool:
                 continue
             for target in node.targets:
                 name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else ""
-                if name in ("task_annotations", "CELERY_ANNOTATIONS") and _annotation_sets_policy(node.value):
+                if name in ("task_annotations", "CELERY_ANNOTATIONS") and _annotation_sets_policy(node.value) or (
+                    name == "Task" and isinstance(target, ast.Attribute)
+                    and _is_celery_app(project, target.value, table, module.name)
+                    and _class_retry_policy(project, dotted(node.value) or "?", table, module.name) is not False
+                ):
                     found = True
-                elif name == "Task" and isinstance(target, ast.Attribute) and _is_celery_app(project, target.value, table, module.name):
-                    if _class_retry_policy(project, dotted(node.value) or "?", table, module.name) is not False:
-                        found = True
     project._fd_celery_policy = found  # type: ignore[attr-defined]
     return found
 
@@ -327,7 +338,7 @@ def celery_tasks(project: Project) -> Iterator[tuple[FunctionInfo, str]]:
             yield fn, framework
 
 
-def _decorator_location(fn: FunctionInfo):  # noqa: ANN202
+def _decorator_location(fn: FunctionInfo):
     for deco in fn.node.decorator_list:
         return node_location(fn.module.path, deco)
     return fn.location
