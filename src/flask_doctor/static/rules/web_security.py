@@ -616,7 +616,11 @@ class OpenRedirect(Rule):
     Finds `redirect(target)` where `target` comes from the request
     (`request.args.get("next")`, a form field, a header) and the view never
     checks it: no `url_has_allowed_host_and_scheme`/`is_safe_url`-style
-    helper, no `urlparse(...).netloc` comparison.
+    helper, no `urlparse(...).netloc` comparison, no `if` that tests the
+    value beyond truthiness (`if not nxt.startswith("/"): nxt = "/"`).
+    Targets whose scheme and host the code fixes (`url_for(...)`,
+    `"/books/" + slug`, `IMAGE_HOST + "/" + uuid`) are not reported: the user
+    only picks a path on a known site.
 
     ## Why is this bad?
     A link such as `https://your.site/login?next=https://evil.example`

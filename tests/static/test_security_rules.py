@@ -1,0 +1,207 @@
+"""Edge cases of the FD3xx security rules that the inline examples do not pin down:
+severities chosen by context, taint through local assignments, guards."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from flask_doctor.findings import Severity
+from flask_doctor.static.runner import analyse_sources
+
+
+def findings(code: str, select: str, **files: str) -> list[tuple[int, Severity]]:
+    sources = {"app.py": textwrap.dedent(code).lstrip("\n")}
+    sources.update({path.replace("__", "/").replace("_dot_", "."): textwrap.dedent(text).lstrip("\n") for path, text in files.items()})
+    result = analyse_sources(sources, select=[select])
+    assert not [f for f in result.findings if f.code in ("FD001", "FD004")]
+    return [(f.location.line, f.severity) for f in result.findings if f.code == select and f.location]
+
+
+def test_secret_literal_overridden_by_instance_config_is_a_note() -> None:
+    code = """
+        from flask import Flask
+
+        def create_app():
+            app = Flask(__name__)
+            app.config.from_mapping(SECRET_KEY="dev")
+            app.config.from_pyfile("config.py", silent=True)
+            return app
+        """
+    assert findings(code, "FD302") == [(5, Severity.NOTE)]
+
+
+def test_default_config_class_loaded_then_overridden_is_a_note() -> None:
+    code = """
+        from flask import Flask
+
+        class DefaultConfig:
+            SECRET_KEY = "secret key"
+
+        def create_app(config=None):
+            app = Flask(__name__)
+            app.config.from_object(DefaultConfig)
+            app.config.from_envvar("APP_SETTINGS", silent=True)
+            return app
+        """
+    assert findings(code, "FD302") == [(4, Severity.NOTE)]
+
+
+def test_literal_secret_in_base_config_without_override_is_an_error() -> None:
+    code = """
+        class Config:
+            SECRET_KEY = "hunter2-hunter2"
+        """
+    assert findings(code, "FD302") == [(2, Severity.ERROR)]
+
+
+def test_random_key_with_env_fallback_is_one_severity_lower() -> None:
+    code = """
+        import os
+        from flask import Flask
+        app = Flask(__name__)
+        app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", os.urandom(24))
+        """
+    assert findings(code, "FD301") == [(4, Severity.WARNING)]
+
+
+def test_random_key_through_a_local_variable() -> None:
+    code = """
+        import secrets
+        from flask import Flask
+        key = secrets.token_urlsafe(32)
+        app = Flask(__name__)
+        app.secret_key = key
+        """
+    assert findings(code, "FD301") == [(5, Severity.ERROR)]
+
+
+def test_app_debug_after_loading_production_config_is_live() -> None:
+    code = """
+        from flask import Flask
+
+        class ProductionConfig:
+            DEBUG = False
+
+        app = Flask(__name__)
+        app.config.from_object(ProductionConfig)
+        app.debug = True
+        """
+    assert findings(code, "FD305") == [(8, Severity.ERROR)]
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ("app.run()", []),
+        ("app.run(debug=True)", [(5, Severity.NOTE)]),
+        ('app.run(host="0.0.0.0", debug=True)', [(5, Severity.WARNING)]),
+    ],
+)
+def test_development_server_in_main_block(call: str, expected: list[tuple[int, Severity]]) -> None:
+    code = f"""
+        from flask import Flask
+        app = Flask(__name__)
+
+        if __name__ == "__main__":
+            {call}
+        """
+    assert findings(code, "FD306") == expected
+
+
+def test_run_on_something_that_is_not_flask_is_ignored() -> None:
+    code = """
+        import asyncio
+        from celery import Celery
+        celery = Celery()
+        celery.run = lambda: None
+        celery.run()
+        asyncio.run(main())
+        """
+    assert findings(code, "FD306") == []
+
+
+def test_redirect_taint_follows_local_chain_and_stops_at_calls() -> None:
+    code = """
+        from flask import Flask, redirect, request
+        app = Flask(__name__)
+
+        @app.get("/a")
+        def a():
+            raw = request.args.get("next", "")
+            target = raw.strip()
+            return redirect(target)
+
+        @app.get("/b")
+        def b():
+            target = lookup(request.args.get("next", ""))
+            return redirect(target)
+        """
+    assert findings(code, "FD316") == [(8, Severity.WARNING)]
+
+
+def test_redirect_with_truthiness_test_only_is_still_reported() -> None:
+    code = """
+        from flask import Flask, redirect, request, url_for
+        app = Flask(__name__)
+
+        @app.get("/login")
+        def login():
+            nxt = request.args.get("next")
+            if nxt:
+                return redirect(nxt)
+            return redirect(url_for("index"))
+        """
+    assert findings(code, "FD316") == [(8, Severity.WARNING)]
+
+
+def test_int_converter_and_type_int_are_not_taint() -> None:
+    code = """
+        from flask import Flask, request
+        from sqlalchemy import text
+        app = Flask(__name__)
+
+        @app.get("/items/<int:item_id>")
+        def item(item_id):
+            page = request.args.get("page", 1, type=int)
+            return db.session.execute(text(f"SELECT * FROM items WHERE id = {item_id} OFFSET {page * 10}"))
+        """
+    assert findings(code, "FD318") == []
+
+
+def test_forwarded_header_compared_for_auth_is_reported() -> None:
+    code = """
+        from flask import request
+
+        def is_cron():
+            return request.headers.get("X-Forwarded-For", "") == "0.1.0.1"
+        """
+    assert findings(code, "FD311") == [(4, Severity.WARNING)]
+
+
+def test_tls_opt_in_branch_is_not_reported_but_plain_call_is() -> None:
+    code = """
+        import requests
+
+        def fetch(url, insecure=False):
+            if insecure:
+                return requests.get(url, timeout=5, verify=False)
+            return requests.get(url, timeout=5, verify=False)
+        """
+    assert findings(code, "FD321") == [(6, Severity.WARNING)]
+
+
+def test_upload_limit_quiet_behind_declared_nginx() -> None:
+    code = """
+        from flask import Flask, request
+        app = Flask(__name__)
+
+        @app.post("/upload")
+        def upload():
+            request.files["f"].save("/tmp/f")
+            return "ok"
+        """
+    assert findings(code, "FD322") == [(6, Severity.NOTE)]
+    nginx = "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"
+    assert findings(code, "FD322", nginx_dot_conf=nginx) == []
