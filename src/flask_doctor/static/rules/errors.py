@@ -259,7 +259,16 @@ class ErrorHandler:
     location: Location  # the decorator or registration call
 
     def kinds(self) -> set[str]:
-        return {exception_kind(e, self.table) if not isinstance(e, ast.Constant) else "code" for e in self.exceptions}
+        """'broad', 'http', 'narrow', 'code', or 'unknown' for a variable (``for ex in default_exceptions:``)."""
+        found = set()
+        for e in self.exceptions:
+            if isinstance(e, ast.Constant):
+                found.add("code")
+            elif isinstance(e, ast.Name) and self.table.qualify(e.id) is None and not e.id[:1].isupper():
+                found.add("unknown")
+            else:
+                found.add(exception_kind(e, self.table))
+        return found
 
     def codes(self) -> list[int]:
         return [e.value for e in self.exceptions if isinstance(e, ast.Constant) and isinstance(e.value, int)]
@@ -540,7 +549,7 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         handlers = error_handlers(project)
-        http_owners = {h.owner for h in handlers if "http" in h.kinds()}
+        http_owners = {h.owner for h in handlers if h.kinds() & {"http", "unknown"}}
         for handler in handlers:
             if "broad" not in handler.kinds() or any(_same_scope(handler.owner, o) for o in http_owners):
                 continue
