@@ -220,8 +220,11 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
         return None
 
 
+_OWNER_KEY = re.compile(r"(^|_)(user|author|owner|creator|account|member)(_|$)|_email$|_by$")
+
+
 def parent_columns(model: ModelInfo | None, project: Project) -> set[str]:
-    """Foreign-key columns and relationships: ``filter_by(post_id=x)`` selects one parent's children."""
+    """Foreign keys, relationships, indexed keys and owner columns: ``filter_by(post_id=x)`` selects one parent's rows."""
     if model is None:
         return set()
     cached = getattr(model, "_fd_parent_cols", None)
@@ -236,8 +239,11 @@ def parent_columns(model: ModelInfo | None, project: Project) -> set[str]:
             attr, value = stmt.target.id, stmt.value
         else:
             continue
-        if "ForeignKey" in ast.unparse(value) or (attr.endswith("_id") and "olumn" in ast.unparse(value)):
+        text = ast.unparse(value)
+        if "ForeignKey" in text or (attr.endswith("_id") and "olumn" in text):
             found.add(attr)
+        elif "olumn" in text and ("index=True" in text or _OWNER_KEY.search(attr)):
+            found.add(attr)  # an indexed lookup key or an owner (author_email): one key's rows, like a foreign key
     model._fd_parent_cols = found  # type: ignore[attr-defined]
     return found
 
@@ -434,8 +440,10 @@ class UnboundedQueryMaterialised(Rule):
     SQLAlchemy query. Two judgement calls keep it quiet where loading
     everything is normal: reference tables (no creation timestamp and not a
     per-user/per-event entity such as `User`, `Order`, `Post`) are bounded in
-    practice, and an equality filter on a foreign key loads one parent's
-    children, exactly like reading the relationship `user.notes`.
+    practice, and an equality filter on a foreign key, an indexed key or an
+    owner column (`author_email`, `user_id`) — or `rel.contains(obj)` —
+    loads one parent's rows, exactly like reading the relationship
+    `user.notes`.
 
     ## Example
     ```python
@@ -683,7 +691,17 @@ def _uses(node: ast.AST, names: set[str], ctx: Context, depth: int = 0) -> bool:
     return False
 
 
-def _constant_iterable(node: ast.expr) -> bool:
+def _constant_iterable(node: ast.expr, fn: FunctionInfo | None = None) -> bool:
+    if isinstance(node, ast.Name) and fn is not None:
+        values = _assignments(fn).get(node.id, [])
+        if len(values) != 1 or not isinstance(values[0], (ast.Tuple, ast.List, ast.Set)) or not values[0].elts:
+            return False
+        for sub in ast.walk(fn.node):  # filled later (``names.append(x)``): not a constant
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and dotted(sub.func.value) == node.id:
+                return False
+            if isinstance(sub, ast.AugAssign) and dotted(sub.target) == node.id:
+                return False
+        return _constant_iterable(values[0])
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         return all(isinstance(e, ast.Constant) for e in node.elts)
     if isinstance(node, ast.Call) and dotted(node.func) == "range":
@@ -753,12 +771,52 @@ def _helper_queries(fn: FunctionInfo, ctx: Context) -> list[tuple[ast.Call, Quer
     for name, values in _assignments(fn).items():
         if any(_uses(v, params, helper_ctx) for v in values):
             tainted.add(name)
-    for node in ast.walk(fn.node):
+    optional = _optional_params(fn)
+    guards: dict[int, set[str]] = {}
+
+    def visit(node: ast.AST, guard: frozenset[str]) -> None:
+        if isinstance(node, ast.If):
+            names = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)} & optional
+            visit(node.test, guard)
+            for child in node.body + node.orelse:
+                visit(child, guard | names)
+            return
         if isinstance(node, ast.Call):
             query = is_query_execution(node, helper_ctx)
             if query is not None and _uses(node, tainted, helper_ctx) and not _has_in(query):
                 found.append((node, query))
+                guards[id(node)] = set(guard)
+        for child in ast.iter_child_nodes(node):
+            visit(child, guard)
+
+    for stmt in fn.node.body:
+        visit(stmt, frozenset())
+    fn._fd_query_guards = guards  # type: ignore[attr-defined]
     return found
+
+
+def _optional_params(fn: FunctionInfo) -> set[str]:
+    """Parameters defaulting to ``None``: ``realm_names=None`` lets a caller pass prefetched data."""
+    args = fn.node.args
+    positional = args.posonlyargs + args.args
+    names = set()
+    for arg, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+        if isinstance(default, ast.Constant) and default.value is None:
+            names.add(arg.arg)
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        if isinstance(default, ast.Constant) and default.value is None:
+            names.add(arg.arg)
+    return names
+
+
+def _passes(call: ast.Call, fn: FunctionInfo, names: set[str]) -> bool:
+    """The call gives a value for one of ``names`` (by keyword or position)."""
+    if any(kw.arg in names or kw.arg is None for kw in call.keywords):
+        return True
+    positional = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if positional and positional[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+        positional = positional[1:]
+    return any(name in names for name in positional[: len(call.args)])
 
 
 def _has_in(query: Query) -> bool:
@@ -867,6 +925,33 @@ class QueryInLoop(Rule):
                     db.session.add(User(name=item["name"]))
                 return "ok"
             """),
+        Valid("""
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Realm(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+            class Device(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                realm_id = db.Column(db.Integer)
+
+            def device_to_dict(device, realm_names=None):
+                if realm_names is None:
+                    realm = Realm.query.filter_by(id=device.realm_id).first()
+                    return {"realm": realm.id if realm else None}
+                return {"realm": realm_names.get(device.realm_id)}
+
+            @app.get("/devices")
+            def devices():
+                realm_names = {r.id: r.id for r in Realm.query.limit(100)}
+                keys = ["max_fail", "lock_time"]
+                for key in keys:
+                    Realm.query.filter_by(id=key).first()
+                return [device_to_dict(d, realm_names=realm_names) for d in Device.query.limit(50)]
+            """),
     )
     INVALID = (
         Invalid("""
@@ -925,9 +1010,9 @@ class QueryInLoop(Rule):
         if loop is None:
             return
         if isinstance(loop, (ast.For, ast.AsyncFor)):
-            if _constant_iterable(loop.iter) or _breaks(loop):
+            if _constant_iterable(loop.iter, ctx.function) or _breaks(loop):
                 return
-        elif all(_constant_iterable(g.iter) for g in loop.generators):  # type: ignore[attr-defined]
+        elif all(_constant_iterable(g.iter, ctx.function) for g in loop.generators):  # type: ignore[attr-defined]
             return
         names = _loop_names(loop)
         parent = ctx.ancestors[-1] if ctx.ancestors else None
@@ -946,7 +1031,11 @@ class QueryInLoop(Rule):
         helper = ctx.project.resolve_function(name, ctx.function, ctx.module)
         if helper is None or helper is ctx.function:
             return
+        guards = {}
         queries = _helper_queries(helper, ctx)
+        guards = getattr(helper, "_fd_query_guards", {})
+        # a query under ``if realm_names is None:`` does not run when the loop passes realm_names
+        queries = [(q, info) for q, info in queries if not _passes(node, helper, guards.get(id(q), set()))]
         if not queries:
             return
         qcall, query = queries[0]
