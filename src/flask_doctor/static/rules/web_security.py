@@ -1230,7 +1230,9 @@ class UnsafeYamlLoad(Rule):
     bypasses (CVE-2020-1747, CVE-2020-14343). `yaml.load(stream)` without
     `Loader` ran the unsafe loader before PyYAML 5.1 and raises `TypeError`
     since PyYAML 6. `yaml.safe_load` and `Loader=yaml.SafeLoader`/`CSafeLoader`
-    build only plain data and are not reported.
+    build only plain data and are not reported. Request data makes any of
+    these an error; `FullLoader` on other data (usually the app's own files)
+    is a note.
 
     ## Example
     ```python
@@ -1314,6 +1316,9 @@ class UnsafeYamlLoad(Rule):
         source = taint(ctx.function).source(node.args[0]) if ctx.function is not None and node.args else None
         origin = f" on {describe_source(source)}" if source is not None else ""
         severity = Severity.ERROR if source is not None else self.effective_severity
+        if source is None and ("Full" in label or "full_load" in label):
+            # FullLoader refuses the known gadgets since PyYAML 5.4; on the app's own files this is hygiene
+            severity = Severity.NOTE
         if "without" in label:
             risk = "runs the unsafe loader on PyYAML < 5.1 and raises TypeError on PyYAML >= 6"
         else:
