@@ -591,7 +591,8 @@ class SyncWorkersWithBlockingIo(Rule):
     """
     ## What it does
     Finds gunicorn deployments with sync workers and one thread (the
-    default: no `-k`, no `--threads`) for an app whose request code makes
+    default: no `-k`, no `--threads`), and uWSGI started with one thread
+    per process and no gevent/async mode, for an app whose request code makes
     blocking network calls (requests/urllib/httpx, subprocess waits,
     sleeps). The finding shows the command line and one such call site.
 
@@ -657,6 +658,18 @@ class SyncWorkersWithBlockingIo(Rule):
             def sync():
                 requests.get("https://example.com", timeout=5)
             """, files={"Procfile": "web: gunicorn -w 4 app:app\n"}),
+        Valid("""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                return requests.get("https://example.com", timeout=5).text
+            """, files={
+                "Dockerfile": "FROM python:3.12\nCMD [\"uwsgi\", \"--ini\", \"uwsgi.ini\"]\n",
+                "uwsgi.ini": "[uwsgi]\nmodule = app:app\nprocesses = 4\nthreads = 8\n",
+            }),
     )
     INVALID = (
         Invalid("""
@@ -668,12 +681,36 @@ class SyncWorkersWithBlockingIo(Rule):
             def checkout():
                 return requests.post("https://pay.example.com", timeout=10).text
             """, message="runs sync workers with one thread", files={"Procfile": "web: gunicorn -w 4 app:app  # expect\n"}),
+        Invalid("""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                return requests.get("https://example.com", timeout=5).text
+            """, message="runs uWSGI with one thread per process (4 processes)", files={
+                "Procfile": "web: uwsgi --http :8000 --module app:app --processes 4  # expect\n",
+            }),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         sites = blocking_request_sites(project)
         if not sites:
             return
+        for cmd, processes in _single_threaded_uwsgi(project):
+            site, label = sites[0]
+            text = " ".join(cmd.argv)
+            report(
+                self.finding(
+                    cmd.source,
+                    f"`{text[:67] + '...' if len(text) > 70 else text}` runs uWSGI with one thread per process"
+                    f"{f' ({processes} processes)' if processes else ''}, and request code makes blocking calls such as "
+                    f"{label}: while they wait the process serves nobody",
+                    hint="Add `threads = 4` (and `enable-threads`) or use `gevent = 100` with gevent-safe code; keep timeouts on every call.",
+                    evidence=[_site_evidence(s, lab) for s, lab in sites[:3]],
+                )
+            )
         for item in gunicorn_deployments(project):
             worker = _worker_class(item)
             threads = _threads(item)
@@ -691,6 +728,37 @@ class SyncWorkersWithBlockingIo(Rule):
                     evidence=[_site_evidence(s, lab) for s, lab in sites[:3]],
                 )
             )
+
+
+_UWSGI_GREEN = ("--gevent", "--async", "--ugreen", "--greenlet", "--asyncio")
+
+
+def _single_threaded_uwsgi(project: Project) -> list[tuple[Any, int | None]]:
+    """uWSGI commands (with their ini) that serve one request per process."""
+    deploy = project.deploy
+    found: list[tuple[Any, int | None]] = []
+    if deploy is None:
+        return found
+    for cmd in getattr(deploy, "commands", []):
+        if cmd.server != "uwsgi" or _is_dev(cmd.source.path, cmd.process) or cmd.unresolved:
+            continue
+        ini = None
+        if cmd.config_file:
+            wanted = cmd.config_file.split(":", 1)[0].lstrip("./")
+            ini = next((u for u in getattr(deploy, "uwsgi", []) if u.path == wanted or u.path.endswith("/" + wanted)), None)
+            if ini is None:
+                continue  # the settings live in a file we did not read
+        green = any(a.split("=", 1)[0] in _UWSGI_GREEN for a in cmd.argv) or (
+            ini is not None and ini.get("gevent", "async", "ugreen", "greenlet", "asyncio") is not None
+        )
+        threads = cmd.threads if cmd.threads is not None else (ini.threads if ini is not None else None)
+        if ini is not None and ini.get("threads") is not None and ini.threads is None:
+            continue  # threads from a variable
+        if green or (threads is not None and threads > 1):
+            continue
+        processes = cmd.workers if cmd.workers is not None else (ini.processes if ini is not None else None)
+        found.append((cmd, processes))
+    return found
 
 
 # ===================================================================== FD407
