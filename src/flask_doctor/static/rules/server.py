@@ -699,7 +699,7 @@ class SyncWorkersWithBlockingIo(Rule):
         if not sites:
             return
         for cmd, processes in _single_threaded_uwsgi(project):
-            site, label = sites[0]
+            _site, label = sites[0]
             text = " ".join(cmd.argv)
             report(
                 self.finding(
