@@ -224,6 +224,15 @@ def _app_wide_policy(project: Project) -> bool:
     found = found or any(
         c.key in ("task_annotations", "CELERY_ANNOTATIONS") and _annotation_sets_policy(c.value) for c in project.config
     )
+    # a ``task_failure`` signal handler deals with every task's failures in one place
+    found = found or any(
+        isinstance(site.node.func, ast.Attribute) and site.node.func.attr == "connect"
+        and (dotted(site.node.func.value) or "").rsplit(".", 1)[-1] == "task_failure"
+        for site in project.calls
+    ) or any(
+        any((dotted(d.func if isinstance(d, ast.Call) else d) or "").endswith("task_failure.connect") for d in fn.node.decorator_list)
+        for fn in project.functions.values() if fn.node.decorator_list
+    )
     for module in project.modules.values():
         if found:
             break
@@ -362,8 +371,9 @@ class TaskWithoutRetry(Rule):
     worker log and re-queue it by hand. Not reported: tasks with
     `autoretry_for`/`self.retry`, tasks that handle errors themselves
     (`try`/`except`), tasks whose `base=` class (or the app's `task_cls`
-    / `task_annotations`) sets the policy, periodic tasks (the next beat
-    run repeats the work), and tasks without I/O.
+    / `task_annotations`, or a `task_failure` signal handler) sets the
+    policy, periodic tasks (the next beat run repeats the work), and tasks
+    without I/O.
 
     ## Example
     ```python
