@@ -205,3 +205,48 @@ def test_upload_limit_quiet_behind_declared_nginx() -> None:
     assert findings(code, "FD322") == [(6, Severity.NOTE)]
     nginx = "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"
     assert findings(code, "FD322", nginx_dot_conf=nginx) == []
+
+
+def test_send_file_in_a_helper_called_with_a_route_variable() -> None:
+    code = """
+        import os
+        from flask import Flask, send_file
+        app = Flask(__name__)
+
+        def serve_export(name):
+            path = os.path.join("/srv/exports", name)
+            return send_file(path)
+
+        @app.get("/exports/<path:name>")
+        def export(name):
+            return serve_export(name)
+
+        def serve_report(report_id):
+            return send_file(f"/srv/reports/{report_id}.pdf")
+
+        @app.get("/reports/<int:report_id>")
+        def report(report_id):
+            return serve_report(report_id)
+        """
+    assert findings(code, "FD315") == [(7, Severity.ERROR)]
+
+
+def test_markup_helper_fed_request_data_unless_the_caller_sanitises() -> None:
+    code = """
+        import bleach
+        from flask import Flask, request
+        from markupsafe import Markup
+        app = Flask(__name__)
+
+        def bold(text):
+            return Markup("<b>" + text + "</b>")
+
+        @app.post("/a")
+        def a():
+            return bold(request.form["title"])
+
+        @app.post("/b")
+        def b():
+            return bold(bleach.clean(request.form["title"]))
+        """
+    assert findings(code, "FD317") == [(7, Severity.ERROR)]

@@ -322,6 +322,62 @@ def parameter_source(project: Project, fn: FunctionInfo, param: str) -> tuple[as
     return None
 
 
+def sink_source(ctx: Context, expr: ast.expr, guards: tuple[str, ...] = ()) -> tuple[str, list[Evidence]] | None:
+    """Request data reaching ``expr``: read in this function, or passed in by a caller (one level up).
+
+    Returns a description for the message and evidence pointing at the caller.
+    """
+    fn = ctx.function
+    if fn is None:
+        return None
+    found = taint(fn).source(expr)
+    if found is not None:
+        return describe_source(found), []
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self", "cls"}
+    for name in sorted({n.id for n in ast.walk(expr) if isinstance(n, ast.Name)} | _local_sources(fn, expr)):
+        if name not in params or not _tainted_if(fn, name, expr):
+            continue
+        via = parameter_source(ctx.project, fn, name)
+        if via is None:
+            continue
+        origin, caller, call = via
+        if guards and _mentions(caller, guards):
+            continue
+        return (
+            f"its parameter `{name}`, which `{caller.display}` fills with {describe_source(origin)}",
+            [Evidence(f"called with request data from {caller.display}", Location(caller.module.path, call.lineno, call.col_offset + 1))],
+        )
+    return None
+
+
+def _local_sources(fn: FunctionInfo, expr: ast.expr) -> set[str]:
+    """Names that flow into the locals ``expr`` reads (``path = join(base, name)`` -> ``base``, ``name``)."""
+    wanted = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+    out: set[str] = set()
+    for _ in range(3):
+        for target, value in _assignments(fn):
+            if target in wanted:
+                out |= {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        wanted |= out
+    return out
+
+
+def _tainted_if(fn: FunctionInfo, param: str, expr: ast.expr) -> bool:
+    """Would ``expr`` carry ``param``'s text (through local assignments and string operations)?"""
+    state = Taint(fn)
+    state.names[param] = param
+    assignments = _assignments(fn)
+    for _ in range(4):
+        changed = False
+        for target, value in assignments:
+            if target not in state.names and state.source(value) is not None:
+                state.names[target] = value
+                changed = True
+        if not changed:
+            break
+    return state.source(expr) is not None
+
+
 def describe_source(source: ast.AST | str) -> str:
     if isinstance(source, str):
         return source
@@ -456,18 +512,19 @@ class TemplateInjection(Rule):
             is_sink = receiver.endswith("jinja_env") or (ctx.type_of(node.func.value) or "").startswith("jinja2.")
         if not is_sink:
             return
-        assert ctx.function is not None
-        source = taint(ctx.function).source(node.args[0])
-        if source is None:
+        found = sink_source(ctx, node.args[0])
+        if found is None:
             return
+        source, evidence = found
         ctx.report(
             self.finding(
                 ctx.location(node),
                 f"`{code_text(node.func)}(...)` in {describe_context(ctx)} renders a template whose source contains "
-                f"{describe_source(source)}: request data in the template source is executed by Jinja "
+                f"{source}: request data in the template source is executed by Jinja "
                 f"(server-side template injection)",
                 hint="Keep the template constant and pass the value as a variable: "
                 "render_template_string(\"... {{ name }} ...\", name=name).",
+                evidence=evidence,
             )
         )
 
@@ -580,16 +637,20 @@ class PathTraversalFileSend(Rule):
         if resolved(ctx, node.func) not in FILE_SINKS:
             return
         assert ctx.function is not None
-        source = taint(ctx.function).source(node.args[0])
-        if source is None or _mentions(ctx.function, PATH_GUARDS):
+        if _mentions(ctx.function, PATH_GUARDS):
             return
+        found = sink_source(ctx, node.args[0], PATH_GUARDS)
+        if found is None:
+            return
+        source, evidence = found
         ctx.report(
             self.finding(
                 ctx.location(node),
                 f"`send_file({code_text(node.args[0], 50)})` in {describe_context(ctx)} serves a path built from "
-                f"{describe_source(source)}: `../` or an absolute path reads any file the worker can read",
+                f"{source}: `../` or an absolute path reads any file the worker can read",
                 hint="Use send_from_directory(directory, filename), which refuses paths outside the directory, "
                 "or werkzeug.utils.secure_filename().",
+                evidence=evidence,
             )
         )
 
@@ -913,15 +974,17 @@ class MarkupFromRequestData(Rule):
         parent = ctx.ancestors[-1] if ctx.ancestors else None
         if isinstance(parent, ast.Attribute) and parent.attr in ("unescape", "striptags"):
             return  # Markup(text).unescape() turns entities back into plain text; nothing is rendered
-        source = taint(ctx.function).source(node.args[0])
-        if source is None:
+        found = sink_source(ctx, node.args[0], ("escape", "bleach", "clean", "sanitize", "nh3"))
+        if found is None:
             return
+        source, evidence = found
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`Markup({code_text(node.args[0], 50)})` in {describe_context(ctx)} marks {describe_source(source)} "
+                f"`Markup({code_text(node.args[0], 50)})` in {describe_context(ctx)} marks {source} "
                 f"as safe HTML: Jinja will not escape it, so a `<script>` in it runs in the visitor's browser",
                 hint="Let Markup escape the value: Markup(\"<b>{}</b>\").format(value), or use escape(value).",
+                evidence=evidence,
             )
         )
 
