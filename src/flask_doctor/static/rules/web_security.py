@@ -412,7 +412,8 @@ class TemplateInjection(Rule):
     Finds `render_template_string` (and `jinja2.Template`,
     `jinja_env.from_string`) called with a template *built from* request
     data: an f-string, `+`, `%` or `.format` that puts `request.args[...]`,
-    form fields or a URL variable into the template source.
+    form fields or a URL variable into the template source, in the view or
+    in a helper the view passes the value to.
 
     ## Why is this bad?
     Jinja evaluates expressions inside the template source, so whoever
@@ -540,7 +541,7 @@ class PathTraversalFileSend(Rule):
     Finds `send_file(path)` where `path` is request data, or is built from
     it (`os.path.join(UPLOADS, filename)`, `f"{BASE}/{name}"`), with no
     `secure_filename`, `safe_join`, `basename` or containment check in the
-    view.
+    view, including helpers that a view calls with the request value.
 
     ## Why is this bad?
     `send_file` serves whatever path it is given. A filename such as
@@ -895,7 +896,8 @@ class MarkupFromRequestData(Rule):
     """
     ## What it does
     Finds `Markup(...)` (markupsafe, `flask.Markup`) wrapped around request
-    data, directly or through an f-string, `+`, `%` or `.format`.
+    data, directly or through an f-string, `+`, `%` or `.format`, in a view
+    or in a helper a view calls with the value.
 
     ## Why is this bad?
     `Markup` tells Jinja "this string is already safe HTML, do not escape
