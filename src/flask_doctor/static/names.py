@@ -15,14 +15,25 @@ from dataclasses import dataclass, field
 
 def dotted(node: ast.AST) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, ``None`` for anything else."""
+    cls = node.__class__
+    if cls is ast.Name:
+        return node.id  # type: ignore[attr-defined]
+    if cls is not ast.Attribute:
+        return None
+    cached = node.__dict__.get("_fd_dotted", False)
+    if cached is not False:
+        return cached  # several rules ask for the same chain
+    start = node
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
+    result = None
     if isinstance(node, ast.Name):
         parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
+        result = ".".join(reversed(parts))
+    start._fd_dotted = result  # type: ignore[attr-defined]
+    return result
 
 
 def call_name(node: ast.AST) -> str | None:

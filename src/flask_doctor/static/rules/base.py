@@ -152,6 +152,7 @@ class Context:
         self.function: FunctionInfo | None = None
         self.functions: list[FunctionInfo] = []
         self.in_main = False
+        self._test_module: bool | None = None
 
     # ------------------------------------------------------------ contexts
     @property
@@ -174,9 +175,14 @@ class Context:
         return bool(self.contexts) and self.contexts <= {CLI, MAIN, TEST, FACTORY, "import"}
 
     def is_test_code(self) -> bool:
-        path = f"/{self.module.path}"
-        last = self.module.name.rsplit(".", 1)[-1]
-        return "/tests/" in path or "/test/" in path or last.startswith("test_") or last.endswith("_test") or last == "conftest" or TEST in self.contexts
+        if self._test_module is None:
+            path = f"/{self.module.path}"
+            last = self.module.name.rsplit(".", 1)[-1]
+            self._test_module = (
+                "/tests/" in path or "/test/" in path or last.startswith("test_")
+                or last.endswith("_test") or last == "conftest"
+            )
+        return self._test_module or TEST in self.contexts
 
     # ----------------------------------------------------------- resolution
     def resolve(self, node: ast.AST) -> str | None:
