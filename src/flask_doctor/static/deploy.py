@@ -118,6 +118,9 @@ class EnvSetting:
     value: str | None
     source: Location
     scope: str
+    #: Dockerfile ``ENV`` only: False when the line belongs to a build stage the
+    #: final image does not inherit from (``FROM base AS dev`` before ``FROM base AS prod``).
+    in_final_image: bool = True
 
 
 @dataclass
@@ -1168,6 +1171,8 @@ def _read_dockerfile(reader: _Reader, path: Path, text: str) -> None:
     rel = reader.rel(path)
     stages: list[_Stage] = []
     named: dict[str, _Stage] = {}
+    parents: dict[int, _Stage] = {}  # id(stage) -> the stage it is built FROM
+    stage_env: list[tuple[_Stage, EnvSetting]] = []
     for line, instr, rest in _dockerfile_instructions(text):
         if instr == "FROM":
             tokens = rest.split()
@@ -1176,6 +1181,7 @@ def _read_dockerfile(reader: _Reader, path: Path, text: str) -> None:
             stage = _Stage(alias)
             parent = named.get(image.lower())
             if parent is not None:
+                parents[id(stage)] = parent
                 stage.env = dict(parent.env)
                 stage.cmd, stage.entrypoint = parent.cmd, parent.entrypoint
                 stage.cmd_inherited = parent.cmd is not None
@@ -1189,7 +1195,9 @@ def _read_dockerfile(reader: _Reader, path: Path, text: str) -> None:
             for name, value in _parse_env_instruction(rest):
                 value, _ = expand_vars(value, {**stage.args, **stage.env})
                 stage.env[name] = value
-                reader.model.env.append(EnvSetting(name, value, _loc(rel, line), "image"))
+                env_setting = EnvSetting(name, value, _loc(rel, line), "image")
+                stage_env.append((stage, env_setting))
+                reader.model.env.append(env_setting)
         elif instr == "ARG":
             try:
                 tokens = shlex.split(rest)
@@ -1212,6 +1220,13 @@ def _read_dockerfile(reader: _Reader, path: Path, text: str) -> None:
     if not stages:
         return
     final = stages[-1]
+    lineage = {id(final)}
+    ancestor = parents.get(id(final))
+    while ancestor is not None and id(ancestor) not in lineage:
+        lineage.add(id(ancestor))
+        ancestor = parents.get(id(ancestor))
+    for owner, env_setting in stage_env:
+        env_setting.in_final_image = id(owner) in lineage
     env = final.env
     ep, cmd = final.entrypoint, final.cmd
     commands: list[ServerCommand] = []

@@ -1099,8 +1099,8 @@ def deploy_env_debug(project: Project) -> list[tuple[Location, str]]:
     }
     found: list[tuple[Location, str]] = []
     for item in getattr(deploy, "env", None) or ():
-        if item.value is None or item.scope == "build-arg":
-            continue
+        if item.value is None or item.scope == "build-arg" or not getattr(item, "in_final_image", True):
+            continue  # a ``FROM base AS development`` stage the final image does not use
         name, value, location = item.name, item.value, item.source
         if item.scope == "env-file":
             if not _PRODUCTION_ENV_FILE.search(location.path.rsplit("/", 1)[-1]):
