@@ -1356,6 +1356,23 @@ def server_db_hint(project: Project) -> tuple[str, Evidence] | None:
     return hint
 
 
+_WAIT_TIMEOUT = re.compile(r"--wait[-_]timeout(?:=|\s+)(\d+)")
+
+
+def declared_wait_timeout(project: Project) -> tuple[int, Evidence] | None:
+    """A MySQL/MariaDB ``wait_timeout`` declared in the deploy files (compose ``command: --wait_timeout=600``)."""
+    deploy = project.deploy
+    for service in getattr(deploy, "services", []) if deploy is not None else []:
+        image = (service.image or "").rsplit("/", 1)[-1].split(":")[0]
+        if image not in ("mysql", "mariadb", "percona"):
+            continue
+        command = service.command if isinstance(service.command, str) else " ".join(service.command or [])
+        match = _WAIT_TIMEOUT.search(command or "")
+        if match:
+            return int(match.group(1)), Evidence(f"compose service `{service.name}` sets wait_timeout={match.group(1)}", service.source)
+    return None
+
+
 def _is_test_path(path: str) -> bool:
     full = f"/{path}"
     last = path.rsplit("/", 1)[-1]
@@ -1430,7 +1447,10 @@ class EngineWithoutStaleConnectionGuard(Rule):
     Flask-SQLAlchemy's own engine for MySQL (which sets `pool_recycle=7200`
     itself) are not reported; an engine whose URL is read from the
     environment is reported only when the project shows it uses a server
-    database (a driver import, a URL in code or deploy files).
+    database (a driver import, a URL in code or deploy files). When the
+    deploy files declare a MySQL `wait_timeout` (compose
+    `command: --wait_timeout=600`), a `pool_recycle` — Flask-SQLAlchemy's
+    7200 s default included — that is not below it is reported too.
 
     ## Example
     ```python
@@ -1492,6 +1512,52 @@ class EngineWithoutStaleConnectionGuard(Rule):
             engine = create_engine(DATABASE_URL)  # expect
             """, message="pymysql"),
     )
+
+    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
+        """Pool recycling slower than a declared MySQL ``wait_timeout`` (Flask-SQLAlchemy's 7200 s default included)."""
+        declared = declared_wait_timeout(project)
+        if declared is None:
+            return
+        seconds, proof = declared
+        options = [s for s in project.config_for("SQLALCHEMY_ENGINE_OPTIONS") if project.is_production(s) and not _is_test_path(s.location.path)]
+        uris = [s for s in project.config_for("SQLALCHEMY_DATABASE_URI") if project.is_production(s) and not _is_test_path(s.location.path)]
+        uses_fsa = bool(project.objects_of(SQLALCHEMY_TYPES))
+        schemes = {_scheme(str(_const(u.value))) for u in uris if isinstance(_const(u.value), str)} - {None}
+        if uses_fsa and not (schemes - {"mysql", "mariadb"}):
+            recycle: object = 7200
+            where: Location | None = uris[0].location if uris else None
+            label = "Flask-SQLAlchemy's default `pool_recycle=7200`"
+            pinged = False
+            for setting in options:
+                if not isinstance(setting.value, ast.Dict):
+                    return  # built elsewhere: cannot tell
+                opts = {k.value: v for k, v in zip(setting.value.keys, setting.value.values) if isinstance(k, ast.Constant)}
+                pinged = pinged or _truthy(opts.get("pool_pre_ping"))
+                if "pool_recycle" in opts:
+                    recycle = _const(opts["pool_recycle"])
+                    label = f"`pool_recycle={recycle}` in SQLALCHEMY_ENGINE_OPTIONS"
+                where = setting.location
+            if where is not None and not pinged and isinstance(recycle, int) and (recycle < 0 or recycle >= seconds):
+                report(self._recycle_finding(where, label, seconds, proof))
+        for site in project.calls:
+            if site.name not in CREATE_ENGINE or _is_test_path(site.module.path):
+                continue
+            recycle_kw = _kw(site.node, "pool_recycle")
+            if recycle_kw is None or _truthy(_kw(site.node, "pool_pre_ping")):
+                continue
+            value = _const(recycle_kw)
+            if isinstance(value, int) and (value < 0 or value >= seconds):
+                report(self._recycle_finding(Location(site.module.path, site.node.lineno, site.node.col_offset + 1),
+                                             f"`pool_recycle={value}`", seconds, proof))
+
+    def _recycle_finding(self, where: Location, label: str, seconds: int, proof: Evidence):
+        return self.finding(
+            where,
+            f"{label} is not below the MySQL server's `wait_timeout` of {seconds} s: connections idle longer than "
+            f"that are closed by the server while the pool still hands them out (\"MySQL server has gone away\")",
+            hint=f"Set `pool_recycle` below {seconds} (e.g. {max(seconds // 2, 1)}) or add `pool_pre_ping=True`.",
+            evidence=[proof],
+        )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if ctx.qualified(node.func) not in CREATE_ENGINE or ctx.is_test_code():
