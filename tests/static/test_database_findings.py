@@ -1,0 +1,126 @@
+"""Whole-finding tests for the database family (what users see, not counts)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.runner import analyse_sources
+
+MODELS = """
+from datetime import datetime
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+
+
+class User(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String, unique=True)
+
+
+class Post(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    created = db.Column(db.DateTime, default=datetime.utcnow)
+    author_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    author = db.relationship("User", backref="posts")
+"""
+
+
+def _check(code: str, select: str) -> list[Finding]:
+    sources = {"models.py": textwrap.dedent(MODELS).lstrip(), "app.py": textwrap.dedent(code).lstrip()}
+    return [f for f in analyse_sources(sources, select=[select]).findings if f.code == select]
+
+
+def test_fd201_finding_names_the_query_the_view_and_why_the_table_grows() -> None:
+    findings = _check(
+        """
+        from flask import Flask
+        from models import Post
+        app = Flask(__name__)
+
+        @app.get("/export")
+        def export():
+            return {"n": len(Post.query.all())}
+        """,
+        "FD201",
+    )
+    assert findings == [
+        Finding(
+            code="FD201",
+            name="unbounded-query-materialised",
+            severity=Severity.WARNING,
+            message="`Post.query.all()` in view `export` loads the whole `Post` table: nothing bounds it "
+            "(no limit, pagination or unique filter), so its cost grows with the table",
+            location=Location("app.py", 7, 22, 7, 38),
+            hint="Page it (`db.paginate(...)`, `.limit(n)`), or in jobs/commands stream with "
+            "`.execution_options(yield_per=500)` / `yield_per(500)`, or use a bulk `update()`/`delete()`.",
+            evidence=(Evidence("`Post` rows are created per user/event", Location("models.py", 12, 1)),),
+            catalog=("S02",),
+            surface="check",
+        )
+    ]
+
+
+def test_fd201_ignores_all_on_things_that_are_not_queries() -> None:
+    assert _check(
+        """
+        from flask import Flask, request
+        from models import User
+        app = Flask(__name__)
+        query = {"a": [1]}
+
+        class Query:
+            def all(self):
+                return []
+
+        @app.get("/")
+        def index():
+            items = Query().all() + list(query.values()) + request.args.getlist("x")
+            rows = [r for r in query.items()]
+            user = User.query.filter_by(email=request.args["e"]).all()
+            return {"n": len(items) + len(rows) + len(user)}
+        """,
+        "FD201",
+    ) == []
+
+
+def test_fd202_evidence_points_at_the_loop_and_the_helper_query() -> None:
+    findings = _check(
+        """
+        from flask import Flask, request
+        from models import User, db
+        app = Flask(__name__)
+
+        def owner(uid):
+            return db.session.get(User, uid)
+
+        @app.post("/owners")
+        def owners():
+            return [owner(uid).email for uid in request.json["ids"]]
+        """,
+        "FD202",
+    )
+    assert len(findings) == 1
+    assert findings[0].location.line == 10
+    assert [e.message for e in findings[0].evidence] == ["the loop", "query in `owner`"]
+    assert [e.location.line for e in findings[0].evidence if e.location] == [10, 6]
+
+
+def test_fd203_is_quiet_when_the_query_eager_loads_the_relationship() -> None:
+    code = """
+        from flask import Flask
+        from sqlalchemy.orm import selectinload
+        from models import Post
+        app = Flask(__name__)
+
+        @app.get("/")
+        def index():
+            posts = Post.query.options({options}).limit(10).all()
+            return [p.author.email for p in posts]
+        """
+    assert _check(code.replace("{options}", "selectinload(Post.author)"), "FD203") == []
+    flagged = _check(code.replace(".options({options})", ""), "FD203")
+    assert [f.message.split(":")[0] for f in flagged] == [
+        "`p.author` is a lazy relationship of `Post` read for every row of `posts` in view `index`"
+    ]
