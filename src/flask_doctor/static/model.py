@@ -76,6 +76,11 @@ class FunctionInfo:
     contexts: set[str] = field(default_factory=set)
     error_codes: list[ast.expr] = field(default_factory=list)
     task_options: dict[str, ast.expr] = field(default_factory=dict)
+    #: Parameters and names assigned in the body (they shadow imports and
+    #: module globals), and names declared ``global``; recorded by the model
+    #: pass so rules never walk a function again to learn them.
+    local_names: set[str] = field(default_factory=set)
+    global_names: set[str] = field(default_factory=set)
 
     @property
     def is_async(self) -> bool:
@@ -529,6 +534,12 @@ class _ModuleBuilder(ast.NodeVisitor):
         )
         if parent is not None:
             info.local_types = dict(parent.local_types)
+        arguments = node.args
+        info.local_names.update(a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs)
+        if arguments.vararg:
+            info.local_names.add(arguments.vararg.arg)
+        if arguments.kwarg:
+            info.local_names.add(arguments.kwarg.arg)
         self.project.functions[qualname] = info
         self.project.function_at[(self.module.path, node.lineno, node.col_offset)] = info
         if cls is not None:
@@ -592,6 +603,14 @@ class _ModuleBuilder(ast.NodeVisitor):
             key = target.slice
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 self._config(key.value, value, target)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if self.scope and node.ctx.__class__ is ast.Store:
+            self.scope[-1].local_names.add(node.id)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        if self.scope:
+            self.scope[-1].global_names.update(node.names)
 
     def visit_Delete(self, node: ast.Delete) -> None:
         for target in node.targets:

@@ -124,14 +124,7 @@ def _callee_name(ctx: Context, call: ast.Call) -> str | None:
 
 def _local_names(fn: FunctionInfo) -> set[str]:
     """Parameters and names assigned in ``fn`` (they shadow imports)."""
-    cached = getattr(fn, "_fd4_locals", None)
-    if cached is None:
-        cached = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs}
-        for node in ast.walk(fn.node):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                cached.add(node.id)
-        fn._fd4_locals = cached  # type: ignore[attr-defined]
-    return cached
+    return fn.local_names
 
 
 def _keyword(call: ast.Call, name: str) -> ast.keyword | None:

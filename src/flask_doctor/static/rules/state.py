@@ -105,18 +105,7 @@ def _container_for(ctx: Context, node: ast.expr) -> ModuleContainer | None:
 def _is_local(ctx: Context, name: str) -> bool:
     fn = ctx.function
     assert fn is not None
-    cache = getattr(fn, "_fd_locals", None)
-    if cache is None:
-        assigned: set[str] = {a.arg for a in fn.node.args.args + fn.node.args.kwonlyargs}
-        declared_global: set[str] = set()
-        for node in ast.walk(fn.node):
-            if isinstance(node, ast.Global):
-                declared_global.update(node.names)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                assigned.add(node.id)
-        cache = assigned - declared_global
-        fn._fd_locals = cache  # type: ignore[attr-defined]
-    return name in cache
+    return name in fn.local_names and name not in fn.global_names
 
 
 def _request_code(ctx: Context) -> bool:
