@@ -116,7 +116,7 @@ def test_cookies_on_real_responses(make_app: Any) -> None:
 
 
 def test_blocking_and_slow_endpoints(make_app: Any) -> None:
-    app = make_app(min_samples=3, blocking_ms=40, slow_endpoint_ms=40)
+    app = make_app(min_samples=3, blocking_ms=100, slow_endpoint_ms=40)
     client = app.test_client()
     for _ in range(3):
         client.get("/sleep")

@@ -66,15 +66,17 @@ def _library_roots() -> tuple[str, ...]:
 
 
 _ROOTS: tuple[str, ...] | None = None
-_USER_CODE: dict[object, bool] = {}
+_USER_CODE: dict[int, tuple[object, bool]] = {}
 _LIBRARY_MODULES = ("sqlalchemy", "flask_sqlalchemy", "flask", "werkzeug", "celery", "kombu", "blinker", "jinja2", "gevent", "gunicorn", "rq", "flask_doctor", "_pytest", "pluggy")
 
 
 def _is_user_code(frame: FrameType) -> bool:
     code = frame.f_code
-    known = _USER_CODE.get(code)
+    # Keyed by id(): hashing a code object hashes its bytecode and constants (~1 µs);
+    # the value keeps the code object alive so the id cannot be reused.
+    known = _USER_CODE.get(id(code))
     if known is not None:
-        return known
+        return known[1]
     global _ROOTS
     if _ROOTS is None:
         _ROOTS = _library_roots()
@@ -87,7 +89,7 @@ def _is_user_code(frame: FrameType) -> bool:
         or os.path.realpath(filename).startswith(_ROOTS)
     )
     if len(_USER_CODE) < 50_000:
-        _USER_CODE[code] = user
+        _USER_CODE[id(code)] = (code, user)
     return user
 
 

@@ -111,7 +111,7 @@ def create_app(url: str = "sqlite://", *, doctor_first: bool = False, config: di
 
     @app.get("/sleep")
     def sleepy() -> Any:
-        time.sleep(0.06)
+        time.sleep(0.15)
         return "slept"
 
     @app.get("/cpu")
