@@ -250,3 +250,19 @@ def test_markup_helper_fed_request_data_unless_the_caller_sanitises() -> None:
             return bold(bleach.clean(request.form["title"]))
         """
     assert findings(code, "FD317") == [(7, Severity.ERROR)]
+
+
+def test_request_method_check_does_not_validate_a_redirect_target() -> None:
+    code = """
+        from flask import Flask, redirect, request, session
+        app = Flask(__name__)
+
+        @app.route("/login", methods=["GET", "POST"])
+        def login():
+            if request.method == "POST":
+                session["name"] = request.form["name"]
+                return redirect(request.args.get("next"))
+            return "<form method=post></form>"
+        """
+    assert findings(code, "FD316") == [(8, Severity.WARNING)]
+    assert findings(code, "FD308") == [(7, Severity.WARNING)]

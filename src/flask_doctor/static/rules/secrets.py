@@ -1134,7 +1134,7 @@ def production_deploy_path(path: str) -> bool:
     if is_test_path(path):
         return False
     parts = path.split("/")
-    if any(p.lower() in ("examples", "example", "dev", "docs", "tests", "test") for p in parts[:-1]):
+    if any(p.lower() in ("dev", "docs", "tests", "test") for p in parts[:-1]):
         return False
     return not _DEV_DEPLOY.search(parts[-1])
 

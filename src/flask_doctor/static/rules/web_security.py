@@ -870,7 +870,10 @@ def _validated(fn: FunctionInfo, target: ast.expr) -> bool:
     ``if not nxt or not nxt.startswith("/") or nxt[1:2] in ("/", "\\"): nxt = url_for("index")``
     is a check; ``if nxt: return redirect(nxt)`` is not.
     """
-    names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    assigned = {t for t, _ in _assignments(fn)}
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs}
+    # only the function's own variables: ``if request.method == "POST":`` checks nothing about ``request.args``
+    names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)} & (assigned | params)
     if not names:
         return False
     for node in ast.walk(fn.node):
