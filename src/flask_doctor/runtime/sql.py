@@ -205,6 +205,7 @@ class SqlCollector:
                 q.site = collector._site(rec, statement)
 
         def do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+            # The hottest function of the doctor: record() inlined on purpose.
             rec = get()
             if rec is None or part.disabled:
                 return False
@@ -213,7 +214,23 @@ class SqlCollector:
             context.dialect.do_execute(cursor, statement, parameters, context)
             dt = clock() - t0
             with part:
-                record(rec, cursor, statement, parameters, dt, False)
+                rec.q_time += dt
+                q = rec.queries.get(statement)
+                if q is None:
+                    q = collector._new_stat(rec, statement, parameters)
+                    if q is None:
+                        return True
+                q.count += 1
+                q.time += dt
+                if dt > q.max_time:
+                    q.max_time = dt
+                rows = cursor.rowcount
+                if rows and rows > 0:
+                    q.rows += rows
+                    if rows > q.max_rows:
+                        q.max_rows = rows
+                if q.site is None and (q.count == 2 or dt >= collector.slow_s or q.max_rows >= collector.unbounded_rows):
+                    q.site = collector._site(rec, statement)
             return True
 
         def do_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
