@@ -1554,7 +1554,7 @@ HTTP_CLIENTS = ("requests.", "httpx.", "urllib3.", "aiohttp.")
 HTTP_TYPES = ("requests.Session", "requests.sessions.Session", "httpx.Client", "httpx.AsyncClient", "requests.session")
 
 
-_OPT_IN = re.compile(r"verify|ssl|tls|insecure|skip|cert|unsafe|debug|testing", re.I)
+_OPT_IN = re.compile(r"verify|ssl|tls|insecure|skip|cert|unsafe|debug|testing", re.IGNORECASE)
 
 
 class TlsVerificationDisabled(Rule):
@@ -1973,7 +1973,7 @@ class FormWithoutCsrf(Rule):
 _AUTH_DECORATOR = re.compile(
     r"login_required|auth_required|roles?_(required|accepted)|permission|requires?_(auth|login|admin|role|user)|admin_required"
     r"|jwt_required|token_required|(^|[._])auth\.|has_access|protect",
-    re.I,
+    re.IGNORECASE,
 )
 _USER_WORDS = ("current_user", "login_user", "logout_user", "session[", "session.get", "session.pop", "g.user", "authenticated")
 
