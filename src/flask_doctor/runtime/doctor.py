@@ -148,7 +148,10 @@ class DoctorMiddleware:
                 rec.held = rec.conns
                 rec.ts = time.time()
                 rec.secure = environ.get("wsgi.url_scheme") == "https" or environ.get("HTTP_X_FORWARDED_PROTO") == "https"
-                d._queue.append(rec)
+                queue = d._queue
+                if len(queue) == queue.maxlen:
+                    d._dropped += 1  # the aggregator is behind: the oldest trace is dropped
+                queue.append(rec)
             if token is not None:
                 d._current.reset(token)
             with d._lock:
