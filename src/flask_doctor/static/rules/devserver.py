@@ -318,7 +318,7 @@ def _web_process(process: str) -> bool:
 
 def script_module(project: Project, target: str, deploy_path: str):
     """The project module a ``python app.py`` / ``python -m pkg`` command runs."""
-    target = target.strip().lstrip("./") if target.startswith("./") else target.strip()
+    target = target.strip().removeprefix("./")
     if target.endswith(".py"):
         here = deploy_path.rsplit("/", 1)[0] + "/" if "/" in deploy_path else ""
         candidates = [m for m in project.modules.values() if m.path == target or m.path.endswith("/" + target) or m.path == here + target]
