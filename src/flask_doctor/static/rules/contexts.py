@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import ast
 
-from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.findings import Severity
 from flask_doctor.static.model import CLI, JOB, MAIN, REQUEST, FunctionInfo, Project
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
 
 CONTEXT_METHODS = ("app_context", "test_request_context", "request_context")
 
@@ -453,7 +459,7 @@ class PerRequestResourceNotClosed(Rule):
             return  # ``open(p).read()`` / passed straight to something that owns it
         if target is None:
             return
-        if target.startswith("g.") or target.startswith("flask.g."):
+        if target.startswith(("g.", "flask.g.")):
             if teardown_closers(ctx.project):
                 return
             self._report(node, ctx, kind, f"stored on `{target}` and no teardown_appcontext/teardown_request function closes it")

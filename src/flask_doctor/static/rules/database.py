@@ -15,9 +15,23 @@ import re
 from dataclasses import dataclass, field
 
 from flask_doctor.findings import Evidence, Location, Severity
-from flask_doctor.static.model import CLI, JOB, REQUEST, SQLALCHEMY_TYPES, FunctionInfo, ModelInfo, Project
+from flask_doctor.static.model import (
+    CLI,
+    JOB,
+    REQUEST,
+    SQLALCHEMY_TYPES,
+    FunctionInfo,
+    ModelInfo,
+    Project,
+)
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
 
 SELECT_FUNCTIONS = {
     "sqlalchemy.select", "sqlalchemy.sql.select", "sqlalchemy.future.select",
@@ -289,7 +303,7 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
     names = query.names
     hit = names & BOUNDING
     if hit:
-        return sorted(hit)[0]
+        return min(hit)
     for method, node in query.methods:
         if method == "execution_options" and isinstance(node, ast.Call) and any(kw.arg in ("yield_per", "max_row_buffer", "stream_results") for kw in node.keywords):
             return "yield_per"
@@ -301,9 +315,8 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
             return "flag that marks one row"
         if method in ("filter", "where", "filter_by", "with_entities", "add_columns", "values", "distinct"):
             for arg in ast.walk(node):
-                if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in ("in_", "any", "has"):
-                    if arg.func.attr == "in_":
-                        return "in_()"
+                if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "in_":
+                    return "in_()"
                 if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "is_" and _singleton_flag(arg.func.value):
                     return "flag that marks one row"
                 if isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], (ast.Eq, ast.Is)) and _singleton_flag(arg.left):
@@ -1031,7 +1044,6 @@ class QueryInLoop(Rule):
         helper = ctx.project.resolve_function(name, ctx.function, ctx.module)
         if helper is None or helper is ctx.function:
             return
-        guards = {}
         queries = _helper_queries(helper, ctx)
         guards = getattr(helper, "_fd_query_guards", {})
         # a query under ``if realm_names is None:`` does not run when the loop passes realm_names
@@ -1268,7 +1280,7 @@ CREATE_ENGINE = {
     "sqlalchemy.ext.asyncio.create_async_engine", "sqlmodel.create_engine",
 }
 SAFE_POOLS = ("NullPool", "StaticPool", "SingletonThreadPool", "AssertionPool")
-_SCHEME = re.compile(r"^\s*([a-z][\w-]*)(?:\+[\w-]+)?://?", re.I)
+_SCHEME = re.compile(r"^\s*([a-z][\w-]*)(?:\+[\w-]+)?://?", re.IGNORECASE)
 SERVER_DIALECTS = {"postgres": "PostgreSQL", "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "cockroachdb": "PostgreSQL"}
 DRIVER_MODULES = {
     "psycopg2": "PostgreSQL", "psycopg": "PostgreSQL", "asyncpg": "PostgreSQL", "pg8000": "PostgreSQL",
@@ -1802,7 +1814,7 @@ class EchoInProduction(Rule):
         if ctx.function is not None and ctx.contexts and ctx.contexts <= {CLI, "test", "main"}:
             return
         for ancestor in ctx.ancestors:
-            if isinstance(ancestor, ast.If) and re.search(r"debug|dev|local|test", ast.unparse(ancestor.test), re.I):
+            if isinstance(ancestor, ast.If) and re.search(r"debug|dev|local|test", ast.unparse(ancestor.test), re.IGNORECASE):
                 return
         ctx.report(
             self.finding(

@@ -15,9 +15,22 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Location, Severity
-from flask_doctor.static.model import FACTORY, JOB, REQUEST, SQLALCHEMY_TYPES, FunctionInfo, ModelInfo, Project
+from flask_doctor.static.model import (
+    FACTORY,
+    JOB,
+    SQLALCHEMY_TYPES,
+    FunctionInfo,
+    ModelInfo,
+    Project,
+)
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
 from flask_doctor.static.rules.database import is_db, model_for
 
 CONTEXT_INTEGRATIONS = ("flask_rq2", "flask_celeryext", "flask_celery", "celery_flask", "flask_apscheduler_ctx")
@@ -694,7 +707,7 @@ class JobSessionNeverRemoved(Rule):
                     for item in node.items:
                         if isinstance(item.context_expr, ast.Name) and item.context_expr.id == name:
                             return True
-                        if isinstance(item.context_expr, ast.Call) and dotted(item.context_expr.func) in (f"contextlib.closing", "closing"):
+                        if isinstance(item.context_expr, ast.Call) and dotted(item.context_expr.func) in ("contextlib.closing", "closing"):
                             return True
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("remove", "close") and dotted(node.func.value) == name:
                     return True
