@@ -1047,7 +1047,7 @@ class SqlBuiltFromStrings(Rule):
     name = "sql-built-from-strings"
     severity = Severity.ERROR
     catalog = ()
-    summary = "SQL text built from request data or hand-quoted values (SQL injection)."
+    summary = "SQL text built from request data with f-strings, +, % or .format (SQL injection)."
 
     VALID = (
         Valid("""
