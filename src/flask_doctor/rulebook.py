@@ -80,7 +80,11 @@ def register_meta(meta: RuleMeta) -> RuleMeta:
             catalog=tuple(dict.fromkeys(existing.catalog + meta.catalog)),
             surfaces=surfaces,
             fix_safety=existing.fix_safety,
-            preview=existing.preview and meta.preview,
+            # Preview is a status of the static rule; audit and runtime
+            # registrations of the same id do not make it stable.
+            preview=meta.preview if "check" in meta.surfaces else (
+                existing.preview if "check" in existing.surfaces else existing.preview and meta.preview
+            ),
             sections=existing.sections or meta.sections,
         )
         _REGISTRY[meta.code] = merged
