@@ -18,11 +18,17 @@ from __future__ import annotations
 import ast
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.model import REQUEST, VIEW_BASES, ConfigSetting, FunctionInfo, Project
+from flask_doctor.static.model import (
+    REQUEST,
+    VIEW_BASES,
+    ConfigSetting,
+    FunctionInfo,
+    Project,
+)
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
 from flask_doctor.static.rules.errors import body_nodes
