@@ -86,6 +86,18 @@ def test_report_schema_and_html(leak_run):
     assert "<script" not in page and "GET /leak/context" in page and "<svg" in page
 
 
+def test_scenario_file_drives_parameters_and_posts(tmp_path):
+    proc = soak(tmp_path, "--only", "leaks", "--requests", "400", "--scenario", str(EXAMPLES / "leaky" / "scenario.yaml"),
+                "--endpoints", "drip*,echo*")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = json.loads((tmp_path / "report.json").read_text())
+    eps = {e["name"]: e for e in doc["soak"]["endpoints"]}
+    assert sorted(eps) == ["drip 128", "echo json"]
+    assert eps["drip 128"]["verdict"] == "leak" and eps["echo json"]["verdict"] == "clean"
+    assert eps["echo json"]["failures"] == 0 and eps["echo json"]["method"] == "POST"
+    assert doc["soak"]["targets_source"].endswith("scenario.yaml")
+
+
 def _gunicorn_alive(out: Path) -> list[int]:
     """Workers of this soak still running (a zombie waiting to be reaped is not running)."""
     import psutil
