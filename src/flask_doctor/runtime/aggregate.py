@@ -101,15 +101,24 @@ class Aggregator:
 
     def _one(self, trace: Trace, t_end: set[str], t_q: set[str], t_t: set[str]) -> None:
         ctx = self.ctx
-        if trace.size < 0 and trace.headers:
-            for name, value in trace.headers:
-                if name.lower() == "content-length":
+        headers = trace.headers
+        cookies = False
+        if headers:
+            for name, value in headers:
+                n = len(name)  # compare lengths first: no lower() for most headers
+                if n == 14 and trace.size < 0 and name.lower() == "content-length":
                     try:
                         trace.size = int(value)
                     except ValueError:
                         pass
-                    break
-        for det in self._detectors_for(trace):
+                elif n == 10 and name.lower() == "set-cookie":
+                    cookies = True
+        nq = 0
+        if trace.queries:
+            for q in trace.queries.values():
+                nq += q.count
+        trace.nq = nq
+        for det in self._detectors_for(trace, nq, cookies):
             for f in det.detect(trace, ctx):
                 self.emit(f)
                 if f.code in ("FD105", "FD106", "FD209") and self.on_leak is not None:
@@ -127,7 +136,7 @@ class Aggregator:
         sql_ms = trace.q_time * 1000.0
         stats.walls.append(wall_ms)
         stats.sql_ms.append(sql_ms)
-        stats.queries.append(trace.query_count)
+        stats.queries.append(nq)
         if trace.size >= 0:
             stats.sizes.append(trace.size)
         if trace.cpu is not None:
@@ -148,6 +157,7 @@ class Aggregator:
                 stats.first_error = trace.exc_type
                 stats.error_site = (trace.extra or {}).get("error_site")
         t_end.add(key)
+        label = trace.label
         for statement, q in trace.queries.items():
             fp = sqltext.fingerprint(statement)
             qs = self.queries.get(fp)
@@ -161,7 +171,6 @@ class Aggregator:
                 qs.site = q.site
             if q.max_rows > qs.max_rows:
                 qs.max_rows = q.max_rows
-            label = trace.label
             if label in qs.labels or len(qs.labels) < 10:
                 qs.labels[label] = qs.labels.get(label, 0) + q.count
             t_q.add(fp)
@@ -183,20 +192,14 @@ class Aggregator:
         if len(self.pending_requests) > 2 * self.settings.max_requests:
             del self.pending_requests[: -self.settings.max_requests]
 
-    def _detectors_for(self, trace: Trace) -> list[D.TraceDetector]:
+    def _detectors_for(self, trace: Trace, nq: int, cookies: bool) -> list[D.TraceDetector]:
         """Only the detectors that can fire on this trace (cheap attribute checks first)."""
         chosen: list[D.TraceDetector] = []
-        queries = trace.queries
-        if queries:
-            count = 0
-            rows = -1
-            for q in queries.values():
-                count += q.count
-                if q.max_rows > rows:
-                    rows = q.max_rows
-            if count >= self.settings.n_plus_one:
+        if nq:
+            if nq >= self.settings.n_plus_one:
                 chosen.append(_N_PLUS_ONE)
-            if rows >= self.settings.unbounded_rows:
+            limit = self.settings.unbounded_rows
+            if any(q.max_rows >= limit for q in trace.queries.values()):
                 chosen.append(_UNBOUNDED)
         if trace.held > 0:
             chosen.append(_CONN_HELD if trace.kind == "request" else _JOB_HELD)
@@ -205,8 +208,7 @@ class Aggregator:
         if trace.kind == "request":
             if trace.routing_code and trace.status >= 500:
                 chosen.append(_HANDLER)
-            headers = trace.headers
-            if headers and any(k == "Set-Cookie" or k.lower() == "set-cookie" for k, _ in headers):
+            if cookies:
                 chosen.extend(_COOKIES)
         else:
             chosen.extend(_TASKS)
@@ -290,7 +292,7 @@ def summary_of(trace: Trace, queue_ms: float | None = None) -> dict[str, Any]:
         "status": trace.status or (trace.state or ""),
         "wall_ms": round(trace.wall * 1000.0, 3),
         "cpu_ms": None if trace.cpu is None else round(trace.cpu * 1000.0, 3),
-        "queries": trace.query_count,
+        "queries": trace.query_count if trace.nq < 0 else trace.nq,
         "sql_ms": round(trace.q_time * 1000.0, 3),
         "size": trace.size,
         "queue_ms": None if queue_ms is None else round(queue_ms, 3),

@@ -61,8 +61,9 @@ class Metrics:
             if child is None:
                 child = durations[name] = self.duration.labels(name)
             child.observe(t.wall)
-            if t.queries:
-                queries[name] = queries.get(name, 0) + t.query_count
+            n = t.nq if t.nq >= 0 else t.query_count
+            if n:
+                queries[name] = queries.get(name, 0) + n
         for key, n in counts.items():
             self.requests.labels(*key).inc(n)
         for name, n in queries.items():

@@ -95,6 +95,8 @@ class Trace:
     #: Raw ``X-Request-Start`` header and the wall clock when the request arrived.
     request_start = ""
     arrival = 0.0
+    #: Statements executed, computed once by the aggregator (-1: not yet).
+    nq = -1
 
     def __init__(self, kind: str = "request", name: str = "", start: float = 0.0, cpu0: float = 0.0) -> None:
         self.kind = kind
