@@ -246,6 +246,8 @@ class Agent:
         self.lock = threading.Lock()
         self.sample_lock = threading.Lock()
         self.counts: dict[str, int] = {}
+        self.due: tuple[str, int] | None = None
+        self.files_done: set[str] = set()
         self.inflight = 0
         self.baselines: dict[str, Any] = {}
         self.ended: set[str] = set()
@@ -333,12 +335,28 @@ class Agent:
                     gc.collect()
                     self.baselines[phase] = (n, tracemalloc.take_snapshot())
             return
-        if n % self.cadence == 0 or n == self.warmup:
+        # Sample when due, but preferably while no other request is in
+        # flight (threads, greenlets): their half-built objects are noise.
+        # A sample is deferred by at most one cadence.
+        due = n % self.cadence == 0 or n == self.warmup
+        with self.lock:
+            if self.due is not None and self.due[0] != phase:
+                self.due = None
+            if due and self.due is None:
+                self.due = (phase, n)
+            pending = self.due
+            take = pending is not None and (self.inflight == 0 or n - pending[1] >= self.cadence)
+            if take:
+                self.due = None
+        if take:
             self.sample(phase, n)
 
     def sample(self, phase: str, n: int, kind: str = "sample") -> None:
         with self.sample_lock:
-            files: dict[str, str] | None = {} if n == self.warmup else None
+            files: dict[str, str] | None = None
+            if phase not in self.files_done:
+                self.files_done.add(phase)
+                files = {}
             containers = scan_containers(files=files)
             doctor = self._doctor_snapshot()
             gc.collect()
