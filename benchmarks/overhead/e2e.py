@@ -43,7 +43,7 @@ NEEDS = {"sentry": "sentry_sdk", "sentry-10": "sentry_sdk", "sentry-errors": "se
 class Sink(http.server.BaseHTTPRequestHandler):
     """A local Sentry ingestion endpoint: reads the envelope, answers 200."""
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
         self.send_response(200)
         self.send_header("Content-Length", "2")

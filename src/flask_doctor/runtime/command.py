@@ -14,10 +14,15 @@ import json
 import urllib.request
 from pathlib import Path
 
-
 import click
 
-from flask_doctor.cli_common import UsageError, emit, exit_code_for, filter_codes, output_options
+from flask_doctor.cli_common import (
+    UsageError,
+    emit,
+    exit_code_for,
+    filter_codes,
+    output_options,
+)
 from flask_doctor.findings import Finding
 from flask_doctor.report import RenderContext
 
@@ -48,7 +53,7 @@ def _from_url(url: str, token: str) -> list[Finding]:
     if token:
         req.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 - the user's own URL
+        with urllib.request.urlopen(req, timeout=10) as response:
             document = json.load(response)
     except Exception as exc:
         raise UsageError(f"cannot read {base}: {exc} (is the dashboard mounted and the token right?)") from None

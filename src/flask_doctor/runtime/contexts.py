@@ -18,10 +18,8 @@ with the user's call site; pushes outside any traced request or job
 from __future__ import annotations
 
 import threading
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
-
-from contextvars import Token
 
 from flask import Flask, appcontext_popped, appcontext_pushed
 from flask.globals import _cv_app, _cv_request

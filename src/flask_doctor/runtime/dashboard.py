@@ -13,7 +13,15 @@ import hmac
 import time
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+)
 
 from flask_doctor.findings import Severity
 from flask_doctor.report import RenderContext

@@ -841,7 +841,7 @@ class GrowingContainer(Detector):
             peak = max(peak, v)
         code, name = (("FD102", "unbounded-lru-cache") if series.kind == "lru_cache" else (self.code, self.name))
         traces = sizes[-1][0] - sizes[0][0]
-        return_ = self.finding(
+        finding = self.finding(
             f"module-level {series.kind} {series.module}.{series.name} grew from {values[0]} to "
             f"{values[-1]} entries over {traces} requests/jobs",
             obj=f"global:{series.module}.{series.name}",
@@ -853,7 +853,7 @@ class GrowingContainer(Detector):
             ],
             hint="Bound it (cachetools.LRUCache/TTLCache, lru_cache(maxsize=N)) or keep it in Redis with a TTL.",
         )
-        yield return_.with_changes(code=code, name=name)
+        yield finding.with_changes(code=code, name=name)
 
 
 class WorkerSaturated(Detector):

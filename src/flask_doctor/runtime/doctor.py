@@ -27,7 +27,7 @@ import weakref
 from collections import deque
 from contextvars import ContextVar
 from time import perf_counter, thread_time
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from flask import Flask, got_request_exception, request
 from flask.globals import _cv_request
@@ -36,12 +36,12 @@ from flask_doctor.findings import Finding
 from flask_doctor.runtime.aggregate import Aggregator
 from flask_doctor.runtime.contexts import current_app_context, leaked_since
 from flask_doctor.runtime.detectors import DetectContext
-from flask_doctor.runtime.guard import Guard, Part
+from flask_doctor.runtime.guard import Guard
 from flask_doctor.runtime.memory import ContainerScanner, Tracemalloc, rss_bytes
 from flask_doctor.runtime.records import Site, Trace
 from flask_doctor.runtime.redact import app_secrets, redact_text
 from flask_doctor.runtime.settings import Settings
-from flask_doctor.runtime.sqltext import relpath, user_site
+from flask_doctor.runtime.sqltext import relpath
 from flask_doctor.runtime.stats import MemorySample
 from flask_doctor.runtime.store import (
     TRANSIENT_ERRORS,
@@ -460,7 +460,7 @@ class Doctor:
             from werkzeug.exceptions import default_exceptions
 
             exc = default_exceptions[code]()
-            handler = self.app._find_error_handler(exc, [])  # noqa: SLF001 - Flask's own lookup
+            handler = self.app._find_error_handler(exc, [])
         except Exception:
             return None
         return function_site(handler) if handler is not None else None
@@ -724,4 +724,4 @@ def log_finding(finding: Finding) -> None:
     )
 
 
-__all__ = ["Doctor", "DoctorMiddleware", "detect_capacity", "function_site", "user_site", "Iterable", "Part"]
+__all__ = ["Doctor", "DoctorMiddleware", "detect_capacity", "function_site"]

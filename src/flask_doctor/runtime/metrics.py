@@ -15,9 +15,15 @@ from typing import Any, Iterable
 from flask_doctor.runtime.records import Trace
 
 try:
-    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-    from prometheus_client import CONTENT_TYPE_LATEST
-    from prometheus_client import multiprocess
+    from prometheus_client import (
+        CONTENT_TYPE_LATEST,
+        CollectorRegistry,
+        Counter,
+        Gauge,
+        Histogram,
+        generate_latest,
+        multiprocess,
+    )
 except ImportError as exc:  # pragma: no cover
     raise ImportError("flask-doctor metrics need prometheus_client: pip install prometheus_client") from exc
 

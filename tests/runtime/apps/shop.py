@@ -14,7 +14,13 @@ from typing import Any
 from flask import Flask, jsonify, make_response, request, session
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import ForeignKey, String, select, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    mapped_column,
+    relationship,
+    selectinload,
+)
 
 from flask_doctor import Doctor
 
