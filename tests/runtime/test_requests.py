@@ -229,3 +229,19 @@ def test_capacity_from_the_gunicorn_command_line(argv: list[str], env: dict[str,
     from flask_doctor.runtime.doctor import detect_capacity
 
     assert detect_capacity(argv, env) == expected
+
+
+def test_tracemalloc_top_growing_sites(make_app: Any) -> None:
+    app = make_app(tracemalloc=True)
+    doctor = app.extensions["flask_doctor"]
+    try:
+        client = app.test_client()
+        doctor.sample_memory()  # the baseline
+        for _ in range(20):
+            client.get("/leak")
+        doctor.sample_memory()
+        top = doctor.snapshot()["tracemalloc"]
+        assert top and top[0]["site"] == f"{SHOP}:{shop.site_line('leak')}"
+        assert top[0]["growth_bytes"] >= 20 * 128 * 1024
+    finally:
+        doctor.tracemalloc.stop()
