@@ -101,10 +101,15 @@ class Fit:
 
 
 def _strata(samples: Iterable[dict[str, Any]], warmup: int, key: str) -> dict[int, list[tuple[int, float]]]:
+    samples = [rec for rec in samples if rec.get("type") in ("sample", "final") and rec.get("n", 0) >= warmup]
+    # With threads or greenlets a sample may catch other requests half-way,
+    # holding their temporary objects: keep the samples taken while the
+    # worker was otherwise idle, when there are enough of them.
+    idle = [rec for rec in samples if not rec.get("inflight")]
+    if len(idle) >= max(MIN_POINTS, len(samples) // 2):
+        samples = idle
     by_pid: dict[int, dict[int, float]] = {}
     for rec in samples:
-        if rec.get("type") not in ("sample", "final") or rec.get("n", 0) < warmup:
-            continue
         value = rec.get(key)
         if value is None:
             continue

@@ -30,8 +30,9 @@ def _doctor_available() -> bool:
               help="Requests per phase (each endpoint alone, then all mixed).")
 @click.option("--duration", "duration", type=click.FloatRange(1, 86400), default=60.0, show_default=True,
               help="Seconds per phase at most (a phase stops at --requests or --duration).")
-@click.option("--users", type=click.IntRange(1, 1000), default=4, show_default=True,
-              help="Concurrent simulated users in the leak phases.")
+@click.option("--users", type=click.IntRange(1, 1000), default=None,
+              help="Concurrent simulated users in the leak phases [default: 4 for sync workers; 1 for gthread "
+                   "and gevent, so memory samples see an idle worker].")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Gunicorn workers (one gives the cleanest memory series).")
 @click.option("--worker-class", type=click.Choice(["sync", "gthread", "gevent"]), default="sync", show_default=True)
@@ -60,7 +61,7 @@ def _doctor_available() -> bool:
               help="Also run the runtime doctor in the workers and record its pool/context counts "
                    "(its bounded buffers raise the memory noise floor while they fill).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def soak_command(app: str, requests: int, duration: float, users: int, workers: int, worker_class: str, threads: int,
+def soak_command(app: str, requests: int, duration: float, users: int | None, workers: int, worker_class: str, threads: int,
                  locustfile: Path | None, scenario: Path | None, endpoint_patterns: tuple[str, ...], out_dir: Path,
                  fail_on_leak: bool, quiet: bool, no_tracemalloc: bool, no_vary_query: bool, no_saturation: bool,
                  steps: str, step_duration: float, warmup: int, with_doctor: bool, only: str | None,
@@ -97,6 +98,8 @@ def soak_command(app: str, requests: int, duration: float, users: int, workers: 
         raise UsageError(f"--steps must be comma-separated integers, not {steps!r}") from None
     if not step_users or min(step_users) < 1 or max(step_users) > 1000:
         raise UsageError("--steps must be between 1 and 1000 users")
+    if users is None:
+        users = 4 if worker_class == "sync" else 1
     spec, cwd = app_location(app)
     settings = SoakSettings(requests=requests, seconds=duration, users=users, workers=workers,
                             worker_class=worker_class, threads=threads, warmup=warmup,
