@@ -68,6 +68,43 @@ def _deploy_model(paths: Sequence[Path], root: Path) -> tuple[object | None, lis
     return model, problems
 
 
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def _group_by_project(
+    modules: Sequence[SourceModule], deploy_files: Sequence[Path], root: Path
+) -> list[tuple[list[SourceModule], list[Path]]]:
+    """Split files by the nearest directory below ``root`` holding a project marker."""
+    top = root.absolute()
+    cache: dict[Path, Path] = {}
+
+    def project_of(directory: Path) -> Path:
+        walked: list[Path] = []
+        while True:
+            if directory in cache:
+                found = cache[directory]
+                break
+            walked.append(directory)
+            if directory == top or directory.parent == directory or top not in directory.parents:
+                found = top
+                break
+            if any((directory / marker).is_file() for marker in PROJECT_MARKERS):
+                found = directory
+                break
+            directory = directory.parent
+        for step in walked:
+            cache[step] = found
+        return found
+
+    grouped: dict[Path, tuple[list[SourceModule], list[Path]]] = {}
+    for module in modules:
+        path = (top / module.path) if not Path(module.path).is_absolute() else Path(module.path)
+        grouped.setdefault(project_of(path.parent), ([], []))[0].append(module)
+    for deploy_file in deploy_files:
+        grouped.setdefault(project_of(deploy_file.absolute().parent), ([], []))[1].append(deploy_file)
+    return [grouped[key] for key in sorted(grouped)]
+
+
 def run_check(
     paths: Sequence[Path],
     settings: Settings,
@@ -89,16 +126,22 @@ def run_check(
                 surface="check",
             )
         )
-    deploy, deploy_problems = _deploy_model(discovery.deploy_files, root)
-    findings.extend(deploy_problems)
-    project = build_project(
-        modules,
-        production_names=settings.production_configs,
-        development_names=settings.development_configs,
-        testing_names=settings.testing_configs,
-    )
-    project.deploy = deploy
-    findings.extend(run_rules(modules, project, enabled_rules(settings, project), jobs=jobs))
+    # Several projects checked in one run (a monorepo, a folder of apps) each
+    # get their own model: one app's factory must not make another app's
+    # module-level extension a finding, and module names must not collide.
+    groups = _group_by_project(modules, discovery.deploy_files, root)
+    project = None
+    for group_modules, group_deploy in groups:
+        deploy, deploy_problems = _deploy_model(group_deploy, root)
+        findings.extend(deploy_problems)
+        project = build_project(
+            group_modules,
+            production_names=settings.production_configs,
+            development_names=settings.development_configs,
+            testing_names=settings.testing_configs,
+        )
+        project.deploy = deploy
+        findings.extend(run_rules(group_modules, project, enabled_rules(settings, project), jobs=jobs))
     findings = [
         f for f in findings
         if f.code in ("FD001", "FD002", "FD004") or settings.is_enabled(f.code, f.location.path if f.location else None)
@@ -118,4 +161,4 @@ def run_check(
 
         findings = apply_baseline(findings, baseline, file_line_reader(root))
     files = len(discovery.python_files) + len([p for p in discovery.deploy_files if p not in set(discovery.python_files)])
-    return CheckResult(sort_findings(findings), files, root, project, modules)
+    return CheckResult(sort_findings(findings), files, root, project, modules)  # project: the last group
