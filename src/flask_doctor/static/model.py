@@ -159,6 +159,18 @@ class CallSite:
 
 
 @dataclass
+class PendingRole:
+    """A role given by a call (``add_url_rule(view_func=f)``, ``q.enqueue(f)``),
+    resolved once every function of the project is known."""
+
+    role: str
+    target: str  # dotted name of the function, or qualified name of a View class
+    scope: str  # qualname of the function making the call ("" at module level)
+    module: str
+    view_class: bool = False
+
+
+@dataclass
 class Project:
     modules: dict[str, SourceModule] = field(default_factory=dict)  # by module name
     by_path: dict[str, SourceModule] = field(default_factory=dict)
@@ -364,6 +376,7 @@ class _ModuleBuilder(ast.NodeVisitor):
         #: The first pass only needs what module and class bodies define
         #: (objects, classes, imports); function bodies wait for the second.
         self.shallow = False
+        self.pending: list[PendingRole] = []
 
     # ------------------------------------------------------------- dispatch
     _methods: dict[type, object] = {}
@@ -783,15 +796,14 @@ class _ModuleBuilder(ast.NodeVisitor):
             role, target = "cli", node.args[0]
         if role is None or target is None:
             return
+        scope = self.current.qualname if self.current else ""
         if isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute) and target.func.attr == "as_view":
             cls_name = self.resolve(target.func.value) or f"{self.module.name}.{dotted(target.func.value)}"
-            self._pending_roles.append((cls_name, role, True))
+            self.pending.append(PendingRole(role, cls_name, scope, self.module.name, view_class=True))
             return
         fname = dotted(target)
         if fname:
-            self._pending_roles.append((self.current.qualname if self.current else "", fname, role))  # type: ignore[arg-type]
-
-    _pending_roles: list = []  # replaced per instance in build()
+            self.pending.append(PendingRole(role, fname, scope, self.module.name))
 
     # --------------------------------------------------------------- config
     def _is_app_config(self, node: ast.expr) -> bool:
@@ -835,7 +847,7 @@ def build_project(modules: Iterable[SourceModule], production_names: Iterable[st
     for module in module_list:
         project.modules.setdefault(module.name, module)
         project.by_path[module.path] = module
-    pending: list[tuple[str, object, object]] = []
+    pending: list[PendingRole] = []
     # Two passes: the second sees objects and classes defined in modules
     # that sort after the importing one (``views`` using ``app`` from ``app``).
     for pass_number in range(2):
@@ -851,7 +863,7 @@ def build_project(modules: Iterable[SourceModule], production_names: Iterable[st
                 cls.methods.clear()
         for module in module_list:
             builder = _ModuleBuilder(project, module)
-            builder._pending_roles = pending
+            builder.pending = pending
             builder.shallow = pass_number == 0
             for stmt in module.tree.body:
                 builder.visit(stmt)
@@ -874,31 +886,24 @@ def _mark_bottom_imports(records: list[ImportRecord], module: SourceModule) -> N
             record.at_bottom = True
 
 
-def _apply_pending_roles(project: Project, pending: list[tuple[str, object, object]]) -> None:
-    for first, second, third in pending:
-        if third is True:  # as_view(): every HTTP method of the class is a view
-            cls = project.classes.get(str(first))
+def _apply_pending_roles(project: Project, pending: list[PendingRole]) -> None:
+    for item in pending:
+        if item.view_class:  # as_view(): every HTTP method of the class is a view
+            cls = project.classes.get(item.target)
             if cls is None:
-                short = str(first).rsplit(".", 1)[-1]
+                short = item.target.rsplit(".", 1)[-1]
                 cls = next((c for c in project.classes.values() if c.name == short), None)
             if cls is not None:
                 for name, method in cls.methods.items():
                     if name in HTTP_METHOD_NAMES:
-                        method.roles.add(str(second))
+                        method.roles.add(item.role)
             continue
-        scope = project.functions.get(str(first))
-        name = str(second)
-        module = scope.module if scope else None
-        fn = None
-        if module is not None:
-            fn = project.resolve_function(name, scope, module)
-        else:
-            for candidate in project.functions.values():
-                if candidate.name == name.rsplit(".", 1)[-1] and candidate.parent is None:
-                    fn = candidate
-                    break
+        module = project.modules.get(item.module)
+        if module is None:
+            continue
+        fn = project.resolve_function(item.target, project.functions.get(item.scope), module)
         if fn is not None:
-            fn.roles.add(str(third))
+            fn.roles.add(item.role)
 
 
 def _collect_config_classes(project: Project, production: Iterable[str], development: Iterable[str], testing: Iterable[str]) -> None:
@@ -1065,8 +1070,7 @@ def _collect_models(project: Project) -> None:
                 elif isinstance(backref, ast.Call) and backref.args and isinstance(backref.args[0], ast.Constant):
                     blazy = next((kw.value.value for kw in backref.keywords if kw.arg == "lazy" and isinstance(kw.value, ast.Constant)), "select")
                     backrefs.append((target, str(backref.args[0].value), str(blazy), loc))
-                back_populates = kwargs.get("back_populates")
-                del back_populates  # the other side declares its own relationship
+                # ``back_populates``: the other side declares its own relationship
         if cls.name in project.models and _secondary_model_path(cls.module.path) and not _secondary_model_path(
             project.models[cls.name].location.path
         ):
