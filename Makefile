@@ -4,12 +4,15 @@
 #               tests that need a missing service are skipped unless FLASK_DOCTOR_REQUIRE_SERVICES=1)
 PYTHON ?= python3
 
-.PHONY: install demo test bench docs
+.PHONY: install install-core demo test bench docs
 
 install:
 	$(PYTHON) -m pip install -q -e ".[dev]"
 
-demo: install
+install-core:
+	$(PYTHON) -m pip install -q -e .
+
+demo: install-core
 	@echo "== flask-doctor check examples/clinic/sick   (a sick app: every catalog problem)"
 	-flask-doctor check examples/clinic/sick
 	@echo
