@@ -127,8 +127,11 @@ class Aggregator:
         if not trace.worker:
             trace.worker = ctx.worker
         self.total += 1
-        self.counts[key] = self.counts.get(key, 0) + 1
-        self.counts.move_to_end(key)
+        counts = self.counts
+        counts[key] = counts.get(key, 0) + 1
+        counts.move_to_end(key)
+        if len(counts) > counts.limit:
+            counts.popitem(last=False)
         stats = self.endpoints.touch(key, EndpointStats, trace.name, trace.kind, self.settings.window)
         stats.count += 1
         stats.last_seen = trace.ts
