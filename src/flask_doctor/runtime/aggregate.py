@@ -47,7 +47,9 @@ class Aggregator:
         #: cumulative traced requests per endpoint (for the memory regression)
         self.counts: LRU[str, int] = LRU(settings.max_endpoints * 2)
         self.total = 0
-        self.samples: deque[MemorySample] = deque(maxlen=720)
+        #: Only the regression window is kept here (each sample copies the per-endpoint
+        #: counts); the store keeps the long RSS history for charts.
+        self.samples: deque[MemorySample] = deque(maxlen=max(settings.memory_window, 10))
         self.pending: dict[str, list[Any]] = {}
         self.pending_requests: list[tuple[Trace, float | None]] = []
         self.on_leak: Callable[[str], None] | None = None
