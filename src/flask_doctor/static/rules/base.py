@@ -190,17 +190,20 @@ class Context:
         name = dotted(node)
         if name is None:
             return None
-        table = self.function.imports if self.function is not None else self.project.module_imports.get(self.module.name)
-        qualified = table.qualify(name) if table is not None else None
-        return qualified or name
+        return self.qualified(node) or name
 
     def qualified(self, node: ast.AST) -> str | None:
         """Like :meth:`resolve` but ``None`` when the head name was not imported."""
+        cached = node.__dict__.get("_fd_qualified")
+        if cached is not None and cached[0] is self.function:
+            return cached[1]  # many rules ask about the same names
         name = dotted(node)
         if name is None:
             return None
         table = self.function.imports if self.function is not None else self.project.module_imports.get(self.module.name)
-        return table.qualify(name) if table is not None else None
+        result = table.qualify(name) if table is not None else None
+        node._fd_qualified = (self.function, result)  # type: ignore[attr-defined]
+        return result
 
     def type_of(self, node: ast.AST) -> str | None:
         """The type of ``app``/``db``/``bp`` when it was built from a known call."""
