@@ -24,7 +24,7 @@ class Boom:
 #: (part that must be disabled, object to patch, attribute)
 FAULTS = [
     ("requests", "flask_doctor.runtime.doctor", "Trace"),
-    ("requests", "flask_doctor.runtime.doctor", "_cv_request"),
+    ("requests", "flask_doctor.runtime.doctor", "_describe"),
     ("sql", "flask_doctor.runtime.sql", "QStat"),
     ("sql", "flask_doctor.runtime.sql", "user_site"),
     ("contexts", "flask_doctor.runtime.contexts", "_cv_request"),

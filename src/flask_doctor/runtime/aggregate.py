@@ -25,6 +25,7 @@ from flask_doctor.runtime.stats import (
 )
 
 TRACEBACK_CHARS = 4000
+REQUESTS_PER_FLUSH = 200
 _N_PLUS_ONE = D.NPlusOne()
 _UNBOUNDED = D.UnboundedResult()
 _CONN_HELD = D.ConnectionHeld()
@@ -69,7 +70,10 @@ class Aggregator:
 
     def take(self) -> tuple[list[tuple[Finding, int]], list[dict[str, Any]]]:
         findings = [(f, n) for f, n in self.pending.values()]
-        requests = [summary_of(t, q) for t, q in self.pending_requests[-self.settings.max_requests:]]
+        # At most REQUESTS_PER_FLUSH summaries a flush: the ring shows recent requests,
+        # building a dict for every one of 1000 requests a second is wasted work.
+        keep = min(self.settings.max_requests, REQUESTS_PER_FLUSH)
+        requests = [summary_of(t, q) for t, q in self.pending_requests[-keep:]]
         self.pending = {}
         self.pending_requests = []
         return findings, requests

@@ -158,6 +158,23 @@ class DoctorMiddleware:
                 d._in_flight -= 1
 
 
+def _describe(rec: Trace, req: Any) -> None:
+    rec.method = req.method
+    rule = req.url_rule
+    if rule is not None:
+        endpoint = rule.endpoint
+        rec.name = endpoint
+        rec.path = rule.rule
+        if endpoint.startswith("flask_doctor."):
+            rec.skip = True
+    else:
+        rec.name = "(no endpoint)"
+        rec.path = req.path[:200]
+        routing = req.routing_exception
+        if routing is not None:
+            rec.routing_code = getattr(routing, "code", 0) or 0
+
+
 class Doctor:
     """The runtime doctor of one Flask application.
 
@@ -390,25 +407,13 @@ class Doctor:
 
     # ------------------------------------------------------------------ request hooks
     def _teardown_request(self, exc: BaseException | None) -> None:
+        # The request object is gone by the time the WSGI wrapper finishes (Flask
+        # clears environ["werkzeug.request"]), so the endpoint is noted here.
         rec = self._current.get()
         if rec is None or self._p_requests.disabled:
             return
         with self._p_requests:
-            req = _cv_request.get().request  # the real object: no LocalProxy lookups
-            rec.method = req.method
-            rule = req.url_rule
-            if rule is not None:
-                endpoint = rule.endpoint
-                rec.name = endpoint
-                rec.path = rule.rule
-                if endpoint.startswith("flask_doctor."):
-                    rec.skip = True
-            else:
-                rec.name = "(no endpoint)"
-                rec.path = req.path[:200]
-                routing = req.routing_exception
-                if routing is not None:
-                    rec.routing_code = getattr(routing, "code", 0) or 0
+            _describe(rec, _cv_request.get().request)  # the real object: no LocalProxy lookups
 
     def _on_exception(self, sender: Any, exception: BaseException, **kwargs: Any) -> None:
         rec = self._current.get()

@@ -66,7 +66,7 @@ class Settings:
     tracemalloc_top: int = 10
     containers: bool = True
     #: Sample module-level container sizes every N traced requests/jobs.
-    container_every: int = 500
+    container_every: int = 1_000
     container_growth: int = 1_000
     container_min_samples: int = 5
     #: In-flight capacity of this worker (threads/greenlets); 0 = detect.
