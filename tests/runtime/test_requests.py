@@ -245,3 +245,20 @@ def test_tracemalloc_top_growing_sites(make_app: Any) -> None:
         assert top[0]["growth_bytes"] >= 20 * 128 * 1024
     finally:
         doctor.tracemalloc.stop()
+
+
+def test_flask_sqlalchemy_binds_are_watched(make_app: Any) -> None:
+    from sqlalchemy import text
+
+    app = make_app(config={"SQLALCHEMY_BINDS": {"reports": "sqlite://"}})
+
+    @app.get("/report")
+    def report() -> Any:
+        with shop.db.engines["reports"].connect() as conn:
+            return str([conn.execute(text("SELECT 1 FROM (SELECT 1) AS t WHERE :i > 0"), {"i": i}).scalar()
+                        for i in range(6)])  # site: bind
+
+    assert app.test_client().get("/report").status_code == 200
+    [f] = app.extensions["flask_doctor"].findings()
+    assert (f.code, f.obj) == ("FD202", "endpoint:report")
+    assert f.location == Location("tests/runtime/test_requests.py", report.__code__.co_firstlineno + 3)
