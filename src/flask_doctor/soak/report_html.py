@@ -127,16 +127,19 @@ class _Chart:
             if label:
                 self.parts.append(f'<text x="{self.w - self.r - 2}" y="{self.Y(y) - 3:.1f}" text-anchor="end">{_e(label)}</text>')
 
-    def svg(self, legend: Sequence[tuple[str, str]] = (), xticks: Sequence[float] | None = None) -> str:
+    def svg(self, legend: Sequence[tuple[str, str]] = (), xticks: Sequence[float] | None = None,
+            xlabels: Sequence[str] | None = None) -> str:
         axes = [f'<line x1="{self.l}" y1="{self.h - self.b}" x2="{self.w - self.r}" y2="{self.h - self.b}" stroke="#99a1ad"/>',
                 f'<line x1="{self.l}" y1="{self.t}" x2="{self.l}" y2="{self.h - self.b}" stroke="#99a1ad"/>']
         for v in _nice_ticks(self.y0, self.y1):
             y = self.Y(v)
             axes.append(f'<line x1="{self.l}" x2="{self.w - self.r}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eef0f3"/>'
                         f'<text x="{self.l - 4}" y="{y + 3:.1f}" text-anchor="end">{_e(self.yfmt(v))}</text>')
-        for v in (xticks if xticks is not None else _nice_ticks(self.x0, self.x1)):
+        ticks = list(xticks if xticks is not None else _nice_ticks(self.x0, self.x1))
+        for i, v in enumerate(ticks):
             x = self.X(v)
-            axes.append(f'<text x="{x:.1f}" y="{self.h - self.b + 13}" text-anchor="middle">{v:g}</text>')
+            label = xlabels[i] if xlabels is not None and i < len(xlabels) else f"{v:g}"
+            axes.append(f'<text x="{x:.1f}" y="{self.h - self.b + 13}" text-anchor="middle">{_e(label)}</text>')
         axes.append(f'<text x="{(self.l + self.w - self.r) / 2:.0f}" y="{self.h - 4}" text-anchor="middle">{_e(self.xlabel)}</text>')
         axes.append(f'<text transform="translate(11,{(self.t + self.h - self.b) / 2:.0f}) rotate(-90)" '
                     f'text-anchor="middle">{_e(self.ylabel)}</text>')
@@ -286,19 +289,21 @@ def saturation_html(sat: dict[str, Any] | None) -> str:
     p50 = [s["latency_ms"]["p50"] for s in steps]
     p95 = [s["latency_ms"]["p95"] for s in steps]
     q50 = [s["queue_ms"]["p50"] for s in steps]
-    c = _Chart(xs, p50 + p95 + q50, w=420, xlabel="concurrent users (log2)", ylabel="ms", ymin=0)
+    c = _Chart(xs, p50 + p95 + q50, w=420, xlabel="concurrent users", ylabel="ms", ymin=0)
     c.line(list(zip(xs, p95)), "#b3261e")
     c.line(list(zip(xs, p50)), "#0969da")
     c.line(list(zip(xs, q50)), "#9a6700", dash="4 3")
-    lat = c.svg(legend=[("#0969da", "latency p50"), ("#b3261e", "p95"), ("#9a6700", "queue p50")], xticks=xs)
+    lat = c.svg(legend=[("#0969da", "latency p50"), ("#b3261e", "p95"), ("#9a6700", "queue p50")], xticks=xs,
+                xlabels=[str(u) for u in users])
     ins = [s["in_service_mean"] for s in steps]
     cap = float(sat["capacity"])
     c2 = _Chart(xs, ins + [float(u) for u in users] + ([cap] if cap <= max(users) * 2 else []), w=420,
-                xlabel="concurrent users (log2)", ylabel="requests", ymin=0)
+                xlabel="concurrent users", ylabel="requests", ymin=0)
     c2.line(list(zip(xs, [float(u) for u in users])), "#8c959f", dash="2 3")
     c2.line(list(zip(xs, ins)), "#1a7f37")
     c2.hline(cap, "#b3261e", f"capacity {sat['capacity']}")
-    infl = c2.svg(legend=[("#8c959f", "in flight (clients)"), ("#1a7f37", "in service (workers)")], xticks=xs)
+    infl = c2.svg(legend=[("#8c959f", "in flight (clients)"), ("#1a7f37", "in service (workers)")], xticks=xs,
+                  xlabels=[str(u) for u in users])
     rows = "".join(
         f'<tr><td>{s["users"]}</td><td>{s["rps"]:.0f}</td><td>{s["latency_ms"]["p50"]:.0f}</td><td>{s["latency_ms"]["p95"]:.0f}</td>'
         f'<td>{s["latency_ms"]["p99"]:.0f}</td><td>{s["queue_ms"]["p50"]:.0f}</td><td>{s["queue_ms"]["p95"]:.0f}</td>'
