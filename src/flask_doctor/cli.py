@@ -58,6 +58,9 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point: clean one-line errors, exit code 2."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    from flask_doctor import cli_common
+
+    cli_common.HARD_EXIT = True
     try:
         return cli.main(args=argv, prog_name="flask-doctor", standalone_mode=True)
     except SystemExit:

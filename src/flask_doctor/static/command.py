@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from flask_doctor.cli_common import EXIT_ERROR, UsageError, emit, exit_code_for, output_options, split_codes
+from flask_doctor.cli_common import EXIT_ERROR, UsageError, emit, exit_code_for, finish, output_options, split_codes
 from flask_doctor.config import ConfigError, load_settings, merge_cli
 from flask_doctor.report import RenderContext, file_line_reader
 from flask_doctor.rulebook import all_metas, get_meta
@@ -109,7 +109,7 @@ def check_command(
     emit(result.findings, fmt=fmt, output=output, ctx=ctx, no_color=no_color)
     if debug:
         click.echo(f"checked {result.files_checked} files in {elapsed:.2f}s", err=True)
-    sys.exit(exit_code_for(result.findings, settings.fail_level))
+    finish(exit_code_for(result.findings, settings.fail_level))
 
 
 @click.command("rules")
