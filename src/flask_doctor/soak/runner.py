@@ -47,7 +47,7 @@ class SoakSettings:
     vary_query: bool = True
     steps: tuple[int, ...] = (1, 2, 4, 8, 16)
     step_seconds: float = 4.0
-    step_requests: int = 400
+    step_requests: int = 5000
     mixed: bool = True
     leaks: bool = True
     saturation: bool = True
