@@ -188,3 +188,12 @@ FD580 = _meta("FD580", "errors-under-load", Severity.WARNING,
               "An endpoint fails under load.", _FD580, ("S15",))
 
 SOAK_CODES = ("FD180", "FD182", "FD480", "FD481", "FD580")
+
+# Soak also raises these static ids when it knows the cause of a leak; the
+# registry merges the surface into the static rule's page.
+for _code, _name, _severity, _catalog in (
+    ("FD101", "unbounded-module-cache", Severity.WARNING, ("S11", "S16")),
+    ("FD102", "unbounded-lru-cache", Severity.WARNING, ("S16",)),
+    ("FD105", "context-pushed-never-popped", Severity.WARNING, ("S06", "S01")),
+):
+    register_meta(RuleMeta(code=_code, name=_name, severity=_severity, summary="", catalog=_catalog, surfaces=("soak",)))
