@@ -91,37 +91,50 @@ def serve(redis_url: str, tmp_path: Path, worker_args: list[str]) -> Iterator[tu
 @pytest.mark.slow
 def test_two_workers_report_into_one_store(redis_url: str, server: tuple[str, str]) -> None:
     base, prefix = server
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(lambda _: get(base + "/authors/lazy")[0], range(60)))
-    assert statuses == [200] * 60
     store = RedisStore(redis_url, prefix=prefix)
-    deadline = time.monotonic() + 20
+    sent = 0
+    workers: set[str] = set()
+    # Which worker accepts a connection is up to the kernel: send batches (with slow
+    # requests keeping one worker busy) until both workers have served the N+1 view.
+    for _ in range(10):
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(lambda p: get(base + p)[0], ["/sleep", "/authors/lazy", "/authors/lazy"] * 6))
+        assert statuses == [200] * 18
+        sent += 12
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            workers = {r["worker"] for r in store.requests(1000) if r["name"] == "authors_lazy"}
+            if len([r for r in store.requests(1000) if r["name"] == "authors_lazy"]) >= sent:
+                break
+            time.sleep(0.1)
+        if len(workers) == 2:
+            break
+    assert len(workers) == 2
+    deadline = time.monotonic() + 10
     stored = []
     while time.monotonic() < deadline:
         stored = [s for s in store.findings() if s.finding.code == "FD202"]
-        if stored and len(stored[0].workers) == 2 and stored[0].count == 60:
+        if stored and stored[0].count == sent:
             break
-        time.sleep(0.2)
+        time.sleep(0.1)
     [n_plus_one] = stored
-    assert (n_plus_one.count, len(n_plus_one.workers)) == (60, 2)
+    assert (n_plus_one.count, set(n_plus_one.workers)) == (sent, workers)
     assert n_plus_one.finding.location is not None
     assert n_plus_one.finding.location.line == shop.site_line("lazy")
-    workers = {r["worker"] for r in store.requests(200) if r["name"] == "authors_lazy"}
-    assert len(workers) == 2
 
     # The dashboard API of either worker shows the shared view; unauthenticated it does not exist.
     assert get(base + "/_doctor/api/findings")[0] == 404
     status, body = get(base + "/_doctor/api/findings", TOKEN)
-    assert status == 200 and [f["code"] for f in json.loads(body)["findings"]] == ["FD202"]
+    assert status == 200 and "FD202" in [f["code"] for f in json.loads(body)["findings"]]
     # Prometheus multiprocess mode: one exposition sums both workers.
     status, body = get(base + "/_doctor/metrics", TOKEN)
     text = body.decode()
     line = next(l for l in text.splitlines() if l.startswith('flask_doctor_requests_total{endpoint="authors_lazy"'))
-    assert float(line.rsplit(" ", 1)[1]) == 60.0
+    assert float(line.rsplit(" ", 1)[1]) == sent
     # The report command reads the same view, from the store or the running app.
     runner = CliRunner()
     result = runner.invoke(cli, ["report", "--store", redis_url, "--prefix", prefix, "--format", "json"])
-    assert [f["code"] for f in json.loads(result.output)["findings"]] == ["FD202"]
+    assert "FD202" in [f["code"] for f in json.loads(result.output)["findings"]]
     result = runner.invoke(cli, ["report", "--url", base + "/_doctor", "--token", TOKEN])
     assert "FD202" in result.output and result.exit_code == 1
 

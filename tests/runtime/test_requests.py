@@ -247,18 +247,23 @@ def test_tracemalloc_top_growing_sites(make_app: Any) -> None:
         doctor.tracemalloc.stop()
 
 
-def test_flask_sqlalchemy_binds_are_watched(make_app: Any) -> None:
+def test_flask_sqlalchemy_binds_are_watched() -> None:
+    from flask_sqlalchemy import SQLAlchemy
     from sqlalchemy import text
 
-    app = make_app(config={"SQLALCHEMY_BINDS": {"reports": "sqlite://"}})
+    app = Flask(__name__)
+    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", SQLALCHEMY_BINDS={"reports": "sqlite://"})
+    db = SQLAlchemy()  # its own instance: binds would leak into the shared shop.db
+    db.init_app(app)
+    doctor = Doctor(app, background=False)
 
     @app.get("/report")
     def report() -> Any:
-        with shop.db.engines["reports"].connect() as conn:
+        with db.engines["reports"].connect() as conn:
             return str([conn.execute(text("SELECT 1 FROM (SELECT 1) AS t WHERE :i > 0"), {"i": i}).scalar()
-                        for i in range(6)])  # site: bind
+                        for i in range(6)])
 
     assert app.test_client().get("/report").status_code == 200
-    [f] = app.extensions["flask_doctor"].findings()
+    [f] = doctor.findings()
     assert (f.code, f.obj) == ("FD202", "endpoint:report")
     assert f.location == Location("tests/runtime/test_requests.py", report.__code__.co_firstlineno + 3)
