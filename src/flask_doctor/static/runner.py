@@ -104,15 +104,15 @@ class _Walker:
         function_at = self.project.function_at
         path = module.path
 
+        by_class = {getattr(ast, name): entries for name, entries in handlers.items() if hasattr(ast, name)}
+        function_classes = (ast.FunctionDef, ast.AsyncFunctionDef)
+        ancestors = ctx.ancestors
+
         def visit(node: ast.AST) -> None:
-            node_type = type(node).__name__
-            entered = None
-            if node_type in ("FunctionDef", "AsyncFunctionDef"):
-                info = function_at.get((path, node.lineno, node.col_offset))  # type: ignore[attr-defined]
-                if info is not None:
-                    entered = info
-            if node_type in handlers:
-                for rule, handler in handlers[node_type]:
+            cls = node.__class__
+            entries = by_class.get(cls)
+            if entries is not None:
+                for rule, handler in entries:
                     if rule.code in failed:
                         continue
                     try:
@@ -120,27 +120,32 @@ class _Walker:
                     except Exception as exc:  # one rule's bug must not stop the others
                         failed.add(rule.code)
                         sink(internal_error(path, rule.code, exc, getattr(node, "lineno", 0)))
-            if node_type == "If" and ctx.function is None and _is_main_guard(node):  # type: ignore[arg-type]
-                ctx.in_main = True
-                ctx.ancestors.append(node)
-                for child in _children(node):
-                    visit(child)
-                ctx.ancestors.pop()
-                ctx.in_main = False
+            children = _children(node)
+            if not children:
                 return
-            ctx.ancestors.append(node)
-            if entered is not None:
-                saved = ctx.function
-                ctx.function = entered
-                ctx.functions.append(entered)
-                for child in _children(node):
+            ancestors.append(node)
+            if cls in function_classes:
+                info = function_at.get((path, node.lineno, node.col_offset))  # type: ignore[attr-defined]
+                if info is not None:
+                    saved = ctx.function
+                    ctx.function = info
+                    ctx.functions.append(info)
+                    for child in children:
+                        visit(child)
+                    ctx.functions.pop()
+                    ctx.function = saved
+                    ancestors.pop()
+                    return
+            elif cls is ast.If and ctx.function is None and _is_main_guard(node):  # type: ignore[arg-type]
+                ctx.in_main = True
+                for child in children:
                     visit(child)
-                ctx.functions.pop()
-                ctx.function = saved
-            else:
-                for child in _children(node):
-                    visit(child)
-            ctx.ancestors.pop()
+                ctx.in_main = False
+                ancestors.pop()
+                return
+            for child in children:
+                visit(child)
+            ancestors.pop()
 
         try:
             visit(module.tree)
