@@ -44,7 +44,7 @@ def run(argv: list[str], cwd: Path) -> dict[str, float]:
 def tools(tree: Path) -> dict[str, list[str]]:
     found = {
         "flask-doctor": [sys.executable, "-m", "flask_doctor", "check", str(tree), "--quiet", "--no-color"],
-        "flask-doctor -j1": [sys.executable, "-m", "flask_doctor", "check", str(tree), "--quiet", "--no-color", "-j", "1"],
+        "flask-doctor -j2": [sys.executable, "-m", "flask_doctor", "check", str(tree), "--quiet", "--no-color", "-j", "2"],
     }
     if shutil.which("bandit"):
         found["bandit"] = ["bandit", "-r", str(tree), "-q", "-f", "json", "-o", os.devnull]

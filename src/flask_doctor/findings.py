@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 #: Bumped whenever the JSON shape of a finding changes incompatibly.
 SCHEMA_VERSION = 1

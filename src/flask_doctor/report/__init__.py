@@ -5,9 +5,9 @@ Every surface calls :func:`render`; nothing else knows about formats.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 from flask_doctor.findings import Finding, Location
 

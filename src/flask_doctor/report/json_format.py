@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from flask_doctor import __version__
 from flask_doctor.findings import SCHEMA_VERSION, Finding, Summary
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.report import RenderContext

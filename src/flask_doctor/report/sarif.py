@@ -8,8 +8,9 @@ are computed from the offending line's text so they survive edits above it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from flask_doctor import __version__
 from flask_doctor.findings import Finding, Severity

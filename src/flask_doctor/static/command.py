@@ -12,7 +12,15 @@ from pathlib import Path
 
 import click
 
-from flask_doctor.cli_common import EXIT_ERROR, UsageError, emit, exit_code_for, finish, output_options, split_codes
+from flask_doctor.cli_common import (
+    EXIT_ERROR,
+    UsageError,
+    emit,
+    exit_code_for,
+    finish,
+    output_options,
+    split_codes,
+)
 from flask_doctor.config import ConfigError, load_settings, merge_cli
 from flask_doctor.report import RenderContext, file_line_reader
 from flask_doctor.rulebook import all_metas, get_meta
@@ -31,7 +39,7 @@ from flask_doctor.rulebook import all_metas, get_meta
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record the current findings in FILE (adopt the tool on a legacy codebase) and exit 0.")
 @click.option("--preview", is_flag=True, help="Also run rules still in preview.")
-@click.option("--jobs", "-j", type=int, default=None, help="Worker processes for the rule walk [default: cores].")
+@click.option("--jobs", "-j", type=int, default=None, help="Worker processes for the rule walk [default: 1; pays off on many cores].")
 def check_command(
     paths: tuple[Path, ...],
     fmt: str,
@@ -143,7 +151,7 @@ def rules_command(fmt: str) -> None:
 
 def strip_expect_marks(text: str) -> str:
     """Examples carry ``# expect`` marks for the tests; users need not see them."""
-    return re.sub(r"[ \t]*# expect(?::[ \t]*[A-Z0-9, ]+)?[ \t]*$", "", text, flags=re.M)
+    return re.sub(r"[ \t]*# expect(?::[ \t]*[A-Z0-9, ]+)?[ \t]*$", "", text, flags=re.MULTILINE)
 
 
 def rule_markdown(code: str) -> str:

@@ -7,9 +7,9 @@ run exactly what users run.
 from __future__ import annotations
 
 import gc
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from flask_doctor.config import Settings
 from flask_doctor.findings import Finding, Location, Severity, sort_findings

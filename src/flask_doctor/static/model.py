@@ -14,8 +14,8 @@ from __future__ import annotations
 import ast
 import re
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
 
 from flask_doctor.findings import Location
 from flask_doctor.static.names import ImportRecord, ImportTable, dotted
@@ -306,7 +306,7 @@ class Project:
 
 
 # ------------------------------------------------------------------- building
-_CONFIG_NAME = re.compile(r"config|settings|conf$", re.I)
+_CONFIG_NAME = re.compile(r"config|settings|conf$", re.IGNORECASE)
 _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 

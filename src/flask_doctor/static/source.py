@@ -82,8 +82,7 @@ def read_source(path: Path) -> tuple[str | None, SourceProblem | None]:
     except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "reason", None) or str(exc)
         return None, SourceProblem("FD002", f"cannot decode file: {reason}")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     return text, None
 
 

@@ -18,12 +18,22 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_doctor.findings import Evidence, Finding, Fix, Location, Severity
 from flask_doctor.rulebook import RuleMeta, parse_doc_sections, register_meta
-from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
+from flask_doctor.static.model import (
+    CLI,
+    FACTORY,
+    JOB,
+    MAIN,
+    REQUEST,
+    TEST,
+    FunctionInfo,
+    Project,
+)
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover

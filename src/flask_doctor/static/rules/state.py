@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.model import REQUEST, Project
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
 from flask_doctor.static.taint import request_derived
 
 GROWING_METHODS = {"append", "extend", "add", "update", "setdefault", "insert", "appendleft", "extendleft"}
