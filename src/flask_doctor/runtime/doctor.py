@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import inspect
+import itertools
 import json
 import logging
 import os
@@ -128,14 +129,20 @@ class DoctorMiddleware:
             if rs:
                 rec.request_start = rs
                 rec.arrival = time.time()
-            with d._lock:
-                d._in_flight += 1
+            next(d._started)  # itertools.count: atomic under the GIL, no lock
         if rec is None:
             return self.wsgi_app(environ, start_response)
 
         def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             rec.status = int(status[:3]) if status[:3].isdigit() else 0
             rec.headers = headers
+            # Flask calls start_response inside the request context: note the endpoint
+            # here, cheaper than a teardown_request hook (Flask wraps each in ensure_sync).
+            if not rec.method:
+                ctx = _cv_request.get(None)
+                if ctx is not None:
+                    with part:
+                        _describe(rec, ctx.request)
             return start_response(status, headers, exc_info)
 
         try:
@@ -154,8 +161,12 @@ class DoctorMiddleware:
                 queue.append(rec)
             if token is not None:
                 d._current.reset(token)
-            with d._lock:
-                d._in_flight -= 1
+                next(d._finished)
+
+
+def _count_value(counter: itertools.count[int]) -> int:
+    """The next value of an ``itertools.count`` without advancing it (its repr is ``count(N)``)."""
+    return int(repr(counter)[6:-1])
 
 
 def _describe(rec: Trace, req: Any) -> None:
@@ -218,12 +229,18 @@ class Doctor:
         if celery is not None:
             self.init_celery(celery)
 
+    @property
+    def _in_flight(self) -> int:
+        """Requests being handled now (two lock-free counters; read rarely)."""
+        return max(0, _count_value(self._started) - _count_value(self._finished))
+
     # ------------------------------------------------------------------ setup
     def _reset_process_state(self) -> None:
         """Per process: a forked gunicorn/Celery worker starts clean and starts its own thread."""
         self._lock = threading.Lock()
         self._queue: deque[Trace] = deque(maxlen=max(100, self.settings.queue_size))
-        self._in_flight = 0
+        self._started = itertools.count()
+        self._finished = itertools.count()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._pid = os.getpid()
@@ -255,7 +272,8 @@ class Doctor:
         self._capacity = settings.capacity or detect_capacity()
         self._reset_process_state()
         app.wsgi_app = DoctorMiddleware(app.wsgi_app, self)  # type: ignore[method-assign]
-        app.teardown_request(self._teardown_request)
+        if app.config.get("PROPAGATE_EXCEPTIONS") or app.testing or app.debug:
+            app.teardown_request(self._teardown_request)
         got_request_exception.connect(self._on_exception, app, weak=False)
         self._init_sql(app)
         with self.guard.part("contexts"):
@@ -407,10 +425,10 @@ class Doctor:
 
     # ------------------------------------------------------------------ request hooks
     def _teardown_request(self, exc: BaseException | None) -> None:
-        # The request object is gone by the time the WSGI wrapper finishes (Flask
-        # clears environ["werkzeug.request"]), so the endpoint is noted here.
+        # Only for requests whose exception propagates (PROPAGATE_EXCEPTIONS, testing):
+        # they never reach start_response, where the endpoint is normally noted.
         rec = self._current.get()
-        if rec is None or self._p_requests.disabled:
+        if rec is None or rec.method or self._p_requests.disabled or exc is None:
             return
         with self._p_requests:
             _describe(rec, _cv_request.get().request)  # the real object: no LocalProxy lookups

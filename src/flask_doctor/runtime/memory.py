@@ -99,6 +99,8 @@ class ContainerScanner:
         self.roots = tuple(os.path.realpath(r) + os.sep for r in roots if r)
         self._sites: dict[tuple[str, str], Site | None] = {}
         self._mine: dict[str, bool] = {}
+        self._modules: list[ModuleType] | None = None
+        self._modules_seen = 0
         self._exclude = tuple(
             os.path.realpath(p) + os.sep
             for p in sys.path
@@ -106,6 +108,13 @@ class ContainerScanner:
         )
 
     def user_modules(self) -> Iterator[ModuleType]:
+        """The app's own modules; the list is recomputed only when sys.modules changes size."""
+        if self._modules is None or self._modules_seen != len(sys.modules):
+            self._modules_seen = len(sys.modules)
+            self._modules = list(self._find_user_modules())
+        return iter(self._modules)
+
+    def _find_user_modules(self) -> Iterator[ModuleType]:
         count = 0
         for name, module in list(sys.modules.items()):
             if count >= MAX_MODULES:
