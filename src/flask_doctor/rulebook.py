@@ -57,6 +57,16 @@ class RuleMeta:
 
 
 _REGISTRY: dict[str, RuleMeta] = {}
+SURFACE_ORDER = ("check", "audit", "runtime", "soak")
+
+
+def _surface_rank(surface: str) -> int:
+    return SURFACE_ORDER.index(surface) if surface in SURFACE_ORDER else len(SURFACE_ORDER)
+
+
+def _rank(meta: RuleMeta) -> tuple[int, bool]:
+    """Which registration owns the merged page: best surface, then documented."""
+    return (min((_surface_rank(s) for s in meta.surfaces), default=len(SURFACE_ORDER)), not meta.doc)
 
 
 def register_meta(meta: RuleMeta) -> RuleMeta:
@@ -70,22 +80,24 @@ def register_meta(meta: RuleMeta) -> RuleMeta:
                 f"{meta.code} registered twice with different names: "
                 f"{existing.name!r} and {meta.name!r}"
             )
-        surfaces = tuple(dict.fromkeys(existing.surfaces + meta.surfaces))
+        # The merge must not depend on import order: the surface that comes
+        # first in SURFACE_ORDER (the static rule, when there is one) owns
+        # the page; the others add their surface and catalog ids.
+        primary, secondary = sorted((existing, meta), key=_rank)
+        surfaces = tuple(sorted(set(existing.surfaces + meta.surfaces), key=_surface_rank))
         merged = RuleMeta(
-            code=existing.code,
-            name=existing.name,
-            severity=existing.severity,
-            summary=existing.summary,
-            doc=existing.doc or meta.doc,
-            catalog=tuple(dict.fromkeys(existing.catalog + meta.catalog)),
+            code=primary.code,
+            name=primary.name,
+            severity=primary.severity,
+            summary=primary.summary or secondary.summary,
+            doc=primary.doc or secondary.doc,
+            catalog=tuple(sorted(set(primary.catalog + secondary.catalog))),
             surfaces=surfaces,
-            fix_safety=existing.fix_safety,
+            fix_safety=primary.fix_safety,
             # Preview is a status of the static rule; audit and runtime
             # registrations of the same id do not make it stable.
-            preview=meta.preview if "check" in meta.surfaces else (
-                existing.preview if "check" in existing.surfaces else existing.preview and meta.preview
-            ),
-            sections=existing.sections or meta.sections,
+            preview=primary.preview if "check" in primary.surfaces else primary.preview and secondary.preview,
+            sections=primary.sections or secondary.sections,
         )
         _REGISTRY[meta.code] = merged
         return merged
