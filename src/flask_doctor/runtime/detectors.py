@@ -798,9 +798,16 @@ Display-only.
         fit = least_squares(xs, ys)
         if fit is None or fit.r2 < 0.5:
             return
+        # A leak keeps its pace; a one-off step (the allocator moving large
+        # blocks from mmap to the heap, a cache warming up) does not. Require
+        # the slope in both halves of the window, not just over the whole.
+        half = len(window) // 2
+        halves = [least_squares(xs[:half], ys[:half]), least_squares(xs[half:], ys[half:])] if half >= 3 else []
         minutes = (window[-1].t - window[0].t) / 60.0
-        for endpoint, slope in zip(endpoints, fit.slopes):
+        for index, (endpoint, slope) in enumerate(zip(endpoints, fit.slopes)):
             if slope < s.leak_bytes_per_request:
+                continue
+            if any(h is not None and h.slopes[index] < s.leak_bytes_per_request / 2 for h in halves):
                 continue
             site = ctx.view_site(endpoint)
             yield self.finding(
