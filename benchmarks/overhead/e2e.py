@@ -1,7 +1,7 @@
 """End-to-end throughput under gunicorn: bare vs Doctor vs sentry-sdk vs OpenTelemetry vs prometheus-flask-exporter.
 
 One gthread worker with 4 threads pinned to CPU 0, wrk pinned to CPU 1 on
-loopback (as in shared/BENCHMARKS.md); every variant is served at once on
+loopback (the anchors measured the same way); every variant is served at once on
 its own port and rounds interleave the variants so drift hits all of them.
 Throughput is reported relative to bare in the same round.  On a shared
 2-core machine rounds vary by ~10 %: this run compares tools, the
