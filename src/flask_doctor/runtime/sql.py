@@ -161,30 +161,6 @@ class SqlCollector:
                 with part:
                     rec.q_start = clock()
 
-        def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-            rec = get()
-            if rec is None or part.disabled:
-                return
-            with part:
-                dt = clock() - rec.q_start
-                rec.q_time += dt
-                q = rec.queries.get(statement)
-                if q is None:
-                    q = collector._new_stat(rec, statement, parameters)
-                    if q is None:
-                        return
-                q.count += 1
-                q.time += dt
-                if dt > q.max_time:
-                    q.max_time = dt
-                rows = cursor.rowcount
-                if rows and rows > 0 and not executemany:
-                    q.rows += rows
-                    if rows > q.max_rows:
-                        q.max_rows = rows
-                if q.site is None and (q.count == 2 or dt >= collector.slow_s or q.max_rows >= collector.unbounded_rows):
-                    q.site = collector._site(rec, statement)
-
         def record(rec: Trace, cursor: Any, statement: str, parameters: Any, dt: float, many: bool) -> None:
             rec.q_time += dt
             q = rec.queries.get(statement)
@@ -203,6 +179,13 @@ class SqlCollector:
                     q.max_rows = rows
             if q.site is None and (q.count == 2 or dt >= collector.slow_s or q.max_rows >= collector.unbounded_rows):
                 q.site = collector._site(rec, statement)
+
+        def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+            rec = get()
+            if rec is None or part.disabled:
+                return
+            with part:
+                record(rec, cursor, statement, parameters, clock() - rec.q_start, executemany)
 
         def do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
             # The hottest function of the doctor: record() inlined on purpose.
