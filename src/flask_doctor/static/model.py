@@ -196,20 +196,22 @@ class Project:
     def objects_of(self, types: set[str]) -> list[ObjectInfo]:
         return [o for o in self.objects.values() if self.is_subtype(o.type, types)]
 
-    def is_subtype(self, type_name: str | None, types: set[str]) -> bool:
+    def lineage(self, type_name: str) -> Iterator[str]:
+        """``type_name`` and every base reachable from it, each once (depth first)."""
         seen: set[str] = set()
-        stack = [type_name] if type_name else []
+        stack = [type_name]
         while stack:
             current = stack.pop()
-            if current in types:
-                return True
             if current in seen:
                 continue
             seen.add(current)
+            yield current
             cls = self.classes.get(current)
             if cls is not None:
                 stack.extend(cls.bases)
-        return False
+
+    def is_subtype(self, type_name: str | None, types: set[str]) -> bool:
+        return bool(type_name) and any(t in types for t in self.lineage(type_name))  # type: ignore[arg-type]
 
     def has_factory(self) -> bool:
         return any(FACTORY in f.roles for f in self.functions.values())
@@ -289,19 +291,10 @@ class Project:
         return None
 
     def _method(self, class_qual: str, name: str) -> FunctionInfo | None:
-        seen: set[str] = set()
-        stack = [class_qual]
-        while stack:
-            current = stack.pop()
-            if current in seen:
-                continue
-            seen.add(current)
+        for current in self.lineage(class_qual):
             cls = self.classes.get(current)
-            if cls is None:
-                continue
-            if name in cls.methods:
+            if cls is not None and name in cls.methods:
                 return cls.methods[name]
-            stack.extend(cls.bases)
         return None
 
 
