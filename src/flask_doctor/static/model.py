@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from flask_doctor.findings import Location
+from flask_doctor.static.facts import FactCache
 from flask_doctor.static.names import ImportRecord, ImportTable, dotted
 from flask_doctor.static.source import SourceModule
 
@@ -59,7 +60,7 @@ class RouteInfo:
     location: Location
 
 
-@dataclass
+@dataclass(eq=False)
 class FunctionInfo:
     qualname: str
     name: str
@@ -95,7 +96,7 @@ class FunctionInfo:
         return f"{self.class_name}.{self.name}" if self.class_name else self.name
 
 
-@dataclass
+@dataclass(eq=False)
 class ClassInfo:
     qualname: str
     name: str
@@ -105,7 +106,7 @@ class ClassInfo:
     methods: dict[str, FunctionInfo] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False)
 class ObjectInfo:
     """A module-level ``name = Call(...)``: apps, blueprints, extensions, engines."""
 
@@ -147,7 +148,7 @@ class ModelInfo:
     unique_columns: set[str] = field(default_factory=set)
 
 
-@dataclass
+@dataclass(eq=False)
 class CallSite:
     """A call found anywhere, with the function it sits in (None = module level)."""
 
@@ -191,6 +192,8 @@ class Project:
     #: (module, dotted name) of containers something shrinks: ``x.pop()``,
     #: ``del x[k]``, ``len(x)`` (a size check is how bounded caches evict).
     evictions: set[tuple[str, str]] = field(default_factory=set)
+    #: Derived facts (``static/facts``), each computed once on first use.
+    facts: FactCache = field(default_factory=FactCache, repr=False, compare=False)
 
     # ---------------------------------------------------------------- queries
     def objects_of(self, types: set[str]) -> list[ObjectInfo]:

@@ -1,7 +1,9 @@
-"""Rule discovery: every module in this package is a rule family.
+"""Rule discovery: one rule per module, in one package per id family.
 
-Importing the package imports each family module, and each :class:`Rule`
-subclass registers itself; adding a rule touches one file.
+``rules/fd3xx/fd308_form_without_csrf.py`` holds FD308 alone; importing this
+package imports every such module, and each :class:`Rule` subclass registers
+itself.  Adding a rule touches one file (plus its fixture).  Rule modules
+import facts (``flask_doctor.static.facts``), never each other.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ def load_rules() -> None:
     if _loaded:
         return
     _loaded = True
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name != "base" and not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
+    for info in sorted(pkgutil.walk_packages(__path__, prefix=f"{__name__}."), key=lambda i: i.name):
+        leaf = info.name.rsplit(".", 1)[-1]
+        if not info.ispkg and leaf != "base" and not leaf.startswith("_"):
+            importlib.import_module(info.name)
 
 
 def all_rules() -> dict[str, type[Rule]]:

@@ -1,0 +1,540 @@
+"""Facts shared by the errors rules (moved from the family module).
+
+FD501–FD504 — errors: what happens to an exception inside a request.
+
+Flask already turns an unhandled exception into a 500 and keeps serving; the
+bugs are in the code that *handles* errors: a handler for ``Exception`` that
+also receives ``HTTPException`` (so every 404 becomes a 500), an error page
+sent with status 200, an ``except: pass`` that makes a failure vanish, an
+``abort(404)`` caught by the ``except Exception`` around it.
+
+The helpers at the top (exception clauses, "silent" handler bodies, response
+status of a ``return``) are shared with the task rules in ``tasks.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from flask_doctor.findings import Location
+from flask_doctor.static.model import (
+    BLUEPRINT_TYPES,
+    FLASK_TYPES,
+    FunctionInfo,
+    Project,
+)
+from flask_doctor.static.names import ImportTable, dotted
+from flask_doctor.static.context import (
+    Context,
+    node_location,
+)
+
+# ------------------------------------------------------------------ helpers
+BROAD = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
+HTTP_EXCEPTION = {
+    "werkzeug.exceptions.HTTPException", "werkzeug.HTTPException", "flask.HTTPException",
+}
+ABORT_FUNCTIONS = {
+    "flask.abort", "flask.helpers.abort", "werkzeug.exceptions.abort", "werkzeug.abort",
+    "flask_restx.abort", "flask_restful.abort", "flask_smorest.abort", "flask_restplus.abort",
+    "apiflask.abort",
+}
+ABORTING_METHODS = {"get_or_404", "first_or_404", "one_or_404", "send_static_file"}
+#: Flask/Werkzeug helpers that raise NotFound for a missing file (not FileNotFoundError).
+NOT_FOUND_RAISERS = {
+    "flask.send_from_directory", "flask.helpers.send_from_directory", "werkzeug.utils.send_from_directory",
+}
+RESPONSE_BUILDERS = {
+    "flask.render_template", "flask.templating.render_template",
+    "flask.render_template_string", "flask.templating.render_template_string",
+    "flask.jsonify", "flask.json.jsonify",
+    "flask_themes2.render_theme_template", "flask_themes.render_theme_template",
+}
+MAKE_RESPONSE = {"flask.make_response", "flask.helpers.make_response"}
+RESPONSE_CLASSES = {
+    "flask.Response", "flask.wrappers.Response", "werkzeug.Response",
+    "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response",
+}
+LOG_HEADS = {"logger", "log", "logging", "_logger", "_log", "LOG", "LOGGER", "app_logger"}
+LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"}
+
+
+def body_nodes(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node under ``stmts`` except inside nested functions, lambdas and classes."""
+    stack: list[ast.AST] = list(reversed(stmts))
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in reversed(list(ast.iter_child_nodes(node))):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            stack.append(child)
+
+
+def qualify(table: ImportTable | None, node: ast.AST) -> str | None:
+    name = dotted(node)
+    if name is None:
+        return None
+    qualified = table.qualify(name) if table is not None else None
+    return qualified or name
+
+
+def exception_kind(expr: ast.expr | None, table: ImportTable | None) -> str:
+    """'broad' (bare/Exception/BaseException), 'http' (HTTPException) or 'narrow'."""
+    if expr is None:
+        return "broad"
+    if isinstance(expr, ast.Tuple):
+        kinds = {exception_kind(e, table) for e in expr.elts}
+        return "broad" if "broad" in kinds else ("http" if "http" in kinds else "narrow")
+    name = dotted(expr)
+    if name is None:
+        return "narrow"
+    qualified = table.qualify(name) if table is not None else None
+    if qualified is None and name in BROAD:
+        return "broad"
+    full = qualified or name
+    if full in BROAD:
+        return "broad"
+    if full in HTTP_EXCEPTION or full.endswith(".HTTPException") or full == "HTTPException":
+        return "http"
+    return "narrow"
+
+
+def is_http_exception_class(expr: ast.expr, table: ImportTable | None) -> bool:
+    """HTTPException or any werkzeug HTTP error class (NotFound, BadRequest...)."""
+    if isinstance(expr, ast.Tuple):
+        return any(is_http_exception_class(e, table) for e in expr.elts)
+    full = qualify(table, expr) or ""
+    return exception_kind(expr, table) == "http" or full.startswith("werkzeug.exceptions.")
+
+
+def handler_label(handler: ast.ExceptHandler) -> str:
+    if handler.type is None:
+        return "except:"
+    return f"except {ast.unparse(handler.type)}:"
+
+
+def is_log_call(call: ast.Call, table: ImportTable | None) -> bool:
+    """``logger.exception(...)``, ``current_app.logger.error``, ``print``, Sentry capture..."""
+    name = dotted(call.func) or ""
+    full = qualify(table, call.func) or name
+    parts = name.split(".")
+    if name in ("print", "traceback.print_exc", "traceback.print_exception") or full.startswith("traceback.print"):
+        return True
+    if full.startswith(("sentry_sdk.capture", "raven.", "rollbar.report", "bugsnag.notify")) or parts[-1] in (
+        "capture_exception", "capture_message", "captureException", "report_exc_info", "notify",
+    ):
+        return True
+    if full.startswith(("logging.", "warnings.warn")):
+        return True
+    if len(parts) >= 2 and parts[-1] in LOG_METHODS and (
+        parts[-2] in LOG_HEADS or parts[-2].lower().endswith(("logger", "log"))
+    ):
+        return True
+    return name.endswith((".stderr.write", ".stdout.write"))
+
+
+def contains_raise(stmts: list[ast.stmt]) -> bool:
+    return any(isinstance(n, ast.Raise) for n in body_nodes(stmts))
+
+
+def is_inert(stmt: ast.stmt) -> bool:
+    """``pass``, ``...``, a bare string, ``continue``/``break``."""
+    if isinstance(stmt, (ast.Pass, ast.Continue, ast.Break)):
+        return True
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+
+
+def response_status(
+    expr: ast.expr | None,
+    table: ImportTable | None,
+    fn: FunctionInfo | None = None,
+    project: Project | None = None,
+    depth: int = 0,
+) -> tuple[str, int | None]:
+    """What a ``return`` sends: ('success', 200) / ('error', code) / ('unknown', None).
+
+    Only builders whose status is certain count as success: a Flask
+    ``render_template``/``jsonify``/``make_response``/``Response`` without a
+    status, a literal string/dict/list, or an explicit 2xx in a tuple.
+    """
+    if expr is None:
+        return ("unknown", None)
+    if isinstance(expr, ast.Tuple) and len(expr.elts) >= 2:
+        second = expr.elts[1]
+        if isinstance(second, ast.Constant) and isinstance(second.value, int) and not isinstance(second.value, bool):
+            code = second.value
+            return ("success" if 200 <= code < 300 else "error", code)
+        if isinstance(second, ast.Constant) and isinstance(second.value, str) and second.value[:3].isdigit():
+            code = int(second.value[:3])
+            return ("success" if 200 <= code < 300 else "error", code)
+        if isinstance(second, ast.Dict) and len(expr.elts) == 2 and response_status(expr.elts[0], table, fn)[0] == "success":
+            return ("success", 200)
+        return ("unknown", None)
+    if isinstance(expr, (ast.JoinedStr, ast.Dict, ast.List)) or (
+        isinstance(expr, ast.Constant) and isinstance(expr.value, (str, bytes))
+    ):
+        return ("success", 200)
+    if isinstance(expr, ast.Call):
+        full = qualify(table, expr.func) or ""
+        if full in RESPONSE_BUILDERS:
+            return ("success", 200)
+        if full in MAKE_RESPONSE:
+            if len(expr.args) == 1 and not expr.keywords:
+                inner = expr.args[0]
+                if isinstance(inner, ast.Tuple):
+                    return response_status(inner, table, fn, project, depth)
+                return response_status(inner, table, fn, project, depth)
+            if len(expr.args) >= 2:
+                return response_status(ast.Tuple(elts=list(expr.args[:2]), ctx=ast.Load()), table, fn)
+            return ("unknown", None)
+        if full in RESPONSE_CLASSES:
+            status = next((kw.value for kw in expr.keywords if kw.arg == "status"), expr.args[1] if len(expr.args) >= 2 else None)
+            if status is None and not any(kw.arg is None for kw in expr.keywords):
+                return ("success", 200)
+            if isinstance(status, ast.Constant) and isinstance(status.value, (int, str)) and str(status.value)[:3].isdigit():
+                code = int(str(status.value)[:3])
+                return ("success" if 200 <= code < 300 else "error", code)
+            return ("unknown", None)
+        if project is not None and fn is not None and depth < 2:
+            # a project wrapper such as ``render_page(...)`` that only returns rendered pages
+            callee = project.resolve_function(dotted(expr.func) or "", fn, fn.module)
+            if callee is not None and callee is not fn:
+                rets = [r for r in returns_of(callee)]
+                if rets and all(
+                    response_status(r.value, callee.imports, callee, project, depth + 1)[0] == "success" for r in rets
+                ):
+                    return ("success", 200)
+        return ("unknown", None)
+    if isinstance(expr, ast.Name) and fn is not None:
+        return _local_response_status(expr.id, table, fn)
+    return ("unknown", None)
+
+
+def _local_response_status(name: str, table: ImportTable | None, fn: FunctionInfo) -> tuple[str, int | None]:
+    """``resp = jsonify(...); return resp`` — success unless its status is set afterwards."""
+    values: list[ast.expr] = []
+    for node in body_nodes(fn.node.body):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    values.append(node.value)
+                elif isinstance(target, ast.Attribute) and dotted(target.value) == name and target.attr in ("status_code", "status") or isinstance(target, (ast.Tuple, ast.List)) and any(isinstance(e, ast.Name) and e.id == name for e in target.elts):
+                    return ("unknown", None)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and isinstance(node.target, ast.Name) and node.target.id == name:
+            return ("unknown", None)
+        elif isinstance(node, (ast.For, ast.With, ast.AsyncFor, ast.AsyncWith, ast.NamedExpr)):
+            targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor, ast.NamedExpr)) else [
+                i.optional_vars for i in node.items if i.optional_vars is not None
+            ]
+            if any(name in {n.id for n in ast.walk(t) if isinstance(n, ast.Name)} for t in targets):
+                return ("unknown", None)
+    if name in {a.arg for a in fn.node.args.args + fn.node.args.kwonlyargs + fn.node.args.posonlyargs}:
+        return ("unknown", None)
+    if not values:
+        return ("unknown", None)
+    statuses = [response_status(v, table, None) for v in values]
+    if all(s[0] == "success" for s in statuses):
+        return ("success", 200)
+    return ("unknown", None)
+
+
+def returns_of(fn: FunctionInfo) -> list[ast.Return]:
+    return [n for n in body_nodes(fn.node.body) if isinstance(n, ast.Return)]
+
+
+# ------------------------------------------------------ error handler index
+@dataclass
+class ErrorHandler:
+    function: FunctionInfo
+    owner: str  # "app:<qualname>", "app:?" (an app we cannot name) or "bp:<name>"
+    owner_label: str  # `@app.errorhandler` / `bp.register_error_handler`
+    exceptions: list[ast.expr]
+    table: ImportTable
+    location: Location  # the decorator or registration call
+
+    def kinds(self) -> set[str]:
+        """'broad', 'http', 'narrow', 'code', or 'unknown' for a variable (``for ex in default_exceptions:``)."""
+        found = set()
+        for e in self.exceptions:
+            if isinstance(e, ast.Constant):
+                found.add("code")
+            elif isinstance(e, ast.Name) and self.table.qualify(e.id) is None and not e.id[:1].isupper():
+                found.add("unknown")
+            else:
+                found.add(exception_kind(e, self.table))
+        return found
+
+    def codes(self) -> list[int]:
+        return [e.value for e in self.exceptions if isinstance(e, ast.Constant) and isinstance(e.value, int)]
+
+    def describe(self) -> str:
+        args = ", ".join(ast.unparse(e) for e in self.exceptions)
+        return f"`{self.owner_label}({args})`"
+
+
+_APPISH = {"app", "application", "flask_app", "current_app", "webapp", "server", "_app", "self.app"}
+_NOT_FLASK = ("api", "ns", "namespace", "restx", "restful", "socketio", "sio", "login_manager", "jwt", "oauth")
+
+
+def _owner(project: Project, fn: FunctionInfo | None, module_name: str, expr: ast.expr, table: ImportTable | None) -> tuple[str, str] | None:
+    """("app:x"|"bp:x", label) for a Flask app/blueprint expression, None for anything else."""
+    name = dotted(expr)
+    if name is None:
+        return None
+    type_name = None
+    probe = fn
+    while probe is not None and type_name is None:
+        if "." not in name:
+            type_name = probe.local_types.get(name)
+        probe = probe.parent
+    if type_name is None:
+        qualified = (table.qualify(name) if table is not None else None) or f"{module_name}.{name}"
+        obj = project.objects.get(qualified)
+        type_name = obj.type if obj is not None else None
+        resolved = qualified if obj is not None else None
+    else:
+        resolved = None
+    last = name.rsplit(".", 1)[-1].lower()
+    if type_name is not None:
+        if project.is_subtype(type_name, FLASK_TYPES):
+            return (f"app:{resolved}" if resolved else "app:?", name)
+        if project.is_subtype(type_name, BLUEPRINT_TYPES):
+            return (f"bp:{resolved or name}", name)
+        return None
+    if last in _NOT_FLASK or any(last.startswith(p) or last.endswith(p) for p in ("api", "restx", "namespace")):
+        return None
+    if name in _APPISH or last in ("app", "application", "flask_app"):
+        return ("app:?", name)
+    return (f"bp:{module_name}.{name}", name)
+
+
+def error_handlers(project: Project) -> list[ErrorHandler]:
+    """Every Flask error handler registration (decorators and ``register_error_handler``)."""
+    cached = getattr(project, "_fd_error_handlers", None)
+    if cached is not None:
+        return cached
+    found: list[ErrorHandler] = []
+    for fn in project.functions.values():
+        if "error_handler" not in fn.roles:
+            continue
+        table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
+        for deco in fn.node.decorator_list:
+            if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute)):
+                continue
+            attr = deco.func.attr
+            if attr not in ("errorhandler", "app_errorhandler"):
+                continue
+            owner = _owner(project, fn.parent, fn.module.name, deco.func.value, table)
+            if owner is None:
+                continue
+            key = "app:?" if attr == "app_errorhandler" else owner[0]
+            found.append(ErrorHandler(fn, key, f"@{owner[1]}.{attr}", list(deco.args[:1]), table or ImportTable(),
+                                      node_location(fn.module.path, deco)))
+    for site in project.calls:
+        node = site.node
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr in ("register_error_handler",) and len(node.args) >= 2):
+            continue
+        table = site.function.imports if site.function is not None else project.module_imports.get(site.module.name)
+        owner = _owner(project, site.function, site.module.name, node.func.value, table)
+        if owner is None:
+            continue
+        target = project.resolve_function(dotted(node.args[1]) or "", site.function, site.module)
+        if target is None:
+            continue
+        found.append(ErrorHandler(target, owner[0], f"{owner[1]}.register_error_handler", [node.args[0]],
+                                  table or ImportTable(), node_location(site.module.path, node)))
+    project._fd_error_handlers = found  # type: ignore[attr-defined]
+    return found
+
+
+def _first_param(fn: FunctionInfo) -> str | None:
+    args = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args if a.arg not in ("self", "cls")]
+    return args[0] if args else None
+
+
+def _passes_http_through(project: Project, fn: FunctionInfo, param: str | None, depth: int = 0) -> tuple[bool, ast.AST | None]:
+    """(True, None) when the handler keeps an HTTPException's status; (False, reraise_node) otherwise."""
+    if param is None:
+        return True, None  # handler ignores the exception object: cannot tell
+    table = fn.imports
+    reraise: ast.AST | None = None
+    for node in body_nodes(fn.node.body):
+        if isinstance(node, ast.If):
+            checks = [n for n in ast.walk(node.test) if isinstance(n, ast.Call) and dotted(n.func) == "isinstance"
+                      and len(n.args) == 2 and dotted(n.args[0]) == param]
+            if any(is_http_exception_class(c.args[1], table) for c in checks):
+                if any(isinstance(n, ast.Return) for n in body_nodes(node.body)):
+                    return True, None
+                raised = next((n for n in body_nodes(node.body) if isinstance(n, ast.Raise)), None)
+                if raised is not None:
+                    reraise = raised
+                elif node.orelse and any(isinstance(n, ast.Return) for n in body_nodes(node.orelse)):
+                    return True, None  # ``if not isinstance(e, HTTPException): ... else: ...``
+        elif isinstance(node, ast.Attribute) and node.attr in ("code", "get_response", "status_code") and dotted(node.value) == param:
+            return True, None
+        elif isinstance(node, ast.Call):
+            name = dotted(node.func) or ""
+            if name in ("getattr", "hasattr") and len(node.args) >= 2 and dotted(node.args[0]) == param:
+                return True, None
+        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == param:
+            return True, None
+    # the exception handed on to a helper that builds the response
+    for ret in returns_of(fn):
+        value = ret.value
+        call = value if isinstance(value, ast.Call) else (
+            value.elts[0] if isinstance(value, ast.Tuple) and value.elts and isinstance(value.elts[0], ast.Call) else None
+        )
+        if call is None or not any(dotted(a) == param for a in list(call.args) + [k.value for k in call.keywords]):
+            continue
+        if qualify(table, call.func) in RESPONSE_BUILDERS | MAKE_RESPONSE | RESPONSE_CLASSES:
+            continue
+        callee = project.resolve_function(dotted(call.func) or "", fn, fn.module)
+        if callee is None or depth >= 2:
+            return True, None  # unknown helper: do not guess
+        index = next((i for i, a in enumerate(call.args) if dotted(a) == param), None)
+        params = [a.arg for a in callee.node.args.posonlyargs + callee.node.args.args if a.arg not in ("self", "cls")]
+        inner = params[index] if index is not None and index < len(params) else next(
+            (k.arg for k in call.keywords if dotted(k.value) == param), None
+        )
+        ok, _ = _passes_http_through(project, callee, inner, depth + 1)
+        if ok:
+            return True, None
+    return False, reraise
+
+
+def _status_label(project: Project, fn: FunctionInfo) -> str:
+    statuses = {response_status(r.value, fn.imports, fn, project) for r in returns_of(fn)}
+    codes = sorted({c for kind, c in statuses if c is not None})
+    if len(codes) == 1:
+        return f"a {codes[0]}"
+    return "the handler's own response"
+
+
+def _same_scope(a: str, b: str) -> bool:
+    """Handlers on the same app or blueprint (an app we cannot name matches any app)."""
+    return a == b or (a.startswith("app:") and b.startswith("app:") and "app:?" in (a, b))
+
+
+def _is_test_path(path: str) -> bool:
+    p = f"/{path}"
+    last = p.rsplit("/", 1)[-1]
+    return "/tests/" in p or "/test/" in p or last.startswith("test_") or last == "conftest.py"
+
+
+def _suggested_code(handler: ErrorHandler) -> str:
+    codes = handler.codes()
+    if codes:
+        return str(codes[0])
+    return "e.code" if "http" in handler.kinds() else "<4xx or 5xx>"
+
+
+def _is_spa_fallback(value: ast.expr | None, handler: ErrorHandler) -> bool:
+    if 404 not in handler.codes() and not any((dotted(e) or "").endswith("NotFound") for e in handler.exceptions):
+        return False
+    for node in ast.walk(value) if value is not None else ():
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.rsplit("/", 1)[-1].startswith(("index.", "app.")):
+            return True
+    return False
+
+
+# --------------------------------------------------------------- FD503
+DB_WRITE_METHODS = {"commit", "flush"}
+
+
+def _view_success_return(stmt: ast.stmt, ctx: Context) -> bool:
+    if not isinstance(stmt, ast.Return) or ctx.function is None or "view" not in ctx.function.roles:
+        return False
+    return response_status(stmt.value, ctx.function.imports, ctx.function, ctx.project)[0] == "success"
+
+
+_DB_RECEIVERS = {"db", "sess", "conn", "connection", "con", "cnx", "database", "mydb", "dbconn", "db_conn"}
+_DDL = ("alter ", "create ", "drop ")
+
+
+def _db_write(stmts: list[ast.stmt]) -> ast.Call | None:
+    """``db.session.commit()`` / ``conn.commit()`` / ``session.flush()`` in ``stmts`` (not in nested functions).
+
+    A ``try`` that runs DDL (``ALTER TABLE ... ADD COLUMN``) is the idempotent-migration idiom
+    ("the column already exists") and does not count.
+    """
+    found = None
+    for node in body_nodes(stmts):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip().lower().startswith(_DDL):
+            return None
+        if found is None and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in DB_WRITE_METHODS:
+            receiver = (dotted(node.func.value) or "").rsplit(".", 1)[-1].lower()
+            if receiver.endswith("session") or receiver in _DB_RECEIVERS:
+                found = node
+    return found
+
+
+# --------------------------------------------------------------- FD504
+def _http_raisers(stmts: list[ast.stmt], table: ImportTable | None) -> Iterator[ast.AST]:
+    """abort()/get_or_404()/raise NotFound() in ``stmts``, not inside nested try blocks."""
+    stack: list[ast.AST] = list(reversed(stmts))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Try)):
+            continue
+        if isinstance(node, ast.Call):
+            full = qualify(table, node.func) or ""
+            if full in ABORT_FUNCTIONS or full in NOT_FOUND_RAISERS or (
+                isinstance(node.func, ast.Attribute) and node.func.attr in ABORTING_METHODS
+            ):
+                yield node
+        elif isinstance(node, ast.Raise) and node.exc is not None:
+            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            full = qualify(table, exc) or ""
+            if (table is not None and table.qualify(dotted(exc) or "")) and (
+                full.startswith("werkzeug.exceptions.") or full in HTTP_EXCEPTION
+            ):
+                yield node
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+_STATUS_NAMES = {
+    "INTERNAL_SERVER_ERROR": 500, "SERVICE_UNAVAILABLE": 503, "BAD_GATEWAY": 502, "NOT_FOUND": 404,
+    "FORBIDDEN": 403, "UNAUTHORIZED": 401, "BAD_REQUEST": 400, "CONFLICT": 409,
+}
+
+
+def _status_of(node: ast.expr | None) -> int | None:
+    """``500``, ``HTTPStatus.NOT_FOUND``, ``HTTP_STATUS_CODE_INTERNAL_SERVER_ERROR`` -> the code."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return node.value
+    name = (dotted(node) or "").upper() if node is not None else ""
+    for key, code in _STATUS_NAMES.items():
+        if name.endswith(key):
+            return code
+    return None
+
+
+def _raised_code(raiser: ast.AST, table: ImportTable | None = None) -> int | None:
+    if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute) and raiser.func.attr in ABORTING_METHODS:
+        return 404
+    if isinstance(raiser, ast.Call) and (qualify(table, raiser.func) or "") in NOT_FOUND_RAISERS:
+        return 404
+    if isinstance(raiser, ast.Call):
+        return _status_of(raiser.args[0]) if raiser.args else None
+    return None
+
+
+def _handler_codes(handler: ast.ExceptHandler, table: ImportTable | None) -> list[int]:
+    """Statuses the handler answers with (its ``abort(...)`` calls and returned tuples); empty when unknown."""
+    codes: list[int] = []
+    for node in body_nodes(handler.body):
+        if isinstance(node, ast.Call) and (qualify(table, node.func) or "") in ABORT_FUNCTIONS and node.args:
+            code = _status_of(node.args[0])
+            if code is None:
+                return []
+            codes.append(code)
+        elif isinstance(node, ast.Return):
+            _kind, code = response_status(node.value, table)
+            if code is None and isinstance(node.value, ast.Tuple) and len(node.value.elts) >= 2:
+                code = _status_of(node.value.elts[1])
+            if code is None:
+                return []
+            codes.append(code)
+    return codes

@@ -1,0 +1,220 @@
+"""FD101 unbounded-module-cache: Module-level container grows on every request and is never evicted."""
+
+from __future__ import annotations
+
+import ast
+from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.model import REQUEST
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
+from flask_doctor.static.taint import request_derived
+from flask_doctor.static.facts.state import GROWING_METHODS, _container_for, _request_code
+
+
+class UnboundedModuleCache(Rule):
+    """
+    ## What it does
+    Finds module-level dicts, lists and sets that request code adds to and
+    nothing ever removes from.
+
+    ## Why is this bad?
+    A module-level container lives as long as the worker process. When a
+    view or a helper it calls stores something per request
+    (`CACHE[user_id] = profile`, `SEEN.append(path)`), the container grows
+    with every distinct request until the worker runs out of memory or is
+    killed. Registries filled at import time, constants that views only
+    read, and caches that evict entries are fine and are not reported.
+
+    ## Example
+    ```python
+    _profiles = {}
+
+    @app.get("/users/<int:user_id>")
+    def profile(user_id):
+        _profiles[user_id] = load_profile(user_id)
+        return _profiles[user_id]
+    ```
+
+    ## Use instead
+    ```python
+    from cachetools import TTLCache
+
+    _profiles = TTLCache(maxsize=10_000, ttl=300)
+    ```
+    or Flask-Caching / Redis with a timeout.
+
+    ## Fix safety
+    No automatic fix: choosing a bound and a lifetime is a design decision.
+
+    ## References
+    - Python docs: `functools.lru_cache` (maxsize), cachetools `TTLCache`
+    - Flask-Caching: https://flask-caching.readthedocs.io/
+    """
+
+    code = "FD101"
+    name = "unbounded-module-cache"
+    severity = Severity.WARNING
+    catalog = ("S11", "S16")
+    summary = "Module-level container grows on every request and is never evicted."
+
+    VALID = (
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            HANDLERS = {}
+
+            def register(name):
+                def deco(fn):
+                    HANDLERS[name] = fn
+                    return fn
+                return deco
+
+            @register("csv")
+            def export_csv():
+                pass
+
+            @app.get("/export/<kind>")
+            def export(kind):
+                return HANDLERS[kind]()
+            """),
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            _cache = {}
+
+            @app.get("/item/<key>")
+            def item(key):
+                if len(_cache) > 1000:
+                    _cache.clear()
+                _cache[key] = compute(key)
+                return _cache[key]
+            """),
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            STATS = {"hits": 0}
+
+            @app.get("/")
+            def index():
+                seen = []
+                seen.append(1)
+                return str(STATS["hits"])
+            """),
+        Valid("""
+            import logging
+            from flask import Flask
+            app = Flask(__name__)
+            log = logging.getLogger(__name__)
+            _warned = set()
+
+            def warn_deprecated(endpoint):
+                if endpoint not in _warned:
+                    _warned.add(endpoint)
+                    log.warning("%s is deprecated", endpoint)
+
+            @app.get("/old")
+            def old():
+                warn_deprecated("old")
+                return "ok"
+            """),
+        Valid("""
+            import click
+            LOADED = []
+
+            @click.command()
+            def load():
+                LOADED.append(1)
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+            _profiles = {}
+
+            @app.get("/users/<int:user_id>")
+            def profile(user_id):
+                _profiles[user_id] = load(user_id)  # expect
+                return _profiles[user_id]
+            """, message="_profiles"),
+        Invalid("""
+            from flask import Flask, request
+            app = Flask(__name__)
+            REQUEST_LOG = []
+
+            def remember(path):
+                REQUEST_LOG.append(path)  # expect
+
+            @app.route("/")
+            def index():
+                remember(request.path)
+                return "ok"
+            """, message="called from"),
+        Invalid("""
+            from flask import Flask, request
+            from flask_login import current_user
+            app = Flask(__name__)
+            searched = {}
+            terms = set()
+
+            @app.get("/search")
+            def search():
+                terms.add(request.args["q"])  # expect
+                searched[current_user.id] = request.args["q"]  # expect
+                return "ok"
+            """, message="terms"),
+    )
+
+    def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Constant):
+                # A dict grows only with new keys: flag keys taken from the request.
+                if request_derived(target.slice, ctx.function):
+                    self._check(target.value, node, f"`{ast.unparse(target)} = ...`", ctx)
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr in GROWING_METHODS):
+            return
+        method = node.func.attr
+        if method in ("append", "extend", "insert", "appendleft", "extendleft"):
+            # A list grows on every call, unless a membership test dedupes it.
+            guarded = self._membership_guarded(node.func.value, ctx)
+            if guarded and not any(request_derived(a, ctx.function) for a in node.args):
+                return
+        elif not any(request_derived(a, ctx.function) for a in list(node.args[:1]) + [k.value for k in node.keywords]):
+            # sets and dicts grow with new keys only; keys from the request are unbounded
+            return
+        self._check(node.func.value, node, f"`{ast.unparse(node.func)}(...)`", ctx)
+
+    @staticmethod
+    def _membership_guarded(container: ast.expr, ctx: Context) -> bool:
+        name = dotted(container)
+        for ancestor in ctx.ancestors:
+            if isinstance(ancestor, ast.If):
+                for test in ast.walk(ancestor.test):
+                    if isinstance(test, ast.Compare) and any(isinstance(op, (ast.NotIn, ast.In)) for op in test.ops):
+                        if any(dotted(c) == name for c in test.comparators):
+                            return True
+        return False
+
+    def _check(self, container_node: ast.expr, node: ast.AST, action: str, ctx: Context) -> None:
+        if not _request_code(ctx):
+            return
+        container = _container_for(ctx, container_node)
+        if container is None or container.evicted:
+            return
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"{action} in {describe_context(ctx)} adds to module-level {container.kind} "
+                f"`{container.name}` on every request and nothing removes entries: it grows until the worker dies",
+                hint="Use a bounded cache (cachetools.TTLCache/LRUCache with maxsize), Flask-Caching or Redis with a timeout.",
+                evidence=[Evidence(f"`{container.name}` defined at module level", container.location), *ctx.chain_evidence(REQUEST)],
+            )
+        )

@@ -1,0 +1,102 @@
+"""FD103 weak-value-dict-immortal-values: A str/int/tuple value stored in a WeakValueDictionary raises TypeError."""
+
+from __future__ import annotations
+
+import ast
+from flask_doctor.findings import Severity
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+)
+from flask_doctor.static.facts.state import _immortal_kind
+
+
+class WeakValueDictImmortalValues(Rule):
+    """
+    ## What it does
+    Finds values stored in a `weakref.WeakValueDictionary` that cannot be
+    weakly referenced: `str`, `int`, `bytes`, `tuple`, `float`, `None`.
+
+    ## Why is this bad?
+    `WeakValueDictionary` holds weak references to its values, and CPython
+    cannot create weak references to these built-in types: the assignment
+    raises `TypeError: cannot create weak reference to 'str' object` at run
+    time. It is sometimes suggested as a cure for unbounded caches; it does
+    not work for such values.
+
+    ## Example
+    ```python
+    names = weakref.WeakValueDictionary()
+    names[user_id] = f"{first} {last}"
+    ```
+
+    ## Use instead
+    ```python
+    names = cachetools.LRUCache(maxsize=10_000)
+    names[user_id] = f"{first} {last}"
+    ```
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - Python docs: weakref — "several built-in types such as list and dict do not directly support weak references"
+    """
+
+    code = "FD103"
+    name = "weak-value-dict-immortal-values"
+    severity = Severity.ERROR
+    catalog = ("S16",)
+    summary = "A str/int/tuple value stored in a WeakValueDictionary raises TypeError."
+
+    VALID = (
+        Valid("""
+            import weakref
+
+            class Session:
+                pass
+
+            live = weakref.WeakValueDictionary()
+
+            def track(key):
+                live[key] = Session()
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            import weakref
+            names = weakref.WeakValueDictionary()
+
+            def remember(uid, first, last):
+                names[uid] = f"{first} {last}"  # expect
+            """, message="TypeError"),
+        Invalid("""
+            from weakref import WeakValueDictionary
+
+            def build():
+                cache = WeakValueDictionary()
+                cache["a"] = 42  # expect
+                return cache
+            """),
+    )
+
+    def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
+        kind = _immortal_kind(node.value)
+        if kind is None:
+            return
+        for target in node.targets:
+            if not isinstance(target, ast.Subscript):
+                continue
+            type_name = ctx.type_of(target.value)
+            if type_name not in ("weakref.WeakValueDictionary",):
+                continue
+            ctx.report(
+                self.finding(
+                    ctx.location(node),
+                    f"storing a {kind} in WeakValueDictionary `{ast.unparse(target.value)}` raises "
+                    f"TypeError: cannot create weak reference to '{kind}' object",
+                    hint="Use a bounded cache (cachetools.LRUCache/TTLCache) for plain values.",
+                )
+            )

@@ -1,0 +1,163 @@
+"""FD104 global-state-in-request: Request code assigns a module global (lost updates, one user's data in another request)."""
+
+from __future__ import annotations
+
+import ast
+from flask_doctor.findings import Severity
+from flask_doctor.static.model import REQUEST
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
+from flask_doctor.static.taint import request_derived
+
+
+class GlobalStateInRequest(Rule):
+    """
+    ## What it does
+    Finds request code that assigns module globals (`global counter;
+    counter += 1`, `global current_user; current_user = ...`).
+
+    ## Why is this bad?
+    A worker serves many requests at once with threads or greenlets, and a
+    deployment runs many workers. A global counter updated with `+=` loses
+    updates under concurrency and only counts one process; a global set to
+    the current user in `before_request` is read by *another* request
+    running in the same process, which then acts as the wrong user.
+    Assigning globals at import time, in CLI commands or in
+    `if __name__ == "__main__":` blocks is fine and not reported.
+
+    ## Example
+    ```python
+    current_user = None
+
+    @app.before_request
+    def load_user():
+        global current_user
+        current_user = User.query.get(session["uid"])
+    ```
+
+    ## Use instead
+    ```python
+    @app.before_request
+    def load_user():
+        g.user = User.query.get(session["uid"])
+    ```
+    and Redis `INCR` or a database counter for counts.
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - Flask docs: "The Application Context" / `flask.g`
+    - Redis INCR: atomic counters shared by every worker
+    """
+
+    code = "FD104"
+    name = "global-state-in-request"
+    severity = Severity.WARNING
+    catalog = ("S14", "S19")
+    summary = "Request code assigns a module global (lost updates, one user's data in another request)."
+
+    VALID = (
+        Valid("""
+            from flask import Flask, g
+            app = Flask(__name__)
+            VERSION = None
+
+            def configure():
+                global VERSION
+                VERSION = "1.0"
+
+            configure()
+
+            @app.before_request
+            def load():
+                g.user = "x"
+            """),
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            _client = None
+
+            def client():
+                global _client
+                if _client is None:
+                    _client = object()
+                return _client
+
+            @app.get("/")
+            def index():
+                return str(client())
+            """),
+        Valid("""
+            import click
+            counter = 0
+
+            @click.command()
+            def bump():
+                global counter
+                counter += 1
+
+            if __name__ == "__main__":
+                counter = 5
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+            hits = 0
+
+            @app.route("/")
+            def index():
+                global hits
+                hits += 1  # expect
+                return str(hits)
+            """, message="lose updates"),
+        Invalid("""
+            from flask import Flask, session
+            app = Flask(__name__)
+            current_user = None
+
+            @app.before_request
+            def load_user():
+                global current_user
+                current_user = session.get("uid")  # expect
+            """, message="another request"),
+    )
+
+    def visit_Global(self, node: ast.Global, ctx: Context) -> None:
+        if not ctx.in_request or ctx.function is None or ctx.is_test_code():
+            return
+        names = set(node.names)
+        for stmt in ast.walk(ctx.function.node):
+            target: ast.expr | None = None
+            augmented = False
+            if isinstance(stmt, ast.AugAssign):
+                target, augmented = stmt.target, True
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                target = next((t for t in targets if isinstance(t, ast.Name) and t.id in names), None)
+            if not (isinstance(target, ast.Name) and target.id in names):
+                continue
+            value = getattr(stmt, "value", None)
+            if not augmented and (value is None or not request_derived(value, ctx.function)):
+                # lazy singletons and caches set once are not request state
+                continue
+            if augmented:
+                message = (
+                    f"`global {target.id}` updated with `{ast.unparse(stmt)}` in {describe_context(ctx)}: concurrent requests "
+                    f"lose updates, and each worker process counts only its own requests"
+                )
+                hint = "Count in Redis (INCR) or the database; keep per-request data on `g`."
+            else:
+                message = (
+                    f"`global {target.id}` assigned in {describe_context(ctx)}: the value is shared by every request the "
+                    f"worker serves, so another request can read this request's `{target.id}`"
+                )
+                hint = "Store per-request data on `flask.g` (or use flask_login.current_user)."
+            ctx.report(self.finding(ctx.location(stmt), message, hint=hint, evidence=ctx.chain_evidence(REQUEST)))

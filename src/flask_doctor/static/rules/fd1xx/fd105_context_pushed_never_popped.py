@@ -1,0 +1,225 @@
+"""FD105 context-pushed-never-popped: An app/request context is pushed and never popped."""
+
+from __future__ import annotations
+
+import ast
+from flask_doctor.findings import Severity
+from flask_doctor.static.model import CLI, JOB, MAIN, REQUEST, FunctionInfo
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
+from flask_doctor.static.facts.contexts import _anonymous_pop, _is_context_call, _pops
+
+
+class ContextPushedNeverPopped(Rule):
+    """
+    ## What it does
+    Finds `app.app_context().push()`, `app.test_request_context().push()`
+    and `ctx.push()` with no matching `pop()` — in threads, helpers, jobs and
+    command code.
+
+    ## Why is this bad?
+    A pushed context stays on the context stack of its thread (or greenlet)
+    until it is popped. Everything stored on it lives as long: `g` and its
+    contents, and Flask-SQLAlchemy's session, which is scoped to the app
+    context and removed only when the context is popped — so its connection
+    stays checked out. A function that pushes on every call stacks up
+    contexts and leaks memory and connections. `with app.app_context():`,
+    a push followed by `pop()` (ideally in `finally`), a pytest fixture that
+    pops after `yield`, and a `setUp`/`tearDown` pair are not reported; test
+    code is not checked. A push at the top of a worker module is reported as
+    a note: the one context is then shared by every task the process runs.
+
+    ## Example
+    ```python
+    def worker():
+        app.app_context().push()
+        while True:
+            process(queue.get())
+    ```
+
+    ## Use instead
+    ```python
+    def worker():
+        while True:
+            item = queue.get()
+            with app.app_context():
+                process(item)
+    ```
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - Flask docs: "The Application Context" (lifetime, manually pushing a context)
+    - Flask-SQLAlchemy 3.x: "Flask Application Context" (session removed on teardown)
+    """
+
+    code = "FD105"
+    name = "context-pushed-never-popped"
+    severity = Severity.WARNING
+    catalog = ("S06", "S01")
+    summary = "An app/request context is pushed and never popped."
+
+    VALID = (
+        Valid("""
+            import threading
+            from flask import Flask
+            app = Flask(__name__)
+
+            def work(item):
+                with app.app_context():
+                    print(item)
+
+            def work_manual(item):
+                ctx = app.app_context()
+                ctx.push()
+                try:
+                    print(item)
+                finally:
+                    ctx.pop()
+
+            threading.Thread(target=work, args=(1,)).start()
+            """),
+        Valid("""
+            import pytest
+            from myapp import create_app
+
+            @pytest.fixture
+            def app():
+                app = create_app()
+                ctx = app.app_context()
+                ctx.push()
+                yield app
+                ctx.pop()
+            """),
+        Valid("""
+            import unittest
+            from myapp import create_app
+
+            class Base(unittest.TestCase):
+                def setUp(self):
+                    self.app = create_app()
+                    self.ctx = self.app.test_request_context()
+                    self.ctx.push()
+
+                def tearDown(self):
+                    self.ctx.pop()
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            import threading
+            from flask import Flask
+            app = Flask(__name__)
+
+            def poll(queue):
+                app.app_context().push()  # expect
+                while True:
+                    print(queue.get())
+
+            def handle(item):
+                ctx = app.test_request_context("/")
+                ctx.push()  # expect
+                return str(item)
+
+            threading.Thread(target=poll, args=(None,)).start()
+            """, message="never popped"),
+    )
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr == "push" and not node.args):
+            return
+        if ctx.is_test_code():
+            return
+        receiver = node.func.value
+        label: str
+        if _is_context_call(receiver):
+            label = f"`{ast.unparse(node)}`"
+            target = None
+        else:
+            target = dotted(receiver)
+            if not target or not self._context_variable(target, receiver, ctx):
+                return
+            label = f"`{target}.push()`"
+        fn = ctx.function
+        if fn is None:
+            self._module_level(node, label, ctx)
+            return
+        scope: ast.AST = fn.node
+        if target and target.startswith("self."):
+            cls = ctx.project.classes.get(fn.qualname.rsplit(".", 1)[0])
+            if cls is not None:
+                scope = cls.node
+        if target is not None and _pops(scope, target):
+            return
+        if target is not None and self._escapes(target, fn):
+            return  # returned or handed to the caller, who pops it
+        if _anonymous_pop(scope):
+            return
+        contexts = fn.contexts
+        severity = Severity.NOTE if contexts and contexts <= {CLI, MAIN, "factory"} else None
+        where = describe_context(ctx)
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"{label} in {where} is never popped: the context (its `g`, and Flask-SQLAlchemy's session with its "
+                f"connection) stays on the stack for the life of the thread, one more on every call",
+                hint="Use `with app.app_context():` (or pop it in a `finally`).",
+                severity=severity,
+                evidence=ctx.chain_evidence(REQUEST if REQUEST in contexts else JOB) if contexts & {REQUEST, JOB} else [],
+            )
+        )
+
+    @staticmethod
+    def _context_variable(target: str, receiver: ast.expr, ctx: Context) -> bool:
+        """``ctx``/``self.ctx`` was assigned from ``app.app_context()``."""
+        fn = ctx.function
+        scopes: list[ast.AST] = []
+        if fn is not None:
+            scopes.append(fn.node)
+            cls = ctx.project.classes.get(fn.qualname.rsplit(".", 1)[0]) if target.startswith("self.") else None
+            if cls is not None:
+                scopes.append(cls.node)
+        else:
+            scopes.append(ctx.module.tree)
+        for scope in scopes:
+            for node in ast.walk(scope):
+                if isinstance(node, ast.Assign) and _is_context_call(node.value) and any(dotted(t) == target for t in node.targets):
+                    return True
+        return False
+
+    @staticmethod
+    def _escapes(target: str, fn: FunctionInfo) -> bool:
+        for node in ast.walk(fn.node):
+            if isinstance(node, (ast.Return, ast.Yield)) and node.value is not None and any(
+                dotted(n) == target for n in ast.walk(node.value)
+            ):
+                return True
+        return False
+
+    def _module_level(self, node: ast.Call, label: str, ctx: Context) -> None:
+        if ctx.in_main:
+            return  # a script: one context for one run
+        module = ctx.module
+        if _anonymous_pop(module.tree):
+            return
+        worker = any(
+            r.module.startswith(("celery", "rq", "dramatiq", "huey")) for r in ctx.project.imports.get(module.name, [])
+        ) or any("task" in f.roles for f in ctx.project.functions.values() if f.module is module)
+        if not worker:
+            return
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"{label} at module level of a worker module is never popped: every task this process runs shares "
+                f"one app context, its `g` and one Flask-SQLAlchemy session",
+                hint="Push a context per task (a Celery Task base class whose __call__ runs `with app.app_context():`).",
+                severity=Severity.NOTE,
+            )
+        )

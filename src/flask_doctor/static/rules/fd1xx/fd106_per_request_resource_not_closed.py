@@ -1,0 +1,212 @@
+"""FD106 per-request-resource-not-closed: A connection or file opened per request is never closed."""
+
+from __future__ import annotations
+
+import ast
+from flask_doctor.findings import Severity
+from flask_doctor.static.model import REQUEST, FunctionInfo
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
+from flask_doctor.static.facts.contexts import CLOSERS, RESOURCE_OPENERS, _with_item, teardown_closers
+
+
+class PerRequestResourceNotClosed(Rule):
+    """
+    ## What it does
+    Finds connections, clients and files opened in request code —
+    `sqlite3.connect`, `psycopg2.connect`, `pymysql.connect`,
+    `redis.Redis(...)`, `open(...)` — that nothing closes: not a `with`
+    block, not a `close()` in the function, not a
+    `teardown_appcontext`/`teardown_request` function for ones stored on `g`.
+
+    ## Why is this bad?
+    Every request opens a new connection (a TCP and authentication handshake
+    each time) and relies on the garbage collector to close it. CPython
+    usually does so when the last reference goes, but not while an
+    exception's traceback keeps the request's frame alive (error handlers,
+    logging, Sentry), not under PyPy, and not for objects caught in
+    reference cycles: under errors and load, connections pile up to the
+    database's `max_connections` ("too many connections"). A local file
+    object is closed when the function returns and is left to linters; one
+    stored on `g` without a teardown is reported. The Flask
+    tutorial's pattern — `get_db()` storing the connection on `g` and
+    `app.teardown_appcontext(close_db)` closing it — is not reported, nor are
+    `with` blocks, resources closed in the same function or returned to the
+    caller, and clients created once at import time.
+
+    ## Example
+    ```python
+    @app.get("/stats")
+    def stats():
+        conn = psycopg2.connect(os.environ["DATABASE_URL"])
+        return {"n": conn.cursor().execute("select count(*) from t")}
+    ```
+
+    ## Use instead
+    ```python
+    def get_db():
+        if "db" not in g:
+            g.db = psycopg2.connect(os.environ["DATABASE_URL"])
+        return g.db
+
+    @app.teardown_appcontext
+    def close_db(exc):
+        db = g.pop("db", None)
+        if db is not None:
+            db.close()
+    ```
+    or a connection pool created once (SQLAlchemy engine, `psycopg_pool`).
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - Flask tutorial: "Define and Access the Database" (`get_db`, `teardown_appcontext`)
+    - Flask docs: "Using SQLite 3 with Flask"
+    """
+
+    code = "FD106"
+    name = "per-request-resource-not-closed"
+    severity = Severity.WARNING
+    catalog = ("S06",)
+    summary = "A connection or file opened per request is never closed."
+
+    VALID = (
+        Valid("""
+            import sqlite3
+            from flask import Flask, current_app, g
+            app = Flask(__name__)
+
+            def get_db():
+                if "db" not in g:
+                    g.db = sqlite3.connect(current_app.config["DATABASE"])
+                return g.db
+
+            def close_db(e=None):
+                db = g.pop("db", None)
+                if db is not None:
+                    db.close()
+
+            app.teardown_appcontext(close_db)
+
+            @app.get("/")
+            def index():
+                return str(get_db().execute("select 1").fetchone())
+            """),
+        Valid("""
+            import os
+            import psycopg2
+            import redis
+            from flask import Flask
+            app = Flask(__name__)
+            cache = redis.Redis.from_url(os.environ["REDIS_URL"])
+
+            @app.get("/stats")
+            def stats():
+                with psycopg2.connect(os.environ["DATABASE_URL"]) as conn:
+                    pass
+                conn2 = psycopg2.connect(os.environ["DATABASE_URL"])
+                try:
+                    conn2.cursor().execute("select 1")
+                finally:
+                    conn2.close()
+                with open("/etc/motd") as f:
+                    motd = f.read()
+                return {"hits": cache.incr("hits"), "motd": motd}
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            import os
+            import psycopg2
+            from flask import Flask, g
+            app = Flask(__name__)
+
+            @app.get("/stats")
+            def stats():
+                conn = psycopg2.connect(os.environ["DATABASE_URL"])  # expect
+                cur = conn.cursor()
+                cur.execute("select count(*) from orders")
+                return {"n": cur.fetchone()[0]}
+
+            @app.before_request
+            def open_log():
+                g.log = open("/var/log/app/requests.log", "a")  # expect
+            """, message="never closed"),
+    )
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        fn = ctx.function
+        if fn is None or not ctx.in_request or ctx.is_test_code():
+            return
+        name = ctx.qualified(node.func) or (dotted(node.func) if isinstance(node.func, ast.Name) and node.func.id == "open" else None)
+        if name == "open" and isinstance(node.func, ast.Name) and ctx.qualified(node.func) is not None:
+            return  # a project function called open
+        kind = RESOURCE_OPENERS.get(name or "")
+        if kind is None or _with_item(ctx):
+            return
+        parent = ctx.ancestors[-1] if ctx.ancestors else None
+        target: str | None = None
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1:
+            target = dotted(parent.targets[0])
+        elif isinstance(parent, ast.Return):
+            return  # the caller owns it
+        elif isinstance(parent, (ast.Attribute, ast.Call, ast.keyword)):
+            return  # ``open(p).read()`` / passed straight to something that owns it
+        if target is None:
+            return
+        if target.startswith(("g.", "flask.g.")):
+            if teardown_closers(ctx.project):
+                return
+            self._report(node, ctx, kind, f"stored on `{target}` and no teardown_appcontext/teardown_request function closes it")
+            return
+        if "." in target:
+            return  # self.x / obj.attr: lifetime unknown
+        if kind == "file":
+            return  # a local file object is closed when the function returns (CPython refcounting); ruff SIM115 covers style
+        if self._closed_or_escapes(target, fn):
+            return
+        self._report(node, ctx, kind, f"kept in `{target}` and never closed")
+
+    @staticmethod
+    def _closed_or_escapes(name: str, fn: FunctionInfo) -> bool:
+        for node in ast.walk(fn.node):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CLOSERS and dotted(node.func.value) == name:
+                return True
+            if isinstance(node, (ast.With, ast.AsyncWith)) and any(
+                dotted(item.context_expr) == name
+                or (isinstance(item.context_expr, ast.Call) and any(dotted(a) == name for a in item.context_expr.args))
+                for item in node.items
+            ):
+                return True
+            if isinstance(node, (ast.Return, ast.Yield)) and node.value is not None and any(
+                isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)
+            ):
+                return True  # returned (send_file(f), a generator, the caller): not ours to close
+            if isinstance(node, ast.Assign) and any(not isinstance(t, ast.Name) for t in node.targets) and any(
+                isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)
+            ):
+                return True  # stored somewhere else (g.db = conn, self.conn = conn)
+            if isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name for a in node.args) and isinstance(node.func, (ast.Name, ast.Attribute)):
+                callee = dotted(node.func) or ""
+                if callee.rsplit(".", 1)[-1] in ("closing", "send_file", "Response", "stream_with_context", "register", "callback", "call_on_close", "append", "enter_context"):
+                    return True
+        return False
+
+    def _report(self, node: ast.Call, ctx: Context, kind: str, why: str) -> None:
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"a {kind} opened in {describe_context(ctx)} is {why}: every request opens a new one and leaves "
+                f"closing it to garbage collection (delayed whenever an exception traceback keeps the frame alive)",
+                hint="Use a `with` block, close it in a `finally`, or store it on `g` and close it in a "
+                "`teardown_appcontext` function (the Flask tutorial's get_db/close_db pattern); for clients, create one at import.",
+                evidence=ctx.chain_evidence(REQUEST),
+            )
+        )

@@ -1,0 +1,171 @@
+"""FD203 lazy-relationship-in-loop: A lazy relationship is read on every row of a query result (N+1 queries)."""
+
+from __future__ import annotations
+
+import ast
+from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
+from flask_doctor.static.facts.orm import LAZY_PER_ROW, _active_code, _eager, _iterated_query, _loop_target, _query_label
+
+
+class LazyRelationshipInLoop(Rule):
+    """
+    ## What it does
+    Finds lazy relationship attributes (`lazy="select"`, the default, or
+    `lazy="dynamic"`) read on each row of a loop over a query result that
+    does not load that relationship eagerly.
+
+    ## Why is this bad?
+    Reading `post.author` on a lazily loaded relationship runs one `SELECT`
+    the first time it is touched on each object. A loop over 100 posts that
+    shows each author runs 101 queries — invisible in the code, obvious in
+    the database. Relationships loaded with `selectinload`/`joinedload`/
+    `subqueryload` in the query's `options(...)`, or declared with
+    `lazy="selectin"`/`"joined"`/`"subquery"`, are not reported.
+
+    ## Example
+    ```python
+    posts = Post.query.order_by(Post.created.desc()).limit(20).all()
+    return [{"title": p.title, "author": p.author.name} for p in posts]
+    ```
+
+    ## Use instead
+    ```python
+    from sqlalchemy.orm import selectinload
+
+    posts = (
+        Post.query.options(selectinload(Post.author))
+        .order_by(Post.created.desc()).limit(20).all()
+    )
+    ```
+
+    ## Fix safety
+    No automatic fix; adding `options(selectinload(...))` is safe but is
+    left to a human who knows which relationships the page needs.
+
+    ## References
+    - SQLAlchemy 2.0: "Relationship Loading Techniques" (select IN loading)
+    - Flask-SQLAlchemy: "Models and Tables" (`db.relationship`)
+    """
+
+    code = "FD203"
+    name = "lazy-relationship-in-loop"
+    severity = Severity.WARNING
+    catalog = ("S12",)
+    summary = "A lazy relationship is read on every row of a query result (N+1 queries)."
+
+    _MODELS = """
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+
+        class Post(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            author_id = db.Column(db.ForeignKey("user.id"))
+            author = db.relationship("User", backref="posts")
+            tags = db.relationship("Tag", lazy="selectin")
+            comments = db.relationship("Comment", lazy="dynamic")
+        """
+
+    VALID = (
+        Valid("""
+            from flask import Flask
+            from sqlalchemy.orm import selectinload
+            from models import db, Post
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                posts = Post.query.options(selectinload(Post.author)).limit(20).all()
+                return [{"t": p.id, "a": p.author.name, "tags": [t.name for t in p.tags]} for p in posts]
+            """, files={"models.py": _MODELS}),
+        Valid("""
+            from flask import Flask
+            from models import db, Post
+            app = Flask(__name__)
+
+            @app.get("/post/<int:pid>")
+            def show(pid):
+                post = db.get_or_404(Post, pid)
+                names = [c.id for c in (1, 2)]
+                return {"author": post.author.name, "ids": [p.author_id for p in Post.query.limit(5)]}
+            """, files={"models.py": _MODELS}),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask
+            from models import db, Post, User
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                posts = Post.query.order_by(Post.id.desc()).limit(20).all()
+                out = []
+                for post in posts:
+                    out.append({"author": post.author.name})  # expect
+                return out
+
+            @app.get("/users")
+            def users():
+                page = db.paginate(db.select(User))
+                return [{"n": u.name, "posts": len(u.posts)} for u in page.items]  # expect
+            """, message="`post.author`", files={"models.py": _MODELS}),
+    )
+
+    def visit_For(self, node: ast.For, ctx: Context) -> None:
+        self._loop(node.target, node.iter, node.body, node, ctx)
+
+    visit_AsyncFor = visit_For
+
+    def visit_ListComp(self, node: ast.ListComp, ctx: Context) -> None:
+        first = node.generators[0]
+        if isinstance(node, ast.DictComp):
+            body: list[ast.AST] = [node.key, node.value, *first.ifs, *node.generators[1:]]
+        else:
+            body = [node.elt, *first.ifs, *node.generators[1:]]
+        self._loop(first.target, first.iter, body, node, ctx)
+
+    visit_SetComp = visit_ListComp
+    visit_GeneratorExp = visit_ListComp
+    visit_DictComp = visit_ListComp
+
+    def _loop(self, target: ast.expr, iterable: ast.expr, body: list, loop: ast.AST, ctx: Context) -> None:
+        if not _active_code(ctx) or not (ctx.in_request or ctx.in_job):
+            return
+        var, iterable = _loop_target(target, iterable)
+        if var is None:
+            return
+        query = _iterated_query(iterable, ctx)
+        if query is None or query.model is None:
+            return
+        model = query.model
+        reported: set[str] = set()
+        for part in body:
+            for node in ast.walk(part):
+                if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var
+                        and isinstance(node.ctx, ast.Load)):
+                    continue  # assigning ``post.author = x`` does not load it
+                rel = model.relationships.get(node.attr)
+                if rel is None or rel.lazy not in LAZY_PER_ROW or node.attr in reported or _eager(query, node.attr):
+                    continue
+                reported.add(node.attr)
+                how = "a query per row" if rel.lazy == "select" else "a new query per row (`lazy=\"dynamic\"`)"
+                ctx.report(
+                    self.finding(
+                        ctx.location(node),
+                        f"`{var}.{node.attr}` is a lazy relationship of `{model.name}` read for every row of "
+                        f"{_query_label(query, iterable)} in {describe_context(ctx)}: {how}",
+                        hint=f"Add `.options(selectinload({model.name}.{node.attr}))` to the query "
+                        f"(or `joinedload` for a many-to-one), or declare the relationship with `lazy=\"selectin\"`.",
+                        evidence=[Evidence("the loop", ctx.location(loop)), Evidence(f"`{model.name}.{node.attr}` declared here", rel.location)],
+                    )
+                )

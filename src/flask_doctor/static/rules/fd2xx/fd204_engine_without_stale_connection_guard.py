@@ -1,0 +1,198 @@
+"""FD204 engine-without-stale-connection-guard: A MySQL/PostgreSQL engine without pool_pre_ping or pool_recycle hands out dead connections."""
+
+from __future__ import annotations
+
+import ast
+from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.static.model import (
+    CLI,
+    JOB,
+    REQUEST,
+    SQLALCHEMY_TYPES,
+    Project,
+)
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+)
+from flask_doctor.static.facts.orm import CREATE_ENGINE, SAFE_POOLS, SERVER_DIALECTS, _const, _guarded_sibling, _is_test_path, _kw, _local_only, _scheme, _stored_globally, _truthy, declared_wait_timeout, server_db_hint, url_dialect
+
+
+class EngineWithoutStaleConnectionGuard(Rule):
+    """
+    ## What it does
+    Finds `create_engine(...)` calls to MySQL, MariaDB or PostgreSQL that set
+    neither `pool_pre_ping=True` nor `pool_recycle`.
+
+    ## Why is this bad?
+    The engine keeps connections in a pool. When a connection sits idle
+    longer than the server (MySQL `wait_timeout`, 8 hours by default), a
+    firewall, a load balancer or a PgBouncer allows, the other side closes
+    it; the pool does not notice and hands the dead connection to the next
+    request, which fails with "MySQL server has gone away" (2006/2013) or
+    "server closed the connection unexpectedly". `pool_pre_ping` tests each
+    connection on checkout and replaces dead ones; `pool_recycle` replaces
+    connections older than a limit. SQLite, `NullPool` engines and
+    Flask-SQLAlchemy's own engine for MySQL (which sets `pool_recycle=7200`
+    itself) are not reported; an engine whose URL is read from the
+    environment is reported only when the project shows it uses a server
+    database (a driver import, a URL in code or deploy files). When the
+    deploy files declare a MySQL `wait_timeout` (compose
+    `command: --wait_timeout=600`), a `pool_recycle` — Flask-SQLAlchemy's
+    7200 s default included — that is not below it is reported too.
+
+    ## Example
+    ```python
+    engine = create_engine(os.environ["DATABASE_URL"], pool_size=10)
+    ```
+
+    ## Use instead
+    ```python
+    engine = create_engine(os.environ["DATABASE_URL"], pool_size=10, pool_pre_ping=True, pool_recycle=1800)
+    ```
+
+    ## Fix safety
+    Adding `pool_pre_ping=True` is safe (one cheap round trip per checkout)
+    but is not applied automatically.
+
+    ## References
+    - SQLAlchemy 2.0: "Dealing with Disconnects" (pessimistic disconnect handling, `pool_pre_ping`, `pool_recycle`)
+    - Flask-SQLAlchemy 3.x: "Configuration" (`SQLALCHEMY_ENGINE_OPTIONS`, MySQL `pool_recycle` default)
+    """
+
+    code = "FD204"
+    name = "engine-without-stale-connection-guard"
+    severity = Severity.WARNING
+    catalog = ("S22",)
+    summary = "A MySQL/PostgreSQL engine without pool_pre_ping or pool_recycle hands out dead connections."
+
+    VALID = (
+        Valid("""
+            import os
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+            reporting = create_engine("mysql+pymysql://u@db/reports", pool_recycle=3600)
+            local = create_engine("sqlite:///app.db")
+            batch = create_engine("postgresql://u@db/app", poolclass=NullPool)
+            """),
+        Valid("""
+            import os
+            from sqlalchemy import create_engine
+
+            # the URL comes from the environment and nothing says it is a server database
+            engine = create_engine(os.environ.get("DATABASE_URL", "sqlite:///dev.db"))
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            import os
+            from sqlalchemy import create_engine
+
+            engine = create_engine("postgresql+psycopg2://app@db/app", pool_size=10)  # expect
+            """, message="PostgreSQL"),
+        Invalid("""
+            import os
+            import pymysql
+            from sqlalchemy import create_engine
+
+            DATABASE_URL = os.environ["DATABASE_URL"]
+            engine = create_engine(DATABASE_URL)  # expect
+            """, message="pymysql"),
+    )
+
+    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
+        """Pool recycling slower than a declared MySQL ``wait_timeout`` (Flask-SQLAlchemy's 7200 s default included)."""
+        declared = declared_wait_timeout(project)
+        if declared is None:
+            return
+        seconds, proof = declared
+        options = [s for s in project.config_for("SQLALCHEMY_ENGINE_OPTIONS") if project.is_production(s) and not _is_test_path(s.location.path)]
+        uris = [s for s in project.config_for("SQLALCHEMY_DATABASE_URI") if project.is_production(s) and not _is_test_path(s.location.path)]
+        uses_fsa = bool(project.objects_of(SQLALCHEMY_TYPES))
+        schemes = {_scheme(str(_const(u.value))) for u in uris if isinstance(_const(u.value), str)} - {None}
+        if uses_fsa and not (schemes - {"mysql", "mariadb"}):
+            recycle: object = 7200
+            where: Location | None = uris[0].location if uris else None
+            label = "Flask-SQLAlchemy's default `pool_recycle=7200`"
+            pinged = False
+            for setting in options:
+                if not isinstance(setting.value, ast.Dict):
+                    return  # built elsewhere: cannot tell
+                opts = {k.value: v for k, v in zip(setting.value.keys, setting.value.values) if isinstance(k, ast.Constant)}
+                pinged = pinged or _truthy(opts.get("pool_pre_ping"))
+                if "pool_recycle" in opts:
+                    recycle = _const(opts["pool_recycle"])
+                    label = f"`pool_recycle={recycle}` in SQLALCHEMY_ENGINE_OPTIONS"
+                where = setting.location
+            if where is not None and not pinged and isinstance(recycle, int) and (recycle < 0 or recycle >= seconds):
+                report(self._recycle_finding(where, label, seconds, proof))
+        for site in project.calls:
+            if site.name not in CREATE_ENGINE or _is_test_path(site.module.path):
+                continue
+            recycle_kw = _kw(site.node, "pool_recycle")
+            if recycle_kw is None or _truthy(_kw(site.node, "pool_pre_ping")):
+                continue
+            value = _const(recycle_kw)
+            if isinstance(value, int) and (value < 0 or value >= seconds):
+                report(self._recycle_finding(Location(site.module.path, site.node.lineno, site.node.col_offset + 1),
+                                             f"`pool_recycle={value}`", seconds, proof))
+
+    def _recycle_finding(self, where: Location, label: str, seconds: int, proof: Evidence):
+        return self.finding(
+            where,
+            f"{label} is not below the MySQL server's `wait_timeout` of {seconds} s: connections idle longer than "
+            f"that are closed by the server while the pool still hands them out (\"MySQL server has gone away\")",
+            hint=f"Set `pool_recycle` below {seconds} (e.g. {max(seconds // 2, 1)}) or add `pool_pre_ping=True`.",
+            evidence=[proof],
+        )
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        if ctx.qualified(node.func) not in CREATE_ENGINE or ctx.is_test_code():
+            return
+        path = f"/{ctx.module.path}"
+        if "/migrations/" in path or "/alembic/" in path:
+            return  # a migration run opens and closes its connection
+        if ctx.function is not None and ctx.contexts and ctx.contexts <= {CLI, "test"}:
+            return  # a command exits long before a connection goes stale
+        if any(kw.arg is None for kw in node.keywords):
+            return  # **options: cannot tell
+        if ctx.function is not None and _local_only(node, ctx):
+            return  # an engine made, used and dropped in one call lives too briefly to go stale
+        if ctx.function is not None and not (ctx.contexts & {"factory", REQUEST, JOB}) and not _stored_globally(node, ctx):
+            return  # a function nothing shows to run at start-up or per request/job: lifetime unknown
+        if ctx.function is not None and _guarded_sibling(node, ctx):
+            return  # ``except TypeError: create_engine(url)``: the fallback for SQLite, which rejects pool options
+        if _truthy(_kw(node, "pool_pre_ping")) or _kw(node, "pool_recycle") is not None:
+            return
+        poolclass = _kw(node, "poolclass")
+        if poolclass is not None and (dotted(poolclass) or "").endswith(SAFE_POOLS):
+            return
+        url = node.args[0] if node.args else _kw(node, "url")
+        scheme = url_dialect(url, ctx)
+        evidence: list[Evidence] = []
+        if scheme is not None:
+            dialect = SERVER_DIALECTS.get(scheme)
+            if dialect is None:
+                return
+            where = f"to {dialect}"
+        else:
+            hint = server_db_hint(ctx.project)
+            if hint is None:
+                return
+            dialect, proof = hint
+            where = f"with a URL from `{ast.unparse(url)[:60] if url is not None else '?'}` ({dialect}: {proof.message})"
+            evidence.append(proof)
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`create_engine` {where} sets neither `pool_pre_ping` nor `pool_recycle`: after an idle period "
+                f"the pool hands out connections the server already closed (\"server has gone away\")",
+                hint="Pass `pool_pre_ping=True` (and `pool_recycle` below the server's idle timeout, e.g. 1800).",
+                evidence=evidence,
+            )
+        )

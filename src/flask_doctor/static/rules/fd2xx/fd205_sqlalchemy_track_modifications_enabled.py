@@ -1,0 +1,101 @@
+"""FD205 sqlalchemy-track-modifications-enabled: SQLALCHEMY_TRACK_MODIFICATIONS = True costs memory and time on every commit."""
+
+from __future__ import annotations
+
+from flask_doctor.findings import Severity
+from flask_doctor.static.model import (
+    Project,
+)
+from flask_doctor.static.rules.base import (
+    Invalid,
+    Rule,
+    Valid,
+)
+from flask_doctor.static.facts.orm import _const, _is_test_path, _uses_model_signals
+
+
+class TrackModificationsEnabled(Rule):
+    """
+    ## What it does
+    Finds `SQLALCHEMY_TRACK_MODIFICATIONS = True` in configuration that is
+    live in production.
+
+    ## Why is this bad?
+    With the setting on, Flask-SQLAlchemy records every change to every
+    object in the session and sends its model signals on each commit, which
+    costs memory and time on every write. Flask-SQLAlchemy 3.x already
+    defaults it to `False` (2.x warned when it was missing), so a missing
+    setting is fine and is not reported; only an explicit `True` is. Keep it
+    on only if the application connects to `models_committed` or
+    `before_models_committed`.
+
+    ## Example
+    ```python
+    class ProductionConfig:
+        SQLALCHEMY_TRACK_MODIFICATIONS = True
+    ```
+
+    ## Use instead
+    ```python
+    class ProductionConfig:
+        SQLALCHEMY_TRACK_MODIFICATIONS = False  # or leave it out (3.x default)
+    ```
+
+    ## Fix safety
+    Safe unless the application listens to Flask-SQLAlchemy's model
+    signals; not applied automatically.
+
+    ## References
+    - Flask-SQLAlchemy 3.x: "Configuration" (`SQLALCHEMY_TRACK_MODIFICATIONS`, default False)
+    - Flask-SQLAlchemy: "Tracking Modifications" (`models_committed`)
+    """
+
+    code = "FD205"
+    name = "sqlalchemy-track-modifications-enabled"
+    severity = Severity.NOTE
+    catalog = ("S10",)
+    summary = "SQLALCHEMY_TRACK_MODIFICATIONS = True costs memory and time on every commit."
+
+    VALID = (
+        Valid("""
+            class Config:
+                SQLALCHEMY_TRACK_MODIFICATIONS = False
+            """),
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///app.db"
+            """),
+        Valid("""
+            from flask_sqlalchemy import SQLAlchemy
+            from flask_sqlalchemy.track_modifications import models_committed
+
+            class Config:
+                SQLALCHEMY_TRACK_MODIFICATIONS = True
+
+            def on_commit(sender, changes):
+                pass
+
+            models_committed.connect(on_commit)
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            class Config:
+                SQLALCHEMY_TRACK_MODIFICATIONS = True  # expect
+            """, message="SQLALCHEMY_TRACK_MODIFICATIONS"),
+    )
+
+    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
+        if _uses_model_signals(project):
+            return
+        for setting in project.config_for("SQLALCHEMY_TRACK_MODIFICATIONS"):
+            if _const(setting.value) is True and project.is_production(setting) and not _is_test_path(setting.location.path):
+                report(
+                    self.finding(
+                        setting.location,
+                        f"`SQLALCHEMY_TRACK_MODIFICATIONS = True` in `{setting.owner}` makes Flask-SQLAlchemy track every "
+                        f"object change and send model signals on each commit, and nothing listens to them",
+                        hint="Remove it (Flask-SQLAlchemy 3.x defaults to False) or set it to False.",
+                    )
+                )

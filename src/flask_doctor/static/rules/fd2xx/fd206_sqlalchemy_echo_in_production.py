@@ -1,0 +1,126 @@
+"""FD206 sqlalchemy-echo-in-production: SQL echo on in production logs every statement and its parameters."""
+
+from __future__ import annotations
+
+import ast
+import re
+from flask_doctor.findings import Severity
+from flask_doctor.static.model import (
+    CLI,
+    Project,
+)
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+)
+from flask_doctor.static.facts.orm import CREATE_ENGINE, _const, _is_test_path, _kw
+
+
+class EchoInProduction(Rule):
+    """
+    ## What it does
+    Finds `SQLALCHEMY_ECHO = True` in production configuration and
+    `create_engine(..., echo=True)` outside development and test code.
+
+    ## Why is this bad?
+    Echo logs every SQL statement with its parameters through Python
+    logging on every request. In production that is a large, steady cost in
+    CPU and log volume, and it writes user data (emails, tokens, anything
+    bound as a parameter) to the logs. Development and test configuration
+    are not reported.
+
+    ## Example
+    ```python
+    class ProductionConfig(Config):
+        SQLALCHEMY_ECHO = True
+    ```
+
+    ## Use instead
+    ```python
+    class DevelopmentConfig(Config):
+        SQLALCHEMY_ECHO = True
+    ```
+    or enable the `sqlalchemy.engine` logger at INFO only while debugging.
+
+    ## Fix safety
+    Safe; not applied automatically.
+
+    ## References
+    - SQLAlchemy 2.0: "Configuring Logging" (`echo`, `sqlalchemy.engine` logger)
+    - Flask-SQLAlchemy 3.x: "Configuration" (`SQLALCHEMY_ECHO`)
+    """
+
+    code = "FD206"
+    name = "sqlalchemy-echo-in-production"
+    severity = Severity.WARNING
+    catalog = ("S10",)
+    summary = "SQL echo on in production logs every statement and its parameters."
+
+    VALID = (
+        Valid("""
+            class Config:
+                SQLALCHEMY_ECHO = False
+
+            class DevelopmentConfig(Config):
+                SQLALCHEMY_ECHO = True
+            """),
+        Valid("""
+            import os
+            from sqlalchemy import create_engine
+
+            engine = create_engine(os.environ["DATABASE_URL"], echo=os.environ.get("SQL_ECHO") == "1", pool_pre_ping=True)
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            class Config:
+                SQLALCHEMY_ECHO = True  # expect
+
+            class ProductionConfig(Config):
+                DEBUG = False
+            """, message="SQLALCHEMY_ECHO"),
+        Invalid("""
+            import os
+            from sqlalchemy import create_engine
+
+            engine = create_engine(os.environ["DATABASE_URL"], echo=True, pool_pre_ping=True)  # expect
+            """, message="echo=True"),
+    )
+
+    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
+        for setting in project.config_for("SQLALCHEMY_ECHO"):
+            if _const(setting.value) is True and project.is_production(setting) and not _is_test_path(setting.location.path):
+                report(
+                    self.finding(
+                        setting.location,
+                        f"`SQLALCHEMY_ECHO = True` in `{setting.owner}` is live in production: every SQL statement and "
+                        f"its parameters are logged on every request",
+                        hint="Set it only in development configuration (or enable the `sqlalchemy.engine` logger while debugging).",
+                    )
+                )
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        if ctx.qualified(node.func) not in CREATE_ENGINE or ctx.is_test_code():
+            return
+        echo = _kw(node, "echo")
+        if not (isinstance(echo, ast.Constant) and echo.value in (True, "debug")):
+            return
+        from flask_doctor.static.model import classify_env
+
+        if classify_env(ctx.module.name) in ("development", "testing") or ctx.in_main:
+            return
+        if ctx.function is not None and ctx.contexts and ctx.contexts <= {CLI, "test", "main"}:
+            return
+        for ancestor in ctx.ancestors:
+            if isinstance(ancestor, ast.If) and re.search(r"debug|dev|local|test", ast.unparse(ancestor.test), re.IGNORECASE):
+                return
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                "`create_engine(..., echo=True)` logs every SQL statement and its parameters in every process that "
+                "imports this code, production included",
+                hint="Drive it from configuration (`echo=settings.SQL_ECHO`) and keep it off in production.",
+            )
+        )

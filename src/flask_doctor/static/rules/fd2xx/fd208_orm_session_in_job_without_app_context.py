@@ -1,0 +1,170 @@
+"""FD208 orm-session-in-job-without-app-context: Flask-SQLAlchemy used in a background job that has no application context."""
+
+from __future__ import annotations
+
+import ast
+from flask_doctor.findings import Severity
+from flask_doctor.static.model import (
+    JOB,
+    Project,
+)
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
+from flask_doctor.static.facts.orm import is_db, model_for
+from flask_doctor.static.facts.jobs import _fsa_model, _job_code, chain_pushes_context, project_context_provider
+
+
+# ===================================================================== FD208
+class OrmSessionInJobWithoutAppContext(Rule):
+    """
+    ## What it does
+    Finds `db.session` and `Model.query` (Flask-SQLAlchemy) used in Celery,
+    RQ, Dramatiq or scheduler jobs when nothing gives the job a Flask
+    application context.
+
+    ## Why is this bad?
+    Flask-SQLAlchemy finds its engine and scopes its session through the
+    current application context. A worker process runs tasks outside any
+    request, so the first `db.session` or `User.query` raises `RuntimeError:
+    Working outside of application context` — every time, often only in
+    production where tasks really run in a worker. Not reported: jobs whose
+    call chain has `with app.app_context():`, projects whose Celery `Task`
+    base class pushes a context in `__call__` (Flask's `celery_init_app` /
+    `ContextTask` pattern) or a `task_prerun` hook that does, and
+    integrations that do it for you (Flask-RQ2, Flask-CeleryExt).
+
+    ## Example
+    ```python
+    @shared_task
+    def send_digest(user_id):
+        user = db.session.get(User, user_id)
+    ```
+
+    ## Use instead
+    ```python
+    def celery_init_app(app):
+        class FlaskTask(Task):
+            def __call__(self, *args, **kwargs):
+                with app.app_context():
+                    return self.run(*args, **kwargs)
+
+        celery_app = Celery(app.name, task_cls=FlaskTask)
+        ...
+    ```
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - Flask docs: "Background Tasks with Celery" (`celery_init_app`, `FlaskTask`)
+    - Flask-SQLAlchemy 3.x: "Flask Application Context"
+    """
+
+    code = "FD208"
+    name = "orm-session-in-job-without-app-context"
+    severity = Severity.ERROR
+    catalog = ("S21",)
+    summary = "Flask-SQLAlchemy used in a background job that has no application context."
+
+    _MODELS = """
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+        """
+
+    VALID = (
+        Valid("""
+            from celery import Celery, Task, shared_task
+            from flask import Flask
+            from models import db, User
+
+            def celery_init_app(app):
+                class FlaskTask(Task):
+                    def __call__(self, *args, **kwargs):
+                        with app.app_context():
+                            return self.run(*args, **kwargs)
+
+                celery_app = Celery(app.name, task_cls=FlaskTask)
+                celery_app.set_default()
+                return celery_app
+
+            @shared_task(ignore_result=False)
+            def deactivate(user_id):
+                user = db.session.get(User, user_id)
+                db.session.commit()
+            """, files={"models.py": _MODELS}),
+        Valid("""
+            from celery import Celery
+            from models import db, User
+            from factory import create_app
+
+            celery = Celery(__name__)
+            flask_app = create_app()
+
+            @celery.task
+            def count_users():
+                with flask_app.app_context():
+                    return User.query.count()
+            """, files={"models.py": _MODELS, "factory.py": """
+            from flask import Flask
+            def create_app():
+                return Flask(__name__)
+            """}),
+    )
+    INVALID = (
+        Invalid("""
+            from celery import Celery
+            from models import db, User
+
+            celery = Celery(__name__, broker="redis://localhost")
+
+            def load(user_id):
+                return User.query.get(user_id)  # expect
+
+            @celery.task
+            def send_digest(user_id):
+                user = load(user_id)
+                db.session.add(user)  # expect
+                db.session.commit()
+            """, message="no application context", files={"models.py": _MODELS}),
+    )
+
+    def __init__(self, project: Project, severity: Severity | None = None) -> None:
+        super().__init__(project, severity)
+        self._reported: set[str] = set()
+
+    def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:
+        if not _job_code(ctx):
+            return
+        assert ctx.function is not None
+        if ctx.function.qualname in self._reported:
+            return
+        if node.attr == "session" and is_db(node.value, ctx):
+            what = f"`{ast.unparse(node)}`"
+        elif node.attr == "query":
+            model = model_for(node.value, ctx)
+            if model is None or not _fsa_model(model, ctx.project):
+                return
+            what = f"`{ast.unparse(node)}`"
+        else:
+            return
+        if project_context_provider(ctx.project) is not None or chain_pushes_context(ctx.project, ctx.function):
+            return
+        self._reported.add(ctx.function.qualname)
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"{what} in {describe_context(ctx)} runs in a worker with no application context: it raises "
+                f"\"Working outside of application context\"",
+                hint="Give tasks an app context: a Celery Task base class whose __call__ runs `with app.app_context():` "
+                "(Flask's celery_init_app pattern), or wrap the task body in `with app.app_context():`.",
+                evidence=ctx.chain_evidence(JOB),
+            )
+        )

@@ -1,0 +1,234 @@
+"""FD209 job-session-never-removed: A plain SQLAlchemy session used in a job is never closed or removed."""
+
+from __future__ import annotations
+
+import ast
+from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.static.model import (
+    JOB,
+    FunctionInfo,
+    Project,
+)
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
+from flask_doctor.static.facts.jobs import CLEANUP_METHODS, _job_chain, _job_code, _walk_calls, project_session_cleanup, session_factories
+
+
+class JobSessionNeverRemoved(Rule):
+    """
+    ## What it does
+    Finds plain SQLAlchemy sessions (`scoped_session`, `sessionmaker()`)
+    used in background jobs with nothing that ends them: no `remove()` or
+    `close()` in a `finally`, no `with Session() as session:` block, no
+    `task_postrun` hook.
+
+    ## Why is this bad?
+    A session that has run a query holds a pooled connection in an open
+    transaction until it is committed, rolled back or closed. In a worker,
+    a `scoped_session` lives as long as the thread, so the next task reuses
+    a session with stale objects and an idle-in-transaction connection;
+    sessions created per task and dropped without `close()` keep their
+    connections until garbage collection. With enough tasks the pool is
+    exhausted (`QueuePool limit ... reached`) and PostgreSQL fills up with
+    idle-in-transaction backends. Flask-SQLAlchemy's `db.session` inside
+    `with app.app_context():` is removed when the context pops and is not
+    reported.
+
+    ## Example
+    ```python
+    Session = scoped_session(sessionmaker(bind=engine))
+
+    @celery.task
+    def recount(post_id):
+        post = Session.get(Post, post_id)
+        post.comment_count = len(post.comments)
+        Session.commit()
+    ```
+
+    ## Use instead
+    ```python
+    @celery.task
+    def recount(post_id):
+        try:
+            post = Session.get(Post, post_id)
+            post.comment_count = len(post.comments)
+            Session.commit()
+        finally:
+            Session.remove()
+    ```
+    or one hook for every task:
+    `@task_postrun.connect` → `Session.remove()`.
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - SQLAlchemy 2.0: "Contextual/Thread-local Sessions" (`scoped_session.remove()`)
+    - SQLAlchemy 2.0: "Session Basics — Opening and Closing a Session"
+    - Celery: "Signals" (`task_postrun`)
+    """
+
+    code = "FD209"
+    name = "job-session-never-removed"
+    severity = Severity.WARNING
+    catalog = ("S23",)
+    summary = "A plain SQLAlchemy session used in a job is never closed or removed."
+
+    _DB = """
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import scoped_session, sessionmaker
+        engine = create_engine("postgresql://app@db/app", pool_pre_ping=True)
+        Session = scoped_session(sessionmaker(bind=engine))
+        SessionLocal = sessionmaker(bind=engine)
+        """
+
+    VALID = (
+        Valid("""
+            from celery import Celery
+            from database import Session, SessionLocal
+
+            celery = Celery(__name__)
+
+            @celery.task
+            def recount(post_id):
+                try:
+                    Session.execute("select 1")
+                    Session.commit()
+                finally:
+                    Session.remove()
+
+            @celery.task
+            def archive(post_id):
+                with SessionLocal() as session:
+                    session.execute("select 1")
+                    session.commit()
+            """, files={"database.py": _DB}),
+        Valid("""
+            from celery import Celery
+            from celery.signals import task_postrun
+            from database import Session
+
+            celery = Celery(__name__)
+
+            @task_postrun.connect
+            def end_session(*args, **kwargs):
+                Session.remove()
+
+            @celery.task
+            def recount(post_id):
+                Session.execute("select 1")
+                Session.commit()
+            """, files={"database.py": _DB}),
+    )
+    INVALID = (
+        Invalid("""
+            from celery import Celery
+            from database import Session, SessionLocal
+
+            celery = Celery(__name__)
+
+            @celery.task
+            def recount(post_id):
+                Session.execute("select 1")  # expect
+                Session.commit()
+
+            @celery.task
+            def archive(post_id):
+                session = SessionLocal()  # expect
+                session.execute("select 1")
+                session.commit()
+            """, message="never", files={"database.py": _DB}),
+    )
+
+    def __init__(self, project: Project, severity: Severity | None = None) -> None:
+        super().__init__(project, severity)
+        self._reported: set[tuple[str, str]] = set()
+
+    def _factory(self, node: ast.AST, ctx: Context) -> tuple[str, str, Location] | None:
+        name = dotted(node)
+        if not name or "." in name:
+            return None
+        factories = session_factories(ctx.project)
+        qualified = ctx.qualified(node) or f"{ctx.module.name}.{name}"
+        found = factories.get(qualified)
+        if found is None:
+            return None
+        return (name, *found)
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        if not _job_code(ctx) or not isinstance(node.func, (ast.Attribute, ast.Name)):
+            return
+        assert ctx.function is not None
+        if isinstance(node.func, ast.Attribute):
+            # Session.query(...) / Session.execute(...) on a scoped_session
+            info = self._factory(node.func.value, ctx)
+            if info is None or info[1] != "scoped_session" or node.func.attr in CLEANUP_METHODS | {"configure", "remove"}:
+                return
+            name = info[0]
+            label = f"`{name}.{node.func.attr}(...)`"
+        else:
+            # session = SessionLocal()
+            info = self._factory(node.func, ctx)
+            if info is None or info[1] == "scoped_session":
+                return
+            name = info[0]
+            parent = ctx.ancestors[-1] if ctx.ancestors else None
+            if isinstance(parent, ast.withitem):
+                return
+            if isinstance(parent, ast.Attribute) and parent.attr == "begin":
+                return
+            label = f"`{name}()`"
+            if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+                name = parent.targets[0].id
+            elif isinstance(parent, ast.Return):
+                return  # a session factory helper: its caller owns the session
+        key = (ctx.function.qualname, info[0])
+        if key in self._reported or self._cleaned(name, ctx.function, ctx) or project_session_cleanup(ctx.project) is not None:
+            return
+        self._reported.add(key)
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"{label} in {describe_context(ctx)} uses a plain SQLAlchemy session that is never closed or removed: "
+                f"its connection stays checked out (idle in transaction) after the task",
+                hint=f"Call `{name}.remove()`/`.close()` in a `finally`, use `with {info[0]}() as session:`, "
+                "or end sessions for every task in a `task_postrun` handler.",
+                evidence=[Evidence(f"`{info[0]}` is a {info[1]}", info[2]), *ctx.chain_evidence(JOB)],
+            )
+        )
+
+    def _cleaned(self, name: str, fn: FunctionInfo, ctx: Context) -> bool:
+        """``name.remove()``/``close()`` in a ``finally`` (or at all) on the job's chain, or a ``with``."""
+        scopes: list[ast.AST] = []
+        for f in [fn, *_job_chain(ctx.project, fn)]:
+            scopes.append(f.node)
+            for deco in f.node.decorator_list:  # @scoped_session_decorator-style wrappers
+                target = deco.func if isinstance(deco, ast.Call) else deco
+                wrapper = ctx.project.resolve_function(dotted(target) or "", f, f.module)
+                if wrapper is not None:
+                    scopes.append(wrapper.node)
+                    for call in _walk_calls(wrapper.node):  # ``with sessions_scope():`` inside the wrapper
+                        inner = ctx.project.resolve_function(dotted(call.func) or "", wrapper, wrapper.module)
+                        if inner is not None:
+                            scopes.append(inner.node)
+        for scope in scopes:
+            for node in ast.walk(scope):
+                if isinstance(node, ast.Try) and node.finalbody:
+                    for call in _walk_calls(ast.Module(body=node.finalbody, type_ignores=[])):
+                        if isinstance(call.func, ast.Attribute) and call.func.attr in ("remove", "close"):
+                            return True
+                if isinstance(node, (ast.With, ast.AsyncWith)):
+                    for item in node.items:
+                        if isinstance(item.context_expr, ast.Name) and item.context_expr.id == name:
+                            return True
+                        if isinstance(item.context_expr, ast.Call) and dotted(item.context_expr.func) in ("contextlib.closing", "closing"):
+                            return True
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("remove", "close") and dotted(node.func.value) == name:
+                    return True
+        return False

@@ -1,0 +1,144 @@
+"""FD210 app-created-per-task: The Flask app factory runs inside every task call."""
+
+from __future__ import annotations
+
+import ast
+from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.model import (
+    FACTORY,
+    JOB,
+)
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
+from flask_doctor.static.facts.jobs import _job_code, _memoised
+
+
+class AppCreatedPerTask(Rule):
+    """
+    ## What it does
+    Finds the application factory (`create_app()`) called inside a task body,
+    so a whole Flask app is built for every task run.
+
+    ## Why is this bad?
+    Building the app loads configuration, registers every blueprint and
+    extension and often creates a new SQLAlchemy engine with its own pool on
+    each call. Per task that costs tens to hundreds of milliseconds, and the
+    engines it leaves behind keep their connections until garbage collection
+    — a slow leak of database connections. Create the app once per worker
+    process (at import of the worker module, or in `worker_process_init`) and
+    push only a context per task.
+
+    ## Example
+    ```python
+    @celery.task
+    def rebuild_index():
+        app = create_app()
+        with app.app_context():
+            ...
+    ```
+
+    ## Use instead
+    ```python
+    flask_app = create_app()
+
+    @celery.task
+    def rebuild_index():
+        with flask_app.app_context():
+            ...
+    ```
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - Flask docs: "Background Tasks with Celery"
+    - Flask docs: "Application Factories"
+    """
+
+    code = "FD210"
+    name = "app-created-per-task"
+    severity = Severity.WARNING
+    catalog = ("S21",)
+    summary = "The Flask app factory runs inside every task call."
+
+    _FACTORY = """
+        from flask import Flask
+        def create_app():
+            app = Flask(__name__)
+            return app
+        """
+
+    VALID = (
+        Valid("""
+            from celery import Celery
+            from factory import create_app
+
+            celery = Celery(__name__)
+            flask_app = create_app()
+
+            @celery.task
+            def rebuild_index():
+                with flask_app.app_context():
+                    pass
+            """, files={"factory.py": _FACTORY}),
+        Valid("""
+            from celery import Celery
+            from factory import create_app
+
+            celery = Celery(__name__)
+            _app = None
+
+            def get_app():
+                global _app
+                if _app is None:
+                    _app = create_app()
+                return _app
+
+            @celery.task
+            def rebuild_index():
+                with get_app().app_context():
+                    pass
+            """, files={"factory.py": _FACTORY}),
+    )
+    INVALID = (
+        Invalid("""
+            from celery import Celery
+            from factory import create_app
+
+            celery = Celery(__name__)
+
+            @celery.task
+            def rebuild_index():
+                app = create_app()  # expect
+                with app.app_context():
+                    pass
+            """, message="create_app", files={"factory.py": _FACTORY}),
+    )
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        if not _job_code(ctx):
+            return
+        assert ctx.function is not None
+        name = dotted(node.func)
+        if not name:
+            return
+        target = ctx.project.resolve_function(name, ctx.function, ctx.module)
+        if target is None or FACTORY not in target.roles or _memoised(ctx.function):
+            return
+        if target is ctx.function or FACTORY in ctx.function.roles:
+            return
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{name}()` builds a whole Flask app on every call of {describe_context(ctx)}: config, blueprints, "
+                f"extensions and a new database engine per task",
+                hint="Create the app once per worker process (module level of the worker, or worker_process_init) and push only `app.app_context()` per task.",
+                evidence=[Evidence("the factory", target.location), *ctx.chain_evidence(JOB)],
+            )
+        )

@@ -1,0 +1,163 @@
+"""FD301 secret-key-generated-at-startup: SECRET_KEY is generated when the process starts, so every worker signs sessions differently."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.model import (
+    Project,
+)
+from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.facts.config import SECRET_KEYS, live_in_production, lower, random_call, settings, short, where
+
+
+# ------------------------------------------------------------------ rules
+class SecretKeyGeneratedAtStartup(Rule):
+    """
+    ## What it does
+    Finds a `SECRET_KEY` (or `JWT_SECRET_KEY`, `WTF_CSRF_SECRET_KEY`,
+    `SECURITY_PASSWORD_SALT`, `app.secret_key`) that is generated when the
+    process starts: `os.urandom(24)`, `secrets.token_hex()`,
+    `uuid.uuid4().hex`, `random.choice(...)`.
+
+    ## Why is this bad?
+    Flask's session is a cookie signed with `SECRET_KEY`. It works across
+    any number of workers and hosts *as long as every one of them has the
+    same key*. A key generated at start-up is different in every gunicorn
+    worker and after every restart: a cookie signed by one worker fails the
+    signature check in the next one, so users are logged out at random,
+    flashed messages and CSRF tokens vanish, and every deploy logs everyone
+    out. A key that only falls back to a random value when the environment
+    variable is missing (`os.environ.get("SECRET_KEY") or os.urandom(24)`)
+    hides a broken deployment behind exactly this symptom, so it is
+    reported too, one severity lower. Keys in development and testing
+    configuration, and keys generated once and stored (a project function
+    that writes the key to a file) are not reported.
+
+    ## Example
+    ```python
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = os.urandom(24)
+    ```
+
+    ## Use instead
+    ```python
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    ```
+    Generate the key once (`python -c "import secrets; print(secrets.token_hex())"`)
+    and give the same value to every process through the environment or a
+    secrets manager.
+
+    ## Fix safety
+    No automatic fix: the key has to be provisioned in the deployment.
+
+    ## References
+    - Flask docs, Configuration: `SECRET_KEY` ("a long random string ... keep it secret")
+    - Flask docs, Sessions: the session is a cookie signed with the secret key
+    """
+
+    code = "FD301"
+    name = "secret-key-generated-at-startup"
+    severity = Severity.ERROR
+    catalog = ("S03",)
+    summary = "SECRET_KEY is generated when the process starts, so every worker signs sessions differently."
+
+    VALID = (
+        Valid("""
+            import os
+            from flask import Flask
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+            """),
+        Valid("""
+            import os
+
+            class Config:
+                SECRET_KEY = os.environ.get("SECRET_KEY")
+
+            class DevelopmentConfig(Config):
+                SECRET_KEY = os.urandom(24)
+
+            class TestingConfig(Config):
+                TESTING = True
+                SECRET_KEY = "test"
+            """),
+        Valid("""
+            import os
+            from flask import Flask
+
+            def load_or_create_key(path):
+                if os.path.exists(path):
+                    return open(path, "rb").read()
+                key = os.urandom(32)
+                with open(path, "wb") as fh:
+                    fh.write(key)
+                return key
+
+            app = Flask(__name__)
+            app.secret_key = load_or_create_key("instance/secret.key")
+            """),
+        Valid("""
+            import secrets
+            from flask import Flask
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                app.secret_key = secrets.token_hex()
+                app.run(debug=True)
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            import os
+            from flask import Flask
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = os.urandom(24)  # expect
+            """, message="`os.urandom`"),
+        Invalid("""
+            import uuid
+
+            class ProductionConfig:
+                SECRET_KEY = uuid.uuid4().hex  # expect
+            """, message="ProductionConfig"),
+        Invalid("""
+            import os
+            import secrets
+            from flask import Flask
+            app = Flask(__name__)
+            app.secret_key = os.environ.get("SECRET_KEY") or secrets.token_hex(32)  # expect
+            """, message="falls back"),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        for setting in settings(project, SECRET_KEYS):
+            if not live_in_production(project, setting):
+                continue
+            found = random_call(project, setting)
+            if found is None:
+                continue
+            call, label, is_fallback = found
+            target = "app.secret_key" if setting.owner == "app" else setting.key
+            if is_fallback:
+                message = (
+                    f"`{target}` {where(project, setting)} falls back to `{label}` when the environment variable is "
+                    f"missing: a deployment that forgets it gets a different key in every worker and after every "
+                    f"restart, and users are logged out at random instead of the app refusing to start"
+                )
+                severity = lower(self.effective_severity)
+            else:
+                message = (
+                    f"`{target}` {where(project, setting)} is generated with `{label}` when the process starts: every "
+                    f"worker signs sessions with its own key, so users are logged out at random and on every restart"
+                )
+                severity = self.effective_severity
+            report(
+                self.finding(
+                    setting.location,
+                    message,
+                    hint=f"Read one key from the environment (`os.environ[\"{setting.key}\"]`) and give every process the same value; fail at start-up when it is missing.",
+                    evidence=[Evidence(f"generated by `{short(call)}`", Location(setting.location.path, call.lineno, call.col_offset + 1))],
+                    severity=severity,
+                )
+            )

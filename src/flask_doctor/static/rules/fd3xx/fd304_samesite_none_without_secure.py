@@ -1,0 +1,97 @@
+"""FD304 samesite-none-without-secure: SameSite=None cookie without Secure: browsers reject it."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.model import (
+    Project,
+)
+from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.facts.config import SAMESITE_KEYS, false_constant, live_in_production, settings, where
+
+
+class SameSiteNoneWithoutSecure(Rule):
+    """
+    ## What it does
+    Finds `SESSION_COOKIE_SAMESITE = "None"` (or `REMEMBER_COOKIE_SAMESITE`)
+    in production configuration when the matching `..._SECURE` flag is not
+    set to a true value.
+
+    ## Why is this bad?
+    `SameSite=None` asks the browser to send the cookie on cross-site
+    requests too, which is only accepted together with `Secure`: current
+    browsers reject a `SameSite=None` cookie that lacks `Secure`, so the
+    session silently stops working (users cannot log in), and older
+    browsers send it cross-site over plain HTTP. Note that the Python value
+    `None` (Flask's default, no SameSite attribute) is a different thing and
+    is not reported.
+
+    ## Example
+    ```python
+    class ProductionConfig:
+        SESSION_COOKIE_SAMESITE = "None"
+    ```
+
+    ## Use instead
+    ```python
+    class ProductionConfig:
+        SESSION_COOKIE_SAMESITE = "None"
+        SESSION_COOKIE_SECURE = True
+    ```
+    or `"Lax"` when the cookie does not need to cross sites.
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - Flask docs, Configuration: `SESSION_COOKIE_SAMESITE`
+    - MDN, Set-Cookie: "SameSite=None ... the Secure attribute must also be set"
+    """
+
+    code = "FD304"
+    name = "samesite-none-without-secure"
+    severity = Severity.ERROR
+    catalog = ("S20",)
+    summary = "SameSite=None cookie without Secure: browsers reject it."
+
+    VALID = (
+        Valid("""
+            class ProductionConfig:
+                SESSION_COOKIE_SAMESITE = "None"
+                SESSION_COOKIE_SECURE = True
+            """),
+        Valid("""
+            class Config:
+                SESSION_COOKIE_SAMESITE = None
+                REMEMBER_COOKIE_SAMESITE = "Lax"
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            class ProductionConfig:
+                SESSION_COOKIE_SAMESITE = "None"  # expect
+            """, message="reject"),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        for setting in settings(project, tuple(SAMESITE_KEYS)):
+            value = setting.value
+            if not (isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value.lower() == "none"):
+                continue
+            if not live_in_production(project, setting):
+                continue
+            secure_key = SAMESITE_KEYS[setting.key]
+            secure = [s for s in settings(project, (secure_key,)) if live_in_production(project, s)]
+            if any(not false_constant(s.value) for s in secure):
+                continue
+            report(
+                self.finding(
+                    setting.location,
+                    f"`{setting.key} = \"None\"` {where(project, setting)} without `{secure_key} = True`: browsers "
+                    f"reject a SameSite=None cookie that is not Secure, so the cookie is dropped",
+                    hint=f"Set `{secure_key} = True` next to it, or use `\"Lax\"` if the cookie need not cross sites.",
+                    evidence=[Evidence(f"`{secure_key}` is False here", s.location) for s in secure],
+                )
+            )

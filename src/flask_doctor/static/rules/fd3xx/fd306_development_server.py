@@ -1,0 +1,181 @@
+"""FD306 development-server: app.run() starts Werkzeug's development server where production traffic can reach it."""
+
+from __future__ import annotations
+
+import ast
+from flask_doctor.findings import Severity
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
+from flask_doctor.static.facts.devserver import ALL_INTERFACES, _call_text, _dev_only_function, _launcher_script, allows_unsafe_werkzeug, call_kind, run_options
+
+
+class DevelopmentServer(Rule):
+    """
+    ## What it does
+    Finds `app.run()` (and `socketio.run(app, debug=True)`) where it can
+    serve real traffic: at module level, outside an
+    `if __name__ == "__main__":` block, it is an error. Inside the main block
+    `app.run(debug=True)` is reported as a note, and as a warning when it
+    also listens on every interface (`host="0.0.0.0"`). `app` is resolved
+    to a `flask.Flask` instance or an app factory first.
+
+    ## Why is this bad?
+    `app.run()` starts Werkzeug's development server, which Flask's docs say
+    is "not designed to be particularly efficient, stable, or secure". At
+    module level it also runs whenever the module is imported: gunicorn or
+    uWSGI importing `app:app` starts the development server inside the
+    worker, which then never returns to serve. In a main block it is the
+    documented way to start a development server, so without debug it is
+    not reported; with `debug=True` the interactive debugger is one
+    unhandled error away, and on `0.0.0.0` anyone on the network can reach
+    it.
+
+    ## Example
+    ```python
+    app = Flask(__name__)
+
+    app.run(host="0.0.0.0", port=8000)
+    ```
+
+    ## Use instead
+    ```python
+    app = Flask(__name__)
+
+    if __name__ == "__main__":
+        app.run()
+    ```
+    and serve production with `gunicorn "app:app"` (or waitress, uWSGI).
+
+    ## Fix safety
+    A main-block guard is a safe fix for module-level calls; the production
+    server has to be chosen by hand.
+
+    ## References
+    - Flask docs, Deploying to Production: "do not use the development server when deploying to production"
+    - Flask docs, Debugging Application Errors: the debugger allows executing arbitrary Python code
+    """
+
+    code = "FD306"
+    name = "development-server"
+    severity = Severity.ERROR
+    catalog = ("S25",)
+    fix_safety = "unsafe"
+    summary = "app.run() starts Werkzeug's development server where production traffic can reach it."
+
+    VALID = (
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                app.run()
+            """),
+        Valid("""
+            class Runner:
+                def run(self):
+                    pass
+
+            runner = Runner()
+            runner.run()
+            """),
+        Valid("""
+            from waitress import serve
+            from myapp import create_app
+
+            app = create_app()
+
+            if __name__ == "__main__":
+                serve(app, host="0.0.0.0", port=8080)
+            """),
+        Valid("""
+            import os
+            from flask import Flask
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                app.run(debug=os.environ.get("FLASK_DEBUG") == "1")
+            """),
+        Valid("""
+            from werkzeug.middleware.profiler import ProfilerMiddleware
+            from shop import app
+
+            app.wsgi_app = ProfilerMiddleware(app.wsgi_app)
+            app.run(port=8080)
+            """, files={"shop/__init__.py": "from flask import Flask\napp = Flask(__name__)\n"}),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+            app.run(host="0.0.0.0", port=8000)  # expect
+            """, message="imported"),
+        Invalid("""
+            from flask import Flask
+
+            def create_app():
+                return Flask(__name__)
+
+            if __name__ == "__main__":
+                create_app().run(debug=True)  # expect
+            """, message="debug=True"),
+        Invalid("""
+            from flask import Flask
+            from flask_socketio import SocketIO
+            app = Flask(__name__)
+            socketio = SocketIO(app)
+
+            if __name__ == "__main__":
+                socketio.run(app, host="0.0.0.0", debug=True)  # expect
+            """, message="0.0.0.0"),
+    )
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "run"):
+            return
+        if ctx.is_test_code():
+            return
+        kind = call_kind(ctx.project, node, ctx.module.name, ctx.function, ctx.type_of)
+        if kind is None:
+            return
+        debug, host = run_options(node, kind)
+        text = _call_text(node)
+        module_level = ctx.function is None and not ctx.in_main and not _launcher_script(ctx, func.value)
+        unsafe = kind == "socketio" and allows_unsafe_werkzeug(node)
+        if unsafe and not debug and not ctx.in_main and not _dev_only_function(ctx):
+            ctx.report(
+                self.finding(
+                    ctx.location(node),
+                    f"`{text}` serves the app with Werkzeug's development server outside debug mode "
+                    f"(`allow_unsafe_werkzeug=True` silences Flask-SocketIO's refusal to do so): it is not built for production",
+                    hint="Install eventlet or gevent (Flask-SocketIO then serves with it), or run gunicorn with a matching worker class.",
+                    severity=min(Severity.WARNING, self.effective_severity),
+                )
+            )
+            return
+        if module_level and (kind == "flask" or debug):
+            ctx.report(
+                self.finding(
+                    ctx.location(node),
+                    f"`{text}` at module level starts the development server whenever this module is imported "
+                    f"(gunicorn/uWSGI importing it never get to serve){', with the debugger on' if debug else ''}: "
+                    f"the Werkzeug server is not built for production",
+                    hint='Move it under `if __name__ == "__main__":` and serve production with gunicorn, uWSGI or waitress.',
+                )
+            )
+            return
+        if not debug:
+            return
+        if host in ALL_INTERFACES and host is not None:
+            severity = Severity.WARNING
+            risk = f"listens on `{host or 'every interface'}`, so anyone who can reach this machine gets the Werkzeug debugger, which runs arbitrary Python"
+        else:
+            severity = Severity.NOTE
+            risk = "fine in a development script, but the Werkzeug debugger runs arbitrary Python: never use this entry point in production"
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{text}` with debug on {risk}" if severity == Severity.WARNING else f"`{text}` with debug on: {risk}",
+                hint="Prefer `flask --app app run --debug` for development and a WSGI server (gunicorn, waitress) for production.",
+                severity=min(severity, self.effective_severity),
+            )
+        )

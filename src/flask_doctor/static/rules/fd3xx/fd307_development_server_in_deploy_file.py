@@ -1,0 +1,144 @@
+"""FD307 development-server-in-deploy-file: A Dockerfile/Procfile/compose start command runs Flask's development server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.model import Project
+from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.facts.config import production_deploy_path
+from flask_doctor.static.facts.devserver import _HINT, _call_text, _compose_overrides_image_command, _imports, _process_label, _web_process, dev_server_calls, production_server_call, script_module
+
+
+class DevelopmentServerInDeployFile(Rule):
+    """
+    ## What it does
+    Finds deploy files that start the app with Flask's development server:
+    `flask run` / `python -m flask run` as a Dockerfile `CMD`/`ENTRYPOINT`,
+    a Procfile `web:` process or a compose `command:`, and `python app.py`
+    when that script ends in `app.run()`. `--debug` or `FLASK_DEBUG=1` on
+    such a command is mentioned in the message. Files named for development
+    (`docker-compose.dev.yml`, `docker-compose.override.yml`,
+    `Procfile.dev`, `Dockerfile.dev`) are not reported, nor scripts that
+    start waitress, gunicorn or another production server, nor a Dockerfile
+    `CMD` that the production compose file replaces with gunicorn/uWSGI.
+    `python manage.py runserver` (Flask-Script) is reported too.
+
+    ## Why is this bad?
+    Werkzeug's development server handles one request at a time per thread
+    with no worker management, no request timeouts and no protection from
+    slow clients; Flask's docs tell you not to use it in production. With
+    debug mode on, every unhandled error offers an interactive Python
+    console to whoever sees the page.
+
+    ## Example
+    ```dockerfile
+    CMD flask run --host 0.0.0.0
+    ```
+
+    ## Use instead
+    ```dockerfile
+    CMD gunicorn --bind 0.0.0.0:8000 --workers 4 "app:create_app()"
+    ```
+
+    ## Fix safety
+    No automatic fix: pick a server and size its workers.
+
+    ## References
+    - Flask docs, Deploying to Production (gunicorn, waitress, uWSGI, mod_wsgi)
+    - Flask docs, Command Line Interface: `flask run` "is for development only"
+    """
+
+    code = "FD307"
+    name = "development-server-in-deploy-file"
+    severity = Severity.ERROR
+    catalog = ("S25",)
+    summary = "A Dockerfile/Procfile/compose start command runs Flask's development server."
+
+    VALID = (
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, files={"Procfile": "web: gunicorn app:app\n"}),
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, files={"Procfile.dev": "web: flask --app app run --debug\n"}),
+        Valid("""
+            from waitress import serve
+            from flask import Flask
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                serve(app, port=8080)
+            """, files={"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nCMD python app.py\n"}),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, message="flask run", files={
+                "Dockerfile": """
+                    FROM python:3.12-slim
+                    COPY . /app
+                    CMD flask run --host 0.0.0.0  # expect
+                    """,
+            }),
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                app.run(host="0.0.0.0")
+            """, message="app.py", files={"Procfile": "web: python app.py  # expect\n"}),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        deploy = project.deploy
+        if deploy is None:
+            return
+        overridden = _compose_overrides_image_command(deploy)
+        for cmd in getattr(deploy, "commands", ()):
+            if not _web_process(cmd.process) or not production_deploy_path(cmd.source.path):
+                continue
+            if cmd.process in ("CMD", "ENTRYPOINT") and overridden is not None:
+                continue  # compose runs the image with its own production command
+            where_text = _process_label(cmd.process, cmd.source.path)
+            if cmd.server == "flask-run":
+                debug = " with debug mode on (the Werkzeug debugger runs arbitrary Python for whoever sees an error page)" if cmd.debug else ""
+                report(
+                    self.finding(
+                        cmd.source,
+                        f"{where_text} starts the app with `flask run`{debug}: Flask's development server is not meant "
+                        f"for production traffic",
+                        hint=_HINT,
+                    )
+                )
+            elif cmd.server == "python-script" and cmd.app_target:
+                module = script_module(project, cmd.app_target, cmd.source.path)
+                if module is None:
+                    continue
+                if "runserver" in cmd.argv and _imports(project, module, "flask_script"):
+                    report(
+                        self.finding(
+                            cmd.source,
+                            f"{where_text} runs `python {cmd.app_target} runserver`: Flask-Script's runserver is "
+                            f"Werkzeug's development server, not meant for production traffic",
+                            hint=_HINT,
+                        )
+                    )
+                    continue
+                found = next(dev_server_calls(project, module), None)
+                if found is None or production_server_call(project, module):
+                    continue
+                call, _kind, debug, _host, call_module = found
+                debug_text = " with `debug=True`" if debug else ""
+                report(
+                    self.finding(
+                        cmd.source,
+                        f"{where_text} runs `python {cmd.app_target}`, which starts the development server with "
+                        f"`{_call_text(call)}`{debug_text}: Werkzeug's server is not meant for production traffic",
+                        hint=_HINT,
+                        evidence=[Evidence("the development server is started here", Location(call_module.path, call.lineno, call.col_offset + 1))],  # type: ignore[attr-defined]
+                    )
+                )

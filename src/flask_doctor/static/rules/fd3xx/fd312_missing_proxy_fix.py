@@ -1,0 +1,122 @@
+"""FD312 missing-proxy-fix: Behind a declared reverse proxy without ProxyFix: request.remote_addr is the proxy's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.model import Project
+from flask_doctor.static.rules.base import (
+    Invalid,
+    Rule,
+    Valid,
+)
+from flask_doctor.static.facts.config import (
+    is_test_path,
+)
+from flask_doctor.static.facts.web import _proxy_sensitive_uses, declared_proxies, proxy_fixes, server_handles_proxy
+
+
+class MissingProxyFix(Rule):
+    """
+    ## What it does
+    In a project whose deploy files put a reverse proxy in front of the app
+    (an nginx config, an nginx/traefik/caddy service in compose) and that
+    never wraps the app in `ProxyFix`, finds code that relies on the client
+    address the proxy hides: `request.remote_addr` and Flask-Limiter's
+    `get_remote_address`.
+
+    ## Why is this bad?
+    Behind a proxy the WSGI server sees the proxy's connection: every
+    request comes from `127.0.0.1` (or the proxy container). Rate limits
+    keyed on the address then throttle all users together (one user's burst
+    locks everyone out), logins are logged from one IP, and IP allow-lists
+    allow everyone. `ProxyFix` reads the `X-Forwarded-*` headers the proxy
+    sets, for exactly the number of proxies you declare. (`request.scheme`
+    and external URLs are also affected unless the server trusts the proxy's
+    `X-Forwarded-Proto` and the proxy passes `Host`; that depends on server
+    settings and is left to `flask-doctor audit`.) Servers that rewrite the
+    address themselves (waitress `--trusted-proxy`, uvicorn
+    `--proxy-headers`) are not reported.
+
+    ## Example
+    ```python
+    limiter = Limiter(get_remote_address, app=app)
+    ```
+    with `proxy_pass http://web:8000;` in `nginx.conf`.
+
+    ## Use instead
+    ```python
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    ```
+
+    ## Fix safety
+    No automatic fix: the counts must match the proxies really in front.
+
+    ## References
+    - Flask docs, "Tell Flask it is Behind a Proxy"
+    - Werkzeug docs, ProxyFix
+    """
+
+    code = "FD312"
+    name = "missing-proxy-fix"
+    severity = Severity.NOTE
+    catalog = ("S24",)
+    summary = "Behind a declared reverse proxy without ProxyFix: request.remote_addr is the proxy's."
+
+    VALID = (
+        Valid("""
+            from flask import Flask, request
+            from werkzeug.middleware.proxy_fix import ProxyFix
+            app = Flask(__name__)
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+
+            @app.get("/ip")
+            def ip():
+                return request.remote_addr
+            """, files={"nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"}),
+        Valid("""
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.get("/ip")
+            def ip():
+                return request.remote_addr
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.get("/ip")
+            def ip():
+                return request.remote_addr  # expect
+            """, message="nginx.conf", files={"nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"}),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        proxies = declared_proxies(project)
+        if not proxies or proxy_fixes(project) or server_handles_proxy(project):
+            return
+        proxy = proxies[0]
+        evidence = [Evidence(f"reverse proxy `{proxy.name}` declared here", proxy.source)]
+        seen_functions: set[str] = set()
+        for module in project.modules.values():
+            if is_test_path(module.path):
+                continue
+            for node, what in _proxy_sensitive_uses(project, module):
+                fn_key = f"{module.path}:{what}"
+                if fn_key in seen_functions:
+                    continue
+                seen_functions.add(fn_key)
+                report(
+                    self.finding(
+                        Location(module.path, node.lineno, node.col_offset + 1),
+                        f"{what} behind the reverse proxy declared in `{proxy.source.path}`, and the app never applies "
+                        f"ProxyFix: it sees the proxy's connection, not the client's",
+                        hint="app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) — one per proxy in front.",
+                        evidence=evidence,
+                    )
+                )

@@ -1,0 +1,135 @@
+"""FD315 path-traversal-file-send: send_file() of a path built from request data (path traversal)."""
+
+from __future__ import annotations
+
+import ast
+from flask_doctor.findings import Severity
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
+from flask_doctor.static.facts.web import FILE_SINKS, PATH_GUARDS, _mentions, code_text, in_checked_code, resolved, sink_source
+
+
+class PathTraversalFileSend(Rule):
+    """
+    ## What it does
+    Finds `send_file(path)` where `path` is request data, or is built from
+    it (`os.path.join(UPLOADS, filename)`, `f"{BASE}/{name}"`), with no
+    `secure_filename`, `safe_join`, `basename` or containment check in the
+    view, including helpers that a view calls with the request value.
+
+    ## Why is this bad?
+    `send_file` serves whatever path it is given. A filename such as
+    `../../etc/passwd` (or an absolute path, which `os.path.join` lets win
+    over the base directory) reads any file the worker can read: config
+    files with secrets, the SQLite database, SSH keys.
+    `send_from_directory(directory, filename)` is safe by design (it uses
+    `werkzeug.security.safe_join` and answers 404 for paths outside the
+    directory) and is not reported.
+
+    ## Example
+    ```python
+    @app.get("/files/<path:name>")
+    def download(name):
+        return send_file(os.path.join(UPLOAD_DIR, name))
+    ```
+
+    ## Use instead
+    ```python
+    @app.get("/files/<path:name>")
+    def download(name):
+        return send_from_directory(UPLOAD_DIR, name)
+    ```
+
+    ## Fix safety
+    Replacing `send_file(os.path.join(d, f))` by `send_from_directory(d, f)`
+    changes the response for missing files (404); review before applying.
+
+    ## References
+    - Flask docs, API: `send_from_directory` ("This is a secure way to serve files from a folder")
+    - Werkzeug docs: `werkzeug.security.safe_join`, `werkzeug.utils.secure_filename`
+    """
+
+    code = "FD315"
+    name = "path-traversal-file-send"
+    severity = Severity.ERROR
+    catalog = ()
+    summary = "send_file() of a path built from request data (path traversal)."
+
+    VALID = (
+        Valid("""
+            from flask import Flask, send_from_directory
+            app = Flask(__name__)
+
+            @app.get("/files/<path:name>")
+            def download(name):
+                return send_from_directory("uploads", name)
+            """),
+        Valid("""
+            import os
+            from flask import Flask, request, send_file
+            from werkzeug.utils import secure_filename
+            app = Flask(__name__)
+
+            @app.get("/export")
+            def export():
+                name = secure_filename(request.args["name"])
+                return send_file(os.path.join("exports", name))
+            """),
+        Valid("""
+            from flask import Flask, send_file
+            app = Flask(__name__)
+
+            @app.get("/report/<int:report_id>")
+            def report(report_id):
+                return send_file(f"reports/{report_id}.pdf")
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            import os
+            from flask import Flask, send_file
+            app = Flask(__name__)
+            UPLOAD_DIR = "/srv/uploads"
+
+            @app.get("/files/<path:name>")
+            def download(name):
+                return send_file(os.path.join(UPLOAD_DIR, name))  # expect
+            """, message="<path:name>"),
+        Invalid("""
+            from flask import Flask, request, send_file
+            app = Flask(__name__)
+
+            @app.get("/download")
+            def download():
+                path = request.args.get("file")
+                return send_file(path, as_attachment=True)  # expect
+            """, message="request.args.get"),
+    )
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        if not node.args or not in_checked_code(ctx):
+            return
+        if resolved(ctx, node.func) not in FILE_SINKS:
+            return
+        assert ctx.function is not None
+        if _mentions(ctx.function, PATH_GUARDS):
+            return
+        found = sink_source(ctx, node.args[0], PATH_GUARDS)
+        if found is None:
+            return
+        source, evidence = found
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`send_file({code_text(node.args[0], 50)})` in {describe_context(ctx)} serves a path built from "
+                f"{source}: `../` or an absolute path reads any file the worker can read",
+                hint="Use send_from_directory(directory, filename), which refuses paths outside the directory, "
+                "or werkzeug.utils.secure_filename().",
+                evidence=evidence,
+            )
+        )

@@ -1,0 +1,153 @@
+"""FD321 tls-verification-disabled: TLS certificate verification is switched off for outgoing requests."""
+
+from __future__ import annotations
+
+import ast
+from flask_doctor.findings import Severity
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+)
+from flask_doctor.static.facts.config import (
+    false_constant,
+)
+from flask_doctor.static.facts.web import HTTP_CLIENTS, HTTP_TYPES, _OPT_IN, code_text, resolved
+
+
+class TlsVerificationDisabled(Rule):
+    """
+    ## What it does
+    Finds TLS certificate checks switched off: `verify=False` on
+    `requests`/`httpx` calls, sessions and clients (`session.verify = False`),
+    `ssl._create_unverified_context()`, `ssl.CERT_NONE` and
+    `check_hostname = False`.
+
+    ## Why is this bad?
+    Without certificate verification, anyone on the network path (a
+    compromised router, a cloud neighbour, public Wi-Fi) can impersonate the
+    server the app talks to and read or change the traffic: API keys,
+    payment calls, OAuth tokens. A `verify=` that comes from configuration
+    (`verify=app.config["CA_BUNDLE"]`) is not reported, nor code under an
+    explicit opt-in (`if config.SKIP_SSL_VERIFY:`).
+
+    ## Example
+    ```python
+    resp = requests.get(url, timeout=10, verify=False)
+    ```
+
+    ## Use instead
+    ```python
+    resp = requests.get(url, timeout=10, verify="/etc/ssl/certs/internal-ca.pem")
+    ```
+
+    ## Fix safety
+    No automatic fix: servers with self-signed certificates need their CA
+    bundle configured.
+
+    ## References
+    - Requests docs, "SSL Cert Verification"
+    - Python docs, ssl: "Security considerations"
+    """
+
+    code = "FD321"
+    name = "tls-verification-disabled"
+    severity = Severity.WARNING
+    catalog = ()
+    summary = "TLS certificate verification is switched off for outgoing requests."
+
+    VALID = (
+        Valid("""
+            import requests
+
+            def fetch(url, ca_bundle):
+                return requests.get(url, timeout=10, verify=ca_bundle)
+            """),
+        Valid("""
+            import ssl
+
+            def smtp_context(skip_ssl_verify):
+                ctx = ssl.create_default_context()
+                if skip_ssl_verify:
+                    ctx.check_hostname = False
+                    ctx.verify_mode = ssl.CERT_NONE
+                return ctx
+            """),
+        Valid("""
+            import jwt
+
+            def claims(token, key):
+                return jwt.decode(token, key, algorithms=["HS256"], options={"verify_aud": False})
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            import requests
+
+            def fetch(url):
+                return requests.get(url, timeout=10, verify=False)  # expect
+            """, message="verify=False"),
+        Invalid("""
+            import ssl
+            import urllib.request
+
+            def fetch(url):
+                ctx = ssl._create_unverified_context()  # expect
+                return urllib.request.urlopen(url, context=ctx, timeout=10)
+            """, message="_create_unverified_context"),
+    )
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        if ctx.is_test_code():
+            return
+        name = resolved(ctx, node.func)
+        if name in ("ssl._create_unverified_context", "ssl._create_stdlib_context"):
+            self._report(ctx, node, f"`{name}()` builds an SSL context that accepts any certificate")
+            return
+        keyword = next((kw for kw in node.keywords if kw.arg in ("verify", "ssl", "verify_ssl")), None)
+        if keyword is None or not (isinstance(keyword.value, ast.Constant) and keyword.value.value is False):
+            return
+        if not self._http_call(node, ctx, name):
+            return
+        self._report(ctx, node, f"`{code_text(node.func)}(...)` with `{keyword.arg}=False` skips certificate checks")
+
+    def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:
+        if node.attr != "CERT_NONE" or ctx.is_test_code():
+            return
+        if resolved(ctx, node) != "ssl.CERT_NONE":
+            return
+        parent = ctx.ancestors[-1] if ctx.ancestors else None
+        if isinstance(parent, ast.Compare):
+            return  # ``if ctx.verify_mode == ssl.CERT_NONE:`` reads it
+        self._report(ctx, node, "`ssl.CERT_NONE` accepts any certificate")
+
+    def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
+        if ctx.is_test_code() or not false_constant(node.value):
+            return
+        for target in node.targets:
+            if isinstance(target, ast.Attribute) and target.attr in ("verify", "check_hostname"):
+                type_name = ctx.type_of(target.value) or ""
+                if target.attr == "check_hostname" or type_name.startswith(HTTP_TYPES):
+                    self._report(ctx, node, f"`{code_text(target)} = False` switches certificate checks off")
+
+    def _http_call(self, node: ast.Call, ctx: Context, name: str) -> bool:
+        if name.startswith(HTTP_CLIENTS):
+            return True
+        if isinstance(node.func, ast.Attribute):
+            type_name = ctx.type_of(node.func.value) or ""
+            if type_name.startswith(HTTP_TYPES) or type_name.startswith(HTTP_CLIENTS):
+                return True
+        return False
+
+    def _report(self, ctx: Context, node: ast.AST, what: str) -> None:
+        for ancestor in ctx.ancestors:
+            if isinstance(ancestor, (ast.If, ast.IfExp)) and _OPT_IN.search(ast.unparse(ancestor.test)):
+                return  # ``if app.config["SKIP_SSL_VERIFY"]:``: an operator's explicit choice
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"{what}: anyone on the network path can impersonate the server and read or change the traffic",
+                hint="Keep verification on; for private CAs pass verify=\"/path/to/ca.pem\" (or set REQUESTS_CA_BUNDLE).",
+            )
+        )

@@ -1,0 +1,183 @@
+"""FD403 blocking-call-in-async-view: Blocking call inside an `async def` view stalls its event loop."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from flask_doctor.findings import Finding, Severity
+from flask_doctor.static.model import REQUEST, Project
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+)
+from flask_doctor.static.facts.calls import HTTPX_FUNCTIONS, HTTP_VERBS, POPEN_TYPES, REQUESTS_FUNCTIONS, REQUESTS_SESSION_TYPES, SLEEP, SUBPROCESS_BLOCKING, SYNC_DB_CONNECT, URLOPEN, _awaits_something, _callee_name, _is_test_module, _plainly_blocking, _request_code, _where
+
+
+class BlockingCallInAsyncView(Rule):
+    """
+    ## What it does
+    Finds blocking calls — `time.sleep`, requests/urllib/sync httpx calls,
+    subprocess waits, sync database connects — inside `async def` views,
+    hooks and the `async def` helpers they await. It also notes `async def`
+    views of a Flask app that never await anything.
+
+    ## Why is this bad?
+    Flask runs an `async def` view by starting an event loop for it on the
+    worker thread. A blocking call inside it stops that loop, so whatever
+    the view runs concurrently (`asyncio.gather`) waits too — the async
+    syntax buys nothing, and on an ASGI framework such as Quart the whole
+    server stalls. An async view that awaits nothing pays for a new event
+    loop per request and gains no concurrency at all.
+
+    ## Example
+    ```python
+    @app.get("/dashboard")
+    async def dashboard():
+        weather = requests.get(WEATHER_URL, timeout=5).json()
+        time.sleep(1)
+        return weather
+    ```
+
+    ## Use instead
+    ```python
+    @app.get("/dashboard")
+    async def dashboard():
+        async with httpx.AsyncClient() as client:
+            weather = (await client.get(WEATHER_URL)).json()
+        await asyncio.sleep(1)
+        return weather
+    ```
+    or make the view a plain `def` if nothing in it is asynchronous.
+
+    ## Fix safety
+    No automatic fix: the async replacement has a different API.
+
+    ## References
+    - Flask docs: "Using async and await" — performance
+    - Quart docs: "Blocking code"
+    """
+
+    code = "FD403"
+    name = "blocking-call-in-async-view"
+    severity = Severity.WARNING
+    catalog = ("S18",)
+    summary = "Blocking call inside an `async def` view stalls its event loop."
+
+    VALID = (
+        Valid("""
+            import asyncio
+            import httpx
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/dashboard")
+            async def dashboard():
+                async with httpx.AsyncClient() as client:
+                    r = await client.get("https://example.com")
+                await asyncio.sleep(1)
+                return r.text
+            """),
+        Valid("""
+            import time
+            import requests
+
+            async def script():
+                time.sleep(1)
+                requests.get("https://example.com", timeout=3)
+            """),
+        Valid("""
+            import time
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                return "sync view: FD401 territory"
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            import time
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/dashboard")
+            async def dashboard():
+                data = requests.get("https://example.com", timeout=5).json()  # expect
+                time.sleep(1)  # expect
+                return data
+            """, message="`requests.get(...)` blocks the event loop of async view `dashboard`"),
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/")
+            async def index():  # expect
+                return "hello"
+            """, message="awaits nothing"),
+    )
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        fn = ctx.function
+        if fn is None or not fn.is_async or not _request_code(ctx):
+            return
+        label = self._blocking(ctx, node)
+        if label is None:
+            return
+        where = f"async view `{fn.display}`" if "view" in fn.roles else f"async {_where(ctx, REQUEST)}"
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{label}(...)` blocks the event loop of {where}: nothing else on that loop runs until it returns",
+                hint=self._hint(label),
+                evidence=ctx.chain_evidence(REQUEST),
+            )
+        )
+
+    def _blocking(self, ctx: Context, node: ast.Call) -> str | None:
+        name = _callee_name(ctx, node)
+        if not name:
+            return None
+        label = dotted(node.func) or name
+        if name in SLEEP or name in SYNC_DB_CONNECT or name in SUBPROCESS_BLOCKING or name in URLOPEN:
+            return label
+        owner, _, method = name.rpartition(".")
+        if owner in POPEN_TYPES and method in ("communicate", "wait"):
+            return label
+        if name in REQUESTS_FUNCTIONS or (method in HTTP_VERBS and ctx.project.is_subtype(owner, REQUESTS_SESSION_TYPES)):
+            return label
+        if name in HTTPX_FUNCTIONS or (owner == "httpx.Client" and method in (*HTTP_VERBS, "stream", "send")):
+            return label
+        return None
+
+    @staticmethod
+    def _hint(label: str) -> str:
+        if label.endswith("sleep"):
+            return "Use `await asyncio.sleep(...)`."
+        if "subprocess" in label or label.endswith(("communicate", "wait")):
+            return "Use `asyncio.create_subprocess_exec` and await it (with `asyncio.wait_for` for a timeout)."
+        if "connect" in label or "Mongo" in label:
+            return "Use an async driver (asyncpg, aiomysql, motor) or make the view a plain `def`."
+        return "Use `httpx.AsyncClient` (or aiohttp) and await the call, or make the view a plain `def`."
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        if any(project.is_subtype(o.type, {"quart.Quart"}) for o in project.objects.values()):
+            return  # ASGI frameworks run async views natively
+        for fn in project.views():
+            if not fn.is_async or _is_test_module(fn) or _awaits_something(fn.node):  # type: ignore[arg-type]
+                continue
+            if any(_plainly_blocking(fn, name) for name, _call in fn.calls):
+                continue  # the blocking call is reported instead
+            report(
+                self.finding(
+                    fn.location,
+                    f"async view `{fn.display}` awaits nothing: Flask starts an event loop for it on the worker "
+                    f"thread on every request and gains no concurrency",
+                    hint="Make it a plain `def` view, or await real async I/O in it.",
+                    severity=min(self.effective_severity, Severity.NOTE),
+                )
+            )

@@ -1,0 +1,153 @@
+"""FD406 sync-workers-with-blocking-io: gunicorn sync workers (one thread) serve an app whose views make blocking network calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from flask_doctor.findings import Finding, Severity
+from flask_doctor.static.model import Project
+from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.facts.server import _single_threaded_uwsgi, _site_evidence, _threads, _worker_class, blocking_request_sites, gunicorn_deployments
+
+
+# ===================================================================== FD406
+class SyncWorkersWithBlockingIo(Rule):
+    """
+    ## What it does
+    Finds gunicorn deployments with sync workers and one thread (the
+    default: no `-k`, no `--threads`), and uWSGI started with one thread
+    per process and no gevent/async mode, for an app whose request code makes
+    blocking network calls (requests/urllib/httpx, subprocess waits,
+    sleeps). The finding shows the command line and one such call site.
+
+    ## Why is this bad?
+    A sync worker serves exactly one request at a time. While a view waits
+    for an external API the worker does nothing else, so capacity is
+    `workers` concurrent requests in total: a slow upstream (a payment
+    provider taking 10 s) queues every other request behind it, and
+    requests start failing with worker timeouts. gunicorn's docs recommend
+    threads or an async worker class for apps that make such calls.
+
+    Not reported: `--threads N` (gthread), gevent/eventlet workers, worker
+    classes set through variables we cannot see, dev files, and apps whose
+    request code makes no blocking calls.
+
+    ## Example
+    ```dockerfile
+    CMD gunicorn -w 4 shop:app
+    ```
+    ```python
+    @app.post("/checkout")
+    def checkout():
+        requests.post(PAYMENT_URL, json=order, timeout=10)
+    ```
+
+    ## Use instead
+    ```dockerfile
+    CMD gunicorn -w 4 --threads 8 shop:app
+    ```
+    or `-k gevent` when the code is gevent-safe.
+
+    ## Fix safety
+    No automatic fix: threads need thread-safe code, gevent needs
+    monkey-patching.
+
+    ## References
+    - gunicorn docs: "Design" — "Choosing a Worker Type"
+    - gunicorn docs: settings `threads`, `worker_class`
+    """
+
+    code = "FD406"
+    preview = True  # not yet seen on real deploy files with matching code: see docs/precision/server.md
+    name = "sync-workers-with-blocking-io"
+    severity = Severity.WARNING
+    catalog = ("S09", "S17")
+    summary = "gunicorn sync workers (one thread) serve an app whose views make blocking network calls."
+
+    VALID = (
+        Valid("""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.post("/checkout")
+            def checkout():
+                return requests.post("https://pay.example.com", timeout=10).text
+            """, files={"Procfile": "web: gunicorn -w 4 --threads 8 app:app\n"}),
+        Valid("""
+            import click
+            import requests
+
+            @click.command()
+            def sync():
+                requests.get("https://example.com", timeout=5)
+            """, files={"Procfile": "web: gunicorn -w 4 app:app\n"}),
+        Valid("""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                return requests.get("https://example.com", timeout=5).text
+            """, files={
+                "Dockerfile": "FROM python:3.12\nCMD [\"uwsgi\", \"--ini\", \"uwsgi.ini\"]\n",
+                "uwsgi.ini": "[uwsgi]\nmodule = app:app\nprocesses = 4\nthreads = 8\n",
+            }),
+    )
+    INVALID = (
+        Invalid("""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.post("/checkout")
+            def checkout():
+                return requests.post("https://pay.example.com", timeout=10).text
+            """, message="runs sync workers with one thread", files={"Procfile": "web: gunicorn -w 4 app:app  # expect\n"}),
+        Invalid("""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                return requests.get("https://example.com", timeout=5).text
+            """, message="runs uWSGI with one thread per process (4 processes)", files={
+                "Procfile": "web: uwsgi --http :8000 --module app:app --processes 4  # expect\n",
+            }),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        sites = blocking_request_sites(project)
+        if not sites:
+            return
+        for cmd, processes in _single_threaded_uwsgi(project):
+            _site, label = sites[0]
+            text = " ".join(cmd.argv)
+            report(
+                self.finding(
+                    cmd.source,
+                    f"`{text[:67] + '...' if len(text) > 70 else text}` runs uWSGI with one thread per process"
+                    f"{f' ({processes} processes)' if processes else ''}, and request code makes blocking calls such as "
+                    f"{label}: while they wait the process serves nobody",
+                    hint="Add `threads = 4` (and `enable-threads`) or use `gevent = 100` with gevent-safe code; keep timeouts on every call.",
+                    evidence=[_site_evidence(s, lab) for s, lab in sites[:3]],
+                )
+            )
+        for item in gunicorn_deployments(project):
+            worker = _worker_class(item)
+            threads = _threads(item)
+            if worker not in ("sync", "gthread") or threads != 1:
+                continue
+            _site, label = sites[0]
+            workers = item.known("workers")
+            capacity = f"{workers} concurrent request{'s' if workers != 1 else ''}" if isinstance(workers, int) else "one request per worker"
+            report(
+                self.finding(
+                    item.source,
+                    f"{item.label} runs {worker} workers with one thread, and request code makes blocking calls such as "
+                    f"{label}: while they wait the worker serves nobody (capacity: {capacity})",
+                    hint="Add threads (`--threads 4`..`8`, gthread) or use `-k gevent` for I/O-bound apps; keep timeouts on every call.",
+                    evidence=[_site_evidence(s, lab) for s, lab in sites[:3]],
+                )
+            )

@@ -1,0 +1,93 @@
+"""FD408 gunicorn-no-max-requests: gunicorn without `max_requests` (+ jitter) to recycle workers that leak."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from flask_doctor.findings import Finding, Severity
+from flask_doctor.static.model import Project
+from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.facts.server import gunicorn_deployments
+
+
+# ===================================================================== FD408
+class GunicornNoMaxRequests(Rule):
+    """
+    ## What it does
+    Notes gunicorn deployments without `max_requests` (`--max-requests`),
+    and those with `max_requests` but no `max_requests_jitter`.
+
+    ## Why is this bad?
+    `max_requests` restarts each worker after that many requests, which
+    caps slow memory leaks (in the app or in C extensions) that would
+    otherwise grow until the container is OOM-killed. Without jitter every
+    worker reaches the limit at about the same moment and they all restart
+    together, dropping capacity to zero for a moment. This is advice, not
+    a bug: the severity is *note*.
+
+    ## Example
+    ```dockerfile
+    CMD gunicorn -w 4 app:app
+    ```
+
+    ## Use instead
+    ```dockerfile
+    CMD gunicorn -w 4 --max-requests 1000 --max-requests-jitter 100 app:app
+    ```
+
+    ## Fix safety
+    Adding both settings is safe; not automatic because the values depend
+    on traffic.
+
+    ## References
+    - gunicorn docs: settings — `max_requests`, `max_requests_jitter`
+    """
+
+    code = "FD408"
+    name = "gunicorn-no-max-requests"
+    severity = Severity.NOTE
+    catalog = ("S09",)
+    summary = "gunicorn without `max_requests` (+ jitter) to recycle workers that leak."
+
+    VALID = (
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, files={"Procfile": "web: gunicorn --max-requests 1000 --max-requests-jitter 100 app:app\n"}),
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, files={"gunicorn.conf.py": "max_requests = 1000\nmax_requests_jitter = 50\n"}),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, message="no `max_requests`", files={"Procfile": "web: gunicorn -w 4 app:app  # expect\n"}),
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, message="without `max_requests_jitter`", files={"Procfile": "web: gunicorn --max-requests 500 app:app  # expect\n"}),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        for item in gunicorn_deployments(project):
+            max_requests = item.get("max_requests")
+            jitter = item.get("max_requests_jitter")
+            if max_requests is None and item.complete:
+                report(
+                    self.finding(
+                        item.source,
+                        f"{item.label} never recycles its workers (no `max_requests`): a slow memory leak grows until "
+                        f"the process is killed",
+                        hint="Add `--max-requests 1000 --max-requests-jitter 100` (or `max_requests`/`max_requests_jitter` in gunicorn.conf.py).",
+                    )
+                )
+            elif max_requests is not None and max_requests.known and max_requests.value and jitter is None and item.complete:
+                report(
+                    self.finding(
+                        max_requests.source,
+                        f"{item.label} sets `max_requests` without `max_requests_jitter`: all workers reach the limit "
+                        f"together and restart at the same moment",
+                        hint="Add `--max-requests-jitter` of about 10% of max_requests.",
+                    )
+                )

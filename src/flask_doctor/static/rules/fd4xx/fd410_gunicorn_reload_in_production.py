@@ -1,0 +1,99 @@
+"""FD410 gunicorn-reload-in-production: gunicorn `--reload` in a production command or config."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from flask_doctor.findings import Finding, Severity
+from flask_doctor.static.model import Project
+from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.facts.server import gunicorn_deployments
+
+
+# ===================================================================== FD410
+class GunicornReloadInProduction(Rule):
+    """
+    ## What it does
+    Finds `--reload` / `reload = True` in gunicorn commands and config files
+    that are not development files.
+
+    ## Why is this bad?
+    `--reload` watches the source tree and restarts workers when a file
+    changes. In production it costs CPU (polling every file, or inotify on
+    the whole tree), restarts workers when logs or uploads are written
+    under the watched directory, and is incompatible with `--preload`. Dev
+    files (`docker-compose.override.yml`, `docker-compose.dev.yml`,
+    `Procfile.dev`, services named `dev`) are where it belongs and are not
+    reported.
+
+    ## Example
+    ```yaml
+    # docker-compose.yml
+    services:
+      web:
+        command: gunicorn --reload -w 4 app:app
+    ```
+
+    ## Use instead
+    ```yaml
+    # docker-compose.override.yml (development only)
+    services:
+      web:
+        command: gunicorn --reload app:app
+    ```
+
+    ## Fix safety
+    Removing `--reload` is safe; not automatic because the file might be
+    a development file under another name.
+
+    ## References
+    - gunicorn docs: settings — `reload` ("This setting is intended for development")
+    """
+
+    code = "FD410"
+    name = "gunicorn-reload-in-production"
+    severity = Severity.WARNING
+    catalog = ("S09",)
+    summary = "gunicorn `--reload` in a production command or config."
+
+    VALID = (
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, files={"docker-compose.override.yml": """
+            services:
+              web:
+                command: gunicorn --reload app:app
+            """}),
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, files={"docker-compose.yml": """
+            services:
+              web:
+                command: gunicorn -w 4 app:app
+            """}),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, message="`--reload`", files={"docker-compose.yml": """
+            services:
+              web:
+                command: gunicorn --reload -w 4 app:app  # expect
+            """}),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        for item in gunicorn_deployments(project):
+            value = item.get("reload")
+            if value is None or not value.known or value.value is not True:
+                continue
+            report(
+                self.finding(
+                    value.source,
+                    f"{item.label} runs gunicorn with `--reload` in a production file: it watches the source tree "
+                    f"and restarts workers on every change",
+                    hint="Drop `--reload` here; put it in a development file (docker-compose.override.yml, Procfile.dev).",
+                )
+            )

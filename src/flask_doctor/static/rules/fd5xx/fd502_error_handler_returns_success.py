@@ -1,0 +1,164 @@
+"""FD502 error-handler-returns-success: Error handler returns its error page with status 200."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.model import (
+    Project,
+)
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import (
+    Invalid,
+    Rule,
+    Valid,
+    node_location,
+)
+from flask_doctor.static.facts.errors import _is_spa_fallback, _is_test_path, _suggested_code, error_handlers, response_status, returns_of
+
+
+class ErrorHandlerReturnsSuccess(Rule):
+    """
+    ## What it does
+    Finds error handlers (`@app.errorhandler(404)`, `errorhandler(Exception)`,
+    `register_error_handler(...)`) that return an error page without an
+    error status: a bare `return render_template("404.html")` or
+    `return jsonify(error=...)`, or an explicit `, 200`.
+
+    ## Why is this bad?
+    The value an error handler returns becomes the response exactly like a
+    view's, and Flask's default status is 200. `return
+    render_template("404.html")` therefore answers a missing page with
+    "200 OK": search engines index the error page, caches keep it, API
+    clients and uptime checks believe the call succeeded, and error rates
+    in monitoring stay at zero. Returning the exception itself (`return e`),
+    a tuple with a 4xx/5xx status, `make_response(..., 404)`, a response
+    whose `status_code` is set, `redirect(...)` or `abort(...)` is fine. A
+    404 handler that serves the single-page app's `index.html` on purpose
+    is not reported.
+
+    ## Example
+    ```python
+    @app.errorhandler(404)
+    def page_not_found(e):
+        return render_template("404.html")
+    ```
+
+    ## Use instead
+    ```python
+    @app.errorhandler(404)
+    def page_not_found(e):
+        return render_template("404.html"), 404
+    ```
+
+    ## Fix safety
+    Display-only: add the status the handler is registered for.
+
+    ## References
+    - Flask docs, "Handling Application Errors" (the 404 example returns `..., 404`)
+    - Flask docs, "About Responses": the default status is 200
+    """
+
+    code = "FD502"
+    name = "error-handler-returns-success"
+    severity = Severity.WARNING
+    catalog = ("S15",)
+    summary = "Error handler returns its error page with status 200."
+
+    VALID = (
+        Valid("""
+            from flask import Flask, render_template
+            app = Flask(__name__)
+
+            @app.errorhandler(404)
+            def page_not_found(e):
+                return render_template("404.html"), 404
+            """),
+        Valid("""
+            from flask import Flask, jsonify, redirect, url_for
+            from werkzeug.exceptions import HTTPException
+            app = Flask(__name__)
+
+            @app.errorhandler(HTTPException)
+            def handle_http(e):
+                response = jsonify(code=e.code, name=e.name)
+                response.status_code = e.code
+                return response
+
+            @app.errorhandler(401)
+            def unauthorized(e):
+                return redirect(url_for("login"))
+            """),
+        Valid("""
+            from flask import Flask, make_response, render_template
+            from werkzeug.exceptions import HTTPException
+            app = Flask(__name__)
+
+            @app.errorhandler(Exception)
+            def handle(e):
+                if isinstance(e, HTTPException):
+                    return e
+                return make_response(render_template("500.html"), 500)
+            """),
+        Valid("""
+            from flask import Flask, render_template
+            app = Flask(__name__, static_folder="dist")
+
+            @app.errorhandler(404)
+            def spa_fallback(e):
+                return render_template("index.html")
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask, render_template
+            app = Flask(__name__)
+
+            @app.errorhandler(404)
+            def page_not_found(e):
+                return render_template("404.html")  # expect
+            """, message="200"),
+        Invalid("""
+            from flask import Blueprint, jsonify
+            bp = Blueprint("api", __name__)
+
+            class ValidationError(Exception):
+                pass
+
+            @bp.errorhandler(ValidationError)
+            def invalid(e):
+                return jsonify(error=str(e)), 200  # expect
+            """, message="ValidationError"),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        seen: set[tuple[str, int]] = set()
+        for handler in error_handlers(project):
+            fn = handler.function
+            if _is_test_path(fn.module.path):
+                continue
+            if any(isinstance(e, ast.Constant) and isinstance(e.value, int) and e.value < 400 for e in handler.exceptions):
+                continue
+            if any("Redirect" in (dotted(e) or "") for e in handler.exceptions):
+                continue
+            for ret in returns_of(fn):
+                kind, code = response_status(ret.value, fn.imports, fn, project)
+                if kind != "success" or _is_spa_fallback(ret.value, handler):
+                    continue
+                key = (fn.module.path, ret.lineno)
+                if key in seen:
+                    continue
+                seen.add(key)
+                what = ast.unparse(ret.value) if ret.value is not None else "None"
+                if len(what) > 60:
+                    what = what[:57] + "..."
+                explicit = "explicitly" if isinstance(ret.value, ast.Tuple) else "without a status, so Flask sends"
+                report(self.finding(
+                    node_location(fn.module.path, ret),
+                    f"error handler `{fn.display}` for {', '.join(ast.unparse(e) for e in handler.exceptions)} "
+                    f"returns `{what}` {explicit} {code} OK: the error looks like a success to browsers, caches and monitoring",
+                    hint=f"Return the error status with the page: `return ..., {_suggested_code(handler)}` "
+                         "(or `return e` to keep the HTTPException's own status).",
+                    evidence=[Evidence(f"registered with {handler.describe()}", handler.location)],
+                ))

@@ -1,0 +1,178 @@
+"""FD505 task-without-retry: Task does network/database I/O with no retry policy and no error handling."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.model import (
+    Project,
+)
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
+from flask_doctor.static.facts.tasks import RETRY_OPTIONS, _app_wide_policy, _class_retry_policy, _decorator_location, _enqueue_sites, _has_try, _periodic_names, celery_tasks, retry_calls, task_io
+
+
+# ------------------------------------------------------------------ FD505
+class TaskWithoutRetry(Rule):
+    """
+    ## What it does
+    Finds Celery tasks and RQ jobs that do network or database I/O (HTTP
+    with `requests`/`httpx`, SMTP and Flask-Mail, boto3, Redis,
+    `db.session`, `Model.query`, directly or in a helper they call) with no
+    retry policy (`autoretry_for`, `self.retry`, RQ `retry=Retry(...)`) and
+    no error handling at all.
+
+    ## Why is this bad?
+    Networks and databases fail briefly all the time: a DNS hiccup, a
+    connection reset, a failover. Without a retry the first such blip marks
+    the task `FAILURE` and the work — the e-mail, the webhook, the payment
+    sync — is simply lost; somebody has to notice the traceback in the
+    worker log and re-queue it by hand. Not reported: tasks with
+    `autoretry_for`/`self.retry`, tasks that handle errors themselves
+    (`try`/`except`), tasks whose `base=` class (or the app's `task_cls`
+    / `task_annotations`, or a `task_failure` signal handler) sets the
+    policy, periodic tasks (the next beat run repeats the work), and tasks
+    without I/O.
+
+    ## Example
+    ```python
+    @shared_task
+    def send_welcome(user_id):
+        user = db.session.get(User, user_id)
+        requests.post(WEBHOOK_URL, json={"email": user.email}, timeout=10)
+    ```
+
+    ## Use instead
+    ```python
+    @shared_task(
+        autoretry_for=(requests.RequestException,),
+        retry_backoff=True,
+        max_retries=5,
+    )
+    def send_welcome(user_id):
+        user = db.session.get(User, user_id)
+        requests.post(WEBHOOK_URL, json={"email": user.email}, timeout=10)
+    ```
+
+    ## Fix safety
+    No automatic fix: retrying is only safe when the task is idempotent.
+
+    ## References
+    - Celery docs, Tasks: "Retrying" and "Automatic retry for known exceptions"
+    - RQ docs, Jobs: "Retrying failed jobs" (`Retry(max=3, interval=[10, 30, 60])`)
+    """
+
+    code = "FD505"
+    name = "task-without-retry"
+    severity = Severity.WARNING
+    catalog = ("S04",)
+    summary = "Task does network/database I/O with no retry policy and no error handling."
+
+    VALID = (
+        Valid("""
+            import requests
+            from celery import shared_task
+
+            @shared_task(autoretry_for=(requests.RequestException,), retry_backoff=True, max_retries=5)
+            def send_welcome(url):
+                requests.post(url, json={}, timeout=10)
+
+            @shared_task(bind=True)
+            def sync(self, url):
+                try:
+                    requests.get(url, timeout=10)
+                except requests.RequestException as exc:
+                    raise self.retry(exc=exc, countdown=60)
+
+            @shared_task
+            def add(x, y):
+                return x + y
+            """),
+        Valid("""
+            import requests
+            from celery import Celery, Task
+
+            class RetryingTask(Task):
+                autoretry_for = (Exception,)
+                max_retries = 5
+                retry_backoff = True
+
+            celery = Celery(__name__)
+
+            @celery.task(base=RetryingTask)
+            def ping(url):
+                requests.get(url, timeout=5)
+
+            @celery.task
+            def nightly_report():
+                requests.post("https://example.com/report", timeout=5)
+
+            celery.conf.beat_schedule = {"nightly": {"task": "tasks.nightly_report", "schedule": 86400}}
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            import requests
+            from celery import shared_task
+
+            @shared_task  # expect
+            def send_webhook(url, payload):
+                requests.post(url, json=payload, timeout=10)
+            """, message="requests.post"),
+        Invalid("""
+            from celery import Celery
+            from flask_sqlalchemy import SQLAlchemy
+            celery = Celery(__name__)
+            db = SQLAlchemy()
+
+            def mark_done(job_id):
+                db.session.execute(db.text("UPDATE jobs SET done = 1 WHERE id = :id"), {"id": job_id})
+                db.session.commit()
+
+            @celery.task(ignore_result=True)  # expect
+            def finish(job_id):
+                mark_done(job_id)
+            """, message="mark_done"),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        if _app_wide_policy(project):
+            return
+        periodic = _periodic_names(project)
+        for fn, framework in celery_tasks(project):
+            options = fn.task_options
+            if set(options) & RETRY_OPTIONS or retry_calls(fn) or _has_try(fn):
+                continue
+            task_name = options.get("name")
+            if "periodic_task" in " ".join(fn.decorators) or fn.name in periodic or (
+                isinstance(task_name, ast.Constant) and str(task_name.value) in periodic
+            ):
+                continue
+            base = options.get("base")
+            if base is not None:
+                table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
+                if _class_retry_policy(project, dotted(base) or "", table, fn.module.name) is not False:
+                    continue
+            if framework == "rq" and any(any(kw.arg == "retry" for kw in site.keywords) for site in _enqueue_sites(project, fn)):
+                continue
+            found = task_io(project, fn)
+            if found is None:
+                continue
+            label, call, where = found
+            via = "" if where is fn else f" (through `{where.display}`)"
+            kind = "job" if framework == "rq" else "task"
+            evidence = [Evidence(f"`{label}(...)` here", node_location(where.module.path, call))]
+            hint = (
+                "Retry transient errors: `@shared_task(autoretry_for=(ConnectionError, ...), retry_backoff=True, max_retries=5)` "
+                "or `raise self.retry(exc=exc)` in an `except` (make the task idempotent first)."
+                if framework == "celery" else
+                "Enqueue with a retry policy: `queue.enqueue(f, ..., retry=Retry(max=3, interval=[10, 30, 60]))`."
+            )
+            report(self.finding(
+                _decorator_location(fn),
+                f"{kind} `{fn.display}` calls `{label}`{via} with no retry policy and no error handling: "
+                f"the first network or database blip fails it and the work is lost",
+                hint=hint,
+                evidence=evidence,
+            ))

@@ -1,0 +1,197 @@
+"""FD506 task-retries-forever: Task retries without limit (max_retries=None) or retries twice per failure."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.model import (
+    Project,
+)
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
+from flask_doctor.static.facts.errors import (
+    body_nodes,
+    exception_kind,
+    handler_label,
+)
+from flask_doctor.static.facts.tasks import _base_attr, _polling, celery_tasks, retry_calls
+
+
+class TaskRetriesForever(Rule):
+    """
+    ## What it does
+    Finds Celery tasks that retry without a limit — `max_retries=None` on
+    the task (`@shared_task(max_retries=None, autoretry_for=...)`, or a
+    `base=` class with `max_retries = None`) — and `self.retry()` calls
+    inside a `try` whose `except Exception:`/bare `except:` catches the
+    `Retry` exception and retries again.
+
+    ## Why is this bad?
+    `Task.max_retries` "if set to None, it will never stop retrying": a
+    permanent error (a deleted record, a revoked API key, a bug) keeps the
+    task cycling through the queue for ever, burning workers and hiding in
+    the `RETRY` state instead of failing. Separately, `self.retry()` first
+    sends the retry message and then raises `Retry` — a subclass of
+    `Exception`. Inside a `try` with a broad `except` that calls
+    `self.retry()` again, each failed attempt schedules *two* retries, and
+    the copies multiply with every round.
+
+    A task that retries only on its own exception classes
+    (`autoretry_for=(JobNotFinished,)`) is a deliberate wait-until-done
+    poll and is not reported.
+
+    Note that `self.retry(max_retries=None)` on its own is not unlimited:
+    there `None` means "use the task's default" (3), as the
+    `Task.retry` documentation says; it is not reported. Neither is a
+    bounded `max_retries`, nor `self.retry()` in the `except` clause of a
+    `try` (the idiom from the Celery docs).
+
+    ## Example
+    ```python
+    @shared_task(autoretry_for=(Exception,), max_retries=None)
+    def sync_account(account_id):
+        push(account_id)
+    ```
+
+    ## Use instead
+    ```python
+    @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=8)
+    def sync_account(account_id):
+        push(account_id)
+    ```
+
+    ## Fix safety
+    No automatic fix: choose a limit and what happens after it.
+
+    ## References
+    - Celery API, `Task.max_retries` ("If set to None, it will never stop retrying") and `Task.retry`
+      (`max_retries`: "A value of None, means 'use the default'")
+    - Celery docs, Tasks: "Retrying"
+    """
+
+    code = "FD506"
+    name = "task-retries-forever"
+    severity = Severity.WARNING
+    catalog = ("S04",)
+    summary = "Task retries without limit (max_retries=None) or retries twice per failure."
+
+    VALID = (
+        Valid("""
+            from celery import shared_task
+
+            @shared_task(bind=True, max_retries=5)
+            def sync(self, account_id):
+                try:
+                    push(account_id)
+                except ConnectionError as exc:
+                    raise self.retry(exc=exc, countdown=30)
+
+            @shared_task(bind=True)
+            def poll(self, job_id):
+                if not ready(job_id):
+                    raise self.retry(countdown=10, max_retries=None)
+
+            class JobNotFinished(Exception):
+                pass
+
+            @shared_task(bind=True, ignore_result=True, autoretry_for=(JobNotFinished,), retry_backoff=True, max_retries=None)
+            def result_watcher(self, job_id):
+                if not finished(job_id):
+                    raise JobNotFinished(job_id)
+            """),
+        Valid("""
+            from celery import shared_task
+            from celery.exceptions import Retry
+
+            @shared_task(bind=True, autoretry_for=(ConnectionError,), retry_kwargs={"max_retries": None})
+            def push_all(self):
+                try:
+                    if not ready():
+                        raise self.retry(countdown=5)
+                    push()
+                except Retry:
+                    raise
+                except Exception as exc:
+                    raise self.retry(exc=exc)
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from celery import shared_task
+
+            @shared_task(autoretry_for=(Exception,), max_retries=None)  # expect
+            def sync_account(account_id):
+                push(account_id)
+            """, message="never stop"),
+        Invalid("""
+            from celery import shared_task
+
+            @shared_task(bind=True)
+            def fetch(self, url):
+                try:
+                    response = get(url)
+                    if response.status_code == 503:
+                        raise self.retry(countdown=60)  # expect
+                except Exception as exc:
+                    raise self.retry(exc=exc)
+            """, message="two"),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        reported: set[tuple[str, int]] = set()
+        for fn, framework in celery_tasks(project):
+            if framework != "celery":
+                continue
+            retries = retry_calls(fn)
+            options = fn.task_options
+            max_retries = options.get("max_retries")
+            where = "sets `max_retries=None`"
+            if max_retries is None and options.get("base") is not None:
+                max_retries = _base_attr(project, fn, dotted(options["base"]) or "", "max_retries")
+                where = f"inherits `max_retries = None` from `{ast.unparse(options['base'])}`"
+            retrying = "autoretry_for" in options or bool(retries) or (
+                options.get("base") is not None
+                and _base_attr(project, fn, dotted(options["base"]) or "", "autoretry_for") is not None
+            )
+            if (
+                isinstance(max_retries, ast.Constant) and max_retries.value is None and retrying
+                and not _polling(project, fn, retries) and (fn.module.path, max_retries.lineno) not in reported
+            ):
+                reported.add((fn.module.path, max_retries.lineno))
+                how = "`self.retry()`" if retries else "`autoretry_for`"
+                report(self.finding(
+                    node_location(fn.module.path, max_retries),
+                    f"task `{fn.display}` {where} and retries with {how}: it will never stop retrying, "
+                    f"so a permanent error keeps it cycling through the queue instead of failing",
+                    hint="Set a bound (`max_retries=5`) with `retry_backoff=True`, and handle the final failure "
+                         "(`on_failure`, a dead-letter queue or an alert).",
+                    evidence=[Evidence(f"task `{fn.display}`", fn.location)],
+                ))
+            if not retries:
+                continue
+            table = fn.imports
+            for node in body_nodes(fn.node.body):
+                if not isinstance(node, ast.Try):
+                    continue
+                catcher = None
+                for handler in node.handlers:
+                    name = dotted(handler.type) if handler.type is not None else None
+                    if name and (table.qualify(name) or name).endswith(("Retry", "TaskPredicate")):
+                        break  # Retry is let through first
+                    if exception_kind(handler.type, table) == "broad":
+                        catcher = handler
+                        break
+                if catcher is None:
+                    continue
+                inner = [c for c in retries if any(c is n for n in body_nodes(node.body))]
+                again = [c for c in retries if any(c is n for n in body_nodes(catcher.body))]
+                if not inner or not again:
+                    continue
+                report(self.finding(
+                    node_location(fn.module.path, inner[0]),
+                    f"`{ast.unparse(inner[0].func)}()` in task `{fn.display}` raises `Retry` (an `Exception`) after sending the retry, "
+                    f"and the `{handler_label(catcher)}` below catches it and retries again: every failure schedules two retries",
+                    hint="Put `except Retry: raise` (from celery.exceptions) before the broad clause, or move the first retry out of the `try`.",
+                    evidence=[Evidence(f"`{handler_label(catcher)}` retries again", node_location(fn.module.path, again[0]))],
+                ))

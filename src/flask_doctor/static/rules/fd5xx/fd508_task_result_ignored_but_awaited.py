@@ -1,0 +1,193 @@
+"""FD508 task-result-ignored-but-awaited: Result of a task with ignore_result=True is read: .get() waits for ever, state stays PENDING."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.model import (
+    FunctionInfo,
+    Project,
+)
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
+from flask_doctor.static.facts.errors import (
+    body_nodes,
+)
+from flask_doctor.static.facts.tasks import RESULT_READS, _global_ignore_result, _is_test, _kw, celery_tasks
+
+
+class TaskResultIgnoredButAwaited(Rule):
+    """
+    ## What it does
+    Finds code that reads the result of a Celery task (`.get()`,
+    `.ready()`, `.state`, `.result` on what `.delay()`/`.apply_async()`
+    returned, or `task.AsyncResult(id)`) when that task is declared with
+    `ignore_result=True` (or the app sets `task_ignore_result = True`).
+
+    ## Why is this bad?
+    With `ignore_result` the worker stores no state and no return value.
+    The caller cannot tell: `.get()` waits for a result that never comes
+    (for ever, without a `timeout`, tying up the web worker that called
+    it), `.ready()` is always False and `.state` stays `PENDING` — a
+    progress page polls for ever and users see "still running" for tasks
+    that finished or failed long ago. Not reported: fire-and-forget calls
+    whose result is not read, and calls that pass `ignore_result=False` to
+    `apply_async`. A missing result backend is not reported from source:
+    Celery also takes it from the `CELERY_RESULT_BACKEND` environment
+    variable (`celery/app/utils.py`), which only the running app knows.
+
+    ## Example
+    ```python
+    @celery.task(ignore_result=True)
+    def render_report(report_id):
+        return build(report_id)
+
+    @app.post("/reports/<int:rid>")
+    def make_report(rid):
+        result = render_report.delay(rid)
+        return {"url": result.get(timeout=30)}
+    ```
+
+    ## Use instead
+    ```python
+    @celery.task  # results stored in the configured result backend
+    def render_report(report_id):
+        return build(report_id)
+    ```
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - Celery API, `Task.ignore_result` and the `task_ignore_result` setting
+    - Celery docs, Tasks: "Result backends" / "Ignore results you don't want"
+    """
+
+    code = "FD508"
+    name = "task-result-ignored-but-awaited"
+    severity = Severity.WARNING
+    catalog = ("S04",)
+    summary = "Result of a task with ignore_result=True is read: .get() waits for ever, state stays PENDING."
+    preview = True  # no occurrence in the real applications measured yet (docs/precision/errors_tasks.md)
+
+    VALID = (
+        Valid("""
+            from celery import Celery
+            celery = Celery(__name__, backend="redis://localhost")
+
+            @celery.task(ignore_result=True)
+            def send_mail(to):
+                deliver(to)
+
+            @celery.task
+            def render_report(rid):
+                return rid
+
+            def make_report(rid):
+                send_mail.delay("a@example.com")
+                result = render_report.delay(rid)
+                return result.get(timeout=30)
+            """),
+        Valid("""
+            from celery import Celery
+            celery = Celery(__name__, backend="redis://localhost")
+
+            @celery.task(ignore_result=True)
+            def render_report(rid):
+                return rid
+
+            def make_report(rid):
+                result = render_report.apply_async((rid,), ignore_result=False)
+                return result.get(timeout=30)
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from celery import Celery
+            celery = Celery(__name__, backend="redis://localhost")
+
+            @celery.task(ignore_result=True)
+            def render_report(rid):
+                return rid
+
+            def make_report(rid):
+                result = render_report.delay(rid)
+                return result.get(timeout=30)  # expect
+            """, message="ignore_result=True"),
+        Invalid("""
+            from celery import Celery
+            celery = Celery(__name__, backend="redis://localhost")
+            celery.conf.task_ignore_result = True
+
+            @celery.task
+            def export(rid):
+                return rid
+
+            def status(task_id):
+                return export.AsyncResult(task_id).state  # expect
+            """, message="task_ignore_result"),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        tasks = {fn.qualname: fn for fn, framework in celery_tasks(project) if framework == "celery"}
+        if not tasks:
+            return
+        global_ignore = _global_ignore_result(project)
+        ignored: dict[str, str] = {}
+        for qual, fn in tasks.items():
+            option = fn.task_options.get("ignore_result")
+            if option is not None:
+                if _kw(option) is True:
+                    ignored[qual] = "`ignore_result=True` on the task"
+            elif global_ignore is not None:
+                ignored[qual] = "`task_ignore_result = True` for the app"
+        if not ignored:
+            return
+        for caller in project.functions.values():
+            if _is_test(caller):
+                continue
+            for read, task, call in self._reads(project, caller, ignored):
+                why = ignored[task.qualname]
+                member = read.attr if isinstance(read, ast.Attribute) else ""
+                effect = "waits for a result that is never stored" if member in ("get", "wait", "join") else "never changes from PENDING"
+                report(self.finding(
+                    node_location(caller.module.path, read),
+                    f"`{ast.unparse(read)[:60]}` in `{caller.display}` reads the result of task `{task.display}`, which has {why}: "
+                    f"it {effect}",
+                    hint=(f"Remove `ignore_result=True` from `{task.display}`" if "on the task" in why
+                          else f"Set `ignore_result=False` on `{task.display}` (it overrides `task_ignore_result`)")
+                    + ", or pass `ignore_result=False` to `apply_async` where the result is read.",
+                    evidence=[Evidence(f"task `{task.display}` sent here", node_location(caller.module.path, call)),
+                              Evidence(f"task `{task.display}`", task.location)],
+                ))
+
+    def _reads(self, project: Project, caller: FunctionInfo, ignored: dict[str, str]) -> Iterator[tuple[ast.Attribute, FunctionInfo, ast.Call]]:
+        results: dict[str, tuple[FunctionInfo, ast.Call]] = {}
+
+        def task_of_send(call: ast.Call) -> FunctionInfo | None:
+            if not (isinstance(call.func, ast.Attribute) and call.func.attr in ("delay", "apply_async", "AsyncResult")):
+                return None
+            if call.func.attr == "apply_async" and any(kw.arg == "ignore_result" and _kw(kw.value) is False for kw in call.keywords):
+                return None
+            target = project.resolve_function(dotted(call.func.value) or "", caller, caller.module)
+            if target is None or target.qualname not in ignored:
+                return None
+            return target
+
+        for node in body_nodes(caller.node.body):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                task = task_of_send(node.value)
+                if task is not None:
+                    results[node.targets[0].id] = (task, node.value)
+        for node in body_nodes(caller.node.body):
+            if not (isinstance(node, ast.Attribute) and node.attr in RESULT_READS):
+                continue
+            base = node.value
+            if isinstance(base, ast.Call):
+                task = task_of_send(base)
+                if task is not None:
+                    yield node, task, base
+            elif isinstance(base, ast.Name) and base.id in results:
+                task, call = results[base.id]
+                yield node, task, call

@@ -1,0 +1,168 @@
+"""FD604 blueprint-registered-before-config: Factory registers blueprints/extensions before loading the configuration they read."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.model import (
+    FLASK_TYPES,
+    FunctionInfo,
+    Project,
+)
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.facts.imports import CONFIG_LOADERS, _extension_name, _factories, _first_arg_in, _own_nodes
+
+
+class BlueprintRegisteredBeforeConfig(Rule):
+    """
+    ## What it does
+    Finds application factories that register blueprints or initialise
+    extensions (`register_blueprint`, `ext.init_app(app)`, `Ext(app)`)
+    before they load the configuration (`app.config.from_object`,
+    `from_pyfile`, `from_mapping`, `from_envvar`, `from_prefixed_env`,
+    `from_file`).
+
+    ## Why is this bad?
+    Extensions read their settings in `init_app`: Flask-SQLAlchemy takes
+    `SQLALCHEMY_DATABASE_URI` and the engine options, Flask-Mail the SMTP
+    server, Flask-Caching the cache type. Initialised before the config is
+    loaded they silently use defaults (an in-memory SQLite database, a
+    `null` cache), and blueprints that read config while being registered
+    see the same empty values. Only registrations before the *first*
+    configuration load are reported: once a configuration is loaded, later
+    loads are usually overrides (test settings) whose order is deliberate.
+
+    ## Example
+    ```python
+    def create_app():
+        app = Flask(__name__)
+        db.init_app(app)
+        app.register_blueprint(shop)
+        app.config.from_object("shop.config.Production")
+        return app
+    ```
+
+    ## Use instead
+    ```python
+    def create_app():
+        app = Flask(__name__)
+        app.config.from_object("shop.config.Production")
+        db.init_app(app)
+        app.register_blueprint(shop)
+        return app
+    ```
+
+    ## Fix safety
+    Moving the config load to the top of the factory is almost always safe,
+    but not automatic: a config loader that depends on an extension must
+    stay after it.
+
+    ## References
+    - Flask docs: "Application Factories"
+    - Flask docs: "Configuration Handling"
+    """
+
+    code = "FD604"
+    name = "blueprint-registered-before-config"
+    severity = Severity.WARNING
+    catalog = ("S05",)
+    summary = "Factory registers blueprints/extensions before loading the configuration they read."
+
+    VALID = (
+        Valid("""
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+
+            def create_app(test_config=None):
+                app = Flask(__name__)
+                app.config.from_object("settings")
+                if test_config:
+                    app.config.from_mapping(test_config)
+                db.init_app(app)
+                from views import bp
+                app.register_blueprint(bp)
+                app.config.update(EXTRA=1)
+                return app
+            """),
+        Valid("""
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                app.register_blueprint(object())
+                return app
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            from flask_cors import CORS
+            db = SQLAlchemy()
+
+            def create_app():
+                app = Flask(__name__)
+                db.init_app(app)  # expect
+                CORS(app)  # expect
+                app.config.from_object("shop.config.Production")
+                return app
+            """, message="`db.init_app(app)` in `create_app` runs before `app.config.from_object(...)`"),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        for factory in _factories(project):
+            self._check_factory(project, factory, report)
+
+    def _check_factory(self, project: Project, factory: FunctionInfo, report: Callable[[Finding], None]) -> None:
+        app_names = {n for n, t in factory.local_types.items() if project.is_subtype(t, FLASK_TYPES)}
+        if not app_names:
+            return
+        registrations: list[tuple[ast.Call, str]] = []
+        loads: list[ast.Call] = []
+        for node in _own_nodes(factory.node):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                owner = dotted(func.value) or ""
+                if func.attr in CONFIG_LOADERS and owner in {f"{a}.config" for a in app_names}:
+                    if node.args or node.keywords:
+                        loads.append(node)
+                    continue
+                if func.attr == "register_blueprint" and owner in app_names:
+                    registrations.append((node, "blueprint"))
+                    continue
+                if func.attr == "init_app" and _first_arg_in(node, app_names):
+                    registrations.append((node, "extension"))
+                    continue
+            callee = factory.imports.qualify(dotted(func) or "")
+            if _extension_name(callee) and _first_arg_in(node, app_names):
+                registrations.append((node, "extension"))
+        if not loads or not registrations:
+            return
+        # Only registrations before the *first* load see a bare app; loads that
+        # follow a first load are overrides (test settings) and not reported.
+        first_load = min(loads, key=lambda n: n.lineno)
+        early = [(n, kind) for n, kind in registrations if n.lineno < first_load.lineno]
+        if not early:
+            return
+        last_load = first_load
+        load_text = f"{dotted(last_load.func)}(...)"
+        for node, kind in early:
+            shown = ast.unparse(node) if len(ast.unparse(node)) <= 60 else f"{dotted(node.func)}(...)"
+            consequence = (
+                "the extension reads its settings now and keeps the defaults"
+                if kind == "extension" else
+                "anything the blueprint reads from the config while it is registered sees the defaults"
+            )
+            report(
+                self.finding(
+                    Location(factory.module.path, node.lineno, node.col_offset + 1),
+                    f"`{shown}` in `{factory.display}` runs before `{load_text}` at line {last_load.lineno}: {consequence}",
+                    hint="Load the whole configuration first, then initialise extensions and register blueprints.",
+                    evidence=[Evidence(f"configuration loaded here: `{load_text}`", Location(factory.module.path, last_load.lineno, last_load.col_offset + 1))],
+                )
+            )

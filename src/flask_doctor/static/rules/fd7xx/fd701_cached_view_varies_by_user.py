@@ -1,0 +1,222 @@
+"""FD701 cached-view-varies-by-user: @cache.cached view reads the user/session/headers/query string the cache key ignores."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.model import (
+    Project,
+)
+from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
+from flask_doctor.static.facts.caching import _is_test, _is_true, _kwarg, cache_decorator, varying_reads
+
+
+class CachedViewVariesByUser(Rule):
+    """
+    ## What it does
+    Finds `@cache.cached(...)` (Flask-Caching) on views and functions that
+    read something the cache key does not contain: `current_user`,
+    `session`, `g.user`, request headers or cookies, the request body, or
+    the query string (`request.args`/`request.values`) without
+    `query_string=True` — directly or in the helpers they call.
+
+    ## Why is this bad?
+    `@cache.cached` builds its key from `key_prefix`, by default
+    `"view/" + request.path`, and nothing else. The first response for a
+    path is stored and returned to *every* later request for that path
+    until the timeout: one user's dashboard, name or permissions are shown
+    to other users, a page rendered for `?page=2` is served for `?page=5`,
+    and a permission check inside the view is skipped on a cache hit.
+    Not reported: cached pages that read none of these, views cached with
+    `query_string=True` that only read the query string, and caches with
+    their own key (`make_cache_key=`, a callable `key_prefix=`) or an
+    `unless=` condition. `@cache.memoize` keys by the function's arguments
+    and is not concerned.
+
+    ## Example
+    ```python
+    @app.route("/dashboard")
+    @cache.cached(timeout=60)
+    def dashboard():
+        orders = Order.query.filter_by(user_id=current_user.id).all()
+        return render_template("dashboard.html", orders=orders)
+    ```
+
+    ## Use instead
+    ```python
+    @cache.memoize(timeout=60)
+    def orders_for(user_id):
+        return Order.query.filter_by(user_id=user_id).all()
+
+    @app.route("/dashboard")
+    def dashboard():
+        return render_template("dashboard.html", orders=orders_for(current_user.id))
+    ```
+    or `@cache.cached(query_string=True)` for pages that vary by query
+    string only, or `make_cache_key=` that includes the user id.
+
+    ## Fix safety
+    No automatic fix: choose what the cache key must contain.
+
+    ## References
+    - Flask-Caching docs, "Caching View Functions" and `Cache.cached`
+      (`key_prefix` default `view/%(request.path)s`, `query_string`, `make_cache_key`, `unless`)
+    - Flask-Caching docs, "Memoization"
+    """
+
+    code = "FD701"
+    name = "cached-view-varies-by-user"
+    severity = Severity.ERROR
+    catalog = ("S13",)
+    summary = "@cache.cached view reads the user/session/headers/query string the cache key ignores."
+
+    VALID = (
+        Valid("""
+            from flask import Flask, render_template
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @app.route("/")
+            @cache.cached(timeout=50)
+            def index():
+                return render_template("index.html")
+            """),
+        Valid("""
+            from flask import Flask, request, jsonify
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @app.route("/search")
+            @cache.cached(timeout=60, query_string=True)
+            def search():
+                return jsonify(results=find(request.args.get("q", "")))
+            """),
+        Valid("""
+            from flask import Flask, render_template
+            from flask_login import current_user
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            def user_key():
+                return f"dash/{current_user.id}"
+
+            @app.route("/dashboard")
+            @cache.cached(timeout=60, key_prefix=user_key)
+            def dashboard():
+                return render_template("dash.html", name=current_user.name)
+
+            @app.route("/home")
+            @cache.cached(timeout=60, unless=lambda: current_user.is_authenticated)
+            def home():
+                return render_template("home.html", user=current_user)
+            """),
+        Valid("""
+            from flask import Flask
+            from flask_login import current_user
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @cache.memoize(timeout=60)
+            def orders_for(user_id):
+                return load_orders(user_id)
+
+            @app.route("/orders")
+            def orders():
+                return {"orders": orders_for(current_user.id)}
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            from flask import Flask, render_template
+            from flask_login import current_user
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @app.route("/dashboard")
+            @cache.cached(timeout=60)  # expect
+            def dashboard():
+                orders = load_orders(current_user.id)
+                return render_template("dashboard.html", orders=orders)
+            """, message="current_user"),
+        Invalid("""
+            from flask import Flask, request, session
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            def page_number():
+                return int(request.args.get("page", 1))
+
+            @app.route("/posts")
+            @cache.cached(timeout=300)  # expect
+            def posts():
+                return {"page": page_number()}
+
+            @app.route("/prefs")
+            @cache.cached(timeout=300, query_string=True)  # expect
+            def prefs():
+                return {"theme": session.get("theme"), "q": request.args.get("q")}
+            """, message="query_string=True"),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        for fn in project.functions.values():
+            if not fn.node.decorator_list:
+                continue
+            deco = cache_decorator(project, fn, "cached")
+            if deco is None or _is_test(fn):
+                continue
+            if _kwarg(deco, "make_cache_key") is not None or _kwarg(deco, "unless") is not None:
+                continue
+            key_prefix = _kwarg(deco, "key_prefix")
+            if key_prefix is not None and not isinstance(key_prefix, (ast.Constant, ast.JoinedStr, ast.BinOp)):
+                continue  # a callable key_prefix builds its own key
+            query_ok = _is_true(_kwarg(deco, "query_string"))
+            reads = [
+                (read, path) for read, path in varying_reads(project, fn)
+                if not (query_ok and read.kind == "query")
+            ]
+            if not reads:
+                continue
+            read, path = reads[0]
+            where = "" if read.function is fn else f" (in `{read.function.display}`, called from `{fn.display}`)"
+            others = sorted({r.what for r, _ in reads[1:]} - {read.what})
+            also = f"; it also reads {', '.join(f'`{o}`' for o in others[:3])}" if others else ""
+            key = "the constant `key_prefix`" if key_prefix is not None and "%s" not in ast.unparse(key_prefix) else (
+                "the path and query string" if query_ok else "`request.path` only"
+            )
+            if read.kind == "query":
+                consequence = "without `query_string=True` the page rendered for the first query string is served for every other one"
+                hint = "Add `query_string=True` to `@cache.cached(...)`, or pass the values as URL path parts."
+            elif read.kind == "body":
+                consequence = "the response to the first request body is replayed for every other body"
+                hint = "Do not cache views that read the request body; cache the expensive part with `@cache.memoize`."
+            else:
+                consequence = "the first visitor's page (their data, their permissions) is served to every other user"
+                hint = (
+                    "Cache only the user-independent part with `@cache.memoize(...)` on a helper that takes the user id, "
+                    "or give `make_cache_key=`/a callable `key_prefix=` that includes the user, or `unless=`."
+                )
+            evidence = [Evidence(f"`{read.what}` read here", node_location(read.function.module.path, read.node))]
+            evidence += [Evidence(f"calls `{step.display}`", step.location) for step in path[1:]]
+            below = fn.node.decorator_list[fn.node.decorator_list.index(deco) + 1:]
+            for inner in below:
+                text = ast.unparse(inner)
+                if any(k in text.lower() for k in ("login_required", "jwt_required", "auth_required", "roles_required",
+                                                    "permission_required", "admin_required", "requires_auth")):
+                    evidence.append(Evidence(f"`@{text}` sits below the cache decorator: a cache hit skips it",
+                                             node_location(fn.module.path, inner)))
+            label = "view" if "view" in fn.roles else "function"
+            report(self.finding(
+                node_location(fn.module.path, deco),
+                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on {label} `{fn.display}` keys the cache by "
+                f"{key}, but the {label} reads `{read.what}`{where}{also}: {consequence}",
+                hint=hint,
+                evidence=evidence,
+            ))

@@ -1,0 +1,127 @@
+"""FD702 process-local-cache-multi-worker: SimpleCache (per process) or FileSystemCache (per host) with several workers or replicas."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.model import (
+    Project,
+)
+from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.facts.caching import _backend, _is_worker_service, _production_deploy, cache_type_settings
+
+
+class ProcessLocalCacheMultiWorker(Rule):
+    """
+    ## What it does
+    Finds a Flask-Caching `CACHE_TYPE` of `SimpleCache` (`"simple"`) in
+    production configuration when the deploy files run several worker
+    processes (gunicorn `-w 4`, `workers = ...` in `gunicorn.conf.py`, uWSGI
+    `processes`, compose `replicas`), and `FileSystemCache` when the app
+    runs on several hosts or containers.
+
+    ## Why is this bad?
+    `SimpleCache` is a dict inside one Python process. With four gunicorn
+    workers there are four independent caches: each computes and stores
+    everything again (a quarter of the hit ratio), and `cache.delete()` or
+    `cache.clear()` after a change only reaches the worker that served that
+    request — the other workers keep serving the stale value until it
+    times out, so users see data flip between old and new from one request
+    to the next. `FileSystemCache` is shared by the workers of one host,
+    but every container or replica has its own directory. One worker
+    (with any number of threads) is fine, as is `NullCache`, which caches
+    nothing.
+
+    ## Example
+    ```python
+    class ProductionConfig(Config):
+        CACHE_TYPE = "SimpleCache"
+    ```
+    with `gunicorn -w 4 "app:create_app()"` in the Dockerfile.
+
+    ## Use instead
+    ```python
+    class ProductionConfig(Config):
+        CACHE_TYPE = "RedisCache"
+        CACHE_REDIS_URL = os.environ["REDIS_URL"]
+    ```
+
+    ## Fix safety
+    No automatic fix: a shared cache needs a server.
+
+    ## References
+    - Flask-Caching docs, "Built-in Cache Backends": SimpleCache ("not really thread safe", per process), FileSystemCache
+    - Gunicorn docs, "Design": workers are separate processes
+    """
+
+    code = "FD702"
+    name = "process-local-cache-multi-worker"
+    severity = Severity.WARNING
+    catalog = ("S13",)
+    summary = "SimpleCache (per process) or FileSystemCache (per host) with several workers or replicas."
+
+    VALID = (
+        Valid("""
+            class Config:
+                CACHE_TYPE = "SimpleCache"
+
+            class ProductionConfig(Config):
+                CACHE_TYPE = "RedisCache"
+            """),
+        Valid("""
+            class ProductionConfig:
+                CACHE_TYPE = "SimpleCache"
+            """),
+    )
+    INVALID = (
+        Invalid("""
+            class ProductionConfig:
+                CACHE_TYPE = "SimpleCache"  # expect
+            """, files={"gunicorn.conf.py": "workers = 4\n"}),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        deploy = project.deploy
+        if deploy is None or not hasattr(deploy, "declared_workers"):
+            return
+        decls = [d for d in deploy.declared_workers() if _production_deploy(d.source.path)]  # type: ignore[attr-defined]
+        multi_process = [d for d in decls if (d.processes or 0) > 1 or d.cpu_based or (d.replicas or 1) > 1]
+        multi_host = [d for d in decls if (d.replicas or 1) > 1]
+        services = [
+            s for s in getattr(deploy, "services", [])
+            if ((s.replicas or s.scale or 1) > 1) and not s.is_proxy and _production_deploy(s.source.path)
+            and not _is_worker_service(s)
+        ]
+        for setting in cache_type_settings(project):
+            backend = _backend(setting.value)
+            if backend is None:
+                continue
+            scope, cls_name = backend
+            if scope == "process" and multi_process:
+                decl = multi_process[0]
+                count = "CPU-count-based" if decl.cpu_based and not decl.processes else str(decl.processes or "several")
+                reps = f" × {decl.replicas} replicas" if (decl.replicas or 1) > 1 else ""
+                message = (
+                    f"`CACHE_TYPE = {ast.unparse(setting.value)}` in {setting.owner}: {cls_name} lives inside one process, and "
+                    f"{decl.server} runs {count} worker processes{reps}: every worker has its own cache, so "
+                    f"`cache.delete()`/`clear()` reaches one worker and the others keep serving stale data"
+                )
+                evidence = [Evidence(f"{decl.server} workers declared here", decl.source)]
+            elif scope in ("process", "host") and (multi_host or services):
+                where = multi_host[0].source if multi_host else services[0].source
+                count = (multi_host[0].replicas if multi_host else (services[0].replicas or services[0].scale))
+                message = (
+                    f"`CACHE_TYPE = {ast.unparse(setting.value)}` in {setting.owner}: {cls_name} is local to one "
+                    f"{'process' if scope == 'process' else 'host/container'}, and the app runs {count} replicas: each has "
+                    f"its own cache, so invalidation on one leaves the others stale"
+                )
+                evidence = [Evidence("replicas declared here", where)]
+            else:
+                continue
+            report(self.finding(
+                setting.location,
+                message,
+                hint="Use a shared backend in production: CACHE_TYPE = \"RedisCache\" (CACHE_REDIS_URL) or \"MemcachedCache\".",
+                evidence=evidence,
+            ))
