@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flask_doctor.findings import Severity
+from collections.abc import Iterable
+
+from flask_doctor.findings import Evidence, Finding, Fix, Location, Severity
 
 RULE_ID = re.compile(r"^FD\d{3}$")
 #: The sections every rule docstring carries, in this order (ruff's rule pages).
@@ -82,7 +84,7 @@ def register_meta(meta: RuleMeta) -> RuleMeta:
             )
         # The merge must not depend on import order: the surface that comes
         # first in SURFACE_ORDER (the static rule, when there is one) owns
-        # the page; the others add their surface and catalog ids.
+        # the page and the metadata; the others only add their surface.
         primary, secondary = sorted((existing, meta), key=_rank)
         surfaces = tuple(sorted(set(existing.surfaces + meta.surfaces), key=_surface_rank))
         merged = RuleMeta(
@@ -91,7 +93,7 @@ def register_meta(meta: RuleMeta) -> RuleMeta:
             severity=primary.severity,
             summary=primary.summary or secondary.summary,
             doc=primary.doc or secondary.doc,
-            catalog=tuple(sorted(set(primary.catalog + secondary.catalog))),
+            catalog=primary.catalog or secondary.catalog,
             surfaces=surfaces,
             fix_safety=primary.fix_safety,
             # Preview is a status of the static rule; audit and runtime
@@ -113,6 +115,48 @@ def get_meta(code: str) -> RuleMeta | None:
 def all_metas() -> list[RuleMeta]:
     _load_all()
     return [_REGISTRY[c] for c in sorted(_REGISTRY)]
+
+
+class UnknownRule(KeyError):
+    """A surface tried to raise an id that no rule or catalogue entry registers."""
+
+
+def new_finding(
+    code: str,
+    *,
+    surface: str,
+    message: str,
+    location: Location | None = None,
+    obj: str = "",
+    hint: str = "",
+    evidence: Iterable[Evidence] = (),
+    severity: Severity | None = None,
+    fix: Fix | None = None,
+    key: str = "",
+) -> Finding:
+    """The one way every surface builds a finding: name and catalog come from the rulebook.
+
+    ``severity`` defaults to the registered one.  A surface may pass a lower
+    one when its evidence is weaker (a note instead of a warning) or the
+    user's configured override; never a made-up name or catalog.
+    """
+    meta = _REGISTRY.get(code) or get_meta(code)
+    if meta is None:
+        raise UnknownRule(f"{code} is not a registered rule id; add it to its rule or to flask_doctor.catalogue")
+    return Finding(
+        code=code,
+        name=meta.name,
+        severity=meta.severity if severity is None else severity,
+        message=message,
+        location=location,
+        hint=hint,
+        obj=obj,
+        evidence=tuple(evidence),
+        catalog=meta.catalog,
+        fix=fix,
+        surface=surface,
+        key=key,
+    )
 
 
 def parse_doc_sections(doc: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from flask_doctor.findings import Evidence, Finding, Fix, Location, Severity
-from flask_doctor.rulebook import RuleMeta, parse_doc_sections, register_meta
+from flask_doctor.rulebook import RuleMeta, new_finding, parse_doc_sections, register_meta
 from flask_doctor.static.context import Context, describe_context, node_location
 from flask_doctor.static.model import Project
 
@@ -118,17 +118,15 @@ class Rule:
         severity: Severity | None = None,
         fix: Fix | None = None,
     ) -> Finding:
-        return Finding(
-            code=self.code,
-            name=self.name,
+        return new_finding(
+            self.code,
+            surface="check",
             severity=severity or self.effective_severity,
             message=message,
             location=location,
             hint=hint,
-            evidence=tuple(evidence),
-            catalog=self.catalog,
+            evidence=evidence,
             fix=fix,
-            surface="check",
         )
 
 
