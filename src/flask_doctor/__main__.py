@@ -1,5 +1,6 @@
-"""``python -m flask_doctor`` is ``flask-doctor``."""
+"""``python -m flask_doctor``: the same commands as the ``flask-doctor`` script."""
 
 from flask_doctor.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

@@ -76,3 +76,7 @@ def main(argv: list[str] | None = None) -> Any:
 @click.group("doctor", cls=LazyGroup)
 def flask_group() -> None:
     """flask-doctor: check, audit and watch this application."""
+
+
+if __name__ == "__main__":  # python -m flask_doctor.cli
+    main()

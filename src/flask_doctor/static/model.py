@@ -21,6 +21,7 @@ from flask_doctor.findings import Location
 from flask_doctor.static.facts import FactCache
 from flask_doctor.static.names import ImportRecord, ImportTable, dotted
 from flask_doctor.static.source import SourceModule
+from flask_doctor.static.syntax import child_nodes
 
 REQUEST = "request"
 JOB = "job"
@@ -385,9 +386,7 @@ class _ModuleBuilder(ast.NodeVisitor):
         method(self, node)  # type: ignore[operator]
 
     def generic_visit(self, node: ast.AST) -> None:
-        from flask_doctor.static.runner import _children
-
-        for child in _children(node):
+        for child in child_nodes(node):
             self.visit(child)
 
     # ------------------------------------------------------------- utilities
@@ -1093,6 +1092,10 @@ _ROLE_CONTEXT = {
 def _propagate_contexts(project: Project) -> None:
     """Breadth-first from every root along the call graph."""
     queue: deque[tuple[FunctionInfo, str]] = deque()
+    nested: dict[str, list[FunctionInfo]] = {}
+    for candidate in project.functions.values():
+        if candidate.parent is not None:
+            nested.setdefault(candidate.parent.qualname, []).append(candidate)
     for fn in project.functions.values():
         for role in fn.roles:
             ctx = _ROLE_CONTEXT.get(role)
@@ -1114,19 +1117,8 @@ def _propagate_contexts(project: Project) -> None:
             project.via[(callee.qualname, ctx)] = fn.qualname
             queue.append((callee, ctx))
         # nested functions (closures, streaming generators) run where their parent runs
-        for other in _children(project, fn):
+        for other in nested.get(fn.qualname, ()):
             if ctx not in other.contexts and not (other.roles & set(_ROLE_CONTEXT)):
                 other.contexts.add(ctx)
                 project.via[(other.qualname, ctx)] = fn.qualname
                 queue.append((other, ctx))
-
-
-def _children(project: Project, fn: FunctionInfo) -> list[FunctionInfo]:
-    cache = getattr(project, "_children_cache", None)
-    if cache is None:
-        cache = {}
-        for candidate in project.functions.values():
-            if candidate.parent is not None:
-                cache.setdefault(candidate.parent.qualname, []).append(candidate)
-        project._children_cache = cache  # type: ignore[attr-defined]
-    return cache.get(fn.qualname, [])
