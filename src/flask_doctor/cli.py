@@ -17,6 +17,7 @@ import click
 
 from flask_doctor import __version__
 from flask_doctor.cli_common import EXIT_ERROR
+from flask_doctor.safe_text import printable
 
 #: command name -> "module:attribute" of a click command
 LAZY_COMMANDS = {
@@ -69,7 +70,11 @@ def main(argv: list[str] | None = None) -> Any:
         if debug:
             traceback.print_exc()
         else:
-            click.echo(f"flask-doctor: internal error: {exc.__class__.__name__}: {exc} (rerun with --debug for the traceback)", err=True)
+            click.echo(
+                f"flask-doctor: internal error: {exc.__class__.__name__}: {printable(str(exc))} "
+                "(rerun with --debug for the traceback)",
+                err=True,
+            )
         sys.exit(EXIT_ERROR)
 
 

@@ -18,6 +18,7 @@ import click
 
 from flask_doctor.findings import Finding, Severity
 from flask_doctor.report import FORMATS, RenderContext, render
+from flask_doctor.safe_text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,7 +117,7 @@ class UsageError(click.ClickException):
     exit_code = EXIT_ERROR
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"flask-doctor: error: {self.format_message()}", err=True)
+        click.echo(f"flask-doctor: error: {printable(self.format_message())}", err=True)
 
 
 def fail(message: str) -> None:

@@ -20,6 +20,7 @@ from flask_doctor.cli_common import (
 )
 from flask_doctor.audit.redact import redact_line
 from flask_doctor.report import RenderContext, file_line_reader
+from flask_doctor.safe_text import printable, printable_lines
 
 
 def _script_info_target(app_option: str | None) -> tuple[str | None, Any]:
@@ -98,10 +99,10 @@ def audit_command(
     try:
         loaded = load(import_path, factory)
     except AppLoadError as exc:
-        click.echo(f"flask-doctor: error: {exc.message}", err=True)
+        click.echo(f"flask-doctor: error: {printable(exc.message)}", err=True)
         if exc.details and exc.details.strip() != exc.message:
-            click.echo(exc.details, err=True)
-        click.echo(f"hint: {exc.hint}", err=True)
+            click.echo(printable_lines(exc.details), err=True)
+        click.echo(f"hint: {printable(exc.hint)}", err=True)
         if debug and exc.__cause__ is not None:
             import traceback
 

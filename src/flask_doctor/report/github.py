@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_doctor.findings import Finding, Severity
+from flask_doctor.safe_text import printable
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's own escapes, after every control character was made visible text.
+
+    ``printable`` turns newlines and escapes from file names into ``\\x0a``
+    text first, so nothing can end the command line or reach the log viewer's
+    terminal emulation.
+    """
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from flask_doctor.findings import Finding, Severity
+from flask_doctor.safe_text import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.report import RenderContext
@@ -39,7 +40,7 @@ def render_text(findings: Sequence[Finding], ctx: RenderContext) -> str:
 
     if not ctx.quiet:
         for group, items in groupby(shown, key=group_key):
-            console.print(f"[bold]{escape(group)}[/bold]")
+            console.print(f"[bold]{_safe(group)}[/bold]")
             for f in items:
                 _print_finding(console, f, ctx)
             console.print()
@@ -47,7 +48,7 @@ def render_text(findings: Sequence[Finding], ctx: RenderContext) -> str:
         console.print("[bold]Statistics[/bold]")
         names = {f.code: f.name for f in shown}
         for code, count in sorted(Counter(f.code for f in shown).items(), key=lambda kv: (-kv[1], kv[0])):
-            console.print(f"  {count:>5}  {code}  {names[code]}")
+            console.print(f"  {count:>5}  {code}  {_safe(names[code])}")
         console.print()
     noun = "finding" if len(shown) == 1 else "findings"
     where = f" in {ctx.files_checked} files" if ctx.files_checked else ""
@@ -69,20 +70,25 @@ def _print_finding(console: Console, f: Finding, ctx: RenderContext) -> None:
     elif f.obj:
         where = f"{f.obj} "
     console.print(
-        f"  {escape(where)}[{style}]{f.severity.label}[/{style}] "
-        f"[bold]{f.code}[/bold] [dim]{f.name}[/dim]  {escape(f.message)}"
+        f"  {_safe(where)}[{style}]{f.severity.label}[/{style}] "
+        f"[bold]{f.code}[/bold] [dim]{_safe(f.name)}[/dim]  {_safe(f.message)}"
     )
     line = ctx.text_of(f.location)
     if line.strip():
-        console.print(f"      [dim]{f.location.line:>4} |[/dim] {escape(line.rstrip())}")  # type: ignore[union-attr]
+        console.print(f"      [dim]{f.location.line:>4} |[/dim] {_safe(line.rstrip())}")  # type: ignore[union-attr]
         if f.location is not None and f.location.column:
             width = 1
             if f.location.end_line == f.location.line and f.location.end_column > f.location.column:
-                width = f.location.end_column - f.location.column
-            pad = " " * (f.location.column - 1)
+                width = len(printable(line[f.location.column - 1 : f.location.end_column - 1])) or 1
+            pad = " " * len(printable(line[: f.location.column - 1]))
             console.print(f"      [dim]     |[/dim] {pad}[{style}]{'^' * width}[/{style}]")
     for e in f.evidence:
         at = f" ({e.location.path}:{e.location.line})" if e.location is not None and e.location.line else ""
-        console.print(f"      [dim]- {escape(e.message)}{escape(at)}[/dim]")
+        console.print(f"      [dim]- {_safe(e.message)}{_safe(at)}[/dim]")
     if f.hint:
-        console.print(f"      [green]fix:[/green] {escape(f.hint)}")
+        console.print(f"      [green]fix:[/green] {_safe(f.hint)}")
+
+
+def _safe(text: str) -> str:
+    """Text from files or the app, shown as text: no markup, no control characters."""
+    return escape(printable(text))

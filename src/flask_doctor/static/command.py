@@ -24,6 +24,7 @@ from flask_doctor.cli_common import (
 from flask_doctor.config import ConfigError, load_settings, merge_cli
 from flask_doctor.report import RenderContext, file_line_reader
 from flask_doctor.rulebook import all_metas, get_meta
+from flask_doctor.safe_text import printable
 
 
 @click.command("check")
@@ -100,7 +101,7 @@ def check_command(
 
         if isinstance(exc, BaselineError):
             raise UsageError(str(exc)) from None
-        click.echo(f"flask-doctor: internal error: {exc.__class__.__name__}: {exc}"
+        click.echo(f"flask-doctor: internal error: {exc.__class__.__name__}: {printable(str(exc))}"
                    + ("" if debug else " (rerun with --debug for the traceback)"), err=True)
         sys.exit(EXIT_ERROR)
     elapsed = time.perf_counter() - started
