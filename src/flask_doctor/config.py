@@ -56,9 +56,23 @@ _TOOL_TABLE = "flask-doctor"
 _CODE_RE = re.compile(r"^FD\d{0,3}$")
 _FAIL_LEVELS = ("error", "warning", "note")
 
-#: Sub-tables other surfaces may own (``[tool.flask-doctor.runtime]``); kept
-#: raw in :attr:`Settings.sections` so those surfaces validate their own keys.
+#: Sub-tables of other surfaces (``[tool.flask-doctor.audit]``) and the keys
+#: each accepts; kept in :attr:`Settings.sections` once validated here.
 SECTION_KEYS = ("audit", "runtime", "soak")
+_SECTION_SCHEMA: dict[str, dict[str, str]] = {
+    "audit": {"silenced": "an array of rule ids, prefixes or 'FDxxx:object' entries"},
+    "runtime": {},
+    "soak": {},
+}
+_SILENCE_RE = re.compile(r"^(ALL|FD\d{0,3})(:.+)?$", re.IGNORECASE)
+#: How much of a user's value an error message quotes back.
+_QUOTE_LIMIT = 60
+
+
+def clip(value: object, limit: int = _QUOTE_LIMIT) -> str:
+    """``repr(value)`` cut to ``limit`` characters: errors never echo a huge value whole."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"
 
 
 class ConfigError(Exception):
@@ -434,7 +448,7 @@ def _check_codes(
         code = raw.strip().upper()
         if code != "ALL" and not _CODE_RE.match(code):
             raise ConfigError(
-                f"'{key}': {raw!r} is not a rule id or prefix (expected FD + up to three digits, "
+                f"'{key}': {clip(raw)} is not a rule id or prefix (expected FD + up to three digits, "
                 "like FD201 or FD2, or ALL)",
                 path=path,
                 key=key,
@@ -447,6 +461,31 @@ def _check_codes(
     return result
 
 
+def validate_section(
+    name: str, value: Any, path: Path, known: set[str] | None = None
+) -> dict[str, Any]:
+    """Check ``[tool.flask-doctor.<name>]`` against the keys that surface reads."""
+    where = f"tool.flask-doctor.{name}"
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{where}] must be a table, got {_type_name(value)}", path=path, key=where)
+    schema = _SECTION_SCHEMA[name]
+    for key in value:
+        if key not in schema:
+            accepted = ", ".join(sorted(schema)) or "no keys yet"
+            raise ConfigError(f"unknown key {clip(key)} in [{where}] (accepted: {accepted})", path=path, key=where)
+    if "silenced" in value:
+        entries = _string_list(value["silenced"], path, f"{where}.silenced")
+        for entry in entries:
+            if not _SILENCE_RE.match(entry.strip()):
+                raise ConfigError(
+                    f"'{where}.silenced': {clip(entry)} is not {schema['silenced']}",
+                    path=path,
+                    key=f"{where}.silenced",
+                )
+            _check_codes([entry.split(":", 1)[0]], path, f"{where}.silenced", known)
+    return dict(value)
+
+
 def _from_table(
     table: Mapping[str, Any],
     path: Path,
@@ -456,8 +495,8 @@ def _from_table(
     known = set(known_codes()) if known_codes is not None else None
     settings = Settings(root=root, source=path)
     for key, value in table.items():
-        if key in SECTION_KEYS and isinstance(value, dict):
-            settings.sections[key] = dict(value)
+        if key in SECTION_KEYS:
+            settings.sections[key] = validate_section(key, value, path, known)
             continue
         if key not in KNOWN_KEYS:
             candidates = sorted(KNOWN_KEYS) + [k.replace("-", "_") for k in KNOWN_KEYS]
@@ -466,7 +505,7 @@ def _from_table(
                 hint = f"; did you mean '{close[0].replace('_', '-')}'?"
             else:
                 hint = f"; known keys: {', '.join(sorted(KNOWN_KEYS))}"
-            raise ConfigError(f"unknown key '{key}' in [tool.flask-doctor]{hint}", path=path, key=key)
+            raise ConfigError(f"unknown key {clip(key)} in [tool.flask-doctor]{hint}", path=path, key=key[:_QUOTE_LIMIT])
         if key in _LIST_KEYS:
             items = _string_list(value, path, key)
             if key in _CODE_LIST_KEYS:

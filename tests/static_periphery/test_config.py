@@ -71,8 +71,8 @@ respect-gitignore = false
 preview = true
 audit-silenced = ["FD305"]
 
-[tool.flask-doctor.runtime]
-slow-request-ms = 500
+[tool.flask-doctor.audit]
+silenced = ["FD305:config:DEBUG"]
 """,
     )
     app_dir = tmp_path / "app" / "views"
@@ -95,7 +95,7 @@ slow-request-ms = 500
         audit_silenced=["FD305"],
         root=tmp_path.absolute(),
         source=(tmp_path / "pyproject.toml").absolute(),
-        sections={"runtime": {"slow-request-ms": 500}},
+        sections={"audit": {"silenced": ["FD305:config:DEBUG"]}},
     )
 
 
@@ -373,3 +373,34 @@ def test_merge_cli_validates_codes() -> None:
         merge_cli(Settings(), ignore=["E501"])
     with pytest.raises(ConfigError, match="--fail-level"):
         merge_cli(Settings(), fail_level="loud")
+
+
+# ------------------------------------------------------------ surface sections
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[tool.flask-doctor.audit]\nsilenced = 5\n", "'tool.flask-doctor.audit.silenced' must be an array of strings"),
+        ('[tool.flask-doctor.audit]\nsilenced = ["nope"]\n', "is not an array of rule ids"),
+        ('[tool.flask-doctor.audit]\nsilence = ["FD301"]\n', "unknown key 'silence' in [tool.flask-doctor.audit]"),
+        ('[tool.flask-doctor]\naudit = "FD301"\n', "[tool.flask-doctor.audit] must be a table"),
+        ('[tool.flask-doctor.soak]\nrequests = 5\n', "unknown key 'requests' in [tool.flask-doctor.soak]"),
+    ],
+)
+def test_surface_sections_are_validated(tmp_path: Path, body: str, message: str) -> None:
+    write(tmp_path / "pyproject.toml", body)
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, known_codes=known)
+    assert message in str(info.value)
+
+
+def test_valid_audit_section_is_kept(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.flask-doctor.audit]\nsilenced = ["FD301", "FD3:config:DEBUG"]\n')
+    settings = load_settings(tmp_path, known_codes=known)
+    assert settings.sections["audit"] == {"silenced": ["FD301", "FD3:config:DEBUG"]}
+
+
+def test_a_huge_value_is_not_echoed_whole(tmp_path: Path) -> None:
+    huge = "X" * 10_000_000
+    error = str(config_error(tmp_path, f'select = ["{huge}"]\n'))
+    assert len(error) < 400
+    assert "10000002 characters" in error
