@@ -138,7 +138,7 @@ def _run_check(
 ) -> CheckResult:
     root = settings.root
     discovery = discover(list(paths), settings)
-    modules, findings = load_modules(discovery.python_files, root)
+    modules, findings = load_modules(discovery.python_files, root, discovery.deploy_files)
     for path, message in discovery.problems:
         findings.append(
             Finding(

@@ -25,8 +25,10 @@ from flask_doctor.static.syntax import child_nodes
 from flask_doctor.static.source import (
     SourceModule,
     SourceProblem,
-    load_module,
+    display_path,
+    module_name_for,
     parse_source,
+    read_source,
 )
 
 #: Below this many modules the cost of forking exceeds the gain.
@@ -267,16 +269,78 @@ def _deploy_from_sources(sources: dict[str, str]) -> object | None:
         return parse_deploy_files(paths, root)
 
 
-def load_modules(paths: Sequence[Path], root: Path) -> tuple[list[SourceModule], list[Finding]]:
+def load_modules(
+    paths: Sequence[Path], root: Path, deploy_files: Sequence[Path] = ()
+) -> tuple[list[SourceModule], list[Finding]]:
+    """Read and parse every file; files this Python cannot parse get a second chance.
+
+    A file that is a syntax error here may be valid for the Python the project
+    targets (PEP 701 f-strings under 3.11): it is parsed again by a newer
+    installed interpreter (:mod:`flask_doctor.static.grammar`).
+    """
     modules: list[SourceModule] = []
     problems: list[Finding] = []
+    unparsed: list[tuple[Path, str, str, SourceProblem]] = []
     for path in paths:
-        module, problem = load_module(path, root)
-        if module is None:
+        rel = display_path(path, root)
+        text, problem = read_source(path)
+        if text is None:
             assert problem is not None
-            from flask_doctor.static.source import display_path
-
-            problems.append(problem_finding(display_path(path, root), problem))
-        else:
-            modules.append(module)
+            problems.append(problem_finding(rel, problem))
+            continue
+        tree, problem = parse_source(text, rel)
+        if tree is None:
+            assert problem is not None
+            if problem.code == "FD001":
+                unparsed.append((path, rel, text, problem))
+            else:
+                problems.append(problem_finding(rel, problem))
+            continue
+        name, is_package = module_name_for(path, root)
+        modules.append(SourceModule(rel, name, text, tree, is_package, text.splitlines()))
+    if unparsed:
+        recovered, left = _parse_with_newer_python(unparsed, root, deploy_files)
+        modules.extend(recovered)
+        problems.extend(left)
     return modules, problems
+
+
+def _parse_with_newer_python(
+    unparsed: list[tuple[Path, str, str, SourceProblem]], root: Path, deploy_files: Sequence[Path]
+) -> tuple[list[SourceModule], list[Finding]]:
+    from flask_doctor.static import grammar
+
+    modules: list[SourceModule] = []
+    problems: list[Finding] = []
+    interpreters = grammar.newer_interpreters()
+    if interpreters:
+        answers = grammar.reparse([(rel, text) for _, rel, text, _ in unparsed], interpreters[0])
+        for (path, rel, text, problem), answer in zip(unparsed, answers):
+            if answer.tree is not None:
+                name, is_package = module_name_for(path, root)
+                modules.append(SourceModule(rel, name, text, answer.tree, is_package, text.splitlines()))
+            else:
+                problems.append(problem_finding(rel, problem))
+        return modules, problems
+    target = grammar.target_minor(root, deploy_files)
+    here = sys.version_info[:2]
+    for _, rel, _, problem in unparsed:
+        if target is not None and target[0] > here[1]:
+            problems.append(_needs_newer_python(rel, problem, target))
+        else:
+            problems.append(problem_finding(rel, problem))
+    return modules, problems
+
+
+def _needs_newer_python(path: str, problem: SourceProblem, target: tuple[int, str]) -> Finding:
+    """Say less than an error: the file is probably valid for the Python the project targets."""
+    minor, source = target
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    return problem_finding(path, problem).with_changes(
+        severity=Severity.NOTE,
+        message=(
+            f"not checked: {problem.message} under Python {here}, but the project targets Python 3.{minor} "
+            f"({source}); no rule checked this file"
+        ),
+        hint=f"Install python3.{minor} (flask-doctor parses such files with it) or run flask-doctor under Python 3.{minor}.",
+    )

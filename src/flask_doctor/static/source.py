@@ -103,18 +103,6 @@ def parse_source(text: str, filename: str) -> tuple[ast.Module | None, SourcePro
         return None, SourceProblem("FD001", f"cannot parse: {exc.__class__.__name__}: {exc}")
 
 
-def load_module(path: Path, root: Path) -> tuple[SourceModule | None, SourceProblem | None]:
-    text, problem = read_source(path)
-    if text is None:
-        return None, problem
-    rel = display_path(path, root)
-    tree, problem = parse_source(text, rel)
-    if tree is None:
-        return None, problem
-    name, is_package = module_name_for(path, root)
-    return SourceModule(rel, name, text, tree, is_package, text.splitlines()), None
-
-
 def display_path(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()

@@ -1,0 +1,97 @@
+"""Files written for a newer Python than the checker's are still checked."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+from flask_doctor.config import Settings
+from flask_doctor.findings import Severity
+from flask_doctor.static import grammar
+from flask_doctor.static.engine import run_check
+
+#: PEP 701 (3.12): the same quotes inside the replacement field.
+PEP701_VIEW = '''from flask import Flask
+import requests
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def index():
+    user = {"name": "x"}
+    requests.get("https://api.example.com")
+    return f"hello {user["name"]}"
+'''
+
+needs_older_checker = pytest.mark.skipif(sys.version_info >= (3, 12), reason="the checker itself parses 3.12 syntax")
+
+
+def _check(root: Path) -> list:
+    return run_check([root], Settings(root=root)).findings
+
+
+@needs_older_checker
+def test_pep701_file_is_parsed_by_a_newer_interpreter(tmp_path: Path) -> None:
+    if not grammar.newer_interpreters():
+        pytest.skip("no newer python3.X installed")
+    (tmp_path / "app.py").write_text(PEP701_VIEW)
+    findings = _check(tmp_path)
+    assert [f.code for f in findings if f.code == "FD001"] == []
+    assert any(f.code == "FD402" and f.location.path == "app.py" for f in findings)  # requests.get without timeout
+
+
+@needs_older_checker
+def test_without_a_newer_interpreter_it_is_a_note_naming_the_python_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grammar, "_found", [])
+    (tmp_path / "app.py").write_text(PEP701_VIEW)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.12"\n')
+    (finding,) = [f for f in _check(tmp_path) if f.code == "FD001"]
+    assert finding.severity is Severity.NOTE
+    assert "the project targets Python 3.12 (requires-python >=3.12 in pyproject.toml)" in finding.message
+    assert "no rule checked this file" in finding.message
+    assert "python3.12" in finding.hint
+
+
+@needs_older_checker
+def test_dockerfile_base_image_gives_the_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grammar, "_found", [])
+    (tmp_path / "app.py").write_text(PEP701_VIEW)
+    (tmp_path / "Dockerfile").write_text("FROM python:3.13-slim\nCMD gunicorn app:app\n")
+    (finding,) = [f for f in _check(tmp_path) if f.code == "FD001"]
+    assert finding.severity is Severity.NOTE and "FROM python:3.13 in Dockerfile" in finding.message
+
+
+def test_a_real_syntax_error_stays_an_error(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def broken(:\n    pass\n")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.12"\n')
+    (finding,) = [f for f in _check(tmp_path) if f.code == "FD001"]
+    assert finding.severity is Severity.ERROR
+
+
+def test_unknown_nodes_become_placeholders_and_constants_survive() -> None:
+    if not grammar.newer_interpreters():
+        pytest.skip("no newer python3.X installed")
+    text = "type Alias = list[int]\nx = (b'\\x00\\xff', 1j, ..., 1e999)\n"
+    (answer,) = grammar.reparse([("t.py", text)], grammar.newer_interpreters()[0])
+    assert isinstance(answer.tree, ast.Module)
+    first, second = answer.tree.body
+    if sys.version_info < (3, 12):
+        assert isinstance(first, ast.Expr) and first.lineno == 1
+    value = second.value
+    assert [e.value for e in value.elts[:3]] == [b"\x00\xff", 1j, ...]
+    assert value.elts[3].value == float("inf")
+    compile(answer.tree, "t.py", "exec")  # a valid tree for this interpreter
+
+
+def test_target_minor_reads_classifiers_and_setup_cfg(tmp_path: Path) -> None:
+    (tmp_path / "setup.cfg").write_text(
+        "[metadata]\nclassifiers =\n    Programming Language :: Python :: 3.10\n    Programming Language :: Python :: 3.12\n"
+    )
+    assert grammar.target_minor(tmp_path) == (12, "classifier Python 3.12 in setup.cfg")
+    assert grammar.target_minor(tmp_path / "nowhere") is None
