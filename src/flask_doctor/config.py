@@ -388,6 +388,17 @@ def _find_project_root(start: Path) -> Path | None:
         current = current.parent
 
 
+def _default_root(start: Path) -> Path:
+    """Without a project root: the working directory when it holds ``start``, else ``start``.
+
+    Output paths are relative to the root, so they are never absolute even when
+    a directory outside the working directory is checked.
+    """
+    cwd = Path.cwd()
+    target = (start if start.is_dir() else start.parent).absolute()
+    return cwd if target == cwd or cwd in target.parents else target
+
+
 def load_settings(
     start: Path,
     explicit: Path | None = None,
@@ -414,8 +425,7 @@ def load_settings(
         return _from_table(table, path, path.absolute().parent, known_codes)
     found = find_config_file(start)
     if found is None:
-        root = _find_project_root(start) or Path.cwd()
-        return Settings(root=root)
+        return Settings(root=_find_project_root(start) or _default_root(start))
     data = _read_toml(found)
     table = _tool_table(data, found)
     if table is None:

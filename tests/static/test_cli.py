@@ -152,3 +152,17 @@ def test_baseline_round_trip(project: Path, tmp_path: Path) -> None:
     assert invoke("check", str(project), "--baseline", str(baseline)).exit_code == 0
     (project / "more.py").write_text(BAD.replace("counter", "other"))
     assert invoke("check", str(project), "--baseline", str(baseline)).exit_code == 1
+
+
+def test_paths_are_never_absolute_when_checking_outside_the_working_directory(tmp_path: Path) -> None:
+    project = tmp_path / "elsewhere" / "shop"
+    project.mkdir(parents=True)
+    (project / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\napp.run(debug=True)\n")
+    cwd = tmp_path / "here"
+    cwd.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "flask_doctor", "check", str(project), "--format", "json"],
+        cwd=cwd, capture_output=True, text=True, timeout=120,
+    )
+    paths = [f["location"]["path"] for f in json.loads(done.stdout)["findings"]]
+    assert paths and all(p == "app.py" for p in paths), paths

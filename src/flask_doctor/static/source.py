@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import tokenize
 import warnings
 from dataclasses import dataclass, field
@@ -104,7 +105,11 @@ def parse_source(text: str, filename: str) -> tuple[ast.Module | None, SourcePro
 
 
 def display_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` (posix); ``../x`` rather than an absolute path outside it."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except (ValueError, OSError):
-        return path.as_posix()
+        try:
+            return Path(os.path.relpath(path.absolute(), root.absolute())).as_posix()
+        except ValueError:  # another drive on Windows
+            return path.as_posix()
