@@ -16,26 +16,27 @@ Archives and extracted trees never enter the repository: they live in
     python scripts/ecosystem.py diff --results results.jsonl [--markdown]
     python scripts/ecosystem.py compare before.jsonl after.jsonl
 
-Standard library only: the script must run from a bare checkout of any revision.
+Standard library only (Python 3.11+ for tomllib): it must run from a bare checkout of any revision.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import hashlib
 import json
 import os
 import re
 import shlex
 import shutil
+import signal
 import stat
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
-import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -45,6 +46,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "docs" / "precision" / "corpus.toml"
@@ -57,6 +60,8 @@ MAX_MEMBER_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 300
 VERDICTS = ("true", "wrong", "debatable")
 HALVES = ("tune", "held")
+#: The checker's finding for a rule that raised on a file: a crash, even when the run succeeds.
+INTERNAL_ERROR = "FD004"
 #: Severities counted in the "warning and above" precision.
 LOUD = frozenset({"error", "warning"})
 
@@ -174,7 +179,9 @@ def _parse_entry(entry: Any, where: str) -> App:
         raise EcosystemError(f"{where}: `filename` must be a plain file name")
     expected = split_half(entry["name"])
     if entry["half"] != expected:
-        raise EcosystemError(f"{where}: `{entry['name']}` has half {entry['half']!r}; the split rule says {expected!r}")
+        raise EcosystemError(
+            f"{where}: `{entry['name']}` has half {entry['half']!r}; the split rule says {expected!r}"
+        )
     return App(**{field: entry[field] for field in _REQUIRED})
 
 
@@ -215,6 +222,8 @@ def selected(apps: Sequence[App], only: Sequence[str] | None, half: str = "all")
         chosen = [a for a in chosen if a.key in wanted]
     if half != "all":
         chosen = [a for a in chosen if a.half == half]
+    if not chosen:
+        raise EcosystemError("no application selected (empty manifest or half)")
     return chosen
 
 
@@ -233,7 +242,7 @@ def _open(url: str) -> IO[bytes]:
     _check_host(url)
     request = urllib.request.Request(url, headers={"User-Agent": "flask-doctor-ecosystem"})
     try:
-        return urllib.request.urlopen(request, timeout=60)  # noqa: S310 - host checked above
+        return urllib.request.urlopen(request, timeout=60)
     except urllib.error.HTTPError as exc:
         raise EcosystemError(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError) as exc:
@@ -411,10 +420,13 @@ def extract(archive: Path, target: Path) -> list[str]:
     """
     staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
     try:
-        with _open_archive(archive) as raw:
-            members, skipped = plan_members(raw)
-            for member in members:
-                _write_member(staging, member)
+        try:
+            with archive_members(archive) as raw:
+                members, skipped = plan_members(raw)
+                for member in members:
+                    _write_member(staging, member)
+        except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise EcosystemError(f"{archive.name}: cannot extract: {exc}") from None
         if target.exists():
             shutil.rmtree(target)
         staging.replace(target)
@@ -424,27 +436,15 @@ def extract(archive: Path, target: Path) -> list[str]:
     return skipped
 
 
-class _open_archive:  # noqa: N801 - used like open()
-    """Context manager yielding the member tuples of a .tar.gz/.tar.bz2/.zip/.whl archive."""
-
-    def __init__(self, archive: Path) -> None:
-        self.archive = archive
-        self.handle: tarfile.TarFile | zipfile.ZipFile | None = None
-
-    def __enter__(self) -> Iterator[tuple[str, bool, int, Any]]:
-        name = self.archive.name
-        try:
-            if name.endswith((".zip", ".whl")):
-                self.handle = zipfile.ZipFile(self.archive)
-                return zip_members(self.handle)
-            self.handle = tarfile.open(self.archive)
-            return tar_members(self.handle)
-        except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
-            raise EcosystemError(f"{name}: cannot open archive: {exc}") from None
-
-    def __exit__(self, *exc: object) -> None:
-        if self.handle is not None:
-            self.handle.close()
+@contextlib.contextmanager
+def archive_members(archive: Path) -> Iterator[Iterator[tuple[str, bool, int, Any]]]:
+    """The member tuples of a .tar.gz/.tar.bz2/.zip/.whl archive, closing it afterwards."""
+    if archive.name.endswith((".zip", ".whl")):
+        with zipfile.ZipFile(archive) as zipped:
+            yield zip_members(zipped)
+    else:
+        with tarfile.open(archive) as tarred:
+            yield tar_members(tarred)
 
 
 def _write_member(root: Path, member: Member) -> None:
@@ -613,28 +613,45 @@ def run_one(app: App, root: Path, checker: str, preview: bool, timeout: int) -> 
         output = Path(scratch) / "report.json"
         started = time.monotonic()
         try:
-            proc = subprocess.run(
-                checker_argv(checker, output, preview),
-                cwd=root,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
+            returncode, stderr = run_bounded(checker_argv(checker, output, preview), root, timeout)
         except subprocess.TimeoutExpired:
             return [status | {"status": "timeout", "seconds": round(time.monotonic() - started, 1)}]
         except OSError as exc:
             raise EcosystemError(f"cannot start the checker `{checker}`: {exc}") from None
         status["seconds"] = round(time.monotonic() - started, 1)
-        status["exit"] = proc.returncode
-        report = _read_report(output) if proc.returncode in (0, 1) else None
+        status["exit"] = returncode
+        report = _read_report(output) if returncode in (0, 1) else None
     if report is None:
-        tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        tail = (stderr.strip().splitlines() or ["(no output)"])[-1]
         return [status | {"status": "crash", "error": tail[:500]}]
     records = records_from_report(app, root, report)
     summary = report.get("summary", {})
-    status |= {"status": "ok", "findings": len(records), "files": summary.get("files")}
+    rule_errors = sum(r["code"] == INTERNAL_ERROR for r in records)
+    status |= {
+        "status": "ok",
+        "findings": len(records),
+        "files": summary.get("files"),
+        "rule_errors": rule_errors,
+    }
     return records + [status]
+
+
+def run_bounded(argv: list[str], cwd: Path, timeout: int) -> tuple[int, str]:
+    """Run a command in its own process group; on timeout kill the whole group.
+
+    The checker may fork workers (``--jobs``); killing only the direct child
+    would leave them running after the timeout.
+    """
+    with subprocess.Popen(
+        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as proc:
+        try:
+            _, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise
+    return proc.returncode, stderr
 
 
 def _read_report(path: Path) -> dict[str, Any] | None:
@@ -790,7 +807,9 @@ def precision_rows(table: dict[tuple[str, str], Tally]) -> list[list[object]]:
         for rule in [*rules, "all"]:
             if (half, rule) in table:
                 t = table[(half, rule)]
-                rows.append([half, rule, t.findings, t.judged, t.true, t.wrong, t.debatable, _percent(t.precision)])
+                rows.append(
+                    [half, rule, t.findings, t.judged, t.true, t.wrong, t.debatable, _percent(t.precision)]
+                )
     return rows
 
 
@@ -902,9 +921,15 @@ def cmd_run(args: argparse.Namespace) -> int:
                 out.write(json.dumps(record, sort_keys=True) + "\n")
             status = records[-1]
             counts[status["status"]] += 1
-            detail = f"{status.get('findings', 0)} findings" if status["status"] == "ok" else status.get("error", "")
-            print(f"{status['app']:28} {status['status']:8} {status.get('seconds', 0):7.1f}s  {detail}",
-                  file=sys.stderr)
+            detail = status.get("error", "")
+            if status["status"] == "ok":
+                detail = (
+                    f"{status['findings']} findings, {status['rule_errors']} rule errors ({INTERNAL_ERROR})"
+                )
+            print(
+                f"{status['app']:28} {status['status']:8} {status.get('seconds', 0):7.1f}s  {detail}",
+                file=sys.stderr,
+            )
     finally:
         if args.out:
             out.close()
@@ -923,7 +948,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(("- " if md else "  ") + describe(finding))
     print(f"\n{'## ' if md else ''}Verdicts whose finding is gone: {len(diff.gone)}")
     for entry in diff.gone:
-        print(("- " if md else "  ") + f"{entry['app']} {entry['rule']} [{entry['fingerprint']}] {entry['reason']}")
+        print(
+            ("- " if md else "  ")
+            + f"{entry['app']} {entry['rule']} [{entry['fingerprint']}] {entry['reason']}"
+        )
     headers = ["half", "rule", "findings", "judged", "true", "wrong", "debatable", "precision"]
     for title, loud in (("all severities", False), ("warning and above", True)):
         print(f"\n{'## ' if md else ''}Precision, {title}\n")
