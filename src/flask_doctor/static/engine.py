@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask_doctor.config import Settings
 from flask_doctor.findings import Finding, Location, Severity, sort_findings
+from flask_doctor.static.deploy import DeployModel, parse_deploy_files
 from flask_doctor.static.files import discover
 from flask_doctor.static.model import Project, build_project
 from flask_doctor.static.noqa import apply_noqa, parse_noqa
@@ -49,11 +50,8 @@ def enabled_rules(settings: Settings, project: Project) -> list:
     return rules
 
 
-def _deploy_model(paths: Sequence[Path], root: Path) -> tuple[object | None, list[Finding]]:
-    try:
-        from flask_doctor.static.deploy import parse_deploy_files
-    except ImportError:  # pragma: no cover - deploy support is part of the package
-        return None, []
+def _deploy_model(paths: Sequence[Path], root: Path) -> tuple[DeployModel, list[Finding]]:
+    """The deploy model of one project's deploy files, and an FD002 finding per file it could not read."""
     model = parse_deploy_files(list(paths), root)
     problems = [
         Finding(
@@ -64,7 +62,7 @@ def _deploy_model(paths: Sequence[Path], root: Path) -> tuple[object | None, lis
             location=Location(display_path(Path(path), root), line, 0),
             surface="check",
         )
-        for path, line, message in getattr(model, "problems", [])
+        for path, line, message in model.problems
     ]
     return model, problems
 

@@ -8,8 +8,9 @@ runner reports as FD002 instead of tracebacks.
 
 Python files and deploy files (Dockerfile, Procfile, compose, gunicorn and
 uWSGI configs, ``.env*``, fly.toml, app.yaml, nginx configs) are collected in
-one walk.  ``gunicorn.conf.py`` is both: the rules read it as Python *and* as
-the server's settings.
+one walk (which names are deploy files is defined in
+:mod:`flask_doctor.static.deploy.kinds`).  ``gunicorn.conf.py`` is both: the
+rules read it as Python *and* as the server's settings.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Sequence
 
 from flask_doctor.config import Settings, _translate, compile_glob, relative_posix
+from flask_doctor.static.deploy.kinds import deploy_kind
 
 __all__ = [
     "DEFAULT_SKIP_DIRS",
@@ -44,64 +46,6 @@ DEFAULT_SKIP_DIRS = frozenset(
     }
 )
 _SKIP_DIR_GLOBS = ("*.egg-info",)
-
-#: Directories where a bare ``gunicorn.py`` is taken to be a gunicorn config
-#: (elsewhere it may well be an ordinary module that imports gunicorn).
-CONFIG_DIRS = frozenset(
-    {"config", "configs", "conf", "deploy", "deployment", "docker", "etc", "gunicorn", "ops", "infra"}
-)
-
-_DEPLOY_EXACT = {
-    "Dockerfile": "dockerfile",
-    "Containerfile": "dockerfile",
-    "Procfile": "procfile",
-    "gunicorn.conf.py": "gunicorn",
-    "gunicorn_config.py": "gunicorn",
-    "uwsgi.ini": "uwsgi",
-    ".env": "env",
-    "fly.toml": "fly",
-    "app.yaml": "appengine",
-}
-_DEPLOY_GLOBS = (
-    ("Dockerfile.*", "dockerfile"),
-    ("Containerfile.*", "dockerfile"),
-    ("*.Dockerfile", "dockerfile"),
-    ("*.dockerfile", "dockerfile"),
-    ("docker-compose*.yml", "compose"),
-    ("docker-compose*.yaml", "compose"),
-    ("compose*.yml", "compose"),
-    ("compose*.yaml", "compose"),
-    ("*.uwsgi.ini", "uwsgi"),
-    (".env.*", "env"),
-    ("nginx*.conf", "nginx"),
-    ("*.nginx.conf", "nginx"),
-)
-
-
-_NOT_DEPLOY_SUFFIXES = (".py", ".sh", ".md", ".rst", ".txt", ".bak", ".orig", ".swp", "~")
-_DEPLOY_REGEXES = tuple((re.compile(fnmatch.translate(p)), kind) for p, kind in _DEPLOY_GLOBS)
-
-
-def deploy_kind(path: Path, *, at_root: bool = False) -> str | None:
-    """The kind of deploy file ``path`` is, or ``None``.
-
-    Kinds: ``dockerfile``, ``procfile``, ``gunicorn``, ``compose``, ``uwsgi``,
-    ``env``, ``fly``, ``appengine``, ``nginx``.  A bare ``gunicorn.py`` counts
-    only at a walked root (``at_root``) or in a config directory
-    (:data:`CONFIG_DIRS`).
-    """
-    name = path.name
-    kind = _DEPLOY_EXACT.get(name)
-    if kind:
-        return kind
-    if name == "gunicorn.py":
-        return "gunicorn" if at_root or path.parent.name in CONFIG_DIRS else None
-    if name.endswith(_NOT_DEPLOY_SUFFIXES):
-        return None  # Dockerfile.md, .env.sh, compose.yml.bak: not what the tools read
-    for regex, kind in _DEPLOY_REGEXES:
-        if regex.match(name):
-            return kind
-    return None
 
 
 def is_python_file(path: Path) -> bool:

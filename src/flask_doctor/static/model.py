@@ -16,12 +16,16 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import FactCache
 from flask_doctor.static.names import ImportRecord, ImportTable, dotted
 from flask_doctor.static.source import SourceModule
 from flask_doctor.static.syntax import child_nodes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.deploy.model import DeployModel
 
 REQUEST = "request"
 JOB = "job"
@@ -188,7 +192,7 @@ class Project:
     main_calls: list[CallSite] = field(default_factory=list)
     function_at: dict[tuple[str, int, int], FunctionInfo] = field(default_factory=dict)
     via: dict[tuple[str, str], str] = field(default_factory=dict)  # (func, ctx) -> caller
-    deploy: object | None = None  # flask_doctor.static.deploy.DeployModel
+    deploy: DeployModel | None = None
     production_names: tuple[str, ...] = ()
     #: (module, dotted name) of containers something shrinks: ``x.pop()``,
     #: ``del x[k]``, ``len(x)`` (a size check is how bounded caches evict).

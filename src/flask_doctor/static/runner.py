@@ -12,10 +12,12 @@ from __future__ import annotations
 import ast
 import multiprocessing
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Finding, Location, Severity
 from flask_doctor.static.model import Project, build_project
@@ -30,6 +32,9 @@ from flask_doctor.static.source import (
     parse_source,
     read_source,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.deploy import DeployModel
 
 #: Below this many modules the cost of forking exceeds the gain.
 PARALLEL_THRESHOLD = 150
@@ -207,7 +212,7 @@ def analyse_sources(
     *,
     select: Iterable[str] | None = None,
     production_configs: Iterable[str] = (),
-    deploy: object | None = None,
+    deploy: DeployModel | None = None,
 ) -> RunResult:
     """Check in-memory sources (``{"app.py": "..."}``): the examples' test harness.
 
@@ -243,21 +248,17 @@ def analyse_sources(
     return RunResult(findings=findings, modules=modules, files_checked=len(sources), project=project)
 
 
-def _deploy_from_sources(sources: dict[str, str]) -> object | None:
+def _deploy_from_sources(sources: dict[str, str]) -> DeployModel | None:
     """The deploy model of in-memory deploy files (``Dockerfile``, compose...) in ``sources``.
 
     The deploy parser reads files from disk, so the examples' deploy files
     are written to a temporary directory first; ``None`` when there are none.
     """
-    from flask_doctor.static.files import deploy_kind
+    from flask_doctor.static.deploy import deploy_kind, parse_deploy_files
 
     wanted = {p: t for p, t in sources.items() if deploy_kind(Path(p), at_root="/" not in p) is not None}
     if not wanted:
         return None
-    import tempfile
-
-    from flask_doctor.static.deploy import parse_deploy_files
-
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         paths = []

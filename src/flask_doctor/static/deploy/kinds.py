@@ -1,0 +1,80 @@
+"""Which files are deploy files, and of which kind: the one definition.
+
+File discovery (:mod:`flask_doctor.static.files`) uses it to collect deploy
+files in the same walk as Python files, and :func:`parse_deploy_files`
+uses it to pick each file's reader.  A name is matched exactly first
+(``Dockerfile``, ``Procfile``, ``gunicorn.conf.py``...), then by pattern
+(``Dockerfile.prod``, ``docker-compose.override.yml``, ``.env.production``,
+``nginx.conf``); backups and documentation (``Dockerfile.md``,
+``compose.yml.bak``) are not deploy files.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from pathlib import Path
+from typing import Literal
+
+__all__ = ["CONFIG_DIRS", "DeployKind", "deploy_kind"]
+
+#: The kinds of deploy file, one reader each.
+DeployKind = Literal["dockerfile", "procfile", "gunicorn", "compose", "uwsgi", "env", "fly", "appengine", "nginx"]
+
+#: Directories where a bare ``gunicorn.py`` is taken to be a gunicorn config
+#: (elsewhere it may well be an ordinary module that imports gunicorn).
+CONFIG_DIRS = frozenset(
+    {"config", "configs", "conf", "deploy", "deployment", "docker", "etc", "gunicorn", "ops", "infra"}
+)
+
+_DEPLOY_EXACT: dict[str, DeployKind] = {
+    "Dockerfile": "dockerfile",
+    "Containerfile": "dockerfile",
+    "Procfile": "procfile",
+    "gunicorn.conf.py": "gunicorn",
+    "gunicorn_config.py": "gunicorn",
+    "uwsgi.ini": "uwsgi",
+    ".env": "env",
+    "fly.toml": "fly",
+    "app.yaml": "appengine",
+}
+_DEPLOY_GLOBS: tuple[tuple[str, DeployKind], ...] = (
+    ("Dockerfile.*", "dockerfile"),
+    ("Containerfile.*", "dockerfile"),
+    ("*.Dockerfile", "dockerfile"),
+    ("*.dockerfile", "dockerfile"),
+    ("docker-compose*.yml", "compose"),
+    ("docker-compose*.yaml", "compose"),
+    ("compose*.yml", "compose"),
+    ("compose*.yaml", "compose"),
+    ("*.uwsgi.ini", "uwsgi"),
+    (".env.*", "env"),
+    ("nginx*.conf", "nginx"),
+    ("*.nginx.conf", "nginx"),
+)
+
+
+_NOT_DEPLOY_SUFFIXES = (".py", ".sh", ".md", ".rst", ".txt", ".bak", ".orig", ".swp", "~")
+_DEPLOY_REGEXES = tuple((re.compile(fnmatch.translate(p)), kind) for p, kind in _DEPLOY_GLOBS)
+
+
+def deploy_kind(path: Path, *, at_root: bool = False) -> DeployKind | None:
+    """The kind of deploy file ``path`` is, or ``None``.
+
+    Kinds: ``dockerfile``, ``procfile``, ``gunicorn``, ``compose``, ``uwsgi``,
+    ``env``, ``fly``, ``appengine``, ``nginx``.  A bare ``gunicorn.py`` counts
+    only at a walked root (``at_root``) or in a config directory
+    (:data:`CONFIG_DIRS`).
+    """
+    name = path.name
+    kind = _DEPLOY_EXACT.get(name)
+    if kind:
+        return kind
+    if name == "gunicorn.py":
+        return "gunicorn" if at_root or path.parent.name in CONFIG_DIRS else None
+    if name.endswith(_NOT_DEPLOY_SUFFIXES):
+        return None  # Dockerfile.md, .env.sh, compose.yml.bak: not what the tools read
+    for regex, kind in _DEPLOY_REGEXES:
+        if regex.match(name):
+            return kind
+    return None
