@@ -3,7 +3,24 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.static.facts.orm.engines import (
+    CREATE_ENGINE,
+    SAFE_POOLS,
+    SERVER_DIALECTS,
+    constant,
+    declared_wait_timeout,
+    guarded_sibling,
+    keyword,
+    local_only,
+    server_db_hint,
+    stored_globally,
+    truthy,
+    url_dialect,
+    url_scheme,
+)
+from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of_path
 from flask_doctor.static.model import (
     CLI,
     JOB,
@@ -18,7 +35,6 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-from flask_doctor.static.facts.orm import CREATE_ENGINE, SAFE_POOLS, SERVER_DIALECTS, _const, _guarded_sibling, _is_test_path, _kw, _local_only, _scheme, _stored_globally, _truthy, declared_wait_timeout, server_db_hint, url_dialect
 
 
 class EngineWithoutStaleConnectionGuard(Rule):
@@ -111,10 +127,10 @@ class EngineWithoutStaleConnectionGuard(Rule):
         if declared is None:
             return
         seconds, proof = declared
-        options = [s for s in project.config_for("SQLALCHEMY_ENGINE_OPTIONS") if project.is_production(s) and not _is_test_path(s.location.path)]
-        uris = [s for s in project.config_for("SQLALCHEMY_DATABASE_URI") if project.is_production(s) and not _is_test_path(s.location.path)]
+        options = [s for s in project.config_for("SQLALCHEMY_ENGINE_OPTIONS") if project.is_production(s) and not is_test_path(s.location.path)]
+        uris = [s for s in project.config_for("SQLALCHEMY_DATABASE_URI") if project.is_production(s) and not is_test_path(s.location.path)]
         uses_fsa = bool(project.objects_of(SQLALCHEMY_TYPES))
-        schemes = {_scheme(str(_const(u.value))) for u in uris if isinstance(_const(u.value), str)} - {None}
+        schemes = {url_scheme(str(constant(u.value))) for u in uris if isinstance(constant(u.value), str)} - {None}
         if uses_fsa and not (schemes - {"mysql", "mariadb"}):
             recycle: object = 7200
             where: Location | None = uris[0].location if uris else None
@@ -124,20 +140,20 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 if not isinstance(setting.value, ast.Dict):
                     return  # built elsewhere: cannot tell
                 opts = {k.value: v for k, v in zip(setting.value.keys, setting.value.values) if isinstance(k, ast.Constant)}
-                pinged = pinged or _truthy(opts.get("pool_pre_ping"))
+                pinged = pinged or truthy(opts.get("pool_pre_ping"))
                 if "pool_recycle" in opts:
-                    recycle = _const(opts["pool_recycle"])
+                    recycle = constant(opts["pool_recycle"])
                     label = f"`pool_recycle={recycle}` in SQLALCHEMY_ENGINE_OPTIONS"
                 where = setting.location
             if where is not None and not pinged and isinstance(recycle, int) and (recycle < 0 or recycle >= seconds):
                 report(self._recycle_finding(where, label, seconds, proof))
         for site in project.calls:
-            if site.name not in CREATE_ENGINE or _is_test_path(site.module.path):
+            if site.name not in CREATE_ENGINE or is_test_path(site.module.path):
                 continue
-            recycle_kw = _kw(site.node, "pool_recycle")
-            if recycle_kw is None or _truthy(_kw(site.node, "pool_pre_ping")):
+            recycle_kw = keyword(site.node, "pool_recycle")
+            if recycle_kw is None or truthy(keyword(site.node, "pool_pre_ping")):
                 continue
-            value = _const(recycle_kw)
+            value = constant(recycle_kw)
             if isinstance(value, int) and (value < 0 or value >= seconds):
                 report(self._recycle_finding(Location(site.module.path, site.node.lineno, site.node.col_offset + 1),
                                              f"`pool_recycle={value}`", seconds, proof))
@@ -154,25 +170,24 @@ class EngineWithoutStaleConnectionGuard(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if ctx.qualified(node.func) not in CREATE_ENGINE or ctx.is_test_code():
             return
-        path = f"/{ctx.module.path}"
-        if "/migrations/" in path or "/alembic/" in path:
+        if role_of_path(ctx.module.path) is FileRole.MIGRATION:
             return  # a migration run opens and closes its connection
         if ctx.function is not None and ctx.contexts and ctx.contexts <= {CLI, "test"}:
             return  # a command exits long before a connection goes stale
         if any(kw.arg is None for kw in node.keywords):
             return  # **options: cannot tell
-        if ctx.function is not None and _local_only(node, ctx):
+        if ctx.function is not None and local_only(node, ctx):
             return  # an engine made, used and dropped in one call lives too briefly to go stale
-        if ctx.function is not None and not (ctx.contexts & {"factory", REQUEST, JOB}) and not _stored_globally(node, ctx):
+        if ctx.function is not None and not (ctx.contexts & {"factory", REQUEST, JOB}) and not stored_globally(node, ctx):
             return  # a function nothing shows to run at start-up or per request/job: lifetime unknown
-        if ctx.function is not None and _guarded_sibling(node, ctx):
+        if ctx.function is not None and guarded_sibling(node, ctx):
             return  # ``except TypeError: create_engine(url)``: the fallback for SQLite, which rejects pool options
-        if _truthy(_kw(node, "pool_pre_ping")) or _kw(node, "pool_recycle") is not None:
+        if truthy(keyword(node, "pool_pre_ping")) or keyword(node, "pool_recycle") is not None:
             return
-        poolclass = _kw(node, "poolclass")
+        poolclass = keyword(node, "poolclass")
         if poolclass is not None and (dotted(poolclass) or "").endswith(SAFE_POOLS):
             return
-        url = node.args[0] if node.args else _kw(node, "url")
+        url = node.args[0] if node.args else keyword(node, "url")
         scheme = url_dialect(url, ctx)
         evidence: list[Evidence] = []
         if scheme is not None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.orm.engines import constant
+from flask_doctor.static.facts.orm.models import uses_model_signals
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import (
     Project,
 )
@@ -11,7 +14,6 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-from flask_doctor.static.facts.orm import _const, _is_test_path, _uses_model_signals
 
 
 class TrackModificationsEnabled(Rule):
@@ -87,10 +89,10 @@ class TrackModificationsEnabled(Rule):
     )
 
     def check_project(self, project: Project, report) -> None:  # type: ignore[override]
-        if _uses_model_signals(project):
+        if uses_model_signals(project):
             return
         for setting in project.config_for("SQLALCHEMY_TRACK_MODIFICATIONS"):
-            if _const(setting.value) is True and project.is_production(setting) and not _is_test_path(setting.location.path):
+            if constant(setting.value) is True and project.is_production(setting) and not is_test_path(setting.location.path):
                 report(
                     self.finding(
                         setting.location,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import ast
 import re
+
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.orm.engines import CREATE_ENGINE, constant, keyword
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import (
     CLI,
     Project,
+    classify_env,
 )
 from flask_doctor.static.rules.base import (
     Context,
@@ -15,7 +19,6 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-from flask_doctor.static.facts.orm import CREATE_ENGINE, _const, _is_test_path, _kw
 
 
 class EchoInProduction(Rule):
@@ -91,7 +94,7 @@ class EchoInProduction(Rule):
 
     def check_project(self, project: Project, report) -> None:  # type: ignore[override]
         for setting in project.config_for("SQLALCHEMY_ECHO"):
-            if _const(setting.value) is True and project.is_production(setting) and not _is_test_path(setting.location.path):
+            if constant(setting.value) is True and project.is_production(setting) and not is_test_path(setting.location.path):
                 report(
                     self.finding(
                         setting.location,
@@ -104,11 +107,9 @@ class EchoInProduction(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if ctx.qualified(node.func) not in CREATE_ENGINE or ctx.is_test_code():
             return
-        echo = _kw(node, "echo")
+        echo = keyword(node, "echo")
         if not (isinstance(echo, ast.Constant) and echo.value in (True, "debug")):
             return
-        from flask_doctor.static.model import classify_env
-
         if classify_env(ctx.module.name) in ("development", "testing") or ctx.in_main:
             return
         if ctx.function is not None and ctx.contexts and ctx.contexts <= {CLI, "test", "main"}:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.jobs.context import is_job_code, is_memoised
 from flask_doctor.static.model import (
     FACTORY,
     JOB,
@@ -16,7 +18,6 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.jobs import _job_code, _memoised
 
 
 class AppCreatedPerTask(Rule):
@@ -122,14 +123,14 @@ class AppCreatedPerTask(Rule):
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if not _job_code(ctx):
+        if not is_job_code(ctx):
             return
         assert ctx.function is not None
         name = dotted(node.func)
         if not name:
             return
         target = ctx.project.resolve_function(name, ctx.function, ctx.module)
-        if target is None or FACTORY not in target.roles or _memoised(ctx.function):
+        if target is None or FACTORY not in target.roles or is_memoised(ctx.function):
             return
         if target is ctx.function or FACTORY in ctx.function.roles:
             return

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.caching import cache_decorator, decorator_kwarg, is_true, varying_reads
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import (
     Project,
 )
 from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
-from flask_doctor.static.facts.caching import _is_test, _is_true, _kwarg, cache_decorator, varying_reads
 
 
 class CachedViewVariesByUser(Rule):
@@ -170,14 +172,14 @@ class CachedViewVariesByUser(Rule):
             if not fn.node.decorator_list:
                 continue
             deco = cache_decorator(project, fn, "cached")
-            if deco is None or _is_test(fn):
+            if deco is None or is_test_path(fn.module.path):
                 continue
-            if _kwarg(deco, "make_cache_key") is not None or _kwarg(deco, "unless") is not None:
+            if decorator_kwarg(deco, "make_cache_key") is not None or decorator_kwarg(deco, "unless") is not None:
                 continue
-            key_prefix = _kwarg(deco, "key_prefix")
+            key_prefix = decorator_kwarg(deco, "key_prefix")
             if key_prefix is not None and not isinstance(key_prefix, (ast.Constant, ast.JoinedStr, ast.BinOp)):
                 continue  # a callable key_prefix builds its own key
-            query_ok = _is_true(_kwarg(deco, "query_string"))
+            query_ok = is_true(decorator_kwarg(deco, "query_string"))
             reads = [
                 (read, path) for read, path in varying_reads(project, fn)
                 if not (query_ok and read.kind == "query")
