@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
@@ -20,7 +21,7 @@ from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
-    from flask_doctor.static.model import Project
+    from flask_doctor.static.model import ConfigSetting, Project
 
 CREATE_ENGINE = {
     "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlalchemy.engine.create.create_engine",
@@ -55,6 +56,11 @@ def constant(expr: ast.expr | None) -> object:
     return expr.value if isinstance(expr, ast.Constant) else None
 
 
+def dict_options(value: ast.Dict) -> dict[object, ast.expr]:
+    """The entries of a dict literal whose keys are literals (``{"pool_size": 10}``)."""
+    return {k.value: v for k, v in zip(value.keys, value.values) if isinstance(k, ast.Constant)}
+
+
 def truthy(expr: ast.expr | None) -> bool:
     """Given and not a literal ``False``/``None``/``0``/``-1`` (a value we cannot read counts as set)."""
     return expr is not None and not (isinstance(expr, ast.Constant) and expr.value in (False, None, 0, -1))
@@ -63,6 +69,11 @@ def truthy(expr: ast.expr | None) -> bool:
 def _assigns(stmt: ast.stmt, name: str) -> bool:
     """``stmt`` is ``name = ...`` (one of its targets is the bare name)."""
     return isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+
+
+def production_settings(project: Project, key: str) -> list[ConfigSetting]:
+    """The settings of ``key`` live in production, outside test files."""
+    return [s for s in project.config_for(key) if project.is_production(s) and not is_test_path(s.location.path)]
 
 
 # ------------------------------------------------------------------ database dialects
@@ -165,6 +176,14 @@ def declared_wait_timeout(project: Project) -> tuple[int, Evidence] | None:
 
 
 # ------------------------------------------------------------------ engine lifetime
+_DEV_SWITCH = re.compile(r"debug|dev|local|test", re.IGNORECASE)
+
+
+def under_dev_switch(ctx: Context) -> bool:
+    """Inside an ``if`` that tests a debug/dev/local/test flag (``if app.debug:``, ``if LOCAL:``)."""
+    return any(isinstance(a, ast.If) and _DEV_SWITCH.search(ast.unparse(a.test)) for a in ctx.ancestors)
+
+
 def stored_globally(call: ast.Call, ctx: Context) -> bool:
     """The engine goes into a global, the app (``app.extensions``/``app.engine``) or a class attribute."""
     assert ctx.function is not None
@@ -208,6 +227,57 @@ def local_only(call: ast.Call, ctx: Context) -> bool:
 
 
 # ------------------------------------------------------------------ pool size
+@dataclass(frozen=True)
+class DeclaredPool:
+    """A connection pool size written in the code: ``pool_size`` + ``max_overflow`` per process."""
+
+    size: int
+    overflow: int
+    location: Location
+    label: str  # where it is set: SQLALCHEMY_ENGINE_OPTIONS | SQLALCHEMY_POOL_SIZE | create_engine
+
+
+def _sizes(size: object, overflow: object) -> tuple[int, int]:
+    """SQLAlchemy's defaults for the values not written as integers."""
+    return (
+        size if isinstance(size, int) else DEFAULT_POOL,
+        overflow if isinstance(overflow, int) else DEFAULT_OVERFLOW,
+    )
+
+
+@project_fact
+def declared_pools(project: Project) -> list[DeclaredPool]:
+    """Pools sized in production settings or ``create_engine(...)`` keywords (not ``poolclass=`` or ``**options``)."""
+    pools: list[DeclaredPool] = []
+    for setting in production_settings(project, "SQLALCHEMY_ENGINE_OPTIONS"):
+        if isinstance(setting.value, ast.Dict):
+            opts = dict_options(setting.value)
+            if None in setting.value.keys or "poolclass" in opts:
+                continue
+            size, overflow = constant(opts.get("pool_size")), constant(opts.get("max_overflow"))
+            if isinstance(size, int) or isinstance(overflow, int):
+                pools.append(DeclaredPool(*_sizes(size, overflow), setting.location, "SQLALCHEMY_ENGINE_OPTIONS"))
+    sizes = {s.key: s for s in project.config_for("SQLALCHEMY_POOL_SIZE") if project.is_production(s)}
+    if sizes:
+        s = next(iter(sizes.values()))
+        over = next((o for o in project.config_for("SQLALCHEMY_MAX_OVERFLOW") if project.is_production(o)), None)
+        size = constant(s.value)
+        if isinstance(size, int):
+            overflow = constant(over.value) if over is not None else DEFAULT_OVERFLOW
+            pools.append(DeclaredPool(*_sizes(int(size), overflow), s.location, "SQLALCHEMY_POOL_SIZE"))
+    for site in project.calls:
+        if site.name not in CREATE_ENGINE or is_test_path(site.module.path):
+            continue
+        call = site.node
+        if any(kw.arg is None for kw in call.keywords) or keyword(call, "poolclass") is not None:
+            continue
+        size, overflow = constant(keyword(call, "pool_size")), constant(keyword(call, "max_overflow"))
+        if isinstance(size, int) or isinstance(overflow, int):
+            where = Location(site.module.path, call.lineno, call.col_offset + 1)
+            pools.append(DeclaredPool(*_sizes(size, overflow), where, "create_engine"))
+    return pools
+
+
 @project_fact
 def threads_per_worker(project: Project) -> tuple[int, Location] | None:
     """The most threads one worker process runs (gunicorn/uWSGI declarations), if more than one."""
@@ -240,14 +310,19 @@ __all__ = [
     "SAFE_POOLS",
     "SERVER_DIALECTS",
     "constant",
+    "DeclaredPool",
+    "declared_pools",
     "declared_wait_timeout",
+    "dict_options",
     "guarded_sibling",
     "keyword",
     "local_only",
+    "production_settings",
     "server_db_hint",
     "stored_globally",
     "threads_per_worker",
     "truthy",
+    "under_dev_switch",
     "url_dialect",
     "url_scheme",
 ]

@@ -18,10 +18,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, Project
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+#: A loop: a ``for`` statement or a comprehension.
+Loop = ast.For | ast.AsyncFor | ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def enclosing_loop(ctx: Context, node: ast.AST) -> ast.AST | None:
+def enclosing_loop(ctx: Context, node: ast.AST) -> Loop | None:
     """The innermost ``for`` loop or comprehension whose *body* holds ``node``."""
     child: ast.AST = node
     for ancestor in reversed(ctx.ancestors):
@@ -51,13 +53,13 @@ def enclosing_loop(ctx: Context, node: ast.AST) -> ast.AST | None:
     return None
 
 
-def loop_names(loop: ast.AST) -> set[str]:
+def loop_names(loop: Loop) -> set[str]:
     """Names that change per iteration: the loop targets and what the body assigns."""
     names: set[str] = set()
     if isinstance(loop, (ast.For, ast.AsyncFor)):
         parts: list[ast.AST] = [loop.target, *loop.body]
     else:  # comprehension node
-        parts = [g.target for g in loop.generators]  # type: ignore[attr-defined]
+        parts = [g.target for g in loop.generators]
     for part in parts:
         for node in ast.walk(part):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -118,4 +120,4 @@ def loop_item(target: ast.expr, iterable: ast.expr) -> tuple[str | None, ast.exp
     return None, iterable
 
 
-__all__ = ["constant_iterable", "enclosing_loop", "loop_item", "loop_names", "stops_at_first_match", "uses_any"]
+__all__ = ["Loop", "constant_iterable", "enclosing_loop", "loop_item", "loop_names", "stops_at_first_match", "uses_any"]

@@ -247,7 +247,8 @@ class UnboundedQueryMaterialised(Rule):
         if growth is None:
             return  # a reference table (categories, settings): bounded in practice
         context = run_context(ctx) or REQUEST
-        table = f"the whole `{query.model.name}` table" if query.model and not (query.names & {"filter", "filter_by", "where", "join"}) else "every matching row"
+        filtered = query.names & {"filter", "filter_by", "where", "join"}
+        table = f"the whole `{query.model.name}` table" if query.model and not filtered else "every matching row"
         what = what.replace("every matching row", table)
         hint = (
             "Page it (`db.paginate(...)`, `.limit(n)`), or in jobs/commands stream with "

@@ -6,6 +6,7 @@ import ast
 
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.orm.loops import (
+    Loop,
     constant_iterable,
     enclosing_loop,
     loop_names,
@@ -219,7 +220,7 @@ class QueryInLoop(Rule):
         if isinstance(loop, (ast.For, ast.AsyncFor)):
             if constant_iterable(ctx.project, loop.iter, ctx.function) or stops_at_first_match(loop):
                 return
-        elif all(constant_iterable(ctx.project, g.iter, ctx.function) for g in loop.generators):  # type: ignore[attr-defined]
+        elif all(constant_iterable(ctx.project, g.iter, ctx.function) for g in loop.generators):
             return
         names = loop_names(loop)
         parent = ctx.ancestors[-1] if ctx.ancestors else None
@@ -246,23 +247,24 @@ class QueryInLoop(Rule):
         self._report(
             node, loop, ctx,
             f"`{name}(...)` runs a query (`{query.text}`...) once per item of the loop",
-            [Evidence(f"query in `{helper.display}`", Location(helper.module.path, qcall.lineno, qcall.col_offset + 1))],
+            [Evidence(f"query in `{helper.display}`",
+                      Location(helper.module.path, qcall.lineno, qcall.col_offset + 1))],
         )
 
-    def _report(self, node: ast.Call, loop: ast.AST, ctx: Context, what: str, extra: list[Evidence]) -> None:
+    def _report(self, node: ast.Call, loop: Loop, ctx: Context, what: str, extra: list[Evidence]) -> None:
         key = (ctx.module.path, node.lineno, "")
-        same = (ctx.module.path, getattr(loop, "lineno", 0), what)
+        same = (ctx.module.path, loop.lineno, what)
         if key in self._seen or same in self._seen:
             return
         self._seen.update((key, same))
-        loop_node = loop.generators[0].iter if not isinstance(loop, (ast.For, ast.AsyncFor)) else loop  # type: ignore[attr-defined]
-        severity = None
+        loop_node = loop if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
         ctx.report(
             self.finding(
                 ctx.location(node),
                 f"{what} in {describe_context(ctx)}: N items make N+1 database round trips",
-                hint="Load all rows in one query before the loop (`Model.id.in_(ids)`, a join) or eager-load the relationship with `selectinload`.",
+                hint="Load all rows in one query before the loop (`Model.id.in_(ids)`, a join) "
+                "or eager-load the relationship with `selectinload`.",
                 evidence=[Evidence("the loop", ctx.location(loop_node)), *extra],
-                severity=severity,
+                severity=None,
             )
         )

@@ -163,7 +163,9 @@ class LazyRelationshipInLoop(Rule):
                         and isinstance(node.ctx, ast.Load)):
                     continue  # assigning ``post.author = x`` does not load it
                 rel = model.relationships.get(node.attr)
-                if rel is None or rel.lazy not in LAZY_PER_ROW or node.attr in reported or loads_eagerly(query, node.attr):
+                if rel is None or rel.lazy not in LAZY_PER_ROW or node.attr in reported:
+                    continue
+                if loads_eagerly(query, node.attr):
                     continue
                 reported.add(node.attr)
                 how = "a query per row" if rel.lazy == "select" else "a new query per row (`lazy=\"dynamic\"`)"
@@ -174,6 +176,9 @@ class LazyRelationshipInLoop(Rule):
                         f"{query_label(query, iterable)} in {describe_context(ctx)}: {how}",
                         hint=f"Add `.options(selectinload({model.name}.{node.attr}))` to the query "
                         f"(or `joinedload` for a many-to-one), or declare the relationship with `lazy=\"selectin\"`.",
-                        evidence=[Evidence("the loop", ctx.location(loop)), Evidence(f"`{model.name}.{node.attr}` declared here", rel.location)],
+                        evidence=[
+                            Evidence("the loop", ctx.location(loop)),
+                            Evidence(f"`{model.name}.{node.attr}` declared here", rel.location),
+                        ],
                     )
                 )

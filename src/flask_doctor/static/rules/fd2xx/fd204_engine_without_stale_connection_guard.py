@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
-from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.orm.engines import (
     CREATE_ENGINE,
     SAFE_POOLS,
     SERVER_DIALECTS,
     constant,
     declared_wait_timeout,
+    dict_options,
     guarded_sibling,
     keyword,
     local_only,
+    production_settings,
     server_db_hint,
     stored_globally,
     truthy,
@@ -121,14 +124,14 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """, message="pymysql"),
     )
 
-    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         """Pool recycling slower than a declared MySQL ``wait_timeout`` (Flask-SQLAlchemy's 7200 s default included)."""
         declared = declared_wait_timeout(project)
         if declared is None:
             return
         seconds, proof = declared
-        options = [s for s in project.config_for("SQLALCHEMY_ENGINE_OPTIONS") if project.is_production(s) and not is_test_path(s.location.path)]
-        uris = [s for s in project.config_for("SQLALCHEMY_DATABASE_URI") if project.is_production(s) and not is_test_path(s.location.path)]
+        options = production_settings(project, "SQLALCHEMY_ENGINE_OPTIONS")
+        uris = production_settings(project, "SQLALCHEMY_DATABASE_URI")
         uses_fsa = bool(project.objects_of(SQLALCHEMY_TYPES))
         schemes = {url_scheme(str(constant(u.value))) for u in uris if isinstance(constant(u.value), str)} - {None}
         if uses_fsa and not (schemes - {"mysql", "mariadb"}):
@@ -139,13 +142,14 @@ class EngineWithoutStaleConnectionGuard(Rule):
             for setting in options:
                 if not isinstance(setting.value, ast.Dict):
                     return  # built elsewhere: cannot tell
-                opts = {k.value: v for k, v in zip(setting.value.keys, setting.value.values) if isinstance(k, ast.Constant)}
+                opts = dict_options(setting.value)
                 pinged = pinged or truthy(opts.get("pool_pre_ping"))
                 if "pool_recycle" in opts:
                     recycle = constant(opts["pool_recycle"])
                     label = f"`pool_recycle={recycle}` in SQLALCHEMY_ENGINE_OPTIONS"
                 where = setting.location
-            if where is not None and not pinged and isinstance(recycle, int) and (recycle < 0 or recycle >= seconds):
+            too_slow = isinstance(recycle, int) and (recycle < 0 or recycle >= seconds)
+            if where is not None and not pinged and too_slow:
                 report(self._recycle_finding(where, label, seconds, proof))
         for site in project.calls:
             if site.name not in CREATE_ENGINE or is_test_path(site.module.path):
@@ -158,7 +162,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 report(self._recycle_finding(Location(site.module.path, site.node.lineno, site.node.col_offset + 1),
                                              f"`pool_recycle={value}`", seconds, proof))
 
-    def _recycle_finding(self, where: Location, label: str, seconds: int, proof: Evidence):
+    def _recycle_finding(self, where: Location, label: str, seconds: int, proof: Evidence) -> Finding:
         return self.finding(
             where,
             f"{label} is not below the MySQL server's `wait_timeout` of {seconds} s: connections idle longer than "
@@ -178,7 +182,8 @@ class EngineWithoutStaleConnectionGuard(Rule):
             return  # **options: cannot tell
         if ctx.function is not None and local_only(node, ctx):
             return  # an engine made, used and dropped in one call lives too briefly to go stale
-        if ctx.function is not None and not (ctx.contexts & {"factory", REQUEST, JOB}) and not stored_globally(node, ctx):
+        lifetime_known = ctx.contexts & {"factory", REQUEST, JOB}
+        if ctx.function is not None and not lifetime_known and not stored_globally(node, ctx):
             return  # a function nothing shows to run at start-up or per request/job: lifetime unknown
         if ctx.function is not None and guarded_sibling(node, ctx):
             return  # ``except TypeError: create_engine(url)``: the fallback for SQLite, which rejects pool options
@@ -200,7 +205,8 @@ class EngineWithoutStaleConnectionGuard(Rule):
             if hint is None:
                 return
             dialect, proof = hint
-            where = f"with a URL from `{ast.unparse(url)[:60] if url is not None else '?'}` ({dialect}: {proof.message})"
+            source = ast.unparse(url)[:60] if url is not None else "?"
+            where = f"with a URL from `{source}` ({dialect}: {proof.message})"
             evidence.append(proof)
         ctx.report(
             self.finding(

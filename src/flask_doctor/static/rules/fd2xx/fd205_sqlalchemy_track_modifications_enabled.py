@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask_doctor.findings import Severity
-from flask_doctor.static.facts.orm.engines import constant
+from collections.abc import Callable
+
+from flask_doctor.findings import Finding, Severity
+from flask_doctor.static.facts.orm.engines import constant, production_settings
 from flask_doctor.static.facts.orm.models import uses_model_signals
-from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import (
     Project,
 )
@@ -88,16 +89,16 @@ class TrackModificationsEnabled(Rule):
             """, message="SQLALCHEMY_TRACK_MODIFICATIONS"),
     )
 
-    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         if uses_model_signals(project):
             return
-        for setting in project.config_for("SQLALCHEMY_TRACK_MODIFICATIONS"):
-            if constant(setting.value) is True and project.is_production(setting) and not is_test_path(setting.location.path):
+        for setting in production_settings(project, "SQLALCHEMY_TRACK_MODIFICATIONS"):
+            if constant(setting.value) is True:
                 report(
                     self.finding(
                         setting.location,
-                        f"`SQLALCHEMY_TRACK_MODIFICATIONS = True` in `{setting.owner}` makes Flask-SQLAlchemy track every "
-                        f"object change and send model signals on each commit, and nothing listens to them",
+                        f"`SQLALCHEMY_TRACK_MODIFICATIONS = True` in `{setting.owner}` makes Flask-SQLAlchemy "
+                        f"track every object change and send model signals on each commit, and nothing listens to them",
                         hint="Remove it (Flask-SQLAlchemy 3.x defaults to False) or set it to False.",
                     )
                 )

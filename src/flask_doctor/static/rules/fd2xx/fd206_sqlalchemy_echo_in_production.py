@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import ast
-import re
+from collections.abc import Callable
 
-from flask_doctor.findings import Severity
-from flask_doctor.static.facts.orm.engines import CREATE_ENGINE, constant, keyword
-from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.findings import Finding, Severity
+from flask_doctor.static.facts.orm.engines import (
+    CREATE_ENGINE,
+    constant,
+    keyword,
+    production_settings,
+    under_dev_switch,
+)
 from flask_doctor.static.model import (
     CLI,
     Project,
@@ -92,15 +97,16 @@ class EchoInProduction(Rule):
             """, message="echo=True"),
     )
 
-    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
-        for setting in project.config_for("SQLALCHEMY_ECHO"):
-            if constant(setting.value) is True and project.is_production(setting) and not is_test_path(setting.location.path):
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        for setting in production_settings(project, "SQLALCHEMY_ECHO"):
+            if constant(setting.value) is True:
                 report(
                     self.finding(
                         setting.location,
                         f"`SQLALCHEMY_ECHO = True` in `{setting.owner}` is live in production: every SQL statement and "
                         f"its parameters are logged on every request",
-                        hint="Set it only in development configuration (or enable the `sqlalchemy.engine` logger while debugging).",
+                        hint="Set it only in development configuration "
+                        "(or enable the `sqlalchemy.engine` logger while debugging).",
                     )
                 )
 
@@ -114,9 +120,8 @@ class EchoInProduction(Rule):
             return
         if ctx.function is not None and ctx.contexts and ctx.contexts <= {CLI, "test", "main"}:
             return
-        for ancestor in ctx.ancestors:
-            if isinstance(ancestor, ast.If) and re.search(r"debug|dev|local|test", ast.unparse(ancestor.test), re.IGNORECASE):
-                return
+        if under_dev_switch(ctx):
+            return
         ctx.report(
             self.finding(
                 ctx.location(node),

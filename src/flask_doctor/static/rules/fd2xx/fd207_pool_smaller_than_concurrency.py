@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import ast
+from collections.abc import Callable
 
-from flask_doctor.findings import Evidence, Location, Severity
-from flask_doctor.static.facts.orm.engines import (
-    CREATE_ENGINE,
-    DEFAULT_OVERFLOW,
-    DEFAULT_POOL,
-    constant,
-    keyword,
-    threads_per_worker,
-)
-from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.orm.engines import declared_pools, threads_per_worker
 from flask_doctor.static.model import (
     Project,
 )
@@ -92,46 +84,23 @@ class PoolSmallerThanConcurrency(Rule):
             """}),
     )
 
-    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         threads = threads_per_worker(project)
         if threads is None:
             return
         count, where = threads
-        pools: list[tuple[int, int, Location, str]] = []
-        for setting in project.config_for("SQLALCHEMY_ENGINE_OPTIONS"):
-            if isinstance(setting.value, ast.Dict) and not is_test_path(setting.location.path) and project.is_production(setting):
-                opts = {k.value: v for k, v in zip(setting.value.keys, setting.value.values) if isinstance(k, ast.Constant)}
-                if None in setting.value.keys or "poolclass" in opts:
-                    continue
-                size, overflow = constant(opts.get("pool_size")), constant(opts.get("max_overflow"))
-                if isinstance(size, int) or isinstance(overflow, int):
-                    pools.append((size if isinstance(size, int) else DEFAULT_POOL, overflow if isinstance(overflow, int) else DEFAULT_OVERFLOW, setting.location, "SQLALCHEMY_ENGINE_OPTIONS"))
-        sizes = {s.key: s for s in project.config_for("SQLALCHEMY_POOL_SIZE") if project.is_production(s)}
-        if sizes:
-            s = next(iter(sizes.values()))
-            over = next((o for o in project.config_for("SQLALCHEMY_MAX_OVERFLOW") if project.is_production(o)), None)
-            if isinstance(constant(s.value), int):
-                ov = constant(over.value) if over is not None else DEFAULT_OVERFLOW
-                pools.append((int(constant(s.value)), ov if isinstance(ov, int) else DEFAULT_OVERFLOW, s.location, "SQLALCHEMY_POOL_SIZE"))  # type: ignore[arg-type]
-        for site in project.calls:
-            if site.name not in CREATE_ENGINE or is_test_path(site.module.path):
-                continue
-            call = site.node
-            if any(kw.arg is None for kw in call.keywords) or keyword(call, "poolclass") is not None:
-                continue
-            size, overflow = constant(keyword(call, "pool_size")), constant(keyword(call, "max_overflow"))
-            if isinstance(size, int) or isinstance(overflow, int):
-                pools.append((size if isinstance(size, int) else DEFAULT_POOL, overflow if isinstance(overflow, int) else DEFAULT_OVERFLOW,
-                              Location(site.module.path, call.lineno, call.col_offset + 1), "create_engine"))
-        for size, overflow, location, label in pools:
+        for pool in declared_pools(project):
+            size, overflow, label = pool.size, pool.overflow, pool.label
             if overflow < 0 or size <= 0 or size + overflow >= count:
                 continue
             report(
                 self.finding(
-                    location,
-                    f"`{label}` allows {size} + {overflow} = {size + overflow} connections per worker but each worker runs "
-                    f"{count} threads: under load the extra requests wait `pool_timeout` and fail with \"QueuePool limit reached\"",
-                    hint=f"Raise `pool_size` (+ `max_overflow`) to at least {count}, within the database's max_connections.",
+                    pool.location,
+                    f"`{label}` allows {size} + {overflow} = {size + overflow} connections per worker but each worker "
+                    f"runs {count} threads: under load the extra requests wait `pool_timeout` and fail with "
+                    f"\"QueuePool limit reached\"",
+                    hint=f"Raise `pool_size` (+ `max_overflow`) to at least {count}, "
+                    "within the database's max_connections.",
                     evidence=[Evidence(f"{count} threads per worker declared here", where)],
                 )
             )

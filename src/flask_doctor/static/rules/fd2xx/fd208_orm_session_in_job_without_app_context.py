@@ -164,8 +164,9 @@ class OrmSessionInJobWithoutAppContext(Rule):
                 ctx.location(node),
                 f"{what} in {describe_context(ctx)} runs in a worker with no application context: it raises "
                 f"\"Working outside of application context\"",
-                hint="Give tasks an app context: a Celery Task base class whose __call__ runs `with app.app_context():` "
-                "(Flask's celery_init_app pattern), or wrap the task body in `with app.app_context():`.",
+                hint="Give tasks an app context: a Celery Task base class whose __call__ runs "
+                "`with app.app_context():` (Flask's celery_init_app pattern), "
+                "or wrap the task body in `with app.app_context():`.",
                 evidence=ctx.chain_evidence(JOB),
             )
         )

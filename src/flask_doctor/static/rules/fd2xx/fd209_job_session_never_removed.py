@@ -162,7 +162,7 @@ class JobSessionNeverRemoved(Rule):
         if isinstance(node.func, ast.Attribute):
             # Session.query(...) / Session.execute(...) on a scoped_session
             info = session_factory(node.func.value, ctx)
-            if info is None or info[1] != "scoped_session" or node.func.attr in CLEANUP_METHODS | {"configure", "remove"}:
+            if info is None or info[1] != "scoped_session" or node.func.attr in CLEANUP_METHODS | {"configure"}:
                 return
             name = info[0]
             label = f"`{name}.{node.func.attr}(...)`"
@@ -183,7 +183,9 @@ class JobSessionNeverRemoved(Rule):
             elif isinstance(parent, ast.Return):
                 return  # a session factory helper: its caller owns the session
         key = (ctx.function.qualname, info[0])
-        if key in self._reported or session_ended(ctx.project, name, ctx.function) or session_cleanup_hook(ctx.project) is not None:
+        if key in self._reported or session_ended(ctx.project, name, ctx.function):
+            return
+        if session_cleanup_hook(ctx.project) is not None:
             return
         self._reported.add(key)
         ctx.report(

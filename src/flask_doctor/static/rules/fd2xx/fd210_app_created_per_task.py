@@ -139,7 +139,8 @@ class AppCreatedPerTask(Rule):
                 ctx.location(node),
                 f"`{name}()` builds a whole Flask app on every call of {describe_context(ctx)}: config, blueprints, "
                 f"extensions and a new database engine per task",
-                hint="Create the app once per worker process (module level of the worker, or worker_process_init) and push only `app.app_context()` per task.",
+                hint="Create the app once per worker process (module level of the worker, or worker_process_init) "
+                "and push only `app.app_context()` per task.",
                 evidence=[Evidence("the factory", target.location), *ctx.chain_evidence(JOB)],
             )
         )

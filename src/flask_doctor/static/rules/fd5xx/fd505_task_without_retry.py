@@ -154,7 +154,9 @@ class TaskWithoutRetry(Rule):
             base = options.get("base")
             if base is not None and task_base_policy(project, fn, base) is not False:
                 continue
-            if framework == "rq" and any(any(kw.arg == "retry" for kw in site.keywords) for site in enqueue_sites(project, fn)):
+            if framework == "rq" and any(
+                any(kw.arg == "retry" for kw in site.keywords) for site in enqueue_sites(project, fn)
+            ):
                 continue
             found = task_io(project, fn)
             if found is None:
@@ -164,7 +166,8 @@ class TaskWithoutRetry(Rule):
             kind = "job" if framework == "rq" else "task"
             evidence = [Evidence(f"`{label}(...)` here", node_location(where.module.path, call))]
             hint = (
-                "Retry transient errors: `@shared_task(autoretry_for=(ConnectionError, ...), retry_backoff=True, max_retries=5)` "
+                "Retry transient errors: "
+                "`@shared_task(autoretry_for=(ConnectionError, ...), retry_backoff=True, max_retries=5)` "
                 "or `raise self.retry(exc=exc)` in an `except` (make the task idempotent first)."
                 if framework == "celery" else
                 "Enqueue with a retry policy: `queue.enqueue(f, ..., retry=Retry(max=3, interval=[10, 30, 60]))`."

@@ -192,8 +192,12 @@ class TaskRetriesForever(Rule):
                     continue
                 report(self.finding(
                     node_location(fn.module.path, inner[0]),
-                    f"`{ast.unparse(inner[0].func)}()` in task `{fn.display}` raises `Retry` (an `Exception`) after sending the retry, "
-                    f"and the `{handler_label(catcher)}` below catches it and retries again: every failure schedules two retries",
-                    hint="Put `except Retry: raise` (from celery.exceptions) before the broad clause, or move the first retry out of the `try`.",
-                    evidence=[Evidence(f"`{handler_label(catcher)}` retries again", node_location(fn.module.path, again[0]))],
+                    f"`{ast.unparse(inner[0].func)}()` in task `{fn.display}` raises `Retry` (an `Exception`) "
+                    f"after sending the retry, and the `{handler_label(catcher)}` below catches it and retries again: "
+                    f"every failure schedules two retries",
+                    hint="Put `except Retry: raise` (from celery.exceptions) before the broad clause, "
+                    "or move the first retry out of the `try`.",
+                    evidence=[
+                        Evidence(f"`{handler_label(catcher)}` retries again", node_location(fn.module.path, again[0])),
+                    ],
                 ))

@@ -156,8 +156,8 @@ class TaskSwallowsExceptions(Rule):
                     kind = "job" if framework == "rq" else "task"
                     report(self.finding(
                         node_location(fn.module.path, handler),
-                        f"`{handler_label(handler)}` in {kind} `{fn.display}` {what}: the {kind} is recorded as SUCCESS, "
-                        f"so failures never reach retries, failure signals or monitoring",
+                        f"`{handler_label(handler)}` in {kind} `{fn.display}` {what}: the {kind} is recorded "
+                        f"as SUCCESS, so failures never reach retries, failure signals or monitoring",
                         hint="Re-raise after logging, `raise self.retry(exc=exc)` for transient errors, or "
                              "`raise Reject(exc, requeue=False)`; catch only the exceptions you can really handle.",
                         evidence=[Evidence(f"{kind} `{fn.display}`", fn.location)],

@@ -136,11 +136,12 @@ class TaskResultIgnoredButAwaited(Rule):
             for read, task, call in ignored_result_reads(project, caller):
                 why = ignored[task.qualname]
                 member = read.attr if isinstance(read, ast.Attribute) else ""
-                effect = "waits for a result that is never stored" if member in ("get", "wait", "join") else "never changes from PENDING"
+                waits = member in ("get", "wait", "join")
+                effect = "waits for a result that is never stored" if waits else "never changes from PENDING"
                 report(self.finding(
                     node_location(caller.module.path, read),
-                    f"`{ast.unparse(read)[:60]}` in `{caller.display}` reads the result of task `{task.display}`, which has {why}: "
-                    f"it {effect}",
+                    f"`{ast.unparse(read)[:60]}` in `{caller.display}` reads the result of task "
+                    f"`{task.display}`, which has {why}: it {effect}",
                     hint=(f"Remove `ignore_result=True` from `{task.display}`" if "on the task" in why
                           else f"Set `ignore_result=False` on `{task.display}` (it overrides `task_ignore_result`)")
                     + ", or pass `ignore_result=False` to `apply_async` where the result is read.",

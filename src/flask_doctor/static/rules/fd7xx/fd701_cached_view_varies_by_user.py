@@ -194,7 +194,10 @@ class CachedViewVariesByUser(Rule):
                 "the path and query string" if query_ok else "`request.path` only"
             )
             if read.kind == "query":
-                consequence = "without `query_string=True` the page rendered for the first query string is served for every other one"
+                consequence = (
+                    "without `query_string=True` the page rendered for the first query string is served for every "
+                    "other one"
+                )
                 hint = "Add `query_string=True` to `@cache.cached(...)`, or pass the values as URL path parts."
             elif read.kind == "body":
                 consequence = "the response to the first request body is replayed for every other body"
@@ -202,8 +205,9 @@ class CachedViewVariesByUser(Rule):
             else:
                 consequence = "the first visitor's page (their data, their permissions) is served to every other user"
                 hint = (
-                    "Cache only the user-independent part with `@cache.memoize(...)` on a helper that takes the user id, "
-                    "or give `make_cache_key=`/a callable `key_prefix=` that includes the user, or `unless=`."
+                    "Cache only the user-independent part with `@cache.memoize(...)` on a helper that takes "
+                    "the user id, or give `make_cache_key=`/a callable `key_prefix=` that includes the user, "
+                    "or `unless=`."
                 )
             evidence = [Evidence(f"`{read.what}` read here", node_location(read.function.module.path, read.node))]
             evidence += [Evidence(f"calls `{step.display}`", step.location) for step in path[1:]]
@@ -217,8 +221,8 @@ class CachedViewVariesByUser(Rule):
             label = "view" if "view" in fn.roles else "function"
             report(self.finding(
                 node_location(fn.module.path, deco),
-                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on {label} `{fn.display}` keys the cache by "
-                f"{key}, but the {label} reads `{read.what}`{where}{also}: {consequence}",
+                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on {label} `{fn.display}` "
+                f"keys the cache by {key}, but the {label} reads `{read.what}`{where}{also}: {consequence}",
                 hint=hint,
                 evidence=evidence,
             ))

@@ -104,9 +104,9 @@ class ProcessLocalCacheMultiWorker(Rule):
                 count = "CPU-count-based" if decl.cpu_based and not decl.processes else str(decl.processes or "several")
                 reps = f" × {decl.replicas} replicas" if (decl.replicas or 1) > 1 else ""
                 message = (
-                    f"`CACHE_TYPE = {ast.unparse(setting.value)}` in {setting.owner}: {cls_name} lives inside one process, and "
-                    f"{decl.server} runs {count} worker processes{reps}: every worker has its own cache, so "
-                    f"`cache.delete()`/`clear()` reaches one worker and the others keep serving stale data"
+                    f"`CACHE_TYPE = {ast.unparse(setting.value)}` in {setting.owner}: {cls_name} lives inside "
+                    f"one process, and {decl.server} runs {count} worker processes{reps}: every worker has its own "
+                    f"cache, so `cache.delete()`/`clear()` reaches one worker and the others keep serving stale data"
                 )
                 evidence = [Evidence(f"{decl.server} workers declared here", decl.source)]
             elif scope in ("process", "host") and (multi_host or services):
@@ -114,8 +114,8 @@ class ProcessLocalCacheMultiWorker(Rule):
                 count = (multi_host[0].replicas if multi_host else (services[0].replicas or services[0].scale))
                 message = (
                     f"`CACHE_TYPE = {ast.unparse(setting.value)}` in {setting.owner}: {cls_name} is local to one "
-                    f"{'process' if scope == 'process' else 'host/container'}, and the app runs {count} replicas: each has "
-                    f"its own cache, so invalidation on one leaves the others stale"
+                    f"{'process' if scope == 'process' else 'host/container'}, and the app runs {count} replicas: "
+                    f"each has its own cache, so invalidation on one leaves the others stale"
                 )
                 evidence = [Evidence("replicas declared here", where)]
             else:
@@ -123,6 +123,7 @@ class ProcessLocalCacheMultiWorker(Rule):
             report(self.finding(
                 setting.location,
                 message,
-                hint="Use a shared backend in production: CACHE_TYPE = \"RedisCache\" (CACHE_REDIS_URL) or \"MemcachedCache\".",
+                hint="Use a shared backend in production: "
+                "CACHE_TYPE = \"RedisCache\" (CACHE_REDIS_URL) or \"MemcachedCache\".",
                 evidence=evidence,
             ))

@@ -165,7 +165,8 @@ class MemoizeRequestDependentSelf(Rule):
             if sites:
                 site_fn, call = sites[0]
                 created = f"`{fn.class_name}(...)` is created in request code (`{site_fn.display}`)"
-                evidence = [Evidence(f"`{fn.class_name}` instantiated per request", node_location(site_fn.module.path, call))]
+                where = node_location(site_fn.module.path, call)
+                evidence = [Evidence(f"`{fn.class_name}` instantiated per request", where)]
             elif is_view_class(project, class_qual):
                 created = f"`{fn.class_name}` is a view class, which Flask instantiates for every request"
                 evidence = []
@@ -173,9 +174,10 @@ class MemoizeRequestDependentSelf(Rule):
                 continue
             report(self.finding(
                 node_location(fn.module.path, deco),
-                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on `{fn.display}` keys the cache by "
-                f"`repr(self)`, and `{fn.class_name}` defines neither `__repr__` nor `__caching_id__`, so the key is the "
-                f"object's memory address; {created}: the cache never hits, and a reused address returns another object's result",
+                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on `{fn.display}` keys "
+                f"the cache by `repr(self)`, and `{fn.class_name}` defines neither `__repr__` nor `__caching_id__`, "
+                f"so the key is the object's memory address; {created}: the cache never hits, and a reused address "
+                f"returns another object's result",
                 hint=f"Define `__caching_id__(self)` on `{fn.class_name}` returning what the result depends on "
                      "(e.g. the user or record id), or memoize a module-level function that takes those values.",
                 evidence=evidence,
