@@ -1,6 +1,6 @@
-"""Facts shared by the caching rules (moved from the family module).
+"""Caching facts: Flask-Caching decorators, the request data a cached view reads, cache backends.
 
-FD701–FD703 — caching: a wrong cache is worse than none.
+A wrong cache is worse than none (FD701–FD703).
 
 Flask-Caching's ``@cache.cached`` keys a view by ``request.path`` only, so a
 view that reads the user, the session, headers or the query string serves
@@ -21,32 +21,35 @@ import ast
 import re
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from flask_doctor.findings import Location
-from flask_doctor.static.model import (
-    REQUEST,
-    VIEW_BASES,
-    ConfigSetting,
-    FunctionInfo,
-    Project,
-)
-from flask_doctor.static.names import dotted
 from flask_doctor.static.context import node_location
+from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.errors import body_nodes
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.model import REQUEST, VIEW_BASES
+from flask_doctor.static.names import dotted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.deploy import ServiceDecl
+    from flask_doctor.static.model import ConfigSetting, FunctionInfo, Project
 
 CACHE_TYPES = {"flask_caching.Cache", "flask_cache.Cache", "flask.ext.cache.Cache", "flask_caching.__init__.Cache"}
 
 
-def _imports_flask_caching(project: Project) -> bool:
-    cached = getattr(project, "_fd_uses_flask_caching", None)
-    if cached is None:
-        cached = any(
-            r.module.split(".")[0] in ("flask_caching", "flask_cache") for records in project.imports.values() for r in records
-        )
-        project._fd_uses_flask_caching = cached  # type: ignore[attr-defined]
-    return cached
+@project_fact
+def uses_flask_caching(project: Project) -> bool:
+    """Some module imports Flask-Caching (or the older Flask-Cache)."""
+    return any(
+        r.module.split(".")[0] in ("flask_caching", "flask_cache")
+        for records in project.imports.values() for r in records
+    )
 
 
-_FLASK_CACHING_KWARGS = {"query_string", "key_prefix", "make_cache_key", "unless", "forced_update", "response_filter", "make_name"}
+_FLASK_CACHING_KWARGS = {
+    "query_string", "key_prefix", "make_cache_key", "unless", "forced_update", "response_filter", "make_name",
+}
 
 
 def cache_decorator(project: Project, fn: FunctionInfo, method: str) -> ast.expr | None:
@@ -64,14 +67,14 @@ def cache_decorator(project: Project, fn: FunctionInfo, method: str) -> ast.expr
         # ``cache`` built by a factory or passed in: trust the name only when Flask-Caching is in use
         # or the call uses keywords only Flask-Caching's decorators take
         if (dotted(func.value) or "").rsplit(".", 1)[-1] == "cache" and (
-            _imports_flask_caching(project)
+            uses_flask_caching(project)
             or (isinstance(deco, ast.Call) and any(kw.arg in _FLASK_CACHING_KWARGS for kw in deco.keywords))
         ):
             return deco
     return None
 
 
-# ------------------------------------------------------------------ FD701
+# ------------------------------------------------------------------ request data a cached view reads
 USER_SOURCES = {
     "flask_login.current_user": "current_user",
     "flask_login.utils.current_user": "current_user",
@@ -98,11 +101,9 @@ class VaryingRead:
     node: ast.AST
 
 
-def _reads(project: Project, fn: FunctionInfo) -> list[VaryingRead]:
-    """Request-varying reads in ``fn``'s own body (memoised on the function)."""
-    cached = getattr(fn, "_fd_varying_reads", None)
-    if cached is not None:
-        return cached
+@keyed_fact
+def own_varying_reads(project: Project, fn: FunctionInfo) -> list[VaryingRead]:
+    """Request-varying reads in ``fn``'s own body."""
     found: list[VaryingRead] = []
     table = fn.imports
     seen: set[str] = set()
@@ -113,7 +114,8 @@ def _reads(project: Project, fn: FunctionInfo) -> list[VaryingRead]:
             if full in USER_SOURCES:
                 read = (USER_SOURCES[full], "user")
         elif isinstance(node, ast.Attribute):
-            base = table.qualify(dotted(node.value) or "") if isinstance(node.value, (ast.Name, ast.Attribute)) else None
+            named = isinstance(node.value, (ast.Name, ast.Attribute))
+            base = table.qualify(dotted(node.value) or "") if named else None
             if base in ("flask.request", "flask.globals.request"):
                 part = REQUEST_PARTS.get(node.attr)
                 if part:
@@ -125,18 +127,19 @@ def _reads(project: Project, fn: FunctionInfo) -> list[VaryingRead]:
         if read is not None and read[0] not in seen:
             seen.add(read[0])
             found.append(VaryingRead(read[0], read[1], fn, node))
-    fn._fd_varying_reads = found  # type: ignore[attr-defined]
     return found
 
 
-def varying_reads(project: Project, root: FunctionInfo, max_depth: int = 3) -> list[tuple[VaryingRead, list[FunctionInfo]]]:
+def varying_reads(
+    project: Project, root: FunctionInfo, max_depth: int = 3
+) -> list[tuple[VaryingRead, list[FunctionInfo]]]:
     """Reads in ``root`` and in the project functions it calls, with the call path."""
     results: list[tuple[VaryingRead, list[FunctionInfo]]] = []
     queue: deque[tuple[FunctionInfo, list[FunctionInfo]]] = deque([(root, [root])])
     visited = {root.qualname}
     while queue:
         fn, path = queue.popleft()
-        for read in _reads(project, fn):
+        for read in own_varying_reads(project, fn):
             results.append((read, path))
         if len(path) > max_depth:
             continue
@@ -149,27 +152,24 @@ def varying_reads(project: Project, root: FunctionInfo, max_depth: int = 3) -> l
     return results
 
 
-def _kwarg(deco: ast.expr, name: str) -> ast.expr | None:
+def decorator_kwarg(deco: ast.expr, name: str) -> ast.expr | None:
+    """The value of ``name=`` in a decorator call (``None`` for a bare decorator)."""
     if not isinstance(deco, ast.Call):
         return None
     return next((kw.value for kw in deco.keywords if kw.arg == name), None)
 
 
-def _is_true(node: ast.expr | None) -> bool:
+def is_true(node: ast.expr | None) -> bool:
+    """A literal ``True``."""
     return isinstance(node, ast.Constant) and node.value is True
 
 
-def _is_test(fn: FunctionInfo) -> bool:
-    p = f"/{fn.module.path}"
-    last = p.rsplit("/", 1)[-1]
-    return "/tests/" in p or "/test/" in p or last.startswith("test_") or last == "conftest.py"
-
-
-# ------------------------------------------------------------------ FD702
+# ------------------------------------------------------------------ process- and host-local backends
 PROCESS_LOCAL = {
     "simple": "SimpleCache", "simplecache": "SimpleCache",
     "flask_caching.backends.simplecache": "SimpleCache", "flask_caching.backends.simple": "SimpleCache",
-    "flask_caching.backends.simplecache.simplecache": "SimpleCache", "flask_caching.backends.simplecache.simple": "SimpleCache",
+    "flask_caching.backends.simplecache.simplecache": "SimpleCache",
+    "flask_caching.backends.simplecache.simple": "SimpleCache",
 }
 HOST_LOCAL = {
     "filesystem": "FileSystemCache", "filesystemcache": "FileSystemCache",
@@ -179,7 +179,7 @@ HOST_LOCAL = {
 }
 
 
-def _backend(value: ast.expr) -> tuple[str, str] | None:
+def local_backend(value: ast.expr) -> tuple[str, str] | None:
     """("process"|"host", class name) for a SimpleCache/FileSystemCache ``CACHE_TYPE`` literal."""
     if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
         return None
@@ -207,7 +207,8 @@ def cache_type_settings(project: Project) -> list[CacheTypeSetting]:
     for site in project.calls:
         call = site.node
         is_ctor = site.name in CACHE_TYPES
-        is_init = isinstance(call.func, ast.Attribute) and call.func.attr == "init_app" and _is_cache_object(project, site.name)
+        is_init = (isinstance(call.func, ast.Attribute) and call.func.attr == "init_app"
+                   and _is_cache_object(project, site.name))
         if not (is_ctor or is_init) or _dev_or_test_path(site.module.path):
             continue
         config = next((kw.value for kw in call.keywords if kw.arg == "config"), None)
@@ -215,7 +216,8 @@ def cache_type_settings(project: Project) -> list[CacheTypeSetting]:
             continue
         for k, v in zip(config.keys, config.values):
             if isinstance(k, ast.Constant) and k.value == "CACHE_TYPE":
-                found.append(CacheTypeSetting(v, node_location(site.module.path, k), f"`{ast.unparse(call.func)}(config=...)`"))
+                owner = f"`{ast.unparse(call.func)}(config=...)`"
+                found.append(CacheTypeSetting(v, node_location(site.module.path, k), owner))
     return found
 
 
@@ -232,9 +234,9 @@ def _owner_label(setting: ConfigSetting) -> str:
 
 
 def _dev_or_test_path(path: str) -> bool:
-    p = f"/{path}".lower()
-    last = p.rsplit("/", 1)[-1]
-    return "/tests/" in p or "/test/" in p or last.startswith(("test_", "dev", "local")) or last == "conftest.py"
+    """Test code, or a module named for development (``dev_config.py``, ``local_settings.py``)."""
+    last = path.rsplit("/", 1)[-1].lower()
+    return is_test_path(path) or last.startswith(("dev", "local"))
 
 
 _DEV_PARTS = {"dev", "development", "local", "test", "tests", "example", "examples", "docs", "ci"}
@@ -249,20 +251,26 @@ def _production_deploy(path: str) -> bool:
     return not (words & _DEV_PARTS)
 
 
-def _is_worker_service(service: object) -> bool:
-    """A compose service that runs Celery/RQ workers rather than the web app."""
-    command = getattr(service, "command", None)
+def is_worker_service(service: ServiceDecl) -> bool:
+    """A compose service that runs Celery/RQ workers (or a database) rather than the web app."""
+    command = service.command
     text = " ".join(command) if isinstance(command, list) else str(command or "")
-    name = str(getattr(service, "name", "")).lower()
-    return any(w in text for w in ("celery", "rq worker", "dramatiq", "huey")) or any(w in name for w in ("worker", "celery", "beat", "redis", "db", "postgres"))
+    name = service.name.lower()
+    return any(w in text for w in ("celery", "rq worker", "dramatiq", "huey")) or any(
+        w in name for w in ("worker", "celery", "beat", "redis", "db", "postgres")
+    )
 
 
-# ------------------------------------------------------------------ FD703
+# ------------------------------------------------------------------ what memoize keys instances by
 _PLAIN_BASES = {"object", *VIEW_BASES}
 
 
-def _class_identity(project: Project, class_qual: str) -> str | None:
-    """'custom' when the class (or a base) defines __repr__/__caching_id__, 'default' when none can, None when unknown."""
+def memo_identity(project: Project, class_qual: str) -> str | None:
+    """How ``@cache.memoize`` tells instances apart.
+
+    'custom' when the class (or a base) defines ``__repr__``/``__caching_id__``,
+    'default' (the memory address) when none can, ``None`` when unknown.
+    """
     seen: set[str] = set()
     stack = [class_qual]
     while stack:
@@ -276,7 +284,9 @@ def _class_identity(project: Project, class_qual: str) -> str | None:
                 continue
             return None  # an external base may define __repr__
         names = {s.name for s in cls.node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        names |= {t.id for s in cls.node.body if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name)}
+        names |= {
+            t.id for s in cls.node.body if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name)
+        }
         if names & {"__repr__", "__caching_id__"}:
             return "custom"
         if any(isinstance(k, ast.keyword) and k.arg == "metaclass" for k in cls.node.keywords):
@@ -285,7 +295,8 @@ def _class_identity(project: Project, class_qual: str) -> str | None:
     return "default"
 
 
-def _request_instantiations(project: Project, class_qual: str, class_name: str) -> list[tuple[FunctionInfo, ast.Call]]:
+def request_instantiations(project: Project, class_qual: str, class_name: str) -> list[tuple[FunctionInfo, ast.Call]]:
+    """Calls in request code that create an instance of the class."""
     sites = []
     for fn in project.functions.values():
         if REQUEST not in fn.contexts:
@@ -299,8 +310,28 @@ def _request_instantiations(project: Project, class_qual: str, class_name: str) 
     return sites
 
 
-def _is_view_class(project: Project, class_qual: str) -> bool:
+def is_view_class(project: Project, class_qual: str) -> bool:
+    """A class-based view (``MethodView``/``View``): Flask creates one per request."""
     cls = project.classes.get(class_qual)
     if cls is None:
         return False
     return any(project.is_subtype(b, VIEW_BASES) or b.endswith(("MethodView", ".View")) for b in cls.bases)
+
+
+__all__ = [
+    "CACHE_TYPES",
+    "CacheTypeSetting",
+    "VaryingRead",
+    "cache_decorator",
+    "cache_type_settings",
+    "decorator_kwarg",
+    "is_true",
+    "is_view_class",
+    "is_worker_service",
+    "local_backend",
+    "memo_identity",
+    "own_varying_reads",
+    "request_instantiations",
+    "uses_flask_caching",
+    "varying_reads",
+]

@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.orm.models import grows
+from flask_doctor.static.facts.orm.queries import (
+    EXECUTE,
+    MATERIALISE,
+    SESSION_EXECUTE,
+    Query,
+    bound_reason,
+    in_application_code,
+    per_parent,
+    query_label,
+    query_of,
+    run_context,
+)
 from flask_doctor.static.model import (
     CLI,
     REQUEST,
@@ -15,7 +29,6 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.orm import EXECUTE, MATERIALISE, Query, SESSION_EXECUTE, _active_code, _context_label, _per_parent, _query_label, bound_reason, grows, query_of
 
 
 # ===================================================================== FD201
@@ -201,22 +214,22 @@ class UnboundedQueryMaterialised(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if not (isinstance(node.func, ast.Attribute) and node.func.attr in MATERIALISE):
             return
-        if node.args or not _active_code(ctx) or _context_label(ctx) is None:
+        if node.args or not in_application_code(ctx) or run_context(ctx) is None:
             return
         query = query_of(node, ctx)
-        if query is None or query.model is None or bound_reason(query, ctx) is not None or _per_parent(query, ctx):
+        if query is None or query.model is None or bound_reason(query, ctx) is not None or per_parent(query, ctx):
             return
         self._report(node, node, query, ctx, "loads every matching row")
 
     def _iter(self, iterable: ast.expr, at: ast.AST, ctx: Context) -> None:
-        if not _active_code(ctx) or _context_label(ctx) is None:
+        if not in_application_code(ctx) or run_context(ctx) is None:
             return
         query = query_of(iterable, ctx)
         if query is None or query.outer in MATERIALISE or query.outer in EXECUTE:
             return
         if query.root == "select" and not (query.names & SESSION_EXECUTE):
             return  # iterating a statement object is not running it
-        if query.model is None or bound_reason(query, ctx) is not None or _per_parent(query, ctx):
+        if query.model is None or bound_reason(query, ctx) is not None or per_parent(query, ctx):
             return
         self._report(iterable, at, query, ctx, "iterates every matching row (the result is buffered first)")
 
@@ -230,11 +243,12 @@ class UnboundedQueryMaterialised(Rule):
 
     def _report(self, expr: ast.AST, at: ast.AST, query: Query, ctx: Context, what: str) -> None:
         assert query.model is not None
-        growth = grows(query.model, ctx.project)
+        growth = grows(ctx.project, query.model)
         if growth is None:
             return  # a reference table (categories, settings): bounded in practice
-        context = _context_label(ctx) or REQUEST
-        table = f"the whole `{query.model.name}` table" if query.model and not (query.names & {"filter", "filter_by", "where", "join"}) else "every matching row"
+        context = run_context(ctx) or REQUEST
+        filtered = query.names & {"filter", "filter_by", "where", "join"}
+        table = f"the whole `{query.model.name}` table" if query.model and not filtered else "every matching row"
         what = what.replace("every matching row", table)
         hint = (
             "Page it (`db.paginate(...)`, `.limit(n)`), or in jobs/commands stream with "
@@ -243,7 +257,7 @@ class UnboundedQueryMaterialised(Rule):
         ctx.report(
             self.finding(
                 ctx.location(at),
-                f"{_query_label(query, expr)} in {describe_context(ctx)} {what}: nothing bounds it "
+                f"{query_label(query, expr)} in {describe_context(ctx)} {what}: nothing bounds it "
                 f"(no limit, pagination or unique filter), so its cost grows with the table",
                 hint=hint,
                 evidence=[Evidence(growth, query.model.location), *ctx.chain_evidence(context)],

@@ -3,7 +3,25 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.static.facts.orm.loops import (
+    Loop,
+    constant_iterable,
+    enclosing_loop,
+    loop_names,
+    stops_at_first_match,
+    uses_any,
+)
+from flask_doctor.static.facts.orm.models import uses_sqlalchemy
+from flask_doctor.static.facts.orm.queries import (
+    filters_by_list,
+    in_application_code,
+    is_query_execution,
+    param_queries,
+    passes,
+    query_label,
+)
 from flask_doctor.static.model import (
     Project,
 )
@@ -15,7 +33,6 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.orm import _active_code, _breaks, _constant_iterable, _has_in, _has_sqlalchemy, _helper_queries, _loop_names, _passes, _query_label, _uses, enclosing_loop, is_query_execution
 
 
 class QueryInLoop(Rule):
@@ -195,60 +212,59 @@ class QueryInLoop(Rule):
         self._seen: set[tuple[str, int, str]] = set()
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if not _active_code(ctx) or not (ctx.in_request or ctx.in_job) or not _has_sqlalchemy(ctx.project):
+        if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job) or not uses_sqlalchemy(ctx.project):
             return
         loop = enclosing_loop(ctx, node)
         if loop is None:
             return
         if isinstance(loop, (ast.For, ast.AsyncFor)):
-            if _constant_iterable(loop.iter, ctx.function) or _breaks(loop):
+            if constant_iterable(ctx.project, loop.iter, ctx.function) or stops_at_first_match(loop):
                 return
-        elif all(_constant_iterable(g.iter, ctx.function) for g in loop.generators):  # type: ignore[attr-defined]
+        elif all(constant_iterable(ctx.project, g.iter, ctx.function) for g in loop.generators):
             return
-        names = _loop_names(loop)
+        names = loop_names(loop)
         parent = ctx.ancestors[-1] if ctx.ancestors else None
         grand = ctx.ancestors[-2] if len(ctx.ancestors) > 1 else None
         if isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
             return  # the outer call of the chain decides (``execute(...).scalars().first()``)
         query = is_query_execution(node, ctx)
         if query is not None:
-            if _has_in(query) or not _uses(node, names, ctx):
+            if filters_by_list(query) or not uses_any(node, names):
                 return
-            self._report(node, loop, ctx, f"{_query_label(query, node)} runs once per item of the loop", [])
+            self._report(node, loop, ctx, f"{query_label(query, node)} runs once per item of the loop", [])
             return
         name = dotted(node.func)
-        if not name or not _uses(node, names, ctx) or ctx.function is None:
+        if not name or not uses_any(node, names) or ctx.function is None:
             return
         helper = ctx.project.resolve_function(name, ctx.function, ctx.module)
         if helper is None or helper is ctx.function:
             return
-        queries = _helper_queries(helper, ctx)
-        guards = getattr(helper, "_fd_query_guards", {})
         # a query under ``if realm_names is None:`` does not run when the loop passes realm_names
-        queries = [(q, info) for q, info in queries if not _passes(node, helper, guards.get(id(q), set()))]
+        queries = [found for found in param_queries(ctx.project, helper) if not passes(node, helper, found.guards)]
         if not queries:
             return
-        qcall, query = queries[0]
+        qcall, query = queries[0].call, queries[0].query
         self._report(
             node, loop, ctx,
             f"`{name}(...)` runs a query (`{query.text}`...) once per item of the loop",
-            [Evidence(f"query in `{helper.display}`", Location(helper.module.path, qcall.lineno, qcall.col_offset + 1))],
+            [Evidence(f"query in `{helper.display}`",
+                      Location(helper.module.path, qcall.lineno, qcall.col_offset + 1))],
         )
 
-    def _report(self, node: ast.Call, loop: ast.AST, ctx: Context, what: str, extra: list[Evidence]) -> None:
+    def _report(self, node: ast.Call, loop: Loop, ctx: Context, what: str, extra: list[Evidence]) -> None:
         key = (ctx.module.path, node.lineno, "")
-        same = (ctx.module.path, getattr(loop, "lineno", 0), what)
+        same = (ctx.module.path, loop.lineno, what)
         if key in self._seen or same in self._seen:
             return
         self._seen.update((key, same))
-        loop_node = loop.generators[0].iter if not isinstance(loop, (ast.For, ast.AsyncFor)) else loop  # type: ignore[attr-defined]
-        severity = None
+        loop_node = loop if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
         ctx.report(
             self.finding(
                 ctx.location(node),
                 f"{what} in {describe_context(ctx)}: N items make N+1 database round trips",
-                hint="Load all rows in one query before the loop (`Model.id.in_(ids)`, a join) or eager-load the relationship with `selectinload`.",
+                hint="Load all rows in one query before the loop (`Model.id.in_(ids)`, a join) "
+                "or eager-load the relationship with `selectinload`.",
                 evidence=[Evidence("the loop", ctx.location(loop_node)), *extra],
-                severity=severity,
+                severity=None,
             )
         )

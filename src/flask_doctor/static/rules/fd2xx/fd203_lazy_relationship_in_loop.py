@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.orm.loops import loop_item
+from flask_doctor.static.facts.orm.queries import (
+    LAZY_PER_ROW,
+    in_application_code,
+    iterated_query,
+    loads_eagerly,
+    query_label,
+)
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -11,7 +20,6 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.orm import LAZY_PER_ROW, _active_code, _eager, _iterated_query, _loop_target, _query_label
 
 
 class LazyRelationshipInLoop(Rule):
@@ -139,12 +147,12 @@ class LazyRelationshipInLoop(Rule):
     visit_DictComp = visit_ListComp
 
     def _loop(self, target: ast.expr, iterable: ast.expr, body: list, loop: ast.AST, ctx: Context) -> None:
-        if not _active_code(ctx) or not (ctx.in_request or ctx.in_job):
+        if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job):
             return
-        var, iterable = _loop_target(target, iterable)
+        var, iterable = loop_item(target, iterable)
         if var is None:
             return
-        query = _iterated_query(iterable, ctx)
+        query = iterated_query(iterable, ctx)
         if query is None or query.model is None:
             return
         model = query.model
@@ -155,7 +163,9 @@ class LazyRelationshipInLoop(Rule):
                         and isinstance(node.ctx, ast.Load)):
                     continue  # assigning ``post.author = x`` does not load it
                 rel = model.relationships.get(node.attr)
-                if rel is None or rel.lazy not in LAZY_PER_ROW or node.attr in reported or _eager(query, node.attr):
+                if rel is None or rel.lazy not in LAZY_PER_ROW or node.attr in reported:
+                    continue
+                if loads_eagerly(query, node.attr):
                     continue
                 reported.add(node.attr)
                 how = "a query per row" if rel.lazy == "select" else "a new query per row (`lazy=\"dynamic\"`)"
@@ -163,9 +173,12 @@ class LazyRelationshipInLoop(Rule):
                     self.finding(
                         ctx.location(node),
                         f"`{var}.{node.attr}` is a lazy relationship of `{model.name}` read for every row of "
-                        f"{_query_label(query, iterable)} in {describe_context(ctx)}: {how}",
+                        f"{query_label(query, iterable)} in {describe_context(ctx)}: {how}",
                         hint=f"Add `.options(selectinload({model.name}.{node.attr}))` to the query "
                         f"(or `joinedload` for a many-to-one), or declare the relationship with `lazy=\"selectin\"`.",
-                        evidence=[Evidence("the loop", ctx.location(loop)), Evidence(f"`{model.name}.{node.attr}` declared here", rel.location)],
+                        evidence=[
+                            Evidence("the loop", ctx.location(loop)),
+                            Evidence(f"`{model.name}.{node.attr}` declared here", rel.location),
+                        ],
                     )
                 )

@@ -3,7 +3,27 @@
 from __future__ import annotations
 
 import ast
-from flask_doctor.findings import Evidence, Location, Severity
+from collections.abc import Callable
+
+from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.facts.orm.engines import (
+    CREATE_ENGINE,
+    SAFE_POOLS,
+    SERVER_DIALECTS,
+    constant,
+    declared_wait_timeout,
+    dict_options,
+    guarded_sibling,
+    keyword,
+    local_only,
+    production_settings,
+    server_db_hint,
+    stored_globally,
+    truthy,
+    url_dialect,
+    url_scheme,
+)
+from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of_path
 from flask_doctor.static.model import (
     CLI,
     JOB,
@@ -18,7 +38,6 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-from flask_doctor.static.facts.orm import CREATE_ENGINE, SAFE_POOLS, SERVER_DIALECTS, _const, _guarded_sibling, _is_test_path, _kw, _local_only, _scheme, _stored_globally, _truthy, declared_wait_timeout, server_db_hint, url_dialect
 
 
 class EngineWithoutStaleConnectionGuard(Rule):
@@ -105,16 +124,16 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """, message="pymysql"),
     )
 
-    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         """Pool recycling slower than a declared MySQL ``wait_timeout`` (Flask-SQLAlchemy's 7200 s default included)."""
         declared = declared_wait_timeout(project)
         if declared is None:
             return
         seconds, proof = declared
-        options = [s for s in project.config_for("SQLALCHEMY_ENGINE_OPTIONS") if project.is_production(s) and not _is_test_path(s.location.path)]
-        uris = [s for s in project.config_for("SQLALCHEMY_DATABASE_URI") if project.is_production(s) and not _is_test_path(s.location.path)]
+        options = production_settings(project, "SQLALCHEMY_ENGINE_OPTIONS")
+        uris = production_settings(project, "SQLALCHEMY_DATABASE_URI")
         uses_fsa = bool(project.objects_of(SQLALCHEMY_TYPES))
-        schemes = {_scheme(str(_const(u.value))) for u in uris if isinstance(_const(u.value), str)} - {None}
+        schemes = {url_scheme(str(constant(u.value))) for u in uris if isinstance(constant(u.value), str)} - {None}
         if uses_fsa and not (schemes - {"mysql", "mariadb"}):
             recycle: object = 7200
             where: Location | None = uris[0].location if uris else None
@@ -123,26 +142,27 @@ class EngineWithoutStaleConnectionGuard(Rule):
             for setting in options:
                 if not isinstance(setting.value, ast.Dict):
                     return  # built elsewhere: cannot tell
-                opts = {k.value: v for k, v in zip(setting.value.keys, setting.value.values) if isinstance(k, ast.Constant)}
-                pinged = pinged or _truthy(opts.get("pool_pre_ping"))
+                opts = dict_options(setting.value)
+                pinged = pinged or truthy(opts.get("pool_pre_ping"))
                 if "pool_recycle" in opts:
-                    recycle = _const(opts["pool_recycle"])
+                    recycle = constant(opts["pool_recycle"])
                     label = f"`pool_recycle={recycle}` in SQLALCHEMY_ENGINE_OPTIONS"
                 where = setting.location
-            if where is not None and not pinged and isinstance(recycle, int) and (recycle < 0 or recycle >= seconds):
+            too_slow = isinstance(recycle, int) and (recycle < 0 or recycle >= seconds)
+            if where is not None and not pinged and too_slow:
                 report(self._recycle_finding(where, label, seconds, proof))
         for site in project.calls:
-            if site.name not in CREATE_ENGINE or _is_test_path(site.module.path):
+            if site.name not in CREATE_ENGINE or is_test_path(site.module.path):
                 continue
-            recycle_kw = _kw(site.node, "pool_recycle")
-            if recycle_kw is None or _truthy(_kw(site.node, "pool_pre_ping")):
+            recycle_kw = keyword(site.node, "pool_recycle")
+            if recycle_kw is None or truthy(keyword(site.node, "pool_pre_ping")):
                 continue
-            value = _const(recycle_kw)
+            value = constant(recycle_kw)
             if isinstance(value, int) and (value < 0 or value >= seconds):
                 report(self._recycle_finding(Location(site.module.path, site.node.lineno, site.node.col_offset + 1),
                                              f"`pool_recycle={value}`", seconds, proof))
 
-    def _recycle_finding(self, where: Location, label: str, seconds: int, proof: Evidence):
+    def _recycle_finding(self, where: Location, label: str, seconds: int, proof: Evidence) -> Finding:
         return self.finding(
             where,
             f"{label} is not below the MySQL server's `wait_timeout` of {seconds} s: connections idle longer than "
@@ -154,25 +174,25 @@ class EngineWithoutStaleConnectionGuard(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if ctx.qualified(node.func) not in CREATE_ENGINE or ctx.is_test_code():
             return
-        path = f"/{ctx.module.path}"
-        if "/migrations/" in path or "/alembic/" in path:
+        if role_of_path(ctx.module.path) is FileRole.MIGRATION:
             return  # a migration run opens and closes its connection
         if ctx.function is not None and ctx.contexts and ctx.contexts <= {CLI, "test"}:
             return  # a command exits long before a connection goes stale
         if any(kw.arg is None for kw in node.keywords):
             return  # **options: cannot tell
-        if ctx.function is not None and _local_only(node, ctx):
+        if ctx.function is not None and local_only(node, ctx):
             return  # an engine made, used and dropped in one call lives too briefly to go stale
-        if ctx.function is not None and not (ctx.contexts & {"factory", REQUEST, JOB}) and not _stored_globally(node, ctx):
+        lifetime_known = ctx.contexts & {"factory", REQUEST, JOB}
+        if ctx.function is not None and not lifetime_known and not stored_globally(node, ctx):
             return  # a function nothing shows to run at start-up or per request/job: lifetime unknown
-        if ctx.function is not None and _guarded_sibling(node, ctx):
+        if ctx.function is not None and guarded_sibling(node, ctx):
             return  # ``except TypeError: create_engine(url)``: the fallback for SQLite, which rejects pool options
-        if _truthy(_kw(node, "pool_pre_ping")) or _kw(node, "pool_recycle") is not None:
+        if truthy(keyword(node, "pool_pre_ping")) or keyword(node, "pool_recycle") is not None:
             return
-        poolclass = _kw(node, "poolclass")
+        poolclass = keyword(node, "poolclass")
         if poolclass is not None and (dotted(poolclass) or "").endswith(SAFE_POOLS):
             return
-        url = node.args[0] if node.args else _kw(node, "url")
+        url = node.args[0] if node.args else keyword(node, "url")
         scheme = url_dialect(url, ctx)
         evidence: list[Evidence] = []
         if scheme is not None:
@@ -185,7 +205,8 @@ class EngineWithoutStaleConnectionGuard(Rule):
             if hint is None:
                 return
             dialect, proof = hint
-            where = f"with a URL from `{ast.unparse(url)[:60] if url is not None else '?'}` ({dialect}: {proof.message})"
+            source = ast.unparse(url)[:60] if url is not None else "?"
+            where = f"with a URL from `{source}` ({dialect}: {proof.message})"
             evidence.append(proof)
         ctx.report(
             self.finding(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask_doctor.findings import Severity
+from collections.abc import Callable
+
+from flask_doctor.findings import Finding, Severity
+from flask_doctor.static.facts.orm.engines import constant, production_settings
+from flask_doctor.static.facts.orm.models import uses_model_signals
 from flask_doctor.static.model import (
     Project,
 )
@@ -11,7 +15,6 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-from flask_doctor.static.facts.orm import _const, _is_test_path, _uses_model_signals
 
 
 class TrackModificationsEnabled(Rule):
@@ -86,16 +89,16 @@ class TrackModificationsEnabled(Rule):
             """, message="SQLALCHEMY_TRACK_MODIFICATIONS"),
     )
 
-    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
-        if _uses_model_signals(project):
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        if uses_model_signals(project):
             return
-        for setting in project.config_for("SQLALCHEMY_TRACK_MODIFICATIONS"):
-            if _const(setting.value) is True and project.is_production(setting) and not _is_test_path(setting.location.path):
+        for setting in production_settings(project, "SQLALCHEMY_TRACK_MODIFICATIONS"):
+            if constant(setting.value) is True:
                 report(
                     self.finding(
                         setting.location,
-                        f"`SQLALCHEMY_TRACK_MODIFICATIONS = True` in `{setting.owner}` makes Flask-SQLAlchemy track every "
-                        f"object change and send model signals on each commit, and nothing listens to them",
+                        f"`SQLALCHEMY_TRACK_MODIFICATIONS = True` in `{setting.owner}` makes Flask-SQLAlchemy "
+                        f"track every object change and send model signals on each commit, and nothing listens to them",
                         hint="Remove it (Flask-SQLAlchemy 3.x defaults to False) or set it to False.",
                     )
                 )

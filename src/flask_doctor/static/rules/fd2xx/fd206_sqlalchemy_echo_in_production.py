@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import ast
-import re
-from flask_doctor.findings import Severity
+from collections.abc import Callable
+
+from flask_doctor.findings import Finding, Severity
+from flask_doctor.static.facts.orm.engines import (
+    CREATE_ENGINE,
+    constant,
+    keyword,
+    production_settings,
+    under_dev_switch,
+)
 from flask_doctor.static.model import (
     CLI,
     Project,
+    classify_env,
 )
 from flask_doctor.static.rules.base import (
     Context,
@@ -15,7 +24,6 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-from flask_doctor.static.facts.orm import CREATE_ENGINE, _const, _is_test_path, _kw
 
 
 class EchoInProduction(Rule):
@@ -89,33 +97,31 @@ class EchoInProduction(Rule):
             """, message="echo=True"),
     )
 
-    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
-        for setting in project.config_for("SQLALCHEMY_ECHO"):
-            if _const(setting.value) is True and project.is_production(setting) and not _is_test_path(setting.location.path):
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        for setting in production_settings(project, "SQLALCHEMY_ECHO"):
+            if constant(setting.value) is True:
                 report(
                     self.finding(
                         setting.location,
                         f"`SQLALCHEMY_ECHO = True` in `{setting.owner}` is live in production: every SQL statement and "
                         f"its parameters are logged on every request",
-                        hint="Set it only in development configuration (or enable the `sqlalchemy.engine` logger while debugging).",
+                        hint="Set it only in development configuration "
+                        "(or enable the `sqlalchemy.engine` logger while debugging).",
                     )
                 )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if ctx.qualified(node.func) not in CREATE_ENGINE or ctx.is_test_code():
             return
-        echo = _kw(node, "echo")
+        echo = keyword(node, "echo")
         if not (isinstance(echo, ast.Constant) and echo.value in (True, "debug")):
             return
-        from flask_doctor.static.model import classify_env
-
         if classify_env(ctx.module.name) in ("development", "testing") or ctx.in_main:
             return
         if ctx.function is not None and ctx.contexts and ctx.contexts <= {CLI, "test", "main"}:
             return
-        for ancestor in ctx.ancestors:
-            if isinstance(ancestor, ast.If) and re.search(r"debug|dev|local|test", ast.unparse(ancestor.test), re.IGNORECASE):
-                return
+        if under_dev_switch(ctx):
+            return
         ctx.report(
             self.finding(
                 ctx.location(node),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import ast
-from flask_doctor.findings import Evidence, Location, Severity
+from collections.abc import Callable
+
+from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.orm.engines import declared_pools, threads_per_worker
 from flask_doctor.static.model import (
     Project,
 )
@@ -12,7 +14,6 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-from flask_doctor.static.facts.orm import CREATE_ENGINE, DEFAULT_OVERFLOW, DEFAULT_POOL, _const, _is_test_path, _kw
 
 
 class PoolSmallerThanConcurrency(Rule):
@@ -83,65 +84,23 @@ class PoolSmallerThanConcurrency(Rule):
             """}),
     )
 
-    def _threads(self, project: Project) -> tuple[int, Location] | None:
-        deploy = project.deploy
-        best: tuple[int, Location] | None = None
-        decls = deploy.declared_workers() if deploy is not None else []  # type: ignore[attr-defined]
-        if not decls:
-            # no deploy model: read ``threads = N`` from a gunicorn.conf.py among the sources
-            for module in project.modules.values():
-                if module.path.rsplit("/", 1)[-1] != "gunicorn.conf.py":
-                    continue
-                for stmt in module.tree.body:
-                    if (isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "threads" for t in stmt.targets)
-                            and isinstance(_const(stmt.value), int)):
-                        best = (int(_const(stmt.value)), Location(module.path, stmt.lineno, stmt.col_offset + 1))  # type: ignore[arg-type]
-            return best if best and best[0] > 1 else None
-        for decl in decls:
-            if decl.threads and decl.threads > 1 and (best is None or decl.threads > best[0]):
-                best = (decl.threads, decl.source)
-        return best
-
-    def check_project(self, project: Project, report) -> None:  # type: ignore[override]
-        threads = self._threads(project)
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        threads = threads_per_worker(project)
         if threads is None:
             return
         count, where = threads
-        pools: list[tuple[int, int, Location, str]] = []
-        for setting in project.config_for("SQLALCHEMY_ENGINE_OPTIONS"):
-            if isinstance(setting.value, ast.Dict) and not _is_test_path(setting.location.path) and project.is_production(setting):
-                opts = {k.value: v for k, v in zip(setting.value.keys, setting.value.values) if isinstance(k, ast.Constant)}
-                if None in setting.value.keys or "poolclass" in opts:
-                    continue
-                size, overflow = _const(opts.get("pool_size")), _const(opts.get("max_overflow"))
-                if isinstance(size, int) or isinstance(overflow, int):
-                    pools.append((size if isinstance(size, int) else DEFAULT_POOL, overflow if isinstance(overflow, int) else DEFAULT_OVERFLOW, setting.location, "SQLALCHEMY_ENGINE_OPTIONS"))
-        sizes = {s.key: s for s in project.config_for("SQLALCHEMY_POOL_SIZE") if project.is_production(s)}
-        if sizes:
-            s = next(iter(sizes.values()))
-            over = next((o for o in project.config_for("SQLALCHEMY_MAX_OVERFLOW") if project.is_production(o)), None)
-            if isinstance(_const(s.value), int):
-                ov = _const(over.value) if over is not None else DEFAULT_OVERFLOW
-                pools.append((int(_const(s.value)), ov if isinstance(ov, int) else DEFAULT_OVERFLOW, s.location, "SQLALCHEMY_POOL_SIZE"))  # type: ignore[arg-type]
-        for site in project.calls:
-            if site.name not in CREATE_ENGINE or _is_test_path(site.module.path):
-                continue
-            call = site.node
-            if any(kw.arg is None for kw in call.keywords) or _kw(call, "poolclass") is not None:
-                continue
-            size, overflow = _const(_kw(call, "pool_size")), _const(_kw(call, "max_overflow"))
-            if isinstance(size, int) or isinstance(overflow, int):
-                pools.append((size if isinstance(size, int) else DEFAULT_POOL, overflow if isinstance(overflow, int) else DEFAULT_OVERFLOW,
-                              Location(site.module.path, call.lineno, call.col_offset + 1), "create_engine"))
-        for size, overflow, location, label in pools:
+        for pool in declared_pools(project):
+            size, overflow, label = pool.size, pool.overflow, pool.label
             if overflow < 0 or size <= 0 or size + overflow >= count:
                 continue
             report(
                 self.finding(
-                    location,
-                    f"`{label}` allows {size} + {overflow} = {size + overflow} connections per worker but each worker runs "
-                    f"{count} threads: under load the extra requests wait `pool_timeout` and fail with \"QueuePool limit reached\"",
-                    hint=f"Raise `pool_size` (+ `max_overflow`) to at least {count}, within the database's max_connections.",
+                    pool.location,
+                    f"`{label}` allows {size} + {overflow} = {size + overflow} connections per worker but each worker "
+                    f"runs {count} threads: under load the extra requests wait `pool_timeout` and fail with "
+                    f"\"QueuePool limit reached\"",
+                    hint=f"Raise `pool_size` (+ `max_overflow`) to at least {count}, "
+                    "within the database's max_connections.",
                     evidence=[Evidence(f"{count} threads per worker declared here", where)],
                 )
             )

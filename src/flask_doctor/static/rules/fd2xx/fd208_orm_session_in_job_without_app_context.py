@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.jobs.context import app_context_provider, chain_pushes_context, is_job_code
+from flask_doctor.static.facts.orm.models import is_db, is_flask_sqlalchemy_model, model_for
 from flask_doctor.static.model import (
     JOB,
     Project,
@@ -15,8 +18,6 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.orm import is_db, model_for
-from flask_doctor.static.facts.jobs import _fsa_model, _job_code, chain_pushes_context, project_context_provider
 
 
 # ===================================================================== FD208
@@ -141,7 +142,7 @@ class OrmSessionInJobWithoutAppContext(Rule):
         self._reported: set[str] = set()
 
     def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:
-        if not _job_code(ctx):
+        if not is_job_code(ctx):
             return
         assert ctx.function is not None
         if ctx.function.qualname in self._reported:
@@ -150,12 +151,12 @@ class OrmSessionInJobWithoutAppContext(Rule):
             what = f"`{ast.unparse(node)}`"
         elif node.attr == "query":
             model = model_for(node.value, ctx)
-            if model is None or not _fsa_model(model, ctx.project):
+            if model is None or not is_flask_sqlalchemy_model(ctx.project, model):
                 return
             what = f"`{ast.unparse(node)}`"
         else:
             return
-        if project_context_provider(ctx.project) is not None or chain_pushes_context(ctx.project, ctx.function):
+        if app_context_provider(ctx.project) is not None or chain_pushes_context(ctx.project, ctx.function):
             return
         self._reported.add(ctx.function.qualname)
         ctx.report(
@@ -163,8 +164,9 @@ class OrmSessionInJobWithoutAppContext(Rule):
                 ctx.location(node),
                 f"{what} in {describe_context(ctx)} runs in a worker with no application context: it raises "
                 f"\"Working outside of application context\"",
-                hint="Give tasks an app context: a Celery Task base class whose __call__ runs `with app.app_context():` "
-                "(Flask's celery_init_app pattern), or wrap the task body in `with app.app_context():`.",
+                hint="Give tasks an app context: a Celery Task base class whose __call__ runs "
+                "`with app.app_context():` (Flask's celery_init_app pattern), "
+                "or wrap the task body in `with app.app_context():`.",
                 evidence=ctx.chain_evidence(JOB),
             )
         )

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import ast
-from flask_doctor.findings import Evidence, Location, Severity
+
+from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.jobs.context import is_job_code
+from flask_doctor.static.facts.jobs.sessions import (
+    CLEANUP_METHODS,
+    session_cleanup_hook,
+    session_ended,
+    session_factory,
+)
 from flask_doctor.static.model import (
     JOB,
-    FunctionInfo,
     Project,
 )
-from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -17,7 +23,6 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.jobs import CLEANUP_METHODS, _job_chain, _job_code, _walk_calls, project_session_cleanup, session_factories
 
 
 class JobSessionNeverRemoved(Rule):
@@ -150,31 +155,20 @@ class JobSessionNeverRemoved(Rule):
         super().__init__(project, severity)
         self._reported: set[tuple[str, str]] = set()
 
-    def _factory(self, node: ast.AST, ctx: Context) -> tuple[str, str, Location] | None:
-        name = dotted(node)
-        if not name or "." in name:
-            return None
-        factories = session_factories(ctx.project)
-        qualified = ctx.qualified(node) or f"{ctx.module.name}.{name}"
-        found = factories.get(qualified)
-        if found is None:
-            return None
-        return (name, *found)
-
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if not _job_code(ctx) or not isinstance(node.func, (ast.Attribute, ast.Name)):
+        if not is_job_code(ctx) or not isinstance(node.func, (ast.Attribute, ast.Name)):
             return
         assert ctx.function is not None
         if isinstance(node.func, ast.Attribute):
             # Session.query(...) / Session.execute(...) on a scoped_session
-            info = self._factory(node.func.value, ctx)
-            if info is None or info[1] != "scoped_session" or node.func.attr in CLEANUP_METHODS | {"configure", "remove"}:
+            info = session_factory(node.func.value, ctx)
+            if info is None or info[1] != "scoped_session" or node.func.attr in CLEANUP_METHODS | {"configure"}:
                 return
             name = info[0]
             label = f"`{name}.{node.func.attr}(...)`"
         else:
             # session = SessionLocal()
-            info = self._factory(node.func, ctx)
+            info = session_factory(node.func, ctx)
             if info is None or info[1] == "scoped_session":
                 return
             name = info[0]
@@ -189,7 +183,9 @@ class JobSessionNeverRemoved(Rule):
             elif isinstance(parent, ast.Return):
                 return  # a session factory helper: its caller owns the session
         key = (ctx.function.qualname, info[0])
-        if key in self._reported or self._cleaned(name, ctx.function, ctx) or project_session_cleanup(ctx.project) is not None:
+        if key in self._reported or session_ended(ctx.project, name, ctx.function):
+            return
+        if session_cleanup_hook(ctx.project) is not None:
             return
         self._reported.add(key)
         ctx.report(
@@ -202,33 +198,3 @@ class JobSessionNeverRemoved(Rule):
                 evidence=[Evidence(f"`{info[0]}` is a {info[1]}", info[2]), *ctx.chain_evidence(JOB)],
             )
         )
-
-    def _cleaned(self, name: str, fn: FunctionInfo, ctx: Context) -> bool:
-        """``name.remove()``/``close()`` in a ``finally`` (or at all) on the job's chain, or a ``with``."""
-        scopes: list[ast.AST] = []
-        for f in [fn, *_job_chain(ctx.project, fn)]:
-            scopes.append(f.node)
-            for deco in f.node.decorator_list:  # @scoped_session_decorator-style wrappers
-                target = deco.func if isinstance(deco, ast.Call) else deco
-                wrapper = ctx.project.resolve_function(dotted(target) or "", f, f.module)
-                if wrapper is not None:
-                    scopes.append(wrapper.node)
-                    for call in _walk_calls(wrapper.node):  # ``with sessions_scope():`` inside the wrapper
-                        inner = ctx.project.resolve_function(dotted(call.func) or "", wrapper, wrapper.module)
-                        if inner is not None:
-                            scopes.append(inner.node)
-        for scope in scopes:
-            for node in ast.walk(scope):
-                if isinstance(node, ast.Try) and node.finalbody:
-                    for call in _walk_calls(ast.Module(body=node.finalbody, type_ignores=[])):
-                        if isinstance(call.func, ast.Attribute) and call.func.attr in ("remove", "close"):
-                            return True
-                if isinstance(node, (ast.With, ast.AsyncWith)):
-                    for item in node.items:
-                        if isinstance(item.context_expr, ast.Name) and item.context_expr.id == name:
-                            return True
-                        if isinstance(item.context_expr, ast.Call) and dotted(item.context_expr.func) in ("contextlib.closing", "closing"):
-                            return True
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("remove", "close") and dotted(node.func.value) == name:
-                    return True
-        return False

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.jobs.context import is_job_code, is_memoised
 from flask_doctor.static.model import (
     FACTORY,
     JOB,
@@ -16,7 +18,6 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.jobs import _job_code, _memoised
 
 
 class AppCreatedPerTask(Rule):
@@ -122,14 +123,14 @@ class AppCreatedPerTask(Rule):
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if not _job_code(ctx):
+        if not is_job_code(ctx):
             return
         assert ctx.function is not None
         name = dotted(node.func)
         if not name:
             return
         target = ctx.project.resolve_function(name, ctx.function, ctx.module)
-        if target is None or FACTORY not in target.roles or _memoised(ctx.function):
+        if target is None or FACTORY not in target.roles or is_memoised(ctx.function):
             return
         if target is ctx.function or FACTORY in ctx.function.roles:
             return
@@ -138,7 +139,8 @@ class AppCreatedPerTask(Rule):
                 ctx.location(node),
                 f"`{name}()` builds a whole Flask app on every call of {describe_context(ctx)}: config, blueprints, "
                 f"extensions and a new database engine per task",
-                hint="Create the app once per worker process (module level of the worker, or worker_process_init) and push only `app.app_context()` per task.",
+                hint="Create the app once per worker process (module level of the worker, or worker_process_init) "
+                "and push only `app.app_context()` per task.",
                 evidence=[Evidence("the factory", target.location), *ctx.chain_evidence(JOB)],
             )
         )

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.jobs.retries import (
+    RETRY_OPTIONS,
+    app_wide_retry_policy,
+    is_periodic,
+    retry_calls,
+    task_base_policy,
+)
+from flask_doctor.static.facts.jobs.tasks import celery_tasks, decorator_location, enqueue_sites, has_try, task_io
 from flask_doctor.static.model import (
     Project,
 )
-from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
-from flask_doctor.static.facts.tasks import RETRY_OPTIONS, _app_wide_policy, _class_retry_policy, _decorator_location, _enqueue_sites, _has_try, _periodic_names, celery_tasks, retry_calls, task_io
 
 
 # ------------------------------------------------------------------ FD505
@@ -137,24 +143,20 @@ class TaskWithoutRetry(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        if _app_wide_policy(project):
+        if app_wide_retry_policy(project):
             return
-        periodic = _periodic_names(project)
         for fn, framework in celery_tasks(project):
             options = fn.task_options
-            if set(options) & RETRY_OPTIONS or retry_calls(fn) or _has_try(fn):
+            if set(options) & RETRY_OPTIONS or retry_calls(fn) or has_try(fn):
                 continue
-            task_name = options.get("name")
-            if "periodic_task" in " ".join(fn.decorators) or fn.name in periodic or (
-                isinstance(task_name, ast.Constant) and str(task_name.value) in periodic
-            ):
+            if is_periodic(project, fn):
                 continue
             base = options.get("base")
-            if base is not None:
-                table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
-                if _class_retry_policy(project, dotted(base) or "", table, fn.module.name) is not False:
-                    continue
-            if framework == "rq" and any(any(kw.arg == "retry" for kw in site.keywords) for site in _enqueue_sites(project, fn)):
+            if base is not None and task_base_policy(project, fn, base) is not False:
+                continue
+            if framework == "rq" and any(
+                any(kw.arg == "retry" for kw in site.keywords) for site in enqueue_sites(project, fn)
+            ):
                 continue
             found = task_io(project, fn)
             if found is None:
@@ -164,13 +166,14 @@ class TaskWithoutRetry(Rule):
             kind = "job" if framework == "rq" else "task"
             evidence = [Evidence(f"`{label}(...)` here", node_location(where.module.path, call))]
             hint = (
-                "Retry transient errors: `@shared_task(autoretry_for=(ConnectionError, ...), retry_backoff=True, max_retries=5)` "
+                "Retry transient errors: "
+                "`@shared_task(autoretry_for=(ConnectionError, ...), retry_backoff=True, max_retries=5)` "
                 "or `raise self.retry(exc=exc)` in an `except` (make the task idempotent first)."
                 if framework == "celery" else
                 "Enqueue with a retry policy: `queue.enqueue(f, ..., retry=Retry(max=3, interval=[10, 30, 60]))`."
             )
             report(self.finding(
-                _decorator_location(fn),
+                decorator_location(fn),
                 f"{kind} `{fn.display}` calls `{label}`{via} with no retry policy and no error handling: "
                 f"the first network or database blip fails it and the work is lost",
                 hint=hint,

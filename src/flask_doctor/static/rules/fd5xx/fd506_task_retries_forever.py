@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.model import (
-    Project,
-)
-from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
 from flask_doctor.static.facts.errors import (
     body_nodes,
     exception_kind,
     handler_label,
 )
-from flask_doctor.static.facts.tasks import _base_attr, _polling, celery_tasks, retry_calls
+from flask_doctor.static.facts.jobs.retries import base_attr, is_polling, retry_calls
+from flask_doctor.static.facts.jobs.tasks import celery_tasks
+from flask_doctor.static.model import (
+    Project,
+)
+from flask_doctor.static.names import dotted
+from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
 
 
 class TaskRetriesForever(Rule):
@@ -148,15 +150,15 @@ class TaskRetriesForever(Rule):
             max_retries = options.get("max_retries")
             where = "sets `max_retries=None`"
             if max_retries is None and options.get("base") is not None:
-                max_retries = _base_attr(project, fn, dotted(options["base"]) or "", "max_retries")
+                max_retries = base_attr(project, fn, dotted(options["base"]) or "", "max_retries")
                 where = f"inherits `max_retries = None` from `{ast.unparse(options['base'])}`"
             retrying = "autoretry_for" in options or bool(retries) or (
                 options.get("base") is not None
-                and _base_attr(project, fn, dotted(options["base"]) or "", "autoretry_for") is not None
+                and base_attr(project, fn, dotted(options["base"]) or "", "autoretry_for") is not None
             )
             if (
                 isinstance(max_retries, ast.Constant) and max_retries.value is None and retrying
-                and not _polling(project, fn, retries) and (fn.module.path, max_retries.lineno) not in reported
+                and not is_polling(project, fn, retries) and (fn.module.path, max_retries.lineno) not in reported
             ):
                 reported.add((fn.module.path, max_retries.lineno))
                 how = "`self.retry()`" if retries else "`autoretry_for`"
@@ -190,8 +192,12 @@ class TaskRetriesForever(Rule):
                     continue
                 report(self.finding(
                     node_location(fn.module.path, inner[0]),
-                    f"`{ast.unparse(inner[0].func)}()` in task `{fn.display}` raises `Retry` (an `Exception`) after sending the retry, "
-                    f"and the `{handler_label(catcher)}` below catches it and retries again: every failure schedules two retries",
-                    hint="Put `except Retry: raise` (from celery.exceptions) before the broad clause, or move the first retry out of the `try`.",
-                    evidence=[Evidence(f"`{handler_label(catcher)}` retries again", node_location(fn.module.path, again[0]))],
+                    f"`{ast.unparse(inner[0].func)}()` in task `{fn.display}` raises `Retry` (an `Exception`) "
+                    f"after sending the retry, and the `{handler_label(catcher)}` below catches it and retries again: "
+                    f"every failure schedules two retries",
+                    hint="Put `except Retry: raise` (from celery.exceptions) before the broad clause, "
+                    "or move the first retry out of the `try`.",
+                    evidence=[
+                        Evidence(f"`{handler_label(catcher)}` retries again", node_location(fn.module.path, again[0])),
+                    ],
                 ))

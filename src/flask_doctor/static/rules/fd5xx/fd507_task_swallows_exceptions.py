@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.model import (
-    Project,
-)
-from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
 from flask_doctor.static.facts.errors import (
     exception_kind,
     handler_label,
 )
-from flask_doctor.static.facts.tasks import _swallows, _work_tries, celery_tasks
+from flask_doctor.static.facts.jobs.outcomes import swallows, work_tries
+from flask_doctor.static.facts.jobs.tasks import celery_tasks
+from flask_doctor.static.model import (
+    Project,
+)
+from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
 
 
 class TaskSwallowsExceptions(Rule):
@@ -143,19 +145,19 @@ class TaskSwallowsExceptions(Rule):
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         for fn, framework in celery_tasks(project):
             table = fn.imports
-            for stmt in _work_tries(project, fn):
+            for stmt in work_tries(project, fn):
                 for handler in stmt.handlers:
                     if exception_kind(handler.type, table) != "broad":
                         continue
-                    if not _swallows(handler, table):
+                    if not swallows(handler, table):
                         continue
                     logs = any(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) for s in handler.body)
                     what = "logs it and returns" if logs else "drops it"
                     kind = "job" if framework == "rq" else "task"
                     report(self.finding(
                         node_location(fn.module.path, handler),
-                        f"`{handler_label(handler)}` in {kind} `{fn.display}` {what}: the {kind} is recorded as SUCCESS, "
-                        f"so failures never reach retries, failure signals or monitoring",
+                        f"`{handler_label(handler)}` in {kind} `{fn.display}` {what}: the {kind} is recorded "
+                        f"as SUCCESS, so failures never reach retries, failure signals or monitoring",
                         hint="Re-raise after logging, `raise self.retry(exc=exc)` for transient errors, or "
                              "`raise Reject(exc, requeue=False)`; catch only the exceptions you can really handle.",
                         evidence=[Evidence(f"{kind} `{fn.display}`", fn.location)],

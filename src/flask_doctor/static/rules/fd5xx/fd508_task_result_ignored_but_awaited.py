@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.jobs.outcomes import ignored_result_reads, ignored_result_tasks
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import (
-    FunctionInfo,
     Project,
 )
-from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
-from flask_doctor.static.facts.errors import (
-    body_nodes,
-)
-from flask_doctor.static.facts.tasks import RESULT_READS, _global_ignore_result, _is_test, _kw, celery_tasks
 
 
 class TaskResultIgnoredButAwaited(Rule):
@@ -130,64 +127,24 @@ class TaskResultIgnoredButAwaited(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        tasks = {fn.qualname: fn for fn, framework in celery_tasks(project) if framework == "celery"}
-        if not tasks:
-            return
-        global_ignore = _global_ignore_result(project)
-        ignored: dict[str, str] = {}
-        for qual, fn in tasks.items():
-            option = fn.task_options.get("ignore_result")
-            if option is not None:
-                if _kw(option) is True:
-                    ignored[qual] = "`ignore_result=True` on the task"
-            elif global_ignore is not None:
-                ignored[qual] = "`task_ignore_result = True` for the app"
+        ignored = ignored_result_tasks(project)
         if not ignored:
             return
         for caller in project.functions.values():
-            if _is_test(caller):
+            if is_test_path(caller.module.path):
                 continue
-            for read, task, call in self._reads(project, caller, ignored):
+            for read, task, call in ignored_result_reads(project, caller):
                 why = ignored[task.qualname]
                 member = read.attr if isinstance(read, ast.Attribute) else ""
-                effect = "waits for a result that is never stored" if member in ("get", "wait", "join") else "never changes from PENDING"
+                waits = member in ("get", "wait", "join")
+                effect = "waits for a result that is never stored" if waits else "never changes from PENDING"
                 report(self.finding(
                     node_location(caller.module.path, read),
-                    f"`{ast.unparse(read)[:60]}` in `{caller.display}` reads the result of task `{task.display}`, which has {why}: "
-                    f"it {effect}",
+                    f"`{ast.unparse(read)[:60]}` in `{caller.display}` reads the result of task "
+                    f"`{task.display}`, which has {why}: it {effect}",
                     hint=(f"Remove `ignore_result=True` from `{task.display}`" if "on the task" in why
                           else f"Set `ignore_result=False` on `{task.display}` (it overrides `task_ignore_result`)")
                     + ", or pass `ignore_result=False` to `apply_async` where the result is read.",
                     evidence=[Evidence(f"task `{task.display}` sent here", node_location(caller.module.path, call)),
                               Evidence(f"task `{task.display}`", task.location)],
                 ))
-
-    def _reads(self, project: Project, caller: FunctionInfo, ignored: dict[str, str]) -> Iterator[tuple[ast.Attribute, FunctionInfo, ast.Call]]:
-        results: dict[str, tuple[FunctionInfo, ast.Call]] = {}
-
-        def task_of_send(call: ast.Call) -> FunctionInfo | None:
-            if not (isinstance(call.func, ast.Attribute) and call.func.attr in ("delay", "apply_async", "AsyncResult")):
-                return None
-            if call.func.attr == "apply_async" and any(kw.arg == "ignore_result" and _kw(kw.value) is False for kw in call.keywords):
-                return None
-            target = project.resolve_function(dotted(call.func.value) or "", caller, caller.module)
-            if target is None or target.qualname not in ignored:
-                return None
-            return target
-
-        for node in body_nodes(caller.node.body):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                task = task_of_send(node.value)
-                if task is not None:
-                    results[node.targets[0].id] = (task, node.value)
-        for node in body_nodes(caller.node.body):
-            if not (isinstance(node, ast.Attribute) and node.attr in RESULT_READS):
-                continue
-            base = node.value
-            if isinstance(base, ast.Call):
-                task = task_of_send(base)
-                if task is not None:
-                    yield node, task, base
-            elif isinstance(base, ast.Name) and base.id in results:
-                task, call = results[base.id]
-                yield node, task, call

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.caching import cache_decorator, decorator_kwarg, is_true, varying_reads
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import (
     Project,
 )
 from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
-from flask_doctor.static.facts.caching import _is_test, _is_true, _kwarg, cache_decorator, varying_reads
 
 
 class CachedViewVariesByUser(Rule):
@@ -170,14 +172,14 @@ class CachedViewVariesByUser(Rule):
             if not fn.node.decorator_list:
                 continue
             deco = cache_decorator(project, fn, "cached")
-            if deco is None or _is_test(fn):
+            if deco is None or is_test_path(fn.module.path):
                 continue
-            if _kwarg(deco, "make_cache_key") is not None or _kwarg(deco, "unless") is not None:
+            if decorator_kwarg(deco, "make_cache_key") is not None or decorator_kwarg(deco, "unless") is not None:
                 continue
-            key_prefix = _kwarg(deco, "key_prefix")
+            key_prefix = decorator_kwarg(deco, "key_prefix")
             if key_prefix is not None and not isinstance(key_prefix, (ast.Constant, ast.JoinedStr, ast.BinOp)):
                 continue  # a callable key_prefix builds its own key
-            query_ok = _is_true(_kwarg(deco, "query_string"))
+            query_ok = is_true(decorator_kwarg(deco, "query_string"))
             reads = [
                 (read, path) for read, path in varying_reads(project, fn)
                 if not (query_ok and read.kind == "query")
@@ -192,7 +194,10 @@ class CachedViewVariesByUser(Rule):
                 "the path and query string" if query_ok else "`request.path` only"
             )
             if read.kind == "query":
-                consequence = "without `query_string=True` the page rendered for the first query string is served for every other one"
+                consequence = (
+                    "without `query_string=True` the page rendered for the first query string is served for every "
+                    "other one"
+                )
                 hint = "Add `query_string=True` to `@cache.cached(...)`, or pass the values as URL path parts."
             elif read.kind == "body":
                 consequence = "the response to the first request body is replayed for every other body"
@@ -200,8 +205,9 @@ class CachedViewVariesByUser(Rule):
             else:
                 consequence = "the first visitor's page (their data, their permissions) is served to every other user"
                 hint = (
-                    "Cache only the user-independent part with `@cache.memoize(...)` on a helper that takes the user id, "
-                    "or give `make_cache_key=`/a callable `key_prefix=` that includes the user, or `unless=`."
+                    "Cache only the user-independent part with `@cache.memoize(...)` on a helper that takes "
+                    "the user id, or give `make_cache_key=`/a callable `key_prefix=` that includes the user, "
+                    "or `unless=`."
                 )
             evidence = [Evidence(f"`{read.what}` read here", node_location(read.function.module.path, read.node))]
             evidence += [Evidence(f"calls `{step.display}`", step.location) for step in path[1:]]
@@ -215,8 +221,8 @@ class CachedViewVariesByUser(Rule):
             label = "view" if "view" in fn.roles else "function"
             report(self.finding(
                 node_location(fn.module.path, deco),
-                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on {label} `{fn.display}` keys the cache by "
-                f"{key}, but the {label} reads `{read.what}`{where}{also}: {consequence}",
+                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on {label} `{fn.display}` "
+                f"keys the cache by {key}, but the {label} reads `{read.what}`{where}{also}: {consequence}",
                 hint=hint,
                 evidence=evidence,
             ))

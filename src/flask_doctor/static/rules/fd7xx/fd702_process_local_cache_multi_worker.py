@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.caching import _production_deploy, cache_type_settings, is_worker_service, local_backend
 from flask_doctor.static.model import (
     Project,
 )
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.caching import _backend, _is_worker_service, _production_deploy, cache_type_settings
 
 
 class ProcessLocalCacheMultiWorker(Rule):
@@ -83,18 +84,18 @@ class ProcessLocalCacheMultiWorker(Rule):
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         deploy = project.deploy
-        if deploy is None or not hasattr(deploy, "declared_workers"):
+        if deploy is None:
             return
-        decls = [d for d in deploy.declared_workers() if _production_deploy(d.source.path)]  # type: ignore[attr-defined]
+        decls = [d for d in deploy.declared_workers() if _production_deploy(d.source.path)]
         multi_process = [d for d in decls if (d.processes or 0) > 1 or d.cpu_based or (d.replicas or 1) > 1]
         multi_host = [d for d in decls if (d.replicas or 1) > 1]
         services = [
-            s for s in getattr(deploy, "services", [])
+            s for s in deploy.services
             if ((s.replicas or s.scale or 1) > 1) and not s.is_proxy and _production_deploy(s.source.path)
-            and not _is_worker_service(s)
+            and not is_worker_service(s)
         ]
         for setting in cache_type_settings(project):
-            backend = _backend(setting.value)
+            backend = local_backend(setting.value)
             if backend is None:
                 continue
             scope, cls_name = backend
@@ -103,9 +104,9 @@ class ProcessLocalCacheMultiWorker(Rule):
                 count = "CPU-count-based" if decl.cpu_based and not decl.processes else str(decl.processes or "several")
                 reps = f" × {decl.replicas} replicas" if (decl.replicas or 1) > 1 else ""
                 message = (
-                    f"`CACHE_TYPE = {ast.unparse(setting.value)}` in {setting.owner}: {cls_name} lives inside one process, and "
-                    f"{decl.server} runs {count} worker processes{reps}: every worker has its own cache, so "
-                    f"`cache.delete()`/`clear()` reaches one worker and the others keep serving stale data"
+                    f"`CACHE_TYPE = {ast.unparse(setting.value)}` in {setting.owner}: {cls_name} lives inside "
+                    f"one process, and {decl.server} runs {count} worker processes{reps}: every worker has its own "
+                    f"cache, so `cache.delete()`/`clear()` reaches one worker and the others keep serving stale data"
                 )
                 evidence = [Evidence(f"{decl.server} workers declared here", decl.source)]
             elif scope in ("process", "host") and (multi_host or services):
@@ -113,8 +114,8 @@ class ProcessLocalCacheMultiWorker(Rule):
                 count = (multi_host[0].replicas if multi_host else (services[0].replicas or services[0].scale))
                 message = (
                     f"`CACHE_TYPE = {ast.unparse(setting.value)}` in {setting.owner}: {cls_name} is local to one "
-                    f"{'process' if scope == 'process' else 'host/container'}, and the app runs {count} replicas: each has "
-                    f"its own cache, so invalidation on one leaves the others stale"
+                    f"{'process' if scope == 'process' else 'host/container'}, and the app runs {count} replicas: "
+                    f"each has its own cache, so invalidation on one leaves the others stale"
                 )
                 evidence = [Evidence("replicas declared here", where)]
             else:
@@ -122,6 +123,7 @@ class ProcessLocalCacheMultiWorker(Rule):
             report(self.finding(
                 setting.location,
                 message,
-                hint="Use a shared backend in production: CACHE_TYPE = \"RedisCache\" (CACHE_REDIS_URL) or \"MemcachedCache\".",
+                hint="Use a shared backend in production: "
+                "CACHE_TYPE = \"RedisCache\" (CACHE_REDIS_URL) or \"MemcachedCache\".",
                 evidence=evidence,
             ))

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.caching import (
+    cache_decorator,
+    is_view_class,
+    memo_identity,
+    request_instantiations,
+)
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import (
     Project,
 )
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
-from flask_doctor.static.facts.caching import _class_identity, _is_test, _is_view_class, _request_instantiations, cache_decorator
 
 
 class MemoizeRequestDependentSelf(Rule):
@@ -144,7 +151,7 @@ class MemoizeRequestDependentSelf(Rule):
             if not fn.class_name or not fn.node.decorator_list:
                 continue
             deco = cache_decorator(project, fn, "memoize")
-            if deco is None or _is_test(fn):
+            if deco is None or is_test_path(fn.module.path):
                 continue
             params = fn.node.args.posonlyargs + fn.node.args.args
             if not params or params[0].arg != "self":
@@ -152,23 +159,25 @@ class MemoizeRequestDependentSelf(Rule):
             if any((dotted(d) or "").endswith(("classmethod", "staticmethod")) for d in fn.node.decorator_list):
                 continue
             class_qual = fn.qualname.rsplit(".", 1)[0]
-            if _class_identity(project, class_qual) != "default":
+            if memo_identity(project, class_qual) != "default":
                 continue
-            sites = _request_instantiations(project, class_qual, fn.class_name)
+            sites = request_instantiations(project, class_qual, fn.class_name)
             if sites:
                 site_fn, call = sites[0]
                 created = f"`{fn.class_name}(...)` is created in request code (`{site_fn.display}`)"
-                evidence = [Evidence(f"`{fn.class_name}` instantiated per request", node_location(site_fn.module.path, call))]
-            elif _is_view_class(project, class_qual):
+                where = node_location(site_fn.module.path, call)
+                evidence = [Evidence(f"`{fn.class_name}` instantiated per request", where)]
+            elif is_view_class(project, class_qual):
                 created = f"`{fn.class_name}` is a view class, which Flask instantiates for every request"
                 evidence = []
             else:
                 continue
             report(self.finding(
                 node_location(fn.module.path, deco),
-                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on `{fn.display}` keys the cache by "
-                f"`repr(self)`, and `{fn.class_name}` defines neither `__repr__` nor `__caching_id__`, so the key is the "
-                f"object's memory address; {created}: the cache never hits, and a reused address returns another object's result",
+                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on `{fn.display}` keys "
+                f"the cache by `repr(self)`, and `{fn.class_name}` defines neither `__repr__` nor `__caching_id__`, "
+                f"so the key is the object's memory address; {created}: the cache never hits, and a reused address "
+                f"returns another object's result",
                 hint=f"Define `__caching_id__(self)` on `{fn.class_name}` returning what the result depends on "
                      "(e.g. the user or record id), or memoize a module-level function that takes those values.",
                 evidence=evidence,

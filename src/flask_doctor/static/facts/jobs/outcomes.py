@@ -1,0 +1,156 @@
+"""Facts about what a task's outcome looks like from outside: to monitoring and to the code awaiting it.
+
+* A task that returns normally is ``SUCCESS``; an exception it swallows is
+  invisible to ``task_failure`` signals, Flower and result backends.
+* ``ignore_result=True`` stores no state: ``AsyncResult.get()`` waits for a
+  result that never comes and ``.state`` stays ``PENDING``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.errors import body_nodes, contains_raise, is_inert, is_log_call
+from flask_doctor.static.facts.jobs.tasks import celery_tasks, io_call, literal
+from flask_doctor.static.names import dotted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.model import FunctionInfo, Project
+    from flask_doctor.static.names import ImportTable
+
+#: ``AsyncResult`` members that wait for or read the stored outcome.
+RESULT_READS = {
+    "get", "ready", "successful", "failed", "wait", "join", "state", "status", "result", "info", "traceback",
+}
+_IGNORE_RESULT_SETTINGS = ("task_ignore_result", "CELERY_IGNORE_RESULT", "CELERY_TASK_IGNORE_RESULT")
+_SENDS = ("delay", "apply_async", "AsyncResult")
+
+
+# ------------------------------------------------------------------ swallowed failures
+def swallows(handler: ast.ExceptHandler, table: ImportTable) -> bool:
+    """The handler only logs/passes and lets the task return normally."""
+    if contains_raise(handler.body):
+        return False
+    for stmt in handler.body:
+        if is_inert(stmt) and not isinstance(stmt, ast.Break):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and is_log_call(stmt.value, table):
+            continue
+        if isinstance(stmt, ast.Return) and (
+            stmt.value is None
+            or isinstance(stmt.value, (ast.Constant, ast.Name, ast.Dict, ast.JoinedStr))
+            or (isinstance(stmt.value, ast.Call) and dotted(stmt.value.func) in ("str", "repr", "dict"))
+        ):
+            continue  # ``return "failed"`` / ``return str(e)``: a normal, successful return
+        return False
+    return True
+
+
+def work_tries(project: Project, fn: FunctionInfo) -> Iterator[ast.Try]:
+    """``try`` blocks that hold the task's work: all of it, or its network/database I/O (not in a loop)."""
+    top = [s for s in fn.node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    while len(top) == 1 and isinstance(top[0], (ast.With, ast.AsyncWith)):
+        top = list(top[0].body)  # ``with app.app_context(): try: ...``
+    for stmt in top:
+        if not isinstance(stmt, ast.Try):
+            continue
+        rest = [s for s in top if s is not stmt and not isinstance(s, ast.Return)
+                and not (isinstance(s, ast.Assign) and isinstance(s.value, (ast.Constant, ast.Name)))]
+        if not rest:
+            yield stmt
+            continue
+        calls = [n for n in body_nodes(stmt.body) if isinstance(n, ast.Call)]
+        if any(io_call(project, fn, c) for c in calls):
+            yield stmt
+
+
+# ------------------------------------------------------------------ results nobody stores
+def global_ignore_result(project: Project) -> ast.AST | None:
+    """Where ``task_ignore_result = True`` is set for the whole app (config, ``Celery(...)`` keyword, attribute)."""
+    for setting in project.config:
+        if setting.key in _IGNORE_RESULT_SETTINGS and literal(setting.value) is True:
+            return setting.value
+    for site in project.calls:
+        for kw in site.node.keywords:
+            if kw.arg in ("task_ignore_result", "CELERY_IGNORE_RESULT") and literal(kw.value) is True:
+                return kw.value
+    for module in project.modules.values():
+        if "ignore_result" not in module.text:
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Assign) and literal(node.value) is True:
+                for t in node.targets:
+                    if isinstance(t, ast.Attribute) and t.attr in ("task_ignore_result", "CELERY_IGNORE_RESULT"):
+                        return node
+    return None
+
+
+@project_fact
+def ignored_result_tasks(project: Project) -> dict[str, str]:
+    """Celery tasks whose results are never stored: qualname -> why (on the task, or for the whole app)."""
+    tasks = {fn.qualname: fn for fn, framework in celery_tasks(project) if framework == "celery"}
+    if not tasks:
+        return {}
+    app_wide = global_ignore_result(project)
+    ignored: dict[str, str] = {}
+    for qual, fn in tasks.items():
+        option = fn.task_options.get("ignore_result")
+        if option is not None:
+            if literal(option) is True:
+                ignored[qual] = "`ignore_result=True` on the task"
+        elif app_wide is not None:
+            ignored[qual] = "`task_ignore_result = True` for the app"
+    return ignored
+
+
+def ignored_result_reads(project: Project, caller: FunctionInfo) -> list[tuple[ast.Attribute, FunctionInfo, ast.Call]]:
+    """Reads in ``caller`` of the result of a task that stores none: (read, task, the call that sent it)."""
+    ignored = ignored_result_tasks(project)
+    if not ignored:
+        return []
+    results: dict[str, tuple[FunctionInfo, ast.Call]] = {}
+
+    def task_of_send(call: ast.Call) -> FunctionInfo | None:
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr in _SENDS):
+            return None
+        if call.func.attr == "apply_async" and any(
+            kw.arg == "ignore_result" and literal(kw.value) is False for kw in call.keywords
+        ):
+            return None
+        target = project.resolve_function(dotted(call.func.value) or "", caller, caller.module)
+        if target is None or target.qualname not in ignored:
+            return None
+        return target
+
+    found: list[tuple[ast.Attribute, FunctionInfo, ast.Call]] = []
+    for node in body_nodes(caller.node.body):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)):
+            task = task_of_send(node.value)
+            if task is not None:
+                results[node.targets[0].id] = (task, node.value)
+    for node in body_nodes(caller.node.body):
+        if not (isinstance(node, ast.Attribute) and node.attr in RESULT_READS):
+            continue
+        base = node.value
+        if isinstance(base, ast.Call):
+            task = task_of_send(base)
+            if task is not None:
+                found.append((node, task, base))
+        elif isinstance(base, ast.Name) and base.id in results:
+            task, call = results[base.id]
+            found.append((node, task, call))
+    return found
+
+
+__all__ = [
+    "RESULT_READS",
+    "global_ignore_result",
+    "ignored_result_reads",
+    "ignored_result_tasks",
+    "swallows",
+    "work_tries",
+]

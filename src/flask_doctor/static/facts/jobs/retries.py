@@ -1,0 +1,251 @@
+"""Facts about retry policies: per task, per ``Task`` base class, for the whole app, and beat schedules.
+
+The Celery facts these rely on (Celery 5.x, ``celery/app/task.py``):
+
+* ``Task.max_retries`` defaults to 3; set to ``None`` on the task it "will
+  **never** stop retrying".
+* ``Task.retry(max_retries=None)`` does *not* mean forever: ``None`` there
+  means "use the task's default" (``max_retries = self.max_retries if
+  max_retries is None else max_retries``).
+* ``retry()`` sends the retry message first and then raises ``Retry``, a
+  subclass of ``Exception``: an ``except Exception`` around it catches the
+  ``Retry``; if that handler retries again, a second message is sent.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.errors import body_nodes
+from flask_doctor.static.facts.jobs.tasks import is_celery_type
+from flask_doctor.static.model import CELERY_TYPES
+from flask_doctor.static.names import dotted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.model import FunctionInfo, Project
+    from flask_doctor.static.names import ImportTable
+
+#: Task options that give a task a retry policy.
+RETRY_OPTIONS = {"autoretry_for", "retry_kwargs", "retry_backoff", "max_retries", "retry"}
+#: Keys that set a retry policy (or failure handling) in ``task_annotations`` and on ``Task`` classes.
+POLICY_KEYS = {"autoretry_for", "retry_kwargs", "retry_backoff", "max_retries", "on_failure", "on_retry"}
+_CLASS_POLICY = {"autoretry_for", "retry_kwargs", "retry_backoff", "on_failure", "on_retry"}
+_ANNOTATIONS = ("task_annotations", "CELERY_ANNOTATIONS")
+
+
+def _bound_self(fn: FunctionInfo) -> str | None:
+    """The name of the task instance argument (``self`` with ``bind=True``)."""
+    bind = fn.task_options.get("bind")
+    args = fn.node.args.posonlyargs + fn.node.args.args
+    if isinstance(bind, ast.Constant) and bind.value is True and args:
+        return args[0].arg
+    return None
+
+
+def retry_calls(fn: FunctionInfo) -> list[ast.Call]:
+    """``self.retry(...)`` / ``<task>.retry(...)`` calls in the task body."""
+    me = _bound_self(fn)
+    found = []
+    for node in body_nodes(fn.node.body):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "retry":
+            owner = dotted(node.func.value)
+            if owner is not None and owner in {me, fn.name, "self", "current_task", "celery.current_task"}:
+                found.append(node)
+    return found
+
+
+def class_retry_policy(project: Project, class_name: str, table: ImportTable | None, module_name: str) -> bool | None:
+    """True when the Task class (or a project base) sets a retry policy, None when unknown."""
+    qual = (table.qualify(class_name) if table is not None else None) or f"{module_name}.{class_name}"
+    cls = project.classes.get(qual)
+    if cls is None:
+        cls = next((c for c in project.classes.values() if c.name == class_name.rsplit(".", 1)[-1]), None)
+    if cls is None:
+        return None
+    seen: set[str] = set()
+    stack = [cls.qualname]
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        c = project.classes.get(current)
+        if c is None:
+            continue
+        for stmt in c.node.body:
+            names: list[str] = []
+            if isinstance(stmt, ast.Assign):
+                names = [t.id for t in stmt.targets if isinstance(t, ast.Name)]
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                names = [stmt.target.id]
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names = [stmt.name]
+            if set(names) & _CLASS_POLICY:
+                return True
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in ("__call__", "run") and any(
+                isinstance(n, ast.Try) or (isinstance(n, ast.Attribute) and n.attr == "retry") for n in ast.walk(stmt)
+            ):
+                return True  # a wrapper that handles errors for every task
+        stack.extend(c.bases)
+    return False
+
+
+def task_base_policy(project: Project, fn: FunctionInfo, base: ast.expr) -> bool | None:
+    """:func:`class_retry_policy` of the task's ``base=`` class, resolved where the task is declared."""
+    table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
+    return class_retry_policy(project, dotted(base) or "", table, fn.module.name)
+
+
+def _annotation_sets_policy(value: ast.expr | None) -> bool:
+    """A ``task_annotations`` value: literal dicts are searched for retry keys; anything else may hold one."""
+    if value is None:
+        return False
+    if not isinstance(value, (ast.Dict, ast.List, ast.Tuple)):
+        return True
+    for node in ast.walk(value):
+        if isinstance(node, ast.Dict) and any(
+            isinstance(k, ast.Constant) and k.value in POLICY_KEYS for k in node.keys
+        ):
+            return True
+        if isinstance(node, (ast.Name, ast.Attribute, ast.Call)):
+            return True  # a value we cannot read may hold a policy
+    return False
+
+
+def _is_celery_app(project: Project, node: ast.expr, table: ImportTable | None, module_name: str) -> bool:
+    name = dotted(node) or ""
+    obj = project.objects.get((table.qualify(name) if table is not None else None) or f"{module_name}.{name}")
+    if obj is not None:
+        return is_celery_type(project, obj.type)
+    return "celery" in name.lower()
+
+
+@project_fact
+def app_wide_retry_policy(project: Project) -> bool:
+    """``Celery(task_cls=X)``, ``celery.Task = X`` or ``task_annotations`` that set a retry policy for every task."""
+    found = False
+    for site in project.calls:
+        for kw in site.node.keywords:
+            if kw.arg == "task_cls" and site.name in CELERY_TYPES:
+                table = site.function.imports if site.function else project.module_imports.get(site.module.name)
+                if class_retry_policy(project, dotted(kw.value) or "?", table, site.module.name) is not False:
+                    found = True
+            elif kw.arg in _ANNOTATIONS and _annotation_sets_policy(kw.value):
+                found = True
+    found = found or any(c.key in _ANNOTATIONS and _annotation_sets_policy(c.value) for c in project.config)
+    # a ``task_failure`` signal handler deals with every task's failures in one place
+    found = found or any(
+        isinstance(site.node.func, ast.Attribute) and site.node.func.attr == "connect"
+        and (dotted(site.node.func.value) or "").rsplit(".", 1)[-1] == "task_failure"
+        for site in project.calls
+    ) or any(
+        any(
+            (dotted(d.func if isinstance(d, ast.Call) else d) or "").endswith("task_failure.connect")
+            for d in fn.node.decorator_list
+        )
+        for fn in project.functions.values() if fn.node.decorator_list
+    )
+    for module in project.modules.values():
+        if found:
+            break
+        text = module.text
+        if "task_annotations" not in text and "CELERY_ANNOTATIONS" not in text and ".Task" not in text:
+            continue
+        table = project.module_imports.get(module.name)
+        for node in ast.walk(module.tree):
+            if not isinstance(node, ast.Assign):
+                continue
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    name = target.id
+                else:
+                    name = target.attr if isinstance(target, ast.Attribute) else ""
+                if name in _ANNOTATIONS and _annotation_sets_policy(node.value) or (
+                    name == "Task" and isinstance(target, ast.Attribute)
+                    and _is_celery_app(project, target.value, table, module.name)
+                    and class_retry_policy(project, dotted(node.value) or "?", table, module.name) is not False
+                ):
+                    found = True
+    return found
+
+
+@project_fact
+def periodic_task_names(project: Project) -> set[str]:
+    """Task names scheduled by beat (``beat_schedule`` dicts, ``add_periodic_task``)."""
+    names: set[str] = set()
+    for module in project.modules.values():
+        if "schedule" not in module.text and "periodic" not in module.text:
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Dict):
+                for k, v in zip(node.keys, node.values):
+                    if (isinstance(k, ast.Constant) and k.value == "task"
+                            and isinstance(v, ast.Constant) and isinstance(v.value, str)):
+                        names.add(v.value)
+                        names.add(v.value.rsplit(".", 1)[-1])
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                  and node.func.attr == "add_periodic_task"):
+                for arg in list(node.args) + [kw.value for kw in node.keywords]:
+                    if (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute)
+                            and arg.func.attr in ("s", "si", "signature")):
+                        names.add((dotted(arg.func.value) or "").rsplit(".", 1)[-1])
+    return names
+
+
+def is_periodic(project: Project, fn: FunctionInfo) -> bool:
+    """Beat runs the task on a schedule (``periodic_task``, ``beat_schedule``, ``add_periodic_task``)."""
+    periodic = periodic_task_names(project)
+    task_name = fn.task_options.get("name")
+    return "periodic_task" in " ".join(fn.decorators) or fn.name in periodic or (
+        isinstance(task_name, ast.Constant) and str(task_name.value) in periodic
+    )
+
+
+def base_attr(project: Project, fn: FunctionInfo, class_name: str, attr: str) -> ast.expr | None:
+    """The value of ``attr`` on the task's ``base=`` class or its project bases."""
+    table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
+    qual = (table.qualify(class_name) if table is not None else None) or f"{fn.module.name}.{class_name}"
+    stack, seen = [qual], set()
+    while stack:
+        cls = project.classes.get(stack.pop())
+        if cls is None or cls.qualname in seen:
+            continue
+        seen.add(cls.qualname)
+        for stmt in cls.node.body:
+            if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets):
+                return stmt.value
+        stack.extend(cls.bases)
+    return None
+
+
+def is_polling(project: Project, fn: FunctionInfo, retries: list[ast.Call]) -> bool:
+    """``autoretry_for=(JobNotFinished,)`` with only project-defined exceptions: a deliberate wait-until-done loop."""
+    if retries:
+        return False
+    value = fn.task_options.get("autoretry_for")
+    elts = value.elts if isinstance(value, (ast.Tuple, ast.List)) else [value] if value is not None else []
+    if not elts:
+        return False
+    table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
+    for elt in elts:
+        name = dotted(elt) or ""
+        qual = (table.qualify(name) if table is not None else None) or f"{fn.module.name}.{name}"
+        if qual not in project.classes:
+            return False
+    return True
+
+
+__all__ = [
+    "POLICY_KEYS",
+    "RETRY_OPTIONS",
+    "app_wide_retry_policy",
+    "base_attr",
+    "class_retry_policy",
+    "is_periodic",
+    "is_polling",
+    "periodic_task_names",
+    "retry_calls",
+    "task_base_policy",
+]

@@ -1,0 +1,206 @@
+"""Facts about task functions: which are Celery/RQ tasks, their options, the I/O they do.
+
+A function is a task when a task decorator of a known framework wraps it
+(``@shared_task``, ``@celery.task`` on a Celery app, ``@job`` from RQ, ...),
+or, without decorator, when the code enqueues it with RQ's
+``queue.enqueue(f, ...)``.  Test files are never task code.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from flask_doctor.static.context import node_location
+from flask_doctor.static.facts import keyed_fact, project_fact
+from flask_doctor.static.facts.errors import body_nodes
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.model import CELERY_TYPES, SQLALCHEMY_TYPES
+from flask_doctor.static.names import dotted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.findings import Location
+    from flask_doctor.static.model import FunctionInfo, Project
+
+NETWORK_PREFIXES = (
+    "requests.", "httpx.", "urllib.request.", "urllib3.", "smtplib.", "aiohttp.", "boto3.", "botocore.",
+    "redis.", "pika.", "paramiko.", "ftplib.", "http.client.", "socket.create_connection", "pymongo.",
+    "psycopg2.connect", "pymysql.connect", "MySQLdb.connect", "kombu.", "googleapiclient.", "stripe.",
+    "twilio.", "slack_sdk.", "sendgrid.", "openai.", "elasticsearch.",
+)
+NETWORK_TYPES = (
+    "redis.", "flask_mail.Mail", "flask_mailman.", "requests.Session", "httpx.Client", "smtplib.", "boto3.",
+)
+DB_METHODS = {"commit", "execute", "add", "add_all", "delete", "merge", "flush", "scalars", "scalar", "get", "query"}
+_CELERY_DECORATORS = ("celery.shared_task", "celery.task", "celery.decorators.task", "celery.decorators.periodic_task")
+_RQ_DECORATORS = ("rq.decorators.job", "rq.job", "flask_rq2.job")
+_ENQUEUE = ("enqueue", "enqueue_call", "enqueue_in", "enqueue_at")
+
+
+def literal(node: ast.expr | None) -> object:
+    """The value of a literal option, else ``...`` (``None`` is a value here: ``max_retries=None``)."""
+    return node.value if isinstance(node, ast.Constant) else ...
+
+
+@keyed_fact
+def task_framework(project: Project, fn: FunctionInfo) -> str | None:
+    """'celery', 'rq', 'dramatiq', 'huey', 'scheduler' or None for a task function."""
+    if "task" not in fn.roles:
+        return None
+    table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
+    for deco, resolved in zip(fn.node.decorator_list, fn.decorators):
+        if resolved in _CELERY_DECORATORS:
+            return "celery"
+        if resolved.startswith("dramatiq"):
+            return "dramatiq"
+        if resolved.startswith("huey"):
+            return "huey"
+        if resolved in _RQ_DECORATORS:
+            return "rq"
+        func = deco.func if isinstance(deco, ast.Call) else deco
+        if isinstance(func, ast.Attribute) and func.attr in ("task", "periodic_task"):
+            owner = dotted(func.value) or ""
+            obj = project.objects.get(resolved.rsplit(".", 1)[0])
+            if obj is None and table is not None:
+                obj = project.objects.get(table.qualify(owner) or "")
+            if obj is not None:
+                if is_celery_type(project, obj.type):
+                    return "celery"
+                if obj.type.startswith("huey"):
+                    return "huey"
+                return "scheduler" if "sched" in obj.type.lower() else None
+            low = owner.lower()
+            if "sched" in low or "huey" in low:
+                return None
+            if "celery" in low or imports_package(project, "celery"):
+                return "celery"
+        if isinstance(func, ast.Attribute) and func.attr == "job" and "rq" in resolved.lower():
+            return "rq"
+    if not fn.node.decorator_list and enqueue_sites(project, fn):
+        return "rq"
+    return None
+
+
+def is_celery_type(project: Project, type_name: str) -> bool:
+    """A Celery (sub)class, or a project factory such as ``make_celery(app)`` that builds one."""
+    if project.is_subtype(type_name, CELERY_TYPES):
+        return True
+    factory = project.functions.get(type_name)
+    if factory is None:
+        return False
+    return any(project.is_subtype(t, CELERY_TYPES) for t in factory.local_types.values()) or any(
+        (factory.imports.qualify(name) or name) in CELERY_TYPES for name, _call in factory.calls
+    )
+
+
+@keyed_fact
+def imports_package(project: Project, top: str) -> bool:
+    """Some module of the project imports the top-level package ``top``."""
+    return any(r.module.split(".")[0] == top for records in project.imports.values() for r in records)
+
+
+def enqueue_sites(project: Project, fn: FunctionInfo) -> list[ast.Call]:
+    """RQ ``queue.enqueue(fn, ...)`` (``enqueue_call``/``enqueue_in``/``enqueue_at``) calls that send ``fn``."""
+    sites = []
+    for site in project.calls:
+        node = site.node
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr in _ENQUEUE):
+            continue
+        target = next((kw.value for kw in node.keywords if kw.arg in ("func", "f")), None)
+        if target is None and node.args:
+            delayed = node.func.attr in ("enqueue_in", "enqueue_at") and len(node.args) >= 2
+            target = node.args[-1] if delayed else node.args[0]
+        name = dotted(target) if target is not None else None
+        if name and project.resolve_function(name, site.function, site.module) is fn:
+            sites.append(node)
+    return sites
+
+
+@project_fact
+def celery_tasks(project: Project) -> list[tuple[FunctionInfo, str]]:
+    """Celery and RQ tasks outside the tests, with their framework ('celery' | 'rq')."""
+    found = []
+    for fn in project.tasks():
+        if is_test_path(fn.module.path):
+            continue
+        framework = task_framework(project, fn)
+        if framework in ("celery", "rq"):
+            found.append((fn, framework))
+    return found
+
+
+def decorator_location(fn: FunctionInfo) -> Location:
+    """Where the task is declared: its first decorator, else the ``def``."""
+    for deco in fn.node.decorator_list:
+        return node_location(fn.module.path, deco)
+    return fn.location
+
+
+def has_try(fn: FunctionInfo) -> bool:
+    """The task body handles errors somewhere (a ``try`` statement)."""
+    return any(isinstance(n, (ast.Try, getattr(ast, "TryStar", ast.Try))) for n in body_nodes(fn.node.body))
+
+
+def io_call(project: Project, fn: FunctionInfo, call: ast.Call) -> str | None:
+    """A label such as ``requests.post`` (network) or ``db.session.commit`` (database) for an I/O call."""
+    name = dotted(call.func)
+    if not name:
+        return None
+    table = fn.imports
+    full = table.qualify(name) or name
+    if full.startswith(NETWORK_PREFIXES) and "." in full:
+        if full.split(".")[-1][:1].isupper() and not full.startswith(("smtplib.SMTP", "boto3.")):
+            return None  # exception classes, constructors of config objects
+        return full
+    head, _, rest = name.partition(".")
+    type_name = fn.local_types.get(head)
+    if type_name is None:
+        obj = project.objects.get(table.qualify(head) or f"{fn.module.name}.{head}")
+        type_name = obj.type if obj is not None else None
+    if type_name and rest:
+        if type_name.startswith(NETWORK_TYPES):
+            return name
+        if (project.is_subtype(type_name, SQLALCHEMY_TYPES) and rest.startswith("session.")
+                and rest.split(".")[-1] in DB_METHODS):
+            return name
+    parts = name.split(".")
+    if len(parts) >= 3 and parts[1] == "query" and parts[0] in project.models:
+        return f"{parts[0]}.query"
+    if (len(parts) >= 3 and parts[-2] == "session" and parts[-1] in ("commit", "execute", "flush")
+            and parts[0] in ("db", "self", "database")):
+        return name
+    return None
+
+
+def task_io(project: Project, fn: FunctionInfo) -> tuple[str, ast.Call, FunctionInfo] | None:
+    """The first I/O call in the task or in a project helper it calls directly."""
+    for _name, call in fn.calls:
+        label = io_call(project, fn, call)
+        if label:
+            return label, call, fn
+    for name, call in fn.calls:
+        helper = project.resolve_function(name, fn, fn.module)
+        if helper is None or helper is fn:
+            continue
+        for _n, inner in helper.calls:
+            label = io_call(project, helper, inner)
+            if label:
+                return label, inner, helper
+    return None
+
+
+__all__ = [
+    "DB_METHODS",
+    "NETWORK_PREFIXES",
+    "NETWORK_TYPES",
+    "celery_tasks",
+    "decorator_location",
+    "enqueue_sites",
+    "has_try",
+    "imports_package",
+    "io_call",
+    "is_celery_type",
+    "literal",
+    "task_framework",
+    "task_io",
+]

@@ -1,0 +1,38 @@
+"""What the local names of a function were assigned: ``q = User.query`` makes ``q`` a query.
+
+The ORM facts follow a name back to its value (a query kept in a variable,
+an engine URL read from a constant); this table is built once per function.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from flask_doctor.static.facts import keyed_fact
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.model import FunctionInfo, Project
+
+
+@keyed_fact
+def assignments(project: Project, fn: FunctionInfo) -> dict[str, list[ast.expr]]:
+    """Every ``name = value`` in a function (its own body, nested blocks included)."""
+    found: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append(node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            found.setdefault(node.target.id, []).append(node.value)
+    return found
+
+
+def params_and_locals(project: Project, fn: FunctionInfo) -> set[str]:
+    """The parameters of ``fn`` and the names it assigns."""
+    args = fn.node.args
+    return {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs} | set(assignments(project, fn))
+
+
+__all__ = ["assignments", "params_and_locals"]

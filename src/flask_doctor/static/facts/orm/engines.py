@@ -1,0 +1,328 @@
+"""Facts about engines and pools: which database a project talks to, how its pool is set up.
+
+The stale-connection, echo and pool-size rules read ``create_engine(...)``
+keywords and Flask-SQLAlchemy settings as literals; a value they cannot read
+is never guessed.  Which server the project talks to comes from the URL in
+the code, else from driver imports, URLs in the code and the deploy files.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask_doctor.findings import Evidence, Location
+from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.orm.assignments import assignments
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.names import dotted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.context import Context
+    from flask_doctor.static.model import ConfigSetting, Project
+
+CREATE_ENGINE = {
+    "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlalchemy.engine.create.create_engine",
+    "sqlalchemy.ext.asyncio.create_async_engine", "sqlmodel.create_engine",
+}
+#: Pools that hold no connection between uses (or one per thread for SQLite): nothing goes stale.
+SAFE_POOLS = ("NullPool", "StaticPool", "SingletonThreadPool", "AssertionPool")
+SERVER_DIALECTS = {
+    "postgres": "PostgreSQL", "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB",
+    "cockroachdb": "PostgreSQL",
+}
+DRIVER_MODULES = {
+    "psycopg2": "PostgreSQL", "psycopg": "PostgreSQL", "asyncpg": "PostgreSQL", "pg8000": "PostgreSQL",
+    "pymysql": "MySQL", "MySQLdb": "MySQL", "mysql.connector": "MySQL", "mariadb": "MariaDB", "aiomysql": "MySQL",
+}
+_SERVER_IMAGES = {"postgres": "PostgreSQL", "postgis": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB"}
+#: SQLAlchemy's ``QueuePool`` defaults.
+DEFAULT_POOL = 5
+DEFAULT_OVERFLOW = 10
+_SCHEME = re.compile(r"^\s*([a-z][\w-]*)(?:\+[\w-]+)?://?", re.IGNORECASE)
+_WAIT_TIMEOUT = re.compile(r"--wait[-_]timeout(?:=|\s+)(\d+)")
+
+
+# ------------------------------------------------------------------ literals
+def keyword(call: ast.Call, name: str) -> ast.expr | None:
+    """The value passed as ``name=`` to ``call``."""
+    return next((kw.value for kw in call.keywords if kw.arg == name), None)
+
+
+def constant(expr: ast.expr | None) -> object:
+    """The value of a literal, else ``None``."""
+    return expr.value if isinstance(expr, ast.Constant) else None
+
+
+def dict_options(value: ast.Dict) -> dict[object, ast.expr]:
+    """The entries of a dict literal whose keys are literals (``{"pool_size": 10}``)."""
+    return {k.value: v for k, v in zip(value.keys, value.values) if isinstance(k, ast.Constant)}
+
+
+def truthy(expr: ast.expr | None) -> bool:
+    """Given and not a literal ``False``/``None``/``0``/``-1`` (a value we cannot read counts as set)."""
+    return expr is not None and not (isinstance(expr, ast.Constant) and expr.value in (False, None, 0, -1))
+
+
+def _assigns(stmt: ast.stmt, name: str) -> bool:
+    """``stmt`` is ``name = ...`` (one of its targets is the bare name)."""
+    return isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+
+
+def production_settings(project: Project, key: str) -> list[ConfigSetting]:
+    """The settings of ``key`` live in production, outside test files."""
+    return [s for s in project.config_for(key) if project.is_production(s) and not is_test_path(s.location.path)]
+
+
+# ------------------------------------------------------------------ database dialects
+def url_scheme(text: str) -> str | None:
+    """``postgresql`` for ``postgresql+psycopg2://...``."""
+    match = _SCHEME.match(text)
+    return match.group(1).lower() if match else None
+
+
+def url_dialect(expr: ast.expr | None, ctx: Context, depth: int = 0) -> str | None:
+    """The URL scheme of a database URL expression when it is written in the code."""
+    if expr is None or depth > 3:
+        return None
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return url_scheme(expr.value)
+    if isinstance(expr, ast.JoinedStr) and expr.values and isinstance(expr.values[0], ast.Constant):
+        return url_scheme(str(expr.values[0].value))
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
+        return url_dialect(expr.left, ctx, depth + 1)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("create", "format"):
+        if expr.func.attr == "create" and expr.args:
+            first = expr.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                return url_scheme(first.value + ":")
+        if expr.func.attr == "format":
+            return url_dialect(expr.func.value, ctx, depth + 1)
+    if isinstance(expr, ast.Name):
+        values: list[ast.expr] = []
+        if ctx.function is not None:
+            values = assignments(ctx.project, ctx.function).get(expr.id, [])
+        if not values:
+            for stmt in ctx.module.tree.body:
+                if _assigns(stmt, expr.id):
+                    values.append(stmt.value)
+        found = {url_dialect(v, ctx, depth + 1) for v in values}
+        found.discard(None)
+        return found.pop() if len(found) == 1 else None
+    return None
+
+
+def _image_name(image: str | None) -> str:
+    """``postgres`` for ``docker.io/library/postgres:16``."""
+    return (image or "").rsplit("/", 1)[-1].split(":")[0]
+
+
+@project_fact
+def server_db_hint(project: Project) -> tuple[str, Evidence] | None:
+    """Does the project talk to PostgreSQL/MySQL?  (driver imports, URLs in code, deploy files)."""
+    for module_name, records in sorted(project.imports.items()):
+        module = project.modules.get(module_name)
+        if module is None or is_test_path(module.path):
+            continue
+        for record in records:
+            for name in (record.module, *(f"{record.module}.{n}" for n in record.names)):
+                dialect = DRIVER_MODULES.get(name)
+                if dialect:
+                    where = Location(module.path, record.line, record.column)
+                    return dialect, Evidence(f"`{name}` (a {dialect} driver) is imported", where)
+    for module in project.modules.values():
+        if is_test_path(module.path):
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 300:
+                scheme = url_scheme(node.value)
+                if scheme in SERVER_DIALECTS and "://" in node.value:
+                    dialect = SERVER_DIALECTS[scheme]
+                    where = Location(module.path, node.lineno, node.col_offset + 1)
+                    return dialect, Evidence(f"a {dialect} URL appears in the code", where)
+    deploy = project.deploy
+    if deploy is None:
+        return None
+    for setting in deploy.env:
+        scheme = url_scheme(setting.value or "")
+        if scheme in SERVER_DIALECTS:
+            dialect = SERVER_DIALECTS[scheme]
+            return dialect, Evidence(f"`{setting.name}` is a {dialect} URL", setting.source)
+    for service in deploy.services:
+        dialect = _SERVER_IMAGES.get(_image_name(service.image))
+        if dialect:
+            return dialect, Evidence(f"compose service `{service.name}` runs {dialect}", service.source)
+    return None
+
+
+@project_fact
+def declared_wait_timeout(project: Project) -> tuple[int, Evidence] | None:
+    """A MySQL/MariaDB ``wait_timeout`` declared in the deploy files (compose ``command: --wait_timeout=600``)."""
+    deploy = project.deploy
+    if deploy is None:
+        return None
+    for service in deploy.services:
+        if _image_name(service.image) not in ("mysql", "mariadb", "percona"):
+            continue
+        command = service.command if isinstance(service.command, str) else " ".join(service.command or [])
+        match = _WAIT_TIMEOUT.search(command or "")
+        if match:
+            seconds = match.group(1)
+            proof = Evidence(f"compose service `{service.name}` sets wait_timeout={seconds}", service.source)
+            return int(seconds), proof
+    return None
+
+
+# ------------------------------------------------------------------ engine lifetime
+_DEV_SWITCH = re.compile(r"debug|dev|local|test", re.IGNORECASE)
+
+
+def under_dev_switch(ctx: Context) -> bool:
+    """Inside an ``if`` that tests a debug/dev/local/test flag (``if app.debug:``, ``if LOCAL:``)."""
+    return any(isinstance(a, ast.If) and _DEV_SWITCH.search(ast.unparse(a.test)) for a in ctx.ancestors)
+
+
+def stored_globally(call: ast.Call, ctx: Context) -> bool:
+    """The engine goes into a global, the app (``app.extensions``/``app.engine``) or a class attribute."""
+    assert ctx.function is not None
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    names = {dotted(t) for t in parent.targets} if isinstance(parent, ast.Assign) else set()
+    declared = {n for node in ast.walk(ctx.function.node) if isinstance(node, ast.Global) for n in node.names}
+    if names & declared:
+        return True
+    return any(n and n.split(".")[0] in ("app", "current_app", "cls") for n in names)
+
+
+def guarded_sibling(call: ast.Call, ctx: Context) -> bool:
+    """Another ``create_engine`` in the same function sets the guard (this one is a dialect fallback)."""
+    assert ctx.function is not None
+    for node in ast.walk(ctx.function.node):
+        if isinstance(node, ast.Call) and node is not call and ctx.qualified(node.func) in CREATE_ENGINE:
+            if truthy(keyword(node, "pool_pre_ping")) or keyword(node, "pool_recycle") is not None:
+                return True
+    return False
+
+
+def local_only(call: ast.Call, ctx: Context) -> bool:
+    """``engine = create_engine(...)`` kept in a local variable that is neither returned nor stored."""
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+        return False
+    name = parent.targets[0].id
+    assert ctx.function is not None
+    for node in ast.walk(ctx.function.node):
+        if isinstance(node, ast.Global) and name in node.names:
+            return False
+        if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)) and node.value is not None and any(
+            isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)
+        ):
+            return False
+        if isinstance(node, ast.Assign) and any(not isinstance(t, ast.Name) for t in node.targets) and any(
+            isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)
+        ):
+            return False  # self.engine = engine / app.extensions[...] = engine
+    return True
+
+
+# ------------------------------------------------------------------ pool size
+@dataclass(frozen=True)
+class DeclaredPool:
+    """A connection pool size written in the code: ``pool_size`` + ``max_overflow`` per process."""
+
+    size: int
+    overflow: int
+    location: Location
+    label: str  # where it is set: SQLALCHEMY_ENGINE_OPTIONS | SQLALCHEMY_POOL_SIZE | create_engine
+
+
+def _sizes(size: object, overflow: object) -> tuple[int, int]:
+    """SQLAlchemy's defaults for the values not written as integers."""
+    return (
+        size if isinstance(size, int) else DEFAULT_POOL,
+        overflow if isinstance(overflow, int) else DEFAULT_OVERFLOW,
+    )
+
+
+@project_fact
+def declared_pools(project: Project) -> list[DeclaredPool]:
+    """Pools sized in production settings or ``create_engine(...)`` keywords (not ``poolclass=`` or ``**options``)."""
+    pools: list[DeclaredPool] = []
+    for setting in production_settings(project, "SQLALCHEMY_ENGINE_OPTIONS"):
+        if isinstance(setting.value, ast.Dict):
+            opts = dict_options(setting.value)
+            if None in setting.value.keys or "poolclass" in opts:
+                continue
+            size, overflow = constant(opts.get("pool_size")), constant(opts.get("max_overflow"))
+            if isinstance(size, int) or isinstance(overflow, int):
+                pools.append(DeclaredPool(*_sizes(size, overflow), setting.location, "SQLALCHEMY_ENGINE_OPTIONS"))
+    sizes = {s.key: s for s in project.config_for("SQLALCHEMY_POOL_SIZE") if project.is_production(s)}
+    if sizes:
+        s = next(iter(sizes.values()))
+        over = next((o for o in project.config_for("SQLALCHEMY_MAX_OVERFLOW") if project.is_production(o)), None)
+        size = constant(s.value)
+        if isinstance(size, int):
+            overflow = constant(over.value) if over is not None else DEFAULT_OVERFLOW
+            pools.append(DeclaredPool(*_sizes(int(size), overflow), s.location, "SQLALCHEMY_POOL_SIZE"))
+    for site in project.calls:
+        if site.name not in CREATE_ENGINE or is_test_path(site.module.path):
+            continue
+        call = site.node
+        if any(kw.arg is None for kw in call.keywords) or keyword(call, "poolclass") is not None:
+            continue
+        size, overflow = constant(keyword(call, "pool_size")), constant(keyword(call, "max_overflow"))
+        if isinstance(size, int) or isinstance(overflow, int):
+            where = Location(site.module.path, call.lineno, call.col_offset + 1)
+            pools.append(DeclaredPool(*_sizes(size, overflow), where, "create_engine"))
+    return pools
+
+
+@project_fact
+def threads_per_worker(project: Project) -> tuple[int, Location] | None:
+    """The most threads one worker process runs (gunicorn/uWSGI declarations), if more than one."""
+    deploy = project.deploy
+    best: tuple[int, Location] | None = None
+    decls = deploy.declared_workers() if deploy is not None else []
+    if not decls:
+        # no deploy model: read ``threads = N`` from a gunicorn.conf.py among the sources
+        for module in project.modules.values():
+            if module.path.rsplit("/", 1)[-1] != "gunicorn.conf.py":
+                continue
+            for stmt in module.tree.body:
+                if not _assigns(stmt, "threads"):
+                    continue
+                value = constant(stmt.value)
+                if isinstance(value, int):
+                    best = (int(value), Location(module.path, stmt.lineno, stmt.col_offset + 1))
+        return best if best and best[0] > 1 else None
+    for decl in decls:
+        if decl.threads and decl.threads > 1 and (best is None or decl.threads > best[0]):
+            best = (decl.threads, decl.source)
+    return best
+
+
+__all__ = [
+    "CREATE_ENGINE",
+    "DEFAULT_OVERFLOW",
+    "DEFAULT_POOL",
+    "DRIVER_MODULES",
+    "SAFE_POOLS",
+    "SERVER_DIALECTS",
+    "constant",
+    "DeclaredPool",
+    "declared_pools",
+    "declared_wait_timeout",
+    "dict_options",
+    "guarded_sibling",
+    "keyword",
+    "local_only",
+    "production_settings",
+    "server_db_hint",
+    "stored_globally",
+    "threads_per_worker",
+    "truthy",
+    "under_dev_switch",
+    "url_dialect",
+    "url_scheme",
+]

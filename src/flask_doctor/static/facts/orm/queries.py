@@ -1,0 +1,426 @@
+"""Facts about queries: what a query is, what bounds it, when and how often it runs.
+
+:func:`query_of` answers *is this expression a SQLAlchemy query?* by
+walking a method chain down to its root and accepting only three roots --
+``Model.query`` where ``Model`` is a mapped class of the project,
+``<session>.query(...)`` on a session object, and ``select(...)`` from
+SQLAlchemy (or ``db.select``) -- so ``.all()`` on a list, a dict view or
+another library is never a query.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from flask_doctor.static.context import Context
+from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.facts.orm.assignments import assignments
+from flask_doctor.static.facts.orm.loops import uses_any
+from flask_doctor.static.facts.orm.models import is_db, model_for, parent_columns, unique_columns, uses_sqlalchemy
+from flask_doctor.static.model import CLI, JOB, REQUEST
+from flask_doctor.static.names import dotted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.model import FunctionInfo, ModelInfo, Project
+
+SELECT_FUNCTIONS = {
+    "sqlalchemy.select", "sqlalchemy.sql.select", "sqlalchemy.future.select",
+    "sqlalchemy.sql.expression.select", "sqlmodel.select",
+}
+#: Methods after which the rows fetched are bounded (one row, a page, a count).
+BOUNDING = {
+    "limit", "first", "one", "one_or_none", "get", "scalar", "scalar_one", "scalar_one_or_none",
+    "count", "paginate", "exists", "yield_per", "first_or_404", "one_or_404", "get_or_404",
+    "fetchone", "fetchmany", "partitions", "slice", "__slice__", "stream", "stream_scalars",
+    "group_by", "having", "subquery", "cte", "scalar_subquery", "delete", "update",
+}
+#: Methods that run the query and return rows.
+MATERIALISE = {"all", "fetchall"}
+#: Calls that execute a query and return something (used for per-item queries).
+EXECUTE = {
+    "all", "first", "one", "one_or_none", "get", "scalar", "scalar_one", "scalar_one_or_none",
+    "count", "first_or_404", "one_or_404", "get_or_404", "fetchall", "fetchone",
+}
+SESSION_EXECUTE = {"execute", "scalars", "scalar"}
+#: Relationship loading strategies that run one query per row read.
+LAZY_PER_ROW = {"select", "dynamic"}
+
+
+@dataclass
+class Query:
+    """What :func:`query_of` learnt about a query expression."""
+
+    root: str  # "model" | "session" | "select"
+    text: str  # the root as written: "User.query", "db.session.query(User)", "select(User)"
+    model: ModelInfo | None
+    methods: list[tuple[str, ast.AST]] = field(default_factory=list)  # outermost first
+    entities: list[ast.expr] = field(default_factory=list)
+    scalars: bool = False  # rows are model instances (Query, .scalars())
+
+    @property
+    def names(self) -> set[str]:
+        return {m for m, _ in self.methods}
+
+    @property
+    def outer(self) -> str:
+        return self.methods[0][0] if self.methods else ""
+
+
+# ------------------------------------------------------------------ where queries run
+def in_application_code(ctx: Context) -> bool:
+    """Inside a function of the application, not of its tests."""
+    return ctx.function is not None and not ctx.is_test_code()
+
+
+def run_context(ctx: Context) -> str | None:
+    """Whether the code runs per request, in a job or in a CLI command (in that order), else ``None``."""
+    contexts = ctx.contexts
+    for context in (REQUEST, JOB, CLI):
+        if context in contexts:
+            return context
+    return None
+
+
+# ------------------------------------------------------------------ roots
+def is_session(node: ast.AST, ctx: Context) -> bool:
+    """``db.session``, ``session``/``db_session``/``Session`` objects — never ``flask.session``."""
+    name = dotted(node)
+    if isinstance(node, ast.Call):  # Session() / get_session()
+        callee = dotted(node.func) or ""
+        return "session" in callee.rsplit(".", 1)[-1].lower()
+    if not name:
+        return False
+    if isinstance(node, ast.Attribute) and node.attr == "session" and is_db(node.value, ctx):
+        return True
+    if ctx.qualified(node) in ("flask.session", "flask.globals.session"):
+        return False
+    last = name.rsplit(".", 1)[-1].lower()
+    return ("session" in last or last in ("sess", "dbs")) and uses_sqlalchemy(ctx.project)
+
+
+def is_select(call: ast.Call, ctx: Context) -> bool:
+    """``select(...)`` from SQLAlchemy/SQLModel, or ``db.select(...)``."""
+    resolved = ctx.qualified(call.func)
+    if resolved in SELECT_FUNCTIONS:
+        return True
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "select" and is_db(call.func.value, ctx)
+
+
+_RUN_STATEMENT = SESSION_EXECUTE | {"paginate", "first_or_404", "one_or_404", "stream", "stream_scalars"}
+_SCALAR_RUNS = ("scalars", "paginate", "first_or_404", "one_or_404", "stream_scalars")
+
+
+def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -> Query | None:
+    """Walk ``expr``'s method chain down to a query root, or ``None`` if it is no query."""
+    methods: list[tuple[str, ast.AST]] = []
+    node = expr
+    scalars = False
+    while True:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            attr = node.func.attr
+            receiver = node.func.value
+            if attr == "query" and is_session(receiver, ctx):
+                model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
+                text = f"{ast.unparse(node.func)}(...)"
+                return Query("session", text, model, methods, list(node.args), scalars=model is not None)
+            if attr in _RUN_STATEMENT and node.args:
+                inner = query_of(node.args[0], ctx, _seen)
+                if inner is not None and inner.root == "select" and (is_session(receiver, ctx) or is_db(receiver, ctx)):
+                    methods.append((attr, node))
+                    scalars = scalars or attr in _SCALAR_RUNS
+                    inner.methods = methods + inner.methods
+                    inner.scalars = scalars and inner.model is not None
+                    return inner
+            if attr == "scalars":
+                scalars = True
+            if attr == "select" and is_db(receiver, ctx):
+                model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
+                return Query("select", "db.select(...)", model, methods, list(node.args))
+            methods.append((attr, node))
+            node = receiver
+            continue
+        if isinstance(node, ast.Call) and is_select(node, ctx):
+            model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
+            return Query("select", f"{dotted(node.func)}(...)", model, methods, list(node.args))
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+            methods.append(("__slice__", node))
+            node = node.value
+            continue
+        if isinstance(node, ast.Attribute) and node.attr == "query":
+            model = model_for(node.value, ctx)
+            if model is None:
+                return None
+            return Query("model", f"{ast.unparse(node)}", model, methods, [node.value], scalars=True)
+        if isinstance(node, ast.Name) and ctx.function is not None and node.id not in _seen:
+            values = assignments(ctx.project, ctx.function).get(node.id, [])
+            found: Query | None = None
+            extra: list[tuple[str, ast.AST]] = []
+            for value in values:
+                sub = query_of(value, ctx, _seen | {node.id})
+                if sub is None:
+                    if not (isinstance(value, ast.Constant) and value.value is None):
+                        return None  # sometimes something else: do not guess
+                    continue
+                if found is None:
+                    found = sub
+                else:
+                    extra.extend(sub.methods)
+            if found is None:
+                return None
+            found.methods = methods + found.methods + extra
+            found.scalars = found.scalars or scalars
+            return found
+        return None
+
+
+def query_label(query: Query, call: ast.AST) -> str:
+    """The query as the finding quotes it, shortened when it is long."""
+    text = ast.unparse(call)
+    if len(text) > 90:
+        text = f"{query.text}...{query.outer}()" if query.outer else query.text
+    return f"`{text}`"
+
+
+# ------------------------------------------------------------------ what bounds a query
+def per_parent(query: Query, ctx: Context) -> bool:
+    """An equality filter on a foreign key: the rows of one parent (like reading ``post.comments``)."""
+    parents = parent_columns(ctx.project, query.model)
+    for method, node in query.methods:
+        if not isinstance(node, ast.Call):
+            continue
+        if method == "filter_by" and any(kw.arg in parents or (kw.arg or "").endswith("_id") for kw in node.keywords):
+            return True
+        if method == "with_parent":
+            return True
+        if method in ("filter", "where"):
+            for arg in node.args:
+                if (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "contains"
+                        and isinstance(arg.func.value, ast.Attribute) and arg.func.value.attr in parents):
+                    return True  # ``Comment.acknowledgements.contains(person)``: the other side of a relationship
+                if isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], ast.Eq):
+                    for side in (arg.left, arg.comparators[0]):
+                        if isinstance(side, ast.Attribute) and (side.attr in parents or side.attr.endswith("_id")):
+                            model = model_for(side.value, ctx)
+                            if model is not None and (
+                                side.attr in parent_columns(ctx.project, model) or side.attr.endswith("_id")
+                            ):
+                                return True
+    return False
+
+
+_SINGLETON = re.compile(r"(^|_)(default|primary|current|main|system_dark|active_version)($|_)")
+_ROW_BUFFER_OPTIONS = ("yield_per", "max_row_buffer", "stream_results")
+_AGGREGATE_PREFIXES = ("func.", "sa.func.", "sqlalchemy.func.", "db.func.")
+
+
+def _singleton_flag(node: ast.AST) -> bool:
+    """``Theme.is_system_default``: a boolean that marks one row by design."""
+    return isinstance(node, ast.Attribute) and bool(_SINGLETON.search(node.attr))
+
+
+def bound_reason(query: Query, ctx: Context) -> str | None:
+    """Why ``query`` fetches a bounded number of rows, or ``None`` if nothing bounds it."""
+    names = query.names
+    hit = names & BOUNDING
+    if hit:
+        return min(hit)
+    for method, node in query.methods:
+        if (method == "execution_options" and isinstance(node, ast.Call)
+                and any(kw.arg in _ROW_BUFFER_OPTIONS for kw in node.keywords)):
+            return "yield_per"
+        if not isinstance(node, ast.Call):
+            continue
+        if method == "filter_by" and any(kw.arg in unique_columns(query.model) for kw in node.keywords):
+            return "unique filter"
+        if method == "filter_by" and any(_SINGLETON.search(kw.arg or "") for kw in node.keywords):
+            return "flag that marks one row"
+        if method in ("filter", "where", "filter_by", "with_entities", "add_columns", "values", "distinct"):
+            for arg in ast.walk(node):
+                if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "in_":
+                    return "in_()"
+                if (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "is_"
+                        and _singleton_flag(arg.func.value)):
+                    return "flag that marks one row"
+                if (isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], (ast.Eq, ast.Is))
+                        and _singleton_flag(arg.left)):
+                    return "flag that marks one row"
+                if isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], (ast.Eq, ast.Is)):
+                    for side in (arg.left, arg.comparators[0]):
+                        if isinstance(side, ast.Attribute) and side.attr in unique_columns(
+                            model_for(side.value, ctx) or query.model
+                        ):
+                            if model_for(side.value, ctx) is not None or side.attr in ("id",):
+                                return "unique filter"
+    added = [
+        a for m, n in query.methods if m in ("with_entities", "add_columns") and isinstance(n, ast.Call) for a in n.args
+    ]
+    for entity in query.entities + added:
+        text = dotted(entity.func) if isinstance(entity, ast.Call) else None
+        if text and (text.startswith(_AGGREGATE_PREFIXES) or text in ("count", "max", "min", "sum")):
+            return "aggregate"
+    return None
+
+
+def filters_by_list(query: Query) -> bool:
+    """An ``in_()``/``any_()`` filter: one query for a whole list of keys."""
+    for _, node in query.methods:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Attribute) and sub.attr in ("in_", "any_"):
+                return True
+    return False
+
+
+# ------------------------------------------------------------------ queries that run per call
+def is_query_execution(call: ast.Call, ctx: Context) -> Query | None:
+    """``call`` runs a query for a result: ``.first()``, ``.get(x)``, ``session.get(M, x)``, ``execute(select)``."""
+    if not isinstance(call.func, ast.Attribute):
+        return None
+    attr = call.func.attr
+    receiver = call.func.value
+    if attr in ("get", "get_or_404") and len(call.args) >= 2 and (is_session(receiver, ctx) or is_db(receiver, ctx)):
+        model = model_for(call.args[0], ctx)
+        if model is not None:
+            text = f"{ast.unparse(call.func)}(...)"
+            return Query("session", text, model, [(attr, call)], [call.args[0]], scalars=True)
+    if attr in EXECUTE or attr in SESSION_EXECUTE:
+        query = query_of(call, ctx)
+        if query is not None and (
+            query.root != "select" or query.names & (SESSION_EXECUTE | {"first_or_404", "one_or_404"})
+        ):
+            return query
+    return None
+
+
+@dataclass(frozen=True)
+class ParamQuery:
+    """A query in a helper whose arguments come from the helper's parameters."""
+
+    call: ast.Call
+    query: Query
+    #: Optional parameters (``=None``) tested by the ``if`` around the query: passing them skips it.
+    guards: frozenset[str]
+
+
+@keyed_fact
+def param_queries(project: Project, fn: FunctionInfo) -> list[ParamQuery]:
+    """Queries in ``fn`` whose arguments come from its parameters (``def load(uid): User.query.get(uid)``)."""
+    found: list[ParamQuery] = []
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self", "cls"}
+    if not params:
+        return found
+    helper_ctx = Context(fn.module, project, lambda f: None)
+    helper_ctx.function = fn
+    helper_ctx.functions = [fn]
+    tainted = set(params)
+    for name, values in assignments(project, fn).items():
+        if any(uses_any(v, params) for v in values):
+            tainted.add(name)
+    optional = optional_params(fn)
+
+    def visit(node: ast.AST, guard: frozenset[str]) -> None:
+        if isinstance(node, ast.If):
+            names = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)} & optional
+            visit(node.test, guard)
+            for child in node.body + node.orelse:
+                visit(child, guard | names)
+            return
+        if isinstance(node, ast.Call):
+            query = is_query_execution(node, helper_ctx)
+            if query is not None and uses_any(node, tainted) and not filters_by_list(query):
+                found.append(ParamQuery(node, query, guard))
+        for child in ast.iter_child_nodes(node):
+            visit(child, guard)
+
+    for stmt in fn.node.body:
+        visit(stmt, frozenset())
+    return found
+
+
+def optional_params(fn: FunctionInfo) -> set[str]:
+    """Parameters defaulting to ``None``: ``realm_names=None`` lets a caller pass prefetched data."""
+    args = fn.node.args
+    positional = args.posonlyargs + args.args
+    names = set()
+    for arg, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+        if isinstance(default, ast.Constant) and default.value is None:
+            names.add(arg.arg)
+    for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults):
+        if isinstance(kw_default, ast.Constant) and kw_default.value is None:
+            names.add(arg.arg)
+    return names
+
+
+def passes(call: ast.Call, fn: FunctionInfo, names: set[str] | frozenset[str]) -> bool:
+    """The call gives a value for one of ``names`` (by keyword or position)."""
+    if any(kw.arg in names or kw.arg is None for kw in call.keywords):
+        return True
+    positional = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if positional and positional[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+        positional = positional[1:]
+    return any(name in names for name in positional[: len(call.args)])
+
+
+# ------------------------------------------------------------------ rows a loop walks
+_ONE_ROW_OR_COLUMNS = {
+    "with_entities", "add_columns", "values", "first", "one", "scalar", "count", "get", "one_or_none", "paginate",
+    "scalar_one",
+}
+
+
+def iterated_query(iterable: ast.expr, ctx: Context) -> Query | None:
+    """The query whose model instances a loop walks (``q.all()``, ``page.items``, ``scalars()``)."""
+    if isinstance(iterable, ast.Attribute) and iterable.attr == "items":
+        query = query_of(iterable.value, ctx)
+        return query if query is not None and "paginate" in query.names else None
+    if isinstance(iterable, ast.Name) and ctx.function is not None:
+        values = assignments(ctx.project, ctx.function).get(iterable.id, [])
+        if len(values) == 1 and isinstance(values[0], ast.Attribute):
+            return iterated_query(values[0], ctx)
+    query = query_of(iterable, ctx)
+    if query is None or query.model is None or not query.scalars:
+        return None
+    if query.names & _ONE_ROW_OR_COLUMNS:
+        return None
+    if query.root == "select" and not (query.names & SESSION_EXECUTE):
+        return None
+    return query
+
+
+def loads_eagerly(query: Query, attr: str) -> bool:
+    """The query's ``.options(...)`` load relationship ``attr`` (or every relationship) with its rows."""
+    for method, node in query.methods:
+        if method != "options" and method not in ("join", "outerjoin"):
+            continue
+        text = ast.unparse(node)
+        if method == "options" and ("'*'" in text or f".{attr}" in text or f"'{attr}'" in text or f'"{attr}"' in text):
+            return True
+    return False
+
+
+__all__ = [
+    "BOUNDING",
+    "EXECUTE",
+    "LAZY_PER_ROW",
+    "MATERIALISE",
+    "SESSION_EXECUTE",
+    "ParamQuery",
+    "Query",
+    "bound_reason",
+    "filters_by_list",
+    "in_application_code",
+    "is_query_execution",
+    "is_select",
+    "is_session",
+    "iterated_query",
+    "loads_eagerly",
+    "param_queries",
+    "passes",
+    "per_parent",
+    "query_label",
+    "query_of",
+    "run_context",
+    "uses_sqlalchemy",
+]
