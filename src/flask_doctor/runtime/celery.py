@@ -17,9 +17,9 @@ import re
 from time import perf_counter, thread_time
 from typing import TYPE_CHECKING, Any
 
+from flask_doctor.redaction import redact_text
 from flask_doctor.runtime.contexts import current_app_context
 from flask_doctor.runtime.records import Site, Trace
-from flask_doctor.runtime.redact import redact_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.runtime.doctor import Doctor

@@ -34,13 +34,13 @@ from flask import Flask, got_request_exception, request
 from flask.globals import _cv_request
 
 from flask_doctor.findings import Finding
+from flask_doctor.redaction import app_secrets, redact_text
 from flask_doctor.runtime.aggregate import Aggregator
 from flask_doctor.runtime.contexts import current_app_context, leaked_since
 from flask_doctor.runtime.detectors import DetectContext
 from flask_doctor.runtime.guard import Guard
 from flask_doctor.runtime.memory import ContainerScanner, Tracemalloc, rss_bytes
 from flask_doctor.runtime.records import Site, Trace
-from flask_doctor.runtime.redact import app_secrets, redact_text
 from flask_doctor.runtime.settings import Settings
 from flask_doctor.runtime.sqltext import relpath
 from flask_doctor.runtime.stats import MemorySample

@@ -31,9 +31,9 @@ from contextvars import ContextVar
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Iterable
 
+from flask_doctor.redaction import redact_params, redact_url
 from flask_doctor.runtime.guard import Part
 from flask_doctor.runtime.records import QStat, Site, Trace
-from flask_doctor.runtime.redact import redact_params, redact_url
 from flask_doctor.runtime.sqltext import user_site
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -317,5 +317,5 @@ class SqlCollector:
             max_overflow = getattr(pool, "_max_overflow", None)
             if max_overflow is not None:
                 info["max_overflow"] = max_overflow
-            out[redact_url(engine.url.render_as_string(hide_password=True))] = info
+            out[redact_url(engine.url)] = info
         return out

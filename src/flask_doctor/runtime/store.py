@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Protocol, Sequence
 
 from flask_doctor.findings import Finding
-from flask_doctor.runtime.redact import redact_url
+from flask_doctor.redaction import redact_url
 
 MEMORY_SAMPLES = 720
 
