@@ -86,7 +86,7 @@ class CeleryCollector:
             func = inspect.unwrap(func)
             code = func.__code__
             from flask_doctor.runtime.doctor import def_line
-            from flask_doctor.runtime.sqltext import relpath
+            from flask_doctor.runtime.sites import relpath
 
             site = Site(relpath(code.co_filename), def_line(code), code.co_name)
             if not policy:

@@ -26,7 +26,7 @@ from flask.globals import _cv_app, _cv_request
 
 from flask_doctor.runtime.guard import Part
 from flask_doctor.runtime.records import Site, Trace
-from flask_doctor.runtime.sqltext import user_site
+from flask_doctor.runtime.sites import user_site
 
 MAX_THREADS = 256
 

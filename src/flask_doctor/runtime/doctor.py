@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import inspect
 import itertools
 import json
 import logging
@@ -42,7 +41,7 @@ from flask_doctor.runtime.guard import Guard
 from flask_doctor.runtime.memory import ContainerScanner, Tracemalloc, rss_bytes
 from flask_doctor.runtime.records import Site, Trace
 from flask_doctor.runtime.settings import Settings
-from flask_doctor.runtime.sqltext import relpath
+from flask_doctor.runtime.sites import def_line, function_site, traceback_site
 from flask_doctor.runtime.stats import MemorySample
 from flask_doctor.runtime.store import (
     TRANSIENT_ERRORS,
@@ -700,42 +699,6 @@ def _flush_at_exit(ref: weakref.ReferenceType[Doctor]) -> None:
         pass
 
 
-def function_site(func: Any) -> Site | None:
-    try:
-        func = inspect.unwrap(func)
-        code = func.__code__
-    except (AttributeError, ValueError):
-        return None
-    return Site(relpath(code.co_filename), def_line(code), code.co_name)
-
-
-def def_line(code: Any) -> int:
-    """The line of ``def`` itself (``co_firstlineno`` is the first decorator's line)."""
-    import linecache
-
-    line = code.co_firstlineno
-    for offset in range(30):
-        text = linecache.getline(code.co_filename, line + offset).lstrip()
-        if text.startswith(("def ", "async def ")):
-            return line + offset
-        if not text:
-            break
-    return line
-
-
-def traceback_site(exception: BaseException) -> Site | None:
-    """The innermost frame of the traceback that is the user's code."""
-    from flask_doctor.runtime.sqltext import _is_user_code
-
-    site = None
-    tb = exception.__traceback__
-    while tb is not None:
-        if _is_user_code(tb.tb_frame):
-            site = Site(relpath(tb.tb_frame.f_code.co_filename), tb.tb_lineno, tb.tb_frame.f_code.co_name)
-        tb = tb.tb_next
-    return site
-
-
 def log_finding(finding: Finding) -> None:
     """One structured line per new finding (key=value; the dict is in ``record.flask_doctor``)."""
     where = str(finding.location) if finding.location else ""
@@ -747,4 +710,4 @@ def log_finding(finding: Finding) -> None:
     )
 
 
-__all__ = ["Doctor", "DoctorMiddleware", "detect_capacity", "function_site"]
+__all__ = ["Doctor", "DoctorMiddleware", "def_line", "detect_capacity", "function_site"]

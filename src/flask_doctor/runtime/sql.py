@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from flask_doctor.redaction import redact_params, redact_url
 from flask_doctor.runtime.guard import Part
 from flask_doctor.runtime.records import QStat, Site, Trace
-from flask_doctor.runtime.sqltext import user_site
+from flask_doctor.runtime.sites import user_site
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask import Flask
