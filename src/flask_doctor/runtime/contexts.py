@@ -71,11 +71,6 @@ class ContextTracker:
         appcontext_pushed.connect(self._pushed, app, weak=False)
         appcontext_popped.connect(self._popped, app, weak=False)
 
-    def disconnect(self, app: Flask) -> None:
-        self.connected = False
-        appcontext_pushed.disconnect(self._pushed, app)
-        appcontext_popped.disconnect(self._popped, app)
-
     def _pushed(self, sender: Any, **kwargs: Any) -> None:
         if self.part.disabled:
             return

@@ -121,18 +121,6 @@ class SqlCollector:
         for engine in list(self.engines):
             self._listen_pool(engine)
 
-    def unwatch_all(self) -> None:
-        for engine in list(self.engines):
-            for name, fn in (("before_cursor_execute", self._before), ("after_cursor_execute", self._after),
-                             ("do_execute", self._do_execute), ("do_executemany", self._do_executemany),
-                             ("do_execute_no_params", self._do_execute_no_params)):
-                if event.contains(engine, name, fn):
-                    event.remove(engine, name, fn)
-            for name, fn in (("checkout", self._checkout), ("checkin", self._checkin)):
-                if event.contains(engine.pool, name, fn):
-                    event.remove(engine.pool, name, fn)
-        self.engines = weakref.WeakSet()
-
     def watch_app(self, app: Flask) -> int:
         """Watch every engine of the app's Flask-SQLAlchemy extension, binds included."""
         db = app.extensions.get("sqlalchemy")
@@ -212,7 +200,8 @@ class SqlCollector:
                     q.rows += rows
                     if rows > q.max_rows:
                         q.max_rows = rows
-                if q.site is None and (q.count == 2 or dt >= collector.slow_s or q.max_rows >= collector.unbounded_rows):
+                if q.site is None and (q.count == 2 or dt >= collector.slow_s
+                                       or q.max_rows >= collector.unbounded_rows):
                     q.site = collector._site(rec, statement)
             return True
 

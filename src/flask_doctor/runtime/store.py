@@ -280,9 +280,6 @@ class RedisStore:
         for i in range(0, len(keys), 500):
             self.client.delete(*keys[i : i + 500])
 
-    def close(self) -> None:
-        self.client.close()
-
 
 def make_store(url: str, *, prefix: str = "flask_doctor:", ttl: int = 7 * 24 * 3600,
                max_findings: int = 500, max_requests: int = 1000) -> MemoryStore | RedisStore:
