@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 
 from flask_doctor.findings import Finding
+from flask_doctor.redaction import redact_text, redact_url
 from flask_doctor.report import RenderContext
 from flask_doctor.report.json_format import findings_document
-from flask_doctor.runtime.redact import redact_text, redact_url
 from tests.runtime.apps import shop
 
 TOKEN = "t0ken-for-tests-1234"

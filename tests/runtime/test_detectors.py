@@ -14,7 +14,6 @@ from flask_doctor.runtime.stats import (
     QueryStats,
     TaskStats,
     least_squares,
-    percentile,
 )
 from tests.runtime import traces as T
 
@@ -298,12 +297,6 @@ def test_least_squares_recovers_two_slopes() -> None:
     assert round(fit.intercept, 6) == 3.0 and [round(s, 6) for s in fit.slopes] == [2.0, -1.5]
     assert round(fit.r2, 6) == 1.0
     assert least_squares([[1.0]], [1.0]) is None
-
-
-def test_percentile() -> None:
-    assert percentile([], 95) == 0.0
-    assert percentile(range(1, 101), 95) == 95
-    assert percentile([5.0], 50) == 5.0
 
 
 def test_sql_normalisation() -> None:

@@ -229,7 +229,7 @@ def test_factory_pattern_init_app() -> None:
     (["/venv/bin/gunicorn", "-k", "gevent", "--worker-connections", "50", "app:app"], {}, 50),
 ])
 def test_capacity_from_the_gunicorn_command_line(argv: list[str], env: dict[str, str], expected: int) -> None:
-    from flask_doctor.runtime.doctor import detect_capacity
+    from flask_doctor.runtime.capacity import detect_capacity
 
     assert detect_capacity(argv, env) == expected
 

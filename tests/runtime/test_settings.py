@@ -7,7 +7,8 @@ from flask_doctor.runtime.settings import Settings
 
 def test_defaults() -> None:
     s = Settings.load({}, {})
-    assert (s.enabled, s.sample_rate, s.store, s.n_plus_one, s.tracemalloc, s.token) == (True, 1.0, "memory://", 5, False, "")
+    assert (s.enabled, s.sample_rate, s.store, s.n_plus_one, s.tracemalloc, s.token) == (
+        True, 1.0, "memory://", 5, False, "")
 
 
 def test_config_beats_environment_and_keywords_beat_both() -> None:

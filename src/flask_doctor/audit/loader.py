@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask_doctor.audit import sources as _sources
+from flask_doctor.userfiles import is_user_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask import Flask
@@ -105,7 +106,7 @@ def _hint_for(exc: BaseException) -> str:
 
 def _user_traceback(exc: BaseException) -> str:
     """The traceback shortened to the application's own frames."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _sources.is_user_file(f.filename)]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if is_user_file(f.filename)]
     lines = ["Traceback (application frames only):\n"]
     lines += traceback.format_list(frames)
     lines += traceback.format_exception_only(type(exc), exc)

@@ -1,26 +1,17 @@
-"""Show settings without leaking them: passwords masked, secrets as length/entropy."""
+"""Show live config values without leaking them: secrets as length and entropy, URLs without passwords.
+
+The patterns themselves live in :mod:`flask_doctor.redaction` (one set for
+every surface); ``redact_url`` and ``redact_line`` are re-exported here for
+the audit checks that import them from this module.
+"""
 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from typing import Any
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<at>@)", re.IGNORECASE)
-_URL_TOKEN_ONLY = re.compile(r"(?P<head>[a-z][a-z0-9+.\-]*://)(?P<pw>[^:/@\s]+)(?P<at>@)", re.IGNORECASE)
-SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "_KEY", "SALT", "CREDENTIAL", "PRIVATE")
-
-
-def redact_url(url: Any) -> str:
-    """``postgresql://app:s3cret@db/app`` -> ``postgresql://app:***@db/app``."""
-    render = getattr(url, "render_as_string", None)
-    if callable(render):  # an SQLAlchemy URL object
-        return str(render(hide_password=True))
-    text = str(url)
-    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", text)
-    # redis://:token@host has an empty user; redis://token@host is a bare password
-    return _URL_TOKEN_ONLY.sub(lambda m: f"{m['head']}***{m['at']}" if m["pw"] != "***" else m[0], text)
+from flask_doctor.redaction import is_secret_config_key, redact_line, redact_url
 
 
 def entropy_bits(secret: str | bytes) -> float:
@@ -43,44 +34,13 @@ def describe_secret(secret: Any) -> str:
     return f"<{type(secret).__name__}>"
 
 
-def is_secret_key(key: str) -> bool:
-    upper = key.upper()
-    return any(word in upper for word in SECRET_WORDS)
-
-
 def show_value(key: str, value: Any) -> str:
     """The live value of a config key as it may be printed."""
-    if is_secret_key(key) and value is not None and not isinstance(value, bool):
+    if is_secret_config_key(key) and value is not None and not isinstance(value, bool):
         return describe_secret(value)
     if isinstance(value, str):
         return repr(redact_url(value))
     return repr(value)
 
 
-_SECRET_LINE = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|_KEY|SALT|CREDENTIAL|PRIVATE|API_?KEY", re.I)
-_LITERAL = re.compile(r"""(?P<q>["'])(?P<body>(?:(?!(?P=q))[^\n])*)(?P=q)""")
-_NAME_LIKE = re.compile(r"^[A-Z][A-Z0-9_]*$")
-
-
-def redact_line(text: str) -> str:
-    """A source line as the report may print it: URL passwords and secret literals masked.
-
-    ``SECRET_KEY = "s3cr3t"`` -> ``SECRET_KEY = "***"``; names of environment
-    variables and config keys (``os.environ["SECRET_KEY"]``) stay readable.
-    """
-    text = redact_url_in_text(text)
-    if not _SECRET_LINE.search(text):
-        return text
-
-    def mask(match: re.Match[str]) -> str:
-        body = match["body"]
-        if not body or _NAME_LIKE.match(body) or body == "***":
-            return match[0]
-        return f"{match['q']}***{match['q']}"
-
-    return _LITERAL.sub(mask, text)
-
-
-def redact_url_in_text(text: str) -> str:
-    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", text)
-    return text
+__all__ = ["describe_secret", "entropy_bits", "redact_line", "redact_url", "show_value"]

@@ -16,7 +16,6 @@ import inspect
 import os
 import re
 import sys
-import sysconfig
 import threading
 import types
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from flask_doctor.findings import Evidence, Location
+from flask_doctor.userfiles import is_user_file
 
 _ENV_PATTERNS = (
     re.compile(r"environ(?:\.get)?\s*[\(\[]\s*[\"']([A-Za-z_][A-Za-z0-9_]*)[\"']"),
@@ -63,23 +63,8 @@ class ConfigSources:
 
 
 # --------------------------------------------------------------- user files
-@lru_cache(maxsize=1)
-def _library_roots() -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    roots = {paths.get(k, "") for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    roots.add(str(Path(__file__).resolve().parents[1]))  # flask_doctor itself
-    roots.add(os.path.dirname(os.__file__))
-    return tuple(sorted(r for r in roots if r))
-
-
-def is_user_file(path: str | None) -> bool:
-    """True for the application's own files (not stdlib, site-packages, flask_doctor)."""
-    if not path or path.startswith("<"):
-        return False
-    full = os.path.abspath(path)
-    if "site-packages" in full or "dist-packages" in full:
-        return False
-    return not any(full.startswith(root + os.sep) or full == root for root in _library_roots())
+# Which files are the user's is flask_doctor.userfiles.is_user_file (imported above; the checks
+# import it from this module too).
 
 
 def display_path(path: str) -> str:

@@ -91,7 +91,8 @@ def _from_flask_app() -> list[Finding] | None:
 @click.option("--prefix", envvar="FLASK_DOCTOR_STORE_PREFIX", default="flask_doctor:", show_default=True,
               help="Key prefix in the Redis store [env: FLASK_DOCTOR_STORE_PREFIX].")
 @click.option("--url", "api_url", default=None, help="A running app's dashboard URL, e.g. http://127.0.0.1:8000/_doctor.")
-@click.option("--token", envvar="FLASK_DOCTOR_TOKEN", default="", help="Bearer token for --url [env: FLASK_DOCTOR_TOKEN].")
+@click.option("--token", envvar="FLASK_DOCTOR_TOKEN", default="",
+              help="Bearer token for --url [env: FLASK_DOCTOR_TOKEN].")
 def report_command(fmt: str, output: Path | None, select: tuple[str, ...], ignore: tuple[str, ...],
                    fail_level: str | None, no_color: bool, quiet: bool, debug: bool, store_url: str | None,
                    prefix: str, api_url: str | None, token: str) -> None:

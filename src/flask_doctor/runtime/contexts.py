@@ -26,7 +26,7 @@ from flask.globals import _cv_app, _cv_request
 
 from flask_doctor.runtime.guard import Part
 from flask_doctor.runtime.records import Site, Trace
-from flask_doctor.runtime.sqltext import user_site
+from flask_doctor.runtime.sites import user_site
 
 MAX_THREADS = 256
 
@@ -70,11 +70,6 @@ class ContextTracker:
         self.connected = True
         appcontext_pushed.connect(self._pushed, app, weak=False)
         appcontext_popped.connect(self._popped, app, weak=False)
-
-    def disconnect(self, app: Flask) -> None:
-        self.connected = False
-        appcontext_pushed.disconnect(self._pushed, app)
-        appcontext_popped.disconnect(self._popped, app)
 
     def _pushed(self, sender: Any, **kwargs: Any) -> None:
         if self.part.disabled:

@@ -4,14 +4,16 @@ Secure by default: ``init_app`` mounts it only when the app is in debug
 mode or ``FLASK_DOCTOR_TOKEN`` is set.  With a token every route requires
 ``Authorization: Bearer <token>`` (compared with ``hmac.compare_digest``)
 and answers 404 otherwise, so the routes' existence is not revealed.
-Everything shown is redacted (docs/runtime.md, "Security").
+Everything shown is redacted (docs/runtime.md, "Security").  The blueprint
+reads the doctor only through
+:class:`~flask_doctor.runtime.protocols.DashboardSource`.
 """
 
 from __future__ import annotations
 
 import hmac
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -26,12 +28,10 @@ from flask import (
 from flask_doctor.findings import Severity
 from flask_doctor.report import RenderContext
 from flask_doctor.report.json_format import findings_document
-
-if TYPE_CHECKING:  # pragma: no cover
-    from flask_doctor.runtime.doctor import Doctor
+from flask_doctor.runtime.protocols import DashboardSource
 
 
-def make_blueprint(doctor: Doctor) -> Blueprint:
+def make_blueprint(doctor: DashboardSource) -> Blueprint:
     bp = Blueprint("flask_doctor", __name__, template_folder="templates", static_folder="static",
                    static_url_path="/static")
 
@@ -60,7 +60,7 @@ def make_blueprint(doctor: Doctor) -> Blueprint:
         groups: dict[str, list[Any]] = {}
         for s in stored:
             groups.setdefault(s.finding.severity.label, []).append(s)
-        snap = doctor._snapshot(process=False)
+        snap = doctor.snapshot(flush=False, findings=False)  # stored_findings() just flushed
         memory = doctor.store.memory()
         if not memory and snap["memory"]:
             memory = {doctor.worker: snap["memory"]}
@@ -94,11 +94,9 @@ def make_blueprint(doctor: Doctor) -> Blueprint:
     @bp.get("/api/requests")
     def api_requests() -> Response:
         limit = min(max(request.args.get("limit", 100, type=int) or 100, 1), 1000)
-        return jsonify({
-            "requests": doctor.requests(limit),
-            "endpoints": doctor.agg.endpoint_summaries(),
-            "queries": doctor.agg.query_summaries(50),
-        })
+        requests = doctor.requests(limit)
+        snap = doctor.snapshot(flush=False, findings=False, queries=50)  # requests() just flushed
+        return jsonify({"requests": requests, "endpoints": snap["endpoints"], "queries": snap["queries"]})
 
     @bp.get("/api/snapshot")
     def api_snapshot() -> Response:

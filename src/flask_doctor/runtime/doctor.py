@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import inspect
 import itertools
 import json
 import logging
@@ -34,15 +33,17 @@ from flask import Flask, got_request_exception, request
 from flask.globals import _cv_request
 
 from flask_doctor.findings import Finding
+from flask_doctor.redaction import app_secrets, redact_text
 from flask_doctor.runtime.aggregate import Aggregator
+from flask_doctor.runtime.capacity import detect_capacity
 from flask_doctor.runtime.contexts import current_app_context, leaked_since
 from flask_doctor.runtime.detectors import DetectContext
 from flask_doctor.runtime.guard import Guard
 from flask_doctor.runtime.memory import ContainerScanner, Tracemalloc, rss_bytes
-from flask_doctor.runtime.records import Site, Trace
-from flask_doctor.runtime.redact import app_secrets, redact_text
+from flask_doctor.runtime.protocols import RunningJob
+from flask_doctor.runtime.records import Site, Trace, exception_name
 from flask_doctor.runtime.settings import Settings
-from flask_doctor.runtime.sqltext import relpath
+from flask_doctor.runtime.sites import function_site, traceback_site
 from flask_doctor.runtime.stats import MemorySample
 from flask_doctor.runtime.store import (
     TRANSIENT_ERRORS,
@@ -77,33 +78,6 @@ def _gevent_patched() -> bool:
         return bool(monkey and monkey.is_module_patched("threading"))
     except Exception:  # pragma: no cover
         return False
-
-
-def detect_capacity(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> int:
-    """Threads or greenlets per worker from the gunicorn command line, else 0 (unknown)."""
-    argv = list(sys.argv if argv is None else argv)
-    environ = dict(os.environ if environ is None else environ)
-    if not argv or "gunicorn" not in argv[0]:
-        return 0
-    args = argv[1:] + environ.get("GUNICORN_CMD_ARGS", "").split()
-    threads, worker_class, connections = 1, "sync", 1000
-    for i, arg in enumerate(args):
-        value = args[i + 1] if i + 1 < len(args) else ""
-        if arg.startswith("--threads="):
-            value, arg = arg.split("=", 1)[1], "--threads"
-        if arg.startswith(("--worker-class=", "--worker-connections=")):
-            arg, value = arg.split("=", 1)
-        if arg == "--threads" and value.isdigit():
-            threads = int(value)
-        elif arg in ("-k", "--worker-class"):
-            worker_class = value
-        elif arg == "--worker-connections" and value.isdigit():
-            connections = int(value)
-    if "gevent" in worker_class or "eventlet" in worker_class:
-        return connections
-    if worker_class in ("sync",) and threads > 1:
-        worker_class = "gthread"
-    return threads if "gthread" in worker_class or threads > 1 else 1
 
 
 class DoctorMiddleware:
@@ -154,7 +128,8 @@ class DoctorMiddleware:
                     rec.cpu = thread_time() - rec.cpu0
                 rec.held = rec.conns
                 rec.ts = time.time()
-                rec.secure = environ.get("wsgi.url_scheme") == "https" or environ.get("HTTP_X_FORWARDED_PROTO") == "https"
+                rec.secure = (environ.get("wsgi.url_scheme") == "https"
+                              or environ.get("HTTP_X_FORWARDED_PROTO") == "https")
                 queue = d._queue
                 if len(queue) == queue.maxlen:
                     d._dropped += 1  # the aggregator is behind: the oldest trace is dropped
@@ -192,6 +167,15 @@ class Doctor:
     ``Doctor(app)``, or ``doctor = Doctor(); doctor.init_app(app)`` in a
     factory.  Keyword arguments override ``FLASK_DOCTOR_*`` settings
     (``Doctor(app, n_plus_one=3, store="redis://...")``).
+
+    Its public API is all that integrations use (``runtime/protocols.py``):
+    jobs through :class:`~flask_doctor.runtime.protocols.JobRecorder`
+    (``job``, ``start_job``, ``fail_job``, ``end_job``, ``current_trace``,
+    ``format_traceback``, ``stop``), reading through
+    :class:`~flask_doctor.runtime.protocols.DashboardSource` (``settings``,
+    ``store``, ``worker``, ``metrics``, ``stored_findings``, ``requests``,
+    ``snapshot``, ``flush``), plus ``findings`` and ``sample_memory``.
+    Underscored names are the request path's and may change.
     """
 
     def __init__(self, app: Flask | None = None, *, celery: Any = None, **settings: Any) -> None:
@@ -234,6 +218,11 @@ class Doctor:
         """Requests being handled now (two lock-free counters; read rarely)."""
         return max(0, _count_value(self._started) - _count_value(self._finished))
 
+    @property
+    def _jobs_running(self) -> int:
+        """Jobs between ``start_job`` and ``end_job`` now."""
+        return max(0, _count_value(self._jobs_started) - _count_value(self._jobs_ended))
+
     # ------------------------------------------------------------------ setup
     def _reset_process_state(self) -> None:
         """Per process: a forked gunicorn/Celery worker starts clean and starts its own thread."""
@@ -241,6 +230,8 @@ class Doctor:
         self._queue: deque[Trace] = deque(maxlen=max(100, self.settings.queue_size))
         self._started = itertools.count()
         self._finished = itertools.count()
+        self._jobs_started = itertools.count()
+        self._jobs_ended = itertools.count()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._pid = os.getpid()
@@ -250,6 +241,7 @@ class Doctor:
         self._dropped = 0
         self._store_error_logged = 0.0
         self._pool_suspicion = 0
+        self._pending_memory: list[dict[str, Any]] = []
         self._ready = False
         self.agg = Aggregator(self.settings, self._detect_context())
         self.agg.on_leak = self._on_leak
@@ -307,26 +299,21 @@ class Doctor:
 
     def _init_sql(self, app: Flask) -> None:
         try:
-            from flask_doctor.runtime.sql import SqlCollector
+            self._make_sql_collector()
         except ImportError:
             logger.info("flask-doctor: SQLAlchemy is not installed, SQL is not watched")
             return
-        s = self.settings
-        self.sql = SqlCollector(self._current, self.guard.part("sql"), slow_query_ms=s.slow_query_ms,
-                                unbounded_rows=s.unbounded_rows, capture_params=s.capture_params,
-                                style=s.sql_events)
         with self.sql.part:
             self.sql.watch_app(app)
 
     def watch_engine(self, engine: Engine) -> None:
         """Also watch a plain ``create_engine`` engine (jobs, scripts, other libraries)."""
         if self.sql is None:
-            self._init_sql_standalone()
-        if self.sql is not None:
-            with self.sql.part:
-                self.sql.watch(engine)
+            self._make_sql_collector()
+        with self.sql.part:
+            self.sql.watch(engine)
 
-    def _init_sql_standalone(self) -> None:
+    def _make_sql_collector(self) -> None:
         from flask_doctor.runtime.sql import SqlCollector
 
         s = self.settings
@@ -369,7 +356,7 @@ class Doctor:
             worker=self.worker,
         )
 
-    # ------------------------------------------------------------------ jobs
+    # ------------------------------------------------------------------ jobs (the JobRecorder API)
     @contextlib.contextmanager
     def job(self, name: str) -> Iterator[Trace | None]:
         """Trace a background job that is not a Celery task (RQ, a thread, a CLI loop).
@@ -379,38 +366,61 @@ class Doctor:
         for it.  An exception in the body marks the job failed and propagates.
         """
         part = self.guard.part("jobs")
-        rec: Trace | None = None
-        token = None
-        if not self._off and not part.disabled:
+        job: RunningJob | None = None
+        if not part.disabled:
             with part:
-                if not self._ready and self.app is None:
-                    self._ready = True
-                    self.start()
-                self._job_started()
-                rec = Trace("job", name, perf_counter(), thread_time() if self._cpu_ok else 0.0)
-                rec.method = "JOB"
-                rec.path = name
-                rec.extra = {"app_ctx": current_app_context()}
-                token = self._current.set(rec)
+                job = self.start_job(name)
         try:
-            yield rec
+            yield job.trace if job is not None else None
         except BaseException as exc:
-            if rec is not None:
+            if job is not None:
                 with part:
-                    rec.state = "FAILURE"
-                    cls = type(exc)
-                    rec.exc_type = f"{cls.__module__}.{cls.__qualname__}".replace("builtins.", "")
-                    rec.traceback = self.format_traceback(exc)
+                    self.fail_job(job, exc)
             raise
         finally:
-            if rec is not None:
+            if job is not None:
                 with part:
-                    self.finish_job(rec, rec.state or "SUCCESS")
-                if token is not None:
-                    self._current.reset(token)
+                    self.end_job(job, job.trace.state or "SUCCESS")
 
-    def finish_job(self, rec: Trace, state: str) -> None:
-        """Close a job trace (``doctor.job`` and the Celery/RQ integrations call this)."""
+    def current_trace(self) -> Trace | None:
+        """The request or job trace of the running context, if it is being traced."""
+        return self._current.get()
+
+    def start_job(self, name: str, *, method: str = "JOB") -> RunningJob | None:
+        """Open a job trace and make it current (see :class:`~flask_doctor.runtime.protocols.JobRecorder`)."""
+        if self._off:
+            return None
+        self.start()  # a worker without requests: the background thread starts with its first job
+        if self.sql is not None and not self.sql.track_pool:
+            # Jobs are few and long: attribute pooled connections to them from the first one.
+            self.sql.enable_pool_tracking()
+        rec = Trace("job", name, perf_counter(), thread_time() if self._cpu_ok else 0.0)
+        rec.method = method
+        rec.path = name
+        rec.extra = {"app_ctx": current_app_context()}
+        job = RunningJob(rec, self._current.set(rec))
+        next(self._jobs_started)
+        return job
+
+    def fail_job(self, job: RunningJob, exception: BaseException) -> None:
+        """Mark the job failed by ``exception``: its type and its redacted traceback."""
+        rec = job.trace
+        rec.state = "FAILURE"
+        rec.exc_type = exception_name(exception)
+        rec.traceback = self.format_traceback(exception)
+
+    def end_job(self, job: RunningJob, state: str) -> None:
+        """Close the job, queue it for the detectors and make the previous trace current again."""
+        try:
+            self._close_job(job.trace, state)
+        finally:
+            try:
+                self._current.reset(job.token)
+            except (ValueError, RuntimeError):  # ended in another context (exotic Celery pools)
+                self._current.set(None)
+            next(self._jobs_ended)
+
+    def _close_job(self, rec: Trace, state: str) -> None:
         rec.wall = perf_counter() - rec.start
         rec.cpu = thread_time() - rec.cpu0 if self._cpu_ok else None
         rec.state = state
@@ -458,11 +468,6 @@ class Doctor:
             self.sql.enable_pool_tracking(capture_sites=True)
         elif code == "FD105" and self.contexts is not None and self.app is not None:
             self.contexts.connect(self.app)
-
-    def _job_started(self) -> None:
-        """Jobs are few and long: attribute pooled connections to them from the first one."""
-        if self.sql is not None and not self.sql.track_pool:
-            self.sql.enable_pool_tracking()
 
     # ------------------------------------------------------------------ resolvers
     def _view_site(self, endpoint: str) -> Site | None:
@@ -574,7 +579,7 @@ class Doctor:
         """
         if self.sql is None or self.sql.track_pool:
             return
-        busy = self._in_flight + (len(self._celery.running) if self._celery is not None else 0)
+        busy = self._in_flight + self._jobs_running
         checked_out = sum(int(p.get("checked_out", 0) or 0) for p in self.sql.pools().values())
         self._pool_suspicion = self._pool_suspicion + 1 if checked_out > busy else 0
         if self._pool_suspicion >= 3:
@@ -582,22 +587,13 @@ class Doctor:
                         "tracking connections per request to find the leak", checked_out, busy)
             self.sql.enable_pool_tracking(capture_sites=True)
 
-    @property
-    def _pending_memory(self) -> list[dict[str, Any]]:
-        pending = getattr(self, "_pm", None)
-        if pending is None or getattr(self, "_pm_pid", None) != os.getpid():
-            pending = self._pm = []
-            self._pm_pid = os.getpid()
-        return pending
-
     def _write(self, now: float) -> None:
         findings: list[tuple[Finding, int]] = []
         requests: list[dict[str, Any]] = []
         if not self._p_agg.disabled:
             with self._p_agg:
                 findings, requests = self.agg.take()
-        memory = list(self._pending_memory)
-        self._pending_memory.clear()
+        memory, self._pending_memory = self._pending_memory, []
         if self._p_store.disabled:
             return
         with self._p_store:
@@ -618,7 +614,7 @@ class Doctor:
         if memory:
             self.store.add_memory(self.worker, memory)
             if isinstance(self.store, RedisStore):
-                self.store.put_snapshot(self.worker, self._snapshot(process=False))
+                self.store.put_snapshot(self.worker, self._snapshot(findings=False))
         if findings and self.metrics is not None:
             self.metrics.count_findings(findings)
         if self.settings.log_findings:
@@ -639,10 +635,16 @@ class Doctor:
         self.flush()
         return self.store.requests(limit)
 
-    def snapshot(self) -> dict[str, Any]:
-        """This worker's numbers now; the stable API ``soak`` builds on (docs/runtime.md)."""
-        self.flush()
-        return self._snapshot(process=True)
+    def snapshot(self, *, flush: bool = True, findings: bool = True, queries: int = 20) -> dict[str, Any]:
+        """This worker's numbers now; the stable API ``soak`` and the dashboard build on (docs/runtime.md).
+
+        ``flush``: process the finished traces first; ``findings``: count the
+        findings in the store (one store read); ``queries``: how many
+        statement fingerprints to list, by total time.
+        """
+        if flush:
+            self.flush()
+        return self._snapshot(findings=findings, queries=queries)
 
     def _rss(self) -> int:
         if self._p_memory.disabled:
@@ -651,11 +653,11 @@ class Doctor:
             return rss_bytes()
         return 0  # pragma: no cover - only after a swallowed error
 
-    def _snapshot(self, process: bool) -> dict[str, Any]:
+    def _snapshot(self, *, findings: bool, queries: int = 20) -> dict[str, Any]:
         agg = self.agg
         by_code: dict[str, int] = {}
         stored: list[StoredFinding] = []
-        if process:
+        if findings:
             try:
                 stored = self.store.findings()
             except TRANSIENT_ERRORS:
@@ -679,7 +681,7 @@ class Doctor:
             "queued": len(self._queue),
             "dropped": self._dropped,
             "endpoints": agg.endpoint_summaries(),
-            "queries": agg.query_summaries(20),
+            "queries": agg.query_summaries(queries),
             "pool": self.sql.pools() if self.sql is not None else {},
             "tracemalloc": list(self.tracemalloc.last) if self.tracemalloc is not None else None,
             "containers": containers,
@@ -700,42 +702,6 @@ def _flush_at_exit(ref: weakref.ReferenceType[Doctor]) -> None:
         pass
 
 
-def function_site(func: Any) -> Site | None:
-    try:
-        func = inspect.unwrap(func)
-        code = func.__code__
-    except (AttributeError, ValueError):
-        return None
-    return Site(relpath(code.co_filename), def_line(code), code.co_name)
-
-
-def def_line(code: Any) -> int:
-    """The line of ``def`` itself (``co_firstlineno`` is the first decorator's line)."""
-    import linecache
-
-    line = code.co_firstlineno
-    for offset in range(30):
-        text = linecache.getline(code.co_filename, line + offset).lstrip()
-        if text.startswith(("def ", "async def ")):
-            return line + offset
-        if not text:
-            break
-    return line
-
-
-def traceback_site(exception: BaseException) -> Site | None:
-    """The innermost frame of the traceback that is the user's code."""
-    from flask_doctor.runtime.sqltext import _is_user_code
-
-    site = None
-    tb = exception.__traceback__
-    while tb is not None:
-        if _is_user_code(tb.tb_frame):
-            site = Site(relpath(tb.tb_frame.f_code.co_filename), tb.tb_lineno, tb.tb_frame.f_code.co_name)
-        tb = tb.tb_next
-    return site
-
-
 def log_finding(finding: Finding) -> None:
     """One structured line per new finding (key=value; the dict is in ``record.flask_doctor``)."""
     where = str(finding.location) if finding.location else ""
@@ -747,4 +713,4 @@ def log_finding(finding: Finding) -> None:
     )
 
 
-__all__ = ["Doctor", "DoctorMiddleware", "detect_capacity", "function_site"]
+__all__ = ["Doctor", "DoctorMiddleware"]

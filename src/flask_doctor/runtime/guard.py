@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from types import TracebackType
-from typing import Callable, Iterator
+from typing import Iterator
 
 logger = logging.getLogger("flask_doctor")
 
@@ -33,14 +33,13 @@ class Part:
     hot path: entering costs one attribute read.
     """
 
-    __slots__ = ("name", "disabled", "errors", "_logged", "on_disable")
+    __slots__ = ("name", "disabled", "errors", "_logged")
 
-    def __init__(self, name: str, on_disable: Callable[[Part], None] | None = None) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
         self.disabled = False
         self.errors = 0
         self._logged = False
-        self.on_disable = on_disable
 
     def __enter__(self) -> Part:
         return self
@@ -72,11 +71,6 @@ class Part:
                 self.name,
                 exc_info=(type(exc), exc, exc.__traceback__),
             )
-        if self.on_disable is not None:
-            try:
-                self.on_disable(self)
-            except Exception:  # pragma: no cover - a broken callback must not escalate
-                pass
 
     def __repr__(self) -> str:
         state = "disabled" if self.disabled else "enabled"
@@ -95,18 +89,8 @@ class Guard:
             part = self.parts[name] = Part(name)
         return part
 
-    def __call__(self, name: str) -> Part:
-        return self.part(name)
-
     def __iter__(self) -> Iterator[Part]:
         return iter(self.parts.values())
 
     def status(self) -> dict[str, dict[str, object]]:
         return {p.name: {"disabled": p.disabled, "errors": p.errors} for p in self}
-
-
-def run_all(*callables: Callable[[], object], part: Part) -> None:
-    """Run every callable even if one fails (Flask's ``_CollectErrors`` idea)."""
-    for func in callables:
-        with part:
-            func()

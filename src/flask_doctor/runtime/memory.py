@@ -9,14 +9,14 @@ import functools
 import os
 import re
 import sys
-import time
 import tracemalloc
 from collections import OrderedDict, defaultdict, deque
 from types import ModuleType
 from typing import Any, Iterator
 
 from flask_doctor.runtime.records import Site
-from flask_doctor.runtime.sqltext import relpath
+from flask_doctor.runtime.sites import relpath
+from flask_doctor.userfiles import is_user_file, is_user_module
 
 try:
     import psutil
@@ -101,11 +101,6 @@ class ContainerScanner:
         self._mine: dict[str, bool] = {}
         self._modules: list[ModuleType] | None = None
         self._modules_seen = 0
-        self._exclude = tuple(
-            os.path.realpath(p) + os.sep
-            for p in sys.path
-            if p.endswith(("site-packages", "dist-packages"))
-        )
 
     def user_modules(self) -> Iterator[ModuleType]:
         """The app's own modules; the list is recomputed only when sys.modules changes size."""
@@ -120,12 +115,11 @@ class ContainerScanner:
             if count >= MAX_MODULES:
                 return
             path = getattr(module, "__file__", None)
-            if not path or name.startswith("flask_doctor"):
+            if not path or not is_user_module(name):
                 continue
             mine = self._mine.get(path)
             if mine is None:
-                real = os.path.realpath(path)
-                mine = real.startswith(self.roots) and not real.startswith(self._exclude)
+                mine = os.path.realpath(path).startswith(self.roots) and is_user_file(path)
                 if len(self._mine) < 20_000:
                     self._mine[path] = mine
             if not mine:
@@ -184,7 +178,3 @@ class ContainerScanner:
         if len(self._sites) < 10_000:
             self._sites[key] = site
         return site
-
-
-def now() -> float:
-    return time.time()

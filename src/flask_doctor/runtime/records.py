@@ -40,7 +40,8 @@ class QStat:
         self.params: Any = None
 
     @classmethod
-    def of(cls, count: int, time: float, rows: int = -1, site: Site | None = None, max_time: float | None = None) -> QStat:
+    def of(cls, count: int, time: float, rows: int = -1, site: Site | None = None,
+           max_time: float | None = None) -> QStat:
         q = cls()
         q.count = count
         q.time = time
@@ -115,3 +116,9 @@ class Trace:
 
     def __repr__(self) -> str:
         return f"<Trace {self.kind} {self.name} {self.status} {self.wall * 1000:.1f}ms q={self.query_count}>"
+
+
+def exception_name(exception: BaseException) -> str:
+    """``sqlalchemy.exc.OperationalError``, ``ValueError`` (builtins unqualified): a failed job's ``exc_type``."""
+    cls = type(exception)
+    return f"{cls.__module__}.{cls.__qualname__}".replace("builtins.", "")

@@ -31,10 +31,10 @@ from contextvars import ContextVar
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Iterable
 
+from flask_doctor.redaction import redact_params, redact_url
 from flask_doctor.runtime.guard import Part
 from flask_doctor.runtime.records import QStat, Site, Trace
-from flask_doctor.runtime.redact import redact_params, redact_url
-from flask_doctor.runtime.sqltext import user_site
+from flask_doctor.runtime.sites import user_site
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask import Flask
@@ -121,18 +121,6 @@ class SqlCollector:
         for engine in list(self.engines):
             self._listen_pool(engine)
 
-    def unwatch_all(self) -> None:
-        for engine in list(self.engines):
-            for name, fn in (("before_cursor_execute", self._before), ("after_cursor_execute", self._after),
-                             ("do_execute", self._do_execute), ("do_executemany", self._do_executemany),
-                             ("do_execute_no_params", self._do_execute_no_params)):
-                if event.contains(engine, name, fn):
-                    event.remove(engine, name, fn)
-            for name, fn in (("checkout", self._checkout), ("checkin", self._checkin)):
-                if event.contains(engine.pool, name, fn):
-                    event.remove(engine.pool, name, fn)
-        self.engines = weakref.WeakSet()
-
     def watch_app(self, app: Flask) -> int:
         """Watch every engine of the app's Flask-SQLAlchemy extension, binds included."""
         db = app.extensions.get("sqlalchemy")
@@ -212,7 +200,8 @@ class SqlCollector:
                     q.rows += rows
                     if rows > q.max_rows:
                         q.max_rows = rows
-                if q.site is None and (q.count == 2 or dt >= collector.slow_s or q.max_rows >= collector.unbounded_rows):
+                if q.site is None and (q.count == 2 or dt >= collector.slow_s
+                                       or q.max_rows >= collector.unbounded_rows):
                     q.site = collector._site(rec, statement)
             return True
 
@@ -317,5 +306,5 @@ class SqlCollector:
             max_overflow = getattr(pool, "_max_overflow", None)
             if max_overflow is not None:
                 info["max_overflow"] = max_overflow
-            out[redact_url(engine.url.render_as_string(hide_password=True))] = info
+            out[redact_url(engine.url)] = info
         return out

@@ -2,15 +2,17 @@
 
 Everything here is bounded: rings of at most ``window`` values per endpoint
 or fingerprint, dictionaries capped and evicted least-recently-used.
+Percentiles are :mod:`flask_doctor.percentiles` (nearest rank, like every
+surface); ``percentile`` and ``median`` are re-exported for the detectors.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import Generic, Iterable, Sequence, TypeVar
+from typing import Generic, Sequence, TypeVar
 
+from flask_doctor.percentiles import median, percentile
 from flask_doctor.runtime.records import Site
 
 K = TypeVar("K")
@@ -38,23 +40,6 @@ class LRU(OrderedDict, Generic[K, V]):  # type: ignore[type-arg]
         else:
             self.move_to_end(key)
         return value
-
-
-def percentile(values: Iterable[float], q: float) -> float:
-    """Nearest-rank percentile (``q`` in 0..100); 0.0 for no values."""
-    data = sorted(values)
-    if not data:
-        return 0.0
-    rank = max(1, math.ceil(q / 100.0 * len(data)))
-    return data[min(rank, len(data)) - 1]
-
-
-def median(values: Iterable[float]) -> float:
-    data = sorted(values)
-    if not data:
-        return 0.0
-    mid = len(data) // 2
-    return data[mid] if len(data) % 2 else (data[mid - 1] + data[mid]) / 2.0
 
 
 @dataclass(frozen=True)
@@ -226,3 +211,17 @@ class ContainerSeries:
     kind: str
     site: Site | None
     sizes: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=64))
+
+
+__all__ = [
+    "LRU",
+    "ContainerSeries",
+    "EndpointStats",
+    "Fit",
+    "MemorySample",
+    "QueryStats",
+    "TaskStats",
+    "least_squares",
+    "median",
+    "percentile",
+]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Protocol, Sequence
 
 from flask_doctor.findings import Finding
-from flask_doctor.runtime.redact import redact_url
+from flask_doctor.redaction import redact_url
 
 MEMORY_SAMPLES = 720
 
@@ -279,9 +279,6 @@ class RedisStore:
         keys = list(self.client.scan_iter(match=self.prefix + "*", count=500))
         for i in range(0, len(keys), 500):
             self.client.delete(*keys[i : i + 500])
-
-    def close(self) -> None:
-        self.client.close()
 
 
 def make_store(url: str, *, prefix: str = "flask_doctor:", ttl: int = 7 * 24 * 3600,

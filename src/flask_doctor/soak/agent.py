@@ -25,12 +25,13 @@ import gc
 import json
 import os
 import sys
-import sysconfig
 import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from flask_doctor.userfiles import is_user_file
 
 ENV_DIR = "FLASK_DOCTOR_SOAK_DIR"
 ENV_OPTS = "FLASK_DOCTOR_SOAK_OPTS"
@@ -99,45 +100,6 @@ def post_worker_init(worker: Any) -> None:
 def worker_exit(server: Any, worker: Any) -> None:
     if _AGENT is not None:
         _AGENT.close()
-
-
-# --------------------------------------------------------------- user code
-def _library_roots() -> tuple[str, ...]:
-    roots = set()
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-        path = sysconfig.get_paths().get(key)
-        if path:
-            roots.add(os.path.realpath(path))
-    for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix):
-        roots.add(os.path.realpath(os.path.join(prefix, "lib")))
-    roots.add(os.path.dirname(os.path.realpath(__file__ if "__file__" in globals() else ".")))
-    import flask_doctor
-
-    roots.add(os.path.dirname(os.path.realpath(flask_doctor.__file__)))
-    return tuple(sorted(roots))
-
-
-_LIB_ROOTS: tuple[str, ...] | None = None
-_USER_CACHE: dict[str, bool] = {}
-
-
-def is_user_file(filename: str) -> bool:
-    """True for the application's own source files (not stdlib, not installed packages)."""
-    global _LIB_ROOTS
-    cached = _USER_CACHE.get(filename)
-    if cached is not None:
-        return cached
-    if _LIB_ROOTS is None:
-        _LIB_ROOTS = _library_roots()
-    result = True
-    if not filename or filename.startswith("<") or "site-packages" in filename or "dist-packages" in filename:
-        result = False
-    else:
-        real = os.path.realpath(filename)
-        result = not any(real == r or real.startswith(r + os.sep) for r in _LIB_ROOTS)
-    if len(_USER_CACHE) < 50_000:
-        _USER_CACHE[filename] = result
-    return result
 
 
 _SIZED_TYPES = (dict, list, set, bytearray)

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from flask_doctor.findings import Evidence, Finding, Fix, Location, Severity
-from flask_doctor.soak.stats import Trend, percentile, theil_sen
+from flask_doctor.percentiles import percentile
+from flask_doctor.soak.stats import Trend, theil_sen
 
 #: bytes/request below which nothing is called a leak, per measure
 MIN_FLOOR = {"traced": 8.0, "rss": 256.0}

@@ -118,10 +118,3 @@ def theil_sen(
     intercept = float(np.median(y_c - slope * x_c))
     span = float(max(float(np.ptp(x)) for x in xs_all))
     return Trend(slope, low, high, intercept, points, n_pairs, span)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100) by linear interpolation; 0.0 for no data."""
-    if len(values) == 0:
-        return 0.0
-    return float(np.percentile(np.asarray(values, dtype=float), q))

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from flask_doctor.audit.checks._common import message
 from flask_doctor.audit.checks.extensions import EngineInfo, app_engines
 from flask_doctor.audit.probe import ProbeTimeout, with_deadline
-from flask_doctor.audit.redact import redact_url
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.redaction import redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.audit.context import AuditContext
