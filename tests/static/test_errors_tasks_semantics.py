@@ -87,7 +87,7 @@ def test_retry_max_retries_none_means_the_task_default():
     app = celery.Celery(__name__, set_as_current=False)
     calls = []
 
-    @app.task(bind=True, max_retries=2)
+    @app.task(bind=True, max_retries=2, shared=False)
     def flaky(self):
         calls.append(1)
         raise self.retry(countdown=0, max_retries=None)

@@ -22,23 +22,23 @@ doctor = Doctor(app, celery=celery, store=REDIS, store_prefix=PREFIX, flush_inte
 log = logging.getLogger("jobs")
 
 
-@celery.task
+@celery.task(shared=False)
 def ok(x: int) -> int:
     return x * 2
 
 
-@celery.task
+@celery.task(shared=False)
 def push(x: int) -> None:
     """No retry policy: the first network blip loses the job."""
     raise ConnectionError(f"upstream refused item {x}")  # site: push
 
 
-@celery.task(autoretry_for=(ConnectionError,), max_retries=3, default_retry_delay=0, retry_backoff=False)
+@celery.task(autoretry_for=(ConnectionError,), max_retries=3, default_retry_delay=0, retry_backoff=False, shared=False)
 def push_with_retry(x: int) -> None:
     raise ConnectionError(f"upstream refused item {x}")
 
 
-@celery.task
+@celery.task(shared=False)
 def swallow(x: int) -> None:
     try:
         raise ValueError(x)
