@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask_doctor.findings import Finding, Location, Severity
+from flask_doctor.findings import Finding, Location
+from flask_doctor.rulebook import new_finding
 from flask_doctor.static.model import Project, build_project
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.rules.base import Context, Rule
@@ -42,29 +43,25 @@ class RunResult:
 
 
 def problem_finding(path: str, problem: SourceProblem) -> Finding:
-    name = "syntax-error" if problem.code == "FD001" else "unreadable-file"
-    return Finding(
-        code=problem.code,
-        name=name,
-        severity=Severity.ERROR if problem.code == "FD001" else Severity.WARNING,
+    """FD001 (does not parse) or FD002 (unreadable) for one file."""
+    return new_finding(
+        problem.code,
+        surface="check",
         message=problem.message,
         location=Location(path, problem.line, problem.column),
         hint="The rest of the project was still checked." if problem.code == "FD001" else "",
-        surface="check",
     )
 
 
 def internal_error(path: str, rule: str, exc: BaseException, line: int = 0) -> Finding:
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    return Finding(
-        code="FD004",
-        name="internal-error",
-        severity=Severity.WARNING,
+    return new_finding(
+        "FD004",
+        surface="check",
         message=f"rule {rule} crashed on this file: {exc.__class__.__name__}: {exc}{where}",
         location=Location(path, line, 0),
         hint="Please report this with the file (or a reduced copy); the other rules still ran.",
-        surface="check",
     )
 
 
