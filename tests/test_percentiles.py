@@ -40,7 +40,8 @@ def test_median_is_the_50th_percentile() -> None:
 
 def test_every_surface_uses_the_one_definition() -> None:
     from flask_doctor.runtime import stats as runtime_stats
+    from flask_doctor.runtime.detectors import windows
     from flask_doctor.soak import analysis
 
-    assert runtime_stats.percentile is percentiles.percentile is analysis.percentile
-    assert runtime_stats.median is percentiles.median
+    assert runtime_stats.percentile is percentiles.percentile is analysis.percentile is windows.percentile
+    assert windows.median is percentiles.median

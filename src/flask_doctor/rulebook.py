@@ -1,22 +1,34 @@
-"""Metadata about every rule id, whichever surface raises it.
+"""Metadata about every rule id, whichever surface raises it: the one registry.
 
 One problem has one id across surfaces: the static rule FD202 (N+1 in a
 loop), the runtime detector that sees the same statement run 40 times and
-any audit check about it share the id and this documentation.  Static rules
-register their metadata from their class docstrings; audit checks and
-runtime detectors register theirs with :func:`register_meta` (or reuse a
-static id).  ``flask-doctor rules``, the SARIF ``tool.driver.rules`` array and
-``docs/rules/`` are all generated from this registry.
+any audit check about it share the id and this documentation.  Two places
+define ids: static rule classes (their docstrings and class attributes) and
+the catalogue (:mod:`flask_doctor.catalogue`) for ids no static rule owns;
+the catalogue also declares which surfaces raise which static ids.  The
+rulebook loads those two and nothing else (never the audit, the runtime or
+soak), so every command can list and document every rule cheaply.
+
+Every surface builds findings with :func:`new_finding`, which takes the name
+and catalog from here, so a finding cannot disagree with its rule page.
+``flask-doctor rules``, ``flask-doctor rule``, the SARIF ``tool.driver.rules``
+array, ``docs/rules/`` and the README coverage table are all generated from
+this registry.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Finding, Fix, Location, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.catalogue.base import Entry
 
 RULE_ID = re.compile(r"^FD\d{3}$")
 #: The sections every rule docstring carries, in this order (ruff's rule pages).
@@ -66,45 +78,42 @@ def _surface_rank(surface: str) -> int:
     return SURFACE_ORDER.index(surface) if surface in SURFACE_ORDER else len(SURFACE_ORDER)
 
 
-def _rank(meta: RuleMeta) -> tuple[int, bool]:
-    """Which registration owns the merged page: best surface, then documented."""
-    return (min((_surface_rank(s) for s in meta.surfaces), default=len(SURFACE_ORDER)), not meta.doc)
+class UnknownRule(KeyError):
+    """A surface tried to raise an id that no rule or catalogue entry registers."""
 
 
 def register_meta(meta: RuleMeta) -> RuleMeta:
-    """Register (or extend with a new surface) the metadata of a rule id."""
+    """Register the metadata of a new rule id (a static rule class, a catalogue entry, a plug-in).
+
+    An id has one owner: registering it again with different metadata is an
+    error, not a merge.  Other surfaces that raise it say so with
+    :func:`declare_surface`.
+    """
     if not RULE_ID.match(meta.code):
         raise ValueError(f"rule id {meta.code!r} is not FD + three digits")
     existing = _REGISTRY.get(meta.code)
     if existing is not None:
-        if existing.name != meta.name:
-            raise ValueError(
-                f"{meta.code} registered twice with different names: "
-                f"{existing.name!r} and {meta.name!r}"
-            )
-        # The merge must not depend on import order: the surface that comes
-        # first in SURFACE_ORDER (the static rule, when there is one) owns
-        # the page and the metadata; the others only add their surface.
-        primary, secondary = sorted((existing, meta), key=_rank)
-        surfaces = tuple(sorted(set(existing.surfaces + meta.surfaces), key=_surface_rank))
-        merged = RuleMeta(
-            code=primary.code,
-            name=primary.name,
-            severity=primary.severity,
-            summary=primary.summary or secondary.summary,
-            doc=primary.doc or secondary.doc,
-            catalog=primary.catalog or secondary.catalog,
-            surfaces=surfaces,
-            fix_safety=primary.fix_safety,
-            # Preview is a status of the static rule; audit and runtime
-            # registrations of the same id do not make it stable.
-            preview=primary.preview if "check" in primary.surfaces else primary.preview and secondary.preview,
-            sections=primary.sections or secondary.sections,
+        if existing == meta:
+            return existing
+        raise ValueError(
+            f"{meta.code} registered twice ({existing.name!r} for {', '.join(existing.surfaces)}, "
+            f"{meta.name!r} for {', '.join(meta.surfaces)}); other surfaces declare the id in flask_doctor.catalogue"
         )
-        _REGISTRY[meta.code] = merged
-        return merged
     _REGISTRY[meta.code] = meta
     return meta
+
+
+def declare_surface(code: str, surface: str) -> RuleMeta:
+    """Record that ``surface`` raises ``code`` too (the owner's name, severity and page stay)."""
+    meta = _REGISTRY.get(code)
+    if meta is None:
+        raise UnknownRule(f"{surface} declares {code}, which no rule or catalogue entry registers")
+    if surface in meta.surfaces:
+        return meta
+    surfaces = tuple(sorted({*meta.surfaces, surface}, key=_surface_rank))
+    merged = dataclasses.replace(meta, surfaces=surfaces)
+    _REGISTRY[code] = merged
+    return merged
 
 
 def get_meta(code: str) -> RuleMeta | None:
@@ -117,8 +126,10 @@ def all_metas() -> list[RuleMeta]:
     return [_REGISTRY[c] for c in sorted(_REGISTRY)]
 
 
-class UnknownRule(KeyError):
-    """A surface tried to raise an id that no rule or catalogue entry registers."""
+#: Called with every finding :func:`new_finding` builds, its rule's metadata
+#: and the configured severity (if any).  The test suite records emissions
+#: through it to prove that no surface drifts from the registered metadata.
+EMISSION_HOOKS: list[Callable[[Finding, RuleMeta, Severity | None], None]] = []
 
 
 def new_finding(
@@ -131,22 +142,27 @@ def new_finding(
     hint: str = "",
     evidence: Iterable[Evidence] = (),
     severity: Severity | None = None,
+    configured: Severity | None = None,
     fix: Fix | None = None,
     key: str = "",
 ) -> Finding:
     """The one way every surface builds a finding: name and catalog come from the rulebook.
 
-    ``severity`` defaults to the registered one.  A surface may pass a lower
-    one when its evidence is weaker (a note instead of a warning) or the
-    user's configured override; never a made-up name or catalog.
+    The severity is, in order: ``severity`` when the surface passes one, the
+    user's ``configured`` severity for the id (``check``'s per-rule
+    setting), the registered one.  A surface passes a ``severity`` only to
+    go lower than the registered one, when its evidence is weaker (a note
+    instead of a warning); only the user's configuration may go higher.
     """
     meta = _REGISTRY.get(code) or get_meta(code)
     if meta is None:
         raise UnknownRule(f"{code} is not a registered rule id; add it to its rule or to flask_doctor.catalogue")
-    return Finding(
+    if severity is None:
+        severity = configured if configured is not None else meta.severity
+    finding = Finding(
         code=code,
         name=meta.name,
-        severity=meta.severity if severity is None else severity,
+        severity=severity,
         message=message,
         location=location,
         hint=hint,
@@ -157,6 +173,9 @@ def new_finding(
         surface=surface,
         key=key,
     )
+    for hook in EMISSION_HOOKS:
+        hook(finding, meta, configured)
+    return finding
 
 
 def parse_doc_sections(doc: str) -> dict[str, str]:
@@ -178,27 +197,45 @@ def parse_doc_sections(doc: str) -> dict[str, str]:
     return sections
 
 
-_loaded = False
+def _catalogue_meta(entry: type[Entry]) -> RuleMeta:
+    doc = entry.doc()
+    return RuleMeta(
+        code=entry.code,
+        name=entry.name,
+        severity=entry.severity,
+        summary=entry.summary,
+        doc=doc,
+        catalog=entry.catalog,
+        surfaces=tuple(sorted(entry.surfaces, key=_surface_rank)),
+        fix_safety=entry.fix_safety,
+        preview=entry.preview,
+        sections=parse_doc_sections(doc),
+    )
+
+
+_load_lock = threading.RLock()
+_state = "new"  # "loading", "done"
 
 
 def _load_all() -> None:
-    """Import every surface's rule modules so their metadata is registered."""
-    global _loaded
-    if _loaded:
+    """Register the static rules and the catalogue, once (thread-safe: detectors run off the request thread)."""
+    global _state
+    if _state == "done":
         return
-    _loaded = True
-    import importlib
-
-    for module in (
-        "flask_doctor.static.rules",
-        "flask_doctor.audit.checks",
-        "flask_doctor.runtime.detectors",
-        "flask_doctor.soak.findings_meta",
-    ):
+    with _load_lock:
+        if _state != "new":  # done meanwhile, or re-entered while this thread loads
+            return
+        _state = "loading"
         try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            # A surface that is not installed (or whose optional dependency
-            # is missing) contributes no metadata; our own bugs still raise.
-            if exc.name and exc.name.startswith("flask_doctor") and exc.name != module:
-                raise
+            import flask_doctor.static.rules  # noqa: F401  (rule classes register themselves)
+            from flask_doctor import catalogue
+
+            for entry in catalogue.entries():
+                register_meta(_catalogue_meta(entry))
+            for surface, codes in catalogue.also_raised().items():
+                for code in codes:
+                    declare_surface(code, surface)
+        except BaseException:
+            _state = "new"
+            raise
+        _state = "done"

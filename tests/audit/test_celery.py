@@ -50,7 +50,7 @@ def test_default_celery_config() -> None:
     findings = audit(make_app(), celery=_celery(result_backend="redis://:pw@127.0.0.1:6379/1", result_expires=None))
     assert findings == [
         cc.EARLY_ACK(obj="celery:task_acks_late"),
-        cc.RETRY_ON_STARTUP(obj="celery:broker_connection_retry_on_startup", value=None,
+        cc.RETRY_ON_STARTUP(obj="celery:broker_connection_retry_on_startup", value=None, severity=Severity.NOTE,
                             why="unset, Celery 5.3+ warns and Celery 6 will no longer retry the broker connection at start-up, so a worker started before the broker exits"),
         cc.RESULTS_FOREVER(obj="celery:result_expires", backend="redis://:***@127.0.0.1:6379/1"),
     ]

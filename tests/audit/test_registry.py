@@ -13,10 +13,20 @@ from flask_doctor.audit import settings
 from flask_doctor.audit.messages import Message
 from flask_doctor.audit.runner import make_context, run
 from flask_doctor.audit.sources import ConfigSources
+from flask_doctor import rulebook
 from flask_doctor.findings import Evidence, Finding, Severity
 from tests.audit.conftest import make_app
 
-HELLO = Message("FD999", "hello-check", Severity.WARNING, "hello {who}", "say goodbye")
+HELLO = Message("FD999", "hello {who}", "say goodbye")
+
+
+@pytest.fixture(autouse=True)
+def plugin_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plug-in registers the metadata of the ids its checks raise, like any rule."""
+    rulebook.all_metas()
+    meta = rulebook.RuleMeta(code="FD999", name="hello-check", severity=Severity.WARNING, summary="Says hello.",
+                             surfaces=("audit",))
+    monkeypatch.setitem(rulebook._REGISTRY, "FD999", meta)
 
 
 def _run(registry: reg.CheckRegistry, app: Any, **kw: Any) -> list[Finding]:
@@ -40,7 +50,7 @@ def test_a_crashing_check_becomes_fd004_and_the_others_still_run() -> None:
     findings = _run(registry, make_app())
     assert findings[1] == HELLO(obj="demo:x", who="world")
     crash = findings[0]
-    assert (crash.code, crash.severity, crash.obj) == ("FD004", Severity.ERROR, f"check:{__name__}.{broken.__qualname__}")
+    assert (crash.code, crash.severity, crash.obj) == ("FD004", Severity.WARNING, f"check:{__name__}.{broken.__qualname__}")
     assert crash.message == f"audit check {__name__}.{broken.__qualname__} crashed: ZeroDivisionError: oops"
     assert crash.evidence[0].message.startswith("raised at ") and __file__.endswith(crash.evidence[0].message.split(" at ")[1].split(":")[0].split("/")[-1])
 

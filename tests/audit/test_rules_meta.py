@@ -7,36 +7,37 @@ from pathlib import Path
 
 import pytest
 
-from flask_doctor.audit.checks.rules import AUDIT_ONLY, SHARED
 from flask_doctor.audit.redact import describe_secret, redact_url, show_value
+from flask_doctor.catalogue import audit as audit_catalogue
+from flask_doctor.catalogue.base import Entry
 from flask_doctor.rulebook import DOC_SECTIONS, get_meta
 
 # the static allocations (the table of audit/runtime/soak ids below them is informative)
 IDS_DOC = (Path(__file__).parents[2] / "docs" / "rule-ids.md").read_text().split("## Audit, runtime and soak ids")[0]
 ALLOCATED = dict(re.findall(r"^\| (FD\d{3}) \| ([a-z0-9-]+) \|", IDS_DOC, re.MULTILINE))
+AUDIT_ONLY = [e for e in vars(audit_catalogue).values() if isinstance(e, type) and issubclass(e, Entry) and e.code]
 
 
-@pytest.mark.parametrize("code,name", [(c, n) for c, n, *_ in SHARED])
-def test_shared_ids_use_the_allocated_names(code: str, name: str) -> None:
-    assert ALLOCATED[code] == name
+@pytest.mark.parametrize("code", [c for c in audit_catalogue.ALSO_RAISES if c != "FD004"])
+def test_shared_ids_use_the_allocated_names(code: str) -> None:
     meta = get_meta(code)
-    assert meta is not None and meta.name == name and "audit" in meta.surfaces
+    assert meta is not None and meta.name == ALLOCATED[code] and "audit" in meta.surfaces
 
 
-@pytest.mark.parametrize("code,name,severity,catalog,doc", AUDIT_ONLY)
-def test_audit_only_ids_are_in_the_audit_range_and_documented(code: str, name: str, severity: object, catalog: object, doc: str) -> None:
-    assert 40 <= int(code[3:]) <= 69, "audit-only ids live in FDx40-FDx69"
-    assert code not in ALLOCATED
-    meta = get_meta(code)
-    assert meta is not None and meta.name == name and meta.surfaces == ("audit",)
+@pytest.mark.parametrize("entry", AUDIT_ONLY, ids=lambda e: e.code)
+def test_audit_only_ids_are_in_the_audit_range_and_documented(entry: type[Entry]) -> None:
+    assert 40 <= int(entry.code[3:]) <= 69, "audit-only ids live in FDx40-FDx69"
+    assert entry.code not in ALLOCATED
+    meta = get_meta(entry.code)
+    assert meta is not None and meta.name == entry.name and meta.surfaces == ("audit",)
     assert list(meta.sections) == list(DOC_SECTIONS)
     assert all(meta.sections[s].strip() for s in DOC_SECTIONS)
     assert meta.summary and not meta.summary.startswith("#")
 
 
-def test_fd004_is_registered() -> None:
+def test_fd004_is_raised_by_check_and_audit() -> None:
     meta = get_meta("FD004")
-    assert meta is not None and "audit" in meta.surfaces or meta is not None
+    assert meta is not None and meta.surfaces == ("check", "audit")
 
 
 def test_redaction() -> None:

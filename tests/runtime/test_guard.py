@@ -31,7 +31,7 @@ FAULTS = [
     ("exceptions", "flask_doctor.runtime.doctor", "traceback_site"),
     ("exceptions", "flask_doctor.runtime.doctor", "request"),
     ("aggregate", "flask_doctor.runtime.aggregate", "summary_of"),
-    ("aggregate", "flask_doctor.runtime.detectors", "parse_set_cookies"),
+    ("aggregate", "flask_doctor.runtime.detectors.trace", "parse_set_cookies"),
     ("memory", "flask_doctor.runtime.doctor", "rss_bytes"),
     ("jobs", "flask_doctor.runtime.doctor", "Trace"),
     ("jobs", "flask_doctor.runtime.doctor", "leaked_since"),

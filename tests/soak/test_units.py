@@ -96,7 +96,7 @@ def test_growing_module_container_becomes_fd101(tmp_path):
                                 "slope": 1.0, "low": 1.0, "high": 1.0, "grew_by": 900, "file": str(src)}])
     [finding] = analysis.leak_findings(entry, tmp_path)
     assert finding == Finding(
-        code="FD101", name="unbounded-module-cache", severity=Severity.ERROR, surface="soak",
+        code="FD101", name="unbounded-module-cache", severity=Severity.WARNING, surface="soak",
         obj="endpoint:GET /leak/list",
         message="module-level app.HISTORY grows with every request to GET /leak/list: memory grows "
                 "1065 B/request (95% CI 1060..1070)",

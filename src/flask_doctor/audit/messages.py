@@ -1,8 +1,11 @@
-"""Message constants: one id, name, severity, text and hint per kind of problem.
+"""Message constants: one rule id, text and hint per kind of problem.
 
 Django keeps ``Warning("...", hint=..., id="security.W004")`` constants next
 to its checks; here a :class:`Message` is the template and calling it builds
 the :class:`~flask_doctor.findings.Finding` with the live values filled in.
+A message names its rule id only: the name, severity and catalog come from
+the rulebook (:func:`flask_doctor.rulebook.new_finding`), so an audit finding
+cannot disagree with the rule page.
 """
 
 from __future__ import annotations
@@ -12,16 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.rulebook import new_finding
 
 
 @dataclass(frozen=True)
 class Message:
     code: str
-    name: str
-    severity: Severity
     text: str
     hint: str = ""
-    catalog: tuple[str, ...] = ()
+    #: Lower than the registered severity, for a variant whose evidence is
+    #: weaker (None: the registered one).
+    severity: Severity | None = None
 
     def __call__(
         self,
@@ -35,17 +39,13 @@ class Message:
         **fields: Any,
     ) -> Finding:
         """Build the finding; ``{field}`` placeholders come from ``fields``."""
-        message = (text if text is not None else self.text).format(**fields)
-        advice = (hint if hint is not None else self.hint).format(**fields)
-        return Finding(
-            code=self.code,
-            name=self.name,
-            severity=severity if severity is not None else self.severity,
-            message=message,
-            location=location,
-            hint=advice,
-            obj=obj,
-            evidence=tuple(evidence),
-            catalog=self.catalog,
+        return new_finding(
+            self.code,
             surface="audit",
+            message=(text if text is not None else self.text).format(**fields),
+            hint=(hint if hint is not None else self.hint).format(**fields),
+            obj=obj,
+            location=location,
+            evidence=evidence,
+            severity=severity if severity is not None else self.severity,
         )

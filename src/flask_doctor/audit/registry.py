@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.findings import Evidence, Finding
+from flask_doctor.rulebook import new_finding
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.audit.context import AuditContext
@@ -147,23 +148,15 @@ def internal_error(check_name: str, exc: BaseException) -> Finding:
     """FD004: a check crashed (a bug in flask-doctor or a plug-in, not in the app)."""
     tb = traceback.extract_tb(exc.__traceback__)
     where = f" at {tb[-1].filename}:{tb[-1].lineno}" if tb else ""
-    return Finding(
-        code="FD004",
-        name=_internal_error_name(),
-        severity=Severity.ERROR,
+    return new_finding(
+        "FD004",
+        surface="audit",
         message=f"audit check {check_name} crashed: {exc.__class__.__name__}: {exc}",
         hint="this is a bug in the check, not in your app: please report it (rerun with --debug for the traceback)",
         obj=f"check:{check_name}",
         evidence=(Evidence(f"raised{where}"),),
-        surface="audit",
     )
 
-
-def _internal_error_name() -> str:
-    from flask_doctor.rulebook import get_meta
-
-    meta = get_meta("FD004")
-    return meta.name if meta is not None else "internal-error"
 
 REGISTRY = CheckRegistry()
 register = REGISTRY.register

@@ -3,7 +3,7 @@
 Everything here is bounded: rings of at most ``window`` values per endpoint
 or fingerprint, dictionaries capped and evicted least-recently-used.
 Percentiles are :mod:`flask_doctor.percentiles` (nearest rank, like every
-surface); ``percentile`` and ``median`` are re-exported for the detectors.
+surface).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Generic, Sequence, TypeVar
 
-from flask_doctor.percentiles import median, percentile
+from flask_doctor.percentiles import percentile
 from flask_doctor.runtime.records import Site
 
 K = TypeVar("K")
@@ -222,6 +222,4 @@ __all__ = [
     "QueryStats",
     "TaskStats",
     "least_squares",
-    "median",
-    "percentile",
 ]

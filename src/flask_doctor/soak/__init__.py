@@ -3,11 +3,8 @@
 Layout: :mod:`server` (gunicorn on loopback), :mod:`agent` (inside each
 worker), :mod:`load` (Locust as a library), :mod:`stats` (Theil-Sen),
 :mod:`analysis` (verdicts and findings), :mod:`report_html`/:mod:`report_json`,
-:mod:`command` (the click command).  Importing the package registers the
-soak-only rule ids.
+:mod:`command` (the click command).  The soak's rule ids are documented in
+:mod:`flask_doctor.catalogue.soak`.
 """
 
 from __future__ import annotations
-
-# Registers FD180, FD182, FD480, FD481, FD580 in the rulebook.
-from flask_doctor.soak import findings_meta as findings_meta

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask_doctor.findings import Evidence, Finding, Fix, Location, Severity
+from flask_doctor.findings import Evidence, Finding, Fix, Location
 from flask_doctor.percentiles import percentile
+from flask_doctor.rulebook import new_finding
 from flask_doctor.soak.stats import Trend, theil_sen
 
 #: bytes/request below which nothing is called a leak, per measure
@@ -304,22 +305,22 @@ def leak_findings(entry: dict[str, Any], root: Path) -> list[Finding]:
         ev = base_ev + [Evidence(f"{c['module']}.{c['attr']} gains {c['slope']:.2f} entries per request "
                                  f"(+{c['grew_by']} during the phase)", loc)] + site_ev
         if is_lru:
-            findings.append(Finding(
-                code="FD102", name="unbounded-lru-cache", severity=Severity.ERROR, surface="soak", obj=obj,
+            findings.append(new_finding(
+                "FD102", surface="soak", obj=obj,
                 message=f"{c['module']}.{c['attr']} is an lru_cache without maxsize fed by requests to "
                         f"{entry['name']}: it grows {slope}",
                 hint="give the cache a maxsize (or a TTL cache) sized for the distinct keys you expect",
-                location=loc, evidence=tuple(ev), catalog=("S16",),
+                location=loc, evidence=tuple(ev),
                 fix=Fix("Bound the cache: functools.lru_cache(maxsize=1024) or cachetools.TTLCache."),
                 key=f"soak:{entry['name']}:{c['name']}"))
         else:
-            findings.append(Finding(
-                code="FD101", name="unbounded-module-cache", severity=Severity.ERROR, surface="soak", obj=obj,
+            findings.append(new_finding(
+                "FD101", surface="soak", obj=obj,
                 message=f"module-level {c['module']}.{c['attr']} grows with every request to {entry['name']}: "
                         f"memory grows {slope}",
                 hint="bound it (cachetools.LRUCache/TTLCache), move it to Redis or Flask-Caching, or keep the "
                      "data per request",
-                location=loc, evidence=tuple(ev), catalog=("S11", "S16"),
+                location=loc, evidence=tuple(ev),
                 fix=Fix("Replace the module-level container with a bounded cache "
                         "(cachetools.TTLCache(maxsize=..., ttl=...)) or an external store."),
                 key=f"soak:{entry['name']}:{c['name']}"))
@@ -329,22 +330,22 @@ def leak_findings(entry: dict[str, Any], root: Path) -> list[Finding]:
                                                   for f in s.get("via", []) + s.get("stack", []))), None)
     if ctx_site is not None:
         loc = Location(ctx_site["file"], ctx_site["line"])
-        return [Finding(
-            code="FD105", name="context-pushed-never-popped", severity=Severity.ERROR, surface="soak", obj=obj,
+        return [new_finding(
+            "FD105", surface="soak", obj=obj,
             message=f"app contexts pushed at {ctx_site['file']}:{ctx_site['line']} are never popped: memory grows "
                     f"{slope} with requests to {entry['name']}",
             hint="use `with app.app_context():` so the context is popped (and teardown runs) even on errors",
-            location=loc, evidence=tuple(base_ev + site_ev), catalog=("S06", "S01"),
+            location=loc, evidence=tuple(base_ev + site_ev),
             fix=Fix("Replace `app.app_context().push()` with `with app.app_context(): ...`."),
             key=f"soak:{entry['name']}:ctx")]
     loc = Location(user_sites[0]["file"], user_sites[0]["line"]) if user_sites else None
-    return [Finding(
-        code="FD180", name="memory-leak-under-load", severity=Severity.ERROR, surface="soak", obj=obj,
+    return [new_finding(
+        "FD180", surface="soak", obj=obj,
         message=f"memory grows {slope} with requests to {entry['name']}"
                 + (f"; most of it allocated at {loc}" if loc else ""),
         hint="find what keeps a reference to per-request data (module globals, class attributes, closures, "
              "caches, contexts) and release it or bound it",
-        location=loc, evidence=tuple(base_ev + site_ev), catalog=("S01", "S06", "S11", "S16"),
+        location=loc, evidence=tuple(base_ev + site_ev),
         fix=Fix("Release per-request data when the request ends, or bound whatever keeps it."),
         key=f"soak:{entry['name']}:mem")]
 
@@ -353,15 +354,15 @@ def fd_findings(entry: dict[str, Any]) -> list[Finding]:
     fds = entry.get("fds")
     if not fds or not (fds["low"] > 0 and fds["growth"] >= 16 and fds["late_low"] > 0):
         return []
-    return [Finding(
-        code="FD182", name="descriptors-grow-under-load", severity=Severity.WARNING, surface="soak",
+    return [new_finding(
+        "FD182", surface="soak",
         obj=f"endpoint:{entry['name']}",
         message=f"open file descriptors grow {fds['slope']:.3f} per request to {entry['name']} "
                 f"(+{fds['growth']:.0f} during the phase)",
         hint="close files, sockets and connections opened per request (with-blocks, teardown_appcontext, "
              "Session.remove())",
         evidence=(Evidence(f"95% CI {fds['low']:.3f}..{fds['high']:.3f} descriptors/request"),),
-        catalog=("S06", "S23"), fix=Fix("Close per-request resources in a with-block or a teardown function."),
+        fix=Fix("Close per-request resources in a with-block or a teardown function."),
         key=f"soak:{entry['name']}:fds")]
 
 
@@ -370,12 +371,12 @@ def error_findings(entry: dict[str, Any]) -> list[Finding]:
     if not req or fail / req < 0.01:
         return []
     top = sorted(entry["errors"].items(), key=lambda kv: -kv[1])[:3]
-    return [Finding(
-        code="FD580", name="errors-under-load", severity=Severity.WARNING, surface="soak",
+    return [new_finding(
+        "FD580", surface="soak",
         obj=f"endpoint:{entry['name']}",
         message=f"{fail} of {req} requests to {entry['name']} failed under load ({100 * fail / req:.1f}%)",
         hint="read the first traceback in the server log (agent/gunicorn.log in the soak directory)",
-        evidence=tuple(Evidence(f"{n}x {msg}") for msg, n in top), catalog=("S15",),
+        evidence=tuple(Evidence(f"{n}x {msg}") for msg, n in top),
         key=f"soak:{entry['name']}:errors")]
 
 
@@ -383,13 +384,13 @@ def waiting_findings(entry: dict[str, Any]) -> list[Finding]:
     sm = entry["server_ms"]
     if sm["wall"]["p50"] < 20 or sm["waiting_share"] < 0.7:
         return []
-    return [Finding(
-        code="FD481", name="request-time-mostly-waiting", severity=Severity.NOTE, surface="soak",
+    return [new_finding(
+        "FD481", surface="soak",
         obj=f"endpoint:{entry['name']}",
         message=f"{entry['name']} spends {100 * sm['waiting_share']:.0f}% of its wall time waiting "
                 f"(median wall {sm['wall']['p50']:.1f} ms, CPU {sm['cpu']['p50']:.1f} ms)",
         hint="add timeouts, cache the slow call, move it to a background job, or use gevent/gthread workers",
-        catalog=("S17",), key=f"soak:{entry['name']}:waiting")]
+        key=f"soak:{entry['name']}:waiting")]
 
 
 # ------------------------------------------------------------------ saturation
@@ -455,15 +456,15 @@ def saturation_findings(sat: dict[str, Any], waiting_endpoints: list[str]) -> li
                    f"errors {100 * x['error_rate']:.1f}%") for x in sat["steps"]]
     if waiting_endpoints:
         ev.append(Evidence("endpoints that mostly wait: " + ", ".join(waiting_endpoints[:10])))
-    return [Finding(
-        code="FD480", name="worker-saturation", severity=Severity.WARNING, surface="soak",
+    return [new_finding(
+        "FD480", surface="soak",
         obj=f"server:gunicorn {sat['worker_class']} x{sat['workers']}",
         message=f"{sat['workers']} {sat['worker_class']} worker(s) saturate at {s['users']} concurrent users: "
                 f"requests wait {s['queue_ms']['p50']:.0f} ms in the queue (median) while the workers spend "
                 f"{100 * s['waiting_share']:.0f}% of their time waiting, not computing",
         hint="use gevent or gthread workers for I/O-bound views (gunicorn -k gevent / -k gthread --threads N), "
              "add timeouts, or move slow calls to background jobs",
-        evidence=tuple(ev), catalog=("S09", "S17"),
+        evidence=tuple(ev),
         fix=Fix("Run I/O-bound apps with `gunicorn -k gevent` (or `-k gthread --threads 8`) and put timeouts on "
                 "outgoing calls."),
         key=f"soak:saturation:{sat['worker_class']}")]

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_doctor.config import Settings
-from flask_doctor.findings import Finding, Location, Severity, sort_findings
+from flask_doctor.findings import Finding, Location, sort_findings
+from flask_doctor.rulebook import new_finding
 from flask_doctor.static.deploy import DeployModel, parse_deploy_files
 from flask_doctor.static.files import discover
 from flask_doctor.static.model import Project, build_project
@@ -54,14 +55,8 @@ def _deploy_model(paths: Sequence[Path], root: Path) -> tuple[DeployModel, list[
     """The deploy model of one project's deploy files, and an FD002 finding per file it could not read."""
     model = parse_deploy_files(list(paths), root)
     problems = [
-        Finding(
-            code="FD002",
-            name="unreadable-file",
-            severity=Severity.WARNING,
-            message=message,
-            location=Location(display_path(Path(path), root), line, 0),
-            surface="check",
-        )
+        new_finding("FD002", surface="check", message=message,
+                    location=Location(display_path(Path(path), root), line, 0))
         for path, line, message in model.problems
     ]
     return model, problems
@@ -139,14 +134,7 @@ def _run_check(
     modules, findings = load_modules(discovery.python_files, root, discovery.deploy_files)
     for path, message in discovery.problems:
         findings.append(
-            Finding(
-                code="FD002",
-                name="unreadable-file",
-                severity=Severity.WARNING,
-                message=message,
-                location=Location(display_path(path, root)),
-                surface="check",
-            )
+            new_finding("FD002", surface="check", message=message, location=Location(display_path(path, root)))
         )
     # Several projects checked in one run (a monorepo, a folder of apps) each
     # get their own model: one app's factory must not make another app's

@@ -26,12 +26,12 @@ import re
 import tokenize
 from typing import Callable, Iterable, Mapping
 
-from flask_doctor.findings import Finding, Location, Severity
+from flask_doctor.findings import Finding, Location
+from flask_doctor.rulebook import new_finding
 
 __all__ = ["UNUSED_NOQA_CODE", "apply_noqa", "parse_noqa"]
 
 UNUSED_NOQA_CODE = "FD003"
-UNUSED_NOQA_NAME = "unused-noqa"
 #: Findings a comment can never hide: a file that does not parse has no
 #: trustworthy comments (ruff does not let ``noqa`` hide syntax errors either).
 _UNSUPPRESSIBLE = frozenset({"FD001"})
@@ -111,14 +111,8 @@ def parse_noqa(source: str) -> dict[int, frozenset[str] | None]:
 
 
 def _unused_noqa(path: str, line: int, message: str, hint: str) -> Finding:
-    return Finding(
-        code=UNUSED_NOQA_CODE,
-        name=UNUSED_NOQA_NAME,
-        severity=Severity.WARNING,
-        message=message,
-        location=Location(path=path, line=line),
-        hint=hint,
-    )
+    return new_finding(UNUSED_NOQA_CODE, surface="check", message=message,
+                       location=Location(path=path, line=line), hint=hint)
 
 
 def apply_noqa(

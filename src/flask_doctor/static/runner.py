@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Finding, Location, Severity
+from flask_doctor.rulebook import new_finding
 from flask_doctor.static.model import Project, build_project
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.rules.base import Context, Rule
@@ -49,29 +50,25 @@ class RunResult:
 
 
 def problem_finding(path: str, problem: SourceProblem) -> Finding:
-    name = "syntax-error" if problem.code == "FD001" else "unreadable-file"
-    return Finding(
-        code=problem.code,
-        name=name,
-        severity=Severity.ERROR if problem.code == "FD001" else Severity.WARNING,
+    """FD001 (does not parse) or FD002 (unreadable) for one file."""
+    return new_finding(
+        problem.code,
+        surface="check",
         message=problem.message,
         location=Location(path, problem.line, problem.column),
         hint="The rest of the project was still checked." if problem.code == "FD001" else "",
-        surface="check",
     )
 
 
 def internal_error(path: str, rule: str, exc: BaseException, line: int = 0) -> Finding:
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    return Finding(
-        code="FD004",
-        name="internal-error",
-        severity=Severity.WARNING,
+    return new_finding(
+        "FD004",
+        surface="check",
         message=f"rule {rule} crashed on this file: {exc.__class__.__name__}: {exc}{where}",
         location=Location(path, line, 0),
         hint="Please report this with the file (or a reduced copy); the other rules still ran.",
-        surface="check",
     )
 
 
@@ -337,11 +334,14 @@ def _needs_newer_python(path: str, problem: SourceProblem, target: tuple[int, st
     """Say less than an error: the file is probably valid for the Python the project targets."""
     minor, source = target
     here = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    return problem_finding(path, problem).with_changes(
+    return new_finding(
+        "FD001",
+        surface="check",
         severity=Severity.NOTE,
         message=(
             f"not checked: {problem.message} under Python {here}, but the project targets Python 3.{minor} "
             f"({source}); no rule checked this file"
         ),
+        location=Location(path, problem.line, problem.column),
         hint=f"Install python3.{minor} (flask-doctor parses such files with it) or run flask-doctor under Python 3.{minor}.",
     )

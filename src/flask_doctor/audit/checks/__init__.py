@@ -1,10 +1,9 @@
-"""Audit checks.  Importing this package registers every audit id's metadata.
-
-It must stay cheap (``flask-doctor rules`` imports it): the check modules,
-which import Flask and extensions, are loaded by
+"""Audit checks, one module per area, loaded by
 :meth:`flask_doctor.audit.registry.CheckRegistry.load` when an audit runs.
+
+Their rule ids are documented by the static rules and by
+:mod:`flask_doctor.catalogue.audit`; nothing here registers metadata, so
+listing or documenting rules never imports the audit.
 """
 
 from __future__ import annotations
-
-from flask_doctor.audit.checks import rules as _rules  # noqa: F401  (registers metadata)

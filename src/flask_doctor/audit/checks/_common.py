@@ -8,16 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from flask_doctor.audit.checks.rules import SPEC
-from flask_doctor.audit.messages import Message
 from flask_doctor.audit.sources import display_path, is_user_file
-from flask_doctor.findings import Location, Severity
-
-
-def message(code: str, text: str, hint: str = "", severity: Severity | None = None) -> Message:
-    """A message template for ``code``, with the id's registered name and catalog."""
-    name, default, catalog = SPEC[code]
-    return Message(code, name, severity or default, text, hint, catalog)
+from flask_doctor.findings import Location
 
 
 def where(obj: Any) -> Location | None:

@@ -9,54 +9,55 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from flask_doctor.audit.checks._common import message, user_globals, where
+from flask_doctor.audit.checks._common import user_globals, where
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
 from flask_doctor.audit.redact import redact_url
 from flask_doctor.audit.registry import register
 from flask_doctor.audit.sources import is_user_file
 from flask_doctor.findings import Evidence, Finding, Severity
 
-EARLY_ACK = message(
+EARLY_ACK = Message(
     "FD540",
     "task_acks_late = False: a message is acknowledged before its task runs, so a task running when its worker dies (OOM kill, deploy) is lost",
     "for idempotent tasks: task_acks_late = True and task_reject_on_worker_lost = True",
 )
-LATE_ACK_NO_REJECT = message(
+LATE_ACK_NO_REJECT = Message(
     "FD540",
     "task_acks_late = True but task_reject_on_worker_lost = {value!r}: when the worker process is killed the message is still acknowledged and the task lost",
     "task_reject_on_worker_lost = True (tasks must be idempotent)",
 )
-RETRY_ON_STARTUP = message(
+RETRY_ON_STARTUP = Message(
     "FD541",
     "broker_connection_retry_on_startup = {value!r}: {why}",
     "celery.conf.broker_connection_retry_on_startup = True",
 )
-RESULTS_FOREVER = message(
+RESULTS_FOREVER = Message(
     "FD542",
     "result_expires = None with result backend {backend}: every task result is kept forever",
     "result_expires = 24 * 3600 (or ignore_result=True for tasks nobody waits for)",
 )
-VISIBILITY = message(
+VISIBILITY = Message(
     "FD543",
     "{task} can stay unacknowledged for {longest}s ({why}) but the {transport} broker redelivers after visibility_timeout={vt}s: the task runs again on another worker",
     "broker_transport_options = {{\"visibility_timeout\": {suggest}}} (above the longest ETA, countdown or late-acked run)",
 )
-NO_TIME_LIMIT = message(
+NO_TIME_LIMIT = Message(
     "FD544",
     "neither task_time_limit nor task_soft_time_limit is set and {count} tasks have no limit of their own ({tasks}): a task stuck on a network call holds its worker slot forever",
     "task_soft_time_limit = 300 and task_time_limit = 360 (or per task: @celery.task(soft_time_limit=..., time_limit=...))",
 )
-PREFETCH = message(
+PREFETCH = Message(
     "FD545",
     "worker_prefetch_multiplier = {value} with long tasks (up to {longest}s): each worker reserves {value}× its concurrency in messages that wait behind a long task while other workers idle",
     "worker_prefetch_multiplier = 1 for long tasks (with task_acks_late = True)",
 )
-NO_RETRY = message(
+NO_RETRY = Message(
     "FD505",
     "task {task} does I/O ({calls}) with no retry policy and no error handling: the first network or database blip loses the work",
     "@celery.task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)",
 )
-RETRIES_FOREVER = message(
+RETRIES_FOREVER = Message(
     "FD506",
     "task {task} retries with max_retries=None: a permanent failure retries forever and never surfaces",
     "set a bound: max_retries=5 (with retry_backoff=True)",
@@ -163,10 +164,11 @@ def check_celery_config(audit: AuditContext) -> Iterator[Finding]:
         yield LATE_ACK_NO_REJECT(obj="celery:task_reject_on_worker_lost", value=conf.task_reject_on_worker_lost)
     retry = conf.broker_connection_retry_on_startup
     if retry is None:
-        yield RETRY_ON_STARTUP(obj="celery:broker_connection_retry_on_startup", value=retry,
+        # unset still retries on Celery 5: weaker than an explicit False
+        yield RETRY_ON_STARTUP(obj="celery:broker_connection_retry_on_startup", value=retry, severity=Severity.NOTE,
                                why="unset, Celery 5.3+ warns and Celery 6 will no longer retry the broker connection at start-up, so a worker started before the broker exits")
     elif retry is False:
-        yield RETRY_ON_STARTUP(obj="celery:broker_connection_retry_on_startup", value=retry, severity=Severity.WARNING,
+        yield RETRY_ON_STARTUP(obj="celery:broker_connection_retry_on_startup", value=retry,
                                why="a worker started before the broker is reachable exits instead of waiting")
     if conf.result_backend and conf.result_backend not in ("disabled",) and conf.result_expires is None:
         yield RESULTS_FOREVER(obj="celery:result_expires", backend=redact_url(conf.result_backend))

@@ -9,91 +9,91 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from flask_doctor.audit.checks._common import message
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
 from flask_doctor.audit.redact import describe_secret, entropy_bits, show_value
 from flask_doctor.audit.registry import register
 from flask_doctor.audit.sources import line_text
 from flask_doctor.findings import Evidence, Finding, Severity
 
-DEBUG_ON = message(
+DEBUG_ON = Message(
     "FD305",
     "DEBUG = True in a production configuration: the Werkzeug debugger runs arbitrary code for anyone who can trigger an error",
     "set DEBUG = False in the production config (and never wrap the app in DebuggedApplication); run it under gunicorn/uWSGI/waitress",
 )
-DEBUG_DEV = message(
+DEBUG_DEV = Message(
     "FD305",
     "DEBUG = True: judged as a development configuration, so deployment checks were skipped",
     "audit the production configuration (e.g. --app 'app:create_app(\"production\")'), or pass --deploy to judge this one as production",
     severity=Severity.NOTE,
 )
-TESTING_ON = message(
+TESTING_ON = Message(
     "FD340",
     "TESTING = True in a production configuration: exceptions propagate and extensions switch to test behaviour",
     "set TESTING = False outside the test suite",
 )
-SECRET_MISSING = message(
+SECRET_MISSING = Message(
     "FD342",
     "SECRET_KEY is {value}: session, flash() and Flask-Login raise RuntimeError on first use",
     "set SECRET_KEY from the environment: SECRET_KEY = os.environ[\"SECRET_KEY\"]",
 )
-SECRET_DEFAULT = message(
+SECRET_DEFAULT = Message(
     "FD341",
     "SECRET_KEY is a well-known placeholder {value}: anyone can forge session cookies",
     "generate a key with python -c 'import secrets; print(secrets.token_hex(32))' and read it from the environment",
 )
-SECRET_SHORT = message(
+SECRET_SHORT = Message(
     "FD341",
     "SECRET_KEY is too short {value}: it can be brute-forced from one session cookie",
     "use at least 32 random bytes: python -c 'import secrets; print(secrets.token_hex(32))'",
 )
-SECRET_WEAK = message(
+SECRET_WEAK = Message(
     "FD341",
     "SECRET_KEY has low entropy {value}: it looks guessable",
     "use at least 32 random bytes: python -c 'import secrets; print(secrets.token_hex(32))'",
     severity=Severity.WARNING,
 )
-SECRET_GENERATED = message(
+SECRET_GENERATED = Message(
     "FD301",
     "SECRET_KEY is generated at start-up {value}: every worker process signs sessions with its own key, so users are logged out at random and on every restart",
     "read one key from the environment shared by all workers: SECRET_KEY = os.environ[\"SECRET_KEY\"]",
 )
-SECRET_HARDCODED = message(
+SECRET_HARDCODED = Message(
     "FD302",
     "SECRET_KEY is written in the source code {value}: everyone with access to the repository can forge sessions",
     "move the key to the environment or a secrets manager and rotate it",
 )
-COOKIE_FLAG = message(
+COOKIE_FLAG = Message(
     "FD303",
     "{key} = {value}: {why}",
     "set {key} = {good} in the production config",
 )
-SAMESITE_NONE = message(
+SAMESITE_NONE = Message(
     "FD304",
     "{key} = 'None' while {secure_key} = False: browsers reject SameSite=None cookies that are not Secure",
     "set {secure_key} = True, or use SameSite 'Lax'",
 )
-SAMESITE_UNSET = message(
+SAMESITE_UNSET = Message(
     "FD343",
     "SESSION_COOKIE_SAMESITE = None: the session cookie has no SameSite attribute (Firefox and Safari send it on cross-site requests)",
     "set SESSION_COOKIE_SAMESITE = \"Lax\"",
 )
-LONG_LIFETIME = message(
+LONG_LIFETIME = Message(
     "FD344",
     "PERMANENT_SESSION_LIFETIME = {value}: a stolen session cookie stays valid that long",
     "use a shorter lifetime (Flask's default is 31 days)",
 )
-NO_BODY_LIMIT = message(
+NO_BODY_LIMIT = Message(
     "FD322",
     "MAX_CONTENT_LENGTH = None while {count} routes accept request bodies: uploads and request.get_data()/get_json() read bodies of any size (Flask 3.1 bounds only form fields, MAX_FORM_MEMORY_SIZE = {form})",
     "set MAX_CONTENT_LENGTH to the largest body you accept, e.g. 16 * 1024 * 1024",
 )
-HTTP_SCHEME = message(
+HTTP_SCHEME = Message(
     "FD345",
     "PREFERRED_URL_SCHEME = 'http' although the session cookie is Secure: url_for(_external=True) outside requests (e-mails, tasks) builds http:// links",
     "set PREFERRED_URL_SCHEME = \"https\"",
 )
-ANY_HOST = message(
+ANY_HOST = Message(
     "FD346",
     "neither TRUSTED_HOSTS nor SERVER_NAME is set: any Host header is accepted and used in external URLs (password-reset link poisoning)",
     "set TRUSTED_HOSTS = [\"example.com\"] (Flask 3.1+) unless your proxy already rejects unknown hosts",

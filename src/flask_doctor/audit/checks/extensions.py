@@ -7,59 +7,60 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask_doctor.audit.checks._common import line_of, message, qualname, user_globals
+from flask_doctor.audit.checks._common import line_of, qualname, user_globals
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
 from flask_doctor.audit.redact import redact_url
 from flask_doctor.audit.registry import register
 from flask_doctor.audit.sources import make_location
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 
-NO_STALE_GUARD = message(
+NO_STALE_GUARD = Message(
     "FD204",
     "{label} ({url}) has neither pool_pre_ping nor pool_recycle: after the server, a proxy or a firewall drops an idle connection, the next request fails with \"{error}\"",
     "SQLALCHEMY_ENGINE_OPTIONS = {{\"pool_pre_ping\": True, \"pool_recycle\": 1800}} (pool_recycle below the server's idle timeout)",
 )
-TRACK_MODIFICATIONS = message(
+TRACK_MODIFICATIONS = Message(
     "FD205",
     "SQLALCHEMY_TRACK_MODIFICATIONS = True: every ORM change also fires Flask-SQLAlchemy's signal bookkeeping (memory and time per commit)",
     "remove the setting (Flask-SQLAlchemy 3.x defaults it to False)",
 )
-ECHO = message(
+ECHO = Message(
     "FD206",
     "{label} logs every SQL statement (echo={echo}): slow, noisy, and it writes query parameters (personal data) to the logs",
     "set SQLALCHEMY_ECHO = False (or echo=False) in production",
 )
-SMALL_POOL = message(
+SMALL_POOL = Message(
     "FD207",
     "{label} holds at most {capacity} connections (pool_size={size} + max_overflow={overflow}) but one worker serves {concurrency} requests at once ({how}): requests wait pool_timeout={timeout}s for a connection, then fail",
     "size the pool to the worker's concurrency: SQLALCHEMY_ENGINE_OPTIONS = {{\"pool_size\": {concurrency}, \"max_overflow\": 5}}",
 )
-LOCAL_CACHE = message(
+LOCAL_CACHE = Message(
     "FD702",
     "Flask-Caching uses {backend} (CACHE_TYPE={cache_type!r}), a cache inside each worker process: {phrase}, each worker has its own copy, so cache.delete() and updates reach only one of them",
     "CACHE_TYPE = \"RedisCache\" with CACHE_REDIS_URL (or a single-process deployment)",
 )
-SOCKETIO_NO_QUEUE = message(
+SOCKETIO_NO_QUEUE = Message(
     "FD404",
     "Flask-SocketIO has no message_queue: {phrase}, events emitted in one worker never reach clients connected to another",
     "SocketIO(app, message_queue=os.environ[\"REDIS_URL\"]) and sticky sessions at the load balancer",
 )
-SOCKETIO_MODE = message(
+SOCKETIO_MODE = Message(
     "FD405",
     "Flask-SocketIO async_mode={mode!r} but gunicorn runs {worker_class} workers: {why}",
     "{fix}",
 )
-SOCKETIO_CORS = message(
+SOCKETIO_CORS = Message(
     "FD350",
     "Flask-SocketIO accepts connections from any origin (cors_allowed_origins={origins!r}): any web site can open a socket with the user's cookies",
     "SocketIO(app, cors_allowed_origins=[\"https://example.com\"])",
 )
-LOGIN_UNPROTECTED = message(
+LOGIN_UNPROTECTED = Message(
     "FD351",
     "Flask-Login session_protection = None: a stolen session cookie keeps working from any browser and address",
     "login_manager.session_protection = \"strong\" (or \"basic\", the default)",
 )
-LIMITER_MEMORY = message(
+LIMITER_MEMORY = Message(
     "FD352",
     "Flask-Limiter stores its counters in process memory ({uri}): {phrase}, each worker counts separately, so every limit is multiplied by the number of workers and resets on restart",
     "Limiter(..., storage_uri=os.environ[\"REDIS_URL\"]) or RATELIMIT_STORAGE_URI",

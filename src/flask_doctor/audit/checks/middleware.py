@@ -5,42 +5,43 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from flask_doctor.audit.checks._common import message, qualname
+from flask_doctor.audit.checks._common import qualname
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
 from flask_doctor.audit.registry import register
 from flask_doctor.findings import Evidence, Finding, Severity
 
-DEBUGGER = message(
+DEBUGGER = Message(
     "FD305",
     "the Werkzeug debugger (DebuggedApplication) wraps the app: anyone who triggers an error gets a Python console on the server",
     "remove DebuggedApplication from the production entry point",
 )
-DEBUG_TOOLBAR = message(
+DEBUG_TOOLBAR = Message(
     "FD349",
     "Flask-DebugToolbar is enabled (DEBUG_TB_ENABLED): it shows config, SQL and templates to every visitor",
     "set DEBUG_TB_ENABLED = False in production or do not install the extension there",
 )
-PROFILER = message(
+PROFILER = Message(
     "FD349",
     "{name} wraps the app: every request is {what}",
     "wrap the app only in a development entry point",
 )
-NO_PROXY_FIX = message(
+NO_PROXY_FIX = Message(
     "FD312",
     "no ProxyFix in the middleware chain although {why}: behind a reverse proxy or load balancer request.remote_addr is the proxy's address and request.scheme is http",
     "app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1) with one count per proxy in front of the app (skip if clients reach it directly)",
 )
-PROXY_FIX_USELESS = message(
+PROXY_FIX_USELESS = Message(
     "FD313",
     "ProxyFix is installed with every count at 0: it trusts no header, so it changes nothing",
     "set the counts to the number of proxies that set each header, e.g. ProxyFix(app.wsgi_app, x_for=1, x_proto=1)",
 )
-PROXY_FIX_TWICE = message(
+PROXY_FIX_TWICE = Message(
     "FD313",
     "ProxyFix wraps the app {count} times: each layer consumes forwarded headers again, so clients can spoof their address",
     "keep one ProxyFix whose counts equal the number of proxies",
 )
-PROXY_FIX_NO_PROTO = message(
+PROXY_FIX_NO_PROTO = Message(
     "FD313",
     "ProxyFix has x_proto=0 although {why}: request.scheme stays http behind a TLS-terminating proxy, so redirects and url_for(_external=True) use http://",
     "ProxyFix(app.wsgi_app, x_for=1, x_proto=1)",

@@ -9,27 +9,28 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from flask_doctor.audit.checks._common import message, qualname, where
+from flask_doctor.audit.checks._common import qualname, where
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
 from flask_doctor.audit.registry import register
 from flask_doctor.findings import Evidence, Finding, Severity
 
-NO_CSRF = message(
+NO_CSRF = Message(
     "FD308",
     "{methods} {rule} ({endpoint}) reads {reads} and no CSRF protection is installed: another site can submit this form as the logged-in user",
     "install Flask-WTF's CSRFProtect: csrf = CSRFProtect(); csrf.init_app(app) (JSON APIs with token auth do not need it)",
 )
-CSRF_OFF = message(
+CSRF_OFF = Message(
     "FD309",
     "WTF_CSRF_ENABLED = False in production: {what} accept forged cross-site submissions",
     "remove WTF_CSRF_ENABLED = False from the production config (keep it only in tests)",
 )
-SWALLOWS_HTTP = message(
+SWALLOWS_HTTP = Message(
     "FD501",
     "the error handler {handler} for {exc} answers a 404 Not Found with status {status}: every missing page and wrong method becomes {status}",
     "register a separate handler for HTTPException (return e), or start the handler with: if isinstance(e, HTTPException): return e",
 )
-RETURNS_SUCCESS = message(
+RETURNS_SUCCESS = Message(
     "FD502",
     "the error handler {handler} for {exc} answers {raised} with status {status}: clients, caches and monitoring see a success",
     "return an error status from error handlers, e.g. return render_template('500.html'), 500",

@@ -7,23 +7,24 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from flask_doctor.audit.checks._common import message, qualname
+from flask_doctor.audit.checks._common import qualname
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
 from flask_doctor.audit.probe import with_deadline
 from flask_doctor.audit.registry import register
 from flask_doctor.findings import Evidence, Finding, Severity
 
-FILESYSTEM_SESSIONS = message(
+FILESYSTEM_SESSIONS = Message(
     "FD310",
     "Flask-Session stores sessions in files on this host ({where}): a request served by another host or a new container does not find the session",
     "use a shared store: SESSION_TYPE = \"redis\" with SESSION_REDIS = redis.from_url(os.environ[\"REDIS_URL\"])",
 )
-LOCAL_SESSIONS = message(
+LOCAL_SESSIONS = Message(
     "FD347",
     "Flask-Session keeps sessions in a {backend} inside each worker process: {phrase}, a user is logged out whenever another worker serves the request, and every restart drops all sessions",
     "use a shared store: SESSION_TYPE = \"redis\" (or a FileSystemCache on one host)",
 )
-BIG_COOKIE = message(
+BIG_COOKIE = Message(
     "FD348",
     "the session cookie set by GET {path} is {size} bytes: browsers drop cookies above about 4096 bytes, silently losing the session",
     "keep only ids in the session and the data server-side (database, Redis, or Flask-Session)",
@@ -127,7 +128,7 @@ def check_session_cookie_size(audit: AuditContext) -> Iterator[Finding]:
                     if size >= COOKIE_WARN_BYTES:
                         findings.append(BIG_COOKIE(
                             obj=f"endpoint:{rule.endpoint}", path=rule.rule, size=size,
-                            severity=Severity.ERROR if size >= COOKIE_ERROR_BYTES else Severity.WARNING,
+                            severity=None if size >= COOKIE_ERROR_BYTES else Severity.WARNING,  # near the limit: not lost yet
                             evidence=[Evidence(f"Set-Cookie: {cookie_name}=... ({size} bytes, limit about 4096)")],
                         ))
             sizes.setdefault(rule.rule, 0)

@@ -7,18 +7,19 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from flask_doctor.audit.checks._common import line_of, message, qualname, user_globals
+from flask_doctor.audit.checks._common import line_of, qualname, user_globals
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
 from flask_doctor.audit.registry import register
 from flask_doctor.audit.sources import make_location
 from flask_doctor.findings import Evidence, Finding
 
-SCOPED_SESSION_NOT_REMOVED = message(
+SCOPED_SESSION_NOT_REMOVED = Message(
     "FD106",
     "{name} is a scoped_session but no teardown_appcontext/teardown_request function calls .remove(): each thread keeps its session and connection after the request, until the pool is exhausted",
     "@app.teardown_appcontext\ndef remove_session(exc=None):\n    {short}.remove()",
 )
-FSA_TEARDOWN_MISSING = message(
+FSA_TEARDOWN_MISSING = Message(
     "FD106",
     "Flask-SQLAlchemy is installed but its teardown (which removes the session after each request) is no longer registered",
     "do not clear app.teardown_appcontext_funcs; call db.init_app(app) once per app",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from flask_doctor.audit.checks._common import message
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.probe import ProbeTimeout, with_deadline
 from flask_doctor.findings import Finding
 from flask_doctor.redaction import redact_url
@@ -18,7 +18,7 @@ from flask_doctor.redaction import redact_url
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.audit.context import AuditContext
 
-UNREACHABLE = message(
+UNREACHABLE = Message(
     "FD440",
     "the Celery broker {url} is not reachable: {error}",
     "check broker_url (host, credentials, vhost) and the network; tasks cannot be queued meanwhile",

@@ -22,7 +22,7 @@ import statistics
 import time
 from typing import TYPE_CHECKING, Any
 
-from flask_doctor.audit.checks._common import message
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.checks.extensions import EngineInfo, app_engines
 from flask_doctor.audit.probe import ProbeTimeout, with_deadline
 from flask_doctor.findings import Evidence, Finding, Severity
@@ -31,17 +31,17 @@ from flask_doctor.redaction import redact_url
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.audit.context import AuditContext
 
-UNREACHABLE = message(
+UNREACHABLE = Message(
     "FD240",
     "{label} ({url}) is not reachable: {error}",
     "check the host, port, credentials and network from where the app runs; add connect_args={{'connect_timeout': 5}} so an outage fails fast",
 )
-STALE_FAILS = message(
+STALE_FAILS = Message(
     "FD204",
     "{label}: after the server dropped an idle pooled connection (probe killed its own session {sid}), the next checkout through the app's engine failed: {error}",
     "SQLALCHEMY_ENGINE_OPTIONS = {{\"pool_pre_ping\": True}} (checks each connection on checkout and reconnects)",
 )
-IDLE_TIMEOUT = message(
+IDLE_TIMEOUT = Message(
     "FD204",
     "{label}: the server closes idle connections after {idle}s ({setting}) but pool_recycle={recycle} and pool_pre_ping is off: a connection idle longer than that fails on next use with \"{error}\"",
     "SQLALCHEMY_ENGINE_OPTIONS = {{\"pool_pre_ping\": True, \"pool_recycle\": {suggest}}}",
@@ -235,7 +235,7 @@ def probe_engine(audit: AuditContext, info: EngineInfo) -> tuple[list[Finding], 
             if stale.get("outcome") == "failed":
                 findings.append(STALE_FAILS(
                     obj=info.label, location=info.location, label=info.label, sid=stale["killed_session"], error=stale["error"],
-                    severity=Severity.WARNING if recycle_covers else Severity.ERROR,
+                    severity=Severity.NOTE if recycle_covers else None,  # pool_recycle already covers idle timeouts
                     evidence=[
                         Evidence(f"pool {type(info.pool).__name__}: pool_pre_ping={info.pre_ping}, pool_recycle={info.recycle}"),
                         Evidence(f"server {row.get('server_version')}: {row.get('idle_setting') or 'no idle timeout'}"

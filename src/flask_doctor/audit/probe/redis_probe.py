@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask_doctor.audit.checks._common import message
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.probe import ProbeTimeout, with_deadline
 from flask_doctor.findings import Evidence, Finding
 from flask_doctor.redaction import redact_url
@@ -20,12 +20,12 @@ from flask_doctor.redaction import redact_url
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.audit.context import AuditContext
 
-UNREACHABLE = message(
+UNREACHABLE = Message(
     "FD440",
     "Redis at {url} (used by {used_by}) is not reachable: {error}",
     "check the URL, password and network from where the app runs",
 )
-EVICTS = message(
+EVICTS = Message(
     "FD441",
     "Redis at {url} evicts any key when full (maxmemory={maxmemory}, maxmemory-policy={policy}) but also holds {precious}: they can vanish silently under memory pressure",
     "keep {precious} on a Redis (or server) with maxmemory-policy noeviction; use allkeys-lru only for a pure cache",

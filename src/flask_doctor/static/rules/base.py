@@ -121,7 +121,8 @@ class Rule:
         return new_finding(
             self.code,
             surface="check",
-            severity=severity or self.effective_severity,
+            severity=severity,
+            configured=self.effective_severity,
             message=message,
             location=location,
             hint=hint,

@@ -53,7 +53,7 @@ class UnsafeYamlLoad(Rule):
 
     code = "FD319"
     name = "unsafe-yaml-load"
-    severity = Severity.WARNING
+    severity = Severity.ERROR
     catalog = ()
     fix_safety = "unsafe"
     summary = "yaml.load with a loader that builds arbitrary Python objects."
@@ -113,7 +113,7 @@ class UnsafeYamlLoad(Rule):
             return
         source = taint(ctx.function).source(node.args[0]) if ctx.function is not None and node.args else None
         origin = f" on {describe_source(source)}" if source is not None else ""
-        severity = Severity.ERROR if source is not None else self.effective_severity
+        severity = self.effective_severity if source is not None else min(Severity.WARNING, self.effective_severity)
         if source is None and ("Full" in label or "full_load" in label):
             # FullLoader refuses the known gadgets since PyYAML 5.4; on the app's own files this is hygiene
             severity = Severity.NOTE
