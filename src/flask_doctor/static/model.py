@@ -250,24 +250,15 @@ class Project:
         return [c for c in self.config if c.key == key]
 
     def is_production(self, setting: ConfigSetting) -> bool:
-        """True when ``setting`` would be live in production.
+        """True when production configuration holds ``setting``.
 
-        Settings in a production config class are; so are settings in a base
-        class or module that production inherits or loads, unless every
-        production config overrides the key.
+        The one definition is :func:`flask_doctor.static.facts.config.in_production_config`
+        (with ``live_in_production`` beside it, which also excuses tests, main
+        blocks and CLI code); this method answers the same for older callers.
         """
-        if setting.env == "production":
-            return True
-        if setting.env != "base":
-            return False
-        production = [c for c in self.config if c.env == "production"]
-        if not production:
-            return True
-        overriding = {c.owner for c in production if c.key == setting.key}
-        production_owners = {c.owner for c in production} | {
-            q for q, env in self.config_classes.items() if env == "production"
-        }
-        return not production_owners or not production_owners <= overriding
+        from flask_doctor.static.facts.config import in_production_config
+
+        return in_production_config(self, setting)
 
     def resolve_function(self, name: str, scope: FunctionInfo | None, module: SourceModule) -> FunctionInfo | None:
         """Find the project function a call to ``name`` would reach."""

@@ -1,27 +1,35 @@
-"""Facts shared by the contexts rules (moved from the family module).
+"""Facts about contexts and per-request resources: what a request or thread leaves open.
 
-FD105–FD106 — contexts and per-request resources: what a request or thread leaves open.
+An app or request context pushed by hand stays on the thread's stack until
+someone pops it; a connection opened per request stays open until someone
+closes it.  These facts find the pops and the closers: ``ctx.pop()`` in the
+same scope, anonymous pops of "the current context", and teardown
+functions that close what requests stored on ``g``.
 """
 
 from __future__ import annotations
 
 import ast
-from flask_doctor.static.model import FunctionInfo, Project
+from typing import TYPE_CHECKING
+
+from flask_doctor.static.facts import project_fact
 from flask_doctor.static.names import dotted
-from flask_doctor.static.context import (
-    Context,
-)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.context import Context
+    from flask_doctor.static.model import FunctionInfo, Project
 
 CONTEXT_METHODS = ("app_context", "test_request_context", "request_context")
 
 
-def _is_context_call(node: ast.AST) -> bool:
+def is_context_call(node: ast.AST) -> bool:
+    """``app.app_context()``, ``app.test_request_context(...)``, ``app.request_context(environ)``."""
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CONTEXT_METHODS
 
 
-def _pops(scope: ast.AST, target: str) -> list[ast.Call]:
+def pops_of(scope: ast.AST, target: str) -> list[ast.Call]:
     """``<target>.pop()`` calls inside ``scope`` (``ctx.pop()``, ``self.ctx.pop()``)."""
-    found = []
+    found: list[ast.Call] = []
     for node in ast.walk(scope):
         if (
             isinstance(node, ast.Call)
@@ -33,17 +41,20 @@ def _pops(scope: ast.AST, target: str) -> list[ast.Call]:
     return found
 
 
-def _anonymous_pop(scope: ast.AST) -> bool:
+def anonymous_pop(scope: ast.AST) -> bool:
     """Something pops the current context without a name (``app_ctx.pop()``, ``_app_ctx_stack.pop()``)."""
     for node in ast.walk(scope):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "pop" and not node.args:
+        if (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "pop" and not node.args
+        ):
             text = (dotted(node.func.value) or "").lower()
             if "ctx" in text or "context" in text:
                 return True
     return False
 
 
-# ===================================================================== FD106
+#: Calls that open a connection or file a request must close, with what they open.
 RESOURCE_OPENERS = {
     "sqlite3.connect": "SQLite connection",
     "psycopg2.connect": "PostgreSQL connection",
@@ -64,39 +75,51 @@ RESOURCE_OPENERS = {
     "pika.BlockingConnection": "RabbitMQ connection",
     "open": "file",
 }
+#: Methods that close what :data:`RESOURCE_OPENERS` open.
 CLOSERS = ("close", "disconnect", "quit", "release", "shutdown", "dispose")
+_TEARDOWN_REGISTRARS = ("teardown_appcontext", "teardown_request", "teardown_app_request")
 
 
+@project_fact
 def teardown_closers(project: Project) -> list[FunctionInfo]:
     """Teardown functions (decorated or registered) that close something."""
-    cached = getattr(project, "_fd_teardown_closers", None)
-    if cached is not None:
-        return cached
     teardowns: dict[str, FunctionInfo] = {}
     for fn in project.functions.values():
         if "teardown" in fn.roles or any(d.rsplit(".", 1)[-1].startswith("teardown") for d in fn.decorators):
             teardowns[fn.qualname] = fn
     for site in project.calls:
-        if site.name.rsplit(".", 1)[-1] in ("teardown_appcontext", "teardown_request", "teardown_app_request") and site.node.args:
+        if site.name.rsplit(".", 1)[-1] in _TEARDOWN_REGISTRARS and site.node.args:
             name = dotted(site.node.args[0])
             if name:
-                fn = project.resolve_function(name, site.function, site.module)
-                if fn is not None:
-                    teardowns[fn.qualname] = fn
-    closing = []
+                registered = project.resolve_function(name, site.function, site.module)
+                if registered is not None:
+                    teardowns[registered.qualname] = registered
+    closing: list[FunctionInfo] = []
     for fn in teardowns.values():
         for node in ast.walk(fn.node):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CLOSERS:
                 closing.append(fn)
                 break
-    project._fd_teardown_closers = closing  # type: ignore[attr-defined]
     return closing
 
 
-def _with_item(ctx: Context) -> bool:
+def in_with_item(ctx: Context) -> bool:
+    """The node being visited is (part of) the context expression of a ``with`` statement."""
     for ancestor in reversed(ctx.ancestors):
         if isinstance(ancestor, ast.withitem):
             return True
-        if isinstance(ancestor, (ast.stmt,)):
+        if isinstance(ancestor, ast.stmt):
             return False
     return False
+
+
+__all__ = [
+    "CLOSERS",
+    "CONTEXT_METHODS",
+    "RESOURCE_OPENERS",
+    "anonymous_pop",
+    "in_with_item",
+    "is_context_call",
+    "pops_of",
+    "teardown_closers",
+]

@@ -1,14 +1,13 @@
-"""Facts shared by the devserver rules (moved from the family module).
-
-FD306, FD307 — Flask's development server where production traffic reaches it.
+"""Facts about Flask's development server: where ``app.run()`` is called and what starts it.
 
 ``app.run()`` starts Werkzeug's development server. In a script under
 ``if __name__ == "__main__":`` that is how Flask's own docs start an app
 while developing; at module level it runs whenever the module is imported,
 and as a container's ``CMD`` or a Procfile's ``web:`` process it *is* the
-production server. These rules resolve ``app`` to a ``flask.Flask`` (or an
-app factory) before reporting, and read start commands from the deploy
-model (:mod:`flask_doctor.static.deploy`).
+production server. These facts resolve ``app`` to a ``flask.Flask`` (or an
+app factory) before anything counts as a ``.run()`` of an app, and follow
+the start commands of the deploy model (:mod:`flask_doctor.static.deploy`)
+into the module they run.
 """
 
 from __future__ import annotations
@@ -16,13 +15,24 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
-from flask_doctor.static.model import FLASK_TYPES, FunctionInfo, Project
+from typing import TYPE_CHECKING
+
+from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.apps import is_flask_type, object_type
+from flask_doctor.static.facts.config_values import truthy_constant
+from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.names import dotted
-from flask_doctor.static.context import Context
-from flask_doctor.static.facts.config import production_deploy_path, truthy_constant
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.context import Context
+    from flask_doctor.static.deploy import ServerCommand
+    from flask_doctor.static.model import FunctionInfo, Project
+    from flask_doctor.static.source import SourceModule
 
 SOCKETIO_TYPES = ("flask_socketio.SocketIO",)
+#: ``host=`` values that listen on every interface ("" is what ``--host ''`` gives).
 ALL_INTERFACES = ("0.0.0.0", "::", "[::]", "")
+#: Calls that serve the app with a production server, with its name.
 PRODUCTION_SERVERS = {
     "waitress.serve": "waitress",
     "gevent.pywsgi.WSGIServer": "gevent",
@@ -36,18 +46,19 @@ PRODUCTION_SERVERS = {
     "gunicorn.app.base.BaseApplication": "gunicorn",
     "tornado.wsgi.WSGIContainer": "tornado",
 }
+#: Compose services with these words in their name are not the web process.
+_NOT_WEB = re.compile(r"worker|celery|beat|scheduler|cron|migrat|queue|rq|test")
+_PRODUCTION_HTTP_SERVERS = ("gunicorn", "uwsgi", "waitress", "hypercorn", "uvicorn")
 
 
-def _flask_type(project: Project, type_name: str | None) -> bool:
-    if not type_name:
-        return False
-    if project.is_subtype(type_name, FLASK_TYPES):
-        return True
-    factory = project.functions.get(type_name)
-    return factory is not None and "factory" in factory.roles
-
-
-def receiver_kind(project: Project, receiver: ast.expr, module_name: str, fn: FunctionInfo | None, type_of: Callable[[ast.expr], str | None] | None = None) -> str | None:
+# ------------------------------------------------------------- app.run() calls
+def receiver_kind(
+    project: Project,
+    receiver: ast.expr,
+    module_name: str,
+    fn: FunctionInfo | None,
+    type_of: Callable[[ast.expr], str | None] | None = None,
+) -> str | None:
     """``"flask"`` / ``"socketio"`` for the object a ``.run(...)`` is called on, else ``None``."""
     type_name: str | None = None
     if isinstance(receiver, ast.Call):
@@ -59,27 +70,29 @@ def receiver_kind(project: Project, receiver: ast.expr, module_name: str, fn: Fu
     elif type_of is not None:
         type_name = type_of(receiver)
     else:
-        name = dotted(receiver)
-        if name and fn is not None and name in fn.local_types:
-            type_name = fn.local_types[name]
-        elif name:
-            obj = project.objects.get(f"{module_name}.{name}")
-            if obj is None:
-                table = fn.imports if fn is not None else project.module_imports.get(module_name)
-                qualified = table.qualify(name) if table is not None else None
-                obj = project.objects.get(qualified or "")
-            type_name = obj.type if obj is not None else None
-    if _flask_type(project, type_name):
+        receiver_name = dotted(receiver)
+        type_name = object_type(project, module_name, receiver_name, fn) if receiver_name else None
+    if is_flask_type(project, type_name):
         return "flask"
     if type_name and type_name.startswith(SOCKETIO_TYPES):
         return "socketio"
     return None
 
 
-def call_kind(project: Project, call: ast.Call, module_name: str, fn: FunctionInfo | None, type_of: Callable[[ast.expr], str | None] | None = None) -> str | None:
-    """Like :func:`receiver_kind` for a ``.run(...)`` call; ``allow_unsafe_werkzeug=`` only exists on Flask-SocketIO's ``run``."""
+def call_kind(
+    project: Project,
+    call: ast.Call,
+    module_name: str,
+    fn: FunctionInfo | None,
+    type_of: Callable[[ast.expr], str | None] | None = None,
+) -> str | None:
+    """Like :func:`receiver_kind` for a ``.run(...)`` call.
+
+    ``allow_unsafe_werkzeug=`` only exists on Flask-SocketIO's ``run``.
+    """
     assert isinstance(call.func, ast.Attribute)
-    kind = receiver_kind(project, call.func.value, module_name, fn, type_of if not isinstance(call.func.value, ast.Call) else None)
+    receiver = call.func.value
+    kind = receiver_kind(project, receiver, module_name, fn, type_of if not isinstance(receiver, ast.Call) else None)
     if kind is None and any(kw.arg == "allow_unsafe_werkzeug" for kw in call.keywords):
         kind = "socketio"
     return kind
@@ -101,7 +114,24 @@ def run_options(call: ast.Call, kind: str) -> tuple[bool, str | None]:
     return debug_on, host_text
 
 
-def _launcher_script(ctx: Context, receiver: ast.expr) -> bool:
+def call_text(call: ast.Call) -> str:
+    """The source of a ``.run(...)`` call for a message, its arguments elided when long."""
+    text = ast.unparse(call)
+    return text if len(text) <= 70 else ast.unparse(call.func) + "(...)"
+
+
+@project_fact
+def imported_module_names(project: Project) -> frozenset[str]:
+    """Every name a project module imports as a module (``shop``, ``shop.views`` for ``from shop import views``)."""
+    names: set[str] = set()
+    for records in project.imports.values():
+        for record in records:
+            names.add(record.module)
+            names.update(f"{record.module}.{n}" for n in record.names)
+    return frozenset(names)
+
+
+def launcher_script(ctx: Context, receiver: ast.expr) -> bool:
     """A script that imports an app built elsewhere and that no project module imports (``profile.py``).
 
     A WSGI server imports the module that *holds* the app (``wsgi:app``, where
@@ -115,40 +145,37 @@ def _launcher_script(ctx: Context, receiver: ast.expr) -> bool:
     obj = ctx.project.objects.get(f"{ctx.module.name}.{name}")
     if obj is not None and obj.module is ctx.module:
         return False
-    module_name = ctx.module.name
-    for records in ctx.project.imports.values():
-        for record in records:
-            if record.module == module_name or module_name in (f"{record.module}.{n}" for n in record.names):
-                return False
-    return True
+    return ctx.module.name not in imported_module_names(ctx.project)
 
 
-def _dev_only_function(ctx: Context) -> bool:
+def dev_only_function(ctx: Context) -> bool:
+    """The walk is in a helper that only a main block (and CLI or tests) calls, not in ``main()`` itself."""
     fn = ctx.function
-    return fn is not None and bool(fn.contexts) and fn.contexts <= {"main", "cli", "test"} and "main" in fn.contexts and fn.name != "main"
+    return (
+        fn is not None and bool(fn.contexts) and fn.contexts <= {"main", "cli", "test"}
+        and "main" in fn.contexts and fn.name != "main"
+    )
 
 
-def _call_text(call: ast.Call) -> str:
-    text = ast.unparse(call)
-    return text if len(text) <= 70 else ast.unparse(call.func) + "(...)"
-
-
-# ----------------------------------------------------------------- deploy
-def _web_process(process: str) -> bool:
+# -------------------------------------------------------------- deploy files
+def web_process(process: str) -> bool:
+    """A process that serves HTTP: a Dockerfile's ``CMD``/``ENTRYPOINT``, Procfile ``web``, a web compose service."""
     if process in ("CMD", "ENTRYPOINT", "web"):
         return True
     if process.startswith("service:"):
-        name = process[len("service:"):].lower()
-        return not re.search(r"worker|celery|beat|scheduler|cron|migrat|queue|rq|test", name)
+        return not _NOT_WEB.search(process[len("service:"):].lower())
     return False
 
 
-def script_module(project: Project, target: str, deploy_path: str):
+def script_module(project: Project, target: str, deploy_path: str) -> SourceModule | None:
     """The project module a ``python app.py`` / ``python -m pkg`` command runs."""
     target = target.strip().removeprefix("./")
     if target.endswith(".py"):
         here = deploy_path.rsplit("/", 1)[0] + "/" if "/" in deploy_path else ""
-        candidates = [m for m in project.modules.values() if m.path == target or m.path.endswith("/" + target) or m.path == here + target]
+        candidates = [
+            m for m in project.modules.values()
+            if m.path == target or m.path.endswith("/" + target) or m.path == here + target
+        ]
         if not candidates and "/" in target:
             name = target.rsplit("/", 1)[-1]
             candidates = [m for m in project.modules.values() if m.path.endswith("/" + name) or m.path == name]
@@ -156,28 +183,28 @@ def script_module(project: Project, target: str, deploy_path: str):
             return None
         candidates.sort(key=lambda m: (not m.path.startswith(here), len(m.path)))
         return candidates[0]
-    module = project.modules.get(target + ".__main__") or project.modules.get(target)
-    return module
+    return project.modules.get(target + ".__main__") or project.modules.get(target)
 
 
-def dev_server_calls(project: Project, module) -> Iterator[tuple[ast.Call, str, bool, str | None, object]]:
+def dev_server_calls(
+    project: Project, module: SourceModule
+) -> Iterator[tuple[ast.Call, str, bool, str | None, SourceModule]]:
     """``.run()`` calls on a Flask app (or Socket.IO with debug) that running ``module`` as a script reaches.
 
     Yields (call, kind, debug, host, module of the call). Follows module-level
     and main-block calls into project functions, three calls deep.
     """
-    sites: list[tuple[ast.Call, object, FunctionInfo | None]] = []
-    for site in project.calls:
-        if site.module is module and site.function is None:
-            sites.append((site.node, site.module, None))
+    sites: list[tuple[ast.Call, SourceModule, FunctionInfo | None]] = [
+        (site.node, site.module, None) for site in project.calls if site.module is module and site.function is None
+    ]
     seen: set[str] = set()
     depth = 0
     while sites and depth < 4:
-        next_sites: list[tuple[ast.Call, object, FunctionInfo | None]] = []
+        next_sites: list[tuple[ast.Call, SourceModule, FunctionInfo | None]] = []
         for call, mod, fn in sites:
             func = call.func
             if isinstance(func, ast.Attribute) and func.attr == "run":
-                kind = call_kind(project, call, mod.name, fn)  # type: ignore[attr-defined]
+                kind = call_kind(project, call, mod.name, fn)
                 if kind is not None:
                     debug, host = run_options(call, kind)
                     if kind == "flask" or debug or allows_unsafe_werkzeug(call):
@@ -186,7 +213,7 @@ def dev_server_calls(project: Project, module) -> Iterator[tuple[ast.Call, str, 
             name = dotted(func)
             if not name:
                 continue
-            callee = project.resolve_function(name, fn, mod)  # type: ignore[arg-type]
+            callee = project.resolve_function(name, fn, mod)
             if callee is None or callee.qualname in seen:
                 continue
             seen.add(callee.qualname)
@@ -195,21 +222,26 @@ def dev_server_calls(project: Project, module) -> Iterator[tuple[ast.Call, str, 
         depth += 1
 
 
-def production_server_call(project: Project, module) -> str | None:
+def production_server_call(project: Project, module: SourceModule) -> str | None:
+    """The production server ``module`` starts itself (``waitress.serve(app)``), if any."""
     for site in project.calls:
         if site.module is module and site.name in PRODUCTION_SERVERS:
             return PRODUCTION_SERVERS[site.name]
     return None
 
 
-def _compose_overrides_image_command(deploy: object) -> object | None:
+@project_fact
+def compose_overrides_image_command(project: Project) -> ServerCommand | None:
     """A production compose service that builds the image and replaces its command with an HTTP server."""
+    deploy = project.deploy
+    if deploy is None:
+        return None
     servers = {
-        c.process: c for c in getattr(deploy, "commands", ())
-        if c.process.startswith("service:") and c.server in ("gunicorn", "uwsgi", "waitress", "hypercorn", "uvicorn")
+        c.process: c for c in deploy.commands
+        if c.process.startswith("service:") and c.server in _PRODUCTION_HTTP_SERVERS
         and production_deploy_path(c.source.path)
     }
-    for service in getattr(deploy, "services", ()):
+    for service in deploy.services:
         if service.build is not None and (service.command is not None or service.entrypoint is not None):
             found = servers.get(f"service:{service.name}")
             if found is not None:
@@ -217,17 +249,27 @@ def _compose_overrides_image_command(deploy: object) -> object | None:
     return None
 
 
-def _imports(project: Project, module: object, package: str) -> bool:
-    return any(r.module.split(".")[0] == package for r in project.imports.get(module.name, ()))  # type: ignore[attr-defined]
+def imports_package(project: Project, module: SourceModule, package: str) -> bool:
+    """``module`` imports ``package`` or one of its submodules."""
+    return any(r.module.split(".")[0] == package for r in project.imports.get(module.name, ()))
 
 
-_HINT = 'Start a production server instead, e.g. `gunicorn --bind 0.0.0.0:8000 "app:create_app()"` (or waitress-serve, uWSGI).'
-
-
-def _process_label(process: str, path: str) -> str:
-    if process in ("CMD", "ENTRYPOINT"):
-        return f"`{process}` in `{path}`"
-    if process.startswith("service:"):
-        return f"compose service `{process[len('service:'):]}` in `{path}`"
-    return f"the `{process}:` process in `{path}`"
-
+__all__ = [
+    "ALL_INTERFACES",
+    "PRODUCTION_SERVERS",
+    "SOCKETIO_TYPES",
+    "allows_unsafe_werkzeug",
+    "call_kind",
+    "call_text",
+    "compose_overrides_image_command",
+    "dev_only_function",
+    "dev_server_calls",
+    "imported_module_names",
+    "imports_package",
+    "launcher_script",
+    "production_server_call",
+    "receiver_kind",
+    "run_options",
+    "script_module",
+    "web_process",
+]

@@ -1,21 +1,27 @@
-"""Facts shared by the state rules (moved from the family module).
+"""Facts about process state: module-level containers request code fills, and values weak references refuse.
 
-FD1xx — state and memory: what request code leaves behind in the process.
+A worker process lives for thousands of requests.  A dict, list or set
+created at module level and filled by request code keeps every entry for
+the life of the worker unless something in the project removes entries
+(``pop``, ``clear``, ``del``, a ``len()`` check: how bounded caches evict).
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from flask_doctor.findings import Location
-from flask_doctor.static.model import Project
-from flask_doctor.static.names import dotted
-from flask_doctor.static.context import (
-    Context,
-)
+from typing import TYPE_CHECKING
 
-GROWING_METHODS = {"append", "extend", "add", "update", "setdefault", "insert", "appendleft", "extendleft"}
-SHRINKING_METHODS = {"pop", "popitem", "clear", "remove", "discard", "popleft"}
+from flask_doctor.findings import Location
+from flask_doctor.static.facts import project_fact
+from flask_doctor.static.names import ImportTable, dotted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.context import Context
+    from flask_doctor.static.model import Project
+
+#: Methods that add entries to a list, set, dict or deque.
+GROWING_METHODS = frozenset({"append", "extend", "add", "update", "setdefault", "insert", "appendleft", "extendleft"})
 CONTAINER_CALLS = {
     "dict", "list", "set", "collections.defaultdict", "collections.OrderedDict",
     "collections.Counter", "collections.deque", "defaultdict", "OrderedDict", "Counter", "deque",
@@ -24,6 +30,8 @@ CONTAINER_CALLS = {
 
 @dataclass
 class ModuleContainer:
+    """A mutable container assigned at module level."""
+
     qualname: str
     name: str
     kind: str
@@ -31,11 +39,9 @@ class ModuleContainer:
     evicted: bool = False  # something in the project removes entries
 
 
+@project_fact
 def module_containers(project: Project) -> dict[str, ModuleContainer]:
-    """Module-level mutable containers, and whether anything ever evicts from them."""
-    cached = getattr(project, "_fd_containers", None)
-    if cached is not None:
-        return cached
+    """Module-level mutable containers, by qualified name, and whether anything ever evicts from them."""
     found: dict[str, ModuleContainer] = {}
     for module in project.modules.values():
         table = project.module_imports.get(module.name)
@@ -54,13 +60,13 @@ def module_containers(project: Project) -> dict[str, ModuleContainer]:
             for target in targets:
                 if isinstance(target, ast.Name):
                     qual = f"{module.name}.{target.id}"
-                    found[qual] = ModuleContainer(qual, target.id, kind, Location(module.path, stmt.lineno, stmt.col_offset + 1))
+                    location = Location(module.path, stmt.lineno, stmt.col_offset + 1)
+                    found[qual] = ModuleContainer(qual, target.id, kind, location)
     # eviction anywhere (pop/clear/del/len-check) makes a container a bounded cache
     for module_name, name in project.evictions:
         for qual in (f"{module_name}.{name}", _qualify(project, module_name, name)):
             if qual in found:
                 found[qual].evicted = True
-    project._fd_containers = found  # type: ignore[attr-defined]
     return found
 
 
@@ -69,7 +75,7 @@ def _qualify(project: Project, module_name: str, name: str) -> str:
     return (table.qualify(name) if table else None) or ""
 
 
-def _container_kind(value: ast.expr, table: object) -> str | None:
+def _container_kind(value: ast.expr, table: ImportTable | None) -> str | None:
     if isinstance(value, ast.Dict):
         return "dict"
     if isinstance(value, ast.List):
@@ -78,7 +84,7 @@ def _container_kind(value: ast.expr, table: object) -> str | None:
         return "set"
     if isinstance(value, ast.Call):
         name = dotted(value.func) or ""
-        qualified = table.qualify(name) if table is not None and name else None  # type: ignore[attr-defined]
+        qualified = table.qualify(name) if table is not None and name else None
         full = qualified or name
         if full in CONTAINER_CALLS or name in CONTAINER_CALLS:
             if full.endswith("deque") and any(kw.arg == "maxlen" for kw in value.keywords):
@@ -89,7 +95,8 @@ def _container_kind(value: ast.expr, table: object) -> str | None:
     return None
 
 
-def _container_for(ctx: Context, node: ast.expr) -> ModuleContainer | None:
+def module_container_for(ctx: Context, node: ast.expr) -> ModuleContainer | None:
+    """The module-level container ``node`` names where the walk is (a local of the same name shadows it)."""
     name = dotted(node)
     if not name or "." in name:
         return None
@@ -111,23 +118,37 @@ def _is_local(ctx: Context, name: str) -> bool:
     return name in fn.local_names and name not in fn.global_names
 
 
-def _request_code(ctx: Context) -> bool:
+def in_request_code(ctx: Context) -> bool:
+    """The walk is in code requests run, not in a test or a ``before_first_request`` hook (runs once)."""
     if not ctx.in_request or ctx.is_test_code():
         return False
     fn = ctx.function
     return fn is None or "before_first_request" not in fn.roles
 
 
-def _immortal_kind(value: ast.expr) -> str | None:
+_IMMORTAL_CALLS = ("str", "int", "float", "tuple", "bytes")
+
+
+def immortal_kind(value: ast.expr) -> str | None:
+    """The type name of a value a weak reference cannot point to (``str``, ``int``, ``tuple``...), else None."""
     if isinstance(value, ast.Constant):
         return type(value.value).__name__ if value.value is not None else "NoneType"
     if isinstance(value, ast.JoinedStr):
         return "str"
     if isinstance(value, ast.Tuple):
         return "tuple"
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("str", "int", "float", "tuple", "bytes"):
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in _IMMORTAL_CALLS:
         return value.func.id
     return None
 
 
-REQUEST_DATA = ("flask.request", "flask.session", "flask.g", "flask_login.current_user")
+
+__all__ = [
+    "CONTAINER_CALLS",
+    "GROWING_METHODS",
+    "ModuleContainer",
+    "immortal_kind",
+    "in_request_code",
+    "module_container_for",
+    "module_containers",
+]

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.state import GROWING_METHODS, in_request_code, module_container_for
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import (
-    Context,
-    Invalid,
-    Rule,
-    Valid,
-    describe_context,
-)
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
 from flask_doctor.static.taint import request_derived
-from flask_doctor.static.facts.state import GROWING_METHODS, _container_for, _request_code
 
 
 class UnboundedModuleCache(Rule):
@@ -204,9 +199,9 @@ class UnboundedModuleCache(Rule):
         return False
 
     def _check(self, container_node: ast.expr, node: ast.AST, action: str, ctx: Context) -> None:
-        if not _request_code(ctx):
+        if not in_request_code(ctx):
             return
-        container = _container_for(ctx, container_node)
+        container = module_container_for(ctx, container_node)
         if container is None or container.evicted:
             return
         ctx.report(
@@ -214,7 +209,13 @@ class UnboundedModuleCache(Rule):
                 ctx.location(node),
                 f"{action} in {describe_context(ctx)} adds to module-level {container.kind} "
                 f"`{container.name}` on every request and nothing removes entries: it grows until the worker dies",
-                hint="Use a bounded cache (cachetools.TTLCache/LRUCache with maxsize), Flask-Caching or Redis with a timeout.",
-                evidence=[Evidence(f"`{container.name}` defined at module level", container.location), *ctx.chain_evidence(REQUEST)],
+                hint=(
+                    "Use a bounded cache (cachetools.TTLCache/LRUCache with maxsize), Flask-Caching or Redis with a "
+                    "timeout."
+                ),
+                evidence=[
+                    Evidence(f"`{container.name}` defined at module level", container.location),
+                    *ctx.chain_evidence(REQUEST),
+                ],
             )
         )

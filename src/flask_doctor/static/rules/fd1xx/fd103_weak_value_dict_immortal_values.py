@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
-from flask_doctor.static.rules.base import (
-    Context,
-    Invalid,
-    Rule,
-    Valid,
-)
-from flask_doctor.static.facts.state import _immortal_kind
+from flask_doctor.static.facts.state import immortal_kind
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 
 class WeakValueDictImmortalValues(Rule):
@@ -83,7 +79,7 @@ class WeakValueDictImmortalValues(Rule):
     )
 
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
-        kind = _immortal_kind(node.value)
+        kind = immortal_kind(node.value)
         if kind is None:
             return
         for target in node.targets:

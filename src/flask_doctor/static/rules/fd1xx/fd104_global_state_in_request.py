@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
 from flask_doctor.static.model import REQUEST
-from flask_doctor.static.rules.base import (
-    Context,
-    Invalid,
-    Rule,
-    Valid,
-    describe_context,
-)
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
 from flask_doctor.static.taint import request_derived
 
 
@@ -150,14 +145,14 @@ class GlobalStateInRequest(Rule):
                 continue
             if augmented:
                 message = (
-                    f"`global {target.id}` updated with `{ast.unparse(stmt)}` in {describe_context(ctx)}: concurrent requests "
-                    f"lose updates, and each worker process counts only its own requests"
+                    f"`global {target.id}` updated with `{ast.unparse(stmt)}` in {describe_context(ctx)}: concurrent "
+                    "requests lose updates, and each worker process counts only its own requests"
                 )
                 hint = "Count in Redis (INCR) or the database; keep per-request data on `g`."
             else:
                 message = (
-                    f"`global {target.id}` assigned in {describe_context(ctx)}: the value is shared by every request the "
-                    f"worker serves, so another request can read this request's `{target.id}`"
+                    f"`global {target.id}` assigned in {describe_context(ctx)}: the value is shared by every request "
+                    f"the worker serves, so another request can read this request's `{target.id}`"
                 )
                 hint = "Store per-request data on `flask.g` (or use flask_login.current_user)."
             ctx.report(self.finding(ctx.location(stmt), message, hint=hint, evidence=ctx.chain_evidence(REQUEST)))

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.contexts import anonymous_pop, is_context_call, pops_of
 from flask_doctor.static.model import CLI, JOB, MAIN, REQUEST, FunctionInfo
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import (
-    Context,
-    Invalid,
-    Rule,
-    Valid,
-    describe_context,
-)
-from flask_doctor.static.facts.contexts import _anonymous_pop, _is_context_call, _pops
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
 
 
 class ContextPushedNeverPopped(Rule):
@@ -139,7 +134,7 @@ class ContextPushedNeverPopped(Rule):
             return
         receiver = node.func.value
         label: str
-        if _is_context_call(receiver):
+        if is_context_call(receiver):
             label = f"`{ast.unparse(node)}`"
             target = None
         else:
@@ -156,11 +151,11 @@ class ContextPushedNeverPopped(Rule):
             cls = ctx.project.classes.get(fn.qualname.rsplit(".", 1)[0])
             if cls is not None:
                 scope = cls.node
-        if target is not None and _pops(scope, target):
+        if target is not None and pops_of(scope, target):
             return
         if target is not None and self._escapes(target, fn):
             return  # returned or handed to the caller, who pops it
-        if _anonymous_pop(scope):
+        if anonymous_pop(scope):
             return
         contexts = fn.contexts
         severity = Severity.NOTE if contexts and contexts <= {CLI, MAIN, "factory"} else None
@@ -172,7 +167,9 @@ class ContextPushedNeverPopped(Rule):
                 f"connection) stays on the stack for the life of the thread, one more on every call",
                 hint="Use `with app.app_context():` (or pop it in a `finally`).",
                 severity=severity,
-                evidence=ctx.chain_evidence(REQUEST if REQUEST in contexts else JOB) if contexts & {REQUEST, JOB} else [],
+                evidence=(
+                    ctx.chain_evidence(REQUEST if REQUEST in contexts else JOB) if contexts & {REQUEST, JOB} else []
+                ),
             )
         )
 
@@ -190,7 +187,10 @@ class ContextPushedNeverPopped(Rule):
             scopes.append(ctx.module.tree)
         for scope in scopes:
             for node in ast.walk(scope):
-                if isinstance(node, ast.Assign) and _is_context_call(node.value) and any(dotted(t) == target for t in node.targets):
+                if (
+                    isinstance(node, ast.Assign) and is_context_call(node.value)
+                    and any(dotted(t) == target for t in node.targets)
+                ):
                     return True
         return False
 
@@ -207,7 +207,7 @@ class ContextPushedNeverPopped(Rule):
         if ctx.in_main:
             return  # a script: one context for one run
         module = ctx.module
-        if _anonymous_pop(module.tree):
+        if anonymous_pop(module.tree):
             return
         worker = any(
             r.module.startswith(("celery", "rq", "dramatiq", "huey")) for r in ctx.project.imports.get(module.name, [])
@@ -219,7 +219,10 @@ class ContextPushedNeverPopped(Rule):
                 ctx.location(node),
                 f"{label} at module level of a worker module is never popped: every task this process runs shares "
                 f"one app context, its `g` and one Flask-SQLAlchemy session",
-                hint="Push a context per task (a Celery Task base class whose __call__ runs `with app.app_context():`).",
+                hint=(
+                    "Push a context per task (a Celery Task base class whose __call__ runs `with "
+                    "app.app_context():`)."
+                ),
                 severity=Severity.NOTE,
             )
         )

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.contexts import CLOSERS, RESOURCE_OPENERS, in_with_item, teardown_closers
 from flask_doctor.static.model import REQUEST, FunctionInfo
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import (
-    Context,
-    Invalid,
-    Rule,
-    Valid,
-    describe_context,
-)
-from flask_doctor.static.facts.contexts import CLOSERS, RESOURCE_OPENERS, _with_item, teardown_closers
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
 
 
 class PerRequestResourceNotClosed(Rule):
@@ -145,11 +140,12 @@ class PerRequestResourceNotClosed(Rule):
         fn = ctx.function
         if fn is None or not ctx.in_request or ctx.is_test_code():
             return
-        name = ctx.qualified(node.func) or (dotted(node.func) if isinstance(node.func, ast.Name) and node.func.id == "open" else None)
+        builtin_open = isinstance(node.func, ast.Name) and node.func.id == "open"
+        name = ctx.qualified(node.func) or (dotted(node.func) if builtin_open else None)
         if name == "open" and isinstance(node.func, ast.Name) and ctx.qualified(node.func) is not None:
             return  # a project function called open
         kind = RESOURCE_OPENERS.get(name or "")
-        if kind is None or _with_item(ctx):
+        if kind is None or in_with_item(ctx):
             return
         parent = ctx.ancestors[-1] if ctx.ancestors else None
         target: str | None = None
@@ -164,20 +160,31 @@ class PerRequestResourceNotClosed(Rule):
         if target.startswith(("g.", "flask.g.")):
             if teardown_closers(ctx.project):
                 return
-            self._report(node, ctx, kind, f"stored on `{target}` and no teardown_appcontext/teardown_request function closes it")
+            why = f"stored on `{target}` and no teardown_appcontext/teardown_request function closes it"
+            self._report(node, ctx, kind, why)
             return
         if "." in target:
             return  # self.x / obj.attr: lifetime unknown
         if kind == "file":
-            return  # a local file object is closed when the function returns (CPython refcounting); ruff SIM115 covers style
+            # a local file object is closed when the function returns (CPython refcounting); ruff SIM115 covers style
+            return
         if self._closed_or_escapes(target, fn):
             return
         self._report(node, ctx, kind, f"kept in `{target}` and never closed")
 
+    #: Calls that take over a resource passed to them (and close or keep it).
+    TAKE_OWNERSHIP = (
+        "closing", "send_file", "Response", "stream_with_context", "register", "callback", "call_on_close",
+        "append", "enter_context",
+    )
+
     @staticmethod
     def _closed_or_escapes(name: str, fn: FunctionInfo) -> bool:
         for node in ast.walk(fn.node):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CLOSERS and dotted(node.func.value) == name:
+            if (
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in CLOSERS and dotted(node.func.value) == name
+            ):
                 return True
             if isinstance(node, (ast.With, ast.AsyncWith)) and any(
                 dotted(item.context_expr) == name
@@ -193,9 +200,12 @@ class PerRequestResourceNotClosed(Rule):
                 isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)
             ):
                 return True  # stored somewhere else (g.db = conn, self.conn = conn)
-            if isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name for a in node.args) and isinstance(node.func, (ast.Name, ast.Attribute)):
+            if (
+                isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name for a in node.args)
+                and isinstance(node.func, (ast.Name, ast.Attribute))
+            ):
                 callee = dotted(node.func) or ""
-                if callee.rsplit(".", 1)[-1] in ("closing", "send_file", "Response", "stream_with_context", "register", "callback", "call_on_close", "append", "enter_context"):
+                if callee.rsplit(".", 1)[-1] in PerRequestResourceNotClosed.TAKE_OWNERSHIP:
                     return True
         return False
 
@@ -206,7 +216,8 @@ class PerRequestResourceNotClosed(Rule):
                 f"a {kind} opened in {describe_context(ctx)} is {why}: every request opens a new one and leaves "
                 f"closing it to garbage collection (delayed whenever an exception traceback keeps the frame alive)",
                 hint="Use a `with` block, close it in a `finally`, or store it on `g` and close it in a "
-                "`teardown_appcontext` function (the Flask tutorial's get_db/close_db pattern); for clients, create one at import.",
+                "`teardown_appcontext` function (the Flask tutorial's get_db/close_db pattern); for clients, create "
+                "one at import.",
                 evidence=ctx.chain_evidence(REQUEST),
             )
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.model import (
-    Project,
-)
+from flask_doctor.static.facts.config import SECRET_KEYS, live_in_production, overridden_later, settings, where
+from flask_doctor.static.facts.config_values import env_default, literal_secret, short
+from flask_doctor.static.facts.scopes import imports_at
+from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.config import SECRET_KEYS, _SECRET_RISK, _redact, env_default, imports_at, literal_secret, live_in_production, lower, overridden_later, settings, short, where
 
 
 class HardcodedSecretKey(Rule):
@@ -115,6 +116,23 @@ class HardcodedSecretKey(Rule):
             """, message="from_pyfile"),
     )
 
+    #: What a leaked value of each key lets an attacker do.
+    RISKS = {
+        "SECRET_KEY": "anyone who can read the source can sign session cookies and log in as any user",
+        "JWT_SECRET_KEY": "anyone who can read the source can mint JWT access tokens for any user",
+        "WTF_CSRF_SECRET_KEY": "anyone who can read the source can forge valid CSRF tokens",
+        "SECURITY_PASSWORD_SALT": (
+            "anyone who can read the source knows the salt of Flask-Security's password HMAC and signed tokens"
+        ),
+    }
+
+    @staticmethod
+    def _redact(text: str) -> str:
+        """The secret for a message: short ones whole (``'dev'``), long ones cut to four characters."""
+        if len(text) <= 8:
+            return repr(text)
+        return repr(text[:4] + "…")
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         for setting in settings(project, SECRET_KEYS):
             if not live_in_production(project, setting):
@@ -133,26 +151,33 @@ class HardcodedSecretKey(Rule):
                     override, override_path = found
                     severity = Severity.NOTE
                     message = (
-                        f"`{target}` {where(project, setting)} is the literal {_redact(literal)}, used in production "
-                        f"unless the later `{short(override.func, 40)}(...)` loads a file or variable that replaces it"
+                        f"`{target}` {where(project, setting)} is the literal {self._redact(literal)}, used in "
+                        f"production unless the later `{short(override.func, 40)}(...)` loads a file or variable that "
+                        "replaces it"
                     )
-                    evidence.append(Evidence("may be replaced here", Location(override_path, override.lineno, override.col_offset + 1)))
+                    at = Location(override_path, override.lineno, override.col_offset + 1)
+                    evidence.append(Evidence("may be replaced here", at))
                 else:
                     severity = self.effective_severity
                     message = (
-                        f"`{target}` {where(project, setting)} is the literal {_redact(literal)}: {_SECRET_RISK[setting.key]}"
+                        f"`{target}` {where(project, setting)} is the literal {self._redact(literal)}: "
+                        f"{self.RISKS[setting.key]}"
                     )
             else:
-                severity = lower(self.effective_severity)
+                severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one step lower: only a fallback
                 message = (
-                    f"`{target}` {where(project, setting)} has the literal default {_redact(default_text or '')}: when "
-                    f"the environment variable is missing, production runs with a key anyone can read in the source"
+                    f"`{target}` {where(project, setting)} has the literal default "
+                    f"{self._redact(default_text or '')}: when the environment variable is missing, production runs "
+                    "with a key anyone can read in the source"
                 )
             report(
                 self.finding(
                     setting.location,
                     message,
-                    hint=f"Read it from the environment without a default (`os.environ[\"{setting.key}\"]`), so a missing key stops the app at start-up.",
+                    hint=(
+                        f"Read it from the environment without a default (`os.environ[\"{setting.key}\"]`), so a "
+                        "missing key stops the app at start-up."
+                    ),
                     evidence=evidence,
                     severity=severity,
                 )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Finding, Severity
-from flask_doctor.static.model import (
-    Project,
-)
+from flask_doctor.static.facts.config import env_label, live_in_production, settings, where
+from flask_doctor.static.facts.config_values import false_constant
+from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.config import COOKIE_FLAGS, env_label, false_constant, live_in_production, settings, where
 
 
 class InsecureCookieFlag(Rule):
@@ -93,14 +93,21 @@ class InsecureCookieFlag(Rule):
             """, message="script"),
     )
 
+    COOKIE_FLAGS = (
+        "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "REMEMBER_COOKIE_SECURE", "REMEMBER_COOKIE_HTTPONLY",
+    )
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        for setting in settings(project, COOKIE_FLAGS):
+        for setting in settings(project, self.COOKIE_FLAGS):
             if not false_constant(setting.value) or not live_in_production(project, setting):
                 continue
             cookie = "Flask-Login remember-me" if setting.key.startswith("REMEMBER") else "session"
             severity = self.effective_severity
             if setting.key.endswith("SECURE"):
-                risk = f"the browser also sends the {cookie} cookie over plain HTTP, where anyone on the network can copy it"
+                risk = (
+                    f"the browser also sends the {cookie} cookie over plain HTTP, where anyone on the network can copy "
+                    "it"
+                )
                 hint = f"Set `{setting.key} = True` in production (and serve the site over HTTPS only)."
                 if setting.env != "production":
                     # the same as Flask's/Flask-Login's default: worth knowing, not an error in a base config

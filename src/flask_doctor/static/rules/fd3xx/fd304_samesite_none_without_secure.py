@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.model import (
-    Project,
-)
+from flask_doctor.static.facts.config import live_in_production, settings, where
+from flask_doctor.static.facts.config_values import false_constant
+from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.config import SAMESITE_KEYS, false_constant, live_in_production, settings, where
 
 
 class SameSiteNoneWithoutSecure(Rule):
@@ -75,14 +75,20 @@ class SameSiteNoneWithoutSecure(Rule):
             """, message="reject"),
     )
 
+    #: Each SameSite setting and the Secure flag its cookie needs with ``None``.
+    SAMESITE_KEYS = {
+        "SESSION_COOKIE_SAMESITE": "SESSION_COOKIE_SECURE",
+        "REMEMBER_COOKIE_SAMESITE": "REMEMBER_COOKIE_SECURE",
+    }
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        for setting in settings(project, tuple(SAMESITE_KEYS)):
+        for setting in settings(project, tuple(self.SAMESITE_KEYS)):
             value = setting.value
             if not (isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value.lower() == "none"):
                 continue
             if not live_in_production(project, setting):
                 continue
-            secure_key = SAMESITE_KEYS[setting.key]
+            secure_key = self.SAMESITE_KEYS[setting.key]
             secure = [s for s in settings(project, (secure_key,)) if live_in_production(project, s)]
             if any(not false_constant(s.value) for s in secure):
                 continue

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from flask_doctor.findings import Finding, Severity
-from flask_doctor.static.model import (
-    Project,
-)
+import ast
+from collections.abc import Callable, Iterator
+
+from flask_doctor.findings import Finding, Location, Severity
+from flask_doctor.static.facts.config import env_label, live_in_production, settings, where
+from flask_doctor.static.facts.config_values import env_default, short, truthy_constant
+from flask_doctor.static.facts.deploy_files import production_env, scope_label
+from flask_doctor.static.facts.scopes import imports_at
+from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.config import DEBUG_KEYS, deploy_env_debug, env_default, env_label, imports_at, live_in_production, lower, settings, short, truthy_constant, where
 
 
 class DebugInProduction(Rule):
@@ -110,40 +113,77 @@ class DebugInProduction(Rule):
             """, message="default"),
     )
 
+    DEBUG_ENV_RISK = (
+        "under the development server that is the Werkzeug debugger (remote code execution); under any server "
+        "errors bypass your 500 handler and extensions switch to their debug behaviour"
+    )
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        for setting in settings(project, DEBUG_KEYS):
+        for setting in settings(project, ("DEBUG",)):
             if not live_in_production(project, setting):
                 continue
             target = "app.debug" if setting.owner == "app" else setting.key
             if truthy_constant(setting.value):
                 message = (
-                    f"`{target} = {short(setting.value)}` {where(project, setting)} ({env_label(setting)}): the Werkzeug "
-                    f"debugger on an error page is remote code execution"
+                    f"`{target} = {short(setting.value)}` {where(project, setting)} ({env_label(setting)}): the "
+                    "Werkzeug debugger on an error page is remote code execution"
                 )
                 severity = self.effective_severity
             else:
                 table = imports_at(project, setting.location.path, setting.location.line)
                 default = env_default(setting.value, table)
-                if not truthy_constant(default):
+                if default is None or not truthy_constant(default):
                     continue
                 message = (
-                    f"`{target}` {where(project, setting)} has the default `{short(default)}`: production runs in debug "
-                    f"mode (remote code execution through the Werkzeug debugger) whenever the variable is missing"
+                    f"`{target}` {where(project, setting)} has the default `{short(default)}`: production runs in "
+                    "debug mode (remote code execution through the Werkzeug debugger) whenever the variable is "
+                    "missing"
                 )
-                severity = lower(self.effective_severity)
+                severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one step lower: only a fallback
             report(
                 self.finding(
                     setting.location,
                     message,
-                    hint="Keep DEBUG off in production and base config; switch it on in development config or with `flask run --debug`.",
+                    hint=(
+                        "Keep DEBUG off in production and base config; switch it on in development config or with "
+                        "`flask run --debug`."
+                    ),
                     severity=severity,
                 )
             )
-        for entry in deploy_env_debug(project):
+        for entry in self._deploy_env_debug(project):
             report(
                 self.finding(
                     entry[0],
                     entry[1],
-                    hint="Remove FLASK_DEBUG / FLASK_ENV=development from production deploy files; use them only in development.",
+                    hint=(
+                        "Remove FLASK_DEBUG / FLASK_ENV=development from production deploy files; use them only in "
+                        "development."
+                    ),
                 )
             )
+
+    def _deploy_env_debug(self, project: Project) -> Iterator[tuple[Location, str]]:
+        """``FLASK_DEBUG=1`` / ``FLASK_ENV=development`` in production deploy files."""
+        deploy = project.deploy
+        if deploy is None:
+            return
+        flask_run = {(c.source.path, c.process) for c in deploy.commands if c.server == "flask-run"}
+        for item in production_env(project):
+            name, value, location = item.name, item.value or "", item.source
+            if name not in ("FLASK_DEBUG", "FLASK_ENV"):
+                continue
+            # ``flask run`` with debug in the same file/service: FD307 reports both at once
+            process = item.scope if item.scope.startswith("service:") else None
+            if any(path == location.path and (process is None or proc == process) for path, proc in flask_run):
+                continue
+            source = scope_label(item.scope, location.path)
+            if name == "FLASK_DEBUG" and truthy_constant(ast.Constant(value)):
+                yield location, (
+                    f"`FLASK_DEBUG={value}` in {source} turns debug mode on in production: {self.DEBUG_ENV_RISK}"
+                )
+            elif name == "FLASK_ENV" and value.strip().lower() == "development":
+                yield location, (
+                    f"`FLASK_ENV=development` in {source} turns debug mode on in production (Flask < 2.3): "
+                    f"{self.DEBUG_ENV_RISK}"
+                )

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.devserver import (
+    ALL_INTERFACES,
+    allows_unsafe_werkzeug,
+    call_kind,
+    call_text,
+    dev_only_function,
+    launcher_script,
+    run_options,
+)
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
-from flask_doctor.static.facts.devserver import ALL_INTERFACES, _call_text, _dev_only_function, _launcher_script, allows_unsafe_werkzeug, call_kind, run_options
 
 
 class DevelopmentServer(Rule):
@@ -138,16 +147,20 @@ class DevelopmentServer(Rule):
         if kind is None:
             return
         debug, host = run_options(node, kind)
-        text = _call_text(node)
-        module_level = ctx.function is None and not ctx.in_main and not _launcher_script(ctx, func.value)
+        text = call_text(node)
+        module_level = ctx.function is None and not ctx.in_main and not launcher_script(ctx, func.value)
         unsafe = kind == "socketio" and allows_unsafe_werkzeug(node)
-        if unsafe and not debug and not ctx.in_main and not _dev_only_function(ctx):
+        if unsafe and not debug and not ctx.in_main and not dev_only_function(ctx):
             ctx.report(
                 self.finding(
                     ctx.location(node),
                     f"`{text}` serves the app with Werkzeug's development server outside debug mode "
-                    f"(`allow_unsafe_werkzeug=True` silences Flask-SocketIO's refusal to do so): it is not built for production",
-                    hint="Install eventlet or gevent (Flask-SocketIO then serves with it), or run gunicorn with a matching worker class.",
+                    "(`allow_unsafe_werkzeug=True` silences Flask-SocketIO's refusal to do so): it is not built for "
+                    "production",
+                    hint=(
+                        "Install eventlet or gevent (Flask-SocketIO then serves with it), or run gunicorn with a "
+                        "matching worker class."
+                    ),
                     severity=min(Severity.WARNING, self.effective_severity),
                 )
             )
@@ -159,7 +172,8 @@ class DevelopmentServer(Rule):
                     f"`{text}` at module level starts the development server whenever this module is imported "
                     f"(gunicorn/uWSGI importing it never get to serve){', with the debugger on' if debug else ''}: "
                     f"the Werkzeug server is not built for production",
-                    hint='Move it under `if __name__ == "__main__":` and serve production with gunicorn, uWSGI or waitress.',
+                    hint='Move it under `if __name__ == "__main__":` and serve production with gunicorn, uWSGI or '
+                    'waitress.',
                 )
             )
             return
@@ -167,15 +181,24 @@ class DevelopmentServer(Rule):
             return
         if host in ALL_INTERFACES and host is not None:
             severity = Severity.WARNING
-            risk = f"listens on `{host or 'every interface'}`, so anyone who can reach this machine gets the Werkzeug debugger, which runs arbitrary Python"
+            risk = (
+                f"listens on `{host or 'every interface'}`, so anyone who can reach this machine gets the Werkzeug "
+                "debugger, which runs arbitrary Python"
+            )
         else:
             severity = Severity.NOTE
-            risk = "fine in a development script, but the Werkzeug debugger runs arbitrary Python: never use this entry point in production"
+            risk = (
+                "fine in a development script, but the Werkzeug debugger runs arbitrary Python: never use this entry "
+                "point in production"
+            )
         ctx.report(
             self.finding(
                 ctx.location(node),
                 f"`{text}` with debug on {risk}" if severity == Severity.WARNING else f"`{text}` with debug on: {risk}",
-                hint="Prefer `flask --app app run --debug` for development and a WSGI server (gunicorn, waitress) for production.",
+                hint=(
+                    "Prefer `flask --app app run --debug` for development and a WSGI server (gunicorn, waitress) for "
+                    "production."
+                ),
                 severity=min(severity, self.effective_severity),
             )
         )

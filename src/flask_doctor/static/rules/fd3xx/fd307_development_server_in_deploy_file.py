@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.facts.deploy_files import production_deploy_path
+from flask_doctor.static.facts.devserver import (
+    call_text,
+    compose_overrides_image_command,
+    dev_server_calls,
+    imports_package,
+    production_server_call,
+    script_module,
+    web_process,
+)
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.config import production_deploy_path
-from flask_doctor.static.facts.devserver import _HINT, _call_text, _compose_overrides_image_command, _imports, _process_label, _web_process, dev_server_calls, production_server_call, script_module
 
 
 class DevelopmentServerInDeployFile(Rule):
@@ -93,52 +102,73 @@ class DevelopmentServerInDeployFile(Rule):
             """, message="app.py", files={"Procfile": "web: python app.py  # expect\n"}),
     )
 
+    HINT = (
+        "Start a production server instead, e.g. `gunicorn --bind 0.0.0.0:8000 \"app:create_app()\"` "
+        "(or waitress-serve, uWSGI)."
+    )
+
+    @staticmethod
+    def _process_label(process: str, path: str) -> str:
+        if process in ("CMD", "ENTRYPOINT"):
+            return f"`{process}` in `{path}`"
+        if process.startswith("service:"):
+            return f"compose service `{process[len('service:'):]}` in `{path}`"
+        return f"the `{process}:` process in `{path}`"
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         deploy = project.deploy
         if deploy is None:
             return
-        overridden = _compose_overrides_image_command(deploy)
-        for cmd in getattr(deploy, "commands", ()):
-            if not _web_process(cmd.process) or not production_deploy_path(cmd.source.path):
+        overridden = compose_overrides_image_command(project)
+        for cmd in deploy.commands:
+            if not web_process(cmd.process) or not production_deploy_path(cmd.source.path):
                 continue
             if cmd.process in ("CMD", "ENTRYPOINT") and overridden is not None:
                 continue  # compose runs the image with its own production command
-            where_text = _process_label(cmd.process, cmd.source.path)
+            where_text = self._process_label(cmd.process, cmd.source.path)
             if cmd.server == "flask-run":
-                debug = " with debug mode on (the Werkzeug debugger runs arbitrary Python for whoever sees an error page)" if cmd.debug else ""
+                debug = (
+                    " with debug mode on (the Werkzeug debugger runs arbitrary Python for whoever sees an error page)"
+                    if cmd.debug else ""
+                )
                 report(
                     self.finding(
                         cmd.source,
                         f"{where_text} starts the app with `flask run`{debug}: Flask's development server is not meant "
                         f"for production traffic",
-                        hint=_HINT,
+                        hint=self.HINT,
                     )
                 )
             elif cmd.server == "python-script" and cmd.app_target:
                 module = script_module(project, cmd.app_target, cmd.source.path)
                 if module is None:
                     continue
-                if "runserver" in cmd.argv and _imports(project, module, "flask_script"):
+                if "runserver" in cmd.argv and imports_package(project, module, "flask_script"):
                     report(
                         self.finding(
                             cmd.source,
                             f"{where_text} runs `python {cmd.app_target} runserver`: Flask-Script's runserver is "
                             f"Werkzeug's development server, not meant for production traffic",
-                            hint=_HINT,
+                            hint=self.HINT,
                         )
                     )
                     continue
                 found = next(dev_server_calls(project, module), None)
                 if found is None or production_server_call(project, module):
                     continue
-                call, _kind, debug, _host, call_module = found
-                debug_text = " with `debug=True`" if debug else ""
+                call, _kind, call_debug, _host, call_module = found
+                debug_text = " with `debug=True`" if call_debug else ""
                 report(
                     self.finding(
                         cmd.source,
                         f"{where_text} runs `python {cmd.app_target}`, which starts the development server with "
-                        f"`{_call_text(call)}`{debug_text}: Werkzeug's server is not meant for production traffic",
-                        hint=_HINT,
-                        evidence=[Evidence("the development server is started here", Location(call_module.path, call.lineno, call.col_offset + 1))],  # type: ignore[attr-defined]
+                        f"`{call_text(call)}`{debug_text}: Werkzeug's server is not meant for production traffic",
+                        hint=self.HINT,
+                        evidence=[
+                            Evidence(
+                                "the development server is started here",
+                                Location(call_module.path, call.lineno, call.col_offset + 1),
+                            )
+                        ],
                     )
                 )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Finding, Severity
-from flask_doctor.static.model import (
-    Project,
-)
+from flask_doctor.static.facts.config import env_label, live_in_production, settings, where
+from flask_doctor.static.facts.config_values import false_constant
+from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.config import env_label, false_constant, live_in_production, settings, where
 
 
 class CsrfDisabledInProduction(Rule):
@@ -87,8 +87,8 @@ class CsrfDisabledInProduction(Rule):
             report(
                 self.finding(
                     setting.location,
-                    f"`WTF_CSRF_ENABLED = False` {where(project, setting)} ({env_label(setting)}): every Flask-WTF form "
-                    f"and CSRFProtect accept forged cross-site submissions",
+                    f"`WTF_CSRF_ENABLED = False` {where(project, setting)} ({env_label(setting)}): every Flask-WTF "
+                    "form and CSRFProtect accept forged cross-site submissions",
                     hint="Disable CSRF only in testing configuration (`TestingConfig.WTF_CSRF_ENABLED = False`).",
                 )
             )

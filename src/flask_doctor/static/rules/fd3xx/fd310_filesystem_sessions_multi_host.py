@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.model import (
-    Project,
-)
+from flask_doctor.static.facts.config import live_in_production, settings, where
+from flask_doctor.static.facts.deploy_files import app_replicas
+from flask_doctor.static.model import Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.config import live_in_production, multi_host, settings, where
 
 
 class FilesystemSessionsMultiHost(Rule):
@@ -82,7 +82,7 @@ class FilesystemSessionsMultiHost(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        hosts = multi_host(project)
+        hosts = app_replicas(project)
         if hosts is None or hosts.count < 2:
             return
         for setting in settings(project, ("SESSION_TYPE", "SESSION_CACHELIB")):
@@ -102,7 +102,10 @@ class FilesystemSessionsMultiHost(Rule):
                     setting.location,
                     f"{label} {where(project, setting)} keeps sessions on one host's disk, but the deployment runs "
                     f"{hosts.description}: users are logged out whenever a request reaches another replica",
-                    hint="Use a shared session store (SESSION_TYPE = \"redis\"), or Flask's signed-cookie session with one SECRET_KEY.",
+                    hint=(
+                        "Use a shared session store (SESSION_TYPE = \"redis\"), or Flask's signed-cookie session "
+                        "with one SECRET_KEY."
+                    ),
                     evidence=[Evidence(hosts.description, hosts.location)] if hosts.location else [],
                 )
             )

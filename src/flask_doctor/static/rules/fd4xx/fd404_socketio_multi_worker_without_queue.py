@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.deploy_files import production_deploy_path
+from flask_doctor.static.facts.server import socketio_uses
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.server import _is_dev, socketio_uses
 
 
-# ===================================================================== FD404
 class SocketioMultiWorkerWithoutQueue(Rule):
     """
     ## What it does
@@ -111,13 +112,16 @@ class SocketioMultiWorkerWithoutQueue(Rule):
             return
         many = []
         for decl in deploy.declared_workers():
-            if _is_dev(decl.source.path):
+            if not production_deploy_path(decl.source.path):
                 continue
             processes = decl.processes if decl.processes is not None else (3 if decl.cpu_based else None)
             total = (processes or 1) * (decl.replicas or 1)
             if decl.cpu_based or total > 1:
                 many.append((decl, total))
-        replicated = [s for s in getattr(deploy, "services", []) if (s.replicas or s.scale or 1) > 1 and not s.is_proxy and not _is_dev(s.source.path)]
+        replicated = [
+            s for s in deploy.services
+            if (s.replicas or s.scale or 1) > 1 and not s.is_proxy and production_deploy_path(s.source.path)
+        ]
         for use in uses:
             if not use.message_queue:
                 evidence: list[Evidence] = []
@@ -131,7 +135,8 @@ class SocketioMultiWorkerWithoutQueue(Rule):
                     evidence.append(Evidence(f"{decl.server} runs {shown}", decl.source))
                 for service in replicated[:2]:
                     if not any(d.replicas for d, _ in many):
-                        evidence.append(Evidence(f"service `{service.name}` runs {service.replicas or service.scale} replicas", service.source))
+                        count = service.replicas or service.scale
+                        evidence.append(Evidence(f"service `{service.name}` runs {count} replicas", service.source))
                 if not evidence:
                     continue
                 report(
@@ -139,14 +144,18 @@ class SocketioMultiWorkerWithoutQueue(Rule):
                         use.location,
                         "Flask-SocketIO has no `message_queue` but is deployed with several worker processes/hosts: "
                         "an `emit` in one process never reaches clients connected to another",
-                        hint="Pass `message_queue=\"redis://...\"` and run one worker per gunicorn server, several servers "
-                        "behind a load balancer with sticky sessions.",
+                        hint="Pass `message_queue=\"redis://...\"` and run one worker per gunicorn server, several "
+                        "servers behind a load balancer with sticky sessions.",
                         evidence=evidence,
                     )
                 )
                 continue
-            gunicorn_decls = [d for d in deploy.declared_workers() if d.server == "gunicorn" and not _is_dev(d.source.path)]
-            multi_gunicorn = [(d, t) for d, t in many if d.server == "gunicorn" and ((d.processes or 0) > 1 or d.cpu_based)]
+            gunicorn_decls = [
+                d for d in deploy.declared_workers() if d.server == "gunicorn" and production_deploy_path(d.source.path)
+            ]
+            multi_gunicorn = [
+                (d, t) for d, t in many if d.server == "gunicorn" and ((d.processes or 0) > 1 or d.cpu_based)
+            ]
             if multi_gunicorn and len(multi_gunicorn) == len(gunicorn_decls):  # no single-worker server for Socket.IO
                 decl, total = multi_gunicorn[0]
                 report(

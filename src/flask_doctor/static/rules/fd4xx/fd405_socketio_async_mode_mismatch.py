@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.server import GREEN_WORKERS, Gunicorn, gunicorn_deployments, socketio_uses
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.server import _mode_problem, _worker_class, gunicorn_deployments, socketio_uses
 
 
-# ===================================================================== FD405
 class SocketioAsyncModeMismatch(Rule):
     """
     ## What it does
@@ -96,8 +96,8 @@ class SocketioAsyncModeMismatch(Rule):
             return
         deployments = gunicorn_deployments(project)
         for use in uses:
-            problems = [(item, _mode_problem(use.async_mode, item)) for item in deployments]
-            if any(problem is None and _worker_class(item) is not None for item, problem in problems):
+            problems = [(item, self._mode_problem(use.async_mode, item)) for item in deployments]
+            if any(problem is None and item.worker_class() is not None for item, problem in problems):
                 continue  # one deployment fits: Socket.IO traffic is presumably routed there
             for item, problem in problems:
                 if problem is None:
@@ -109,6 +109,32 @@ class SocketioAsyncModeMismatch(Rule):
                         hint="Run `gunicorn -k eventlet -w 1` (or `-k gevent`/`geventwebsocket` with "
                         "`async_mode=\"gevent\"`), or `--threads 100` with `async_mode=\"threading\"`.",
                         evidence=[Evidence("Socket.IO server created here", use.location)]
-                        + ([Evidence(f"async_mode=\"{use.async_mode}\"", use.async_mode_at)] if use.async_mode_at else []),
+                        + (
+                            [Evidence(f"async_mode=\"{use.async_mode}\"", use.async_mode_at)]
+                            if use.async_mode_at else []
+                        ),
                     )
                 )
+
+    @staticmethod
+    def _mode_problem(mode: str | None, item: Gunicorn) -> str | None:
+        """Why Socket.IO's ``async_mode`` cannot work under ``item``'s workers, or None when it can (or is unknown)."""
+        worker = item.worker_class()
+        threads = item.threads()
+        if worker is None:
+            return None
+        if mode in GREEN_WORKERS and worker in GREEN_WORKERS and mode != worker:
+            return f"`async_mode=\"{mode}\"` under {worker} workers: the two event loops cannot run together"
+        if mode in GREEN_WORKERS and worker in ("sync", "gthread"):
+            return (
+                f"`async_mode=\"{mode}\"` under {worker} workers: the {mode} server is never started, so "
+                f"WebSocket upgrades fail and blocking waits stall the worker"
+            )
+        if mode == "threading" and worker in GREEN_WORKERS:
+            return f"`async_mode=\"threading\"` under {worker} workers: Socket.IO's threads fight the {worker} hub"
+        if worker == "sync" and threads == 1 and mode in (None, "threading"):
+            return (
+                "Socket.IO served by sync workers with one thread: each open connection holds the worker, "
+                "so one client blocks everybody else"
+            )
+        return None

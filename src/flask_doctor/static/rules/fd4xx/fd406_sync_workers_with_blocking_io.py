@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from flask_doctor.findings import Finding, Severity
-from flask_doctor.static.model import Project
+
+from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.facts.server import blocking_request_sites, gunicorn_deployments, single_threaded_uwsgi
+from flask_doctor.static.model import CallSite, Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.server import _single_threaded_uwsgi, _site_evidence, _threads, _worker_class, blocking_request_sites, gunicorn_deployments
 
 
-# ===================================================================== FD406
 class SyncWorkersWithBlockingIo(Rule):
     """
     ## What it does
@@ -121,33 +121,48 @@ class SyncWorkersWithBlockingIo(Rule):
         sites = blocking_request_sites(project)
         if not sites:
             return
-        for cmd, processes in _single_threaded_uwsgi(project):
+        for cmd, processes in single_threaded_uwsgi(project):
             _site, label = sites[0]
             text = " ".join(cmd.argv)
             report(
                 self.finding(
                     cmd.source,
-                    f"`{text[:67] + '...' if len(text) > 70 else text}` runs uWSGI with one thread per process"
-                    f"{f' ({processes} processes)' if processes else ''}, and request code makes blocking calls such as "
-                    f"{label}: while they wait the process serves nobody",
-                    hint="Add `threads = 4` (and `enable-threads`) or use `gevent = 100` with gevent-safe code; keep timeouts on every call.",
-                    evidence=[_site_evidence(s, lab) for s, lab in sites[:3]],
+                    f"`{text[:67] + '...' if len(text) > 70 else text}` runs uWSGI with one thread per "
+                    f"process{f' ({processes} processes)' if processes else ''}, and request code makes blocking "
+                    f"calls such as {label}: while they wait the process serves nobody",
+                    hint=(
+                        "Add `threads = 4` (and `enable-threads`) or use `gevent = 100` with gevent-safe code; keep "
+                        "timeouts on every call."
+                    ),
+                    evidence=[self._site_evidence(s, lab) for s, lab in sites[:3]],
                 )
             )
         for item in gunicorn_deployments(project):
-            worker = _worker_class(item)
-            threads = _threads(item)
+            worker = item.worker_class()
+            threads = item.threads()
             if worker not in ("sync", "gthread") or threads != 1:
                 continue
             _site, label = sites[0]
             workers = item.known("workers")
-            capacity = f"{workers} concurrent request{'s' if workers != 1 else ''}" if isinstance(workers, int) else "one request per worker"
+            capacity = (
+                f"{workers} concurrent request{'s' if workers != 1 else ''}" if isinstance(workers, int)
+                else "one request per worker"
+            )
             report(
                 self.finding(
                     item.source,
-                    f"{item.label} runs {worker} workers with one thread, and request code makes blocking calls such as "
-                    f"{label}: while they wait the worker serves nobody (capacity: {capacity})",
-                    hint="Add threads (`--threads 4`..`8`, gthread) or use `-k gevent` for I/O-bound apps; keep timeouts on every call.",
-                    evidence=[_site_evidence(s, lab) for s, lab in sites[:3]],
+                    f"{item.label} runs {worker} workers with one thread, and request code makes blocking calls such "
+                    f"as {label}: while they wait the worker serves nobody (capacity: {capacity})",
+                    hint=(
+                        "Add threads (`--threads 4`..`8`, gthread) or use `-k gevent` for I/O-bound apps; keep "
+                        "timeouts on every call."
+                    ),
+                    evidence=[self._site_evidence(s, lab) for s, lab in sites[:3]],
                 )
             )
+
+    @staticmethod
+    def _site_evidence(site: CallSite, label: str) -> Evidence:
+        where = f" in `{site.function.display}`" if site.function is not None else ""
+        at = Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
+        return Evidence(f"blocking call {label}{where}", at)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Finding, Severity
+from flask_doctor.static.facts.server import gunicorn_deployments
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.server import gunicorn_deployments
 
 
-# ===================================================================== FD408
 class GunicornNoMaxRequests(Rule):
     """
     ## What it does
@@ -79,10 +79,16 @@ class GunicornNoMaxRequests(Rule):
                         item.source,
                         f"{item.label} never recycles its workers (no `max_requests`): a slow memory leak grows until "
                         f"the process is killed",
-                        hint="Add `--max-requests 1000 --max-requests-jitter 100` (or `max_requests`/`max_requests_jitter` in gunicorn.conf.py).",
+                        hint=(
+                            "Add `--max-requests 1000 --max-requests-jitter 100` (or "
+                            "`max_requests`/`max_requests_jitter` in gunicorn.conf.py)."
+                        ),
                     )
                 )
-            elif max_requests is not None and max_requests.known and max_requests.value and jitter is None and item.complete:
+            elif (
+                max_requests is not None and max_requests.known and max_requests.value
+                and jitter is None and item.complete
+            ):
                 report(
                     self.finding(
                         max_requests.source,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.server import gunicorn_deployments
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.server import _threads, _worker_class, gunicorn_deployments
 
 
-# ===================================================================== FD409
 class GunicornWorkerCount(Rule):
     """
     ## What it does
@@ -112,15 +112,18 @@ class GunicornWorkerCount(Rule):
         deploy = project.deploy
         if deploy is None:
             return
-        services = {s.name: s for s in getattr(deploy, "services", [])}
+        services = {s.name: s for s in deploy.services}
         for item in gunicorn_deployments(project):
             if not item.process.startswith("service:"):
                 continue
             service = services.get(item.process[len("service:"):])
-            if service is None or not getattr(service, "cpus", None):
+            if service is None or not service.cpus:
                 continue
             workers = item.get("workers")
-            if workers is None or not workers.known or not isinstance(workers.value, int) or isinstance(workers.value, bool):
+            if (
+                workers is None or not workers.known
+                or not isinstance(workers.value, int) or isinstance(workers.value, bool)
+            ):
                 continue
             if item.conf_path is not None and workers.source.path == item.conf_path:
                 setting = next((c.get("workers") for c in deploy.gunicorn if c.path == item.conf_path), None)
@@ -141,7 +144,7 @@ class GunicornWorkerCount(Rule):
                         evidence=evidence,
                     )
                 )
-            elif count < cpus and _worker_class(item) == "sync" and _threads(item) == 1:
+            elif count < cpus and item.worker_class() == "sync" and item.threads() == 1:
                 report(
                     self.finding(
                         workers.source,

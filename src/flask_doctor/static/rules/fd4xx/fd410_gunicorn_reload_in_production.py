@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Finding, Severity
+from flask_doctor.static.facts.server import gunicorn_deployments
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.server import gunicorn_deployments
 
 
-# ===================================================================== FD410
 class GunicornReloadInProduction(Rule):
     """
     ## What it does
@@ -94,6 +94,9 @@ class GunicornReloadInProduction(Rule):
                     value.source,
                     f"{item.label} runs gunicorn with `--reload` in a production file: it watches the source tree "
                     f"and restarts workers on every change",
-                    hint="Drop `--reload` here; put it in a development file (docker-compose.override.yml, Procfile.dev).",
+                    hint=(
+                        "Drop `--reload` here; put it in a development file (docker-compose.override.yml, "
+                        "Procfile.dev)."
+                    ),
                 )
             )

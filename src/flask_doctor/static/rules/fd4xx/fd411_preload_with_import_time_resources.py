@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.server import gunicorn_deployments, import_time_resources
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.server import gunicorn_deployments, import_time_resources
 
 
 class PreloadWithImportTimeResources(Rule):
@@ -94,23 +95,28 @@ class PreloadWithImportTimeResources(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        preloaded = [i for i in gunicorn_deployments(project) if (v := i.get("preload")) is not None and v.known and v.value is True]
+        preloaded = [
+            (item, value) for item in gunicorn_deployments(project)
+            if (value := item.get("preload")) is not None and value.known and value.value is True
+        ]
         if not preloaded:
             return
-        resources = list(import_time_resources(project))
+        resources = import_time_resources(project)
         if not resources:
             return
-        for item in preloaded:
+        for item, preload in preloaded:
             if item.hooks & {"post_fork", "post_worker_init"}:
                 continue
             first_label = resources[0][1]
+            threaded = "thread" in first_label or "scheduler" in first_label
+            inherited = "that thread never runs in them" if threaded else "one shared connection"
             report(
                 self.finding(
-                    item.get("preload").source,  # type: ignore[union-attr]
+                    preload.source,
                     f"{item.label} preloads the app, and importing it {first_label}: the workers forked from the "
-                    f"master inherit {'that thread never runs in them' if 'thread' in first_label or 'scheduler' in first_label else 'one shared connection'}",
-                    hint="Create connections lazily or in a `post_fork` hook (engine.dispose(close=False)), start threads "
-                    "in `post_worker_init`, or drop `--preload`.",
+                    f"master inherit {inherited}",
+                    hint="Create connections lazily or in a `post_fork` hook (engine.dispose(close=False)), start "
+                    "threads in `post_worker_init`, or drop `--preload`.",
                     evidence=[Evidence(label, loc) for loc, label in resources[:3]],
                 )
             )

@@ -1,0 +1,157 @@
+"""Facts about deploy files: which ones describe production, and what production gets from them.
+
+A project keeps its development setup next to its production one:
+``docker-compose.override.yml``, ``docker-compose.dev.yml``,
+``Dockerfile.dev``, ``Procfile.dev``, ``.env.example``, a
+``.devcontainer/`` folder, deploy files under ``tests/`` or ``docs/``.
+``--reload``, ``flask run --debug``, a single worker and ``FLASK_DEBUG=1``
+belong there, so every rule that reads the deploy model must ask the same
+question, "is this file for production?", and get the same answer: it is
+answered here alone (rules that disagreed reported a file one of them had
+already excused).
+
+This is a different question from a Python file's role
+(:mod:`flask_doctor.static.facts.roles`): a deploy file is excused by the
+words of its name and of its directories (``dev``, ``local``, ``test``,
+``override``...), which would be far too broad for modules.  Test files and
+docs directories are excused as the roles define them.  An ``examples/``
+directory is *not* an excuse: a project checked from the root of the
+repository that holds it (``examples/shop/Dockerfile``) is deployed with
+those files; only a file named as a sample (``.env.example``,
+``docker-compose.sample.yml``) is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask_doctor.findings import Location
+from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.roles import DOCS_DIRS, is_test_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.deploy import EnvSetting
+    from flask_doctor.static.model import Project
+
+#: Words in a deploy file's path or a process name that mark a development or
+#: test setup (``docker-compose.dev.yml``, ``deploy/local/``, ``.devcontainer/``,
+#: ``compose service web-test``).
+DEV_WORDS = frozenset({
+    "dev", "devel", "develop", "development", "devcontainer", "local", "override", "debug",
+    "test", "tests", "testing", "ci", "e2e",
+})
+#: Words in a deploy file's *name* that mark a template to copy (``.env.example``).
+SAMPLE_WORDS = frozenset({"example", "examples", "sample", "samples"})
+_WORD = re.compile(r"[^a-z0-9]+")
+_PRODUCTION_ENV_FILE = re.compile(r"^\.env\.(prod|production|live|staging)([._-].*)?$", re.IGNORECASE)
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.split(text.lower()))
+
+
+def production_deploy_path(path: str) -> bool:
+    """A deploy file meant for production (not ``docker-compose.dev.yml``, ``Procfile.dev``, ``tests/...``).
+
+    ``path`` is relative to the checked root, ``/``-separated.
+    """
+    if is_test_path(path):
+        return False
+    *directories, name = path.lower().split("/")
+    if set(directories) & DOCS_DIRS or any(_words(d) & DEV_WORDS for d in directories):
+        return False
+    return not (_words(name) & (DEV_WORDS | SAMPLE_WORDS))
+
+
+def dev_process(process: str) -> bool:
+    """A process or compose service named for development (``service:web-dev``, ``local``, ``test``)."""
+    return bool(_words(process) & DEV_WORDS)
+
+
+def production_env_file(path: str) -> bool:
+    """A ``.env`` file named for production (``.env.prod``, ``.env.production``, ``.env.staging``).
+
+    A plain ``.env`` holds a developer's local values far more often than the
+    production ones, so only an explicit production name counts.
+    """
+    return bool(_PRODUCTION_ENV_FILE.search(path.rsplit("/", 1)[-1]))
+
+
+@project_fact
+def production_env(project: Project) -> list[EnvSetting]:
+    """Environment variables with a value that production deploy files give the running app.
+
+    Build arguments are left out (they exist while the image is built), and
+    so are Dockerfile ``ENV`` lines of a stage the final image does not use
+    (``FROM base AS development``).
+    """
+    deploy = project.deploy
+    if deploy is None:
+        return []
+    found: list[EnvSetting] = []
+    for item in deploy.env:
+        if item.value is None or item.scope == "build-arg" or not item.in_final_image:
+            continue
+        if item.scope == "env-file":
+            if production_env_file(item.source.path):
+                found.append(item)
+        elif production_deploy_path(item.source.path):
+            found.append(item)
+    return found
+
+
+def scope_label(scope: str, path: str) -> str:
+    """Where an environment setting comes from, for a message (``compose service `web` (`compose.yml`)``)."""
+    if scope.startswith("service:"):
+        return f"compose service `{scope[len('service:'):]}` (`{path}`)"
+    if scope.startswith("process:"):
+        return f"Procfile process `{scope[len('process:'):]}`"
+    return f"`{path}`"
+
+
+@dataclass(frozen=True)
+class Replicas:
+    """How many copies of the app a deployment runs, and where it says so."""
+
+    count: int
+    location: Location | None
+    description: str
+
+
+@project_fact
+def app_replicas(project: Project) -> Replicas | None:
+    """The largest replica count the deploy files declare for a service that runs the app.
+
+    Proxies and services running a worker (Celery) or another program are not
+    the app; a service without a command that builds the project's image is.
+    """
+    deploy = project.deploy
+    if deploy is None:
+        return None
+    best: Replicas | None = None
+    web_processes = {c.process for c in deploy.commands if c.server not in ("celery-worker", "other")}
+    for service in deploy.services:
+        count = service.replicas or service.scale
+        if not count or count < 2 or service.is_proxy:
+            continue
+        runs_app = f"service:{service.name}" in web_processes or (service.command is None and service.build is not None)
+        if not runs_app:
+            continue
+        if best is None or count > best.count:
+            best = Replicas(count, service.source, f"{count} replicas of compose service `{service.name}`")
+    return best
+
+
+__all__ = [
+    "DEV_WORDS",
+    "Replicas",
+    "SAMPLE_WORDS",
+    "app_replicas",
+    "dev_process",
+    "production_deploy_path",
+    "production_env",
+    "production_env_file",
+    "scope_label",
+]
