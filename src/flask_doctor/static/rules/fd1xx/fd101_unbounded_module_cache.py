@@ -13,7 +13,7 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.taint import request_derived
+from flask_doctor.static.facts.taint import request_derived
 from flask_doctor.static.facts.state import GROWING_METHODS, _container_for, _request_code
 
 
@@ -175,7 +175,7 @@ class UnboundedModuleCache(Rule):
         for target in node.targets:
             if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Constant):
                 # A dict grows only with new keys: flag keys taken from the request.
-                if request_derived(target.slice, ctx.function):
+                if request_derived(ctx.project, target.slice, ctx.function):
                     self._check(target.value, node, f"`{ast.unparse(target)} = ...`", ctx)
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -185,9 +185,11 @@ class UnboundedModuleCache(Rule):
         if method in ("append", "extend", "insert", "appendleft", "extendleft"):
             # A list grows on every call, unless a membership test dedupes it.
             guarded = self._membership_guarded(node.func.value, ctx)
-            if guarded and not any(request_derived(a, ctx.function) for a in node.args):
+            if guarded and not any(request_derived(ctx.project, a, ctx.function) for a in node.args):
                 return
-        elif not any(request_derived(a, ctx.function) for a in list(node.args[:1]) + [k.value for k in node.keywords]):
+        elif not any(
+            request_derived(ctx.project, a, ctx.function) for a in list(node.args[:1]) + [k.value for k in node.keywords]
+        ):
             # sets and dicts grow with new keys only; keys from the request are unbounded
             return
         self._check(node.func.value, node, f"`{ast.unparse(node.func)}(...)`", ctx)

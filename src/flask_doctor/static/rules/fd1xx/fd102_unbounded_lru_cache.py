@@ -12,7 +12,7 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-from flask_doctor.static.taint import request_derived
+from flask_doctor.static.facts.taint import request_derived
 
 
 class UnboundedLruCache(Rule):
@@ -157,7 +157,7 @@ class UnboundedLruCache(Rule):
             if self.project.resolve_function(dotted(site.node.func) or "", caller, site.module) is not info:
                 continue
             args = list(site.node.args) + [k.value for k in site.node.keywords]
-            if any(request_derived(a, caller) for a in args):
+            if any(request_derived(self.project, a, caller) for a in args):
                 return caller, site.node
         return None
 

@@ -12,7 +12,7 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.taint import request_derived
+from flask_doctor.static.facts.taint import request_derived
 
 
 class GlobalStateInRequest(Rule):
@@ -145,7 +145,7 @@ class GlobalStateInRequest(Rule):
             if not (isinstance(target, ast.Name) and target.id in names):
                 continue
             value = getattr(stmt, "value", None)
-            if not augmented and (value is None or not request_derived(value, ctx.function)):
+            if not augmented and (value is None or not request_derived(ctx.project, value, ctx.function)):
                 # lazy singletons and caches set once are not request state
                 continue
             if augmented:
