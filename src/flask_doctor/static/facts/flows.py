@@ -11,13 +11,16 @@ check in two places.
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
-from flask_doctor.static.context import Context
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.guards import mentions
 from flask_doctor.static.facts.taint import assignments, describe_source, parameter_taint, taint
 from flask_doctor.static.model import FunctionInfo, Project
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.context import Context
 
 
 @project_fact

@@ -92,7 +92,7 @@ class ProxyFixCountMismatch(Rule):
             for kw in call.keywords:
                 value = kw.value.value if isinstance(kw.value, ast.Constant) else None
                 if kw.arg in _HOP_COUNTS and isinstance(value, int) and not isinstance(value, bool) and value > count:
-                    over.append(f"{kw.arg}={kw.value.value}")
+                    over.append(f"{kw.arg}={value}")
             if not over:
                 continue
             names = ", ".join(f"`{p.name}`" for p in proxies[:3])
