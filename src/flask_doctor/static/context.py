@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Finding, Location
 from flask_doctor.static.facts.roles import is_test_path
-from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
+from flask_doctor.static.model import (
+    CLI,
+    FACTORY,
+    JOB,
+    MAIN,
+    REQUEST,
+    TEST,
+    FunctionInfo,
+    Project,
+)
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -24,7 +24,6 @@ from flask_doctor.rulebook import new_finding
 from flask_doctor.static.model import Project, build_project
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.rules.base import Context, Rule
-from flask_doctor.static.syntax import child_nodes
 from flask_doctor.static.source import (
     SourceModule,
     SourceProblem,
@@ -33,6 +32,7 @@ from flask_doctor.static.source import (
     parse_source,
     read_source,
 )
+from flask_doctor.static.syntax import child_nodes
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.deploy import DeployModel

@@ -19,7 +19,12 @@ from flask_doctor.findings import Location
 from flask_doctor.static.deploy import gunicorn
 from flask_doctor.static.deploy.model import ServerCommand
 from flask_doctor.static.deploy.options import OptionSpec, parse_options
-from flask_doctor.static.deploy.shell import basename, expand_vars, split_shell, strip_wrappers
+from flask_doctor.static.deploy.shell import (
+    basename,
+    expand_vars,
+    split_shell,
+    strip_wrappers,
+)
 from flask_doctor.static.deploy.values import as_bool, as_int
 
 __all__ = ["analyze_command"]

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from flask_doctor.static.model import REQUEST, FunctionInfo, Project
-from flask_doctor.static.names import dotted
+
 from flask_doctor.static.context import (
     Context,
     describe_context,
 )
+from flask_doctor.static.model import REQUEST, FunctionInfo, Project
+from flask_doctor.static.names import dotted
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 REQUESTS_FUNCTIONS = {f"requests.{v}" for v in HTTP_VERBS} | {f"requests.api.{v}" for v in HTTP_VERBS}

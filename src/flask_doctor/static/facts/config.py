@@ -36,7 +36,14 @@ from flask_doctor.static.facts.config_values import false_constant
 from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.scopes import enclosing_function, in_main_guard
-from flask_doctor.static.model import CLI, MAIN, TEST, ConfigSetting, _env_of_test, classify_env
+from flask_doctor.static.model import (
+    CLI,
+    MAIN,
+    TEST,
+    ConfigSetting,
+    _env_of_test,
+    classify_env,
+)
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -17,7 +17,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
+
 from flask_doctor.findings import Location
+from flask_doctor.static.context import (
+    Context,
+    node_location,
+)
 from flask_doctor.static.model import (
     BLUEPRINT_TYPES,
     FLASK_TYPES,
@@ -25,10 +30,6 @@ from flask_doctor.static.model import (
     Project,
 )
 from flask_doctor.static.names import ImportTable, dotted
-from flask_doctor.static.context import (
-    Context,
-    node_location,
-)
 
 # ------------------------------------------------------------------ helpers
 BROAD = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}

@@ -14,7 +14,9 @@ import ast
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
 from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.static.context import Context
 from flask_doctor.static.model import (
     FACTORY,
     FLASK_TYPES,
@@ -23,8 +25,8 @@ from flask_doctor.static.model import (
     Project,
 )
 from flask_doctor.static.names import ImportRecord, dotted
-from flask_doctor.static.context import Context
 from flask_doctor.static.source import SourceModule
+
 
 # ================================================================ helpers
 def _is_test_path(module: SourceModule) -> bool:

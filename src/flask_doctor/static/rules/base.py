@@ -22,7 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from flask_doctor.findings import Evidence, Finding, Fix, Location, Severity
-from flask_doctor.rulebook import RuleMeta, new_finding, parse_doc_sections, register_meta
+from flask_doctor.rulebook import (
+    RuleMeta,
+    new_finding,
+    parse_doc_sections,
+    register_meta,
+)
 from flask_doctor.static.context import Context, describe_context, node_location
 from flask_doctor.static.model import Project
 

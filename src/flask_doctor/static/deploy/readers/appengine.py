@@ -9,7 +9,14 @@ import yaml
 from flask_doctor.static.deploy.commands import analyze_command
 from flask_doctor.static.deploy.model import EnvSetting
 from flask_doctor.static.deploy.readers.base import Reader, loc, scalar_text
-from flask_doctor.static.deploy.readers.yaml_nodes import column_of, compose_yaml, get, items, line_of, to_python
+from flask_doctor.static.deploy.readers.yaml_nodes import (
+    column_of,
+    compose_yaml,
+    get,
+    items,
+    line_of,
+    to_python,
+)
 
 __all__ = ["read_appengine"]
 

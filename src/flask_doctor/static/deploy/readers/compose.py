@@ -21,7 +21,14 @@ from flask_doctor.static.deploy.commands import analyze_command
 from flask_doctor.static.deploy.model import EnvSetting, ProxyDecl, ServiceDecl
 from flask_doctor.static.deploy.readers.base import Reader, loc, scalar_text
 from flask_doctor.static.deploy.readers.dotenv import parse_dotenv
-from flask_doctor.static.deploy.readers.yaml_nodes import column_of, compose_yaml, get, items, line_of, to_python
+from flask_doctor.static.deploy.readers.yaml_nodes import (
+    column_of,
+    compose_yaml,
+    get,
+    items,
+    line_of,
+    to_python,
+)
 from flask_doctor.static.deploy.shell import only_wrappers
 from flask_doctor.static.deploy.values import as_int
 

@@ -13,7 +13,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts import project_fact
-from flask_doctor.static.facts.errors import body_nodes, contains_raise, is_inert, is_log_call
+from flask_doctor.static.facts.errors import (
+    body_nodes,
+    contains_raise,
+    is_inert,
+    is_log_call,
+)
 from flask_doctor.static.facts.jobs.tasks import celery_tasks, io_call, literal
 from flask_doctor.static.names import dotted
 

@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
-from flask_doctor.static.facts.jobs.context import app_context_provider, calls_in, job_chain
+from flask_doctor.static.facts.jobs.context import (
+    app_context_provider,
+    calls_in,
+    job_chain,
+)
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -19,7 +19,13 @@ from flask_doctor.static.context import Context
 from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.loops import uses_any
-from flask_doctor.static.facts.orm.models import is_db, model_for, parent_columns, unique_columns, uses_sqlalchemy
+from flask_doctor.static.facts.orm.models import (
+    is_db,
+    model_for,
+    parent_columns,
+    unique_columns,
+    uses_sqlalchemy,
+)
 from flask_doctor.static.model import CLI, JOB, REQUEST
 from flask_doctor.static.names import dotted
 

@@ -5,11 +5,21 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.state import GROWING_METHODS, in_request_code, module_container_for
+from flask_doctor.static.facts.state import (
+    GROWING_METHODS,
+    in_request_code,
+    module_container_for,
+)
+from flask_doctor.static.facts.taint import request_derived
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
-from flask_doctor.static.taint import request_derived
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
 
 
 class UnboundedModuleCache(Rule):
@@ -170,7 +180,7 @@ class UnboundedModuleCache(Rule):
         for target in node.targets:
             if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Constant):
                 # A dict grows only with new keys: flag keys taken from the request.
-                if request_derived(target.slice, ctx.function):
+                if request_derived(ctx.project, target.slice, ctx.function):
                     self._check(target.value, node, f"`{ast.unparse(target)} = ...`", ctx)
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -180,9 +190,11 @@ class UnboundedModuleCache(Rule):
         if method in ("append", "extend", "insert", "appendleft", "extendleft"):
             # A list grows on every call, unless a membership test dedupes it.
             guarded = self._membership_guarded(node.func.value, ctx)
-            if guarded and not any(request_derived(a, ctx.function) for a in node.args):
+            if guarded and not any(request_derived(ctx.project, a, ctx.function) for a in node.args):
                 return
-        elif not any(request_derived(a, ctx.function) for a in list(node.args[:1]) + [k.value for k in node.keywords]):
+        elif not any(
+            request_derived(ctx.project, a, ctx.function) for a in list(node.args[:1]) + [k.value for k in node.keywords]
+        ):
             # sets and dicts grow with new keys only; keys from the request are unbounded
             return
         self._check(node.func.value, node, f"`{ast.unparse(node.func)}(...)`", ctx)

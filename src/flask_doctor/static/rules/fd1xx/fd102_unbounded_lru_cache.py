@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.static.facts.taint import request_derived
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
@@ -12,7 +14,6 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-from flask_doctor.static.taint import request_derived
 
 
 class UnboundedLruCache(Rule):
@@ -157,7 +158,7 @@ class UnboundedLruCache(Rule):
             if self.project.resolve_function(dotted(site.node.func) or "", caller, site.module) is not info:
                 continue
             args = list(site.node.args) + [k.value for k in site.node.keywords]
-            if any(request_derived(a, caller) for a in args):
+            if any(request_derived(self.project, a, caller) for a in args):
                 return caller, site.node
         return None
 

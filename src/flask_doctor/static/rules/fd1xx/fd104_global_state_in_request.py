@@ -5,9 +5,15 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.taint import request_derived
 from flask_doctor.static.model import REQUEST
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
-from flask_doctor.static.taint import request_derived
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
 
 
 class GlobalStateInRequest(Rule):
@@ -140,7 +146,7 @@ class GlobalStateInRequest(Rule):
             if not (isinstance(target, ast.Name) and target.id in names):
                 continue
             value = getattr(stmt, "value", None)
-            if not augmented and (value is None or not request_derived(value, ctx.function)):
+            if not augmented and (value is None or not request_derived(ctx.project, value, ctx.function)):
                 # lazy singletons and caches set once are not request state
                 continue
             if augmented:

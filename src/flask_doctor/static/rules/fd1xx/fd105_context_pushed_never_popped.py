@@ -8,7 +8,13 @@ from flask_doctor.findings import Severity
 from flask_doctor.static.facts.contexts import anonymous_pop, is_context_call, pops_of
 from flask_doctor.static.model import CLI, JOB, MAIN, REQUEST, FunctionInfo
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
 
 
 class ContextPushedNeverPopped(Rule):

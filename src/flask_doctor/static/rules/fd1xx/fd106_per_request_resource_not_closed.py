@@ -5,10 +5,21 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.facts.contexts import CLOSERS, RESOURCE_OPENERS, in_with_item, teardown_closers
+from flask_doctor.static.facts.contexts import (
+    CLOSERS,
+    RESOURCE_OPENERS,
+    in_with_item,
+    teardown_closers,
+)
 from flask_doctor.static.model import REQUEST, FunctionInfo
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
+from flask_doctor.static.rules.base import (
+    Context,
+    Invalid,
+    Rule,
+    Valid,
+    describe_context,
+)
 
 
 class PerRequestResourceNotClosed(Rule):

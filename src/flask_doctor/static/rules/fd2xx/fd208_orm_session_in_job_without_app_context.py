@@ -5,8 +5,16 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.facts.jobs.context import app_context_provider, chain_pushes_context, is_job_code
-from flask_doctor.static.facts.orm.models import is_db, is_flask_sqlalchemy_model, model_for
+from flask_doctor.static.facts.jobs.context import (
+    app_context_provider,
+    chain_pushes_context,
+    is_job_code,
+)
+from flask_doctor.static.facts.orm.models import (
+    is_db,
+    is_flask_sqlalchemy_model,
+    model_for,
+)
 from flask_doctor.static.model import (
     JOB,
     Project,

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Finding, Severity
-from flask_doctor.static.facts.config import env_label, live_in_production, settings, where
+from flask_doctor.static.facts.config import (
+    env_label,
+    live_in_production,
+    settings,
+    where,
+)
 from flask_doctor.static.facts.config_values import false_constant
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.model import FunctionInfo, Project
-from flask_doctor.static.rules.base import (
-    Invalid,
-    Rule,
-    Valid,
+from flask_doctor.static.facts.csrf import (
+    accepts_unsafe_method,
+    acts_as_user,
+    cross_site_by_design,
+    csrf_exempt,
+    csrf_setup,
+    form_read,
 )
-from flask_doctor.static.facts.config import (
-    is_test_path,
-)
-from flask_doctor.static.facts.web import CSRF_TYPES, CsrfFacts, _accepts_unsafe_method, _acts_as_user, _cross_site_by_design, _form_read, _mentions, csrf_facts
+from flask_doctor.static.facts.guards import mentions
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.model import Project
+from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
 
 class FormWithoutCsrf(Rule):
@@ -170,32 +173,34 @@ class FormWithoutCsrf(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        facts = csrf_facts(project)
+        facts = csrf_setup(project)
         for fn in list(project.views()):
             if is_test_path(fn.module.path):
                 continue
-            exempt = self._exempt(project, fn, facts)
+            exempt = csrf_exempt(project, fn)
             if facts.protected_at is not None and not exempt:
                 continue
             if not facts.cookie_auth and not exempt:
                 continue
-            if not _acts_as_user(project, fn, facts):
+            if not acts_as_user(project, fn):
                 continue  # no login, no session: a forged request gains nothing the attacker lacks
-            read = _form_read(fn)
-            if read is None or not _accepts_unsafe_method(fn) or _cross_site_by_design(fn):
+            read = form_read(fn)
+            if read is None or not accepts_unsafe_method(fn) or cross_site_by_design(fn):
                 continue
-            if not exempt and (_mentions(fn, ("validate_on_submit",)) or (facts.flask_wtf and _mentions(fn, (".validate(",)))):
+            validates = mentions(fn, ("validate_on_submit",)) or (facts.flask_wtf and mentions(fn, (".validate(",)))
+            if not exempt and validates:
                 continue  # a Flask-WTF form checks its CSRF token when it validates
             attr = read.attr if isinstance(read, ast.Attribute) else "form"
             if exempt:
                 message = (
-                    f"view `{fn.display}` reads `request.{attr}` but is exempt from CSRFProtect (`csrf.exempt`): another "
-                    f"site can submit this form with the user's session cookie"
+                    f"view `{fn.display}` reads `request.{attr}` but is exempt from CSRFProtect (`csrf.exempt`): "
+                    f"another site can submit this form with the user's session cookie"
                 )
             else:
                 message = (
-                    f"view `{fn.display}` handles a form (`request.{attr}`) with no CSRF protection (no CSRFProtect in "
-                    f"the project, no validated FlaskForm here): another site can submit it with the user's session cookie"
+                    f"view `{fn.display}` handles a form (`request.{attr}`) with no CSRF protection (no CSRFProtect "
+                    f"in the project, no validated FlaskForm here): another site can submit it with the user's "
+                    f"session cookie"
                 )
             severity = self.effective_severity
             if facts.samesite and facts.samesite.lower() in ("lax", "strict"):
@@ -205,18 +210,12 @@ class FormWithoutCsrf(Rule):
                 self.finding(
                     Location(fn.module.path, read.lineno, read.col_offset + 1),
                     message,
-                    hint="Enable flask_wtf.csrf.CSRFProtect(app) and render {{ csrf_token() }} in the form, or validate "
-                    "a FlaskForm with form.validate_on_submit().",
+                    hint="Enable flask_wtf.csrf.CSRFProtect(app) and render {{ csrf_token() }} in the form, or "
+                    "validate a FlaskForm with form.validate_on_submit().",
                     severity=severity,
-                    evidence=[Evidence(f"route {r.rule or '?'} {'/'.join(r.methods)}", r.location) for r in fn.routes[:2]],
+                    evidence=[
+                        Evidence(f"route {r.rule or '?'} {'/'.join(r.methods)}", r.location) for r in fn.routes[:2]
+                    ],
                 )
             )
 
-    @staticmethod
-    def _exempt(project: Project, fn: FunctionInfo, facts: CsrfFacts) -> bool:
-        for deco in fn.decorators:
-            if deco.endswith(".exempt") and ("csrf" in deco.lower() or deco.rsplit(".", 1)[0] in {o.qualname for o in project.objects.values() if o.type in CSRF_TYPES}):
-                return True
-        if fn.qualname in facts.exempt or (fn.parent is None and fn.class_name is None and fn.name in facts.exempt and fn.qualname.rsplit(".", 1)[0] in {e.rsplit(".", 1)[0] for e in facts.exempt if "." in e}):
-            return True
-        return any(route.owner in facts.exempt_blueprints for route in fn.routes)

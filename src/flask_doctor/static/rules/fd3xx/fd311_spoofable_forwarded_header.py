@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.config_values import short
+from flask_doctor.static.facts.proxy import forwarded_header, is_last_index
+from flask_doctor.static.facts.taint import REQUEST_NAMES
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
@@ -12,7 +16,6 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.web import REQUEST_NAMES, _forwarded_header, _is_last_index, code_text, resolved
 
 
 class SpoofableForwardedHeader(Rule):
@@ -109,41 +112,44 @@ class SpoofableForwardedHeader(Rule):
         func = node.func
         if not (isinstance(func, ast.Attribute) and func.attr in ("get", "__getitem__", "getlist")):
             return
-        header = _forwarded_header(node.args[0])
+        header = forwarded_header(node.args[0])
         if header is None or not self._request_mapping(func.value, ctx):
             return
         if self._takes_last(ctx) or self._presence_only(ctx):
             return
-        self._report(ctx, node, f"`{code_text(node, 60)}`", header)
+        self._report(ctx, node, f"`{short(node, 60)}`", header)
 
     def visit_Subscript(self, node: ast.Subscript, ctx: Context) -> None:
         if ctx.is_test_code() or isinstance(node.ctx, ast.Store):
             return
-        header = _forwarded_header(node.slice)
+        header = forwarded_header(node.slice)
         if header is None or not self._request_mapping(node.value, ctx):
             return
         if self._takes_last(ctx) or self._presence_only(ctx):
             return
-        self._report(ctx, node, f"`{code_text(node, 60)}`", header)
+        self._report(ctx, node, f"`{short(node, 60)}`", header)
 
     def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:
         if node.attr != "access_route" or ctx.is_test_code():
             return
-        if resolved(ctx, node.value) not in REQUEST_NAMES:
+        if ctx.resolve(node.value) not in REQUEST_NAMES:
             return
         parent = ctx.ancestors[-1] if ctx.ancestors else None
-        if isinstance(parent, ast.Subscript) and _is_last_index(parent.slice):
+        if isinstance(parent, ast.Subscript) and is_last_index(parent.slice):
             return
         self._report(ctx, node, "`request.access_route`", "X-Forwarded-For")
 
     def _request_mapping(self, node: ast.expr, ctx: Context) -> bool:
         if isinstance(node, ast.Attribute) and node.attr in ("headers", "environ"):
-            return resolved(ctx, node.value) in REQUEST_NAMES
+            return ctx.resolve(node.value) in REQUEST_NAMES
         return False
 
     @staticmethod
     def _presence_only(ctx: Context) -> bool:
-        """``bool(request.headers.get("X-Forwarded-For"))`` or ``if request.headers.get(...):`` only asks whether a proxy is there."""
+        """``bool(request.headers.get("X-Forwarded-For"))`` or ``if request.headers.get(...):``.
+
+        Both only ask whether a proxy is there.
+        """
         parent = ctx.ancestors[-1] if ctx.ancestors else None
         if isinstance(parent, ast.Call) and dotted(parent.func) == "bool":
             return True
@@ -151,20 +157,28 @@ class SpoofableForwardedHeader(Rule):
             return True
         if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
             return True
-        return isinstance(parent, ast.Compare) and all(isinstance(c, ast.Constant) and c.value is None for c in parent.comparators)
+        return isinstance(parent, ast.Compare) and all(
+            isinstance(c, ast.Constant) and c.value is None for c in parent.comparators
+        )
 
     def _takes_last(self, ctx: Context) -> bool:
         """``...split(",")[-1]`` around the read: the hop the proxy appended."""
         for parent in reversed(ctx.ancestors[-4:]):
-            if isinstance(parent, ast.Subscript) and _is_last_index(parent.slice):
+            if isinstance(parent, ast.Subscript) and is_last_index(parent.slice):
                 return True
         return False
 
     def _report(self, ctx: Context, node: ast.AST, text: str, header: str) -> None:
         if header in ("X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Scheme", "X-Forwarded-Port"):
-            risk = "a client can send any value, and URLs built from it (password-reset links, redirects) point where it says"
+            risk = (
+                "a client can send any value, and URLs built from it (password-reset links, redirects) point "
+                "where it says"
+            )
         else:
-            risk = "a client can send any address, so rate limits, IP allow-lists and audit logs keyed on it can be fooled"
+            risk = (
+                "a client can send any address, so rate limits, IP allow-lists and audit logs keyed on it can be "
+                "fooled"
+            )
         ctx.report(
             self.finding(
                 ctx.location(node),

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.facts.proxy import (
+    declared_proxies,
+    proxy_fixes,
+    proxy_sensitive_uses,
+    server_handles_proxy,
+)
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import Project
-from flask_doctor.static.rules.base import (
-    Invalid,
-    Rule,
-    Valid,
-)
-from flask_doctor.static.facts.config import (
-    is_test_path,
-)
-from flask_doctor.static.facts.web import _proxy_sensitive_uses, declared_proxies, proxy_fixes, server_handles_proxy
+from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
 
 class MissingProxyFix(Rule):
@@ -106,7 +106,7 @@ class MissingProxyFix(Rule):
         for module in project.modules.values():
             if is_test_path(module.path):
                 continue
-            for node, what in _proxy_sensitive_uses(project, module):
+            for node, what in proxy_sensitive_uses(project, module):
                 fn_key = f"{module.path}:{what}"
                 if fn_key in seen_functions:
                     continue
@@ -116,7 +116,8 @@ class MissingProxyFix(Rule):
                         Location(module.path, node.lineno, node.col_offset + 1),
                         f"{what} behind the reverse proxy declared in `{proxy.source.path}`, and the app never applies "
                         f"ProxyFix: it sees the proxy's connection, not the client's",
-                        hint="app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) — one per proxy in front.",
+                        hint="app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) — one per proxy "
+                        "in front.",
                         evidence=evidence,
                     )
                 )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.proxy import declared_proxies, proxy_fixes
 from flask_doctor.static.model import Project
-from flask_doctor.static.rules.base import (
-    Invalid,
-    Rule,
-    Valid,
-)
-from flask_doctor.static.facts.web import declared_proxies, proxy_fixes
+from flask_doctor.static.rules.base import Invalid, Rule, Valid
+
+_HOP_COUNTS = ("x_for", "x_proto", "x_host", "x_port", "x_prefix", "num_proxies")
 
 
 class ProxyFixCountMismatch(Rule):
@@ -91,9 +90,9 @@ class ProxyFixCountMismatch(Rule):
         for call, location in proxy_fixes(project):
             over = []
             for kw in call.keywords:
-                if kw.arg in ("x_for", "x_proto", "x_host", "x_port", "x_prefix", "num_proxies") and isinstance(kw.value, ast.Constant) \
-                        and isinstance(kw.value.value, int) and not isinstance(kw.value.value, bool) and kw.value.value > count:
-                    over.append(f"{kw.arg}={kw.value.value}")
+                value = kw.value.value if isinstance(kw.value, ast.Constant) else None
+                if kw.arg in _HOP_COUNTS and isinstance(value, int) and not isinstance(value, bool) and value > count:
+                    over.append(f"{kw.arg}={value}")
             if not over:
                 continue
             names = ", ".join(f"`{p.name}`" for p in proxies[:3])

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.config_values import short
+from flask_doctor.static.facts.flows import sink_source
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
@@ -12,7 +15,11 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.web import TEMPLATE_SINKS, code_text, in_checked_code, resolved, sink_source
+
+TEMPLATE_SINKS = {
+    "flask.render_template_string", "flask.templating.render_template_string", "jinja2.Template",
+    "flask.stream_template_string", "flask.templating.stream_template_string",
+}
 
 
 class TemplateInjection(Rule):
@@ -113,9 +120,9 @@ class TemplateInjection(Rule):
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if not node.args or not in_checked_code(ctx):
+        if not node.args or ctx.function is None or ctx.is_test_code():
             return
-        name = resolved(ctx, node.func)
+        name = ctx.resolve(node.func)
         is_sink = name in TEMPLATE_SINKS
         if not is_sink and isinstance(node.func, ast.Attribute) and node.func.attr == "from_string":
             receiver = dotted(node.func.value) or ""
@@ -129,7 +136,7 @@ class TemplateInjection(Rule):
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`{code_text(node.func)}(...)` in {describe_context(ctx)} renders a template whose source contains "
+                f"`{short(node.func)}(...)` in {describe_context(ctx)} renders a template whose source contains "
                 f"{source}: request data in the template source is executed by Jinja "
                 f"(server-side template injection)",
                 hint="Keep the template constant and pass the value as a variable: "

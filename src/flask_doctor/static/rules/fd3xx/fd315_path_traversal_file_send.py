@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.config_values import short
+from flask_doctor.static.facts.flows import sink_source
+from flask_doctor.static.facts.guards import mentions
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -11,7 +15,9 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.web import FILE_SINKS, PATH_GUARDS, _mentions, code_text, in_checked_code, resolved, sink_source
+
+FILE_SINKS = {"flask.send_file", "flask.helpers.send_file", "werkzeug.utils.send_file"}
+PATH_GUARDS = ("commonpath", "is_relative_to", "safe_join", "secure_filename", "realpath", "basename")
 
 
 class PathTraversalFileSend(Rule):
@@ -112,12 +118,11 @@ class PathTraversalFileSend(Rule):
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if not node.args or not in_checked_code(ctx):
+        if not node.args or ctx.function is None or ctx.is_test_code():
             return
-        if resolved(ctx, node.func) not in FILE_SINKS:
+        if ctx.resolve(node.func) not in FILE_SINKS:
             return
-        assert ctx.function is not None
-        if _mentions(ctx.function, PATH_GUARDS):
+        if mentions(ctx.function, PATH_GUARDS):
             return
         found = sink_source(ctx, node.args[0], PATH_GUARDS)
         if found is None:
@@ -126,7 +131,7 @@ class PathTraversalFileSend(Rule):
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`send_file({code_text(node.args[0], 50)})` in {describe_context(ctx)} serves a path built from "
+                f"`send_file({short(node.args[0], 50)})` in {describe_context(ctx)} serves a path built from "
                 f"{source}: `../` or an absolute path reads any file the worker can read",
                 hint="Use send_from_directory(directory, filename), which refuses paths outside the directory, "
                 "or werkzeug.utils.secure_filename().",

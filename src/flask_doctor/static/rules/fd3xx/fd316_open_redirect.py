@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.config_values import short
+from flask_doctor.static.facts.guards import mentions, validated
+from flask_doctor.static.facts.redirects import (
+    REDIRECT_GUARDS,
+    REDIRECT_SINKS,
+    REDIRECT_TARGET,
+    fixed_host,
+)
+from flask_doctor.static.facts.taint import describe_source, taint
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -11,7 +21,6 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.web import REDIRECT_GUARDS, REDIRECT_SINKS, SAME_SITE_ATTRS, _fixed_host, _mentions, _validated, code_text, describe_source, in_checked_code, resolved, taint
 
 
 class OpenRedirect(Rule):
@@ -139,21 +148,21 @@ class OpenRedirect(Rule):
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if not node.args or not in_checked_code(ctx):
+        fn = ctx.function
+        if not node.args or fn is None or ctx.is_test_code():
             return
-        if resolved(ctx, node.func) not in REDIRECT_SINKS:
+        if ctx.resolve(node.func) not in REDIRECT_SINKS:
             return
-        assert ctx.function is not None
-        state = taint(ctx.function, frozenset(SAME_SITE_ATTRS))
+        state = taint(ctx.project, fn, REDIRECT_TARGET)
         source = state.source(node.args[0])
-        if source is None or _mentions(ctx.function, REDIRECT_GUARDS) or _validated(ctx.function, node.args[0]):
+        if source is None or mentions(fn, REDIRECT_GUARDS) or validated(ctx.project, fn, node.args[0]):
             return
-        if _fixed_host(node.args[0], ctx.function, state, set()):
+        if fixed_host(node.args[0], fn, state):
             return  # f"/books/{slug}", IMAGE_HOST + "/" + uuid: the user picks a path, not a site
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`{code_text(node, 60)}` in {describe_context(ctx)} redirects to {describe_source(source)} without "
+                f"`{short(node, 60)}` in {describe_context(ctx)} redirects to {describe_source(source)} without "
                 f"checking its host: a link to this page can send users to any site (open redirect)",
                 hint="Accept only relative paths (no scheme or netloc, not starting with '//'), or compare "
                 "urlsplit(target).netloc with request.host before redirecting.",

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.config_values import short
+from flask_doctor.static.facts.flows import sink_source
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -11,7 +14,8 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.web import MARKUP_SINKS, code_text, in_checked_code, resolved, sink_source
+
+MARKUP_SINKS = {"markupsafe.Markup", "flask.Markup", "jinja2.Markup", "jinja2.utils.Markup", "flask.helpers.Markup"}
 
 
 class MarkupFromRequestData(Rule):
@@ -90,11 +94,10 @@ class MarkupFromRequestData(Rule):
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if not node.args or not in_checked_code(ctx):
+        if not node.args or ctx.function is None or ctx.is_test_code():
             return
-        if resolved(ctx, node.func) not in MARKUP_SINKS:
+        if ctx.resolve(node.func) not in MARKUP_SINKS:
             return
-        assert ctx.function is not None
         parent = ctx.ancestors[-1] if ctx.ancestors else None
         if isinstance(parent, ast.Attribute) and parent.attr in ("unescape", "striptags"):
             return  # Markup(text).unescape() turns entities back into plain text; nothing is rendered
@@ -105,7 +108,7 @@ class MarkupFromRequestData(Rule):
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`Markup({code_text(node.args[0], 50)})` in {describe_context(ctx)} marks {source} "
+                f"`Markup({short(node.args[0], 50)})` in {describe_context(ctx)} marks {source} "
                 f"as safe HTML: Jinja will not escape it, so a `<script>` in it runs in the visitor's browser",
                 hint="Let Markup escape the value: Markup(\"<b>{}</b>\").format(value), or use escape(value).",
                 evidence=evidence,

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.static.facts.config_values import short
+from flask_doctor.static.facts.flows import parameter_source
+from flask_doctor.static.facts.guards import validated
+from flask_doctor.static.facts.sql_strings import (
+    SQL_FUNCS,
+    SQL_METHODS,
+    SQL_START,
+    SQL_WORDS,
+    escaped,
+    sql_template,
+)
+from flask_doctor.static.facts.taint import assignments, describe_source, taint
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -11,7 +24,6 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.web import SQL_FUNCS, SQL_METHODS, SQL_START, SQL_WORDS, _assignments, _escaped, _sql_template, _validated, code_text, describe_source, parameter_source, resolved, taint
 
 
 class SqlBuiltFromStrings(Rule):
@@ -123,28 +135,28 @@ class SqlBuiltFromStrings(Rule):
         if not node.args or ctx.is_test_code():
             return
         func = node.func
-        name = resolved(ctx, func)
+        name = ctx.resolve(func)
         if name not in SQL_FUNCS and not (isinstance(func, ast.Attribute) and func.attr in SQL_METHODS):
             return
         arg = node.args[0]
-        if isinstance(arg, ast.Call) and resolved(ctx, arg.func) in SQL_FUNCS:
+        if isinstance(arg, ast.Call) and ctx.resolve(arg.func) in SQL_FUNCS:
             return  # execute(text(...)): the inner call is checked on its own
         pieces = self._pieces(arg, ctx)
         if not pieces:
             return
-        state = taint(ctx.function) if ctx.function is not None else None
+        state = taint(ctx.project, ctx.function) if ctx.function is not None else None
         for built in pieces:
-            template, holes = _sql_template(built)
+            template, holes = sql_template(built)
             if template is None or not holes or not (SQL_START.search(template) or SQL_WORDS.search(template)):
                 continue
             for hole, _quoted in holes:
-                if _escaped(hole) or (ctx.function is not None and _validated(ctx.function, hole)):
+                if escaped(hole) or (ctx.function is not None and validated(ctx.project, ctx.function, hole)):
                     continue  # ``if table not in TABLES: raise``: a whitelist
                 source = state.source(hole) if state is not None else None
                 evidence: list[Evidence] = []
                 if source is not None:
                     message = (
-                        f"`{code_text(func)}(...)` in {describe_context(ctx)} runs SQL built from "
+                        f"`{short(func)}(...)` in {describe_context(ctx)} runs SQL built from "
                         f"{describe_source(source)}: a crafted value becomes part of the statement (SQL injection)"
                     )
                 elif ctx.function is not None and isinstance(hole, ast.Name) and (
@@ -152,11 +164,14 @@ class SqlBuiltFromStrings(Rule):
                 ) is not None:
                     origin, caller, call = via
                     message = (
-                        f"`{code_text(func)}(...)` in `{ctx.function.display}` runs SQL built from its parameter "
+                        f"`{short(func)}(...)` in `{ctx.function.display}` runs SQL built from its parameter "
                         f"`{hole.id}`, which `{caller.display}` fills with {describe_source(origin)}: a crafted value "
                         f"becomes part of the statement (SQL injection)"
                     )
-                    evidence.append(Evidence(f"called with request data from {caller.display}", Location(caller.module.path, call.lineno, call.col_offset + 1)))
+                    evidence.append(Evidence(
+                        f"called with request data from {caller.display}",
+                        Location(caller.module.path, call.lineno, call.col_offset + 1),
+                    ))
                 else:
                     continue
                 if built is not arg:
@@ -177,7 +192,7 @@ class SqlBuiltFromStrings(Rule):
         if isinstance(arg, ast.Name) and ctx.function is not None:
             line = arg.lineno
             pieces = [
-                value for target, value in _assignments(ctx.function)
+                value for target, value in assignments(ctx.project, ctx.function)
                 if target == arg.id and getattr(value, "lineno", 0) <= line
             ]
             return pieces

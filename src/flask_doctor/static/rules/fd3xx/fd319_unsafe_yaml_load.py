@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
-from flask_doctor.static.rules.base import (
-    Context,
-    Invalid,
-    Rule,
-    Valid,
+from flask_doctor.static.facts.deserialisers import (
+    YAML_UNSAFE_FUNCS,
+    YAML_UNSAFE_LOADERS,
 )
-from flask_doctor.static.facts.web import YAML_UNSAFE_FUNCS, YAML_UNSAFE_LOADERS, describe_source, resolved, taint
+from flask_doctor.static.facts.taint import describe_source, taint
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 
 class UnsafeYamlLoad(Rule):
@@ -95,23 +95,25 @@ class UnsafeYamlLoad(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if ctx.is_test_code():
             return
-        name = resolved(ctx, node.func)
+        name = ctx.resolve(node.func)
         label: str | None = None
         if name in YAML_UNSAFE_FUNCS:
             label = f"`{YAML_UNSAFE_FUNCS[name]}()`"
         elif name in ("yaml.load", "yaml.load_all"):
-            loader = next((kw.value for kw in node.keywords if kw.arg == "Loader"), node.args[1] if len(node.args) > 1 else None)
+            positional = node.args[1] if len(node.args) > 1 else None
+            loader = next((kw.value for kw in node.keywords if kw.arg == "Loader"), positional)
             if loader is None:
                 if node.keywords and any(kw.arg is None for kw in node.keywords):
                     return  # **kwargs may carry a Loader
                 label = f"`{name}()` without `Loader`"
             else:
-                loader_name = resolved(ctx, loader)
+                loader_name = ctx.resolve(loader)
                 if loader_name in YAML_UNSAFE_LOADERS:
                     label = f"`{name}(..., Loader={YAML_UNSAFE_LOADERS[loader_name]})`"
         if label is None:
             return
-        source = taint(ctx.function).source(node.args[0]) if ctx.function is not None and node.args else None
+        fn = ctx.function
+        source = taint(ctx.project, fn).source(node.args[0]) if fn is not None and node.args else None
         origin = f" on {describe_source(source)}" if source is not None else ""
         severity = self.effective_severity if source is not None else min(Severity.WARNING, self.effective_severity)
         if source is None and ("Full" in label or "full_load" in label):

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import ast
-import re
+
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.config_values import short
+from flask_doctor.static.facts.deserialisers import (
+    CACHE_NAME,
+    CACHE_READS,
+    CACHE_TYPES,
+    PICKLE_FUNCS,
+)
+from flask_doctor.static.facts.taint import assignments, describe_source, taint
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
@@ -13,7 +21,6 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.facts.web import CACHE_READS, CACHE_TYPES, PICKLE_FUNCS, _assignments, code_text, describe_source, resolved, taint
 
 
 class UnsafeDeserialisation(Rule):
@@ -108,18 +115,18 @@ class UnsafeDeserialisation(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if not node.args or ctx.is_test_code():
             return
-        name = resolved(ctx, node.func)
+        name = ctx.resolve(node.func)
         label = PICKLE_FUNCS.get(name)
         if label is None:
             return
         arg = node.args[0]
-        source = taint(ctx.function).source(arg) if ctx.function is not None else None
+        source = taint(ctx.project, ctx.function).source(arg) if ctx.function is not None else None
         if source is not None:
             ctx.report(
                 self.finding(
                     ctx.location(node),
-                    f"`{label}()` in {describe_context(ctx)} deserialises {describe_source(source)}: the client chooses "
-                    f"which callables run while loading (remote code execution)",
+                    f"`{label}()` in {describe_context(ctx)} deserialises {describe_source(source)}: the client "
+                    f"chooses which callables run while loading (remote code execution)",
                     hint="Use JSON (or another data-only format) for data from clients.",
                 )
             )
@@ -129,7 +136,7 @@ class UnsafeDeserialisation(Rule):
             ctx.report(
                 self.finding(
                     ctx.location(node),
-                    f"`{label}()` deserialises `{code_text(cache, 50)}` read from Redis/a cache: whoever can write that "
+                    f"`{label}()` deserialises `{short(cache, 50)}` read from Redis/a cache: whoever can write that "
                     f"key (anyone who reaches the Redis port) runs code in the worker",
                     hint="Store JSON in the cache, or sign pickled values (itsdangerous) and verify before loading.",
                     severity=min(Severity.WARNING, self.effective_severity),
@@ -139,7 +146,7 @@ class UnsafeDeserialisation(Rule):
     def _cache_read(self, arg: ast.expr, ctx: Context) -> ast.expr | None:
         candidates: list[ast.expr] = [arg]
         if isinstance(arg, ast.Name) and ctx.function is not None:
-            candidates = [v for t, v in _assignments(ctx.function) if t == arg.id]
+            candidates = [v for t, v in assignments(ctx.project, ctx.function) if t == arg.id]
         elif isinstance(arg, ast.Name):
             return None
         for value in candidates:
@@ -147,6 +154,6 @@ class UnsafeDeserialisation(Rule):
                 receiver = value.func.value
                 type_name = ctx.type_of(receiver) or ""
                 text = (dotted(receiver) or "").lower()
-                if type_name.startswith(CACHE_TYPES) or re.search(r"(^|[._])(redis|r|rdb|redis_client|cache|rd)$", text):
+                if type_name.startswith(CACHE_TYPES) or CACHE_NAME.search(text):
                     return value
         return None

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import ast
+import re
+
 from flask_doctor.findings import Severity
-from flask_doctor.static.rules.base import (
-    Context,
-    Invalid,
-    Rule,
-    Valid,
-)
-from flask_doctor.static.facts.config import (
-    false_constant,
-)
-from flask_doctor.static.facts.web import HTTP_CLIENTS, HTTP_TYPES, _OPT_IN, code_text, resolved
+from flask_doctor.static.facts.config_values import false_constant, short
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
+
+HTTP_CLIENTS = ("requests.", "httpx.", "urllib3.", "aiohttp.")
+HTTP_TYPES = ("requests.Session", "requests.sessions.Session", "httpx.Client", "httpx.AsyncClient", "requests.session")
+_OPT_IN = re.compile(r"verify|ssl|tls|insecure|skip|cert|unsafe|debug|testing", re.IGNORECASE)
 
 
 class TlsVerificationDisabled(Rule):
@@ -101,7 +99,7 @@ class TlsVerificationDisabled(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if ctx.is_test_code():
             return
-        name = resolved(ctx, node.func)
+        name = ctx.resolve(node.func) or ""
         if name in ("ssl._create_unverified_context", "ssl._create_stdlib_context"):
             self._report(ctx, node, f"`{name}()` builds an SSL context that accepts any certificate")
             return
@@ -110,12 +108,12 @@ class TlsVerificationDisabled(Rule):
             return
         if not self._http_call(node, ctx, name):
             return
-        self._report(ctx, node, f"`{code_text(node.func)}(...)` with `{keyword.arg}=False` skips certificate checks")
+        self._report(ctx, node, f"`{short(node.func)}(...)` with `{keyword.arg}=False` skips certificate checks")
 
     def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:
         if node.attr != "CERT_NONE" or ctx.is_test_code():
             return
-        if resolved(ctx, node) != "ssl.CERT_NONE":
+        if ctx.resolve(node) != "ssl.CERT_NONE":
             return
         parent = ctx.ancestors[-1] if ctx.ancestors else None
         if isinstance(parent, ast.Compare):
@@ -129,7 +127,7 @@ class TlsVerificationDisabled(Rule):
             if isinstance(target, ast.Attribute) and target.attr in ("verify", "check_hostname"):
                 type_name = ctx.type_of(target.value) or ""
                 if target.attr == "check_hostname" or type_name.startswith(HTTP_TYPES):
-                    self._report(ctx, node, f"`{code_text(target)} = False` switches certificate checks off")
+                    self._report(ctx, node, f"`{short(target)} = False` switches certificate checks off")
 
     def _http_call(self, node: ast.Call, ctx: Context, name: str) -> bool:
         if name.startswith(HTTP_CLIENTS):
@@ -148,6 +146,7 @@ class TlsVerificationDisabled(Rule):
             self.finding(
                 ctx.location(node),
                 f"{what}: anyone on the network path can impersonate the server and read or change the traffic",
-                hint="Keep verification on; for private CAs pass verify=\"/path/to/ca.pem\" (or set REQUESTS_CA_BUNDLE).",
+                hint="Keep verification on; for private CAs pass verify=\"/path/to/ca.pem\" (or set "
+                "REQUESTS_CA_BUNDLE).",
             )
         )

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Finding, Location, Severity
+from flask_doctor.static.facts.proxy import declared_proxies
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.taint import REQUEST_NAMES
 from flask_doctor.static.model import REQUEST, Project
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import (
-    Invalid,
-    Rule,
-    Valid,
-)
-from flask_doctor.static.facts.config import (
-    is_test_path,
-)
-from flask_doctor.static.facts.web import REQUEST_NAMES, declared_proxies
+from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
 
-# ============================================================ FD322
 class UploadWithoutSizeLimit(Rule):
     """
     ## What it does

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.calls import (
+    SLEEP,
+    TINY_SLEEP,
+    _callee_name,
+    _cooperative,
+    _enclosing_loop,
+    _request_code,
+    _sleep_seconds,
+    _where,
+    blocking_subprocess,
+)
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.rules.base import (
     Context,
@@ -11,7 +23,6 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-from flask_doctor.static.facts.calls import SLEEP, TINY_SLEEP, _callee_name, _cooperative, _enclosing_loop, _request_code, _sleep_seconds, _where, blocking_subprocess
 
 
 class BlockingCallInRequest(Rule):

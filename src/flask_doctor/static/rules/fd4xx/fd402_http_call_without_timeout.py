@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.calls import _where, classify_http_call
 from flask_doctor.static.model import JOB, REQUEST
 from flask_doctor.static.rules.base import (
     Context,
@@ -11,7 +13,6 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-from flask_doctor.static.facts.calls import _where, classify_http_call
 
 
 class HttpCallWithoutTimeout(Rule):

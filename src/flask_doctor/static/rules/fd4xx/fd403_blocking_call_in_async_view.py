@@ -4,7 +4,25 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Finding, Severity
+from flask_doctor.static.facts.calls import (
+    HTTP_VERBS,
+    HTTPX_FUNCTIONS,
+    POPEN_TYPES,
+    REQUESTS_FUNCTIONS,
+    REQUESTS_SESSION_TYPES,
+    SLEEP,
+    SUBPROCESS_BLOCKING,
+    SYNC_DB_CONNECT,
+    URLOPEN,
+    _awaits_something,
+    _callee_name,
+    _is_test_module,
+    _plainly_blocking,
+    _request_code,
+    _where,
+)
 from flask_doctor.static.model import REQUEST, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
@@ -13,7 +31,6 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-from flask_doctor.static.facts.calls import HTTPX_FUNCTIONS, HTTP_VERBS, POPEN_TYPES, REQUESTS_FUNCTIONS, REQUESTS_SESSION_TYPES, SLEEP, SUBPROCESS_BLOCKING, SYNC_DB_CONNECT, URLOPEN, _awaits_something, _callee_name, _is_test_module, _plainly_blocking, _request_code, _where
 
 
 class BlockingCallInAsyncView(Rule):

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.facts.server import GREEN_WORKERS, Gunicorn, gunicorn_deployments, socketio_uses
+from flask_doctor.static.facts.server import (
+    GREEN_WORKERS,
+    Gunicorn,
+    gunicorn_deployments,
+    socketio_uses,
+)
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.facts.server import blocking_request_sites, gunicorn_deployments, single_threaded_uwsgi
+from flask_doctor.static.facts.server import (
+    blocking_request_sites,
+    gunicorn_deployments,
+    single_threaded_uwsgi,
+)
 from flask_doctor.static.model import CallSite, Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.errors import (
+    _first_param,
+    _is_test_path,
+    _passes_http_through,
+    _same_scope,
+    _status_label,
+    error_handlers,
+)
 from flask_doctor.static.model import (
     Project,
 )
@@ -13,7 +22,6 @@ from flask_doctor.static.rules.base import (
     Valid,
     node_location,
 )
-from flask_doctor.static.facts.errors import _first_param, _is_test_path, _passes_http_through, _same_scope, _status_label, error_handlers
 
 
 class ErrorHandlerSwallowsHttpErrors(Rule):

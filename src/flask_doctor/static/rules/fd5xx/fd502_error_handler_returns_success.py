@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.errors import (
+    _is_spa_fallback,
+    _is_test_path,
+    _suggested_code,
+    error_handlers,
+    response_status,
+    returns_of,
+)
 from flask_doctor.static.model import (
     Project,
 )
@@ -15,7 +24,6 @@ from flask_doctor.static.rules.base import (
     Valid,
     node_location,
 )
-from flask_doctor.static.facts.errors import _is_spa_fallback, _is_test_path, _suggested_code, error_handlers, response_status, returns_of
 
 
 class ErrorHandlerReturnsSuccess(Rule):

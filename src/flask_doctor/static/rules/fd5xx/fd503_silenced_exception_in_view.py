@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.errors import (
+    _db_write,
+    _view_success_return,
+    exception_kind,
+    handler_label,
+    is_inert,
+)
 from flask_doctor.static.model import (
     REQUEST,
 )
@@ -15,7 +23,6 @@ from flask_doctor.static.rules.base import (
     describe_context,
     node_location,
 )
-from flask_doctor.static.facts.errors import _db_write, _view_success_return, exception_kind, handler_label, is_inert
 
 
 class SilencedExceptionInView(Rule):

@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.errors import (
+    ABORTING_METHODS,
+    NOT_FOUND_RAISERS,
+    _handler_codes,
+    _http_raisers,
+    _raised_code,
+    contains_raise,
+    exception_kind,
+    handler_label,
+    is_http_exception_class,
+    is_inert,
+    qualify,
+)
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -12,7 +26,6 @@ from flask_doctor.static.rules.base import (
     describe_context,
     node_location,
 )
-from flask_doctor.static.facts.errors import ABORTING_METHODS, NOT_FOUND_RAISERS, _handler_codes, _http_raisers, _raised_code, contains_raise, exception_kind, handler_label, is_http_exception_class, is_inert, qualify
 
 
 class AbortSwallowed(Rule):

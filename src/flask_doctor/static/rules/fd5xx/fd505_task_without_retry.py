@@ -12,7 +12,13 @@ from flask_doctor.static.facts.jobs.retries import (
     retry_calls,
     task_base_policy,
 )
-from flask_doctor.static.facts.jobs.tasks import celery_tasks, decorator_location, enqueue_sites, has_try, task_io
+from flask_doctor.static.facts.jobs.tasks import (
+    celery_tasks,
+    decorator_location,
+    enqueue_sites,
+    has_try,
+    task_io,
+)
 from flask_doctor.static.model import (
     Project,
 )

@@ -6,7 +6,10 @@ import ast
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.facts.jobs.outcomes import ignored_result_reads, ignored_result_tasks
+from flask_doctor.static.facts.jobs.outcomes import (
+    ignored_result_reads,
+    ignored_result_tasks,
+)
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import (
     Project,

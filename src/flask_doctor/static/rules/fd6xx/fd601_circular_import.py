@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.facts.imports import (
+    MAX_ORDER_CYCLE,
+    CycleVerdict,
+    Edge,
+    _can_be_entered_first,
+    _definitions,
+    _entry_modules,
+    _has_main_guard,
+    _is_app,
+    _is_test_path,
+    _module_display,
+    _shortest_path,
+    _strongly_connected,
+    import_graph,
+)
 from flask_doctor.static.model import (
     Project,
 )
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.imports import CycleVerdict, Edge, MAX_ORDER_CYCLE, _can_be_entered_first, _definitions, _entry_modules, _has_main_guard, _is_app, _is_test_path, _module_display, _shortest_path, _strongly_connected, import_graph
 
 
 # ==================================================================== FD601

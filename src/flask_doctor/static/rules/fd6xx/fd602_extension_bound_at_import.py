@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.imports import _extension_name, _factories, _is_side_path
 from flask_doctor.static.model import (
     FLASK_TYPES,
 )
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
-from flask_doctor.static.facts.imports import _extension_name, _factories, _is_side_path
 
 
 class ExtensionBoundAtImport(Rule):

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.imports import (
+    _configured_in_module,
+    _eager_modules,
+    _factories,
+    _import_path,
+    _is_side_path,
+    _read_expression,
+    _runs_at_import,
+)
 from flask_doctor.static.model import (
     FLASK_TYPES,
 )
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
-from flask_doctor.static.facts.imports import _configured_in_module, _eager_modules, _factories, _import_path, _is_side_path, _read_expression, _runs_at_import
 
 
 class ConfigReadAtImport(Rule):

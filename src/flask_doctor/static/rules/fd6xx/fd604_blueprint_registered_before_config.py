@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.facts.imports import (
+    CONFIG_LOADERS,
+    _extension_name,
+    _factories,
+    _first_arg_in,
+    _own_nodes,
+)
 from flask_doctor.static.model import (
     FLASK_TYPES,
     FunctionInfo,
@@ -12,7 +20,6 @@ from flask_doctor.static.model import (
 )
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.imports import CONFIG_LOADERS, _extension_name, _factories, _first_arg_in, _own_nodes
 
 
 class BlueprintRegisteredBeforeConfig(Rule):

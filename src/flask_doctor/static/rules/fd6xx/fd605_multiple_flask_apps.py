@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.imports import (
+    _flask_call,
+    _is_side_path,
+    _main_and_stray,
+    _module_display,
+    _reachable,
+    _top_level_statement,
+    import_graph,
+)
 from flask_doctor.static.model import (
     FLASK_TYPES,
     ObjectInfo,
     Project,
 )
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.imports import _flask_call, _is_side_path, _main_and_stray, _module_display, _reachable, _top_level_statement, import_graph
 
 
 # ==================================================================== FD605

@@ -6,7 +6,12 @@ import ast
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.facts.caching import cache_decorator, decorator_kwarg, is_true, varying_reads
+from flask_doctor.static.facts.caching import (
+    cache_decorator,
+    decorator_kwarg,
+    is_true,
+    varying_reads,
+)
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import (
     Project,

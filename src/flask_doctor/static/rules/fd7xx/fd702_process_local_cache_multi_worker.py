@@ -6,7 +6,12 @@ import ast
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.facts.caching import _production_deploy, cache_type_settings, is_worker_service, local_backend
+from flask_doctor.static.facts.caching import (
+    _production_deploy,
+    cache_type_settings,
+    is_worker_service,
+    local_backend,
+)
 from flask_doctor.static.model import (
     Project,
 )

@@ -1,0 +1,109 @@
+"""Client text flowing into a sink: read in the function, or passed in by a caller.
+
+Injection rules (template source, file paths, ``Markup``, SQL) look at one
+argument of one call.  :func:`sink_source` says whether client-chosen text
+reaches it: read in the same function (:data:`~flask_doctor.static.facts.taint.USER_INPUT`),
+or received through a parameter that a caller fills with request data -- one
+call level up, no further, so the evidence stays something a reader can
+check in two places.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from flask_doctor.findings import Evidence, Location
+from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.guards import mentions
+from flask_doctor.static.facts.taint import (
+    assignments,
+    describe_source,
+    parameter_taint,
+    taint,
+)
+from flask_doctor.static.model import FunctionInfo, Project
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.context import Context
+
+
+@project_fact
+def callers(project: Project) -> dict[str, list[tuple[ast.Call, FunctionInfo]]]:
+    """Project function (by qualname) -> the calls inside other project functions that reach it."""
+    found: dict[str, list[tuple[ast.Call, FunctionInfo]]] = {}
+    for caller in project.functions.values():
+        for name, call in caller.calls:
+            callee = project.resolve_function(name, caller, caller.module)
+            if callee is not None and callee is not caller:
+                found.setdefault(callee.qualname, []).append((call, caller))
+    return found
+
+
+def parameter_source(
+    project: Project, fn: FunctionInfo, param: str
+) -> tuple[ast.AST | str, FunctionInfo, ast.Call] | None:
+    """Request data a caller passes as ``param`` of ``fn`` (one call level up)."""
+    args = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if param not in args and param not in {a.arg for a in fn.node.args.kwonlyargs}:
+        return None
+    index = args.index(param) if param in args else None
+    if index is not None and fn.class_name and args and args[0] in ("self", "cls"):
+        index -= 1
+    for call, caller in callers(project).get(fn.qualname, ()):
+        value: ast.expr | None = next((kw.value for kw in call.keywords if kw.arg == param), None)
+        if value is None and index is not None and 0 <= index < len(call.args) \
+                and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+            value = call.args[index]
+        if value is None:
+            continue
+        found = taint(project, caller).source(value)
+        if found is not None:
+            return found, caller, call
+    return None
+
+
+def sink_source(ctx: Context, expr: ast.expr, guards: tuple[str, ...] = ()) -> tuple[str, list[Evidence]] | None:
+    """Request data reaching ``expr``: read in this function, or passed in by a caller (one level up).
+
+    Returns a description for the message and evidence pointing at the caller.
+    A caller that mentions one of ``guards`` (``secure_filename``) is trusted to have checked the value.
+    """
+    fn = ctx.function
+    if fn is None:
+        return None
+    project = ctx.project
+    found = taint(project, fn).source(expr)
+    if found is not None:
+        return describe_source(found), []
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self", "cls"}
+    for name in sorted({n.id for n in ast.walk(expr) if isinstance(n, ast.Name)} | _feeding_names(project, fn, expr)):
+        if name not in params or parameter_taint(project, fn, name).source(expr) is None:
+            continue
+        via = parameter_source(project, fn, name)
+        if via is None:
+            continue
+        origin, caller, call = via
+        if guards and mentions(caller, guards):
+            continue
+        return (
+            f"its parameter `{name}`, which `{caller.display}` fills with {describe_source(origin)}",
+            [Evidence(f"called with request data from {caller.display}",
+                      Location(caller.module.path, call.lineno, call.col_offset + 1))],
+        )
+    return None
+
+
+def _feeding_names(project: Project, fn: FunctionInfo, expr: ast.expr) -> set[str]:
+    """Names that flow into the locals ``expr`` reads (``path = join(base, name)`` -> ``base``, ``name``)."""
+    wanted = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+    out: set[str] = set()
+    for _ in range(3):
+        for target, value in assignments(project, fn):
+            if target in wanted:
+                out |= {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        wanted |= out
+    return out
+
+
+__all__ = ["callers", "parameter_source", "sink_source"]
