@@ -4,7 +4,7 @@
 #               tests that need a missing service are skipped unless FLASK_DOCTOR_REQUIRE_SERVICES=1)
 PYTHON ?= python3
 
-.PHONY: install install-core demo test bench docs
+.PHONY: install install-core demo test test-oldest bench docs
 
 install:
 	$(PYTHON) -m pip install -q -e ".[dev]"
@@ -21,6 +21,14 @@ demo: install-core
 
 test: install
 	$(PYTHON) -m pytest -q
+
+# The oldest supported stack (Flask 2.2, Flask-SQLAlchemy 2.5, SQLAlchemy 1.4) in its
+# own virtual environment: the surfaces that load or watch an app (audit, runtime).
+OLDEST_VENV ?= .venv-oldest
+test-oldest:
+	test -x $(OLDEST_VENV)/bin/python || $(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install -q -e ".[oldest]"
+	$(OLDEST_VENV)/bin/python -m pytest -q -m "not newest_only" tests/audit tests/runtime tests/matrix
 
 bench: install
 	$(PYTHON) benchmarks/static_speed.py
