@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from flask_doctor.bounded_read import read_bounded
 from flask_doctor.findings import Severity
+from flask_doctor.globs import Glob
 
 if sys.version_info >= (3, 11):  # pragma: no cover - depends on interpreter
     import tomllib
@@ -55,6 +57,8 @@ CONFIG_FILENAMES = (".flask-doctor.toml", "flask-doctor.toml", "pyproject.toml")
 _TOOL_TABLE = "flask-doctor"
 _CODE_RE = re.compile(r"^FD\d{0,3}$")
 _FAIL_LEVELS = ("error", "warning", "note")
+#: A configuration file larger than this is refused, not read.
+CONFIG_MAX_BYTES = 5_000_000
 
 #: Sub-tables of other surfaces (``[tool.flask-doctor.audit]``) and the keys
 #: each accepts; kept in :attr:`Settings.sections` once validated here.
@@ -99,61 +103,9 @@ class ConfigError(Exception):
 
 
 # --------------------------------------------------------------------- globs
-def _translate(pattern: str, *, star_crosses_slash: bool) -> str:
-    """Translate a glob to a regex body.
-
-    ``**`` always spans directories (``a/**/b`` matches ``a/b`` too); ``*`` and
-    ``?`` span ``/`` only when ``star_crosses_slash`` (fnmatch style, used for
-    settings globs) and never in gitignore mode.
-    """
-    single = "." if star_crosses_slash else "[^/]"
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "*":
-            if pattern.startswith("**", i):
-                j = i + 2
-                at_start = i == 0 or pattern[i - 1] == "/"
-                if at_start and j < n and pattern[j] == "/":
-                    out.append("(?:.*/)?")  # "**/" : zero or more directories
-                    i = j + 1
-                    continue
-                out.append(".*")
-                i = j
-                continue
-            out.append(single + "*")
-        elif c == "?":
-            out.append(single)
-        elif c == "[":
-            j = i + 1
-            if j < n and pattern[j] in "!^":
-                j += 1
-            if j < n and pattern[j] == "]":
-                j += 1
-            while j < n and pattern[j] != "]":
-                j += 1
-            if j >= n:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i + 1 : j]
-                if body[:1] in ("!", "^"):
-                    body = "^" + body[1:]
-                body = body.replace("\\", "\\\\")
-                out.append(f"[{body}]")
-                i = j
-        elif c == "\\" and i + 1 < n:
-            out.append(re.escape(pattern[i + 1]))
-            i += 1
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return "".join(out)
-
-
-def compile_glob(pattern: str, *, star_crosses_slash: bool = True) -> re.Pattern[str]:
-    """Compile a glob to an anchored regex (see :func:`_translate`)."""
-    return re.compile(_translate(pattern, star_crosses_slash=star_crosses_slash) + r"\Z", re.DOTALL)
+def compile_glob(pattern: str, *, star_crosses_slash: bool = True) -> Glob:
+    """Compile a settings glob; ``.match(path)`` never backtracks (see :mod:`flask_doctor.globs`)."""
+    return Glob(pattern, star_crosses_slash=star_crosses_slash)
 
 
 @dataclass(frozen=True)
@@ -170,7 +122,7 @@ class PathGlob:
 
     pattern: str
 
-    def _regex(self) -> re.Pattern[str]:
+    def _regex(self) -> Glob:
         return _glob_cache(self.pattern)
 
     def matches(self, rel_path: str) -> bool:
@@ -188,10 +140,10 @@ class PathGlob:
         return any(regex.match("/".join(parts[: i + 1])) for i in range(len(parts)))
 
 
-_GLOBS: dict[str, re.Pattern[str]] = {}
+_GLOBS: dict[str, Glob] = {}
 
 
-def _glob_cache(pattern: str) -> re.Pattern[str]:
+def _glob_cache(pattern: str) -> Glob:
     regex = _GLOBS.get(pattern)
     if regex is None:
         body = pattern.strip()
@@ -317,8 +269,8 @@ KNOWN_KEYS = frozenset(_LIST_KEYS) | frozenset(_BOOL_KEYS) | _OTHER_KEYS
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = path.read_bytes()
-    except OSError as exc:
+        data = read_bounded(path, CONFIG_MAX_BYTES)
+    except OSError as exc:  # FileRefused says why: a FIFO, a device, too large
         raise ConfigError(f"cannot read configuration: {exc.strerror or exc}", path=path) from None
     try:
         text = data.decode("utf-8")

@@ -259,8 +259,8 @@ def test_gunicorn_reader_imports_nothing_heavy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == str([
-        "flask_doctor", "flask_doctor.static", "flask_doctor.static.deploy", "flask_doctor.static.deploy.gunicorn",
-        "flask_doctor.static.deploy.options", "flask_doctor.static.deploy.values",
+        "flask_doctor", "flask_doctor.bounded_read", "flask_doctor.static", "flask_doctor.static.deploy",
+        "flask_doctor.static.deploy.gunicorn", "flask_doctor.static.deploy.options", "flask_doctor.static.deploy.values",
     ])
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_doctor.bounded_read import read_text_bounded
 from flask_doctor.findings import Finding, Location
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -70,7 +71,7 @@ def file_line_reader(root: Path | None = None) -> Callable[[Location], str]:
             if root is not None and not path.is_absolute():
                 path = root / path
             try:
-                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+                lines = read_text_bounded(path).splitlines()
             except OSError:
                 lines = []
             cache[loc.path] = lines

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_doctor.bounded_read import read_text_bounded
 from flask_doctor.config import Settings
 from flask_doctor.findings import Finding, Location, sort_findings
 from flask_doctor.rulebook import new_finding
 from flask_doctor.static.deploy import DeployModel, parse_deploy_files
+from flask_doctor.static.deploy.readers.base import MAX_BYTES as DEPLOY_MAX_BYTES
 from flask_doctor.static.files import discover
 from flask_doctor.static.model import Project, build_project
 from flask_doctor.static.noqa import apply_noqa, parse_noqa
@@ -161,8 +163,8 @@ def _run_check(
         rel = display_path(path, root)
         if rel not in noqa:
             try:
-                noqa[rel] = parse_noqa(path.read_text(encoding="utf-8", errors="replace"))
-            except OSError:
+                noqa[rel] = parse_noqa(read_text_bounded(path, DEPLOY_MAX_BYTES))
+            except OSError:  # FileRefused: already reported when the deploy file was read
                 pass
     findings = apply_noqa(findings, noqa, known_codes(), enabled=lambda code, path: settings.is_enabled(code, path))
     if baseline is not None:

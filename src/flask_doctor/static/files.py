@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from flask_doctor.config import Settings, _translate, compile_glob, relative_posix
+from flask_doctor.bounded_read import describe_kind, read_text_bounded
+from flask_doctor.config import Settings, compile_glob, relative_posix
+from flask_doctor.globs import Glob
 from flask_doctor.static.deploy.kinds import deploy_kind
 
 __all__ = [
@@ -46,6 +48,8 @@ DEFAULT_SKIP_DIRS = frozenset(
     }
 )
 _SKIP_DIR_GLOBS = ("*.egg-info",)
+#: A ``.gitignore`` larger than this is not read (real ones are a few KB).
+GITIGNORE_MAX_BYTES = 1_000_000
 
 
 def is_python_file(path: Path) -> bool:
@@ -64,7 +68,7 @@ class Discovery:
 # ------------------------------------------------------------------ gitignore
 @dataclass(frozen=True)
 class _IgnoreRule:
-    regex: re.Pattern[str]
+    regex: Glob
     negated: bool
     dir_only: bool
     anchored: bool
@@ -92,8 +96,8 @@ class GitIgnore:
     @classmethod
     def from_file(cls, path: Path, base: str) -> GitIgnore:
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+            text = read_text_bounded(path, GITIGNORE_MAX_BYTES)
+        except OSError:  # a FIFO, a device or a huge file: no rules from it
             text = ""
         return cls(base, text.splitlines())
 
@@ -121,8 +125,7 @@ class GitIgnore:
             return None
         anchored = "/" in line
         line = line.lstrip("/")
-        regex = re.compile(_translate(line, star_crosses_slash=False) + r"\Z", re.DOTALL)
-        return _IgnoreRule(regex, negated, dir_only, anchored)
+        return _IgnoreRule(Glob(line, star_crosses_slash=False), negated, dir_only, anchored)
 
     def match(self, rel: str, is_dir: bool) -> bool | None:
         """``True`` ignored, ``False`` re-included, ``None`` no rule applies.
@@ -234,6 +237,17 @@ class _Walker:
         self.problems: list[tuple[Path, str]] = []
         self.seen_files: set[tuple[int, int]] = set()
         self.seen_dirs: set[tuple[int, int]] = set()
+        #: Real paths of the checked directories: a link is followed only when
+        #: its target stays inside one of them.
+        self.roots: list[str] = []
+
+    def inside_roots(self, path: str) -> bool:
+        """True when the real location of ``path`` is inside a checked directory."""
+        try:
+            real = os.path.realpath(path)
+        except (OSError, ValueError):
+            return False
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots)
 
     def add_file(self, path: Path, *, at_root: bool, explicit: bool) -> None:
         try:
@@ -251,6 +265,9 @@ class _Walker:
             if explicit:
                 self.problems.append((path, "not a Python source or a known deploy file; skipped"))
             return
+        if not stat.S_ISREG(st.st_mode):
+            self.problems.append((path, f"{describe_kind(st.st_mode)}, not a regular file; not read"))
+            return
         self.seen_files.add(ident)
         key = str(path)
         if is_py:
@@ -265,6 +282,7 @@ class _Walker:
             self.problems.append((top, _os_message(exc, top)))
             return
         self.seen_dirs.add((st.st_dev, st.st_ino))
+        self.roots.append(os.path.realpath(top))
         settings = self.settings
         if settings.respect_gitignore:
             base_stack, rel_top = _ancestor_ignores(top)
@@ -331,6 +349,9 @@ class _Walker:
                         continue
                     if excluded(entry.path, name):
                         continue
+                    if is_link and not self.inside_roots(entry.path):
+                        self.problems.append((Path(entry.path), _OUTSIDE))
+                        continue
                     try:
                         dst = os.stat(entry.path)
                     except OSError as exc:
@@ -355,15 +376,18 @@ class _Walker:
                 except OSError:
                     is_file = False
                 path = Path(entry.path)
-                if not is_file:
-                    if is_link and (is_python_file(path) or deploy_kind(path, at_root=at_root)):
-                        self.problems.append((path, _link_message(path)))
-                    continue
-                if not (is_python_file(path) or deploy_kind(path, at_root=at_root)):
+                wanted = is_python_file(path) or deploy_kind(path, at_root=at_root) is not None
+                if not wanted:
                     continue
                 if stack and _ignored(stack, rel, False):
                     continue
                 if excluded(entry.path, name):
+                    continue
+                if is_link and not self.inside_roots(entry.path):
+                    self.problems.append((path, _link_message(path)))
+                    continue
+                if not is_file:
+                    self.problems.append((path, _special_message(path, is_link)))
                     continue
                 if is_link:
                     linked_files.append((path, at_root))
@@ -376,13 +400,27 @@ class _Walker:
                 linked_files = []
 
 
+_OUTSIDE = "symbolic link to a path outside the checked tree; not followed"
+
+
 def _link_message(path: Path) -> str:
+    """Why a link was not followed: a loop, a dangling target, or a target outside the tree."""
     try:
         os.stat(path)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return "symbolic link loop; not followed"
-    return "broken symbolic link; skipped"
+        return "broken symbolic link; skipped"
+    return _OUTSIDE
+
+
+def _special_message(path: Path, is_link: bool) -> str:
+    """A wanted name that is not a regular file: a FIFO, a device, a socket, a broken link."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return _link_message(path) if is_link else "cannot read file"
+    return f"{describe_kind(mode)}, not a regular file; not read"
 
 
 def _os_message(exc: OSError, path: Path) -> str:

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_doctor.bounded_read import read_text_bounded
+
 #: Newest first; only versions newer than the running interpreter are tried.
 _CANDIDATE_MINORS = tuple(range(20, sys.version_info.minor, -1))
 #: A child parses for at most this long (a batch of files).
@@ -259,9 +261,7 @@ def target_minor(root: Path, deploy_files: Iterable[Path] = ()) -> tuple[int, st
 
 def _read_small(path: Path, limit: int = 1_000_000) -> str:
     try:
-        if not path.is_file() or path.stat().st_size > limit:
-            return ""
-        return path.read_text(encoding="utf-8", errors="replace")
+        return read_text_bounded(path, limit)
     except OSError:
         return ""
 

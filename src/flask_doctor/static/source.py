@@ -16,6 +16,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_doctor.bounded_read import FileRefused, read_bounded
+
 #: Files larger than this are almost always generated; parsing them costs
 #: seconds and finds nothing a human can fix.
 MAX_FILE_BYTES = 5_000_000
@@ -67,14 +69,15 @@ def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
 
 
 def read_source(path: Path) -> tuple[str | None, SourceProblem | None]:
-    """Decode a file the way the interpreter would; report, never raise."""
+    """Decode a file the way the interpreter would; report, never raise or block."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, SourceProblem("FD002", f"skipped: {size:,} bytes is larger than {MAX_FILE_BYTES:,} (generated file?)")
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, SourceProblem("FD002", f"cannot read file: {exc.strerror or exc}")
+        data = read_bounded(path, MAX_FILE_BYTES)
+    except FileRefused as exc:
+        return None, SourceProblem("FD002", str(exc.strerror or exc))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, SourceProblem(
+            "FD002", "UTF-16 encoded: Python reads source as UTF-8 (or a PEP 263 encoding); not checked"
+        )
     if b"\x00" in data:
         return None, SourceProblem("FD002", "binary file (contains NUL bytes), not Python source")
     try:
@@ -105,11 +108,21 @@ def parse_source(text: str, filename: str) -> tuple[ast.Module | None, SourcePro
 
 
 def display_path(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` (posix); ``../x`` rather than an absolute path outside it."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError):
+    """``path`` relative to ``root`` (posix); ``../x`` rather than an absolute path outside it.
+
+    Only the parent directory is resolved: the file itself may be a link loop
+    or a dangling link that is being reported.
+    """
+    absolute = path.absolute()
+    for base in (root.absolute(), None):
         try:
-            return Path(os.path.relpath(path.absolute(), root.absolute())).as_posix()
-        except ValueError:  # another drive on Windows
-            return path.as_posix()
+            if base is None:
+                base = root.resolve()
+                absolute = absolute.parent.resolve() / absolute.name
+            return absolute.relative_to(base).as_posix()
+        except (ValueError, OSError, RuntimeError):
+            continue
+    try:
+        return Path(os.path.relpath(absolute, root.absolute())).as_posix()
+    except ValueError:  # another drive on Windows
+        return path.as_posix()

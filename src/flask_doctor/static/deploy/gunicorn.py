@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeAlias
 
+from flask_doctor.bounded_read import read_text_bounded
 from flask_doctor.static.deploy.options import OptionSpec, ParsedOptions, parse_options
 from flask_doctor.static.deploy.values import as_bool, as_int
 
@@ -60,6 +61,8 @@ __all__ = [
 
 #: The file gunicorn reads from its working directory when no ``-c`` is given.
 DEFAULT_CONFIG_FILE = "gunicorn.conf.py"
+#: A gunicorn config file larger than this is not read.
+_CONFIG_MAX_BYTES = 2_000_000
 #: Config file names projects use (``-c gunicorn_config.py`` is common); ``audit`` guesses among them.
 CONFIG_FILE_NAMES = (DEFAULT_CONFIG_FILE, "gunicorn_config.py", "gunicorn.py")
 
@@ -615,7 +618,7 @@ def load_options(argv: Sequence[str] = (), environ: Mapping[str, str] | None = N
         except ValueError:
             label = str(path)
         try:
-            config = read_config(path.read_text(encoding="utf-8"), label, environ=env)
+            config = read_config(read_text_bounded(path, _CONFIG_MAX_BYTES), label, environ=env)
         except (OSError, SyntaxError, ValueError, RecursionError):
             config = None
     return resolve_options(argv, env, config)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from flask_doctor.bounded_read import FileRefused, read_bounded
 from flask_doctor.config import relative_posix
 from flask_doctor.findings import Location
 from flask_doctor.static.deploy.model import DeployModel
@@ -44,13 +45,9 @@ class Reader:
     def read(self, path: Path) -> str | None:
         """The text of ``path``, or ``None`` with a problem recorded."""
         try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_BYTES + 1)
-        except OSError as exc:
-            self.problem(path, 0, f"cannot read file: {exc.strerror or exc}")
-            return None
-        if len(data) > MAX_BYTES:
-            self.problem(path, 0, f"larger than {MAX_BYTES // 1_000_000} MB; not read")
+            data = read_bounded(path, MAX_BYTES)
+        except FileRefused as exc:
+            self.problem(path, 0, str(exc.strerror or exc))
             return None
         if b"\x00" in data[:8192]:
             self.problem(path, 0, "binary file; not read")

@@ -17,9 +17,10 @@ from typing import Any
 
 import yaml
 
+from flask_doctor.bounded_read import read_text_bounded
 from flask_doctor.static.deploy.commands import analyze_command
 from flask_doctor.static.deploy.model import EnvSetting, ProxyDecl, ServiceDecl
-from flask_doctor.static.deploy.readers.base import Reader, loc, scalar_text
+from flask_doctor.static.deploy.readers.base import MAX_BYTES, Reader, loc, scalar_text
 from flask_doctor.static.deploy.readers.dotenv import parse_dotenv
 from flask_doctor.static.deploy.readers.yaml_nodes import (
     column_of,
@@ -60,11 +61,10 @@ def read_compose(reader: Reader, path: Path, text: str) -> None:
         services = root if get(root, "version") is None and items(root) else None
     dotenv: dict[str, str | None] = {}
     env_path = path.parent / ".env"
-    if env_path.is_file():
-        try:
-            dotenv = {n: v for _, n, v in parse_dotenv(env_path.read_text(encoding="utf-8", errors="replace"))}
-        except OSError:
-            dotenv = {}
+    try:
+        dotenv = {n: v for _, n, v in parse_dotenv(read_text_bounded(env_path, MAX_BYTES))}
+    except OSError:  # missing, not a regular file, or too large
+        dotenv = {}
     for key_node, svc in items(services):
         _read_service(reader, rel, key_node, svc, dotenv)
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.facts.config import SECRET_KEYS, live_in_production, settings, where
+from flask_doctor.static.facts.config import (
+    SECRET_KEYS,
+    live_in_production,
+    settings,
+    where,
+)
 from flask_doctor.static.facts.config_values import random_call, short
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid

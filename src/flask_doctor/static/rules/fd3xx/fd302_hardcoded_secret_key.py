@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.facts.config import SECRET_KEYS, live_in_production, overridden_later, settings, where
+from flask_doctor.static.facts.config import (
+    SECRET_KEYS,
+    live_in_production,
+    overridden_later,
+    settings,
+    where,
+)
 from flask_doctor.static.facts.config_values import env_default, literal_secret, short
 from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.model import Project

@@ -6,7 +6,12 @@ import ast
 from collections.abc import Callable, Iterator
 
 from flask_doctor.findings import Finding, Location, Severity
-from flask_doctor.static.facts.config import env_label, live_in_production, settings, where
+from flask_doctor.static.facts.config import (
+    env_label,
+    live_in_production,
+    settings,
+    where,
+)
 from flask_doctor.static.facts.config_values import env_default, short, truthy_constant
 from flask_doctor.static.facts.deploy_files import production_env, scope_label
 from flask_doctor.static.facts.scopes import imports_at
