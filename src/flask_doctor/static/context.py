@@ -40,7 +40,9 @@ class Context:
         self.function: FunctionInfo | None = None
         self.functions: list[FunctionInfo] = []
         self.in_main = False
-        self._test_module: bool | None = None
+        self._test_module = is_test_path(module.path)
+        #: node -> (function it was resolved in, qualified name): many rules ask about the same names.
+        self._qualified: dict[ast.AST, tuple[FunctionInfo | None, str | None]] = {}
 
     # ------------------------------------------------------------ contexts
     @property
@@ -64,8 +66,6 @@ class Context:
 
     def is_test_code(self) -> bool:
         """Test code: a test file (``facts.roles``) or a function only tests call."""
-        if self._test_module is None:
-            self._test_module = is_test_path(self.module.path)
         return self._test_module or TEST in self.contexts
 
     # ----------------------------------------------------------- resolution
@@ -78,15 +78,15 @@ class Context:
 
     def qualified(self, node: ast.AST) -> str | None:
         """Like :meth:`resolve` but ``None`` when the head name was not imported."""
-        cached = node.__dict__.get("_fd_qualified")
+        cached = self._qualified.get(node)
         if cached is not None and cached[0] is self.function:
-            return cached[1]  # many rules ask about the same names
+            return cached[1]
         name = dotted(node)
         if name is None:
             return None
         table = self.function.imports if self.function is not None else self.project.module_imports.get(self.module.name)
         result = table.qualify(name) if table is not None else None
-        node._fd_qualified = (self.function, result)  # type: ignore[attr-defined]
+        self._qualified[node] = (self.function, result)
         return result
 
     def type_of(self, node: ast.AST) -> str | None:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import ast
+
 from flask_doctor.findings import Severity
+from flask_doctor.static.facts.calls import classify_http_call, describe_where
 from flask_doctor.static.model import JOB, REQUEST
-from flask_doctor.static.rules.base import (
-    Context,
-    Invalid,
-    Rule,
-    Valid,
-)
-from flask_doctor.static.facts.calls import _where, classify_http_call
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 
 class HttpCallWithoutTimeout(Rule):
@@ -148,9 +144,9 @@ class HttpCallWithoutTimeout(Rule):
         hot = ctx.in_request or ctx.in_job
         severity = self.effective_severity if hot else min(self.effective_severity, Severity.NOTE)
         if http.problem == "timeout=None":
-            what = f"`{http.label}(...)` in {_where(ctx, REQUEST if ctx.in_request else JOB)} passes `timeout=None`, which disables the timeout"
+            what = f"`{http.label}(...)` in {describe_where(ctx, REQUEST if ctx.in_request else JOB)} passes `timeout=None`, which disables the timeout"
         else:
-            what = f"`{http.label}(...)` in {_where(ctx, REQUEST if ctx.in_request else JOB)} has no timeout"
+            what = f"`{http.label}(...)` in {describe_where(ctx, REQUEST if ctx.in_request else JOB)} has no timeout"
         if hot:
             where = "request" if ctx.in_request else "job"
             consequence = f": if the server never answers, the {where} waits for ever and holds its worker"

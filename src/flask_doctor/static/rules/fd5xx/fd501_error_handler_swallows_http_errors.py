@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.model import (
-    Project,
+from flask_doctor.static.facts.error_handlers import (
+    error_handlers,
+    first_param,
+    passes_http_through,
+    same_scope,
+    status_label,
 )
-from flask_doctor.static.rules.base import (
-    Invalid,
-    Rule,
-    Valid,
-    node_location,
-)
-from flask_doctor.static.facts.errors import _first_param, _is_test_path, _passes_http_through, _same_scope, _status_label, error_handlers
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.model import Project
+from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
 
 
 class ErrorHandlerSwallowsHttpErrors(Rule):
@@ -151,15 +152,15 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
         handlers = error_handlers(project)
         http_owners = {h.owner for h in handlers if h.kinds() & {"http", "unknown"}}
         for handler in handlers:
-            if "broad" not in handler.kinds() or any(_same_scope(handler.owner, o) for o in http_owners):
+            if "broad" not in handler.kinds() or any(same_scope(handler.owner, o) for o in http_owners):
                 continue
             fn = handler.function
-            if _is_test_path(fn.module.path):
+            if is_test_path(fn.module.path):
                 continue
-            ok, reraise = _passes_http_through(project, fn, _first_param(fn))
+            ok, reraise = passes_http_through(project, fn, first_param(fn))
             if ok:
                 continue
-            own = sorted({c for h in handlers if _same_scope(h.owner, handler.owner) for c in h.codes()})
+            own = sorted({c for h in handlers if same_scope(h.owner, handler.owner) for c in h.codes()})
             scope = "app" if handler.owner.startswith("app:") else f"blueprint `{handler.owner[3:].rsplit('.', 1)[-1]}`"
             examples = [str(c) for c in (404, 405, 400, 401, 403, 413) if c not in own][:3]
             covered = (f"; only {', '.join(map(str, own))} " + ("have their own handlers" if len(own) > 1 else "has its own handler")) if own else ""
@@ -173,7 +174,7 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
             else:
                 message = (
                     f"{handler.describe()} handler `{fn.display}` also receives the HTTP errors of the {scope} "
-                    f"{errors} and answers them with {_status_label(project, fn)}"
+                    f"{errors} and answers them with {status_label(project, fn)}"
                 )
                 evidence = [Evidence(f"handler `{fn.display}`", fn.location)]
             report(self.finding(

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.model import (
-    FLASK_TYPES,
-    FunctionInfo,
-    Project,
-)
+from flask_doctor.static.facts.assembly import CONFIG_LOADERS, app_factories, extension_name, first_arg_in, own_nodes
+from flask_doctor.static.model import FLASK_TYPES, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
-from flask_doctor.static.facts.imports import CONFIG_LOADERS, _extension_name, _factories, _first_arg_in, _own_nodes
 
 
 class BlueprintRegisteredBeforeConfig(Rule):
@@ -113,7 +110,7 @@ class BlueprintRegisteredBeforeConfig(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        for factory in _factories(project):
+        for factory in app_factories(project):
             self._check_factory(project, factory, report)
 
     def _check_factory(self, project: Project, factory: FunctionInfo, report: Callable[[Finding], None]) -> None:
@@ -122,7 +119,7 @@ class BlueprintRegisteredBeforeConfig(Rule):
             return
         registrations: list[tuple[ast.Call, str]] = []
         loads: list[ast.Call] = []
-        for node in _own_nodes(factory.node):
+        for node in own_nodes(factory.node):
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
@@ -135,11 +132,11 @@ class BlueprintRegisteredBeforeConfig(Rule):
                 if func.attr == "register_blueprint" and owner in app_names:
                     registrations.append((node, "blueprint"))
                     continue
-                if func.attr == "init_app" and _first_arg_in(node, app_names):
+                if func.attr == "init_app" and first_arg_in(node, app_names):
                     registrations.append((node, "extension"))
                     continue
             callee = factory.imports.qualify(dotted(func) or "")
-            if _extension_name(callee) and _first_arg_in(node, app_names):
+            if extension_name(callee) and first_arg_in(node, app_names):
                 registrations.append((node, "extension"))
         if not loads or not registrations:
             return
