@@ -6,6 +6,7 @@ import ast
 from collections.abc import Iterable
 
 from flask_doctor.findings import Location
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model.config_classes import collect_config_classes
 from flask_doctor.static.model.contexts import propagate_contexts
 from flask_doctor.static.model.environments import env_of_test, test_words
@@ -413,7 +414,7 @@ class _ModuleBuilder(ast.NodeVisitor):
             cls = self.class_stack[-1]
             if any(self._is_view_base(b) for b in cls.bases):
                 info.roles.add("view")
-        if self.module.name.split(".")[-1].startswith("test") or "/tests/" in f"/{self.module.path}":
+        if is_test_path(self.module.path):
             if info.name.startswith("test") or "test" in info.roles:
                 info.roles.add("test")
 

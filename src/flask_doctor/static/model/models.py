@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Location
+from flask_doctor.static.facts.roles import role_of_path
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import ClassInfo, ModelInfo, RelationshipInfo
 from flask_doctor.static.names import dotted
@@ -41,8 +42,8 @@ def _declarative_decorated(cls: ClassInfo) -> bool:
 
 
 def _secondary_model_path(path: str) -> bool:
-    full = f"/{path}"
-    return any(part in full for part in ("/migrations/", "/alembic/", "/versions/", "/tests/", "/test/"))
+    """A migration's, a test's or an example's copy of a model class (``facts.roles``)."""
+    return role_of_path(path).is_side
 
 
 def collect_models(project: Project) -> None:
