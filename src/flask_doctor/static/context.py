@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Evidence, Finding, Location
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
-from flask_doctor.static.names import dotted
+from flask_doctor.static.names import ImportTable, dotted
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.source import SourceModule
@@ -25,7 +25,8 @@ def node_location(module_path: str, node: ast.AST) -> Location:
     line = getattr(node, "lineno", 0)
     col = getattr(node, "col_offset", -1) + 1
     end_line = getattr(node, "end_lineno", None) or line
-    end_col = (getattr(node, "end_col_offset", None) or 0) + 1 if getattr(node, "end_col_offset", None) is not None else 0
+    end_col_offset = getattr(node, "end_col_offset", None)
+    end_col = end_col_offset + 1 if end_col_offset is not None else 0
     return Location(module_path, line, col, end_line, end_col)
 
 
@@ -84,7 +85,10 @@ class Context:
         name = dotted(node)
         if name is None:
             return None
-        table = self.function.imports if self.function is not None else self.project.module_imports.get(self.module.name)
+        if self.function is not None:
+            table: ImportTable | None = self.function.imports
+        else:
+            table = self.project.module_imports.get(self.module.name)
         result = table.qualify(name) if table is not None else None
         self._qualified[node] = (self.function, result)
         return result

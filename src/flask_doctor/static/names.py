@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-
 _Name = ast.Name
 _Attribute = ast.Attribute
 

@@ -192,7 +192,11 @@ def configured_in_module(ctx: Context, app_name: str, before_line: int) -> bool:
         if stmt.lineno >= before_line:
             continue
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and dotted(node.func.value) == f"{app_name}.config":
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and dotted(node.func.value) == f"{app_name}.config"
+            ):
                 return True
             if isinstance(node, (ast.Assign, ast.AugAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]

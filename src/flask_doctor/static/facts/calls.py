@@ -64,8 +64,9 @@ def _instance_type(ctx: Context, node: ast.expr) -> str | None:
     for ancestor in reversed(ctx.ancestors):
         if isinstance(ancestor, (ast.With, ast.AsyncWith)):
             for item in ancestor.items:
-                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name and isinstance(item.context_expr, ast.Call):
-                    return callee_name(ctx, item.context_expr)
+                target, value = item.optional_vars, item.context_expr
+                if isinstance(target, ast.Name) and target.id == name and isinstance(value, ast.Call):
+                    return callee_name(ctx, value)
         if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
             break
     # ``self.session = requests.Session()`` anywhere in the class
@@ -85,7 +86,7 @@ def self_attribute_types(project: Project, cls_qual: str) -> dict[str, str]:
                 if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
                     continue
                 for target in node.targets:
-                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                    if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
                         callee = method.imports.qualify(dotted(node.value.func) or "")
                         if callee:
                             found[target.attr] = callee
@@ -172,9 +173,8 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
     timeout = _keyword(call, "timeout")
     owner, _, method = name.rpartition(".")
     if name in REQUESTS_FUNCTIONS or (method in HTTP_VERBS and ctx.project.is_subtype(owner, REQUESTS_SESSION_TYPES)):
-        if owner not in REQUESTS_SESSION_TYPES and owner not in ("requests", "requests.api") and _session_overrides_timeout(
-            ctx.project, owner
-        ):
+        project_session = owner not in REQUESTS_SESSION_TYPES and owner not in ("requests", "requests.api")
+        if project_session and _session_overrides_timeout(ctx.project, owner):
             return None
         session = name not in REQUESTS_FUNCTIONS
         if timeout is not None:
@@ -232,7 +232,8 @@ def describe_where(ctx: Context, context: str) -> str:
         return base
     label = "request path" if context == REQUEST else "job path"
     root = ctx.project.functions.get(chain[0])
-    kind = next((k for k in ("view", "task", "hook", "error_handler", "socket_handler") if root is not None and k in root.roles), "")
+    roots = ("view", "task", "hook", "error_handler", "socket_handler")
+    kind = next((k for k in roots if root is not None and k in root.roles), "")
     names = [ctx.project.display(q) for q in chain]
     first = f"{kind.replace('_', ' ')} `{names[0]}`" if kind else f"`{names[0]}`"
     return f"`{fn.display}` ({label}: {' → '.join([first, *(f'`{n}`' for n in names[1:])])})"

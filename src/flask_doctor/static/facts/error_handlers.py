@@ -63,7 +63,9 @@ _APPISH = {"app", "application", "flask_app", "current_app", "webapp", "server",
 _NOT_FLASK = ("api", "ns", "namespace", "restx", "restful", "socketio", "sio", "login_manager", "jwt", "oauth")
 
 
-def handler_owner(project: Project, fn: FunctionInfo | None, module_name: str, expr: ast.expr, table: ImportTable | None) -> tuple[str, str] | None:
+def handler_owner(
+    project: Project, fn: FunctionInfo | None, module_name: str, expr: ast.expr, table: ImportTable | None
+) -> tuple[str, str] | None:
     """("app:x"|"bp:x", label) for a Flask app/blueprint expression, None for anything else."""
     name = dotted(expr)
     if name is None:
@@ -117,10 +119,11 @@ def error_handlers(project: Project) -> list[ErrorHandler]:
                                       node_location(fn.module.path, deco)))
     for site in project.calls:
         node = site.node
-        if not (isinstance(node.func, ast.Attribute) and node.func.attr in ("register_error_handler",) and len(node.args) >= 2):
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "register_error_handler" and len(node.args) >= 2):
             continue
         table = site.function.imports if site.function is not None else project.module_imports.get(site.module.name)
-        owner = handler_owner(project, site.function, site.module.name, node.func.value, table)
+        owner = handler_owner(project, site.function, site.module.name, func.value, table)
         if owner is None:
             continue
         target = project.resolve_function(dotted(node.args[1]) or "", site.function, site.module)
@@ -136,7 +139,9 @@ def first_param(fn: FunctionInfo) -> str | None:
     return args[0] if args else None
 
 
-def passes_http_through(project: Project, fn: FunctionInfo, param: str | None, depth: int = 0) -> tuple[bool, ast.AST | None]:
+def passes_http_through(
+    project: Project, fn: FunctionInfo, param: str | None, depth: int = 0
+) -> tuple[bool, ast.AST | None]:
     """(True, None) when the handler keeps an HTTPException's status; (False, reraise_node) otherwise."""
     if param is None:
         return True, None  # handler ignores the exception object: cannot tell
@@ -154,7 +159,11 @@ def passes_http_through(project: Project, fn: FunctionInfo, param: str | None, d
                     reraise = raised
                 elif node.orelse and any(isinstance(n, ast.Return) for n in body_nodes(node.orelse)):
                     return True, None  # ``if not isinstance(e, HTTPException): ... else: ...``
-        elif isinstance(node, ast.Attribute) and node.attr in ("code", "get_response", "status_code") and dotted(node.value) == param:
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("code", "get_response", "status_code")
+            and dotted(node.value) == param
+        ):
             return True, None
         elif isinstance(node, ast.Call):
             name = dotted(node.func) or ""
@@ -165,9 +174,9 @@ def passes_http_through(project: Project, fn: FunctionInfo, param: str | None, d
     # the exception handed on to a helper that builds the response
     for ret in returns_of(fn):
         value = ret.value
-        call = value if isinstance(value, ast.Call) else (
-            value.elts[0] if isinstance(value, ast.Tuple) and value.elts and isinstance(value.elts[0], ast.Call) else None
-        )
+        if isinstance(value, ast.Tuple) and value.elts:
+            value = value.elts[0]  # ``return helper(e), 500``
+        call = value if isinstance(value, ast.Call) else None
         if call is None or not any(dotted(a) == param for a in list(call.args) + [k.value for k in call.keywords]):
             continue
         if qualify(table, call.func) in RESPONSE_BUILDERS | MAKE_RESPONSE | RESPONSE_CLASSES:
@@ -211,7 +220,11 @@ def is_spa_fallback(value: ast.expr | None, handler: ErrorHandler) -> bool:
     if 404 not in handler.codes() and not any((dotted(e) or "").endswith("NotFound") for e in handler.exceptions):
         return False
     for node in ast.walk(value) if value is not None else ():
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.rsplit("/", 1)[-1].startswith(("index.", "app.")):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _is_spa_page(node.value):
             return True
     return False
 
+
+def _is_spa_page(path: str) -> bool:
+    """``index.html`` / ``app.html``: the single-page app's shell."""
+    return path.rsplit("/", 1)[-1].startswith(("index.", "app."))

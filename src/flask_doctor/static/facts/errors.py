@@ -158,7 +158,11 @@ def response_status(
         if isinstance(second, ast.Constant) and isinstance(second.value, str) and second.value[:3].isdigit():
             code = int(second.value[:3])
             return ("success" if 200 <= code < 300 else "error", code)
-        if isinstance(second, ast.Dict) and len(expr.elts) == 2 and response_status(expr.elts[0], table, fn)[0] == "success":
+        if (
+            isinstance(second, ast.Dict)
+            and len(expr.elts) == 2
+            and response_status(expr.elts[0], table, fn)[0] == "success"
+        ):
             return ("success", 200)
         return ("unknown", None)
     if isinstance(expr, (ast.JoinedStr, ast.Dict, ast.List)) or (
@@ -179,10 +183,15 @@ def response_status(
                 return response_status(ast.Tuple(elts=list(expr.args[:2]), ctx=ast.Load()), table, fn)
             return ("unknown", None)
         if full in RESPONSE_CLASSES:
-            status = next((kw.value for kw in expr.keywords if kw.arg == "status"), expr.args[1] if len(expr.args) >= 2 else None)
+            positional = expr.args[1] if len(expr.args) >= 2 else None
+            status = next((kw.value for kw in expr.keywords if kw.arg == "status"), positional)
             if status is None and not any(kw.arg is None for kw in expr.keywords):
                 return ("success", 200)
-            if isinstance(status, ast.Constant) and isinstance(status.value, (int, str)) and str(status.value)[:3].isdigit():
+            if (
+                isinstance(status, ast.Constant)
+                and isinstance(status.value, (int, str))
+                and str(status.value)[:3].isdigit()
+            ):
                 code = int(str(status.value)[:3])
                 return ("success" if 200 <= code < 300 else "error", code)
             return ("unknown", None)
@@ -209,9 +218,16 @@ def _local_response_status(name: str, table: ImportTable | None, fn: FunctionInf
             for target in node.targets:
                 if isinstance(target, ast.Name) and target.id == name:
                     values.append(node.value)
-                elif isinstance(target, ast.Attribute) and dotted(target.value) == name and target.attr in ("status_code", "status") or isinstance(target, (ast.Tuple, ast.List)) and any(isinstance(e, ast.Name) and e.id == name for e in target.elts):
+                elif (
+                    isinstance(target, ast.Attribute)
+                    and dotted(target.value) == name
+                    and target.attr in ("status_code", "status")
+                ) or (
+                    isinstance(target, (ast.Tuple, ast.List))
+                    and any(isinstance(e, ast.Name) and e.id == name for e in target.elts)
+                ):
                     return ("unknown", None)
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and isinstance(node.target, ast.Name) and node.target.id == name:
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and dotted(node.target) == name:
             return ("unknown", None)
         elif isinstance(node, (ast.For, ast.With, ast.AsyncFor, ast.AsyncWith, ast.NamedExpr)):
             targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor, ast.NamedExpr)) else [
@@ -248,6 +264,10 @@ _DB_RECEIVERS = {"db", "sess", "conn", "connection", "con", "cnx", "database", "
 _DDL = ("alter ", "create ", "drop ")
 
 
+def _is_ddl(text: str) -> bool:
+    return text.strip().lower().startswith(_DDL)
+
+
 def db_write(stmts: list[ast.stmt]) -> ast.Call | None:
     """``db.session.commit()`` / ``conn.commit()`` / ``session.flush()`` in ``stmts`` (not in nested functions).
 
@@ -256,9 +276,14 @@ def db_write(stmts: list[ast.stmt]) -> ast.Call | None:
     """
     found = None
     for node in body_nodes(stmts):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip().lower().startswith(_DDL):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _is_ddl(node.value):
             return None
-        if found is None and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in DB_WRITE_METHODS:
+        if (
+            found is None
+            and isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in DB_WRITE_METHODS
+        ):
             receiver = (dotted(node.func.value) or "").rsplit(".", 1)[-1].lower()
             if receiver.endswith("session") or receiver in _DB_RECEIVERS:
                 found = node

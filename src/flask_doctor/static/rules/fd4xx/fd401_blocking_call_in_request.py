@@ -201,9 +201,10 @@ class BlockingCallInRequest(Rule):
             ctx.report(
                 self.finding(
                     ctx.location(node),
-                    f"`{short}(...)` without `timeout=` in {describe_where(ctx, REQUEST)}: the worker waits for the child "
-                    f"process, for ever if it hangs",
-                    hint="Pass `timeout=` (and handle subprocess.TimeoutExpired), or run the command in a background job.",
+                    f"`{short}(...)` without `timeout=` in {describe_where(ctx, REQUEST)}: the worker waits for the "
+                    f"child process, for ever if it hangs",
+                    hint="Pass `timeout=` (and handle subprocess.TimeoutExpired), or run the command in a background "
+                    "job.",
                     evidence=ctx.chain_evidence(REQUEST),
                 )
             )

@@ -160,7 +160,8 @@ class BlockingCallInAsyncView(Rule):
         owner, _, method = name.rpartition(".")
         if owner in POPEN_TYPES and method in ("communicate", "wait"):
             return label
-        if name in REQUESTS_FUNCTIONS or (method in HTTP_VERBS and ctx.project.is_subtype(owner, REQUESTS_SESSION_TYPES)):
+        session_call = method in HTTP_VERBS and ctx.project.is_subtype(owner, REQUESTS_SESSION_TYPES)
+        if name in REQUESTS_FUNCTIONS or session_call:
             return label
         if name in HTTPX_FUNCTIONS or (owner == "httpx.Client" and method in (*HTTP_VERBS, "stream", "send")):
             return label

@@ -1,4 +1,5 @@
-"""FD501 error-handler-swallows-http-errors: errorhandler(Exception) also catches HTTPException: every 404/405 becomes a 500."""
+"""FD501 error-handler-swallows-http-errors: errorhandler(Exception) also catches HTTPException: every 404/405
+becomes a 500."""
 
 from __future__ import annotations
 
@@ -163,14 +164,22 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
             own = sorted({c for h in handlers if same_scope(h.owner, handler.owner) for c in h.codes()})
             scope = "app" if handler.owner.startswith("app:") else f"blueprint `{handler.owner[3:].rsplit('.', 1)[-1]}`"
             examples = [str(c) for c in (404, 405, 400, 401, 403, 413) if c not in own][:3]
-            covered = (f"; only {', '.join(map(str, own))} " + ("have their own handlers" if len(own) > 1 else "has its own handler")) if own else ""
+            covered = ""
+            if own:
+                have = "have their own handlers" if len(own) > 1 else "has its own handler"
+                covered = f"; only {', '.join(map(str, own))} {have}"
             errors = f"({', '.join(examples)}, abort(...){covered})"
             if reraise is not None:
                 message = (
                     f"{handler.describe()} handler `{fn.display}` also receives the HTTP errors of the {scope} "
                     f"{errors}, and re-raising them from an error handler makes Flask answer 500"
                 )
-                evidence = [Evidence("re-raised here: Flask's handle_exception turns it into a 500", node_location(fn.module.path, reraise))]
+                evidence = [
+                    Evidence(
+                        "re-raised here: Flask's handle_exception turns it into a 500",
+                        node_location(fn.module.path, reraise),
+                    )
+                ]
             else:
                 message = (
                     f"{handler.describe()} handler `{fn.display}` also receives the HTTP errors of the {scope} "
@@ -180,7 +189,7 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
             report(self.finding(
                 handler.location,
                 message,
-                hint="Return HTTP errors unchanged: `if isinstance(e, HTTPException): return e` at the top of the handler, "
-                     "or register a separate `@app.errorhandler(HTTPException)`.",
+                hint="Return HTTP errors unchanged: `if isinstance(e, HTTPException): return e` at the top of the "
+                     "handler, or register a separate `@app.errorhandler(HTTPException)`.",
                 evidence=evidence,
             ))

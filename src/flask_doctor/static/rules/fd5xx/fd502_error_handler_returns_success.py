@@ -134,7 +134,8 @@ class ErrorHandlerReturnsSuccess(Rule):
             fn = handler.function
             if is_test_path(fn.module.path):
                 continue
-            if any(isinstance(e, ast.Constant) and isinstance(e.value, int) and e.value < 400 for e in handler.exceptions):
+            if any(isinstance(e, ast.Constant) and isinstance(e.value, int) and e.value < 400
+                   for e in handler.exceptions):
                 continue
             if any("Redirect" in (dotted(e) or "") for e in handler.exceptions):
                 continue
@@ -153,7 +154,8 @@ class ErrorHandlerReturnsSuccess(Rule):
                 report(self.finding(
                     node_location(fn.module.path, ret),
                     f"error handler `{fn.display}` for {', '.join(ast.unparse(e) for e in handler.exceptions)} "
-                    f"returns `{what}` {explicit} {code} OK: the error looks like a success to browsers, caches and monitoring",
+                    f"returns `{what}` {explicit} {code} OK: the error looks like a success to browsers, caches "
+                    f"and monitoring",
                     hint=f"Return the error status with the page: `return ..., {suggested_code(handler)}` "
                          "(or `return e` to keep the HTTPException's own status).",
                     evidence=[Evidence(f"registered with {handler.describe()}", handler.location)],

@@ -1,4 +1,5 @@
-"""FD503 silenced-exception-in-view: except Exception/bare except hides a failed DB write or answers an error with 200 in request code."""
+"""FD503 silenced-exception-in-view: except Exception/bare except hides a failed DB write or answers an error with
+200 in request code."""
 
 from __future__ import annotations
 
@@ -195,9 +196,11 @@ class SilencedExceptionInView(Rule):
             if write is not None:
                 message = (
                     f"`{handler_label(handler)}` in {describe_context(ctx)} with only `{ast.unparse(body[0]).strip()}` "
-                    f"hides a failed `{ast.unparse(write.func)}()`: the change is lost without a log and the session is not rolled back"
+                    f"hides a failed `{ast.unparse(write.func)}()`: the change is lost without a log and the session "
+                    f"is not rolled back"
                 )
-                evidence = [Evidence(f"`{ast.unparse(write.func)}()` inside the `try`", node_location(ctx.module.path, write))]
+                at = node_location(ctx.module.path, write)
+                evidence = [Evidence(f"`{ast.unparse(write.func)}()` inside the `try`", at)]
             elif returns_success:
                 message = (
                     f"`{handler_label(handler)}` in {describe_context(ctx)} answers any error with "

@@ -204,7 +204,8 @@ class AbortSwallowed(Rule):
         catcher: ast.ExceptHandler | None = None
         for handler in node.handlers:
             kind = exception_kind(handler.type, table)
-            if kind == "http" or (handler.type is not None and is_http_exception_class(handler.type, table) and kind != "broad"):
+            http_class = handler.type is not None and is_http_exception_class(handler.type, table)
+            if kind == "http" or (http_class and kind != "broad"):
                 return  # HTTP errors are dealt with before any broad clause
             if kind == "broad":
                 catcher = handler
@@ -220,7 +221,11 @@ class AbortSwallowed(Rule):
                 continue  # a file lookup whose handler goes on searching: only an explicit other status is reported
             text = ast.unparse(raiser.func if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute)
                                and raiser.func.attr in ABORTING_METHODS else raiser)
-            if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute) and raiser.func.attr in ABORTING_METHODS:
+            if (
+                isinstance(raiser, ast.Call)
+                and isinstance(raiser.func, ast.Attribute)
+                and raiser.func.attr in ABORTING_METHODS
+            ):
                 text = f"{raiser.func.attr}()"
             raises = "raises an HTTPException"
             if isinstance(raiser, ast.Call) and (qualify(table, raiser.func) or "") in NOT_FOUND_RAISERS:
@@ -228,7 +233,8 @@ class AbortSwallowed(Rule):
                 raises = "raises `NotFound` (an HTTPException, not FileNotFoundError) for a missing file"
             if len(text) > 50:
                 text = text[:47] + "..."
-            outcome = "silently ignores it" if all(is_inert(s) for s in catcher.body) else "replaces it with its own response"
+            silent = all(is_inert(s) for s in catcher.body)
+            outcome = "silently ignores it" if silent else "replaces it with its own response"
             ctx.report(self.finding(
                 ctx.location(raiser),
                 f"`{text}` in {describe_context(ctx)} {raises} that the `{handler_label(catcher)}` "

@@ -237,9 +237,10 @@ class CircularImport(Rule):
                 return CycleVerdict(
                     Severity.WARNING,
                     f"`{module_display(project, edge.source)}` reads `{name}` from "
-                    f"`{module_display(project, edge.target)}`, which only defines it at line {defs[name]}, after its own "
-                    f"import at line {continuing.line} that leads back: when `{module_display(project, edge.target)}` is "
-                    f"imported first this raises ImportError (partially initialised module)",
+                    f"`{module_display(project, edge.target)}`, which only defines it at line {defs[name]}, after its "
+                    f"own import at line {continuing.line} that leads back: when "
+                    f"`{module_display(project, edge.target)}` is imported first this raises ImportError (partially "
+                    f"initialised module)",
                     edge,
                     "Move the shared object (db, config, helpers) into its own module that imports neither side, "
                     "or import inside the function that needs it.",
@@ -248,7 +249,9 @@ class CircularImport(Rule):
         # Python handles it, and reporting it would only be noise.
         return None
 
-    def _judge_through_entry(self, project: Project, cycle: list[Edge], entry: str, outgoing: dict[str, Edge]) -> CycleVerdict | None:
+    def _judge_through_entry(
+        self, project: Project, cycle: list[Edge], entry: str, outgoing: dict[str, Edge]
+    ) -> CycleVerdict | None:
         """The cycle contains the module that builds the app, which servers,
         tests and workers all import first: only that module is ever seen
         half-initialised, so only names read *from it* matter."""
@@ -264,9 +267,9 @@ class CircularImport(Rule):
             name = late[0]
             return CycleVerdict(
                 Severity.WARNING,
-                f"`{module_display(project, into.source)}` reads `{name}` from `{shown}`, which only defines it at line "
-                f"{defs[name]}, after the import at line {continuing.line} that leads back: importing `{shown}` (which "
-                f"every server, test and worker does first) raises ImportError (partially initialised module)",
+                f"`{module_display(project, into.source)}` reads `{name}` from `{shown}`, which only defines it at "
+                f"line {defs[name]}, after the import at line {continuing.line} that leads back: importing `{shown}` "
+                f"(which every server, test and worker does first) raises ImportError (partially initialised module)",
                 into,
                 "Define the shared object above that import, or better move it into its own module "
                 "(extensions.py) that imports neither side.",

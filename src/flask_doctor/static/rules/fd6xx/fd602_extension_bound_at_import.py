@@ -1,4 +1,5 @@
-"""FD602 extension-bound-at-import: Extension built with a module-level app in a project that has an application factory."""
+"""FD602 extension-bound-at-import: Extension built with a module-level app in a project that has an application
+factory."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""FD603 config-read-at-import: `current_app`/`app.config` read while the module is imported, outside any app context."""
+"""FD603 config-read-at-import: `current_app`/`app.config` read while the module is imported, outside any app
+context."""
 
 from __future__ import annotations
 
@@ -126,7 +127,8 @@ class ConfigReadAtImport(Rule):
             if ctx.qualified(node.value) == "flask.current_app":
                 self._current_app(node, ctx)
             return
-        if isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name) and node.value.attr == "current_app":
+        value = node.value
+        if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.attr == "current_app":
             if ctx.qualified(node.value) == "flask.current_app":
                 self._current_app(node, ctx)
             return
@@ -151,7 +153,8 @@ class ConfigReadAtImport(Rule):
                 ctx.location(node),
                 f"`{shown}` runs when the module is imported, where there is no application context: the import "
                 f"fails with RuntimeError: Working outside of application context",
-                hint="Read it inside the view/function that needs it, or wrap it: `LocalProxy(lambda: current_app.config[...])`.",
+                hint="Read it inside the view/function that needs it, or wrap it: "
+                "`LocalProxy(lambda: current_app.config[...])`.",
                 evidence=path,
             )
         )

@@ -1,4 +1,5 @@
-"""FD604 blueprint-registered-before-config: Factory registers blueprints/extensions before loading the configuration they read."""
+"""FD604 blueprint-registered-before-config: Factory registers blueprints/extensions before loading the
+configuration they read."""
 
 from __future__ import annotations
 
@@ -148,6 +149,7 @@ class BlueprintRegisteredBeforeConfig(Rule):
             return
         last_load = first_load
         load_text = f"{dotted(last_load.func)}(...)"
+        loaded_at = Location(factory.module.path, last_load.lineno, last_load.col_offset + 1)
         for node, kind in early:
             shown = ast.unparse(node) if len(ast.unparse(node)) <= 60 else f"{dotted(node.func)}(...)"
             consequence = (
@@ -158,8 +160,9 @@ class BlueprintRegisteredBeforeConfig(Rule):
             report(
                 self.finding(
                     Location(factory.module.path, node.lineno, node.col_offset + 1),
-                    f"`{shown}` in `{factory.display}` runs before `{load_text}` at line {last_load.lineno}: {consequence}",
+                    f"`{shown}` in `{factory.display}` runs before `{load_text}` at line {last_load.lineno}: "
+                    f"{consequence}",
                     hint="Load the whole configuration first, then initialise extensions and register blueprints.",
-                    evidence=[Evidence(f"configuration loaded here: `{load_text}`", Location(factory.module.path, last_load.lineno, last_load.col_offset + 1))],
+                    evidence=[Evidence(f"configuration loaded here: `{load_text}`", loaded_at)],
                 )
             )

@@ -127,11 +127,13 @@ class MultipleFlaskApps(Rule):
                 report(
                     self.finding(
                         stray.location,
-                        f"second Flask app `{stray.qualname.rsplit('.', 1)[-1]}` in `{module_display(project, stray.module.name)}`, "
+                        f"second Flask app `{stray.qualname.rsplit('.', 1)[-1]}` in "
+                        f"`{module_display(project, stray.module.name)}`, "
                         f"a module of the same application as `{main.qualname.rsplit('.', 1)[-1]}` in "
                         f"`{module_display(project, main.module.name)}`: routes, extensions and config attach to "
                         f"whichever app they are given",
-                        hint="Import the one app (or use an application factory and `current_app`) instead of creating another.",
+                        hint="Import the one app (or use an application factory and `current_app`) instead of "
+                        "creating another.",
                         evidence=[Evidence("the other app", main.location)],
                     )
                 )
