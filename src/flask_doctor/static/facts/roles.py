@@ -18,8 +18,10 @@ Roles, most specific first:
 ``migration``   Alembic/Flask-Migrate revisions
 ``example``     ``examples/``, ``samples/``, ``demo/``: code users copy, not run
 ``docs``        ``docs/``: snippets and Sphinx configuration
-``script``      one-shot programs: ``scripts/``, ``tools/``, ``bin/``, and
-                main-only modules nobody imports
+``script``      one-shot programs: ``scripts/``, ``tools/``, ``bin/``,
+                ``contrib/``, ``benchmarks/``, a repository's helper programs
+                (``setup.py``, ``manage.py``, ``noxfile.py``), and main-only
+                modules nobody imports
 ``application`` everything else
 """
 
