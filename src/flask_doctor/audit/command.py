@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from flask_doctor.audit.redact import redact_line
 from flask_doctor.cli_common import (
     EXIT_ERROR,
     UsageError,
@@ -18,7 +19,6 @@ from flask_doctor.cli_common import (
     output_options,
     split_codes,
 )
-from flask_doctor.audit.redact import redact_line
 from flask_doctor.report import RenderContext, file_line_reader
 from flask_doctor.safe_text import printable, printable_lines
 

@@ -14,17 +14,8 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Finding, Location
 from flask_doctor.static.facts.roles import is_test_path
-from flask_doctor.static.model import (
-    CLI,
-    FACTORY,
-    JOB,
-    MAIN,
-    REQUEST,
-    TEST,
-    FunctionInfo,
-    Project,
-)
-from flask_doctor.static.names import dotted
+from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
+from flask_doctor.static.names import ImportTable, dotted
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.source import SourceModule
@@ -34,7 +25,8 @@ def node_location(module_path: str, node: ast.AST) -> Location:
     line = getattr(node, "lineno", 0)
     col = getattr(node, "col_offset", -1) + 1
     end_line = getattr(node, "end_lineno", None) or line
-    end_col = (getattr(node, "end_col_offset", None) or 0) + 1 if getattr(node, "end_col_offset", None) is not None else 0
+    end_col_offset = getattr(node, "end_col_offset", None)
+    end_col = end_col_offset + 1 if end_col_offset is not None else 0
     return Location(module_path, line, col, end_line, end_col)
 
 
@@ -49,7 +41,9 @@ class Context:
         self.function: FunctionInfo | None = None
         self.functions: list[FunctionInfo] = []
         self.in_main = False
-        self._test_module: bool | None = None
+        self._test_module = is_test_path(module.path)
+        #: node -> (function it was resolved in, qualified name): many rules ask about the same names.
+        self._qualified: dict[ast.AST, tuple[FunctionInfo | None, str | None]] = {}
 
     # ------------------------------------------------------------ contexts
     @property
@@ -73,8 +67,6 @@ class Context:
 
     def is_test_code(self) -> bool:
         """Test code: a test file (``facts.roles``) or a function only tests call."""
-        if self._test_module is None:
-            self._test_module = is_test_path(self.module.path)
         return self._test_module or TEST in self.contexts
 
     # ----------------------------------------------------------- resolution
@@ -87,15 +79,18 @@ class Context:
 
     def qualified(self, node: ast.AST) -> str | None:
         """Like :meth:`resolve` but ``None`` when the head name was not imported."""
-        cached = node.__dict__.get("_fd_qualified")
+        cached = self._qualified.get(node)
         if cached is not None and cached[0] is self.function:
-            return cached[1]  # many rules ask about the same names
+            return cached[1]
         name = dotted(node)
         if name is None:
             return None
-        table = self.function.imports if self.function is not None else self.project.module_imports.get(self.module.name)
+        if self.function is not None:
+            table: ImportTable | None = self.function.imports
+        else:
+            table = self.project.module_imports.get(self.module.name)
         result = table.qualify(name) if table is not None else None
-        node._fd_qualified = (self.function, result)  # type: ignore[attr-defined]
+        self._qualified[node] = (self.function, result)
         return result
 
     def type_of(self, node: ast.AST) -> str | None:

@@ -12,28 +12,32 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+_Name = ast.Name
+_Attribute = ast.Attribute
+
 
 def dotted(node: ast.AST) -> str | None:
-    """``a.b.c`` for a Name/Attribute chain, ``None`` for anything else."""
-    cls = node.__class__
-    if cls is ast.Name:
-        return node.id  # type: ignore[attr-defined]
-    if cls is not ast.Attribute:
+    """``a.b.c`` for a Name/Attribute chain, ``None`` for anything else.
+
+    Rules ask this of the same nodes again and again; exact type checks keep
+    it as cheap as a cache lookup would be, so nothing is cached on the nodes.
+    """
+    if type(node) is _Name:
+        return node.id
+    if type(node) is not _Attribute:
         return None
-    cached = node.__dict__.get("_fd_dotted", False)
-    if cached is not False:
-        return cached  # several rules ask for the same chain
-    start = node
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    result = None
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        result = ".".join(reversed(parts))
-    start._fd_dotted = result  # type: ignore[attr-defined]
-    return result
+    value = node.value
+    if type(value) is _Name:  # ``a.b``, most chains: no list to build
+        return f"{value.id}.{node.attr}"
+    parts = [node.attr]
+    while type(value) is _Attribute:
+        parts.append(value.attr)
+        value = value.value
+    if type(value) is not _Name:
+        return None
+    parts.append(value.id)
+    parts.reverse()
+    return ".".join(parts)
 
 
 def call_name(node: ast.AST) -> str | None:

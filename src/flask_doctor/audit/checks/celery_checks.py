@@ -10,8 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 from flask_doctor.audit.checks._common import user_globals, where
-from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.redact import redact_url
 from flask_doctor.audit.registry import register
 from flask_doctor.audit.sources import is_user_file

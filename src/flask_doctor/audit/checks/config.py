@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.redact import describe_secret, entropy_bits, show_value
 from flask_doctor.audit.registry import register
 from flask_doctor.audit.sources import line_text

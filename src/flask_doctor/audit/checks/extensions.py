@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_doctor.audit.checks._common import line_of, qualname, user_globals
-from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.redact import redact_url
 from flask_doctor.audit.registry import register
 from flask_doctor.audit.sources import make_location

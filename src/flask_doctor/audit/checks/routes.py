@@ -10,8 +10,8 @@ from functools import lru_cache
 from typing import Any
 
 from flask_doctor.audit.checks._common import qualname, where
-from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.registry import register
 from flask_doctor.findings import Evidence, Finding, Severity
 

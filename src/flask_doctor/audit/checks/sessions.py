@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask_doctor.audit.checks._common import qualname
-from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.probe import with_deadline
 from flask_doctor.audit.registry import register
 from flask_doctor.findings import Evidence, Finding, Severity

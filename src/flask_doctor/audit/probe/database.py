@@ -22,8 +22,8 @@ import statistics
 import time
 from typing import TYPE_CHECKING, Any
 
-from flask_doctor.audit.messages import Message
 from flask_doctor.audit.checks.extensions import EngineInfo, app_engines
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.probe import ProbeTimeout, with_deadline
 from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.redaction import redact_url

@@ -14,8 +14,18 @@ documented in :mod:`flask_doctor.catalogue.runtime`.
 from __future__ import annotations
 
 from flask_doctor import rulebook
-from flask_doctor.runtime.detectors.base import DetectContext, Detector, TraceDetector, loc, ms
-from flask_doctor.runtime.detectors.process import GrowingContainer, MemoryGrowth, WorkerSaturated
+from flask_doctor.runtime.detectors.base import (
+    DetectContext,
+    Detector,
+    TraceDetector,
+    loc,
+    ms,
+)
+from flask_doctor.runtime.detectors.process import (
+    GrowingContainer,
+    MemoryGrowth,
+    WorkerSaturated,
+)
 from flask_doctor.runtime.detectors.trace import (
     ConnectionHeld,
     ContextLeak,

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.runtime import sqltext
-from flask_doctor.runtime.detectors.base import DetectContext, TraceDetector, loc, ms, trace_line
+from flask_doctor.runtime.detectors.base import (
+    DetectContext,
+    TraceDetector,
+    loc,
+    ms,
+    trace_line,
+)
 from flask_doctor.runtime.records import Trace
 
 

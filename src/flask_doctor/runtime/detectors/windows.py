@@ -10,8 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flask_doctor.findings import Evidence, Finding
-from flask_doctor.runtime.detectors.base import DetectContext, Detector, endpoint_label, loc
 from flask_doctor.percentiles import median, percentile
+from flask_doctor.runtime.detectors.base import (
+    DetectContext,
+    Detector,
+    endpoint_label,
+    loc,
+)
 from flask_doctor.runtime.stats import EndpointStats, QueryStats, TaskStats
 
 

@@ -1,8 +1,11 @@
-"""Facts shared by the blocking rules (moved from the family module).
+"""Call tables and facts about calls that block: what ties up a worker while a request waits.
 
-FD401-FD403 — blocking calls: what ties up a worker while a request waits.
+The tables name the blocking functions (``time.sleep``, subprocess waits,
+synchronous database drivers) and the HTTP clients (requests, httpx,
+urllib) with where their timeouts go; the blocking rules (FD401-FD403) and
+the server facts share them.
 
-All three rules share one notion of "what is this call": names are resolved
+All users share one notion of "what is this call": names are resolved
 through imports (``from time import sleep`` -> ``time.sleep``), local and
 module-level instances (``s = requests.Session(); s.get(...)``), ``with
 requests.Session() as s:`` blocks, and ``self.session = requests.Session()``
@@ -16,10 +19,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from flask_doctor.static.context import (
-    Context,
-    describe_context,
-)
+from flask_doctor.static.context import Context, describe_context
+from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.model import REQUEST, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 
@@ -52,7 +53,7 @@ SESSION_REQUEST_TIMEOUT_INDEX = 8
 def _instance_type(ctx: Context, node: ast.expr) -> str | None:
     """The type of the receiver of a method call, as far as the code shows it."""
     if isinstance(node, ast.Call):
-        return _callee_name(ctx, node)
+        return callee_name(ctx, node)
     known = ctx.type_of(node)
     if known:
         return known
@@ -63,22 +64,20 @@ def _instance_type(ctx: Context, node: ast.expr) -> str | None:
     for ancestor in reversed(ctx.ancestors):
         if isinstance(ancestor, (ast.With, ast.AsyncWith)):
             for item in ancestor.items:
-                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name and isinstance(item.context_expr, ast.Call):
-                    return _callee_name(ctx, item.context_expr)
+                target, value = item.optional_vars, item.context_expr
+                if isinstance(target, ast.Name) and target.id == name and isinstance(value, ast.Call):
+                    return callee_name(ctx, value)
         if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
             break
     # ``self.session = requests.Session()`` anywhere in the class
     if name.startswith("self.") and name.count(".") == 1 and ctx.function is not None and ctx.function.class_name:
-        return _self_attribute_types(ctx.project, ctx.function).get(name[5:])
+        return self_attribute_types(ctx.project, ctx.function.qualname.rsplit(".", 1)[0]).get(name[5:])
     return None
 
 
-def _self_attribute_types(project: Project, fn: FunctionInfo) -> dict[str, str]:
-    cls_qual = fn.qualname.rsplit(".", 1)[0]
-    cache: dict[str, dict[str, str]] = getattr(project, "_fd4_self_types", None) or {}
-    project._fd4_self_types = cache  # type: ignore[attr-defined]
-    if cls_qual in cache:
-        return cache[cls_qual]
+@keyed_fact
+def self_attribute_types(project: Project, cls_qual: str) -> dict[str, str]:
+    """``self.session = requests.Session()`` in any method of the class: attribute -> callee."""
     found: dict[str, str] = {}
     cls = project.classes.get(cls_qual)
     if cls is not None:
@@ -87,15 +86,14 @@ def _self_attribute_types(project: Project, fn: FunctionInfo) -> dict[str, str]:
                 if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
                     continue
                 for target in node.targets:
-                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                    if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
                         callee = method.imports.qualify(dotted(node.value.func) or "")
                         if callee:
                             found[target.attr] = callee
-    cache[cls_qual] = found
     return found
 
 
-def _callee_name(ctx: Context, call: ast.Call) -> str | None:
+def callee_name(ctx: Context, call: ast.Call) -> str | None:
     """``requests.get`` / ``requests.Session.get`` / ``subprocess.Popen.communicate``."""
     func = call.func
     if isinstance(func, ast.Attribute):
@@ -151,37 +149,32 @@ def _session_overrides_timeout(project: Project, type_name: str) -> bool:
     return False
 
 
-def _project_mounts_timeout_adapter(project: Project) -> bool:
-    cached = getattr(project, "_fd4_timeout_adapter", None)
-    if cached is None:
-        cached = any(
-            any(b.endswith("HTTPAdapter") for b in cls.bases) and "timeout" in ast.unparse(cls.node)
-            for cls in project.classes.values()
-        )
-        project._fd4_timeout_adapter = cached  # type: ignore[attr-defined]
-    return cached
+@project_fact
+def mounts_timeout_adapter(project: Project) -> bool:
+    """A project ``HTTPAdapter`` subclass that mentions ``timeout`` gives its sessions a default timeout."""
+    return any(
+        any(b.endswith("HTTPAdapter") for b in cls.bases) and "timeout" in ast.unparse(cls.node)
+        for cls in project.classes.values()
+    )
 
 
-def _project_sets_socket_timeout(project: Project) -> bool:
-    cached = getattr(project, "_fd4_socket_timeout", None)
-    if cached is None:
-        cached = any(site.name == "socket.setdefaulttimeout" for site in project.calls)
-        project._fd4_socket_timeout = cached  # type: ignore[attr-defined]
-    return cached
+@project_fact
+def sets_socket_timeout(project: Project) -> bool:
+    """``socket.setdefaulttimeout(...)`` somewhere bounds every urllib call."""
+    return any(site.name == "socket.setdefaulttimeout" for site in project.calls)
 
 
 def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
     """An outgoing HTTP call and what is wrong with its timeout, if anything."""
-    name = _callee_name(ctx, call)
+    name = callee_name(ctx, call)
     if not name:
         return None
     label = dotted(call.func) or name
     timeout = _keyword(call, "timeout")
     owner, _, method = name.rpartition(".")
     if name in REQUESTS_FUNCTIONS or (method in HTTP_VERBS and ctx.project.is_subtype(owner, REQUESTS_SESSION_TYPES)):
-        if owner not in REQUESTS_SESSION_TYPES and owner not in ("requests", "requests.api") and _session_overrides_timeout(
-            ctx.project, owner
-        ):
+        project_session = owner not in REQUESTS_SESSION_TYPES and owner not in ("requests", "requests.api")
+        if project_session and _session_overrides_timeout(ctx.project, owner):
             return None
         session = name not in REQUESTS_FUNCTIONS
         if timeout is not None:
@@ -190,7 +183,7 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
             return HttpCall(label, "requests", None)
         if session and method == "request" and len(call.args) > SESSION_REQUEST_TIMEOUT_INDEX:
             return HttpCall(label, "requests", None)
-        if session and _project_mounts_timeout_adapter(ctx.project):
+        if session and mounts_timeout_adapter(ctx.project):
             return HttpCall(label, "requests", None)
         return HttpCall(label, "requests", "no timeout")
     if name in HTTPX_FUNCTIONS or name in HTTPX_CLIENT_TYPES or (
@@ -206,35 +199,29 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
     if name in URLOPEN:
         if timeout is not None:
             return HttpCall(label, "urllib", "timeout=None" if _is_none(timeout.value) else None)
-        if len(call.args) >= 3 or _has_star_kwargs(call) or _project_sets_socket_timeout(ctx.project):
+        if len(call.args) >= 3 or _has_star_kwargs(call) or sets_socket_timeout(ctx.project):
             return HttpCall(label, "urllib", None)
         return HttpCall(label, "urllib", "no timeout")
     return None
 
 
-def _cooperative(project: Project) -> bool:
+@project_fact
+def cooperative(project: Project) -> bool:
     """gevent/eventlet monkey-patching makes ``time.sleep`` yield instead of block."""
-    cached = getattr(project, "_fd4_cooperative", None)
-    if cached is None:
-        cached = any(
-            site.name in ("gevent.monkey.patch_all", "gevent.monkey.patch_time", "eventlet.monkey_patch")
-            for site in project.calls
-        )
-        deploy = project.deploy
-        if not cached and deploy is not None:
-            for command in getattr(deploy, "commands", []) or []:
-                worker = (getattr(command, "worker_class", None) or "").lower()
-                if "gevent" in worker or "eventlet" in worker:
-                    cached = True
-            for settings in getattr(deploy, "gunicorn", []) or []:
-                worker = str(getattr(settings, "worker_class", None) or "").lower()
-                if "gevent" in worker or "eventlet" in worker:
-                    cached = True
-        project._fd4_cooperative = cached  # type: ignore[attr-defined]
-    return cached
+    if any(
+        site.name in ("gevent.monkey.patch_all", "gevent.monkey.patch_time", "eventlet.monkey_patch")
+        for site in project.calls
+    ):
+        return True
+    deploy = project.deploy
+    if deploy is None:
+        return False
+    workers = [command.worker_class for command in deploy.commands]
+    workers += [settings.worker_class for settings in deploy.gunicorn]
+    return any("gevent" in worker.lower() or "eventlet" in worker.lower() for worker in workers if worker)
 
 
-def _where(ctx: Context, context: str) -> str:
+def describe_where(ctx: Context, context: str) -> str:
     """``view `pay``` or ```charge`` (request path: `pay` → `charge`)`` for helpers."""
     fn = ctx.function
     base = describe_context(ctx)
@@ -245,13 +232,14 @@ def _where(ctx: Context, context: str) -> str:
         return base
     label = "request path" if context == REQUEST else "job path"
     root = ctx.project.functions.get(chain[0])
-    kind = next((k for k in ("view", "task", "hook", "error_handler", "socket_handler") if root is not None and k in root.roles), "")
+    roots = ("view", "task", "hook", "error_handler", "socket_handler")
+    kind = next((k for k in roots if root is not None and k in root.roles), "")
     names = [ctx.project.display(q) for q in chain]
     first = f"{kind.replace('_', ' ')} `{names[0]}`" if kind else f"`{names[0]}`"
     return f"`{fn.display}` ({label}: {' → '.join([first, *(f'`{n}`' for n in names[1:])])})"
 
 
-def _enclosing_loop(ctx: Context) -> ast.AST | None:
+def enclosing_loop(ctx: Context) -> ast.AST | None:
     for node in reversed(ctx.ancestors):
         if isinstance(node, (ast.For, ast.While, ast.AsyncFor)):
             return node
@@ -260,11 +248,11 @@ def _enclosing_loop(ctx: Context) -> ast.AST | None:
     return None
 
 
-def _request_code(ctx: Context) -> bool:
+def in_request_code(ctx: Context) -> bool:
     return ctx.in_request and not ctx.is_test_code()
 
 
-def _sleep_seconds(call: ast.Call) -> float | None:
+def sleep_seconds(call: ast.Call) -> float | None:
     arg = call.args[0] if call.args else next((kw.value for kw in call.keywords if kw.arg == "secs"), None)
     if isinstance(arg, ast.Constant) and isinstance(arg.value, (int, float)) and not isinstance(arg.value, bool):
         return float(arg.value)
@@ -273,7 +261,7 @@ def _sleep_seconds(call: ast.Call) -> float | None:
 
 def blocking_subprocess(ctx: Context, call: ast.Call) -> str | None:
     """``subprocess.run(...)`` / ``proc.communicate()`` waiting without ``timeout=``."""
-    name = _callee_name(ctx, call)
+    name = callee_name(ctx, call)
     if not name:
         return None
     owner, _, method = name.rpartition(".")
@@ -289,13 +277,7 @@ def blocking_subprocess(ctx: Context, call: ast.Call) -> str | None:
     return name
 
 
-def _is_test_module(fn: FunctionInfo) -> bool:
-    path = f"/{fn.module.path}"
-    last = fn.module.name.rsplit(".", 1)[-1]
-    return "/tests/" in path or "/test/" in path or last.startswith("test_") or last == "conftest"
-
-
-def _plainly_blocking(fn: FunctionInfo, name: str) -> bool:
+def plainly_blocking(fn: FunctionInfo, name: str) -> bool:
     head, _, rest = name.partition(".")
     if head in fn.local_types:
         qualified = f"{fn.local_types[head]}.{rest}" if rest else fn.local_types[head]
@@ -309,7 +291,7 @@ def _plainly_blocking(fn: FunctionInfo, name: str) -> bool:
     )
 
 
-def _awaits_something(fn: ast.AsyncFunctionDef) -> bool:
+def awaits_something(fn: ast.AsyncFunctionDef) -> bool:
     stack: list[ast.AST] = list(fn.body)
     while stack:
         node = stack.pop()

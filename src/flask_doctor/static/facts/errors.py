@@ -1,37 +1,25 @@
-"""Facts shared by the errors rules (moved from the family module).
-
-FD501–FD504 — errors: what happens to an exception inside a request.
+"""Exception-handling facts: what an ``except`` catches, what a ``return`` sends.
 
 Flask already turns an unhandled exception into a 500 and keeps serving; the
-bugs are in the code that *handles* errors: a handler for ``Exception`` that
-also receives ``HTTPException`` (so every 404 becomes a 500), an error page
-sent with status 200, an ``except: pass`` that makes a failure vanish, an
-``abort(404)`` caught by the ``except Exception`` around it.
-
-The helpers at the top (exception clauses, "silent" handler bodies, response
-status of a ``return``) are shared with the task rules in ``tasks.py``.
+bugs are in the code that *handles* errors: a broad ``except`` that also
+catches the ``HTTPException`` of an ``abort(404)``, an ``except: pass`` that
+makes a failed database write vanish, an error page sent with status 200.
+These facts answer the questions such code raises -- which exceptions a
+clause catches, whether its body is silent or logs, which HTTP status a
+``return`` sends -- for the error rules (FD501-FD504) and the task rules
+(``facts.tasks``) alike.  The registered error handlers themselves are in
+``facts.error_handlers``.
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from flask_doctor.findings import Location
-from flask_doctor.static.context import (
-    Context,
-    node_location,
-)
-from flask_doctor.static.model import (
-    BLUEPRINT_TYPES,
-    FLASK_TYPES,
-    FunctionInfo,
-    Project,
-)
+from flask_doctor.static.context import Context
+from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import ImportTable, dotted
 
-# ------------------------------------------------------------------ helpers
 BROAD = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
 HTTP_EXCEPTION = {
     "werkzeug.exceptions.HTTPException", "werkzeug.HTTPException", "flask.HTTPException",
@@ -170,7 +158,11 @@ def response_status(
         if isinstance(second, ast.Constant) and isinstance(second.value, str) and second.value[:3].isdigit():
             code = int(second.value[:3])
             return ("success" if 200 <= code < 300 else "error", code)
-        if isinstance(second, ast.Dict) and len(expr.elts) == 2 and response_status(expr.elts[0], table, fn)[0] == "success":
+        if (
+            isinstance(second, ast.Dict)
+            and len(expr.elts) == 2
+            and response_status(expr.elts[0], table, fn)[0] == "success"
+        ):
             return ("success", 200)
         return ("unknown", None)
     if isinstance(expr, (ast.JoinedStr, ast.Dict, ast.List)) or (
@@ -191,10 +183,15 @@ def response_status(
                 return response_status(ast.Tuple(elts=list(expr.args[:2]), ctx=ast.Load()), table, fn)
             return ("unknown", None)
         if full in RESPONSE_CLASSES:
-            status = next((kw.value for kw in expr.keywords if kw.arg == "status"), expr.args[1] if len(expr.args) >= 2 else None)
+            positional = expr.args[1] if len(expr.args) >= 2 else None
+            status = next((kw.value for kw in expr.keywords if kw.arg == "status"), positional)
             if status is None and not any(kw.arg is None for kw in expr.keywords):
                 return ("success", 200)
-            if isinstance(status, ast.Constant) and isinstance(status.value, (int, str)) and str(status.value)[:3].isdigit():
+            if (
+                isinstance(status, ast.Constant)
+                and isinstance(status.value, (int, str))
+                and str(status.value)[:3].isdigit()
+            ):
                 code = int(str(status.value)[:3])
                 return ("success" if 200 <= code < 300 else "error", code)
             return ("unknown", None)
@@ -221,9 +218,16 @@ def _local_response_status(name: str, table: ImportTable | None, fn: FunctionInf
             for target in node.targets:
                 if isinstance(target, ast.Name) and target.id == name:
                     values.append(node.value)
-                elif isinstance(target, ast.Attribute) and dotted(target.value) == name and target.attr in ("status_code", "status") or isinstance(target, (ast.Tuple, ast.List)) and any(isinstance(e, ast.Name) and e.id == name for e in target.elts):
+                elif (
+                    isinstance(target, ast.Attribute)
+                    and dotted(target.value) == name
+                    and target.attr in ("status_code", "status")
+                ) or (
+                    isinstance(target, (ast.Tuple, ast.List))
+                    and any(isinstance(e, ast.Name) and e.id == name for e in target.elts)
+                ):
                     return ("unknown", None)
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and isinstance(node.target, ast.Name) and node.target.id == name:
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and dotted(node.target) == name:
             return ("unknown", None)
         elif isinstance(node, (ast.For, ast.With, ast.AsyncFor, ast.AsyncWith, ast.NamedExpr)):
             targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor, ast.NamedExpr)) else [
@@ -245,206 +249,12 @@ def returns_of(fn: FunctionInfo) -> list[ast.Return]:
     return [n for n in body_nodes(fn.node.body) if isinstance(n, ast.Return)]
 
 
-# ------------------------------------------------------ error handler index
-@dataclass
-class ErrorHandler:
-    function: FunctionInfo
-    owner: str  # "app:<qualname>", "app:?" (an app we cannot name) or "bp:<name>"
-    owner_label: str  # `@app.errorhandler` / `bp.register_error_handler`
-    exceptions: list[ast.expr]
-    table: ImportTable
-    location: Location  # the decorator or registration call
 
-    def kinds(self) -> set[str]:
-        """'broad', 'http', 'narrow', 'code', or 'unknown' for a variable (``for ex in default_exceptions:``)."""
-        found = set()
-        for e in self.exceptions:
-            if isinstance(e, ast.Constant):
-                found.add("code")
-            elif isinstance(e, ast.Name) and self.table.qualify(e.id) is None and not e.id[:1].isupper():
-                found.add("unknown")
-            else:
-                found.add(exception_kind(e, self.table))
-        return found
-
-    def codes(self) -> list[int]:
-        return [e.value for e in self.exceptions if isinstance(e, ast.Constant) and isinstance(e.value, int)]
-
-    def describe(self) -> str:
-        args = ", ".join(ast.unparse(e) for e in self.exceptions)
-        return f"`{self.owner_label}({args})`"
-
-
-_APPISH = {"app", "application", "flask_app", "current_app", "webapp", "server", "_app", "self.app"}
-_NOT_FLASK = ("api", "ns", "namespace", "restx", "restful", "socketio", "sio", "login_manager", "jwt", "oauth")
-
-
-def _owner(project: Project, fn: FunctionInfo | None, module_name: str, expr: ast.expr, table: ImportTable | None) -> tuple[str, str] | None:
-    """("app:x"|"bp:x", label) for a Flask app/blueprint expression, None for anything else."""
-    name = dotted(expr)
-    if name is None:
-        return None
-    type_name = None
-    probe = fn
-    while probe is not None and type_name is None:
-        if "." not in name:
-            type_name = probe.local_types.get(name)
-        probe = probe.parent
-    if type_name is None:
-        qualified = (table.qualify(name) if table is not None else None) or f"{module_name}.{name}"
-        obj = project.objects.get(qualified)
-        type_name = obj.type if obj is not None else None
-        resolved = qualified if obj is not None else None
-    else:
-        resolved = None
-    last = name.rsplit(".", 1)[-1].lower()
-    if type_name is not None:
-        if project.is_subtype(type_name, FLASK_TYPES):
-            return (f"app:{resolved}" if resolved else "app:?", name)
-        if project.is_subtype(type_name, BLUEPRINT_TYPES):
-            return (f"bp:{resolved or name}", name)
-        return None
-    if last in _NOT_FLASK or any(last.startswith(p) or last.endswith(p) for p in ("api", "restx", "namespace")):
-        return None
-    if name in _APPISH or last in ("app", "application", "flask_app"):
-        return ("app:?", name)
-    return (f"bp:{module_name}.{name}", name)
-
-
-def error_handlers(project: Project) -> list[ErrorHandler]:
-    """Every Flask error handler registration (decorators and ``register_error_handler``)."""
-    cached = getattr(project, "_fd_error_handlers", None)
-    if cached is not None:
-        return cached
-    found: list[ErrorHandler] = []
-    for fn in project.functions.values():
-        if "error_handler" not in fn.roles:
-            continue
-        table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
-        for deco in fn.node.decorator_list:
-            if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute)):
-                continue
-            attr = deco.func.attr
-            if attr not in ("errorhandler", "app_errorhandler"):
-                continue
-            owner = _owner(project, fn.parent, fn.module.name, deco.func.value, table)
-            if owner is None:
-                continue
-            key = "app:?" if attr == "app_errorhandler" else owner[0]
-            found.append(ErrorHandler(fn, key, f"@{owner[1]}.{attr}", list(deco.args[:1]), table or ImportTable(),
-                                      node_location(fn.module.path, deco)))
-    for site in project.calls:
-        node = site.node
-        if not (isinstance(node.func, ast.Attribute) and node.func.attr in ("register_error_handler",) and len(node.args) >= 2):
-            continue
-        table = site.function.imports if site.function is not None else project.module_imports.get(site.module.name)
-        owner = _owner(project, site.function, site.module.name, node.func.value, table)
-        if owner is None:
-            continue
-        target = project.resolve_function(dotted(node.args[1]) or "", site.function, site.module)
-        if target is None:
-            continue
-        found.append(ErrorHandler(target, owner[0], f"{owner[1]}.register_error_handler", [node.args[0]],
-                                  table or ImportTable(), node_location(site.module.path, node)))
-    project._fd_error_handlers = found  # type: ignore[attr-defined]
-    return found
-
-
-def _first_param(fn: FunctionInfo) -> str | None:
-    args = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args if a.arg not in ("self", "cls")]
-    return args[0] if args else None
-
-
-def _passes_http_through(project: Project, fn: FunctionInfo, param: str | None, depth: int = 0) -> tuple[bool, ast.AST | None]:
-    """(True, None) when the handler keeps an HTTPException's status; (False, reraise_node) otherwise."""
-    if param is None:
-        return True, None  # handler ignores the exception object: cannot tell
-    table = fn.imports
-    reraise: ast.AST | None = None
-    for node in body_nodes(fn.node.body):
-        if isinstance(node, ast.If):
-            checks = [n for n in ast.walk(node.test) if isinstance(n, ast.Call) and dotted(n.func) == "isinstance"
-                      and len(n.args) == 2 and dotted(n.args[0]) == param]
-            if any(is_http_exception_class(c.args[1], table) for c in checks):
-                if any(isinstance(n, ast.Return) for n in body_nodes(node.body)):
-                    return True, None
-                raised = next((n for n in body_nodes(node.body) if isinstance(n, ast.Raise)), None)
-                if raised is not None:
-                    reraise = raised
-                elif node.orelse and any(isinstance(n, ast.Return) for n in body_nodes(node.orelse)):
-                    return True, None  # ``if not isinstance(e, HTTPException): ... else: ...``
-        elif isinstance(node, ast.Attribute) and node.attr in ("code", "get_response", "status_code") and dotted(node.value) == param:
-            return True, None
-        elif isinstance(node, ast.Call):
-            name = dotted(node.func) or ""
-            if name in ("getattr", "hasattr") and len(node.args) >= 2 and dotted(node.args[0]) == param:
-                return True, None
-        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == param:
-            return True, None
-    # the exception handed on to a helper that builds the response
-    for ret in returns_of(fn):
-        value = ret.value
-        call = value if isinstance(value, ast.Call) else (
-            value.elts[0] if isinstance(value, ast.Tuple) and value.elts and isinstance(value.elts[0], ast.Call) else None
-        )
-        if call is None or not any(dotted(a) == param for a in list(call.args) + [k.value for k in call.keywords]):
-            continue
-        if qualify(table, call.func) in RESPONSE_BUILDERS | MAKE_RESPONSE | RESPONSE_CLASSES:
-            continue
-        callee = project.resolve_function(dotted(call.func) or "", fn, fn.module)
-        if callee is None or depth >= 2:
-            return True, None  # unknown helper: do not guess
-        index = next((i for i, a in enumerate(call.args) if dotted(a) == param), None)
-        params = [a.arg for a in callee.node.args.posonlyargs + callee.node.args.args if a.arg not in ("self", "cls")]
-        inner = params[index] if index is not None and index < len(params) else next(
-            (k.arg for k in call.keywords if dotted(k.value) == param), None
-        )
-        ok, _ = _passes_http_through(project, callee, inner, depth + 1)
-        if ok:
-            return True, None
-    return False, reraise
-
-
-def _status_label(project: Project, fn: FunctionInfo) -> str:
-    statuses = {response_status(r.value, fn.imports, fn, project) for r in returns_of(fn)}
-    codes = sorted({c for kind, c in statuses if c is not None})
-    if len(codes) == 1:
-        return f"a {codes[0]}"
-    return "the handler's own response"
-
-
-def _same_scope(a: str, b: str) -> bool:
-    """Handlers on the same app or blueprint (an app we cannot name matches any app)."""
-    return a == b or (a.startswith("app:") and b.startswith("app:") and "app:?" in (a, b))
-
-
-def _is_test_path(path: str) -> bool:
-    p = f"/{path}"
-    last = p.rsplit("/", 1)[-1]
-    return "/tests/" in p or "/test/" in p or last.startswith("test_") or last == "conftest.py"
-
-
-def _suggested_code(handler: ErrorHandler) -> str:
-    codes = handler.codes()
-    if codes:
-        return str(codes[0])
-    return "e.code" if "http" in handler.kinds() else "<4xx or 5xx>"
-
-
-def _is_spa_fallback(value: ast.expr | None, handler: ErrorHandler) -> bool:
-    if 404 not in handler.codes() and not any((dotted(e) or "").endswith("NotFound") for e in handler.exceptions):
-        return False
-    for node in ast.walk(value) if value is not None else ():
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.rsplit("/", 1)[-1].startswith(("index.", "app.")):
-            return True
-    return False
-
-
-# --------------------------------------------------------------- FD503
+# ------------------------------------------------------ try blocks (FD503)
 DB_WRITE_METHODS = {"commit", "flush"}
 
 
-def _view_success_return(stmt: ast.stmt, ctx: Context) -> bool:
+def view_success_return(stmt: ast.stmt, ctx: Context) -> bool:
     if not isinstance(stmt, ast.Return) or ctx.function is None or "view" not in ctx.function.roles:
         return False
     return response_status(stmt.value, ctx.function.imports, ctx.function, ctx.project)[0] == "success"
@@ -454,7 +264,11 @@ _DB_RECEIVERS = {"db", "sess", "conn", "connection", "con", "cnx", "database", "
 _DDL = ("alter ", "create ", "drop ")
 
 
-def _db_write(stmts: list[ast.stmt]) -> ast.Call | None:
+def _is_ddl(text: str) -> bool:
+    return text.strip().lower().startswith(_DDL)
+
+
+def db_write(stmts: list[ast.stmt]) -> ast.Call | None:
     """``db.session.commit()`` / ``conn.commit()`` / ``session.flush()`` in ``stmts`` (not in nested functions).
 
     A ``try`` that runs DDL (``ALTER TABLE ... ADD COLUMN``) is the idempotent-migration idiom
@@ -462,17 +276,23 @@ def _db_write(stmts: list[ast.stmt]) -> ast.Call | None:
     """
     found = None
     for node in body_nodes(stmts):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip().lower().startswith(_DDL):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _is_ddl(node.value):
             return None
-        if found is None and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in DB_WRITE_METHODS:
+        if (
+            found is None
+            and isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in DB_WRITE_METHODS
+        ):
             receiver = (dotted(node.func.value) or "").rsplit(".", 1)[-1].lower()
             if receiver.endswith("session") or receiver in _DB_RECEIVERS:
                 found = node
     return found
 
 
-# --------------------------------------------------------------- FD504
-def _http_raisers(stmts: list[ast.stmt], table: ImportTable | None) -> Iterator[ast.AST]:
+
+# ----------------------------------------------- HTTP errors raised (FD504)
+def http_raisers(stmts: list[ast.stmt], table: ImportTable | None) -> Iterator[ast.AST]:
     """abort()/get_or_404()/raise NotFound() in ``stmts``, not inside nested try blocks."""
     stack: list[ast.AST] = list(reversed(stmts))
     while stack:
@@ -501,7 +321,7 @@ _STATUS_NAMES = {
 }
 
 
-def _status_of(node: ast.expr | None) -> int | None:
+def status_of(node: ast.expr | None) -> int | None:
     """``500``, ``HTTPStatus.NOT_FOUND``, ``HTTP_STATUS_CODE_INTERNAL_SERVER_ERROR`` -> the code."""
     if isinstance(node, ast.Constant) and isinstance(node.value, int):
         return node.value
@@ -512,29 +332,29 @@ def _status_of(node: ast.expr | None) -> int | None:
     return None
 
 
-def _raised_code(raiser: ast.AST, table: ImportTable | None = None) -> int | None:
+def raised_code(raiser: ast.AST, table: ImportTable | None = None) -> int | None:
     if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute) and raiser.func.attr in ABORTING_METHODS:
         return 404
     if isinstance(raiser, ast.Call) and (qualify(table, raiser.func) or "") in NOT_FOUND_RAISERS:
         return 404
     if isinstance(raiser, ast.Call):
-        return _status_of(raiser.args[0]) if raiser.args else None
+        return status_of(raiser.args[0]) if raiser.args else None
     return None
 
 
-def _handler_codes(handler: ast.ExceptHandler, table: ImportTable | None) -> list[int]:
+def handler_codes(handler: ast.ExceptHandler, table: ImportTable | None) -> list[int]:
     """Statuses the handler answers with (its ``abort(...)`` calls and returned tuples); empty when unknown."""
     codes: list[int] = []
     for node in body_nodes(handler.body):
         if isinstance(node, ast.Call) and (qualify(table, node.func) or "") in ABORT_FUNCTIONS and node.args:
-            code = _status_of(node.args[0])
+            code = status_of(node.args[0])
             if code is None:
                 return []
             codes.append(code)
         elif isinstance(node, ast.Return):
             _kind, code = response_status(node.value, table)
             if code is None and isinstance(node.value, ast.Tuple) and len(node.value.elts) >= 2:
-                code = _status_of(node.value.elts[1])
+                code = status_of(node.value.elts[1])
             if code is None:
                 return []
             codes.append(code)

@@ -18,8 +18,10 @@ Roles, most specific first:
 ``migration``   Alembic/Flask-Migrate revisions
 ``example``     ``examples/``, ``samples/``, ``demo/``: code users copy, not run
 ``docs``        ``docs/``: snippets and Sphinx configuration
-``script``      one-shot programs: ``scripts/``, ``tools/``, ``bin/``, and
-                main-only modules nobody imports
+``script``      one-shot programs: ``scripts/``, ``tools/``, ``bin/``,
+                ``contrib/``, ``benchmarks/``, a repository's helper programs
+                (``setup.py``, ``manage.py``, ``noxfile.py``), and main-only
+                modules nobody imports
 ``application`` everything else
 """
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts import project_fact
@@ -119,7 +122,7 @@ def role_of(project: Project, module: SourceModule) -> FileRole:
     return module_roles(project).get(module.name) or role_of_path(module.path)
 
 
-def _main_only(project: Project, module: SourceModule, imported: set[str], functions: object) -> bool:
+def _main_only(project: Project, module: SourceModule, imported: set[str], functions: Iterable[str]) -> bool:
     """A program run as ``python x.py`` that the application never imports.
 
     It must have a ``__main__`` guard, not be imported by another module, and
@@ -130,7 +133,7 @@ def _main_only(project: Project, module: SourceModule, imported: set[str], funct
         return False
     if any(o.module is module for o in project.objects.values() if o.type.endswith(("Flask", "Blueprint"))):
         return False
-    for qualname in functions:  # type: ignore[attr-defined]
+    for qualname in functions:
         fn = project.functions[qualname]
         if fn.roles & {"view", "task", "cli", "factory", "hook", "error_handler"}:
             return False

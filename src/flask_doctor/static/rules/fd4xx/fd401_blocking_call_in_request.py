@@ -8,21 +8,16 @@ from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.calls import (
     SLEEP,
     TINY_SLEEP,
-    _callee_name,
-    _cooperative,
-    _enclosing_loop,
-    _request_code,
-    _sleep_seconds,
-    _where,
     blocking_subprocess,
+    callee_name,
+    cooperative,
+    describe_where,
+    enclosing_loop,
+    in_request_code,
+    sleep_seconds,
 )
 from flask_doctor.static.model import REQUEST
-from flask_doctor.static.rules.base import (
-    Context,
-    Invalid,
-    Rule,
-    Valid,
-)
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 
 class BlockingCallInRequest(Rule):
@@ -173,20 +168,20 @@ class BlockingCallInRequest(Rule):
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if not _request_code(ctx) or ctx.function is None:
+        if not in_request_code(ctx) or ctx.function is None:
             return
         if ctx.function.is_async:
             return  # FD403 reports blocking calls in async functions
-        name = _callee_name(ctx, node)
+        name = callee_name(ctx, node)
         if name in SLEEP:
-            seconds = _sleep_seconds(node)
+            seconds = sleep_seconds(node)
             if seconds is not None and seconds < TINY_SLEEP:
                 return  # a yield or a spin-wait handshake, not a held worker
-            if _cooperative(ctx.project):
+            if cooperative(ctx.project):
                 return
-            loop = _enclosing_loop(ctx)
+            loop = enclosing_loop(ctx)
             what = f"`{ast.unparse(node)}`"
-            message = f"{what} in {_where(ctx, REQUEST)} holds the worker while it sleeps"
+            message = f"{what} in {describe_where(ctx, REQUEST)} holds the worker while it sleeps"
             evidence = list(ctx.chain_evidence(REQUEST))
             if loop is not None:
                 message += "; it sits in a loop, so the worker is held once per iteration"
@@ -206,9 +201,10 @@ class BlockingCallInRequest(Rule):
             ctx.report(
                 self.finding(
                     ctx.location(node),
-                    f"`{short}(...)` without `timeout=` in {_where(ctx, REQUEST)}: the worker waits for the child "
-                    f"process, for ever if it hangs",
-                    hint="Pass `timeout=` (and handle subprocess.TimeoutExpired), or run the command in a background job.",
+                    f"`{short}(...)` without `timeout=` in {describe_where(ctx, REQUEST)}: the worker waits for the "
+                    f"child process, for ever if it hangs",
+                    hint="Pass `timeout=` (and handle subprocess.TimeoutExpired), or run the command in a background "
+                    "job.",
                     evidence=ctx.chain_evidence(REQUEST),
                 )
             )

@@ -1,18 +1,14 @@
-"""FD402 http-call-without-timeout: Outgoing HTTP call (requests/urllib) without a timeout can hang a worker for ever."""
+"""FD402 http-call-without-timeout: Outgoing HTTP call (requests/urllib) without a timeout can hang a worker
+for ever."""
 
 from __future__ import annotations
 
 import ast
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.facts.calls import _where, classify_http_call
+from flask_doctor.static.facts.calls import classify_http_call, describe_where
 from flask_doctor.static.model import JOB, REQUEST
-from flask_doctor.static.rules.base import (
-    Context,
-    Invalid,
-    Rule,
-    Valid,
-)
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 
 class HttpCallWithoutTimeout(Rule):
@@ -148,15 +144,18 @@ class HttpCallWithoutTimeout(Rule):
             return
         hot = ctx.in_request or ctx.in_job
         severity = self.effective_severity if hot else min(self.effective_severity, Severity.NOTE)
+        where_called = describe_where(ctx, REQUEST if ctx.in_request else JOB)
         if http.problem == "timeout=None":
-            what = f"`{http.label}(...)` in {_where(ctx, REQUEST if ctx.in_request else JOB)} passes `timeout=None`, which disables the timeout"
+            what = f"`{http.label}(...)` in {where_called} passes `timeout=None`, which disables the timeout"
         else:
-            what = f"`{http.label}(...)` in {_where(ctx, REQUEST if ctx.in_request else JOB)} has no timeout"
+            what = f"`{http.label}(...)` in {where_called} has no timeout"
         if hot:
             where = "request" if ctx.in_request else "job"
             consequence = f": if the server never answers, the {where} waits for ever and holds its worker"
         else:
-            consequence = " (note: not reached from a request or a job as far as the code shows, so a person can interrupt it)"
+            consequence = (
+                " (note: not reached from a request or a job as far as the code shows, so a person can interrupt it)"
+            )
         context = REQUEST if ctx.in_request else JOB
         ctx.report(
             self.finding(

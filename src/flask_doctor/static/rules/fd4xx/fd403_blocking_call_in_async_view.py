@@ -16,21 +16,16 @@ from flask_doctor.static.facts.calls import (
     SUBPROCESS_BLOCKING,
     SYNC_DB_CONNECT,
     URLOPEN,
-    _awaits_something,
-    _callee_name,
-    _is_test_module,
-    _plainly_blocking,
-    _request_code,
-    _where,
+    awaits_something,
+    callee_name,
+    describe_where,
+    in_request_code,
+    plainly_blocking,
 )
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import REQUEST, Project
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import (
-    Context,
-    Invalid,
-    Rule,
-    Valid,
-)
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 
 class BlockingCallInAsyncView(Rule):
@@ -140,12 +135,12 @@ class BlockingCallInAsyncView(Rule):
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         fn = ctx.function
-        if fn is None or not fn.is_async or not _request_code(ctx):
+        if fn is None or not fn.is_async or not in_request_code(ctx):
             return
         label = self._blocking(ctx, node)
         if label is None:
             return
-        where = f"async view `{fn.display}`" if "view" in fn.roles else f"async {_where(ctx, REQUEST)}"
+        where = f"async view `{fn.display}`" if "view" in fn.roles else f"async {describe_where(ctx, REQUEST)}"
         ctx.report(
             self.finding(
                 ctx.location(node),
@@ -156,7 +151,7 @@ class BlockingCallInAsyncView(Rule):
         )
 
     def _blocking(self, ctx: Context, node: ast.Call) -> str | None:
-        name = _callee_name(ctx, node)
+        name = callee_name(ctx, node)
         if not name:
             return None
         label = dotted(node.func) or name
@@ -165,7 +160,8 @@ class BlockingCallInAsyncView(Rule):
         owner, _, method = name.rpartition(".")
         if owner in POPEN_TYPES and method in ("communicate", "wait"):
             return label
-        if name in REQUESTS_FUNCTIONS or (method in HTTP_VERBS and ctx.project.is_subtype(owner, REQUESTS_SESSION_TYPES)):
+        session_call = method in HTTP_VERBS and ctx.project.is_subtype(owner, REQUESTS_SESSION_TYPES)
+        if name in REQUESTS_FUNCTIONS or session_call:
             return label
         if name in HTTPX_FUNCTIONS or (owner == "httpx.Client" and method in (*HTTP_VERBS, "stream", "send")):
             return label
@@ -185,9 +181,9 @@ class BlockingCallInAsyncView(Rule):
         if any(project.is_subtype(o.type, {"quart.Quart"}) for o in project.objects.values()):
             return  # ASGI frameworks run async views natively
         for fn in project.views():
-            if not fn.is_async or _is_test_module(fn) or _awaits_something(fn.node):  # type: ignore[arg-type]
+            if not fn.is_async or is_test_path(fn.module.path) or awaits_something(fn.node):  # type: ignore[arg-type]
                 continue
-            if any(_plainly_blocking(fn, name) for name, _call in fn.calls):
+            if any(plainly_blocking(fn, name) for name, _call in fn.calls):
                 continue  # the blocking call is reported instead
             report(
                 self.finding(

@@ -1,27 +1,21 @@
-"""FD501 error-handler-swallows-http-errors: errorhandler(Exception) also catches HTTPException: every 404/405 becomes a 500."""
+"""FD501 error-handler-swallows-http-errors: errorhandler(Exception) also catches HTTPException: every 404/405
+becomes a 500."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.facts.errors import (
-    _first_param,
-    _is_test_path,
-    _passes_http_through,
-    _same_scope,
-    _status_label,
+from flask_doctor.static.facts.error_handlers import (
     error_handlers,
+    first_param,
+    passes_http_through,
+    same_scope,
+    status_label,
 )
-from flask_doctor.static.model import (
-    Project,
-)
-from flask_doctor.static.rules.base import (
-    Invalid,
-    Rule,
-    Valid,
-    node_location,
-)
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.model import Project
+from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
 
 
 class ErrorHandlerSwallowsHttpErrors(Rule):
@@ -159,35 +153,43 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
         handlers = error_handlers(project)
         http_owners = {h.owner for h in handlers if h.kinds() & {"http", "unknown"}}
         for handler in handlers:
-            if "broad" not in handler.kinds() or any(_same_scope(handler.owner, o) for o in http_owners):
+            if "broad" not in handler.kinds() or any(same_scope(handler.owner, o) for o in http_owners):
                 continue
             fn = handler.function
-            if _is_test_path(fn.module.path):
+            if is_test_path(fn.module.path):
                 continue
-            ok, reraise = _passes_http_through(project, fn, _first_param(fn))
+            ok, reraise = passes_http_through(project, fn, first_param(fn))
             if ok:
                 continue
-            own = sorted({c for h in handlers if _same_scope(h.owner, handler.owner) for c in h.codes()})
+            own = sorted({c for h in handlers if same_scope(h.owner, handler.owner) for c in h.codes()})
             scope = "app" if handler.owner.startswith("app:") else f"blueprint `{handler.owner[3:].rsplit('.', 1)[-1]}`"
             examples = [str(c) for c in (404, 405, 400, 401, 403, 413) if c not in own][:3]
-            covered = (f"; only {', '.join(map(str, own))} " + ("have their own handlers" if len(own) > 1 else "has its own handler")) if own else ""
+            covered = ""
+            if own:
+                have = "have their own handlers" if len(own) > 1 else "has its own handler"
+                covered = f"; only {', '.join(map(str, own))} {have}"
             errors = f"({', '.join(examples)}, abort(...){covered})"
             if reraise is not None:
                 message = (
                     f"{handler.describe()} handler `{fn.display}` also receives the HTTP errors of the {scope} "
                     f"{errors}, and re-raising them from an error handler makes Flask answer 500"
                 )
-                evidence = [Evidence("re-raised here: Flask's handle_exception turns it into a 500", node_location(fn.module.path, reraise))]
+                evidence = [
+                    Evidence(
+                        "re-raised here: Flask's handle_exception turns it into a 500",
+                        node_location(fn.module.path, reraise),
+                    )
+                ]
             else:
                 message = (
                     f"{handler.describe()} handler `{fn.display}` also receives the HTTP errors of the {scope} "
-                    f"{errors} and answers them with {_status_label(project, fn)}"
+                    f"{errors} and answers them with {status_label(project, fn)}"
                 )
                 evidence = [Evidence(f"handler `{fn.display}`", fn.location)]
             report(self.finding(
                 handler.location,
                 message,
-                hint="Return HTTP errors unchanged: `if isinstance(e, HTTPException): return e` at the top of the handler, "
-                     "or register a separate `@app.errorhandler(HTTPException)`.",
+                hint="Return HTTP errors unchanged: `if isinstance(e, HTTPException): return e` at the top of the "
+                     "handler, or register a separate `@app.errorhandler(HTTPException)`.",
                 evidence=evidence,
             ))

@@ -6,24 +6,12 @@ import ast
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.facts.errors import (
-    _is_spa_fallback,
-    _is_test_path,
-    _suggested_code,
-    error_handlers,
-    response_status,
-    returns_of,
-)
-from flask_doctor.static.model import (
-    Project,
-)
+from flask_doctor.static.facts.error_handlers import error_handlers, is_spa_fallback, suggested_code
+from flask_doctor.static.facts.errors import response_status, returns_of
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.model import Project
 from flask_doctor.static.names import dotted
-from flask_doctor.static.rules.base import (
-    Invalid,
-    Rule,
-    Valid,
-    node_location,
-)
+from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
 
 
 class ErrorHandlerReturnsSuccess(Rule):
@@ -144,15 +132,16 @@ class ErrorHandlerReturnsSuccess(Rule):
         seen: set[tuple[str, int]] = set()
         for handler in error_handlers(project):
             fn = handler.function
-            if _is_test_path(fn.module.path):
+            if is_test_path(fn.module.path):
                 continue
-            if any(isinstance(e, ast.Constant) and isinstance(e.value, int) and e.value < 400 for e in handler.exceptions):
+            if any(isinstance(e, ast.Constant) and isinstance(e.value, int) and e.value < 400
+                   for e in handler.exceptions):
                 continue
             if any("Redirect" in (dotted(e) or "") for e in handler.exceptions):
                 continue
             for ret in returns_of(fn):
                 kind, code = response_status(ret.value, fn.imports, fn, project)
-                if kind != "success" or _is_spa_fallback(ret.value, handler):
+                if kind != "success" or is_spa_fallback(ret.value, handler):
                     continue
                 key = (fn.module.path, ret.lineno)
                 if key in seen:
@@ -165,8 +154,9 @@ class ErrorHandlerReturnsSuccess(Rule):
                 report(self.finding(
                     node_location(fn.module.path, ret),
                     f"error handler `{fn.display}` for {', '.join(ast.unparse(e) for e in handler.exceptions)} "
-                    f"returns `{what}` {explicit} {code} OK: the error looks like a success to browsers, caches and monitoring",
-                    hint=f"Return the error status with the page: `return ..., {_suggested_code(handler)}` "
+                    f"returns `{what}` {explicit} {code} OK: the error looks like a success to browsers, caches "
+                    f"and monitoring",
+                    hint=f"Return the error status with the page: `return ..., {suggested_code(handler)}` "
                          "(or `return e` to keep the HTTPException's own status).",
                     evidence=[Evidence(f"registered with {handler.describe()}", handler.location)],
                 ))

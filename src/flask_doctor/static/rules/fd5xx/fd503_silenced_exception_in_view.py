@@ -1,28 +1,14 @@
-"""FD503 silenced-exception-in-view: except Exception/bare except hides a failed DB write or answers an error with 200 in request code."""
+"""FD503 silenced-exception-in-view: except Exception/bare except hides a failed DB write or answers an error with
+200 in request code."""
 
 from __future__ import annotations
 
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.errors import (
-    _db_write,
-    _view_success_return,
-    exception_kind,
-    handler_label,
-    is_inert,
-)
-from flask_doctor.static.model import (
-    REQUEST,
-)
-from flask_doctor.static.rules.base import (
-    Context,
-    Invalid,
-    Rule,
-    Valid,
-    describe_context,
-    node_location,
-)
+from flask_doctor.static.facts.errors import db_write, exception_kind, handler_label, is_inert, view_success_return
+from flask_doctor.static.model import REQUEST
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context, node_location
 
 
 class SilencedExceptionInView(Rule):
@@ -205,14 +191,16 @@ class SilencedExceptionInView(Rule):
                 continue
             body = handler.body
             silent = all(is_inert(s) for s in body)
-            write = _db_write(node.body) if silent else None
-            returns_success = not silent and all(is_inert(s) for s in body[:-1]) and _view_success_return(body[-1], ctx)
+            write = db_write(node.body) if silent else None
+            returns_success = not silent and all(is_inert(s) for s in body[:-1]) and view_success_return(body[-1], ctx)
             if write is not None:
                 message = (
                     f"`{handler_label(handler)}` in {describe_context(ctx)} with only `{ast.unparse(body[0]).strip()}` "
-                    f"hides a failed `{ast.unparse(write.func)}()`: the change is lost without a log and the session is not rolled back"
+                    f"hides a failed `{ast.unparse(write.func)}()`: the change is lost without a log and the session "
+                    f"is not rolled back"
                 )
-                evidence = [Evidence(f"`{ast.unparse(write.func)}()` inside the `try`", node_location(ctx.module.path, write))]
+                at = node_location(ctx.module.path, write)
+                evidence = [Evidence(f"`{ast.unparse(write.func)}()` inside the `try`", at)]
             elif returns_success:
                 message = (
                     f"`{handler_label(handler)}` in {describe_context(ctx)} answers any error with "

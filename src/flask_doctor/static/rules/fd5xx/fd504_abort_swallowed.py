@@ -8,24 +8,17 @@ from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.errors import (
     ABORTING_METHODS,
     NOT_FOUND_RAISERS,
-    _handler_codes,
-    _http_raisers,
-    _raised_code,
     contains_raise,
     exception_kind,
+    handler_codes,
     handler_label,
+    http_raisers,
     is_http_exception_class,
     is_inert,
     qualify,
+    raised_code,
 )
-from flask_doctor.static.rules.base import (
-    Context,
-    Invalid,
-    Rule,
-    Valid,
-    describe_context,
-    node_location,
-)
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context, node_location
 
 
 class AbortSwallowed(Rule):
@@ -211,23 +204,28 @@ class AbortSwallowed(Rule):
         catcher: ast.ExceptHandler | None = None
         for handler in node.handlers:
             kind = exception_kind(handler.type, table)
-            if kind == "http" or (handler.type is not None and is_http_exception_class(handler.type, table) and kind != "broad"):
+            http_class = handler.type is not None and is_http_exception_class(handler.type, table)
+            if kind == "http" or (http_class and kind != "broad"):
                 return  # HTTP errors are dealt with before any broad clause
             if kind == "broad":
                 catcher = handler
                 break
         if catcher is None or contains_raise(catcher.body):
             return
-        handler_codes = _handler_codes(catcher, table)
-        for raiser in _http_raisers(node.body, table):
-            code = _raised_code(raiser, table)
-            if code is not None and handler_codes and all(c == code or (code >= 500 and c >= 500) for c in handler_codes):
+        codes = handler_codes(catcher, table)
+        for raiser in http_raisers(node.body, table):
+            code = raised_code(raiser, table)
+            if code is not None and codes and all(c == code or (code >= 500 and c >= 500) for c in codes):
                 continue  # the handler answers with the same status (or a 5xx stays a 5xx): nothing is lost
-            if isinstance(raiser, ast.Call) and (qualify(table, raiser.func) or "") in NOT_FOUND_RAISERS and not handler_codes:
+            if isinstance(raiser, ast.Call) and (qualify(table, raiser.func) or "") in NOT_FOUND_RAISERS and not codes:
                 continue  # a file lookup whose handler goes on searching: only an explicit other status is reported
             text = ast.unparse(raiser.func if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute)
                                and raiser.func.attr in ABORTING_METHODS else raiser)
-            if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute) and raiser.func.attr in ABORTING_METHODS:
+            if (
+                isinstance(raiser, ast.Call)
+                and isinstance(raiser.func, ast.Attribute)
+                and raiser.func.attr in ABORTING_METHODS
+            ):
                 text = f"{raiser.func.attr}()"
             raises = "raises an HTTPException"
             if isinstance(raiser, ast.Call) and (qualify(table, raiser.func) or "") in NOT_FOUND_RAISERS:
@@ -235,7 +233,8 @@ class AbortSwallowed(Rule):
                 raises = "raises `NotFound` (an HTTPException, not FileNotFoundError) for a missing file"
             if len(text) > 50:
                 text = text[:47] + "..."
-            outcome = "silently ignores it" if all(is_inert(s) for s in catcher.body) else "replaces it with its own response"
+            silent = all(is_inert(s) for s in catcher.body)
+            outcome = "silently ignores it" if silent else "replaces it with its own response"
             ctx.report(self.finding(
                 ctx.location(raiser),
                 f"`{text}` in {describe_context(ctx)} {raises} that the `{handler_label(catcher)}` "

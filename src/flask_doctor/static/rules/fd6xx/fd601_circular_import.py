@@ -5,24 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.facts.imports import (
+from flask_doctor.static.facts.assembly import app_modules
+from flask_doctor.static.facts.cycles import (
     MAX_ORDER_CYCLE,
     CycleVerdict,
-    Edge,
-    _can_be_entered_first,
-    _definitions,
-    _entry_modules,
-    _has_main_guard,
-    _is_app,
-    _is_test_path,
-    _module_display,
-    _shortest_path,
-    _strongly_connected,
-    import_graph,
+    can_be_entered_first,
+    has_main_guard,
+    import_cycles,
+    is_app,
 )
-from flask_doctor.static.model import (
-    Project,
-)
+from flask_doctor.static.facts.imports import Edge, definitions, import_graph, module_display, shortest_path
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
 
@@ -184,15 +178,15 @@ class CircularImport(Rule):
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         graph = import_graph(project)
-        for component in _strongly_connected(graph):
+        for component in import_cycles(project):
             members = set(component)
-            if all(_is_test_path(project.modules[m]) for m in component if m in project.modules):
+            if all(is_test_path(project.modules[m].path) for m in component if m in project.modules):
                 continue
             reported: set[frozenset[tuple[str, int]]] = set()
             culprits: set[object] = set()
             candidates = [e for m in component for e in graph.edges.get(m, []) if e.target in members]
             for edge in sorted(candidates, key=lambda e: (e.source, e.line, e.target)):
-                back = _shortest_path(graph, edge.target, edge.source, members)
+                back = shortest_path(graph, edge.target, edge.source, members)
                 if back is None:
                     continue
                 cycle = [edge, *back]
@@ -213,7 +207,7 @@ class CircularImport(Rule):
     # -------------------------------------------------------------- judging
     def _judge(self, project: Project, cycle: list[Edge], component: set[str]) -> CycleVerdict | None:
         outgoing = {e.source: e for e in cycle}  # each module's import that continues the cycle
-        entries = _entry_modules(project)
+        entries = app_modules(project)
         entry = next((e.source for e in cycle if e.source in entries), None)
         if entry is not None:
             # importing ``pkg.app`` runs ``pkg/__init__`` first: when the package
@@ -230,22 +224,23 @@ class CircularImport(Rule):
         # cycles: along a long chain one conditional import is enough to
         # make the claim wrong.
         for edge in cycle if len(cycle) <= MAX_ORDER_CYCLE else ():
-            if not edge.names or not _can_be_entered_first(project, edge.target, component):
+            if not edge.names or not can_be_entered_first(project, edge.target, component):
                 continue
             target = project.modules.get(edge.target)
             continuing = outgoing.get(edge.target)
             if target is None or continuing is None:
                 continue
-            defs = _definitions(target)
+            defs = definitions(project, edge.target)
             late = [n for n in edge.names if n in defs and defs[n] > continuing.line]
             if late:
                 name = late[0]
                 return CycleVerdict(
                     Severity.WARNING,
-                    f"`{_module_display(project, edge.source)}` reads `{name}` from "
-                    f"`{_module_display(project, edge.target)}`, which only defines it at line {defs[name]}, after its own "
-                    f"import at line {continuing.line} that leads back: when `{_module_display(project, edge.target)}` is "
-                    f"imported first this raises ImportError (partially initialised module)",
+                    f"`{module_display(project, edge.source)}` reads `{name}` from "
+                    f"`{module_display(project, edge.target)}`, which only defines it at line {defs[name]}, after its "
+                    f"own import at line {continuing.line} that leads back: when "
+                    f"`{module_display(project, edge.target)}` is imported first this raises ImportError (partially "
+                    f"initialised module)",
                     edge,
                     "Move the shared object (db, config, helpers) into its own module that imports neither side, "
                     "or import inside the function that needs it.",
@@ -254,7 +249,9 @@ class CircularImport(Rule):
         # Python handles it, and reporting it would only be noise.
         return None
 
-    def _judge_through_entry(self, project: Project, cycle: list[Edge], entry: str, outgoing: dict[str, Edge]) -> CycleVerdict | None:
+    def _judge_through_entry(
+        self, project: Project, cycle: list[Edge], entry: str, outgoing: dict[str, Edge]
+    ) -> CycleVerdict | None:
         """The cycle contains the module that builds the app, which servers,
         tests and workers all import first: only that module is ever seen
         half-initialised, so only names read *from it* matter."""
@@ -263,28 +260,28 @@ class CircularImport(Rule):
         if into is None or not into.names:
             return None
         module = project.modules[entry]
-        shown = _module_display(project, entry)
-        defs = _definitions(module)
+        shown = module_display(project, entry)
+        defs = definitions(project, entry)
         late = [n for n in into.names if n in defs and defs[n] > continuing.line]
         if late:
             name = late[0]
             return CycleVerdict(
                 Severity.WARNING,
-                f"`{_module_display(project, into.source)}` reads `{name}` from `{shown}`, which only defines it at line "
-                f"{defs[name]}, after the import at line {continuing.line} that leads back: importing `{shown}` (which "
-                f"every server, test and worker does first) raises ImportError (partially initialised module)",
+                f"`{module_display(project, into.source)}` reads `{name}` from `{shown}`, which only defines it at "
+                f"line {defs[name]}, after the import at line {continuing.line} that leads back: importing `{shown}` "
+                f"(which every server, test and worker does first) raises ImportError (partially initialised module)",
                 into,
                 "Define the shared object above that import, or better move it into its own module "
                 "(extensions.py) that imports neither side.",
             )
-        apps = [n for n in into.names if _is_app(project, entry, n)]
+        apps = [n for n in into.names if is_app(project, entry, n)]
         if not apps:
             return None  # works: the names exist before the cycle comes back
-        if not module.is_package and _has_main_guard(module):
+        if not module.is_package and has_main_guard(module):
             return CycleVerdict(
                 Severity.WARNING,
                 f"`{shown}` is also run as a script (`if __name__ == \"__main__\"`): `python {shown}` loads it as "
-                f"`__main__`, and `from {entry} import {apps[0]}` in `{_module_display(project, into.source)}` "
+                f"`__main__`, and `from {entry} import {apps[0]}` in `{module_display(project, into.source)}` "
                 f"loads a second copy with a second app object — the routes land on the copy",
                 into,
                 "Create the app in an application factory, register views through blueprints, and start it with "
@@ -303,8 +300,8 @@ class CircularImport(Rule):
         # rotate so the cycle starts at the culprit's source
         start = next(i for i, e in enumerate(cycle) if e is verdict.culprit)
         ordered = cycle[start:] + cycle[:start]
-        chain = " → ".join(_module_display(project, e.source) for e in ordered)
-        chain += f" → {_module_display(project, ordered[0].source)}"
+        chain = " → ".join(module_display(project, e.source) for e in ordered)
+        chain += f" → {module_display(project, ordered[0].source)}"
         evidence = []
         for edge in ordered:
             module = project.modules[edge.source]

@@ -1,14 +1,13 @@
-"""FD602 extension-bound-at-import: Extension built with a module-level app in a project that has an application factory."""
+"""FD602 extension-bound-at-import: Extension built with a module-level app in a project that has an application
+factory."""
 
 from __future__ import annotations
 
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.imports import _extension_name, _factories, _is_side_path
-from flask_doctor.static.model import (
-    FLASK_TYPES,
-)
+from flask_doctor.static.facts.assembly import app_factories, extension_name, is_side
+from flask_doctor.static.model import FLASK_TYPES
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
@@ -99,12 +98,12 @@ class ExtensionBoundAtImport(Rule):
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if ctx.function is not None or ctx.in_main or _is_side_path(ctx.module):
+        if ctx.function is not None or ctx.in_main or is_side(ctx.module):
             return
-        if not _factories(ctx.project):
+        if not app_factories(ctx.project):
             return
         callee = ctx.qualified(node.func)
-        if not _extension_name(callee):
+        if not extension_name(callee):
             return
         app_arg = node.args[0] if node.args else next((kw.value for kw in node.keywords if kw.arg == "app"), None)
         if app_arg is None:
@@ -112,7 +111,7 @@ class ExtensionBoundAtImport(Rule):
         app_type = ctx.type_of(app_arg)
         if not app_type or not ctx.project.is_subtype(app_type, FLASK_TYPES):
             return
-        factory = _factories(ctx.project)[0]
+        factory = app_factories(ctx.project)[0]
         short = (dotted(node.func) or callee or "").rsplit(".", 1)[-1]
         ctx.report(
             self.finding(

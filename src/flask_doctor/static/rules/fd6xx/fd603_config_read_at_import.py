@@ -1,22 +1,21 @@
-"""FD603 config-read-at-import: `current_app`/`app.config` read while the module is imported, outside any app context."""
+"""FD603 config-read-at-import: `current_app`/`app.config` read while the module is imported, outside any app
+context."""
 
 from __future__ import annotations
 
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.imports import (
-    _configured_in_module,
-    _eager_modules,
-    _factories,
-    _import_path,
-    _is_side_path,
-    _read_expression,
-    _runs_at_import,
+from flask_doctor.static.facts.assembly import (
+    app_factories,
+    configured_in_module,
+    eager_modules,
+    import_path,
+    is_side,
+    read_expression,
+    runs_at_import,
 )
-from flask_doctor.static.model import (
-    FLASK_TYPES,
-)
+from flask_doctor.static.model import FLASK_TYPES
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 
@@ -128,7 +127,8 @@ class ConfigReadAtImport(Rule):
             if ctx.qualified(node.value) == "flask.current_app":
                 self._current_app(node, ctx)
             return
-        if isinstance(node.value, ast.Attribute) and isinstance(node.value.value, ast.Name) and node.value.attr == "current_app":
+        value = node.value
+        if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.attr == "current_app":
             if ctx.qualified(node.value) == "flask.current_app":
                 self._current_app(node, ctx)
             return
@@ -139,13 +139,13 @@ class ConfigReadAtImport(Rule):
             self._app_config(node, ctx)
 
     def _current_app(self, node: ast.Attribute, ctx: Context) -> None:
-        if _is_side_path(ctx.module) or not _runs_at_import(ctx, node):
+        if is_side(ctx.module) or not runs_at_import(ctx, node):
             return
-        eager = _eager_modules(ctx.project)
+        eager = eager_modules(ctx.project)
         if ctx.module.name not in eager:
             return  # imported lazily (inside functions, often under app_context()) or run by a tool
-        path = _import_path(ctx.project, eager, ctx.module.name)
-        shown = ast.unparse(_read_expression(ctx, node))
+        path = import_path(ctx.project, eager, ctx.module.name)
+        shown = ast.unparse(read_expression(ctx, node))
         if len(shown) > 80:
             shown = shown[:77] + "..."
         ctx.report(
@@ -153,7 +153,8 @@ class ConfigReadAtImport(Rule):
                 ctx.location(node),
                 f"`{shown}` runs when the module is imported, where there is no application context: the import "
                 f"fails with RuntimeError: Working outside of application context",
-                hint="Read it inside the view/function that needs it, or wrap it: `LocalProxy(lambda: current_app.config[...])`.",
+                hint="Read it inside the view/function that needs it, or wrap it: "
+                "`LocalProxy(lambda: current_app.config[...])`.",
                 evidence=path,
             )
         )
@@ -163,13 +164,14 @@ class ConfigReadAtImport(Rule):
         is_read = (isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Load)) or (
             isinstance(parent, ast.Attribute) and parent.value is node and parent.attr == "get"
         )
-        if not is_read or not _runs_at_import(ctx, node):
+        if not is_read or not runs_at_import(ctx, node):
             return
         app_type = ctx.type_of(node.value)
-        if not app_type or not ctx.project.is_subtype(app_type, FLASK_TYPES) or _is_side_path(ctx.module):
+        if not app_type or not ctx.project.is_subtype(app_type, FLASK_TYPES) or is_side(ctx.module):
             return
-        factories = _factories(ctx.project)
-        if not factories or _configured_in_module(ctx, node.value.id, node.lineno):  # type: ignore[attr-defined]
+        factories = app_factories(ctx.project)
+        app_name = node.value.id if isinstance(node.value, ast.Name) else ""
+        if not factories or configured_in_module(ctx, app_name, node.lineno):
             return
         read = ctx.ancestors[-2] if isinstance(parent, ast.Attribute) and len(ctx.ancestors) >= 2 else parent
         ctx.report(

@@ -1,4 +1,5 @@
-"""FD604 blueprint-registered-before-config: Factory registers blueprints/extensions before loading the configuration they read."""
+"""FD604 blueprint-registered-before-config: Factory registers blueprints/extensions before loading the
+configuration they read."""
 
 from __future__ import annotations
 
@@ -6,18 +7,8 @@ import ast
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.facts.imports import (
-    CONFIG_LOADERS,
-    _extension_name,
-    _factories,
-    _first_arg_in,
-    _own_nodes,
-)
-from flask_doctor.static.model import (
-    FLASK_TYPES,
-    FunctionInfo,
-    Project,
-)
+from flask_doctor.static.facts.assembly import CONFIG_LOADERS, app_factories, extension_name, first_arg_in, own_nodes
+from flask_doctor.static.model import FLASK_TYPES, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
@@ -120,7 +111,7 @@ class BlueprintRegisteredBeforeConfig(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        for factory in _factories(project):
+        for factory in app_factories(project):
             self._check_factory(project, factory, report)
 
     def _check_factory(self, project: Project, factory: FunctionInfo, report: Callable[[Finding], None]) -> None:
@@ -129,7 +120,7 @@ class BlueprintRegisteredBeforeConfig(Rule):
             return
         registrations: list[tuple[ast.Call, str]] = []
         loads: list[ast.Call] = []
-        for node in _own_nodes(factory.node):
+        for node in own_nodes(factory.node):
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
@@ -142,11 +133,11 @@ class BlueprintRegisteredBeforeConfig(Rule):
                 if func.attr == "register_blueprint" and owner in app_names:
                     registrations.append((node, "blueprint"))
                     continue
-                if func.attr == "init_app" and _first_arg_in(node, app_names):
+                if func.attr == "init_app" and first_arg_in(node, app_names):
                     registrations.append((node, "extension"))
                     continue
             callee = factory.imports.qualify(dotted(func) or "")
-            if _extension_name(callee) and _first_arg_in(node, app_names):
+            if extension_name(callee) and first_arg_in(node, app_names):
                 registrations.append((node, "extension"))
         if not loads or not registrations:
             return
@@ -158,6 +149,7 @@ class BlueprintRegisteredBeforeConfig(Rule):
             return
         last_load = first_load
         load_text = f"{dotted(last_load.func)}(...)"
+        loaded_at = Location(factory.module.path, last_load.lineno, last_load.col_offset + 1)
         for node, kind in early:
             shown = ast.unparse(node) if len(ast.unparse(node)) <= 60 else f"{dotted(node.func)}(...)"
             consequence = (
@@ -168,8 +160,9 @@ class BlueprintRegisteredBeforeConfig(Rule):
             report(
                 self.finding(
                     Location(factory.module.path, node.lineno, node.col_offset + 1),
-                    f"`{shown}` in `{factory.display}` runs before `{load_text}` at line {last_load.lineno}: {consequence}",
+                    f"`{shown}` in `{factory.display}` runs before `{load_text}` at line {last_load.lineno}: "
+                    f"{consequence}",
                     hint="Load the whole configuration first, then initialise extensions and register blueprints.",
-                    evidence=[Evidence(f"configuration loaded here: `{load_text}`", Location(factory.module.path, last_load.lineno, last_load.col_offset + 1))],
+                    evidence=[Evidence(f"configuration loaded here: `{load_text}`", loaded_at)],
                 )
             )

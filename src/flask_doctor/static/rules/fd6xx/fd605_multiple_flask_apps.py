@@ -5,20 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.facts.imports import (
-    _flask_call,
-    _is_side_path,
-    _main_and_stray,
-    _module_display,
-    _reachable,
-    _top_level_statement,
-    import_graph,
-)
-from flask_doctor.static.model import (
-    FLASK_TYPES,
-    ObjectInfo,
-    Project,
-)
+from flask_doctor.static.facts.assembly import is_flask_call, is_side, main_and_stray, top_level_statement
+from flask_doctor.static.facts.imports import module_display, reachable_modules
+from flask_doctor.static.model import FLASK_TYPES, ObjectInfo, Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
 
@@ -111,18 +100,17 @@ class MultipleFlaskApps(Rule):
         apps: list[ObjectInfo] = []
         seen_calls: set[int] = set()
         for obj in project.objects_of(set(FLASK_TYPES)):
-            if id(obj.call) in seen_calls or obj.in_function or _is_side_path(obj.module):
+            if id(obj.call) in seen_calls or obj.in_function or is_side(obj.module):
                 continue
-            if not _flask_call(project, obj.module, obj.call):
+            if not is_flask_call(project, obj.module, obj.call):
                 continue
-            if not _top_level_statement(obj.module, obj.call):
+            if not top_level_statement(obj.module, obj.call):
                 continue
             seen_calls.add(id(obj.call))
             apps.append(obj)
         if len(apps) < 2:
             return
-        graph = import_graph(project)
-        reach = {a.module.name: _reachable(graph, a.module.name) for a in apps}
+        reach = {a.module.name: reachable_modules(project, a.module.name) for a in apps}
         apps.sort(key=lambda o: (o.module.path, o.call.lineno))
         reported: set[str] = set()
         for i, first in enumerate(apps):
@@ -132,18 +120,20 @@ class MultipleFlaskApps(Rule):
                     continue
                 if b not in reach[a] and a not in reach[b]:
                     continue
-                main, stray = _main_and_stray(project, first, second, reach)
+                main, stray = main_and_stray(project, first, second, reach)
                 if stray.qualname in reported:
                     continue
                 reported.add(stray.qualname)
                 report(
                     self.finding(
                         stray.location,
-                        f"second Flask app `{stray.qualname.rsplit('.', 1)[-1]}` in `{_module_display(project, stray.module.name)}`, "
+                        f"second Flask app `{stray.qualname.rsplit('.', 1)[-1]}` in "
+                        f"`{module_display(project, stray.module.name)}`, "
                         f"a module of the same application as `{main.qualname.rsplit('.', 1)[-1]}` in "
-                        f"`{_module_display(project, main.module.name)}`: routes, extensions and config attach to "
+                        f"`{module_display(project, main.module.name)}`: routes, extensions and config attach to "
                         f"whichever app they are given",
-                        hint="Import the one app (or use an application factory and `current_app`) instead of creating another.",
+                        hint="Import the one app (or use an application factory and `current_app`) instead of "
+                        "creating another.",
                         evidence=[Evidence("the other app", main.location)],
                     )
                 )

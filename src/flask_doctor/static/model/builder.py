@@ -1,0 +1,598 @@
+"""Build the project model: one visitor pass per module, then the linking steps."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+from flask_doctor.findings import Location
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.model.config_classes import collect_config_classes
+from flask_doctor.static.model.contexts import propagate_contexts
+from flask_doctor.static.model.environments import env_of_test, test_words
+from flask_doctor.static.model.models import collect_models
+from flask_doctor.static.model.project import Project
+from flask_doctor.static.model.records import (
+    BLUEPRINT_TYPES,
+    CELERY_TYPES,
+    ERROR_DECORATORS,
+    FLASK_TYPES,
+    HOOK_DECORATORS,
+    HTTP_METHOD_NAMES,
+    ROUTE_DECORATORS,
+    SHRINKING_METHODS,
+    SOCKET_DECORATORS,
+    VIEW_BASES,
+    CallSite,
+    ClassInfo,
+    ConfigSetting,
+    FunctionInfo,
+    ObjectInfo,
+    PendingRole,
+    RouteInfo,
+)
+from flask_doctor.static.names import ImportRecord, ImportTable, dotted
+from flask_doctor.static.source import SourceModule
+from flask_doctor.static.syntax import child_nodes
+
+#: Fully qualified decorators that make a function a background job.
+TASK_DECORATORS = ("celery.shared_task", "celery.task", "dramatiq.actor", "rq.decorators.job", "rq.job", "huey.task")
+
+
+class _ModuleBuilder(ast.NodeVisitor):
+    """One pass over a module collecting functions, classes, objects, calls."""
+
+    def __init__(self, project: Project, module: SourceModule) -> None:
+        self.project = project
+        self.module = module
+        self.table = ImportTable()
+        project.module_imports[module.name] = self.table
+        self.imports: list[ImportRecord] = []
+        project.imports[module.name] = self.imports
+        self.scope: list[FunctionInfo] = []
+        self.class_stack: list[ClassInfo] = []
+        self.env_stack: list[str] = []
+        self.type_checking = 0
+        self.in_main = 0
+        self.top_level_defs_seen = 0
+        #: The first pass only needs what module and class bodies define
+        #: (objects, classes, imports); function bodies wait for the second.
+        self.shallow = False
+        self.pending: list[PendingRole] = []
+
+    # ------------------------------------------------------------- dispatch
+    _methods: dict[type, object] = {}
+
+    def visit(self, node: ast.AST) -> None:
+        method = self._methods.get(type(node))
+        if method is None:
+            method = getattr(type(self), "visit_" + type(node).__name__, None) or type(self).generic_visit
+            self._methods[type(node)] = method
+        method(self, node)  # type: ignore[operator]
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for child in child_nodes(node):
+            self.visit(child)
+
+    # ------------------------------------------------------------- utilities
+    @property
+    def current(self) -> FunctionInfo | None:
+        return self.scope[-1] if self.scope else None
+
+    def table_now(self) -> ImportTable:
+        return self.current.imports if self.current else self.table
+
+    def resolve(self, node: ast.AST) -> str | None:
+        name = dotted(node)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        for fn in reversed(self.scope):
+            if head in fn.local_types:
+                base = fn.local_types[head]
+                return f"{base}.{rest}" if rest else base
+        qualified = self.table_now().qualify(name)
+        if qualified:
+            return qualified
+        local = f"{self.module.name}.{head}"
+        if local in self.project.objects or local in self.project.classes or local in self.project.functions:
+            return f"{local}.{rest}" if rest else local
+        return None
+
+    def type_of(self, node: ast.AST) -> str | None:
+        """The type of an instance expression (``app`` -> ``flask.Flask``)."""
+        name = dotted(node)
+        if name is None:
+            return None
+        if "." not in name:
+            for fn in reversed(self.scope):
+                if name in fn.local_types:
+                    return fn.local_types[name]
+        resolved = self.resolve(node)
+        if resolved is None:
+            return None
+        obj = self.project.objects.get(resolved)
+        if obj is not None:
+            return obj.type
+        return None
+
+    def type_of_call(self, call: ast.Call) -> str | None:
+        callee = self.resolve(call.func)
+        if callee is None:
+            name = dotted(call.func)
+            if name and "." not in name:
+                return f"{self.module.name}.{name}"
+            return name
+        return callee
+
+    # ---------------------------------------------------------------- imports
+    def _record_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        self.table_now().add_import(node, self.module.name, self.module.is_package)
+        if isinstance(node, ast.Import):
+            targets = [(a.name, ()) for a in node.names]
+        else:
+            from flask_doctor.static.names import resolve_relative
+
+            base = resolve_relative(self.module.name, self.module.is_package, node.level, node.module)
+            targets = [(base, tuple(a.name for a in node.names))]
+        for module_name, names in targets:
+            self.imports.append(
+                ImportRecord(
+                    module=module_name,
+                    names=names,
+                    line=node.lineno,
+                    column=node.col_offset + 1,
+                    in_function=bool(self.scope),
+                    in_type_checking=self.type_checking > 0,
+                )
+            )
+
+    def visit_Import(self, node: ast.Import) -> None:
+        self._record_import(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        self._record_import(node)
+
+    # ------------------------------------------------------------ structure
+    def visit_If(self, node: ast.If) -> None:
+        test_text = test_words(node.test)
+        if "TYPE_CHECKING" in test_text:
+            self.type_checking += 1
+            for stmt in node.body:
+                self.visit(stmt)
+            self.type_checking -= 1
+            for stmt in node.orelse:
+                self.visit(stmt)
+            return
+        if not self.scope and "__name__" in test_text and "__main__" in test_text:
+            self.in_main += 1
+            for stmt in node.body:
+                self.visit(stmt)
+            self.in_main -= 1
+            for stmt in node.orelse:
+                self.visit(stmt)
+            return
+        self.visit(node.test)
+        for branch, in_else in ((node.body, False), (node.orelse, True)):
+            env = env_of_test(node.test, in_else, test_text)
+            if env:
+                self.env_stack.append(env)
+            for stmt in branch:
+                self.visit(stmt)
+            if env:
+                self.env_stack.pop()
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        prefix = self.current.qualname if self.current else (
+            self.class_stack[-1].qualname if self.class_stack else self.module.name
+        )
+        qualname = f"{prefix}.{node.name}"
+        bases = []
+        for base in node.bases:
+            resolved = self.resolve(base) or dotted(base)
+            if resolved and "." not in resolved and f"{self.module.name}.{resolved}" in self.project.classes:
+                resolved = f"{self.module.name}.{resolved}"
+            if resolved:
+                bases.append(resolved)
+        info = ClassInfo(qualname, node.name, self.module, node, bases)
+        self.project.classes[qualname] = info
+        for deco in node.decorator_list:
+            self.visit(deco)
+        self.class_stack.append(info)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.class_stack.pop()
+        if not self.scope and len(self.class_stack) == 0:
+            self.top_level_defs_seen += 1
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        cls = self.class_stack[-1] if self.class_stack and (
+            not self.scope or self.class_stack[-1].qualname.startswith(self.scope[-1].qualname)
+        ) else None
+        parent = self.current
+        if cls is not None:
+            qualname = f"{cls.qualname}.{node.name}"
+        elif parent is not None:
+            qualname = f"{parent.qualname}.{node.name}"
+        else:
+            qualname = f"{self.module.name}.{node.name}"
+        info = FunctionInfo(
+            qualname=qualname,
+            name=node.name,
+            module=self.module,
+            node=node,
+            class_name=cls.name if cls else None,
+            parent=parent,
+            imports=(parent.imports.child() if parent else self.table.child()),
+        )
+        if parent is not None:
+            info.local_types = dict(parent.local_types)
+        arguments = node.args
+        info.local_names.update(a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs)
+        if arguments.vararg:
+            info.local_names.add(arguments.vararg.arg)
+        if arguments.kwarg:
+            info.local_names.add(arguments.kwarg.arg)
+        self.project.functions[qualname] = info
+        self.project.function_at[(self.module.path, node.lineno, node.col_offset)] = info
+        if cls is not None:
+            cls.methods[node.name] = info
+        for deco in node.decorator_list:
+            self.visit(deco)
+        for default in node.args.defaults + node.args.kw_defaults:
+            if default is not None:
+                self.visit(default)
+        self._classify_decorators(info)
+        saved_classes = self.class_stack
+        self.class_stack = []
+        self.scope.append(info)
+        saved_env = self.env_stack
+        self.env_stack = list(saved_env)
+        if not self.shallow:
+            for stmt in node.body:
+                self.visit(stmt)
+        self.env_stack = saved_env
+        self.scope.pop()
+        self.class_stack = saved_classes
+        if not self.scope and not self.class_stack:
+            self.top_level_defs_seen += 1
+
+    visit_FunctionDef = _function
+    visit_AsyncFunctionDef = _function
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for target in node.targets:
+            self._assign(target, node.value)
+            self.visit(target)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+            self._assign(node.target, node.value)
+
+    def _assign(self, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+            type_name = self.type_of_call(value)
+            if type_name:
+                if self.current is not None:
+                    self.current.local_types[target.id] = type_name
+                elif not self.class_stack:
+                    qual = f"{self.module.name}.{target.id}"
+                    self.project.objects[qual] = ObjectInfo(qual, type_name, value, self.module)
+        elif isinstance(target, ast.Name) and isinstance(value, (ast.Name, ast.Attribute)):
+            # ``application = app`` keeps the type.
+            known = self.type_of(value)
+            if known:
+                if self.current is not None:
+                    self.current.local_types[target.id] = known
+                elif not self.class_stack:
+                    obj = self.project.objects.get(self.resolve(value) or "")
+                    if obj is not None:
+                        qual = f"{self.module.name}.{target.id}"
+                        self.project.objects[qual] = ObjectInfo(qual, obj.type, obj.call, obj.module)
+        # configuration written on app.config
+        if isinstance(target, ast.Subscript) and self._is_app_config(target.value):
+            key = target.slice
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                self._config(key.value, value, target)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if self.scope and node.ctx.__class__ is ast.Store:
+            self.scope[-1].local_names.add(node.id)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        if self.scope:
+            self.scope[-1].global_names.update(node.names)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Subscript):
+                shrunk = dotted(target.value)
+                if shrunk:
+                    self.project.evictions.add((self.module.name, shrunk))
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in SHRINKING_METHODS:
+            shrunk = dotted(func.value)
+            if shrunk:
+                self.project.evictions.add((self.module.name, shrunk))
+        elif isinstance(func, ast.Name) and func.id == "len" and node.args:
+            shrunk = dotted(node.args[0])
+            if shrunk:
+                self.project.evictions.add((self.module.name, shrunk))
+        name = self.resolve(node.func) or dotted(node.func) or ""
+        site = CallSite(node, name, self.module, self.current, in_main=self.in_main > 0)
+        self.project.calls.append(site)
+        if self.in_main and not self.scope:
+            self.project.main_calls.append(site)
+        if self.shallow and self.current is not None:
+            return
+        if self.current is not None and name:
+            self.current.calls.append((dotted(node.func) or name, node))
+            if name in FLASK_TYPES:
+                self.current.roles.add("factory")  # a function that builds the app
+        self._registration_call(node, name)
+        self.generic_visit(node)
+
+    # ------------------------------------------------------- classification
+    def _owner_kind(self, base: ast.expr) -> str | None:
+        """'app', 'blueprint', 'celery', 'cli', 'socketio' or None for a decorator base."""
+        type_name = self.type_of(base)
+        if type_name:
+            if self.project.is_subtype(type_name, FLASK_TYPES):
+                return "app"
+            if self.project.is_subtype(type_name, BLUEPRINT_TYPES):
+                return "blueprint"
+            if self.project.is_subtype(type_name, CELERY_TYPES):
+                return "celery"
+            if type_name.startswith("flask_socketio.SocketIO"):
+                return "socketio"
+            if type_name.startswith(("rq.", "flask_rq2.")):
+                return "rq"
+            if type_name.startswith(("apscheduler.", "flask_apscheduler.")):
+                return "scheduler"
+            if type_name.startswith(("dramatiq", "huey")):
+                return "celery"
+            return "other"
+        text = dotted(base) or ""
+        if text.endswith(".cli") or text == "cli":
+            return "cli"
+        return None
+
+    def _classify_decorators(self, info: FunctionInfo) -> None:
+        for deco in info.node.decorator_list:
+            func = deco.func if isinstance(deco, ast.Call) else deco
+            resolved = self.resolve(func) or dotted(func) or ""
+            info.decorators.append(resolved)
+            last = resolved.rsplit(".", 1)[-1]
+            if resolved in TASK_DECORATORS:
+                info.roles.add("task")
+                self._task_options(info, deco)
+                continue
+            if resolved.startswith("click.") and last in ("command", "group"):
+                info.roles.add("cli")
+                continue
+            if resolved.startswith("typer.") or resolved in ("flask.cli.with_appcontext",):
+                info.roles.add("cli")
+                continue
+            if resolved.startswith("pytest.fixture"):
+                info.roles.add("test")
+                continue
+            if not isinstance(func, ast.Attribute):
+                continue
+            attr = func.attr
+            kind = self._owner_kind(func.value)
+            click_group = attr in ("command", "group") and kind in (None, "other") and self._is_click_group(func.value)
+            if kind == "cli" or click_group:
+                info.roles.add("cli")
+            elif attr in ROUTE_DECORATORS and (
+                kind in ("app", "blueprint") or (kind is None and self._first_arg_is_path(deco))
+            ):
+                info.roles.add("view")
+                info.routes.append(self._route(deco, attr, func.value))
+            elif attr in HOOK_DECORATORS and kind in ("app", "blueprint", None):
+                info.roles.add("hook")
+                info.roles.add("teardown" if attr.startswith("teardown") else attr)
+            elif attr in ERROR_DECORATORS and kind in ("app", "blueprint", None):
+                info.roles.add("error_handler")
+                if isinstance(deco, ast.Call):
+                    info.error_codes.extend(deco.args)
+            elif attr in ("task", "periodic_task", "actor") and kind in ("celery", None, "other", "rq", "scheduler"):
+                info.roles.add("task")
+                self._task_options(info, deco)
+            elif attr in ("job", "scheduled_job", "cron") and kind in ("rq", "scheduler", None):
+                info.roles.add("task")
+            elif attr in SOCKET_DECORATORS and kind == "socketio":
+                info.roles.add("socket_handler")
+            elif attr == "expose" and info.class_name:
+                info.roles.add("view")
+        # method views: methods named like HTTP verbs on View subclasses
+        if info.class_name and info.name in HTTP_METHOD_NAMES and self.class_stack:
+            cls = self.class_stack[-1]
+            if any(self._is_view_base(b) for b in cls.bases):
+                info.roles.add("view")
+        if is_test_path(self.module.path):
+            if info.name.startswith("test") or "test" in info.roles:
+                info.roles.add("test")
+
+    def _is_view_base(self, base: str) -> bool:
+        return self.project.is_subtype(base, VIEW_BASES) or base.endswith(("MethodView", "Resource", ".View"))
+
+    def _is_click_group(self, base: ast.expr) -> bool:
+        resolved = self.resolve(base)
+        fn = self.project.functions.get(resolved or "")
+        return fn is not None and "cli" in fn.roles
+
+    @staticmethod
+    def _first_arg_is_path(deco: ast.expr) -> bool:
+        return (
+            isinstance(deco, ast.Call)
+            and bool(deco.args)
+            and isinstance(deco.args[0], ast.Constant)
+            and isinstance(deco.args[0].value, str)
+            and deco.args[0].value.startswith("/")
+        )
+
+    def _route(self, deco: ast.expr, attr: str, owner: ast.expr) -> RouteInfo:
+        rule = ""
+        methods: tuple[str, ...] = ("GET",)
+        if isinstance(deco, ast.Call):
+            if deco.args and isinstance(deco.args[0], ast.Constant) and isinstance(deco.args[0].value, str):
+                rule = deco.args[0].value
+            for kw in deco.keywords:
+                if kw.arg == "methods" and isinstance(kw.value, (ast.List, ast.Tuple, ast.Set)):
+                    methods = tuple(
+                        str(e.value).upper() for e in kw.value.elts if isinstance(e, ast.Constant)
+                    ) or methods
+        if ROUTE_DECORATORS[attr]:
+            methods = (ROUTE_DECORATORS[attr],)
+        location = Location(self.module.path, deco.lineno, deco.col_offset + 1)
+        return RouteInfo(rule, methods, self.resolve(owner) or dotted(owner) or "?", location)
+
+    def _task_options(self, info: FunctionInfo, deco: ast.expr) -> None:
+        if isinstance(deco, ast.Call):
+            for kw in deco.keywords:
+                if kw.arg:
+                    info.task_options[kw.arg] = kw.value
+
+    def _registration_call(self, node: ast.Call, name: str) -> None:
+        """``app.add_url_rule(view_func=f)``, ``q.enqueue(f)`` and friends."""
+        if not isinstance(node.func, ast.Attribute):
+            return
+        attr = node.func.attr
+        target: ast.expr | None = None
+        role = None
+        if attr == "add_url_rule":
+            role = "view"
+            target = next((kw.value for kw in node.keywords if kw.arg == "view_func"), None)
+            if target is None and len(node.args) >= 3:
+                target = node.args[2]
+        elif attr in ("register_error_handler",) and len(node.args) >= 2:
+            role, target = "error_handler", node.args[1]
+        elif attr in HOOK_DECORATORS and len(node.args) == 1:
+            role, target = "hook", node.args[0]
+        elif attr in ("enqueue", "enqueue_call", "enqueue_at", "enqueue_in", "add_job", "schedule"):
+            role = "task"
+            target = next((kw.value for kw in node.keywords if kw.arg in ("func", "f")), None)
+            if target is None and node.args:
+                target = node.args[-1] if attr in ("enqueue_at", "enqueue_in") and len(node.args) >= 2 else node.args[0]
+        elif attr == "add_command" and node.args:
+            role, target = "cli", node.args[0]
+        if role is None or target is None:
+            return
+        scope = self.current.qualname if self.current else ""
+        if isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute) and target.func.attr == "as_view":
+            cls_name = self.resolve(target.func.value) or f"{self.module.name}.{dotted(target.func.value)}"
+            self.pending.append(PendingRole(role, cls_name, scope, self.module.name, view_class=True))
+            return
+        fname = dotted(target)
+        if fname:
+            self.pending.append(PendingRole(role, fname, scope, self.module.name))
+
+    # --------------------------------------------------------------- config
+    def _is_app_config(self, node: ast.expr) -> bool:
+        if not (isinstance(node, ast.Attribute) and node.attr == "config"):
+            return False
+        type_name = self.type_of(node.value)
+        if type_name and self.project.is_subtype(type_name, FLASK_TYPES):
+            return True
+        text = dotted(node.value) or ""
+        return text in ("app", "application", "flask_app", "self.app", "current_app")
+
+    def _config(self, key: str, value: ast.expr, at: ast.AST) -> None:
+        env = self.env_stack[-1] if self.env_stack else "base"
+        self.project.config.append(
+            ConfigSetting(key, value, Location(self.module.path, at.lineno, at.col_offset + 1), env, "app.config")
+        )
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        call = node.value
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and self._is_app_config(call.func.value):
+            if call.func.attr in ("update", "from_mapping", "setdefault"):
+                for kw in call.keywords:
+                    if kw.arg:
+                        self._config(kw.arg, kw.value, kw.value)
+                for arg in call.args[:1]:
+                    if isinstance(arg, ast.Dict):
+                        for k, v in zip(arg.keys, arg.values):
+                            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                                self._config(k.value, v, k)
+                if call.func.attr == "setdefault" and len(call.args) == 2:
+                    k = call.args[0]
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                        self._config(k.value, call.args[1], k)
+        self.generic_visit(node)
+
+
+def build_project(
+    modules: Iterable[SourceModule],
+    production_names: Iterable[str] = (),
+    development_names: Iterable[str] = (),
+    testing_names: Iterable[str] = (),
+) -> Project:
+    """Link every module into one project model."""
+    project = Project()
+    module_list = sorted(modules, key=lambda m: m.path)
+    for module in module_list:
+        project.modules.setdefault(module.name, module)
+        project.by_path[module.path] = module
+    pending: list[PendingRole] = []
+    # Two passes: the second sees objects and classes defined in modules
+    # that sort after the importing one (``views`` using ``app`` from ``app``).
+    for pass_number in range(2):
+        if pass_number == 1:
+            # reset what the first pass accumulated, keep objects/classes
+            project.functions.clear()
+            project.calls.clear()
+            project.main_calls.clear()
+            project.config.clear()
+            project.function_at.clear()
+            pending.clear()
+            for cls in project.classes.values():
+                cls.methods.clear()
+        for module in module_list:
+            builder = _ModuleBuilder(project, module)
+            builder.pending = pending
+            builder.shallow = pass_number == 0
+            for stmt in module.tree.body:
+                builder.visit(stmt)
+            _mark_bottom_imports(project.imports[module.name], module)
+    _apply_pending_roles(project, pending)
+    collect_config_classes(project, production_names, development_names, testing_names)
+    collect_models(project)
+    propagate_contexts(project)
+    return project
+
+
+def _mark_bottom_imports(records: list[ImportRecord], module: SourceModule) -> None:
+    """Flag imports that come after the module's last def/class (Flask's pattern)."""
+    last_def = 0
+    for stmt in module.tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign)):
+            last_def = max(last_def, stmt.lineno)
+    for record in records:
+        if not record.in_function and record.line > last_def and last_def:
+            record.at_bottom = True
+
+
+def _apply_pending_roles(project: Project, pending: list[PendingRole]) -> None:
+    for item in pending:
+        if item.view_class:  # as_view(): every HTTP method of the class is a view
+            cls = project.classes.get(item.target)
+            if cls is None:
+                short = item.target.rsplit(".", 1)[-1]
+                cls = next((c for c in project.classes.values() if c.name == short), None)
+            if cls is not None:
+                for name, method in cls.methods.items():
+                    if name in HTTP_METHOD_NAMES:
+                        method.roles.add(item.role)
+            continue
+        module = project.modules.get(item.module)
+        if module is None:
+            continue
+        fn = project.resolve_function(item.target, project.functions.get(item.scope), module)
+        if fn is not None:
+            fn.roles.add(item.role)

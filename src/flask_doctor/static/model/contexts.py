@@ -1,0 +1,55 @@
+"""Propagate contexts (request, job, cli, ...) from roots along the call graph."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from flask_doctor.static.model.project import Project
+from flask_doctor.static.model.records import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo
+from flask_doctor.static.names import dotted
+
+_ROLE_CONTEXT = {
+    "view": REQUEST,
+    "hook": REQUEST,
+    "error_handler": REQUEST,
+    "socket_handler": REQUEST,
+    "task": JOB,
+    "cli": CLI,
+    "factory": FACTORY,
+    "test": TEST,
+}
+
+
+def propagate_contexts(project: Project) -> None:
+    """Breadth-first from every root along the call graph."""
+    queue: deque[tuple[FunctionInfo, str]] = deque()
+    nested: dict[str, list[FunctionInfo]] = {}
+    for candidate in project.functions.values():
+        if candidate.parent is not None:
+            nested.setdefault(candidate.parent.qualname, []).append(candidate)
+    for fn in project.functions.values():
+        for role in fn.roles:
+            ctx = _ROLE_CONTEXT.get(role)
+            if ctx and ctx not in fn.contexts:
+                fn.contexts.add(ctx)
+                queue.append((fn, ctx))
+    for site in project.main_calls:
+        fn = project.resolve_function(dotted(site.node.func) or "", None, site.module)
+        if fn is not None and MAIN not in fn.contexts:
+            fn.contexts.add(MAIN)
+            queue.append((fn, MAIN))
+    while queue:
+        fn, ctx = queue.popleft()
+        for name, _call in fn.calls:
+            callee = project.resolve_function(name, fn, fn.module)
+            if callee is None or ctx in callee.contexts:
+                continue
+            callee.contexts.add(ctx)
+            project.via[(callee.qualname, ctx)] = fn.qualname
+            queue.append((callee, ctx))
+        # nested functions (closures, streaming generators) run where their parent runs
+        for other in nested.get(fn.qualname, ()):
+            if ctx not in other.contexts and not (other.roles & set(_ROLE_CONTEXT)):
+                other.contexts.add(ctx)
+                project.via[(other.qualname, ctx)] = fn.qualname
+                queue.append((other, ctx))

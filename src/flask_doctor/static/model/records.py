@@ -1,0 +1,164 @@
+"""The records of the project model and the vocabulary they use.
+
+Contexts (where code runs), the Flask, Celery and SQLAlchemy types the model
+recognises, the decorator names that give a function its role, and the plain
+records (functions, classes, objects, routes, settings, ORM models, call
+sites) that :class:`~flask_doctor.static.model.project.Project` links.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from flask_doctor.findings import Location
+from flask_doctor.static.names import ImportTable
+from flask_doctor.static.source import SourceModule
+
+REQUEST = "request"
+JOB = "job"
+CLI = "cli"
+MAIN = "main"
+FACTORY = "factory"
+TEST = "test"
+IMPORT = "import"
+
+FLASK_TYPES = {"flask.Flask", "flask.app.Flask", "quart.Quart", "connexion.FlaskApp", "apiflask.APIFlask"}
+BLUEPRINT_TYPES = {"flask.Blueprint", "flask.blueprints.Blueprint", "flask_smorest.Blueprint", "apiflask.APIBlueprint"}
+CELERY_TYPES = {"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"}
+SQLALCHEMY_TYPES = {"flask_sqlalchemy.SQLAlchemy"}
+VIEW_BASES = {
+    "flask.views.View", "flask.views.MethodView", "flask.View", "flask.MethodView",
+    "flask_restful.Resource", "flask_restx.Resource", "flask_smorest.MethodView",
+}
+HTTP_METHOD_NAMES = {"get", "post", "put", "patch", "delete", "head", "options", "dispatch_request"}
+ROUTE_DECORATORS = {"route": None, "get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
+HOOK_DECORATORS = {
+    "before_request", "after_request", "teardown_request", "teardown_appcontext",
+    "before_app_request", "after_app_request", "teardown_app_request",
+    "context_processor", "app_context_processor", "url_value_preprocessor",
+    "url_defaults", "template_filter", "template_global", "template_test",
+    "app_template_filter", "app_template_global", "before_first_request",
+}
+ERROR_DECORATORS = {"errorhandler", "app_errorhandler"}
+SOCKET_DECORATORS = {"on", "event", "on_event"}
+SHRINKING_METHODS = {"pop", "popitem", "clear", "remove", "discard", "popleft"}
+
+
+@dataclass
+class RouteInfo:
+    rule: str
+    methods: tuple[str, ...]
+    owner: str  # qualified name of the app/blueprint, or the dotted text
+    location: Location
+
+
+@dataclass(eq=False)
+class FunctionInfo:
+    qualname: str
+    name: str
+    module: SourceModule
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    class_name: str | None
+    parent: FunctionInfo | None
+    imports: ImportTable
+    local_types: dict[str, str] = field(default_factory=dict)
+    calls: list[tuple[str, ast.Call]] = field(default_factory=list)
+    roles: set[str] = field(default_factory=set)
+    routes: list[RouteInfo] = field(default_factory=list)
+    decorators: list[str] = field(default_factory=list)  # resolved-or-dotted decorator names
+    contexts: set[str] = field(default_factory=set)
+    error_codes: list[ast.expr] = field(default_factory=list)
+    task_options: dict[str, ast.expr] = field(default_factory=dict)
+    #: Parameters and names assigned in the body (they shadow imports and
+    #: module globals), and names declared ``global``; recorded by the model
+    #: pass so rules never walk a function again to learn them.
+    local_names: set[str] = field(default_factory=set)
+    global_names: set[str] = field(default_factory=set)
+
+    @property
+    def is_async(self) -> bool:
+        return isinstance(self.node, ast.AsyncFunctionDef)
+
+    @property
+    def location(self) -> Location:
+        return Location(self.module.path, self.node.lineno, self.node.col_offset + 1)
+
+    @property
+    def display(self) -> str:
+        return f"{self.class_name}.{self.name}" if self.class_name else self.name
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    qualname: str
+    name: str
+    module: SourceModule
+    node: ast.ClassDef
+    bases: list[str]  # resolved (or dotted) base names
+    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class ObjectInfo:
+    """A module-level ``name = Call(...)``: apps, blueprints, extensions, engines."""
+
+    qualname: str
+    type: str
+    call: ast.Call
+    module: SourceModule
+    in_function: str | None = None
+
+    @property
+    def location(self) -> Location:
+        return Location(self.module.path, self.call.lineno, self.call.col_offset + 1)
+
+
+@dataclass
+class ConfigSetting:
+    key: str
+    value: ast.expr
+    location: Location
+    env: str  # production | development | testing | base
+    owner: str  # config class qualname, module name, or "app.config"
+
+
+@dataclass
+class RelationshipInfo:
+    model: str
+    attr: str
+    target: str
+    lazy: str
+    location: Location
+
+
+@dataclass
+class ModelInfo:
+    qualname: str
+    name: str
+    location: Location
+    relationships: dict[str, RelationshipInfo] = field(default_factory=dict)
+    unique_columns: set[str] = field(default_factory=set)
+
+
+@dataclass(eq=False)
+class CallSite:
+    """A call found anywhere, with the function it sits in (None = module level)."""
+
+    node: ast.Call
+    name: str  # resolved qualified name or dotted text
+    module: SourceModule
+    function: FunctionInfo | None
+    in_main: bool = False
+
+
+@dataclass
+class PendingRole:
+    """A role given by a call (``add_url_rule(view_func=f)``, ``q.enqueue(f)``),
+    resolved once every function of the project is known."""
+
+    role: str
+    target: str  # dotted name of the function, or qualified name of a View class
+    scope: str  # qualname of the function making the call ("" at module level)
+    module: str
+    view_class: bool = False
