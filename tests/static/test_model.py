@@ -192,3 +192,23 @@ def test_import_graph_records_function_and_type_checking_imports() -> None:
     assert ("pkg", True, False) in records
     bottom = [r for r in p.imports["pkg"] if r.module == "pkg"]
     assert bottom and bottom[0].at_bottom
+
+
+def test_helper_called_by_views_and_tests_is_application_code() -> None:
+    """A test calling a helper does not make the view's call harmless (seen in real apps)."""
+    from flask_doctor.static.runner import analyse_sources
+
+    sources = {
+        "shop/__init__.py": "",
+        "shop/rates.py": "import requests\n\ndef fetch_rates():\n    return requests.get('https://rates.example').json()\n",
+        "shop/views.py": (
+            "from flask import Blueprint\nfrom shop.rates import fetch_rates\nbp = Blueprint('b', __name__)\n\n"
+            "@bp.get('/rates')\ndef rates():\n    return fetch_rates()\n"
+        ),
+        "tests/test_rates.py": "from shop.rates import fetch_rates\n\ndef test_rates():\n    assert fetch_rates()\n",
+        "shop/testlib.py": "import requests\n\ndef fake_server_up():\n    return requests.get('http://localhost:9')\n",
+        "tests/test_server.py": "from shop.testlib import fake_server_up\n\ndef test_up():\n    fake_server_up()\n",
+    }
+    found = {(f.code, f.location.path) for f in analyse_sources(sources, select=["FD402"]).findings}
+    assert ("FD402", "shop/rates.py") in found
+    assert ("FD402", "shop/testlib.py") not in found

@@ -17,6 +17,9 @@ from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
 from flask_doctor.static.names import ImportTable, dotted
 
+#: Contexts in which code runs outside the test suite.
+_PRODUCTION_CONTEXTS = frozenset({REQUEST, JOB, CLI, MAIN, FACTORY})
+
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.source import SourceModule
 
@@ -66,8 +69,21 @@ class Context:
         return bool(self.contexts) and self.contexts <= {CLI, MAIN, TEST, FACTORY, "import"}
 
     def is_test_code(self) -> bool:
-        """Test code: a test file (``facts.roles``) or a function only tests call."""
-        return self._test_module or TEST in self.contexts
+        """Test code: a test file (``facts.roles``), or a test helper module's function only tests call.
+
+        A helper that views *and* tests call is application code: the test
+        calling it does not make the production call harmless.  Neither is a
+        plugin that only tests call *statically*: the application reaches it
+        through a registry the call graph cannot follow.  So "only tests call
+        it" counts only in modules named as test helpers (``testlib``,
+        ``testing``, ``test_utils``).
+        """
+        if self._test_module:
+            return True
+        contexts = self.contexts
+        if TEST not in contexts or contexts & _PRODUCTION_CONTEXTS:
+            return False
+        return "test" in self.module.name.rsplit(".", 1)[-1].lower()
 
     # ----------------------------------------------------------- resolution
     def resolve(self, node: ast.AST) -> str | None:
