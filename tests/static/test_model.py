@@ -212,3 +212,27 @@ def test_helper_called_by_views_and_tests_is_application_code() -> None:
     found = {(f.code, f.location.path) for f in analyse_sources(sources, select=["FD402"]).findings}
     assert ("FD402", "shop/rates.py") in found
     assert ("FD402", "shop/testlib.py") not in found
+
+
+def test_a_module_too_deep_to_walk_is_reported_and_the_rest_modelled() -> None:
+    import ast
+    import sys
+
+    from flask_doctor.static.runner import build_model
+    from flask_doctor.static.source import SourceModule
+
+    deep_text = "def f():\n    return " + " + ".join(f"'s{i}'" for i in range(600)) + "\n"
+    good_text = "def g():\n    return 1\n"
+    modules = [
+        SourceModule("deep.py", "deep", deep_text, ast.parse(deep_text)),
+        SourceModule("good.py", "good", good_text, ast.parse(good_text)),
+    ]
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(400)  # as a Python without the deep limit would be
+    try:
+        project, kept, problems = build_model(modules)
+    finally:
+        sys.setrecursionlimit(previous)
+    assert [m.path for m in kept] == ["good.py"]
+    assert [(p.code, p.location.path) for p in problems] == [("FD002", "deep.py")]
+    assert "good.g" in project.functions

@@ -18,10 +18,10 @@ from flask_doctor.rulebook import new_finding
 from flask_doctor.static.deploy import DeployModel, parse_deploy_files
 from flask_doctor.static.deploy.readers.base import MAX_BYTES as DEPLOY_MAX_BYTES
 from flask_doctor.static.files import discover
-from flask_doctor.static.model import Project, build_project
+from flask_doctor.static.model import Project
 from flask_doctor.static.noqa import apply_noqa, parse_noqa
 from flask_doctor.static.rules import all_rules
-from flask_doctor.static.runner import load_modules, run_rules
+from flask_doctor.static.runner import build_model, deeper_recursion, load_modules, run_rules
 from flask_doctor.static.source import SourceModule, display_path
 
 
@@ -118,7 +118,8 @@ def run_check(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _run_check(paths, settings, jobs=jobs, baseline=baseline)
+        with deeper_recursion():
+            return _run_check(paths, settings, jobs=jobs, baseline=baseline)
     finally:
         if collecting:
             gc.enable()
@@ -146,12 +147,13 @@ def _run_check(
     for group_modules, group_deploy in groups:
         deploy, deploy_problems = _deploy_model(group_deploy, root)
         findings.extend(deploy_problems)
-        project = build_project(
+        project, group_modules, too_deep = build_model(
             group_modules,
             production_names=settings.production_configs,
             development_names=settings.development_configs,
             testing_names=settings.testing_configs,
         )
+        findings.extend(too_deep)
         project.deploy = deploy
         findings.extend(run_rules(group_modules, project, enabled_rules(settings, project), jobs=jobs))
     findings = [

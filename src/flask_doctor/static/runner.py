@@ -10,18 +10,19 @@ project is large enough for that to pay.
 from __future__ import annotations
 
 import ast
+import contextlib
 import multiprocessing
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Finding, Location, Severity
 from flask_doctor.rulebook import new_finding
-from flask_doctor.static.model import Project, build_project
+from flask_doctor.static.model import ModuleTooDeep, Project, build_project
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.rules.base import Context, Rule
 from flask_doctor.static.source import (
@@ -47,6 +48,42 @@ class RunResult:
     modules: list[SourceModule] = field(default_factory=list)
     files_checked: int = 0
     project: Project | None = None
+
+
+#: Python 3.11+ calls Python functions without using the C stack, so the
+#: model builder and the walker may recurse this deep on generated code
+#: (600-term concatenations, 900-branch ``elif`` chains) without risk.
+DEEP_RECURSION_LIMIT = 12_000
+
+
+@contextlib.contextmanager
+def deeper_recursion() -> Iterator[None]:
+    """Raise the recursion limit for a run when the interpreter allows it safely."""
+    previous = sys.getrecursionlimit()
+    if sys.version_info >= (3, 11) and previous < DEEP_RECURSION_LIMIT:
+        sys.setrecursionlimit(DEEP_RECURSION_LIMIT)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+def build_model(modules: Sequence[SourceModule], **names: Iterable[str]) -> tuple[Project, list[SourceModule], list[Finding]]:
+    """The project model, leaving out (and reporting as FD002) any module too deep to walk.
+
+    The rest of the project is still modelled and checked: one generated file
+    must not cost the findings of every other file.
+    """
+    kept = list(modules)
+    problems: list[Finding] = []
+    while True:
+        try:
+            return build_project(kept, **names), kept, problems
+        except ModuleTooDeep as exc:
+            kept = [m for m in kept if m is not exc.module]
+            problems.append(
+                problem_finding(exc.module.path, SourceProblem("FD002", "nesting too deep to analyse; not checked"))
+            )
 
 
 def problem_finding(path: str, problem: SourceProblem) -> Finding:
@@ -237,11 +274,14 @@ def analyse_sources(
             i -= 1
         name = ".".join(name_parts)
         modules.append(SourceModule(path, name, text, tree, is_package, text.splitlines()))
-    project = build_project(modules, production_names=production_configs)
+    with deeper_recursion():
+        project, modules, problems = build_model(modules, production_names=production_configs)
+    findings.extend(problems)
     project.deploy = deploy if deploy is not None else _deploy_from_sources(sources)
     codes = set(select) if select is not None else None
     rules = [cls(project) for code, cls in all_rules().items() if codes is None or any(code.startswith(c) for c in codes)]
-    findings.extend(run_rules(modules, project, rules, jobs=1))
+    with deeper_recursion():
+        findings.extend(run_rules(modules, project, rules, jobs=1))
     return RunResult(findings=findings, modules=modules, files_checked=len(sources), project=project)
 
 

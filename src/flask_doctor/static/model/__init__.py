@@ -19,7 +19,7 @@ Project`` is the one import rules and facts use.
 
 from __future__ import annotations
 
-from flask_doctor.static.model.builder import build_project
+from flask_doctor.static.model.builder import ModuleTooDeep, build_project
 from flask_doctor.static.model.environments import classify_env, env_of_test, test_words
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import (
@@ -84,6 +84,7 @@ __all__ = [
     "RelationshipInfo",
     "RouteInfo",
     "_env_of_test",
+    "ModuleTooDeep",
     "build_project",
     "classify_env",
     "env_of_test",

@@ -527,6 +527,14 @@ class _ModuleBuilder(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+class ModuleTooDeep(Exception):
+    """A module nests deeper than the builder can walk; the caller drops it and builds again."""
+
+    def __init__(self, module: SourceModule) -> None:
+        super().__init__(module.path)
+        self.module = module
+
+
 def build_project(
     modules: Iterable[SourceModule],
     production_names: Iterable[str] = (),
@@ -557,8 +565,11 @@ def build_project(
             builder = _ModuleBuilder(project, module)
             builder.pending = pending
             builder.shallow = pass_number == 0
-            for stmt in module.tree.body:
-                builder.visit(stmt)
+            try:
+                for stmt in module.tree.body:
+                    builder.visit(stmt)
+            except RecursionError:
+                raise ModuleTooDeep(module) from None
             _mark_bottom_imports(project.imports[module.name], module)
     _apply_pending_roles(project, pending)
     collect_config_classes(project, production_names, development_names, testing_names)
