@@ -67,6 +67,6 @@ def good_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("WEB_CONCURRENCY", "GUNICORN_CMD_ARGS", "FLASK_APP"):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_CMD_ARGS", "FLASK_APP", "FLASK_DEBUG", "FLASK_SKIP_DOTENV"):
         monkeypatch.delenv(name, raising=False)
     assert os.environ.get("FLASK_APP") is None

@@ -78,6 +78,11 @@ def _view_target(view: Any) -> Any:
     return view_class if view_class is not None else inspect.unwrap(view)
 
 
+def uses_flask_form(app: Any) -> bool:
+    """Whether a view validates a Flask-WTF ``FlaskForm`` (read from the views' source, never called)."""
+    return any(_form_usage(_view_target(view))[1] for view in app.view_functions.values())
+
+
 @register(tags=("routes", "security"), deploy=True)
 def check_csrf(audit: AuditContext) -> Iterator[Finding]:
     app = audit.app
