@@ -75,6 +75,24 @@ def _url_password(value: Any) -> str:
     return str(password) if password else ""
 
 
+#: Why a URL is not probed when its password holds raw delimiters.
+UNQUOTED_PASSWORD = ("not probed: the password in the URL holds a raw '@', '/', '?' or '#', which drivers read as "
+                     "part of the host (connecting would send pieces of the password to a DNS resolver); "
+                     "percent-encode it, e.g. urllib.parse.quote_plus(password)")
+
+
+def password_needs_quoting(url: Any) -> bool:
+    """A URL string whose userinfo holds a raw ``@``, ``/``, ``?`` or ``#`` (``postgresql://u:p@ss/w@host/db``).
+
+    Parsers split such a URL at the first delimiter, so the host they
+    connect to is a piece of the password.
+    """
+    if not isinstance(url, str) or "://" not in url:
+        return False
+    userinfo = url.partition("://")[2].rpartition("@")[0]
+    return any(c in userinfo for c in "@/?#")
+
+
 def known_secrets(app: Any) -> tuple[str, ...]:
     """Values of this app that must never appear in the audit's output.
 
@@ -181,7 +199,9 @@ def snippet_lines(findings: Iterable[Finding], secrets: Sequence[str]) -> dict[s
 
 
 __all__ = [
+    "UNQUOTED_PASSWORD",
     "deep",
+    "password_needs_quoting",
     "describe_secret",
     "entropy_bits",
     "finding",

@@ -24,6 +24,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from flask_doctor.findings import Evidence, Finding
+from flask_doctor.redaction import redact_text
 from flask_doctor.rulebook import new_finding
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -151,7 +152,7 @@ def internal_error(check_name: str, exc: BaseException) -> Finding:
     return new_finding(
         "FD004",
         surface="audit",
-        message=f"audit check {check_name} crashed: {exc.__class__.__name__}: {exc}",
+        message=f"audit check {check_name} crashed: {exc.__class__.__name__}: {redact_text(str(exc))}",
         hint="this is a bug in the check, not in your app: please report it (rerun with --debug for the traceback)",
         obj=f"check:{check_name}",
         evidence=(Evidence(f"raised{where}"),),

@@ -78,10 +78,11 @@ def display_path(path: str) -> str:
 
 
 def _line_of_key(lines: list[str], key: str) -> int:
-    """0-based index of the first line assigning ``key`` (``KEY = ``, ``"KEY": ``), or -1."""
+    """0-based index of the first line assigning ``key`` (``KEY = ``, ``"KEY": ``, YAML ``KEY:``), or -1."""
     assign = re.compile(rf"^\s*{re.escape(key)}\s*(?::[^=]*)?=(?!=)")
     quoted = re.compile(rf"[\"']{re.escape(key)}[\"']\s*[:\]=]|\b{re.escape(key)}\s*=(?!=)")
-    for pattern in (assign, quoted):
+    mapping = re.compile(rf"^\s*{re.escape(key)}\s*:(?!:)")  # YAML: KEY: value
+    for pattern in (assign, quoted, mapping):
         for i, text in enumerate(lines):
             if pattern.search(text):
                 return i

@@ -16,6 +16,7 @@ from flask_doctor.audit.context import AuditContext
 from flask_doctor.audit.probe import with_deadline
 from flask_doctor.audit.registry import register
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.redaction import redact_text
 
 FILESYSTEM_SESSIONS = Message(
     "FD310",
@@ -210,7 +211,7 @@ def _sampled_views(audit: AuditContext, facts: dict[str, Any]) -> Iterator[Findi
             try:
                 path, response = _sample_view(app, endpoint)
             except Exception as exc:
-                sizes[endpoint] = f"error: {exc.__class__.__name__}: {exc}"
+                sizes[endpoint] = f"error: {exc.__class__.__name__}: {redact_text(str(exc))}"
                 continue
             headers = _set_cookie_headers(response, cookie_name)
             size = len(headers[0]) if headers else 0
