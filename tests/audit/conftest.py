@@ -26,6 +26,8 @@ SAFE_CONFIG: dict[str, Any] = {
     "TRUSTED_HOSTS": ["example.com"],
     "PREFERRED_URL_SCHEME": "https",
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Flask-SQLAlchemy 2.x treats unset as True (FD205); 3.x defaults to False
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
 }
 
 

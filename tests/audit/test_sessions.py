@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
+
 from cachelib import FileSystemCache, SimpleCache
 from flask import session
 from flask_session import Session
@@ -11,6 +13,7 @@ from flask_doctor.findings import Evidence, Severity
 from tests.audit.conftest import audit, audit_with_extra, codes, make_app
 
 
+@pytest.mark.newest_only  # SESSION_TYPE = "cachelib" needs Flask-Session 0.6
 def test_filesystem_sessions(tmp_path) -> None:  # type: ignore[no-untyped-def]
     app = make_app(SESSION_TYPE="cachelib", SESSION_CACHELIB=FileSystemCache(str(tmp_path)))
     Session(app)
@@ -19,6 +22,7 @@ def test_filesystem_sessions(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert str(tmp_path) in finding.message
 
 
+@pytest.mark.newest_only  # SESSION_TYPE = "cachelib" needs Flask-Session 0.6
 def test_process_local_sessions_depend_on_worker_count() -> None:
     app = make_app(SESSION_TYPE="cachelib", SESSION_CACHELIB=SimpleCache())
     Session(app)

@@ -92,7 +92,8 @@ class AuditContext:
         elif env_var:
             facts = [Evidence(f"value from environment variable {env_var} ({self.env_origin(env_var)}), "
                               "which Flask reads when the app is created", self.location(key))]
-        elif key not in self.app.config or self.app.config[key] == self.app.default_config.get(key, _MISSING):
+        elif (key not in self.app.config or self.app.config[key] is None
+              or self.app.config[key] == self.app.default_config.get(key, _MISSING)):
             facts = [Evidence("not set: the default applies")]
         else:
             facts = [Evidence("set outside the config calls the audit traces (no source location)")]

@@ -40,6 +40,7 @@ class ProductionConfig:
     TRUSTED_HOSTS = ["example.com"]
     SQLALCHEMY_DATABASE_URI = DATABASE_URL
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 1800}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False  # Flask-SQLAlchemy 2.x: unset means on
     CACHE_TYPE = "RedisCache"
     CACHE_REDIS_URL = REDIS_URL
 

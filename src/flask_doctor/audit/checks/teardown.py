@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask_doctor.audit.checks._common import line_of, qualname, user_globals
+from flask_doctor.audit.checks.extensions import flask_sqlalchemy, fsa_version
 from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
 from flask_doctor.audit.registry import register
@@ -21,9 +22,31 @@ SCOPED_SESSION_NOT_REMOVED = Message(
 )
 FSA_TEARDOWN_MISSING = Message(
     "FD106",
-    "Flask-SQLAlchemy is installed but its teardown (which removes the session after each request) is no longer registered",
+    "Flask-SQLAlchemy {version} is installed but its teardown (which removes the session after each request) is not among the app's teardown_appcontext functions",
     "do not clear app.teardown_appcontext_funcs; call db.init_app(app) once per app",
 )
+
+
+def removes_fsa_session(func: Any, db: Any) -> bool:
+    """Flask-SQLAlchemy's own teardown for ``db``.
+
+    3.x registers the bound method ``db._teardown_session``; 2.x registers a
+    plain function ``shutdown_session`` defined in ``init_app``, whose
+    closure holds ``db``.
+    """
+    if getattr(func, "__self__", None) is db:
+        return True
+    if getattr(func, "__qualname__", "").endswith("init_app.<locals>.shutdown_session"):
+        cells = getattr(func, "__closure__", None) or ()
+        return any(_cell(c) is db for c in cells)
+    return False
+
+
+def _cell(cell: Any) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return None
 
 
 def _teardown_funcs(app: Any) -> list[Any]:
@@ -60,9 +83,12 @@ def check_teardown(audit: AuditContext) -> Iterator[Finding]:
         "request": {str(k): [qualname(f) for f in v] for k, v in app.teardown_request_funcs.items()},
     }
     funcs = _teardown_funcs(app)
-    db = app.extensions.get("sqlalchemy")
-    if db is not None and not any(getattr(f, "__self__", None) is db for f in app.teardown_appcontext_funcs):
-        yield FSA_TEARDOWN_MISSING(obj="extension:sqlalchemy")
+    db = flask_sqlalchemy(app)
+    if db is not None and not any(removes_fsa_session(f, db) for f in app.teardown_appcontext_funcs):
+        yield FSA_TEARDOWN_MISSING(
+            obj="extension:sqlalchemy", version=fsa_version(),
+            evidence=[Evidence(f"teardown_appcontext functions: {', '.join(qualname(f) for f in app.teardown_appcontext_funcs) or 'none'}")],
+        )
     sources = [_source(f) for f in funcs]
     for module_name, attr, _session in user_scoped_sessions(audit):
         if any(attr in text and ".remove(" in text for text in sources):

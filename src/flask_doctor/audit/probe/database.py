@@ -165,6 +165,13 @@ def _pg_seconds(value: str | None) -> int:
         return 0
 
 
+def _end(conn: Any) -> None:
+    """End the read-only transaction (SQLAlchemy 2.0 and 1.4 "future" connections autobegin; 1.4 legacy ones do not)."""
+    rollback = getattr(conn, "rollback", None)
+    if callable(rollback):
+        rollback()
+
+
 def stale_connection_test(info: EngineInfo, killer: Any, family: str, timeout: float) -> dict[str, Any]:
     """Kill our own idle pooled connection on the server and check out again."""
     from sqlalchemy import text
@@ -174,7 +181,7 @@ def stale_connection_test(info: EngineInfo, killer: Any, family: str, timeout: f
     engine.dispose()  # an empty pool: the next checkout is the connection we kill
     with engine.connect() as conn:
         sid = conn.execute(text(sql["id"])).scalar()
-        conn.rollback()
+        _end(conn)
     # now idle in the pool, as between two requests
     _scalar(killer, sql["kill"].format(sid=int(sid)))
     deadline = time.monotonic() + timeout
@@ -191,7 +198,7 @@ def stale_connection_test(info: EngineInfo, killer: Any, family: str, timeout: f
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
             new_sid = conn.execute(text(sql["id"])).scalar()
-            conn.rollback()
+            _end(conn)
         result.update(outcome="recovered", new_session=int(new_sid))
     except Exception as exc:
         result.update(outcome="failed", error=_first_line(exc))
