@@ -30,7 +30,10 @@ def _script_info_target(app_option: str | None) -> tuple[str | None, Any]:
 
     An explicit ``--app`` wins; inside ``flask ... doctor audit`` Flask's own
     ScriptInfo (``flask --app``, FLASK_APP, a FlaskGroup factory) comes next;
-    then FLASK_APP; then Flask's ``wsgi.py``/``app.py`` fallback.
+    then FLASK_APP; then ``FLASK_APP`` written in ``.flaskenv``/``.env`` (only
+    to find the app, as ``flask`` finds it; the app's environment does not get
+    those files unless ``--server flask-run``); then Flask's
+    ``wsgi.py``/``app.py`` fallback.
     """
     ctx = click.get_current_context(silent=True)
     from_env = ctx is not None and ctx.get_parameter_source("app_path") == click.core.ParameterSource.ENVIRONMENT
@@ -42,7 +45,12 @@ def _script_info_target(app_option: str | None) -> tuple[str | None, Any]:
         info = ctx.find_object(ScriptInfo)
         if info is not None and (info.app_import_path or info.create_app):
             return info.app_import_path, info.create_app
-    return app_option, None
+    if app_option:
+        return app_option, None
+    from flask_doctor.audit.environment import dotenv_assignments, skip_dotenv
+
+    named = None if skip_dotenv() else dotenv_assignments().get("FLASK_APP")
+    return (named[0] if named else None), None
 
 
 @click.command("audit")

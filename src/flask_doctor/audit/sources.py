@@ -163,9 +163,29 @@ def _user_frame(frame: types.FrameType | None, key: str = "") -> Location | None
     while frame is not None:
         path = frame.f_code.co_filename
         if is_user_file(path):
-            return make_location(path, frame.f_lineno, key)
+            return make_location(path, _key_line(path, frame.f_lineno, key), key)
         frame = frame.f_back
     return None
+
+
+def _key_line(path: str, line: int, key: str) -> int:
+    """The line of ``KEY=...`` or ``"KEY": ...`` inside the statement that spans ``line`` (a multi-line
+    ``from_mapping(...)`` call), else ``line``."""
+    tree = _parsed(path) if key and path.endswith(".py") else None
+    if tree is None:
+        return line
+    spanning = [n for n in ast.walk(tree)
+                if isinstance(n, ast.stmt) and n.lineno <= line <= (n.end_lineno or n.lineno)]
+    if spanning:  # the innermost statement: the call itself, not the function around it
+        node = min(spanning, key=lambda n: (n.end_lineno or n.lineno) - n.lineno)
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.keyword) and inner.arg == key:
+                return inner.lineno
+            if isinstance(inner, ast.Dict):
+                for k in inner.keys:
+                    if isinstance(k, ast.Constant) and k.value == key:
+                        return k.lineno
+    return line
 
 
 # ---------------------------------------------------------------- recording
