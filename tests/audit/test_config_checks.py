@@ -33,7 +33,7 @@ def test_debug_in_production_with_deploy_flag() -> None:
 
 def test_debug_without_deploy_is_judged_development_and_skips_deploy_checks() -> None:
     app = make_app(DEBUG=True, SECRET_KEY="dev", SESSION_COOKIE_SECURE=False)
-    assert audit(app) == [c.DEBUG_DEV(obj="config:DEBUG", evidence=[UNTRACED])]
+    assert audit(app) == [c.DEBUG_DEV(obj="config:DEBUG", evidence=[UNTRACED], hint=c.production_hint_for(None))]
     assert audit(app)[0].severity is Severity.NOTE
 
 

@@ -131,6 +131,8 @@ def audit_command(
         click.echo(f"note: {printable(note)}", err=True)
     findings = filter_codes([Finding.from_dict(f) for f in outcome.findings], split_codes(select), split_codes(ignore))
     extra = outcome.extra
+    if "skipped_checks" in extra:
+        click.echo(skipped_note(extra["skipped_checks"]), err=True)
     if fmt == "text" and not quiet and "probes" in extra:
         from flask_doctor.audit.probe import describe
 
@@ -140,6 +142,16 @@ def audit_command(
                         line_text=lambda loc: lines.get(f"{loc.path}:{loc.line}", ""))
     emit(findings, fmt=fmt, output=output, ctx=ctx, no_color=no_color)
     sys.exit(exit_code_for(findings, fail_level))
+
+
+def skipped_note(skipped: dict[str, Any]) -> str:
+    """One stderr note: which deployment checks did not run, and that they matter for production."""
+    checks = skipped["checks"]
+    tags = sorted({t for c in checks for t in c["tags"]} - {"facts"})
+    names = ", ".join(c["check"].rsplit(".", 1)[-1] for c in checks)
+    return (f"note: {skipped['reason']}, so {len(checks)} deployment checks were skipped: {names} "
+            f"({', '.join(tags)}). They decide whether the app is safe in production: "
+            "pass --deploy to run them.")
 
 
 #: Exit status after Ctrl-C (128 + SIGINT), as shells report it.

@@ -102,8 +102,24 @@ class CheckRegistry:
     def tags(self) -> list[str]:
         return sorted({t for c in self._checks.values() for t in c.tags})
 
+    def skipped(self, audit: AuditContext, tags: Sequence[str] = ()) -> list[Check]:
+        """The deployment checks an app judged as development does not get (with the same tag filter)."""
+        if audit.deploy:
+            return []
+        return [c for c in self.checks(deploy=True, tags=tags) if c.deploy]
+
     def run(self, audit: AuditContext, *, tags: Sequence[str] = (), debug: bool = False) -> list[Finding]:
-        """Run every enabled check; a crash is reported, never raised."""
+        """Run every enabled check; a crash is reported, never raised.
+
+        The deployment checks skipped in development go to ``extra["skipped_checks"]``:
+        an empty report must not read as "production-ready".
+        """
+        skipped = self.skipped(audit, tags)
+        if skipped:
+            audit.extra["skipped_checks"] = {
+                "reason": "judged as a development configuration (DEBUG is on)",
+                "checks": [{"check": c.name, "tags": list(c.tags)} for c in skipped],
+            }
         findings: list[Finding] = []
         for check in self.checks(deploy=audit.deploy, tags=tags):
             try:

@@ -18,8 +18,16 @@ from flask_doctor.findings import Evidence, Finding
 SCOPED_SESSION_NOT_REMOVED = Message(
     "FD106",
     "{name} is a scoped_session but no teardown_appcontext/teardown_request function calls .remove(): each thread keeps its session and connection after the request, until the pool is exhausted",
-    "@app.teardown_appcontext\ndef remove_session(exc=None):\n    {short}.remove()",
+    "@app.teardown_appcontext\ndef remove_session(exc=None):\n    {short}.remove(){jobs}",
 )
+#: What to add to the FD106 hint for the job library the app uses (its own hook, not another library's).
+JOB_ADVICE = {
+    "celery": "\nand in Celery workers: @task_postrun.connect (celery.signals) calling {short}.remove()",
+    "rq": "\nand in RQ jobs: call {short}.remove() in a finally: block of each job function (RQ has no per-job signal)",
+    "dramatiq": "\nand in Dramatiq workers: a Middleware whose after_process_message calls {short}.remove()",
+    "huey": "\nand in Huey tasks: @huey.post_execute() calling {short}.remove()",
+}
+_JOB_MODULES = {"celery": "celery", "rq": "rq", "flask_rq2": "rq", "dramatiq": "dramatiq", "huey": "huey"}
 FSA_TEARDOWN_MISSING = Message(
     "FD106",
     "Flask-SQLAlchemy {version} is installed but its teardown (which removes the session after each request) is not among the app's teardown_appcontext functions",
@@ -47,6 +55,30 @@ def _cell(cell: Any) -> Any:
         return cell.cell_contents
     except ValueError:  # an empty cell
         return None
+
+
+def job_library(audit: AuditContext) -> str | None:
+    """The background-job library the app's own modules import: celery, rq, dramatiq, huey (None: none).
+
+    Read from the imports in the modules' source, so that a lazy ``from rq
+    import Queue`` inside a function counts, and nothing is imported.
+    """
+    import ast
+
+    from flask_doctor.audit.checks._common import user_modules
+    from flask_doctor.audit.sources import _parsed
+
+    for _name, module in user_modules(audit):
+        path = getattr(module, "__file__", None)
+        tree = _parsed(path) if path else None
+        for node in ast.walk(tree) if tree is not None else ():
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            for name in names:
+                library = _JOB_MODULES.get(name.partition(".")[0])
+                if library:
+                    return library
+    return None
 
 
 def _teardown_funcs(app: Any) -> list[Any]:
@@ -95,8 +127,10 @@ def check_teardown(audit: AuditContext) -> Iterator[Finding]:
             continue
         path = getattr(sys.modules[module_name], "__file__", "")
         line = line_of(path, attr)
+        library = job_library(audit)
         yield SCOPED_SESSION_NOT_REMOVED(
             obj=f"scoped_session:{module_name}.{attr}", name=f"{module_name}.{attr}", short=attr,
+            jobs=JOB_ADVICE[library].format(short=attr) if library else "",
             location=make_location(path, line, attr) if line else None,
             evidence=[Evidence(f"teardown functions: {', '.join(qualname(f) for f in funcs) or 'none'}")],
         )
