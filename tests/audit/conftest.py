@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from flask_doctor.audit.checks.config import flask_version
 from flask_doctor.audit.deploy import DeployFacts
 from flask_doctor.audit.runner import make_context, run
 from flask_doctor.audit.sources import ConfigSources
@@ -29,6 +30,8 @@ SAFE_CONFIG: dict[str, Any] = {
     # Flask-SQLAlchemy 2.x treats unset as True (FD205); 3.x defaults to False
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
 }
+if flask_version() < (3, 1):  # TRUSTED_HOSTS is a Flask 3.1 setting: older apps restrict hosts with SERVER_NAME
+    SAFE_CONFIG["SERVER_NAME"] = "example.com"
 
 
 def make_app(**config: Any) -> Flask:

@@ -59,11 +59,11 @@ def test_flask_31_settings_are_quoted_only_to_flask_31_apps() -> None:
     from flask_doctor.audit.checks.config import flask_version
     from tests.audit.conftest import audit, make_app
 
-    app = make_app(TRUSTED_HOSTS=["example.com"])
+    app = make_app(TRUSTED_HOSTS=["example.com"], SERVER_NAME=None)
     found = [f for f in audit(app) if f.code == "FD346"]
     if flask_version() >= (3, 1):
         assert found == []
-        [unset] = [f for f in audit(make_app(TRUSTED_HOSTS=None)) if f.code == "FD346"]
+        [unset] = [f for f in audit(make_app(TRUSTED_HOSTS=None, SERVER_NAME=None)) if f.code == "FD346"]
         assert "TRUSTED_HOSTS = [" in unset.hint
     else:  # Flask < 3.1 ignores a TRUSTED_HOSTS key: still open, and the fix must not quote it
         [finding] = found
