@@ -29,7 +29,8 @@ def test_an_app_that_hangs_at_import_is_stopped_after_the_import_timeout() -> No
     elapsed = time.monotonic() - started
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert "flask-doctor: error: the application did not finish importing within 1.5 s (--import-timeout)" in result.stderr
+    assert ("flask-doctor: error: the application did not finish importing within 1.5 s (--import-timeout)"
+            in result.stderr)
     assert "hint: something at import waits" in result.stderr
     assert elapsed < 10
 

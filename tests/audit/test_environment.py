@@ -69,7 +69,8 @@ def test_server_from_the_project_settings(tutorial: Path, tmp_path: Path, monkey
 
 
 def test_flask_doctor_audit_under_the_flask_cli_drops_what_flask_loaded(tutorial: Path) -> None:
-    result = CliRunner().invoke(FlaskGroup(), ["doctor", "audit", "--deploy", "--format", "json"], catch_exceptions=False)
+    result = CliRunner().invoke(FlaskGroup(), ["doctor", "audit", "--deploy", "--format", "json"],
+                                catch_exceptions=False)
     doc = json.loads(result.stdout)
     assert doc["extra"]["app"]["import"] == "flaskr"
     assert _by_code(doc, "FD305") == []  # flask loaded FLASK_DEBUG=1 from .flaskenv; gunicorn would not
