@@ -64,10 +64,16 @@ CONFIG_MAX_BYTES = 5_000_000
 #: each accepts; kept in :attr:`Settings.sections` once validated here.
 SECTION_KEYS = ("audit", "runtime", "soak")
 _SECTION_SCHEMA: dict[str, dict[str, str]] = {
-    "audit": {"silenced": "an array of rule ids, prefixes or 'FDxxx:object' entries"},
+    "audit": {
+        "silenced": "an array of rule ids, prefixes or 'FDxxx:object' entries",
+        "server": "how production runs the app: " + ", ".join(repr(s) for s in ("gunicorn", "uwsgi", "waitress",
+                                                                                  "mod_wsgi", "flask-run")),
+    },
     "runtime": {},
     "soak": {},
 }
+#: Values of ``[tool.flask-doctor.audit] server`` (and ``flask-doctor audit --server``).
+AUDIT_SERVERS = ("gunicorn", "uwsgi", "waitress", "mod_wsgi", "flask-run")
 _SILENCE_RE = re.compile(r"^(ALL|FD\d{0,3})(:.+)?$", re.IGNORECASE)
 #: How much of a user's value an error message quotes back.
 _QUOTE_LIMIT = 60
@@ -445,6 +451,9 @@ def validate_section(
                     key=f"{where}.silenced",
                 )
             _check_codes([entry.split(":", 1)[0]], path, f"{where}.silenced", known)
+    if "server" in value and value["server"] not in AUDIT_SERVERS:
+        raise ConfigError(f"'{where}.server': {clip(value['server'])} is not {schema['server']}",
+                          path=path, key=f"{where}.server")
     return dict(value)
 
 

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from flask_doctor.audit.checks.config import flask_version
 from flask_doctor.audit.deploy import DeployFacts
 from flask_doctor.audit.runner import make_context, run
 from flask_doctor.audit.sources import ConfigSources
@@ -26,7 +27,11 @@ SAFE_CONFIG: dict[str, Any] = {
     "TRUSTED_HOSTS": ["example.com"],
     "PREFERRED_URL_SCHEME": "https",
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Flask-SQLAlchemy 2.x treats unset as True (FD205); 3.x defaults to False
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
 }
+if flask_version() < (3, 1):  # TRUSTED_HOSTS is a Flask 3.1 setting: older apps restrict hosts with SERVER_NAME
+    SAFE_CONFIG["SERVER_NAME"] = "example.com"
 
 
 def make_app(**config: Any) -> Flask:
@@ -67,6 +72,6 @@ def good_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("WEB_CONCURRENCY", "GUNICORN_CMD_ARGS", "FLASK_APP"):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_CMD_ARGS", "FLASK_APP", "FLASK_DEBUG", "FLASK_SKIP_DOTENV"):
         monkeypatch.delenv(name, raising=False)
     assert os.environ.get("FLASK_APP") is None

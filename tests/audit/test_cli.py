@@ -173,3 +173,17 @@ def test_debug_shows_the_full_traceback_of_a_load_failure() -> None:
     result = invoke("--app", "tests.audit_apps.broken", "--debug")
     assert result.exit_code == 2
     assert "full traceback (--debug):" in result.stderr and "flask/cli.py" in result.stderr
+
+
+def test_skipped_deployment_checks_are_named_on_stderr_and_in_json() -> None:
+    result = invoke("--app", "tests.audit_apps.debugapp", "--format", "json")
+    assert result.exit_code == 0  # only the FD305 note
+    doc = json.loads(result.stdout)
+    skipped = doc["extra"]["skipped_checks"]
+    assert skipped["reason"] == "judged as a development configuration (DEBUG is on)"
+    names = {c["check"].rsplit(".", 1)[-1] for c in skipped["checks"]}
+    assert {"check_secret_key", "check_engines", "check_session_cookie"} <= names
+    assert result.stderr.startswith("note: judged as a development configuration (DEBUG is on), so ")
+    assert "deployment checks were skipped: " in result.stderr and "pass --deploy to run them." in result.stderr
+    forced = invoke("--app", "tests.audit_apps.debugapp", "--deploy", "--format", "json")
+    assert "skipped_checks" not in json.loads(forced.stdout)["extra"] and "skipped" not in forced.stderr

@@ -33,7 +33,7 @@ def test_debug_in_production_with_deploy_flag() -> None:
 
 def test_debug_without_deploy_is_judged_development_and_skips_deploy_checks() -> None:
     app = make_app(DEBUG=True, SECRET_KEY="dev", SESSION_COOKIE_SECURE=False)
-    assert audit(app) == [c.DEBUG_DEV(obj="config:DEBUG", evidence=[UNTRACED])]
+    assert audit(app) == [c.DEBUG_DEV(obj="config:DEBUG", evidence=[UNTRACED], hint=c.production_hint_for(None))]
     assert audit(app)[0].severity is Severity.NOTE
 
 
@@ -82,7 +82,8 @@ def test_samesite_none_with_secure_is_fine_and_unset_is_a_note() -> None:
 
 
 def test_long_lifetime_and_url_scheme_and_hosts() -> None:
-    app = make_app(PERMANENT_SESSION_LIFETIME=timedelta(days=400), PREFERRED_URL_SCHEME="http", TRUSTED_HOSTS=None)
+    app = make_app(PERMANENT_SESSION_LIFETIME=timedelta(days=400), PREFERRED_URL_SCHEME="http", TRUSTED_HOSTS=None,
+                   SERVER_NAME=None)
     assert codes(audit(app)) == ["FD344", "FD345", "FD346"]
     assert audit(make_app(TRUSTED_HOSTS=None, SERVER_NAME="example.com")) == []
 

@@ -44,7 +44,10 @@ def test_config_sources_point_at_the_class_line_and_the_assignment() -> None:
 def test_env_var_named_in_evidence(good_secret: str) -> None:
     loaded = load("tests.audit_apps.good:create_app()")
     ctx = make_context(loaded.app, sources=loaded.sources)
-    assert ctx.evidence("SECRET_KEY") == [Evidence("value from environment variable GOOD_APP_SECRET_KEY")]
+    assert ctx.evidence("SECRET_KEY") == [
+        Evidence("set by config class ProductionConfig", Location("tests/audit_apps/good/__init__.py", 33, 5, 33, 15)),
+        Evidence("value from environment variable GOOD_APP_SECRET_KEY (set in the environment)"),
+    ]
 
 
 def test_from_prefixed_env_is_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,7 +63,7 @@ def test_missing_env_var_is_explained() -> None:
         load("tests.audit_apps.broken")
     err = info.value
     assert err.message == "the application failed to load: KeyError: 'BROKEN_APP_DATABASE_URL'"
-    assert err.hint == "the environment variable BROKEN_APP_DATABASE_URL is missing: set it (or add it to .env) before auditing"
+    assert err.hint == "the environment variable BROKEN_APP_DATABASE_URL is missing: set it as production does before auditing"
     assert "tests/audit_apps/broken/__init__.py\", line 9" in err.details
     assert "site-packages" not in err.details and "flask/cli.py" not in err.details
 

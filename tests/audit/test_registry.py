@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -126,6 +128,29 @@ def test_silencing_from_pyproject_and_app_config(tmp_path: Path, monkeypatch: py
         ("FD303", "config:SESSION_COOKIE_SECURE", True),
         ("FD340", "config:TESTING", True),
     ]
+
+
+@pytest.mark.parametrize("section, message", [
+    ("silenced = 5", "'tool.flask-doctor.audit.silenced' must be an array of strings, got an integer"),
+    ('silenced = ["FD99999"]', "is not an array of rule ids, prefixes or 'FDxxx:object' entries"),
+    ('silenced = ["FD3"]\nsilence = ["FD34"]', "unknown key 'silence' in [tool.flask-doctor.audit]"),
+    ('server = "apache"', "'tool.flask-doctor.audit.server': 'apache' is not how production runs the app"),
+])
+def test_wrong_audit_settings_are_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, section: str,
+                                         message: str) -> None:
+    from click.testing import CliRunner
+
+    from flask_doctor.cli import cli
+    from flask_doctor.config import ConfigError
+
+    (tmp_path / "pyproject.toml").write_text(f"[tool.flask-doctor.audit]\n{section}\n")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        settings.project_settings(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["audit", "--app", "tests.audit_apps.debugapp"], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"flask-doctor: error: {tmp_path / 'pyproject.toml'}: ")
+    assert message in result.stderr
 
 
 def test_message_builds_whole_findings() -> None:

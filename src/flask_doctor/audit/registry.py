@@ -24,6 +24,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from flask_doctor.findings import Evidence, Finding
+from flask_doctor.redaction import redact_text
 from flask_doctor.rulebook import new_finding
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -101,8 +102,24 @@ class CheckRegistry:
     def tags(self) -> list[str]:
         return sorted({t for c in self._checks.values() for t in c.tags})
 
+    def skipped(self, audit: AuditContext, tags: Sequence[str] = ()) -> list[Check]:
+        """The deployment checks an app judged as development does not get (with the same tag filter)."""
+        if audit.deploy:
+            return []
+        return [c for c in self.checks(deploy=True, tags=tags) if c.deploy]
+
     def run(self, audit: AuditContext, *, tags: Sequence[str] = (), debug: bool = False) -> list[Finding]:
-        """Run every enabled check; a crash is reported, never raised."""
+        """Run every enabled check; a crash is reported, never raised.
+
+        The deployment checks skipped in development go to ``extra["skipped_checks"]``:
+        an empty report must not read as "production-ready".
+        """
+        skipped = self.skipped(audit, tags)
+        if skipped:
+            audit.extra["skipped_checks"] = {
+                "reason": "judged as a development configuration (DEBUG is on)",
+                "checks": [{"check": c.name, "tags": list(c.tags)} for c in skipped],
+            }
         findings: list[Finding] = []
         for check in self.checks(deploy=audit.deploy, tags=tags):
             try:
@@ -151,7 +168,7 @@ def internal_error(check_name: str, exc: BaseException) -> Finding:
     return new_finding(
         "FD004",
         surface="audit",
-        message=f"audit check {check_name} crashed: {exc.__class__.__name__}: {exc}",
+        message=f"audit check {check_name} crashed: {exc.__class__.__name__}: {redact_text(str(exc))}",
         hint="this is a bug in the check, not in your app: please report it (rerun with --debug for the traceback)",
         obj=f"check:{check_name}",
         evidence=(Evidence(f"raised{where}"),),

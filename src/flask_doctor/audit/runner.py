@@ -10,6 +10,7 @@ from typing import Any
 from flask_doctor.audit import settings
 from flask_doctor.audit.context import AuditContext
 from flask_doctor.audit.deploy import DeployFacts
+from flask_doctor.audit.environment import Environment
 from flask_doctor.audit.registry import REGISTRY, CheckRegistry, internal_error
 from flask_doctor.audit.sources import ConfigSources
 from flask_doctor.findings import Finding
@@ -31,6 +32,9 @@ def make_context(
     probe: bool = False,
     timeout: float = 3.0,
     deploy_facts: DeployFacts | None = None,
+    sample_views: tuple[str, ...] = (),
+    environment: Environment | None = None,
+    factory: Any = None,
 ) -> AuditContext:
     if celery is None:
         candidate = app.extensions.get("celery")
@@ -47,6 +51,9 @@ def make_context(
         celery=celery,
         probe=probe,
         timeout=timeout,
+        sample_views=tuple(sample_views),
+        environment=environment,
+        factory=factory,
     )
 
 

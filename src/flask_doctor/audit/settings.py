@@ -1,52 +1,64 @@
-"""Which audit findings the project has silenced.
+"""The audit's project settings, and which findings the project has silenced.
 
-``[tool.flask-doctor] audit-silenced = ["FD343", "FD3"]`` in the nearest
-``pyproject.toml`` (searched from the working directory upward) lists ids or
-id prefixes (``ALL`` too); the shared config loader validates that key, so it
-holds codes only.  ``[tool.flask-doctor.audit] silenced = [...]`` and
+The settings come from the shared loader, :func:`flask_doctor.config.load_settings`
+(``.flask-doctor.toml``, ``flask-doctor.toml`` or ``pyproject.toml`` with
+``[tool.flask-doctor]``, found from the working directory upward), which
+validates every key: ``[tool.flask-doctor.audit] silenced = 5`` is an error
+naming the file and the key, never silently nothing.
+
+``[tool.flask-doctor] audit-silenced = ["FD343", "FD3"]`` lists ids or id
+prefixes (``ALL`` too).  ``[tool.flask-doctor.audit] silenced = [...]`` and
 ``app.config["FLASK_DOCTOR_SILENCED"]`` may also name one object:
-``"FD303:config:REMEMBER_COOKIE_SECURE"``.  Silenced findings are still
-counted ("N findings (M silenced)").
+``"FD303:config:REMEMBER_COOKIE_SECURE"``.  ``[tool.flask-doctor.audit]
+server = "gunicorn"`` says how production runs the app (``--server``).
+Silenced findings are still counted ("N findings (M silenced)").
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask_doctor.findings import Finding
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """What the project file says about the audit."""
+
+    silenced: list[str] = field(default_factory=list)
+    #: ``server`` of ``[tool.flask-doctor.audit]`` (None: not set).
+    server: str | None = None
+    source: Path | None = None
 
 
-def find_pyproject(start: Path | None = None) -> Path | None:
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
+def project_settings(start: Path | None = None) -> AuditSettings:
+    """The audit's settings for the project around ``start`` (the working directory).
+
+    Raises :class:`flask_doctor.config.ConfigError` for a wrong key, type or rule id.
+    """
+    from flask_doctor.config import load_settings
+    from flask_doctor.static.engine import known_codes
+
+    loaded = load_settings((start or Path.cwd()), known_codes=known_codes)
+    section = loaded.sections.get("audit", {})
+    return AuditSettings(
+        silenced=[*loaded.audit_silenced, *section.get("silenced", [])],
+        server=section.get("server"),
+        source=loaded.source,
+    )
 
 
 def silenced_from_pyproject(start: Path | None = None) -> list[str]:
-    path = find_pyproject(start)
-    if path is None:
-        return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return []
-    table = data.get("tool", {}).get("flask-doctor", {})
-    section = table.get("audit", {})
-    return [*_as_list(table.get("audit-silenced", [])), *_as_list(section.get("silenced", []) if isinstance(section, dict) else [])]
+    """The project's silencing entries (ids, prefixes, ``ID:object``), validated."""
+    return project_settings(start).silenced
 
 
-def _as_list(value: Any) -> list[str]:
+def app_entries(app: Any) -> list[str]:
+    """``app.config["FLASK_DOCTOR_SILENCED"]``: a list, or a comma-separated string."""
+    value = app.config.get("FLASK_DOCTOR_SILENCED", [])
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, (list, tuple, set)):
@@ -55,7 +67,7 @@ def _as_list(value: Any) -> list[str]:
 
 
 def silenced_for(app: Any, start: Path | None = None) -> list[str]:
-    return [*silenced_from_pyproject(start), *_as_list(app.config.get("FLASK_DOCTOR_SILENCED", []))]
+    return [*silenced_from_pyproject(start), *app_entries(app)]
 
 
 def is_silenced(finding: Finding, entries: Iterable[str]) -> bool:

@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask_doctor.findings import Evidence, Location
+from flask_doctor.findings import Location
 from flask_doctor.userfiles import is_user_file
 
 _ENV_PATTERNS = (
@@ -41,15 +41,17 @@ class ConfigSource:
     how: str  # "object", "file", "env", "code"
     location: Location | None = None
     env_var: str = ""
+    #: Said instead of the origin when the origin is uncertain (a guessed location).
     detail: str = ""
+    #: What wrote the key: "config class ProductionConfig", "config file instance.cfg"...
+    origin: str = ""
 
-    def evidence(self) -> list[Evidence]:
-        facts = []
-        if self.env_var:
-            facts.append(Evidence(f"value from environment variable {self.env_var}"))
-        if self.detail:
-            facts.append(Evidence(self.detail))
-        return facts
+    def describe(self) -> str:
+        """``"by config class ProductionConfig"``, ``"in config file instance.cfg"``, ``"by app code"``."""
+        if self.origin:
+            return self.origin
+        return {"object": "by a config object", "file": "in a config file", "env": "from the environment"}.get(
+            self.how, "by the app's code")
 
 
 @dataclass
@@ -76,10 +78,11 @@ def display_path(path: str) -> str:
 
 
 def _line_of_key(lines: list[str], key: str) -> int:
-    """0-based index of the first line assigning ``key`` (``KEY = ``, ``"KEY": ``), or -1."""
+    """0-based index of the first line assigning ``key`` (``KEY = ``, ``"KEY": ``, YAML ``KEY:``), or -1."""
     assign = re.compile(rf"^\s*{re.escape(key)}\s*(?::[^=]*)?=(?!=)")
     quoted = re.compile(rf"[\"']{re.escape(key)}[\"']\s*[:\]=]|\b{re.escape(key)}\s*=(?!=)")
-    for pattern in (assign, quoted):
+    mapping = re.compile(rf"^\s*{re.escape(key)}\s*:(?!:)")  # YAML: KEY: value
+    for pattern in (assign, quoted, mapping):
         for i, text in enumerate(lines):
             if pattern.search(text):
                 return i
@@ -160,9 +163,29 @@ def _user_frame(frame: types.FrameType | None, key: str = "") -> Location | None
     while frame is not None:
         path = frame.f_code.co_filename
         if is_user_file(path):
-            return make_location(path, frame.f_lineno, key)
+            return make_location(path, _key_line(path, frame.f_lineno, key), key)
         frame = frame.f_back
     return None
+
+
+def _key_line(path: str, line: int, key: str) -> int:
+    """The line of ``KEY=...`` or ``"KEY": ...`` inside the statement that spans ``line`` (a multi-line
+    ``from_mapping(...)`` call), else ``line``."""
+    tree = _parsed(path) if key and path.endswith(".py") else None
+    if tree is None:
+        return line
+    spanning = [n for n in ast.walk(tree)
+                if isinstance(n, ast.stmt) and n.lineno <= line <= (n.end_lineno or n.lineno)]
+    if spanning:  # the innermost statement: the call itself, not the function around it
+        node = min(spanning, key=lambda n: (n.end_lineno or n.lineno) - n.lineno)
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.keyword) and inner.arg == key:
+                return inner.lineno
+            if isinstance(inner, ast.Dict):
+                for k in inner.keys:
+                    if isinstance(k, ast.Constant) and k.value == key:
+                        return k.lineno
+    return line
 
 
 # ---------------------------------------------------------------- recording
@@ -183,13 +206,16 @@ class _Recorder:
         location: Location | None = None
         env_var = ""
         how = "code"
+        origin = ""
         for kind, arg in reversed(stack):
             if kind == "object" and location is None:
                 location = locate_in_object(arg, key)
                 how = "object"
+                origin = _object_origin(arg, key)
             elif kind == "file" and location is None:
                 location = locate_in_file(arg, key)
                 how = "file"
+                origin = f"in config file {display_path(arg)}"
             elif kind == "env" and not env_var:
                 env_var = f"{arg}_{key}" if arg else key
                 how = "env" if location is None else how
@@ -199,9 +225,25 @@ class _Recorder:
             how = "file"
         if not stack or (location is None and how != "env"):
             location = _user_frame(frame, key)
+            if location is not None and how == "code":
+                origin = "by the app's code"
+        if how == "env":
+            origin = "by app.config.from_prefixed_env()"
         if not env_var:
             env_var = env_var_in_line(location)
-        self.records.setdefault(id(config), ConfigSources()).by_key[key] = ConfigSource(how, location, env_var)
+        self.records.setdefault(id(config), ConfigSources()).by_key[key] = ConfigSource(
+            how, location, env_var, origin=origin)
+
+
+def _object_origin(obj: Any, key: str) -> str:
+    """``by config class ProductionConfig`` (the class of the MRO that defines ``key``) or ``by module settings``."""
+    if isinstance(obj, types.ModuleType):
+        return f"by config module {obj.__name__}"
+    klass = obj if isinstance(obj, type) else type(obj)
+    for k in klass.__mro__:
+        if key in vars(k) and k is not object:
+            return f"by config class {k.__qualname__}"
+    return f"by config object {klass.__qualname__}"
 
 
 @contextmanager

@@ -38,8 +38,10 @@ class ProductionConfig:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PREFERRED_URL_SCHEME = "https"
     TRUSTED_HOSTS = ["example.com"]
+    SERVER_NAME = "example.com"  # Flask < 3.1 has no TRUSTED_HOSTS
     SQLALCHEMY_DATABASE_URI = DATABASE_URL
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 1800}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False  # Flask-SQLAlchemy 2.x: unset means on
     CACHE_TYPE = "RedisCache"
     CACHE_REDIS_URL = REDIS_URL
 

@@ -47,11 +47,8 @@ def safely(func: Callable[[], Any], default: Any = None) -> Any:
         return default
 
 
-def user_globals(audit: Any, cls: type | None) -> list[tuple[str, str, Any]]:
-    """(module, attribute, object) for instances of ``cls`` among the globals of the
-    app's own modules (files under its root path, outside site-packages)."""
-    if cls is None:
-        return []
+def user_modules(audit: Any) -> list[tuple[str, Any]]:
+    """(name, module) of the app's own modules: files under its root path, outside site-packages."""
     modules = audit.memo.get("user_modules")
     if modules is None:
         root = os.path.abspath(audit.app.root_path) + os.sep
@@ -61,8 +58,16 @@ def user_globals(audit: Any, cls: type | None) -> list[tuple[str, str, Any]]:
             if isinstance(path, str) and path.startswith(root) and is_user_file(path):
                 modules.append((module_name, module))
         audit.memo["user_modules"] = modules
+    return list(modules)
+
+
+def user_globals(audit: Any, cls: type | None) -> list[tuple[str, str, Any]]:
+    """(module, attribute, object) for instances of ``cls`` among the globals of the
+    app's own modules (files under its root path, outside site-packages)."""
+    if cls is None:
+        return []
     found: list[tuple[str, str, Any]] = []
-    for module_name, module in modules:
+    for module_name, module in user_modules(audit):
         for attr, value in list(vars(module).items()):
             if isinstance(value, cls) and not any(value is v for _, _, v in found):
                 found.append((module_name, attr, value))

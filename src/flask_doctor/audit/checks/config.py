@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import ast
-import os
+import inspect
 import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from flask_doctor.audit.context import AuditContext
 from flask_doctor.audit.messages import Message
-from flask_doctor.audit.redact import describe_secret, entropy_bits, show_value
+from flask_doctor.audit.context import AuditContext
+from flask_doctor.audit.redact import describe_secret, entropy_bits, redact_line, show_value
 from flask_doctor.audit.registry import register
-from flask_doctor.audit.sources import line_text
+from flask_doctor.audit.sources import _ENV_PATTERNS, line_text
 from flask_doctor.findings import Evidence, Finding, Severity
 
 DEBUG_ON = Message(
@@ -117,6 +117,57 @@ def _normalised(value: str | bytes) -> str:
     return re.sub(r"[\s_\-.!]", "", text).lower()
 
 
+def production_hint(audit: AuditContext) -> str:
+    """How to audit the production configuration instead, for the factory this app really has."""
+    return production_hint_for(audit.factory)
+
+
+def production_hint_for(factory: Any) -> str:
+    deploy = "or pass --deploy to judge this configuration as production"
+    if factory is None:
+        return f"audit the app with the environment and files production uses, {deploy}"
+    target = f"{getattr(factory, '__module__', '?')}:{getattr(factory, '__name__', 'create_app')}"
+    try:
+        params = [p for p in inspect.signature(factory).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and "test" not in p.name.lower()]
+    except (TypeError, ValueError):
+        params = []
+    if not params:
+        names = _env_vars_read(factory)
+        reads = f" and reads {', '.join(names)}" if names else ""
+        example = f"{names[0]}=... " if names else ""
+        return (f"{target}() takes no configuration argument{reads}: audit it with the environment production "
+                f"uses ({example}flask-doctor audit --app '{target}()'), {deploy}")
+    first = params[0]
+    if isinstance(first.default, type):
+        return (f"{target}({first.name}=...) takes a config class, which --app cannot pass: add a wsgi.py that "
+                f"calls {target.replace(':', '.')}({_production_name(factory, classes=True)}) and audit "
+                f"--app wsgi, {deploy}")
+    return f"audit the production configuration: --app '{target}(\"{_production_name(factory)}\")', {deploy}"
+
+
+def _env_vars_read(func: Any) -> list[str]:
+    try:
+        source = inspect.getsource(inspect.unwrap(func))
+    except (OSError, TypeError):
+        return []
+    found = [m.group(1) for p in _ENV_PATTERNS for m in p.finditer(source)]
+    return list(dict.fromkeys(found))
+
+
+def _production_name(factory: Any, classes: bool = False) -> str:
+    """A key of a config mapping (``{"prod": ProdConfig}``) or a config class name that says production."""
+    module = inspect.getmodule(factory)
+    for name, value in sorted(vars(module).items()) if module is not None else ():
+        if classes and isinstance(value, type) and "prod" in name.lower():
+            return name
+        if not classes and isinstance(value, dict):
+            for key in value:
+                if isinstance(key, str) and "prod" in key.lower():
+                    return key
+    return "ProductionConfig" if classes else "production"
+
+
 @register(tags=("config",))
 def check_debug(audit: AuditContext) -> Iterator[Finding]:
     if not audit.app.debug:
@@ -125,7 +176,8 @@ def check_debug(audit: AuditContext) -> Iterator[Finding]:
     if audit.deploy:
         yield DEBUG_ON(obj="config:DEBUG", location=audit.location("DEBUG"), evidence=facts)
     else:
-        yield DEBUG_DEV(obj="config:DEBUG", location=audit.location("DEBUG"), evidence=facts)
+        yield DEBUG_DEV(obj="config:DEBUG", location=audit.location("DEBUG"), evidence=facts,
+                        hint=production_hint(audit))
 
 
 @register(tags=("config",), deploy=True)
@@ -186,8 +238,15 @@ def check_secret_key(audit: AuditContext) -> Iterator[Finding]:
     loc = audit.location("SECRET_KEY")
     obj = "config:SECRET_KEY"
     facts = audit.evidence("SECRET_KEY")
+    source = audit.source("SECRET_KEY")
+    env_var = source.env_var if source is not None else ""
+    variable = env_var or "SECRET_KEY"
+    reads = f'SECRET_KEY = os.environ["{variable}"]'
     if not key:
-        yield SECRET_MISSING(obj=obj, location=loc, evidence=facts, value="empty" if key == "" else "not set")
+        hint = (f"set the environment variable {env_var}, which the app reads ({reads})" if env_var
+                else f"set SECRET_KEY from the environment: {reads}")
+        yield SECRET_MISSING(obj=obj, location=loc, evidence=facts, value="empty" if key == "" else "not set",
+                             hint=hint)
         return
     value = describe_secret(key)
     text = line_text(loc)
@@ -195,17 +254,15 @@ def check_secret_key(audit: AuditContext) -> Iterator[Finding]:
         other = audit.second_app.config.get("SECRET_KEY")
         if other != key:
             yield SECRET_GENERATED(
-                obj=obj, location=loc, value=value,
+                obj=obj, location=loc, value=value, hint=_shared_key_hint(reads),
                 evidence=[*facts, Evidence(f"two calls of the app factory produced different keys ({value} and {describe_secret(other)})")],
             )
             return
-    source = audit.source("SECRET_KEY")
-    env_var = source.env_var if source is not None else ""
-    from_env = bool(env_var) and os.environ.get(env_var) is not None
+    from_env = bool(env_var) and audit.env_value(env_var) is not None
     if text and _GENERATORS.search(text) and not from_env:
         yield SECRET_GENERATED(
-            obj=obj, location=loc, value=value,
-            evidence=[*facts, Evidence(f"computed when the module is imported: {text.strip()}")],
+            obj=obj, location=loc, value=value, hint=_shared_key_hint(reads),
+            evidence=[*facts, Evidence(f"computed when the module is imported: {redact_line(text.strip())}")],
         )
         return
     weakness = _weakness(key)
@@ -214,6 +271,10 @@ def check_secret_key(audit: AuditContext) -> Iterator[Finding]:
         return
     if loc is not None and loc.path.endswith(".py") and _is_literal_in_source(key, text):
         yield SECRET_HARDCODED(obj=obj, location=loc, evidence=facts, value=value)
+
+
+def _shared_key_hint(reads: str) -> str:
+    return f"read one key from the environment shared by all workers: {reads}"
 
 
 def _cookie_checks(audit: AuditContext, prefix: str, secure_default: bool) -> Iterator[Finding]:
@@ -278,8 +339,9 @@ def check_max_content_length(audit: AuditContext) -> Iterator[Finding]:
     rules = [r for r in audit.app.url_map.iter_rules() if (r.methods or set()) & _BODY_METHODS]
     if not rules:
         return
+    text = None if has_flask_31() else NO_BODY_LIMIT.text.split(" (Flask 3.1", 1)[0]
     yield NO_BODY_LIMIT(
-        obj="config:MAX_CONTENT_LENGTH", location=audit.location("MAX_CONTENT_LENGTH"),
+        obj="config:MAX_CONTENT_LENGTH", location=audit.location("MAX_CONTENT_LENGTH"), text=text,
         evidence=[Evidence(f"{r.rule} [{', '.join(sorted((r.methods or set()) & _BODY_METHODS))}] -> {r.endpoint}") for r in rules[:5]],
         count=len(rules), form=config.get("MAX_FORM_MEMORY_SIZE", "n/a"),
     )
@@ -295,9 +357,37 @@ def check_url_scheme(audit: AuditContext) -> Iterator[Finding]:
         )
 
 
+def flask_version() -> tuple[int, int]:
+    """(major, minor) of the installed Flask; (0, 0) when it cannot be read."""
+    try:
+        from importlib.metadata import version
+
+        major, minor = version("flask").split(".")[:2]
+        return int(major), int(minor)
+    except Exception:  # not installed as a distribution
+        return (0, 0)
+
+
+def has_flask_31() -> bool:
+    """Flask 3.1 added TRUSTED_HOSTS, SECRET_KEY_FALLBACKS and SESSION_COOKIE_PARTITIONED as config keys."""
+    return flask_version() >= (3, 1)
+
+
 @register(tags=("config", "security"), deploy=True)
 def check_trusted_hosts(audit: AuditContext) -> Iterator[Finding]:
     config = audit.app.config
-    if config.get("TRUSTED_HOSTS") or config.get("SERVER_NAME"):
+    modern = has_flask_31()
+    if config.get("SERVER_NAME") or (modern and config.get("TRUSTED_HOSTS")):
         return
-    yield ANY_HOST(obj="config:TRUSTED_HOSTS", location=audit.location("TRUSTED_HOSTS"))
+    if modern:
+        yield ANY_HOST(obj="config:TRUSTED_HOSTS", location=audit.location("TRUSTED_HOSTS"))
+        return
+    major, minor = flask_version()
+    facts = [Evidence(f"TRUSTED_HOSTS is set but Flask {major}.{minor} ignores it (it is read from Flask 3.1 on)",
+                      audit.location("TRUSTED_HOSTS"))] if config.get("TRUSTED_HOSTS") else []
+    yield ANY_HOST(obj="config:SERVER_NAME", location=audit.location("SERVER_NAME"), evidence=facts,
+                   text="SERVER_NAME is not set: any Host header is accepted and used in external URLs "
+                        "(password-reset link poisoning)",
+                   hint=f"reject unknown hosts at the proxy (nginx: server_name example.com with a default server "
+                        f"that returns 444), or set SERVER_NAME = \"example.com\"; Flask {major}.{minor} has no "
+                        "TRUSTED_HOSTS setting (it arrived in 3.1)")

@@ -25,6 +25,11 @@ TRACK_MODIFICATIONS = Message(
     "SQLALCHEMY_TRACK_MODIFICATIONS = True: every ORM change also fires Flask-SQLAlchemy's signal bookkeeping (memory and time per commit)",
     "remove the setting (Flask-SQLAlchemy 3.x defaults it to False)",
 )
+TRACK_MODIFICATIONS_UNSET = Message(
+    "FD205",
+    "SQLALCHEMY_TRACK_MODIFICATIONS is not set, and Flask-SQLAlchemy {version} treats unset as on: every ORM change also fires its signal bookkeeping (memory and time per commit)",
+    "set SQLALCHEMY_TRACK_MODIFICATIONS = False (the default from Flask-SQLAlchemy 3.0 on)",
+)
 ECHO = Message(
     "FD206",
     "{label} logs every SQL statement (echo={echo}): slow, noisy, and it writes query parameters (personal data) to the logs",
@@ -112,8 +117,53 @@ class EngineInfo:
             "pool_timeout": getattr(pool, "_timeout", None),
             "pool_pre_ping": self.pre_ping,
             "pool_recycle": self.recycle,
-            "echo": self.engine.echo,
+            "echo": self.engine.echo or False,  # SQLAlchemy 1.4 leaves None for "off"
         }
+
+
+def flask_sqlalchemy(app: Any) -> Any:
+    """The app's ``SQLAlchemy`` object: ``app.extensions["sqlalchemy"]`` in 3.x, its ``.db`` in 2.x."""
+    ext = app.extensions.get("sqlalchemy")
+    if ext is None:
+        return None
+    if not hasattr(type(ext), "engines") and hasattr(ext, "db"):  # 2.x keeps a _SQLAlchemyState there
+        return ext.db
+    return ext
+
+
+def fsa_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("flask-sqlalchemy")
+    except Exception:  # not installed as a distribution (vendored, source checkout)
+        return "unknown"
+
+
+def fsa_major() -> int:
+    head = fsa_version().split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+def fsa_engines(app: Any, db: Any) -> dict[str | None, Any]:
+    """Every Flask-SQLAlchemy engine by bind key (None: the default engine).
+
+    3.x creates them in ``init_app`` and lists them in ``db.engines``; 2.x
+    creates each one on first use through ``db.get_engine(app, bind)`` (the
+    engine is built, not connected).  Raises ``LookupError`` when neither API
+    is there.
+    """
+    if hasattr(type(db), "engines"):
+        with app.app_context():
+            return dict(db.engines)
+    if callable(getattr(db, "get_engine", None)):
+        keys: list[str | None] = []
+        if app.config.get("SQLALCHEMY_DATABASE_URI"):
+            keys.append(None)
+        keys.extend(sorted(app.config.get("SQLALCHEMY_BINDS") or {}))
+        with app.app_context():
+            return {key: db.get_engine(app, bind=key) for key in keys}
+    raise LookupError(f"Flask-SQLAlchemy {fsa_version()} has neither db.engines (3.x) nor db.get_engine (2.x)")
 
 
 def app_engines(audit: AuditContext) -> list[EngineInfo]:
@@ -123,10 +173,13 @@ def app_engines(audit: AuditContext) -> list[EngineInfo]:
         return cached  # type: ignore[no-any-return]
     app = audit.app
     found: list[EngineInfo] = []
-    db = app.extensions.get("sqlalchemy")
+    db = flask_sqlalchemy(app)
     if db is not None:
-        with app.app_context():
-            engines = dict(db.engines)
+        try:
+            engines = fsa_engines(app, db)
+        except LookupError as exc:  # say so: an empty list would read as "no database"
+            audit.extra["engines_unreadable"] = str(exc)
+            engines = {}
         where = audit.location("SQLALCHEMY_ENGINE_OPTIONS") or audit.location("SQLALCHEMY_DATABASE_URI")
         for key in sorted(engines, key=lambda k: (k is not None, str(k))):
             label = "sqlalchemy:default" if key is None else f"sqlalchemy:{key}"
@@ -175,10 +228,15 @@ def check_engines(audit: AuditContext) -> Iterator[Finding]:
 
 @register(tags=("database", "config"), deploy=True)
 def check_track_modifications(audit: AuditContext) -> Iterator[Finding]:
-    if "sqlalchemy" in audit.app.extensions and audit.app.config.get("SQLALCHEMY_TRACK_MODIFICATIONS") is True:
-        yield TRACK_MODIFICATIONS(obj="config:SQLALCHEMY_TRACK_MODIFICATIONS",
-                                  location=audit.location("SQLALCHEMY_TRACK_MODIFICATIONS"),
-                                  evidence=audit.evidence("SQLALCHEMY_TRACK_MODIFICATIONS"))
+    if "sqlalchemy" not in audit.app.extensions:
+        return
+    key = "SQLALCHEMY_TRACK_MODIFICATIONS"
+    value = audit.app.config.get(key)
+    if value is True:
+        yield TRACK_MODIFICATIONS(obj=f"config:{key}", location=audit.location(key), evidence=audit.evidence(key))
+    elif value is None and fsa_major() == 2:  # 2.x: None registers the signal events, like True
+        yield TRACK_MODIFICATIONS_UNSET(obj=f"config:{key}", location=audit.location(key), version=fsa_version(),
+                                        evidence=audit.evidence(key))
 
 
 # ------------------------------------------------------ per-process stores

@@ -78,6 +78,11 @@ def _view_target(view: Any) -> Any:
     return view_class if view_class is not None else inspect.unwrap(view)
 
 
+def uses_flask_form(app: Any) -> bool:
+    """Whether a view validates a Flask-WTF ``FlaskForm`` (read from the views' source, never called)."""
+    return any(_form_usage(_view_target(view))[1] for view in app.view_functions.values())
+
+
 @register(tags=("routes", "security"), deploy=True)
 def check_csrf(audit: AuditContext) -> Iterator[Finding]:
     app = audit.app
@@ -118,6 +123,24 @@ def _status_of(app: Any, handler: Any, exc: Exception) -> str | int:
         return f"500 (the handler raised {raised.__class__.__name__})"
 
 
+def handler_for(app: Any, exc: Exception, blueprints: list[str]) -> Any:
+    """The handler Flask picks for ``exc`` in ``blueprints`` (Flask's ``_find_error_handler`` order).
+
+    Written out because the method's signature changed in Flask 2.3 (2.2
+    reads the blueprints from the current request).
+    """
+    code = getattr(exc, "code", None)
+    codes = (code, None) if code is not None else (None,)
+    for code_ in codes:
+        for name in (*blueprints, None):
+            handlers = app.error_handler_spec.get(name, {}).get(code_) or {}
+            for cls in type(exc).__mro__:
+                handler = handlers.get(cls)
+                if handler is not None:
+                    return handler
+    return None
+
+
 def _catch_all_handlers(app: Any) -> list[tuple[str | None, type, Any]]:
     found = []
     for scope, by_code in app.error_handler_spec.items():
@@ -144,7 +167,7 @@ def check_error_handlers(audit: AuditContext) -> Iterator[Finding]:
             obj = f"errorhandler:{scope + ':' if scope else ''}{cls.__name__}"
             blueprints = [scope] if scope else []
             facts = [Evidence(f"registered with @{'bp' if scope else 'app'}.errorhandler({cls.__name__}) {'on blueprint ' + scope if scope else ''}".rstrip())]
-            if app._find_error_handler(NotFound(), blueprints) is handler:
+            if handler_for(app, NotFound(), blueprints) is handler:
                 status = _status_of(app, handler, NotFound())
                 if status != 404:
                     yield SWALLOWS_HTTP(obj=obj, location=where(handler), handler=name, exc=cls.__name__, status=status,

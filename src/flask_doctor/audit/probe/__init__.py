@@ -61,6 +61,8 @@ def run_probes(audit: AuditContext) -> list[Finding]:
             continue
         findings.extend(probe_findings)
         results[key].extend(rows)
+    if audit.extra.get("engines_unreadable"):
+        results["notes"] = [f"databases not probed: {audit.extra['engines_unreadable']}"]  # type: ignore[list-item]
     audit.extra["probes"] = results
     return findings
 
@@ -85,6 +87,8 @@ def describe(probes: dict[str, list[dict[str, Any]]]) -> str:
     for row in probes.get("brokers", []):
         state = f"{row.get('server')}, {row.get('latency_ms')} ms" if row.get("reachable") else f"UNREACHABLE ({row.get('error')})"
         lines.append(f"  broker {row['url']}: {state}")
+    for note in probes.get("notes", []):
+        lines.append(f"  {note}")
     if len(lines) == 1:
         lines.append("  nothing to probe (no database, Redis or broker configured)")
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from flask_doctor.audit.messages import Message
 from flask_doctor.audit.probe import ProbeTimeout, with_deadline
 from flask_doctor.findings import Finding
+from flask_doctor.audit.redact import UNQUOTED_PASSWORD, password_needs_quoting, redact_text
 from flask_doctor.redaction import redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,10 +56,13 @@ def probe_all(audit: AuditContext) -> tuple[list[Finding], list[dict[str, Any]],
     url = str(celery.conf.broker_url)
     if url.startswith(("redis://", "rediss://", "memory://")):
         return [], [], "brokers"
-    try:
-        row = with_deadline(lambda: _probe(url, audit.timeout), audit.timeout * 3)
-    except (ProbeTimeout, Exception) as exc:
-        row = {"url": redact_url(url), "reachable": False, "error": f"{type(exc).__name__}: {exc}"}
+    if password_needs_quoting(url):
+        row: dict[str, Any] = {"url": redact_url(url), "reachable": False, "error": UNQUOTED_PASSWORD}
+    else:
+        try:
+            row = with_deadline(lambda: _probe(url, audit.timeout), audit.timeout * 3)
+        except (ProbeTimeout, Exception) as exc:
+            row = {"url": redact_url(url), "reachable": False, "error": redact_text(f"{type(exc).__name__}: {exc}")}
     findings = []
     if not row.get("reachable"):
         findings.append(UNREACHABLE(obj="celery:broker_url", url=row["url"], error=row.get("error", "no answer")))

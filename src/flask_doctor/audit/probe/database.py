@@ -26,6 +26,7 @@ from flask_doctor.audit.checks.extensions import EngineInfo, app_engines
 from flask_doctor.audit.messages import Message
 from flask_doctor.audit.probe import ProbeTimeout, with_deadline
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.audit.redact import UNQUOTED_PASSWORD, password_needs_quoting, redact_text
 from flask_doctor.redaction import redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,7 +86,7 @@ def _scalar(dbapi_conn: Any, sql: str) -> Any:
 def _first_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).strip().splitlines()
-    return f"{type(orig).__name__}: {text[0] if text else ''}".strip()
+    return redact_text(f"{type(orig).__name__}: {text[0] if text else ''}".strip())
 
 
 def _tcp_check(url: Any, timeout: float) -> None:
@@ -164,6 +165,13 @@ def _pg_seconds(value: str | None) -> int:
         return 0
 
 
+def _end(conn: Any) -> None:
+    """End the read-only transaction (SQLAlchemy 2.0 and 1.4 "future" connections autobegin; 1.4 legacy ones do not)."""
+    rollback = getattr(conn, "rollback", None)
+    if callable(rollback):
+        rollback()
+
+
 def stale_connection_test(info: EngineInfo, killer: Any, family: str, timeout: float) -> dict[str, Any]:
     """Kill our own idle pooled connection on the server and check out again."""
     from sqlalchemy import text
@@ -173,7 +181,7 @@ def stale_connection_test(info: EngineInfo, killer: Any, family: str, timeout: f
     engine.dispose()  # an empty pool: the next checkout is the connection we kill
     with engine.connect() as conn:
         sid = conn.execute(text(sql["id"])).scalar()
-        conn.rollback()
+        _end(conn)
     # now idle in the pool, as between two requests
     _scalar(killer, sql["kill"].format(sid=int(sid)))
     deadline = time.monotonic() + timeout
@@ -190,7 +198,7 @@ def stale_connection_test(info: EngineInfo, killer: Any, family: str, timeout: f
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
             new_sid = conn.execute(text(sql["id"])).scalar()
-            conn.rollback()
+            _end(conn)
         result.update(outcome="recovered", new_session=int(new_sid))
     except Exception as exc:
         result.update(outcome="failed", error=_first_line(exc))
@@ -199,9 +207,24 @@ def stale_connection_test(info: EngineInfo, killer: Any, family: str, timeout: f
     return result
 
 
+def _configured_url(audit: AuditContext, info: EngineInfo) -> Any:
+    """The URL string the config gave a Flask-SQLAlchemy engine (None for other engines)."""
+    if info.origin != "flask-sqlalchemy":
+        return None
+    config = audit.app.config
+    if info.label == "sqlalchemy:default":
+        return config.get("SQLALCHEMY_DATABASE_URI")
+    bind = (config.get("SQLALCHEMY_BINDS") or {}).get(info.label.partition(":")[2])
+    return bind.get("url") if isinstance(bind, dict) else bind
+
+
 def probe_engine(audit: AuditContext, info: EngineInfo) -> tuple[list[Finding], dict[str, Any]]:
     url = info.engine.url
     row: dict[str, Any] = {"label": info.label, "url": redact_url(url), "dialect": info.dialect, "reachable": False}
+    if password_needs_quoting(_configured_url(audit, info)):
+        row["error"] = UNQUOTED_PASSWORD
+        return [UNREACHABLE(obj=info.label, location=info.location, label=info.label, url=row["url"],
+                            error=UNQUOTED_PASSWORD)], row
     family = _family(info.dialect)
     findings: list[Finding] = []
     timeout = audit.timeout

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from flask_doctor.audit.messages import Message
 from flask_doctor.audit.probe import ProbeTimeout, with_deadline
 from flask_doctor.findings import Evidence, Finding
+from flask_doctor.audit.redact import UNQUOTED_PASSWORD, password_needs_quoting, redact_text
 from flask_doctor.redaction import redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,6 +42,8 @@ class RedisTarget:
     url: str  # redacted, for display and de-duplication
     kwargs: dict[str, Any]
     used_by: list[str] = field(default_factory=list)
+    #: Why it is not probed ("" when it is).
+    skip: str = ""
 
 
 def _kwargs_from_url(url: str) -> dict[str, Any]:
@@ -70,18 +73,22 @@ def targets(audit: AuditContext) -> list[RedisTarget]:
     def add(url_or_client: Any, user: str) -> None:
         if url_or_client is None:
             return
+        skip = ""
         if isinstance(url_or_client, str):
             if not url_or_client.startswith(_SCHEMES):
                 return
-            url, kwargs = redact_url(url_or_client), _kwargs_from_url(url_or_client)
-            url = _normalise(url)
+            url = _normalise(redact_url(url_or_client))
+            if password_needs_quoting(url_or_client):
+                kwargs, skip = {"unparsable": url}, UNQUOTED_PASSWORD
+            else:
+                kwargs = _kwargs_from_url(url_or_client)
         else:
             pair = _from_client(url_or_client)
             if pair is None:
                 return
             url, kwargs = pair
-        key = _server_key(kwargs)
-        target = found.setdefault(key, RedisTarget(url, kwargs))
+        key = _server_key(kwargs) if not skip else url
+        target = found.setdefault(key, RedisTarget(url, kwargs, skip=skip))
         if "***" in url and "***" not in target.url:
             target.url = url  # say that a password is configured
         if user not in target.used_by:
@@ -168,9 +175,14 @@ def probe_all(audit: AuditContext) -> tuple[list[Finding], list[dict[str, Any]],
     rows = []
     for target in targets(audit):
         try:
+            if target.skip:
+                raise ValueError(target.skip)
             row = with_deadline(lambda t=target: probe_target(t, audit.timeout), audit.timeout * 3)
+        except ValueError as exc:
+            row = {"url": target.url, "used_by": target.used_by, "reachable": False, "error": str(exc)}
         except (ProbeTimeout, Exception) as exc:
-            row = {"url": target.url, "used_by": target.used_by, "reachable": False, "error": f"{type(exc).__name__}: {exc}"}
+            row = {"url": target.url, "used_by": target.used_by, "reachable": False,
+                   "error": redact_text(f"{type(exc).__name__}: {exc}")}
         if not row.get("reachable"):
             row.setdefault("error", "no answer")
             findings.append(UNREACHABLE(obj=f"redis:{target.url}", url=target.url, used_by=", ".join(target.used_by),

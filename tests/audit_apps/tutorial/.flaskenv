@@ -1,0 +1,2 @@
+FLASK_APP=flaskr
+FLASK_DEBUG=1
