@@ -183,3 +183,55 @@ def test_flask_httpauth_token_auth_needs_no_csrf() -> None:
             """,
     }
     assert lines("FD308", files) == []
+
+
+# ----------------------------------------------------------------------------- FD302
+def test_secret_that_a_startup_check_only_warns_about_is_a_note() -> None:
+    files = {
+        "budget/defaults.py": """
+            SECRET_KEY = "budget-secret"
+            """,
+        "budget/app.py": """
+            import warnings
+            from flask import Flask, session
+            from budget import defaults
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_object("budget.defaults")
+                if app.config["SECRET_KEY"] == defaults.SECRET_KEY:
+                    warnings.warn("Running with the default SECRET_KEY is insecure")
+                return app
+            """,
+    }
+    found = run("FD302", files)
+    assert [(path, line, severity) for path, line, severity, _ in found] == [
+        ("budget/defaults.py", 1, Severity.NOTE)
+    ]
+    assert "warns at start-up" in found[0][3]
+
+
+def test_placeholder_secret_in_a_defaults_module_is_a_note() -> None:
+    files = {
+        "portal/config.py": """
+            SECRET_KEY = "CHANGE_ME"
+            \"\"\"Each installation needs its own key.\"\"\"
+            """,
+    }
+    assert lines("FD302", files) == [(1, Severity.NOTE)]
+
+
+def test_session_holding_a_user_id_keeps_the_error() -> None:
+    files = {
+        "app.py": """
+            from flask import Flask, session
+            app = Flask(__name__)
+            app.secret_key = "hunter2-hunter2"
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+    }
+    assert lines("FD302", files) == [(3, Severity.ERROR)]

@@ -265,6 +265,69 @@ def reads_auth_cookie(project: Project, fn: FunctionInfo) -> str | None:
     return None
 
 
+# ------------------------------------------------------------------ what the secret key protects
+#: Extensions whose tokens or cookies the secret key signs (a known key forges them).
+_KEY_SIGNED = (
+    *SESSION_AUTH, "flask_jwt_extended", "flask_jwt", "itsdangerous", "flask_dance", "flask_openid", "authlib",
+    "flask_oauthlib", "flask_session", "flask_praetorian", "flask_wtf",
+)
+_IDENTITY_KEY = re.compile(
+    r"user|uid|login|auth|admin|role|account|mail|token|logged|perm|group|owner|name|ident|sub$|staff|member"
+    r"|pass|secret|key|csrf|otp|verified|level|tenant|org",
+    re.IGNORECASE,
+)
+
+
+@project_fact
+def session_grants_authority(project: Project) -> bool:
+    """Does anything the secret key signs say who the user is or what they may do?
+
+    False only on visible evidence: the project serves views and uses the
+    session (``flash()``, ``session[...]``) only with constant keys that name
+    no identity (a client id for a log tail, flashed messages, a theme), and
+    imports no login or token extension that signs with the key. Then a
+    forged session cookie grants nothing. Without that evidence, assume it
+    does.
+    """
+    uses_session = False
+    for module, records in project.imports.items():
+        source = project.modules.get(module)
+        if source is None or is_test_path(source.path):
+            continue
+        for record in records:
+            if record.module.split(".")[0] in _KEY_SIGNED:
+                return True
+            if record.module == "flask" and not record.names and "flask.session" in source.text:
+                return True  # ``import flask`` ... ``flask.session[...]``: not followed, assume it matters
+            if record.module == "flask" and ("session" in record.names or "flash" in record.names):
+                uses_session = True
+                if "session" in record.names and _session_keys_grant(source.tree):
+                    return True
+    has_views = any(True for _ in project.views())
+    return not (uses_session and has_views)  # no visible session use: nothing to go on, assume it matters
+
+
+def _session_keys_grant(tree: ast.AST) -> bool:
+    """Does this module use ``session`` with a non-constant key or one that names an identity?"""
+    for node in ast.walk(tree):
+        key: ast.expr | None = None
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "session":
+            key = node.slice
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "session":
+            if node.func.attr in ("get", "pop", "setdefault") and node.args:
+                key = node.args[0]
+            elif node.func.attr in ("update", "__setitem__"):
+                return True
+            else:
+                continue
+        else:
+            continue
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or _IDENTITY_KEY.search(key.value):
+            return True
+    return False
+
+
 def _session_auth(project: Project) -> bool:
     """Application code imports a session-based login extension, or ``flask.session``."""
     for module, records in project.imports.items():
@@ -436,7 +499,7 @@ def accepts_unsafe_method(fn: FunctionInfo) -> bool:
 
 __all__ = [
     "CSRF_TYPES", "AuthCookie", "CsrfFacts", "accepts_unsafe_method", "acts_as_user", "auth_cookies", "auth_hooks",
-    "checks_csrf_token", "cross_site_by_design", "csrf_exempt", "csrf_setup", "destructive_get", "exempt_reason",
+    "checks_csrf_token", "cross_site_by_design", "session_grants_authority", "csrf_exempt", "csrf_setup", "destructive_get", "exempt_reason",
     "form_read", "form_read_through", "hook_checks_view", "jwt_authority", "reads_auth_cookie",
     "token_authenticated",
 ]
