@@ -188,25 +188,25 @@ def test_flask_httpauth_token_auth_needs_no_csrf() -> None:
 # ----------------------------------------------------------------------------- FD302
 def test_secret_that_a_startup_check_only_warns_about_is_a_note() -> None:
     files = {
-        "budget/defaults.py": """
+        "budget/default_settings.py": """
             SECRET_KEY = "budget-secret"
             """,
         "budget/app.py": """
             import warnings
             from flask import Flask, session
-            from budget import defaults
+            from budget import default_settings
 
             def create_app():
                 app = Flask(__name__)
-                app.config.from_object("budget.defaults")
-                if app.config["SECRET_KEY"] == defaults.SECRET_KEY:
+                app.config.from_object("budget.default_settings")
+                if app.config["SECRET_KEY"] == default_settings.SECRET_KEY:
                     warnings.warn("Running with the default SECRET_KEY is insecure")
                 return app
             """,
     }
     found = run("FD302", files)
     assert [(path, line, severity) for path, line, severity, _ in found] == [
-        ("budget/defaults.py", 1, Severity.NOTE)
+        ("budget/default_settings.py", 1, Severity.NOTE)
     ]
     assert "warns at start-up" in found[0][3]
 
