@@ -235,3 +235,47 @@ def test_session_holding_a_user_id_keeps_the_error() -> None:
             """,
     }
     assert lines("FD302", files) == [(3, Severity.ERROR)]
+
+
+# ----------------------------------------------------------------------------- FD306
+def test_console_script_from_pyproject_running_the_debugger_is_an_error(tmp_path, monkeypatch) -> None:
+    wiki = textwrap.dedent("""
+        from flask import Flask
+        app = Flask(__name__)
+
+        def run_wiki():
+            app.run(host=HOST, port=PORT, debug=True, use_reloader=False)
+        """).lstrip("\n")
+    (tmp_path / "wiki.py").write_text(wiki, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "wiki"\n\n[project.scripts]\nwiki = "wiki:run_wiki"\n',
+                                             encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    found = run("FD306", {"wiki.py": wiki})
+    assert [(line, severity) for _, line, severity, _ in found] == [(5, Severity.ERROR)]
+    assert "pyproject.toml [project.scripts]" in found[0][3]
+
+
+def test_console_script_metadata_is_not_read_from_an_unrelated_directory(tmp_path, monkeypatch) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project.scripts]\nwiki = "wiki:run_wiki"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # wiki.py is not here: the metadata belongs to another project
+    found = run("FD306", {"wiki.py": """
+        from flask import Flask
+        app = Flask(__name__)
+
+        def run_wiki():
+            app.run(debug=True)
+        """})
+    assert [(line, severity) for _, line, severity, _ in found] == [(5, Severity.NOTE)]
+
+
+def test_deliberate_unsafe_werkzeug_entry_point_is_a_note() -> None:
+    found = lines("FD306", {"app.py": """
+        from flask import Flask
+        from flask_socketio import SocketIO
+        app = Flask(__name__)
+        socketio = SocketIO(app, async_mode="threading")
+
+        def main():
+            socketio.run(app, host="0.0.0.0", port=5000, allow_unsafe_werkzeug=True)
+        """})
+    assert found == [(7, Severity.NOTE)]
