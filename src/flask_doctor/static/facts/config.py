@@ -80,7 +80,7 @@ def attribute_settings(project: Project) -> list[ConfigSetting]:
     """
     found: list[ConfigSetting] = []
     for module in project.modules.values():
-        if any(attr in module.text for attr in (".secret_key", ".debug", "self.")):
+        if any(attr in module.text for attr in (".secret_key", ".debug", "self.", "config[")):
             module_env = classify_env(module.name.rsplit(".", 1)[-1])
             base_env = module_env if module_env in ("development", "testing") else "base"
             _AttributeWalk(project, module, found).walk(module.tree.body, base_env, None, None)
@@ -125,6 +125,15 @@ class _AttributeWalk:
     def assignment(self, stmt: ast.Assign, env: str, fn: FunctionInfo | None, config_class: str | None) -> None:
         module = self.module
         for target in stmt.targets:
+            if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Constant) \
+                    and isinstance(target.value, ast.Attribute) and target.value.attr == "config" \
+                    and dotted(target.value.value) in ("app", "application", "flask_app", "self.app", "current_app"):
+                # ``app.config[ConfigKey.SECRET_KEY] = ...``: a key spelled by a project constant
+                key = constant_key(self.project, module, target.slice, fn)
+                if key is not None:
+                    location = Location(module.path, stmt.lineno, stmt.col_offset + 1)
+                    self.found.append(ConfigSetting(key, stmt.value, location, env, "app.config"))
+                continue
             if not isinstance(target, ast.Attribute):
                 continue
             location = Location(module.path, stmt.lineno, stmt.col_offset + 1)
@@ -136,6 +145,31 @@ class _AttributeWalk:
             ):
                 # ``self.SECRET_KEY = ...`` in a config class's ``__init__`` (archivy)
                 self.found.append(ConfigSetting(target.attr, stmt.value, location, env, config_class))
+
+
+def constant_key(project: Project, module: SourceModule, node: ast.expr, fn: FunctionInfo | None) -> str | None:
+    """The string a config key expression names: ``ConfigKey.SECRET_KEY`` -> ``"SECRET_KEY"``.
+
+    Follows a class attribute or a module constant of the project, one step.
+    """
+    name = dotted(node)
+    if not name:
+        return None
+    table = fn.imports if fn is not None else project.module_imports.get(module.name)
+    qualified = (table.qualify(name) if table is not None else None) or f"{module.name}.{name}"
+    owner, _, attr = qualified.rpartition(".")
+    body: list[ast.stmt] = []
+    if owner in project.classes:
+        body = project.classes[owner].node.body
+    elif owner in project.modules:
+        body = project.modules[owner].tree.body
+    for stmt in body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if any(isinstance(t, ast.Name) and t.id == attr for t in targets) \
+                    and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+                return stmt.value.value
+    return None
 
 
 def _is_flask(project: Project, module_name: str, node: ast.expr, fn: FunctionInfo | None) -> bool:
@@ -364,6 +398,7 @@ __all__ = [
     "LOADS_OVERRIDES",
     "SECRET_KEYS",
     "attribute_settings",
+    "constant_key",
     "dev_only",
     "env_label",
     "from_object_loaders",

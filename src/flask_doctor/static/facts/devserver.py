@@ -253,9 +253,33 @@ def entry_point_of(project: Project, fn: FunctionInfo | None) -> ConsoleScript |
     if "cli" in fn.roles:
         for deco in fn.decorators:
             owner = deco.rpartition(".")[0]
-            qualified = fn.imports.qualify(owner) or f"{fn.module.name}.{owner}"
-            if qualified in scripts:
-                return scripts[qualified]
+            for qualified in (owner, fn.imports.qualify(owner), f"{fn.module.name}.{owner}"):
+                if qualified in scripts:
+                    return scripts[qualified]
+    return None
+
+
+@project_fact
+def single_process_entry(project: Project) -> ConsoleScript | None:
+    """The installed command serves the app with Werkzeug's server itself, and nothing declares another server.
+
+    Such an app runs as one process by design (a self-hosted tool started
+    with ``archivy run``): per-process state is shared by every request.
+    """
+    deploy = project.deploy
+    if deploy is not None and any(c.server in _PRODUCTION_HTTP_SERVERS for c in deploy.commands):
+        return None
+    if any(site.name in PRODUCTION_SERVERS for site in project.calls):
+        return None
+    for fn in project.functions.values():
+        entry = entry_point_of(project, fn)
+        if entry is None:
+            continue
+        for _name, call in fn.calls:
+            func = call.func
+            if isinstance(func, ast.Attribute) and func.attr == "run" \
+                    and any(kw.arg in ("host", "port") for kw in call.keywords):
+                return entry
     return None
 
 
@@ -375,6 +399,7 @@ __all__ = [
     "compose_overrides_image_command",
     "console_scripts",
     "debug_flag_branch",
+    "single_process_entry",
     "entry_point_of",
     "dev_only_function",
     "dev_server_calls",
