@@ -184,10 +184,10 @@ def test_tls_opt_in_branch_is_not_reported_but_plain_call_is() -> None:
     code = """
         import requests
 
-        def fetch(url, insecure=False):
+        def fetch(url, token, insecure=False):
             if insecure:
-                return requests.get(url, timeout=5, verify=False)
-            return requests.get(url, timeout=5, verify=False)
+                return requests.get(url, timeout=5, verify=False, headers={"Authorization": token})
+            return requests.get(url, timeout=5, verify=False, headers={"Authorization": token})
         """
     assert findings(code, "FD321") == [(6, Severity.WARNING)]
 

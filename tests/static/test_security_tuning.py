@@ -279,3 +279,19 @@ def test_deliberate_unsafe_werkzeug_entry_point_is_a_note() -> None:
             socketio.run(app, host="0.0.0.0", port=5000, allow_unsafe_werkzeug=True)
         """})
     assert found == [(7, Severity.NOTE)]
+
+
+# ----------------------------------------------------------------------------- FD321
+def test_unverified_request_with_an_api_key_warns_and_an_anonymous_one_is_a_note() -> None:
+    found = lines("FD321", {"app.py": """
+        import requests
+
+        def lookup(url, key, value):
+            return requests.post(url, json={"value": value}, headers={"Authorization": key}, verify=False, timeout=5)
+
+        def check_version(version):
+            session = requests.Session()
+            session.verify = False
+            return session.post("https://example.org/version", data={"version": version}, timeout=5)
+        """})
+    assert found == [(4, Severity.WARNING), (8, Severity.NOTE)]
