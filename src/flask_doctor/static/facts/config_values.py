@@ -184,16 +184,16 @@ def _random_helper(
     ``how`` is ``""`` when the helper always generates, ``"fallback"`` when it
     generates only when its own lookup comes back empty (``if secret_key ==
     "": secret_key = urandom(...)``), ``"warns"`` when that branch also logs a
-    warning. Helpers that write the value to a file store it once: not random
-    per start.
+    warning. Helpers that write the value to a file or commit it to the
+    database store it once: not random per start.
     """
     name = dotted(call.func)
     callee = project.resolve_function(name, fn, module) if name else None
     if callee is None:
         return None
     source = "\n".join(callee.module.lines[callee.node.lineno - 1: callee.node.end_lineno or callee.node.lineno])
-    if ".write(" in source or "write_text" in source or "write_bytes" in source:
-        return None  # generated once and stored: the next start reads it back
+    if any(word in source for word in (".write(", "write_text", "write_bytes", ".commit(", ".save(")):
+        return None  # generated once and stored (a file, a database row): the next start reads it back
     branches = [stmt for stmt in ast.walk(callee.node) if isinstance(stmt, ast.If)]
     for node in ast.walk(callee.node):
         if isinstance(node, ast.Call):

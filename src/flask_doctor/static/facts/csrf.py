@@ -21,7 +21,7 @@ from flask_doctor.static.facts.config import live_in_production, settings
 from flask_doctor.static.facts.config_values import false_constant
 from flask_doctor.static.facts.guards import mentions, source_text
 from flask_doctor.static.facts.roles import is_test_path
-from flask_doctor.static.facts.taint import REQUEST_NAMES
+from flask_doctor.static.facts.taint import REQUEST_NAMES, assignments
 from flask_doctor.static.model import BLUEPRINT_TYPES, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 
@@ -210,8 +210,10 @@ class AuthCookie:
 def auth_cookies(project: Project) -> dict[str, AuthCookie]:
     """Cookies set with ``response.set_cookie(NAME, token)`` that views read back to authenticate the user.
 
-    A cookie counts when it is set in a login-like function or has a
-    session/token-like name, and some function of the project reads
+    A cookie counts when its value is a random token made in the same
+    function (``secrets.token_urlsafe()``, ``uuid4()``: a session id, not a
+    preference or a protocol nonce), it is set in a login-like function or
+    has a session/token-like name, and some function of the project reads
     ``request.cookies`` for the same name.
     """
     reads: dict[str, Location] = {}
@@ -223,7 +225,8 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr == "set_cookie" and call.args:
             first = call.args[0]
-            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            if isinstance(first, ast.Constant) and isinstance(first.value, str) and site.function is not None \
+                    and _random_token(project, site.function, call):
                 sets.append((first.value, call, Location(site.module.path, call.lineno, call.col_offset + 1),
                              site.function))
         elif isinstance(func, ast.Attribute) and func.attr == "get" and call.args \
@@ -250,6 +253,20 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
         if in_login or _AUTH_COOKIE_NAME.search(name):
             found[name] = AuthCookie(name, location, call, reads[name])
     return found
+
+
+_RANDOM_TOKEN = re.compile(r"token_urlsafe|token_hex|token_bytes|uuid4|urandom|randbits|getrandbits")
+
+
+def _random_token(project: Project, fn: FunctionInfo, call: ast.Call) -> bool:
+    """The cookie's value is a random token made in the function (directly or through a local)."""
+    value = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "value"), None)
+    if value is None:
+        return False
+    if _RANDOM_TOKEN.search(ast.unparse(value)):
+        return True
+    names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+    return any(target in names and _RANDOM_TOKEN.search(ast.unparse(expr)) for target, expr in assignments(project, fn))
 
 
 def reads_auth_cookie(project: Project, fn: FunctionInfo) -> str | None:
