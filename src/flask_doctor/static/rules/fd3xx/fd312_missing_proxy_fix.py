@@ -43,9 +43,11 @@ class MissingProxyFix(Rule):
     address themselves (waitress `--trusted-proxy`, uvicorn
     `--proxy-headers`) are not reported, nor are apps that import `ProxyFix`
     to apply it from their settings (`if config["ENABLE_PROXY_FIX"]:`): the
-    operator who knows the proxies decides. A warning when the address feeds
-    per-client logic (a rate limit, an allow-list, a stored record); a note
-    when it only reaches logs or responses.
+    operator who knows the proxies decides. The message says whether the
+    address feeds per-client logic (a rate limit, an allow-list, a stored
+    record) or only reaches logs and responses. (A note: the deploy files in
+    a repository rarely show every hop, and the audit confirms it on the
+    loaded middleware chain.)
 
     ## Example
     ```python
@@ -70,7 +72,7 @@ class MissingProxyFix(Rule):
 
     code = "FD312"
     name = "missing-proxy-fix"
-    severity = Severity.WARNING
+    severity = Severity.NOTE
     catalog = ("S24",)
     summary = "Behind a declared reverse proxy without ProxyFix: request.remote_addr is the proxy's."
 
