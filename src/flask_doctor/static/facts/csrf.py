@@ -516,7 +516,8 @@ def accepts_unsafe_method(fn: FunctionInfo) -> bool:
 
 __all__ = [
     "CSRF_TYPES", "AuthCookie", "CsrfFacts", "accepts_unsafe_method", "acts_as_user", "auth_cookies", "auth_hooks",
-    "checks_csrf_token", "cross_site_by_design", "session_grants_authority", "csrf_exempt", "csrf_setup", "destructive_get", "exempt_reason",
+    "checks_csrf_token", "cross_site_by_design", "csrf_exempt", "csrf_setup", "destructive_get", "exempt_reason",
+    "session_grants_authority",
     "form_read", "form_read_through", "hook_checks_view", "jwt_authority", "reads_auth_cookie",
     "token_authenticated",
 ]

@@ -221,9 +221,9 @@ class HardcodedSecretKey(Rule):
                 elif self.PLACEHOLDER.search(literal):
                     severity = Severity.NOTE
                     message = (
-                        f"`{target}` {where(project, setting)} is the placeholder {self._redact(literal)}: a deployment "
-                        "that forgets to replace it runs with a key anyone can read in the source (refuse to start "
-                        "with it)"
+                        f"`{target}` {where(project, setting)} is the placeholder {self._redact(literal)}: a "
+                        "deployment that forgets to replace it runs with a key anyone can read in the source (refuse "
+                        "to start with it)"
                     )
                 else:
                     message = (

@@ -129,7 +129,9 @@ class DevelopmentServer(Rule):
                     app.run(debug=True, host=args.hostname, port=args.port)
                 else:
                     run_gunicorn(args)
-            """, files={"shop/__init__.py": "from flask import Flask\ndef create_app():\n    return Flask(__name__)\n"}),
+            """, files={"shop/__init__.py": (
+            "from flask import Flask\ndef create_app():\n    return Flask(__name__)\n"
+        )}),
     )
     INVALID = (
         Invalid("""

@@ -21,6 +21,10 @@ from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
 
+#: A reverse proxy in front of the app, for the examples.
+NGINX = "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"
+
+
 class MissingProxyFix(Rule):
     """
     ## What it does
@@ -109,7 +113,7 @@ class MissingProxyFix(Rule):
 
             def audit(event):
                 record_event(event, ip=request.remote_addr)
-            """, files={"nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"}),
+            """, files={"nginx.conf": NGINX}),
     )
     INVALID = (
         Invalid("""
@@ -133,7 +137,7 @@ class MissingProxyFix(Rule):
             def admin_only_from_office():
                 if request.path.startswith("/admin") and not request.remote_addr.startswith(ADMIN_NETWORKS):  # expect
                     abort(403)
-            """, message="limit", files={"nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"}),
+            """, message="limit", files={"nginx.conf": NGINX}),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
