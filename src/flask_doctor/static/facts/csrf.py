@@ -290,7 +290,7 @@ _KEY_SIGNED = (
 )
 _IDENTITY_KEY = re.compile(
     r"user|uid|login|auth|admin|role|account|mail|token|logged|perm|group|owner|name|ident|sub$|staff|member"
-    r"|pass|secret|key|csrf|otp|verified|level|tenant|org",
+    r"|pass|secret|key|csrf|otp|verified|level|tenant|org|cred|profile|sid|access|^id$",
     re.IGNORECASE,
 )
 

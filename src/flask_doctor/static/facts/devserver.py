@@ -284,7 +284,13 @@ def single_process_entry(project: Project) -> ConsoleScript | None:
 
 
 def debug_flag_branch(ctx: Context) -> bool:
-    """The walk is inside ``if args.debug:``-style code: the operator asked for the debugger explicitly."""
+    """The walk is inside ``if args.debug:``-style code of a function: the operator asked for the debugger.
+
+    Only inside a function (a command handler): a module-level ``if DEBUG:``
+    runs on import, which is FD305's question.
+    """
+    if ctx.function is None:
+        return False
     for node in ctx.ancestors:
         if isinstance(node, ast.If) and re.search(r"debug", ast.unparse(node.test), re.IGNORECASE):
             return True
