@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Location
-from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.apps import is_flask_type, object_type
 from flask_doctor.static.facts.config_values import false_constant
 from flask_doctor.static.facts.deploy_files import production_deploy_path
@@ -80,7 +80,7 @@ def attribute_settings(project: Project) -> list[ConfigSetting]:
     """
     found: list[ConfigSetting] = []
     for module in project.modules.values():
-        if any(attr in module.text for attr in (".secret_key", ".debug", "self.")):
+        if any(attr in module.text for attr in (".secret_key", ".debug", "self.", "config[")):
             module_env = classify_env(module.name.rsplit(".", 1)[-1])
             base_env = module_env if module_env in ("development", "testing") else "base"
             _AttributeWalk(project, module, found).walk(module.tree.body, base_env, None, None)
@@ -125,6 +125,15 @@ class _AttributeWalk:
     def assignment(self, stmt: ast.Assign, env: str, fn: FunctionInfo | None, config_class: str | None) -> None:
         module = self.module
         for target in stmt.targets:
+            if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Constant) \
+                    and isinstance(target.value, ast.Attribute) and target.value.attr == "config" \
+                    and dotted(target.value.value) in ("app", "application", "flask_app", "self.app", "current_app"):
+                # ``app.config[ConfigKey.SECRET_KEY] = ...``: a key spelled by a project constant
+                key = constant_key(self.project, module, target.slice, fn)
+                if key is not None:
+                    location = Location(module.path, stmt.lineno, stmt.col_offset + 1)
+                    self.found.append(ConfigSetting(key, stmt.value, location, env, "app.config"))
+                continue
             if not isinstance(target, ast.Attribute):
                 continue
             location = Location(module.path, stmt.lineno, stmt.col_offset + 1)
@@ -136,6 +145,31 @@ class _AttributeWalk:
             ):
                 # ``self.SECRET_KEY = ...`` in a config class's ``__init__`` (archivy)
                 self.found.append(ConfigSetting(target.attr, stmt.value, location, env, config_class))
+
+
+def constant_key(project: Project, module: SourceModule, node: ast.expr, fn: FunctionInfo | None) -> str | None:
+    """The string a config key expression names: ``ConfigKey.SECRET_KEY`` -> ``"SECRET_KEY"``.
+
+    Follows a class attribute or a module constant of the project, one step.
+    """
+    name = dotted(node)
+    if not name:
+        return None
+    table = fn.imports if fn is not None else project.module_imports.get(module.name)
+    qualified = (table.qualify(name) if table is not None else None) or f"{module.name}.{name}"
+    owner, _, attr = qualified.rpartition(".")
+    body: list[ast.stmt] = []
+    if owner in project.classes:
+        body = project.classes[owner].node.body
+    elif owner in project.modules:
+        body = project.modules[owner].tree.body
+    for stmt in body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if any(isinstance(t, ast.Name) and t.id == attr for t in targets) \
+                    and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+                return stmt.value.value
+    return None
 
 
 def _is_flask(project: Project, module_name: str, node: ast.expr, fn: FunctionInfo | None) -> bool:
@@ -274,6 +308,70 @@ def from_object_loaders(project: Project) -> dict[str, list[CallSite]]:
     return loaders
 
 
+# ---------------------------------------------------------------- start-up guards
+_REFUSE_CALL = re.compile(r"(^|[._])(exit|_exit|abort|fatal\w*|die|panic|quit)$", re.IGNORECASE)
+_WARN_CALL = re.compile(r"(^|[._])(warn|warning|critical|error)$", re.IGNORECASE)
+
+
+def _guard_test(test: ast.expr, key: str, literal: str) -> bool:
+    """Does ``test`` compare the setting ``key`` with its placeholder (or check its length)?"""
+    text = ast.unparse(test)
+    if key not in text and key.lower() not in text:
+        return False
+    if repr(literal) in text or f'"{literal}"' in text or "len(" in text:
+        return True
+    return text.count(key) >= 2  # ``config["SECRET_KEY"] == default_settings.SECRET_KEY``
+
+
+def _guard_action(body: list[ast.stmt]) -> str | None:
+    """``"refuse"`` when the branch raises or exits, ``"warn"`` when it only warns, else None."""
+    action: str | None = None
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Raise):
+                return "refuse"
+            if isinstance(node, ast.Call):
+                name = dotted(node.func) or ""
+                if _REFUSE_CALL.search(name):
+                    return "refuse"
+                if _WARN_CALL.search(name):
+                    action = "warn"
+    return action
+
+
+@keyed_fact
+def _guards(project: Project, key: tuple[str, str]) -> tuple[str, Location] | None:
+    name, literal = key
+    found: tuple[str, Location] | None = None
+    for module in project.modules.values():
+        if name not in module.text or is_test_path(module.path):
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.If) and _guard_test(node.test, name, literal):
+                action = _guard_action(node.body)
+            elif isinstance(node, ast.Assert) and _guard_test(node.test, name, literal):
+                action = "refuse"
+            else:
+                continue
+            if action is None:
+                continue
+            at = Location(module.path, node.lineno, node.col_offset + 1)
+            if action == "refuse":
+                return action, at
+            found = found or (action, at)
+    return found
+
+
+def startup_guard(project: Project, setting: ConfigSetting, literal: str) -> tuple[str, Location] | None:
+    """Code that refuses (``"refuse"``) or warns about (``"warn"``) the placeholder value of a secret setting.
+
+    ``if SECRET_KEY == "changeme" and not DEBUG: raise RuntimeError(...)``,
+    ``if len(app.config["SECRET_KEY"]) < 16: fatal_error(...)``: a literal the
+    app refuses to start with never reaches production.
+    """
+    return _guards(project, (setting.key, literal))
+
+
 # ---------------------------------------------------------------- describing
 def where(project: Project, setting: ConfigSetting) -> str:
     """Where a setting is made, for a message (``in config class `Config```, ``on `app.config```)."""
@@ -300,6 +398,7 @@ __all__ = [
     "LOADS_OVERRIDES",
     "SECRET_KEYS",
     "attribute_settings",
+    "constant_key",
     "dev_only",
     "env_label",
     "from_object_loaders",
@@ -307,6 +406,7 @@ __all__ = [
     "live_in_production",
     "overridden_later",
     "settings",
+    "startup_guard",
     "where",
     # re-exported for the web security facts and rules, which import them from here
     "false_constant",

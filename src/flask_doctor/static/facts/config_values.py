@@ -18,7 +18,8 @@ from flask_doctor.static.facts.scopes import enclosing_function, imports_at
 from flask_doctor.static.names import ImportTable, dotted
 
 if TYPE_CHECKING:  # pragma: no cover
-    from flask_doctor.static.model import ConfigSetting, Project
+    from flask_doctor.static.model import ConfigSetting, FunctionInfo, Project
+    from flask_doctor.static.source import SourceModule
 
 #: Calls that read an environment variable (``environ.get``/``.getenv`` of any owner count too).
 ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault", "decouple.config", "environ.get"})
@@ -139,7 +140,11 @@ def random_call(project: Project, setting: ConfigSetting) -> tuple[ast.Call, str
     """``(call, label, is_fallback)`` when the value is generated at start-up.
 
     ``is_fallback``: the random value is only the default of an environment
-    read (``os.environ.get("K") or secrets.token_hex()``).
+    read (``os.environ.get("K") or secrets.token_hex()``), or is assigned in
+    a branch that runs when the key is missing (``if "SECRET_KEY" not in
+    app.config: app.config["SECRET_KEY"] = secrets.token_hex()``). A call to
+    a project helper that returns a random value (``_random_password(24)``
+    built from ``secrets.choice``) counts as random.
     """
     table = imports_at(project, setting.location.path, setting.location.line)
     value: ast.expr = setting.value
@@ -148,16 +153,94 @@ def random_call(project: Project, setting: ConfigSetting) -> tuple[ast.Call, str
         if local is not None:
             value = local
     fallback_part = env_default(value, table)
+    missing_branch = _assigned_when_missing(project, setting)
+    fn = enclosing_function(project, setting.location.path, setting.location.line)
+    module = project.by_path.get(setting.location.path)
     for node in ast.walk(value):
         if not isinstance(node, ast.Call):
             continue
         name = qualify(table, node.func)
         label = RANDOM_CALLS.get(name)
+        how = ""
+        if label is None and module is not None:
+            helper = _random_helper(project, node, fn, module)
+            if helper is not None:
+                label, how = helper
+                label += " (the helper warns when it generates one)" if how == "warns" else ""
         if label is None:
             continue
-        is_fallback = fallback_part is not None and any(n is node for n in ast.walk(fallback_part))
+        is_fallback = missing_branch or bool(how) or (
+            fallback_part is not None and any(n is node for n in ast.walk(fallback_part))
+        )
         return node, label, is_fallback
     return None
+
+
+def _random_helper(
+    project: Project, call: ast.Call, fn: FunctionInfo | None, module: SourceModule
+) -> tuple[str, str] | None:
+    """``(label, how)`` for ``helper(24)`` where the project's ``helper`` returns a random value.
+
+    ``how`` is ``""`` when the helper always generates, ``"fallback"`` when it
+    generates only when its own lookup comes back empty (``if secret_key ==
+    "": secret_key = urandom(...)``), ``"warns"`` when that branch also logs a
+    warning. Helpers that write the value to a file or commit it to the
+    database store it once: not random per start.
+    """
+    name = dotted(call.func)
+    callee = project.resolve_function(name, fn, module) if name else None
+    if callee is None:
+        return None
+    source = "\n".join(callee.module.lines[callee.node.lineno - 1: callee.node.end_lineno or callee.node.lineno])
+    if any(word in source for word in (".write(", "write_text", "write_bytes", ".commit(", ".save(")):
+        return None  # generated once and stored (a file, a database row): the next start reads it back
+    branches = [stmt for stmt in ast.walk(callee.node) if isinstance(stmt, ast.If)]
+    for node in ast.walk(callee.node):
+        if isinstance(node, ast.Call):
+            inner = RANDOM_CALLS.get(qualify(callee.imports, node.func))
+            if inner is None:
+                continue
+            branch = next((b for b in branches if any(n is node for body in b.body for n in ast.walk(body))), None)
+            if branch is None:
+                return f"{callee.name}() ({inner})", ""
+            warns = any(
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("warning", "warn")
+                for body in branch.body for n in ast.walk(body)
+            )
+            return f"{callee.name}() ({inner})", "warns" if warns else "fallback"
+    return None
+
+
+def _assigned_when_missing(project: Project, setting: ConfigSetting) -> bool:
+    """The assignment sits in ``if KEY not in config`` / ``if not config[KEY]``: it only fills a gap."""
+    module = project.by_path.get(setting.location.path)
+    if module is None:
+        return False
+    line = setting.location.line
+    for node in ast.walk(module.tree):
+        if not isinstance(node, ast.If) or not node.body:
+            continue
+        if not (node.body[0].lineno <= line <= (node.body[-1].end_lineno or node.body[-1].lineno)):
+            continue
+        test = ast.unparse(node.test)
+        if setting.key in test and (" not in " in test or "not " in test or "is None" in test):
+            return True
+    return False
+
+
+def persisted_by_module(project: Project, setting: ConfigSetting) -> bool:
+    """A config module that writes its generated defaults to a file on first run (a config template).
+
+    The module both writes files and hands its own globals (``globals()``)
+    or the key's name to that writer: the value is generated once, stored,
+    and read back from the file by every later process.
+    """
+    module = project.by_path.get(setting.location.path)
+    if module is None or setting.owner in ("app", "app.config"):
+        return False
+    text = module.text
+    writes = ".write(" in text and ("open(" in text or "write_text" in text)
+    return writes and ("globals()" in text or text.count(setting.key) > 1 and "{" + setting.key + "}" in text)
 
 
 __all__ = [
@@ -167,6 +250,7 @@ __all__ = [
     "false_constant",
     "is_env_read",
     "literal_secret",
+    "persisted_by_module",
     "qualify",
     "random_call",
     "short",

@@ -21,13 +21,13 @@ from flask_doctor.static.facts.config import live_in_production, settings
 from flask_doctor.static.facts.config_values import false_constant
 from flask_doctor.static.facts.guards import mentions, source_text
 from flask_doctor.static.facts.roles import is_test_path
-from flask_doctor.static.facts.taint import REQUEST_NAMES
+from flask_doctor.static.facts.taint import REQUEST_NAMES, assignments
 from flask_doctor.static.model import BLUEPRINT_TYPES, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 
 CSRF_TYPES = {
     "flask_wtf.csrf.CSRFProtect", "flask_wtf.CSRFProtect", "flask_wtf.csrf.CsrfProtect", "flask_wtf.CsrfProtect",
-    "flask_seasurf.SeaSurf",
+    "flask_seasurf.SeaSurf", "flaskext.seasurf.SeaSurf",
 }
 FORM_ATTRS = {"form", "files", "values"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -46,6 +46,10 @@ class CsrfFacts:
     flask_wtf: bool = False
     jwt_cookies: bool = False  # Flask-JWT-Extended tokens in cookies with its CSRF check switched off
     extensions: frozenset[str] = field(default_factory=frozenset)  # objects that are CSRF extensions (``csrf``)
+    jwt_samesite: str | None = None  # ``JWT_COOKIE_SAMESITE`` live in production
+    #: blueprints whose ``before_request`` hook checks a CSRF token by hand ("*": an app-wide hook)
+    checked_by_hooks: frozenset[str] = field(default_factory=frozenset)
+    hook_check_at: Location | None = None  # the first such hook
 
 
 @project_fact
@@ -75,19 +79,270 @@ def csrf_setup(project: Project) -> CsrfFacts:
                     exempt.add(qualified)
                     exempt.add(target.rsplit(".", 1)[-1])
     cookie_auth = _session_auth(project)
-    samesite = None
-    for setting in settings(project, ("SESSION_COOKIE_SAMESITE",)):
-        if live_in_production(project, setting) and isinstance(setting.value, ast.Constant) \
-                and isinstance(setting.value.value, str):
-            samesite = setting.value.value
+    samesite = _live_string(project, "SESSION_COOKIE_SAMESITE")
+    jwt_samesite = _live_string(project, "JWT_COOKIE_SAMESITE")
     flask_wtf = any(r.module.split(".")[0] == "flask_wtf" for records in project.imports.values() for r in records)
     locations = [s for s in settings(project, ("JWT_TOKEN_LOCATION",)) if "cookies" in ast.unparse(s.value)]
     jwt_csrf_off = any(false_constant(s.value) for s in settings(project, ("JWT_COOKIE_CSRF_PROTECT",)))
     jwt_cookies = bool(locations) and jwt_csrf_off
+    hooks, hook_at = _hook_checks(project)
     return CsrfFacts(
-        protected_at, exempt, exempt_blueprints, cookie_auth or jwt_cookies, samesite, flask_wtf, jwt_cookies,
-        csrf_objects,
+        protected_at, exempt, exempt_blueprints, cookie_auth or jwt_cookies or bool(auth_cookies(project)), samesite,
+        flask_wtf, jwt_cookies, csrf_objects, jwt_samesite, hooks, hook_at,
     )
+
+
+def _live_string(project: Project, key: str) -> str | None:
+    """The string value of ``key`` in configuration production runs with (the last one wins)."""
+    value = None
+    for setting in settings(project, (key,)):
+        if live_in_production(project, setting) and isinstance(setting.value, ast.Constant) \
+                and isinstance(setting.value.value, str):
+            value = setting.value.value
+    return value
+
+
+# ------------------------------------------------------------------ hand-made CSRF checks
+_CSRF_WORD = re.compile(r"csrf|xsrf", re.IGNORECASE)
+_CSRF_CHECK_CALL = re.compile(r"(check|validate|verify|require|ensure|protect|assert)_?(csrf|xsrf)", re.IGNORECASE)
+_CONSTANT_TIME = ("compare_digest", "safe_str_cmp", "constant_time_compare")
+
+
+def _compares_token(fn: FunctionInfo) -> bool:
+    """The function itself compares a CSRF token (``token != session["csrf_token"]``, ``compare_digest``)."""
+    if not _CSRF_WORD.search(source_text(fn)):
+        return False
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Compare) and all(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
+            if all(isinstance(c, ast.Constant) and c.value is None for c in node.comparators):
+                continue
+            if _CSRF_WORD.search(ast.unparse(node)):
+                return True
+        elif isinstance(node, ast.Call):
+            name = dotted(node.func) or ""
+            last = name.rsplit(".", 1)[-1]
+            if _CSRF_CHECK_CALL.search(last):
+                return True
+            if last in _CONSTANT_TIME and _CSRF_WORD.search(ast.unparse(node)):
+                return True
+    return False
+
+
+def checks_csrf_token(project: Project, fn: FunctionInfo) -> bool:
+    """Does the function check a CSRF token by hand, itself or in a project function it calls?
+
+    Applications without Flask-WTF often keep a nonce in the session and
+    compare it with a form field or an ``X-CSRF-Token`` header; that is CSRF
+    protection, and a view (or hook) that does it is protected.
+    """
+    if _compares_token(fn):
+        return True
+    for name, _call in fn.calls:
+        callee = project.resolve_function(name, fn, fn.module)
+        if callee is not None and callee is not fn and _compares_token(callee):
+            return True
+    return False
+
+
+def _hook_checks(project: Project) -> tuple[frozenset[str], Location | None]:
+    """Owners whose ``before_request``/``before_app_request`` hook checks a CSRF token ("*" = app-wide)."""
+    owners: set[str] = set()
+    first: Location | None = None
+    for hook in project.functions.values():
+        if not ({"before_request", "before_app_request"} & hook.roles) or is_test_path(hook.module.path):
+            continue
+        if not checks_csrf_token(project, hook):
+            continue
+        first = first or hook.location
+        for deco in hook.decorators:
+            owner, _, attr = deco.rpartition(".")
+            obj = project.objects.get(owner)
+            if attr == "before_request" and obj is not None and project.is_subtype(obj.type, BLUEPRINT_TYPES):
+                owners.add(owner)
+            elif attr in ("before_request", "before_app_request"):
+                owners.add("*")
+        if not hook.decorators:
+            owners.add("*")  # registered with ``app.before_request(check_csrf)``
+    return frozenset(owners), first
+
+
+def hook_checks_view(project: Project, fn: FunctionInfo) -> bool:
+    """A ``before_request`` hook of the app (or of the view's blueprint) checks a CSRF token by hand."""
+    owners = csrf_setup(project).checked_by_hooks
+    return "*" in owners or any(route.owner in owners for route in fn.routes)
+
+
+def exempt_reason(fn: FunctionInfo) -> str | None:
+    """The comment that explains a ``@csrf.exempt`` (on its line or the line above), if any.
+
+    ``@csrf.exempt  # the bookmarklet posts from other sites`` is a decision
+    someone wrote down, not an oversight.
+    """
+    lines = fn.module.lines
+    start = min([d.lineno for d in fn.node.decorator_list] or [fn.node.lineno])
+    for number in range(max(1, start - 1), fn.node.lineno + 1):
+        line = lines[number - 1] if number - 1 < len(lines) else ""
+        code, hash_, comment = line.partition("#")
+        comment = comment.strip()
+        if not hash_ or len(comment.split()) < 3:
+            continue
+        if "exempt" in code or "exempt" in comment.lower() or _CSRF_WORD.search(comment):
+            return comment
+    return None
+
+
+# ------------------------------------------------------------------ hand-made auth cookies
+_AUTH_COOKIE_NAME = re.compile(r"sess|auth|token|login|sid$|remember|user|jwt", re.IGNORECASE)
+_LOGIN_FUNCTION = re.compile(r"log_?in|sign_?in|auth", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AuthCookie:
+    """A cookie the application sets by hand to say who the user is, and reads back to let them in."""
+
+    name: str
+    set_at: Location
+    call: ast.Call
+    read_at: Location
+
+
+@project_fact
+def auth_cookies(project: Project) -> dict[str, AuthCookie]:
+    """Cookies set with ``response.set_cookie(NAME, token)`` that views read back to authenticate the user.
+
+    A cookie counts when its value is a random token made in the same
+    function (``secrets.token_urlsafe()``, ``uuid4()``: a session id, not a
+    preference or a protocol nonce), it is set in a login-like function or
+    has a session/token-like name, and some function of the project reads
+    ``request.cookies`` for the same name.
+    """
+    reads: dict[str, Location] = {}
+    sets: list[tuple[str, ast.Call, Location, FunctionInfo | None]] = []
+    for site in project.calls:
+        if is_test_path(site.module.path):
+            continue
+        call = site.node
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "set_cookie" and call.args:
+            first = call.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str) and site.function is not None \
+                    and _random_token(project, site.function, call):
+                sets.append((first.value, call, Location(site.module.path, call.lineno, call.col_offset + 1),
+                             site.function))
+        elif isinstance(func, ast.Attribute) and func.attr == "get" and call.args \
+                and isinstance(func.value, ast.Attribute) and func.value.attr == "cookies":
+            key = call.args[0]
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                reads.setdefault(key.value, Location(site.module.path, call.lineno, call.col_offset + 1))
+    if not sets:
+        return {}
+    for module in project.modules.values():
+        if "cookies[" not in module.text or is_test_path(module.path):
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+                    and node.value.attr == "cookies" and isinstance(node.slice, ast.Constant) \
+                    and isinstance(node.slice.value, str):
+                reads.setdefault(node.slice.value, Location(module.path, node.lineno, node.col_offset + 1))
+    found: dict[str, AuthCookie] = {}
+    for name, call, location, fn in sets:
+        if name not in reads or name in found:
+            continue
+        in_login = fn is not None and (bool(_LOGIN_FUNCTION.search(fn.name))
+                                       or any(_LOGIN_FUNCTION.search(r.rule or "") for r in fn.routes))
+        if in_login or _AUTH_COOKIE_NAME.search(name):
+            found[name] = AuthCookie(name, location, call, reads[name])
+    return found
+
+
+_RANDOM_TOKEN = re.compile(r"token_urlsafe|token_hex|token_bytes|uuid4|urandom|randbits|getrandbits")
+
+
+def _random_token(project: Project, fn: FunctionInfo, call: ast.Call) -> bool:
+    """The cookie's value is a random token made in the function (directly or through a local)."""
+    value = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "value"), None)
+    if value is None:
+        return False
+    if _RANDOM_TOKEN.search(ast.unparse(value)):
+        return True
+    names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+    return any(target in names and _RANDOM_TOKEN.search(ast.unparse(expr)) for target, expr in assignments(project, fn))
+
+
+def reads_auth_cookie(project: Project, fn: FunctionInfo) -> str | None:
+    """The hand-made auth cookie the function reads (``request.cookies.get("session_wikmd")``), if any."""
+    cookies = auth_cookies(project)
+    if not cookies:
+        return None
+    text = source_text(fn)
+    for name in cookies:
+        if f"cookies.get('{name}'" in text or f'cookies.get("{name}"' in text \
+                or f"cookies['{name}']" in text or f'cookies["{name}"]' in text:
+            return name
+    return None
+
+
+# ------------------------------------------------------------------ what the secret key protects
+#: Extensions whose tokens or cookies the secret key signs (a known key forges them).
+_KEY_SIGNED = (
+    *SESSION_AUTH, "flask_jwt_extended", "flask_jwt", "itsdangerous", "flask_dance", "flask_openid", "authlib",
+    "flask_oauthlib", "flask_session", "flask_praetorian", "flask_wtf",
+)
+_IDENTITY_KEY = re.compile(
+    r"user|uid|login|auth|admin|role|account|mail|token|logged|perm|group|owner|name|ident|sub$|staff|member"
+    r"|pass|secret|key|csrf|otp|verified|level|tenant|org|cred|profile|sid|access|^id$",
+    re.IGNORECASE,
+)
+
+
+@project_fact
+def session_grants_authority(project: Project) -> bool:
+    """Does anything the secret key signs say who the user is or what they may do?
+
+    False only on visible evidence: the project serves views and uses the
+    session (``flash()``, ``session[...]``) only with constant keys that name
+    no identity (a client id for a log tail, flashed messages, a theme), and
+    imports no login or token extension that signs with the key. Then a
+    forged session cookie grants nothing. Without that evidence, assume it
+    does.
+    """
+    uses_session = False
+    for module, records in project.imports.items():
+        source = project.modules.get(module)
+        if source is None or is_test_path(source.path):
+            continue
+        for record in records:
+            if record.module.split(".")[0] in _KEY_SIGNED:
+                return True
+            if record.module == "flask" and not record.names and "flask.session" in source.text:
+                return True  # ``import flask`` ... ``flask.session[...]``: not followed, assume it matters
+            if record.module == "flask" and ("session" in record.names or "flash" in record.names):
+                uses_session = True
+                if "session" in record.names and _session_keys_grant(source.tree):
+                    return True
+    has_views = any(True for _ in project.views())
+    return not (uses_session and has_views)  # no visible session use: nothing to go on, assume it matters
+
+
+def _session_keys_grant(tree: ast.AST) -> bool:
+    """Does this module use ``session`` with a non-constant key or one that names an identity?"""
+    for node in ast.walk(tree):
+        key: ast.expr | None = None
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "session":
+            key = node.slice
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "session":
+            if node.func.attr in ("get", "pop", "setdefault") and node.args:
+                key = node.args[0]
+            elif node.func.attr in ("update", "__setitem__"):
+                return True
+            else:
+                continue
+        else:
+            continue
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or _IDENTITY_KEY.search(key.value):
+            return True
+    return False
 
 
 def _session_auth(project: Project) -> bool:
@@ -125,14 +380,40 @@ _USER_WORDS = (
 )
 
 
+_TOKEN_DECORATOR = re.compile(r"token_required|token_auth|api_?key|bearer|auth_token|require_token", re.IGNORECASE)
+_TOKEN_AUTH_TYPES = ("flask_httpauth.HTTPTokenAuth",)
+_SESSION_WORDS = ("current_user", "login_user", "session[", "session.get", "session.pop")
+
+
+def token_authenticated(project: Project, fn: FunctionInfo) -> bool:
+    """The view authenticates with a token header (``@token_required``, Flask-HTTPAuth ``HTTPTokenAuth``).
+
+    Browsers never add an ``Authorization: Bearer`` header to a cross-site
+    form, so such a view cannot be forged -- unless it also reads the session.
+    """
+    for deco in fn.decorators:
+        owner = deco.rpartition(".")[0]
+        obj = project.objects.get(owner) if owner else None
+        if _TOKEN_DECORATOR.search(deco) or (obj is not None and obj.type.startswith(_TOKEN_AUTH_TYPES)):
+            return not mentions(fn, _SESSION_WORDS)
+    return False
+
+
+def jwt_authority(project: Project, fn: FunctionInfo) -> bool:
+    """The view's authority is a Flask-JWT-Extended token kept in a cookie without its CSRF check."""
+    return csrf_setup(project).jwt_cookies and any("jwt_required" in deco for deco in fn.decorators)
+
+
 def acts_as_user(project: Project, fn: FunctionInfo) -> bool:
     """Does the view act with the user's cookie-borne authority (login decorator, session, current_user)?"""
+    if token_authenticated(project, fn):
+        return False
     for deco in fn.decorators:
         if _AUTH_DECORATOR.search(deco):
             if "jwt_required" in deco and not csrf_setup(project).jwt_cookies:
                 continue  # JWT in headers, or in cookies with Flask-JWT-Extended's own CSRF check
             return True
-    if mentions(fn, _USER_WORDS):
+    if mentions(fn, _USER_WORDS) or reads_auth_cookie(project, fn) is not None:
         return True
     owners = {r.owner for r in fn.routes}
     hooks = auth_hooks(project)
@@ -186,6 +467,32 @@ def cross_site_by_design(fn: FunctionInfo) -> bool:
     return any(_CROSS_SITE.search(n) for n in names if n)
 
 
+def form_read_through(project: Project, fn: FunctionInfo) -> tuple[ast.Attribute, FunctionInfo] | None:
+    """The first form read of the view, or of a project function it calls (``page_name = fetch_page_name()``)."""
+    read = form_read(fn)
+    if read is not None:
+        return read, fn
+    for name, _call in fn.calls:
+        callee = project.resolve_function(name, fn, fn.module)
+        if callee is None or callee is fn or "view" in callee.roles or callee.module is not fn.module:
+            continue  # a helper of this view, not a request parser shared by every API (JSON first, form second)
+        read = form_read(callee)
+        if read is not None and read.attr != "values" and not mentions(callee, ("get_json", "request.json")):
+            return read, callee
+    return None
+
+
+_DESTRUCTIVE = re.compile(r"(^|[/_-])(delete|remove|destroy|drop|purge|erase|wipe)", re.IGNORECASE)
+
+
+def destructive_get(fn: FunctionInfo) -> bool:
+    """A GET-only view whose name or URL says it deletes (``GET /remove/<page>``)."""
+    methods = {m for route in fn.routes for m in route.methods}
+    if not fn.routes or (methods and not methods <= {"GET", "HEAD", "OPTIONS"}):
+        return False
+    return bool(_DESTRUCTIVE.search(fn.name)) or any(_DESTRUCTIVE.search(r.rule or "") for r in fn.routes)
+
+
 def form_read(fn: FunctionInfo) -> ast.Attribute | None:
     """The first ``request.form``/``request.files``/``request.values`` the function reads."""
     table = fn.imports
@@ -208,6 +515,9 @@ def accepts_unsafe_method(fn: FunctionInfo) -> bool:
 
 
 __all__ = [
-    "CSRF_TYPES", "CsrfFacts", "accepts_unsafe_method", "acts_as_user", "auth_hooks", "cross_site_by_design",
-    "csrf_exempt", "csrf_setup", "form_read",
+    "CSRF_TYPES", "AuthCookie", "CsrfFacts", "accepts_unsafe_method", "acts_as_user", "auth_cookies", "auth_hooks",
+    "checks_csrf_token", "cross_site_by_design", "csrf_exempt", "csrf_setup", "destructive_get", "exempt_reason",
+    "session_grants_authority",
+    "form_read", "form_read_through", "hook_checks_view", "jwt_authority", "reads_auth_cookie",
+    "token_authenticated",
 ]

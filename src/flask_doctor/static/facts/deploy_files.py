@@ -32,7 +32,7 @@ from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.roles import DOCS_DIRS, is_test_path
 
 if TYPE_CHECKING:  # pragma: no cover
-    from flask_doctor.static.deploy import EnvSetting
+    from flask_doctor.static.deploy import EnvSetting, ServerCommand
     from flask_doctor.static.model import Project
 
 #: Words in a deploy file's path or a process name that mark a development or
@@ -111,6 +111,33 @@ def scope_label(scope: str, path: str) -> str:
     return f"`{path}`"
 
 
+#: Servers that do not run the Werkzeug debugger whatever ``DEBUG`` says.
+WSGI_SERVERS = frozenset({"gunicorn", "uwsgi", "waitress", "hypercorn", "uvicorn"})
+
+
+@project_fact
+def production_server(project: Project) -> ServerCommand | None:
+    """The WSGI server the production deploy files start, when none of them starts the development server.
+
+    ``DEBUG = True`` turns on the Werkzeug debugger only under ``flask run``
+    or ``app.run()``; under gunicorn or uWSGI it changes error handling but
+    runs no debugger. None when no production file names a server, or when
+    one of them runs ``flask run``/``python app.py``.
+    """
+    deploy = project.deploy
+    if deploy is None:
+        return None
+    found: ServerCommand | None = None
+    for command in deploy.commands:
+        if not production_deploy_path(command.source.path) or dev_process(command.process):
+            continue
+        if command.server in ("flask-run", "python-script"):
+            return None
+        if command.server in WSGI_SERVERS and found is None:
+            found = command
+    return found
+
+
 @dataclass(frozen=True)
 class Replicas:
     """How many copies of the app a deployment runs, and where it says so."""
@@ -148,10 +175,12 @@ __all__ = [
     "DEV_WORDS",
     "Replicas",
     "SAMPLE_WORDS",
+    "WSGI_SERVERS",
     "app_replicas",
     "dev_process",
     "production_deploy_path",
     "production_env",
     "production_env_file",
+    "production_server",
     "scope_label",
 ]

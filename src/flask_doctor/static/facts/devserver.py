@@ -15,6 +15,8 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts import project_fact
@@ -157,6 +159,144 @@ def dev_only_function(ctx: Context) -> bool:
     )
 
 
+# ------------------------------------------------------------ console scripts
+_SCRIPT_SPEC = re.compile(r"^\s*([\w.-]+)\s*=\s*([\w.]+)\s*:\s*([\w.]+)")
+
+
+@dataclass(frozen=True)
+class ConsoleScript:
+    """A command the package installs (``wikmd = "wikmd.wiki:run_wiki"``): how users start the app."""
+
+    name: str
+    target: str  # qualified name of the function (``wikmd.wiki.run_wiki``)
+    declared_in: str  # ``pyproject.toml [project.scripts]``, ``setup.py entry_points``...
+
+
+@project_fact
+def console_scripts(project: Project) -> dict[str, ConsoleScript]:
+    """Console-script entry points, by the qualified name of the function they call.
+
+    Read from ``setup.py`` (its ``entry_points`` argument, parsed like any
+    module) and from ``pyproject.toml`` ``[project.scripts]`` and
+    ``setup.cfg`` ``console_scripts`` next to the checked modules. The two
+    metadata files are read from disk only when the checked module paths
+    resolve from the working directory (the checker runs at the project
+    root), so a run elsewhere never reads an unrelated file.
+    """
+    specs: list[tuple[str, str]] = []
+    setup = next((m for m in project.modules.values() if m.path.rsplit("/", 1)[-1] == "setup.py"), None)
+    if setup is not None and "console_scripts" in setup.text:
+        for node in ast.walk(setup.tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "=" in node.value \
+                    and ":" in node.value:
+                specs.append((node.value, "setup.py entry_points"))
+    for text, label in _metadata_files(project):
+        specs.extend((line, label) for line in _script_lines(text, label))
+    found: dict[str, ConsoleScript] = {}
+    for spec, label in specs:
+        match = _SCRIPT_SPEC.match(spec.strip().strip('"').strip("'").replace('"', "", 2))
+        if match is None:
+            continue
+        name, module, attr = match.groups()
+        found.setdefault(f"{module}.{attr}", ConsoleScript(name, f"{module}.{attr}", label))
+    return found
+
+
+def _metadata_files(project: Project) -> list[tuple[str, str]]:
+    """(text, label) of ``pyproject.toml``/``setup.cfg`` at the root the module paths are relative to."""
+    probe = next((m for m in project.modules.values() if "/" not in m.path or m.path.count("/") <= 2), None)
+    if probe is None:
+        return []
+    try:
+        if Path(probe.path).read_text(encoding="utf-8", errors="replace") != probe.text:
+            return []
+    except OSError:
+        return []  # the working directory is not the root the paths are relative to
+    files = []
+    for name, label in (("pyproject.toml", "pyproject.toml [project.scripts]"),
+                        ("setup.cfg", "setup.cfg console_scripts")):
+        try:
+            files.append((Path(name).read_text(encoding="utf-8", errors="replace")[:200_000], label))
+        except OSError:
+            continue
+    return files
+
+
+def _script_lines(text: str, label: str) -> list[str]:
+    """The ``name = module:function`` lines of the console-scripts section of one metadata file."""
+    lines: list[str] = []
+    section = False
+    wanted = ("[project.scripts]", "[tool.poetry.scripts]") if label.startswith("pyproject") else ()
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            section = line in wanted
+            continue
+        if label.startswith("setup.cfg"):
+            if line.startswith("console_scripts"):
+                section = True
+                line = line.partition("=")[2].strip()
+            elif raw[:1] not in (" ", "\t") and line:
+                section = False
+        if section and line and not line.startswith("#"):
+            lines.append(line.replace('"', "").replace("'", ""))
+    return lines
+
+
+def entry_point_of(project: Project, fn: FunctionInfo | None) -> ConsoleScript | None:
+    """The console script that runs ``fn``: it is the script's function, or a command of its click group."""
+    if fn is None:
+        return None
+    scripts = console_scripts(project)
+    if fn.qualname in scripts:
+        return scripts[fn.qualname]
+    if "cli" in fn.roles:
+        for deco in fn.decorators:
+            owner = deco.rpartition(".")[0]
+            for qualified in (owner, fn.imports.qualify(owner), f"{fn.module.name}.{owner}"):
+                if qualified in scripts:
+                    return scripts[qualified]
+    return None
+
+
+@project_fact
+def single_process_entry(project: Project) -> ConsoleScript | None:
+    """The installed command serves the app with Werkzeug's server itself, and nothing declares another server.
+
+    Such an app runs as one process by design (a self-hosted tool started
+    with ``archivy run``): per-process state is shared by every request.
+    """
+    deploy = project.deploy
+    if deploy is not None and any(c.server in _PRODUCTION_HTTP_SERVERS for c in deploy.commands):
+        return None
+    if any(site.name in PRODUCTION_SERVERS for site in project.calls):
+        return None
+    for fn in project.functions.values():
+        entry = entry_point_of(project, fn)
+        if entry is None:
+            continue
+        for _name, call in fn.calls:
+            func = call.func
+            if isinstance(func, ast.Attribute) and func.attr == "run" \
+                    and any(kw.arg in ("host", "port") for kw in call.keywords):
+                return entry
+    return None
+
+
+def debug_flag_branch(ctx: Context) -> bool:
+    """The walk is inside ``if args.debug:``-style code of a function: the operator asked for the debugger.
+
+    Only inside a function (a command handler): a module-level ``if DEBUG:``
+    runs on import, which is FD305's question.
+    """
+    if ctx.function is None:
+        return False
+    for node in ctx.ancestors:
+        if isinstance(node, ast.If) and re.search(r"debug", ast.unparse(node.test), re.IGNORECASE):
+            return True
+    return False
+
+
 # -------------------------------------------------------------- deploy files
 def web_process(process: str) -> bool:
     """A process that serves HTTP: a Dockerfile's ``CMD``/``ENTRYPOINT``, Procfile ``web``, a web compose service."""
@@ -261,7 +401,12 @@ __all__ = [
     "allows_unsafe_werkzeug",
     "call_kind",
     "call_text",
+    "ConsoleScript",
     "compose_overrides_image_command",
+    "console_scripts",
+    "debug_flag_branch",
+    "single_process_entry",
+    "entry_point_of",
     "dev_only_function",
     "dev_server_calls",
     "imported_module_names",

@@ -11,15 +11,17 @@ and which code reads the address or the forwarded headers itself.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.deploy_files import production_deploy_path
+from flask_doctor.static.facts.flows import callers
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.taint import REQUEST_NAMES
-from flask_doctor.static.model import Project
+from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -66,6 +68,28 @@ def proxy_fixes(project: Project) -> list[tuple[ast.Call, Location]]:
             if not is_test_path(site.module.path):
                 found.append((site.node, Location(site.module.path, site.node.lineno, site.node.col_offset + 1)))
     return found
+
+
+@project_fact
+def proxy_fix_configured(project: Project) -> bool:
+    """The app applies ``ProxyFix``, or imports it to apply it from its settings.
+
+    ``if app.config["ENABLE_PROXY_FIX"]: app.wsgi_app = ProxyFix(...)`` and
+    a middleware list read from config both leave the decision to the
+    operator, who is the one who knows what is in front: that counts as
+    configured.
+    """
+    if proxy_fixes(project):
+        return True
+    for module, records in project.imports.items():
+        source = project.modules.get(module)
+        if source is not None and is_test_path(source.path):
+            continue
+        if any(r.module.split(".")[0] in ("werkzeug", "flask_proxyfix") and ("ProxyFix" in r.names
+               or r.module.endswith(("proxy_fix", "fixers"))) for r in records):
+            return True
+    return any("ProxyFix" in m.text and not is_test_path(m.path) for m in project.modules.values()
+               if "proxy_fix" in m.text.lower())
 
 
 def proxy_sensitive_uses(project: Project, module: SourceModule) -> Iterator[tuple[ast.AST, str]]:
@@ -126,7 +150,189 @@ def is_last_index(node: ast.AST) -> bool:
         and isinstance(node.operand, ast.Constant) and node.operand.value == 1
 
 
+# ------------------------------------------------------- where a client address goes
+#: What code does with a client address or URL part, from harmless to harmful.
+ECHO, LOG, NOTIFY, AUDIT, FAILED_LOGIN_LOG, DECISION = "echo", "log", "notify", "audit", "failed-login-log", "decision"
+_LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
+_ALERT_LEVELS = frozenset({"warning", "warn", "error", "exception", "critical"})
+_FAILED_LOGIN = re.compile(r"log\s*in|login|fail|denied|invalid|password|unauthori|brute|banned", re.IGNORECASE)
+_NOTIFY = re.compile(r"mail|notif|message|sms|translation", re.IGNORECASE)
+_AUDIT = re.compile(r"(^|_)(log|audit|history|event)s?($|_)", re.IGNORECASE)
+_ECHO = frozenset({"jsonify", "make_response", "Response", "render_template", "render_template_string", "json.dumps"})
+#: Calls whose result carries the value on (containers, string and URL builders).
+_CARRY = frozenset({
+    "str", "dict", "list", "tuple", "set", "next", "iter", "sorted", "reversed", "repr", "format", "join",
+    "urlunparse", "urlunsplit", "urljoin", "ip_address", "ip_network", "strip", "lstrip", "rstrip", "split",
+    "rsplit", "partition", "rpartition", "lower", "upper", "encode", "decode", "replace", "get", "getlist",
+    "to_dict", "copy",
+})
+_MAX_HOPS = 6
+
+
+@keyed_fact
+def _parents(project: Project, fn: FunctionInfo) -> dict[int, ast.AST]:
+    """``id(child) -> parent`` for every node of the function."""
+    table: dict[int, ast.AST] = {}
+    for node in ast.walk(fn.node):
+        for child in ast.iter_child_nodes(node):
+            table[id(child)] = node
+    return table
+
+
+def address_uses(project: Project, fn: FunctionInfo | None, node: ast.AST) -> dict[str, Location]:
+    """Where the value read at ``node`` ends up: echoed back, logged, mailed, stored, or decided on.
+
+    Follows the value through string methods, containers, local variables and
+    ``return`` (to the callers, one level at a time); anything it cannot
+    follow counts as a decision, so the answer errs towards reporting.
+    """
+    if fn is None:
+        return {DECISION: Location("", getattr(node, "lineno", 0))}
+    found: dict[str, Location] = {}
+    _follow(project, fn, node, found, 0, set())
+    return found
+
+
+def _follow(project: Project, fn: FunctionInfo, node: ast.AST, found: dict[str, Location], hops: int,
+            seen: set[tuple[str, str]]) -> None:
+    parents = _parents(project, fn)
+
+    def mark(kind: str, at: ast.AST) -> None:
+        found.setdefault(kind, Location(fn.module.path, getattr(at, "lineno", fn.node.lineno),
+                                        getattr(at, "col_offset", 0) + 1))
+
+    current: ast.AST = node
+    while True:
+        parent = parents.get(id(current))
+        if parent is None:
+            mark(DECISION, current)
+            return
+        if isinstance(parent, ast.keyword):
+            current = parent
+            continue
+        if isinstance(parent, (ast.BoolOp, ast.JoinedStr, ast.FormattedValue, ast.BinOp, ast.Tuple, ast.List,
+                               ast.Set, ast.Dict, ast.Starred, ast.ListComp, ast.SetComp, ast.DictComp,
+                               ast.GeneratorExp, ast.comprehension)):
+            current = parent
+            continue
+        if isinstance(parent, ast.IfExp):
+            if current is parent.test:
+                return  # ``a if request.headers.get(...) else b``: only asks whether it is there
+            current = parent
+            continue
+        if isinstance(parent, ast.Subscript):
+            if current is parent.value:
+                current = parent
+                continue
+            mark(DECISION, parent)  # used as a key
+            return
+        if isinstance(parent, ast.Attribute):
+            grand = parents.get(id(parent))
+            if isinstance(grand, ast.Call) and grand.func is parent:
+                if parent.attr in ("startswith", "endswith", "__eq__", "__contains__"):
+                    mark(DECISION, grand)
+                    return
+                current = grand  # ``.split(",")``, ``.strip()``: the same text
+                continue
+            current = parent
+            continue
+        if isinstance(parent, ast.Call):
+            kind = _call_kind(parent)
+            if kind == "carry":
+                current = parent
+                continue
+            mark(kind, parent)
+            return
+        if isinstance(parent, (ast.Assign, ast.AnnAssign)):
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            for target in targets:
+                _follow_target(project, fn, target, found, hops, seen, mark)
+            return
+        if isinstance(parent, ast.Return):
+            _follow_return(project, fn, parent, found, hops, seen, mark)
+            return
+        if isinstance(parent, ast.Compare):
+            if all(isinstance(c, ast.Constant) and c.value is None for c in parent.comparators):
+                return  # ``is None``: only asks whether a proxy is there
+            mark(DECISION, parent)
+            return
+        if isinstance(parent, (ast.If, ast.While, ast.Assert)) and current is parent.test:
+            return
+        if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+            return
+        if isinstance(parent, ast.Expr):
+            return
+        mark(DECISION, parent)
+        return
+
+
+def _follow_target(project: Project, fn: FunctionInfo, target: ast.expr, found: dict[str, Location], hops: int,
+                   seen: set[tuple[str, str]], mark) -> None:  # type: ignore[no-untyped-def]
+    if isinstance(target, ast.Name):
+        key = (fn.qualname, target.id)
+        if key in seen or hops >= _MAX_HOPS:
+            return
+        seen.add(key)
+        for use in ast.walk(fn.node):
+            if isinstance(use, ast.Name) and use.id == target.id and isinstance(use.ctx, ast.Load) \
+                    and use.lineno >= target.lineno:
+                _follow(project, fn, use, found, hops + 1, seen)
+        return
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _follow_target(project, fn, element, found, hops, seen, mark)
+        return
+    base = target
+    while isinstance(base, (ast.Attribute, ast.Subscript)):
+        base = base.value
+    if isinstance(base, ast.Name) and isinstance(target, ast.Subscript) and base.id in fn.local_names \
+            and base.id != "session":
+        _follow_target(project, fn, ast.Name(id=base.id, ctx=ast.Store(), lineno=target.lineno), found, hops, seen,
+                       mark)  # ``url[0] = proto``: the local list now carries it
+        return
+    mark(AUDIT if isinstance(base, ast.Name) and base.id == "session" else DECISION, target)
+
+
+def _follow_return(project: Project, fn: FunctionInfo, ret: ast.Return, found: dict[str, Location], hops: int,
+                   seen: set[tuple[str, str]], mark) -> None:  # type: ignore[no-untyped-def]
+    if fn.routes or "view" in fn.roles:
+        mark(ECHO, ret)  # the view sends it back to the client that sent it
+        return
+    key = (fn.qualname, "<return>")
+    if key in seen or hops >= _MAX_HOPS:
+        return
+    seen.add(key)
+    sites = callers(project).get(fn.qualname, [])
+    if not sites:
+        mark(DECISION, ret)
+        return
+    for call, caller in sites:
+        _follow(project, caller, call, found, hops + 1, seen)
+
+
+def _call_kind(call: ast.Call) -> str:
+    """What a call does with an argument: carry it on, log it, mail it, send it back, store it, decide."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    receiver = (dotted(func.value) or "") if isinstance(func, ast.Attribute) else ""
+    if name in _CARRY:
+        return "carry"
+    if name == "print" or (name in _LOG_METHODS and "log" in receiver.lower()):
+        if name in _ALERT_LEVELS and call.args and _FAILED_LOGIN.search(ast.unparse(call.args[0])):
+            return FAILED_LOGIN_LOG
+        return LOG
+    if name in _ECHO or (dotted(func) or "") in _ECHO:
+        return ECHO
+    if _NOTIFY.search(name):
+        return NOTIFY
+    if _AUDIT.search(name):
+        return AUDIT
+    return DECISION
+
+
 __all__ = [
-    "FORWARDED_HEADERS", "declared_proxies", "forwarded_header", "is_last_index", "proxy_fixes",
-    "proxy_sensitive_uses", "server_handles_proxy",
+    "AUDIT", "DECISION", "ECHO", "FAILED_LOGIN_LOG", "FORWARDED_HEADERS", "LOG", "NOTIFY", "address_uses",
+    "declared_proxies", "forwarded_header", "is_last_index", "proxy_fix_configured", "proxy_fixes",
+    "proxy_sensitive_uses",
+    "server_handles_proxy",
 ]

@@ -19,7 +19,7 @@ from flask_doctor.static.names import dotted
 REDIRECT_SINKS = frozenset({"flask.redirect", "flask.helpers.redirect", "werkzeug.utils.redirect", "quart.redirect"})
 REDIRECT_GUARDS = (
     "url_has_allowed_host_and_scheme", "is_safe_url", "is_safe_redirect", "safe_url", "is_safe_next",
-    "netloc", "url_is_safe", "is_local_url", "is_relative_url", "check_next", "validate_redirect",
+    "url_is_safe", "is_local_url", "is_relative_url", "check_next", "validate_redirect",
     "safe_redirect", "is_internal_url", "url_for_security",
 )
 #: attributes that point back at this site (same host): never an open redirect.
@@ -54,7 +54,11 @@ def fixed_host(node: ast.AST, fn: FunctionInfo, state: Taint, seen: set[str] | N
         if isinstance(func, ast.Attribute) and func.attr == "format":
             return fixed_host(func.value, fn, state, seen)
         name = fn.imports.qualify(dotted(func) or "") or dotted(func) or ""
+        if _operator_setting(node, fn):
+            return True  # ``os.environ.get("FALLBACK_URL")``, ``app.config.get("BASE_URL")``: the operator's site
         return name in ("flask.url_for", "flask.helpers.url_for")
+    if isinstance(node, ast.Subscript) and _operator_setting(node, fn):
+        return True
     if isinstance(node, ast.Attribute):
         if state.is_request(node.value):
             return node.attr in _OWN_URL_ATTRS
@@ -73,4 +77,99 @@ def fixed_host(node: ast.AST, fn: FunctionInfo, state: Taint, seen: set[str] | N
     return False
 
 
-__all__ = ["REDIRECT_GUARDS", "REDIRECT_SINKS", "REDIRECT_TARGET", "SAME_SITE_ATTRS", "fixed_host"]
+# --------------------------------------------------------------------------- checks of the target
+_PARSERS = frozenset({"urlparse", "urlsplit", "url_parse", "urllib.parse.urlparse", "urllib.parse.urlsplit"})
+_HOST_ATTRS = frozenset({"host", "host_url", "url_root", "server_name", "SERVER_NAME"})
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def parses_target(fn: FunctionInfo, names: set[str]) -> bool:
+    """``urlparse(target).netloc`` / ``urlsplit(target)``: the host is read from the parsed target."""
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] in _PARSERS:
+            if any(_names_in(arg) & names for arg in node.args):
+                return True
+    return False
+
+
+def _conditions(test: ast.expr) -> list[ast.expr]:
+    """The atoms of an ``if`` test (``a and not b or c`` -> a, b, c)."""
+    if isinstance(test, ast.BoolOp):
+        return [atom for value in test.values for atom in _conditions(value)]
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _conditions(test.operand)
+    return [test]
+
+
+def _weakness(atom: ast.expr, names: set[str]) -> str | None:
+    """``"weak: ..."`` for a check that lets another site through, ``"strong"``, or None (says nothing)."""
+    if not (_names_in(atom) & names):
+        return None
+    if isinstance(atom, ast.Name):
+        return None  # truthiness
+    if isinstance(atom, ast.Compare) and all(isinstance(c, ast.Constant) and c.value is None for c in atom.comparators):
+        return None
+    if isinstance(atom, ast.Call) and isinstance(atom.func, ast.Attribute) and atom.func.attr == "startswith" \
+            and isinstance(atom.func.value, ast.Name) and atom.func.value.id in names and atom.args:
+        prefixes = atom.args[0]
+        values = [prefixes] if isinstance(prefixes, ast.Constant) else list(getattr(prefixes, "elts", []))
+        texts = [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+        if texts and all(t == "/" for t in texts):
+            return f"weak: `{ast.unparse(atom)}` also accepts `//evil.example` and `/\\evil.example`"
+        return "strong"
+    if isinstance(atom, ast.Compare) and len(atom.ops) == 1 and isinstance(atom.ops[0], (ast.In, ast.NotIn)):
+        left, right = atom.left, atom.comparators[0]
+        if isinstance(left, ast.Constant) and left.value in ("//", "://") and _names_in(right) & names:
+            return f"weak: `{ast.unparse(atom)}` still accepts `/\\evil.example` and `https:evil.example`"
+        if isinstance(left, ast.Attribute) and left.attr in _HOST_ATTRS and _names_in(right) & names:
+            return (
+                f"weak: `{ast.unparse(atom)}` looks for the host anywhere in the URL "
+                "(`https://evil.example/?x=your.host` passes)"
+            )
+    return "strong"
+
+
+def weak_redirect_check(fn: FunctionInfo, names: set[str]) -> str | None:
+    """The check a redirect target gets when every check of it is one that another site passes.
+
+    ``if nxt.startswith("/")`` lets ``//evil.example`` (scheme-relative) and
+    ``/\\evil.example`` (browsers read the backslash as a slash) through;
+    ``"//" not in nxt`` misses the backslash form; ``request.host in nxt``
+    finds the host in a query string.  Returns the description of the weak
+    check, or None when a real check (or none at all) is there.
+    """
+    if not names or parses_target(fn, names):
+        return None
+    weak: str | None = None
+    for node in ast.walk(fn.node):
+        if not isinstance(node, (ast.If, ast.IfExp, ast.Assert, ast.While)):
+            continue
+        for atom in _conditions(node.test):
+            verdict = _weakness(atom, names)
+            if verdict == "strong":
+                return None
+            if verdict is not None and weak is None:
+                weak = verdict[len("weak: "):]
+    return weak
+
+
+def _operator_setting(node: ast.Call | ast.Subscript, fn: FunctionInfo) -> bool:
+    """A value the operator configures: an environment variable or a config key (not request data)."""
+    if isinstance(node, ast.Call):
+        base = dotted(node.func) or ""
+        if not base.endswith((".get", "getenv")):
+            return False
+        base = base.rsplit(".", 1)[0]
+    else:
+        base = dotted(node.value) or ""
+    qualified = fn.imports.qualify(base) or base
+    return qualified in ("os", "os.environ") or qualified.endswith(("environ", "config", "settings"))
+
+
+__all__ = [
+    "REDIRECT_GUARDS", "REDIRECT_SINKS", "REDIRECT_TARGET", "SAME_SITE_ATTRS", "fixed_host", "parses_target",
+    "weak_redirect_check",
+]

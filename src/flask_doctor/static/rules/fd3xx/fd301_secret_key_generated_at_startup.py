@@ -5,13 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.facts.config import (
-    SECRET_KEYS,
-    live_in_production,
-    settings,
-    where,
-)
-from flask_doctor.static.facts.config_values import random_call, short
+from flask_doctor.static.facts.config import SECRET_KEYS, live_in_production, settings, where
+from flask_doctor.static.facts.config_values import persisted_by_module, random_call, short
+from flask_doctor.static.facts.devserver import single_process_entry
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
@@ -34,9 +30,17 @@ class SecretKeyGeneratedAtStartup(Rule):
     out. A key that only falls back to a random value when the environment
     variable is missing (`os.environ.get("SECRET_KEY") or os.urandom(24)`)
     hides a broken deployment behind exactly this symptom, so it is
-    reported too, one severity lower. Keys in development and testing
-    configuration, and keys generated once and stored (a project function
-    that writes the key to a file) are not reported.
+    reported too, one severity lower, and so is a key generated in a branch
+    that only runs when the key is not configured (`if not
+    app.config.get(ConfigKey.SECRET_KEY): ...`); a project helper that returns
+    a random value (`_random_password(24)` built on `secrets.choice`) counts
+    as random. Keys in development and testing configuration, and keys
+    generated once and stored (a project function that writes the key to a
+    file, a config module that writes its generated defaults into the
+    operator's config file) are not reported. When the installed command
+    serves the app itself with Werkzeug and nothing declares another server
+    (one process by design), the only effect is a logout on every restart: a
+    note.
 
     ## Example
     ```python
@@ -111,6 +115,22 @@ class SecretKeyGeneratedAtStartup(Rule):
                 app.secret_key = secrets.token_hex()
                 app.run(debug=True)
             """),
+        # a config template: defaults generated once, written to the operator's config file on first run
+        Valid("""
+            from flask import Flask
+            from configuration import conf
+            app = Flask(__name__)
+            app.secret_key = conf["webserver"]["secret_key"]
+            """, files={"configuration.py": (
+            "import os\n"
+            "from base64 import b64encode\n\n"
+            "def write_default_config(path):\n"
+            "    if not os.path.exists(path):\n"
+            "        with open(path, 'w') as fh:\n"
+            "            fh.write(TEMPLATE.format(**{k: v for k, v in globals().items() if k.isupper()}))\n\n"
+            "SECRET_KEY = b64encode(os.urandom(16)).decode()\n"
+            "conf = read_config()\n"
+        )}),
     )
     INVALID = (
         Invalid("""
@@ -132,6 +152,33 @@ class SecretKeyGeneratedAtStartup(Rule):
             app = Flask(__name__)
             app.secret_key = os.environ.get("SECRET_KEY") or secrets.token_hex(32)  # expect
             """, message="falls back"),
+        # a project helper built on secrets.choice is still a new key per process
+        Invalid("""
+            import os
+            import secrets
+            import string
+
+            def _random_password(size):
+                return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(size))
+
+            class ProductionConfig:
+                SECRET_KEY = os.environ.get("SECRET_KEY") or _random_password(24)  # expect
+            """, message="_random_password"),
+        # the key's name spelled by a project constant, filled in when the operator left it out
+        Invalid("""
+            import secrets
+            from flask import Flask
+
+            class ConfigKey:
+                SECRET_KEY = "SECRET_KEY"
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_envvar("APP_CONFIG")
+                if not app.config.get(ConfigKey.SECRET_KEY):
+                    app.config[ConfigKey.SECRET_KEY] = secrets.token_hex()  # expect
+                return app
+            """, message="falls back"),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -139,23 +186,35 @@ class SecretKeyGeneratedAtStartup(Rule):
             if not live_in_production(project, setting):
                 continue
             found = random_call(project, setting)
-            if found is None:
-                continue
+            if found is None or persisted_by_module(project, setting):
+                continue  # not random, or a config template that writes the generated key to a file once
             call, label, is_fallback = found
             target = "app.secret_key" if setting.owner == "app" else setting.key
+            single = single_process_entry(project)
             if is_fallback:
                 message = (
-                    f"`{target}` {where(project, setting)} falls back to `{label}` when the environment variable is "
-                    f"missing: a deployment that forgets it gets a different key in every worker and after every "
-                    f"restart, and users are logged out at random instead of the app refusing to start"
+                    f"`{target}` {where(project, setting)} falls back to `{label}` when the key is not configured: a "
+                    f"deployment that forgets it gets a different key in every worker and after every restart, and "
+                    f"users are logged out at random instead of the app refusing to start"
                 )
                 severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one step lower: only a fallback
+                if "warns when" in label:
+                    severity = Severity.NOTE  # and the operator is told in the log when it happens
             else:
                 message = (
                     f"`{target}` {where(project, setting)} is generated with `{label}` when the process starts: every "
                     f"worker signs sessions with its own key, so users are logged out at random and on every restart"
                 )
                 severity = self.effective_severity
+            at = Location(setting.location.path, call.lineno, call.col_offset + 1)
+            evidence = [Evidence(f"generated by `{short(call)}`", at)]
+            if single is not None:
+                severity = Severity.NOTE
+                message = (
+                    f"`{target}` {where(project, setting)} is generated with `{label}` when the process starts; the "
+                    f"app runs as one process (the `{single.name}` command serves it itself), so this only logs "
+                    "everyone out on every restart"
+                )
             report(
                 self.finding(
                     setting.location,
@@ -164,12 +223,7 @@ class SecretKeyGeneratedAtStartup(Rule):
                         f"Read one key from the environment (`os.environ[\"{setting.key}\"]`) and give every process "
                         "the same value; fail at start-up when it is missing."
                     ),
-                    evidence=[
-                        Evidence(
-                            f"generated by `{short(call)}`",
-                            Location(setting.location.path, call.lineno, call.col_offset + 1),
-                        )
-                    ],
-                    severity=severity,
+                    evidence=evidence,
+                    severity=min(severity, self.effective_severity),
                 )
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
@@ -10,9 +11,11 @@ from flask_doctor.static.facts.config import (
     live_in_production,
     overridden_later,
     settings,
+    startup_guard,
     where,
 )
 from flask_doctor.static.facts.config_values import env_default, literal_secret, short
+from flask_doctor.static.facts.csrf import session_grants_authority
 from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
@@ -35,8 +38,15 @@ class HardcodedSecretKey(Rule):
     severity lower. A literal immediately followed by
     `app.config.from_pyfile(...)`/`from_envvar(...)`/`from_prefixed_env()`
     (the Flask tutorial's pattern: a development default that the instance
-    config overrides) is reported as a note. Keys in development and testing
-    configuration are not reported: that is what they are for.
+    config overrides) is reported as a note, and so is a value that says it
+    is a placeholder (`"CHANGE_ME"`, `"WARNING: set this..."`) or that a
+    start-up check warns about. Not reported: keys in development and testing
+    configuration (that is what they are for); a literal the app refuses to
+    start with (`if SECRET_KEY == "changeme": raise RuntimeError(...)`,
+    `if len(key) < 16: sys.exit(...)`); and a `SECRET_KEY` that signs
+    nothing that matters -- the app serves views, uses the session only for
+    flashed messages or a constant non-identity key, and no login or token
+    extension signs with it.
 
     ## Example
     ```python
@@ -99,6 +109,37 @@ class HardcodedSecretKey(Rule):
             app = Flask(__name__)
             app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "")
             """),
+        # the app refuses to start with the placeholder outside debug mode
+        Valid("""
+            import os
+            import sys
+
+            DEBUG = os.environ.get("DEBUG") == "1"
+            SECRET_KEY = os.getenv("SECRET_KEY", "insecure-default")
+            if SECRET_KEY == "insecure-default" and not DEBUG and "pytest" not in sys.modules:
+                raise RuntimeError("Set SECRET_KEY before serving: the default is public")
+            """),
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = "CHANGE ME"
+            app.config.from_envvar("WIKI_SETTINGS", silent=True)
+
+            if len(app.config["SECRET_KEY"]) < 16 or app.config["SECRET_KEY"] == "CHANGE ME":
+                fatal_error("Please configure a random SECRET_KEY of at least 16 characters.")
+            """),
+        # the session only remembers which log stream a browser tails; logins use HTTP basic auth
+        Valid("""
+            from flask import Flask, request, session
+            app = Flask(__name__)
+            app.secret_key = "change-me-or-not"
+
+            @app.get("/logs/<int:log_id>/tail")
+            def tail(log_id):
+                client = session.get("client_id") or new_client_id()
+                session["client_id"] = client
+                return read_from(log_id, client)
+            """),
     )
     INVALID = (
         Invalid("""
@@ -139,6 +180,13 @@ class HardcodedSecretKey(Rule):
             return repr(text)
         return repr(text[:4] + "…")
 
+    #: Words of a value that says "replace me" (``"CHANGE_ME"``, ``"WARNING: set this..."``).
+    PLACEHOLDER = re.compile(
+        r"change|replace|placeholder|your[-_ ]?secret|set[-_ ]this|todo|fixme|example|insecure|not[-_ ]secret"
+        r"|<[^>]+>|xxx",
+        re.IGNORECASE,
+    )
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         for setting in settings(project, SECRET_KEYS):
             if not live_in_production(project, setting):
@@ -148,9 +196,16 @@ class HardcodedSecretKey(Rule):
             literal = literal_secret(setting.value)
             default = None if literal is not None else env_default(setting.value, table)
             default_text = literal_secret(default) if default is not None else None
-            if literal is None and default_text is None:
+            value = literal if literal is not None else default_text
+            if value is None:
                 continue
+            if setting.key == "SECRET_KEY" and not session_grants_authority(project):
+                continue  # the session holds no login, no token is signed with it: a forged cookie grants nothing
+            guard = startup_guard(project, setting, value)
+            if guard is not None and guard[0] == "refuse":
+                continue  # the app refuses to start with this value outside development
             evidence: list[Evidence] = []
+            severity = self.effective_severity
             if literal is not None:
                 found = overridden_later(project, setting)
                 if found is not None:
@@ -163,8 +218,14 @@ class HardcodedSecretKey(Rule):
                     )
                     at = Location(override_path, override.lineno, override.col_offset + 1)
                     evidence.append(Evidence("may be replaced here", at))
+                elif self.PLACEHOLDER.search(literal):
+                    severity = Severity.NOTE
+                    message = (
+                        f"`{target}` {where(project, setting)} is the placeholder {self._redact(literal)}: a "
+                        "deployment that forgets to replace it runs with a key anyone can read in the source (refuse "
+                        "to start with it)"
+                    )
                 else:
-                    severity = self.effective_severity
                     message = (
                         f"`{target}` {where(project, setting)} is the literal {self._redact(literal)}: "
                         f"{self.RISKS[setting.key]}"
@@ -176,6 +237,10 @@ class HardcodedSecretKey(Rule):
                     f"{self._redact(default_text or '')}: when the environment variable is missing, production runs "
                     "with a key anyone can read in the source"
                 )
+            if guard is not None:
+                severity = Severity.NOTE
+                message += " (the app warns at start-up when it is unchanged, but still starts)"
+                evidence.append(Evidence("start-up check that only warns", guard[1]))
             report(
                 self.finding(
                     setting.location,
@@ -185,6 +250,6 @@ class HardcodedSecretKey(Rule):
                         "missing key stops the app at start-up."
                     ),
                     evidence=evidence,
-                    severity=severity,
+                    severity=min(severity, self.effective_severity),
                 )
             )

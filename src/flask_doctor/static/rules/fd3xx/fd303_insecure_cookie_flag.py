@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 
-from flask_doctor.findings import Finding, Severity
+from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.config import (
     env_label,
     live_in_production,
+    overridden_later,
     settings,
     where,
 )
-from flask_doctor.static.facts.config_values import false_constant
+from flask_doctor.static.facts.config_values import false_constant, short
+from flask_doctor.static.facts.csrf import AuthCookie, auth_cookies
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
@@ -29,9 +32,15 @@ class InsecureCookieFlag(Rule):
     copy it and take over the account. Without `HttpOnly` any injected
     script can read it. Flask's default for `SESSION_COOKIE_SECURE` is
     `False`, so a *missing* setting is something to verify on the running
-    app (`flask-doctor audit`), not a finding here: only an explicit `False`
-    in production or base configuration is reported. Development and testing
-    configuration may switch the flags off.
+    app (`flask-doctor audit`), not a finding here, and neither is a base
+    config that writes `SECURE = False` (the same default, restated): only an
+    explicit `False` in production configuration, and an `HTTPONLY = False`
+    in base configuration (a note when a later `from_pyfile`/`from_envvar`
+    may replace it), are reported. Development and testing configuration may
+    switch the flags off. A login cookie the app sets by hand
+    (`response.set_cookie("sid", token)` read back by views to let users in)
+    with Werkzeug's defaults has no HttpOnly, Secure or SameSite at all: it
+    is reported too.
 
     ## Example
     ```python
@@ -84,6 +93,16 @@ class InsecureCookieFlag(Rule):
             if app.testing:
                 app.config["SESSION_COOKIE_SECURE"] = False
             """),
+        # a sample config restating Flask's default; HTTPS deployments set it in their own copy
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            app.config.from_object("wikiconfig")
+            """, files={"wikiconfig.py": (
+            "SESSION_COOKIE_HTTPONLY = True  # keep the cookie away from scripts\n"
+            "SESSION_COOKIE_SECURE = False  # flask default is False; set True behind HTTPS\n"
+            "SESSION_COOKIE_SAMESITE = 'Lax'\n"
+        )}),
     )
     INVALID = (
         Invalid("""
@@ -91,6 +110,27 @@ class InsecureCookieFlag(Rule):
                 SESSION_COOKIE_SECURE = False  # expect
                 REMEMBER_COOKIE_HTTPONLY = False  # expect
             """, message="plain HTTP"),
+        # a hand-made login cookie with set_cookie's defaults
+        Invalid("""
+            import secrets
+            from flask import Flask, make_response, redirect, request
+            app = Flask(__name__)
+            TOKENS = set()
+
+            @app.post("/login")
+            def login():
+                token = secrets.token_urlsafe(64)
+                response = make_response(redirect("/"))
+                response.set_cookie("wiki_session", token)  # expect
+                TOKENS.add(token)
+                return response
+
+            @app.post("/edit")
+            def edit():
+                if request.cookies.get("wiki_session") not in TOKENS:
+                    return redirect("/login")
+                return "saved"
+            """, message="HttpOnly"),
         Invalid("""
             from flask import Flask
             app = Flask(__name__)
@@ -108,24 +148,57 @@ class InsecureCookieFlag(Rule):
                 continue
             cookie = "Flask-Login remember-me" if setting.key.startswith("REMEMBER") else "session"
             severity = self.effective_severity
+            evidence: list[Evidence] = []
             if setting.key.endswith("SECURE"):
+                if setting.env != "production":
+                    continue  # Flask's and Flask-Login's default, restated in a base config: the audit's question
                 risk = (
                     f"the browser also sends the {cookie} cookie over plain HTTP, where anyone on the network can copy "
                     "it"
                 )
                 hint = f"Set `{setting.key} = True` in production (and serve the site over HTTPS only)."
-                if setting.env != "production":
-                    # the same as Flask's/Flask-Login's default: worth knowing, not an error in a base config
-                    severity = Severity.NOTE
-                    risk += " (this is also the library default; set it True in the production config)"
             else:
                 risk = f"any injected script can read the {cookie} cookie and send it away"
                 hint = f"Set `{setting.key} = True` (the default of Flask and Flask-Login)."
+                found = overridden_later(project, setting)
+                if found is not None:
+                    severity = Severity.NOTE  # a default the operator's config file may replace
+                    risk += f", unless the later `{short(found[0].func, 40)}(...)` replaces it"
+                    evidence.append(Evidence("may be replaced here", Location(found[1], found[0].lineno,
+                                                                              found[0].col_offset + 1)))
             report(
                 self.finding(
                     setting.location,
                     f"`{setting.key} = False` {where(project, setting)} ({env_label(setting)}): {risk}",
                     hint=hint,
-                    severity=severity,
+                    severity=min(severity, self.effective_severity),
+                    evidence=evidence,
                 )
             )
+        for cookie in auth_cookies(project).values():
+            self._hand_made(cookie, report)
+
+    def _hand_made(self, cookie: AuthCookie, report: Callable[[Finding], None]) -> None:
+        """A login cookie set with ``set_cookie`` and Werkzeug's defaults: no HttpOnly, Secure or SameSite."""
+        given = {kw.arg: kw.value for kw in cookie.call.keywords if kw.arg}
+        missing = [
+            flag for flag, key in (("HttpOnly", "httponly"), ("Secure", "secure"), ("SameSite", "samesite"))
+            if key not in given or false_constant(given[key]) or (
+                isinstance(given[key], ast.Constant) and given[key].value is None)
+        ]
+        if not missing or any(kw.arg is None for kw in cookie.call.keywords):
+            return  # all set, or ``**options`` may set them
+        severity = self.effective_severity if "HttpOnly" in missing else Severity.NOTE
+        report(
+            self.finding(
+                cookie.set_at,
+                f"the login cookie `{cookie.name}` is set without {', '.join(missing)} (Werkzeug's `set_cookie` "
+                "defaults): "
+                + ("any injected script can read it and log in elsewhere; " if "HttpOnly" in missing else "")
+                + ("it also travels over plain HTTP; " if "Secure" in missing else "")
+                + ("other sites' forms carry it (CSRF)" if "SameSite" in missing else "").rstrip("; "),
+                hint=f'response.set_cookie("{cookie.name}", token, httponly=True, secure=True, samesite="Lax")',
+                severity=min(severity, self.effective_severity),
+                evidence=[Evidence("read back to authenticate here", cookie.read_at)],
+            )
+        )

@@ -5,15 +5,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
-from flask_doctor.findings import Finding, Location, Severity
-from flask_doctor.static.facts.config import (
-    env_label,
-    live_in_production,
-    settings,
-    where,
-)
+from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.facts.config import env_label, live_in_production, settings, where
 from flask_doctor.static.facts.config_values import env_default, short, truthy_constant
-from flask_doctor.static.facts.deploy_files import production_env, scope_label
+from flask_doctor.static.facts.deploy_files import production_env, production_server, scope_label
 from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
@@ -33,9 +28,15 @@ class DebugInProduction(Rule):
     console runs arbitrary Python on the server (protected only by a PIN
     that is derived from guessable machine facts): it is remote code
     execution. Debug mode also leaks source and configuration in tracebacks
-    and, with the reloader, runs the app twice. Debug settings in
-    development and testing configuration, in `if __name__ == "__main__":`
-    blocks and in `.env.example`/`.env.development` are fine.
+    and, with the reloader, runs the app twice. The debugger exists only
+    under Werkzeug's development server (`flask run`, `app.run()`): when the
+    production deploy files start gunicorn, uWSGI, waitress or another WSGI
+    server (and none starts the development server), `DEBUG = True` is
+    reported as a warning for what it still does there (exceptions bypass
+    the 500 handler and reach the server, extensions switch to debug
+    behaviour). Debug settings in development and testing configuration, in
+    `if __name__ == "__main__":` blocks and in `.env.example`/`.env.development`
+    are fine.
 
     ## Example
     ```python
@@ -98,6 +99,11 @@ class DebugInProduction(Rule):
             """),
     )
     INVALID = (
+        # served by gunicorn: no debugger, but still debug mode in production (a warning)
+        Invalid("""
+            class Config:
+                DEBUG = True  # expect
+            """, message="gunicorn", files={"Procfile": "web: gunicorn app:app --workers 4\n"}),
         Invalid("""
             class Config:
                 DEBUG = True  # expect
@@ -124,6 +130,7 @@ class DebugInProduction(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        server = production_server(project)
         for setting in settings(project, ("DEBUG",)):
             if not live_in_production(project, setting):
                 continue
@@ -145,10 +152,21 @@ class DebugInProduction(Rule):
                     "missing"
                 )
                 severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one step lower: only a fallback
+            evidence: list[Evidence] = []
+            if server is not None:
+                # gunicorn/uWSGI never start the debugger: debug mode only changes error handling there
+                severity = Severity(max(Severity.NOTE, min(severity, Severity.WARNING)))
+                message = message.split(":", 1)[0] + (
+                    f": production runs under {server.server} (`{server.source.path}`), which starts no Werkzeug "
+                    "debugger, but debug mode still lets exceptions propagate past your 500 handler and switches "
+                    "extensions to their debug behaviour"
+                )
+                evidence.append(Evidence(f"production server: {server.server}", server.source))
             report(
                 self.finding(
                     setting.location,
                     message,
+                    evidence=evidence,
                     hint=(
                         "Keep DEBUG off in production and base config; switch it on in development config or with "
                         "`flask run --debug`."
@@ -161,6 +179,7 @@ class DebugInProduction(Rule):
                 self.finding(
                     entry[0],
                     entry[1],
+                    severity=min(Severity.WARNING if server is not None else Severity.ERROR, self.effective_severity),
                     hint=(
                         "Remove FLASK_DEBUG / FLASK_ENV=development from production deploy files; use them only in "
                         "development."

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import ast
 
-from flask_doctor.findings import Severity
+from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.devserver import (
     ALL_INTERFACES,
     allows_unsafe_werkzeug,
     call_kind,
     call_text,
+    debug_flag_branch,
     dev_only_function,
+    entry_point_of,
     launcher_script,
     run_options,
 )
@@ -22,10 +24,17 @@ class DevelopmentServer(Rule):
     ## What it does
     Finds `app.run()` (and `socketio.run(app, debug=True)`) where it can
     serve real traffic: at module level, outside an
-    `if __name__ == "__main__":` block, it is an error. Inside the main block
-    `app.run(debug=True)` is reported as a note, and as a warning when it
-    also listens on every interface (`host="0.0.0.0"`). `app` is resolved
-    to a `flask.Flask` instance or an app factory first.
+    `if __name__ == "__main__":` block, it is an error, and so is
+    `app.run(debug=True)` in the function a console script runs (declared in
+    `pyproject.toml` `[project.scripts]`, `setup.cfg` `console_scripts` or
+    `setup.py` `entry_points`, or a command of the click group it names):
+    that installed command is how users start the app. Inside a main block
+    or a development script `app.run(debug=True)` is a note (which says so
+    when it also listens on `0.0.0.0`); under an explicit flag
+    (`if args.debug:`) it is not reported. `socketio.run(app,
+    allow_unsafe_werkzeug=True)` without debug is a deliberate choice of the
+    single-process Werkzeug server: a note. `app` is resolved to a
+    `flask.Flask` instance or an app factory first.
 
     ## Why is this bad?
     `app.run()` starts Werkzeug's development server, which Flask's docs say
@@ -110,6 +119,19 @@ class DevelopmentServer(Rule):
             app.wsgi_app = ProfilerMiddleware(app.wsgi_app)
             app.run(port=8080)
             """, files={"shop/__init__.py": "from flask import Flask\napp = Flask(__name__)\n"}),
+        # the web command serves with gunicorn; `--debug` is the operator's explicit opt-in
+        Valid("""
+            from shop import create_app
+
+            def webserver(args):
+                if args.debug:
+                    app = create_app()
+                    app.run(debug=True, host=args.hostname, port=args.port)
+                else:
+                    run_gunicorn(args)
+            """, files={"shop/__init__.py": (
+            "from flask import Flask\ndef create_app():\n    return Flask(__name__)\n"
+        )}),
     )
     INVALID = (
         Invalid("""
@@ -117,6 +139,23 @@ class DevelopmentServer(Rule):
             app = Flask(__name__)
             app.run(host="0.0.0.0", port=8000)  # expect
             """, message="imported"),
+        # the installed `notes` command is how users start the app, debugger included
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+
+            def serve():
+                prepare_folders()
+                app.run(host=SETTINGS.host, port=SETTINGS.port, debug=True)  # expect
+
+            if __name__ == "__main__":
+                serve()
+            """, message="installed `notes` command", files={
+            "setup.py": (
+                "from setuptools import setup\n"
+                "setup(name='notes', entry_points={'console_scripts': ['notes = app:serve']})\n"
+            ),
+        }),
         Invalid("""
             from flask import Flask
 
@@ -150,18 +189,20 @@ class DevelopmentServer(Rule):
         text = call_text(node)
         module_level = ctx.function is None and not ctx.in_main and not launcher_script(ctx, func.value)
         unsafe = kind == "socketio" and allows_unsafe_werkzeug(node)
+        if debug and debug_flag_branch(ctx):
+            return  # ``if args.debug: app.run(debug=True)``: the operator asked for the debugger
         if unsafe and not debug and not ctx.in_main and not dev_only_function(ctx):
             ctx.report(
                 self.finding(
                     ctx.location(node),
-                    f"`{text}` serves the app with Werkzeug's development server outside debug mode "
-                    "(`allow_unsafe_werkzeug=True` silences Flask-SocketIO's refusal to do so): it is not built for "
-                    "production",
+                    f"`{text}` serves the app with Werkzeug's development server on purpose "
+                    "(`allow_unsafe_werkzeug=True`), debug off: one process, no worker management; fine for a small "
+                    "self-hosted app, not built for heavy traffic",
                     hint=(
                         "Install eventlet or gevent (Flask-SocketIO then serves with it), or run gunicorn with a "
                         "matching worker class."
                     ),
-                    severity=min(Severity.WARNING, self.effective_severity),
+                    severity=Severity.NOTE,
                 )
             )
             return
@@ -179,14 +220,27 @@ class DevelopmentServer(Rule):
             return
         if not debug:
             return
+        entry = entry_point_of(ctx.project, ctx.function)
+        if entry is not None:
+            ctx.report(
+                self.finding(
+                    ctx.location(node),
+                    f"`{text}` with debug on is what the installed `{entry.name}` command runs ({entry.declared_in}): "
+                    "users start the app this way, so production gets the Werkzeug debugger, which runs arbitrary "
+                    "Python for anyone who can trigger an error page",
+                    hint="Drop debug=True from the entry point (read it from an opt-in flag) and serve with a WSGI "
+                    "server (waitress.serve(app) keeps a one-command start).",
+                    evidence=[Evidence(f"console script `{entry.name}` -> `{entry.target}`", ctx.function.location)]
+                    if ctx.function is not None else [],
+                )
+            )
+            return
         if host in ALL_INTERFACES and host is not None:
-            severity = Severity.WARNING
             risk = (
-                f"listens on `{host or 'every interface'}`, so anyone who can reach this machine gets the Werkzeug "
-                "debugger, which runs arbitrary Python"
+                f"fine in a development script, but it listens on `{host or 'every interface'}`: anyone who can reach "
+                "this machine while it runs gets the Werkzeug debugger, which runs arbitrary Python"
             )
         else:
-            severity = Severity.NOTE
             risk = (
                 "fine in a development script, but the Werkzeug debugger runs arbitrary Python: never use this entry "
                 "point in production"
@@ -194,11 +248,11 @@ class DevelopmentServer(Rule):
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`{text}` with debug on {risk}" if severity == Severity.WARNING else f"`{text}` with debug on: {risk}",
+                f"`{text}` with debug on: {risk}",
                 hint=(
                     "Prefer `flask --app app run --debug` for development and a WSGI server (gunicorn, waitress) for "
                     "production."
                 ),
-                severity=min(severity, self.effective_severity),
+                severity=min(Severity.NOTE, self.effective_severity),
             )
         )

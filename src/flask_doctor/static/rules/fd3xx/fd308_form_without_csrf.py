@@ -9,14 +9,22 @@ from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.csrf import (
     accepts_unsafe_method,
     acts_as_user,
+    auth_cookies,
+    checks_csrf_token,
     cross_site_by_design,
     csrf_exempt,
     csrf_setup,
-    form_read,
+    destructive_get,
+    exempt_reason,
+    form_read_through,
+    hook_checks_view,
+    jwt_authority,
+    reads_auth_cookie,
 )
 from flask_doctor.static.facts.guards import mentions
 from flask_doctor.static.facts.roles import is_test_path
-from flask_doctor.static.model import Project
+from flask_doctor.static.facts.writes import view_write
+from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
 
@@ -24,27 +32,39 @@ class FormWithoutCsrf(Rule):
     """
     ## What it does
     Finds views that accept POST/PUT/PATCH/DELETE, read form data
-    (`request.form`, `request.files`, `request.values`) and act as the
-    logged-in user (a `login_required`-style decorator, `current_user`,
-    `session`, a blueprint `before_request` hook that checks the login, or
-    an app-wide login wall) in a
-    project with no CSRF protection: no `CSRFProtect` anywhere, and no
-    Flask-WTF form validated in the view. Flask-JWT-Extended views count
-    when tokens live in cookies with `JWT_COOKIE_CSRF_PROTECT = False`. Views marked with
+    (`request.form`, `request.files`, `request.values`, in the view or in a
+    helper it calls), change something (a database commit, a saved or deleted
+    file, a session write, a mail) and act as the logged-in user (a
+    `login_required`-style decorator, `current_user`, `session`, a login
+    cookie the app sets and checks itself, a blueprint `before_request` hook
+    that checks the login, or an app-wide login wall) in a project with no
+    CSRF protection: no `CSRFProtect`/SeaSurf anywhere, no Flask-WTF form
+    validated in the view, and no hand-made check that compares a session
+    nonce with a form field or `X-CSRF-Token` header (in the view or in a
+    `before_request` hook). Flask-JWT-Extended views count when tokens live
+    in cookies with `JWT_COOKIE_CSRF_PROTECT = False`. Views marked with
     `csrf.exempt` that read form data are reported even when `CSRFProtect`
-    is on.
+    is on. A GET-only view whose name or URL says it deletes
+    (`GET /remove/<page>`) and that does change state is reported too.
 
     ## Why is this bad?
     The browser attaches the session cookie to a form that *another* site
     submits to yours, so without a CSRF token that site can post as the
     logged-in user: change the email or password, delete data, make a
-    purchase. Views that only read JSON (`request.get_json()`) are not
-    reported: browsers cannot send a cross-site JSON body without a CORS
-    preflight. Neither are views that use no login at all (a forged request
-    gains nothing), nor endpoints that receive cross-site POSTs by design
-    (SAML assertion consumers, OAuth callbacks, webhooks). When production sets `SESSION_COOKIE_SAMESITE` to `"Lax"` or
-    `"Strict"`, browsers already withhold the cookie from cross-site POSTs
-    and the finding is a note.
+    purchase. Not reported: views that only read JSON (`request.get_json()`:
+    browsers cannot send a cross-site JSON body without a CORS preflight);
+    views that use no login at all, or authenticate with a token header
+    (`@token_required`, Flask-HTTPAuth `HTTPTokenAuth`: browsers never add it
+    to a forged form); endpoints that receive cross-site POSTs by design (SAML
+    assertion consumers, OAuth callbacks, webhooks); and POSTs that change
+    nothing (DataTables paging, a search that redirects to GET, a list of
+    names), because a forged request that changes nothing gains nothing. When
+    the cookie that carries the user's authority is `SameSite=Lax` or
+    `Strict` (`SESSION_COOKIE_SAMESITE`, `JWT_COOKIE_SAMESITE`, the
+    `samesite=` of a hand-made login cookie), browsers already withhold it
+    from cross-site POSTs and the finding is a note; so is a `csrf.exempt`
+    whose comment says why. A state change on GET is not softened by
+    `SameSite=Lax`: top-level navigations carry the cookie.
 
     ## Example
     ```python
@@ -53,6 +73,7 @@ class FormWithoutCsrf(Rule):
     def settings():
         if request.method == "POST":
             current_user.email = request.form["email"]
+            db.session.commit()
     ```
 
     ## Use instead
@@ -68,6 +89,7 @@ class FormWithoutCsrf(Rule):
     ## References
     - Flask-WTF docs, "CSRF Protection"
     - Flask docs, Security Considerations: Cross-Site Request Forgery
+    - Flask-JWT-Extended docs, "JWT in Cookies": `JWT_COOKIE_CSRF_PROTECT`, `JWT_COOKIE_SAMESITE`
     - OWASP Cross-Site Request Forgery Prevention Cheat Sheet
     """
 
@@ -131,6 +153,77 @@ class FormWithoutCsrf(Rule):
                 session["user"] = parse_assertion(request.form["SAMLResponse"])
                 return "ok"
             """),
+        # a table widget pages through rows with POSTed parameters: nothing is written
+        Valid("""
+            from flask import Flask, jsonify, request
+            from flask_login import login_required
+            app = Flask(__name__)
+
+            @app.route("/admin/rows", methods=["GET", "POST"])
+            @login_required
+            def rows():
+                table = request.values.get("table", "orders")
+                start = int(request.values.get("start", 0))
+                length = int(request.values.get("length", 25))
+                return jsonify(fetch_rows(table, start, length))
+            """),
+        # the POST branch only turns the form into a query string and redirects to GET
+        Valid("""
+            from urllib.parse import urlencode
+            from flask import Flask, redirect, request, session, url_for
+            app = Flask(__name__)
+
+            @app.route("/find", methods=["GET", "POST"])
+            def find():
+                if request.method == "POST":
+                    return redirect(url_for("find") + "?" + urlencode({"q": request.form["q"]}))
+                session["last_query"] = request.args.get("q", "")
+                return run_query(request.args.get("q", ""))
+            """),
+        # the app keeps a nonce in the session and checks it before every request
+        Valid("""
+            import hmac
+            from flask import Flask, abort, request, session
+            app = Flask(__name__)
+
+            @app.before_request
+            def check_csrf():
+                if request.method in ("POST", "PUT", "DELETE"):
+                    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+                    if not hmac.compare_digest(sent, session.get("csrf_nonce", "")):
+                        abort(403)
+
+            @app.post("/profile")
+            def profile():
+                session["nickname"] = request.form["nickname"]
+                return "ok"
+            """),
+        # the view compares the header or form token with the session's itself
+        Valid("""
+            from flask import Flask, abort, request, session
+            app = Flask(__name__)
+
+            @app.route("/api/<path:name>", methods=["GET", "POST"])
+            def legacy_api(name):
+                if request.method == "POST" and session.get("user"):
+                    token = request.headers.get("X-CSRF-Token", request.form.get("csrftoken"))
+                    if token != session.get("csrf_token"):
+                        abort(403)
+                    store(name, request.form)
+                return "ok"
+            """),
+        # an API authenticated by a bearer token: a forged form carries no Authorization header
+        Valid("""
+            from flask import Flask, request
+            from .auth import token_required
+            app = Flask(__name__)
+
+            @app.post("/api/uploads")
+            @token_required
+            def upload():
+                request.files["file"].save("/srv/uploads/new")
+                return "ok"
+            """),
     )
     INVALID = (
         Invalid("""
@@ -145,7 +238,7 @@ class FormWithoutCsrf(Rule):
             """, message="`settings`"),
         Invalid("""
             from flask import Flask, request
-            from flask_login import login_required
+            from flask_login import current_user, login_required
             from flask_wtf.csrf import CSRFProtect
             app = Flask(__name__)
             csrf = CSRFProtect(app)
@@ -154,7 +247,9 @@ class FormWithoutCsrf(Rule):
             @csrf.exempt
             @login_required
             def transfer():
-                return request.form["amount"]  # expect
+                current_user.balance -= int(request.form["amount"])  # expect
+                db.session.commit()
+                return "ok"
             """, message="exempt"),
         Invalid("""
             from flask import Flask, redirect, request, url_for
@@ -168,8 +263,44 @@ class FormWithoutCsrf(Rule):
 
             @app.post("/notes/delete")
             def delete_note():
-                return request.form["note_id"]  # expect
+                Note.query.filter_by(id=request.form["note_id"]).delete()  # expect
+                db.session.commit()
+                return "ok"
             """, message="delete_note"),
+        # a login cookie the app sets and checks by hand: forms and a deleting GET under it
+        Invalid("""
+            import os
+            import secrets
+            from flask import Flask, make_response, redirect, request
+            app = Flask(__name__)
+            TOKENS = []
+
+            def page_name():
+                return request.form["title"]
+
+            @app.route("/edit/<page>", methods=["GET", "POST"])
+            def edit(page):  # expect
+                if request.cookies.get("wiki_login") not in TOKENS:
+                    return redirect("/login")
+                if request.method == "POST":
+                    save_page(page_name())
+                return "editor"
+
+            @app.route("/remove/<page>", methods=["GET"])  # expect
+            def remove(page):
+                if request.cookies.get("wiki_login") not in TOKENS:
+                    return redirect("/")
+                os.remove(f"/srv/wiki/{page}.md")
+                return redirect("/")
+
+            @app.post("/login")
+            def login():
+                token = secrets.token_urlsafe(32)
+                response = make_response(redirect("/"))
+                response.set_cookie("wiki_login", token)
+                TOKENS.append(token)
+                return response
+            """, message="wiki_login"),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -182,40 +313,100 @@ class FormWithoutCsrf(Rule):
                 continue
             if not facts.cookie_auth and not exempt:
                 continue
-            if not acts_as_user(project, fn):
+            if not acts_as_user(project, fn) or cross_site_by_design(fn):
                 continue  # no login, no session: a forged request gains nothing the attacker lacks
-            read = form_read(fn)
-            if read is None or not accepts_unsafe_method(fn) or cross_site_by_design(fn):
-                continue
-            validates = mentions(fn, ("validate_on_submit",)) or (facts.flask_wtf and mentions(fn, (".validate(",)))
-            if not exempt and validates:
-                continue  # a Flask-WTF form checks its CSRF token when it validates
-            attr = read.attr if isinstance(read, ast.Attribute) else "form"
-            if exempt:
-                message = (
-                    f"view `{fn.display}` reads `request.{attr}` but is exempt from CSRFProtect (`csrf.exempt`): "
-                    f"another site can submit this form with the user's session cookie"
-                )
-            else:
-                message = (
-                    f"view `{fn.display}` handles a form (`request.{attr}`) with no CSRF protection (no CSRFProtect "
-                    f"in the project, no validated FlaskForm here): another site can submit it with the user's "
-                    f"session cookie"
-                )
-            severity = self.effective_severity
-            if facts.samesite and facts.samesite.lower() in ("lax", "strict"):
-                severity = Severity.NOTE
-                message += f" (softened by SESSION_COOKIE_SAMESITE={facts.samesite!r})"
-            report(
-                self.finding(
-                    Location(fn.module.path, read.lineno, read.col_offset + 1),
-                    message,
-                    hint="Enable flask_wtf.csrf.CSRFProtect(app) and render {{ csrf_token() }} in the form, or "
-                    "validate a FlaskForm with form.validate_on_submit().",
-                    severity=severity,
-                    evidence=[
-                        Evidence(f"route {r.rule or '?'} {'/'.join(r.methods)}", r.location) for r in fn.routes[:2]
-                    ],
-                )
-            )
+            if hook_checks_view(project, fn) or checks_csrf_token(project, fn):
+                continue  # the app compares a CSRF nonce with the form or header itself
+            if accepts_unsafe_method(fn):
+                self._form_view(project, fn, exempt, report)
+            elif not exempt and destructive_get(fn):
+                self._destructive_get(project, fn, report)
 
+    def _form_view(self, project: Project, fn: FunctionInfo, exempt: bool, report: Callable[[Finding], None]) -> None:
+        facts = csrf_setup(project)
+        found = form_read_through(project, fn)
+        if found is None:
+            return
+        read, reader = found
+        validates = mentions(fn, ("validate_on_submit",)) or (facts.flask_wtf and mentions(fn, (".validate(",)))
+        if not exempt and validates:
+            return  # a Flask-WTF form checks its CSRF token when it validates
+        write = view_write(project, fn)
+        if write is None:
+            return  # pages, searches, lists: a forged request that changes nothing gains nothing
+        attr = read.attr if isinstance(read, ast.Attribute) else "form"
+        through = "" if reader is fn else f" (through `{reader.display}`)"
+        severity = self.effective_severity
+        if exempt:
+            message = (
+                f"view `{fn.display}` reads `request.{attr}`{through} but is exempt from CSRFProtect (`csrf.exempt`): "
+                "another site can submit this form with the user's session cookie"
+            )
+            reason = exempt_reason(fn)
+            if reason is not None:
+                severity = Severity.NOTE
+                message += f" (exempt on purpose: {reason!r}; make sure nothing else can post here)"
+        else:
+            message = (
+                f"view `{fn.display}` handles a form (`request.{attr}`{through}) with no CSRF protection (no "
+                "CSRFProtect in the project, no validated FlaskForm here): another site can submit it with the user's "
+                f"{self._credential(project, fn)}"
+            )
+        samesite, setting = self._samesite(project, fn)
+        if samesite and samesite.lower() in ("lax", "strict"):
+            severity = Severity.NOTE
+            message += f" (softened by {setting}={samesite!r}: browsers withhold the cookie from cross-site POSTs)"
+        at = (
+            Location(reader.module.path, read.lineno, read.col_offset + 1) if reader is fn else fn.location
+        )
+        evidence = [Evidence(f"route {r.rule or '?'} {'/'.join(r.methods)}", r.location) for r in fn.routes[:2]]
+        evidence.append(Evidence("changes state here", write))
+        report(
+            self.finding(
+                at,
+                message,
+                hint="Enable flask_wtf.csrf.CSRFProtect(app) and render {{ csrf_token() }} in the form, or "
+                "validate a FlaskForm with form.validate_on_submit().",
+                severity=severity,
+                evidence=evidence,
+            )
+        )
+
+    def _destructive_get(self, project: Project, fn: FunctionInfo, report: Callable[[Finding], None]) -> None:
+        write = view_write(project, fn)
+        if write is None:
+            return
+        route = fn.routes[0]
+        report(
+            self.finding(
+                route.location,
+                f"view `{fn.display}` deletes on a GET request ({route.rule or '?'}) with the user's "
+                f"{self._credential(project, fn)}: any page can trigger it with a link or an image, and "
+                "SameSite=Lax does not stop top-level GET navigations",
+                hint="Accept only POST (or DELETE) for state changes and protect the form with a CSRF token.",
+                evidence=[Evidence("changes state here", write)],
+            )
+        )
+
+    @staticmethod
+    def _credential(project: Project, fn: FunctionInfo) -> str:
+        cookie = reads_auth_cookie(project, fn)
+        if cookie is not None:
+            return f"`{cookie}` login cookie"
+        if jwt_authority(project, fn):
+            return "JWT cookie"
+        return "session cookie"
+
+    @staticmethod
+    def _samesite(project: Project, fn: FunctionInfo) -> tuple[str | None, str]:
+        """The SameSite attribute of the cookie that carries the view's authority, and where it is set."""
+        facts = csrf_setup(project)
+        cookie = reads_auth_cookie(project, fn)
+        if cookie is not None:
+            call = auth_cookies(project)[cookie].call
+            value = next((k.value for k in call.keywords if k.arg == "samesite"), None)
+            text = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+            return text, "samesite"
+        if jwt_authority(project, fn):
+            return facts.jwt_samesite, "JWT_COOKIE_SAMESITE"
+        return facts.samesite, "SESSION_COOKIE_SAMESITE"

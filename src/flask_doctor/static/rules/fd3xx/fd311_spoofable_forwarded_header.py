@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import ast
 
-from flask_doctor.findings import Severity
+from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.config_values import short
-from flask_doctor.static.facts.proxy import forwarded_header, is_last_index
+from flask_doctor.static.facts.proxy import (
+    AUDIT,
+    DECISION,
+    FAILED_LOGIN_LOG,
+    NOTIFY,
+    address_uses,
+    forwarded_header,
+    is_last_index,
+)
 from flask_doctor.static.facts.taint import REQUEST_NAMES
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
@@ -35,6 +43,16 @@ class SpoofableForwardedHeader(Rule):
     as you say, and then `request.remote_addr`, `request.scheme` and
     `request.host` are right. Taking the *last* `X-Forwarded-For` entry
     (`.split(",")[-1]`, what one proxy appended) is not reported.
+
+    The value is followed to where it goes (local variables, `return` to
+    the callers): it is reported when something decides on it (a
+    comparison, an allow-list, a rate limiter, a value stored with a record)
+    or, for `X-Forwarded-For`, when it lands in a failed-login log line
+    (what fail2ban bans on). A value that is only echoed back to the same
+    client, written to an ordinary log line or put into a notification mail
+    decides nothing and is not reported. `X-Real-IP` is a header proxies
+    *set* rather than append to (nginx `proxy_set_header X-Real-IP
+    $remote_addr`), so deciding on it is a note.
 
     ## Example
     ```python
@@ -87,23 +105,75 @@ class SpoofableForwardedHeader(Rule):
             def behind_proxy():
                 return bool(request.headers.get("X-Forwarded-For"))
             """),
+        # an echo service: the caller's own claim goes back to the caller
+        Valid("""
+            from flask import Flask, jsonify, request
+            app = Flask(__name__)
+
+            def describe_request():
+                return {"origin": request.headers.get("X-Forwarded-For", request.remote_addr), "args": request.args}
+
+            @app.get("/anything")
+            def anything():
+                return jsonify(describe_request())
+            """),
+        # the address only goes into an access log line and a notification mail: nothing decides on it
+        Valid("""
+            import logging
+            from flask import Flask, request
+            app = Flask(__name__)
+            log = logging.getLogger(__name__)
+
+            @app.after_request
+            def access_log(response):
+                log.info({"ip": request.headers.get("X-Real-Ip", request.remote_addr), "status": response.status})
+                return response
+
+            @app.post("/password")
+            def change_password():
+                sender_ip = request.headers.get("X-Forwarded-For") or ""
+                send_email(current_user.email, render_email("password_changed", ip=sender_ip))
+                return "ok"
+            """),
     )
     INVALID = (
         Invalid("""
-            from flask import Flask, request
+            from flask import Flask, abort, request
             app = Flask(__name__)
+            ALLOWED = {"10.0.0.5"}
 
-            @app.get("/login")
-            def login():
+            @app.post("/internal/reindex")
+            def reindex():
                 ip = request.headers.get("X-Forwarded-For", request.remote_addr).split(",")[0]  # expect
-                return ip
+                if ip not in ALLOWED:
+                    abort(403)
+                return start_reindex()
             """, message="X-Forwarded-For"),
         Invalid("""
             from flask import request
 
             def client_ip():
                 return request.environ.get("HTTP_X_REAL_IP") or request.remote_addr  # expect
+
+            def over_limit():
+                return limiter.hit(client_ip())
             """, message="X-Real-IP"),
+        # the failed-login line that fail2ban reads takes the client's claim
+        Invalid("""
+            import logging
+            from flask import Flask, request
+            app = Flask(__name__)
+            log = logging.getLogger(__name__)
+
+            @app.post("/login")
+            def login():
+                user = check_password(request.form["name"], request.form["password"])
+                if user is None:
+                    ip = request.headers.get("X-Forwarded-For", request.remote_addr)  # expect
+                    log.warning("Login failed for user %s from IP %s", request.form["name"], ip)
+                    return "wrong password", 401
+                return "welcome"
+            """, message="failed-login"),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -168,22 +238,56 @@ class SpoofableForwardedHeader(Rule):
                 return True
         return False
 
+    URL_HEADERS = ("X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Scheme", "X-Forwarded-Port")
+    #: Headers a proxy *sets* (nginx ``proxy_set_header X-Real-IP $remote_addr``) rather than appends to.
+    SET_BY_PROXY = ("X-Real-IP", "X-Client-IP")
+
     def _report(self, ctx: Context, node: ast.AST, text: str, header: str) -> None:
-        if header in ("X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Scheme", "X-Forwarded-Port"):
+        uses = address_uses(ctx.project, ctx.function, node)
+        if header in self.URL_HEADERS:
+            harmful = [k for k in (DECISION, NOTIFY, AUDIT) if k in uses]
             risk = (
                 "a client can send any value, and URLs built from it (password-reset links, redirects) point "
                 "where it says"
             )
-        else:
+            severity = self.effective_severity
+        elif header in self.SET_BY_PROXY:
+            # the usual proxy overwrites it; without a proxy any client sets it, so say so where it decides
+            harmful = [k for k in (DECISION,) if k in uses]
             risk = (
-                "a client can send any address, so rate limits, IP allow-lists and audit logs keyed on it can be "
+                "a proxy that sets this header makes it trustworthy, but a client that reaches the app directly "
+                "(or through a proxy that passes it on) can send any address, and the code decides on it"
+            )
+            severity = Severity.NOTE
+        else:
+            harmful = [k for k in (DECISION, AUDIT, FAILED_LOGIN_LOG) if k in uses]
+            risk = (
+                "a client can send any address, so rate limits, IP allow-lists and audit records keyed on it can be "
                 "fooled"
             )
+            if harmful == [FAILED_LOGIN_LOG]:
+                risk = (
+                    "a client can send any address, and it goes into the failed-login log line that fail2ban-style "
+                    "tools ban on: an attacker evades bans or gets someone else banned"
+                )
+            severity = self.effective_severity
+        if not harmful:
+            return  # only echoed to the same client, logged or mailed: nothing decides on it
+        evidence = [Evidence(self.USE_LABELS[kind], uses[kind]) for kind in harmful if uses[kind].path]
         ctx.report(
             self.finding(
                 ctx.location(node),
                 f"{text} in {describe_context(ctx)} reads the `{header}` header by hand: {risk}",
                 hint="Wrap the app in werkzeug's ProxyFix with the number of proxies you run, then use "
                 "request.remote_addr / request.scheme / request.host.",
+                severity=min(severity, self.effective_severity),
+                evidence=evidence,
             )
         )
+
+    USE_LABELS = {
+        DECISION: "the value is compared, passed on or used here",
+        AUDIT: "the value is recorded here",
+        NOTIFY: "the value goes into a message here",
+        FAILED_LOGIN_LOG: "the value goes into a failed-login log line here",
+    }

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.proxy import (
+    AUDIT,
+    DECISION,
+    address_uses,
     declared_proxies,
-    proxy_fixes,
+    proxy_fix_configured,
     proxy_sensitive_uses,
     server_handles_proxy,
 )
+from flask_doctor.static.facts.scopes import enclosing_function
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
+
+
+#: A reverse proxy in front of the app, for the examples.
+NGINX = "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"
 
 
 class MissingProxyFix(Rule):
@@ -36,7 +45,13 @@ class MissingProxyFix(Rule):
     `X-Forwarded-Proto` and the proxy passes `Host`; that depends on server
     settings and is left to `flask-doctor audit`.) Servers that rewrite the
     address themselves (waitress `--trusted-proxy`, uvicorn
-    `--proxy-headers`) are not reported.
+    `--proxy-headers`) are not reported, nor are apps that import `ProxyFix`
+    to apply it from their settings (`if config["ENABLE_PROXY_FIX"]:`): the
+    operator who knows the proxies decides. The message says whether the
+    address feeds per-client logic (a rate limit, an allow-list, a stored
+    record) or only reaches logs and responses. (A note: the deploy files in
+    a repository rarely show every hop, and the audit confirms it on the
+    loaded middleware chain.)
 
     ## Example
     ```python
@@ -84,6 +99,21 @@ class MissingProxyFix(Rule):
             def ip():
                 return request.remote_addr
             """),
+        # ProxyFix applied from the operator's settings counts as configured
+        Valid("""
+            from flask import Flask, request
+            from werkzeug.middleware.proxy_fix import ProxyFix
+
+            def create_app(config):
+                app = Flask(__name__)
+                app.config.from_object(config)
+                if app.config.get("ENABLE_PROXY_FIX"):
+                    app.wsgi_app = ProxyFix(app.wsgi_app, **app.config["PROXY_FIX_CONFIG"])
+                return app
+
+            def audit(event):
+                record_event(event, ip=request.remote_addr)
+            """, files={"nginx.conf": NGINX}),
     )
     INVALID = (
         Invalid("""
@@ -94,30 +124,60 @@ class MissingProxyFix(Rule):
             def ip():
                 return request.remote_addr  # expect
             """, message="nginx.conf", files={"nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"}),
+        # per-client logic keyed on the proxy's address: one limit and one allow-list for everybody
+        Invalid("""
+            from flask import Flask, abort, request
+            from flask_limiter import Limiter
+            from flask_limiter.util import get_remote_address
+            app = Flask(__name__)
+            limiter = Limiter(get_remote_address, app=app)  # expect
+            ADMIN_NETWORKS = ("10.0.0.",)
+
+            @app.before_request
+            def admin_only_from_office():
+                if request.path.startswith("/admin") and not request.remote_addr.startswith(ADMIN_NETWORKS):  # expect
+                    abort(403)
+            """, message="limit", files={"nginx.conf": NGINX}),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         proxies = declared_proxies(project)
-        if not proxies or proxy_fixes(project) or server_handles_proxy(project):
+        if not proxies or proxy_fix_configured(project) or server_handles_proxy(project):
             return
         proxy = proxies[0]
         evidence = [Evidence(f"reverse proxy `{proxy.name}` declared here", proxy.source)]
-        seen_functions: set[str] = set()
         for module in project.modules.values():
             if is_test_path(module.path):
                 continue
+            chosen: dict[str, tuple[ast.AST, dict[str, Location], list[str]]] = {}
             for node, what in proxy_sensitive_uses(project, module):
-                fn_key = f"{module.path}:{what}"
-                if fn_key in seen_functions:
-                    continue
-                seen_functions.add(fn_key)
+                fn = enclosing_function(project, module.path, getattr(node, "lineno", 0))
+                if isinstance(node, ast.Attribute):
+                    uses = address_uses(project, fn, node)
+                else:
+                    uses = {DECISION: Location(module.path, node.lineno, node.col_offset + 1)}  # a rate-limit key
+                harmful = [k for k in (DECISION, AUDIT) if k in uses]
+                if what not in chosen or (harmful and not chosen[what][2]):
+                    chosen[what] = (node, uses, harmful)  # one finding per kind of use and module, the worst
+            for what, (node, uses, harmful) in chosen.items():
+                if harmful:
+                    severity = self.effective_severity
+                    consequence = (
+                        "every client has the proxy's address, so the limit, allow-list or record keyed on it "
+                        "treats all users as one"
+                    )
+                else:
+                    severity = Severity.NOTE
+                    consequence = "logs and responses show the proxy's address"
+                line, col = getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
                 report(
                     self.finding(
-                        Location(module.path, node.lineno, node.col_offset + 1),
+                        Location(module.path, line, col + 1),
                         f"{what} behind the reverse proxy declared in `{proxy.source.path}`, and the app never applies "
-                        f"ProxyFix: it sees the proxy's connection, not the client's",
+                        f"ProxyFix: it sees the proxy's connection, not the client's; {consequence}",
                         hint="app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) — one per proxy "
                         "in front.",
-                        evidence=evidence,
+                        evidence=evidence + [Evidence("used here", uses[k]) for k in harmful if uses[k].path],
+                        severity=min(severity, self.effective_severity),
                     )
                 )

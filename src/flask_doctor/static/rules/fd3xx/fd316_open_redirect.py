@@ -12,6 +12,7 @@ from flask_doctor.static.facts.redirects import (
     REDIRECT_SINKS,
     REDIRECT_TARGET,
     fixed_host,
+    weak_redirect_check,
 )
 from flask_doctor.static.facts.taint import describe_source, taint
 from flask_doctor.static.rules.base import (
@@ -32,8 +33,13 @@ class OpenRedirect(Rule):
     helper, no `urlparse(...).netloc` comparison, no `if` that tests the
     value beyond truthiness (`if not nxt.startswith("/"): nxt = "/"`).
     Targets whose scheme and host the code fixes (`url_for(...)`,
-    `"/books/" + slug`, `IMAGE_HOST + "/" + uuid`) are not reported: the user
-    only picks a path on a known site.
+    `"/books/" + slug`, `IMAGE_HOST + "/" + uuid`, a base URL the operator
+    sets in the environment or the config followed by the query) are not
+    reported: the user only picks a path on a known site. Checks that
+    another site passes are reported: `nxt.startswith("/")` alone (lets
+    `//evil.example` and `/\\evil.example` through), `"//" not in nxt`
+    (misses the backslash), `request.host in nxt` (finds the host in a
+    query string).
 
     ## Why is this bad?
     A link such as `https://your.site/login?next=https://evil.example`
@@ -126,8 +132,41 @@ class OpenRedirect(Rule):
             def cover(uuid):
                 return redirect(COVER_HOST + "/" + uuid + ".jpg")
             """),
+        # the operator configures the fallback site; the user only supplies the query
+        Valid("""
+            import os
+            from flask import Flask, redirect, request
+            app = Flask(__name__)
+
+            @app.errorhandler(500)
+            def search_failed(error):
+                query = request.form.get("q") or request.args.get("q")
+                fallback = os.environ.get("FALLBACK_SEARCH_URL", "")
+                if fallback:
+                    return redirect(fallback + (query or ""))
+                return "search failed", 500
+            """),
     )
     INVALID = (
+        # only a leading slash is checked: "//evil.example" is a link to another site
+        Invalid("""
+            from flask import Flask, redirect, request, url_for
+            app = Flask(__name__)
+
+            @app.route("/login", methods=["GET", "POST"])
+            def login():
+                target = request.args.get("next", "")
+                if target and target.startswith("/"):
+                    return redirect(target)  # expect
+                return redirect(url_for("index"))
+
+            @app.get("/theme")
+            def theme():
+                back = request.args.get("return", "/")
+                if "//" not in back:
+                    return redirect(back)  # expect
+                return redirect("/")
+            """, message="//evil.example"),
         Invalid("""
             from flask import Flask, redirect, request, url_for
             app = Flask(__name__)
@@ -155,16 +194,29 @@ class OpenRedirect(Rule):
             return
         state = taint(ctx.project, fn, REDIRECT_TARGET)
         source = state.source(node.args[0])
-        if source is None or mentions(fn, REDIRECT_GUARDS) or validated(ctx.project, fn, node.args[0]):
+        if source is None or mentions(fn, REDIRECT_GUARDS):
             return
         if fixed_host(node.args[0], fn, state):
-            return  # f"/books/{slug}", IMAGE_HOST + "/" + uuid: the user picks a path, not a site
+            return  # f"/books/{slug}", IMAGE_HOST + "/" + uuid, FALLBACK_URL + q: the user picks a path, not a site
+        target_names = {n.id for n in ast.walk(node.args[0]) if isinstance(n, ast.Name)}
+        weak = weak_redirect_check(fn, set(state.names) | target_names)
+        if weak is None and validated(ctx.project, fn, node.args[0]):
+            return
+        if weak is not None:
+            message = (
+                f"`{short(node, 60)}` in {describe_context(ctx)} redirects to {describe_source(source)} after a check "
+                f"that another site passes: {weak} (open redirect)"
+            )
+        else:
+            message = (
+                f"`{short(node, 60)}` in {describe_context(ctx)} redirects to {describe_source(source)} without "
+                f"checking its host: a link to this page can send users to any site (open redirect)"
+            )
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`{short(node, 60)}` in {describe_context(ctx)} redirects to {describe_source(source)} without "
-                f"checking its host: a link to this page can send users to any site (open redirect)",
-                hint="Accept only relative paths (no scheme or netloc, not starting with '//'), or compare "
+                message,
+                hint="Accept only relative paths (no scheme or netloc, not starting with '//' or '/\\'), or compare "
                 "urlsplit(target).netloc with request.host before redirecting.",
             )
         )

@@ -9,7 +9,7 @@ from flask_doctor.static.facts.deserialisers import (
     YAML_UNSAFE_FUNCS,
     YAML_UNSAFE_LOADERS,
 )
-from flask_doctor.static.facts.taint import describe_source, taint
+from flask_doctor.static.facts.flows import sink_source
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 
@@ -28,9 +28,11 @@ class UnsafeYamlLoad(Rule):
     bypasses (CVE-2020-1747, CVE-2020-14343). `yaml.load(stream)` without
     `Loader` ran the unsafe loader before PyYAML 5.1 and raises `TypeError`
     since PyYAML 6. `yaml.safe_load` and `Loader=yaml.SafeLoader`/`CSafeLoader`
-    build only plain data and are not reported. Request data makes any of
-    these an error; `FullLoader` on other data (usually the app's own files)
-    is a note.
+    build only plain data and are not reported. Request data (read in the
+    function or passed in by a caller) makes any of these an error; on other
+    data (usually the app's own or the operator's files) the unsafe loaders
+    are a note, and a missing `Loader` a warning (it crashes on PyYAML 6). A
+    document that is a string literal of the module is not reported.
 
     ## Example
     ```python
@@ -73,8 +75,33 @@ class UnsafeYamlLoad(Rule):
             def read(text):
                 return yaml.load(text, Loader=yaml.SafeLoader), yaml.load(text, CSafeLoader)
             """),
+        # the defaults are a YAML string in the same module
+        Valid("""
+            import yaml
+
+            default_config = \"\"\"
+            server:
+              port: 5005
+            \"\"\"
+
+            def get_default_config():
+                return yaml.load(default_config, Loader=yaml.Loader)
+            """),
     )
     INVALID = (
+        # a caller hands the request body to a helper that loads it
+        Invalid("""
+            import yaml
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            def parse_manifest(text):
+                return yaml.load(text, Loader=yaml.Loader)  # expect
+
+            @app.post("/manifests")
+            def upload_manifest():
+                return parse_manifest(request.get_data(as_text=True))
+            """, message="upload_manifest"),
         Invalid("""
             import yaml
             from flask import Flask, request
@@ -112,15 +139,25 @@ class UnsafeYamlLoad(Rule):
                     label = f"`{name}(..., Loader={YAML_UNSAFE_LOADERS[loader_name]})`"
         if label is None:
             return
-        fn = ctx.function
-        source = taint(ctx.project, fn).source(node.args[0]) if fn is not None and node.args else None
-        origin = f" on {describe_source(source)}" if source is not None else ""
-        severity = self.effective_severity if source is not None else min(Severity.WARNING, self.effective_severity)
-        if source is None and ("Full" in label or "full_load" in label):
-            # FullLoader refuses the known gadgets since PyYAML 5.4; on the app's own files this is hygiene
+        if node.args and self._constant_text(node.args[0], ctx):
+            return  # the document is a literal in the source: no attacker writes it
+        found = sink_source(ctx, node.args[0]) if node.args else None
+        origin = f" on {found[0]}" if found is not None else ""
+        evidence = found[1] if found is not None else []
+        if found is not None:
+            severity = self.effective_severity
+        elif "without" in label:
+            severity = min(Severity.WARNING, self.effective_severity)  # a TypeError on PyYAML >= 6, whatever the data
+        else:
+            # the app's own or the operator's files: hygiene unless users can supply the document
             severity = Severity.NOTE
         if "without" in label:
             risk = "runs the unsafe loader on PyYAML < 5.1 and raises TypeError on PyYAML >= 6"
+        elif found is None:
+            risk = (
+                "builds arbitrary Python objects: harmless on files only the app or its operator writes, code "
+                "execution if users can ever supply the document"
+            )
         else:
             risk = "builds arbitrary Python objects, so a crafted document runs code in the worker"
         ctx.report(
@@ -129,5 +166,19 @@ class UnsafeYamlLoad(Rule):
                 f"{label}{origin} {risk}",
                 hint="Use yaml.safe_load() (or Loader=yaml.SafeLoader / CSafeLoader).",
                 severity=severity,
+                evidence=evidence,
             )
         )
+
+    @staticmethod
+    def _constant_text(node: ast.expr, ctx: Context) -> bool:
+        """A string literal, or a module-level name bound only to one (``yaml.load(DEFAULTS, ...)``)."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+            return True
+        if not isinstance(node, ast.Name) or (ctx.function is not None and node.id in ctx.function.local_names):
+            return False
+        values = [
+            stmt.value for stmt in ctx.module.tree.body
+            if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in stmt.targets)
+        ]
+        return bool(values) and all(isinstance(v, ast.Constant) and isinstance(v.value, (str, bytes)) for v in values)

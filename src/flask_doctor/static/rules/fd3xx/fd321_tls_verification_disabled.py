@@ -28,7 +28,10 @@ class TlsVerificationDisabled(Rule):
     server the app talks to and read or change the traffic: API keys,
     payment calls, OAuth tokens. A `verify=` that comes from configuration
     (`verify=app.config["CA_BUNDLE"]`) is not reported, nor code under an
-    explicit opt-in (`if config.SKIP_SSL_VERIFY:`).
+    explicit opt-in (`if config.SKIP_SSL_VERIFY:`). A request that carries
+    no credentials (no `auth=`, token or key header, password or cookie: an
+    anonymous version check) is a note: an attacker in the middle can only
+    change the answer.
 
     ## Example
     ```python
@@ -108,7 +111,8 @@ class TlsVerificationDisabled(Rule):
             return
         if not self._http_call(node, ctx, name):
             return
-        self._report(ctx, node, f"`{short(node.func)}(...)` with `{keyword.arg}=False` skips certificate checks")
+        self._report(ctx, node, f"`{short(node.func)}(...)` with `{keyword.arg}=False` skips certificate checks",
+                     carries=self._credentials(ast.unparse(node)))
 
     def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:
         if node.attr != "CERT_NONE" or ctx.is_test_code():
@@ -127,7 +131,12 @@ class TlsVerificationDisabled(Rule):
             if isinstance(target, ast.Attribute) and target.attr in ("verify", "check_hostname"):
                 type_name = ctx.type_of(target.value) or ""
                 if target.attr == "check_hostname" or type_name.startswith(HTTP_TYPES):
-                    self._report(ctx, node, f"`{short(target)} = False` switches certificate checks off")
+                    scope = ctx.function.node if ctx.function is not None else ctx.module.tree
+                    owner = short(target.value)
+                    uses = " ".join(ast.unparse(n) for n in ast.walk(scope)
+                                    if isinstance(n, (ast.Call, ast.Assign)) and owner in ast.unparse(n)[:200])
+                    self._report(ctx, node, f"`{short(target)} = False` switches certificate checks off",
+                                 carries=target.attr == "check_hostname" or self._credentials(uses))
 
     def _http_call(self, node: ast.Call, ctx: Context, name: str) -> bool:
         if name.startswith(HTTP_CLIENTS):
@@ -138,15 +147,33 @@ class TlsVerificationDisabled(Rule):
                 return True
         return False
 
-    def _report(self, ctx: Context, node: ast.AST, what: str) -> None:
+    #: What makes a request worth intercepting: credentials in its headers, auth, cookies or body.
+    CREDENTIALS = re.compile(
+        r"auth|token|api[_-]?key|apikey|secret|passw|cookie|bearer|session_id|cert=|private", re.IGNORECASE
+    )
+
+    def _credentials(self, text: str) -> bool:
+        return bool(self.CREDENTIALS.search(text))
+
+    def _report(self, ctx: Context, node: ast.AST, what: str, carries: bool = True) -> None:
         for ancestor in ctx.ancestors:
             if isinstance(ancestor, (ast.If, ast.IfExp)) and _OPT_IN.search(ast.unparse(ancestor.test)):
                 return  # ``if app.config["SKIP_SSL_VERIFY"]:``: an operator's explicit choice
+        if carries:
+            risk = "anyone on the network path can impersonate the server and read or change the traffic"
+            severity = self.effective_severity
+        else:
+            risk = (
+                "no credentials travel on this request, but anyone on the network path can impersonate the server "
+                "and change the answer the app acts on"
+            )
+            severity = Severity.NOTE
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"{what}: anyone on the network path can impersonate the server and read or change the traffic",
+                f"{what}: {risk}",
                 hint="Keep verification on; for private CAs pass verify=\"/path/to/ca.pem\" (or set "
                 "REQUESTS_CA_BUNDLE).",
+                severity=min(severity, self.effective_severity),
             )
         )

@@ -1,0 +1,210 @@
+"""Does a view change anything?  The write that makes a forged request worth forging.
+
+A cross-site request forgery is an attack only when the forged request *does*
+something with the victim's authority: saves a row, deletes a file, changes
+the session, sends a mail.  A POST that only pages through a table (DataTables
+sends its paging as a form), re-encodes a search and redirects to GET, or
+returns a list of names changes nothing, and a finding on it is a false alarm.
+
+Static code cannot prove that a view writes nothing, so this fact looks for
+visible evidence that it writes, in the branch that handles the unsafe method
+(``if request.method == "POST":``) or in the whole view, and one call level
+down in the project functions it calls:
+
+* a call whose name is a write verb (``commit``, ``save``, ``delete``,
+  ``os.remove``, ``rename``, ``send_email``, ``update_user``...);
+* ``open(path, "w")`` and friends;
+* a store into the session, ``current_user`` or any other object the view did
+  not create itself (``session["k"] = v``, ``current_user.email = v``).
+
+Rules that need a write say nothing (or less) when none is found, and show the
+write they found as evidence.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from flask_doctor.findings import Location
+from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.model import FunctionInfo, Project
+from flask_doctor.static.names import dotted
+
+#: Method or function names that change state (databases, files, caches, mail, the login).
+WRITE_NAMES = frozenset({
+    "commit", "save", "add", "add_all", "delete", "remove", "update", "insert", "insert_one", "insert_many",
+    "update_one", "update_many", "delete_one", "delete_many", "replace_one", "upsert", "execute", "executemany",
+    "executescript", "flush", "merge", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings",
+    "write", "write_text", "write_bytes", "writelines", "modify", "rename", "destroy", "revert", "store",
+    "unlink", "rmtree", "removedirs", "rmdir", "mkdir", "makedirs", "move", "copy", "copyfile", "copytree",
+    "replace", "set", "setex", "hset", "hdel", "incr", "decr", "lpush", "rpush", "sadd", "srem", "publish",
+    "send", "sendmail", "send_message", "login_user", "logout_user", "apply_async", "delay", "enqueue",
+    "put", "patch", "post", "truncate", "purge", "drop", "approve", "reject", "ban", "archive", "restore",
+    "activate", "deactivate", "enable", "disable", "lock", "unlock", "invite", "register", "subscribe",
+    "unsubscribe", "follow", "unfollow", "upload", "import_", "sync", "reset", "revoke", "grant", "create_all",
+    "git_sync", "save_images", "delete_image",
+})
+#: Prefixes of project helpers that change state (``save_page``, ``delete_user``, ``send_reset_mail``).
+_WRITE_PREFIX = re.compile(
+    r"^_?(save|delete|remove|update|insert|create|add|set|send|write|modify|change|reset|register|import|upload"
+    r"|store|apply|approve|reject|grant|revoke|ban|block|unblock|enable|disable|activate|deactivate|publish"
+    r"|move|copy|rename|destroy|purge|clear|mark|toggle|assign|unassign|invite|subscribe|unsubscribe|follow"
+    r"|unfollow|lock|unlock|restore|archive|edit|submit|post|put|commit|persist|record|log_in|login|logout"
+    r"|generate|issue|rotate|transfer|pay|charge|refund|cancel|close|open|merge|revert|undo|upsert|drop"
+    r"|truncate|empty|flush|schedule|enqueue|trigger|run|start|stop|kill|execute)_",
+)
+#: Calls that ask a question (``can_edit``, ``is_admin``) and objects that answer permission questions.
+_PREDICATE_PREFIXES = ("can_", "may_", "is_", "has_", "check_", "get_", "find_", "load_", "read_", "validate_")
+#: Helpers that compute or fetch: their callees are not searched for writes (``get_config()`` may register keys).
+_READER_PREFIXES = (
+    *_PREDICATE_PREFIXES, "from_", "to_", "parse_", "prep_", "build_", "make_", "render_", "format_", "compute_",
+    "calc_", "list_", "search_", "query_", "fetch_", "lookup_", "serialize_", "serialise_", "encode_", "decode_",
+)
+_PERMISSION_OBJECTS = frozenset({"may", "can", "allowed", "permissions", "perms", "acl", "policy"})
+#: Builtins that share a name with a write method (``set()`` builds a set).
+_BUILTIN_CONSTRUCTORS = frozenset({"set", "copy", "replace", "update", "post", "put", "patch"})
+#: ``open()`` modes that write.
+_WRITE_MODE = re.compile(r"[wax+]")
+#: Names a store into changes state beyond the request (``g`` is request scratch space).
+_SCRATCH = frozenset({"g", "flask.g", "self", "cls"})
+#: Methods of the session object (and of any mapping the view did not create) that change it.
+_MAPPING_WRITES = frozenset({"pop", "popitem", "clear", "update", "setdefault", "__setitem__", "__delitem__"})
+
+
+def _call_name(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ""
+
+
+def _write_call(call: ast.Call, owner_locals: set[str]) -> bool:
+    """Is this call a write (by name, ``open(.., "w")``, or a mutation of the session)?"""
+    name = _call_name(call).lstrip("_")
+    if not name or name.startswith(_PREDICATE_PREFIXES):
+        return False
+    if isinstance(call.func, ast.Attribute):
+        receiver = dotted(call.func.value) or ""
+        if receiver.rsplit(".", 1)[-1] in _PERMISSION_OBJECTS:
+            return False  # ``user.may.destroy(name)`` asks, it does not destroy
+    elif name in _BUILTIN_CONSTRUCTORS:
+        return False
+    if name == "open":
+        mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
+        return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and bool(_WRITE_MODE.search(mode.value))
+    if name in _MAPPING_WRITES and isinstance(call.func, ast.Attribute):
+        receiver = dotted(call.func.value) or ""
+        return receiver.split(".")[0] == "session"
+    if name in ("append", "extend", "add", "remove", "discard") and isinstance(call.func, ast.Attribute):
+        receiver = dotted(call.func.value) or ""
+        head = receiver.split(".")[0]
+        if head in owner_locals or not receiver:
+            return False  # a list or set the view builds itself
+        if name in ("append", "extend", "discard"):
+            return head.isupper() or head == "session"  # a module-level registry (``SESSIONS.append(token)``)
+    return name in WRITE_NAMES or bool(_WRITE_PREFIX.match(name))
+
+
+def _store_target(target: ast.expr, owner_locals: set[str]) -> bool:
+    """A store into something the view did not create: the session, ``current_user``, a module global."""
+    if not isinstance(target, (ast.Attribute, ast.Subscript)):
+        return False
+    base: ast.expr = target
+    while isinstance(base, (ast.Attribute, ast.Subscript)):
+        base = base.value
+    if not isinstance(base, ast.Name):
+        return False
+    if base.id in _SCRATCH:
+        return False
+    return base.id not in owner_locals or base.id == "session"
+
+
+def unsafe_branch(fn: FunctionInfo) -> list[ast.stmt]:
+    """The statements that run for a POST: the ``if request.method == "POST":`` branch and what surrounds it.
+
+    Without such a branch, the whole body.
+    """
+    body = fn.node.body
+    for index, stmt in enumerate(body):
+        if not isinstance(stmt, ast.If):
+            continue
+        side = _method_test(stmt.test)
+        if side is None:
+            continue
+        branch = stmt.body if side else stmt.orelse
+        before = body[:index]
+        after = body[index + 1:]
+        ends = bool(branch) and isinstance(branch[-1], (ast.Return, ast.Raise))
+        return [*before, *branch, *([] if ends else after)]
+    return list(body)
+
+
+def _method_test(test: ast.expr) -> bool | None:
+    """``request.method == "POST"`` -> True (the body is the POST branch); ``== "GET"`` -> False; else None."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    left, right = test.left, test.comparators[0]
+    if not (isinstance(left, ast.Attribute) and left.attr == "method"):
+        return None
+    values: set[str] = set()
+    if isinstance(right, ast.Constant) and isinstance(right.value, str):
+        values = {right.value.upper()}
+    elif isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+        values = {e.value.upper() for e in right.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+    if not values:
+        return None
+    unsafe = bool(values & {"POST", "PUT", "PATCH", "DELETE"})
+    positive = isinstance(test.ops[0], (ast.Eq, ast.In))
+    if unsafe:
+        return positive
+    if values <= {"GET", "HEAD"}:
+        return not positive
+    return None
+
+
+def _locals_of(fn: FunctionInfo) -> set[str]:
+    names = set(fn.local_names)
+    names.update(a.arg for a in (*fn.node.args.posonlyargs, *fn.node.args.args, *fn.node.args.kwonlyargs))
+    return names
+
+
+def _first_write(project: Project, fn: FunctionInfo, stmts: list[ast.stmt], depth: int) -> ast.AST | None:
+    owner_locals = _locals_of(fn)
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+                targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+                if depth == 0 and any(_store_target(t, owner_locals) for t in targets):
+                    return node
+                if isinstance(node, ast.Delete) and any(
+                    isinstance(t, ast.Subscript) and dotted(t.value) == "session" for t in targets
+                ):
+                    return node
+            elif isinstance(node, ast.Call):
+                if _write_call(node, owner_locals):
+                    return node
+                if depth < 1:
+                    name = dotted(node.func)
+                    callee = project.resolve_function(name, fn, fn.module) if name else None
+                    if callee is not None and callee is not fn and not callee.name.lstrip("_").startswith(
+                        _READER_PREFIXES
+                    ) and _first_write(
+                        project, callee, list(callee.node.body), depth + 1
+                    ) is not None:
+                        return node
+    return None
+
+
+@keyed_fact
+def view_write(project: Project, fn: FunctionInfo) -> Location | None:
+    """Where the view visibly changes state when it handles an unsafe method (None: no write found)."""
+    found = _first_write(project, fn, unsafe_branch(fn), 0)
+    if found is None:
+        return None
+    return Location(fn.module.path, getattr(found, "lineno", fn.node.lineno), getattr(found, "col_offset", 0) + 1)
+
+
+__all__ = ["WRITE_NAMES", "unsafe_branch", "view_write"]

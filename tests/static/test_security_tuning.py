@@ -1,0 +1,297 @@
+"""FD3xx behaviour learnt from real applications: how projects protect themselves, and severity by evidence.
+
+Each test is a shape seen in real code (rewritten, never copied) where the
+rules used to raise a false alarm or miss a real problem.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from flask_doctor.findings import Severity
+from flask_doctor.static.runner import analyse_sources
+
+
+def run(select: str, files: dict[str, str]) -> list[tuple[str, int, Severity, str]]:
+    sources = {path: textwrap.dedent(text).lstrip("\n") for path, text in files.items()}
+    result = analyse_sources(sources, select=[select])
+    assert not [f for f in result.findings if f.code in ("FD001", "FD004")], result.findings
+    return [
+        (f.location.path, f.location.line, f.severity, f.message)
+        for f in result.findings if f.code == select and f.location
+    ]
+
+
+def lines(select: str, files: dict[str, str]) -> list[tuple[int, Severity]]:
+    return [(line, severity) for _, line, severity, _ in run(select, files)]
+
+
+# ----------------------------------------------------------------------------- FD308
+JWT_CONFIG = """
+    JWT_TOKEN_LOCATION = ["cookies", "headers"]
+    JWT_COOKIE_CSRF_PROTECT = False
+    JWT_COOKIE_SAMESITE = {samesite!r}
+    """
+
+JWT_VIEW = """
+    from flask import Flask, request
+    from flask_jwt_extended import jwt_required
+    from flask_restful import Resource
+    app = Flask(__name__)
+    app.config.from_object("config")
+
+    class UploadAttachment(Resource):
+        @jwt_required()
+        def post(self, comment_id):
+            uploaded = request.files["file"]
+            uploaded.save(f"/srv/attachments/{comment_id}")
+            return {"ok": True}
+
+    app.add_url_rule("/comments/<comment_id>/attachments", view_func=UploadAttachment.as_view("attach"))
+    """
+
+
+def test_jwt_cookie_with_samesite_lax_is_a_note() -> None:
+    found = run("FD308", {"app.py": JWT_VIEW, "config.py": JWT_CONFIG.format(samesite="Lax")})
+    assert [(line, severity) for _, line, severity, _ in found] == [(10, Severity.NOTE)]
+    assert "JWT_COOKIE_SAMESITE='Lax'" in found[0][3]
+
+
+def test_jwt_cookie_with_samesite_none_stays_a_warning() -> None:
+    assert lines("FD308", {"app.py": JWT_VIEW, "config.py": JWT_CONFIG.format(samesite="None")}) == [
+        (10, Severity.WARNING)
+    ]
+
+
+def test_csrf_protect_created_in_one_module_and_enabled_in_another_counts() -> None:
+    files = {
+        "shop/extensions.py": """
+            from flask_wtf.csrf import CSRFProtect
+            csrf = CSRFProtect()
+            """,
+        "shop/__init__.py": """
+            from flask import Flask
+            from .extensions import csrf
+
+            def create_app():
+                app = Flask(__name__)
+                csrf.init_app(app)
+                from .views import bp
+                app.register_blueprint(bp)
+                return app
+            """,
+        "shop/views.py": """
+            from flask import Blueprint, request, session
+            bp = Blueprint("shop", __name__)
+
+            @bp.post("/cart")
+            def add_to_cart():
+                session["cart"] = request.form["item"]
+                return "ok"
+            """,
+    }
+    assert lines("FD308", files) == []
+
+
+def test_seasurf_counts_as_csrf_protection() -> None:
+    files = {
+        "app.py": """
+            from flask import Flask, request, session
+            from flask_seasurf import SeaSurf
+            app = Flask(__name__)
+            csrf = SeaSurf(app)
+
+            @app.post("/profile")
+            def profile():
+                session["name"] = request.form["name"]
+                return "ok"
+            """,
+    }
+    assert lines("FD308", files) == []
+
+
+def test_blueprint_hook_comparing_a_session_nonce_protects_its_views_only() -> None:
+    files = {
+        "app.py": """
+            from flask import Blueprint, Flask, abort, request, session
+            app = Flask(__name__)
+            admin = Blueprint("admin", __name__)
+            public = Blueprint("public", __name__)
+
+            def verify_csrf():
+                if request.form.get("_csrf") != session.get("_csrf"):
+                    abort(400)
+
+            @admin.before_request
+            def admin_checks():
+                if request.method == "POST":
+                    verify_csrf()
+
+            @admin.post("/admin/users")
+            def add_user():
+                session["last_added"] = request.form["email"]
+                return "ok"
+
+            @public.post("/prefs")
+            def prefs():
+                session["theme"] = request.form["theme"]
+                return "ok"
+            """,
+    }
+    assert lines("FD308", files) == [(22, Severity.WARNING)]
+
+
+def test_deliberate_exempt_with_a_comment_is_a_note() -> None:
+    files = {
+        "app.py": """
+            from flask import Flask, request
+            from flask_login import login_required
+            from flask_wtf.csrf import CSRFProtect
+            app = Flask(__name__)
+            csrf = CSRFProtect(app)
+
+            @csrf.exempt  # a bookmarklet posts here from the page being saved
+            @app.post("/save")
+            @login_required
+            def save_link():
+                Link(url=request.form["url"]).insert()
+                return "saved"
+            """,
+    }
+    found = run("FD308", files)
+    assert [(line, severity) for _, line, severity, _ in found] == [(11, Severity.NOTE)]
+    assert "bookmarklet" in found[0][3]
+
+
+def test_flask_httpauth_token_auth_needs_no_csrf() -> None:
+    files = {
+        "app.py": """
+            from flask import Flask, request, session
+            from flask_httpauth import HTTPTokenAuth
+            app = Flask(__name__)
+            auth = HTTPTokenAuth(scheme="Bearer")
+
+            @app.post("/api/notes")
+            @auth.login_required
+            def add_note():
+                Note(text=request.form["text"]).save()
+                return "ok"
+
+            @app.get("/whoami")
+            def whoami():
+                return session.get("user", "")
+            """,
+    }
+    assert lines("FD308", files) == []
+
+
+# ----------------------------------------------------------------------------- FD302
+def test_secret_that_a_startup_check_only_warns_about_is_a_note() -> None:
+    files = {
+        "budget/default_settings.py": """
+            SECRET_KEY = "budget-secret"
+            """,
+        "budget/app.py": """
+            import warnings
+            from flask import Flask, session
+            from budget import default_settings
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_object("budget.default_settings")
+                if app.config["SECRET_KEY"] == default_settings.SECRET_KEY:
+                    warnings.warn("Running with the default SECRET_KEY is insecure")
+                return app
+            """,
+    }
+    found = run("FD302", files)
+    assert [(path, line, severity) for path, line, severity, _ in found] == [
+        ("budget/default_settings.py", 1, Severity.NOTE)
+    ]
+    assert "warns at start-up" in found[0][3]
+
+
+def test_placeholder_secret_in_a_defaults_module_is_a_note() -> None:
+    files = {
+        "portal/config.py": """
+            SECRET_KEY = "CHANGE_ME"
+            \"\"\"Each installation needs its own key.\"\"\"
+            """,
+    }
+    assert lines("FD302", files) == [(1, Severity.NOTE)]
+
+
+def test_session_holding_a_user_id_keeps_the_error() -> None:
+    files = {
+        "app.py": """
+            from flask import Flask, session
+            app = Flask(__name__)
+            app.secret_key = "hunter2-hunter2"
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+    }
+    assert lines("FD302", files) == [(3, Severity.ERROR)]
+
+
+# ----------------------------------------------------------------------------- FD306
+def test_console_script_from_pyproject_running_the_debugger_is_an_error(tmp_path, monkeypatch) -> None:
+    wiki = textwrap.dedent("""
+        from flask import Flask
+        app = Flask(__name__)
+
+        def run_wiki():
+            app.run(host=HOST, port=PORT, debug=True, use_reloader=False)
+        """).lstrip("\n")
+    (tmp_path / "wiki.py").write_text(wiki, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "wiki"\n\n[project.scripts]\nwiki = "wiki:run_wiki"\n',
+                                             encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    found = run("FD306", {"wiki.py": wiki})
+    assert [(line, severity) for _, line, severity, _ in found] == [(5, Severity.ERROR)]
+    assert "pyproject.toml [project.scripts]" in found[0][3]
+
+
+def test_console_script_metadata_is_not_read_from_an_unrelated_directory(tmp_path, monkeypatch) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project.scripts]\nwiki = "wiki:run_wiki"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # wiki.py is not here: the metadata belongs to another project
+    found = run("FD306", {"wiki.py": """
+        from flask import Flask
+        app = Flask(__name__)
+
+        def run_wiki():
+            app.run(debug=True)
+        """})
+    assert [(line, severity) for _, line, severity, _ in found] == [(5, Severity.NOTE)]
+
+
+def test_deliberate_unsafe_werkzeug_entry_point_is_a_note() -> None:
+    found = lines("FD306", {"app.py": """
+        from flask import Flask
+        from flask_socketio import SocketIO
+        app = Flask(__name__)
+        socketio = SocketIO(app, async_mode="threading")
+
+        def main():
+            socketio.run(app, host="0.0.0.0", port=5000, allow_unsafe_werkzeug=True)
+        """})
+    assert found == [(7, Severity.NOTE)]
+
+
+# ----------------------------------------------------------------------------- FD321
+def test_unverified_request_with_an_api_key_warns_and_an_anonymous_one_is_a_note() -> None:
+    found = lines("FD321", {"app.py": """
+        import requests
+
+        def lookup(url, key, value):
+            return requests.post(url, json={"value": value}, headers={"Authorization": key}, verify=False, timeout=5)
+
+        def check_version(version):
+            session = requests.Session()
+            session.verify = False
+            return session.post("https://example.org/version", data={"version": version}, timeout=5)
+        """})
+    assert found == [(4, Severity.WARNING), (8, Severity.NOTE)]
