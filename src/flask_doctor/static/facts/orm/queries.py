@@ -20,6 +20,7 @@ from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.loops import uses_any
 from flask_doctor.static.facts.orm.models import (
+    OWNER_KEY,
     is_db,
     model_for,
     parent_columns,
@@ -191,6 +192,86 @@ def query_label(query: Query, call: ast.AST) -> str:
 
 
 # ------------------------------------------------------------------ what bounds a query
+_FILTERS = ("filter", "where", "filter_by", "having")
+_BOOL_CALLS = {"or_": "or", "and_": "and"}
+
+
+def filter_terms(query: Query, ctx: Context) -> list[ast.expr]:
+    """The conditions of the query's ``filter``/``where`` calls, ``and_`` and local names seen through."""
+    terms: list[ast.expr] = []
+
+    def add(expr: ast.expr, depth: int = 0) -> None:
+        if isinstance(expr, ast.Name) and ctx.function is not None and depth < 3:
+            values = assignments(ctx.project, ctx.function).get(expr.id, [])
+            if len(values) == 1:
+                add(values[0], depth + 1)
+                return
+        if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.And):
+            for value in expr.values:
+                add(value, depth)
+            return
+        if isinstance(expr, ast.Call) and _bool_call(expr) == "and":
+            for arg in expr.args:
+                add(arg, depth)
+            return
+        terms.append(expr)
+
+    for method, node in query.methods:
+        if method in ("filter", "where") and isinstance(node, ast.Call):
+            for arg in node.args:
+                add(arg)
+    return terms
+
+
+def _bool_call(expr: ast.AST) -> str | None:
+    """``or_(...)`` / ``db.or_(...)`` / ``sa.and_(...)`` -> "or" / "and"."""
+    if isinstance(expr, ast.Call):
+        name = (dotted(expr.func) or "").rsplit(".", 1)[-1]
+        return _BOOL_CALLS.get(name)
+    return None
+
+
+def unknown_filter(query: Query) -> bool:
+    """``filter(*criterions)`` / ``filter_by(**kw)``: the conditions are built elsewhere, so nothing can be said."""
+    for method, node in query.methods:
+        if method in _FILTERS and isinstance(node, ast.Call):
+            if any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords):
+                return True
+    return False
+
+
+def _owner_keyword(name: str | None, parents: set[str]) -> bool:
+    return bool(name) and (name in parents or name.endswith("_id") or bool(OWNER_KEY.search(name or "")))
+
+
+def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str]) -> bool:
+    """One condition that keeps the rows of one parent (``post_id == x``, ``rel.contains(obj)``, ``owner.has(...)``)."""
+    if isinstance(term, ast.BoolOp) or _bool_call(term):
+        values = term.values if isinstance(term, ast.BoolOp) else term.args  # type: ignore[attr-defined]
+        either = isinstance(term, ast.BoolOp) and isinstance(term.op, ast.Or) or _bool_call(term) == "or"
+        found = [_per_parent_term(v, ctx, parents) for v in values]
+        # ``or_(X.submitter == user, X.person_links.any(... user ...))``: each branch is one user's rows
+        return bool(found) and (all(found) if either else any(found))
+    if isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) and isinstance(term.func.value, ast.Attribute):
+        rel = term.func.value
+        if term.func.attr == "contains" and rel.attr in parents:
+            return True  # ``Comment.acknowledgements.contains(person)``: the other side of a relationship
+        if term.func.attr in ("any", "has"):
+            # ``X.person_links.any(Link.person.has(user=user))``: rows linked to one owner
+            if any(_owner_keyword(kw.arg, set()) for kw in term.keywords):
+                return True
+            owner = model_for(rel.value, ctx)
+            rel_parents = parent_columns(ctx.project, owner) if owner is not None else parents
+            return any(_per_parent_term(a, ctx, rel_parents) for a in term.args)
+    if isinstance(term, ast.Compare) and len(term.ops) == 1 and isinstance(term.ops[0], ast.Eq):
+        for side in (term.left, term.comparators[0]):
+            if isinstance(side, ast.Attribute) and (side.attr in parents or side.attr.endswith("_id")):
+                model = model_for(side.value, ctx)
+                if model is not None and (side.attr in parent_columns(ctx.project, model) or side.attr.endswith("_id")):
+                    return True
+    return False
+
+
 def per_parent(query: Query, ctx: Context) -> bool:
     """An equality filter on a foreign key: the rows of one parent (like reading ``post.comments``)."""
     parents = parent_columns(ctx.project, query.model)
@@ -201,19 +282,102 @@ def per_parent(query: Query, ctx: Context) -> bool:
             return True
         if method == "with_parent":
             return True
-        if method in ("filter", "where"):
-            for arg in node.args:
-                if (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "contains"
-                        and isinstance(arg.func.value, ast.Attribute) and arg.func.value.attr in parents):
-                    return True  # ``Comment.acknowledgements.contains(person)``: the other side of a relationship
-                if isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], ast.Eq):
-                    for side in (arg.left, arg.comparators[0]):
-                        if isinstance(side, ast.Attribute) and (side.attr in parents or side.attr.endswith("_id")):
-                            model = model_for(side.value, ctx)
-                            if model is not None and (
-                                side.attr in parent_columns(ctx.project, model) or side.attr.endswith("_id")
-                            ):
-                                return True
+    return any(_per_parent_term(term, ctx, parents) for term in filter_terms(query, ctx))
+
+
+def own_or_shared(query: Query, ctx: Context) -> bool:
+    """``or_(Shelf.is_public == 1, Shelf.user_id == me)``: one owner's rows plus the ones flagged as shared."""
+    parents = parent_columns(ctx.project, query.model)
+    for term in filter_terms(query, ctx):
+        if not ((isinstance(term, ast.BoolOp) and isinstance(term.op, ast.Or)) or _bool_call(term) == "or"):
+            continue
+        values = term.values if isinstance(term, ast.BoolOp) else term.args  # type: ignore[attr-defined]
+        owned = [v for v in values if _per_parent_term(v, ctx, parents)]
+        flags = [
+            v for v in values
+            if isinstance(v, ast.Compare) and isinstance(v.left, ast.Attribute) and len(v.ops) == 1
+            and isinstance(v.ops[0], (ast.Eq, ast.Is)) and isinstance(v.comparators[0], ast.Constant)
+        ]
+        if owned and len(owned) + len(flags) == len(values):
+            return True
+    return False
+
+
+# ------------------------------------------------------------------ what a filter selects
+_NOW = re.compile(r"(^|[._])(now|utcnow|now_utc|utc_now|today|time_diff|timedelta|time)\(|timedelta")
+
+
+def _is_now(expr: ast.expr, ctx: Context, depth: int = 0) -> bool:
+    """``now_utc()``, ``datetime.now() - timedelta(days=1)``, a local holding one."""
+    if isinstance(expr, ast.Name) and ctx.function is not None and depth < 2:
+        return any(_is_now(v, ctx, depth + 1) for v in assignments(ctx.project, ctx.function).get(expr.id, []))
+    return bool(_NOW.search(ast.unparse(expr)))
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a query's filter selects by: states, flags and deadlines (a queue), or a recent time window."""
+
+    #: ``(column, kind, selected value)``: kind ``flag`` (``~X.is_sent``, ``X.zapped == None``),
+    #: ``state`` (``X.state == Done``), ``due`` (``X.when <= now``)
+    columns: tuple[tuple[str, str, ast.expr | None], ...]
+    #: String literals compared in the filter (a setting name a job resets).
+    keys: frozenset[str]
+    #: A column compared as newer than a moment relative to now (``lastseen >= now - 5 min``).
+    recent: str | None
+
+
+def selection(query: Query, ctx: Context) -> Selection:
+    """How the query's filter picks rows (see :class:`Selection`)."""
+    columns: list[tuple[str, str, ast.expr | None]] = []
+    keys: set[str] = set()
+    recent: str | None = None
+    for term in filter_terms(query, ctx):
+        for node in ast.walk(term):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                keys.add(node.value)
+        if isinstance(term, ast.UnaryOp) and isinstance(term.op, (ast.Invert, ast.Not)) \
+                and isinstance(term.operand, ast.Attribute):
+            columns.append((term.operand.attr, "flag", None))
+            continue
+        if isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) \
+                and isinstance(term.func.value, ast.Attribute) and term.args:
+            attr, value = term.func.value.attr, term.args[0]
+            if term.func.attr in ("is_", "__eq__"):
+                kind = "flag" if isinstance(value, ast.Constant) and value.value in (None, False) else "state"
+                columns.append((attr, kind, value))
+            elif term.func.attr in ("isnot", "is_not") and isinstance(value, ast.Constant) and value.value is True:
+                columns.append((attr, "flag", None))
+            continue
+        if not (isinstance(term, ast.Compare) and len(term.ops) == 1):
+            continue
+        left, op, right = term.left, term.ops[0], term.comparators[0]
+        if not isinstance(left, ast.Attribute) and isinstance(right, ast.Attribute):
+            left, right = right, left
+            op = {ast.Lt: ast.Gt(), ast.LtE: ast.GtE(), ast.Gt: ast.Lt(), ast.GtE: ast.LtE()}.get(type(op), op)
+        if not isinstance(left, ast.Attribute):
+            continue
+        if isinstance(op, (ast.Eq, ast.Is)):
+            flag = isinstance(right, ast.Constant) and right.value in (None, False, 0)
+            columns.append((left.attr, "flag" if flag else "state", right))
+        elif isinstance(op, (ast.Lt, ast.LtE)) and _is_now(right, ctx):
+            columns.append((left.attr, "due", None))
+        elif isinstance(op, (ast.Gt, ast.GtE)) and _is_now(right, ctx):
+            recent = left.attr
+    for method, node in query.methods:
+        if method == "filter_by" and isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg and isinstance(kw.value, (ast.Constant, ast.Attribute)):
+                    flag = isinstance(kw.value, ast.Constant) and kw.value.value in (None, False, 0)
+                    columns.append((kw.arg, "flag" if flag else "state", kw.value))
+    return Selection(tuple(columns), frozenset(keys), recent)
+
+
+def columns_only(query: Query) -> bool:
+    """``with_entities(Person.id)``: only a few columns come back, not model instances."""
+    for method, node in query.methods:
+        if method in ("with_entities", "values") and isinstance(node, ast.Call) and node.args:
+            return all(isinstance(a, ast.Attribute) for a in node.args)
     return False
 
 
@@ -414,7 +578,10 @@ __all__ = [
     "SESSION_EXECUTE",
     "ParamQuery",
     "Query",
+    "Selection",
     "bound_reason",
+    "columns_only",
+    "filter_terms",
     "filters_by_list",
     "in_application_code",
     "is_query_execution",
@@ -422,11 +589,14 @@ __all__ = [
     "is_session",
     "iterated_query",
     "loads_eagerly",
+    "own_or_shared",
     "param_queries",
     "passes",
     "per_parent",
     "query_label",
     "query_of",
     "run_context",
+    "selection",
+    "unknown_filter",
     "uses_sqlalchemy",
 ]
