@@ -166,6 +166,10 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
             found: Query | None = None
             extra: list[tuple[str, ast.AST]] = []
             for value in values:
+                refined = _refines(value, node.id)
+                if refined is not None:
+                    extra.extend(refined)  # ``q = q.filter(...)``: the same query, narrowed
+                    continue
                 sub = query_of(value, ctx, _seen | {node.id})
                 if sub is None:
                     if not (isinstance(value, ast.Constant) and value.value is None):
@@ -181,6 +185,16 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
             found.scalars = found.scalars or scalars
             return found
         return None
+
+
+def _refines(value: ast.expr, name: str) -> list[tuple[str, ast.AST]] | None:
+    """The methods of ``name = name.filter(...).join(...)`` (``None`` when the chain does not start at ``name``)."""
+    methods: list[tuple[str, ast.AST]] = []
+    node: ast.AST = value
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        methods.append((node.func.attr, node))
+        node = node.func.value
+    return methods if methods and isinstance(node, ast.Name) and node.id == name else None
 
 
 def query_label(query: Query, call: ast.AST) -> str:
@@ -244,45 +258,67 @@ def _owner_keyword(name: str | None, parents: set[str]) -> bool:
     return bool(name) and (name in parents or name.endswith("_id") or bool(OWNER_KEY.search(name or "")))
 
 
-def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str]) -> bool:
-    """One condition that keeps the rows of one parent (``post_id == x``, ``rel.contains(obj)``, ``owner.has(...)``)."""
+def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str]) -> str | None:
+    """The parent key of one condition that keeps one parent's rows (``post_id == x``, ``rel.contains(obj)``...)."""
     if isinstance(term, ast.BoolOp) or _bool_call(term):
         values = term.values if isinstance(term, ast.BoolOp) else term.args  # type: ignore[attr-defined]
         either = isinstance(term, ast.BoolOp) and isinstance(term.op, ast.Or) or _bool_call(term) == "or"
         found = [_per_parent_term(v, ctx, parents) for v in values]
         # ``or_(X.submitter == user, X.person_links.any(... user ...))``: each branch is one user's rows
-        return bool(found) and (all(found) if either else any(found))
+        if not found or (either and not all(found)):
+            return None
+        return next((f for f in found if f), None)
     if isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) and isinstance(term.func.value, ast.Attribute):
         rel = term.func.value
         if term.func.attr == "contains" and rel.attr in parents:
-            return True  # ``Comment.acknowledgements.contains(person)``: the other side of a relationship
+            return rel.attr  # ``Comment.acknowledgements.contains(person)``: the other side of a relationship
         if term.func.attr in ("any", "has"):
             # ``X.person_links.any(Link.person.has(user=user))``: rows linked to one owner
-            if any(_owner_keyword(kw.arg, set()) for kw in term.keywords):
-                return True
+            owner_kw = next((kw.arg for kw in term.keywords if _owner_keyword(kw.arg, set())), None)
+            if owner_kw:
+                return owner_kw
             owner = model_for(rel.value, ctx)
             rel_parents = parent_columns(ctx.project, owner) if owner is not None else parents
-            return any(_per_parent_term(a, ctx, rel_parents) for a in term.args)
+            inner = next((k for k in (_per_parent_term(a, ctx, rel_parents) for a in term.args) if k), None)
+            if inner:
+                return inner
+            # ``Book.authors.any(Author.name == name)``: the rows of one related record
+            if rel.attr in rel_parents and any(
+                isinstance(a, ast.Compare) and isinstance(a.ops[0], ast.Eq) for a in term.args
+            ) and len(term.args) == 1:
+                return rel.attr
     if isinstance(term, ast.Compare) and len(term.ops) == 1 and isinstance(term.ops[0], ast.Eq):
         for side in (term.left, term.comparators[0]):
             if isinstance(side, ast.Attribute) and (side.attr in parents or side.attr.endswith("_id")):
                 model = model_for(side.value, ctx)
                 if model is not None and (side.attr in parent_columns(ctx.project, model) or side.attr.endswith("_id")):
-                    return True
-    return False
+                    return side.attr
+    return None
 
 
-def per_parent(query: Query, ctx: Context) -> bool:
-    """An equality filter on a foreign key: the rows of one parent (like reading ``post.comments``)."""
+def parent_key(query: Query, ctx: Context) -> str | None:
+    """The foreign key, relationship or owner column an equality filter pins: the rows of one parent."""
     parents = parent_columns(ctx.project, query.model)
     for method, node in query.methods:
         if not isinstance(node, ast.Call):
             continue
-        if method == "filter_by" and any(kw.arg in parents or (kw.arg or "").endswith("_id") for kw in node.keywords):
-            return True
+        if method == "filter_by":
+            key = next((kw.arg for kw in node.keywords if kw.arg in parents or (kw.arg or "").endswith("_id")), None)
+            if key:
+                return key
         if method == "with_parent":
-            return True
-    return any(_per_parent_term(term, ctx, parents) for term in filter_terms(query, ctx))
+            return "with_parent"
+    return next((k for k in (_per_parent_term(t, ctx, parents) for t in filter_terms(query, ctx)) if k), None)
+
+
+def per_parent(query: Query, ctx: Context) -> bool:
+    """An equality filter on a foreign key: the rows of one parent (like reading ``post.comments``)."""
+    return parent_key(query, ctx) is not None
+
+
+def per_owner(key: str) -> bool:
+    """A parent key that is a person (``user_id``, ``owner``, ``author_email``): their rows grow with their use."""
+    return bool(OWNER_KEY.search(key))
 
 
 def own_or_shared(query: Query, ctx: Context) -> bool:
@@ -475,19 +511,25 @@ class ParamQuery:
 
 
 @keyed_fact
+def param_names(project: Project, fn: FunctionInfo) -> frozenset[str]:
+    """``fn``'s parameters and the locals computed from them (what a caller's argument flows into)."""
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self", "cls"}
+    tainted = set(params)
+    if params:
+        for name, values in assignments(project, fn).items():
+            if any(uses_any(v, params) for v in values):
+                tainted.add(name)
+    return frozenset(tainted)
+
+
+@keyed_fact
 def param_queries(project: Project, fn: FunctionInfo) -> list[ParamQuery]:
     """Queries in ``fn`` whose arguments come from its parameters (``def load(uid): User.query.get(uid)``)."""
     found: list[ParamQuery] = []
-    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self", "cls"}
-    if not params:
+    tainted = param_names(project, fn)
+    if not tainted:
         return found
-    helper_ctx = Context(fn.module, project, lambda f: None)
-    helper_ctx.function = fn
-    helper_ctx.functions = [fn]
-    tainted = set(params)
-    for name, values in assignments(project, fn).items():
-        if any(uses_any(v, params) for v in values):
-            tainted.add(name)
+    helper_ctx = _helper_context(project, fn)
     optional = optional_params(fn)
 
     def visit(node: ast.AST, guard: frozenset[str]) -> None:
@@ -499,7 +541,7 @@ def param_queries(project: Project, fn: FunctionInfo) -> list[ParamQuery]:
             return
         if isinstance(node, ast.Call):
             query = is_query_execution(node, helper_ctx)
-            if query is not None and uses_any(node, tainted) and not filters_by_list(query):
+            if query is not None and uses_any(node, set(tainted)) and not filters_by_list(query):
                 found.append(ParamQuery(node, query, guard))
         for child in ast.iter_child_nodes(node):
             visit(child, guard)
@@ -507,6 +549,34 @@ def param_queries(project: Project, fn: FunctionInfo) -> list[ParamQuery]:
     for stmt in fn.node.body:
         visit(stmt, frozenset())
     return found
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """A query a call runs with its argument, directly in the helper or one helper further down."""
+
+    helpers: tuple[FunctionInfo, ...]  # the called helper first, the one holding the query last
+    found: ParamQuery
+
+
+def item_query(project: Project, scope: FunctionInfo, call: ast.Call, depth: int = 0) -> ItemQuery | None:
+    """The query ``call`` runs with what it is given: ``export_row(row)`` -> ``lookup(row.owner_id)`` -> query."""
+    name = dotted(call.func)
+    helper = project.resolve_function(name, scope, scope.module) if name else None
+    if helper is None or helper is scope:
+        return None
+    queries = [q for q in param_queries(project, helper) if not passes(call, helper, q.guards)]
+    if queries:
+        return ItemQuery((helper,), queries[0])
+    if depth >= 1:
+        return None
+    tainted = set(param_names(project, helper))
+    for _name, inner in helper.calls:
+        if uses_any(inner, tainted):
+            deeper = item_query(project, helper, inner, depth + 1)
+            if deeper is not None:
+                return ItemQuery((helper, *deeper.helpers), deeper.found)
+    return None
 
 
 def optional_params(fn: FunctionInfo) -> set[str]:
@@ -559,6 +629,62 @@ def iterated_query(iterable: ast.expr, ctx: Context) -> Query | None:
     return query
 
 
+def _helper_context(project: Project, fn: FunctionInfo) -> Context:
+    """A :class:`Context` positioned inside ``fn``, for asking query facts about code the walk is not in."""
+    ctx = Context(fn.module, project, lambda f: None)
+    ctx.function = fn
+    ctx.functions = [fn]
+    return ctx
+
+
+@keyed_fact
+def returned_rows(project: Project, fn: FunctionInfo) -> Query | None:
+    """The query whose rows ``fn`` returns (``return X.query.filter(...).all()``, a list built from one)."""
+    ctx = _helper_context(project, fn)
+    for node in ast.walk(fn.node):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        value = node.value
+        if isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            value = value.generators[0].iter
+        elif isinstance(value, ast.Call) and len(value.args) == 1 and query_of(value, ctx) is None:
+            value = value.args[0]  # ``serialize_models(persons)``: the rows, converted
+        query = query_of(value, ctx)
+        if query is not None and query.model is not None and not (query.names & _ONE_ROW_OR_COLUMNS - {"with_entities"}):
+            if query.outer in MATERIALISE or query.root != "select" or query.names & SESSION_EXECUTE:
+                return query
+    return None
+
+
+def loop_rows(iterable: ast.expr, ctx: Context, depth: int = 0) -> Query | None:
+    """The query whose rows a loop walks: a query, a local holding one, ``page.items``, a helper returning one."""
+    while isinstance(iterable, ast.Call) and iterable.args and dotted(iterable.func) in (
+        "enumerate", "sorted", "list", "tuple", "reversed", "iter",
+    ):
+        iterable = iterable.args[0]
+    if isinstance(iterable, ast.Attribute) and iterable.attr == "items":
+        query = query_of(iterable.value, ctx)
+        if query is not None and "paginate" in query.names:
+            return query
+    query = query_of(iterable, ctx)
+    if query is not None:
+        if query.model is None:  # ``session.query(Book, Archived.flag)``: rows of books with extra columns
+            query.model = next((m for m in (model_for(e, ctx) for e in query.entities) if m is not None), None)
+        return query if query.model is not None else None
+    if isinstance(iterable, ast.Name) and ctx.function is not None and depth < 2:
+        for value in assignments(ctx.project, ctx.function).get(iterable.id, []):
+            found = loop_rows(value, ctx, depth + 1)
+            if found is not None:
+                return found
+        return None
+    if isinstance(iterable, ast.Call) and ctx.function is not None:
+        name = dotted(iterable.func)
+        helper = ctx.project.resolve_function(name, ctx.function, ctx.module) if name else None
+        if helper is not None and helper is not ctx.function:
+            return returned_rows(ctx.project, helper)
+    return None
+
+
 def loads_eagerly(query: Query, attr: str) -> bool:
     """The query's ``.options(...)`` load relationship ``attr`` (or every relationship) with its rows."""
     for method, node in query.methods:
@@ -576,6 +702,7 @@ __all__ = [
     "LAZY_PER_ROW",
     "MATERIALISE",
     "SESSION_EXECUTE",
+    "ItemQuery",
     "ParamQuery",
     "Query",
     "Selection",
@@ -587,14 +714,20 @@ __all__ = [
     "is_query_execution",
     "is_select",
     "is_session",
+    "item_query",
     "iterated_query",
     "loads_eagerly",
+    "loop_rows",
     "own_or_shared",
+    "param_names",
     "param_queries",
+    "parent_key",
     "passes",
+    "per_owner",
     "per_parent",
     "query_label",
     "query_of",
+    "returned_rows",
     "run_context",
     "selection",
     "unknown_filter",

@@ -25,11 +25,19 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.errors import body_nodes
+from flask_doctor.static.facts.orm.models import grows
+from flask_doctor.static.facts.orm.queries import (
+    Query,
+    bound_reason,
+    parent_key,
+    per_owner,
+)
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import JOB, REQUEST
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.context import Context
     from flask_doctor.static.model import FunctionInfo, ModelInfo, Project
 
 #: Class methods that add a row of their class (``Person.create(**data)``, ``User.get_or_create(...)``).
@@ -37,6 +45,8 @@ CREATORS = ("create", "get_or_create", "new", "create_from_dict", "from_dict", "
 _ADMIN = re.compile(r"admin|superuser|staff_required|is_staff", re.IGNORECASE)
 #: Tables with one row per person who uses the instance: they grow with the audience, not with its activity.
 ACCOUNT_TABLES = frozenset({"user", "users", "person", "persons", "people", "member", "members", "account", "accounts"})
+#: Functions that delete or cascade: a write per item is what they are for.
+DELETES = re.compile(r"^_?(remove|delete|purge|destroy|cascade|drop)", re.IGNORECASE)
 _CACHE_DECORATORS = ("lru_cache", "cache", "cached", "memoize", "memoize_function", "cached_property", "ttl_cache")
 
 
@@ -196,6 +206,33 @@ def cached_result(project: Project, fn: FunctionInfo) -> str | None:
     return None
 
 
+# ------------------------------------------------------------------ how many rows a loop walks
+def few_rows(query: Query, ctx: Context, *, growing_children: bool = False) -> str | None:
+    """Why the rows of ``query`` are likely few (a reason for a note), or ``None`` when they grow with the data.
+
+    The rows of a list of ids the caller chose, of a table nothing shows
+    growing, or of one parent record (``filter_by(task_id=...)``: a task's
+    files, an author's books) are few; one *person's* rows (``user_id ==
+    me``) grow with that person's use. With ``growing_children`` one
+    parent's rows still count as many when the table grows by name or
+    timestamp and code adds rows per request or job (a sketch's events).
+    """
+    assert query.model is not None
+    model = query.model
+    insert = user_facing_insert(ctx.project, model)
+    if bound_reason(query, ctx) == "in_()":
+        return "the rows of a list of ids chosen by the caller"
+    growth = grows(ctx.project, model)
+    if growth is None and insert is None:
+        return f"nothing shows `{model.name}` growing: its rows are few"
+    key = parent_key(query, ctx)
+    if key and not per_owner(key) and not (growing_children and growth is not None and insert is not None):
+        return f"the `{model.name}` rows of a single parent (filtered on `{key}`), usually a handful"
+    if key and insert is None:
+        return f"one owner's `{model.name}` rows, and nothing adds them per request or job"
+    return None
+
+
 # ------------------------------------------------------------------ queues the code drains
 def _scopes(project: Project, fn: FunctionInfo, model: ModelInfo | None, context: str) -> list[FunctionInfo]:
     """``fn``, the functions up its call chain, the helpers it calls (two levels) and the model's own methods."""
@@ -263,7 +300,7 @@ def drained_by(
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 attr = node.func.attr
                 where = Location(scope.module.path, node.lineno, node.col_offset + 1)
-                if attr == "delete" and (has_deadline or wanted):
+                if attr == "delete" and (has_deadline or any(k == "flag" for k, _v in wanted.values())):
                     return Evidence(f"`{ast.unparse(node.func)}(...)` deletes the processed rows", where)
                 if attr == "set" and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant) \
                         and node.args[0].value in keys and isinstance(node.args[1], ast.Constant) \
@@ -275,12 +312,14 @@ def drained_by(
 __all__ = [
     "ACCOUNT_TABLES",
     "CREATORS",
+    "DELETES",
     "InsertSite",
     "account_table",
     "admin_blueprints",
     "admin_only",
     "cached_result",
     "drained_by",
+    "few_rows",
     "insert_sites",
     "user_facing_insert",
 ]

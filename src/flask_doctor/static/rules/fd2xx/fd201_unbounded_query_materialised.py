@@ -369,8 +369,8 @@ class UnboundedQueryMaterialised(Rule):
         if picked.columns or picked.keys:
             drained = drained_by(project, fn, query.model, context, list(picked.columns), set(picked.keys))
             if drained is not None:
-                return "a work queue: the rows it selects are processed and leave the selection, so each run sees " \
-                       "the backlog since the last one", [drained]
+                return ("a work queue: the rows it selects are processed and leave the selection, so each run sees "
+                        "the backlog since the last one"), [drained]
         if picked.recent:
             return f"bounded by a recent time window on `{picked.recent}`", []
         if own_or_shared(query, ctx):
@@ -383,8 +383,8 @@ class UnboundedQueryMaterialised(Rule):
         if context == REQUEST and admin_only(project, fn):
             return "on an admin-only page whose purpose is to list the rows", []
         if account_table(query.model):
-            return f"`{query.model.name}` has one row per account, so it grows with the people who use the " \
-                   "instance rather than with their activity", []
+            return (f"`{query.model.name}` has one row per account, so it grows with the people who use the "
+                    "instance rather than with their activity"), []
         if insert is None:
             return f"nothing in request or job code adds `{query.model.name}` rows, so the table may stay small", []
         return None, []

@@ -7,22 +7,29 @@ import ast
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.orm.loops import (
     Loop,
-    constant_iterable,
     enclosing_loop,
+    fixed_collection,
+    item_names,
     loop_names,
     stops_at_first_match,
     uses_any,
 )
 from flask_doctor.static.facts.orm.models import uses_sqlalchemy
 from flask_doctor.static.facts.orm.queries import (
+    EXECUTE,
+    SESSION_EXECUTE,
+    bound_reason,
     filters_by_list,
     in_application_code,
     is_query_execution,
-    param_queries,
-    passes,
+    item_query,
+    loop_rows,
     query_label,
+    query_of,
 )
+from flask_doctor.static.facts.orm.usage import DELETES, few_rows, user_facing_insert
 from flask_doctor.static.model import (
+    FunctionInfo,
     Project,
 )
 from flask_doctor.static.names import dotted
@@ -211,16 +218,18 @@ class QueryInLoop(Rule):
         super().__init__(project, severity)
         self._seen: set[tuple[str, int, str]] = set()
 
+    @staticmethod
+    def _loop_over_data(loop: Loop, ctx: Context) -> bool:
+        """The loop walks data, not a fixed collection written in the code, and does not stop at a match."""
+        if isinstance(loop, (ast.For, ast.AsyncFor)):
+            return not (fixed_collection(ctx.project, loop.iter, ctx.function) or stops_at_first_match(loop))
+        return not all(fixed_collection(ctx.project, g.iter, ctx.function) for g in loop.generators)
+
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job) or not uses_sqlalchemy(ctx.project):
             return
         loop = enclosing_loop(ctx, node)
-        if loop is None:
-            return
-        if isinstance(loop, (ast.For, ast.AsyncFor)):
-            if constant_iterable(ctx.project, loop.iter, ctx.function) or stops_at_first_match(loop):
-                return
-        elif all(constant_iterable(ctx.project, g.iter, ctx.function) for g in loop.generators):
+        if loop is None or not self._loop_over_data(loop, ctx):
             return
         names = loop_names(loop)
         parent = ctx.ancestors[-1] if ctx.ancestors else None
@@ -231,40 +240,111 @@ class QueryInLoop(Rule):
         if query is not None:
             if filters_by_list(query) or not uses_any(node, names):
                 return
-            self._report(node, loop, ctx, f"{query_label(query, node)} runs once per item of the loop", [])
+            self._judge(node, loop, ctx, f"{query_label(query, node)} runs once per item of the loop", [],
+                        pk_lookup=bool(query.names & {"get", "get_or_404"}), helper=None)
             return
-        name = dotted(node.func)
-        if not name or not uses_any(node, names) or ctx.function is None:
-            return
-        helper = ctx.project.resolve_function(name, ctx.function, ctx.module)
-        if helper is None or helper is ctx.function:
+        if not uses_any(node, names) or ctx.function is None:
             return
         # a query under ``if realm_names is None:`` does not run when the loop passes realm_names
-        queries = [found for found in param_queries(ctx.project, helper) if not passes(node, helper, found.guards)]
-        if not queries:
+        found = item_query(ctx.project, ctx.function, node)
+        if found is None:
             return
-        qcall, query = queries[0].call, queries[0].query
-        self._report(
+        qcall, query = found.found.call, found.found.query
+        helper = found.helpers[0]
+        via = "".join(f" → `{h.display}`" for h in found.helpers[1:])
+        self._judge(
             node, loop, ctx,
-            f"`{name}(...)` runs a query (`{query.text}`...) once per item of the loop",
-            [Evidence(f"query in `{helper.display}`",
-                      Location(helper.module.path, qcall.lineno, qcall.col_offset + 1))],
+            f"`{dotted(node.func)}(...)`{via} runs a query (`{query.text}`...) once per item of the loop",
+            [Evidence(f"query in `{found.helpers[-1].display}`",
+                      Location(found.helpers[-1].module.path, qcall.lineno, qcall.col_offset + 1))],
+            pk_lookup=bool(query.names & {"get", "get_or_404"}), helper=helper,
         )
 
-    def _report(self, node: ast.Call, loop: Loop, ctx: Context, what: str, extra: list[Evidence]) -> None:
-        key = (ctx.module.path, node.lineno, "")
+    def visit_For(self, node: ast.For, ctx: Context) -> None:
+        """``for row in Model.query.filter_by(parent=item):`` inside a loop over items runs the query per item."""
+        self._iterated(node.iter, node, ctx)
+
+    visit_AsyncFor = visit_For
+
+    def visit_comprehension(self, node: ast.comprehension, ctx: Context) -> None:
+        self._iterated(node.iter, node.iter, ctx)
+
+    def _iterated(self, iterable: ast.expr, at: ast.AST, ctx: Context) -> None:
+        if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job) or not uses_sqlalchemy(ctx.project):
+            return
+        query = query_of(iterable, ctx)
+        if query is None or query.model is None or query.outer in EXECUTE or bound_reason(query, ctx) == "in_()":
+            return
+        if query.root == "select" and not (query.names & SESSION_EXECUTE):
+            return
+        loop = enclosing_loop(ctx, at)
+        if loop is None or not self._loop_over_data(loop, ctx) or not uses_any(iterable, loop_names(loop)):
+            return
+        call = iterable if isinstance(iterable, ast.Call) else None
+        what = f"iterating {query_label(query, iterable)} runs a query once per item of the loop"
+        self._judge(call or at, loop, ctx, what, [], pk_lookup=False, helper=None, at=iterable)
+
+    def _judge(
+        self, node: ast.AST, loop: Loop, ctx: Context, what: str, extra: list[Evidence], *,
+        pk_lookup: bool, helper: FunctionInfo | None, at: ast.AST | None = None,
+    ) -> None:
+        """Decide how loud to be: a warning needs a loop over query rows of a table that grows."""
+        iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
+        evidence: list[Evidence] = []
+        less: str | None = None
+        if not uses_any(node, item_names(loop)):
+            if pk_lookup:
+                return  # ``session.get(M, same_id)``: after the first iteration the identity map answers
+            what = what.replace("once per item of the loop", "again on every iteration with the same arguments")
+            less = "hoist it above the loop: the arguments do not change from one item to the next"
+        else:
+            less, evidence = self._rows_evidence(iterable, ctx, helper)
+        self._report(node, loop, ctx, what, [*evidence, *extra], less, at)
+
+    @staticmethod
+    def _rows_evidence(iterable: ast.expr, ctx: Context, helper: FunctionInfo | None) -> tuple[str | None, list[Evidence]]:
+        """Why N is small (a note), or the evidence that N grows with the data (a warning)."""
+        assert ctx.function is not None
+        if (helper is not None and DELETES.search(helper.name)) or DELETES.search(ctx.function.name):
+            return "each item is deleted with its own cascade, which needs a write per item anyway", []
+        rows = loop_rows(iterable, ctx)
+        if rows is None or rows.model is None:
+            return f"the loop walks `{_short(iterable)}`, not the rows of a query, so N is set by the caller", []
+        few = few_rows(rows, ctx)
+        if few is not None:
+            return f"the loop walks {few}", []
+        model = rows.model
+        insert = user_facing_insert(ctx.project, model)
+        evidence = [Evidence(f"the loop walks the rows of {query_label(rows, iterable)}", ctx.location(iterable))]
+        if insert is not None:
+            evidence.append(Evidence(f"`{insert.function.display}` adds `{model.name}` rows", insert.location))
+        return None, evidence
+
+    def _report(
+        self, node: ast.AST, loop: Loop, ctx: Context, what: str, extra: list[Evidence], less: str | None,
+        at: ast.AST | None,
+    ) -> None:
+        where = at or node
+        key = (ctx.module.path, where.lineno, "")
         same = (ctx.module.path, loop.lineno, what)
         if key in self._seen or same in self._seen:
             return
         self._seen.update((key, same))
         loop_node = loop if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
+        note = f" (a note: {less})" if less else ""
         ctx.report(
             self.finding(
-                ctx.location(node),
-                f"{what} in {describe_context(ctx)}: N items make N+1 database round trips",
+                ctx.location(where),
+                f"{what} in {describe_context(ctx)}: N items make N+1 database round trips{note}",
                 hint="Load all rows in one query before the loop (`Model.id.in_(ids)`, a join) "
                 "or eager-load the relationship with `selectinload`.",
                 evidence=[Evidence("the loop", ctx.location(loop_node)), *extra],
-                severity=None,
+                severity=Severity.NOTE if less else None,
             )
         )
+
+
+
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -6,13 +6,21 @@ import ast
 
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.orm.loops import loop_item
+from flask_doctor.static.facts.orm.models import Relation, relations
 from flask_doctor.static.facts.orm.queries import (
     LAZY_PER_ROW,
+    Query,
     in_application_code,
     iterated_query,
     loads_eagerly,
+    parent_key,
+    per_owner,
     query_label,
+    run_context,
+    selection,
 )
+from flask_doctor.static.facts.orm.usage import DELETES, drained_by, few_rows
+from flask_doctor.static.model import REQUEST
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -156,29 +164,64 @@ class LazyRelationshipInLoop(Rule):
         if query is None or query.model is None:
             return
         model = query.model
+        rels = relations(ctx.project, model)
         reported: set[str] = set()
         for part in body:
             for node in ast.walk(part):
                 if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var
                         and isinstance(node.ctx, ast.Load)):
                     continue  # assigning ``post.author = x`` does not load it
-                rel = model.relationships.get(node.attr)
+                rel = rels.get(node.attr)
                 if rel is None or rel.lazy not in LAZY_PER_ROW or node.attr in reported:
                     continue
                 if loads_eagerly(query, node.attr):
                     continue
+                less = self._why_less(query, rel, ctx)
+                if less == "":
+                    continue
                 reported.add(node.attr)
                 how = "a query per row" if rel.lazy == "select" else "a new query per row (`lazy=\"dynamic\"`)"
+                if rel.scalar and not less:
+                    how = f"a query for each row whose `{node.attr}` is not loaded yet (the rows point to different ones)"
+                note = f" (a note: {less})" if less else ""
                 ctx.report(
                     self.finding(
                         ctx.location(node),
                         f"`{var}.{node.attr}` is a lazy relationship of `{model.name}` read for every row of "
-                        f"{query_label(query, iterable)} in {describe_context(ctx)}: {how}",
+                        f"{query_label(query, iterable)} in {describe_context(ctx)}: {how}{note}",
                         hint=f"Add `.options(selectinload({model.name}.{node.attr}))` to the query "
                         f"(or `joinedload` for a many-to-one), or declare the relationship with `lazy=\"selectin\"`.",
                         evidence=[
                             Evidence("the loop", ctx.location(loop)),
                             Evidence(f"`{model.name}.{node.attr}` declared here", rel.location),
                         ],
+                        severity=Severity.NOTE if less else None,
                     )
                 )
+
+    @staticmethod
+    def _why_less(query: Query, rel: Relation, ctx: Context) -> str | None:
+        """``None``: warn; a reason: only a note; ``""``: say nothing."""
+        fn = ctx.function
+        assert fn is not None and query.model is not None
+        key = parent_key(query, ctx)
+        if rel.scalar:
+            # a many-to-one load queries once per *distinct* parent; the identity map answers the rest
+            if key in (rel.attr, f"{rel.attr}_id"):
+                return ""  # every row has the parent the query is filtered by: one query in all
+            if key and not per_owner(key):
+                return (f"the rows share one `{key}`, so they point to few `{rel.attr}` objects: SQLAlchemy loads "
+                        f"each distinct one once and its identity map answers the rest")
+        if DELETES.search(fn.name):
+            return "each row is deleted or rewritten one by one anyway"
+        context = run_context(ctx) or REQUEST
+        picked = selection(query, ctx)
+        if (picked.columns or picked.keys) and drained_by(
+            ctx.project, fn, query.model, context, list(picked.columns), set(picked.keys)
+        ) is not None:
+            return "the loop works through a queue that the job drains, so N is the backlog since the last run"
+        if not rel.scalar:
+            few = few_rows(query, ctx, growing_children=True)
+            if few is not None:
+                return f"the loop walks {few}"
+        return None
