@@ -235,13 +235,16 @@ class EngineWithoutStaleConnectionGuard(Rule):
         )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if ctx.qualified(node.func) not in CREATE_ENGINE or ctx.is_test_code():
+        if ctx.qualified(node.func) not in CREATE_ENGINE:
             return
         role = role_of(ctx.project, ctx.module)
         if role in _ONE_SHOT:
             return  # a migration, a one-shot script (``wait_for_db.py``), a template: no pool lives long
-        # ``def make_engine(url): return create_engine(url)`` kept in a module global lives as long as the process
+        # ``def make_engine(url): return create_engine(url)`` kept in a module global lives as long as the process,
+        # whoever else (tests, commands) calls the helper too
         kept_by = engine_factory_kept(node, ctx) if ctx.function is not None else None
+        if kept_by is None and ctx.is_test_code():
+            return
         if ctx.function is not None and ctx.contexts and ctx.contexts <= {CLI, "test", "main"} and kept_by is None:
             return  # a command exits long before a connection goes stale
         if ctx.in_main:
