@@ -21,6 +21,7 @@ from flask_doctor.static.facts.errors import (
     is_log_call,
 )
 from flask_doctor.static.facts.jobs.tasks import celery_tasks, io_call, literal
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
 
@@ -162,8 +163,8 @@ def polled_results(project: Project) -> dict[str, Evidence]:
     """
     found: dict[str, Evidence] = {}
     for fn in project.functions.values():
-        if REQUEST not in fn.contexts:
-            continue
+        if is_test_path(fn.module.path) or (fn.contexts and REQUEST not in fn.contexts):
+            continue  # request code, or code whose callers the model cannot see (a framework's handler classes)
         sent: dict[str, FunctionInfo] = {}
         for node in body_nodes(fn.node.body):
             if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1
