@@ -571,12 +571,41 @@ def item_query(project: Project, scope: FunctionInfo, call: ast.Call, depth: int
     if depth >= 1:
         return None
     tainted = set(param_names(project, helper))
+    guards = _optional_guards(project, helper)
     for _name, inner in helper.calls:
-        if uses_any(inner, tainted):
-            deeper = item_query(project, helper, inner, depth + 1)
-            if deeper is not None:
-                return ItemQuery((helper, *deeper.helpers), deeper.found)
+        if not uses_any(inner, tainted):
+            continue
+        if passes(call, helper, guards.get(id(inner), frozenset())):
+            continue  # ``if priority_map is None: priority_map = load(...)``: the caller passed it
+        deeper = item_query(project, helper, inner, depth + 1)
+        if deeper is not None:
+            return ItemQuery((helper, *deeper.helpers), deeper.found)
     return None
+
+
+@keyed_fact
+def _optional_guards(project: Project, fn: FunctionInfo) -> dict[int, frozenset[str]]:
+    """For each call in ``fn`` under ``if <optional param> ...:``, the optional parameters that guard it."""
+    optional = optional_params(fn)
+    found: dict[int, frozenset[str]] = {}
+    if not optional:
+        return found
+
+    def visit(node: ast.AST, guard: frozenset[str]) -> None:
+        if isinstance(node, ast.If):
+            names = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)} & optional
+            visit(node.test, guard)
+            for child in node.body + node.orelse:
+                visit(child, guard | names)
+            return
+        if isinstance(node, ast.Call) and guard:
+            found[id(node)] = guard
+        for child in ast.iter_child_nodes(node):
+            visit(child, guard)
+
+    for stmt in fn.node.body:
+        visit(stmt, frozenset())
+    return found
 
 
 def optional_params(fn: FunctionInfo) -> set[str]:
