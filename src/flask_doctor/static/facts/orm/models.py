@@ -330,6 +330,11 @@ _TIME_TYPES = ("datetime", "date", "timestamp", "time")
 _NOT_CREATION = ("last_", "updated", "modified", "expire", "deleted", "edited", "birth", "due", "start", "end", "until")
 
 
+def grows_by_name(model: ModelInfo) -> bool:
+    """A well-known per-user/per-event entity (``Order``, ``Comment``, ``Log``): rows come with use."""
+    return model.name.lower() in GROWING_NAMES or model.name.lower().rstrip("s") in GROWING_NAMES
+
+
 def grows(project: Project, model: ModelInfo) -> str | None:
     """Why the table behind ``model`` grows with use (rows per event/user), or ``None``.
 
@@ -408,6 +413,7 @@ __all__ = [
     "Relation",
     "common_bases",
     "grows",
+    "grows_by_name",
     "is_db",
     "is_flask_sqlalchemy_model",
     "model_for",

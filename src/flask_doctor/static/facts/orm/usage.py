@@ -115,6 +115,26 @@ def user_facing_insert(project: Project, model: ModelInfo) -> InsertSite | None:
     return None
 
 
+def admin_curated(project: Project, model: ModelInfo) -> InsertSite | None:
+    """Rows only administrators or operators add (an admin-only page, a CLI command): a few by design.
+
+    Registered API clients, gateway secrets, integrations: the table exists
+    to hold a handful of rows someone configures, so loading it whole is
+    its use.  Returns one such insert, or ``None`` when some insert is
+    user-facing or the model has none.
+    """
+    sites = insert_sites(project).get(model.name, [])
+    if not sites or user_facing_insert(project, model) is not None:
+        return None
+    for site in sites:
+        contexts = site.function.contexts
+        if REQUEST in contexts and admin_only(project, site.function):
+            return site
+        if contexts and contexts <= {"cli", "main", "factory"}:
+            return site
+    return None
+
+
 def _decorator_texts(fn: FunctionInfo) -> list[str]:
     texts = [ast.unparse(d) for d in fn.node.decorator_list]
     if fn.class_name is not None:  # ``decorators = [admin_required]`` on a class-based view
@@ -315,6 +335,7 @@ __all__ = [
     "DELETES",
     "InsertSite",
     "account_table",
+    "admin_curated",
     "admin_blueprints",
     "admin_only",
     "cached_result",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.orm.models import grows
+from flask_doctor.static.facts.orm.models import grows, grows_by_name
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
     MATERIALISE,
@@ -25,6 +25,7 @@ from flask_doctor.static.facts.orm.queries import (
 from flask_doctor.static.facts.orm.usage import (
     InsertSite,
     account_table,
+    admin_curated,
     admin_only,
     cached_result,
     drained_by,
@@ -69,7 +70,9 @@ class UnboundedQueryMaterialised(Rule):
     `owner.has(user=u)`, or an `or_()` of such conditions loads one
     parent's rows, exactly like reading `user.notes`; and a filter built
     elsewhere (`filter(*conditions)`, `filter_by(**keys)`) says nothing
-    either way. None of these are reported.
+    either way. A table whose rows only an administrator or an operator
+    adds (registered API clients, stored secrets) holds a handful of rows by
+    design. None of these are reported.
 
     A warning needs evidence that the table grows: code that runs per
     request or per job adds its rows (`db.session.add(Book(...))` in an
@@ -259,6 +262,33 @@ class UnboundedQueryMaterialised(Rule):
                 )).all()
                 return {"mine": len(mine), "ids": proposal_ids(submitter_id=request.args["u"])}
             """),
+        # registered API clients: only an administrator adds them, so the table holds a handful of rows by design
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            def admin_required(view):
+                return view
+
+            class ApiClient(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/clients")
+            @admin_required
+            def register_client():
+                db.session.add(ApiClient(name=request.json["name"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/clients")
+            def list_clients():
+                return [c.name for c in ApiClient.query.order_by(ApiClient.created_at).all()]
+            """),
     )
     INVALID = (
         Invalid(_SHOP + """
@@ -395,6 +425,8 @@ class UnboundedQueryMaterialised(Rule):
         insert = user_facing_insert(ctx.project, query.model)
         if growth is None:
             return  # a reference table (categories, settings): bounded in practice
+        if not grows_by_name(query.model) and admin_curated(ctx.project, query.model) is not None:
+            return  # only administrators add rows (registered clients, secrets): a few by design
         context = run_context(ctx) or REQUEST
         filtered = query.names & {"filter", "filter_by", "where", "join"}
         table = f"the whole `{query.model.name}` table" if query.model and not filtered else "every matching row"
