@@ -11,7 +11,7 @@ from flask_doctor.static.facts.errors import (
     exception_kind,
     handler_label,
 )
-from flask_doctor.static.facts.jobs.retries import base_attr, is_polling, retry_calls
+from flask_doctor.static.facts.jobs.retries import base_attr, is_polling, retries_bounded, retry_calls
 from flask_doctor.static.facts.jobs.tasks import celery_tasks
 from flask_doctor.static.model import (
     Project,
@@ -178,11 +178,7 @@ class TaskRetriesForever(Rule):
                 max_retries = base_attr(project, fn, dotted(options["base"]) or "", "max_retries")
                 where = f"inherits `max_retries = None` from `{ast.unparse(options['base'])}`"
             # ``self.retry(..., max_retries=N)`` on every retry bounds the task whatever its decorator says
-            bounded = bool(retries) and "autoretry_for" not in options and all(
-                any(kw.arg == "max_retries" and not (isinstance(kw.value, ast.Constant) and kw.value.value is None)
-                    for kw in call.keywords)
-                for call in retries
-            )
+            bounded = retries_bounded(fn, retries)
             retrying = not bounded and ("autoretry_for" in options or bool(retries)) or (
                 options.get("base") is not None
                 and base_attr(project, fn, dotted(options["base"]) or "", "autoretry_for") is not None
