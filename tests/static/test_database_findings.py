@@ -35,13 +35,17 @@ def _check(code: str, select: str) -> list[Finding]:
 def test_fd201_finding_names_the_query_the_view_and_why_the_table_grows() -> None:
     findings = _check(
         """
-        from flask import Flask
-        from models import Post
+        from flask import Flask, request
+        from models import Post, db
         app = Flask(__name__)
 
         @app.get("/export")
         def export():
             return {"n": len(Post.query.all())}
+
+        @app.post("/posts")
+        def write():
+            db.session.add(Post(author_id=request.form["a"]))
         """,
         "FD201",
     )
@@ -55,11 +59,32 @@ def test_fd201_finding_names_the_query_the_view_and_why_the_table_grows() -> Non
             location=Location("app.py", 7, 22, 7, 38),
             hint="Page it (`db.paginate(...)`, `.limit(n)`), or in jobs/commands stream with "
             "`.execution_options(yield_per=500)` / `yield_per(500)`, or use a bulk `update()`/`delete()`.",
-            evidence=(Evidence("`Post` rows are created per user/event", Location("models.py", 12, 1)),),
+            evidence=(Evidence("`write` adds `Post` rows", Location("app.py", 11, 20)),),
             catalog=("S02",),
             surface="check",
         )
     ]
+
+
+def test_fd201_says_less_without_evidence_that_the_table_grows() -> None:
+    """A timestamp column is no evidence: a release schedule has one too (the issue's false alarm)."""
+    findings = _check(
+        """
+        from flask import Flask
+        from models import Post
+        app = Flask(__name__)
+
+        @app.get("/export")
+        def export():
+            return {"n": len(Post.query.all())}
+        """,
+        "FD201",
+    )
+    assert [(f.severity, f.evidence) for f in findings] == [
+        (Severity.NOTE, (Evidence("`Post` rows are created per user/event", Location("models.py", 12, 1)),)),
+    ]
+    assert findings[0].message.endswith("(a note: nothing in request or job code adds `Post` rows, so the table may "
+                                        "stay small)")
 
 
 def test_fd201_ignores_all_on_things_that_are_not_queries() -> None:

@@ -18,7 +18,6 @@ The facts come from Flask-Caching 2.x (``flask_caching/__init__.py``:
 from __future__ import annotations
 
 import ast
-import re
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,7 +26,7 @@ from flask_doctor.findings import Location
 from flask_doctor.static.context import node_location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.errors import body_nodes
-from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.roles import FileRole, role_of, role_of_path
 from flask_doctor.static.model import REQUEST, VIEW_BASES
 from flask_doctor.static.names import dotted
 
@@ -202,14 +201,14 @@ def cache_type_settings(project: Project) -> list[CacheTypeSetting]:
     """``CACHE_TYPE`` in production config, ``Cache(config={...})`` and ``cache.init_app(app, config={...})``."""
     found: list[CacheTypeSetting] = []
     for setting in project.config_for("CACHE_TYPE"):
-        if project.is_production(setting) and not _dev_or_test_path(setting.location.path):
+        if project.is_production(setting) and not _dev_or_test_path(project, setting.location.path):
             found.append(CacheTypeSetting(setting.value, setting.location, _owner_label(setting)))
     for site in project.calls:
         call = site.node
         is_ctor = site.name in CACHE_TYPES
         is_init = (isinstance(call.func, ast.Attribute) and call.func.attr == "init_app"
                    and _is_cache_object(project, site.name))
-        if not (is_ctor or is_init) or _dev_or_test_path(site.module.path):
+        if not (is_ctor or is_init) or _dev_or_test_path(project, site.module.path):
             continue
         config = next((kw.value for kw in call.keywords if kw.arg == "config"), None)
         if not isinstance(config, ast.Dict):
@@ -233,22 +232,16 @@ def _owner_label(setting: ConfigSetting) -> str:
     return f"config `{setting.owner.rsplit('.', 1)[-1]}`"
 
 
-def _dev_or_test_path(path: str) -> bool:
-    """Test code, or a module named for development (``dev_config.py``, ``local_settings.py``)."""
+#: File roles (:mod:`.roles`) whose settings never configure the deployed app.
+_NOT_DEPLOYED = frozenset({FileRole.TEST, FileRole.EXAMPLE, FileRole.DOCS, FileRole.TEMPLATE})
+
+
+def _dev_or_test_path(project: Project, path: str) -> bool:
+    """Test, example, docs or template code (:mod:`.roles`), or a module named for development (``dev_config.py``)."""
+    module = project.by_path.get(path)
+    role = role_of(project, module) if module is not None else role_of_path(path)
     last = path.rsplit("/", 1)[-1].lower()
-    return is_test_path(path) or last.startswith(("dev", "local"))
-
-
-_DEV_PARTS = {"dev", "development", "local", "test", "tests", "example", "examples", "docs", "ci"}
-
-
-def _production_deploy(path: str) -> bool:
-    """Not ``docker-compose.dev.yml``, ``Procfile.dev``, ``examples/...``, ``tests/...``."""
-    parts = path.lower().split("/")
-    if any(p in _DEV_PARTS for p in parts[:-1]):
-        return False
-    words = set(re.split(r"[._-]", parts[-1]))
-    return not (words & _DEV_PARTS)
+    return role in _NOT_DEPLOYED or last.startswith(("dev", "local"))
 
 
 def is_worker_service(service: ServiceDecl) -> bool:

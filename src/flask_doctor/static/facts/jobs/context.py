@@ -96,6 +96,45 @@ def app_context_provider(project: Project) -> Evidence | None:
     return None
 
 
+#: RQ worker classes that run each job in the worker process itself (no fork).
+_NO_FORK_WORKERS = ("SimpleWorker", "ThreadPoolWorker", "SpawnWorker")
+
+
+@project_fact
+def rq_forks_per_job(project: Project) -> bool:
+    """RQ's default ``Worker`` forks a work horse per job, and the project does not pick a non-forking worker.
+
+    In the forked child every connection, session and pushed context dies
+    with the process when the job ends, so "never removed"/"never popped"
+    does not leak across RQ jobs. ``SimpleWorker`` (or ``rq worker -w
+    rq.SimpleWorker`` in a deploy file) runs jobs in one long-lived process
+    instead.
+    """
+    for module in project.modules.values():
+        if any(name in module.text for name in _NO_FORK_WORKERS):
+            return False
+    deploy = project.deploy
+    for command in deploy.commands if deploy is not None else []:
+        if any(name in " ".join(command.argv) for name in _NO_FORK_WORKERS):
+            return False
+    return True
+
+
+def job_frameworks(project: Project, fn: FunctionInfo) -> set[str]:
+    """The frameworks of the jobs that reach ``fn`` ('celery', 'rq', ...; empty when unknown)."""
+    from flask_doctor.static.facts.jobs.tasks import task_framework
+
+    chain = project.chain(fn.qualname, JOB)
+    root = project.functions.get(chain[0]) if chain else None
+    found = task_framework(project, root) if root is not None else None
+    return {found} if found else set()
+
+
+def forked_per_job(project: Project, fn: FunctionInfo) -> bool:
+    """``fn`` runs in an RQ job whose worker forks a process per job (state dies with the job)."""
+    return job_frameworks(project, fn) == {"rq"} and rq_forks_per_job(project)
+
+
 def chain_pushes_context(project: Project, fn: FunctionInfo) -> bool:
     """A ``with app.app_context():`` (or push) in the task or any function between it and ``fn``."""
     probe: FunctionInfo | None = fn
@@ -118,8 +157,11 @@ __all__ = [
     "app_context_provider",
     "calls_in",
     "chain_pushes_context",
+    "forked_per_job",
+    "job_frameworks",
     "is_job_code",
     "is_memoised",
     "job_chain",
     "pushed_context",
+    "rq_forks_per_job",
 ]

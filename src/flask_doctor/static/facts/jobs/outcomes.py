@@ -12,6 +12,7 @@ import ast
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.errors import (
     body_nodes,
@@ -20,6 +21,8 @@ from flask_doctor.static.facts.errors import (
     is_log_call,
 )
 from flask_doctor.static.facts.jobs.tasks import celery_tasks, io_call, literal
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -151,8 +154,39 @@ def ignored_result_reads(project: Project, caller: FunctionInfo) -> list[tuple[a
     return found
 
 
+@project_fact
+def polled_results(project: Project) -> dict[str, Evidence]:
+    """Tasks a request starts and hands back for polling: ``t = task.delay(...); return jsonify(task_id=t.id)``.
+
+    The user who started the task watches its outcome, sees a failure and can
+    start it again: losing it to a blip is visible, not silent.
+    """
+    found: dict[str, Evidence] = {}
+    for fn in project.functions.values():
+        if is_test_path(fn.module.path) or (fn.contexts and REQUEST not in fn.contexts):
+            continue  # request code, or code whose callers the model cannot see (a framework's handler classes)
+        sent: dict[str, FunctionInfo] = {}
+        for node in body_nodes(fn.node.body):
+            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name) and isinstance(node.value.func, ast.Attribute)
+                    and node.value.func.attr in ("delay", "apply_async")):
+                target = project.resolve_function(dotted(node.value.func.value) or "", fn, fn.module)
+                if target is not None:
+                    sent[node.targets[0].id] = target
+        if not sent:
+            continue
+        for node in body_nodes(fn.node.body):
+            if isinstance(node, ast.Attribute) and node.attr in ("id", "task_id") and isinstance(node.value, ast.Name) \
+                    and node.value.id in sent:
+                task = sent[node.value.id]
+                where = Location(fn.module.path, node.lineno, node.col_offset + 1)
+                found.setdefault(task.qualname, Evidence(f"`{fn.display}` hands the task id back to poll", where))
+    return found
+
+
 __all__ = [
     "RESULT_READS",
+    "polled_results",
     "global_ignore_result",
     "ignored_result_reads",
     "ignored_result_tasks",

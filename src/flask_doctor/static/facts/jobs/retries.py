@@ -56,6 +56,19 @@ def retry_calls(fn: FunctionInfo) -> list[ast.Call]:
     return found
 
 
+def retries_bounded(fn: FunctionInfo, retries: list[ast.Call]) -> bool:
+    """Every ``self.retry(...)`` passes its own ``max_retries`` (and nothing retries automatically).
+
+    ``Task.retry(max_retries=N)`` overrides the task's limit for that call, so
+    a task declared ``max_retries=None`` still stops after N tries.
+    """
+    return bool(retries) and "autoretry_for" not in fn.task_options and all(
+        any(kw.arg == "max_retries" and not (isinstance(kw.value, ast.Constant) and kw.value.value is None)
+            for kw in call.keywords)
+        for call in retries
+    )
+
+
 def class_retry_policy(project: Project, class_name: str, table: ImportTable | None, module_name: str) -> bool | None:
     """True when the Task class (or a project base) sets a retry policy, None when unknown."""
     qual = (table.qualify(class_name) if table is not None else None) or f"{module_name}.{class_name}"
@@ -246,6 +259,7 @@ __all__ = [
     "is_periodic",
     "is_polling",
     "periodic_task_names",
+    "retries_bounded",
     "retry_calls",
     "task_base_policy",
 ]

@@ -52,15 +52,73 @@ def session_factories(project: Project) -> dict[str, tuple[str, Location]]:
 
 
 def session_factory(node: ast.AST, ctx: Context) -> tuple[str, str, Location] | None:
-    """(name, kind, where) when the bare name ``node`` is a module-level session factory."""
+    """(name, kind, where) when ``node`` is a module-level session factory: ``Session`` or ``db.session``.
+
+    ``db.session`` counts when ``db`` is a project module holding a
+    ``scoped_session`` (not Flask-SQLAlchemy's ``db.session``, which is not in
+    :func:`session_factories`).
+    """
     name = dotted(node)
-    if not name or "." in name:
+    if not name:
         return None
-    qualified = ctx.qualified(node) or f"{ctx.module.name}.{name}"
+    if "." in name:
+        qualified = ctx.qualified(node)
+        if qualified is None or qualified.rsplit(".", 1)[0] not in ctx.project.modules:
+            return None
+    else:
+        qualified = ctx.qualified(node) or f"{ctx.module.name}.{name}"
     found = session_factories(ctx.project).get(qualified)
     if found is None:
         return None
     return (name, *found)
+
+
+@project_fact
+def query_properties(project: Project) -> dict[str, tuple[str, str, Location]]:
+    """``Base.query = Session.query_property()``: class qualname -> (factory name, kind, where).
+
+    Every model under that base runs ``Model.query`` on the scoped session.
+    """
+    found: dict[str, tuple[str, str, Location]] = {}
+    factories = session_factories(project)
+    if not factories:
+        return found
+    for module in project.modules.values():
+        if "query_property" not in module.text:
+            continue
+        table = project.module_imports.get(module.name)
+        for stmt in module.tree.body:
+            if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)
+                    and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "query_property"):
+                continue
+            factory = dotted(stmt.value.func.value) or ""
+            qualified = (table.qualify(factory) if table is not None else None) or f"{module.name}.{factory}"
+            info = factories.get(qualified)
+            if info is None:
+                continue
+            for target in stmt.targets:
+                if isinstance(target, ast.Attribute) and target.attr == "query":
+                    owner = dotted(target.value) or ""
+                    owner_q = (table.qualify(owner) if table is not None else None) or f"{module.name}.{owner}"
+                    found[owner_q] = (factory, *info)
+    return found
+
+
+def query_property_session(node: ast.AST, ctx: Context) -> tuple[str, str, Location] | None:
+    """``Post.query`` where a base of ``Post`` got ``query = Session.query_property()``: the scoped session used."""
+    if not (isinstance(node, ast.Attribute) and node.attr == "query"):
+        return None
+    owners = query_properties(ctx.project)
+    if not owners:
+        return None
+    name = dotted(node.value)
+    model = ctx.project.models.get((name or "").rsplit(".", 1)[-1])
+    if model is None:
+        return None
+    for qualname in ctx.project.lineage(model.qualname):
+        if qualname in owners:
+            return owners[qualname]
+    return None
 
 
 @project_fact
@@ -129,4 +187,6 @@ __all__ = [
     "session_ended",
     "session_factories",
     "session_factory",
+    "query_properties",
+    "query_property_session",
 ]

@@ -141,6 +141,18 @@ def has_try(fn: FunctionInfo) -> bool:
     return any(isinstance(n, (ast.Try, getattr(ast, "TryStar", ast.Try))) for n in body_nodes(fn.node.body))
 
 
+def helper_handles_errors(project: Project, fn: FunctionInfo) -> FunctionInfo | None:
+    """A project helper the task calls first that wraps its work in ``try``/``except`` (and marks the failure)."""
+    for name, _call in fn.calls:
+        helper = project.resolve_function(name, fn, fn.module)
+        if helper is None or helper is fn:
+            continue
+        if any(isinstance(n, ast.Try) and n.handlers for n in body_nodes(helper.node.body)):
+            return helper
+        return None  # only the first helper the task hands its work to
+    return None
+
+
 def io_call(project: Project, fn: FunctionInfo, call: ast.Call) -> str | None:
     """A label such as ``requests.post`` (network) or ``db.session.commit`` (database) for an I/O call."""
     name = dotted(call.func)
@@ -197,6 +209,7 @@ __all__ = [
     "decorator_location",
     "enqueue_sites",
     "has_try",
+    "helper_handles_errors",
     "imports_package",
     "io_call",
     "is_celery_type",

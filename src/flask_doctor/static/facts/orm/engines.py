@@ -17,6 +17,7 @@ from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.model import ConfigSetting as ConfigSettingType
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,6 +43,7 @@ _SERVER_IMAGES = {"postgres": "PostgreSQL", "postgis": "PostgreSQL", "mysql": "M
 DEFAULT_POOL = 5
 DEFAULT_OVERFLOW = 10
 _SCHEME = re.compile(r"^\s*([a-z][\w-]*)(?:\+[\w-]+)?://?", re.IGNORECASE)
+_UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _WAIT_TIMEOUT = re.compile(r"--wait[-_]timeout(?:=|\s+)(\d+)")
 
 
@@ -72,8 +74,50 @@ def _assigns(stmt: ast.stmt, name: str) -> bool:
 
 
 def production_settings(project: Project, key: str) -> list[ConfigSetting]:
-    """The settings of ``key`` live in production, outside test files."""
-    return [s for s in project.config_for(key) if project.is_production(s) and not is_test_path(s.location.path)]
+    """The settings of ``key`` live in production, outside test files.
+
+    Besides the settings the model collects, a production config class
+    inherits the ones of its project bases even when their names do not say
+    "config" (``class Common: ...; class ProductionConfig(Common): ...``).
+    """
+    found = [s for s in project.config_for(key) if project.is_production(s) and not is_test_path(s.location.path)]
+    seen = {(s.location.path, s.location.line) for s in project.config_for(key)}
+    for setting in inherited_base_settings(project):
+        where = (setting.location.path, setting.location.line)
+        if setting.key == key and where not in seen and not is_test_path(setting.location.path):
+            seen.add(where)
+            found.append(setting)
+    return found
+
+
+@project_fact
+def inherited_base_settings(project: Project) -> list[ConfigSetting]:
+    """Upper-case class attributes of project classes a production config class inherits without overriding.
+
+    The model records config classes by name; a base named ``Common`` or
+    ``Defaults`` holds settings production runs with all the same.
+    """
+    found: list[ConfigSetting] = []
+    recorded = set(project.config_classes)
+    for qualname, env in project.config_classes.items():
+        if env != "production":
+            continue
+        overridden: set[str] = set()
+        for base in project.lineage(qualname):
+            cls = project.classes.get(base)
+            if cls is None:
+                continue
+            names = [
+                (t.id, stmt) for stmt in cls.node.body if isinstance(stmt, ast.Assign)
+                for t in stmt.targets if isinstance(t, ast.Name) and _UPPER.match(t.id)
+            ]
+            if base not in recorded:
+                for name, stmt in names:
+                    if name not in overridden:
+                        where = Location(cls.module.path, stmt.lineno, stmt.col_offset + 1)
+                        found.append(ConfigSettingType(name, stmt.value, where, "base", cls.qualname))
+            overridden.update(name for name, _stmt in names)
+    return found
 
 
 # ------------------------------------------------------------------ database dialects
@@ -195,6 +239,27 @@ def stored_globally(call: ast.Call, ctx: Context) -> bool:
     return any(n and n.split(".")[0] in ("app", "current_app", "cls") for n in names)
 
 
+def engine_factory_kept(call: ast.Call, ctx: Context) -> Location | None:
+    """``def make_engine(url): return create_engine(url, ...)`` called at import time or in the app factory.
+
+    The engine the helper returns lives as long as the module global or the
+    app that keeps it, like an engine built at module level.
+    """
+    assert ctx.function is not None
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    if not isinstance(parent, ast.Return):
+        return None
+    fn = ctx.function
+    for site in ctx.project.calls:
+        if site.name.rsplit(".", 1)[-1] != fn.name:
+            continue
+        if site.name != fn.qualname and ctx.project.resolve_function(site.name, site.function, site.module) is not fn:
+            continue
+        if site.function is None or site.function.contexts & {"factory"}:
+            return Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
+    return None
+
+
 def guarded_sibling(call: ast.Call, ctx: Context) -> bool:
     """Another ``create_engine`` in the same function sets the guard (this one is a dialect fallback)."""
     assert ctx.function is not None
@@ -314,7 +379,9 @@ __all__ = [
     "declared_pools",
     "declared_wait_timeout",
     "dict_options",
+    "engine_factory_kept",
     "guarded_sibling",
+    "inherited_base_settings",
     "keyword",
     "local_only",
     "production_settings",

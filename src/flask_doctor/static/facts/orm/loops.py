@@ -75,17 +75,151 @@ def uses_any(node: ast.AST, names: set[str]) -> bool:
     return False
 
 
+def item_names(loop: Loop) -> set[str]:
+    """Names whose value changes with the loop's item: its targets, and body names computed from them.
+
+    ``conclusion_id = request.json["id"]`` inside the loop is the same on every
+    iteration; a query that reads only such names is loop-invariant (hoist it).
+    """
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        targets: list[ast.AST] = [loop.target]
+        body: list[ast.AST] = list(loop.body)
+    else:
+        targets = [g.target for g in loop.generators]
+        body = []
+    names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    assigns: list[tuple[set[str], ast.AST]] = []
+    for part in body:
+        for node in ast.walk(part):
+            if isinstance(node, ast.Assign):
+                stored = {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+                assigns.append((stored, node.value))
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+                assigns.append(({n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}, node.value))
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                assigns.append(({n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}, node.iter))
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                assigns.append(({n.id for n in ast.walk(node.optional_vars) if isinstance(n, ast.Name)},
+                                node.context_expr))
+            elif isinstance(node, ast.NamedExpr):
+                assigns.append(({node.target.id}, node.value))
+    changed = True
+    while changed:
+        changed = False
+        for stored, value in assigns:
+            if stored - names and uses_any(value, names):
+                names |= stored
+                changed = True
+    return names
+
+
+_CONFIG_ROOTS = ("config", "settings", "conf", "current_app.config", "app.config", "flask.current_app.config")
+_CONTAINER_DISPLAYS = (ast.Tuple, ast.List, ast.Set, ast.Dict)
+
+
+def _unwrap(node: ast.expr) -> ast.expr:
+    """``enumerate(x)``, ``sorted(x)``, ``list(x)``, ``x.items()``, ``x.keys()`` -> ``x``."""
+    while True:
+        if isinstance(node, ast.Call) and node.args and dotted(node.func) in (
+            "enumerate", "sorted", "list", "tuple", "set", "reversed", "iter", "frozenset",
+        ):
+            node = node.args[0]
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args
+              and node.func.attr in ("items", "keys", "values", "copy")):
+            node = node.func.value
+        else:
+            return node
+
+
+def _module_level(project: Project, name: str, fn: FunctionInfo) -> list[ast.expr] | None:
+    """The values a module-level name of ``fn``'s module is assigned (``None`` if it is no module global)."""
+    if name in fn.local_names and name not in fn.global_names:
+        return None
+    values: list[ast.expr] = []
+    for stmt in fn.module.tree.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+            values.append(stmt.value)
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name \
+                and stmt.value is not None:
+            values.append(stmt.value)
+    return values or None
+
+
+def _filled_from_fixed(project: Project, name: str, fn: FunctionInfo, depth: int) -> bool:
+    """A local container filled only inside loops over fixed collections (a subset of a registry)."""
+    fills = 0
+    for loop in ast.walk(fn.node):
+        if not isinstance(loop, (ast.For, ast.AsyncFor)):
+            continue
+        writes = [
+            n for n in ast.walk(loop)
+            if (isinstance(n, ast.Assign) and any(
+                isinstance(t, ast.Subscript) and dotted(t.value) == name for t in n.targets))
+            or (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and dotted(n.func.value) == name
+                and n.func.attr in ("append", "add", "update", "extend", "setdefault", "insert"))
+        ]
+        if writes:
+            if not fixed_collection(project, loop.iter, fn, depth + 1):
+                return False
+            fills += len(writes)
+    return fills > 0
+
+
+def fixed_collection(project: Project, node: ast.expr, fn: FunctionInfo | None = None, depth: int = 0) -> bool:
+    """A loop over something of fixed, small size written in the code, not data.
+
+    Literals and ``range(3)``; configuration (``config.CATEGORY_CLEANUP``,
+    ``current_app.config["PROVIDERS"]``); module-level constants and
+    registries filled at import (``_BUILT_FAMILIES``, a dict of OAuth
+    providers); a local tuple of names (``models = [RollupA, RollupB]``); a
+    local container filled only from one of these.
+    """
+    if depth > 3:
+        return False
+    node = _unwrap(node)
+    if constant_iterable(project, node, fn):
+        return True
+    name = dotted(node)
+    if isinstance(node, ast.Subscript):
+        name = dotted(node.value)
+    if name and (name.split(".")[0] in _CONFIG_ROOTS or any(name.startswith(r + ".") for r in _CONFIG_ROOTS)
+                 or ".config" in name):
+        return True
+    if isinstance(node, _CONTAINER_DISPLAYS):
+        return all(not isinstance(e, (ast.Call, ast.ListComp, ast.GeneratorExp, ast.Starred))
+                   for e in (node.keys if isinstance(node, ast.Dict) else node.elts) if e is not None)
+    if not isinstance(node, ast.Name) or fn is None:
+        return False
+    module_values = _module_level(project, node.id, fn)
+    if module_values is not None:
+        return True  # a module global: a constant or a registry filled at import time
+    values = assignments(project, fn).get(node.id, [])
+    if not values:
+        return False
+    if all(isinstance(v, _CONTAINER_DISPLAYS) and not (v.keys if isinstance(v, ast.Dict) else v.elts)
+           for v in values):
+        return _filled_from_fixed(project, node.id, fn, depth)
+    return all(fixed_collection(project, v, fn, depth + 1) for v in values) and not _filled_later(fn, node.id)
+
+
+def _filled_later(fn: FunctionInfo, name: str) -> bool:
+    for sub in ast.walk(fn.node):  # filled later (``names.append(x)``): not a constant
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and dotted(sub.func.value) == name:
+            if sub.func.attr in ("append", "add", "update", "extend", "insert", "setdefault"):
+                return True
+        if isinstance(sub, ast.AugAssign) and dotted(sub.target) == name:
+            return True
+    return False
+
+
 def constant_iterable(project: Project, node: ast.expr, fn: FunctionInfo | None = None) -> bool:
     """A loop over literals (``("a", "b")``, ``range(3)``, a local tuple never added to): a fixed, small count."""
     if isinstance(node, ast.Name) and fn is not None:
         values = assignments(project, fn).get(node.id, [])
         if len(values) != 1 or not isinstance(values[0], (ast.Tuple, ast.List, ast.Set)) or not values[0].elts:
             return False
-        for sub in ast.walk(fn.node):  # filled later (``names.append(x)``): not a constant
-            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and dotted(sub.func.value) == node.id:
-                return False
-            if isinstance(sub, ast.AugAssign) and dotted(sub.target) == node.id:
-                return False
+        if _filled_later(fn, node.id):
+            return False
         return constant_iterable(project, values[0])
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         return all(isinstance(e, ast.Constant) for e in node.elts)
@@ -120,4 +254,14 @@ def loop_item(target: ast.expr, iterable: ast.expr) -> tuple[str | None, ast.exp
     return None, iterable
 
 
-__all__ = ["Loop", "constant_iterable", "enclosing_loop", "loop_item", "loop_names", "stops_at_first_match", "uses_any"]
+__all__ = [
+    "Loop",
+    "constant_iterable",
+    "enclosing_loop",
+    "fixed_collection",
+    "item_names",
+    "loop_item",
+    "loop_names",
+    "stops_at_first_match",
+    "uses_any",
+]

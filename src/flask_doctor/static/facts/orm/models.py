@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.findings import Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.orm.assignments import assignments, params_and_locals
 from flask_doctor.static.model import SQLALCHEMY_TYPES
@@ -19,7 +21,7 @@ from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
-    from flask_doctor.static.model import ModelInfo, Project
+    from flask_doctor.static.model import ClassInfo, ModelInfo, Project
 
 
 @project_fact
@@ -111,7 +113,7 @@ def unique_columns(model: ModelInfo | None) -> set[str]:
     return (model.unique_columns if model else set()) | {"id", "pk"}
 
 
-_OWNER_KEY = re.compile(r"(^|_)(user|author|owner|creator|account|member)(_|$)|_email$|_by$")
+OWNER_KEY = re.compile(r"(^|_)(user|author|owner|creator|account|member)(_|$)|_email$|_by$")
 
 
 def parent_columns(project: Project, model: ModelInfo | None) -> set[str]:
@@ -128,21 +130,194 @@ def parent_columns(project: Project, model: ModelInfo | None) -> set[str]:
 def _parent_columns(project: Project, name: str) -> set[str]:
     # keyed by the name ``project.models`` files the model under: ModelInfo compares by value, no dict key
     model = project.models[name]
-    found = set(model.relationships)
-    cls = project.classes.get(model.qualname)
-    for stmt in cls.node.body if cls is not None else []:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            attr, value = stmt.targets[0].id, stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
-            attr, value = stmt.target.id, stmt.value
-        else:
-            continue
-        text = ast.unparse(value)
-        if "ForeignKey" in text or (attr.endswith("_id") and "olumn" in text):
-            found.add(attr)
-        elif "olumn" in text and ("index=True" in text or _OWNER_KEY.search(attr)):
-            found.add(attr)  # an indexed lookup key or an owner (author_email): one key's rows, like a foreign key
+    found = set(model.relationships) | set(relations(project, model))
+    for cls in _lineage(project, model):
+        for attr, value in _class_attributes(cls):
+            text = ast.unparse(value)
+            if "ForeignKey" in text or (attr.endswith("_id") and "olumn" in text):
+                found.add(attr)
+            elif "olumn" in text and ("index=True" in text or OWNER_KEY.search(attr)):
+                found.add(attr)  # an indexed lookup key or an owner (author_email): one key's rows, like a foreign key
     return found
+
+
+# ------------------------------------------------------------------ relationships
+@dataclass(frozen=True)
+class Relation:
+    """A relationship attribute of a model, wherever it is declared (the class, a mixin, a backref)."""
+
+    attr: str
+    target: str  # the related class as written ("User", "models.User"), "" when unknown
+    lazy: str  # "select" (default), "dynamic", "selectin", "joined", ...
+    #: True: one object (many-to-one, one-to-one); False: a collection; None: unknown.
+    scalar: bool | None
+    location: Location
+
+
+def _lineage(project: Project, model: ModelInfo) -> list[ClassInfo]:
+    """The model's class and its project bases and mixins (nearest first)."""
+    found: list[ClassInfo] = []
+    for qualname in project.lineage(model.qualname):
+        cls = project.classes.get(qualname)
+        if cls is not None:
+            found.append(cls)
+    return found
+
+
+def _class_attributes(cls: ClassInfo) -> list[tuple[str, ast.expr]]:
+    """``name = value`` in a class body, and ``@declared_attr`` methods returning a value."""
+    found: list[tuple[str, ast.expr]] = []
+    for stmt in cls.node.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            found.append((stmt.targets[0].id, stmt.value))
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            found.append((stmt.target.id, stmt.value))
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+            "declared_attr" in ast.unparse(d) for d in stmt.decorator_list
+        ):
+            returned = [n.value for n in ast.walk(stmt) if isinstance(n, ast.Return) and n.value is not None]
+            if returned:
+                found.append((stmt.name, returned[-1]))
+    return found
+
+
+def _annotation(cls: ClassInfo, attr: str) -> str:
+    for stmt in cls.node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
+            return ast.unparse(stmt.annotation)
+    return ""
+
+
+def _is_relationship(value: ast.expr) -> bool:
+    return isinstance(value, ast.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] == "relationship"
+
+
+def _target_name(call: ast.Call) -> str:
+    first = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "argument"), None)
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    return (dotted(first) or "") if first is not None else ""
+
+
+def _kw(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@keyed_fact
+def table_names(project: Project, class_name: str) -> frozenset[str]:
+    """Names the table of a mapped class may have (``__tablename__``, the lower or snake-cased class name)."""
+    names = {class_name.lower(), _snake(class_name)}
+    for cls in project.classes.values():
+        if cls.name != class_name:
+            continue
+        for attr, value in _class_attributes(cls):
+            if attr == "__tablename__" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                names.add(value.value.lower())
+    return frozenset(names)
+
+
+def table_names_for(target: str) -> set[str]:
+    """Fallback table names for a class name when the project does not define it."""
+    last = target.rsplit(".", 1)[-1]
+    return {last.lower(), _snake(last)}
+
+
+def _scalar(project: Project, lineage: list[ClassInfo], owner: ClassInfo, attr: str, call: ast.Call) -> bool | None:
+    uselist = _kw(call, "uselist")
+    if isinstance(uselist, ast.Constant) and isinstance(uselist.value, bool):
+        return not uselist.value
+    if _kw(call, "secondary") is not None:
+        return False
+    lazy = _kw(call, "lazy")
+    if isinstance(lazy, ast.Constant) and lazy.value in ("dynamic", "write_only"):
+        return False
+    if _kw(call, "remote_side") is not None:
+        return True
+    annotation = _annotation(owner, attr)
+    if annotation:
+        return not re.search(r"\b(list|List|set|Set|WriteOnlyMapped|DynamicMapped)\b", annotation)
+    target = _target_name(call).rsplit(".", 1)[-1]
+    if target:
+        tables = set(table_names(project, target)) | table_names_for(target)
+        for cls in lineage:
+            for name, value in _class_attributes(cls):
+                text = ast.unparse(value)
+                if name == f"{attr}_id" and ("olumn" in text or "ForeignKey" in text):
+                    return True
+                for match in re.finditer(r"ForeignKey\(\s*['\"]([\w.]+)\.\w+['\"]", text):
+                    if match.group(1).lower().rsplit(".", 1)[-1] in tables:
+                        return True
+        return False
+    return None
+
+
+@keyed_fact
+def _relations(project: Project, name: str) -> dict[str, Relation]:
+    model = project.models[name]
+    found: dict[str, Relation] = {}
+    lineage = _lineage(project, model)
+    for cls in lineage:
+        for attr, value in _class_attributes(cls):
+            if attr in found or not _is_relationship(value):
+                continue
+            assert isinstance(value, ast.Call)
+            lazy = _kw(value, "lazy")
+            lazy_value = lazy.value if isinstance(lazy, ast.Constant) and isinstance(lazy.value, str) else (
+                "joined" if isinstance(lazy, ast.Constant) and lazy.value is False else "select"
+            )
+            where = Location(cls.module.path, value.lineno, value.col_offset + 1)
+            found[attr] = Relation(attr, _target_name(value), lazy_value, _scalar(project, lineage, cls, attr, value),
+                                   where)
+    for attr, relation in _backrefs(project).get(model.name, {}).items():
+        found.setdefault(attr, relation)
+    for attr, info in model.relationships.items():
+        found.setdefault(attr, Relation(attr, info.target, info.lazy, None, info.location))
+    return found
+
+
+@project_fact
+def _backrefs(project: Project) -> dict[str, dict[str, Relation]]:
+    """``relationship("Post", backref="author")`` on ``User`` gives ``Post`` a relation ``author``."""
+    found: dict[str, dict[str, Relation]] = {}
+    for model in project.models.values():
+        lineage = _lineage(project, model)
+        for cls in lineage:
+            for attr, value in _class_attributes(cls):
+                if not _is_relationship(value):
+                    continue
+                assert isinstance(value, ast.Call)
+                backref = _kw(value, "backref")
+                target = _target_name(value).rsplit(".", 1)[-1]
+                if backref is None or not target:
+                    continue
+                forward = _scalar(project, lineage, cls, attr, value)
+                scalar: bool | None = None if forward is None else not forward
+                lazy = "select"
+                if isinstance(backref, ast.Constant) and isinstance(backref.value, str):
+                    name = backref.value
+                elif isinstance(backref, ast.Call) and backref.args and isinstance(backref.args[0], ast.Constant):
+                    name = str(backref.args[0].value)
+                    blazy, buselist = _kw(backref, "lazy"), _kw(backref, "uselist")
+                    if isinstance(blazy, ast.Constant) and isinstance(blazy.value, str):
+                        lazy = blazy.value
+                    if isinstance(buselist, ast.Constant) and isinstance(buselist.value, bool):
+                        scalar = not buselist.value
+                else:
+                    continue
+                if _kw(value, "secondary") is not None:
+                    scalar = False
+                where = Location(cls.module.path, value.lineno, value.col_offset + 1)
+                found.setdefault(target, {}).setdefault(name, Relation(name, model.name, lazy, scalar, where))
+    return found
+
+
+def relations(project: Project, model: ModelInfo) -> dict[str, Relation]:
+    """Every relationship of ``model``: its own, its mixins' (``@declared_attr`` included) and backrefs to it."""
+    return _relations(project, model.name)
 
 
 GROWING_NAMES = {
@@ -153,6 +328,11 @@ GROWING_NAMES = {
 }
 _TIME_TYPES = ("datetime", "date", "timestamp", "time")
 _NOT_CREATION = ("last_", "updated", "modified", "expire", "deleted", "edited", "birth", "due", "start", "end", "until")
+
+
+def grows_by_name(model: ModelInfo) -> bool:
+    """A well-known per-user/per-event entity (``Order``, ``Comment``, ``Log``): rows come with use."""
+    return model.name.lower() in GROWING_NAMES or model.name.lower().rstrip("s") in GROWING_NAMES
 
 
 def grows(project: Project, model: ModelInfo) -> str | None:
@@ -229,12 +409,17 @@ def uses_model_signals(project: Project) -> bool:
 
 __all__ = [
     "GROWING_NAMES",
+    "OWNER_KEY",
+    "Relation",
     "common_bases",
     "grows",
+    "grows_by_name",
     "is_db",
     "is_flask_sqlalchemy_model",
     "model_for",
     "parent_columns",
+    "relations",
+    "table_names",
     "unique_columns",
     "uses_model_signals",
     "uses_sqlalchemy",

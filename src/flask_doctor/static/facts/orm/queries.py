@@ -20,6 +20,7 @@ from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.loops import uses_any
 from flask_doctor.static.facts.orm.models import (
+    OWNER_KEY,
     is_db,
     model_for,
     parent_columns,
@@ -165,6 +166,10 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
             found: Query | None = None
             extra: list[tuple[str, ast.AST]] = []
             for value in values:
+                refined = _refines(value, node.id)
+                if refined is not None:
+                    extra.extend(refined)  # ``q = q.filter(...)``: the same query, narrowed
+                    continue
                 sub = query_of(value, ctx, _seen | {node.id})
                 if sub is None:
                     if not (isinstance(value, ast.Constant) and value.value is None):
@@ -182,6 +187,16 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
         return None
 
 
+def _refines(value: ast.expr, name: str) -> list[tuple[str, ast.AST]] | None:
+    """The methods of ``name = name.filter(...).join(...)`` (``None`` when the chain does not start at ``name``)."""
+    methods: list[tuple[str, ast.AST]] = []
+    node: ast.AST = value
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        methods.append((node.func.attr, node))
+        node = node.func.value
+    return methods if methods and isinstance(node, ast.Name) and node.id == name else None
+
+
 def query_label(query: Query, call: ast.AST) -> str:
     """The query as the finding quotes it, shortened when it is long."""
     text = ast.unparse(call)
@@ -191,29 +206,214 @@ def query_label(query: Query, call: ast.AST) -> str:
 
 
 # ------------------------------------------------------------------ what bounds a query
-def per_parent(query: Query, ctx: Context) -> bool:
-    """An equality filter on a foreign key: the rows of one parent (like reading ``post.comments``)."""
+_FILTERS = ("filter", "where", "filter_by", "having")
+_BOOL_CALLS = {"or_": "or", "and_": "and"}
+
+
+def filter_terms(query: Query, ctx: Context) -> list[ast.expr]:
+    """The conditions of the query's ``filter``/``where`` calls, ``and_`` and local names seen through."""
+    terms: list[ast.expr] = []
+
+    def add(expr: ast.expr, depth: int = 0) -> None:
+        if isinstance(expr, ast.Name) and ctx.function is not None and depth < 3:
+            values = assignments(ctx.project, ctx.function).get(expr.id, [])
+            if len(values) == 1:
+                add(values[0], depth + 1)
+                return
+        if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.And):
+            for value in expr.values:
+                add(value, depth)
+            return
+        if isinstance(expr, ast.Call) and _bool_call(expr) == "and":
+            for arg in expr.args:
+                add(arg, depth)
+            return
+        terms.append(expr)
+
+    for method, node in query.methods:
+        if method in ("filter", "where") and isinstance(node, ast.Call):
+            for arg in node.args:
+                add(arg)
+    return terms
+
+
+def _bool_call(expr: ast.AST) -> str | None:
+    """``or_(...)`` / ``db.or_(...)`` / ``sa.and_(...)`` -> "or" / "and"."""
+    if isinstance(expr, ast.Call):
+        name = (dotted(expr.func) or "").rsplit(".", 1)[-1]
+        return _BOOL_CALLS.get(name)
+    return None
+
+
+def unknown_filter(query: Query) -> bool:
+    """``filter(*criterions)`` / ``filter_by(**kw)``: the conditions are built elsewhere, so nothing can be said."""
+    for method, node in query.methods:
+        if method in _FILTERS and isinstance(node, ast.Call):
+            if any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords):
+                return True
+    return False
+
+
+def _owner_keyword(name: str | None, parents: set[str]) -> bool:
+    return bool(name) and (name in parents or name.endswith("_id") or bool(OWNER_KEY.search(name or "")))
+
+
+def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str]) -> str | None:
+    """The parent key of one condition that keeps one parent's rows (``post_id == x``, ``rel.contains(obj)``...)."""
+    if isinstance(term, ast.BoolOp) or _bool_call(term):
+        values = term.values if isinstance(term, ast.BoolOp) else term.args  # type: ignore[attr-defined]
+        either = isinstance(term, ast.BoolOp) and isinstance(term.op, ast.Or) or _bool_call(term) == "or"
+        found = [_per_parent_term(v, ctx, parents) for v in values]
+        # ``or_(X.submitter == user, X.person_links.any(... user ...))``: each branch is one user's rows
+        if not found or (either and not all(found)):
+            return None
+        return next((f for f in found if f), None)
+    if isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) and isinstance(term.func.value, ast.Attribute):
+        rel = term.func.value
+        if term.func.attr == "contains" and rel.attr in parents:
+            return rel.attr  # ``Comment.acknowledgements.contains(person)``: the other side of a relationship
+        if term.func.attr in ("any", "has"):
+            # ``X.person_links.any(Link.person.has(user=user))``: rows linked to one owner
+            owner_kw = next((kw.arg for kw in term.keywords if _owner_keyword(kw.arg, set())), None)
+            if owner_kw:
+                return owner_kw
+            owner = model_for(rel.value, ctx)
+            rel_parents = parent_columns(ctx.project, owner) if owner is not None else parents
+            inner = next((k for k in (_per_parent_term(a, ctx, rel_parents) for a in term.args) if k), None)
+            if inner:
+                return inner
+            # ``Book.authors.any(Author.name == name)``: the rows of one related record
+            if rel.attr in rel_parents and any(
+                isinstance(a, ast.Compare) and isinstance(a.ops[0], ast.Eq) for a in term.args
+            ) and len(term.args) == 1:
+                return rel.attr
+    if isinstance(term, ast.Compare) and len(term.ops) == 1 and isinstance(term.ops[0], ast.Eq):
+        for side in (term.left, term.comparators[0]):
+            if isinstance(side, ast.Attribute) and (side.attr in parents or side.attr.endswith("_id")):
+                model = model_for(side.value, ctx)
+                if model is not None and (side.attr in parent_columns(ctx.project, model) or side.attr.endswith("_id")):
+                    return side.attr
+    return None
+
+
+def parent_key(query: Query, ctx: Context) -> str | None:
+    """The foreign key, relationship or owner column an equality filter pins: the rows of one parent."""
     parents = parent_columns(ctx.project, query.model)
     for method, node in query.methods:
         if not isinstance(node, ast.Call):
             continue
-        if method == "filter_by" and any(kw.arg in parents or (kw.arg or "").endswith("_id") for kw in node.keywords):
-            return True
+        if method == "filter_by":
+            key = next((kw.arg for kw in node.keywords if kw.arg in parents or (kw.arg or "").endswith("_id")), None)
+            if key:
+                return key
         if method == "with_parent":
+            return "with_parent"
+    return next((k for k in (_per_parent_term(t, ctx, parents) for t in filter_terms(query, ctx)) if k), None)
+
+
+def per_parent(query: Query, ctx: Context) -> bool:
+    """An equality filter on a foreign key: the rows of one parent (like reading ``post.comments``)."""
+    return parent_key(query, ctx) is not None
+
+
+def per_owner(key: str) -> bool:
+    """A parent key that is a person (``user_id``, ``owner``, ``author_email``): their rows grow with their use."""
+    return bool(OWNER_KEY.search(key))
+
+
+def own_or_shared(query: Query, ctx: Context) -> bool:
+    """``or_(Shelf.is_public == 1, Shelf.user_id == me)``: one owner's rows plus the ones flagged as shared."""
+    parents = parent_columns(ctx.project, query.model)
+    for term in filter_terms(query, ctx):
+        if not ((isinstance(term, ast.BoolOp) and isinstance(term.op, ast.Or)) or _bool_call(term) == "or"):
+            continue
+        values = term.values if isinstance(term, ast.BoolOp) else term.args  # type: ignore[attr-defined]
+        owned = [v for v in values if _per_parent_term(v, ctx, parents)]
+        flags = [
+            v for v in values
+            if isinstance(v, ast.Compare) and isinstance(v.left, ast.Attribute) and len(v.ops) == 1
+            and isinstance(v.ops[0], (ast.Eq, ast.Is)) and isinstance(v.comparators[0], ast.Constant)
+        ]
+        if owned and len(owned) + len(flags) == len(values):
             return True
-        if method in ("filter", "where"):
-            for arg in node.args:
-                if (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "contains"
-                        and isinstance(arg.func.value, ast.Attribute) and arg.func.value.attr in parents):
-                    return True  # ``Comment.acknowledgements.contains(person)``: the other side of a relationship
-                if isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], ast.Eq):
-                    for side in (arg.left, arg.comparators[0]):
-                        if isinstance(side, ast.Attribute) and (side.attr in parents or side.attr.endswith("_id")):
-                            model = model_for(side.value, ctx)
-                            if model is not None and (
-                                side.attr in parent_columns(ctx.project, model) or side.attr.endswith("_id")
-                            ):
-                                return True
+    return False
+
+
+# ------------------------------------------------------------------ what a filter selects
+_NOW = re.compile(r"(^|[._])(now|utcnow|now_utc|utc_now|today|time_diff|timedelta|time)\(|timedelta")
+
+
+def _is_now(expr: ast.expr, ctx: Context, depth: int = 0) -> bool:
+    """``now_utc()``, ``datetime.now() - timedelta(days=1)``, a local holding one."""
+    if isinstance(expr, ast.Name) and ctx.function is not None and depth < 2:
+        return any(_is_now(v, ctx, depth + 1) for v in assignments(ctx.project, ctx.function).get(expr.id, []))
+    return bool(_NOW.search(ast.unparse(expr)))
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a query's filter selects by: states, flags and deadlines (a queue), or a recent time window."""
+
+    #: ``(column, kind, selected value)``: kind ``flag`` (``~X.is_sent``, ``X.zapped == None``),
+    #: ``state`` (``X.state == Done``), ``due`` (``X.when <= now``)
+    columns: tuple[tuple[str, str, ast.expr | None], ...]
+    #: String literals compared in the filter (a setting name a job resets).
+    keys: frozenset[str]
+    #: A column compared as newer than a moment relative to now (``lastseen >= now - 5 min``).
+    recent: str | None
+
+
+def selection(query: Query, ctx: Context) -> Selection:
+    """How the query's filter picks rows (see :class:`Selection`)."""
+    columns: list[tuple[str, str, ast.expr | None]] = []
+    keys: set[str] = set()
+    recent: str | None = None
+    for term in filter_terms(query, ctx):
+        for node in ast.walk(term):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                keys.add(node.value)
+        if isinstance(term, ast.UnaryOp) and isinstance(term.op, (ast.Invert, ast.Not)) \
+                and isinstance(term.operand, ast.Attribute):
+            columns.append((term.operand.attr, "flag", None))
+            continue
+        if isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) \
+                and isinstance(term.func.value, ast.Attribute) and term.args:
+            attr, value = term.func.value.attr, term.args[0]
+            if term.func.attr in ("is_", "__eq__"):
+                kind = "flag" if isinstance(value, ast.Constant) and value.value in (None, False) else "state"
+                columns.append((attr, kind, value))
+            elif term.func.attr in ("isnot", "is_not") and isinstance(value, ast.Constant) and value.value is True:
+                columns.append((attr, "flag", None))
+            continue
+        if not (isinstance(term, ast.Compare) and len(term.ops) == 1):
+            continue
+        left, op, right = term.left, term.ops[0], term.comparators[0]
+        if not isinstance(left, ast.Attribute) and isinstance(right, ast.Attribute):
+            left, right = right, left
+            op = {ast.Lt: ast.Gt(), ast.LtE: ast.GtE(), ast.Gt: ast.Lt(), ast.GtE: ast.LtE()}.get(type(op), op)
+        if not isinstance(left, ast.Attribute):
+            continue
+        if isinstance(op, (ast.Eq, ast.Is)):
+            flag = isinstance(right, ast.Constant) and right.value in (None, False, 0)
+            columns.append((left.attr, "flag" if flag else "state", right))
+        elif isinstance(op, (ast.Lt, ast.LtE)) and _is_now(right, ctx):
+            columns.append((left.attr, "due", None))
+        elif isinstance(op, (ast.Gt, ast.GtE)) and _is_now(right, ctx):
+            recent = left.attr
+    for method, node in query.methods:
+        if method == "filter_by" and isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg and isinstance(kw.value, (ast.Constant, ast.Attribute)):
+                    flag = isinstance(kw.value, ast.Constant) and kw.value.value in (None, False, 0)
+                    columns.append((kw.arg, "flag" if flag else "state", kw.value))
+    return Selection(tuple(columns), frozenset(keys), recent)
+
+
+def columns_only(query: Query) -> bool:
+    """``with_entities(Person.id)``: only a few columns come back, not model instances."""
+    for method, node in query.methods:
+        if method in ("with_entities", "values") and isinstance(node, ast.Call) and node.args:
+            return all(isinstance(a, ast.Attribute) for a in node.args)
     return False
 
 
@@ -311,19 +511,25 @@ class ParamQuery:
 
 
 @keyed_fact
+def param_names(project: Project, fn: FunctionInfo) -> frozenset[str]:
+    """``fn``'s parameters and the locals computed from them (what a caller's argument flows into)."""
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self", "cls"}
+    tainted = set(params)
+    if params:
+        for name, values in assignments(project, fn).items():
+            if any(uses_any(v, params) for v in values):
+                tainted.add(name)
+    return frozenset(tainted)
+
+
+@keyed_fact
 def param_queries(project: Project, fn: FunctionInfo) -> list[ParamQuery]:
     """Queries in ``fn`` whose arguments come from its parameters (``def load(uid): User.query.get(uid)``)."""
     found: list[ParamQuery] = []
-    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self", "cls"}
-    if not params:
+    tainted = param_names(project, fn)
+    if not tainted:
         return found
-    helper_ctx = Context(fn.module, project, lambda f: None)
-    helper_ctx.function = fn
-    helper_ctx.functions = [fn]
-    tainted = set(params)
-    for name, values in assignments(project, fn).items():
-        if any(uses_any(v, params) for v in values):
-            tainted.add(name)
+    helper_ctx = _helper_context(project, fn)
     optional = optional_params(fn)
 
     def visit(node: ast.AST, guard: frozenset[str]) -> None:
@@ -335,8 +541,65 @@ def param_queries(project: Project, fn: FunctionInfo) -> list[ParamQuery]:
             return
         if isinstance(node, ast.Call):
             query = is_query_execution(node, helper_ctx)
-            if query is not None and uses_any(node, tainted) and not filters_by_list(query):
+            if query is not None and uses_any(node, set(tainted)) and not filters_by_list(query):
                 found.append(ParamQuery(node, query, guard))
+        for child in ast.iter_child_nodes(node):
+            visit(child, guard)
+
+    for stmt in fn.node.body:
+        visit(stmt, frozenset())
+    return found
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """A query a call runs with its argument, directly in the helper or one helper further down."""
+
+    helpers: tuple[FunctionInfo, ...]  # the called helper first, the one holding the query last
+    found: ParamQuery
+
+
+def item_query(project: Project, scope: FunctionInfo, call: ast.Call, depth: int = 0) -> ItemQuery | None:
+    """The query ``call`` runs with what it is given: ``export_row(row)`` -> ``lookup(row.owner_id)`` -> query."""
+    name = dotted(call.func)
+    helper = project.resolve_function(name, scope, scope.module) if name else None
+    if helper is None or helper is scope:
+        return None
+    queries = [q for q in param_queries(project, helper) if not passes(call, helper, q.guards)]
+    if queries:
+        return ItemQuery((helper,), queries[0])
+    if depth >= 1:
+        return None
+    tainted = set(param_names(project, helper))
+    guards = _optional_guards(project, helper)
+    for _name, inner in helper.calls:
+        if not uses_any(inner, tainted):
+            continue
+        if passes(call, helper, guards.get(id(inner), frozenset())):
+            continue  # ``if priority_map is None: priority_map = load(...)``: the caller passed it
+        deeper = item_query(project, helper, inner, depth + 1)
+        if deeper is not None:
+            return ItemQuery((helper, *deeper.helpers), deeper.found)
+    return None
+
+
+@keyed_fact
+def _optional_guards(project: Project, fn: FunctionInfo) -> dict[int, frozenset[str]]:
+    """For each call in ``fn`` under ``if <optional param> ...:``, the optional parameters that guard it."""
+    optional = optional_params(fn)
+    found: dict[int, frozenset[str]] = {}
+    if not optional:
+        return found
+
+    def visit(node: ast.AST, guard: frozenset[str]) -> None:
+        if isinstance(node, ast.If):
+            names = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)} & optional
+            visit(node.test, guard)
+            for child in node.body + node.orelse:
+                visit(child, guard | names)
+            return
+        if isinstance(node, ast.Call) and guard:
+            found[id(node)] = guard
         for child in ast.iter_child_nodes(node):
             visit(child, guard)
 
@@ -395,6 +658,62 @@ def iterated_query(iterable: ast.expr, ctx: Context) -> Query | None:
     return query
 
 
+def _helper_context(project: Project, fn: FunctionInfo) -> Context:
+    """A :class:`Context` positioned inside ``fn``, for asking query facts about code the walk is not in."""
+    ctx = Context(fn.module, project, lambda f: None)
+    ctx.function = fn
+    ctx.functions = [fn]
+    return ctx
+
+
+@keyed_fact
+def returned_rows(project: Project, fn: FunctionInfo) -> Query | None:
+    """The query whose rows ``fn`` returns (``return X.query.filter(...).all()``, a list built from one)."""
+    ctx = _helper_context(project, fn)
+    for node in ast.walk(fn.node):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        value = node.value
+        if isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            value = value.generators[0].iter
+        elif isinstance(value, ast.Call) and len(value.args) == 1 and query_of(value, ctx) is None:
+            value = value.args[0]  # ``serialize_models(persons)``: the rows, converted
+        query = query_of(value, ctx)
+        if query is not None and query.model is not None and not (query.names & _ONE_ROW_OR_COLUMNS - {"with_entities"}):
+            if query.outer in MATERIALISE or query.root != "select" or query.names & SESSION_EXECUTE:
+                return query
+    return None
+
+
+def loop_rows(iterable: ast.expr, ctx: Context, depth: int = 0) -> Query | None:
+    """The query whose rows a loop walks: a query, a local holding one, ``page.items``, a helper returning one."""
+    while isinstance(iterable, ast.Call) and iterable.args and dotted(iterable.func) in (
+        "enumerate", "sorted", "list", "tuple", "reversed", "iter",
+    ):
+        iterable = iterable.args[0]
+    if isinstance(iterable, ast.Attribute) and iterable.attr == "items":
+        query = query_of(iterable.value, ctx)
+        if query is not None and "paginate" in query.names:
+            return query
+    query = query_of(iterable, ctx)
+    if query is not None:
+        if query.model is None:  # ``session.query(Book, Archived.flag)``: rows of books with extra columns
+            query.model = next((m for m in (model_for(e, ctx) for e in query.entities) if m is not None), None)
+        return query if query.model is not None else None
+    if isinstance(iterable, ast.Name) and ctx.function is not None and depth < 2:
+        for value in assignments(ctx.project, ctx.function).get(iterable.id, []):
+            found = loop_rows(value, ctx, depth + 1)
+            if found is not None:
+                return found
+        return None
+    if isinstance(iterable, ast.Call) and ctx.function is not None:
+        name = dotted(iterable.func)
+        helper = ctx.project.resolve_function(name, ctx.function, ctx.module) if name else None
+        if helper is not None and helper is not ctx.function:
+            return returned_rows(ctx.project, helper)
+    return None
+
+
 def loads_eagerly(query: Query, attr: str) -> bool:
     """The query's ``.options(...)`` load relationship ``attr`` (or every relationship) with its rows."""
     for method, node in query.methods:
@@ -412,21 +731,34 @@ __all__ = [
     "LAZY_PER_ROW",
     "MATERIALISE",
     "SESSION_EXECUTE",
+    "ItemQuery",
     "ParamQuery",
     "Query",
+    "Selection",
     "bound_reason",
+    "columns_only",
+    "filter_terms",
     "filters_by_list",
     "in_application_code",
     "is_query_execution",
     "is_select",
     "is_session",
+    "item_query",
     "iterated_query",
     "loads_eagerly",
+    "loop_rows",
+    "own_or_shared",
+    "param_names",
     "param_queries",
+    "parent_key",
     "passes",
+    "per_owner",
     "per_parent",
     "query_label",
     "query_of",
+    "returned_rows",
     "run_context",
+    "selection",
+    "unknown_filter",
     "uses_sqlalchemy",
 ]

@@ -5,18 +5,31 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.orm.models import grows
+from flask_doctor.static.facts.orm.models import grows, grows_by_name
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
     MATERIALISE,
     SESSION_EXECUTE,
     Query,
     bound_reason,
+    columns_only,
     in_application_code,
+    own_or_shared,
     per_parent,
     query_label,
     query_of,
     run_context,
+    selection,
+    unknown_filter,
+)
+from flask_doctor.static.facts.orm.usage import (
+    InsertSite,
+    account_table,
+    admin_curated,
+    admin_only,
+    cached_result,
+    drained_by,
+    user_facing_insert,
 )
 from flask_doctor.static.model import (
     CLI,
@@ -50,30 +63,51 @@ class UnboundedQueryMaterialised(Rule):
     `.get()`, `.scalar()`, `.count()`, `.exists()`, `yield_per`, an `in_()`
     list, a filter on the primary key or a unique column, or a `group_by`
     aggregate are not reported, nor is `.all()` on anything that is not a
-    SQLAlchemy query. Two judgement calls keep it quiet where loading
-    everything is normal: reference tables (no creation timestamp and not a
-    per-user/per-event entity such as `User`, `Order`, `Post`) are bounded in
-    practice, and an equality filter on a foreign key, an indexed key or an
-    owner column (`author_email`, `user_id`) — or `rel.contains(obj)` —
-    loads one parent's rows, exactly like reading the relationship
-    `user.notes`.
+    SQLAlchemy query. Reference tables (no creation timestamp and not a
+    per-user/per-event entity such as `User`, `Order`, `Post`) are bounded
+    in practice; a filter on a foreign key, an indexed key or an owner
+    column (`author_email`, `user_id`), `rel.contains(obj)`,
+    `owner.has(user=u)`, or an `or_()` of such conditions loads one
+    parent's rows, exactly like reading `user.notes`; and a filter built
+    elsewhere (`filter(*conditions)`, `filter_by(**keys)`) says nothing
+    either way. A table whose rows only an administrator or an operator
+    adds (registered API clients, stored secrets) holds a handful of rows by
+    design. None of these are reported.
+
+    A warning needs evidence that the table grows: code that runs per
+    request or per job adds its rows (`db.session.add(Book(...))` in an
+    upload view) — a timestamp column alone proves nothing. The finding is
+    only a note when loading everything is the purpose or the set stays
+    small by design: in a CLI command, on an admin-only page, on an account
+    table (`User`, `Person`: one row per person using the instance), for a
+    work queue that the job drains (it selects `~is_sent` or
+    `due_at <= now` rows and then sets `is_sent` or deletes them), for a
+    recent time window (`lastseen >= now - 5 min`), for the owner's rows
+    plus the shared ones, for a cached result, or when only a few columns
+    are loaded.
 
     ## Example
     ```python
-    @app.get("/users")
-    def users():
-        return render_template("users.html", users=User.query.all())
+    @app.post("/upload")
+    def upload():
+        db.session.add(Book(title=request.form["title"]))
+        db.session.commit()
+        return "ok"
+
+    @app.get("/formats")
+    def formats():
+        return {b.id: [f.name for f in b.formats] for b in Book.query.all()}
     ```
 
     ## Use instead
     ```python
-    @app.get("/users")
-    def users():
-        page = db.paginate(db.select(User).order_by(User.id))
-        return render_template("users.html", page=page)
+    @app.get("/formats")
+    def formats():
+        page = db.paginate(db.select(Book).order_by(Book.id))
+        return {b.id: [f.name for f in b.formats] for b in page.items}
     ```
     In jobs and commands, stream with
-    `db.session.execute(select(User).execution_options(yield_per=500))`,
+    `db.session.execute(select(Book).execution_options(yield_per=500))`,
     or use a bulk `update()`/`delete()` statement instead of loading rows.
 
     ## Fix safety
@@ -89,6 +123,28 @@ class UnboundedQueryMaterialised(Rule):
     severity = Severity.WARNING
     catalog = ("S02",)
     summary = "A query without limit/pagination loads every matching row into memory."
+
+    _SHOP = """
+        from datetime import datetime
+        from flask import Flask, request
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+
+        class Order(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            paid = db.Column(db.Boolean)
+            created = db.Column(db.DateTime, default=datetime.utcnow)
+
+        @app.post("/orders")
+        def place_order():
+            db.session.add(Order(paid=False))
+            db.session.commit()
+            return "ok"
+        """
 
     VALID = (
         Valid("""
@@ -173,23 +229,73 @@ class UnboundedQueryMaterialised(Rule):
             def test_users(client):
                 assert User.query.all() == []
             """),
-    )
-    INVALID = (
-        Invalid("""
-            from flask import Flask, render_template
+        # one user's proposals (submitted or co-authored), and a filter built by the caller: nothing to say
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_login import current_user
             from flask_sqlalchemy import SQLAlchemy
             app = Flask(__name__)
             db = SQLAlchemy(app)
 
-            class User(db.Model):
+            class Proposal(db.Model):
                 id = db.Column(db.Integer, primary_key=True)
-                active = db.Column(db.Boolean)
+                created = db.Column(db.DateTime)
+                submitter_id = db.Column(db.ForeignKey("user.id"))
+                submitter = db.relationship("User")
+                coauthors = db.relationship("Coauthor")
 
-            @app.get("/users")
-            def export_users():
-                users = User.query.filter_by(active=True).all()  # expect
-                return render_template("users.html", users=users)
-            """, message="view `export_users`"),
+            class Coauthor(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                proposal_id = db.Column(db.ForeignKey("proposal.id"))
+                person = db.relationship("Person")
+
+            def proposal_ids(*conditions, **keys):
+                return [row[0] for row in Proposal.query.with_entities(Proposal.id).filter(*conditions)
+                        .filter_by(**keys).all()]
+
+            @app.get("/my-proposals")
+            def my_proposals():
+                mine = Proposal.query.filter(db.or_(
+                    Proposal.submitter == current_user,
+                    Proposal.coauthors.any(Coauthor.person.has(user=current_user)),
+                )).all()
+                return {"mine": len(mine), "ids": proposal_ids(submitter_id=request.args["u"])}
+            """),
+        # registered API clients: only an administrator adds them, so the table holds a handful of rows by design
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            def admin_required(view):
+                return view
+
+            class ApiClient(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/clients")
+            @admin_required
+            def register_client():
+                db.session.add(ApiClient(name=request.json["name"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/clients")
+            def list_clients():
+                return [c.name for c in ApiClient.query.order_by(ApiClient.created_at).all()]
+            """),
+    )
+    INVALID = (
+        Invalid(_SHOP + """
+        @app.get("/orders/unpaid")
+        def unpaid_orders():
+            return {"ids": [o.id for o in Order.query.filter_by(paid=False).all()]}  # expect
+        """, message="view `unpaid_orders`"),
         Invalid("""
             import click
             from flask import Flask
@@ -209,6 +315,42 @@ class UnboundedQueryMaterialised(Rule):
                 for user in User.query:  # expect
                     print(user)
             """, message="command `notify`"),
+        # a periodic job selects due reminders that are not sent yet, then marks each one sent: a queue it drains
+        Invalid("""
+            from datetime import datetime
+            from celery import shared_task
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+
+            class Event(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+            class Reminder(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                is_sent = db.Column(db.Boolean, default=False)
+                send_at = db.Column(db.DateTime)
+
+            @shared_task
+            def send_due_reminders():
+                due = Reminder.query.filter(~Reminder.is_sent, Reminder.send_at <= datetime.utcnow()).all()  # expect
+                for reminder in due:
+                    reminder.is_sent = True
+                db.session.commit()
+            """, message="a note: a work queue"),
+        # the people of the instance, for a share dialog; and every order on an admin-only dashboard
+        Invalid(_SHOP + """
+        def admin_required(view):
+            return view
+
+        @app.get("/api/users")
+        def user_names():
+            return {"users": [u.id for u in User.query.all()]}  # expect
+
+        @app.get("/dashboard")
+        @admin_required
+        def dashboard():
+            return {"orders": len(Order.query.all())}  # expect
+        """, message="a note: `User` has one row per account"),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -217,9 +359,14 @@ class UnboundedQueryMaterialised(Rule):
         if node.args or not in_application_code(ctx) or run_context(ctx) is None:
             return
         query = query_of(node, ctx)
-        if query is None or query.model is None or bound_reason(query, ctx) is not None or per_parent(query, ctx):
+        if query is None or query.model is None or not self._unbounded(query, ctx):
             return
         self._report(node, node, query, ctx, "loads every matching row")
+
+    @staticmethod
+    def _unbounded(query: Query, ctx: Context) -> bool:
+        """Nothing visible bounds the rows (and the filter is not built somewhere we cannot see)."""
+        return bound_reason(query, ctx) is None and not per_parent(query, ctx) and not unknown_filter(query)
 
     def _iter(self, iterable: ast.expr, at: ast.AST, ctx: Context) -> None:
         if not in_application_code(ctx) or run_context(ctx) is None:
@@ -229,7 +376,7 @@ class UnboundedQueryMaterialised(Rule):
             return
         if query.root == "select" and not (query.names & SESSION_EXECUTE):
             return  # iterating a statement object is not running it
-        if query.model is None or bound_reason(query, ctx) is not None or per_parent(query, ctx):
+        if query.model is None or not self._unbounded(query, ctx):
             return
         self._report(iterable, at, query, ctx, "iterates every matching row (the result is buffered first)")
 
@@ -241,11 +388,45 @@ class UnboundedQueryMaterialised(Rule):
     def visit_comprehension(self, node: ast.comprehension, ctx: Context) -> None:
         self._iter(node.iter, node.iter, ctx)
 
+    @staticmethod
+    def _why_less(query: Query, ctx: Context, context: str, insert: InsertSite | None) -> tuple[str | None, list[Evidence]]:
+        """Why the finding is only a note (and the evidence for it), or ``(None, [])`` for a warning."""
+        project, fn = ctx.project, ctx.function
+        assert fn is not None and query.model is not None
+        if context == CLI:
+            return "in a command an operator runs by hand", []
+        picked = selection(query, ctx)
+        if picked.columns or picked.keys:
+            drained = drained_by(project, fn, query.model, context, list(picked.columns), set(picked.keys))
+            if drained is not None:
+                return ("a work queue: the rows it selects are processed and leave the selection, so each run sees "
+                        "the backlog since the last one"), [drained]
+        if picked.recent:
+            return f"bounded by a recent time window on `{picked.recent}`", []
+        if own_or_shared(query, ctx):
+            return "the filter keeps one owner's rows plus the ones marked as shared", []
+        if columns_only(query):
+            return "only a few columns are loaded, not model instances", []
+        cached = cached_result(project, fn)
+        if cached:
+            return f"the result is cached ({cached})", []
+        if context == REQUEST and admin_only(project, fn):
+            return "on an admin-only page whose purpose is to list the rows", []
+        if account_table(query.model):
+            return (f"`{query.model.name}` has one row per account, so it grows with the people who use the "
+                    "instance rather than with their activity"), []
+        if insert is None:
+            return f"nothing in request or job code adds `{query.model.name}` rows, so the table may stay small", []
+        return None, []
+
     def _report(self, expr: ast.AST, at: ast.AST, query: Query, ctx: Context, what: str) -> None:
         assert query.model is not None
         growth = grows(ctx.project, query.model)
+        insert = user_facing_insert(ctx.project, query.model)
         if growth is None:
             return  # a reference table (categories, settings): bounded in practice
+        if not grows_by_name(query.model) and admin_curated(ctx.project, query.model) is not None:
+            return  # only administrators add rows (registered clients, secrets): a few by design
         context = run_context(ctx) or REQUEST
         filtered = query.names & {"filter", "filter_by", "where", "join"}
         table = f"the whole `{query.model.name}` table" if query.model and not filtered else "every matching row"
@@ -254,13 +435,21 @@ class UnboundedQueryMaterialised(Rule):
             "Page it (`db.paginate(...)`, `.limit(n)`), or in jobs/commands stream with "
             "`.execution_options(yield_per=500)` / `yield_per(500)`, or use a bulk `update()`/`delete()`."
         )
+        less, extra = self._why_less(query, ctx, context, insert)
+        evidence: list[Evidence] = []
+        if insert is not None:
+            evidence.append(Evidence(f"`{insert.function.display}` adds `{query.model.name}` rows", insert.location))
+        elif growth is not None:
+            evidence.append(Evidence(growth, query.model.location))
+        evidence += extra
+        note = f" (a note: {less})" if less else ""
         ctx.report(
             self.finding(
                 ctx.location(at),
                 f"{query_label(query, expr)} in {describe_context(ctx)} {what}: nothing bounds it "
-                f"(no limit, pagination or unique filter), so its cost grows with the table",
+                f"(no limit, pagination or unique filter), so its cost grows with the table{note}",
                 hint=hint,
-                evidence=[Evidence(growth, query.model.location), *ctx.chain_evidence(context)],
-                severity=None if context != CLI else Severity.NOTE,
+                evidence=[*evidence, *ctx.chain_evidence(context)],
+                severity=Severity.NOTE if less else None,
             )
         )

@@ -6,13 +6,21 @@ import ast
 
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.orm.loops import loop_item
+from flask_doctor.static.facts.orm.models import Relation, relations
 from flask_doctor.static.facts.orm.queries import (
     LAZY_PER_ROW,
+    Query,
     in_application_code,
     iterated_query,
     loads_eagerly,
+    parent_key,
+    per_owner,
     query_label,
+    run_context,
+    selection,
 )
+from flask_doctor.static.facts.orm.usage import DELETES, drained_by, few_rows
+from flask_doctor.static.model import REQUEST
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -30,12 +38,25 @@ class LazyRelationshipInLoop(Rule):
     does not load that relationship eagerly.
 
     ## Why is this bad?
-    Reading `post.author` on a lazily loaded relationship runs one `SELECT`
-    the first time it is touched on each object. A loop over 100 posts that
-    shows each author runs 101 queries — invisible in the code, obvious in
-    the database. Relationships loaded with `selectinload`/`joinedload`/
-    `subqueryload` in the query's `options(...)`, or declared with
-    `lazy="selectin"`/`"joined"`/`"subquery"`, are not reported.
+    Reading `post.comments` on a lazily loaded relationship runs one
+    `SELECT` the first time it is touched on each object. A loop over 100
+    posts that shows each post's comments runs 101 queries — invisible in
+    the code, obvious in the database. Relationships loaded with
+    `selectinload`/`joinedload`/`subqueryload` in the query's
+    `options(...)`, or declared with `lazy="selectin"`/`"joined"`/
+    `"subquery"`, are not reported. Relationships declared on a mixin
+    (`@declared_attr`) or by a `backref` count too.
+
+    A many-to-one attribute (`post.author`) costs one query per *distinct*
+    parent: SQLAlchemy's identity map answers the rows that share one. It
+    is not reported when the query is filtered by that very parent, and is
+    a note when the rows belong to one container (the events of one sketch
+    point to its few search indexes); it stays a warning when the parents
+    are likely distinct (the authors of a list of posts, the sketches of a
+    user's recent views). A one-to-many read is a note when the rows are
+    few (the chart groups of one sketch, a table nothing shows growing),
+    when the loop deletes or rewrites each row anyway, or when a job drains
+    a queue.
 
     ## Example
     ```python
@@ -107,6 +128,27 @@ class LazyRelationshipInLoop(Rule):
                 names = [c.id for c in (1, 2)]
                 return {"author": post.author.name, "ids": [p.author_id for p in Post.query.limit(5)]}
             """, files={"models.py": _MODELS}),
+        # the timelines of one sketch all point to that sketch: the identity map answers; a purge job that
+        # deletes each registration reads its data once per row anyway
+        Valid("""
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Sketch(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                timelines = db.relationship("Timeline", backref="sketch")
+
+            class Timeline(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                sketch_id = db.Column(db.Integer, db.ForeignKey("sketch.id"))
+
+            @app.get("/sketch/<int:sid>/timelines")
+            def timelines(sid):
+                return [t.sketch.id for t in Timeline.query.filter_by(sketch_id=sid).all()]
+            """),
     )
     INVALID = (
         Invalid("""
@@ -127,6 +169,49 @@ class LazyRelationshipInLoop(Rule):
                 page = db.paginate(db.select(User))
                 return [{"n": u.name, "posts": len(u.posts)} for u in page.items]  # expect
             """, message="`post.author`", files={"models.py": _MODELS}),
+        # an export of one sketch's events: each event's comments (declared on a mixin) is a query per event;
+        # the events share the sketch's few indexes, so `event.index` is only a note
+        Invalid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            from sqlalchemy.orm import declared_attr
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class CommentMixin:
+                @declared_attr
+                def comments(cls):
+                    return db.relationship("Comment")
+
+            class SearchIndex(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                events = db.relationship("Event", backref="index")
+
+            class Event(CommentMixin, db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                sketch_id = db.Column(db.Integer, db.ForeignKey("sketch.id"))
+                index_id = db.Column(db.Integer, db.ForeignKey("search_index.id"))
+
+            class Comment(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                event_id = db.Column(db.Integer, db.ForeignKey("event.id"))
+                text = db.Column(db.String)
+
+            @app.post("/sketch/<int:sketch_id>/events")
+            def annotate(sketch_id):
+                db.session.add(Event(sketch_id=sketch_id))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/sketch/<int:sketch_id>/export")
+            def export(sketch_id):
+                lines = []
+                for event in Event.query.filter_by(sketch_id=sketch_id).all():
+                    for comment in event.comments:  # expect
+                        lines.append({"index": event.index.id, "text": comment.text})  # expect
+                return {"lines": lines}
+            """, message="`event.comments` is a lazy relationship of `Event`"),
     )
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
@@ -156,29 +241,64 @@ class LazyRelationshipInLoop(Rule):
         if query is None or query.model is None:
             return
         model = query.model
+        rels = relations(ctx.project, model)
         reported: set[str] = set()
         for part in body:
             for node in ast.walk(part):
                 if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var
                         and isinstance(node.ctx, ast.Load)):
                     continue  # assigning ``post.author = x`` does not load it
-                rel = model.relationships.get(node.attr)
+                rel = rels.get(node.attr)
                 if rel is None or rel.lazy not in LAZY_PER_ROW or node.attr in reported:
                     continue
                 if loads_eagerly(query, node.attr):
                     continue
+                less = self._why_less(query, rel, ctx)
+                if less == "":
+                    continue
                 reported.add(node.attr)
                 how = "a query per row" if rel.lazy == "select" else "a new query per row (`lazy=\"dynamic\"`)"
+                if rel.scalar and not less:
+                    how = f"a query for each row whose `{node.attr}` is not loaded yet (the rows point to different ones)"
+                note = f" (a note: {less})" if less else ""
                 ctx.report(
                     self.finding(
                         ctx.location(node),
                         f"`{var}.{node.attr}` is a lazy relationship of `{model.name}` read for every row of "
-                        f"{query_label(query, iterable)} in {describe_context(ctx)}: {how}",
+                        f"{query_label(query, iterable)} in {describe_context(ctx)}: {how}{note}",
                         hint=f"Add `.options(selectinload({model.name}.{node.attr}))` to the query "
                         f"(or `joinedload` for a many-to-one), or declare the relationship with `lazy=\"selectin\"`.",
                         evidence=[
                             Evidence("the loop", ctx.location(loop)),
                             Evidence(f"`{model.name}.{node.attr}` declared here", rel.location),
                         ],
+                        severity=Severity.NOTE if less else None,
                     )
                 )
+
+    @staticmethod
+    def _why_less(query: Query, rel: Relation, ctx: Context) -> str | None:
+        """``None``: warn; a reason: only a note; ``""``: say nothing."""
+        fn = ctx.function
+        assert fn is not None and query.model is not None
+        key = parent_key(query, ctx)
+        if rel.scalar:
+            # a many-to-one load queries once per *distinct* parent; the identity map answers the rest
+            if key in (rel.attr, f"{rel.attr}_id"):
+                return ""  # every row has the parent the query is filtered by: one query in all
+            if key and not per_owner(key):
+                return (f"the rows share one `{key}`, so they point to few `{rel.attr}` objects: SQLAlchemy loads "
+                        f"each distinct one once and its identity map answers the rest")
+        if DELETES.search(fn.name):
+            return "each row is deleted or rewritten one by one anyway"
+        context = run_context(ctx) or REQUEST
+        picked = selection(query, ctx)
+        if (picked.columns or picked.keys) and drained_by(
+            ctx.project, fn, query.model, context, list(picked.columns), set(picked.keys)
+        ) is not None:
+            return "the loop works through a queue that the job drains, so N is the backlog since the last run"
+        if not rel.scalar:
+            few = few_rows(query, ctx, growing_children=True)
+            if few is not None:
+                return f"the loop walks {few}"
+        return None

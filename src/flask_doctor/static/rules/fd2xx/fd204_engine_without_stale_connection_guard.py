@@ -13,6 +13,7 @@ from flask_doctor.static.facts.orm.engines import (
     constant,
     declared_wait_timeout,
     dict_options,
+    engine_factory_kept,
     guarded_sibling,
     keyword,
     local_only,
@@ -23,7 +24,7 @@ from flask_doctor.static.facts.orm.engines import (
     url_dialect,
     url_scheme,
 )
-from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of_path
+from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of
 from flask_doctor.static.model import (
     CLI,
     JOB,
@@ -38,6 +39,10 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
+
+
+#: Files whose engine is opened, used and dropped by one run: nothing stays in a pool long enough to go stale.
+_ONE_SHOT = frozenset({FileRole.MIGRATION, FileRole.SCRIPT, FileRole.TEMPLATE, FileRole.TEST})
 
 
 class EngineWithoutStaleConnectionGuard(Rule):
@@ -62,6 +67,15 @@ class EngineWithoutStaleConnectionGuard(Rule):
     deploy files declare a MySQL `wait_timeout` (compose
     `command: --wait_timeout=600`), a `pool_recycle` — Flask-SQLAlchemy's
     7200 s default included — that is not below it is reported too.
+
+    An engine built by a helper (`def make_engine(url): return
+    create_engine(url)`) that a module global or the app factory keeps is
+    as long-lived as one built at module level, and is reported. Engines
+    in one-shot programs hold no pool long enough to go stale and are not
+    reported: migrations, scripts (`scripts/wait_for_db.py`, a module run
+    only as `python migrate_legacy.py` that nothing imports), CLI commands
+    and `if __name__ == "__main__":` blocks; in an example or the docs it
+    is a note.
 
     ## Example
     ```python
@@ -106,6 +120,39 @@ class EngineWithoutStaleConnectionGuard(Rule):
             # the URL comes from the environment and nothing says it is a server database
             engine = create_engine(os.environ.get("DATABASE_URL", "sqlite:///dev.db"))
             """),
+        # one-shot programs: a script that waits for the database, and a legacy migration run by hand
+        Valid("""
+            import os
+            from sqlalchemy import create_engine
+
+            engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+            """, files={
+            "scripts/wait_for_db.py": """
+            import time
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine("postgresql://app@db/app")
+            for _ in range(30):
+                try:
+                    with engine.connect() as conn:
+                        conn.execute(text("select 1"))
+                    break
+                except Exception:
+                    time.sleep(1)
+            """,
+            "migrate_legacy.py": """
+            from sqlalchemy import create_engine
+
+            legacy = create_engine("mysql+pymysql://old@legacy/app")
+
+            def copy_rows():
+                with legacy.connect() as conn:
+                    return conn.exec_driver_sql("select * from users").fetchall()
+
+            if __name__ == "__main__":
+                copy_rows()
+            """,
+        }),
     )
     INVALID = (
         Invalid("""
@@ -122,6 +169,22 @@ class EngineWithoutStaleConnectionGuard(Rule):
             DATABASE_URL = os.environ["DATABASE_URL"]
             engine = create_engine(DATABASE_URL)  # expect
             """, message="pymysql"),
+        # a helper builds the engine and the module keeps it for the life of every worker
+        Invalid("""
+            import os
+            import psycopg2
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import scoped_session, sessionmaker
+
+            def fix_scheme(url):
+                return url.replace("postgres://", "postgresql://", 1)
+
+            def make_engine(url, pool_size=1000):
+                return create_engine(fix_scheme(url), pool_size=pool_size)  # expect
+
+            engine = make_engine(os.environ.get("DATABASE_URL", "postgresql://app@localhost/app"))
+            session = scoped_session(sessionmaker(bind=engine))
+            """, message="with a URL from `fix_scheme(url)` (PostgreSQL"),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -172,18 +235,26 @@ class EngineWithoutStaleConnectionGuard(Rule):
         )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if ctx.qualified(node.func) not in CREATE_ENGINE or ctx.is_test_code():
+        if ctx.qualified(node.func) not in CREATE_ENGINE:
             return
-        if role_of_path(ctx.module.path) is FileRole.MIGRATION:
-            return  # a migration run opens and closes its connection
-        if ctx.function is not None and ctx.contexts and ctx.contexts <= {CLI, "test"}:
+        role = role_of(ctx.project, ctx.module)
+        if role in _ONE_SHOT:
+            return  # a migration, a one-shot script (``wait_for_db.py``), a template: no pool lives long
+        # ``def make_engine(url): return create_engine(url)`` kept in a module global lives as long as the process,
+        # whoever else (tests, commands) calls the helper too
+        kept_by = engine_factory_kept(node, ctx) if ctx.function is not None else None
+        if kept_by is None and ctx.is_test_code():
+            return
+        if ctx.function is not None and ctx.contexts and ctx.contexts <= {CLI, "test", "main"} and kept_by is None:
             return  # a command exits long before a connection goes stale
+        if ctx.in_main:
+            return  # ``if __name__ == "__main__":`` in a module: a run by hand
         if any(kw.arg is None for kw in node.keywords):
             return  # **options: cannot tell
         if ctx.function is not None and local_only(node, ctx):
             return  # an engine made, used and dropped in one call lives too briefly to go stale
         lifetime_known = ctx.contexts & {"factory", REQUEST, JOB}
-        if ctx.function is not None and not lifetime_known and not stored_globally(node, ctx):
+        if ctx.function is not None and not lifetime_known and not stored_globally(node, ctx) and kept_by is None:
             return  # a function nothing shows to run at start-up or per request/job: lifetime unknown
         if ctx.function is not None and guarded_sibling(node, ctx):
             return  # ``except TypeError: create_engine(url)``: the fallback for SQLite, which rejects pool options
@@ -208,12 +279,17 @@ class EngineWithoutStaleConnectionGuard(Rule):
             source = ast.unparse(url)[:60] if url is not None else "?"
             where = f"with a URL from `{source}` ({dialect}: {proof.message})"
             evidence.append(proof)
+        if kept_by is not None:
+            evidence.append(Evidence(f"`{ctx.function.display}` builds the engine kept here", kept_by))  # type: ignore[union-attr]
+        side = role is FileRole.EXAMPLE or role is FileRole.DOCS
         ctx.report(
             self.finding(
                 ctx.location(node),
                 f"`create_engine` {where} sets neither `pool_pre_ping` nor `pool_recycle`: after an idle period "
-                f"the pool hands out connections the server already closed (\"server has gone away\")",
+                f"the pool hands out connections the server already closed (\"server has gone away\")"
+                + (f" (a note: in {'an example' if role is FileRole.EXAMPLE else 'the docs'})" if side else ""),
                 hint="Pass `pool_pre_ping=True` (and `pool_recycle` below the server's idle timeout, e.g. 1800).",
                 evidence=evidence,
+                severity=Severity.NOTE if side else None,
             )
         )

@@ -21,7 +21,9 @@ class TrackModificationsEnabled(Rule):
     """
     ## What it does
     Finds `SQLALCHEMY_TRACK_MODIFICATIONS = True` in configuration that is
-    live in production.
+    live in production, including a base class that the production config
+    class inherits without overriding the setting (whatever the base is
+    called).
 
     ## Why is this bad?
     With the setting on, Flask-SQLAlchemy records every change to every
@@ -87,6 +89,18 @@ class TrackModificationsEnabled(Rule):
             class Config:
                 SQLALCHEMY_TRACK_MODIFICATIONS = True  # expect
             """, message="SQLALCHEMY_TRACK_MODIFICATIONS"),
+        # a shared base whose name does not say "config": production inherits it all the same
+        Invalid("""
+            class Common:
+                SQLALCHEMY_DATABASE_URI = "postgresql://app@db/app"
+                SQLALCHEMY_TRACK_MODIFICATIONS = True  # expect
+
+            class ProductionConfig(Common):
+                DEBUG = False
+
+            class DevelopmentConfig(Common):
+                DEBUG = True
+            """, message="in `app.Common`"),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:

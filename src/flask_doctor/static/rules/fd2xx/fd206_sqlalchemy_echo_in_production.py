@@ -13,6 +13,7 @@ from flask_doctor.static.facts.orm.engines import (
     production_settings,
     under_dev_switch,
 )
+from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.model import (
     CLI,
     Project,
@@ -36,8 +37,10 @@ class EchoInProduction(Rule):
     Echo logs every SQL statement with its parameters through Python
     logging on every request. In production that is a large, steady cost in
     CPU and log volume, and it writes user data (emails, tokens, anything
-    bound as a parameter) to the logs. Development and test configuration
-    are not reported.
+    bound as a parameter) to the logs. Development and test configuration,
+    one-shot scripts and migrations are not reported; an engine in an
+    example or the docs is a note (it is live only for a deployer who copies
+    it). A base config class that production inherits counts as production.
 
     ## Example
     ```python
@@ -95,6 +98,19 @@ class EchoInProduction(Rule):
 
             engine = create_engine(os.environ["DATABASE_URL"], echo=True, pool_pre_ping=True)  # expect
             """, message="echo=True"),
+        # a demo client shipped in an example folder: live only for a deployer who copies it
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+            """, files={"examples/announcement_client.py": """
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import sessionmaker
+
+            class AnnouncementClient:
+                def __init__(self):
+                    self.engine = create_engine("sqlite:////tmp/announcements.db", echo=True)  # expect
+                    self.session = sessionmaker(bind=self.engine)()
+            """}, message="a note: in an example"),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -122,11 +138,18 @@ class EchoInProduction(Rule):
             return
         if under_dev_switch(ctx):
             return
+        role = role_of(ctx.project, ctx.module)
+        if role in (FileRole.SCRIPT, FileRole.MIGRATION, FileRole.TEMPLATE):
+            return  # a one-shot program's engine: its log is the operator's terminal
+        side = role in (FileRole.EXAMPLE, FileRole.DOCS)
         ctx.report(
             self.finding(
                 ctx.location(node),
                 "`create_engine(..., echo=True)` logs every SQL statement and its parameters in every process that "
-                "imports this code, production included",
+                "imports this code, production included"
+                + (f" (a note: in {'an example' if role is FileRole.EXAMPLE else 'the docs'}, live only for a "
+                   "deployer who copies it)" if side else ""),
                 hint="Drive it from configuration (`echo=settings.SQL_ECHO`) and keep it off in production.",
+                severity=Severity.NOTE if side else None,
             )
         )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.jobs.context import is_job_code
+from flask_doctor.static.facts.jobs.context import forked_per_job, is_job_code
 from flask_doctor.static.facts.jobs.sessions import (
     CLEANUP_METHODS,
+    query_property_session,
     session_cleanup_hook,
     session_ended,
     session_factory,
@@ -43,7 +44,11 @@ class JobSessionNeverRemoved(Rule):
     exhausted (`QueuePool limit ... reached`) and PostgreSQL fills up with
     idle-in-transaction backends. Flask-SQLAlchemy's `db.session` inside
     `with app.app_context():` is removed when the context pops and is not
-    reported.
+    reported, nor are RQ jobs run by RQ's default worker, which forks a
+    process per job (everything the job opened ends with that process;
+    `SimpleWorker` runs jobs in one process and is reported). The scoped
+    session counts however it is reached: `Session`, `database.Session`,
+    or `Post.query` under a base given `query = Session.query_property()`.
 
     ## Example
     ```python
@@ -131,6 +136,21 @@ class JobSessionNeverRemoved(Rule):
                 Session.commit()
             """, files={"database.py": _DB}),
     )
+    VALID = VALID + (
+        # RQ forks a work horse per job: the session and its connection end with the process
+        Valid("""
+            from redis import Redis
+            from rq import Queue
+            from database import Session
+
+            def crunch(n):
+                Session.execute("select 1")
+                Session.commit()
+
+            def schedule(n):
+                Queue(connection=Redis()).enqueue(crunch, n)
+            """, files={"database.py": _DB}),
+    )
     INVALID = (
         Invalid("""
             from celery import Celery
@@ -149,6 +169,32 @@ class JobSessionNeverRemoved(Rule):
                 session.execute("select 1")
                 session.commit()
             """, message="never", files={"database.py": _DB}),
+        # the scoped session reached as a module attribute, and through ``Base.query = Session.query_property()``
+        Invalid("""
+            from celery import shared_task
+            import database
+            from models import Post
+
+            @shared_task
+            def recount(post_id):
+                database.Session.execute("select 1")  # expect
+                database.Session.commit()
+
+            @shared_task
+            def touch(post_id):
+                post = Post.query.get(post_id)  # expect
+                post.touched = True
+            """, message="`database.Session.execute(...)`", files={"database.py": _DB, "models.py": """
+            from sqlalchemy import Column, Integer
+            from sqlalchemy.orm import declarative_base
+            from database import Session
+            Base = declarative_base()
+            Base.query = Session.query_property()
+
+            class Post(Base):
+                __tablename__ = "post"
+                id = Column(Integer, primary_key=True)
+            """}),
     )
 
     def __init__(self, project: Project, severity: Severity | None = None) -> None:
@@ -159,13 +205,21 @@ class JobSessionNeverRemoved(Rule):
         if not is_job_code(ctx) or not isinstance(node.func, (ast.Attribute, ast.Name)):
             return
         assert ctx.function is not None
+        if forked_per_job(ctx.project, ctx.function):
+            return  # an RQ work horse is a process per job: its session and connection end with it
         if isinstance(node.func, ast.Attribute):
-            # Session.query(...) / Session.execute(...) on a scoped_session
+            # Session.query(...) / Session.execute(...) on a scoped_session, or Post.query.get(...) through
+            # ``Base.query = Session.query_property()``
             info = session_factory(node.func.value, ctx)
+            via_model = info is None and query_property_session(node.func.value, ctx)
+            if via_model:
+                info = via_model
+                label = f"`{ast.unparse(node.func.value)}.{node.func.attr}(...)` (`{info[0]}.query_property()`)"
             if info is None or info[1] != "scoped_session" or node.func.attr in CLEANUP_METHODS | {"configure"}:
                 return
             name = info[0]
-            label = f"`{name}.{node.func.attr}(...)`"
+            if not via_model:
+                label = f"`{name}.{node.func.attr}(...)`"
         else:
             # session = SessionLocal()
             info = session_factory(node.func, ctx)

@@ -17,8 +17,10 @@ from flask_doctor.static.facts.jobs.tasks import (
     decorator_location,
     enqueue_sites,
     has_try,
+    helper_handles_errors,
     task_io,
 )
+from flask_doctor.static.facts.jobs.outcomes import polled_results
 from flask_doctor.static.model import (
     Project,
 )
@@ -44,8 +46,11 @@ class TaskWithoutRetry(Rule):
     `autoretry_for`/`self.retry`, tasks that handle errors themselves
     (`try`/`except`), tasks whose `base=` class (or the app's `task_cls`
     / `task_annotations`, or a `task_failure` signal handler) sets the
-    policy, periodic tasks (the next beat run repeats the work), and tasks
-    without I/O.
+    policy, periodic tasks (the next beat run repeats the work), tasks
+    that hand their work to a helper which catches the failure (and marks
+    it), and tasks without I/O. A task a request starts and returns the id
+    of for the page to poll is a note: the user sees the failure and can
+    start it again.
 
     ## Example
     ```python
@@ -123,6 +128,27 @@ class TaskWithoutRetry(Rule):
             celery.conf.beat_schedule = {"nightly": {"task": "tasks.nightly_report", "schedule": 86400}}
             """),
     )
+    VALID = VALID + (
+        # the export helper catches any failure, marks the request failed and tells the user
+        Valid("""
+            from celery import shared_task
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+
+            def build_export(request_id):
+                export = db.session.get(Export, request_id)
+                try:
+                    export.data = collect(export)
+                except Exception:
+                    export.state = "failed"
+                    notify_failure(export)
+                db.session.commit()
+
+            @shared_task
+            def run_export(request_id):
+                build_export(request_id)
+            """),
+    )
     INVALID = (
         Invalid("""
             import requests
@@ -146,6 +172,25 @@ class TaskWithoutRetry(Rule):
             def finish(job_id):
                 mark_done(job_id)
             """, message="mark_done"),
+        # a user asks for a zip of the materials and the page polls the task: a failure reaches them
+        Invalid("""
+            from celery import Celery
+            from flask import Flask, jsonify, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            celery = Celery(__name__)
+            db = SQLAlchemy(app)
+
+            @celery.task(ignore_result=False)  # expect
+            def build_package(ids):
+                rows = db.session.execute(db.text("SELECT path FROM files WHERE id IN :ids"), {"ids": ids})
+                return zip_files(rows)
+
+            @app.post("/package")
+            def package():
+                job = build_package.delay(request.json["ids"])
+                return jsonify(task_id=job.id)
+            """, message="a note: a user starts it and polls its result"),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -164,10 +209,13 @@ class TaskWithoutRetry(Rule):
                 any(kw.arg == "retry" for kw in site.keywords) for site in enqueue_sites(project, fn)
             ):
                 continue
+            if helper_handles_errors(project, fn) is not None:
+                continue  # ``export(...)`` catches the failure, marks the request failed and tells the user
             found = task_io(project, fn)
             if found is None:
                 continue
             label, call, where = found
+            polled = polled_results(project).get(fn.qualname)
             via = "" if where is fn else f" (through `{where.display}`)"
             kind = "job" if framework == "rq" else "task"
             evidence = [Evidence(f"`{label}(...)` here", node_location(where.module.path, call))]
@@ -178,10 +226,16 @@ class TaskWithoutRetry(Rule):
                 if framework == "celery" else
                 "Enqueue with a retry policy: `queue.enqueue(f, ..., retry=Retry(max=3, interval=[10, 30, 60]))`."
             )
+            note = ""
+            if polled is not None:
+                evidence.append(polled)
+                note = (" (a note: a user starts it and polls its result, so a failure reaches them and they can "
+                        "start it again)")
             report(self.finding(
                 decorator_location(fn),
                 f"{kind} `{fn.display}` calls `{label}`{via} with no retry policy and no error handling: "
-                f"the first network or database blip fails it and the work is lost",
+                f"the first network or database blip fails it and the work is lost{note}",
                 hint=hint,
                 evidence=evidence,
+                severity=Severity.NOTE if polled is not None else None,
             ))

@@ -11,7 +11,7 @@ from flask_doctor.static.facts.errors import (
     exception_kind,
     handler_label,
 )
-from flask_doctor.static.facts.jobs.retries import base_attr, is_polling, retry_calls
+from flask_doctor.static.facts.jobs.retries import base_attr, is_polling, retries_bounded, retry_calls
 from flask_doctor.static.facts.jobs.tasks import celery_tasks
 from flask_doctor.static.model import (
     Project,
@@ -42,6 +42,10 @@ class TaskRetriesForever(Rule):
     A task that retries only on its own exception classes
     (`autoretry_for=(JobNotFinished,)`) is a deliberate wait-until-done
     poll and is not reported.
+
+    A task whose every `self.retry(...)` passes its own bound
+    (`max_retries=MAX_TRIES - 1`) stops there whatever the decorator says,
+    and is not reported.
 
     Note that `self.retry(max_retries=None)` on its own is not unlimited:
     there `None` means "use the task's default" (3), as the
@@ -118,6 +122,27 @@ class TaskRetriesForever(Rule):
                     raise self.retry(exc=exc)
             """),
     )
+    VALID = VALID + (
+        # the decorator says None, but every retry passes its own bound: ten tries, then the failure is logged
+        Valid("""
+            from celery import shared_task
+            from celery.exceptions import MaxRetriesExceededError, Retry
+
+            ATTEMPTS = 10
+
+            @shared_task(bind=True, max_retries=None)
+            def deliver(task, message):
+                try:
+                    smtp_send(message)
+                except Exception as exc:
+                    try:
+                        task.retry(countdown=60, max_retries=ATTEMPTS - 1)
+                    except MaxRetriesExceededError:
+                        keep_for_later(message)
+                    except Retry:
+                        raise
+            """),
+    )
     INVALID = (
         Invalid("""
             from celery import shared_task
@@ -152,7 +177,9 @@ class TaskRetriesForever(Rule):
             if max_retries is None and options.get("base") is not None:
                 max_retries = base_attr(project, fn, dotted(options["base"]) or "", "max_retries")
                 where = f"inherits `max_retries = None` from `{ast.unparse(options['base'])}`"
-            retrying = "autoretry_for" in options or bool(retries) or (
+            # ``self.retry(..., max_retries=N)`` on every retry bounds the task whatever its decorator says
+            bounded = retries_bounded(fn, retries)
+            retrying = not bounded and ("autoretry_for" in options or bool(retries)) or (
                 options.get("base") is not None
                 and base_attr(project, fn, dotted(options["base"]) or "", "autoretry_for") is not None
             )

@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.static.facts.caching import (
-    _production_deploy,
     cache_type_settings,
     is_worker_service,
     local_backend,
 )
+from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.model import (
     Project,
 )
@@ -91,12 +91,12 @@ class ProcessLocalCacheMultiWorker(Rule):
         deploy = project.deploy
         if deploy is None:
             return
-        decls = [d for d in deploy.declared_workers() if _production_deploy(d.source.path)]
+        decls = [d for d in deploy.declared_workers() if production_deploy_path(d.source.path)]
         multi_process = [d for d in decls if (d.processes or 0) > 1 or d.cpu_based or (d.replicas or 1) > 1]
         multi_host = [d for d in decls if (d.replicas or 1) > 1]
         services = [
             s for s in deploy.services
-            if ((s.replicas or s.scale or 1) > 1) and not s.is_proxy and _production_deploy(s.source.path)
+            if ((s.replicas or s.scale or 1) > 1) and not s.is_proxy and production_deploy_path(s.source.path)
             and not is_worker_service(s)
         ]
         for setting in cache_type_settings(project):

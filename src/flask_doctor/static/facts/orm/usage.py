@@ -1,0 +1,346 @@
+"""Facts about how the application uses its tables: who adds rows, who reads them, what drains a queue.
+
+The database rules need evidence before they warn (docs/precision: "severity
+follows evidence"):
+
+* a table grows with use when code that runs per request or per job adds
+  rows to it (``db.session.add(Post(...))``, ``Person.create(...)``) — a
+  creation timestamp proves nothing (a release schedule has one too), and
+  rows only an administrator adds (registered API clients, gateway secrets)
+  stay few;
+* a page only administrators open (``@admin_required``, a route under
+  ``/admin``) lists all rows by purpose;
+* a job or view that selects rows by a state or a deadline and then clears
+  that state (``reminder.is_sent = True``) or deletes the rows works through a
+  queue: each run sees the backlog since the last one, not the whole table.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask_doctor.findings import Evidence, Location
+from flask_doctor.static.facts import keyed_fact, project_fact
+from flask_doctor.static.facts.errors import body_nodes
+from flask_doctor.static.facts.orm.models import grows
+from flask_doctor.static.facts.orm.queries import (
+    Query,
+    bound_reason,
+    parent_key,
+    per_owner,
+)
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.model import JOB, REQUEST
+from flask_doctor.static.names import dotted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.context import Context
+    from flask_doctor.static.model import FunctionInfo, ModelInfo, Project
+
+#: Class methods that add a row of their class (``Person.create(**data)``, ``User.get_or_create(...)``).
+CREATORS = ("create", "get_or_create", "new", "create_from_dict", "from_dict", "add")
+_ADMIN = re.compile(r"admin|superuser|staff_required|is_staff", re.IGNORECASE)
+#: Tables with one row per person who uses the instance: they grow with the audience, not with its activity.
+ACCOUNT_TABLES = frozenset({"user", "users", "person", "persons", "people", "member", "members", "account", "accounts"})
+#: Functions that delete or cascade: a write per item is what they are for.
+DELETES = re.compile(r"^_?(remove|delete|purge|destroy|cascade|drop)", re.IGNORECASE)
+_CACHE_DECORATORS = ("lru_cache", "cache", "cached", "memoize", "memoize_function", "cached_property", "ttl_cache")
+
+
+@dataclass(frozen=True)
+class InsertSite:
+    """A place that adds rows of a model, and the function it sits in."""
+
+    model: str
+    function: FunctionInfo
+    call: ast.Call
+
+    @property
+    def location(self) -> Location:
+        return Location(self.function.module.path, self.call.lineno, self.call.col_offset + 1)
+
+
+def _model_called(project: Project, fn: FunctionInfo, name: str) -> tuple[ModelInfo, bool] | None:
+    """The model a call named ``name`` builds: ``(model, True)`` for ``Post(...)``, ``False`` for ``Post.create``."""
+    parts = name.split(".")
+    for head, constructor in ((parts, True), (parts[:-1], False)):
+        if not head or (not constructor and parts[-1] not in CREATORS and not parts[-1].startswith("create_")):
+            continue
+        model = project.models.get(head[-1])
+        if model is None:
+            continue
+        text = ".".join(head)
+        qualified = fn.imports.qualify(text)
+        if qualified is not None:
+            if qualified == model.qualname or qualified.endswith("." + model.name):
+                return model, constructor
+            continue
+        if "." in text or text in fn.local_names:
+            continue
+        if model.qualname == f"{fn.module.name}.{model.name}":
+            return model, constructor
+    return None
+
+
+@project_fact
+def insert_sites(project: Project) -> dict[str, list[InsertSite]]:
+    """Calls that add rows, by model name: ``Model(...)`` and ``Model.create(...)``-style creators."""
+    found: dict[str, list[InsertSite]] = {}
+    if not project.models:
+        return found
+    for fn in project.functions.values():
+        if is_test_path(fn.module.path):
+            continue
+        for name, call in fn.calls:
+            last = name.rsplit(".", 1)[-1]
+            if last not in project.models and last not in CREATORS and not last.startswith("create_"):
+                continue
+            hit = _model_called(project, fn, name)
+            if hit is not None:
+                found.setdefault(hit[0].name, []).append(InsertSite(hit[0].name, fn, call))
+    return found
+
+
+def user_facing_insert(project: Project, model: ModelInfo) -> InsertSite | None:
+    """A site that adds ``model`` rows from a job, or from a request that is not an admin-only page."""
+    for site in insert_sites(project).get(model.name, []):
+        contexts = site.function.contexts
+        if JOB in contexts:
+            return site
+        if REQUEST in contexts and not admin_only(project, site.function):
+            return site
+    return None
+
+
+def admin_curated(project: Project, model: ModelInfo) -> InsertSite | None:
+    """Rows only administrators or operators add (an admin-only page, a CLI command): a few by design.
+
+    Registered API clients, gateway secrets, integrations: the table exists
+    to hold a handful of rows someone configures, so loading it whole is
+    its use.  Returns one such insert, or ``None`` when some insert is
+    user-facing or the model has none.
+    """
+    sites = insert_sites(project).get(model.name, [])
+    if not sites or user_facing_insert(project, model) is not None:
+        return None
+    for site in sites:
+        contexts = site.function.contexts
+        if REQUEST in contexts and admin_only(project, site.function):
+            return site
+        if contexts and contexts <= {"cli", "main", "factory"}:
+            return site
+    return None
+
+
+def _decorator_texts(fn: FunctionInfo) -> list[str]:
+    texts = [ast.unparse(d) for d in fn.node.decorator_list]
+    if fn.class_name is not None:  # ``decorators = [admin_required]`` on a class-based view
+        cls = fn.module.tree
+        for node in ast.walk(cls):
+            if isinstance(node, ast.ClassDef) and node.name == fn.class_name:
+                for stmt in node.body:
+                    if isinstance(stmt, ast.Assign) and any(
+                        isinstance(t, ast.Name) and t.id in ("decorators", "method_decorators") for t in stmt.targets
+                    ):
+                        texts.append(ast.unparse(stmt.value))
+    return texts
+
+
+def _mentions_admin(expr: ast.expr) -> bool:
+    return bool(_ADMIN.search(ast.unparse(expr)))
+
+
+def _guards_admin_first(fn: FunctionInfo) -> bool:
+    """The view starts with ``if not current_user.is_admin: abort(403)`` or ``check_admin_permissions()``.
+
+    ``if current_user.id != user_id and not current_user.is_admin: abort(403)``
+    lets the owner in too: that page is not admin-only.
+    """
+    for stmt in fn.node.body[:4]:
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            name = (dotted(stmt.value.func) or "").rsplit(".", 1)[-1].lower()
+            if "admin" in name and name.startswith(("check", "require", "ensure", "assert", "verify")):
+                return True
+        if not (isinstance(stmt, ast.If) and _mentions_admin(stmt.test)):
+            continue
+        if isinstance(stmt.test, ast.BoolOp) and not all(_mentions_admin(v) for v in stmt.test.values):
+            continue
+        if any(isinstance(n, (ast.Raise, ast.Return)) or (
+            isinstance(n, ast.Call) and (dotted(n.func) or "").endswith("abort")
+        ) for s in stmt.body for n in ast.walk(s)):
+            return True
+    return False
+
+
+@project_fact
+def admin_blueprints(project: Project) -> frozenset[str]:
+    """Blueprints (by variable name) whose ``before_request`` hook requires an administrator."""
+    names: set[str] = set()
+    for fn in project.functions.values():
+        hooks = [d for d in fn.decorators if d.endswith(".before_request")]
+        if not hooks:
+            continue
+        if any(_ADMIN.search(text) for text in _decorator_texts(fn)) or _guards_admin_first(fn):
+            names.update(d.rsplit(".", 2)[-2] for d in hooks)
+    return frozenset(names)
+
+
+@keyed_fact
+def admin_only(project: Project, fn: FunctionInfo) -> bool:
+    """The request that runs ``fn`` is a page only administrators open (guard, ``/admin`` route, admin blueprint)."""
+    chain = project.chain(fn.qualname, REQUEST)
+    root = project.functions.get(chain[0]) if chain else None
+    guarded_blueprints = admin_blueprints(project)
+    for candidate in (root, fn):
+        if candidate is None or "view" not in candidate.roles:
+            continue
+        if any(_ADMIN.search(text) for text in _decorator_texts(candidate)):
+            return True
+        if candidate.routes and all(
+            "/admin" in route.rule or _ADMIN.search(route.owner.rsplit(".", 1)[-1])
+            or route.owner.rsplit(".", 1)[-1] in guarded_blueprints
+            for route in candidate.routes
+        ):
+            return True
+        if _guards_admin_first(candidate):
+            return True
+    return False
+
+
+def account_table(model: ModelInfo) -> bool:
+    """One row per account (``User``, ``Person``, ``Member``): as many rows as people use the instance."""
+    return model.name.lower() in ACCOUNT_TABLES
+
+
+def cached_result(project: Project, fn: FunctionInfo) -> str | None:
+    """The decorator that caches what ``fn`` (or the caller it serves) returns: ``@cache.memoize(120)``."""
+    for probe in (fn, *(project.functions[q] for q in reversed(project.chain(fn.qualname, REQUEST)[:-1])
+                         if q in project.functions)):
+        for deco, resolved in zip(probe.node.decorator_list, probe.decorators):
+            last = (dotted(deco.func if isinstance(deco, ast.Call) else deco) or resolved).rsplit(".", 1)[-1]
+            if last in _CACHE_DECORATORS:
+                return f"`@{ast.unparse(deco)}` on `{probe.display}`"
+    return None
+
+
+# ------------------------------------------------------------------ how many rows a loop walks
+def few_rows(query: Query, ctx: Context, *, growing_children: bool = False) -> str | None:
+    """Why the rows of ``query`` are likely few (a reason for a note), or ``None`` when they grow with the data.
+
+    The rows of a list of ids the caller chose, of a table nothing shows
+    growing, or of one parent record (``filter_by(task_id=...)``: a task's
+    files, an author's books) are few; one *person's* rows (``user_id ==
+    me``) grow with that person's use. With ``growing_children`` one
+    parent's rows still count as many when the table grows by name or
+    timestamp and code adds rows per request or job (a sketch's events).
+    """
+    assert query.model is not None
+    model = query.model
+    insert = user_facing_insert(ctx.project, model)
+    if bound_reason(query, ctx) == "in_()":
+        return "the rows of a list of ids chosen by the caller"
+    growth = grows(ctx.project, model)
+    if growth is None and insert is None:
+        return f"nothing shows `{model.name}` growing: its rows are few"
+    key = parent_key(query, ctx)
+    if key and not per_owner(key) and not (growing_children and growth is not None and insert is not None):
+        return f"the `{model.name}` rows of a single parent (filtered on `{key}`), usually a handful"
+    if key and insert is None:
+        return f"one owner's `{model.name}` rows, and nothing adds them per request or job"
+    return None
+
+
+# ------------------------------------------------------------------ queues the code drains
+def _scopes(project: Project, fn: FunctionInfo, model: ModelInfo | None, context: str) -> list[FunctionInfo]:
+    """``fn``, the functions up its call chain, the helpers it calls (two levels) and the model's own methods."""
+    scopes: list[FunctionInfo] = [fn]
+    for qualname in project.chain(fn.qualname, context)[:-1]:
+        caller = project.functions.get(qualname)
+        if caller is not None:
+            scopes.append(caller)
+    frontier = list(scopes)
+    for _depth in range(2):
+        nxt: list[FunctionInfo] = []
+        for scope in frontier:
+            for name, _call in scope.calls:
+                callee = project.resolve_function(name, scope, scope.module)
+                if callee is None and model is not None and "." in name:
+                    method = name.rsplit(".", 1)[-1]  # ``reminder.send()`` on a row of the model
+                    callee = next(
+                        (f for f in project.functions.values()
+                         if f.name == method and f.class_name == model.name and f.module.path == model.location.path),
+                        None,
+                    )
+                if callee is not None and callee not in scopes and callee not in nxt:
+                    nxt.append(callee)
+        scopes.extend(nxt)
+        frontier = nxt
+    return scopes
+
+
+def _clears(store_value: ast.expr, kind: str, selected: ast.expr | None) -> bool:
+    """Does assigning ``store_value`` move a row out of a selection of this ``kind``?"""
+    if kind == "flag":  # selected rows have a false/None flag: setting anything else clears it
+        return not (isinstance(store_value, ast.Constant) and store_value.value in (None, False, 0))
+    if kind == "state":  # ``state == success`` is left by ``state = expired``
+        if selected is None:
+            return True
+        return ast.dump(store_value) != ast.dump(selected) and isinstance(
+            store_value, (ast.Constant, ast.Attribute)
+        )
+    return False
+
+
+def drained_by(
+    project: Project, fn: FunctionInfo, model: ModelInfo | None, context: str,
+    columns: list[tuple[str, str, ast.expr | None]], keys: set[str],
+) -> Evidence | None:
+    """Code around ``fn`` that moves the selected rows out of the selection, or deletes them.
+
+    ``columns`` are ``(column, kind, selected value)`` from the query's filter
+    (kind ``flag``: ``~X.is_sent``/``X.zapped == None``; ``state``: ``X.state ==
+    done``; ``due``: ``X.when <= now``); ``keys`` are string literals of the
+    filter (a per-user setting name the job resets with ``settings.set(key, False)``).
+    """
+    wanted = {c: (k, v) for c, k, v in columns}
+    has_deadline = any(k == "due" for _c, k, _v in columns)
+    for scope in _scopes(project, fn, model, context):
+        for node in body_nodes(scope.node.body):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Attribute) and target.attr in wanted:
+                        kind, selected = wanted[target.attr]
+                        if _clears(node.value, kind, selected):
+                            where = Location(scope.module.path, node.lineno, node.col_offset + 1)
+                            return Evidence(f"`{ast.unparse(target)} = {ast.unparse(node.value)}` clears the selection",
+                                            where)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                attr = node.func.attr
+                where = Location(scope.module.path, node.lineno, node.col_offset + 1)
+                if attr == "delete" and (has_deadline or any(k == "flag" for k, _v in wanted.values())):
+                    return Evidence(f"`{ast.unparse(node.func)}(...)` deletes the processed rows", where)
+                if attr == "set" and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant) \
+                        and node.args[0].value in keys and isinstance(node.args[1], ast.Constant) \
+                        and node.args[1].value in (False, None, 0, ""):
+                    return Evidence(f"`{ast.unparse(node)}` resets the flag the query selects", where)
+    return None
+
+
+__all__ = [
+    "ACCOUNT_TABLES",
+    "CREATORS",
+    "DELETES",
+    "InsertSite",
+    "account_table",
+    "admin_curated",
+    "admin_blueprints",
+    "admin_only",
+    "cached_result",
+    "drained_by",
+    "few_rows",
+    "insert_sites",
+    "user_facing_insert",
+]
