@@ -1,2 +1,4 @@
-workers = 4
+workers = 8
 timeout = 0
+reload = True
+bind = "0.0.0.0:8000"
