@@ -2,11 +2,11 @@
 
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length, Regexp
 
 
 class LoginForm(FlaskForm):
-    email = StringField("Email", validators=[DataRequired(), Email(check_deliverability=False)])
+    email = StringField("Email", validators=[DataRequired(), Length(max=120), Regexp(r"^[^@\s]+@[^@\s]+$")])
     password = PasswordField("Password", validators=[DataRequired()])
 
 

@@ -49,8 +49,9 @@ def insurance(patient_id: int):
 def search_patients(term: str) -> dict:
     """Search results cached in Redis with a timeout: nothing grows in the worker (S11, S16)."""
     rows = db.session.scalars(select(Patient).where(Patient.name.ilike(f"%{term}%")).order_by(Patient.id).limit(20))
-    items = "".join(f"<li>{p.name}</li>" for p in rows)
-    return {"html": f"<h2>Results for {term}</h2><ul>{items}</ul>" + LEGEND, "count": len(items)}
+    names = [p.name for p in rows]
+    items = "".join(f"<li>{name}</li>" for name in names)
+    return {"html": f"<h2>Results for {term}</h2><ul>{items}</ul>" + LEGEND, "count": len(names)}
 
 
 @bp.route("/search")

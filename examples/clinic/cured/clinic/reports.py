@@ -5,6 +5,7 @@ from datetime import date
 from flask import Blueprint, Flask, current_app, jsonify
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from rq import Retry
 from wtforms import DateField
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, create_engine, func, select
 from sqlalchemy.engine import Engine
@@ -66,7 +67,7 @@ def export():
     if not form.validate_on_submit():
         return jsonify(errors=form.errors), 400
     day = form.day.data or date.today()
-    job = report_queue(current_app).enqueue(export_daily_report, day.isoformat())
+    job = report_queue(current_app).enqueue(export_daily_report, day.isoformat(), retry=Retry(max=3, interval=[10, 30, 60]))
     return jsonify(job=job.id), 202
 
 

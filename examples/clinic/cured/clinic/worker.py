@@ -3,7 +3,7 @@
 from clinic import create_app
 from clinic.celery_app import celery_init_app
 
-app = create_app()
-celery = celery_init_app(app)
+flask_app = create_app()
+celery = celery_init_app(flask_app)
 
 import clinic.tasks  # noqa: E402,F401  (registers the tasks)

@@ -24,12 +24,12 @@ ReportSession = scoped_session(sessionmaker(bind=reports_engine))
 @bp.route("/reports/summary")
 @login_required
 def summary():
-    connection = reports_engine.connect()
-    rows = connection.execute(
-        select(daily_report.c.doctor, func.sum(daily_report.c.appointments))
-        .group_by(daily_report.c.doctor)
-        .order_by(daily_report.c.doctor)
-    ).all()
+    with reports_engine.connect() as connection:
+        rows = connection.execute(
+            select(daily_report.c.doctor, func.sum(daily_report.c.appointments))
+            .group_by(daily_report.c.doctor)
+            .order_by(daily_report.c.doctor)
+        ).all()
     return jsonify(doctors=[{"doctor": doctor, "appointments": int(total or 0)} for doctor, total in rows])
 
 

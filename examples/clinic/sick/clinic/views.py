@@ -43,7 +43,6 @@ def insurance_status(patient_id):
 @bp.route("/insurance/<int:patient_id>")
 @login_required
 def insurance(patient_id):
-    insurance_status.cache_clear()
     return jsonify(patient=patient_id, status=insurance_status(patient_id).get("status"))
 
 
@@ -52,8 +51,9 @@ def search():
     term = request.args.get("q", "")
     if term not in _search_pages:
         rows = db.session.scalars(select(Patient).where(Patient.name.ilike(f"%{term}%")).order_by(Patient.id))
-        items = "".join(f"<li>{p.name}</li>" for p in rows)
-        _search_pages[term] = {"html": f"<h2>Results for {term}</h2><ul>{items}</ul>" + LEGEND, "count": len(items)}
+        names = [p.name for p in rows]
+        items = "".join(f"<li>{name}</li>" for name in names)
+        _search_pages[term] = {"html": f"<h2>Results for {term}</h2><ul>{items}</ul>" + LEGEND, "count": len(names)}
     g.page = _search_pages[term]["html"]
     return jsonify(_search_pages[term])
 
