@@ -7,7 +7,8 @@ bind = os.environ.get("BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 # Views wait on PostgreSQL, MariaDB, Redis and the insurer: greenlets keep serving while one waits (S17).
 worker_class = "gevent"
-worker_connections = 200
+# At most as many requests at once as the database pool has connections (pool_size + max_overflow).
+worker_connections = 50
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

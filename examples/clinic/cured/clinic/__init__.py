@@ -6,6 +6,7 @@ import redis
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from clinic.celery_app import celery_init_app
 from clinic.extensions import cache, csrf, db, doctor, login_manager, migrate, server_sessions, socketio
 
 
@@ -34,6 +35,7 @@ def create_app(config_object: str = "clinic.config.ProductionConfig") -> Flask:
         async_mode=os.environ.get("SOCKETIO_ASYNC_MODE", "gevent"),
     )
     doctor.init_app(app)
+    celery_init_app(app)
 
     from clinic import auth, dashboard, errors, ops, patients, reports, waiting_room
     from clinic.cli import clinic_cli

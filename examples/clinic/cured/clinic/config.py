@@ -11,7 +11,7 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "postgresql://clinic@127.0.0.1:5432/clinic")
     # Stale pooled connections (S22): test each connection before use, and recycle before idle timeouts.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 1800, "pool_size": 10}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 1800, "pool_size": 40, "max_overflow": 10}
     REPORTS_DATABASE_URL = os.environ.get("REPORTS_DATABASE_URL", "mysql+pymysql://clinic@127.0.0.1:3306/reports")
     UPSTREAM_URL = os.environ.get("UPSTREAM_URL", "http://127.0.0.1:8025")
     REDIS_URL = REDIS_URL
@@ -34,6 +34,7 @@ class Config:
     CACHE_DEFAULT_TIMEOUT = 300
 
     MAX_CONTENT_LENGTH = 1024 * 1024
+    PREFERRED_URL_SCHEME = "https"
 
 
 class ProductionConfig(Config):

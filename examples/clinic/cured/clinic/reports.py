@@ -36,6 +36,10 @@ def init_app(app: Flask) -> None:
     app.extensions["reports_engine"] = engine
     ReportSession.configure(bind=engine)
 
+    @app.teardown_appcontext
+    def remove_report_session(exc: BaseException | None = None) -> None:
+        ReportSession.remove()
+
 
 def engine() -> Engine:
     return current_app.extensions["reports_engine"]
