@@ -10,7 +10,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from stack.services import CLINIC, Run, missing_services  # noqa: E402
+from stack.services import CLINIC, Run, missing_services
 
 
 def main() -> int:

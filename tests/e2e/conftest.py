@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -22,8 +23,8 @@ CLINIC = Path(__file__).resolve().parents[2] / "examples" / "clinic"
 if str(CLINIC) not in sys.path:
     sys.path.insert(0, str(CLINIC))
 
-from stack.services import TOKEN, Run, Web  # noqa: E402
-from stack.upstream import Upstream  # noqa: E402
+from stack.services import TOKEN, Run, Web
+from stack.upstream import Upstream
 
 NEEDED_MODULES = ("rq", "flask_migrate", "uvicorn", "asgiref", "httpx", "gunicorn", "gevent", "celery",
                   "flask_session", "flask_socketio", "socketio", "websocket")
@@ -117,6 +118,22 @@ class Client(requests.Session):
 @pytest.fixture
 def client_for():
     return Client
+
+
+@pytest.fixture(scope="session")
+def soak_report(run: Run) -> Path:
+    """A short leak-hunting soak of the sick app's search page (kept with the run's logs)."""
+    out = run.logs / "soak"
+    out.mkdir()
+    scenario = out / "scenario.yaml"
+    scenario.write_text("endpoints:\n  - path: /search?q=term{n}\n    name: search\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "flask_doctor.cli", "soak", "--app", "wsgi:app", "--only", "leaks",
+         "--scenario", str(scenario), "--requests", "800", "--duration", "15", "--out", str(out), "--quiet"],
+        cwd=CLINIC / "sick", env=run.env("sick", "soak", SOCKETIO_ASYNC_MODE="threading"),
+        capture_output=True, text=True, timeout=240)
+    assert result.returncode in (0, 1), result.stdout[-2000:] + result.stderr[-2000:]
+    return out
 
 
 __all__ = ["TOKEN", "Client"]

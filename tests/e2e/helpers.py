@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 import requests
-
 from stack.services import REDIS_URL, Run, mariadb_connect, pg_connect
 
 

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from stack.services import TOKEN, Web
-from tests.e2e.test_diagnosis import _traffic, soak_report  # noqa: F401 (fixture)
+
+from tests.e2e.test_diagnosis import _traffic
 
 CHROMIUM = "/usr/bin/chromium"
 IMG = Path(__file__).resolve().parents[2] / "docs" / "img"

@@ -5,17 +5,16 @@ from __future__ import annotations
 import http.client
 import json
 import queue
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-
 from stack.proxy import ReverseProxy
 from stack.services import Run, Web, pg_connect
 from stack.upstream import Upstream
+
 from tests.e2e.conftest import Client
 from tests.e2e.helpers import (
     hammer,
@@ -161,7 +160,6 @@ def test_s21_db_session_in_task_needs_an_app_context(run: Run, celery_workers) -
 def test_s23_rq_job_session_removed_cured_left_open_sick(run: Run) -> None:
     from redis import Redis
     from rq import Queue
-
     from stack.services import REDIS_URL
 
     connection = Redis.from_url(REDIS_URL)
@@ -219,16 +217,18 @@ def test_s08_cured_message_from_any_worker_and_from_celery_arrives(run: Run, cur
 
 
 def test_s08_sick_message_from_celery_is_lost(run: Run, celery_workers) -> None:
-    web = run.gunicorn("sick", 2)
+    """Even on gevent workers (so sync workers are not the reason), the sick app's emits reach no one.
+
+    The Celery worker's own Socket.IO server has no clients and no queue to pass the message on.
+    """
+    web = run.gunicorn("sick", 2, worker_class="gevent")
     try:
-        listener, received = None, queue.Queue()
+        listener, received = _listen(web.url, ["websocket"])
         try:
-            listener, received = _listen(web.url, None)
-        except Exception as exc:  # noqa: BLE001 - sync workers, no sticky sessions: the connection may not hold
-            print(f"the waiting-room client could not stay connected to the sick app: {exc}")
-        send_task(run, "sick", "clinic.tasks.announce", "Ticket from the front desk").get(timeout=30)
-        messages = _drain(received, 4)
-        if listener is not None:
+            assert listener.connected
+            send_task(run, "sick", "clinic.tasks.announce", "Ticket from the front desk").get(timeout=30)
+            messages = _drain(received, 4)
+        finally:
             listener.disconnect()
     finally:
         web.proc.stop()
@@ -276,7 +276,7 @@ def test_s24_client_address_behind_the_proxy(sick: Web, cured: Web) -> None:
 # ------------------------------------------------------------ S01 / S11 / S16 memory
 def _growth(web: Web, tag: str) -> int:
     pids = worker_pids(web.proc.popen.pid)
-    hammer(lambda n: f"{web.url}/search?q=warm-{tag}-{n % 50}", 300)
+    hammer(lambda n: f"{web.url}/search?q=warm-{tag}-{n % 50}", 200)
     before = rss(pids)
     statuses = hammer(lambda n: f"{web.url}/search?q={tag}-{n}", 2000)
     assert statuses.count(200) == 2000
@@ -323,6 +323,7 @@ def test_s18_async_view_concurrent_only_on_asgi(run: Run, sick: Web) -> None:
     try:
         timings = {}
         for variant, url in (("sick", sick.url), ("cured", asgi.url)):
+            requests.get(url + "/availability", timeout=15)  # warm: imports, first connections
             start = time.monotonic()
             reply = requests.get(url + "/availability", timeout=15)
             timings[variant] = time.monotonic() - start
@@ -331,7 +332,8 @@ def test_s18_async_view_concurrent_only_on_asgi(run: Run, sick: Web) -> None:
     finally:
         asgi.proc.stop()
     print(f"/availability (4 calendars, 0.5 s each): sick {timings['sick']:.2f}s, cured {timings['cured']:.2f}s")
-    assert timings["sick"] >= 1.9 and timings["cured"] < 1.2
+    assert timings["sick"] >= 1.9  # four calendars one after the other
+    assert timings["cured"] < 1.2 and timings["cured"] < timings["sick"] / 2  # asked at once
 
 
 # ------------------------------------------------------------ S20 CSRF and cookies

@@ -35,6 +35,13 @@ class ReverseProxy(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that gave up (a timeout on the other side) is expected here: say nothing."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, TimeoutError)):
+            super().handle_error(request, client_address)
+
 
 class _Forward(BaseHTTPRequestHandler):
     server: ReverseProxy
@@ -67,4 +74,4 @@ class _Forward(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    do_GET = do_POST = _forward  # noqa: N815
+    do_GET = do_POST = _forward

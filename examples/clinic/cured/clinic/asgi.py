@@ -17,14 +17,22 @@ from clinic import create_app
 flask_app = create_app()
 wsgi = WsgiToAsgi(flask_app)
 DOCTORS = (1, 2, 3, 4)
+#: One HTTP client (and its connection pool) per process, created on the server's event loop.
+_clients: dict[str, httpx.AsyncClient] = {}
+
+
+def http_client() -> httpx.AsyncClient:
+    if "calendar" not in _clients:
+        _clients["calendar"] = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
+    return _clients["calendar"]
 
 
 async def availability(scope, receive, send) -> None:
     upstream = flask_app.config["UPSTREAM_URL"]
-    async with httpx.AsyncClient(timeout=httpx.Timeout(3.0)) as client:
-        replies = await asyncio.gather(
-            *(client.get(f"{upstream}/calendar/{doctor}") for doctor in DOCTORS), return_exceptions=True
-        )
+    client = http_client()
+    replies = await asyncio.gather(
+        *(client.get(f"{upstream}/calendar/{doctor}") for doctor in DOCTORS), return_exceptions=True
+    )
     slots = {
         str(doctor): reply.json().get("free") if isinstance(reply, httpx.Response) else None
         for doctor, reply in zip(DOCTORS, replies)

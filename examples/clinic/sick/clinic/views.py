@@ -60,7 +60,8 @@ def search():
 
 @bp.after_app_request
 def keep_for_audit(response):
-    audit_trail.append(g._get_current_object())
+    if request.endpoint == "ops.search":  # who searched for which patient: keep the request's `g`
+        audit_trail.append(g._get_current_object())
     return response
 
 
