@@ -40,3 +40,25 @@ def test_sick_socketio_without_queue_seen_from_its_folder() -> None:
     result = subprocess.run([sys.executable, "-m", "flask_doctor.cli", "check", ".", "--select", "FD404",
                              "--format", "json"], cwd=CLINIC / "sick", capture_output=True, text=True, timeout=120)
     assert '"FD404"' in result.stdout, result.stdout[-1000:] + result.stderr[-1000:]
+
+
+def test_readme_table_points_at_real_findings() -> None:
+    """Every `file:line` of examples/clinic/README.md's table is a `check` finding of that row's problem."""
+    import re
+
+    findings = check("sick")
+    at = {}
+    for f in findings:
+        at.setdefault((str(f.location.path).split("sick/")[-1], f.location.line), set()).update(f.catalog)
+    rows = [line for line in (CLINIC / "README.md").read_text().splitlines() if re.match(r"\| S\d\d \|", line)]
+    assert len(rows) == 25
+    wrong = []
+    for row in rows:
+        problem = row.split("|")[1].strip()
+        where = row.split("|")[5]
+        for path, lines in re.findall(r"`([\w/.-]+\.py|Procfile|docker-compose\.yml|gunicorn\.conf\.py):([\d,-]+)`",
+                                      where):
+            for line in re.split(r"[,-]", lines):
+                if path.endswith(".py") and (path, int(line)) not in at:
+                    wrong.append(f"{problem}: nothing at {path}:{line}")
+    assert not wrong, wrong
