@@ -63,6 +63,7 @@ def test_soak_report_renders(browser, soak_report: Path, tmp_path: Path) -> None
     page.goto(report.as_uri(), timeout=15000)
     text = page.inner_text("body")
     assert "flask-doctor soak" in text and "B/req" in text  # the memory fit per request is shown
+    assert "FD101" in text and "_search_pages" in text  # the finding, with the container it names
     assert page.locator("svg").count() >= 1
     _shot(page, "clinic-soak-report.png")
     page.close()
