@@ -15,10 +15,10 @@ install-core:
 
 demo: install
 	@echo "== flask-doctor check examples/clinic/sick   (a sick app: every catalog problem)"
-	-cd examples/clinic/sick && flask-doctor check .
+	-flask-doctor check examples/clinic/sick
 	@echo
 	@echo "== flask-doctor check examples/clinic/cured  (the same app, cured)"
-	cd examples/clinic/cured && flask-doctor check .
+	flask-doctor check examples/clinic/cured
 	@echo
 	$(PYTHON) examples/clinic/demo.py
 
