@@ -1,10 +1,11 @@
 # Quick start:
-#   make demo   install flask-doctor and check the bundled sick clinic (and its cured twin)
+#   make demo   install flask-doctor, check the bundled sick clinic and its cured twin, then (services
+#               permitting) audit --probe and a short soak of the sick one
 #   make test   run the whole test suite (needs PostgreSQL, MariaDB, Redis, RabbitMQ on loopback;
 #               tests that need a missing service are skipped unless FLASK_DOCTOR_REQUIRE_SERVICES=1)
 PYTHON ?= python3
 
-.PHONY: install install-core demo test test-oldest bench docs
+.PHONY: install install-core demo demo-stack test test-oldest bench docs
 
 install:
 	$(PYTHON) -m pip install -q -e ".[dev]"
@@ -12,12 +13,19 @@ install:
 install-core:
 	$(PYTHON) -m pip install -q -e .
 
-demo: install-core
+demo: install
 	@echo "== flask-doctor check examples/clinic/sick   (a sick app: every catalog problem)"
 	-flask-doctor check examples/clinic/sick
 	@echo
 	@echo "== flask-doctor check examples/clinic/cured  (the same app, cured)"
 	flask-doctor check examples/clinic/cured
+	@echo
+	$(PYTHON) examples/clinic/demo.py
+
+# Run the sick (or VARIANT=cured) clinic on the real stack until Ctrl-C.
+VARIANT ?= sick
+demo-stack: install
+	cd examples/clinic && $(PYTHON) -m stack $(VARIANT)
 
 test: install
 	$(PYTHON) -m pytest -q

@@ -1,2 +1,3 @@
-workers = 4
+workers = 8
 timeout = 0
+bind = "0.0.0.0:8000"

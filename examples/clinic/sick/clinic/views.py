@@ -1,73 +1,112 @@
+import os
 import subprocess
 import time
 from functools import lru_cache
 
 import requests
-from flask import Blueprint, jsonify, redirect, render_template_string, request, session
+from flask import Blueprint, g, jsonify, render_template_string, request
+from flask_login import login_required
+from sqlalchemy import select
 
-from clinic import app
-from clinic.models import Doctor, Patient
+from clinic import app, db
+from clinic.models import Appointment, Patient
 
-bp = Blueprint("clinic", __name__)
-_recent_searches = []
+bp = Blueprint("ops", __name__)
+LEGEND = "<p>" + "Patients are listed by name; ask the front desk to correct a record. " * 60 + "</p>"
+_search_pages = {}
+audit_trail = []
 visits = 0
-current_patient = None
+
+
+@bp.route("/health")
+def health():
+    return {"ok": True, "worker": os.getpid()}
+
+
+@bp.route("/whoami")
+def whoami():
+    client_ip = request.headers.get("X-Forwarded-For", request.remote_addr).split(",")[0].strip()
+    return jsonify(
+        remote_addr=request.remote_addr,
+        client_ip=client_ip,
+        scheme=request.scheme,
+        external_url=request.url_root + "whoami",
+        worker=os.getpid(),
+    )
 
 
 @lru_cache(maxsize=None)
 def insurance_status(patient_id):
-    return requests.get(f"https://insurer.example/api/{patient_id}").json()
+    return requests.get(f"{app.config['UPSTREAM_URL']}/insurer/{patient_id}").json()
 
 
-@app.route("/patients")
-def list_patients():
+@bp.route("/insurance/<int:patient_id>")
+@login_required
+def insurance(patient_id):
+    return jsonify(patient=patient_id, status=insurance_status(patient_id).get("status"))
+
+
+@bp.route("/search")
+def search():
+    term = request.args.get("q", "")
+    if term not in _search_pages:
+        rows = db.session.scalars(select(Patient).where(Patient.name.ilike(f"%{term}%")).order_by(Patient.id))
+        names = [p.name for p in rows]
+        items = "".join(f"<li>{name}</li>" for name in names)
+        _search_pages[term] = {"html": f"<h2>Results for {term}</h2><ul>{items}</ul>" + LEGEND, "count": len(names)}
+    g.page = _search_pages[term]["html"]
+    return jsonify(_search_pages[term])
+
+
+@bp.after_app_request
+def keep_for_audit(response):
+    if request.endpoint == "ops.search":  # who searched for which patient: keep the request's `g`
+        audit_trail.append(g._get_current_object())
+    return response
+
+
+@bp.route("/visits")
+def count_visit():
     global visits
     visits += 1
-    patients = Patient.query.all()
-    return jsonify([{"name": p.name, "doctor": p.doctor.name} for p in patients])
+    return {"visits": visits}
 
 
-@app.route("/doctors")
-def list_doctors():
-    out = []
-    for doctor in Doctor.query.all():
-        out.append({"name": doctor.name, "patients": len(doctor.patients)})
-    return jsonify(out)
+@bp.route("/availability")
+async def availability():
+    slots = {}
+    for doctor in (1, 2, 3, 4):
+        slots[str(doctor)] = requests.get(f"{app.config['UPSTREAM_URL']}/calendar/{doctor}").json().get("free")
+    return jsonify(availability=slots)
 
 
-@app.route("/patients/lookup")
-def lookup():
-    ids = request.args.getlist("id")
-    found = [Patient.query.get(i) for i in ids]
-    _recent_searches.append(request.args.get("q"))
-    return jsonify([p.name for p in found if p])
+@bp.route("/lab/<int:appointment_id>")
+@login_required
+def lab_result(appointment_id):
+    appointment = Appointment.query.get_or_404(appointment_id)
+    for _ in range(10):
+        result = requests.get(f"{app.config['UPSTREAM_URL']}/lab/{appointment.id}").json()
+        if result.get("ready"):
+            return jsonify(result)
+        time.sleep(0.5)
+    return jsonify(ready=False)
 
 
-@app.route("/patients/<int:patient_id>/insurance")
-def insurance(patient_id):
-    time.sleep(0.5)
-    return jsonify(insurance_status(patient_id))
+@bp.route("/appointments/<int:appointment_id>/cancel", methods=["POST"])
+@login_required
+def cancel(appointment_id):
+    try:
+        db.session.delete(Appointment.query.get(appointment_id))
+        db.session.commit()
+    except:  # noqa: E722
+        pass
+    return jsonify(cancelled=appointment_id)
 
 
-@app.route("/report")
-def report():
-    output = subprocess.check_output(["make-report"])
-    return output
-
-
-@app.route("/greet")
-def greet():
-    return render_template_string("Hello " + request.args.get("name", ""))
-
-
-@app.route("/login", methods=["GET", "POST"])
-def login():
-    global current_patient
-    if request.method == "POST":
-        current_patient = request.form["name"]
-        session["name"] = request.form["name"]
-        return redirect(request.args.get("next"))
-    return "<form method=post><input name=name></form>"
+@bp.route("/reports/pdf")
+@login_required
+def report_pdf():
+    return subprocess.check_output(["wkhtmltopdf", "-q", request.url_root + "reports/summary", "-"])
 
 
 @app.errorhandler(Exception)
@@ -78,9 +117,3 @@ def handle_everything(error):
 @app.errorhandler(404)
 def not_found(error):
     return render_template_string("<h1>Not found</h1>")
-
-
-if __name__ == "__main__":
-    app.run(debug=True)
-
-app.run(host="0.0.0.0")

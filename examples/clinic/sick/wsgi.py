@@ -1,0 +1,4 @@
+from clinic import app
+
+if __name__ == "__main__":
+    app.run(debug=True)
