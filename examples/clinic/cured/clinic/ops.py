@@ -13,6 +13,8 @@ from clinic.models import Patient
 
 bp = Blueprint("ops", __name__)
 #: A constant legend rendered under every result page (about 4 KB).
+#: Only the staff network may ask for staff details.
+STAFF_NETWORK = "10.20."
 LEGEND = "<p>" + "Patients are listed by name; ask the front desk to correct a record. " * 60 + "</p>"
 
 
@@ -24,6 +26,8 @@ def health():
 @bp.route("/whoami")
 def whoami():
     # ProxyFix (x_for=1) already replaced remote_addr with the address the one trusted proxy saw (S24).
+    if request.args.get("staff") and not request.remote_addr.startswith(STAFF_NETWORK):
+        return jsonify(error="staff network only"), 403
     return jsonify(
         remote_addr=request.remote_addr,
         client_ip=request.remote_addr,

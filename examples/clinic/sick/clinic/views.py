@@ -16,6 +16,7 @@ LEGEND = "<p>" + "Patients are listed by name; ask the front desk to correct a r
 _search_pages = {}
 audit_trail = []
 visits = 0
+STAFF_NETWORK = "10.20."
 
 
 @bp.route("/health")
@@ -26,6 +27,8 @@ def health():
 @bp.route("/whoami")
 def whoami():
     client_ip = request.headers.get("X-Forwarded-For", request.remote_addr).split(",")[0].strip()
+    if request.args.get("staff") and not client_ip.startswith(STAFF_NETWORK):
+        return jsonify(error="staff network only"), 403
     return jsonify(
         remote_addr=request.remote_addr,
         client_ip=client_ip,
