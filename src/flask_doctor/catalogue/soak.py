@@ -192,8 +192,13 @@ class RequestTimeMostlyWaiting(Soak):
 class ErrorsUnderLoad(Soak):
     """
     ## What it does
-    Counts failed responses (5xx and connection errors) per endpoint while soak
-    drives it.
+    Counts failed responses per endpoint while soak drives it: 5xx answers and
+    connection failures, and 4xx answers only when they changed during the run
+    (the endpoint answered 2xx/3xx too: a 429 once a limit is hit, a 409 under
+    races).  A 401 of a token API or a 404 answered from the first request to the
+    last is the endpoint's design, not an error.  The first traceback of each
+    exception the app raised is captured in the worker and shown with the
+    finding, at the line of your code that raised it.
 
     ## Why is this bad?
     Errors that only appear under load (pool exhaustion, timeouts, races on
