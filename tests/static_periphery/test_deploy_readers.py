@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from flask_doctor.findings import Location
-from flask_doctor.static.deploy import DeployModel, ProxyDecl, WorkerDecl, deploy_kind, parse_deploy_files
+from flask_doctor.static.deploy import (
+    DeployModel,
+    ProxyDecl,
+    WorkerDecl,
+    deploy_kind,
+    parse_deploy_files,
+)
 
 pytest.importorskip("bashlex")
 

@@ -25,10 +25,10 @@ from flask_doctor.soak.routes import Login, SoakError, Target
 
 #: hidden inputs that carry a CSRF token, by framework (Flask-WTF first)
 CSRF_FIELDS = ("csrf_token", "_csrf_token", "csrfmiddlewaretoken", "authenticity_token", "_csrf", "csrf")
-_INPUT = re.compile(r"<input\b[^>]*>", re.I | re.S)
+_INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE | re.DOTALL)
 _ATTR = re.compile(r"""([a-zA-Z_:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
-_META = re.compile(r"""<meta\b[^>]*name\s*=\s*["']csrf[-_]token["'][^>]*>""", re.I | re.S)
-_PASSWORD_INPUT = re.compile(r"""<input\b[^>]*type\s*=\s*["']?password""", re.I | re.S)
+_META = re.compile(r"""<meta\b[^>]*name\s*=\s*["']csrf[-_]token["'][^>]*>""", re.IGNORECASE | re.DOTALL)
+_PASSWORD_INPUT = re.compile(r"""<input\b[^>]*type\s*=\s*["']?password""", re.IGNORECASE | re.DOTALL)
 
 #: ``send(method, path, target, extra_form) -> (status, location, body text)``
 Send = Callable[[Target, dict[str, str] | None], tuple[int, str, str]]

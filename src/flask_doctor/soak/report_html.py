@@ -394,7 +394,8 @@ def render_html(doc: dict[str, Any]) -> str:
              + (" (+ mixed)" if v.get("mixed_leak") else "") + '</div>'
              f'<div class="card good"><b>{len(v["clean"])}</b>clean</div>'
              f'<div class="card {"warn" if v["inconclusive"] else "good"}"><b>{len(v["inconclusive"])}</b>inconclusive</div>'
-             f'<div class="card {"warn" if v.get("not_measured") else "good"}"><b>{len(v.get("not_measured", []))}</b>not measured</div>'
+             f'<div class="card {"warn" if v.get("not_measured") else "good"}">'
+             f'<b>{len(v.get("not_measured", []))}</b>not measured</div>'
              f'<div class="card {"warn" if v["saturated"] else "good"}"><b>{"yes" if v["saturated"] else "no"}</b>saturated</div>'
              f'<div class="card"><b>{len(findings)}</b>findings</div>'
              f'<div class="card"><b>{soak["duration_s"]:.0f} s</b>soak time</div></div>')

@@ -10,7 +10,10 @@ from pathlib import Path
 
 from flask_doctor.static.deploy.readers.base import Reader
 from flask_doctor.static.deploy.readers.nginx import is_nginx_config, read_nginx
-from flask_doctor.static.deploy.readers.supervisor import is_supervisor_config, read_supervisor
+from flask_doctor.static.deploy.readers.supervisor import (
+    is_supervisor_config,
+    read_supervisor,
+)
 
 __all__ = ["read_conf"]
 

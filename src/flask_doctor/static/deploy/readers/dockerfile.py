@@ -20,7 +20,13 @@ from typing import TypeAlias
 from flask_doctor.static.deploy.commands import analyze_command
 from flask_doctor.static.deploy.model import EnvSetting, ServerCommand
 from flask_doctor.static.deploy.readers.base import Reader, loc
-from flask_doctor.static.deploy.shell import basename, expand_vars, is_script, only_wrappers, split_shell
+from flask_doctor.static.deploy.shell import (
+    basename,
+    expand_vars,
+    is_script,
+    only_wrappers,
+    split_shell,
+)
 
 __all__ = ["read_dockerfile"]
 

@@ -26,7 +26,7 @@ PROXY_PARAMS = ("host", "x-real-ip", "x-forwarded-for", "x-forwarded-proto")
 
 def is_nginx_config(text: str) -> bool:
     """Does this ``*.conf`` look like nginx (a ``server {`` block, a ``location``, a ``*_pass``)?"""
-    return bool(re.search(r"^\s*(server|upstream|http|location\s[^{]*)\s*\{", text, re.M) or _PASS.search(text))
+    return bool(re.search(r"^\s*(server|upstream|http|location\s[^{]*)\s*\{", text, re.MULTILINE) or _PASS.search(text))
 
 
 def read_nginx(reader: Reader, path: Path, text: str) -> None:

@@ -23,7 +23,7 @@ from flask_doctor.static.deploy.shell import expand_vars, split_shell
 
 __all__ = ["read_shell", "script_commands"]
 
-_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
+_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 
 
 def _line_of(text: str, pos: int) -> int:

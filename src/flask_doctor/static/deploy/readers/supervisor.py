@@ -29,7 +29,7 @@ _PAIR = re.compile(r"""\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"|'[^'
 
 def is_supervisor_config(text: str) -> bool:
     """Does this ``*.conf`` hold supervisor sections?"""
-    return bool(re.search(r"^\[(program|supervisord|group|fcgi-program|include):?[^\]]*\]", text, re.M))
+    return bool(re.search(r"^\[(program|supervisord|group|fcgi-program|include):?[^\]]*\]", text, re.MULTILINE))
 
 
 def _entries(text: str) -> list[tuple[str, str, str, int]]:
