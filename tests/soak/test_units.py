@@ -225,6 +225,10 @@ def test_requests_adapt_to_the_budget():
     # (240 - 10 - 25 s of saturation) x 0.85 / 4 phases = 43.56 s each; fast: 4 users / 8 ms = 500/s -> capped
     assert by["ep000"].budget == 2000
     assert by["ep001"].budget == 215  # 4 users / 0.8 s x (43.56 - 0.5 s of overhead)
+    # after a phase, the phases left share the time that is left
+    by["control"].result = PhaseResult("control")
+    adapt_requests(phases, warm, settings, elapsed=150.0)
+    assert by["ep001"].budget == 200 and by["ep000"].seconds < 21  # (240 - 150 - 25) x 0.85 / 3, x 1.15
     assert 200 <= by["mixed"].budget <= 2000 and by["control"].budget == 2000
     assert all(p.seconds <= settings.seconds for p in phases if p.kind in ("control", "endpoint", "mixed"))
     tight = SoakSettings(budget=30.0)

@@ -196,9 +196,12 @@ def adapt_requests(phases: list[PhaseRun], warm: Any, settings: SoakSettings, el
     The rate of each endpoint is estimated from the warm-up (Little's law:
     users / mean latency); the leak phases share the time left after the
     saturation steps equally; each gets between ``min_requests`` and
-    ``max_requests``.  A phase also stops at its share of the time (x1.25).
+    ``max_requests``.  A phase also stops at its share of the time (x1.15).
     """
-    leak_phases = [p for p in phases if p.kind in ("control", "endpoint", "mixed") and not p.skipped]
+    # only the phases still to run: called again after each phase, so a machine
+    # that slows down shrinks what is left instead of overrunning the budget
+    leak_phases = [p for p in phases if p.kind in ("control", "endpoint", "mixed") and not p.skipped
+                   and p.result is None]
     if not leak_phases:
         return
     left = settings.budget - elapsed - saturation_seconds(settings)
@@ -220,7 +223,7 @@ def adapt_requests(phases: list[PhaseRun], warm: Any, settings: SoakSettings, el
         rate = phase.users / max(mean_ms / 1000.0, 1e-4)
         n = int(rate * per_phase)
         phase.budget = max(settings.min_requests, min(settings.max_requests, n))
-        phase.seconds = min(settings.seconds, max(per_phase * 1.25, 5.0))
+        phase.seconds = min(settings.seconds, max(per_phase * 1.15, 4.0))
 
 
 def _fixed_budget(phase: PhaseRun, settings: SoakSettings, n_targets: int) -> None:
@@ -390,6 +393,9 @@ def run_soak(
                                login=login, keep_records=False, progress=on_progress, quarantine=quarantine,
                                should_stop=should_stop)
                 server.control(phase=burst, end=(burst,), sites=(burst,), retrace=1)
+        if settings.adaptive and phase.kind in ("control", "endpoint", "mixed"):
+            warm = next((p.result for p in phases if p.kind == "warmup"), None)
+            adapt_requests(phases, warm, settings, time.time() - run.started)
         if phase.kind == "control":
             run.floor = analysis.noise_floor(analysis.read_samples(server.out_dir, "control"), phase.warmup,
                                              "traced" if settings.tracemalloc else "rss")
