@@ -189,6 +189,7 @@ def soak_command(app: str, requests: int | None, budget: float, server_name: str
         raise SoakError(str(exc), f"last log line: {hint} (whole log: {server.agent_dir / 'gunicorn.out'})") from None
     except KeyboardInterrupt:
         interrupted = True
+        _ignore_signals()  # a second Ctrl-C must not cut the clean-up and the report short
         run.partial.append("interrupted (Ctrl-C or SIGTERM) during the soak")
     finally:
         if display:
@@ -215,6 +216,18 @@ def soak_command(app: str, requests: int | None, budget: float, server_name: str
     verdicts = doc["soak"]["verdicts"]
     leaked = bool(verdicts["leaks"]) or verdicts["mixed_leak"]
     sys.exit(EXIT_FINDINGS if (fail_on_leak and leaked) else EXIT_OK)
+
+
+def _ignore_signals() -> None:
+    import signal
+
+    import gevent
+
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        gevent.signal_handler(signal.SIGTERM, lambda: None)
+    except Exception:  # not in the main thread (embedded use)
+        pass
 
 
 def _stop_on_sigterm() -> None:

@@ -66,8 +66,14 @@ class SoakSettings:
         return self.requests is None
 
     def resolved_warmup(self, requests: int | None = None) -> int:
+        """Requests at the start of a phase left out of the fit (10%, 150..500, at most half the phase).
+
+        At least 150: bounded caches fill in a phase's first requests (the
+        standard library's ``urlsplit`` cache holds 128 URLs, and ``?_soak=N``
+        makes every URL new), a growth that stops and must not be fitted.
+        """
         n = requests if requests is not None else (self.requests or self.max_requests)
-        return self.warmup or max(50, min(500, n // 10))
+        return self.warmup or min(max(150, min(500, n // 10)), max(1, n // 2))
 
     def resolved_cadence(self, requests: int | None = None) -> int:
         # about 60 samples per phase: enough points for Sen's interval (1,770

@@ -154,6 +154,10 @@ class WorkerWatch:
         for crash in self.crashes:
             if not crash.exit:
                 crash.exit, crash.log = gunicorn_exit(text, crash.pid)
+            if crash.exit in ("exited with code 3", "exited with code 4"):
+                # gunicorn reads these as a boot / app-load failure and halts; the
+                # worker may have been reaped before the master was seen to stop
+                crash.master_died = True
 
 
 __all__ = ["Crash", "InFlight", "WorkerWatch", "gunicorn_exit", "master_reason", "read_inflight"]
