@@ -170,7 +170,7 @@ def test_login_step_syntax(tmp_path):
 
 
 def test_csrf_token_and_login_pages():
-    from flask_doctor.soak.load import is_login_location
+    from flask_doctor.soak.responses import is_login_location
     from flask_doctor.soak.login import csrf_token, judge
 
     page = ('<form><input id="csrf_token" name="csrf_token" type="hidden" value="IjE1&amp;Zj">'
@@ -212,7 +212,7 @@ def test_detection_threshold_follows_the_requests():
 
 
 def test_requests_adapt_to_the_budget():
-    from flask_doctor.soak.load import PhaseResult, RequestRecord
+    from flask_doctor.soak.responses import PhaseResult, RequestRecord
     from flask_doctor.soak.runner import SoakSettings, adapt_requests, plan_phases
 
     fast, slow = Target("GET /fast", "/fast"), Target("GET /slow", "/slow")
@@ -235,3 +235,15 @@ def test_requests_adapt_to_the_budget():
     phases = plan_phases([slow], tight, custom=False)
     adapt_requests(phases, warm, tight, elapsed=10.0)
     assert [p.budget for p in phases if p.kind == "endpoint"] == [200]  # never fewer than min_requests
+
+
+def test_analysis_modules_do_not_import_locust():
+    """Locust monkey-patches the process with gevent when imported: only a running soak may pay for that."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nimport flask_doctor.soak.runner, flask_doctor.soak.login, flask_doctor.soak.report_json\n"
+            "import flask_doctor.soak.responses, flask_doctor.soak.workers, flask_doctor.soak.report_html\n"
+            "print(sorted(m for m in ('locust', 'gevent') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"

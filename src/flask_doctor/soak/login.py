@@ -69,7 +69,7 @@ def csrf_token(page: str, field: str | None = None) -> tuple[str, str] | None:
 
 def judge(status: int, location: str, text: str, login: Login) -> str | None:
     """Why the login answer is a failure, or ``None`` when it looks logged in."""
-    from flask_doctor.soak.load import is_login_location, location_path
+    from flask_doctor.soak.responses import is_login_location, location_path
 
     path = login.target.path.split("?")[0]
     if status == 0:
@@ -96,7 +96,7 @@ class LoginResult:
 
 def run_login(send: Send, login: Login) -> LoginResult:
     """Log in through ``send``: fetch the CSRF token when asked, post, judge, then check."""
-    from flask_doctor.soak.load import is_login_location, location_path
+    from flask_doctor.soak.responses import is_login_location, location_path
 
     extra: dict[str, str] | None = None
     if login.csrf_from:

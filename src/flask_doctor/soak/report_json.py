@@ -200,7 +200,7 @@ def build_report(
 
 def _unmeasured_by_status(entry: dict[str, Any], phase: PhaseRun) -> str:
     """Why an endpoint phase measured something else than the endpoint (redirects, 401/403), or ""."""
-    from flask_doctor.soak.load import is_login_location
+    from flask_doctor.soak.responses import is_login_location
 
     counts = {int(k): v for k, v in (entry.get("statuses") or {}).items()}
     n = sum(counts.values())

@@ -426,7 +426,7 @@ def _after_warmup(run: SoakRun, phases: list[PhaseRun], warm: PhaseRun, settings
     request of every endpoint is a 404, the app does not answer to soak's
     Host (SERVER_NAME, host matching): nothing would be measured.
     """
-    from flask_doctor.soak.load import is_login_location
+    from flask_doctor.soak.responses import is_login_location
 
     result = warm.result
     statuses: dict[str, dict[int, int]] = getattr(result, "statuses", {}) or {}
