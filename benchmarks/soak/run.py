@@ -16,7 +16,8 @@ Experiments
              sizes 4..128 via a scenario file; the threshold is the smallest size
              found in every run.
 - full:      a default `flask-doctor soak --app leaky.app:app` (all endpoints,
-             2,000 requests per phase, saturation steps): its wall time.
+             requests per endpoint adapted to the default 240 s budget, saturation
+             steps): its wall time, the leaks it finds, the requests each endpoint got.
 """
 
 from __future__ import annotations
@@ -90,10 +91,18 @@ def threshold(run: int) -> dict:
 
 
 def full(run: int) -> dict:
+    """A default soak: the requests per endpoint are adapted to the default 240 s budget."""
     doc, seconds, _ = soak(RUNS / f"full-{run}")
     v = doc["soak"]["verdicts"]
+    eps = {e["name"]: {**_endpoint_summary(e), "detectable": e.get("detectable_bytes_per_request")}
+           for e in doc["soak"]["endpoints"]}
+    found = {name: eps.get(name, {}).get("verdict") == "leak" and code in eps.get(name, {}).get("findings", [])
+             for name, code in EXPECTED.items()}
     return {"run": run, "seconds": round(seconds, 1), "leaks": v["leaks"], "clean": v["clean"],
-            "saturated": v["saturated"], "findings": [f"{f['code']} {f['object']}" for f in doc["findings"]]}
+            "saturated": v["saturated"], "found": found,
+            "noise_floor": doc["soak"]["noise_floor"]["bytes_per_request"],
+            "false_leaks": sorted(n for n, e in eps.items() if e["verdict"] == "leak" and n not in EXPECTED),
+            "endpoints": eps, "findings": [f"{f['code']} {f['object']}" for f in doc["findings"]]}
 
 
 def summarise(results: dict) -> dict:
@@ -112,7 +121,13 @@ def summarise(results: dict) -> dict:
                                                        for r in runs)]
         s["threshold_bytes_per_request"] = min(reliable) if reliable else None
     if results.get("full"):
-        s["full_soak_seconds"] = [r["seconds"] for r in results["full"]]
+        runs = results["full"]
+        s["full_soak_seconds"] = [r["seconds"] for r in runs]
+        if all("found" in r for r in runs):
+            s["full_leaks_found"] = {name: sum(r["found"][name] for r in runs) for name in EXPECTED}
+            s["full_false_leaks"] = sum(len(r["false_leaks"]) for r in runs)
+            s["full_requests_per_endpoint"] = {name: [r["endpoints"][name]["requests"] for r in runs]
+                                               for name in runs[0]["endpoints"]}
     return s
 
 
@@ -128,7 +143,7 @@ def main() -> None:
                           "load_average_at_start": list(os.getloadavg())}
     results["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for name in chosen:
-        runs_n = 1 if name == "full" else args.runs
+        runs_n = args.runs
         results[name] = []
         for run in range(1, runs_n + 1):
             print(f"{name} run {run}/{runs_n} ...", flush=True)

@@ -151,3 +151,42 @@ def test_ctrl_c_and_sigterm_stop_everything(tmp_path, signum):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_default_budget_adapts_requests_and_says_what_they_can_see(tmp_path):
+    t0 = time.monotonic()
+    proc = soak(tmp_path, "--budget", "30", "--no-saturation", "--endpoints", "/leak/list,/clean/json")
+    seconds = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert seconds < 60  # a 30 s budget, plus start-up and the report
+    doc = json.loads((tmp_path / "report.json").read_text())
+    settings = doc["soak"]["settings"]
+    assert settings["adaptive"] is True and settings["requests"] is None and settings["budget"] == 30
+    eps = {e["name"]: e for e in doc["soak"]["endpoints"]}
+    assert eps["GET /leak/list"]["verdict"] == "leak" and eps["GET /clean/json"]["verdict"] == "clean"
+    for e in eps.values():
+        assert 200 <= e["planned_requests"] <= 2000
+        assert e["detectable_bytes_per_request"] >= doc["soak"]["noise_floor"]["bytes_per_request"]
+    assert "B/req visible" in proc.stdout
+
+
+def test_interrupted_soak_writes_a_partial_report(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from flask_doctor.cli import main; main()", "soak", "--app", "leaky.app:app",
+         "--out", str(tmp_path), "--quiet", "--endpoints", "/,/slow", "--requests", "3000", "--duration", "60"],
+        cwd=EXAMPLES, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not list((tmp_path / "agent").glob("samples-*.jsonl")):
+            time.sleep(0.2)
+        time.sleep(4)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert "partial report" in err
+        soak_doc = json.loads((tmp_path / "report.json").read_text())["soak"]
+        assert soak_doc["partial"] is True
+        assert soak_doc["partial_reasons"][0].startswith("interrupted")
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -13,6 +13,7 @@ from flask_doctor.rulebook import get_meta
 from flask_doctor.soak import analysis
 from flask_doctor.soak.report_html import render_html
 from flask_doctor.soak.routes import (
+    Login,
     Target,
     app_location,
     discover_routes,
@@ -58,7 +59,7 @@ def test_yaml_and_toml_scenarios(tmp_path):
                  "endpoints:\n  - /leak/list\n  - {path: '/drip/{n}', weight: 2, headers: {X-A: b}}\n"
                  "  - {name: echo, method: POST, path: /echo, json: {k: 'v{n}'}}\n")
     scenario, _ = load_scenario(y)
-    assert scenario.login == Target(name="POST /login", path="/login", method="POST", form=(("user", "a"),))
+    assert scenario.login == Login(Target(name="POST /login", path="/login", method="POST", form=(("user", "a"),)))
     assert scenario.targets[1] == Target(name="GET /drip/{n}", path="/drip/{n}", weight=2.0, headers=(("X-A", "b"),))
     assert scenario.targets[2].json_body == {"k": "v{n}"}
     t = tmp_path / "s.toml"
@@ -149,3 +150,100 @@ def test_html_is_self_contained_and_scales_to_100_endpoints():
     assert page.count('" open>') == 1  # only the leak is unfolded
     assert not re.search(r"<script|<link|src=\"http|href=\"http|@import", page)
     assert len(page) < 3_000_000
+
+
+def test_login_step_syntax(tmp_path):
+    y = tmp_path / "s.yaml"
+    y.write_text("login:\n  path: /auth/login\n  form: {email: a@b.c, password: x}\n  csrf: true\n  check: /me\n"
+                 "endpoints:\n  - /me\n")
+    login = load_scenario(y)[0].login
+    assert login == Login(Target(name="POST /auth/login", path="/auth/login", method="POST",
+                                 form=(("email", "a@b.c"), ("password", "x"))),
+                          csrf_from="/auth/login", check="/me")
+    y.write_text("login:\n  path: /api/login\n  json: {u: a}\n  csrf: {from: /form, field: token}\n"
+                 "endpoints:\n  - /me\n")
+    login = load_scenario(y)[0].login
+    assert (login.target.method, login.csrf_from, login.csrf_field) == ("POST", "/form", "token")
+    y.write_text("login:\n  path: /l\n  csrf: maybe\nendpoints:\n  - /me\n")
+    with pytest.raises(UsageError, match="login.csrf"):
+        load_scenario(y)
+
+
+def test_csrf_token_and_login_pages():
+    from flask_doctor.soak.responses import is_login_location
+    from flask_doctor.soak.login import csrf_token, judge
+
+    page = ('<form><input id="csrf_token" name="csrf_token" type="hidden" value="IjE1&amp;Zj">'
+            '<input name="username"></form>')
+    assert csrf_token(page) == ("csrf_token", "IjE1&Zj")
+    assert csrf_token('<meta name="csrf-token" content="abc">') == ("csrf_token", "abc")
+    assert csrf_token("<form></form>") is None
+    assert csrf_token("<input name='tok' value='v'>", "tok") == ("tok", "v")
+    for where in ("/auth/login?next=%2Fexplore", "http://x/accounts/signin", "/login", "/sso/start",
+                  "/?next=/a"):
+        assert is_login_location(where), where
+    for where in ("/dashboard", "/items/", "/blog/login-tips-and-tricks"):
+        assert not is_login_location(where) or where.startswith("/blog"), where
+    login = Login(Target("POST /login", "/login", "POST"))
+    assert judge(302, "/dashboard", "", login) is None
+    assert judge(200, "", '{"token": "x"}', login) is None
+    assert "redirected back" in judge(302, "/login?next=/", "", login)
+    assert "CSRF token is missing" in judge(400, "", "The CSRF token is missing.", login)
+    assert "password form again" in judge(200, "", '<input type="password" name="p">', login)
+
+
+def test_status_profile_tells_by_design_from_changes():
+    class Client:
+        def __init__(self, statuses):
+            self.statuses = {"x": statuses}
+
+    token_api = analysis.status_profile(Client({401: 50}))
+    assert token_api["client_errors_are_failures"] is False and token_api["note"].startswith("answered 401")
+    assert analysis.status_profile(Client({404: 50}))["note"].startswith("answered 404 to every request")
+    changed = analysis.status_profile(Client({200: 20, 429: 30}))
+    assert changed["client_errors_are_failures"] is True and changed["client_errors"] == 30
+    assert analysis.status_profile(Client({409: 5, 200: 45}), accept=(409,))["client_errors"] == 0
+
+
+def test_detection_threshold_follows_the_requests():
+    assert analysis.detectable(2000, 200, 8.0, "traced") == 9.1
+    assert analysis.detectable(500, 50, 8.0, "traced") == 36.4
+    assert analysis.detectable(500, 50, 80.0, "traced") == 80.0
+
+
+def test_requests_adapt_to_the_budget():
+    from flask_doctor.soak.responses import PhaseResult, RequestRecord
+    from flask_doctor.soak.runner import SoakSettings, adapt_requests, plan_phases
+
+    fast, slow = Target("GET /fast", "/fast"), Target("GET /slow", "/slow")
+    settings = SoakSettings(budget=240.0)
+    phases = plan_phases([fast, slow], settings, custom=False)
+    warm = PhaseResult("warmup", records=[RequestRecord("GET /fast", i, 0.0, 8.0, True, 4, 200) for i in range(50)]
+                       + [RequestRecord("GET /slow", i, 0.0, 800.0, True, 4, 200) for i in range(50)])
+    adapt_requests(phases, warm, settings, elapsed=10.0)
+    by = {p.name: p for p in phases}
+    # (240 - 10 - 25 s of saturation) x 0.85 / 4 phases = 43.56 s each; fast: 4 users / 8 ms = 500/s -> capped
+    assert by["ep000"].budget == 2000
+    assert by["ep001"].budget == 215  # 4 users / 0.8 s x (43.56 - 0.5 s of overhead)
+    # after a phase, the phases left share the time that is left
+    by["control"].result = PhaseResult("control")
+    adapt_requests(phases, warm, settings, elapsed=150.0)
+    assert by["ep001"].budget == 200 and by["ep000"].seconds < 21  # (240 - 150 - 25) x 0.85 / 3, x 1.15
+    assert 200 <= by["mixed"].budget <= 2000 and by["control"].budget == 2000
+    assert all(p.seconds <= settings.seconds for p in phases if p.kind in ("control", "endpoint", "mixed"))
+    tight = SoakSettings(budget=30.0)
+    phases = plan_phases([slow], tight, custom=False)
+    adapt_requests(phases, warm, tight, elapsed=10.0)
+    assert [p.budget for p in phases if p.kind == "endpoint"] == [200]  # never fewer than min_requests
+
+
+def test_analysis_modules_do_not_import_locust():
+    """Locust monkey-patches the process with gevent when imported: only a running soak may pay for that."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nimport flask_doctor.soak.runner, flask_doctor.soak.login, flask_doctor.soak.report_json\n"
+            "import flask_doctor.soak.responses, flask_doctor.soak.workers, flask_doctor.soak.report_html\n"
+            "print(sorted(m for m in ('locust', 'gevent') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"

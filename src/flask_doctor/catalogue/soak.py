@@ -192,8 +192,13 @@ class RequestTimeMostlyWaiting(Soak):
 class ErrorsUnderLoad(Soak):
     """
     ## What it does
-    Counts failed responses (5xx and connection errors) per endpoint while soak
-    drives it.
+    Counts failed responses per endpoint while soak drives it: 5xx answers and
+    connection failures, and 4xx answers only when they changed during the run
+    (the endpoint answered 2xx/3xx too: a 429 once a limit is hit, a 409 under
+    races).  A 401 of a token API or a 404 answered from the first request to the
+    last is the endpoint's design, not an error.  The first traceback of each
+    exception the app raised is captured in the worker and shown with the
+    finding, at the line of your code that raised it.
 
     ## Why is this bad?
     Errors that only appear under load (pool exhaustion, timeouts, races on
@@ -223,3 +228,54 @@ class ErrorsUnderLoad(Soak):
     severity = Severity.WARNING
     summary = "An endpoint fails under load."
     catalog = ("S15",)
+
+
+class WorkerCrashed(Soak):
+    """
+    ## What it does
+    Watches the gunicorn workers while soak drives the app.  A worker that
+    disappears without shutting down cleanly crashed; soak reports the request
+    it was serving (the endpoint, the method and path, and how many requests of
+    that endpoint the worker had served, so "the 30th request" is reproducible),
+    what gunicorn logged about it (exit code, signal, `WORKER TIMEOUT`), stops
+    sending that request and goes on measuring the other endpoints once gunicorn
+    has replaced the worker.
+
+    ## Why is this bad?
+    A worker that dies drops every request it had in flight and all of its
+    memory, caches and connections; gunicorn forks a new one, which pays the
+    start-up cost again.  Under real traffic a view that kills its worker turns
+    into intermittent 502s at the proxy that no single-request test shows.  A
+    worker that exits with code 3 or 4 makes gunicorn stop altogether.
+
+    ## Example
+    ```python
+    @app.get("/export")
+    def export():
+        if broken():
+            os._exit(1)          # or a segfault in a C extension, or the OOM killer
+        return build()
+    ```
+
+    ## Use instead
+    ```python
+    @app.get("/export")
+    def export():
+        if broken():
+            abort(503)           # fail the request, keep the worker
+        return build()
+    ```
+
+    ## Fix safety
+    Display-only.
+
+    ## References
+    - https://docs.gunicorn.org/en/stable/design.html#how-many-workers
+    - https://docs.gunicorn.org/en/stable/settings.html#timeout
+    """
+
+    code = "FD581"
+    name = "worker-crashed"
+    severity = Severity.ERROR
+    summary = "A gunicorn worker died while serving a request."
+    catalog = ("S09", "S15")

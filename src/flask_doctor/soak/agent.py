@@ -39,6 +39,14 @@ ENV_PARENT = "FLASK_DOCTOR_SOAK_PARENT"
 CONTROL_PREFIX = "/__flask_doctor_soak__"
 PHASE_HEADER = "HTTP_X_FLASK_DOCTOR_PHASE"
 REQ_HEADER = "HTTP_X_FLASK_DOCTOR_REQ"
+TARGET_HEADER = "HTTP_X_FLASK_DOCTOR_TARGET"
+
+#: request slots in ``inflight-PID`` (one per request in flight; sync workers use the first)
+INFLIGHT_SLOTS = 16
+INFLIGHT_WIDTH = 256
+#: distinct (method, path) counters and captured exceptions kept per worker
+MAX_PATHS = 200
+MAX_EXCEPTIONS = 20
 
 _AGENT: Agent | None = None
 
@@ -224,9 +232,65 @@ class Agent:
                                    os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         self.control_path = os.path.join(out_dir, "agent", "control.json")
         self.agent_dir = agent_dir
+        # What each request in flight is, written before the app runs and
+        # blanked after: when a worker dies, soak reads here which request
+        # killed it (fixed slots, one pwrite each; nothing grows).
+        self.inflight_fd = os.open(os.path.join(agent_dir, f"inflight-{self.pid}"),
+                                   os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.pwrite(self.inflight_fd, b" " * (INFLIGHT_SLOTS * INFLIGHT_WIDTH), 0)
+        self.free_slots = list(range(INFLIGHT_SLOTS - 1, -1, -1))
+        self.path_counts: dict[str, int] = {}
+        self.exceptions: dict[str, int] = {}
+        self.errors_path = os.path.join(agent_dir, f"errors-{self.pid}.jsonl")
         self.doctor = None
         if opts.get("doctor") and worker is not None:
             self.doctor = self._attach_doctor(worker)
+        if worker is not None:
+            self._watch_exceptions(worker)
+
+    # -- exceptions the app raised (Flask turns them into 500s) ---------------
+    def _watch_exceptions(self, worker: Any) -> None:
+        """Keep the first traceback of each kind of exception, so a 500 comes with its cause."""
+        app = _find_flask_app(getattr(worker, "wsgi", None))
+        if app is None:
+            return
+        try:
+            from flask import got_request_exception
+
+            got_request_exception.connect(self._on_exception, app, weak=False)
+        except Exception:  # no blinker (Flask < 2.3 without it): the request log still counts 5xx
+            return
+
+    def _on_exception(self, sender: Any, exception: BaseException | None = None, **extra: Any) -> None:
+        try:
+            import traceback
+
+            from flask import request
+
+            exc = exception if exception is not None else sys.exc_info()[1]
+            if exc is None:
+                return
+            tb = traceback.extract_tb(exc.__traceback__)
+            where = next((f for f in reversed(tb) if is_user_file(f.filename)), tb[-1] if tb else None)
+            key = f"{request.method} {request.path}|{type(exc).__name__}|{where.filename if where else ''}:" \
+                  f"{where.lineno if where else 0}"
+            with self.lock:
+                if key in self.exceptions:
+                    self.exceptions[key] += 1
+                    return
+                if len(self.exceptions) >= MAX_EXCEPTIONS:
+                    return
+                self.exceptions[key] = 1
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-12))
+            record = {"pid": self.pid, "t": time.time(), "method": request.method, "path": request.path[:200],
+                      "phase": request.environ.get(PHASE_HEADER) or self.default_phase,
+                      "type": type(exc).__name__, "message": str(exc)[:500],
+                      "file": where.filename if where else "", "line": where.lineno if where else 0,
+                      "traceback": text[-6000:]}
+            with open(self.errors_path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record, default=str) + "\n")
+        except Exception:  # the agent never breaks the app's error handling
+            pass
 
     # -- runtime doctor (optional) ------------------------------------------
     def _attach_doctor(self, worker: Any) -> Any:
@@ -269,6 +333,12 @@ class Agent:
         try:
             self.samples.flush()
             os.close(self.requests_fd)
+            os.close(self.inflight_fd)
+        except Exception:
+            pass
+        try:  # a clean exit: soak must not take this worker for a crashed one
+            with open(os.path.join(self.agent_dir, f"exit-{self.pid}"), "w") as fh:
+                fh.write(str(time.time()))
         except Exception:
             pass
 
@@ -276,11 +346,40 @@ class Agent:
         self.samples.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
 
     # -- per request ---------------------------------------------------------
-    def begin(self, environ: dict[str, Any]) -> tuple[str, int]:
+    def begin(self, environ: dict[str, Any]) -> tuple[str, int, int]:
+        """Count the request in; returns (phase, requests in flight, its in-flight slot or -1)."""
         phase = environ.get(PHASE_HEADER) or self.default_phase
+        method = environ.get("REQUEST_METHOD", "")
+        # Counted per soak target (a bounded set of names), not per path: a
+        # path with a sequence number in it would grow this dict, and the
+        # agent must not measure itself.
+        target = environ.get(TARGET_HEADER) or f"{method} (requests without a soak target)"
         with self.lock:
             self.inflight += 1
-            return phase, self.inflight
+            inflight = self.inflight
+            key = target if (target in self.path_counts or len(self.path_counts) < MAX_PATHS) else "(other)"
+            count = self.path_counts.get(key, 0) + 1
+            self.path_counts[key] = count
+            slot = self.free_slots.pop() if self.free_slots else -1
+        if slot >= 0:
+            line = "\t".join((phase[:60], key[:100], f"{method} {environ.get('PATH_INFO', '')}"[:100], str(count),
+                              environ.get(REQ_HEADER, "")[:20], f"{time.time():.3f}"))
+            data = line.encode("utf-8", "replace")[: INFLIGHT_WIDTH - 1] + b"\n"
+            try:
+                os.pwrite(self.inflight_fd, data.ljust(INFLIGHT_WIDTH), slot * INFLIGHT_WIDTH)
+            except OSError:
+                pass
+        return phase, inflight, slot
+
+    def release(self, slot: int) -> None:
+        if slot < 0:
+            return
+        try:
+            os.pwrite(self.inflight_fd, b" " * INFLIGHT_WIDTH, slot * INFLIGHT_WIDTH)
+        except OSError:
+            pass
+        with self.lock:
+            self.free_slots.append(slot)
 
     def end(self, phase: str, path: str, status: str, req_id: str, t0: float, wall: float, cpu: float, inflight: int) -> None:
         with self.lock:
@@ -402,6 +501,8 @@ class Agent:
                 self.default_phase = str(control["phase"])
             if control.get("cadence"):
                 self.cadence = max(1, int(control["cadence"]))
+            if control.get("warmup"):
+                self.warmup = max(0, int(control["warmup"]))
             wanted = set(control.get("sites", ()))
             for phase in control.get("end", ()):
                 self.end_phase(str(phase), sites=str(phase) in wanted)
@@ -463,7 +564,7 @@ class SoakMiddleware:
         if path.startswith(CONTROL_PREFIX):
             return self._control(path, start_response)
         agent = self.agent
-        phase, inflight = agent.begin(environ)
+        phase, inflight, slot = agent.begin(environ)
         t0 = time.time()
         p0 = time.perf_counter()
         c0 = time.thread_time()
@@ -473,14 +574,17 @@ class SoakMiddleware:
             status_box[0] = status
             return start_response(status, headers, exc_info)
 
+        def _done(status: str) -> None:
+            agent.release(slot)
+            agent.end(phase, path, status, environ.get(REQ_HEADER, ""), t0, time.perf_counter() - p0,
+                      time.thread_time() - c0, inflight)
+
         try:
             result = self.app(environ, _start_response)
         except BaseException:
-            agent.end(phase, path, "500", environ.get(REQ_HEADER, ""), t0, time.perf_counter() - p0,
-                      time.thread_time() - c0, inflight)
+            _done("500")
             raise
-        return _Closing(result, lambda: agent.end(phase, path, status_box[0], environ.get(REQ_HEADER, ""), t0,
-                                                   time.perf_counter() - p0, time.thread_time() - c0, inflight))
+        return _Closing(result, lambda: _done(status_box[0]))
 
     def _control(self, path: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
         body = json.dumps({"pid": self.agent.pid, "counts": dict(self.agent.counts)}).encode()

@@ -31,6 +31,7 @@ from typing import Any
 
 from flask_doctor.findings import Evidence, Finding, Fix, Location
 from flask_doctor.percentiles import percentile
+from flask_doctor.redaction import redact_text
 from flask_doctor.rulebook import new_finding
 from flask_doctor.soak.stats import Trend, theil_sen
 
@@ -54,6 +55,26 @@ def read_samples(out_dir: Path, phase: str | None = None) -> list[dict[str, Any]
                 if phase is None or rec.get("phase") == phase:
                     records.append(rec)
     return records
+
+
+def read_exceptions(out_dir: Path, root: Path) -> list[dict[str, Any]]:
+    """Exceptions the app raised in the workers (first of each kind per worker), secrets masked."""
+    found: list[dict[str, Any]] = []
+    for path in sorted((Path(out_dir) / "agent").glob("errors-*.jsonl")):
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines[:200]:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            rec["message"] = redact_text(str(rec.get("message", "")))
+            rec["traceback"] = redact_text(str(rec.get("traceback", "")))
+            rec["file"] = _relpath(str(rec.get("file", "")), root)
+            found.append(rec)
+    return found
 
 
 @dataclass
@@ -210,6 +231,40 @@ def _fmt_bytes(n: float) -> str:
     return f"{sign}{n:.1f} GiB"  # pragma: no cover
 
 
+def status_profile(client: Any, accept: tuple[int, ...] = ()) -> dict[str, Any]:
+    """Statuses one phase got, and which 4xx count as failures.
+
+    A 4xx is by design when the endpoint answered it from the first request
+    to the last (401 of a token API, 404 of a feature that is off); it is a
+    failure when it appeared next to successful answers, i.e. the answer
+    changed during the run (429 once a limit is hit, 413, 409 under races).
+    """
+    counts: dict[int, int] = {}
+    for per_name in (getattr(client, "statuses", None) or {}).values():
+        for status, n in per_name.items():
+            counts[int(status)] = counts.get(int(status), 0) + n
+    total = sum(counts.values())
+    four = {s: n for s, n in counts.items() if 400 <= s < 500 and s not in accept}
+    good = sum(n for s, n in counts.items() if 100 <= s < 400 or s in accept)
+    changed = bool(four) and good > 0
+    note = ""
+    if four and not changed and len(four) == 1 and sum(four.values()) == total:
+        code = next(iter(four))
+        note = f"answered {code} to every request (by design; not counted as errors)"
+    return {"counts": {str(k): v for k, v in sorted(counts.items())}, "client_errors": sum(four.values()),
+            "client_errors_are_failures": changed, "note": note}
+
+
+def detectable(requests: int, warmup: int, floor: float, measure: str) -> float:
+    """The smallest slope (bytes/request) a phase of ``requests`` can call a leak.
+
+    It must be above the noise floor and grow at least ``MIN_GROWTH`` over
+    the fitted requests (those after the phase's warm-up).
+    """
+    fitted = max(1, requests - warmup)
+    return round(max(floor, MIN_GROWTH[measure] / fitted), 1)
+
+
 # ------------------------------------------------------------------ per phase
 def analyse_phase(
     name: str,
@@ -262,12 +317,21 @@ def analyse_phase(
     waiting = (wall_sum - sum(cpus)) / wall_sum if wall_sum > 0 else 0.0
     errors = dict(client.errors) if client is not None else {}
     status5 = sum(1 for r in rows if r.status >= 500)
+    profile = status_profile(client)
+    failures = client.failures if client is not None else status5
+    if profile["client_errors_are_failures"]:
+        failures += profile["client_errors"]
+        for status, n in profile["counts"].items():
+            if 400 <= int(status) < 500:
+                errors[f"HTTP {status} (changed during the run)"] = n
     return {
         "phase": name,
         "name": label,
         "requests": client.requests if client is not None else len(rows),
-        "failures": client.failures if client is not None else status5,
+        "failures": failures,
         "errors": errors,
+        "statuses": profile["counts"],
+        "status_note": profile["note"],
         "seconds": round(client.seconds, 3) if client is not None else 0.0,
         "rps": round(client.rps, 2) if client is not None else 0.0,
         "latency_ms": _pct(lat),
@@ -366,18 +430,76 @@ def fd_findings(entry: dict[str, Any]) -> list[Finding]:
         key=f"soak:{entry['name']}:fds")]
 
 
-def error_findings(entry: dict[str, Any]) -> list[Finding]:
+def error_findings(entry: dict[str, Any], crashed: bool = False) -> list[Finding]:
+    """FD580: 5xx answers and connection failures (and 4xx that changed during the run), with their cause."""
     req, fail = entry["requests"], entry["failures"]
     if not req or fail / req < 0.01:
         return []
     top = sorted(entry["errors"].items(), key=lambda kv: -kv[1])[:3]
+    evidence = [Evidence(f"{n}x {msg}") for msg, n in top]
+    exceptions = entry.get("exceptions") or []
+    for exc in exceptions[:3]:
+        loc = Location(exc["file"], int(exc["line"])) if exc.get("file") and exc.get("line") else None
+        evidence.append(Evidence(f"{exc['type']}: {exc['message'][:200]} (raised {exc.get('count', 1)}x)", loc))
+    anchor = f"report.html#{_anchor_of(entry)}"
+    if exceptions:
+        hint = (f"the traceback of each exception is in {anchor} and in report.json "
+                "(soak.endpoints[].exceptions); fix the line it names")
+    elif crashed:
+        hint = "a worker died while serving these requests: see FD581 for the request that killed it"
+    else:
+        hint = ("no exception reached Flask: the view or an error handler returned the error itself, or the "
+                f"connection failed; the server's last log lines are in {anchor} and report.json (soak.log)")
+    first = next((exc for exc in exceptions if exc.get("file") and exc.get("line")), None)
     return [new_finding(
         "FD580", surface="soak",
         obj=f"endpoint:{entry['name']}",
         message=f"{fail} of {req} requests to {entry['name']} failed under load ({100 * fail / req:.1f}%)",
-        hint="read the first traceback in the server log (agent/gunicorn.log in the soak directory)",
-        evidence=tuple(Evidence(f"{n}x {msg}") for msg, n in top),
+        hint=hint,
+        location=Location(first["file"], int(first["line"])) if first else None,
+        evidence=tuple(evidence),
         key=f"soak:{entry['name']}:errors")]
+
+
+def _anchor_of(entry: dict[str, Any]) -> str:
+    return "ep-" + "".join(c if c.isalnum() else "-" for c in str(entry.get("phase") or entry["name"]))
+
+
+def crash_findings(crashes: list[Any]) -> list[Finding]:
+    """FD581: one finding per soak target whose request killed a worker (and one for deaths while idle)."""
+    by_target: dict[str, list[Any]] = {}
+    for crash in crashes:
+        by_target.setdefault(crash.target or "", []).append(crash)
+    findings = []
+    for target, group in sorted(by_target.items()):
+        first = group[0]
+        evidence = []
+        for crash in group[:5]:
+            req = crash.inflight[0] if crash.inflight else None
+            what = (f"request #{req.count} to {req.target} ({req.request}) in that worker, phase {crash.phase}"
+                    if req else f"no request in flight, phase {crash.phase}")
+            how = crash.exit or ("gunicorn stopped with it" if crash.master_died else "exit status not logged")
+            evidence.append(Evidence(f"worker {crash.pid} died {crash.seconds:.1f}s into the soak during {what}: "
+                                     f"{how}"))
+            evidence.extend(Evidence(f"log: {line}") for line in crash.log[-2:])
+        if target:
+            req = first.inflight[0]
+            message = (f"a gunicorn worker died while serving {target}: request #{req.count} to it in that worker "
+                       f"({req.request})" + (f"; {len(group)} workers died" if len(group) > 1 else "")
+                       + "; soak stopped sending it and measured the other endpoints")
+            hint = ("look for os._exit/sys.exit, a crash in a C extension (segfault), memory use that brings the "
+                    "OOM killer, or a request longer than gunicorn's timeout in this view")
+        else:
+            message = f"{len(group)} gunicorn worker(s) died with no request in flight"
+            hint = "a background thread or a signal ended the worker: read the log lines in the evidence"
+        if first.master_died:
+            message += "; gunicorn itself stopped"
+            hint += ("; gunicorn stops entirely when a worker exits with code 3 or 4 (it reads them as a boot "
+                     "or app-load failure)")
+        findings.append(new_finding(
+            "FD581", surface="soak", obj=f"endpoint:{target}" if target else "server:gunicorn",
+            message=message, hint=hint, evidence=tuple(evidence), key=f"soak:{target or '-'}:crash"))
+    return findings
 
 
 def waiting_findings(entry: dict[str, Any]) -> list[Finding]:

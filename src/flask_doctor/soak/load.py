@@ -18,46 +18,29 @@ import itertools
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import gevent
 from locust import FastHttpUser, User, constant, task
 from locust.env import Environment
 
-from flask_doctor.soak.routes import Target
+from flask_doctor.soak.responses import (
+    _DISTINCT,
+    PhaseResult,
+    Quarantine,
+    RequestRecord,
+    location_path,
+)
+from flask_doctor.soak.routes import Login, Target
 
 PHASE_HEADER = "X-Flask-Doctor-Phase"
 REQ_HEADER = "X-Flask-Doctor-Req"
+#: the soak target a request belongs to (the agent counts requests per target)
+TARGET_HEADER = "X-Flask-Doctor-Target"
 #: query parameter soak adds so caches keyed by the raw URL see real-traffic variety
 VARY_PARAM = "_soak"
-
-
-@dataclass
-class RequestRecord:
-    name: str
-    seq: int
-    start: float
-    ms: float
-    ok: bool
-    users: int
-
-
-@dataclass
-class PhaseResult:
-    name: str
-    requests: int = 0
-    failures: int = 0
-    seconds: float = 0.0
-    records: list[RequestRecord] = field(default_factory=list)
-    errors: dict[str, int] = field(default_factory=dict)
-    stopped_by: str = "requests"
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
 
 
 class _Budget:
@@ -86,32 +69,54 @@ def _fill_any(value: Any, seq: int) -> Any:
     return value
 
 
-def _send(client: Any, target: Target, phase: str, seq: int, vary_query: bool) -> None:
+def _send(client: Any, target: Target, phase: str, seq: int, vary_query: bool,
+          extra_form: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Send one request (redirects are not followed); returns (status, Location, body text)."""
     path = _fill(target.path, seq)
     if vary_query and target.method == "GET":
         path += ("&" if "?" in path else "?") + f"{VARY_PARAM}={seq}"
     headers = {k: _fill(v, seq) for k, v in target.headers}
     headers[PHASE_HEADER] = phase
     headers[REQ_HEADER] = str(seq)
+    headers[TARGET_HEADER] = quote(target.name, safe=" /:?&=,()")[:200]
+    if target.host:
+        headers["Host"] = target.host
     kwargs: dict[str, Any] = {"name": target.name, "headers": headers, "catch_response": True,
-                              "context": {"seq": seq}}
+                              "context": {"seq": seq, "accept": target.accept}, "allow_redirects": False}
     if target.json_body is not None:
         kwargs["json"] = _fill_any(target.json_body, seq)
-    elif target.form is not None:
-        kwargs["data"] = {k: _fill(v, seq) for k, v in target.form}
+        if extra_form:
+            kwargs["json"] = {**kwargs["json"], **extra_form} if isinstance(kwargs["json"], dict) else kwargs["json"]
+    elif target.form is not None or extra_form:
+        kwargs["data"] = {**{k: _fill(v, seq) for k, v in (target.form or ())}, **(extra_form or {})}
     elif target.body is not None:
         kwargs["data"] = _fill(target.body, seq)
     with client.request(target.method, path, **kwargs) as resp:
         code = resp.status_code or 0
-        if 200 <= code < 400 or code in target.accept:
-            resp.success()
+        if code:
+            resp.success()  # the status is judged by the soak's analysis, not by Locust
         else:
-            resp.failure(f"HTTP {code}" if code else f"connection error: {resp.error!r}"[:120])
+            resp.failure(f"connection error: {resp.error!r}"[:120])
+        location = ""
+        text = ""
+        if code:
+            try:
+                location = resp.headers.get("location") or resp.headers.get("Location") or ""
+            except Exception:
+                location = ""
+            if phase.endswith(":login"):
+                try:
+                    text = resp.text or ""
+                except Exception:
+                    text = ""
+        return code, location, text
 
 
 def make_user_class(base_url: str, targets: list[Target], phase: str, budget: _Budget, vary_query: bool,
-                    login: Target | None = None) -> type[FastHttpUser]:
+                    login: Login | None = None, quarantine: Quarantine | None = None,
+                    result: PhaseResult | None = None) -> type[FastHttpUser]:
     weights = [max(t.weight, 0.0) for t in targets]
+    skip = quarantine if quarantine is not None else Quarantine()
 
     class SoakUser(FastHttpUser):
         host = base_url
@@ -120,16 +125,32 @@ def make_user_class(base_url: str, targets: list[Target], phase: str, budget: _B
         connection_timeout = 60.0
 
         def on_start(self) -> None:
-            if login is not None:
-                _send(self.client, login, phase + ":login", -1, False)
+            if login is None:
+                return
+            from flask_doctor.soak.login import run_login
+
+            def send(target: Target, extra: dict[str, str] | None) -> tuple[int, str, str]:
+                return _send(self.client, target, phase + ":login", -1, False, extra)
+
+            outcome = run_login(send, login)
+            if not outcome.ok and result is not None:
+                result.login_failures += 1
+                result.login_reason = outcome.reason
 
         @task
         def hit(self) -> None:
+            live = [t for t in targets if t.name not in skip] if skip.names else targets
+            if not live:
+                gevent.sleep(0.05)
+                return
             seq = budget.take()
             if seq is None:
                 gevent.sleep(0.05)
                 return
-            target = targets[0] if len(targets) == 1 else random.choices(targets, weights)[0]
+            if len(live) == 1:
+                target = live[0]
+            else:
+                target = random.choices(live, [max(t.weight, 0.0) for t in live] if skip.names else weights)[0]
             _send(self.client, target, phase, seq, vary_query)
 
     return SoakUser
@@ -165,32 +186,58 @@ def run_phase(
     seconds: float,
     users: int,
     vary_query: bool = True,
-    login: Target | None = None,
+    login: Login | None = None,
     progress: Callable[[PhaseResult], None] | None = None,
     keep_records: bool = True,
+    quarantine: Quarantine | None = None,
+    should_stop: Callable[[], str | None] | None = None,
 ) -> PhaseResult:
-    """Run one bounded phase and return what the clients saw."""
+    """Run one bounded phase and return what the clients saw.
+
+    Stops at ``requests``, at ``seconds``, or as soon as ``should_stop()``
+    returns a reason (the server died, every target is quarantined).
+    """
     budget = _Budget(requests)
+    result = PhaseResult(name=phase)
     if user_classes is None:
         assert targets, "a phase needs targets or user classes"
-        user_classes = [make_user_class(base_url, targets, phase, budget, vary_query, login)]
+        user_classes = [make_user_class(base_url, targets, phase, budget, vary_query, login, quarantine, result)]
     env = Environment(user_classes=user_classes, host=base_url)
-    result = PhaseResult(name=phase)
     start = time.time()
 
     def on_request(request_type: str, name: str, response_time: float, response_length: int,
                    exception: Any = None, context: Any = None, start_time: float | None = None, **kw: Any) -> None:
-        ok = exception is None
+        ctx = context if isinstance(context, dict) else {}
+        seq = int(ctx.get("seq", -1))
+        if seq == -1 and "accept" in ctx:
+            return  # a login step: not part of the phase's measurements
+        response = kw.get("response")
+        status = int(getattr(response, "status_code", 0) or 0)
+        accept = tuple(ctx.get("accept", ()))
+        # 4xx are judged by the analysis (by design, or a change under load);
+        # a custom locustfile's own failure on a 2xx/3xx counts as one.
+        failed = status == 0 or (status >= 500 and status not in accept) or (
+            exception is not None and "accept" not in ctx and status < 400)
         result.requests += 1
-        if not ok:
+        by_status = result.statuses.setdefault(name, {}) if len(result.statuses) < 1000 or name in result.statuses \
+            else result.statuses.setdefault("(other)", {})
+        by_status[status] = by_status.get(status, 0) + 1
+        if 300 <= status < 400 and response is not None:
+            try:
+                where = location_path(response.headers.get("location") or "")
+            except Exception:
+                where = "?"
+            seen = result.redirects.setdefault(name, {}) if len(result.redirects) < 1000 else {}
+            if len(seen) < _DISTINCT or where in seen:
+                seen[where] = seen.get(where, 0) + 1
+        if failed:
             result.failures += 1
-            key = str(exception)[:160]
-            if len(result.errors) < 50 or key in result.errors:
+            key = (f"HTTP {status}" if status else str(exception or "connection error"))[:160]
+            if len(result.errors) < _DISTINCT or key in result.errors:
                 result.errors[key] = result.errors.get(key, 0) + 1
         if keep_records:
-            seq = int(context.get("seq", -1)) if isinstance(context, dict) else -1
-            result.records.append(RequestRecord(name, seq, start_time or time.time(), float(response_time), ok,
-                                                runner.user_count))
+            result.records.append(RequestRecord(name, seq, start_time or time.time(), float(response_time),
+                                                not failed, runner.user_count, status))
 
     env.events.request.add_listener(on_request)
     runner = env.create_local_runner()
@@ -206,6 +253,10 @@ def run_phase(
                 break
             if result.seconds >= seconds:
                 result.stopped_by = "time"
+                break
+            reason = should_stop() if should_stop is not None else None
+            if reason:
+                result.stopped_by = reason
                 break
     finally:
         runner.quit()

@@ -238,7 +238,32 @@ def _anchor(e: dict[str, Any]) -> str:
     return "ep-" + "".join(c if c.isalnum() else "-" for c in str(e.get("phase") or e["name"]))
 
 
+def _exceptions_html(e: dict[str, Any]) -> str:
+    excs = e.get("exceptions") or []
+    if not excs:
+        return ""
+    parts = []
+    for x in excs:
+        where = f' at <span class="code">{_e(x["file"])}:{_e(x["line"])}</span>' if x.get("file") else ""
+        parts.append(f'<details><summary><b>{_e(x["type"])}</b>: {_e(x["message"][:300])}{where} '
+                     f'<span class="small">({_e(x.get("count", 1))}x, {_e(x.get("method", ""))} '
+                     f'{_e(x.get("path", ""))})</span></summary><pre class="code small">{_e(x["traceback"])}</pre>'
+                     '</details>')
+    return '<div style="flex-basis:100%"><b>Exceptions raised (first traceback of each)</b>' + "".join(parts) + "</div>"
+
+
+def _not_measured_html(e: dict[str, Any]) -> str:
+    statuses = ", ".join(f"{k}: {v}" for k, v in (e.get("statuses") or {}).items()) or "none"
+    return (f'<details class="ep" id="{_e(_anchor(e))}" open><summary><span class="tag inconclusive">not measured'
+            f'</span><b class="code">{_e(e["name"])}</b><span>{_e(e.get("not_measured") or "")}</span></summary>'
+            f'<div class="body"><p class="small">{_e(e["requests"])} requests sent; statuses {_e(statuses)}. '
+            'Not called clean: what soak could measure was not the endpoint itself.</p>'
+            f'{_exceptions_html(e)}</div></details>')
+
+
 def _endpoint_html(e: dict[str, Any], floor: float, findings: list[dict[str, Any]]) -> str:
+    if e.get("verdict") == "not-measured" and not e.get("server_ms"):
+        return _not_measured_html(e)
     mem = e.get("memory")
     slope = (f'{mem["slope"]:.1f} B/req <span class="small">[{mem["low"]:.1f}, {mem["high"]:.1f}]</span>'
              if mem else "n/a")
@@ -251,8 +276,17 @@ def _endpoint_html(e: dict[str, Any], floor: float, findings: list[dict[str, Any
             f'<span class="small">{e["requests"]} req, {e["failures"]} errors, p50/p95/p99 '
             f'{lat["p50"]:.0f}/{lat["p95"]:.0f}/{lat["p99"]:.0f} ms</span>{codes}</summary>')
     sm = e["server_ms"]
-    facts = (f'<table><tr><th class="l">measure</th><th>value</th></tr>'
+    reason = (f'<tr><td class="l"><b>not measured</b></td><td class="wrap">{_e(e["not_measured"])}</td></tr>'
+              if e.get("not_measured") else "")
+    statuses = ", ".join(f"{k}: {v}" for k, v in (e.get("statuses") or {}).items())
+    facts = (f'<table><tr><th class="l">measure</th><th>value</th></tr>{reason}'
              f'<tr><td class="l">requests / errors</td><td>{e["requests"]} / {e["failures"]}</td></tr>'
+             + (f'<tr><td class="l">statuses</td><td>{_e(statuses)}</td></tr>' if statuses else "")
+             + (f'<tr><td class="l">note</td><td class="wrap">{_e(e["status_note"])}</td></tr>'
+                if e.get("status_note") else "")
+             + (f'<tr><td class="l">smallest leak this phase can see</td><td>'
+                f'{_e(e["detectable_bytes_per_request"])} B/req</td></tr>'
+                if e.get("detectable_bytes_per_request") else "") +
              f'<tr><td class="l">rate</td><td>{e["rps"]:.0f} req/s</td></tr>'
              f'<tr><td class="l">client latency p50 / p95 / p99</td><td>{lat["p50"]:.1f} / {lat["p95"]:.1f} / {lat["p99"]:.1f} ms</td></tr>'
              f'<tr><td class="l">server wall / CPU (median)</td><td>{sm["wall"]["p50"]:.1f} / {sm["cpu"]["p50"]:.1f} ms</td></tr>'
@@ -276,7 +310,7 @@ def _endpoint_html(e: dict[str, Any], floor: float, findings: list[dict[str, Any
                   f'p50/p95/p99 {lt["p50"]:.0f}/{lt["p95"]:.0f}/{lt["p99"]:.0f} ms</td></tr>')
     facts += "</table>"
     body = (f'<div class="body"><div>{memory_chart(mem, floor)}</div><div class="grow">{facts}</div>'
-            f'<div style="flex-basis:100%">{_sites_table(e.get("sites", []))}</div></div>')
+            f'<div style="flex-basis:100%">{_sites_table(e.get("sites", []))}</div>{_exceptions_html(e)}</div>')
     return f'<details class="ep" id="{_e(_anchor(e))}"{open_attr}>{head}{body}</details>'
 
 
@@ -343,6 +377,13 @@ def workers_html(workers: list[dict[str, Any]]) -> str:
     return out
 
 
+def _log_html(lines: list[str]) -> str:
+    if not lines:
+        return ""
+    return ('<h2>Server log (last lines, secrets masked)</h2><pre class="code small">'
+            + _e("\n".join(lines)) + "</pre>")
+
+
 def render_html(doc: dict[str, Any]) -> str:
     soak = doc["soak"]
     findings = doc["findings"]
@@ -353,15 +394,29 @@ def render_html(doc: dict[str, Any]) -> str:
              + (" (+ mixed)" if v.get("mixed_leak") else "") + '</div>'
              f'<div class="card good"><b>{len(v["clean"])}</b>clean</div>'
              f'<div class="card {"warn" if v["inconclusive"] else "good"}"><b>{len(v["inconclusive"])}</b>inconclusive</div>'
+             f'<div class="card {"warn" if v.get("not_measured") else "good"}">'
+             f'<b>{len(v.get("not_measured", []))}</b>not measured</div>'
              f'<div class="card {"warn" if v["saturated"] else "good"}"><b>{"yes" if v["saturated"] else "no"}</b>saturated</div>'
              f'<div class="card"><b>{len(findings)}</b>findings</div>'
              f'<div class="card"><b>{soak["duration_s"]:.0f} s</b>soak time</div></div>')
     server = soak["server"]
+    st = soak["settings"]
+    per_phase = (f'{_e(st["requests"])} requests per phase' if st.get("requests")
+                 else f'requests per endpoint adapted to a {_e(st.get("budget"))} s budget '
+                      f'({_e(st.get("min_requests"))}..{_e(st.get("max_requests"))})')
     meta = (f'<div class="meta">app <span class="code">{_e(soak["app"])}</span> · gunicorn {_e(server["workers"])} '
-            f'{_e(server["worker_class"])} worker(s) on {_e(server["bind"])} · {_e(soak["settings"]["requests"])} requests '
-            f'per phase (warm-up {_e(soak["settings"]["warmup"])}) · {_e(soak["settings"]["users"])} users · '
+            f'{_e(server["worker_class"])} worker(s) on {_e(server["bind"])} · {per_phase} · '
+            f'{_e(soak["settings"]["users"])} users · '
             f'measure: {_e(soak["measure"])} memory · noise floor {floor:.1f} B/request · started {_e(soak["started"])}</div>')
     order = {"error": 0, "warning": 1, "note": 2}
+    banner = ""
+    if soak.get("partial"):
+        banner += ('<div class="finding error"><h3>Partial report</h3><ul class="ev">'
+                   + "".join(f"<li>{_e(r)}</li>" for r in soak.get("partial_reasons", [])) + "</ul></div>")
+    for w in soak.get("warnings", []):
+        banner += f'<div class="finding"><h3>Warning</h3><div>{_e(w)}</div></div>'
+    if soak.get("notes"):
+        banner += '<ul class="small">' + "".join(f"<li>{_e(n)}</li>" for n in soak["notes"]) + "</ul>"
     findings_html = "".join(_finding_html(f) for f in sorted(findings, key=lambda f: order.get(f["severity"], 3))) or '<p>No findings.</p>'
     table_rows = "".join(
         f'<tr><td class="l"><span class="tag {_e(e["verdict"])}">{_e(e["verdict"])}</span></td><td class="l code"><a href="#{_e(_anchor(e))}">{_e(e["name"])}</a></td>'
@@ -369,7 +424,9 @@ def render_html(doc: dict[str, Any]) -> str:
         f'<td>{e["latency_ms"]["p99"]:.0f}</td>'
         + (f'<td>{e["memory"]["slope"]:.1f}</td><td class="small">[{e["memory"]["low"]:.1f}, {e["memory"]["high"]:.1f}]</td>'
            if e.get("memory") else "<td>–</td><td></td>")
-        + f'<td class="l">{_e(" ".join(e.get("findings", [])))}</td></tr>' for e in eps)
+        + f'<td class="l">{_e(" ".join(e.get("findings", [])))}'
+        + (f' <span class="small">{_e(e["not_measured"])}</span>' if e.get("not_measured") else "")
+        + '</td></tr>' for e in eps)
     table = ('<table><tr><th class="l">verdict</th><th class="l">endpoint</th><th>requests</th><th>errors</th><th>p50 ms</th>'
              '<th>p95 ms</th><th>p99 ms</th><th>B/request</th><th>95% CI</th><th class="l">findings</th></tr>'
              f'{table_rows}</table>')
@@ -384,9 +441,11 @@ def render_html(doc: dict[str, Any]) -> str:
                         f"at least the minimum for {_e(soak['measure'])} memory.</p>" + memory_chart(control["memory"], floor, w=420))
     return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>flask-doctor soak report</title>"
             f"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><style>{_CSS}</style></head><body><main>"
-            f"<h1>flask-doctor soak</h1>{meta}{cards}<h2>Findings and cures</h2>{findings_html}"
+            f"<h1>flask-doctor soak{' (partial)' if soak.get('partial') else ''}</h1>{meta}{banner}{cards}"
+            f"<h2>Findings and cures</h2>{findings_html}"
             f"<h2>Endpoints</h2>{table}<h2>Memory per endpoint</h2><p class=\"small\">Each endpoint driven alone after a "
             "warm-up; points are samples taken after a full garbage collection, the line is the Theil–Sen fit, the band "
             f"its 95% interval. Leaks are open; click any other row.</p>{details}"
             f"{saturation_html(soak.get('saturation'))}{workers_html(soak.get('workers', []))}{control_html}"
+            f"{_log_html(soak.get('log') or [])}"
             "</main></body></html>\n")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from flask_doctor.cli_common import UsageError
+from flask_doctor.redaction import redact_text
 
 
 @dataclass(frozen=True)
@@ -48,42 +50,132 @@ class Target:
     #: HTTP statuses that count as success besides 2xx/3xx
     accept: tuple[int, ...] = ()
     endpoint: str = ""
+    #: Host header to send (the app's SERVER_NAME, a host-matched rule's host, --server-name)
+    host: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "method": self.method, "path": self.path, "weight": self.weight,
                 "endpoint": self.endpoint}
 
 
+@dataclass(frozen=True)
+class Login:
+    """A scenario's login step, run once by every simulated user before its requests.
+
+    ``csrf_from``: a page to GET first; its CSRF token (a hidden input such
+    as Flask-WTF's ``csrf_token``, or a ``<meta name="csrf-token">``) is sent
+    with the login form.  ``check``: a page that must then answer without
+    redirecting back to the login page.
+    """
+
+    target: Target
+    csrf_from: str | None = None
+    csrf_field: str | None = None
+    check: str | None = None
+
+
 @dataclass
 class Scenario:
     targets: list[Target] = field(default_factory=list)
-    login: Target | None = None
+    login: Login | None = None
     source: str = "discovered"
 
 
 _LIST_ROUTES = r"""
-import json, sys
+import json, os, sys, threading, time
+
+def _watch(parent):
+    # Exit when soak goes away, even if the import below hangs in Python code.
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(3)
+
+threading.Thread(target=_watch, args=(int(sys.argv[2]),), daemon=True).start()
 from flask.cli import ScriptInfo
 app = ScriptInfo(app_import_path=sys.argv[1], set_debug_flag=False).load_app()
 out = []
 for rule in app.url_map.iter_rules():
-    out.append({"rule": rule.rule, "endpoint": rule.endpoint,
+    out.append({"rule": rule.rule, "endpoint": rule.endpoint, "host": getattr(rule, "host", None),
                 "methods": sorted(rule.methods or ()), "arguments": sorted(rule.arguments)})
-sys.stdout.write("\n@@ROUTES@@" + json.dumps(out))
+info = {"routes": out, "server_name": app.config.get("SERVER_NAME"),
+        "application_root": app.config.get("APPLICATION_ROOT"),
+        "host_matching": bool(getattr(app.url_map, "host_matching", False))}
+sys.stdout.write("\n@@ROUTES@@" + json.dumps(info, default=str))
+sys.stdout.flush()
 """
 
+#: Seconds the app may take to import and list its routes (``--discovery-timeout``).
+DISCOVERY_TIMEOUT = 60.0
 
-def discover_routes(app: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60.0) -> list[dict[str, Any]]:
-    """All URL rules of the app, listed by the app itself in a subprocess."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _LIST_ROUTES, app],
-        cwd=str(cwd), env=env, capture_output=True, text=True, timeout=timeout,
+
+class SoakError(UsageError):
+    """A soak problem the user can fix: one line, then a hint line; exit 2."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+    def show(self, file: Any = None) -> None:
+        import click
+
+        from flask_doctor.safe_text import printable
+
+        click.echo(f"flask-doctor: error: {printable(self.format_message())}", err=True)
+        if self.hint:
+            click.echo(f"  hint: {printable(self.hint)}", err=True)
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    """End the discovery child and everything it started (its own session), then reap it."""
+    try:
+        if os.getpgid(proc.pid) == proc.pid:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover - the session could not be created
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover
+        pass
+
+
+def discover_app(app: str, cwd: Path, env: dict[str, str] | None = None,
+                 timeout: float = DISCOVERY_TIMEOUT) -> dict[str, Any]:
+    """The app's URL rules and host settings, listed by the app itself in a subprocess.
+
+    The child runs in its own session so that it and whatever the app's
+    import starts are ended together, on success, on a timeout, on Ctrl-C or
+    SIGTERM; it also exits by itself when soak dies.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _LIST_ROUTES, app, str(os.getpid())],
+        cwd=str(cwd), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
     )
-    marker = proc.stdout.rfind("@@ROUTES@@")
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise SoakError(
+            f"importing {app!r} to list its routes did not finish within {timeout:.0f}s",
+            "something at import time waits (a database, a network call, input()); make the import "
+            "finish, or give it longer with --discovery-timeout SECONDS") from None
+    finally:
+        _kill_group(proc)
+    marker = stdout.rfind("@@ROUTES@@")
     if proc.returncode != 0 or marker < 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        raise UsageError(f"could not load app {app!r} to list its routes:\n  " + "\n  ".join(tail))
-    return list(json.loads(proc.stdout[marker + len("@@ROUTES@@"):]))
+        tail = [line for line in (stderr or stdout).strip().splitlines() if line.strip()][-1:] or ["no output"]
+        raise SoakError(f"could not load app {app!r} to list its routes: {redact_text(tail[0].strip())[:300]}",
+                        f"run `flask --app {app} routes` to see the whole error")
+    info = json.loads(stdout[marker + len("@@ROUTES@@"):])
+    return dict(info)
+
+
+def discover_routes(app: str, cwd: Path, env: dict[str, str] | None = None,
+                    timeout: float = DISCOVERY_TIMEOUT) -> list[dict[str, Any]]:
+    """All URL rules of the app (see :func:`discover_app`)."""
+    return list(discover_app(app, cwd, env, timeout)["routes"])
 
 
 def targets_from_routes(routes: list[dict[str, Any]]) -> list[Target]:
@@ -92,8 +184,16 @@ def targets_from_routes(routes: list[dict[str, Any]]) -> list[Target]:
     for r in routes:
         if "GET" not in r["methods"] or r["arguments"]:
             continue
-        targets.append(Target(name=f"GET {r['rule']}", path=r["rule"], endpoint=r["endpoint"]))
+        targets.append(Target(name=f"GET {r['rule']}", path=r["rule"], endpoint=r["endpoint"],
+                              host=str(r.get("host") or "")))
     return sorted(targets, key=lambda t: t.path)
+
+
+def with_host(targets: list[Target], host: str, *, override: bool = False) -> list[Target]:
+    """Targets that send ``Host: host`` (``override``: even those a host-matched rule gave a host)."""
+    from dataclasses import replace
+
+    return [t if (t.host and not override) else replace(t, host=host) for t in targets]
 
 
 def filter_targets(targets: list[Target], patterns: tuple[str, ...]) -> list[Target]:
@@ -138,6 +238,30 @@ def _target(item: Any, index: int) -> Target:
     )
 
 
+def _login(item: Any) -> Login:
+    if not isinstance(item, dict):
+        raise UsageError("scenario: login must be a mapping with a path")
+    item = dict(item)
+    if "method" not in item and (item.get("form") is not None or item.get("json") is not None):
+        item["method"] = "POST"
+    target = _target(item, 0)
+    csrf = item.get("csrf")
+    csrf_from: str | None = None
+    csrf_field: str | None = None
+    if csrf is True:
+        csrf_from = target.path
+    elif isinstance(csrf, dict):
+        csrf_from = str(csrf.get("from") or target.path)
+        csrf_field = str(csrf["field"]) if csrf.get("field") else None
+    elif csrf not in (None, False):
+        raise UsageError("scenario: login.csrf is true or a mapping {from: /path, field: name}")
+    check = item.get("check")
+    for value in (csrf_from, check):
+        if value is not None and not str(value).startswith("/"):
+            raise UsageError(f"scenario: login path {value!r} must start with '/'")
+    return Login(target, csrf_from, csrf_field, str(check) if check else None)
+
+
 def load_scenario(path: Path) -> tuple[Scenario, dict[str, Any]]:
     """Parse a YAML or TOML scenario; returns the scenario and its top-level settings."""
     text = path.read_text(encoding="utf-8")
@@ -160,7 +284,7 @@ def load_scenario(path: Path) -> tuple[Scenario, dict[str, Any]]:
     names = [t.name for t in targets]
     if len(set(names)) != len(names):
         raise UsageError(f"{path}: endpoint names must be unique (give duplicates a 'name')")
-    login = _target(data["login"], 0) if data.get("login") else None
+    login = _login(data["login"]) if data.get("login") else None
     settings = {k: v for k, v in data.items() if k not in ("endpoints", "login")}
     return Scenario(targets=targets, login=login, source=str(path)), settings
 

@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from flask_doctor.redaction import redact_text
+from flask_doctor.safe_text import printable
 from flask_doctor.soak import agent as agent_mod
 from flask_doctor.soak.wsgi_entry import ENV_APP
 
@@ -70,7 +72,11 @@ def free_port() -> int:
 
 
 class ServerError(RuntimeError):
-    pass
+    """Gunicorn did not start; ``lines`` are the last log lines (redacted, printable)."""
+
+    def __init__(self, message: str, lines: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.lines = list(lines or [])
 
 
 class GunicornServer:
@@ -110,11 +116,13 @@ class GunicornServer:
     def capacity(self) -> int:
         return self.workers * capacity_per_worker(self.worker_class, self.threads, self.connections)
 
-    def start(self, wait: float = 60.0) -> None:
+    def start(self, wait: float = 60.0, *, fresh: bool = True) -> None:
+        """Start gunicorn; ``fresh=False`` restarts it after a crash, keeping what the workers wrote."""
         self.agent_dir.mkdir(parents=True, exist_ok=True)
-        for stale in self.agent_dir.iterdir():
-            if stale.is_file():
-                stale.unlink()
+        if fresh:
+            for stale in self.agent_dir.iterdir():
+                if stale.is_file():
+                    stale.unlink()
         self.port = free_port()
         conf = self.agent_dir / "gunicorn_conf.py"
         conf.write_text(_CONFIG.format(
@@ -146,12 +154,11 @@ class GunicornServer:
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.proc is None or self.proc.poll() is not None:
-                raise ServerError("gunicorn exited while starting:\n" + self.log_tail())
-            ready = [p for p in self.agent_dir.glob("ready-*")]
-            if len(ready) >= self.workers and self._ping():
+                raise ServerError("gunicorn exited while starting", self.log_lines())
+            if len(self.ready_pids()) >= self.workers and self._ping():
                 return
             time.sleep(0.1)
-        raise ServerError(f"gunicorn did not answer on {self.base_url} within {wait:.0f}s:\n" + self.log_tail())
+        raise ServerError(f"gunicorn did not answer on {self.base_url} within {wait:.0f}s", self.log_lines())
 
     def _ping(self) -> bool:
         try:
@@ -163,50 +170,76 @@ class GunicornServer:
         except OSError:
             return False
 
-    def log_tail(self, lines: int = 15) -> str:
-        chunks = []
+    def log_lines(self, lines: int = 15) -> list[str]:
+        """The last lines gunicorn and the workers wrote, secrets masked, control characters escaped."""
+        chunks: list[str] = []
         for p in (self.agent_dir / "gunicorn.out", self.log_path):
             try:
                 chunks.extend(p.read_text(errors="replace").splitlines()[-lines:])
             except OSError:
                 pass
-        return "\n".join("  " + c for c in chunks[-lines:]) or "  (no output)"
+        return [printable(redact_text(c))[:500] for c in chunks[-lines:] if c.strip()]
+
+    def log_tail(self, lines: int = 15) -> str:
+        return "\n".join("  " + c for c in self.log_lines(lines)) or "  (no output)"
+
+    def alive(self) -> bool:
+        """Is the gunicorn master still running?"""
+        return self.proc is not None and self.proc.poll() is None
+
+    def exit_code(self) -> int | None:
+        return None if self.proc is None else self.proc.poll()
 
     def worker_pids(self) -> list[int]:
+        """The workers the master runs now (from the master's children; zombies excluded)."""
         if self.proc is None:
             return []
         try:
             import psutil
 
-            return sorted(c.pid for c in psutil.Process(self.proc.pid).children())
+            out = []
+            for child in psutil.Process(self.proc.pid).children():
+                try:
+                    if child.status() != psutil.STATUS_ZOMBIE:
+                        out.append(child.pid)
+                except psutil.Error:
+                    pass
+            return sorted(out)
         except Exception:
             return []
 
+    def ready_pids(self) -> list[int]:
+        """Live workers whose agent is running (it wrote its ready-file)."""
+        live = set(self.worker_pids())
+        return sorted(pid for pid in live if (self.agent_dir / f"ready-{pid}").exists())
+
     def control(self, phase: str = "", end: tuple[str, ...] = (), sites: tuple[str, ...] = (),
-                retrace: int = 0, cadence: int = 0, wait: float = 120.0) -> None:
+                retrace: int = 0, cadence: int = 0, warmup: int = 0, wait: float = 120.0) -> None:
         """Tell every worker the default phase and which phases ended; wait for their acks."""
         self._seq += 1
         seq = self._seq
         path = self.agent_dir / "control.json"
         tmp = self.agent_dir / "control.json.tmp"
         tmp.write_text(json.dumps({"seq": seq, "phase": phase, "end": list(end), "sites": list(sites),
-                                   "retrace": retrace, "cadence": cadence}), encoding="utf-8")
+                                   "retrace": retrace, "cadence": cadence, "warmup": warmup}),
+                       encoding="utf-8")
         os.replace(tmp, path)
-        pids = [int(p.name.split("-", 1)[1]) for p in self.agent_dir.glob("ready-*")]
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            done = 0
-            for pid in pids:
-                try:
-                    if int((self.agent_dir / f"ack-{pid}").read_text() or -1) >= seq:
-                        done += 1
-                except (OSError, ValueError):
-                    pass
-            if done >= len(pids):
+            if not self.alive():
                 return
-            if self.proc is None or self.proc.poll() is not None:
+            # Only the workers alive now: a dead worker never acknowledges, and
+            # one that starts later reads the control file when its agent starts.
+            pending = [pid for pid in self.ready_pids() if not self._acked(pid, seq)]
+            if not pending:
                 return
             time.sleep(0.05)
+
+    def _acked(self, pid: int, seq: int) -> bool:
+        try:
+            return int((self.agent_dir / f"ack-{pid}").read_text() or -1) >= seq
+        except (OSError, ValueError):
+            return False
 
     def stop(self, grace: float = 8.0) -> None:
         """End gunicorn and its workers: TERM to our process group, then KILL.

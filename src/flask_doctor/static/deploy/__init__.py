@@ -7,10 +7,13 @@ a blocking app (FD406), several workers with a process-local cache (FD702)
 or Socket.IO without a message queue (FD404), a reverse proxy in front that
 ProxyFix must be told about (FD312, FD313).  This package turns Dockerfiles,
 Procfiles, compose files, gunicorn/uWSGI configs, ``.env`` files, fly.toml,
-App Engine's app.yaml and nginx configs into :class:`DeployModel` so that
-rules ask questions of data instead of re-parsing files.
+App Engine's app.yaml, nginx and supervisor configs and entry-point shell
+scripts (``boot.sh``, the script a Dockerfile's ``ENTRYPOINT`` runs) into
+:class:`DeployModel` so that rules ask questions of data instead of
+re-parsing files.
 
 Nothing is ever executed: shell commands are tokenised with :mod:`shlex`,
+entry-point scripts are parsed with bashlex,
 ``gunicorn.conf.py`` is read with :mod:`ast` (a config file is code, and
 running a project's code is what ``check`` promises never to do), YAML is
 composed with the safe loader.  Every reader turns bad input (invalid YAML,

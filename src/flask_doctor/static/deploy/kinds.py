@@ -16,10 +16,11 @@ import re
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["CONFIG_DIRS", "DeployKind", "deploy_kind"]
+__all__ = ["CONFIG_DIRS", "CONF_DIRS", "NGINX_DIRS", "DeployKind", "deploy_kind"]
 
 #: The kinds of deploy file, one reader each.
-DeployKind = Literal["dockerfile", "procfile", "gunicorn", "compose", "uwsgi", "env", "fly", "appengine", "nginx"]
+DeployKind = Literal["dockerfile", "procfile", "gunicorn", "compose", "uwsgi", "env", "fly", "appengine", "nginx",
+                     "supervisor", "shell", "conf"]
 
 #: Directories where a bare ``gunicorn.py`` is taken to be a gunicorn config
 #: (elsewhere it may well be an ordinary module that imports gunicorn).
@@ -37,7 +38,19 @@ _DEPLOY_EXACT: dict[str, DeployKind] = {
     ".env": "env",
     "fly.toml": "fly",
     "app.yaml": "appengine",
+    "supervisord.conf": "supervisor",
+    # Entry-point scripts that start the server (scripts a Dockerfile names are read too).
+    "boot.sh": "shell",
+    "entrypoint.sh": "shell",
+    "docker-entrypoint.sh": "shell",
+    "start.sh": "shell",
+    "run.sh": "shell",
 }
+#: ``*.conf`` in these directories: supervisor programs or nginx servers, told apart by content.
+CONF_DIRS = frozenset({"supervisor", "supervisord", "supervisor.d", "conf.d", "deploy", "deployment", "etc",
+                       "config", "conf", "ops", "infra", "docker"})
+#: Directories whose files are nginx configs (``sites-available/app`` has no suffix).
+NGINX_DIRS = frozenset({"nginx", "sites-available", "sites-enabled"})
 _DEPLOY_GLOBS: tuple[tuple[str, DeployKind], ...] = (
     ("Dockerfile.*", "dockerfile"),
     ("Containerfile.*", "dockerfile"),
@@ -62,7 +75,9 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> DeployKind | None:
     """The kind of deploy file ``path`` is, or ``None``.
 
     Kinds: ``dockerfile``, ``procfile``, ``gunicorn``, ``compose``, ``uwsgi``,
-    ``env``, ``fly``, ``appengine``, ``nginx``.  A bare ``gunicorn.py`` counts
+    ``env``, ``fly``, ``appengine``, ``nginx``, ``supervisor``, ``shell``
+    (entry-point scripts) and ``conf`` (a ``*.conf`` at the root or in a
+    config directory: a supervisor or an nginx config, told by its content).  A bare ``gunicorn.py`` counts
     only at a walked root (``at_root``) or in a config directory
     (:data:`CONFIG_DIRS`).
     """
@@ -77,4 +92,9 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> DeployKind | None:
     for regex, kind in _DEPLOY_REGEXES:
         if regex.match(name):
             return kind
+    parent = path.parent.name
+    if parent in NGINX_DIRS and (name.endswith(".conf") or "." not in name):
+        return "nginx"
+    if name.endswith(".conf") and (at_root or parent in CONF_DIRS):
+        return "conf"
     return None

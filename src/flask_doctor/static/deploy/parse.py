@@ -8,6 +8,7 @@ from pathlib import Path
 from flask_doctor.static.deploy.kinds import deploy_kind
 from flask_doctor.static.deploy.model import DeployModel
 from flask_doctor.static.deploy.readers import READERS, Reader
+from flask_doctor.static.deploy.readers.shell_script import read_named_scripts
 
 __all__ = ["parse_deploy_files"]
 
@@ -27,6 +28,7 @@ def parse_deploy_files(paths: Sequence[Path], root: Path) -> DeployModel:
         text = reader.read(path)
         if text is None:
             continue
+        reader.done.add(path.resolve())
         reader.model.files.setdefault(kind, []).append(reader.rel(path))
         if not text.strip():
             continue
@@ -36,6 +38,7 @@ def parse_deploy_files(paths: Sequence[Path], root: Path) -> DeployModel:
             reader.problem(path, 0, "too deeply nested; not read")
         except Exception as exc:  # noqa: BLE001 - a reader bug must not abort the whole check
             reader.problem(path, 0, f"internal error reading {kind} file: {type(exc).__name__}: {exc}")
+    read_named_scripts(reader)
     model = reader.model
     model.commands.sort(key=lambda c: c.source)
     model.problems.sort(key=lambda p: (str(p[0]), p[1], p[2]))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.apps import is_flask_type, object_type
 from flask_doctor.static.facts.config_values import truthy_constant
-from flask_doctor.static.facts.deploy_files import production_deploy_path
+from flask_doctor.static.facts.deploy_files import dev_process, production_deploy_path
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -299,11 +299,14 @@ def debug_flag_branch(ctx: Context) -> bool:
 
 # -------------------------------------------------------------- deploy files
 def web_process(process: str) -> bool:
-    """A process that serves HTTP: a Dockerfile's ``CMD``/``ENTRYPOINT``, Procfile ``web``, a web compose service."""
+    """A process that serves HTTP: a Dockerfile's ``CMD``/``ENTRYPOINT``, Procfile ``web``, a web compose service,
+    a supervisor ``program:`` or an entry-point ``script:`` (not one named for workers or for development)."""
     if process in ("CMD", "ENTRYPOINT", "web"):
         return True
     if process.startswith("service:"):
         return not _NOT_WEB.search(process[len("service:"):].lower())
+    if process.startswith(("program:", "script:")):
+        return not _NOT_WEB.search(process.split(":", 1)[1].lower()) and not dev_process(process)
     return False
 
 

@@ -33,6 +33,10 @@ class Reader:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.model = DeployModel()
+        #: files read so far (resolved), so that a script is read once
+        self.done: set[Path] = set()
+        #: entry-point scripts a Dockerfile names: (candidate paths, process), read after the files
+        self.scripts: list[tuple[list[Path], str]] = []
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the checked root, as findings print it."""

@@ -20,7 +20,13 @@ from typing import TypeAlias
 from flask_doctor.static.deploy.commands import analyze_command
 from flask_doctor.static.deploy.model import EnvSetting, ServerCommand
 from flask_doctor.static.deploy.readers.base import Reader, loc
-from flask_doctor.static.deploy.shell import expand_vars, only_wrappers
+from flask_doctor.static.deploy.shell import (
+    basename,
+    expand_vars,
+    is_script,
+    only_wrappers,
+    split_shell,
+)
 
 __all__ = ["read_dockerfile"]
 
@@ -128,6 +134,7 @@ def read_dockerfile(reader: Reader, path: Path, text: str) -> None:
     named: dict[str, _Stage] = {}
     parents: dict[int, _Stage] = {}  # id(stage) -> the stage it is built FROM
     stage_env: list[tuple[_Stage, EnvSetting]] = []
+    copies: list[str] = []  # COPY/ADD sources (the build context is the Dockerfile's directory)
     for line, instr, rest in _dockerfile_instructions(text):
         if instr == "FROM":
             tokens = rest.split()
@@ -162,6 +169,10 @@ def read_dockerfile(reader: Reader, path: Path, text: str) -> None:
                 name, eq, value = tok.partition("=")
                 stage.args[name] = value if eq else None
                 reader.model.env.append(EnvSetting(name, value if eq else None, loc(rel, line), "build-arg"))
+        elif instr in ("COPY", "ADD"):
+            exec_form = _exec_form(rest)
+            tokens = exec_form if exec_form is not None else [t for t in rest.split() if not t.startswith("--")]
+            copies.extend(tokens[:-1])
         elif instr == "CMD":
             exec_form = _exec_form(rest)
             stage.cmd = (line, exec_form if exec_form is not None else rest)
@@ -200,3 +211,22 @@ def read_dockerfile(reader: Reader, path: Path, text: str) -> None:
     elif cmd is not None:
         commands, _ = analyze_command(cmd[1], loc(rel, cmd[0]), "CMD", env)
     reader.model.commands.extend(commands)
+    _name_scripts(reader, path, [(ep, "ENTRYPOINT"), (cmd, "CMD")], copies)
+
+
+def _name_scripts(reader: Reader, path: Path, forms: list[tuple[tuple[int, CommandForm] | None, str]],
+                  copies: list[str]) -> None:
+    """Queue the entry-point scripts ENTRYPOINT/CMD run (``./boot.sh``), to be read as shell scripts."""
+    here = path.parent
+    for form, process in forms:
+        if form is None:
+            continue
+        words = form[1] if isinstance(form[1], list) else [w for seg in split_shell(form[1]) for w in seg]
+        for word in words:
+            if not is_script(word) or "$" in word:
+                continue
+            name = basename(word)
+            candidates = [here / word.lstrip("/"), here / name]
+            candidates += [here / src.lstrip("./") for src in copies if basename(src.rstrip("/")) == name]
+            candidates += [here / src.strip("./") / name for src in copies if not basename(src).count(".")]
+            reader.scripts.append((candidates, process))
