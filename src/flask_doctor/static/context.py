@@ -177,6 +177,8 @@ def describe_context(ctx: Context) -> str:
         return f"request hook `{fn.display}`"
     if "error_handler" in fn.roles:
         return f"error handler `{fn.display}`"
+    if "callback" in fn.roles:
+        return f"request callback `{fn.display}`"
     for context, label in ((REQUEST, "request"), (JOB, "task")):
         if context in fn.contexts:
             return f"`{fn.display}` (called from {label} code via `{ctx.root_name(context)}`)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from flask_doctor.static.model.dispatch import dispatch_edges
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo
 from flask_doctor.static.names import dotted
@@ -17,11 +18,13 @@ _ROLE_CONTEXT = {
     "cli": CLI,
     "factory": FACTORY,
     "test": TEST,
+    "callback": REQUEST,
 }
 
 
 def propagate_contexts(project: Project) -> None:
-    """Breadth-first from every root along the call graph."""
+    """Breadth-first from every root along the call graph and the dispatch edges (``model.dispatch``)."""
+    edges = dispatch_edges(project)
     queue: deque[tuple[FunctionInfo, str]] = deque()
     nested: dict[str, list[FunctionInfo]] = {}
     for candidate in project.functions.values():
@@ -47,6 +50,14 @@ def propagate_contexts(project: Project) -> None:
             callee.contexts.add(ctx)
             project.via[(callee.qualname, ctx)] = fn.qualname
             queue.append((callee, ctx))
+        for callee, background in edges.get(fn.qualname, ()):
+            # a thread a request starts runs beside it: the request does not wait for it
+            reached = JOB if background and ctx == REQUEST else ctx
+            if reached in callee.contexts:
+                continue
+            callee.contexts.add(reached)
+            project.via[(callee.qualname, reached)] = fn.qualname
+            queue.append((callee, reached))
         # nested functions (closures, streaming generators) run where their parent runs
         for other in nested.get(fn.qualname, ()):
             if ctx not in other.contexts and not (other.roles & set(_ROLE_CONTEXT)):
