@@ -225,17 +225,18 @@ def describe_where(ctx: Context, context: str) -> str:
     """``view `pay``` or ```charge`` (request path: `pay` → `charge`)`` for helpers."""
     fn = ctx.function
     base = describe_context(ctx)
-    if fn is None or fn.roles & {"view", "task", "cli", "hook", "error_handler", "socket_handler"}:
+    if fn is None or fn.roles & {"view", "task", "cli", "hook", "error_handler", "socket_handler", "callback"}:
         return base
     chain = ctx.project.chain(fn.qualname, context)
     if len(chain) < 2 or context not in fn.contexts:
         return base
     label = "request path" if context == REQUEST else "job path"
     root = ctx.project.functions.get(chain[0])
-    roots = ("view", "task", "hook", "error_handler", "socket_handler")
+    roots = ("view", "task", "hook", "error_handler", "socket_handler", "callback")
     kind = next((k for k in roots if root is not None and k in root.roles), "")
     names = [ctx.project.display(q) for q in chain]
-    first = f"{kind.replace('_', ' ')} `{names[0]}`" if kind else f"`{names[0]}`"
+    label_of = {"callback": "request callback"}
+    first = f"{label_of.get(kind, kind.replace('_', ' '))} `{names[0]}`" if kind else f"`{names[0]}`"
     return f"`{fn.display}` ({label}: {' → '.join([first, *(f'`{n}`' for n in names[1:])])})"
 
 
@@ -301,3 +302,219 @@ def awaits_something(fn: ast.AsyncFunctionDef) -> bool:
             continue
         stack.extend(ast.iter_child_nodes(node))
     return False
+
+
+# ----------------------------------------------------------- path conditions
+def _terminates(body: list[ast.stmt]) -> bool:
+    """The block always leaves: it ends in ``return``, ``raise``, ``continue`` or ``break``."""
+    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+
+
+@keyed_fact
+def call_guards(project: Project, fn: FunctionInfo) -> dict[int, tuple[tuple[bool, ast.expr], ...]]:
+    """For each call in ``fn`` (by node id): the tests that must hold for it to run.
+
+    Each test comes with ``exit``: False for the test of an enclosing
+    ``if``/``while``/ternary/``and``-``or`` operand, True for the test of an
+    earlier early exit in an enclosing block (``if not flag: return``).
+    """
+    del project
+    Guards = tuple[tuple[bool, ast.expr], ...]
+    found: dict[int, Guards] = {}
+
+    def expression(node: ast.AST, guards: Guards) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            return
+        if isinstance(node, ast.Call):
+            found[id(node)] = guards
+        if isinstance(node, ast.IfExp):
+            expression(node.test, guards)
+            expression(node.body, (*guards, (False, node.test)))
+            expression(node.orelse, (*guards, (False, node.test)))
+            return
+        if isinstance(node, ast.BoolOp):
+            expression(node.values[0], guards)
+            for value in node.values[1:]:
+                expression(value, (*guards, (False, node.values[0])))
+            return
+        for child in ast.iter_child_nodes(node):
+            expression(child, guards)
+
+    def block(body: list[ast.stmt], guards: Guards) -> None:
+        for stmt in body:
+            statement(stmt, guards)
+            if isinstance(stmt, ast.If) and _terminates(stmt.body) and not stmt.orelse:
+                guards = (*guards, (True, stmt.test))  # what follows runs only when the exit was not taken
+
+    def statement(stmt: ast.stmt, guards: Guards) -> None:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return
+        if isinstance(stmt, (ast.If, ast.While)):
+            expression(stmt.test, guards)
+            block(stmt.body, (*guards, (False, stmt.test)))
+            block(stmt.orelse, (*guards, (False, stmt.test)))
+            return
+        for value in (getattr(stmt, name) for name in stmt._fields):
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                block(value, guards)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.excepthandler):
+                        block(item.body, guards)
+                    elif isinstance(item, ast.AST):
+                        expression(item, guards)
+            elif isinstance(value, ast.AST):
+                expression(value, guards)
+
+    block(list(fn.node.body), ())
+    return found
+
+
+def _flag_test(fn: FunctionInfo, test: ast.expr, exit_guard: bool) -> tuple[str, str]:
+    """What a guard in ``fn`` depends on: ("argument", name), ("setting", description) or ("", "").
+
+    An early exit on an argument (``if not url: return``) is validation, not a
+    choice of path: only settings (environment variables, CONSTANTS) count there.
+    """
+    arguments = fn.node.args
+    parameters = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs} - {"self", "cls"}
+    for node in ast.walk(test):
+        if not exit_guard and isinstance(node, ast.Name) and node.id in parameters:
+            return "argument", node.id
+        name = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+        if name and ("environ" in name or name.endswith("getenv")):
+            return "setting", "an environment variable"
+        if isinstance(node, ast.Name) and len(node.id) > 2 and node.id.isupper():
+            return "setting", f"setting `{node.id}`"
+    return "", ""
+
+
+def path_condition(ctx: Context, node: ast.Call, context: str = REQUEST) -> str | None:
+    """Why the chain from the root to ``node`` may not be taken, if a helper on it chooses.
+
+    A helper below the view that calls the next one (or makes the call) only
+    under an argument its caller passes, or under an opt-in setting, may never
+    take that branch for this request (``save_model(pip_requirements=[...])``
+    skips ``infer_pip_requirements``).  An argument the caller leaves to its
+    default decides nothing here, and the view itself is not asked: its
+    branches follow the request.
+    """
+    fn = ctx.function
+    if fn is None:
+        return None
+    project = ctx.project
+    found = [project.functions.get(q) for q in project.chain(fn.qualname, context)]
+    chain = [f for f in found if f is not None]
+    if len(chain) < 2 or len(chain) != len(found):
+        return None
+    steps: list[tuple[FunctionInfo, FunctionInfo, FunctionInfo | None, list[ast.Call]]] = []
+    for before, caller, callee in zip(chain, chain[1:-1], chain[2:]):
+        sites = [call for _name, call in caller.calls if _calls_name(call, callee.name)]
+        steps.append((before, caller, callee, sites))
+    steps.append((chain[-2], fn, None, [node]))
+    for before, caller, callee, sites in steps:
+        guards = call_guards(project, caller)
+        reasons = [_first_flag(caller, before, guards.get(id(call), ())) for call in sites]
+        if sites and all(reasons):
+            if callee is None:
+                return f"`{fn.display}` makes this call only depending on {reasons[0]}"
+            return f"`{caller.display}` calls `{callee.display}` only depending on {reasons[0]}"
+    return None
+
+
+def _calls_name(call: ast.Call, name: str) -> bool:
+    return (dotted(call.func) or "").rsplit(".", 1)[-1] == name
+
+
+def _first_flag(fn: FunctionInfo, caller: FunctionInfo, guards: tuple[tuple[bool, ast.expr], ...]) -> str | None:
+    """The first guard that depends on an argument ``caller`` passes to ``fn``, or on a setting."""
+    for exit_guard, test in guards:
+        kind, name = _flag_test(fn, test, exit_guard)
+        if kind == "setting":
+            return name
+        if kind == "argument" and _passes(caller, fn, name):
+            return f"argument `{name}`"
+    return None
+
+
+def _passes(caller: FunctionInfo, fn: FunctionInfo, parameter: str) -> bool:
+    """``caller`` calls ``fn`` passing ``parameter`` (by keyword, position or ``**kwargs``)."""
+    arguments = fn.node.args
+    positional = [a.arg for a in arguments.posonlyargs + arguments.args]
+    if fn.class_name and positional and positional[0] in ("self", "cls"):
+        positional = positional[1:]
+    index = positional.index(parameter) if parameter in positional else None
+    for _name, call in caller.calls:
+        if not _calls_name(call, fn.name):
+            continue
+        if any(k.arg == parameter or k.arg is None for k in call.keywords):
+            return True
+        if index is not None and (len(call.args) > index or any(isinstance(a, ast.Starred) for a in call.args)):
+            return True
+    return False
+
+
+#: A chain longer than this (root, helpers..., here) goes through enough code that the
+#: model cannot tell the branch taken: a finding on it says less.
+DEEP_CHAIN = 6
+
+
+def path_doubt(ctx: Context, node: ast.Call, context: str = REQUEST) -> str | None:
+    """Why "this runs in every such request" may not hold: a choosing helper or a long chain.
+
+    ``None`` when the chain is short and no helper on it chooses; else the
+    reason, for the message of a finding that then says less (a note).
+    """
+    condition = path_condition(ctx, node, context)
+    if condition:
+        return condition
+    if ctx.function is not None:
+        chain = ctx.project.chain(ctx.function.qualname, context)
+        if len(chain) >= DEEP_CHAIN:
+            return f"it is {len(chain) - 1} calls below `{ctx.project.display(chain[0])}`, too deep to tell the branch"
+    return None
+
+
+_RETRY_WORDS = ("retr", "attempt", "tries", "fail", "backoff")
+
+
+def in_retry_backoff(ctx: Context) -> bool:
+    """The call sits in an ``except`` handler or in a retry loop of its function: it waits only after a failure."""
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+        if isinstance(ancestor, ast.ExceptHandler):
+            return True
+        if isinstance(ancestor, (ast.While, ast.For)):
+            header = ancestor.test if isinstance(ancestor, ast.While) else ancestor.iter
+            names = [dotted(n) or "" for n in ast.walk(header) if isinstance(n, (ast.Name, ast.Attribute))]
+            if any(word in name.lower() for name in names for word in _RETRY_WORDS):
+                return True
+    return False
+
+
+def drained_before_wait(ctx: Context, call: ast.Call) -> bool:
+    """``proc.wait()`` after ``proc.stdout`` was read to the end: the child has closed its output, so the wait
+    returns with it (``for line in proc.stdout``, ``iter(proc.stdout.readline, b"")``, ``proc.stdout.read()``)."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "wait"):
+        return False
+    owner = dotted(func.value)
+    fn = ctx.function
+    if not owner or fn is None:
+        return False
+    stream = f"{owner}.stdout"
+    for node in ast.walk(fn.node):
+        if getattr(node, "lineno", 0) >= call.lineno:
+            continue
+        if isinstance(node, (ast.For, ast.comprehension)) and _mentions(node.iter, stream):
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = dotted(node.func.value) or ""
+            if target == stream and node.func.attr in ("read", "readlines"):
+                return True
+    return False
+
+
+def _mentions(node: ast.AST, name: str) -> bool:
+    return any(dotted(n) == name for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute)))
