@@ -315,8 +315,9 @@ def call_guards(project: Project, fn: FunctionInfo) -> dict[int, tuple[tuple[boo
     """For each call in ``fn`` (by node id): the tests that must hold for it to run.
 
     Each test comes with ``exit``: False for the test of an enclosing
-    ``if``/``while``/ternary/``and``-``or`` operand, True for the test of an
-    earlier early exit in an enclosing block (``if not flag: return``).
+    ``if``/ternary/``and``-``or`` operand, True for the test of an earlier
+    early exit in an enclosing block (``if not flag: return``).  A ``while``
+    test is the loop's condition, not a choice of path: it is not a guard.
     """
     del project
     Guards = tuple[tuple[bool, ast.expr], ...]
@@ -349,7 +350,7 @@ def call_guards(project: Project, fn: FunctionInfo) -> dict[int, tuple[tuple[boo
     def statement(stmt: ast.stmt, guards: Guards) -> None:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return
-        if isinstance(stmt, (ast.If, ast.While)):
+        if isinstance(stmt, ast.If):
             expression(stmt.test, guards)
             block(stmt.body, (*guards, (False, stmt.test)))
             block(stmt.orelse, (*guards, (False, stmt.test)))

@@ -51,8 +51,8 @@ def propagate_contexts(project: Project) -> None:
             project.via[(callee.qualname, ctx)] = fn.qualname
             queue.append((callee, ctx))
         for callee, background in edges.get(fn.qualname, ()):
-            # a thread a request starts runs beside it: the request does not wait for it
-            reached = JOB if background and ctx == REQUEST else ctx
+            # a thread or greenlet runs beside whatever started it, unattended: a background job
+            reached = JOB if background and ctx != TEST else ctx
             if reached in callee.contexts:
                 continue
             callee.contexts.add(reached)
