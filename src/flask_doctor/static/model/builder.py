@@ -645,10 +645,76 @@ def build_project(
             _mark_bottom_imports(project.imports[module.name], module)
     _link_reexports(project)
     _apply_pending_roles(project, pending)
+    _job_decorators(project)
+    _form_validators(project)
     collect_config_classes(project, production_names, development_names, testing_names)
     collect_models(project)
     propagate_contexts(project)
     return project
+
+
+#: Calls inside a decorator that send the decorated function to a job queue instead of running it.
+ENQUEUEING_CALLS = frozenset({"enqueue", "enqueue_call", "enqueue_in", "enqueue_at", "delay", "apply_async", "send_task"})
+#: Calls inside a decorator that make the decorated function a job of a framework.
+TASK_MAKING_CALLS = frozenset({"task", "shared_task", "actor", "job", "periodic_task"})
+
+
+def _job_decorators(project: Project) -> None:
+    """A project's own decorator that wraps Celery/RQ makes the functions it decorates jobs.
+
+    ``def background(f): ... queue.enqueue(f, *args)`` or ``celery.task(...)(f)``
+    inside the decorator: the decorated function's body runs in a worker.
+    When the wrapper enqueues, a view calling the function only queues it, so
+    the request's context does not flow into its body.
+    """
+    kinds: dict[str, str | None] = {}
+    for fn in project.functions.values():
+        for deco in fn.node.decorator_list:
+            target = deco.func if isinstance(deco, ast.Call) else deco
+            decorator = project.resolve_function(dotted(target) or "", fn.parent, fn.module)
+            if decorator is None or decorator is fn:
+                continue
+            if decorator.qualname not in kinds:
+                kinds[decorator.qualname] = _job_kind(decorator)
+            kind = kinds[decorator.qualname]
+            if kind is not None:
+                fn.roles.add("task")
+                if kind == "enqueue":
+                    project.enqueued[fn.qualname] = decorator.qualname
+
+
+def _job_kind(decorator: FunctionInfo) -> str | None:
+    """"enqueue" when the decorator's code queues the function, "task" when it registers it with a job
+    framework, None when it does neither."""
+    kind = None
+    for node in ast.walk(decorator.node):
+        if isinstance(node, ast.Call):
+            name = dotted(node.func) or ""
+            last = name.rsplit(".", 1)[-1] if name else (node.func.attr if isinstance(node.func, ast.Attribute) else "")
+            if last in ENQUEUEING_CALLS:
+                return "enqueue"
+            qualified = decorator.imports.qualify(name) or ""
+            if qualified in TASK_DECORATORS or (last in TASK_MAKING_CALLS and "." in name):
+                kind = "task"
+    return kind
+
+
+#: Form base classes whose ``validate_<field>`` methods WTForms calls while a view validates the form.
+FORM_TYPES = {"flask_wtf.FlaskForm", "flask_wtf.Form", "flask_wtf.form.FlaskForm", "wtforms.Form", "wtforms.form.Form"}
+
+
+def _form_validators(project: Project) -> None:
+    """WTForms calls a form's ``validate``/``validate_<field>`` methods and validator objects
+    (``__call__(self, form, field)``) while a view validates a submitted form: request callbacks."""
+    for cls in project.classes.values():
+        is_form = project.is_subtype(cls.qualname, FORM_TYPES)
+        for name, method in cls.methods.items():
+            if is_form and (name == "validate" or name.startswith("validate_")):
+                method.roles.add("callback")
+            elif name == "__call__":
+                params = [a.arg for a in method.node.args.args]
+                if params[:3] == ["self", "form", "field"]:
+                    method.roles.add("callback")
 
 
 def _link_reexports(project: Project) -> None:

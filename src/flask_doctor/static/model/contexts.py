@@ -47,6 +47,14 @@ def propagate_contexts(project: Project) -> None:
             callee = project.resolve_function(name, fn, fn.module)
             if callee is None or ctx in callee.contexts:
                 continue
+            if callee.qualname in project.enqueued and ctx != TEST:
+                # calling it queues a job: the decorator's wrapper runs here, the body in a worker
+                for wrapper in _inside(project.enqueued[callee.qualname], nested):
+                    if ctx not in wrapper.contexts:
+                        wrapper.contexts.add(ctx)
+                        project.via[(wrapper.qualname, ctx)] = fn.qualname
+                        queue.append((wrapper, ctx))
+                continue
             callee.contexts.add(ctx)
             project.via[(callee.qualname, ctx)] = fn.qualname
             queue.append((callee, ctx))
@@ -64,3 +72,14 @@ def propagate_contexts(project: Project) -> None:
                 other.contexts.add(ctx)
                 project.via[(other.qualname, ctx)] = fn.qualname
                 queue.append((other, ctx))
+
+
+def _inside(qualname: str, nested: dict[str, list[FunctionInfo]]) -> list[FunctionInfo]:
+    """The functions defined inside ``qualname``, at any depth."""
+    found: list[FunctionInfo] = []
+    stack = list(nested.get(qualname, ()))
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(nested.get(current.qualname, ()))
+    return found

@@ -113,6 +113,8 @@ class _Index:
     nested: dict[str, list[FunctionInfo]]
     #: function qualname -> the nodes of its own body (walked by several questions)
     bodies: dict[str, list[ast.AST]]
+    #: function name -> the module-level functions of that name in plugin modules
+    plugin_functions: dict[str, list[FunctionInfo]] = field(default_factory=dict)
     _attribute_types: dict[str, dict[str, str]] = field(default_factory=dict)
     _returned: dict[str, set[str]] = field(default_factory=dict)
 
@@ -162,8 +164,9 @@ def dispatch_edges(project: Project) -> dict[str, list[tuple[FunctionInfo, bool]
         for callee, background in walker.references():
             if background or callee.qualname not in found:
                 found[callee.qualname] = (callee, background)
-        for callee in _decorator_wrappers(project, index, fn):
-            found.setdefault(callee.qualname, (callee, False))
+        if fn.qualname not in project.enqueued:  # an enqueued function's wrapper runs where its caller runs
+            for callee in _decorator_wrappers(project, index, fn):
+                found.setdefault(callee.qualname, (callee, False))
         found.pop(fn.qualname, None)
         if found:
             edges[fn.qualname] = list(found.values())
@@ -229,7 +232,14 @@ def _build_index(project: Project) -> _Index:
             nested.setdefault(parent.qualname, []).append(fn)
             parent = parent.parent
     packages = {name.split(".", 1)[0] for name in project.modules}
-    return _Index(subclasses, interface, families, definers, registries, plugin_modules, packages, nested, bodies)
+    plugin_functions: dict[str, list[FunctionInfo]] = {}
+    for fn in project.functions.values():
+        if fn.parent is None and fn.class_name is None and fn.module.name in plugin_modules:
+            plugin_functions.setdefault(fn.name, []).append(fn)
+    return _Index(
+        subclasses, interface, families, definers, registries, plugin_modules, packages, nested, bodies,
+        plugin_functions,
+    )
 
 
 def _defined_above(project: Project, class_qual: str, name: str) -> bool:
@@ -690,6 +700,8 @@ class _FunctionWalker:
         return result + self._plugin_functions(members.modules, name)
 
     def _plugin_functions(self, modules: set[str], name: str) -> list[FunctionInfo]:
+        if modules is self.index.plugin_modules:
+            return self.index.plugin_functions.get(name, [])
         found = [self.project.functions.get(f"{module}.{name}") for module in modules]
         return [f for f in found if f is not None]
 

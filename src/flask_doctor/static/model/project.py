@@ -41,6 +41,10 @@ class Project:
     main_calls: list[CallSite] = field(default_factory=list)
     function_at: dict[tuple[str, int, int], FunctionInfo] = field(default_factory=dict)
     via: dict[tuple[str, str], str] = field(default_factory=dict)  # (func, ctx) -> caller
+    #: Functions a project decorator replaces with a wrapper that enqueues them: calling one from a
+    #: view puts a job on a queue, and its body runs in a worker (``model.builder._job_decorators``).
+    #: Maps each such function to its decorator, whose wrapper runs where the caller runs.
+    enqueued: dict[str, str] = field(default_factory=dict)
     deploy: DeployModel | None = None
     production_names: tuple[str, ...] = ()
     #: (module, dotted name) of containers something shrinks: ``x.pop()``,

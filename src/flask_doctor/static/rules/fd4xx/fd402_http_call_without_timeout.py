@@ -42,9 +42,11 @@ class HttpCallWithoutTimeout(Rule):
     (`issuer.create_certificate(...)`), registries of functions, classes or
     modules, classes loaded from configuration (`import_string(...)`),
     callbacks handed to executors and extensions (`executor.submit(fetch)`,
-    `login_manager.user_loader`), overrides a base class dispatches to
-    (`self._process()`), and project decorators. A thread a view starts
-    counts as a job. *Note* when a helper on the chain takes the path only
+    `login_manager.user_loader`, a form's `validate_<field>` and WTForms
+    validator objects), overrides a base class dispatches to
+    (`self._process()`), and project decorators (one that enqueues the
+    function or registers it with Celery/RQ makes it a job). A thread a
+    view starts counts as a job. *Note* when a helper on the chain takes the path only
     under an argument its caller passes or an opt-in setting, when the chain
     is too deep to tell the branch taken, and when no request or job
     reaches the call as far as the code shows (the message says which).
@@ -185,6 +187,41 @@ class HttpCallWithoutTimeout(Rule):
 
             oauth = OAuth(fetch_token=fetch_token)
             """, message="request callback"),
+        # WTForms calls a form's validate_<field> while the view validates it: a user-supplied avatar URL is fetched.
+        Invalid("""
+            import requests
+            from flask_wtf import FlaskForm
+            from wtforms import StringField
+
+            def image_size(url):
+                response = requests.get(url, stream=True)  # expect
+                return int(response.headers.get("content-length", 0))
+
+            class ProfileForm(FlaskForm):
+                avatar = StringField("Avatar URL")
+
+                def validate_avatar(self, field):
+                    if image_size(field.data) > 1_000_000:
+                        raise ValueError("too big")
+            """, message="request callback `ProfileForm.validate_avatar`"),
+        # The project's own job decorator wraps RQ: the decorated function runs in a worker.
+        Invalid("""
+            import functools
+            import requests
+            from redis import Redis
+            from rq import Queue
+            queue = Queue(connection=Redis())
+
+            def background(func):
+                @functools.wraps(func)
+                def wrapper(*args, **kwargs):
+                    return queue.enqueue(func, *args, **kwargs)
+                return wrapper
+
+            @background
+            def sync_crm(user_id):
+                requests.post("https://crm.example/sync", json={"id": user_id})  # expect
+            """, message="task `sync_crm`"),
         # A DNS provider plugin reached through a registry of modules, from the view that issues certificates.
         Invalid("""
             import requests
