@@ -455,24 +455,44 @@ def _passes(caller: FunctionInfo, fn: FunctionInfo, parameter: str) -> bool:
     return False
 
 
-#: A chain longer than this (root, helpers..., here) goes through enough code that the
-#: model cannot tell the branch taken: a finding on it says less.
+#: A chain at least this long (root, helpers..., here) with at least :data:`CONDITIONAL_LINKS`
+#: conditional calls on it goes through enough choices that the model cannot tell the branch taken.
 DEEP_CHAIN = 6
+CONDITIONAL_LINKS = 2
 
 
 def path_doubt(ctx: Context, node: ast.Call, context: str = REQUEST) -> str | None:
-    """Why "this runs in every such request" may not hold: a choosing helper or a long chain.
+    """Why "this runs in every such request" may not hold: a choosing helper, or a long conditional chain.
 
-    ``None`` when the chain is short and no helper on it chooses; else the
-    reason, for the message of a finding that then says less (a note).
+    ``None`` when no helper on the chain chooses by an argument or a setting
+    and the chain is short or mostly unconditional; else the reason, for the
+    message of a finding that then says less (a note).
     """
     condition = path_condition(ctx, node, context)
     if condition:
         return condition
-    if ctx.function is not None:
-        chain = ctx.project.chain(ctx.function.qualname, context)
-        if len(chain) >= DEEP_CHAIN:
-            return f"it is {len(chain) - 1} calls below `{ctx.project.display(chain[0])}`, too deep to tell the branch"
+    fn = ctx.function
+    if fn is None:
+        return None
+    project = ctx.project
+    chain = [project.functions.get(q) for q in project.chain(fn.qualname, context)]
+    if len(chain) < DEEP_CHAIN or any(f is None for f in chain):
+        return None
+    conditional = 0
+    for caller, callee in zip(chain, chain[1:]):
+        guards = call_guards(project, caller)  # type: ignore[arg-type]
+        sites = [call for _name, call in caller.calls if _calls_name(call, callee.name)]  # type: ignore[union-attr]
+        if sites and all(guards.get(id(call)) for call in sites):
+            conditional += 1
+    if call_guards(project, fn).get(id(node)):
+        conditional += 1
+    if conditional >= CONDITIONAL_LINKS:
+        root = project.display(chain[0].qualname)  # type: ignore[union-attr]
+        what = "a request" if context == REQUEST else "a job"
+        return (
+            f"it is {len(chain) - 1} calls below `{root}`, {conditional} of them behind a condition: the code does "
+            f"not show that {what} takes this branch"
+        )
     return None
 
 

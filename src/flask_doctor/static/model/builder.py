@@ -474,6 +474,8 @@ class _ModuleBuilder(ast.NodeVisitor):
                 info.roles.add("socket_handler")
             elif attr == "expose" and info.class_name:
                 info.roles.add("view")
+        if info.parent is None and info.class_name is None and _wsgi_entry(info.node):
+            info.roles.add("callback")
         # method views: methods named like HTTP verbs on View subclasses
         if info.class_name and info.name in HTTP_METHOD_NAMES and self.class_stack:
             cls = self.class_stack[-1]
@@ -715,6 +717,19 @@ def _form_validators(project: Project) -> None:
                 params = [a.arg for a in method.node.args.args]
                 if params[:3] == ["self", "form", "field"]:
                     method.roles.add("callback")
+
+
+#: Functions mod_wsgi calls for every request it authenticates (``WSGIAuthUserScript``/``WSGIAuthGroupScript``).
+MOD_WSGI_HOOKS = frozenset({"check_password", "groups_for_user", "get_realm_hash"})
+
+
+def _wsgi_entry(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A WSGI callable (``def application(environ, start_response)``) or a mod_wsgi authentication hook
+    (``def check_password(environ, user, password)``): the server calls it for every request."""
+    params = [a.arg for a in node.args.args]
+    if params[:1] != ["environ"]:
+        return False
+    return params[1:2] == ["start_response"] or node.name in MOD_WSGI_HOOKS
 
 
 def _link_reexports(project: Project) -> None:

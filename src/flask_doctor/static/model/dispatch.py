@@ -16,8 +16,10 @@ project is built makes certain enough to act on:
   class the code does not show reaches the implementations of an *abstract*
   method of that name (``raise NotImplementedError``, ``@abstractmethod``,
   an empty body): the plugin classes of Lemur, Amundsen's preview clients,
-  calibre-web's metadata providers.  A receiver returned by a project
-  function (``recruiters.by_name(...)``) also reaches concrete overrides.
+  calibre-web's metadata providers.  A method that one class hierarchy
+  alone defines and overrides (``recruiter.notify_duration_exceeded()``,
+  ``handler.do(...)``) reaches the base and every override; a name that
+  unrelated hierarchies share reaches none of them.
 * **registries**: a list/tuple/dict/set literal of project functions, classes
   or modules is a plugin registry; code that reads it reaches its members,
   and modules named in one (``{"nsone": nsone, ...}``) or loaded dynamically
@@ -40,6 +42,7 @@ from an unknown receiver.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -122,13 +125,22 @@ class _Index:
     def has_registries(self) -> bool:
         return bool(self.registries)
 
-    def family(self, name: str) -> list[FunctionInfo]:
-        """The one polymorphic family defining ``name``; none when unrelated hierarchies share the name."""
+    def family(self, name: str, receiver: str = "") -> list[FunctionInfo]:
+        """The polymorphic family (a method and its overrides) an unknown receiver's ``name`` reaches.
+
+        The one family defining ``name``; when unrelated hierarchies share the
+        name, the one whose root class the receiver's name spells
+        (``event_handler.do()`` -> ``BaseEventHandler``), else none.
+        """
         roots = self.families.get(name, {})
-        if len(roots) != 1:
-            return []
-        members = next(iter(roots.values()))
-        return members if len(members) == self.definers.get(name, 0) else []
+        if len(roots) == 1:
+            members = next(iter(roots.values()))
+            return members if len(members) == self.definers.get(name, 0) else []
+        words = set(re.split(r"[^a-z0-9]+", receiver.lower())) - {""}
+        scored = [(len(words & _class_words(root)), root) for root in roots]
+        best = max((score for score, _ in scored), default=0)
+        chosen = [root for score, root in scored if score == best]
+        return roots[chosen[0]] if best and len(chosen) == 1 else []
 
     def attribute_types(self, project: Project, class_qual: str) -> dict[str, str]:
         """Memoised :func:`_attribute_types` (one class is asked about once per call site)."""
@@ -270,6 +282,12 @@ def _returned_classes(project: Project, fn: FunctionInfo, body: Iterable[ast.AST
             if qualified in project.classes:
                 found.add(qualified)
     return found
+
+
+def _class_words(qualname: str) -> set[str]:
+    """``BaseEventHandler`` -> {"event", "handler"}: the words of a class name that describe it."""
+    words = {w.lower() for w in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", qualname.rsplit(".", 1)[-1])}
+    return words - {"base", "abstract", "abc", "mixin", "interface"}
 
 
 def _descendants(subclasses: dict[str, list[str]], qualname: str) -> Iterator[str]:
@@ -671,8 +689,7 @@ class _FunctionWalker:
             return self._members_methods(seen.members, name)
         if seen.kind in (_UNKNOWN, _PROJECT_RETURN) and not name.startswith("__") and name not in GENERIC_METHODS:
             found = list(self.index.interface.get(name, ()))
-            if seen.kind == _PROJECT_RETURN:
-                found += self.index.family(name)
+            found += self.index.family(name, (dotted(receiver) or "").rsplit(".", 1)[-1])
             if len({f.qualname for f in found}) > MAX_FAMILY:
                 found = []
             return found + self._plugin_functions(self.index.plugin_modules, name)
@@ -852,11 +869,21 @@ def _callee(project: Project, module: str, table, call: ast.Call) -> str | None:
 
 
 def _decorator_wrappers(project: Project, index: _Index, fn: FunctionInfo) -> list[FunctionInfo]:
-    """The inner functions of the project decorators wrapping ``fn``: they run when ``fn`` is called."""
+    """The inner functions of the project decorators wrapping ``fn``: they run when ``fn`` is called.
+
+    A decorator function's nested wrapper, or for ``@event("name")`` (an
+    instance of a project class used as a decorator) the wrapper its
+    ``__call__`` builds.
+    """
     found: list[FunctionInfo] = []
     for deco in fn.node.decorator_list:
         target = deco.func if isinstance(deco, ast.Call) else deco
-        decorator = project.resolve_function(dotted(target) or "", fn.parent, fn.module)
+        name = dotted(target) or ""
+        decorator = project.resolve_function(name, fn.parent, fn.module)
+        if decorator is None and isinstance(deco, ast.Call):
+            qualified = project.canonical(fn.imports.qualify(name) or f"{fn.module.name}.{name}")
+            if qualified in project.classes:
+                decorator = project.classes[qualified].methods.get("__call__")
         if decorator is not None:
             found.extend(index.nested.get(decorator.qualname, ()))
     return found

@@ -118,9 +118,13 @@ class Project:
     def resolve_function(self, name: str, scope: FunctionInfo | None, module: SourceModule) -> FunctionInfo | None:
         """Find the project function a call to ``name`` would reach."""
         head, _, rest = name.partition(".")
-        if head in ("self", "cls") and scope is not None and scope.class_name and rest and "." not in rest:
-            cls_qual = scope.qualname.rsplit(".", 2)[0] + "." + scope.class_name
-            return self._method(cls_qual, rest)
+        if head in ("self", "cls") and scope is not None and rest and "." not in rest:
+            method = scope
+            while method is not None and not method.class_name and head not in method.local_names:
+                method = method.parent  # a closure inside a method sees the method's ``self``
+            if method is not None and method.class_name:
+                cls_qual = method.qualname.rsplit(".", 2)[0] + "." + method.class_name
+                return self._method(cls_qual, rest)
         if not rest:
             probe = scope
             while probe is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.calls import cooperative
 from flask_doctor.static.facts.state import in_request_code, module_container_for
 from flask_doctor.static.facts.taint import request_derived
 from flask_doctor.static.model import REQUEST
@@ -171,7 +172,7 @@ class GlobalStateInRequest(Rule):
             if augmented:
                 message = (
                     f"`global {target.id}` updated with `{ast.unparse(stmt)[:60]}` in {describe_context(ctx)}: "
-                    "concurrent requests lose updates, and each worker process counts only its own requests"
+                    f"{_lost_updates(ctx)}"
                 )
                 hint = "Count in Redis (INCR) or the database; keep per-request data on `g`."
             else:
@@ -180,7 +181,10 @@ class GlobalStateInRequest(Rule):
                     f"the worker serves, so another request can read this request's `{target.id}`"
                 )
                 hint = "Store per-request data on `flask.g` (or use flask_login.current_user)."
-            ctx.report(self.finding(ctx.location(stmt), message, hint=hint, evidence=ctx.chain_evidence(REQUEST)))
+            ctx.report(self.finding(
+                ctx.location(stmt), message, hint=hint, evidence=ctx.chain_evidence(REQUEST),
+                severity=min(self.effective_severity, Severity.NOTE) if augmented and cooperative(ctx.project) else None,
+            ))
 
     def visit_AugAssign(self, node: ast.AugAssign, ctx: Context) -> None:
         """``STATS["hits"] += 1`` on a module-level dict: a read-modify-write without ``global``."""
@@ -194,13 +198,23 @@ class GlobalStateInRequest(Rule):
             self.finding(
                 ctx.location(node),
                 f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} updates module-level {container.kind} "
-                f"`{container.name}` in place: concurrent requests lose updates, and each worker process counts "
-                f"only its own requests",
+                f"`{container.name}` in place: {_lost_updates(ctx)}",
+                severity=min(self.effective_severity, Severity.NOTE) if cooperative(ctx.project) else None,
                 hint="Count in Redis (INCR/HINCRBY) or the database.",
                 evidence=[Evidence(f"`{container.name}` defined at module level", container.location),
                           *ctx.chain_evidence(REQUEST)],
             )
         )
+
+
+def _lost_updates(ctx: Context) -> str:
+    """What goes wrong with a shared counter: lost updates under threads, per-process counts always."""
+    if cooperative(ctx.project):
+        return (
+            "under gevent/eventlet nothing interrupts the update, but each worker process counts only its own "
+            "requests (note: only wrong with several workers)"
+        )
+    return "concurrent requests lose updates, and each worker process counts only its own requests"
 
 
 def _reads_itself(name: str, value: ast.expr) -> bool:

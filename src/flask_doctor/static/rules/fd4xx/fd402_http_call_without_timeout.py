@@ -289,18 +289,17 @@ class HttpCallWithoutTimeout(Rule):
         if role_of(ctx.project, ctx.module) is not FileRole.APPLICATION or ctx.in_cli_only:
             return  # an example, a script or a command: a person runs it and sees it hang
         hot = ctx.in_request or ctx.in_job
-        context = REQUEST if ctx.in_request else JOB
-        doubt = self._doubt(ctx, node) if hot else None
+        context, doubt = self._context(ctx, node) if hot else (REQUEST, None)
         where_called = describe_where(ctx, context)
         if http.problem == "timeout=None":
             what = f"`{http.label}(...)` in {where_called} passes `timeout=None`, which disables the timeout"
         else:
             what = f"`{http.label}(...)` in {where_called} has no timeout"
         if hot and doubt is None:
-            where = "request" if ctx.in_request else "job"
+            where = "request" if context == REQUEST else "job"
             consequence = f": if the server never answers, the {where} waits for ever and holds its worker"
         elif hot:
-            consequence = f" (note: reached from a {'request' if ctx.in_request else 'job'}, but {doubt})"
+            consequence = f" (note: reached from a {'request' if context == REQUEST else 'job'}, but {doubt})"
         else:
             consequence = (
                 " (note: not reached from a request or a job as far as the code shows, so a person can interrupt it)"
@@ -317,7 +316,12 @@ class HttpCallWithoutTimeout(Rule):
         )
 
     @staticmethod
-    def _doubt(ctx: Context, node: ast.Call) -> str | None:
-        """Why the request or job may not take this path; ``None`` when one of them surely does."""
-        doubts = [path_doubt(ctx, node, context) for context in (REQUEST, JOB) if context in ctx.contexts]
-        return None if any(d is None for d in doubts) else doubts[0]
+    def _context(ctx: Context, node: ast.Call) -> tuple[str, str | None]:
+        """The request or job path to describe: one the code shows surely runs the call, else the first with
+        the reason it may not."""
+        candidates = [context for context in (REQUEST, JOB) if context in ctx.contexts]
+        doubts = {context: path_doubt(ctx, node, context) for context in candidates}
+        sure = next((context for context in candidates if doubts[context] is None), None)
+        if sure is not None:
+            return sure, None
+        return candidates[0], doubts[candidates[0]]
