@@ -19,7 +19,9 @@ project is built makes certain enough to act on:
   calibre-web's metadata providers.  A method that one class hierarchy
   alone defines and overrides (``recruiter.notify_duration_exceeded()``,
   ``handler.do(...)``) reaches the base and every override; a name that
-  unrelated hierarchies share reaches none of them.
+  unrelated hierarchies share reaches none of them, unless the receiver's
+  name spells one of them.  A compound method name (``generate_ticket_pdf``)
+  that one project class alone defines is that class's method.
 * **registries**: a list/tuple/dict/set literal of project functions, classes
   or modules is a plugin registry; code that reads it reaches its members,
   and modules named in one (``{"nsone": nsone, ...}``) or loaded dynamically
@@ -46,6 +48,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import FunctionInfo
 from flask_doctor.static.names import dotted
@@ -118,6 +121,8 @@ class _Index:
     bodies: dict[str, list[ast.AST]]
     #: function name -> the module-level functions of that name in plugin modules
     plugin_functions: dict[str, list[FunctionInfo]] = field(default_factory=dict)
+    #: method name -> the one method of that name, when a single project class defines it
+    unique_methods: dict[str, list[FunctionInfo]] = field(default_factory=dict)
     _attribute_types: dict[str, dict[str, str]] = field(default_factory=dict)
     _returned: dict[str, set[str]] = field(default_factory=dict)
 
@@ -248,9 +253,14 @@ def _build_index(project: Project) -> _Index:
     for fn in project.functions.values():
         if fn.parent is None and fn.class_name is None and fn.module.name in plugin_modules:
             plugin_functions.setdefault(fn.name, []).append(fn)
+    unique_methods: dict[str, list[FunctionInfo]] = {}
+    for cls in project.classes.values():
+        for name, method in cls.methods.items():
+            if definers.get(name) == 1 and not role_of_path(cls.module.path).is_side:
+                unique_methods[name] = [method]
     return _Index(
         subclasses, interface, families, definers, registries, plugin_modules, packages, nested, bodies,
-        plugin_functions,
+        plugin_functions, unique_methods,
     )
 
 
@@ -278,6 +288,9 @@ def _returned_classes(project: Project, fn: FunctionInfo, body: Iterable[ast.AST
     for node in body:
         if isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
             name = dotted(node.value.func) or ""
+            if name == "cls" and fn.class_name:  # ``return cls(...)`` in a classmethod
+                found.add(fn.qualname.rsplit(".", 1)[0])
+                continue
             qualified = project.canonical(fn.imports.qualify(name) or f"{fn.module.name}.{name}")
             if qualified in project.classes:
                 found.add(qualified)
@@ -395,6 +408,8 @@ def _dynamically_loaded(project: Project) -> set[str]:
     for name, module in project.modules.items():
         if module.is_package or name in imported or name.rsplit(".", 1)[-1].startswith("_"):
             continue
+        if role_of_path(module.path) is not FileRole.APPLICATION:
+            continue  # migrations, tests and scripts are loaded by their own tools
         if "." in name:
             folders.setdefault(name.rsplit(".", 1)[0], []).append(name)
     return {m for members in folders.values() if len(members) >= MIN_PLUGIN_SIBLINGS for m in members}
@@ -581,7 +596,8 @@ class _FunctionWalker:
         if type_name in self.project.classes:
             return _Receiver(_KNOWN, {type_name})
         if type_name in self.project.functions:
-            return _Receiver(_PROJECT_RETURN)
+            returned = self.index.returned_classes(self.project, self.project.functions[type_name])
+            return _Receiver(_KNOWN, returned, subclasses=True) if returned else _Receiver(_PROJECT_RETURN)
         if any(type_name == loader or type_name.startswith(loader + ".") for loader in DYNAMIC_IMPORTS):
             return _Receiver(_UNKNOWN)  # a class or module named in configuration: a project plugin
         if self._is_library(type_name):
@@ -690,6 +706,8 @@ class _FunctionWalker:
         if seen.kind in (_UNKNOWN, _PROJECT_RETURN) and not name.startswith("__") and name not in GENERIC_METHODS:
             found = list(self.index.interface.get(name, ()))
             found += self.index.family(name, (dotted(receiver) or "").rsplit(".", 1)[-1])
+            if not found and "_" in name.strip("_"):
+                found += self.index.unique_methods.get(name, ())
             if len({f.qualname for f in found}) > MAX_FAMILY:
                 found = []
             return found + self._plugin_functions(self.index.plugin_modules, name)
