@@ -374,8 +374,11 @@ def call_guards(project: Project, fn: FunctionInfo) -> dict[int, tuple[tuple[boo
 def _flag_test(fn: FunctionInfo, test: ast.expr, exit_guard: bool) -> tuple[str, str]:
     """What a guard in ``fn`` depends on: ("argument", name), ("setting", description) or ("", "").
 
-    An early exit on an argument (``if not url: return``) is validation, not a
-    choice of path: only settings (environment variables, CONSTANTS) count there.
+    A setting is an environment read, or a CONSTANT tested for itself
+    (``if FEATURE:``, ``if not LOCK_DEPS.get():``) -- not one compared with
+    (``mode == SCRIPT_WAIT`` names a value, not a switch).  An early exit on
+    an argument (``if not url: return``) is validation, not a choice of path:
+    only settings count there.
     """
     arguments = fn.node.args
     parameters = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs} - {"self", "cls"}
@@ -385,9 +388,23 @@ def _flag_test(fn: FunctionInfo, test: ast.expr, exit_guard: bool) -> tuple[str,
         name = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
         if name and ("environ" in name or name.endswith("getenv")):
             return "setting", "an environment variable"
-        if isinstance(node, ast.Name) and len(node.id) > 2 and node.id.isupper():
-            return "setting", f"setting `{node.id}`"
+    switch = _switch(test)
+    if switch is not None:
+        return "setting", f"setting `{switch}`"
     return "", ""
+
+
+def _switch(test: ast.expr) -> str | None:
+    """``FLAG`` in ``if FLAG:``, ``if not FLAG:``, ``if FLAG.get():``, ``if A and not B:``."""
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if isinstance(test, ast.BoolOp):
+        return next((found for value in test.values if (found := _switch(value))), None)
+    if isinstance(test, ast.Call) and not test.args and isinstance(test.func, ast.Attribute):
+        test = test.func.value  # ``LOCK_DEPS.get()``
+    name = dotted(test) if isinstance(test, (ast.Name, ast.Attribute)) else None
+    last = name.rsplit(".", 1)[-1] if name else ""
+    return last if len(last) > 2 and last.isupper() else None
 
 
 def path_condition(ctx: Context, node: ast.Call, context: str = REQUEST) -> str | None:
@@ -496,7 +513,9 @@ def path_doubt(ctx: Context, node: ast.Call, context: str = REQUEST) -> str | No
     return None
 
 
-_RETRY_WORDS = ("retr", "attempt", "tries", "fail", "backoff")
+#: Words of a loop's header that make it a loop over failures (``while failed_downloads:``); a loop
+#: that counts attempts (``while retries > 0``) is as often a poll waiting for something to be ready.
+_RETRY_WORDS = ("fail", "backoff")
 
 
 def in_retry_backoff(ctx: Context) -> bool:
