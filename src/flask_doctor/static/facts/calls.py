@@ -558,3 +558,94 @@ def drained_before_wait(ctx: Context, call: ast.Call) -> bool:
 
 def _mentions(node: ast.AST, name: str) -> bool:
     return any(dotted(n) == name for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute)))
+
+
+#: Local commands that finish at once on local input: waiting for them is not what holds workers.
+QUICK_COMMANDS = frozenset({
+    "openssl", "ls", "cat", "echo", "whoami", "hostname", "uname", "id", "which", "stat", "sha256sum", "md5sum",
+    "file", "du", "df", "date", "true", "false", "chmod", "chown", "mkdir", "cp", "mv", "rm", "ln", "touch",
+    "readlink", "nproc", "getconf", "locale",
+})
+#: ``git`` subcommands that only read the local repository.
+QUICK_GIT = frozenset({"rev-parse", "log", "show", "status", "diff", "describe", "config", "ls-files", "cat-file",
+                       "branch", "tag", "--version", "version"})
+
+
+def quick_command(ctx: Context, call: ast.Call) -> str | None:
+    """The command a blocking subprocess call runs, when it is a short local one (``openssl``, ``git rev-parse``).
+
+    Follows the command to a list literal, a string (``shlex.split(CMD.format(...))`` of a module constant)
+    or the ``Popen(...)`` a ``communicate()``/``wait()`` belongs to, inside the function; an argument or
+    anything computed elsewhere stays unknown.
+    """
+    fn = ctx.function
+    if fn is None:
+        return None
+    argv = _command_node(fn, call)
+    words = _command_words(ctx, fn, argv, depth=4) if argv is not None else None
+    if not words:
+        return None
+    head = words[0].rsplit("/", 1)[-1]
+    if head in QUICK_COMMANDS or (head == "git" and len(words) > 1 and words[1] in QUICK_GIT):
+        return " ".join(words[:2]) if head == "git" else head
+    return None
+
+
+def _command_node(fn: FunctionInfo, call: ast.Call) -> ast.expr | None:
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in ("communicate", "wait"):
+        owner = dotted(func.value)
+        for node in ast.walk(fn.node):
+            if isinstance(node, ast.Assign) and any(dotted(t) == owner for t in node.targets):
+                if isinstance(node.value, ast.Call):
+                    return _first_argument(node.value)
+            if isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if dotted(item.optional_vars) == owner and isinstance(item.context_expr, ast.Call):
+                        return _first_argument(item.context_expr)
+        return None
+    return _first_argument(call)
+
+
+def _first_argument(call: ast.Call) -> ast.expr | None:
+    if call.args:
+        return call.args[0]
+    return next((k.value for k in call.keywords if k.arg == "args"), None)
+
+
+def _command_words(ctx: Context, fn: FunctionInfo, node: ast.expr, depth: int) -> list[str] | None:
+    if depth <= 0:
+        return None
+    if isinstance(node, (ast.List, ast.Tuple)) and node.elts:
+        first = node.elts[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            rest = [e.value for e in node.elts[1:2] if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            return [first.value, *rest]
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value.split()[:2] or None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        return _command_words(ctx, fn, node.func.value, depth - 1)
+    if isinstance(node, ast.Call) and (dotted(node.func) or "").endswith("split") and node.args:
+        return _command_words(ctx, fn, node.args[0], depth - 1)
+    if isinstance(node, ast.Name):
+        assigned = [
+            n.value for n in ast.walk(fn.node)
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)
+        ]
+        if len(assigned) == 1:
+            return _command_words(ctx, fn, assigned[0], depth - 1)
+        if not assigned:
+            return _module_constant_words(ctx, node.id)
+    return None
+
+
+def _module_constant_words(ctx: Context, name: str) -> list[str] | None:
+    for stmt in ctx.module.tree.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+            value = stmt.value
+            while isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+                value = value.left  # ``"openssl ca " + "-gencrl"``
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                return value.value.split()[:2] or None
+    return None

@@ -149,6 +149,22 @@ def keyed_by_user(key: ast.expr) -> bool:
     return False
 
 
+def filled_once(ctx: Context, container: ast.expr) -> bool:
+    """The function returns early while the container already holds entries (``if _names: return _names``),
+    so it fills the container once per process: a lazily built cache, not one that grows."""
+    name = dotted(container)
+    fn = ctx.function
+    if not name or fn is None:
+        return False
+    for stmt in fn.node.body:
+        if not (isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise))):
+            continue
+        test = stmt.test.operand if isinstance(stmt.test, ast.UnaryOp) else stmt.test
+        if any(dotted(node) == name for node in ast.walk(test) if isinstance(node, (ast.Name, ast.Attribute))):
+            return True
+    return False
+
+
 _LOGIN_WORDS = ("login", "signin", "sign_in", "logon", "signup", "sign_up", "register", "authenticate")
 
 
@@ -182,6 +198,7 @@ def immortal_kind(value: ast.expr) -> str | None:
 
 
 __all__ = [
+    "filled_once",
     "keyed_by_user",
     "login_flow",
     "CONTAINER_CALLS",

@@ -412,7 +412,10 @@ class _ModuleBuilder(ast.NodeVisitor):
         for node in ast.walk(cls.node):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 for target in node.targets:
-                    if isinstance(target, ast.Attribute) and target.attr == attribute and dotted(target.value) == "self":
+                    if (
+                        isinstance(target, ast.Attribute) and target.attr == attribute
+                        and dotted(target.value) == "self"
+                    ):
                         return self.table.qualify(dotted(node.value.func) or "") or dotted(node.value.func)
         return None
 
@@ -656,7 +659,9 @@ def build_project(
 
 
 #: Calls inside a decorator that send the decorated function to a job queue instead of running it.
-ENQUEUEING_CALLS = frozenset({"enqueue", "enqueue_call", "enqueue_in", "enqueue_at", "delay", "apply_async", "send_task"})
+ENQUEUEING_CALLS = frozenset({
+    "enqueue", "enqueue_call", "enqueue_in", "enqueue_at", "delay", "apply_async", "send_task",
+})
 #: Calls inside a decorator that make the decorated function a job of a framework.
 TASK_MAKING_CALLS = frozenset({"task", "shared_task", "actor", "job", "periodic_task"})
 

@@ -59,8 +59,9 @@ def propagate_contexts(project: Project) -> None:
             project.via[(callee.qualname, ctx)] = fn.qualname
             queue.append((callee, ctx))
         for callee, background in edges.get(fn.qualname, ()):
-            # a thread or greenlet runs beside whatever started it, unattended: a background job
-            reached = JOB if background and ctx != TEST else ctx
+            # a thread a request starts runs beside it, unattended: the request does not wait for it.
+            # A command's threads stay the command's (a batch tool's workers end with it).
+            reached = JOB if background and ctx == REQUEST else ctx
             if reached in callee.contexts:
                 continue
             callee.contexts.add(reached)

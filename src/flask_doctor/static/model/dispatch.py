@@ -44,15 +44,22 @@ from an unknown receiver.
 from __future__ import annotations
 
 import ast
-import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from flask_doctor.static.facts.roles import FileRole, role_of_path
+from flask_doctor.static.model.plugins import (
+    DYNAMIC_IMPORTS,
+    LITERALS,
+    MAX_FAMILY,
+    DispatchIndex,
+    Members,
+    build_index,
+    descendants,
+    literal_members,
+    qualify_in,
+)
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import FunctionInfo
 from flask_doctor.static.names import dotted
-from flask_doctor.static.syntax import child_nodes
 
 #: Methods of builtin containers, strings, bytes and files, and the most common
 #: library verbs: an unknown receiver calling one of them is far more often a
@@ -72,101 +79,13 @@ ENQUEUE_METHODS = frozenset({
     "delay", "apply_async", "enqueue", "enqueue_call", "enqueue_at", "enqueue_in", "send_task", "add_job",
     "schedule", "s", "si", "signature", "add_periodic_task", "scheduled_job",
 })
-#: More implementations than this and "which plugin runs?" has no useful answer.
-MAX_FAMILY = 25
-#: Calls that import a module whose name is only known at run time.
-DYNAMIC_IMPORTS = frozenset({
-    "importlib.import_module", "imp.load_source", "imp.load_module", "importlib.machinery.SourceFileLoader",
-    "importlib.util.spec_from_file_location", "werkzeug.utils.import_string", "werkzeug.import_string",
-    "__import__",
-})
-#: A folder with at least this many modules nothing imports, loaded dynamically, is a plugin folder.
-MIN_PLUGIN_SIBLINGS = 3
-
-
-@dataclass
-class _Members:
-    """What a registry holds: functions, classes, modules (qualified names)."""
-
-    functions: set[str] = field(default_factory=set)
-    classes: set[str] = field(default_factory=set)
-    modules: set[str] = field(default_factory=set)
-
-    def merge(self, other: _Members) -> None:
-        self.functions |= other.functions
-        self.classes |= other.classes
-        self.modules |= other.modules
-
-    def __bool__(self) -> bool:
-        return bool(self.functions or self.classes or self.modules)
-
-
-@dataclass
-class _Index:
-    subclasses: dict[str, list[str]]
-    #: method name -> implementations of an abstract declaration of that name
-    interface: dict[str, list[FunctionInfo]]
-    #: method name -> root class -> the root's method and every override below it
-    families: dict[str, dict[str, list[FunctionInfo]]]
-    #: method name -> how many project classes define it
-    definers: dict[str, int]
-    #: module-level registries by qualified name
-    registries: dict[str, _Members]
-    plugin_modules: set[str]
-    #: top-level package names of the project: a name under one of them is project code
-    packages: set[str]
-    #: function qualname -> the functions defined inside it (any depth), methods excepted
-    nested: dict[str, list[FunctionInfo]]
-    #: function qualname -> the nodes of its own body (walked by several questions)
-    bodies: dict[str, list[ast.AST]]
-    #: function name -> the module-level functions of that name in plugin modules
-    plugin_functions: dict[str, list[FunctionInfo]] = field(default_factory=dict)
-    #: method name -> the one method of that name, when a single project class defines it
-    unique_methods: dict[str, list[FunctionInfo]] = field(default_factory=dict)
-    _attribute_types: dict[str, dict[str, str]] = field(default_factory=dict)
-    _returned: dict[str, set[str]] = field(default_factory=dict)
-
-    @property
-    def has_registries(self) -> bool:
-        return bool(self.registries)
-
-    def family(self, name: str, receiver: str = "") -> list[FunctionInfo]:
-        """The polymorphic family (a method and its overrides) an unknown receiver's ``name`` reaches.
-
-        The one family defining ``name``; when unrelated hierarchies share the
-        name, the one whose root class the receiver's name spells
-        (``event_handler.do()`` -> ``BaseEventHandler``), else none.
-        """
-        roots = self.families.get(name, {})
-        if len(roots) == 1:
-            members = next(iter(roots.values()))
-            return members if len(members) == self.definers.get(name, 0) else []
-        words = set(re.split(r"[^a-z0-9]+", receiver.lower())) - {""}
-        scored = [(len(words & _class_words(root)), root) for root in roots]
-        best = max((score for score, _ in scored), default=0)
-        chosen = [root for score, root in scored if score == best]
-        return roots[chosen[0]] if best and len(chosen) == 1 else []
-
-    def attribute_types(self, project: Project, class_qual: str) -> dict[str, str]:
-        """Memoised :func:`_attribute_types` (one class is asked about once per call site)."""
-        if class_qual not in self._attribute_types:
-            self._attribute_types[class_qual] = _attribute_types(project, class_qual, self)
-        return self._attribute_types[class_qual]
-
-    def returned_classes(self, project: Project, fn: FunctionInfo) -> set[str]:
-        """Project classes ``fn`` returns: ``-> Client`` or ``return Client(...)``."""
-        if fn.qualname not in self._returned:
-            self._returned[fn.qualname] = _returned_classes(project, fn, self.bodies.get(fn.qualname, ()))
-        return self._returned[fn.qualname]
-
-
 def dispatch_edges(project: Project) -> dict[str, list[tuple[FunctionInfo, bool]]]:
     """Extra callees per function (by qualname), beyond what ``resolve_function`` finds.
 
     Each callee comes with ``background``: True when it runs on a thread the
     caller starts (``Thread(target=f)``), so a request does not wait for it.
     """
-    index = _build_index(project)
+    index = build_index(project)
     sites: dict[str, list[ast.Call]] = {}
     for site in project.calls:
         if site.function is not None:
@@ -190,244 +109,6 @@ def dispatch_edges(project: Project) -> dict[str, list[tuple[FunctionInfo, bool]
     return edges
 
 
-# ---------------------------------------------------------------------- index
-def _build_index(project: Project) -> _Index:
-    subclasses: dict[str, list[str]] = {}
-    for cls in project.classes.values():
-        for base in cls.bases:
-            if base in project.classes:
-                subclasses.setdefault(base, []).append(cls.qualname)
-    interface: dict[str, list[FunctionInfo]] = {}
-    families: dict[str, dict[str, list[FunctionInfo]]] = {}
-    for cls in project.classes.values():
-        below = list(_descendants(subclasses, cls.qualname))
-        if not below:
-            continue
-        for name, method in cls.methods.items():
-            overrides = [
-                project.classes[d].methods[name] for d in below if name in project.classes[d].methods
-            ]
-            overrides = [m for m in overrides if not is_abstract(m)]
-            if not overrides:
-                continue
-            if is_abstract(method):
-                interface.setdefault(name, []).extend(overrides)
-            if _defined_above(project, cls.qualname, name):
-                continue  # a family is keyed by its topmost class
-            families.setdefault(name, {})[cls.qualname] = [method, *overrides]
-    definers: dict[str, int] = {}
-    for cls in project.classes.values():
-        for name in cls.methods:
-            definers[name] = definers.get(name, 0) + 1
-    bodies = {fn.qualname: list(_own_nodes(fn.node)) for fn in project.functions.values()}
-    registries: dict[str, _Members] = {}
-    plugin_modules: set[str] = set()
-    for module in project.modules.values():
-        for stmt in module.tree.body:
-            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-                members = _literal_members(project, stmt.value, lambda n: _qualify_module_level(project, module, n))
-                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-                if members:
-                    plugin_modules |= members.modules
-                    for target in targets:
-                        if isinstance(target, ast.Name):
-                            registries[f"{module.name}.{target.id}"] = members
-    for fn in project.functions.values():
-        for node in bodies[fn.qualname]:
-            if isinstance(node, (ast.Dict, ast.List, ast.Tuple, ast.Set)):
-                members = _literal_members(project, node, lambda n, f=fn: _qualify_in(project, f, n))
-                plugin_modules |= members.modules
-    plugin_modules |= _dynamically_loaded(project)
-    for members_list in interface.values():
-        members_list[:] = list({m.qualname: m for m in members_list}.values())
-    nested: dict[str, list[FunctionInfo]] = {}
-    for fn in project.functions.values():
-        if fn.class_name is not None:
-            continue
-        parent = fn.parent
-        while parent is not None:
-            nested.setdefault(parent.qualname, []).append(fn)
-            parent = parent.parent
-    packages = {name.split(".", 1)[0] for name in project.modules}
-    plugin_functions: dict[str, list[FunctionInfo]] = {}
-    for fn in project.functions.values():
-        if fn.parent is None and fn.class_name is None and fn.module.name in plugin_modules:
-            plugin_functions.setdefault(fn.name, []).append(fn)
-    unique_methods: dict[str, list[FunctionInfo]] = {}
-    for cls in project.classes.values():
-        for name, method in cls.methods.items():
-            if definers.get(name) == 1 and not role_of_path(cls.module.path).is_side:
-                unique_methods[name] = [method]
-    return _Index(
-        subclasses, interface, families, definers, registries, plugin_modules, packages, nested, bodies,
-        plugin_functions, unique_methods,
-    )
-
-
-def _defined_above(project: Project, class_qual: str, name: str) -> bool:
-    """A project base class of ``class_qual`` also defines ``name``."""
-    for current in project.lineage(class_qual):
-        cls = project.classes.get(current)
-        if current != class_qual and cls is not None and name in cls.methods:
-            return True
-    return False
-
-
-def _returned_classes(project: Project, fn: FunctionInfo, body: Iterable[ast.AST]) -> set[str]:
-    found: set[str] = set()
-    returns = fn.node.returns
-    if returns is not None:
-        if isinstance(returns, ast.Constant) and isinstance(returns.value, str):
-            name = returns.value.strip("\"' ")
-        else:
-            name = dotted(returns) or ""
-        qualified = fn.imports.qualify(name) or f"{fn.module.name}.{name}"
-        qualified = project.canonical(qualified)
-        if qualified in project.classes:
-            found.add(qualified)
-    for node in body:
-        if isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
-            name = dotted(node.value.func) or ""
-            if name == "cls" and fn.class_name:  # ``return cls(...)`` in a classmethod
-                found.add(fn.qualname.rsplit(".", 1)[0])
-                continue
-            qualified = project.canonical(fn.imports.qualify(name) or f"{fn.module.name}.{name}")
-            if qualified in project.classes:
-                found.add(qualified)
-    return found
-
-
-def _class_words(qualname: str) -> set[str]:
-    """``BaseEventHandler`` -> {"event", "handler"}: the words of a class name that describe it."""
-    words = {w.lower() for w in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", qualname.rsplit(".", 1)[-1])}
-    return words - {"base", "abstract", "abc", "mixin", "interface"}
-
-
-def _descendants(subclasses: dict[str, list[str]], qualname: str) -> Iterator[str]:
-    seen: set[str] = set()
-    stack = list(subclasses.get(qualname, ()))
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        yield current
-        stack.extend(subclasses.get(current, ()))
-
-
-def is_abstract(fn: FunctionInfo) -> bool:
-    """An interface declaration: ``@abstractmethod``, or a body that only documents, passes or raises
-    ``NotImplementedError``."""
-    if any(d.rsplit(".", 1)[-1] in ("abstractmethod", "abstractproperty") for d in fn.decorators):
-        return True
-    body = list(fn.node.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        body = body[1:]
-    if not body:
-        return True
-    if len(body) != 1:
-        return False
-    stmt = body[0]
-    if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
-        return True
-    if isinstance(stmt, ast.Raise) and stmt.exc is not None:
-        exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
-        return (dotted(exc) or "").endswith("NotImplementedError")
-    return False
-
-
-def _qualify_module_level(project: Project, module, node: ast.expr) -> str | None:  # type: ignore[no-untyped-def]
-    name = dotted(node)
-    if not name:
-        return None
-    table = project.module_imports.get(module.name)
-    qualified = table.qualify(name) if table is not None else None
-    if qualified:
-        return qualified
-    local = f"{module.name}.{name}"
-    if local in project.functions or local in project.classes:
-        return local
-    return None
-
-
-def _qualify_in(project: Project, fn: FunctionInfo, node: ast.expr) -> str | None:
-    name = dotted(node)
-    if not name or name.split(".", 1)[0] in fn.local_names:
-        return None
-    found = project.resolve_function(name, fn, fn.module)
-    if found is not None:
-        return found.qualname
-    qualified = fn.imports.qualify(name)
-    if qualified:
-        return qualified
-    local = f"{fn.module.name}.{name}"
-    return local if local in project.classes else None
-
-
-def _literal_members(project: Project, node: ast.expr, qualify) -> _Members:  # type: ignore[no-untyped-def]
-    """The project functions, classes and modules a container literal lists."""
-    members = _Members()
-    if isinstance(node, ast.Dict):
-        elements = [v for v in node.values if v is not None]
-    elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        elements = list(node.elts)
-    else:
-        return members
-    for element in elements:
-        if isinstance(element, (ast.Tuple, ast.List)):  # ``[(name, handler), ...]``
-            elements.extend(e for e in element.elts if isinstance(e, (ast.Name, ast.Attribute)))
-            continue
-        if not isinstance(element, (ast.Name, ast.Attribute)):
-            continue
-        qualified = qualify(element)
-        if not qualified:
-            continue
-        if qualified in project.functions:
-            members.functions.add(qualified)
-        elif qualified in project.classes:
-            members.classes.add(qualified)
-        elif qualified in project.modules and not project.modules[qualified].is_package:
-            members.modules.add(qualified)
-    return members
-
-
-def _dynamically_loaded(project: Project) -> set[str]:
-    """Modules of plugin folders: nothing imports them and the project imports modules by computed name."""
-    dynamic = any(
-        site.name in DYNAMIC_IMPORTS and site.node.args and not isinstance(site.node.args[0], ast.Constant)
-        for site in project.calls
-    )
-    if not dynamic:
-        return set()
-    imported: set[str] = set()
-    for records in project.imports.values():
-        for record in records:
-            imported.add(record.module)
-            imported.update(f"{record.module}.{name}" for name in record.names)
-    folders: dict[str, list[str]] = {}
-    for name, module in project.modules.items():
-        if module.is_package or name in imported or name.rsplit(".", 1)[-1].startswith("_"):
-            continue
-        if role_of_path(module.path) is not FileRole.APPLICATION:
-            continue  # migrations, tests and scripts are loaded by their own tools
-        if "." in name:
-            folders.setdefault(name.rsplit(".", 1)[0], []).append(name)
-    return {m for members in folders.values() if len(members) >= MIN_PLUGIN_SIBLINGS for m in members}
-
-
-def _own_nodes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
-    """Nodes of a function's body, not of the functions and classes defined inside it (their
-    decorators, which run in the body, are included; the function's own decorators are not)."""
-    stack: list[ast.AST] = list(node.body)
-    while stack:
-        current = stack.pop()
-        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            stack.extend(current.decorator_list)
-            continue
-        yield current
-        stack.extend(child_nodes(current))
-
-
 # ------------------------------------------------------------ per function
 _UNKNOWN = "unknown"
 _EXTERNAL = "external"
@@ -442,7 +123,7 @@ class _Receiver:
 
     kind: str  # known | registry | project-return | unknown | external | module
     classes: set[str] = field(default_factory=set)
-    members: _Members | None = None
+    members: Members | None = None
     #: the classes are declared, not built here: a subclass's override may run (``-> Issuer``)
     subclasses: bool = False
 
@@ -450,11 +131,11 @@ class _Receiver:
 class _FunctionWalker:
     """Answers "what does this call or reference reach?" inside one function."""
 
-    def __init__(self, project: Project, index: _Index, fn: FunctionInfo) -> None:
+    def __init__(self, project: Project, index: DispatchIndex, fn: FunctionInfo) -> None:
         self.project = project
         self.index = index
         self.fn = fn
-        self._registry_locals: dict[str, _Members] | None = None
+        self._registry_locals: dict[str, Members] | None = None
 
     @property
     def owner(self) -> str | None:
@@ -498,7 +179,7 @@ class _FunctionWalker:
     def overrides(self, class_qual: str, name: str) -> list[FunctionInfo]:
         return [
             self.project.classes[d].methods[name]
-            for d in _descendants(self.index.subclasses, class_qual)
+            for d in descendants(self.index.subclasses, class_qual)
             if name in self.project.classes[d].methods
         ]
 
@@ -615,7 +296,7 @@ class _FunctionWalker:
         return any(target.split(".", 1)[0] == head for target in self.fn.imports.aliases.values())
 
     # ---------------------------------------------------------- registries
-    def registry_of(self, node: ast.expr) -> _Members | None:
+    def registry_of(self, node: ast.expr) -> Members | None:
         """The members of the registry ``node`` names (a module-level one or a local holding members)."""
         name = dotted(node)
         if not name:
@@ -627,32 +308,32 @@ class _FunctionWalker:
         qualified = self.fn.imports.qualify(name) or f"{self.fn.module.name}.{name}"
         return self.index.registries.get(qualified)
 
-    def registry_locals(self) -> dict[str, _Members]:
+    def registry_locals(self) -> dict[str, Members]:
         """Locals that hold registry members: a literal, loop variables over a registry, ``R[k]``, ``R.get(k)``."""
         if self._registry_locals is not None:
             return self._registry_locals
-        found: dict[str, _Members] = {}
+        found: dict[str, Members] = {}
         self._registry_locals = found
         body = self.index.bodies.get(self.fn.qualname, ())
-        if not self.index.has_registries and not any(isinstance(n, _LITERALS) for n in body):
+        if not self.index.has_registries and not any(isinstance(n, LITERALS) for n in body):
             return found
         for node in body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 target, value = node.targets[0].id, node.value
-                members = _literal_members(self.project, value, lambda n: _qualify_in(self.project, self.fn, n))
+                members = literal_members(self.project, value, lambda n: qualify_in(self.project, self.fn, n))
                 if not members:
-                    members = self._registry_source(value, found) or _Members()
+                    members = self._registry_source(value, found) or Members()
                 if members:
-                    found.setdefault(target, _Members()).merge(members)
+                    found.setdefault(target, Members()).merge(members)
             elif isinstance(node, (ast.For, ast.comprehension)):
                 source = self._registry_source(node.iter, found)
                 if source:
                     for target in ast.walk(node.target):
                         if isinstance(target, ast.Name):
-                            found.setdefault(target.id, _Members()).merge(source)
+                            found.setdefault(target.id, Members()).merge(source)
         return found
 
-    def _registry_source(self, value: ast.expr, local: dict[str, _Members]) -> _Members | None:
+    def _registry_source(self, value: ast.expr, local: dict[str, Members]) -> Members | None:
         """``R``, ``R[k]``, ``R.get(k)``, ``R.values()``, ``R.items()``, ``R[k](...)`` for a registry ``R``."""
         if isinstance(value, ast.Call):
             func = value.func
@@ -663,7 +344,7 @@ class _FunctionWalker:
             return self._registry_name(value.value, local)
         return self._registry_name(value, local)
 
-    def _registry_name(self, node: ast.expr, local: dict[str, _Members]) -> _Members | None:
+    def _registry_name(self, node: ast.expr, local: dict[str, Members]) -> Members | None:
         name = dotted(node)
         if not name:
             return None
@@ -723,13 +404,13 @@ class _FunctionWalker:
                 return [found]
         return []
 
-    def _members_called(self, members: _Members) -> list[FunctionInfo]:
+    def _members_called(self, members: Members) -> list[FunctionInfo]:
         found = [self.project.functions[f] for f in members.functions]
         for cls in members.classes:
             found += self.instantiation(cls)
         return found
 
-    def _members_methods(self, members: _Members, name: str) -> list[FunctionInfo]:
+    def _members_methods(self, members: Members, name: str) -> list[FunctionInfo]:
         found = [self.method(c, name) for c in members.classes]
         result = [f for f in found if f is not None]
         return result + self._plugin_functions(members.modules, name)
@@ -803,7 +484,6 @@ class _FunctionWalker:
         return []
 
 
-_LITERALS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
 #: Calls whose arguments are functions to call: executors, threads, partials, callback registries.
 CALLBACK_TAKERS = frozenset({
     "submit", "map", "imap", "imap_unordered", "starmap", "apply", "run_in_executor", "spawn", "spawn_later",
@@ -851,42 +531,7 @@ def _is_super(node: ast.expr) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
 
 
-def _attribute_types(project: Project, class_qual: str, index: _Index) -> dict[str, str]:
-    """``helper = Converter()`` in the class body or ``self.helper = Converter()`` in a method, per lineage."""
-    found: dict[str, str] = {}
-    for current in reversed(list(project.lineage(class_qual))):
-        cls = project.classes.get(current)
-        if cls is None:
-            continue
-        table = project.module_imports.get(cls.module.name)
-        for stmt in cls.node.body:
-            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
-                callee = _callee(project, cls.module.name, table, stmt.value)
-                for target in stmt.targets:
-                    if isinstance(target, ast.Name) and callee:
-                        found[target.id] = callee
-        for method in cls.methods.values():
-            for node in index.bodies.get(method.qualname, ()):
-                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                    callee = _callee(project, cls.module.name, method.imports, node.value)
-                    for target in node.targets:
-                        if isinstance(target, ast.Attribute) and dotted(target.value) == "self" and callee:
-                            found[target.attr] = callee
-    return found
-
-
-def _callee(project: Project, module: str, table, call: ast.Call) -> str | None:  # type: ignore[no-untyped-def]
-    name = dotted(call.func)
-    if not name:
-        return None
-    qualified = table.qualify(name) if table is not None else None
-    if qualified:
-        return qualified
-    local = f"{module}.{name}"
-    return local if local in project.classes or local in project.functions else None
-
-
-def _decorator_wrappers(project: Project, index: _Index, fn: FunctionInfo) -> list[FunctionInfo]:
+def _decorator_wrappers(project: Project, index: DispatchIndex, fn: FunctionInfo) -> list[FunctionInfo]:
     """The inner functions of the project decorators wrapping ``fn``: they run when ``fn`` is called.
 
     A decorator function's nested wrapper, or for ``@event("name")`` (an

@@ -7,6 +7,7 @@ import ast
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.state import (
     GROWING_METHODS,
+    filled_once,
     in_request_code,
     keyed_by_user,
     login_flow,
@@ -36,7 +37,8 @@ class UnboundedModuleCache(Rule):
     (`CACHE[user_id] = profile`, `SEEN.append(path)`), the container grows
     with every distinct request until the worker runs out of memory or is
     killed. Registries filled at import time, constants that views only
-    read, caches that evict entries, and dicts keyed by the logged-in
+    read, caches that evict entries, lists a function fills once behind an
+    early return (`if _names: return _names`), and dicts keyed by the logged-in
     user's identity (`LAST[current_user.id] = ...`: one entry per account,
     replaced on each request) are fine and are not reported. A container
     that grows only in a login or sign-up flow (one token per successful
@@ -133,6 +135,23 @@ class UnboundedModuleCache(Rule):
             def old():
                 warn_deprecated("old")
                 return "ok"
+            """),
+        # A list of configured names built on first use: the early return keeps it from growing again.
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            _executor_names = []
+
+            def executor_names():
+                if _executor_names:
+                    return _executor_names
+                for name in app.config["EXECUTORS"].split(","):
+                    _executor_names.append(name.strip())
+                return _executor_names
+
+            @app.get("/executors")
+            def executors():
+                return {"names": executor_names()}
             """),
         # The last search of each user, replaced on every search: one entry per account.
         Valid("""
@@ -232,6 +251,8 @@ class UnboundedModuleCache(Rule):
             guarded = self._membership_guarded(node.func.value, ctx)
             if guarded and not any(request_derived(ctx.project, a, ctx.function) for a in node.args):
                 return
+            if filled_once(ctx, node.func.value):
+                return  # ``if _names: return _names`` first: built once per process
         elif not any(
             request_derived(ctx.project, a, ctx.function) for a in list(node.args[:1]) + [k.value for k in node.keywords]
         ):

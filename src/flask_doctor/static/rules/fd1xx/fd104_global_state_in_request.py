@@ -181,9 +181,10 @@ class GlobalStateInRequest(Rule):
                     f"the worker serves, so another request can read this request's `{target.id}`"
                 )
                 hint = "Store per-request data on `flask.g` (or use flask_login.current_user)."
+            quiet = augmented and cooperative(ctx.project)
             ctx.report(self.finding(
                 ctx.location(stmt), message, hint=hint, evidence=ctx.chain_evidence(REQUEST),
-                severity=min(self.effective_severity, Severity.NOTE) if augmented and cooperative(ctx.project) else None,
+                severity=min(self.effective_severity, Severity.NOTE) if quiet else None,
             ))
 
     def visit_AugAssign(self, node: ast.AugAssign, ctx: Context) -> None:

@@ -17,6 +17,7 @@ from flask_doctor.static.facts.calls import (
     in_request_code,
     in_retry_backoff,
     path_doubt,
+    quick_command,
     sleep_seconds,
 )
 from flask_doctor.static.facts.roles import FileRole, role_of
@@ -58,8 +59,10 @@ class BlockingCallInRequest(Rule):
     the path only under an argument its caller passes or an opt-in setting
     (`save_model(pip_requirements=[...])` never infers requirements), the
     chain is too deep to tell the branch taken, the sleep is a back-off
-    between retries after a failure, or the client chooses the delay (a
-    test endpoint such as `/delay/<n>`: cap it).
+    between retries after a failure, the client chooses the delay (a
+    test endpoint such as `/delay/<n>`: cap it), or the command is a short
+    local one (`openssl`, `git rev-parse`), named in the call or in the
+    module constant it is built from.
 
     ## Example
     ```python
@@ -211,6 +214,21 @@ class BlockingCallInRequest(Rule):
             def create_model():
                 return {"requirements": save_model("/tmp/m", requirements=["mlflow"])}
             """, message="only depending on argument `requirements`"),
+        # A certificate export runs a short openssl conversion (a note) and a video preview runs ffmpeg (a warning).
+        Invalid("""
+            import subprocess
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.post("/certificates/<int:cert_id>/export")
+            def export(cert_id):
+                return subprocess.check_output(["openssl", "x509", "-in", f"/certs/{cert_id}.pem", "-outform", "der"])  # expect
+
+            @app.post("/videos/<int:video_id>/preview")
+            def preview(video_id):
+                subprocess.run(["ffmpeg", "-i", f"/videos/{video_id}.mp4", "-t", "5", "/tmp/preview.mp4"])  # expect
+                return "ok"
+            """, message="`openssl` is a short local command"),
         # A test service's delay endpoint: the client picks the sleep, capped; said as a note.
         Invalid("""
             import time
@@ -272,7 +290,8 @@ class BlockingCallInRequest(Rule):
         if waited is None or drained_before_wait(ctx, node):
             return  # a wait after reading the child's output to its end returns with it
         short = waited.replace("subprocess.Popen.", "Popen.")
-        doubt = path_doubt(ctx, node, REQUEST)
+        quick = quick_command(ctx, node)
+        doubt = f"`{quick}` is a short local command" if quick else path_doubt(ctx, node, REQUEST)
         message = (
             f"`{short}(...)` without `timeout=` in {describe_where(ctx, REQUEST)}: the worker waits for the "
             f"child process, for ever if it hangs"
