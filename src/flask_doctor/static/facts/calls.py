@@ -582,7 +582,7 @@ def quick_command(ctx: Context, call: ast.Call) -> str | None:
     if fn is None:
         return None
     argv = _command_node(fn, call)
-    words = _command_words(ctx, fn, argv, depth=4) if argv is not None else None
+    words = _command_words(ctx, fn, argv, depth=8) if argv is not None else None
     if not words:
         return None
     head = words[0].rsplit("/", 1)[-1]
@@ -635,13 +635,40 @@ def _command_words(ctx: Context, fn: FunctionInfo, node: ast.expr, depth: int) -
         ]
         if len(assigned) == 1:
             return _command_words(ctx, fn, assigned[0], depth - 1)
+        if not assigned and node.id in fn.local_names:
+            return _argument_words(ctx, fn, node.id, depth - 1)
         if not assigned:
-            return _module_constant_words(ctx, node.id)
+            return _module_constant_words(fn.module.tree, node.id)
     return None
 
 
-def _module_constant_words(ctx: Context, name: str) -> list[str] | None:
-    for stmt in ctx.module.tree.body:
+def _argument_words(ctx: Context, fn: FunctionInfo, parameter: str, depth: int) -> list[str] | None:
+    """The command a parameter holds, when every caller passes the same short command (``run_process([...])``)."""
+    arguments = fn.node.args
+    positional = [a.arg for a in arguments.posonlyargs + arguments.args]
+    if fn.class_name and positional[:1] in (["self"], ["cls"]):
+        positional = positional[1:]
+    if parameter not in positional:
+        return None
+    index = positional.index(parameter)
+    found: list[list[str]] = []
+    for site in ctx.project.calls:
+        if site.function is None or site.name.rsplit(".", 1)[-1] != fn.name:
+            continue
+        if ctx.project.resolve_function(dotted(site.node.func) or "", site.function, site.module) is not fn:
+            continue
+        value = site.node.args[index] if len(site.node.args) > index else next(
+            (k.value for k in site.node.keywords if k.arg == parameter), None
+        )
+        words = _command_words(ctx, site.function, value, depth) if value is not None else None
+        if not words:
+            return None
+        found.append(words)
+    return found[0] if found and all(w[:1] == found[0][:1] for w in found) else None
+
+
+def _module_constant_words(tree: ast.Module, name: str) -> list[str] | None:
+    for stmt in tree.body:
         if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
             value = stmt.value
             while isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
