@@ -676,3 +676,12 @@ def _module_constant_words(tree: ast.Module, name: str) -> list[str] | None:
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 return value.value.split()[:2] or None
     return None
+
+
+def client_library(ctx: Context) -> bool:
+    """The code is a client SDK: its module's name or its class's name says ``client`` (``seldon_client.py``,
+    ``class ScoringServerClient``) -- code the project ships for other programs to call."""
+    fn = ctx.function
+    module = ctx.module.name.rsplit(".", 1)[-1].lower()
+    owner = (fn.class_name or "").lower() if fn is not None else ""
+    return "client" in module or owner.endswith("client")

@@ -54,12 +54,15 @@ class BlockingCallInRequest(Rule):
     `Popen.wait()` after the child's output was read to its end (the child
     has finished writing; the wait returns with it).
 
+    Not reported either: a sleep in an `except` handler or a loop over
+    failures, which backs off between retries after something failed (that
+    is how a retry should wait).
+
     The finding is a *note*, saying why, when the code does not show that
     every such request waits: a helper on the chain below the view takes
     the path only under an argument its caller passes or an opt-in setting
     (`save_model(pip_requirements=[...])` never infers requirements), the
-    chain is too deep to tell the branch taken, the sleep is a back-off
-    between retries after a failure, the client chooses the delay (a
+    chain is too deep to tell the branch taken, the client chooses the delay (a
     test endpoint such as `/delay/<n>`: cap it), or the command is a short
     local one (`openssl`, `git rev-parse`), named in the call or in the
     module constant it is built from.
@@ -101,6 +104,26 @@ class BlockingCallInRequest(Rule):
     summary = "`time.sleep` or a subprocess wait without timeout in request code holds a worker."
 
     VALID = (
+        # Back-off between database reconnection attempts, only after a connection failed.
+        Valid("""
+            import time
+            import psycopg2
+            from flask import Flask
+            app = Flask(__name__)
+
+            def connect(dsn, attempts=5):
+                for attempt in range(attempts):
+                    try:
+                        return psycopg2.connect(dsn, connect_timeout=5)
+                    except psycopg2.OperationalError:
+                        time.sleep(2 ** attempt)
+                raise RuntimeError("database unavailable")
+
+            @app.get("/health")
+            def health():
+                connect(app.config["DSN"]).close()
+                return "ok"
+            """),
         # A streamed command's output is read to its end before the wait: the child has finished.
         Valid("""
             import subprocess
@@ -309,9 +332,9 @@ class BlockingCallInRequest(Rule):
         message = f"`{ast.unparse(node)}` in {describe_where(ctx, REQUEST)} holds the worker while it sleeps"
         evidence = list(ctx.chain_evidence(REQUEST))
         if in_retry_backoff(ctx):
-            doubt: str | None = "it sleeps only after a failure, between retries"
-        elif node.args and self._client_chosen(ctx, node.args[0]):
-            doubt = "the client chooses the delay, so the endpoint is made to wait; cap it"
+            return  # a back-off between retries after a failure: how a retry should wait
+        if node.args and self._client_chosen(ctx, node.args[0]):
+            doubt: str | None = "the client chooses the delay, so the endpoint is made to wait; cap it"
         else:
             doubt = path_doubt(ctx, node, REQUEST)
         if loop is not None and doubt is None:

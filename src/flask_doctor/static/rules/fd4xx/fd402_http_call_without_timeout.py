@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.facts.calls import classify_http_call, describe_where, path_doubt
+from flask_doctor.static.facts.calls import classify_http_call, client_library, describe_where, path_doubt
 from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.model import JOB, REQUEST
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
@@ -33,7 +33,10 @@ class HttpCallWithoutTimeout(Rule):
     sessions of a project subclass that overrides `request`/`send`,
     `urlopen` when the project calls `socket.setdefaulttimeout`, test code,
     examples, docs and scripts, and code only CLI commands reach: a person
-    runs those and sees the hang.
+    runs those and sees the hang. Nor are the methods of a client library
+    the project ships for other programs (a `*_client.py` module or a
+    `class FooClient`) that no request or job of its own reaches: the
+    program that uses the client decides its timeouts.
 
     Severity follows the evidence that a worker waits. *Warning* when the
     call is reached from a request or a background job, with the chain in
@@ -118,6 +121,20 @@ class HttpCallWithoutTimeout(Rule):
             def fetch(url):
                 return http.get(url)
             """),
+        # The scoring server's client, shipped for users' scripts: the program that imports it sets the policy.
+        Valid("""
+            import requests
+
+            class ScoringServerClient:
+                def __init__(self, host, port):
+                    self.url_prefix = f"http://{host}:{port}"
+
+                def ping(self):
+                    return requests.get(f"{self.url_prefix}/ping").status_code == 200
+
+                def invoke(self, data):
+                    return requests.post(f"{self.url_prefix}/invocations", json=data).json()
+            """),
         # A developer's build script and an upgrade check of the command line: a person watches them run.
         Valid("""
             import click
@@ -161,7 +178,7 @@ class HttpCallWithoutTimeout(Rule):
         Invalid("""
             import requests
 
-            class Client:
+            class Geocoder:
                 def __init__(self):
                     self.session = requests.Session()
 
@@ -289,6 +306,8 @@ class HttpCallWithoutTimeout(Rule):
         if role_of(ctx.project, ctx.module) is not FileRole.APPLICATION or ctx.in_cli_only:
             return  # an example, a script or a command: a person runs it and sees it hang
         hot = ctx.in_request or ctx.in_job
+        if not hot and client_library(ctx):
+            return  # an SDK for other programs (``*_client.py``, ``class FooClient``): its caller sets the policy
         context, doubt = self._context(ctx, node) if hot else (REQUEST, None)
         where_called = describe_where(ctx, context)
         if http.problem == "timeout=None":
