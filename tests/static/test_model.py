@@ -236,3 +236,169 @@ def test_a_module_too_deep_to_walk_is_reported_and_the_rest_modelled() -> None:
     assert [m.path for m in kept] == ["good.py"]
     assert [(p.code, p.location.path) for p in problems] == [("FD002", "deep.py")]
     assert "good.g" in project.functions
+
+
+# ------------------------------------------------------------- dispatch edges
+PLUGINS = {
+    "certs/__init__.py": "",
+    "certs/bases/__init__.py": "from .issuer import IssuerPlugin\n",
+    "certs/bases/issuer.py": """
+        class IssuerPlugin:
+            def create_certificate(self, csr):
+                raise NotImplementedError
+        """,
+    "certs/digicert.py": """
+        from certs.bases import IssuerPlugin
+
+        class DigiCertIssuer(IssuerPlugin):
+            def create_certificate(self, csr):
+                return self._post(csr)
+
+            def _post(self, csr):
+                return csr
+        """,
+    "certs/registry.py": """
+        class PluginManager:
+            def get(self, name):
+                return None
+
+        plugins = PluginManager()
+        """,
+    "certs/dns/__init__.py": "",
+    "certs/dns/route53.py": "def create_txt_record(domain):\n    return domain\n",
+    "certs/dns/nsone.py": "def create_txt_record(domain):\n    return domain\n",
+    "certs/acme.py": """
+        from certs.dns import route53, nsone
+
+        def provider(kind):
+            return {"route53": route53, "nsone": nsone}[kind]
+
+        def challenge(kind, domain):
+            dns = provider(kind)
+            dns.create_txt_record(domain)
+        """,
+    "certs/views.py": """
+        import threading
+        from flask import Blueprint
+        from flask_login import LoginManager
+        from certs.registry import plugins
+        from certs.acme import challenge
+        bp = Blueprint("certs", __name__)
+        login_manager = LoginManager()
+
+        @login_manager.user_loader
+        def load_user(user_id):
+            return user_id
+
+        def audit():
+            return 1
+
+        @bp.post("/certificates")
+        def issue():
+            issuer = plugins.get("digicert")
+            issuer.create_certificate("csr")
+            challenge("nsone", "example.com")
+            threading.Thread(target=audit).start()
+            return "ok"
+        """,
+}
+
+
+def test_plugins_behind_an_abstract_method_a_registry_of_modules_and_re_exports_are_reached() -> None:
+    p = project(PLUGINS)
+    assert p.classes["certs.digicert.DigiCertIssuer"].bases == ["certs.bases.issuer.IssuerPlugin"]
+    assert REQUEST in p.functions["certs.digicert.DigiCertIssuer._post"].contexts
+    assert p.chain("certs.digicert.DigiCertIssuer._post", REQUEST) == [
+        "certs.views.issue", "certs.digicert.DigiCertIssuer.create_certificate", "certs.digicert.DigiCertIssuer._post",
+    ]
+    assert REQUEST in p.functions["certs.dns.nsone.create_txt_record"].contexts
+    assert REQUEST in p.functions["certs.dns.route53.create_txt_record"].contexts
+
+
+def test_extension_callbacks_run_in_requests_and_threads_a_view_starts_are_jobs() -> None:
+    p = project(PLUGINS)
+    load_user = p.functions["certs.views.load_user"]
+    assert "callback" in load_user.roles and REQUEST in load_user.contexts
+    assert p.functions["certs.views.audit"].contexts == {JOB}
+
+
+def test_class_given_as_view_func_and_base_class_dispatch_to_overrides() -> None:
+    p = project({
+        "rh.py": """
+            class RH:
+                def process(self):
+                    return self._process()
+
+                def _process(self):
+                    raise NotImplementedError
+            """,
+        "controllers.py": """
+            from rh import RH
+
+            class RHVersionCheck(RH):
+                def _process(self):
+                    return check()
+
+            def check():
+                return "1.0"
+            """,
+        "blueprint.py": """
+            from flask import Blueprint
+            from controllers import RHVersionCheck
+            bp = Blueprint("core", __name__)
+            bp.add_url_rule("/version-check", "version_check", RHVersionCheck)
+            """,
+    })
+    assert "callback" in p.functions["rh.RH.process"].roles
+    assert p.chain("controllers.check", REQUEST) == ["rh.RH.process", "controllers.RHVersionCheck._process",
+                                                     "controllers.check"]
+
+
+def test_a_project_decorator_that_enqueues_makes_a_job_and_keeps_the_request_out() -> None:
+    p = project({"app.py": """
+        import functools
+        from rq import Queue
+        from flask import Flask
+        app = Flask(__name__)
+        queue = Queue()
+
+        def background(func):
+            @functools.wraps(func)
+            def wrapper(*args, **kwargs):
+                return queue.enqueue(func, *args, **kwargs)
+            return wrapper
+
+        @background
+        def sync_crm(user_id):
+            return user_id
+
+        @app.post("/users")
+        def create_user():
+            sync_crm(1)
+            return "ok"
+        """})
+    sync = p.functions["app.sync_crm"]
+    assert "task" in sync.roles and sync.contexts == {JOB}
+    assert REQUEST in p.functions["app.background.wrapper"].contexts
+
+
+def test_a_method_called_on_a_library_object_never_dispatches_into_the_project() -> None:
+    p = project({"app.py": """
+        import re
+        from flask import Flask
+        app = Flask(__name__)
+
+        class Matcher:
+            def search(self, text):
+                raise NotImplementedError
+
+        class Words(Matcher):
+            def search(self, text):
+                return text
+
+        @app.get("/")
+        def index():
+            pattern = re.compile("a")
+            return str(pattern.search("abc"))
+        """})
+    assert p.functions["app.Words.search"].contexts == set()

@@ -157,3 +157,94 @@ def test_config_file_without_a_visible_command_is_not_a_crash() -> None:
     sources = {"app.py": "from flask import Flask\napp = Flask(__name__)\n", "gunicorn.conf.py": "workers = 2\n"}
     result = analyse_sources(sources, select=["FD404", "FD405", "FD406", "FD407", "FD408", "FD409", "FD410", "FD411"])
     assert [f for f in result.findings if f.code == "FD004"] == []
+
+
+def test_tutorial_deploy_file_is_a_note_not_the_production_entry_point() -> None:
+    sources = {
+        "app.py": """
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                return requests.get("https://example.com", timeout=3).text
+            """,
+        "tutorial/Procfile": "web: gunicorn --timeout 0 app:app\n",
+    }
+    for code in ("FD406", "FD407"):
+        findings = _check(code, sources)
+        assert [(f.location.path, f.severity) for f in findings] == [("tutorial/Procfile", Severity.NOTE)], code
+        assert "example or tutorial deploy file" in findings[0].message
+    sources["Procfile"] = "web: gunicorn --timeout 0 app:app\n"
+    assert {(f.location.path, f.severity) for f in _check("FD407", sources)} == {
+        ("tutorial/Procfile", Severity.NOTE), ("Procfile", Severity.WARNING),
+    }
+
+
+def test_helper_that_chooses_the_branch_makes_the_blocking_call_a_note() -> None:
+    sources = {"app.py": """
+        import subprocess
+        from flask import Flask
+        app = Flask(__name__)
+
+        def infer():
+            return subprocess.check_output(["pip", "freeze"])
+
+        def save_model(path, requirements=None):
+            if requirements is None:
+                requirements = infer()
+            return requirements
+
+        @app.post("/models")
+        def create_model():
+            return {"r": save_model("/m", requirements=["x"])}
+
+        @app.post("/models/inferred")
+        def create_inferred():
+            return {"r": save_model("/m")}
+        """}
+    findings = _check("FD401", sources)
+    # one view passes the argument that skips the subprocess, the other does not: the chain found first decides
+    assert len(findings) == 1
+    finding = findings[0]
+    if finding.severity is Severity.NOTE:
+        assert "only depending on argument `requirements`" in finding.message
+    sources["app.py"] = sources["app.py"].split("@app.post(\"/models/inferred\")")[0]
+    (only,) = _check("FD401", sources)
+    assert only.severity is Severity.NOTE
+    assert "`save_model` calls `infer` only depending on argument `requirements`" in only.message
+
+
+def test_thread_started_by_a_view_is_a_job_not_the_request() -> None:
+    sources = {"app.py": """
+        import threading
+        import time
+        import requests
+        from flask import Flask
+        app = Flask(__name__)
+
+        def refresh():
+            while True:
+                requests.get("https://feeds.example/latest")
+                time.sleep(60)
+
+        @app.post("/feeds/refresh")
+        def start_refresh():
+            threading.Thread(target=refresh, daemon=True).start()
+            return "started", 202
+        """}
+    assert _check("FD401", sources) == []  # the request does not wait for the thread
+    (http,) = _check("FD402", sources)
+    assert http.severity is Severity.WARNING
+    assert "the job waits for ever" in http.message
+
+
+def test_cycle_outside_the_app_module_is_a_note_naming_who_imports_first() -> None:
+    findings = _check("FD601", {
+        "kinds.py": "from rules import Rule\n\nclass Kind:\n    pass\n",
+        "rules.py": "from kinds import Kind\n\nclass Rule:\n    pass\n",
+        "loader.py": "from rules import Rule\n",
+    })
+    assert [(f.location.path, f.severity) for f in findings] == [("kinds.py", Severity.NOTE)]
+    assert "`loader.py` imports it" in findings[0].message

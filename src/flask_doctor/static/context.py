@@ -66,7 +66,13 @@ class Context:
 
     @property
     def in_cli_only(self) -> bool:
-        return bool(self.contexts) and self.contexts <= {CLI, MAIN, TEST, FACTORY, "import"}
+        """Only commands and ``__main__`` blocks (and tests, factories) reach this code: a person runs it.
+
+        Code that only tests reach is not "CLI only": the application may
+        reach it in ways the call graph does not show.
+        """
+        contexts = self.contexts
+        return bool(contexts & {CLI, MAIN}) and contexts <= {CLI, MAIN, TEST, FACTORY, "import"}
 
     def is_test_code(self) -> bool:
         """Test code: a test file (``facts.roles``), or a test helper module's function only tests call.
@@ -177,6 +183,8 @@ def describe_context(ctx: Context) -> str:
         return f"request hook `{fn.display}`"
     if "error_handler" in fn.roles:
         return f"error handler `{fn.display}`"
+    if "callback" in fn.roles:
+        return f"request callback `{fn.display}`"
     for context, label in ((REQUEST, "request"), (JOB, "task")):
         if context in fn.contexts:
             return f"`{fn.display}` (called from {label} code via `{ctx.root_name(context)}`)"

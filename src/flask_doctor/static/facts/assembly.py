@@ -252,6 +252,36 @@ def main_and_stray(
     return (first, second) if second.module.name in reach[first.module.name] else (second, first)
 
 
+#: Calls that mount several WSGI apps at their own paths on purpose.
+APP_MOUNTS = ("DispatcherMiddleware", "tree.graft", "tree.mount", "PathDispatcher")
+
+
+def mounts_apps_separately(project: Project) -> bool:
+    """The project serves several apps side by side (``DispatcherMiddleware``, cherrypy ``tree.graft``)."""
+    return any(site.name.endswith(APP_MOUNTS) for site in project.calls)
+
+
+def app_is_used(project: Project, app: ObjectInfo) -> bool:
+    """Something refers to the app besides its creation: a route, a config write, an import, any mention.
+
+    A module-level ``app = Flask(__name__)`` that nothing touches is dead code:
+    no route, extension or setting can attach to it, so it splits nothing.
+    """
+    short = app.qualname.rsplit(".", 1)[-1]
+    for node in ast.walk(app.module.tree):
+        if isinstance(node, ast.Name) and node.id == short and isinstance(node.ctx, ast.Load):
+            return True
+    for name, records in project.imports.items():
+        if name == app.module.name:
+            continue
+        for record in records:
+            if record.module == app.module.name and (short in record.names or "*" in record.names):
+                return True
+            if record.module == app.qualname:
+                return True
+    return any(r.owner == app.qualname for f in project.functions.values() for r in f.routes)
+
+
 def top_level_statement(module: SourceModule, call: ast.Call) -> bool:
     """The call is the value of a module-level statement (not under ``if __name__``)."""
     for stmt in module.tree.body:

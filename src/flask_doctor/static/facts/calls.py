@@ -225,17 +225,18 @@ def describe_where(ctx: Context, context: str) -> str:
     """``view `pay``` or ```charge`` (request path: `pay` → `charge`)`` for helpers."""
     fn = ctx.function
     base = describe_context(ctx)
-    if fn is None or fn.roles & {"view", "task", "cli", "hook", "error_handler", "socket_handler"}:
+    if fn is None or fn.roles & {"view", "task", "cli", "hook", "error_handler", "socket_handler", "callback"}:
         return base
     chain = ctx.project.chain(fn.qualname, context)
     if len(chain) < 2 or context not in fn.contexts:
         return base
     label = "request path" if context == REQUEST else "job path"
     root = ctx.project.functions.get(chain[0])
-    roots = ("view", "task", "hook", "error_handler", "socket_handler")
+    roots = ("view", "task", "hook", "error_handler", "socket_handler", "callback")
     kind = next((k for k in roots if root is not None and k in root.roles), "")
     names = [ctx.project.display(q) for q in chain]
-    first = f"{kind.replace('_', ' ')} `{names[0]}`" if kind else f"`{names[0]}`"
+    label_of = {"callback": "request callback"}
+    first = f"{label_of.get(kind, kind.replace('_', ' '))} `{names[0]}`" if kind else f"`{names[0]}`"
     return f"`{fn.display}` ({label}: {' → '.join([first, *(f'`{n}`' for n in names[1:])])})"
 
 
@@ -301,3 +302,386 @@ def awaits_something(fn: ast.AsyncFunctionDef) -> bool:
             continue
         stack.extend(ast.iter_child_nodes(node))
     return False
+
+
+# ----------------------------------------------------------- path conditions
+def _terminates(body: list[ast.stmt]) -> bool:
+    """The block always leaves: it ends in ``return``, ``raise``, ``continue`` or ``break``."""
+    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+
+
+@keyed_fact
+def call_guards(project: Project, fn: FunctionInfo) -> dict[int, tuple[tuple[bool, ast.expr], ...]]:
+    """For each call in ``fn`` (by node id): the tests that must hold for it to run.
+
+    Each test comes with ``exit``: False for the test of an enclosing
+    ``if``/ternary/``and``-``or`` operand, True for the test of an earlier
+    early exit in an enclosing block (``if not flag: return``).  A ``while``
+    test is the loop's condition, not a choice of path: it is not a guard.
+    """
+    del project
+    Guards = tuple[tuple[bool, ast.expr], ...]
+    found: dict[int, Guards] = {}
+
+    def expression(node: ast.AST, guards: Guards) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            return
+        if isinstance(node, ast.Call):
+            found[id(node)] = guards
+        if isinstance(node, ast.IfExp):
+            expression(node.test, guards)
+            expression(node.body, (*guards, (False, node.test)))
+            expression(node.orelse, (*guards, (False, node.test)))
+            return
+        if isinstance(node, ast.BoolOp):
+            expression(node.values[0], guards)
+            for value in node.values[1:]:
+                expression(value, (*guards, (False, node.values[0])))
+            return
+        for child in ast.iter_child_nodes(node):
+            expression(child, guards)
+
+    def block(body: list[ast.stmt], guards: Guards) -> None:
+        for stmt in body:
+            statement(stmt, guards)
+            if isinstance(stmt, ast.If) and _terminates(stmt.body) and not stmt.orelse:
+                guards = (*guards, (True, stmt.test))  # what follows runs only when the exit was not taken
+
+    def statement(stmt: ast.stmt, guards: Guards) -> None:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return
+        if isinstance(stmt, ast.If):
+            expression(stmt.test, guards)
+            block(stmt.body, (*guards, (False, stmt.test)))
+            block(stmt.orelse, (*guards, (False, stmt.test)))
+            return
+        for value in (getattr(stmt, name) for name in stmt._fields):
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                block(value, guards)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.excepthandler):
+                        block(item.body, guards)
+                    elif isinstance(item, ast.AST):
+                        expression(item, guards)
+            elif isinstance(value, ast.AST):
+                expression(value, guards)
+
+    block(list(fn.node.body), ())
+    return found
+
+
+def _flag_test(fn: FunctionInfo, test: ast.expr, exit_guard: bool) -> tuple[str, str]:
+    """What a guard in ``fn`` depends on: ("argument", name), ("setting", description) or ("", "").
+
+    A setting is an environment read, or a CONSTANT tested for itself
+    (``if FEATURE:``, ``if not LOCK_DEPS.get():``) -- not one compared with
+    (``mode == SCRIPT_WAIT`` names a value, not a switch).  An early exit on
+    an argument (``if not url: return``) is validation, not a choice of path:
+    only settings count there.
+    """
+    arguments = fn.node.args
+    parameters = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs} - {"self", "cls"}
+    for node in ast.walk(test):
+        if not exit_guard and isinstance(node, ast.Name) and node.id in parameters:
+            return "argument", node.id
+        name = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+        if name and ("environ" in name or name.endswith("getenv")):
+            return "setting", "an environment variable"
+    switch = _switch(test)
+    if switch is not None:
+        return "setting", f"setting `{switch}`"
+    return "", ""
+
+
+def _switch(test: ast.expr) -> str | None:
+    """``FLAG`` in ``if FLAG:``, ``if not FLAG:``, ``if FLAG.get():``, ``if A and not B:``."""
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if isinstance(test, ast.BoolOp):
+        return next((found for value in test.values if (found := _switch(value))), None)
+    if isinstance(test, ast.Call) and not test.args and isinstance(test.func, ast.Attribute):
+        test = test.func.value  # ``LOCK_DEPS.get()``
+    name = dotted(test) if isinstance(test, (ast.Name, ast.Attribute)) else None
+    last = name.rsplit(".", 1)[-1] if name else ""
+    return last if len(last) > 2 and last.isupper() else None
+
+
+def path_condition(ctx: Context, node: ast.Call, context: str = REQUEST) -> str | None:
+    """Why the chain from the root to ``node`` may not be taken, if a helper on it chooses.
+
+    A helper below the view that calls the next one (or makes the call) only
+    under an argument its caller passes, or under an opt-in setting, may never
+    take that branch for this request (``save_model(pip_requirements=[...])``
+    skips ``infer_pip_requirements``).  An argument the caller leaves to its
+    default decides nothing here, and the view itself is not asked: its
+    branches follow the request.
+    """
+    fn = ctx.function
+    if fn is None:
+        return None
+    project = ctx.project
+    found = [project.functions.get(q) for q in project.chain(fn.qualname, context)]
+    chain = [f for f in found if f is not None]
+    if len(chain) < 2 or len(chain) != len(found):
+        return None
+    steps: list[tuple[FunctionInfo, FunctionInfo, FunctionInfo | None, list[ast.Call]]] = []
+    for before, caller, callee in zip(chain, chain[1:-1], chain[2:]):
+        sites = [call for _name, call in caller.calls if _calls_name(call, callee.name)]
+        steps.append((before, caller, callee, sites))
+    steps.append((chain[-2], fn, None, [node]))
+    for before, caller, callee, sites in steps:
+        guards = call_guards(project, caller)
+        reasons = [_first_flag(caller, before, guards.get(id(call), ())) for call in sites]
+        if sites and all(reasons):
+            if callee is None:
+                return f"`{fn.display}` makes this call only depending on {reasons[0]}"
+            return f"`{caller.display}` calls `{callee.display}` only depending on {reasons[0]}"
+    return None
+
+
+def _calls_name(call: ast.Call, name: str) -> bool:
+    return (dotted(call.func) or "").rsplit(".", 1)[-1] == name
+
+
+def _first_flag(fn: FunctionInfo, caller: FunctionInfo, guards: tuple[tuple[bool, ast.expr], ...]) -> str | None:
+    """The first guard that depends on an argument ``caller`` passes to ``fn``, or on a setting."""
+    for exit_guard, test in guards:
+        kind, name = _flag_test(fn, test, exit_guard)
+        if kind == "setting":
+            return name
+        if kind == "argument" and _passes(caller, fn, name):
+            return f"argument `{name}`"
+    return None
+
+
+def _passes(caller: FunctionInfo, fn: FunctionInfo, parameter: str) -> bool:
+    """``caller`` calls ``fn`` passing ``parameter`` (by keyword, position or ``**kwargs``)."""
+    arguments = fn.node.args
+    positional = [a.arg for a in arguments.posonlyargs + arguments.args]
+    if fn.class_name and positional and positional[0] in ("self", "cls"):
+        positional = positional[1:]
+    index = positional.index(parameter) if parameter in positional else None
+    for _name, call in caller.calls:
+        if not _calls_name(call, fn.name):
+            continue
+        if any(k.arg == parameter or k.arg is None for k in call.keywords):
+            return True
+        if index is not None and (len(call.args) > index or any(isinstance(a, ast.Starred) for a in call.args)):
+            return True
+    return False
+
+
+#: A chain at least this long (root, helpers..., here) with at least :data:`CONDITIONAL_LINKS`
+#: conditional calls on it goes through enough choices that the model cannot tell the branch taken.
+DEEP_CHAIN = 6
+CONDITIONAL_LINKS = 2
+
+
+def path_doubt(ctx: Context, node: ast.Call, context: str = REQUEST) -> str | None:
+    """Why "this runs in every such request" may not hold: a choosing helper, or a long conditional chain.
+
+    ``None`` when no helper on the chain chooses by an argument or a setting
+    and the chain is short or mostly unconditional; else the reason, for the
+    message of a finding that then says less (a note).
+    """
+    condition = path_condition(ctx, node, context)
+    if condition:
+        return condition
+    fn = ctx.function
+    if fn is None:
+        return None
+    project = ctx.project
+    chain = [project.functions.get(q) for q in project.chain(fn.qualname, context)]
+    if len(chain) < DEEP_CHAIN or any(f is None for f in chain):
+        return None
+    conditional = 0
+    for caller, callee in zip(chain, chain[1:]):
+        guards = call_guards(project, caller)  # type: ignore[arg-type]
+        sites = [call for _name, call in caller.calls if _calls_name(call, callee.name)]  # type: ignore[union-attr]
+        if sites and all(guards.get(id(call)) for call in sites):
+            conditional += 1
+    if call_guards(project, fn).get(id(node)):
+        conditional += 1
+    if conditional >= CONDITIONAL_LINKS:
+        root = project.display(chain[0].qualname)  # type: ignore[union-attr]
+        what = "a request" if context == REQUEST else "a job"
+        return (
+            f"it is {len(chain) - 1} calls below `{root}`, {conditional} of them behind a condition: the code does "
+            f"not show that {what} takes this branch"
+        )
+    return None
+
+
+#: Words of a loop's header that make it a loop over failures (``while failed_downloads:``); a loop
+#: that counts attempts (``while retries > 0``) is as often a poll waiting for something to be ready.
+_RETRY_WORDS = ("fail", "backoff")
+
+
+def in_retry_backoff(ctx: Context) -> bool:
+    """The call sits in an ``except`` handler or in a retry loop of its function: it waits only after a failure."""
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+        if isinstance(ancestor, ast.ExceptHandler):
+            return True
+        if isinstance(ancestor, (ast.While, ast.For)):
+            header = ancestor.test if isinstance(ancestor, ast.While) else ancestor.iter
+            names = [dotted(n) or "" for n in ast.walk(header) if isinstance(n, (ast.Name, ast.Attribute))]
+            if any(word in name.lower() for name in names for word in _RETRY_WORDS):
+                return True
+    return False
+
+
+def drained_before_wait(ctx: Context, call: ast.Call) -> bool:
+    """``proc.wait()`` after ``proc.stdout`` was read to the end: the child has closed its output, so the wait
+    returns with it (``for line in proc.stdout``, ``iter(proc.stdout.readline, b"")``, ``proc.stdout.read()``)."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "wait"):
+        return False
+    owner = dotted(func.value)
+    fn = ctx.function
+    if not owner or fn is None:
+        return False
+    stream = f"{owner}.stdout"
+    for node in ast.walk(fn.node):
+        if getattr(node, "lineno", 0) >= call.lineno:
+            continue
+        if isinstance(node, (ast.For, ast.comprehension)) and _mentions(node.iter, stream):
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = dotted(node.func.value) or ""
+            if target == stream and node.func.attr in ("read", "readlines"):
+                return True
+    return False
+
+
+def _mentions(node: ast.AST, name: str) -> bool:
+    return any(dotted(n) == name for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute)))
+
+
+#: Local commands that finish at once on local input: waiting for them is not what holds workers.
+QUICK_COMMANDS = frozenset({
+    "openssl", "ls", "cat", "echo", "whoami", "hostname", "uname", "id", "which", "stat", "sha256sum", "md5sum",
+    "file", "du", "df", "date", "true", "false", "chmod", "chown", "mkdir", "cp", "mv", "rm", "ln", "touch",
+    "readlink", "nproc", "getconf", "locale",
+})
+#: ``git`` subcommands that only read the local repository.
+QUICK_GIT = frozenset({"rev-parse", "log", "show", "status", "diff", "describe", "config", "ls-files", "cat-file",
+                       "branch", "tag", "--version", "version"})
+
+
+def quick_command(ctx: Context, call: ast.Call) -> str | None:
+    """The command a blocking subprocess call runs, when it is a short local one (``openssl``, ``git rev-parse``).
+
+    Follows the command to a list literal, a string (``shlex.split(CMD.format(...))`` of a module constant)
+    or the ``Popen(...)`` a ``communicate()``/``wait()`` belongs to, inside the function; an argument or
+    anything computed elsewhere stays unknown.
+    """
+    fn = ctx.function
+    if fn is None:
+        return None
+    argv = _command_node(fn, call)
+    words = _command_words(ctx, fn, argv, depth=8) if argv is not None else None
+    if not words:
+        return None
+    head = words[0].rsplit("/", 1)[-1]
+    if head in QUICK_COMMANDS or (head == "git" and len(words) > 1 and words[1] in QUICK_GIT):
+        return " ".join(words[:2]) if head == "git" else head
+    return None
+
+
+def _command_node(fn: FunctionInfo, call: ast.Call) -> ast.expr | None:
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in ("communicate", "wait"):
+        owner = dotted(func.value)
+        for node in ast.walk(fn.node):
+            if isinstance(node, ast.Assign) and any(dotted(t) == owner for t in node.targets):
+                if isinstance(node.value, ast.Call):
+                    return _first_argument(node.value)
+            if isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if dotted(item.optional_vars) == owner and isinstance(item.context_expr, ast.Call):
+                        return _first_argument(item.context_expr)
+        return None
+    return _first_argument(call)
+
+
+def _first_argument(call: ast.Call) -> ast.expr | None:
+    if call.args:
+        return call.args[0]
+    return next((k.value for k in call.keywords if k.arg == "args"), None)
+
+
+def _command_words(ctx: Context, fn: FunctionInfo, node: ast.expr, depth: int) -> list[str] | None:
+    if depth <= 0:
+        return None
+    if isinstance(node, (ast.List, ast.Tuple)) and node.elts:
+        first = node.elts[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            rest = [e.value for e in node.elts[1:2] if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            return [first.value, *rest]
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value.split()[:2] or None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        return _command_words(ctx, fn, node.func.value, depth - 1)
+    if isinstance(node, ast.Call) and (dotted(node.func) or "").endswith("split") and node.args:
+        return _command_words(ctx, fn, node.args[0], depth - 1)
+    if isinstance(node, ast.Name):
+        assigned = [
+            n.value for n in ast.walk(fn.node)
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)
+        ]
+        if len(assigned) == 1:
+            return _command_words(ctx, fn, assigned[0], depth - 1)
+        if not assigned and node.id in fn.local_names:
+            return _argument_words(ctx, fn, node.id, depth - 1)
+        if not assigned:
+            return _module_constant_words(fn.module.tree, node.id)
+    return None
+
+
+def _argument_words(ctx: Context, fn: FunctionInfo, parameter: str, depth: int) -> list[str] | None:
+    """The command a parameter holds, when every caller passes the same short command (``run_process([...])``)."""
+    arguments = fn.node.args
+    positional = [a.arg for a in arguments.posonlyargs + arguments.args]
+    if fn.class_name and positional[:1] in (["self"], ["cls"]):
+        positional = positional[1:]
+    if parameter not in positional:
+        return None
+    index = positional.index(parameter)
+    found: list[list[str]] = []
+    for site in ctx.project.calls:
+        if site.function is None or site.name.rsplit(".", 1)[-1] != fn.name:
+            continue
+        if ctx.project.resolve_function(dotted(site.node.func) or "", site.function, site.module) is not fn:
+            continue
+        value = site.node.args[index] if len(site.node.args) > index else next(
+            (k.value for k in site.node.keywords if k.arg == parameter), None
+        )
+        words = _command_words(ctx, site.function, value, depth) if value is not None else None
+        if not words:
+            return None
+        found.append(words)
+    return found[0] if found and all(w[:1] == found[0][:1] for w in found) else None
+
+
+def _module_constant_words(tree: ast.Module, name: str) -> list[str] | None:
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+            value = stmt.value
+            while isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+                value = value.left  # ``"openssl ca " + "-gencrl"``
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                return value.value.split()[:2] or None
+    return None
+
+
+def client_library(ctx: Context) -> bool:
+    """The code is a client SDK: its module's name or its class's name says ``client`` (``seldon_client.py``,
+    ``class ScoringServerClient``) -- code the project ships for other programs to call."""
+    fn = ctx.function
+    module = ctx.module.name.rsplit(".", 1)[-1].lower()
+    owner = (fn.class_name or "").lower() if fn is not None else ""
+    return "client" in module or owner.endswith("client")

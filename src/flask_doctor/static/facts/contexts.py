@@ -75,6 +75,9 @@ RESOURCE_OPENERS = {
     "pika.BlockingConnection": "RabbitMQ connection",
     "open": "file",
 }
+#: Clients that own a connection pool and close it when they are freed (redis-py's ``__del__``):
+#: one per request is churn, not a leak of connections.
+POOLED_CLIENTS = frozenset({"Redis client"})
 #: Methods that close what :data:`RESOURCE_OPENERS` open.
 CLOSERS = ("close", "disconnect", "quit", "release", "shutdown", "dispose")
 _TEARDOWN_REGISTRARS = ("teardown_appcontext", "teardown_request", "teardown_app_request")
@@ -103,6 +106,23 @@ def teardown_closers(project: Project) -> list[FunctionInfo]:
     return closing
 
 
+#: Job frameworks whose workers run each job in a process of its own (RQ's default ``Worker`` forks).
+FORKING_JOB_FRAMEWORKS = ("rq", "flask_rq2", "rq_scheduler")
+#: Job frameworks whose workers run many jobs in one long-lived process or thread.
+POOLED_JOB_FRAMEWORKS = ("celery", "dramatiq", "huey", "apscheduler", "flask_apscheduler")
+
+
+@project_fact
+def forks_per_job(project: Project) -> bool:
+    """The project's jobs run on RQ (a forked process per job) and on no framework that reuses a process.
+
+    Whatever a job leaves on the context stack dies with its process, so a
+    context pushed in an RQ job cannot pile up.
+    """
+    heads = {record.module.split(".", 1)[0] for records in project.imports.values() for record in records}
+    return bool(heads & set(FORKING_JOB_FRAMEWORKS)) and not heads & set(POOLED_JOB_FRAMEWORKS)
+
+
 def in_with_item(ctx: Context) -> bool:
     """The node being visited is (part of) the context expression of a ``with`` statement."""
     for ancestor in reversed(ctx.ancestors):
@@ -114,6 +134,10 @@ def in_with_item(ctx: Context) -> bool:
 
 
 __all__ = [
+    "POOLED_CLIENTS",
+    "FORKING_JOB_FRAMEWORKS",
+    "POOLED_JOB_FRAMEWORKS",
+    "forks_per_job",
     "CLOSERS",
     "CONTEXT_METHODS",
     "RESOURCE_OPENERS",

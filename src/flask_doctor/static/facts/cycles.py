@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.imports import Edge, import_graph, reachable_modules
+from flask_doctor.static.facts.roles import role_of_path
 from flask_doctor.static.model import FLASK_TYPES, Project
 from flask_doctor.static.source import SourceModule
 
@@ -107,6 +108,29 @@ def can_be_entered_first(project: Project, module: str, component: set[str]) -> 
         if ancestor in component or reachable_modules(project, ancestor) & component:
             return False
     return True
+
+
+def outside_importer(project: Project, module: str, component: set[str]) -> str | None:
+    """A module outside the cycle (not a test) that enters the cycle by importing ``module`` first, if any.
+
+    Only then can ``module`` be the first of its cycle to be imported. When
+    every outside importer reaches the cycle through another of its modules
+    first (``plugin.py`` imports ``column_types`` before
+    ``column_constraints``), the cycle is always entered there.
+    """
+    graph = import_graph(project)
+    for source in sorted(graph.edges):
+        if source in component:
+            continue
+        importer = project.modules.get(source)
+        if importer is None or role_of_path(importer.path).is_side:
+            continue
+        for edge in sorted(graph.edges[source], key=lambda e: e.line):
+            if edge.target == module:
+                return source
+            if edge.target in component or reachable_modules(project, edge.target) & component:
+                break  # entered elsewhere first
+    return None
 
 
 def is_app(project: Project, module: str, name: str) -> bool:

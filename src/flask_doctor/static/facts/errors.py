@@ -292,6 +292,34 @@ def db_write(stmts: list[ast.stmt]) -> ast.Call | None:
 
 
 # ----------------------------------------------- HTTP errors raised (FD504)
+#: Calls that only read or convert a value: a failure of theirs changes nothing that a fallback hides.
+PARSE_NAMES = {
+    "int", "float", "str", "bool", "bytes", "len", "decode", "encode", "loads", "load", "parse", "strptime",
+    "fromisoformat", "fromtimestamp", "literal_eval", "Decimal", "UUID", "b64decode", "urlsafe_b64decode",
+    "b64encode", "urlsafe_b64encode", "unquote", "unquote_plus", "urlparse", "urlsplit", "parse_qs", "strip",
+    "split", "lower", "upper", "format", "get", "getlist", "get_json", "isoformat", "match", "search", "fullmatch",
+    "compile", "escape", "quote", "normalize", "hexdigest", "sha256", "md5", "to_dict", "json",
+}
+
+
+def only_parses(stmts: list[ast.stmt]) -> bool:
+    """The statements only read, convert and return values (``return base64.b64decode(v).decode()``).
+
+    A broad ``except`` after such a block that answers with a fallback hides
+    no lost write: the worst case is the fallback text, which is the point.
+    """
+    for node in body_nodes(stmts):
+        if isinstance(node, (ast.Delete, ast.AugAssign, ast.Global, ast.Nonlocal, ast.With, ast.AsyncWith)):
+            return False
+        if isinstance(node, ast.Call):
+            name = (dotted(node.func) or "").rsplit(".", 1)[-1]
+            if not name and isinstance(node.func, ast.Attribute):
+                name = node.func.attr
+            if name not in PARSE_NAMES:
+                return False
+    return True
+
+
 def http_raisers(stmts: list[ast.stmt], table: ImportTable | None) -> Iterator[ast.AST]:
     """abort()/get_or_404()/raise NotFound() in ``stmts``, not inside nested try blocks."""
     stack: list[ast.AST] = list(reversed(stmts))

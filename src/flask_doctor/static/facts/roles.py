@@ -12,11 +12,12 @@ other module imports is a one-shot script wherever it sits
 
 Roles, most specific first:
 
-``test``        tests, fixtures, ``conftest.py``
+``test``        tests, fixtures, ``conftest.py``, ``*_tests/`` folders (``ui_tests``)
 ``template``    project templates whose paths hold Jinja placeholders
                 (``{{cookiecutter.name}}/app.py``): not code that runs as is
 ``migration``   Alembic/Flask-Migrate revisions
-``example``     ``examples/``, ``samples/``, ``demo/``: code users copy, not run
+``example``     ``examples/``, ``samples/``, ``demo/``, ``example_*/`` (``example_dags``):
+                code users copy, not run
 ``docs``        ``docs/``: snippets and Sphinx configuration
 ``script``      one-shot programs: ``scripts/``, ``tools/``, ``bin/``,
                 ``contrib/``, ``benchmarks/``, a repository's helper programs
@@ -75,6 +76,7 @@ def role_of_path(path: str) -> FileRole:
     stem = name[:-3] if name.endswith(".py") else name
     if (
         directories & TEST_DIRS
+        or any(d.endswith("_tests") for d in directories)
         or stem.startswith("test_")
         or stem.endswith("_test")
         or stem in ("conftest", "tests")
@@ -84,7 +86,7 @@ def role_of_path(path: str) -> FileRole:
         return FileRole.TEMPLATE
     if directories & MIGRATION_DIRS:
         return FileRole.MIGRATION
-    if directories & EXAMPLE_DIRS:
+    if directories & EXAMPLE_DIRS or any(d.startswith("example_") or d.endswith("_examples") for d in directories):
         return FileRole.EXAMPLE
     if directories & DOCS_DIRS:
         return FileRole.DOCS

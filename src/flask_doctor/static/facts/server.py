@@ -33,7 +33,7 @@ from flask_doctor.static.facts.calls import (
     URLOPEN,
 )
 from flask_doctor.static.facts.deploy_files import dev_process, production_deploy_path
-from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of_path
 from flask_doctor.static.model import FACTORY, REQUEST
 from flask_doctor.static.names import dotted
 
@@ -45,6 +45,22 @@ GREEN_WORKERS = ("gevent", "eventlet")
 #: gunicorn kills a worker silent for longer than this; more than five
 #: minutes is no longer a safety net for a hung request.
 MAX_TIMEOUT = 300
+
+
+#: Appended to a server finding on an example's or a tutorial's deploy file (then a note).
+EXAMPLE_NOTE = " (note: in an example or tutorial deploy file, not the production entry point)"
+#: Directories of deploy files that show how to run the app rather than run it.
+EXAMPLE_DEPLOY_DIRS = frozenset({"tutorial", "tutorials", "quickstart", "getting-started", "getting_started"})
+
+
+def example_deploy_path(path: str) -> bool:
+    """A deploy file of an example or a tutorial (``examples/chat/Procfile``, ``tutorial/Procfile``).
+
+    Such a file can be a complete deployment, but it is not the project's
+    production entry point: server rules report it as a note at most.
+    """
+    directories = [d.lower() for d in path.split("/")[:-1]]
+    return role_of_path(path) is FileRole.EXAMPLE or bool(set(directories) & EXAMPLE_DEPLOY_DIRS)
 
 
 def _production_process(path: str, process: str = "") -> bool:
@@ -75,6 +91,13 @@ class Gunicorn:
     #: command line, so "not set" means "unknown", not "gunicorn's default".
     complete: bool = True
     process: str = ""  # ``service:web`` / ``web`` / ``CMD``
+
+    @property
+    def example(self) -> bool:
+        """The deploy file is a tutorial's or an example's, not the production entry point: rules say less."""
+        return example_deploy_path(self.source.path) or (
+            self.conf_path is not None and example_deploy_path(self.conf_path)
+        )
 
     def get(self, name: str) -> Value | None:
         return self.settings.get(name)
@@ -241,8 +264,8 @@ def blocking_request_sites(project: Project) -> list[tuple[CallSite, str]]:
     found: list[tuple[CallSite, str]] = []
     for site in project.calls:
         fn = site.function
-        if fn is None or REQUEST not in fn.contexts or is_test_path(site.module.path):
-            continue
+        if fn is None or REQUEST not in fn.contexts or role_of_path(site.module.path) is not FileRole.APPLICATION:
+            continue  # an example's or a script's blocking call says nothing about the deployed app
         name = site.name
         typed = _site_type(project, site) or name
         owner, _, method = typed.rpartition(".")

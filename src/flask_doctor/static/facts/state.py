@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import project_fact
+from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import ImportTable, dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -126,6 +127,59 @@ def in_request_code(ctx: Context) -> bool:
     return fn is None or "before_first_request" not in fn.roles
 
 
+#: Names whose attributes identify the logged-in user (Flask-Login's proxy, ``g.user``).
+_USER_HOLDERS = ("current_user", "g.user", "flask.g.user", "flask_login.current_user")
+_USER_KEYS = ("id", "user_id", "get_id", "username", "email", "uid", "name", "login")
+_SESSION_USER_KEYS = ("user_id", "uid", "_user_id", "username", "user")
+
+
+def keyed_by_user(key: ast.expr) -> bool:
+    """The key is the logged-in user's identity (``current_user.id``, ``session["user_id"]``).
+
+    A dict keyed so holds one entry per user, overwritten on each request:
+    it is bounded by the number of accounts, not by the traffic.
+    """
+    if isinstance(key, ast.Call) and not key.args and not key.keywords:
+        key = key.func  # ``current_user.get_id()``
+    if isinstance(key, ast.Attribute) and key.attr in _USER_KEYS:
+        owner = dotted(key.value) or ""
+        return owner in _USER_HOLDERS or owner.endswith(".current_user")
+    if isinstance(key, ast.Subscript) and dotted(key.value) in ("session", "flask.session"):
+        return isinstance(key.slice, ast.Constant) and key.slice.value in _SESSION_USER_KEYS
+    return False
+
+
+def filled_once(ctx: Context, container: ast.expr) -> bool:
+    """The function returns early while the container already holds entries (``if _names: return _names``),
+    so it fills the container once per process: a lazily built cache, not one that grows."""
+    name = dotted(container)
+    fn = ctx.function
+    if not name or fn is None:
+        return False
+    for stmt in fn.node.body:
+        if not (isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise))):
+            continue
+        test = stmt.test.operand if isinstance(stmt.test, ast.UnaryOp) else stmt.test
+        if any(dotted(node) == name for node in ast.walk(test) if isinstance(node, (ast.Name, ast.Attribute))):
+            return True
+    return False
+
+
+_LOGIN_WORDS = ("login", "signin", "sign_in", "logon", "signup", "sign_up", "register", "authenticate")
+
+
+def login_flow(ctx: Context) -> str | None:
+    """The view at the root of the request path is a login/sign-up view (its name or route says so)."""
+    fn = ctx.function
+    if fn is None:
+        return None
+    root = ctx.project.functions.get(ctx.project.chain(fn.qualname, REQUEST)[0])
+    if root is None:
+        return None
+    texts = [root.name.lower(), *(route.rule.lower() for route in root.routes)]
+    return root.display if any(word in text for text in texts for word in _LOGIN_WORDS) else None
+
+
 _IMMORTAL_CALLS = ("str", "int", "float", "tuple", "bytes")
 
 
@@ -144,6 +198,9 @@ def immortal_kind(value: ast.expr) -> str | None:
 
 
 __all__ = [
+    "filled_once",
+    "keyed_by_user",
+    "login_flow",
     "CONTAINER_CALLS",
     "GROWING_METHODS",
     "ModuleContainer",

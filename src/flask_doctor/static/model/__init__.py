@@ -12,7 +12,9 @@ The package splits that work by job: ``records`` (the vocabulary and the
 records), ``project`` (:class:`Project` and its queries), ``builder`` (the
 pass over each module), ``config_classes`` and ``models`` (collectors run
 after the pass), ``contexts`` (propagation along the call graph) and
-``environments`` (guessing production/development/testing from names).
+``environments`` (guessing production/development/testing from names),
+``dispatch`` and ``plugins`` (the calls a plain call graph misses: plugin
+interfaces, registries, callbacks, overrides, decorators, threads).
 Everything is re-exported here, so ``from flask_doctor.static.model import
 Project`` is the one import rules and facts use.
 """

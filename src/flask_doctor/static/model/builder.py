@@ -14,8 +14,11 @@ from flask_doctor.static.model.models import collect_models
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import (
     BLUEPRINT_TYPES,
+    CALLBACK_DECORATORS,
+    CALLBACK_KEYWORDS,
     CELERY_TYPES,
     ERROR_DECORATORS,
+    EXPOSE_DECORATORS,
     FLASK_TYPES,
     HOOK_DECORATORS,
     HTTP_METHOD_NAMES,
@@ -35,6 +38,8 @@ from flask_doctor.static.names import ImportRecord, ImportTable, dotted
 from flask_doctor.static.source import SourceModule
 from flask_doctor.static.syntax import child_nodes
 
+#: Web frameworks whose route decorators look like Flask's (``@app.get("/")``) but are not Flask.
+OTHER_WEB_FRAMEWORKS = {"fastapi", "starlette", "sanic", "aiohttp", "litestar", "django", "tornado", "falcon"}
 #: Fully qualified decorators that make a function a background job.
 TASK_DECORATORS = ("celery.shared_task", "celery.task", "dramatiq.actor", "rq.decorators.job", "rq.job", "huey.task")
 
@@ -156,7 +161,7 @@ class _ModuleBuilder(ast.NodeVisitor):
     # ------------------------------------------------------------ structure
     def visit_If(self, node: ast.If) -> None:
         test_text = test_words(node.test)
-        if "TYPE_CHECKING" in test_text:
+        if "TYPE_CHECKING" in test_text or (not self.scope and self._never_true(node.test)):
             self.type_checking += 1
             for stmt in node.body:
                 self.visit(stmt)
@@ -181,6 +186,27 @@ class _ModuleBuilder(ast.NodeVisitor):
                 self.visit(stmt)
             if env:
                 self.env_stack.pop()
+
+    def _never_true(self, test: ast.expr) -> bool:
+        """``if False:``, or a module-level flag the module switches off through ``globals()``.
+
+        The "statica hack" idiom (``FLAG = True; globals()["FLAG"] = False;
+        if FLAG: from x import Y``) shows imports to static tools only; like
+        ``TYPE_CHECKING`` imports they never run.
+        """
+        if isinstance(test, ast.Constant):
+            return not test.value
+        if not isinstance(test, ast.Name):
+            return False
+        for stmt in self.module.tree.body:
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if (
+                        isinstance(target, ast.Subscript) and isinstance(target.value, ast.Call)
+                        and dotted(target.value.func) == "globals"
+                    ):
+                        return True
+        return False
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         prefix = self.current.qualname if self.current else (
@@ -360,7 +386,43 @@ class _ModuleBuilder(ast.NodeVisitor):
         text = dotted(base) or ""
         if text.endswith(".cli") or text == "cli":
             return "cli"
+        attribute = self._self_attribute_type(text)
+        if attribute is not None:
+            return self._owner_kind_of_type(attribute)
+        if self._imports_other_framework():
+            return "other"
         return None
+
+    def _owner_kind_of_type(self, type_name: str) -> str:
+        if self.project.is_subtype(type_name, FLASK_TYPES):
+            return "app"
+        if self.project.is_subtype(type_name, BLUEPRINT_TYPES):
+            return "blueprint"
+        return "other"
+
+    def _self_attribute_type(self, text: str) -> str | None:
+        """``self.app`` when a method of the enclosing class assigns ``self.app = FastAPI(...)``."""
+        if not text.startswith("self.") or text.count(".") != 1:
+            return None
+        method = next((f for f in reversed(self.scope) if f.class_name), None)
+        cls = self.project.classes.get(method.qualname.rsplit(".", 1)[0]) if method is not None else None
+        if cls is None:
+            return None
+        attribute = text[5:]
+        for node in ast.walk(cls.node):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                for target in node.targets:
+                    if (
+                        isinstance(target, ast.Attribute) and target.attr == attribute
+                        and dotted(target.value) == "self"
+                    ):
+                        return self.table.qualify(dotted(node.value.func) or "") or dotted(node.value.func)
+        return None
+
+    def _imports_other_framework(self) -> bool:
+        """The module imports an ASGI or other web framework and not Flask: its ``@x.get("/")`` are not Flask's."""
+        modules = {record.module.split(".", 1)[0] for record in self.imports}
+        return bool(modules & OTHER_WEB_FRAMEWORKS) and not modules & {"flask", "quart", "apiflask", "connexion"}
 
     def _classify_decorators(self, info: FunctionInfo) -> None:
         for deco in info.node.decorator_list:
@@ -380,6 +442,12 @@ class _ModuleBuilder(ast.NodeVisitor):
                 continue
             if resolved.startswith("pytest.fixture"):
                 info.roles.add("test")
+                continue
+            if resolved in EXPOSE_DECORATORS and info.class_name:
+                info.roles.add("view")
+                continue
+            if last in CALLBACK_DECORATORS and (isinstance(func, ast.Attribute) or resolved != last):
+                info.roles.add("callback")
                 continue
             if not isinstance(func, ast.Attribute):
                 continue
@@ -409,6 +477,8 @@ class _ModuleBuilder(ast.NodeVisitor):
                 info.roles.add("socket_handler")
             elif attr == "expose" and info.class_name:
                 info.roles.add("view")
+        if info.parent is None and info.class_name is None and _wsgi_entry(info.node):
+            info.roles.add("callback")
         # method views: methods named like HTTP verbs on View subclasses
         if info.class_name and info.name in HTTP_METHOD_NAMES and self.class_stack:
             cls = self.class_stack[-1]
@@ -460,6 +530,10 @@ class _ModuleBuilder(ast.NodeVisitor):
 
     def _registration_call(self, node: ast.Call, name: str) -> None:
         """``app.add_url_rule(view_func=f)``, ``q.enqueue(f)`` and friends."""
+        scope = self.current.qualname if self.current else ""
+        for keyword in node.keywords:
+            if keyword.arg in CALLBACK_KEYWORDS and dotted(keyword.value):
+                self.pending.append(PendingRole("callback", dotted(keyword.value) or "", scope, self.module.name))
         if not isinstance(node.func, ast.Attribute):
             return
         attr = node.func.attr
@@ -481,9 +555,12 @@ class _ModuleBuilder(ast.NodeVisitor):
                 target = node.args[-1] if attr in ("enqueue_at", "enqueue_in") and len(node.args) >= 2 else node.args[0]
         elif attr == "add_command" and node.args:
             role, target = "cli", node.args[0]
+        elif attr in CALLBACK_DECORATORS and len(node.args) == 1:
+            role, target = "callback", node.args[0]
+        elif attr == "listen" and len(node.args) >= 3 and name.startswith("sqlalchemy."):
+            role, target = "callback", node.args[2]
         if role is None or target is None:
             return
-        scope = self.current.qualname if self.current else ""
         if isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute) and target.func.attr == "as_view":
             cls_name = self.resolve(target.func.value) or f"{self.module.name}.{dotted(target.func.value)}"
             self.pending.append(PendingRole(role, cls_name, scope, self.module.name, view_class=True))
@@ -571,11 +648,105 @@ def build_project(
             except RecursionError:
                 raise ModuleTooDeep(module) from None
             _mark_bottom_imports(project.imports[module.name], module)
+    _link_reexports(project)
     _apply_pending_roles(project, pending)
+    _job_decorators(project)
+    _form_validators(project)
     collect_config_classes(project, production_names, development_names, testing_names)
     collect_models(project)
     propagate_contexts(project)
     return project
+
+
+#: Calls inside a decorator that send the decorated function to a job queue instead of running it.
+ENQUEUEING_CALLS = frozenset({
+    "enqueue", "enqueue_call", "enqueue_in", "enqueue_at", "delay", "apply_async", "send_task",
+})
+#: Calls inside a decorator that make the decorated function a job of a framework.
+TASK_MAKING_CALLS = frozenset({"task", "shared_task", "actor", "job", "periodic_task"})
+
+
+def _job_decorators(project: Project) -> None:
+    """A project's own decorator that wraps Celery/RQ makes the functions it decorates jobs.
+
+    ``def background(f): ... queue.enqueue(f, *args)`` or ``celery.task(...)(f)``
+    inside the decorator: the decorated function's body runs in a worker.
+    When the wrapper enqueues, a view calling the function only queues it, so
+    the request's context does not flow into its body.
+    """
+    kinds: dict[str, str | None] = {}
+    for fn in project.functions.values():
+        for deco in fn.node.decorator_list:
+            target = deco.func if isinstance(deco, ast.Call) else deco
+            decorator = project.resolve_function(dotted(target) or "", fn.parent, fn.module)
+            if decorator is None or decorator is fn:
+                continue
+            if decorator.qualname not in kinds:
+                kinds[decorator.qualname] = _job_kind(decorator)
+            kind = kinds[decorator.qualname]
+            if kind is not None:
+                fn.roles.add("task")
+                if kind == "enqueue":
+                    project.enqueued[fn.qualname] = decorator.qualname
+
+
+def _job_kind(decorator: FunctionInfo) -> str | None:
+    """"enqueue" when the decorator's code queues the function, "task" when it registers it with a job
+    framework, None when it does neither."""
+    kind = None
+    for node in ast.walk(decorator.node):
+        if isinstance(node, ast.Call):
+            name = dotted(node.func) or ""
+            last = name.rsplit(".", 1)[-1] if name else (node.func.attr if isinstance(node.func, ast.Attribute) else "")
+            if last in ENQUEUEING_CALLS:
+                return "enqueue"
+            qualified = decorator.imports.qualify(name) or ""
+            if qualified in TASK_DECORATORS or (last in TASK_MAKING_CALLS and "." in name):
+                kind = "task"
+    return kind
+
+
+#: Form base classes whose ``validate_<field>`` methods WTForms calls while a view validates the form.
+FORM_TYPES = {"flask_wtf.FlaskForm", "flask_wtf.Form", "flask_wtf.form.FlaskForm", "wtforms.Form", "wtforms.form.Form"}
+
+
+def _form_validators(project: Project) -> None:
+    """WTForms calls a form's ``validate``/``validate_<field>`` methods and validator objects
+    (``__call__(self, form, field)``) while a view validates a submitted form: request callbacks."""
+    for cls in project.classes.values():
+        is_form = project.is_subtype(cls.qualname, FORM_TYPES)
+        for name, method in cls.methods.items():
+            if is_form and (name == "validate" or name.startswith("validate_")):
+                method.roles.add("callback")
+            elif name == "__call__":
+                params = [a.arg for a in method.node.args.args]
+                if params[:3] == ["self", "form", "field"]:
+                    method.roles.add("callback")
+
+
+#: Functions mod_wsgi calls for every request it authenticates (``WSGIAuthUserScript``/``WSGIAuthGroupScript``).
+MOD_WSGI_HOOKS = frozenset({"check_password", "groups_for_user", "get_realm_hash"})
+
+
+def _wsgi_entry(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A WSGI callable (``def application(environ, start_response)``) or a mod_wsgi authentication hook
+    (``def check_password(environ, user, password)``): the server calls it for every request."""
+    params = [a.arg for a in node.args.args]
+    if params[:1] != ["environ"]:
+        return False
+    return params[1:2] == ["start_response"] or node.name in MOD_WSGI_HOOKS
+
+
+def _link_reexports(project: Project) -> None:
+    """Bases, instance types and local types written through a package re-export name the definition."""
+    for cls in project.classes.values():
+        cls.bases = [project.canonical(base) for base in cls.bases]
+    for obj in project.objects.values():
+        obj.type = project.canonical(obj.type)
+    for fn in project.functions.values():
+        for name, type_name in fn.local_types.items():
+            if type_name not in project.classes:
+                fn.local_types[name] = project.canonical(type_name)
 
 
 def _mark_bottom_imports(records: list[ImportRecord], module: SourceModule) -> None:
@@ -604,6 +775,33 @@ def _apply_pending_roles(project: Project, pending: list[PendingRole]) -> None:
         module = project.modules.get(item.module)
         if module is None:
             continue
-        fn = project.resolve_function(item.target, project.functions.get(item.scope), module)
+        scope = project.functions.get(item.scope)
+        fn = project.resolve_function(item.target, scope, module)
         if fn is not None:
             fn.roles.add(item.role)
+        elif item.role == "view":
+            _class_as_view(project, item, scope, module)
+
+
+def _class_as_view(project: Project, item: PendingRole, scope: FunctionInfo | None, module: SourceModule) -> None:
+    """A class given as ``view_func`` itself (not ``Cls.as_view()``): the project's own dispatcher builds it
+    per request and calls its entry points (Indico's ``RH`` classes and ``process()``).  Its public methods,
+    ``__init__`` and ``__call__``, own or inherited, run in requests."""
+    table = scope.imports if scope is not None else project.module_imports.get(module.name)
+    qualified = table.qualify(item.target) if table is not None else None
+    candidates = [project.canonical(qualified)] if qualified else []
+    candidates.append(f"{module.name}.{item.target}")
+    cls_qual = next((c for c in candidates if c in project.classes), None)
+    if cls_qual is None:
+        return
+    seen: set[str] = set()
+    for current in project.lineage(cls_qual):
+        cls = project.classes.get(current)
+        if cls is None:
+            continue
+        for name, method in cls.methods.items():
+            if name in seen:
+                continue
+            seen.add(name)
+            if not name.startswith("_") or name in ("__init__", "__call__"):
+                method.roles.add("callback")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from flask_doctor.static.model.dispatch import dispatch_edges
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo
 from flask_doctor.static.names import dotted
@@ -17,11 +18,13 @@ _ROLE_CONTEXT = {
     "cli": CLI,
     "factory": FACTORY,
     "test": TEST,
+    "callback": REQUEST,
 }
 
 
 def propagate_contexts(project: Project) -> None:
-    """Breadth-first from every root along the call graph."""
+    """Breadth-first from every root along the call graph and the dispatch edges (``model.dispatch``)."""
+    edges = dispatch_edges(project)
     queue: deque[tuple[FunctionInfo, str]] = deque()
     nested: dict[str, list[FunctionInfo]] = {}
     for candidate in project.functions.values():
@@ -44,12 +47,40 @@ def propagate_contexts(project: Project) -> None:
             callee = project.resolve_function(name, fn, fn.module)
             if callee is None or ctx in callee.contexts:
                 continue
+            if callee.qualname in project.enqueued and ctx != TEST:
+                # calling it queues a job: the decorator's wrapper runs here, the body in a worker
+                for wrapper in _inside(project.enqueued[callee.qualname], nested):
+                    if ctx not in wrapper.contexts:
+                        wrapper.contexts.add(ctx)
+                        project.via[(wrapper.qualname, ctx)] = fn.qualname
+                        queue.append((wrapper, ctx))
+                continue
             callee.contexts.add(ctx)
             project.via[(callee.qualname, ctx)] = fn.qualname
             queue.append((callee, ctx))
+        for callee, background in edges.get(fn.qualname, ()):
+            # a thread a request starts runs beside it, unattended: the request does not wait for it.
+            # A command's threads stay the command's (a batch tool's workers end with it).
+            reached = JOB if background and ctx == REQUEST else ctx
+            if reached in callee.contexts:
+                continue
+            callee.contexts.add(reached)
+            project.via[(callee.qualname, reached)] = fn.qualname
+            queue.append((callee, reached))
         # nested functions (closures, streaming generators) run where their parent runs
         for other in nested.get(fn.qualname, ()):
             if ctx not in other.contexts and not (other.roles & set(_ROLE_CONTEXT)):
                 other.contexts.add(ctx)
                 project.via[(other.qualname, ctx)] = fn.qualname
                 queue.append((other, ctx))
+
+
+def _inside(qualname: str, nested: dict[str, list[FunctionInfo]]) -> list[FunctionInfo]:
+    """The functions defined inside ``qualname``, at any depth."""
+    found: list[FunctionInfo] = []
+    stack = list(nested.get(qualname, ()))
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(nested.get(current.qualname, ()))
+    return found

@@ -41,11 +41,17 @@ class Project:
     main_calls: list[CallSite] = field(default_factory=list)
     function_at: dict[tuple[str, int, int], FunctionInfo] = field(default_factory=dict)
     via: dict[tuple[str, str], str] = field(default_factory=dict)  # (func, ctx) -> caller
+    #: Functions a project decorator replaces with a wrapper that enqueues them: calling one from a
+    #: view puts a job on a queue, and its body runs in a worker (``model.builder._job_decorators``).
+    #: Maps each such function to its decorator, whose wrapper runs where the caller runs.
+    enqueued: dict[str, str] = field(default_factory=dict)
     deploy: DeployModel | None = None
     production_names: tuple[str, ...] = ()
     #: (module, dotted name) of containers something shrinks: ``x.pop()``,
     #: ``del x[k]``, ``len(x)`` (a size check is how bounded caches evict).
     evictions: set[tuple[str, str]] = field(default_factory=set)
+    #: Last segments of module names -> the project modules ending so (``canonical``'s index).
+    _module_suffixes: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
     #: Derived facts (``static/facts``), each computed once on first use.
     facts: FactCache = field(default_factory=FactCache, repr=False, compare=False)
 
@@ -112,9 +118,13 @@ class Project:
     def resolve_function(self, name: str, scope: FunctionInfo | None, module: SourceModule) -> FunctionInfo | None:
         """Find the project function a call to ``name`` would reach."""
         head, _, rest = name.partition(".")
-        if head in ("self", "cls") and scope is not None and scope.class_name and rest and "." not in rest:
-            cls_qual = scope.qualname.rsplit(".", 2)[0] + "." + scope.class_name
-            return self._method(cls_qual, rest)
+        if head in ("self", "cls") and scope is not None and rest and "." not in rest:
+            method = scope
+            while method is not None and not method.class_name and head not in method.local_names:
+                method = method.parent  # a closure inside a method sees the method's ``self``
+            if method is not None and method.class_name:
+                cls_qual = method.qualname.rsplit(".", 2)[0] + "." + method.class_name
+                return self._method(cls_qual, rest)
         if not rest:
             probe = scope
             while probe is not None:
@@ -131,11 +141,69 @@ class Project:
         qualified = table.qualify(name) if table is not None else None
         if qualified:
             found = self.functions.get(qualified)
+            if found is None and qualified not in self.classes:
+                qualified = self.canonical(qualified)
+                found = self.functions.get(qualified)
             if found is not None:
                 return found
             owner, _, attr = qualified.rpartition(".")
             if owner in self.classes:
                 return self._method(owner, attr)
+            obj = self.objects.get(owner)
+            if obj is not None and obj.type in self.classes:
+                # ``plugins.get(...)`` on an imported project instance
+                return self._method(obj.type, attr)
+        return None
+
+    def canonical(self, qualified: str) -> str:
+        """Follow package re-exports: ``pkg.IssuerPlugin`` -> ``pkg.issuer.IssuerPlugin``.
+
+        ``from .issuer import IssuerPlugin`` in ``pkg/__init__.py`` makes
+        ``pkg.IssuerPlugin`` a second name for the class; bases, callees and
+        instance types written with it must reach the definition.
+        """
+        for _ in range(5):
+            if qualified in self.functions or qualified in self.classes or qualified in self.objects:
+                return qualified
+            module, _, rest = qualified.rpartition(".")
+            head = rest
+            while module and module not in self.modules:
+                module, _, part = module.rpartition(".")
+                head = f"{part}.{head}"
+            if not module:
+                moved = self._relocated(qualified)
+                if moved is None:
+                    return qualified
+                qualified = moved
+                continue
+            table = self.module_imports.get(module)
+            target = table.qualify(head) if table is not None else None
+            if not target or target == qualified:
+                return qualified
+            qualified = target
+        return qualified
+
+    def _relocated(self, qualified: str) -> str | None:
+        """``cps.services.Metadata.Metadata`` when the project module is ``calibreweb.cps.services.Metadata``.
+
+        Projects that put a sub-folder on ``sys.path`` (src layouts, vendored
+        apps) import their modules under a shorter name than the checked tree
+        gives them; a unique project module whose name ends with the imported
+        module's dotted name (two segments at least) is the one meant.
+        """
+        if not self._module_suffixes:
+            for name in self.modules:
+                parts = name.split(".")
+                for start in range(1, len(parts)):
+                    self._module_suffixes.setdefault(".".join(parts[start:]), []).append(name)
+        parts = qualified.split(".")
+        # Two segments at least: ``requests.get`` must never become a project module named ``requests``.
+        for cut in range(len(parts) - 1, 1, -1):
+            found = self._module_suffixes.get(".".join(parts[:cut]))
+            if found is not None:
+                if len(found) != 1:
+                    return None
+                return ".".join([found[0], *parts[cut:]])
         return None
 
     def _method(self, class_qual: str, name: str) -> FunctionInfo | None:

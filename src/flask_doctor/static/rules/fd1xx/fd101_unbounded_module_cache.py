@@ -7,7 +7,10 @@ import ast
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.state import (
     GROWING_METHODS,
+    filled_once,
     in_request_code,
+    keyed_by_user,
+    login_flow,
     module_container_for,
 )
 from flask_doctor.static.facts.taint import request_derived
@@ -34,7 +37,12 @@ class UnboundedModuleCache(Rule):
     (`CACHE[user_id] = profile`, `SEEN.append(path)`), the container grows
     with every distinct request until the worker runs out of memory or is
     killed. Registries filled at import time, constants that views only
-    read, and caches that evict entries are fine and are not reported.
+    read, caches that evict entries, lists a function fills once behind an
+    early return (`if _names: return _names`), and dicts keyed by the logged-in
+    user's identity (`LAST[current_user.id] = ...`: one entry per account,
+    replaced on each request) are fine and are not reported. A container
+    that grows only in a login or sign-up flow (one token per successful
+    login) grows far more slowly than the traffic: that is a note.
 
     ## Example
     ```python
@@ -128,6 +136,38 @@ class UnboundedModuleCache(Rule):
                 warn_deprecated("old")
                 return "ok"
             """),
+        # A list of configured names built on first use: the early return keeps it from growing again.
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            _executor_names = []
+
+            def executor_names():
+                if _executor_names:
+                    return _executor_names
+                for name in app.config["EXECUTORS"].split(","):
+                    _executor_names.append(name.strip())
+                return _executor_names
+
+            @app.get("/executors")
+            def executors():
+                return {"names": executor_names()}
+            """),
+        # The last search of each user, replaced on every search: one entry per account.
+        Valid("""
+            from flask import Flask, request
+            from flask_login import current_user
+            app = Flask(__name__)
+            last_search = {}
+
+            def remember_results(ids):
+                last_search[current_user.id] = ids
+
+            @app.get("/search")
+            def search():
+                remember_results(find(request.args["q"]))
+                return "ok"
+            """),
         Valid("""
             import click
             LOADED = []
@@ -171,15 +211,34 @@ class UnboundedModuleCache(Rule):
             @app.get("/search")
             def search():
                 terms.add(request.args["q"])  # expect
-                searched[current_user.id] = request.args["q"]  # expect
                 return "ok"
             """, message="terms"),
+        # Session tokens kept in a process list, one per successful login: said as a note.
+        Invalid("""
+            import secrets
+            from flask import Flask, request, make_response
+            app = Flask(__name__)
+            SESSIONS = []
+
+            @app.post("/login")
+            def login():
+                if request.form["password"] == app.config["PASSWORD"]:
+                    token = secrets.token_urlsafe()
+                    SESSIONS.append(token)  # expect
+                    response = make_response("ok")
+                    response.set_cookie("session_token", token)
+                    return response
+                return "no", 401
+            """, message="on every login"),
     )
 
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
         for target in node.targets:
             if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Constant):
-                # A dict grows only with new keys: flag keys taken from the request.
+                # A dict grows only with new keys: flag keys taken from the request,
+                # not the user's own identity (one entry per account, overwritten).
+                if keyed_by_user(target.slice):
+                    continue
                 if request_derived(ctx.project, target.slice, ctx.function):
                     self._check(target.value, node, f"`{ast.unparse(target)} = ...`", ctx)
 
@@ -192,6 +251,8 @@ class UnboundedModuleCache(Rule):
             guarded = self._membership_guarded(node.func.value, ctx)
             if guarded and not any(request_derived(ctx.project, a, ctx.function) for a in node.args):
                 return
+            if filled_once(ctx, node.func.value):
+                return  # ``if _names: return _names`` first: built once per process
         elif not any(
             request_derived(ctx.project, a, ctx.function) for a in list(node.args[:1]) + [k.value for k in node.keywords]
         ):
@@ -216,11 +277,18 @@ class UnboundedModuleCache(Rule):
         container = module_container_for(ctx, container_node)
         if container is None or container.evicted:
             return
+        login = login_flow(ctx)
+        if login:
+            growth = f"on every login (the `{login}` flow), not every request, and nothing removes entries"
+            ending = "it grows for the life of the worker, and each worker holds its own copy"
+        else:
+            growth = "on every request and nothing removes entries"
+            ending = "it grows until the worker dies"
         ctx.report(
             self.finding(
                 ctx.location(node),
                 f"{action} in {describe_context(ctx)} adds to module-level {container.kind} "
-                f"`{container.name}` on every request and nothing removes entries: it grows until the worker dies",
+                f"`{container.name}` {growth}: {ending}",
                 hint=(
                     "Use a bounded cache (cachetools.TTLCache/LRUCache with maxsize), Flask-Caching or Redis with a "
                     "timeout."
@@ -229,5 +297,6 @@ class UnboundedModuleCache(Rule):
                     Evidence(f"`{container.name}` defined at module level", container.location),
                     *ctx.chain_evidence(REQUEST),
                 ],
+                severity=min(self.effective_severity, Severity.NOTE) if login else None,
             )
         )

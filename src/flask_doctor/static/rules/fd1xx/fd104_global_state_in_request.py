@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from flask_doctor.findings import Severity
+from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.calls import cooperative
+from flask_doctor.static.facts.state import in_request_code, module_container_for
 from flask_doctor.static.facts.taint import request_derived
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.rules.base import (
@@ -20,7 +22,9 @@ class GlobalStateInRequest(Rule):
     """
     ## What it does
     Finds request code that assigns module globals (`global counter;
-    counter += 1`, `global current_user; current_user = ...`).
+    counter += 1` or `counter = counter + 1`, `global current_user;
+    current_user = ...`) or updates a module-level dict in place
+    (`STATS["hits"] += 1`).
 
     ## Why is this bad?
     A worker serves many requests at once with threads or greenlets, and a
@@ -119,6 +123,20 @@ class GlobalStateInRequest(Rule):
                 hits += 1  # expect
                 return str(hits)
             """, message="lose updates"),
+        # Counters written the long way, and a module-level stats dict updated in place.
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+            counter = 0
+            STATS = {"downloads": 0}
+
+            @app.get("/download")
+            def download():
+                global counter
+                counter = counter + 1  # expect
+                STATS["downloads"] += 1  # expect
+                return str(counter)
+            """, message="lose updates"),
         Invalid("""
             from flask import Flask, session
             app = Flask(__name__)
@@ -146,13 +164,15 @@ class GlobalStateInRequest(Rule):
             if not (isinstance(target, ast.Name) and target.id in names):
                 continue
             value = getattr(stmt, "value", None)
+            if not augmented and value is not None and _reads_itself(target.id, value):
+                augmented = True  # ``hits = hits + 1``: the same read-modify-write as ``+=``
             if not augmented and (value is None or not request_derived(ctx.project, value, ctx.function)):
                 # lazy singletons and caches set once are not request state
                 continue
             if augmented:
                 message = (
-                    f"`global {target.id}` updated with `{ast.unparse(stmt)}` in {describe_context(ctx)}: concurrent "
-                    "requests lose updates, and each worker process counts only its own requests"
+                    f"`global {target.id}` updated with `{ast.unparse(stmt)[:60]}` in {describe_context(ctx)}: "
+                    f"{_lost_updates(ctx)}"
                 )
                 hint = "Count in Redis (INCR) or the database; keep per-request data on `g`."
             else:
@@ -161,4 +181,46 @@ class GlobalStateInRequest(Rule):
                     f"the worker serves, so another request can read this request's `{target.id}`"
                 )
                 hint = "Store per-request data on `flask.g` (or use flask_login.current_user)."
-            ctx.report(self.finding(ctx.location(stmt), message, hint=hint, evidence=ctx.chain_evidence(REQUEST)))
+            quiet = augmented and cooperative(ctx.project)
+            ctx.report(self.finding(
+                ctx.location(stmt), message, hint=hint, evidence=ctx.chain_evidence(REQUEST),
+                severity=min(self.effective_severity, Severity.NOTE) if quiet else None,
+            ))
+
+    def visit_AugAssign(self, node: ast.AugAssign, ctx: Context) -> None:
+        """``STATS["hits"] += 1`` on a module-level dict: a read-modify-write without ``global``."""
+        target = node.target
+        if not isinstance(target, ast.Subscript) or not in_request_code(ctx) or ctx.function is None:
+            return
+        container = module_container_for(ctx, target.value)
+        if container is None or container.kind not in ("dict", "defaultdict", "Counter", "OrderedDict"):
+            return
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} updates module-level {container.kind} "
+                f"`{container.name}` in place: {_lost_updates(ctx)}",
+                severity=min(self.effective_severity, Severity.NOTE) if cooperative(ctx.project) else None,
+                hint="Count in Redis (INCR/HINCRBY) or the database.",
+                evidence=[Evidence(f"`{container.name}` defined at module level", container.location),
+                          *ctx.chain_evidence(REQUEST)],
+            )
+        )
+
+
+def _lost_updates(ctx: Context) -> str:
+    """What goes wrong with a shared counter: lost updates under threads, per-process counts always."""
+    if cooperative(ctx.project):
+        return (
+            "under gevent/eventlet nothing interrupts the update, but each worker process counts only its own "
+            "requests (note: only wrong with several workers)"
+        )
+    return "concurrent requests lose updates, and each worker process counts only its own requests"
+
+
+def _reads_itself(name: str, value: ast.expr) -> bool:
+    """``name + 1`` / ``1 + name``: the new value is computed from the old one (``x = x or make()`` is a lazy
+    initialisation, not a counter)."""
+    return isinstance(value, ast.BinOp) and any(
+        isinstance(side, ast.Name) and side.id == name for side in (value.left, value.right)
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.facts.contexts import anonymous_pop, is_context_call, pops_of
-from flask_doctor.static.model import CLI, JOB, MAIN, REQUEST, FunctionInfo
+from flask_doctor.static.facts.contexts import anonymous_pop, forks_per_job, is_context_call, pops_of
+from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
@@ -35,6 +35,9 @@ class ContextPushedNeverPopped(Rule):
     pops after `yield`, and a `setUp`/`tearDown` pair are not reported; test
     code is not checked. A push at the top of a worker module is reported as
     a note: the one context is then shared by every task the process runs.
+    So is a push in an application factory or a command (it runs once per
+    process). A push in an RQ job is not reported: RQ's worker forks a
+    process for each job, and the context dies with it.
 
     ## Example
     ```python
@@ -112,6 +115,22 @@ class ContextPushedNeverPopped(Rule):
                 def tearDown(self):
                     self.ctx.pop()
             """),
+        # An RQ job pushes the app's context for its ORM work: the forked job process ends with it.
+        Valid("""
+            from redis import Redis
+            from rq import Queue
+            from myapp import create_app
+
+            queue = Queue(connection=Redis())
+
+            def send_digest(user_id):
+                app = create_app()
+                app.app_context().push()
+                deliver(user_id)
+
+            def schedule(user_id):
+                queue.enqueue(send_digest, user_id)
+            """),
     )
     INVALID = (
         Invalid("""
@@ -131,6 +150,15 @@ class ContextPushedNeverPopped(Rule):
 
             threading.Thread(target=poll, args=(None,)).start()
             """, message="never popped"),
+        # Once per process, in the factory: a note.
+        Invalid("""
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                app.app_context().push()  # expect
+                return app
+            """, message="in `create_app`"),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -164,7 +192,10 @@ class ContextPushedNeverPopped(Rule):
         if anonymous_pop(scope):
             return
         contexts = fn.contexts
-        severity = Severity.NOTE if contexts and contexts <= {CLI, MAIN, "factory"} else None
+        if contexts and contexts <= {JOB, TEST} and JOB in contexts and forks_per_job(ctx.project):
+            return  # an RQ worker forks a process per job: the pushed context dies with it
+        once = "factory" in fn.roles or (contexts and contexts <= {CLI, MAIN, FACTORY, TEST})
+        severity = Severity.NOTE if once else None
         where = describe_context(ctx)
         ctx.report(
             self.finding(

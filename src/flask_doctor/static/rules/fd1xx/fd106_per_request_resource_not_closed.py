@@ -7,6 +7,7 @@ import ast
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts.contexts import (
     CLOSERS,
+    POOLED_CLIENTS,
     RESOURCE_OPENERS,
     in_with_item,
     teardown_closers,
@@ -44,7 +45,10 @@ class PerRequestResourceNotClosed(Rule):
     tutorial's pattern — `get_db()` storing the connection on `g` and
     `app.teardown_appcontext(close_db)` closing it — is not reported, nor are
     `with` blocks, resources closed in the same function or returned to the
-    caller, and clients created once at import time.
+    caller, and clients created once at import time. A Redis client kept in
+    a local is a note: it owns a connection pool that closes when the client
+    is freed, so a client per request costs connection churn (a new pool
+    each time, as a connectivity probe does on purpose), not a leak.
 
     ## Example
     ```python
@@ -145,6 +149,19 @@ class PerRequestResourceNotClosed(Rule):
             def open_log():
                 g.log = open("/var/log/app/requests.log", "a")  # expect
             """, message="never closed"),
+        # A status endpoint probing Redis with a fresh client: churn, said as a note.
+        Invalid("""
+            import redis
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/status")
+            def status():
+                store = redis.StrictRedis(host=app.config["REDIS_HOST"])  # expect
+                store.set("probe", "1")
+                healthy = store.get("probe") == b"1"
+                return {"redis": healthy}
+            """, message="connection churn rather than a leak"),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -180,6 +197,10 @@ class PerRequestResourceNotClosed(Rule):
             # a local file object is closed when the function returns (CPython refcounting); ruff SIM115 covers style
             return
         if self._closed_or_escapes(target, fn):
+            return
+        if kind in POOLED_CLIENTS:
+            # the client's own pool closes its connections when the local is freed on return: churn, not a leak
+            self._report(node, ctx, kind, f"kept in `{target}` and never closed", churn=True)
             return
         self._report(node, ctx, kind, f"kept in `{target}` and never closed")
 
@@ -220,12 +241,19 @@ class PerRequestResourceNotClosed(Rule):
                     return True
         return False
 
-    def _report(self, node: ast.Call, ctx: Context, kind: str, why: str) -> None:
+    def _report(self, node: ast.Call, ctx: Context, kind: str, why: str, churn: bool = False) -> None:
+        consequence = (
+            "every request builds a new client and connection pool, which close only when the local is freed: "
+            "connection churn rather than a leak"
+            if churn else
+            "every request opens a new one and leaves closing it to garbage collection (delayed whenever an "
+            "exception traceback keeps the frame alive)"
+        )
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"a {kind} opened in {describe_context(ctx)} is {why}: every request opens a new one and leaves "
-                f"closing it to garbage collection (delayed whenever an exception traceback keeps the frame alive)",
+                f"a {kind} opened in {describe_context(ctx)} is {why}: {consequence}",
+                severity=min(self.effective_severity, Severity.NOTE) if churn else None,
                 hint="Use a `with` block, close it in a `finally`, or store it on `g` and close it in a "
                 "`teardown_appcontext` function (the Flask tutorial's get_db/close_db pattern); for clients, create "
                 "one at import.",

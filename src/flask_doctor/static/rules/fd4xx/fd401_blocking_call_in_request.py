@@ -12,10 +12,16 @@ from flask_doctor.static.facts.calls import (
     callee_name,
     cooperative,
     describe_where,
+    drained_before_wait,
     enclosing_loop,
     in_request_code,
+    in_retry_backoff,
+    path_doubt,
+    quick_command,
     sleep_seconds,
 )
+from flask_doctor.static.facts.roles import FileRole, role_of
+from flask_doctor.static.facts.taint import request_derived
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
@@ -43,8 +49,23 @@ class BlockingCallInRequest(Rule):
     handshake),
     `gevent.sleep`/`eventlet.sleep`/`asyncio.sleep`, `time.sleep` when the
     project monkey-patches with gevent/eventlet or runs gevent/eventlet
-    workers (the sleep then yields to other requests), and sleeps inside
-    `async def` functions (FD403 reports those).
+    workers (the sleep then yields to other requests), sleeps inside
+    `async def` functions (FD403 reports those), examples and scripts, and
+    `Popen.wait()` after the child's output was read to its end (the child
+    has finished writing; the wait returns with it).
+
+    Not reported either: a sleep in an `except` handler or a loop over
+    failures, which backs off between retries after something failed (that
+    is how a retry should wait).
+
+    The finding is a *note*, saying why, when the code does not show that
+    every such request waits: a helper on the chain below the view takes
+    the path only under an argument its caller passes or an opt-in setting
+    (`save_model(pip_requirements=[...])` never infers requirements), the
+    chain is too deep to tell the branch taken, the client chooses the delay (a
+    test endpoint such as `/delay/<n>`: cap it), or the command is a short
+    local one (`openssl`, `git rev-parse`), named in the call or in the
+    module constant it is built from.
 
     ## Example
     ```python
@@ -83,6 +104,41 @@ class BlockingCallInRequest(Rule):
     summary = "`time.sleep` or a subprocess wait without timeout in request code holds a worker."
 
     VALID = (
+        # Back-off between database reconnection attempts, only after a connection failed.
+        Valid("""
+            import time
+            import psycopg2
+            from flask import Flask
+            app = Flask(__name__)
+
+            def connect(dsn, attempts=5):
+                for attempt in range(attempts):
+                    try:
+                        return psycopg2.connect(dsn, connect_timeout=5)
+                    except psycopg2.OperationalError:
+                        time.sleep(2 ** attempt)
+                raise RuntimeError("database unavailable")
+
+            @app.get("/health")
+            def health():
+                connect(app.config["DSN"]).close()
+                return "ok"
+            """),
+        # A streamed command's output is read to its end before the wait: the child has finished.
+        Valid("""
+            import subprocess
+            from flask import Flask, Response
+            app = Flask(__name__)
+
+            @app.post("/run")
+            def run():
+                def stream():
+                    process = subprocess.Popen(["archive", "sync"], stdout=subprocess.PIPE)
+                    for line in iter(process.stdout.readline, b""):
+                        yield line
+                    process.wait()
+                return Response(stream(), mimetype="text/plain")
+            """),
         Valid("""
             import time
             import click
@@ -165,6 +221,81 @@ class BlockingCallInRequest(Rule):
                 out, _ = proc.communicate()  # expect
                 return subprocess.check_output(["ls"])  # expect
             """, message="without `timeout=`"),
+        # The view always passes the argument that makes the helper take the subprocess branch: still a note,
+        # because the helper chooses, and the message says on what.
+        Invalid("""
+            import subprocess
+            from flask import Flask
+            app = Flask(__name__)
+
+            def save_model(path, requirements=None):
+                if requirements is None:
+                    requirements = subprocess.check_output(["pip", "freeze"]).split()  # expect
+                return requirements
+
+            @app.post("/models")
+            def create_model():
+                return {"requirements": save_model("/tmp/m", requirements=["mlflow"])}
+            """, message="only depending on argument `requirements`"),
+        # A certificate export runs a short openssl conversion (a note) and a video preview runs ffmpeg (a warning).
+        Invalid("""
+            import subprocess
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.post("/certificates/<int:cert_id>/export")
+            def export(cert_id):
+                return subprocess.check_output(["openssl", "x509", "-in", f"/certs/{cert_id}.pem", "-outform", "der"])  # expect
+
+            @app.post("/videos/<int:video_id>/preview")
+            def preview(video_id):
+                subprocess.run(["ffmpeg", "-i", f"/videos/{video_id}.mp4", "-t", "5", "/tmp/preview.mp4"])  # expect
+                return "ok"
+            """, message="`openssl` is a short local command"),
+        # A test service's delay endpoint: the client picks the sleep, capped; said as a note.
+        Invalid("""
+            import time
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/delay/<delay>")
+            def delay_response(delay):
+                delay = min(float(delay), 10)
+                time.sleep(delay)  # expect
+                return {"delayed": delay}
+            """, message="the client chooses the delay"),
+        # A poll loop in a preview client loaded from configuration: the view waits up to a minute.
+        Invalid("""
+            import time
+            from flask import Flask, current_app
+            from werkzeug.utils import import_string
+            from clients import BasePreviewClient
+            app = Flask(__name__)
+
+            @app.post("/preview")
+            def preview():
+                client = import_string(current_app.config["PREVIEW_CLIENT"])()
+                return client.get_preview_data({"table": "t"})
+            """, message="request path: view `preview` → `QueryPreviewClient.get_preview_data`", files={
+                "clients.py": """
+            import abc
+            import time
+
+            class BasePreviewClient(abc.ABC):
+                @abc.abstractmethod
+                def get_preview_data(self, params):
+                    pass
+
+            class QueryPreviewClient(BasePreviewClient):
+                def get_preview_data(self, params):
+                    job = self.start(params)
+                    while not job.done():
+                        time.sleep(0.5)  # expect
+                    return job.result()
+
+                def start(self, params):
+                    return params
+            """}),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -172,39 +303,66 @@ class BlockingCallInRequest(Rule):
             return
         if ctx.function.is_async:
             return  # FD403 reports blocking calls in async functions
+        if role_of(ctx.project, ctx.module) is not FileRole.APPLICATION:
+            return  # an example or a script is not the deployed application
         name = callee_name(ctx, node)
         if name in SLEEP:
-            seconds = sleep_seconds(node)
-            if seconds is not None and seconds < TINY_SLEEP:
-                return  # a yield or a spin-wait handshake, not a held worker
-            if cooperative(ctx.project):
-                return
-            loop = enclosing_loop(ctx)
-            what = f"`{ast.unparse(node)}`"
-            message = f"{what} in {describe_where(ctx, REQUEST)} holds the worker while it sleeps"
-            evidence = list(ctx.chain_evidence(REQUEST))
-            if loop is not None:
-                message += "; it sits in a loop, so the worker is held once per iteration"
-                evidence.append(Evidence("inside this loop", ctx.location(loop)))
-            ctx.report(
-                self.finding(
-                    ctx.location(node),
-                    message,
-                    hint="Move the waiting to a background job (Celery/RQ) and return 202, or poll from the client.",
-                    evidence=evidence,
-                )
-            )
+            self._sleep(node, ctx)
             return
         waited = blocking_subprocess(ctx, node)
-        if waited is not None:
-            short = waited.replace("subprocess.Popen.", "Popen.")
-            ctx.report(
-                self.finding(
-                    ctx.location(node),
-                    f"`{short}(...)` without `timeout=` in {describe_where(ctx, REQUEST)}: the worker waits for the "
-                    f"child process, for ever if it hangs",
-                    hint="Pass `timeout=` (and handle subprocess.TimeoutExpired), or run the command in a background "
-                    "job.",
-                    evidence=ctx.chain_evidence(REQUEST),
-                )
+        if waited is None or drained_before_wait(ctx, node):
+            return  # a wait after reading the child's output to its end returns with it
+        short = waited.replace("subprocess.Popen.", "Popen.")
+        quick = quick_command(ctx, node)
+        doubt = f"`{quick}` is a short local command" if quick else path_doubt(ctx, node, REQUEST)
+        message = (
+            f"`{short}(...)` without `timeout=` in {describe_where(ctx, REQUEST)}: the worker waits for the "
+            f"child process, for ever if it hangs"
+        )
+        self._report(ctx, node, message, doubt, list(ctx.chain_evidence(REQUEST)),
+                     "Pass `timeout=` (and handle subprocess.TimeoutExpired), or run the command in a background job.")
+
+    def _sleep(self, node: ast.Call, ctx: Context) -> None:
+        seconds = sleep_seconds(node)
+        if seconds is not None and seconds < TINY_SLEEP:
+            return  # a yield or a spin-wait handshake, not a held worker
+        if cooperative(ctx.project):
+            return
+        loop = enclosing_loop(ctx)
+        message = f"`{ast.unparse(node)}` in {describe_where(ctx, REQUEST)} holds the worker while it sleeps"
+        evidence = list(ctx.chain_evidence(REQUEST))
+        if in_retry_backoff(ctx):
+            return  # a back-off between retries after a failure: how a retry should wait
+        if node.args and self._client_chosen(ctx, node.args[0]):
+            doubt: str | None = "the client chooses the delay, so the endpoint is made to wait; cap it"
+        else:
+            doubt = path_doubt(ctx, node, REQUEST)
+        if loop is not None and doubt is None:
+            message += "; it sits in a loop, so the worker is held once per iteration"
+            evidence.append(Evidence("inside this loop", ctx.location(loop)))
+        self._report(ctx, node, message, doubt, evidence,
+                     "Move the waiting to a background job (Celery/RQ) and return 202, or poll from the client.")
+
+    def _report(
+        self, ctx: Context, node: ast.Call, message: str, doubt: str | None, evidence: list[Evidence], hint: str
+    ) -> None:
+        """A warning when the request surely waits; a note saying why not when the path or purpose is in doubt."""
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                message if doubt is None else f"{message} (note: {doubt})",
+                hint=hint,
+                evidence=evidence,
+                severity=self.effective_severity if doubt is None else min(self.effective_severity, Severity.NOTE),
             )
+        )
+
+    @staticmethod
+    def _client_chosen(ctx: Context, argument: ast.expr) -> bool:
+        """The sleep's length comes from the request (a URL variable of the view, ``request.args``)."""
+        fn = ctx.function
+        while fn is not None:
+            if request_derived(ctx.project, argument, fn):
+                return True
+            fn = fn.parent  # a streaming generator sleeps for its view's variables
+        return False

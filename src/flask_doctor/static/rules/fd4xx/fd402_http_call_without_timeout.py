@@ -6,7 +6,8 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.facts.calls import classify_http_call, describe_where
+from flask_doctor.static.facts.calls import classify_http_call, client_library, describe_where, path_doubt
+from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.model import JOB, REQUEST
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
@@ -30,10 +31,28 @@ class HttpCallWithoutTimeout(Rule):
     seconds), calls that pass a timeout (keyword, or positionally where the
     API allows), calls with `**kwargs` (the timeout may be in them),
     sessions of a project subclass that overrides `request`/`send`,
-    `urlopen` when the project calls `socket.setdefaulttimeout`, and test
-    code. Severity is *warning* when the call is reached from a request or
-    a background job, and *note* elsewhere (CLI commands, scripts, code
-    whose caller is unknown), where a person can interrupt it.
+    `urlopen` when the project calls `socket.setdefaulttimeout`, test code,
+    examples, docs and scripts, and code only CLI commands reach: a person
+    runs those and sees the hang. Nor are the methods of a client library
+    the project ships for other programs (a `*_client.py` module or a
+    `class FooClient`) that no request or job of its own reaches: the
+    program that uses the client decides its timeouts.
+
+    Severity follows the evidence that a worker waits. *Warning* when the
+    call is reached from a request or a background job, with the chain in
+    the evidence — including the ways real projects reach their code that
+    a plain call graph misses: plugin classes behind an abstract method
+    (`issuer.create_certificate(...)`), registries of functions, classes or
+    modules, classes loaded from configuration (`import_string(...)`),
+    callbacks handed to executors and extensions (`executor.submit(fetch)`,
+    `login_manager.user_loader`, a form's `validate_<field>` and WTForms
+    validator objects), overrides a base class dispatches to
+    (`self._process()`), and project decorators (one that enqueues the
+    function or registers it with Celery/RQ makes it a job). A thread a
+    view starts counts as a job. *Note* when a helper on the chain takes the path only
+    under an argument its caller passes or an opt-in setting, when the chain
+    is too deep to tell the branch taken, and when no request or job
+    reaches the call as far as the code shows (the message says which).
 
     ## Example
     ```python
@@ -102,6 +121,38 @@ class HttpCallWithoutTimeout(Rule):
             def fetch(url):
                 return http.get(url)
             """),
+        # The scoring server's client, shipped for users' scripts: the program that imports it sets the policy.
+        Valid("""
+            import requests
+
+            class ScoringServerClient:
+                def __init__(self, host, port):
+                    self.url_prefix = f"http://{host}:{port}"
+
+                def ping(self):
+                    return requests.get(f"{self.url_prefix}/ping").status_code == 200
+
+                def invoke(self, data):
+                    return requests.post(f"{self.url_prefix}/invocations", json=data).json()
+            """),
+        # A developer's build script and an upgrade check of the command line: a person watches them run.
+        Valid("""
+            import click
+            import requests
+
+            @click.command()
+            def launch():
+                latest = requests.get("https://api.github.com/repos/o/r/releases").json()
+                click.echo(latest[0]["tag_name"])
+            """, files={"tools/build_emoji.py": """
+            import requests
+            data = requests.get("https://unicode.org/emoji.json").json()
+            """, "examples/preview_client.py": """
+            import requests
+
+            def preview(sql):
+                return requests.post("https://superset.example/sql", json={"sql": sql}).json()
+            """}),
     )
     INVALID = (
         Invalid("""
@@ -127,13 +178,123 @@ class HttpCallWithoutTimeout(Rule):
         Invalid("""
             import requests
 
-            class Client:
+            class Geocoder:
                 def __init__(self):
                     self.session = requests.Session()
 
                 def fetch(self, url):
                     return self.session.get(url)  # expect
             """, message="note"),
+        # Authentication helpers run in every request: a login loader and an OAuth token getter.
+        Invalid("""
+            import requests
+            from flask_login import LoginManager
+            from authlib.integrations.flask_client import OAuth
+            login_manager = LoginManager()
+
+            def fetch_profile(token):
+                return requests.get("https://idp.example/userinfo", headers={"Authorization": token})  # expect
+
+            @login_manager.request_loader
+            def load_from_header(request):
+                return fetch_profile(request.headers.get("Authorization"))
+
+            def fetch_token(name):
+                return requests.post("https://idp.example/token", data={"client": name}).json()  # expect
+
+            oauth = OAuth(fetch_token=fetch_token)
+            """, message="request callback"),
+        # WTForms calls a form's validate_<field> while the view validates it: a user-supplied avatar URL is fetched.
+        Invalid("""
+            import requests
+            from flask_wtf import FlaskForm
+            from wtforms import StringField
+
+            def image_size(url):
+                response = requests.get(url, stream=True)  # expect
+                return int(response.headers.get("content-length", 0))
+
+            class ProfileForm(FlaskForm):
+                avatar = StringField("Avatar URL")
+
+                def validate_avatar(self, field):
+                    if image_size(field.data) > 1_000_000:
+                        raise ValueError("too big")
+            """, message="request callback `ProfileForm.validate_avatar`"),
+        # The project's own job decorator wraps RQ: the decorated function runs in a worker.
+        Invalid("""
+            import functools
+            import requests
+            from redis import Redis
+            from rq import Queue
+            queue = Queue(connection=Redis())
+
+            def background(func):
+                @functools.wraps(func)
+                def wrapper(*args, **kwargs):
+                    return queue.enqueue(func, *args, **kwargs)
+                return wrapper
+
+            @background
+            def sync_crm(user_id):
+                requests.post("https://crm.example/sync", json={"id": user_id})  # expect
+            """, message="task `sync_crm`"),
+        # A DNS provider plugin reached through a registry of modules, from the view that issues certificates.
+        Invalid("""
+            import requests
+            from flask import Flask
+            import route53, nsone
+            app = Flask(__name__)
+
+            def provider_for(kind):
+                providers = {"route53": route53, "nsone": nsone}
+                return providers[kind]
+
+            @app.post("/certificates")
+            def issue():
+                provider = provider_for("nsone")
+                provider.create_txt_record("example.com", "token")
+                return "ok"
+            """, message="request path: view `issue` → `create_txt_record` → `_post`", files={
+                "route53.py": """
+            def create_txt_record(domain, token):
+                return domain
+            """,
+                "nsone.py": """
+            import requests
+
+            def _post(path, data):
+                return requests.post("https://api.nsone.net/v1" + path, json=data)  # expect
+
+            def create_txt_record(domain, token):
+                return _post("/zones/" + domain, {"answers": [token]})
+            """}),
+        # Metadata providers behind an abstract base, searched in a thread pool the view waits on.
+        Invalid("""
+            import concurrent.futures
+            from flask import Flask, request
+            from providers import Provider, Books
+            app = Flask(__name__)
+            SOURCES = [Books()]
+
+            @app.post("/metadata/search")
+            def search():
+                with concurrent.futures.ThreadPoolExecutor() as executor:
+                    futures = [executor.submit(s.search, request.form["q"]) for s in SOURCES]
+                    return {"results": [f.result() for f in futures]}
+            """, message="view `search`", files={"providers.py": """
+            import abc
+            import requests
+
+            class Provider(abc.ABC):
+                @abc.abstractmethod
+                def search(self, query):
+                    raise NotImplementedError
+
+            class Books(Provider):
+                def search(self, query):
+                    return requests.get("https://books.example/api", params={"q": query}).json()  # expect
+            """}),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -142,27 +303,44 @@ class HttpCallWithoutTimeout(Rule):
         http = classify_http_call(ctx, node)
         if http is None or http.problem is None:
             return
+        if role_of(ctx.project, ctx.module) is not FileRole.APPLICATION or ctx.in_cli_only:
+            return  # an example, a script or a command: a person runs it and sees it hang
         hot = ctx.in_request or ctx.in_job
-        severity = self.effective_severity if hot else min(self.effective_severity, Severity.NOTE)
-        where_called = describe_where(ctx, REQUEST if ctx.in_request else JOB)
+        if not hot and client_library(ctx):
+            return  # an SDK for other programs (``*_client.py``, ``class FooClient``): its caller sets the policy
+        context, doubt = self._context(ctx, node) if hot else (REQUEST, None)
+        where_called = describe_where(ctx, context)
         if http.problem == "timeout=None":
             what = f"`{http.label}(...)` in {where_called} passes `timeout=None`, which disables the timeout"
         else:
             what = f"`{http.label}(...)` in {where_called} has no timeout"
-        if hot:
-            where = "request" if ctx.in_request else "job"
+        if hot and doubt is None:
+            where = "request" if context == REQUEST else "job"
             consequence = f": if the server never answers, the {where} waits for ever and holds its worker"
+        elif hot:
+            consequence = f" (note: reached from a {'request' if context == REQUEST else 'job'}, but {doubt})"
         else:
             consequence = (
                 " (note: not reached from a request or a job as far as the code shows, so a person can interrupt it)"
             )
-        context = REQUEST if ctx.in_request else JOB
+        loud = hot and doubt is None
         ctx.report(
             self.finding(
                 ctx.location(node),
                 what + consequence,
                 hint="Pass `timeout=(connect, read)`, e.g. `timeout=(3.05, 30)`, and handle the Timeout exception.",
                 evidence=ctx.chain_evidence(context) if hot else [],
-                severity=severity,
+                severity=self.effective_severity if loud else min(self.effective_severity, Severity.NOTE),
             )
         )
+
+    @staticmethod
+    def _context(ctx: Context, node: ast.Call) -> tuple[str, str | None]:
+        """The request or job path to describe: one the code shows surely runs the call, else the first with
+        the reason it may not."""
+        candidates = [context for context in (REQUEST, JOB) if context in ctx.contexts]
+        doubts = {context: path_doubt(ctx, node, context) for context in candidates}
+        sure = next((context for context in candidates if doubts[context] is None), None)
+        if sure is not None:
+            return sure, None
+        return candidates[0], doubts[candidates[0]]

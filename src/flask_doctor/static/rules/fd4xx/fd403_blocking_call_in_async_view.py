@@ -36,6 +36,11 @@ class BlockingCallInAsyncView(Rule):
     hooks and the `async def` helpers they await. It also notes `async def`
     views of a Flask app that never await anything.
 
+    Only Flask's views count: the `@app.get("/")` routes of a FastAPI,
+    Starlette or other ASGI app in the same repository (an attribute built
+    with `FastAPI(...)`, or a module that imports such a framework and not
+    Flask) run on that server's own event loop.
+
     ## Why is this bad?
     Flask runs an `async def` view by starting an event loop for it on the
     worker thread. A blocking call inside it stops that loop, so whatever
@@ -108,6 +113,20 @@ class BlockingCallInAsyncView(Rule):
             @app.get("/")
             def index():
                 return "sync view: FD401 territory"
+            """),
+        # A FastAPI server kept beside the Flask app: its async endpoints run on uvicorn's loop, not Flask's.
+        Valid("""
+            from fastapi import FastAPI
+
+            class AgentServer:
+                def __init__(self):
+                    self.app = FastAPI(title="agents")
+                    self._routes()
+
+                def _routes(self):
+                    @self.app.get("/health")
+                    async def health():
+                        return {"status": "ok"}
             """),
     )
     INVALID = (

@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.server import (
+    EXAMPLE_NOTE,
     blocking_request_sites,
+    example_deploy_path,
     gunicorn_deployments,
     single_threaded_uwsgi,
 )
@@ -133,7 +135,9 @@ class SyncWorkersWithBlockingIo(Rule):
                     cmd.source,
                     f"`{text[:67] + '...' if len(text) > 70 else text}` runs uWSGI with one thread per "
                     f"process{f' ({processes} processes)' if processes else ''}, and request code makes blocking "
-                    f"calls such as {label}: while they wait the process serves nobody",
+                    f"calls such as {label}: while they wait the process serves nobody"
+                    + EXAMPLE_NOTE * example_deploy_path(cmd.source.path),
+                    severity=min(self.effective_severity, Severity.NOTE) if example_deploy_path(cmd.source.path) else None,
                     hint=(
                         "Add `threads = 4` (and `enable-threads`) or use `gevent = 100` with gevent-safe code; keep "
                         "timeouts on every call."
@@ -156,7 +160,9 @@ class SyncWorkersWithBlockingIo(Rule):
                 self.finding(
                     item.source,
                     f"{item.label} runs {worker} workers with one thread, and request code makes blocking calls such "
-                    f"as {label}: while they wait the worker serves nobody (capacity: {capacity})",
+                    f"as {label}: while they wait the worker serves nobody (capacity: {capacity})"
+                    + EXAMPLE_NOTE * item.example,
+                    severity=min(self.effective_severity, Severity.NOTE) if item.example else None,
                     hint=(
                         "Add threads (`--threads 4`..`8`, gthread) or use `-k gevent` for I/O-bound apps; keep "
                         "timeouts on every call."

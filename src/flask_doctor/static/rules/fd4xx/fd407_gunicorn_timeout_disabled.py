@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Finding, Severity
-from flask_doctor.static.facts.server import MAX_TIMEOUT, gunicorn_deployments
+from flask_doctor.static.facts.server import EXAMPLE_NOTE, MAX_TIMEOUT, gunicorn_deployments
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
@@ -85,7 +85,9 @@ class GunicornTimeoutDisabled(Rule):
                 self.finding(
                     value.source,
                     f"{item.label} {what}: a request stuck on a hung call holds its worker "
-                    f"{'for ever' if value.value == 0 else 'for minutes'} before gunicorn replaces it",
+                    f"{'for ever' if value.value == 0 else 'for minutes'} before gunicorn replaces it"
+                    + EXAMPLE_NOTE * item.example,
+                    severity=min(self.effective_severity, Severity.NOTE) if item.example else None,
                     hint=(
                         "Keep gunicorn's timeout short (the default 30 s, or 60-120 s) and move long work to "
                         "background jobs."

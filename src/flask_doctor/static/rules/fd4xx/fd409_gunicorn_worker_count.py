@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.facts.server import gunicorn_deployments
+from flask_doctor.static.facts.server import EXAMPLE_NOTE, gunicorn_deployments
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
@@ -139,7 +139,9 @@ class GunicornWorkerCount(Rule):
                     self.finding(
                         workers.source,
                         f"{item.label} runs {count} workers on {cpus:g} {unit} (about {usual} is usual): the extra "
-                        f"processes compete for the same CPU share and multiply memory use",
+                        f"processes compete for the same CPU share and multiply memory use"
+                        + EXAMPLE_NOTE * item.example,
+                        severity=min(self.effective_severity, Severity.NOTE) if item.example else None,
                         hint=f"Use about {usual} workers, and threads (`--threads`) for I/O-bound work.",
                         evidence=evidence,
                     )

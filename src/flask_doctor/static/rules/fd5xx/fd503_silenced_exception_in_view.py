@@ -6,7 +6,14 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.errors import db_write, exception_kind, handler_label, is_inert, view_success_return
+from flask_doctor.static.facts.errors import (
+    db_write,
+    exception_kind,
+    handler_label,
+    is_inert,
+    only_parses,
+    view_success_return,
+)
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context, node_location
 
@@ -31,7 +38,10 @@ class SilencedExceptionInView(Rule):
     Best-effort code is not reported: `except Exception: pass` around a
     cleanup (`close()`, removing a temp file), an optional notification, or
     a parse with a fallback after it is a deliberate choice in real
-    applications. Neither are handlers that log (`logger.exception`,
+    applications, and so is a view answering a failed parse
+    (`base64.urlsafe_b64decode(value)`, `int(...)`, `json.loads(...)`) with a
+    fallback message: nothing was written, so nothing is lost. Neither are
+    handlers that log (`logger.exception`,
     `current_app.logger.*`, `sentry_sdk.capture_exception`, `print`),
     re-raise, `abort(...)`, roll back, return an error status, nor narrow
     handlers such as `except KeyError: pass`.
@@ -142,6 +152,19 @@ class SilencedExceptionInView(Rule):
                 except Exception:
                     abort(404)
             """),
+        # A decoding endpoint answers undecodable input with a hint: nothing was written, nothing is lost.
+        Valid("""
+            import base64
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/decode/<value>")
+            def decode(value):
+                try:
+                    return base64.urlsafe_b64decode(value.encode("utf-8")).decode("utf-8")
+                except:
+                    return "Not valid base64; try aGVsbG8="
+            """),
     )
     INVALID = (
         Invalid("""
@@ -192,7 +215,10 @@ class SilencedExceptionInView(Rule):
             body = handler.body
             silent = all(is_inert(s) for s in body)
             write = db_write(node.body) if silent else None
-            returns_success = not silent and all(is_inert(s) for s in body[:-1]) and view_success_return(body[-1], ctx)
+            returns_success = (
+                not silent and all(is_inert(s) for s in body[:-1]) and view_success_return(body[-1], ctx)
+                and not only_parses(node.body)  # a parse with a fallback answer hides no lost work
+            )
             if write is not None:
                 message = (
                     f"`{handler_label(handler)}` in {describe_context(ctx)} with only `{ast.unparse(body[0]).strip()}` "

@@ -13,6 +13,7 @@ from flask_doctor.static.facts.cycles import (
     has_main_guard,
     import_cycles,
     is_app,
+    outside_importer,
 )
 from flask_doctor.static.facts.imports import Edge, definitions, import_graph, module_display, shortest_path
 from flask_doctor.static.facts.roles import is_test_path
@@ -39,20 +40,22 @@ class CircularImport(Rule):
     app` loads a second copy, and the views register on the copy).
 
     Severity follows what can actually break:
-    - *warning* when a name is read from a module before that module
-      defines it. When the cycle contains the module that builds the app,
-      that module is the one every server, test and worker imports first, so
-      only names read from it count; in other (2–3-module) cycles any module
-      that can be imported first counts, and the import order decides
-      whether the code loads;
+    - *warning* when the cycle contains the module that builds the app and a
+      name is read from it before it defines it: that module is the one
+      every server, test and worker imports first, so the code does not load;
+    - *note* for other (2–3-module) cycles where a name is read before it
+      is defined: they fail only when that module is imported first, and
+      whether any entry point does that the code does not show (a module
+      outside the cycle must import it at all, or it is never entered there);
     - *warning* when a flat app module that is also run as a script
       (`if __name__ == "__main__"`) is imported back: it is loaded twice;
     - *note*, once per app module, for Flask's documented pattern (the
       module creates the app, then imports the views, which import the app
       back).
 
-    Not reported: imports inside functions or under `TYPE_CHECKING` (they
-    do not run at import time); cycles of plain `import x` statements whose
+    Not reported: imports inside functions, under `TYPE_CHECKING`, under
+    `if False:` or under a flag the module switches off through `globals()`
+    (the "statica hack": they never run); cycles of plain `import x` statements whose
     modules are only used inside functions; and any other cycle that works
     in every order it can be entered in. Python always runs
     `pkg/__init__.py` before `pkg.sub`; when the package already imports
@@ -146,8 +149,71 @@ class CircularImport(Rule):
             from extensions import db
             bp = Blueprint("v", __name__)
             """}),
+        # An import shown to static tools only: the flag is switched off through globals() before it is read.
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+
+            class Pipeline:
+                pass
+
+            SHOW_TYPES = True
+            globals()["SHOW_TYPES"] = False
+            if SHOW_TYPES:
+                from snapshots import Snapshot
+            """, files={"snapshots.py": """
+            from app import Pipeline
+
+            class Snapshot(Pipeline):
+                pass
+            """}),
+        # Two modules that need each other, entered through the same one by every importer.
+        Valid("""
+            from kinds import Kind, standard_kinds
+            from rules import Rule, standard_rules
+
+            def plugin_setup():
+                return standard_kinds(), standard_rules()
+            """, files={
+                "kinds.py": """
+            from rules import Rule
+
+            class Kind:
+                rules: list[Rule] = []
+
+            def standard_kinds():
+                return [Kind()]
+            """,
+                "rules.py": """
+            import kinds
+
+            class Rule:
+                def applies(self, kind: "kinds.Kind") -> bool:
+                    return True
+
+            def standard_rules():
+                return [Rule()]
+            """}),
     )
     INVALID = (
+        Invalid("""
+            from kinds import Kind
+            """, message="`loader.py` imports it", files={
+                "kinds.py": """
+            from rules import Rule  # expect
+
+            class Kind:
+                pass
+            """,
+                "rules.py": """
+            from kinds import Kind
+
+            class Rule:
+                pass
+            """,
+                "loader.py": """
+            from rules import Rule
+            """}),
         Invalid("""
             from flask import Flask
             app = Flask(__name__)
@@ -230,17 +296,22 @@ class CircularImport(Rule):
             continuing = outgoing.get(edge.target)
             if target is None or continuing is None:
                 continue
+            # the failing order needs ``target`` imported before the rest of the cycle: by whom?
+            importer = outside_importer(project, edge.target, component)
+            if importer is None:
+                continue
             defs = definitions(project, edge.target)
             late = [n for n in edge.names if n in defs and defs[n] > continuing.line]
             if late:
                 name = late[0]
                 return CycleVerdict(
-                    Severity.WARNING,
+                    Severity.NOTE,
                     f"`{module_display(project, edge.source)}` reads `{name}` from "
                     f"`{module_display(project, edge.target)}`, which only defines it at line {defs[name]}, after its "
                     f"own import at line {continuing.line} that leads back: when "
-                    f"`{module_display(project, edge.target)}` is imported first this raises ImportError (partially "
-                    f"initialised module)",
+                    f"`{module_display(project, edge.target)}` is imported first (`{module_display(project, importer)}` "
+                    f"imports it; whether anything runs that first the code does not show) this raises ImportError "
+                    f"(partially initialised module)",
                     edge,
                     "Move the shared object (db, config, helpers) into its own module that imports neither side, "
                     "or import inside the function that needs it.",

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.facts.assembly import is_flask_call, is_side, main_and_stray, top_level_statement
+from flask_doctor.static.facts.assembly import (
+    app_is_used,
+    is_flask_call,
+    is_side,
+    main_and_stray,
+    mounts_apps_separately,
+    top_level_statement,
+)
 from flask_doctor.static.facts.imports import module_display, reachable_modules
 from flask_doctor.static.model import FLASK_TYPES, ObjectInfo, Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
@@ -28,9 +35,12 @@ class MultipleFlaskApps(Rule):
     `app = Flask(__name__)` "just to get a context".
 
     Not reported: apps built by a factory (calling it twice is how tests
-    work), projects that mount several apps on purpose
-    (`DispatcherMiddleware`), apps in tests/examples/docs/scripts, and
-    separate apps whose modules never import each other.
+    work), projects that mount several apps at their own paths on purpose
+    (`DispatcherMiddleware`, cherrypy `tree.graft`), apps in
+    tests/examples/docs/scripts, separate apps whose modules never import
+    each other, and a leftover `app = Flask(__name__)` that nothing uses (no
+    route, setting, extension or import reaches it, so nothing can attach to
+    the wrong app).
 
     ## Example
     ```python
@@ -82,20 +92,67 @@ class MultipleFlaskApps(Rule):
             from flask import Flask
             app = Flask(__name__)
             """}),
+        # A helper module of response filters keeps a leftover app object that nothing touches.
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            import filters
+
+            @app.get("/gzip")
+            @filters.gzip
+            def gzipped():
+                return {"gzipped": True}
+            """, files={"filters.py": """
+            from functools import wraps
+            from flask import Flask
+
+            app = Flask(__name__)
+
+            def gzip(view):
+                @wraps(view)
+                def wrapper(*args, **kwargs):
+                    return view(*args, **kwargs)
+                return wrapper
+            """}),
+        # Two apps grafted at their own paths of one cherrypy server.
+        Valid("""
+            import cherrypy
+            from flask import Flask
+            import api
+            site = Flask(__name__)
+            cherrypy.tree.graft(site, "/")
+            cherrypy.tree.graft(api.app, "/api")
+            """, files={"api.py": """
+            from flask import Flask
+            app = Flask("api")
+
+            @app.get("/status")
+            def status():
+                return {"ok": True}
+            """}),
     )
     INVALID = (
         Invalid("""
             from flask import Flask
             app = Flask(__name__)
             import tasks
+
+            @app.get("/")
+            def index():
+                return "ok"
             """, message="`tasks.py`", files={"tasks.py": """
             from flask import Flask
             app = Flask("worker")  # expect
+            app.config.from_object("settings")
+
+            def send_reminders():
+                with app.app_context():
+                    pass
             """}),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        if any(site.name.endswith("DispatcherMiddleware") for site in project.calls):
+        if mounts_apps_separately(project):
             return
         apps: list[ObjectInfo] = []
         seen_calls: set[int] = set()
@@ -104,7 +161,7 @@ class MultipleFlaskApps(Rule):
                 continue
             if not is_flask_call(project, obj.module, obj.call):
                 continue
-            if not top_level_statement(obj.module, obj.call):
+            if not top_level_statement(obj.module, obj.call) or not app_is_used(project, obj):
                 continue
             seen_calls.add(id(obj.call))
             apps.append(obj)

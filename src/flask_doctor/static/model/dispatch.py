@@ -1,0 +1,552 @@
+"""Calls the plain call graph cannot see: plugins, callbacks, overridden methods, decorators.
+
+``Project.resolve_function`` follows a call to the function it names.  Real
+projects reach much of their request and job code another way, and a rule
+that says "not reached from a request" about such code is wrong (the issue's
+sample: 6 of 9 such claims).  This module adds the edges that the way a
+project is built makes certain enough to act on:
+
+* **instances**: ``Converter()`` runs ``Converter.__init__`` (and makes a
+  callable object when the class defines ``__call__``); ``Converter().rates()``
+  and ``self.helper.rates()`` (``helper = Converter()`` in the class) call the
+  class's method; so does ``plugins.get()`` on an imported project instance.
+* **overrides**: ``self._process()`` in a base class runs the override of the
+  subclass the request built (Indico's ``RH.process`` -> ``RHFoo._process``).
+* **plugin interfaces**: ``issuer.create_certificate(...)`` on a receiver whose
+  class the code does not show reaches the implementations of an *abstract*
+  method of that name (``raise NotImplementedError``, ``@abstractmethod``,
+  an empty body): the plugin classes of Lemur, Amundsen's preview clients,
+  calibre-web's metadata providers.  A method that one class hierarchy
+  alone defines and overrides (``recruiter.notify_duration_exceeded()``,
+  ``handler.do(...)``) reaches the base and every override; a name that
+  unrelated hierarchies share reaches none of them, unless the receiver's
+  name spells one of them.  A compound method name (``generate_ticket_pdf``)
+  that one project class alone defines is that class's method.
+* **registries**: a list/tuple/dict/set literal of project functions, classes
+  or modules is a plugin registry; code that reads it reaches its members,
+  and modules named in one (``{"nsone": nsone, ...}``) or loaded dynamically
+  from a plugin folder are plugin modules whose functions unknown receivers
+  reach (``provider.create_txt_record(...)``, ``engine.request(...)``).
+* **callbacks**: a function referenced without being called
+  (``executor.submit(fetch, ...)``, ``Thread(target=self._poll)``,
+  ``self.on_done = notify``) runs where the code that references it runs;
+  references handed to a job queue (``enqueue``, ``delay``) do not.
+* **decorators**: a function decorated with a project decorator runs the
+  decorator's wrapper.
+
+Every edge over-approximates in the direction the rules need: a function is
+reached *at least* where it really is.  Receivers of external types
+(``requests.Session``, a ``re`` pattern) never dispatch into the project, and
+names that builtin containers, strings and files also define never dispatch
+from an unknown receiver.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from flask_doctor.static.model.plugins import (
+    DYNAMIC_IMPORTS,
+    LITERALS,
+    MAX_FAMILY,
+    DispatchIndex,
+    Members,
+    build_index,
+    descendants,
+    literal_members,
+    qualify_in,
+)
+from flask_doctor.static.model.project import Project
+from flask_doctor.static.model.records import FunctionInfo
+from flask_doctor.static.names import dotted
+
+#: Methods of builtin containers, strings, bytes and files, and the most common
+#: library verbs: an unknown receiver calling one of them is far more often a
+#: dict, a file or a library object than a project plugin.
+GENERIC_METHODS = frozenset({
+    "get", "items", "keys", "values", "pop", "popitem", "update", "setdefault", "append", "extend", "insert",
+    "remove", "clear", "copy", "add", "discard", "index", "count", "sort", "reverse", "format", "join", "split",
+    "rsplit", "strip", "lstrip", "rstrip", "replace", "encode", "decode", "lower", "upper", "startswith",
+    "endswith", "find", "read", "write", "close", "flush", "seek", "tell", "readline", "readlines", "open",
+    "run", "start", "stop", "save", "delete", "commit", "rollback", "execute", "query", "filter", "all", "first",
+    "one", "load", "loads", "dump", "dumps", "render", "json", "info", "debug", "warning", "error", "exception",
+    "log", "set", "wait", "put", "post", "patch", "head", "options", "__init__", "__call__", "__enter__",
+    "__exit__",
+})
+#: Calls that hand a function to a job queue: it runs in a worker, not here.
+ENQUEUE_METHODS = frozenset({
+    "delay", "apply_async", "enqueue", "enqueue_call", "enqueue_at", "enqueue_in", "send_task", "add_job",
+    "schedule", "s", "si", "signature", "add_periodic_task", "scheduled_job",
+})
+def dispatch_edges(project: Project) -> dict[str, list[tuple[FunctionInfo, bool]]]:
+    """Extra callees per function (by qualname), beyond what ``resolve_function`` finds.
+
+    Each callee comes with ``background``: True when it runs on a thread the
+    caller starts (``Thread(target=f)``), so a request does not wait for it.
+    """
+    index = build_index(project)
+    sites: dict[str, list[ast.Call]] = {}
+    for site in project.calls:
+        if site.function is not None:
+            sites.setdefault(site.function.qualname, []).append(site.node)
+    edges: dict[str, list[tuple[FunctionInfo, bool]]] = {}
+    for fn in project.functions.values():
+        found: dict[str, tuple[FunctionInfo, bool]] = {}
+        walker = _FunctionWalker(project, index, fn)
+        for call in sites.get(fn.qualname, ()):
+            for callee in walker.call_targets(call):
+                found.setdefault(callee.qualname, (callee, _thread_run(project, callee)))
+        for callee, background in walker.references():
+            if background or callee.qualname not in found:
+                found[callee.qualname] = (callee, background)
+        if fn.qualname not in project.enqueued:  # an enqueued function's wrapper runs where its caller runs
+            for callee in _decorator_wrappers(project, index, fn):
+                found.setdefault(callee.qualname, (callee, False))
+        found.pop(fn.qualname, None)
+        if found:
+            edges[fn.qualname] = list(found.values())
+    return edges
+
+
+# ------------------------------------------------------------ per function
+_UNKNOWN = "unknown"
+_EXTERNAL = "external"
+_PROJECT_RETURN = "project-return"
+_KNOWN = "known"
+_MODULE = "module"
+
+
+@dataclass
+class _Receiver:
+    """What a method is called on, as far as the code shows it."""
+
+    kind: str  # known | registry | project-return | unknown | external | module
+    classes: set[str] = field(default_factory=set)
+    members: Members | None = None
+    #: the classes are declared, not built here: a subclass's override may run (``-> Issuer``)
+    subclasses: bool = False
+
+
+class _FunctionWalker:
+    """Answers "what does this call or reference reach?" inside one function."""
+
+    def __init__(self, project: Project, index: DispatchIndex, fn: FunctionInfo) -> None:
+        self.project = project
+        self.index = index
+        self.fn = fn
+        self._registry_locals: dict[str, Members] | None = None
+
+    @property
+    def owner(self) -> str | None:
+        """The qualified name of the class ``fn`` is a method of."""
+        return self.fn.qualname.rsplit(".", 1)[0] if self.fn.class_name else None
+
+    # ---------------------------------------------------------- classes
+    def class_named(self, node: ast.expr) -> str | None:
+        """The project class a Name/Attribute expression names, if any."""
+        name = dotted(node)
+        if not name or ("." not in name and name in self.fn.local_names):
+            return None
+        qualified = self.fn.imports.qualify(name)
+        if qualified and qualified in self.project.classes:
+            return qualified
+        probe: FunctionInfo | None = self.fn
+        while probe is not None:
+            nested = f"{probe.qualname}.{name}"
+            if nested in self.project.classes:
+                return nested
+            probe = probe.parent
+        local = f"{self.fn.module.name}.{name}"
+        return local if local in self.project.classes else None
+
+    def method(self, class_qual: str, name: str) -> FunctionInfo | None:
+        for current in self.project.lineage(class_qual):
+            cls = self.project.classes.get(current)
+            if cls is not None and name in cls.methods:
+                return cls.methods[name]
+        return None
+
+    def instantiation(self, class_qual: str) -> list[FunctionInfo]:
+        """What building an instance reaches: its initialisers, ``__call__`` (a callable object is built to be
+        called) and, for a ``threading.Thread`` subclass, ``run`` (on the thread it starts)."""
+        names = ["__init__", "__post_init__", "__call__"]
+        if self.project.is_subtype(class_qual, THREAD_CLASSES):
+            names.append("run")
+        found = [self.method(class_qual, n) for n in names]
+        return [f for f in found if f is not None]
+
+    def overrides(self, class_qual: str, name: str) -> list[FunctionInfo]:
+        return [
+            self.project.classes[d].methods[name]
+            for d in descendants(self.index.subclasses, class_qual)
+            if name in self.project.classes[d].methods
+        ]
+
+    # ---------------------------------------------------------- receivers
+    def receiver(self, node: ast.expr) -> _Receiver:
+        """What ``node`` is when a method is called on it."""
+        if isinstance(node, ast.Call):
+            return self._call_result(node)
+        if isinstance(node, ast.Subscript):
+            members = self._registry_source(node, {})
+            if members:
+                return _Receiver("registry", members=members)
+            inner = self.receiver(node.value)
+            return _Receiver(_EXTERNAL) if inner.kind == _EXTERNAL else _Receiver(_UNKNOWN)
+        name = dotted(node)
+        if name is None:
+            return _Receiver(_UNKNOWN)
+        head, _, rest = name.partition(".")
+        if head == "self" and self.owner:
+            if not rest:
+                return _Receiver(_KNOWN, {self.owner})
+            attribute, _, deeper = rest.partition(".")
+            typed = self.index.attribute_types(self.project, self.owner).get(attribute)
+            seen = self._typed(typed) if typed else _Receiver(_UNKNOWN)
+            return seen if not deeper else self._attribute_of(seen)
+        if head in self.fn.local_names:
+            members = self.registry_locals().get(name)
+            if members is not None:
+                return _Receiver("registry", members=members)
+            if head in self.fn.local_types:
+                seen = self._typed(self.fn.local_types[head])
+            else:
+                annotation = self._annotation(head)
+                seen = self._typed(annotation) if annotation else _Receiver(_UNKNOWN)
+            return seen if not rest else self._attribute_of(seen)
+        imported = self.fn.imports.qualify(name)
+        qualified = imported or f"{self.fn.module.name}.{name}"
+        obj = self.project.objects.get(self.project.canonical(qualified))
+        if obj is not None:
+            return self._typed(obj.type)
+        if qualified in self.project.modules or qualified in self.project.classes:
+            return _Receiver(_MODULE)
+        if imported and self._is_library(imported):
+            return _Receiver(_EXTERNAL)
+        return _Receiver(_UNKNOWN)
+
+    @staticmethod
+    def _attribute_of(seen: _Receiver) -> _Receiver:
+        """An attribute of a library object is the library's; of anything else, unknown."""
+        return _Receiver(_EXTERNAL) if seen.kind == _EXTERNAL else _Receiver(_UNKNOWN)
+
+    def _call_result(self, node: ast.Call) -> _Receiver:
+        """``Cls(...)``, ``REGISTRY[k](...)``, ``project_function(...)``, ``library.call(...)``."""
+        cls = self.class_named(node.func)
+        if cls is not None:
+            return _Receiver(_KNOWN, {cls})
+        members = self._registry_source(node.func, {})
+        if members:
+            return _Receiver("registry", members=members)
+        callee = self.project.resolve_function(dotted(node.func) or "", self.fn, self.fn.module)
+        if callee is not None:
+            returned = self.index.returned_classes(self.project, callee)
+            return _Receiver(_KNOWN, returned, subclasses=True) if returned else _Receiver(_PROJECT_RETURN)
+        if isinstance(node.func, ast.Attribute) and self.receiver(node.func.value).kind == _EXTERNAL:
+            return _Receiver(_EXTERNAL)
+        qualified = self.fn.imports.qualify(dotted(node.func))
+        if qualified and self._is_library(qualified):
+            return _Receiver(_EXTERNAL)
+        return _Receiver(_UNKNOWN)
+
+    def _annotation(self, parameter: str) -> str | None:
+        """The qualified type a parameter is annotated with (``def f(client: Client)``)."""
+        arguments = self.fn.node.args
+        for arg in arguments.posonlyargs + arguments.args + arguments.kwonlyargs:
+            if arg.arg == parameter and arg.annotation is not None:
+                annotation = arg.annotation
+                if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+                    try:
+                        annotation = ast.parse(annotation.value, mode="eval").body
+                    except SyntaxError:
+                        return None
+                if isinstance(annotation, ast.Subscript):  # ``Optional[Client]``
+                    annotation = annotation.slice
+                if isinstance(annotation, ast.BinOp):  # ``Client | None``
+                    annotation = annotation.left
+                cls = self.class_named(annotation) if isinstance(annotation, (ast.Name, ast.Attribute)) else None
+                if cls is not None:
+                    return cls
+                qualified = self.fn.imports.qualify(dotted(annotation))
+                return qualified if qualified and self._is_library(qualified) else None
+        return None
+
+    def _typed(self, type_name: str) -> _Receiver:
+        """A receiver built by a call to ``type_name`` (a class, a project function, a library, or raw text)."""
+        if type_name in self.project.classes:
+            return _Receiver(_KNOWN, {type_name})
+        if type_name in self.project.functions:
+            returned = self.index.returned_classes(self.project, self.project.functions[type_name])
+            return _Receiver(_KNOWN, returned, subclasses=True) if returned else _Receiver(_PROJECT_RETURN)
+        if any(type_name == loader or type_name.startswith(loader + ".") for loader in DYNAMIC_IMPORTS):
+            return _Receiver(_UNKNOWN)  # a class or module named in configuration: a project plugin
+        if self._is_library(type_name):
+            return _Receiver(_EXTERNAL)
+        return _Receiver(_UNKNOWN)
+
+    def _in_project(self, qualified: str) -> bool:
+        return qualified.split(".", 1)[0] in self.index.packages
+
+    def _is_library(self, qualified: str) -> bool:
+        """``requests.Session`` is a library's; ``PREVIEW_FACTORY.get_instance`` is unresolved text."""
+        head = qualified.split(".", 1)[0]
+        if head in self.index.packages:
+            return False
+        return any(target.split(".", 1)[0] == head for target in self.fn.imports.aliases.values())
+
+    # ---------------------------------------------------------- registries
+    def registry_of(self, node: ast.expr) -> Members | None:
+        """The members of the registry ``node`` names (a module-level one or a local holding members)."""
+        name = dotted(node)
+        if not name:
+            return None
+        if name in self.registry_locals():
+            return self.registry_locals()[name]
+        if name.split(".", 1)[0] in self.fn.local_names:
+            return None
+        qualified = self.fn.imports.qualify(name) or f"{self.fn.module.name}.{name}"
+        return self.index.registries.get(qualified)
+
+    def registry_locals(self) -> dict[str, Members]:
+        """Locals that hold registry members: a literal, loop variables over a registry, ``R[k]``, ``R.get(k)``."""
+        if self._registry_locals is not None:
+            return self._registry_locals
+        found: dict[str, Members] = {}
+        self._registry_locals = found
+        body = self.index.bodies.get(self.fn.qualname, ())
+        if not self.index.has_registries and not any(isinstance(n, LITERALS) for n in body):
+            return found
+        for node in body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                target, value = node.targets[0].id, node.value
+                members = literal_members(self.project, value, lambda n: qualify_in(self.project, self.fn, n))
+                if not members:
+                    members = self._registry_source(value, found) or Members()
+                if members:
+                    found.setdefault(target, Members()).merge(members)
+            elif isinstance(node, (ast.For, ast.comprehension)):
+                source = self._registry_source(node.iter, found)
+                if source:
+                    for target in ast.walk(node.target):
+                        if isinstance(target, ast.Name):
+                            found.setdefault(target.id, Members()).merge(source)
+        return found
+
+    def _registry_source(self, value: ast.expr, local: dict[str, Members]) -> Members | None:
+        """``R``, ``R[k]``, ``R.get(k)``, ``R.values()``, ``R.items()``, ``R[k](...)`` for a registry ``R``."""
+        if isinstance(value, ast.Call):
+            func = value.func
+            if isinstance(func, ast.Attribute) and func.attr in ("get", "values", "items", "pop"):
+                return self._registry_name(func.value, local)
+            return self._registry_source(func, local)
+        if isinstance(value, ast.Subscript):
+            return self._registry_name(value.value, local)
+        return self._registry_name(value, local)
+
+    def _registry_name(self, node: ast.expr, local: dict[str, Members]) -> Members | None:
+        name = dotted(node)
+        if not name:
+            return None
+        if name in local:
+            return local[name]
+        if name.split(".", 1)[0] in self.fn.local_names:
+            return None
+        qualified = self.fn.imports.qualify(name) or f"{self.fn.module.name}.{name}"
+        return self.index.registries.get(qualified)
+
+    # ---------------------------------------------------------- calls
+    def call_targets(self, call: ast.Call) -> list[FunctionInfo]:
+        """What ``call`` reaches beyond the function ``resolve_function`` finds for it."""
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            if _is_super(func.value):
+                return self._super_method(func.attr)
+            return self.method_targets(func.value, func.attr)
+        if isinstance(func, ast.Name):
+            cls = self.class_named(func)
+            if cls is not None:
+                return self.instantiation(cls)
+            members = self.registry_locals().get(func.id)
+            if members is not None:
+                return self._members_called(members)
+        return []
+
+    def method_targets(self, receiver: ast.expr, name: str) -> list[FunctionInfo]:
+        """``receiver.name(...)``: the project methods it may run."""
+        if isinstance(receiver, ast.Name) and receiver.id == "self" and self.owner:
+            return self.overrides(self.owner, name)
+        seen = self.receiver(receiver)
+        if seen.kind == _KNOWN:
+            found = [self.method(c, name) for c in seen.classes]
+            if seen.subclasses:
+                found += [o for c in seen.classes for o in self.overrides(c, name)]
+            return [f for f in found if f is not None]
+        if seen.kind == "registry" and seen.members is not None:
+            return self._members_methods(seen.members, name)
+        if seen.kind in (_UNKNOWN, _PROJECT_RETURN) and not name.startswith("__") and name not in GENERIC_METHODS:
+            found = list(self.index.interface.get(name, ()))
+            found += self.index.family(name, (dotted(receiver) or "").rsplit(".", 1)[-1])
+            if not found and "_" in name.strip("_"):
+                found += self.index.unique_methods.get(name, ())
+            if len({f.qualname for f in found}) > MAX_FAMILY:
+                found = []
+            return found + self._plugin_functions(self.index.plugin_modules, name)
+        return []
+
+    def _super_method(self, name: str) -> list[FunctionInfo]:
+        owner = self.project.classes.get(self.owner or "")
+        if owner is None:
+            return []
+        for base in owner.bases:
+            found = self.method(base, name)
+            if found is not None:
+                return [found]
+        return []
+
+    def _members_called(self, members: Members) -> list[FunctionInfo]:
+        found = [self.project.functions[f] for f in members.functions]
+        for cls in members.classes:
+            found += self.instantiation(cls)
+        return found
+
+    def _members_methods(self, members: Members, name: str) -> list[FunctionInfo]:
+        found = [self.method(c, name) for c in members.classes]
+        result = [f for f in found if f is not None]
+        return result + self._plugin_functions(members.modules, name)
+
+    def _plugin_functions(self, modules: set[str], name: str) -> list[FunctionInfo]:
+        if modules is self.index.plugin_modules:
+            return self.index.plugin_functions.get(name, [])
+        found = [self.project.functions.get(f"{module}.{name}") for module in modules]
+        return [f for f in found if f is not None]
+
+    # ---------------------------------------------------------- references
+    def references(self) -> list[tuple[FunctionInfo, bool]]:
+        """Functions this one hands on without calling them, each with "runs on a thread it starts".
+
+        Callbacks (``sorted(key=f)``, ``executor.submit(f)``, ``self.on_done = f``),
+        thread targets and registry members.  A bound method of an object whose
+        class the code does not show (``executor.submit(provider.search, q)``)
+        counts only where a callable is expected (an argument of ``submit``,
+        ``map``, ``Thread``, ``partial``..., or a ``callback=``-like keyword):
+        elsewhere ``interval.end`` is most often data.
+        Functions handed to a job queue, and jobs themselves, run in a worker.
+        """
+        nodes = self.index.bodies.get(self.fn.qualname, ())
+        skip: set[int] = set()
+        arguments: set[int] = set()
+        background: set[int] = set()
+        for node in nodes:
+            if isinstance(node, ast.Call):
+                skip.add(id(node.func))
+                values = [*node.args, *(k.value for k in node.keywords)]
+                taker = (dotted(node.func) or "").rsplit(".", 1)[-1]
+                if taker in CALLBACK_TAKERS:
+                    arguments.update(id(v) for v in values)
+                else:
+                    arguments.update(id(k.value) for k in node.keywords if _callback_keyword(k.arg))
+                if isinstance(node.func, ast.Attribute):
+                    skip.add(id(node.func.value))
+                    if node.func.attr in ENQUEUE_METHODS:
+                        skip.update(id(v) for v in values)
+                background.update(id(v) for v in _thread_targets(self, node))
+            elif isinstance(node, ast.Attribute):
+                skip.add(id(node.value))
+        found: list[tuple[FunctionInfo, bool]] = []
+        for node in nodes:
+            if (
+                isinstance(node, (ast.Name, ast.Attribute))
+                and id(node) not in skip
+                and isinstance(node.ctx, ast.Load)
+            ):
+                on_thread = id(node) in background
+                for callee in self._referenced(node, as_argument=id(node) in arguments):
+                    if "task" not in callee.roles:
+                        found.append((callee, on_thread))
+        return found
+
+    def _referenced(self, node: ast.Name | ast.Attribute, as_argument: bool) -> list[FunctionInfo]:
+        name = dotted(node)
+        if not name or (isinstance(node, ast.Name) and node.id in self.fn.local_names):
+            return []
+        direct = self.project.resolve_function(name, self.fn, self.fn.module)
+        if direct is not None:
+            found = [direct]
+            if isinstance(node, ast.Attribute) and dotted(node.value) == "self" and self.owner:
+                found += self.overrides(self.owner, node.attr)
+            return found
+        if isinstance(node, ast.Name):
+            registry = self.registry_of(node)
+            return self._members_called(registry) if registry else []
+        if as_argument and not isinstance(node.value, ast.Call):
+            return self.method_targets(node.value, node.attr)
+        return []
+
+
+#: Calls whose arguments are functions to call: executors, threads, partials, callback registries.
+CALLBACK_TAKERS = frozenset({
+    "submit", "map", "imap", "imap_unordered", "starmap", "apply", "run_in_executor", "spawn", "spawn_later",
+    "start_new_thread", "Thread", "Timer", "Process", "partial", "add_done_callback", "call_soon", "call_later",
+    "register", "connect", "add_listener", "subscribe", "on", "listen", "callback", "add_callback",
+})
+
+
+def _callback_keyword(name: str | None) -> bool:
+    """``target=``, ``callback=``, ``on_success=``, ``key=``: a keyword that takes a function."""
+    return bool(name) and (
+        name in ("target", "callback", "func", "fn", "function", "handler", "key", "hook", "loader")
+        or name.startswith("on_") or name.endswith(("_callback", "_handler", "_hook", "_func", "_fn"))
+    )
+THREAD_CLASSES = {"threading.Thread", "multiprocessing.Process"}
+
+
+def _thread_run(project: Project, callee: FunctionInfo) -> bool:
+    """``run`` of a project ``Thread`` subclass: reached by building the thread, run beside the caller."""
+    if callee.name != "run" or callee.class_name is None:
+        return False
+    return project.is_subtype(callee.qualname.rsplit(".", 1)[0], THREAD_CLASSES)
+#: Calls that start a thread, greenlet or process running their ``target`` (or first argument).
+THREAD_STARTERS = frozenset({
+    "threading.Thread", "threading.Timer", "multiprocessing.Process", "gevent.spawn", "gevent.spawn_later",
+    "eventlet.spawn", "eventlet.spawn_n", "_thread.start_new_thread", "thread.start_new_thread",
+})
+
+
+def _thread_targets(walker: _FunctionWalker, call: ast.Call) -> list[ast.expr]:
+    """The function a ``Thread(target=f)``-like call runs on its own thread."""
+    name = walker.fn.imports.qualify(dotted(call.func)) or ""
+    if name not in THREAD_STARTERS:
+        return []
+    for keyword in call.keywords:
+        if keyword.arg in ("target", "function", "run"):
+            return [keyword.value]
+    if not call.args:
+        return []
+    index = 1 if name.endswith(("Timer", "spawn_later")) else 0
+    return [call.args[index]] if len(call.args) > index else []
+
+
+def _is_super(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+
+
+def _decorator_wrappers(project: Project, index: DispatchIndex, fn: FunctionInfo) -> list[FunctionInfo]:
+    """The inner functions of the project decorators wrapping ``fn``: they run when ``fn`` is called.
+
+    A decorator function's nested wrapper, or for ``@event("name")`` (an
+    instance of a project class used as a decorator) the wrapper its
+    ``__call__`` builds.
+    """
+    found: list[FunctionInfo] = []
+    for deco in fn.node.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        name = dotted(target) or ""
+        decorator = project.resolve_function(name, fn.parent, fn.module)
+        if decorator is None and isinstance(deco, ast.Call):
+            qualified = project.canonical(fn.imports.qualify(name) or f"{fn.module.name}.{name}")
+            if qualified in project.classes:
+                decorator = project.classes[qualified].methods.get("__call__")
+        if decorator is not None:
+            found.extend(index.nested.get(decorator.qualname, ()))
+    return found

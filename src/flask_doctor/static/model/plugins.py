@@ -1,0 +1,382 @@
+"""The index dispatch reads: class hierarchies, plugin interfaces, method families, registries, plugin modules.
+
+Built once per project by :func:`build_index` for :mod:`.dispatch`, which
+asks it "what may ``receiver.name(...)`` run?" for every call and callback
+the plain call graph cannot resolve.  See :mod:`.dispatch` for the ways
+real projects reach their code that this index records.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from flask_doctor.static.facts.roles import FileRole, role_of_path
+from flask_doctor.static.model.project import Project
+from flask_doctor.static.model.records import FunctionInfo
+from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import child_nodes
+
+LITERALS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
+
+#: More implementations than this and "which plugin runs?" has no useful answer.
+MAX_FAMILY = 25
+#: Calls that import a module whose name is only known at run time.
+DYNAMIC_IMPORTS = frozenset({
+    "importlib.import_module", "imp.load_source", "imp.load_module", "importlib.machinery.SourceFileLoader",
+    "importlib.util.spec_from_file_location", "werkzeug.utils.import_string", "werkzeug.import_string",
+    "__import__",
+})
+#: A folder with at least this many modules nothing imports, loaded dynamically, is a plugin folder.
+MIN_PLUGIN_SIBLINGS = 3
+
+
+@dataclass
+class Members:
+    """What a registry holds: functions, classes, modules (qualified names)."""
+
+    functions: set[str] = field(default_factory=set)
+    classes: set[str] = field(default_factory=set)
+    modules: set[str] = field(default_factory=set)
+
+    def merge(self, other: Members) -> None:
+        self.functions |= other.functions
+        self.classes |= other.classes
+        self.modules |= other.modules
+
+    def __bool__(self) -> bool:
+        return bool(self.functions or self.classes or self.modules)
+
+
+@dataclass
+class DispatchIndex:
+    subclasses: dict[str, list[str]]
+    #: method name -> implementations of an abstract declaration of that name
+    interface: dict[str, list[FunctionInfo]]
+    #: method name -> root class -> the root's method and every override below it
+    families: dict[str, dict[str, list[FunctionInfo]]]
+    #: method name -> how many project classes define it
+    definers: dict[str, int]
+    #: module-level registries by qualified name
+    registries: dict[str, Members]
+    plugin_modules: set[str]
+    #: top-level package names of the project: a name under one of them is project code
+    packages: set[str]
+    #: function qualname -> the functions defined inside it (any depth), methods excepted
+    nested: dict[str, list[FunctionInfo]]
+    #: function qualname -> the nodes of its own body (walked by several questions)
+    bodies: dict[str, list[ast.AST]]
+    #: function name -> the module-level functions of that name in plugin modules
+    plugin_functions: dict[str, list[FunctionInfo]] = field(default_factory=dict)
+    #: method name -> the one method of that name, when a single project class defines it
+    unique_methods: dict[str, list[FunctionInfo]] = field(default_factory=dict)
+    attribute_types_of: dict[str, dict[str, str]] = field(default_factory=dict)
+    _returned: dict[str, set[str]] = field(default_factory=dict)
+
+    @property
+    def has_registries(self) -> bool:
+        return bool(self.registries)
+
+    def family(self, name: str, receiver: str = "") -> list[FunctionInfo]:
+        """The polymorphic family (a method and its overrides) an unknown receiver's ``name`` reaches.
+
+        The one family defining ``name``; when unrelated hierarchies share the
+        name, the one whose root class the receiver's name spells
+        (``event_handler.do()`` -> ``BaseEventHandler``), else none.
+        """
+        roots = self.families.get(name, {})
+        if len(roots) == 1:
+            members = next(iter(roots.values()))
+            return members if len(members) == self.definers.get(name, 0) else []
+        words = set(re.split(r"[^a-z0-9]+", receiver.lower())) - {""}
+        scored = [(len(words & class_words(root)), root) for root in roots]
+        best = max((score for score, _ in scored), default=0)
+        chosen = [root for score, root in scored if score == best]
+        return roots[chosen[0]] if best and len(chosen) == 1 else []
+
+    def attribute_types(self, project: Project, class_qual: str) -> dict[str, str]:
+        """Memoised :func:`attribute_types_of` (one class is asked about once per call site)."""
+        if class_qual not in self.attribute_types_of:
+            self.attribute_types_of[class_qual] = attribute_types_of(project, class_qual, self)
+        return self.attribute_types_of[class_qual]
+
+    def returned_classes(self, project: Project, fn: FunctionInfo) -> set[str]:
+        """Project classes ``fn`` returns: ``-> Client`` or ``return Client(...)``."""
+        if fn.qualname not in self._returned:
+            self._returned[fn.qualname] = _returned_classes(project, fn, self.bodies.get(fn.qualname, ()))
+        return self._returned[fn.qualname]
+
+
+# ---------------------------------------------------------------------- index
+def build_index(project: Project) -> DispatchIndex:
+    subclasses: dict[str, list[str]] = {}
+    for cls in project.classes.values():
+        for base in cls.bases:
+            if base in project.classes:
+                subclasses.setdefault(base, []).append(cls.qualname)
+    interface: dict[str, list[FunctionInfo]] = {}
+    families: dict[str, dict[str, list[FunctionInfo]]] = {}
+    for cls in project.classes.values():
+        below = list(descendants(subclasses, cls.qualname))
+        if not below:
+            continue
+        for name, method in cls.methods.items():
+            overrides = [
+                project.classes[d].methods[name] for d in below if name in project.classes[d].methods
+            ]
+            overrides = [m for m in overrides if not is_abstract(m)]
+            if not overrides:
+                continue
+            if is_abstract(method):
+                interface.setdefault(name, []).extend(overrides)
+            if _defined_above(project, cls.qualname, name):
+                continue  # a family is keyed by its topmost class
+            families.setdefault(name, {})[cls.qualname] = [method, *overrides]
+    definers: dict[str, int] = {}
+    for cls in project.classes.values():
+        for name in cls.methods:
+            definers[name] = definers.get(name, 0) + 1
+    bodies = {fn.qualname: list(own_nodes(fn.node)) for fn in project.functions.values()}
+    registries: dict[str, Members] = {}
+    plugin_modules: set[str] = set()
+    for module in project.modules.values():
+        for stmt in module.tree.body:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                members = literal_members(project, stmt.value, lambda n: _qualify_module_level(project, module, n))
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                if members:
+                    plugin_modules |= members.modules
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            registries[f"{module.name}.{target.id}"] = members
+    for fn in project.functions.values():
+        for node in bodies[fn.qualname]:
+            if isinstance(node, (ast.Dict, ast.List, ast.Tuple, ast.Set)):
+                members = literal_members(project, node, lambda n, f=fn: qualify_in(project, f, n))
+                plugin_modules |= members.modules
+    plugin_modules |= _dynamically_loaded(project)
+    for members_list in interface.values():
+        members_list[:] = list({m.qualname: m for m in members_list}.values())
+    nested: dict[str, list[FunctionInfo]] = {}
+    for fn in project.functions.values():
+        if fn.class_name is not None:
+            continue
+        parent = fn.parent
+        while parent is not None:
+            nested.setdefault(parent.qualname, []).append(fn)
+            parent = parent.parent
+    packages = {name.split(".", 1)[0] for name in project.modules}
+    plugin_functions: dict[str, list[FunctionInfo]] = {}
+    for fn in project.functions.values():
+        if fn.parent is None and fn.class_name is None and fn.module.name in plugin_modules:
+            plugin_functions.setdefault(fn.name, []).append(fn)
+    unique_methods: dict[str, list[FunctionInfo]] = {}
+    for cls in project.classes.values():
+        for name, method in cls.methods.items():
+            if definers.get(name) == 1 and not role_of_path(cls.module.path).is_side:
+                unique_methods[name] = [method]
+    return DispatchIndex(
+        subclasses, interface, families, definers, registries, plugin_modules, packages, nested, bodies,
+        plugin_functions, unique_methods,
+    )
+
+
+def _defined_above(project: Project, class_qual: str, name: str) -> bool:
+    """A project base class of ``class_qual`` also defines ``name``."""
+    for current in project.lineage(class_qual):
+        cls = project.classes.get(current)
+        if current != class_qual and cls is not None and name in cls.methods:
+            return True
+    return False
+
+
+def _returned_classes(project: Project, fn: FunctionInfo, body: Iterable[ast.AST]) -> set[str]:
+    found: set[str] = set()
+    returns = fn.node.returns
+    if returns is not None:
+        if isinstance(returns, ast.Constant) and isinstance(returns.value, str):
+            name = returns.value.strip("\"' ")
+        else:
+            name = dotted(returns) or ""
+        qualified = fn.imports.qualify(name) or f"{fn.module.name}.{name}"
+        qualified = project.canonical(qualified)
+        if qualified in project.classes:
+            found.add(qualified)
+    for node in body:
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
+            name = dotted(node.value.func) or ""
+            if name == "cls" and fn.class_name:  # ``return cls(...)`` in a classmethod
+                found.add(fn.qualname.rsplit(".", 1)[0])
+                continue
+            qualified = project.canonical(fn.imports.qualify(name) or f"{fn.module.name}.{name}")
+            if qualified in project.classes:
+                found.add(qualified)
+    return found
+
+
+def class_words(qualname: str) -> set[str]:
+    """``BaseEventHandler`` -> {"event", "handler"}: the words of a class name that describe it."""
+    words = {w.lower() for w in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", qualname.rsplit(".", 1)[-1])}
+    return words - {"base", "abstract", "abc", "mixin", "interface"}
+
+
+def descendants(subclasses: dict[str, list[str]], qualname: str) -> Iterator[str]:
+    seen: set[str] = set()
+    stack = list(subclasses.get(qualname, ()))
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        yield current
+        stack.extend(subclasses.get(current, ()))
+
+
+def is_abstract(fn: FunctionInfo) -> bool:
+    """An interface declaration: ``@abstractmethod``, or a body that only documents, passes or raises
+    ``NotImplementedError``."""
+    if any(d.rsplit(".", 1)[-1] in ("abstractmethod", "abstractproperty") for d in fn.decorators):
+        return True
+    body = list(fn.node.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if not body:
+        return True
+    if len(body) != 1:
+        return False
+    stmt = body[0]
+    if isinstance(stmt, ast.Pass) or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)):
+        return True
+    if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+        exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+        return (dotted(exc) or "").endswith("NotImplementedError")
+    return False
+
+
+def _qualify_module_level(project: Project, module, node: ast.expr) -> str | None:  # type: ignore[no-untyped-def]
+    name = dotted(node)
+    if not name:
+        return None
+    table = project.module_imports.get(module.name)
+    qualified = table.qualify(name) if table is not None else None
+    if qualified:
+        return qualified
+    local = f"{module.name}.{name}"
+    if local in project.functions or local in project.classes:
+        return local
+    return None
+
+
+def qualify_in(project: Project, fn: FunctionInfo, node: ast.expr) -> str | None:
+    name = dotted(node)
+    if not name or name.split(".", 1)[0] in fn.local_names:
+        return None
+    found = project.resolve_function(name, fn, fn.module)
+    if found is not None:
+        return found.qualname
+    qualified = fn.imports.qualify(name)
+    if qualified:
+        return qualified
+    local = f"{fn.module.name}.{name}"
+    return local if local in project.classes else None
+
+
+def literal_members(project: Project, node: ast.expr, qualify) -> Members:  # type: ignore[no-untyped-def]
+    """The project functions, classes and modules a container literal lists."""
+    members = Members()
+    if isinstance(node, ast.Dict):
+        elements = [v for v in node.values if v is not None]
+    elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        elements = list(node.elts)
+    else:
+        return members
+    for element in elements:
+        if isinstance(element, (ast.Tuple, ast.List)):  # ``[(name, handler), ...]``
+            elements.extend(e for e in element.elts if isinstance(e, (ast.Name, ast.Attribute)))
+            continue
+        if not isinstance(element, (ast.Name, ast.Attribute)):
+            continue
+        qualified = qualify(element)
+        if not qualified:
+            continue
+        if qualified in project.functions:
+            members.functions.add(qualified)
+        elif qualified in project.classes:
+            members.classes.add(qualified)
+        elif qualified in project.modules and not project.modules[qualified].is_package:
+            members.modules.add(qualified)
+    return members
+
+
+def _dynamically_loaded(project: Project) -> set[str]:
+    """Modules of plugin folders: nothing imports them and the project imports modules by computed name."""
+    dynamic = any(
+        site.name in DYNAMIC_IMPORTS and site.node.args and not isinstance(site.node.args[0], ast.Constant)
+        for site in project.calls
+    )
+    if not dynamic:
+        return set()
+    imported: set[str] = set()
+    for records in project.imports.values():
+        for record in records:
+            imported.add(record.module)
+            imported.update(f"{record.module}.{name}" for name in record.names)
+    folders: dict[str, list[str]] = {}
+    for name, module in project.modules.items():
+        if module.is_package or name in imported or name.rsplit(".", 1)[-1].startswith("_"):
+            continue
+        if role_of_path(module.path) is not FileRole.APPLICATION:
+            continue  # migrations, tests and scripts are loaded by their own tools
+        if "." in name:
+            folders.setdefault(name.rsplit(".", 1)[0], []).append(name)
+    return {m for members in folders.values() if len(members) >= MIN_PLUGIN_SIBLINGS for m in members}
+
+
+def own_nodes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """Nodes of a function's body, not of the functions and classes defined inside it (their
+    decorators, which run in the body, are included; the function's own decorators are not)."""
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stack.extend(current.decorator_list)
+            continue
+        yield current
+        stack.extend(child_nodes(current))
+
+
+def attribute_types_of(project: Project, class_qual: str, index: DispatchIndex) -> dict[str, str]:
+    """``helper = Converter()`` in the class body or ``self.helper = Converter()`` in a method, per lineage."""
+    found: dict[str, str] = {}
+    for current in reversed(list(project.lineage(class_qual))):
+        cls = project.classes.get(current)
+        if cls is None:
+            continue
+        table = project.module_imports.get(cls.module.name)
+        for stmt in cls.node.body:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+                callee = _callee(project, cls.module.name, table, stmt.value)
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name) and callee:
+                        found[target.id] = callee
+        for method in cls.methods.values():
+            for node in index.bodies.get(method.qualname, ()):
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                    callee = _callee(project, cls.module.name, method.imports, node.value)
+                    for target in node.targets:
+                        if isinstance(target, ast.Attribute) and dotted(target.value) == "self" and callee:
+                            found[target.attr] = callee
+    return found
+
+
+def _callee(project: Project, module: str, table, call: ast.Call) -> str | None:  # type: ignore[no-untyped-def]
+    name = dotted(call.func)
+    if not name:
+        return None
+    qualified = table.qualify(name) if table is not None else None
+    if qualified:
+        return qualified
+    local = f"{module}.{name}"
+    return local if local in project.classes or local in project.functions else None
