@@ -43,3 +43,7 @@ bench: install
 
 docs: install
 	$(PYTHON) scripts/generate_rule_docs.py
+
+# Refresh the README's screenshots of the dashboard and the soak report (needs the services and chromium).
+screenshots: install
+	FLASK_DOCTOR_SCREENSHOTS=1 $(PYTHON) -m pytest -q tests/e2e/test_browser.py

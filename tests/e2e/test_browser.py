@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,13 @@ from stack.services import TOKEN, Web
 from tests.e2e.test_diagnosis import _traffic
 
 CHROMIUM = "/usr/bin/chromium"
-IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+#: The README's screenshots are refreshed only on request (FLASK_DOCTOR_SCREENSHOTS=1, `make screenshots`);
+#: otherwise they go to a temporary folder, so a test run never changes the repository.
+IMG = (
+    Path(__file__).resolve().parents[2] / "docs" / "img"
+    if os.environ.get("FLASK_DOCTOR_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "flask-doctor-screenshots"
+)
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
