@@ -13,7 +13,8 @@ from typing import Any, Callable, Iterable
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.runtime import detectors as D
 from flask_doctor.runtime import sqltext
-from flask_doctor.runtime.records import Trace
+from flask_doctor.redaction import redact_path
+from flask_doctor.runtime.records import UNMATCHED, Trace
 from flask_doctor.runtime.settings import Settings
 from flask_doctor.runtime.stats import (
     LRU,
@@ -107,6 +108,9 @@ class Aggregator:
 
     def _one(self, trace: Trace, t_end: set[str], t_q: set[str], t_t: set[str]) -> None:
         ctx = self.ctx
+        if trace.name == UNMATCHED and trace.kind == "request":
+            # The client chose this path: never store or show it as sent (tokens, length).
+            trace.path = redact_path(trace.path)
         headers = trace.headers
         cookies = False
         if headers:

@@ -41,7 +41,7 @@ from flask_doctor.runtime.detectors import DetectContext
 from flask_doctor.runtime.guard import Guard
 from flask_doctor.runtime.memory import ContainerScanner, Tracemalloc, rss_bytes
 from flask_doctor.runtime.protocols import RunningJob
-from flask_doctor.runtime.records import Site, Trace, exception_name
+from flask_doctor.runtime.records import KNOWN_METHODS, UNMATCHED, Site, Trace, exception_name
 from flask_doctor.runtime.settings import Settings
 from flask_doctor.runtime.sites import function_site, traceback_site
 from flask_doctor.runtime.stats import MemorySample
@@ -145,7 +145,8 @@ def _count_value(counter: itertools.count[int]) -> int:
 
 
 def _describe(rec: Trace, req: Any) -> None:
-    rec.method = req.method
+    method = req.method
+    rec.method = method if method in KNOWN_METHODS else "OTHER"
     rule = req.url_rule
     if rule is not None:
         endpoint = rule.endpoint
@@ -154,8 +155,8 @@ def _describe(rec: Trace, req: Any) -> None:
         if endpoint.startswith("flask_doctor."):
             rec.skip = True
     else:
-        rec.name = "(no endpoint)"
-        rec.path = req.path[:200]
+        rec.name = UNMATCHED
+        rec.path = req.path[:1000]  # redacted and shortened by the aggregator, off the request thread
         routing = req.routing_exception
         if routing is not None:
             rec.routing_code = getattr(routing, "code", 0) or 0
@@ -280,7 +281,7 @@ class Doctor:
             with self._p_metrics:
                 from flask_doctor.runtime.metrics import Metrics
 
-                self.metrics = Metrics()
+                self.metrics = Metrics(max_endpoints=settings.max_endpoints)
         if settings.tracemalloc:
             self.tracemalloc = Tracemalloc(top=settings.tracemalloc_top)
             self.tracemalloc.start()
@@ -450,7 +451,7 @@ class Doctor:
         with self._p_errors:
             cls = type(exception)
             rec.exc_type = f"{cls.__module__}.{cls.__qualname__}"
-            key = request.endpoint or "(no endpoint)"
+            key = request.endpoint or UNMATCHED
             if key not in self._tb_seen and len(self._tb_seen) < 1000:
                 self._tb_seen.add(key)
                 rec.traceback = self.format_traceback(exception)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable
 
-from flask_doctor.runtime.records import Trace
+from flask_doctor.runtime.records import KNOWN_METHODS, UNMATCHED, Trace
 
 try:
     from prometheus_client import (
@@ -28,6 +28,13 @@ except ImportError as exc:  # pragma: no cover
     raise ImportError("flask-doctor metrics need prometheus_client: pip install prometheus_client") from exc
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+#: Every label value comes from a closed set (a label set is a time series that lives for ever):
+#: methods below plus OTHER, endpoints of the URL map plus ``unmatched`` (and task names), at most
+#: ``max_endpoints`` of them (then ``other``), status classes, job states.
+METHODS = KNOWN_METHODS | {"JOB", "TASK"}
+STATUS_CLASSES = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
+JOB_STATES = frozenset({"SUCCESS", "FAILURE", "RETRY", "REVOKED", "REJECTED", "IGNORED"})
+UNMATCHED_LABEL = "unmatched"
 
 
 def multiprocess_dir() -> str:
@@ -35,7 +42,8 @@ def multiprocess_dir() -> str:
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, max_endpoints: int = 300) -> None:
+        self.max_endpoints = max_endpoints
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter("flask_doctor_requests", "Traced requests and jobs.",
@@ -50,7 +58,18 @@ class Metrics:
                                registry=r, multiprocess_mode="livesum")
         self.rss = Gauge("flask_doctor_rss_bytes", "Resident set size of this worker.",
                          registry=r, multiprocess_mode="liveall")
+        #: endpoint label -> its duration histogram child (at most ``max_endpoints`` + 1)
         self._durations: dict[str, Any] = {}
+
+    def endpoint_label(self, trace: Trace) -> str:
+        """The trace's endpoint as a label: a URL rule's endpoint, ``unmatched``, ``task:NAME``, or ``other``."""
+        if trace.kind == "request":
+            name = UNMATCHED_LABEL if trace.name == UNMATCHED else trace.name
+        else:
+            name = f"task:{trace.name}"
+        if name not in self._durations and len(self._durations) >= self.max_endpoints:
+            return "other"
+        return name
 
     def observe(self, traces: Iterable[Trace]) -> None:
         """Counts are summed per label set first: one ``inc`` per label set and batch."""
@@ -60,8 +79,15 @@ class Metrics:
         for t in traces:
             if t.skip:
                 continue
-            name = t.name if t.kind == "request" else f"task:{t.name}"
-            key = (name, t.method or t.kind, str(t.status) if t.status else (t.state or ""))
+            name = self.endpoint_label(t)
+            method = t.method or t.kind.upper()
+            if method not in METHODS:
+                method = "OTHER"
+            if t.status:
+                status = STATUS_CLASSES.get(t.status // 100, "other")
+            else:
+                status = t.state if t.state in JOB_STATES else ("" if not t.state else "OTHER")
+            key = (name, method, status)
             counts[key] = counts.get(key, 0) + 1
             child = durations.get(name)
             if child is None:

@@ -12,6 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+#: The name of a request no URL rule matched (404, 405): one name, whatever the path.
+UNMATCHED = "(no endpoint)"
+#: Methods recorded as they are; any other method token a client sends is recorded as ``OTHER``,
+#: so that no label, key or store grows with what clients choose to send.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+
 
 @dataclass(frozen=True)
 class Site:
