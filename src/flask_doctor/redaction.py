@@ -51,6 +51,8 @@ _COOKIE = re.compile(r"(?P<key>\b[\w\-]*(?:session|cookie)[\w\-]*)(?P<sep>=)" + 
 # Authorization: ..., Cookie: ... header lines: the whole value.
 _HEADER = re.compile(r"(?P<key>\b(?:proxy-)?authorization|\bset-cookie|\bcookie)(?P<sep>\s*:[ \t]*)(?P<val>[^\r\n]+)",
                      re.I)
+# SQLAlchemy's "[parameters: ('alice', 's3cret')]" line in database errors: bound values, often positional.
+_SQL_PARAMS = re.compile(r"^\[parameters: .*\]$", re.M)
 _BEARER = re.compile(r"\b(?P<scheme>bearer|basic)\s+(?P<val>[A-Za-z0-9._~+/=\-]+)", re.I)
 
 # ---------------------------------------------------------------- source lines
@@ -95,7 +97,8 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     """Free text (a traceback, an error message) with every secret masked.
 
     URL passwords, ``key=value`` secrets, ``Authorization``/``Cookie`` header
-    values, bearer/basic credentials, and each of ``secrets`` (known values,
+    values, bearer/basic credentials, the bound values SQLAlchemy prints in
+    database errors (``[parameters: ...]``), and each of ``secrets`` (known values,
     such as the app's ``SECRET_KEY``; see :func:`app_secrets`).
     """
     if not text:
@@ -105,6 +108,7 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     text = _ASSIGN.sub(lambda m: f"{m['key']}{m['sep']}{MASK}", text)
     text = _COOKIE.sub(lambda m: f"{m['key']}{m['sep']}{MASK}", text)
     text = _BEARER.sub(lambda m: f"{m['scheme']} {MASK}", text)
+    text = _SQL_PARAMS.sub(f"[parameters: {MASK}]", text)
     for secret in secrets:
         if secret and len(secret) >= 6:
             text = text.replace(secret, MASK)

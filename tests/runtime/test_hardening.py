@@ -95,3 +95,92 @@ def test_long_paths_are_cut() -> None:
 
     shown = redact_path("/" + "segment/" * 100)
     assert len(shown) == 120 and shown.endswith("...")
+
+
+# ------------------------------------------------------------------ A2: secrets and control characters
+SECRETS = ("hunter2-pw", "Odbc!Pass9", "eyJ0ZXN0Ijp0cnVlfQ", "positional-s3cret")
+
+
+def _leaky_app(**settings: object):  # type: ignore[no-untyped-def]
+    from flask import Flask
+    from sqlalchemy import Column, Integer, String, create_engine
+    from sqlalchemy.orm import Session, declarative_base
+
+    from flask_doctor import Doctor
+
+    Base = declarative_base()
+
+    class Account(Base):  # type: ignore[misc, valid-type]
+        __tablename__ = "fd_hardening_account"
+        id = Column(Integer, primary_key=True)
+        password = Column(String(40), unique=True)
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    app = Flask(__name__)
+    app.config.update(TESTING=False)
+    doctor = Doctor(app, background=False, token=TOKEN, error_burst=1, **settings)
+    doctor.watch_engine(engine)
+
+    @app.get("/login")
+    def login() -> str:
+        raise RuntimeError("login failed: password=hunter2-pw PWD=Odbc!Pass9; session=eyJ0ZXN0Ijp0cnVlfQ.sig")
+
+    @app.get("/signup")
+    def signup() -> str:
+        with Session(engine) as session:
+            for _ in range(2):  # the second insert violates the unique constraint
+                session.add(Account(password="positional-s3cret"))
+                session.flush()
+        return "ok"
+
+    return app, doctor
+
+
+def test_exception_text_is_redacted_in_the_dashboard_and_the_api() -> None:
+    app, doctor = _leaky_app()
+    client = app.test_client()
+    assert client.get("/login").status_code == 500
+    assert client.get("/signup").status_code == 500
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    html = client.get("/_doctor/", headers=auth).get_data(as_text=True)
+    api = client.get("/_doctor/api/findings", headers=auth).get_data(as_text=True)
+    assert "login failed: password=***" in html and "IntegrityError" in api
+    for secret in SECRETS:
+        assert secret not in html and secret not in api, secret
+
+
+def test_findings_written_elsewhere_are_redacted_when_shown() -> None:
+    """A finding in a shared store may come from another worker or version: redact what is shown."""
+    from flask_doctor.findings import Evidence
+    from flask_doctor.rulebook import new_finding
+
+    app, doctor = _leaky_app()
+    raw = new_finding("FD570", surface="runtime", obj="endpoint:login", key="x",
+                      message="endpoint:login failed: password=hunter2-pw \x1b[2J",
+                      evidence=[Evidence("first traceback:\nValueError: session=eyJ0ZXN0Ijp0cnVlfQ.sig")])
+    doctor.store.upsert([(raw, 1)], "elsewhere:1", 0.0)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    client = app.test_client()
+    html = client.get("/_doctor/", headers=auth).get_data(as_text=True)
+    doc = client.get("/_doctor/api/findings", headers=auth).get_json()
+    text = json.dumps(doc)
+    for secret in SECRETS:
+        assert secret not in html and secret not in text
+    assert "\x1b" not in html and "\\u001b" not in text
+    # occurrences are still keyed by the finding's own fingerprint
+    assert raw.fingerprint() in doc["extra"]["occurrences"]
+
+
+def test_the_log_line_has_no_control_characters(caplog: pytest.LogCaptureFixture) -> None:
+    app, doctor = _leaky_app()
+    with caplog.at_level("WARNING", logger="flask_doctor"):
+        with pytest.raises(ValueError):
+            with doctor.job("sync\x1b[2J\nflask_doctor finding code=FD000 forged"):
+                raise ValueError("bad password=hunter2-pw")
+        doctor.flush()
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("flask_doctor finding")]
+    assert len(lines) == 2  # FD505 and FD570 (error_burst=1)
+    for line in lines:
+        assert "\x1b" not in line and "\n" not in line and "hunter2" not in line
+        assert "object=task:sync\\x1b[2J\\x0aflask_doctor" in line

@@ -11,6 +11,7 @@ reads the doctor only through
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import time
 from typing import Any
@@ -26,9 +27,18 @@ from flask import (
 )
 
 from flask_doctor.findings import Severity
+from flask_doctor.redaction import app_secrets
 from flask_doctor.report import RenderContext
 from flask_doctor.report.json_format import findings_document
 from flask_doctor.runtime.protocols import DashboardSource
+from flask_doctor.runtime.shown import shown_finding, shown_text
+from flask_doctor.runtime.store import StoredFinding
+
+
+def _shown(stored: list[StoredFinding]) -> list[StoredFinding]:
+    """Findings as they may be shown: a shared store holds what any worker wrote."""
+    secrets = app_secrets(current_app.config)
+    return [dataclasses.replace(s, finding=shown_finding(s.finding, secrets)) for s in stored]
 
 
 def make_blueprint(doctor: DashboardSource) -> Blueprint:
@@ -56,7 +66,7 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
 
     @bp.get("/")
     def index() -> str:
-        stored = doctor.stored_findings()
+        stored = _shown(doctor.stored_findings())
         groups: dict[str, list[Any]] = {}
         for s in stored:
             groups.setdefault(s.finding.severity.label, []).append(s)
@@ -76,11 +86,12 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
             charts=charts,
             store=doctor.store.url,
             now=time.time(),
+            shown=shown_text,
         )
 
     @bp.get("/api/findings")
     def api_findings() -> Response:
-        stored = doctor.stored_findings()
+        stored = _shown(doctor.stored_findings())
         ctx = RenderContext(surface="runtime", extra={
             "store": doctor.store.url,
             "occurrences": {

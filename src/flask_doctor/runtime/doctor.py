@@ -43,6 +43,7 @@ from flask_doctor.runtime.memory import ContainerScanner, Tracemalloc, rss_bytes
 from flask_doctor.runtime.protocols import RunningJob
 from flask_doctor.runtime.records import KNOWN_METHODS, UNMATCHED, Site, Trace, exception_name
 from flask_doctor.runtime.settings import Settings
+from flask_doctor.runtime.shown import shown_finding
 from flask_doctor.runtime.sites import function_site, traceback_site
 from flask_doctor.runtime.stats import MemorySample
 from flask_doctor.runtime.store import (
@@ -704,13 +705,20 @@ def _flush_at_exit(ref: weakref.ReferenceType[Doctor]) -> None:
 
 
 def log_finding(finding: Finding) -> None:
-    """One structured line per new finding (key=value; the dict is in ``record.flask_doctor``)."""
-    where = str(finding.location) if finding.location else ""
+    """One structured line per new finding (key=value; the dict is in ``record.flask_doctor``).
+
+    Every value is app data (endpoint, task and thread names, messages): shown
+    redacted and with control characters escaped, so that a name cannot forge
+    a log line or drive a terminal.
+    """
+    shown = shown_finding(finding)
+    where = str(shown.location) if shown.location else ""
+    message = shown.message.replace("\\", "\\\\").replace('"', '\\"')
     logger.warning(
-        "flask_doctor finding code=%s name=%s severity=%s object=%s location=%s fingerprint=%s message=%s",
-        finding.code, finding.name, finding.severity.label, finding.obj or "-", where or "-",
-        finding.fingerprint(), json.dumps(finding.message),
-        extra={"flask_doctor": finding.to_dict()},
+        'flask_doctor finding code=%s name=%s severity=%s object=%s location=%s fingerprint=%s message="%s"',
+        shown.code, shown.name, shown.severity.label, shown.obj or "-", where or "-",
+        finding.fingerprint(), message,
+        extra={"flask_doctor": shown.to_dict()},
     )
 
 
