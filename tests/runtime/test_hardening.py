@@ -9,6 +9,7 @@ import string
 import threading
 import uuid
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -184,3 +185,99 @@ def test_the_log_line_has_no_control_characters(caplog: pytest.LogCaptureFixture
     for line in lines:
         assert "\x1b" not in line and "\n" not in line and "hunter2" not in line
         assert "object=task:sync\\x1b[2J\\x0aflask_doctor" in line
+
+
+# ------------------------------------------------------------------ A3: the dashboard stays hidden and answers
+HIDDEN_PATHS = ["/_doctor", "/_doctor/", "/_doctor//", "//_doctor/", "///_doctor/api/findings", "/_doctor//api/findings",
+                "/_doctor/api//findings", "/_doctor/api/findings/", "/_doctor/api/snapshot", "/_doctor/metrics",
+                "/_doctor/static/flask_doctor/doctor.css", "/_doctor/static//flask_doctor/doctor.css"]
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "XFOO"]
+
+
+def _call(app: object, method: str, path: str, headers: dict[str, str] | None = None) -> tuple[str, dict[str, str], bytes]:
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(method=method, path="/", headers=headers or {}).get_environ()
+    environ["PATH_INFO"] = path  # as the server hands it over, slashes and all
+    out: dict[str, object] = {}
+
+    def start_response(status: str, response_headers: list[tuple[str, str]], exc_info: object = None) -> None:
+        out["status"], out["headers"] = status, dict(response_headers)
+
+    body = b"".join(app(environ, start_response))  # type: ignore[operator]
+    return str(out["status"]), out["headers"], body  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("auth", [None, "Bearer wrong", "Basic " + TOKEN])
+def test_every_unauthenticated_request_under_the_prefix_is_a_plain_404(auth: str | None) -> None:
+    from tests.runtime.apps import shop
+
+    app = shop.create_app(token=TOKEN, config={"TESTING": False})
+    _, _, not_found_body = _call(app, "GET", "/no-such-page")
+    headers = {"Authorization": auth} if auth else {}
+    answers = {}
+    for method in METHODS:
+        for path in HIDDEN_PATHS:
+            status, response_headers, body = _call(app, method, path, headers)
+            answers[(method, path)] = (status, "Allow" in response_headers, "Location" in response_headers,
+                                       body == not_found_body or method == "HEAD")
+    wrong = {k: v for k, v in answers.items() if v != ("404 NOT FOUND", False, False, True)}
+    assert wrong == {}
+    # with the token, the same paths work (or are the usual 404/405 of the routes that exist)
+    status, _, _ = _call(app, "GET", "/_doctor/api/findings", {"Authorization": f"Bearer {TOKEN}"})
+    assert status.startswith("200")
+
+
+def test_the_dashboard_forbids_framing() -> None:
+    from tests.runtime.apps import shop
+
+    app = shop.create_app(token=TOKEN)
+    response = app.test_client().get("/_doctor/", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+@pytest.fixture(params=["refused", "hung"])
+def dead_redis(request: pytest.FixtureRequest) -> "Iterator[str]":
+    """A Redis URL nobody answers on: a closed port, or a listener that never replies (a hung server)."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    if request.param == "refused":
+        sock.close()
+        yield f"redis://127.0.0.1:{port}/0"
+        return
+    sock.listen(64)  # the kernel completes handshakes; nobody ever reads or answers
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        sock.close()
+
+
+def test_the_dashboard_answers_quickly_when_the_store_is_down(dead_redis: str) -> None:
+    import time
+
+    from tests.runtime.apps import shop
+
+    app = shop.create_app(token=TOKEN, store=dead_redis, n_plus_one=3)
+    shop.seed(app, authors=4, books_each=1)
+    client = app.test_client()
+    assert client.get("/authors/lazy").status_code == 200
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    t0 = time.monotonic()
+    page = client.get("/_doctor/", headers=auth)
+    first = time.monotonic() - t0
+    t0 = time.monotonic()
+    api = client.get("/_doctor/api/findings", headers=auth)
+    snap = client.get("/_doctor/api/snapshot", headers=auth)
+    requests = client.get("/_doctor/api/requests", headers=auth)
+    rest = time.monotonic() - t0
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and first < 1.5, first
+    assert (api.status_code, snap.status_code, requests.status_code) == (200, 200, 200) and rest < 1.5, rest
+    assert "store redis://127.0.0.1" in html and "unavailable" in html
+    assert "authors_lazy" in html and "FD202" in html  # this worker's own data and findings
+    assert "No findings yet" not in html
+    assert "unavailable" in api.get_json()["extra"]["store_error"]
+    assert snap.get_json()["store"]["available"] is False

@@ -12,7 +12,6 @@ reads the doctor only through
 from __future__ import annotations
 
 import dataclasses
-import hmac
 import time
 from typing import Any
 
@@ -47,13 +46,9 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
 
     @bp.before_request
     def _protect() -> None:
-        token = doctor.settings.token
-        if token:
-            header = request.headers.get("Authorization", "")
-            scheme, _, given = header.partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-                abort(404)
-        elif not current_app.debug:
+        # The WSGI wrapper already turned unauthenticated requests into plain 404s (any
+        # method, any slashes); this is the same check once more, for the routes themselves.
+        if not doctor.dashboard_allowed(request.headers.get("Authorization", "")):
             abort(404)
 
     @bp.after_request
@@ -61,7 +56,9 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
+                                    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                                    "frame-ancestors 'none'")
+        response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
     @bp.get("/")
@@ -71,9 +68,7 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
         for s in stored:
             groups.setdefault(s.finding.severity.label, []).append(s)
         snap = doctor.snapshot(flush=False, findings=False)  # stored_findings() just flushed
-        memory = doctor.store.memory()
-        if not memory and snap["memory"]:
-            memory = {doctor.worker: snap["memory"]}
+        memory = doctor.memory_series()
         charts = {w: svg_chart([m["rss"] for m in samples], label="RSS") for w, samples in memory.items()}
         return render_template(
             "flask_doctor/dashboard.html",
@@ -82,9 +77,10 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
             snap=snap,
             endpoints=sorted(snap["endpoints"].items(), key=lambda kv: -kv[1]["p95_ms"]),
             queries=snap["queries"],
-            requests=doctor.store.requests(50),
+            requests=doctor.requests(50),
             charts=charts,
             store=doctor.store.url,
+            store_error=doctor.store_error(),
             now=time.time(),
             shown=shown_text,
         )
@@ -94,6 +90,7 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
         stored = _shown(doctor.stored_findings())
         ctx = RenderContext(surface="runtime", extra={
             "store": doctor.store.url,
+            "store_error": _store_error_line(doctor),
             "occurrences": {
                 s.finding.fingerprint(): {"count": s.count, "first_seen": s.first_seen,
                                           "last_seen": s.last_seen, "workers": list(s.workers)}
@@ -115,7 +112,7 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
 
     @bp.get("/api/snapshots")
     def api_snapshots() -> Response:
-        return jsonify(doctor.store.snapshots())
+        return jsonify(doctor.worker_snapshots())
 
     @bp.get("/metrics")
     def metrics() -> Response:
@@ -126,6 +123,14 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
         return Response(body, content_type=content_type)
 
     return bp
+
+
+def _store_error_line(doctor: DashboardSource) -> str:
+    error = doctor.store_error()
+    if not error:
+        return ""
+    return (f"store {doctor.store.url} unavailable ({shown_text(error)}): showing this worker's own findings, "
+            "requests and numbers")
 
 
 def svg_chart(values: list[float], width: int = 600, height: int = 120, label: str = "") -> str:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hmac
 import itertools
 import json
 import logging
 import os
 import random
+import re
 import socket
 import sys
 import threading
@@ -90,6 +92,11 @@ class DoctorMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         d = self.doctor
+        hide = d._hide
+        if hide is not None:
+            path = environ.get("PATH_INFO", "")
+            if path.startswith(hide) or path.startswith("//"):
+                environ = d._hidden(environ, path)
         part = d._p_requests
         if d._off or part.disabled or (d._rate < 1.0 and random.random() >= d._rate):
             return self.wsgi_app(environ, start_response)
@@ -140,6 +147,12 @@ class DoctorMiddleware:
                 next(d._finished)
 
 
+_SLASHES = re.compile(r"/{2,}")
+#: Where an unauthenticated request under the dashboard prefix is sent: no route of the
+#: doctor matches it, so the application answers it as it answers any unknown URL.
+HIDDEN_PATH = "/.not-found"
+
+
 def _count_value(counter: itertools.count[int]) -> int:
     """The next value of an ``itertools.count`` without advancing it (its repr is ``count(N)``)."""
     return int(repr(counter)[6:-1])
@@ -186,6 +199,7 @@ class Doctor:
         self.guard = Guard()
         self.app: Flask | None = None
         self.store: MemoryStore | RedisStore = MemoryStore()
+        self._local: MemoryStore | None = None
         self._current: ContextVar[Trace | None] = ContextVar(f"flask_doctor_trace_{id(self)}", default=None)
         self._off = True
         self._rate = 1.0
@@ -202,6 +216,8 @@ class Doctor:
         self.tracemalloc: Tracemalloc | None = None
         self.scanner: ContainerScanner | None = None
         self._tick_lock = threading.RLock()
+        #: The dashboard's URL prefix while it is mounted (see DoctorMiddleware and ``_hidden``).
+        self._hide: str | None = None
         self._reset_process_state()
         self._p_requests = self.guard.part("requests")
         self._p_errors = self.guard.part("exceptions")
@@ -262,7 +278,12 @@ class Doctor:
         self._rate = settings.sample_rate
         self._secrets = app_secrets(app.config)
         self.store = make_store(settings.store, prefix=settings.store_prefix, ttl=settings.store_ttl,
-                                max_findings=settings.max_findings, max_requests=settings.max_requests)
+                                max_findings=settings.max_findings, max_requests=settings.max_requests,
+                                timeout=settings.store_timeout)
+        # With a shared store, this worker also keeps its own recent findings and requests, so
+        # that the dashboard still shows something true while the store is unavailable.
+        self._local = (MemoryStore(max_findings=min(100, settings.max_findings), max_requests=200)
+                       if isinstance(self.store, RedisStore) else None)
         self._capacity = settings.capacity or detect_capacity()
         self._reset_process_state()
         app.wsgi_app = DoctorMiddleware(app.wsgi_app, self)  # type: ignore[method-assign]
@@ -293,6 +314,7 @@ class Doctor:
             from flask_doctor.runtime.dashboard import make_blueprint
 
             app.register_blueprint(make_blueprint(self), url_prefix=settings.url_prefix)
+            self._hide = settings.url_prefix.rstrip("/") or None
         celery_app = app.extensions.get("celery")
         if celery_app is not None and self._celery is None:
             self.init_celery(celery_app)
@@ -357,6 +379,35 @@ class Doctor:
             capacity=getattr(self, "_capacity", 0),
             worker=self.worker,
         )
+
+    # ------------------------------------------------------------------ the dashboard's door
+    def dashboard_allowed(self, authorization: str) -> bool:
+        """Whether a request with this ``Authorization`` header may see the dashboard, API and metrics.
+
+        With a token: ``Bearer <token>`` (constant-time comparison). Without
+        one: only while the app is in debug mode.
+        """
+        token = self.settings.token
+        if token:
+            scheme, _, given = authorization.partition(" ")
+            return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+        return bool(self.app is not None and self.app.debug)
+
+    def _hidden(self, environ: dict[str, Any], path: str) -> dict[str, Any]:
+        """An unauthenticated request under the prefix, whatever its method or slashes, is a plain 404.
+
+        Werkzeug would otherwise answer 405 with an ``Allow`` header for other
+        methods and 308 redirects for ``/_doctor`` or ``//`` paths, revealing
+        the routes. The request is handed to the application with a path no
+        route of the doctor matches, so its own 404 (handler and all) answers.
+        """
+        hide = self._hide
+        normal = _SLASHES.sub("/", path)
+        if hide is None or not (normal == hide or normal.startswith(hide + "/")):
+            return environ
+        if self.dashboard_allowed(environ.get("HTTP_AUTHORIZATION", "")):
+            return environ
+        return dict(environ, PATH_INFO=hide + HIDDEN_PATH)
 
     # ------------------------------------------------------------------ jobs (the JobRecorder API)
     @contextlib.contextmanager
@@ -610,6 +661,23 @@ class Doctor:
 
     def _write_store(self, findings: list[tuple[Finding, int]], requests: list[dict[str, Any]],
                      memory: list[dict[str, Any]], now: float) -> None:
+        local = self._local
+        if local is not None:
+            new_here = local.upsert(findings, self.worker, now) if findings else []
+            if requests:
+                local.add_requests(requests[-200:])
+            try:
+                self._write_shared(findings, requests, memory, now)
+            except TRANSIENT_ERRORS:
+                if self.settings.log_findings:  # the store cannot say what is new everywhere: say it here
+                    for finding in new_here:
+                        log_finding(finding)
+                raise
+            return
+        self._write_shared(findings, requests, memory, now)
+
+    def _write_shared(self, findings: list[tuple[Finding, int]], requests: list[dict[str, Any]],
+                      memory: list[dict[str, Any]], now: float) -> None:
         new = self.store.upsert(findings, self.worker, now) if findings else []
         if requests:
             self.store.add_requests(requests)
@@ -630,12 +698,44 @@ class Doctor:
         return [s.finding for s in self.stored_findings()]
 
     def stored_findings(self) -> list[StoredFinding]:
+        """Findings in the store; this worker's own while a shared store is unavailable (see ``store_error``)."""
         self.flush()
-        return stored_sorted(self.store.findings())
+        try:
+            return stored_sorted(self.store.findings())
+        except TRANSIENT_ERRORS:
+            if self._local is None:
+                raise
+            return stored_sorted(self._local.findings())
 
     def requests(self, limit: int = 100) -> list[dict[str, Any]]:
         self.flush()
-        return self.store.requests(limit)
+        try:
+            return self.store.requests(limit)
+        except TRANSIENT_ERRORS:
+            if self._local is None:
+                raise
+            return self._local.requests(limit)
+
+    def store_error(self) -> str:
+        """Why the store is unavailable now, e.g. ``"TimeoutError: ..."``; empty when it works."""
+        return self.store.error()
+
+    def memory_series(self) -> dict[str, list[dict[str, Any]]]:
+        """RSS samples per worker from the store (this worker's own while it is unavailable)."""
+        try:
+            memory = self.store.memory()
+        except TRANSIENT_ERRORS:
+            memory = {}
+        if not memory and self.agg.samples:
+            memory = {self.worker: [s.to_dict() for s in self.agg.samples]}
+        return memory
+
+    def worker_snapshots(self) -> dict[str, dict[str, Any]]:
+        """Every worker's latest snapshot from the store (this worker's own while it is unavailable)."""
+        try:
+            return self.store.snapshots()
+        except TRANSIENT_ERRORS:
+            return {self.worker: self.snapshot()}
 
     def snapshot(self, *, flush: bool = True, findings: bool = True, queries: int = 20) -> dict[str, Any]:
         """This worker's numbers now; the stable API ``soak`` and the dashboard build on (docs/runtime.md).
@@ -691,6 +791,7 @@ class Doctor:
             "findings": {"total": len(stored), "by_code": dict(sorted(by_code.items()))},
             "guard": self.guard.status(),
             "sample_rate": self._rate,
+            "store": {"url": self.store.url, "available": not self.store.error(), "error": self.store.error()},
         }
 
 

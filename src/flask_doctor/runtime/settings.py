@@ -27,6 +27,9 @@ class Settings:
     store_prefix: str = "flask_doctor:"
     #: Seconds a finding/request summary lives in the Redis store.
     store_ttl: int = 7 * 24 * 3600
+    #: Seconds a Redis command may take before the store counts as unavailable (then it is
+    #: not asked again for 5 s; the dashboard shows this worker's own data meanwhile).
+    store_timeout: float = 0.5
     #: Bearer token for the dashboard/API/metrics; without it they exist only in debug mode.
     token: str = ""
     dashboard: bool = True
