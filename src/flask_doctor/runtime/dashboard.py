@@ -31,6 +31,7 @@ from flask_doctor.report import RenderContext
 from flask_doctor.report.json_format import findings_document
 from flask_doctor.runtime.protocols import DashboardSource
 from flask_doctor.runtime.shown import shown_finding, shown_text
+from flask_doctor.runtime.status import LABELS
 from flask_doctor.runtime.store import StoredFinding
 
 
@@ -81,6 +82,8 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
             charts=charts,
             store=doctor.store.url,
             store_error=doctor.store_error(),
+            collectors_off=[f"{LABELS.get(name, name)} collector off: {c['detail']}"
+                            for name, c in snap["collectors"].items() if not c["on"]],
             now=time.time(),
             shown=shown_text,
         )

@@ -46,6 +46,7 @@ from flask_doctor.runtime.protocols import RunningJob
 from flask_doctor.runtime.records import KNOWN_METHODS, UNMATCHED, Site, Trace, exception_name
 from flask_doctor.runtime.settings import Settings
 from flask_doctor.runtime.shown import shown_finding
+from flask_doctor.runtime.status import Collectors
 from flask_doctor.runtime.sites import function_site, traceback_site
 from flask_doctor.runtime.stats import MemorySample
 from flask_doctor.runtime.store import (
@@ -73,6 +74,13 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _signals_available() -> bool:
+    """Flask < 2.3 sends signals only when blinker is installed (it is optional there)."""
+    import flask.signals
+
+    return bool(getattr(flask.signals, "signals_available", True))
 
 
 def _gevent_patched() -> bool:
@@ -197,6 +205,7 @@ class Doctor:
         self._overrides = settings
         self.settings = Settings.load({}, **settings)
         self.guard = Guard()
+        self.collectors = Collectors(self.guard)
         self.app: Flask | None = None
         self.store: MemoryStore | RedisStore = MemoryStore()
         self._local: MemoryStore | None = None
@@ -218,6 +227,7 @@ class Doctor:
         self._tick_lock = threading.RLock()
         #: The dashboard's URL prefix while it is mounted (see DoctorMiddleware and ``_hidden``).
         self._hide: str | None = None
+        self._signals = True
         self._reset_process_state()
         self._p_requests = self.guard.part("requests")
         self._p_errors = self.guard.part("exceptions")
@@ -287,15 +297,25 @@ class Doctor:
         self._capacity = settings.capacity or detect_capacity()
         self._reset_process_state()
         app.wsgi_app = DoctorMiddleware(app.wsgi_app, self)  # type: ignore[method-assign]
-        if app.config.get("PROPAGATE_EXCEPTIONS") or app.testing or app.debug:
+        signals = self._signals = _signals_available()
+        if app.config.get("PROPAGATE_EXCEPTIONS") or app.testing or app.debug or not signals:
             app.teardown_request(self._teardown_request)
-        got_request_exception.connect(self._on_exception, app, weak=False)
+        if signals:
+            got_request_exception.connect(self._on_exception, app, weak=False)
+            self.collectors.on("exceptions")
+        else:
+            self.collectors.on("exceptions", "from teardown_request (blinker is not installed: Flask < 2.3 "
+                               "sends no signals without it)")
         self._init_sql(app)
         with self.guard.part("contexts"):
             from flask_doctor.runtime.contexts import ContextTracker
 
             self.contexts = ContextTracker(self._current, self.guard.part("contexts"))
-            if settings.context_signals:
+            if not signals:
+                self.contexts.available = False
+                self.collectors.on("contexts", "contexts leaked by jobs only, without call sites (blinker is "
+                                   "not installed: Flask < 2.3 sends no signals without it)")
+            elif settings.context_signals:
                 self.contexts.connect(app)
         if settings.track_connections and self.sql is not None:
             self.sql.enable_pool_tracking()
@@ -322,13 +342,38 @@ class Doctor:
         atexit.register(_flush_at_exit, weakref.ref(self))
 
     def _init_sql(self, app: Flask) -> None:
-        try:
-            self._make_sql_collector()
-        except ImportError:
-            logger.info("flask-doctor: SQLAlchemy is not installed, SQL is not watched")
+        if self.sql is not None:  # engines given to watch_engine() before init_app stay watched
+            s = self.settings
+            self.sql.configure(slow_query_ms=s.slow_query_ms, unbounded_rows=s.unbounded_rows,
+                               capture_params=s.capture_params)
+        else:
+            try:
+                self._make_sql_collector()
+            except ImportError:
+                self.collectors.off("sql", "SQLAlchemy is not installed")
+                return
+        self._watch_app_engines(app)
+
+    def _watch_app_engines(self, app: Flask) -> None:
+        """Hook the app's Flask-SQLAlchemy engines (idempotent); say plainly when that is impossible."""
+        from flask_doctor.runtime.sql import CannotHook
+
+        sql = self.sql
+        if sql is None or sql.part.disabled:
             return
-        with self.sql.part:
-            self.sql.watch_app(app)
+        with sql.part:
+            try:
+                sql.watch_app(app)
+            except CannotHook as exc:
+                if not sql.engines:
+                    self.collectors.off("sql", str(exc))
+                    return
+                logger.warning("flask-doctor: SQL collector: %s", exc)
+            if sql.engines:
+                self.collectors.on("sql", f"{len(sql.engines)} engine(s) watched")
+            elif self._ready:
+                self.collectors.off("sql", "no SQLAlchemy engine found: Flask-SQLAlchemy is not initialised on "
+                                    "this app; call doctor.watch_engine(engine) for a plain create_engine() engine")
 
     def watch_engine(self, engine: Engine) -> None:
         """Also watch a plain ``create_engine`` engine (jobs, scripts, other libraries)."""
@@ -336,6 +381,7 @@ class Doctor:
             self._make_sql_collector()
         with self.sql.part:
             self.sql.watch(engine)
+            self.collectors.on("sql", f"{len(self.sql.engines)} engine(s) watched")
 
     def _make_sql_collector(self) -> None:
         from flask_doctor.runtime.sql import SqlCollector
@@ -361,8 +407,7 @@ class Doctor:
         self._ready = True
         self._cpu_ok = not _gevent_patched()
         if self.app is not None and self.sql is not None:
-            with self.sql.part:
-                self.sql.watch_app(self.app)
+            self._watch_app_engines(self.app)
         if not self._capacity and str(environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn"):
             if not environ.get("wsgi.multithread") and self._cpu_ok:
                 self._capacity = 1
@@ -490,8 +535,15 @@ class Doctor:
     def _teardown_request(self, exc: BaseException | None) -> None:
         # Only for requests whose exception propagates (PROPAGATE_EXCEPTIONS, testing):
         # they never reach start_response, where the endpoint is normally noted.
+        # Without signals (Flask < 2.3 without blinker) it also receives the exceptions.
+        if exc is None:
+            return
         rec = self._current.get()
-        if rec is None or rec.method or self._p_requests.disabled or exc is None:
+        if rec is None:
+            return
+        if not self._signals and not rec.exc_type:
+            self._on_exception(None, exc)
+        if rec.method or self._p_requests.disabled:
             return
         with self._p_requests:
             _describe(rec, _cv_request.get().request)  # the real object: no LocalProxy lookups
@@ -535,16 +587,28 @@ class Doctor:
         return site
 
     def _error_handler_site(self, code: int) -> Site | None:
+        """The app-level handler Flask picks for a routing error ``code`` (by code, then by class).
+
+        Flask's own lookup needs a request context on Flask < 2.3; this is the
+        same order over ``app.error_handler_spec`` (routing failed, so no
+        blueprint handler applies).
+        """
         if self.app is None:
             return None
         try:
             from werkzeug.exceptions import default_exceptions
 
-            exc = default_exceptions[code]()
-            handler = self.app._find_error_handler(exc, [])
+            exc_class = default_exceptions[code]
+            spec = self.app.error_handler_spec.get(None, {})
+            for key in (code, None):
+                handlers = spec.get(key) or {}
+                for cls in exc_class.__mro__:
+                    handler = handlers.get(cls)
+                    if handler is not None:
+                        return function_site(handler)
         except Exception:
             return None
-        return function_site(handler) if handler is not None else None
+        return None
 
     # ------------------------------------------------------------------ background
     def start(self) -> None:
@@ -792,6 +856,7 @@ class Doctor:
             "guard": self.guard.status(),
             "sample_rate": self._rate,
             "store": {"url": self.store.url, "available": not self.store.error(), "error": self.store.error()},
+            "collectors": self.collectors.status(),
         }
 
 

@@ -31,7 +31,7 @@ from contextvars import ContextVar
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Iterable
 
-from flask_doctor.redaction import redact_params, redact_url
+from flask_doctor.redaction import redact_params, redact_text, redact_url
 from flask_doctor.runtime.guard import Part
 from flask_doctor.runtime.records import QStat, Site, Trace
 from flask_doctor.runtime.sites import user_site
@@ -54,6 +54,37 @@ MAX_STATEMENTS_PER_TRACE = 500
 MAX_CACHED_SITES = 10_000
 SITE_RECHECK = 64
 _OWNER = "_flask_doctor_owner"
+
+
+class CannotHook(Exception):
+    """The engines of an app cannot be found: the SQL collector says so instead of showing nothing."""
+
+
+def app_engines(app: Flask) -> list[Engine]:
+    """The engines of the app's Flask-SQLAlchemy extension (every bind); [] without the extension.
+
+    * Flask-SQLAlchemy 3.x creates them in ``init_app`` and keeps them per app
+      (``db._app_engines[app]``).
+    * Flask-SQLAlchemy 2.x creates each lazily on first use through
+      ``db.get_engine(app, bind)`` and re-creates it when the configured URL
+      changes; asking for it here is what the app's first query would do.
+    """
+    ext = app.extensions.get("sqlalchemy")
+    if ext is None:
+        return []
+    per_app = getattr(ext, "_app_engines", None)
+    if per_app is not None:  # Flask-SQLAlchemy 3.x
+        return list(per_app.get(app, {}).values())
+    db = getattr(ext, "db", None)  # Flask-SQLAlchemy 2.x: app.extensions["sqlalchemy"] is a _SQLAlchemyState
+    if db is not None and callable(getattr(db, "get_engine", None)):
+        binds = [None, *(app.config.get("SQLALCHEMY_BINDS") or {})]
+        try:
+            return [db.get_engine(app, bind) for bind in binds]
+        except Exception as exc:
+            raise CannotHook(f"Flask-SQLAlchemy could not create the engines ({exc.__class__.__name__}: "
+                             f"{redact_text(str(exc))[:200]})") from exc
+    raise CannotHook(f"app.extensions['sqlalchemy'] is a {type(ext).__module__}.{type(ext).__qualname__}, "
+                     "not a Flask-SQLAlchemy 2.x or 3.x extension; call doctor.watch_engine(engine) for each engine")
 
 
 class SqlCollector:
@@ -85,6 +116,12 @@ class SqlCollector:
         self.capture_conn_sites = False
         self._sites: dict[tuple[str, str], list[Any]] = {}
         self._make_listeners()
+
+    def configure(self, *, slow_query_ms: float, unbounded_rows: int, capture_params: bool) -> None:
+        """New thresholds from the app's settings (``init_app`` after ``watch_engine``); engines stay watched."""
+        self.slow_s = slow_query_ms / 1000.0
+        self.unbounded_rows = unbounded_rows
+        self.capture_params = capture_params
 
     # ------------------------------------------------------------------ setup
     def watch(self, engine: Engine) -> bool:
@@ -122,18 +159,11 @@ class SqlCollector:
             self._listen_pool(engine)
 
     def watch_app(self, app: Flask) -> int:
-        """Watch every engine of the app's Flask-SQLAlchemy extension, binds included."""
-        db = app.extensions.get("sqlalchemy")
-        if db is None:
-            return 0
-        engines: Iterable[Engine] = ()
-        app_engines = getattr(db, "_app_engines", None)
-        if app_engines is not None and app in app_engines:
-            engines = list(app_engines[app].values())
-        else:  # pragma: no cover - other Flask-SQLAlchemy versions
-            with app.app_context():
-                engines = list(db.engines.values())
-        return sum(1 for e in engines if self.watch(e))
+        """Watch every engine of the app's Flask-SQLAlchemy extension, binds included; how many are new.
+
+        Raises :class:`CannotHook` when the extension's engines cannot be read.
+        """
+        return sum(1 for e in app_engines(app) if self.watch(e))
 
     # ------------------------------------------------------------------ hot path
     def _make_listeners(self) -> None:
