@@ -43,11 +43,13 @@ def test_n_plus_one_positive() -> None:
             severity=Severity.WARNING,
             message="endpoint:authors.index ran the same query 25 times in one request (N+1)",
             location=Location("app/views.py", 42),
-            hint="Load the rows in one query: selectinload()/joinedload() for relationships, "
-            "or one query with an in_() filter instead of a query per item.",
+            hint="This query is not a relationship load: the loop at app/views.py:42 runs it once per item. "
+            "Load what it needs in one query before the loop (filter with in_() on the ids, or a join), "
+            "then look items up in a dict.",
             obj="endpoint:authors.index",
             evidence=(
                 Evidence("25 executions in one request, 10.0 ms in total", Location("app/views.py", 42)),
+                Evidence("not a relationship load: the loop runs this query itself"),
                 Evidence("SQL: SELECT book.id, book.title FROM book WHERE ? = book.author_id"),
                 Evidence("request GET /authors -> 200 in 50.0 ms, 26 queries"),
             ),
@@ -56,6 +58,34 @@ def test_n_plus_one_positive() -> None:
             key=f"endpoint:authors.index|{fp}",
         )
     ]
+
+
+def test_n_plus_one_names_the_loop_the_relationship_and_the_query_to_fix() -> None:
+    fp = sqltext.fingerprint(T.LAZY_SQL)
+    [f] = run(D.NPlusOne(), T.lazy_relationship_in_a_template(count=25))
+    assert f == Finding(
+        code="FD202",
+        name="query-in-loop",
+        severity=Severity.WARNING,
+        message="endpoint:authors.index ran the same query 25 times in one request (N+1): "
+        "lazy load of relationship Author.books (one-to-many)",
+        location=Location("app/templates/authors.html", 7),
+        hint="Load Author.books with the rows: add .options(selectinload(Author.books)) to the query at "
+        "app/views.py:40.",
+        obj="endpoint:authors.index",
+        evidence=(
+            Evidence("25 executions in one request, 10.0 ms in total, in the loop here",
+                     Location("app/templates/authors.html", 7)),
+            Evidence("each one is a lazy load of relationship Author.books (one-to-many), once per Author row"),
+            Evidence("the Author rows come from the query at app/views.py:40: SELECT author.id, author.name "
+                     "FROM author", Location("app/views.py", 40)),
+            Evidence("SQL: SELECT book.id, book.title FROM book WHERE ? = book.author_id"),
+            Evidence("request GET /authors -> 200 in 50.0 ms, 26 queries"),
+        ),
+        catalog=("S12",),
+        surface="runtime",
+        key=f"endpoint:authors.index|{fp}",
+    )
 
 
 def test_in_lists_of_different_lengths_share_a_fingerprint() -> None:

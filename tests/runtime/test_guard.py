@@ -24,10 +24,11 @@ class Boom:
 
 #: (part that must be disabled, object to patch, attribute)
 FAULTS = [
-    ("requests", "flask_doctor.runtime.doctor", "Trace"),
-    ("requests", "flask_doctor.runtime.doctor", "_describe"),
+    ("requests", "flask_doctor.runtime.middleware", "Trace"),
+    ("requests", "flask_doctor.runtime.middleware", "describe"),
     ("sql", "flask_doctor.runtime.sql", "QStat"),
-    ("sql", "flask_doctor.runtime.sql", "user_site"),
+    ("sql", "flask_doctor.runtime.sql", "capture"),
+    ("sql", "flask_doctor.runtime.sql", "first_site"),
     pytest.param("contexts", "flask_doctor.runtime.contexts", "_cv_request",
                  marks=pytest.mark.skipif(not SIGNALS, reason="no context signals without blinker on Flask < 2.3")),
     ("exceptions", "flask_doctor.runtime.doctor", "traceback_site"),
@@ -73,7 +74,7 @@ def test_a_failing_collector_never_fails_a_request(monkeypatch: pytest.MonkeyPat
 
 
 @pytest.mark.fault_injection
-@pytest.mark.parametrize("attr", ["QStat", "user_site"])
+@pytest.mark.parametrize("attr", ["QStat", "capture"])
 def test_failing_cursor_style_sql_hooks(monkeypatch: pytest.MonkeyPatch, attr: str) -> None:
     app = shop.create_app(config={"TESTING": False}, sql_events="cursor")
     shop.seed(app, authors=6, books_each=1)

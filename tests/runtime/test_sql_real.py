@@ -73,10 +73,13 @@ def test_n_plus_one_is_found_with_its_call_site(app: Flask) -> None:
     [f] = findings(app)
     assert (f.code, f.name, f.obj, f.surface) == ("FD202", "query-in-loop", "endpoint:authors_lazy", "runtime")
     assert f.location == Location(SHOP, shop.site_line("lazy"))
-    assert f.message == "endpoint:authors_lazy ran the same query 8 times in one request (N+1)"
+    assert f.message == ("endpoint:authors_lazy ran the same query 8 times in one request (N+1): "
+                         "lazy load of relationship Author.books (one-to-many)")
     assert f.evidence[0].message.startswith("8 executions in one request, ")
-    assert "FROM fdrt_book WHERE ? = fdrt_book.author_id" in f.evidence[1].message
-    assert f.evidence[2].message.startswith("request GET /authors/lazy -> 200 in ")
+    assert f.evidence[2].message.startswith("the Author rows come from the query at tests/runtime/apps/shop.py:")
+    assert "FROM fdrt_book WHERE ? = fdrt_book.author_id" in f.evidence[3].message
+    assert f.evidence[4].message.startswith("request GET /authors/lazy -> 200 in ")
+    assert "selectinload(Author.books)" in f.hint
     # Repeats are one finding with a count, not a new finding per request.
     client.get("/authors/lazy")
     [stored] = app.extensions["flask_doctor"].stored_findings()

@@ -7,6 +7,7 @@ compare whole findings.
 from __future__ import annotations
 
 from flask_doctor.runtime.records import QStat, Site, Trace
+from flask_doctor.runtime.stacks import Origin
 
 LAZY_SQL = "SELECT book.id, book.title FROM book WHERE %(param_1)s = book.author_id"
 LIST_SQL = "SELECT author.id, author.name FROM author"
@@ -26,9 +27,24 @@ def request_trace(name: str = "authors.index", path: str = "/authors", status: i
 
 
 def n_plus_one(count: int = 25) -> Trace:
-    """A list view reading a lazy relationship per row."""
+    """A loop running one query per item, as recorded without knowing more (no loop, no origin)."""
     t = request_trace()
     t.queries = {LIST_SQL: QStat.of(1, 0.001), LAZY_SQL: QStat.of(count, 0.0004 * count, site=SITE)}
+    return t
+
+
+LIST_SITE = Site("app/views.py", 40, "authors")
+LOOP_SITE = Site("app/templates/authors.html", 7, "authors.html")
+BOOKS = Origin("relationship", "Author.books", "Author", ("author",), "one-to-many")
+
+
+def lazy_relationship_in_a_template(count: int = 25) -> Trace:
+    """A view lists authors (views.py:40); its template reads author.books per row (authors.html:7)."""
+    t = request_trace()
+    t.queries = {
+        LIST_SQL: QStat.of(1, 0.001, seq=1, first=LIST_SITE, site=LIST_SITE),
+        LAZY_SQL: QStat.of(count, 0.0004 * count, site=SITE, seq=2, first=SITE, loop=LOOP_SITE, origin=BOOKS),
+    }
     return t
 
 

@@ -27,6 +27,10 @@ from flask_doctor.runtime.stats import (
 
 TRACEBACK_CHARS = 4000
 REQUESTS_PER_FLUSH = 200
+#: Every endpoint gets at least DETAIL_MIN requests recorded in detail per DETAIL_PERIOD seconds,
+#: however rare it is next to the others (see ``wanted``).
+DETAIL_MIN = 2
+DETAIL_PERIOD = 60.0
 _N_PLUS_ONE = D.NPlusOne()
 _UNBOUNDED = D.UnboundedResult()
 _CONN_HELD = D.ConnectionHeld()
@@ -55,6 +59,20 @@ class Aggregator:
         self.pending: dict[str, list[Any]] = {}
         self.pending_requests: list[tuple[Trace, float | None]] = []
         self.on_leak: Callable[[str], None] | None = None
+        #: Endpoints of the URL map (set by the doctor at the first request) and detailed
+        #: requests per endpoint in the current period.
+        self.known: set[str] = set()
+        self.detailed: dict[str, int] = {}
+        self.detail_period_start = 0.0
+
+    def wanted(self, now: float) -> frozenset[str]:
+        """Endpoints with fewer than DETAIL_MIN detailed requests in this period: detail their next ones."""
+        if now - self.detail_period_start >= DETAIL_PERIOD:
+            self.detail_period_start = now
+            self.detailed = {}
+        detailed = self.detailed
+        names = self.known.union(self.endpoints) if len(self.known) < 2 * self.settings.max_endpoints else self.known
+        return frozenset(n for n in names if n != UNMATCHED and detailed.get(n, 0) < DETAIL_MIN)
 
     # ------------------------------------------------------------------ findings
     def emit(self, finding: Finding) -> None:
@@ -111,7 +129,7 @@ class Aggregator:
         if trace.name == UNMATCHED and trace.kind == "request":
             # The client chose this path: never store or show it as sent (tokens, length).
             trace.path = redact_path(trace.path)
-        headers = trace.headers
+        headers = trace.headers if trace.detail else None
         cookies = False
         if headers:
             for name, value in headers:
@@ -123,17 +141,17 @@ class Aggregator:
                         pass
                 elif n == 10 and name.lower() == "set-cookie":
                     cookies = True
-        nq = 0
-        if trace.queries:
-            for q in trace.queries.values():
-                nq += q.count
-        trace.nq = nq
+        nq = trace.nq
+        if not nq and trace.queries:  # a trace built by hand (tests): count its statements
+            nq = trace.nq = sum(q.count for q in trace.queries.values())
         for det in self._detectors_for(trace, nq, cookies):
             for f in det.detect(trace, ctx):
                 self.emit(f)
                 if f.code in ("FD105", "FD106", "FD209") and self.on_leak is not None:
                     self.on_leak(f.code)
         key = trace.name if trace.kind == "request" else f"task:{trace.name}"
+        if trace.detail and trace.kind == "request":
+            self.detailed[key] = self.detailed.get(key, 0) + 1
         if not trace.worker:
             trace.worker = ctx.worker
         self.total += 1
@@ -208,7 +226,7 @@ class Aggregator:
     def _detectors_for(self, trace: Trace, nq: int, cookies: bool) -> list[D.TraceDetector]:
         """Only the detectors that can fire on this trace (cheap attribute checks first)."""
         chosen: list[D.TraceDetector] = []
-        if nq:
+        if nq and trace.queries:
             if nq >= self.settings.n_plus_one:
                 chosen.append(_N_PLUS_ONE)
             limit = self.settings.unbounded_rows
@@ -305,7 +323,7 @@ def summary_of(trace: Trace, queue_ms: float | None = None) -> dict[str, Any]:
         "status": trace.status or (trace.state or ""),
         "wall_ms": round(trace.wall * 1000.0, 3),
         "cpu_ms": None if trace.cpu is None else round(trace.cpu * 1000.0, 3),
-        "queries": trace.query_count if trace.nq < 0 else trace.nq,
+        "queries": trace.query_count,
         "sql_ms": round(trace.q_time * 1000.0, 3),
         "size": trace.size,
         "queue_ms": None if queue_ms is None else round(queue_ms, 3),

@@ -18,8 +18,6 @@ import itertools
 import json
 import logging
 import os
-import random
-import re
 import socket
 import sys
 import threading
@@ -42,8 +40,9 @@ from flask_doctor.runtime.contexts import current_app_context, leaked_since
 from flask_doctor.runtime.detectors import DetectContext
 from flask_doctor.runtime.guard import Guard
 from flask_doctor.runtime.memory import ContainerScanner, Tracemalloc, rss_bytes
+from flask_doctor.runtime.middleware import DoctorMiddleware, count_value, describe
 from flask_doctor.runtime.protocols import RunningJob
-from flask_doctor.runtime.records import KNOWN_METHODS, UNMATCHED, Site, Trace, exception_name
+from flask_doctor.runtime.records import UNMATCHED, Site, Trace, exception_name
 from flask_doctor.runtime.settings import Settings
 from flask_doctor.runtime.shown import shown_finding
 from flask_doctor.runtime.status import Collectors
@@ -64,6 +63,8 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger("flask_doctor")
 
 SNAPSHOT_VERSION = 1
+#: Seconds between looks for new engines of the app (Flask-SQLAlchemy 2.x makes one per URL change).
+ENGINE_RECHECK_S = 10.0
 _DOCTORS: weakref.WeakSet[Doctor] = weakref.WeakSet()
 
 
@@ -89,99 +90,6 @@ def _gevent_patched() -> bool:
         return bool(monkey and monkey.is_module_patched("threading"))
     except Exception:  # pragma: no cover
         return False
-
-
-class DoctorMiddleware:
-    """The WSGI wrapper installed by ``init_app`` (like ``ProxyFix``): times the whole request."""
-
-    def __init__(self, wsgi_app: Callable[..., Any], doctor: Doctor) -> None:
-        self.wsgi_app = wsgi_app
-        self.doctor = doctor
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        d = self.doctor
-        hide = d._hide
-        if hide is not None:
-            path = environ.get("PATH_INFO", "")
-            if path.startswith(hide) or path.startswith("//"):
-                environ = d._hidden(environ, path)
-        part = d._p_requests
-        if d._off or part.disabled or (d._rate < 1.0 and random.random() >= d._rate):
-            return self.wsgi_app(environ, start_response)
-        rec: Trace | None = None
-        token = None
-        with part:
-            if not d._ready:
-                d._first_request(environ)
-            rec = Trace("request", "", perf_counter(), thread_time() if d._cpu_ok else 0.0)
-            token = d._current.set(rec)
-            rs = environ.get("HTTP_X_REQUEST_START")
-            if rs:
-                rec.request_start = rs
-                rec.arrival = time.time()
-            next(d._started)  # itertools.count: atomic under the GIL, no lock
-        if rec is None:
-            return self.wsgi_app(environ, start_response)
-
-        def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            rec.status = int(status[:3]) if status[:3].isdigit() else 0
-            rec.headers = headers
-            # Flask calls start_response inside the request context: note the endpoint
-            # here, cheaper than a teardown_request hook (Flask wraps each in ensure_sync).
-            if not rec.method:
-                ctx = _cv_request.get(None)
-                if ctx is not None:
-                    with part:
-                        _describe(rec, ctx.request)
-            return start_response(status, headers, exc_info)
-
-        try:
-            return self.wsgi_app(environ, _start_response)
-        finally:
-            with part:
-                rec.wall = perf_counter() - rec.start
-                if d._cpu_ok:
-                    rec.cpu = thread_time() - rec.cpu0
-                rec.held = rec.conns
-                rec.ts = time.time()
-                rec.secure = (environ.get("wsgi.url_scheme") == "https"
-                              or environ.get("HTTP_X_FORWARDED_PROTO") == "https")
-                queue = d._queue
-                if len(queue) == queue.maxlen:
-                    d._dropped += 1  # the aggregator is behind: the oldest trace is dropped
-                queue.append(rec)
-            if token is not None:
-                d._current.reset(token)
-                next(d._finished)
-
-
-_SLASHES = re.compile(r"/{2,}")
-#: Where an unauthenticated request under the dashboard prefix is sent: no route of the
-#: doctor matches it, so the application answers it as it answers any unknown URL.
-HIDDEN_PATH = "/.not-found"
-
-
-def _count_value(counter: itertools.count[int]) -> int:
-    """The next value of an ``itertools.count`` without advancing it (its repr is ``count(N)``)."""
-    return int(repr(counter)[6:-1])
-
-
-def _describe(rec: Trace, req: Any) -> None:
-    method = req.method
-    rec.method = method if method in KNOWN_METHODS else "OTHER"
-    rule = req.url_rule
-    if rule is not None:
-        endpoint = rule.endpoint
-        rec.name = endpoint
-        rec.path = rule.rule
-        if endpoint.startswith("flask_doctor."):
-            rec.skip = True
-    else:
-        rec.name = UNMATCHED
-        rec.path = req.path[:1000]  # redacted and shortened by the aggregator, off the request thread
-        routing = req.routing_exception
-        if routing is not None:
-            rec.routing_code = getattr(routing, "code", 0) or 0
 
 
 class Doctor:
@@ -228,6 +136,12 @@ class Doctor:
         #: The dashboard's URL prefix while it is mounted (see DoctorMiddleware and ``_hidden``).
         self._hide: str | None = None
         self._signals = True
+        #: Detail sampling (see DoctorMiddleware): a token bucket, and the endpoints short of detail.
+        self._detail_rate = self.settings.detail_per_second
+        self._detail_burst = max(20.0, 5.0 * self._detail_rate)
+        self._tokens = self._detail_burst
+        self._tokens_t = 0.0
+        self._wanted: frozenset[str] = frozenset()
         self._reset_process_state()
         self._p_requests = self.guard.part("requests")
         self._p_errors = self.guard.part("exceptions")
@@ -244,12 +158,12 @@ class Doctor:
     @property
     def _in_flight(self) -> int:
         """Requests being handled now (two lock-free counters; read rarely)."""
-        return max(0, _count_value(self._started) - _count_value(self._finished))
+        return max(0, count_value(self._started) - count_value(self._finished))
 
     @property
     def _jobs_running(self) -> int:
         """Jobs between ``start_job`` and ``end_job`` now."""
-        return max(0, _count_value(self._jobs_started) - _count_value(self._jobs_ended))
+        return max(0, count_value(self._jobs_started) - count_value(self._jobs_ended))
 
     # ------------------------------------------------------------------ setup
     def _reset_process_state(self) -> None:
@@ -270,6 +184,7 @@ class Doctor:
         self._store_error_logged = 0.0
         self._pool_suspicion = 0
         self._pending_memory: list[dict[str, Any]] = []
+        self._engines_checked = 0.0
         self._ready = False
         self.agg = Aggregator(self.settings, self._detect_context())
         self.agg.on_leak = self._on_leak
@@ -286,6 +201,9 @@ class Doctor:
             raise RuntimeError("one Doctor watches one application: create a Doctor per app")
         self.app = app
         self._rate = settings.sample_rate
+        self._detail_rate = settings.detail_per_second
+        self._detail_burst = max(20.0, 5.0 * self._detail_rate)
+        self._tokens = self._detail_burst
         self._secrets = app_secrets(app.config)
         self.store = make_store(settings.store, prefix=settings.store_prefix, ttl=settings.store_ttl,
                                 max_findings=settings.max_findings, max_requests=settings.max_requests,
@@ -412,6 +330,12 @@ class Doctor:
             if not environ.get("wsgi.multithread") and self._cpu_ok:
                 self._capacity = 1
         self.agg.ctx.capacity = self._capacity
+        if self.app is not None:
+            self.agg.known = {rule.endpoint for rule in self.app.url_map.iter_rules()
+                              if rule.endpoint != "static" and not rule.endpoint.startswith("flask_doctor.")}
+            self._wanted = self.agg.wanted(time.time())
+            if self.sql is not None:
+                self.sql.wanted = self._wanted
         self.start()
 
     def _detect_context(self) -> DetectContext:
@@ -437,22 +361,6 @@ class Doctor:
             scheme, _, given = authorization.partition(" ")
             return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
         return bool(self.app is not None and self.app.debug)
-
-    def _hidden(self, environ: dict[str, Any], path: str) -> dict[str, Any]:
-        """An unauthenticated request under the prefix, whatever its method or slashes, is a plain 404.
-
-        Werkzeug would otherwise answer 405 with an ``Allow`` header for other
-        methods and 308 redirects for ``/_doctor`` or ``//`` paths, revealing
-        the routes. The request is handed to the application with a path no
-        route of the doctor matches, so its own 404 (handler and all) answers.
-        """
-        hide = self._hide
-        normal = _SLASHES.sub("/", path)
-        if hide is None or not (normal == hide or normal.startswith(hide + "/")):
-            return environ
-        if self.dashboard_allowed(environ.get("HTTP_AUTHORIZATION", "")):
-            return environ
-        return dict(environ, PATH_INFO=hide + HIDDEN_PATH)
 
     # ------------------------------------------------------------------ jobs (the JobRecorder API)
     @contextlib.contextmanager
@@ -493,6 +401,7 @@ class Doctor:
             # Jobs are few and long: attribute pooled connections to them from the first one.
             self.sql.enable_pool_tracking()
         rec = Trace("job", name, perf_counter(), thread_time() if self._cpu_ok else 0.0)
+        rec.detail = True  # jobs are few and long: every one is recorded in detail
         rec.method = method
         rec.path = name
         rec.extra = {"app_ctx": current_app_context()}
@@ -521,6 +430,7 @@ class Doctor:
     def _close_job(self, rec: Trace, state: str) -> None:
         rec.wall = perf_counter() - rec.start
         rec.cpu = thread_time() - rec.cpu0 if self._cpu_ok else None
+        rec.release_frames()
         rec.state = state
         rec.held = rec.conns
         rec.ts = time.time()
@@ -546,7 +456,7 @@ class Doctor:
         if rec.method or self._p_requests.disabled:
             return
         with self._p_requests:
-            _describe(rec, _cv_request.get().request)  # the real object: no LocalProxy lookups
+            describe(rec, _cv_request.get().request)  # the real object: no LocalProxy lookups
 
     def _on_exception(self, sender: Any, exception: BaseException, **kwargs: Any) -> None:
         rec = self._current.get()
@@ -654,6 +564,15 @@ class Doctor:
             if not self._p_agg.disabled:
                 with self._p_agg:
                     self.agg.process(traces, now)
+                    wanted = self.agg.wanted(now)
+                    if wanted != self._wanted:
+                        self._wanted = wanted
+                        if self.sql is not None:
+                            self.sql.wanted = wanted
+            if self.app is not None and self._ready and now - self._engines_checked >= ENGINE_RECHECK_S:
+                # Flask-SQLAlchemy 2.x creates a new engine when its configured URL changes.
+                self._engines_checked = now
+                self._watch_app_engines(self.app)
             if traces and self.metrics is not None and not self._p_metrics.disabled:
                 with self._p_metrics:
                     self.metrics.observe(traces)

@@ -93,7 +93,7 @@ class Metrics:
             if child is None:
                 child = durations[name] = self.duration.labels(name)
             child.observe(t.wall)
-            n = t.nq if t.nq >= 0 else t.query_count
+            n = t.query_count
             if n:
                 queries[name] = queries.get(name, 0) + n
         for key, n in counts.items():

@@ -22,6 +22,10 @@ class Settings:
     enabled: bool = True
     #: Fraction of requests/jobs that are traced (0..1); the rest cost one random().
     sample_rate: float = 1.0
+    #: Requests a second (per process) whose statements are recorded in detail (per statement,
+    #: call sites, loops: N+1, slow and huge queries); the others only count statements and
+    #: their time. Plus, each minute, the first requests of every endpoint. 0 = every request.
+    detail_per_second: float = 10.0
     #: ``memory://`` (default, in-process) or ``redis://host:port/db``.
     store: str = "memory://"
     store_prefix: str = "flask_doctor:"

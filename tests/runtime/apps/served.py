@@ -15,4 +15,6 @@ app = create_app(
     background=True,
     flush_interval=0.2,
     memory_interval=0.5,
+    # every request in detail: the multi-worker test counts N+1 occurrences request by request
+    detail_per_second=float(os.environ.get("FD_TEST_DETAIL", "0")),
 )
