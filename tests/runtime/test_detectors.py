@@ -289,6 +289,45 @@ def test_memory_growth_is_attributed_to_the_leaking_endpoint() -> None:
     assert f.message == "memory grows by 64.0 KiB per request of endpoint:a and is not released"
 
 
+def mixed(leak: int, *, fixed: bool = False, seed: int = 3, noise: int = 20_000) -> list[MemorySample]:
+    """Samples every 20 requests of a, b, c; only a keeps ``leak`` bytes; random mix unless ``fixed``."""
+    import random
+
+    rng = random.Random(seed)
+    out, counts, rss = [], {"a": 0, "b": 0, "c": 0}, 100 << 20
+    for i in range(60):
+        batch = ["a"] * 7 + ["b"] * 7 + ["c"] * 6 if fixed else [rng.choice("abc") for _ in range(20)]
+        for which in batch:
+            counts[which] += 1
+            rss += leak if which == "a" else 0
+        rss += 500 * len(batch)  # everything allocates a little that stays (caches warming)
+        out.append(MemorySample(t=float(i), rss=rss + rng.randint(-noise, noise), total=sum(counts.values()),
+                                per_endpoint=dict(counts)))
+    return out
+
+
+def test_memory_growth_with_a_fixed_traffic_mix_is_reported_for_the_process() -> None:
+    ctx = D.DetectContext(view_site=lambda e: VIEW, worker="h:1",
+                          settings=Settings(memory_growth_bytes=2 << 20))
+    [f] = list(D.MemoryGrowth().detect(mixed(10_000, fixed=True), ctx))
+    assert (f.code, f.obj, f.severity, f.location) == ("FD170", "worker:h:1", Severity.WARNING, None)
+    assert f.message.endswith("the endpoints' request counts moved together, so their shares cannot be told apart")
+    assert [e.message for e in f.evidence[1:]] == [
+        "candidate endpoint:a: 413 requests", "candidate endpoint:b: 413 requests", "candidate endpoint:c: 354 requests"]
+    assert "flask-doctor soak" in f.hint
+
+
+def test_memory_growth_in_a_random_mix_is_blamed_on_the_leaking_endpoint_only() -> None:
+    ctx = D.DetectContext(view_site=lambda e: VIEW, settings=Settings(memory_growth_bytes=2 << 20))
+    for seed in range(5):
+        [f] = list(D.MemoryGrowth().detect(mixed(10_000, seed=seed), ctx))
+        assert (f.obj, f.severity, f.location) == ("endpoint:a", Severity.ERROR, Location("app/views.py", 10))
+        slope = float(f.message.split(" by ")[1].split(" KiB")[0]) * 1024
+        assert 5_000 <= slope <= 20_000, f.message  # within 2x of the truth
+    # nothing leaks: nothing is blamed, and steady growth below the threshold is not reported
+    assert list(D.MemoryGrowth().detect(mixed(0), ctx)) == []
+
+
 def test_growing_container() -> None:
     ctx = D.DetectContext(settings=Settings(container_growth=100, container_min_samples=5, container_every=10))
     registry = ContainerSeries("app.views", "ROUTES", "dict", Site("app/views.py", 3))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Callable, Iterable
 
-from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.runtime import detectors as D
 from flask_doctor.runtime import sqltext
 from flask_doctor.redaction import redact_path
@@ -250,14 +250,8 @@ class Aggregator:
     # ------------------------------------------------------------------ memory
     def add_sample(self, sample: MemorySample, tracemalloc_top: list[dict[str, Any]] | None = None) -> None:
         self.samples.append(sample)
+        self.ctx.allocation_sites = list(tracemalloc_top or [])
         for f in D.MEMORY_GROWTH.detect(self.samples, self.ctx):
-            if tracemalloc_top:
-                extra = tuple(
-                    Evidence(f"growing allocation site {t['site']}: +{t['growth_bytes']} bytes "
-                             f"({t['count_growth']:+d} blocks)", _site_loc(t["site"]))
-                    for t in tracemalloc_top[:5]
-                )
-                f = f.with_changes(evidence=f.evidence + extra)
             self.emit(f)
         for f in D.WORKER_SATURATED.detect(self.samples, self.ctx):
             self.emit(f)
@@ -328,14 +322,6 @@ def summary_of(trace: Trace, queue_ms: float | None = None) -> dict[str, Any]:
         "size": trace.size,
         "queue_ms": None if queue_ms is None else round(queue_ms, 3),
     }
-
-
-def _site_loc(site: str) -> Location | None:
-    path, _, line = site.rpartition(":")
-    try:
-        return Location(path, int(line))
-    except ValueError:
-        return None
 
 
 __all__ = ["Aggregator", "summary_of", "Severity"]

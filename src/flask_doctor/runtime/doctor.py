@@ -291,7 +291,8 @@ class Doctor:
                 self.collectors.on("sql", f"{len(sql.engines)} engine(s) watched")
             elif self._ready:
                 self.collectors.off("sql", "no SQLAlchemy engine found: Flask-SQLAlchemy is not initialised on "
-                                    "this app; call doctor.watch_engine(engine) for a plain create_engine() engine")
+                                    "this app; call doctor.watch_engine(engine) for a plain create_engine() engine",
+                                    level=logging.INFO)
 
     def watch_engine(self, engine: Engine) -> None:
         """Also watch a plain ``create_engine`` engine (jobs, scripts, other libraries)."""

@@ -36,13 +36,16 @@ class Collectors:
         self._notes: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def off(self, name: str, reason: str) -> None:
-        """``name`` cannot record anything: why, in words a user can act on (logged once per reason)."""
+    def off(self, name: str, reason: str, level: int = logging.WARNING) -> None:
+        """``name`` cannot record anything: why, in words a user can act on (logged once per reason).
+
+        ``level``: INFO when there is simply nothing to watch (an app without a database).
+        """
         with self._lock:
             if self._off.get(name) == reason:
                 return
             self._off[name] = reason
-        logger.warning("flask-doctor: %s collector off: %s", LABELS.get(name, name), reason)
+        logger.log(level, "flask-doctor: %s collector off: %s", LABELS.get(name, name), reason)
 
     def on(self, name: str, note: str = "") -> None:
         """``name`` works (``note``: what it watches, or how it works in a reduced way)."""
