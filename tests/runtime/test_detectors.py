@@ -353,6 +353,12 @@ def test_worker_saturated() -> None:
     ctx = D.DetectContext(capacity=4, worker="h:1")
     assert list(D.WorkerSaturated().detect(quiet, ctx)) == []
     assert list(D.WorkerSaturated().detect(busy, D.DetectContext(capacity=0))) == []
+    # one sequential client keeps a sync worker busy: busy is not saturated
+    sequential = [MemorySample(float(i), 1, i, in_flight=1) for i in range(20)]
+    assert list(D.WorkerSaturated().detect(sequential, D.DetectContext(capacity=1))) == []
+    # at capacity now and then is not sustained
+    bursts = [MemorySample(float(i), 1, i, in_flight=4 if i % 3 == 0 else 1) for i in range(20)]
+    assert list(D.WorkerSaturated().detect(bursts, ctx)) == []
     [f] = list(D.WorkerSaturated().detect(busy, ctx))
     assert (f.code, f.message) == ("FD471", "worker h:1 had 4 of 4 slots busy in 10 of 20 samples")
 

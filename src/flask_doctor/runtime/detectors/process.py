@@ -203,16 +203,28 @@ class GrowingContainer(Detector):
 
 
 class WorkerSaturated(Detector):
-    """A worker with every slot busy in at least a fifth of the samples."""
+    """A worker under sustained load: at capacity, with concurrent requests, in most samples.
+
+    One client sending requests one after another keeps a sync worker busy in
+    most samples without anybody waiting: busy is not saturated.  So a
+    sample counts only when every slot is busy *and* at least
+    ``MIN_CONCURRENT`` requests are in flight at once, and the worker is
+    reported only when that holds in at least ``MIN_SHARE`` of the samples.
+    A worker of capacity one can therefore never be reported from requests
+    in flight alone (its queue is the socket backlog, out of the process's
+    sight).
+    """
 
     code = "FD471"
+    MIN_SHARE = 0.5
+    MIN_CONCURRENT = 2
 
     def detect(self, samples: Sequence[MemorySample], ctx: DetectContext) -> Iterator[Finding]:
         window = list(samples)[-ctx.settings.memory_window:]
-        if ctx.capacity <= 0 or len(window) < ctx.settings.memory_min_samples:
+        if ctx.capacity < self.MIN_CONCURRENT or len(window) < ctx.settings.memory_min_samples:
             return
         full = sum(1 for smp in window if smp.in_flight >= ctx.capacity)
-        if full / len(window) < 0.2:
+        if full / len(window) < self.MIN_SHARE:
             return
         yield self.finding(
             f"worker {ctx.worker or ''} had {ctx.capacity} of {ctx.capacity} slots busy in "
