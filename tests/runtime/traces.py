@@ -17,6 +17,7 @@ SITE = Site("app/views.py", 42, "authors")
 def request_trace(name: str = "authors.index", path: str = "/authors", status: int = 200,
                   wall: float = 0.05, cpu: float | None = 0.01) -> Trace:
     t = Trace("request", name)
+    t.detail = True  # recorded in detail, as a sampled request is
     t.method = "GET"
     t.path = path
     t.status = status
@@ -81,6 +82,7 @@ def huge_result(rows: int = 5000) -> Trace:
 
 def job_holding_connection() -> Trace:
     t = Trace("job", "tasks.sync")
+    t.detail = True
     t.state = "SUCCESS"
     t.wall = 0.02
     t.held = 1
@@ -96,6 +98,7 @@ def request_holding_connection() -> Trace:
 
 def job_leaking_context() -> Trace:
     t = Trace("job", "tasks.report")
+    t.detail = True
     t.state = "SUCCESS"
     t.ctx_pushed = 3
     t.ctx_popped = 1
@@ -118,6 +121,7 @@ def cookies(*set_cookies: str, secure: bool = False) -> Trace:
 
 def failed_task(exc: str = "ConnectionError", policy: bool = False, retries: int = 0) -> Trace:
     t = Trace("job", "tasks.push")
+    t.detail = True
     t.state = "FAILURE"
     t.exc_type = exc
     t.retries = retries

@@ -65,6 +65,8 @@ logger = logging.getLogger("flask_doctor")
 SNAPSHOT_VERSION = 1
 #: Seconds between looks for new engines of the app (Flask-SQLAlchemy 2.x makes one per URL change).
 ENGINE_RECHECK_S = 10.0
+#: Seconds of traffic over which the share of requests recorded in detail is adapted.
+DETAIL_ADAPT_S = 2.0
 _DOCTORS: weakref.WeakSet[Doctor] = weakref.WeakSet()
 
 
@@ -136,11 +138,8 @@ class Doctor:
         #: The dashboard's URL prefix while it is mounted (see DoctorMiddleware and ``_hidden``).
         self._hide: str | None = None
         self._signals = True
-        #: Detail sampling (see DoctorMiddleware): a token bucket, and the endpoints short of detail.
-        self._detail_rate = self.settings.detail_per_second
-        self._detail_burst = max(20.0, 5.0 * self._detail_rate)
-        self._tokens = self._detail_burst
-        self._tokens_t = 0.0
+        #: Detail sampling (see DoctorMiddleware): one request in ``_detail_every`` (adapted to the
+        #: traffic by ``_adapt_detail``), and the endpoints short of detail.
         self._wanted: frozenset[str] = frozenset()
         self._reset_process_state()
         self._p_requests = self.guard.part("requests")
@@ -185,6 +184,10 @@ class Doctor:
         self._pool_suspicion = 0
         self._pending_memory: list[dict[str, Any]] = []
         self._engines_checked = 0.0
+        self._detail_every = 1
+        self._detail_seq = itertools.count()
+        self._detail_t0 = time.monotonic()
+        self._detail_n0 = 0
         self._ready = False
         self.agg = Aggregator(self.settings, self._detect_context())
         self.agg.on_leak = self._on_leak
@@ -201,9 +204,6 @@ class Doctor:
             raise RuntimeError("one Doctor watches one application: create a Doctor per app")
         self.app = app
         self._rate = settings.sample_rate
-        self._detail_rate = settings.detail_per_second
-        self._detail_burst = max(20.0, 5.0 * self._detail_rate)
-        self._tokens = self._detail_burst
         self._secrets = app_secrets(app.config)
         self.store = make_store(settings.store, prefix=settings.store_prefix, ttl=settings.store_ttl,
                                 max_findings=settings.max_findings, max_requests=settings.max_requests,
@@ -331,12 +331,6 @@ class Doctor:
             if not environ.get("wsgi.multithread") and self._cpu_ok:
                 self._capacity = 1
         self.agg.ctx.capacity = self._capacity
-        if self.app is not None:
-            self.agg.known = {rule.endpoint for rule in self.app.url_map.iter_rules()
-                              if rule.endpoint != "static" and not rule.endpoint.startswith("flask_doctor.")}
-            self._wanted = self.agg.wanted(time.time())
-            if self.sql is not None:
-                self.sql.wanted = self._wanted
         self.start()
 
     def _detect_context(self) -> DetectContext:
@@ -570,6 +564,7 @@ class Doctor:
                         self._wanted = wanted
                         if self.sql is not None:
                             self.sql.wanted = wanted
+            self._adapt_detail()
             if self.app is not None and self._ready and now - self._engines_checked >= ENGINE_RECHECK_S:
                 # Flask-SQLAlchemy 2.x creates a new engine when its configured URL changes.
                 self._engines_checked = now
@@ -587,6 +582,25 @@ class Doctor:
                     with self._p_memory:
                         self.agg.add_containers(self.scanner.scan())
             self._write(now)
+
+    def _adapt_detail(self) -> None:
+        """Record statement detail for about ``DETAIL_PER_SECOND`` requests a second: one in N, N from the traffic.
+
+        Until the first ``DETAIL_ADAPT_S`` seconds of traffic are measured,
+        every request is detailed (a quiet app, a test, the first requests).
+        """
+        target = self.settings.detail_per_second
+        if target <= 0:
+            self._detail_every = 1
+            return
+        now = time.monotonic()
+        elapsed = now - self._detail_t0
+        if elapsed < DETAIL_ADAPT_S:
+            return
+        started = count_value(self._started)
+        rate = (started - self._detail_n0) / elapsed
+        self._detail_every = max(1, int(rate / target))
+        self._detail_t0, self._detail_n0 = now, started
 
     def sample_memory(self) -> MemorySample | None:
         """Take one memory sample now (after processing finished traces)."""

@@ -10,7 +10,8 @@ to the detectors.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 #: The name of a request no URL rule matched (404, 405): one name, whatever the path.
 UNMATCHED = "(no endpoint)"
@@ -94,6 +95,8 @@ class Trace:
     wall = 0.0
     cpu: float | None = None
     status = 0
+    #: The raw status line handed to ``start_response`` (the aggregator sets ``status`` from it).
+    status_line = ""
     size = -1
     queue_ms: float | None = None
     q_start = 0.0
@@ -129,12 +132,15 @@ class Trace:
     #: QStats holding frames of this trace (released when it ends).
     stacks: list[QStat] | None = None
 
+    #: Per-statement detail; a read-only empty mapping until the first detailed statement
+    #: (most requests are not sampled for detail: no dict to allocate for them).
+    queries: Mapping[str, QStat] = MappingProxyType({})
+
     def __init__(self, kind: str = "request", name: str = "", start: float = 0.0, cpu0: float = 0.0) -> None:
         self.kind = kind
         self.name = name
         self.start = start
         self.cpu0 = cpu0
-        self.queries: dict[str, QStat] = {}
 
     @property
     def label(self) -> str:

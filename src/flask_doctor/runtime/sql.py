@@ -266,12 +266,15 @@ class SqlCollector:
 
     def _detail(self, rec: Trace, cursor: Any, statement: str, parameters: Any, dt: float, many: bool) -> None:
         """Per-statement detail of a sampled request (called from the listeners, stack depth fixed)."""
-        q = rec.queries.get(statement)
+        queries = rec.queries
+        q = queries.get(statement)
         if q is None:
-            if len(rec.queries) >= MAX_STATEMENTS_PER_TRACE:
+            if not queries:
+                queries = rec.queries = {}
+            elif len(queries) >= MAX_STATEMENTS_PER_TRACE:
                 return
-            q = rec.queries[statement] = QStat()
-            q.seq = len(rec.queries)
+            q = queries[statement] = QStat()  # type: ignore[index]
+            q.seq = len(queries)
             if self.capture_params:
                 q.params = redact_params(parameters, True)
             if statement[:6].upper() in _READS:
