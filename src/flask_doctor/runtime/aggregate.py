@@ -27,7 +27,7 @@ from flask_doctor.runtime.stats import (
 )
 
 TRACEBACK_CHARS = 4000
-REQUESTS_PER_FLUSH = 200
+REQUESTS_PER_FLUSH = 100
 #: Every endpoint gets at least DETAIL_MIN requests recorded in detail per DETAIL_PERIOD seconds,
 #: however rare it is next to the others (see ``wanted``).
 DETAIL_MIN = 2

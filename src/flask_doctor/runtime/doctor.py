@@ -65,6 +65,8 @@ logger = logging.getLogger("flask_doctor")
 SNAPSHOT_VERSION = 1
 #: Seconds between looks for new engines of the app (Flask-SQLAlchemy 2.x makes one per URL change).
 ENGINE_RECHECK_S = 10.0
+#: Seconds between two scans of module-level containers at least (they also wait for CONTAINER_EVERY traces).
+CONTAINER_MIN_INTERVAL_S = 5.0
 #: Seconds of traffic over which the share of requests recorded in detail is adapted.
 DETAIL_ADAPT_S = 2.0
 _DOCTORS: weakref.WeakSet[Doctor] = weakref.WeakSet()
@@ -179,6 +181,7 @@ class Doctor:
         self.worker = f"{socket.gethostname()}:{self._pid}"
         self._last_memory = 0.0
         self._last_containers = 0
+        self._last_container_scan = 0.0
         self._dropped = 0
         self._store_error_logged = 0.0
         self._pool_suspicion = 0
@@ -577,8 +580,12 @@ class Doctor:
                     with self._p_memory:
                         self._sample_memory(now)
             if self.scanner is not None and not self._p_memory.disabled:
-                if self.agg.total - self._last_containers >= self.settings.container_every:
+                # Every CONTAINER_EVERY traces, but not more often than every few seconds under heavy
+                # traffic (a scan walks the app's modules: ~0.5 ms), unless a memory sample is asked for.
+                if (self.agg.total - self._last_containers >= self.settings.container_every
+                        and (force_memory or now - self._last_container_scan >= CONTAINER_MIN_INTERVAL_S)):
                     self._last_containers = self.agg.total
+                    self._last_container_scan = now
                     with self._p_memory:
                         self.agg.add_containers(self.scanner.scan())
             self._write(now)
