@@ -263,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "settings": "Doctor(app) defaults; background thread off, doctor.flush() timed separately and charged per request",
+        "settings": "Doctor(app) defaults; background thread off, doctor.flush() timed separately and charged "
+        "per request",
         "mode": args.mode,
         "sqlalchemy_dispatch_floor_us_per_statement": floor,
         "method": ("one app, the doctor switched on and off request by request (WSGI wrapper bypassed; the SQL "

@@ -313,7 +313,8 @@ def test_memory_growth_with_a_fixed_traffic_mix_is_reported_for_the_process() ->
     assert (f.code, f.obj, f.severity, f.location) == ("FD170", "worker:h:1", Severity.WARNING, None)
     assert f.message.endswith("the endpoints' request counts moved together, so their shares cannot be told apart")
     assert [e.message for e in f.evidence[1:]] == [
-        "candidate endpoint:a: 413 requests", "candidate endpoint:b: 413 requests", "candidate endpoint:c: 354 requests"]
+        "candidate endpoint:a: 413 requests", "candidate endpoint:b: 413 requests",
+        "candidate endpoint:c: 354 requests"]
     assert "flask-doctor soak" in f.hint
 
 

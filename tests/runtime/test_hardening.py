@@ -188,13 +188,15 @@ def test_the_log_line_has_no_control_characters(caplog: pytest.LogCaptureFixture
 
 
 # ------------------------------------------------------------------ A3: the dashboard stays hidden and answers
-HIDDEN_PATHS = ["/_doctor", "/_doctor/", "/_doctor//", "//_doctor/", "///_doctor/api/findings", "/_doctor//api/findings",
-                "/_doctor/api//findings", "/_doctor/api/findings/", "/_doctor/api/snapshot", "/_doctor/metrics",
+HIDDEN_PATHS = ["/_doctor", "/_doctor/", "/_doctor//", "//_doctor/", "///_doctor/api/findings",
+                "/_doctor//api/findings", "/_doctor/api//findings", "/_doctor/api/findings/", "/_doctor/api/snapshot",
+                "/_doctor/metrics",
                 "/_doctor/static/flask_doctor/doctor.css", "/_doctor/static//flask_doctor/doctor.css"]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "XFOO"]
 
 
-def _call(app: object, method: str, path: str, headers: dict[str, str] | None = None) -> tuple[str, dict[str, str], bytes]:
+def _call(app: object, method: str, path: str,
+          headers: dict[str, str] | None = None) -> tuple[str, dict[str, str], bytes]:
     from werkzeug.test import EnvironBuilder
 
     environ = EnvironBuilder(method=method, path="/", headers=headers or {}).get_environ()

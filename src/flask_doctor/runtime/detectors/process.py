@@ -158,8 +158,9 @@ def _allocation_evidence(sites: Sequence[dict[str, object]]) -> list[Evidence]:
     for top in list(sites)[:5]:
         path, _, line = str(top.get("site", "")).rpartition(":")
         where = Location(path, int(line)) if path and line.isdigit() else None
+        blocks = int(str(top.get("count_growth", 0) or 0))
         out.append(Evidence(f"growing allocation site {top.get('site')}: +{top.get('growth_bytes')} bytes "
-                            f"({int(top.get('count_growth', 0) or 0):+d} blocks)", where))  # type: ignore[call-overload]
+                            f"({blocks:+d} blocks)", where))
     return out
 
 

@@ -58,8 +58,8 @@ class NPlusOne(TraceDetector):
                 evidence.append(Evidence(f"each one is a {stacks.describe(origin)}, once per {origin.owner} row"))
             else:
                 evidence.append(Evidence("not a relationship load: the loop runs this query itself"))
-            if producer is not None:
-                evidence.append(Evidence(f"the {origin.owner} rows come from the query at {producer[0]}: "  # type: ignore[union-attr]
+            if producer is not None and origin is not None:
+                evidence.append(Evidence(f"the {origin.owner} rows come from the query at {producer[0]}: "
                                          f"{sqltext.short(producer[1], 160)}", loc(producer[0])))
             evidence += [Evidence(f"SQL: {sqltext.short(statement)}"), Evidence(trace_line(trace))]
             what = f": {stacks.describe(origin)}" if origin is not None else ""
@@ -82,7 +82,8 @@ def _producer(trace: Trace, origin: stacks.Origin, before: int) -> tuple[Site, s
     """The last SELECT before the loop that read the owner's table: the query whose rows the loop iterates."""
     if not origin.tables:
         return None
-    pattern = re.compile(r"\b(?:FROM|JOIN)\s+(?:[\w\"`\[\]]+\.)?[\"`\[]?(?:" + "|".join(re.escape(t) for t in origin.tables)
+    tables = "|".join(re.escape(t) for t in origin.tables)
+    pattern = re.compile(r"\b(?:FROM|JOIN)\s+(?:[\w\"`\[\]]+\.)?[\"`\[]?(?:" + tables
                          + r")[\"`\]]?(?:\s|$|,|\))", re.I)
     best: tuple[int, Site, str] | None = None
     for statement, q in trace.queries.items():
