@@ -97,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for variant in variants:
             port = free_port()
+            # keep the caller's PYTHONPATH (a checkout's src/ must win over an installed flask-doctor)
             env = dict(os.environ, FD_BENCH_VARIANT=variant, FD_BENCH_DB=args.db, FD_BENCH_SENTRY_DSN=dsn,
-                       PYTHONPATH=str(ROOT))
+                       PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
             cmd = [args.python, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", "4",
                    "-b", f"127.0.0.1:{port}", "--log-level", "warning", "benchmarks.overhead.serve:app"]
             if shutil.which("taskset"):

@@ -51,6 +51,8 @@ _COOKIE = re.compile(r"(?P<key>\b[\w\-]*(?:session|cookie)[\w\-]*)(?P<sep>=)" + 
 # Authorization: ..., Cookie: ... header lines: the whole value.
 _HEADER = re.compile(r"(?P<key>\b(?:proxy-)?authorization|\bset-cookie|\bcookie)(?P<sep>\s*:[ \t]*)(?P<val>[^\r\n]+)",
                      re.I)
+# SQLAlchemy's "[parameters: ('alice', 's3cret')]" line in database errors: bound values, often positional.
+_SQL_PARAMS = re.compile(r"^\[parameters: .*\]$", re.M)
 _BEARER = re.compile(r"\b(?P<scheme>bearer|basic)\s+(?P<val>[A-Za-z0-9._~+/=\-]+)", re.I)
 
 # ---------------------------------------------------------------- source lines
@@ -95,7 +97,8 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     """Free text (a traceback, an error message) with every secret masked.
 
     URL passwords, ``key=value`` secrets, ``Authorization``/``Cookie`` header
-    values, bearer/basic credentials, and each of ``secrets`` (known values,
+    values, bearer/basic credentials, the bound values SQLAlchemy prints in
+    database errors (``[parameters: ...]``), and each of ``secrets`` (known values,
     such as the app's ``SECRET_KEY``; see :func:`app_secrets`).
     """
     if not text:
@@ -105,10 +108,45 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     text = _ASSIGN.sub(lambda m: f"{m['key']}{m['sep']}{MASK}", text)
     text = _COOKIE.sub(lambda m: f"{m['key']}{m['sep']}{MASK}", text)
     text = _BEARER.sub(lambda m: f"{m['scheme']} {MASK}", text)
+    text = _SQL_PARAMS.sub(f"[parameters: {MASK}]", text)
     for secret in secrets:
         if secret and len(secret) >= 6:
             text = text.replace(secret, MASK)
     return text
+
+
+#: A path segment that looks like a credential: a UUID, a long hex string, or a long run of letters
+#: and digits with mixed case or digits in it (base64, JWT parts, API keys); slugs and ids stay readable.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX_RUN = re.compile(r"[0-9a-fA-F]{16,}")
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9_+=~]{16,}")
+#: How long a request path may be where it is shown or stored.
+PATH_LIMIT = 120
+
+
+def _tokenish(run: str) -> bool:
+    has_digit = any(c.isdigit() for c in run)
+    has_lower = any(c.islower() for c in run)
+    has_upper = any(c.isupper() for c in run)
+    return (has_digit and (has_lower or has_upper)) or (has_lower and has_upper)
+
+
+def _mask_segment(segment: str) -> str:
+    segment = _UUID.sub(MASK, segment)
+    segment = _HEX_RUN.sub(MASK, segment)
+    return _ALNUM_RUN.sub(lambda m: MASK if _tokenish(m[0]) else m[0], segment)
+
+
+def redact_path(path: str, limit: int = PATH_LIMIT) -> str:
+    """A request path as it may be stored or shown: token-like segments masked, at most ``limit`` characters.
+
+    ``/reset/9f86d081884c7d659a2feaa0c55ad015`` -> ``/reset/***``; ``/users/42`` and
+    ``/blog/2024-01-15-my-trip`` stay as they are; ``;token=...`` and other
+    ``key=value`` secrets are masked as in :func:`redact_text`.
+    """
+    text = redact_text(path)
+    text = "/".join(_mask_segment(seg) if len(seg) >= 16 else seg for seg in text.split("/"))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def redact_line(text: str) -> str:
@@ -166,6 +204,7 @@ __all__ = [
     "is_secret_name",
     "redact_line",
     "redact_params",
+    "redact_path",
     "redact_text",
     "redact_url",
 ]

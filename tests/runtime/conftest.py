@@ -8,6 +8,9 @@ import pytest
 
 from flask_doctor.runtime import guard
 
+#: Flask < 2.3 sends signals only with blinker installed; the oldest stack of the matrix has none.
+SIGNALS = bool(getattr(__import__("flask.signals").signals, "signals_available", True))
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "fault_injection: the test makes doctor parts raise on purpose")

@@ -43,11 +43,13 @@ def test_n_plus_one_positive() -> None:
             severity=Severity.WARNING,
             message="endpoint:authors.index ran the same query 25 times in one request (N+1)",
             location=Location("app/views.py", 42),
-            hint="Load the rows in one query: selectinload()/joinedload() for relationships, "
-            "or one query with an in_() filter instead of a query per item.",
+            hint="This query is not a relationship load: the loop at app/views.py:42 runs it once per item. "
+            "Load what it needs in one query before the loop (filter with in_() on the ids, or a join), "
+            "then look items up in a dict.",
             obj="endpoint:authors.index",
             evidence=(
                 Evidence("25 executions in one request, 10.0 ms in total", Location("app/views.py", 42)),
+                Evidence("not a relationship load: the loop runs this query itself"),
                 Evidence("SQL: SELECT book.id, book.title FROM book WHERE ? = book.author_id"),
                 Evidence("request GET /authors -> 200 in 50.0 ms, 26 queries"),
             ),
@@ -56,6 +58,34 @@ def test_n_plus_one_positive() -> None:
             key=f"endpoint:authors.index|{fp}",
         )
     ]
+
+
+def test_n_plus_one_names_the_loop_the_relationship_and_the_query_to_fix() -> None:
+    fp = sqltext.fingerprint(T.LAZY_SQL)
+    [f] = run(D.NPlusOne(), T.lazy_relationship_in_a_template(count=25))
+    assert f == Finding(
+        code="FD202",
+        name="query-in-loop",
+        severity=Severity.WARNING,
+        message="endpoint:authors.index ran the same query 25 times in one request (N+1): "
+        "lazy load of relationship Author.books (one-to-many)",
+        location=Location("app/templates/authors.html", 7),
+        hint="Load Author.books with the rows: add .options(selectinload(Author.books)) to the query at "
+        "app/views.py:40.",
+        obj="endpoint:authors.index",
+        evidence=(
+            Evidence("25 executions in one request, 10.0 ms in total, in the loop here",
+                     Location("app/templates/authors.html", 7)),
+            Evidence("each one is a lazy load of relationship Author.books (one-to-many), once per Author row"),
+            Evidence("the Author rows come from the query at app/views.py:40: SELECT author.id, author.name "
+                     "FROM author", Location("app/views.py", 40)),
+            Evidence("SQL: SELECT book.id, book.title FROM book WHERE ? = book.author_id"),
+            Evidence("request GET /authors -> 200 in 50.0 ms, 26 queries"),
+        ),
+        catalog=("S12",),
+        surface="runtime",
+        key=f"endpoint:authors.index|{fp}",
+    )
 
 
 def test_in_lists_of_different_lengths_share_a_fingerprint() -> None:
@@ -259,6 +289,46 @@ def test_memory_growth_is_attributed_to_the_leaking_endpoint() -> None:
     assert f.message == "memory grows by 64.0 KiB per request of endpoint:a and is not released"
 
 
+def mixed(leak: int, *, fixed: bool = False, seed: int = 3, noise: int = 20_000) -> list[MemorySample]:
+    """Samples every 20 requests of a, b, c; only a keeps ``leak`` bytes; random mix unless ``fixed``."""
+    import random
+
+    rng = random.Random(seed)
+    out, counts, rss = [], {"a": 0, "b": 0, "c": 0}, 100 << 20
+    for i in range(60):
+        batch = ["a"] * 7 + ["b"] * 7 + ["c"] * 6 if fixed else [rng.choice("abc") for _ in range(20)]
+        for which in batch:
+            counts[which] += 1
+            rss += leak if which == "a" else 0
+        rss += 500 * len(batch)  # everything allocates a little that stays (caches warming)
+        out.append(MemorySample(t=float(i), rss=rss + rng.randint(-noise, noise), total=sum(counts.values()),
+                                per_endpoint=dict(counts)))
+    return out
+
+
+def test_memory_growth_with_a_fixed_traffic_mix_is_reported_for_the_process() -> None:
+    ctx = D.DetectContext(view_site=lambda e: VIEW, worker="h:1",
+                          settings=Settings(memory_growth_bytes=2 << 20))
+    [f] = list(D.MemoryGrowth().detect(mixed(10_000, fixed=True), ctx))
+    assert (f.code, f.obj, f.severity, f.location) == ("FD170", "worker:h:1", Severity.WARNING, None)
+    assert f.message.endswith("the endpoints' request counts moved together, so their shares cannot be told apart")
+    assert [e.message for e in f.evidence[1:]] == [
+        "candidate endpoint:a: 413 requests", "candidate endpoint:b: 413 requests",
+        "candidate endpoint:c: 354 requests"]
+    assert "flask-doctor soak" in f.hint
+
+
+def test_memory_growth_in_a_random_mix_is_blamed_on_the_leaking_endpoint_only() -> None:
+    ctx = D.DetectContext(view_site=lambda e: VIEW, settings=Settings(memory_growth_bytes=2 << 20))
+    for seed in range(5):
+        [f] = list(D.MemoryGrowth().detect(mixed(10_000, seed=seed), ctx))
+        assert (f.obj, f.severity, f.location) == ("endpoint:a", Severity.ERROR, Location("app/views.py", 10))
+        slope = float(f.message.split(" by ")[1].split(" KiB")[0]) * 1024
+        assert 5_000 <= slope <= 20_000, f.message  # within 2x of the truth
+    # nothing leaks: nothing is blamed, and steady growth below the threshold is not reported
+    assert list(D.MemoryGrowth().detect(mixed(0), ctx)) == []
+
+
 def test_growing_container() -> None:
     ctx = D.DetectContext(settings=Settings(container_growth=100, container_min_samples=5, container_every=10))
     registry = ContainerSeries("app.views", "ROUTES", "dict", Site("app/views.py", 3))
@@ -284,6 +354,12 @@ def test_worker_saturated() -> None:
     ctx = D.DetectContext(capacity=4, worker="h:1")
     assert list(D.WorkerSaturated().detect(quiet, ctx)) == []
     assert list(D.WorkerSaturated().detect(busy, D.DetectContext(capacity=0))) == []
+    # one sequential client keeps a sync worker busy: busy is not saturated
+    sequential = [MemorySample(float(i), 1, i, in_flight=1) for i in range(20)]
+    assert list(D.WorkerSaturated().detect(sequential, D.DetectContext(capacity=1))) == []
+    # at capacity now and then is not sustained
+    bursts = [MemorySample(float(i), 1, i, in_flight=4 if i % 3 == 0 else 1) for i in range(20)]
+    assert list(D.WorkerSaturated().detect(bursts, ctx)) == []
     [f] = list(D.WorkerSaturated().detect(busy, ctx))
     assert (f.code, f.message) == ("FD471", "worker h:1 had 4 of 4 slots busy in 10 of 20 samples")
 

@@ -73,10 +73,13 @@ def test_n_plus_one_is_found_with_its_call_site(app: Flask) -> None:
     [f] = findings(app)
     assert (f.code, f.name, f.obj, f.surface) == ("FD202", "query-in-loop", "endpoint:authors_lazy", "runtime")
     assert f.location == Location(SHOP, shop.site_line("lazy"))
-    assert f.message == "endpoint:authors_lazy ran the same query 8 times in one request (N+1)"
+    assert f.message == ("endpoint:authors_lazy ran the same query 8 times in one request (N+1): "
+                         "lazy load of relationship Author.books (one-to-many)")
     assert f.evidence[0].message.startswith("8 executions in one request, ")
-    assert "FROM fdrt_book WHERE ? = fdrt_book.author_id" in f.evidence[1].message
-    assert f.evidence[2].message.startswith("request GET /authors/lazy -> 200 in ")
+    assert f.evidence[2].message.startswith("the Author rows come from the query at tests/runtime/apps/shop.py:")
+    assert "FROM fdrt_book WHERE ? = fdrt_book.author_id" in f.evidence[3].message
+    assert f.evidence[4].message.startswith("request GET /authors/lazy -> 200 in ")
+    assert "selectinload(Author.books)" in f.hint
     # Repeats are one finding with a count, not a new finding per request.
     client.get("/authors/lazy")
     [stored] = app.extensions["flask_doctor"].stored_findings()
@@ -146,3 +149,78 @@ def test_scoped_session_never_removed_in_a_job(db_url: str) -> None:
     finally:
         Session.remove()
         engine.dispose()
+
+
+# ------------------------------------------------------------------ both stacks: Flask-SQLAlchemy 2.x and 3.x
+def test_the_app_engines_are_hooked_and_said_so() -> None:
+    app = shop.create_app()
+    shop.seed(app, authors=6, books_each=1)
+    client = app.test_client()
+    assert client.get("/authors/lazy").status_code == 200
+    doctor = app.extensions["flask_doctor"]
+    assert [f.code for f in doctor.findings()] == ["FD202"]
+    snap = doctor.snapshot()
+    assert snap["endpoints"]["authors_lazy"]["queries_mean"] == 7
+    assert snap["collectors"]["sql"] == {"on": True, "detail": "1 engine(s) watched"}
+    assert doctor.guard.status()["sql"] == {"disabled": False, "errors": 0}
+
+
+def test_watch_engine_survives_init_app() -> None:
+    from flask_doctor import Doctor
+
+    engine = create_engine("sqlite://")
+    doctor = Doctor(background=False)
+    doctor.watch_engine(engine)
+    app = Flask(__name__)
+    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", SQLALCHEMY_TRACK_MODIFICATIONS=False)
+    shop.db.init_app(app)
+    doctor.init_app(app)
+    with doctor.job("report"):
+        with engine.connect() as conn:
+            for i in range(6):
+                conn.execute(text("SELECT 1 FROM (SELECT 1 AS x) AS t WHERE x = :i"), {"i": i})
+    [f] = doctor.findings()
+    assert (f.code, f.obj) == ("FD202", "task:report")
+    assert engine in doctor.sql.engines and len(doctor.sql.engines) == 2
+    engine.dispose()
+
+
+def test_an_engine_that_cannot_be_hooked_is_said_plainly(caplog: pytest.LogCaptureFixture) -> None:
+    from flask_doctor import Doctor
+
+    class StrangeExtension:  # not Flask-SQLAlchemy 2.x or 3.x
+        pass
+
+    app = Flask(__name__)
+    app.extensions["sqlalchemy"] = StrangeExtension()
+    with caplog.at_level("WARNING", logger="flask_doctor"):
+        doctor = Doctor(app, background=False, token="tok-1234")
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    client = app.test_client()
+    client.get("/")
+    assert any(r.getMessage().startswith("flask-doctor: SQL collector off: app.extensions['sqlalchemy'] is a ")
+               for r in caplog.records)
+    sql = doctor.snapshot()["collectors"]["sql"]
+    assert sql["on"] is False and "StrangeExtension" in str(sql["detail"])
+    html = client.get("/_doctor/", headers={"Authorization": "Bearer tok-1234"}).get_data(as_text=True)
+    assert "SQL collector off: app.extensions[" in html
+    assert "No findings yet" not in html
+
+
+def test_an_app_without_a_database_says_so() -> None:
+    from flask_doctor import Doctor
+
+    app = Flask(__name__)
+    doctor = Doctor(app, background=False)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    app.test_client().get("/")
+    sql = doctor.snapshot()["collectors"]["sql"]
+    assert sql["on"] is False and str(sql["detail"]).startswith("no SQLAlchemy engine found")

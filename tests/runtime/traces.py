@@ -7,6 +7,7 @@ compare whole findings.
 from __future__ import annotations
 
 from flask_doctor.runtime.records import QStat, Site, Trace
+from flask_doctor.runtime.stacks import Origin
 
 LAZY_SQL = "SELECT book.id, book.title FROM book WHERE %(param_1)s = book.author_id"
 LIST_SQL = "SELECT author.id, author.name FROM author"
@@ -16,6 +17,7 @@ SITE = Site("app/views.py", 42, "authors")
 def request_trace(name: str = "authors.index", path: str = "/authors", status: int = 200,
                   wall: float = 0.05, cpu: float | None = 0.01) -> Trace:
     t = Trace("request", name)
+    t.detail = True  # recorded in detail, as a sampled request is
     t.method = "GET"
     t.path = path
     t.status = status
@@ -26,9 +28,24 @@ def request_trace(name: str = "authors.index", path: str = "/authors", status: i
 
 
 def n_plus_one(count: int = 25) -> Trace:
-    """A list view reading a lazy relationship per row."""
+    """A loop running one query per item, as recorded without knowing more (no loop, no origin)."""
     t = request_trace()
     t.queries = {LIST_SQL: QStat.of(1, 0.001), LAZY_SQL: QStat.of(count, 0.0004 * count, site=SITE)}
+    return t
+
+
+LIST_SITE = Site("app/views.py", 40, "authors")
+LOOP_SITE = Site("app/templates/authors.html", 7, "authors.html")
+BOOKS = Origin("relationship", "Author.books", "Author", ("author",), "one-to-many")
+
+
+def lazy_relationship_in_a_template(count: int = 25) -> Trace:
+    """A view lists authors (views.py:40); its template reads author.books per row (authors.html:7)."""
+    t = request_trace()
+    t.queries = {
+        LIST_SQL: QStat.of(1, 0.001, seq=1, first=LIST_SITE, site=LIST_SITE),
+        LAZY_SQL: QStat.of(count, 0.0004 * count, site=SITE, seq=2, first=SITE, loop=LOOP_SITE, origin=BOOKS),
+    }
     return t
 
 
@@ -65,6 +82,7 @@ def huge_result(rows: int = 5000) -> Trace:
 
 def job_holding_connection() -> Trace:
     t = Trace("job", "tasks.sync")
+    t.detail = True
     t.state = "SUCCESS"
     t.wall = 0.02
     t.held = 1
@@ -80,6 +98,7 @@ def request_holding_connection() -> Trace:
 
 def job_leaking_context() -> Trace:
     t = Trace("job", "tasks.report")
+    t.detail = True
     t.state = "SUCCESS"
     t.ctx_pushed = 3
     t.ctx_popped = 1
@@ -102,6 +121,7 @@ def cookies(*set_cookies: str, secure: bool = False) -> Trace:
 
 def failed_task(exc: str = "ConnectionError", policy: bool = False, retries: int = 0) -> Trace:
     t = Trace("job", "tasks.push")
+    t.detail = True
     t.state = "FAILURE"
     t.exc_type = exc
     t.retries = retries

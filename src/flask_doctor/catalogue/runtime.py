@@ -29,12 +29,20 @@ class MemoryGrowth(Runtime):
     """
     ## What it does
     Samples the process RSS from a background thread together with the number
-    of requests each endpoint served, fits a least-squares line of RSS against
-    the per-endpoint request counts over a window of samples, and reports
-    endpoints whose requests each leave memory behind (slope above
-    `FLASK_DOCTOR_LEAK_BYTES_PER_REQUEST`) when the RSS grew by more than
-    `FLASK_DOCTOR_MEMORY_GROWTH_BYTES` over the window. It never concludes
-    from a single sample.
+    of requests each endpoint served. When the RSS grew steadily by more than
+    `FLASK_DOCTOR_MEMORY_GROWTH_BYTES` over the window (it follows the request
+    count, and both halves of the window grew), it estimates each endpoint's
+    share: a least-squares fit of the RSS increments between samples against
+    the requests each endpoint served in between, weighted by the requests of
+    each interval. An endpoint is blamed only when its share can be told
+    apart: the endpoints' request counts do not move together, its share is at
+    least `FLASK_DOCTOR_LEAK_BYTES_PER_REQUEST` and its 95 % confidence
+    interval excludes zero (and half that threshold). Otherwise the growth is
+    reported for the worker process, at warning severity, with the candidate
+    endpoints and the advice to soak them one at a time. With
+    `FLASK_DOCTOR_TRACEMALLOC=1` the top growing allocation sites are evidence,
+    and the finding points at the one in the endpoint's file. It never
+    concludes from a single sample.
 
     ## Why is this bad?
     Memory that survives requests grows until the worker is OOM-killed or
@@ -198,8 +206,11 @@ class WorkerSaturated(Runtime):
     Samples the number of requests in flight in this worker from a background
     thread and compares it with the worker's capacity (threads or greenlets,
     from `FLASK_DOCTOR_CAPACITY` or the gunicorn command line). Reports a worker
-    that was at capacity in at least a fifth of the samples, with the queue
-    time the proxy reports in `X-Request-Start` when there is one.
+    under sustained load: at capacity, with at least two requests in flight at
+    once, in at least half of at least `FLASK_DOCTOR_MEMORY_MIN_SAMPLES`
+    samples. One client sending requests one after another keeps a sync
+    worker busy without ever queueing anyone, so a worker of capacity one is
+    never reported from requests in flight alone.
 
     ## Why is this bad?
     A saturated worker queues new requests in the socket backlog: users wait

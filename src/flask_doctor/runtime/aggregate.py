@@ -8,12 +8,14 @@ each with rings of at most ``window`` values.
 from __future__ import annotations
 
 from collections import deque
+from time import perf_counter
 from typing import Any, Callable, Iterable
 
-from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.runtime import detectors as D
 from flask_doctor.runtime import sqltext
-from flask_doctor.runtime.records import Trace
+from flask_doctor.redaction import redact_path
+from flask_doctor.runtime.records import UNMATCHED, Trace
 from flask_doctor.runtime.settings import Settings
 from flask_doctor.runtime.stats import (
     LRU,
@@ -25,7 +27,11 @@ from flask_doctor.runtime.stats import (
 )
 
 TRACEBACK_CHARS = 4000
-REQUESTS_PER_FLUSH = 200
+REQUESTS_PER_FLUSH = 100
+#: Every endpoint gets at least DETAIL_MIN requests recorded in detail per DETAIL_PERIOD seconds,
+#: however rare it is next to the others (see ``wanted``).
+DETAIL_MIN = 2
+DETAIL_PERIOD = 60.0
 _N_PLUS_ONE = D.NPlusOne()
 _UNBOUNDED = D.UnboundedResult()
 _CONN_HELD = D.ConnectionHeld()
@@ -54,6 +60,25 @@ class Aggregator:
         self.pending: dict[str, list[Any]] = {}
         self.pending_requests: list[tuple[Trace, float | None]] = []
         self.on_leak: Callable[[str], None] | None = None
+        #: Endpoints served and requests recorded in detail per endpoint, in the current period.
+        self.served: set[str] = set()
+        self.detailed: dict[str, int] = {}
+        self.detail_period_start = 0.0
+
+    def wanted(self, now: float) -> frozenset[str]:
+        """Endpoints served in this period with fewer than DETAIL_MIN detailed requests: detail their next ones.
+
+        Only endpoints that get traffic: a request of an endpoint nobody calls
+        never costs the lookup, and a new endpoint waits for one request.
+        """
+        if now - self.detail_period_start >= DETAIL_PERIOD:
+            self.detail_period_start = now
+            served = self.served
+            self.served = set()
+            self.detailed = {}
+            return frozenset(served)  # everything served last period wants detail again
+        detailed = self.detailed
+        return frozenset(n for n in self.served if detailed.get(n, 0) < DETAIL_MIN)
 
     # ------------------------------------------------------------------ findings
     def emit(self, finding: Finding) -> None:
@@ -80,15 +105,45 @@ class Aggregator:
 
     # ------------------------------------------------------------------ traces
     def process(self, traces: Iterable[Trace], now: float) -> None:
+        """Statistics and findings from finished traces: per trace what needs it, per endpoint the rest.
+
+        Most traces are neither sampled for detail nor remarkable (no error,
+        no leak): they only add numbers to their endpoint's rings, in one
+        batch per endpoint.
+        """
         self.ctx.now = now
-        touched_endpoints: set[str] = set()
         touched_queries: set[str] = set()
         touched_tasks: set[str] = set()
+        groups: dict[str, list[Trace]] = {}
+        # Requests record perf_counter() only (no time.time() on the request thread): wall-clock
+        # time of their end = their perf_counter end + this offset.
+        offset = now - perf_counter()
         for trace in traces:
             if trace.skip:
                 continue
-            self._one(trace, touched_endpoints, touched_queries, touched_tasks)
-        for name in touched_endpoints:
+            if not trace.ts:
+                trace.ts = trace.start + trace.wall + offset
+            line = trace.status_line
+            if line:
+                trace.status = int(line[:3]) if line[:3].isdigit() else 0
+            if trace.kind == "request":
+                key = trace.name
+                if key == UNMATCHED:
+                    # The client chose this path: never store or show it as sent (tokens, length).
+                    trace.path = redact_path(trace.path)
+            else:
+                key = f"task:{trace.name}"
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [trace]
+            else:
+                group.append(trace)
+            if (trace.detail or trace.exc_type or trace.held > 0 or trace.ctx_pushed > trace.ctx_popped
+                    or trace.routing_code or trace.kind == "job"):
+                self._one(trace, touched_queries, touched_tasks)
+        for key, group in groups.items():
+            self._endpoint(key, group)
+        for name in groups:
             stats = self.endpoints.get(name)
             if stats is not None:
                 for det in D.ENDPOINT_DETECTORS:
@@ -105,9 +160,67 @@ class Aggregator:
                 for f in D.RETRY_STORM.detect(ts, self.ctx):
                     self.emit(f)
 
-    def _one(self, trace: Trace, t_end: set[str], t_q: set[str], t_t: set[str]) -> None:
+    def _endpoint(self, key: str, group: list[Trace]) -> None:
+        """One endpoint's traces of this batch into its rolling statistics."""
+        n = len(group)
+        first = group[0]
+        self.total += n
+        counts = self.counts
+        counts[key] = counts.get(key, 0) + n
+        counts.move_to_end(key)
+        if len(counts) > counts.limit:
+            counts.popitem(last=False)
+        if first.kind == "request" and key != UNMATCHED:
+            detailed = sum(1 for t in group if t.detail)
+            if detailed:
+                self.detailed[key] = self.detailed.get(key, 0) + detailed
+            if key not in self.served and len(self.served) < self.settings.max_endpoints:
+                self.served.add(key)
+        stats = self.endpoints.touch(key, EndpointStats, first.name, first.kind, self.settings.window)
+        stats.count += n
+        stats.last_seen = group[-1].ts
+        window = self.settings.window
+        recent = group[-window:]  # the rings keep the last `window` values anyway
+        stats.walls.extend([t.wall * 1000.0 for t in recent])
+        stats.sql_ms.extend([t.q_time * 1000.0 for t in recent])
+        stats.queries.extend([t.nq for t in recent])
+        worker = self.ctx.worker
+        pending = self.pending_requests
+        statuses = stats.statuses
+        for t in group:
+            if not t.worker:
+                t.worker = worker
+            status = t.status
+            if status:
+                statuses[status] += 1
+            queue_ms = _queue_ms(t) if t.request_start else None
+            if t.detail or queue_ms is not None or status >= 500 or t.state == "FAILURE":
+                self._remarkable_stats(stats, t, queue_ms)
+            pending.append((t, queue_ms))  # turned into dicts in take()
+        if len(pending) > 2 * self.settings.max_requests:
+            del pending[: -self.settings.max_requests]
+
+    def _remarkable_stats(self, stats: EndpointStats, trace: Trace, queue_ms: float | None) -> None:
+        if trace.size >= 0:
+            stats.sizes.append(trace.size)
+        if trace.cpu is not None:
+            cpu_ms = trace.cpu * 1000.0
+            stats.cpus.append(cpu_ms)
+            stats.waits.append(max(0.0, trace.wall * 1000.0 - cpu_ms - trace.q_time * 1000.0))
+        if queue_ms is not None:
+            stats.queue_ms.append(queue_ms)
+        if trace.status >= 500 or trace.state == "FAILURE":
+            stats.errors += 1
+            stats.error_times.append(trace.ts)
+            if not stats.first_traceback and trace.traceback:
+                stats.first_traceback = trace.traceback[-TRACEBACK_CHARS:]
+                stats.first_error = trace.exc_type
+                stats.error_site = (trace.extra or {}).get("error_site")
+
+    def _one(self, trace: Trace, t_q: set[str], t_t: set[str]) -> None:
+        """A detailed or remarkable trace: its headers, its detectors, its statements, its task."""
         ctx = self.ctx
-        headers = trace.headers
+        headers = trace.headers if trace.detail else None
         cookies = False
         if headers:
             for name, value in headers:
@@ -119,54 +232,15 @@ class Aggregator:
                         pass
                 elif n == 10 and name.lower() == "set-cookie":
                     cookies = True
-        nq = 0
-        if trace.queries:
-            for q in trace.queries.values():
-                nq += q.count
-        trace.nq = nq
+        nq = trace.nq
+        if not nq and trace.queries:  # a trace built by hand (tests): count its statements
+            nq = trace.nq = sum(q.count for q in trace.queries.values())
         for det in self._detectors_for(trace, nq, cookies):
             for f in det.detect(trace, ctx):
                 self.emit(f)
                 if f.code in ("FD105", "FD106", "FD209") and self.on_leak is not None:
                     self.on_leak(f.code)
-        key = trace.name if trace.kind == "request" else f"task:{trace.name}"
-        if not trace.worker:
-            trace.worker = ctx.worker
-        self.total += 1
-        counts = self.counts
-        counts[key] = counts.get(key, 0) + 1
-        counts.move_to_end(key)
-        if len(counts) > counts.limit:
-            counts.popitem(last=False)
-        stats = self.endpoints.touch(key, EndpointStats, trace.name, trace.kind, self.settings.window)
-        stats.count += 1
-        stats.last_seen = trace.ts
-        wall_ms = trace.wall * 1000.0
-        sql_ms = trace.q_time * 1000.0
-        stats.walls.append(wall_ms)
-        stats.sql_ms.append(sql_ms)
-        stats.queries.append(nq)
-        if trace.size >= 0:
-            stats.sizes.append(trace.size)
-        if trace.cpu is not None:
-            cpu_ms = trace.cpu * 1000.0
-            stats.cpus.append(cpu_ms)
-            stats.waits.append(max(0.0, wall_ms - cpu_ms - sql_ms))
-        queue_ms = _queue_ms(trace)
-        if queue_ms is not None:
-            stats.queue_ms.append(queue_ms)
-        if trace.status:
-            stats.statuses[trace.status] += 1
-        failed = trace.status >= 500 or trace.state == "FAILURE"
-        if failed:
-            stats.errors += 1
-            stats.error_times.append(trace.ts)
-            if not stats.first_traceback and trace.traceback:
-                stats.first_traceback = trace.traceback[-TRACEBACK_CHARS:]
-                stats.first_error = trace.exc_type
-                stats.error_site = (trace.extra or {}).get("error_site")
-        t_end.add(key)
-        label = trace.label
+        label = trace.label if trace.queries else ""
         for statement, q in trace.queries.items():
             fp = sqltext.fingerprint(statement)
             qs = self.queries.get(fp)
@@ -197,14 +271,11 @@ class Aggregator:
                 ts.failures += 1
                 ts.last_exc = trace.exc_type
             t_t.add(trace.name)
-        self.pending_requests.append((trace, queue_ms))  # turned into dicts in take()
-        if len(self.pending_requests) > 2 * self.settings.max_requests:
-            del self.pending_requests[: -self.settings.max_requests]
 
     def _detectors_for(self, trace: Trace, nq: int, cookies: bool) -> list[D.TraceDetector]:
         """Only the detectors that can fire on this trace (cheap attribute checks first)."""
         chosen: list[D.TraceDetector] = []
-        if nq:
+        if nq and trace.queries:
             if nq >= self.settings.n_plus_one:
                 chosen.append(_N_PLUS_ONE)
             limit = self.settings.unbounded_rows
@@ -228,14 +299,8 @@ class Aggregator:
     # ------------------------------------------------------------------ memory
     def add_sample(self, sample: MemorySample, tracemalloc_top: list[dict[str, Any]] | None = None) -> None:
         self.samples.append(sample)
+        self.ctx.allocation_sites = list(tracemalloc_top or [])
         for f in D.MEMORY_GROWTH.detect(self.samples, self.ctx):
-            if tracemalloc_top:
-                extra = tuple(
-                    Evidence(f"growing allocation site {t['site']}: +{t['growth_bytes']} bytes "
-                             f"({t['count_growth']:+d} blocks)", _site_loc(t["site"]))
-                    for t in tracemalloc_top[:5]
-                )
-                f = f.with_changes(evidence=f.evidence + extra)
             self.emit(f)
         for f in D.WORKER_SATURATED.detect(self.samples, self.ctx):
             self.emit(f)
@@ -301,19 +366,11 @@ def summary_of(trace: Trace, queue_ms: float | None = None) -> dict[str, Any]:
         "status": trace.status or (trace.state or ""),
         "wall_ms": round(trace.wall * 1000.0, 3),
         "cpu_ms": None if trace.cpu is None else round(trace.cpu * 1000.0, 3),
-        "queries": trace.query_count if trace.nq < 0 else trace.nq,
+        "queries": trace.query_count,
         "sql_ms": round(trace.q_time * 1000.0, 3),
         "size": trace.size,
         "queue_ms": None if queue_ms is None else round(queue_ms, 3),
     }
-
-
-def _site_loc(site: str) -> Location | None:
-    path, _, line = site.rpartition(":")
-    try:
-        return Location(path, int(line))
-    except ValueError:
-        return None
 
 
 __all__ = ["Aggregator", "summary_of", "Severity"]

@@ -108,6 +108,10 @@ def report_command(fmt: str, output: Path | None, select: tuple[str, ...], ignor
         findings = _from_flask_app()
         if findings is None:
             raise UsageError("nothing to read: pass --store redis://... (or set FLASK_DOCTOR_STORE) or --url")
+    from flask_doctor.runtime.shown import shown_finding
+
+    # A shared store holds what any worker (any version) wrote: redact again what is printed.
+    findings = [shown_finding(f) for f in findings]
     findings = filter_codes(findings, split_codes(select), split_codes(ignore))
     ctx = RenderContext(surface="runtime", quiet=quiet)
     emit(findings, fmt=fmt, output=output, ctx=ctx, no_color=no_color)

@@ -62,10 +62,12 @@ class ContextTracker:
         self._lock = threading.Lock()
 
     connected = False
+    #: False on Flask < 2.3 without blinker (no signals): only the free check at job end works.
+    available = True
 
     def connect(self, app: Flask) -> None:
         """Count every push and pop with call sites (costs ~3 µs a request; on demand)."""
-        if self.connected:
+        if self.connected or not self.available:
             return
         self.connected = True
         appcontext_pushed.connect(self._pushed, app, weak=False)

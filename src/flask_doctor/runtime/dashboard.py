@@ -11,7 +11,7 @@ reads the doctor only through
 
 from __future__ import annotations
 
-import hmac
+import dataclasses
 import time
 from typing import Any
 
@@ -26,9 +26,19 @@ from flask import (
 )
 
 from flask_doctor.findings import Severity
+from flask_doctor.redaction import app_secrets
 from flask_doctor.report import RenderContext
 from flask_doctor.report.json_format import findings_document
 from flask_doctor.runtime.protocols import DashboardSource
+from flask_doctor.runtime.shown import shown_finding, shown_text
+from flask_doctor.runtime.status import LABELS
+from flask_doctor.runtime.store import StoredFinding
+
+
+def _shown(stored: list[StoredFinding]) -> list[StoredFinding]:
+    """Findings as they may be shown: a shared store holds what any worker wrote."""
+    secrets = app_secrets(current_app.config)
+    return [dataclasses.replace(s, finding=shown_finding(s.finding, secrets)) for s in stored]
 
 
 def make_blueprint(doctor: DashboardSource) -> Blueprint:
@@ -37,13 +47,9 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
 
     @bp.before_request
     def _protect() -> None:
-        token = doctor.settings.token
-        if token:
-            header = request.headers.get("Authorization", "")
-            scheme, _, given = header.partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-                abort(404)
-        elif not current_app.debug:
+        # The WSGI wrapper already turned unauthenticated requests into plain 404s (any
+        # method, any slashes); this is the same check once more, for the routes themselves.
+        if not doctor.dashboard_allowed(request.headers.get("Authorization", "")):
             abort(404)
 
     @bp.after_request
@@ -51,19 +57,19 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
+                                    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                                    "frame-ancestors 'none'")
+        response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
     @bp.get("/")
     def index() -> str:
-        stored = doctor.stored_findings()
+        stored = _shown(doctor.stored_findings())
         groups: dict[str, list[Any]] = {}
         for s in stored:
             groups.setdefault(s.finding.severity.label, []).append(s)
         snap = doctor.snapshot(flush=False, findings=False)  # stored_findings() just flushed
-        memory = doctor.store.memory()
-        if not memory and snap["memory"]:
-            memory = {doctor.worker: snap["memory"]}
+        memory = doctor.memory_series()
         charts = {w: svg_chart([m["rss"] for m in samples], label="RSS") for w, samples in memory.items()}
         return render_template(
             "flask_doctor/dashboard.html",
@@ -72,17 +78,22 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
             snap=snap,
             endpoints=sorted(snap["endpoints"].items(), key=lambda kv: -kv[1]["p95_ms"]),
             queries=snap["queries"],
-            requests=doctor.store.requests(50),
+            requests=doctor.requests(50),
             charts=charts,
             store=doctor.store.url,
+            store_error=doctor.store_error(),
+            collectors_off=[f"{LABELS.get(name, name)} collector off: {c['detail']}"
+                            for name, c in snap["collectors"].items() if not c["on"]],
             now=time.time(),
+            shown=shown_text,
         )
 
     @bp.get("/api/findings")
     def api_findings() -> Response:
-        stored = doctor.stored_findings()
+        stored = _shown(doctor.stored_findings())
         ctx = RenderContext(surface="runtime", extra={
             "store": doctor.store.url,
+            "store_error": _store_error_line(doctor),
             "occurrences": {
                 s.finding.fingerprint(): {"count": s.count, "first_seen": s.first_seen,
                                           "last_seen": s.last_seen, "workers": list(s.workers)}
@@ -104,7 +115,7 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
 
     @bp.get("/api/snapshots")
     def api_snapshots() -> Response:
-        return jsonify(doctor.store.snapshots())
+        return jsonify(doctor.worker_snapshots())
 
     @bp.get("/metrics")
     def metrics() -> Response:
@@ -115,6 +126,14 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
         return Response(body, content_type=content_type)
 
     return bp
+
+
+def _store_error_line(doctor: DashboardSource) -> str:
+    error = doctor.store_error()
+    if not error:
+        return ""
+    return (f"store {doctor.store.url} unavailable ({shown_text(error)}): showing this worker's own findings, "
+            "requests and numbers")
 
 
 def svg_chart(values: list[float], width: int = 600, height: int = 120, label: str = "") -> str:

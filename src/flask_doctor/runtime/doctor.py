@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hmac
 import itertools
 import json
 import logging
 import os
-import random
 import socket
 import sys
 import threading
@@ -40,9 +40,12 @@ from flask_doctor.runtime.contexts import current_app_context, leaked_since
 from flask_doctor.runtime.detectors import DetectContext
 from flask_doctor.runtime.guard import Guard
 from flask_doctor.runtime.memory import ContainerScanner, Tracemalloc, rss_bytes
+from flask_doctor.runtime.middleware import DoctorMiddleware, count_value, describe
 from flask_doctor.runtime.protocols import RunningJob
-from flask_doctor.runtime.records import Site, Trace, exception_name
+from flask_doctor.runtime.records import UNMATCHED, Site, Trace, exception_name
 from flask_doctor.runtime.settings import Settings
+from flask_doctor.runtime.shown import shown_finding
+from flask_doctor.runtime.status import Collectors
 from flask_doctor.runtime.sites import function_site, traceback_site
 from flask_doctor.runtime.stats import MemorySample
 from flask_doctor.runtime.store import (
@@ -60,6 +63,12 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger("flask_doctor")
 
 SNAPSHOT_VERSION = 1
+#: Seconds between looks for new engines of the app (Flask-SQLAlchemy 2.x makes one per URL change).
+ENGINE_RECHECK_S = 10.0
+#: Seconds between two scans of module-level containers at least (they also wait for CONTAINER_EVERY traces).
+CONTAINER_MIN_INTERVAL_S = 5.0
+#: Seconds of traffic over which the share of requests recorded in detail is adapted.
+DETAIL_ADAPT_S = 2.0
 _DOCTORS: weakref.WeakSet[Doctor] = weakref.WeakSet()
 
 
@@ -72,93 +81,19 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+def _signals_available() -> bool:
+    """Flask < 2.3 sends signals only when blinker is installed (it is optional there)."""
+    import flask.signals
+
+    return bool(getattr(flask.signals, "signals_available", True))
+
+
 def _gevent_patched() -> bool:
     monkey = sys.modules.get("gevent.monkey")
     try:
         return bool(monkey and monkey.is_module_patched("threading"))
     except Exception:  # pragma: no cover
         return False
-
-
-class DoctorMiddleware:
-    """The WSGI wrapper installed by ``init_app`` (like ``ProxyFix``): times the whole request."""
-
-    def __init__(self, wsgi_app: Callable[..., Any], doctor: Doctor) -> None:
-        self.wsgi_app = wsgi_app
-        self.doctor = doctor
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        d = self.doctor
-        part = d._p_requests
-        if d._off or part.disabled or (d._rate < 1.0 and random.random() >= d._rate):
-            return self.wsgi_app(environ, start_response)
-        rec: Trace | None = None
-        token = None
-        with part:
-            if not d._ready:
-                d._first_request(environ)
-            rec = Trace("request", "", perf_counter(), thread_time() if d._cpu_ok else 0.0)
-            token = d._current.set(rec)
-            rs = environ.get("HTTP_X_REQUEST_START")
-            if rs:
-                rec.request_start = rs
-                rec.arrival = time.time()
-            next(d._started)  # itertools.count: atomic under the GIL, no lock
-        if rec is None:
-            return self.wsgi_app(environ, start_response)
-
-        def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            rec.status = int(status[:3]) if status[:3].isdigit() else 0
-            rec.headers = headers
-            # Flask calls start_response inside the request context: note the endpoint
-            # here, cheaper than a teardown_request hook (Flask wraps each in ensure_sync).
-            if not rec.method:
-                ctx = _cv_request.get(None)
-                if ctx is not None:
-                    with part:
-                        _describe(rec, ctx.request)
-            return start_response(status, headers, exc_info)
-
-        try:
-            return self.wsgi_app(environ, _start_response)
-        finally:
-            with part:
-                rec.wall = perf_counter() - rec.start
-                if d._cpu_ok:
-                    rec.cpu = thread_time() - rec.cpu0
-                rec.held = rec.conns
-                rec.ts = time.time()
-                rec.secure = (environ.get("wsgi.url_scheme") == "https"
-                              or environ.get("HTTP_X_FORWARDED_PROTO") == "https")
-                queue = d._queue
-                if len(queue) == queue.maxlen:
-                    d._dropped += 1  # the aggregator is behind: the oldest trace is dropped
-                queue.append(rec)
-            if token is not None:
-                d._current.reset(token)
-                next(d._finished)
-
-
-def _count_value(counter: itertools.count[int]) -> int:
-    """The next value of an ``itertools.count`` without advancing it (its repr is ``count(N)``)."""
-    return int(repr(counter)[6:-1])
-
-
-def _describe(rec: Trace, req: Any) -> None:
-    rec.method = req.method
-    rule = req.url_rule
-    if rule is not None:
-        endpoint = rule.endpoint
-        rec.name = endpoint
-        rec.path = rule.rule
-        if endpoint.startswith("flask_doctor."):
-            rec.skip = True
-    else:
-        rec.name = "(no endpoint)"
-        rec.path = req.path[:200]
-        routing = req.routing_exception
-        if routing is not None:
-            rec.routing_code = getattr(routing, "code", 0) or 0
 
 
 class Doctor:
@@ -182,8 +117,10 @@ class Doctor:
         self._overrides = settings
         self.settings = Settings.load({}, **settings)
         self.guard = Guard()
+        self.collectors = Collectors(self.guard)
         self.app: Flask | None = None
         self.store: MemoryStore | RedisStore = MemoryStore()
+        self._local: MemoryStore | None = None
         self._current: ContextVar[Trace | None] = ContextVar(f"flask_doctor_trace_{id(self)}", default=None)
         self._off = True
         self._rate = 1.0
@@ -200,6 +137,12 @@ class Doctor:
         self.tracemalloc: Tracemalloc | None = None
         self.scanner: ContainerScanner | None = None
         self._tick_lock = threading.RLock()
+        #: The dashboard's URL prefix while it is mounted (see DoctorMiddleware and ``_hidden``).
+        self._hide: str | None = None
+        self._signals = True
+        #: Detail sampling (see DoctorMiddleware): one request in ``_detail_every`` (adapted to the
+        #: traffic by ``_adapt_detail``), and the endpoints short of detail.
+        self._wanted: frozenset[str] = frozenset()
         self._reset_process_state()
         self._p_requests = self.guard.part("requests")
         self._p_errors = self.guard.part("exceptions")
@@ -216,12 +159,12 @@ class Doctor:
     @property
     def _in_flight(self) -> int:
         """Requests being handled now (two lock-free counters; read rarely)."""
-        return max(0, _count_value(self._started) - _count_value(self._finished))
+        return max(0, count_value(self._started) - count_value(self._finished))
 
     @property
     def _jobs_running(self) -> int:
         """Jobs between ``start_job`` and ``end_job`` now."""
-        return max(0, _count_value(self._jobs_started) - _count_value(self._jobs_ended))
+        return max(0, count_value(self._jobs_started) - count_value(self._jobs_ended))
 
     # ------------------------------------------------------------------ setup
     def _reset_process_state(self) -> None:
@@ -238,10 +181,16 @@ class Doctor:
         self.worker = f"{socket.gethostname()}:{self._pid}"
         self._last_memory = 0.0
         self._last_containers = 0
+        self._last_container_scan = 0.0
         self._dropped = 0
         self._store_error_logged = 0.0
         self._pool_suspicion = 0
         self._pending_memory: list[dict[str, Any]] = []
+        self._engines_checked = 0.0
+        self._detail_every = 1
+        self._detail_seq = itertools.count()
+        self._detail_t0 = time.monotonic()
+        self._detail_n0 = 0
         self._ready = False
         self.agg = Aggregator(self.settings, self._detect_context())
         self.agg.on_leak = self._on_leak
@@ -260,19 +209,34 @@ class Doctor:
         self._rate = settings.sample_rate
         self._secrets = app_secrets(app.config)
         self.store = make_store(settings.store, prefix=settings.store_prefix, ttl=settings.store_ttl,
-                                max_findings=settings.max_findings, max_requests=settings.max_requests)
+                                max_findings=settings.max_findings, max_requests=settings.max_requests,
+                                timeout=settings.store_timeout)
+        # With a shared store, this worker also keeps its own recent findings and requests, so
+        # that the dashboard still shows something true while the store is unavailable.
+        self._local = (MemoryStore(max_findings=min(100, settings.max_findings), max_requests=200)
+                       if isinstance(self.store, RedisStore) else None)
         self._capacity = settings.capacity or detect_capacity()
         self._reset_process_state()
         app.wsgi_app = DoctorMiddleware(app.wsgi_app, self)  # type: ignore[method-assign]
-        if app.config.get("PROPAGATE_EXCEPTIONS") or app.testing or app.debug:
+        signals = self._signals = _signals_available()
+        if app.config.get("PROPAGATE_EXCEPTIONS") or app.testing or app.debug or not signals:
             app.teardown_request(self._teardown_request)
-        got_request_exception.connect(self._on_exception, app, weak=False)
+        if signals:
+            got_request_exception.connect(self._on_exception, app, weak=False)
+            self.collectors.on("exceptions")
+        else:
+            self.collectors.on("exceptions", "from teardown_request (blinker is not installed: Flask < 2.3 "
+                               "sends no signals without it)")
         self._init_sql(app)
         with self.guard.part("contexts"):
             from flask_doctor.runtime.contexts import ContextTracker
 
             self.contexts = ContextTracker(self._current, self.guard.part("contexts"))
-            if settings.context_signals:
+            if not signals:
+                self.contexts.available = False
+                self.collectors.on("contexts", "contexts leaked by jobs only, without call sites (blinker is "
+                                   "not installed: Flask < 2.3 sends no signals without it)")
+            elif settings.context_signals:
                 self.contexts.connect(app)
         if settings.track_connections and self.sql is not None:
             self.sql.enable_pool_tracking()
@@ -280,7 +244,7 @@ class Doctor:
             with self._p_metrics:
                 from flask_doctor.runtime.metrics import Metrics
 
-                self.metrics = Metrics()
+                self.metrics = Metrics(max_endpoints=settings.max_endpoints)
         if settings.tracemalloc:
             self.tracemalloc = Tracemalloc(top=settings.tracemalloc_top)
             self.tracemalloc.start()
@@ -291,6 +255,7 @@ class Doctor:
             from flask_doctor.runtime.dashboard import make_blueprint
 
             app.register_blueprint(make_blueprint(self), url_prefix=settings.url_prefix)
+            self._hide = settings.url_prefix.rstrip("/") or None
         celery_app = app.extensions.get("celery")
         if celery_app is not None and self._celery is None:
             self.init_celery(celery_app)
@@ -298,13 +263,39 @@ class Doctor:
         atexit.register(_flush_at_exit, weakref.ref(self))
 
     def _init_sql(self, app: Flask) -> None:
-        try:
-            self._make_sql_collector()
-        except ImportError:
-            logger.info("flask-doctor: SQLAlchemy is not installed, SQL is not watched")
+        if self.sql is not None:  # engines given to watch_engine() before init_app stay watched
+            s = self.settings
+            self.sql.configure(slow_query_ms=s.slow_query_ms, unbounded_rows=s.unbounded_rows,
+                               capture_params=s.capture_params)
+        else:
+            try:
+                self._make_sql_collector()
+            except ImportError:
+                self.collectors.off("sql", "SQLAlchemy is not installed")
+                return
+        self._watch_app_engines(app)
+
+    def _watch_app_engines(self, app: Flask) -> None:
+        """Hook the app's Flask-SQLAlchemy engines (idempotent); say plainly when that is impossible."""
+        from flask_doctor.runtime.sql import CannotHook
+
+        sql = self.sql
+        if sql is None or sql.part.disabled:
             return
-        with self.sql.part:
-            self.sql.watch_app(app)
+        with sql.part:
+            try:
+                sql.watch_app(app)
+            except CannotHook as exc:
+                if not sql.engines:
+                    self.collectors.off("sql", str(exc))
+                    return
+                logger.warning("flask-doctor: SQL collector: %s", exc)
+            if sql.engines:
+                self.collectors.on("sql", f"{len(sql.engines)} engine(s) watched")
+            elif self._ready:
+                self.collectors.off("sql", "no SQLAlchemy engine found: Flask-SQLAlchemy is not initialised on "
+                                    "this app; call doctor.watch_engine(engine) for a plain create_engine() engine",
+                                    level=logging.INFO)
 
     def watch_engine(self, engine: Engine) -> None:
         """Also watch a plain ``create_engine`` engine (jobs, scripts, other libraries)."""
@@ -312,6 +303,7 @@ class Doctor:
             self._make_sql_collector()
         with self.sql.part:
             self.sql.watch(engine)
+            self.collectors.on("sql", f"{len(self.sql.engines)} engine(s) watched")
 
     def _make_sql_collector(self) -> None:
         from flask_doctor.runtime.sql import SqlCollector
@@ -337,8 +329,7 @@ class Doctor:
         self._ready = True
         self._cpu_ok = not _gevent_patched()
         if self.app is not None and self.sql is not None:
-            with self.sql.part:
-                self.sql.watch_app(self.app)
+            self._watch_app_engines(self.app)
         if not self._capacity and str(environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn"):
             if not environ.get("wsgi.multithread") and self._cpu_ok:
                 self._capacity = 1
@@ -355,6 +346,19 @@ class Doctor:
             capacity=getattr(self, "_capacity", 0),
             worker=self.worker,
         )
+
+    # ------------------------------------------------------------------ the dashboard's door
+    def dashboard_allowed(self, authorization: str) -> bool:
+        """Whether a request with this ``Authorization`` header may see the dashboard, API and metrics.
+
+        With a token: ``Bearer <token>`` (constant-time comparison). Without
+        one: only while the app is in debug mode.
+        """
+        token = self.settings.token
+        if token:
+            scheme, _, given = authorization.partition(" ")
+            return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+        return bool(self.app is not None and self.app.debug)
 
     # ------------------------------------------------------------------ jobs (the JobRecorder API)
     @contextlib.contextmanager
@@ -395,6 +399,7 @@ class Doctor:
             # Jobs are few and long: attribute pooled connections to them from the first one.
             self.sql.enable_pool_tracking()
         rec = Trace("job", name, perf_counter(), thread_time() if self._cpu_ok else 0.0)
+        rec.detail = True  # jobs are few and long: every one is recorded in detail
         rec.method = method
         rec.path = name
         rec.extra = {"app_ctx": current_app_context()}
@@ -423,6 +428,7 @@ class Doctor:
     def _close_job(self, rec: Trace, state: str) -> None:
         rec.wall = perf_counter() - rec.start
         rec.cpu = thread_time() - rec.cpu0 if self._cpu_ok else None
+        rec.release_frames()
         rec.state = state
         rec.held = rec.conns
         rec.ts = time.time()
@@ -437,11 +443,18 @@ class Doctor:
     def _teardown_request(self, exc: BaseException | None) -> None:
         # Only for requests whose exception propagates (PROPAGATE_EXCEPTIONS, testing):
         # they never reach start_response, where the endpoint is normally noted.
+        # Without signals (Flask < 2.3 without blinker) it also receives the exceptions.
+        if exc is None:
+            return
         rec = self._current.get()
-        if rec is None or rec.method or self._p_requests.disabled or exc is None:
+        if rec is None:
+            return
+        if not self._signals and not rec.exc_type:
+            self._on_exception(None, exc)
+        if rec.method or self._p_requests.disabled:
             return
         with self._p_requests:
-            _describe(rec, _cv_request.get().request)  # the real object: no LocalProxy lookups
+            describe(rec, _cv_request.get().request)  # the real object: no LocalProxy lookups
 
     def _on_exception(self, sender: Any, exception: BaseException, **kwargs: Any) -> None:
         rec = self._current.get()
@@ -450,7 +463,7 @@ class Doctor:
         with self._p_errors:
             cls = type(exception)
             rec.exc_type = f"{cls.__module__}.{cls.__qualname__}"
-            key = request.endpoint or "(no endpoint)"
+            key = request.endpoint or UNMATCHED
             if key not in self._tb_seen and len(self._tb_seen) < 1000:
                 self._tb_seen.add(key)
                 rec.traceback = self.format_traceback(exception)
@@ -482,16 +495,28 @@ class Doctor:
         return site
 
     def _error_handler_site(self, code: int) -> Site | None:
+        """The app-level handler Flask picks for a routing error ``code`` (by code, then by class).
+
+        Flask's own lookup needs a request context on Flask < 2.3; this is the
+        same order over ``app.error_handler_spec`` (routing failed, so no
+        blueprint handler applies).
+        """
         if self.app is None:
             return None
         try:
             from werkzeug.exceptions import default_exceptions
 
-            exc = default_exceptions[code]()
-            handler = self.app._find_error_handler(exc, [])
+            exc_class = default_exceptions[code]
+            spec = self.app.error_handler_spec.get(None, {})
+            for key in (code, None):
+                handlers = spec.get(key) or {}
+                for cls in exc_class.__mro__:
+                    handler = handlers.get(cls)
+                    if handler is not None:
+                        return function_site(handler)
         except Exception:
             return None
-        return function_site(handler) if handler is not None else None
+        return None
 
     # ------------------------------------------------------------------ background
     def start(self) -> None:
@@ -537,6 +562,16 @@ class Doctor:
             if not self._p_agg.disabled:
                 with self._p_agg:
                     self.agg.process(traces, now)
+                    wanted = self.agg.wanted(now)
+                    if wanted != self._wanted:
+                        self._wanted = wanted
+                        if self.sql is not None:
+                            self.sql.wanted = wanted
+            self._adapt_detail()
+            if self.app is not None and self._ready and now - self._engines_checked >= ENGINE_RECHECK_S:
+                # Flask-SQLAlchemy 2.x creates a new engine when its configured URL changes.
+                self._engines_checked = now
+                self._watch_app_engines(self.app)
             if traces and self.metrics is not None and not self._p_metrics.disabled:
                 with self._p_metrics:
                     self.metrics.observe(traces)
@@ -545,11 +580,34 @@ class Doctor:
                     with self._p_memory:
                         self._sample_memory(now)
             if self.scanner is not None and not self._p_memory.disabled:
-                if self.agg.total - self._last_containers >= self.settings.container_every:
+                # Every CONTAINER_EVERY traces, but not more often than every few seconds under heavy
+                # traffic (a scan walks the app's modules: ~0.5 ms), unless a memory sample is asked for.
+                if (self.agg.total - self._last_containers >= self.settings.container_every
+                        and (force_memory or now - self._last_container_scan >= CONTAINER_MIN_INTERVAL_S)):
                     self._last_containers = self.agg.total
+                    self._last_container_scan = now
                     with self._p_memory:
                         self.agg.add_containers(self.scanner.scan())
             self._write(now)
+
+    def _adapt_detail(self) -> None:
+        """Record statement detail for about ``DETAIL_PER_SECOND`` requests a second: one in N, N from the traffic.
+
+        Until the first ``DETAIL_ADAPT_S`` seconds of traffic are measured,
+        every request is detailed (a quiet app, a test, the first requests).
+        """
+        target = self.settings.detail_per_second
+        if target <= 0:
+            self._detail_every = 1
+            return
+        now = time.monotonic()
+        elapsed = now - self._detail_t0
+        if elapsed < DETAIL_ADAPT_S:
+            return
+        started = count_value(self._started)
+        rate = (started - self._detail_n0) / elapsed
+        self._detail_every = max(1, int(rate / target))
+        self._detail_t0, self._detail_n0 = now, started
 
     def sample_memory(self) -> MemorySample | None:
         """Take one memory sample now (after processing finished traces)."""
@@ -608,6 +666,23 @@ class Doctor:
 
     def _write_store(self, findings: list[tuple[Finding, int]], requests: list[dict[str, Any]],
                      memory: list[dict[str, Any]], now: float) -> None:
+        local = self._local
+        if local is not None:
+            new_here = local.upsert(findings, self.worker, now) if findings else []
+            if requests:
+                local.add_requests(requests[-200:])
+            try:
+                self._write_shared(findings, requests, memory, now)
+            except TRANSIENT_ERRORS:
+                if self.settings.log_findings:  # the store cannot say what is new everywhere: say it here
+                    for finding in new_here:
+                        log_finding(finding)
+                raise
+            return
+        self._write_shared(findings, requests, memory, now)
+
+    def _write_shared(self, findings: list[tuple[Finding, int]], requests: list[dict[str, Any]],
+                      memory: list[dict[str, Any]], now: float) -> None:
         new = self.store.upsert(findings, self.worker, now) if findings else []
         if requests:
             self.store.add_requests(requests)
@@ -628,12 +703,44 @@ class Doctor:
         return [s.finding for s in self.stored_findings()]
 
     def stored_findings(self) -> list[StoredFinding]:
+        """Findings in the store; this worker's own while a shared store is unavailable (see ``store_error``)."""
         self.flush()
-        return stored_sorted(self.store.findings())
+        try:
+            return stored_sorted(self.store.findings())
+        except TRANSIENT_ERRORS:
+            if self._local is None:
+                raise
+            return stored_sorted(self._local.findings())
 
     def requests(self, limit: int = 100) -> list[dict[str, Any]]:
         self.flush()
-        return self.store.requests(limit)
+        try:
+            return self.store.requests(limit)
+        except TRANSIENT_ERRORS:
+            if self._local is None:
+                raise
+            return self._local.requests(limit)
+
+    def store_error(self) -> str:
+        """Why the store is unavailable now, e.g. ``"TimeoutError: ..."``; empty when it works."""
+        return self.store.error()
+
+    def memory_series(self) -> dict[str, list[dict[str, Any]]]:
+        """RSS samples per worker from the store (this worker's own while it is unavailable)."""
+        try:
+            memory = self.store.memory()
+        except TRANSIENT_ERRORS:
+            memory = {}
+        if not memory and self.agg.samples:
+            memory = {self.worker: [s.to_dict() for s in self.agg.samples]}
+        return memory
+
+    def worker_snapshots(self) -> dict[str, dict[str, Any]]:
+        """Every worker's latest snapshot from the store (this worker's own while it is unavailable)."""
+        try:
+            return self.store.snapshots()
+        except TRANSIENT_ERRORS:
+            return {self.worker: self.snapshot()}
 
     def snapshot(self, *, flush: bool = True, findings: bool = True, queries: int = 20) -> dict[str, Any]:
         """This worker's numbers now; the stable API ``soak`` and the dashboard build on (docs/runtime.md).
@@ -689,6 +796,8 @@ class Doctor:
             "findings": {"total": len(stored), "by_code": dict(sorted(by_code.items()))},
             "guard": self.guard.status(),
             "sample_rate": self._rate,
+            "store": {"url": self.store.url, "available": not self.store.error(), "error": self.store.error()},
+            "collectors": self.collectors.status(),
         }
 
 
@@ -703,13 +812,20 @@ def _flush_at_exit(ref: weakref.ReferenceType[Doctor]) -> None:
 
 
 def log_finding(finding: Finding) -> None:
-    """One structured line per new finding (key=value; the dict is in ``record.flask_doctor``)."""
-    where = str(finding.location) if finding.location else ""
+    """One structured line per new finding (key=value; the dict is in ``record.flask_doctor``).
+
+    Every value is app data (endpoint, task and thread names, messages): shown
+    redacted and with control characters escaped, so that a name cannot forge
+    a log line or drive a terminal.
+    """
+    shown = shown_finding(finding)
+    where = str(shown.location) if shown.location else ""
+    message = shown.message.replace("\\", "\\\\").replace('"', '\\"')
     logger.warning(
-        "flask_doctor finding code=%s name=%s severity=%s object=%s location=%s fingerprint=%s message=%s",
-        finding.code, finding.name, finding.severity.label, finding.obj or "-", where or "-",
-        finding.fingerprint(), json.dumps(finding.message),
-        extra={"flask_doctor": finding.to_dict()},
+        'flask_doctor finding code=%s name=%s severity=%s object=%s location=%s fingerprint=%s message="%s"',
+        shown.code, shown.name, shown.severity.label, shown.obj or "-", where or "-",
+        finding.fingerprint(), message,
+        extra={"flask_doctor": shown.to_dict()},
     )
 
 

@@ -102,5 +102,17 @@ class DashboardSource(Protocol):
     def flush(self, *, memory: bool = False) -> None:
         """Process every finished trace now and write the store."""
 
+    def dashboard_allowed(self, authorization: str) -> bool:
+        """Whether a request with this ``Authorization`` header may see the dashboard."""
+
+    def store_error(self) -> str:
+        """Why the store is unavailable now; empty when it works."""
+
+    def memory_series(self) -> dict[str, list[dict[str, Any]]]:
+        """RSS samples per worker (this worker's own while the store is unavailable)."""
+
+    def worker_snapshots(self) -> dict[str, dict[str, Any]]:
+        """Every worker's latest snapshot (this worker's own while the store is unavailable)."""
+
 
 __all__ = ["DashboardSource", "JobRecorder", "RunningJob"]

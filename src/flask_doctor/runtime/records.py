@@ -10,7 +10,14 @@ to the detectors.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
+
+#: The name of a request no URL rule matched (404, 405): one name, whatever the path.
+UNMATCHED = "(no endpoint)"
+#: Methods recorded as they are; any other method token a client sends is recorded as ``OTHER``,
+#: so that no label, key or store grows with what clients choose to send.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 
 
 @dataclass(frozen=True)
@@ -26,9 +33,18 @@ class Site:
 
 
 class QStat:
-    """Per raw statement text within one trace: count, seconds, rows, call site."""
+    """Per raw statement text within one trace sampled for detail: count, seconds, rows, where from.
 
-    __slots__ = ("count", "time", "max_time", "rows", "max_rows", "site", "params")
+    ``site``: the innermost user or template frame (of the second execution,
+    or of a slow or huge one); ``loop``: the loop that repeats it
+    (:mod:`flask_doctor.runtime.stacks`); ``first``: where a SELECT first
+    ran (to name the query that produced the rows of an N+1); ``origin``:
+    the lazy-loaded ORM attribute, if that is what ran it; ``seq``: its
+    order of first execution in the trace.
+    """
+
+    __slots__ = ("count", "time", "max_time", "rows", "max_rows", "site", "params", "seq", "first", "loop",
+                 "origin", "stack")
 
     def __init__(self) -> None:
         self.count = 0
@@ -38,10 +54,17 @@ class QStat:
         self.max_rows = -1
         self.site: Site | None = None
         self.params: Any = None
+        self.seq = 0
+        self.first: Site | None = None
+        self.loop: Site | None = None
+        self.origin: Any = None
+        #: frames of the second execution, held until the third (released at the end of the trace)
+        self.stack: Any = None
 
     @classmethod
     def of(cls, count: int, time: float, rows: int = -1, site: Site | None = None,
-           max_time: float | None = None) -> QStat:
+           max_time: float | None = None, *, seq: int = 0, first: Site | None = None, loop: Site | None = None,
+           origin: Any = None) -> QStat:
         q = cls()
         q.count = count
         q.time = time
@@ -49,6 +72,10 @@ class QStat:
         q.rows = max(rows, 0) * count
         q.max_rows = rows
         q.site = site
+        q.seq = seq
+        q.first = first
+        q.loop = loop
+        q.origin = origin
         return q
 
 
@@ -68,6 +95,8 @@ class Trace:
     wall = 0.0
     cpu: float | None = None
     status = 0
+    #: The raw status line handed to ``start_response`` (the aggregator sets ``status`` from it).
+    status_line = ""
     size = -1
     queue_ms: float | None = None
     q_start = 0.0
@@ -96,15 +125,22 @@ class Trace:
     #: Raw ``X-Request-Start`` header and the wall clock when the request arrived.
     request_start = ""
     arrival = 0.0
-    #: Statements executed, computed once by the aggregator (-1: not yet).
-    nq = -1
+    #: Statements executed (every traced request); per-statement detail is in ``queries`` only
+    #: when ``detail`` (a traffic-adaptive sample of requests, every job).
+    nq = 0
+    detail = False
+    #: QStats holding frames of this trace (released when it ends).
+    stacks: list[QStat] | None = None
+
+    #: Per-statement detail; a read-only empty mapping until the first detailed statement
+    #: (most requests are not sampled for detail: no dict to allocate for them).
+    queries: Mapping[str, QStat] = MappingProxyType({})
 
     def __init__(self, kind: str = "request", name: str = "", start: float = 0.0, cpu0: float = 0.0) -> None:
         self.kind = kind
         self.name = name
         self.start = start
         self.cpu0 = cpu0
-        self.queries: dict[str, QStat] = {}
 
     @property
     def label(self) -> str:
@@ -112,7 +148,15 @@ class Trace:
 
     @property
     def query_count(self) -> int:
-        return sum(q.count for q in self.queries.values())
+        return self.nq or sum(q.count for q in self.queries.values())
+
+    def release_frames(self) -> None:
+        """Drop the frames kept for loop attribution: they hold the request's locals."""
+        stacks = self.stacks
+        if stacks is not None:
+            self.stacks = None
+            for q in stacks:
+                q.stack = None
 
     def __repr__(self) -> str:
         return f"<Trace {self.kind} {self.name} {self.status} {self.wall * 1000:.1f}ms q={self.query_count}>"

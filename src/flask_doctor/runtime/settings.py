@@ -22,11 +22,18 @@ class Settings:
     enabled: bool = True
     #: Fraction of requests/jobs that are traced (0..1); the rest cost one random().
     sample_rate: float = 1.0
+    #: Requests a second (per process) whose statements are recorded in detail (per statement,
+    #: call sites, loops: N+1, slow and huge queries); the others only count statements and
+    #: their time. Plus, each minute, the first requests of every endpoint. 0 = every request.
+    detail_per_second: float = 10.0
     #: ``memory://`` (default, in-process) or ``redis://host:port/db``.
     store: str = "memory://"
     store_prefix: str = "flask_doctor:"
     #: Seconds a finding/request summary lives in the Redis store.
     store_ttl: int = 7 * 24 * 3600
+    #: Seconds a Redis command may take before the store counts as unavailable (then it is
+    #: not asked again for 5 s; the dashboard shows this worker's own data meanwhile).
+    store_timeout: float = 0.5
     #: Bearer token for the dashboard/API/metrics; without it they exist only in debug mode.
     token: str = ""
     dashboard: bool = True

@@ -16,12 +16,15 @@ patched.  Two hook styles, both documented SQLAlchemy event APIs:
   ``do_execute`` listener is already installed on the engine (ours would
   otherwise shadow it), or with ``FLASK_DOCTOR_SQL_EVENTS=cursor``.
 
-Per statement the listeners only bump counters in a dict keyed by the raw
-statement text (SQLAlchemy hands the same compiled string object to every
-execution of the same query, so the dict lookup hashes a cached hash).  The
-user's call site is computed only for statements that repeat, are slow, or
-return many rows.  Pool ``checkout``/``checkin`` listeners attribute
-connections to requests and jobs; they are connected on demand.
+Per statement the listeners count the statement and its time on the trace.
+Only traces sampled for detail (a traffic-adaptive sample of requests,
+see ``Doctor``; every job) also keep counters per raw statement text
+(SQLAlchemy hands the same compiled string object to every execution of
+the same query, so the dict lookup hashes a cached hash) and walk the stack
+where it pays: the first run of a SELECT, the second and third runs of a
+statement (the loop that repeats it), slow or huge ones.  Pool
+``checkout``/``checkin`` listeners attribute connections to requests and
+jobs; they are connected on demand.
 """
 
 from __future__ import annotations
@@ -31,10 +34,11 @@ from contextvars import ContextVar
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Iterable
 
-from flask_doctor.redaction import redact_params, redact_url
+from flask_doctor.redaction import redact_params, redact_text, redact_url
 from flask_doctor.runtime.guard import Part
-from flask_doctor.runtime.records import QStat, Site, Trace
+from flask_doctor.runtime.records import QStat, Trace
 from flask_doctor.runtime.sites import user_site
+from flask_doctor.runtime.stacks import capture, first_site, loop_site
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask import Flask
@@ -51,9 +55,40 @@ except ImportError as exc:  # pragma: no cover - the doctor still watches reques
     raise ImportError("flask-doctor's SQL collector needs SQLAlchemy: pip install sqlalchemy") from exc
 
 MAX_STATEMENTS_PER_TRACE = 500
-MAX_CACHED_SITES = 10_000
-SITE_RECHECK = 64
+#: Statements that read rows (whose first run is located, see QStat.first).
+_READS = frozenset({"SELECT", "WITH "})
 _OWNER = "_flask_doctor_owner"
+
+
+class CannotHook(Exception):
+    """The engines of an app cannot be found: the SQL collector says so instead of showing nothing."""
+
+
+def app_engines(app: Flask) -> list[Engine]:
+    """The engines of the app's Flask-SQLAlchemy extension (every bind); [] without the extension.
+
+    * Flask-SQLAlchemy 3.x creates them in ``init_app`` and keeps them per app
+      (``db._app_engines[app]``).
+    * Flask-SQLAlchemy 2.x creates each lazily on first use through
+      ``db.get_engine(app, bind)`` and re-creates it when the configured URL
+      changes; asking for it here is what the app's first query would do.
+    """
+    ext = app.extensions.get("sqlalchemy")
+    if ext is None:
+        return []
+    per_app = getattr(ext, "_app_engines", None)
+    if per_app is not None:  # Flask-SQLAlchemy 3.x
+        return list(per_app.get(app, {}).values())
+    db = getattr(ext, "db", None)  # Flask-SQLAlchemy 2.x: app.extensions["sqlalchemy"] is a _SQLAlchemyState
+    if db is not None and callable(getattr(db, "get_engine", None)):
+        binds = [None, *(app.config.get("SQLALCHEMY_BINDS") or {})]
+        try:
+            return [db.get_engine(app, bind) for bind in binds]
+        except Exception as exc:
+            raise CannotHook(f"Flask-SQLAlchemy could not create the engines ({exc.__class__.__name__}: "
+                             f"{redact_text(str(exc))[:200]})") from exc
+    raise CannotHook(f"app.extensions['sqlalchemy'] is a {type(ext).__module__}.{type(ext).__qualname__}, "
+                     "not a Flask-SQLAlchemy 2.x or 3.x extension; call doctor.watch_engine(engine) for each engine")
 
 
 class SqlCollector:
@@ -83,8 +118,13 @@ class SqlCollector:
         self.track_pool = False
         #: Set once a request leaked a connection: from then on checkouts record their call site.
         self.capture_conn_sites = False
-        self._sites: dict[tuple[str, str], list[Any]] = {}
         self._make_listeners()
+
+    def configure(self, *, slow_query_ms: float, unbounded_rows: int, capture_params: bool) -> None:
+        """New thresholds from the app's settings (``init_app`` after ``watch_engine``); engines stay watched."""
+        self.slow_s = slow_query_ms / 1000.0
+        self.unbounded_rows = unbounded_rows
+        self.capture_params = capture_params
 
     # ------------------------------------------------------------------ setup
     def watch(self, engine: Engine) -> bool:
@@ -122,61 +162,46 @@ class SqlCollector:
             self._listen_pool(engine)
 
     def watch_app(self, app: Flask) -> int:
-        """Watch every engine of the app's Flask-SQLAlchemy extension, binds included."""
-        db = app.extensions.get("sqlalchemy")
-        if db is None:
-            return 0
-        engines: Iterable[Engine] = ()
-        app_engines = getattr(db, "_app_engines", None)
-        if app_engines is not None and app in app_engines:
-            engines = list(app_engines[app].values())
-        else:  # pragma: no cover - other Flask-SQLAlchemy versions
-            with app.app_context():
-                engines = list(db.engines.values())
-        return sum(1 for e in engines if self.watch(e))
+        """Watch every engine of the app's Flask-SQLAlchemy extension, binds included; how many are new.
+
+        Raises :class:`CannotHook` when the extension's engines cannot be read.
+        """
+        return sum(1 for e in app_engines(app) if self.watch(e))
 
     # ------------------------------------------------------------------ hot path
     def _make_listeners(self) -> None:
-        """Closures over locals: the cheapest Python listeners (no attribute lookups per call)."""
+        """Closures over locals: the cheapest Python listeners (no attribute lookups per call).
+
+        Every traced request pays one count and two clock readings per
+        statement.  A request sampled for detail (``Trace.detail``) also keeps
+        per-statement counts, times, rows, and, at the second and third
+        executions of a statement, the stacks that name the loop repeating it
+        (:mod:`flask_doctor.runtime.stacks`).
+        """
         get = self.current.get
         part = self.part
         clock = perf_counter
         collector = self
+        detail = self._detail
 
         def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
             rec = get()
             if rec is not None and not part.disabled:
-                with part:
-                    rec.q_start = clock()
-
-        def record(rec: Trace, cursor: Any, statement: str, parameters: Any, dt: float, many: bool) -> None:
-            rec.q_time += dt
-            q = rec.queries.get(statement)
-            if q is None:
-                q = collector._new_stat(rec, statement, parameters)
-                if q is None:
-                    return
-            q.count += 1
-            q.time += dt
-            if dt > q.max_time:
-                q.max_time = dt
-            rows = cursor.rowcount
-            if rows and rows > 0 and not many:
-                q.rows += rows
-                if rows > q.max_rows:
-                    q.max_rows = rows
-            if q.site is None and (q.count == 2 or dt >= collector.slow_s or q.max_rows >= collector.unbounded_rows):
-                q.site = collector._site(rec, statement)
+                rec.q_start = clock()
 
         def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
             rec = get()
             if rec is None or part.disabled:
                 return
-            with part:
-                record(rec, cursor, statement, parameters, clock() - rec.q_start, executemany)
+            dt = clock() - rec.q_start
+            rec.q_time += dt
+            rec.nq += 1
+            if rec.detail or (collector.wanted and rec.nq == 1 and collector._wants(rec)):
+                with part:
+                    detail(rec, cursor, statement, parameters, dt, executemany)
 
         def do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
-            # The hottest function of the doctor: record() inlined on purpose.
+            # The hottest function of the doctor.
             rec = get()
             if rec is None or part.disabled:
                 return False
@@ -184,25 +209,11 @@ class SqlCollector:
             # Outside the guard on purpose: a database error belongs to the application.
             context.dialect.do_execute(cursor, statement, parameters, context)
             dt = clock() - t0
-            with part:
-                rec.q_time += dt
-                q = rec.queries.get(statement)
-                if q is None:
-                    q = collector._new_stat(rec, statement, parameters)
-                    if q is None:
-                        return True
-                q.count += 1
-                q.time += dt
-                if dt > q.max_time:
-                    q.max_time = dt
-                rows = cursor.rowcount
-                if rows and rows > 0:
-                    q.rows += rows
-                    if rows > q.max_rows:
-                        q.max_rows = rows
-                if q.site is None and (q.count == 2 or dt >= collector.slow_s
-                                       or q.max_rows >= collector.unbounded_rows):
-                    q.site = collector._site(rec, statement)
+            rec.q_time += dt
+            rec.nq += 1
+            if rec.detail or (collector.wanted and rec.nq == 1 and collector._wants(rec)):
+                with part:
+                    detail(rec, cursor, statement, parameters, dt, False)
             return True
 
         def do_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
@@ -212,8 +223,11 @@ class SqlCollector:
             t0 = clock()
             context.dialect.do_executemany(cursor, statement, parameters, context)
             dt = clock() - t0
-            with part:
-                record(rec, cursor, statement, parameters, dt, True)
+            rec.q_time += dt
+            rec.nq += 1
+            if rec.detail:
+                with part:
+                    detail(rec, cursor, statement, parameters, dt, True)
             return True
 
         def do_execute_no_params(cursor: Any, statement: str, context: Any) -> bool:
@@ -223,8 +237,11 @@ class SqlCollector:
             t0 = clock()
             context.dialect.do_execute_no_params(cursor, statement, context)
             dt = clock() - t0
-            with part:
-                record(rec, cursor, statement, None, dt, False)
+            rec.q_time += dt
+            rec.nq += 1
+            if rec.detail:
+                with part:
+                    detail(rec, cursor, statement, None, dt, False)
             return True
 
         self._before = before
@@ -233,38 +250,57 @@ class SqlCollector:
         self._do_executemany = do_executemany
         self._do_execute_no_params = do_execute_no_params
 
-    def _site(self, rec: Trace, statement: str) -> Site | None:
-        """The user's call site of ``statement``, cached per (endpoint or job, statement).
+    #: Endpoints that have had too few detailed requests lately (kept by the aggregator): the first
+    #: statement of one of their requests switches that request to detail.
+    wanted: frozenset[str] | set[str] = frozenset()
 
-        Walking the stack costs ~20 µs (Python 3.11 materialises a frame object
-        per step), so it is done once per endpoint and statement and re-checked
-        every ``SITE_RECHECK`` uses.
-        """
-        name = rec.name
-        if not name and _cv_request is not None:
-            ctx = _cv_request.get(None)
-            rule = ctx.request.url_rule if ctx is not None else None
-            name = rule.endpoint if rule is not None else ""
-        key = (name, statement)
-        cached = self._sites.get(key)
-        if cached is not None:
-            cached[1] += 1
-            if cached[1] % SITE_RECHECK:
-                return cached[0]  # type: ignore[no-any-return]
-        site = user_site(skip=3)
-        if cached is not None:
-            cached[0] = site
-        elif len(self._sites) < MAX_CACHED_SITES:
-            self._sites[key] = [site, 1]
-        return site
+    def _wants(self, rec: Trace) -> bool:
+        if _cv_request is None or rec.kind != "request":
+            return False
+        ctx = _cv_request.get(None)
+        rule = ctx.request.url_rule if ctx is not None else None
+        if rule is not None and rule.endpoint in self.wanted:
+            rec.detail = True
+            return True
+        return False
 
-    def _new_stat(self, rec: Trace, statement: str, parameters: Any) -> QStat | None:
-        if len(rec.queries) >= MAX_STATEMENTS_PER_TRACE:
-            return None
-        q = rec.queries[statement] = QStat()
-        if self.capture_params:
-            q.params = redact_params(parameters, True)
-        return q
+    def _detail(self, rec: Trace, cursor: Any, statement: str, parameters: Any, dt: float, many: bool) -> None:
+        """Per-statement detail of a sampled request (called from the listeners, stack depth fixed)."""
+        queries = rec.queries
+        q = queries.get(statement)
+        if q is None:
+            if not queries:
+                queries = rec.queries = {}
+            elif len(queries) >= MAX_STATEMENTS_PER_TRACE:
+                return
+            q = queries[statement] = QStat()  # type: ignore[index]
+            q.seq = len(queries)
+            if self.capture_params:
+                q.params = redact_params(parameters, True)
+            if statement[:6].upper() in _READS:
+                q.first = first_site(skip=3)  # to name the query whose rows a later N+1 iterates
+        count = q.count = q.count + 1
+        q.time += dt
+        if dt > q.max_time:
+            q.max_time = dt
+        if not many:
+            rows = cursor.rowcount
+            if rows and rows > 0:
+                q.rows += rows
+                if rows > q.max_rows:
+                    q.max_rows = rows
+        if count == 2:
+            q.stack, q.origin = capture(skip=3)
+            q.site = q.stack.innermost or q.first
+            if rec.stacks is None:
+                rec.stacks = []
+            rec.stacks.append(q)
+        elif count == 3 and q.stack is not None:
+            q.loop, origin = loop_site(q.stack, skip=3)
+            q.origin = q.origin or origin
+            q.stack = None
+        elif q.site is None and (dt >= self.slow_s or q.max_rows >= self.unbounded_rows):
+            q.site = q.first or first_site(skip=3)
 
     def _checkout(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
         rec = self.current.get()

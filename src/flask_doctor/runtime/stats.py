@@ -89,6 +89,84 @@ def least_squares(xs: Sequence[Sequence[float]], ys: Sequence[float], ridge: flo
     return Fit(intercept, tuple(slopes), r2, n)
 
 
+@dataclass(frozen=True)
+class Shares:
+    """Per-request costs of several request kinds, from increments: ``dy_i = sum_j b_j * dx_ij + e_i``.
+
+    ``slopes`` with their standard errors (``se``), the 1-norm condition
+    number of the column-normalised normal matrix (``condition``: large when
+    the request counts move together, so their shares cannot be told apart),
+    and the residual degrees of freedom.
+    """
+
+    slopes: tuple[float, ...]
+    se: tuple[float, ...]
+    condition: float
+    df: int
+
+    def lower95(self, j: int) -> float:
+        """The lower end of the two-sided 95 % confidence interval of ``slopes[j]``."""
+        return self.slopes[j] - t95(self.df) * self.se[j]
+
+
+#: Two-sided 95 % Student t quantiles by degrees of freedom.
+_T95 = ((1, 12.71), (2, 4.30), (3, 3.18), (4, 2.78), (5, 2.57), (6, 2.45), (7, 2.36), (8, 2.31), (9, 2.26),
+        (10, 2.23), (15, 2.13), (20, 2.09), (25, 2.06), (30, 2.04), (40, 2.02), (60, 2.00), (120, 1.98))
+
+
+def t95(df: int) -> float:
+    for limit, value in _T95:
+        if df <= limit:
+            return value
+    return 1.96
+
+
+def shares(dxs: Sequence[Sequence[float]], dys: Sequence[float]) -> Shares | None:
+    """Least squares without intercept on increments, with standard errors; None when it cannot be solved.
+
+    Increments, not levels: cumulative request counts of every endpoint grow
+    with time, so in levels any endpoint "explains" any growth; what tells
+    endpoints apart is how the mix of requests varies from one sampling
+    interval to the next.  No intercept: with a steady request rate the
+    total per interval is constant and would be collinear with it.
+    """
+    n = len(dys)
+    k = len(dxs[0]) if n else 0
+    if k == 0 or n < k + 3:
+        return None
+    a = [[sum(row[i] * row[j] for row in dxs) for j in range(k)] for i in range(k)]
+    b = [sum(row[i] * y for row, y in zip(dxs, dys)) for i in range(k)]
+    if any(a[i][i] <= 0 for i in range(k)):
+        return Shares(tuple([0.0] * k), tuple([float("inf")] * k), float("inf"), n - k)
+    norms = [a[i][i] ** 0.5 for i in range(k)]
+    normal = [[a[i][j] / (norms[i] * norms[j]) for j in range(k)] for i in range(k)]
+    inverse_normal = _inverse(normal)
+    if inverse_normal is None:
+        return Shares(tuple([0.0] * k), tuple([float("inf")] * k), float("inf"), n - k)
+    condition = _norm1(normal) * _norm1(inverse_normal)
+    inverse = [[inverse_normal[i][j] / (norms[i] * norms[j]) for j in range(k)] for i in range(k)]
+    slopes = [sum(inverse[i][j] * b[j] for j in range(k)) for i in range(k)]
+    residual = sum((y - sum(s * x for s, x in zip(slopes, row))) ** 2 for row, y in zip(dxs, dys))
+    variance = residual / (n - k)
+    se = [max(variance * inverse[i][i], 0.0) ** 0.5 for i in range(k)]
+    return Shares(tuple(slopes), tuple(se), condition, n - k)
+
+
+def _inverse(a: list[list[float]]) -> list[list[float]] | None:
+    k = len(a)
+    columns = []
+    for j in range(k):
+        column = _solve([row[:] for row in a], [1.0 if i == j else 0.0 for i in range(k)])
+        if column is None:
+            return None
+        columns.append(column)
+    return [[columns[j][i] for j in range(k)] for i in range(k)]
+
+
+def _norm1(a: list[list[float]]) -> float:
+    return max(sum(abs(a[i][j]) for i in range(len(a))) for j in range(len(a)))
+
+
 def _solve(a: list[list[float]], b: list[float]) -> list[float] | None:
     k = len(b)
     m = [row[:] + [b[i]] for i, row in enumerate(a)]
@@ -220,6 +298,9 @@ __all__ = [
     "Fit",
     "MemorySample",
     "QueryStats",
+    "Shares",
     "TaskStats",
     "least_squares",
+    "shares",
+    "t95",
 ]

@@ -11,12 +11,13 @@ Stores are written only by the doctor's background thread.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence, TypeVar
 
 from flask_doctor.findings import Finding
 from flask_doctor.redaction import redact_url
@@ -38,6 +39,36 @@ def _transient_errors() -> tuple[type[BaseException], ...]:
 
 #: A store that is down for a moment: drop the batch, retry next time, never disable.
 TRANSIENT_ERRORS = _transient_errors()
+#: After a failure the store is not asked again for this many seconds: a dashboard
+#: request or a flush never waits on a store that just failed.
+BREAKER_SECONDS = 5.0
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class StoreUnavailable(ConnectionError):
+    """The store failed recently; it is not asked again until the breaker closes."""
+
+
+def _breaker(method: F) -> F:
+    """Fail fast while the store is known to be down; open the breaker on a transient error."""
+
+    @functools.wraps(method)
+    def wrapper(self: RedisStore, *args: Any, **kwargs: Any) -> Any:
+        now = time.monotonic()
+        if now < self.down_until:
+            raise StoreUnavailable(f"store {self.url} unavailable ({self.last_error}); retrying in "
+                                   f"{self.down_until - now:.0f} s")
+        try:
+            result = method(self, *args, **kwargs)
+        except TRANSIENT_ERRORS as exc:
+            self.down_until = time.monotonic() + BREAKER_SECONDS
+            self.last_error = f"{exc.__class__.__name__}: {exc}"[:200]
+            raise
+        self.last_error = ""
+        return result
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -81,6 +112,9 @@ class Store(Protocol):
     def snapshots(self) -> dict[str, dict[str, Any]]: ...
 
     def clear(self) -> None: ...
+
+    def error(self) -> str:
+        """Why the store is unavailable now ("" when it answered last time)."""
 
 
 class MemoryStore:
@@ -152,6 +186,9 @@ class MemoryStore:
         with self._lock:
             return dict(self._snapshots)
 
+    def error(self) -> str:
+        return ""
+
     def clear(self) -> None:
         with self._lock:
             self._findings.clear()
@@ -164,11 +201,19 @@ class RedisStore:
     """One view for many workers and hosts; every key has a TTL and the prefix."""
 
     def __init__(self, url: str, prefix: str = "flask_doctor:", ttl: int = 7 * 24 * 3600,
-                 max_findings: int = 500, max_requests: int = 1000) -> None:
+                 max_findings: int = 500, max_requests: int = 1000, timeout: float = 0.5) -> None:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         self.url = redact_url(url)
-        self.client = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        # Short timeouts and no retries (redis-py 6 retries 3 times with backoff by default): a
+        # hung store must cost the dashboard and the background thread at most one timeout,
+        # after which the breaker answers for BREAKER_SECONDS without asking.
+        self.client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
+                                           retry=Retry(NoBackoff(), 0), retry_on_timeout=False)
+        self.down_until = 0.0
+        self.last_error = ""
         self.prefix = prefix
         self.ttl = int(ttl)
         self.max_findings = max_findings
@@ -177,6 +222,7 @@ class RedisStore:
     def _k(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
+    @_breaker
     def upsert(self, items: Sequence[tuple[Finding, int]], worker: str, now: float) -> list[Finding]:
         if not items:
             return []
@@ -197,6 +243,7 @@ class RedisStore:
         results = pipe.execute()
         return [finding for i, (finding, _) in enumerate(items) if results[i * 7]]
 
+    @_breaker
     def findings(self) -> list[StoredFinding]:
         index = self._k("findings")
         fps = [fp.decode() for fp in self.client.zrevrange(index, 0, self.max_findings - 1)]
@@ -226,6 +273,7 @@ class RedisStore:
             self.client.zrem(index, *gone)
         return out
 
+    @_breaker
     def add_requests(self, summaries: Sequence[dict[str, Any]]) -> None:
         if not summaries:
             return
@@ -236,9 +284,11 @@ class RedisStore:
         pipe.expire(key, self.ttl)
         pipe.execute()
 
+    @_breaker
     def requests(self, limit: int = 100) -> list[dict[str, Any]]:
         return [json.loads(r) for r in self.client.lrange(self._k("requests"), 0, limit - 1)]
 
+    @_breaker
     def add_memory(self, worker: str, samples: Sequence[dict[str, Any]]) -> None:
         if not samples:
             return
@@ -254,6 +304,7 @@ class RedisStore:
     def _workers(self) -> list[str]:
         return [w.decode() for w in self.client.zrevrange(self._k("workers"), 0, 63)]
 
+    @_breaker
     def memory(self) -> dict[str, list[dict[str, Any]]]:
         workers = self._workers()
         pipe = self.client.pipeline(transaction=False)
@@ -261,6 +312,7 @@ class RedisStore:
             pipe.lrange(self._k("mem", w), 0, -1)
         return {w: [json.loads(s) for s in raw] for w, raw in zip(workers, pipe.execute()) if raw}
 
+    @_breaker
     def put_snapshot(self, worker: str, snapshot: dict[str, Any]) -> None:
         pipe = self.client.pipeline(transaction=False)
         pipe.set(self._k("snap", worker), json.dumps(snapshot, default=str), ex=max(60, min(self.ttl, 3600)))
@@ -268,12 +320,16 @@ class RedisStore:
         pipe.expire(self._k("workers"), self.ttl)
         pipe.execute()
 
+    @_breaker
     def snapshots(self) -> dict[str, dict[str, Any]]:
         workers = self._workers()
         if not workers:
             return {}
         raw = self.client.mget([self._k("snap", w) for w in workers])
         return {w: json.loads(r) for w, r in zip(workers, raw) if r}
+
+    def error(self) -> str:
+        return self.last_error if time.monotonic() < self.down_until else ""
 
     def clear(self) -> None:
         keys = list(self.client.scan_iter(match=self.prefix + "*", count=500))
@@ -282,13 +338,14 @@ class RedisStore:
 
 
 def make_store(url: str, *, prefix: str = "flask_doctor:", ttl: int = 7 * 24 * 3600,
-               max_findings: int = 500, max_requests: int = 1000) -> MemoryStore | RedisStore:
+               max_findings: int = 500, max_requests: int = 1000, timeout: float = 0.5) -> MemoryStore | RedisStore:
     """``memory://`` or ``redis://`` / ``rediss://`` / ``unix://``; anything else is an error."""
     url = (url or "memory://").strip()
     if url in ("memory", "memory://"):
         return MemoryStore(max_findings=max_findings, max_requests=max_requests)
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisStore(url, prefix=prefix, ttl=ttl, max_findings=max_findings, max_requests=max_requests)
+        return RedisStore(url, prefix=prefix, ttl=ttl, max_findings=max_findings, max_requests=max_requests,
+                          timeout=timeout)
     raise ValueError(
         f"FLASK_DOCTOR_STORE={redact_url(url)!r} is not supported: use memory:// or redis://host:6379/0"
     )

@@ -14,5 +14,7 @@ app = create_app(
     token=os.environ.get("FD_TEST_TOKEN", ""),
     background=True,
     flush_interval=0.2,
-    memory_interval=0.5,
+    memory_interval=float(os.environ.get("FD_TEST_MEMORY_INTERVAL", "0.5")),
+    # every request in detail: the multi-worker test counts N+1 occurrences request by request
+    detail_per_second=float(os.environ.get("FD_TEST_DETAIL", "0")),
 )

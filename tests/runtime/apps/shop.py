@@ -13,38 +13,38 @@ from typing import Any
 
 from flask import Flask, jsonify, make_response, request, session
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import ForeignKey, String, select, text
-from sqlalchemy.orm import (
-    DeclarativeBase,
-    Mapped,
-    mapped_column,
-    relationship,
-    selectinload,
-)
+from sqlalchemy import select, text
+from sqlalchemy.orm import selectinload
 
 from flask_doctor import Doctor
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-db = SQLAlchemy(model_class=Base)
+# Model declarations that Flask-SQLAlchemy 2.5 on SQLAlchemy 1.4 and Flask-SQLAlchemy 3.1 on
+# SQLAlchemy 2.0 both accept: the support matrix runs these tests on both stacks.
+db = SQLAlchemy()
 
 
 class Author(db.Model):  # type: ignore[name-defined]
     __tablename__ = "fdrt_author"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80))
-    books: Mapped[list[Book]] = relationship(back_populates="author", order_by="Book.id")
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(80))
+    books = db.relationship("Book", back_populates="author", order_by="Book.id")
 
 
 class Book(db.Model):  # type: ignore[name-defined]
     __tablename__ = "fdrt_book"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(120))
-    author_id: Mapped[int] = mapped_column(ForeignKey("fdrt_author.id"))
-    author: Mapped[Author] = relationship(back_populates="books")
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(120))
+    author_id = db.Column(db.Integer, db.ForeignKey("fdrt_author.id"))
+    author = db.relationship("Author", back_populates="books")
+
+
+def engines(database: SQLAlchemy, app: Flask) -> dict[str | None, Any]:
+    """The app's engines by bind key, on Flask-SQLAlchemy 3 (``db.engines``) and 2 (``get_engine``)."""
+    with app.app_context():
+        if hasattr(database, "engines"):
+            return dict(database.engines)
+        binds = [None, *(app.config.get("SQLALCHEMY_BINDS") or {})]
+        return {bind: database.get_engine(app, bind) for bind in binds}
 
 
 #: Grows on every /leak request: the module-level cache of catalog problem S11.
@@ -62,7 +62,8 @@ def site_line(marker: str) -> int:
 def create_app(url: str = "sqlite://", *, doctor_first: bool = False, config: dict[str, Any] | None = None,
                **settings: Any) -> Flask:
     app = Flask(__name__)
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="s3cr3t-key-for-tests-only", TESTING=True)
+    app.config.update(SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="s3cr3t-key-for-tests-only", TESTING=True,
+                      SQLALCHEMY_TRACK_MODIFICATIONS=False)
     app.config.update(config or {})
     settings.setdefault("background", False)
     if doctor_first:
@@ -171,5 +172,5 @@ def drop(app: Flask) -> None:
     with app.app_context():
         db.session.remove()
         db.drop_all()
-        for engine in db.engines.values():
-            engine.dispose()
+    for engine in engines(db, app).values():
+        engine.dispose()

@@ -37,6 +37,8 @@ class DetectContext:
     error_handler_site: Callable[[int], Site | None] = lambda code: None
     capacity: int = 0
     worker: str = ""
+    #: top growing allocation sites (tracemalloc, when on): ``site``, ``growth_bytes``, ``count_growth``
+    allocation_sites: list[dict[str, object]] = field(default_factory=list)
 
 
 def loc(site: Site | None) -> Location | None:

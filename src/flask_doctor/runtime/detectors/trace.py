@@ -13,58 +13,100 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.runtime import sqltext
-from flask_doctor.runtime.detectors.base import (
-    DetectContext,
-    TraceDetector,
-    loc,
-    ms,
-    trace_line,
-)
-from flask_doctor.runtime.records import Trace
+from flask_doctor.runtime import sqltext, stacks
+from flask_doctor.runtime.detectors.base import DetectContext, TraceDetector, loc, ms, trace_line
+from flask_doctor.runtime.records import QStat, Site, Trace
 
 
 class NPlusOne(TraceDetector):
-    """The same query runs once per item of a loop (N+1)."""
+    """The same query runs once per item of a loop (N+1).
+
+    Points at the loop that repeats the statement (the innermost user or
+    template frame shared by its repetitions, in the template's own file and
+    line), names what it loads (a lazy relationship such as ``Entry.author``,
+    or a deferred column), the query whose rows the loop iterates, and the
+    loader option to add there.
+    """
 
     code = "FD202"
 
     def detect(self, trace: Trace, ctx: DetectContext) -> Iterator[Finding]:
         threshold = ctx.settings.n_plus_one
-        groups: dict[str, list[object]] = {}
+        groups: dict[str, list[QStat]] = {}
+        statements: dict[str, str] = {}
         for statement, q in trace.queries.items():
-            if q.count <= 0:
-                continue
-            norm = sqltext.normalise(statement)
-            head = norm[:7].upper()
-            if head != "SELECT " or " FROM " not in norm.upper():
+            if q.count <= 0 or not _is_select(statement):
                 continue
             fp = sqltext.fingerprint(statement)
-            g = groups.get(fp)
-            if g is None:
-                groups[fp] = [statement, q.count, q.time, q.site]
-            else:
-                g[1] += q.count  # type: ignore[operator]
-                g[2] += q.time  # type: ignore[operator]
-                g[3] = g[3] or q.site
-        for fp, (statement, count, seconds, site) in sorted(groups.items()):
-            if count < threshold:  # type: ignore[operator]
+            groups.setdefault(fp, []).append(q)
+            statements.setdefault(fp, statement)
+        for fp, stats in sorted(groups.items()):
+            count = sum(q.count for q in stats)
+            if count < threshold:
                 continue
+            main = max(stats, key=lambda q: q.count)
+            seconds = sum(q.time for q in stats)
+            statement = statements[fp]
+            loop = main.loop or next((q.loop for q in stats if q.loop), None)
+            site = loop or main.site or next((q.site for q in stats if q.site), None)
+            origin = main.origin or next((q.origin for q in stats if q.origin), None)
+            producer = _producer(trace, origin, min(q.seq for q in stats)) if origin is not None else None
             where = "request" if trace.kind == "request" else "job"
-            evidence = [
-                Evidence(f"{count} executions in one {where}, {ms(seconds)} in total", loc(site)),  # type: ignore[arg-type]
-                Evidence(f"SQL: {sqltext.short(statement)}"),  # type: ignore[arg-type]
-                Evidence(trace_line(trace)),
-            ]
+            evidence = [Evidence(f"{count} executions in one {where}, {ms(seconds)} in total"
+                                 + (", in the loop here" if loop else ""), loc(site))]
+            if origin is not None:
+                evidence.append(Evidence(f"each one is a {stacks.describe(origin)}, once per {origin.owner} row"))
+            else:
+                evidence.append(Evidence("not a relationship load: the loop runs this query itself"))
+            if producer is not None and origin is not None:
+                evidence.append(Evidence(f"the {origin.owner} rows come from the query at {producer[0]}: "
+                                         f"{sqltext.short(producer[1], 160)}", loc(producer[0])))
+            evidence += [Evidence(f"SQL: {sqltext.short(statement)}"), Evidence(trace_line(trace))]
+            what = f": {stacks.describe(origin)}" if origin is not None else ""
             yield self.finding(
-                f"{trace.label} ran the same query {count} times in one {where} (N+1)",
+                f"{trace.label} ran the same query {count} times in one {where} (N+1){what}",
                 obj=trace.label,
                 key=f"{trace.label}|{fp}",
-                location=loc(site),  # type: ignore[arg-type]
+                location=loc(site),
                 evidence=evidence,
-                hint="Load the rows in one query: selectinload()/joinedload() for relationships, "
-                "or one query with an in_() filter instead of a query per item.",
+                hint=_hint(origin, producer, site),
             )
+
+
+def _is_select(statement: str) -> bool:
+    norm = sqltext.normalise(statement)
+    return norm[:7].upper() == "SELECT " and " FROM " in norm.upper()
+
+
+def _producer(trace: Trace, origin: stacks.Origin, before: int) -> tuple[Site, str] | None:
+    """The last SELECT before the loop that read the owner's table: the query whose rows the loop iterates."""
+    if not origin.tables:
+        return None
+    tables = "|".join(re.escape(t) for t in origin.tables)
+    pattern = re.compile(r"\b(?:FROM|JOIN)\s+(?:[\w\"`\[\]]+\.)?[\"`\[]?(?:" + tables
+                         + r")[\"`\]]?(?:\s|$|,|\))", re.I)
+    best: tuple[int, Site, str] | None = None
+    for statement, q in trace.queries.items():
+        if q.seq >= before or q.first is None or not pattern.search(statement):
+            continue
+        if best is None or q.seq > best[0]:
+            best = (q.seq, q.first, statement)
+    return (best[1], best[2]) if best is not None else None
+
+
+def _hint(origin: stacks.Origin | None, producer: tuple[Site, str] | None, site: Site | None) -> str:
+    where = f"the query at {producer[0]}" if producer is not None else (
+        f"the query that loads the {origin.owner} rows" if origin is not None else "")
+    if origin is not None and origin.kind == "deferred":
+        return (f"{origin.attribute} is a deferred column loaded row by row: add "
+                f".options(undefer({origin.attribute})) to {where}.")
+    if origin is not None:
+        also = " (joinedload() also fits a many-to-one)" if origin.direction == "many-to-one" else ""
+        return (f"Load {origin.attribute} with the rows: add .options(selectinload({origin.attribute})) to "
+                f"{where}{also}.")
+    loop = f" at {site}" if site is not None else ""
+    return (f"This query is not a relationship load: the loop{loop} runs it once per item. Load what it needs "
+            "in one query before the loop (filter with in_() on the ids, or a join), then look items up in a dict.")
 
 
 class UnboundedResult(TraceDetector):
