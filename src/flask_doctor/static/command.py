@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from flask_doctor.catalogue.precision import Precision, precision_of
 from flask_doctor.cli_common import (
     EXIT_ERROR,
     UsageError,
@@ -134,7 +135,8 @@ def rules_command(fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([
             {"code": m.code, "name": m.name, "severity": m.severity.label, "surfaces": list(m.surfaces),
-             "catalog": list(m.catalog), "summary": m.summary, "preview": m.preview}
+             "catalog": list(m.catalog), "summary": m.summary, "preview": m.preview,
+             "precision": _precision_json(precision_of(m.code)) if "check" in m.surfaces else None}
             for m in metas
         ], indent=2))
         return
@@ -142,12 +144,18 @@ def rules_command(fmt: str) -> None:
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, show_lines=False)
-    for column in ("id", "name", "severity", "surfaces", "catalog", "summary"):
+    for column in ("id", "name", "severity", "surfaces", "catalog", "precision", "summary"):
         table.add_column(column, overflow="fold")
     for m in metas:
+        precision = precision_of(m.code).level if "check" in m.surfaces else "-"
         table.add_row(m.code, m.name + (" (preview)" if m.preview else ""), m.severity.label,
-                      ",".join(m.surfaces), " ".join(m.catalog), m.summary)
+                      ",".join(m.surfaces), " ".join(m.catalog), precision, m.summary)
     Console(width=max(160, Console().width), soft_wrap=False).print(table)
+
+
+def _precision_json(precision: Precision) -> dict[str, object]:
+    held = precision.held
+    return {"level": precision.level, "held_true": held.true, "held_judged": held.judged}
 
 
 def strip_expect_marks(text: str) -> str:
@@ -168,6 +176,9 @@ def rule_markdown(code: str) -> str:
     lines.append(f"- **Fix:** {meta.fix_safety}")
     if meta.preview:
         lines.append("- **Status:** preview")
+    if "check" in meta.surfaces and not meta.code.startswith("FD00"):
+        lines.append(f"- **Precision on real code:** {precision_of(meta.code).describe()}"
+                     " ([how it is measured](../precision/README.md))")
     lines += ["", meta.summary, ""]
     if meta.doc:
         lines.append(strip_expect_marks(meta.doc))

@@ -1,0 +1,65 @@
+"""The precision levels users read are the ones the verdict ledger supports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flask_doctor.catalogue.precision import MIN_JUDGED, Tally, level_of, precision_of
+from flask_doctor.static.command import rule_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "precision_table.py"
+
+
+def test_the_shipped_table_matches_the_ledger_and_the_current_run() -> None:
+    done = subprocess.run([sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(("true", "wrong", "debatable", "level"), [
+    (19, 1, 0, "very-high"),
+    (18, 1, 1, "high"),
+    (9, 1, 0, "high"),
+    (7, 2, 1, "medium"),
+    (6, 2, 2, "low"),
+    (3, 0, 0, "unmeasured"),
+])
+def test_levels(true: int, wrong: int, debatable: int, level: str) -> None:
+    assert level_of(Tally(true, wrong, debatable)) == level
+
+
+def test_debatable_counts_against_precision() -> None:
+    assert level_of(Tally(true=MIN_JUDGED, debatable=MIN_JUDGED)) == "low"
+
+
+def test_a_rule_without_verdicts_is_unmeasured_and_says_so() -> None:
+    assert precision_of("FD999").level == "unmeasured"
+    assert "no held findings judged" in precision_of("FD999").describe()
+
+
+def test_only_findings_of_the_current_run_count(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import precision_table
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    current = tmp_path / "current.jsonl"
+    ledger = tmp_path / "ledger.jsonl"
+    current.write_text(json.dumps({"app": "buku", "code": "FD201", "fingerprint": "a" * 20,
+                                   "severity": "warning"}) + "\n")
+    ledger.write_text("".join(json.dumps(row) + "\n" for row in [
+        {"app": "buku", "rule": "FD201", "fingerprint": "a" * 20, "verdict": "wrong", "reason": "x"},
+        {"app": "buku", "rule": "FD201", "fingerprint": "a" * 20, "verdict": "true", "reason": "re-read"},
+        {"app": "buku", "rule": "FD201", "fingerprint": "b" * 20, "verdict": "wrong", "reason": "gone"},
+    ]))
+    counts = precision_table.tally(current, ledger)
+    assert counts["FD201"]["held"]["all"] == {"true": 1, "wrong": 0, "debatable": 0, "unjudged": 0}
+
+
+def test_the_rule_page_shows_the_level() -> None:
+    assert f"**Precision on real code:** {precision_of('FD201').level}" in rule_markdown("FD201")
