@@ -244,6 +244,10 @@ class Settings:
         rel = relative_posix(path, self.root)
         return any(PathGlob(p).matches(rel) for p in patterns)
 
+    def severity_configured(self, code: str) -> bool:
+        """Whether the user's ``severity`` setting names ``code`` (by id, prefix or ALL)."""
+        return any(selector == "ALL" or code.startswith(selector) for selector in self.severity)
+
     def severity_for(self, code: str, default: Severity) -> Severity:
         """The configured severity for ``code`` (longest matching prefix) or ``default``."""
         best: tuple[int, Severity] | None = None

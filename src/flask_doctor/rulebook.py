@@ -78,6 +78,14 @@ def _surface_rank(surface: str) -> int:
     return SURFACE_ORDER.index(surface) if surface in SURFACE_ORDER else len(SURFACE_ORDER)
 
 
+@dataclass(frozen=True)
+class Ceiling:
+    """The highest severity a surface lets an id reach, and the reason shown with it."""
+
+    severity: Severity
+    reason: str
+
+
 class UnknownRule(KeyError):
     """A surface tried to raise an id that no rule or catalogue entry registers."""
 
@@ -143,6 +151,7 @@ def new_finding(
     evidence: Iterable[Evidence] = (),
     severity: Severity | None = None,
     configured: Severity | None = None,
+    ceiling: Ceiling | None = None,
     fix: Fix | None = None,
     key: str = "",
 ) -> Finding:
@@ -153,12 +162,19 @@ def new_finding(
     setting), the registered one.  A surface passes a ``severity`` only to
     go lower than the registered one, when its evidence is weaker (a note
     instead of a warning); only the user's configuration may go higher.
+    A ``ceiling`` caps the result and says why in an evidence line (``check``
+    caps rules that real code does not show to be right, see
+    :mod:`flask_doctor.catalogue.precision`).
     """
     meta = _REGISTRY.get(code) or get_meta(code)
     if meta is None:
         raise UnknownRule(f"{code} is not a registered rule id; add it to its rule or to flask_doctor.catalogue")
     if severity is None:
         severity = configured if configured is not None else meta.severity
+    evidence = tuple(evidence)
+    if ceiling is not None and severity > ceiling.severity:
+        severity = ceiling.severity
+        evidence = (*evidence, Evidence(ceiling.reason))
     finding = Finding(
         code=code,
         name=meta.name,
@@ -167,7 +183,7 @@ def new_finding(
         location=location,
         hint=hint,
         obj=obj,
-        evidence=tuple(evidence),
+        evidence=evidence,
         catalog=meta.catalog,
         fix=fix,
         surface=surface,

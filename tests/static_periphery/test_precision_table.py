@@ -63,3 +63,56 @@ def test_only_findings_of_the_current_run_count(tmp_path: Path) -> None:
 
 def test_the_rule_page_shows_the_level() -> None:
     assert f"**Precision on real code:** {precision_of('FD201').level}" in rule_markdown("FD201")
+
+
+def test_sparse_evidence_demotes_only_when_it_rules_ninety_percent_out() -> None:
+    from flask_doctor.catalogue.precision import rules_out_target
+
+    assert not rules_out_target(Tally(0, 1, 0)) and not rules_out_target(Tally(1, 1, 0))
+    assert rules_out_target(Tally(0, 2, 0)) and rules_out_target(Tally(3, 2, 1))
+    assert not rules_out_target(Tally(28, 1, 1)) and not rules_out_target(Tally())
+
+
+FD104_APP = """
+from flask import Flask
+app = Flask(__name__)
+counter = 0
+
+@app.route("/")
+def index():
+    global counter
+    counter += 1
+    return "ok"
+"""
+
+
+@pytest.fixture
+def fd104_measured_low(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    from flask_doctor.catalogue import precision
+
+    table = {"FD104": precision.Precision("FD104", Tally(true=1, wrong=5, debatable=2), Tally())}
+    monkeypatch.setattr(precision, "_table", lambda: table)
+
+
+def _fd104(tmp_path: Path, config: str = "") -> dict:
+    from click.testing import CliRunner
+
+    from flask_doctor.cli import cli
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='demo'\n" + config)
+    (tmp_path / "app.py").write_text(FD104_APP)
+    result = CliRunner().invoke(cli, ["check", str(tmp_path), "--format", "json"], catch_exceptions=False)
+    [finding] = [f for f in json.loads(result.output)["findings"] if f["code"] == "FD104"]
+    return {"exit": result.exit_code, **finding}
+
+
+def test_a_rule_measured_low_speaks_as_a_note_that_says_why(tmp_path: Path, fd104_measured_low: None) -> None:
+    finding = _fd104(tmp_path)
+    assert finding["severity"] == "note" and finding["exit"] == 0
+    assert any("1 of 8 findings on held real code" in e["message"] for e in finding["evidence"])
+
+
+def test_the_users_severity_setting_raises_it_again(tmp_path: Path, fd104_measured_low: None) -> None:
+    finding = _fd104(tmp_path, '[tool.flask-doctor]\nseverity = { FD104 = "warning" }\n')
+    assert finding["severity"] == "warning" and finding["exit"] == 1
+    assert not any("shown as a note" in e["message"] for e in finding["evidence"])

@@ -17,11 +17,18 @@ Levels, fixed before the held findings were judged:
 
 "Debatable" (right in letter, but by design, in example code or not worth a
 maintainer's time) counts against precision, as a false alarm does.
+
+Precision also decides the default severity (:func:`earns_warning`): a warning
+is a claim a user should be able to trust without reading the code twice, so
+``check`` shows a rule's findings as warnings only when real code supports it,
+and as notes otherwise. A user who wants a rule's full severity back names it
+in the ``severity`` setting.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -30,6 +37,10 @@ from importlib import resources
 MIN_JUDGED = 5
 
 LEVELS = (("very-high", 0.95), ("high", 0.90), ("medium", 0.70), ("low", 0.0))
+
+#: The precision a warning promises, and the significance at which sparse evidence rules it out.
+TARGET = 0.90
+ALPHA = 0.05
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,12 @@ class Precision:
     @property
     def level(self) -> str:
         return level_of(self.held)
+
+    @property
+    def pooled(self) -> Tally:
+        """Both halves together: the only evidence for a rule that rarely fires."""
+        return Tally(self.held.true + self.tune.true, self.held.wrong + self.tune.wrong,
+                     self.held.debatable + self.tune.debatable)
 
     def describe(self) -> str:
         """One line for ``flask-doctor rule`` and the rule page."""
@@ -95,3 +112,44 @@ def _table() -> dict[str, Precision]:
 def precision_of(code: str) -> Precision:
     """The measured precision of ``code``; unmeasured when the ledger has no verdict on it."""
     return _table().get(code) or Precision(code, Tally(), Tally())
+
+
+def rules_out_target(tally: Tally) -> bool:
+    """Whether so few true findings would be unlikely (p < ALPHA) if the rule were right 90 % of the time.
+
+    A one-sided binomial test: with 0 of 1 or 1 of 2 true nothing is ruled
+    out; 0 of 2, 0 of 3 or 3 of 6 true is already enough to say the rule is
+    not at 90 % on real code.
+    """
+    n, k = tally.judged, tally.true
+    tail = sum(math.comb(n, i) * TARGET**i * (1 - TARGET) ** (n - i) for i in range(k + 1))
+    return n > 0 and tail < ALPHA
+
+
+def earns_warning(code: str) -> bool:
+    """Whether ``check`` may show ``code`` above a note by default. Fixed rule, in order:
+
+    1. enough held findings judged (:data:`MIN_JUDGED`): the held level is high or very high,
+       that is at least 90 % true;
+    2. fewer: the verdicts of both halves, pooled, do not rule 90 % out (:func:`rules_out_target`);
+       a rule that never fired on the corpus keeps its own severity.
+
+    The internal ids (FD001-FD004: unparsable files, unreadable files, ``# noqa`` hygiene,
+    crashed rules) are not claims about the application and always keep their severity.
+    """
+    if code.startswith("FD00"):
+        return True
+    precision = precision_of(code)
+    if precision.held.judged >= MIN_JUDGED:
+        return precision.level in ("high", "very-high")
+    return not rules_out_target(precision.pooled)
+
+
+def demotion_reason(code: str) -> str:
+    """The evidence line a demoted finding carries, with the counts behind it."""
+    precision = precision_of(code)
+    measured = precision.held.judged >= MIN_JUDGED
+    tally = precision.held if measured else precision.pooled
+    place = "findings on held real code" if measured else "findings on real code"
+    return (f"shown as a note: {tally.true} of {tally.judged} {place} of this rule were judged true "
+            f"(docs/precision); set severity = {{{code} = \"warning\"}} to raise it")

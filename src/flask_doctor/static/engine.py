@@ -12,16 +12,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_doctor.bounded_read import read_text_bounded
+from flask_doctor.catalogue.precision import demotion_reason, earns_warning
 from flask_doctor.config import Settings
-from flask_doctor.findings import Finding, Location, sort_findings
-from flask_doctor.rulebook import new_finding
+from flask_doctor.findings import Finding, Location, Severity, sort_findings
+from flask_doctor.rulebook import Ceiling, new_finding
 from flask_doctor.static.deploy import DeployModel, parse_deploy_files
 from flask_doctor.static.deploy.readers.base import MAX_BYTES as DEPLOY_MAX_BYTES
 from flask_doctor.static.files import discover
 from flask_doctor.static.model import Project
 from flask_doctor.static.noqa import apply_noqa, parse_noqa
 from flask_doctor.static.rules import all_rules
-from flask_doctor.static.runner import build_model, deeper_recursion, load_modules, run_rules
+from flask_doctor.static.runner import (
+    build_model,
+    deeper_recursion,
+    load_modules,
+    run_rules,
+)
 from flask_doctor.static.source import SourceModule, display_path
 
 
@@ -41,6 +47,18 @@ def known_codes() -> set[str]:
     return {m.code for m in all_metas()} | set(all_rules()) | {"FD001", "FD002", "FD003", "FD004"}
 
 
+def measured_ceiling(code: str, settings: Settings) -> Ceiling | None:
+    """Warnings only from rules that real code shows to be right (catalogue/precision.py).
+
+    A rule whose findings were often judged wrong, or not worth a maintainer's
+    time, on applications it was never tuned on still speaks, as a note that
+    says why, unless the user set its severity.
+    """
+    if earns_warning(code) or settings.severity_configured(code):
+        return None
+    return Ceiling(Severity.NOTE, demotion_reason(code))
+
+
 def enabled_rules(settings: Settings, project: Project) -> list:
     rules = []
     explicit = set(settings.select) | set(settings.extend_select)
@@ -49,7 +67,8 @@ def enabled_rules(settings: Settings, project: Project) -> list:
             continue
         if cls.preview and not settings.preview and code not in explicit:
             continue
-        rules.append(cls(project, severity=settings.severity_for(code, cls.severity)))
+        rules.append(cls(project, severity=settings.severity_for(code, cls.severity),
+                         ceiling=measured_ceiling(code, settings)))
     return rules
 
 

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 from flask_doctor.findings import Evidence, Finding, Fix, Location, Severity
 from flask_doctor.rulebook import (
+    Ceiling,
     RuleMeta,
     new_finding,
     parse_doc_sections,
@@ -96,9 +97,10 @@ class Rule:
         )
         RULES[cls.code] = cls
 
-    def __init__(self, project: Project, severity: Severity | None = None) -> None:
+    def __init__(self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None) -> None:
         self.project = project
         self.effective_severity = severity or self.severity
+        self.ceiling = ceiling
 
     @classmethod
     def node_handlers(cls) -> dict[str, str]:
@@ -128,6 +130,7 @@ class Rule:
             surface="check",
             severity=severity,
             configured=self.effective_severity,
+            ceiling=self.ceiling,
             message=message,
             location=location,
             hint=hint,

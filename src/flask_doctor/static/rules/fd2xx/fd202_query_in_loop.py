@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.rulebook import Ceiling
 from flask_doctor.static.facts.orm.loops import (
     Loop,
     enclosing_loop,
@@ -332,8 +333,8 @@ class QueryInLoop(Rule):
             """, message="hoist it above the loop"),
     )
 
-    def __init__(self, project: Project, severity: Severity | None = None) -> None:
-        super().__init__(project, severity)
+    def __init__(self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None) -> None:
+        super().__init__(project, severity, ceiling)
         self._seen: set[tuple[str, int, str]] = set()
 
     @staticmethod

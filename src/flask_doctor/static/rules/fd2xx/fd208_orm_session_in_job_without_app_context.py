@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
+from flask_doctor.rulebook import Ceiling
 from flask_doctor.static.facts.jobs.context import (
     app_context_provider,
     chain_pushes_context,
@@ -145,8 +146,8 @@ class OrmSessionInJobWithoutAppContext(Rule):
             """, message="no application context", files={"models.py": _MODELS}),
     )
 
-    def __init__(self, project: Project, severity: Severity | None = None) -> None:
-        super().__init__(project, severity)
+    def __init__(self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None) -> None:
+        super().__init__(project, severity, ceiling)
         self._reported: set[str] = set()
 
     def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:

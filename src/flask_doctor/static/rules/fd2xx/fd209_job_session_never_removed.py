@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.rulebook import Ceiling
 from flask_doctor.static.facts.jobs.context import forked_per_job, is_job_code
 from flask_doctor.static.facts.jobs.sessions import (
     CLEANUP_METHODS,
@@ -197,8 +198,8 @@ class JobSessionNeverRemoved(Rule):
             """}),
     )
 
-    def __init__(self, project: Project, severity: Severity | None = None) -> None:
-        super().__init__(project, severity)
+    def __init__(self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None) -> None:
+        super().__init__(project, severity, ceiling)
         self._reported: set[tuple[str, str]] = set()
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
