@@ -7,11 +7,13 @@ import libcst as cst
 from flask_doctor.findings import Finding
 from flask_doctor.static.fixes.base import FixTree, Skip
 
-__all__ = ["keyword_arg", "literal", "set_keyword", "setting_parts"]
+__all__ = ["key_of", "keyword_arg", "literal", "set_keyword", "setting_parts"]
 
 
 def literal(value: object) -> cst.BaseExpression:
     """A libcst expression for a small Python constant (numbers, strings, booleans, tuples of those)."""
+    if isinstance(value, str) and '"' not in value and "\\" not in value:
+        return cst.SimpleString(f'"{value}"')  # the double quotes most formatters write
     return cst.parse_expression(repr(value))
 
 
@@ -73,3 +75,26 @@ def setting_parts(tree: FixTree, finding: Finding) -> tuple[cst.CSTNode, cst.Bas
                 return statement, statement.value
             break
     raise Skip("the setting is not a plain assignment, keyword or dict entry")
+
+
+def key_of(holder: cst.CSTNode) -> str | None:
+    """The config key an assignment / keyword / dict entry sets."""
+    target: cst.BaseExpression | None = None
+    if isinstance(holder, cst.Assign):
+        target = holder.targets[0].target
+    elif isinstance(holder, cst.AnnAssign):
+        target = holder.target
+    elif isinstance(holder, cst.Arg) and holder.keyword is not None:
+        return holder.keyword.value
+    elif isinstance(holder, cst.DictElement) and isinstance(holder.key, cst.SimpleString):
+        return holder.key.evaluated_value if isinstance(holder.key.evaluated_value, str) else None
+    if isinstance(target, cst.Name):
+        return target.value
+    if isinstance(target, cst.Attribute):
+        return target.attr.value
+    if isinstance(target, cst.Subscript) and len(target.slice) == 1:
+        index = target.slice[0].slice
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+            key = index.value.evaluated_value
+            return key if isinstance(key, str) else None
+    return None

@@ -12,30 +12,7 @@ import libcst as cst
 
 from flask_doctor.findings import Finding
 from flask_doctor.static.fixes.base import Change, Cure, FixOptions, FixTree, Plan, Skip
-from flask_doctor.static.fixes.cures._helpers import set_keyword, setting_parts
-
-
-def _key_of(holder: cst.CSTNode) -> str | None:
-    """The config key an assignment / keyword / dict entry sets."""
-    target: cst.BaseExpression | None = None
-    if isinstance(holder, cst.Assign):
-        target = holder.targets[0].target
-    elif isinstance(holder, cst.AnnAssign):
-        target = holder.target
-    elif isinstance(holder, cst.Arg) and holder.keyword is not None:
-        return holder.keyword.value
-    elif isinstance(holder, cst.DictElement) and isinstance(holder.key, cst.SimpleString):
-        return holder.key.evaluated_value if isinstance(holder.key.evaluated_value, str) else None
-    if isinstance(target, cst.Name):
-        return target.value
-    if isinstance(target, cst.Attribute):
-        return target.attr.value
-    if isinstance(target, cst.Subscript) and len(target.slice) == 1:
-        index = target.slice[0].slice
-        if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
-            key = index.value.evaluated_value
-            return key if isinstance(key, str) else None
-    return None
+from flask_doctor.static.fixes.cures._helpers import key_of, set_keyword, setting_parts
 
 
 def _with_pre_ping(node: cst.Dict) -> cst.Dict:
@@ -75,7 +52,7 @@ class PoolPrePing(Cure):
                 raise Skip("the call passes **options, which may already set the pool")
             return Plan([Change(call, lambda node: set_keyword(node, "pool_pre_ping", cst.Name("True")))])  # type: ignore[arg-type]
         holder, value = setting_parts(tree, finding)
-        key = _key_of(holder)
+        key = key_of(holder)
         if key == "SQLALCHEMY_ENGINE_OPTIONS":
             if not isinstance(value, cst.Dict):
                 raise Skip("SQLALCHEMY_ENGINE_OPTIONS is not a dict literal")

@@ -59,6 +59,7 @@ class UnboundedLruCache(Rule):
     severity = Severity.WARNING
     catalog = ("S16",)
     summary = "Unbounded functools cache on a function that request code calls with arguments."
+    fix_safety = "unsafe"
 
     VALID = (
         Valid("""

@@ -70,6 +70,7 @@ class SecretKeyGeneratedAtStartup(Rule):
     severity = Severity.ERROR
     catalog = ("S03",)
     summary = "SECRET_KEY is generated when the process starts, so every worker signs sessions differently."
+    fix_safety = "unsafe"
 
     VALID = (
         Valid("""

@@ -76,6 +76,7 @@ class HardcodedSecretKey(Rule):
     severity = Severity.ERROR
     catalog = ("S20",)
     summary = "A secret key is written in source code that production uses."
+    fix_safety = "unsafe"
 
     VALID = (
         Valid("""

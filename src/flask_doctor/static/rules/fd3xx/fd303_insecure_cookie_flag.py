@@ -70,6 +70,7 @@ class InsecureCookieFlag(Rule):
     severity = Severity.WARNING
     catalog = ("S20",)
     summary = "A session or remember-me cookie flag (Secure/HttpOnly) is switched off in production."
+    fix_safety = "unsafe"
 
     VALID = (
         Valid("""

@@ -70,6 +70,7 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
     severity = Severity.ERROR
     catalog = ("S15",)
     summary = "errorhandler(Exception) also catches HTTPException: every 404/405 becomes a 500."
+    fix_safety = "unsafe"
 
     VALID = (
         Valid("""

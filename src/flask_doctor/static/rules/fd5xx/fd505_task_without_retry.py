@@ -85,6 +85,7 @@ class TaskWithoutRetry(Rule):
     severity = Severity.WARNING
     catalog = ("S04",)
     summary = "Task does network/database I/O with no retry policy and no error handling."
+    fix_safety = "unsafe"
 
     VALID = (
         Valid("""
