@@ -113,12 +113,12 @@ class UnusedNoqa(Internal):
     fix_safety = "safe"
     FIX_EXAMPLE = FixExample(
         before="""
-            import requests
-            TIMEOUT = 10  # noqa: FD402, E501
+            TIMEOUT = 10  # noqa: FD999, E501
+            LIMIT = 5  # noqa: FD9999 (a typo)
             """,
         after="""
-            import requests
             TIMEOUT = 10  # noqa: E501
+            LIMIT = 5
             """,
     )
 
