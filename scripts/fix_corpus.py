@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     errors = [r for r in results if "error" in r]
     again = sum(int(r.get("second_run_applied", 0)) for r in results)
     print(f"\napplications: {len(results)} ({len(errors)} errors)")
-    print(f"fixes applied: {sum(applied.values())}  " + ", ".join(f"{c} {n}" for c, n in sorted(applied.items())))
+    per_rule = ", ".join(f"{c} {n}" for c, n in sorted(applied.items()))
+    print(f"fixes applied: {sum(applied.values())}  {per_rule}")
     print(f"fixes skipped: {sum(reasons.values())}")
     for reason, n in reasons.most_common():
         print(f"  {n:5d}  {reason}")

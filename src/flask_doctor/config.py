@@ -74,7 +74,7 @@ _SECTION_SCHEMA: dict[str, dict[str, str]] = {
     # values ``check --fix`` writes into the code (see docs/fixes.md)
     "fix": {
         "http-timeout": "a positive number of seconds (timeout= added to HTTP calls; default 10)",
-        "pool-recycle": "a positive whole number of seconds (pool_recycle added to engine options; default 1800)",
+        "pool-recycle": "a positive whole number of seconds (pool_recycle in engine options; default 1800)",
         "cache-maxsize": "a positive whole number (maxsize given to unbounded lru_cache; default 1024)",
         "task-max-retries": "a positive whole number (max_retries given to Celery tasks; default 5)",
     },

@@ -27,7 +27,9 @@ def settings_for(root: Path, select: Iterable[str] | None = None) -> Settings:
     return Settings(root=root, select=list(select or []), preview=True, respect_gitignore=False)
 
 
-def fix(root: Path, select: Iterable[str] | None = None, *, unsafe: bool = True, write: bool = True) -> FixReport:
+def fix(
+    root: Path, select: Iterable[str] | None = None, *, unsafe: bool = True, write: bool = True
+) -> FixReport:
     return run_fix([root], settings_for(root, select), unsafe=unsafe, write=write)
 
 

@@ -184,7 +184,8 @@ def test_diff_prints_a_patch_writes_nothing_and_exits_1(tmp_path: Path) -> None:
     before = read_tree(tmp_path)
     result = CliRunner().invoke(cli, ["check", str(tmp_path), "--diff", "--select", "FD205"])
     assert result.exit_code == 1, result.output
-    assert "-    SQLALCHEMY_TRACK_MODIFICATIONS = True\n+    SQLALCHEMY_TRACK_MODIFICATIONS = False\n" in result.stdout
+    expected = "-    SQLALCHEMY_TRACK_MODIFICATIONS = True\n+    SQLALCHEMY_TRACK_MODIFICATIONS = False\n"
+    assert expected in result.stdout
     assert "--- a/app.py\n+++ b/app.py\n" in result.stdout
     assert read_tree(tmp_path) == before
     clean = CliRunner().invoke(cli, ["check", str(tmp_path), "--diff", "--select", "FD201"])
@@ -222,7 +223,8 @@ def test_configured_timeout_is_used(tmp_path: Path) -> None:
 
 
 def test_bad_fix_config_is_a_usage_error(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"pyproject.toml": "[tool.flask-doctor.fix]\nhttp-timeout = 0\n", "app.py": "x = 1\n"})
+    config = "[tool.flask-doctor.fix]\nhttp-timeout = 0\n"
+    write_tree(tmp_path, {"pyproject.toml": config, "app.py": "x = 1\n"})
     result = CliRunner().invoke(cli, ["check", str(tmp_path), "--fix"])
     assert result.exit_code == 2 and "http-timeout" in result.output
 

@@ -42,9 +42,10 @@ from flask_doctor.safe_text import printable
 @click.option("--preview", is_flag=True, help="Also run rules still in preview.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes for the rule walk [default: 1; pays off on many cores].")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what is left.")
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour (implies --fix).")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="Also apply fixes that may change behaviour (implies --fix).")
 @click.option("--diff", is_flag=True,
-              help="Print the fixes as a unified diff and write nothing; exit 1 when there is something to fix.")
+              help="Print the fixes as a unified diff and write nothing; exit 1 when there is any.")
 def check_command(
     paths: tuple[Path, ...],
     fmt: str,
@@ -156,7 +157,8 @@ def _fix(targets: list[Path], settings, *, unsafe: bool, diff: bool, jobs: int |
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        click.echo(f"flask-doctor: internal error while fixing: {exc.__class__.__name__}: {printable(str(exc))}",
+        click.echo("flask-doctor: internal error while fixing: "
+                   f"{exc.__class__.__name__}: {printable(str(exc))}",
                    err=True)
         sys.exit(EXIT_ERROR)
     if not quiet:

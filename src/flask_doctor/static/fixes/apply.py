@@ -20,7 +20,15 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 
 from flask_doctor.findings import Finding
-from flask_doctor.static.fixes.base import CURES, Cure, FixOptions, FixTree, Plan, Skip, TextCure
+from flask_doctor.static.fixes.base import (
+    CURES,
+    Cure,
+    FixOptions,
+    FixTree,
+    Plan,
+    Skip,
+    TextCure,
+)
 
 __all__ = ["FileOutcome", "fix_text"]
 
@@ -74,7 +82,7 @@ def _render(tree: FixTree, plans: Sequence[Plan]) -> str | None:
         if imports and isinstance(module, cst.Module):
             module = AddImportsVisitor(CodemodContext(), imports).transform_module(module)
         text = module.code if isinstance(module, cst.Module) else None
-    except Exception:  # noqa: BLE001 - a cure's rewrite that builds an invalid node: skip, never crash the run
+    except Exception:  # noqa: BLE001 - a rewrite that builds an invalid node: skip, never crash the run
         return None
     return text if text is not None and parses(text) else None
 
@@ -103,7 +111,8 @@ def fix_text(path: str, text: str, findings: Sequence[Finding], options: FixOpti
         try:
             new_text, done, skipped = cure.edit(path, outcome.text, group, options)
         except Exception as exc:  # noqa: BLE001 - one cure's bug must not stop the others
-            outcome.skipped.extend((f, f"internal error in the fix: {type(exc).__name__}: {exc}") for f in group)
+            reason = f"internal error in the fix: {type(exc).__name__}: {exc}"
+            outcome.skipped.extend((f, reason) for f in group)
             continue
         if path.endswith(".py") and new_text != outcome.text and not parses(new_text):
             outcome.skipped.extend((f, "the edited file would not parse") for f in done)
@@ -117,7 +126,8 @@ def fix_text(path: str, text: str, findings: Sequence[Finding], options: FixOpti
     try:
         tree = FixTree(path, outcome.text)
     except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
-        reason = f"libcst cannot parse the file: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = f"libcst cannot parse the file: {first}"
         outcome.skipped.extend((f, reason) for _, f in python)
         return outcome
     planned: list[tuple[Finding, Plan]] = []

@@ -27,7 +27,12 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Union
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import (
+    CodeRange,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+)
 
 from flask_doctor.findings import Finding
 

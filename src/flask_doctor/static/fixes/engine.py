@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask_doctor.bounded_read import read_bounded
 from flask_doctor.bounded_read import overlay as overlay_files
+from flask_doctor.bounded_read import read_bounded
 from flask_doctor.config import Settings
 from flask_doctor.findings import Finding
 from flask_doctor.rulebook import get_meta
@@ -174,7 +174,8 @@ def run_fix(
         for f in findings:
             if fixable(f, unsafe) and (file_of(f), f.code) not in blocked:
                 todo.setdefault(file_of(f), []).append(f)
-        report.unsafe_available = sum(1 for f in findings if not unsafe and fixable(f, True) and not fixable(f, False))
+        report.unsafe_available = 0 if unsafe else sum(
+            1 for f in findings if fixable(f, True) and not fixable(f, False))
         if not todo:
             break
         round_applied: dict[Path, list[Finding]] = {}
@@ -213,7 +214,8 @@ def run_fix(
                 round_skipped.extend((f, f"{code} still fires after the fix: not applied") for f in bad)
                 round_applied[path] = [f for f in round_applied[path] if f.code != code]
                 group = [f for f in todo[path] if (path, f.code) not in blocked]
-                outcome = fix_text(_rel(path, settings.root), report.texts[path], group, options) if group else None
+                rel = _rel(path, settings.root)
+                outcome = fix_text(rel, report.texts[path], group, options) if group else None
                 if outcome is not None and outcome.applied and outcome.text != report.texts[path]:
                     candidate[path] = outcome.text
                     round_applied[path] = outcome.applied

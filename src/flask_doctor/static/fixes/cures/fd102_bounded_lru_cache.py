@@ -29,16 +29,18 @@ class BoundedLruCache(Cure):
             if len(target.args) == 1 and target.args[0].keyword is None:
                 call = target.with_changes(args=[])  # lru_cache(None)
                 return Plan([Change(target, lambda _: set_keyword(call, "maxsize", size))])
-            return Plan([Change(target, lambda c: set_keyword(c, "maxsize", size))])  # type: ignore[arg-type]
+            return Plan([Change(target, lambda c: set_keyword(c, "maxsize", size))])
         if isinstance(target, cst.Attribute) and target.attr.value == "cache":
             new = cst.Call(target.with_changes(attr=cst.Name("lru_cache")),
                            args=[cst.Arg(size, keyword=cst.Name("maxsize"), equal=_equal())])
             return Plan([Change(target, lambda _: new)])
         if isinstance(target, cst.Name) and target.value == "cache":
-            new = cst.Call(cst.Name("lru_cache"), args=[cst.Arg(size, keyword=cst.Name("maxsize"), equal=_equal())])
+            arg = cst.Arg(size, keyword=cst.Name("maxsize"), equal=_equal())
+            new = cst.Call(cst.Name("lru_cache"), args=[arg])
             return Plan([Change(target, lambda _: new)], imports=[("functools", "lru_cache")])
         raise Skip("unrecognised cache decorator")
 
 
 def _equal() -> cst.AssignEqual:
-    return cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+    nothing = cst.SimpleWhitespace("")
+    return cst.AssignEqual(whitespace_before=nothing, whitespace_after=nothing)

@@ -30,7 +30,8 @@ def _with_pre_ping(node: cst.Dict) -> cst.Dict:
     new = cst.DictElement(cst.SimpleString(f"{quote}pool_pre_ping{quote}"), cst.Name("True"))
     if elements and isinstance(elements[-1].comma, cst.Comma):
         last = elements[-1]
-        between = elements[-2].comma if len(elements) > 1 and isinstance(elements[-2].comma, cst.Comma) else None
+        previous = elements[-2].comma if len(elements) > 1 else None
+        between = previous if isinstance(previous, cst.Comma) else None
         whitespace = between.whitespace_after if between is not None else node.lbrace.whitespace_after
         elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=whitespace))
         new = new.with_changes(comma=last.comma)
@@ -50,18 +51,18 @@ class PoolPrePing(Cure):
         if isinstance(call, cst.Call):
             if any(arg.star == "**" for arg in call.args):
                 raise Skip("the call passes **options, which may already set the pool")
-            return Plan([Change(call, lambda node: set_keyword(node, "pool_pre_ping", cst.Name("True")))])  # type: ignore[arg-type]
+            return Plan([Change(call, lambda node: set_keyword(node, "pool_pre_ping", cst.Name("True")))])
         holder, value = setting_parts(tree, finding)
         key = key_of(holder)
         if key == "SQLALCHEMY_ENGINE_OPTIONS":
             if not isinstance(value, cst.Dict):
                 raise Skip("SQLALCHEMY_ENGINE_OPTIONS is not a dict literal")
-            return Plan([Change(value, _with_pre_ping)])  # type: ignore[arg-type]
+            return Plan([Change(value, _with_pre_ping)])
         if key == "SQLALCHEMY_DATABASE_URI" and isinstance(holder, cst.Assign):
             statement = tree.parent(holder)
             if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
                 raise Skip("the URI is set in a compound statement")
-            return Plan([Change(statement, lambda node: _add_engine_options(node, options))])  # type: ignore[arg-type]
+            return Plan([Change(statement, lambda node: _add_engine_options(node, options))])
         raise Skip(f"no engine options to add pool_pre_ping to ({key or 'unknown setting'})")
 
 

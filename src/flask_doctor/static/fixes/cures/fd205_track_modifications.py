@@ -20,4 +20,4 @@ class TrackModificationsOff(Cure):
         _, value = setting_parts(tree, finding)
         if not (isinstance(value, cst.Name) and value.value == "True"):
             raise Skip("the value is not the literal True")
-        return Plan([Change(value, lambda node: node.with_changes(value="False"))])  # type: ignore[attr-defined]
+        return Plan([Change(value, lambda node: node.with_changes(value="False"))])

@@ -34,7 +34,7 @@ class SecureCookieFlags(Cure):
                 raise Skip("not a set_cookie(...) call")
             if any(arg.star == "**" for arg in call.args):
                 raise Skip("set_cookie(...) passes **kwargs")
-            return Plan([Change(call, _flags)])  # type: ignore[arg-type]
+            return Plan([Change(call, _flags)])
         _, value = setting_parts(tree, finding)
         if isinstance(value, cst.Name) and value.value in ("False", "None"):
             return Plan([Change(value, lambda node: cst.Name("True"))])

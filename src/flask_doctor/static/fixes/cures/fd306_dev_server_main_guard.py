@@ -14,7 +14,8 @@ from flask_doctor.static.fixes.base import Change, Cure, FixOptions, FixTree, Pl
 
 
 def _without_debug(call: cst.Call) -> cst.Call:
-    args = [a for a in call.args if not (a.keyword is not None and a.keyword.value in ("debug", "use_debugger"))]
+    debug = ("debug", "use_debugger")
+    args = [a for a in call.args if not (a.keyword is not None and a.keyword.value in debug)]
     if len(args) == len(call.args):
         return call
     if args:
@@ -44,13 +45,13 @@ class DevServerUnderMainGuard(Cure):
         statement = tree.statement_of(call)
         changes = []
         if _debug_on(call):
-            changes.append(Change(call, _without_debug))  # type: ignore[arg-type]
+            changes.append(Change(call, _without_debug))
         at_module_level = tree.parent(statement) is tree.module
         if at_module_level and not _under_main(tree, call):
             if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
                     and isinstance(statement.body[0], cst.Expr) and statement.body[0].value is call):
                 raise Skip("app.run(...) is part of a larger statement")
-            changes.append(Change(statement, _guard))  # type: ignore[arg-type]
+            changes.append(Change(statement, _guard))
         if not changes:
             raise Skip("app.run(...) runs inside a function: start the app with a WSGI server instead")
         return Plan(changes)

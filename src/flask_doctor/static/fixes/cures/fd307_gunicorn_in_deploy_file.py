@@ -30,7 +30,8 @@ def _gunicorn(argv: list[str], finding: Finding, text: str, procfile: bool) -> l
     app: str | None = None
     port = "5000"
     rest = list(argv)
-    if rest and re.fullmatch(r"(?:\S*/)?python3?(?:\.\d+)?", rest[0]) and len(rest) > 1 and rest[1].endswith(".py"):
+    python = bool(rest) and re.fullmatch(r"(?:\S*/)?python3?(?:\.\d+)?", rest[0]) is not None
+    if python and len(rest) > 1 and rest[1].endswith(".py"):
         var = _RUN_VAR.search(finding.message)
         if var is None:
             raise Skip("the script does not start a module-level app object (`app.run(...)`)")
@@ -51,7 +52,7 @@ def _gunicorn(argv: list[str], finding: Finding, text: str, procfile: bool) -> l
             env = _ENV_APP.search(text)
             app = env.group(1) if env else None
         if app is None or ":" not in app:
-            raise Skip("the app's import path (`--app module:app` or FLASK_APP=module:app) is not in the file")
+            raise Skip("the file does not name the app's import path (`--app module:app`, FLASK_APP)")
     if not port.isdigit():
         raise Skip(f"the port `{port}` is not a number")
     return ["gunicorn", app] if procfile else ["gunicorn", "--bind", f"0.0.0.0:{port}", app]

@@ -31,19 +31,22 @@ class YamlSafeLoader(Cure):
         call = tree.at(finding, cst.Call)
         assert isinstance(call, cst.Call)
         func = call.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) \
-            else ""
+        name = ""
+        if isinstance(func, cst.Attribute):
+            name = func.attr.value
+        elif isinstance(func, cst.Name):
+            name = func.value
         if any(arg.star == "**" for arg in call.args):
             raise Skip("the call passes **kwargs")
         if name in _RENAMES:
             new_name = cst.Name(_RENAMES[name])
             if isinstance(func, cst.Attribute):
-                return Plan([Change(func, lambda f: f.with_changes(attr=new_name))])  # type: ignore[attr-defined]
+                return Plan([Change(func, lambda f: f.with_changes(attr=new_name))])
             return Plan([Change(func, lambda f: new_name)], imports=[("yaml", _RENAMES[name])])
         if name not in ("load", "load_all"):
             raise Skip(f"unrecognised YAML call `{name}`")
         if isinstance(func, cst.Attribute):
             loader: cst.BaseExpression = cst.Attribute(func.value, cst.Name("SafeLoader"))
-            return Plan([Change(call, lambda c: _safe_loader(c, loader))])  # type: ignore[arg-type]
-        return Plan([Change(call, lambda c: _safe_loader(c, cst.Name("SafeLoader")))],  # type: ignore[arg-type]
+            return Plan([Change(call, lambda c: _safe_loader(c, loader))])
+        return Plan([Change(call, lambda c: _safe_loader(c, cst.Name("SafeLoader")))],
                     imports=[("yaml", "SafeLoader")])

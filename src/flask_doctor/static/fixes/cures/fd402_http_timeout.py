@@ -19,4 +19,4 @@ class HttpTimeout(Cure):
             raise Skip("the call passes **kwargs, which may hold a timeout")
         seconds = options.http_timeout
         value = literal(int(seconds) if float(seconds).is_integer() else float(seconds))
-        return Plan([Change(call, lambda node: set_keyword(node, "timeout", value))])  # type: ignore[arg-type]
+        return Plan([Change(call, lambda node: set_keyword(node, "timeout", value))])

@@ -63,5 +63,5 @@ class PassHttpErrorsThrough(Cure):
             raise Skip("the handler takes no argument")
         param = params[0].name.value if params[0].name.value not in ("self", "cls") or len(params) < 2 \
             else params[1].name.value
-        return Plan([Change(function, lambda f: _pass_through(f, param))],  # type: ignore[arg-type]
+        return Plan([Change(function, lambda f: _pass_through(f, param))],
                     imports=[("werkzeug.exceptions", "HTTPException")])

@@ -37,7 +37,7 @@ class TaskRetryPolicy(Cure):
                 raise Skip("the decorator passes *args/**kwargs")
             if any(a.keyword is not None and a.keyword.value == "max_retries" for a in target.args):
                 raise Skip("the task already sets max_retries")
-            return Plan([Change(target, lambda c: _policy(c, retries))])  # type: ignore[arg-type]
+            return Plan([Change(target, lambda c: _policy(c, retries))])
         if isinstance(target, (cst.Name, cst.Attribute)):
-            return Plan([Change(target, lambda t: _policy(cst.Call(t), retries))])  # type: ignore[arg-type]
+            return Plan([Change(target, lambda t: _policy(cst.Call(t), retries))])
         raise Skip("unrecognised task decorator")
