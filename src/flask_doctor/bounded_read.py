@@ -12,8 +12,11 @@ and reads at most ``limit`` bytes.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import stat
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 #: Source and deploy files larger than this are generated or hostile: not read.
@@ -39,8 +42,31 @@ def describe_kind(mode: int) -> str:
     return "not a regular file"
 
 
+#: Texts that stand in for files while ``--fix`` checks its result before writing anything.
+_OVERLAY: contextvars.ContextVar[Mapping[str, bytes] | None] = contextvars.ContextVar("overlay", default=None)
+
+
+@contextlib.contextmanager
+def overlay(files: Mapping[Path, bytes]) -> Iterator[None]:
+    """Make :func:`read_bounded` return ``files[path]`` instead of the disk's bytes, within the block.
+
+    ``--fix`` and ``--diff`` re-run the whole check on the fixed texts (cross-file rules need every
+    file) without writing a byte until the result is proven: parsing, and the cured rule quiet.
+    """
+    token = _OVERLAY.set({os.path.abspath(path): data for path, data in files.items()})
+    try:
+        yield
+    finally:
+        _OVERLAY.reset(token)
+
+
 def read_bounded(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT) -> bytes:
     """The bytes of ``path``; raises :class:`FileRefused` instead of blocking or reading too much."""
+    shadow = _OVERLAY.get()
+    if shadow is not None:
+        data = shadow.get(os.path.abspath(path))
+        if data is not None:
+            return data
     try:
         fd = os.open(path, _FLAGS)
     except OSError as exc:

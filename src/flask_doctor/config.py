@@ -62,7 +62,7 @@ CONFIG_MAX_BYTES = 5_000_000
 
 #: Sub-tables of other surfaces (``[tool.flask-doctor.audit]``) and the keys
 #: each accepts; kept in :attr:`Settings.sections` once validated here.
-SECTION_KEYS = ("audit", "runtime", "soak")
+SECTION_KEYS = ("audit", "runtime", "soak", "fix")
 _SECTION_SCHEMA: dict[str, dict[str, str]] = {
     "audit": {
         "silenced": "an array of rule ids, prefixes or 'FDxxx:object' entries",
@@ -71,6 +71,13 @@ _SECTION_SCHEMA: dict[str, dict[str, str]] = {
     },
     "runtime": {},
     "soak": {},
+    # values ``check --fix`` writes into the code (see docs/fixes.md)
+    "fix": {
+        "http-timeout": "a positive number of seconds (timeout= added to HTTP calls; default 10)",
+        "pool-recycle": "a positive whole number of seconds (pool_recycle in engine options; default 1800)",
+        "cache-maxsize": "a positive whole number (maxsize given to unbounded lru_cache; default 1024)",
+        "task-max-retries": "a positive whole number (max_retries given to Celery tasks; default 5)",
+    },
 }
 #: Values of ``[tool.flask-doctor.audit] server`` (and ``flask-doctor audit --server``).
 AUDIT_SERVERS = ("gunicorn", "uwsgi", "waitress", "mod_wsgi", "flask-run")
@@ -455,6 +462,13 @@ def validate_section(
                     key=f"{where}.silenced",
                 )
             _check_codes([entry.split(":", 1)[0]], path, f"{where}.silenced", known)
+    if name == "fix":
+        for key, item in value.items():
+            whole = key != "http-timeout"
+            ok = isinstance(item, int) if whole else isinstance(item, (int, float))
+            if isinstance(item, bool) or not ok or item <= 0:
+                raise ConfigError(f"'{where}.{key}': {clip(item)} is not {schema[key]}", path=path,
+                                  key=f"{where}.{key}")
     if "server" in value and value["server"] not in AUDIT_SERVERS:
         raise ConfigError(f"'{where}.server': {clip(value['server'])} is not {schema['server']}",
                           path=path, key=f"{where}.server")

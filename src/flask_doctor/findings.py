@@ -54,6 +54,24 @@ class FixSafety(enum.Enum):
     DISPLAY_ONLY = "display-only"
 
 
+#: What ``flask-doctor rule`` prints for a rule that has no automatic fix.
+NO_FIX = "none"
+
+
+@dataclass(frozen=True)
+class FixExample:
+    """A rule's fix shown on its page *and* run as a test: ``--fix`` turns ``before`` into ``after``.
+
+    ``files`` are extra project files (path -> text) the fix needs to see (a production config class,
+    a deploy file); ``path`` is the file the fix rewrites (``app.py`` unless a deploy file is fixed).
+    """
+
+    before: str
+    after: str
+    files: Mapping[str, str] = field(default_factory=dict)
+    path: str = "app.py"
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     """A place in a file. Lines and columns are 1-based; 0 means unknown."""

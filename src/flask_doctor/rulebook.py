@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from flask_doctor.findings import Evidence, Finding, Fix, Location, Severity
+from flask_doctor.findings import Evidence, Finding, Fix, FixExample, Location, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.catalogue.base import Entry
@@ -61,8 +61,11 @@ class RuleMeta:
     doc: str = ""
     catalog: tuple[str, ...] = ()
     surfaces: tuple[str, ...] = ("check",)
-    fix_safety: str = "display-only"
+    #: "safe", "unsafe" (``--fix``/``--unsafe-fixes`` apply it) or "none".
+    fix_safety: str = "none"
     preview: bool = False
+    #: The before/after pair ``--fix`` is tested on; ``None`` for rules without a fix.
+    fix_example: FixExample | None = field(default=None, compare=False, hash=False)
     sections: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -224,6 +227,7 @@ def _catalogue_meta(entry: type[Entry]) -> RuleMeta:
         catalog=entry.catalog,
         surfaces=tuple(sorted(entry.surfaces, key=_surface_rank)),
         fix_safety=entry.fix_safety,
+        fix_example=entry.FIX_EXAMPLE,
         preview=entry.preview,
         sections=parse_doc_sections(doc),
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any, ClassVar
 
-from flask_doctor.findings import Severity
+from flask_doctor.findings import NO_FIX, FixExample, Severity
 
 #: Every entry class, by code, in definition order.
 ENTRIES: dict[str, type[Entry]] = {}
@@ -34,7 +34,9 @@ class Entry:
     catalog: ClassVar[tuple[str, ...]] = ()
     #: The surfaces that raise the id; set once per surface module's base class.
     surfaces: ClassVar[tuple[str, ...]] = ()
-    fix_safety: ClassVar[str] = "display-only"
+    #: "safe", "unsafe" or "none"; a fix has a before/after :class:`FixExample` that is also its test.
+    fix_safety: ClassVar[str] = NO_FIX
+    FIX_EXAMPLE: ClassVar[FixExample | None] = None
     preview: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

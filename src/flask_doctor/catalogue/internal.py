@@ -9,7 +9,7 @@ raises FD004 too when one of its checks crashes (declared in
 from __future__ import annotations
 
 from flask_doctor.catalogue.base import Entry
-from flask_doctor.findings import Severity
+from flask_doctor.findings import FixExample, Severity
 
 SURFACE = "check"
 ALSO_RAISES: tuple[str, ...] = ()
@@ -110,6 +110,17 @@ class UnusedNoqa(Internal):
     name = "unused-noqa"
     severity = Severity.WARNING
     summary = "A `# noqa: FDxxx` directive suppresses nothing, or names an unknown rule."
+    fix_safety = "safe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            TIMEOUT = 10  # noqa: FD999, E501
+            LIMIT = 5  # noqa: FD9999 (a typo)
+            """,
+        after="""
+            TIMEOUT = 10  # noqa: E501
+            LIMIT = 5
+            """,
+    )
 
 
 class InternalError(Internal):

@@ -42,6 +42,11 @@ from flask_doctor.safe_text import printable
               help="Record the current findings in FILE (adopt the tool on a legacy codebase) and exit 0.")
 @click.option("--preview", is_flag=True, help="Also run rules still in preview.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes for the rule walk [default: 1; pays off on many cores].")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what is left.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="Also apply fixes that may change behaviour (implies --fix).")
+@click.option("--diff", is_flag=True,
+              help="Print the fixes as a unified diff and write nothing; exit 1 when there is any.")
 def check_command(
     paths: tuple[Path, ...],
     fmt: str,
@@ -60,6 +65,9 @@ def check_command(
     write_baseline: Path | None,
     preview: bool,
     jobs: int | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
 ) -> None:
     """Check Python sources and deploy files without importing or running them.
 
@@ -92,6 +100,10 @@ def check_command(
         raise UsageError(str(exc)) from None
     if preview:
         settings.preview = True
+    if fix or unsafe_fixes or diff:
+        if write_baseline is not None:
+            raise UsageError("--write-baseline cannot be combined with --fix, --unsafe-fixes or --diff")
+        _fix(targets, settings, unsafe=unsafe_fixes, diff=diff, jobs=jobs, debug=debug, quiet=quiet)
     started = time.perf_counter()
     try:
         result = run_check(targets, settings, jobs=jobs, baseline=baseline)
@@ -125,6 +137,39 @@ def check_command(
     if debug:
         click.echo(f"checked {result.files_checked} files in {elapsed:.2f}s", err=True)
     finish(exit_code_for(result.findings, settings.fail_level))
+
+
+def _fix(targets: list[Path], settings, *, unsafe: bool, diff: bool, jobs: int | None, debug: bool,
+         quiet: bool) -> None:
+    """Run the cures; with ``diff`` print the patch and exit, else write and let the check report the rest."""
+    from flask_doctor.static.fixes.base import FixOptions
+    from flask_doctor.static.fixes.engine import run_fix
+
+    table = settings.sections.get("fix", {})
+    defaults = FixOptions()
+    options = FixOptions(
+        http_timeout=table.get("http-timeout", defaults.http_timeout),
+        pool_recycle=table.get("pool-recycle", defaults.pool_recycle),
+        cache_maxsize=table.get("cache-maxsize", defaults.cache_maxsize),
+        task_max_retries=table.get("task-max-retries", defaults.task_max_retries),
+    )
+    try:
+        report = run_fix(targets, settings, unsafe=unsafe, write=not diff, options=options, jobs=jobs)
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo("flask-doctor: internal error while fixing: "
+                   f"{exc.__class__.__name__}: {printable(str(exc))}",
+                   err=True)
+        sys.exit(EXIT_ERROR)
+    if not quiet:
+        for finding, reason in report.skipped:
+            loc = finding.location
+            click.echo(printable(f"skipped {finding.code} at {loc}: {reason}"), err=True)
+        click.echo(printable(("Would fix: " if diff else "Fixed: ") + report.summary()), err=True)
+    if diff:
+        click.echo(report.diff(), nl=False)
+        sys.exit(1 if report.changed else 0)
 
 
 @click.command("rules")
@@ -173,7 +218,7 @@ def rule_markdown(code: str) -> str:
     lines.append(f"- **Surfaces:** {', '.join(meta.surfaces)}")
     if meta.catalog:
         lines.append(f"- **Catalog:** {', '.join(meta.catalog)}")
-    lines.append(f"- **Fix:** {meta.fix_safety}")
+    lines.append(f"- **Fix:** {meta.fix_safety}" + (_FIX_FLAGS.get(meta.fix_safety, "")))
     if meta.preview:
         lines.append("- **Status:** preview")
     if "check" in meta.surfaces and not meta.code.startswith("FD00"):
@@ -182,7 +227,21 @@ def rule_markdown(code: str) -> str:
     lines += ["", meta.summary, ""]
     if meta.doc:
         lines.append(strip_expect_marks(meta.doc))
+    example = meta.fix_example
+    if example is not None:
+        import textwrap
+
+        lang = "python" if example.path.endswith(".py") else ""
+        lines += ["", "## Automatic fix", "",
+                  f"`flask-doctor check {_FIX_FLAGS_CLI.get(meta.fix_safety, '--fix')}` rewrites this "
+                  f"(`{example.path}`):", "", f"```{lang}",
+                  textwrap.dedent(example.before).strip("\n"), "```", "", "into:", "", f"```{lang}",
+                  textwrap.dedent(example.after).strip("\n"), "```"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+_FIX_FLAGS = {"safe": " (applied by `--fix`)", "unsafe": " (applied by `--fix --unsafe-fixes`)"}
+_FIX_FLAGS_CLI = {"safe": "--fix", "unsafe": "--fix --unsafe-fixes"}
 
 
 @click.command("rule")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from flask_doctor.findings import Evidence, Finding, Fix, Location, Severity
+from flask_doctor.findings import NO_FIX, Evidence, Finding, Fix, FixExample, Location, Severity
 from flask_doctor.rulebook import (
     Ceiling,
     RuleMeta,
@@ -32,7 +32,7 @@ from flask_doctor.rulebook import (
 from flask_doctor.static.context import Context, describe_context, node_location
 from flask_doctor.static.model import Project
 
-__all__ = ["RULES", "Context", "Invalid", "Rule", "Valid", "describe_context", "node_location"]
+__all__ = ["RULES", "Context", "FixExample", "Invalid", "Rule", "Valid", "describe_context", "node_location"]
 
 #: Every rule class, by code, in definition order.
 RULES: dict[str, type[Rule]] = {}
@@ -66,7 +66,11 @@ class Rule:
     name: ClassVar[str] = ""
     severity: ClassVar[Severity] = Severity.WARNING
     catalog: ClassVar[tuple[str, ...]] = ()
-    fix_safety: ClassVar[str] = "display-only"
+    #: "safe" (``--fix`` applies it), "unsafe" (only with ``--unsafe-fixes``) or "none". A rule with a fix
+    #: has a cure registered under its code in :mod:`flask_doctor.static.fixes` and a ``FIX_EXAMPLE``
+    #: whose ``before`` the fix must turn into ``after`` (a test runs it; the rule page shows it).
+    fix_safety: ClassVar[str] = NO_FIX
+    FIX_EXAMPLE: ClassVar[FixExample | None] = None
     preview: ClassVar[bool] = False
     #: One line; shown by ``flask-doctor rules`` and in SARIF.
     summary: ClassVar[str] = ""
@@ -91,6 +95,7 @@ class Rule:
                 catalog=cls.catalog,
                 surfaces=("check",),
                 fix_safety=cls.fix_safety,
+                fix_example=cls.FIX_EXAMPLE,
                 preview=cls.preview,
                 sections=parse_doc_sections(doc),
             )

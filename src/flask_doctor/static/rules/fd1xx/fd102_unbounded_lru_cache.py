@@ -9,6 +9,7 @@ from flask_doctor.static.facts.taint import request_derived
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
+    FixExample,
     Context,
     Invalid,
     Rule,
@@ -59,6 +60,35 @@ class UnboundedLruCache(Rule):
     severity = Severity.WARNING
     catalog = ("S16",)
     summary = "Unbounded functools cache on a function that request code calls with arguments."
+    fix_safety = "unsafe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            from functools import lru_cache
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @lru_cache(maxsize=None)
+            def search(term):
+                return term.upper()
+
+            @app.get("/search")
+            def view():
+                return search(request.args["q"])
+            """,
+        after="""
+            from functools import lru_cache
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @lru_cache(maxsize=1024)
+            def search(term):
+                return term.upper()
+
+            @app.get("/search")
+            def view():
+                return search(request.args["q"])
+            """,
+    )
 
     VALID = (
         Valid("""

@@ -34,6 +34,7 @@ from flask_doctor.static.model import (
 )
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
+    FixExample,
     Context,
     Invalid,
     Rule,
@@ -101,6 +102,19 @@ class EngineWithoutStaleConnectionGuard(Rule):
     severity = Severity.WARNING
     catalog = ("S22",)
     summary = "A MySQL/PostgreSQL engine without pool_pre_ping or pool_recycle hands out dead connections."
+    fix_safety = "safe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            from sqlalchemy import create_engine
+
+            engine = create_engine("postgresql+psycopg2://app@db/app", pool_size=10)
+            """,
+        after="""
+            from sqlalchemy import create_engine
+
+            engine = create_engine("postgresql+psycopg2://app@db/app", pool_size=10, pool_pre_ping=True)
+            """,
+    )
 
     VALID = (
         Valid("""

@@ -11,6 +11,7 @@ from flask_doctor.static.model import (
     Project,
 )
 from flask_doctor.static.rules.base import (
+    FixExample,
     Invalid,
     Rule,
     Valid,
@@ -60,6 +61,19 @@ class TrackModificationsEnabled(Rule):
     severity = Severity.NOTE
     catalog = ("S10",)
     summary = "SQLALCHEMY_TRACK_MODIFICATIONS = True costs memory and time on every commit."
+    fix_safety = "safe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            class Config:
+                SQLALCHEMY_DATABASE_URI = "postgresql://app@db/app"
+                SQLALCHEMY_TRACK_MODIFICATIONS = True  # signals
+            """,
+        after="""
+            class Config:
+                SQLALCHEMY_DATABASE_URI = "postgresql://app@db/app"
+                SQLALCHEMY_TRACK_MODIFICATIONS = False  # signals
+            """,
+    )
 
     VALID = (
         Valid("""

@@ -9,7 +9,7 @@ from flask_doctor.static.facts.config import SECRET_KEYS, live_in_production, se
 from flask_doctor.static.facts.config_values import persisted_by_module, random_call, short
 from flask_doctor.static.facts.devserver import single_process_entry
 from flask_doctor.static.model import Project
-from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
 
 
 class SecretKeyGeneratedAtStartup(Rule):
@@ -70,6 +70,21 @@ class SecretKeyGeneratedAtStartup(Rule):
     severity = Severity.ERROR
     catalog = ("S03",)
     summary = "SECRET_KEY is generated when the process starts, so every worker signs sessions differently."
+    fix_safety = "unsafe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            import os
+            from flask import Flask
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = os.urandom(24)
+            """,
+        after="""
+            import os
+            from flask import Flask
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+            """,
+    )
 
     VALID = (
         Valid("""

@@ -18,7 +18,7 @@ from flask_doctor.static.facts.config_values import env_default, literal_secret,
 from flask_doctor.static.facts.csrf import session_grants_authority
 from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.model import Project
-from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
 
 
 class HardcodedSecretKey(Rule):
@@ -76,6 +76,19 @@ class HardcodedSecretKey(Rule):
     severity = Severity.ERROR
     catalog = ("S20",)
     summary = "A secret key is written in source code that production uses."
+    fix_safety = "unsafe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            class Config:
+                SECRET_KEY = "super-secret"
+            """,
+        after="""
+            import os
+
+            class Config:
+                SECRET_KEY = os.environ["SECRET_KEY"]
+            """,
+    )
 
     VALID = (
         Valid("""

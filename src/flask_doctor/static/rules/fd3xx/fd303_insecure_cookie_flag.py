@@ -16,7 +16,7 @@ from flask_doctor.static.facts.config import (
 from flask_doctor.static.facts.config_values import false_constant, short
 from flask_doctor.static.facts.csrf import AuthCookie, auth_cookies
 from flask_doctor.static.model import Project
-from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
 
 
 class InsecureCookieFlag(Rule):
@@ -70,6 +70,19 @@ class InsecureCookieFlag(Rule):
     severity = Severity.WARNING
     catalog = ("S20",)
     summary = "A session or remember-me cookie flag (Secure/HttpOnly) is switched off in production."
+    fix_safety = "unsafe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            class ProductionConfig:
+                SESSION_COOKIE_SECURE = False
+                SESSION_COOKIE_HTTPONLY = False
+            """,
+        after="""
+            class ProductionConfig:
+                SESSION_COOKIE_SECURE = True
+                SESSION_COOKIE_HTTPONLY = True
+            """,
+    )
 
     VALID = (
         Valid("""

@@ -16,7 +16,7 @@ from flask_doctor.static.facts.devserver import (
     launcher_script,
     run_options,
 )
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
+from flask_doctor.static.rules.base import FixExample, Context, Invalid, Rule, Valid
 
 
 class DevelopmentServer(Rule):
@@ -77,6 +77,23 @@ class DevelopmentServer(Rule):
     severity = Severity.ERROR
     catalog = ("S25",)
     fix_safety = "unsafe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            from flask import Flask
+            app = Flask(__name__)
+
+            # start the server
+            app.run(host="0.0.0.0", port=8000, debug=True)
+            """,
+        after="""
+            from flask import Flask
+            app = Flask(__name__)
+
+            # start the server
+            if __name__ == "__main__":
+                app.run(host="0.0.0.0", port=8000)
+            """,
+    )
     summary = "app.run() starts Werkzeug's development server where production traffic can reach it."
 
     VALID = (

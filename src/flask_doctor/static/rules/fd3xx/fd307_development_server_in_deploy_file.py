@@ -16,7 +16,7 @@ from flask_doctor.static.facts.devserver import (
     web_process,
 )
 from flask_doctor.static.model import Project
-from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
 
 
 class DevelopmentServerInDeployFile(Rule):
@@ -63,6 +63,26 @@ class DevelopmentServerInDeployFile(Rule):
     severity = Severity.ERROR
     catalog = ("S25",)
     summary = "A Dockerfile/Procfile/compose start command runs Flask's development server."
+    fix_safety = "unsafe"
+    FIX_EXAMPLE = FixExample(
+        path="Dockerfile",
+        before="""
+            FROM python:3.12-slim
+            COPY . /app
+            CMD ["flask", "--app", "shop:create_app()", "run", "--host", "0.0.0.0", "--port", "8000"]
+            """,
+        after="""
+            FROM python:3.12-slim
+            COPY . /app
+            CMD ["gunicorn", "--bind", "0.0.0.0:8000", "shop:create_app()"]
+            """,
+        files={"shop/__init__.py": """
+            from flask import Flask
+
+            def create_app():
+                return Flask(__name__)
+            """},
+    )
 
     VALID = (
         Valid("""

@@ -10,7 +10,7 @@ from flask_doctor.static.facts.deserialisers import (
     YAML_UNSAFE_LOADERS,
 )
 from flask_doctor.static.facts.flows import sink_source
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
+from flask_doctor.static.rules.base import FixExample, Context, Invalid, Rule, Valid
 
 
 class UnsafeYamlLoad(Rule):
@@ -58,6 +58,26 @@ class UnsafeYamlLoad(Rule):
     severity = Severity.ERROR
     catalog = ()
     fix_safety = "unsafe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            import yaml
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/import")
+            def import_config():
+                return yaml.load(request.data, Loader=yaml.FullLoader)
+            """,
+        after="""
+            import yaml
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/import")
+            def import_config():
+                return yaml.load(request.data, Loader=yaml.SafeLoader)
+            """,
+    )
     summary = "yaml.load with a loader that builds arbitrary Python objects."
 
     VALID = (

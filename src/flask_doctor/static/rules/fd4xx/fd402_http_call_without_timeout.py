@@ -9,7 +9,7 @@ from flask_doctor.findings import Severity
 from flask_doctor.static.facts.calls import classify_http_call, client_library, describe_where, path_doubt
 from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.model import JOB, REQUEST
-from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
+from flask_doctor.static.rules.base import FixExample, Context, Invalid, Rule, Valid
 
 
 class HttpCallWithoutTimeout(Rule):
@@ -83,6 +83,34 @@ class HttpCallWithoutTimeout(Rule):
     severity = Severity.WARNING
     catalog = ("S04", "S17")
     summary = "Outgoing HTTP call (requests/urllib) without a timeout can hang a worker for ever."
+    fix_safety = "safe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/weather")
+            def weather():
+                return requests.get(
+                    "https://api.example.com/weather",
+                    params={"city": "Oslo"},
+                ).json()
+            """,
+        after="""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/weather")
+            def weather():
+                return requests.get(
+                    "https://api.example.com/weather",
+                    params={"city": "Oslo"},
+                    timeout=10,
+                ).json()
+            """,
+    )
 
     VALID = (
         Valid("""

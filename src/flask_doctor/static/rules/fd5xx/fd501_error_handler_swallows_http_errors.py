@@ -15,7 +15,7 @@ from flask_doctor.static.facts.error_handlers import (
 )
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import Project
-from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
+from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid, node_location
 
 
 class ErrorHandlerSwallowsHttpErrors(Rule):
@@ -70,6 +70,31 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
     severity = Severity.ERROR
     catalog = ("S15",)
     summary = "errorhandler(Exception) also catches HTTPException: every 404/405 becomes a 500."
+    fix_safety = "unsafe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            from flask import Flask, render_template
+            app = Flask(__name__)
+
+            @app.errorhandler(Exception)
+            def handle_exception(e):
+                app.logger.exception("unhandled")
+                return render_template("500.html"), 500
+            """,
+        after="""
+            from flask import Flask, render_template
+            from werkzeug.exceptions import HTTPException
+
+            app = Flask(__name__)
+
+            @app.errorhandler(Exception)
+            def handle_exception(e):
+                if isinstance(e, HTTPException):
+                    return e
+                app.logger.exception("unhandled")
+                return render_template("500.html"), 500
+            """,
+    )
 
     VALID = (
         Valid("""

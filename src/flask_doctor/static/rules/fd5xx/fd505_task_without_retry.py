@@ -24,7 +24,7 @@ from flask_doctor.static.facts.jobs.outcomes import polled_results
 from flask_doctor.static.model import (
     Project,
 )
-from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
+from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid, node_location
 
 
 # ------------------------------------------------------------------ FD505
@@ -85,6 +85,25 @@ class TaskWithoutRetry(Rule):
     severity = Severity.WARNING
     catalog = ("S04",)
     summary = "Task does network/database I/O with no retry policy and no error handling."
+    fix_safety = "unsafe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            import requests
+            from celery import shared_task
+
+            @shared_task
+            def send_webhook(url, payload):
+                requests.post(url, json=payload, timeout=10)
+            """,
+        after="""
+            import requests
+            from celery import shared_task
+
+            @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+            def send_webhook(url, payload):
+                requests.post(url, json=payload, timeout=10)
+            """,
+    )
 
     VALID = (
         Valid("""
