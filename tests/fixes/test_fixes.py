@@ -193,7 +193,8 @@ def test_diff_prints_a_patch_writes_nothing_and_exits_1(tmp_path: Path) -> None:
 
 
 def test_fix_writes_then_reports_what_is_left(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"app.py": """
+    # FD306 at warning (whatever its measured default), so the exit code says whether it is left
+    write_tree(tmp_path, {"pyproject.toml": '[tool.flask-doctor]\nseverity = { FD306 = "warning" }\n', "app.py": """
         from flask import Flask
         app = Flask(__name__)
         app.run(debug=True)
