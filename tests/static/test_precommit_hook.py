@@ -94,7 +94,9 @@ def _commit(project: Path, env: dict[str, str], message: str) -> subprocess.Comp
     return done
 
 
-def test_hook_reports_a_cross_file_finding_in_the_staged_file_only(hooked_repo: tuple[Path, dict[str, str]]) -> None:
+def test_hook_reports_a_cross_file_finding_in_the_staged_file_only(
+    hooked_repo: tuple[Path, dict[str, str]],
+) -> None:
     project, env = hooked_repo
     helper = project / "app" / "helpers.py"
     helper.write_text(HELPER.replace("return 1", "time.sleep(1)"))
@@ -116,14 +118,16 @@ def test_hook_reports_a_cross_file_finding_in_the_staged_file_only(hooked_repo: 
                            env=env, capture_output=True, text=True, timeout=60)
     assert where.stdout.startswith(env["PRE_COMMIT_HOME"]), where.stdout + where.stderr
 
-    helper.write_text(HELPER)
+    helper.write_text(HELPER.replace("return 1", "return 2"))
     _git("add", "app/helpers.py", cwd=project, env=env)
     fixed = _commit(project, env, "no sleep")
     assert fixed.returncode == 0, fixed.stdout
     assert "flask-doctor" in fixed.stdout and "Passed" in fixed.stdout
 
 
-def test_hook_checks_staged_deploy_files_and_skips_other_files(hooked_repo: tuple[Path, dict[str, str]]) -> None:
+def test_hook_checks_staged_deploy_files_and_skips_other_files(
+    hooked_repo: tuple[Path, dict[str, str]],
+) -> None:
     project, env = hooked_repo
     (project / "README.md").write_text("# demo\n\nMore words.\n")
     _git("add", "README.md", cwd=project, env=env)
