@@ -43,7 +43,9 @@ def located(result: Result) -> list[tuple[str, str]]:
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[Path]:
     """A project whose one cross-file finding (FD401) sits in a helper only a view elsewhere reaches."""
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n\n[tool.flask-doctor]\nexclude = ['vendor']\n")
+    (tmp_path / "pyproject.toml").write_text(
+        "[project]\nname = 'demo'\n\n[tool.flask-doctor]\nexclude = ['vendor']\n"
+    )
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "__init__.py").write_text(VIEW)
     (tmp_path / "app" / "helpers.py").write_text(HELPER)
@@ -64,7 +66,8 @@ def project(tmp_path: Path) -> Iterator[Path]:
 def test_the_whole_project_finds_what_one_file_alone_cannot(project: Path) -> None:
     everything = invoke("check", ".", "--format", "json")
     assert located(everything) == [
-        ("FD307", "Dockerfile"), ("FD307", "Procfile"), ("FD401", "app/helpers.py"), ("FD407", "gunicorn.conf.py"),
+        ("FD307", "Dockerfile"), ("FD307", "Procfile"),
+        ("FD401", "app/helpers.py"), ("FD407", "gunicorn.conf.py"),
     ]
     alone = invoke("check", "app/helpers.py", "--format", "json")
     assert located(alone) == []  # no view reaches `slow` when the helper is checked alone
@@ -91,7 +94,8 @@ def test_files_that_cannot_hold_findings_pass_quickly(project: Path) -> None:
 
 def test_excluded_files_stay_excluded_when_named(project: Path) -> None:
     assert located(invoke("check", "vendor/lib.py", "--format", "json")) == []  # no view reaches it anyway
-    (project / "vendor" / "lib.py").write_text("from flask import Flask\napp = Flask(__name__)\napp.run(debug=True)\n")
+    dev_server = "from flask import Flask\napp = Flask(__name__)\napp.run(debug=True)\n"
+    (project / "vendor" / "lib.py").write_text(dev_server)
     named = invoke("check", "vendor/lib.py", "--format", "json")
     assert named.exit_code == 1 and located(named)  # a plain check always checks what it is given
     scoped = invoke("check", "--files-only", "vendor/lib.py", "--format", "json")

@@ -44,7 +44,8 @@ DOCKERFILE = 'FROM python:3.12\nCMD ["flask", "run", "--host=0.0.0.0"]\n'
 
 
 def _git(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(["git", *args], check=False, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +83,8 @@ def hooked_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
     for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "init")):
         done = _git(*args, cwd=project, env=env)
         assert done.returncode == 0, done.stderr
-    installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=project, env=env,
-                               capture_output=True, text=True, timeout=120)
+    installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], check=False, cwd=project,
+                               env=env, capture_output=True, text=True, timeout=120)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     return project, env
 
@@ -115,7 +116,7 @@ def test_hook_reports_a_cross_file_finding_in_the_staged_file_only(
     pythons = list((Path(env["PRE_COMMIT_HOME"])).glob("repo*/py_env-*/bin/python"))
     assert len(pythons) == 1
     where = subprocess.run([str(pythons[0]), "-c", "import flask_doctor; print(flask_doctor.__file__)"],
-                           env=env, capture_output=True, text=True, timeout=60)
+                           check=False, env=env, capture_output=True, text=True, timeout=60)
     assert where.stdout.startswith(env["PRE_COMMIT_HOME"]), where.stdout + where.stderr
 
     helper.write_text(HELPER.replace("return 1", "return 2"))

@@ -54,7 +54,8 @@ class Lines:
 
 def _start(project: Path, *args: str) -> tuple[subprocess.Popen[str], Lines, Lines]:
     pytest.importorskip("watchfiles", reason="--watch needs the watch extra")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))}
+    path = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path}
     process = subprocess.Popen(
         [sys.executable, "-m", "flask_doctor", "check", "--watch", *args, str(project)],
         cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -121,7 +121,8 @@ def test_entries_nothing_matches_are_stale(tmp_path: Path) -> None:
     result, stale = match_baseline([still], entries, make_line_text(files))
     assert result == [still.with_changes(suppressed=True)]
     assert stale == [
-        BaselineEntry("app/config.py", "FD302", old[2].fingerprint("SECRET_KEY = 'dev'"), "hard-coded secret"),
+        BaselineEntry("app/config.py", "FD302", old[2].fingerprint("SECRET_KEY = 'dev'"),
+                      "hard-coded secret"),
         BaselineEntry("app/views.py", "FD201", old[1].fingerprint("posts = Post.query.all()"), "problem"),
     ]
 
@@ -135,7 +136,8 @@ def test_stale_entries_are_counted_per_copy(tmp_path: Path) -> None:
     _, stale = match_baseline([finding("FD201", "app/views.py", 1)], entries, make_line_text(files))
     assert stale == [entries[0]]  # two equal entries, one finding left: one entry is stale
     _, none_stale = match_baseline(
-        [finding("FD201", "app/views.py", 1), finding("FD201", "app/views.py", 1)], entries, make_line_text(files)
+        [finding("FD201", "app/views.py", 1), finding("FD201", "app/views.py", 1)], entries,
+        make_line_text(files),
     )
     assert none_stale == []
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from flask_doctor.baseline import BaselineEntry
 from flask_doctor.catalogue.precision import Precision, precision_of
 from flask_doctor.cli_common import (
     EXIT_ERROR,
@@ -22,7 +23,6 @@ from flask_doctor.cli_common import (
     output_options,
     split_codes,
 )
-from flask_doctor.baseline import BaselineEntry
 from flask_doctor.config import ConfigError, load_settings, merge_cli
 from flask_doctor.report import RenderContext, file_line_reader
 from flask_doctor.rulebook import all_metas, get_meta

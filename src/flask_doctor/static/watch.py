@@ -30,7 +30,7 @@ from flask_doctor.safe_text import printable
 from flask_doctor.static.deploy.kinds import deploy_kind
 from flask_doctor.static.files import DEFAULT_SKIP_DIRS
 
-__all__ = ["MISSING_WATCHFILES", "relevant_change", "watch_paths", "watch_and_rerun"]
+__all__ = ["MISSING_WATCHFILES", "relevant_change", "watch_and_rerun", "watch_paths"]
 
 MISSING_WATCHFILES = (
     "--watch needs the watchfiles package, which is not installed: pip install 'flask-doctor[watch]'"
