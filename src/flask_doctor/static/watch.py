@@ -36,6 +36,8 @@ MISSING_WATCHFILES = (
     "--watch needs the watchfiles package, which is not installed: pip install 'flask-doctor[watch]'"
 )
 _CLEAR = "\033[2J\033[H"
+#: How long the watcher waits before saying "nothing changed" (its first answer means it is ready).
+_READY_MS = 250
 
 
 def relevant_change(path: str, extra: frozenset[str] = frozenset()) -> bool:
@@ -102,9 +104,20 @@ def watch_and_rerun(
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
+        # The watcher must exist before the first run reads the files, or an
+        # edit made while that run prints is lost.  It is created by the first
+        # step of the generator, which returns an empty set after
+        # ``rust_timeout`` (watchfiles wakes every ``step`` ms anyway, so the
+        # timeouts cost nothing) and keeps every change made during a run
+        # for the next step.
+        changes_seen = watchfiles.watch(*watched, watch_filter=_Filter(), raise_interrupt=True,
+                                        yield_on_timeout=True, rust_timeout=_READY_MS)
+        next(changes_seen)  # what changed before the first run, the first run sees
         _run(run_once)
         _waiting(watched)
-        for changes in watchfiles.watch(*watched, watch_filter=_Filter(), raise_interrupt=True):
+        for changes in changes_seen:
+            if not changes:
+                continue
             names = sorted({_shown(path) for _, path in changes})
             if clear:
                 click.echo(_CLEAR, nl=False)
