@@ -48,14 +48,7 @@ def _git(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProc
                           timeout=300)
 
 
-@pytest.fixture(scope="module")
-def hooked_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """A committed Flask project with the hook installed; the first commit is made without it."""
-    if shutil.which("git") is None or not (REPO / ".git").exists():
-        pytest.skip("needs git and a git checkout of flask-doctor")
-    if not (REPO / ".pre-commit-hooks.yaml").is_file():
-        pytest.fail(".pre-commit-hooks.yaml is missing at the repository root")
-    base = tmp_path_factory.mktemp("precommit")
+def _offline_env(base: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_", "VIRTUALENV_", "GIT_"))}
     env.update(
         GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.com",
@@ -65,11 +58,11 @@ def hooked_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
         VIRTUALENV_SYSTEM_SITE_PACKAGES="1", PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0",
         PIP_DISABLE_PIP_VERSION_CHECK="1",
     )
-    clone = base / "flask-doctor"
-    done = _git("clone", "-q", str(REPO), str(clone), cwd=base, env=env)
-    assert done.returncode == 0, done.stderr
-    rev = _git("rev-parse", "HEAD", cwd=clone, env=env).stdout.strip()
+    return env
 
+
+def _project(base: Path, config: str, env: dict[str, str]) -> Path:
+    """A committed Flask project with ``config`` as its pre-commit config, the hook installed after."""
     project = base / "project"
     (project / "app").mkdir(parents=True)
     (project / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
@@ -77,16 +70,35 @@ def hooked_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
     (project / "app" / "helpers.py").write_text(HELPER)
     (project / "Dockerfile").write_text(DOCKERFILE)  # a finding already committed
     (project / "README.md").write_text("# demo\n")
-    (project / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {clone}\n    rev: {rev}\n    hooks:\n      - id: flask-doctor\n"
-    )
+    (project / ".pre-commit-config.yaml").write_text(config)
     for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "init")):
         done = _git(*args, cwd=project, env=env)
         assert done.returncode == 0, done.stderr
     installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], check=False, cwd=project,
                                env=env, capture_output=True, text=True, timeout=120)
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    return project, env
+    return project
+
+
+def _need_git() -> None:
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("needs git and a git checkout of flask-doctor")
+
+
+@pytest.fixture(scope="module")
+def hooked_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A project whose ``repo:`` entry is a clone of this repository."""
+    _need_git()
+    if not (REPO / ".pre-commit-hooks.yaml").is_file():
+        pytest.fail(".pre-commit-hooks.yaml is missing at the repository root")
+    base = tmp_path_factory.mktemp("precommit")
+    env = _offline_env(base)
+    clone = base / "flask-doctor"
+    done = _git("clone", "-q", str(REPO), str(clone), cwd=base, env=env)
+    assert done.returncode == 0, done.stderr
+    rev = _git("rev-parse", "HEAD", cwd=clone, env=env).stdout.strip()
+    config = f"repos:\n  - repo: {clone}\n    rev: {rev}\n    hooks:\n      - id: flask-doctor\n"
+    return _project(base, config, env), env
 
 
 def _commit(project: Path, env: dict[str, str], message: str) -> subprocess.CompletedProcess[str]:
@@ -142,3 +154,29 @@ def test_hook_checks_staged_deploy_files_and_skips_other_files(
     assert deploy.returncode != 0, deploy.stdout
     assert "Dockerfile" in deploy.stdout and "FD307" in deploy.stdout
     assert "app/helpers.py" not in deploy.stdout
+
+
+def test_the_local_system_hook_of_the_readme(tmp_path: Path) -> None:
+    """The offline variant: ``repo: local``, ``language: system``, the flask-doctor under test."""
+    _need_git()
+    env = _offline_env(tmp_path)
+    env["PYTHONPATH"] = str(REPO / "src")
+    config = textwrap.dedent(
+        f"""
+        repos:
+          - repo: local
+            hooks:
+              - id: flask-doctor
+                name: flask-doctor
+                entry: {sys.executable} -m flask_doctor check --files-only
+                language: system
+                require_serial: true
+        """
+    ).lstrip()
+    project = _project(tmp_path, config, env)
+    (project / "app" / "helpers.py").write_text(HELPER.replace("return 1", "time.sleep(1)"))
+    _git("add", "app/helpers.py", cwd=project, env=env)
+    blocked = _commit(project, env, "sleep in a helper")
+    assert blocked.returncode != 0, blocked.stdout
+    assert "FD401" in blocked.stdout and "called from index (app/__init__.py:" in blocked.stdout
+    assert "FD307" not in blocked.stdout
