@@ -30,6 +30,7 @@ __all__ = [
     "BaselineError",
     "apply_baseline",
     "load_baseline",
+    "match_baseline",
     "write_baseline",
 ]
 
@@ -144,7 +145,21 @@ def apply_baseline(findings: Sequence[Finding], path: Path, line_text: LineText)
     findings the earliest by location consumes the entries first, so the
     result is deterministic.
     """
-    budget = Counter(e.key for e in load_baseline(path))
+    return match_baseline(findings, load_baseline(path), line_text)[0]
+
+
+def match_baseline(
+    findings: Sequence[Finding], entries: Sequence[BaselineEntry], line_text: LineText
+) -> tuple[list[Finding], list[BaselineEntry]]:
+    """Mark the findings ``entries`` excuse, and return the entries nothing used.
+
+    The unused entries are *stale*: the finding they excused was fixed, its
+    line was edited, or it is now silenced some other way (``# noqa``, a
+    disabled rule).  Keeping them hides the next identical mistake, so
+    ``--show-stale-baseline`` lists them.  With two equal entries and one
+    matching finding, one of the two is stale.
+    """
+    budget = Counter(e.key for e in entries)
     result = list(findings)
     order = sorted(range(len(result)), key=lambda i: result[i].sort_key())
     for index in order:
@@ -155,4 +170,9 @@ def apply_baseline(findings: Sequence[Finding], path: Path, line_text: LineText)
         if budget[key] > 0:
             budget[key] -= 1
             result[index] = dataclasses.replace(finding, suppressed=True)
-    return result
+    stale: list[BaselineEntry] = []
+    for entry in sorted(entries):
+        if budget[entry.key] > 0:
+            budget[entry.key] -= 1
+            stale.append(entry)
+    return result, stale

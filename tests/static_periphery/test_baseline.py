@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from flask_doctor.baseline import (
+    BaselineEntry,
     BaselineError,
     apply_baseline,
     load_baseline,
+    match_baseline,
     write_baseline,
 )
 from flask_doctor.findings import Finding, Location, Severity
@@ -105,6 +107,48 @@ def test_already_suppressed_findings_do_not_consume_entries(tmp_path: Path) -> N
     assert apply_baseline([noqa_d, other], path, make_line_text(files)) == [
         noqa_d, other.with_changes(suppressed=True)
     ]
+
+
+def test_entries_nothing_matches_are_stale(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.json"
+    old = [finding("FD201", "app/views.py", 2), finding("FD201", "app/views.py", 3),
+           finding("FD302", "app/config.py", 1, "hard-coded secret")]
+    write_baseline(path, old, make_line_text(OLD))
+    entries = load_baseline(path)
+    # posts query fixed, secret moved to the environment, users query still there
+    files = {"app/views.py": "users = User.query.all()\n", "app/config.py": "SECRET_KEY = os.environ['K']\n"}
+    still = finding("FD201", "app/views.py", 1)
+    result, stale = match_baseline([still], entries, make_line_text(files))
+    assert result == [still.with_changes(suppressed=True)]
+    assert stale == [
+        BaselineEntry("app/config.py", "FD302", old[2].fingerprint("SECRET_KEY = 'dev'"),
+                      "hard-coded secret"),
+        BaselineEntry("app/views.py", "FD201", old[1].fingerprint("posts = Post.query.all()"), "problem"),
+    ]
+
+
+def test_stale_entries_are_counted_per_copy(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.json"
+    write_baseline(path, [finding("FD201", "app/views.py", 2), finding("FD201", "app/views.py", 4)],
+                   make_line_text(OLD))
+    entries = load_baseline(path)
+    files = {"app/views.py": "users = User.query.all()\n"}
+    _, stale = match_baseline([finding("FD201", "app/views.py", 1)], entries, make_line_text(files))
+    assert stale == [entries[0]]  # two equal entries, one finding left: one entry is stale
+    _, none_stale = match_baseline(
+        [finding("FD201", "app/views.py", 1), finding("FD201", "app/views.py", 1)], entries,
+        make_line_text(files),
+    )
+    assert none_stale == []
+
+
+def test_an_entry_whose_finding_is_now_silenced_otherwise_is_stale(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.json"
+    write_baseline(path, [finding("FD302", "app/config.py", 1)], make_line_text(OLD))
+    noqa_d = finding("FD302", "app/config.py", 1).with_changes(suppressed=True)
+    result, stale = match_baseline([noqa_d], load_baseline(path), make_line_text(OLD))
+    assert result == [noqa_d]
+    assert [(e.code, e.path) for e in stale] == [("FD302", "app/config.py")]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from flask_doctor.baseline import BaselineEntry
 from flask_doctor.catalogue.precision import Precision, precision_of
 from flask_doctor.cli_common import (
     EXIT_ERROR,
@@ -40,6 +41,12 @@ from flask_doctor.safe_text import printable
               help="Treat findings recorded in this baseline file as silenced.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record the current findings in FILE (adopt the tool on a legacy codebase) and exit 0.")
+@click.option("--show-stale-baseline", is_flag=True,
+              help="With --baseline: list the baseline entries no finding matches any more (on stderr).")
+@click.option("--files-only", is_flag=True,
+              help="Build the model from the whole project but report only findings located in PATHS "
+                   "(for pre-commit, which passes the staged files).")
+@click.option("--watch", is_flag=True, help="Check again whenever a checked file changes (needs watchfiles).")
 @click.option("--preview", is_flag=True, help="Also run rules still in preview.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes for the rule walk [default: 1; pays off on many cores].")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what is left.")
@@ -63,6 +70,9 @@ def check_command(
     statistics: bool,
     baseline: Path | None,
     write_baseline: Path | None,
+    show_stale_baseline: bool,
+    files_only: bool,
+    watch: bool,
     preview: bool,
     jobs: int | None,
     fix: bool,
@@ -85,6 +95,12 @@ def check_command(
     for target in targets:
         if not target.exists():
             raise UsageError(f"{target}: no such file or directory")
+    if show_stale_baseline and baseline is None:
+        raise UsageError("--show-stale-baseline needs --baseline FILE")
+    if files_only and not paths:
+        raise UsageError("--files-only needs the files to report on")
+    if watch and write_baseline is not None:
+        raise UsageError("--watch cannot be combined with --write-baseline")
     try:
         settings = load_settings(targets[0], config_file, known_codes=known_codes)
         settings = merge_cli(
@@ -100,13 +116,32 @@ def check_command(
         raise UsageError(str(exc)) from None
     if preview:
         settings.preview = True
+    if watch:
+        _watch(click.get_current_context(), targets, settings.root, baseline)
+        return
     if fix or unsafe_fixes or diff:
         if write_baseline is not None:
             raise UsageError("--write-baseline cannot be combined with --fix, --unsafe-fixes or --diff")
         _fix(targets, settings, unsafe=unsafe_fixes, diff=diff, jobs=jobs, debug=debug, quiet=quiet)
+    scope = None
+    if files_only:
+        from flask_doctor.static.scope import FileScope
+
+        try:
+            scope = FileScope.of(targets, settings)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
     started = time.perf_counter()
     try:
-        result = run_check(targets, settings, jobs=jobs, baseline=baseline)
+        if scope is not None and scope.empty:
+            from flask_doctor.static.engine import CheckResult
+
+            result = CheckResult(root=settings.root)
+        else:
+            result = run_check(list(scope.model_roots) if scope else targets, settings, jobs=jobs,
+                               baseline=baseline)
+        if scope is not None:
+            result = scope.restrict(result)
     except Exception as exc:
         if debug:
             traceback.print_exc()
@@ -134,6 +169,8 @@ def check_command(
         line_text=line_text,
     )
     emit(result.findings, fmt=fmt, output=output, ctx=ctx, no_color=no_color)
+    if show_stale_baseline:
+        _print_stale(result.stale_baseline, baseline)
     if debug:
         click.echo(f"checked {result.files_checked} files in {elapsed:.2f}s", err=True)
     finish(exit_code_for(result.findings, settings.fail_level))
@@ -170,6 +207,27 @@ def _fix(targets: list[Path], settings, *, unsafe: bool, diff: bool, jobs: int |
     if diff:
         click.echo(report.diff(), nl=False)
         sys.exit(1 if report.changed else 0)
+
+
+def _print_stale(entries: list[BaselineEntry], baseline: Path | None) -> None:
+    """List stale baseline entries on stderr, so a JSON or SARIF report on stdout stays valid."""
+    for entry in entries:
+        click.echo(f"stale: {entry.fingerprint} {entry.code} {printable(entry.path)}", err=True)
+    noun = "entry" if len(entries) == 1 else "entries"
+    tail = "; refresh it with --write-baseline" if entries else ""
+    click.echo(f"{len(entries)} stale baseline {noun} in {printable(str(baseline))}{tail}", err=True)
+
+
+def _watch(ctx: click.Context, targets: list[Path], root: Path, baseline: Path | None) -> None:
+    """Run this same command, without ``--watch``, now and after every change."""
+    from flask_doctor.static.watch import watch_and_rerun, watch_paths
+
+    params = {**ctx.params, "watch": False}
+    watch_and_rerun(
+        lambda: ctx.invoke(check_command, **params),
+        watch_paths(targets, root),
+        extra_files=[baseline] if baseline is not None else [],
+    )
 
 
 @click.command("rules")

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_doctor.baseline import BaselineEntry
 from flask_doctor.bounded_read import read_text_bounded
 from flask_doctor.catalogue.precision import demotion_reason, earns_warning
 from flask_doctor.config import Settings
@@ -38,6 +39,8 @@ class CheckResult:
     root: Path = field(default_factory=Path.cwd)
     project: Project | None = None
     modules: list[SourceModule] = field(default_factory=list)
+    #: Baseline entries no finding used (``--show-stale-baseline``); empty without a baseline.
+    stale_baseline: list[BaselineEntry] = field(default_factory=list)
 
 
 def known_codes() -> set[str]:
@@ -188,10 +191,12 @@ def _run_check(
             except OSError:  # FileRefused: already reported when the deploy file was read
                 pass
     findings = apply_noqa(findings, noqa, known_codes(), enabled=lambda code, path: settings.is_enabled(code, path))
+    stale: list[BaselineEntry] = []
     if baseline is not None:
-        from flask_doctor.baseline import apply_baseline
+        from flask_doctor.baseline import load_baseline, match_baseline
         from flask_doctor.report import file_line_reader
 
-        findings = apply_baseline(findings, baseline, file_line_reader(root))
+        findings, stale = match_baseline(findings, load_baseline(baseline), file_line_reader(root))
     files = len(discovery.python_files) + len([p for p in discovery.deploy_files if p not in set(discovery.python_files)])
-    return CheckResult(sort_findings(findings), files, root, project, modules)  # project: the last group
+    # project: the last group
+    return CheckResult(sort_findings(findings), files, root, project, modules, stale_baseline=stale)
