@@ -19,7 +19,7 @@ from flask_doctor.static.facts.orm.queries import (
     run_context,
     selection,
 )
-from flask_doctor.static.facts.orm.usage import DELETES, drained_by, few_rows
+from flask_doctor.static.facts.orm.usage import DELETES, drained_by, few_rows, user_facing_insert
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.rules.base import (
     Context,
@@ -331,7 +331,8 @@ class LazyRelationshipInLoop(Rule):
             if key and not per_owner(key):
                 return (f"the rows share one `{key}`, so they point to few `{rel.attr}` objects: SQLAlchemy loads "
                         f"each distinct one once and its identity map answers the rest")
-            if target is not None and target is not query.model and grows(ctx.project, target) is None:
+            if (target is not None and target is not query.model and grows(ctx.project, target) is None
+                    and user_facing_insert(ctx.project, target) is None):
                 return ""  # a reference table: a few distinct parents, each loaded once, then the identity map
         if DELETES.search(fn.name):
             return "each row is deleted or rewritten one by one anyway"

@@ -172,7 +172,7 @@ class TlsVerificationDisabled(Rule):
     #: Reading the certificate the server presents (to inspect or record it) rather than talking to it.
     PEER_CERT = frozenset({"getpeercert", "get_peer_certificate", "get_peer_cert_chain", "get_unverified_chain"})
     #: Calls that send data over the connection.
-    SENDS = frozenset({"send", "sendall", "write", "request", "urlopen", "makefile", "post", "put", "get"})
+    SENDS = frozenset({"send", "sendall", "write", "request", "urlopen", "makefile", "getresponse"})
 
     def _inspects_certificate(self, ctx: Context) -> bool:
         """The function fetches the peer certificate and sends nothing: a scanner must accept any certificate."""
