@@ -168,7 +168,7 @@ class LazyRelationshipInLoop(Rule):
                 id = db.Column(db.Integer, primary_key=True)
                 schedule_id = db.Column(db.Integer, db.ForeignKey("schedule.id"))
                 parent_id = db.Column(db.Integer, db.ForeignKey("slot.id"))
-                parent = db.relationship("Slot", remote_side=[id])
+                children = db.relationship("Slot", backref=db.backref("parent", remote_side=[id]))
                 layout_id = db.Column(db.Integer, db.ForeignKey("layout.id"))
                 layout = db.relationship("Layout")
 
