@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections import deque
 
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model.dispatch import dispatch_edges
 from flask_doctor.static.model.project import Project
-from flask_doctor.static.model.records import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo
-from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.model.records import (
+    CLI,
+    FACTORY,
+    JOB,
+    MAIN,
+    REQUEST,
+    TEST,
+    FunctionInfo,
+)
 from flask_doctor.static.names import dotted
 
 _ROLE_CONTEXT = {

@@ -19,7 +19,12 @@ from flask_doctor.static.facts.orm.queries import (
     run_context,
     selection,
 )
-from flask_doctor.static.facts.orm.usage import DELETES, drained_by, few_rows, user_facing_insert
+from flask_doctor.static.facts.orm.usage import (
+    DELETES,
+    drained_by,
+    few_rows,
+    user_facing_insert,
+)
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.rules.base import (
     Context,

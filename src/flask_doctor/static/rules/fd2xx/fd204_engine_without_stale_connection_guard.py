@@ -13,10 +13,10 @@ from flask_doctor.static.facts.orm.engines import (
     constant,
     declared_wait_timeout,
     dict_options,
+    disposed_after_use,
     engine_factory_kept,
     guarded_sibling,
     keyword,
-    disposed_after_use,
     local_only,
     production_settings,
     server_db_hint,
@@ -40,7 +40,6 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-
 
 #: Files whose engine is opened, used and dropped by one run: nothing stays in a pool long enough to go stale.
 _ONE_SHOT = frozenset({FileRole.MIGRATION, FileRole.SCRIPT, FileRole.TEMPLATE, FileRole.TEST})
