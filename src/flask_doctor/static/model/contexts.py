@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections import deque
 
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model.dispatch import dispatch_edges
 from flask_doctor.static.model.project import Project
-from flask_doctor.static.model.records import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo
+from flask_doctor.static.model.records import (
+    CLI,
+    FACTORY,
+    JOB,
+    MAIN,
+    REQUEST,
+    TEST,
+    FunctionInfo,
+)
 from flask_doctor.static.names import dotted
 
 _ROLE_CONTEXT = {
@@ -31,8 +40,13 @@ def propagate_contexts(project: Project) -> None:
         if candidate.parent is not None:
             nested.setdefault(candidate.parent.qualname, []).append(candidate)
     for fn in project.functions.values():
+        in_test_file = is_test_path(fn.module.path)
         for role in fn.roles:
             ctx = _ROLE_CONTEXT.get(role)
+            if in_test_file and ctx is not None:
+                # a job, view or command a test defines runs under the test runner, never in production:
+                # what it calls is test code, not request or job code
+                ctx = TEST
             if ctx and ctx not in fn.contexts:
                 fn.contexts.add(ctx)
                 queue.append((fn, ctx))

@@ -151,6 +151,13 @@ def session_ended(project: Project, name: str, fn: FunctionInfo) -> bool:
     scopes: list[ast.AST] = []
     for f in [fn, *job_chain(project, fn)]:
         scopes.append(f.node)
+        for node in ast.walk(f.node):  # ``with sessions_scope() as session:``: the helper's ``finally`` ends it
+            if isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if isinstance(item.context_expr, ast.Call):
+                        helper = project.resolve_function(dotted(item.context_expr.func) or "", f, f.module)
+                        if helper is not None:
+                            scopes.append(helper.node)
         for deco in f.node.decorator_list:  # @scoped_session_decorator-style wrappers
             target = deco.func if isinstance(deco, ast.Call) else deco
             wrapper = project.resolve_function(dotted(target) or "", f, f.module)

@@ -291,6 +291,33 @@ def local_only(call: ast.Call, ctx: Context) -> bool:
     return True
 
 
+def disposed_after_use(call: ast.Call, ctx: Context) -> bool:
+    """The engine is ``dispose()``d by the code that made it: a per-run engine whose pool never sits idle.
+
+    ``engine = create_engine(url)`` then ``engine.dispose()`` in the same
+    function, or ``self.conn = engine`` and ``self.conn.dispose()`` in a
+    method of the same class (an analyser that connects, looks up, disposes).
+    """
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    if ctx.function is None or not (isinstance(parent, ast.Assign) and len(parent.targets) == 1):
+        return False
+    holders = {ast.unparse(parent.targets[0])}
+    for node in ast.walk(ctx.function.node):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in holders:
+            holders |= {ast.unparse(t) for t in node.targets}
+    scopes: list[ast.AST] = [ctx.function.node]
+    if ctx.function.class_name is not None:
+        owner = ctx.project.classes.get(ctx.function.qualname.rsplit(".", 1)[0])
+        if owner is not None:
+            scopes.append(owner.node)
+    for scope in scopes:
+        for node in ast.walk(scope):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "dispose"
+                    and ast.unparse(node.func.value) in holders):
+                return True
+    return False
+
+
 # ------------------------------------------------------------------ pool size
 @dataclass(frozen=True)
 class DeclaredPool:
@@ -383,6 +410,7 @@ __all__ = [
     "guarded_sibling",
     "inherited_base_settings",
     "keyword",
+    "disposed_after_use",
     "local_only",
     "production_settings",
     "server_db_hint",

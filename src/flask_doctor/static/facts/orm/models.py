@@ -241,6 +241,10 @@ def _scalar(project: Project, lineage: list[ClassInfo], owner: ClassInfo, attr: 
     if annotation:
         return not re.search(r"\b(list|List|set|Set|WriteOnlyMapped|DynamicMapped)\b", annotation)
     target = _target_name(call).rsplit(".", 1)[-1]
+    if target and target == owner.name:
+        # self-referential: the foreign key to its own table says nothing about the direction; the many-to-one
+        # side names ``remote_side`` (checked above), so this is the collection of children
+        return False
     if target:
         tables = set(table_names(project, target)) | table_names_for(target)
         for cls in lineage:
@@ -306,6 +310,8 @@ def _backrefs(project: Project) -> dict[str, dict[str, Relation]]:
                         lazy = blazy.value
                     if isinstance(buselist, ast.Constant) and isinstance(buselist.value, bool):
                         scalar = not buselist.value
+                    elif _kw(backref, "remote_side") is not None:
+                        scalar = True  # ``backref("parent", remote_side=[id])``: the many-to-one side
                 else:
                     continue
                 if _kw(value, "secondary") is not None:

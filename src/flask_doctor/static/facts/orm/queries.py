@@ -245,11 +245,33 @@ def _bool_call(expr: ast.AST) -> str | None:
     return None
 
 
-def unknown_filter(query: Query) -> bool:
-    """``filter(*criterions)`` / ``filter_by(**kw)``: the conditions are built elsewhere, so nothing can be said."""
+def unknown_filter(query: Query, ctx: Context | None = None) -> bool:
+    """The conditions are built elsewhere, so nothing can be said about the rows they keep.
+
+    ``filter(*criterions)``, ``filter_by(**kw)``, ``filter(and_(*criteria))`` or
+    ``or_(*user_terms)`` inside it; and, given ``ctx``, a criterion the caller
+    passes in (a parameter) or one a project helper builds
+    (``cond = visible_filter(category)``; ``filter(cond)``).
+    """
     for method, node in query.methods:
         if method in _FILTERS and isinstance(node, ast.Call):
             if any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords):
+                return True
+            if method in ("filter", "where") and any(
+                isinstance(inner, ast.Call) and any(isinstance(a, ast.Starred) for a in inner.args)
+                for arg in node.args for inner in ast.walk(arg)
+            ):
+                return True
+    if ctx is None or ctx.function is None:
+        return False
+    fn = ctx.function
+    params = {a.arg for a in (*fn.node.args.posonlyargs, *fn.node.args.args, *fn.node.args.kwonlyargs)}
+    for term in filter_terms(query, ctx):
+        if isinstance(term, ast.Name) and term.id in params:
+            return True
+        if isinstance(term, ast.Call) and not _bool_call(term):
+            helper = ctx.project.resolve_function(dotted(term.func) or "", fn, fn.module)
+            if helper is not None and not helper.class_name:
                 return True
     return False
 
@@ -268,6 +290,13 @@ def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str]) -> str | N
         if not found or (either and not all(found)):
             return None
         return next((f for f in found if f), None)
+    if isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) and len(term.args) == 1 \
+            and model_for(term.func.value, ctx) is not None:
+        # ``Event.is_visible_in(category.id)``: a model's own filter method given one parent's key
+        key = term.args[0]
+        name = key.attr if isinstance(key, ast.Attribute) else key.id if isinstance(key, ast.Name) else ""
+        if name == "id" or name.endswith("_id"):
+            return term.func.attr
     if isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) and isinstance(term.func.value, ast.Attribute):
         rel = term.func.value
         if term.func.attr == "contains" and rel.attr in parents:
@@ -361,6 +390,8 @@ class Selection:
     keys: frozenset[str]
     #: A column compared as newer than a moment relative to now (``lastseen >= now - 5 min``).
     recent: str | None
+    #: A column kept between two moments (``X.start.between(a, b)``, ``X.starts_between(a, b)``).
+    window: str | None = None
 
 
 def selection(query: Query, ctx: Context) -> Selection:
@@ -368,6 +399,7 @@ def selection(query: Query, ctx: Context) -> Selection:
     columns: list[tuple[str, str, ast.expr | None]] = []
     keys: set[str] = set()
     recent: str | None = None
+    window: str | None = None
     for term in filter_terms(query, ctx):
         for node in ast.walk(term):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -375,6 +407,10 @@ def selection(query: Query, ctx: Context) -> Selection:
         if isinstance(term, ast.UnaryOp) and isinstance(term.op, (ast.Invert, ast.Not)) \
                 and isinstance(term.operand, ast.Attribute):
             columns.append((term.operand.attr, "flag", None))
+            continue
+        if isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) and len(term.args) >= 2 \
+                and "between" in term.func.attr.lower():
+            window = ast.unparse(term.func)  # a time window: its rows are the ones a calendar page shows
             continue
         if isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) \
                 and isinstance(term.func.value, ast.Attribute) and term.args:
@@ -406,7 +442,7 @@ def selection(query: Query, ctx: Context) -> Selection:
                 if kw.arg and isinstance(kw.value, (ast.Constant, ast.Attribute)):
                     flag = isinstance(kw.value, ast.Constant) and kw.value.value in (None, False, 0)
                     columns.append((kw.arg, "flag" if flag else "state", kw.value))
-    return Selection(tuple(columns), frozenset(keys), recent)
+    return Selection(tuple(columns), frozenset(keys), recent, window)
 
 
 def columns_only(query: Query) -> bool:

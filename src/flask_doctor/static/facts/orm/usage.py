@@ -207,6 +207,11 @@ def admin_only(project: Project, fn: FunctionInfo) -> bool:
             return True
         if _guards_admin_first(candidate):
             return True
+    # a class-based handler whose base is the admin one (``class RHManageNews(RHAdminBase)``): the base checks
+    if fn.class_name is not None:
+        owner = fn.qualname.rsplit(".", 1)[0]
+        if any(_ADMIN.search(base.rsplit(".", 1)[-1]) for base in project.lineage(owner) if base != owner):
+            return True
     return False
 
 

@@ -146,7 +146,84 @@ class UnboundedQueryMaterialised(Rule):
             return "ok"
         """
 
+    _MEETINGS = """
+        from datetime import datetime
+        from flask import Flask, abort, request
+        from flask.views import MethodView
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class Meeting(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            group_id = db.Column(db.Integer)
+            host = db.Column(db.String)
+            starts = db.Column(db.DateTime)
+            created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @classmethod
+            def listed_in(cls, group_id):
+                return cls.group_id == group_id
+
+        class Notice(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            text = db.Column(db.String)
+            created = db.Column(db.DateTime, default=datetime.utcnow)
+
+        @app.post("/meetings")
+        def plan():
+            db.session.add(Meeting(host=request.form["host"]))
+            db.session.commit()
+            return "ok"
+        """
+
     VALID = (
+        # conditions built by the caller or by a helper, a model's own filter given one parent's key, and notices
+        # only administrators post (through a handler class whose base checks the admin)
+        Valid(_MEETINGS + """
+        def visible_filter(group_id):
+            return Meeting.group_id == group_id
+
+        def find_meetings(host=None, since=None):
+            criteria = []
+            if host:
+                criteria.append(Meeting.host == host)
+            if since:
+                criteria.append(Meeting.starts >= since)
+            return Meeting.query.filter(db.and_(*criteria)).all()
+
+        def feed(group_id, extra_criterion):
+            return [m.id for m in Meeting.query.filter(Meeting.group_id > 0, extra_criterion)]
+
+        @app.get("/groups/<int:group_id>/meetings")
+        def group_meetings(group_id):
+            cond = visible_filter(group_id)
+            rows = Meeting.query.filter(cond).order_by(Meeting.starts).all()
+            listed = Meeting.query.filter(Meeting.listed_in(group_id)).all()
+            return {"n": len(rows) + len(listed), "h": find_meetings(request.args.get("host")),
+                    "f": feed(group_id, Meeting.starts >= datetime.utcnow())}
+
+        class AdminHandlerBase(MethodView):
+            def dispatch_request(self, *args, **kwargs):
+                if not request.headers.get("X-Admin"):
+                    abort(403)
+                return super().dispatch_request(*args, **kwargs)
+
+        class ManageNotices(AdminHandlerBase):
+            def post(self):
+                db.session.add(Notice(text=request.form["text"]))
+                db.session.commit()
+                return "ok"
+
+            def get(self):
+                return {"notices": [n.text for n in Notice.query.order_by(Notice.created.desc()).all()]}
+
+        @app.get("/notices")
+        def notices():
+            return {"notices": [n.text for n in Notice.query.order_by(Notice.created.desc()).all()]}
+
+        app.add_url_rule("/admin/notices", view_func=ManageNotices.as_view("manage_notices"))
+        """),
         Valid("""
             from flask import Flask, request
             from flask_sqlalchemy import SQLAlchemy
@@ -291,6 +368,14 @@ class UnboundedQueryMaterialised(Rule):
             """),
     )
     INVALID = (
+        # a calendar page: the meetings between two dates the visitor picks, bounded by that window
+        Invalid(_MEETINGS + """
+        @app.get("/calendar")
+        def calendar():
+            start = datetime.fromisoformat(request.args["start"])
+            end = datetime.fromisoformat(request.args["end"])
+            return {"ids": [m.id for m in Meeting.query.filter(Meeting.starts.between(start, end)).all()]}  # expect
+        """, message="a note: bounded by the time window of `Meeting.starts.between(...)`"),
         Invalid(_SHOP + """
         @app.get("/orders/unpaid")
         def unpaid_orders():
@@ -366,7 +451,7 @@ class UnboundedQueryMaterialised(Rule):
     @staticmethod
     def _unbounded(query: Query, ctx: Context) -> bool:
         """Nothing visible bounds the rows (and the filter is not built somewhere we cannot see)."""
-        return bound_reason(query, ctx) is None and not per_parent(query, ctx) and not unknown_filter(query)
+        return bound_reason(query, ctx) is None and not per_parent(query, ctx) and not unknown_filter(query, ctx)
 
     def _iter(self, iterable: ast.expr, at: ast.AST, ctx: Context) -> None:
         if not in_application_code(ctx) or run_context(ctx) is None:
@@ -403,6 +488,8 @@ class UnboundedQueryMaterialised(Rule):
                         "the backlog since the last one"), [drained]
         if picked.recent:
             return f"bounded by a recent time window on `{picked.recent}`", []
+        if picked.window:
+            return f"bounded by the time window of `{picked.window}(...)`", []
         if own_or_shared(query, ctx):
             return "the filter keeps one owner's rows plus the ones marked as shared", []
         if columns_only(query):

@@ -6,7 +6,7 @@ import ast
 
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.orm.loops import loop_item
-from flask_doctor.static.facts.orm.models import Relation, relations
+from flask_doctor.static.facts.orm.models import Relation, grows, relations
 from flask_doctor.static.facts.orm.queries import (
     LAZY_PER_ROW,
     Query,
@@ -19,7 +19,12 @@ from flask_doctor.static.facts.orm.queries import (
     run_context,
     selection,
 )
-from flask_doctor.static.facts.orm.usage import DELETES, drained_by, few_rows
+from flask_doctor.static.facts.orm.usage import (
+    DELETES,
+    drained_by,
+    few_rows,
+    user_facing_insert,
+)
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.rules.base import (
     Context,
@@ -148,6 +153,43 @@ class LazyRelationshipInLoop(Rule):
             @app.get("/sketch/<int:sid>/timelines")
             def timelines(sid):
                 return [t.sketch.id for t in Timeline.query.filter_by(sketch_id=sid).all()]
+            """),
+        # a schedule's slots nest under other slots of the same schedule, all loaded by the one query (the
+        # identity map answers `slot.parent`); each slot's layout is one of a few layouts (a reference table)
+        Valid("""
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Layout(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Schedule(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+            class Slot(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                schedule_id = db.Column(db.Integer, db.ForeignKey("schedule.id"))
+                parent_id = db.Column(db.Integer, db.ForeignKey("slot.id"))
+                children = db.relationship("Slot", backref=db.backref("parent", remote_side=[id]))
+                layout_id = db.Column(db.Integer, db.ForeignKey("layout.id"))
+                layout = db.relationship("Layout")
+
+            @app.get("/schedule/<int:sid>")
+            def schedule(sid):
+                plan = db.get_or_404(Schedule, sid)
+                out = []
+                for slot in Slot.query.with_parent(plan, "slots"):
+                    out.append({"id": slot.id, "in": slot.parent.id if slot.parent else None})
+                return out
+
+            @app.get("/slots")
+            def slots():
+                ids = [int(i) for i in request.args.getlist("id")]
+                rows = Slot.query.filter(Slot.id.in_(ids)).order_by(Slot.layout_id).all()
+                return [{"id": r.id, "layout": r.layout.name} for r in rows]
             """),
     )
     INVALID = (
@@ -286,9 +328,17 @@ class LazyRelationshipInLoop(Rule):
             # a many-to-one load queries once per *distinct* parent; the identity map answers the rest
             if key in (rel.attr, f"{rel.attr}_id"):
                 return ""  # every row has the parent the query is filtered by: one query in all
+            target = ctx.project.models.get(rel.target.rsplit(".", 1)[-1]) if rel.target else None
+            if target is query.model and key:
+                # ``entry.parent`` is another row of the same container, loaded by this very query: the identity
+                # map answers without a query
+                return ""
             if key and not per_owner(key):
                 return (f"the rows share one `{key}`, so they point to few `{rel.attr}` objects: SQLAlchemy loads "
                         f"each distinct one once and its identity map answers the rest")
+            if (target is not None and target is not query.model and grows(ctx.project, target) is None
+                    and user_facing_insert(ctx.project, target) is None):
+                return ""  # a reference table: a few distinct parents, each loaded once, then the identity map
         if DELETES.search(fn.name):
             return "each row is deleted or rewritten one by one anyway"
         context = run_context(ctx) or REQUEST

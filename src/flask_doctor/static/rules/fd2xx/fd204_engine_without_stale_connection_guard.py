@@ -13,6 +13,7 @@ from flask_doctor.static.facts.orm.engines import (
     constant,
     declared_wait_timeout,
     dict_options,
+    disposed_after_use,
     engine_factory_kept,
     guarded_sibling,
     keyword,
@@ -40,7 +41,6 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
 )
-
 
 #: Files whose engine is opened, used and dropped by one run: nothing stays in a pool long enough to go stale.
 _ONE_SHOT = frozenset({FileRole.MIGRATION, FileRole.SCRIPT, FileRole.TEMPLATE, FileRole.TEST})
@@ -117,6 +117,28 @@ class EngineWithoutStaleConnectionGuard(Rule):
     )
 
     VALID = (
+        # a background lookup that connects to a side database for one run and disposes the engine after it
+        Valid("""
+            from celery import shared_task
+            from sqlalchemy import create_engine, text
+
+            class HashLookup:
+                def connect(self, host):
+                    engine = create_engine(f"postgresql://reader@{host}/hashes")
+                    self.conn = engine
+
+                def known(self, digests):
+                    with self.conn.connect() as c:
+                        found = c.execute(text("select digest from hashes")).all()
+                    self.conn.dispose()
+                    return found
+
+            @shared_task
+            def annotate(host, digests):
+                lookup = HashLookup()
+                lookup.connect(host)
+                return lookup.known(digests)
+            """),
         Valid("""
             import os
             from sqlalchemy import create_engine
@@ -265,8 +287,8 @@ class EngineWithoutStaleConnectionGuard(Rule):
             return  # ``if __name__ == "__main__":`` in a module: a run by hand
         if any(kw.arg is None for kw in node.keywords):
             return  # **options: cannot tell
-        if ctx.function is not None and local_only(node, ctx):
-            return  # an engine made, used and dropped in one call lives too briefly to go stale
+        if ctx.function is not None and (local_only(node, ctx) or disposed_after_use(node, ctx)):
+            return  # an engine made, used and dropped (or disposed) in one run lives too briefly to go stale
         lifetime_known = ctx.contexts & {"factory", REQUEST, JOB}
         if ctx.function is not None and not lifetime_known and not stored_globally(node, ctx) and kept_by is None:
             return  # a function nothing shows to run at start-up or per request/job: lifetime unknown

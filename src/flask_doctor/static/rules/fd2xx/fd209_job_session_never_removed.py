@@ -152,6 +152,51 @@ class JobSessionNeverRemoved(Rule):
                 Queue(connection=Redis()).enqueue(crunch, n)
             """, files={"database.py": _DB}),
     )
+    VALID = VALID + (
+        # the job wraps its work in a project helper whose ``finally`` removes the scoped session
+        Valid("""
+            from contextlib import contextmanager
+            from celery import Celery
+            from database import Session
+
+            celery = Celery(__name__)
+
+            @contextmanager
+            def session_scope():
+                try:
+                    yield Session
+                    Session.commit()
+                finally:
+                    Session.remove()
+
+            def mark_late(ids):
+                Session.execute("select 1")
+
+            @celery.task
+            def sweep():
+                with session_scope():
+                    mark_late([1, 2])
+            """, files={"database.py": _DB}),
+        # a job only a test module defines and enqueues: the helper it calls is not job code
+        Valid("""
+            from database import Session
+
+            def load_user(user_id):
+                return Session.execute("select 1")
+            """, files={"database.py": _DB, "tests/test_jobs.py": """
+            from celery import Celery
+            from app import load_user
+
+            celery = Celery(__name__)
+
+            @celery.task
+            def background_lookup(user_id):
+                return load_user(user_id)
+
+            def test_lookup():
+                background_lookup.delay(1)
+            """}),
+    )
     INVALID = (
         Invalid("""
             from celery import Celery

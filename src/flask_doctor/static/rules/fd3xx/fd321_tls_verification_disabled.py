@@ -75,6 +75,20 @@ class TlsVerificationDisabled(Rule):
                     ctx.verify_mode = ssl.CERT_NONE
                 return ctx
             """),
+        # a monitor that connects only to read the certificate a host presents (its serial, its expiry):
+        # it must accept self-signed ones and sends nothing over the connection
+        Valid("""
+            import socket
+            import ssl
+
+            def presented_certificate(host, port=443):
+                context = ssl.create_default_context()
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+                with socket.create_connection((host, port), timeout=5) as raw:
+                    with context.wrap_socket(raw, server_hostname=host) as tls:
+                        return ssl.DER_cert_to_PEM_cert(tls.getpeercert(True))
+            """),
         Valid("""
             import jwt
 
@@ -155,7 +169,24 @@ class TlsVerificationDisabled(Rule):
     def _credentials(self, text: str) -> bool:
         return bool(self.CREDENTIALS.search(text))
 
+    #: Reading the certificate the server presents (to inspect or record it) rather than talking to it.
+    PEER_CERT = frozenset({"getpeercert", "get_peer_certificate", "get_peer_cert_chain", "get_unverified_chain"})
+    #: Calls that send data over the connection.
+    SENDS = frozenset({"send", "sendall", "write", "request", "urlopen", "makefile", "getresponse"})
+
+    def _inspects_certificate(self, ctx: Context) -> bool:
+        """The function fetches the peer certificate and sends nothing: a scanner must accept any certificate."""
+        if ctx.function is None:
+            return False
+        called = {
+            n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
+            for n in ast.walk(ctx.function.node) if isinstance(n, ast.Call)
+        }
+        return bool(called & self.PEER_CERT) and not called & self.SENDS
+
     def _report(self, ctx: Context, node: ast.AST, what: str, carries: bool = True) -> None:
+        if self._inspects_certificate(ctx):
+            return  # reads whatever certificate the host presents (expiry/serial checks), self-signed included
         for ancestor in ctx.ancestors:
             if isinstance(ancestor, (ast.If, ast.IfExp)) and _OPT_IN.search(ast.unparse(ancestor.test)):
                 return  # ``if app.config["SKIP_SSL_VERIFY"]:``: an operator's explicit choice
