@@ -95,3 +95,24 @@ def test_target_minor_reads_classifiers_and_setup_cfg(tmp_path: Path) -> None:
     )
     assert grammar.target_minor(tmp_path) == (12, "classifier Python 3.12 in setup.cfg")
     assert grammar.target_minor(tmp_path / "nowhere") is None
+
+
+@pytest.mark.parametrize(("source", "construct"), [
+    ('def hello():\n    print "hello"\n', "a print statement"),
+    ("try:\n    pass\nexcept ValueError, exc:\n    pass\n", "`except X, e:`"),
+    ("def fail():\n    raise ValueError, 'bad'\n", "`raise X, message`"),
+    ("MODE = 0755\n", "an old-style octal literal"),
+    ("if 1 <> 2:\n    pass\n", "the `<>` operator"),
+])
+def test_python2_files_are_a_note_naming_what_is_python2(tmp_path: Path, source: str, construct: str) -> None:
+    (tmp_path / "legacy.py").write_text(source)
+    (finding,) = [f for f in _check(tmp_path) if f.code == "FD001"]
+    assert finding.severity is Severity.NOTE
+    assert f"written for Python 2 ({construct}" in finding.message
+
+
+def test_python2_look_alikes_on_other_lines_do_not_hide_a_real_error(tmp_path: Path) -> None:
+    # `print "x"` inside a string elsewhere, and the error on a line that is not Python 2
+    (tmp_path / "app.py").write_text('HELP = """print "x" """\ndef broken(:\n    pass\n')
+    (finding,) = [f for f in _check(tmp_path) if f.code == "FD001"]
+    assert finding.severity is Severity.ERROR

@@ -22,7 +22,12 @@ class Internal(Entry):
 class SyntaxError(Internal):
     """
     ## What it does
-    Reports a Python file that the interpreter could not parse.
+    Reports a Python file that the interpreter could not parse. A file written
+    for a newer Python than the one running the check is parsed by a newer
+    installed interpreter; when none is installed it is a note naming the
+    version the project targets. A file plainly written for Python 2 (a print
+    statement, `except X, e:` on the line that fails) is a note too: no
+    Python 3 parser can check it, and it may be dead code.
 
     ## Why is this bad?
     A module that does not parse fails at import time in production, and none

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import multiprocessing
+import re
 import sys
 import tempfile
 import traceback
@@ -358,16 +359,56 @@ def _parse_with_newer_python(
                 name, is_package = module_name_for(path, root)
                 modules.append(SourceModule(rel, name, text, answer.tree, is_package, text.splitlines()))
             else:
-                problems.append(problem_finding(rel, problem))
+                problems.append(_unparsed(rel, text, problem))
         return modules, problems
     target = grammar.target_minor(root, deploy_files)
     here = sys.version_info[:2]
-    for _, rel, _, problem in unparsed:
+    for _, rel, text, problem in unparsed:
         if target is not None and target[0] > here[1]:
             problems.append(_needs_newer_python(rel, problem, target))
         else:
-            problems.append(problem_finding(rel, problem))
+            problems.append(_unparsed(rel, text, problem))
     return modules, problems
+
+
+#: Python 2 constructs, matched on the line the parser stopped at (with the parser's message).
+_PYTHON2_LINE = (
+    (re.compile(r"^\s*print\s+[^\s(=.\[]"), "a print statement"),
+    (re.compile(r"^\s*exec\s+[\"'\w]"), "an exec statement"),
+    (re.compile(r"\bexcept\s+[\w.]+\s*,\s*\w+\s*:"), "`except X, e:`"),
+    (re.compile(r"^\s*raise\s+[\w.]+\s*,"), "`raise X, message`"),
+    (re.compile(r"`[^`\n]+`"), "backquote repr"),
+    (re.compile(r"<>"), "the `<>` operator"),
+    (re.compile(r"\b(?:ur|UR|uR|Ur)[\"']"), "a `ur` string prefix"),
+)
+
+
+def _python2_construct(text: str, problem: SourceProblem) -> str | None:
+    """The Python 2 construct on the line that does not parse, if that is what it is."""
+    if "Missing parentheses in call to 'print'" in problem.message:
+        return "a print statement"
+    if "leading zeros in decimal integer literals" in problem.message:
+        return "an old-style octal literal"
+    lines = text.splitlines()
+    if not 1 <= problem.line <= len(lines):
+        return None
+    line = lines[problem.line - 1]
+    return next((what for pattern, what in _PYTHON2_LINE if pattern.search(line)), None)
+
+
+def _unparsed(path: str, text: str, problem: SourceProblem) -> Finding:
+    """FD001: an error, unless the file is plainly Python 2 (no Python 3 interpreter can check it)."""
+    construct = _python2_construct(text, problem)
+    if construct is None:
+        return problem_finding(path, problem)
+    return new_finding(
+        "FD001",
+        surface="check",
+        severity=Severity.NOTE,
+        message=f"not checked: written for Python 2 ({construct} at line {problem.line}); no rule checked this file",
+        location=Location(path, problem.line, problem.column),
+        hint="Port the file to Python 3 (or exclude it if it is not used); the rest of the project was still checked.",
+    )
 
 
 def _needs_newer_python(path: str, problem: SourceProblem, target: tuple[int, str]) -> Finding:
