@@ -84,3 +84,17 @@ def test_machine_formats_keep_the_real_name_as_json_escapes(hostile_tree: Path) 
     data = json.loads(_check(hostile_tree, "json").stdout)
     paths = {f["location"]["path"] for f in data["findings"] if f.get("location")}
     assert set(HOSTILE_NAMES) <= paths
+
+
+def test_a_multi_line_hint_is_shown_as_lines_behind_a_gutter() -> None:
+    from flask_doctor.findings import Location
+    from flask_doctor.report import RenderContext
+    from flask_doctor.report.text import render_text
+    from flask_doctor.rulebook import new_finding
+
+    finding = new_finding("FD106", surface="check", message="m", location=Location("app.py", 1, 1),
+                          hint="add:\n@app.teardown_appcontext\n::error file=x::INJECTED\x1b[2J")
+    out = render_text([finding], RenderContext(surface="check"))
+    assert "\\x0a" not in out and "\x1b" not in out
+    assert "| @app.teardown_appcontext" in out
+    assert not any(line.startswith("::") for line in out.splitlines())

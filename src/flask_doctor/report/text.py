@@ -86,7 +86,12 @@ def _print_finding(console: Console, f: Finding, ctx: RenderContext) -> None:
         at = f" ({e.location.path}:{e.location.line})" if e.location is not None and e.location.line else ""
         console.print(f"      [dim]- {_safe(e.message)}{_safe(at)}[/dim]")
     if f.hint:
-        console.print(f"      [green]fix:[/green] {_safe(f.hint)}")
+        # A hint may hold a code block: its lines are shown as lines, each made safe on its own
+        # and behind a gutter, so no line of it can start a CI log line (`::error`) by itself.
+        first, *rest = f.hint.split("\n")
+        console.print(f"      [green]fix:[/green] {_safe(first)}")
+        for more in rest:
+            console.print(f"         [dim]|[/dim] {_safe(more)}")
 
 
 def _safe(text: str) -> str:
