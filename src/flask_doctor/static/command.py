@@ -41,6 +41,8 @@ from flask_doctor.safe_text import printable
               help="Record the current findings in FILE (adopt the tool on a legacy codebase) and exit 0.")
 @click.option("--preview", is_flag=True, help="Also run rules still in preview.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes for the rule walk [default: 1; pays off on many cores].")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write .flask-doctor-cache/ (also: FLASK_DOCTOR_NO_CACHE=1).")
 def check_command(
     paths: tuple[Path, ...],
     fmt: str,
@@ -59,6 +61,7 @@ def check_command(
     write_baseline: Path | None,
     preview: bool,
     jobs: int | None,
+    no_cache: bool,
 ) -> None:
     """Check Python sources and deploy files without importing or running them.
 
@@ -93,7 +96,7 @@ def check_command(
         settings.preview = True
     started = time.perf_counter()
     try:
-        result = run_check(targets, settings, jobs=jobs, baseline=baseline)
+        result = run_check(targets, settings, jobs=jobs, baseline=baseline, cache=not no_cache)
     except Exception as exc:
         if debug:
             traceback.print_exc()
