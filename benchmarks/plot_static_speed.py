@@ -100,10 +100,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=HERE / "results" / "static_speed.json")
     parser.add_argument("--png", type=Path, default=HERE.parent / "docs" / "img" / "static-speed.png")
+    parser.add_argument("--docs", type=Path, default=HERE.parent / "docs" / "speed.md",
+                        help="page whose <!-- speed-table --> block gets the table")
     args = parser.parse_args()
     data = json.loads(args.results.read_text())
     plot(data, args.png)
-    print(table(data))
+    text = table(data)
+    print(text)
+    tools = ", ".join(f"{k}: {v}" for k, v in data.get("tools", {}).items() if v)
+    note = f"Measured {data['date']}, {data.get('rounds', 1)} round(s); {tools}.\n\n"
+    ratios_only = text.split("\n\n", 1)[1]
+    for page_path, body in ((args.docs, text), (HERE.parent / "README.md", ratios_only)):
+        if page_path.is_file():
+            _fill(page_path, note + body)
+
+
+def _fill(page_path: Path, body: str) -> None:
+    """Replace the block between ``<!-- speed-table -->`` markers of a page, if it has them."""
+    page = page_path.read_text()
+    start, end = "<!-- speed-table -->", "<!-- /speed-table -->"
+    if start in page and end in page:
+        head, rest = page.split(start, 1)
+        page_path.write_text(head + start + "\n" + body + "\n" + end + rest.split(end, 1)[1])
 
 
 if __name__ == "__main__":
