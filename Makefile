@@ -39,7 +39,8 @@ test-oldest:
 	$(OLDEST_VENV)/bin/python -m pytest -q -m "not newest_only" tests/audit tests/runtime tests/matrix
 
 bench: install
-	$(PYTHON) benchmarks/static_speed.py
+	$(PYTHON) benchmarks/static_speed.py --lines 20000 200000 1000000
+	$(PYTHON) benchmarks/plot_static_speed.py
 
 docs: install
 	$(PYTHON) scripts/generate_rule_docs.py

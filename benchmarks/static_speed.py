@@ -1,12 +1,24 @@
-"""Time ``flask-doctor check`` beside bandit and ruff on the same tree, in one run.
+"""Time ``flask-doctor check`` cold and warm beside bandit, ruff and semgrep on the same trees, in one run.
 
-Rounds are interleaved (doctor, bandit, ruff, doctor, ...) so that load on a
-shared machine hits every tool alike; wall time, CPU time and peak RSS of
-each child are read with ``os.wait4``. Results go to
-``benchmarks/results/static_speed.json``; compare the ratios, not the
-absolute seconds.
+Each tree (generated realistic Flask projects of a given size, and copies
+of real applications given with ``--real``) is checked by every tool,
+rounds interleaved so that load on a shared machine hits every tool alike:
 
-    python benchmarks/static_speed.py [--lines 200000] [--rounds 3] [--tree DIR]
+* ``flask-doctor cold``: an empty ``.flask-doctor-cache/`` (the run fills it);
+* ``flask-doctor warm (1 file edited)``: one module gets a new function, then a run;
+* ``flask-doctor warm (unchanged)``: a run with nothing edited;
+* ``bandit -r``; ``ruff check --select S,B`` with ``--no-cache`` (cold) and with its
+  cache after the same one-file edit (warm); ``semgrep`` with the local ruleset
+  ``benchmarks/semgrep-flask.yml`` (``--metrics=off``, no registry, no network).
+
+Wall and CPU time come from ``os.wait4``; peak memory is the largest sum of
+RSS over the tool's whole process tree, sampled every 20 ms with psutil
+(semgrep and ruff run several processes or threads), beside ``ru_maxrss``.
+Results go to ``benchmarks/results/static_speed.json``; compare the ratios,
+not the absolute seconds.  Real applications are copied to a temporary
+directory first (the warm runs edit a file).
+
+    python benchmarks/static_speed.py --lines 20000 200000 1000000 --real APP_DIR ... [--rounds 1]
 """
 
 from __future__ import annotations
@@ -19,85 +31,192 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
+
+import psutil
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate_project import generate  # noqa: E402
 
+RULES = HERE / "semgrep-flask.yml"
+COLD = "flask-doctor cold"
+WARM_EDIT = "flask-doctor warm (1 file edited)"
+WARM_SAME = "flask-doctor warm (unchanged)"
+BANDIT = "bandit -r"
+RUFF_COLD = "ruff S,B (no cache)"
+RUFF_WARM = "ruff S,B warm (1 file edited)"
+SEMGREP = "semgrep (local Flask rules)"
 
-def run(argv: list[str], cwd: Path) -> dict[str, float]:
+
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    try:
+        members = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:
+    """Run one tool to completion; wall, CPU, peak tree RSS and ru_maxrss."""
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        try:
+            watched = psutil.Process(proc.pid)
+        except psutil.Error:
+            return
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(watched))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
     return {
         "wall_s": round(wall, 3),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-        "exit": os.waitstatus_to_exitcode(status),
+        "peak_rss_mb": round(max(peak[0] / 2**20, usage.ru_maxrss / 1024), 1),
+        "ru_maxrss_mb": round(usage.ru_maxrss / 1024, 1),
+        "exit": proc.returncode,
     }
 
 
-def tools(tree: Path) -> dict[str, list[str]]:
-    found = {
-        "flask-doctor": [sys.executable, "-m", "flask_doctor", "check", str(tree), "--quiet", "--no-color"],
-        "flask-doctor -j2": [sys.executable, "-m", "flask_doctor", "check", str(tree), "--quiet", "--no-color", "-j", "2"],
+def count_tree(tree: Path) -> dict[str, int]:
+    files = [p for p in tree.rglob("*.py") if p.is_file() and ".flask-doctor-cache" not in p.parts]
+    return {"files": len(files), "lines": sum(p.read_bytes().count(b"\n") for p in files)}
+
+
+def edit_target(tree: Path) -> Path:
+    """A module in the middle of the tree that defines functions: the file the warm runs edit."""
+    candidates = sorted(p for p in tree.rglob("*.py") if p.is_file() and "def " in p.read_text(errors="replace"))
+    candidates = [p for p in candidates if "test" not in p.as_posix().lower()] or candidates
+    return candidates[len(candidates) // 2]
+
+
+def edit(path: Path, round_: int) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"\n\ndef _benchmark_edit_{round_}(value):\n    return value + {round_}\n")
+
+
+def bench_tree(name: str, tree: Path, rounds: int, semgrep: str | None, jobs: int) -> dict:
+    info = count_tree(tree)
+    env = dict(os.environ)
+    env.pop("FLASK_DOCTOR_NO_CACHE", None)
+    doctor = [sys.executable, "-m", "flask_doctor", "check", ".", "--quiet", "--no-color"]
+    ruff_cache = Path(tempfile.mkdtemp(prefix="ruff-cache-"))
+    ruff = ["ruff", "check", ".", "--select", "S,B", "--exit-zero", "--quiet"]
+    target = edit_target(tree)
+    samples: dict[str, list[dict[str, float]]] = {}
+
+    def record(label: str, result: dict[str, float]) -> None:
+        samples.setdefault(label, []).append(result)
+        print(f"  {name} {label}: {result}", flush=True)
+
+    for round_ in range(rounds):
+        shutil.rmtree(tree / ".flask-doctor-cache", ignore_errors=True)
+        record(COLD, run(doctor, tree, env))
+        edit(target, round_ * 2)
+        record(WARM_EDIT, run(doctor, tree, env))
+        record(WARM_SAME, run(doctor, tree, env))
+        if shutil.which("bandit"):
+            record(BANDIT, run(["bandit", "-r", ".", "-q", "-f", "json", "-o", os.devnull], tree))
+        if shutil.which("ruff"):
+            record(RUFF_COLD, run([*ruff, "--no-cache"], tree))
+            run([*ruff, "--cache-dir", str(ruff_cache)], tree)
+            edit(target, round_ * 2 + 1)
+            record(RUFF_WARM, run([*ruff, "--cache-dir", str(ruff_cache)], tree))
+        if semgrep:
+            record(SEMGREP, run([semgrep, "scan", "--metrics=off", "--disable-version-check", "--config", str(RULES),
+                                 "--quiet", "--jobs", str(jobs), "--json", "-o", os.devnull, "."], tree))
+    shutil.rmtree(ruff_cache, ignore_errors=True)
+    summary = {}
+    for label, rows in samples.items():
+        wall = statistics.median(r["wall_s"] for r in rows)
+        summary[label] = {
+            "median_wall_s": wall,
+            "median_cpu_s": statistics.median(r["cpu_s"] for r in rows),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
+            "files_per_s": round(info["files"] / wall, 1) if wall else None,
+        }
+
+    def ratio(a: str, b: str) -> float | None:
+        if a in summary and b in summary and summary[b]["median_wall_s"]:
+            return round(summary[a]["median_wall_s"] / summary[b]["median_wall_s"], 2)
+        return None
+
+    ratios = {
+        "bandit / flask-doctor cold": ratio(BANDIT, COLD),
+        "semgrep / flask-doctor cold": ratio(SEMGREP, COLD),
+        "flask-doctor warm edit / ruff warm edit": ratio(WARM_EDIT, RUFF_WARM),
+        "flask-doctor warm unchanged / ruff warm edit": ratio(WARM_SAME, RUFF_WARM),
     }
-    if shutil.which("bandit"):
-        found["bandit"] = ["bandit", "-r", str(tree), "-q", "-f", "json", "-o", os.devnull]
-    if shutil.which("ruff"):
-        found["ruff (S,B, no cache)"] = ["ruff", "check", str(tree), "--select", "S,B", "--no-cache", "--exit-zero", "--quiet"]
-    if shutil.which("semgrep"):
-        found["semgrep"] = ["semgrep", "--metrics", "off", "--config", "p/flask", str(tree), "--quiet"]
-    return found
+    return {"name": name, **info, "edited_file": target.relative_to(tree).as_posix(), "summary": summary,
+            "ratios": ratios, "samples": samples}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=200_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--tree", type=Path, help="an existing tree to check instead of a generated one")
+    parser.add_argument("--lines", type=int, nargs="*", default=[20_000, 200_000, 1_000_000])
+    parser.add_argument("--real", type=Path, nargs="*", default=[], help="real application trees (copied first)")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--semgrep", default=shutil.which("semgrep"), help="the semgrep executable")
+    parser.add_argument("--semgrep-jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "static_speed.json")
     args = parser.parse_args()
-    if args.tree:
-        tree, info = args.tree.resolve(), {"source": str(args.tree)}
-        lines = sum(p.read_bytes().count(b"\n") for p in tree.rglob("*.py") if p.is_file())
-        info.update(lines=lines, files=sum(1 for _ in tree.rglob("*.py")))
-    else:
-        tree = Path(os.environ.get("TMPDIR", "/tmp")) / f"flask-doctor-bench-{args.lines}"
-        info = generate(tree, args.lines)
-        info["source"] = "generated"
-    env_tools = tools(tree)
-    samples: dict[str, list[dict[str, float]]] = {name: [] for name in env_tools}
-    for round_ in range(args.rounds):
-        for name, argv in env_tools.items():
-            samples[name].append(run(argv, tree))
-            print(f"round {round_ + 1}: {name}: {samples[name][-1]}", flush=True)
-    summary = {}
-    for name, rows in samples.items():
-        summary[name] = {
-            "median_wall_s": statistics.median(r["wall_s"] for r in rows),
-            "median_cpu_s": statistics.median(r["cpu_s"] for r in rows),
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
-            "files_per_s": round(info["files"] / statistics.median(r["wall_s"] for r in rows), 1),
-        }
-    doctor = summary["flask-doctor"]["median_wall_s"]
-    ratios = {f"{name} / flask-doctor (wall)": round(s["median_wall_s"] / doctor, 2) for name, s in summary.items()}
+    trees = []
+    with tempfile.TemporaryDirectory(prefix="flask-doctor-bench-") as scratch:
+        for lines in args.lines:
+            tree = Path(scratch) / f"generated-{lines}"
+            generate(tree, lines)
+            print(f"tree generated-{lines}", flush=True)
+            trees.append(bench_tree(f"generated {lines // 1000}k lines", tree, args.rounds, args.semgrep,
+                                    args.semgrep_jobs))
+            shutil.rmtree(tree, ignore_errors=True)
+        for source in args.real:
+            tree = Path(scratch) / source.name
+            shutil.copytree(source, tree, symlinks=True)
+            print(f"tree {source.name}", flush=True)
+            trees.append(bench_tree(source.name, tree, args.rounds, args.semgrep, args.semgrep_jobs))
+            shutil.rmtree(tree, ignore_errors=True)
+    versions = {}
+    for tool, argv in {"bandit": ["bandit", "--version"], "ruff": ["ruff", "--version"],
+                       "semgrep": [args.semgrep or "semgrep", "--version"]}.items():
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=60).stdout.strip().splitlines()
+            versions[tool] = out[0] if out else ""
+            if not out:
+                err = subprocess.run(argv, capture_output=True, text=True, timeout=60).stderr.strip().splitlines()
+                versions[tool] = err[-1] if err else ""
+        except (OSError, subprocess.SubprocessError):
+            versions[tool] = None
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "tree": info,
+        "tools": versions,
         "rounds": args.rounds,
-        "summary": summary,
-        "ratios": ratios,
-        "samples": samples,
+        "trees": trees,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({"summary": summary, "ratios": ratios}, indent=2))
+    print(json.dumps({t["name"]: {"ratios": t["ratios"], "summary": t["summary"]} for t in trees}, indent=2))
 
 
 if __name__ == "__main__":

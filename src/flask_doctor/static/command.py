@@ -54,6 +54,8 @@ from flask_doctor.safe_text import printable
               help="Also apply fixes that may change behaviour (implies --fix).")
 @click.option("--diff", is_flag=True,
               help="Print the fixes as a unified diff and write nothing; exit 1 when there is any.")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write .flask-doctor-cache/ (also: FLASK_DOCTOR_NO_CACHE=1).")
 def check_command(
     paths: tuple[Path, ...],
     fmt: str,
@@ -78,6 +80,7 @@ def check_command(
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
+    no_cache: bool,
 ) -> None:
     """Check Python sources and deploy files without importing or running them.
 
@@ -139,7 +142,7 @@ def check_command(
             result = CheckResult(root=settings.root)
         else:
             result = run_check(list(scope.model_roots) if scope else targets, settings, jobs=jobs,
-                               baseline=baseline)
+                               baseline=baseline, cache=not no_cache)
         if scope is not None:
             result = scope.restrict(result)
     except Exception as exc:

@@ -18,18 +18,14 @@ from flask_doctor.config import Settings
 from flask_doctor.findings import Finding, Location, Severity, sort_findings
 from flask_doctor.rulebook import Ceiling, new_finding
 from flask_doctor.static.deploy import DeployModel, parse_deploy_files
+from flask_doctor.static.cache import ResultCache, file_digest
 from flask_doctor.static.deploy.readers.base import MAX_BYTES as DEPLOY_MAX_BYTES
 from flask_doctor.static.files import discover
 from flask_doctor.static.model import Project
 from flask_doctor.static.noqa import apply_noqa, parse_noqa
 from flask_doctor.static.rules import all_rules
-from flask_doctor.static.runner import (
-    build_model,
-    deeper_recursion,
-    load_modules,
-    run_rules,
-)
-from flask_doctor.static.source import SourceModule, display_path
+from flask_doctor.static.runner import build_model, deeper_recursion, load_modules, run_rules
+from flask_doctor.static.source import SourceModule, display_path, module_name_for
 
 
 @dataclass
@@ -90,9 +86,13 @@ PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 def _group_by_project(
-    modules: Sequence[SourceModule], deploy_files: Sequence[Path], root: Path
-) -> list[tuple[list[SourceModule], list[Path]]]:
-    """Split files by the nearest directory below ``root`` holding a project marker."""
+    python_files: Sequence[Path], deploy_files: Sequence[Path], root: Path
+) -> list[tuple[list[Path], list[Path]]]:
+    """Split files by the nearest directory below ``root`` holding a project marker.
+
+    A Python file is placed by its display path (as its module's path is
+    shown), a deploy file by its own path.
+    """
     top = root.absolute()
     cache: dict[Path, Path] = {}
 
@@ -114,10 +114,11 @@ def _group_by_project(
             cache[step] = found
         return found
 
-    grouped: dict[Path, tuple[list[SourceModule], list[Path]]] = {}
-    for module in modules:
-        path = (top / module.path) if not Path(module.path).is_absolute() else Path(module.path)
-        grouped.setdefault(project_of(path.parent), ([], []))[0].append(module)
+    grouped: dict[Path, tuple[list[Path], list[Path]]] = {}
+    for python_file in python_files:
+        shown = Path(display_path(python_file, root))
+        path = shown if shown.is_absolute() else top / shown
+        grouped.setdefault(project_of(path.parent), ([], []))[0].append(python_file)
     for deploy_file in deploy_files:
         grouped.setdefault(project_of(deploy_file.absolute().parent), ([], []))[1].append(deploy_file)
     return [grouped[key] for key in sorted(grouped)]
@@ -129,8 +130,14 @@ def run_check(
     *,
     jobs: int | None = None,
     baseline: Path | None = None,
+    cache: bool = False,
 ) -> CheckResult:
     """Check ``paths`` with ``settings``; the garbage collector is paused meanwhile.
+
+    With ``cache``, projects whose files, settings and tool are unchanged
+    since a run recorded in ``.flask-doctor-cache/`` are not checked again
+    (:mod:`flask_doctor.static.cache`); their modules are then not in the
+    result's ``modules``.
 
     A run keeps every module's syntax tree alive (millions of objects on a
     large project) and frees them all at the end. With the collector on,
@@ -141,10 +148,22 @@ def run_check(
     gc.disable()
     try:
         with deeper_recursion():
-            return _run_check(paths, settings, jobs=jobs, baseline=baseline)
+            return _run_check(paths, settings, jobs=jobs, baseline=baseline, cache=cache)
     finally:
         if collecting:
             gc.enable()
+
+
+def _group_key(store: ResultCache, files: Sequence[Path], deploy: DeployModel, root: Path) -> str | None:
+    """The cache key of one group, or None when its deploy model has no stable text."""
+    deploy_state = repr(deploy)
+    if " at 0x" in deploy_state:
+        return None
+    entries = []
+    for path in files:
+        name, is_package = module_name_for(path, root)
+        entries.append((display_path(path, root), name, is_package, file_digest(path)))
+    return store.group_key(entries, deploy_state)
 
 
 def _run_check(
@@ -153,36 +172,52 @@ def _run_check(
     *,
     jobs: int | None,
     baseline: Path | None,
+    cache: bool = False,
 ) -> CheckResult:
     root = settings.root
     discovery = discover(list(paths), settings)
-    modules, findings = load_modules(discovery.python_files, root, discovery.deploy_files)
+    store = ResultCache.open(root, settings) if cache else None
+    findings: list[Finding] = []
     for path, message in discovery.problems:
         findings.append(
             new_finding("FD002", surface="check", message=message, location=Location(display_path(path, root)))
         )
+    noqa: dict[str, dict[int, frozenset[str] | None]] = {}
+    modules: list[SourceModule] = []
     # Several projects checked in one run (a monorepo, a folder of apps) each
     # get their own model: one app's factory must not make another app's
     # module-level extension a finding, and module names must not collide.
-    groups = _group_by_project(modules, discovery.deploy_files, root)
     project = None
-    for group_modules, group_deploy in groups:
+    for group_files, group_deploy in _group_by_project(discovery.python_files, discovery.deploy_files, root):
         deploy, deploy_problems = _deploy_model(group_deploy, root)
         findings.extend(deploy_problems)
+        key = _group_key(store, group_files, deploy, root) if store is not None else None
+        cached = store.load(key) if store is not None and key is not None else None
+        if cached is not None:
+            findings.extend(cached.findings)
+            noqa.update(cached.noqa)
+            continue
+        group_modules, group_findings = load_modules(group_files, root, discovery.deploy_files)
+        parsed_all = len(group_modules) == len(group_files)
+        group_noqa = {m.path: parse_noqa(m.text) for m in group_modules}
+        modules.extend(group_modules)
         project, group_modules, too_deep = build_model(
             group_modules,
             production_names=settings.production_configs,
             development_names=settings.development_configs,
             testing_names=settings.testing_configs,
         )
-        findings.extend(too_deep)
+        group_findings.extend(too_deep)
         project.deploy = deploy
-        findings.extend(run_rules(group_modules, project, enabled_rules(settings, project), jobs=jobs))
+        group_findings.extend(run_rules(group_modules, project, enabled_rules(settings, project), jobs=jobs))
+        if store is not None and key is not None and parsed_all:
+            store.store(key, group_findings, group_noqa)
+        findings.extend(group_findings)
+        noqa.update(group_noqa)
     findings = [
         f for f in findings
         if f.code in ("FD001", "FD002", "FD004") or settings.is_enabled(f.code, f.location.path if f.location else None)
     ]
-    noqa: dict[str, dict[int, frozenset[str] | None]] = {m.path: parse_noqa(m.text) for m in modules}
     for path in discovery.deploy_files:
         rel = display_path(path, root)
         if rel not in noqa:

@@ -1,31 +1,74 @@
 """Walking syntax trees fast: the child nodes a rule or the model can care about.
 
-Shared by the model builder and the rule walker, which both visit every node
-of every module; ``ast.iter_child_nodes`` costs a generator per node.
+Shared by the model builder, the rule walker and the facts, which between
+them visit every node of every module several times; ``ast.iter_child_nodes``
+costs a generator per node and a ``getattr`` plus ``isinstance`` per field.
+Here each node class gets a plan once: which fields can hold nodes at all,
+and which lists may hold something else (``None`` keys of ``{**d}``,
+identifiers of ``global``), so the hot loop copies node lists as they are.
 """
 
 from __future__ import annotations
 
 import ast
 
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 #: Fields whose nodes carry no information a rule visits on its own
 #: (``Load``/``Store`` contexts, operators): skipping them removes about a
 #: third of all visits.
 _SKIPPED_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind"})
+#: Fields that never hold a node: identifiers, flags and constants.
+_SCALAR_FIELDS = frozenset({
+    ("Name", "id"), ("Attribute", "attr"), ("Constant", "value"), ("Constant", "kind"),
+    ("FunctionDef", "name"), ("AsyncFunctionDef", "name"), ("ClassDef", "name"), ("arg", "arg"),
+    ("keyword", "arg"), ("alias", "name"), ("alias", "asname"), ("ImportFrom", "module"),
+    ("ImportFrom", "level"), ("ExceptHandler", "name"), ("FormattedValue", "conversion"),
+    ("comprehension", "is_async"), ("AnnAssign", "simple"), ("Global", "names"), ("Nonlocal", "names"),
+    ("MatchAs", "name"), ("MatchStar", "name"), ("MatchMapping", "rest"), ("MatchClass", "kwd_attrs"),
+})
+#: List fields that may hold ``None`` (``{**d}`` keys, keyword-only arguments without a default).
+_SPARSE_LISTS = frozenset({("Dict", "keys"), ("arguments", "kw_defaults")})
+
+_Plan = tuple[tuple[str, bool], ...]
+_CHILD_PLANS: dict[type, _Plan] = {}
+_ALL_PLANS: dict[type, _Plan] = {}
 
 
-def child_nodes(node: ast.AST) -> list[ast.AST]:
-    """``ast.iter_child_nodes`` without the generator overhead (the hot loop)."""
-    cls = type(node)
-    fields = _CHILD_FIELDS.get(cls)
-    if fields is None:
-        fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _SKIPPED_FIELDS)
+def _plan(cls: type, skipped: frozenset[str]) -> _Plan:
+    name = cls.__name__
+    return tuple(
+        (field, (name, field) in _SPARSE_LISTS)
+        for field in cls._fields  # type: ignore[attr-defined]
+        if field not in skipped and (name, field) not in _SCALAR_FIELDS
+    )
+
+
+def _children(node: ast.AST, plan: _Plan) -> list[ast.AST]:
     out: list[ast.AST] = []
-    for name in fields:
+    for name, sparse in plan:
         value = getattr(node, name, None)
         if value.__class__ is list:
-            out.extend(item for item in value if isinstance(item, ast.AST))
+            if sparse:
+                out.extend([item for item in value if isinstance(item, ast.AST)])
+            else:
+                out += value
         elif isinstance(value, ast.AST):
             out.append(value)
     return out
+
+
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes`` without the generator overhead, nor contexts and operators (the hot loop)."""
+    cls = node.__class__
+    plan = _CHILD_PLANS.get(cls)
+    if plan is None:
+        plan = _CHILD_PLANS[cls] = _plan(cls, _SKIPPED_FIELDS)
+    return _children(node, plan)
+
+
+def all_child_nodes(node: ast.AST) -> list[ast.AST]:
+    """Exactly what ``ast.iter_child_nodes`` yields, in its order, as a list (contexts and operators too)."""
+    cls = node.__class__
+    plan = _ALL_PLANS.get(cls)
+    if plan is None:
+        plan = _ALL_PLANS[cls] = _plan(cls, frozenset())
+    return _children(node, plan)

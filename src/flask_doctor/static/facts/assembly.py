@@ -21,6 +21,7 @@ from flask_doctor.static.facts.roles import role_of_path
 from flask_doctor.static.model import FACTORY, FLASK_TYPES, FunctionInfo, ObjectInfo, Project
 from flask_doctor.static.names import ImportRecord, dotted
 from flask_doctor.static.source import SourceModule
+from flask_doctor.static.syntax import all_child_nodes
 
 #: Extension constructors outside the ``flask_*`` namespace.
 KNOWN_EXTENSIONS = {
@@ -151,7 +152,7 @@ def _factory_imports(factory: FunctionInfo) -> Iterator[tuple[ast.Import | ast.I
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             yield node, ImportRecord("", (), node.lineno, node.col_offset + 1, True, False)
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(all_child_nodes(node))
 
 
 def import_path(project: Project, eager: dict[str, Edge | None], module: str) -> list[Evidence]:
@@ -221,7 +222,7 @@ def own_nodes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
         yield node
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(all_child_nodes(node)))
 
 
 def main_and_stray(

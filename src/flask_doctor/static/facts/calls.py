@@ -23,6 +23,7 @@ from flask_doctor.static.context import Context, describe_context
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.model import REQUEST, FunctionInfo, Project
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import all_child_nodes
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 REQUESTS_FUNCTIONS = {f"requests.{v}" for v in HTTP_VERBS} | {f"requests.api.{v}" for v in HTTP_VERBS}
@@ -300,7 +301,7 @@ def awaits_something(fn: ast.AsyncFunctionDef) -> bool:
             return True
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(all_child_nodes(node))
     return False
 
 
@@ -338,7 +339,7 @@ def call_guards(project: Project, fn: FunctionInfo) -> dict[int, tuple[tuple[boo
             for value in node.values[1:]:
                 expression(value, (*guards, (False, node.values[0])))
             return
-        for child in ast.iter_child_nodes(node):
+        for child in all_child_nodes(node):
             expression(child, guards)
 
     def block(body: list[ast.stmt], guards: Guards) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from flask_doctor.static.context import Context
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import ImportTable, dotted
+from flask_doctor.static.syntax import all_child_nodes
 
 BROAD = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
 HTTP_EXCEPTION = {
@@ -55,7 +56,7 @@ def body_nodes(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        for child in reversed(list(ast.iter_child_nodes(node))):
+        for child in reversed(all_child_nodes(node)):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
                 continue
             stack.append(child)
@@ -340,7 +341,7 @@ def http_raisers(stmts: list[ast.stmt], table: ImportTable | None) -> Iterator[a
                 full.startswith("werkzeug.exceptions.") or full in HTTP_EXCEPTION
             ):
                 yield node
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(all_child_nodes(node)))
 
 
 _STATUS_NAMES = {

@@ -18,6 +18,7 @@ from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.model import Project
 from flask_doctor.static.names import ImportRecord, resolve_relative
 from flask_doctor.static.source import SourceModule
+from flask_doctor.static.syntax import all_child_nodes
 
 
 def module_display(project: Project, name: str) -> str:
@@ -118,7 +119,7 @@ def _import_time_attributes(module: SourceModule, bound: str) -> tuple[str, ...]
             continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(all_child_nodes(node))
     return tuple(used)
 
 

@@ -23,6 +23,7 @@ from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.taint import REQUEST_NAMES
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import all_child_nodes
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.deploy import ProxyDecl
@@ -174,7 +175,7 @@ def _parents(project: Project, fn: FunctionInfo) -> dict[int, ast.AST]:
     """``id(child) -> parent`` for every node of the function."""
     table: dict[int, ast.AST] = {}
     for node in ast.walk(fn.node):
-        for child in ast.iter_child_nodes(node):
+        for child in all_child_nodes(node):
             table[id(child)] = node
     return table
 

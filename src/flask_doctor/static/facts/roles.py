@@ -29,6 +29,7 @@ Roles, most specific first:
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -65,10 +66,13 @@ SCRIPT_MODULES = frozenset({"setup", "noxfile", "fabfile", "tasks_dev", "manage"
 _PLACEHOLDER = re.compile(r"\{\{|\{%|\$\{\{")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def role_of_path(path: str) -> FileRole:
     """The role a file has by its path alone (``tests/x.py`` -> test).
 
-    ``path`` is relative to the checked root, ``/``-separated.
+    ``path`` is relative to the checked root, ``/``-separated.  Memoised (a
+    pure function of one string): rules ask it about the same few thousand
+    paths hundreds of thousands of times in one run.
     """
     parts = path.replace("\\", "/").split("/")
     directories = {p.lower() for p in parts[:-1]}

@@ -154,6 +154,10 @@ def ignored_result_reads(project: Project, caller: FunctionInfo) -> list[tuple[a
     return found
 
 
+#: The calls that send a task and return its handle (``AsyncResult``).
+SENDS = ("delay", "apply_async")
+
+
 @project_fact
 def polled_results(project: Project) -> dict[str, Evidence]:
     """Tasks a request starts and hands back for polling: ``t = task.delay(...); return jsonify(task_id=t.id)``.
@@ -165,11 +169,13 @@ def polled_results(project: Project) -> dict[str, Evidence]:
     for fn in project.functions.values():
         if is_test_path(fn.module.path) or (fn.contexts and REQUEST not in fn.contexts):
             continue  # request code, or code whose callers the model cannot see (a framework's handler classes)
+        if not any(isinstance(call.func, ast.Attribute) and call.func.attr in SENDS for _, call in fn.calls):
+            continue  # the model recorded every named call of the body: no send, no walk of it
         sent: dict[str, FunctionInfo] = {}
         for node in body_nodes(fn.node.body):
             if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1
                     and isinstance(node.targets[0], ast.Name) and isinstance(node.value.func, ast.Attribute)
-                    and node.value.func.attr in ("delay", "apply_async")):
+                    and node.value.func.attr in SENDS):
                 target = project.resolve_function(dotted(node.value.func.value) or "", fn, fn.module)
                 if target is not None:
                     sent[node.targets[0].id] = target

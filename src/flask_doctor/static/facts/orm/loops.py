@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import all_child_nodes
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -239,7 +240,7 @@ def stops_at_first_match(loop: ast.For | ast.AsyncFor) -> bool:
             return True
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While, *_SCOPES)):
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(all_child_nodes(node))
     return False
 
 

@@ -29,6 +29,7 @@ from flask_doctor.static.facts.orm.models import (
 )
 from flask_doctor.static.model import CLI, JOB, REQUEST
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import all_child_nodes
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, ModelInfo, Project
@@ -579,7 +580,7 @@ def param_queries(project: Project, fn: FunctionInfo) -> list[ParamQuery]:
             query = is_query_execution(node, helper_ctx)
             if query is not None and uses_any(node, set(tainted)) and not filters_by_list(query):
                 found.append(ParamQuery(node, query, guard))
-        for child in ast.iter_child_nodes(node):
+        for child in all_child_nodes(node):
             visit(child, guard)
 
     for stmt in fn.node.body:
@@ -636,7 +637,7 @@ def _optional_guards(project: Project, fn: FunctionInfo) -> dict[int, frozenset[
             return
         if isinstance(node, ast.Call) and guard:
             found[id(node)] = guard
-        for child in ast.iter_child_nodes(node):
+        for child in all_child_nodes(node):
             visit(child, guard)
 
     for stmt in fn.node.body:
