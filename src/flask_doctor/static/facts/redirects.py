@@ -237,6 +237,13 @@ def _operator_setting(node: ast.Call | ast.Subscript, fn: FunctionInfo) -> bool:
 
 
 __all__ = [
-    "REDIRECT_GUARDS", "HelperTarget", "helper_target", "REDIRECT_SINKS", "REDIRECT_TARGET", "SAME_SITE_ATTRS", "fixed_host", "parses_target",
+    "REDIRECT_GUARDS",
+    "REDIRECT_SINKS",
+    "REDIRECT_TARGET",
+    "SAME_SITE_ATTRS",
+    "HelperTarget",
+    "fixed_host",
+    "helper_target",
+    "parses_target",
     "weak_redirect_check",
 ]
