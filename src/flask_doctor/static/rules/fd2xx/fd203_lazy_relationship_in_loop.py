@@ -359,16 +359,21 @@ class LazyRelationshipInLoop(Rule):
         model = query.model
         rels = relations(ctx.project, model)
         reported: set[str] = set()
+        calls_reported: set[int] = set()
         for node, attr, helpers, read in self._reads(body, var, model, ctx):
             rel = rels.get(attr)
             if rel is None or rel.lazy not in LAZY_PER_ROW or attr in reported:
                 continue
+            if helpers and (id(node) in calls_reported or any(DELETES.search(h.name) for h in helpers)):
+                continue  # one finding per helper call; a helper that deletes each row reads it anyway
             if loads_eagerly(query, attr):
                 continue
             less = self._why_less(query, rel, ctx)
             if less == "":
                 continue
             reported.add(attr)
+            if helpers:
+                calls_reported.add(id(node))
             how = "a query per row" if rel.lazy == "select" else "a new query per row (`lazy=\"dynamic\"`)"
             if rel.scalar and not less:
                 how = f"a query for each row whose `{attr}` is not loaded yet (the rows point to different ones)"
