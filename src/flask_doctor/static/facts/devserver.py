@@ -450,21 +450,20 @@ def imports_package(project: Project, module: SourceModule, package: str) -> boo
 
 
 __all__ = [
-    "command_dev_server",
     "ALL_INTERFACES",
     "PRODUCTION_SERVERS",
     "SOCKETIO_TYPES",
+    "ConsoleScript",
     "allows_unsafe_werkzeug",
     "call_kind",
     "call_text",
-    "ConsoleScript",
+    "command_dev_server",
     "compose_overrides_image_command",
     "console_scripts",
     "debug_flag_branch",
-    "single_process_entry",
-    "entry_point_of",
     "dev_only_function",
     "dev_server_calls",
+    "entry_point_of",
     "imported_module_names",
     "imports_package",
     "launcher_script",
@@ -472,5 +471,6 @@ __all__ = [
     "receiver_kind",
     "run_options",
     "script_module",
+    "single_process_entry",
     "web_process",
 ]
