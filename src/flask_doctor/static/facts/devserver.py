@@ -365,6 +365,58 @@ def dev_server_calls(
         depth += 1
 
 
+_RUN_OPTIONS = frozenset({"host", "port", "debug", "use_reloader", "threaded", "extra_files"})
+
+
+def command_dev_server(
+    project: Project, argv: list[str],
+) -> tuple[ConsoleScript, FunctionInfo, ast.Call, SourceModule] | None:
+    """``quokka runserver --host 0.0.0.0``: an installed command whose (sub)command calls ``app.run()``.
+
+    The first word is a console script of the project; the second, when it
+    is not an option, names a click command of the script's package (the
+    function, ``-`` read as ``_``). From that function (or the script's own
+    function) the calls are followed three deep to a ``.run(...)`` on a
+    Flask app -- or on a parameter named like one (``app``, injected by a
+    decorator) that receives server options (``host=``, ``port=``).
+    """
+    if not argv:
+        return None
+    scripts = {script.name: script for script in console_scripts(project).values()}
+    script = scripts.get(argv[0].rsplit("/", 1)[-1])
+    if script is None:
+        return None
+    start = project.functions.get(script.target)
+    if len(argv) > 1 and not argv[1].startswith("-"):
+        package = script.target.split(".", 1)[0] + "."
+        wanted = argv[1].replace("-", "_")
+        start = next((f for f in project.functions.values() if f.name == wanted and "cli" in f.roles
+                      and f.qualname.startswith(package)), None)
+    if start is None:
+        return None
+    sites = [(call, start) for _, call in start.calls]
+    seen = {start.qualname}
+    for _depth in range(3):
+        later: list[tuple[ast.Call, FunctionInfo]] = []
+        for call, fn in sites:
+            func = call.func
+            if isinstance(func, ast.Attribute) and func.attr == "run":
+                kind = call_kind(project, call, fn.module.name, fn)
+                named_app = (dotted(func.value) or "").rsplit(".", 1)[-1].endswith("app") \
+                    and any(kw.arg in _RUN_OPTIONS for kw in call.keywords)
+                if kind == "flask" or (kind is None and named_app):
+                    return script, start, call, fn.module
+                continue
+            name = dotted(func)
+            callee = project.resolve_function(name, fn, fn.module) if name else None
+            if callee is None or callee.qualname in seen:
+                continue
+            seen.add(callee.qualname)
+            later.extend((c, callee) for _, c in callee.calls)
+        sites = later
+    return None
+
+
 def production_server_call(project: Project, module: SourceModule) -> str | None:
     """The production server ``module`` starts itself (``waitress.serve(app)``), if any."""
     for site in project.calls:
@@ -401,17 +453,17 @@ __all__ = [
     "ALL_INTERFACES",
     "PRODUCTION_SERVERS",
     "SOCKETIO_TYPES",
+    "ConsoleScript",
     "allows_unsafe_werkzeug",
     "call_kind",
     "call_text",
-    "ConsoleScript",
+    "command_dev_server",
     "compose_overrides_image_command",
     "console_scripts",
     "debug_flag_branch",
-    "single_process_entry",
-    "entry_point_of",
     "dev_only_function",
     "dev_server_calls",
+    "entry_point_of",
     "imported_module_names",
     "imports_package",
     "launcher_script",
@@ -419,5 +471,6 @@ __all__ = [
     "receiver_kind",
     "run_options",
     "script_module",
+    "single_process_entry",
     "web_process",
 ]

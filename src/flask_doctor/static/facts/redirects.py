@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
-from flask_doctor.static.facts.taint import USER_INPUT, Taint
-from flask_doctor.static.model import FunctionInfo
+from flask_doctor.static.facts.guards import mentions, validated
+from flask_doctor.static.facts.taint import USER_INPUT, Taint, assignments, taint
+from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
 
 REDIRECT_SINKS = frozenset({"flask.redirect", "flask.helpers.redirect", "werkzeug.utils.redirect", "quart.redirect"})
@@ -79,6 +81,8 @@ def fixed_host(node: ast.AST, fn: FunctionInfo, state: Taint, seen: set[str] | N
 
 # --------------------------------------------------------------------------- checks of the target
 _PARSERS = frozenset({"urlparse", "urlsplit", "url_parse", "urllib.parse.urlparse", "urllib.parse.urlsplit"})
+#: Prefixes that test only the scheme: a scheme-relative ``//evil.example`` passes either way.
+_SCHEME_PREFIXES = frozenset({"http", "https", "http:", "https:", "http://", "https://"})
 _HOST_ATTRS = frozenset({"host", "host_url", "url_root", "server_name", "SERVER_NAME"})
 
 
@@ -119,7 +123,15 @@ def _weakness(atom: ast.expr, names: set[str]) -> str | None:
         texts = [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
         if texts and all(t == "/" for t in texts):
             return f"weak: `{ast.unparse(atom)}` also accepts `//evil.example` and `/\\evil.example`"
+        if texts and all(t.lower() in _SCHEME_PREFIXES for t in texts):
+            return f"weak: `{ast.unparse(atom)}` tests only the scheme; `//evil.example` has none"
         return "strong"
+    if isinstance(atom, ast.Compare) and len(atom.ops) == 1 and isinstance(atom.ops[0], (ast.Eq, ast.NotEq)) \
+            and isinstance(atom.left, ast.Subscript) and isinstance(atom.left.value, ast.Name) \
+            and atom.left.value.id in names and isinstance(atom.left.slice, ast.Constant) \
+            and atom.left.slice.value == 0 and isinstance(atom.comparators[0], ast.Constant) \
+            and atom.comparators[0].value == "/":
+        return f"weak: `{ast.unparse(atom)}` also accepts `//evil.example` and `/\\evil.example`"
     if isinstance(atom, ast.Compare) and len(atom.ops) == 1 and isinstance(atom.ops[0], (ast.In, ast.NotIn)):
         left, right = atom.left, atom.comparators[0]
         if isinstance(left, ast.Constant) and left.value in ("//", "://") and _names_in(right) & names:
@@ -156,6 +168,61 @@ def weak_redirect_check(fn: FunctionInfo, names: set[str]) -> str | None:
     return weak
 
 
+@dataclass(frozen=True)
+class HelperTarget:
+    """A project helper whose return value is the client's redirect target (``get_redirect_target()``)."""
+
+    helper: FunctionInfo
+    source: ast.AST | str
+    returned: ast.expr
+    weak: str | None  # the only check the helper makes, when another site passes it
+
+
+def helper_target(project: Project, fn: FunctionInfo, node: ast.expr, depth: int = 0) -> HelperTarget | None:
+    """The helper call in ``node`` that hands back a target the client chose and the helper never checks.
+
+    ``redirect(get_redirect_target() or url_for("index"))`` where the helper
+    returns ``request.args.get("next")`` (after a truthiness test, or a
+    ``startswith("/")``) is as open as reading the argument in the view.  A
+    helper that names a guard (``is_safe_url``), parses the target or tests
+    it beyond truthiness hands back a checked value, so nothing is returned.
+    """
+    if depth > 2:
+        return None
+    if isinstance(node, ast.BoolOp):
+        for value in node.values:
+            found = helper_target(project, fn, value, depth + 1)
+            if found is not None:
+                return found
+        return None
+    if isinstance(node, ast.IfExp):
+        return helper_target(project, fn, node.body, depth + 1) or helper_target(project, fn, node.orelse, depth + 1)
+    if isinstance(node, ast.Name):
+        values = [v for name, v in assignments(project, fn) if name == node.id]
+        if len(values) != 1:
+            return None
+        return helper_target(project, fn, values[0], depth + 1)
+    if not isinstance(node, ast.Call):
+        return None
+    name = dotted(node.func)
+    helper = project.resolve_function(name, fn, fn.module) if name else None
+    if helper is None or helper is fn or mentions(helper, REDIRECT_GUARDS):
+        return None
+    state = taint(project, helper, REDIRECT_TARGET)
+    for ret in ast.walk(helper.node):
+        if not isinstance(ret, ast.Return) or ret.value is None:
+            continue
+        source = state.source(ret.value)
+        if source is None or fixed_host(ret.value, helper, state):
+            continue
+        names = set(state.names) | _names_in(ret.value)
+        weak = weak_redirect_check(helper, names)
+        if weak is None and (parses_target(helper, names) or validated(project, helper, ret.value)):
+            return None
+        return HelperTarget(helper, source, ret.value, weak)
+    return None
+
+
 def _operator_setting(node: ast.Call | ast.Subscript, fn: FunctionInfo) -> bool:
     """A value the operator configures: an environment variable or a config key (not request data)."""
     if isinstance(node, ast.Call):
@@ -170,6 +237,13 @@ def _operator_setting(node: ast.Call | ast.Subscript, fn: FunctionInfo) -> bool:
 
 
 __all__ = [
-    "REDIRECT_GUARDS", "REDIRECT_SINKS", "REDIRECT_TARGET", "SAME_SITE_ATTRS", "fixed_host", "parses_target",
+    "REDIRECT_GUARDS",
+    "REDIRECT_SINKS",
+    "REDIRECT_TARGET",
+    "SAME_SITE_ATTRS",
+    "HelperTarget",
+    "fixed_host",
+    "helper_target",
+    "parses_target",
     "weak_redirect_check",
 ]

@@ -8,6 +8,7 @@ is not the N+1 shape.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts.orm.assignments import assignments
@@ -255,12 +256,103 @@ def loop_item(target: ast.expr, iterable: ast.expr) -> tuple[str | None, ast.exp
     return None, iterable
 
 
+# ------------------------------------------------------------------ the item handed to a helper
+@dataclass(frozen=True)
+class ItemRead:
+    """An attribute of the loop's item that a helper reads: ``row_for(post)`` -> ``post.author``."""
+
+    attr: str
+    node: ast.Attribute  # the read, in the last helper
+    helpers: tuple[FunctionInfo, ...]  # the called helper first, the one holding the read last
+
+
+def _parameter_for(call: ast.Call, helper: FunctionInfo, var: str) -> str | None:
+    """The parameter of ``helper`` that receives the name ``var`` in ``call`` (by position or keyword)."""
+    for kw in call.keywords:
+        if kw.arg and isinstance(kw.value, ast.Name) and kw.value.id == var:
+            return kw.arg
+    positional = [a.arg for a in helper.node.args.posonlyargs + helper.node.args.args]
+    if positional and positional[0] in ("self", "cls") and helper.class_name and isinstance(call.func, ast.Attribute):
+        positional = positional[1:]
+    for index, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            return None
+        if isinstance(arg, ast.Name) and arg.id == var:
+            return positional[index] if index < len(positional) else None
+    return None
+
+
+def _guarded_reads(fn: FunctionInfo, optional: set[str]) -> set[int]:
+    """Nodes under ``if <optional parameter>:``: a caller that does not pass it skips them."""
+    guarded: set[int] = set()
+    if not optional:
+        return guarded
+    for node in ast.walk(fn.node):
+        if not isinstance(node, (ast.If, ast.IfExp)):
+            continue
+        if not {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)} & optional:
+            continue
+        parts = [node.body, node.orelse] if isinstance(node, ast.IfExp) else [*node.body, *node.orelse]
+        for part in parts:
+            guarded.update(id(inner) for inner in ast.walk(part))
+    return guarded
+
+
+def item_reads(
+    project: Project, scope: FunctionInfo, call: ast.Call, var: str, model_qualname: str, depth: int = 0,
+) -> list[ItemRead]:
+    """What ``call`` reads of the loop item ``var`` it is given, in the helper and one helper further down.
+
+    ``[to_row(post) for post in posts]`` where ``to_row`` reads
+    ``post.author.name`` loads the author once per row just as a read in
+    the loop body would; so does ``post.to_dict()`` when the model's method
+    reads ``self.author``.  Reads under ``if <param>:`` for an optional
+    parameter the call does not pass are skipped (the caller opted out).
+    """
+    from flask_doctor.static.facts.orm.queries import optional_params, passes
+
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == var:
+        helper = project._method(model_qualname, func.attr)
+        positional = [a.arg for a in helper.node.args.posonlyargs + helper.node.args.args] if helper else []
+        param = positional[0] if positional and positional[0] == "self" else None
+    else:
+        name = dotted(func)
+        helper = project.resolve_function(name, scope, scope.module) if name else None
+        param = _parameter_for(call, helper, var) if helper is not None else None
+    if helper is None or param is None or helper is scope:
+        return []
+    if param in assignments(project, helper):
+        return []  # the helper rebinds the parameter: the reads are of something else
+    optional = {n for n in optional_params(helper) if not passes(call, helper, {n})}
+    guarded = _guarded_reads(helper, optional)
+    found: list[ItemRead] = []
+    for node in ast.walk(helper.node):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == param
+                and isinstance(node.ctx, ast.Load) and id(node) not in guarded):
+            found.append(ItemRead(node.attr, node, (helper,)))
+    if depth >= 1:
+        return found
+    for _name, inner in helper.calls:
+        if id(inner) in guarded or inner is call:
+            continue
+        if not any(isinstance(a, ast.Name) and a.id == param for a in [*inner.args, *(k.value for k in inner.keywords)]) \
+                and not (isinstance(inner.func, ast.Attribute) and isinstance(inner.func.value, ast.Name)
+                         and inner.func.value.id == param):
+            continue
+        for read in item_reads(project, helper, inner, param, model_qualname, depth + 1):
+            found.append(ItemRead(read.attr, read.node, (helper, *read.helpers)))
+    return found
+
+
 __all__ = [
+    "ItemRead",
     "Loop",
     "constant_iterable",
     "enclosing_loop",
     "fixed_collection",
     "item_names",
+    "item_reads",
     "loop_item",
     "loop_names",
     "stops_at_first_match",

@@ -9,6 +9,7 @@ from flask_doctor.static.facts.calls import cooperative
 from flask_doctor.static.facts.state import in_request_code, module_container_for
 from flask_doctor.static.facts.taint import request_derived
 from flask_doctor.static.model import REQUEST
+from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -24,7 +25,7 @@ class GlobalStateInRequest(Rule):
     Finds request code that assigns module globals (`global counter;
     counter += 1` or `counter = counter + 1`, `global current_user;
     current_user = ...`) or updates a module-level dict in place
-    (`STATS["hits"] += 1`).
+    (`STATS["hits"] += 1`, `COUNTS[k] = COUNTS.get(k, 0) + 1`).
 
     ## Why is this bad?
     A worker serves many requests at once with threads or greenlets, and a
@@ -110,6 +111,19 @@ class GlobalStateInRequest(Rule):
             if __name__ == "__main__":
                 counter = 5
             """),
+        # a cache filled once per key (or-assignment), and a total computed from other entries
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+            TOTALS = {"a": 1, "b": 2}
+            LABELS = {}
+
+            @app.get("/t")
+            def totals():
+                TOTALS["sum"] = TOTALS["a"] + TOTALS["b"]
+                LABELS["x"] = LABELS.get("x") or "label"
+                return str(TOTALS["sum"])
+            """),
     )
     INVALID = (
         Invalid("""
@@ -135,6 +149,7 @@ class GlobalStateInRequest(Rule):
                 global counter
                 counter = counter + 1  # expect
                 STATS["downloads"] += 1  # expect
+                STATS["bytes"] = STATS.get("bytes", 0) + 512  # expect
                 return str(counter)
             """, message="lose updates"),
         Invalid("""
@@ -187,10 +202,22 @@ class GlobalStateInRequest(Rule):
                 severity=min(self.effective_severity, Severity.NOTE) if quiet else None,
             ))
 
+    def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
+        """``COUNTS[k] = COUNTS.get(k, 0) + 1``: the same read-modify-write as ``+=``, written the long way."""
+        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Subscript):
+            return
+        target = node.targets[0]
+        name = dotted(target.value)
+        if name and _reads_entry(name, target.slice, node.value):
+            self._in_place(node, target, ctx)
+
     def visit_AugAssign(self, node: ast.AugAssign, ctx: Context) -> None:
         """``STATS["hits"] += 1`` on a module-level dict: a read-modify-write without ``global``."""
-        target = node.target
-        if not isinstance(target, ast.Subscript) or not in_request_code(ctx) or ctx.function is None:
+        if isinstance(node.target, ast.Subscript):
+            self._in_place(node, node.target, ctx)
+
+    def _in_place(self, node: ast.AugAssign | ast.Assign, target: ast.Subscript, ctx: Context) -> None:
+        if not in_request_code(ctx) or ctx.function is None:
             return
         container = module_container_for(ctx, target.value)
         if container is None or container.kind not in ("dict", "defaultdict", "Counter", "OrderedDict"):
@@ -224,3 +251,17 @@ def _reads_itself(name: str, value: ast.expr) -> bool:
     return isinstance(value, ast.BinOp) and any(
         isinstance(side, ast.Name) and side.id == name for side in (value.left, value.right)
     )
+
+
+def _reads_entry(name: str, key: ast.expr, value: ast.expr) -> bool:
+    """``D.get(k, 0) + 1`` / ``D[k] + 1``: the new entry is computed from the old entry (same dict, same key)."""
+    if not isinstance(value, ast.BinOp):
+        return False
+    wanted = ast.dump(key)
+    for side in (value.left, value.right):
+        if isinstance(side, ast.Subscript) and dotted(side.value) == name and ast.dump(side.slice) == wanted:
+            return True
+        if isinstance(side, ast.Call) and isinstance(side.func, ast.Attribute) and side.func.attr == "get" \
+                and dotted(side.func.value) == name and side.args and ast.dump(side.args[0]) == wanted:
+            return True
+    return False

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
-from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.orm.loops import loop_item
+from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.static.facts.config_values import short
+from flask_doctor.static.facts.orm.loops import item_reads, loop_item
 from flask_doctor.static.facts.orm.models import Relation, grows, relations
 from flask_doctor.static.facts.orm.queries import (
     LAZY_PER_ROW,
@@ -25,7 +27,7 @@ from flask_doctor.static.facts.orm.usage import (
     few_rows,
     user_facing_insert,
 )
-from flask_doctor.static.model import REQUEST
+from flask_doctor.static.model import REQUEST, FunctionInfo, ModelInfo
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -40,7 +42,11 @@ class LazyRelationshipInLoop(Rule):
     ## What it does
     Finds lazy relationship attributes (`lazy="select"`, the default, or
     `lazy="dynamic"`) read on each row of a loop over a query result that
-    does not load that relationship eagerly.
+    does not load that relationship eagerly. Reads in a helper the loop
+    hands each row to count too (`csv_row(order)` -> `customer_label(order)`
+    -> `order.customer`, or the model's own `to_dict()` reading
+    `self.notes`), up to two helpers deep, unless the helper reads it only
+    under an optional flag the call does not pass.
 
     ## Why is this bad?
     Reading `post.comments` on a lazily loaded relationship runs one
@@ -191,6 +197,22 @@ class LazyRelationshipInLoop(Rule):
                 rows = Slot.query.filter(Slot.id.in_(ids)).order_by(Slot.layout_id).all()
                 return [{"id": r.id, "layout": r.layout.name} for r in rows]
             """),
+        # the row helper reads the comments only when asked to, and the list view does not ask; it reads columns
+        Valid("""
+            from flask import Flask
+            from models import db, Post
+            app = Flask(__name__)
+
+            def to_row(post, with_comments=None):
+                row = {"id": post.id, "author": post.author_id}
+                if with_comments:
+                    row["comments"] = [c.id for c in post.comments]
+                return row
+
+            @app.get("/posts")
+            def posts():
+                return [to_row(p) for p in Post.query.order_by(Post.id).limit(50).all()]
+            """, files={"models.py": _MODELS}),
     )
     INVALID = (
         Invalid("""
@@ -254,6 +276,58 @@ class LazyRelationshipInLoop(Rule):
                         lines.append({"index": event.index.id, "text": comment.text})  # expect
                 return {"lines": lines}
             """, message="`event.comments` is a lazy relationship of `Event`"),
+        # a CSV export hands each order to a row helper, which asks another helper for the customer's name;
+        # an API list serialises each post with the model's own method, which reads its comments
+        Invalid("""
+            import csv, io
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Customer(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Order(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                customer_id = db.Column(db.Integer, db.ForeignKey("customer.id"))
+                customer = db.relationship("Customer", backref="orders")
+                notes = db.relationship("Note")
+
+                def to_dict(self):
+                    return {"id": self.id, "notes": [n.text for n in self.notes]}
+
+            class Note(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                order_id = db.Column(db.Integer, db.ForeignKey("order.id"))
+                text = db.Column(db.String)
+
+            def customer_label(order):
+                return order.customer.name.title()
+
+            def csv_row(order):
+                return [order.id, customer_label(order)]
+
+            @app.post("/orders")
+            def create():
+                db.session.add(Order(customer_id=1))
+                db.session.add(Customer(name="x"))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/orders.csv")
+            def export():
+                out = io.StringIO()
+                writer = csv.writer(out)
+                for order in Order.query.order_by(Order.id).all():
+                    writer.writerow(csv_row(order))  # expect
+                return out.getvalue()
+
+            @app.get("/api/orders")
+            def api_orders():
+                return {"orders": [o.to_dict() for o in Order.query.all()]}  # expect
+            """, message="`csv_row` → `customer_label`, which reads `order.customer`"),
     )
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
@@ -285,38 +359,66 @@ class LazyRelationshipInLoop(Rule):
         model = query.model
         rels = relations(ctx.project, model)
         reported: set[str] = set()
+        calls_reported: set[int] = set()
+        for node, attr, helpers, read in self._reads(body, var, model, ctx):
+            rel = rels.get(attr)
+            if rel is None or rel.lazy not in LAZY_PER_ROW or attr in reported:
+                continue
+            if helpers and (id(node) in calls_reported or any(DELETES.search(h.name) for h in helpers)):
+                continue  # one finding per helper call; a helper that deletes each row reads it anyway
+            if loads_eagerly(query, attr):
+                continue
+            less = self._why_less(query, rel, ctx)
+            if less == "":
+                continue
+            reported.add(attr)
+            if helpers:
+                calls_reported.add(id(node))
+            how = "a query per row" if rel.lazy == "select" else "a new query per row (`lazy=\"dynamic\"`)"
+            if rel.scalar and not less:
+                how = f"a query for each row whose `{attr}` is not loaded yet (the rows point to different ones)"
+            note = f" (a note: {less})" if less else ""
+            what = f"`{var}.{attr}` is a lazy relationship of `{model.name}` read for every row of " \
+                f"{query_label(query, iterable)} in {describe_context(ctx)}"
+            evidence = [
+                Evidence("the loop", ctx.location(loop)),
+                Evidence(f"`{model.name}.{attr}` declared here", rel.location),
+            ]
+            if helpers:
+                chain = " → ".join(f"`{h.display}`" for h in helpers)
+                what = f"`{short(node, 50)}` hands every row of {query_label(query, iterable)} in " \
+                    f"{describe_context(ctx)} to {chain}, which reads `{read.value.id}.{attr}`, a lazy " \
+                    f"relationship of `{model.name}`"
+                evidence.insert(1, Evidence(f"`{attr}` read in `{helpers[-1].display}`",
+                                            Location(helpers[-1].module.path, read.lineno, read.col_offset + 1)))
+            ctx.report(
+                self.finding(
+                    ctx.location(node),
+                    f"{what}: {how}{note}",
+                    hint=f"Add `.options(selectinload({model.name}.{attr}))` to the query "
+                    f"(or `joinedload` for a many-to-one), or declare the relationship with `lazy=\"selectin\"`.",
+                    evidence=evidence,
+                    severity=Severity.NOTE if less else None,
+                )
+            )
+
+    @staticmethod
+    def _reads(
+        body: list, var: str, model: ModelInfo, ctx: Context,
+    ) -> Iterator[tuple[ast.expr, str, tuple[FunctionInfo, ...], ast.Attribute]]:
+        """Reads of ``var.attr`` in the loop body, then the ones of helpers the body hands ``var`` to."""
+        calls: list[ast.Call] = []
         for part in body:
             for node in ast.walk(part):
-                if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var
-                        and isinstance(node.ctx, ast.Load)):
-                    continue  # assigning ``post.author = x`` does not load it
-                rel = rels.get(node.attr)
-                if rel is None or rel.lazy not in LAZY_PER_ROW or node.attr in reported:
-                    continue
-                if loads_eagerly(query, node.attr):
-                    continue
-                less = self._why_less(query, rel, ctx)
-                if less == "":
-                    continue
-                reported.add(node.attr)
-                how = "a query per row" if rel.lazy == "select" else "a new query per row (`lazy=\"dynamic\"`)"
-                if rel.scalar and not less:
-                    how = f"a query for each row whose `{node.attr}` is not loaded yet (the rows point to different ones)"
-                note = f" (a note: {less})" if less else ""
-                ctx.report(
-                    self.finding(
-                        ctx.location(node),
-                        f"`{var}.{node.attr}` is a lazy relationship of `{model.name}` read for every row of "
-                        f"{query_label(query, iterable)} in {describe_context(ctx)}: {how}{note}",
-                        hint=f"Add `.options(selectinload({model.name}.{node.attr}))` to the query "
-                        f"(or `joinedload` for a many-to-one), or declare the relationship with `lazy=\"selectin\"`.",
-                        evidence=[
-                            Evidence("the loop", ctx.location(loop)),
-                            Evidence(f"`{model.name}.{node.attr}` declared here", rel.location),
-                        ],
-                        severity=Severity.NOTE if less else None,
-                    )
-                )
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var \
+                        and isinstance(node.ctx, ast.Load):
+                    yield node, node.attr, (), node  # assigning ``post.author = x`` does not load it
+                elif isinstance(node, ast.Call):
+                    calls.append(node)
+        assert ctx.function is not None
+        for call in calls:
+            for read in item_reads(ctx.project, ctx.function, call, var, model.qualname):
+                yield call, read.attr, read.helpers, read.node
 
     @staticmethod
     def _why_less(query: Query, rel: Relation, ctx: Context) -> str | None:

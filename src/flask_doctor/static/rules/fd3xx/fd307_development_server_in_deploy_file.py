@@ -8,6 +8,7 @@ from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.devserver import (
     call_text,
+    command_dev_server,
     compose_overrides_image_command,
     dev_server_calls,
     imports_package,
@@ -24,8 +25,10 @@ class DevelopmentServerInDeployFile(Rule):
     ## What it does
     Finds deploy files that start the app with Flask's development server:
     `flask run` / `python -m flask run` as a Dockerfile `CMD`/`ENTRYPOINT`,
-    a Procfile `web:` process or a compose `command:`, and `python app.py`
-    when that script ends in `app.run()`. `--debug` or `FLASK_DEBUG=1` on
+    a Procfile `web:` process or a compose `command:`, `python app.py`
+    when that script ends in `app.run()`, and a command the package
+    installs (a console script, with its click subcommand) that calls
+    `app.run()`. `--debug` or `FLASK_DEBUG=1` on
     such a command is mentioned in the message. Files named for development
     (`docker-compose.dev.yml`, `docker-compose.override.yml`,
     `Procfile.dev`, `Dockerfile.dev`) are not reported, nor scripts that
@@ -101,6 +104,31 @@ class DevelopmentServerInDeployFile(Rule):
             if __name__ == "__main__":
                 serve(app, port=8080)
             """, files={"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nCMD python app.py\n"}),
+        # the installed command's `serve` uses waitress; only its `dev` subcommand runs Werkzeug's server
+        Valid("""
+            import click
+            from flask import Flask
+            from waitress import serve as waitress_serve
+            app = Flask(__name__)
+
+            @click.group()
+            def cli():
+                pass
+
+            @cli.command()
+            def serve():
+                waitress_serve(app, port=8080)
+
+            @cli.command()
+            def dev():
+                app.run(debug=True)
+            """, files={
+                "setup.py": """
+                    from setuptools import setup
+                    setup(name="sitectl", entry_points={"console_scripts": ["sitectl = app:cli"]})
+                    """,
+                "Procfile": "web: sitectl serve\n",
+            }),
     )
     INVALID = (
         Invalid("""
@@ -120,6 +148,36 @@ class DevelopmentServerInDeployFile(Rule):
             if __name__ == "__main__":
                 app.run(host="0.0.0.0")
             """, message="app.py", files={"Procfile": "web: python app.py  # expect\n"}),
+        # the web process runs a command the package installs; its `serve` subcommand calls app.run() on the app a
+        # decorator hands it
+        Invalid("""
+            import click
+            from flask import Flask
+
+            def with_app(f):
+                def wrapper(*args, **kwargs):
+                    return f(*args, app=Flask("site"), **kwargs)
+                return wrapper
+
+            @click.group()
+            def cli():
+                pass
+
+            @cli.command()
+            @click.option("--host", default="127.0.0.1")
+            @with_app
+            def serve(app=None, host=None):
+                app.run(host=host, port=5000)
+
+            def main():
+                cli()
+            """, message="`sitectl serve`", files={
+                "setup.py": """
+                    from setuptools import setup
+                    setup(name="sitectl", entry_points={"console_scripts": ["sitectl = app:main"]})
+                    """,
+                "Procfile": "web: sitectl serve --host 0.0.0.0  # expect\n",
+            }),
     )
 
     HINT = (
@@ -157,6 +215,20 @@ class DevelopmentServerInDeployFile(Rule):
                         f"{where_text} starts the app with `flask run`{debug}: Flask's development server is not meant "
                         f"for production traffic",
                         hint=self.HINT,
+                    )
+                )
+            elif cmd.server == "other" and (installed := command_dev_server(project, cmd.argv)) is not None:
+                script, command, call, call_module = installed
+                shown = " ".join(cmd.argv[:2])
+                report(
+                    self.finding(
+                        cmd.source,
+                        f"{where_text} runs `{shown}`, the command `{script.name}` installs ({script.declared_in}), "
+                        f"whose `{command.display}` starts the development server with `{call_text(call)}`: "
+                        f"Werkzeug's server is not meant for production traffic",
+                        hint=self.HINT,
+                        evidence=[Evidence("the development server is started here",
+                                           Location(call_module.path, call.lineno, call.col_offset + 1))],
                     )
                 )
             elif cmd.server == "python-script" and cmd.app_target:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import ast
 
-from flask_doctor.findings import Severity
+from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.config_values import short
 from flask_doctor.static.facts.guards import mentions, validated
 from flask_doctor.static.facts.redirects import (
     REDIRECT_GUARDS,
     REDIRECT_SINKS,
     REDIRECT_TARGET,
+    HelperTarget,
     fixed_host,
+    helper_target,
     weak_redirect_check,
 )
 from flask_doctor.static.facts.taint import describe_source, taint
@@ -38,8 +40,11 @@ class OpenRedirect(Rule):
     reported: the user only picks a path on a known site. Checks that
     another site passes are reported: `nxt.startswith("/")` alone (lets
     `//evil.example` and `/\\evil.example` through), `"//" not in nxt`
-    (misses the backslash), `request.host in nxt` (finds the host in a
-    query string).
+    (misses the backslash), `nxt[0] == "/"`, a test of the scheme alone
+    (`startswith("http")`, which `//evil.example` passes either way), and
+    `request.host in nxt` (finds the host in a query string). A helper that
+    hands back the client's target (`redirect(get_redirect_target())`) with
+    no check of its own counts as the request value itself.
 
     ## Why is this bad?
     A link such as `https://your.site/login?next=https://evil.example`
@@ -47,7 +52,8 @@ class OpenRedirect(Rule):
     the attacker's look-alike page, which asks for the password again or
     for a payment. Redirects to `url_for(...)`, to `request.url` or
     `request.referrer` (same site, or where the user came from) and to
-    values that went through another function first are not reported.
+    values that another function received as an argument and transformed
+    are not reported.
 
     ## Example
     ```python
@@ -146,6 +152,22 @@ class OpenRedirect(Rule):
                     return redirect(fallback + (query or ""))
                 return "search failed", 500
             """),
+        # the helper that picks the target compares its host with this site's before handing it back
+        Valid("""
+            from urllib.parse import urlsplit
+            from flask import Flask, redirect, request, url_for
+            app = Flask(__name__)
+
+            def next_target():
+                for candidate in (request.args.get("next"), request.referrer):
+                    if candidate and urlsplit(candidate).netloc in ("", request.host):
+                        return candidate
+                return None
+
+            @app.get("/login")
+            def login():
+                return redirect(next_target() or url_for("index"))
+            """),
     )
     INVALID = (
         # only a leading slash is checked: "//evil.example" is a link to another site
@@ -184,6 +206,28 @@ class OpenRedirect(Rule):
             def out():
                 return flask.redirect(flask.request.form["url"])  # expect
             """, message="`out`"),
+        # a helper hands back the `next` argument after a truthiness test; a check of the scheme alone
+        Invalid("""
+            from flask import Flask, redirect, request, url_for
+            app = Flask(__name__)
+
+            def next_target():
+                for candidate in (request.values.get("next"), request.referrer):
+                    if not candidate:
+                        continue
+                    return candidate
+
+            @app.get("/login")
+            def login():
+                return redirect(next_target() or url_for("index"))  # expect
+
+            @app.get("/continue")
+            def resume():
+                target = request.args.get("to", "/")
+                if not target.startswith(("http://", "https://")):
+                    return redirect(target)  # expect
+                return redirect("/")
+            """, message="what `next_target` returns"),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -194,7 +238,12 @@ class OpenRedirect(Rule):
             return
         state = taint(ctx.project, fn, REDIRECT_TARGET)
         source = state.source(node.args[0])
-        if source is None or mentions(fn, REDIRECT_GUARDS):
+        if mentions(fn, REDIRECT_GUARDS):
+            return
+        if source is None:
+            found = helper_target(ctx.project, fn, node.args[0])
+            if found is not None:
+                self._from_helper(node, found, ctx)
             return
         if fixed_host(node.args[0], fn, state):
             return  # f"/books/{slug}", IMAGE_HOST + "/" + uuid, FALLBACK_URL + q: the user picks a path, not a site
@@ -218,5 +267,22 @@ class OpenRedirect(Rule):
                 message,
                 hint="Accept only relative paths (no scheme or netloc, not starting with '//' or '/\\'), or compare "
                 "urlsplit(target).netloc with request.host before redirecting.",
+            )
+        )
+
+    def _from_helper(self, node: ast.Call, found: HelperTarget, ctx: Context) -> None:
+        """``redirect(get_redirect_target())``: the helper hands back the client's URL unchecked."""
+        check = f"after a check that another site passes: {found.weak}" if found.weak else "without checking its host"
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{short(node, 60)}` in {describe_context(ctx)} redirects to what `{found.helper.display}` returns, "
+                f"{describe_source(found.source)} {check}: a link to this page can send users to any site "
+                f"(open redirect)",
+                hint="Check the target in the helper: accept only relative paths (no scheme or netloc, not "
+                "starting with '//' or '/\\'), or compare urlsplit(target).netloc with request.host.",
+                evidence=[Evidence(f"`{found.helper.display}` returns it",
+                                   Location(found.helper.module.path, found.returned.lineno,
+                                            found.returned.col_offset + 1))],
             )
         )
