@@ -17,6 +17,7 @@ are different functions from ``time.sleep`` and ``requests.get``.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from flask_doctor.static.context import Context, describe_context
@@ -516,6 +517,43 @@ def path_doubt(ctx: Context, node: ast.Call, context: str = REQUEST) -> str | No
 #: Words of a loop's header that make it a loop over failures (``while failed_downloads:``); a loop
 #: that counts attempts (``while retries > 0``) is as often a poll waiting for something to be ready.
 _RETRY_WORDS = ("fail", "backoff")
+
+
+#: A wait whose whole length stays under this is bounded and short (gunicorn's default worker timeout).
+SHORT_WAIT = 30.0
+#: A lone fixed pause up to this long is a throttle or a grace period (a failed login's delay).
+FIXED_PAUSE = 5.0
+_CLOCK = re.compile(r"(time\.)?(time|monotonic|perf_counter)\(\)|datetime\.(utc)?now\(|deadline|timeout|expires?",
+                    re.IGNORECASE)
+
+
+def bounded_wait(ctx: Context, call: ast.Call) -> str | None:
+    """Why a ``time.sleep`` cannot hold the worker for long, when the code shows it; else None.
+
+    - ``for attempt in range(5): ... time.sleep(2)``: at most 5 x 2 s;
+    - ``while ...: if time.monotonic() > deadline: break; time.sleep(1)``: polling with a deadline;
+    - ``time.sleep(1)`` on its own: a fixed short pause (login throttling).
+    An unbounded poll (``while not job.done(): time.sleep(0.5)``) or a long total is not bounded.
+    """
+    seconds = sleep_seconds(call)
+    loop = enclosing_loop(ctx)
+    if loop is None:
+        if seconds is not None and seconds <= FIXED_PAUSE:
+            return f"a fixed {seconds:g} s pause (a throttle or grace period): bounded and short"
+        return None
+    if isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and dotted(loop.iter.func) == "range" \
+            and loop.iter.args and all(isinstance(a, ast.Constant) and isinstance(a.value, int)
+                                       for a in loop.iter.args):
+        count = len(range(*[a.value for a in loop.iter.args]))  # type: ignore[union-attr]
+        if seconds is not None and count * seconds <= SHORT_WAIT:
+            return f"at most {count} x {seconds:g} s = {count * seconds:g} s in all: a bounded wait"
+        return None
+    if isinstance(loop, ast.While):
+        tests = [loop.test, *(n.test for n in ast.walk(loop) if isinstance(n, ast.If))]
+        if any(_CLOCK.search(ast.unparse(t)) for t in tests):
+            return "the loop polls until a deadline: bounded by it"
+    return None
+
 
 
 def in_retry_backoff(ctx: Context) -> bool:
