@@ -78,12 +78,23 @@ def test_bounded_waits_are_notes_and_an_endless_poll_stays_a_warning() -> None:
             for attempt in range(20):
                 time.sleep(5)
             return "ok"
+
+        def wait_for_query(job, max_wait=60):
+            max_time = time.time() + max_wait
+            while time.time() < max_time:
+                time.sleep(0.5)
+
+        @app.get("/preview")
+        def preview():
+            wait_for_query(None)
+            return "ok"
         """})
     got = [(f.location.line if f.location else 0, f.severity) for f in findings]
-    assert got == [(7, Severity.NOTE), (13, Severity.NOTE), (18, Severity.NOTE), (24, Severity.WARNING)]
+    assert got == [(7, Severity.NOTE), (13, Severity.NOTE), (18, Severity.NOTE), (24, Severity.WARNING),
+                   (30, Severity.WARNING)]
     assert "a fixed 1 s pause" in findings[0].message
     assert "at most 5 x 2 s = 10 s in all" in findings[1].message
-    assert "polls until a deadline" in findings[2].message
+    assert "polls until a deadline 10 s away" in findings[2].message
 
 
 def test_http_call_outside_requests_and_jobs_is_a_note() -> None:

@@ -548,11 +548,58 @@ def bounded_wait(ctx: Context, call: ast.Call) -> str | None:
         if seconds is not None and count * seconds <= SHORT_WAIT:
             return f"at most {count} x {seconds:g} s = {count * seconds:g} s in all: a bounded wait"
         return None
-    if isinstance(loop, ast.While):
+    if isinstance(loop, ast.While) and ctx.function is not None:
         tests = [loop.test, *(n.test for n in ast.walk(loop) if isinstance(n, ast.If))]
-        if any(_CLOCK.search(ast.unparse(t)) for t in tests):
-            return "the loop polls until a deadline: bounded by it"
+        clocked = [t for t in tests if _CLOCK.search(ast.unparse(t))]
+        limit = _deadline_seconds(ctx.function.node, clocked)
+        if limit is not None and limit <= SHORT_WAIT:
+            return f"the loop polls until a deadline {limit:g} s away: bounded and short"
     return None
+
+
+def _number(expr: ast.expr, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> float | None:
+    """A constant number, or a parameter whose default is one (``max_wait: int = 60``)."""
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool):
+        return float(expr.value)
+    if isinstance(expr, ast.Name):
+        args = fn.args
+        positional = args.posonlyargs + args.args
+        defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        if expr.id in defaults:
+            return _number(defaults[expr.id], fn)
+    return None
+
+
+def _deadline_seconds(fn: ast.FunctionDef | ast.AsyncFunctionDef, tests: list[ast.expr]) -> float | None:
+    """How far away the loop's deadline is, when the code says (``deadline = time.monotonic() + 10``,
+    ``time.time() - start > 10``); None when it does not, or the limit is a caller's choice."""
+    if not tests:
+        return None
+    starts: dict[str, float | None] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value
+            if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and _CLOCK.search(ast.unparse(value)):
+                sides = [value.left, value.right]
+                numbers = [_number(side, fn) for side in sides if not _CLOCK.search(ast.unparse(side))]
+                starts[node.targets[0].id] = numbers[0] if numbers else None
+    limits: list[float] = []
+    for test in tests:
+        for compare in (n for n in ast.walk(test) if isinstance(n, ast.Compare)):
+            operands = [compare.left, *compare.comparators]
+            for operand in operands:
+                if isinstance(operand, ast.Name) and operand.id in starts:
+                    found = starts[operand.id]
+                    if found is None:
+                        return None
+                    limits.append(found)
+                elif isinstance(operand, ast.BinOp) and isinstance(operand.op, ast.Sub):
+                    others = [_number(o, fn) for o in operands if o is not operand]
+                    if None in others or not others:
+                        return None
+                    limits.extend(n for n in others if n is not None)
+    return max(limits) if limits else None
 
 
 

@@ -61,9 +61,11 @@ class BlockingCallInRequest(Rule):
 
     A deliberate bounded wait is a note, not a warning: a retry loop with a
     fixed count whose sleeps add up to 30 s or less (`for attempt in
-    range(5): ... time.sleep(2)`), polling that stops at a deadline, or one
-    fixed pause of 5 s or less (slowing down a failed login). The worker is
-    still held, but not for ever, and often on purpose.
+    range(5): ... time.sleep(2)`), polling that stops at a deadline 30 s or
+    less away (`deadline = time.monotonic() + 10`), or one fixed pause of
+    5 s or less (slowing down a failed login). The worker is still held, but
+    not for ever, and often on purpose. A longer deadline, or one the code
+    does not show, stays a warning.
 
     The finding is a *note*, saying why, when the code does not show that
     every such request waits: a helper on the chain below the view takes
