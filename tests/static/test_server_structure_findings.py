@@ -51,6 +51,52 @@ def test_sleep_in_helper_names_the_request_path_and_the_loop() -> None:
     ]
 
 
+def test_bounded_waits_are_notes_and_an_endless_poll_stays_a_warning() -> None:
+    findings = _check("FD401", {"app.py": """
+        import time
+        from flask import Flask, abort
+        app = Flask(__name__)
+
+        @app.post("/login")
+        def login():
+            time.sleep(1)
+            abort(401)
+
+        @app.post("/orders")
+        def create_order():
+            for attempt in range(5):
+                time.sleep(2)
+            deadline = time.monotonic() + 10
+            while True:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            return "ok"
+
+        @app.post("/reports")
+        def create_report():
+            for attempt in range(20):
+                time.sleep(5)
+            return "ok"
+
+        def wait_for_query(job, max_wait=60):
+            max_time = time.time() + max_wait
+            while time.time() < max_time:
+                time.sleep(0.5)
+
+        @app.get("/preview")
+        def preview():
+            wait_for_query(None)
+            return "ok"
+        """})
+    got = [(f.location.line if f.location else 0, f.severity) for f in findings]
+    assert got == [(7, Severity.NOTE), (13, Severity.NOTE), (18, Severity.NOTE), (24, Severity.WARNING),
+                   (30, Severity.WARNING)]
+    assert "a fixed 1 s pause" in findings[0].message
+    assert "at most 5 x 2 s = 10 s in all" in findings[1].message
+    assert "polls until a deadline 10 s away" in findings[2].message
+
+
 def test_http_call_outside_requests_and_jobs_is_a_note() -> None:
     findings = _check("FD402", {"tool.py": """
         import requests

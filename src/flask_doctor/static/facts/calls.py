@@ -17,6 +17,7 @@ are different functions from ``time.sleep`` and ``requests.get``.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from flask_doctor.static.context import Context, describe_context
@@ -517,6 +518,90 @@ def path_doubt(ctx: Context, node: ast.Call, context: str = REQUEST) -> str | No
 #: Words of a loop's header that make it a loop over failures (``while failed_downloads:``); a loop
 #: that counts attempts (``while retries > 0``) is as often a poll waiting for something to be ready.
 _RETRY_WORDS = ("fail", "backoff")
+
+
+#: A wait whose whole length stays under this is bounded and short (gunicorn's default worker timeout).
+SHORT_WAIT = 30.0
+#: A lone fixed pause up to this long is a throttle or a grace period (a failed login's delay).
+FIXED_PAUSE = 5.0
+_CLOCK = re.compile(r"(time\.)?(time|monotonic|perf_counter)\(\)|datetime\.(utc)?now\(|deadline|timeout|expires?",
+                    re.IGNORECASE)
+
+
+def bounded_wait(ctx: Context, call: ast.Call) -> str | None:
+    """Why a ``time.sleep`` cannot hold the worker for long, when the code shows it; else None.
+
+    - ``for attempt in range(5): ... time.sleep(2)``: at most 5 x 2 s;
+    - ``while ...: if time.monotonic() > deadline: break; time.sleep(1)``: polling with a deadline;
+    - ``time.sleep(1)`` on its own: a fixed short pause (login throttling).
+    An unbounded poll (``while not job.done(): time.sleep(0.5)``) or a long total is not bounded.
+    """
+    seconds = sleep_seconds(call)
+    loop = enclosing_loop(ctx)
+    if loop is None:
+        if seconds is not None and seconds <= FIXED_PAUSE:
+            return f"a fixed {seconds:g} s pause (a throttle or grace period): bounded and short"
+        return None
+    if isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and dotted(loop.iter.func) == "range" \
+            and loop.iter.args and all(isinstance(a, ast.Constant) and isinstance(a.value, int)
+                                       for a in loop.iter.args):
+        count = len(range(*[a.value for a in loop.iter.args]))  # type: ignore[union-attr]
+        if seconds is not None and count * seconds <= SHORT_WAIT:
+            return f"at most {count} x {seconds:g} s = {count * seconds:g} s in all: a bounded wait"
+        return None
+    if isinstance(loop, ast.While) and ctx.function is not None:
+        tests = [loop.test, *(n.test for n in ast.walk(loop) if isinstance(n, ast.If))]
+        clocked = [t for t in tests if _CLOCK.search(ast.unparse(t))]
+        limit = _deadline_seconds(ctx.function.node, clocked)
+        if limit is not None and limit <= SHORT_WAIT:
+            return f"the loop polls until a deadline {limit:g} s away: bounded and short"
+    return None
+
+
+def _number(expr: ast.expr, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> float | None:
+    """A constant number, or a parameter whose default is one (``max_wait: int = 60``)."""
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool):
+        return float(expr.value)
+    if isinstance(expr, ast.Name):
+        args = fn.args
+        positional = args.posonlyargs + args.args
+        defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        if expr.id in defaults:
+            return _number(defaults[expr.id], fn)
+    return None
+
+
+def _deadline_seconds(fn: ast.FunctionDef | ast.AsyncFunctionDef, tests: list[ast.expr]) -> float | None:
+    """How far away the loop's deadline is, when the code says (``deadline = time.monotonic() + 10``,
+    ``time.time() - start > 10``); None when it does not, or the limit is a caller's choice."""
+    if not tests:
+        return None
+    starts: dict[str, float | None] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value
+            if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and _CLOCK.search(ast.unparse(value)):
+                sides = [value.left, value.right]
+                numbers = [_number(side, fn) for side in sides if not _CLOCK.search(ast.unparse(side))]
+                starts[node.targets[0].id] = numbers[0] if numbers else None
+    limits: list[float] = []
+    for test in tests:
+        for compare in (n for n in ast.walk(test) if isinstance(n, ast.Compare)):
+            operands = [compare.left, *compare.comparators]
+            for operand in operands:
+                if isinstance(operand, ast.Name) and operand.id in starts:
+                    found = starts[operand.id]
+                    if found is None:
+                        return None
+                    limits.append(found)
+                elif isinstance(operand, ast.BinOp) and isinstance(operand.op, ast.Sub):
+                    others = [_number(o, fn) for o in operands if o is not operand]
+                    if None in others or not others:
+                        return None
+                    limits.extend(n for n in others if n is not None)
+    return max(limits) if limits else None
+
 
 
 def in_retry_backoff(ctx: Context) -> bool:

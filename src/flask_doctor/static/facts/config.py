@@ -63,9 +63,14 @@ _UPPER_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 # ------------------------------------------------------------ which settings
 def settings(project: Project, keys: tuple[str, ...]) -> Iterator[ConfigSetting]:
-    """Every setting of one of ``keys``: the model's, then ``app.secret_key``/``app.debug``-style ones."""
+    """Every setting of one of ``keys``: the model's, then ``app.secret_key``/``app.debug``-style ones.
+
+    Settings modules of another framework (a Django ``settings.py`` next to the
+    Flask app) are not Flask configuration and are left out.
+    """
+    foreign = foreign_settings_modules(project)
     for setting in project.config:
-        if setting.key in keys:
+        if setting.key in keys and setting.owner not in foreign:
             yield setting
     for setting in attribute_settings(project):
         if setting.key in keys:
@@ -181,6 +186,41 @@ def _is_flask(project: Project, module_name: str, node: ast.expr, fn: FunctionIn
         # ``app = Flask(...)`` the model could not type, inside an app factory
         return name in ("app", "application", "flask_app") and fn is not None and "factory" in fn.roles
     return is_flask_type(project, type_name)
+
+
+#: Names only another framework's settings module defines (Django's ``settings.py``).
+_FOREIGN_SETTINGS = frozenset({"INSTALLED_APPS", "ROOT_URLCONF", "WSGI_APPLICATION", "MIDDLEWARE_CLASSES"})
+
+
+@project_fact
+def foreign_settings_modules(project: Project) -> frozenset[str]:
+    """Modules that are another framework's settings (``INSTALLED_APPS``, ``ROOT_URLCONF``), never loaded by Flask.
+
+    A project that ships a Django site beside its Flask app has a ``settings.py``
+    with ``DEBUG = True`` and a development ``SECRET_KEY``; Flask never reads it
+    unless ``from_object``/``from_pyfile`` names the module.
+    """
+    loaded = set(from_object_loaders(project))
+    loaded_files = {
+        ast.unparse(site.node.args[0]) for site in project.calls
+        if isinstance(site.node.func, ast.Attribute) and site.node.func.attr == "from_pyfile" and site.node.args
+    }
+    found: set[str] = set()
+    for module in project.modules.values():
+        if not any(f"{key} =" in module.text or f"{key}=" in module.text for key in _FOREIGN_SETTINGS):
+            continue
+        assigned = {
+            target.id for node in module.tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(target, ast.Name)
+        }
+        if not assigned & _FOREIGN_SETTINGS or module.name in loaded:
+            continue
+        stem = module.path.rsplit("/", 1)[-1]
+        if any(stem in text for text in loaded_files):
+            continue
+        found.add(module.name)
+    return frozenset(found)
 
 
 # ------------------------------------------------------ what production runs
@@ -401,6 +441,7 @@ __all__ = [
     "constant_key",
     "dev_only",
     "env_label",
+    "foreign_settings_modules",
     "from_object_loaders",
     "in_production_config",
     "live_in_production",

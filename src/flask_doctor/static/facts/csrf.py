@@ -108,22 +108,63 @@ _CSRF_CHECK_CALL = re.compile(r"(check|validate|verify|require|ensure|protect|as
 _CONSTANT_TIME = ("compare_digest", "safe_str_cmp", "constant_time_compare")
 
 
+def _local_values(fn: FunctionInfo) -> dict[str, str]:
+    """``{name: source of the value}`` for plain local assignments (``sent = request.form.get("nonce")``)."""
+    values: dict[str, list[str]] = {}
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    values.setdefault(target.id, []).append(ast.unparse(node.value))
+    return {name: " ".join(texts) for name, texts in values.items()}
+
+
+def _expanded(node: ast.AST, values: dict[str, str]) -> str:
+    """The expression's source followed by what its local names were assigned (one level)."""
+    names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return " ".join([ast.unparse(node), *(values[n] for n in sorted(names) if n in values)])
+
+
+_STORED_TOKEN = re.compile(r"\bsession\b|cookies")
+_SENT_TOKEN = re.compile(r"\b(form|headers|values|args|get_json|json)\b")
+_TOKEN_WORD = re.compile(r"csrf|xsrf|nonce|token", re.IGNORECASE)
+
+
+def _token_pair(sides: list[ast.expr], values: dict[str, str]) -> bool:
+    """One side is the token the server stored (session, cookie), another the one the request sent."""
+    texts = [_expanded(side, values) for side in sides]
+    stored = [i for i, t in enumerate(texts) if _STORED_TOKEN.search(t)]
+    sent = [i for i, t in enumerate(texts) if _SENT_TOKEN.search(t) and not _STORED_TOKEN.search(t)]
+    return bool(stored and sent) and bool(_TOKEN_WORD.search(" ".join(texts)))
+
+
 def _compares_token(fn: FunctionInfo) -> bool:
-    """The function itself compares a CSRF token (``token != session["csrf_token"]``, ``compare_digest``)."""
-    if not _CSRF_WORD.search(source_text(fn)):
+    """The function itself compares a CSRF token (``token != session["csrf_token"]``, ``compare_digest``).
+
+    Local names are followed one step, so ``sent = request.form.get("_nonce")`` then
+    ``sent != session.get("_nonce")`` counts, and so does a double-submit check
+    ``compare_digest(request.cookies.get("xsrf"), request.headers.get("X-CSRF-Token"))``.
+    """
+    if not _CSRF_WORD.search(source_text(fn)) and not _TOKEN_WORD.search(source_text(fn)):
         return False
+    values = _local_values(fn)
     for node in ast.walk(fn.node):
         if isinstance(node, ast.Compare) and all(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
             if all(isinstance(c, ast.Constant) and c.value is None for c in node.comparators):
                 continue
             if _CSRF_WORD.search(ast.unparse(node)):
                 return True
+            sides = [node.left, *node.comparators]
+            if not any(isinstance(side, ast.Constant) for side in sides) \
+                    and (_CSRF_WORD.search(_expanded(node, values)) or _token_pair(sides, values)):
+                return True
         elif isinstance(node, ast.Call):
             name = dotted(node.func) or ""
             last = name.rsplit(".", 1)[-1]
             if _CSRF_CHECK_CALL.search(last):
                 return True
-            if last in _CONSTANT_TIME and _CSRF_WORD.search(ast.unparse(node)):
+            if last in _CONSTANT_TIME and (_CSRF_WORD.search(_expanded(node, values))
+                                           or _token_pair(list(node.args), values)):
                 return True
     return False
 
@@ -394,9 +435,27 @@ def token_authenticated(project: Project, fn: FunctionInfo) -> bool:
     for deco in fn.decorators:
         owner = deco.rpartition(".")[0]
         obj = project.objects.get(owner) if owner else None
-        if _TOKEN_DECORATOR.search(deco) or (obj is not None and obj.type.startswith(_TOKEN_AUTH_TYPES)):
+        if _TOKEN_DECORATOR.search(deco) or (obj is not None and obj.type.startswith(_TOKEN_AUTH_TYPES)) \
+                or _header_token_decorator(project, fn, deco):
             return not mentions(fn, _SESSION_WORDS)
     return False
+
+
+_TOKEN_HEADER = re.compile(r"headers(\.get\(|\[)\s*['\"](authorization|x-api-key|x-auth-token|api[-_]?key)",
+                           re.IGNORECASE)
+
+
+def _header_token_decorator(project: Project, fn: FunctionInfo, deco: str) -> bool:
+    """The view's decorator is a project function that reads a token header and never the session.
+
+    ``def api_auth(view)`` whose wrapper reads ``request.headers.get("Authorization")`` and looks
+    the bearer token up authenticates every call by that header: a forged form cannot carry it.
+    """
+    wrapper = project.functions.get(deco) or project.resolve_function(deco, fn, fn.module)
+    if wrapper is None or wrapper is fn:
+        return False
+    text = source_text(wrapper)
+    return bool(_TOKEN_HEADER.search(text)) and not any(word in text for word in _SESSION_WORDS)
 
 
 def jwt_authority(project: Project, fn: FunctionInfo) -> bool:

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flask_doctor.findings import Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.apps import is_flask_type, object_type
 from flask_doctor.static.facts.config_values import truthy_constant
 from flask_doctor.static.facts.deploy_files import dev_process, production_deploy_path
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -426,6 +428,30 @@ def production_server_call(project: Project, module: SourceModule) -> str | None
 
 
 @project_fact
+def served_in_code(project: Project) -> tuple[str, Location] | None:
+    """The production WSGI server the code starts (``WSGIServer(..., app).serve_forever()``), if the code
+    never starts the development server.
+
+    The Werkzeug debugger runs only inside the development server; an app that
+    serves itself with gevent, cheroot or waitress has no debugger console
+    whatever ``DEBUG`` says. None when any application code calls a Flask
+    app's ``.run()`` (which server production uses is then in doubt).
+    """
+    found: tuple[str, Location] | None = None
+    for site in project.calls:
+        if is_test_path(site.module.path):
+            continue
+        func = site.node.func
+        if isinstance(func, ast.Attribute) and func.attr == "run" \
+                and call_kind(project, site.node, site.module.name, site.function) is not None:
+            return None
+        if found is None and site.name in PRODUCTION_SERVERS:
+            found = PRODUCTION_SERVERS[site.name], Location(site.module.path, site.node.lineno,
+                                                            site.node.col_offset + 1)
+    return found
+
+
+@project_fact
 def compose_overrides_image_command(project: Project) -> ServerCommand | None:
     """A production compose service that builds the image and replaces its command with an HTTP server."""
     deploy = project.deploy
@@ -470,6 +496,7 @@ __all__ = [
     "production_server_call",
     "receiver_kind",
     "run_options",
+    "served_in_code",
     "script_module",
     "single_process_entry",
     "web_process",

@@ -52,4 +52,43 @@ def validated(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
     return False
 
 
-__all__ = ["mentions", "source_text", "validated"]
+def _whole_pattern(call: ast.Call) -> bool:
+    """``P.fullmatch(x)``/``re.fullmatch(p, x)``, or ``re.match`` with a pattern anchored at the end."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "fullmatch":
+        return True
+    if func.attr == "match" and call.args and isinstance(call.args[0], ast.Constant) \
+            and isinstance(call.args[0].value, str):
+        return call.args[0].value.endswith(("$", "\\Z", "\\z"))
+    return False
+
+
+def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
+    """Is a value that flows into ``target`` held to a fixed set before use?
+
+    ``if name not in ALLOWED: abort(404)`` and ``if not NAME.fullmatch(name): abort(404)``
+    (or ``re.match(r"^[a-z]+\\.pdf$", name)``) leave only the names the project chose; a
+    path built from them cannot climb out of its directory. Narrower than :func:`validated`:
+    ``os.path.exists(path)`` checks nothing about where the path points.
+    """
+    assigned = {t for t, _ in assignments(project, fn)}
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs}
+    names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)} & (assigned | params)
+    if not names:
+        return False
+    for node in ast.walk(fn.node):
+        if not isinstance(node, (ast.If, ast.IfExp, ast.Assert)):
+            continue
+        for part in ast.walk(node.test):
+            if isinstance(part, ast.Compare) and isinstance(part.left, ast.Name) and part.left.id in names \
+                    and any(isinstance(op, (ast.In, ast.NotIn)) for op in part.ops):
+                return True
+            if isinstance(part, ast.Call) and _whole_pattern(part) \
+                    and any(isinstance(a, ast.Name) and a.id in names for a in part.args):
+                return True
+    return False
+
+
+__all__ = ["allow_listed", "mentions", "source_text", "validated"]

@@ -19,6 +19,7 @@ from flask_doctor.static.facts.orm.models import uses_sqlalchemy
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
     SESSION_EXECUTE,
+    Query,
     bound_reason,
     filters_by_list,
     in_application_code,
@@ -184,6 +185,25 @@ class QueryInLoop(Rule):
                 for key in keys:
                     Realm.query.filter_by(id=key).first()
                 return [device_to_dict(d, realm_names=realm_names) for d in Device.query.limit(50)]
+            """),
+        # the loop's own rows looked up again by primary key: the session already holds them
+        Valid("""
+            from flask import Flask, jsonify
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Project(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            @app.get("/projects")
+            def projects():
+                names = []
+                for project in Project.query.limit(20).all():
+                    fresh = db.session.get(Project, project.id)
+                    names.append(fresh.name)
+                return jsonify(names)
             """),
         # configured providers, a configured cleanup list, a module-level tuple of tables, and the same
         # primary key fetched on every iteration (the identity map answers): none of these is N+1
@@ -359,6 +379,8 @@ class QueryInLoop(Rule):
         if query is not None:
             if filters_by_list(query) or not uses_any(node, names):
                 return
+            if self._already_loaded(node, query, loop, ctx):
+                return  # ``session.get(Project, project.id)`` over Project rows: the identity map answers
             self._judge(node, loop, ctx, f"{query_label(query, node)} runs once per item of the loop", [],
                         pk_lookup=bool(query.names & {"get", "get_or_404"}), helper=None)
             return
@@ -378,6 +400,24 @@ class QueryInLoop(Rule):
                       Location(found.helpers[-1].module.path, qcall.lineno, qcall.col_offset + 1))],
             pk_lookup=bool(query.names & {"get", "get_or_404"}), helper=helper,
         )
+
+    @staticmethod
+    def _already_loaded(node: ast.Call, query: Query, loop: Loop, ctx: Context) -> bool:
+        """A primary-key lookup of the loop's own item: the rows were loaded by the loop's query.
+
+        ``for p in Project.query.limit(20): db.session.get(Project, p.id)`` asks the session for
+        an object it already holds; ``Session.get`` answers from the identity map with no query.
+        """
+        if not query.names & {"get", "get_or_404"} or query.model is None:
+            return False
+        iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
+        rows = loop_rows(iterable, ctx)
+        if rows is None or rows.model is None or rows.model.qualname != query.model.qualname:
+            return False
+        items = item_names(loop)
+        key = node.args[-1] if node.args else None
+        return isinstance(key, ast.Attribute) and key.attr == "id" and isinstance(key.value, ast.Name) \
+            and key.value.id in items
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
         """``for row in Model.query.filter_by(parent=item):`` inside a loop over items runs the query per item."""

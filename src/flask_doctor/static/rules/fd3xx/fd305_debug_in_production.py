@@ -9,6 +9,7 @@ from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.config import env_label, live_in_production, settings, where
 from flask_doctor.static.facts.config_values import env_default, short, truthy_constant
 from flask_doctor.static.facts.deploy_files import production_env, production_server, scope_label
+from flask_doctor.static.facts.devserver import served_in_code
 from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
@@ -97,6 +98,18 @@ class DebugInProduction(Rule):
             if app.config["ENV"] == "development":
                 app.config["DEBUG"] = True
             """),
+        # a Django site's settings module beside the Flask app is not Flask configuration
+        Valid("""
+            import os
+            from flask import Flask
+            app = Flask(__name__)
+            app.config.from_object("app_settings")
+            """, files={"app_settings.py": "import os\nSECRET_KEY = os.environ['SECRET_KEY']\n",
+                        "site/settings.py": """
+            DEBUG = True
+            INSTALLED_APPS = ["django.contrib.admin"]
+            ROOT_URLCONF = "site.urls"
+            """}),
     )
     INVALID = (
         # served by gunicorn: no debugger, but still debug mode in production (a warning)
@@ -104,6 +117,17 @@ class DebugInProduction(Rule):
             class Config:
                 DEBUG = True  # expect
             """, message="gunicorn", files={"Procfile": "web: gunicorn app:app --workers 4\n"}),
+        # the app serves itself with gevent's WSGIServer: no debugger, so the message says what debug mode does there
+        Invalid("""
+            from flask import Flask
+            app = Flask(__name__)
+            app.config["DEBUG"] = True  # expect
+            """, message="gevent", files={"serve.py": """
+            from gevent.pywsgi import WSGIServer
+            from app import app
+
+            WSGIServer(("0.0.0.0", 8000), app).serve_forever()
+            """}),
         Invalid("""
             class Config:
                 DEBUG = True  # expect
@@ -153,15 +177,17 @@ class DebugInProduction(Rule):
                 )
                 severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one step lower: only a fallback
             evidence: list[Evidence] = []
-            if server is not None:
-                # gunicorn/uWSGI never start the debugger: debug mode only changes error handling there
+            runs_under = (server.server, server.source) if server is not None else served_in_code(project)
+            if runs_under is not None:
+                # gunicorn/uWSGI/gevent never start the debugger: debug mode only changes error handling there
+                name, source = runs_under
                 severity = Severity(max(Severity.NOTE, min(severity, Severity.WARNING)))
                 message = message.split(":", 1)[0] + (
-                    f": production runs under {server.server} (`{server.source.path}`), which starts no Werkzeug "
+                    f": production runs under {name} (`{source.path}`), which starts no Werkzeug "
                     "debugger, but debug mode still lets exceptions propagate past your 500 handler and switches "
                     "extensions to their debug behaviour"
                 )
-                evidence.append(Evidence(f"production server: {server.server}", server.source))
+                evidence.append(Evidence(f"production server: {name}", source))
             report(
                 self.finding(
                     setting.location,

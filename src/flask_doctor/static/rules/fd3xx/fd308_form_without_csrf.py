@@ -224,8 +224,162 @@ class FormWithoutCsrf(Rule):
                 request.files["file"].save("/srv/uploads/new")
                 return "ok"
             """),
+        # an app-wide hook compares a nonce kept in the session with the one the form or header sends
+        Valid("""
+            from flask import Flask, abort, request, session
+            from flask_login import current_user, login_required
+            app = Flask(__name__)
+
+            @app.before_request
+            def guard_forms():
+                if request.method != "GET":
+                    sent = request.form.get("_nonce") or request.headers.get("X-Nonce")
+                    if not sent or sent != session.get("_nonce"):
+                        abort(400)
+
+            @app.post("/profile")
+            @login_required
+            def profile():
+                current_user.email = request.form["email"]
+                db.session.commit()
+                return "ok"
+            """),
+        # double submit: the hook compares a cookie with the X-CSRF-Token header in constant time
+        Valid("""
+            import hmac
+            from flask import Flask, abort, request
+            from flask_login import current_user, login_required
+            app = Flask(__name__)
+
+            @app.before_request
+            def double_submit():
+                if request.method != "GET":
+                    cookie = request.cookies.get("xsrf")
+                    header = request.headers.get("X-CSRF-Token", "")
+                    if not cookie or not hmac.compare_digest(cookie, header):
+                        abort(403)
+
+            @app.post("/profile")
+            @login_required
+            def profile():
+                current_user.email = request.form["email"]
+                db.session.commit()
+                return "ok"
+            """),
+        # the project's own decorator authenticates by the Authorization header and never reads the session
+        Valid("""
+            from functools import wraps
+            from flask import Flask, abort, g, request
+            app = Flask(__name__)
+
+            def api_auth(view):
+                @wraps(view)
+                def wrapper(*args, **kwargs):
+                    header = request.headers.get("Authorization", "")
+                    if not header.startswith("Bearer "):
+                        abort(401)
+                    g.user = find_token(header[7:])
+                    return view(*args, **kwargs)
+                return wrapper
+
+            @app.post("/api/items")
+            @api_auth
+            def create_item():
+                g.user.items.append(request.form["name"])
+                db.session.commit()
+                return {"ok": True}
+            """),
+        # app factory: `csrf = CSRFProtect()` in an extensions module, `csrf.init_app(app)` in the factory,
+        # the form view in a blueprint of a subpackage
+        Valid("""
+            from flask import Flask
+            from shop.extensions import csrf, login
+
+            def create_app():
+                app = Flask(__name__)
+                csrf.init_app(app)
+                login.init_app(app)
+                from shop.views.profile import bp
+                app.register_blueprint(bp)
+                return app
+            """, files={
+                "shop/__init__.py": "",
+                "shop/extensions.py": """
+            from flask_login import LoginManager
+            from flask_wtf.csrf import CSRFProtect
+
+            csrf = CSRFProtect()
+            login = LoginManager()
+            """,
+                "shop/views/__init__.py": "",
+                "shop/views/profile.py": """
+            from flask import Blueprint, request
+            from flask_login import current_user, login_required
+
+            bp = Blueprint("profile", __name__)
+
+            @bp.post("/profile")
+            @login_required
+            def profile():
+                current_user.email = request.form["email"]
+                db.session.commit()
+                return "ok"
+            """}),
+        # Flask-SeaSurf protects every POST of the app
+        Valid("""
+            from flask import Flask, request
+            from flask_login import current_user, login_required
+            from flask_seasurf import SeaSurf
+            app = Flask(__name__)
+            csrf = SeaSurf(app)
+
+            @app.post("/profile")
+            @login_required
+            def profile():
+                current_user.email = request.form["email"]
+                db.session.commit()
+                return "ok"
+            """),
     )
     INVALID = (
+        # the decorator reads a token header but falls back to the session cookie: a forged form still works
+        Invalid("""
+            from functools import wraps
+            from flask import Flask, abort, g, request, session
+            app = Flask(__name__)
+
+            def api_auth(view):
+                @wraps(view)
+                def wrapper(*args, **kwargs):
+                    token = request.headers.get("Authorization") or session.get("token")
+                    if token is None:
+                        abort(401)
+                    g.user = find_token(token)
+                    return view(*args, **kwargs)
+                return wrapper
+
+            @app.post("/items")
+            @api_auth
+            def create_item():
+                g.user.items.append(request.form["name"])  # expect
+                db.session.commit()
+                return {"ok": True}
+            """, message="create_item"),
+        # a hook that compares who the form names with who is logged in is not a CSRF token check
+        Invalid("""
+            from flask import Flask, abort, request, session
+            app = Flask(__name__)
+
+            @app.before_request
+            def same_user():
+                if request.method == "POST" and request.form.get("user") != session.get("user"):
+                    abort(403)
+
+            @app.post("/profile")
+            def profile():
+                session["email"] = request.form["email"]  # expect
+                return "ok"
+            """, message="profile"),
         Invalid("""
             from flask import Flask, request, session
             app = Flask(__name__)

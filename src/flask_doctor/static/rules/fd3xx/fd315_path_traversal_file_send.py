@@ -7,7 +7,7 @@ import ast
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts.config_values import short
 from flask_doctor.static.facts.flows import sink_source
-from flask_doctor.static.facts.guards import mentions
+from flask_doctor.static.facts.guards import allow_listed, mentions
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -94,6 +94,32 @@ class PathTraversalFileSend(Rule):
             def report(report_id):
                 return send_file(f"reports/{report_id}.pdf")
             """),
+        # only names on the allow-list, or names matched whole by a strict pattern, reach send_file
+        Valid("""
+            import re
+            from flask import Flask, abort, send_file
+            app = Flask(__name__)
+            ASSETS = {"logo.png", "terms.pdf"}
+            ICON = re.compile(r"[a-z0-9_-]+[.]png")
+
+            @app.get("/assets/<name>")
+            def asset(name):
+                if name not in ASSETS:
+                    abort(404)
+                return send_file("/srv/assets/" + name)
+
+            @app.get("/icons/<name>")
+            def icon(name):
+                if not ICON.fullmatch(name):
+                    abort(404)
+                return send_file(f"/srv/icons/{name}")
+
+            @app.get("/docs/<name>")
+            def doc(name):
+                if re.match(r"^[a-z]+[.]pdf$", name) is None:
+                    abort(404)
+                return send_file("/srv/docs/" + name)
+            """),
     )
     INVALID = (
         Invalid("""
@@ -115,6 +141,18 @@ class PathTraversalFileSend(Rule):
                 path = request.args.get("file")
                 return send_file(path, as_attachment=True)  # expect
             """, message="request.args.get"),
+        # a prefix check is not an allow-list: `icons/../../etc/passwd` starts with `icons/`
+        Invalid("""
+            import re
+            from flask import Flask, abort, send_file
+            app = Flask(__name__)
+
+            @app.get("/static2/<path:name>")
+            def asset(name):
+                if re.match(r"icons/", name) is None:
+                    abort(404)
+                return send_file("/srv/" + name)  # expect
+            """, message="<path:name>"),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -125,8 +163,8 @@ class PathTraversalFileSend(Rule):
         if mentions(ctx.function, PATH_GUARDS):
             return
         found = sink_source(ctx, node.args[0], PATH_GUARDS)
-        if found is None:
-            return
+        if found is None or allow_listed(ctx.project, ctx.function, node.args[0]):
+            return  # ``if name not in ALLOWED: abort(404)``: only names the project chose reach the sink
         source, evidence = found
         ctx.report(
             self.finding(

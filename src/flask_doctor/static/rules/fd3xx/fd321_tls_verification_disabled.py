@@ -95,6 +95,19 @@ class TlsVerificationDisabled(Rule):
             def claims(token, key):
                 return jwt.decode(token, key, algorithms=["HS256"], options={"verify_aud": False})
             """),
+        # a TLS server that asks no client certificate: CERT_NONE is about clients, not about whom we call
+        Valid("""
+            import ssl
+
+            def server_context(cert, key):
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(cert, key)
+                context.verify_mode = ssl.CERT_NONE
+                return context
+
+            def accept(sock, cert):
+                return ssl.wrap_socket(sock, server_side=True, certfile=cert, cert_reqs=ssl.CERT_NONE)
+            """),
     )
     INVALID = (
         Invalid("""
@@ -111,6 +124,19 @@ class TlsVerificationDisabled(Rule):
                 ctx = ssl._create_unverified_context()  # expect
                 return urllib.request.urlopen(url, context=ctx, timeout=10)
             """, message="_create_unverified_context"),
+        # the same setting on a client context does skip the server's certificate
+        Invalid("""
+            import socket
+            import ssl
+
+            def connect(host, token):
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                context.check_hostname = False  # expect
+                context.verify_mode = ssl.CERT_NONE  # expect
+                sock = context.wrap_socket(socket.create_connection((host, 443)), server_hostname=host)
+                sock.sendall(token.encode())
+                return sock
+            """, message="check_hostname"),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -136,7 +162,30 @@ class TlsVerificationDisabled(Rule):
         parent = ctx.ancestors[-1] if ctx.ancestors else None
         if isinstance(parent, ast.Compare):
             return  # ``if ctx.verify_mode == ssl.CERT_NONE:`` reads it
+        if self._server_side(ctx):
+            return  # a server that asks no client certificate: the normal HTTPS server, no outgoing check skipped
         self._report(ctx, node, "`ssl.CERT_NONE` accepts any certificate")
+
+    #: A context or socket that *serves* TLS: its verify_mode is about client certificates.
+    SERVER_SIDE = re.compile(r"PROTOCOL_TLS_SERVER|server_side\s*=\s*True|Purpose\.CLIENT_AUTH")
+    #: A context that connects out: CERT_NONE there does skip the server's certificate.
+    CLIENT_SIDE = re.compile(r"PROTOCOL_TLS_CLIENT|Purpose\.SERVER_AUTH|server_hostname\s*=|server_side\s*=\s*False")
+
+    def _server_side(self, ctx: Context) -> bool:
+        """``CERT_NONE`` on a server-side context (``PROTOCOL_TLS_SERVER``, ``server_side=True``).
+
+        There it means "do not ask clients for a certificate", which is how every
+        public HTTPS server runs; the server's own certificate is still presented.
+        """
+        call = next((a for a in reversed(ctx.ancestors) if isinstance(a, ast.Call)), None)
+        if call is not None and any(kw.arg == "server_side" for kw in call.keywords):
+            return any(kw.arg == "server_side" and isinstance(kw.value, ast.Constant) and kw.value.value is True
+                       for kw in call.keywords)
+        scope = ctx.function.node if ctx.function is not None else None
+        if scope is None:
+            return False
+        text = ast.unparse(scope)
+        return bool(self.SERVER_SIDE.search(text)) and not self.CLIENT_SIDE.search(text)
 
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
         if ctx.is_test_code() or not false_constant(node.value):

@@ -9,6 +9,7 @@ from flask_doctor.static.facts.calls import (
     SLEEP,
     TINY_SLEEP,
     blocking_subprocess,
+    bounded_wait,
     callee_name,
     cooperative,
     describe_where,
@@ -57,6 +58,14 @@ class BlockingCallInRequest(Rule):
     Not reported either: a sleep in an `except` handler or a loop over
     failures, which backs off between retries after something failed (that
     is how a retry should wait).
+
+    A deliberate bounded wait is a note, not a warning: a retry loop with a
+    fixed count whose sleeps add up to 30 s or less (`for attempt in
+    range(5): ... time.sleep(2)`), polling that stops at a deadline 30 s or
+    less away (`deadline = time.monotonic() + 10`), or one fixed pause of
+    5 s or less (slowing down a failed login). The worker is still held, but
+    not for ever, and often on purpose. A longer deadline, or one the code
+    does not show, stays a warning.
 
     The finding is a *note*, saying why, when the code does not show that
     every such request waits: a helper on the chain below the view takes
@@ -209,7 +218,32 @@ class BlockingCallInRequest(Rule):
             def create_order():
                 wait_for_backend(None)
                 return "ok"
-            """, message="(request path: view `create_order` → `wait_for_backend`)"),
+            """, message="at most 5 x 2 s = 10 s in all: a bounded wait"),
+        # a failed login waits a fixed second, and a poll gives up at a deadline: notes that say so
+        Invalid("""
+            import time
+            from flask import Flask, abort, request
+            app = Flask(__name__)
+
+            def job_done(job_id):
+                return False
+
+            @app.post("/login")
+            def login():
+                if not check_password(request.form["user"], request.form["password"]):
+                    time.sleep(1)  # expect
+                    abort(401)
+                return "ok"
+
+            @app.post("/jobs/<job_id>/wait")
+            def wait(job_id):
+                deadline = time.monotonic() + 10
+                while not job_done(job_id):
+                    if time.monotonic() > deadline:
+                        abort(504)
+                    time.sleep(0.5)  # expect
+                return "done"
+            """, message="a fixed 1 s pause"),
         Invalid("""
             import subprocess
             from flask import Blueprint
@@ -336,7 +370,7 @@ class BlockingCallInRequest(Rule):
         if node.args and self._client_chosen(ctx, node.args[0]):
             doubt: str | None = "the client chooses the delay, so the endpoint is made to wait; cap it"
         else:
-            doubt = path_doubt(ctx, node, REQUEST)
+            doubt = bounded_wait(ctx, node) or path_doubt(ctx, node, REQUEST)
         if loop is not None and doubt is None:
             message += "; it sits in a loop, so the worker is held once per iteration"
             evidence.append(Evidence("inside this loop", ctx.location(loop)))
