@@ -12,7 +12,15 @@ import re
 import libcst as cst
 
 from flask_doctor.findings import Finding
-from flask_doctor.static.fixes.base import Change, Cure, FixOptions, FixTree, Plan, Skip, evidence_location
+from flask_doctor.static.fixes.base import (
+    Change,
+    Cure,
+    FixOptions,
+    FixTree,
+    Plan,
+    Skip,
+    evidence_location,
+)
 from flask_doctor.static.rules.fd2xx.fd203_lazy_relationship_in_loop import QUERY_ROOT
 
 _READ = re.compile(r"^`(?P<var>[A-Za-z_][\w]*)\.(?P<attr>[A-Za-z_]\w*)` is a lazy relationship")

@@ -30,7 +30,6 @@ from flask_doctor.static.rules.base import (
     describe_context,
 )
 
-
 #: The evidence that points at the query's root, where ``--fix`` adds ``.options(selectinload(...))``.
 QUERY_ROOT = "the query the loop walks, built here"
 
