@@ -385,3 +385,32 @@ def test_one_query_read_for_two_relationships_gets_one_options_call(tmp_path: Pa
     _guarantees(tmp_path, ["FD203"])
     text = read_tree(tmp_path)["app.py"]
     assert "db.session.query(Post).options(selectinload(Post.author), selectinload(Post.comments))" in text
+
+
+def test_session_used_in_a_helper_of_the_job_is_not_removed_there(tmp_path: Path) -> None:
+    # ``load`` may serve requests too: removing the session in it would detach what a request holds
+    write_tree(tmp_path, {
+        "database.py": """
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import scoped_session, sessionmaker
+            engine = create_engine("postgresql://app@db/app", pool_pre_ping=True)
+            Session = scoped_session(sessionmaker(bind=engine))
+            """,
+        "app.py": """
+            from celery import Celery
+            from database import Session
+
+            celery = Celery(__name__)
+
+            def load(post_id):
+                return Session.execute("select 1")
+
+            @celery.task
+            def recount(post_id):
+                load(post_id)
+            """})
+    before = read_tree(tmp_path)
+    assert [f.code for f in findings(tmp_path, ["FD209"])] == ["FD209"]
+    report = fix(tmp_path, ["FD209"])
+    assert report.applied == [] and "helper" in report.skipped[0][1]
+    assert read_tree(tmp_path) == before

@@ -3,7 +3,8 @@
 A ``scoped_session`` used in a job: the job's body goes into ``try: ... finally: Session.remove()`` (a
 docstring stays first; a body that already is one ``try/finally`` gets the call appended to its
 ``finally``). A session made by a ``sessionmaker`` (``session = SessionLocal()``): the statements after that
-assignment go into ``try: ... finally: session.close()``.
+assignment go into ``try: ... finally: session.close()``. Only in the job itself: a session used in a helper
+the job calls is skipped with a note (the helper may serve requests too).
 """
 
 from __future__ import annotations
@@ -97,6 +98,11 @@ class SessionRemovedInFinally(Cure):
         if named is None:
             raise Skip("the finding does not name the session")
         name = named["name"]
+        if "called from" in finding.message or any(e.message.startswith("called from") for e in finding.evidence):
+            # A helper the job reaches may also serve requests (``Package.get``): removing the session there
+            # would detach the objects a request still holds. Only the job itself ends its session.
+            raise Skip("the session is used in a helper the job calls, not in the job itself: end it in the job "
+                       "or in a task_postrun handler")
         call = tree.at(finding, cst.Call)
         scoped = any(e.message.endswith("is a scoped_session") for e in finding.evidence)
         if scoped:

@@ -83,8 +83,10 @@ class JobSessionNeverRemoved(Rule):
     after `session = SessionLocal()` in `try: ... finally: session.close()`).
     Objects the job returns are detached afterwards, and a job that relied
     on the session outliving it (a caller reading lazy attributes) changes.
-    Skipped with a note when the scoped session is reached only through a
-    model's `query` and is not imported in the job's module.
+    Skipped with a note when the session is used in a helper the job calls
+    (it may serve requests too: end the session in the job), or when the
+    scoped session is reached only through a model's `query` and is not
+    imported in the job's module.
 
     ## References
     - SQLAlchemy 2.0: "Contextual/Thread-local Sessions" (`scoped_session.remove()`)
