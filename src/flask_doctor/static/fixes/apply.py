@@ -11,6 +11,7 @@ bad fix is skipped with a note instead of taking the good ones down with it.
 from __future__ import annotations
 
 import ast
+import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -134,6 +135,15 @@ def fix_text(path: str, text: str, findings: Sequence[Finding], options: FixOpti
         outcome.applied.extend(done)
         outcome.skipped.extend(skipped)
     if not python:
+        return outcome
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(outcome.text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # newer syntax than this interpreter's (3.12 f-strings on 3.11): no result could be proven to parse
+        reason = f"the file does not parse with this Python ({sys.version_info[0]}.{sys.version_info[1]})"
+        outcome.skipped.extend((f, reason) for _, f in python)
         return outcome
     try:
         tree = FixTree(path, outcome.text)
