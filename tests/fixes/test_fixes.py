@@ -271,3 +271,146 @@ def test_atomic_write_failure_leaves_the_original(tmp_path: Path) -> None:
         write_atomically(target, "x = 'é'\n", "ascii")
     assert target.read_text() == "x = 1\n"
     assert [p.name for p in tmp_path.iterdir()] == ["app.py"]
+
+
+# ------------------------------------------------------- cross-file cures
+def test_proxy_fix_is_added_where_the_app_is_created_not_in_the_view(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n",
+        "shop/__init__.py": """
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                from shop import views
+                app.register_blueprint(views.bp)
+                return app
+            """,
+        "shop/views.py": """
+            from flask import Blueprint, request
+
+            bp = Blueprint("views", __name__)
+
+            @bp.get("/ip")
+            def ip():
+                return request.remote_addr
+            """,
+        "shop/audit.py": """
+            from flask import request
+
+            def who():
+                return request.remote_addr
+            """,
+    })
+    before = read_tree(tmp_path)
+    assert {f.location.path for f in findings(tmp_path, ["FD312"])} == {"shop/views.py", "shop/audit.py"}
+    _guarantees(tmp_path, ["FD312"])
+    after = read_tree(tmp_path)
+    assert after["shop/views.py"] == before["shop/views.py"]
+    assert "    app = Flask(__name__)\n    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)\n" \
+        in after["shop/__init__.py"]
+    assert after["shop/__init__.py"].count("import ProxyFix") == 1
+    assert findings(tmp_path, ["FD312"]) == []
+
+
+def test_proxy_fix_is_skipped_when_the_project_has_two_apps(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n",
+        "app.py": """
+            from flask import Flask, request
+            app = Flask(__name__)
+            admin = Flask("admin")
+
+            @app.get("/ip")
+            def ip():
+                return request.remote_addr
+            """,
+    })
+    before = read_tree(tmp_path)
+    report = fix(tmp_path, ["FD312"])
+    assert report.applied == [] and [f.code for f, _ in report.skipped] == ["FD312"]
+    assert "several" in report.skipped[0][1] and read_tree(tmp_path) == before
+
+
+def test_selectinload_is_skipped_for_a_dynamic_relationship(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app.py": """
+        from flask import Flask
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class Post(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            comments = db.relationship("Comment", lazy="dynamic")
+
+        class Comment(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            post_id = db.Column(db.ForeignKey("post.id"))
+
+        @app.get("/")
+        def index():
+            return [{"n": p.comments.count()} for p in Post.query.order_by(Post.id).all()]
+        """})
+    before = read_tree(tmp_path)
+    report = fix(tmp_path, ["FD203"])
+    assert report.applied == [] and len(report.skipped) == 1
+    assert 'lazy="dynamic"' in report.skipped[0][1] and read_tree(tmp_path) == before
+
+
+def test_one_query_read_for_two_relationships_gets_one_options_call(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app.py": """
+        from flask import Flask
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+
+        class Post(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            author_id = db.Column(db.ForeignKey("user.id"))
+            author = db.relationship("User")
+            comments = db.relationship("Comment")
+
+        class Comment(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            post_id = db.Column(db.ForeignKey("post.id"))
+
+        @app.get("/")
+        def index():
+            posts = db.session.query(Post).order_by(Post.id).all()
+            return [{"a": p.author.id, "c": len(p.comments)} for p in posts]
+        """})
+    _guarantees(tmp_path, ["FD203"])
+    text = read_tree(tmp_path)["app.py"]
+    assert "db.session.query(Post).options(selectinload(Post.author), selectinload(Post.comments))" in text
+
+
+def test_session_used_in_a_helper_of_the_job_is_not_removed_there(tmp_path: Path) -> None:
+    # ``load`` may serve requests too: removing the session in it would detach what a request holds
+    write_tree(tmp_path, {
+        "database.py": """
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import scoped_session, sessionmaker
+            engine = create_engine("postgresql://app@db/app", pool_pre_ping=True)
+            Session = scoped_session(sessionmaker(bind=engine))
+            """,
+        "app.py": """
+            from celery import Celery
+            from database import Session
+
+            celery = Celery(__name__)
+
+            def load(post_id):
+                return Session.execute("select 1")
+
+            @celery.task
+            def recount(post_id):
+                load(post_id)
+            """})
+    before = read_tree(tmp_path)
+    assert [f.code for f in findings(tmp_path, ["FD209"])] == ["FD209"]
+    report = fix(tmp_path, ["FD209"])
+    assert report.applied == [] and "helper" in report.skipped[0][1]
+    assert read_tree(tmp_path) == before

@@ -14,11 +14,22 @@ from collections import deque
 from collections.abc import Iterator
 
 from flask_doctor.findings import Evidence, Location
-from flask_doctor.static.context import Context
+from flask_doctor.static.context import Context, node_location
 from flask_doctor.static.facts import project_fact
-from flask_doctor.static.facts.imports import Edge, executed_top_level, import_graph, import_targets
+from flask_doctor.static.facts.imports import (
+    Edge,
+    executed_top_level,
+    import_graph,
+    import_targets,
+)
 from flask_doctor.static.facts.roles import role_of_path
-from flask_doctor.static.model import FACTORY, FLASK_TYPES, FunctionInfo, ObjectInfo, Project
+from flask_doctor.static.model import (
+    FACTORY,
+    FLASK_TYPES,
+    FunctionInfo,
+    ObjectInfo,
+    Project,
+)
 from flask_doctor.static.names import ImportRecord, dotted
 from flask_doctor.static.source import SourceModule
 from flask_doctor.static.syntax import all_child_nodes
@@ -63,6 +74,25 @@ def app_modules(project: Project) -> set[str]:
         if not o.in_function and not is_side(o.module) and is_flask_call(project, o.module, o.call)
     )
     return found
+
+
+@project_fact
+def app_creation(project: Project) -> Location | None:
+    """Where the project's one application is created (``Flask(...)``, at module level or in its factory).
+
+    ``None`` when the application code creates no app or several: nothing says which one to change.
+    """
+    sites = [
+        node_location(o.module.path, o.call) for o in project.objects_of(set(FLASK_TYPES))
+        if not o.in_function and not is_side(o.module) and is_flask_call(project, o.module, o.call)
+    ]
+    for factory in app_factories(project):
+        for node in ast.walk(factory.node):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
+                    and is_flask_call(project, factory.module, node.value):
+                sites.append(node_location(factory.module.path, node.value))
+    unique = set(sites)
+    return unique.pop() if len(unique) == 1 else None
 
 
 def extension_name(qualified: str | None) -> bool:

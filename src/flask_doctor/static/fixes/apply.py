@@ -11,6 +11,7 @@ bad fix is skipped with a note instead of taking the good ones down with it.
 from __future__ import annotations
 
 import ast
+import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,12 +46,24 @@ class FileOutcome:
 class _Apply(cst.CSTTransformer):
     """Run every planned rewrite on its node, bottom-up, so nested changes compose."""
 
-    def __init__(self, plans: Sequence[Plan]) -> None:
+    def __init__(self, plans: Sequence[Plan], tree: FixTree | None = None) -> None:
         super().__init__()
         self.rewrites: dict[int, list] = {}
         for plan in plans:
             for change in plan.changes:
                 self.rewrites.setdefault(id(change.target), []).append(change.rewrite)
+        # Only the targets and their ancestors need visiting: pruning the rest makes the pass cost the depth
+        # of the changes instead of the size of the file (libcst visits in Python, ~10 µs a node).
+        self.paths: set[int] | None = None
+        if tree is not None:
+            self.paths = set()
+            for plan in plans:
+                for change in plan.changes:
+                    self.paths.add(id(change.target))
+                    self.paths.update(id(a) for a in tree.ancestors(change.target))
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return self.paths is None or id(node) in self.paths
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
         result = super().on_leave(original_node, updated_node)
@@ -77,7 +90,7 @@ def parses(text: str) -> bool:
 
 def _render(tree: FixTree, plans: Sequence[Plan]) -> str | None:
     try:
-        module = tree.module.visit(_Apply(plans))
+        module = tree.module.visit(_Apply(plans, tree))
         imports = [ImportItem(mod, name) for plan in plans for mod, name in plan.imports]
         if imports and isinstance(module, cst.Module):
             module = AddImportsVisitor(CodemodContext(), imports).transform_module(module)
@@ -122,6 +135,15 @@ def fix_text(path: str, text: str, findings: Sequence[Finding], options: FixOpti
         outcome.applied.extend(done)
         outcome.skipped.extend(skipped)
     if not python:
+        return outcome
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(outcome.text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # newer syntax than this interpreter's (3.12 f-strings on 3.11): no result could be proven to parse
+        reason = f"the file does not parse with this Python ({sys.version_info[0]}.{sys.version_info[1]})"
+        outcome.skipped.extend((f, reason) for _, f in python)
         return outcome
     try:
         tree = FixTree(path, outcome.text)

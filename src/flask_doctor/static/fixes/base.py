@@ -34,9 +34,9 @@ from libcst.metadata import (
     PositionProvider,
 )
 
-from flask_doctor.findings import Finding
+from flask_doctor.findings import Finding, Location
 
-__all__ = ["CURES", "Change", "Cure", "FixOptions", "FixTree", "Plan", "Skip", "TextCure"]
+__all__ = ["CURES", "Change", "Cure", "FixOptions", "FixTree", "Plan", "Skip", "TextCure", "evidence_location"]
 
 Replacement = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel]  # noqa: UP007 - runtime alias
 
@@ -108,7 +108,12 @@ class FixTree:
         Several nodes start where a finding starts (``requests.get(u).json()``: two calls); the one that also
         ends where the finding ends wins, else the innermost.
         """
-        loc = finding.location
+        return self.node_at(finding.location, kind)
+
+    def node_at(
+        self, loc: Location | None, kind: type[cst.CSTNode] | tuple[type[cst.CSTNode], ...]
+    ) -> cst.CSTNode:
+        """The node of type ``kind`` at ``loc`` (a finding's or one of its evidence's), as :meth:`at` finds it."""
         if loc is None or not loc.line:
             raise Skip("the finding has no position")
         start = (loc.line, self._char_column(loc.line, loc.column))
@@ -162,6 +167,14 @@ class FixTree:
         return line[: len(line) - len(line.lstrip())]
 
 
+def evidence_location(finding: Finding, label: str) -> Location | None:
+    """Where the finding's evidence whose message starts with ``label`` points (the query, the app)."""
+    for item in finding.evidence:
+        if item.message.startswith(label) and item.location is not None and item.location.line:
+            return item.location
+    return None
+
+
 class Cure:
     """The fix of one rule for Python files: plan changes for one finding (see the module docstring)."""
 
@@ -175,6 +188,14 @@ class Cure:
             if cls.code in CURES:
                 raise ValueError(f"two cures for {cls.code}")
             CURES[cls.code] = cls()
+
+    def target_path(self, finding: Finding) -> str | None:
+        """The file this cure edits for ``finding`` (relative to the root); ``None``: the finding's own.
+
+        A project-wide finding (``request.remote_addr`` in a view, behind a proxy) may be cured in another
+        file (where the app is created); the finding names that file in its evidence.
+        """
+        return None
 
     def plan(self, tree: FixTree, finding: Finding, options: FixOptions) -> Plan:
         raise NotImplementedError

@@ -35,7 +35,7 @@ from flask_doctor.findings import Finding
 from flask_doctor.rulebook import get_meta
 from flask_doctor.static.fixes import load_cures
 from flask_doctor.static.fixes.apply import fix_text, parses
-from flask_doctor.static.fixes.base import CURES, FixOptions
+from flask_doctor.static.fixes.base import CURES, Cure, FixOptions
 
 __all__ = ["FixReport", "fixable", "run_fix", "write_atomically"]
 
@@ -168,12 +168,18 @@ def run_fix(
         assert finding.location is not None
         return (settings.root / finding.location.path).absolute()
 
+    def fix_file(finding: Finding) -> Path:
+        """The file the cure edits: the finding's own, or the one the cure names (a project-wide finding)."""
+        cure = CURES.get(finding.code)
+        target = cure.target_path(finding) if isinstance(cure, Cure) else None
+        return (settings.root / target).absolute() if target else file_of(finding)
+
     findings = check()
     for _ in range(MAX_ROUNDS):
         todo: dict[Path, list[Finding]] = {}
         for f in findings:
-            if fixable(f, unsafe) and (file_of(f), f.code) not in blocked:
-                todo.setdefault(file_of(f), []).append(f)
+            if fixable(f, unsafe) and (fix_file(f), f.code) not in blocked:
+                todo.setdefault(fix_file(f), []).append(f)
         report.unsafe_available = 0 if unsafe else sum(
             1 for f in findings if fixable(f, True) and not fixable(f, False))
         if not todo:
@@ -234,7 +240,7 @@ def run_fix(
             report.applied.extend(done)
         # A rule whose cure skipped a finding of a file is not offered that file again: the next round
         # would only skip the same finding once more.
-        blocked.update((file_of(f), f.code) for f, _reason in round_skipped if f.location is not None)
+        blocked.update((fix_file(f), f.code) for f, _reason in round_skipped if f.location is not None)
         if not round_applied:
             break
         findings = after
@@ -254,15 +260,20 @@ def _still_firing(
     applied: dict[Path, list[Finding]],
     file_of,
 ) -> list[tuple[Path, str]]:
-    """(file, rule) pairs where the rule did not lose as many findings as cures were applied."""
+    """(edited file, rule) pairs whose rule did not lose as many findings as cures were applied.
+
+    Findings are counted in their own files: a cure may edit another file than its finding's (``ProxyFix``
+    added where the app is created cures ``request.remote_addr`` in every view).
+    """
 
     def counts(findings: Sequence[Finding]) -> Counter[tuple[Path, str]]:
         return Counter((file_of(f), f.code) for f in findings if f.location is not None and not f.suppressed)
 
     old, new = counts(before), counts(after)
+    done = counts([f for group in applied.values() for f in group])
+    bad = {key for key, n in done.items() if new[key] > old[key] - n}
     failed = []
-    for path, done in applied.items():
-        for code, n in Counter(f.code for f in done).items():
-            if new[(path, code)] > old[(path, code)] - n:
-                failed.append((path, code))
+    for path, group in applied.items():
+        for code in sorted({f.code for f in group if (file_of(f), f.code) in bad}):
+            failed.append((path, code))
     return failed

@@ -67,6 +67,9 @@ class Query:
     methods: list[tuple[str, ast.AST]] = field(default_factory=list)  # outermost first
     entities: list[ast.expr] = field(default_factory=list)
     scalars: bool = False  # rows are model instances (Query, .scalars())
+    #: The root expression (``User.query``, ``db.session.query(User)``, ``select(User)``) when the query
+    #: is built in one place: where ``--fix`` adds ``.options(...)``. ``None`` when several assignments build it.
+    root_node: ast.AST | None = None
 
     @property
     def names(self) -> set[str]:
@@ -133,7 +136,8 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
             if attr == "query" and is_session(receiver, ctx):
                 model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
                 text = f"{ast.unparse(node.func)}(...)"
-                return Query("session", text, model, methods, list(node.args), scalars=model is not None)
+                return Query("session", text, model, methods, list(node.args), scalars=model is not None,
+                             root_node=node)
             if attr in _RUN_STATEMENT and node.args:
                 inner = query_of(node.args[0], ctx, _seen)
                 if inner is not None and inner.root == "select" and (is_session(receiver, ctx) or is_db(receiver, ctx)):
@@ -146,13 +150,13 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
                 scalars = True
             if attr == "select" and is_db(receiver, ctx):
                 model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
-                return Query("select", "db.select(...)", model, methods, list(node.args))
+                return Query("select", "db.select(...)", model, methods, list(node.args), root_node=node)
             methods.append((attr, node))
             node = receiver
             continue
         if isinstance(node, ast.Call) and is_select(node, ctx):
             model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
-            return Query("select", f"{dotted(node.func)}(...)", model, methods, list(node.args))
+            return Query("select", f"{dotted(node.func)}(...)", model, methods, list(node.args), root_node=node)
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
             methods.append(("__slice__", node))
             node = node.value
@@ -161,7 +165,8 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
             model = model_for(node.value, ctx)
             if model is None:
                 return None
-            return Query("model", f"{ast.unparse(node)}", model, methods, [node.value], scalars=True)
+            return Query("model", f"{ast.unparse(node)}", model, methods, [node.value], scalars=True,
+                         root_node=node)
         if isinstance(node, ast.Name) and ctx.function is not None and node.id not in _seen:
             values = assignments(ctx.project, ctx.function).get(node.id, [])
             found: Query | None = None
@@ -180,6 +185,7 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
                     found = sub
                 else:
                     extra.extend(sub.methods)
+                    found.root_node = None  # built in two places: no one place to add options to
             if found is None:
                 return None
             found.methods = methods + found.methods + extra

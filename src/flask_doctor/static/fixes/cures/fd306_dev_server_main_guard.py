@@ -25,8 +25,9 @@ def _without_debug(call: cst.Call) -> cst.Call:
 
 
 def _debug_on(call: cst.Call) -> bool:
+    """``debug=True`` written in the call; ``debug=config.DEBUG`` is the operator's choice and stays."""
     return any(a.keyword is not None and a.keyword.value in ("debug", "use_debugger")
-               and not (isinstance(a.value, cst.Name) and a.value.value == "False") for a in call.args)
+               and isinstance(a.value, cst.Name) and a.value.value == "True" for a in call.args)
 
 
 def _under_main(tree: FixTree, node: cst.CSTNode) -> bool:

@@ -30,11 +30,15 @@ from flask_doctor.static.facts.orm.usage import (
 from flask_doctor.static.model import REQUEST, FunctionInfo, ModelInfo
 from flask_doctor.static.rules.base import (
     Context,
+    FixExample,
     Invalid,
     Rule,
     Valid,
     describe_context,
 )
+
+#: The evidence that points at the query's root, where ``--fix`` adds ``.options(selectinload(...))``.
+QUERY_ROOT = "the query the loop walks, built here"
 
 
 class LazyRelationshipInLoop(Rule):
@@ -86,8 +90,14 @@ class LazyRelationshipInLoop(Rule):
     ```
 
     ## Fix safety
-    No automatic fix; adding `options(selectinload(...))` is safe but is
-    left to a human who knows which relationships the page needs.
+    Unsafe: `--unsafe-fixes` adds `.options(selectinload(Model.rel))` to
+    the query the loop walks, where it is built (`from sqlalchemy.orm
+    import selectinload` added). The rows' relationship is then loaded in
+    one more query for the whole page; behaviour stays the same unless the
+    code relies on reading the relationship later than the query (changed
+    rows in between). Skipped with a note for `lazy="dynamic"`
+    relationships (they cannot be loaded eagerly) and for queries built in
+    several places or in another function.
 
     ## References
     - SQLAlchemy 2.0: "Relationship Loading Techniques" (select IN loading)
@@ -99,6 +109,45 @@ class LazyRelationshipInLoop(Rule):
     severity = Severity.WARNING
     catalog = ("S12",)
     summary = "A lazy relationship is read on every row of a query result (N+1 queries)."
+
+    fix_safety = "unsafe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            from flask import Flask
+            from models import db, Post
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                posts = Post.query.order_by(Post.id).limit(20).all()
+                return [{"title": p.id, "author": p.author.name} for p in posts]
+            """,
+        after="""
+            from flask import Flask
+            from models import db, Post
+            from sqlalchemy.orm import selectinload
+
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                posts = Post.query.options(selectinload(Post.author)).order_by(Post.id).limit(20).all()
+                return [{"title": p.id, "author": p.author.name} for p in posts]
+            """,
+        files={"models.py": """
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Post(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                author_id = db.Column(db.ForeignKey("user.id"))
+                author = db.relationship("User", backref="posts")
+            """},
+    )
 
     _MODELS = """
         from flask_sqlalchemy import SQLAlchemy
@@ -383,6 +432,7 @@ class LazyRelationshipInLoop(Rule):
             evidence = [
                 Evidence("the loop", ctx.location(loop)),
                 Evidence(f"`{model.name}.{attr}` declared here", rel.location),
+                *([Evidence(QUERY_ROOT, ctx.location(query.root_node))] if query.root_node is not None else []),
             ]
             if helpers:
                 chain = " → ".join(f"`{h.display}`" for h in helpers)

@@ -20,6 +20,7 @@ from flask_doctor.static.model import (
 )
 from flask_doctor.static.rules.base import (
     Context,
+    FixExample,
     Invalid,
     Rule,
     Valid,
@@ -77,7 +78,15 @@ class JobSessionNeverRemoved(Rule):
     `@task_postrun.connect` → `Session.remove()`.
 
     ## Fix safety
-    No automatic fix.
+    Unsafe: `--unsafe-fixes` wraps the job's body in `try: ... finally:
+    Session.remove()` (a session from a `sessionmaker`: the statements
+    after `session = SessionLocal()` in `try: ... finally: session.close()`).
+    Objects the job returns are detached afterwards, and a job that relied
+    on the session outliving it (a caller reading lazy attributes) changes.
+    Skipped with a note when the session is used in a helper the job calls
+    (it may serve requests too: end the session in the job), or when the
+    scoped session is reached only through a model's `query` and is not
+    imported in the job's module.
 
     ## References
     - SQLAlchemy 2.0: "Contextual/Thread-local Sessions" (`scoped_session.remove()`)
@@ -90,6 +99,43 @@ class JobSessionNeverRemoved(Rule):
     severity = Severity.WARNING
     catalog = ("S23",)
     summary = "A plain SQLAlchemy session used in a job is never closed or removed."
+
+    fix_safety = "unsafe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            from celery import Celery
+            from database import Session
+
+            celery = Celery(__name__)
+
+            @celery.task
+            def recount(post_id):
+                \"\"\"Count the post's comments again.\"\"\"
+                Session.execute("select 1")
+                Session.commit()
+            """,
+        after="""
+            from celery import Celery
+            from database import Session
+
+            celery = Celery(__name__)
+
+            @celery.task
+            def recount(post_id):
+                \"\"\"Count the post's comments again.\"\"\"
+                try:
+                    Session.execute("select 1")
+                    Session.commit()
+                finally:
+                    Session.remove()
+            """,
+        files={"database.py": """
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import scoped_session, sessionmaker
+            engine = create_engine("postgresql://app@db/app", pool_pre_ping=True)
+            Session = scoped_session(sessionmaker(bind=engine))
+            """},
+    )
 
     _DB = """
         from sqlalchemy import create_engine

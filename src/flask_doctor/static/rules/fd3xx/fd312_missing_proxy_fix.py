@@ -6,6 +6,7 @@ import ast
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.facts.assembly import app_creation
 from flask_doctor.static.facts.proxy import (
     AUDIT,
     DECISION,
@@ -15,14 +16,17 @@ from flask_doctor.static.facts.proxy import (
     proxy_sensitive_uses,
     server_handles_proxy,
 )
-from flask_doctor.static.facts.scopes import enclosing_function
 from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.scopes import enclosing_function
 from flask_doctor.static.model import Project
-from flask_doctor.static.rules.base import Invalid, Rule, Valid
-
+from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
 
 #: A reverse proxy in front of the app, for the examples.
 NGINX = "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"
+
+
+#: The evidence that points at ``Flask(...)``, after which ``--fix`` wraps the app in ``ProxyFix``.
+APP_CREATED = "the app is created here"
 
 
 class MissingProxyFix(Rule):
@@ -67,7 +71,13 @@ class MissingProxyFix(Rule):
     ```
 
     ## Fix safety
-    No automatic fix: the counts must match the proxies really in front.
+    Unsafe: `--unsafe-fixes` adds `app.wsgi_app = ProxyFix(app.wsgi_app,
+    x_for=1, x_proto=1)` right after the one `app = Flask(...)` of the
+    project (in its factory if that is where it is made; the import added
+    once). It trusts exactly one proxy: with more hops in front raise
+    `x_for`, and if clients can reach the app without the proxy, anyone can
+    set the address the app sees. Skipped with a note when the project
+    creates several apps or creates it otherwise than `name = Flask(...)`.
 
     ## References
     - Flask docs, "Tell Flask it is Behind a Proxy"
@@ -79,6 +89,30 @@ class MissingProxyFix(Rule):
     severity = Severity.NOTE
     catalog = ("S24",)
     summary = "Behind a declared reverse proxy without ProxyFix: request.remote_addr is the proxy's."
+
+    fix_safety = "unsafe"
+    FIX_EXAMPLE = FixExample(
+        before="""
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.get("/ip")
+            def ip():
+                return request.remote_addr
+            """,
+        after="""
+            from flask import Flask, request
+            from werkzeug.middleware.proxy_fix import ProxyFix
+
+            app = Flask(__name__)
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+
+            @app.get("/ip")
+            def ip():
+                return request.remote_addr
+            """,
+        files={"nginx.conf": NGINX},
+    )
 
     VALID = (
         Valid("""
@@ -146,6 +180,9 @@ class MissingProxyFix(Rule):
             return
         proxy = proxies[0]
         evidence = [Evidence(f"reverse proxy `{proxy.name}` declared here", proxy.source)]
+        created = app_creation(project)
+        if created is not None:
+            evidence.append(Evidence(APP_CREATED, created))
         for module in project.modules.values():
             if is_test_path(module.path):
                 continue
