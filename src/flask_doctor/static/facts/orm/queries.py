@@ -566,7 +566,7 @@ def param_queries(project: Project, fn: FunctionInfo) -> list[ParamQuery]:
     tainted = param_names(project, fn)
     if not tainted:
         return found
-    helper_ctx = _helper_context(project, fn)
+    helper_ctx = helper_context(project, fn)
     optional = optional_params(fn)
 
     def visit(node: ast.AST, guard: frozenset[str]) -> None:
@@ -695,7 +695,7 @@ def iterated_query(iterable: ast.expr, ctx: Context) -> Query | None:
     return query
 
 
-def _helper_context(project: Project, fn: FunctionInfo) -> Context:
+def helper_context(project: Project, fn: FunctionInfo) -> Context:
     """A :class:`Context` positioned inside ``fn``, for asking query facts about code the walk is not in."""
     ctx = Context(fn.module, project, lambda f: None)
     ctx.function = fn
@@ -706,7 +706,7 @@ def _helper_context(project: Project, fn: FunctionInfo) -> Context:
 @keyed_fact
 def returned_rows(project: Project, fn: FunctionInfo) -> Query | None:
     """The query whose rows ``fn`` returns (``return X.query.filter(...).all()``, a list built from one)."""
-    ctx = _helper_context(project, fn)
+    ctx = helper_context(project, fn)
     for node in ast.walk(fn.node):
         if not isinstance(node, ast.Return) or node.value is None:
             continue
@@ -776,6 +776,7 @@ __all__ = [
     "columns_only",
     "filter_terms",
     "filters_by_list",
+    "helper_context",
     "in_application_code",
     "is_query_execution",
     "is_select",

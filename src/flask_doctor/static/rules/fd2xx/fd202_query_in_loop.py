@@ -15,12 +15,16 @@ from flask_doctor.static.facts.orm.loops import (
     stops_at_first_match,
     uses_any,
 )
+from flask_doctor.static.facts.flows import callers
+from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.models import uses_sqlalchemy
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
     SESSION_EXECUTE,
+    Query,
     bound_reason,
     filters_by_list,
+    helper_context,
     in_application_code,
     is_query_execution,
     item_query,
@@ -28,7 +32,7 @@ from flask_doctor.static.facts.orm.queries import (
     query_label,
     query_of,
 )
-from flask_doctor.static.facts.orm.usage import DELETES, few_rows, user_facing_insert
+from flask_doctor.static.facts.orm.usage import DELETES, cached_result, few_rows, user_facing_insert
 from flask_doctor.static.model import (
     FunctionInfo,
     Project,
@@ -102,7 +106,7 @@ class QueryInLoop(Rule):
     summary = "A query runs once per item of a loop (N+1 queries)."
     #: Warnings are precise on the tune half (loops over query rows of growing tables) but rest on few findings;
     #: most findings are notes about small N. Leave preview after a held-half measurement.
-    preview = True
+    preview = False
 
     VALID = (
         Valid("""
@@ -231,6 +235,61 @@ class QueryInLoop(Rule):
             def rollups_exist():
                 return any(db.session.query(model).first() is not None for model in ROLLUPS)
             """),
+        # without --preview: weak evidence stays silent. A lookup whose arguments never change (hoist it),
+        # a helper served by a cache, a dict memo, a loop that returns at its first match, a get-or-create
+        # helper that writes per item, and a loop over the names a request sends.
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_caching import Cache
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+            cache = Cache(app)
+
+            class Team(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Ticket(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                team_id = db.Column(db.Integer)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/tickets")
+            def open_ticket():
+                db.session.add(Ticket(team_id=int(request.form["team"])))
+                db.session.commit()
+                return "ok"
+
+            @cache.memoize(300)
+            def team_name(team_id):
+                return Team.query.filter_by(id=team_id).first().name
+
+            def team_for(name):
+                team = Team.query.filter_by(name=name).first()
+                if team is None:
+                    team = Team(name=name)
+                    db.session.add(team)
+                return team
+
+            @app.get("/tickets")
+            def tickets():
+                rows = []
+                names = {}
+                for ticket in Ticket.query.filter(Ticket.created >= request.args["since"]).all():
+                    rows.append(team_name(ticket.team_id))
+                    if ticket.team_id not in names:
+                        names[ticket.team_id] = Team.query.filter_by(id=ticket.team_id).first()
+                    default = Team.query.filter_by(name=request.args["team"]).first()
+                for ticket in Ticket.query.filter(Ticket.created >= request.args["since"]):
+                    if Team.query.filter_by(id=ticket.team_id).first() is None:
+                        return "orphan"
+                for name in request.json["teams"]:
+                    team_for(name)
+                    Team.query.filter_by(name=name).first()
+                return {"rows": rows}
+            """),
     )
     INVALID = (
         Invalid("""
@@ -270,7 +329,7 @@ class QueryInLoop(Rule):
                 for row in request.json["rows"]:
                     product = find_product(row["sku"])  # expect
                 return "ok"
-            """, message="a note: the loop walks `request.json['rows']`", files={"models.py": """
+            """, message="a note: the loop walks `request.json['rows']`", preview=True, files={"models.py": """
             from flask_sqlalchemy import SQLAlchemy
             db = SQLAlchemy()
             class Product(db.Model):
@@ -330,11 +389,63 @@ class QueryInLoop(Rule):
                     sketch_id = request.json["sketch"]
                     timeline = Timeline.query.filter_by(sketch_id=sketch_id).first()  # expect
                 return "ok"
-            """, message="hoist it above the loop"),
+            """, message="hoist it above the loop", preview=True),
+        # a count per row of a polled summary, and a count per user the caller fetched with a query
+        Invalid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Group(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+                capacity = db.Column(db.Integer)
+
+            class Seat(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                group_id = db.Column(db.Integer)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Person(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                seats = db.Column(db.Integer)
+
+            @app.post("/groups")
+            def new_group():
+                db.session.add(Group(capacity=int(request.form["capacity"])))
+                db.session.add(Seat(group_id=int(request.form["group"])))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/summary")
+            def summary():
+                free = 0
+                groups = Group.query.filter(Group.capacity > 0).all()
+                for group in groups:
+                    taken = Seat.query.filter_by(group_id=group.id).count()  # expect
+                    free += group.capacity - taken
+                return {"free": free}
+
+            def recount(people):
+                for person in people:
+                    person.seats = Seat.query.filter_by(group_id=person.id).count()  # expect
+                db.session.commit()
+
+            @app.post("/groups/<int:gid>/delete")
+            def delete_group(gid):
+                people = Person.query.filter(Person.seats > 0).all()
+                recount(people)
+                return "ok"
+            """, message="once per item of the loop"),
     )
 
-    def __init__(self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None) -> None:
-        super().__init__(project, severity, ceiling)
+    def __init__(
+        self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None, *,
+        preview: bool = False,
+    ) -> None:
+        super().__init__(project, severity, ceiling, preview=preview)
         self._seen: set[tuple[str, int, str]] = set()
 
     @staticmethod
@@ -376,7 +487,7 @@ class QueryInLoop(Rule):
             f"`{dotted(node.func)}(...)`{via} runs a query (`{query.text}`...) once per item of the loop",
             [Evidence(f"query in `{found.helpers[-1].display}`",
                       Location(found.helpers[-1].module.path, qcall.lineno, qcall.col_offset + 1))],
-            pk_lookup=bool(query.names & {"get", "get_or_404"}), helper=helper,
+            pk_lookup=bool(query.names & {"get", "get_or_404"}), helper=helper, helpers=found.helpers,
         )
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
@@ -406,8 +517,15 @@ class QueryInLoop(Rule):
     def _judge(
         self, node: ast.AST, loop: Loop, ctx: Context, what: str, extra: list[Evidence], *,
         pk_lookup: bool, helper: FunctionInfo | None, at: ast.AST | None = None,
+        helpers: tuple[FunctionInfo, ...] = (),
     ) -> None:
-        """Decide how loud to be: a warning needs a loop over query rows of a table that grows."""
+        """Decide how loud to be, and whether to speak without ``--preview``.
+
+        Strong evidence (reported by default, a warning): the loop walks the
+        rows of a query on a table that grows, the query reads with the
+        item's value, and no cache, memo or early ``return`` cuts it to one
+        run. Anything weaker is a note that only ``--preview`` shows.
+        """
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
         evidence: list[Evidence] = []
         less: str | None = None
@@ -418,7 +536,29 @@ class QueryInLoop(Rule):
             less = "hoist it above the loop: the arguments do not change from one item to the next"
         else:
             less, evidence = self._rows_evidence(iterable, ctx, helper)
+        if less is None:
+            less = self._served_once(node, loop, ctx, helpers)
+        if less is not None and not self.preview_enabled:
+            return
         self._report(node, loop, ctx, what, [*evidence, *extra], less, at)
+
+    def _served_once(
+        self, node: ast.AST, loop: Loop, ctx: Context, helpers: tuple[FunctionInfo, ...],
+    ) -> str | None:
+        """Why the per-item query may not really run per item, or be the cost to cut (a note), else ``None``."""
+        assert ctx.function is not None
+        for fn in (ctx.function, *helpers):
+            cached = cached_result(ctx.project, fn)
+            if cached is not None:
+                return f"{cached} caches the result, so the queries run only on a cache miss"
+        for fn in helpers:
+            if _writes(fn):
+                return f"`{fn.display}` also writes per item (get-or-create), which batching a read does not remove"
+        if isinstance(loop, (ast.For, ast.AsyncFor)) and _returns_inside(loop):
+            return "the loop can `return` at an item, so it may stop early like a search"
+        if _memoised(node, loop):
+            return "the result is kept in a dict the loop checks first, so each key is queried once"
+        return None
 
     @staticmethod
     def _rows_evidence(iterable: ast.expr, ctx: Context, helper: FunctionInfo | None) -> tuple[str | None, list[Evidence]]:
@@ -427,6 +567,14 @@ class QueryInLoop(Rule):
         if (helper is not None and DELETES.search(helper.name)) or DELETES.search(ctx.function.name):
             return "each item is deleted with its own cascade, which needs a write per item anyway", []
         rows = loop_rows(iterable, ctx)
+        passed: list[Evidence] = []
+        if rows is None:
+            fed = _rows_passed_in(iterable, ctx)
+            if fed is not None:
+                callee = ctx.function.display
+                rows, ctx, call, iterable = fed
+                assert ctx.function is not None
+                passed.append(Evidence(f"`{ctx.function.display}` passes them to `{callee}`", ctx.location(call)))
         if rows is None or rows.model is None:
             return f"the loop walks `{_short(iterable)}`, not the rows of a query, so N is set by the caller", []
         few = few_rows(rows, ctx)
@@ -434,7 +582,8 @@ class QueryInLoop(Rule):
             return f"the loop walks {few}", []
         model = rows.model
         insert = user_facing_insert(ctx.project, model)
-        evidence = [Evidence(f"the loop walks the rows of {query_label(rows, iterable)}", ctx.location(iterable))]
+        evidence = [Evidence(f"the loop walks the rows of {query_label(rows, iterable)}", ctx.location(iterable)),
+                    *passed]
         if insert is not None:
             evidence.append(Evidence(f"`{insert.function.display}` adds `{model.name}` rows", insert.location))
         return None, evidence
@@ -463,6 +612,69 @@ class QueryInLoop(Rule):
             )
         )
 
+
+
+_WRITES = ("add", "add_all", "commit", "delete", "merge", "flush", "bulk_save_objects")
+
+
+def _writes(fn: FunctionInfo) -> bool:
+    """``fn`` writes through a session (``db.session.add(...)``, ``commit()``): a get-or-create, not a read."""
+    for sub in ast.walk(fn.node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in _WRITES:
+            receiver = (dotted(sub.func.value) or "").rsplit(".", 1)[-1].lower()
+            if "session" in receiver or receiver in ("db", "sess"):
+                return True
+    return False
+
+
+def _returns_inside(loop: ast.For | ast.AsyncFor) -> bool:
+    """A ``return`` in the loop body (not in a nested function): the loop may end at the first item."""
+    stack: list[ast.AST] = list(loop.body)
+    while stack:
+        sub = stack.pop()
+        if isinstance(sub, ast.Return):
+            return True
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(sub))
+    return False
+
+
+def _memoised(node: ast.AST, loop: Loop) -> bool:
+    """The loop stores results in a dict it tests first (``if key not in seen: seen[key] = lookup(key)``)."""
+    stored: set[str] = set()
+    tested: set[str] = set()
+    for sub in ast.walk(loop):
+        if isinstance(sub, ast.Assign) and any(n is node for n in ast.walk(sub.value)):
+            stored.update(dotted(t.value) or "" for t in sub.targets if isinstance(t, ast.Subscript))
+        if isinstance(sub, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in sub.ops):
+            tested.update(dotted(c) or "" for c in sub.comparators)
+    return bool((stored & tested) - {""})
+
+
+def _rows_passed_in(iterable: ast.expr, ctx: Context) -> tuple[Query, Context, ast.Call, ast.expr] | None:
+    """A parameter a caller fills with the rows of a query (``forum.delete(users)``, ``users = q.all()``)."""
+    fn = ctx.function
+    if not isinstance(iterable, ast.Name) or fn is None or iterable.id in assignments(ctx.project, fn):
+        return None
+    args = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if iterable.id not in args:
+        return None
+    index = args.index(iterable.id)
+    if fn.class_name and args[0] in ("self", "cls"):
+        index -= 1
+    for call, caller in callers(ctx.project).get(fn.qualname, ()):
+        value = next((kw.value for kw in call.keywords if kw.arg == iterable.id), None)
+        if value is None and 0 <= index < len(call.args) and not any(
+                isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+            value = call.args[index]
+        if value is None:
+            continue
+        caller_ctx = helper_context(ctx.project, caller)
+        rows = loop_rows(value, caller_ctx)
+        if rows is not None and rows.model is not None:
+            return rows, caller_ctx, call, value
+    return None
 
 
 def _short(node: ast.AST) -> str:
