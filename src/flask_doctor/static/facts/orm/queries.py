@@ -121,8 +121,14 @@ _RUN_STATEMENT = SESSION_EXECUTE | {"paginate", "first_or_404", "one_or_404", "s
 _SCALAR_RUNS = ("scalars", "paginate", "first_or_404", "one_or_404", "stream_scalars")
 
 
-def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -> Query | None:
-    """Walk ``expr``'s method chain down to a query root, or ``None`` if it is no query."""
+def query_of(
+    expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset(), *, helpers: bool = False,
+) -> Query | None:
+    """Walk ``expr``'s method chain down to a query root, or ``None`` if it is no query.
+
+    With ``helpers`` the root may also be a call to a project function that
+    returns a query (``Sketch.all_with_acl().filter(...)``), one level deep.
+    """
     methods: list[tuple[str, ast.AST]] = []
     node = expr
     scalars = False
@@ -135,7 +141,7 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
                 text = f"{ast.unparse(node.func)}(...)"
                 return Query("session", text, model, methods, list(node.args), scalars=model is not None)
             if attr in _RUN_STATEMENT and node.args:
-                inner = query_of(node.args[0], ctx, _seen)
+                inner = query_of(node.args[0], ctx, _seen, helpers=helpers)
                 if inner is not None and inner.root == "select" and (is_session(receiver, ctx) or is_db(receiver, ctx)):
                     methods.append((attr, node))
                     scalars = scalars or attr in _SCALAR_RUNS
@@ -171,7 +177,7 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
                 if refined is not None:
                     extra.extend(refined)  # ``q = q.filter(...)``: the same query, narrowed
                     continue
-                sub = query_of(value, ctx, _seen | {node.id})
+                sub = query_of(value, ctx, _seen | {node.id}, helpers=helpers)
                 if sub is None:
                     if not (isinstance(value, ast.Constant) and value.value is None):
                         return None  # sometimes something else: do not guess
@@ -185,7 +191,31 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
             found.methods = methods + found.methods + extra
             found.scalars = found.scalars or scalars
             return found
+        if helpers and isinstance(node, ast.Call) and ctx.function is not None:
+            returned = _returned_query(ctx, node)
+            if returned is not None:
+                returned.methods = methods + returned.methods
+                returned.scalars = returned.scalars or scalars
+            return returned
         return None
+
+
+def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
+    """The query a project function returns (every ``return`` the same query), for ``helper().filter(...)``."""
+    assert ctx.function is not None
+    name = dotted(call.func)
+    fn = ctx.project.resolve_function(name, ctx.function, ctx.module) if name else None
+    if fn is None or fn is ctx.function:
+        return None
+    inner = helper_context(ctx.project, fn)
+    found: Query | None = None
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Return) and node.value is not None:
+            query = query_of(node.value, inner)
+            if query is None or query.model is None:
+                return None
+            found = found or query
+    return found
 
 
 def _refines(value: ast.expr, name: str) -> list[tuple[str, ast.AST]] | None:
@@ -722,24 +752,27 @@ def returned_rows(project: Project, fn: FunctionInfo) -> Query | None:
     return None
 
 
-def loop_rows(iterable: ast.expr, ctx: Context, depth: int = 0) -> Query | None:
-    """The query whose rows a loop walks: a query, a local holding one, ``page.items``, a helper returning one."""
+def loop_rows(iterable: ast.expr, ctx: Context, depth: int = 0, *, helpers: bool = False) -> Query | None:
+    """The query whose rows a loop walks: a query, a local holding one, ``page.items``, a helper returning one.
+
+    With ``helpers`` the query may also start at a helper that returns a query (see :func:`query_of`).
+    """
     while isinstance(iterable, ast.Call) and iterable.args and dotted(iterable.func) in (
         "enumerate", "sorted", "list", "tuple", "reversed", "iter",
     ):
         iterable = iterable.args[0]
     if isinstance(iterable, ast.Attribute) and iterable.attr == "items":
-        query = query_of(iterable.value, ctx)
+        query = query_of(iterable.value, ctx, helpers=helpers)
         if query is not None and "paginate" in query.names:
             return query
-    query = query_of(iterable, ctx)
+    query = query_of(iterable, ctx, helpers=helpers)
     if query is not None:
         if query.model is None:  # ``session.query(Book, Archived.flag)``: rows of books with extra columns
             query.model = next((m for m in (model_for(e, ctx) for e in query.entities) if m is not None), None)
         return query if query.model is not None else None
     if isinstance(iterable, ast.Name) and ctx.function is not None and depth < 2:
         for value in assignments(ctx.project, ctx.function).get(iterable.id, []):
-            found = loop_rows(value, ctx, depth + 1)
+            found = loop_rows(value, ctx, depth + 1, helpers=helpers)
             if found is not None:
                 return found
         return None

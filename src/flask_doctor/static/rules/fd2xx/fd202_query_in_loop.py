@@ -566,7 +566,7 @@ class QueryInLoop(Rule):
         assert ctx.function is not None
         if (helper is not None and DELETES.search(helper.name)) or DELETES.search(ctx.function.name):
             return "each item is deleted with its own cascade, which needs a write per item anyway", []
-        rows = loop_rows(iterable, ctx)
+        rows = loop_rows(iterable, ctx, helpers=True)
         passed: list[Evidence] = []
         if rows is None:
             fed = _rows_passed_in(iterable, ctx)
@@ -671,7 +671,7 @@ def _rows_passed_in(iterable: ast.expr, ctx: Context) -> tuple[Query, Context, a
         if value is None:
             continue
         caller_ctx = helper_context(ctx.project, caller)
-        rows = loop_rows(value, caller_ctx)
+        rows = loop_rows(value, caller_ctx, helpers=True)
         if rows is not None and rows.model is not None:
             return rows, caller_ctx, call, value
     return None
