@@ -133,6 +133,12 @@ def query_of(
     node = expr
     scalars = False
     while True:
+        if helpers and isinstance(node, ast.Call) and ctx.function is not None:
+            returned = _returned_query(ctx, node)
+            if returned is not None:
+                returned.methods = methods + returned.methods
+                returned.scalars = returned.scalars or scalars
+                return returned
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             attr = node.func.attr
             receiver = node.func.value
@@ -191,12 +197,6 @@ def query_of(
             found.methods = methods + found.methods + extra
             found.scalars = found.scalars or scalars
             return found
-        if helpers and isinstance(node, ast.Call) and ctx.function is not None:
-            returned = _returned_query(ctx, node)
-            if returned is not None:
-                returned.methods = methods + returned.methods
-                returned.scalars = returned.scalars or scalars
-            return returned
         return None
 
 
@@ -205,6 +205,9 @@ def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
     assert ctx.function is not None
     name = dotted(call.func)
     fn = ctx.project.resolve_function(name, ctx.function, ctx.module) if name else None
+    if fn is None and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+        model = model_for(call.func.value, ctx)  # ``Sketch.all_with_acl()``: a query classmethod
+        fn = ctx.project._method(model.qualname, call.func.attr) if model is not None else None
     if fn is None or fn is ctx.function:
         return None
     inner = helper_context(ctx.project, fn)

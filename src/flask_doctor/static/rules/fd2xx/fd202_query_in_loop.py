@@ -67,14 +67,20 @@ class QueryInLoop(Rule):
     `range(3)`, `config.PROVIDERS`, a module-level registry, a local list
     of model classes), loops that `break` at the first match, chunked
     `in_()` loads, and `session.get(M, same_id)` with an id that does not
-    change in the loop (the identity map answers after the first). A
-    warning needs a loop over the rows of a query on a table that grows;
-    otherwise it is a note that says why N is likely small: the loop walks
-    request data or a list the caller passes, one parent's rows (a task's
-    files, the authors of one book), a list of chosen ids, or it deletes
-    each item with its own cascade. A query whose arguments do not change
-    between iterations is a note too: hoist it above the loop, there is
-    nothing to batch.
+    change in the loop (the identity map answers after the first).
+
+    Reported by default, as a warning, only on strong evidence: the loop
+    walks the rows of a query on a table that grows (in the function, from
+    a helper that returns the query, or passed in by a caller), the query
+    reads with the item's value, and nothing cuts it to one run: no cache
+    on the helper or the view (`@cache.memoize`, `lru_cache`), no dict memo
+    the loop checks first, no `return` inside the loop, no get-or-create
+    helper that writes per item anyway. Weaker evidence is a note shown
+    only with `--preview`, saying why: the loop walks request data or a
+    list the caller passes, one parent's rows (a task's files, the authors
+    of one book), a list of chosen ids, it deletes each item with its own
+    cascade, or the query's arguments do not change between iterations
+    (hoist it above the loop, there is nothing to batch).
 
     ## Example
     ```python
@@ -104,9 +110,8 @@ class QueryInLoop(Rule):
     severity = Severity.WARNING
     catalog = ("S12",)
     summary = "A query runs once per item of a loop (N+1 queries)."
-    #: Warnings are precise on the tune half (loops over query rows of growing tables) but rest on few findings;
-    #: most findings are notes about small N. Leave preview after a held-half measurement.
-    preview = False
+    # In the default set for its strong evidence only; its weak evidence (small or caller-set N, hoistable,
+    # cached) is reported with --preview (see ``_judge``).
 
     VALID = (
         Valid("""
@@ -390,6 +395,44 @@ class QueryInLoop(Rule):
                     timeline = Timeline.query.filter_by(sketch_id=sketch_id).first()  # expect
                 return "ok"
             """, message="hoist it above the loop", preview=True),
+        # a list endpoint whose rows come from a model's query helper, paginated, with a query per row
+        Invalid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Board(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                archived = db.Column(db.Boolean, default=False)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+                @classmethod
+                def visible(cls):
+                    return cls.query.filter_by(archived=False)
+
+            class Visit(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                board_id = db.Column(db.Integer)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/boards")
+            def new_board():
+                db.session.add(Board())
+                db.session.commit()
+                return "ok"
+
+            @app.get("/boards")
+            def boards():
+                listed = Board.visible().order_by(Board.created.desc())
+                page = listed.paginate(page=int(request.args.get("page", 1)), per_page=50)
+                out = []
+                for board in page.items:
+                    last = Visit.query.filter_by(board_id=board.id).order_by(Visit.created.desc()).first()  # expect
+                    out.append({"id": board.id, "last": last.created if last else None})
+                return {"boards": out}
+            """, message="once per item of the loop"),
         # a count per row of a polled summary, and a count per user the caller fetched with a query
         Invalid("""
             from datetime import datetime
