@@ -215,7 +215,7 @@ def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
     for node in ast.walk(fn.node):
         if isinstance(node, ast.Return) and node.value is not None:
             query = query_of(node.value, inner)
-            if query is None or query.model is None:
+            if query is None:
                 return None
             found = found or query
     return found
@@ -550,8 +550,11 @@ def filters_by_list(query: Query) -> bool:
 
 
 # ------------------------------------------------------------------ queries that run per call
-def is_query_execution(call: ast.Call, ctx: Context) -> Query | None:
-    """``call`` runs a query for a result: ``.first()``, ``.get(x)``, ``session.get(M, x)``, ``execute(select)``."""
+def is_query_execution(call: ast.Call, ctx: Context, *, helpers: bool = False) -> Query | None:
+    """``call`` runs a query for a result: ``.first()``, ``.get(x)``, ``session.get(M, x)``, ``execute(select)``.
+
+    With ``helpers`` the query may start at a helper that returns one (see :func:`query_of`).
+    """
     if not isinstance(call.func, ast.Attribute):
         return None
     attr = call.func.attr
@@ -562,7 +565,7 @@ def is_query_execution(call: ast.Call, ctx: Context) -> Query | None:
             text = f"{ast.unparse(call.func)}(...)"
             return Query("session", text, model, [(attr, call)], [call.args[0]], scalars=True)
     if attr in EXECUTE or attr in SESSION_EXECUTE:
-        query = query_of(call, ctx)
+        query = query_of(call, ctx, helpers=helpers)
         if query is not None and (
             query.root != "select" or query.names & (SESSION_EXECUTE | {"first_or_404", "one_or_404"})
         ):

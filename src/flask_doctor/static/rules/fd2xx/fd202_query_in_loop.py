@@ -509,7 +509,7 @@ class QueryInLoop(Rule):
         grand = ctx.ancestors[-2] if len(ctx.ancestors) > 1 else None
         if isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
             return  # the outer call of the chain decides (``execute(...).scalars().first()``)
-        query = is_query_execution(node, ctx)
+        query = is_query_execution(node, ctx, helpers=True)
         if query is not None:
             if filters_by_list(query) or not uses_any(node, names):
                 return
