@@ -205,20 +205,34 @@ def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
     assert ctx.function is not None
     name = dotted(call.func)
     fn = ctx.project.resolve_function(name, ctx.function, ctx.module) if name else None
-    if fn is None and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+    model: ModelInfo | None = None
+    if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
         model = model_for(call.func.value, ctx)  # ``Sketch.all_with_acl()``: a query classmethod
-        fn = ctx.project._method(model.qualname, call.func.attr) if model is not None else None
+        if fn is None and model is not None:
+            fn = ctx.project._method(model.qualname, call.func.attr)
     if fn is None or fn is ctx.function:
         return None
     inner = helper_context(ctx.project, fn)
     found: Query | None = None
     for node in ast.walk(fn.node):
         if isinstance(node, ast.Return) and node.value is not None:
-            query = query_of(node.value, inner)
+            query = query_of(node.value, inner) or (_own_query(node.value, model) if model is not None else None)
             if query is None:
                 return None
             found = found or query
     return found
+
+
+def _own_query(expr: ast.expr, model: ModelInfo) -> Query | None:
+    """``cls.query.filter(...)`` in a mixin's classmethod, called on ``model``: a query on that model."""
+    methods: list[tuple[str, ast.AST]] = []
+    node: ast.AST = expr
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        methods.append((node.func.attr, node))
+        node = node.func.value
+    if isinstance(node, ast.Attribute) and node.attr == "query" and dotted(node.value) in ("cls", "self"):
+        return Query("model", f"{model.name}.query", model, methods, [node.value], scalars=True)
+    return None
 
 
 def _refines(value: ast.expr, name: str) -> list[tuple[str, ast.AST]] | None:
