@@ -22,7 +22,7 @@ def _cases(kind: str):
 def _run(rule, example):
     sources = {"app.py": textwrap.dedent(example.code).lstrip("\n")}
     sources.update({path: textwrap.dedent(text).lstrip("\n") for path, text in example.files.items()})
-    result = analyse_sources(sources, select=[rule.code])
+    result = analyse_sources(sources, select=[rule.code], preview=example.preview)
     problems = [f for f in result.findings if f.code in ("FD001", "FD004")]
     assert not problems, problems
     return [f for f in result.findings if f.code == rule.code]

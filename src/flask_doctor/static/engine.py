@@ -67,7 +67,7 @@ def enabled_rules(settings: Settings, project: Project) -> list:
         if cls.preview and not settings.preview and code not in explicit:
             continue
         rules.append(cls(project, severity=settings.severity_for(code, cls.severity),
-                         ceiling=measured_ceiling(code, settings)))
+                         ceiling=measured_ceiling(code, settings), preview=settings.preview))
     return rules
 
 

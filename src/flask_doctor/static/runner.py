@@ -248,6 +248,7 @@ def analyse_sources(
     select: Iterable[str] | None = None,
     production_configs: Iterable[str] = (),
     deploy: DeployModel | None = None,
+    preview: bool = False,
 ) -> RunResult:
     """Check in-memory sources (``{"app.py": "..."}``): the examples' test harness.
 
@@ -280,7 +281,8 @@ def analyse_sources(
     findings.extend(problems)
     project.deploy = deploy if deploy is not None else _deploy_from_sources(sources)
     codes = set(select) if select is not None else None
-    rules = [cls(project) for code, cls in all_rules().items() if codes is None or any(code.startswith(c) for c in codes)]
+    rules = [cls(project, preview=preview) for code, cls in all_rules().items()
+             if codes is None or any(code.startswith(c) for c in codes)]
     with deeper_recursion():
         findings.extend(run_rules(modules, project, rules, jobs=1))
     return RunResult(findings=findings, modules=modules, files_checked=len(sources), project=project)

@@ -44,6 +44,8 @@ class Valid:
 
     code: str
     files: dict[str, str] = field(default_factory=dict)  # extra files: path -> text
+    #: Checked with ``--preview`` on (a rule's weak evidence must stay silent then too).
+    preview: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,14 @@ class Invalid:
     code and in the extra ``files``); the harness fails on a missing finding
     and on an unmarked one. ``message`` (optional) must appear in the first
     finding's message. The marks are stripped from the rule's docs.
+    With ``preview`` the example runs with ``--preview`` on: how a rule's
+    weak evidence, kept out of the default output, is reported.
     """
 
     code: str
     message: str = ""
     files: dict[str, str] = field(default_factory=dict)
+    preview: bool = False
 
 
 class Rule:
@@ -102,10 +107,16 @@ class Rule:
         )
         RULES[cls.code] = cls
 
-    def __init__(self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None) -> None:
+    def __init__(
+        self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None, *,
+        preview: bool = False,
+    ) -> None:
         self.project = project
         self.effective_severity = severity or self.severity
         self.ceiling = ceiling
+        #: The run has ``--preview`` on. A default rule whose evidence comes in tiers reports its
+        #: strong findings always and its weak ones (not yet measured precise) only then.
+        self.preview_enabled = preview
 
     @classmethod
     def node_handlers(cls) -> dict[str, str]:

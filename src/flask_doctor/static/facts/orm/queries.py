@@ -124,12 +124,24 @@ _RUN_STATEMENT = SESSION_EXECUTE | {"paginate", "first_or_404", "one_or_404", "s
 _SCALAR_RUNS = ("scalars", "paginate", "first_or_404", "one_or_404", "stream_scalars")
 
 
-def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -> Query | None:
-    """Walk ``expr``'s method chain down to a query root, or ``None`` if it is no query."""
+def query_of(
+    expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset(), *, helpers: bool = False,
+) -> Query | None:
+    """Walk ``expr``'s method chain down to a query root, or ``None`` if it is no query.
+
+    With ``helpers`` the root may also be a call to a project function that
+    returns a query (``Sketch.all_with_acl().filter(...)``), one level deep.
+    """
     methods: list[tuple[str, ast.AST]] = []
     node = expr
     scalars = False
     while True:
+        if helpers and isinstance(node, ast.Call) and ctx.function is not None:
+            returned = _returned_query(ctx, node)
+            if returned is not None:
+                returned.methods = methods + returned.methods
+                returned.scalars = returned.scalars or scalars
+                return returned
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             attr = node.func.attr
             receiver = node.func.value
@@ -139,7 +151,7 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
                 return Query("session", text, model, methods, list(node.args), scalars=model is not None,
                              root_node=node)
             if attr in _RUN_STATEMENT and node.args:
-                inner = query_of(node.args[0], ctx, _seen)
+                inner = query_of(node.args[0], ctx, _seen, helpers=helpers)
                 if inner is not None and inner.root == "select" and (is_session(receiver, ctx) or is_db(receiver, ctx)):
                     methods.append((attr, node))
                     scalars = scalars or attr in _SCALAR_RUNS
@@ -176,7 +188,7 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
                 if refined is not None:
                     extra.extend(refined)  # ``q = q.filter(...)``: the same query, narrowed
                     continue
-                sub = query_of(value, ctx, _seen | {node.id})
+                sub = query_of(value, ctx, _seen | {node.id}, helpers=helpers)
                 if sub is None:
                     if not (isinstance(value, ast.Constant) and value.value is None):
                         return None  # sometimes something else: do not guess
@@ -192,6 +204,41 @@ def query_of(expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset()) -
             found.scalars = found.scalars or scalars
             return found
         return None
+
+
+def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
+    """The query a project function returns (every ``return`` the same query), for ``helper().filter(...)``."""
+    assert ctx.function is not None
+    name = dotted(call.func)
+    fn = ctx.project.resolve_function(name, ctx.function, ctx.module) if name else None
+    model: ModelInfo | None = None
+    if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+        model = model_for(call.func.value, ctx)  # ``Sketch.all_with_acl()``: a query classmethod
+        if fn is None and model is not None:
+            fn = ctx.project._method(model.qualname, call.func.attr)
+    if fn is None or fn is ctx.function:
+        return None
+    inner = helper_context(ctx.project, fn)
+    found: Query | None = None
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Return) and node.value is not None:
+            query = query_of(node.value, inner) or (_own_query(node.value, model) if model is not None else None)
+            if query is None:
+                return None
+            found = found or query
+    return found
+
+
+def _own_query(expr: ast.expr, model: ModelInfo) -> Query | None:
+    """``cls.query.filter(...)`` in a mixin's classmethod, called on ``model``: a query on that model."""
+    methods: list[tuple[str, ast.AST]] = []
+    node: ast.AST = expr
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        methods.append((node.func.attr, node))
+        node = node.func.value
+    if isinstance(node, ast.Attribute) and node.attr == "query" and dotted(node.value) in ("cls", "self"):
+        return Query("model", f"{model.name}.query", model, methods, [node.value], scalars=True)
+    return None
 
 
 def _refines(value: ast.expr, name: str) -> list[tuple[str, ast.AST]] | None:
@@ -523,8 +570,11 @@ def filters_by_list(query: Query) -> bool:
 
 
 # ------------------------------------------------------------------ queries that run per call
-def is_query_execution(call: ast.Call, ctx: Context) -> Query | None:
-    """``call`` runs a query for a result: ``.first()``, ``.get(x)``, ``session.get(M, x)``, ``execute(select)``."""
+def is_query_execution(call: ast.Call, ctx: Context, *, helpers: bool = False) -> Query | None:
+    """``call`` runs a query for a result: ``.first()``, ``.get(x)``, ``session.get(M, x)``, ``execute(select)``.
+
+    With ``helpers`` the query may start at a helper that returns one (see :func:`query_of`).
+    """
     if not isinstance(call.func, ast.Attribute):
         return None
     attr = call.func.attr
@@ -535,7 +585,7 @@ def is_query_execution(call: ast.Call, ctx: Context) -> Query | None:
             text = f"{ast.unparse(call.func)}(...)"
             return Query("session", text, model, [(attr, call)], [call.args[0]], scalars=True)
     if attr in EXECUTE or attr in SESSION_EXECUTE:
-        query = query_of(call, ctx)
+        query = query_of(call, ctx, helpers=helpers)
         if query is not None and (
             query.root != "select" or query.names & (SESSION_EXECUTE | {"first_or_404", "one_or_404"})
         ):
@@ -572,7 +622,7 @@ def param_queries(project: Project, fn: FunctionInfo) -> list[ParamQuery]:
     tainted = param_names(project, fn)
     if not tainted:
         return found
-    helper_ctx = _helper_context(project, fn)
+    helper_ctx = helper_context(project, fn)
     optional = optional_params(fn)
 
     def visit(node: ast.AST, guard: frozenset[str]) -> None:
@@ -701,7 +751,7 @@ def iterated_query(iterable: ast.expr, ctx: Context) -> Query | None:
     return query
 
 
-def _helper_context(project: Project, fn: FunctionInfo) -> Context:
+def helper_context(project: Project, fn: FunctionInfo) -> Context:
     """A :class:`Context` positioned inside ``fn``, for asking query facts about code the walk is not in."""
     ctx = Context(fn.module, project, lambda f: None)
     ctx.function = fn
@@ -712,7 +762,7 @@ def _helper_context(project: Project, fn: FunctionInfo) -> Context:
 @keyed_fact
 def returned_rows(project: Project, fn: FunctionInfo) -> Query | None:
     """The query whose rows ``fn`` returns (``return X.query.filter(...).all()``, a list built from one)."""
-    ctx = _helper_context(project, fn)
+    ctx = helper_context(project, fn)
     for node in ast.walk(fn.node):
         if not isinstance(node, ast.Return) or node.value is None:
             continue
@@ -728,24 +778,27 @@ def returned_rows(project: Project, fn: FunctionInfo) -> Query | None:
     return None
 
 
-def loop_rows(iterable: ast.expr, ctx: Context, depth: int = 0) -> Query | None:
-    """The query whose rows a loop walks: a query, a local holding one, ``page.items``, a helper returning one."""
+def loop_rows(iterable: ast.expr, ctx: Context, depth: int = 0, *, helpers: bool = False) -> Query | None:
+    """The query whose rows a loop walks: a query, a local holding one, ``page.items``, a helper returning one.
+
+    With ``helpers`` the query may also start at a helper that returns a query (see :func:`query_of`).
+    """
     while isinstance(iterable, ast.Call) and iterable.args and dotted(iterable.func) in (
         "enumerate", "sorted", "list", "tuple", "reversed", "iter",
     ):
         iterable = iterable.args[0]
     if isinstance(iterable, ast.Attribute) and iterable.attr == "items":
-        query = query_of(iterable.value, ctx)
+        query = query_of(iterable.value, ctx, helpers=helpers)
         if query is not None and "paginate" in query.names:
             return query
-    query = query_of(iterable, ctx)
+    query = query_of(iterable, ctx, helpers=helpers)
     if query is not None:
         if query.model is None:  # ``session.query(Book, Archived.flag)``: rows of books with extra columns
             query.model = next((m for m in (model_for(e, ctx) for e in query.entities) if m is not None), None)
         return query if query.model is not None else None
     if isinstance(iterable, ast.Name) and ctx.function is not None and depth < 2:
         for value in assignments(ctx.project, ctx.function).get(iterable.id, []):
-            found = loop_rows(value, ctx, depth + 1)
+            found = loop_rows(value, ctx, depth + 1, helpers=helpers)
             if found is not None:
                 return found
         return None
@@ -782,6 +835,7 @@ __all__ = [
     "columns_only",
     "filter_terms",
     "filters_by_list",
+    "helper_context",
     "in_application_code",
     "is_query_execution",
     "is_select",

@@ -15,6 +15,8 @@ from flask_doctor.static.facts.orm.loops import (
     stops_at_first_match,
     uses_any,
 )
+from flask_doctor.static.facts.flows import callers
+from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.models import uses_sqlalchemy
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
@@ -22,6 +24,7 @@ from flask_doctor.static.facts.orm.queries import (
     Query,
     bound_reason,
     filters_by_list,
+    helper_context,
     in_application_code,
     is_query_execution,
     item_query,
@@ -29,7 +32,7 @@ from flask_doctor.static.facts.orm.queries import (
     query_label,
     query_of,
 )
-from flask_doctor.static.facts.orm.usage import DELETES, few_rows, user_facing_insert
+from flask_doctor.static.facts.orm.usage import DELETES, cached_result, few_rows, user_facing_insert
 from flask_doctor.static.model import (
     FunctionInfo,
     Project,
@@ -64,14 +67,20 @@ class QueryInLoop(Rule):
     `range(3)`, `config.PROVIDERS`, a module-level registry, a local list
     of model classes), loops that `break` at the first match, chunked
     `in_()` loads, and `session.get(M, same_id)` with an id that does not
-    change in the loop (the identity map answers after the first). A
-    warning needs a loop over the rows of a query on a table that grows;
-    otherwise it is a note that says why N is likely small: the loop walks
-    request data or a list the caller passes, one parent's rows (a task's
-    files, the authors of one book), a list of chosen ids, or it deletes
-    each item with its own cascade. A query whose arguments do not change
-    between iterations is a note too: hoist it above the loop, there is
-    nothing to batch.
+    change in the loop (the identity map answers after the first).
+
+    Reported by default, as a warning, only on strong evidence: the loop
+    walks the rows of a query on a table that grows (in the function, from
+    a helper that returns the query, or passed in by a caller), the query
+    reads with the item's value, and nothing cuts it to one run: no cache
+    on the helper or the view (`@cache.memoize`, `lru_cache`), no dict memo
+    the loop checks first, no `return` inside the loop, no get-or-create
+    helper that writes per item anyway. Weaker evidence is a note shown
+    only with `--preview`, saying why: the loop walks request data or a
+    list the caller passes, one parent's rows (a task's files, the authors
+    of one book), a list of chosen ids, it deletes each item with its own
+    cascade, or the query's arguments do not change between iterations
+    (hoist it above the loop, there is nothing to batch).
 
     ## Example
     ```python
@@ -101,9 +110,8 @@ class QueryInLoop(Rule):
     severity = Severity.WARNING
     catalog = ("S12",)
     summary = "A query runs once per item of a loop (N+1 queries)."
-    #: Warnings are precise on the tune half (loops over query rows of growing tables) but rest on few findings;
-    #: most findings are notes about small N. Leave preview after a held-half measurement.
-    preview = True
+    # In the default set for its strong evidence only; its weak evidence (small or caller-set N, hoistable,
+    # cached) is reported with --preview (see ``_judge``).
 
     VALID = (
         Valid("""
@@ -251,6 +259,61 @@ class QueryInLoop(Rule):
             def rollups_exist():
                 return any(db.session.query(model).first() is not None for model in ROLLUPS)
             """),
+        # without --preview: weak evidence stays silent. A lookup whose arguments never change (hoist it),
+        # a helper served by a cache, a dict memo, a loop that returns at its first match, a get-or-create
+        # helper that writes per item, and a loop over the names a request sends.
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_caching import Cache
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+            cache = Cache(app)
+
+            class Team(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Ticket(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                team_id = db.Column(db.Integer)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/tickets")
+            def open_ticket():
+                db.session.add(Ticket(team_id=int(request.form["team"])))
+                db.session.commit()
+                return "ok"
+
+            @cache.memoize(300)
+            def team_name(team_id):
+                return Team.query.filter_by(id=team_id).first().name
+
+            def team_for(name):
+                team = Team.query.filter_by(name=name).first()
+                if team is None:
+                    team = Team(name=name)
+                    db.session.add(team)
+                return team
+
+            @app.get("/tickets")
+            def tickets():
+                rows = []
+                names = {}
+                for ticket in Ticket.query.filter(Ticket.created >= request.args["since"]).all():
+                    rows.append(team_name(ticket.team_id))
+                    if ticket.team_id not in names:
+                        names[ticket.team_id] = Team.query.filter_by(id=ticket.team_id).first()
+                    default = Team.query.filter_by(name=request.args["team"]).first()
+                for ticket in Ticket.query.filter(Ticket.created >= request.args["since"]):
+                    if Team.query.filter_by(id=ticket.team_id).first() is None:
+                        return "orphan"
+                for name in request.json["teams"]:
+                    team_for(name)
+                    Team.query.filter_by(name=name).first()
+                return {"rows": rows}
+            """),
     )
     INVALID = (
         Invalid("""
@@ -290,7 +353,7 @@ class QueryInLoop(Rule):
                 for row in request.json["rows"]:
                     product = find_product(row["sku"])  # expect
                 return "ok"
-            """, message="a note: the loop walks `request.json['rows']`", files={"models.py": """
+            """, message="a note: the loop walks `request.json['rows']`", preview=True, files={"models.py": """
             from flask_sqlalchemy import SQLAlchemy
             db = SQLAlchemy()
             class Product(db.Model):
@@ -350,11 +413,101 @@ class QueryInLoop(Rule):
                     sketch_id = request.json["sketch"]
                     timeline = Timeline.query.filter_by(sketch_id=sketch_id).first()  # expect
                 return "ok"
-            """, message="hoist it above the loop"),
+            """, message="hoist it above the loop", preview=True),
+        # a list endpoint whose rows come from a model's query helper, paginated, with a query per row
+        Invalid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Board(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                archived = db.Column(db.Boolean, default=False)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+                @classmethod
+                def visible(cls):
+                    return cls.query.filter_by(archived=False)
+
+            class Visit(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                board_id = db.Column(db.Integer)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/boards")
+            def new_board():
+                db.session.add(Board())
+                db.session.commit()
+                return "ok"
+
+            @app.get("/boards")
+            def boards():
+                listed = Board.visible().order_by(Board.created.desc())
+                page = listed.paginate(page=int(request.args.get("page", 1)), per_page=50)
+                out = []
+                for board in page.items:
+                    last = Visit.query.filter_by(board_id=board.id).order_by(Visit.created.desc()).first()  # expect
+                    out.append({"id": board.id, "last": last.created if last else None})
+                return {"boards": out}
+            """, message="once per item of the loop"),
+        # a count per row of a polled summary, and a count per user the caller fetched with a query
+        Invalid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Group(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+                capacity = db.Column(db.Integer)
+
+            class Seat(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                group_id = db.Column(db.Integer)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Person(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                seats = db.Column(db.Integer)
+
+            @app.post("/groups")
+            def new_group():
+                db.session.add(Group(capacity=int(request.form["capacity"])))
+                db.session.add(Seat(group_id=int(request.form["group"])))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/summary")
+            def summary():
+                free = 0
+                groups = Group.query.filter(Group.capacity > 0).all()
+                for group in groups:
+                    taken = Seat.query.filter_by(group_id=group.id).count()  # expect
+                    free += group.capacity - taken
+                return {"free": free}
+
+            def recount(people):
+                for person in people:
+                    person.seats = Seat.query.filter_by(group_id=person.id).count()  # expect
+                db.session.commit()
+
+            @app.post("/groups/<int:gid>/delete")
+            def delete_group(gid):
+                people = Person.query.filter(Person.seats > 0).all()
+                recount(people)
+                return "ok"
+            """, message="once per item of the loop"),
     )
 
-    def __init__(self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None) -> None:
-        super().__init__(project, severity, ceiling)
+    def __init__(
+        self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None, *,
+        preview: bool = False,
+    ) -> None:
+        super().__init__(project, severity, ceiling, preview=preview)
         self._seen: set[tuple[str, int, str]] = set()
 
     @staticmethod
@@ -375,7 +528,7 @@ class QueryInLoop(Rule):
         grand = ctx.ancestors[-2] if len(ctx.ancestors) > 1 else None
         if isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
             return  # the outer call of the chain decides (``execute(...).scalars().first()``)
-        query = is_query_execution(node, ctx)
+        query = is_query_execution(node, ctx, helpers=True)
         if query is not None:
             if filters_by_list(query) or not uses_any(node, names):
                 return
@@ -398,7 +551,7 @@ class QueryInLoop(Rule):
             f"`{dotted(node.func)}(...)`{via} runs a query (`{query.text}`...) once per item of the loop",
             [Evidence(f"query in `{found.helpers[-1].display}`",
                       Location(found.helpers[-1].module.path, qcall.lineno, qcall.col_offset + 1))],
-            pk_lookup=bool(query.names & {"get", "get_or_404"}), helper=helper,
+            pk_lookup=bool(query.names & {"get", "get_or_404"}), helper=helper, helpers=found.helpers,
         )
 
     @staticmethod
@@ -446,8 +599,15 @@ class QueryInLoop(Rule):
     def _judge(
         self, node: ast.AST, loop: Loop, ctx: Context, what: str, extra: list[Evidence], *,
         pk_lookup: bool, helper: FunctionInfo | None, at: ast.AST | None = None,
+        helpers: tuple[FunctionInfo, ...] = (),
     ) -> None:
-        """Decide how loud to be: a warning needs a loop over query rows of a table that grows."""
+        """Decide how loud to be, and whether to speak without ``--preview``.
+
+        Strong evidence (reported by default, a warning): the loop walks the
+        rows of a query on a table that grows, the query reads with the
+        item's value, and no cache, memo or early ``return`` cuts it to one
+        run. Anything weaker is a note that only ``--preview`` shows.
+        """
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
         evidence: list[Evidence] = []
         less: str | None = None
@@ -458,7 +618,29 @@ class QueryInLoop(Rule):
             less = "hoist it above the loop: the arguments do not change from one item to the next"
         else:
             less, evidence = self._rows_evidence(iterable, ctx, helper)
+        if less is None:
+            less = self._served_once(node, loop, ctx, helpers)
+        if less is not None and not self.preview_enabled:
+            return
         self._report(node, loop, ctx, what, [*evidence, *extra], less, at)
+
+    def _served_once(
+        self, node: ast.AST, loop: Loop, ctx: Context, helpers: tuple[FunctionInfo, ...],
+    ) -> str | None:
+        """Why the per-item query may not really run per item, or be the cost to cut (a note), else ``None``."""
+        assert ctx.function is not None
+        for fn in (ctx.function, *helpers):
+            cached = cached_result(ctx.project, fn)
+            if cached is not None:
+                return f"{cached} caches the result, so the queries run only on a cache miss"
+        for fn in helpers:
+            if _writes(fn):
+                return f"`{fn.display}` also writes per item (get-or-create), which batching a read does not remove"
+        if isinstance(loop, (ast.For, ast.AsyncFor)) and _returns_inside(loop):
+            return "the loop can `return` at an item, so it may stop early like a search"
+        if _memoised(node, loop):
+            return "the result is kept in a dict the loop checks first, so each key is queried once"
+        return None
 
     @staticmethod
     def _rows_evidence(iterable: ast.expr, ctx: Context, helper: FunctionInfo | None) -> tuple[str | None, list[Evidence]]:
@@ -466,7 +648,15 @@ class QueryInLoop(Rule):
         assert ctx.function is not None
         if (helper is not None and DELETES.search(helper.name)) or DELETES.search(ctx.function.name):
             return "each item is deleted with its own cascade, which needs a write per item anyway", []
-        rows = loop_rows(iterable, ctx)
+        rows = loop_rows(iterable, ctx, helpers=True)
+        passed: list[Evidence] = []
+        if rows is None:
+            fed = _rows_passed_in(iterable, ctx)
+            if fed is not None:
+                callee = ctx.function.display
+                rows, ctx, call, iterable = fed
+                assert ctx.function is not None
+                passed.append(Evidence(f"`{ctx.function.display}` passes them to `{callee}`", ctx.location(call)))
         if rows is None or rows.model is None:
             return f"the loop walks `{_short(iterable)}`, not the rows of a query, so N is set by the caller", []
         few = few_rows(rows, ctx)
@@ -474,7 +664,8 @@ class QueryInLoop(Rule):
             return f"the loop walks {few}", []
         model = rows.model
         insert = user_facing_insert(ctx.project, model)
-        evidence = [Evidence(f"the loop walks the rows of {query_label(rows, iterable)}", ctx.location(iterable))]
+        evidence = [Evidence(f"the loop walks the rows of {query_label(rows, iterable)}", ctx.location(iterable)),
+                    *passed]
         if insert is not None:
             evidence.append(Evidence(f"`{insert.function.display}` adds `{model.name}` rows", insert.location))
         return None, evidence
@@ -503,6 +694,69 @@ class QueryInLoop(Rule):
             )
         )
 
+
+
+_WRITES = ("add", "add_all", "commit", "delete", "merge", "flush", "bulk_save_objects")
+
+
+def _writes(fn: FunctionInfo) -> bool:
+    """``fn`` writes through a session (``db.session.add(...)``, ``commit()``): a get-or-create, not a read."""
+    for sub in ast.walk(fn.node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in _WRITES:
+            receiver = (dotted(sub.func.value) or "").rsplit(".", 1)[-1].lower()
+            if "session" in receiver or receiver in ("db", "sess"):
+                return True
+    return False
+
+
+def _returns_inside(loop: ast.For | ast.AsyncFor) -> bool:
+    """A ``return`` in the loop body (not in a nested function): the loop may end at the first item."""
+    stack: list[ast.AST] = list(loop.body)
+    while stack:
+        sub = stack.pop()
+        if isinstance(sub, ast.Return):
+            return True
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(sub))
+    return False
+
+
+def _memoised(node: ast.AST, loop: Loop) -> bool:
+    """The loop stores results in a dict it tests first (``if key not in seen: seen[key] = lookup(key)``)."""
+    stored: set[str] = set()
+    tested: set[str] = set()
+    for sub in ast.walk(loop):
+        if isinstance(sub, ast.Assign) and any(n is node for n in ast.walk(sub.value)):
+            stored.update(dotted(t.value) or "" for t in sub.targets if isinstance(t, ast.Subscript))
+        if isinstance(sub, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in sub.ops):
+            tested.update(dotted(c) or "" for c in sub.comparators)
+    return bool((stored & tested) - {""})
+
+
+def _rows_passed_in(iterable: ast.expr, ctx: Context) -> tuple[Query, Context, ast.Call, ast.expr] | None:
+    """A parameter a caller fills with the rows of a query (``forum.delete(users)``, ``users = q.all()``)."""
+    fn = ctx.function
+    if not isinstance(iterable, ast.Name) or fn is None or iterable.id in assignments(ctx.project, fn):
+        return None
+    args = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if iterable.id not in args:
+        return None
+    index = args.index(iterable.id)
+    if fn.class_name and args[0] in ("self", "cls"):
+        index -= 1
+    for call, caller in callers(ctx.project).get(fn.qualname, ()):
+        value = next((kw.value for kw in call.keywords if kw.arg == iterable.id), None)
+        if value is None and 0 <= index < len(call.args) and not any(
+                isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+            value = call.args[index]
+        if value is None:
+            continue
+        caller_ctx = helper_context(ctx.project, caller)
+        rows = loop_rows(value, caller_ctx, helpers=True)
+        if rows is not None and rows.model is not None:
+            return rows, caller_ctx, call, value
+    return None
 
 
 def _short(node: ast.AST) -> str:

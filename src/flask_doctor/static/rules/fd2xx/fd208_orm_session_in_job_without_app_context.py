@@ -146,8 +146,11 @@ class OrmSessionInJobWithoutAppContext(Rule):
             """, message="no application context", files={"models.py": _MODELS}),
     )
 
-    def __init__(self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None) -> None:
-        super().__init__(project, severity, ceiling)
+    def __init__(
+        self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None, *,
+        preview: bool = False,
+    ) -> None:
+        super().__init__(project, severity, ceiling, preview=preview)
         self._reported: set[str] = set()
 
     def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:

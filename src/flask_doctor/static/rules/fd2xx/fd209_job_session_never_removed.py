@@ -289,8 +289,11 @@ class JobSessionNeverRemoved(Rule):
             """}),
     )
 
-    def __init__(self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None) -> None:
-        super().__init__(project, severity, ceiling)
+    def __init__(
+        self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None, *,
+        preview: bool = False,
+    ) -> None:
+        super().__init__(project, severity, ceiling, preview=preview)
         self._reported: set[tuple[str, str]] = set()
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
