@@ -148,8 +148,9 @@ def memory_figure(values: list[float], interval: float) -> dict[str, str]:
         return {"svg": chart, "note": ""}
     if not values:
         return {"svg": "", "note": f"no RSS sample yet: one is taken every {interval:g} s"}
-    return {"svg": "", "note": (f"RSS {values[-1] / (1024 * 1024):.1f} MiB, one sample so far: the chart is drawn "
-                                f"from two, one every {interval:g} s")}
+    mib = values[-1] / (1024 * 1024)
+    return {"svg": "", "note": f"RSS {mib:.1f} MiB, one sample so far: the chart is drawn from two, "
+                               f"one every {interval:g} s"}
 
 
 def svg_chart(values: list[float], width: int = 600, height: int = 120, label: str = "") -> str:
