@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,10 +17,15 @@ TUTORIAL = Path(__file__).resolve().parents[1] / "audit_apps" / "tutorial"
 
 
 @pytest.fixture
-def tutorial(monkeypatch: pytest.MonkeyPatch) -> Path:
+def tutorial(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.chdir(TUTORIAL)
     monkeypatch.delenv("FLASKR_SECRET_KEY", raising=False)
-    return TUTORIAL
+    # Flask's CLI run in this process writes .flaskenv's FLASK_APP and FLASK_DEBUG=1 (and, on Flask 2.2,
+    # FLASK_RUN_FROM_CLI) into os.environ: every later app of the test process would start in debug mode.
+    saved = dict(os.environ)
+    yield TUTORIAL
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def _audit(*args: str, env: dict[str, str] | None = None) -> tuple[int, dict]:  # type: ignore[type-arg]

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import shutil
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
+import requests
 from stack.services import TOKEN, Web
 
 from tests.e2e.test_diagnosis import _traffic
 
+#: Debian's Chromium (.ci/apt-packages), launched by path: Playwright's own browser download is never used.
+#: (A Browser's repr names Playwright's default download folder even so; ``browser.version`` is Debian's.)
 CHROMIUM = "/usr/bin/chromium"
 #: The README's screenshots are refreshed only on request (FLASK_DOCTOR_SCREENSHOTS=1, `make screenshots`);
 #: otherwise they go to a temporary folder, so a test run never changes the repository.
@@ -43,15 +47,35 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(IMG / name), full_page=False)
 
 
+def _wait_for_memory_samples(web: Web, wanted: int = 2, timeout: float = 20.0) -> None:
+    """Wait until the worker has taken ``wanted`` RSS samples (one every 2 s, from its first request).
+
+    The RSS chart is a line through two samples at least; with fewer the dashboard says so in words
+    (tests/runtime/test_dashboard.py). Traffic on a fresh worker can be over before its second sample.
+    """
+    deadline = time.monotonic() + timeout
+    samples: list = []
+    while time.monotonic() < deadline:
+        reply = requests.get(web.url + "/_doctor/api/snapshot", headers={"Authorization": f"Bearer {TOKEN}"},
+                             timeout=10)
+        assert reply.status_code == 200, reply.text[:300]
+        samples = reply.json()["memory"]
+        if len(samples) >= wanted:
+            return
+        time.sleep(0.25)
+    pytest.fail(f"{len(samples)} RSS sample(s) after {timeout:g} s; the worker samples every 2 s")
+
+
 def test_dashboard_shows_findings_chart_and_evidence(browser, sick: Web) -> None:
     _traffic(sick)
+    _wait_for_memory_samples(sick)
     context = browser.new_context(viewport={"width": 1100, "height": 800},
                                   extra_http_headers={"Authorization": f"Bearer {TOKEN}"})
     page = context.new_page()
     page.goto(sick.url + "/_doctor/", timeout=15000)
     text = page.inner_text("body")
     assert "FD202" in text and "query-in-loop" in text
-    assert page.locator("svg").count() >= 1  # the RSS chart
+    assert page.locator("#memory svg.chart").count() >= 1  # the RSS chart
     assert "SELECT" in text.upper()  # evidence: the repeated statement
     _shot(page, "clinic-dashboard.png")
     context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -94,6 +95,24 @@ def test_dashboard_lists_findings_sql_and_memory() -> None:
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html  # no CDN
     css = client.get("/_doctor/static/flask_doctor/doctor.css", headers={"Authorization": f"Bearer {TOKEN}"})
     assert css.status_code == 200
+
+
+def test_dashboard_says_when_memory_is_too_young_for_a_chart() -> None:
+    """One RSS sample draws no line: the page says so in words instead of showing an empty figure."""
+    app = make(token=TOKEN)
+    client = app.test_client()
+    client.get("/authors/lazy")
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    html = client.get("/_doctor/", headers=auth).get_data(as_text=True)
+    assert "No memory samples yet." in html and "<svg" not in html
+    app.extensions["flask_doctor"].sample_memory()
+    html = client.get("/_doctor/", headers=auth).get_data(as_text=True)
+    memory = html[html.index('<section id="memory">'):]
+    memory = memory[:memory.index("</section>")]
+    assert "<svg" not in memory and "one sample so far" in memory and "one every 2 s" in memory
+    assert re.search(r"RSS \d+\.\d MiB, one sample so far", memory), memory
+    app.extensions["flask_doctor"].sample_memory()
+    assert "<polyline" in client.get("/_doctor/", headers=auth).get_data(as_text=True)
 
 
 def test_requests_and_snapshot_api() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 import threading
 import time
 from typing import Any, Iterator
@@ -13,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from flask_doctor import Doctor
 from flask_doctor.findings import Location
+from flask_doctor.runtime.middleware import RUN_DELAY
 from tests.runtime.apps import shop
 from tests.runtime.conftest import SIGNALS
 
@@ -124,6 +128,35 @@ def test_blocking_and_slow_endpoints(make_app: Any) -> None:
         client.get("/cpu")
     found = {(f.code, f.obj) for f in app.extensions["flask_doctor"].findings()}
     assert found == {("FD401", "endpoint:sleepy"), ("FD470", "endpoint:sleepy"), ("FD470", "endpoint:cpu")}
+
+
+@pytest.mark.skipif(not RUN_DELAY or not hasattr(os, "sched_setaffinity"),
+                    reason="the time a thread waits for a CPU is read from Linux's schedstat")
+def test_cpu_contention_is_not_blocking(make_app: Any) -> None:
+    """A CPU-bound view sharing its CPU with busy processes is slow, and waits, but blocks on nothing."""
+    app = make_app(min_samples=3, blocking_ms=100, slow_endpoint_ms=40)
+    client = app.test_client()
+    before = os.sched_getaffinity(0)
+    cpu = min(before)
+    burn = f"import os\nos.sched_setaffinity(0, {{{cpu}}})\nwhile True: pass"
+    os.sched_setaffinity(0, {cpu})  # this thread, which runs the requests, and five busy processes
+    burners = [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(5)]
+    try:
+        time.sleep(0.3)  # the burners are up and spinning
+        for _ in range(3):
+            client.get("/cpu")
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+        os.sched_setaffinity(0, before)
+    doctor = app.extensions["flask_doctor"]
+    walls = sorted(r["wall_ms"] for r in doctor.requests())
+    cpus = sorted(r["cpu_ms"] for r in doctor.requests())
+    # Wall minus CPU alone would call this blocking: most of each request was spent off the CPU.
+    assert walls[1] - cpus[1] >= 100 and (walls[1] - cpus[1]) / walls[1] >= 0.8, (walls, cpus)
+    found = {(f.code, f.obj) for f in doctor.findings()}
+    assert found == {("FD470", "endpoint:cpu")}
 
 
 def test_context_pushed_in_a_job_and_never_popped(make_app: Any) -> None:

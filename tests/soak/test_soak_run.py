@@ -128,6 +128,21 @@ def test_blocking_view_saturates_sync_workers_not_gevent(tmp_path, worker_class,
     assert _gunicorn_alive(tmp_path) == []
 
 
+def _wait_for_load(out: Path, timeout: float = 90) -> None:
+    """Wait until a worker's agent is ready and has logged a request: gunicorn is up and the load runs.
+
+    A worker creates its request log before it writes its ready-file, and the soak plans its phases
+    only once gunicorn is up: on a busy machine the log alone can come seconds early.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        logged = [p for p in (out / "agent").glob("requests-*.csv") if p.stat().st_size > 0]
+        if logged and _gunicorn_alive(out):
+            return
+        time.sleep(0.2)
+    pytest.fail(f"no ready worker with a logged request after {timeout:g} s")
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_and_sigterm_stop_everything(tmp_path, signum):
     env = dict(os.environ)
@@ -136,11 +151,7 @@ def test_ctrl_c_and_sigterm_stop_everything(tmp_path, signum):
          "--out", str(tmp_path), "--quiet", "--endpoints", "/slow", "--requests", "5000", "--duration", "60"],
         cwd=EXAMPLES, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not list((tmp_path / "agent").glob("requests-*.csv")):
-            time.sleep(0.2)
-        workers = _gunicorn_alive(tmp_path)
-        assert workers, "gunicorn never started"
+        _wait_for_load(tmp_path)
         time.sleep(1.0)
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=30)
@@ -176,9 +187,7 @@ def test_interrupted_soak_writes_a_partial_report(tmp_path):
          "--out", str(tmp_path), "--quiet", "--endpoints", "/,/slow", "--requests", "3000", "--duration", "60"],
         cwd=EXAMPLES, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not list((tmp_path / "agent").glob("samples-*.jsonl")):
-            time.sleep(0.2)
+        _wait_for_load(tmp_path)
         time.sleep(4)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)

@@ -206,9 +206,12 @@ def test_status_profile_tells_by_design_from_changes():
 
 
 def test_detection_threshold_follows_the_requests():
-    assert analysis.detectable(2000, 200, 8.0, "traced") == 9.1
-    assert analysis.detectable(500, 50, 8.0, "traced") == 36.4
+    assert analysis.detectable(2000, 200, 8.0, "traced") == 9.2  # 16 KiB over 1,800 requests: 9.102
+    assert analysis.detectable(500, 50, 8.0, "traced") == 36.5  # over 450: 36.409
     assert analysis.detectable(500, 50, 80.0, "traced") == 80.0
+    # Never below the noise floor it reports beside it (rounded up, not to the nearest).
+    assert analysis.detectable(5000, 100, 14.115151515151515, "traced") == 14.2
+    assert analysis.detectable(5000, 100, 14.1, "traced") == 14.1
 
 
 def test_requests_adapt_to_the_budget():

@@ -206,7 +206,9 @@ class Aggregator:
         if trace.cpu is not None:
             cpu_ms = trace.cpu * 1000.0
             stats.cpus.append(cpu_ms)
-            stats.waits.append(max(0.0, trace.wall * 1000.0 - cpu_ms - trace.q_time * 1000.0))
+            # Waiting outside CPU and SQL, less the time the thread was ready but had no CPU
+            # (contention, not a blocking call).
+            stats.waits.append(max(0.0, (trace.wall - trace.q_time - trace.runq) * 1000.0 - cpu_ms))
         if queue_ms is not None:
             stats.queue_ms.append(queue_ms)
         if trace.status >= 500 or trace.state == "FAILURE":

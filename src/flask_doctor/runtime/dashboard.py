@@ -70,7 +70,8 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
             groups.setdefault(s.finding.severity.label, []).append(s)
         snap = doctor.snapshot(flush=False, findings=False)  # stored_findings() just flushed
         memory = doctor.memory_series()
-        charts = {w: svg_chart([m["rss"] for m in samples], label="RSS") for w, samples in memory.items()}
+        interval = doctor.settings.memory_interval
+        charts = {w: memory_figure([m["rss"] for m in samples], interval) for w, samples in memory.items()}
         return render_template(
             "flask_doctor/dashboard.html",
             groups=[(sev.label, groups.get(sev.label, [])) for sev in sorted(Severity, reverse=True)],
@@ -134,6 +135,22 @@ def _store_error_line(doctor: DashboardSource) -> str:
         return ""
     return (f"store {doctor.store.url} unavailable ({shown_text(error)}): showing this worker's own findings, "
             "requests and numbers")
+
+
+def memory_figure(values: list[float], interval: float) -> dict[str, str]:
+    """A worker's RSS as a chart, or as words while there are too few samples to draw a line.
+
+    An empty figure would read as "nothing to see"; a worker that has just
+    started has one sample (or none), and the page says so and when the next one comes.
+    """
+    chart = svg_chart(values, label="RSS")
+    if chart:
+        return {"svg": chart, "note": ""}
+    if not values:
+        return {"svg": "", "note": f"no RSS sample yet: one is taken every {interval:g} s"}
+    mib = values[-1] / (1024 * 1024)
+    return {"svg": "", "note": f"RSS {mib:.1f} MiB, one sample so far: the chart is drawn from two, "
+                               f"one every {interval:g} s"}
 
 
 def svg_chart(values: list[float], width: int = 600, height: int = 120, label: str = "") -> str:

@@ -94,6 +94,10 @@ class Trace:
     cpu0 = 0.0
     wall = 0.0
     cpu: float | None = None
+    #: Seconds the thread waited for a CPU while ready to run (Linux schedstat), at the start
+    #: (-1: not read) and over the trace: CPU contention, not blocking, though wall minus CPU counts it.
+    runq0 = -1.0
+    runq = 0.0
     status = 0
     #: The raw status line handed to ``start_response`` (the aggregator sets ``status`` from it).
     status_line = ""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -262,7 +263,9 @@ def detectable(requests: int, warmup: int, floor: float, measure: str) -> float:
     the fitted requests (those after the phase's warm-up).
     """
     fitted = max(1, requests - warmup)
-    return round(max(floor, MIN_GROWTH[measure] / fitted), 1)
+    # Rounded up to 0.1 B/req: rounded to the nearest it could come out below the floor (14.1 for
+    # 14.115), a slope the phase cannot tell from noise.
+    return math.ceil(round(max(floor, MIN_GROWTH[measure] / fitted) * 10, 6)) / 10
 
 
 # ------------------------------------------------------------------ per phase
