@@ -5,7 +5,7 @@
 #               tests that need a missing service are skipped unless FLASK_DOCTOR_REQUIRE_SERVICES=1)
 PYTHON ?= python3
 
-.PHONY: install install-core demo demo-stack test test-oldest bench docs
+.PHONY: install install-core demo demo-stack test lint test-oldest bench docs
 
 install:
 	$(PYTHON) -m pip install -q -e ".[dev]"
@@ -27,8 +27,13 @@ VARIANT ?= sick
 demo-stack: install
 	cd examples/clinic && $(PYTHON) -m stack $(VARIANT)
 
-test: install
+test: install lint
 	$(PYTHON) -m pytest -q
+
+# ruff's linter and formatter, as configured in pyproject.toml (CI runs both through `make test`).
+lint:
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
 
 # The oldest supported stack (Flask 2.2, Flask-SQLAlchemy 2.5, SQLAlchemy 1.4) in its
 # own virtual environment: the surfaces that load or watch an app (audit, runtime).

@@ -16,7 +16,7 @@ import random
 import shutil
 from pathlib import Path
 
-MODELS = '''from {pkg}.extensions import db
+MODELS = """from {pkg}.extensions import db
 
 
 class {Name}(db.Model):
@@ -35,9 +35,9 @@ class {Name}Item(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     {name}_id = db.Column(db.Integer, db.ForeignKey("{name}.id"))
     value = db.Column(db.Integer, default=0)
-'''
+"""
 
-VIEW_HEAD = '''import time
+VIEW_HEAD = """import time
 
 import requests
 from flask import Blueprint, abort, jsonify, render_template, request
@@ -49,32 +49,32 @@ from {pkg}.services_{i} import enrich, fetch_remote
 
 bp = Blueprint("{name}", __name__, url_prefix="/{name}")
 _seen_{i} = {{}}
-'''
+"""
 
 VIEW_VARIANTS = [
-    '''
+    """
 
 @bp.route("/list{k}")
 def list_{k}():
     page = request.args.get("page", 1, type=int)
     rows = db.paginate(select({Name}).order_by({Name}.id), page=page, per_page=20)
     return jsonify([r.to_dict() for r in rows.items])
-''',
-    '''
+""",
+    """
 
 @bp.route("/all{k}")
 def all_{k}():
     rows = {Name}.query.all()
     return jsonify([r.to_dict() for r in rows])
-''',
-    '''
+""",
+    """
 
 @bp.route("/detail{k}/<slug>")
 def detail_{k}(slug):
     row = {Name}.query.filter_by(slug=slug).first_or_404()
     return render_template("{name}/detail.html", row=row, extra=enrich(row.id))
-''',
-    '''
+""",
+    """
 
 @bp.route("/sum{k}")
 def sum_{k}():
@@ -83,8 +83,8 @@ def sum_{k}():
         for item in row.items:
             total += item.value
     return jsonify(total=total)
-''',
-    '''
+""",
+    """
 
 @bp.route("/remote{k}", methods=["POST"])
 def remote_{k}():
@@ -95,8 +95,8 @@ def remote_{k}():
         abort(502)
     _seen_{i}[payload.get("id")] = data
     return jsonify(data)
-''',
-    '''
+""",
+    """
 
 @bp.route("/slow{k}")
 def slow_{k}():
@@ -104,17 +104,17 @@ def slow_{k}():
     ids = request.args.getlist("id", type=int)
     found = db.session.scalars(select({Name}).where({Name}.id.in_(ids))).all()
     return jsonify([f.to_dict() for f in found])
-''',
-    '''
+""",
+    """
 
 @bp.get("/cached{k}")
 @cache.cached(timeout=60)
 def cached_{k}():
     return jsonify(count=db.session.query({Name}).count())
-''',
+""",
 ]
 
-SERVICES = '''import logging
+SERVICES = """import logging
 
 import requests
 
@@ -146,9 +146,9 @@ def score(values):
         else:
             total -= value
     return total
-'''
+"""
 
-TASKS = '''import requests
+TASKS = """import requests
 from celery import shared_task
 
 from {pkg}.extensions import db
@@ -165,7 +165,7 @@ def sync_{name}(item_id):
 def cleanup_{name}():
     {Name}.query.filter({Name}.title.is_(None)).delete()
     db.session.commit()
-'''
+"""
 
 UTILS_FUNC = '''
 
@@ -187,7 +187,7 @@ def helper_{k}(data, limit=10):
     return sorted(out, key=lambda item: item["key"])
 '''
 
-APP_INIT = '''from flask import Flask
+APP_INIT = """from flask import Flask
 
 from {pkg}.extensions import cache, db
 
@@ -199,16 +199,16 @@ def create_app(config="{pkg}.config.ProductionConfig"):
     cache.init_app(app)
 {registrations}
     return app
-'''
+"""
 
-EXTENSIONS = '''from flask_caching import Cache
+EXTENSIONS = """from flask_caching import Cache
 from flask_sqlalchemy import SQLAlchemy
 
 db = SQLAlchemy()
 cache = Cache()
-'''
+"""
 
-CONFIG = '''import os
+CONFIG = """import os
 
 
 class Config:
@@ -223,7 +223,7 @@ class ProductionConfig(Config):
 
 class DevelopmentConfig(Config):
     DEBUG = True
-'''
+"""
 
 
 def generate(out: Path, lines: int, seed: int = 7) -> dict[str, int]:
@@ -244,7 +244,13 @@ def generate(out: Path, lines: int, seed: int = 7) -> dict[str, int]:
         registrations = []
         for i in range(12):
             name = f"thing{i}"
-            fmt = {"pkg": pkg, "i": i, "name": name, "Name": f"Thing{i}", "lazy": rng.choice(["select", "selectin", "dynamic"])}
+            fmt = {
+                "pkg": pkg,
+                "i": i,
+                "name": name,
+                "Name": f"Thing{i}",
+                "lazy": rng.choice(["select", "selectin", "dynamic"]),
+            }
             written[f"models_{i}.py"] = MODELS.format(**fmt)
             views = VIEW_HEAD.format(**fmt)
             for k in range(rng.randint(8, 16)):
@@ -263,7 +269,9 @@ def generate(out: Path, lines: int, seed: int = 7) -> dict[str, int]:
             total += text.count("\n")
             files += 1
         package_index += 1
-    (out / "gunicorn.conf.py").write_text("workers = 4\nworker_class = 'gthread'\nthreads = 4\nmax_requests = 1000\nmax_requests_jitter = 50\n")
+    (out / "gunicorn.conf.py").write_text(
+        "workers = 4\nworker_class = 'gthread'\nthreads = 4\nmax_requests = 1000\nmax_requests_jitter = 50\n"
+    )
     (out / "pyproject.toml").write_text("[project]\nname = 'generated'\nversion = '0'\n")
     return {"lines": total, "files": files + 2, "packages": package_index}
 

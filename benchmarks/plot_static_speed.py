@@ -33,8 +33,10 @@ def ratio(summary: dict, a: str, b: str, key: str) -> str:
 
 
 def table(data: dict) -> str:
-    rows = ["| tree | files | lines | tool | wall s | CPU s | peak RSS MB | files/s (wall) |",
-            "|---|---:|---:|---|---:|---:|---:|---:|"]
+    rows = [
+        "| tree | files | lines | tool | wall s | CPU s | peak RSS MB | files/s (wall) |",
+        "|---|---:|---:|---|---:|---:|---:|---:|",
+    ]
     for tree in data["trees"]:
         first = True
         for tool in TOOLS:
@@ -43,11 +45,16 @@ def table(data: dict) -> str:
                 continue
             head = f"| {tree['name']} | {tree['files']} | {tree['lines']:,} " if first else "| | | "
             first = False
-            rows.append(f"{head}| {tool} | {s['median_wall_s']:.2f} | {s['median_cpu_s']:.2f} | "
-                        f"{s['peak_rss_mb']:.0f} | {s['files_per_s'] or 0:.0f} |")
-    rows += ["", "| tree | bandit ÷ doctor cold (wall / CPU) | semgrep ÷ doctor cold (wall / CPU) | "
-             "doctor warm edit ÷ ruff warm edit (wall) | doctor warm unchanged ÷ ruff warm edit (wall) |",
-             "|---|---:|---:|---:|---:|"]
+            rows.append(
+                f"{head}| {tool} | {s['median_wall_s']:.2f} | {s['median_cpu_s']:.2f} | "
+                f"{s['peak_rss_mb']:.0f} | {s['files_per_s'] or 0:.0f} |"
+            )
+    rows += [
+        "",
+        "| tree | bandit ÷ doctor cold (wall / CPU) | semgrep ÷ doctor cold (wall / CPU) | "
+        "doctor warm edit ÷ ruff warm edit (wall) | doctor warm unchanged ÷ ruff warm edit (wall) |",
+        "|---|---:|---:|---:|---:|",
+    ]
     cold, warm, same = TOOLS[0], TOOLS[1], TOOLS[2]
     for tree in data["trees"]:
         s = tree["summary"]
@@ -69,9 +76,14 @@ def plot(data: dict, png: Path) -> None:
     trees = data["trees"]
     fig, axes = plt.subplots(1, 3, figsize=(16, 5.5))
     width = 0.8 / len(TOOLS)
-    for panel, (key, label, log) in zip(axes, [("median_wall_s", "wall time (s, log)", True),
-                                               ("median_cpu_s", "CPU time (s, log)", True),
-                                               ("peak_rss_mb", "peak RSS (MB)", False)]):
+    for panel, (key, label, log) in zip(
+        axes,
+        [
+            ("median_wall_s", "wall time (s, log)", True),
+            ("median_cpu_s", "CPU time (s, log)", True),
+            ("peak_rss_mb", "peak RSS (MB)", False),
+        ],
+    ):
         for i, tool in enumerate(TOOLS):
             xs, ys = [], []
             for j, tree in enumerate(trees):
@@ -89,8 +101,10 @@ def plot(data: dict, png: Path) -> None:
             panel.axhline(400, color="grey", linestyle="--", linewidth=1)
     axes[0].legend(fontsize=7, loc="upper left")
     cpus = data["machine"]["cpus"]
-    fig.suptitle(f"flask-doctor check beside bandit, semgrep and ruff — one run, {cpus} shared cores, "
-                 f"{data['date']}", fontsize=11)
+    fig.suptitle(
+        f"flask-doctor check beside bandit, semgrep and ruff — one run, {cpus} shared cores, {data['date']}",
+        fontsize=11,
+    )
     fig.tight_layout()
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png, dpi=110)
@@ -100,8 +114,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=HERE / "results" / "static_speed.json")
     parser.add_argument("--png", type=Path, default=HERE.parent / "docs" / "img" / "static-speed.png")
-    parser.add_argument("--docs", type=Path, default=HERE.parent / "docs" / "speed.md",
-                        help="page whose <!-- speed-table --> block gets the table")
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        default=HERE.parent / "docs" / "speed.md",
+        help="page whose <!-- speed-table --> block gets the table",
+    )
     args = parser.parse_args()
     data = json.loads(args.results.read_text())
     plot(data, args.png)

@@ -144,8 +144,27 @@ def bench_tree(name: str, tree: Path, rounds: int, semgrep: str | None, jobs: in
             edit(target, round_ * 2 + 1)
             record(RUFF_WARM, run([*ruff, "--cache-dir", str(ruff_cache)], tree))
         if semgrep:
-            record(SEMGREP, run([semgrep, "scan", "--metrics=off", "--disable-version-check", "--config", str(RULES),
-                                 "--quiet", "--jobs", str(jobs), "--json", "-o", os.devnull, "."], tree))
+            record(
+                SEMGREP,
+                run(
+                    [
+                        semgrep,
+                        "scan",
+                        "--metrics=off",
+                        "--disable-version-check",
+                        "--config",
+                        str(RULES),
+                        "--quiet",
+                        "--jobs",
+                        str(jobs),
+                        "--json",
+                        "-o",
+                        os.devnull,
+                        ".",
+                    ],
+                    tree,
+                ),
+            )
     shutil.rmtree(ruff_cache, ignore_errors=True)
     summary = {}
     for label, rows in samples.items():
@@ -168,8 +187,14 @@ def bench_tree(name: str, tree: Path, rounds: int, semgrep: str | None, jobs: in
         "flask-doctor warm edit / ruff warm edit": ratio(WARM_EDIT, RUFF_WARM),
         "flask-doctor warm unchanged / ruff warm edit": ratio(WARM_SAME, RUFF_WARM),
     }
-    return {"name": name, **info, "edited_file": target.relative_to(tree).as_posix(), "summary": summary,
-            "ratios": ratios, "samples": samples}
+    return {
+        "name": name,
+        **info,
+        "edited_file": target.relative_to(tree).as_posix(),
+        "summary": summary,
+        "ratios": ratios,
+        "samples": samples,
+    }
 
 
 def main() -> None:
@@ -187,8 +212,9 @@ def main() -> None:
             tree = Path(scratch) / f"generated-{lines}"
             generate(tree, lines)
             print(f"tree generated-{lines}", flush=True)
-            trees.append(bench_tree(f"generated {lines // 1000}k lines", tree, args.rounds, args.semgrep,
-                                    args.semgrep_jobs))
+            trees.append(
+                bench_tree(f"generated {lines // 1000}k lines", tree, args.rounds, args.semgrep, args.semgrep_jobs)
+            )
             shutil.rmtree(tree, ignore_errors=True)
         for source in args.real:
             tree = Path(scratch) / source.name
@@ -197,8 +223,11 @@ def main() -> None:
             trees.append(bench_tree(source.name, tree, args.rounds, args.semgrep, args.semgrep_jobs))
             shutil.rmtree(tree, ignore_errors=True)
     versions = {}
-    for tool, argv in {"bandit": ["bandit", "--version"], "ruff": ["ruff", "--version"],
-                       "semgrep": [args.semgrep or "semgrep", "--version"]}.items():
+    for tool, argv in {
+        "bandit": ["bandit", "--version"],
+        "ruff": ["ruff", "--version"],
+        "semgrep": [args.semgrep or "semgrep", "--version"],
+    }.items():
         try:
             out = subprocess.run(argv, capture_output=True, text=True, timeout=60).stdout.strip().splitlines()
             versions[tool] = out[0] if out else ""

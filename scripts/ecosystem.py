@@ -179,9 +179,7 @@ def _parse_entry(entry: Any, where: str) -> App:
         raise EcosystemError(f"{where}: `filename` must be a plain file name")
     expected = split_half(entry["name"])
     if entry["half"] != expected:
-        raise EcosystemError(
-            f"{where}: `{entry['name']}` has half {entry['half']!r}; the split rule says {expected!r}"
-        )
+        raise EcosystemError(f"{where}: `{entry['name']}` has half {entry['half']!r}; the split rule says {expected!r}")
     return App(**{field: entry[field] for field in _REQUIRED})
 
 
@@ -642,8 +640,18 @@ def run_bounded(argv: list[str], cwd: Path, timeout: int) -> tuple[int, str]:
     The checker may fork workers (``--jobs``); killing only the direct child
     would leave them running after the timeout.
     """
+    # The rules' own severities are measured, not the ones precision.json caps (that would
+    # measure the table with itself): see flask_doctor.catalogue.precision.
+    # No cache either: a measurement is fresh, and nothing is written into the corpus trees.
+    env = {**os.environ, "FLASK_DOCTOR_OWN_SEVERITIES": "1", "FLASK_DOCTOR_NO_CACHE": "1"}
     with subprocess.Popen(
-        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     ) as proc:
         try:
             _, stderr = proc.communicate(timeout=timeout)
@@ -807,9 +815,7 @@ def precision_rows(table: dict[tuple[str, str], Tally]) -> list[list[object]]:
         for rule in [*rules, "all"]:
             if (half, rule) in table:
                 t = table[(half, rule)]
-                rows.append(
-                    [half, rule, t.findings, t.judged, t.true, t.wrong, t.debatable, _percent(t.precision)]
-                )
+                rows.append([half, rule, t.findings, t.judged, t.true, t.wrong, t.debatable, _percent(t.precision)])
     return rows
 
 
@@ -818,8 +824,7 @@ def describe(finding: dict[str, Any]) -> str:
     message = finding.get("message", "")
     message = message if len(message) <= 140 else message[:137] + "..."
     return (
-        f"{finding['app']} {finding['code']} {finding['path']}:{finding['line']} "
-        f"[{finding['fingerprint']}] {message}"
+        f"{finding['app']} {finding['code']} {finding['path']}:{finding['line']} [{finding['fingerprint']}] {message}"
     )
 
 
@@ -923,9 +928,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             counts[status["status"]] += 1
             detail = status.get("error", "")
             if status["status"] == "ok":
-                detail = (
-                    f"{status['findings']} findings, {status['rule_errors']} rule errors ({INTERNAL_ERROR})"
-                )
+                detail = f"{status['findings']} findings, {status['rule_errors']} rule errors ({INTERNAL_ERROR})"
             print(
                 f"{status['app']:28} {status['status']:8} {status.get('seconds', 0):7.1f}s  {detail}",
                 file=sys.stderr,
@@ -948,10 +951,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(("- " if md else "  ") + describe(finding))
     print(f"\n{'## ' if md else ''}Verdicts whose finding is gone: {len(diff.gone)}")
     for entry in diff.gone:
-        print(
-            ("- " if md else "  ")
-            + f"{entry['app']} {entry['rule']} [{entry['fingerprint']}] {entry['reason']}"
-        )
+        print(("- " if md else "  ") + f"{entry['app']} {entry['rule']} [{entry['fingerprint']}] {entry['reason']}")
     headers = ["half", "rule", "findings", "judged", "true", "wrong", "debatable", "precision"]
     for title, loud in (("all severities", False), ("warning and above", True)):
         print(f"\n{'## ' if md else ''}Precision, {title}\n")

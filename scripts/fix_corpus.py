@@ -25,8 +25,21 @@ from flask_doctor.config import load_settings
 from flask_doctor.static.engine import known_codes
 from flask_doctor.static.fixes.engine import run_fix
 
-_IGNORE = shutil.ignore_patterns(".git", "node_modules", "*.min.js", "*.png", "*.jpg", "*.gif", "*.woff*",
-                                 "*.svg", "*.ico", "*.pdf", "*.zip", "*.gz", "*.mo")
+_IGNORE = shutil.ignore_patterns(
+    ".git",
+    "node_modules",
+    "*.min.js",
+    "*.png",
+    "*.jpg",
+    "*.gif",
+    "*.woff*",
+    "*.svg",
+    "*.ico",
+    "*.pdf",
+    "*.zip",
+    "*.gz",
+    "*.mo",
+)
 
 
 def fix_app(source: Path, workdir: Path) -> dict[str, object]:

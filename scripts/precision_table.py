@@ -70,10 +70,12 @@ def tally(current: Path = CURRENT, ledger: Path = LEDGER, manifest: Path = MANIF
     """rule -> half -> {verdict counts, unjudged}, plus the same for warning+ findings only."""
     half_of = halves(manifest)
     given = verdicts(ledger, half_of)
-    counts: dict[str, dict] = defaultdict(lambda: {
-        half: {"all": dict.fromkeys((*VERDICTS, "unjudged"), 0), "loud": dict.fromkeys((*VERDICTS, "unjudged"), 0)}
-        for half in ("held", "tune")
-    })
+    counts: dict[str, dict] = defaultdict(
+        lambda: {
+            half: {"all": dict.fromkeys((*VERDICTS, "unjudged"), 0), "loud": dict.fromkeys((*VERDICTS, "unjudged"), 0)}
+            for half in ("held", "tune")
+        }
+    )
     for finding in current_findings(current):
         app = normalize_name(finding["app"])
         verdict = given.get((app, finding["fingerprint"][:20]), "unjudged")
@@ -100,7 +102,10 @@ def slim(results: Path, current: Path = CURRENT) -> int:
 
 def render(counts: dict[str, dict]) -> str:
     rules = {
-        code: {half: {v: row[half]["all"][v] for v in VERDICTS} for half in ("held", "tune")}
+        code: {
+            **{half: {v: row[half]["all"][v] for v in VERDICTS} for half in ("held", "tune")},
+            **{f"{half}_warnings": {v: row[half]["loud"][v] for v in VERDICTS} for half in ("held", "tune")},
+        }
         for code, row in counts.items()
     }
     source = "docs/precision/ledger.jsonl verdicts on docs/precision/runs/current.jsonl"
@@ -127,8 +132,10 @@ def markdown(counts: dict[str, dict]) -> str:
         held = Tally(**{v: row["held"]["all"][v] for v in VERDICTS})
         meta = get_meta(code)
         preview = meta is not None and meta.preview
-        lines.append(f"| {code}{' (preview)' if preview else ''} | {level_of(held)} | {_cell(row['held']['all'])} | {_cell(row['held']['loud'])} "
-                     f"| {_cell(row['tune']['all'])} | {_cell(row['tune']['loud'])} |")
+        lines.append(
+            f"| {code}{' (preview)' if preview else ''} | {level_of(held)} | {_cell(row['held']['all'])} | {_cell(row['held']['loud'])} "
+            f"| {_cell(row['tune']['all'])} | {_cell(row['tune']['loud'])} |"
+        )
         if preview:
             continue
         for (half, tier), total in totals.items():
@@ -142,10 +149,14 @@ def markdown(counts: dict[str, dict]) -> str:
         for half, total in shown.items():
             for key in total:
                 total[key] += row[half]["loud"][key]
-    footer = (f"| **default, shown as warnings** (after the measured-severity ceiling) | | | {_cell(shown['held'])} "
-              f"| | {_cell(shown['tune'])} |")
-    lines.append(f"| **default rules** | | {_cell(totals['held', 'all'])} | {_cell(totals['held', 'loud'])} "
-                 f"| {_cell(totals['tune', 'all'])} | {_cell(totals['tune', 'loud'])} |")
+    footer = (
+        f"| **default, shown as warnings** (after the measured-severity ceiling) | | | {_cell(shown['held'])} "
+        f"| | {_cell(shown['tune'])} |"
+    )
+    lines.append(
+        f"| **default rules** | | {_cell(totals['held', 'all'])} | {_cell(totals['held', 'loud'])} "
+        f"| {_cell(totals['tune', 'all'])} | {_cell(totals['tune', 'loud'])} |"
+    )
     lines.append(footer)
     return "\n".join(lines) + "\n"
 
@@ -154,8 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="fail if the shipped table is out of date")
     parser.add_argument("--markdown", action="store_true", help="print the per-rule table as Markdown")
-    parser.add_argument("--slim", type=Path, metavar="RUN.jsonl",
-                        help="refresh runs/current.jsonl from an ecosystem.py run output")
+    parser.add_argument(
+        "--slim", type=Path, metavar="RUN.jsonl", help="refresh runs/current.jsonl from an ecosystem.py run output"
+    )
     args = parser.parse_args(argv)
     if args.slim:
         print(f"wrote {CURRENT.relative_to(ROOT)}: {slim(args.slim)} findings")

@@ -66,8 +66,10 @@ def findings_match_the_rulebook() -> Iterator[None]:
         if finding.surface not in meta.surfaces:
             violations.append(f"{where}: {finding.surface} is not among the surfaces that declare it {meta.surfaces}")
         if finding.severity > meta.severity and finding.severity != configured:
-            violations.append(f"{where}: severity {finding.severity.label} above the registered "
-                              f"{meta.severity.label} ({finding.message})")
+            violations.append(
+                f"{where}: severity {finding.severity.label} above the registered "
+                f"{meta.severity.label} ({finding.message})"
+            )
 
     rulebook.EMISSION_HOOKS.append(check)
     try:

@@ -38,8 +38,9 @@ def _env() -> dict[str, str]:
 
 
 def loaded_modules(*args: str, cwd: Path) -> list[str]:
-    proc = subprocess.run([sys.executable, "-c", RUN_IN_PROCESS, *args], capture_output=True, text=True,
-                          cwd=cwd, env=_env(), timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_IN_PROCESS, *args], capture_output=True, text=True, cwd=cwd, env=_env(), timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -54,15 +55,19 @@ def tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("args", [
-    ("check", "."),
-    ("check", ".", "--format", "sarif"),
-    ("check", ".", "--format", "json", "--preview"),
-    ("rules",),
-    ("rules", "--format", "json"),
-    ("rule", "FD240"),
-    ("rule", "FD570"),
-], ids=" ".join)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "."),
+        ("check", ".", "--format", "sarif"),
+        ("check", ".", "--format", "json", "--preview"),
+        ("rules",),
+        ("rules", "--format", "json"),
+        ("rule", "FD240"),
+        ("rule", "FD570"),
+    ],
+    ids=" ".join,
+)
 def test_static_commands_import_no_other_surface(tree: Path, args: tuple[str, ...]) -> None:
     modules = loaded_modules(*args, cwd=tree)
     assert "flask_doctor.static.engine" in modules or args[0] != "check"
@@ -71,16 +76,28 @@ def test_static_commands_import_no_other_surface(tree: Path, args: tuple[str, ..
 
 
 def test_sarif_lists_audit_runtime_and_soak_rules_without_importing_them(tree: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "flask_doctor", "check", ".", "--format", "sarif"],
-                          capture_output=True, text=True, cwd=tree, env=_env(), timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flask_doctor", "check", ".", "--format", "sarif"],
+        capture_output=True,
+        text=True,
+        cwd=tree,
+        env=_env(),
+        timeout=120,
+    )
     rules = {r["id"]: r for r in json.loads(proc.stdout)["runs"][0]["tool"]["driver"]["rules"]}
     assert {"FD240", "FD570", "FD180", "FD004", "FD306"} <= set(rules)
     assert rules["FD240"]["name"] == "database-unreachable"
 
 
 def test_check_help_imports_no_other_surface(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "flask_doctor.cli", "check", "--help"],
-                          capture_output=True, text=True, cwd=tmp_path, env=_env(), timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "flask_doctor.cli", "check", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=_env(),
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
     # importlib.import_module (the lazy command) is not timed itself, only what it imports

@@ -37,8 +37,13 @@ def test_sick_socketio_without_queue_seen_from_its_folder() -> None:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "flask_doctor.cli", "check", ".", "--select", "FD404",
-                             "--format", "json"], cwd=CLINIC / "sick", capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask_doctor.cli", "check", ".", "--select", "FD404", "--format", "json"],
+        cwd=CLINIC / "sick",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert '"FD404"' in result.stdout, result.stdout[-1000:] + result.stderr[-1000:]
 
 
@@ -56,8 +61,9 @@ def test_readme_table_points_at_real_findings() -> None:
     for row in rows:
         problem = row.split("|")[1].strip()
         where = row.split("|")[5]
-        for path, lines in re.findall(r"`([\w/.-]+\.py|Procfile|docker-compose\.yml|gunicorn\.conf\.py):([\d,-]+)`",
-                                      where):
+        for path, lines in re.findall(
+            r"`([\w/.-]+\.py|Procfile|docker-compose\.yml|gunicorn\.conf\.py):([\d,-]+)`", where
+        ):
             for line in re.split(r"[,-]", lines):
                 if path.endswith(".py") and (path, int(line)) not in at:
                     wrong.append(f"{problem}: nothing at {path}:{line}")

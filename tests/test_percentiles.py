@@ -14,8 +14,9 @@ def test_percentile() -> None:
     assert percentile([5.0], 50) == 5.0
 
 
-@pytest.mark.parametrize(("q", "expected"), [(0, 10), (1, 10), (25, 10), (26, 20), (50, 20), (75, 30), (95, 40),
-                                             (100, 40)])
+@pytest.mark.parametrize(
+    ("q", "expected"), [(0, 10), (1, 10), (25, 10), (26, 20), (50, 20), (75, 30), (95, 40), (100, 40)]
+)
 def test_nearest_rank_picks_an_observed_value(q: float, expected: float) -> None:
     assert percentile([40, 10, 30, 20], q) == expected
 

@@ -51,21 +51,32 @@ def test_planted_secret_is_masked(text: str, secret: str) -> None:
 
 
 def test_known_secret_values_are_masked_wherever_they_appear() -> None:
-    secrets = app_secrets({"SECRET_KEY": "mysecretvalue", "MAIL_PASSWORD": b"mailpass1", "DEBUG": True,
-                           "SESSION_TYPE": "filesystem", "SESSION_COOKIE_NAME": "session", "SHORT_KEY": "abc"})
+    secrets = app_secrets(
+        {
+            "SECRET_KEY": "mysecretvalue",
+            "MAIL_PASSWORD": b"mailpass1",
+            "DEBUG": True,
+            "SESSION_TYPE": "filesystem",
+            "SESSION_COOKIE_NAME": "session",
+            "SHORT_KEY": "abc",
+        }
+    )
     assert secrets == ("mysecretvalue", "mailpass1")
     assert redact_text("key is mysecretvalue, mail mailpass1", secrets) == "key is ***, mail ***"
 
 
-@pytest.mark.parametrize("text", [
-    "Traceback (most recent call last):\n  File \"app/views.py\", line 12, in show\n    return render(x)",
-    "ZeroDivisionError: division by zero",
-    "redis://cache:6379/0",
-    "https://example.com/users/42?page=2",
-    "sqlalchemy.orm.session: flushing 3 objects",
-    "the session expired",
-    "using basic",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Traceback (most recent call last):\n  File "app/views.py", line 12, in show\n    return render(x)',
+        "ZeroDivisionError: division by zero",
+        "redis://cache:6379/0",
+        "https://example.com/users/42?page=2",
+        "sqlalchemy.orm.session: flushing 3 objects",
+        "the session expired",
+        "using basic",
+    ],
+)
 def test_ordinary_text_is_untouched(text: str) -> None:
     assert redact_text(text) == text
 
@@ -92,8 +103,10 @@ def test_sqlalchemy_url_objects_are_rendered_without_password() -> None:
 
 def test_source_lines() -> None:
     assert redact_line('    SECRET_KEY = "change-me"') == '    SECRET_KEY = "***"'
-    assert redact_line('    SECRET_KEY = os.environ.get("APP_SECRET", "dev")') == \
-        '    SECRET_KEY = os.environ.get("APP_SECRET", "***")'
+    assert (
+        redact_line('    SECRET_KEY = os.environ.get("APP_SECRET", "dev")')
+        == '    SECRET_KEY = os.environ.get("APP_SECRET", "***")'
+    )
     assert redact_line('DB = "postgresql://u:p@ss/w0rd@h/d"') == 'DB = "postgresql://u:***@h/d"'
     assert redact_line('TITLE = "My blog"') == 'TITLE = "My blog"'
 
@@ -112,5 +125,8 @@ def test_names() -> None:
 def test_sql_parameters() -> None:
     assert redact_params({"id": 1, "password": "x"}, capture=False) is None
     assert redact_params({"id": 1, "password": "x", "name": "n" * 80}, capture=True) == {
-        "id": 1, "password": MASK, "name": "n" * 61 + "..."}
+        "id": 1,
+        "password": MASK,
+        "name": "n" * 61 + "...",
+    }
     assert redact_params((1, "a"), capture=True) == [1, "a"]

@@ -24,7 +24,9 @@ def test_rule_pages_are_up_to_date() -> None:
         if not page.exists() or page.read_text(encoding="utf-8") != text:
             stale.append(name)
     extra = {p.name for p in (ROOT / "docs" / "rules").glob("FD*.md")} - set(generator.expected_pages())
-    assert not stale and not extra, f"run `python scripts/generate_rule_docs.py` (stale: {stale}, extra: {sorted(extra)})"
+    assert not stale and not extra, (
+        f"run `python scripts/generate_rule_docs.py` (stale: {stale}, extra: {sorted(extra)})"
+    )
 
 
 def test_readme_coverage_table_is_up_to_date() -> None:

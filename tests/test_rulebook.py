@@ -49,7 +49,8 @@ def test_every_code_a_surface_names_is_registered_for_it(surface: str) -> None:
         assert code in registered, f"{code} (named in {sorted(modules)}) is not registered"
         assert surface in registered[code].surfaces, (
             f"{code} is named in {sorted(modules)} but not declared for {surface}: "
-            f"add it to flask_doctor.catalogue.{'internal' if surface == 'check' else surface}")
+            f"add it to flask_doctor.catalogue.{'internal' if surface == 'check' else surface}"
+        )
 
 
 @pytest.mark.parametrize("surface", ["audit", "runtime", "soak"])
@@ -93,11 +94,24 @@ def test_no_surface_builds_or_rewrites_findings_by_hand() -> None:
 def test_the_catalogue_imports_no_surface() -> None:
     for path in sorted((SRC / "catalogue").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
-                [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            modules = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else ([a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            )
             for module in modules:
-                assert module.startswith(("__future__", "flask_doctor.catalogue", "flask_doctor.findings")) or \
-                    module in ("dataclasses", "functools", "importlib", "json", "math", "textwrap", "types", "typing"), f"{path.name} imports {module}"
+                assert module.startswith(
+                    ("__future__", "flask_doctor.catalogue", "flask_doctor.findings")
+                ) or module in (
+                    "dataclasses",
+                    "functools",
+                    "importlib",
+                    "json",
+                    "math",
+                    "textwrap",
+                    "types",
+                    "typing",
+                ), f"{path.name} imports {module}"
 
 
 def test_loading_the_rulebook_imports_no_audit_runtime_or_soak_module() -> None:
@@ -140,8 +154,14 @@ def test_an_id_has_one_owner() -> None:
 def test_new_finding_takes_name_catalog_and_severity_from_the_rulebook() -> None:
     location = Location("app.py", 3)
     assert new_finding("FD202", surface="runtime", message="m", location=location) == Finding(
-        code="FD202", name="query-in-loop", severity=Severity.WARNING, message="m", location=location,
-        catalog=("S12",), surface="runtime")
+        code="FD202",
+        name="query-in-loop",
+        severity=Severity.WARNING,
+        message="m",
+        location=location,
+        catalog=("S12",),
+        surface="runtime",
+    )
     assert new_finding("FD202", surface="check", message="m", configured=Severity.ERROR).severity == Severity.ERROR
     lower = new_finding("FD202", surface="check", message="m", severity=Severity.NOTE, configured=Severity.ERROR)
     assert lower.severity == Severity.NOTE

@@ -15,14 +15,20 @@ from flask_doctor import userfiles
 from flask_doctor.userfiles import is_user_file, is_user_frame, is_user_module
 
 
-@pytest.mark.parametrize("filename", [
-    None, "", "<frozen importlib._bootstrap>", "<string>",
-    os.__file__,  # the standard library
-    flask.__file__,  # an installed package
-    flask_doctor.__file__,  # the doctor itself
-    "/srv/app/.venv/lib/python3.12/site-packages/requests/api.py",  # any virtualenv, on sys.path or not
-    "/usr/lib/python3/dist-packages/yaml/__init__.py",
-])
+@pytest.mark.parametrize(
+    "filename",
+    [
+        None,
+        "",
+        "<frozen importlib._bootstrap>",
+        "<string>",
+        os.__file__,  # the standard library
+        flask.__file__,  # an installed package
+        flask_doctor.__file__,  # the doctor itself
+        "/srv/app/.venv/lib/python3.12/site-packages/requests/api.py",  # any virtualenv, on sys.path or not
+        "/usr/lib/python3/dist-packages/yaml/__init__.py",
+    ],
+)
 def test_not_the_users(filename: str | None) -> None:
     assert not is_user_file(filename)
 

@@ -28,9 +28,10 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import Column, Integer, String, create_engine, event, select

@@ -36,8 +36,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 VARIANTS = ["bare", "doctor", "doctor-sampled", "sentry", "sentry-10", "sentry-errors", "otel", "prometheus"]
 PATHS = ["/one", "/ten", "/template"]
-NEEDS = {"sentry": "sentry_sdk", "sentry-10": "sentry_sdk", "sentry-errors": "sentry_sdk",
-         "otel": "opentelemetry.instrumentation.flask", "prometheus": "prometheus_flask_exporter"}
+NEEDS = {
+    "sentry": "sentry_sdk",
+    "sentry-10": "sentry_sdk",
+    "sentry-errors": "sentry_sdk",
+    "otel": "opentelemetry.instrumentation.flask",
+    "prometheus": "prometheus_flask_exporter",
+}
 
 
 class Sink(http.server.BaseHTTPRequestHandler):
@@ -98,10 +103,29 @@ def main(argv: list[str] | None = None) -> int:
         for variant in variants:
             port = free_port()
             # keep the caller's PYTHONPATH (a checkout's src/ must win over an installed flask-doctor)
-            env = dict(os.environ, FD_BENCH_VARIANT=variant, FD_BENCH_DB=args.db, FD_BENCH_SENTRY_DSN=dsn,
-                       PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
-            cmd = [args.python, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", "4",
-                   "-b", f"127.0.0.1:{port}", "--log-level", "warning", "benchmarks.overhead.serve:app"]
+            env = dict(
+                os.environ,
+                FD_BENCH_VARIANT=variant,
+                FD_BENCH_DB=args.db,
+                FD_BENCH_SENTRY_DSN=dsn,
+                PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
+            )
+            cmd = [
+                args.python,
+                "-m",
+                "gunicorn",
+                "-w",
+                "1",
+                "-k",
+                "gthread",
+                "--threads",
+                "4",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "benchmarks.overhead.serve:app",
+            ]
             if shutil.which("taskset"):
                 cmd = ["taskset", "-c", "0", *cmd]
             servers[variant] = (subprocess.Popen(cmd, cwd=ROOT, env=env), port)
@@ -115,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                     if time.monotonic() > deadline:
                         raise RuntimeError(f"{variant} did not start") from None
                     time.sleep(0.2)
-        for variant, (_, port) in servers.items():  # warm up
+        for _variant, (_, port) in servers.items():  # warm up
             for path in PATHS:
                 wrk(f"http://127.0.0.1:{port}{path}", 1, args.connections)
         results: dict[str, dict[str, list[float]]] = {p: {v: [] for v in servers} for p in PATHS}
@@ -141,12 +165,20 @@ def main(argv: list[str] | None = None) -> int:
         table[path] = {}
         for variant, values in by_variant.items():
             ratios = [v / b for v, b in zip(values, bare)]
-            table[path][variant] = {"req_per_s": [round(v, 1) for v in values],
-                                    "ratio_to_bare_median": round(statistics.median(ratios), 3)}
-    document = {"benchmark": "e2e-gunicorn", "db": args.db.split("://")[0], "rounds": args.rounds,
-                "duration_s": args.duration, "connections": args.connections,
-                "server": "gunicorn 1 gthread worker x 4 threads (CPU 0), wrk -t1 (CPU 1)",
-                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "results": table}
+            table[path][variant] = {
+                "req_per_s": [round(v, 1) for v in values],
+                "ratio_to_bare_median": round(statistics.median(ratios), 3),
+            }
+    document = {
+        "benchmark": "e2e-gunicorn",
+        "db": args.db.split("://")[0],
+        "rounds": args.rounds,
+        "duration_s": args.duration,
+        "connections": args.connections,
+        "server": "gunicorn 1 gthread worker x 4 threads (CPU 0), wrk -t1 (CPU 1)",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "results": table,
+    }
     text = json.dumps(document, indent=2)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

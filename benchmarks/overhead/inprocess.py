@@ -29,16 +29,34 @@ import statistics
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from werkzeug.test import EnvironBuilder
 
 from benchmarks.overhead.apps import create_app
 
 # Two-sided 95 % Student t quantiles by degrees of freedom.
-T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26, 10: 2.23, 15: 2.13,
-       20: 2.09, 25: 2.06, 30: 2.04, 40: 2.02, 60: 2.00, 120: 1.98}
+T95 = {
+    1: 12.71,
+    2: 4.30,
+    3: 3.18,
+    4: 2.78,
+    5: 2.57,
+    6: 2.45,
+    7: 2.36,
+    8: 2.31,
+    9: 2.26,
+    10: 2.23,
+    15: 2.13,
+    20: 2.09,
+    25: 2.06,
+    30: 2.04,
+    40: 2.02,
+    60: 2.00,
+    120: 1.98,
+}
 
 
 def t95(df: int) -> float:
@@ -129,8 +147,9 @@ def bench_endpoint(bare: Any, doc_app: Any, doctor: Any, path: str, pairs: int, 
     }
 
 
-def bench_toggle(app: Any, doctor: Any, path: str, pairs: int, batch: int, floor_us: float,
-                 statements: int) -> dict[str, Any]:
+def bench_toggle(
+    app: Any, doctor: Any, path: str, pairs: int, batch: int, floor_us: float, statements: int
+) -> dict[str, Any]:
     """One app; the doctor switched on and off request by request: the same objects on both sides.
 
     Two copies of an app differ by more than the doctor (their engines,
@@ -153,7 +172,7 @@ def bench_toggle(app: Any, doctor: Any, path: str, pairs: int, batch: int, floor
     agg_times: list[float] = []
     for i in range(pairs):
         times = {}
-        for on in ((False, True) if i % 2 == 0 else (True, False)):
+        for on in (False, True) if i % 2 == 0 else (True, False):
             doctor._off = not on
             t0 = clock()
             call()
@@ -191,7 +210,7 @@ def trim(values: list[float], fraction: float) -> list[float]:
     """Drop the most extreme ``fraction`` at each end (preemption spikes of a shared machine)."""
     data = sorted(values)
     k = int(len(data) * fraction)
-    return data[k: len(data) - k] if k else data
+    return data[k : len(data) - k] if k else data
 
 
 def store_memory(doc_app: Any, doctor: Any, total: int) -> list[dict[str, Any]]:
@@ -234,9 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--memory-requests", type=int, default=100_000)
     parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--mode", choices=["toggle", "apps"], default="toggle",
-                        help="toggle: one app, the doctor switched on and off per request (default); "
-                        "apps: a bare and an instrumented copy of the app")
+    parser.add_argument(
+        "--mode",
+        choices=["toggle", "apps"],
+        default="toggle",
+        help="toggle: one app, the doctor switched on and off per request (default); "
+        "apps: a bare and an instrumented copy of the app",
+    )
     args = parser.parse_args(argv)
 
     doc_app, doctor = create_app(args.db, doctor=True, background=False)
@@ -267,9 +290,12 @@ def main(argv: list[str] | None = None) -> int:
         "per request",
         "mode": args.mode,
         "sqlalchemy_dispatch_floor_us_per_statement": floor,
-        "method": ("one app, the doctor switched on and off request by request (WSGI wrapper bypassed; the SQL "
-                   "listeners' idle cost, SQLAlchemy's event dispatch measured alone, added per statement)"
-                   if args.mode == "toggle" else "a bare and an instrumented copy of the app")
+        "method": (
+            "one app, the doctor switched on and off request by request (WSGI wrapper bypassed; the SQL "
+            "listeners' idle cost, SQLAlchemy's event dispatch measured alone, added per statement)"
+            if args.mode == "toggle"
+            else "a bare and an instrumented copy of the app"
+        )
         + "; requests alternate one by one after a 3 s warm-up; thread CPU per request; 1 % trimmed mean of "
         "paired differences, Student t 95 % CI",
         "endpoints": results,

@@ -11,7 +11,8 @@ local sink started by ``e2e.py``); nothing leaves loopback.
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from benchmarks.overhead.apps import create_app
 
@@ -24,7 +25,10 @@ def _sentry(rate: float | None) -> None:
     from sentry_sdk.integrations.flask import FlaskIntegration
     from sentry_sdk.integrations.sqlalchemy import SqlalchemyIntegration
 
-    kwargs: dict[str, Any] = {"dsn": os.environ["FD_BENCH_SENTRY_DSN"], "integrations": [FlaskIntegration(), SqlalchemyIntegration()]}
+    kwargs: dict[str, Any] = {
+        "dsn": os.environ["FD_BENCH_SENTRY_DSN"],
+        "integrations": [FlaskIntegration(), SqlalchemyIntegration()],
+    }
     if rate is not None:
         kwargs["traces_sample_rate"] = rate
     sentry_sdk.init(**kwargs)
@@ -37,8 +41,9 @@ elif VARIANT == "sentry-10":
 elif VARIANT == "sentry-errors":
     _sentry(None)
 
-app, _doctor = create_app(DB, doctor=VARIANT.startswith("doctor"),
-                          **({"sample_rate": 0.1} if VARIANT == "doctor-sampled" else {}))
+app, _doctor = create_app(
+    DB, doctor=VARIANT.startswith("doctor"), **({"sample_rate": 0.1} if VARIANT == "doctor-sampled" else {})
+)
 
 if VARIANT == "otel":
     from opentelemetry import trace

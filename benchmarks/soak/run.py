@@ -46,9 +46,25 @@ def soak(out: Path, *args: str) -> tuple[dict, float, int]:
     env = dict(os.environ)
     env.pop("GUNICORN_CMD_ARGS", None)
     t0 = time.time()
-    proc = subprocess.run([sys.executable, "-c", "from flask_doctor.cli import main; main()", "soak", "--app",
-                           "leaky.app:app", "--out", str(out), "--quiet", *args],
-                          cwd=EXAMPLES, env=env, capture_output=True, text=True, timeout=3600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from flask_doctor.cli import main; main()",
+            "soak",
+            "--app",
+            "leaky.app:app",
+            "--out",
+            str(out),
+            "--quiet",
+            *args,
+        ],
+        cwd=EXAMPLES,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     seconds = time.time() - t0
     if proc.returncode not in (0, 1):
         raise SystemExit(f"soak failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -57,52 +73,106 @@ def soak(out: Path, *args: str) -> tuple[dict, float, int]:
 
 def _endpoint_summary(e: dict) -> dict:
     mem = e.get("memory") or {}
-    return {"verdict": e["verdict"], "requests": e["requests"], "slope": mem.get("slope"), "low": mem.get("low"),
-            "high": mem.get("high"), "late_slope": mem.get("late_slope"), "findings": e.get("findings", [])}
+    return {
+        "verdict": e["verdict"],
+        "requests": e["requests"],
+        "slope": mem.get("slope"),
+        "low": mem.get("low"),
+        "high": mem.get("high"),
+        "late_slope": mem.get("late_slope"),
+        "findings": e.get("findings", []),
+    }
 
 
 def leaks(run: int) -> dict:
-    doc, seconds, _ = soak(RUNS / f"leaks-{run}", "--only", "leaks", "--requests", "2000", "--duration", "600",
-                           "--endpoints", "/leak/*")
+    doc, seconds, _ = soak(
+        RUNS / f"leaks-{run}", "--only", "leaks", "--requests", "2000", "--duration", "600", "--endpoints", "/leak/*"
+    )
     eps = {e["name"]: _endpoint_summary(e) for e in doc["soak"]["endpoints"]}
-    found = {name: eps.get(name, {}).get("verdict") == "leak" and code in eps.get(name, {}).get("findings", [])
-             for name, code in EXPECTED.items()}
-    return {"run": run, "seconds": round(seconds, 1), "noise_floor": doc["soak"]["noise_floor"]["bytes_per_request"],
-            "found": found, "endpoints": eps}
+    found = {
+        name: eps.get(name, {}).get("verdict") == "leak" and code in eps.get(name, {}).get("findings", [])
+        for name, code in EXPECTED.items()
+    }
+    return {
+        "run": run,
+        "seconds": round(seconds, 1),
+        "noise_floor": doc["soak"]["noise_floor"]["bytes_per_request"],
+        "found": found,
+        "endpoints": eps,
+    }
 
 
 def clean(run: int) -> dict:
-    doc, seconds, _ = soak(RUNS / f"clean-{run}", "--only", "leaks", "--requests", "20000", "--duration", "900",
-                           "--endpoints", ",".join(CLEAN))
+    doc, seconds, _ = soak(
+        RUNS / f"clean-{run}",
+        "--only",
+        "leaks",
+        "--requests",
+        "20000",
+        "--duration",
+        "900",
+        "--endpoints",
+        ",".join(CLEAN),
+    )
     eps = {e["name"]: _endpoint_summary(e) for e in doc["soak"]["endpoints"]}
-    return {"run": run, "seconds": round(seconds, 1), "noise_floor": doc["soak"]["noise_floor"]["bytes_per_request"],
-            "false_leaks": sorted(n for n, e in eps.items() if e["verdict"] == "leak"), "endpoints": eps}
+    return {
+        "run": run,
+        "seconds": round(seconds, 1),
+        "noise_floor": doc["soak"]["noise_floor"]["bytes_per_request"],
+        "false_leaks": sorted(n for n, e in eps.items() if e["verdict"] == "leak"),
+        "endpoints": eps,
+    }
 
 
 def threshold(run: int) -> dict:
     scenario = RUNS / "drip.yaml"
     scenario.parent.mkdir(parents=True, exist_ok=True)
     scenario.write_text("endpoints:\n" + "".join(f"  - {{name: drip {s}, path: /drip/{s}}}\n" for s in DRIP_SIZES))
-    doc, seconds, _ = soak(RUNS / f"threshold-{run}", "--only", "leaks", "--requests", "2000", "--duration", "600",
-                           "--scenario", str(scenario))
+    doc, seconds, _ = soak(
+        RUNS / f"threshold-{run}",
+        "--only",
+        "leaks",
+        "--requests",
+        "2000",
+        "--duration",
+        "600",
+        "--scenario",
+        str(scenario),
+    )
     eps = {e["name"]: _endpoint_summary(e) for e in doc["soak"]["endpoints"]}
-    return {"run": run, "seconds": round(seconds, 1), "noise_floor": doc["soak"]["noise_floor"]["bytes_per_request"],
-            "found": {s: eps[f"drip {s}"]["verdict"] == "leak" for s in DRIP_SIZES}, "endpoints": eps}
+    return {
+        "run": run,
+        "seconds": round(seconds, 1),
+        "noise_floor": doc["soak"]["noise_floor"]["bytes_per_request"],
+        "found": {s: eps[f"drip {s}"]["verdict"] == "leak" for s in DRIP_SIZES},
+        "endpoints": eps,
+    }
 
 
 def full(run: int) -> dict:
     """A default soak: the requests per endpoint are adapted to the default 240 s budget."""
     doc, seconds, _ = soak(RUNS / f"full-{run}")
     v = doc["soak"]["verdicts"]
-    eps = {e["name"]: {**_endpoint_summary(e), "detectable": e.get("detectable_bytes_per_request")}
-           for e in doc["soak"]["endpoints"]}
-    found = {name: eps.get(name, {}).get("verdict") == "leak" and code in eps.get(name, {}).get("findings", [])
-             for name, code in EXPECTED.items()}
-    return {"run": run, "seconds": round(seconds, 1), "leaks": v["leaks"], "clean": v["clean"],
-            "saturated": v["saturated"], "found": found,
-            "noise_floor": doc["soak"]["noise_floor"]["bytes_per_request"],
-            "false_leaks": sorted(n for n, e in eps.items() if e["verdict"] == "leak" and n not in EXPECTED),
-            "endpoints": eps, "findings": [f"{f['code']} {f['object']}" for f in doc["findings"]]}
+    eps = {
+        e["name"]: {**_endpoint_summary(e), "detectable": e.get("detectable_bytes_per_request")}
+        for e in doc["soak"]["endpoints"]
+    }
+    found = {
+        name: eps.get(name, {}).get("verdict") == "leak" and code in eps.get(name, {}).get("findings", [])
+        for name, code in EXPECTED.items()
+    }
+    return {
+        "run": run,
+        "seconds": round(seconds, 1),
+        "leaks": v["leaks"],
+        "clean": v["clean"],
+        "saturated": v["saturated"],
+        "found": found,
+        "noise_floor": doc["soak"]["noise_floor"]["bytes_per_request"],
+        "false_leaks": sorted(n for n, e in eps.items() if e["verdict"] == "leak" and n not in EXPECTED),
+        "endpoints": eps,
+        "findings": [f"{f['code']} {f['object']}" for f in doc["findings"]],
+    }
 
 
 def summarise(results: dict) -> dict:
@@ -117,8 +187,11 @@ def summarise(results: dict) -> dict:
         s["clean_endpoint_runs"] = sum(len(r["endpoints"]) for r in runs)
     if results.get("threshold"):
         runs = results["threshold"]
-        reliable = [size for size in DRIP_SIZES if all(r["found"][str(size)] if str(size) in r["found"] else r["found"][size]
-                                                       for r in runs)]
+        reliable = [
+            size
+            for size in DRIP_SIZES
+            if all(r["found"][str(size)] if str(size) in r["found"] else r["found"][size] for r in runs)
+        ]
         s["threshold_bytes_per_request"] = min(reliable) if reliable else None
     if results.get("full"):
         runs = results["full"]
@@ -126,8 +199,9 @@ def summarise(results: dict) -> dict:
         if all("found" in r for r in runs):
             s["full_leaks_found"] = {name: sum(r["found"][name] for r in runs) for name in EXPECTED}
             s["full_false_leaks"] = sum(len(r["false_leaks"]) for r in runs)
-            s["full_requests_per_endpoint"] = {name: [r["endpoints"][name]["requests"] for r in runs]
-                                               for name in runs[0]["endpoints"]}
+            s["full_requests_per_endpoint"] = {
+                name: [r["endpoints"][name]["requests"] for r in runs] for name in runs[0]["endpoints"]
+            }
     return s
 
 
@@ -139,8 +213,12 @@ def main() -> None:
     experiments = {"leaks": leaks, "threshold": threshold, "clean": clean, "full": full}
     chosen = args.only or list(experiments)
     results: dict = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
-                          "load_average_at_start": list(os.getloadavg())}
+    results["machine"] = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "load_average_at_start": list(os.getloadavg()),
+    }
     results["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for name in chosen:
         runs_n = args.runs

@@ -18,9 +18,10 @@ import json
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from flask_doctor.findings import Finding, Location
 
@@ -81,8 +82,7 @@ def write_baseline(path: Path, findings: Iterable[Finding], line_text: LineText)
         "schema_version": BASELINE_SCHEMA_VERSION,
         "tool": "flask-doctor",
         "entries": [
-            {"code": e.code, "path": e.path, "fingerprint": e.fingerprint, "message": e.message}
-            for e in entries
+            {"code": e.code, "path": e.path, "fingerprint": e.fingerprint, "message": e.message} for e in entries
         ],
     }
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -123,9 +123,7 @@ def load_baseline(path: Path) -> list[BaselineEntry]:
         )
     entries = []
     for index, item in enumerate(data["entries"]):
-        if not isinstance(item, dict) or not all(
-            isinstance(item.get(k), str) for k in ("code", "path", "fingerprint")
-        ):
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("code", "path", "fingerprint")):
             raise BaselineError(f"{path}: entry {index} needs string code, path and fingerprint")
         entries.append(
             BaselineEntry(

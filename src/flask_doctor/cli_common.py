@@ -38,14 +38,24 @@ def split_codes(values: Iterable[str]) -> list[str]:
 def output_options(func: F) -> F:
     """Decorate a click command with the common reporting options."""
     options = [
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-                     help="Output format."),
-        click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Write the report to FILE instead of standard output."),
+        click.option(
+            "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format."
+        ),
+        click.option(
+            "--output",
+            "-o",
+            "output",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write the report to FILE instead of standard output.",
+        ),
         click.option("--select", multiple=True, help="Only these rule ids or prefixes (FD2, FD301); comma-separated."),
         click.option("--ignore", multiple=True, help="Skip these rule ids or prefixes; comma-separated."),
-        click.option("--fail-level", type=click.Choice(["error", "warning", "note"]), default=None,
-                     help="Exit 1 when a finding at or above this level remains [default: warning]."),
+        click.option(
+            "--fail-level",
+            type=click.Choice(["error", "warning", "note"]),
+            default=None,
+            help="Exit 1 when a finding at or above this level remains [default: warning].",
+        ),
         click.option("--no-color", is_flag=True, help="Never colour the text output."),
         click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (text format)."),
         click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),

@@ -26,9 +26,10 @@ import difflib
 import os
 import re
 import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from flask_doctor.bounded_read import read_bounded
 from flask_doctor.findings import Severity
@@ -66,8 +67,8 @@ SECTION_KEYS = ("audit", "runtime", "soak", "fix")
 _SECTION_SCHEMA: dict[str, dict[str, str]] = {
     "audit": {
         "silenced": "an array of rule ids, prefixes or 'FDxxx:object' entries",
-        "server": "how production runs the app: " + ", ".join(repr(s) for s in ("gunicorn", "uwsgi", "waitress",
-                                                                                  "mod_wsgi", "flask-run")),
+        "server": "how production runs the app: "
+        + ", ".join(repr(s) for s in ("gunicorn", "uwsgi", "waitress", "mod_wsgi", "flask-run")),
     },
     "runtime": {},
     "soak": {},
@@ -403,8 +404,14 @@ def load_settings(
 
 
 def _type_name(value: Any) -> str:
-    return {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
-            list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
+    return {
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        list: "an array",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def _string_list(value: Any, path: Path, key: str) -> list[str]:
@@ -440,9 +447,7 @@ def _check_codes(
     return result
 
 
-def validate_section(
-    name: str, value: Any, path: Path, known: set[str] | None = None
-) -> dict[str, Any]:
+def validate_section(name: str, value: Any, path: Path, known: set[str] | None = None) -> dict[str, Any]:
     """Check ``[tool.flask-doctor.<name>]`` against the keys that surface reads."""
     where = f"tool.flask-doctor.{name}"
     if not isinstance(value, dict):
@@ -467,11 +472,13 @@ def validate_section(
             whole = key != "http-timeout"
             ok = isinstance(item, int) if whole else isinstance(item, (int, float))
             if isinstance(item, bool) or not ok or item <= 0:
-                raise ConfigError(f"'{where}.{key}': {clip(item)} is not {schema[key]}", path=path,
-                                  key=f"{where}.{key}")
+                raise ConfigError(
+                    f"'{where}.{key}': {clip(item)} is not {schema[key]}", path=path, key=f"{where}.{key}"
+                )
     if "server" in value and value["server"] not in AUDIT_SERVERS:
-        raise ConfigError(f"'{where}.server': {clip(value['server'])} is not {schema['server']}",
-                          path=path, key=f"{where}.server")
+        raise ConfigError(
+            f"'{where}.server': {clip(value['server'])} is not {schema['server']}", path=path, key=f"{where}.server"
+        )
     return dict(value)
 
 
@@ -494,7 +501,9 @@ def _from_table(
                 hint = f"; did you mean '{close[0].replace('_', '-')}'?"
             else:
                 hint = f"; known keys: {', '.join(sorted(KNOWN_KEYS))}"
-            raise ConfigError(f"unknown key {clip(key)} in [tool.flask-doctor]{hint}", path=path, key=key[:_QUOTE_LIMIT])
+            raise ConfigError(
+                f"unknown key {clip(key)} in [tool.flask-doctor]{hint}", path=path, key=key[:_QUOTE_LIMIT]
+            )
         if key in _LIST_KEYS:
             items = _string_list(value, path, key)
             if key in _CODE_LIST_KEYS:
@@ -502,9 +511,7 @@ def _from_table(
             setattr(settings, _LIST_KEYS[key], items)
         elif key in _BOOL_KEYS:
             if not isinstance(value, bool):
-                raise ConfigError(
-                    f"'{key}' must be true or false, got {_type_name(value)}", path=path, key=key
-                )
+                raise ConfigError(f"'{key}' must be true or false, got {_type_name(value)}", path=path, key=key)
             setattr(settings, _BOOL_KEYS[key], value)
         elif key == "fail-level":
             if not isinstance(value, str):

@@ -41,9 +41,7 @@ class Severity(enum.IntEnum):
         try:
             return cls[text.upper()]
         except KeyError:
-            raise ValueError(
-                f"unknown severity {value!r}: use one of error, warning, note"
-            ) from None
+            raise ValueError(f"unknown severity {value!r}: use one of error, warning, note") from None
 
 
 class FixSafety(enum.Enum):
@@ -181,10 +179,7 @@ class Finding:
             "hint": self.hint,
             "location": _location_dict(self.location),
             "object": self.obj or None,
-            "evidence": [
-                {"message": e.message, "location": _location_dict(e.location)}
-                for e in self.evidence
-            ],
+            "evidence": [{"message": e.message, "location": _location_dict(e.location)} for e in self.evidence],
             "catalog": list(self.catalog),
             "fix": None
             if self.fix is None
@@ -210,8 +205,7 @@ class Finding:
             location=_location_from(data.get("location")),
             obj=data.get("object") or "",
             evidence=tuple(
-                Evidence(e.get("message", ""), _location_from(e.get("location")))
-                for e in data.get("evidence", ())
+                Evidence(e.get("message", ""), _location_from(e.get("location"))) for e in data.get("evidence", ())
             ),
             catalog=tuple(data.get("catalog", ())),
             fix=None

@@ -22,7 +22,7 @@ let ``*`` cross ``/`` (fnmatch style, as ruff's ``exclude`` does).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 _ANY = object()  # "?"
 _STAR = object()  # "*"
@@ -163,7 +163,7 @@ class Glob:
 
 
 def _match_segments(pattern: tuple[object, ...], path: tuple[str, ...]) -> bool:
-    @lru_cache(maxsize=None)
+    @cache
     def at(p: int, s: int) -> bool:
         if p == len(pattern):
             return s == len(path)

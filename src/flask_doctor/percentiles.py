@@ -23,7 +23,7 @@ lower of the two middle values for an even count), so a "median" and a
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def percentile(values: Iterable[float], q: float) -> float:

@@ -18,7 +18,8 @@ secrets.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 #: What a secret is replaced with.
 MASK = "***"
@@ -49,8 +50,9 @@ _ASSIGN = re.compile(
 # prose and code such as ``session: ...`` or ``session = Session()`` stay readable.
 _COOKIE = re.compile(r"(?P<key>\b[\w\-]*(?:session|cookie)[\w\-]*)(?P<sep>=)" + _VALUE, re.I)
 # Authorization: ..., Cookie: ... header lines: the whole value.
-_HEADER = re.compile(r"(?P<key>\b(?:proxy-)?authorization|\bset-cookie|\bcookie)(?P<sep>\s*:[ \t]*)(?P<val>[^\r\n]+)",
-                     re.I)
+_HEADER = re.compile(
+    r"(?P<key>\b(?:proxy-)?authorization|\bset-cookie|\bcookie)(?P<sep>\s*:[ \t]*)(?P<val>[^\r\n]+)", re.I
+)
 # SQLAlchemy's "[parameters: ('alice', 's3cret')]" line in database errors: bound values, often positional.
 _SQL_PARAMS = re.compile(r"^\[parameters: .*\]$", re.M)
 _BEARER = re.compile(r"\b(?P<scheme>bearer|basic)\s+(?P<val>[A-Za-z0-9._~+/=\-]+)", re.I)

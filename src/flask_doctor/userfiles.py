@@ -34,10 +34,26 @@ from pathlib import Path
 from types import FrameType
 
 #: Top-level packages that are never the user's code, wherever they are installed.
-LIBRARY_MODULES = frozenset({
-    "sqlalchemy", "flask_sqlalchemy", "flask", "werkzeug", "celery", "kombu", "blinker", "jinja2", "gevent",
-    "eventlet", "gunicorn", "rq", "flask_doctor", "_pytest", "pytest", "pluggy",
-})
+LIBRARY_MODULES = frozenset(
+    {
+        "sqlalchemy",
+        "flask_sqlalchemy",
+        "flask",
+        "werkzeug",
+        "celery",
+        "kombu",
+        "blinker",
+        "jinja2",
+        "gevent",
+        "eventlet",
+        "gunicorn",
+        "rq",
+        "flask_doctor",
+        "_pytest",
+        "pytest",
+        "pluggy",
+    }
+)
 _PACKAGE_DIRS = frozenset({"site-packages", "dist-packages"})
 _CACHE_MAX = 50_000
 

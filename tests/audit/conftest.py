@@ -43,11 +43,21 @@ def make_app(**config: Any) -> Flask:
     return app
 
 
-def audit(app: Flask, *, workers: int | None = None, worker_class: str | None = None, threads: int | None = None,
-          **options: Any) -> list[Finding]:
+def audit(
+    app: Flask,
+    *,
+    workers: int | None = None,
+    worker_class: str | None = None,
+    threads: int | None = None,
+    **options: Any,
+) -> list[Finding]:
     """Audit ``app`` without source guessing or project silencing; findings sorted."""
-    facts = DeployFacts(workers=workers, worker_class=worker_class, threads=threads,
-                        source="test" if workers or worker_class or threads else "")
+    facts = DeployFacts(
+        workers=workers,
+        worker_class=worker_class,
+        threads=threads,
+        source="test" if workers or worker_class or threads else "",
+    )
     ctx = make_context(app, sources=ConfigSources(), deploy_facts=facts, **options)
     with app.app_context():
         return run(ctx, silenced=[]).findings

@@ -50,8 +50,12 @@ def test_default_celery_config() -> None:
     findings = audit(make_app(), celery=_celery(result_backend="redis://:pw@127.0.0.1:6379/1", result_expires=None))
     assert findings == [
         cc.EARLY_ACK(obj="celery:task_acks_late"),
-        cc.RETRY_ON_STARTUP(obj="celery:broker_connection_retry_on_startup", value=None, severity=Severity.NOTE,
-                            why="unset, Celery 5.3+ warns and Celery 6 will no longer retry the broker connection at start-up, so a worker started before the broker exits"),
+        cc.RETRY_ON_STARTUP(
+            obj="celery:broker_connection_retry_on_startup",
+            value=None,
+            severity=Severity.NOTE,
+            why="unset, Celery 5.3+ warns and Celery 6 will no longer retry the broker connection at start-up, so a worker started before the broker exits",
+        ),
         cc.RESULTS_FOREVER(obj="celery:result_expires", backend="redis://:***@127.0.0.1:6379/1"),
     ]
 
@@ -86,18 +90,29 @@ def test_tasks_without_retry_time_limit_or_bound() -> None:
 
             requests.get("https://example.com", timeout=5)
         except ConnectionError as exc:
-            raise self.retry(exc=exc)
+            raise self.retry(exc=exc) from exc
 
     findings = audit(make_app(), celery=celery)
     notify_line = notify.run.__code__.co_firstlineno + 1
     forever_line = inspect.unwrap(forever.run).__code__.co_firstlineno + 1
     assert findings == [
-        cc.NO_TIME_LIMIT(obj="celery:task_time_limit", count=4,
-                         tasks=f"{__name__}.forever, {__name__}.handled, {__name__}.notify, {__name__}.pure"),
-        cc.NO_RETRY(obj=f"task:{__name__}.notify", location=Location(HERE, notify_line, 9, notify_line, 15),
-                    task=f"{__name__}.notify", calls="requests.post()"),
-        cc.RETRIES_FOREVER(obj=f"task:{__name__}.forever", location=Location(HERE, forever_line, 9, forever_line, 16),
-                           task=f"{__name__}.forever", evidence=[Evidence("autoretry_for=(<class 'ConnectionError'>,)")]),
+        cc.NO_TIME_LIMIT(
+            obj="celery:task_time_limit",
+            count=4,
+            tasks=f"{__name__}.forever, {__name__}.handled, {__name__}.notify, {__name__}.pure",
+        ),
+        cc.NO_RETRY(
+            obj=f"task:{__name__}.notify",
+            location=Location(HERE, notify_line, 9, notify_line, 15),
+            task=f"{__name__}.notify",
+            calls="requests.post()",
+        ),
+        cc.RETRIES_FOREVER(
+            obj=f"task:{__name__}.forever",
+            location=Location(HERE, forever_line, 9, forever_line, 16),
+            task=f"{__name__}.forever",
+            evidence=[Evidence("autoretry_for=(<class 'ConnectionError'>,)")],
+        ),
     ]
 
 

@@ -24,13 +24,15 @@ def invoke(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-un
 
 def test_an_app_that_hangs_at_import_is_stopped_after_the_import_timeout() -> None:
     started = time.monotonic()
-    result = invoke("--app", "tests.audit_apps.importtime.sleeps", "--import-timeout", "1.5",
-                    env={"IMPORTTIME_SLEEP": "60"})
+    result = invoke(
+        "--app", "tests.audit_apps.importtime.sleeps", "--import-timeout", "1.5", env={"IMPORTTIME_SLEEP": "60"}
+    )
     elapsed = time.monotonic() - started
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert ("flask-doctor: error: the application did not finish importing within 1.5 s (--import-timeout)"
-            in result.stderr)
+    assert (
+        "flask-doctor: error: the application did not finish importing within 1.5 s (--import-timeout)" in result.stderr
+    )
     assert "hint: something at import waits" in result.stderr
     assert elapsed < 10
 
@@ -51,8 +53,13 @@ def test_os_exit_at_import_is_exit_2_never_a_silent_0() -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
 def test_prints_at_import_go_to_stderr_and_stdout_stays_valid(fmt: str) -> None:
-    result = invoke("--app", "tests.audit_apps.importtime.prints", "--format", fmt,
-                    env={"IMPORTTIME_SECRET_KEY": "k" * 8 + "Zq81xP0vLm3NcR7tY2wE5uI9oA4sD6fG"})
+    result = invoke(
+        "--app",
+        "tests.audit_apps.importtime.prints",
+        "--format",
+        fmt,
+        env={"IMPORTTIME_SECRET_KEY": "k" * 8 + "Zq81xP0vLm3NcR7tY2wE5uI9oA4sD6fG"},
+    )
     json.loads(result.stdout)  # the whole of stdout is the report
     assert "Connecting to the database... {not json" in result.stderr
     assert result.exit_code in (0, 1)  # a report, not a load failure
@@ -68,8 +75,10 @@ def test_import_error_shows_user_frames_with_secrets_masked_and_escapes_shown() 
     result = invoke("--app", "tests.audit_apps.importtime.leaks", env={"IMPORTTIME_PASSWORD": "Sw0rdf1sh-env-value"})
     assert result.exit_code == 2
     err = result.stderr
-    assert "flask-doctor: error: the application failed to load: ConnectionError: cannot reach " \
-           "postgresql://shop:***@db.internal/shop (password=***)" in err
+    assert (
+        "flask-doctor: error: the application failed to load: ConnectionError: cannot reach "
+        "postgresql://shop:***@db.internal/shop (password=***)" in err
+    )
     assert 'tests/audit_apps/importtime/leaks.py", line 13, in <module>' in err
     assert "Traceback (application frames only):" in err and "importlib" not in err
     for secret in ("Tr0ub4dor", "p@ss/word", "ss/word", "Sw0rdf1sh"):
@@ -82,7 +91,11 @@ def test_ctrl_c_in_the_parent_kills_the_child_and_exits_130(tmp_path: Path) -> N
     env = {**os.environ, "IMPORTTIME_SLEEP": "60", "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     proc = subprocess.Popen(
         [sys.executable, "-m", "flask_doctor.cli", "audit", "--app", "tests.audit_apps.importtime.sleeps"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     time.sleep(2.5)
     os.killpg(proc.pid, 2)  # Ctrl-C reaches the foreground process group: here the parent only
@@ -109,8 +122,9 @@ def test_the_audit_never_calls_a_view_unless_named(postgres_url: str, monkeypatc
         session = json.loads(result.stdout)["extra"]["session"]
         assert session["sampled_views"] == {} and session["synthetic_cookie_bytes"] == 0
 
-        named = invoke("--app", "tests.audit_apps.cronapp:create_app()", "--format", "json",
-                       "--sample-view", "purge_old_orders")
+        named = invoke(
+            "--app", "tests.audit_apps.cronapp:create_app()", "--format", "json", "--sample-view", "purge_old_orders"
+        )
         assert named.exit_code == 0, named.output
         with engine.connect() as conn:
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1  # one app, one call

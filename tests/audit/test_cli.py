@@ -32,8 +32,12 @@ def test_good_app_json_extra(good_secret: str) -> None:
     assert (doc["surface"], doc["findings"]) == ("audit", [])
     extra = doc["extra"]
     assert extra["app"]["judged_as"] == "production" and extra["app"]["factory_called_twice"] is True
-    assert {"rule": "/contact", "methods": ["GET", "POST"], "endpoint": "contact",
-            "view": "tests.audit_apps.good.create_app.<locals>.contact"} in extra["routes"]
+    assert {
+        "rule": "/contact",
+        "methods": ["GET", "POST"],
+        "endpoint": "contact",
+        "view": "tests.audit_apps.good.create_app.<locals>.contact",
+    } in extra["routes"]
     assert extra["engines"][0]["pool_pre_ping"] is True
     assert extra["celery"]["task_acks_late"] is True
     assert extra["middleware"][0]["class"] == "werkzeug.middleware.proxy_fix.ProxyFix"
@@ -44,9 +48,15 @@ def test_sick_app_exits_1_and_names_settings_and_places() -> None:
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     found = {(f["code"], f["object"]) for f in doc["findings"]}
-    assert {("FD341", "config:SECRET_KEY"), ("FD303", "config:SESSION_COOKIE_HTTPONLY"), ("FD304", "config:SESSION_COOKIE_SAMESITE"),
-            ("FD340", "config:TESTING"), ("FD349", "middleware:ProfilerMiddleware"), ("FD308", "endpoint:comment"),
-            ("FD501", "errorhandler:Exception")} <= found
+    assert {
+        ("FD341", "config:SECRET_KEY"),
+        ("FD303", "config:SESSION_COOKIE_HTTPONLY"),
+        ("FD304", "config:SESSION_COOKIE_SAMESITE"),
+        ("FD340", "config:TESTING"),
+        ("FD349", "middleware:ProfilerMiddleware"),
+        ("FD308", "endpoint:comment"),
+        ("FD501", "errorhandler:Exception"),
+    } <= found
     secret = next(f for f in doc["findings"] if f["code"] == "FD341")
     assert secret["location"]["path"] == "tests/audit_apps/sick/__init__.py" and secret["location"]["line"] == 12
     assert "change-me" not in result.stdout
@@ -116,7 +126,9 @@ def test_deploy_flag_judges_a_debug_app_as_production() -> None:
 
 
 def test_celery_option() -> None:
-    result = invoke("--app", SICK, "--celery", "tests.audit_apps.celeryapp:celery", "--select", "FD54", "--format", "json")
+    result = invoke(
+        "--app", SICK, "--celery", "tests.audit_apps.celeryapp:celery", "--select", "FD54", "--format", "json"
+    )
     codes = [f["code"] for f in json.loads(result.stdout)["findings"]]
     assert codes == ["FD540", "FD541"]
 
@@ -124,14 +136,19 @@ def test_celery_option() -> None:
 def test_probe_summary_on_stderr(good_secret: str, postgres_url: str, redis_url: str) -> None:
     result = invoke("--app", GOOD, "--probe", "--timeout", "2")
     assert result.exit_code == 0, result.output
-    assert result.stderr.startswith("Probes:\n  database sqlalchemy:default postgresql+psycopg2://postgres@127.0.0.1:5432/test:")
+    assert result.stderr.startswith(
+        "Probes:\n  database sqlalchemy:default postgresql+psycopg2://postgres@127.0.0.1:5432/test:"
+    )
     assert "stale connection: recovered" in result.stderr
     assert "key write/delete ok" in result.stderr
 
 
 def test_inside_the_flask_cli() -> None:
-    result = CliRunner().invoke(FlaskGroup(), ["--app", SICK, "doctor", "audit", "--select", "FD340", "--format", "json"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        FlaskGroup(),
+        ["--app", SICK, "doctor", "audit", "--select", "FD340", "--format", "json"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1, result.output
     [finding] = json.loads(result.stdout)["findings"]
     assert (finding["code"], finding["location"]["line"]) == ("FD340", 25)
@@ -144,8 +161,12 @@ def test_bad_celery_option_is_a_usage_error() -> None:
 
 
 def test_flask_app_from_the_environment_does_not_override_flask_app_option() -> None:
-    result = CliRunner().invoke(FlaskGroup(), ["--app", SICK, "doctor", "audit", "--select", "FD340"],
-                                env={"FLASK_APP": "tests.audit_apps.debugapp"}, catch_exceptions=False)
+    result = CliRunner().invoke(
+        FlaskGroup(),
+        ["--app", SICK, "doctor", "audit", "--select", "FD340"],
+        env={"FLASK_APP": "tests.audit_apps.debugapp"},
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1 and "FD340" in result.stdout
 
 
@@ -153,7 +174,9 @@ def test_flask_group_with_its_own_factory() -> None:
     from tests.audit_apps.sick import create_app
 
     group = FlaskGroup(create_app=lambda: create_app("production"))
-    result = CliRunner().invoke(group, ["doctor", "audit", "--select", "FD304", "--format", "json"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        group, ["doctor", "audit", "--select", "FD304", "--format", "json"], catch_exceptions=False
+    )
     assert result.exit_code == 1, result.output
     doc = json.loads(result.stdout)
     assert [f["code"] for f in doc["findings"]] == ["FD304"]
@@ -164,8 +187,14 @@ def test_facts_are_collected_in_development_too() -> None:
     doc = json.loads(invoke("--app", "tests.audit_apps.debugapp", "--format", "json").stdout)
     extra = doc["extra"]
     assert extra["app"]["judged_as"] == "development"
-    assert extra["routes"] == [{"rule": "/static/<path:filename>", "methods": ["GET"], "endpoint": "static",
-                                "view": "flask.app.Flask.__init__.<locals>.<lambda>"}]
+    assert extra["routes"] == [
+        {
+            "rule": "/static/<path:filename>",
+            "methods": ["GET"],
+            "endpoint": "static",
+            "view": "flask.app.Flask.__init__.<locals>.<lambda>",
+        }
+    ]
     assert extra["session"]["storage"] == "signed cookie" and extra["middleware"] == []
 
 

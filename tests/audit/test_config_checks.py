@@ -72,7 +72,10 @@ def test_cookie_flags() -> None:
         ("FD303", "config:SESSION_COOKIE_SECURE"),
         ("FD304", "config:SESSION_COOKIE_SAMESITE"),
     ]
-    assert found[1].message == "SESSION_COOKIE_SECURE = False: the cookie is also sent over plain HTTP, where it can be read on the network"
+    assert (
+        found[1].message
+        == "SESSION_COOKIE_SECURE = False: the cookie is also sent over plain HTTP, where it can be read on the network"
+    )
 
 
 def test_samesite_none_with_secure_is_fine_and_unset_is_a_note() -> None:
@@ -82,8 +85,12 @@ def test_samesite_none_with_secure_is_fine_and_unset_is_a_note() -> None:
 
 
 def test_long_lifetime_and_url_scheme_and_hosts() -> None:
-    app = make_app(PERMANENT_SESSION_LIFETIME=timedelta(days=400), PREFERRED_URL_SCHEME="http", TRUSTED_HOSTS=None,
-                   SERVER_NAME=None)
+    app = make_app(
+        PERMANENT_SESSION_LIFETIME=timedelta(days=400),
+        PREFERRED_URL_SCHEME="http",
+        TRUSTED_HOSTS=None,
+        SERVER_NAME=None,
+    )
     assert codes(audit(app)) == ["FD344", "FD345", "FD346"]
     assert audit(make_app(TRUSTED_HOSTS=None, SERVER_NAME="example.com")) == []
 

@@ -76,8 +76,9 @@ def test_server_from_the_project_settings(tutorial: Path, tmp_path: Path, monkey
 
 
 def test_flask_doctor_audit_under_the_flask_cli_drops_what_flask_loaded(tutorial: Path) -> None:
-    result = CliRunner().invoke(FlaskGroup(), ["doctor", "audit", "--deploy", "--format", "json"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        FlaskGroup(), ["doctor", "audit", "--deploy", "--format", "json"], catch_exceptions=False
+    )
     doc = json.loads(result.stdout)
     assert doc["extra"]["app"]["import"] == "flaskr"
     assert _by_code(doc, "FD305") == []  # flask loaded FLASK_DEBUG=1 from .flaskenv; gunicorn would not
@@ -99,4 +100,5 @@ def test_environment_value_is_named_with_its_origin(tutorial: Path) -> None:
     _, doc = _audit(env={"FLASKR_SECRET_KEY": "short-key"})
     [weak] = _by_code(doc, "FD341")
     assert "value from environment variable FLASKR_SECRET_KEY (set in the environment)" in [
-        e["message"] for e in weak["evidence"]]
+        e["message"] for e in weak["evidence"]
+    ]

@@ -27,9 +27,13 @@ def test_postgres_engine_without_guard() -> None:
     findings, extra = audit_with_extra(app)
     assert findings == [
         x.NO_STALE_GUARD(
-            obj="sqlalchemy:default", label="sqlalchemy:default", url="postgresql+psycopg2://app:***@db.internal/app",
+            obj="sqlalchemy:default",
+            label="sqlalchemy:default",
+            url="postgresql+psycopg2://app:***@db.internal/app",
             error="server closed the connection unexpectedly",
-            evidence=[Evidence("QueuePool: pool_size=5, max_overflow=10, pool_pre_ping=False, pool_recycle=-1, echo=False")],
+            evidence=[
+                Evidence("QueuePool: pool_size=5, max_overflow=10, pool_pre_ping=False, pool_recycle=-1, echo=False")
+            ],
         )
     ]
     assert extra["engines"][0]["url"] == "postgresql+psycopg2://app:***@db.internal/app"
@@ -57,7 +61,10 @@ def test_pool_smaller_than_threads() -> None:
     assert audit(app) == []  # concurrency unknown: nothing to compare
     [finding] = audit(app, workers=2, worker_class="gthread", threads=8)
     assert (finding.code, finding.obj) == ("FD207", "sqlalchemy:default")
-    assert "holds at most 2 connections (pool_size=2 + max_overflow=0) but one worker serves 8 requests at once" in finding.message
+    assert (
+        "holds at most 2 connections (pool_size=2 + max_overflow=0) but one worker serves 8 requests at once"
+        in finding.message
+    )
     assert audit(app, workers=2, worker_class="gthread", threads=2) == []
 
 

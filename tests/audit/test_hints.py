@@ -11,30 +11,48 @@ from flask_doctor.findings import Finding
 
 def _audit(target: str, **options: object) -> list[Finding]:
     loaded = load(target)
-    ctx = make_context(loaded.app, sources=loaded.sources, second_app=loaded.second_app, factory=loaded.factory,
-                       environment=loaded.environment, **options)  # type: ignore[arg-type]
+    ctx = make_context(
+        loaded.app,
+        sources=loaded.sources,
+        second_app=loaded.second_app,
+        factory=loaded.factory,
+        environment=loaded.environment,
+        **options,
+    )  # type: ignore[arg-type]
     with loaded.app.app_context():
         return run(ctx, silenced=[]).findings
 
 
-@pytest.mark.parametrize("target, hint", [
-    ("tests.audit_apps.debugfactory:create_app()",
-     "tests.audit_apps.debugfactory:create_app() takes no configuration argument and reads DEBUGFACTORY_CONFIG: "
-     "audit it with the environment production uses (DEBUGFACTORY_CONFIG=... flask-doctor audit --app "
-     "'tests.audit_apps.debugfactory:create_app()'), or pass --deploy to judge this configuration as production"),
-    ("tests.audit_apps.debugfactory:create_named()",
-     "audit the production configuration: --app 'tests.audit_apps.debugfactory:create_named(\"prod\")', "
-     "or pass --deploy to judge this configuration as production"),
-    ("tests.audit_apps.debugfactory:create_with_class()",
-     "tests.audit_apps.debugfactory:create_with_class(config_class=...) takes a config class, which --app cannot "
-     "pass: add a wsgi.py that calls tests.audit_apps.debugfactory.create_with_class(ProductionConfig) and audit "
-     "--app wsgi, or pass --deploy to judge this configuration as production"),
-    ("tests.audit_apps.debugapp",
-     "audit the app with the environment and files production uses, "
-     "or pass --deploy to judge this configuration as production"),
-])
-def test_development_note_suggests_what_fits_the_factory(target: str, hint: str,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "target, hint",
+    [
+        (
+            "tests.audit_apps.debugfactory:create_app()",
+            "tests.audit_apps.debugfactory:create_app() takes no configuration argument and reads DEBUGFACTORY_CONFIG: "
+            "audit it with the environment production uses (DEBUGFACTORY_CONFIG=... flask-doctor audit --app "
+            "'tests.audit_apps.debugfactory:create_app()'), or pass --deploy to judge this configuration as production",
+        ),
+        (
+            "tests.audit_apps.debugfactory:create_named()",
+            "audit the production configuration: --app 'tests.audit_apps.debugfactory:create_named(\"prod\")', "
+            "or pass --deploy to judge this configuration as production",
+        ),
+        (
+            "tests.audit_apps.debugfactory:create_with_class()",
+            "tests.audit_apps.debugfactory:create_with_class(config_class=...) takes a config class, which --app cannot "
+            "pass: add a wsgi.py that calls tests.audit_apps.debugfactory.create_with_class(ProductionConfig) and audit "
+            "--app wsgi, or pass --deploy to judge this configuration as production",
+        ),
+        (
+            "tests.audit_apps.debugapp",
+            "audit the app with the environment and files production uses, "
+            "or pass --deploy to judge this configuration as production",
+        ),
+    ],
+)
+def test_development_note_suggests_what_fits_the_factory(
+    target: str, hint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("DEBUGFACTORY_CONFIG", raising=False)
     [note] = [f for f in _audit(target) if f.code == "FD305"]
     assert note.hint == hint
@@ -44,8 +62,10 @@ def test_development_note_suggests_what_fits_the_factory(target: str, hint: str,
 def test_secret_key_hint_names_the_variable_the_app_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("APP_SIGNING_SECRET", raising=False)
     [missing] = [f for f in _audit("tests.audit_apps.envnames:create_app()") if f.code == "FD342"]
-    assert missing.hint == ('set the environment variable APP_SIGNING_SECRET, which the app reads '
-                            '(SECRET_KEY = os.environ["APP_SIGNING_SECRET"])')
+    assert missing.hint == (
+        "set the environment variable APP_SIGNING_SECRET, which the app reads "
+        '(SECRET_KEY = os.environ["APP_SIGNING_SECRET"])'
+    )
     assert 'os.environ["SECRET_KEY"]' not in missing.hint
 
 

@@ -15,11 +15,14 @@ def test_module_global_app_is_built_once(good_secret: str) -> None:
     assert loaded.second_app is None
 
 
-@pytest.mark.parametrize("target", [
-    "tests.audit_apps.good:create_app()",
-    "tests.audit_apps.good:create_app",
-    "tests.audit_apps.good",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "tests.audit_apps.good:create_app()",
+        "tests.audit_apps.good:create_app",
+        "tests.audit_apps.good",
+    ],
+)
 def test_factory_forms_call_the_factory_twice(target: str, good_secret: str) -> None:
     loaded = load(target)
     assert loaded.second_app is not None and loaded.second_app is not loaded.app
@@ -36,7 +39,9 @@ def test_config_sources_point_at_the_class_line_and_the_assignment() -> None:
     sources = loaded.sources
     assert sources is not None
     assert sources.get("SECRET_KEY").location == Location("tests/audit_apps/sick/__init__.py", 12, 5, 12, 15)
-    assert sources.get("SESSION_COOKIE_SAMESITE").location == Location("tests/audit_apps/sick/__init__.py", 19, 5, 19, 28)
+    assert sources.get("SESSION_COOKIE_SAMESITE").location == Location(
+        "tests/audit_apps/sick/__init__.py", 19, 5, 19, 28
+    )
     assert sources.get("TESTING").location == Location("tests/audit_apps/sick/__init__.py", 25, 17, 25, 24)
     assert sources.get("SESSION_COOKIE_SECURE") is None  # Flask's default
 
@@ -63,8 +68,11 @@ def test_missing_env_var_is_explained() -> None:
         load("tests.audit_apps.broken")
     err = info.value
     assert err.message == "the application failed to load: KeyError: 'BROKEN_APP_DATABASE_URL'"
-    assert err.hint == "the environment variable BROKEN_APP_DATABASE_URL is missing: set it as production does before auditing"
-    assert "tests/audit_apps/broken/__init__.py\", line 9" in err.details
+    assert (
+        err.hint
+        == "the environment variable BROKEN_APP_DATABASE_URL is missing: set it as production does before auditing"
+    )
+    assert 'tests/audit_apps/broken/__init__.py", line 9' in err.details
     assert "site-packages" not in err.details and "flask/cli.py" not in err.details
 
 
@@ -96,7 +104,9 @@ def test_key_generated_in_a_config_class(monkeypatch: pytest.MonkeyPatch) -> Non
         findings = run(make_context(loaded.app, sources=loaded.sources), silenced=[]).findings
     [generated] = [f for f in findings if f.code == "FD301"]
     assert generated.location == Location("tests/audit_apps/keygen/__init__.py", 12, 5, 12, 15)
-    assert generated.evidence[-1].message.startswith("computed when the module is imported: SECRET_KEY = os.environ.get")
+    assert generated.evidence[-1].message.startswith(
+        "computed when the module is imported: SECRET_KEY = os.environ.get"
+    )
     # with the variable set, the key comes from the environment: fine
     monkeypatch.setenv("KEYGEN_SECRET_KEY", "k" * 8 + "Zq81xP0vLm3NcR7tY2wE5uI9oA4sD6fG")
     sys.modules.pop("tests.audit_apps.keygen", None)

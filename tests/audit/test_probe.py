@@ -35,7 +35,10 @@ def test_postgres_without_pre_ping_fails_after_a_server_side_kill(postgres_url: 
     assert stale["error"] == "OperationalError: server closed the connection unexpectedly"
     assert findings == [
         database.STALE_FAILS(
-            obj="sqlalchemy:default", label="sqlalchemy:default", sid=stale["killed_session"], error=stale["error"],
+            obj="sqlalchemy:default",
+            label="sqlalchemy:default",
+            sid=stale["killed_session"],
+            error=stale["error"],
             evidence=[
                 Evidence("pool QueuePool: pool_pre_ping=False, pool_recycle=-1"),
                 Evidence(f"server {row['server_version']}: {row.get('idle_setting') or 'no idle timeout'}"),
@@ -121,8 +124,12 @@ def test_unreachable_redis() -> None:
 
 def test_rabbitmq_broker(amqp_url: str) -> None:
     celery = Celery("probe-test", broker=amqp_url, set_as_current=False)
-    celery.conf.update(task_acks_late=True, task_reject_on_worker_lost=True, broker_connection_retry_on_startup=True,
-                       task_time_limit=60)
+    celery.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        broker_connection_retry_on_startup=True,
+        task_time_limit=60,
+    )
     findings, extra = audit_with_extra(make_app(), celery=celery, probe=True)
     assert findings == []
     [row] = extra["probes"]["brokers"]
@@ -133,8 +140,12 @@ def test_rabbitmq_broker(amqp_url: str) -> None:
 
 def test_unreachable_broker() -> None:
     celery = Celery("probe-test", broker="amqp://guest:guest@127.0.0.1:1//", set_as_current=False)
-    celery.conf.update(task_acks_late=True, task_reject_on_worker_lost=True, broker_connection_retry_on_startup=True,
-                       task_time_limit=60)
+    celery.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        broker_connection_retry_on_startup=True,
+        task_time_limit=60,
+    )
     findings, _ = audit_with_extra(make_app(), celery=celery, probe=True, timeout=1.0)
     assert [(f.code, f.obj) for f in findings] == [("FD440", "celery:broker_url")]
 
@@ -151,7 +162,11 @@ def test_postgres_idle_session_timeout_against_pool_recycle(postgres_url: str) -
 
 
 def test_eviction_policy_risk() -> None:
-    row = {"used_by": ["Flask-Caching", "Celery broker", "Flask-Session"], "maxmemory_policy": "allkeys-lru", "maxmemory": 1 << 28}
+    row = {
+        "used_by": ["Flask-Caching", "Celery broker", "Flask-Session"],
+        "maxmemory_policy": "allkeys-lru",
+        "maxmemory": 1 << 28,
+    }
     assert redis_probe.eviction_risk(row) == ["Celery broker", "Flask-Session"]
     assert redis_probe.eviction_risk(dict(row, maxmemory=0)) == []  # no limit: nothing is evicted
     assert redis_probe.eviction_risk(dict(row, maxmemory_policy="noeviction")) == []

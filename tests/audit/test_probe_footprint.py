@@ -55,7 +55,8 @@ def listener() -> Iterator[CountingListener]:
 def _app_pointing_at(port: int):  # type: ignore[no-untyped-def]
     app = make_app(
         SQLALCHEMY_DATABASE_URI=f"postgresql://nobody@127.0.0.1:{port}/nothing",
-        CACHE_TYPE="RedisCache", CACHE_REDIS_URL=f"redis://127.0.0.1:{port}/0",
+        CACHE_TYPE="RedisCache",
+        CACHE_REDIS_URL=f"redis://127.0.0.1:{port}/0",
     )
     SQLAlchemy(app)
     Cache(app)

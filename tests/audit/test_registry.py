@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from flask_doctor import rulebook
 from flask_doctor.audit import registry as reg
 from flask_doctor.audit import settings
 from flask_doctor.audit.messages import Message
 from flask_doctor.audit.runner import make_context, run
 from flask_doctor.audit.sources import ConfigSources
-from flask_doctor import rulebook
 from flask_doctor.findings import Evidence, Finding, Severity
 from tests.audit.conftest import make_app
 
@@ -26,8 +25,9 @@ HELLO = Message("FD999", "hello {who}", "say goodbye")
 def plugin_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     """A plug-in registers the metadata of the ids its checks raise, like any rule."""
     rulebook.all_metas()
-    meta = rulebook.RuleMeta(code="FD999", name="hello-check", severity=Severity.WARNING, summary="Says hello.",
-                             surfaces=("audit",))
+    meta = rulebook.RuleMeta(
+        code="FD999", name="hello-check", severity=Severity.WARNING, summary="Says hello.", surfaces=("audit",)
+    )
     monkeypatch.setitem(rulebook._REGISTRY, "FD999", meta)
 
 
@@ -52,9 +52,15 @@ def test_a_crashing_check_becomes_fd004_and_the_others_still_run() -> None:
     findings = _run(registry, make_app())
     assert findings[1] == HELLO(obj="demo:x", who="world")
     crash = findings[0]
-    assert (crash.code, crash.severity, crash.obj) == ("FD004", Severity.WARNING, f"check:{__name__}.{broken.__qualname__}")
+    assert (crash.code, crash.severity, crash.obj) == (
+        "FD004",
+        Severity.WARNING,
+        f"check:{__name__}.{broken.__qualname__}",
+    )
     assert crash.message == f"audit check {__name__}.{broken.__qualname__} crashed: ZeroDivisionError: oops"
-    assert crash.evidence[0].message.startswith("raised at ") and __file__.endswith(crash.evidence[0].message.split(" at ")[1].split(":")[0].split("/")[-1])
+    assert crash.evidence[0].message.startswith("raised at ") and __file__.endswith(
+        crash.evidence[0].message.split(" at ")[1].split(":")[0].split("/")[-1]
+    )
 
 
 def test_deploy_checks_are_skipped_in_development_and_run_with_deploy() -> None:
@@ -79,7 +85,10 @@ def test_tags_select_checks() -> None:
 def test_builtin_order_is_stable() -> None:
     reg.REGISTRY.load()
     names = [c.name for c in reg.REGISTRY.checks()]
-    assert names[:2] == ["flask_doctor.audit.checks.facts.collect_facts", "flask_doctor.audit.checks.config.check_debug"]
+    assert names[:2] == [
+        "flask_doctor.audit.checks.facts.collect_facts",
+        "flask_doctor.audit.checks.config.check_debug",
+    ]
     modules = [n.rsplit(".", 1)[0] for n in names if n.startswith("flask_doctor.")]
     assert list(dict.fromkeys(modules)) == list(reg.BUILTIN_MODULES)
 
@@ -118,8 +127,12 @@ def test_silencing_from_pyproject_and_app_config(tmp_path: Path, monkeypatch: py
 
     if hasattr(shared_config, "load_settings"):
         shared_config.load_settings(tmp_path)
-    app = make_app(SESSION_COOKIE_SECURE=False, SESSION_COOKIE_HTTPONLY=False, TESTING=True,
-                   FLASK_DOCTOR_SILENCED=["FD303:config:SESSION_COOKIE_HTTPONLY"])
+    app = make_app(
+        SESSION_COOKIE_SECURE=False,
+        SESSION_COOKIE_HTTPONLY=False,
+        TESTING=True,
+        FLASK_DOCTOR_SILENCED=["FD303:config:SESSION_COOKIE_HTTPONLY"],
+    )
     ctx = make_context(app, sources=ConfigSources())
     with app.app_context():
         findings = run(ctx, cwd=nested).findings
@@ -130,14 +143,18 @@ def test_silencing_from_pyproject_and_app_config(tmp_path: Path, monkeypatch: py
     ]
 
 
-@pytest.mark.parametrize("section, message", [
-    ("silenced = 5", "'tool.flask-doctor.audit.silenced' must be an array of strings, got an integer"),
-    ('silenced = ["FD99999"]', "is not an array of rule ids, prefixes or 'FDxxx:object' entries"),
-    ('silenced = ["FD3"]\nsilence = ["FD34"]', "unknown key 'silence' in [tool.flask-doctor.audit]"),
-    ('server = "apache"', "'tool.flask-doctor.audit.server': 'apache' is not how production runs the app"),
-])
-def test_wrong_audit_settings_are_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, section: str,
-                                         message: str) -> None:
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        ("silenced = 5", "'tool.flask-doctor.audit.silenced' must be an array of strings, got an integer"),
+        ('silenced = ["FD99999"]', "is not an array of rule ids, prefixes or 'FDxxx:object' entries"),
+        ('silenced = ["FD3"]\nsilence = ["FD34"]', "unknown key 'silence' in [tool.flask-doctor.audit]"),
+        ('server = "apache"', "'tool.flask-doctor.audit.server': 'apache' is not how production runs the app"),
+    ],
+)
+def test_wrong_audit_settings_are_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, section: str, message: str
+) -> None:
     from click.testing import CliRunner
 
     from flask_doctor.cli import cli
@@ -155,6 +172,12 @@ def test_wrong_audit_settings_are_errors(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_message_builds_whole_findings() -> None:
     assert HELLO(obj="o", who="you", evidence=[Evidence("e")]) == Finding(
-        code="FD999", name="hello-check", severity=Severity.WARNING, message="hello you", hint="say goodbye",
-        obj="o", evidence=(Evidence("e"),), surface="audit",
+        code="FD999",
+        name="hello-check",
+        severity=Severity.WARNING,
+        message="hello you",
+        hint="say goodbye",
+        obj="o",
+        evidence=(Evidence("e"),),
+        surface="audit",
     )

@@ -36,7 +36,10 @@ def test_form_route_without_csrf() -> None:
         r.NO_CSRF(
             obj="endpoint:comment",
             location=Location(HERE, line, 9, line, 16),
-            methods="POST", rule="/comment", endpoint="comment", reads="request.form",
+            methods="POST",
+            rule="/comment",
+            endpoint="comment",
+            reads="request.form",
             evidence=[Evidence("app.extensions has no 'csrf' (Flask-WTF CSRFProtect not installed)")],
         )
     ]
@@ -61,9 +64,24 @@ def test_route_table_in_extra() -> None:
     app, _ = _form_app()
     _, extra = audit_with_extra(app)
     assert extra["routes"] == [
-        {"rule": "/api/items", "methods": ["POST"], "endpoint": "create_item", "view": f"{__name__}._form_app.<locals>.create_item"},
-        {"rule": "/comment", "methods": ["GET", "POST"], "endpoint": "comment", "view": f"{__name__}._form_app.<locals>.comment"},
-        {"rule": "/static/<path:filename>", "methods": ["GET"], "endpoint": "static", "view": "flask.app.Flask.__init__.<locals>.<lambda>"},
+        {
+            "rule": "/api/items",
+            "methods": ["POST"],
+            "endpoint": "create_item",
+            "view": f"{__name__}._form_app.<locals>.create_item",
+        },
+        {
+            "rule": "/comment",
+            "methods": ["GET", "POST"],
+            "endpoint": "comment",
+            "view": f"{__name__}._form_app.<locals>.comment",
+        },
+        {
+            "rule": "/static/<path:filename>",
+            "methods": ["GET"],
+            "endpoint": "static",
+            "view": "flask.app.Flask.__init__.<locals>.<lambda>",
+        },
     ]
 
 
@@ -77,10 +95,15 @@ def test_catch_all_handler_swallowing_404() -> None:
     line = oops.__code__.co_firstlineno + 1
     assert audit(app) == [
         r.SWALLOWS_HTTP(
-            obj="errorhandler:Exception", location=Location(HERE, line, 9, line, 13),
-            handler=f"{__name__}.test_catch_all_handler_swallowing_404.<locals>.oops", exc="Exception", status=500,
-            evidence=[Evidence("registered with @app.errorhandler(Exception)"),
-                      Evidence("called with NotFound() in a test request: status 500")],
+            obj="errorhandler:Exception",
+            location=Location(HERE, line, 9, line, 13),
+            handler=f"{__name__}.test_catch_all_handler_swallowing_404.<locals>.oops",
+            exc="Exception",
+            status=500,
+            evidence=[
+                Evidence("registered with @app.errorhandler(Exception)"),
+                Evidence("called with NotFound() in a test request: status 500"),
+            ],
         )
     ]
 
@@ -145,14 +168,25 @@ def test_proxy_fix_counts() -> None:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=0)  # type: ignore[method-assign]
     [twice] = audit(app)
     assert twice == m.PROXY_FIX_TWICE(
-        obj="middleware:ProxyFix", count=2,
-        evidence=[Evidence("middleware chain: ProxyFix -> ProxyFix"),
-                  Evidence("ProxyFix(x_for=0, x_proto=0, x_host=0, x_port=0, x_prefix=0)"),
-                  Evidence("ProxyFix(x_for=1, x_proto=1, x_host=0, x_port=0, x_prefix=0)")],
+        obj="middleware:ProxyFix",
+        count=2,
+        evidence=[
+            Evidence("middleware chain: ProxyFix -> ProxyFix"),
+            Evidence("ProxyFix(x_for=0, x_proto=0, x_host=0, x_port=0, x_prefix=0)"),
+            Evidence("ProxyFix(x_for=1, x_proto=1, x_host=0, x_port=0, x_prefix=0)"),
+        ],
     )
     app.wsgi_app = app.wsgi_app.app  # type: ignore[attr-defined,method-assign]
     app.wsgi_app = ProxyFix(app.wsgi_app.app, x_for=1, x_proto=0)  # type: ignore[attr-defined,method-assign]
     assert codes(audit(app)) == ["FD313"]
     _, extra = audit_with_extra(app)
-    assert extra["middleware"] == [{"class": "werkzeug.middleware.proxy_fix.ProxyFix", "x_for": 1, "x_proto": 0,
-                                    "x_host": 0, "x_port": 0, "x_prefix": 0}]
+    assert extra["middleware"] == [
+        {
+            "class": "werkzeug.middleware.proxy_fix.ProxyFix",
+            "x_for": 1,
+            "x_proto": 0,
+            "x_host": 0,
+            "x_port": 0,
+            "x_prefix": 0,
+        }
+    ]

@@ -55,6 +55,9 @@ def test_source_lines_are_printed_with_secrets_masked() -> None:
     from flask_doctor.audit.redact import redact_line
 
     assert redact_line('    SECRET_KEY = "change-me"') == '    SECRET_KEY = "***"'
-    assert redact_line('    SECRET_KEY = os.environ.get("APP_SECRET", "dev")') == '    SECRET_KEY = os.environ.get("APP_SECRET", "***")'
+    assert (
+        redact_line('    SECRET_KEY = os.environ.get("APP_SECRET", "dev")')
+        == '    SECRET_KEY = os.environ.get("APP_SECRET", "***")'
+    )
     assert redact_line('DB = "postgresql://u:pw@h/d"') == 'DB = "postgresql://u:***@h/d"'
     assert redact_line('TITLE = "My blog"') == 'TITLE = "My blog"'

@@ -17,8 +17,11 @@ FRAGMENTS = ("ss/word", "ss/w0rd", "Tr0ub4dor", "R3dis", "Br0ker", "M41l")
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
 def test_no_planted_secret_in_any_format(fmt: str) -> None:
-    result = CliRunner().invoke(cli, ["audit", "--app", APP, "--deploy", "--probe", "--timeout", "1",
-                                      "--format", fmt, "--no-color"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["audit", "--app", APP, "--deploy", "--probe", "--timeout", "1", "--format", fmt, "--no-color"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1, result.output
     everything = result.stdout + result.stderr
     for secret in (*PLANTED, *FRAGMENTS):

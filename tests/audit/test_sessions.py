@@ -3,13 +3,12 @@ from __future__ import annotations
 import secrets
 
 import pytest
-
 from cachelib import FileSystemCache, SimpleCache
 from flask import session
-from flask_session import Session
 
 from flask_doctor.audit.checks.sessions import BIG_COOKIE
 from flask_doctor.findings import Evidence, Severity
+from flask_session import Session
 from tests.audit.conftest import audit, audit_with_extra, codes, make_app
 
 
@@ -75,9 +74,16 @@ def test_big_cookie_from_a_sampled_view() -> None:
     [finding] = findings
     size = extra["session"]["sampled_views"]["cart"]
     assert finding == BIG_COOKIE(
-        obj="endpoint:cart", path="/cart", endpoint="cart", size=size,
-        evidence=[Evidence(f"Set-Cookie: session=... ({size} bytes, limit about 4096), "
-                           "response of GET /cart sampled with --sample-view")],
+        obj="endpoint:cart",
+        path="/cart",
+        endpoint="cart",
+        size=size,
+        evidence=[
+            Evidence(
+                f"Set-Cookie: session=... ({size} bytes, limit about 4096), "
+                "response of GET /cart sampled with --sample-view"
+            )
+        ],
     )
     assert finding.severity == Severity.ERROR
 

@@ -23,11 +23,23 @@ CLINIC = Path(__file__).resolve().parents[2] / "examples" / "clinic"
 if str(CLINIC) not in sys.path:
     sys.path.insert(0, str(CLINIC))
 
-from stack.services import TOKEN, Run, Web
-from stack.upstream import Upstream
+from stack.services import TOKEN, Run, Web  # noqa: E402 (the clinic is put on sys.path above)
+from stack.upstream import Upstream  # noqa: E402
 
-NEEDED_MODULES = ("rq", "flask_migrate", "uvicorn", "asgiref", "httpx", "gunicorn", "gevent", "celery",
-                  "flask_session", "flask_socketio", "socketio", "websocket")
+NEEDED_MODULES = (
+    "rq",
+    "flask_migrate",
+    "uvicorn",
+    "asgiref",
+    "httpx",
+    "gunicorn",
+    "gevent",
+    "celery",
+    "flask_session",
+    "flask_socketio",
+    "socketio",
+    "websocket",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -128,10 +140,31 @@ def soak_report(run: Run) -> Path:
     scenario = out / "scenario.yaml"
     scenario.write_text("endpoints:\n  - path: /search?q=term{n}\n    name: search\n")
     result = subprocess.run(
-        [sys.executable, "-m", "flask_doctor.cli", "soak", "--app", "wsgi:app", "--only", "leaks",
-         "--scenario", str(scenario), "--requests", "800", "--duration", "15", "--out", str(out), "--quiet"],
-        cwd=CLINIC / "sick", env=run.env("sick", "soak", SOCKETIO_ASYNC_MODE="threading"),
-        capture_output=True, text=True, timeout=240)
+        [
+            sys.executable,
+            "-m",
+            "flask_doctor.cli",
+            "soak",
+            "--app",
+            "wsgi:app",
+            "--only",
+            "leaks",
+            "--scenario",
+            str(scenario),
+            "--requests",
+            "800",
+            "--duration",
+            "15",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        cwd=CLINIC / "sick",
+        env=run.env("sick", "soak", SOCKETIO_ASYNC_MODE="threading"),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert result.returncode in (0, 1), result.stdout[-2000:] + result.stderr[-2000:]
     return out
 

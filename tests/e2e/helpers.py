@@ -18,14 +18,17 @@ def table_scans(schema: str, tables: tuple[str, ...]) -> dict[str, int]:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT relname, seq_scan + coalesce(idx_scan, 0) FROM pg_stat_user_tables "
-                "WHERE schemaname = %s AND relname = ANY(%s)", (schema, list(tables)))
+                "WHERE schemaname = %s AND relname = ANY(%s)",
+                (schema, list(tables)),
+            )
             return dict(cursor.fetchall())
     finally:
         connection.close()
 
 
-def settled_scans(schema: str, tables: tuple[str, ...], since: dict[str, int] | None = None,
-                  timeout: float = 14) -> dict[str, int]:
+def settled_scans(
+    schema: str, tables: tuple[str, ...], since: dict[str, int] | None = None, timeout: float = 14
+) -> dict[str, int]:
     """Read the counters once the server has reported them.
 
     A backend reports its table statistics when it goes idle, but at most once a second; inside that
@@ -51,8 +54,10 @@ def terminate_postgres(application_name: str) -> int:
     connection = pg_connect()
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                           "WHERE application_name = %s", (application_name,))
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s",
+                (application_name,),
+            )
             return cursor.fetchone()[0]
     finally:
         connection.close()
@@ -62,8 +67,9 @@ def kill_mariadb(database: str) -> int:
     db = mariadb_connect()
     try:
         with db.cursor() as cursor:
-            cursor.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = %s AND ID <> CONNECTION_ID()",
-                           (database,))
+            cursor.execute(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = %s AND ID <> CONNECTION_ID()", (database,)
+            )
             ids = [row[0] for row in cursor.fetchall()]
             for connection_id in ids:
                 cursor.execute(f"KILL {int(connection_id)}")
@@ -84,7 +90,9 @@ def open_transactions(database: str, pid: int) -> int:
         with db.cursor() as cursor:
             cursor.execute(
                 "SELECT p.HOST FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p "
-                "ON p.ID = t.trx_mysql_thread_id WHERE p.DB = %s", (database,))
+                "ON p.ID = t.trx_mysql_thread_id WHERE p.DB = %s",
+                (database,),
+            )
             hosts = [row[0] for row in cursor.fetchall()]
     finally:
         db.close()
@@ -101,6 +109,7 @@ def rss(pids: list[int]) -> int:
 
 def hammer(url_for: Callable[[int], str], count: int, threads: int = 4, timeout: float = 10) -> list[int]:
     """``count`` GETs, ``threads`` at a time; returns the status codes."""
+
     def one(number: int) -> int:
         return requests.get(url_for(number), timeout=timeout).status_code
 
@@ -119,5 +128,4 @@ def celery_client(run: Run, variant: str):
 
 def send_task(run: Run, variant: str, name: str, *args: object):
     queue = run.prefix(variant) + "celery"
-    return celery_client(run, variant).send_task(name, args=list(args), queue=queue, routing_key=queue,
-                                                 exchange=queue)
+    return celery_client(run, variant).send_task(name, args=list(args), queue=queue, routing_key=queue, exchange=queue)

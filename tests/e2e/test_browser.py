@@ -24,8 +24,14 @@ IMG = (
     if os.environ.get("FLASK_DOCTOR_SCREENSHOTS") == "1"
     else Path(tempfile.gettempdir()) / "flask-doctor-screenshots"
 )
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +62,9 @@ def _wait_for_memory_samples(web: Web, wanted: int = 2, timeout: float = 20.0) -
     deadline = time.monotonic() + timeout
     samples: list = []
     while time.monotonic() < deadline:
-        reply = requests.get(web.url + "/_doctor/api/snapshot", headers={"Authorization": f"Bearer {TOKEN}"},
-                             timeout=10)
+        reply = requests.get(
+            web.url + "/_doctor/api/snapshot", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+        )
         assert reply.status_code == 200, reply.text[:300]
         samples = reply.json()["memory"]
         if len(samples) >= wanted:
@@ -69,8 +76,9 @@ def _wait_for_memory_samples(web: Web, wanted: int = 2, timeout: float = 20.0) -
 def test_dashboard_shows_findings_chart_and_evidence(browser, sick: Web) -> None:
     _traffic(sick)
     _wait_for_memory_samples(sick)
-    context = browser.new_context(viewport={"width": 1100, "height": 800},
-                                  extra_http_headers={"Authorization": f"Bearer {TOKEN}"})
+    context = browser.new_context(
+        viewport={"width": 1100, "height": 800}, extra_http_headers={"Authorization": f"Bearer {TOKEN}"}
+    )
     page = context.new_page()
     page.goto(sick.url + "/_doctor/", timeout=15000)
     text = page.inner_text("body")

@@ -67,8 +67,9 @@ def test_s14_counter_in_redis_counts_every_visit(three_workers: dict[str, Web]) 
     counts = {}
     for variant, web in three_workers.items():
         with ThreadPoolExecutor(3) as pool:
-            replies = list(pool.map(lambda _: requests.get(web.url + "/visits", timeout=10).json()["visits"],
-                                    range(30)))
+            replies = list(
+                pool.map(lambda _, url=web.url: requests.get(url + "/visits", timeout=10).json()["visits"], range(30))
+            )
         counts[variant] = max(replies)
     assert counts["cured"] == 30
     assert counts["sick"] < 30  # each worker process counts only its own visits
@@ -143,8 +144,9 @@ def test_s04_transient_failure_retried_cured_lost_sick(run: Run, upstream: Upstr
     assert upstream.attempts[key] == 3 and upstream.delivered[key] == 1
     connection = pg_connect()
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT attempts, sent_at IS NOT NULL FROM "{run.schema}".notifications WHERE id = %s',
-                       (notification_id,))
+        cursor.execute(
+            f'SELECT attempts, sent_at IS NOT NULL FROM "{run.schema}".notifications WHERE id = %s', (notification_id,)
+        )
         assert cursor.fetchone() == (3, True)
     connection.close()
 
@@ -168,7 +170,8 @@ def test_s23_rq_job_session_removed_cured_left_open_sick(run: Run) -> None:
         worker = run.rq(variant)
         try:
             job = Queue(run.prefix(variant) + "reports", connection=connection).enqueue(
-                "clinic.jobs.export_daily_report", "2030-01-07")
+                "clinic.jobs.export_daily_report", "2030-01-07"
+            )
             deadline = time.monotonic() + 60
             while job.get_status(refresh=True) not in ("finished", "failed") and time.monotonic() < deadline:
                 time.sleep(0.2)
@@ -250,8 +253,7 @@ def test_s13_each_user_gets_their_own_dashboard(sick: Web, cured: Web) -> None:
 def _through_proxy(web: Web, spoof: str | None) -> dict:
     proxy = ReverseProxy(web.port).start()
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=10,
-                                                source_address=("127.0.0.2", 0))
+        connection = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=10, source_address=("127.0.0.2", 0))
         headers = {"Host": "clinic.test"}
         if spoof:
             headers["X-Forwarded-For"] = spoof
@@ -342,9 +344,12 @@ def test_s20_cross_site_post_refused_and_cookie_flags(sick: Web, cured: Web) -> 
     for variant, web in (("sick", sick), ("cured", cured)):
         client = Client(web.url)
         cookies[variant] = client.login().headers["Set-Cookie"]
-        reply = client.post("/appointments/new", allow_redirects=False,
-                            headers={"Origin": "https://evil.example", "Referer": "https://evil.example/form"},
-                            data={"patient_id": "1", "starts_at": "2030-02-01T10:00", "reason": "forged"})
+        reply = client.post(
+            "/appointments/new",
+            allow_redirects=False,
+            headers={"Origin": "https://evil.example", "Referer": "https://evil.example/form"},
+            data={"patient_id": "1", "starts_at": "2030-02-01T10:00", "reason": "forged"},
+        )
         outcome[variant] = reply.status_code
     assert outcome == {"sick": 302, "cured": 400}
     flags = {part.strip().lower() for part in cookies["cured"].split(";")}

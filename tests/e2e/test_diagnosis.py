@@ -23,7 +23,9 @@ WARNING_OR_ABOVE = ("warning", "error")
 SICK_AUDIT = {
     "FD301",  # S03 key generated at start-up
     "FD305",  # S25 DEBUG in production
-    "FD303", "FD304", "FD308",  # S20 cookie flags, SameSite=None, forms without CSRF
+    "FD303",
+    "FD304",
+    "FD308",  # S20 cookie flags, SameSite=None, forms without CSRF
     "FD204",  # S22 engines without pre-ping/recycle (PostgreSQL and the MariaDB reports engine)
     "FD206",  # S10 SQL echo
     "FD702",  # S13 SimpleCache with several workers
@@ -37,10 +39,27 @@ def audit(run: Run, variant: str) -> list[dict]:
     out = run.logs / f"audit-{variant}.json"
     celery = ["--celery", "clinic.tasks:celery"] if variant == "sick" else []  # cured: app.extensions["celery"]
     result = subprocess.run(
-        [sys.executable, "-m", "flask_doctor.cli", "audit", "--app", "wsgi:app", "--deploy", "--probe",
-         "--format", "json", "-o", str(out), *celery],
-        cwd=CLINIC / variant, env=run.env(variant, "audit"),
-        capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "flask_doctor.cli",
+            "audit",
+            "--app",
+            "wsgi:app",
+            "--deploy",
+            "--probe",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            *celery,
+        ],
+        cwd=CLINIC / variant,
+        env=run.env(variant, "audit"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode in (0, 1), result.stderr[-2000:]
     return json.loads(out.read_text())["findings"]
 
@@ -56,8 +75,11 @@ def test_audit_probe_cured_has_nothing_at_warning(run: Run) -> None:
     assert loud == []
 
 
-@pytest.mark.xfail(strict=True, reason="audit: a killed pooled connection is not probed (catalog S22 'probe a "
-                   "killed connection'); the probe only opens new connections")
+@pytest.mark.xfail(
+    strict=True,
+    reason="audit: a killed pooled connection is not probed (catalog S22 'probe a "
+    "killed connection'); the probe only opens new connections",
+)
 def test_audit_probe_reports_a_killed_connection(run: Run) -> None:
     codes = {f["code"] for f in audit(run, "sick")}
     assert "FD240" in codes
@@ -76,8 +98,7 @@ def _traffic(web: Web) -> None:
 
 
 def _runtime_findings(web: Web) -> list[dict]:
-    reply = requests.get(web.url + "/_doctor/api/findings", headers={"Authorization": f"Bearer {TOKEN}"},
-                         timeout=10)
+    reply = requests.get(web.url + "/_doctor/api/findings", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
     assert reply.status_code == 200, reply.text[:300]
     return reply.json()["findings"]
 

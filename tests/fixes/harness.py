@@ -19,17 +19,16 @@ def write_tree(root: Path, files: Mapping[str, str]) -> None:
 
 
 def read_tree(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def settings_for(root: Path, select: Iterable[str] | None = None) -> Settings:
     return Settings(root=root, select=list(select or []), preview=True, respect_gitignore=False)
 
 
-def fix(
-    root: Path, select: Iterable[str] | None = None, *, unsafe: bool = True, write: bool = True
-) -> FixReport:
+def fix(root: Path, select: Iterable[str] | None = None, *, unsafe: bool = True, write: bool = True) -> FixReport:
     return run_fix([root], settings_for(root, select), unsafe=unsafe, write=write)
 
 

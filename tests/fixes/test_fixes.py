@@ -152,14 +152,18 @@ def test_a_fix_that_cannot_apply_is_skipped_and_the_others_still_apply(tmp_path:
     report = fix(tmp_path, ["FD301", "FD402"])
     assert [f.code for f in report.applied] == ["FD402"]
     assert [(f.code, reason) for f, reason in report.skipped] == [
-        ("FD301", "the setting's name is not a plain upper-case key")]
+        ("FD301", "the setting's name is not a plain upper-case key")
+    ]
     text = read_tree(tmp_path)["app.py"]
     assert "app.config[ConfigKey.SECRET_KEY] = secrets.token_hex()" in text  # untouched, not half-fixed
     assert 'requests.get("https://example.com", timeout=10)' in text
 
 
 def test_safe_fixes_only_without_unsafe_flag(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"app.py": """
+    write_tree(
+        tmp_path,
+        {
+            "app.py": """
         import requests
         from flask import Flask
         app = Flask(__name__)
@@ -169,7 +173,9 @@ def test_safe_fixes_only_without_unsafe_flag(tmp_path: Path) -> None:
             return requests.get("https://example.com").text
 
         app.run()
-        """})
+        """
+        },
+    )
     report = fix(tmp_path, ["FD402", "FD306"], unsafe=False)
     assert [f.code for f in report.applied] == ["FD402"] and report.unsafe_available == 1
     assert read_tree(tmp_path)["app.py"].rstrip().endswith("\napp.run()")
@@ -177,10 +183,15 @@ def test_safe_fixes_only_without_unsafe_flag(tmp_path: Path) -> None:
 
 # -------------------------------------------------------------------- CLI
 def test_diff_prints_a_patch_writes_nothing_and_exits_1(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"app.py": """
+    write_tree(
+        tmp_path,
+        {
+            "app.py": """
         class Config:
             SQLALCHEMY_TRACK_MODIFICATIONS = True
-        """})
+        """
+        },
+    )
     before = read_tree(tmp_path)
     result = CliRunner().invoke(cli, ["check", str(tmp_path), "--diff", "--select", "FD205"])
     assert result.exit_code == 1, result.output
@@ -194,11 +205,17 @@ def test_diff_prints_a_patch_writes_nothing_and_exits_1(tmp_path: Path) -> None:
 
 def test_fix_writes_then_reports_what_is_left(tmp_path: Path) -> None:
     # FD306 at warning (whatever its measured default), so the exit code says whether it is left
-    write_tree(tmp_path, {"pyproject.toml": '[tool.flask-doctor]\nseverity = { FD306 = "warning" }\n', "app.py": """
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.flask-doctor]\nseverity = { FD306 = "warning" }\n',
+            "app.py": """
         from flask import Flask
         app = Flask(__name__)
         app.run(debug=True)
-        """})
+        """,
+        },
+    )
     result = CliRunner().invoke(cli, ["check", str(tmp_path), "--select", "FD306", "--fix"])
     assert result.exit_code == 1 and "more with --unsafe-fixes" in result.stderr
     result = CliRunner().invoke(cli, ["check", str(tmp_path), "--select", "FD306", "--unsafe-fixes"])
@@ -207,9 +224,11 @@ def test_fix_writes_then_reports_what_is_left(tmp_path: Path) -> None:
 
 
 def test_configured_timeout_is_used(tmp_path: Path) -> None:
-    write_tree(tmp_path, {
-        "pyproject.toml": "[tool.flask-doctor.fix]\nhttp-timeout = 3.5\n",
-        "app.py": """
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.flask-doctor.fix]\nhttp-timeout = 3.5\n",
+            "app.py": """
             import requests
             from flask import Flask
             app = Flask(__name__)
@@ -217,7 +236,9 @@ def test_configured_timeout_is_used(tmp_path: Path) -> None:
             @app.get("/")
             def index():
                 return requests.get("https://example.com").text
-            """})
+            """,
+        },
+    )
     result = CliRunner().invoke(cli, ["check", str(tmp_path), "--select", "FD402", "--fix"])
     assert result.exit_code == 0, result.output
     assert 'requests.get("https://example.com", timeout=3.5)' in read_tree(tmp_path)["app.py"]
@@ -231,15 +252,18 @@ def test_bad_fix_config_is_a_usage_error(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ noqa
-@pytest.mark.parametrize("comment, remove, expected", [
-    ("# noqa: FD201, E501", {"FD201"}, "# noqa: E501"),
-    ("# noqa: FD201", {"FD201"}, ""),
-    ("# noqa: FD999 because the list is bounded", {"FD999"}, ""),
-    ("# type: ignore  # noqa: FD201", {"FD201"}, "# type: ignore"),
-    ("# noqa: FD201  # pragma: no cover", {"FD201"}, "# pragma: no cover"),
-    ("# noqa:FD201,FD402", {"FD402"}, "# noqa:FD201"),
-    ("# noqa: FD201", {"FD402"}, None),
-])
+@pytest.mark.parametrize(
+    "comment, remove, expected",
+    [
+        ("# noqa: FD201, E501", {"FD201"}, "# noqa: E501"),
+        ("# noqa: FD201", {"FD201"}, ""),
+        ("# noqa: FD999 because the list is bounded", {"FD999"}, ""),
+        ("# type: ignore  # noqa: FD201", {"FD201"}, "# type: ignore"),
+        ("# noqa: FD201  # pragma: no cover", {"FD201"}, "# pragma: no cover"),
+        ("# noqa:FD201,FD402", {"FD402"}, "# noqa:FD201"),
+        ("# noqa: FD201", {"FD402"}, None),
+    ],
+)
 def test_noqa_rewrite(comment: str, remove: set[str], expected: str | None) -> None:
     assert rewrite_comment(comment, remove) == expected
 
@@ -275,9 +299,11 @@ def test_atomic_write_failure_leaves_the_original(tmp_path: Path) -> None:
 
 # ------------------------------------------------------- cross-file cures
 def test_proxy_fix_is_added_where_the_app_is_created_not_in_the_view(tmp_path: Path) -> None:
-    write_tree(tmp_path, {
-        "nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n",
-        "shop/__init__.py": """
+    write_tree(
+        tmp_path,
+        {
+            "nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n",
+            "shop/__init__.py": """
             from flask import Flask
 
             def create_app():
@@ -286,7 +312,7 @@ def test_proxy_fix_is_added_where_the_app_is_created_not_in_the_view(tmp_path: P
                 app.register_blueprint(views.bp)
                 return app
             """,
-        "shop/views.py": """
+            "shop/views.py": """
             from flask import Blueprint, request
 
             bp = Blueprint("views", __name__)
@@ -295,28 +321,33 @@ def test_proxy_fix_is_added_where_the_app_is_created_not_in_the_view(tmp_path: P
             def ip():
                 return request.remote_addr
             """,
-        "shop/audit.py": """
+            "shop/audit.py": """
             from flask import request
 
             def who():
                 return request.remote_addr
             """,
-    })
+        },
+    )
     before = read_tree(tmp_path)
     assert {f.location.path for f in findings(tmp_path, ["FD312"])} == {"shop/views.py", "shop/audit.py"}
     _guarantees(tmp_path, ["FD312"])
     after = read_tree(tmp_path)
     assert after["shop/views.py"] == before["shop/views.py"]
-    assert "    app = Flask(__name__)\n    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)\n" \
+    assert (
+        "    app = Flask(__name__)\n    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)\n"
         in after["shop/__init__.py"]
+    )
     assert after["shop/__init__.py"].count("import ProxyFix") == 1
     assert findings(tmp_path, ["FD312"]) == []
 
 
 def test_proxy_fix_is_skipped_when_the_project_has_two_apps(tmp_path: Path) -> None:
-    write_tree(tmp_path, {
-        "nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n",
-        "app.py": """
+    write_tree(
+        tmp_path,
+        {
+            "nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n",
+            "app.py": """
             from flask import Flask, request
             app = Flask(__name__)
             admin = Flask("admin")
@@ -325,7 +356,8 @@ def test_proxy_fix_is_skipped_when_the_project_has_two_apps(tmp_path: Path) -> N
             def ip():
                 return request.remote_addr
             """,
-    })
+        },
+    )
     before = read_tree(tmp_path)
     report = fix(tmp_path, ["FD312"])
     assert report.applied == [] and [f.code for f, _ in report.skipped] == ["FD312"]
@@ -333,7 +365,10 @@ def test_proxy_fix_is_skipped_when_the_project_has_two_apps(tmp_path: Path) -> N
 
 
 def test_selectinload_is_skipped_for_a_dynamic_relationship(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"app.py": """
+    write_tree(
+        tmp_path,
+        {
+            "app.py": """
         from flask import Flask
         from flask_sqlalchemy import SQLAlchemy
         app = Flask(__name__)
@@ -350,7 +385,9 @@ def test_selectinload_is_skipped_for_a_dynamic_relationship(tmp_path: Path) -> N
         @app.get("/")
         def index():
             return [{"n": p.comments.count()} for p in Post.query.order_by(Post.id).all()]
-        """})
+        """
+        },
+    )
     before = read_tree(tmp_path)
     report = fix(tmp_path, ["FD203"])
     assert report.applied == [] and len(report.skipped) == 1
@@ -358,7 +395,10 @@ def test_selectinload_is_skipped_for_a_dynamic_relationship(tmp_path: Path) -> N
 
 
 def test_one_query_read_for_two_relationships_gets_one_options_call(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"app.py": """
+    write_tree(
+        tmp_path,
+        {
+            "app.py": """
         from flask import Flask
         from flask_sqlalchemy import SQLAlchemy
         app = Flask(__name__)
@@ -381,7 +421,9 @@ def test_one_query_read_for_two_relationships_gets_one_options_call(tmp_path: Pa
         def index():
             posts = db.session.query(Post).order_by(Post.id).all()
             return [{"a": p.author.id, "c": len(p.comments)} for p in posts]
-        """})
+        """
+        },
+    )
     _guarantees(tmp_path, ["FD203"])
     text = read_tree(tmp_path)["app.py"]
     assert "db.session.query(Post).options(selectinload(Post.author), selectinload(Post.comments))" in text
@@ -389,14 +431,16 @@ def test_one_query_read_for_two_relationships_gets_one_options_call(tmp_path: Pa
 
 def test_session_used_in_a_helper_of_the_job_is_not_removed_there(tmp_path: Path) -> None:
     # ``load`` may serve requests too: removing the session in it would detach what a request holds
-    write_tree(tmp_path, {
-        "database.py": """
+    write_tree(
+        tmp_path,
+        {
+            "database.py": """
             from sqlalchemy import create_engine
             from sqlalchemy.orm import scoped_session, sessionmaker
             engine = create_engine("postgresql://app@db/app", pool_pre_ping=True)
             Session = scoped_session(sessionmaker(bind=engine))
             """,
-        "app.py": """
+            "app.py": """
             from celery import Celery
             from database import Session
 
@@ -408,7 +452,9 @@ def test_session_used_in_a_helper_of_the_job_is_not_removed_there(tmp_path: Path
             @celery.task
             def recount(post_id):
                 load(post_id)
-            """})
+            """,
+        },
+    )
     before = read_tree(tmp_path)
     assert [f.code for f in findings(tmp_path, ["FD209"])] == ["FD209"]
     report = fix(tmp_path, ["FD209"])

@@ -10,8 +10,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,10 @@ def gunicorn(app: str, env: dict[str, str], args: list[str], log: Path | None = 
     out = open(log, "wb") if log is not None else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", *args, "-b", f"127.0.0.1:{port}", "--timeout", "30", app],
-        cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=full_env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -7,8 +7,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -22,12 +22,35 @@ ROOT = Path(__file__).resolve().parents[2]
 def worker(redis_url: str) -> Iterator[tuple[str, str]]:
     token = uuid.uuid4().hex[:8]
     prefix, queue = f"fdtest:{token}:", f"fdtest-{token}"
-    env = dict(os.environ, FD_TEST_REDIS=redis_url, FD_TEST_PREFIX=prefix, FD_TEST_QUEUE=queue,
-               PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    env = dict(
+        os.environ,
+        FD_TEST_REDIS=redis_url,
+        FD_TEST_PREFIX=prefix,
+        FD_TEST_QUEUE=queue,
+        PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tests.runtime.apps.jobs:celery", "worker", "-P", "solo", "-Q", queue,
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tests.runtime.apps.jobs:celery",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     os.environ.update(FD_TEST_REDIS=redis_url, FD_TEST_PREFIX=prefix, FD_TEST_QUEUE=queue)
     try:
@@ -70,17 +93,25 @@ def test_silent_task_failures_are_reported(redis_url: str, worker: tuple[str, st
     found = wait_for(store, {"FD505", "FD507", "FD571"})
     assert set(found) == {"FD505", "FD507", "FD571"}
     failure = found["FD505"].finding  # type: ignore[attr-defined]
-    line = next(n for n, text in enumerate(Path(jobs.__file__).read_text().splitlines(), 1)
-                if text.startswith("def push("))
-    assert (failure.obj, failure.location) == ("task:tests.runtime.apps.jobs.push",
-                                                Location("tests/runtime/apps/jobs.py", line))
-    assert failure.message == ("task:tests.runtime.apps.jobs.push failed with ConnectionError and has no retry "
-                               "policy although the error is transient")
+    line = next(
+        n for n, text in enumerate(Path(jobs.__file__).read_text().splitlines(), 1) if text.startswith("def push(")
+    )
+    assert (failure.obj, failure.location) == (
+        "task:tests.runtime.apps.jobs.push",
+        Location("tests/runtime/apps/jobs.py", line),
+    )
+    assert failure.message == (
+        "task:tests.runtime.apps.jobs.push failed with ConnectionError and has no retry "
+        "policy although the error is transient"
+    )
     assert "upstream refused item 1" in failure.evidence[-1].message
     assert found["FD507"].finding.obj == "task:tests.runtime.apps.jobs.swallow"  # type: ignore[attr-defined]
     assert found["FD571"].finding.obj == "task:tests.runtime.apps.jobs.push_with_retry"  # type: ignore[attr-defined]
     # The retrying task has a policy: its final failure is not "silent".
-    assert all(s.finding.obj != "task:tests.runtime.apps.jobs.push_with_retry"
-               for s in store.findings() if s.finding.code == "FD505")
+    assert all(
+        s.finding.obj != "task:tests.runtime.apps.jobs.push_with_retry"
+        for s in store.findings()
+        if s.finding.code == "FD505"
+    )
     requests = store.requests(50)
     assert {r["name"] for r in requests} >= {"tests.runtime.apps.jobs.ok", "tests.runtime.apps.jobs.push"}

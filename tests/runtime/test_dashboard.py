@@ -107,8 +107,8 @@ def test_dashboard_says_when_memory_is_too_young_for_a_chart() -> None:
     assert "No memory samples yet." in html and "<svg" not in html
     app.extensions["flask_doctor"].sample_memory()
     html = client.get("/_doctor/", headers=auth).get_data(as_text=True)
-    memory = html[html.index('<section id="memory">'):]
-    memory = memory[:memory.index("</section>")]
+    memory = html[html.index('<section id="memory">') :]
+    memory = memory[: memory.index("</section>")]
     assert "<svg" not in memory and "one sample so far" in memory and "one every 2 s" in memory
     assert re.search(r"RSS \d+\.\d MiB, one sample so far", memory), memory
     app.extensions["flask_doctor"].sample_memory()

@@ -74,11 +74,15 @@ def test_n_plus_one_names_the_loop_the_relationship_and_the_query_to_fix() -> No
         "app/views.py:40.",
         obj="endpoint:authors.index",
         evidence=(
-            Evidence("25 executions in one request, 10.0 ms in total, in the loop here",
-                     Location("app/templates/authors.html", 7)),
+            Evidence(
+                "25 executions in one request, 10.0 ms in total, in the loop here",
+                Location("app/templates/authors.html", 7),
+            ),
             Evidence("each one is a lazy load of relationship Author.books (one-to-many), once per Author row"),
-            Evidence("the Author rows come from the query at app/views.py:40: SELECT author.id, author.name "
-                     "FROM author", Location("app/views.py", 40)),
+            Evidence(
+                "the Author rows come from the query at app/views.py:40: SELECT author.id, author.name FROM author",
+                Location("app/views.py", 40),
+            ),
             Evidence("SQL: SELECT book.id, book.title FROM book WHERE ? = book.author_id"),
             Evidence("request GET /authors -> 200 in 50.0 ms, 26 queries"),
         ),
@@ -105,7 +109,9 @@ def test_unbounded_negative_and_positive() -> None:
     assert run(det, T.n_plus_one()) == []
     [finding] = run(det, T.huge_result(rows=5000))
     assert (finding.code, finding.name, finding.message, finding.location) == (
-        "FD201", "unbounded-query-materialised", "endpoint:books.all fetched 5000 rows in one query",
+        "FD201",
+        "unbounded-query-materialised",
+        "endpoint:books.all fetched 5000 rows in one query",
         Location("app/views.py", 42),
     )
 
@@ -117,18 +123,28 @@ def test_connections_held() -> None:
     assert run(D.JobSessionHeld(), T.failed_task()) == []
     [job] = run(D.JobSessionHeld(), T.job_holding_connection())
     assert (job.code, job.name, job.severity, job.location, job.obj) == (
-        "FD209", "job-session-never-removed", Severity.WARNING, Location("app/tasks.py", 12), "task:tasks.sync")
+        "FD209",
+        "job-session-never-removed",
+        Severity.WARNING,
+        Location("app/tasks.py", 12),
+        "task:tasks.sync",
+    )
     [req] = run(D.ConnectionHeld(), T.request_holding_connection())
     assert (req.code, req.message) == (
-        "FD106", "endpoint:conn.leak left 2 pooled connection(s) checked out after the request ended")
+        "FD106",
+        "endpoint:conn.leak left 2 pooled connection(s) checked out after the request ended",
+    )
 
 
 def test_context_leak() -> None:
     assert run(D.ContextLeak(), T.request_trace()) == []
     [f] = run(D.ContextLeak(), T.job_leaking_context())
     assert (f.code, f.name, f.message, f.location) == (
-        "FD105", "context-pushed-never-popped",
-        "task:tasks.report pushed 2 application context(s) that were never popped", Location("app/tasks.py", 30))
+        "FD105",
+        "context-pushed-never-popped",
+        "task:tasks.report pushed 2 application context(s) that were never popped",
+        Location("app/tasks.py", 30),
+    )
 
 
 # ------------------------------------------------------------------ errors
@@ -142,7 +158,10 @@ def test_error_handler_turning_404_into_500() -> None:
     ctx = D.DetectContext(error_handler_site=lambda code: Site("app/errors.py", 7, "handle"))
     [f] = run(det, T.not_found_turned_500(), ctx)
     assert (f.code, f.message, f.location) == (
-        "FD501", "a 404 for GET /nope was answered with 500", Location("app/errors.py", 7))
+        "FD501",
+        "a 404 for GET /nope was answered with 500",
+        Location("app/errors.py", 7),
+    )
 
 
 def test_server_error_burst() -> None:
@@ -159,8 +178,11 @@ def test_server_error_burst() -> None:
     stats.first_error = "ZeroDivisionError"
     [f] = list(det.detect(stats, CTX))
     assert (f.code, f.name, f.severity, f.message) == (
-        "FD570", "server-error-burst", Severity.ERROR,
-        "endpoint:orders.show answered 5 server errors in 60 s (ZeroDivisionError)")
+        "FD570",
+        "server-error-burst",
+        Severity.ERROR,
+        "endpoint:orders.show answered 5 server errors in 60 s (ZeroDivisionError)",
+    )
     assert "ZeroDivisionError: division by zero" in f.evidence[1].message
 
 
@@ -191,9 +213,12 @@ def test_task_failures() -> None:
     assert run(det, T.job_holding_connection()) == []
     [f] = run(det, T.failed_task())
     assert (f.code, f.name, f.severity, f.message, f.location) == (
-        "FD505", "task-without-retry", Severity.WARNING,
+        "FD505",
+        "task-without-retry",
+        Severity.WARNING,
         "task:tasks.push failed with ConnectionError and has no retry policy although the error is transient",
-        Location("app/tasks.py", 5))
+        Location("app/tasks.py", 5),
+    )
     [g] = run(det, T.failed_task(exc="ValueError"))
     assert g.severity == Severity.NOTE  # a retry would not have saved a ValueError
 
@@ -241,11 +266,16 @@ def test_slow_endpoint_and_blocking() -> None:
     assert list(D.BlockingRequest().detect(few, ctx)) == []
     [slow] = list(D.SlowEndpoint().detect(blocked, ctx))
     assert (slow.code, slow.message, slow.location) == (
-        "FD470", "endpoint:reports.show p95 is 900 ms over 10 requests (threshold 500 ms)", Location("app/views.py", 10))
+        "FD470",
+        "endpoint:reports.show p95 is 900 ms over 10 requests (threshold 500 ms)",
+        Location("app/views.py", 10),
+    )
     [block] = list(D.BlockingRequest().detect(blocked, ctx))
     assert (block.code, block.name, block.message) == (
-        "FD401", "blocking-call-in-request",
-        "endpoint:reports.show waits 890 ms of its 900 ms median request outside CPU and SQL (blocking call)")
+        "FD401",
+        "blocking-call-in-request",
+        "endpoint:reports.show waits 890 ms of its 900 ms median request outside CPU and SQL (blocking call)",
+    )
 
 
 def test_slow_query() -> None:
@@ -269,8 +299,9 @@ def samples(leak: int, rss0: int = 100 << 20, noise: int = 0) -> list[MemorySamp
             rss += 10 * leak
         else:
             b += 10
-        out.append(MemorySample(t=float(i), rss=rss + (noise if i % 2 else -noise), total=a + b,
-                                per_endpoint={"a": a, "b": b}))
+        out.append(
+            MemorySample(t=float(i), rss=rss + (noise if i % 2 else -noise), total=a + b, per_endpoint={"a": a, "b": b})
+        )
     return out
 
 
@@ -301,20 +332,24 @@ def mixed(leak: int, *, fixed: bool = False, seed: int = 3, noise: int = 20_000)
             counts[which] += 1
             rss += leak if which == "a" else 0
         rss += 500 * len(batch)  # everything allocates a little that stays (caches warming)
-        out.append(MemorySample(t=float(i), rss=rss + rng.randint(-noise, noise), total=sum(counts.values()),
-                                per_endpoint=dict(counts)))
+        out.append(
+            MemorySample(
+                t=float(i), rss=rss + rng.randint(-noise, noise), total=sum(counts.values()), per_endpoint=dict(counts)
+            )
+        )
     return out
 
 
 def test_memory_growth_with_a_fixed_traffic_mix_is_reported_for_the_process() -> None:
-    ctx = D.DetectContext(view_site=lambda e: VIEW, worker="h:1",
-                          settings=Settings(memory_growth_bytes=2 << 20))
+    ctx = D.DetectContext(view_site=lambda e: VIEW, worker="h:1", settings=Settings(memory_growth_bytes=2 << 20))
     [f] = list(D.MemoryGrowth().detect(mixed(10_000, fixed=True), ctx))
     assert (f.code, f.obj, f.severity, f.location) == ("FD170", "worker:h:1", Severity.WARNING, None)
     assert f.message.endswith("the endpoints' request counts moved together, so their shares cannot be told apart")
     assert [e.message for e in f.evidence[1:]] == [
-        "candidate endpoint:a: 413 requests", "candidate endpoint:b: 413 requests",
-        "candidate endpoint:c: 354 requests"]
+        "candidate endpoint:a: 413 requests",
+        "candidate endpoint:b: 413 requests",
+        "candidate endpoint:c: 354 requests",
+    ]
     assert "flask-doctor soak" in f.hint
 
 
@@ -341,7 +376,11 @@ def test_growing_container() -> None:
     assert list(D.GrowingContainer().detect(bounded, ctx)) == []
     [f] = list(D.GrowingContainer().detect(cache, ctx))
     assert (f.code, f.name, f.obj, f.location) == (
-        "FD101", "unbounded-module-cache", "global:app.views._cache", Location("app/views.py", 4))
+        "FD101",
+        "unbounded-module-cache",
+        "global:app.views._cache",
+        Location("app/views.py", 4),
+    )
     lru = ContainerSeries("app.views", "lookup", "lru_cache", None)
     lru.sizes.extend((i * 10, i * 50) for i in range(10))
     [g] = list(D.GrowingContainer().detect(lru, ctx))
@@ -377,6 +416,7 @@ def test_least_squares_recovers_two_slopes() -> None:
 
 def test_sql_normalisation() -> None:
     assert sqltext.normalise("SELECT * FROM t WHERE a = 'x' AND b = 42 AND c IN (%s, %s, %s)") == (
-        "SELECT * FROM t WHERE a = ? AND b = ? AND c IN (?)")
+        "SELECT * FROM t WHERE a = ? AND b = ? AND c IN (?)"
+    )
     assert sqltext.normalise("select  *\n from t where id = :id_1 -- hi") == "select * from t where id = ?"
     assert sqltext.fingerprint("SELECT a FROM t WHERE id = 1") == sqltext.fingerprint("SELECT a FROM t WHERE id = 2")

@@ -29,8 +29,12 @@ FAULTS = [
     ("sql", "flask_doctor.runtime.sql", "QStat"),
     ("sql", "flask_doctor.runtime.sql", "capture"),
     ("sql", "flask_doctor.runtime.sql", "first_site"),
-    pytest.param("contexts", "flask_doctor.runtime.contexts", "_cv_request",
-                 marks=pytest.mark.skipif(not SIGNALS, reason="no context signals without blinker on Flask < 2.3")),
+    pytest.param(
+        "contexts",
+        "flask_doctor.runtime.contexts",
+        "_cv_request",
+        marks=pytest.mark.skipif(not SIGNALS, reason="no context signals without blinker on Flask < 2.3"),
+    ),
     ("exceptions", "flask_doctor.runtime.doctor", "traceback_site"),
     ("exceptions", "flask_doctor.runtime.doctor", "request"),
     ("aggregate", "flask_doctor.runtime.aggregate", "summary_of"),
@@ -56,11 +60,14 @@ def exercise(app: Any) -> list[int]:
 
 
 @pytest.mark.fault_injection
-@pytest.mark.parametrize(("part", "module", "attr"), FAULTS,
-                         ids=[f"{p.values[0]}-{p.values[2]}" if hasattr(p, "values") else f"{p[0]}-{p[2]}"
-                              for p in FAULTS])
-def test_a_failing_collector_never_fails_a_request(monkeypatch: pytest.MonkeyPatch, part: str, module: str,
-                                                   attr: str) -> None:
+@pytest.mark.parametrize(
+    ("part", "module", "attr"),
+    FAULTS,
+    ids=[f"{p.values[0]}-{p.values[2]}" if hasattr(p, "values") else f"{p[0]}-{p[2]}" for p in FAULTS],
+)
+def test_a_failing_collector_never_fails_a_request(
+    monkeypatch: pytest.MonkeyPatch, part: str, module: str, attr: str
+) -> None:
     app = shop.create_app(config={"TESTING": False}, context_signals=True, track_connections=True)
     shop.seed(app, authors=6, books_each=1)
     monkeypatch.setattr(f"{module}.{attr}", Boom())
@@ -109,7 +116,8 @@ def test_part_logs_once_and_disables_only_itself(caplog: pytest.LogCaptureFixtur
     assert sql.disabled and sql.errors == 3 and not requests.disabled
     assert [r.getMessage() for r in caplog.records].count(
         "flask-doctor: internal error in 'sql'; this part is now disabled, the application is not affected. "
-        "Please report this with the traceback.") == 1
+        "Please report this with the traceback."
+    ) == 1
 
 
 def test_guard_does_not_swallow_base_exceptions() -> None:

@@ -10,9 +10,9 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -58,13 +58,31 @@ def serve(redis_url: str, tmp_path: Path, worker_args: list[str]) -> Iterator[tu
     metrics_dir = tmp_path / "prom"
     metrics_dir.mkdir()
     port = free_port()
-    env = dict(os.environ, FD_TEST_DB=f"sqlite:///{db}", FD_TEST_REDIS=redis_url, FD_TEST_PREFIX=prefix,
-               FD_TEST_TOKEN=TOKEN, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
-               PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    env = dict(
+        os.environ,
+        FD_TEST_DB=f"sqlite:///{db}",
+        FD_TEST_REDIS=redis_url,
+        FD_TEST_PREFIX=prefix,
+        FD_TEST_TOKEN=TOKEN,
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+        PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", *worker_args, "-b", f"127.0.0.1:{port}", "--timeout", "30",
-         "tests.runtime.apps.served:app"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            *worker_args,
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "30",
+            "tests.runtime.apps.served:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -129,7 +147,9 @@ def test_two_workers_report_into_one_store(redis_url: str, server: tuple[str, st
     # Prometheus multiprocess mode: one exposition sums both workers.
     status, body = get(base + "/_doctor/metrics", TOKEN)
     text = body.decode()
-    line = next(l for l in text.splitlines() if l.startswith('flask_doctor_requests_total{endpoint="authors_lazy"'))
+    line = next(
+        row for row in text.splitlines() if row.startswith('flask_doctor_requests_total{endpoint="authors_lazy"')
+    )
     assert float(line.rsplit(" ", 1)[1]) == sent
     # The report command reads the same view, from the store or the running app.
     runner = CliRunner()

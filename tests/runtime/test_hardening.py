@@ -8,8 +8,8 @@ import re
 import string
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -77,14 +77,17 @@ def test_a_flood_of_unique_methods_and_paths_stays_bounded(tmp_path: Path) -> No
         assert len(body) < 400_000
 
 
-@pytest.mark.parametrize(("path", "shown"), [
-    ("/reset/9f86d081884c7d659a2feaa0c55ad015", "/reset/***"),
-    ("/a/123e4567-e89b-12d3-a456-426614174000/x", "/a/***/x"),
-    ("/t/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig", "/t/***.***.sig"),
-    ("/x;token=abcdef", "/x;token=***"),
-    ("/users/42", "/users/42"),
-    ("/blog/2024-01-15-my-trip-to-paris", "/blog/2024-01-15-my-trip-to-paris"),
-])
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("/reset/9f86d081884c7d659a2feaa0c55ad015", "/reset/***"),
+        ("/a/123e4567-e89b-12d3-a456-426614174000/x", "/a/***/x"),
+        ("/t/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig", "/t/***.***.sig"),
+        ("/x;token=abcdef", "/x;token=***"),
+        ("/users/42", "/users/42"),
+        ("/blog/2024-01-15-my-trip-to-paris", "/blog/2024-01-15-my-trip-to-paris"),
+    ],
+)
 def test_stored_paths_are_redacted(path: str, shown: str) -> None:
     from flask_doctor.redaction import redact_path
 
@@ -157,9 +160,14 @@ def test_findings_written_elsewhere_are_redacted_when_shown() -> None:
     from flask_doctor.rulebook import new_finding
 
     app, doctor = _leaky_app()
-    raw = new_finding("FD570", surface="runtime", obj="endpoint:login", key="x",
-                      message="endpoint:login failed: password=hunter2-pw \x1b[2J",
-                      evidence=[Evidence("first traceback:\nValueError: session=eyJ0ZXN0Ijp0cnVlfQ.sig")])
+    raw = new_finding(
+        "FD570",
+        surface="runtime",
+        obj="endpoint:login",
+        key="x",
+        message="endpoint:login failed: password=hunter2-pw \x1b[2J",
+        evidence=[Evidence("first traceback:\nValueError: session=eyJ0ZXN0Ijp0cnVlfQ.sig")],
+    )
     doctor.store.upsert([(raw, 1)], "elsewhere:1", 0.0)
     auth = {"Authorization": f"Bearer {TOKEN}"}
     client = app.test_client()
@@ -188,15 +196,26 @@ def test_the_log_line_has_no_control_characters(caplog: pytest.LogCaptureFixture
 
 
 # ------------------------------------------------------------------ A3: the dashboard stays hidden and answers
-HIDDEN_PATHS = ["/_doctor", "/_doctor/", "/_doctor//", "//_doctor/", "///_doctor/api/findings",
-                "/_doctor//api/findings", "/_doctor/api//findings", "/_doctor/api/findings/", "/_doctor/api/snapshot",
-                "/_doctor/metrics",
-                "/_doctor/static/flask_doctor/doctor.css", "/_doctor/static//flask_doctor/doctor.css"]
+HIDDEN_PATHS = [
+    "/_doctor",
+    "/_doctor/",
+    "/_doctor//",
+    "//_doctor/",
+    "///_doctor/api/findings",
+    "/_doctor//api/findings",
+    "/_doctor/api//findings",
+    "/_doctor/api/findings/",
+    "/_doctor/api/snapshot",
+    "/_doctor/metrics",
+    "/_doctor/static/flask_doctor/doctor.css",
+    "/_doctor/static//flask_doctor/doctor.css",
+]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "XFOO"]
 
 
-def _call(app: object, method: str, path: str,
-          headers: dict[str, str] | None = None) -> tuple[str, dict[str, str], bytes]:
+def _call(
+    app: object, method: str, path: str, headers: dict[str, str] | None = None
+) -> tuple[str, dict[str, str], bytes]:
     from werkzeug.test import EnvironBuilder
 
     environ = EnvironBuilder(method=method, path="/", headers=headers or {}).get_environ()
@@ -221,8 +240,12 @@ def test_every_unauthenticated_request_under_the_prefix_is_a_plain_404(auth: str
     for method in METHODS:
         for path in HIDDEN_PATHS:
             status, response_headers, body = _call(app, method, path, headers)
-            answers[(method, path)] = (status, "Allow" in response_headers, "Location" in response_headers,
-                                       body == not_found_body or method == "HEAD")
+            answers[(method, path)] = (
+                status,
+                "Allow" in response_headers,
+                "Location" in response_headers,
+                body == not_found_body or method == "HEAD",
+            )
     wrong = {k: v for k, v in answers.items() if v != ("404 NOT FOUND", False, False, True)}
     assert wrong == {}
     # with the token, the same paths work (or are the usual 404/405 of the routes that exist)
@@ -239,7 +262,7 @@ def test_the_dashboard_forbids_framing() -> None:
 
 
 @pytest.fixture(params=["refused", "hung"])
-def dead_redis(request: pytest.FixtureRequest) -> "Iterator[str]":
+def dead_redis(request: pytest.FixtureRequest) -> Iterator[str]:
     """A Redis URL nobody answers on: a closed port, or a listener that never replies (a hung server)."""
     import socket
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -60,11 +61,17 @@ def test_random_traffic_blames_only_the_leaking_endpoint(seed: int) -> None:
     from tests.runtime.serving import ROOT
 
     env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-    out = subprocess.run([sys.executable, "-m", "tests.runtime.apps.mixed", str(seed)], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.runtime.apps.mixed", str(seed)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     found = json.loads(out.strip().splitlines()[-1])
-    assert [(f["object"], f["severity"]) for f in found] == [("endpoint:leaky", "error")], [
-        f["message"] for f in found]
+    assert [(f["object"], f["severity"]) for f in found] == [("endpoint:leaky", "error")], [f["message"] for f in found]
     per_request = float(found[0]["message"].split(" by ")[1].split(" KiB")[0]) * 1024
     assert 5_000 <= per_request <= 20_000, found[0]["message"]  # within 2x of the ~10 KB kept
 
@@ -76,7 +83,10 @@ def test_fixed_proportions_are_reported_for_the_process_with_candidates(app: Fla
     [f] = found
     assert "cannot be told apart" in f.message
     assert {e.message.split(":")[1] for e in f.evidence if e.message.startswith("candidate")} == {
-        "leaky", "boom", "fine"}
+        "leaky",
+        "boom",
+        "fine",
+    }
     assert "flask-doctor soak" in f.hint
 
 
@@ -92,7 +102,7 @@ def test_under_gunicorn_with_random_traffic(tmp_path: Any) -> None:
     token = "fd170-token-1234"
     env = {"FD_TEST_TOKEN": token, "FD_TEST_MEMORY_INTERVAL": "0.2"}
     with gunicorn("tests.runtime.apps.leaky:app", env, ["-w", "1"], log=tmp_path / "gunicorn.log") as base:
-        host, port = base[len("http://"):].split(":")
+        host, port = base[len("http://") :].split(":")
         rng = random.Random(11)
         paths = ["/leaky", "/boom", "/fine"]
         deadline = time.monotonic() + 16  # the 60-sample window takes 12 s

@@ -11,9 +11,9 @@ import os
 import shutil
 import threading
 import urllib.request
+from collections.abc import Iterator
 from http.cookiejar import CookieJar
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -55,16 +55,22 @@ def test_loop_in_a_template_with_flask_login(app: Flask) -> None:
     loop = Location(f"{TEMPLATES}/entries.html", template_line("entries.html", "entries-loop"))
     query = Location(BLOG, blog.site_line("entries-query"))
     assert f.location == loop  # the template's own line, not load_user, not the compiled module
-    assert f.message == ("endpoint:entries ran the same query 9 times in one request (N+1): "
-                         "lazy load of relationship Entry.author (many-to-one)")
+    assert f.message == (
+        "endpoint:entries ran the same query 9 times in one request (N+1): "
+        "lazy load of relationship Entry.author (many-to-one)"
+    )
     assert f.evidence[0].location == loop
-    assert f.evidence[1].message == ("each one is a lazy load of relationship Entry.author (many-to-one), "
-                                     "once per Entry row")
-    assert f.evidence[2].message.startswith(f"the Entry rows come from the query at {query.path}:{query.line}: "
-                                            "SELECT fdblog_entry.id")
+    assert f.evidence[1].message == (
+        "each one is a lazy load of relationship Entry.author (many-to-one), once per Entry row"
+    )
+    assert f.evidence[2].message.startswith(
+        f"the Entry rows come from the query at {query.path}:{query.line}: SELECT fdblog_entry.id"
+    )
     assert f.evidence[2].location == query
-    assert f.hint == (f"Load Entry.author with the rows: add .options(selectinload(Entry.author)) to the query at "
-                      f"{query.path}:{query.line} (joinedload() also fits a many-to-one).")
+    assert f.hint == (
+        f"Load Entry.author with the rows: add .options(selectinload(Entry.author)) to the query at "
+        f"{query.path}:{query.line} (joinedload() also fits a many-to-one)."
+    )
 
 
 def test_loop_in_an_included_template_is_reported_in_that_template(app: Flask) -> None:
@@ -91,14 +97,21 @@ def test_a_query_in_a_loop_that_is_not_a_relationship_load(app: Flask) -> None:
     assert f.location == Location(BLOG, by_id)
     assert f.message == "endpoint:entries_by_id ran the same query 9 times in one request (N+1)"
     assert f.evidence[1].message == "not a relationship load: the loop runs this query itself"
-    assert f.hint.startswith(f"This query is not a relationship load: the loop at {BLOG}:{by_id} runs it once "
-                             "per item.")
+    assert f.hint.startswith(
+        f"This query is not a relationship load: the loop at {BLOG}:{by_id} runs it once per item."
+    )
 
 
 # ------------------------------------------------------------------ in a real browser
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _browser() -> Any:

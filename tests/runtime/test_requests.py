@@ -8,7 +8,8 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -48,7 +49,14 @@ def test_a_plain_request_is_recorded_without_findings(make_app: Any) -> None:
     assert doctor.findings() == []
     [r] = doctor.requests()
     assert (r["kind"], r["name"], r["method"], r["path"], r["status"], r["size"], r["queries"]) == (
-        "request", "hello", "GET", "/hello", 200, 5, 0)
+        "request",
+        "hello",
+        "GET",
+        "/hello",
+        200,
+        5,
+        0,
+    )
     assert r["cpu_ms"] is not None and r["wall_ms"] >= r["cpu_ms"] * 0.5
     assert 40 <= r["queue_ms"] < 5000  # the proxy stamped it 50 ms before the app saw it
     snap = doctor.snapshot()
@@ -94,7 +102,10 @@ def test_error_handler_turning_404_into_500(make_app: Any) -> None:
     assert bad.test_client().get("/nope").status_code == 500
     [f] = bad.extensions["flask_doctor"].findings()
     assert (f.code, f.name, f.message) == (
-        "FD501", "error-handler-swallows-http-errors", "a 404 for GET /nope was answered with 500")
+        "FD501",
+        "error-handler-swallows-http-errors",
+        "a 404 for GET /nope was answered with 500",
+    )
     assert f.location == Location("tests/runtime/test_requests.py", catch_all.__code__.co_firstlineno + 1)
 
 
@@ -130,8 +141,10 @@ def test_blocking_and_slow_endpoints(make_app: Any) -> None:
     assert found == {("FD401", "endpoint:sleepy"), ("FD470", "endpoint:sleepy"), ("FD470", "endpoint:cpu")}
 
 
-@pytest.mark.skipif(not RUN_DELAY or not hasattr(os, "sched_setaffinity"),
-                    reason="the time a thread waits for a CPU is read from Linux's schedstat")
+@pytest.mark.skipif(
+    not RUN_DELAY or not hasattr(os, "sched_setaffinity"),
+    reason="the time a thread waits for a CPU is read from Linux's schedstat",
+)
 def test_cpu_contention_is_not_blocking(make_app: Any) -> None:
     """A CPU-bound view sharing its CPU with busy processes is slow, and waits, but blocks on nothing."""
     app = make_app(min_samples=3, blocking_ms=100, slow_endpoint_ms=40)
@@ -171,7 +184,11 @@ def test_context_pushed_in_a_job_and_never_popped(make_app: Any) -> None:
         leaked[0].push()  # never popped
     [f] = doctor.findings()
     assert (f.code, f.obj, f.message, f.location) == (
-        "FD105", "task:leaky", "task:leaky pushed 1 application context(s) that were never popped", None)
+        "FD105",
+        "task:leaky",
+        "task:leaky pushed 1 application context(s) that were never popped",
+        None,
+    )
     # The first leak switches on push/pop signals: the next one comes with its call site.
     with doctor.job("leaky"):
         leaked[1].push()  # never popped
@@ -208,19 +225,26 @@ def test_context_leak_in_a_thread(make_app: Any) -> None:
 def test_leaking_view_is_found_and_non_leaking_is_not(make_app: Any) -> None:
     # The leak keeps 128 KiB per request; allocator noise in a long test
     # process can reach a few KiB per request, so judge at 32 KiB.
-    app = make_app(container_every=20, container_growth=50, container_min_samples=5,
-                   memory_min_samples=10, memory_growth_bytes=8 << 20, leak_bytes_per_request=32 << 10)
+    app = make_app(
+        container_every=20,
+        container_growth=50,
+        container_min_samples=5,
+        memory_min_samples=10,
+        memory_growth_bytes=8 << 20,
+        leak_bytes_per_request=32 << 10,
+    )
     doctor = app.extensions["flask_doctor"]
     client = app.test_client()
     rng = random.Random(5)
-    for block in range(40):
+    for _block in range(40):
         path = "/leak" if rng.random() < 0.5 else "/noleak"
         for _ in range(10):
             client.get(path)
         doctor.sample_memory()
     found = {(f.code, f.obj) for f in doctor.findings()}
     assert found == {("FD170", "endpoint:leak"), ("FD101", "global:tests.runtime.apps.shop.LEAK")}, [
-        (f.code, f.obj, [e.message for e in f.evidence]) for f in doctor.findings()]
+        (f.code, f.obj, [e.message for e in f.evidence]) for f in doctor.findings()
+    ]
     by_code = {f.code: f for f in doctor.findings()}
     leak_line = next(n for n, line in enumerate(open(shop.__file__), 1) if line.startswith("LEAK:"))
     assert by_code["FD101"].location == Location(SHOP, leak_line)
@@ -259,14 +283,17 @@ def test_factory_pattern_init_app() -> None:
     assert app.extensions["flask_doctor"] is doctor
 
 
-@pytest.mark.parametrize(("argv", "env", "expected"), [
-    (["/usr/bin/python", "app.py"], {}, 0),
-    (["/venv/bin/gunicorn", "app:app"], {}, 1),
-    (["/venv/bin/gunicorn", "-w", "4", "--threads", "8", "app:app"], {}, 8),
-    (["/venv/lib/python3.11/site-packages/gunicorn/__main__.py", "-k", "gevent", "app:app"], {}, 1000),
-    (["/venv/bin/gunicorn", "app:app"], {"GUNICORN_CMD_ARGS": "--worker-class=gthread --threads=4"}, 4),
-    (["/venv/bin/gunicorn", "-k", "gevent", "--worker-connections", "50", "app:app"], {}, 50),
-])
+@pytest.mark.parametrize(
+    ("argv", "env", "expected"),
+    [
+        (["/usr/bin/python", "app.py"], {}, 0),
+        (["/venv/bin/gunicorn", "app:app"], {}, 1),
+        (["/venv/bin/gunicorn", "-w", "4", "--threads", "8", "app:app"], {}, 8),
+        (["/venv/lib/python3.11/site-packages/gunicorn/__main__.py", "-k", "gevent", "app:app"], {}, 1000),
+        (["/venv/bin/gunicorn", "app:app"], {"GUNICORN_CMD_ARGS": "--worker-class=gthread --threads=4"}, 4),
+        (["/venv/bin/gunicorn", "-k", "gevent", "--worker-connections", "50", "app:app"], {}, 50),
+    ],
+)
 def test_capacity_from_the_gunicorn_command_line(argv: list[str], env: dict[str, str], expected: int) -> None:
     from flask_doctor.runtime.capacity import detect_capacity
 
@@ -294,8 +321,11 @@ def test_flask_sqlalchemy_binds_are_watched() -> None:
     from sqlalchemy import text
 
     app = Flask(__name__)
-    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", SQLALCHEMY_BINDS={"reports": "sqlite://"},
-                      SQLALCHEMY_TRACK_MODIFICATIONS=False)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        SQLALCHEMY_BINDS={"reports": "sqlite://"},
+        SQLALCHEMY_TRACK_MODIFICATIONS=False,
+    )
     db = SQLAlchemy()  # its own instance: binds would leak into the shared shop.db
     db.init_app(app)
     doctor = Doctor(app, background=False)
@@ -304,8 +334,9 @@ def test_flask_sqlalchemy_binds_are_watched() -> None:
     @app.get("/report")
     def report() -> Any:
         with reports.connect() as conn:
-            return str([conn.execute(text("SELECT 1 FROM (SELECT 1) AS t WHERE :i > 0"), {"i": i}).scalar()
-                        for i in range(6)])
+            return str(
+                [conn.execute(text("SELECT 1 FROM (SELECT 1) AS t WHERE :i > 0"), {"i": i}).scalar() for i in range(6)]
+            )
 
     assert app.test_client().get("/report").status_code == 200
     [f] = doctor.findings()

@@ -8,7 +8,13 @@ from flask_doctor.runtime.settings import Settings
 def test_defaults() -> None:
     s = Settings.load({}, {})
     assert (s.enabled, s.sample_rate, s.store, s.n_plus_one, s.tracemalloc, s.token) == (
-        True, 1.0, "memory://", 5, False, "")
+        True,
+        1.0,
+        "memory://",
+        5,
+        False,
+        "",
+    )
 
 
 def test_config_beats_environment_and_keywords_beat_both() -> None:
@@ -18,11 +24,14 @@ def test_config_beats_environment_and_keywords_beat_both() -> None:
     assert Settings.load({"FLASK_DOCTOR_N_PLUS_ONE": 9}, env, n_plus_one=3).n_plus_one == 3
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("FLASK_DOCTOR_SAMPLE_RATE", "2", "FLASK_DOCTOR_SAMPLE_RATE='2' is not a valid float"),
-    ("FLASK_DOCTOR_ENABLED", "maybe", "FLASK_DOCTOR_ENABLED='maybe': use 1/0, true/false"),
-    ("FLASK_DOCTOR_N_PLUS_ONE", "x", "FLASK_DOCTOR_N_PLUS_ONE='x' is not a valid int"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("FLASK_DOCTOR_SAMPLE_RATE", "2", "FLASK_DOCTOR_SAMPLE_RATE='2' is not a valid float"),
+        ("FLASK_DOCTOR_ENABLED", "maybe", "FLASK_DOCTOR_ENABLED='maybe': use 1/0, true/false"),
+        ("FLASK_DOCTOR_N_PLUS_ONE", "x", "FLASK_DOCTOR_N_PLUS_ONE='x' is not a valid int"),
+    ],
+)
 def test_bad_values_say_what_to_do(key: str, value: str, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Settings.load({}, {key: value})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -73,8 +73,10 @@ def test_n_plus_one_is_found_with_its_call_site(app: Flask) -> None:
     [f] = findings(app)
     assert (f.code, f.name, f.obj, f.surface) == ("FD202", "query-in-loop", "endpoint:authors_lazy", "runtime")
     assert f.location == Location(SHOP, shop.site_line("lazy"))
-    assert f.message == ("endpoint:authors_lazy ran the same query 8 times in one request (N+1): "
-                         "lazy load of relationship Author.books (one-to-many)")
+    assert f.message == (
+        "endpoint:authors_lazy ran the same query 8 times in one request (N+1): "
+        "lazy load of relationship Author.books (one-to-many)"
+    )
     assert f.evidence[0].message.startswith("8 executions in one request, ")
     assert f.evidence[2].message.startswith("the Author rows come from the query at tests/runtime/apps/shop.py:")
     assert "FROM fdrt_book WHERE ? = fdrt_book.author_id" in f.evidence[3].message
@@ -106,7 +108,10 @@ def test_unbounded_result_on_real_rows(app: Flask) -> None:
     client.get("/books/all")
     [f] = findings(app)
     assert (f.code, f.message, f.location) == (
-        "FD201", "endpoint:books_all fetched 64 rows in one query", Location(SHOP, shop.site_line("all")))
+        "FD201",
+        "endpoint:books_all fetched 64 rows in one query",
+        Location(SHOP, shop.site_line("all")),
+    )
 
 
 def test_connection_left_checked_out_after_a_request(app: Flask) -> None:
@@ -202,8 +207,10 @@ def test_an_engine_that_cannot_be_hooked_is_said_plainly(caplog: pytest.LogCaptu
 
     client = app.test_client()
     client.get("/")
-    assert any(r.getMessage().startswith("flask-doctor: SQL collector off: app.extensions['sqlalchemy'] is a ")
-               for r in caplog.records)
+    assert any(
+        r.getMessage().startswith("flask-doctor: SQL collector off: app.extensions['sqlalchemy'] is a ")
+        for r in caplog.records
+    )
     sql = doctor.snapshot()["collectors"]["sql"]
     assert sql["on"] is False and "StrangeExtension" in str(sql["detail"])
     html = client.get("/_doctor/", headers={"Authorization": "Bearer tok-1234"}).get_data(as_text=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -23,9 +23,17 @@ def prefix(redis_url: str) -> Iterator[str]:
 
 
 def finding(n: int = 1, code: str = "FD202") -> Finding:
-    return Finding(code=code, name="query-in-loop", severity=Severity.WARNING, message=f"m{n}",
-                   location=Location("app.py", 3), obj="endpoint:x", evidence=(Evidence("e", Location("app.py", 3)),),
-                   surface="runtime", key=f"endpoint:x|{n}")
+    return Finding(
+        code=code,
+        name="query-in-loop",
+        severity=Severity.WARNING,
+        message=f"m{n}",
+        location=Location("app.py", 3),
+        obj="endpoint:x",
+        evidence=(Evidence("e", Location("app.py", 3)),),
+        surface="runtime",
+        key=f"endpoint:x|{n}",
+    )
 
 
 def test_memory_store_is_bounded() -> None:
@@ -44,7 +52,12 @@ def test_redis_store_round_trip_with_ttl(redis_url: str, prefix: str) -> None:
     assert store.upsert([(finding(1), 1)], "host:2", 20.0) == []  # not new: logged once only
     [s] = store.findings()
     assert (s.finding, s.count, s.first_seen, s.last_seen, s.workers) == (
-        finding(1), 3, 10.0, 20.0, ("host:1", "host:2"))
+        finding(1),
+        3,
+        10.0,
+        20.0,
+        ("host:1", "host:2"),
+    )
     keys = list(store.client.scan_iter(match=prefix + "*"))
     assert keys and all(0 < store.client.ttl(k) <= 120 for k in keys)
     store.add_requests([{"n": 1}, {"n": 2}])
@@ -72,8 +85,9 @@ def test_report_command_reads_the_store(redis_url: str, prefix: str) -> None:
     document = json.loads(result.output)
     assert document["surface"] == "runtime"
     assert sorted(f["code"] for f in document["findings"]) == ["FD202", "FD209"]
-    result = runner.invoke(cli, ["report", "--store", redis_url, "--prefix", prefix, "--select", "FD2",
-                                 "--ignore", "FD209"])
+    result = runner.invoke(
+        cli, ["report", "--store", redis_url, "--prefix", prefix, "--select", "FD2", "--ignore", "FD209"]
+    )
     assert "FD202" in result.output and "FD209" not in result.output
     result = runner.invoke(cli, ["report", "--store", "memory://"])
     assert result.exit_code == 2 and "memory:// store lives inside each application process" in result.output

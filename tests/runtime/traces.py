@@ -14,8 +14,9 @@ LIST_SQL = "SELECT author.id, author.name FROM author"
 SITE = Site("app/views.py", 42, "authors")
 
 
-def request_trace(name: str = "authors.index", path: str = "/authors", status: int = 200,
-                  wall: float = 0.05, cpu: float | None = 0.01) -> Trace:
+def request_trace(
+    name: str = "authors.index", path: str = "/authors", status: int = 200, wall: float = 0.05, cpu: float | None = 0.01
+) -> Trace:
     t = Trace("request", name)
     t.detail = True  # recorded in detail, as a sampled request is
     t.method = "GET"

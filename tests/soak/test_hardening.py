@@ -22,14 +22,29 @@ APPS = Path(__file__).resolve().parent / "apps"
 pytestmark = pytest.mark.slow
 
 
-def soak(out: Path, app: str, *args: str, timeout: float = 120, quiet: bool = True,
-         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def soak(
+    out: Path, app: str, *args: str, timeout: float = 120, quiet: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = dict(os.environ, **(env or {}))
     full_env.pop("GUNICORN_CMD_ARGS", None)
     return subprocess.run(
-        [sys.executable, "-c", "from flask_doctor.cli import main; main()", "soak", "--app", app,
-         "--out", str(out), *(["--quiet"] if quiet else []), *args],
-        cwd=APPS, env=full_env, capture_output=True, text=True, timeout=timeout,
+        [
+            sys.executable,
+            "-c",
+            "from flask_doctor.cli import main; main()",
+            "soak",
+            "--app",
+            app,
+            "--out",
+            str(out),
+            *(["--quiet"] if quiet else []),
+            *args,
+        ],
+        cwd=APPS,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -89,8 +104,9 @@ def test_errors_by_design_are_not_fd580_and_real_errors_show_their_traceback(sic
     fail = fd580["endpoint:GET /fail"]
     assert fail["location"]["path"] == "sick.py" and fail["location"]["line"] == _line("sick.py", "fail-raise")
     assert "gunicorn.log" not in fail["hint"] and "report.html#" in fail["hint"]
-    assert any(ev["message"].startswith("ValueError: cannot reach postgresql://app:***@db/prod")
-               for ev in fail["evidence"])
+    assert any(
+        ev["message"].startswith("ValueError: cannot reach postgresql://app:***@db/prod") for ev in fail["evidence"]
+    )
     eps = {e["name"]: e for e in doc["soak"]["endpoints"]}
     assert eps["GET /fail"]["exceptions"][0]["type"] == "ValueError"
     assert "Traceback" in eps["GET /fail"]["exceptions"][0]["traceback"]
@@ -133,9 +149,23 @@ def test_signal_during_route_discovery_leaves_no_child(tmp_path, signum):
     child_file = tmp_path / "child.pid"
     env = dict(os.environ, SOAK_TEST_CHILD_FILE=str(child_file))
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from flask_doctor.cli import main; main()", "soak", "--app", "hang",
-         "--out", str(tmp_path / "out"), "--quiet"],
-        cwd=APPS, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "from flask_doctor.cli import main; main()",
+            "soak",
+            "--app",
+            "hang",
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+        ],
+        cwd=APPS,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not child_file.exists():
@@ -149,8 +179,9 @@ def test_signal_during_route_discovery_leaves_no_child(tmp_path, signum):
         assert "interrupted" in err and "Traceback" not in err
         time.sleep(0.5)
         assert _children_of_test_app(child_file) == []
-        assert not [pid for pid in discovery if psutil.pid_exists(pid)
-                    and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+        assert not [
+            pid for pid in discovery if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        ]
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -161,14 +192,17 @@ def test_signal_during_route_discovery_leaves_no_child(tmp_path, signum):
 def test_import_hang_is_a_one_line_error_with_a_hint(tmp_path):
     child_file = tmp_path / "child.pid"
     t0 = time.monotonic()
-    proc = soak(tmp_path / "out", "hang", "--discovery-timeout", "3", timeout=60,
-                env={"SOAK_TEST_CHILD_FILE": str(child_file)})
+    proc = soak(
+        tmp_path / "out", "hang", "--discovery-timeout", "3", timeout=60, env={"SOAK_TEST_CHILD_FILE": str(child_file)}
+    )
     assert time.monotonic() - t0 < 30
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
-    assert lines == ["flask-doctor: error: importing 'hang' to list its routes did not finish within 3s",
-                     "  hint: something at import time waits (a database, a network call, input()); make the "
-                     "import finish, or give it longer with --discovery-timeout SECONDS"]
+    assert lines == [
+        "flask-doctor: error: importing 'hang' to list its routes did not finish within 3s",
+        "  hint: something at import time waits (a database, a network call, input()); make the "
+        "import finish, or give it longer with --discovery-timeout SECONDS",
+    ]
     time.sleep(0.5)
     assert _children_of_test_app(child_file) == []
 
@@ -177,8 +211,10 @@ def test_app_that_fails_to_import_prints_no_secret(tmp_path):
     proc = soak(tmp_path / "out", "secret_fail", timeout=60)
     assert proc.returncode == 2
     assert "s3cr3t" not in proc.stderr and "\x1b" not in proc.stderr
-    assert proc.stderr.startswith("flask-doctor: error: could not load app 'secret_fail' to list its routes: "
-                                  "RuntimeError: cannot connect to postgresql://admin:***@db.internal/prod")
+    assert proc.stderr.startswith(
+        "flask-doctor: error: could not load app 'secret_fail' to list its routes: "
+        "RuntimeError: cannot connect to postgresql://admin:***@db.internal/prod"
+    )
 
 
 def test_server_log_lines_are_redacted_and_printable(tmp_path):
@@ -188,7 +224,8 @@ def test_server_log_lines_are_redacted_and_printable(tmp_path):
     server.agent_dir.mkdir(parents=True)
     (server.agent_dir / "gunicorn.out").write_text(
         "Traceback (most recent call last):\n"
-        "sqlalchemy.exc.OperationalError: postgresql://u:topsecret@db/x password=hunter2 \x1b[2J\n")
+        "sqlalchemy.exc.OperationalError: postgresql://u:topsecret@db/x password=hunter2 \x1b[2J\n"
+    )
     tail = server.log_tail()
     assert "topsecret" not in tail and "hunter2" not in tail and "\x1b" not in tail
     assert "postgresql://u:***@db/x" in tail and "\\x1b" in tail
@@ -196,24 +233,46 @@ def test_server_log_lines_are_redacted_and_printable(tmp_path):
 
 def test_csrf_login_through_flask_wtf_and_flask_login(tmp_path):
     good = tmp_path / "good.yaml"
-    good.write_text("login:\n  path: /auth/login\n  form: {username: demo, password: demo}\n  csrf: true\n"
-                    "  check: /explore\nendpoints:\n  - /explore\n")
-    proc = soak(tmp_path / "good", "login_csrf:app", "--scenario", str(good), "--only", "leaks",
-                "--requests", "100", "--duration", "20")
+    good.write_text(
+        "login:\n  path: /auth/login\n  form: {username: demo, password: demo}\n  csrf: true\n"
+        "  check: /explore\nendpoints:\n  - /explore\n"
+    )
+    proc = soak(
+        tmp_path / "good",
+        "login_csrf:app",
+        "--scenario",
+        str(good),
+        "--only",
+        "leaks",
+        "--requests",
+        "100",
+        "--duration",
+        "20",
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads((tmp_path / "good" / "report.json").read_text())
     [explore] = doc["soak"]["endpoints"]
     assert explore["verdict"] != "not-measured" and explore["statuses"] == {"200": explore["requests"]}
-    assert doc["soak"]["login"] == {"method": "POST", "path": "/auth/login", "csrf_from": "/auth/login",
-                                    "check": "/explore", "fields": ["password", "username"]}
+    assert doc["soak"]["login"] == {
+        "method": "POST",
+        "path": "/auth/login",
+        "csrf_from": "/auth/login",
+        "check": "/explore",
+        "fields": ["password", "username"],
+    }
     assert "demo" not in json.dumps(doc["soak"]["login"])
 
 
-@pytest.mark.parametrize("login, reason", [
-    ("  form: {username: demo, password: demo}\n", "password form again: wrong credentials, a missing CSRF token "
-                                                   "(add `csrf: true` to the login step)"),
-    ("  form: {username: demo, password: wrong}\n  csrf: true\n", "password form again: wrong credentials"),
-])
+@pytest.mark.parametrize(
+    "login, reason",
+    [
+        (
+            "  form: {username: demo, password: demo}\n",
+            "password form again: wrong credentials, a missing CSRF token (add `csrf: true` to the login step)",
+        ),
+        ("  form: {username: demo, password: wrong}\n  csrf: true\n", "password form again: wrong credentials"),
+    ],
+)
 def test_failed_login_stops_with_a_clear_error(tmp_path, login, reason):
     bad = tmp_path / "bad.yaml"
     bad.write_text("login:\n  path: /auth/login\n" + login + "endpoints:\n  - /explore\n")
@@ -227,17 +286,32 @@ def test_failed_login_stops_with_a_clear_error(tmp_path, login, reason):
 
 
 def test_server_name_and_host_matched_routes(tmp_path):
-    proc = soak(tmp_path / "auto", "hosts:app", "--only", "leaks", "--requests", "60", "--duration", "15",
-                "--no-saturation")
+    proc = soak(
+        tmp_path / "auto", "hosts:app", "--only", "leaks", "--requests", "60", "--duration", "15", "--no-saturation"
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads((tmp_path / "auto" / "report.json").read_text())
     assert {e["name"]: e["statuses"] for e in doc["soak"]["endpoints"]} == {
-        "GET /": {"200": doc["soak"]["endpoints"][0]["requests"] if doc["soak"]["endpoints"][0]["name"] == "GET /"
-                  else doc["soak"]["endpoints"][1]["requests"]},
-        "GET /items": {"200": next(e["requests"] for e in doc["soak"]["endpoints"] if e["name"] == "GET /items")}}
+        "GET /": {
+            "200": doc["soak"]["endpoints"][0]["requests"]
+            if doc["soak"]["endpoints"][0]["name"] == "GET /"
+            else doc["soak"]["endpoints"][1]["requests"]
+        },
+        "GET /items": {"200": next(e["requests"] for e in doc["soak"]["endpoints"] if e["name"] == "GET /items")},
+    }
     assert any("SERVER_NAME is 'shop.example'" in n for n in doc["soak"]["notes"])
-    wrong = soak(tmp_path / "wrong", "hosts:app", "--only", "leaks", "--requests", "60", "--duration", "15",
-                 "--server-name", "other.example")
+    wrong = soak(
+        tmp_path / "wrong",
+        "hosts:app",
+        "--only",
+        "leaks",
+        "--requests",
+        "60",
+        "--duration",
+        "15",
+        "--server-name",
+        "other.example",
+    )
     assert wrong.returncode == 0, wrong.stdout + wrong.stderr
     assert "WARNING: every request to every endpoint answered 404" in wrong.stdout
     assert "--server-name HOST" in wrong.stdout

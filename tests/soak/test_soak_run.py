@@ -34,17 +34,41 @@ def soak(out: Path, *args: str, timeout: float = 240) -> subprocess.CompletedPro
     env = dict(os.environ)
     env.pop("GUNICORN_CMD_ARGS", None)
     return subprocess.run(
-        [sys.executable, "-c", "from flask_doctor.cli import main; main()", "soak", "--app", "leaky.app:app",
-         "--out", str(out), "--quiet", *args],
-        cwd=EXAMPLES, env=env, capture_output=True, text=True, timeout=timeout,
+        [
+            sys.executable,
+            "-c",
+            "from flask_doctor.cli import main; main()",
+            "soak",
+            "--app",
+            "leaky.app:app",
+            "--out",
+            str(out),
+            "--quiet",
+            *args,
+        ],
+        cwd=EXAMPLES,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
 @pytest.fixture(scope="module")
 def leak_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("soak-leaks")
-    proc = soak(out, "--only", "leaks", "--requests", "800", "--duration", "30", "--fail-on-leak",
-                "--endpoints", "/leak/*,/clean/json,/")
+    proc = soak(
+        out,
+        "--only",
+        "leaks",
+        "--requests",
+        "800",
+        "--duration",
+        "30",
+        "--fail-on-leak",
+        "--endpoints",
+        "/leak/*,/clean/json,/",
+    )
     return proc, out
 
 
@@ -53,8 +77,13 @@ def test_leaks_found_with_their_causes_and_clean_views_clean(leak_run):
     assert proc.returncode == 1, proc.stdout + proc.stderr  # --fail-on-leak
     doc = json.loads((out / "report.json").read_text())
     verdicts = {e["name"]: e["verdict"] for e in doc["soak"]["endpoints"]}
-    assert verdicts == {"GET /leak/list": "leak", "GET /leak/cache": "leak", "GET /leak/context": "leak",
-                        "GET /clean/json": "clean", "GET /": "clean"}, proc.stdout
+    assert verdicts == {
+        "GET /leak/list": "leak",
+        "GET /leak/cache": "leak",
+        "GET /leak/context": "leak",
+        "GET /clean/json": "clean",
+        "GET /": "clean",
+    }, proc.stdout
     by_obj = {(f["object"], f["code"]) for f in doc["findings"]}
     assert ("endpoint:GET /leak/list", "FD101") in by_obj
     assert ("endpoint:GET /leak/cache", "FD101") in by_obj
@@ -64,8 +93,13 @@ def test_leaks_found_with_their_causes_and_clean_views_clean(leak_run):
     # ~1 KB per request kept (1024 bytes + the bytes object header + list slot)
     assert 900 < listing["memory"]["low"] <= listing["memory"]["high"] < 1300
     history = next(f for f in doc["findings"] if f["object"] == "endpoint:GET /leak/list")
-    assert history["location"] == {"path": "leaky/app.py", "line": _line_of("HISTORY: list"), "column": 0,
-                                   "end_line": 0, "end_column": 0}
+    assert history["location"] == {
+        "path": "leaky/app.py",
+        "line": _line_of("HISTORY: list"),
+        "column": 0,
+        "end_line": 0,
+        "end_column": 0,
+    }
     context = next(e for e in doc["soak"]["endpoints"] if e["name"] == "GET /leak/context")
     push = _line_of("app_context().push()")
     assert any(s["file"] == "leaky/app.py" and s["line"] == push for s in context["sites"])
@@ -87,8 +121,17 @@ def test_report_schema_and_html(leak_run):
 
 
 def test_scenario_file_drives_parameters_and_posts(tmp_path):
-    proc = soak(tmp_path, "--only", "leaks", "--requests", "400", "--scenario", str(EXAMPLES / "leaky" / "scenario.yaml"),
-                "--endpoints", "drip*,echo*")
+    proc = soak(
+        tmp_path,
+        "--only",
+        "leaks",
+        "--requests",
+        "400",
+        "--scenario",
+        str(EXAMPLES / "leaky" / "scenario.yaml"),
+        "--endpoints",
+        "drip*,echo*",
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads((tmp_path / "report.json").read_text())
     eps = {e["name"]: e for e in doc["soak"]["endpoints"]}
@@ -115,8 +158,19 @@ def _gunicorn_alive(out: Path) -> list[int]:
 
 @pytest.mark.parametrize("worker_class, saturated", [("sync", True), ("gevent", False)])
 def test_blocking_view_saturates_sync_workers_not_gevent(tmp_path, worker_class, saturated):
-    proc = soak(tmp_path, "--only", "saturation", "--endpoints", "/slow", "--steps", "1,4,8",
-                "--step-duration", "2", "--worker-class", worker_class)
+    proc = soak(
+        tmp_path,
+        "--only",
+        "saturation",
+        "--endpoints",
+        "/slow",
+        "--steps",
+        "1,4,8",
+        "--step-duration",
+        "2",
+        "--worker-class",
+        worker_class,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads((tmp_path / "report.json").read_text())
     sat = doc["soak"]["saturation"]
@@ -147,9 +201,29 @@ def _wait_for_load(out: Path, timeout: float = 90) -> None:
 def test_ctrl_c_and_sigterm_stop_everything(tmp_path, signum):
     env = dict(os.environ)
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from flask_doctor.cli import main; main()", "soak", "--app", "leaky.app:app",
-         "--out", str(tmp_path), "--quiet", "--endpoints", "/slow", "--requests", "5000", "--duration", "60"],
-        cwd=EXAMPLES, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "from flask_doctor.cli import main; main()",
+            "soak",
+            "--app",
+            "leaky.app:app",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+            "--endpoints",
+            "/slow",
+            "--requests",
+            "5000",
+            "--duration",
+            "60",
+        ],
+        cwd=EXAMPLES,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_for_load(tmp_path)
         time.sleep(1.0)
@@ -183,9 +257,28 @@ def test_default_budget_adapts_requests_and_says_what_they_can_see(tmp_path):
 
 def test_interrupted_soak_writes_a_partial_report(tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from flask_doctor.cli import main; main()", "soak", "--app", "leaky.app:app",
-         "--out", str(tmp_path), "--quiet", "--endpoints", "/,/slow", "--requests", "3000", "--duration", "60"],
-        cwd=EXAMPLES, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "from flask_doctor.cli import main; main()",
+            "soak",
+            "--app",
+            "leaky.app:app",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+            "--endpoints",
+            "/,/slow",
+            "--requests",
+            "3000",
+            "--duration",
+            "60",
+        ],
+        cwd=EXAMPLES,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_for_load(tmp_path)
         time.sleep(4)

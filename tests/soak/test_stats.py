@@ -10,8 +10,9 @@ from flask_doctor.soak.stats import theil_sen
 
 
 def _samples(values, start=100, step=10, pid=1, key="traced"):
-    return [{"type": "sample", "pid": pid, "phase": "p", "n": start + i * step, key: float(v)}
-            for i, v in enumerate(values)]
+    return [
+        {"type": "sample", "pid": pid, "phase": "p", "n": start + i * step, key: float(v)} for i, v in enumerate(values)
+    ]
 
 
 def test_exact_line_has_its_slope():

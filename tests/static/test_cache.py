@@ -77,7 +77,9 @@ def test_edited_file_changes_its_findings_and_only_its_findings(clinic: Path) ->
     assert warm == cold
 
     def at(findings: list[dict], code: str) -> set[int]:
-        return {f["location"]["line"] for f in findings if f["code"] == code and f["location"]["path"].endswith("views.py")}
+        return {
+            f["location"]["line"] for f in findings if f["code"] == code and f["location"]["path"].endswith("views.py")
+        }
 
     assert 91 in at(before, "FD402") and 91 not in at(warm, "FD402")
     assert at(warm, "FD402") == at(before, "FD402") - {91}
@@ -91,14 +93,19 @@ def test_cross_file_edit_changes_another_files_finding(tmp_path: Path) -> None:
     """A helper's findings depend on who calls it: editing the caller's file re-judges the helper's."""
     write(tmp_path / "pyproject.toml", "[project]\nname = 'shop'\n")
     write(tmp_path / "shop" / "__init__.py", "")
-    write(tmp_path / "shop" / "helpers.py", """
+    write(
+        tmp_path / "shop" / "helpers.py",
+        """
         import time
 
 
         def slow():
             time.sleep(5)
-        """)
-    write(tmp_path / "shop" / "views.py", """
+        """,
+    )
+    write(
+        tmp_path / "shop" / "views.py",
+        """
         from flask import Flask
 
         from shop.helpers import slow
@@ -108,12 +115,16 @@ def test_cross_file_edit_changes_another_files_finding(tmp_path: Path) -> None:
 
         def index():
             return "ok"
-        """)
+        """,
+    )
     first, _ = check(tmp_path)
     assert not [f for f in first if f["code"] == "FD401"]
     views = tmp_path / "shop" / "views.py"
-    views.write_text(views.read_text().replace('def index():\n    return "ok"',
-                                               '@app.route("/")\ndef index():\n    slow()\n    return "ok"'))
+    views.write_text(
+        views.read_text().replace(
+            'def index():\n    return "ok"', '@app.route("/")\ndef index():\n    slow()\n    return "ok"'
+        )
+    )
     warm, _ = check(tmp_path)
     assert warm == check(tmp_path, cache=False)[0]
     assert [(f["code"], f["location"]["path"]) for f in warm if f["code"] == "FD401"] == [("FD401", "shop/helpers.py")]
@@ -129,8 +140,13 @@ def test_settings_are_part_of_the_key(clinic: Path) -> None:
 def test_corrupt_missing_and_foreign_entries_are_misses(clinic: Path) -> None:
     cold, _ = check(clinic)
     [entry] = entries(clinic)
-    for damage in (b"", b"{not json", b'{"format": 1, "key": "other", "findings": [], "noqa": {}}',
-                   entry.read_bytes()[:100], b"[1, 2]"):
+    for damage in (
+        b"",
+        b"{not json",
+        b'{"format": 1, "key": "other", "findings": [], "noqa": {}}',
+        entry.read_bytes()[:100],
+        b"[1, 2]",
+    ):
         entry.write_bytes(damage)
         findings, parsed = check(clinic)
         assert findings == cold and parsed > 0
@@ -147,7 +163,9 @@ def test_unwritable_cache_is_silently_skipped(clinic: Path) -> None:
 def test_monorepo_edit_checks_only_the_edited_project(tmp_path: Path) -> None:
     for name in ("one", "two"):
         write(tmp_path / name / "pyproject.toml", f"[project]\nname = '{name}'\n")
-        write(tmp_path / name / name / "__init__.py", """
+        write(
+            tmp_path / name / name / "__init__.py",
+            """
             import requests
             from flask import Flask
 
@@ -157,7 +175,8 @@ def test_monorepo_edit_checks_only_the_edited_project(tmp_path: Path) -> None:
             @app.route("/")
             def index():
                 return requests.get("https://example.com").text
-            """)
+            """,
+        )
     cold, _ = check(tmp_path)
     target = tmp_path / "two" / "two" / "__init__.py"
     target.write_text(target.read_text().replace('"https://example.com")', '"https://example.com", timeout=3)'))
@@ -173,7 +192,11 @@ def cli(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "flask_doctor", "check", ".", "--format", "json", "--no-color", *args],
-        cwd=root, env=environ, capture_output=True, text=True, timeout=300,
+        cwd=root,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -197,3 +220,14 @@ def test_concurrent_runs_agree_and_leave_a_valid_entry(clinic: Path) -> None:
     assert all(output == expected for output in outputs)
     assert not [p for p in (clinic / CACHE_DIR_NAME).rglob(".tmp-*")]  # no temporary file left behind
     assert json.loads(cli(clinic).stdout) == expected
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_fifo_committed_as_an_entry_or_as_pyproject_is_never_read(clinic: Path) -> None:
+    cold, _ = check(clinic)
+    [entry] = entries(clinic)
+    entry.unlink()
+    os.mkfifo(entry)  # a hostile repository can commit anything under the cache directory
+    done = cli(clinic)  # a blocking read would hang here
+    assert done.returncode in (0, 1) and json.loads(done.stdout)["findings"]
+    assert check(clinic)[0] == cold

@@ -43,9 +43,7 @@ def located(result: Result) -> list[tuple[str, str]]:
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[Path]:
     """A project whose one cross-file finding (FD401) sits in a helper only a view elsewhere reaches."""
-    (tmp_path / "pyproject.toml").write_text(
-        "[project]\nname = 'demo'\n\n[tool.flask-doctor]\nexclude = ['vendor']\n"
-    )
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n\n[tool.flask-doctor]\nexclude = ['vendor']\n")
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "__init__.py").write_text(VIEW)
     (tmp_path / "app" / "helpers.py").write_text(HELPER)
@@ -66,8 +64,10 @@ def project(tmp_path: Path) -> Iterator[Path]:
 def test_the_whole_project_finds_what_one_file_alone_cannot(project: Path) -> None:
     everything = invoke("check", ".", "--format", "json")
     assert located(everything) == [
-        ("FD307", "Dockerfile"), ("FD307", "Procfile"),
-        ("FD401", "app/helpers.py"), ("FD407", "gunicorn.conf.py"),
+        ("FD307", "Dockerfile"),
+        ("FD307", "Procfile"),
+        ("FD401", "app/helpers.py"),
+        ("FD407", "gunicorn.conf.py"),
     ]
     alone = invoke("check", "app/helpers.py", "--format", "json")
     assert located(alone) == []  # no view reaches `slow` when the helper is checked alone
@@ -79,8 +79,9 @@ def test_the_whole_project_finds_what_one_file_alone_cannot(project: Path) -> No
 
 
 def test_deploy_files_passed_are_reported_and_nothing_else(project: Path) -> None:
-    scoped = invoke("check", "--files-only", "Dockerfile", "gunicorn.conf.py", "Procfile", "README.md",
-                    "--format", "json")
+    scoped = invoke(
+        "check", "--files-only", "Dockerfile", "gunicorn.conf.py", "Procfile", "README.md", "--format", "json"
+    )
     assert located(scoped) == [("FD307", "Dockerfile"), ("FD307", "Procfile"), ("FD407", "gunicorn.conf.py")]
     one = invoke("check", "--files-only", "Procfile", "--format", "json")
     assert located(one) == [("FD307", "Procfile")]
@@ -150,8 +151,9 @@ def test_files_only_reports_stale_entries_of_the_given_files_only(project: Path)
     invoke("check", ".", "--write-baseline", str(baseline))
     (project / "app" / "helpers.py").write_text(HELPER.replace("time.sleep(5)", "return 5"))
     (project / "Procfile").write_text("web: gunicorn app:app\n")
-    result = invoke("check", "--files-only", "Procfile", "Dockerfile", "--baseline", str(baseline),
-                    "--show-stale-baseline")
+    result = invoke(
+        "check", "--files-only", "Procfile", "Dockerfile", "--baseline", str(baseline), "--show-stale-baseline"
+    )
     stale = [line for line in result.stderr.splitlines() if line.startswith("stale:")]
     assert [line.split()[2:] for line in stale] == [["FD307", "Procfile"]]
     assert result.stderr.splitlines()[-1].startswith("1 stale baseline entry in ")

@@ -40,8 +40,7 @@ def invoke(*args: str):
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname='demo'\n"
-                                             + PINNED)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='demo'\n" + PINNED)
     (tmp_path / "app.py").write_text(BAD)
     return tmp_path
 
@@ -129,7 +128,9 @@ def test_bad_files_are_reported_and_the_rest_is_checked(project: Path) -> None:
 def test_flask_doctor_console_script_runs(project: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "flask_doctor", "check", str(project), "--format", "json"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 1, proc.stderr
     assert codes(proc.stdout) == ["FD104"]
@@ -167,7 +168,10 @@ def test_paths_are_never_absolute_when_checking_outside_the_working_directory(tm
     cwd.mkdir()
     done = subprocess.run(
         [sys.executable, "-m", "flask_doctor", "check", str(project), "--format", "json"],
-        cwd=cwd, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     paths = [f["location"]["path"] for f in json.loads(done.stdout)["findings"]]
     assert paths and all(p == "app.py" for p in paths), paths

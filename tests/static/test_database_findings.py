@@ -83,13 +83,15 @@ def test_fd201_says_less_without_evidence_that_the_table_grows() -> None:
     assert [(f.severity, f.evidence) for f in findings] == [
         (Severity.NOTE, (Evidence("`Post` rows are created per user/event", Location("models.py", 12, 1)),)),
     ]
-    assert findings[0].message.endswith("(a note: nothing in request or job code adds `Post` rows, so the table may "
-                                        "stay small)")
+    assert findings[0].message.endswith(
+        "(a note: nothing in request or job code adds `Post` rows, so the table may stay small)"
+    )
 
 
 def test_fd201_ignores_all_on_things_that_are_not_queries() -> None:
-    assert _check(
-        """
+    assert (
+        _check(
+            """
         from flask import Flask, request
         from models import User
         app = Flask(__name__)
@@ -106,8 +108,10 @@ def test_fd201_ignores_all_on_things_that_are_not_queries() -> None:
             user = User.query.filter_by(email=request.args["e"]).all()
             return {"n": len(items) + len(rows) + len(user)}
         """,
-        "FD201",
-    ) == []
+            "FD201",
+        )
+        == []
+    )
 
 
 def test_fd202_evidence_points_at_the_loop_and_the_helper_query() -> None:

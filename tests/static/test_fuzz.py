@@ -55,7 +55,7 @@ def test_seeded_mutations_never_crash_a_rule() -> None:
     rng = random.Random(20261127)
     texts = corpus()
     parsed = 0
-    for round_ in range(600):
+    for _round in range(600):
         text = mutate(rng.choice(texts), rng)
         result = analyse_sources({"app.py": text, "pkg/__init__.py": mutate(rng.choice(texts), rng)})
         crashes = [f for f in result.findings if f.code == "FD004"]
@@ -65,8 +65,22 @@ def test_seeded_mutations_never_crash_a_rule() -> None:
 
 
 TOKENS = list("abcdefxyz_=()[]{}:.,'\"\n #@0123456789+-*/<>!") + [
-    "def ", "class ", "for ", "in ", "if ", "return ", "import ", "from ", "with ", "global ",
-    "app.", "request.", "    ", "query.all()", "@app.route('/')\n", "time.sleep(1)",
+    "def ",
+    "class ",
+    "for ",
+    "in ",
+    "if ",
+    "return ",
+    "import ",
+    "from ",
+    "with ",
+    "global ",
+    "app.",
+    "request.",
+    "    ",
+    "query.all()",
+    "@app.route('/')\n",
+    "time.sleep(1)",
 ]
 
 

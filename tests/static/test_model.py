@@ -154,8 +154,9 @@ def test_models_and_relationships() -> None:
 
 
 def test_app_config_in_debug_branch_is_development() -> None:
-    p = project({
-        "app.py": """
+    p = project(
+        {
+            "app.py": """
             from flask import Flask
             app = Flask(__name__)
             app.config["SECRET_KEY"] = "a"
@@ -164,19 +165,21 @@ def test_app_config_in_debug_branch_is_development() -> None:
             if not app.debug:
                 app.config["SESSION_COOKIE_SECURE"] = True
             """,
-    })
+        }
+    )
     envs = {c.key: c.env for c in p.config}
     assert envs == {"SECRET_KEY": "base", "SQLALCHEMY_ECHO": "development", "SESSION_COOKIE_SECURE": "production"}
 
 
 def test_import_graph_records_function_and_type_checking_imports() -> None:
-    p = project({
-        "pkg/__init__.py": """
+    p = project(
+        {
+            "pkg/__init__.py": """
             from flask import Flask
             app = Flask(__name__)
             from pkg import views
             """,
-        "pkg/views.py": """
+            "pkg/views.py": """
             from typing import TYPE_CHECKING
             from pkg import app
             if TYPE_CHECKING:
@@ -185,7 +188,8 @@ def test_import_graph_records_function_and_type_checking_imports() -> None:
             def f():
                 from pkg import models
             """,
-    })
+        }
+    )
     records = {(r.module, r.in_function, r.in_type_checking) for r in p.imports["pkg.views"]}
     assert ("pkg", False, False) in records
     assert ("pkg.models", False, True) in records
@@ -309,7 +313,9 @@ def test_plugins_behind_an_abstract_method_a_registry_of_modules_and_re_exports_
     assert p.classes["certs.digicert.DigiCertIssuer"].bases == ["certs.bases.issuer.IssuerPlugin"]
     assert REQUEST in p.functions["certs.digicert.DigiCertIssuer._post"].contexts
     assert p.chain("certs.digicert.DigiCertIssuer._post", REQUEST) == [
-        "certs.views.issue", "certs.digicert.DigiCertIssuer.create_certificate", "certs.digicert.DigiCertIssuer._post",
+        "certs.views.issue",
+        "certs.digicert.DigiCertIssuer.create_certificate",
+        "certs.digicert.DigiCertIssuer._post",
     ]
     assert REQUEST in p.functions["certs.dns.nsone.create_txt_record"].contexts
     assert REQUEST in p.functions["certs.dns.route53.create_txt_record"].contexts
@@ -323,8 +329,9 @@ def test_extension_callbacks_run_in_requests_and_threads_a_view_starts_are_jobs(
 
 
 def test_class_given_as_view_func_and_base_class_dispatch_to_overrides() -> None:
-    p = project({
-        "rh.py": """
+    p = project(
+        {
+            "rh.py": """
             class RH:
                 def process(self):
                     return self._process()
@@ -332,7 +339,7 @@ def test_class_given_as_view_func_and_base_class_dispatch_to_overrides() -> None
                 def _process(self):
                     raise NotImplementedError
             """,
-        "controllers.py": """
+            "controllers.py": """
             from rh import RH
 
             class RHVersionCheck(RH):
@@ -342,20 +349,26 @@ def test_class_given_as_view_func_and_base_class_dispatch_to_overrides() -> None
             def check():
                 return "1.0"
             """,
-        "blueprint.py": """
+            "blueprint.py": """
             from flask import Blueprint
             from controllers import RHVersionCheck
             bp = Blueprint("core", __name__)
             bp.add_url_rule("/version-check", "version_check", RHVersionCheck)
             """,
-    })
+        }
+    )
     assert "callback" in p.functions["rh.RH.process"].roles
-    assert p.chain("controllers.check", REQUEST) == ["rh.RH.process", "controllers.RHVersionCheck._process",
-                                                     "controllers.check"]
+    assert p.chain("controllers.check", REQUEST) == [
+        "rh.RH.process",
+        "controllers.RHVersionCheck._process",
+        "controllers.check",
+    ]
 
 
 def test_a_project_decorator_that_enqueues_makes_a_job_and_keeps_the_request_out() -> None:
-    p = project({"app.py": """
+    p = project(
+        {
+            "app.py": """
         import functools
         from rq import Queue
         from flask import Flask
@@ -376,14 +389,18 @@ def test_a_project_decorator_that_enqueues_makes_a_job_and_keeps_the_request_out
         def create_user():
             sync_crm(1)
             return "ok"
-        """})
+        """
+        }
+    )
     sync = p.functions["app.sync_crm"]
     assert "task" in sync.roles and sync.contexts == {JOB}
     assert REQUEST in p.functions["app.background.wrapper"].contexts
 
 
 def test_a_method_called_on_a_library_object_never_dispatches_into_the_project() -> None:
-    p = project({"app.py": """
+    p = project(
+        {
+            "app.py": """
         import re
         from flask import Flask
         app = Flask(__name__)
@@ -400,5 +417,7 @@ def test_a_method_called_on_a_library_object_never_dispatches_into_the_project()
         def index():
             pattern = re.compile("a")
             return str(pattern.search("abc"))
-        """})
+        """
+        }
+    )
     assert p.functions["app.Words.search"].contexts == set()

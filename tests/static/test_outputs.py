@@ -38,8 +38,7 @@ PINNED = '[tool.flask-doctor]\nseverity = { FD104 = "warning" }\n'
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n"
-                                             + PINNED)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n" + PINNED)
     (tmp_path / "app.py").write_text(APP)
     (tmp_path / "broken.py").write_text("def index(:\n    pass\n")
     return tmp_path
@@ -74,7 +73,9 @@ def test_sarif_fingerprints_survive_lines_added_above(project: Path) -> None:
         return {r["ruleId"]: r["partialFingerprints"]["flaskDoctor/v1"] for r in doc["runs"][0]["results"]}
 
     assert prints(before)["FD104"] == prints(after)["FD104"]
-    lines = {r["ruleId"]: r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in after["runs"][0]["results"]}
+    lines = {
+        r["ruleId"]: r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in after["runs"][0]["results"]
+    }
     assert lines["FD104"] == 12
 
 
@@ -92,7 +93,10 @@ def test_json_shape_is_documented_and_stable(project: Path) -> None:
 def test_github_annotations(project: Path) -> None:
     out = run(project, "--format", "github").output.splitlines()
     assert any(line.startswith("::error file=broken.py,line=1") and "title=FD001 syntax-error" in line for line in out)
-    assert any(line.startswith("::warning file=app.py,line=9,endLine=9,col=5,title=FD104 global-state-in-request::") for line in out)
+    assert any(
+        line.startswith("::warning file=app.py,line=9,endLine=9,col=5,title=FD104 global-state-in-request::")
+        for line in out
+    )
     assert not any("FD101" in line for line in out)  # suppressed findings are not annotated
 
 

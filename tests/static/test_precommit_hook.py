@@ -44,18 +44,22 @@ DOCKERFILE = 'FROM python:3.12\nCMD ["flask", "run", "--host=0.0.0.0"]\n'
 
 
 def _git(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], check=False, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(["git", *args], check=False, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def _offline_env(base: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_", "VIRTUALENV_", "GIT_"))}
     env.update(
-        GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="test@example.com",
-        GIT_COMMITTER_NAME="Test", GIT_COMMITTER_EMAIL="test@example.com",
-        GIT_CONFIG_NOSYSTEM="1", HOME=str(base),
+        GIT_AUTHOR_NAME="Test",
+        GIT_AUTHOR_EMAIL="test@example.com",
+        GIT_COMMITTER_NAME="Test",
+        GIT_COMMITTER_EMAIL="test@example.com",
+        GIT_CONFIG_NOSYSTEM="1",
+        HOME=str(base),
         PRE_COMMIT_HOME=str(base / "pre-commit-home"),
-        VIRTUALENV_SYSTEM_SITE_PACKAGES="1", PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0",
+        VIRTUALENV_SYSTEM_SITE_PACKAGES="1",
+        PIP_NO_INDEX="1",
+        PIP_NO_BUILD_ISOLATION="0",
         PIP_DISABLE_PIP_VERSION_CHECK="1",
     )
     return env
@@ -74,8 +78,15 @@ def _project(base: Path, config: str, env: dict[str, str]) -> Path:
     for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "init")):
         done = _git(*args, cwd=project, env=env)
         assert done.returncode == 0, done.stderr
-    installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], check=False, cwd=project,
-                               env=env, capture_output=True, text=True, timeout=120)
+    installed = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"],
+        check=False,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert installed.returncode == 0, installed.stdout + installed.stderr
     return project
 
@@ -98,8 +109,10 @@ def hooked_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
     assert done.returncode == 0, done.stderr
     rev = _git("rev-parse", "HEAD", cwd=clone, env=env).stdout.strip()
     # Notes fail the commit too, so the test does not hang on how sure FD401 is.
-    config = (f"repos:\n  - repo: {clone}\n    rev: {rev}\n    hooks:\n      - id: flask-doctor\n"
-              "        args: [--fail-level, note]\n")
+    config = (
+        f"repos:\n  - repo: {clone}\n    rev: {rev}\n    hooks:\n      - id: flask-doctor\n"
+        "        args: [--fail-level, note]\n"
+    )
     return _project(base, config, env), env
 
 
@@ -129,8 +142,14 @@ def test_hook_reports_a_cross_file_finding_in_the_staged_file_only(
     # The hook ran the package pre-commit built from the clone, not the one under test.
     pythons = list((Path(env["PRE_COMMIT_HOME"])).glob("repo*/py_env-*/bin/python"))
     assert len(pythons) == 1
-    where = subprocess.run([str(pythons[0]), "-c", "import flask_doctor; print(flask_doctor.__file__)"],
-                           check=False, env=env, capture_output=True, text=True, timeout=60)
+    where = subprocess.run(
+        [str(pythons[0]), "-c", "import flask_doctor; print(flask_doctor.__file__)"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert where.stdout.startswith(env["PRE_COMMIT_HOME"]), where.stdout + where.stderr
 
     helper.write_text(HELPER.replace("return 1", "return 2"))

@@ -13,7 +13,12 @@ from flask_doctor.static.runner import analyse_sources
 
 def findings(code: str, select: str, **files: str) -> list[tuple[int, Severity]]:
     sources = {"app.py": textwrap.dedent(code).lstrip("\n")}
-    sources.update({path.replace("__", "/").replace("_dot_", "."): textwrap.dedent(text).lstrip("\n") for path, text in files.items()})
+    sources.update(
+        {
+            path.replace("__", "/").replace("_dot_", "."): textwrap.dedent(text).lstrip("\n")
+            for path, text in files.items()
+        }
+    )
     result = analyse_sources(sources, select=[select])
     assert not [f for f in result.findings if f.code in ("FD001", "FD004")]
     return [(f.location.line, f.severity) for f in result.findings if f.code == select and f.location]

@@ -18,7 +18,8 @@ def run(select: str, files: dict[str, str]) -> list[tuple[str, int, Severity, st
     assert not [f for f in result.findings if f.code in ("FD001", "FD004")], result.findings
     return [
         (f.location.path, f.location.line, f.severity, f.message)
-        for f in result.findings if f.code == select and f.location
+        for f in result.findings
+        if f.code == select and f.location
     ]
 
 
@@ -247,8 +248,9 @@ def test_console_script_from_pyproject_running_the_debugger_is_an_error(tmp_path
             app.run(host=HOST, port=PORT, debug=True, use_reloader=False)
         """).lstrip("\n")
     (tmp_path / "wiki.py").write_text(wiki, encoding="utf-8")
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "wiki"\n\n[project.scripts]\nwiki = "wiki:run_wiki"\n',
-                                             encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "wiki"\n\n[project.scripts]\nwiki = "wiki:run_wiki"\n', encoding="utf-8"
+    )
     monkeypatch.chdir(tmp_path)
     found = run("FD306", {"wiki.py": wiki})
     assert [(line, severity) for _, line, severity, _ in found] == [(5, Severity.ERROR)]
@@ -258,18 +260,26 @@ def test_console_script_from_pyproject_running_the_debugger_is_an_error(tmp_path
 def test_console_script_metadata_is_not_read_from_an_unrelated_directory(tmp_path, monkeypatch) -> None:
     (tmp_path / "pyproject.toml").write_text('[project.scripts]\nwiki = "wiki:run_wiki"\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)  # wiki.py is not here: the metadata belongs to another project
-    found = run("FD306", {"wiki.py": """
+    found = run(
+        "FD306",
+        {
+            "wiki.py": """
         from flask import Flask
         app = Flask(__name__)
 
         def run_wiki():
             app.run(debug=True)
-        """})
+        """
+        },
+    )
     assert [(line, severity) for _, line, severity, _ in found] == [(5, Severity.NOTE)]
 
 
 def test_deliberate_unsafe_werkzeug_entry_point_is_a_note() -> None:
-    found = lines("FD306", {"app.py": """
+    found = lines(
+        "FD306",
+        {
+            "app.py": """
         from flask import Flask
         from flask_socketio import SocketIO
         app = Flask(__name__)
@@ -277,13 +287,18 @@ def test_deliberate_unsafe_werkzeug_entry_point_is_a_note() -> None:
 
         def main():
             socketio.run(app, host="0.0.0.0", port=5000, allow_unsafe_werkzeug=True)
-        """})
+        """
+        },
+    )
     assert found == [(7, Severity.NOTE)]
 
 
 # ----------------------------------------------------------------------------- FD321
 def test_unverified_request_with_an_api_key_warns_and_an_anonymous_one_is_a_note() -> None:
-    found = lines("FD321", {"app.py": """
+    found = lines(
+        "FD321",
+        {
+            "app.py": """
         import requests
 
         def lookup(url, key, value):
@@ -293,5 +308,7 @@ def test_unverified_request_with_an_api_key_warns_and_an_anonymous_one_is_a_note
             session = requests.Session()
             session.verify = False
             return session.post("https://example.org/version", data={"version": version}, timeout=5)
-        """})
+        """
+        },
+    )
     assert found == [(4, Severity.WARNING), (8, Severity.NOTE)]

@@ -19,7 +19,10 @@ def _check(select: str, sources: dict[str, str]) -> list[Finding]:
 
 
 def test_sleep_in_helper_names_the_request_path_and_the_loop() -> None:
-    findings = _check("FD401", {"app.py": """
+    findings = _check(
+        "FD401",
+        {
+            "app.py": """
         import time
         from flask import Flask
         app = Flask(__name__)
@@ -32,7 +35,9 @@ def test_sleep_in_helper_names_the_request_path_and_the_loop() -> None:
         def create_job():
             wait_ready(None)
             return "ok"
-        """})
+        """
+        },
+    )
     assert findings == [
         Finding(
             code="FD401",
@@ -52,7 +57,10 @@ def test_sleep_in_helper_names_the_request_path_and_the_loop() -> None:
 
 
 def test_bounded_waits_are_notes_and_an_endless_poll_stays_a_warning() -> None:
-    findings = _check("FD401", {"app.py": """
+    findings = _check(
+        "FD401",
+        {
+            "app.py": """
         import time
         from flask import Flask, abort
         app = Flask(__name__)
@@ -88,27 +96,42 @@ def test_bounded_waits_are_notes_and_an_endless_poll_stays_a_warning() -> None:
         def preview():
             wait_for_query(None)
             return "ok"
-        """})
+        """
+        },
+    )
     got = [(f.location.line if f.location else 0, f.severity) for f in findings]
-    assert got == [(7, Severity.NOTE), (13, Severity.NOTE), (18, Severity.NOTE), (24, Severity.WARNING),
-                   (30, Severity.WARNING)]
+    assert got == [
+        (7, Severity.NOTE),
+        (13, Severity.NOTE),
+        (18, Severity.NOTE),
+        (24, Severity.WARNING),
+        (30, Severity.WARNING),
+    ]
     assert "a fixed 1 s pause" in findings[0].message
     assert "at most 5 x 2 s = 10 s in all" in findings[1].message
     assert "polls until a deadline 10 s away" in findings[2].message
 
 
 def test_http_call_outside_requests_and_jobs_is_a_note() -> None:
-    findings = _check("FD402", {"tool.py": """
+    findings = _check(
+        "FD402",
+        {
+            "tool.py": """
         import requests
 
         def fetch(url):
             return requests.get(url)
-        """})
+        """
+        },
+    )
     assert [(f.severity, f.location.line if f.location else 0) for f in findings] == [(Severity.NOTE, 4)]
 
 
 def test_httpx_default_timeout_is_not_reported_but_none_is() -> None:
-    findings = _check("FD402", {"app.py": """
+    findings = _check(
+        "FD402",
+        {
+            "app.py": """
         import httpx
 
         def fetch(url):
@@ -116,25 +139,30 @@ def test_httpx_default_timeout_is_not_reported_but_none_is() -> None:
             with httpx.Client() as client:
                 client.get(url)
             return httpx.Client(timeout=None)
-        """})
+        """
+        },
+    )
     assert [f.location.line for f in findings if f.location] == [7]
     assert "timeout=None" in findings[0].message
 
 
 def test_cycle_through_the_app_module_reports_the_late_name() -> None:
-    findings = _check("FD601", {
-        "app.py": """
+    findings = _check(
+        "FD601",
+        {
+            "app.py": """
             from flask import Flask
             from views import bp
             app = Flask(__name__)
             db = object()
             """,
-        "views.py": """
+            "views.py": """
             from flask import Blueprint
             from app import db
             bp = Blueprint("v", __name__)
             """,
-    })
+        },
+    )
     assert len(findings) == 1
     finding = findings[0]
     assert finding.severity == Severity.WARNING
@@ -147,22 +175,28 @@ def test_cycle_through_the_app_module_reports_the_late_name() -> None:
 
 
 def test_documented_pattern_is_one_note_per_app_module() -> None:
-    findings = _check("FD601", {
-        "shop/__init__.py": """
+    findings = _check(
+        "FD601",
+        {
+            "shop/__init__.py": """
             from flask import Flask
             app = Flask(__name__)
 
             from shop import views, admin, api
             """,
-        "shop/views.py": "from shop import app\n",
-        "shop/admin.py": "from shop import app\n",
-        "shop/api.py": "from shop import app\n",
-    })
+            "shop/views.py": "from shop import app\n",
+            "shop/admin.py": "from shop import app\n",
+            "shop/api.py": "from shop import app\n",
+        },
+    )
     assert [(f.severity, f.location) for f in findings] == [(Severity.NOTE, Location("shop/__init__.py", 4, 1))]
 
 
 def test_factory_registration_before_first_config_load_only() -> None:
-    findings = _check("FD604", {"app.py": """
+    findings = _check(
+        "FD604",
+        {
+            "app.py": """
         from flask import Flask
         from flask_sqlalchemy import SQLAlchemy
         db = SQLAlchemy()
@@ -174,7 +208,9 @@ def test_factory_registration_before_first_config_load_only() -> None:
             if test_config:
                 app.config.from_mapping(test_config)
             return app
-        """})
+        """
+        },
+    )
     assert [f.location.line for f in findings if f.location] == [7]
     assert findings[0].evidence == (
         Evidence("configuration loaded here: `app.config.from_object(...)`", Location("app.py", 8, 5)),
@@ -224,12 +260,14 @@ def test_tutorial_deploy_file_is_a_note_not_the_production_entry_point() -> None
         assert "example or tutorial deploy file" in findings[0].message
     sources["Procfile"] = "web: gunicorn --timeout 0 app:app\n"
     assert {(f.location.path, f.severity) for f in _check("FD407", sources)} == {
-        ("tutorial/Procfile", Severity.NOTE), ("Procfile", Severity.WARNING),
+        ("tutorial/Procfile", Severity.NOTE),
+        ("Procfile", Severity.WARNING),
     }
 
 
 def test_helper_that_chooses_the_branch_makes_the_blocking_call_a_note() -> None:
-    sources = {"app.py": """
+    sources = {
+        "app.py": """
         import subprocess
         from flask import Flask
         app = Flask(__name__)
@@ -249,21 +287,23 @@ def test_helper_that_chooses_the_branch_makes_the_blocking_call_a_note() -> None
         @app.post("/models/inferred")
         def create_inferred():
             return {"r": save_model("/m")}
-        """}
+        """
+    }
     findings = _check("FD401", sources)
     # one view passes the argument that skips the subprocess, the other does not: the chain found first decides
     assert len(findings) == 1
     finding = findings[0]
     if finding.severity is Severity.NOTE:
         assert "only depending on argument `requirements`" in finding.message
-    sources["app.py"] = sources["app.py"].split("@app.post(\"/models/inferred\")")[0]
+    sources["app.py"] = sources["app.py"].split('@app.post("/models/inferred")')[0]
     (only,) = _check("FD401", sources)
     assert only.severity is Severity.NOTE
     assert "`save_model` calls `infer` only depending on argument `requirements`" in only.message
 
 
 def test_thread_started_by_a_view_is_a_job_not_the_request() -> None:
-    sources = {"app.py": """
+    sources = {
+        "app.py": """
         import threading
         import time
         import requests
@@ -279,7 +319,8 @@ def test_thread_started_by_a_view_is_a_job_not_the_request() -> None:
         def start_refresh():
             threading.Thread(target=refresh, daemon=True).start()
             return "started", 202
-        """}
+        """
+    }
     assert _check("FD401", sources) == []  # the request does not wait for the thread
     (http,) = _check("FD402", sources)
     assert http.severity is Severity.WARNING
@@ -287,10 +328,13 @@ def test_thread_started_by_a_view_is_a_job_not_the_request() -> None:
 
 
 def test_cycle_outside_the_app_module_is_a_note_naming_who_imports_first() -> None:
-    findings = _check("FD601", {
-        "kinds.py": "from rules import Rule\n\nclass Kind:\n    pass\n",
-        "rules.py": "from kinds import Kind\n\nclass Rule:\n    pass\n",
-        "loader.py": "from rules import Rule\n",
-    })
+    findings = _check(
+        "FD601",
+        {
+            "kinds.py": "from rules import Rule\n\nclass Kind:\n    pass\n",
+            "rules.py": "from kinds import Kind\n\nclass Rule:\n    pass\n",
+            "loader.py": "from rules import Rule\n",
+        },
+    )
     assert [(f.location.path, f.severity) for f in findings] == [("kinds.py", Severity.NOTE)]
     assert "`loader.py` imports it" in findings[0].message

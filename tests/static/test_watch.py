@@ -58,7 +58,11 @@ def _start(project: Path, *args: str) -> tuple[subprocess.Popen[str], Lines, Lin
     env = {**os.environ, "PYTHONPATH": path}
     process = subprocess.Popen(
         [sys.executable, "-m", "flask_doctor", "check", "--watch", *args, str(project)],
-        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     return process, Lines(process.stdout), Lines(process.stderr)
 

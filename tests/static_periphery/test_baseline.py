@@ -74,8 +74,9 @@ def test_findings_survive_lines_added_above(tmp_path: Path) -> None:
 
 def test_matching_is_count_aware(tmp_path: Path) -> None:
     path = tmp_path / "baseline.json"
-    write_baseline(path, [finding("FD201", "app/views.py", 2), finding("FD201", "app/views.py", 4)],
-                   make_line_text(OLD))
+    write_baseline(
+        path, [finding("FD201", "app/views.py", 2), finding("FD201", "app/views.py", 4)], make_line_text(OLD)
+    )
     assert len(load_baseline(path)) == 2
     files = {"app/views.py": "users = User.query.all()\n" * 3}
     new = [finding("FD201", "app/views.py", n) for n in (3, 1, 2)]
@@ -104,15 +105,16 @@ def test_already_suppressed_findings_do_not_consume_entries(tmp_path: Path) -> N
     files = {"app/views.py": "users = User.query.all()\nusers = User.query.all()\n"}
     noqa_d = finding("FD201", "app/views.py", 1).with_changes(suppressed=True)
     other = finding("FD201", "app/views.py", 2)
-    assert apply_baseline([noqa_d, other], path, make_line_text(files)) == [
-        noqa_d, other.with_changes(suppressed=True)
-    ]
+    assert apply_baseline([noqa_d, other], path, make_line_text(files)) == [noqa_d, other.with_changes(suppressed=True)]
 
 
 def test_entries_nothing_matches_are_stale(tmp_path: Path) -> None:
     path = tmp_path / "baseline.json"
-    old = [finding("FD201", "app/views.py", 2), finding("FD201", "app/views.py", 3),
-           finding("FD302", "app/config.py", 1, "hard-coded secret")]
+    old = [
+        finding("FD201", "app/views.py", 2),
+        finding("FD201", "app/views.py", 3),
+        finding("FD302", "app/config.py", 1, "hard-coded secret"),
+    ]
     write_baseline(path, old, make_line_text(OLD))
     entries = load_baseline(path)
     # posts query fixed, secret moved to the environment, users query still there
@@ -121,22 +123,23 @@ def test_entries_nothing_matches_are_stale(tmp_path: Path) -> None:
     result, stale = match_baseline([still], entries, make_line_text(files))
     assert result == [still.with_changes(suppressed=True)]
     assert stale == [
-        BaselineEntry("app/config.py", "FD302", old[2].fingerprint("SECRET_KEY = 'dev'"),
-                      "hard-coded secret"),
+        BaselineEntry("app/config.py", "FD302", old[2].fingerprint("SECRET_KEY = 'dev'"), "hard-coded secret"),
         BaselineEntry("app/views.py", "FD201", old[1].fingerprint("posts = Post.query.all()"), "problem"),
     ]
 
 
 def test_stale_entries_are_counted_per_copy(tmp_path: Path) -> None:
     path = tmp_path / "baseline.json"
-    write_baseline(path, [finding("FD201", "app/views.py", 2), finding("FD201", "app/views.py", 4)],
-                   make_line_text(OLD))
+    write_baseline(
+        path, [finding("FD201", "app/views.py", 2), finding("FD201", "app/views.py", 4)], make_line_text(OLD)
+    )
     entries = load_baseline(path)
     files = {"app/views.py": "users = User.query.all()\n"}
     _, stale = match_baseline([finding("FD201", "app/views.py", 1)], entries, make_line_text(files))
     assert stale == [entries[0]]  # two equal entries, one finding left: one entry is stale
     _, none_stale = match_baseline(
-        [finding("FD201", "app/views.py", 1), finding("FD201", "app/views.py", 1)], entries,
+        [finding("FD201", "app/views.py", 1), finding("FD201", "app/views.py", 1)],
+        entries,
         make_line_text(files),
     )
     assert none_stale == []

@@ -159,7 +159,7 @@ def config_error(tmp_path: Path, body: str, *, codes: bool = True) -> ConfigErro
 
 
 def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
-    error = config_error(tmp_path, 'per_file_ignores = {}\n')
+    error = config_error(tmp_path, "per_file_ignores = {}\n")
     assert "unknown key 'per_file_ignores'" in str(error)
     assert "did you mean 'per-file-ignores'?" in str(error)
     assert str(tmp_path / "pyproject.toml") in str(error)
@@ -170,7 +170,7 @@ def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
 
 
 def test_unknown_key_without_close_match_lists_known_keys(tmp_path: Path) -> None:
-    error = config_error(tmp_path, 'zzz = 1\n')
+    error = config_error(tmp_path, "zzz = 1\n")
     assert "known keys:" in str(error) and "per-file-ignores" in str(error)
 
 
@@ -197,8 +197,9 @@ def test_type_errors_name_the_key(tmp_path: Path, body: str, message: str) -> No
 
 def test_unknown_rule_ids_are_rejected_with_a_suggestion(tmp_path: Path) -> None:
     error = config_error(tmp_path, 'ignore = ["FD209"]\n')
-    assert "'ignore': unknown rule id FD209; did you mean FD203?" in str(error) or \
-        "'ignore': unknown rule id FD209; did you mean FD201?" in str(error)
+    assert "'ignore': unknown rule id FD209; did you mean FD203?" in str(
+        error
+    ) or "'ignore': unknown rule id FD209; did you mean FD201?" in str(error)
     error = config_error(tmp_path, 'per-file-ignores = { "x.py" = ["FD9"] }\n')
     assert "unknown rule id FD9" in str(error)
     error = config_error(tmp_path, 'severity = { FD999 = "note" }\n')
@@ -336,10 +337,17 @@ def test_is_excluded_uses_both_lists() -> None:
 
 # ----------------------------------------------------------------------- CLI
 def test_merge_cli_select_replaces_and_ignore_adds() -> None:
-    base = Settings(select=["FD2"], extend_select=["FD407"], ignore=["FD203", "FD301"],
-                    exclude=["migrations"], extend_exclude=["build2"], fail_level="error")
-    merged = merge_cli(base, select=["FD3,fd201"], ignore=["FD302"], extend_select=["FD601"],
-                       exclude=["vendor"], fail_level="note")
+    base = Settings(
+        select=["FD2"],
+        extend_select=["FD407"],
+        ignore=["FD203", "FD301"],
+        exclude=["migrations"],
+        extend_exclude=["build2"],
+        fail_level="error",
+    )
+    merged = merge_cli(
+        base, select=["FD3,fd201"], ignore=["FD302"], extend_select=["FD601"], exclude=["vendor"], fail_level="note"
+    )
     assert merged.select == ["FD3", "FD201"]
     assert merged.extend_select == ["FD601"]
     # Only a file ignore identical to a --select entry is dropped; FD301 is
@@ -383,7 +391,7 @@ def test_merge_cli_validates_codes() -> None:
         ('[tool.flask-doctor.audit]\nsilenced = ["nope"]\n', "is not an array of rule ids"),
         ('[tool.flask-doctor.audit]\nsilence = ["FD301"]\n', "unknown key 'silence' in [tool.flask-doctor.audit]"),
         ('[tool.flask-doctor]\naudit = "FD301"\n', "[tool.flask-doctor.audit] must be a table"),
-        ('[tool.flask-doctor.soak]\nrequests = 5\n', "unknown key 'requests' in [tool.flask-doctor.soak]"),
+        ("[tool.flask-doctor.soak]\nrequests = 5\n", "unknown key 'requests' in [tool.flask-doctor.soak]"),
     ],
 )
 def test_surface_sections_are_validated(tmp_path: Path, body: str, message: str) -> None:

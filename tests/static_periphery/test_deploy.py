@@ -78,7 +78,10 @@ def test_gunicorn_long_and_short_options() -> None:
 def test_gunicorn_glued_short_options_and_factory_target() -> None:
     cmd = one("gunicorn -w4 -kuvicorn.workers.UvicornWorker -t0 'app:create_app()'")
     assert (cmd.workers, cmd.worker_class, cmd.timeout, cmd.app_target) == (
-        4, "uvicorn.workers.UvicornWorker", 0, "app:create_app()"
+        4,
+        "uvicorn.workers.UvicornWorker",
+        0,
+        "app:create_app()",
     )
 
 
@@ -99,8 +102,9 @@ def test_target_before_options_and_unknown_options() -> None:
         ("gunicorn -w $(nproc) app:app", None, None, {"workers": "$(nproc)"}),
     ],
 )
-def test_env_expansion(command: str, env: dict[str, str | None] | None, workers: int | None,
-                       unresolved: dict[str, str]) -> None:
+def test_env_expansion(
+    command: str, env: dict[str, str | None] | None, workers: int | None, unresolved: dict[str, str]
+) -> None:
     cmd = one(command, env)
     assert cmd.workers == workers
     assert cmd.unresolved == unresolved
@@ -143,8 +147,7 @@ def test_wrappers_and_chains_are_seen_through(command: str) -> None:
 
 
 def test_inline_environment() -> None:
-    commands, inline = analyze_command("FLASK_ENV=production WEB_CONCURRENCY=3 gunicorn -e X=1 app:app",
-                                       SRC, "web")
+    commands, inline = analyze_command("FLASK_ENV=production WEB_CONCURRENCY=3 gunicorn -e X=1 app:app", SRC, "web")
     assert inline == {"FLASK_ENV": "production", "WEB_CONCURRENCY": "3"}
     (cmd,) = commands
     assert cmd.workers == 3 and cmd.from_env == ["workers"]
@@ -161,15 +164,27 @@ def test_gunicorn_cmd_args_fill_what_argv_leaves_open() -> None:
     ("command", "env", "expected"),
     [
         ("flask run", None, dict(debug=False, reload=False, bind="127.0.0.1:5000", app_target=None)),
-        ("flask --app shop run --debug --host 0.0.0.0", None,
-         dict(debug=True, reload=True, bind="0.0.0.0:5000", app_target="shop")),
-        ("flask -A shop --debug run -p 8000 --no-reload", None,
-         dict(debug=True, reload=False, bind="127.0.0.1:8000", app_target="shop")),
-        ("python -m flask run --host=0.0.0.0 --port=80", {"FLASK_APP": "wsgi.py"},
-         dict(debug=False, reload=False, bind="0.0.0.0:80", app_target="wsgi.py")),
+        (
+            "flask --app shop run --debug --host 0.0.0.0",
+            None,
+            dict(debug=True, reload=True, bind="0.0.0.0:5000", app_target="shop"),
+        ),
+        (
+            "flask -A shop --debug run -p 8000 --no-reload",
+            None,
+            dict(debug=True, reload=False, bind="127.0.0.1:8000", app_target="shop"),
+        ),
+        (
+            "python -m flask run --host=0.0.0.0 --port=80",
+            {"FLASK_APP": "wsgi.py"},
+            dict(debug=False, reload=False, bind="0.0.0.0:80", app_target="wsgi.py"),
+        ),
         ("FLASK_DEBUG=1 flask run", None, dict(debug=True, reload=True, bind="127.0.0.1:5000", app_target=None)),
-        ("flask run --no-debug", {"FLASK_DEBUG": "true"},
-         dict(debug=False, reload=False, bind="127.0.0.1:5000", app_target=None)),
+        (
+            "flask run --no-debug",
+            {"FLASK_DEBUG": "true"},
+            dict(debug=False, reload=False, bind="127.0.0.1:5000", app_target=None),
+        ),
     ],
 )
 def test_flask_run(command: str, env: dict[str, str | None] | None, expected: dict[str, object]) -> None:
@@ -191,22 +206,42 @@ def test_flask_subcommands_other_than_run_are_not_servers() -> None:
         ("python -m shop", "python-script", dict(app_target="shop")),
         ("uwsgi --ini uwsgi.ini", "uwsgi", dict(config_file="uwsgi.ini")),
         ("uwsgi deploy/uwsgi.ini", "uwsgi", dict(config_file="deploy/uwsgi.ini")),
-        ("uwsgi --http :8000 --module app:app --processes 4 --threads 2 --master --harakiri 30",
-         "uwsgi", dict(bind=":8000", app_target="app:app", workers=4, threads=2, timeout=30)),
-        ("uwsgi --http-socket :9090 --wsgi-file wsgi.py -p 8 --py-autoreload 1", "uwsgi",
-         dict(bind=":9090", app_target="wsgi.py", workers=8, reload=True)),
-        ("waitress-serve --threads=8 --listen=*:8080 shop:app", "waitress",
-         dict(threads=8, bind="*:8080", app_target="shop:app")),
-        ("waitress-serve --host 0.0.0.0 --port 8080 --call shop:create_app", "waitress",
-         dict(bind="0.0.0.0:8080", app_target="shop:create_app")),
-        ("uvicorn asgi:app --workers 4 --host 0.0.0.0 --port 8000 --reload", "uvicorn",
-         dict(workers=4, bind="0.0.0.0:8000", app_target="asgi:app", reload=True)),
-        ("hypercorn -w 2 -k trio -b 0.0.0.0:8000 asgi:app", "hypercorn",
-         dict(workers=2, worker_class="trio", bind="0.0.0.0:8000", app_target="asgi:app")),
-        ("celery -A shop.celery worker -c 4 -P gevent --loglevel=info --max-tasks-per-child 100",
-         "celery-worker", dict(workers=4, worker_class="gevent", app_target="shop.celery", max_requests=100)),
-        ("celery worker --app=shop.celery --concurrency=2", "celery-worker",
-         dict(workers=2, app_target="shop.celery")),
+        (
+            "uwsgi --http :8000 --module app:app --processes 4 --threads 2 --master --harakiri 30",
+            "uwsgi",
+            dict(bind=":8000", app_target="app:app", workers=4, threads=2, timeout=30),
+        ),
+        (
+            "uwsgi --http-socket :9090 --wsgi-file wsgi.py -p 8 --py-autoreload 1",
+            "uwsgi",
+            dict(bind=":9090", app_target="wsgi.py", workers=8, reload=True),
+        ),
+        (
+            "waitress-serve --threads=8 --listen=*:8080 shop:app",
+            "waitress",
+            dict(threads=8, bind="*:8080", app_target="shop:app"),
+        ),
+        (
+            "waitress-serve --host 0.0.0.0 --port 8080 --call shop:create_app",
+            "waitress",
+            dict(bind="0.0.0.0:8080", app_target="shop:create_app"),
+        ),
+        (
+            "uvicorn asgi:app --workers 4 --host 0.0.0.0 --port 8000 --reload",
+            "uvicorn",
+            dict(workers=4, bind="0.0.0.0:8000", app_target="asgi:app", reload=True),
+        ),
+        (
+            "hypercorn -w 2 -k trio -b 0.0.0.0:8000 asgi:app",
+            "hypercorn",
+            dict(workers=2, worker_class="trio", bind="0.0.0.0:8000", app_target="asgi:app"),
+        ),
+        (
+            "celery -A shop.celery worker -c 4 -P gevent --loglevel=info --max-tasks-per-child 100",
+            "celery-worker",
+            dict(workers=4, worker_class="gevent", app_target="shop.celery", max_requests=100),
+        ),
+        ("celery worker --app=shop.celery --concurrency=2", "celery-worker", dict(workers=2, app_target="shop.celery")),
         ("python -m celery -A shop beat", "other", dict(app_target="shop")),
         ("./bin/start-web", "other", dict(argv=["./bin/start-web"])),
         ("bin/start-nginx bin/start-pgbouncer", "other", dict()),
@@ -291,26 +326,40 @@ def test_dockerfile_final_stage_cmd_and_env(tmp_path: Path) -> None:
 
 
 def test_dockerfile_entrypoint_script_with_cmd(tmp_path: Path) -> None:
-    model = parse(tmp_path, {"docker/Dockerfile.prod": (
-        "FROM python:3.12\n"
-        'ENTRYPOINT ["/usr/bin/tini", "--", "/docker-entrypoint.sh"]\n'
-        'CMD ["gunicorn", "-k", "gevent", "app:app"]\n'
-    )})
+    model = parse(
+        tmp_path,
+        {
+            "docker/Dockerfile.prod": (
+                "FROM python:3.12\n"
+                'ENTRYPOINT ["/usr/bin/tini", "--", "/docker-entrypoint.sh"]\n'
+                'CMD ["gunicorn", "-k", "gevent", "app:app"]\n'
+            )
+        },
+    )
     (cmd,) = model.commands
     assert (cmd.server, cmd.process, cmd.source, cmd.worker_class) == (
-        "gunicorn", "CMD", Location("docker/Dockerfile.prod", 3, 1), "gevent"
+        "gunicorn",
+        "CMD",
+        Location("docker/Dockerfile.prod", 3, 1),
+        "gevent",
     )
 
 
 def test_dockerfile_exec_entrypoint_takes_cmd_as_arguments(tmp_path: Path) -> None:
-    model = parse(tmp_path, {"Dockerfile": (
-        "FROM python:3.12\n"
-        'ENTRYPOINT ["gunicorn", "--config", "gunicorn.conf.py"]\n'
-        'CMD ["wsgi:app"]\n'
-    )})
+    model = parse(
+        tmp_path,
+        {
+            "Dockerfile": (
+                'FROM python:3.12\nENTRYPOINT ["gunicorn", "--config", "gunicorn.conf.py"]\nCMD ["wsgi:app"]\n'
+            )
+        },
+    )
     (cmd,) = model.commands
     assert (cmd.process, cmd.source.line, cmd.config_file, cmd.app_target) == (
-        "ENTRYPOINT", 2, "gunicorn.conf.py", "wsgi:app"
+        "ENTRYPOINT",
+        2,
+        "gunicorn.conf.py",
+        "wsgi:app",
     )
 
 
@@ -321,29 +370,30 @@ def test_dockerfile_invalid_json_cmd_is_shell_form(tmp_path: Path) -> None:
 
 
 def test_dockerfile_entrypoint_resets_inherited_cmd(tmp_path: Path) -> None:
-    model = parse(tmp_path, {"Dockerfile": (
-        "FROM python AS base\n"
-        "CMD flask run\n"
-        "FROM base\n"
-        "ENTRYPOINT python app.py\n"
-    )})
-    assert [(c.server, c.process, c.app_target) for c in model.commands] == [
-        ("python-script", "ENTRYPOINT", "app.py")
-    ]
+    model = parse(
+        tmp_path, {"Dockerfile": ("FROM python AS base\nCMD flask run\nFROM base\nENTRYPOINT python app.py\n")}
+    )
+    assert [(c.server, c.process, c.app_target) for c in model.commands] == [("python-script", "ENTRYPOINT", "app.py")]
 
 
 def test_dockerfile_inherits_cmd_from_named_stage(tmp_path: Path) -> None:
-    model = parse(tmp_path, {"Dockerfile": (
-        "FROM python AS base\nENV FLASK_DEBUG=1\nCMD flask run --host=0.0.0.0\nFROM base\nRUN true\n"
-    )})
+    model = parse(
+        tmp_path,
+        {"Dockerfile": ("FROM python AS base\nENV FLASK_DEBUG=1\nCMD flask run --host=0.0.0.0\nFROM base\nRUN true\n")},
+    )
     (cmd,) = model.commands
     assert (cmd.server, cmd.debug, cmd.source.line) == ("flask-run", True, 3)
 
 
 def test_dockerfile_escape_directive(tmp_path: Path) -> None:
-    model = parse(tmp_path, {"Dockerfile": (
-        "# escape=`\nFROM mcr.microsoft.com/windows/python\nCMD waitress-serve `\n  --threads=16 app:app\n"
-    )})
+    model = parse(
+        tmp_path,
+        {
+            "Dockerfile": (
+                "# escape=`\nFROM mcr.microsoft.com/windows/python\nCMD waitress-serve `\n  --threads=16 app:app\n"
+            )
+        },
+    )
     (cmd,) = model.commands
     assert (cmd.server, cmd.threads, cmd.source.line) == ("waitress", 16, 3)
 
@@ -370,8 +420,20 @@ def test_non_utf8_file_is_still_read(tmp_path: Path) -> None:
     assert [c.server for c in model.commands] == ["gunicorn"]
 
 
-@pytest.mark.parametrize("name", ["Dockerfile", "Procfile", "docker-compose.yml", "gunicorn.conf.py",
-                                  "uwsgi.ini", ".env", "fly.toml", "app.yaml", "nginx.conf"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Dockerfile",
+        "Procfile",
+        "docker-compose.yml",
+        "gunicorn.conf.py",
+        "uwsgi.ini",
+        ".env",
+        "fly.toml",
+        "app.yaml",
+        "nginx.conf",
+    ],
+)
 def test_empty_files(tmp_path: Path, name: str) -> None:
     model = parse(tmp_path, {name: ""})
     assert model.commands == [] and model.problems == [] and model.env == []
@@ -379,13 +441,18 @@ def test_empty_files(tmp_path: Path, name: str) -> None:
 
 # ================================================================== Procfile
 def test_procfile(tmp_path: Path) -> None:
-    model = parse(tmp_path, {"Procfile": (
-        "# Heroku processes\n"
-        "web: WEB_CONCURRENCY=2 gunicorn wsgi:app --preload --max-requests 1200\n"
-        "worker:   celery -A shop.celery worker --concurrency 4\n"
-        "release: flask db upgrade\n"
-        "this line is wrong\n"
-    )})
+    model = parse(
+        tmp_path,
+        {
+            "Procfile": (
+                "# Heroku processes\n"
+                "web: WEB_CONCURRENCY=2 gunicorn wsgi:app --preload --max-requests 1200\n"
+                "worker:   celery -A shop.celery worker --concurrency 4\n"
+                "release: flask db upgrade\n"
+                "this line is wrong\n"
+            )
+        },
+    )
     assert [(c.process, c.server, c.source) for c in model.commands] == [
         ("web", "gunicorn", Location("Procfile", 2, 6)),
         ("worker", "celery-worker", Location("Procfile", 3, 11)),
@@ -400,18 +467,23 @@ def test_procfile(tmp_path: Path) -> None:
 
 # ======================================================================= .env
 def test_dotenv(tmp_path: Path) -> None:
-    model = parse(tmp_path, {".env.example": (
-        "# copy to .env\n"
-        "FLASK_APP=shop\n"
-        "export SECRET_KEY='change-me'  # a comment\n"
-        'DATABASE_URL="postgresql://u:p@db/shop" \n'
-        "EMPTY=\n"
-        "DEBUG=true # inline comment\n"
-        'MULTI="line one\n'
-        'line two"\n'
-        "not an assignment\n"
-        "URL=http://x/#anchor\n"
-    )})
+    model = parse(
+        tmp_path,
+        {
+            ".env.example": (
+                "# copy to .env\n"
+                "FLASK_APP=shop\n"
+                "export SECRET_KEY='change-me'  # a comment\n"
+                'DATABASE_URL="postgresql://u:p@db/shop" \n'
+                "EMPTY=\n"
+                "DEBUG=true # inline comment\n"
+                'MULTI="line one\n'
+                'line two"\n'
+                "not an assignment\n"
+                "URL=http://x/#anchor\n"
+            )
+        },
+    )
     assert [(e.name, e.value, e.source.line, e.scope) for e in model.env] == [
         ("FLASK_APP", "shop", 2, "env-file"),
         ("SECRET_KEY", "change-me", 3, "env-file"),
@@ -505,10 +577,13 @@ def test_compose(tmp_path: Path) -> None:
 
 
 def test_compose_dotenv_feeds_interpolation(tmp_path: Path) -> None:
-    model = parse(tmp_path, {
-        "docker-compose.yml": "services:\n  web:\n    command: gunicorn -w ${WORKERS} app:app\n",
-        ".env": "WORKERS=6\n",
-    })
+    model = parse(
+        tmp_path,
+        {
+            "docker-compose.yml": "services:\n  web:\n    command: gunicorn -w ${WORKERS} app:app\n",
+            ".env": "WORKERS=6\n",
+        },
+    )
     (cmd,) = model.commands
     assert cmd.workers == 6
 
@@ -537,15 +612,21 @@ def test_compose_bad_yaml_is_a_problem(tmp_path: Path, text: str, line: int, sta
 
 
 def test_compose_odd_shapes_do_not_raise(tmp_path: Path) -> None:
-    model = parse(tmp_path, {"docker-compose.yml": (
-        "services:\n"
-        "  a: null\n"
-        "  b:\n    environment: 12\n    ports: 80\n    deploy: {replicas: many}\n    command: 42\n"
-        "  c:\n    env_file: {path: ./c.env, required: false}\n    build: ./nginx\n"
-    )})
+    model = parse(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n"
+                "  a: null\n"
+                "  b:\n    environment: 12\n    ports: 80\n    deploy: {replicas: many}\n    command: 42\n"
+                "  c:\n    env_file: {path: ./c.env, required: false}\n    build: ./nginx\n"
+            )
+        },
+    )
     assert model.problems == []
     assert [(s.name, s.replicas, s.env_files, s.is_proxy) for s in model.services] == [
-        ("b", None, [], False), ("c", None, ["./c.env"], True)
+        ("b", None, [], False),
+        ("c", None, ["./c.env"], True),
     ]
 
 
@@ -611,13 +692,17 @@ def test_gunicorn_conf(tmp_path: Path) -> None:
     assert conf.settings["secret"] == Setting("secret", None, loc(14), expr="os.environ['SECRET']", env_var="SECRET")
     assert conf.settings["reload"] == Setting("reload", True, loc(19, 5), expr="True", conditional=True)
     # the later, conditional assignment is the one that is recorded
-    assert conf.settings["worker_class"] == Setting("worker_class", "sync", loc(24, 5), expr="'sync'",
-                                                    conditional=True)
+    assert conf.settings["worker_class"] == Setting("worker_class", "sync", loc(24, 5), expr="'sync'", conditional=True)
     assert conf.settings["keepalive"].value is None and conf.settings["keepalive"].expr == "keepalive += 1"
     assert "PORT" not in conf.settings and "multiprocessing" not in conf.settings
     assert conf.hooks == {"post_fork": loc(30), "when_ready": loc(35)}
     assert (conf.workers, conf.threads, conf.timeout, conf.preload, conf.reload, conf.bind) == (
-        None, 4, 120, True, True, "0.0.0.0:8000"
+        None,
+        4,
+        120,
+        True,
+        True,
+        "0.0.0.0:8000",
     )
     assert conf.get("preload") is conf.settings["preload_app"]
     assert EnvSetting("FLASK_ENV", "production", loc(16), "gunicorn") in model.env
@@ -659,61 +744,79 @@ def test_gunicorn_conf_never_runs_code(tmp_path: Path) -> None:
 
 # ================================================================== uwsgi.ini
 def test_uwsgi_ini(tmp_path: Path) -> None:
-    model = parse(tmp_path, {"deploy/uwsgi.ini": (
-        "; production\n"
-        "[uwsgi]\n"
-        "module = shop.wsgi:app\n"
-        "master = true\n"
-        "processes = 4\n"
-        "threads = 2\n"
-        "enable-threads\n"
-        "harakiri = 30\n"
-        "max-requests = 5000\n"
-        "lazy-apps = true\n"
-        "http-socket = :8000\n"
-        "env = FLASK_ENV=production\n"
-        "env = DEBUG=0\n"
-        "[other]\n"
-        "processes = 99\n"
-    )})
+    model = parse(
+        tmp_path,
+        {
+            "deploy/uwsgi.ini": (
+                "; production\n"
+                "[uwsgi]\n"
+                "module = shop.wsgi:app\n"
+                "master = true\n"
+                "processes = 4\n"
+                "threads = 2\n"
+                "enable-threads\n"
+                "harakiri = 30\n"
+                "max-requests = 5000\n"
+                "lazy-apps = true\n"
+                "http-socket = :8000\n"
+                "env = FLASK_ENV=production\n"
+                "env = DEBUG=0\n"
+                "[other]\n"
+                "processes = 99\n"
+            )
+        },
+    )
     (ini,) = model.uwsgi
     assert ini.path == "deploy/uwsgi.ini"
-    assert (ini.processes, ini.threads, ini.harakiri, ini.max_requests, ini.master, ini.lazy_apps,
-            ini.enable_threads, ini.http_socket, ini.module, ini.wsgi_file) == (
-        4, 2, 30, 5000, True, True, True, ":8000", "shop.wsgi:app", None
-    )
+    assert (
+        ini.processes,
+        ini.threads,
+        ini.harakiri,
+        ini.max_requests,
+        ini.master,
+        ini.lazy_apps,
+        ini.enable_threads,
+        ini.http_socket,
+        ini.module,
+        ini.wsgi_file,
+    ) == (4, 2, 30, 5000, True, True, True, ":8000", "shop.wsgi:app", None)
     assert ini.get("processes") == Setting("processes", "4", Location("deploy/uwsgi.ini", 5, 1), expr="4")
     assert [e.name for e in ini.entries].count("env") == 2
     assert [(e.name, e.value, e.scope) for e in model.env] == [
-        ("FLASK_ENV", "production", "uwsgi"), ("DEBUG", "0", "uwsgi")
+        ("FLASK_ENV", "production", "uwsgi"),
+        ("DEBUG", "0", "uwsgi"),
     ]
-    assert model.declared_workers() == [
-        WorkerDecl("uwsgi", 4, Location("deploy/uwsgi.ini", 5, 1), threads=2)
-    ]
+    assert model.declared_workers() == [WorkerDecl("uwsgi", 4, Location("deploy/uwsgi.ini", 5, 1), threads=2)]
 
 
 # ========================================================= fly.toml / app.yaml
 def test_fly_toml(tmp_path: Path) -> None:
-    model = parse(tmp_path, {"fly.toml": (
-        'app = "shop"\n'
-        "\n"
-        "[env]\n"
-        '  FLASK_ENV = "production"\n'
-        "  WEB_CONCURRENCY = 2\n"
-        "\n"
-        "[processes]\n"
-        '  app = "gunicorn --bind :8080 shop.wsgi:app"\n'
-        '  worker = "celery -A shop.celery worker"\n'
-        "\n"
-        "[deploy]\n"
-        '  release_command = "flask db upgrade"\n'
-    )})
+    model = parse(
+        tmp_path,
+        {
+            "fly.toml": (
+                'app = "shop"\n'
+                "\n"
+                "[env]\n"
+                '  FLASK_ENV = "production"\n'
+                "  WEB_CONCURRENCY = 2\n"
+                "\n"
+                "[processes]\n"
+                '  app = "gunicorn --bind :8080 shop.wsgi:app"\n'
+                '  worker = "celery -A shop.celery worker"\n'
+                "\n"
+                "[deploy]\n"
+                '  release_command = "flask db upgrade"\n'
+            )
+        },
+    )
     assert [(c.process, c.server, c.source.line, c.workers) for c in model.commands] == [
         ("app", "gunicorn", 8, 2),
         ("worker", "celery-worker", 9, None),
     ]
     assert [(e.name, e.value, e.source.line) for e in model.env] == [
-        ("FLASK_ENV", "production", 4), ("WEB_CONCURRENCY", "2", 5)
+        ("FLASK_ENV", "production", 4),
+        ("WEB_CONCURRENCY", "2", 5),
     ]
 
 
@@ -725,20 +828,29 @@ def test_fly_experimental_cmd_and_bad_toml(tmp_path: Path) -> None:
 
 
 def test_app_yaml(tmp_path: Path) -> None:
-    model = parse(tmp_path, {"app.yaml": (
-        "runtime: python312\n"
-        "entrypoint: gunicorn -b :$PORT -w 2 main:app\n"
-        "env_variables:\n"
-        "  SECRET_KEY: dev\n"
-        "  DEBUG: true\n"
-    )})
+    model = parse(
+        tmp_path,
+        {
+            "app.yaml": (
+                "runtime: python312\n"
+                "entrypoint: gunicorn -b :$PORT -w 2 main:app\n"
+                "env_variables:\n"
+                "  SECRET_KEY: dev\n"
+                "  DEBUG: true\n"
+            )
+        },
+    )
     (cmd,) = model.commands
     assert (cmd.process, cmd.source, cmd.workers, cmd.app_target) == (
-        "entrypoint", Location("app.yaml", 2, 13), 2, "main:app"
+        "entrypoint",
+        Location("app.yaml", 2, 13),
+        2,
+        "main:app",
     )
     assert cmd.unresolved == {"bind": ":$PORT"}
     assert [(e.name, e.value, e.source.line, e.scope) for e in model.env] == [
-        ("SECRET_KEY", "dev", 4, "appengine"), ("DEBUG", "true", 5, "appengine")
+        ("SECRET_KEY", "dev", 4, "appengine"),
+        ("DEBUG", "true", 5, "appengine"),
     ]
 
 
@@ -749,31 +861,43 @@ def test_app_yaml_that_is_not_app_engine(tmp_path: Path) -> None:
 
 # ===================================================================== nginx
 def test_nginx_conf(tmp_path: Path) -> None:
-    model = parse(tmp_path, {"deploy/nginx.conf": (
-        "upstream app { server web:8000; }\n"
-        "server {\n"
-        "  listen 80;\n"
-        "  location / {\n"
-        "    # proxy_pass http://old;\n"
-        "    proxy_pass http://app;\n"
-        "    proxy_set_header Host $host;\n"
-        "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-        "    proxy_set_header X-Forwarded-Proto $scheme;\n"
-        "  }\n"
-        "}\n"
-    )})
+    model = parse(
+        tmp_path,
+        {
+            "deploy/nginx.conf": (
+                "upstream app { server web:8000; }\n"
+                "server {\n"
+                "  listen 80;\n"
+                "  location / {\n"
+                "    # proxy_pass http://old;\n"
+                "    proxy_pass http://app;\n"
+                "    proxy_set_header Host $host;\n"
+                "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+                "    proxy_set_header X-Forwarded-Proto $scheme;\n"
+                "  }\n"
+                "}\n"
+            )
+        },
+    )
     assert model.proxies == [
-        ProxyDecl("nginx.conf", Location("deploy/nginx.conf", 6, 1), kind="nginx",
-                  sets_headers=("host", "x-forwarded-for", "x-forwarded-proto"))
+        ProxyDecl(
+            "nginx.conf",
+            Location("deploy/nginx.conf", 6, 1),
+            kind="nginx",
+            sets_headers=("host", "x-forwarded-for", "x-forwarded-proto"),
+        )
     ]
 
 
 # ============================================================= model helpers
 def test_workers_from_config_file_and_defaults(tmp_path: Path) -> None:
-    model = parse(tmp_path, {
-        "Procfile": "web: gunicorn -c config/gunicorn.conf.py app:app\nadmin: gunicorn admin:app\n",
-        "config/gunicorn.conf.py": "workers = 5\nthreads = 2\n",
-    })
+    model = parse(
+        tmp_path,
+        {
+            "Procfile": "web: gunicorn -c config/gunicorn.conf.py app:app\nadmin: gunicorn admin:app\n",
+            "config/gunicorn.conf.py": "workers = 5\nthreads = 2\n",
+        },
+    )
     web, admin = model.commands
     assert model.gunicorn_config_for(web) is model.gunicorn[0]
     assert model.gunicorn_config_for(admin) is None
@@ -784,10 +908,13 @@ def test_workers_from_config_file_and_defaults(tmp_path: Path) -> None:
 
 
 def test_gunicorn_reads_conf_from_working_directory(tmp_path: Path) -> None:
-    model = parse(tmp_path, {
-        "Dockerfile": "FROM python\nCMD gunicorn app:app\n",
-        "gunicorn.conf.py": "import os\nworkers = os.cpu_count() * 2\n",
-    })
+    model = parse(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python\nCMD gunicorn app:app\n",
+            "gunicorn.conf.py": "import os\nworkers = os.cpu_count() * 2\n",
+        },
+    )
     (cmd,) = model.commands
     assert model.gunicorn_config_for(cmd) is model.gunicorn[0]
     (decl,) = model.declared_workers()
@@ -798,12 +925,21 @@ def test_web_commands() -> None:
     def cmd(server: str, process: str) -> ServerCommand:
         return ServerCommand(server, [], SRC, process)
 
-    model = DeployModel(commands=[
-        cmd("gunicorn", "CMD"), cmd("celery-worker", "worker"), cmd("other", "web"),
-        cmd("other", "release"), cmd("python-script", "CMD"), cmd("flask-run", "service:dev"),
-    ])
+    model = DeployModel(
+        commands=[
+            cmd("gunicorn", "CMD"),
+            cmd("celery-worker", "worker"),
+            cmd("other", "web"),
+            cmd("other", "release"),
+            cmd("python-script", "CMD"),
+            cmd("flask-run", "service:dev"),
+        ]
+    )
     assert [(c.server, c.process) for c in model.web_commands()] == [
-        ("gunicorn", "CMD"), ("other", "web"), ("python-script", "CMD"), ("flask-run", "service:dev")
+        ("gunicorn", "CMD"),
+        ("other", "web"),
+        ("python-script", "CMD"),
+        ("flask-run", "service:dev"),
     ]
 
 
@@ -816,8 +952,17 @@ def test_unknown_kinds_and_missing_files(tmp_path: Path) -> None:
     ]
 
 
-KINDS = ["Dockerfile", "Procfile", "docker-compose.yml", "gunicorn.conf.py", "uwsgi.ini", ".env",
-         "fly.toml", "app.yaml", "nginx.conf"]
+KINDS = [
+    "Dockerfile",
+    "Procfile",
+    "docker-compose.yml",
+    "gunicorn.conf.py",
+    "uwsgi.ini",
+    ".env",
+    "fly.toml",
+    "app.yaml",
+    "nginx.conf",
+]
 
 
 @pytest.mark.parametrize("name", KINDS)
@@ -853,28 +998,35 @@ def test_relative_paths_are_made_relative_to_root(tmp_path: Path, monkeypatch: p
 
 
 def test_dockerfile_arg_defaults_feed_env_but_not_cmd(tmp_path: Path) -> None:
-    model = parse(tmp_path, {"Dockerfile": (
-        "FROM python:3.12\n"
-        'ARG WORKERS=5 LABEL="two words"\n'
-        "ENV WEB_CONCURRENCY=$WORKERS\n"
-        "CMD gunicorn --threads ${WORKERS} app:app\n"
-    )})
+    model = parse(
+        tmp_path,
+        {
+            "Dockerfile": (
+                "FROM python:3.12\n"
+                'ARG WORKERS=5 LABEL="two words"\n'
+                "ENV WEB_CONCURRENCY=$WORKERS\n"
+                "CMD gunicorn --threads ${WORKERS} app:app\n"
+            )
+        },
+    )
     assert [(e.name, e.value, e.scope) for e in model.env] == [
-        ("WORKERS", "5", "build-arg"), ("LABEL", "two words", "build-arg"), ("WEB_CONCURRENCY", "5", "image"),
+        ("WORKERS", "5", "build-arg"),
+        ("LABEL", "two words", "build-arg"),
+        ("WEB_CONCURRENCY", "5", "image"),
     ]
     (cmd,) = model.commands
     assert (cmd.workers, cmd.threads, cmd.unresolved) == (5, None, {"threads": "${WORKERS}"})
 
 
 def test_dockerfile_tabs_blank_continuation_lines_and_lowercase(tmp_path: Path) -> None:
-    model = parse(tmp_path, {"Dockerfile": (
-        "from python:3.12\n"
-        "env\tFLASK_DEBUG=0\n"
-        "cmd gunicorn \\\n"
-        "\n"
-        "    # a comment\n"
-        "    -w 3 app:app \\\n"
-    )})
+    model = parse(
+        tmp_path,
+        {
+            "Dockerfile": (
+                "from python:3.12\nenv\tFLASK_DEBUG=0\ncmd gunicorn \\\n\n    # a comment\n    -w 3 app:app \\\n"
+            )
+        },
+    )
     (cmd,) = model.commands
     assert (cmd.workers, cmd.app_target, cmd.source.line) == (3, "app:app", 3)
     assert [(e.name, e.value) for e in model.env] == [("FLASK_DEBUG", "0")]

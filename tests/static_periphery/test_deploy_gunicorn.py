@@ -47,8 +47,9 @@ def conf(text: str, path: str = "gunicorn.conf.py") -> ConfigFile:
 )
 def test_workers_spellings(argv: list[str]) -> None:
     options = resolve_options(argv, NO_ENV)
-    assert options == GunicornOptions(workers=4, app_target="app:app",
-                                      sources={"workers": "command line", "app_target": "command line"})
+    assert options == GunicornOptions(
+        workers=4, app_target="app:app", sources={"workers": "command line", "app_target": "command line"}
+    )
     assert options.sources["workers"] == "command line"
 
 
@@ -66,21 +67,41 @@ def test_gthread_with_threads() -> None:
     # A sync worker given threads is run as gthread.
     options = resolve_options(["--threads=4", "app:app"], NO_ENV)
     assert (options.worker_class, options.effective_worker_class, options.concurrency_per_worker()) == (
-        None, "gthread", 4
+        None,
+        "gthread",
+        4,
     )
 
 
 def test_other_options_and_flags() -> None:
     options = resolve_options(
-        ["-t", "120", "--max-requests", "1000", "--max-requests-jitter=50", "-b", "0.0.0.0:8000",
-         "--bind", "unix:/run/app.sock", "--preload", "--reload", "-c", "conf/gunicorn.py",
-         "--log-level", "debug", "wsgi:app"],
+        [
+            "-t",
+            "120",
+            "--max-requests",
+            "1000",
+            "--max-requests-jitter=50",
+            "-b",
+            "0.0.0.0:8000",
+            "--bind",
+            "unix:/run/app.sock",
+            "--preload",
+            "--reload",
+            "-c",
+            "conf/gunicorn.py",
+            "--log-level",
+            "debug",
+            "wsgi:app",
+        ],
         NO_ENV,
     )
     assert (options.timeout, options.max_requests, options.max_requests_jitter) == (120, 1000, 50)
     assert options.bind == ("0.0.0.0:8000", "unix:/run/app.sock")
     assert (options.preload, options.reload, options.config_file, options.app_target) == (
-        True, True, "conf/gunicorn.py", "wsgi:app"
+        True,
+        True,
+        "conf/gunicorn.py",
+        "wsgi:app",
     )
 
 
@@ -110,8 +131,11 @@ def test_argv_wins_over_gunicorn_cmd_args_over_config_over_web_concurrency() -> 
     options = resolve_options(["-t", "120", "app:app"], env, config)
     assert (options.workers, options.threads, options.timeout, options.worker_class) == (2, 5, 120, "gthread")
     assert dict(options.sources) == {
-        "workers": "gunicorn.conf.py", "threads": "GUNICORN_CMD_ARGS", "timeout": "command line",
-        "worker_class": "gunicorn.conf.py", "app_target": "command line",
+        "workers": "gunicorn.conf.py",
+        "threads": "GUNICORN_CMD_ARGS",
+        "timeout": "command line",
+        "worker_class": "gunicorn.conf.py",
+        "app_target": "command line",
     }
 
 
@@ -149,8 +173,9 @@ def test_read_config_values_and_hooks() -> None:
         "timeout += 5\n"
     )
     assert config.assignments == [
-        ConfigAssignment("workers", 4, 3, 1, "int(os.environ.get('WEB_CONCURRENCY', CORES * 2))",
-                         env_var="WEB_CONCURRENCY"),
+        ConfigAssignment(
+            "workers", 4, 3, 1, "int(os.environ.get('WEB_CONCURRENCY', CORES * 2))", env_var="WEB_CONCURRENCY"
+        ),
         ConfigAssignment("threads", 4, 4, 1, "max(2, 4)"),
         ConfigAssignment("timeout", None, 7, 1, "timeout += 5"),
     ]
@@ -193,13 +218,19 @@ def test_load_options_reads_the_config_gunicorn_reads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("worker_class", "threads", "connections", "expected"),
     [
-        (None, None, None, 1), ("sync", 1, None, 1), ("sync", 8, None, 8), ("gthread", None, None, 1),
-        ("gevent", 8, None, 1000), ("eventlet", None, 50, 50), ("egg:gunicorn#gevent", None, 10, 10),
+        (None, None, None, 1),
+        ("sync", 1, None, 1),
+        ("sync", 8, None, 8),
+        ("gthread", None, None, 1),
+        ("gevent", 8, None, 1000),
+        ("eventlet", None, 50, 50),
+        ("egg:gunicorn#gevent", None, 10, 10),
         ("uvicorn.workers.UvicornWorker", None, None, 1),
     ],
 )
-def test_worker_concurrency(worker_class: str | None, threads: int | None, connections: int | None,
-                            expected: int) -> None:
+def test_worker_concurrency(
+    worker_class: str | None, threads: int | None, connections: int | None, expected: int
+) -> None:
     assert worker_concurrency(worker_class, threads, connections) == expected
 
 
@@ -238,13 +269,21 @@ def test_same_settings_as_gunicorn(tmp_path: Path, argv: list[str], cmd_args: st
     if config is not None:
         (tmp_path / "gunicorn.conf.py").write_text(config)
     env = {"PATH": "/usr/bin:/bin", "GUNICORN_CMD_ARGS": cmd_args} if cmd_args else {"PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-c", _GUNICORN_PROBE, *argv, "app:app"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _GUNICORN_PROBE, *argv, "app:app"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     theirs = json.loads(done.stdout)
     ours = load_options([*argv, "app:app"], env, tmp_path)
     defaults = {"workers": 1, "threads": 1, "worker_connections": 1000, "timeout": 30, "max_requests": 0}
-    mine = {name: getattr(ours, name) if getattr(ours, name) is not None else default
-            for name, default in defaults.items()}
+    mine = {
+        name: getattr(ours, name) if getattr(ours, name) is not None else default for name, default in defaults.items()
+    }
     mine["worker_class"] = ours.effective_worker_class
     mine["preload"] = ours.preload
     assert mine == theirs
@@ -258,10 +297,17 @@ def test_gunicorn_reader_imports_nothing_heavy() -> None:
         "print(sorted(m for m in sys.modules if m.startswith(('flask_doctor', 'yaml', 'tomli'))))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert done.stdout.strip() == str([
-        "flask_doctor", "flask_doctor.bounded_read", "flask_doctor.static", "flask_doctor.static.deploy",
-        "flask_doctor.static.deploy.gunicorn", "flask_doctor.static.deploy.options", "flask_doctor.static.deploy.values",
-    ])
+    assert done.stdout.strip() == str(
+        [
+            "flask_doctor",
+            "flask_doctor.bounded_read",
+            "flask_doctor.static",
+            "flask_doctor.static.deploy",
+            "flask_doctor.static.deploy.gunicorn",
+            "flask_doctor.static.deploy.options",
+            "flask_doctor.static.deploy.values",
+        ]
+    )
 
 
 def test_package_exports_resolve() -> None:

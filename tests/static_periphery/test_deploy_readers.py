@@ -38,11 +38,18 @@ def _commands(model: DeployModel) -> list[tuple[str, str, str, int | None]]:
 
 
 def test_which_files_are_read() -> None:
-    kinds = {str(p.relative_to(FIXTURE)): deploy_kind(p, at_root=p.parent == FIXTURE)
-             for p in sorted(FIXTURE.rglob("*")) if p.is_file()}
+    kinds = {
+        str(p.relative_to(FIXTURE)): deploy_kind(p, at_root=p.parent == FIXTURE)
+        for p in sorted(FIXTURE.rglob("*"))
+        if p.is_file()
+    }
     assert kinds == {
-        "Dockerfile": "dockerfile", "boot.sh": "shell", "supervisord.conf": "supervisor",
-        "supervisor/web.conf": "conf", "deploy/app.conf": "conf", "deploy/static-only.conf": "conf",
+        "Dockerfile": "dockerfile",
+        "boot.sh": "shell",
+        "supervisord.conf": "supervisor",
+        "supervisor/web.conf": "conf",
+        "deploy/app.conf": "conf",
+        "deploy/static-only.conf": "conf",
         "deploy/logging.conf": "conf",
         "scripts/launch.sh": None,  # not a known name: read because the Dockerfile's ENTRYPOINT runs it
     }
@@ -79,9 +86,14 @@ def test_environment_from_supervisor_and_scripts(model: DeployModel) -> None:
 
 def test_nginx_conf_in_a_config_directory(model: DeployModel) -> None:
     # static-only.conf proxies nothing; logging.conf is not nginx nor supervisor
-    assert model.proxies == [ProxyDecl("app.conf", Location("deploy/app.conf", 7, 1), kind="nginx",
-                                       sets_headers=("host", "x-real-ip", "x-forwarded-for", "x-forwarded-proto",
-                                                     "x-forwarded-host"))]
+    assert model.proxies == [
+        ProxyDecl(
+            "app.conf",
+            Location("deploy/app.conf", 7, 1),
+            kind="nginx",
+            sets_headers=("host", "x-real-ip", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"),
+        )
+    ]
     assert model.problems == []
 
 
@@ -103,21 +115,24 @@ def test_scripts_outside_the_root_are_not_read(tmp_path: Path) -> None:
     assert [c.server for c in model.commands] == ["other"]
 
 
-@pytest.mark.parametrize("text", [
-    "case $x in a) gunicorn ;; esac\n",
-    "$((1+\n",
-    "if then fi\n",
-    "exec gunicorn -w $(nproc) app:app <<EOF\nbody\nEOF\n",
-    "'unterminated\n",
-    "\x00\x01",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "case $x in a) gunicorn ;; esac\n",
+        "$((1+\n",
+        "if then fi\n",
+        "exec gunicorn -w $(nproc) app:app <<EOF\nbody\nEOF\n",
+        "'unterminated\n",
+        "\x00\x01",
+    ],
+)
 def test_odd_shell_never_raises(tmp_path: Path, text: str) -> None:
     (tmp_path / "start.sh").write_text(text)
     model = parse_deploy_files([tmp_path / "start.sh"], tmp_path)
     assert all(not msg.startswith("internal error") for _, _, msg in model.problems), model.problems
 
 
-APP = '''
+APP = """
 from flask import Flask, request
 from flask_caching import Cache
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -131,7 +146,7 @@ cache = Cache(app, config={"CACHE_TYPE": "SimpleCache"})
 @cache.cached(timeout=60)
 def ip():
     return request.remote_addr
-'''
+"""
 
 
 def test_rules_read_supervisor_scripts_and_nginx_conf(tmp_path: Path) -> None:
@@ -142,14 +157,29 @@ def test_rules_read_supervisor_scripts_and_nginx_conf(tmp_path: Path) -> None:
     root = tmp_path / "app"
     shutil.copytree(FIXTURE, root)
     (root / "app.py").write_text(APP)
-    proc = subprocess.run([sys.executable, "-c", "from flask_doctor.cli import main; main()", "check", ".",
-                           "--preview", "--format", "json"], cwd=root, capture_output=True, text=True, timeout=120)
-    found = sorted((f["code"], f["location"]["path"], f["location"]["line"])
-                   for f in json.loads(proc.stdout)["findings"])
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from flask_doctor.cli import main; main()",
+            "check",
+            ".",
+            "--preview",
+            "--format",
+            "json",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    found = sorted(
+        (f["code"], f["location"]["path"], f["location"]["line"]) for f in json.loads(proc.stdout)["findings"]
+    )
     assert found == [
-        ("FD307", "supervisord.conf", 5),        # flask run --debug as a supervisor program
-        ("FD313", "app.py", 7),                  # x_for=2 behind the one nginx proxy of deploy/app.conf
-        ("FD408", "scripts/launch.sh", 5),       # the Dockerfile's ENTRYPOINT script: gunicorn, no max_requests
+        ("FD307", "supervisord.conf", 5),  # flask run --debug as a supervisor program
+        ("FD313", "app.py", 7),  # x_for=2 behind the one nginx proxy of deploy/app.conf
+        ("FD408", "scripts/launch.sh", 5),  # the Dockerfile's ENTRYPOINT script: gunicorn, no max_requests
         ("FD408", "supervisor/web.conf", 3),
-        ("FD702", "app.py", 8),                  # SimpleCache with uwsgi's 3 processes (boot.sh)
+        ("FD702", "app.py", 8),  # SimpleCache with uwsgi's 3 processes (boot.sh)
     ], proc.stdout + proc.stderr

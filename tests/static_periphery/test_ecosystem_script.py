@@ -285,9 +285,7 @@ def test_suppressed_findings_are_not_recorded(tmp_path: Path) -> None:
 
 
 def test_checker_argv_appends_machine_readable_options(tmp_path: Path) -> None:
-    argv = eco.checker_argv(
-        "env A=1 python3 -c 'from x import main; main()' check", tmp_path / "r.json", True
-    )
+    argv = eco.checker_argv("env A=1 python3 -c 'from x import main; main()' check", tmp_path / "r.json", True)
     assert argv[:5] == ["env", "A=1", "python3", "-c", "from x import main; main()"]
     assert argv[5:] == [
         "check",
@@ -304,9 +302,7 @@ def test_checker_argv_appends_machine_readable_options(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- ledger, precision, compare
 
 
-def finding(
-    app: str, fp: str, code: str = "FD201", half: str = "held", severity: str = "warning"
-) -> dict[str, Any]:
+def finding(app: str, fp: str, code: str = "FD201", half: str = "held", severity: str = "warning") -> dict[str, Any]:
     return {
         "kind": "finding",
         "app": app,
@@ -329,9 +325,7 @@ def ok(app: str) -> dict[str, Any]:
 
 
 def test_ledger_diff_lists_new_and_gone_only_for_apps_that_ran() -> None:
-    ledger = eco.parse_ledger(
-        [verdict("a", "f1", "true"), verdict("a", "f-old", "wrong"), verdict("b", "f-b", "true")]
-    )
+    ledger = eco.parse_ledger([verdict("a", "f1", "true"), verdict("a", "f-old", "wrong"), verdict("b", "f-b", "true")])
     results = [
         finding("a", "f1"),
         finding("a", "f2"),

@@ -226,10 +226,18 @@ def test_walking_a_subdirectory_honours_gitignores_above_it(tmp_path: Path) -> N
 
 
 def test_exclude_and_extend_exclude(tmp_path: Path) -> None:
-    touch(tmp_path, "app/views.py", "migrations/versions/001.py", "tests/fixtures/bad.py",
-          "tests/test_views.py", "app/schema_pb2.py", "examples/Dockerfile")
-    settings = Settings(root=tmp_path, exclude=["migrations", "tests/fixtures"],
-                        extend_exclude=["*_pb2.py", "examples/"])
+    touch(
+        tmp_path,
+        "app/views.py",
+        "migrations/versions/001.py",
+        "tests/fixtures/bad.py",
+        "tests/test_views.py",
+        "app/schema_pb2.py",
+        "examples/Dockerfile",
+    )
+    settings = Settings(
+        root=tmp_path, exclude=["migrations", "tests/fixtures"], extend_exclude=["*_pb2.py", "examples/"]
+    )
     found = discover([tmp_path], settings)
     assert rel(found.python_files, tmp_path) == ["app/views.py", "tests/test_views.py"]
     assert found.deploy_files == []
@@ -363,6 +371,5 @@ def test_relative_arguments_from_a_subdirectory(tmp_path: Path, monkeypatch: pyt
     # "app/generated" is relative to the project root, not to the cwd
     found = discover([Path(".")], Settings(root=tmp_path, exclude=["app/generated"]))
     assert found.python_files == [Path("views.py")]
-    forced = discover([Path("generated/x.py")], Settings(root=tmp_path, exclude=["app/generated"]),
-                      force_exclude=True)
+    forced = discover([Path("generated/x.py")], Settings(root=tmp_path, exclude=["app/generated"]), force_exclude=True)
     assert forced.python_files == []

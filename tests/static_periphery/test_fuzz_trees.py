@@ -38,7 +38,8 @@ SOURCES = st.sampled_from(
         "import requests\n\ndef f():\n    return requests.get('http://x')\n",
         "def broken(:\n",
         "x = " + " + ".join(["1"] * 700) + "\n",
-        "def f(x):\n    if x == 0:\n        return 0\n" + "".join(f"    elif x == {i}:\n        return {i}\n" for i in range(1, 400)),
+        "def f(x):\n    if x == 0:\n        return 0\n"
+        + "".join(f"    elif x == {i}:\n        return {i}\n" for i in range(1, 400)),
         "\x00binary\x00",
         "# -*- coding: not-a-codec -*-\nx = 1\n",
         "s = f'{'a'}'\n",
@@ -53,8 +54,11 @@ ENTRY = st.one_of(
     st.tuples(st.just("fifo"), st.sampled_from(["p.py", "Dockerfile", ".gitignore", "pyproject.toml"]), st.just("")),
     st.tuples(st.just("sparse"), st.sampled_from(["big.py", "Dockerfile"]), st.just("")),
     st.tuples(st.just("deep"), st.integers(min_value=5, max_value=60), st.just("")),
-    st.tuples(st.just("gitignore"), st.sampled_from(["*a*a*a*a*a*a*a*a*a*a*b", "**/**/**/**/**/**/x", "[", "!*", "\\"]),
-              st.just("")),
+    st.tuples(
+        st.just("gitignore"),
+        st.sampled_from(["*a*a*a*a*a*a*a*a*a*a*b", "**/**/**/**/**/**/x", "[", "!*", "\\"]),
+        st.just(""),
+    ),
 )
 
 
@@ -110,7 +114,11 @@ def test_check_always_ends_with_a_report(entries: list[tuple[str, object, str]])
         for fmt in ("json", "text"):
             done = subprocess.run(
                 [sys.executable, "-m", "flask_doctor", "check", ".", "--format", fmt],
-                cwd=root, capture_output=True, text=True, timeout=TIME_LIMIT, preexec_fn=_limits,
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=TIME_LIMIT,
+                preexec_fn=_limits,
                 errors="replace",
             )
             assert done.returncode in (0, 1), done.stderr[-1500:]

@@ -14,7 +14,7 @@ from flask_doctor.static import grammar
 from flask_doctor.static.engine import run_check
 
 #: PEP 701 (3.12): the same quotes inside the replacement field.
-PEP701_VIEW = '''from flask import Flask
+PEP701_VIEW = """from flask import Flask
 import requests
 
 app = Flask(__name__)
@@ -25,7 +25,7 @@ def index():
     user = {"name": "x"}
     requests.get("https://api.example.com")
     return f"hello {user["name"]}"
-'''
+"""
 
 needs_older_checker = pytest.mark.skipif(sys.version_info >= (3, 12), reason="the checker itself parses 3.12 syntax")
 
@@ -97,13 +97,16 @@ def test_target_minor_reads_classifiers_and_setup_cfg(tmp_path: Path) -> None:
     assert grammar.target_minor(tmp_path / "nowhere") is None
 
 
-@pytest.mark.parametrize(("source", "construct"), [
-    ('def hello():\n    print "hello"\n', "a print statement"),
-    ("try:\n    pass\nexcept ValueError, exc:\n    pass\n", "`except X, e:`"),
-    ("def fail():\n    raise ValueError, 'bad'\n", "`raise X, message`"),
-    ("MODE = 0755\n", "an old-style octal literal"),
-    ("if 1 <> 2:\n    pass\n", "the `<>` operator"),
-])
+@pytest.mark.parametrize(
+    ("source", "construct"),
+    [
+        ('def hello():\n    print "hello"\n', "a print statement"),
+        ("try:\n    pass\nexcept ValueError, exc:\n    pass\n", "`except X, e:`"),
+        ("def fail():\n    raise ValueError, 'bad'\n", "`raise X, message`"),
+        ("MODE = 0755\n", "an old-style octal literal"),
+        ("if 1 <> 2:\n    pass\n", "the `<>` operator"),
+    ],
+)
 def test_python2_files_are_a_note_naming_what_is_python2(tmp_path: Path, source: str, construct: str) -> None:
     (tmp_path / "legacy.py").write_text(source)
     (finding,) = [f for f in _check(tmp_path) if f.code == "FD001"]

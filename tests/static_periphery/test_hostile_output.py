@@ -92,8 +92,13 @@ def test_a_multi_line_hint_is_shown_as_lines_behind_a_gutter() -> None:
     from flask_doctor.report.text import render_text
     from flask_doctor.rulebook import new_finding
 
-    finding = new_finding("FD106", surface="check", message="m", location=Location("app.py", 1, 1),
-                          hint="add:\n@app.teardown_appcontext\n::error file=x::INJECTED\x1b[2J")
+    finding = new_finding(
+        "FD106",
+        surface="check",
+        message="m",
+        location=Location("app.py", 1, 1),
+        hint="add:\n@app.teardown_appcontext\n::error file=x::INJECTED\x1b[2J",
+    )
     out = render_text([finding], RenderContext(surface="check"))
     assert "\\x0a" not in out and "\x1b" not in out
     assert "| @app.teardown_appcontext" in out

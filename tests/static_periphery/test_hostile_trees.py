@@ -121,7 +121,10 @@ def test_link_out_of_the_tree_is_reported_and_never_printed(tmp_path: Path, tree
     for fmt in ("json", "text"):
         done = subprocess.run(
             [sys.executable, "-m", "flask_doctor", "check", ".", "--format", fmt],
-            cwd=tree, capture_output=True, text=True, timeout=60,
+            cwd=tree,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert "outside-secret-value" not in done.stdout + done.stderr
     _, report, _ = check(tree)

@@ -47,12 +47,7 @@ def test_lines_without_our_directives_are_absent(line: str) -> None:
 
 
 def test_strings_do_not_count_but_comments_after_them_do() -> None:
-    source = (
-        'MESSAGE = """\n'
-        "use # noqa to silence\n"
-        '"""  # noqa: FD302\n'
-        "url = 'http://x/#noqa'\n"
-    )
+    source = 'MESSAGE = """\nuse # noqa to silence\n"""  # noqa: FD302\nurl = \'http://x/#noqa\'\n'
     assert parse_noqa(source) == {3: frozenset({"FD302"})}
 
 

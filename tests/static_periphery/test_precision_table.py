@@ -21,14 +21,17 @@ def test_the_shipped_table_matches_the_ledger_and_the_current_run() -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize(("true", "wrong", "debatable", "level"), [
-    (19, 1, 0, "very-high"),
-    (18, 1, 1, "high"),
-    (9, 1, 0, "high"),
-    (7, 2, 1, "medium"),
-    (6, 2, 2, "low"),
-    (3, 0, 0, "unmeasured"),
-])
+@pytest.mark.parametrize(
+    ("true", "wrong", "debatable", "level"),
+    [
+        (19, 1, 0, "very-high"),
+        (18, 1, 1, "high"),
+        (9, 1, 0, "high"),
+        (7, 2, 1, "medium"),
+        (6, 2, 2, "low"),
+        (3, 0, 0, "unmeasured"),
+    ],
+)
 def test_levels(true: int, wrong: int, debatable: int, level: str) -> None:
     assert level_of(Tally(true, wrong, debatable)) == level
 
@@ -50,13 +53,19 @@ def test_only_findings_of_the_current_run_count(tmp_path: Path) -> None:
         sys.path.remove(str(ROOT / "scripts"))
     current = tmp_path / "current.jsonl"
     ledger = tmp_path / "ledger.jsonl"
-    current.write_text(json.dumps({"app": "buku", "code": "FD201", "fingerprint": "a" * 20,
-                                   "severity": "warning"}) + "\n")
-    ledger.write_text("".join(json.dumps(row) + "\n" for row in [
-        {"app": "buku", "rule": "FD201", "fingerprint": "a" * 20, "verdict": "wrong", "reason": "x"},
-        {"app": "buku", "rule": "FD201", "fingerprint": "a" * 20, "verdict": "true", "reason": "re-read"},
-        {"app": "buku", "rule": "FD201", "fingerprint": "b" * 20, "verdict": "wrong", "reason": "gone"},
-    ]))
+    current.write_text(
+        json.dumps({"app": "buku", "code": "FD201", "fingerprint": "a" * 20, "severity": "warning"}) + "\n"
+    )
+    ledger.write_text(
+        "".join(
+            json.dumps(row) + "\n"
+            for row in [
+                {"app": "buku", "rule": "FD201", "fingerprint": "a" * 20, "verdict": "wrong", "reason": "x"},
+                {"app": "buku", "rule": "FD201", "fingerprint": "a" * 20, "verdict": "true", "reason": "re-read"},
+                {"app": "buku", "rule": "FD201", "fingerprint": "b" * 20, "verdict": "wrong", "reason": "gone"},
+            ]
+        )
+    )
     counts = precision_table.tally(current, ledger)
     assert counts["FD201"]["held"]["all"] == {"true": 1, "wrong": 0, "debatable": 0, "unjudged": 0}
 
@@ -65,12 +74,24 @@ def test_the_rule_page_shows_the_level() -> None:
     assert f"**Precision on real code:** {precision_of('FD201').level}" in rule_markdown("FD201")
 
 
-def test_sparse_evidence_demotes_only_when_it_rules_ninety_percent_out() -> None:
-    from flask_doctor.catalogue.precision import rules_out_target
+def test_a_warning_is_earned_by_the_warnings_judged_on_real_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask_doctor.catalogue import precision
 
-    assert not rules_out_target(Tally(0, 1, 0)) and not rules_out_target(Tally(1, 1, 0))
-    assert rules_out_target(Tally(0, 2, 0)) and rules_out_target(Tally(3, 2, 1))
-    assert not rules_out_target(Tally(28, 1, 1)) and not rules_out_target(Tally())
+    def table(held: Tally, tune: Tally | None = None) -> None:
+        row = precision.Precision("FD999", Tally(), Tally(), held_warnings=held, tune_warnings=tune or Tally())
+        monkeypatch.setattr(precision, "_table", lambda: {"FD999": row})
+
+    table(Tally(28, 1, 1))  # enough held warnings: 93 %
+    assert precision.earns_warning("FD999")
+    table(Tally(8, 1, 1))  # enough held warnings: 80 %
+    assert not precision.earns_warning("FD999")
+    table(Tally(1, 0, 0), Tally(2, 0, 0))  # few, pooled: all true
+    assert precision.earns_warning("FD999")
+    table(Tally(0, 0, 1), Tally(1, 0, 0))  # few, pooled: one debatable in two
+    assert not precision.earns_warning("FD999")
+    table(Tally())  # never warned on the corpus: the rule's own severity stands
+    assert precision.earns_warning("FD999")
+    assert precision.earns_warning("FD001")  # internal ids are not claims about the app
 
 
 FD104_APP = """
@@ -90,7 +111,11 @@ def index():
 def fd104_measured_low(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     from flask_doctor.catalogue import precision
 
-    table = {"FD104": precision.Precision("FD104", Tally(true=1, wrong=5, debatable=2), Tally())}
+    table = {
+        "FD104": precision.Precision(
+            "FD104", Tally(true=1, wrong=5, debatable=2), Tally(), held_warnings=Tally(true=1, wrong=5, debatable=2)
+        )
+    }
     monkeypatch.setattr(precision, "_table", lambda: table)
 
 
@@ -109,7 +134,7 @@ def _fd104(tmp_path: Path, config: str = "") -> dict:
 def test_a_rule_measured_low_speaks_as_a_note_that_says_why(tmp_path: Path, fd104_measured_low: None) -> None:
     finding = _fd104(tmp_path)
     assert finding["severity"] == "note" and finding["exit"] == 0
-    assert any("1 of 8 findings on held real code" in e["message"] for e in finding["evidence"])
+    assert any("1 of 8 warnings on held real code" in e["message"] for e in finding["evidence"])
 
 
 def test_the_users_severity_setting_raises_it_again(tmp_path: Path, fd104_measured_low: None) -> None:

@@ -89,17 +89,19 @@ def audit(request: AuditRequest, create_app: Callable[..., Any] | None = None) -
 
     started = time.perf_counter()
     try:
-        loaded = load(request.import_path, create_app, server=request.server,
-                      dotenv_loaded=request.dotenv_loaded)
+        loaded = load(request.import_path, create_app, server=request.server, dotenv_loaded=request.dotenv_loaded)
     except AppLoadError as exc:
-        return {"error": {
-            "kind": "load",
-            "message": redact.redact_text(exc.message),
-            "hint": exc.hint,
-            "details": redact.redact_text(exc.details),
-            "traceback": redact.redact_text("".join(traceback.format_exception(exc.__cause__)))
-            if request.debug and exc.__cause__ is not None else "",
-        }}
+        return {
+            "error": {
+                "kind": "load",
+                "message": redact.redact_text(exc.message),
+                "hint": exc.hint,
+                "details": redact.redact_text(exc.details),
+                "traceback": redact.redact_text("".join(traceback.format_exception(exc.__cause__)))
+                if request.debug and exc.__cause__ is not None
+                else "",
+            }
+        }
     if request.status_path:
         Path(request.status_path).write_text("loaded", encoding="utf-8")
     app = loaded.app
@@ -108,8 +110,10 @@ def audit(request: AuditRequest, create_app: Callable[..., Any] | None = None) -
         celery = _load_celery(request.celery_path) if request.celery_path else None
         missing = [e for e in request.sample_views if e not in app.view_functions]
         if missing:
-            raise RequestError(f"--sample-view {missing[0]!r}: the app has no such endpoint "
-                               f"(its endpoints: {', '.join(sorted(app.view_functions)[:20])})")
+            raise RequestError(
+                f"--sample-view {missing[0]!r}: the app has no such endpoint "
+                f"(its endpoints: {', '.join(sorted(app.view_functions)[:20])})"
+            )
     except RequestError as exc:
         return {"error": {"kind": "usage", "message": redact.redact_text(str(exc), secrets)}}
     ctx = make_context(
@@ -126,8 +130,9 @@ def audit(request: AuditRequest, create_app: Callable[..., Any] | None = None) -
         factory=loaded.factory,
     )
     with app.app_context():
-        result = run(ctx, tags=request.tags, debug=request.debug,
-                     silenced=[*request.silenced, *settings.app_entries(app)])
+        result = run(
+            ctx, tags=request.tags, debug=request.debug, silenced=[*request.silenced, *settings.app_entries(app)]
+        )
     extra = dict(result.extra)
     extra["app"] = {
         "import": loaded.import_path or None,
@@ -139,11 +144,13 @@ def audit(request: AuditRequest, create_app: Callable[..., Any] | None = None) -
     }
     extra["environment"] = loaded.environment.facts()
     findings = [redact.finding(f, secrets) for f in result.findings]
-    return {"ok": {
-        "findings": [f.to_dict() for f in findings],
-        "extra": redact.deep(json.loads(json.dumps(extra, default=str)), secrets),
-        "lines": redact.snippet_lines(findings, secrets),
-    }}
+    return {
+        "ok": {
+            "findings": [f.to_dict() for f in findings],
+            "extra": redact.deep(json.loads(json.dumps(extra, default=str)), secrets),
+            "lines": redact.snippet_lines(findings, secrets),
+        }
+    }
 
 
 def serve(request: AuditRequest, create_app: Callable[..., Any] | None = None) -> None:
@@ -155,8 +162,13 @@ def serve(request: AuditRequest, create_app: Callable[..., Any] | None = None) -
         loaded = bool(request.status_path) and os.path.exists(request.status_path)
         outcome = {"interrupted": "audit" if loaded else "import"}
     except BaseException as exc:  # a bug in flask-doctor: say so, do not die silently
-        outcome = {"error": {"kind": "internal", "message": f"{exc.__class__.__name__}: {exc}",
-                             "traceback": "".join(traceback.format_exception(exc))}}
+        outcome = {
+            "error": {
+                "kind": "internal",
+                "message": f"{exc.__class__.__name__}: {exc}",
+                "traceback": "".join(traceback.format_exception(exc)),
+            }
+        }
         code = 3
     tmp = request.result_path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as handle:

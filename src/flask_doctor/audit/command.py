@@ -54,25 +54,58 @@ def _script_info_target(app_option: str | None) -> tuple[str | None, Any]:
 
 
 @click.command("audit")
-@click.option("--app", "app_path", envvar="FLASK_APP", metavar="IMPORT",
-              help="The application, as for `flask --app`: module, module:app, module:create_app('production').")
+@click.option(
+    "--app",
+    "app_path",
+    envvar="FLASK_APP",
+    metavar="IMPORT",
+    help="The application, as for `flask --app`: module, module:app, module:create_app('production').",
+)
 @click.option("--deploy", is_flag=True, help="Judge the app as production even if it says DEBUG.")
 @click.option("--probe", is_flag=True, help="Also connect to the configured database, Redis and broker and test them.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=3.0, show_default=True,
-              help="Seconds allowed for each probe connection.")
-@click.option("--import-timeout", type=click.FloatRange(min=0.1), default=IMPORT_TIMEOUT, show_default=True,
-              help="Seconds allowed to import and build the app (in a child process) before it is stopped.")
-@click.option("--server", type=click.Choice(AUDIT_SERVERS), default=None,
-              help="How production runs the app [default: gunicorn, or [tool.flask-doctor.audit] server]; "
-                   "only flask-run reads .env/.flaskenv.")
-@click.option("--sample-view", "sample_views", multiple=True, metavar="ENDPOINT",
-              help="Call this view (GET, test client) to measure its session cookie; repeatable. "
-                   "No other view is ever called.")
-@click.option("--celery", "celery_path", metavar="IMPORT",
-              help="The Celery app (module:celery) when it is not in app.extensions['celery'].")
-@click.option("--workers", type=int, default=None,
-              help="Worker processes in production (else WEB_CONCURRENCY / gunicorn.conf.py).")
-@click.option("--tag", "tags", multiple=True, help="Only checks with this tag (config, security, sessions, database...).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=3.0,
+    show_default=True,
+    help="Seconds allowed for each probe connection.",
+)
+@click.option(
+    "--import-timeout",
+    type=click.FloatRange(min=0.1),
+    default=IMPORT_TIMEOUT,
+    show_default=True,
+    help="Seconds allowed to import and build the app (in a child process) before it is stopped.",
+)
+@click.option(
+    "--server",
+    type=click.Choice(AUDIT_SERVERS),
+    default=None,
+    help="How production runs the app [default: gunicorn, or [tool.flask-doctor.audit] server]; "
+    "only flask-run reads .env/.flaskenv.",
+)
+@click.option(
+    "--sample-view",
+    "sample_views",
+    multiple=True,
+    metavar="ENDPOINT",
+    help="Call this view (GET, test client) to measure its session cookie; repeatable. No other view is ever called.",
+)
+@click.option(
+    "--celery",
+    "celery_path",
+    metavar="IMPORT",
+    help="The Celery app (module:celery) when it is not in app.extensions['celery'].",
+)
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Worker processes in production (else WEB_CONCURRENCY / gunicorn.conf.py).",
+)
+@click.option(
+    "--tag", "tags", multiple=True, help="Only checks with this tag (config, security, sessions, database...)."
+)
 @output_options
 def audit_command(
     app_path: str | None,
@@ -112,9 +145,17 @@ def audit_command(
         raise UsageError(str(exc)) from None
     import_path, factory = _script_info_target(app_path)
     request = AuditRequest(
-        import_path=import_path, deploy=deploy, probe=probe, timeout=timeout, celery_path=celery_path,
-        workers=workers, tags=list(tags), debug=debug, sample_views=list(sample_views),
-        silenced=project.silenced, server=server or project.server or "gunicorn",
+        import_path=import_path,
+        deploy=deploy,
+        probe=probe,
+        timeout=timeout,
+        celery_path=celery_path,
+        workers=workers,
+        tags=list(tags),
+        debug=debug,
+        sample_views=list(sample_views),
+        silenced=project.silenced,
+        server=server or project.server or "gunicorn",
         dotenv_loaded=_dotenv_loaded_by_flask_cli(),
     )
     try:
@@ -138,8 +179,13 @@ def audit_command(
 
         click.echo(printable_lines(describe(extra["probes"])), err=True)
     lines = outcome.lines
-    ctx = RenderContext(surface="audit", root=Path.cwd(), quiet=quiet, extra=extra,
-                        line_text=lambda loc: lines.get(f"{loc.path}:{loc.line}", ""))
+    ctx = RenderContext(
+        surface="audit",
+        root=Path.cwd(),
+        quiet=quiet,
+        extra=extra,
+        line_text=lambda loc: lines.get(f"{loc.path}:{loc.line}", ""),
+    )
     emit(findings, fmt=fmt, output=output, ctx=ctx, no_color=no_color)
     sys.exit(exit_code_for(findings, fail_level))
 
@@ -149,9 +195,11 @@ def skipped_note(skipped: dict[str, Any]) -> str:
     checks = skipped["checks"]
     tags = sorted({t for c in checks for t in c["tags"]} - {"facts"})
     names = ", ".join(c["check"].rsplit(".", 1)[-1] for c in checks)
-    return (f"note: {skipped['reason']}, so {len(checks)} deployment checks were skipped: {names} "
-            f"({', '.join(tags)}). They decide whether the app is safe in production: "
-            "pass --deploy to run them.")
+    return (
+        f"note: {skipped['reason']}, so {len(checks)} deployment checks were skipped: {names} "
+        f"({', '.join(tags)}). They decide whether the app is safe in production: "
+        "pass --deploy to run them."
+    )
 
 
 #: Exit status after Ctrl-C (128 + SIGINT), as shells report it.

@@ -81,7 +81,9 @@ class AuditContext:
         if key != "DEBUG" or self.sources.get(key) is not None or not value:
             return ""
         # Flask's get_debug_flag(): anything but 0/false/no is on; the variable explains the value only if they agree
-        return "FLASK_DEBUG" if bool(self.app.config.get("DEBUG")) == (value.lower() not in ("0", "false", "no")) else ""
+        return (
+            "FLASK_DEBUG" if bool(self.app.config.get("DEBUG")) == (value.lower() not in ("0", "false", "no")) else ""
+        )
 
     def evidence(self, key: str, *more: Evidence) -> list[Evidence]:
         """Where the live value comes from, as evidence lines: environment, dotenv file, config class, default."""
@@ -90,10 +92,18 @@ class AuditContext:
         if found is not None:
             facts = self._origin(key, found)
         elif env_var:
-            facts = [Evidence(f"value from environment variable {env_var} ({self.env_origin(env_var)}), "
-                              "which Flask reads when the app is created", self.location(key))]
-        elif (key not in self.app.config or self.app.config[key] is None
-              or self.app.config[key] == self.app.default_config.get(key, _MISSING)):
+            facts = [
+                Evidence(
+                    f"value from environment variable {env_var} ({self.env_origin(env_var)}), "
+                    "which Flask reads when the app is created",
+                    self.location(key),
+                )
+            ]
+        elif (
+            key not in self.app.config
+            or self.app.config[key] is None
+            or self.app.config[key] == self.app.default_config.get(key, _MISSING)
+        ):
             facts = [Evidence("not set: the default applies")]
         else:
             facts = [Evidence("set outside the config calls the audit traces (no source location)")]
@@ -112,14 +122,23 @@ class AuditContext:
                 if found.how == "env":
                     facts.append(Evidence(f"from environment variable {name} ({self.env_origin(name)})"))
                 else:
-                    facts.append(Evidence(f"environment variable {name} is {self.env_origin(name)}: "
-                                          "the value written in the source applies", found.location))
+                    facts.append(
+                        Evidence(
+                            f"environment variable {name} is {self.env_origin(name)}: "
+                            "the value written in the source applies",
+                            found.location,
+                        )
+                    )
             else:
                 live = self.app.config.get(key)
                 same = live == value or (isinstance(live, bytes) and live == value.encode())
                 verb = "value from" if same else "value computed from"
-                facts.append(Evidence(f"{verb} environment variable {name} ({self.env_origin(name)})",
-                                      self.environment.location(name) if self.environment is not None else None))
+                facts.append(
+                    Evidence(
+                        f"{verb} environment variable {name} ({self.env_origin(name)})",
+                        self.environment.location(name) if self.environment is not None else None,
+                    )
+                )
         return facts
 
     def is_set(self, key: str) -> bool:

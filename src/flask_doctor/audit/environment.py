@@ -112,7 +112,7 @@ class Environment:
         return name in self.values
 
     def origin(self, name: str) -> str:
-        """"set in the environment", "set in .flaskenv line 2 (read by flask run)", "not set"..."""
+        """ "set in the environment", "set in .flaskenv line 2 (read by flask run)", "not set"..."""
         if name in self.from_dotenv:
             path, _, line = self.from_dotenv[name].rpartition(":")
             return f"set in {path} line {line}, which flask run reads"
@@ -167,7 +167,7 @@ def production_environment(server: str, dotenv_loaded: Mapping[str, str] | None 
                 os.environ[name] = value
                 env.from_dotenv[name] = where
     else:
-        for name, where in (dotenv_loaded or {}).items():
+        for name in dotenv_loaded or {}:
             os.environ.pop(name, None)
         env.ignored_dotenv = {name: where for name, (_, where) in assignments.items() if name not in os.environ}
     before = dict(os.environ)

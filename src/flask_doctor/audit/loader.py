@@ -81,8 +81,9 @@ def load(
         except NoAppException as exc:
             raise AppLoadError(_first_line(str(exc)), _hint_for_no_app(import_path), str(exc)) from exc
         except SystemExit as exc:
-            raise AppLoadError(f"the application called sys.exit({exc.code}) while loading", _HINT_GENERIC,
-                               _user_traceback(exc)) from exc
+            raise AppLoadError(
+                f"the application called sys.exit({exc.code}) while loading", _HINT_GENERIC, _user_traceback(exc)
+            ) from exc
         except Exception as exc:
             raise AppLoadError(
                 f"the application failed to load: {exc.__class__.__name__}: {exc}",
@@ -126,8 +127,11 @@ def _factory_of(import_path: str | None) -> Callable[..., Any] | None:
             expr = ast.parse(attr.strip(), mode="eval").body
         except SyntaxError:
             return None
-        name = expr.func.id if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) else (
-            expr.id if isinstance(expr, ast.Name) else "")
+        name = (
+            expr.func.id
+            if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name)
+            else (expr.id if isinstance(expr, ast.Name) else "")
+        )
         candidate = getattr(module, name, None) if name else None
         return candidate if callable(candidate) and not hasattr(candidate, "wsgi_app") else None
     for name in ("create_app", "make_app"):
@@ -157,9 +161,11 @@ def _hint_for(exc: BaseException, environment: Environment | None = None) -> str
         where = environment.ignored_dotenv.get(name) if environment is not None else None
         if where:
             path, _, line = where.rpartition(":")
-            return (f"the environment variable {name} is set only in {path} (line {line}), which "
-                    f"{environment.server} does not read: set it in the environment as production does, "  # type: ignore[union-attr]
-                    "or pass --server flask-run if production runs `flask run`")
+            return (
+                f"the environment variable {name} is set only in {path} (line {line}), which "
+                f"{environment.server} does not read: set it in the environment as production does, "  # type: ignore[union-attr]
+                "or pass --server flask-run if production runs `flask run`"
+            )
         if "environ" in text or "getenv" in text:
             return f"the environment variable {name} is missing: set it as production does before auditing"
         return f"the key {name} is missing (an environment variable or config key?)"

@@ -47,8 +47,9 @@ _POLL = 0.02
 class AuditFailed(Exception):
     """The audit produced no report: exit ``code`` after printing ``message``, ``details`` and ``hint``."""
 
-    def __init__(self, message: str, hint: str = "", details: str = "", code: int = 2, traceback: str = "",
-                 output: str = "") -> None:
+    def __init__(
+        self, message: str, hint: str = "", details: str = "", code: int = 2, traceback: str = "", output: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -121,7 +122,11 @@ def _spawn(request_path: str, output: Any) -> _Child:
         kwargs["start_new_session"] = True
     popen = subprocess.Popen(
         [sys.executable, "-m", "flask_doctor.audit.child", request_path],
-        stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, env=_child_env(), **kwargs,
+        stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        env=_child_env(),
+        **kwargs,
     )
     return _Child(popen.pid, popen)
 
@@ -174,8 +179,10 @@ def run_child(
             else:  # pragma: no cover - Windows: no fork, and the factory has no import name
                 from flask_doctor.audit.child import audit as audit_here
 
-                notes.append("the FlaskGroup factory has no import name and this system cannot fork: "
-                             "the app was audited in this process, without an import time limit")
+                notes.append(
+                    "the FlaskGroup factory has no import name and this system cannot fork: "
+                    "the app was audited in this process, without an import time limit"
+                )
                 return _outcome(audit_here(request, create_app), "", notes)
             try:
                 status = _wait(child, request, import_timeout, audit_timeout)
@@ -189,10 +196,13 @@ def run_child(
             if not os.path.exists(request.result_path):
                 loaded = os.path.exists(request.status_path)
                 raise AuditFailed(
-                    (f"the audit process exited (status {status}) after loading the application, without a report"
-                     if loaded else f"the application exited during import without a report (exit status {status})"),
+                    (
+                        f"the audit process exited (status {status}) after loading the application, without a report"
+                        if loaded
+                        else f"the application exited during import without a report (exit status {status})"
+                    ),
                     hint="something called os._exit() or the process was killed: run "
-                         "`python -c 'import <your module>'` to see what the import does",
+                    "`python -c 'import <your module>'` to see what the import does",
                     output=text,
                 )
             outcome = json.loads(Path(request.result_path).read_text(encoding="utf-8"))
@@ -214,14 +224,14 @@ def _wait(child: _Child, request: AuditRequest, import_timeout: float, audit_tim
             raise AuditFailed(
                 f"the application did not finish importing within {import_timeout:g} s (--import-timeout)",
                 hint="something at import waits (a sleep, a network call without a timeout, a lock): "
-                     "fix it, or raise --import-timeout",
+                "fix it, or raise --import-timeout",
             )
         if loaded_at is not None and now - loaded_at > audit_timeout:
             child.kill()
             raise AuditFailed(
                 f"the audit did not finish within {audit_timeout:g} s after the application was loaded",
                 hint="a check or probe hung (an error handler or a --sample-view view that blocks?): "
-                     "rerun with --debug, or narrow it with --tag",
+                "rerun with --debug, or narrow it with --tag",
             )
         time.sleep(_POLL)
 
@@ -243,12 +253,20 @@ def _outcome(outcome: dict[str, Any], output: str, notes: list[str]) -> ChildOut
     if "error" in outcome:
         error = outcome["error"]
         if error["kind"] == "load":
-            raise AuditFailed(error["message"], hint=error["hint"], details=error["details"],
-                              traceback=error.get("traceback", ""), output=output)
+            raise AuditFailed(
+                error["message"],
+                hint=error["hint"],
+                details=error["details"],
+                traceback=error.get("traceback", ""),
+                output=output,
+            )
         if error["kind"] == "usage":
             raise AuditFailed(error["message"], output=output)
-        raise AuditFailed(f"internal error in the audit: {error['message']}",
-                          hint="this is a bug in flask-doctor: please report it (rerun with --debug for the traceback)",
-                          traceback=error.get("traceback", ""), output=output)
+        raise AuditFailed(
+            f"internal error in the audit: {error['message']}",
+            hint="this is a bug in flask-doctor: please report it (rerun with --debug for the traceback)",
+            traceback=error.get("traceback", ""),
+            output=output,
+        )
     ok = outcome["ok"]
     return ChildOutcome(ok["findings"], ok["extra"], ok["lines"], output, notes)

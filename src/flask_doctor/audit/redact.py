@@ -76,9 +76,11 @@ def _url_password(value: Any) -> str:
 
 
 #: Why a URL is not probed when its password holds raw delimiters.
-UNQUOTED_PASSWORD = ("not probed: the password in the URL holds a raw '@', '/', '?' or '#', which drivers read as "
-                     "part of the host (connecting would send pieces of the password to a DNS resolver); "
-                     "percent-encode it, e.g. urllib.parse.quote_plus(password)")
+UNQUOTED_PASSWORD = (
+    "not probed: the password in the URL holds a raw '@', '/', '?' or '#', which drivers read as "
+    "part of the host (connecting would send pieces of the password to a DNS resolver); "
+    "percent-encode it, e.g. urllib.parse.quote_plus(password)"
+)
 
 
 def password_needs_quoting(url: Any) -> bool:

@@ -64,9 +64,7 @@ class CheckRegistry:
         self._checks: dict[str, Check] = {}
         self._loaded = False
 
-    def register(
-        self, func: CheckFunc | None = None, *, tags: Sequence[str] = (), deploy: bool = False
-    ) -> Any:
+    def register(self, func: CheckFunc | None = None, *, tags: Sequence[str] = (), deploy: bool = False) -> Any:
         """Register ``func``; usable bare (``@register``) or with arguments.
 
         ``deploy=True`` checks run only when the app is judged as production

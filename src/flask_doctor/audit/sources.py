@@ -51,7 +51,8 @@ class ConfigSource:
         if self.origin:
             return self.origin
         return {"object": "by a config object", "file": "in a config file", "env": "from the environment"}.get(
-            self.how, "by the app's code")
+            self.how, "by the app's code"
+        )
 
 
 @dataclass
@@ -174,8 +175,7 @@ def _key_line(path: str, line: int, key: str) -> int:
     tree = _parsed(path) if key and path.endswith(".py") else None
     if tree is None:
         return line
-    spanning = [n for n in ast.walk(tree)
-                if isinstance(n, ast.stmt) and n.lineno <= line <= (n.end_lineno or n.lineno)]
+    spanning = [n for n in ast.walk(tree) if isinstance(n, ast.stmt) and n.lineno <= line <= (n.end_lineno or n.lineno)]
     if spanning:  # the innermost statement: the call itself, not the function around it
         node = min(spanning, key=lambda n: (n.end_lineno or n.lineno) - n.lineno)
         for inner in ast.walk(node):
@@ -232,7 +232,8 @@ class _Recorder:
         if not env_var:
             env_var = env_var_in_line(location)
         self.records.setdefault(id(config), ConfigSources()).by_key[key] = ConfigSource(
-            how, location, env_var, origin=origin)
+            how, location, env_var, origin=origin
+        )
 
 
 def _object_origin(obj: Any, key: str) -> str:
@@ -253,7 +254,10 @@ def recording() -> Iterator[_Recorder]:
 
     recorder = _Recorder()
     had_setitem = "__setitem__" in vars(Config)
-    originals = {name: vars(Config)[name] for name in ("from_object", "from_pyfile", "from_file", "from_prefixed_env", "from_envvar")}
+    originals = {
+        name: vars(Config)[name]
+        for name in ("from_object", "from_pyfile", "from_file", "from_prefixed_env", "from_envvar")
+    }
     base_setitem = Config.__setitem__
 
     def __setitem__(self: Any, key: str, value: Any) -> None:
@@ -332,7 +336,9 @@ def guess(key: str, roots: list[str]) -> ConfigSource | None:
         line = _assignment_line(path, key)
         if line:
             loc = make_location(path, line, key)
-            return ConfigSource("code", loc, env_var_in_line(loc), "location guessed from the source (app imported before the audit)")
+            return ConfigSource(
+                "code", loc, env_var_in_line(loc), "location guessed from the source (app imported before the audit)"
+            )
     return None
 
 

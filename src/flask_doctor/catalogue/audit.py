@@ -14,8 +14,30 @@ from flask_doctor.findings import Severity
 SURFACE = "audit"
 #: Ids the audit raises whose page is a static rule's (or FD004's, in :mod:`.internal`).
 ALSO_RAISES = (
-    "FD004", "FD106", "FD204", "FD205", "FD206", "FD207", "FD301", "FD302", "FD303", "FD304", "FD305", "FD308",
-    "FD309", "FD310", "FD312", "FD313", "FD322", "FD404", "FD405", "FD501", "FD502", "FD505", "FD506", "FD702",
+    "FD004",
+    "FD106",
+    "FD204",
+    "FD205",
+    "FD206",
+    "FD207",
+    "FD301",
+    "FD302",
+    "FD303",
+    "FD304",
+    "FD305",
+    "FD308",
+    "FD309",
+    "FD310",
+    "FD312",
+    "FD313",
+    "FD322",
+    "FD404",
+    "FD405",
+    "FD501",
+    "FD502",
+    "FD505",
+    "FD506",
+    "FD702",
 )
 
 

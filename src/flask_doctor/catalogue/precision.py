@@ -28,7 +28,6 @@ in the ``severity`` setting.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -36,11 +35,13 @@ from importlib import resources
 #: Fewer judged findings than this say nothing about a rule.
 MIN_JUDGED = 5
 
+#: Set to 1 to report every rule at its own severity (how the corpus is measured).
+OWN_SEVERITIES = "FLASK_DOCTOR_OWN_SEVERITIES"
+
 LEVELS = (("very-high", 0.95), ("high", 0.90), ("medium", 0.70), ("low", 0.0))
 
-#: The precision a warning promises, and the significance at which sparse evidence rules it out.
+#: The precision a warning promises.
 TARGET = 0.90
-ALPHA = 0.05
 
 
 @dataclass(frozen=True)
@@ -62,21 +63,28 @@ class Tally:
 
 @dataclass(frozen=True)
 class Precision:
-    """A rule's measured precision: the held tally decides the level."""
+    """A rule's measured precision: the held tally decides the level.
+
+    ``held``/``tune`` count every judged finding of the rule; ``held_warnings``/
+    ``tune_warnings`` only those the rule itself raised as a warning or an
+    error, which decide whether it may keep doing so (:func:`earns_warning`).
+    """
 
     code: str
     held: Tally
     tune: Tally
+    held_warnings: Tally = Tally()
+    tune_warnings: Tally = Tally()
 
     @property
     def level(self) -> str:
         return level_of(self.held)
 
     @property
-    def pooled(self) -> Tally:
-        """Both halves together: the only evidence for a rule that rarely fires."""
-        return Tally(self.held.true + self.tune.true, self.held.wrong + self.tune.wrong,
-                     self.held.debatable + self.tune.debatable)
+    def pooled_warnings(self) -> Tally:
+        """Warnings of both halves together: the only evidence for a rule that rarely warns."""
+        held, tune = self.held_warnings, self.tune_warnings
+        return Tally(held.true + tune.true, held.wrong + tune.wrong, held.debatable + tune.debatable)
 
     def describe(self) -> str:
         """One line for ``flask-doctor rule`` and the rule page."""
@@ -104,7 +112,13 @@ def _table() -> dict[str, Precision]:
         return {}
     rows = json.loads(text).get("rules", {})
     return {
-        code: Precision(code, Tally(**row.get("held", {})), Tally(**row.get("tune", {})))
+        code: Precision(
+            code,
+            Tally(**row.get("held", {})),
+            Tally(**row.get("tune", {})),
+            Tally(**row.get("held_warnings", {})),
+            Tally(**row.get("tune_warnings", {})),
+        )
         for code, row in rows.items()
     }
 
@@ -114,25 +128,14 @@ def precision_of(code: str) -> Precision:
     return _table().get(code) or Precision(code, Tally(), Tally())
 
 
-def rules_out_target(tally: Tally) -> bool:
-    """Whether so few true findings would be unlikely (p < ALPHA) if the rule were right 90 % of the time.
-
-    A one-sided binomial test: with 0 of 1 or 1 of 2 true nothing is ruled
-    out; 0 of 2, 0 of 3 or 3 of 6 true is already enough to say the rule is
-    not at 90 % on real code.
-    """
-    n, k = tally.judged, tally.true
-    tail = sum(math.comb(n, i) * TARGET**i * (1 - TARGET) ** (n - i) for i in range(k + 1))
-    return n > 0 and tail < ALPHA
-
-
 def earns_warning(code: str) -> bool:
-    """Whether ``check`` may show ``code`` above a note by default. Fixed rule, in order:
+    """Whether ``check`` may show ``code`` above a note by default. Fixed rule, on the findings
+    the rule itself raised as warnings or errors (its notes are notes anyway):
 
-    1. enough held findings judged (:data:`MIN_JUDGED`): the held level is high or very high,
-       that is at least 90 % true;
-    2. fewer: the verdicts of both halves, pooled, do not rule 90 % out (:func:`rules_out_target`);
-       a rule that never fired on the corpus keeps its own severity.
+    1. enough held ones judged (:data:`MIN_JUDGED`): at least 90 % of them true;
+    2. fewer: the warnings judged on both halves, pooled, at least 90 % true (one wrong or
+       debatable warning in a handful is enough to say a warning is not yet earned);
+    3. no warning of the rule ever judged (it did not warn on the corpus): its own severity stands.
 
     The internal ids (FD001-FD004: unparsable files, unreadable files, ``# noqa`` hygiene,
     crashed rules) are not claims about the application and always keep their severity.
@@ -140,16 +143,20 @@ def earns_warning(code: str) -> bool:
     if code.startswith("FD00"):
         return True
     precision = precision_of(code)
-    if precision.held.judged >= MIN_JUDGED:
-        return precision.level in ("high", "very-high")
-    return not rules_out_target(precision.pooled)
+    held = precision.held_warnings
+    if held.judged >= MIN_JUDGED:
+        return (held.ratio or 0.0) >= TARGET
+    pooled = precision.pooled_warnings
+    return pooled.judged == 0 or (pooled.ratio or 0.0) >= TARGET
 
 
 def demotion_reason(code: str) -> str:
     """The evidence line a demoted finding carries, with the counts behind it."""
     precision = precision_of(code)
-    measured = precision.held.judged >= MIN_JUDGED
-    tally = precision.held if measured else precision.pooled
-    place = "findings on held real code" if measured else "findings on real code"
-    return (f"shown as a note: {tally.true} of {tally.judged} {place} of this rule were judged true "
-            f"(docs/precision); set severity = {{{code} = \"warning\"}} to raise it")
+    measured = precision.held_warnings.judged >= MIN_JUDGED
+    tally = precision.held_warnings if measured else precision.pooled_warnings
+    place = "warnings on held real code" if measured else "warnings on real code"
+    return (
+        f"shown as a note: {tally.true} of {tally.judged} {place} of this rule were judged true "
+        f'(docs/precision); set severity = {{{code} = "warning"}} to raise it'
+    )

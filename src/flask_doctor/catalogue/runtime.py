@@ -15,8 +15,20 @@ from flask_doctor.findings import Severity
 SURFACE = "runtime"
 #: Ids the runtime raises whose page is a static rule's.
 ALSO_RAISES = (
-    "FD101", "FD102", "FD105", "FD106", "FD201", "FD202", "FD207", "FD209", "FD303", "FD304", "FD401", "FD501",
-    "FD505", "FD507",
+    "FD101",
+    "FD102",
+    "FD105",
+    "FD106",
+    "FD201",
+    "FD202",
+    "FD207",
+    "FD209",
+    "FD303",
+    "FD304",
+    "FD401",
+    "FD501",
+    "FD505",
+    "FD507",
 )
 
 

@@ -54,9 +54,7 @@ def render_text(findings: Sequence[Finding], ctx: RenderContext) -> str:
     where = f" in {ctx.files_checked} files" if ctx.files_checked else ""
     if shown:
         worst = max(f.severity for f in shown)
-        console.print(
-            f"[{_STYLE[worst]}]{len(shown)} {noun}[/{_STYLE[worst]}]{where} ({silenced} silenced)"
-        )
+        console.print(f"[{_STYLE[worst]}]{len(shown)} {noun}[/{_STYLE[worst]}]{where} ({silenced} silenced)")
     else:
         console.print(f"[green]No findings[/green]{where} ({silenced} silenced)")
     return buffer.getvalue()

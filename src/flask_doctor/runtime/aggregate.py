@@ -8,13 +8,14 @@ each with rings of at most ``window`` values.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable
 from time import perf_counter
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.redaction import redact_path
 from flask_doctor.runtime import detectors as D
 from flask_doctor.runtime import sqltext
-from flask_doctor.redaction import redact_path
 from flask_doctor.runtime.records import UNMATCHED, Trace
 from flask_doctor.runtime.settings import Settings
 from flask_doctor.runtime.stats import (
@@ -138,8 +139,14 @@ class Aggregator:
                 groups[key] = [trace]
             else:
                 group.append(trace)
-            if (trace.detail or trace.exc_type or trace.held > 0 or trace.ctx_pushed > trace.ctx_popped
-                    or trace.routing_code or trace.kind == "job"):
+            if (
+                trace.detail
+                or trace.exc_type
+                or trace.held > 0
+                or trace.ctx_pushed > trace.ctx_popped
+                or trace.routing_code
+                or trace.kind == "job"
+            ):
                 self._one(trace, touched_queries, touched_tasks)
         for key, group in groups.items():
             self._endpoint(key, group)
@@ -323,8 +330,11 @@ class Aggregator:
                     obj=f"thread:{name}",
                     key=f"thread|ctx|{site}",
                     location=D.loc(site),
-                    evidence=[Evidence(f"{outstanding} contexts outstanding in thread {name!r}, first pushed here",
-                                       D.loc(site))],
+                    evidence=[
+                        Evidence(
+                            f"{outstanding} contexts outstanding in thread {name!r}, first pushed here", D.loc(site)
+                        )
+                    ],
                     hint="Use `with app.app_context():` in threads and scripts instead of .push().",
                 )
             )

@@ -103,8 +103,14 @@ class CeleryCollector:
             if len(self.running) < MAX_RUNNING:
                 self.running[task_id] = job
 
-    def _failure(self, sender: Any = None, task_id: str = "", exception: BaseException | None = None,
-                 einfo: Any = None, **kwargs: Any) -> None:
+    def _failure(
+        self,
+        sender: Any = None,
+        task_id: str = "",
+        exception: BaseException | None = None,
+        einfo: Any = None,
+        **kwargs: Any,
+    ) -> None:
         job = self.running.get(task_id)
         if job is None or self.part.disabled:
             return
@@ -127,8 +133,7 @@ class CeleryCollector:
             elif reason is not None:
                 rec.exc_type = redact_text(str(reason))[:200]
 
-    def _postrun(self, sender: Any = None, task_id: str = "", task: Any = None, state: str = "",
-                 **kwargs: Any) -> None:
+    def _postrun(self, sender: Any = None, task_id: str = "", task: Any = None, state: str = "", **kwargs: Any) -> None:
         job = self.running.pop(task_id, None)
         if job is None:
             return

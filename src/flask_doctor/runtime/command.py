@@ -86,16 +86,40 @@ def _from_flask_app() -> list[Finding] | None:
 
 @click.command("report")
 @output_options
-@click.option("--store", "store_url", envvar="FLASK_DOCTOR_STORE", default=None,
-              help="Store to read: redis://host:6379/0 [env: FLASK_DOCTOR_STORE].")
-@click.option("--prefix", envvar="FLASK_DOCTOR_STORE_PREFIX", default="flask_doctor:", show_default=True,
-              help="Key prefix in the Redis store [env: FLASK_DOCTOR_STORE_PREFIX].")
-@click.option("--url", "api_url", default=None, help="A running app's dashboard URL, e.g. http://127.0.0.1:8000/_doctor.")
-@click.option("--token", envvar="FLASK_DOCTOR_TOKEN", default="",
-              help="Bearer token for --url [env: FLASK_DOCTOR_TOKEN].")
-def report_command(fmt: str, output: Path | None, select: tuple[str, ...], ignore: tuple[str, ...],
-                   fail_level: str | None, no_color: bool, quiet: bool, debug: bool, store_url: str | None,
-                   prefix: str, api_url: str | None, token: str) -> None:
+@click.option(
+    "--store",
+    "store_url",
+    envvar="FLASK_DOCTOR_STORE",
+    default=None,
+    help="Store to read: redis://host:6379/0 [env: FLASK_DOCTOR_STORE].",
+)
+@click.option(
+    "--prefix",
+    envvar="FLASK_DOCTOR_STORE_PREFIX",
+    default="flask_doctor:",
+    show_default=True,
+    help="Key prefix in the Redis store [env: FLASK_DOCTOR_STORE_PREFIX].",
+)
+@click.option(
+    "--url", "api_url", default=None, help="A running app's dashboard URL, e.g. http://127.0.0.1:8000/_doctor."
+)
+@click.option(
+    "--token", envvar="FLASK_DOCTOR_TOKEN", default="", help="Bearer token for --url [env: FLASK_DOCTOR_TOKEN]."
+)
+def report_command(
+    fmt: str,
+    output: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_level: str | None,
+    no_color: bool,
+    quiet: bool,
+    debug: bool,
+    store_url: str | None,
+    prefix: str,
+    api_url: str | None,
+    token: str,
+) -> None:
     """Print the runtime doctor's current findings (from a Redis store or a running app)."""
     from flask_doctor.cli_common import split_codes
 
@@ -116,5 +140,3 @@ def report_command(fmt: str, output: Path | None, select: tuple[str, ...], ignor
     ctx = RenderContext(surface="runtime", quiet=quiet)
     emit(findings, fmt=fmt, output=output, ctx=ctx, no_color=no_color)
     raise SystemExit(exit_code_for(findings, fail_level))
-
-

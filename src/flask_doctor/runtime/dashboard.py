@@ -42,8 +42,9 @@ def _shown(stored: list[StoredFinding]) -> list[StoredFinding]:
 
 
 def make_blueprint(doctor: DashboardSource) -> Blueprint:
-    bp = Blueprint("flask_doctor", __name__, template_folder="templates", static_folder="static",
-                   static_url_path="/static")
+    bp = Blueprint(
+        "flask_doctor", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
+    )
 
     @bp.before_request
     def _protect() -> None:
@@ -56,9 +57,10 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
     def _no_store(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                                    "frame-ancestors 'none'")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+        )
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
@@ -83,8 +85,11 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
             charts=charts,
             store=doctor.store.url,
             store_error=doctor.store_error(),
-            collectors_off=[f"{LABELS.get(name, name)} collector off: {c['detail']}"
-                            for name, c in snap["collectors"].items() if not c["on"]],
+            collectors_off=[
+                f"{LABELS.get(name, name)} collector off: {c['detail']}"
+                for name, c in snap["collectors"].items()
+                if not c["on"]
+            ],
             now=time.time(),
             shown=shown_text,
         )
@@ -92,15 +97,22 @@ def make_blueprint(doctor: DashboardSource) -> Blueprint:
     @bp.get("/api/findings")
     def api_findings() -> Response:
         stored = _shown(doctor.stored_findings())
-        ctx = RenderContext(surface="runtime", extra={
-            "store": doctor.store.url,
-            "store_error": _store_error_line(doctor),
-            "occurrences": {
-                s.finding.fingerprint(): {"count": s.count, "first_seen": s.first_seen,
-                                          "last_seen": s.last_seen, "workers": list(s.workers)}
-                for s in stored
+        ctx = RenderContext(
+            surface="runtime",
+            extra={
+                "store": doctor.store.url,
+                "store_error": _store_error_line(doctor),
+                "occurrences": {
+                    s.finding.fingerprint(): {
+                        "count": s.count,
+                        "first_seen": s.first_seen,
+                        "last_seen": s.last_seen,
+                        "workers": list(s.workers),
+                    }
+                    for s in stored
+                },
             },
-        })
+        )
         return jsonify(findings_document([s.finding for s in stored], ctx))
 
     @bp.get("/api/requests")
@@ -133,8 +145,10 @@ def _store_error_line(doctor: DashboardSource) -> str:
     error = doctor.store_error()
     if not error:
         return ""
-    return (f"store {doctor.store.url} unavailable ({shown_text(error)}): showing this worker's own findings, "
-            "requests and numbers")
+    return (
+        f"store {doctor.store.url} unavailable ({shown_text(error)}): showing this worker's own findings, "
+        "requests and numbers"
+    )
 
 
 def memory_figure(values: list[float], interval: float) -> dict[str, str]:
@@ -149,8 +163,10 @@ def memory_figure(values: list[float], interval: float) -> dict[str, str]:
     if not values:
         return {"svg": "", "note": f"no RSS sample yet: one is taken every {interval:g} s"}
     mib = values[-1] / (1024 * 1024)
-    return {"svg": "", "note": f"RSS {mib:.1f} MiB, one sample so far: the chart is drawn from two, "
-                               f"one every {interval:g} s"}
+    return {
+        "svg": "",
+        "note": f"RSS {mib:.1f} MiB, one sample so far: the chart is drawn from two, one every {interval:g} s",
+    }
 
 
 def svg_chart(values: list[float], width: int = 600, height: int = 120, label: str = "") -> str:

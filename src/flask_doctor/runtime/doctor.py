@@ -25,9 +25,10 @@ import time
 import traceback
 import weakref
 from collections import deque
+from collections.abc import Iterator
 from contextvars import ContextVar
 from time import perf_counter, thread_time
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, got_request_exception, request
 from flask.globals import _cv_request
@@ -45,9 +46,9 @@ from flask_doctor.runtime.protocols import RunningJob
 from flask_doctor.runtime.records import UNMATCHED, Site, Trace, exception_name
 from flask_doctor.runtime.settings import Settings
 from flask_doctor.runtime.shown import shown_finding
-from flask_doctor.runtime.status import Collectors
 from flask_doctor.runtime.sites import function_site, traceback_site
 from flask_doctor.runtime.stats import MemorySample
+from flask_doctor.runtime.status import Collectors
 from flask_doctor.runtime.store import (
     TRANSIENT_ERRORS,
     MemoryStore,
@@ -208,13 +209,21 @@ class Doctor:
         self.app = app
         self._rate = settings.sample_rate
         self._secrets = app_secrets(app.config)
-        self.store = make_store(settings.store, prefix=settings.store_prefix, ttl=settings.store_ttl,
-                                max_findings=settings.max_findings, max_requests=settings.max_requests,
-                                timeout=settings.store_timeout)
+        self.store = make_store(
+            settings.store,
+            prefix=settings.store_prefix,
+            ttl=settings.store_ttl,
+            max_findings=settings.max_findings,
+            max_requests=settings.max_requests,
+            timeout=settings.store_timeout,
+        )
         # With a shared store, this worker also keeps its own recent findings and requests, so
         # that the dashboard still shows something true while the store is unavailable.
-        self._local = (MemoryStore(max_findings=min(100, settings.max_findings), max_requests=200)
-                       if isinstance(self.store, RedisStore) else None)
+        self._local = (
+            MemoryStore(max_findings=min(100, settings.max_findings), max_requests=200)
+            if isinstance(self.store, RedisStore)
+            else None
+        )
         self._capacity = settings.capacity or detect_capacity()
         self._reset_process_state()
         app.wsgi_app = DoctorMiddleware(app.wsgi_app, self)  # type: ignore[method-assign]
@@ -225,8 +234,10 @@ class Doctor:
             got_request_exception.connect(self._on_exception, app, weak=False)
             self.collectors.on("exceptions")
         else:
-            self.collectors.on("exceptions", "from teardown_request (blinker is not installed: Flask < 2.3 "
-                               "sends no signals without it)")
+            self.collectors.on(
+                "exceptions",
+                "from teardown_request (blinker is not installed: Flask < 2.3 sends no signals without it)",
+            )
         self._init_sql(app)
         with self.guard.part("contexts"):
             from flask_doctor.runtime.contexts import ContextTracker
@@ -234,8 +245,11 @@ class Doctor:
             self.contexts = ContextTracker(self._current, self.guard.part("contexts"))
             if not signals:
                 self.contexts.available = False
-                self.collectors.on("contexts", "contexts leaked by jobs only, without call sites (blinker is "
-                                   "not installed: Flask < 2.3 sends no signals without it)")
+                self.collectors.on(
+                    "contexts",
+                    "contexts leaked by jobs only, without call sites (blinker is "
+                    "not installed: Flask < 2.3 sends no signals without it)",
+                )
             elif settings.context_signals:
                 self.contexts.connect(app)
         if settings.track_connections and self.sql is not None:
@@ -265,8 +279,9 @@ class Doctor:
     def _init_sql(self, app: Flask) -> None:
         if self.sql is not None:  # engines given to watch_engine() before init_app stay watched
             s = self.settings
-            self.sql.configure(slow_query_ms=s.slow_query_ms, unbounded_rows=s.unbounded_rows,
-                               capture_params=s.capture_params)
+            self.sql.configure(
+                slow_query_ms=s.slow_query_ms, unbounded_rows=s.unbounded_rows, capture_params=s.capture_params
+            )
         else:
             try:
                 self._make_sql_collector()
@@ -293,9 +308,12 @@ class Doctor:
             if sql.engines:
                 self.collectors.on("sql", f"{len(sql.engines)} engine(s) watched")
             elif self._ready:
-                self.collectors.off("sql", "no SQLAlchemy engine found: Flask-SQLAlchemy is not initialised on "
-                                    "this app; call doctor.watch_engine(engine) for a plain create_engine() engine",
-                                    level=logging.INFO)
+                self.collectors.off(
+                    "sql",
+                    "no SQLAlchemy engine found: Flask-SQLAlchemy is not initialised on "
+                    "this app; call doctor.watch_engine(engine) for a plain create_engine() engine",
+                    level=logging.INFO,
+                )
 
     def watch_engine(self, engine: Engine) -> None:
         """Also watch a plain ``create_engine`` engine (jobs, scripts, other libraries)."""
@@ -309,9 +327,14 @@ class Doctor:
         from flask_doctor.runtime.sql import SqlCollector
 
         s = self.settings
-        self.sql = SqlCollector(self._current, self.guard.part("sql"), slow_query_ms=s.slow_query_ms,
-                                unbounded_rows=s.unbounded_rows, capture_params=s.capture_params,
-                                style=s.sql_events)
+        self.sql = SqlCollector(
+            self._current,
+            self.guard.part("sql"),
+            slow_query_ms=s.slow_query_ms,
+            unbounded_rows=s.unbounded_rows,
+            capture_params=s.capture_params,
+            style=s.sql_events,
+        )
 
     def init_celery(self, celery_app: Any) -> None:
         """Watch the tasks of a Celery app (prerun/postrun/failure/retry signals)."""
@@ -582,8 +605,9 @@ class Doctor:
             if self.scanner is not None and not self._p_memory.disabled:
                 # Every CONTAINER_EVERY traces, but not more often than every few seconds under heavy
                 # traffic (a scan walks the app's modules: ~0.5 ms), unless a memory sample is asked for.
-                if (self.agg.total - self._last_containers >= self.settings.container_every
-                        and (force_memory or now - self._last_container_scan >= CONTAINER_MIN_INTERVAL_S)):
+                if self.agg.total - self._last_containers >= self.settings.container_every and (
+                    force_memory or now - self._last_container_scan >= CONTAINER_MIN_INTERVAL_S
+                ):
                     self._last_containers = self.agg.total
                     self._last_container_scan = now
                     with self._p_memory:
@@ -616,8 +640,9 @@ class Doctor:
 
     def _sample_memory(self, now: float) -> None:
         self._last_memory = now
-        sample = MemorySample(t=now, rss=rss_bytes(), total=self.agg.total,
-                              per_endpoint=dict(self.agg.counts), in_flight=self._in_flight)
+        sample = MemorySample(
+            t=now, rss=rss_bytes(), total=self.agg.total, per_endpoint=dict(self.agg.counts), in_flight=self._in_flight
+        )
         top = self.tracemalloc.sample() if self.tracemalloc is not None else None
         self.agg.add_sample(sample, top)
         if self.metrics is not None and not self._p_metrics.disabled:
@@ -641,8 +666,12 @@ class Doctor:
         checked_out = sum(int(p.get("checked_out", 0) or 0) for p in self.sql.pools().values())
         self._pool_suspicion = self._pool_suspicion + 1 if checked_out > busy else 0
         if self._pool_suspicion >= 3:
-            logger.info("flask-doctor: %d pooled connections checked out with %d requests in flight; "
-                        "tracking connections per request to find the leak", checked_out, busy)
+            logger.info(
+                "flask-doctor: %d pooled connections checked out with %d requests in flight; "
+                "tracking connections per request to find the leak",
+                checked_out,
+                busy,
+            )
             self.sql.enable_pool_tracking(capture_sites=True)
 
     def _write(self, now: float) -> None:
@@ -661,11 +690,20 @@ class Doctor:
                 # The store is down for a moment (Redis restart): drop this batch, keep going.
                 if now - self._store_error_logged >= 60:
                     self._store_error_logged = now
-                    logger.warning("flask-doctor: store %s unavailable (%s); dropping %d findings",
-                                   self.store.url, exc.__class__.__name__, len(findings))
+                    logger.warning(
+                        "flask-doctor: store %s unavailable (%s); dropping %d findings",
+                        self.store.url,
+                        exc.__class__.__name__,
+                        len(findings),
+                    )
 
-    def _write_store(self, findings: list[tuple[Finding, int]], requests: list[dict[str, Any]],
-                     memory: list[dict[str, Any]], now: float) -> None:
+    def _write_store(
+        self,
+        findings: list[tuple[Finding, int]],
+        requests: list[dict[str, Any]],
+        memory: list[dict[str, Any]],
+        now: float,
+    ) -> None:
         local = self._local
         if local is not None:
             new_here = local.upsert(findings, self.worker, now) if findings else []
@@ -681,8 +719,13 @@ class Doctor:
             return
         self._write_shared(findings, requests, memory, now)
 
-    def _write_shared(self, findings: list[tuple[Finding, int]], requests: list[dict[str, Any]],
-                      memory: list[dict[str, Any]], now: float) -> None:
+    def _write_shared(
+        self,
+        findings: list[tuple[Finding, int]],
+        requests: list[dict[str, Any]],
+        memory: list[dict[str, Any]],
+        now: float,
+    ) -> None:
         new = self.store.upsert(findings, self.worker, now) if findings else []
         if requests:
             self.store.add_requests(requests)
@@ -695,7 +738,6 @@ class Doctor:
         if self.settings.log_findings:
             for finding in new:
                 log_finding(finding)
-
 
     # ------------------------------------------------------------------ reading
     def findings(self) -> list[Finding]:
@@ -772,8 +814,13 @@ class Doctor:
         for s in stored:
             by_code[s.finding.code] = by_code.get(s.finding.code, 0) + 1
         containers = [
-            {"module": c.module, "name": c.name, "kind": c.kind,
-             "size": c.sizes[-1][1] if c.sizes else 0, "site": str(c.site) if c.site else None}
+            {
+                "module": c.module,
+                "name": c.name,
+                "kind": c.kind,
+                "size": c.sizes[-1][1] if c.sizes else 0,
+                "site": str(c.site) if c.site else None,
+            }
             for c in agg.containers.values()
         ]
         return {
@@ -823,8 +870,13 @@ def log_finding(finding: Finding) -> None:
     message = shown.message.replace("\\", "\\\\").replace('"', '\\"')
     logger.warning(
         'flask_doctor finding code=%s name=%s severity=%s object=%s location=%s fingerprint=%s message="%s"',
-        shown.code, shown.name, shown.severity.label, shown.obj or "-", where or "-",
-        finding.fingerprint(), message,
+        shown.code,
+        shown.name,
+        shown.severity.label,
+        shown.obj or "-",
+        where or "-",
+        finding.fingerprint(),
+        message,
         extra={"flask_doctor": shown.to_dict()},
     )
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from types import TracebackType
-from typing import Iterator
 
 logger = logging.getLogger("flask_doctor")
 

@@ -11,8 +11,9 @@ import re
 import sys
 import tracemalloc
 from collections import OrderedDict, defaultdict, deque
+from collections.abc import Iterator
 from types import ModuleType
-from typing import Any, Iterator
+from typing import Any
 
 from flask_doctor.runtime.records import Site
 from flask_doctor.runtime.sites import relpath

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 from bisect import bisect_left
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from flask_doctor.runtime.records import KNOWN_METHODS, UNMATCHED, Trace
 
@@ -47,18 +48,28 @@ class Metrics:
         self.max_endpoints = max_endpoints
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.requests = Counter("flask_doctor_requests", "Traced requests and jobs.",
-                                ["endpoint", "method", "status"], registry=r)
-        self.duration = Histogram("flask_doctor_request_duration_seconds", "Wall time of traced requests and jobs.",
-                                  ["endpoint"], buckets=BUCKETS, registry=r)
-        self.queries = Counter("flask_doctor_sql_queries", "SQL statements executed by traced requests and jobs.",
-                               ["endpoint"], registry=r)
-        self.findings = Counter("flask_doctor_findings", "Finding occurrences by rule id.",
-                                ["code", "severity"], registry=r)
-        self.in_flight = Gauge("flask_doctor_in_flight", "Requests in flight in this worker.",
-                               registry=r, multiprocess_mode="livesum")
-        self.rss = Gauge("flask_doctor_rss_bytes", "Resident set size of this worker.",
-                         registry=r, multiprocess_mode="liveall")
+        self.requests = Counter(
+            "flask_doctor_requests", "Traced requests and jobs.", ["endpoint", "method", "status"], registry=r
+        )
+        self.duration = Histogram(
+            "flask_doctor_request_duration_seconds",
+            "Wall time of traced requests and jobs.",
+            ["endpoint"],
+            buckets=BUCKETS,
+            registry=r,
+        )
+        self.queries = Counter(
+            "flask_doctor_sql_queries", "SQL statements executed by traced requests and jobs.", ["endpoint"], registry=r
+        )
+        self.findings = Counter(
+            "flask_doctor_findings", "Finding occurrences by rule id.", ["code", "severity"], registry=r
+        )
+        self.in_flight = Gauge(
+            "flask_doctor_in_flight", "Requests in flight in this worker.", registry=r, multiprocess_mode="livesum"
+        )
+        self.rss = Gauge(
+            "flask_doctor_rss_bytes", "Resident set size of this worker.", registry=r, multiprocess_mode="liveall"
+        )
         #: endpoint label -> its duration histogram child (at most ``max_endpoints`` + 1)
         self._durations: dict[str, Any] = {}
 

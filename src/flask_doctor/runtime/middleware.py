@@ -18,8 +18,9 @@ import os
 import random
 import re
 import time
+from collections.abc import Callable
 from time import perf_counter, thread_time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from flask.globals import _cv_request
 
@@ -141,8 +142,9 @@ class DoctorMiddleware:
                             rec.runq = max(0.0, run_delay() - rec.runq0)
                     if rec.stacks is not None:
                         rec.release_frames()
-                    rec.secure = (environ.get("wsgi.url_scheme") == "https"
-                                  or environ.get("HTTP_X_FORWARDED_PROTO") == "https")
+                    rec.secure = (
+                        environ.get("wsgi.url_scheme") == "https" or environ.get("HTTP_X_FORWARDED_PROTO") == "https"
+                    )
                 rec.held = rec.conns
                 queue = d._queue
                 if len(queue) == queue.maxlen:

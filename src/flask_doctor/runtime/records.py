@@ -9,9 +9,10 @@ to the detectors.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 #: The name of a request no URL rule matched (404, 405): one name, whatever the path.
 UNMATCHED = "(no endpoint)"
@@ -43,8 +44,20 @@ class QStat:
     order of first execution in the trace.
     """
 
-    __slots__ = ("count", "time", "max_time", "rows", "max_rows", "site", "params", "seq", "first", "loop",
-                 "origin", "stack")
+    __slots__ = (
+        "count",
+        "time",
+        "max_time",
+        "rows",
+        "max_rows",
+        "site",
+        "params",
+        "seq",
+        "first",
+        "loop",
+        "origin",
+        "stack",
+    )
 
     def __init__(self) -> None:
         self.count = 0
@@ -62,9 +75,19 @@ class QStat:
         self.stack: Any = None
 
     @classmethod
-    def of(cls, count: int, time: float, rows: int = -1, site: Site | None = None,
-           max_time: float | None = None, *, seq: int = 0, first: Site | None = None, loop: Site | None = None,
-           origin: Any = None) -> QStat:
+    def of(
+        cls,
+        count: int,
+        time: float,
+        rows: int = -1,
+        site: Site | None = None,
+        max_time: float | None = None,
+        *,
+        seq: int = 0,
+        first: Site | None = None,
+        loop: Site | None = None,
+        origin: Any = None,
+    ) -> QStat:
         q = cls()
         q.count = count
         q.time = time

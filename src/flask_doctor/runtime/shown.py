@@ -9,7 +9,7 @@ secrets, :mod:`flask_doctor.safe_text` for control characters.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from flask_doctor.findings import Evidence, Finding, Location
 from flask_doctor.redaction import redact_text
@@ -36,8 +36,9 @@ def shown_finding(finding: Finding, secrets: Iterable[str] = ()) -> Finding:
         hint=shown_text(finding.hint, secrets),
         obj=shown_text(finding.obj, secrets),
         location=_shown_location(finding.location),
-        evidence=tuple(Evidence(shown_text(e.message, secrets, lines=True), _shown_location(e.location))
-                       for e in finding.evidence),
+        evidence=tuple(
+            Evidence(shown_text(e.message, secrets, lines=True), _shown_location(e.location)) for e in finding.evidence
+        ),
     )
 
 

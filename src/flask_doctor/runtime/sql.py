@@ -32,7 +32,7 @@ from __future__ import annotations
 import weakref
 from contextvars import ContextVar
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from flask_doctor.redaction import redact_params, redact_text, redact_url
 from flask_doctor.runtime.guard import Part
@@ -85,10 +85,14 @@ def app_engines(app: Flask) -> list[Engine]:
         try:
             return [db.get_engine(app, bind) for bind in binds]
         except Exception as exc:
-            raise CannotHook(f"Flask-SQLAlchemy could not create the engines ({exc.__class__.__name__}: "
-                             f"{redact_text(str(exc))[:200]})") from exc
-    raise CannotHook(f"app.extensions['sqlalchemy'] is a {type(ext).__module__}.{type(ext).__qualname__}, "
-                     "not a Flask-SQLAlchemy 2.x or 3.x extension; call doctor.watch_engine(engine) for each engine")
+            raise CannotHook(
+                f"Flask-SQLAlchemy could not create the engines ({exc.__class__.__name__}: "
+                f"{redact_text(str(exc))[:200]})"
+            ) from exc
+    raise CannotHook(
+        f"app.extensions['sqlalchemy'] is a {type(ext).__module__}.{type(ext).__qualname__}, "
+        "not a Flask-SQLAlchemy 2.x or 3.x extension; call doctor.watch_engine(engine) for each engine"
+    )
 
 
 class SqlCollector:
@@ -132,8 +136,11 @@ class SqlCollector:
         if engine in self.engines:
             return False
         style = self.style
-        if style == "dialect" and (engine.dialect.dispatch.do_execute or engine.dialect.dispatch.do_executemany
-                                   or engine.dialect.dispatch.do_execute_no_params):
+        if style == "dialect" and (
+            engine.dialect.dispatch.do_execute
+            or engine.dialect.dispatch.do_executemany
+            or engine.dialect.dispatch.do_execute_no_params
+        ):
             style = "cursor"  # someone else handles execution: never shadow their listener
         if style == "dialect":
             event.listen(engine, "do_execute", self._do_execute)

@@ -112,8 +112,10 @@ def _lazy_codes() -> dict[CodeType, str]:
     except ImportError:  # pragma: no cover - the SQL collector needs SQLAlchemy anyway
         return {}
     codes: dict[CodeType, str] = {}
-    for cls_name, names, kind in (("LazyLoader", ("_load_for_state", "_emit_lazyload"), "relationship"),
-                                  ("DeferredColumnLoader", ("_load_for_state",), "deferred")):
+    for cls_name, names, kind in (
+        ("LazyLoader", ("_load_for_state", "_emit_lazyload"), "relationship"),
+        ("DeferredColumnLoader", ("_load_for_state",), "deferred"),
+    ):
         cls = getattr(strategies, cls_name, None)
         for name in names:
             code = getattr(getattr(cls, name, None), "__code__", None)
@@ -135,8 +137,16 @@ def _origin(frame: FrameType, kind: str) -> Origin | None:
         return None
     tables = tuple(str(getattr(t, "name", "")) for t in getattr(parent, "tables", ()) if getattr(t, "name", ""))
     direction = getattr(getattr(prop, "direction", None), "name", "") if kind == "relationship" else ""
-    return Origin(kind, f"{owner}.{key}", owner, tables, direction.lower().replace("onetomany", "one-to-many")
-                  .replace("manytoone", "many-to-one").replace("manytomany", "many-to-many"))
+    return Origin(
+        kind,
+        f"{owner}.{key}",
+        owner,
+        tables,
+        direction.lower()
+        .replace("onetomany", "one-to-many")
+        .replace("manytoone", "many-to-one")
+        .replace("manytomany", "many-to-many"),
+    )
 
 
 class Stack:

@@ -9,8 +9,9 @@ surface).
 from __future__ import annotations
 
 from collections import Counter, OrderedDict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Generic, Sequence, TypeVar
+from typing import Generic, TypeVar
 
 from flask_doctor.percentiles import percentile
 from flask_doctor.runtime.records import Site
@@ -110,8 +111,25 @@ class Shares:
 
 
 #: Two-sided 95 % Student t quantiles by degrees of freedom.
-_T95 = ((1, 12.71), (2, 4.30), (3, 3.18), (4, 2.78), (5, 2.57), (6, 2.45), (7, 2.36), (8, 2.31), (9, 2.26),
-        (10, 2.23), (15, 2.13), (20, 2.09), (25, 2.06), (30, 2.04), (40, 2.02), (60, 2.00), (120, 1.98))
+_T95 = (
+    (1, 12.71),
+    (2, 4.30),
+    (3, 3.18),
+    (4, 2.78),
+    (5, 2.57),
+    (6, 2.45),
+    (7, 2.36),
+    (8, 2.31),
+    (9, 2.26),
+    (10, 2.23),
+    (15, 2.13),
+    (20, 2.09),
+    (25, 2.06),
+    (30, 2.04),
+    (40, 2.02),
+    (60, 2.00),
+    (120, 1.98),
+)
 
 
 def t95(df: int) -> float:
@@ -188,9 +206,23 @@ class EndpointStats:
     """Rolling numbers of one endpoint (or task) over the last ``window`` traces."""
 
     __slots__ = (
-        "name", "kind", "count", "errors", "walls", "cpus", "waits", "queries", "sql_ms",
-        "queue_ms", "error_times", "statuses", "first_traceback", "first_error", "error_site",
-        "last_seen", "sizes",
+        "name",
+        "kind",
+        "count",
+        "errors",
+        "walls",
+        "cpus",
+        "waits",
+        "queries",
+        "sql_ms",
+        "queue_ms",
+        "error_times",
+        "statuses",
+        "first_traceback",
+        "first_error",
+        "error_site",
+        "last_seen",
+        "sizes",
     )
 
     def __init__(self, name: str, kind: str = "request", window: int = 200, error_keep: int = 64) -> None:

@@ -71,8 +71,9 @@ class Collectors:
 
     def off_lines(self) -> list[str]:
         """``["SQL collector off: ...", ...]`` for every collector that is off."""
-        return [f"{LABELS.get(name, name)} collector off: {s['detail']}"
-                for name, s in self.status().items() if not s["on"]]
+        return [
+            f"{LABELS.get(name, name)} collector off: {s['detail']}" for name, s in self.status().items() if not s["on"]
+        ]
 
 
 __all__ = ["Collectors", "LABELS"]

@@ -16,8 +16,9 @@ import json
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Protocol, Sequence, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask_doctor.findings import Finding
 from flask_doctor.redaction import redact_url
@@ -57,8 +58,9 @@ def _breaker(method: F) -> F:
     def wrapper(self: RedisStore, *args: Any, **kwargs: Any) -> Any:
         now = time.monotonic()
         if now < self.down_until:
-            raise StoreUnavailable(f"store {self.url} unavailable ({self.last_error}); retrying in "
-                                   f"{self.down_until - now:.0f} s")
+            raise StoreUnavailable(
+                f"store {self.url} unavailable ({self.last_error}); retrying in {self.down_until - now:.0f} s"
+            )
         try:
             result = method(self, *args, **kwargs)
         except TRANSIENT_ERRORS as exc:
@@ -154,8 +156,7 @@ class MemoryStore:
     def findings(self) -> list[StoredFinding]:
         with self._lock:
             return [
-                StoredFinding(f, c, first, last, tuple(sorted(w)))
-                for f, c, first, last, w in self._findings.values()
+                StoredFinding(f, c, first, last, tuple(sorted(w))) for f, c, first, last, w in self._findings.values()
             ]
 
     def add_requests(self, summaries: Sequence[dict[str, Any]]) -> None:
@@ -200,8 +201,15 @@ class MemoryStore:
 class RedisStore:
     """One view for many workers and hosts; every key has a TTL and the prefix."""
 
-    def __init__(self, url: str, prefix: str = "flask_doctor:", ttl: int = 7 * 24 * 3600,
-                 max_findings: int = 500, max_requests: int = 1000, timeout: float = 0.5) -> None:
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "flask_doctor:",
+        ttl: int = 7 * 24 * 3600,
+        max_findings: int = 500,
+        max_requests: int = 1000,
+        timeout: float = 0.5,
+    ) -> None:
         import redis
         from redis.backoff import NoBackoff
         from redis.retry import Retry
@@ -210,8 +218,13 @@ class RedisStore:
         # Short timeouts and no retries (redis-py 6 retries 3 times with backoff by default): a
         # hung store must cost the dashboard and the background thread at most one timeout,
         # after which the breaker answers for BREAKER_SECONDS without asking.
-        self.client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                                           retry=Retry(NoBackoff(), 0), retry_on_timeout=False)
+        self.client = redis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
+            retry_on_timeout=False,
+        )
         self.down_until = 0.0
         self.last_error = ""
         self.prefix = prefix
@@ -337,18 +350,24 @@ class RedisStore:
             self.client.delete(*keys[i : i + 500])
 
 
-def make_store(url: str, *, prefix: str = "flask_doctor:", ttl: int = 7 * 24 * 3600,
-               max_findings: int = 500, max_requests: int = 1000, timeout: float = 0.5) -> MemoryStore | RedisStore:
+def make_store(
+    url: str,
+    *,
+    prefix: str = "flask_doctor:",
+    ttl: int = 7 * 24 * 3600,
+    max_findings: int = 500,
+    max_requests: int = 1000,
+    timeout: float = 0.5,
+) -> MemoryStore | RedisStore:
     """``memory://`` or ``redis://`` / ``rediss://`` / ``unix://``; anything else is an error."""
     url = (url or "memory://").strip()
     if url in ("memory", "memory://"):
         return MemoryStore(max_findings=max_findings, max_requests=max_requests)
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisStore(url, prefix=prefix, ttl=ttl, max_findings=max_findings, max_requests=max_requests,
-                          timeout=timeout)
-    raise ValueError(
-        f"FLASK_DOCTOR_STORE={redact_url(url)!r} is not supported: use memory:// or redis://host:6379/0"
-    )
+        return RedisStore(
+            url, prefix=prefix, ttl=ttl, max_findings=max_findings, max_requests=max_requests, timeout=timeout
+        )
+    raise ValueError(f"FLASK_DOCTOR_STORE={redact_url(url)!r} is not supported: use memory:// or redis://host:6379/0")
 
 
 def stored_sorted(items: Iterable[StoredFinding]) -> list[StoredFinding]:

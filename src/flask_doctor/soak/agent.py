@@ -228,15 +228,17 @@ class Agent:
         self.samples = open(os.path.join(agent_dir, f"samples-{self.pid}.jsonl"), "a", buffering=1, encoding="utf-8")
         # One unbuffered write per request: a buffered file's pending text
         # would grow and shrink by kilobytes and show up in the memory series.
-        self.requests_fd = os.open(os.path.join(agent_dir, f"requests-{self.pid}.csv"),
-                                   os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self.requests_fd = os.open(
+            os.path.join(agent_dir, f"requests-{self.pid}.csv"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644
+        )
         self.control_path = os.path.join(out_dir, "agent", "control.json")
         self.agent_dir = agent_dir
         # What each request in flight is, written before the app runs and
         # blanked after: when a worker dies, soak reads here which request
         # killed it (fixed slots, one pwrite each; nothing grows).
-        self.inflight_fd = os.open(os.path.join(agent_dir, f"inflight-{self.pid}"),
-                                   os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        self.inflight_fd = os.open(
+            os.path.join(agent_dir, f"inflight-{self.pid}"), os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644
+        )
         os.pwrite(self.inflight_fd, b" " * (INFLIGHT_SLOTS * INFLIGHT_WIDTH), 0)
         self.free_slots = list(range(INFLIGHT_SLOTS - 1, -1, -1))
         self.path_counts: dict[str, int] = {}
@@ -272,8 +274,10 @@ class Agent:
                 return
             tb = traceback.extract_tb(exc.__traceback__)
             where = next((f for f in reversed(tb) if is_user_file(f.filename)), tb[-1] if tb else None)
-            key = f"{request.method} {request.path}|{type(exc).__name__}|{where.filename if where else ''}:" \
-                  f"{where.lineno if where else 0}"
+            key = (
+                f"{request.method} {request.path}|{type(exc).__name__}|{where.filename if where else ''}:"
+                f"{where.lineno if where else 0}"
+            )
             with self.lock:
                 if key in self.exceptions:
                     self.exceptions[key] += 1
@@ -282,11 +286,18 @@ class Agent:
                     return
                 self.exceptions[key] = 1
             text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-12))
-            record = {"pid": self.pid, "t": time.time(), "method": request.method, "path": request.path[:200],
-                      "phase": request.environ.get(PHASE_HEADER) or self.default_phase,
-                      "type": type(exc).__name__, "message": str(exc)[:500],
-                      "file": where.filename if where else "", "line": where.lineno if where else 0,
-                      "traceback": text[-6000:]}
+            record = {
+                "pid": self.pid,
+                "t": time.time(),
+                "method": request.method,
+                "path": request.path[:200],
+                "phase": request.environ.get(PHASE_HEADER) or self.default_phase,
+                "type": type(exc).__name__,
+                "message": str(exc)[:500],
+                "file": where.filename if where else "",
+                "line": where.lineno if where else 0,
+                "traceback": text[-6000:],
+            }
             with open(self.errors_path, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(record, default=str) + "\n")
         except Exception:  # the agent never breaks the app's error handling
@@ -302,7 +313,9 @@ class Agent:
         if app is None:
             return None
         try:
-            existing = getattr(app, "extensions", {}).get("flask-doctor") or getattr(app, "extensions", {}).get("flask_doctor")
+            existing = getattr(app, "extensions", {}).get("flask-doctor") or getattr(app, "extensions", {}).get(
+                "flask_doctor"
+            )
             doctor = existing if existing is not None else Doctor(app)
             return doctor if callable(getattr(doctor, "snapshot", None)) else None
         except Exception:
@@ -313,8 +326,11 @@ class Agent:
             return None
         try:
             snap = self.doctor.snapshot()
-            keep = {k: snap.get(k) for k in ("in_flight", "capacity", "requests_total", "pool", "contexts", "findings")
-                    if k in snap}
+            keep = {
+                k: snap.get(k)
+                for k in ("in_flight", "capacity", "requests_total", "pool", "contexts", "findings")
+                if k in snap
+            }
             return json.loads(json.dumps(keep, default=str))
         except Exception:
             return None
@@ -362,8 +378,16 @@ class Agent:
             self.path_counts[key] = count
             slot = self.free_slots.pop() if self.free_slots else -1
         if slot >= 0:
-            line = "\t".join((phase[:60], key[:100], f"{method} {environ.get('PATH_INFO', '')}"[:100], str(count),
-                              environ.get(REQ_HEADER, "")[:20], f"{time.time():.3f}"))
+            line = "\t".join(
+                (
+                    phase[:60],
+                    key[:100],
+                    f"{method} {environ.get('PATH_INFO', '')}"[:100],
+                    str(count),
+                    environ.get(REQ_HEADER, "")[:20],
+                    f"{time.time():.3f}",
+                )
+            )
             data = line.encode("utf-8", "replace")[: INFLIGHT_WIDTH - 1] + b"\n"
             try:
                 os.pwrite(self.inflight_fd, data.ljust(INFLIGHT_WIDTH), slot * INFLIGHT_WIDTH)
@@ -381,13 +405,18 @@ class Agent:
         with self.lock:
             self.free_slots.append(slot)
 
-    def end(self, phase: str, path: str, status: str, req_id: str, t0: float, wall: float, cpu: float, inflight: int) -> None:
+    def end(
+        self, phase: str, path: str, status: str, req_id: str, t0: float, wall: float, cpu: float, inflight: int
+    ) -> None:
         with self.lock:
             self.inflight -= 1
             n = self.counts.get(phase, 0) + 1
             self.counts[phase] = n
-        os.write(self.requests_fd, f"{phase}\t{path}\t{status[:3]}\t{req_id}\t{t0:.6f}\t{wall * 1000:.3f}\t"
-                                   f"{cpu * 1000:.3f}\t{inflight}\n".encode())
+        os.write(
+            self.requests_fd,
+            f"{phase}\t{path}\t{status[:3]}\t{req_id}\t{t0:.6f}\t{wall * 1000:.3f}\t"
+            f"{cpu * 1000:.3f}\t{inflight}\n".encode(),
+        )
         if phase in self.ended:
             return
         if phase.endswith(SITES_SUFFIX):
@@ -455,9 +484,16 @@ class Agent:
             with self.sample_lock:
                 gc.collect()
                 current = tracemalloc.take_snapshot()
-            self._write({"type": "sites", "pid": self.pid, "phase": phase.removesuffix(SITES_SUFFIX),
-                         "n_base": base[0], "n_end": n,
-                         "sites": top_growing_sites(base[1], current, self.top_sites)})
+            self._write(
+                {
+                    "type": "sites",
+                    "pid": self.pid,
+                    "phase": phase.removesuffix(SITES_SUFFIX),
+                    "n_base": base[0],
+                    "n_end": n,
+                    "sites": top_growing_sites(base[1], current, self.top_sites),
+                }
+            )
         except Exception as exc:  # never break the worker over a report detail
             self._write({"type": "error", "pid": self.pid, "phase": phase, "error": repr(exc)})
         finally:
@@ -537,8 +573,18 @@ def top_growing_sites(before: Any, after: Any, limit: int) -> list[dict[str, Any
                 break
         inner = frames[-1] if frames else None
         key = (user.filename, user.lineno) if user else (inner.filename if inner else "?", inner.lineno if inner else 0)
-        site = sites.setdefault(key, {"file": key[0], "line": key[1], "size_diff": 0, "count_diff": 0,
-                                      "user": user is not None, "via": [], "stack": []})
+        site = sites.setdefault(
+            key,
+            {
+                "file": key[0],
+                "line": key[1],
+                "size_diff": 0,
+                "count_diff": 0,
+                "user": user is not None,
+                "via": [],
+                "stack": [],
+            },
+        )
         site["size_diff"] += stat.size_diff
         site["count_diff"] += stat.count_diff
         if inner is not None and user is not inner:
@@ -576,8 +622,16 @@ class SoakMiddleware:
 
         def _done(status: str) -> None:
             agent.release(slot)
-            agent.end(phase, path, status, environ.get(REQ_HEADER, ""), t0, time.perf_counter() - p0,
-                      time.thread_time() - c0, inflight)
+            agent.end(
+                phase,
+                path,
+                status,
+                environ.get(REQ_HEADER, ""),
+                t0,
+                time.perf_counter() - p0,
+                time.thread_time() - c0,
+                inflight,
+            )
 
         try:
             result = self.app(environ, _start_response)

@@ -69,8 +69,9 @@ def _fill_any(value: Any, seq: int) -> Any:
     return value
 
 
-def _send(client: Any, target: Target, phase: str, seq: int, vary_query: bool,
-          extra_form: dict[str, str] | None = None) -> tuple[int, str, str]:
+def _send(
+    client: Any, target: Target, phase: str, seq: int, vary_query: bool, extra_form: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     """Send one request (redirects are not followed); returns (status, Location, body text)."""
     path = _fill(target.path, seq)
     if vary_query and target.method == "GET":
@@ -81,8 +82,13 @@ def _send(client: Any, target: Target, phase: str, seq: int, vary_query: bool,
     headers[TARGET_HEADER] = quote(target.name, safe=" /:?&=,()")[:200]
     if target.host:
         headers["Host"] = target.host
-    kwargs: dict[str, Any] = {"name": target.name, "headers": headers, "catch_response": True,
-                              "context": {"seq": seq, "accept": target.accept}, "allow_redirects": False}
+    kwargs: dict[str, Any] = {
+        "name": target.name,
+        "headers": headers,
+        "catch_response": True,
+        "context": {"seq": seq, "accept": target.accept},
+        "allow_redirects": False,
+    }
     if target.json_body is not None:
         kwargs["json"] = _fill_any(target.json_body, seq)
         if extra_form:
@@ -112,9 +118,16 @@ def _send(client: Any, target: Target, phase: str, seq: int, vary_query: bool,
         return code, location, text
 
 
-def make_user_class(base_url: str, targets: list[Target], phase: str, budget: _Budget, vary_query: bool,
-                    login: Login | None = None, quarantine: Quarantine | None = None,
-                    result: PhaseResult | None = None) -> type[FastHttpUser]:
+def make_user_class(
+    base_url: str,
+    targets: list[Target],
+    phase: str,
+    budget: _Budget,
+    vary_query: bool,
+    login: Login | None = None,
+    quarantine: Quarantine | None = None,
+    result: PhaseResult | None = None,
+) -> type[FastHttpUser]:
     weights = [max(t.weight, 0.0) for t in targets]
     skip = quarantine if quarantine is not None else Quarantine()
 
@@ -163,15 +176,23 @@ def load_locustfile(path: Path, base_url: str) -> list[type[User]]:
         raise ValueError(f"cannot import locustfile {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    classes = [v for v in vars(module).values()
-               if isinstance(v, type) and issubclass(v, User) and v is not User and not getattr(v, "abstract", False)
-               and v.__module__ == module.__name__]
+    classes = [
+        v
+        for v in vars(module).values()
+        if isinstance(v, type)
+        and issubclass(v, User)
+        and v is not User
+        and not getattr(v, "abstract", False)
+        and v.__module__ == module.__name__
+    ]
     if not classes:
         raise ValueError(f"{path} defines no Locust User class")
     for cls in classes:
         host = getattr(cls, "host", None)
         if host and urlsplit(host).hostname not in ("127.0.0.1", "localhost", "::1"):
-            raise ValueError(f"{path}: {cls.__name__}.host is {host!r}; soak sends load only to its own loopback server")
+            raise ValueError(
+                f"{path}: {cls.__name__}.host is {host!r}; soak sends load only to its own loopback server"
+            )
         cls.host = base_url
     return classes
 
@@ -205,8 +226,16 @@ def run_phase(
     env = Environment(user_classes=user_classes, host=base_url)
     start = time.time()
 
-    def on_request(request_type: str, name: str, response_time: float, response_length: int,
-                   exception: Any = None, context: Any = None, start_time: float | None = None, **kw: Any) -> None:
+    def on_request(
+        request_type: str,
+        name: str,
+        response_time: float,
+        response_length: int,
+        exception: Any = None,
+        context: Any = None,
+        start_time: float | None = None,
+        **kw: Any,
+    ) -> None:
         ctx = context if isinstance(context, dict) else {}
         seq = int(ctx.get("seq", -1))
         if seq == -1 and "accept" in ctx:
@@ -216,11 +245,17 @@ def run_phase(
         accept = tuple(ctx.get("accept", ()))
         # 4xx are judged by the analysis (by design, or a change under load);
         # a custom locustfile's own failure on a 2xx/3xx counts as one.
-        failed = status == 0 or (status >= 500 and status not in accept) or (
-            exception is not None and "accept" not in ctx and status < 400)
+        failed = (
+            status == 0
+            or (status >= 500 and status not in accept)
+            or (exception is not None and "accept" not in ctx and status < 400)
+        )
         result.requests += 1
-        by_status = result.statuses.setdefault(name, {}) if len(result.statuses) < 1000 or name in result.statuses \
+        by_status = (
+            result.statuses.setdefault(name, {})
+            if len(result.statuses) < 1000 or name in result.statuses
             else result.statuses.setdefault("(other)", {})
+        )
         by_status[status] = by_status.get(status, 0) + 1
         if 300 <= status < 400 and response is not None:
             try:
@@ -236,8 +271,11 @@ def run_phase(
             if len(result.errors) < _DISTINCT or key in result.errors:
                 result.errors[key] = result.errors.get(key, 0) + 1
         if keep_records:
-            result.records.append(RequestRecord(name, seq, start_time or time.time(), float(response_time),
-                                                not failed, runner.user_count, status))
+            result.records.append(
+                RequestRecord(
+                    name, seq, start_time or time.time(), float(response_time), not failed, runner.user_count, status
+                )
+            )
 
     env.events.request.add_listener(on_request)
     runner = env.create_local_runner()

@@ -39,8 +39,9 @@ class LoginFailed(Exception):
 
 
 def _attrs(tag: str) -> dict[str, str]:
-    return {m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "")
-            for m in _ATTR.finditer(tag)}
+    return {
+        m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "") for m in _ATTR.finditer(tag)
+    }
 
 
 def csrf_token(page: str, field: str | None = None) -> tuple[str, str] | None:
@@ -83,8 +84,10 @@ def judge(status: int, location: str, text: str, login: Login) -> str | None:
         return f"the login redirected back to the login page ({location_path(location)})"
     if 200 <= status < 300 and _PASSWORD_INPUT.search(text or ""):
         hint = "" if login.csrf_from else ", a missing CSRF token (add `csrf: true` to the login step)"
-        return (f"the login answered {status} with the password form again: wrong credentials{hint} or form "
-                "field names that differ from the form's")
+        return (
+            f"the login answered {status} with the password form again: wrong credentials{hint} or form "
+            "field names that differ from the form's"
+        )
     return None
 
 
@@ -100,24 +103,31 @@ def run_login(send: Send, login: Login) -> LoginResult:
 
     extra: dict[str, str] | None = None
     if login.csrf_from:
-        page = Target(name=login.target.name + " (form)", path=login.csrf_from, host=login.target.host,
-                      headers=login.target.headers)
+        page = Target(
+            name=login.target.name + " (form)",
+            path=login.csrf_from,
+            host=login.target.host,
+            headers=login.target.headers,
+        )
         status, _, text = send(page, None)
         if status != 200:
             return LoginResult(False, f"GET {login.csrf_from} (the login form) answered HTTP {status or 'nothing'}")
         token = csrf_token(text, login.csrf_field)
         if token is None:
             fields = login.csrf_field or ", ".join(CSRF_FIELDS)
-            return LoginResult(False, f"no CSRF token in {login.csrf_from} (looked for inputs named {fields} and "
-                                      "<meta name=csrf-token>)")
+            return LoginResult(
+                False,
+                f"no CSRF token in {login.csrf_from} (looked for inputs named {fields} and <meta name=csrf-token>)",
+            )
         extra = {token[0]: token[1]}
     status, location, text = send(login.target, extra)
     reason = judge(status, location, text, login)
     if reason:
         return LoginResult(False, reason)
     if login.check:
-        check = Target(name=login.target.name + " (check)", path=login.check, host=login.target.host,
-                       headers=login.target.headers)
+        check = Target(
+            name=login.target.name + " (check)", path=login.check, host=login.target.host, headers=login.target.headers
+        )
         status, location, _ = send(check, None)
         if status in (401, 403) or (300 <= status < 400 and is_login_location(location)):
             where = f"redirects to {location_path(location)}" if location else f"answers HTTP {status}"
@@ -143,14 +153,21 @@ def preflight(base_url: str, login: Login, host: str = "") -> None:
 
     result = run_login(send, login)
     if not result.ok:
-        raise SoakError(f"the scenario's login failed: {result.reason}",
-                        "check the login step of the scenario (path, form field names, credentials, `csrf: true` "
-                        "for a CSRF-protected form, `check:` a page that needs the login)")
+        raise SoakError(
+            f"the scenario's login failed: {result.reason}",
+            "check the login step of the scenario (path, form field names, credentials, `csrf: true` "
+            "for a CSRF-protected form, `check:` a page that needs the login)",
+        )
 
 
 def describe(login: Login | None) -> dict[str, Any] | None:
     """The login step as the report shows it (never the form values: they hold the password)."""
     if login is None:
         return None
-    return {"method": login.target.method, "path": login.target.path, "csrf_from": login.csrf_from,
-            "check": login.check, "fields": sorted(k for k, _ in (login.target.form or ()))}
+    return {
+        "method": login.target.method,
+        "path": login.target.path,
+        "csrf_from": login.csrf_from,
+        "check": login.check,
+        "fields": sorted(k for k, _ in (login.target.form or ())),
+    }

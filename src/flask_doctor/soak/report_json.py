@@ -51,15 +51,17 @@ def build_report(
     exc_by: dict[str, list[dict[str, Any]]] = {}
     for exc in exceptions:
         group = exc_by.setdefault(str(exc.get("phase")), [])
-        same = next((e for e in group if (e["type"], e["file"], e["line"]) == (exc["type"], exc["file"], exc["line"])),
-                    None)
+        same = next(
+            (e for e in group if (e["type"], e["file"], e["line"]) == (exc["type"], exc["file"], exc["line"])), None
+        )
         if same is None:
             group.append({**exc, "count": 1})
         else:
             same["count"] += 1
     control_phase = next((p for p in phases if p.kind == "control" and p.result is not None), None)
-    floor = analysis.noise_floor(samples_by.get("control", []),
-                                 control_phase.warmup if control_phase else settings.resolved_warmup(), measure)
+    floor = analysis.noise_floor(
+        samples_by.get("control", []), control_phase.warmup if control_phase else settings.resolved_warmup(), measure
+    )
     floor_bpr = float(floor["bytes_per_request"])
     crashed_targets = {c.target for c in run.crashes if c.target}
 
@@ -73,15 +75,28 @@ def build_report(
         label = phase.targets[0].name if phase.kind == "endpoint" and phase.targets else phase.name
         if phase.result is None:
             if phase.kind == "endpoint" and phase.targets:
-                endpoints.append(_not_measured(phase, run.not_measured.get(label) or phase.skipped
-                                               or "not run (the soak stopped before it)"))
+                endpoints.append(
+                    _not_measured(
+                        phase, run.not_measured.get(label) or phase.skipped or "not run (the soak stopped before it)"
+                    )
+                )
             continue
-        entry = analysis.analyse_phase(phase.name, label, samples_by.get(phase.name, []), rows_by.get(phase.name, []),
-                                       phase.result, phase.warmup, measure, floor_bpr, root)
-        entry["exceptions"] = [{k: e[k] for k in ("type", "message", "file", "line", "method", "path", "count",
-                                                  "traceback")} for e in exc_by.get(phase.name, [])[:5]]
-        entry["detectable_bytes_per_request"] = analysis.detectable(entry["requests"], phase.warmup, floor_bpr,
-                                                                    measure)
+        entry = analysis.analyse_phase(
+            phase.name,
+            label,
+            samples_by.get(phase.name, []),
+            rows_by.get(phase.name, []),
+            phase.result,
+            phase.warmup,
+            measure,
+            floor_bpr,
+            root,
+        )
+        entry["exceptions"] = [
+            {k: e[k] for k in ("type", "message", "file", "line", "method", "path", "count", "traceback")}
+            for e in exc_by.get(phase.name, [])[:5]
+        ]
+        entry["detectable_bytes_per_request"] = analysis.detectable(entry["requests"], phase.warmup, floor_bpr, measure)
         entry["planned_requests"] = phase.budget
         entry["warmup"] = phase.warmup
         entry["stopped_by"] = phase.result.stopped_by
@@ -93,9 +108,14 @@ def build_report(
             by_name: dict[str, list[Any]] = {}
             for rec in phase.result.records:
                 by_name.setdefault(rec.name, []).append(rec)
-            entry["by_name"] = {name: {"requests": len(recs), "failures": sum(1 for r in recs if not r.ok),
-                                       "latency_ms": analysis._pct([r.ms for r in recs])}
-                                for name, recs in sorted(by_name.items())}
+            entry["by_name"] = {
+                name: {
+                    "requests": len(recs),
+                    "failures": sum(1 for r in recs if not r.ok),
+                    "latency_ms": analysis._pct([r.ms for r in recs]),
+                }
+                for name, recs in sorted(by_name.items())
+            }
         if phase.kind == "control":
             entry["verdict"] = "control"
             control = entry
@@ -106,11 +126,15 @@ def build_report(
         if reason:
             entry["verdict"] = "not-measured"
             entry["not_measured"] = reason
-            fs = analysis.error_findings(entry, crashed=label in crashed_targets) if label not in crashed_targets \
-                else []
+            fs = (
+                analysis.error_findings(entry, crashed=label in crashed_targets) if label not in crashed_targets else []
+            )
         else:
-            fs = analysis.leak_findings(entry, root) + analysis.fd_findings(entry) + analysis.error_findings(
-                entry, crashed=bool(crashed_targets))
+            fs = (
+                analysis.leak_findings(entry, root)
+                + analysis.fd_findings(entry)
+                + analysis.error_findings(entry, crashed=bool(crashed_targets))
+            )
         if phase.kind == "mixed":
             # the mixed phase only adds what no endpoint alone showed
             seen = {(f.code, f.location) for f in findings}
@@ -126,21 +150,29 @@ def build_report(
     crash_fs = analysis.crash_findings(run.crashes)
     findings.extend(crash_fs)
     for e in endpoints:
-        e["findings"] = sorted(set(e.get("findings", [])) | {f.code for f in crash_fs
-                                                             if f.obj == f"endpoint:{e['name']}"})
+        e["findings"] = sorted(
+            set(e.get("findings", [])) | {f.code for f in crash_fs if f.obj == f"endpoint:{e['name']}"}
+        )
 
     steps = [p for p in phases if p.kind == "step" and p.result is not None]
     saturation = None
     if steps:
-        saturation = analysis.analyse_steps(steps, rows_by, server_info["capacity"], server_info["workers"],
-                                            server_info["worker_class"])
+        saturation = analysis.analyse_steps(
+            steps, rows_by, server_info["capacity"], server_info["workers"], server_info["worker_class"]
+        )
         waiting = [e["name"] for e in endpoints if "FD481" in e.get("findings", [])]
         if not waiting:
-            waiting = [e["name"] for e in endpoints if e.get("server_ms")
-                       and e["server_ms"]["waiting_share"] >= 0.5 and e["server_ms"]["wall"]["p50"] >= 10]
+            waiting = [
+                e["name"]
+                for e in endpoints
+                if e.get("server_ms") and e["server_ms"]["waiting_share"] >= 0.5 and e["server_ms"]["wall"]["p50"] >= 10
+            ]
         if not waiting:
-            waiting = [f"{p['path']} (wall {p['wall_ms_p50']:.0f} ms, CPU {p['cpu_ms_p50']:.1f} ms)"
-                       for p in saturation["paths"] if p["waiting_share"] >= 0.5 and p["wall_ms_p50"] >= 10]
+            waiting = [
+                f"{p['path']} (wall {p['wall_ms_p50']:.0f} ms, CPU {p['cpu_ms_p50']:.1f} ms)"
+                for p in saturation["paths"]
+                if p["waiting_share"] >= 0.5 and p["wall_ms_p50"] >= 10
+            ]
         findings.extend(analysis.saturation_findings(saturation, waiting))
 
     order = {"leak": 0, "not-measured": 1, "inconclusive": 2, "clean": 3}
@@ -210,23 +242,53 @@ def _unmeasured_by_status(entry: dict[str, Any], phase: PhaseRun) -> str:
     if redirects >= 0.5 * n:
         where_counts = (phase.result.redirects or {}).get(entry["name"]) or {"?": 1}
         where = max(where_counts.items(), key=lambda kv: kv[1])[0]
-        return f"redirected to {where}" + (" (a login page: log in with a scenario's login step)"
-                                           if is_login_location(where) else
-                                           " (soak does not follow redirects; drive the target itself)")
+        return f"redirected to {where}" + (
+            " (a login page: log in with a scenario's login step)"
+            if is_login_location(where)
+            else " (soak does not follow redirects; drive the target itself)"
+        )
     auth = {s: c for s, c in counts.items() if s in (401, 403)}
     if auth and sum(auth.values()) >= 0.9 * n:
         code = max(auth, key=lambda s: auth[s])
-        return (f"every request answered {code} (authentication required: give credentials with a scenario's "
-                "headers or login step)")
+        return (
+            f"every request answered {code} (authentication required: give credentials with a scenario's "
+            "headers or login step)"
+        )
     return ""
 
 
 def _not_measured(phase: PhaseRun, reason: str) -> dict[str, Any]:
     t = phase.targets[0]
     empty = {"p50": 0.0, "p95": 0.0, "p99": 0.0, "mean": 0.0, "max": 0.0}
-    return {"phase": phase.name, "name": t.name, "method": t.method, "path": t.path, "endpoint": t.endpoint,
-            "kind": "endpoint", "requests": 0, "failures": 0, "errors": {}, "statuses": {}, "status_note": "",
-            "seconds": 0.0, "rps": 0.0, "latency_ms": empty, "server_ms": None, "served": 0, "memory": None,
-            "rss": None, "fds": None, "verdict": "not-measured", "not_measured": reason, "containers": [],
-            "sites": [], "doctor": None, "findings": [], "exceptions": [], "planned_requests": phase.budget,
-            "warmup": 0, "stopped_by": "", "detectable_bytes_per_request": None}
+    return {
+        "phase": phase.name,
+        "name": t.name,
+        "method": t.method,
+        "path": t.path,
+        "endpoint": t.endpoint,
+        "kind": "endpoint",
+        "requests": 0,
+        "failures": 0,
+        "errors": {},
+        "statuses": {},
+        "status_note": "",
+        "seconds": 0.0,
+        "rps": 0.0,
+        "latency_ms": empty,
+        "server_ms": None,
+        "served": 0,
+        "memory": None,
+        "rss": None,
+        "fds": None,
+        "verdict": "not-measured",
+        "not_measured": reason,
+        "containers": [],
+        "sites": [],
+        "doctor": None,
+        "findings": [],
+        "exceptions": [],
+        "planned_requests": phase.budget,
+        "warmup": 0,
+        "stopped_by": "",
+        "detectable_bytes_per_request": None,
+    }

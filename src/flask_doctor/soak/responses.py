@@ -69,8 +69,9 @@ def location_path(location: str) -> str:
     return parts.path or "/"
 
 
-_LOGIN_SEGMENTS = frozenset({"login", "signin", "sign-in", "sign_in", "log-in", "log_in", "logon", "authenticate",
-                             "sso", "session", "sessions"})
+_LOGIN_SEGMENTS = frozenset(
+    {"login", "signin", "sign-in", "sign_in", "log-in", "log_in", "logon", "authenticate", "sso", "session", "sessions"}
+)
 _NEXT_PARAMS = ("next=", "return_to=", "returnto=", "redirect=", "redirect_to=", "continue=", "came_from=")
 
 

@@ -54,8 +54,13 @@ class Target:
     host: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "method": self.method, "path": self.path, "weight": self.weight,
-                "endpoint": self.endpoint}
+        return {
+            "name": self.name,
+            "method": self.method,
+            "path": self.path,
+            "weight": self.weight,
+            "endpoint": self.endpoint,
+        }
 
 
 @dataclass(frozen=True)
@@ -141,8 +146,9 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
         pass
 
 
-def discover_app(app: str, cwd: Path, env: dict[str, str] | None = None,
-                 timeout: float = DISCOVERY_TIMEOUT) -> dict[str, Any]:
+def discover_app(
+    app: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = DISCOVERY_TIMEOUT
+) -> dict[str, Any]:
     """The app's URL rules and host settings, listed by the app itself in a subprocess.
 
     The child runs in its own session so that it and whatever the app's
@@ -151,8 +157,13 @@ def discover_app(app: str, cwd: Path, env: dict[str, str] | None = None,
     """
     proc = subprocess.Popen(
         [sys.executable, "-c", _LIST_ROUTES, app, str(os.getpid())],
-        cwd=str(cwd), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, start_new_session=True,
+        cwd=str(cwd),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
@@ -160,20 +171,24 @@ def discover_app(app: str, cwd: Path, env: dict[str, str] | None = None,
         raise SoakError(
             f"importing {app!r} to list its routes did not finish within {timeout:.0f}s",
             "something at import time waits (a database, a network call, input()); make the import "
-            "finish, or give it longer with --discovery-timeout SECONDS") from None
+            "finish, or give it longer with --discovery-timeout SECONDS",
+        ) from None
     finally:
         _kill_group(proc)
     marker = stdout.rfind("@@ROUTES@@")
     if proc.returncode != 0 or marker < 0:
         tail = [line for line in (stderr or stdout).strip().splitlines() if line.strip()][-1:] or ["no output"]
-        raise SoakError(f"could not load app {app!r} to list its routes: {redact_text(tail[0].strip())[:300]}",
-                        f"run `flask --app {app} routes` to see the whole error")
-    info = json.loads(stdout[marker + len("@@ROUTES@@"):])
+        raise SoakError(
+            f"could not load app {app!r} to list its routes: {redact_text(tail[0].strip())[:300]}",
+            f"run `flask --app {app} routes` to see the whole error",
+        )
+    info = json.loads(stdout[marker + len("@@ROUTES@@") :])
     return dict(info)
 
 
-def discover_routes(app: str, cwd: Path, env: dict[str, str] | None = None,
-                    timeout: float = DISCOVERY_TIMEOUT) -> list[dict[str, Any]]:
+def discover_routes(
+    app: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = DISCOVERY_TIMEOUT
+) -> list[dict[str, Any]]:
     """All URL rules of the app (see :func:`discover_app`)."""
     return list(discover_app(app, cwd, env, timeout)["routes"])
 
@@ -184,8 +199,9 @@ def targets_from_routes(routes: list[dict[str, Any]]) -> list[Target]:
     for r in routes:
         if "GET" not in r["methods"] or r["arguments"]:
             continue
-        targets.append(Target(name=f"GET {r['rule']}", path=r["rule"], endpoint=r["endpoint"],
-                              host=str(r.get("host") or "")))
+        targets.append(
+            Target(name=f"GET {r['rule']}", path=r["rule"], endpoint=r["endpoint"], host=str(r.get("host") or ""))
+        )
     return sorted(targets, key=lambda t: t.path)
 
 
@@ -201,9 +217,16 @@ def filter_targets(targets: list[Target], patterns: tuple[str, ...]) -> list[Tar
     if not patterns:
         return targets
     pats = [p for raw in patterns for p in raw.split(",") if p.strip()]
-    return [t for t in targets
-            if any(fnmatch.fnmatchcase(t.path.split("?")[0], p) or fnmatch.fnmatchcase(t.name, p)
-                   or (t.endpoint and fnmatch.fnmatchcase(t.endpoint, p)) for p in pats)]
+    return [
+        t
+        for t in targets
+        if any(
+            fnmatch.fnmatchcase(t.path.split("?")[0], p)
+            or fnmatch.fnmatchcase(t.name, p)
+            or (t.endpoint and fnmatch.fnmatchcase(t.endpoint, p))
+            for p in pats
+        )
+    ]
 
 
 def _pairs(value: Any, what: str) -> tuple[tuple[str, str], ...]:

@@ -206,8 +206,9 @@ def adapt_requests(phases: list[PhaseRun], warm: Any, settings: SoakSettings, el
     """
     # only the phases still to run: called again after each phase, so a machine
     # that slows down shrinks what is left instead of overrunning the budget
-    leak_phases = [p for p in phases if p.kind in ("control", "endpoint", "mixed") and not p.skipped
-                   and p.result is None]
+    leak_phases = [
+        p for p in phases if p.kind in ("control", "endpoint", "mixed") and not p.skipped and p.result is None
+    ]
     if not leak_phases:
         return
     left = settings.budget - elapsed - saturation_seconds(settings)
@@ -235,8 +236,9 @@ def adapt_requests(phases: list[PhaseRun], warm: Any, settings: SoakSettings, el
 def _fixed_budget(phase: PhaseRun, settings: SoakSettings, n_targets: int) -> None:
     if phase.kind == "warmup":
         phase.budget = warmup_requests(settings, n_targets)
-        phase.seconds = min(settings.seconds, max(10.0, settings.budget * 0.1)) if settings.adaptive \
-            else settings.seconds
+        phase.seconds = (
+            min(settings.seconds, max(10.0, settings.budget * 0.1)) if settings.adaptive else settings.seconds
+        )
     elif phase.kind == "step":
         phase.budget, phase.seconds = settings.step_requests, settings.step_seconds
     elif phase.kind == "control":
@@ -286,7 +288,8 @@ def run_soak(
                 quarantine.add(name)
                 req = crash.inflight[0]
                 run.not_measured.setdefault(
-                    name, f"a worker died during request #{req.count} to it (see FD581); not sent again")
+                    name, f"a worker died during request #{req.count} to it (see FD581); not sent again"
+                )
 
     current: list[PhaseRun] = []
 
@@ -318,8 +321,10 @@ def run_soak(
         try:
             server.start(fresh=False)
         except Exception as exc:  # noqa: BLE001 - reported as the reason the report is partial
-            run.partial.append(f"gunicorn stopped during phase {phase.name} ({why}) and could not be "
-                               f"restarted: {str(exc).splitlines()[0][:200]}")
+            run.partial.append(
+                f"gunicorn stopped during phase {phase.name} ({why}) and could not be "
+                f"restarted: {str(exc).splitlines()[0][:200]}"
+            )
             return False
         watch.known = set(server.worker_pids())
         return True
@@ -355,16 +360,29 @@ def run_soak(
 
         if custom and phase.kind == "custom":
             assert locust_classes_factory is not None
-            phase.result = load.run_phase(server.base_url, phase.name,
-                                          user_classes=locust_classes_factory(server.base_url),
-                                          requests=requests, seconds=phase.seconds, users=phase.users,
-                                          progress=on_progress, should_stop=should_stop)
+            phase.result = load.run_phase(
+                server.base_url,
+                phase.name,
+                user_classes=locust_classes_factory(server.base_url),
+                requests=requests,
+                seconds=phase.seconds,
+                users=phase.users,
+                progress=on_progress,
+                should_stop=should_stop,
+            )
         else:
             phase.result = load.run_phase(
-                server.base_url, phase.name, targets=phase.targets, requests=requests, seconds=phase.seconds,
-                users=phase.users, vary_query=settings.vary_query and phase.kind != "step",
-                login=login if phase.kind != "control" else None, progress=on_progress,
-                quarantine=quarantine, should_stop=should_stop,
+                server.base_url,
+                phase.name,
+                targets=phase.targets,
+                requests=requests,
+                seconds=phase.seconds,
+                users=phase.users,
+                vary_query=settings.vary_query and phase.kind != "step",
+                login=login if phase.kind != "control" else None,
+                progress=on_progress,
+                quarantine=quarantine,
+                should_stop=should_stop,
             )
         phase.ended = time.time()
         on_crashes(watch.poll(force=True))
@@ -389,22 +407,38 @@ def run_soak(
         if phase.kind == "endpoint" and settings.tracemalloc and phase.targets[0].name not in quarantine:
             samples = analysis.read_samples(server.out_dir, phase.name)
             fit = analysis.memory_fit(samples, phase.warmup, "traced")
-            if fit is not None and fit.trend.low > 0 and \
-                    fit.trend.slope > (run.floor or {}).get("bytes_per_request", 0) / 2:
+            if (
+                fit is not None
+                and fit.trend.low > 0
+                and fit.trend.slope > (run.floor or {}).get("bytes_per_request", 0) / 2
+            ):
                 phase.sites_requested = True
                 burst = phase.name + SITES_SUFFIX
                 server.control(phase=burst, retrace=settings.nframes)
-                load.run_phase(server.base_url, burst, targets=phase.targets, requests=settings.sites_requests,
-                               seconds=phase.seconds, users=phase.users, vary_query=settings.vary_query,
-                               login=login, keep_records=False, progress=on_progress, quarantine=quarantine,
-                               should_stop=should_stop)
+                load.run_phase(
+                    server.base_url,
+                    burst,
+                    targets=phase.targets,
+                    requests=settings.sites_requests,
+                    seconds=phase.seconds,
+                    users=phase.users,
+                    vary_query=settings.vary_query,
+                    login=login,
+                    keep_records=False,
+                    progress=on_progress,
+                    quarantine=quarantine,
+                    should_stop=should_stop,
+                )
                 server.control(phase=burst, end=(burst,), sites=(burst,), retrace=1)
         if settings.adaptive and phase.kind in ("control", "endpoint", "mixed"):
             warm = next((p.result for p in phases if p.kind == "warmup"), None)
             adapt_requests(phases, warm, settings, time.time() - run.started)
         if phase.kind == "control":
-            run.floor = analysis.noise_floor(analysis.read_samples(server.out_dir, "control"), phase.warmup,
-                                             "traced" if settings.tracemalloc else "rss")
+            run.floor = analysis.noise_floor(
+                analysis.read_samples(server.out_dir, "control"),
+                phase.warmup,
+                "traced" if settings.tracemalloc else "rss",
+            )
 
     if server.alive():
         server.control(phase="idle")
@@ -416,8 +450,9 @@ def run_soak(
     return run
 
 
-def _after_warmup(run: SoakRun, phases: list[PhaseRun], warm: PhaseRun, settings: SoakSettings,
-                  targets: list[Target]) -> None:
+def _after_warmup(
+    run: SoakRun, phases: list[PhaseRun], warm: PhaseRun, settings: SoakSettings, targets: list[Target]
+) -> None:
     """Leave out endpoints the warm-up showed cannot be measured as they are driven.
 
     Redirects are never followed: an endpoint that only redirects (to a
@@ -436,7 +471,8 @@ def _after_warmup(run: SoakRun, phases: list[PhaseRun], warm: PhaseRun, settings
         run.warnings.append(
             "every request to every endpoint answered 404 in the warm-up: the app does not answer to soak's "
             "requests (a SERVER_NAME or host-matched routes for another host, a URL prefix?); use "
-            "--server-name HOST to send the Host header it expects")
+            "--server-name HOST to send the Host header it expects"
+        )
         for t in measured:
             run.not_measured[t.name] = "every request answered 404 (see the warning)"
         run.partial.append("nothing could be measured: every request answered 404")
@@ -452,12 +488,16 @@ def _after_warmup(run: SoakRun, phases: list[PhaseRun], warm: PhaseRun, settings
             where = max((result.redirects.get(t.name) or {"?": 1}).items(), key=lambda kv: kv[1])[0]
             login = is_login_location(where)
             run.not_measured[t.name] = f"redirected to {where}" + (
-                " (a login page: log in with a scenario's login step)" if login
-                else " (soak does not follow redirects; drive the target itself)")
+                " (a login page: log in with a scenario's login step)"
+                if login
+                else " (soak does not follow redirects; drive the target itself)"
+            )
         elif auth >= 0.9 * n:
             code = max((s for s in counts if s in (401, 403)), key=lambda s: counts[s])
-            run.not_measured[t.name] = (f"every request answered {code} (authentication required: give credentials "
-                                        "with a scenario's headers or login step)")
+            run.not_measured[t.name] = (
+                f"every request answered {code} (authentication required: give credentials "
+                "with a scenario's headers or login step)"
+            )
     for phase in phases:
         if phase.kind == "endpoint" and phase.targets[0].name in run.not_measured:
             phase.skipped = run.not_measured[phase.targets[0].name]

@@ -28,6 +28,7 @@ from flask_doctor.soak.wsgi_entry import ENV_APP
 
 HOST = "127.0.0.1"
 
+
 #: How many requests one worker can have in flight, per worker class.
 def capacity_per_worker(worker_class: str, threads: int, connections: int = 1000) -> int:
     if worker_class == "sync":
@@ -37,7 +38,7 @@ def capacity_per_worker(worker_class: str, threads: int, connections: int = 1000
     return connections
 
 
-_CONFIG = '''# Written by flask-doctor soak for this run only; the app's own gunicorn
+_CONFIG = """# Written by flask-doctor soak for this run only; the app's own gunicorn
 # config is not used (its max_requests would recycle workers and hide leaks).
 from flask_doctor.soak import agent as _agent
 
@@ -62,7 +63,7 @@ post_fork = _agent.post_fork
 post_worker_init = _agent.post_worker_init
 worker_exit = _agent.worker_exit
 when_ready = _agent.when_ready
-'''
+"""
 
 
 def free_port() -> int:
@@ -125,11 +126,18 @@ class GunicornServer:
                     stale.unlink()
         self.port = free_port()
         conf = self.agent_dir / "gunicorn_conf.py"
-        conf.write_text(_CONFIG.format(
-            bind=f"{HOST}:{self.port}", workers=self.workers, worker_class=self.worker_class,
-            threads=self.threads, connections=self.connections, timeout=self.timeout,
-            errorlog=str(self.log_path),
-        ), encoding="utf-8")
+        conf.write_text(
+            _CONFIG.format(
+                bind=f"{HOST}:{self.port}",
+                workers=self.workers,
+                worker_class=self.worker_class,
+                threads=self.threads,
+                connections=self.connections,
+                timeout=self.timeout,
+                errorlog=str(self.log_path),
+            ),
+            encoding="utf-8",
+        )
         env = {k: v for k, v in os.environ.items() if k not in ("GUNICORN_CMD_ARGS", "WEB_CONCURRENCY")}
         env[ENV_APP] = self.app
         env[agent_mod.ENV_DIR] = str(self.out_dir)
@@ -137,14 +145,28 @@ class GunicornServer:
         env[agent_mod.ENV_PARENT] = str(os.getpid())
         env["PYTHONUNBUFFERED"] = "1"
         # Let the app's own modules import the way ``flask --app`` would.
-        env["PYTHONPATH"] = os.pathsep.join([str(self.cwd)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(self.cwd)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        )
         log = open(self.agent_dir / "gunicorn.out", "wb")
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", str(conf), "--chdir", str(self.cwd),
-                 "flask_doctor.soak.wsgi_entry:application"],
-                cwd=str(self.cwd), env=env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-c",
+                    str(conf),
+                    "--chdir",
+                    str(self.cwd),
+                    "flask_doctor.soak.wsgi_entry:application",
+                ],
+                cwd=str(self.cwd),
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         finally:
             log.close()
@@ -213,16 +235,35 @@ class GunicornServer:
         live = set(self.worker_pids())
         return sorted(pid for pid in live if (self.agent_dir / f"ready-{pid}").exists())
 
-    def control(self, phase: str = "", end: tuple[str, ...] = (), sites: tuple[str, ...] = (),
-                retrace: int = 0, cadence: int = 0, warmup: int = 0, wait: float = 120.0) -> None:
+    def control(
+        self,
+        phase: str = "",
+        end: tuple[str, ...] = (),
+        sites: tuple[str, ...] = (),
+        retrace: int = 0,
+        cadence: int = 0,
+        warmup: int = 0,
+        wait: float = 120.0,
+    ) -> None:
         """Tell every worker the default phase and which phases ended; wait for their acks."""
         self._seq += 1
         seq = self._seq
         path = self.agent_dir / "control.json"
         tmp = self.agent_dir / "control.json.tmp"
-        tmp.write_text(json.dumps({"seq": seq, "phase": phase, "end": list(end), "sites": list(sites),
-                                   "retrace": retrace, "cadence": cadence, "warmup": warmup}),
-                       encoding="utf-8")
+        tmp.write_text(
+            json.dumps(
+                {
+                    "seq": seq,
+                    "phase": phase,
+                    "end": list(end),
+                    "sites": list(sites),
+                    "retrace": retrace,
+                    "cadence": cadence,
+                    "warmup": warmup,
+                }
+            ),
+            encoding="utf-8",
+        )
         os.replace(tmp, path)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:

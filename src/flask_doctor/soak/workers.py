@@ -37,8 +37,13 @@ class InFlight:
     started: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"phase": self.phase, "target": self.target, "request": self.request, "count": self.count,
-                "req_id": self.req_id}
+        return {
+            "phase": self.phase,
+            "target": self.target,
+            "request": self.request,
+            "count": self.count,
+            "req_id": self.req_id,
+        }
 
 
 @dataclass
@@ -57,9 +62,15 @@ class Crash:
         return self.inflight[0].target if self.inflight else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"pid": self.pid, "seconds": round(self.seconds, 2), "phase": self.phase,
-                "inflight": [r.to_dict() for r in self.inflight], "exit": self.exit, "log": self.log,
-                "master_died": self.master_died}
+        return {
+            "pid": self.pid,
+            "seconds": round(self.seconds, 2),
+            "phase": self.phase,
+            "inflight": [r.to_dict() for r in self.inflight],
+            "exit": self.exit,
+            "log": self.log,
+            "master_died": self.master_died,
+        }
 
 
 def read_inflight(agent_dir: Path, pid: int) -> list[InFlight]:
@@ -70,14 +81,15 @@ def read_inflight(agent_dir: Path, pid: int) -> list[InFlight]:
         return []
     out = []
     for i in range(0, len(data), INFLIGHT_WIDTH):
-        line = data[i:i + INFLIGHT_WIDTH].decode("utf-8", "replace").strip()
+        line = data[i : i + INFLIGHT_WIDTH].decode("utf-8", "replace").strip()
         parts = line.split("\t")
         if len(parts) != 6:
             continue
         phase, target, request, count, req_id, started = parts
         try:
-            out.append(InFlight(phase, printable(unquote(target)), printable(request), int(count), req_id,
-                                float(started)))
+            out.append(
+                InFlight(phase, printable(unquote(target)), printable(request), int(count), req_id, float(started))
+            )
         except ValueError:
             continue
     return sorted(out, key=lambda r: r.started)
@@ -138,8 +150,9 @@ class WorkerWatch:
         for pid in sorted(self.known - live):
             if (self.agent_dir / f"exit-{pid}").exists():
                 continue  # shut down cleanly
-            crash = Crash(pid, now - self.started, self.phase, read_inflight(self.agent_dir, pid),
-                          master_died=master_dead)
+            crash = Crash(
+                pid, now - self.started, self.phase, read_inflight(self.agent_dir, pid), master_died=master_dead
+            )
             self.crashes.append(crash)
             new.append(crash)
         self.known = (self.known & live) | live

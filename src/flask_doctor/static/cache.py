@@ -81,7 +81,7 @@ def tool_fingerprint() -> str:
     for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json") and p.is_file()):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         try:
-            digest.update(path.read_bytes())
+            digest.update(read_bounded(path, MAX_FILE_BYTES))
         except OSError:
             digest.update(b"?")
         digest.update(b"\0")
@@ -94,13 +94,17 @@ def settings_fingerprint(settings: Settings) -> str:
     return json.dumps(data, sort_keys=True, default=str)
 
 
+#: An entry holds one project's findings; anything larger was not written by us.
+MAX_ENTRY_BYTES = 256 * 1024 * 1024
+
+
 def _side_files(cwd: Path) -> str:
     """The metadata files read relative to the working directory (console-script names)."""
     parts = [str(cwd)]
     for name in ("pyproject.toml", "setup.cfg"):
         try:
-            parts.append(hashlib.sha256((cwd / name).read_bytes()).hexdigest())
-        except OSError:
+            parts.append(hashlib.sha256(read_bounded(cwd / name, MAX_FILE_BYTES)).hexdigest())
+        except OSError:  # FileRefused included: a FIFO or device named like it is never opened for reading
             parts.append("-")
     return "\0".join(parts)
 
@@ -165,7 +169,8 @@ class ResultCache:
     # ------------------------------------------------------------- entries
     def load(self, key: str) -> CachedGroup | None:
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            # bounded: the cache directory sits in the checked tree, where anything may be committed
+            data = json.loads(read_bounded(self._path(key), MAX_ENTRY_BYTES).decode("utf-8"))
             if data.get("format") != FORMAT or data.get("key") != key:
                 raise ValueError("foreign entry")
             findings = [Finding.from_dict(item) for item in data["findings"]]

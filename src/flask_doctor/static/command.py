@@ -34,28 +34,51 @@ from flask_doctor.safe_text import printable
 @output_options
 @click.option("--extend-select", multiple=True, help="Add rule ids or prefixes to the selection.")
 @click.option("--exclude", multiple=True, help="Glob of paths to skip (replaces the configured list).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Read settings from this TOML file instead of pyproject.toml.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read settings from this TOML file instead of pyproject.toml.",
+)
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
-@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
-              help="Treat findings recorded in this baseline file as silenced.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
-              help="Record the current findings in FILE (adopt the tool on a legacy codebase) and exit 0.")
-@click.option("--show-stale-baseline", is_flag=True,
-              help="With --baseline: list the baseline entries no finding matches any more (on stderr).")
-@click.option("--files-only", is_flag=True,
-              help="Build the model from the whole project but report only findings located in PATHS "
-                   "(for pre-commit, which passes the staged files).")
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Treat findings recorded in this baseline file as silenced.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record the current findings in FILE (adopt the tool on a legacy codebase) and exit 0.",
+)
+@click.option(
+    "--show-stale-baseline",
+    is_flag=True,
+    help="With --baseline: list the baseline entries no finding matches any more (on stderr).",
+)
+@click.option(
+    "--files-only",
+    is_flag=True,
+    help="Build the model from the whole project but report only findings located in PATHS "
+    "(for pre-commit, which passes the staged files).",
+)
 @click.option("--watch", is_flag=True, help="Check again whenever a checked file changes (needs watchfiles).")
 @click.option("--preview", is_flag=True, help="Also run rules still in preview.")
-@click.option("--jobs", "-j", type=int, default=None, help="Worker processes for the rule walk [default: 1; pays off on many cores].")
+@click.option(
+    "--jobs",
+    "-j",
+    type=int,
+    default=None,
+    help="Worker processes for the rule walk [default: 1; pays off on many cores].",
+)
 @click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what is left.")
-@click.option("--unsafe-fixes", is_flag=True,
-              help="Also apply fixes that may change behaviour (implies --fix).")
-@click.option("--diff", is_flag=True,
-              help="Print the fixes as a unified diff and write nothing; exit 1 when there is any.")
-@click.option("--no-cache", is_flag=True,
-              help="Neither read nor write .flask-doctor-cache/ (also: FLASK_DOCTOR_NO_CACHE=1).")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour (implies --fix).")
+@click.option(
+    "--diff", is_flag=True, help="Print the fixes as a unified diff and write nothing; exit 1 when there is any."
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Neither read nor write .flask-doctor-cache/ (also: FLASK_DOCTOR_NO_CACHE=1)."
+)
 def check_command(
     paths: tuple[Path, ...],
     fmt: str,
@@ -141,8 +164,13 @@ def check_command(
 
             result = CheckResult(root=settings.root)
         else:
-            result = run_check(list(scope.model_roots) if scope else targets, settings, jobs=jobs,
-                               baseline=baseline, cache=not no_cache)
+            result = run_check(
+                list(scope.model_roots) if scope else targets,
+                settings,
+                jobs=jobs,
+                baseline=baseline,
+                cache=not no_cache,
+            )
         if scope is not None:
             result = scope.restrict(result)
     except Exception as exc:
@@ -152,8 +180,11 @@ def check_command(
 
         if isinstance(exc, BaselineError):
             raise UsageError(str(exc)) from None
-        click.echo(f"flask-doctor: internal error: {exc.__class__.__name__}: {printable(str(exc))}"
-                   + ("" if debug else " (rerun with --debug for the traceback)"), err=True)
+        click.echo(
+            f"flask-doctor: internal error: {exc.__class__.__name__}: {printable(str(exc))}"
+            + ("" if debug else " (rerun with --debug for the traceback)"),
+            err=True,
+        )
         sys.exit(EXIT_ERROR)
     elapsed = time.perf_counter() - started
     line_text = file_line_reader(result.root)
@@ -179,8 +210,9 @@ def check_command(
     finish(exit_code_for(result.findings, settings.fail_level))
 
 
-def _fix(targets: list[Path], settings, *, unsafe: bool, diff: bool, jobs: int | None, debug: bool,
-         quiet: bool) -> None:
+def _fix(
+    targets: list[Path], settings, *, unsafe: bool, diff: bool, jobs: int | None, debug: bool, quiet: bool
+) -> None:
     """Run the cures; with ``diff`` print the patch and exit, else write and let the check report the rest."""
     from flask_doctor.static.fixes.base import FixOptions
     from flask_doctor.static.fixes.engine import run_fix
@@ -198,9 +230,9 @@ def _fix(targets: list[Path], settings, *, unsafe: bool, diff: bool, jobs: int |
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        click.echo("flask-doctor: internal error while fixing: "
-                   f"{exc.__class__.__name__}: {printable(str(exc))}",
-                   err=True)
+        click.echo(
+            f"flask-doctor: internal error while fixing: {exc.__class__.__name__}: {printable(str(exc))}", err=True
+        )
         sys.exit(EXIT_ERROR)
     if not quiet:
         for finding, reason in report.skipped:
@@ -239,12 +271,24 @@ def rules_command(fmt: str) -> None:
     """List every rule: id, name, severity, surfaces, catalog problems, summary."""
     metas = [m for m in all_metas() if m.code not in ("FD001", "FD002", "FD003", "FD004")]
     if fmt == "json":
-        click.echo(json.dumps([
-            {"code": m.code, "name": m.name, "severity": m.severity.label, "surfaces": list(m.surfaces),
-             "catalog": list(m.catalog), "summary": m.summary, "preview": m.preview,
-             "precision": _precision_json(precision_of(m.code)) if "check" in m.surfaces else None}
-            for m in metas
-        ], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "code": m.code,
+                        "name": m.name,
+                        "severity": m.severity.label,
+                        "surfaces": list(m.surfaces),
+                        "catalog": list(m.catalog),
+                        "summary": m.summary,
+                        "preview": m.preview,
+                        "precision": _precision_json(precision_of(m.code)) if "check" in m.surfaces else None,
+                    }
+                    for m in metas
+                ],
+                indent=2,
+            )
+        )
         return
     from rich.console import Console
     from rich.table import Table
@@ -254,8 +298,15 @@ def rules_command(fmt: str) -> None:
         table.add_column(column, overflow="fold")
     for m in metas:
         precision = precision_of(m.code).level if "check" in m.surfaces else "-"
-        table.add_row(m.code, m.name + (" (preview)" if m.preview else ""), m.severity.label,
-                      ",".join(m.surfaces), " ".join(m.catalog), precision, m.summary)
+        table.add_row(
+            m.code,
+            m.name + (" (preview)" if m.preview else ""),
+            m.severity.label,
+            ",".join(m.surfaces),
+            " ".join(m.catalog),
+            precision,
+            m.summary,
+        )
     Console(width=max(160, Console().width), soft_wrap=False).print(table)
 
 
@@ -283,8 +334,10 @@ def rule_markdown(code: str) -> str:
     if meta.preview:
         lines.append("- **Status:** preview")
     if "check" in meta.surfaces and not meta.code.startswith("FD00"):
-        lines.append(f"- **Precision on real code:** {precision_of(meta.code).describe()}"
-                     " ([how it is measured](../precision/README.md))")
+        lines.append(
+            f"- **Precision on real code:** {precision_of(meta.code).describe()}"
+            " ([how it is measured](../precision/README.md))"
+        )
     lines += ["", meta.summary, ""]
     if meta.doc:
         lines.append(strip_expect_marks(meta.doc))
@@ -293,11 +346,22 @@ def rule_markdown(code: str) -> str:
         import textwrap
 
         lang = "python" if example.path.endswith(".py") else ""
-        lines += ["", "## Automatic fix", "",
-                  f"`flask-doctor check {_FIX_FLAGS_CLI.get(meta.fix_safety, '--fix')}` rewrites this "
-                  f"(`{example.path}`):", "", f"```{lang}",
-                  textwrap.dedent(example.before).strip("\n"), "```", "", "into:", "", f"```{lang}",
-                  textwrap.dedent(example.after).strip("\n"), "```"]
+        lines += [
+            "",
+            "## Automatic fix",
+            "",
+            f"`flask-doctor check {_FIX_FLAGS_CLI.get(meta.fix_safety, '--fix')}` rewrites this (`{example.path}`):",
+            "",
+            f"```{lang}",
+            textwrap.dedent(example.before).strip("\n"),
+            "```",
+            "",
+            "into:",
+            "",
+            f"```{lang}",
+            textwrap.dedent(example.after).strip("\n"),
+            "```",
+        ]
     return "\n".join(lines).rstrip() + "\n"
 
 

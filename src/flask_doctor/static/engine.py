@@ -7,18 +7,19 @@ run exactly what users run.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_doctor.baseline import BaselineEntry
 from flask_doctor.bounded_read import read_text_bounded
-from flask_doctor.catalogue.precision import demotion_reason, earns_warning
+from flask_doctor.catalogue.precision import OWN_SEVERITIES, demotion_reason, earns_warning
 from flask_doctor.config import Settings
 from flask_doctor.findings import Finding, Location, Severity, sort_findings
 from flask_doctor.rulebook import Ceiling, new_finding
-from flask_doctor.static.deploy import DeployModel, parse_deploy_files
 from flask_doctor.static.cache import ResultCache, file_digest
+from flask_doctor.static.deploy import DeployModel, parse_deploy_files
 from flask_doctor.static.deploy.readers.base import MAX_BYTES as DEPLOY_MAX_BYTES
 from flask_doctor.static.files import discover
 from flask_doctor.static.model import Project
@@ -53,7 +54,7 @@ def measured_ceiling(code: str, settings: Settings) -> Ceiling | None:
     time, on applications it was never tuned on still speaks, as a note that
     says why, unless the user set its severity.
     """
-    if earns_warning(code) or settings.severity_configured(code):
+    if earns_warning(code) or settings.severity_configured(code) or os.environ.get(OWN_SEVERITIES) == "1":
         return None
     return Ceiling(Severity.NOTE, demotion_reason(code))
 
@@ -66,8 +67,14 @@ def enabled_rules(settings: Settings, project: Project) -> list:
             continue
         if cls.preview and not settings.preview and code not in explicit:
             continue
-        rules.append(cls(project, severity=settings.severity_for(code, cls.severity),
-                         ceiling=measured_ceiling(code, settings), preview=settings.preview))
+        rules.append(
+            cls(
+                project,
+                severity=settings.severity_for(code, cls.severity),
+                ceiling=measured_ceiling(code, settings),
+                preview=settings.preview,
+            )
+        )
     return rules
 
 
@@ -75,8 +82,9 @@ def _deploy_model(paths: Sequence[Path], root: Path) -> tuple[DeployModel, list[
     """The deploy model of one project's deploy files, and an FD002 finding per file it could not read."""
     model = parse_deploy_files(list(paths), root)
     problems = [
-        new_finding("FD002", surface="check", message=message,
-                    location=Location(display_path(Path(path), root), line, 0))
+        new_finding(
+            "FD002", surface="check", message=message, location=Location(display_path(Path(path), root), line, 0)
+        )
         for path, line, message in model.problems
     ]
     return model, problems
@@ -215,7 +223,8 @@ def _run_check(
         findings.extend(group_findings)
         noqa.update(group_noqa)
     findings = [
-        f for f in findings
+        f
+        for f in findings
         if f.code in ("FD001", "FD002", "FD004") or settings.is_enabled(f.code, f.location.path if f.location else None)
     ]
     for path in discovery.deploy_files:
@@ -232,6 +241,8 @@ def _run_check(
         from flask_doctor.report import file_line_reader
 
         findings, stale = match_baseline(findings, load_baseline(baseline), file_line_reader(root))
-    files = len(discovery.python_files) + len([p for p in discovery.deploy_files if p not in set(discovery.python_files)])
+    files = len(discovery.python_files) + len(
+        [p for p in discovery.deploy_files if p not in set(discovery.python_files)]
+    )
     # project: the last group
     return CheckResult(sort_findings(findings), files, root, project, modules, stale_baseline=stale)

@@ -20,9 +20,9 @@ import fnmatch
 import os
 import re
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from flask_doctor.bounded_read import describe_kind, read_text_bounded
 from flask_doctor.config import Settings, compile_glob, relative_posix
@@ -42,9 +42,25 @@ __all__ = [
 #: build output or VCS metadata, never application code).
 DEFAULT_SKIP_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "__pycache__",
-        "node_modules", "build", "dist", "site-packages", ".tox", ".nox",
-        ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", "htmlcov",
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "env",
+        ".env",
+        "__pycache__",
+        "node_modules",
+        "build",
+        "dist",
+        "site-packages",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".eggs",
+        "htmlcov",
     }
 )
 _SKIP_DIR_GLOBS = ("*.egg-info",)
@@ -360,9 +376,7 @@ class _Walker:
                     ident = (dst.st_dev, dst.st_ino)
                     if ident in ancestors:
                         target = os.path.realpath(entry.path)
-                        self.problems.append(
-                            (Path(entry.path), f"symbolic link loop to {target}; not followed")
-                        )
+                        self.problems.append((Path(entry.path), f"symbolic link loop to {target}; not followed"))
                         continue
                     frame = (entry.path, rel, stack, ancestors | {ident})
                     if is_link:
@@ -467,4 +481,3 @@ def discover(
         deploy_files=sorted(walker.deploy.values()),
         problems=problems,
     )
-

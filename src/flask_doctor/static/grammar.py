@@ -135,7 +135,10 @@ def _answers(path: str, minor: int) -> bool:
     try:
         done = subprocess.run(
             [path, "-I", "-S", "-c", "import sys; print(sys.version_info[1])"],
-            capture_output=True, text=True, timeout=20, check=False,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return False
@@ -205,10 +208,36 @@ def _decode(value: object) -> object:
 
 #: Fields that are lists when a newer version's node lacks them here.
 _LIST_FIELDS = frozenset(
-    {"body", "orelse", "finalbody", "handlers", "decorator_list", "args", "keywords", "targets", "names", "elts",
-     "keys", "values", "ops", "comparators", "generators", "ifs", "type_ignores", "type_params", "bases",
-     "posonlyargs", "kwonlyargs", "kw_defaults", "defaults", "cases", "patterns", "kwd_attrs", "kwd_patterns",
-     "items"}
+    {
+        "body",
+        "orelse",
+        "finalbody",
+        "handlers",
+        "decorator_list",
+        "args",
+        "keywords",
+        "targets",
+        "names",
+        "elts",
+        "keys",
+        "values",
+        "ops",
+        "comparators",
+        "generators",
+        "ifs",
+        "type_ignores",
+        "type_params",
+        "bases",
+        "posonlyargs",
+        "kwonlyargs",
+        "kw_defaults",
+        "defaults",
+        "cases",
+        "patterns",
+        "kwd_attrs",
+        "kwd_patterns",
+        "items",
+    }
 )
 
 

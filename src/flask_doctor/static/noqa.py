@@ -24,7 +24,7 @@ import dataclasses
 import io
 import re
 import tokenize
-from typing import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from flask_doctor.findings import Finding, Location
 from flask_doctor.rulebook import new_finding
@@ -111,8 +111,9 @@ def parse_noqa(source: str) -> dict[int, frozenset[str] | None]:
 
 
 def _unused_noqa(path: str, line: int, message: str, hint: str) -> Finding:
-    return new_finding(UNUSED_NOQA_CODE, surface="check", message=message,
-                       location=Location(path=path, line=line), hint=hint)
+    return new_finding(
+        UNUSED_NOQA_CODE, surface="check", message=message, location=Location(path=path, line=line), hint=hint
+    )
 
 
 def apply_noqa(
@@ -165,15 +166,23 @@ def apply_noqa(
                 continue
             for code in sorted(codes):
                 if code not in known_codes:
-                    extra.append(_unused_noqa(
-                        path, line, f"unknown rule id {code} in noqa",
-                        "Check the id with `flask-doctor rules`, or remove it from the directive.",
-                    ))
+                    extra.append(
+                        _unused_noqa(
+                            path,
+                            line,
+                            f"unknown rule id {code} in noqa",
+                            "Check the id with `flask-doctor rules`, or remove it from the directive.",
+                        )
+                    )
                 elif (path, line, code) not in used:
                     if enabled is not None and not enabled(code, path):
                         continue
-                    extra.append(_unused_noqa(
-                        path, line, f"unused noqa directive for {code}",
-                        f"Nothing on this line triggers {code} any more: remove it from the directive.",
-                    ))
+                    extra.append(
+                        _unused_noqa(
+                            path,
+                            line,
+                            f"unused noqa directive for {code}",
+                            f"Nothing on this line triggers {code} any more: remove it from the directive.",
+                        )
+                    )
     return out + extra

@@ -69,7 +69,9 @@ def deeper_recursion() -> Iterator[None]:
         sys.setrecursionlimit(previous)
 
 
-def build_model(modules: Sequence[SourceModule], **names: Iterable[str]) -> tuple[Project, list[SourceModule], list[Finding]]:
+def build_model(
+    modules: Sequence[SourceModule], **names: Iterable[str]
+) -> tuple[Project, list[SourceModule], list[Finding]]:
     """The project model, leaving out (and reporting as FD002) any module too deep to walk.
 
     The rest of the project is still modelled and checked: one generated file
@@ -281,8 +283,11 @@ def analyse_sources(
     findings.extend(problems)
     project.deploy = deploy if deploy is not None else _deploy_from_sources(sources)
     codes = set(select) if select is not None else None
-    rules = [cls(project, preview=preview) for code, cls in all_rules().items()
-             if codes is None or any(code.startswith(c) for c in codes)]
+    rules = [
+        cls(project, preview=preview)
+        for code, cls in all_rules().items()
+        if codes is None or any(code.startswith(c) for c in codes)
+    ]
     with deeper_recursion():
         findings.extend(run_rules(modules, project, rules, jobs=1))
     return RunResult(findings=findings, modules=modules, files_checked=len(sources), project=project)

@@ -17,14 +17,33 @@ import ast
 #: third of all visits.
 _SKIPPED_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind"})
 #: Fields that never hold a node: identifiers, flags and constants.
-_SCALAR_FIELDS = frozenset({
-    ("Name", "id"), ("Attribute", "attr"), ("Constant", "value"), ("Constant", "kind"),
-    ("FunctionDef", "name"), ("AsyncFunctionDef", "name"), ("ClassDef", "name"), ("arg", "arg"),
-    ("keyword", "arg"), ("alias", "name"), ("alias", "asname"), ("ImportFrom", "module"),
-    ("ImportFrom", "level"), ("ExceptHandler", "name"), ("FormattedValue", "conversion"),
-    ("comprehension", "is_async"), ("AnnAssign", "simple"), ("Global", "names"), ("Nonlocal", "names"),
-    ("MatchAs", "name"), ("MatchStar", "name"), ("MatchMapping", "rest"), ("MatchClass", "kwd_attrs"),
-})
+_SCALAR_FIELDS = frozenset(
+    {
+        ("Name", "id"),
+        ("Attribute", "attr"),
+        ("Constant", "value"),
+        ("Constant", "kind"),
+        ("FunctionDef", "name"),
+        ("AsyncFunctionDef", "name"),
+        ("ClassDef", "name"),
+        ("arg", "arg"),
+        ("keyword", "arg"),
+        ("alias", "name"),
+        ("alias", "asname"),
+        ("ImportFrom", "module"),
+        ("ImportFrom", "level"),
+        ("ExceptHandler", "name"),
+        ("FormattedValue", "conversion"),
+        ("comprehension", "is_async"),
+        ("AnnAssign", "simple"),
+        ("Global", "names"),
+        ("Nonlocal", "names"),
+        ("MatchAs", "name"),
+        ("MatchStar", "name"),
+        ("MatchMapping", "rest"),
+        ("MatchClass", "kwd_attrs"),
+    }
+)
 #: List fields that may hold ``None`` (``{**d}`` keys, keyword-only arguments without a default).
 _SPARSE_LISTS = frozenset({("Dict", "keys"), ("arguments", "kw_defaults")})
 

@@ -32,9 +32,7 @@ from flask_doctor.static.files import DEFAULT_SKIP_DIRS
 
 __all__ = ["MISSING_WATCHFILES", "relevant_change", "watch_and_rerun", "watch_paths"]
 
-MISSING_WATCHFILES = (
-    "--watch needs the watchfiles package, which is not installed: pip install 'flask-doctor[watch]'"
-)
+MISSING_WATCHFILES = "--watch needs the watchfiles package, which is not installed: pip install 'flask-doctor[watch]'"
 _CLEAR = "\033[2J\033[H"
 #: How long the watcher waits before saying "nothing changed" (its first answer means it is ready).
 _READY_MS = 250
@@ -110,8 +108,9 @@ def watch_and_rerun(
         # ``rust_timeout`` (watchfiles wakes every ``step`` ms anyway, so the
         # timeouts cost nothing) and keeps every change made during a run
         # for the next step.
-        changes_seen = watchfiles.watch(*watched, watch_filter=_Filter(), raise_interrupt=True,
-                                        yield_on_timeout=True, rust_timeout=_READY_MS)
+        changes_seen = watchfiles.watch(
+            *watched, watch_filter=_Filter(), raise_interrupt=True, yield_on_timeout=True, rust_timeout=_READY_MS
+        )
         next(changes_seen)  # what changed before the first run, the first run sees
         _run(run_once)
         _waiting(watched)

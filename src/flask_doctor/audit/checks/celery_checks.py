@@ -40,7 +40,7 @@ RESULTS_FOREVER = Message(
 VISIBILITY = Message(
     "FD543",
     "{task} can stay unacknowledged for {longest}s ({why}) but the {transport} broker redelivers after visibility_timeout={vt}s: the task runs again on another worker",
-    "broker_transport_options = {{\"visibility_timeout\": {suggest}}} (above the longest ETA, countdown or late-acked run)",
+    'broker_transport_options = {{"visibility_timeout": {suggest}}} (above the longest ETA, countdown or late-acked run)',
 )
 NO_TIME_LIMIT = Message(
     "FD544",
@@ -63,8 +63,26 @@ RETRIES_FOREVER = Message(
     "set a bound: max_retries=5 (with retry_backoff=True)",
 )
 
-_IO_MODULES = {"requests", "httpx", "urllib", "urllib3", "smtplib", "db", "session", "redis", "boto3", "s3",
-               "client", "conn", "connection", "cursor", "http", "socket", "ftplib", "mail"}
+_IO_MODULES = {
+    "requests",
+    "httpx",
+    "urllib",
+    "urllib3",
+    "smtplib",
+    "db",
+    "session",
+    "redis",
+    "boto3",
+    "s3",
+    "client",
+    "conn",
+    "connection",
+    "cursor",
+    "http",
+    "socket",
+    "ftplib",
+    "mail",
+}
 _IO_ATTRS = {"urlopen", "execute", "commit", "sendmail", "send_message", "send_mail", "urlretrieve"}
 LONG_TASK_SECONDS = 300
 REDELIVERING_TRANSPORTS = ("redis", "rediss", "sqs")
@@ -123,7 +141,9 @@ def _task_source_facts(task: Any) -> tuple[list[str], bool, bool]:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             attr = node.func.attr
             base = node.func.value
-            base_name = base.id if isinstance(base, ast.Name) else (base.attr if isinstance(base, ast.Attribute) else "")
+            base_name = (
+                base.id if isinstance(base, ast.Name) else (base.attr if isinstance(base, ast.Attribute) else "")
+            )
             if attr == "retry":
                 retries = True
             elif base_name in _IO_MODULES or attr in _IO_ATTRS:
@@ -165,11 +185,18 @@ def check_celery_config(audit: AuditContext) -> Iterator[Finding]:
     retry = conf.broker_connection_retry_on_startup
     if retry is None:
         # unset still retries on Celery 5: weaker than an explicit False
-        yield RETRY_ON_STARTUP(obj="celery:broker_connection_retry_on_startup", value=retry, severity=Severity.NOTE,
-                               why="unset, Celery 5.3+ warns and Celery 6 will no longer retry the broker connection at start-up, so a worker started before the broker exits")
+        yield RETRY_ON_STARTUP(
+            obj="celery:broker_connection_retry_on_startup",
+            value=retry,
+            severity=Severity.NOTE,
+            why="unset, Celery 5.3+ warns and Celery 6 will no longer retry the broker connection at start-up, so a worker started before the broker exits",
+        )
     elif retry is False:
-        yield RETRY_ON_STARTUP(obj="celery:broker_connection_retry_on_startup", value=retry,
-                               why="a worker started before the broker is reachable exits instead of waiting")
+        yield RETRY_ON_STARTUP(
+            obj="celery:broker_connection_retry_on_startup",
+            value=retry,
+            why="a worker started before the broker is reachable exits instead of waiting",
+        )
     if conf.result_backend and conf.result_backend not in ("disabled",) and conf.result_expires is None:
         yield RESULTS_FOREVER(obj="celery:result_expires", backend=redact_url(conf.result_backend))
 
@@ -197,8 +224,12 @@ def check_celery_tasks(audit: AuditContext) -> Iterator[Finding]:
         autoretry = tuple(getattr(task, "autoretry_for", ()) or ())
         calls, handles, self_retry = _task_source_facts(task)
         if (autoretry or self_retry) and task.max_retries is None:
-            yield RETRIES_FOREVER(obj=f"task:{name}", location=loc, task=name,
-                                  evidence=[Evidence(f"autoretry_for={autoretry!r}" if autoretry else "calls self.retry()")])
+            yield RETRIES_FOREVER(
+                obj=f"task:{name}",
+                location=loc,
+                task=name,
+                evidence=[Evidence(f"autoretry_for={autoretry!r}" if autoretry else "calls self.retry()")],
+            )
         if calls and not autoretry and not self_retry and not handles:
             yield NO_RETRY(obj=f"task:{name}", location=loc, task=name, calls=", ".join(calls[:4]))
         if transport in REDELIVERING_TRANSPORTS:
@@ -213,8 +244,16 @@ def check_celery_tasks(audit: AuditContext) -> Iterator[Finding]:
             if delays:
                 longest, why = max(delays)
                 if longest > vt:
-                    yield VISIBILITY(obj=f"task:{name}", location=loc, task=name, longest=int(longest), why=why,
-                                     transport=transport, vt=int(vt), suggest=int(longest * 2))
+                    yield VISIBILITY(
+                        obj=f"task:{name}",
+                        location=loc,
+                        task=name,
+                        longest=int(longest),
+                        why=why,
+                        transport=transport,
+                        vt=int(vt),
+                        suggest=int(longest * 2),
+                    )
     if unlimited:
         yield NO_TIME_LIMIT(obj="celery:task_time_limit", count=len(unlimited), tasks=", ".join(unlimited[:5]))
     prefetch = conf.worker_prefetch_multiplier

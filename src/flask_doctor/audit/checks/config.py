@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.redact import describe_secret, entropy_bits, redact_line, show_value
 from flask_doctor.audit.registry import register
 from flask_doctor.audit.sources import _ENV_PATTERNS, line_text
@@ -35,7 +35,7 @@ TESTING_ON = Message(
 SECRET_MISSING = Message(
     "FD342",
     "SECRET_KEY is {value}: session, flash() and Flask-Login raise RuntimeError on first use",
-    "set SECRET_KEY from the environment: SECRET_KEY = os.environ[\"SECRET_KEY\"]",
+    'set SECRET_KEY from the environment: SECRET_KEY = os.environ["SECRET_KEY"]',
 )
 SECRET_DEFAULT = Message(
     "FD341",
@@ -56,7 +56,7 @@ SECRET_WEAK = Message(
 SECRET_GENERATED = Message(
     "FD301",
     "SECRET_KEY is generated at start-up {value}: every worker process signs sessions with its own key, so users are logged out at random and on every restart",
-    "read one key from the environment shared by all workers: SECRET_KEY = os.environ[\"SECRET_KEY\"]",
+    'read one key from the environment shared by all workers: SECRET_KEY = os.environ["SECRET_KEY"]',
 )
 SECRET_HARDCODED = Message(
     "FD302",
@@ -76,7 +76,7 @@ SAMESITE_NONE = Message(
 SAMESITE_UNSET = Message(
     "FD343",
     "SESSION_COOKIE_SAMESITE = None: the session cookie has no SameSite attribute (Firefox and Safari send it on cross-site requests)",
-    "set SESSION_COOKIE_SAMESITE = \"Lax\"",
+    'set SESSION_COOKIE_SAMESITE = "Lax"',
 )
 LONG_LIFETIME = Message(
     "FD344",
@@ -91,25 +91,60 @@ NO_BODY_LIMIT = Message(
 HTTP_SCHEME = Message(
     "FD345",
     "PREFERRED_URL_SCHEME = 'http' although the session cookie is Secure: url_for(_external=True) outside requests (e-mails, tasks) builds http:// links",
-    "set PREFERRED_URL_SCHEME = \"https\"",
+    'set PREFERRED_URL_SCHEME = "https"',
 )
 ANY_HOST = Message(
     "FD346",
     "neither TRUSTED_HOSTS nor SERVER_NAME is set: any Host header is accepted and used in external URLs (password-reset link poisoning)",
-    "set TRUSTED_HOSTS = [\"example.com\"] (Flask 3.1+) unless your proxy already rejects unknown hosts",
+    'set TRUSTED_HOSTS = ["example.com"] (Flask 3.1+) unless your proxy already rejects unknown hosts',
 )
 
 #: Placeholders from tutorials and templates, compared case- and separator-insensitively.
 KNOWN_DEFAULT_KEYS = {
-    "dev", "development", "devkey", "changeme", "changethis", "changeit", "secret", "secretkey",
-    "yoursecretkey", "mysecretkey", "supersecret", "supersecretkey", "default", "password", "test",
-    "testing", "key", "s3cr3t", "notsosecret", "youwillneverguess", "hardtoguessstring", "replaceme",
-    "pleasechangeme", "insecure", "thisisasecret", "flask", "flasksecret", "abc123", "123456", "12345678",
-    "none", "null", "xxx", "todo", "mysecret", "topsecret", "verysecret", "secret123",
+    "dev",
+    "development",
+    "devkey",
+    "changeme",
+    "changethis",
+    "changeit",
+    "secret",
+    "secretkey",
+    "yoursecretkey",
+    "mysecretkey",
+    "supersecret",
+    "supersecretkey",
+    "default",
+    "password",
+    "test",
+    "testing",
+    "key",
+    "s3cr3t",
+    "notsosecret",
+    "youwillneverguess",
+    "hardtoguessstring",
+    "replaceme",
+    "pleasechangeme",
+    "insecure",
+    "thisisasecret",
+    "flask",
+    "flasksecret",
+    "abc123",
+    "123456",
+    "12345678",
+    "none",
+    "null",
+    "xxx",
+    "todo",
+    "mysecret",
+    "topsecret",
+    "verysecret",
+    "secret123",
 }
 MIN_KEY_LENGTH = 16
 MIN_ENTROPY_BITS = 64
-_GENERATORS = re.compile(r"\b(urandom|token_hex|token_bytes|token_urlsafe|uuid[14]|getrandbits|randbytes|gen_salt|random\.)")
+_GENERATORS = re.compile(
+    r"\b(urandom|token_hex|token_bytes|token_urlsafe|uuid[14]|getrandbits|randbytes|gen_salt|random\.)"
+)
 
 
 def _normalised(value: str | bytes) -> str:
@@ -128,21 +163,28 @@ def production_hint_for(factory: Any) -> str:
         return f"audit the app with the environment and files production uses, {deploy}"
     target = f"{getattr(factory, '__module__', '?')}:{getattr(factory, '__name__', 'create_app')}"
     try:
-        params = [p for p in inspect.signature(factory).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and "test" not in p.name.lower()]
+        params = [
+            p
+            for p in inspect.signature(factory).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and "test" not in p.name.lower()
+        ]
     except (TypeError, ValueError):
         params = []
     if not params:
         names = _env_vars_read(factory)
         reads = f" and reads {', '.join(names)}" if names else ""
         example = f"{names[0]}=... " if names else ""
-        return (f"{target}() takes no configuration argument{reads}: audit it with the environment production "
-                f"uses ({example}flask-doctor audit --app '{target}()'), {deploy}")
+        return (
+            f"{target}() takes no configuration argument{reads}: audit it with the environment production "
+            f"uses ({example}flask-doctor audit --app '{target}()'), {deploy}"
+        )
     first = params[0]
     if isinstance(first.default, type):
-        return (f"{target}({first.name}=...) takes a config class, which --app cannot pass: add a wsgi.py that "
-                f"calls {target.replace(':', '.')}({_production_name(factory, classes=True)}) and audit "
-                f"--app wsgi, {deploy}")
+        return (
+            f"{target}({first.name}=...) takes a config class, which --app cannot pass: add a wsgi.py that "
+            f"calls {target.replace(':', '.')}({_production_name(factory, classes=True)}) and audit "
+            f"--app wsgi, {deploy}"
+        )
     return f"audit the production configuration: --app '{target}(\"{_production_name(factory)}\")', {deploy}"
 
 
@@ -176,8 +218,9 @@ def check_debug(audit: AuditContext) -> Iterator[Finding]:
     if audit.deploy:
         yield DEBUG_ON(obj="config:DEBUG", location=audit.location("DEBUG"), evidence=facts)
     else:
-        yield DEBUG_DEV(obj="config:DEBUG", location=audit.location("DEBUG"), evidence=facts,
-                        hint=production_hint(audit))
+        yield DEBUG_DEV(
+            obj="config:DEBUG", location=audit.location("DEBUG"), evidence=facts, hint=production_hint(audit)
+        )
 
 
 @register(tags=("config",), deploy=True)
@@ -227,9 +270,13 @@ def check_secret_key_fallbacks(audit: AuditContext) -> Iterator[Finding]:
         weakness = _weakness(key)
         if weakness:
             msg = _WEAK_MESSAGES[weakness]
-            yield msg(obj="config:SECRET_KEY_FALLBACKS", location=audit.location("SECRET_KEY_FALLBACKS"),
-                      evidence=audit.evidence("SECRET_KEY_FALLBACKS"),
-                      text=msg.text.replace("SECRET_KEY", f"SECRET_KEY_FALLBACKS[{i}]", 1), value=describe_secret(key))
+            yield msg(
+                obj="config:SECRET_KEY_FALLBACKS",
+                location=audit.location("SECRET_KEY_FALLBACKS"),
+                evidence=audit.evidence("SECRET_KEY_FALLBACKS"),
+                text=msg.text.replace("SECRET_KEY", f"SECRET_KEY_FALLBACKS[{i}]", 1),
+                value=describe_secret(key),
+            )
 
 
 @register(tags=("config", "security"), deploy=True)
@@ -243,10 +290,14 @@ def check_secret_key(audit: AuditContext) -> Iterator[Finding]:
     variable = env_var or "SECRET_KEY"
     reads = f'SECRET_KEY = os.environ["{variable}"]'
     if not key:
-        hint = (f"set the environment variable {env_var}, which the app reads ({reads})" if env_var
-                else f"set SECRET_KEY from the environment: {reads}")
-        yield SECRET_MISSING(obj=obj, location=loc, evidence=facts, value="empty" if key == "" else "not set",
-                             hint=hint)
+        hint = (
+            f"set the environment variable {env_var}, which the app reads ({reads})"
+            if env_var
+            else f"set SECRET_KEY from the environment: {reads}"
+        )
+        yield SECRET_MISSING(
+            obj=obj, location=loc, evidence=facts, value="empty" if key == "" else "not set", hint=hint
+        )
         return
     value = describe_secret(key)
     text = line_text(loc)
@@ -254,14 +305,25 @@ def check_secret_key(audit: AuditContext) -> Iterator[Finding]:
         other = audit.second_app.config.get("SECRET_KEY")
         if other != key:
             yield SECRET_GENERATED(
-                obj=obj, location=loc, value=value, hint=_shared_key_hint(reads),
-                evidence=[*facts, Evidence(f"two calls of the app factory produced different keys ({value} and {describe_secret(other)})")],
+                obj=obj,
+                location=loc,
+                value=value,
+                hint=_shared_key_hint(reads),
+                evidence=[
+                    *facts,
+                    Evidence(
+                        f"two calls of the app factory produced different keys ({value} and {describe_secret(other)})"
+                    ),
+                ],
             )
             return
     from_env = bool(env_var) and audit.env_value(env_var) is not None
     if text and _GENERATORS.search(text) and not from_env:
         yield SECRET_GENERATED(
-            obj=obj, location=loc, value=value, hint=_shared_key_hint(reads),
+            obj=obj,
+            location=loc,
+            value=value,
+            hint=_shared_key_hint(reads),
             evidence=[*facts, Evidence(f"computed when the module is imported: {redact_line(text.strip())}")],
         )
         return
@@ -283,21 +345,32 @@ def _cookie_checks(audit: AuditContext, prefix: str, secure_default: bool) -> It
     secure = bool(config.get(secure_key, secure_default))
     if not secure:
         yield COOKIE_FLAG(
-            obj=f"config:{secure_key}", location=audit.location(secure_key), evidence=audit.evidence(secure_key),
-            key=secure_key, value=show_value(secure_key, config.get(secure_key, secure_default)), good="True",
+            obj=f"config:{secure_key}",
+            location=audit.location(secure_key),
+            evidence=audit.evidence(secure_key),
+            key=secure_key,
+            value=show_value(secure_key, config.get(secure_key, secure_default)),
+            good="True",
             why="the cookie is also sent over plain HTTP, where it can be read on the network",
         )
     if not config.get(httponly_key, True):
         yield COOKIE_FLAG(
-            obj=f"config:{httponly_key}", location=audit.location(httponly_key), evidence=audit.evidence(httponly_key),
-            key=httponly_key, value="False", good="True",
+            obj=f"config:{httponly_key}",
+            location=audit.location(httponly_key),
+            evidence=audit.evidence(httponly_key),
+            key=httponly_key,
+            value="False",
+            good="True",
             why="JavaScript can read the cookie, so any XSS steals the session",
         )
     samesite = config.get(samesite_key)
     if isinstance(samesite, str) and samesite.lower() == "none" and not secure:
         yield SAMESITE_NONE(
-            obj=f"config:{samesite_key}", location=audit.location(samesite_key), evidence=audit.evidence(samesite_key),
-            key=samesite_key, secure_key=secure_key,
+            obj=f"config:{samesite_key}",
+            location=audit.location(samesite_key),
+            evidence=audit.evidence(samesite_key),
+            key=samesite_key,
+            secure_key=secure_key,
         )
 
 
@@ -306,7 +379,8 @@ def check_session_cookie(audit: AuditContext) -> Iterator[Finding]:
     yield from _cookie_checks(audit, "SESSION_COOKIE", False)
     if audit.app.config.get("SESSION_COOKIE_SAMESITE") is None:
         yield SAMESITE_UNSET(
-            obj="config:SESSION_COOKIE_SAMESITE", location=audit.location("SESSION_COOKIE_SAMESITE"),
+            obj="config:SESSION_COOKIE_SAMESITE",
+            location=audit.location("SESSION_COOKIE_SAMESITE"),
             evidence=audit.evidence("SESSION_COOKIE_SAMESITE"),
         )
 
@@ -323,8 +397,10 @@ def check_session_lifetime(audit: AuditContext) -> Iterator[Finding]:
     lifetime = audit.app.permanent_session_lifetime
     if isinstance(lifetime, timedelta) and lifetime > timedelta(days=31):
         yield LONG_LIFETIME(
-            obj="config:PERMANENT_SESSION_LIFETIME", location=audit.location("PERMANENT_SESSION_LIFETIME"),
-            evidence=audit.evidence("PERMANENT_SESSION_LIFETIME"), value=str(lifetime),
+            obj="config:PERMANENT_SESSION_LIFETIME",
+            location=audit.location("PERMANENT_SESSION_LIFETIME"),
+            evidence=audit.evidence("PERMANENT_SESSION_LIFETIME"),
+            value=str(lifetime),
         )
 
 
@@ -341,9 +417,15 @@ def check_max_content_length(audit: AuditContext) -> Iterator[Finding]:
         return
     text = None if has_flask_31() else NO_BODY_LIMIT.text.split(" (Flask 3.1", 1)[0]
     yield NO_BODY_LIMIT(
-        obj="config:MAX_CONTENT_LENGTH", location=audit.location("MAX_CONTENT_LENGTH"), text=text,
-        evidence=[Evidence(f"{r.rule} [{', '.join(sorted((r.methods or set()) & _BODY_METHODS))}] -> {r.endpoint}") for r in rules[:5]],
-        count=len(rules), form=config.get("MAX_FORM_MEMORY_SIZE", "n/a"),
+        obj="config:MAX_CONTENT_LENGTH",
+        location=audit.location("MAX_CONTENT_LENGTH"),
+        text=text,
+        evidence=[
+            Evidence(f"{r.rule} [{', '.join(sorted((r.methods or set()) & _BODY_METHODS))}] -> {r.endpoint}")
+            for r in rules[:5]
+        ],
+        count=len(rules),
+        form=config.get("MAX_FORM_MEMORY_SIZE", "n/a"),
     )
 
 
@@ -352,7 +434,8 @@ def check_url_scheme(audit: AuditContext) -> Iterator[Finding]:
     config = audit.app.config
     if config.get("PREFERRED_URL_SCHEME", "http") == "http" and config.get("SESSION_COOKIE_SECURE"):
         yield HTTP_SCHEME(
-            obj="config:PREFERRED_URL_SCHEME", location=audit.location("PREFERRED_URL_SCHEME"),
+            obj="config:PREFERRED_URL_SCHEME",
+            location=audit.location("PREFERRED_URL_SCHEME"),
             evidence=audit.evidence("PREFERRED_URL_SCHEME"),
         )
 
@@ -383,11 +466,23 @@ def check_trusted_hosts(audit: AuditContext) -> Iterator[Finding]:
         yield ANY_HOST(obj="config:TRUSTED_HOSTS", location=audit.location("TRUSTED_HOSTS"))
         return
     major, minor = flask_version()
-    facts = [Evidence(f"TRUSTED_HOSTS is set but Flask {major}.{minor} ignores it (it is read from Flask 3.1 on)",
-                      audit.location("TRUSTED_HOSTS"))] if config.get("TRUSTED_HOSTS") else []
-    yield ANY_HOST(obj="config:SERVER_NAME", location=audit.location("SERVER_NAME"), evidence=facts,
-                   text="SERVER_NAME is not set: any Host header is accepted and used in external URLs "
-                        "(password-reset link poisoning)",
-                   hint=f"reject unknown hosts at the proxy (nginx: server_name example.com with a default server "
-                        f"that returns 444), or set SERVER_NAME = \"example.com\"; Flask {major}.{minor} has no "
-                        "TRUSTED_HOSTS setting (it arrived in 3.1)")
+    facts = (
+        [
+            Evidence(
+                f"TRUSTED_HOSTS is set but Flask {major}.{minor} ignores it (it is read from Flask 3.1 on)",
+                audit.location("TRUSTED_HOSTS"),
+            )
+        ]
+        if config.get("TRUSTED_HOSTS")
+        else []
+    )
+    yield ANY_HOST(
+        obj="config:SERVER_NAME",
+        location=audit.location("SERVER_NAME"),
+        evidence=facts,
+        text="SERVER_NAME is not set: any Host header is accepted and used in external URLs "
+        "(password-reset link poisoning)",
+        hint=f"reject unknown hosts at the proxy (nginx: server_name example.com with a default server "
+        f'that returns 444), or set SERVER_NAME = "example.com"; Flask {major}.{minor} has no '
+        "TRUSTED_HOSTS setting (it arrived in 3.1)",
+    )

@@ -17,8 +17,8 @@ from flask_doctor.findings import Evidence, Finding, Location, Severity
 
 NO_STALE_GUARD = Message(
     "FD204",
-    "{label} ({url}) has neither pool_pre_ping nor pool_recycle: after the server, a proxy or a firewall drops an idle connection, the next request fails with \"{error}\"",
-    "SQLALCHEMY_ENGINE_OPTIONS = {{\"pool_pre_ping\": True, \"pool_recycle\": 1800}} (pool_recycle below the server's idle timeout)",
+    '{label} ({url}) has neither pool_pre_ping nor pool_recycle: after the server, a proxy or a firewall drops an idle connection, the next request fails with "{error}"',
+    'SQLALCHEMY_ENGINE_OPTIONS = {{"pool_pre_ping": True, "pool_recycle": 1800}} (pool_recycle below the server\'s idle timeout)',
 )
 TRACK_MODIFICATIONS = Message(
     "FD205",
@@ -38,17 +38,17 @@ ECHO = Message(
 SMALL_POOL = Message(
     "FD207",
     "{label} holds at most {capacity} connections (pool_size={size} + max_overflow={overflow}) but one worker serves {concurrency} requests at once ({how}): requests wait pool_timeout={timeout}s for a connection, then fail",
-    "size the pool to the worker's concurrency: SQLALCHEMY_ENGINE_OPTIONS = {{\"pool_size\": {concurrency}, \"max_overflow\": 5}}",
+    'size the pool to the worker\'s concurrency: SQLALCHEMY_ENGINE_OPTIONS = {{"pool_size": {concurrency}, "max_overflow": 5}}',
 )
 LOCAL_CACHE = Message(
     "FD702",
     "Flask-Caching uses {backend} (CACHE_TYPE={cache_type!r}), a cache inside each worker process: {phrase}, each worker has its own copy, so cache.delete() and updates reach only one of them",
-    "CACHE_TYPE = \"RedisCache\" with CACHE_REDIS_URL (or a single-process deployment)",
+    'CACHE_TYPE = "RedisCache" with CACHE_REDIS_URL (or a single-process deployment)',
 )
 SOCKETIO_NO_QUEUE = Message(
     "FD404",
     "Flask-SocketIO has no message_queue: {phrase}, events emitted in one worker never reach clients connected to another",
-    "SocketIO(app, message_queue=os.environ[\"REDIS_URL\"]) and sticky sessions at the load balancer",
+    'SocketIO(app, message_queue=os.environ["REDIS_URL"]) and sticky sessions at the load balancer',
 )
 SOCKETIO_MODE = Message(
     "FD405",
@@ -58,21 +58,24 @@ SOCKETIO_MODE = Message(
 SOCKETIO_CORS = Message(
     "FD350",
     "Flask-SocketIO accepts connections from any origin (cors_allowed_origins={origins!r}): any web site can open a socket with the user's cookies",
-    "SocketIO(app, cors_allowed_origins=[\"https://example.com\"])",
+    'SocketIO(app, cors_allowed_origins=["https://example.com"])',
 )
 LOGIN_UNPROTECTED = Message(
     "FD351",
     "Flask-Login session_protection = None: a stolen session cookie keeps working from any browser and address",
-    "login_manager.session_protection = \"strong\" (or \"basic\", the default)",
+    'login_manager.session_protection = "strong" (or "basic", the default)',
 )
 LIMITER_MEMORY = Message(
     "FD352",
     "Flask-Limiter stores its counters in process memory ({uri}): {phrase}, each worker counts separately, so every limit is multiplied by the number of workers and resets on restart",
-    "Limiter(..., storage_uri=os.environ[\"REDIS_URL\"]) or RATELIMIT_STORAGE_URI",
+    'Limiter(..., storage_uri=os.environ["REDIS_URL"]) or RATELIMIT_STORAGE_URI',
 )
 
-_DISCONNECT = {"postgresql": "server closed the connection unexpectedly", "mysql": "MySQL server has gone away (2006)",
-               "mariadb": "MySQL server has gone away (2006)"}
+_DISCONNECT = {
+    "postgresql": "server closed the connection unexpectedly",
+    "mysql": "MySQL server has gone away (2006)",
+    "mariadb": "MySQL server has gone away (2006)",
+}
 
 
 # ----------------------------------------------------------------- engines
@@ -195,7 +198,11 @@ def app_engines(audit: AuditContext) -> list[EngineInfo]:
             continue
         path = getattr(sys.modules[module_name], "__file__", "") or ""
         line = line_of(path, attr)
-        found.append(EngineInfo(f"engine:{module_name}.{attr}", engine, make_location(path, line, attr) if line else None, "module"))
+        found.append(
+            EngineInfo(
+                f"engine:{module_name}.{attr}", engine, make_location(path, line, attr) if line else None, "module"
+            )
+        )
     audit.memo["engines"] = found
     audit.extra["engines"] = [e.facts() for e in found]
     return found
@@ -210,20 +217,40 @@ def check_engines(audit: AuditContext) -> Iterator[Finding]:
             f"pool_pre_ping={facts['pool_pre_ping']}, pool_recycle={facts['pool_recycle']}, echo={facts['echo']}"
         )
         if info.dialect in _DISCONNECT and info.pooled and not info.pre_ping and info.recycle < 0:
-            yield NO_STALE_GUARD(obj=info.label, location=info.location, label=info.label, url=facts["url"],
-                                 error=_DISCONNECT[info.dialect], evidence=[summary])
+            yield NO_STALE_GUARD(
+                obj=info.label,
+                location=info.location,
+                label=info.label,
+                url=facts["url"],
+                error=_DISCONNECT[info.dialect],
+                evidence=[summary],
+            )
         if info.engine.echo and audit.deploy:
-            yield ECHO(obj=info.label, location=audit.location("SQLALCHEMY_ECHO") or info.location, label=info.label,
-                       echo=info.engine.echo, evidence=[summary])
+            yield ECHO(
+                obj=info.label,
+                location=audit.location("SQLALCHEMY_ECHO") or info.location,
+                label=info.label,
+                echo=info.engine.echo,
+                evidence=[summary],
+            )
         concurrency = audit.deploy_facts.concurrency_per_process()
         if type(info.pool).__name__ == "QueuePool" and concurrency:
             size, overflow = facts["pool_size"] or 0, facts["max_overflow"] or 0
             capacity = size + max(overflow, 0) if overflow >= 0 else None
             if capacity is not None and capacity < concurrency:
                 how = f"{audit.deploy_facts.worker_class or 'sync'} worker, {audit.deploy_facts.source}"
-                yield SMALL_POOL(obj=info.label, location=info.location, label=info.label, capacity=capacity, size=size,
-                                 overflow=overflow, concurrency=concurrency, how=how, timeout=facts["pool_timeout"],
-                                 evidence=[summary])
+                yield SMALL_POOL(
+                    obj=info.label,
+                    location=info.location,
+                    label=info.label,
+                    capacity=capacity,
+                    size=size,
+                    overflow=overflow,
+                    concurrency=concurrency,
+                    how=how,
+                    timeout=facts["pool_timeout"],
+                    evidence=[summary],
+                )
 
 
 @register(tags=("database", "config"), deploy=True)
@@ -235,8 +262,9 @@ def check_track_modifications(audit: AuditContext) -> Iterator[Finding]:
     if value is True:
         yield TRACK_MODIFICATIONS(obj=f"config:{key}", location=audit.location(key), evidence=audit.evidence(key))
     elif value is None and fsa_major() == 2:  # 2.x: None registers the signal events, like True
-        yield TRACK_MODIFICATIONS_UNSET(obj=f"config:{key}", location=audit.location(key), version=fsa_version(),
-                                        evidence=audit.evidence(key))
+        yield TRACK_MODIFICATIONS_UNSET(
+            obj=f"config:{key}", location=audit.location(key), version=fsa_version(), evidence=audit.evidence(key)
+        )
 
 
 # ------------------------------------------------------ per-process stores
@@ -259,9 +287,15 @@ def check_cache(audit: AuditContext) -> Iterator[Finding]:
         severity = _per_process_severity(audit)
         if severity is None:
             continue
-        yield LOCAL_CACHE(obj="extension:cache", location=audit.location("CACHE_TYPE"), severity=severity,
-                          backend=name, cache_type=audit.app.config.get("CACHE_TYPE"), phrase=audit.workers_phrase(),
-                          evidence=audit.evidence("CACHE_TYPE"))
+        yield LOCAL_CACHE(
+            obj="extension:cache",
+            location=audit.location("CACHE_TYPE"),
+            severity=severity,
+            backend=name,
+            cache_type=audit.app.config.get("CACHE_TYPE"),
+            phrase=audit.workers_phrase(),
+            evidence=audit.evidence("CACHE_TYPE"),
+        )
     audit.extra["caches"] = rows
 
 
@@ -278,8 +312,12 @@ def socketio_facts(ext: Any) -> dict[str, Any]:
     }
 
 
-_MODE_FOR_WORKER = {"gevent": ("gevent", "gevent_uwsgi"), "eventlet": ("eventlet",), "sync": ("threading",),
-                    "gthread": ("threading",)}
+_MODE_FOR_WORKER = {
+    "gevent": ("gevent", "gevent_uwsgi"),
+    "eventlet": ("eventlet",),
+    "sync": ("threading",),
+    "gthread": ("threading",),
+}
 
 
 @register(tags=("socketio",), deploy=True)
@@ -289,20 +327,28 @@ def check_socketio(audit: AuditContext) -> Iterator[Finding]:
         return
     facts = socketio_facts(ext)
     audit.extra["socketio"] = facts
-    described = Evidence(f"async_mode={facts['async_mode']!r}, client manager {facts['client_manager']}, message_queue={facts['message_queue']!r}")
+    described = Evidence(
+        f"async_mode={facts['async_mode']!r}, client manager {facts['client_manager']}, message_queue={facts['message_queue']!r}"
+    )
     if facts["client_manager"] in (None, "Manager", "BaseManager", "AsyncManager"):
         severity = _per_process_severity(audit)
         if severity is not None:
-            yield SOCKETIO_NO_QUEUE(obj="extension:socketio", severity=severity, phrase=audit.workers_phrase(), evidence=[described])
+            yield SOCKETIO_NO_QUEUE(
+                obj="extension:socketio", severity=severity, phrase=audit.workers_phrase(), evidence=[described]
+            )
     worker_class = (audit.deploy_facts.worker_class or "").lower()
     if worker_class:
         kind = next((k for k in ("gevent", "eventlet", "gthread", "sync") if k in worker_class), None)
         expected = _MODE_FOR_WORKER.get(kind or "", ())
         if expected and facts["async_mode"] not in expected:
-            yield SOCKETIO_MODE(obj="extension:socketio", mode=facts["async_mode"], worker_class=worker_class,
-                                why=f"WebSocket connections need async_mode {' or '.join(map(repr, expected))} under that worker class",
-                                fix=f"SocketIO(app, async_mode={expected[0]!r}) or change the gunicorn worker class",
-                                evidence=[described, Evidence(f"worker class from {audit.deploy_facts.source}")])
+            yield SOCKETIO_MODE(
+                obj="extension:socketio",
+                mode=facts["async_mode"],
+                worker_class=worker_class,
+                why=f"WebSocket connections need async_mode {' or '.join(map(repr, expected))} under that worker class",
+                fix=f"SocketIO(app, async_mode={expected[0]!r}) or change the gunicorn worker class",
+                evidence=[described, Evidence(f"worker class from {audit.deploy_facts.source}")],
+            )
     origins = facts["cors_allowed_origins"]
     if origins == "*" or (isinstance(origins, (list, tuple)) and "*" in origins):
         yield SOCKETIO_CORS(obj="extension:socketio", origins=origins, evidence=[described])
@@ -325,14 +371,24 @@ def check_limiter(audit: AuditContext) -> Iterator[Finding]:
     for limiter in sorted(limiters, key=id) if isinstance(limiters, (set, list, tuple)) else [limiters]:
         uri = getattr(limiter, "_storage_uri", None) or audit.app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
         storage = getattr(limiter, "_storage", None)
-        rows.append({"storage_uri": redact_url(uri), "storage": type(storage).__name__ if storage is not None else None,
-                     "enabled": getattr(limiter, "enabled", True)})
+        rows.append(
+            {
+                "storage_uri": redact_url(uri),
+                "storage": type(storage).__name__ if storage is not None else None,
+                "enabled": getattr(limiter, "enabled", True),
+            }
+        )
         if not getattr(limiter, "enabled", True):
             continue
         if str(uri).startswith("memory://") or type(storage).__name__ == "MemoryStorage":
             severity = _per_process_severity(audit)
             if severity is None:
                 continue
-            yield LIMITER_MEMORY(obj="extension:limiter", location=audit.location("RATELIMIT_STORAGE_URI"),
-                                 severity=severity, uri=uri, phrase=audit.workers_phrase())
+            yield LIMITER_MEMORY(
+                obj="extension:limiter",
+                location=audit.location("RATELIMIT_STORAGE_URI"),
+                severity=severity,
+                uri=uri,
+                phrase=audit.workers_phrase(),
+            )
     audit.extra["limiters"] = rows

@@ -7,7 +7,7 @@ needs to check the verdicts, whether or not deployment checks ran.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from flask_doctor.audit.checks._common import qualname, safely
 from flask_doctor.audit.checks.celery_checks import celery_facts, find_celery
@@ -31,7 +31,9 @@ def collect_facts(audit: AuditContext) -> Iterator[Finding]:
     safely(lambda: app_engines(audit))  # fills extra["engines"]
     caches = app.extensions.get("cache")
     if isinstance(caches, dict) and caches:
-        extra["caches"] = [{"backend": qualname(type(b)), "cache_type": app.config.get("CACHE_TYPE")} for b in caches.values()]
+        extra["caches"] = [
+            {"backend": qualname(type(b)), "cache_type": app.config.get("CACHE_TYPE")} for b in caches.values()
+        ]
     socketio = app.extensions.get("socketio")
     if socketio is not None and getattr(socketio, "server", None) is not None:
         extra["socketio"] = socketio_facts(socketio)
@@ -41,8 +43,12 @@ def collect_facts(audit: AuditContext) -> Iterator[Finding]:
     limiters = app.extensions.get("limiter")
     if limiters:
         extra["limiters"] = [
-            {"storage_uri": redact_url(getattr(lim, "_storage_uri", None) or app.config.get("RATELIMIT_STORAGE_URI") or "memory://"),
-             "enabled": getattr(lim, "enabled", True)}
+            {
+                "storage_uri": redact_url(
+                    getattr(lim, "_storage_uri", None) or app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+                ),
+                "enabled": getattr(lim, "enabled", True),
+            }
             for lim in sorted(limiters, key=id)
         ]
     celery = find_celery(audit)

@@ -99,8 +99,10 @@ def check_debugger(audit: AuditContext) -> Iterator[Finding]:
             yield DEBUGGER(
                 obj="middleware:DebuggedApplication",
                 severity=Severity.ERROR if audit.deploy else Severity.NOTE,
-                evidence=[Evidence(f"middleware chain: {names}"),
-                          Evidence(f"evalex={getattr(layer, 'evalex', '?')} (True: the interactive console is on)")],
+                evidence=[
+                    Evidence(f"middleware chain: {names}"),
+                    Evidence(f"evalex={getattr(layer, 'evalex', '?')} (True: the interactive console is on)"),
+                ],
             )
 
 
@@ -111,11 +113,19 @@ def check_profilers(audit: AuditContext) -> Iterator[Finding]:
     for layer in chain:
         name = type(layer).__name__
         if name == "ProfilerMiddleware":
-            yield PROFILER(obj="middleware:ProfilerMiddleware", name=name, what="profiled (several times slower) and its stats written out",
-                           evidence=[Evidence(f"middleware chain: {names}")])
+            yield PROFILER(
+                obj="middleware:ProfilerMiddleware",
+                name=name,
+                what="profiled (several times slower) and its stats written out",
+                evidence=[Evidence(f"middleware chain: {names}")],
+            )
         elif name == "LintMiddleware":
-            yield PROFILER(obj="middleware:LintMiddleware", name=name, what="checked against the WSGI spec, with warnings on every deviation",
-                           evidence=[Evidence(f"middleware chain: {names}")])
+            yield PROFILER(
+                obj="middleware:LintMiddleware",
+                name=name,
+                what="checked against the WSGI spec, with warnings on every deviation",
+                evidence=[Evidence(f"middleware chain: {names}")],
+            )
     if "debugtoolbar" in audit.app.extensions and audit.app.config.get("DEBUG_TB_ENABLED", audit.app.debug):
         yield DEBUG_TOOLBAR(obj="extension:debugtoolbar", location=audit.location("DEBUG_TB_ENABLED"))
 
@@ -133,7 +143,12 @@ def check_proxy_fix(audit: AuditContext) -> Iterator[Finding]:
         if why:
             yield NO_PROXY_FIX(obj="middleware:ProxyFix", why=" and ".join(why), evidence=[chain_fact])
         return
-    counts = [Evidence(f"ProxyFix(x_for={f.x_for}, x_proto={f.x_proto}, x_host={f.x_host}, x_port={f.x_port}, x_prefix={f.x_prefix})") for f in fixes]
+    counts = [
+        Evidence(
+            f"ProxyFix(x_for={f.x_for}, x_proto={f.x_proto}, x_host={f.x_host}, x_port={f.x_port}, x_prefix={f.x_prefix})"
+        )
+        for f in fixes
+    ]
     if len(fixes) > 1:
         yield PROXY_FIX_TWICE(obj="middleware:ProxyFix", count=len(fixes), evidence=[chain_fact, *counts])
         return

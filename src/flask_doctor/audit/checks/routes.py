@@ -45,12 +45,14 @@ def route_table(app: Any) -> list[dict[str, Any]]:
     rows = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         view = app.view_functions.get(rule.endpoint)
-        rows.append({
-            "rule": rule.rule,
-            "methods": sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}),
-            "endpoint": rule.endpoint,
-            "view": qualname(view) if view is not None else None,
-        })
+        rows.append(
+            {
+                "rule": rule.rule,
+                "methods": sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}),
+                "endpoint": rule.endpoint,
+                "view": qualname(view) if view is not None else None,
+            }
+        )
     return rows
 
 
@@ -101,17 +103,26 @@ def check_csrf(audit: AuditContext) -> Iterator[Finding]:
             form_views.append(rule.endpoint)
             continue
         if reads and csrf is None:
-            findings.append(NO_CSRF(
-                obj=f"endpoint:{rule.endpoint}", location=where(_view_target(view)),
-                methods="/".join(sorted(methods)), rule=rule.rule, endpoint=rule.endpoint,
-                reads=", ".join(sorted(reads)),
-                evidence=[Evidence("app.extensions has no 'csrf' (Flask-WTF CSRFProtect not installed)")],
-            ))
+            findings.append(
+                NO_CSRF(
+                    obj=f"endpoint:{rule.endpoint}",
+                    location=where(_view_target(view)),
+                    methods="/".join(sorted(methods)),
+                    rule=rule.rule,
+                    endpoint=rule.endpoint,
+                    reads=", ".join(sorted(reads)),
+                    evidence=[Evidence("app.extensions has no 'csrf' (Flask-WTF CSRFProtect not installed)")],
+                )
+            )
     yield from findings
     if not enabled and (csrf is not None or form_views):
         what = f"{len(form_views)} form routes ({', '.join(form_views[:5])})" if form_views else "all form routes"
-        yield CSRF_OFF(obj="config:WTF_CSRF_ENABLED", location=audit.location("WTF_CSRF_ENABLED"),
-                       evidence=audit.evidence("WTF_CSRF_ENABLED"), what=what)
+        yield CSRF_OFF(
+            obj="config:WTF_CSRF_ENABLED",
+            location=audit.location("WTF_CSRF_ENABLED"),
+            evidence=audit.evidence("WTF_CSRF_ENABLED"),
+            what=what,
+        )
 
 
 def _status_of(app: Any, handler: Any, exc: Exception) -> str | int:
@@ -159,24 +170,43 @@ def check_error_handlers(audit: AuditContext) -> Iterator[Finding]:
     for scope, by_code in app.error_handler_spec.items():
         for code, mapping in by_code.items():
             for cls, handler in mapping.items():
-                handlers_table.append({"blueprint": scope, "code": code, "exception": cls.__name__, "handler": qualname(handler)})
+                handlers_table.append(
+                    {"blueprint": scope, "code": code, "exception": cls.__name__, "handler": qualname(handler)}
+                )
     audit.extra["error_handlers"] = handlers_table
     with app.test_request_context("/__flask-doctor__/missing"):
         for scope, cls, handler in _catch_all_handlers(app):
             name = qualname(handler)
             obj = f"errorhandler:{scope + ':' if scope else ''}{cls.__name__}"
             blueprints = [scope] if scope else []
-            facts = [Evidence(f"registered with @{'bp' if scope else 'app'}.errorhandler({cls.__name__}) {'on blueprint ' + scope if scope else ''}".rstrip())]
+            facts = [
+                Evidence(
+                    f"registered with @{'bp' if scope else 'app'}.errorhandler({cls.__name__}) {'on blueprint ' + scope if scope else ''}".rstrip()
+                )
+            ]
             if handler_for(app, NotFound(), blueprints) is handler:
                 status = _status_of(app, handler, NotFound())
                 if status != 404:
-                    yield SWALLOWS_HTTP(obj=obj, location=where(handler), handler=name, exc=cls.__name__, status=status,
-                                        evidence=[*facts, Evidence(f"called with NotFound() in a test request: status {status}")])
+                    yield SWALLOWS_HTTP(
+                        obj=obj,
+                        location=where(handler),
+                        handler=name,
+                        exc=cls.__name__,
+                        status=status,
+                        evidence=[*facts, Evidence(f"called with NotFound() in a test request: status {status}")],
+                    )
                     continue
             status = _status_of(app, handler, RuntimeError("flask-doctor audit probe"))
             if isinstance(status, int) and status < 400:
-                yield RETURNS_SUCCESS(obj=obj, location=where(handler), handler=name, exc=cls.__name__, raised="RuntimeError",
-                                      status=status, evidence=[*facts, Evidence(f"called with RuntimeError() in a test request: status {status}")])
+                yield RETURNS_SUCCESS(
+                    obj=obj,
+                    location=where(handler),
+                    handler=name,
+                    exc=cls.__name__,
+                    raised="RuntimeError",
+                    status=status,
+                    evidence=[*facts, Evidence(f"called with RuntimeError() in a test request: status {status}")],
+                )
         # HTTPException handlers that answer 2xx/3xx
         for scope, by_code in app.error_handler_spec.items():
             handler = (by_code.get(None) or {}).get(HTTPException)
@@ -184,7 +214,13 @@ def check_error_handlers(audit: AuditContext) -> Iterator[Finding]:
                 continue
             status = _status_of(app, handler, NotFound())
             if isinstance(status, int) and status < 400:
-                yield RETURNS_SUCCESS(obj=f"errorhandler:{scope + ':' if scope else ''}HTTPException", location=where(handler),
-                                      handler=qualname(handler), exc="HTTPException", raised="a 404 Not Found", status=status,
-                                      severity=Severity.WARNING,
-                                      evidence=[Evidence(f"called with NotFound() in a test request: status {status}")])
+                yield RETURNS_SUCCESS(
+                    obj=f"errorhandler:{scope + ':' if scope else ''}HTTPException",
+                    location=where(handler),
+                    handler=qualname(handler),
+                    exc="HTTPException",
+                    raised="a 404 Not Found",
+                    status=status,
+                    severity=Severity.WARNING,
+                    evidence=[Evidence(f"called with NotFound() in a test request: status {status}")],
+                )

@@ -11,8 +11,8 @@ from typing import Any
 
 from flask_doctor.audit.checks._common import qualname, safely
 from flask_doctor.audit.checks.routes import uses_flask_form
-from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.probe import with_deadline
 from flask_doctor.audit.registry import register
 from flask_doctor.findings import Evidence, Finding, Severity
@@ -21,12 +21,12 @@ from flask_doctor.redaction import redact_text
 FILESYSTEM_SESSIONS = Message(
     "FD310",
     "Flask-Session stores sessions in files on this host ({where}): a request served by another host or a new container does not find the session",
-    "use a shared store: SESSION_TYPE = \"redis\" with SESSION_REDIS = redis.from_url(os.environ[\"REDIS_URL\"])",
+    'use a shared store: SESSION_TYPE = "redis" with SESSION_REDIS = redis.from_url(os.environ["REDIS_URL"])',
 )
 LOCAL_SESSIONS = Message(
     "FD347",
     "Flask-Session keeps sessions in a {backend} inside each worker process: {phrase}, a user is logged out whenever another worker serves the request, and every restart drops all sessions",
-    "use a shared store: SESSION_TYPE = \"redis\" (or a FileSystemCache on one host)",
+    'use a shared store: SESSION_TYPE = "redis" (or a FileSystemCache on one host)',
 )
 BIG_COOKIE = Message(
     "FD348",
@@ -77,8 +77,13 @@ def check_session_store(audit: AuditContext) -> Iterator[Finding]:
         several = audit.deploy_facts.several_workers()
         if several is False:
             return
-        yield LOCAL_SESSIONS(obj="session:interface", location=loc, evidence=facts, backend="cachelib SimpleCache",
-                             phrase=audit.workers_phrase())
+        yield LOCAL_SESSIONS(
+            obj="session:interface",
+            location=loc,
+            evidence=facts,
+            backend="cachelib SimpleCache",
+            phrase=audit.workers_phrase(),
+        )
 
 
 def _base_url(app: Any) -> str:
@@ -192,9 +197,16 @@ def check_session_cookie_size(audit: AuditContext) -> Iterator[Finding]:
     facts["synthetic_session"] = keys
     if size >= COOKIE_WARN_BYTES:
         yield BIG_SYNTHETIC_COOKIE(
-            obj="session:cookie", keys=keys, size=size, severity=_severity(size),
-            evidence=[Evidence(f"synthetic session: {keys}, signed by {qualname(type(app.session_interface))}; "
-                               f"no view was called ({size} bytes, limit about 4096)")],
+            obj="session:cookie",
+            keys=keys,
+            size=size,
+            severity=_severity(size),
+            evidence=[
+                Evidence(
+                    f"synthetic session: {keys}, signed by {qualname(type(app.session_interface))}; "
+                    f"no view was called ({size} bytes, limit about 4096)"
+                )
+            ],
         )
     yield from _sampled_views(audit, facts)
 
@@ -218,9 +230,17 @@ def _sampled_views(audit: AuditContext, facts: dict[str, Any]) -> Iterator[Findi
             sizes[endpoint] = size
             if size >= COOKIE_WARN_BYTES:
                 yield BIG_COOKIE(
-                    obj=f"endpoint:{endpoint}", path=path, endpoint=endpoint, size=size, severity=_severity(size),
-                    evidence=[Evidence(f"Set-Cookie: {cookie_name}=... ({size} bytes, limit about 4096), "
-                                       f"response of GET {path} sampled with --sample-view")],
+                    obj=f"endpoint:{endpoint}",
+                    path=path,
+                    endpoint=endpoint,
+                    size=size,
+                    severity=_severity(size),
+                    evidence=[
+                        Evidence(
+                            f"Set-Cookie: {cookie_name}=... ({size} bytes, limit about 4096), "
+                            f"response of GET {path} sampled with --sample-view"
+                        )
+                    ],
                 )
     finally:
         logger.disabled = was_disabled

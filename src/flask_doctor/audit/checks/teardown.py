@@ -9,8 +9,8 @@ from typing import Any
 
 from flask_doctor.audit.checks._common import line_of, qualname, user_globals
 from flask_doctor.audit.checks.extensions import flask_sqlalchemy, fsa_version
-from flask_doctor.audit.messages import Message
 from flask_doctor.audit.context import AuditContext
+from flask_doctor.audit.messages import Message
 from flask_doctor.audit.registry import register
 from flask_doctor.audit.sources import make_location
 from flask_doctor.findings import Evidence, Finding
@@ -72,8 +72,11 @@ def job_library(audit: AuditContext) -> str | None:
         path = getattr(module, "__file__", None)
         tree = _parsed(path) if path else None
         for node in ast.walk(tree) if tree is not None else ():
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            )
             for name in names:
                 library = _JOB_MODULES.get(name.partition(".")[0])
                 if library:
@@ -118,8 +121,13 @@ def check_teardown(audit: AuditContext) -> Iterator[Finding]:
     db = flask_sqlalchemy(app)
     if db is not None and not any(removes_fsa_session(f, db) for f in app.teardown_appcontext_funcs):
         yield FSA_TEARDOWN_MISSING(
-            obj="extension:sqlalchemy", version=fsa_version(),
-            evidence=[Evidence(f"teardown_appcontext functions: {', '.join(qualname(f) for f in app.teardown_appcontext_funcs) or 'none'}")],
+            obj="extension:sqlalchemy",
+            version=fsa_version(),
+            evidence=[
+                Evidence(
+                    f"teardown_appcontext functions: {', '.join(qualname(f) for f in app.teardown_appcontext_funcs) or 'none'}"
+                )
+            ],
         )
     sources = [_source(f) for f in funcs]
     for module_name, attr, _session in user_scoped_sessions(audit):
@@ -129,7 +137,9 @@ def check_teardown(audit: AuditContext) -> Iterator[Finding]:
         line = line_of(path, attr)
         library = job_library(audit)
         yield SCOPED_SESSION_NOT_REMOVED(
-            obj=f"scoped_session:{module_name}.{attr}", name=f"{module_name}.{attr}", short=attr,
+            obj=f"scoped_session:{module_name}.{attr}",
+            name=f"{module_name}.{attr}",
+            short=attr,
             jobs=JOB_ADVICE[library].format(short=attr) if library else "",
             location=make_location(path, line, attr) if line else None,
             evidence=[Evidence(f"teardown functions: {', '.join(qualname(f) for f in funcs) or 'none'}")],

@@ -82,10 +82,18 @@ def describe(probes: dict[str, list[dict[str, Any]]]) -> str:
             + (f", stale connection: {stale.get('outcome')}" if stale else "")
         )
     for row in probes.get("redis", []):
-        state = f"{row.get('server_version')}, {row.get('latency_ms')} ms, key write/delete {row.get('write_test')}" if row.get("reachable") else f"UNREACHABLE ({row.get('error')})"
+        state = (
+            f"{row.get('server_version')}, {row.get('latency_ms')} ms, key write/delete {row.get('write_test')}"
+            if row.get("reachable")
+            else f"UNREACHABLE ({row.get('error')})"
+        )
         lines.append(f"  redis {row['url']} ({', '.join(row['used_by'])}): {state}")
     for row in probes.get("brokers", []):
-        state = f"{row.get('server')}, {row.get('latency_ms')} ms" if row.get("reachable") else f"UNREACHABLE ({row.get('error')})"
+        state = (
+            f"{row.get('server')}, {row.get('latency_ms')} ms"
+            if row.get("reachable")
+            else f"UNREACHABLE ({row.get('error')})"
+        )
         lines.append(f"  broker {row['url']}: {state}")
     for note in probes.get("notes", []):
         lines.append(f"  {note}")

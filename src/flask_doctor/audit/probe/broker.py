@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask_doctor.audit.messages import Message
 from flask_doctor.audit.probe import ProbeTimeout, with_deadline
-from flask_doctor.findings import Finding
 from flask_doctor.audit.redact import UNQUOTED_PASSWORD, password_needs_quoting, redact_text
+from flask_doctor.findings import Finding
 from flask_doctor.redaction import redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,8 +39,7 @@ def _probe(url: str, timeout: float) -> dict[str, Any]:
         props = getattr(conn.connection, "server_properties", None) or {}
         product = props.get("product", b"")
         version = props.get("version", b"")
-        decode = lambda v: v.decode() if isinstance(v, bytes) else str(v)
-        row["server"] = f"{decode(product)} {decode(version)}".strip() or conn.transport_cls
+        row["server"] = f"{_text(product)} {_text(version)}".strip() or conn.transport_cls
         row["transport"] = conn.transport_cls
     finally:
         conn.release()
@@ -67,3 +66,8 @@ def probe_all(audit: AuditContext) -> tuple[list[Finding], list[dict[str, Any]],
     if not row.get("reachable"):
         findings.append(UNREACHABLE(obj="celery:broker_url", url=row["url"], error=row.get("error", "no answer")))
     return findings, [row], "brokers"
+
+
+def _text(value: object) -> str:
+    """A server property as text (AMQP servers send bytes)."""
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from flask_doctor.audit.checks.extensions import EngineInfo, app_engines
 from flask_doctor.audit.messages import Message
 from flask_doctor.audit.probe import ProbeTimeout, with_deadline
-from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.audit.redact import UNQUOTED_PASSWORD, password_needs_quoting, redact_text
+from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.redaction import redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,12 +40,12 @@ UNREACHABLE = Message(
 STALE_FAILS = Message(
     "FD204",
     "{label}: after the server dropped an idle pooled connection (probe killed its own session {sid}), the next checkout through the app's engine failed: {error}",
-    "SQLALCHEMY_ENGINE_OPTIONS = {{\"pool_pre_ping\": True}} (checks each connection on checkout and reconnects)",
+    'SQLALCHEMY_ENGINE_OPTIONS = {{"pool_pre_ping": True}} (checks each connection on checkout and reconnects)',
 )
 IDLE_TIMEOUT = Message(
     "FD204",
-    "{label}: the server closes idle connections after {idle}s ({setting}) but pool_recycle={recycle} and pool_pre_ping is off: a connection idle longer than that fails on next use with \"{error}\"",
-    "SQLALCHEMY_ENGINE_OPTIONS = {{\"pool_pre_ping\": True, \"pool_recycle\": {suggest}}}",
+    '{label}: the server closes idle connections after {idle}s ({setting}) but pool_recycle={recycle} and pool_pre_ping is off: a connection idle longer than that fails on next use with "{error}"',
+    'SQLALCHEMY_ENGINE_OPTIONS = {{"pool_pre_ping": True, "pool_recycle": {suggest}}}',
 )
 
 _SQL = {
@@ -223,8 +223,11 @@ def probe_engine(audit: AuditContext, info: EngineInfo) -> tuple[list[Finding], 
     row: dict[str, Any] = {"label": info.label, "url": redact_url(url), "dialect": info.dialect, "reachable": False}
     if password_needs_quoting(_configured_url(audit, info)):
         row["error"] = UNQUOTED_PASSWORD
-        return [UNREACHABLE(obj=info.label, location=info.location, label=info.label, url=row["url"],
-                            error=UNQUOTED_PASSWORD)], row
+        return [
+            UNREACHABLE(
+                obj=info.label, location=info.location, label=info.label, url=row["url"], error=UNQUOTED_PASSWORD
+            )
+        ], row
     family = _family(info.dialect)
     findings: list[Finding] = []
     timeout = audit.timeout
@@ -244,34 +247,63 @@ def probe_engine(audit: AuditContext, info: EngineInfo) -> tuple[list[Finding], 
         row.update(facts, reachable=True, connect_ms=round((time.perf_counter() - started) * 1000, 1))
     except (ProbeTimeout, OSError, Exception) as exc:
         row["error"] = _first_line(exc) if not isinstance(exc, ProbeTimeout) else str(exc)
-        findings.append(UNREACHABLE(obj=info.label, location=info.location, label=info.label, url=row["url"], error=row["error"]))
+        findings.append(
+            UNREACHABLE(obj=info.label, location=info.location, label=info.label, url=row["url"], error=row["error"])
+        )
         return findings, row
     try:
         if family is not None and info.pooled:
             try:
-                stale = with_deadline(lambda: stale_connection_test(info, fairy.dbapi_connection, family, timeout), timeout * 3)
+                stale = with_deadline(
+                    lambda: stale_connection_test(info, fairy.dbapi_connection, family, timeout), timeout * 3
+                )
             except Exception as exc:  # no permission to kill, timeout...: report, do not abort
                 stale = {"outcome": "unknown", "error": str(exc) if isinstance(exc, ProbeTimeout) else _first_line(exc)}
             row["stale_connection_test"] = stale
             idle = row.get("server_idle_timeout") or 0
             recycle_covers = idle and 0 < info.recycle < idle
             if stale.get("outcome") == "failed":
-                findings.append(STALE_FAILS(
-                    obj=info.label, location=info.location, label=info.label, sid=stale["killed_session"], error=stale["error"],
-                    severity=Severity.NOTE if recycle_covers else None,  # pool_recycle already covers idle timeouts
-                    evidence=[
-                        Evidence(f"pool {type(info.pool).__name__}: pool_pre_ping={info.pre_ping}, pool_recycle={info.recycle}"),
-                        Evidence(f"server {row.get('server_version')}: {row.get('idle_setting') or 'no idle timeout'}"
-                                 + (" — pool_recycle covers idle timeouts, not restarts, failovers or proxies" if recycle_covers else "")),
-                    ],
-                ))
+                findings.append(
+                    STALE_FAILS(
+                        obj=info.label,
+                        location=info.location,
+                        label=info.label,
+                        sid=stale["killed_session"],
+                        error=stale["error"],
+                        severity=Severity.NOTE if recycle_covers else None,  # pool_recycle already covers idle timeouts
+                        evidence=[
+                            Evidence(
+                                f"pool {type(info.pool).__name__}: pool_pre_ping={info.pre_ping}, pool_recycle={info.recycle}"
+                            ),
+                            Evidence(
+                                f"server {row.get('server_version')}: {row.get('idle_setting') or 'no idle timeout'}"
+                                + (
+                                    " — pool_recycle covers idle timeouts, not restarts, failovers or proxies"
+                                    if recycle_covers
+                                    else ""
+                                )
+                            ),
+                        ],
+                    )
+                )
             elif idle and not info.pre_ping and not recycle_covers:
-                findings.append(IDLE_TIMEOUT(
-                    obj=info.label, location=info.location, label=info.label, idle=idle, setting=row.get("idle_setting"),
-                    recycle=info.recycle, error=_DISCONNECT[family], suggest=max(idle // 2, 1),
-                ))
+                findings.append(
+                    IDLE_TIMEOUT(
+                        obj=info.label,
+                        location=info.location,
+                        label=info.label,
+                        idle=idle,
+                        setting=row.get("idle_setting"),
+                        recycle=info.recycle,
+                        error=_DISCONNECT[family],
+                        suggest=max(idle // 2, 1),
+                    )
+                )
         elif family is not None:
-            row["stale_connection_test"] = {"outcome": "not applicable", "reason": f"{type(info.pool).__name__} opens a new connection per checkout"}
+            row["stale_connection_test"] = {
+                "outcome": "not applicable",
+                "reason": f"{type(info.pool).__name__} opens a new connection per checkout",
+            }
     finally:
         try:
             fairy.close()

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask_doctor.audit.messages import Message
 from flask_doctor.audit.probe import ProbeTimeout, with_deadline
-from flask_doctor.findings import Evidence, Finding
 from flask_doctor.audit.redact import UNQUOTED_PASSWORD, password_needs_quoting, redact_text
+from flask_doctor.findings import Evidence, Finding
 from flask_doctor.redaction import redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -108,7 +108,9 @@ def targets(audit: AuditContext) -> list[RedisTarget]:
         add((getattr(socketio, "server_options", None) or {}).get("message_queue"), "Flask-SocketIO message queue")
     celery = _celery(audit)
     if celery is not None:
-        add(celery.conf.result_backend if isinstance(celery.conf.result_backend, str) else None, "Celery result backend")
+        add(
+            celery.conf.result_backend if isinstance(celery.conf.result_backend, str) else None, "Celery result backend"
+        )
         add(celery.conf.broker_url, "Celery broker")
     for key in sorted(app.config):
         value = app.config[key]
@@ -148,8 +150,9 @@ def probe_target(target: RedisTarget, timeout: float) -> dict[str, Any]:
     from redis.retry import Retry
 
     row: dict[str, Any] = {"url": target.url, "used_by": target.used_by, "reachable": False}
-    client = redis.Redis(socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0),
-                         **target.kwargs)
+    client = redis.Redis(
+        socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0), **target.kwargs
+    )
     try:
         t0 = time.perf_counter()
         client.ping()
@@ -181,17 +184,35 @@ def probe_all(audit: AuditContext) -> tuple[list[Finding], list[dict[str, Any]],
         except ValueError as exc:
             row = {"url": target.url, "used_by": target.used_by, "reachable": False, "error": str(exc)}
         except (ProbeTimeout, Exception) as exc:
-            row = {"url": target.url, "used_by": target.used_by, "reachable": False,
-                   "error": redact_text(f"{type(exc).__name__}: {exc}")}
+            row = {
+                "url": target.url,
+                "used_by": target.used_by,
+                "reachable": False,
+                "error": redact_text(f"{type(exc).__name__}: {exc}"),
+            }
         if not row.get("reachable"):
             row.setdefault("error", "no answer")
-            findings.append(UNREACHABLE(obj=f"redis:{target.url}", url=target.url, used_by=", ".join(target.used_by),
-                                        error=row["error"], evidence=[Evidence(f"used by {u}") for u in target.used_by]))
+            findings.append(
+                UNREACHABLE(
+                    obj=f"redis:{target.url}",
+                    url=target.url,
+                    used_by=", ".join(target.used_by),
+                    error=row["error"],
+                    evidence=[Evidence(f"used by {u}") for u in target.used_by],
+                )
+            )
         else:
             precious = eviction_risk(row)
             if precious:
-                findings.append(EVICTS(obj=f"redis:{target.url}", url=target.url, maxmemory=row["maxmemory"],
-                                       policy=row["maxmemory_policy"], precious=", ".join(precious)))
+                findings.append(
+                    EVICTS(
+                        obj=f"redis:{target.url}",
+                        url=target.url,
+                        maxmemory=row["maxmemory"],
+                        policy=row["maxmemory_policy"],
+                        precious=", ".join(precious),
+                    )
+                )
         rows.append(row)
     return findings, rows, "redis"
 

@@ -51,9 +51,18 @@ from flask_doctor.runtime.detectors.windows import (
 )
 
 TRACE_DETECTORS: tuple[TraceDetector, ...] = (
-    NPlusOne(), UnboundedResult(), ConnectionHeld(), JobSessionHeld(), ContextLeak(),
-    ErrorHandlerSwallowsHttp(), InsecureCookie(), SameSiteNone(), SessionCookieTooLarge(),
-    TaskFailedWithoutRetry(), TaskSwallowsExceptions(), PoolExhausted(),
+    NPlusOne(),
+    UnboundedResult(),
+    ConnectionHeld(),
+    JobSessionHeld(),
+    ContextLeak(),
+    ErrorHandlerSwallowsHttp(),
+    InsecureCookie(),
+    SameSiteNone(),
+    SessionCookieTooLarge(),
+    TaskFailedWithoutRetry(),
+    TaskSwallowsExceptions(),
+    PoolExhausted(),
 )
 SLOW_QUERY = SlowQuery()
 ENDPOINT_DETECTORS: tuple[Detector, ...] = (SlowEndpoint(), BlockingRequest(), ServerErrorBurst())
@@ -63,7 +72,13 @@ GROWING_CONTAINER = GrowingContainer()
 WORKER_SATURATED = WorkerSaturated()
 
 ALL_DETECTORS: tuple[Detector, ...] = (
-    *TRACE_DETECTORS, SLOW_QUERY, *ENDPOINT_DETECTORS, RETRY_STORM, MEMORY_GROWTH, GROWING_CONTAINER, WORKER_SATURATED,
+    *TRACE_DETECTORS,
+    SLOW_QUERY,
+    *ENDPOINT_DETECTORS,
+    RETRY_STORM,
+    MEMORY_GROWTH,
+    GROWING_CONTAINER,
+    WORKER_SATURATED,
 )
 
 # Findings take their rule's name and severity from the rulebook, which
@@ -73,10 +88,39 @@ ALL_DETECTORS: tuple[Detector, ...] = (
 rulebook.all_metas()
 
 __all__ = [
-    "ALL_DETECTORS", "ENDPOINT_DETECTORS", "GROWING_CONTAINER", "MEMORY_GROWTH", "RETRY_STORM", "SLOW_QUERY",
-    "TRACE_DETECTORS", "WORKER_SATURATED", "BlockingRequest", "ConnectionHeld", "ContextLeak", "DetectContext",
-    "Detector", "ErrorHandlerSwallowsHttp", "GrowingContainer", "InsecureCookie", "JobSessionHeld", "MemoryGrowth",
-    "NPlusOne", "PoolExhausted", "RetryStorm", "SameSiteNone", "ServerErrorBurst", "SessionCookieTooLarge",
-    "SetCookie", "SlowEndpoint", "SlowQuery", "TaskFailedWithoutRetry", "TaskSwallowsExceptions", "TraceDetector",
-    "UnboundedResult", "WorkerSaturated", "loc", "ms", "parse_set_cookies",
+    "ALL_DETECTORS",
+    "ENDPOINT_DETECTORS",
+    "GROWING_CONTAINER",
+    "MEMORY_GROWTH",
+    "RETRY_STORM",
+    "SLOW_QUERY",
+    "TRACE_DETECTORS",
+    "WORKER_SATURATED",
+    "BlockingRequest",
+    "ConnectionHeld",
+    "ContextLeak",
+    "DetectContext",
+    "Detector",
+    "ErrorHandlerSwallowsHttp",
+    "GrowingContainer",
+    "InsecureCookie",
+    "JobSessionHeld",
+    "MemoryGrowth",
+    "NPlusOne",
+    "PoolExhausted",
+    "RetryStorm",
+    "SameSiteNone",
+    "ServerErrorBurst",
+    "SessionCookieTooLarge",
+    "SetCookie",
+    "SlowEndpoint",
+    "SlowQuery",
+    "TaskFailedWithoutRetry",
+    "TaskSwallowsExceptions",
+    "TraceDetector",
+    "UnboundedResult",
+    "WorkerSaturated",
+    "loc",
+    "ms",
+    "parse_set_cookies",
 ]

@@ -42,7 +42,7 @@ class MemoryGrowth(Detector):
 
     def detect(self, samples: Sequence[MemorySample], ctx: DetectContext) -> Iterator[Finding]:
         s = ctx.settings
-        window = list(samples)[-s.memory_window:]
+        window = list(samples)[-s.memory_window :]
         if len(window) < max(s.memory_min_samples, 4):
             return
         growth = window[-1].rss - window[0].rss
@@ -58,22 +58,31 @@ class MemoryGrowth(Detector):
         # Weighted by the requests of each interval: the noise of an increment grows with the requests
         # in it, and an interval the sampler was late for must not outweigh all the others.
         weights = [1.0 / max(1, b.total - a.total) ** 0.5 for a, b in pairs]
-        dxs = [[w * (b.per_endpoint.get(e, 0) - a.per_endpoint.get(e, 0)) for e in endpoints]
-               for w, (a, b) in zip(weights, pairs)]
+        dxs = [
+            [w * (b.per_endpoint.get(e, 0) - a.per_endpoint.get(e, 0)) for e in endpoints]
+            for w, (a, b) in zip(weights, pairs)
+        ]
         dys = [w * (b.rss - a.rss) for w, (a, b) in zip(weights, pairs)]
         fit = shares(dxs, dys)
         separable = fit is not None and fit.condition <= self.MAX_CONDITION
         minutes = (window[-1].t - window[0].t) / 60.0
-        rss_line = (f"RSS {fmt_bytes(window[0].rss)} -> {fmt_bytes(window[-1].rss)} (+{fmt_bytes(growth)}) "
-                    f"over {len(window)} samples, {minutes:.1f} min")
+        rss_line = (
+            f"RSS {fmt_bytes(window[0].rss)} -> {fmt_bytes(window[-1].rss)} (+{fmt_bytes(growth)}) "
+            f"over {len(window)} samples, {minutes:.1f} min"
+        )
         blamed = []
         if separable and fit is not None:
             # The interval must exclude zero, and even half the threshold: RSS moves in steps, and
             # increments of consecutive samples are not independent, so the interval is optimistic.
             seen = [sum(1 for row in dxs if row[j] > 0) for j in range(len(endpoints))]
-            blamed = [j for j, slope in enumerate(fit.slopes)
-                      if slope >= s.leak_bytes_per_request and fit.lower95(j) >= s.leak_bytes_per_request / 2
-                      and deltas[endpoints[j]] >= self.MIN_REQUESTS and seen[j] >= self.MIN_INTERVALS]
+            blamed = [
+                j
+                for j, slope in enumerate(fit.slopes)
+                if slope >= s.leak_bytes_per_request
+                and fit.lower95(j) >= s.leak_bytes_per_request / 2
+                and deltas[endpoints[j]] >= self.MIN_REQUESTS
+                and seen[j] >= self.MIN_INTERVALS
+            ]
         for j in blamed:
             assert fit is not None
             endpoint = endpoints[j]
@@ -88,9 +97,11 @@ class MemoryGrowth(Detector):
                 location=where,
                 evidence=[
                     Evidence(rss_line, loc(site)),
-                    Evidence(f"share of endpoint:{endpoint}: {fmt_bytes(slope)}/request (95 % CI {fmt_bytes(low)} "
-                             f"to {fmt_bytes(high)}) over {deltas[endpoint]} requests, from how the mix of "
-                             f"requests varied between {len(window)} samples"),
+                    Evidence(
+                        f"share of endpoint:{endpoint}: {fmt_bytes(slope)}/request (95 % CI {fmt_bytes(low)} "
+                        f"to {fmt_bytes(high)}) over {deltas[endpoint]} requests, from how the mix of "
+                        f"requests varied between {len(window)} samples"
+                    ),
                     *_other_shares(endpoints, fit, j),
                     *_allocation_evidence(ctx.allocation_sites),
                 ],
@@ -102,9 +113,13 @@ class MemoryGrowth(Detector):
         total = sum(deltas[e] for e in endpoints) or 1
         if separable and fit is not None:
             why = "no endpoint's share stands out"
-            candidates = [Evidence(f"candidate endpoint:{e}: {fmt_bytes(fit.slopes[j])}/request "
-                                   f"(95 % CI from {fmt_bytes(fit.lower95(j))}), {deltas[e]} requests")
-                          for j, e in enumerate(endpoints)]
+            candidates = [
+                Evidence(
+                    f"candidate endpoint:{e}: {fmt_bytes(fit.slopes[j])}/request "
+                    f"(95 % CI from {fmt_bytes(fit.lower95(j))}), {deltas[e]} requests"
+                )
+                for j, e in enumerate(endpoints)
+            ]
         else:
             why = "the endpoints' request counts moved together, so their shares cannot be told apart"
             candidates = [Evidence(f"candidate endpoint:{e}: {deltas[e]} requests") for e in endpoints]
@@ -159,8 +174,12 @@ def _allocation_evidence(sites: Sequence[dict[str, object]]) -> list[Evidence]:
         path, _, line = str(top.get("site", "")).rpartition(":")
         where = Location(path, int(line)) if path and line.isdigit() else None
         blocks = int(str(top.get("count_growth", 0) or 0))
-        out.append(Evidence(f"growing allocation site {top.get('site')}: +{top.get('growth_bytes')} bytes "
-                            f"({blocks:+d} blocks)", where))
+        out.append(
+            Evidence(
+                f"growing allocation site {top.get('site')}: +{top.get('growth_bytes')} bytes ({blocks:+d} blocks)",
+                where,
+            )
+        )
     return out
 
 
@@ -195,8 +214,11 @@ class GrowingContainer(Detector):
             key=f"global:{series.module}.{series.name}",
             location=loc(series.site),
             evidence=[
-                Evidence(f"sizes sampled every {ctx.settings.container_every} traces: "
-                         + ", ".join(str(v) for v in values[-8:]), loc(series.site)),
+                Evidence(
+                    f"sizes sampled every {ctx.settings.container_every} traces: "
+                    + ", ".join(str(v) for v in values[-8:]),
+                    loc(series.site),
+                ),
             ],
             hint="Bound it (cachetools.LRUCache/TTLCache, lru_cache(maxsize=N)) or keep it in Redis with a TTL.",
             code=self.LRU_CODE if series.kind == "lru_cache" else self.code,
@@ -221,7 +243,7 @@ class WorkerSaturated(Detector):
     MIN_CONCURRENT = 2
 
     def detect(self, samples: Sequence[MemorySample], ctx: DetectContext) -> Iterator[Finding]:
-        window = list(samples)[-ctx.settings.memory_window:]
+        window = list(samples)[-ctx.settings.memory_window :]
         if ctx.capacity < self.MIN_CONCURRENT or len(window) < ctx.settings.memory_min_samples:
             return
         full = sum(1 for smp in window if smp.in_flight >= ctx.capacity)
@@ -232,7 +254,11 @@ class WorkerSaturated(Detector):
             f"{full} of {len(window)} samples".replace("worker  ", "worker "),
             obj=f"worker:{ctx.worker}",
             key="worker|saturated",
-            evidence=[Evidence(f"in flight at capacity in {full / len(window):.0%} of samples; "
-                               f"max {max(s.in_flight for s in window)}")],
+            evidence=[
+                Evidence(
+                    f"in flight at capacity in {full / len(window):.0%} of samples; "
+                    f"max {max(s.in_flight for s in window)}"
+                )
+            ],
             hint="Add threads/greenlets or workers, and move slow I/O out of requests.",
         )

@@ -52,15 +52,25 @@ class NPlusOne(TraceDetector):
             origin = main.origin or next((q.origin for q in stats if q.origin), None)
             producer = _producer(trace, origin, min(q.seq for q in stats)) if origin is not None else None
             where = "request" if trace.kind == "request" else "job"
-            evidence = [Evidence(f"{count} executions in one {where}, {ms(seconds)} in total"
-                                 + (", in the loop here" if loop else ""), loc(site))]
+            evidence = [
+                Evidence(
+                    f"{count} executions in one {where}, {ms(seconds)} in total"
+                    + (", in the loop here" if loop else ""),
+                    loc(site),
+                )
+            ]
             if origin is not None:
                 evidence.append(Evidence(f"each one is a {stacks.describe(origin)}, once per {origin.owner} row"))
             else:
                 evidence.append(Evidence("not a relationship load: the loop runs this query itself"))
             if producer is not None and origin is not None:
-                evidence.append(Evidence(f"the {origin.owner} rows come from the query at {producer[0]}: "
-                                         f"{sqltext.short(producer[1], 160)}", loc(producer[0])))
+                evidence.append(
+                    Evidence(
+                        f"the {origin.owner} rows come from the query at {producer[0]}: "
+                        f"{sqltext.short(producer[1], 160)}",
+                        loc(producer[0]),
+                    )
+                )
             evidence += [Evidence(f"SQL: {sqltext.short(statement)}"), Evidence(trace_line(trace))]
             what = f": {stacks.describe(origin)}" if origin is not None else ""
             yield self.finding(
@@ -83,8 +93,7 @@ def _producer(trace: Trace, origin: stacks.Origin, before: int) -> tuple[Site, s
     if not origin.tables:
         return None
     tables = "|".join(re.escape(t) for t in origin.tables)
-    pattern = re.compile(r"\b(?:FROM|JOIN)\s+(?:[\w\"`\[\]]+\.)?[\"`\[]?(?:" + tables
-                         + r")[\"`\]]?(?:\s|$|,|\))", re.I)
+    pattern = re.compile(r"\b(?:FROM|JOIN)\s+(?:[\w\"`\[\]]+\.)?[\"`\[]?(?:" + tables + r")[\"`\]]?(?:\s|$|,|\))", re.I)
     best: tuple[int, Site, str] | None = None
     for statement, q in trace.queries.items():
         if q.seq >= before or q.first is None or not pattern.search(statement):
@@ -95,18 +104,26 @@ def _producer(trace: Trace, origin: stacks.Origin, before: int) -> tuple[Site, s
 
 
 def _hint(origin: stacks.Origin | None, producer: tuple[Site, str] | None, site: Site | None) -> str:
-    where = f"the query at {producer[0]}" if producer is not None else (
-        f"the query that loads the {origin.owner} rows" if origin is not None else "")
+    where = (
+        f"the query at {producer[0]}"
+        if producer is not None
+        else (f"the query that loads the {origin.owner} rows" if origin is not None else "")
+    )
     if origin is not None and origin.kind == "deferred":
-        return (f"{origin.attribute} is a deferred column loaded row by row: add "
-                f".options(undefer({origin.attribute})) to {where}.")
+        return (
+            f"{origin.attribute} is a deferred column loaded row by row: add "
+            f".options(undefer({origin.attribute})) to {where}."
+        )
     if origin is not None:
         also = " (joinedload() also fits a many-to-one)" if origin.direction == "many-to-one" else ""
-        return (f"Load {origin.attribute} with the rows: add .options(selectinload({origin.attribute})) to "
-                f"{where}{also}.")
+        return (
+            f"Load {origin.attribute} with the rows: add .options(selectinload({origin.attribute})) to {where}{also}."
+        )
     loop = f" at {site}" if site is not None else ""
-    return (f"This query is not a relationship load: the loop{loop} runs it once per item. Load what it needs "
-            "in one query before the loop (filter with in_() on the ids, or a join), then look items up in a dict.")
+    return (
+        f"This query is not a relationship load: the loop{loop} runs it once per item. Load what it needs "
+        "in one query before the loop (filter with in_() on the ids, or a join), then look items up in a dict."
+    )
 
 
 class UnboundedResult(TraceDetector):
@@ -402,8 +419,11 @@ def parse_set_cookies(headers: Iterable[tuple[str, str]] | None) -> list[SetCook
                 secure="secure" in flags,
                 httponly="httponly" in flags,
                 samesite=samesite,
-                attributes="; ".join(a.strip() for a in attrs.split(";") if a.strip()
-                                     and not a.strip().lower().startswith(("expires=", "max-age="))),
+                attributes="; ".join(
+                    a.strip()
+                    for a in attrs.split(";")
+                    if a.strip() and not a.strip().lower().startswith(("expires=", "max-age="))
+                ),
             )
         )
     return found

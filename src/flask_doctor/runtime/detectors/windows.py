@@ -39,8 +39,9 @@ class SlowQuery(Detector):
             key=f"sql|{stats.fp}",
             location=loc(stats.site),
             evidence=[
-                Evidence(f"p50 {percentile(times, 50):.1f} ms, p95 {p95:.1f} ms, max {max(times):.1f} ms",
-                         loc(stats.site)),
+                Evidence(
+                    f"p50 {percentile(times, 50):.1f} ms, p95 {p95:.1f} ms, max {max(times):.1f} ms", loc(stats.site)
+                ),
                 Evidence(f"SQL: {stats.sql}"),
                 Evidence(f"run by {callers}"),
             ],
@@ -121,8 +122,11 @@ class ServerErrorBurst(Detector):
         if len(recent) < ctx.settings.error_burst:
             return
         evidence = [
-            Evidence(f"{len(recent)} responses >= 500 in the last {window:.0f} s; "
-                     f"{stats.errors} of {stats.count} requests failed in total", loc(stats.error_site)),
+            Evidence(
+                f"{len(recent)} responses >= 500 in the last {window:.0f} s; "
+                f"{stats.errors} of {stats.count} requests failed in total",
+                loc(stats.error_site),
+            ),
         ]
         if stats.first_traceback:
             evidence.append(Evidence("first traceback:\n" + stats.first_traceback, loc(stats.error_site)))
@@ -153,8 +157,11 @@ class RetryStorm(Detector):
             key=f"task:{stats.name}|retries",
             location=loc(stats.site),
             evidence=[
-                Evidence(f"{len(recent)} retries in {window:.0f} s, {stats.retries} in total, "
-                         f"{stats.failures} final failures", loc(stats.site)),
+                Evidence(
+                    f"{len(recent)} retries in {window:.0f} s, {stats.retries} in total, "
+                    f"{stats.failures} final failures",
+                    loc(stats.site),
+                ),
                 Evidence(f"last reason: {stats.last_exc or 'unknown'}"),
             ],
             hint="Use retry_backoff=True with retry_jitter and a bounded max_retries.",

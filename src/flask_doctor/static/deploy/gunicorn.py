@@ -71,53 +71,124 @@ CONFIG_FILE_NAMES = (DEFAULT_CONFIG_FILE, "gunicorn_config.py", "gunicorn.py")
 #: ``ServerCommand``); ``env`` collects ``-e KEY=VALUE``.
 ARGV_OPTIONS = OptionSpec(
     values={
-        "-w": "workers", "--workers": "workers",
-        "-k": "worker_class", "--worker-class": "worker_class",
+        "-w": "workers",
+        "--workers": "workers",
+        "-k": "worker_class",
+        "--worker-class": "worker_class",
         "--threads": "threads",
         "--worker-connections": "worker_connections",
-        "-t": "timeout", "--timeout": "timeout",
-        "--max-requests": "max_requests", "--max-requests-jitter": "max_requests_jitter",
-        "-b": "bind", "--bind": "bind",
-        "-c": "config_file", "--config": "config_file",
-        "-e": "env", "--env": "env",
+        "-t": "timeout",
+        "--timeout": "timeout",
+        "--max-requests": "max_requests",
+        "--max-requests-jitter": "max_requests_jitter",
+        "-b": "bind",
+        "--bind": "bind",
+        "-c": "config_file",
+        "--config": "config_file",
+        "-e": "env",
+        "--env": "env",
         "--paste": "app_target",
-        "-n": "", "-u": "", "-g": "", "-m": "", "-p": "", "--pid": "", "--chdir": "",
-        "--log-level": "", "--access-logfile": "", "--error-logfile": "", "--log-file": "",
-        "--graceful-timeout": "", "--keep-alive": "",
-        "--backlog": "", "--forwarded-allow-ips": "", "--pythonpath": "",
-        "--access-logformat": "", "--log-config": "", "--worker-tmp-dir": "",
-        "--certfile": "", "--keyfile": "", "--name": "", "--statsd-host": "",
-        "--reload-engine": "", "--reload-extra-file": "", "--proxy-allow-from": "",
-        "--limit-request-line": "", "--limit-request-fields": "", "--limit-request-field_size": "",
-        "--umask": "", "--user": "", "--group": "", "--log-syslog-to": "",
+        "-n": "",
+        "-u": "",
+        "-g": "",
+        "-m": "",
+        "-p": "",
+        "--pid": "",
+        "--chdir": "",
+        "--log-level": "",
+        "--access-logfile": "",
+        "--error-logfile": "",
+        "--log-file": "",
+        "--graceful-timeout": "",
+        "--keep-alive": "",
+        "--backlog": "",
+        "--forwarded-allow-ips": "",
+        "--pythonpath": "",
+        "--access-logformat": "",
+        "--log-config": "",
+        "--worker-tmp-dir": "",
+        "--certfile": "",
+        "--keyfile": "",
+        "--name": "",
+        "--statsd-host": "",
+        "--reload-engine": "",
+        "--reload-extra-file": "",
+        "--proxy-allow-from": "",
+        "--limit-request-line": "",
+        "--limit-request-fields": "",
+        "--limit-request-field_size": "",
+        "--umask": "",
+        "--user": "",
+        "--group": "",
+        "--log-syslog-to": "",
     },
     flags={
-        "--reload": "reload", "--preload": "preload",
-        "-D": "", "--daemon": "", "--check-config": "", "--print-config": "", "--spew": "",
-        "--capture-output": "", "-R": "", "--enable-stdio-inheritance": "", "--no-sendfile": "",
-        "--reuse-port": "", "--strip-header-spaces": "", "--suppress-ragged-eofs": "",
-        "--do-handshake-on-connect": "", "--disable-redirect-access-to-syslog": "",
-        "--permit-unconventional-http-method": "", "--permit-unconventional-http-version": "",
-        "--casefold-http-method": "", "--permit-obsolete-folding": "", "--log-syslog": "",
-        "-v": "", "--version": "", "-h": "", "--help": "", "--no-control-socket": "",
+        "--reload": "reload",
+        "--preload": "preload",
+        "-D": "",
+        "--daemon": "",
+        "--check-config": "",
+        "--print-config": "",
+        "--spew": "",
+        "--capture-output": "",
+        "-R": "",
+        "--enable-stdio-inheritance": "",
+        "--no-sendfile": "",
+        "--reuse-port": "",
+        "--strip-header-spaces": "",
+        "--suppress-ragged-eofs": "",
+        "--do-handshake-on-connect": "",
+        "--disable-redirect-access-to-syslog": "",
+        "--permit-unconventional-http-method": "",
+        "--permit-unconventional-http-version": "",
+        "--casefold-http-method": "",
+        "--permit-obsolete-folding": "",
+        "--log-syslog": "",
+        "-v": "",
+        "--version": "",
+        "-h": "",
+        "--help": "",
+        "--no-control-socket": "",
     },
 )
 
 #: Config-file setting name -> :class:`GunicornOptions` field, for the settings resolved here.
 CONFIG_FIELDS = {
-    "workers": "workers", "worker_class": "worker_class", "threads": "threads",
-    "worker_connections": "worker_connections", "timeout": "timeout", "max_requests": "max_requests",
-    "max_requests_jitter": "max_requests_jitter", "bind": "bind", "reload": "reload",
-    "preload_app": "preload", "wsgi_app": "app_target",
+    "workers": "workers",
+    "worker_class": "worker_class",
+    "threads": "threads",
+    "worker_connections": "worker_connections",
+    "timeout": "timeout",
+    "max_requests": "max_requests",
+    "max_requests_jitter": "max_requests_jitter",
+    "bind": "bind",
+    "reload": "reload",
+    "preload_app": "preload",
+    "wsgi_app": "app_target",
 }
 #: Other spellings of config settings people write (command-line style) -> the setting gunicorn reads.
 CONFIG_ALIASES = {"preload": "preload_app", "worker-class": "worker_class", "k": "worker_class"}
 #: Server hooks a config file may define.
-HOOKS = frozenset({
-    "on_starting", "on_reload", "when_ready", "pre_fork", "post_fork", "post_worker_init",
-    "worker_int", "worker_abort", "pre_exec", "pre_request", "post_request", "child_exit",
-    "worker_exit", "nworkers_changed", "on_exit", "ssl_context",
-})
+HOOKS = frozenset(
+    {
+        "on_starting",
+        "on_reload",
+        "when_ready",
+        "pre_fork",
+        "post_fork",
+        "post_worker_init",
+        "worker_int",
+        "worker_abort",
+        "pre_exec",
+        "pre_request",
+        "post_request",
+        "child_exit",
+        "worker_exit",
+        "nworkers_changed",
+        "on_exit",
+        "ssl_context",
+    }
+)
 
 ConfigScalar: TypeAlias = str | bytes | int | float | bool | None
 #: A value a config file assigns, as far as it can be known without running it.
@@ -260,7 +331,8 @@ class _Evaluator:
         if isinstance(node, ast.Dict):
             return {
                 self._eval(k): self._eval(v)  # type: ignore[misc]
-                for k, v in zip(node.keys, node.values, strict=True) if k is not None
+                for k, v in zip(node.keys, node.values, strict=True)
+                if k is not None
             }
         if isinstance(node, ast.Name):
             if node.id in self.names:
@@ -325,8 +397,13 @@ class _Evaluator:
             return _CPU
         if isinstance(node, ast.Call) and _dotted(node.func).rsplit(".", 1)[-1] in _CPU_CALLS:
             return _CPU
-        if isinstance(node, ast.Call) and _dotted(node.func) == "len" and node.args and \
-                isinstance(node.args[0], ast.Call) and _dotted(node.args[0].func).endswith("sched_getaffinity"):
+        if (
+            isinstance(node, ast.Call)
+            and _dotted(node.func) == "len"
+            and node.args
+            and isinstance(node.args[0], ast.Call)
+            and _dotted(node.args[0].func).endswith("sched_getaffinity")
+        ):
             return _CPU
         try:
             return self._eval(node)
@@ -381,8 +458,7 @@ class _Evaluator:
         return self._eval(default)
 
 
-def read_config(text: str, path: str = DEFAULT_CONFIG_FILE,
-                environ: Mapping[str, str] | None = None) -> ConfigFile:
+def read_config(text: str, path: str = DEFAULT_CONFIG_FILE, environ: Mapping[str, str] | None = None) -> ConfigFile:
     """Read a gunicorn config file's settings and hooks with :mod:`ast`, never running it.
 
     ``environ``: the environment the server will see (``None``: unknown, use
@@ -393,8 +469,9 @@ def read_config(text: str, path: str = DEFAULT_CONFIG_FILE,
     return read_config_tree(ast.parse(text, filename=path), path, environ)
 
 
-def read_config_tree(tree: ast.Module, path: str = DEFAULT_CONFIG_FILE,
-                     environ: Mapping[str, str] | None = None) -> ConfigFile:
+def read_config_tree(
+    tree: ast.Module, path: str = DEFAULT_CONFIG_FILE, environ: Mapping[str, str] | None = None
+) -> ConfigFile:
     """:func:`read_config` of an already parsed file (the static checker parses it once, with its own errors)."""
     conf = ConfigFile(path=path)
     evaluator = _Evaluator(environ)
@@ -409,9 +486,16 @@ def read_config_tree(tree: ast.Module, path: str = DEFAULT_CONFIG_FILE,
                     record(targets, stmt.value, stmt, conditional)
             elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
                 name = stmt.target.id
-                conf.assignments.append(ConfigAssignment(
-                    name, None, stmt.lineno, stmt.col_offset + 1, expr=ast.unparse(stmt), conditional=conditional,
-                ))
+                conf.assignments.append(
+                    ConfigAssignment(
+                        name,
+                        None,
+                        stmt.lineno,
+                        stmt.col_offset + 1,
+                        expr=ast.unparse(stmt),
+                        conditional=conditional,
+                    )
+                )
                 evaluator.names.pop(name, None)
             elif isinstance(stmt, ast.If):
                 visit(stmt.body, True)
@@ -447,10 +531,18 @@ def read_config_tree(tree: ast.Module, path: str = DEFAULT_CONFIG_FILE,
                     evaluator.cpu_names.discard(name)
             if name.startswith("_") or name.isupper():
                 continue  # helpers and constants, not gunicorn settings
-            conf.assignments.append(ConfigAssignment(
-                name, value, stmt.lineno, stmt.col_offset + 1, expr=ast.unparse(value_node),
-                cpu_based=cpu_based, env_var=env_var, conditional=conditional,
-            ))
+            conf.assignments.append(
+                ConfigAssignment(
+                    name,
+                    value,
+                    stmt.lineno,
+                    stmt.col_offset + 1,
+                    expr=ast.unparse(value_node),
+                    cpu_based=cpu_based,
+                    env_var=env_var,
+                    conditional=conditional,
+                )
+            )
 
     visit(tree.body, False)
     return conf
@@ -537,8 +629,9 @@ def _config_layer(config: ConfigFile) -> dict[str, _LayerValue]:
     return layer
 
 
-def resolve_options(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None,
-                    config: ConfigFile | None = None) -> GunicornOptions:
+def resolve_options(
+    argv: Sequence[str] = (), environ: Mapping[str, str] | None = None, config: ConfigFile | None = None
+) -> GunicornOptions:
     """Layer gunicorn's settings as gunicorn does: ``WEB_CONCURRENCY`` < config < ``GUNICORN_CMD_ARGS`` < argv.
 
     ``argv`` is gunicorn's command line without the program name
@@ -576,8 +669,12 @@ def resolve_options(argv: Sequence[str] = (), environ: Mapping[str, str] | None 
     return GunicornOptions(**kwargs, sources=sources)  # type: ignore[arg-type]
 
 
-def find_config(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None, cwd: Path | None = None,
-                names: Sequence[str] = (DEFAULT_CONFIG_FILE,)) -> Path | None:
+def find_config(
+    argv: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    names: Sequence[str] = (DEFAULT_CONFIG_FILE,),
+) -> Path | None:
     """The config file gunicorn reads: ``-c`` on the command line, else in ``GUNICORN_CMD_ARGS``, else ``./NAME``.
 
     ``names`` are tried in ``cwd`` in order (gunicorn itself only looks for
@@ -600,8 +697,12 @@ def find_config(argv: Sequence[str] = (), environ: Mapping[str, str] | None = No
     return None
 
 
-def load_options(argv: Sequence[str] = (), environ: Mapping[str, str] | None = None, cwd: Path | None = None,
-                 config_names: Sequence[str] = (DEFAULT_CONFIG_FILE,)) -> GunicornOptions:
+def load_options(
+    argv: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    config_names: Sequence[str] = (DEFAULT_CONFIG_FILE,),
+) -> GunicornOptions:
     """:func:`resolve_options` with the config file gunicorn would read from ``cwd`` (:func:`find_config`).
 
     The config file is read with the real environment (``os.environ.get("X",

@@ -19,8 +19,20 @@ from typing import Literal
 __all__ = ["CONFIG_DIRS", "CONF_DIRS", "NGINX_DIRS", "DeployKind", "deploy_kind"]
 
 #: The kinds of deploy file, one reader each.
-DeployKind = Literal["dockerfile", "procfile", "gunicorn", "compose", "uwsgi", "env", "fly", "appengine", "nginx",
-                     "supervisor", "shell", "conf"]
+DeployKind = Literal[
+    "dockerfile",
+    "procfile",
+    "gunicorn",
+    "compose",
+    "uwsgi",
+    "env",
+    "fly",
+    "appengine",
+    "nginx",
+    "supervisor",
+    "shell",
+    "conf",
+]
 
 #: Directories where a bare ``gunicorn.py`` is taken to be a gunicorn config
 #: (elsewhere it may well be an ordinary module that imports gunicorn).
@@ -47,8 +59,22 @@ _DEPLOY_EXACT: dict[str, DeployKind] = {
     "run.sh": "shell",
 }
 #: ``*.conf`` in these directories: supervisor programs or nginx servers, told apart by content.
-CONF_DIRS = frozenset({"supervisor", "supervisord", "supervisor.d", "conf.d", "deploy", "deployment", "etc",
-                       "config", "conf", "ops", "infra", "docker"})
+CONF_DIRS = frozenset(
+    {
+        "supervisor",
+        "supervisord",
+        "supervisor.d",
+        "conf.d",
+        "deploy",
+        "deployment",
+        "etc",
+        "config",
+        "conf",
+        "ops",
+        "infra",
+        "docker",
+    }
+)
 #: Directories whose files are nginx configs (``sites-available/app`` has no suffix).
 NGINX_DIRS = frozenset({"nginx", "sites-available", "sites-enabled"})
 _DEPLOY_GLOBS: tuple[tuple[str, DeployKind], ...] = (

@@ -302,9 +302,7 @@ class DeployModel:
         ``web`` process runs.
         """
         return [
-            c
-            for c in self.commands
-            if c.server in HTTP_SERVERS or c.server == "python-script" or c.process == "web"
+            c for c in self.commands if c.server in HTTP_SERVERS or c.server == "python-script" or c.process == "web"
         ]
 
     def env_value(self, name: str) -> EnvSetting | None:
@@ -355,7 +353,7 @@ class DeployModel:
         for cmd in self.web_commands():
             if cmd.server not in HTTP_SERVERS:
                 continue
-            rep = replicas.get(cmd.process[len("service:"):]) if cmd.process.startswith("service:") else None
+            rep = replicas.get(cmd.process[len("service:") :]) if cmd.process.startswith("service:") else None
             conf = self.gunicorn_config_for(cmd)
             if conf is not None:
                 used_confs.add(conf.path)  # the command line overrides it, or it counts here
@@ -365,10 +363,16 @@ class DeployModel:
             if conf is not None:
                 setting = conf.get("workers")
                 if setting is not None:
-                    decls.append(WorkerDecl(
-                        "gunicorn", as_int(setting.value), setting.source,
-                        cmd.threads or conf.threads, cpu_based=setting.cpu_based, replicas=rep,
-                    ))
+                    decls.append(
+                        WorkerDecl(
+                            "gunicorn",
+                            as_int(setting.value),
+                            setting.source,
+                            cmd.threads or conf.threads,
+                            cpu_based=setting.cpu_based,
+                            replicas=rep,
+                        )
+                    )
                     continue
             if cmd.server == "uwsgi" and cmd.config_file:
                 ini = next((u for u in self.uwsgi if u.path.endswith(cmd.config_file.lstrip("./"))), None)
@@ -380,11 +384,11 @@ class DeployModel:
             setting = conf.get("workers")
             if conf.path in used_confs or setting is None:
                 continue
-            decls.append(WorkerDecl("gunicorn", as_int(setting.value), setting.source, conf.threads,
-                                    cpu_based=setting.cpu_based))
+            decls.append(
+                WorkerDecl("gunicorn", as_int(setting.value), setting.source, conf.threads, cpu_based=setting.cpu_based)
+            )
         for ini in self.uwsgi:
             setting = ini.get("processes", "workers", "p")
             if setting is not None:
                 decls.append(WorkerDecl("uwsgi", as_int(setting.value), setting.source, ini.threads))
         return sorted(decls, key=lambda d: d.source)
-

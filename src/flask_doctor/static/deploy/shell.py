@@ -51,7 +51,6 @@ def expand_vars(text: str, env: Mapping[str, str | None]) -> tuple[str, bool]:
     return _VAR.sub(repl, text), resolved
 
 
-
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
 _REDIRECT = re.compile(r"(?<![\S])\d*(?:>>?|<|&>)&?\s*(?:&?\d+|\S+)")
@@ -182,4 +181,3 @@ def only_wrappers(entrypoint: list[str]) -> bool:
     """
     left = strip_wrappers(entrypoint, {})
     return not left or (len(left) == 1 and len(left[0]) == 1 and is_script(left[0][0]))
-

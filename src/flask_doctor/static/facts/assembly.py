@@ -36,8 +36,12 @@ from flask_doctor.static.syntax import all_child_nodes
 
 #: Extension constructors outside the ``flask_*`` namespace.
 KNOWN_EXTENSIONS = {
-    "flasgger.Swagger", "apifairy.APIFairy", "spectree.SpecTree", "authlib.integrations.flask_client.OAuth",
-    "sentry_sdk.integrations.flask.FlaskIntegration", "dynaconf.FlaskDynaconf",
+    "flasgger.Swagger",
+    "apifairy.APIFairy",
+    "spectree.SpecTree",
+    "authlib.integrations.flask_client.OAuth",
+    "sentry_sdk.integrations.flask.FlaskIntegration",
+    "dynaconf.FlaskDynaconf",
 }
 NOT_EXTENSIONS = {"flask.Flask", "flask.Blueprint"}
 CONFIG_LOADERS = {"from_object", "from_pyfile", "from_mapping", "from_prefixed_env", "from_envvar", "from_file"}
@@ -53,8 +57,7 @@ def is_side(module: SourceModule) -> bool:
 def app_factories(project: Project) -> list[FunctionInfo]:
     """Application factories outside tests, examples and docs."""
     return [
-        f for f in project.functions.values()
-        if FACTORY in f.roles and "test" not in f.roles and not is_side(f.module)
+        f for f in project.functions.values() if FACTORY in f.roles and "test" not in f.roles and not is_side(f.module)
     ]
 
 
@@ -70,7 +73,8 @@ def app_modules(project: Project) -> set[str]:
     """Modules that build the app: module-level ``Flask(...)`` or an application factory."""
     found = {f.module.name for f in app_factories(project)}
     found.update(
-        o.module.name for o in project.objects_of(set(FLASK_TYPES))
+        o.module.name
+        for o in project.objects_of(set(FLASK_TYPES))
         if not o.in_function and not is_side(o.module) and is_flask_call(project, o.module, o.call)
     )
     return found
@@ -83,13 +87,17 @@ def app_creation(project: Project) -> Location | None:
     ``None`` when the application code creates no app or several: nothing says which one to change.
     """
     sites = [
-        node_location(o.module.path, o.call) for o in project.objects_of(set(FLASK_TYPES))
+        node_location(o.module.path, o.call)
+        for o in project.objects_of(set(FLASK_TYPES))
         if not o.in_function and not is_side(o.module) and is_flask_call(project, o.module, o.call)
     ]
     for factory in app_factories(project):
         for node in ast.walk(factory.node):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) \
-                    and is_flask_call(project, factory.module, node.value):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and is_flask_call(project, factory.module, node.value)
+            ):
                 sites.append(node_location(factory.module.path, node.value))
     unique = set(sites)
     return unique.pop() if len(unique) == 1 else None
@@ -121,8 +129,10 @@ def runs_at_import(ctx: Context, node: ast.AST) -> bool:
         if isinstance(ancestor, (ast.With, ast.AsyncWith)):
             for item in ancestor.items:
                 expr = item.context_expr
-                if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in (
-                    "app_context", "test_request_context", "request_context"
+                if (
+                    isinstance(expr, ast.Call)
+                    and isinstance(expr.func, ast.Attribute)
+                    and expr.func.attr in ("app_context", "test_request_context", "request_context")
                 ):
                     return False
         child = ancestor
@@ -174,7 +184,8 @@ def _factory_imports(factory: FunctionInfo) -> Iterator[tuple[ast.Import | ast.I
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
         if isinstance(node, (ast.With, ast.AsyncWith)) and any(
-            isinstance(i.context_expr, ast.Call) and isinstance(i.context_expr.func, ast.Attribute)
+            isinstance(i.context_expr, ast.Call)
+            and isinstance(i.context_expr.func, ast.Attribute)
             and i.context_expr.func.attr in ("app_context", "test_request_context")
             for i in node.items
         ):
@@ -265,8 +276,10 @@ def main_and_stray(
         short = name.rsplit(".", 1)[-1]
         routes = sum(1 for f in project.functions.values() for r in f.routes if r.owner == name)
         registrations = sum(
-            1 for site in project.calls
-            if site.module is app.module and isinstance(site.node.func, ast.Attribute)
+            1
+            for site in project.calls
+            if site.module is app.module
+            and isinstance(site.node.func, ast.Attribute)
             and site.node.func.attr in ("register_blueprint", "add_url_rule", "route")
             and dotted(site.node.func.value) == short
         )
@@ -319,4 +332,3 @@ def top_level_statement(module: SourceModule, call: ast.Call) -> bool:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is call:
             return True
     return False
-

@@ -42,12 +42,19 @@ def uses_flask_caching(project: Project) -> bool:
     """Some module imports Flask-Caching (or the older Flask-Cache)."""
     return any(
         r.module.split(".")[0] in ("flask_caching", "flask_cache")
-        for records in project.imports.values() for r in records
+        for records in project.imports.values()
+        for r in records
     )
 
 
 _FLASK_CACHING_KWARGS = {
-    "query_string", "key_prefix", "make_cache_key", "unless", "forced_update", "response_filter", "make_name",
+    "query_string",
+    "key_prefix",
+    "make_cache_key",
+    "unless",
+    "forced_update",
+    "response_filter",
+    "make_name",
 }
 
 
@@ -85,9 +92,18 @@ USER_SOURCES = {
     "flask.session": "session",
 }
 REQUEST_PARTS = {
-    "args": "query", "values": "query", "headers": "header", "cookies": "header",
-    "authorization": "header", "accept_languages": "header", "form": "body", "json": "body",
-    "get_json": "body", "data": "body", "files": "body", "get_data": "body",
+    "args": "query",
+    "values": "query",
+    "headers": "header",
+    "cookies": "header",
+    "authorization": "header",
+    "accept_languages": "header",
+    "form": "body",
+    "json": "body",
+    "get_json": "body",
+    "data": "body",
+    "files": "body",
+    "get_data": "body",
 }
 G_USERISH = ("user", "identity", "account", "member", "tenant")
 
@@ -121,7 +137,7 @@ def own_varying_reads(project: Project, fn: FunctionInfo) -> list[VaryingRead]:
                     read = (f"request.{node.attr}", part)
             elif base in ("flask.g", "flask.globals.g") and any(k in node.attr.lower() for k in G_USERISH):
                 read = (f"g.{node.attr}", "user")
-            elif base in ("flask", ) and node.attr == "session":
+            elif base in ("flask",) and node.attr == "session":
                 read = ("session", "user")
         if read is not None and read[0] not in seen:
             seen.add(read[0])
@@ -165,13 +181,16 @@ def is_true(node: ast.expr | None) -> bool:
 
 # ------------------------------------------------------------------ process- and host-local backends
 PROCESS_LOCAL = {
-    "simple": "SimpleCache", "simplecache": "SimpleCache",
-    "flask_caching.backends.simplecache": "SimpleCache", "flask_caching.backends.simple": "SimpleCache",
+    "simple": "SimpleCache",
+    "simplecache": "SimpleCache",
+    "flask_caching.backends.simplecache": "SimpleCache",
+    "flask_caching.backends.simple": "SimpleCache",
     "flask_caching.backends.simplecache.simplecache": "SimpleCache",
     "flask_caching.backends.simplecache.simple": "SimpleCache",
 }
 HOST_LOCAL = {
-    "filesystem": "FileSystemCache", "filesystemcache": "FileSystemCache",
+    "filesystem": "FileSystemCache",
+    "filesystemcache": "FileSystemCache",
     "flask_caching.backends.filesystemcache": "FileSystemCache",
     "flask_caching.backends.filesystemcache.filesystemcache": "FileSystemCache",
     "flask_caching.backends.filesystem": "FileSystemCache",
@@ -206,8 +225,11 @@ def cache_type_settings(project: Project) -> list[CacheTypeSetting]:
     for site in project.calls:
         call = site.node
         is_ctor = site.name in CACHE_TYPES
-        is_init = (isinstance(call.func, ast.Attribute) and call.func.attr == "init_app"
-                   and _is_cache_object(project, site.name))
+        is_init = (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr == "init_app"
+            and _is_cache_object(project, site.name)
+        )
         if not (is_ctor or is_init) or _dev_or_test_path(project, site.module.path):
             continue
         config = next((kw.value for kw in call.keywords if kw.arg == "config"), None)

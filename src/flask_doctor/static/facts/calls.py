@@ -29,13 +29,19 @@ from flask_doctor.static.syntax import all_child_nodes
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 REQUESTS_FUNCTIONS = {f"requests.{v}" for v in HTTP_VERBS} | {f"requests.api.{v}" for v in HTTP_VERBS}
 REQUESTS_SESSION_TYPES = {
-    "requests.Session", "requests.sessions.Session", "requests.session", "requests.sessions.session",
+    "requests.Session",
+    "requests.sessions.Session",
+    "requests.session",
+    "requests.sessions.session",
 }
 HTTPX_FUNCTIONS = {f"httpx.{v}" for v in (*HTTP_VERBS, "stream")}
 HTTPX_CLIENT_TYPES = {"httpx.Client", "httpx.AsyncClient"}
 URLOPEN = {"urllib.request.urlopen", "urllib2.urlopen", "six.moves.urllib.request.urlopen"}
 SUBPROCESS_BLOCKING = {
-    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+    "subprocess.run",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
 }
 POPEN_TYPES = {"subprocess.Popen"}
 SLEEP = {"time.sleep"}
@@ -43,8 +49,12 @@ SLEEP = {"time.sleep"}
 #: intervals of a bounded handshake (``while not ready: time.sleep(0.01)``).
 TINY_SLEEP = 0.1
 SYNC_DB_CONNECT = {
-    "psycopg2.connect", "pymysql.connect", "MySQLdb.connect", "mysql.connector.connect",
-    "sqlite3.connect", "pymongo.MongoClient",
+    "psycopg2.connect",
+    "pymysql.connect",
+    "MySQLdb.connect",
+    "mysql.connector.connect",
+    "sqlite3.connect",
+    "pymongo.MongoClient",
 }
 #: Where ``Session.request`` takes ``timeout`` positionally (method, url, params,
 #: data, headers, cookies, files, auth, timeout).
@@ -188,14 +198,21 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
         if session and mounts_timeout_adapter(ctx.project):
             return HttpCall(label, "requests", None)
         return HttpCall(label, "requests", "no timeout")
-    if name in HTTPX_FUNCTIONS or name in HTTPX_CLIENT_TYPES or (
-        method in (*HTTP_VERBS, "stream", "send") and owner in HTTPX_CLIENT_TYPES
+    if (
+        name in HTTPX_FUNCTIONS
+        or name in HTTPX_CLIENT_TYPES
+        or (method in (*HTTP_VERBS, "stream", "send") and owner in HTTPX_CLIENT_TYPES)
     ):
         # httpx defaults to a 5 s timeout: only an explicit ``timeout=None`` disables it.
         disabled = timeout is not None and (
             _is_none(timeout.value)
-            or (isinstance(timeout.value, ast.Call) and (dotted(timeout.value.func) or "").endswith("Timeout")
-                and timeout.value.args and _is_none(timeout.value.args[0]) and not timeout.value.keywords)
+            or (
+                isinstance(timeout.value, ast.Call)
+                and (dotted(timeout.value.func) or "").endswith("Timeout")
+                and timeout.value.args
+                and _is_none(timeout.value.args[0])
+                and not timeout.value.keywords
+            )
         )
         return HttpCall(label, "httpx", "timeout=None" if disabled else None)
     if name in URLOPEN:
@@ -524,8 +541,9 @@ _RETRY_WORDS = ("fail", "backoff")
 SHORT_WAIT = 30.0
 #: A lone fixed pause up to this long is a throttle or a grace period (a failed login's delay).
 FIXED_PAUSE = 5.0
-_CLOCK = re.compile(r"(time\.)?(time|monotonic|perf_counter)\(\)|datetime\.(utc)?now\(|deadline|timeout|expires?",
-                    re.IGNORECASE)
+_CLOCK = re.compile(
+    r"(time\.)?(time|monotonic|perf_counter)\(\)|datetime\.(utc)?now\(|deadline|timeout|expires?", re.IGNORECASE
+)
 
 
 def bounded_wait(ctx: Context, call: ast.Call) -> str | None:
@@ -542,9 +560,13 @@ def bounded_wait(ctx: Context, call: ast.Call) -> str | None:
         if seconds is not None and seconds <= FIXED_PAUSE:
             return f"a fixed {seconds:g} s pause (a throttle or grace period): bounded and short"
         return None
-    if isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and dotted(loop.iter.func) == "range" \
-            and loop.iter.args and all(isinstance(a, ast.Constant) and isinstance(a.value, int)
-                                       for a in loop.iter.args):
+    if (
+        isinstance(loop, ast.For)
+        and isinstance(loop.iter, ast.Call)
+        and dotted(loop.iter.func) == "range"
+        and loop.iter.args
+        and all(isinstance(a, ast.Constant) and isinstance(a.value, int) for a in loop.iter.args)
+    ):
         count = len(range(*[a.value for a in loop.iter.args]))  # type: ignore[union-attr]
         if seconds is not None and count * seconds <= SHORT_WAIT:
             return f"at most {count} x {seconds:g} s = {count * seconds:g} s in all: a bounded wait"
@@ -565,7 +587,7 @@ def _number(expr: ast.expr, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> float
     if isinstance(expr, ast.Name):
         args = fn.args
         positional = args.posonlyargs + args.args
-        defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+        defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults) :]], args.defaults))
         defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
         if expr.id in defaults:
             return _number(defaults[expr.id], fn)
@@ -601,7 +623,6 @@ def _deadline_seconds(fn: ast.FunctionDef | ast.AsyncFunctionDef, tests: list[as
                         return None
                     limits.extend(n for n in others if n is not None)
     return max(limits) if limits else None
-
 
 
 def in_retry_backoff(ctx: Context) -> bool:
@@ -647,14 +668,58 @@ def _mentions(node: ast.AST, name: str) -> bool:
 
 
 #: Local commands that finish at once on local input: waiting for them is not what holds workers.
-QUICK_COMMANDS = frozenset({
-    "openssl", "ls", "cat", "echo", "whoami", "hostname", "uname", "id", "which", "stat", "sha256sum", "md5sum",
-    "file", "du", "df", "date", "true", "false", "chmod", "chown", "mkdir", "cp", "mv", "rm", "ln", "touch",
-    "readlink", "nproc", "getconf", "locale",
-})
+QUICK_COMMANDS = frozenset(
+    {
+        "openssl",
+        "ls",
+        "cat",
+        "echo",
+        "whoami",
+        "hostname",
+        "uname",
+        "id",
+        "which",
+        "stat",
+        "sha256sum",
+        "md5sum",
+        "file",
+        "du",
+        "df",
+        "date",
+        "true",
+        "false",
+        "chmod",
+        "chown",
+        "mkdir",
+        "cp",
+        "mv",
+        "rm",
+        "ln",
+        "touch",
+        "readlink",
+        "nproc",
+        "getconf",
+        "locale",
+    }
+)
 #: ``git`` subcommands that only read the local repository.
-QUICK_GIT = frozenset({"rev-parse", "log", "show", "status", "diff", "describe", "config", "ls-files", "cat-file",
-                       "branch", "tag", "--version", "version"})
+QUICK_GIT = frozenset(
+    {
+        "rev-parse",
+        "log",
+        "show",
+        "status",
+        "diff",
+        "describe",
+        "config",
+        "ls-files",
+        "cat-file",
+        "branch",
+        "tag",
+        "--version",
+        "version",
+    }
+)
 
 
 def quick_command(ctx: Context, call: ast.Call) -> str | None:
@@ -716,7 +781,8 @@ def _command_words(ctx: Context, fn: FunctionInfo, node: ast.expr, depth: int) -
         return _command_words(ctx, fn, node.args[0], depth - 1)
     if isinstance(node, ast.Name):
         assigned = [
-            n.value for n in ast.walk(fn.node)
+            n.value
+            for n in ast.walk(fn.node)
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)
         ]
         if len(assigned) == 1:
@@ -743,8 +809,10 @@ def _argument_words(ctx: Context, fn: FunctionInfo, parameter: str, depth: int) 
             continue
         if ctx.project.resolve_function(dotted(site.node.func) or "", site.function, site.module) is not fn:
             continue
-        value = site.node.args[index] if len(site.node.args) > index else next(
-            (k.value for k in site.node.keywords if k.arg == parameter), None
+        value = (
+            site.node.args[index]
+            if len(site.node.args) > index
+            else next((k.value for k in site.node.keywords if k.arg == parameter), None)
         )
         words = _command_words(ctx, site.function, value, depth) if value is not None else None
         if not words:

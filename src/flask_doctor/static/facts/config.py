@@ -130,9 +130,13 @@ class _AttributeWalk:
     def assignment(self, stmt: ast.Assign, env: str, fn: FunctionInfo | None, config_class: str | None) -> None:
         module = self.module
         for target in stmt.targets:
-            if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Constant) \
-                    and isinstance(target.value, ast.Attribute) and target.value.attr == "config" \
-                    and dotted(target.value.value) in ("app", "application", "flask_app", "self.app", "current_app"):
+            if (
+                isinstance(target, ast.Subscript)
+                and not isinstance(target.slice, ast.Constant)
+                and isinstance(target.value, ast.Attribute)
+                and target.value.attr == "config"
+                and dotted(target.value.value) in ("app", "application", "flask_app", "self.app", "current_app")
+            ):
                 # ``app.config[ConfigKey.SECRET_KEY] = ...``: a key spelled by a project constant
                 key = constant_key(self.project, module, target.slice, fn)
                 if key is not None:
@@ -145,8 +149,11 @@ class _AttributeWalk:
             if target.attr in _ATTR_KEYS and _is_flask(self.project, module.name, target.value, fn):
                 self.found.append(ConfigSetting(_ATTR_KEYS[target.attr], stmt.value, location, env, "app"))
             elif (
-                config_class and fn is not None and isinstance(target.value, ast.Name)
-                and target.value.id == "self" and _UPPER_NAME.match(target.attr)
+                config_class
+                and fn is not None
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+                and _UPPER_NAME.match(target.attr)
             ):
                 # ``self.SECRET_KEY = ...`` in a config class's ``__init__`` (archivy)
                 self.found.append(ConfigSetting(target.attr, stmt.value, location, env, config_class))
@@ -171,8 +178,11 @@ def constant_key(project: Project, module: SourceModule, node: ast.expr, fn: Fun
     for stmt in body:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            if any(isinstance(t, ast.Name) and t.id == attr for t in targets) \
-                    and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+            if (
+                any(isinstance(t, ast.Name) and t.id == attr for t in targets)
+                and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, str)
+            ):
                 return stmt.value.value
     return None
 
@@ -202,7 +212,8 @@ def foreign_settings_modules(project: Project) -> frozenset[str]:
     """
     loaded = set(from_object_loaders(project))
     loaded_files = {
-        ast.unparse(site.node.args[0]) for site in project.calls
+        ast.unparse(site.node.args[0])
+        for site in project.calls
         if isinstance(site.node.func, ast.Attribute) and site.node.func.attr == "from_pyfile" and site.node.args
     }
     found: set[str] = set()
@@ -210,7 +221,9 @@ def foreign_settings_modules(project: Project) -> frozenset[str]:
         if not any(f"{key} =" in module.text or f"{key}=" in module.text for key in _FOREIGN_SETTINGS):
             continue
         assigned = {
-            target.id for node in module.tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+            target.id
+            for node in module.tree.body
+            if isinstance(node, (ast.Assign, ast.AnnAssign))
             for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
             if isinstance(target, ast.Name)
         }
@@ -275,7 +288,9 @@ def live_in_production(project: Project, setting: ConfigSetting) -> bool:
         path, line = setting.location.path, setting.location.line
         fn = enclosing_function(project, path, line)
         return not any(
-            site.module.path == path and site.function is fn and site.node.lineno > line
+            site.module.path == path
+            and site.function is fn
+            and site.node.lineno > line
             and isinstance(site.node.func, ast.Attribute)
             and site.node.func.attr in ("from_object", "from_mapping", *LOADS_OVERRIDES)
             for site in project.calls
@@ -304,7 +319,8 @@ def overridden_later(project: Project, setting: ConfigSetting) -> tuple[ast.Call
     for site in from_object_loaders(project).get(setting.owner, ()):
         for other in project.calls:
             if (
-                other.module is not site.module or other.function is not site.function
+                other.module is not site.module
+                or other.function is not site.function
                 or other.node.lineno <= site.node.lineno
             ):
                 continue

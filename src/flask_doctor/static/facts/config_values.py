@@ -169,8 +169,10 @@ def random_call(project: Project, setting: ConfigSetting) -> tuple[ast.Call, str
                 label += " (the helper warns when it generates one)" if how == "warns" else ""
         if label is None:
             continue
-        is_fallback = missing_branch or bool(how) or (
-            fallback_part is not None and any(n is node for n in ast.walk(fallback_part))
+        is_fallback = (
+            missing_branch
+            or bool(how)
+            or (fallback_part is not None and any(n is node for n in ast.walk(fallback_part)))
         )
         return node, label, is_fallback
     return None
@@ -191,7 +193,7 @@ def _random_helper(
     callee = project.resolve_function(name, fn, module) if name else None
     if callee is None:
         return None
-    source = "\n".join(callee.module.lines[callee.node.lineno - 1: callee.node.end_lineno or callee.node.lineno])
+    source = "\n".join(callee.module.lines[callee.node.lineno - 1 : callee.node.end_lineno or callee.node.lineno])
     if any(word in source for word in (".write(", "write_text", "write_bytes", ".commit(", ".save(")):
         return None  # generated once and stored (a file, a database row): the next start reads it back
     branches = [stmt for stmt in ast.walk(callee.node) if isinstance(stmt, ast.If)]
@@ -205,7 +207,8 @@ def _random_helper(
                 return f"{callee.name}() ({inner})", ""
             warns = any(
                 isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("warning", "warn")
-                for body in branch.body for n in ast.walk(body)
+                for body in branch.body
+                for n in ast.walk(body)
             )
             return f"{callee.name}() ({inner})", "warns" if warns else "fallback"
     return None

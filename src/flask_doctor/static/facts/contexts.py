@@ -45,8 +45,10 @@ def anonymous_pop(scope: ast.AST) -> bool:
     """Something pops the current context without a name (``app_ctx.pop()``, ``_app_ctx_stack.pop()``)."""
     for node in ast.walk(scope):
         if (
-            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "pop" and not node.args
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "pop"
+            and not node.args
         ):
             text = (dotted(node.func.value) or "").lower()
             if "ctx" in text or "context" in text:

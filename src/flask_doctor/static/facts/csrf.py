@@ -26,8 +26,12 @@ from flask_doctor.static.model import BLUEPRINT_TYPES, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 
 CSRF_TYPES = {
-    "flask_wtf.csrf.CSRFProtect", "flask_wtf.CSRFProtect", "flask_wtf.csrf.CsrfProtect", "flask_wtf.CsrfProtect",
-    "flask_seasurf.SeaSurf", "flaskext.seasurf.SeaSurf",
+    "flask_wtf.csrf.CSRFProtect",
+    "flask_wtf.CSRFProtect",
+    "flask_wtf.csrf.CsrfProtect",
+    "flask_wtf.CsrfProtect",
+    "flask_seasurf.SeaSurf",
+    "flaskext.seasurf.SeaSurf",
 }
 FORM_ATTRS = {"form", "files", "values"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -87,8 +91,17 @@ def csrf_setup(project: Project) -> CsrfFacts:
     jwt_cookies = bool(locations) and jwt_csrf_off
     hooks, hook_at = _hook_checks(project)
     return CsrfFacts(
-        protected_at, exempt, exempt_blueprints, cookie_auth or jwt_cookies or bool(auth_cookies(project)), samesite,
-        flask_wtf, jwt_cookies, csrf_objects, jwt_samesite, hooks, hook_at,
+        protected_at,
+        exempt,
+        exempt_blueprints,
+        cookie_auth or jwt_cookies or bool(auth_cookies(project)),
+        samesite,
+        flask_wtf,
+        jwt_cookies,
+        csrf_objects,
+        jwt_samesite,
+        hooks,
+        hook_at,
     )
 
 
@@ -96,8 +109,11 @@ def _live_string(project: Project, key: str) -> str | None:
     """The string value of ``key`` in configuration production runs with (the last one wins)."""
     value = None
     for setting in settings(project, (key,)):
-        if live_in_production(project, setting) and isinstance(setting.value, ast.Constant) \
-                and isinstance(setting.value.value, str):
+        if (
+            live_in_production(project, setting)
+            and isinstance(setting.value, ast.Constant)
+            and isinstance(setting.value.value, str)
+        ):
             value = setting.value.value
     return value
 
@@ -155,16 +171,18 @@ def _compares_token(fn: FunctionInfo) -> bool:
             if _CSRF_WORD.search(ast.unparse(node)):
                 return True
             sides = [node.left, *node.comparators]
-            if not any(isinstance(side, ast.Constant) for side in sides) \
-                    and (_CSRF_WORD.search(_expanded(node, values)) or _token_pair(sides, values)):
+            if not any(isinstance(side, ast.Constant) for side in sides) and (
+                _CSRF_WORD.search(_expanded(node, values)) or _token_pair(sides, values)
+            ):
                 return True
         elif isinstance(node, ast.Call):
             name = dotted(node.func) or ""
             last = name.rsplit(".", 1)[-1]
             if _CSRF_CHECK_CALL.search(last):
                 return True
-            if last in _CONSTANT_TIME and (_CSRF_WORD.search(_expanded(node, values))
-                                           or _token_pair(list(node.args), values)):
+            if last in _CONSTANT_TIME and (
+                _CSRF_WORD.search(_expanded(node, values)) or _token_pair(list(node.args), values)
+            ):
                 return True
     return False
 
@@ -266,12 +284,22 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr == "set_cookie" and call.args:
             first = call.args[0]
-            if isinstance(first, ast.Constant) and isinstance(first.value, str) and site.function is not None \
-                    and _random_token(project, site.function, call):
-                sets.append((first.value, call, Location(site.module.path, call.lineno, call.col_offset + 1),
-                             site.function))
-        elif isinstance(func, ast.Attribute) and func.attr == "get" and call.args \
-                and isinstance(func.value, ast.Attribute) and func.value.attr == "cookies":
+            if (
+                isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and site.function is not None
+                and _random_token(project, site.function, call)
+            ):
+                sets.append(
+                    (first.value, call, Location(site.module.path, call.lineno, call.col_offset + 1), site.function)
+                )
+        elif (
+            isinstance(func, ast.Attribute)
+            and func.attr == "get"
+            and call.args
+            and isinstance(func.value, ast.Attribute)
+            and func.value.attr == "cookies"
+        ):
             key = call.args[0]
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 reads.setdefault(key.value, Location(site.module.path, call.lineno, call.col_offset + 1))
@@ -281,16 +309,21 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
         if "cookies[" not in module.text or is_test_path(module.path):
             continue
         for node in ast.walk(module.tree):
-            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
-                    and node.value.attr == "cookies" and isinstance(node.slice, ast.Constant) \
-                    and isinstance(node.slice.value, str):
+            if (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.value, ast.Attribute)
+                and node.value.attr == "cookies"
+                and isinstance(node.slice, ast.Constant)
+                and isinstance(node.slice.value, str)
+            ):
                 reads.setdefault(node.slice.value, Location(module.path, node.lineno, node.col_offset + 1))
     found: dict[str, AuthCookie] = {}
     for name, call, location, fn in sets:
         if name not in reads or name in found:
             continue
-        in_login = fn is not None and (bool(_LOGIN_FUNCTION.search(fn.name))
-                                       or any(_LOGIN_FUNCTION.search(r.rule or "") for r in fn.routes))
+        in_login = fn is not None and (
+            bool(_LOGIN_FUNCTION.search(fn.name)) or any(_LOGIN_FUNCTION.search(r.rule or "") for r in fn.routes)
+        )
         if in_login or _AUTH_COOKIE_NAME.search(name):
             found[name] = AuthCookie(name, location, call, reads[name])
     return found
@@ -317,8 +350,12 @@ def reads_auth_cookie(project: Project, fn: FunctionInfo) -> str | None:
         return None
     text = source_text(fn)
     for name in cookies:
-        if f"cookies.get('{name}'" in text or f'cookies.get("{name}"' in text \
-                or f"cookies['{name}']" in text or f'cookies["{name}"]' in text:
+        if (
+            f"cookies.get('{name}'" in text
+            or f'cookies.get("{name}"' in text
+            or f"cookies['{name}']" in text
+            or f'cookies["{name}"]' in text
+        ):
             return name
     return None
 
@@ -326,8 +363,17 @@ def reads_auth_cookie(project: Project, fn: FunctionInfo) -> str | None:
 # ------------------------------------------------------------------ what the secret key protects
 #: Extensions whose tokens or cookies the secret key signs (a known key forges them).
 _KEY_SIGNED = (
-    *SESSION_AUTH, "flask_jwt_extended", "flask_jwt", "itsdangerous", "flask_dance", "flask_openid", "authlib",
-    "flask_oauthlib", "flask_session", "flask_praetorian", "flask_wtf",
+    *SESSION_AUTH,
+    "flask_jwt_extended",
+    "flask_jwt",
+    "itsdangerous",
+    "flask_dance",
+    "flask_openid",
+    "authlib",
+    "flask_oauthlib",
+    "flask_session",
+    "flask_praetorian",
+    "flask_wtf",
 )
 _IDENTITY_KEY = re.compile(
     r"user|uid|login|auth|admin|role|account|mail|token|logged|perm|group|owner|name|ident|sub$|staff|member"
@@ -371,8 +417,12 @@ def _session_keys_grant(tree: ast.AST) -> bool:
         key: ast.expr | None = None
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "session":
             key = node.slice
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and isinstance(node.func.value, ast.Name) and node.func.value.id == "session":
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "session"
+        ):
             if node.func.attr in ("get", "pop", "setdefault") and node.args:
                 key = node.args[0]
             elif node.func.attr in ("update", "__setitem__"):
@@ -405,8 +455,12 @@ def csrf_exempt(project: Project, fn: FunctionInfo) -> bool:
             return True
     if fn.qualname in facts.exempt:
         return True
-    if fn.parent is None and fn.class_name is None and fn.name in facts.exempt \
-            and fn.qualname.rsplit(".", 1)[0] in {e.rsplit(".", 1)[0] for e in facts.exempt if "." in e}:
+    if (
+        fn.parent is None
+        and fn.class_name is None
+        and fn.name in facts.exempt
+        and fn.qualname.rsplit(".", 1)[0] in {e.rsplit(".", 1)[0] for e in facts.exempt if "." in e}
+    ):
         return True
     return any(route.owner in facts.exempt_blueprints for route in fn.routes)
 
@@ -417,7 +471,14 @@ _AUTH_DECORATOR = re.compile(
     re.IGNORECASE,
 )
 _USER_WORDS = (
-    "current_user", "login_user", "logout_user", "session[", "session.get", "session.pop", "g.user", "authenticated",
+    "current_user",
+    "login_user",
+    "logout_user",
+    "session[",
+    "session.get",
+    "session.pop",
+    "g.user",
+    "authenticated",
 )
 
 
@@ -435,14 +496,18 @@ def token_authenticated(project: Project, fn: FunctionInfo) -> bool:
     for deco in fn.decorators:
         owner = deco.rpartition(".")[0]
         obj = project.objects.get(owner) if owner else None
-        if _TOKEN_DECORATOR.search(deco) or (obj is not None and obj.type.startswith(_TOKEN_AUTH_TYPES)) \
-                or _header_token_decorator(project, fn, deco):
+        if (
+            _TOKEN_DECORATOR.search(deco)
+            or (obj is not None and obj.type.startswith(_TOKEN_AUTH_TYPES))
+            or _header_token_decorator(project, fn, deco)
+        ):
             return not mentions(fn, _SESSION_WORDS)
     return False
 
 
-_TOKEN_HEADER = re.compile(r"headers(\.get\(|\[)\s*['\"](authorization|x-api-key|x-auth-token|api[-_]?key)",
-                           re.IGNORECASE)
+_TOKEN_HEADER = re.compile(
+    r"headers(\.get\(|\[)\s*['\"](authorization|x-api-key|x-auth-token|api[-_]?key)", re.IGNORECASE
+)
 
 
 def _header_token_decorator(project: Project, fn: FunctionInfo, deco: str) -> bool:
@@ -490,8 +555,9 @@ def auth_hooks(project: Project) -> frozenset[str]:
     """
     owners: set[str] = set()
     for hook in project.functions.values():
-        if not ({"before_request", "before_app_request"} & hook.roles) \
-                or not mentions(hook, (*_USER_WORDS, "abort(401", "abort(403")):
+        if not ({"before_request", "before_app_request"} & hook.roles) or not mentions(
+            hook, (*_USER_WORDS, "abort(401", "abort(403")
+        ):
             continue
         for deco in hook.decorators:
             owner, _, attr = deco.rpartition(".")
@@ -574,9 +640,24 @@ def accepts_unsafe_method(fn: FunctionInfo) -> bool:
 
 
 __all__ = [
-    "CSRF_TYPES", "AuthCookie", "CsrfFacts", "accepts_unsafe_method", "acts_as_user", "auth_cookies", "auth_hooks",
-    "checks_csrf_token", "cross_site_by_design", "csrf_exempt", "csrf_setup", "destructive_get", "exempt_reason",
+    "CSRF_TYPES",
+    "AuthCookie",
+    "CsrfFacts",
+    "accepts_unsafe_method",
+    "acts_as_user",
+    "auth_cookies",
+    "auth_hooks",
+    "checks_csrf_token",
+    "cross_site_by_design",
+    "csrf_exempt",
+    "csrf_setup",
+    "destructive_get",
+    "exempt_reason",
     "session_grants_authority",
-    "form_read", "form_read_through", "hook_checks_view", "jwt_authority", "reads_auth_cookie",
+    "form_read",
+    "form_read_through",
+    "hook_checks_view",
+    "jwt_authority",
+    "reads_auth_cookie",
     "token_authenticated",
 ]

@@ -147,4 +147,3 @@ def has_main_guard(module: SourceModule) -> bool:
             if "__name__" in text and "__main__" in text:
                 return True
     return False
-

@@ -38,10 +38,23 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Words in a deploy file's path or a process name that mark a development or
 #: test setup (``docker-compose.dev.yml``, ``deploy/local/``, ``.devcontainer/``,
 #: ``compose service web-test``).
-DEV_WORDS = frozenset({
-    "dev", "devel", "develop", "development", "devcontainer", "local", "override", "debug",
-    "test", "tests", "testing", "ci", "e2e",
-})
+DEV_WORDS = frozenset(
+    {
+        "dev",
+        "devel",
+        "develop",
+        "development",
+        "devcontainer",
+        "local",
+        "override",
+        "debug",
+        "test",
+        "tests",
+        "testing",
+        "ci",
+        "e2e",
+    }
+)
 #: Words in a deploy file's *name* that mark a template to copy (``.env.example``).
 SAMPLE_WORDS = frozenset({"example", "examples", "sample", "samples"})
 _WORD = re.compile(r"[^a-z0-9]+")
@@ -105,9 +118,9 @@ def production_env(project: Project) -> list[EnvSetting]:
 def scope_label(scope: str, path: str) -> str:
     """Where an environment setting comes from, for a message (``compose service `web` (`compose.yml`)``)."""
     if scope.startswith("service:"):
-        return f"compose service `{scope[len('service:'):]}` (`{path}`)"
+        return f"compose service `{scope[len('service:') :]}` (`{path}`)"
     if scope.startswith("process:"):
-        return f"Procfile process `{scope[len('process:'):]}`"
+        return f"Procfile process `{scope[len('process:') :]}`"
     return f"`{path}`"
 
 

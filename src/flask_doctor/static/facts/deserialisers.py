@@ -11,30 +11,65 @@ import re
 
 #: ``Loader=`` values of ``yaml.load`` that build Python objects -> how to name them.
 YAML_UNSAFE_LOADERS = {
-    "yaml.Loader": "yaml.Loader", "yaml.UnsafeLoader": "yaml.UnsafeLoader", "yaml.FullLoader": "yaml.FullLoader",
-    "yaml.CLoader": "yaml.CLoader", "yaml.CUnsafeLoader": "yaml.CUnsafeLoader", "yaml.CFullLoader": "yaml.CFullLoader",
-    "yaml.loader.Loader": "yaml.Loader", "yaml.loader.UnsafeLoader": "yaml.UnsafeLoader",
+    "yaml.Loader": "yaml.Loader",
+    "yaml.UnsafeLoader": "yaml.UnsafeLoader",
+    "yaml.FullLoader": "yaml.FullLoader",
+    "yaml.CLoader": "yaml.CLoader",
+    "yaml.CUnsafeLoader": "yaml.CUnsafeLoader",
+    "yaml.CFullLoader": "yaml.CFullLoader",
+    "yaml.loader.Loader": "yaml.Loader",
+    "yaml.loader.UnsafeLoader": "yaml.UnsafeLoader",
     "yaml.loader.FullLoader": "yaml.FullLoader",
 }
-YAML_UNSAFE_FUNCS = {"yaml.unsafe_load": "yaml.unsafe_load", "yaml.unsafe_load_all": "yaml.unsafe_load_all",
-                     "yaml.full_load": "yaml.full_load", "yaml.full_load_all": "yaml.full_load_all"}
+YAML_UNSAFE_FUNCS = {
+    "yaml.unsafe_load": "yaml.unsafe_load",
+    "yaml.unsafe_load_all": "yaml.unsafe_load_all",
+    "yaml.full_load": "yaml.full_load",
+    "yaml.full_load_all": "yaml.full_load_all",
+}
 
 #: pickle-like loaders -> how to name them.
 PICKLE_FUNCS = {
-    "pickle.loads": "pickle.loads", "pickle.load": "pickle.load", "_pickle.loads": "pickle.loads",
-    "cPickle.loads": "cPickle.loads", "dill.loads": "dill.loads", "dill.load": "dill.load",
-    "cloudpickle.loads": "cloudpickle.loads", "jsonpickle.decode": "jsonpickle.decode",
-    "marshal.loads": "marshal.loads", "marshal.load": "marshal.load", "pandas.read_pickle": "pandas.read_pickle",
-    "joblib.load": "joblib.load", "shelve.open": "shelve.open",
+    "pickle.loads": "pickle.loads",
+    "pickle.load": "pickle.load",
+    "_pickle.loads": "pickle.loads",
+    "cPickle.loads": "cPickle.loads",
+    "dill.loads": "dill.loads",
+    "dill.load": "dill.load",
+    "cloudpickle.loads": "cloudpickle.loads",
+    "jsonpickle.decode": "jsonpickle.decode",
+    "marshal.loads": "marshal.loads",
+    "marshal.load": "marshal.load",
+    "pandas.read_pickle": "pandas.read_pickle",
+    "joblib.load": "joblib.load",
+    "shelve.open": "shelve.open",
 }
 #: methods of a Redis/cache client that return stored bytes, and the client types.
 CACHE_READS = {
-    "get", "hget", "mget", "hgetall", "lpop", "rpop", "blpop", "brpop", "getdel", "getex", "lindex", "lrange", "hmget",
+    "get",
+    "hget",
+    "mget",
+    "hgetall",
+    "lpop",
+    "rpop",
+    "blpop",
+    "brpop",
+    "getdel",
+    "getex",
+    "lindex",
+    "lrange",
+    "hmget",
 }
 #: how cache clients are usually named (``redis``, ``r``, ``app.cache``)
 CACHE_NAME = re.compile(r"(^|[._])(redis|r|rdb|redis_client|cache|rd)$")
 CACHE_TYPES = (
-    "redis.", "flask_redis.", "flask_caching.", "pymemcache.", "memcache.", "cachelib.", "werkzeug.contrib.cache",
+    "redis.",
+    "flask_redis.",
+    "flask_caching.",
+    "pymemcache.",
+    "memcache.",
+    "cachelib.",
+    "werkzeug.contrib.cache",
 )
 
 

@@ -16,9 +16,9 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flask_doctor.bounded_read import read_text_bounded
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.apps import is_flask_type, object_type
@@ -156,8 +156,11 @@ def dev_only_function(ctx: Context) -> bool:
     """The walk is in a helper that only a main block (and CLI or tests) calls, not in ``main()`` itself."""
     fn = ctx.function
     return (
-        fn is not None and bool(fn.contexts) and fn.contexts <= {"main", "cli", "test"}
-        and "main" in fn.contexts and fn.name != "main"
+        fn is not None
+        and bool(fn.contexts)
+        and fn.contexts <= {"main", "cli", "test"}
+        and "main" in fn.contexts
+        and fn.name != "main"
     )
 
 
@@ -189,8 +192,12 @@ def console_scripts(project: Project) -> dict[str, ConsoleScript]:
     setup = next((m for m in project.modules.values() if m.path.rsplit("/", 1)[-1] == "setup.py"), None)
     if setup is not None and "console_scripts" in setup.text:
         for node in ast.walk(setup.tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "=" in node.value \
-                    and ":" in node.value:
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and "=" in node.value
+                and ":" in node.value
+            ):
                 specs.append((node.value, "setup.py entry_points"))
     for text, label in _metadata_files(project):
         specs.extend((line, label) for line in _script_lines(text, label))
@@ -210,15 +217,17 @@ def _metadata_files(project: Project) -> list[tuple[str, str]]:
     if probe is None:
         return []
     try:
-        if Path(probe.path).read_text(encoding="utf-8", errors="replace") != probe.text:
+        if read_text_bounded(probe.path) != probe.text:
             return []
     except OSError:
         return []  # the working directory is not the root the paths are relative to
     files = []
-    for name, label in (("pyproject.toml", "pyproject.toml [project.scripts]"),
-                        ("setup.cfg", "setup.cfg console_scripts")):
+    for name, label in (
+        ("pyproject.toml", "pyproject.toml [project.scripts]"),
+        ("setup.cfg", "setup.cfg console_scripts"),
+    ):
         try:
-            files.append((Path(name).read_text(encoding="utf-8", errors="replace")[:200_000], label))
+            files.append((read_text_bounded(name, 200_000), label))
         except OSError:
             continue
     return files
@@ -279,8 +288,11 @@ def single_process_entry(project: Project) -> ConsoleScript | None:
             continue
         for _name, call in fn.calls:
             func = call.func
-            if isinstance(func, ast.Attribute) and func.attr == "run" \
-                    and any(kw.arg in ("host", "port") for kw in call.keywords):
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr == "run"
+                and any(kw.arg in ("host", "port") for kw in call.keywords)
+            ):
                 return entry
     return None
 
@@ -306,7 +318,7 @@ def web_process(process: str) -> bool:
     if process in ("CMD", "ENTRYPOINT", "web"):
         return True
     if process.startswith("service:"):
-        return not _NOT_WEB.search(process[len("service:"):].lower())
+        return not _NOT_WEB.search(process[len("service:") :].lower())
     if process.startswith(("program:", "script:")):
         return not _NOT_WEB.search(process.split(":", 1)[1].lower()) and not dev_process(process)
     return False
@@ -318,7 +330,8 @@ def script_module(project: Project, target: str, deploy_path: str) -> SourceModu
     if target.endswith(".py"):
         here = deploy_path.rsplit("/", 1)[0] + "/" if "/" in deploy_path else ""
         candidates = [
-            m for m in project.modules.values()
+            m
+            for m in project.modules.values()
             if m.path == target or m.path.endswith("/" + target) or m.path == here + target
         ]
         if not candidates and "/" in target:
@@ -371,7 +384,8 @@ _RUN_OPTIONS = frozenset({"host", "port", "debug", "use_reloader", "threaded", "
 
 
 def command_dev_server(
-    project: Project, argv: list[str],
+    project: Project,
+    argv: list[str],
 ) -> tuple[ConsoleScript, FunctionInfo, ast.Call, SourceModule] | None:
     """``quokka runserver --host 0.0.0.0``: an installed command whose (sub)command calls ``app.run()``.
 
@@ -392,8 +406,14 @@ def command_dev_server(
     if len(argv) > 1 and not argv[1].startswith("-"):
         package = script.target.split(".", 1)[0] + "."
         wanted = argv[1].replace("-", "_")
-        start = next((f for f in project.functions.values() if f.name == wanted and "cli" in f.roles
-                      and f.qualname.startswith(package)), None)
+        start = next(
+            (
+                f
+                for f in project.functions.values()
+                if f.name == wanted and "cli" in f.roles and f.qualname.startswith(package)
+            ),
+            None,
+        )
     if start is None:
         return None
     sites = [(call, start) for _, call in start.calls]
@@ -404,8 +424,9 @@ def command_dev_server(
             func = call.func
             if isinstance(func, ast.Attribute) and func.attr == "run":
                 kind = call_kind(project, call, fn.module.name, fn)
-                named_app = (dotted(func.value) or "").rsplit(".", 1)[-1].endswith("app") \
-                    and any(kw.arg in _RUN_OPTIONS for kw in call.keywords)
+                named_app = (dotted(func.value) or "").rsplit(".", 1)[-1].endswith("app") and any(
+                    kw.arg in _RUN_OPTIONS for kw in call.keywords
+                )
                 if kind == "flask" or (kind is None and named_app):
                     return script, start, call, fn.module
                 continue
@@ -442,12 +463,17 @@ def served_in_code(project: Project) -> tuple[str, Location] | None:
         if is_test_path(site.module.path):
             continue
         func = site.node.func
-        if isinstance(func, ast.Attribute) and func.attr == "run" \
-                and call_kind(project, site.node, site.module.name, site.function) is not None:
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "run"
+            and call_kind(project, site.node, site.module.name, site.function) is not None
+        ):
             return None
         if found is None and site.name in PRODUCTION_SERVERS:
-            found = PRODUCTION_SERVERS[site.name], Location(site.module.path, site.node.lineno,
-                                                            site.node.col_offset + 1)
+            found = (
+                PRODUCTION_SERVERS[site.name],
+                Location(site.module.path, site.node.lineno, site.node.col_offset + 1),
+            )
     return found
 
 
@@ -458,8 +484,10 @@ def compose_overrides_image_command(project: Project) -> ServerCommand | None:
     if deploy is None:
         return None
     servers = {
-        c.process: c for c in deploy.commands
-        if c.process.startswith("service:") and c.server in _PRODUCTION_HTTP_SERVERS
+        c.process: c
+        for c in deploy.commands
+        if c.process.startswith("service:")
+        and c.server in _PRODUCTION_HTTP_SERVERS
         and production_deploy_path(c.source.path)
     }
     for service in deploy.services:

@@ -115,8 +115,16 @@ def error_handlers(project: Project) -> list[ErrorHandler]:
             if owner is None:
                 continue
             key = "app:?" if attr == "app_errorhandler" else owner[0]
-            found.append(ErrorHandler(fn, key, f"@{owner[1]}.{attr}", list(deco.args[:1]), table or ImportTable(),
-                                      node_location(fn.module.path, deco)))
+            found.append(
+                ErrorHandler(
+                    fn,
+                    key,
+                    f"@{owner[1]}.{attr}",
+                    list(deco.args[:1]),
+                    table or ImportTable(),
+                    node_location(fn.module.path, deco),
+                )
+            )
     for site in project.calls:
         node = site.node
         func = node.func
@@ -129,8 +137,16 @@ def error_handlers(project: Project) -> list[ErrorHandler]:
         target = project.resolve_function(dotted(node.args[1]) or "", site.function, site.module)
         if target is None:
             continue
-        found.append(ErrorHandler(target, owner[0], f"{owner[1]}.register_error_handler", [node.args[0]],
-                                  table or ImportTable(), node_location(site.module.path, node)))
+        found.append(
+            ErrorHandler(
+                target,
+                owner[0],
+                f"{owner[1]}.register_error_handler",
+                [node.args[0]],
+                table or ImportTable(),
+                node_location(site.module.path, node),
+            )
+        )
     return found
 
 
@@ -149,8 +165,14 @@ def passes_http_through(
     reraise: ast.AST | None = None
     for node in body_nodes(fn.node.body):
         if isinstance(node, ast.If):
-            checks = [n for n in ast.walk(node.test) if isinstance(n, ast.Call) and dotted(n.func) == "isinstance"
-                      and len(n.args) == 2 and dotted(n.args[0]) == param]
+            checks = [
+                n
+                for n in ast.walk(node.test)
+                if isinstance(n, ast.Call)
+                and dotted(n.func) == "isinstance"
+                and len(n.args) == 2
+                and dotted(n.args[0]) == param
+            ]
             if any(is_http_exception_class(c.args[1], table) for c in checks):
                 if any(isinstance(n, ast.Return) for n in body_nodes(node.body)):
                     return True, None
@@ -186,8 +208,10 @@ def passes_http_through(
             return True, None  # unknown helper: do not guess
         index = next((i for i, a in enumerate(call.args) if dotted(a) == param), None)
         params = [a.arg for a in callee.node.args.posonlyargs + callee.node.args.args if a.arg not in ("self", "cls")]
-        inner = params[index] if index is not None and index < len(params) else next(
-            (k.arg for k in call.keywords if dotted(k.value) == param), None
+        inner = (
+            params[index]
+            if index is not None and index < len(params)
+            else next((k.arg for k in call.keywords if dotted(k.value) == param), None)
         )
         ok, _ = passes_http_through(project, callee, inner, depth + 1)
         if ok:
@@ -206,7 +230,6 @@ def status_label(project: Project, fn: FunctionInfo) -> str:
 def same_scope(a: str, b: str) -> bool:
     """Handlers on the same app or blueprint (an app we cannot name matches any app)."""
     return a == b or (a.startswith("app:") and b.startswith("app:") and "app:?" in (a, b))
-
 
 
 def suggested_code(handler: ErrorHandler) -> str:

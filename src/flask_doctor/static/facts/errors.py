@@ -23,28 +23,45 @@ from flask_doctor.static.syntax import all_child_nodes
 
 BROAD = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
 HTTP_EXCEPTION = {
-    "werkzeug.exceptions.HTTPException", "werkzeug.HTTPException", "flask.HTTPException",
+    "werkzeug.exceptions.HTTPException",
+    "werkzeug.HTTPException",
+    "flask.HTTPException",
 }
 ABORT_FUNCTIONS = {
-    "flask.abort", "flask.helpers.abort", "werkzeug.exceptions.abort", "werkzeug.abort",
-    "flask_restx.abort", "flask_restful.abort", "flask_smorest.abort", "flask_restplus.abort",
+    "flask.abort",
+    "flask.helpers.abort",
+    "werkzeug.exceptions.abort",
+    "werkzeug.abort",
+    "flask_restx.abort",
+    "flask_restful.abort",
+    "flask_smorest.abort",
+    "flask_restplus.abort",
     "apiflask.abort",
 }
 ABORTING_METHODS = {"get_or_404", "first_or_404", "one_or_404", "send_static_file"}
 #: Flask/Werkzeug helpers that raise NotFound for a missing file (not FileNotFoundError).
 NOT_FOUND_RAISERS = {
-    "flask.send_from_directory", "flask.helpers.send_from_directory", "werkzeug.utils.send_from_directory",
+    "flask.send_from_directory",
+    "flask.helpers.send_from_directory",
+    "werkzeug.utils.send_from_directory",
 }
 RESPONSE_BUILDERS = {
-    "flask.render_template", "flask.templating.render_template",
-    "flask.render_template_string", "flask.templating.render_template_string",
-    "flask.jsonify", "flask.json.jsonify",
-    "flask_themes2.render_theme_template", "flask_themes.render_theme_template",
+    "flask.render_template",
+    "flask.templating.render_template",
+    "flask.render_template_string",
+    "flask.templating.render_template_string",
+    "flask.jsonify",
+    "flask.json.jsonify",
+    "flask_themes2.render_theme_template",
+    "flask_themes.render_theme_template",
 }
 MAKE_RESPONSE = {"flask.make_response", "flask.helpers.make_response"}
 RESPONSE_CLASSES = {
-    "flask.Response", "flask.wrappers.Response", "werkzeug.Response",
-    "werkzeug.wrappers.Response", "werkzeug.wrappers.response.Response",
+    "flask.Response",
+    "flask.wrappers.Response",
+    "werkzeug.Response",
+    "werkzeug.wrappers.Response",
+    "werkzeug.wrappers.response.Response",
 }
 LOG_HEADS = {"logger", "log", "logging", "_logger", "_log", "LOG", "LOGGER", "app_logger"}
 LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"}
@@ -113,13 +130,19 @@ def is_log_call(call: ast.Call, table: ImportTable | None) -> bool:
     if name in ("print", "traceback.print_exc", "traceback.print_exception") or full.startswith("traceback.print"):
         return True
     if full.startswith(("sentry_sdk.capture", "raven.", "rollbar.report", "bugsnag.notify")) or parts[-1] in (
-        "capture_exception", "capture_message", "captureException", "report_exc_info", "notify",
+        "capture_exception",
+        "capture_message",
+        "captureException",
+        "report_exc_info",
+        "notify",
     ):
         return True
     if full.startswith(("logging.", "warnings.warn")):
         return True
-    if len(parts) >= 2 and parts[-1] in LOG_METHODS and (
-        parts[-2] in LOG_HEADS or parts[-2].lower().endswith(("logger", "log"))
+    if (
+        len(parts) >= 2
+        and parts[-1] in LOG_METHODS
+        and (parts[-2] in LOG_HEADS or parts[-2].lower().endswith(("logger", "log")))
     ):
         return True
     return name.endswith((".stderr.write", ".stdout.write"))
@@ -231,9 +254,11 @@ def _local_response_status(name: str, table: ImportTable | None, fn: FunctionInf
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and dotted(node.target) == name:
             return ("unknown", None)
         elif isinstance(node, (ast.For, ast.With, ast.AsyncFor, ast.AsyncWith, ast.NamedExpr)):
-            targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor, ast.NamedExpr)) else [
-                i.optional_vars for i in node.items if i.optional_vars is not None
-            ]
+            targets = (
+                [node.target]
+                if isinstance(node, (ast.For, ast.AsyncFor, ast.NamedExpr))
+                else [i.optional_vars for i in node.items if i.optional_vars is not None]
+            )
             if any(name in {n.id for n in ast.walk(t) if isinstance(n, ast.Name)} for t in targets):
                 return ("unknown", None)
     if name in {a.arg for a in fn.node.args.args + fn.node.args.kwonlyargs + fn.node.args.posonlyargs}:
@@ -248,7 +273,6 @@ def _local_response_status(name: str, table: ImportTable | None, fn: FunctionInf
 
 def returns_of(fn: FunctionInfo) -> list[ast.Return]:
     return [n for n in body_nodes(fn.node.body) if isinstance(n, ast.Return)]
-
 
 
 # ------------------------------------------------------ try blocks (FD503)
@@ -291,15 +315,56 @@ def db_write(stmts: list[ast.stmt]) -> ast.Call | None:
     return found
 
 
-
 # ----------------------------------------------- HTTP errors raised (FD504)
 #: Calls that only read or convert a value: a failure of theirs changes nothing that a fallback hides.
 PARSE_NAMES = {
-    "int", "float", "str", "bool", "bytes", "len", "decode", "encode", "loads", "load", "parse", "strptime",
-    "fromisoformat", "fromtimestamp", "literal_eval", "Decimal", "UUID", "b64decode", "urlsafe_b64decode",
-    "b64encode", "urlsafe_b64encode", "unquote", "unquote_plus", "urlparse", "urlsplit", "parse_qs", "strip",
-    "split", "lower", "upper", "format", "get", "getlist", "get_json", "isoformat", "match", "search", "fullmatch",
-    "compile", "escape", "quote", "normalize", "hexdigest", "sha256", "md5", "to_dict", "json",
+    "int",
+    "float",
+    "str",
+    "bool",
+    "bytes",
+    "len",
+    "decode",
+    "encode",
+    "loads",
+    "load",
+    "parse",
+    "strptime",
+    "fromisoformat",
+    "fromtimestamp",
+    "literal_eval",
+    "Decimal",
+    "UUID",
+    "b64decode",
+    "urlsafe_b64decode",
+    "b64encode",
+    "urlsafe_b64encode",
+    "unquote",
+    "unquote_plus",
+    "urlparse",
+    "urlsplit",
+    "parse_qs",
+    "strip",
+    "split",
+    "lower",
+    "upper",
+    "format",
+    "get",
+    "getlist",
+    "get_json",
+    "isoformat",
+    "match",
+    "search",
+    "fullmatch",
+    "compile",
+    "escape",
+    "quote",
+    "normalize",
+    "hexdigest",
+    "sha256",
+    "md5",
+    "to_dict",
+    "json",
 }
 
 
@@ -330,8 +395,10 @@ def http_raisers(stmts: list[ast.stmt], table: ImportTable | None) -> Iterator[a
             continue
         if isinstance(node, ast.Call):
             full = qualify(table, node.func) or ""
-            if full in ABORT_FUNCTIONS or full in NOT_FOUND_RAISERS or (
-                isinstance(node.func, ast.Attribute) and node.func.attr in ABORTING_METHODS
+            if (
+                full in ABORT_FUNCTIONS
+                or full in NOT_FOUND_RAISERS
+                or (isinstance(node.func, ast.Attribute) and node.func.attr in ABORTING_METHODS)
             ):
                 yield node
         elif isinstance(node, ast.Raise) and node.exc is not None:
@@ -345,8 +412,14 @@ def http_raisers(stmts: list[ast.stmt], table: ImportTable | None) -> Iterator[a
 
 
 _STATUS_NAMES = {
-    "INTERNAL_SERVER_ERROR": 500, "SERVICE_UNAVAILABLE": 503, "BAD_GATEWAY": 502, "NOT_FOUND": 404,
-    "FORBIDDEN": 403, "UNAUTHORIZED": 401, "BAD_REQUEST": 400, "CONFLICT": 409,
+    "INTERNAL_SERVER_ERROR": 500,
+    "SERVICE_UNAVAILABLE": 503,
+    "BAD_GATEWAY": 502,
+    "NOT_FOUND": 404,
+    "FORBIDDEN": 403,
+    "UNAUTHORIZED": 401,
+    "BAD_REQUEST": 400,
+    "CONFLICT": 409,
 }
 
 

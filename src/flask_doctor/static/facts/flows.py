@@ -52,8 +52,12 @@ def parameter_source(
         index -= 1
     for call, caller in callers(project).get(fn.qualname, ()):
         value: ast.expr | None = next((kw.value for kw in call.keywords if kw.arg == param), None)
-        if value is None and index is not None and 0 <= index < len(call.args) \
-                and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+        if (
+            value is None
+            and index is not None
+            and 0 <= index < len(call.args)
+            and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1])
+        ):
             value = call.args[index]
         if value is None:
             continue
@@ -88,8 +92,12 @@ def sink_source(ctx: Context, expr: ast.expr, guards: tuple[str, ...] = ()) -> t
             continue
         return (
             f"its parameter `{name}`, which `{caller.display}` fills with {describe_source(origin)}",
-            [Evidence(f"called with request data from {caller.display}",
-                      Location(caller.module.path, call.lineno, call.col_offset + 1))],
+            [
+                Evidence(
+                    f"called with request data from {caller.display}",
+                    Location(caller.module.path, call.lineno, call.col_offset + 1),
+                )
+            ],
         )
     return None
 

@@ -17,7 +17,7 @@ from flask_doctor.static.model import FunctionInfo, Project
 def source_text(fn: FunctionInfo) -> str:
     """The source lines of ``fn`` (decorators excluded), as written."""
     start, end = fn.node.lineno, getattr(fn.node, "end_lineno", fn.node.lineno) or fn.node.lineno
-    return "\n".join(fn.module.lines[start - 1: end])
+    return "\n".join(fn.module.lines[start - 1 : end])
 
 
 def mentions(fn: FunctionInfo, words: tuple[str, ...]) -> bool:
@@ -59,8 +59,12 @@ def _whole_pattern(call: ast.Call) -> bool:
         return False
     if func.attr == "fullmatch":
         return True
-    if func.attr == "match" and call.args and isinstance(call.args[0], ast.Constant) \
-            and isinstance(call.args[0].value, str):
+    if (
+        func.attr == "match"
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+        and isinstance(call.args[0].value, str)
+    ):
         return call.args[0].value.endswith(("$", "\\Z", "\\z"))
     return False
 
@@ -82,11 +86,18 @@ def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
         if not isinstance(node, (ast.If, ast.IfExp, ast.Assert)):
             continue
         for part in ast.walk(node.test):
-            if isinstance(part, ast.Compare) and isinstance(part.left, ast.Name) and part.left.id in names \
-                    and any(isinstance(op, (ast.In, ast.NotIn)) for op in part.ops):
+            if (
+                isinstance(part, ast.Compare)
+                and isinstance(part.left, ast.Name)
+                and part.left.id in names
+                and any(isinstance(op, (ast.In, ast.NotIn)) for op in part.ops)
+            ):
                 return True
-            if isinstance(part, ast.Call) and _whole_pattern(part) \
-                    and any(isinstance(a, ast.Name) and a.id in names for a in part.args):
+            if (
+                isinstance(part, ast.Call)
+                and _whole_pattern(part)
+                and any(isinstance(a, ast.Name) and a.id in names for a in part.args)
+            ):
                 return True
     return False
 

@@ -24,8 +24,10 @@ from flask_doctor.static.syntax import all_child_nodes
 def module_display(project: Project, name: str) -> str:
     """``views.py`` / ``shop/__init__.py``: how a module is named in messages."""
     module = project.modules.get(name)
-    return module.path.rsplit("/", 1)[-1] if module is not None and not module.is_package else (
-        module.path.rsplit("/", 2)[-2] + "/__init__.py" if module is not None else name
+    return (
+        module.path.rsplit("/", 1)[-1]
+        if module is not None and not module.is_package
+        else (module.path.rsplit("/", 2)[-2] + "/__init__.py" if module is not None else name)
     )
 
 

@@ -33,9 +33,14 @@ PROXY_FIX = {"werkzeug.middleware.proxy_fix.ProxyFix", "werkzeug.contrib.fixers.
 PROXY_SENSITIVE_ATTRS = {"remote_addr": "the client address"}
 REMOTE_ADDRESS_FUNCS = {"flask_limiter.util.get_remote_address", "flask_limiter.util.get_ipaddr"}
 FORWARDED_HEADERS = {
-    "x-forwarded-for": "X-Forwarded-For", "x-real-ip": "X-Real-IP", "x-client-ip": "X-Client-IP",
-    "forwarded": "Forwarded", "x-forwarded-proto": "X-Forwarded-Proto", "x-forwarded-host": "X-Forwarded-Host",
-    "x-forwarded-scheme": "X-Forwarded-Scheme", "x-forwarded-port": "X-Forwarded-Port",
+    "x-forwarded-for": "X-Forwarded-For",
+    "x-real-ip": "X-Real-IP",
+    "x-client-ip": "X-Client-IP",
+    "forwarded": "Forwarded",
+    "x-forwarded-proto": "X-Forwarded-Proto",
+    "x-forwarded-host": "X-Forwarded-Host",
+    "x-forwarded-scheme": "X-Forwarded-Scheme",
+    "x-forwarded-port": "X-Forwarded-Port",
 }
 
 
@@ -55,8 +60,10 @@ def server_handles_proxy(project: Project) -> bool:
     deploy = project.deploy
     if deploy is None:
         return False
-    return any("--trusted-proxy" in text or "--proxy-headers" in text
-               for text in (" ".join(cmd.argv) for cmd in deploy.commands))
+    return any(
+        "--trusted-proxy" in text or "--proxy-headers" in text
+        for text in (" ".join(cmd.argv) for cmd in deploy.commands)
+    )
 
 
 # ------------------------------------------------------------- code side
@@ -86,11 +93,17 @@ def proxy_fix_configured(project: Project) -> bool:
         source = project.modules.get(module)
         if source is not None and is_test_path(source.path):
             continue
-        if any(r.module.split(".")[0] in ("werkzeug", "flask_proxyfix") and ("ProxyFix" in r.names
-               or r.module.endswith(("proxy_fix", "fixers"))) for r in records):
+        if any(
+            r.module.split(".")[0] in ("werkzeug", "flask_proxyfix")
+            and ("ProxyFix" in r.names or r.module.endswith(("proxy_fix", "fixers")))
+            for r in records
+        ):
             return True
-    return any("ProxyFix" in m.text and not is_test_path(m.path) for m in project.modules.values()
-               if "proxy_fix" in m.text.lower())
+    return any(
+        "ProxyFix" in m.text and not is_test_path(m.path)
+        for m in project.modules.values()
+        if "proxy_fix" in m.text.lower()
+    )
 
 
 def proxy_sensitive_uses(project: Project, module: SourceModule) -> Iterator[tuple[ast.AST, str]]:
@@ -120,7 +133,7 @@ def _qualify_any(project: Project, module: SourceModule, name: str) -> str:
     head = name.split(".")[0]
     target = _function_aliases(project, module.path).get(head)
     if target:
-        return target + name[len(head):]
+        return target + name[len(head) :]
     return name
 
 
@@ -147,8 +160,12 @@ def forwarded_header(node: ast.AST) -> str | None:
 
 def is_last_index(node: ast.AST) -> bool:
     """``[-1]``: the hop the nearest proxy appended."""
-    return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
-        and isinstance(node.operand, ast.Constant) and node.operand.value == 1
+    return (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and node.operand.value == 1
+    )
 
 
 # ------------------------------------------------------- where a client address goes
@@ -161,12 +178,43 @@ _NOTIFY = re.compile(r"mail|notif|message|sms|translation", re.IGNORECASE)
 _AUDIT = re.compile(r"(^|_)(log|audit|history|event)s?($|_)", re.IGNORECASE)
 _ECHO = frozenset({"jsonify", "make_response", "Response", "render_template", "render_template_string", "json.dumps"})
 #: Calls whose result carries the value on (containers, string and URL builders).
-_CARRY = frozenset({
-    "str", "dict", "list", "tuple", "set", "next", "iter", "sorted", "reversed", "repr", "format", "join",
-    "urlunparse", "urlunsplit", "urljoin", "ip_address", "ip_network", "strip", "lstrip", "rstrip", "split",
-    "rsplit", "partition", "rpartition", "lower", "upper", "encode", "decode", "replace", "get", "getlist",
-    "to_dict", "copy",
-})
+_CARRY = frozenset(
+    {
+        "str",
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "next",
+        "iter",
+        "sorted",
+        "reversed",
+        "repr",
+        "format",
+        "join",
+        "urlunparse",
+        "urlunsplit",
+        "urljoin",
+        "ip_address",
+        "ip_network",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "split",
+        "rsplit",
+        "partition",
+        "rpartition",
+        "lower",
+        "upper",
+        "encode",
+        "decode",
+        "replace",
+        "get",
+        "getlist",
+        "to_dict",
+        "copy",
+    }
+)
 _MAX_HOPS = 6
 
 
@@ -194,13 +242,15 @@ def address_uses(project: Project, fn: FunctionInfo | None, node: ast.AST) -> di
     return found
 
 
-def _follow(project: Project, fn: FunctionInfo, node: ast.AST, found: dict[str, Location], hops: int,
-            seen: set[tuple[str, str]]) -> None:
+def _follow(
+    project: Project, fn: FunctionInfo, node: ast.AST, found: dict[str, Location], hops: int, seen: set[tuple[str, str]]
+) -> None:
     parents = _parents(project, fn)
 
     def mark(kind: str, at: ast.AST) -> None:
-        found.setdefault(kind, Location(fn.module.path, getattr(at, "lineno", fn.node.lineno),
-                                        getattr(at, "col_offset", 0) + 1))
+        found.setdefault(
+            kind, Location(fn.module.path, getattr(at, "lineno", fn.node.lineno), getattr(at, "col_offset", 0) + 1)
+        )
 
     current: ast.AST = node
     while True:
@@ -211,9 +261,25 @@ def _follow(project: Project, fn: FunctionInfo, node: ast.AST, found: dict[str, 
         if isinstance(parent, ast.keyword):
             current = parent
             continue
-        if isinstance(parent, (ast.BoolOp, ast.JoinedStr, ast.FormattedValue, ast.BinOp, ast.Tuple, ast.List,
-                               ast.Set, ast.Dict, ast.Starred, ast.ListComp, ast.SetComp, ast.DictComp,
-                               ast.GeneratorExp, ast.comprehension)):
+        if isinstance(
+            parent,
+            (
+                ast.BoolOp,
+                ast.JoinedStr,
+                ast.FormattedValue,
+                ast.BinOp,
+                ast.Tuple,
+                ast.List,
+                ast.Set,
+                ast.Dict,
+                ast.Starred,
+                ast.ListComp,
+                ast.SetComp,
+                ast.DictComp,
+                ast.GeneratorExp,
+                ast.comprehension,
+            ),
+        ):
             current = parent
             continue
         if isinstance(parent, ast.IfExp):
@@ -267,16 +333,27 @@ def _follow(project: Project, fn: FunctionInfo, node: ast.AST, found: dict[str, 
         return
 
 
-def _follow_target(project: Project, fn: FunctionInfo, target: ast.expr, found: dict[str, Location], hops: int,
-                   seen: set[tuple[str, str]], mark) -> None:  # type: ignore[no-untyped-def]
+def _follow_target(
+    project: Project,
+    fn: FunctionInfo,
+    target: ast.expr,
+    found: dict[str, Location],
+    hops: int,
+    seen: set[tuple[str, str]],
+    mark,
+) -> None:  # type: ignore[no-untyped-def]
     if isinstance(target, ast.Name):
         key = (fn.qualname, target.id)
         if key in seen or hops >= _MAX_HOPS:
             return
         seen.add(key)
         for use in ast.walk(fn.node):
-            if isinstance(use, ast.Name) and use.id == target.id and isinstance(use.ctx, ast.Load) \
-                    and use.lineno >= target.lineno:
+            if (
+                isinstance(use, ast.Name)
+                and use.id == target.id
+                and isinstance(use.ctx, ast.Load)
+                and use.lineno >= target.lineno
+            ):
                 _follow(project, fn, use, found, hops + 1, seen)
         return
     if isinstance(target, (ast.Tuple, ast.List)):
@@ -286,16 +363,28 @@ def _follow_target(project: Project, fn: FunctionInfo, target: ast.expr, found: 
     base = target
     while isinstance(base, (ast.Attribute, ast.Subscript)):
         base = base.value
-    if isinstance(base, ast.Name) and isinstance(target, ast.Subscript) and base.id in fn.local_names \
-            and base.id != "session":
-        _follow_target(project, fn, ast.Name(id=base.id, ctx=ast.Store(), lineno=target.lineno), found, hops, seen,
-                       mark)  # ``url[0] = proto``: the local list now carries it
+    if (
+        isinstance(base, ast.Name)
+        and isinstance(target, ast.Subscript)
+        and base.id in fn.local_names
+        and base.id != "session"
+    ):
+        _follow_target(
+            project, fn, ast.Name(id=base.id, ctx=ast.Store(), lineno=target.lineno), found, hops, seen, mark
+        )  # ``url[0] = proto``: the local list now carries it
         return
     mark(AUDIT if isinstance(base, ast.Name) and base.id == "session" else DECISION, target)
 
 
-def _follow_return(project: Project, fn: FunctionInfo, ret: ast.Return, found: dict[str, Location], hops: int,
-                   seen: set[tuple[str, str]], mark) -> None:  # type: ignore[no-untyped-def]
+def _follow_return(
+    project: Project,
+    fn: FunctionInfo,
+    ret: ast.Return,
+    found: dict[str, Location],
+    hops: int,
+    seen: set[tuple[str, str]],
+    mark,
+) -> None:  # type: ignore[no-untyped-def]
     if fn.routes or "view" in fn.roles:
         mark(ECHO, ret)  # the view sends it back to the client that sent it
         return
@@ -332,8 +421,19 @@ def _call_kind(call: ast.Call) -> str:
 
 
 __all__ = [
-    "AUDIT", "DECISION", "ECHO", "FAILED_LOGIN_LOG", "FORWARDED_HEADERS", "LOG", "NOTIFY", "address_uses",
-    "declared_proxies", "forwarded_header", "is_last_index", "proxy_fix_configured", "proxy_fixes",
+    "AUDIT",
+    "DECISION",
+    "ECHO",
+    "FAILED_LOGIN_LOG",
+    "FORWARDED_HEADERS",
+    "LOG",
+    "NOTIFY",
+    "address_uses",
+    "declared_proxies",
+    "forwarded_header",
+    "is_last_index",
+    "proxy_fix_configured",
+    "proxy_fixes",
     "proxy_sensitive_uses",
     "server_handles_proxy",
 ]

@@ -20,14 +20,34 @@ from flask_doctor.static.names import dotted
 
 REDIRECT_SINKS = frozenset({"flask.redirect", "flask.helpers.redirect", "werkzeug.utils.redirect", "quart.redirect"})
 REDIRECT_GUARDS = (
-    "url_has_allowed_host_and_scheme", "is_safe_url", "is_safe_redirect", "safe_url", "is_safe_next",
-    "url_is_safe", "is_local_url", "is_relative_url", "check_next", "validate_redirect",
-    "safe_redirect", "is_internal_url", "url_for_security",
+    "url_has_allowed_host_and_scheme",
+    "is_safe_url",
+    "is_safe_redirect",
+    "safe_url",
+    "is_safe_next",
+    "url_is_safe",
+    "is_local_url",
+    "is_relative_url",
+    "check_next",
+    "validate_redirect",
+    "safe_redirect",
+    "is_internal_url",
+    "url_for_security",
 )
 #: attributes that point back at this site (same host): never an open redirect.
-SAME_SITE_ATTRS = frozenset({
-    "path", "full_path", "url", "base_url", "url_root", "host_url", "script_root", "referrer", "host",
-})
+SAME_SITE_ATTRS = frozenset(
+    {
+        "path",
+        "full_path",
+        "url",
+        "base_url",
+        "url_root",
+        "host_url",
+        "script_root",
+        "referrer",
+        "host",
+    }
+)
 #: Client text that can name another site.
 REDIRECT_TARGET = USER_INPUT.without(SAME_SITE_ATTRS)
 
@@ -72,7 +92,8 @@ def fixed_host(node: ast.AST, fn: FunctionInfo, state: Taint, seen: set[str] | N
             return True  # ``url = f"{url}&x"`` keeps the prefix it already had
         seen.add(node.id)
         values = [
-            n.value for n in ast.walk(fn.node)
+            n.value
+            for n in ast.walk(fn.node)
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)
         ]  # ``url += "?" + qs`` only appends: it cannot change the host
         return bool(values) and all(fixed_host(v, fn, state, seen) for v in values)
@@ -116,8 +137,14 @@ def _weakness(atom: ast.expr, names: set[str]) -> str | None:
         return None  # truthiness
     if isinstance(atom, ast.Compare) and all(isinstance(c, ast.Constant) and c.value is None for c in atom.comparators):
         return None
-    if isinstance(atom, ast.Call) and isinstance(atom.func, ast.Attribute) and atom.func.attr == "startswith" \
-            and isinstance(atom.func.value, ast.Name) and atom.func.value.id in names and atom.args:
+    if (
+        isinstance(atom, ast.Call)
+        and isinstance(atom.func, ast.Attribute)
+        and atom.func.attr == "startswith"
+        and isinstance(atom.func.value, ast.Name)
+        and atom.func.value.id in names
+        and atom.args
+    ):
         prefixes = atom.args[0]
         values = [prefixes] if isinstance(prefixes, ast.Constant) else list(getattr(prefixes, "elts", []))
         texts = [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
@@ -126,11 +153,18 @@ def _weakness(atom: ast.expr, names: set[str]) -> str | None:
         if texts and all(t.lower() in _SCHEME_PREFIXES for t in texts):
             return f"weak: `{ast.unparse(atom)}` tests only the scheme; `//evil.example` has none"
         return "strong"
-    if isinstance(atom, ast.Compare) and len(atom.ops) == 1 and isinstance(atom.ops[0], (ast.Eq, ast.NotEq)) \
-            and isinstance(atom.left, ast.Subscript) and isinstance(atom.left.value, ast.Name) \
-            and atom.left.value.id in names and isinstance(atom.left.slice, ast.Constant) \
-            and atom.left.slice.value == 0 and isinstance(atom.comparators[0], ast.Constant) \
-            and atom.comparators[0].value == "/":
+    if (
+        isinstance(atom, ast.Compare)
+        and len(atom.ops) == 1
+        and isinstance(atom.ops[0], (ast.Eq, ast.NotEq))
+        and isinstance(atom.left, ast.Subscript)
+        and isinstance(atom.left.value, ast.Name)
+        and atom.left.value.id in names
+        and isinstance(atom.left.slice, ast.Constant)
+        and atom.left.slice.value == 0
+        and isinstance(atom.comparators[0], ast.Constant)
+        and atom.comparators[0].value == "/"
+    ):
         return f"weak: `{ast.unparse(atom)}` also accepts `//evil.example` and `/\\evil.example`"
     if isinstance(atom, ast.Compare) and len(atom.ops) == 1 and isinstance(atom.ops[0], (ast.In, ast.NotIn)):
         left, right = atom.left, atom.comparators[0]
@@ -164,7 +198,7 @@ def weak_redirect_check(fn: FunctionInfo, names: set[str]) -> str | None:
             if verdict == "strong":
                 return None
             if verdict is not None and weak is None:
-                weak = verdict[len("weak: "):]
+                weak = verdict[len("weak: ") :]
     return weak
 
 

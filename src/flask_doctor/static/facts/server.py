@@ -270,9 +270,13 @@ def blocking_request_sites(project: Project) -> list[tuple[CallSite, str]]:
         typed = _site_type(project, site) or name
         owner, _, method = typed.rpartition(".")
         label = dotted(site.node.func) or name
-        if name in REQUESTS_FUNCTIONS or typed in REQUESTS_FUNCTIONS or (
-            method in HTTP_VERBS and owner in REQUESTS_SESSION_TYPES
-        ) or name in URLOPEN or name in HTTPX_FUNCTIONS:
+        if (
+            name in REQUESTS_FUNCTIONS
+            or typed in REQUESTS_FUNCTIONS
+            or (method in HTTP_VERBS and owner in REQUESTS_SESSION_TYPES)
+            or name in URLOPEN
+            or name in HTTPX_FUNCTIONS
+        ):
             found.append((site, f"`{label}(...)` (HTTP call)"))
         elif name in SUBPROCESS_BLOCKING:
             found.append((site, f"`{label}(...)` (waits for a subprocess)"))
@@ -340,10 +344,19 @@ def _absorb(use: SocketIOUse, call: ast.Call, path: str) -> None:
 
 
 # ---------------------------------------------------- import-time resources
-DB_CONNECT_CALLS = frozenset({
-    "psycopg2.connect", "psycopg.connect", "pymysql.connect", "MySQLdb.connect", "mysql.connector.connect",
-    "sqlite3.connect", "pymongo.MongoClient", "cx_Oracle.connect", "oracledb.connect",
-})
+DB_CONNECT_CALLS = frozenset(
+    {
+        "psycopg2.connect",
+        "psycopg.connect",
+        "pymysql.connect",
+        "MySQLdb.connect",
+        "mysql.connector.connect",
+        "sqlite3.connect",
+        "pymongo.MongoClient",
+        "cx_Oracle.connect",
+        "oracledb.connect",
+    }
+)
 THREAD_TYPES = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
 SCHEDULER_PREFIXES = ("apscheduler.schedulers.", "flask_apscheduler.")
 
@@ -357,7 +370,8 @@ def import_time_resources(project: Project) -> list[tuple[Location, str]]:
     """
     found: list[tuple[Location, str]] = []
     factory_at_import = any(
-        site.function is None and not site.in_main
+        site.function is None
+        and not site.in_main
         and (fn := project.resolve_function(dotted(site.node.func) or "", None, site.module)) is not None
         and FACTORY in fn.roles
         for site in project.calls

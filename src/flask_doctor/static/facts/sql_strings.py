@@ -25,7 +25,10 @@ SQL_WORDS = re.compile(
 #: methods and functions that run SQL text
 SQL_METHODS = {"execute", "executemany", "executescript", "exec_driver_sql", "raw"}
 SQL_FUNCS = {
-    "sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "pandas.read_sql",
+    "sqlalchemy.text",
+    "sqlalchemy.sql.text",
+    "sqlalchemy.sql.expression.text",
+    "pandas.read_sql",
     "pandas.read_sql_query",
 }
 #: words in the name of a call that makes a value safe to put in SQL text
@@ -41,8 +44,12 @@ def sql_template(node: ast.expr) -> tuple[str | None, list[tuple[ast.expr, bool]
                 parts.append(str(value.value))
             elif isinstance(value, ast.FormattedValue):
                 parts.append(value.value)
-    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) \
-            and isinstance(node.left.value, str):
+    elif (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Mod)
+        and isinstance(node.left, ast.Constant)
+        and isinstance(node.left.value, str)
+    ):
         values = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
         chunks = re.split(r"(%(?:\([^)]*\))?[sdrif])", node.left.value)
         index = 0
@@ -73,8 +80,13 @@ def sql_template(node: ast.expr) -> tuple[str | None, list[tuple[ast.expr, bool]
                 parts.extend(_split_template(text or "", holes))
             else:
                 parts.append(piece)
-    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
-            and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str):
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+        and isinstance(node.func.value, ast.Constant)
+        and isinstance(node.func.value.value, str)
+    ):
         chunks = re.split(r"(\{[^{}]*\})", node.func.value.value)
         positional = list(node.args)
         keywords = {kw.arg: kw.value for kw in node.keywords if kw.arg}

@@ -24,8 +24,17 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Methods that add entries to a list, set, dict or deque.
 GROWING_METHODS = frozenset({"append", "extend", "add", "update", "setdefault", "insert", "appendleft", "extendleft"})
 CONTAINER_CALLS = {
-    "dict", "list", "set", "collections.defaultdict", "collections.OrderedDict",
-    "collections.Counter", "collections.deque", "defaultdict", "OrderedDict", "Counter", "deque",
+    "dict",
+    "list",
+    "set",
+    "collections.defaultdict",
+    "collections.OrderedDict",
+    "collections.Counter",
+    "collections.deque",
+    "defaultdict",
+    "OrderedDict",
+    "Counter",
+    "deque",
 }
 
 
@@ -194,7 +203,6 @@ def immortal_kind(value: ast.expr) -> str | None:
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in _IMMORTAL_CALLS:
         return value.func.id
     return None
-
 
 
 __all__ = [

@@ -42,29 +42,89 @@ from flask_doctor.static.names import dotted
 #: The request object itself (what ``request`` is imported as).
 REQUEST_NAMES = frozenset({"flask.request", "flask.globals.request", "quart.request"})
 #: Everything that varies per request: the request, the session, ``g`` and the logged-in user.
-REQUEST_STATE = frozenset({
-    "flask.request", "flask.session", "flask.g",
-    "flask.globals.request", "flask.globals.session", "flask.globals.g",
-    "flask_login.current_user", "flask_login.utils.current_user",
-})
+REQUEST_STATE = frozenset(
+    {
+        "flask.request",
+        "flask.session",
+        "flask.g",
+        "flask.globals.request",
+        "flask.globals.session",
+        "flask.globals.g",
+        "flask_login.current_user",
+        "flask_login.utils.current_user",
+    }
+)
 #: ``request.<attr>`` that carry data the client chose.
-DATA_ATTRS = frozenset({
-    "args", "form", "values", "json", "files", "headers", "cookies", "data", "view_args",
-    "stream", "environ", "get_json", "get_data", "authorization", "query_string",
-    "path", "full_path", "url", "base_url", "referrer", "user_agent", "host",
-})
+DATA_ATTRS = frozenset(
+    {
+        "args",
+        "form",
+        "values",
+        "json",
+        "files",
+        "headers",
+        "cookies",
+        "data",
+        "view_args",
+        "stream",
+        "environ",
+        "get_json",
+        "get_data",
+        "authorization",
+        "query_string",
+        "path",
+        "full_path",
+        "url",
+        "base_url",
+        "referrer",
+        "user_agent",
+        "host",
+    }
+)
 #: calls whose result keeps the text of a tainted argument.
-PASS_THROUGH = frozenset({
-    "str", "bytes", "os.path.join", "posixpath.join", "ntpath.join", "os.path.normpath", "os.path.abspath",
-    "os.path.expanduser", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "urllib.parse.unquote",
-    "urllib.parse.unquote_plus", "urllib.parse.urljoin", "base64.b64decode", "base64.urlsafe_b64decode",
-    "bytes.fromhex", "codecs.decode",
-})
+PASS_THROUGH = frozenset(
+    {
+        "str",
+        "bytes",
+        "os.path.join",
+        "posixpath.join",
+        "ntpath.join",
+        "os.path.normpath",
+        "os.path.abspath",
+        "os.path.expanduser",
+        "pathlib.Path",
+        "pathlib.PurePath",
+        "pathlib.PosixPath",
+        "urllib.parse.unquote",
+        "urllib.parse.unquote_plus",
+        "urllib.parse.urljoin",
+        "base64.b64decode",
+        "base64.urlsafe_b64decode",
+        "bytes.fromhex",
+        "codecs.decode",
+    }
+)
 #: methods of a tainted value that return something harmless.
-PREDICATE_METHODS = frozenset({
-    "startswith", "endswith", "isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "count",
-    "find", "rfind", "index", "rindex", "keys", "__len__", "getlist_len", "isidentifier",
-})
+PREDICATE_METHODS = frozenset(
+    {
+        "startswith",
+        "endswith",
+        "isdigit",
+        "isalnum",
+        "isalpha",
+        "isnumeric",
+        "isdecimal",
+        "count",
+        "find",
+        "rfind",
+        "index",
+        "rindex",
+        "keys",
+        "__len__",
+        "getlist_len",
+        "isidentifier",
+    }
+)
 #: URL converters whose value cannot carry text (``<int:id>``).
 SAFE_CONVERTERS = frozenset({"int", "float", "uuid", "bool"})
 _CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
@@ -233,8 +293,11 @@ def _seeds(fn: FunctionInfo, seeds: Seeds) -> dict[str, ast.AST | str]:
         if "view" not in fn.roles:
             return {}
         args = fn.node.args
-        return {a.arg: f"view parameter `{a.arg}`" for a in args.posonlyargs + args.args + args.kwonlyargs
-                if a.arg not in ("self", "cls")}
+        return {
+            a.arg: f"view parameter `{a.arg}`"
+            for a in args.posonlyargs + args.args + args.kwonlyargs
+            if a.arg not in ("self", "cls")
+        }
     out: dict[str, ast.AST | str] = {}
     for name, converter in route_parameters(fn).items():
         if converter not in SAFE_CONVERTERS:
@@ -416,8 +479,11 @@ class Taint:
 
 def _is_referer_key(node: ast.AST) -> bool:
     """``headers.get("Referer")`` / ``environ["HTTP_REFERER"]``: where the user came from."""
-    return isinstance(node, ast.Constant) and isinstance(node.value, str) \
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
         and node.value.lower() in ("referer", "http_referer", "referrer")
+    )
 
 
 # ---------------------------------------------------------------- the facts
@@ -460,7 +526,23 @@ def describe_source(source: ast.AST | str) -> str:
 
 
 __all__ = [
-    "DATA_ATTRS", "REQUEST_DATA", "REQUEST_NAMES", "REQUEST_STATE", "USER_INPUT", "Binding", "Bound", "Follow",
-    "Seeds", "Taint", "TaintPolicy", "assignments", "bindings", "describe_source", "parameter_taint",
-    "request_derived", "route_parameters", "taint", "tainted_locals",
+    "DATA_ATTRS",
+    "REQUEST_DATA",
+    "REQUEST_NAMES",
+    "REQUEST_STATE",
+    "USER_INPUT",
+    "Binding",
+    "Bound",
+    "Follow",
+    "Seeds",
+    "Taint",
+    "TaintPolicy",
+    "assignments",
+    "bindings",
+    "describe_source",
+    "parameter_taint",
+    "request_derived",
+    "route_parameters",
+    "taint",
+    "tainted_locals",
 ]

@@ -32,19 +32,106 @@ from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
 
 #: Method or function names that change state (databases, files, caches, mail, the login).
-WRITE_NAMES = frozenset({
-    "commit", "save", "add", "add_all", "delete", "remove", "update", "insert", "insert_one", "insert_many",
-    "update_one", "update_many", "delete_one", "delete_many", "replace_one", "upsert", "execute", "executemany",
-    "executescript", "flush", "merge", "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings",
-    "write", "write_text", "write_bytes", "writelines", "modify", "rename", "destroy", "revert", "store",
-    "unlink", "rmtree", "removedirs", "rmdir", "mkdir", "makedirs", "move", "copy", "copyfile", "copytree",
-    "replace", "set", "setex", "hset", "hdel", "incr", "decr", "lpush", "rpush", "sadd", "srem", "publish",
-    "send", "sendmail", "send_message", "login_user", "logout_user", "apply_async", "delay", "enqueue",
-    "put", "patch", "post", "truncate", "purge", "drop", "approve", "reject", "ban", "archive", "restore",
-    "activate", "deactivate", "enable", "disable", "lock", "unlock", "invite", "register", "subscribe",
-    "unsubscribe", "follow", "unfollow", "upload", "import_", "sync", "reset", "revoke", "grant", "create_all",
-    "git_sync", "save_images", "delete_image",
-})
+WRITE_NAMES = frozenset(
+    {
+        "commit",
+        "save",
+        "add",
+        "add_all",
+        "delete",
+        "remove",
+        "update",
+        "insert",
+        "insert_one",
+        "insert_many",
+        "update_one",
+        "update_many",
+        "delete_one",
+        "delete_many",
+        "replace_one",
+        "upsert",
+        "execute",
+        "executemany",
+        "executescript",
+        "flush",
+        "merge",
+        "bulk_save_objects",
+        "bulk_insert_mappings",
+        "bulk_update_mappings",
+        "write",
+        "write_text",
+        "write_bytes",
+        "writelines",
+        "modify",
+        "rename",
+        "destroy",
+        "revert",
+        "store",
+        "unlink",
+        "rmtree",
+        "removedirs",
+        "rmdir",
+        "mkdir",
+        "makedirs",
+        "move",
+        "copy",
+        "copyfile",
+        "copytree",
+        "replace",
+        "set",
+        "setex",
+        "hset",
+        "hdel",
+        "incr",
+        "decr",
+        "lpush",
+        "rpush",
+        "sadd",
+        "srem",
+        "publish",
+        "send",
+        "sendmail",
+        "send_message",
+        "login_user",
+        "logout_user",
+        "apply_async",
+        "delay",
+        "enqueue",
+        "put",
+        "patch",
+        "post",
+        "truncate",
+        "purge",
+        "drop",
+        "approve",
+        "reject",
+        "ban",
+        "archive",
+        "restore",
+        "activate",
+        "deactivate",
+        "enable",
+        "disable",
+        "lock",
+        "unlock",
+        "invite",
+        "register",
+        "subscribe",
+        "unsubscribe",
+        "follow",
+        "unfollow",
+        "upload",
+        "import_",
+        "sync",
+        "reset",
+        "revoke",
+        "grant",
+        "create_all",
+        "git_sync",
+        "save_images",
+        "delete_image",
+    }
+)
 #: Prefixes of project helpers that change state (``save_page``, ``delete_user``, ``send_reset_mail``).
 _WRITE_PREFIX = re.compile(
     r"^_?(save|delete|remove|update|insert|create|add|set|send|write|modify|change|reset|register|import|upload"
@@ -58,8 +145,26 @@ _WRITE_PREFIX = re.compile(
 _PREDICATE_PREFIXES = ("can_", "may_", "is_", "has_", "check_", "get_", "find_", "load_", "read_", "validate_")
 #: Helpers that compute or fetch: their callees are not searched for writes (``get_config()`` may register keys).
 _READER_PREFIXES = (
-    *_PREDICATE_PREFIXES, "from_", "to_", "parse_", "prep_", "build_", "make_", "render_", "format_", "compute_",
-    "calc_", "list_", "search_", "query_", "fetch_", "lookup_", "serialize_", "serialise_", "encode_", "decode_",
+    *_PREDICATE_PREFIXES,
+    "from_",
+    "to_",
+    "parse_",
+    "prep_",
+    "build_",
+    "make_",
+    "render_",
+    "format_",
+    "compute_",
+    "calc_",
+    "list_",
+    "search_",
+    "query_",
+    "fetch_",
+    "lookup_",
+    "serialize_",
+    "serialise_",
+    "encode_",
+    "decode_",
 )
 _PERMISSION_OBJECTS = frozenset({"may", "can", "allowed", "permissions", "perms", "acl", "policy"})
 #: Builtins that share a name with a write method (``set()`` builds a set).
@@ -136,7 +241,7 @@ def unsafe_branch(fn: FunctionInfo) -> list[ast.stmt]:
             continue
         branch = stmt.body if side else stmt.orelse
         before = body[:index]
-        after = body[index + 1:]
+        after = body[index + 1 :]
         ends = bool(branch) and isinstance(branch[-1], (ast.Return, ast.Raise))
         return [*before, *branch, *([] if ends else after)]
     return list(body)
@@ -189,11 +294,12 @@ def _first_write(project: Project, fn: FunctionInfo, stmts: list[ast.stmt], dept
                 if depth < 1:
                     name = dotted(node.func)
                     callee = project.resolve_function(name, fn, fn.module) if name else None
-                    if callee is not None and callee is not fn and not callee.name.lstrip("_").startswith(
-                        _READER_PREFIXES
-                    ) and _first_write(
-                        project, callee, list(callee.node.body), depth + 1
-                    ) is not None:
+                    if (
+                        callee is not None
+                        and callee is not fn
+                        and not callee.name.lstrip("_").startswith(_READER_PREFIXES)
+                        and _first_write(project, callee, list(callee.node.body), depth + 1) is not None
+                    ):
                         return node
     return None
 

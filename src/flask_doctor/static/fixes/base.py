@@ -86,8 +86,7 @@ class FixTree:
         self.path = path
         self.text = text
         self.lines = text.splitlines()
-        self.wrapper = MetadataWrapper(module if module is not None else cst.parse_module(text),
-                                       unsafe_skip_copy=True)
+        self.wrapper = MetadataWrapper(module if module is not None else cst.parse_module(text), unsafe_skip_copy=True)
         self.module = self.wrapper.module
         self.positions: dict[cst.CSTNode, CodeRange] = dict(self.wrapper.resolve(PositionProvider))
         self.parents: dict[cst.CSTNode, cst.CSTNode] = dict(self.wrapper.resolve(ParentNodeProvider))
@@ -110,9 +109,7 @@ class FixTree:
         """
         return self.node_at(finding.location, kind)
 
-    def node_at(
-        self, loc: Location | None, kind: type[cst.CSTNode] | tuple[type[cst.CSTNode], ...]
-    ) -> cst.CSTNode:
+    def node_at(self, loc: Location | None, kind: type[cst.CSTNode] | tuple[type[cst.CSTNode], ...]) -> cst.CSTNode:
         """The node of type ``kind`` at ``loc`` (a finding's or one of its evidence's), as :meth:`at` finds it."""
         if loc is None or not loc.line:
             raise Skip("the finding has no position")
@@ -122,8 +119,7 @@ class FixTree:
             raise Skip(f"no {self._kind_name(kind)} at line {loc.line}")
         if loc.end_line:
             end = (loc.end_line, self._char_column(loc.end_line, loc.end_column))
-            exact = [n for n in candidates
-                     if (self.positions[n].end.line, self.positions[n].end.column) == end]
+            exact = [n for n in candidates if (self.positions[n].end.line, self.positions[n].end.column) == end]
             if exact:
                 candidates = exact
         return min(candidates, key=self._size)

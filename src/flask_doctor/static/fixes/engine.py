@@ -67,17 +67,22 @@ class FixReport:
         chunks: list[str] = []
         for path in sorted(self.changed):
             rel = _rel(path, self.root)
-            chunks.extend(difflib.unified_diff(
-                self.originals[path].splitlines(keepends=True), self.texts[path].splitlines(keepends=True),
-                fromfile=f"a/{rel}", tofile=f"b/{rel}",
-            ))
-        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-                       for line in chunks)
+            chunks.extend(
+                difflib.unified_diff(
+                    self.originals[path].splitlines(keepends=True),
+                    self.texts[path].splitlines(keepends=True),
+                    fromfile=f"a/{rel}",
+                    tofile=f"b/{rel}",
+                )
+            )
+        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in chunks)
 
     def summary(self) -> str:
         by_code = Counter(f.code for f in self.applied)
-        parts = [f"{len(self.applied)} fixed" + (
-            f" ({', '.join(f'{c} ×{n}' for c, n in sorted(by_code.items()))})" if by_code else "")]
+        parts = [
+            f"{len(self.applied)} fixed"
+            + (f" ({', '.join(f'{c} ×{n}' for c, n in sorted(by_code.items()))})" if by_code else "")
+        ]
         parts.append(f"{len(self.skipped)} skipped")
         parts.append(f"{len(self.changed)} files changed")
         if self.python_changed:
@@ -180,8 +185,9 @@ def run_fix(
         for f in findings:
             if fixable(f, unsafe) and (fix_file(f), f.code) not in blocked:
                 todo.setdefault(fix_file(f), []).append(f)
-        report.unsafe_available = 0 if unsafe else sum(
-            1 for f in findings if fixable(f, True) and not fixable(f, False))
+        report.unsafe_available = (
+            0 if unsafe else sum(1 for f in findings if fixable(f, True) and not fixable(f, False))
+        )
         if not todo:
             break
         round_applied: dict[Path, list[Finding]] = {}

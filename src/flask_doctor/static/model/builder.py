@@ -202,15 +202,18 @@ class _ModuleBuilder(ast.NodeVisitor):
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     if (
-                        isinstance(target, ast.Subscript) and isinstance(target.value, ast.Call)
+                        isinstance(target, ast.Subscript)
+                        and isinstance(target.value, ast.Call)
                         and dotted(target.value.func) == "globals"
                     ):
                         return True
         return False
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        prefix = self.current.qualname if self.current else (
-            self.class_stack[-1].qualname if self.class_stack else self.module.name
+        prefix = (
+            self.current.qualname
+            if self.current
+            else (self.class_stack[-1].qualname if self.class_stack else self.module.name)
         )
         qualname = f"{prefix}.{node.name}"
         bases = []
@@ -232,9 +235,12 @@ class _ModuleBuilder(ast.NodeVisitor):
             self.top_level_defs_seen += 1
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        cls = self.class_stack[-1] if self.class_stack and (
-            not self.scope or self.class_stack[-1].qualname.startswith(self.scope[-1].qualname)
-        ) else None
+        cls = (
+            self.class_stack[-1]
+            if self.class_stack
+            and (not self.scope or self.class_stack[-1].qualname.startswith(self.scope[-1].qualname))
+            else None
+        )
         parent = self.current
         if cls is not None:
             qualname = f"{cls.qualname}.{node.name}"
@@ -413,7 +419,8 @@ class _ModuleBuilder(ast.NodeVisitor):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 for target in node.targets:
                     if (
-                        isinstance(target, ast.Attribute) and target.attr == attribute
+                        isinstance(target, ast.Attribute)
+                        and target.attr == attribute
                         and dotted(target.value) == "self"
                     ):
                         return self.table.qualify(dotted(node.value.func) or "") or dotted(node.value.func)
@@ -514,9 +521,9 @@ class _ModuleBuilder(ast.NodeVisitor):
                 rule = deco.args[0].value
             for kw in deco.keywords:
                 if kw.arg == "methods" and isinstance(kw.value, (ast.List, ast.Tuple, ast.Set)):
-                    methods = tuple(
-                        str(e.value).upper() for e in kw.value.elts if isinstance(e, ast.Constant)
-                    ) or methods
+                    methods = (
+                        tuple(str(e.value).upper() for e in kw.value.elts if isinstance(e, ast.Constant)) or methods
+                    )
         if ROUTE_DECORATORS[attr]:
             methods = (ROUTE_DECORATORS[attr],)
         location = Location(self.module.path, deco.lineno, deco.col_offset + 1)
@@ -659,9 +666,17 @@ def build_project(
 
 
 #: Calls inside a decorator that send the decorated function to a job queue instead of running it.
-ENQUEUEING_CALLS = frozenset({
-    "enqueue", "enqueue_call", "enqueue_in", "enqueue_at", "delay", "apply_async", "send_task",
-})
+ENQUEUEING_CALLS = frozenset(
+    {
+        "enqueue",
+        "enqueue_call",
+        "enqueue_in",
+        "enqueue_at",
+        "delay",
+        "apply_async",
+        "send_task",
+    }
+)
 #: Calls inside a decorator that make the decorated function a job of a framework.
 TASK_MAKING_CALLS = frozenset({"task", "shared_task", "actor", "job", "periodic_task"})
 
@@ -691,7 +706,7 @@ def _job_decorators(project: Project) -> None:
 
 
 def _job_kind(decorator: FunctionInfo) -> str | None:
-    """"enqueue" when the decorator's code queues the function, "task" when it registers it with a job
+    """ "enqueue" when the decorator's code queues the function, "task" when it registers it with a job
     framework, None when it does neither."""
     kind = None
     for node in ast.walk(decorator.node):

@@ -13,6 +13,8 @@ from flask_doctor.static.model.records import ClassInfo, ConfigSetting
 
 _CONFIG_NAME = re.compile(r"config|settings|conf$", re.IGNORECASE)
 _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
 def collect_config_classes(
     project: Project, production: Iterable[str], development: Iterable[str], testing: Iterable[str]
 ) -> None:
@@ -51,10 +53,7 @@ def collect_config_classes(
         if not is_config_class(cls, set()):
             continue
         env = env_of(cls, set())
-        assigns = [
-            s for s in cls.node.body
-            if isinstance(s, (ast.Assign, ast.AnnAssign))
-        ]
+        assigns = [s for s in cls.node.body if isinstance(s, (ast.Assign, ast.AnnAssign))]
         has_upper = False
         for stmt in assigns:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -67,14 +66,19 @@ def collect_config_classes(
             project.config_classes[cls.qualname] = env
     # config modules: settings.py, config/production.py, ... with UPPER names
     loaded_by_name = {
-        c.module.name for c in project.calls
+        c.module.name
+        for c in project.calls
         if c.name.endswith("from_object")
-        and c.node.args and isinstance(c.node.args[0], ast.Name) and c.node.args[0].id == "__name__"
+        and c.node.args
+        and isinstance(c.node.args[0], ast.Name)
+        and c.node.args[0].id == "__name__"
     }
     for module in project.modules.values():
         last = module.name.rsplit(".", 1)[-1]
-        is_config_module = bool(_CONFIG_NAME.search(last)) or module.name in loaded_by_name or (
-            module.is_package is False and classify_env(last) != "base" and _CONFIG_NAME.search(module.name)
+        is_config_module = (
+            bool(_CONFIG_NAME.search(last))
+            or module.name in loaded_by_name
+            or (module.is_package is False and classify_env(last) != "base" and _CONFIG_NAME.search(module.name))
         )
         if not is_config_module:
             continue

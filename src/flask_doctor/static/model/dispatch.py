@@ -64,21 +64,111 @@ from flask_doctor.static.names import dotted
 #: Methods of builtin containers, strings, bytes and files, and the most common
 #: library verbs: an unknown receiver calling one of them is far more often a
 #: dict, a file or a library object than a project plugin.
-GENERIC_METHODS = frozenset({
-    "get", "items", "keys", "values", "pop", "popitem", "update", "setdefault", "append", "extend", "insert",
-    "remove", "clear", "copy", "add", "discard", "index", "count", "sort", "reverse", "format", "join", "split",
-    "rsplit", "strip", "lstrip", "rstrip", "replace", "encode", "decode", "lower", "upper", "startswith",
-    "endswith", "find", "read", "write", "close", "flush", "seek", "tell", "readline", "readlines", "open",
-    "run", "start", "stop", "save", "delete", "commit", "rollback", "execute", "query", "filter", "all", "first",
-    "one", "load", "loads", "dump", "dumps", "render", "json", "info", "debug", "warning", "error", "exception",
-    "log", "set", "wait", "put", "post", "patch", "head", "options", "__init__", "__call__", "__enter__",
-    "__exit__",
-})
+GENERIC_METHODS = frozenset(
+    {
+        "get",
+        "items",
+        "keys",
+        "values",
+        "pop",
+        "popitem",
+        "update",
+        "setdefault",
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "clear",
+        "copy",
+        "add",
+        "discard",
+        "index",
+        "count",
+        "sort",
+        "reverse",
+        "format",
+        "join",
+        "split",
+        "rsplit",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "replace",
+        "encode",
+        "decode",
+        "lower",
+        "upper",
+        "startswith",
+        "endswith",
+        "find",
+        "read",
+        "write",
+        "close",
+        "flush",
+        "seek",
+        "tell",
+        "readline",
+        "readlines",
+        "open",
+        "run",
+        "start",
+        "stop",
+        "save",
+        "delete",
+        "commit",
+        "rollback",
+        "execute",
+        "query",
+        "filter",
+        "all",
+        "first",
+        "one",
+        "load",
+        "loads",
+        "dump",
+        "dumps",
+        "render",
+        "json",
+        "info",
+        "debug",
+        "warning",
+        "error",
+        "exception",
+        "log",
+        "set",
+        "wait",
+        "put",
+        "post",
+        "patch",
+        "head",
+        "options",
+        "__init__",
+        "__call__",
+        "__enter__",
+        "__exit__",
+    }
+)
 #: Calls that hand a function to a job queue: it runs in a worker, not here.
-ENQUEUE_METHODS = frozenset({
-    "delay", "apply_async", "enqueue", "enqueue_call", "enqueue_at", "enqueue_in", "send_task", "add_job",
-    "schedule", "s", "si", "signature", "add_periodic_task", "scheduled_job",
-})
+ENQUEUE_METHODS = frozenset(
+    {
+        "delay",
+        "apply_async",
+        "enqueue",
+        "enqueue_call",
+        "enqueue_at",
+        "enqueue_in",
+        "send_task",
+        "add_job",
+        "schedule",
+        "s",
+        "si",
+        "signature",
+        "add_periodic_task",
+        "scheduled_job",
+    }
+)
+
+
 def dispatch_edges(project: Project) -> dict[str, list[tuple[FunctionInfo, bool]]]:
     """Extra callees per function (by qualname), beyond what ``resolve_function`` finds.
 
@@ -455,11 +545,7 @@ class _FunctionWalker:
                 skip.add(id(node.value))
         found: list[tuple[FunctionInfo, bool]] = []
         for node in nodes:
-            if (
-                isinstance(node, (ast.Name, ast.Attribute))
-                and id(node) not in skip
-                and isinstance(node.ctx, ast.Load)
-            ):
+            if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in skip and isinstance(node.ctx, ast.Load):
                 on_thread = id(node) in background
                 for callee in self._referenced(node, as_argument=id(node) in arguments):
                     if "task" not in callee.roles:
@@ -485,19 +571,46 @@ class _FunctionWalker:
 
 
 #: Calls whose arguments are functions to call: executors, threads, partials, callback registries.
-CALLBACK_TAKERS = frozenset({
-    "submit", "map", "imap", "imap_unordered", "starmap", "apply", "run_in_executor", "spawn", "spawn_later",
-    "start_new_thread", "Thread", "Timer", "Process", "partial", "add_done_callback", "call_soon", "call_later",
-    "register", "connect", "add_listener", "subscribe", "on", "listen", "callback", "add_callback",
-})
+CALLBACK_TAKERS = frozenset(
+    {
+        "submit",
+        "map",
+        "imap",
+        "imap_unordered",
+        "starmap",
+        "apply",
+        "run_in_executor",
+        "spawn",
+        "spawn_later",
+        "start_new_thread",
+        "Thread",
+        "Timer",
+        "Process",
+        "partial",
+        "add_done_callback",
+        "call_soon",
+        "call_later",
+        "register",
+        "connect",
+        "add_listener",
+        "subscribe",
+        "on",
+        "listen",
+        "callback",
+        "add_callback",
+    }
+)
 
 
 def _callback_keyword(name: str | None) -> bool:
     """``target=``, ``callback=``, ``on_success=``, ``key=``: a keyword that takes a function."""
     return bool(name) and (
         name in ("target", "callback", "func", "fn", "function", "handler", "key", "hook", "loader")
-        or name.startswith("on_") or name.endswith(("_callback", "_handler", "_hook", "_func", "_fn"))
+        or name.startswith("on_")
+        or name.endswith(("_callback", "_handler", "_hook", "_func", "_fn"))
     )
+
+
 THREAD_CLASSES = {"threading.Thread", "multiprocessing.Process"}
 
 
@@ -506,11 +619,22 @@ def _thread_run(project: Project, callee: FunctionInfo) -> bool:
     if callee.name != "run" or callee.class_name is None:
         return False
     return project.is_subtype(callee.qualname.rsplit(".", 1)[0], THREAD_CLASSES)
+
+
 #: Calls that start a thread, greenlet or process running their ``target`` (or first argument).
-THREAD_STARTERS = frozenset({
-    "threading.Thread", "threading.Timer", "multiprocessing.Process", "gevent.spawn", "gevent.spawn_later",
-    "eventlet.spawn", "eventlet.spawn_n", "_thread.start_new_thread", "thread.start_new_thread",
-})
+THREAD_STARTERS = frozenset(
+    {
+        "threading.Thread",
+        "threading.Timer",
+        "multiprocessing.Process",
+        "gevent.spawn",
+        "gevent.spawn_later",
+        "eventlet.spawn",
+        "eventlet.spawn_n",
+        "_thread.start_new_thread",
+        "thread.start_new_thread",
+    }
+)
 
 
 def _thread_targets(walker: _FunctionWalker, call: ast.Call) -> list[ast.expr]:

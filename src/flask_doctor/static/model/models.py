@@ -85,8 +85,10 @@ def collect_models(project: Project) -> None:
                         model.unique_columns.add(attr)
             elif callee == "relationship":
                 lazy = kwargs.get("lazy")
-                lazy_value = lazy.value if isinstance(lazy, ast.Constant) and isinstance(lazy.value, str) else (
-                    "joined" if isinstance(lazy, ast.Constant) and lazy.value is False else "select"
+                lazy_value = (
+                    lazy.value
+                    if isinstance(lazy, ast.Constant) and isinstance(lazy.value, str)
+                    else ("joined" if isinstance(lazy, ast.Constant) and lazy.value is False else "select")
                 )
                 target = ""
                 if value.args and isinstance(value.args[0], ast.Constant):
@@ -107,8 +109,10 @@ def collect_models(project: Project) -> None:
                     blazy = next(lazies, "select")
                     backrefs.append((target, str(backref.args[0].value), str(blazy), loc))
                 # ``back_populates``: the other side declares its own relationship
-        if cls.name in project.models and _secondary_model_path(cls.module.path) and not _secondary_model_path(
-            project.models[cls.name].location.path
+        if (
+            cls.name in project.models
+            and _secondary_model_path(cls.module.path)
+            and not _secondary_model_path(project.models[cls.name].location.path)
         ):
             continue  # a migration's or a test's copy of the class must not hide the real model
         project.models[cls.name] = model

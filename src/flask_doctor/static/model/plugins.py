@@ -24,11 +24,18 @@ LITERALS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
 #: More implementations than this and "which plugin runs?" has no useful answer.
 MAX_FAMILY = 25
 #: Calls that import a module whose name is only known at run time.
-DYNAMIC_IMPORTS = frozenset({
-    "importlib.import_module", "imp.load_source", "imp.load_module", "importlib.machinery.SourceFileLoader",
-    "importlib.util.spec_from_file_location", "werkzeug.utils.import_string", "werkzeug.import_string",
-    "__import__",
-})
+DYNAMIC_IMPORTS = frozenset(
+    {
+        "importlib.import_module",
+        "imp.load_source",
+        "imp.load_module",
+        "importlib.machinery.SourceFileLoader",
+        "importlib.util.spec_from_file_location",
+        "werkzeug.utils.import_string",
+        "werkzeug.import_string",
+        "__import__",
+    }
+)
 #: A folder with at least this many modules nothing imports, loaded dynamically, is a plugin folder.
 MIN_PLUGIN_SIBLINGS = 3
 
@@ -123,9 +130,7 @@ def build_index(project: Project) -> DispatchIndex:
         if not below:
             continue
         for name, method in cls.methods.items():
-            overrides = [
-                project.classes[d].methods[name] for d in below if name in project.classes[d].methods
-            ]
+            overrides = [project.classes[d].methods[name] for d in below if name in project.classes[d].methods]
             overrides = [m for m in overrides if not is_abstract(m)]
             if not overrides:
                 continue
@@ -144,7 +149,9 @@ def build_index(project: Project) -> DispatchIndex:
     for module in project.modules.values():
         for stmt in module.tree.body:
             if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-                members = literal_members(project, stmt.value, lambda n: _qualify_module_level(project, module, n))
+                members = literal_members(
+                    project, stmt.value, lambda n, module=module: _qualify_module_level(project, module, n)
+                )
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 if members:
                     plugin_modules |= members.modules
@@ -178,8 +185,17 @@ def build_index(project: Project) -> DispatchIndex:
             if definers.get(name) == 1 and not role_of_path(cls.module.path).is_side:
                 unique_methods[name] = [method]
     return DispatchIndex(
-        subclasses, interface, families, definers, registries, plugin_modules, packages, nested, bodies,
-        plugin_functions, unique_methods,
+        subclasses,
+        interface,
+        families,
+        definers,
+        registries,
+        plugin_modules,
+        packages,
+        nested,
+        bodies,
+        plugin_functions,
+        unique_methods,
     )
 
 

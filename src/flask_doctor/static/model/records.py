@@ -28,38 +28,80 @@ BLUEPRINT_TYPES = {"flask.Blueprint", "flask.blueprints.Blueprint", "flask_smore
 CELERY_TYPES = {"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"}
 SQLALCHEMY_TYPES = {"flask_sqlalchemy.SQLAlchemy"}
 VIEW_BASES = {
-    "flask.views.View", "flask.views.MethodView", "flask.View", "flask.MethodView",
-    "flask_restful.Resource", "flask_restx.Resource", "flask_smorest.MethodView",
+    "flask.views.View",
+    "flask.views.MethodView",
+    "flask.View",
+    "flask.MethodView",
+    "flask_restful.Resource",
+    "flask_restx.Resource",
+    "flask_smorest.MethodView",
 }
 HTTP_METHOD_NAMES = {"get", "post", "put", "patch", "delete", "head", "options", "dispatch_request"}
 ROUTE_DECORATORS = {"route": None, "get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
 HOOK_DECORATORS = {
-    "before_request", "after_request", "teardown_request", "teardown_appcontext",
-    "before_app_request", "after_app_request", "teardown_app_request",
-    "context_processor", "app_context_processor", "url_value_preprocessor",
-    "url_defaults", "template_filter", "template_global", "template_test",
-    "app_template_filter", "app_template_global", "before_first_request",
+    "before_request",
+    "after_request",
+    "teardown_request",
+    "teardown_appcontext",
+    "before_app_request",
+    "after_app_request",
+    "teardown_app_request",
+    "context_processor",
+    "app_context_processor",
+    "url_value_preprocessor",
+    "url_defaults",
+    "template_filter",
+    "template_global",
+    "template_test",
+    "app_template_filter",
+    "app_template_global",
+    "before_first_request",
 }
 ERROR_DECORATORS = {"errorhandler", "app_errorhandler"}
 #: Decorators (and registration methods) of extensions whose functions run inside requests:
 #: Flask-Login, Flask-HTTPAuth, Flask-JWT-Extended, Flask-Principal, Flask-Babel,
 #: Flask-OAuthlib token getters, SQLAlchemy ORM event listeners.
 CALLBACK_DECORATORS = {
-    "user_loader", "request_loader", "header_loader", "token_loader", "unauthorized_handler",
-    "needs_refresh_handler", "verify_password", "verify_token", "get_password", "get_user_roles",
-    "hash_password", "user_lookup_loader", "user_identity_loader", "additional_claims_loader",
-    "token_in_blocklist_loader", "token_in_blacklist_loader", "expired_token_loader", "invalid_token_loader",
-    "unauthorized_loader", "identity_loader", "localeselector", "timezoneselector", "locale_selector",
-    "timezone_selector", "tokengetter", "listens_for",
+    "user_loader",
+    "request_loader",
+    "header_loader",
+    "token_loader",
+    "unauthorized_handler",
+    "needs_refresh_handler",
+    "verify_password",
+    "verify_token",
+    "get_password",
+    "get_user_roles",
+    "hash_password",
+    "user_lookup_loader",
+    "user_identity_loader",
+    "additional_claims_loader",
+    "token_in_blocklist_loader",
+    "token_in_blacklist_loader",
+    "expired_token_loader",
+    "invalid_token_loader",
+    "unauthorized_loader",
+    "identity_loader",
+    "localeselector",
+    "timezoneselector",
+    "locale_selector",
+    "timezone_selector",
+    "tokengetter",
+    "listens_for",
 }
 #: Keyword arguments that hand an extension a function it calls during requests
 #: (Authlib ``oauth.register(..., fetch_token=f, update_token=g)``).
 CALLBACK_KEYWORDS = {"fetch_token", "update_token"}
 #: Decorators of Flask-AppBuilder and Flask-Admin views (``@expose("/path")`` on a method).
 EXPOSE_DECORATORS = {
-    "flask_appbuilder.expose", "flask_appbuilder.api.expose", "flask_appbuilder.views.expose",
-    "flask_appbuilder.baseviews.expose", "flask_appbuilder.expose_api", "flask_appbuilder.api.expose_api",
-    "flask_admin.expose", "flask_admin.base.expose",
+    "flask_appbuilder.expose",
+    "flask_appbuilder.api.expose",
+    "flask_appbuilder.views.expose",
+    "flask_appbuilder.baseviews.expose",
+    "flask_appbuilder.expose_api",
+    "flask_appbuilder.api.expose_api",
+    "flask_admin.expose",
+    "flask_admin.base.expose",
 }
 SOCKET_DECORATORS = {"on", "event", "on_event"}
 SHRINKING_METHODS = {"pop", "popitem", "clear", "remove", "discard", "popleft"}

@@ -108,7 +108,11 @@ class Rule:
         RULES[cls.code] = cls
 
     def __init__(
-        self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None, *,
+        self,
+        project: Project,
+        severity: Severity | None = None,
+        ceiling: Ceiling | None = None,
+        *,
         preview: bool = False,
     ) -> None:
         self.project = project
@@ -122,7 +126,7 @@ class Rule:
     def node_handlers(cls) -> dict[str, str]:
         """``{"Call": "visit_Call", ...}`` for the node types this rule inspects."""
         return {
-            attr[len("visit_"):]: attr
+            attr[len("visit_") :]: attr
             for attr in dir(cls)
             if attr.startswith("visit_") and callable(getattr(cls, attr))
         }
@@ -153,5 +157,3 @@ class Rule:
             evidence=evidence,
             fix=fix,
         )
-
-

@@ -69,8 +69,7 @@ def read_compose(reader: Reader, path: Path, text: str) -> None:
         _read_service(reader, rel, key_node, svc, dotenv)
 
 
-def _read_service(reader: Reader, rel: str, key_node: yaml.Node, svc: yaml.Node,
-                  dotenv: dict[str, str | None]) -> None:
+def _read_service(reader: Reader, rel: str, key_node: yaml.Node, svc: yaml.Node, dotenv: dict[str, str | None]) -> None:
     """One service: its declaration, environment, proxy role and server commands."""
     name = str(key_node.value)
     if name.startswith("x-") or not isinstance(svc, yaml.MappingNode):
@@ -155,8 +154,9 @@ def _environment(reader: Reader, rel: str, name: str, env_node: yaml.Node | None
                 continue
             key, eq, value = entry.partition("=")
             environment[key] = value if eq else None
-            reader.model.env.append(EnvSetting(key, value if eq else None,
-                                               loc(rel, line_of(item), column_of(item)), f"service:{name}"))
+            reader.model.env.append(
+                EnvSetting(key, value if eq else None, loc(rel, line_of(item), column_of(item)), f"service:{name}")
+            )
     return environment
 
 

@@ -214,8 +214,9 @@ def read_dockerfile(reader: Reader, path: Path, text: str) -> None:
     _name_scripts(reader, path, [(ep, "ENTRYPOINT"), (cmd, "CMD")], copies)
 
 
-def _name_scripts(reader: Reader, path: Path, forms: list[tuple[tuple[int, CommandForm] | None, str]],
-                  copies: list[str]) -> None:
+def _name_scripts(
+    reader: Reader, path: Path, forms: list[tuple[tuple[int, CommandForm] | None, str]], copies: list[str]
+) -> None:
     """Queue the entry-point scripts ENTRYPOINT/CMD run (``./boot.sh``), to be read as shell scripts."""
     here = path.parent
     for form, process in forms:

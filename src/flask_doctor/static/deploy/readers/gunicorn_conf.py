@@ -34,8 +34,13 @@ def read_gunicorn_conf(reader: Reader, path: Path, text: str) -> None:
         conf.hooks[hook] = loc(rel, line, column)
     for item in config.assignments:
         conf.settings[item.name] = Setting(
-            item.name, item.value, loc(rel, item.line, item.column), expr=item.expr,
-            cpu_based=item.cpu_based, env_var=item.env_var, conditional=item.conditional,
+            item.name,
+            item.value,
+            loc(rel, item.line, item.column),
+            expr=item.expr,
+            cpu_based=item.cpu_based,
+            env_var=item.env_var,
+            conditional=item.conditional,
         )
         if item.name == "raw_env" and isinstance(item.value, list):
             for entry in item.value:

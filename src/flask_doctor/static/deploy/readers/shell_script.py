@@ -47,8 +47,28 @@ def _simple_commands(text: str) -> list[tuple[int, list[str]]]:
     return found
 
 
-_RESERVED = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "case",
-                       "esac", "{", "}", "!", "select", "function"})
+_RESERVED = frozenset(
+    {
+        "if",
+        "then",
+        "else",
+        "elif",
+        "fi",
+        "do",
+        "done",
+        "while",
+        "until",
+        "for",
+        "in",
+        "case",
+        "esac",
+        "{",
+        "}",
+        "!",
+        "select",
+        "function",
+    }
+)
 
 
 def _clean(words: list[str]) -> tuple[str, list[str]]:
@@ -109,7 +129,7 @@ def read_shell(reader: Reader, path: Path, text: str, process: str | None = None
         branch = process
         if words[0].startswith("@case:"):
             # a `case` branch: named after its pattern, so that `dev) flask run` counts as development
-            branch = f"{process}:{words[0][len('@case:'):]}"
+            branch = f"{process}:{words[0][len('@case:') :]}"
             words = words[1:]
             if not words:
                 continue

@@ -74,4 +74,3 @@ def line_of(node: yaml.Node) -> int:
 def column_of(node: yaml.Node) -> int:
     """The 1-based column where ``node`` starts."""
     return node.start_mark.column + 1
-

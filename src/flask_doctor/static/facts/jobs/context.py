@@ -53,8 +53,11 @@ def pushed_context(project: Project, node: ast.AST) -> ast.Call | None:
 def _pushes_for_good(project: Project, node: ast.AST) -> bool:
     """``app.app_context().push()`` (a ``with`` block ends before the task runs)."""
     for call in calls_in(node):
-        if (isinstance(call.func, ast.Attribute) and call.func.attr == "push"
-                and pushed_context(project, call.func.value)):
+        if (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr == "push"
+            and pushed_context(project, call.func.value)
+        ):
             return True
     return False
 

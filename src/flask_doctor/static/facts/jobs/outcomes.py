@@ -31,7 +31,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: ``AsyncResult`` members that wait for or read the stored outcome.
 RESULT_READS = {
-    "get", "ready", "successful", "failed", "wait", "join", "state", "status", "result", "info", "traceback",
+    "get",
+    "ready",
+    "successful",
+    "failed",
+    "wait",
+    "join",
+    "state",
+    "status",
+    "result",
+    "info",
+    "traceback",
 }
 _IGNORE_RESULT_SETTINGS = ("task_ignore_result", "CELERY_IGNORE_RESULT", "CELERY_TASK_IGNORE_RESULT")
 _SENDS = ("delay", "apply_async", "AsyncResult")
@@ -65,8 +75,13 @@ def work_tries(project: Project, fn: FunctionInfo) -> Iterator[ast.Try]:
     for stmt in top:
         if not isinstance(stmt, ast.Try):
             continue
-        rest = [s for s in top if s is not stmt and not isinstance(s, ast.Return)
-                and not (isinstance(s, ast.Assign) and isinstance(s.value, (ast.Constant, ast.Name)))]
+        rest = [
+            s
+            for s in top
+            if s is not stmt
+            and not isinstance(s, ast.Return)
+            and not (isinstance(s, ast.Assign) and isinstance(s.value, (ast.Constant, ast.Name)))
+        ]
         if not rest:
             yield stmt
             continue
@@ -135,8 +150,12 @@ def ignored_result_reads(project: Project, caller: FunctionInfo) -> list[tuple[a
 
     found: list[tuple[ast.Attribute, FunctionInfo, ast.Call]] = []
     for node in body_nodes(caller.node.body):
-        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
             task = task_of_send(node.value)
             if task is not None:
                 results[node.targets[0].id] = (task, node.value)
@@ -173,17 +192,26 @@ def polled_results(project: Project) -> dict[str, Evidence]:
             continue  # the model recorded every named call of the body: no send, no walk of it
         sent: dict[str, FunctionInfo] = {}
         for node in body_nodes(fn.node.body):
-            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1
-                    and isinstance(node.targets[0], ast.Name) and isinstance(node.value.func, ast.Attribute)
-                    and node.value.func.attr in SENDS):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value.func, ast.Attribute)
+                and node.value.func.attr in SENDS
+            ):
                 target = project.resolve_function(dotted(node.value.func.value) or "", fn, fn.module)
                 if target is not None:
                     sent[node.targets[0].id] = target
         if not sent:
             continue
         for node in body_nodes(fn.node.body):
-            if isinstance(node, ast.Attribute) and node.attr in ("id", "task_id") and isinstance(node.value, ast.Name) \
-                    and node.value.id in sent:
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("id", "task_id")
+                and isinstance(node.value, ast.Name)
+                and node.value.id in sent
+            ):
                 task = sent[node.value.id]
                 where = Location(fn.module.path, node.lineno, node.col_offset + 1)
                 found.setdefault(task.qualname, Evidence(f"`{fn.display}` hands the task id back to poll", where))

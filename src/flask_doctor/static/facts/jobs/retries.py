@@ -62,10 +62,16 @@ def retries_bounded(fn: FunctionInfo, retries: list[ast.Call]) -> bool:
     ``Task.retry(max_retries=N)`` overrides the task's limit for that call, so
     a task declared ``max_retries=None`` still stops after N tries.
     """
-    return bool(retries) and "autoretry_for" not in fn.task_options and all(
-        any(kw.arg == "max_retries" and not (isinstance(kw.value, ast.Constant) and kw.value.value is None)
-            for kw in call.keywords)
-        for call in retries
+    return (
+        bool(retries)
+        and "autoretry_for" not in fn.task_options
+        and all(
+            any(
+                kw.arg == "max_retries" and not (isinstance(kw.value, ast.Constant) and kw.value.value is None)
+                for kw in call.keywords
+            )
+            for call in retries
+        )
     )
 
 
@@ -97,8 +103,13 @@ def class_retry_policy(project: Project, class_name: str, table: ImportTable | N
                 names = [stmt.name]
             if set(names) & _CLASS_POLICY:
                 return True
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in ("__call__", "run") and any(
-                isinstance(n, ast.Try) or (isinstance(n, ast.Attribute) and n.attr == "retry") for n in ast.walk(stmt)
+            if (
+                isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and stmt.name in ("__call__", "run")
+                and any(
+                    isinstance(n, ast.Try) or (isinstance(n, ast.Attribute) and n.attr == "retry")
+                    for n in ast.walk(stmt)
+                )
             ):
                 return True  # a wrapper that handles errors for every task
         stack.extend(c.bases)
@@ -149,16 +160,22 @@ def app_wide_retry_policy(project: Project) -> bool:
                 found = True
     found = found or any(c.key in _ANNOTATIONS and _annotation_sets_policy(c.value) for c in project.config)
     # a ``task_failure`` signal handler deals with every task's failures in one place
-    found = found or any(
-        isinstance(site.node.func, ast.Attribute) and site.node.func.attr == "connect"
-        and (dotted(site.node.func.value) or "").rsplit(".", 1)[-1] == "task_failure"
-        for site in project.calls
-    ) or any(
-        any(
-            (dotted(d.func if isinstance(d, ast.Call) else d) or "").endswith("task_failure.connect")
-            for d in fn.node.decorator_list
+    found = (
+        found
+        or any(
+            isinstance(site.node.func, ast.Attribute)
+            and site.node.func.attr == "connect"
+            and (dotted(site.node.func.value) or "").rsplit(".", 1)[-1] == "task_failure"
+            for site in project.calls
         )
-        for fn in project.functions.values() if fn.node.decorator_list
+        or any(
+            any(
+                (dotted(d.func if isinstance(d, ast.Call) else d) or "").endswith("task_failure.connect")
+                for d in fn.node.decorator_list
+            )
+            for fn in project.functions.values()
+            if fn.node.decorator_list
+        )
     )
     for module in project.modules.values():
         if found:
@@ -175,10 +192,15 @@ def app_wide_retry_policy(project: Project) -> bool:
                     name = target.id
                 else:
                     name = target.attr if isinstance(target, ast.Attribute) else ""
-                if name in _ANNOTATIONS and _annotation_sets_policy(node.value) or (
-                    name == "Task" and isinstance(target, ast.Attribute)
-                    and _is_celery_app(project, target.value, table, module.name)
-                    and class_retry_policy(project, dotted(node.value) or "?", table, module.name) is not False
+                if (
+                    name in _ANNOTATIONS
+                    and _annotation_sets_policy(node.value)
+                    or (
+                        name == "Task"
+                        and isinstance(target, ast.Attribute)
+                        and _is_celery_app(project, target.value, table, module.name)
+                        and class_retry_policy(project, dotted(node.value) or "?", table, module.name) is not False
+                    )
                 ):
                     found = True
     return found
@@ -194,15 +216,25 @@ def periodic_task_names(project: Project) -> set[str]:
         for node in ast.walk(module.tree):
             if isinstance(node, ast.Dict):
                 for k, v in zip(node.keys, node.values):
-                    if (isinstance(k, ast.Constant) and k.value == "task"
-                            and isinstance(v, ast.Constant) and isinstance(v.value, str)):
+                    if (
+                        isinstance(k, ast.Constant)
+                        and k.value == "task"
+                        and isinstance(v, ast.Constant)
+                        and isinstance(v.value, str)
+                    ):
                         names.add(v.value)
                         names.add(v.value.rsplit(".", 1)[-1])
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                  and node.func.attr == "add_periodic_task"):
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "add_periodic_task"
+            ):
                 for arg in list(node.args) + [kw.value for kw in node.keywords]:
-                    if (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute)
-                            and arg.func.attr in ("s", "si", "signature")):
+                    if (
+                        isinstance(arg, ast.Call)
+                        and isinstance(arg.func, ast.Attribute)
+                        and arg.func.attr in ("s", "si", "signature")
+                    ):
                         names.add((dotted(arg.func.value) or "").rsplit(".", 1)[-1])
     return names
 
@@ -211,8 +243,10 @@ def is_periodic(project: Project, fn: FunctionInfo) -> bool:
     """Beat runs the task on a schedule (``periodic_task``, ``beat_schedule``, ``add_periodic_task``)."""
     periodic = periodic_task_names(project)
     task_name = fn.task_options.get("name")
-    return "periodic_task" in " ".join(fn.decorators) or fn.name in periodic or (
-        isinstance(task_name, ast.Constant) and str(task_name.value) in periodic
+    return (
+        "periodic_task" in " ".join(fn.decorators)
+        or fn.name in periodic
+        or (isinstance(task_name, ast.Constant) and str(task_name.value) in periodic)
     )
 
 

@@ -25,15 +25,24 @@ if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, Project
 
 SESSION_FACTORIES = {
-    "sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.scoped_session", "sqlalchemy.orm.session.sessionmaker",
-    "sqlalchemy.orm.scoping.scoped_session", "sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session",
+    "sqlalchemy.orm.sessionmaker",
+    "sqlalchemy.orm.scoped_session",
+    "sqlalchemy.orm.session.sessionmaker",
+    "sqlalchemy.orm.scoping.scoped_session",
+    "sqlalchemy.orm.Session",
+    "sqlalchemy.orm.session.Session",
     "sqlmodel.Session",
 }
 #: Methods that end (or settle) a session's transaction.
 CLEANUP_METHODS = {"remove", "close", "rollback", "commit"}
 _ENDS = ("remove", "close", "close_all", "close_all_sessions")
 _POSTRUN_HOOKS = (
-    "task_postrun", "task_post_run", "after_task_publish", "task_success", "task_failure", "worker_process_shutdown",
+    "task_postrun",
+    "task_post_run",
+    "after_task_publish",
+    "task_success",
+    "task_failure",
+    "worker_process_shutdown",
 )
 
 
@@ -88,8 +97,12 @@ def query_properties(project: Project) -> dict[str, tuple[str, str, Location]]:
             continue
         table = project.module_imports.get(module.name)
         for stmt in module.tree.body:
-            if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)
-                    and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "query_property"):
+            if not (
+                isinstance(stmt, ast.Assign)
+                and isinstance(stmt.value, ast.Call)
+                and isinstance(stmt.value.func, ast.Attribute)
+                and stmt.value.func.attr == "query_property"
+            ):
                 continue
             factory = dotted(stmt.value.func.value) or ""
             qualified = (table.qualify(factory) if table is not None else None) or f"{module.name}.{factory}"
@@ -130,8 +143,11 @@ def session_cleanup_hook(project: Project) -> Evidence | None:
         for call in calls_in(node):
             if isinstance(call.func, ast.Attribute) and call.func.attr in _ENDS:
                 base = dotted(call.func.value) or ""
-                if (base.rsplit(".", 1)[-1] in short or "session" in base.lower()
-                        or call.func.attr.startswith("close_all")):
+                if (
+                    base.rsplit(".", 1)[-1] in short
+                    or "session" in base.lower()
+                    or call.func.attr.startswith("close_all")
+                ):
                     return True
         return False
 
@@ -178,11 +194,16 @@ def session_ended(project: Project, name: str, fn: FunctionInfo) -> bool:
                     if isinstance(item.context_expr, ast.Name) and item.context_expr.id == name:
                         return True
                     if isinstance(item.context_expr, ast.Call) and dotted(item.context_expr.func) in (
-                        "contextlib.closing", "closing",
+                        "contextlib.closing",
+                        "closing",
                     ):
                         return True
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("remove", "close") and dotted(node.func.value) == name):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("remove", "close")
+                and dotted(node.func.value) == name
+            ):
                 return True
     return False
 

@@ -23,13 +23,41 @@ if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, Project
 
 NETWORK_PREFIXES = (
-    "requests.", "httpx.", "urllib.request.", "urllib3.", "smtplib.", "aiohttp.", "boto3.", "botocore.",
-    "redis.", "pika.", "paramiko.", "ftplib.", "http.client.", "socket.create_connection", "pymongo.",
-    "psycopg2.connect", "pymysql.connect", "MySQLdb.connect", "kombu.", "googleapiclient.", "stripe.",
-    "twilio.", "slack_sdk.", "sendgrid.", "openai.", "elasticsearch.",
+    "requests.",
+    "httpx.",
+    "urllib.request.",
+    "urllib3.",
+    "smtplib.",
+    "aiohttp.",
+    "boto3.",
+    "botocore.",
+    "redis.",
+    "pika.",
+    "paramiko.",
+    "ftplib.",
+    "http.client.",
+    "socket.create_connection",
+    "pymongo.",
+    "psycopg2.connect",
+    "pymysql.connect",
+    "MySQLdb.connect",
+    "kombu.",
+    "googleapiclient.",
+    "stripe.",
+    "twilio.",
+    "slack_sdk.",
+    "sendgrid.",
+    "openai.",
+    "elasticsearch.",
 )
 NETWORK_TYPES = (
-    "redis.", "flask_mail.Mail", "flask_mailman.", "requests.Session", "httpx.Client", "smtplib.", "boto3.",
+    "redis.",
+    "flask_mail.Mail",
+    "flask_mailman.",
+    "requests.Session",
+    "httpx.Client",
+    "smtplib.",
+    "boto3.",
 )
 DB_METHODS = {"commit", "execute", "add", "add_all", "delete", "merge", "flush", "scalars", "scalar", "get", "query"}
 _CELERY_DECORATORS = ("celery.shared_task", "celery.task", "celery.decorators.task", "celery.decorators.periodic_task")
@@ -172,14 +200,21 @@ def io_call(project: Project, fn: FunctionInfo, call: ast.Call) -> str | None:
     if type_name and rest:
         if type_name.startswith(NETWORK_TYPES):
             return name
-        if (project.is_subtype(type_name, SQLALCHEMY_TYPES) and rest.startswith("session.")
-                and rest.split(".")[-1] in DB_METHODS):
+        if (
+            project.is_subtype(type_name, SQLALCHEMY_TYPES)
+            and rest.startswith("session.")
+            and rest.split(".")[-1] in DB_METHODS
+        ):
             return name
     parts = name.split(".")
     if len(parts) >= 3 and parts[1] == "query" and parts[0] in project.models:
         return f"{parts[0]}.query"
-    if (len(parts) >= 3 and parts[-2] == "session" and parts[-1] in ("commit", "execute", "flush")
-            and parts[0] in ("db", "self", "database")):
+    if (
+        len(parts) >= 3
+        and parts[-2] == "session"
+        and parts[-1] in ("commit", "execute", "flush")
+        and parts[0] in ("db", "self", "database")
+    ):
         return name
     return None
 
@@ -190,7 +225,7 @@ def task_io(project: Project, fn: FunctionInfo) -> tuple[str, ast.Call, Function
         label = io_call(project, fn, call)
         if label:
             return label, call, fn
-    for name, call in fn.calls:
+    for name, _call in fn.calls:
         helper = project.resolve_function(name, fn, fn.module)
         if helper is None or helper is fn:
             continue

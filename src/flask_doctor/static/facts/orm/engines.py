@@ -25,18 +25,31 @@ if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import ConfigSetting, Project
 
 CREATE_ENGINE = {
-    "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlalchemy.engine.create.create_engine",
-    "sqlalchemy.ext.asyncio.create_async_engine", "sqlmodel.create_engine",
+    "sqlalchemy.create_engine",
+    "sqlalchemy.engine.create_engine",
+    "sqlalchemy.engine.create.create_engine",
+    "sqlalchemy.ext.asyncio.create_async_engine",
+    "sqlmodel.create_engine",
 }
 #: Pools that hold no connection between uses (or one per thread for SQLite): nothing goes stale.
 SAFE_POOLS = ("NullPool", "StaticPool", "SingletonThreadPool", "AssertionPool")
 SERVER_DIALECTS = {
-    "postgres": "PostgreSQL", "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB",
+    "postgres": "PostgreSQL",
+    "postgresql": "PostgreSQL",
+    "mysql": "MySQL",
+    "mariadb": "MariaDB",
     "cockroachdb": "PostgreSQL",
 }
 DRIVER_MODULES = {
-    "psycopg2": "PostgreSQL", "psycopg": "PostgreSQL", "asyncpg": "PostgreSQL", "pg8000": "PostgreSQL",
-    "pymysql": "MySQL", "MySQLdb": "MySQL", "mysql.connector": "MySQL", "mariadb": "MariaDB", "aiomysql": "MySQL",
+    "psycopg2": "PostgreSQL",
+    "psycopg": "PostgreSQL",
+    "asyncpg": "PostgreSQL",
+    "pg8000": "PostgreSQL",
+    "pymysql": "MySQL",
+    "MySQLdb": "MySQL",
+    "mysql.connector": "MySQL",
+    "mariadb": "MariaDB",
+    "aiomysql": "MySQL",
 }
 _SERVER_IMAGES = {"postgres": "PostgreSQL", "postgis": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB"}
 #: SQLAlchemy's ``QueuePool`` defaults.
@@ -108,8 +121,11 @@ def inherited_base_settings(project: Project) -> list[ConfigSetting]:
             if cls is None:
                 continue
             names = [
-                (t.id, stmt) for stmt in cls.node.body if isinstance(stmt, ast.Assign)
-                for t in stmt.targets if isinstance(t, ast.Name) and _UPPER.match(t.id)
+                (t.id, stmt)
+                for stmt in cls.node.body
+                if isinstance(stmt, ast.Assign)
+                for t in stmt.targets
+                if isinstance(t, ast.Name) and _UPPER.match(t.id)
             ]
             if base not in recorded:
                 for name, stmt in names:
@@ -280,12 +296,16 @@ def local_only(call: ast.Call, ctx: Context) -> bool:
     for node in ast.walk(ctx.function.node):
         if isinstance(node, ast.Global) and name in node.names:
             return False
-        if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)) and node.value is not None and any(
-            isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)
+        if (
+            isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom))
+            and node.value is not None
+            and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value))
         ):
             return False
-        if isinstance(node, ast.Assign) and any(not isinstance(t, ast.Name) for t in node.targets) and any(
-            isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)
+        if (
+            isinstance(node, ast.Assign)
+            and any(not isinstance(t, ast.Name) for t in node.targets)
+            and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value))
         ):
             return False  # self.engine = engine / app.extensions[...] = engine
     return True
@@ -312,8 +332,12 @@ def disposed_after_use(call: ast.Call, ctx: Context) -> bool:
             scopes.append(owner.node)
     for scope in scopes:
         for node in ast.walk(scope):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "dispose"
-                    and ast.unparse(node.func.value) in holders):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "dispose"
+                and ast.unparse(node.func.value) in holders
+            ):
                 return True
     return False
 

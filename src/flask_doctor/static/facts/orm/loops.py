@@ -101,8 +101,9 @@ def item_names(loop: Loop) -> set[str]:
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
                 assigns.append(({n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}, node.iter))
             elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-                assigns.append(({n.id for n in ast.walk(node.optional_vars) if isinstance(n, ast.Name)},
-                                node.context_expr))
+                assigns.append(
+                    ({n.id for n in ast.walk(node.optional_vars) if isinstance(n, ast.Name)}, node.context_expr)
+                )
             elif isinstance(node, ast.NamedExpr):
                 assigns.append(({node.target.id}, node.value))
     changed = True
@@ -122,12 +123,28 @@ _CONTAINER_DISPLAYS = (ast.Tuple, ast.List, ast.Set, ast.Dict)
 def _unwrap(node: ast.expr) -> ast.expr:
     """``enumerate(x)``, ``sorted(x)``, ``list(x)``, ``x.items()``, ``x.keys()`` -> ``x``."""
     while True:
-        if isinstance(node, ast.Call) and node.args and dotted(node.func) in (
-            "enumerate", "sorted", "list", "tuple", "set", "reversed", "iter", "frozenset",
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and dotted(node.func)
+            in (
+                "enumerate",
+                "sorted",
+                "list",
+                "tuple",
+                "set",
+                "reversed",
+                "iter",
+                "frozenset",
+            )
         ):
             node = node.args[0]
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args
-              and node.func.attr in ("items", "keys", "values", "copy")):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and not node.args
+            and node.func.attr in ("items", "keys", "values", "copy")
+        ):
             node = node.func.value
         else:
             return node
@@ -141,8 +158,12 @@ def _module_level(project: Project, name: str, fn: FunctionInfo) -> list[ast.exp
     for stmt in fn.module.tree.body:
         if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
             values.append(stmt.value)
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name \
-                and stmt.value is not None:
+        elif (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.target.id == name
+            and stmt.value is not None
+        ):
             values.append(stmt.value)
     return values or None
 
@@ -154,11 +175,18 @@ def _filled_from_fixed(project: Project, name: str, fn: FunctionInfo, depth: int
         if not isinstance(loop, (ast.For, ast.AsyncFor)):
             continue
         writes = [
-            n for n in ast.walk(loop)
-            if (isinstance(n, ast.Assign) and any(
-                isinstance(t, ast.Subscript) and dotted(t.value) == name for t in n.targets))
-            or (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and dotted(n.func.value) == name
-                and n.func.attr in ("append", "add", "update", "extend", "setdefault", "insert"))
+            n
+            for n in ast.walk(loop)
+            if (
+                isinstance(n, ast.Assign)
+                and any(isinstance(t, ast.Subscript) and dotted(t.value) == name for t in n.targets)
+            )
+            or (
+                isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute)
+                and dotted(n.func.value) == name
+                and n.func.attr in ("append", "add", "update", "extend", "setdefault", "insert")
+            )
         ]
         if writes:
             if not fixed_collection(project, loop.iter, fn, depth + 1):
@@ -184,12 +212,16 @@ def fixed_collection(project: Project, node: ast.expr, fn: FunctionInfo | None =
     name = dotted(node)
     if isinstance(node, ast.Subscript):
         name = dotted(node.value)
-    if name and (name.split(".")[0] in _CONFIG_ROOTS or any(name.startswith(r + ".") for r in _CONFIG_ROOTS)
-                 or ".config" in name):
+    if name and (
+        name.split(".")[0] in _CONFIG_ROOTS or any(name.startswith(r + ".") for r in _CONFIG_ROOTS) or ".config" in name
+    ):
         return True
     if isinstance(node, _CONTAINER_DISPLAYS):
-        return all(not isinstance(e, (ast.Call, ast.ListComp, ast.GeneratorExp, ast.Starred))
-                   for e in (node.keys if isinstance(node, ast.Dict) else node.elts) if e is not None)
+        return all(
+            not isinstance(e, (ast.Call, ast.ListComp, ast.GeneratorExp, ast.Starred))
+            for e in (node.keys if isinstance(node, ast.Dict) else node.elts)
+            if e is not None
+        )
     if not isinstance(node, ast.Name) or fn is None:
         return False
     module_values = _module_level(project, node.id, fn)
@@ -198,8 +230,7 @@ def fixed_collection(project: Project, node: ast.expr, fn: FunctionInfo | None =
     values = assignments(project, fn).get(node.id, [])
     if not values:
         return False
-    if all(isinstance(v, _CONTAINER_DISPLAYS) and not (v.keys if isinstance(v, ast.Dict) else v.elts)
-           for v in values):
+    if all(isinstance(v, _CONTAINER_DISPLAYS) and not (v.keys if isinstance(v, ast.Dict) else v.elts) for v in values):
         return _filled_from_fixed(project, node.id, fn, depth)
     return all(fixed_collection(project, v, fn, depth + 1) for v in values) and not _filled_later(fn, node.id)
 
@@ -299,7 +330,12 @@ def _guarded_reads(fn: FunctionInfo, optional: set[str]) -> set[int]:
 
 
 def item_reads(
-    project: Project, scope: FunctionInfo, call: ast.Call, var: str, model_qualname: str, depth: int = 0,
+    project: Project,
+    scope: FunctionInfo,
+    call: ast.Call,
+    var: str,
+    model_qualname: str,
+    depth: int = 0,
 ) -> list[ItemRead]:
     """What ``call`` reads of the loop item ``var`` it is given, in the helper and one helper further down.
 
@@ -328,17 +364,26 @@ def item_reads(
     guarded = _guarded_reads(helper, optional)
     found: list[ItemRead] = []
     for node in ast.walk(helper.node):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == param
-                and isinstance(node.ctx, ast.Load) and id(node) not in guarded):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == param
+            and isinstance(node.ctx, ast.Load)
+            and id(node) not in guarded
+        ):
             found.append(ItemRead(node.attr, node, (helper,)))
     if depth >= 1:
         return found
     for _name, inner in helper.calls:
         if id(inner) in guarded or inner is call:
             continue
-        if not any(isinstance(a, ast.Name) and a.id == param for a in [*inner.args, *(k.value for k in inner.keywords)]) \
-                and not (isinstance(inner.func, ast.Attribute) and isinstance(inner.func.value, ast.Name)
-                         and inner.func.value.id == param):
+        if not any(
+            isinstance(a, ast.Name) and a.id == param for a in [*inner.args, *(k.value for k in inner.keywords)]
+        ) and not (
+            isinstance(inner.func, ast.Attribute)
+            and isinstance(inner.func.value, ast.Name)
+            and inner.func.value.id == param
+        ):
             continue
         for read in item_reads(project, helper, inner, param, model_qualname, depth + 1):
             found.append(ItemRead(read.attr, read.node, (helper, *read.helpers)))

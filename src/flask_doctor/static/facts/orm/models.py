@@ -29,7 +29,8 @@ def uses_sqlalchemy(project: Project) -> bool:
     """The project builds a SQLAlchemy extension or imports SQLAlchemy, Flask-SQLAlchemy or SQLModel."""
     return bool(project.objects_of(SQLALCHEMY_TYPES)) or any(
         r.module.startswith(("flask_sqlalchemy", "sqlalchemy", "sqlmodel"))
-        for records in project.imports.values() for r in records
+        for records in project.imports.values()
+        for r in records
     )
 
 
@@ -68,11 +69,14 @@ def is_db(node: ast.AST, ctx: Context) -> bool:
         return ctx.function is None or "db" not in params_and_locals(ctx.project, ctx.function)
     # imported from somewhere we could not type: accept only the project's own extension object
     modules = ctx.project.modules
-    return any(
-        o.qualname == qualified
-        or (qualified.endswith("." + o.qualname.rsplit(".", 1)[-1]) and qualified.rsplit(".", 1)[0] not in modules)
-        for o in ctx.project.objects_of(SQLALCHEMY_TYPES)
-    ) and qualified not in modules
+    return (
+        any(
+            o.qualname == qualified
+            or (qualified.endswith("." + o.qualname.rsplit(".", 1)[-1]) and qualified.rsplit(".", 1)[0] not in modules)
+            for o in ctx.project.objects_of(SQLALCHEMY_TYPES)
+        )
+        and qualified not in modules
+    )
 
 
 def is_flask_sqlalchemy_model(project: Project, model: ModelInfo) -> bool:
@@ -270,12 +274,15 @@ def _relations(project: Project, name: str) -> dict[str, Relation]:
                 continue
             assert isinstance(value, ast.Call)
             lazy = _kw(value, "lazy")
-            lazy_value = lazy.value if isinstance(lazy, ast.Constant) and isinstance(lazy.value, str) else (
-                "joined" if isinstance(lazy, ast.Constant) and lazy.value is False else "select"
+            lazy_value = (
+                lazy.value
+                if isinstance(lazy, ast.Constant) and isinstance(lazy.value, str)
+                else ("joined" if isinstance(lazy, ast.Constant) and lazy.value is False else "select")
             )
             where = Location(cls.module.path, value.lineno, value.col_offset + 1)
-            found[attr] = Relation(attr, _target_name(value), lazy_value, _scalar(project, lineage, cls, attr, value),
-                                   where)
+            found[attr] = Relation(
+                attr, _target_name(value), lazy_value, _scalar(project, lineage, cls, attr, value), where
+            )
     for attr, relation in _backrefs(project).get(model.name, {}).items():
         found.setdefault(attr, relation)
     for attr, info in model.relationships.items():
@@ -327,10 +334,42 @@ def relations(project: Project, model: ModelInfo) -> dict[str, Relation]:
 
 
 GROWING_NAMES = {
-    "user", "users", "account", "customer", "member", "person", "order", "post", "comment", "message",
-    "event", "log", "transaction", "payment", "invoice", "bill", "entry", "notification", "project",
-    "document", "file", "upload", "ticket", "issue", "activity", "audit", "auditlog", "session",
-    "visit", "click", "download", "submission", "answer", "reply", "review", "record",
+    "user",
+    "users",
+    "account",
+    "customer",
+    "member",
+    "person",
+    "order",
+    "post",
+    "comment",
+    "message",
+    "event",
+    "log",
+    "transaction",
+    "payment",
+    "invoice",
+    "bill",
+    "entry",
+    "notification",
+    "project",
+    "document",
+    "file",
+    "upload",
+    "ticket",
+    "issue",
+    "activity",
+    "audit",
+    "auditlog",
+    "session",
+    "visit",
+    "click",
+    "download",
+    "submission",
+    "answer",
+    "reply",
+    "review",
+    "record",
 }
 _TIME_TYPES = ("datetime", "date", "timestamp", "time")
 _NOT_CREATION = ("last_", "updated", "modified", "expire", "deleted", "edited", "birth", "due", "start", "end", "until")

@@ -35,22 +35,62 @@ if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, ModelInfo, Project
 
 SELECT_FUNCTIONS = {
-    "sqlalchemy.select", "sqlalchemy.sql.select", "sqlalchemy.future.select",
-    "sqlalchemy.sql.expression.select", "sqlmodel.select",
+    "sqlalchemy.select",
+    "sqlalchemy.sql.select",
+    "sqlalchemy.future.select",
+    "sqlalchemy.sql.expression.select",
+    "sqlmodel.select",
 }
 #: Methods after which the rows fetched are bounded (one row, a page, a count).
 BOUNDING = {
-    "limit", "first", "one", "one_or_none", "get", "scalar", "scalar_one", "scalar_one_or_none",
-    "count", "paginate", "exists", "yield_per", "first_or_404", "one_or_404", "get_or_404",
-    "fetchone", "fetchmany", "partitions", "slice", "__slice__", "stream", "stream_scalars",
-    "group_by", "having", "subquery", "cte", "scalar_subquery", "delete", "update",
+    "limit",
+    "first",
+    "one",
+    "one_or_none",
+    "get",
+    "scalar",
+    "scalar_one",
+    "scalar_one_or_none",
+    "count",
+    "paginate",
+    "exists",
+    "yield_per",
+    "first_or_404",
+    "one_or_404",
+    "get_or_404",
+    "fetchone",
+    "fetchmany",
+    "partitions",
+    "slice",
+    "__slice__",
+    "stream",
+    "stream_scalars",
+    "group_by",
+    "having",
+    "subquery",
+    "cte",
+    "scalar_subquery",
+    "delete",
+    "update",
 }
 #: Methods that run the query and return rows.
 MATERIALISE = {"all", "fetchall"}
 #: Calls that execute a query and return something (used for per-item queries).
 EXECUTE = {
-    "all", "first", "one", "one_or_none", "get", "scalar", "scalar_one", "scalar_one_or_none",
-    "count", "first_or_404", "one_or_404", "get_or_404", "fetchall", "fetchone",
+    "all",
+    "first",
+    "one",
+    "one_or_none",
+    "get",
+    "scalar",
+    "scalar_one",
+    "scalar_one_or_none",
+    "count",
+    "first_or_404",
+    "one_or_404",
+    "get_or_404",
+    "fetchall",
+    "fetchone",
 }
 SESSION_EXECUTE = {"execute", "scalars", "scalar"}
 #: Relationship loading strategies that run one query per row read.
@@ -125,7 +165,11 @@ _SCALAR_RUNS = ("scalars", "paginate", "first_or_404", "one_or_404", "stream_sca
 
 
 def query_of(
-    expr: ast.AST, ctx: Context, _seen: frozenset[str] = frozenset(), *, helpers: bool = False,
+    expr: ast.AST,
+    ctx: Context,
+    _seen: frozenset[str] = frozenset(),
+    *,
+    helpers: bool = False,
 ) -> Query | None:
     """Walk ``expr``'s method chain down to a query root, or ``None`` if it is no query.
 
@@ -148,8 +192,9 @@ def query_of(
             if attr == "query" and is_session(receiver, ctx):
                 model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
                 text = f"{ast.unparse(node.func)}(...)"
-                return Query("session", text, model, methods, list(node.args), scalars=model is not None,
-                             root_node=node)
+                return Query(
+                    "session", text, model, methods, list(node.args), scalars=model is not None, root_node=node
+                )
             if attr in _RUN_STATEMENT and node.args:
                 inner = query_of(node.args[0], ctx, _seen, helpers=helpers)
                 if inner is not None and inner.root == "select" and (is_session(receiver, ctx) or is_db(receiver, ctx)):
@@ -177,8 +222,7 @@ def query_of(
             model = model_for(node.value, ctx)
             if model is None:
                 return None
-            return Query("model", f"{ast.unparse(node)}", model, methods, [node.value], scalars=True,
-                         root_node=node)
+            return Query("model", f"{ast.unparse(node)}", model, methods, [node.value], scalars=True, root_node=node)
         if isinstance(node, ast.Name) and ctx.function is not None and node.id not in _seen:
             values = assignments(ctx.project, ctx.function).get(node.id, [])
             found: Query | None = None
@@ -313,7 +357,8 @@ def unknown_filter(query: Query, ctx: Context | None = None) -> bool:
                 return True
             if method in ("filter", "where") and any(
                 isinstance(inner, ast.Call) and any(isinstance(a, ast.Starred) for a in inner.args)
-                for arg in node.args for inner in ast.walk(arg)
+                for arg in node.args
+                for inner in ast.walk(arg)
             ):
                 return True
     if ctx is None or ctx.function is None:
@@ -344,14 +389,22 @@ def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str]) -> str | N
         if not found or (either and not all(found)):
             return None
         return next((f for f in found if f), None)
-    if isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) and len(term.args) == 1 \
-            and model_for(term.func.value, ctx) is not None:
+    if (
+        isinstance(term, ast.Call)
+        and isinstance(term.func, ast.Attribute)
+        and len(term.args) == 1
+        and model_for(term.func.value, ctx) is not None
+    ):
         # ``Event.is_visible_in(category.id)``: a model's own filter method given one parent's key
         key = term.args[0]
         name = key.attr if isinstance(key, ast.Attribute) else key.id if isinstance(key, ast.Name) else ""
         if name == "id" or name.endswith("_id"):
             return term.func.attr
-    if isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) and isinstance(term.func.value, ast.Attribute):
+    if (
+        isinstance(term, ast.Call)
+        and isinstance(term.func, ast.Attribute)
+        and isinstance(term.func.value, ast.Attribute)
+    ):
         rel = term.func.value
         if term.func.attr == "contains" and rel.attr in parents:
             return rel.attr  # ``Comment.acknowledgements.contains(person)``: the other side of a relationship
@@ -366,9 +419,11 @@ def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str]) -> str | N
             if inner:
                 return inner
             # ``Book.authors.any(Author.name == name)``: the rows of one related record
-            if rel.attr in rel_parents and any(
-                isinstance(a, ast.Compare) and isinstance(a.ops[0], ast.Eq) for a in term.args
-            ) and len(term.args) == 1:
+            if (
+                rel.attr in rel_parents
+                and any(isinstance(a, ast.Compare) and isinstance(a.ops[0], ast.Eq) for a in term.args)
+                and len(term.args) == 1
+            ):
                 return rel.attr
     if isinstance(term, ast.Compare) and len(term.ops) == 1 and isinstance(term.ops[0], ast.Eq):
         for side in (term.left, term.comparators[0]):
@@ -413,9 +468,13 @@ def own_or_shared(query: Query, ctx: Context) -> bool:
         values = term.values if isinstance(term, ast.BoolOp) else term.args  # type: ignore[attr-defined]
         owned = [v for v in values if _per_parent_term(v, ctx, parents)]
         flags = [
-            v for v in values
-            if isinstance(v, ast.Compare) and isinstance(v.left, ast.Attribute) and len(v.ops) == 1
-            and isinstance(v.ops[0], (ast.Eq, ast.Is)) and isinstance(v.comparators[0], ast.Constant)
+            v
+            for v in values
+            if isinstance(v, ast.Compare)
+            and isinstance(v.left, ast.Attribute)
+            and len(v.ops) == 1
+            and isinstance(v.ops[0], (ast.Eq, ast.Is))
+            and isinstance(v.comparators[0], ast.Constant)
         ]
         if owned and len(owned) + len(flags) == len(values):
             return True
@@ -458,16 +517,27 @@ def selection(query: Query, ctx: Context) -> Selection:
         for node in ast.walk(term):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 keys.add(node.value)
-        if isinstance(term, ast.UnaryOp) and isinstance(term.op, (ast.Invert, ast.Not)) \
-                and isinstance(term.operand, ast.Attribute):
+        if (
+            isinstance(term, ast.UnaryOp)
+            and isinstance(term.op, (ast.Invert, ast.Not))
+            and isinstance(term.operand, ast.Attribute)
+        ):
             columns.append((term.operand.attr, "flag", None))
             continue
-        if isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) and len(term.args) >= 2 \
-                and "between" in term.func.attr.lower():
+        if (
+            isinstance(term, ast.Call)
+            and isinstance(term.func, ast.Attribute)
+            and len(term.args) >= 2
+            and "between" in term.func.attr.lower()
+        ):
             window = ast.unparse(term.func)  # a time window: its rows are the ones a calendar page shows
             continue
-        if isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) \
-                and isinstance(term.func.value, ast.Attribute) and term.args:
+        if (
+            isinstance(term, ast.Call)
+            and isinstance(term.func, ast.Attribute)
+            and isinstance(term.func.value, ast.Attribute)
+            and term.args
+        ):
             attr, value = term.func.value.attr, term.args[0]
             if term.func.attr in ("is_", "__eq__"):
                 kind = "flag" if isinstance(value, ast.Constant) and value.value in (None, False) else "state"
@@ -524,8 +594,11 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
     if hit:
         return min(hit)
     for method, node in query.methods:
-        if (method == "execution_options" and isinstance(node, ast.Call)
-                and any(kw.arg in _ROW_BUFFER_OPTIONS for kw in node.keywords)):
+        if (
+            method == "execution_options"
+            and isinstance(node, ast.Call)
+            and any(kw.arg in _ROW_BUFFER_OPTIONS for kw in node.keywords)
+        ):
             return "yield_per"
         if not isinstance(node, ast.Call):
             continue
@@ -537,11 +610,19 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
             for arg in ast.walk(node):
                 if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "in_":
                     return "in_()"
-                if (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "is_"
-                        and _singleton_flag(arg.func.value)):
+                if (
+                    isinstance(arg, ast.Call)
+                    and isinstance(arg.func, ast.Attribute)
+                    and arg.func.attr == "is_"
+                    and _singleton_flag(arg.func.value)
+                ):
                     return "flag that marks one row"
-                if (isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], (ast.Eq, ast.Is))
-                        and _singleton_flag(arg.left)):
+                if (
+                    isinstance(arg, ast.Compare)
+                    and len(arg.ops) == 1
+                    and isinstance(arg.ops[0], (ast.Eq, ast.Is))
+                    and _singleton_flag(arg.left)
+                ):
                     return "flag that marks one row"
                 if isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], (ast.Eq, ast.Is)):
                     for side in (arg.left, arg.comparators[0]):
@@ -706,7 +787,7 @@ def optional_params(fn: FunctionInfo) -> set[str]:
     args = fn.node.args
     positional = args.posonlyargs + args.args
     names = set()
-    for arg, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+    for arg, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults):
         if isinstance(default, ast.Constant) and default.value is None:
             names.add(arg.arg)
     for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults):
@@ -727,7 +808,16 @@ def passes(call: ast.Call, fn: FunctionInfo, names: set[str] | frozenset[str]) -
 
 # ------------------------------------------------------------------ rows a loop walks
 _ONE_ROW_OR_COLUMNS = {
-    "with_entities", "add_columns", "values", "first", "one", "scalar", "count", "get", "one_or_none", "paginate",
+    "with_entities",
+    "add_columns",
+    "values",
+    "first",
+    "one",
+    "scalar",
+    "count",
+    "get",
+    "one_or_none",
+    "paginate",
     "scalar_one",
 }
 
@@ -772,7 +862,11 @@ def returned_rows(project: Project, fn: FunctionInfo) -> Query | None:
         elif isinstance(value, ast.Call) and len(value.args) == 1 and query_of(value, ctx) is None:
             value = value.args[0]  # ``serialize_models(persons)``: the rows, converted
         query = query_of(value, ctx)
-        if query is not None and query.model is not None and not (query.names & _ONE_ROW_OR_COLUMNS - {"with_entities"}):
+        if (
+            query is not None
+            and query.model is not None
+            and not (query.names & _ONE_ROW_OR_COLUMNS - {"with_entities"})
+        ):
             if query.outer in MATERIALISE or query.root != "select" or query.names & SESSION_EXECUTE:
                 return query
     return None
@@ -783,8 +877,18 @@ def loop_rows(iterable: ast.expr, ctx: Context, depth: int = 0, *, helpers: bool
 
     With ``helpers`` the query may also start at a helper that returns a query (see :func:`query_of`).
     """
-    while isinstance(iterable, ast.Call) and iterable.args and dotted(iterable.func) in (
-        "enumerate", "sorted", "list", "tuple", "reversed", "iter",
+    while (
+        isinstance(iterable, ast.Call)
+        and iterable.args
+        and dotted(iterable.func)
+        in (
+            "enumerate",
+            "sorted",
+            "list",
+            "tuple",
+            "reversed",
+            "iter",
+        )
     ):
         iterable = iterable.args[0]
     if isinstance(iterable, ast.Attribute) and iterable.attr == "items":

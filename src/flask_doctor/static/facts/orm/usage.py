@@ -168,9 +168,12 @@ def _guards_admin_first(fn: FunctionInfo) -> bool:
             continue
         if isinstance(stmt.test, ast.BoolOp) and not all(_mentions_admin(v) for v in stmt.test.values):
             continue
-        if any(isinstance(n, (ast.Raise, ast.Return)) or (
-            isinstance(n, ast.Call) and (dotted(n.func) or "").endswith("abort")
-        ) for s in stmt.body for n in ast.walk(s)):
+        if any(
+            isinstance(n, (ast.Raise, ast.Return))
+            or (isinstance(n, ast.Call) and (dotted(n.func) or "").endswith("abort"))
+            for s in stmt.body
+            for n in ast.walk(s)
+        ):
             return True
     return False
 
@@ -200,7 +203,8 @@ def admin_only(project: Project, fn: FunctionInfo) -> bool:
         if any(_ADMIN.search(text) for text in _decorator_texts(candidate)):
             return True
         if candidate.routes and all(
-            "/admin" in route.rule or _ADMIN.search(route.owner.rsplit(".", 1)[-1])
+            "/admin" in route.rule
+            or _ADMIN.search(route.owner.rsplit(".", 1)[-1])
             or route.owner.rsplit(".", 1)[-1] in guarded_blueprints
             for route in candidate.routes
         ):
@@ -222,8 +226,10 @@ def account_table(model: ModelInfo) -> bool:
 
 def cached_result(project: Project, fn: FunctionInfo) -> str | None:
     """The decorator that caches what ``fn`` (or the caller it serves) returns: ``@cache.memoize(120)``."""
-    for probe in (fn, *(project.functions[q] for q in reversed(project.chain(fn.qualname, REQUEST)[:-1])
-                         if q in project.functions)):
+    for probe in (
+        fn,
+        *(project.functions[q] for q in reversed(project.chain(fn.qualname, REQUEST)[:-1]) if q in project.functions),
+    ):
         for deco, resolved in zip(probe.node.decorator_list, probe.decorators):
             last = (dotted(deco.func if isinstance(deco, ast.Call) else deco) or resolved).rsplit(".", 1)[-1]
             if last in _CACHE_DECORATORS:
@@ -275,8 +281,11 @@ def _scopes(project: Project, fn: FunctionInfo, model: ModelInfo | None, context
                 if callee is None and model is not None and "." in name:
                     method = name.rsplit(".", 1)[-1]  # ``reminder.send()`` on a row of the model
                     callee = next(
-                        (f for f in project.functions.values()
-                         if f.name == method and f.class_name == model.name and f.module.path == model.location.path),
+                        (
+                            f
+                            for f in project.functions.values()
+                            if f.name == method and f.class_name == model.name and f.module.path == model.location.path
+                        ),
                         None,
                     )
                 if callee is not None and callee not in scopes and callee not in nxt:
@@ -293,15 +302,17 @@ def _clears(store_value: ast.expr, kind: str, selected: ast.expr | None) -> bool
     if kind == "state":  # ``state == success`` is left by ``state = expired``
         if selected is None:
             return True
-        return ast.dump(store_value) != ast.dump(selected) and isinstance(
-            store_value, (ast.Constant, ast.Attribute)
-        )
+        return ast.dump(store_value) != ast.dump(selected) and isinstance(store_value, (ast.Constant, ast.Attribute))
     return False
 
 
 def drained_by(
-    project: Project, fn: FunctionInfo, model: ModelInfo | None, context: str,
-    columns: list[tuple[str, str, ast.expr | None]], keys: set[str],
+    project: Project,
+    fn: FunctionInfo,
+    model: ModelInfo | None,
+    context: str,
+    columns: list[tuple[str, str, ast.expr | None]],
+    keys: set[str],
 ) -> Evidence | None:
     """Code around ``fn`` that moves the selected rows out of the selection, or deletes them.
 
@@ -320,16 +331,22 @@ def drained_by(
                         kind, selected = wanted[target.attr]
                         if _clears(node.value, kind, selected):
                             where = Location(scope.module.path, node.lineno, node.col_offset + 1)
-                            return Evidence(f"`{ast.unparse(target)} = {ast.unparse(node.value)}` clears the selection",
-                                            where)
+                            return Evidence(
+                                f"`{ast.unparse(target)} = {ast.unparse(node.value)}` clears the selection", where
+                            )
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 attr = node.func.attr
                 where = Location(scope.module.path, node.lineno, node.col_offset + 1)
                 if attr == "delete" and (has_deadline or any(k == "flag" for k, _v in wanted.values())):
                     return Evidence(f"`{ast.unparse(node.func)}(...)` deletes the processed rows", where)
-                if attr == "set" and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant) \
-                        and node.args[0].value in keys and isinstance(node.args[1], ast.Constant) \
-                        and node.args[1].value in (False, None, 0, ""):
+                if (
+                    attr == "set"
+                    and len(node.args) >= 2
+                    and isinstance(node.args[0], ast.Constant)
+                    and node.args[0].value in keys
+                    and isinstance(node.args[1], ast.Constant)
+                    and node.args[1].value in (False, None, 0, "")
+                ):
                     return Evidence(f"`{ast.unparse(node)}` resets the flag the query selects", where)
     return None
 

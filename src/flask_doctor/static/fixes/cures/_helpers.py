@@ -34,9 +34,11 @@ def set_keyword(call: cst.Call, name: str, value: cst.BaseExpression, *, replace
                 return call
             args[i] = arg.with_changes(value=value)
             return call.with_changes(args=args)
-    new = cst.Arg(value=value, keyword=cst.Name(name),
-                  equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                                        whitespace_after=cst.SimpleWhitespace("")))
+    new = cst.Arg(
+        value=value,
+        keyword=cst.Name(name),
+        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+    )
     if args and isinstance(args[-1].comma, cst.Comma):
         last = args[-1]
         between = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else None

@@ -49,7 +49,7 @@ def rewrite_comment(comment: str, remove: set[str]) -> str | None:
             break
     if match is None:
         return None
-    head, rest = comment[: match.start()], comment[match.end():]
+    head, rest = comment[: match.start()], comment[match.end() :]
     parts = _SPLIT.split(rest)
     codes: list[str] = []
     consumed = 0
@@ -68,8 +68,8 @@ def rewrite_comment(comment: str, remove: set[str]) -> str | None:
     if len(kept) == len(codes):
         return None
     if kept:
-        return head + comment[match.start(): match.end()] + ", ".join(kept) + tail
-    after = tail[tail.index("#"):] if "#" in tail else ""
+        return head + comment[match.start() : match.end()] + ", ".join(kept) + tail
+    after = tail[tail.index("#") :] if "#" in tail else ""
     return (head.rstrip() + " " + after).strip() if head.strip() else after
 
 
@@ -94,7 +94,7 @@ class UnusedNoqa(TextCure):
         for line, entries in by_line.items():
             raw = lines[line - 1]
             body = raw.rstrip("\r\n")
-            ending = raw[len(body):]
+            ending = raw[len(body) :]
             start = columns[line]
             new_comment = rewrite_comment(body[start:], {code for _, code in entries})
             if new_comment is None:

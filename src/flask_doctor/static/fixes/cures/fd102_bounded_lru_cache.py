@@ -19,8 +19,11 @@ class BoundedLruCache(Cure):
 
     def plan(self, tree: FixTree, finding: Finding, options: FixOptions) -> Plan:
         node = tree.at(finding, cst.CSTNode)
-        decorator = node if isinstance(node, cst.Decorator) else next(
-            (a for a in tree.ancestors(node) if isinstance(a, cst.Decorator)), None)
+        decorator = (
+            node
+            if isinstance(node, cst.Decorator)
+            else next((a for a in tree.ancestors(node) if isinstance(a, cst.Decorator)), None)
+        )
         if decorator is None:
             raise Skip("the cache is not applied as a decorator")
         size = literal(int(options.cache_maxsize))
@@ -31,8 +34,10 @@ class BoundedLruCache(Cure):
                 return Plan([Change(target, lambda _: set_keyword(call, "maxsize", size))])
             return Plan([Change(target, lambda c: set_keyword(c, "maxsize", size))])
         if isinstance(target, cst.Attribute) and target.attr.value == "cache":
-            new = cst.Call(target.with_changes(attr=cst.Name("lru_cache")),
-                           args=[cst.Arg(size, keyword=cst.Name("maxsize"), equal=_equal())])
+            new = cst.Call(
+                target.with_changes(attr=cst.Name("lru_cache")),
+                args=[cst.Arg(size, keyword=cst.Name("maxsize"), equal=_equal())],
+            )
             return Plan([Change(target, lambda _: new)])
         if isinstance(target, cst.Name) and target.value == "cache":
             arg = cst.Arg(size, keyword=cst.Name("maxsize"), equal=_equal())

@@ -30,8 +30,7 @@ def _model_expression(root: cst.CSTNode) -> cst.BaseExpression:
     """``Post`` in ``Post.query``, ``db.session.query(Post)``, ``select(Post)``."""
     if isinstance(root, cst.Attribute) and root.attr.value == "query":
         return root.value
-    if isinstance(root, cst.Call) and len(root.args) == 1 and root.args[0].keyword is None \
-            and not root.args[0].star:
+    if isinstance(root, cst.Call) and len(root.args) == 1 and root.args[0].keyword is None and not root.args[0].star:
         return root.args[0].value
     raise Skip("the query's root is not `Model.query`, `session.query(Model)` or `select(Model)`")
 
@@ -53,18 +52,23 @@ class SelectinloadOnTheQuery(Cure):
 
     def plan(self, tree: FixTree, finding: Finding, options: FixOptions) -> Plan:
         if 'lazy="dynamic"' in finding.message:
-            raise Skip('a lazy="dynamic" relationship cannot be loaded eagerly: declare it lazy="selectin" '
-                       "or query it once for all rows")
+            raise Skip(
+                'a lazy="dynamic" relationship cannot be loaded eagerly: declare it lazy="selectin" '
+                "or query it once for all rows"
+            )
         read = _READ.match(finding.message)
         if read is None:
             raise Skip("the message does not name the relationship")
         where = evidence_location(finding, QUERY_ROOT)
         if where is None or finding.location is None or where.path != finding.location.path:
-            raise Skip("the query is not built in one place of this function (several assignments, "
-                       "a helper, or a relationship)")
+            raise Skip(
+                "the query is not built in one place of this function (several assignments, "
+                "a helper, or a relationship)"
+            )
         root = tree.node_at(where, (cst.Attribute, cst.Call))
         model = tree.module.code_for_node(_model_expression(root))
         code = f"selectinload({model}.{read['attr']})"
         loader = cst.Arg(cst.parse_expression(code))
-        return Plan([Change(root, lambda r: _with_loader(r, loader, code))],
-                    imports=[("sqlalchemy.orm", "selectinload")])
+        return Plan(
+            [Change(root, lambda r: _with_loader(r, loader, code))], imports=[("sqlalchemy.orm", "selectinload")]
+        )

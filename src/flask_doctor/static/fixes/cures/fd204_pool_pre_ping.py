@@ -18,8 +18,11 @@ from flask_doctor.static.fixes.cures._helpers import key_of, set_keyword, settin
 def _with_pre_ping(node: cst.Dict) -> cst.Dict:
     elements = list(node.elements)
     for i, element in enumerate(elements):
-        if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString) \
-                and element.key.evaluated_value == "pool_pre_ping":
+        if (
+            isinstance(element, cst.DictElement)
+            and isinstance(element.key, cst.SimpleString)
+            and element.key.evaluated_value == "pool_pre_ping"
+        ):
             elements[i] = element.with_changes(value=cst.Name("True"))
             return node.with_changes(elements=elements)
     quote = '"'

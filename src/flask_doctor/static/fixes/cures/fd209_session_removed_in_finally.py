@@ -20,9 +20,12 @@ _NAME = re.compile(r"^Call `(?P<name>[A-Za-z_][\w.]*)\.remove\(\)`")
 
 
 def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Expr)
-            and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -63,7 +66,7 @@ def _remove_in_function(function: cst.FunctionDef, call: str) -> cst.FunctionDef
 def _close_after(block: cst.IndentedBlock, assignment: str, call: str) -> cst.IndentedBlock:
     statements = list(block.body)
     index = next(i for i, s in enumerate(statements) if _code(s) == assignment)
-    rest = statements[index + 1:]
+    rest = statements[index + 1 :]
     if not rest:
         return block
     return block.with_changes(body=[*statements[: index + 1], *_ending(rest, call)])
@@ -101,25 +104,35 @@ class SessionRemovedInFinally(Cure):
         if "called from" in finding.message or any(e.message.startswith("called from") for e in finding.evidence):
             # A helper the job reaches may also serve requests (``Package.get``): removing the session there
             # would detach the objects a request still holds. Only the job itself ends its session.
-            raise Skip("the session is used in a helper the job calls, not in the job itself: end it in the job "
-                       "or in a task_postrun handler")
+            raise Skip(
+                "the session is used in a helper the job calls, not in the job itself: end it in the job "
+                "or in a task_postrun handler"
+            )
         call = tree.at(finding, cst.Call)
         scoped = any(e.message.endswith("is a scoped_session") for e in finding.evidence)
         if scoped:
             if not _bound_at_module_level(tree.module, name):
-                raise Skip(f"`{name}` is not imported in this module (the job reaches it through a model's "
-                           f"`query`): import it and call `{name}.remove()` in a `finally`")
+                raise Skip(
+                    f"`{name}` is not imported in this module (the job reaches it through a model's "
+                    f"`query`): import it and call `{name}.remove()` in a `finally`"
+                )
             function = next((a for a in tree.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
             if function is None or not isinstance(function.body, cst.IndentedBlock):
                 raise Skip("the session is not used in the body of a function")
             return Plan([Change(function, lambda f: _remove_in_function(f, f"{name}.remove()"))])
         statement = tree.statement_of(call)
         block = tree.parent(statement)
-        small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 \
-            else None
-        if not (isinstance(small, cst.Assign) and small.value is call and len(small.targets) == 1
-                and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == name
-                and isinstance(block, cst.IndentedBlock)):
+        small = (
+            statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
+        )
+        if not (
+            isinstance(small, cst.Assign)
+            and small.value is call
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+            and small.targets[0].target.value == name
+            and isinstance(block, cst.IndentedBlock)
+        ):
             raise Skip("the session is not created by a plain `session = Factory()` statement in a block")
         if block.body[-1] is statement:
             raise Skip("nothing uses the session after it is created")

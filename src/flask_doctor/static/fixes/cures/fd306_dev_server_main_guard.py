@@ -26,8 +26,13 @@ def _without_debug(call: cst.Call) -> cst.Call:
 
 def _debug_on(call: cst.Call) -> bool:
     """``debug=True`` written in the call; ``debug=config.DEBUG`` is the operator's choice and stays."""
-    return any(a.keyword is not None and a.keyword.value in ("debug", "use_debugger")
-               and isinstance(a.value, cst.Name) and a.value.value == "True" for a in call.args)
+    return any(
+        a.keyword is not None
+        and a.keyword.value in ("debug", "use_debugger")
+        and isinstance(a.value, cst.Name)
+        and a.value.value == "True"
+        for a in call.args
+    )
 
 
 def _under_main(tree: FixTree, node: cst.CSTNode) -> bool:
@@ -49,8 +54,12 @@ class DevServerUnderMainGuard(Cure):
             changes.append(Change(call, _without_debug))
         at_module_level = tree.parent(statement) is tree.module
         if at_module_level and not _under_main(tree, call):
-            if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-                    and isinstance(statement.body[0], cst.Expr) and statement.body[0].value is call):
+            if not (
+                isinstance(statement, cst.SimpleStatementLine)
+                and len(statement.body) == 1
+                and isinstance(statement.body[0], cst.Expr)
+                and statement.body[0].value is call
+            ):
                 raise Skip("app.run(...) is part of a larger statement")
             changes.append(Change(statement, _guard))
         if not changes:

@@ -89,12 +89,12 @@ class GunicornInDeployFile(TextCure):
         if exec_form and start >= 0:
             end = raw.rfind("]")
             try:
-                argv = json.loads(raw[start: end + 1])
+                argv = json.loads(raw[start : end + 1])
             except ValueError:
                 raise Skip("the exec-form command is not a JSON array") from None
             if not all(isinstance(a, str) for a in argv):
                 raise Skip("the exec-form command is not a list of strings")
-            return raw[:start] + json.dumps(_gunicorn(argv, finding, text, procfile)) + raw[end + 1:]
+            return raw[:start] + json.dumps(_gunicorn(argv, finding, text, procfile)) + raw[end + 1 :]
         match = _SHELL.search(raw)
         if match is None:
             raise Skip("the development-server command is not on this line")
@@ -103,4 +103,4 @@ class GunicornInDeployFile(TextCure):
         except ValueError:
             raise Skip("the command's quoting is not plain") from None
         new = " ".join(shlex.quote(a) for a in _gunicorn(argv, finding, text, procfile))
-        return raw[: match.start()] + new + raw[match.end():]
+        return raw[: match.start()] + new + raw[match.end() :]

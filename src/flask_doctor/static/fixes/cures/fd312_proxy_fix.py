@@ -46,11 +46,18 @@ class ProxyFixAfterTheApp(Cure):
             raise Skip("the app is created in another file")
         call = tree.node_at(where, cst.Call)
         statement = tree.statement_of(call)
-        small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 \
-            else None
-        if not (isinstance(small, cst.Assign) and small.value is call and len(small.targets) == 1
-                and isinstance(small.targets[0].target, cst.Name)):
+        small = (
+            statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
+        )
+        if not (
+            isinstance(small, cst.Assign)
+            and small.value is call
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+        ):
             raise Skip("the app is not created by a plain `app = Flask(...)` statement")
         name = small.targets[0].target.value
-        return Plan([Change(statement, lambda s: _then_proxy_fix(s, name))],
-                    imports=[("werkzeug.middleware.proxy_fix", "ProxyFix")])
+        return Plan(
+            [Change(statement, lambda s: _then_proxy_fix(s, name))],
+            imports=[("werkzeug.middleware.proxy_fix", "ProxyFix")],
+        )

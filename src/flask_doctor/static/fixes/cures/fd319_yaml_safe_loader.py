@@ -12,8 +12,12 @@ from flask_doctor.findings import Finding
 from flask_doctor.static.fixes.base import Change, Cure, FixOptions, FixTree, Plan, Skip
 from flask_doctor.static.fixes.cures._helpers import set_keyword
 
-_RENAMES = {"unsafe_load": "safe_load", "full_load": "safe_load",
-            "unsafe_load_all": "safe_load_all", "full_load_all": "safe_load_all"}
+_RENAMES = {
+    "unsafe_load": "safe_load",
+    "full_load": "safe_load",
+    "unsafe_load_all": "safe_load_all",
+    "full_load_all": "safe_load_all",
+}
 
 
 def _safe_loader(call: cst.Call, loader: cst.BaseExpression) -> cst.Call:
@@ -48,5 +52,4 @@ class YamlSafeLoader(Cure):
         if isinstance(func, cst.Attribute):
             loader: cst.BaseExpression = cst.Attribute(func.value, cst.Name("SafeLoader"))
             return Plan([Change(call, lambda c: _safe_loader(c, loader))])
-        return Plan([Change(call, lambda c: _safe_loader(c, cst.Name("SafeLoader")))],
-                    imports=[("yaml", "SafeLoader")])
+        return Plan([Change(call, lambda c: _safe_loader(c, cst.Name("SafeLoader")))], imports=[("yaml", "SafeLoader")])

@@ -24,8 +24,9 @@ def _handler_for(tree: FixTree, node: cst.CSTNode) -> cst.FunctionDef:
             if isinstance(function, cst.FunctionDef):
                 return function
             raise Skip("the decorator is not on a function")
-    call = node if isinstance(node, cst.Call) else next(
-        (a for a in tree.ancestors(node) if isinstance(a, cst.Call)), None)
+    call = (
+        node if isinstance(node, cst.Call) else next((a for a in tree.ancestors(node) if isinstance(a, cst.Call)), None)
+    )
     if call is not None and len(call.args) >= 2 and isinstance(call.args[1].value, cst.Name):
         name = call.args[1].value.value
         matches = [s for s in tree.module.body if isinstance(s, cst.FunctionDef) and s.name.value == name]
@@ -45,9 +46,12 @@ def _pass_through(function: cst.FunctionDef, param: str) -> cst.FunctionDef:
 
 
 def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Expr)
-            and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
 
 
 class PassHttpErrorsThrough(Cure):
@@ -61,7 +65,11 @@ class PassHttpErrorsThrough(Cure):
         params = function.params.params
         if not params:
             raise Skip("the handler takes no argument")
-        param = params[0].name.value if params[0].name.value not in ("self", "cls") or len(params) < 2 \
+        param = (
+            params[0].name.value
+            if params[0].name.value not in ("self", "cls") or len(params) < 2
             else params[1].name.value
-        return Plan([Change(function, lambda f: _pass_through(f, param))],
-                    imports=[("werkzeug.exceptions", "HTTPException")])
+        )
+        return Plan(
+            [Change(function, lambda f: _pass_through(f, param))], imports=[("werkzeug.exceptions", "HTTPException")]
+        )

@@ -26,8 +26,11 @@ class TaskRetryPolicy(Cure):
 
     def plan(self, tree: FixTree, finding: Finding, options: FixOptions) -> Plan:
         node = tree.at(finding, cst.CSTNode)
-        decorator = node if isinstance(node, cst.Decorator) else next(
-            (a for a in tree.ancestors(node) if isinstance(a, cst.Decorator)), None)
+        decorator = (
+            node
+            if isinstance(node, cst.Decorator)
+            else next((a for a in tree.ancestors(node) if isinstance(a, cst.Decorator)), None)
+        )
         if decorator is None:
             raise Skip("the task is not declared with a decorator")
         target = decorator.decorator

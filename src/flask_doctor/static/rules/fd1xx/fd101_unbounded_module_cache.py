@@ -178,7 +178,8 @@ class UnboundedModuleCache(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
             _profiles = {}
@@ -187,8 +188,11 @@ class UnboundedModuleCache(Rule):
             def profile(user_id):
                 _profiles[user_id] = load(user_id)  # expect
                 return _profiles[user_id]
-            """, message="_profiles"),
-        Invalid("""
+            """,
+            message="_profiles",
+        ),
+        Invalid(
+            """
             from flask import Flask, request
             app = Flask(__name__)
             REQUEST_LOG = []
@@ -200,8 +204,11 @@ class UnboundedModuleCache(Rule):
             def index():
                 remember(request.path)
                 return "ok"
-            """, message="called from"),
-        Invalid("""
+            """,
+            message="called from",
+        ),
+        Invalid(
+            """
             from flask import Flask, request
             from flask_login import current_user
             app = Flask(__name__)
@@ -212,9 +219,12 @@ class UnboundedModuleCache(Rule):
             def search():
                 terms.add(request.args["q"])  # expect
                 return "ok"
-            """, message="terms"),
+            """,
+            message="terms",
+        ),
         # Session tokens kept in a process list, one per successful login: said as a note.
-        Invalid("""
+        Invalid(
+            """
             import secrets
             from flask import Flask, request, make_response
             app = Flask(__name__)
@@ -229,7 +239,9 @@ class UnboundedModuleCache(Rule):
                     response.set_cookie("session_token", token)
                     return response
                 return "no", 401
-            """, message="on every login"),
+            """,
+            message="on every login",
+        ),
     )
 
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
@@ -254,7 +266,8 @@ class UnboundedModuleCache(Rule):
             if filled_once(ctx, node.func.value):
                 return  # ``if _names: return _names`` first: built once per process
         elif not any(
-            request_derived(ctx.project, a, ctx.function) for a in list(node.args[:1]) + [k.value for k in node.keywords]
+            request_derived(ctx.project, a, ctx.function)
+            for a in list(node.args[:1]) + [k.value for k in node.keywords]
         ):
             # sets and dicts grow with new keys only; keys from the request are unbounded
             return

@@ -9,8 +9,8 @@ from flask_doctor.static.facts.taint import request_derived
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
-    FixExample,
     Context,
+    FixExample,
     Invalid,
     Rule,
     Valid,
@@ -117,7 +117,8 @@ class UnboundedLruCache(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from functools import lru_cache
             from flask import Flask, request
             app = Flask(__name__)
@@ -128,8 +129,11 @@ class UnboundedLruCache(Rule):
             @app.get("/search")
             def view():
                 return search(request.args["q"])
-            """, message="maxsize=None"),
-        Invalid("""
+            """,
+            message="maxsize=None",
+        ),
+        Invalid(
+            """
             import functools
             from flask import Flask
             app = Flask(__name__)
@@ -140,14 +144,18 @@ class UnboundedLruCache(Rule):
             @app.get("/u/<int:uid>")
             def view(uid):
                 return user_name(uid)
-            """, message="functools.cache"),
+            """,
+            message="functools.cache",
+        ),
     )
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: Context) -> None:
         info = ctx.project.function_at.get((ctx.module.path, node.lineno, node.col_offset))
         if info is None or REQUEST not in info.contexts or ctx.is_test_code():
             return
-        params = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs if a.arg not in ("self", "cls")]
+        params = [
+            a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs if a.arg not in ("self", "cls")
+        ]
         if not params and not node.args.vararg and not node.args.kwarg:
             return
         table = info.imports
@@ -158,7 +166,9 @@ class UnboundedLruCache(Rule):
             if name in ("functools.cache",):
                 label = "functools.cache"
             elif name == "functools.lru_cache" and isinstance(deco, ast.Call):
-                maxsize = next((kw.value for kw in deco.keywords if kw.arg == "maxsize"), deco.args[0] if deco.args else None)
+                maxsize = next(
+                    (kw.value for kw in deco.keywords if kw.arg == "maxsize"), deco.args[0] if deco.args else None
+                )
                 if isinstance(maxsize, ast.Constant) and maxsize.value is None:
                     label = "lru_cache(maxsize=None)"
             if label is None:
@@ -173,7 +183,12 @@ class UnboundedLruCache(Rule):
                     f"`{label}` on `{info.display}`, which {caller.display} calls with request data "
                     f"(`{ast.unparse(call)[:80]}`): one entry per distinct value is kept for the life of the worker",
                     hint="Give it a bound: functools.lru_cache(maxsize=1024), or cachetools.TTLCache for data that changes.",
-                    evidence=[Evidence(f"called with request data in `{caller.display}`", Location(caller.module.path, call.lineno, call.col_offset + 1))],
+                    evidence=[
+                        Evidence(
+                            f"called with request data in `{caller.display}`",
+                            Location(caller.module.path, call.lineno, call.col_offset + 1),
+                        )
+                    ],
                 )
             )
 

@@ -61,13 +61,16 @@ class WeakValueDictImmortalValues(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import weakref
             names = weakref.WeakValueDictionary()
 
             def remember(uid, first, last):
                 names[uid] = f"{first} {last}"  # expect
-            """, message="TypeError"),
+            """,
+            message="TypeError",
+        ),
         Invalid("""
             from weakref import WeakValueDictionary
 

@@ -126,7 +126,8 @@ class GlobalStateInRequest(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
             hits = 0
@@ -136,9 +137,12 @@ class GlobalStateInRequest(Rule):
                 global hits
                 hits += 1  # expect
                 return str(hits)
-            """, message="lose updates"),
+            """,
+            message="lose updates",
+        ),
         # Counters written the long way, and a module-level stats dict updated in place.
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
             counter = 0
@@ -151,8 +155,11 @@ class GlobalStateInRequest(Rule):
                 STATS["downloads"] += 1  # expect
                 STATS["bytes"] = STATS.get("bytes", 0) + 512  # expect
                 return str(counter)
-            """, message="lose updates"),
-        Invalid("""
+            """,
+            message="lose updates",
+        ),
+        Invalid(
+            """
             from flask import Flask, session
             app = Flask(__name__)
             current_user = None
@@ -161,7 +168,9 @@ class GlobalStateInRequest(Rule):
             def load_user():
                 global current_user
                 current_user = session.get("uid")  # expect
-            """, message="another request"),
+            """,
+            message="another request",
+        ),
     )
 
     def visit_Global(self, node: ast.Global, ctx: Context) -> None:
@@ -197,10 +206,15 @@ class GlobalStateInRequest(Rule):
                 )
                 hint = "Store per-request data on `flask.g` (or use flask_login.current_user)."
             quiet = augmented and cooperative(ctx.project)
-            ctx.report(self.finding(
-                ctx.location(stmt), message, hint=hint, evidence=ctx.chain_evidence(REQUEST),
-                severity=min(self.effective_severity, Severity.NOTE) if quiet else None,
-            ))
+            ctx.report(
+                self.finding(
+                    ctx.location(stmt),
+                    message,
+                    hint=hint,
+                    evidence=ctx.chain_evidence(REQUEST),
+                    severity=min(self.effective_severity, Severity.NOTE) if quiet else None,
+                )
+            )
 
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
         """``COUNTS[k] = COUNTS.get(k, 0) + 1``: the same read-modify-write as ``+=``, written the long way."""
@@ -229,8 +243,10 @@ class GlobalStateInRequest(Rule):
                 f"`{container.name}` in place: {_lost_updates(ctx)}",
                 severity=min(self.effective_severity, Severity.NOTE) if cooperative(ctx.project) else None,
                 hint="Count in Redis (INCR/HINCRBY) or the database.",
-                evidence=[Evidence(f"`{container.name}` defined at module level", container.location),
-                          *ctx.chain_evidence(REQUEST)],
+                evidence=[
+                    Evidence(f"`{container.name}` defined at module level", container.location),
+                    *ctx.chain_evidence(REQUEST),
+                ],
             )
         )
 
@@ -261,7 +277,13 @@ def _reads_entry(name: str, key: ast.expr, value: ast.expr) -> bool:
     for side in (value.left, value.right):
         if isinstance(side, ast.Subscript) and dotted(side.value) == name and ast.dump(side.slice) == wanted:
             return True
-        if isinstance(side, ast.Call) and isinstance(side.func, ast.Attribute) and side.func.attr == "get" \
-                and dotted(side.func.value) == name and side.args and ast.dump(side.args[0]) == wanted:
+        if (
+            isinstance(side, ast.Call)
+            and isinstance(side.func, ast.Attribute)
+            and side.func.attr == "get"
+            and dotted(side.func.value) == name
+            and side.args
+            and ast.dump(side.args[0]) == wanted
+        ):
             return True
     return False

@@ -133,7 +133,8 @@ class ContextPushedNeverPopped(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import threading
             from flask import Flask
             app = Flask(__name__)
@@ -149,16 +150,21 @@ class ContextPushedNeverPopped(Rule):
                 return str(item)
 
             threading.Thread(target=poll, args=(None,)).start()
-            """, message="never popped"),
+            """,
+            message="never popped",
+        ),
         # Once per process, in the factory: a note.
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
 
             def create_app():
                 app = Flask(__name__)
                 app.app_context().push()  # expect
                 return app
-            """, message="in `create_app`"),
+            """,
+            message="in `create_app`",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -225,7 +231,8 @@ class ContextPushedNeverPopped(Rule):
         for scope in scopes:
             for node in ast.walk(scope):
                 if (
-                    isinstance(node, ast.Assign) and is_context_call(node.value)
+                    isinstance(node, ast.Assign)
+                    and is_context_call(node.value)
                     and any(dotted(t) == target for t in node.targets)
                 ):
                     return True
@@ -234,8 +241,10 @@ class ContextPushedNeverPopped(Rule):
     @staticmethod
     def _escapes(target: str, fn: FunctionInfo) -> bool:
         for node in ast.walk(fn.node):
-            if isinstance(node, (ast.Return, ast.Yield)) and node.value is not None and any(
-                dotted(n) == target for n in ast.walk(node.value)
+            if (
+                isinstance(node, (ast.Return, ast.Yield))
+                and node.value is not None
+                and any(dotted(n) == target for n in ast.walk(node.value))
             ):
                 return True
         return False
@@ -257,8 +266,7 @@ class ContextPushedNeverPopped(Rule):
                 f"{label} at module level of a worker module is never popped: every task this process runs shares "
                 f"one app context, its `g` and one Flask-SQLAlchemy session",
                 hint=(
-                    "Push a context per task (a Celery Task base class whose __call__ runs `with "
-                    "app.app_context():`)."
+                    "Push a context per task (a Celery Task base class whose __call__ runs `with app.app_context():`)."
                 ),
                 severity=Severity.NOTE,
             )

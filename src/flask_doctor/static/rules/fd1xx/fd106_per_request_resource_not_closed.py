@@ -132,7 +132,8 @@ class PerRequestResourceNotClosed(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import os
             import psycopg2
             from flask import Flask, g
@@ -148,9 +149,12 @@ class PerRequestResourceNotClosed(Rule):
             @app.before_request
             def open_log():
                 g.log = open("/var/log/app/requests.log", "a")  # expect
-            """, message="never closed"),
+            """,
+            message="never closed",
+        ),
         # A status endpoint probing Redis with a fresh client: churn, said as a note.
-        Invalid("""
+        Invalid(
+            """
             import redis
             from flask import Flask
             app = Flask(__name__)
@@ -161,7 +165,9 @@ class PerRequestResourceNotClosed(Rule):
                 store.set("probe", "1")
                 healthy = store.get("probe") == b"1"
                 return {"redis": healthy}
-            """, message="connection churn rather than a leak"),
+            """,
+            message="connection churn rather than a leak",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -206,16 +212,25 @@ class PerRequestResourceNotClosed(Rule):
 
     #: Calls that take over a resource passed to them (and close or keep it).
     TAKE_OWNERSHIP = (
-        "closing", "send_file", "Response", "stream_with_context", "register", "callback", "call_on_close",
-        "append", "enter_context",
+        "closing",
+        "send_file",
+        "Response",
+        "stream_with_context",
+        "register",
+        "callback",
+        "call_on_close",
+        "append",
+        "enter_context",
     )
 
     @staticmethod
     def _closed_or_escapes(name: str, fn: FunctionInfo) -> bool:
         for node in ast.walk(fn.node):
             if (
-                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr in CLOSERS and dotted(node.func.value) == name
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in CLOSERS
+                and dotted(node.func.value) == name
             ):
                 return True
             if isinstance(node, (ast.With, ast.AsyncWith)) and any(
@@ -224,16 +239,21 @@ class PerRequestResourceNotClosed(Rule):
                 for item in node.items
             ):
                 return True
-            if isinstance(node, (ast.Return, ast.Yield)) and node.value is not None and any(
-                isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)
+            if (
+                isinstance(node, (ast.Return, ast.Yield))
+                and node.value is not None
+                and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value))
             ):
                 return True  # returned (send_file(f), a generator, the caller): not ours to close
-            if isinstance(node, ast.Assign) and any(not isinstance(t, ast.Name) for t in node.targets) and any(
-                isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)
+            if (
+                isinstance(node, ast.Assign)
+                and any(not isinstance(t, ast.Name) for t in node.targets)
+                and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value))
             ):
                 return True  # stored somewhere else (g.db = conn, self.conn = conn)
             if (
-                isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == name for a in node.args)
+                isinstance(node, ast.Call)
+                and any(isinstance(a, ast.Name) and a.id == name for a in node.args)
                 and isinstance(node.func, (ast.Name, ast.Attribute))
             ):
                 callee = dotted(node.func) or ""
@@ -245,8 +265,8 @@ class PerRequestResourceNotClosed(Rule):
         consequence = (
             "every request builds a new client and connection pool, which close only when the local is freed: "
             "connection churn rather than a leak"
-            if churn else
-            "every request opens a new one and leaves closing it to garbage collection (delayed whenever an "
+            if churn
+            else "every request opens a new one and leaves closing it to garbage collection (delayed whenever an "
             "exception traceback keeps the frame alive)"
         )
         ctx.report(

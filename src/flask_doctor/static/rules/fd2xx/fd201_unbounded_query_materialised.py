@@ -180,7 +180,9 @@ class UnboundedQueryMaterialised(Rule):
     VALID = (
         # conditions built by the caller or by a helper, a model's own filter given one parent's key, and notices
         # only administrators post (through a handler class whose base checks the admin)
-        Valid(_MEETINGS + """
+        Valid(
+            _MEETINGS
+            + """
         def visible_filter(group_id):
             return Meeting.group_id == group_id
 
@@ -223,7 +225,8 @@ class UnboundedQueryMaterialised(Rule):
             return {"notices": [n.text for n in Notice.query.order_by(Notice.created.desc()).all()]}
 
         app.add_url_rule("/admin/notices", view_func=ManageNotices.as_view("manage_notices"))
-        """),
+        """
+        ),
         Valid("""
             from flask import Flask, request
             from flask_sqlalchemy import SQLAlchemy
@@ -255,7 +258,8 @@ class UnboundedQueryMaterialised(Rule):
                 values = list(ITEMS.values())
                 return {"all": all(rows), "v": values, "k": ITEMS.keys()}
             """),
-        Valid("""
+        Valid(
+            """
             from sqlalchemy import select, func
             from sqlalchemy.orm import Session
             from app_models import Post
@@ -265,13 +269,17 @@ class UnboundedQueryMaterialised(Rule):
 
             def stats(session):
                 return session.query(Post.author_id, func.count(Post.id)).group_by(Post.author_id).all()
-            """, files={"app_models.py": """
+            """,
+            files={
+                "app_models.py": """
             from sqlalchemy.orm import DeclarativeBase
             class Base(DeclarativeBase):
                 pass
             class Post(Base):
                 __tablename__ = "post"
-            """}),
+            """
+            },
+        ),
         Valid("""
             from datetime import datetime
             from flask import Flask
@@ -369,19 +377,28 @@ class UnboundedQueryMaterialised(Rule):
     )
     INVALID = (
         # a calendar page: the meetings between two dates the visitor picks, bounded by that window
-        Invalid(_MEETINGS + """
+        Invalid(
+            _MEETINGS
+            + """
         @app.get("/calendar")
         def calendar():
             start = datetime.fromisoformat(request.args["start"])
             end = datetime.fromisoformat(request.args["end"])
             return {"ids": [m.id for m in Meeting.query.filter(Meeting.starts.between(start, end)).all()]}  # expect
-        """, message="a note: bounded by the time window of `Meeting.starts.between(...)`"),
-        Invalid(_SHOP + """
+        """,
+            message="a note: bounded by the time window of `Meeting.starts.between(...)`",
+        ),
+        Invalid(
+            _SHOP
+            + """
         @app.get("/orders/unpaid")
         def unpaid_orders():
             return {"ids": [o.id for o in Order.query.filter_by(paid=False).all()]}  # expect
-        """, message="view `unpaid_orders`"),
-        Invalid("""
+        """,
+            message="view `unpaid_orders`",
+        ),
+        Invalid(
+            """
             import click
             from flask import Flask
             from flask_sqlalchemy import SQLAlchemy
@@ -399,9 +416,12 @@ class UnboundedQueryMaterialised(Rule):
                 emails = db.session.scalars(select(User).where(User.id > 10)).all()  # expect
                 for user in User.query:  # expect
                     print(user)
-            """, message="command `notify`"),
+            """,
+            message="command `notify`",
+        ),
         # a periodic job selects due reminders that are not sent yet, then marks each one sent: a queue it drains
-        Invalid("""
+        Invalid(
+            """
             from datetime import datetime
             from celery import shared_task
             from flask_sqlalchemy import SQLAlchemy
@@ -421,9 +441,13 @@ class UnboundedQueryMaterialised(Rule):
                 for reminder in due:
                     reminder.is_sent = True
                 db.session.commit()
-            """, message="a note: a work queue"),
+            """,
+            message="a note: a work queue",
+        ),
         # the people of the instance, for a share dialog; and every order on an admin-only dashboard
-        Invalid(_SHOP + """
+        Invalid(
+            _SHOP
+            + """
         def admin_required(view):
             return view
 
@@ -435,7 +459,9 @@ class UnboundedQueryMaterialised(Rule):
         @admin_required
         def dashboard():
             return {"orders": len(Order.query.all())}  # expect
-        """, message="a note: `User` has one row per account"),
+        """,
+            message="a note: `User` has one row per account",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -474,7 +500,9 @@ class UnboundedQueryMaterialised(Rule):
         self._iter(node.iter, node.iter, ctx)
 
     @staticmethod
-    def _why_less(query: Query, ctx: Context, context: str, insert: InsertSite | None) -> tuple[str | None, list[Evidence]]:
+    def _why_less(
+        query: Query, ctx: Context, context: str, insert: InsertSite | None
+    ) -> tuple[str | None, list[Evidence]]:
         """Why the finding is only a note (and the evidence for it), or ``(None, [])`` for a warning."""
         project, fn = ctx.project, ctx.function
         assert fn is not None and query.model is not None
@@ -484,8 +512,10 @@ class UnboundedQueryMaterialised(Rule):
         if picked.columns or picked.keys:
             drained = drained_by(project, fn, query.model, context, list(picked.columns), set(picked.keys))
             if drained is not None:
-                return ("a work queue: the rows it selects are processed and leave the selection, so each run sees "
-                        "the backlog since the last one"), [drained]
+                return (
+                    "a work queue: the rows it selects are processed and leave the selection, so each run sees "
+                    "the backlog since the last one"
+                ), [drained]
         if picked.recent:
             return f"bounded by a recent time window on `{picked.recent}`", []
         if picked.window:
@@ -500,8 +530,10 @@ class UnboundedQueryMaterialised(Rule):
         if context == REQUEST and admin_only(project, fn):
             return "on an admin-only page whose purpose is to list the rows", []
         if account_table(query.model):
-            return (f"`{query.model.name}` has one row per account, so it grows with the people who use the "
-                    "instance rather than with their activity"), []
+            return (
+                f"`{query.model.name}` has one row per account, so it grows with the people who use the "
+                "instance rather than with their activity"
+            ), []
         if insert is None:
             return f"nothing in request or job code adds `{query.model.name}` rows, so the table may stay small", []
         return None, []

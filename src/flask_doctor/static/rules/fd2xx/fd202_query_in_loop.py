@@ -6,6 +6,8 @@ import ast
 
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.rulebook import Ceiling
+from flask_doctor.static.facts.flows import callers
+from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.loops import (
     Loop,
     enclosing_loop,
@@ -15,8 +17,6 @@ from flask_doctor.static.facts.orm.loops import (
     stops_at_first_match,
     uses_any,
 )
-from flask_doctor.static.facts.flows import callers
-from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.models import uses_sqlalchemy
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
@@ -316,7 +316,8 @@ class QueryInLoop(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             from flask_sqlalchemy import SQLAlchemy
             app = Flask(__name__)
@@ -337,8 +338,11 @@ class QueryInLoop(Rule):
                     result.append(customer)
                 names = [Customer.query.get(o.customer_id) for o in Order.query.limit(5)]  # expect
                 return {"n": len(result)}
-            """, message="per item of the loop"),
-        Invalid("""
+            """,
+            message="per item of the loop",
+        ),
+        Invalid(
+            """
             from flask import Flask, request
             from sqlalchemy import select
             from models import db, Product
@@ -353,14 +357,21 @@ class QueryInLoop(Rule):
                 for row in request.json["rows"]:
                     product = find_product(row["sku"])  # expect
                 return "ok"
-            """, message="a note: the loop walks `request.json['rows']`", preview=True, files={"models.py": """
+            """,
+            message="a note: the loop walks `request.json['rows']`",
+            preview=True,
+            files={
+                "models.py": """
             from flask_sqlalchemy import SQLAlchemy
             db = SQLAlchemy()
             class Product(db.Model):
                 sku = db.Column(db.String)
-            """}),
+            """
+            },
+        ),
         # a report over every login of the period: a helper, then another helper, runs the query per person
-        Invalid("""
+        Invalid(
+            """
             import csv, io
             from datetime import datetime
             from flask import Flask, request
@@ -395,9 +406,12 @@ class QueryInLoop(Rule):
                 for log in LoginLog.query.filter(LoginLog.created >= request.args["since"]).all():
                     writer.writerow(report_row(log))  # expect
                 return out.getvalue()
-            """, message="`report_row(...)` → `last_login` runs a query"),
+            """,
+            message="`report_row(...)` → `last_login` runs a query",
+        ),
         # the same query with the same arguments on every iteration: hoist it, there is nothing to batch
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, request
             from flask_sqlalchemy import SQLAlchemy
             app = Flask(__name__)
@@ -413,9 +427,13 @@ class QueryInLoop(Rule):
                     sketch_id = request.json["sketch"]
                     timeline = Timeline.query.filter_by(sketch_id=sketch_id).first()  # expect
                 return "ok"
-            """, message="hoist it above the loop", preview=True),
+            """,
+            message="hoist it above the loop",
+            preview=True,
+        ),
         # a list endpoint whose rows come from a model's query helper, paginated, with a query per row
-        Invalid("""
+        Invalid(
+            """
             from datetime import datetime
             from flask import Flask, request
             from flask_sqlalchemy import SQLAlchemy
@@ -451,9 +469,12 @@ class QueryInLoop(Rule):
                     last = Visit.query.filter_by(board_id=board.id).order_by(Visit.created.desc()).first()  # expect
                     out.append({"id": board.id, "last": last.created if last else None})
                 return {"boards": out}
-            """, message="once per item of the loop"),
+            """,
+            message="once per item of the loop",
+        ),
         # a count per row of a polled summary, and a count per user the caller fetched with a query
-        Invalid("""
+        Invalid(
+            """
             from datetime import datetime
             from flask import Flask, request
             from flask_sqlalchemy import SQLAlchemy
@@ -500,11 +521,17 @@ class QueryInLoop(Rule):
                 people = Person.query.filter(Person.seats > 0).all()
                 recount(people)
                 return "ok"
-            """, message="once per item of the loop"),
+            """,
+            message="once per item of the loop",
+        ),
     )
 
     def __init__(
-        self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None, *,
+        self,
+        project: Project,
+        severity: Severity | None = None,
+        ceiling: Ceiling | None = None,
+        *,
         preview: bool = False,
     ) -> None:
         super().__init__(project, severity, ceiling, preview=preview)
@@ -534,8 +561,15 @@ class QueryInLoop(Rule):
                 return
             if self._already_loaded(node, query, loop, ctx):
                 return  # ``session.get(Project, project.id)`` over Project rows: the identity map answers
-            self._judge(node, loop, ctx, f"{query_label(query, node)} runs once per item of the loop", [],
-                        pk_lookup=bool(query.names & {"get", "get_or_404"}), helper=None)
+            self._judge(
+                node,
+                loop,
+                ctx,
+                f"{query_label(query, node)} runs once per item of the loop",
+                [],
+                pk_lookup=bool(query.names & {"get", "get_or_404"}),
+                helper=None,
+            )
             return
         if not uses_any(node, names) or ctx.function is None:
             return
@@ -547,11 +581,19 @@ class QueryInLoop(Rule):
         helper = found.helpers[0]
         via = "".join(f" → `{h.display}`" for h in found.helpers[1:])
         self._judge(
-            node, loop, ctx,
+            node,
+            loop,
+            ctx,
             f"`{dotted(node.func)}(...)`{via} runs a query (`{query.text}`...) once per item of the loop",
-            [Evidence(f"query in `{found.helpers[-1].display}`",
-                      Location(found.helpers[-1].module.path, qcall.lineno, qcall.col_offset + 1))],
-            pk_lookup=bool(query.names & {"get", "get_or_404"}), helper=helper, helpers=found.helpers,
+            [
+                Evidence(
+                    f"query in `{found.helpers[-1].display}`",
+                    Location(found.helpers[-1].module.path, qcall.lineno, qcall.col_offset + 1),
+                )
+            ],
+            pk_lookup=bool(query.names & {"get", "get_or_404"}),
+            helper=helper,
+            helpers=found.helpers,
         )
 
     @staticmethod
@@ -569,8 +611,12 @@ class QueryInLoop(Rule):
             return False
         items = item_names(loop)
         key = node.args[-1] if node.args else None
-        return isinstance(key, ast.Attribute) and key.attr == "id" and isinstance(key.value, ast.Name) \
+        return (
+            isinstance(key, ast.Attribute)
+            and key.attr == "id"
+            and isinstance(key.value, ast.Name)
             and key.value.id in items
+        )
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
         """``for row in Model.query.filter_by(parent=item):`` inside a loop over items runs the query per item."""
@@ -597,8 +643,16 @@ class QueryInLoop(Rule):
         self._judge(call or at, loop, ctx, what, [], pk_lookup=False, helper=None, at=iterable)
 
     def _judge(
-        self, node: ast.AST, loop: Loop, ctx: Context, what: str, extra: list[Evidence], *,
-        pk_lookup: bool, helper: FunctionInfo | None, at: ast.AST | None = None,
+        self,
+        node: ast.AST,
+        loop: Loop,
+        ctx: Context,
+        what: str,
+        extra: list[Evidence],
+        *,
+        pk_lookup: bool,
+        helper: FunctionInfo | None,
+        at: ast.AST | None = None,
         helpers: tuple[FunctionInfo, ...] = (),
     ) -> None:
         """Decide how loud to be, and whether to speak without ``--preview``.
@@ -625,7 +679,11 @@ class QueryInLoop(Rule):
         self._report(node, loop, ctx, what, [*evidence, *extra], less, at)
 
     def _served_once(
-        self, node: ast.AST, loop: Loop, ctx: Context, helpers: tuple[FunctionInfo, ...],
+        self,
+        node: ast.AST,
+        loop: Loop,
+        ctx: Context,
+        helpers: tuple[FunctionInfo, ...],
     ) -> str | None:
         """Why the per-item query may not really run per item, or be the cost to cut (a note), else ``None``."""
         assert ctx.function is not None
@@ -643,7 +701,9 @@ class QueryInLoop(Rule):
         return None
 
     @staticmethod
-    def _rows_evidence(iterable: ast.expr, ctx: Context, helper: FunctionInfo | None) -> tuple[str | None, list[Evidence]]:
+    def _rows_evidence(
+        iterable: ast.expr, ctx: Context, helper: FunctionInfo | None
+    ) -> tuple[str | None, list[Evidence]]:
         """Why N is small (a note), or the evidence that N grows with the data (a warning)."""
         assert ctx.function is not None
         if (helper is not None and DELETES.search(helper.name)) or DELETES.search(ctx.function.name):
@@ -664,14 +724,22 @@ class QueryInLoop(Rule):
             return f"the loop walks {few}", []
         model = rows.model
         insert = user_facing_insert(ctx.project, model)
-        evidence = [Evidence(f"the loop walks the rows of {query_label(rows, iterable)}", ctx.location(iterable)),
-                    *passed]
+        evidence = [
+            Evidence(f"the loop walks the rows of {query_label(rows, iterable)}", ctx.location(iterable)),
+            *passed,
+        ]
         if insert is not None:
             evidence.append(Evidence(f"`{insert.function.display}` adds `{model.name}` rows", insert.location))
         return None, evidence
 
     def _report(
-        self, node: ast.AST, loop: Loop, ctx: Context, what: str, extra: list[Evidence], less: str | None,
+        self,
+        node: ast.AST,
+        loop: Loop,
+        ctx: Context,
+        what: str,
+        extra: list[Evidence],
+        less: str | None,
         at: ast.AST | None,
     ) -> None:
         where = at or node
@@ -682,7 +750,9 @@ class QueryInLoop(Rule):
         self._seen.update((key, same))
         loop_node = loop if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
         note = f" (a note: {less})" if less else ""
-        cost = "N items repeat one query N times" if "same arguments" in what else "N items make N+1 database round trips"
+        cost = (
+            "N items repeat one query N times" if "same arguments" in what else "N items make N+1 database round trips"
+        )
         ctx.report(
             self.finding(
                 ctx.location(where),
@@ -693,7 +763,6 @@ class QueryInLoop(Rule):
                 severity=Severity.NOTE if less else None,
             )
         )
-
 
 
 _WRITES = ("add", "add_all", "commit", "delete", "merge", "flush", "bulk_save_objects")
@@ -747,8 +816,11 @@ def _rows_passed_in(iterable: ast.expr, ctx: Context) -> tuple[Query, Context, a
         index -= 1
     for call, caller in callers(ctx.project).get(fn.qualname, ()):
         value = next((kw.value for kw in call.keywords if kw.arg == iterable.id), None)
-        if value is None and 0 <= index < len(call.args) and not any(
-                isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+        if (
+            value is None
+            and 0 <= index < len(call.args)
+            and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1])
+        ):
             value = call.args[index]
         if value is None:
             continue

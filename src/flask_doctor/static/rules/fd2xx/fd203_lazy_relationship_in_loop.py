@@ -134,7 +134,8 @@ class LazyRelationshipInLoop(Rule):
                 posts = Post.query.options(selectinload(Post.author)).order_by(Post.id).limit(20).all()
                 return [{"title": p.id, "author": p.author.name} for p in posts]
             """,
-        files={"models.py": """
+        files={
+            "models.py": """
             from flask_sqlalchemy import SQLAlchemy
             db = SQLAlchemy()
 
@@ -146,7 +147,8 @@ class LazyRelationshipInLoop(Rule):
                 id = db.Column(db.Integer, primary_key=True)
                 author_id = db.Column(db.ForeignKey("user.id"))
                 author = db.relationship("User", backref="posts")
-            """},
+            """
+        },
     )
 
     _MODELS = """
@@ -166,7 +168,8 @@ class LazyRelationshipInLoop(Rule):
         """
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             from sqlalchemy.orm import selectinload
             from models import db, Post
@@ -176,8 +179,11 @@ class LazyRelationshipInLoop(Rule):
             def index():
                 posts = Post.query.options(selectinload(Post.author)).limit(20).all()
                 return [{"t": p.id, "a": p.author.name, "tags": [t.name for t in p.tags]} for p in posts]
-            """, files={"models.py": _MODELS}),
-        Valid("""
+            """,
+            files={"models.py": _MODELS},
+        ),
+        Valid(
+            """
             from flask import Flask
             from models import db, Post
             app = Flask(__name__)
@@ -187,7 +193,9 @@ class LazyRelationshipInLoop(Rule):
                 post = db.get_or_404(Post, pid)
                 names = [c.id for c in (1, 2)]
                 return {"author": post.author.name, "ids": [p.author_id for p in Post.query.limit(5)]}
-            """, files={"models.py": _MODELS}),
+            """,
+            files={"models.py": _MODELS},
+        ),
         # the timelines of one sketch all point to that sketch: the identity map answers; a purge job that
         # deletes each registration reads its data once per row anyway
         Valid("""
@@ -247,7 +255,8 @@ class LazyRelationshipInLoop(Rule):
                 return [{"id": r.id, "layout": r.layout.name} for r in rows]
             """),
         # the row helper reads the comments only when asked to, and the list view does not ask; it reads columns
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             from models import db, Post
             app = Flask(__name__)
@@ -261,10 +270,13 @@ class LazyRelationshipInLoop(Rule):
             @app.get("/posts")
             def posts():
                 return [to_row(p) for p in Post.query.order_by(Post.id).limit(50).all()]
-            """, files={"models.py": _MODELS}),
+            """,
+            files={"models.py": _MODELS},
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             from models import db, Post, User
             app = Flask(__name__)
@@ -281,10 +293,14 @@ class LazyRelationshipInLoop(Rule):
             def users():
                 page = db.paginate(db.select(User))
                 return [{"n": u.name, "posts": len(u.posts)} for u in page.items]  # expect
-            """, message="`post.author`", files={"models.py": _MODELS}),
+            """,
+            message="`post.author`",
+            files={"models.py": _MODELS},
+        ),
         # an export of one sketch's events: each event's comments (declared on a mixin) is a query per event;
         # the events share the sketch's few indexes, so `event.index` is only a note
-        Invalid("""
+        Invalid(
+            """
             from datetime import datetime
             from flask import Flask, request
             from flask_sqlalchemy import SQLAlchemy
@@ -324,10 +340,13 @@ class LazyRelationshipInLoop(Rule):
                     for comment in event.comments:  # expect
                         lines.append({"index": event.index.id, "text": comment.text})  # expect
                 return {"lines": lines}
-            """, message="`event.comments` is a lazy relationship of `Event`"),
+            """,
+            message="`event.comments` is a lazy relationship of `Event`",
+        ),
         # a CSV export hands each order to a row helper, which asks another helper for the customer's name;
         # an API list serialises each post with the model's own method, which reads its comments
-        Invalid("""
+        Invalid(
+            """
             import csv, io
             from flask import Flask
             from flask_sqlalchemy import SQLAlchemy
@@ -376,7 +395,9 @@ class LazyRelationshipInLoop(Rule):
             @app.get("/api/orders")
             def api_orders():
                 return {"orders": [o.to_dict() for o in Order.query.all()]}  # expect
-            """, message="`csv_row` → `customer_label`, which reads `order.customer`"),
+            """,
+            message="`csv_row` → `customer_label`, which reads `order.customer`",
+        ),
     )
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
@@ -423,12 +444,14 @@ class LazyRelationshipInLoop(Rule):
             reported.add(attr)
             if helpers:
                 calls_reported.add(id(node))
-            how = "a query per row" if rel.lazy == "select" else "a new query per row (`lazy=\"dynamic\"`)"
+            how = "a query per row" if rel.lazy == "select" else 'a new query per row (`lazy="dynamic"`)'
             if rel.scalar and not less:
                 how = f"a query for each row whose `{attr}` is not loaded yet (the rows point to different ones)"
             note = f" (a note: {less})" if less else ""
-            what = f"`{var}.{attr}` is a lazy relationship of `{model.name}` read for every row of " \
+            what = (
+                f"`{var}.{attr}` is a lazy relationship of `{model.name}` read for every row of "
                 f"{query_label(query, iterable)} in {describe_context(ctx)}"
+            )
             evidence = [
                 Evidence("the loop", ctx.location(loop)),
                 Evidence(f"`{model.name}.{attr}` declared here", rel.location),
@@ -436,17 +459,24 @@ class LazyRelationshipInLoop(Rule):
             ]
             if helpers:
                 chain = " → ".join(f"`{h.display}`" for h in helpers)
-                what = f"`{short(node, 50)}` hands every row of {query_label(query, iterable)} in " \
-                    f"{describe_context(ctx)} to {chain}, which reads `{read.value.id}.{attr}`, a lazy " \
+                what = (
+                    f"`{short(node, 50)}` hands every row of {query_label(query, iterable)} in "
+                    f"{describe_context(ctx)} to {chain}, which reads `{read.value.id}.{attr}`, a lazy "
                     f"relationship of `{model.name}`"
-                evidence.insert(1, Evidence(f"`{attr}` read in `{helpers[-1].display}`",
-                                            Location(helpers[-1].module.path, read.lineno, read.col_offset + 1)))
+                )
+                evidence.insert(
+                    1,
+                    Evidence(
+                        f"`{attr}` read in `{helpers[-1].display}`",
+                        Location(helpers[-1].module.path, read.lineno, read.col_offset + 1),
+                    ),
+                )
             ctx.report(
                 self.finding(
                     ctx.location(node),
                     f"{what}: {how}{note}",
                     hint=f"Add `.options(selectinload({model.name}.{attr}))` to the query "
-                    f"(or `joinedload` for a many-to-one), or declare the relationship with `lazy=\"selectin\"`.",
+                    f'(or `joinedload` for a many-to-one), or declare the relationship with `lazy="selectin"`.',
                     evidence=evidence,
                     severity=Severity.NOTE if less else None,
                 )
@@ -454,14 +484,21 @@ class LazyRelationshipInLoop(Rule):
 
     @staticmethod
     def _reads(
-        body: list, var: str, model: ModelInfo, ctx: Context,
+        body: list,
+        var: str,
+        model: ModelInfo,
+        ctx: Context,
     ) -> Iterator[tuple[ast.expr, str, tuple[FunctionInfo, ...], ast.Attribute]]:
         """Reads of ``var.attr`` in the loop body, then the ones of helpers the body hands ``var`` to."""
         calls: list[ast.Call] = []
         for part in body:
             for node in ast.walk(part):
-                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var \
-                        and isinstance(node.ctx, ast.Load):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == var
+                    and isinstance(node.ctx, ast.Load)
+                ):
                     yield node, node.attr, (), node  # assigning ``post.author = x`` does not load it
                 elif isinstance(node, ast.Call):
                     calls.append(node)
@@ -486,10 +523,16 @@ class LazyRelationshipInLoop(Rule):
                 # map answers without a query
                 return ""
             if key and not per_owner(key):
-                return (f"the rows share one `{key}`, so they point to few `{rel.attr}` objects: SQLAlchemy loads "
-                        f"each distinct one once and its identity map answers the rest")
-            if (target is not None and target is not query.model and grows(ctx.project, target) is None
-                    and user_facing_insert(ctx.project, target) is None):
+                return (
+                    f"the rows share one `{key}`, so they point to few `{rel.attr}` objects: SQLAlchemy loads "
+                    f"each distinct one once and its identity map answers the rest"
+                )
+            if (
+                target is not None
+                and target is not query.model
+                and grows(ctx.project, target) is None
+                and user_facing_insert(ctx.project, target) is None
+            ):
                 return ""  # a reference table: a few distinct parents, each loaded once, then the identity map
         if DELETES.search(fn.name):
             return "each row is deleted or rewritten one by one anyway"

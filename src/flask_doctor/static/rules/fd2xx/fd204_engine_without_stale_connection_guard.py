@@ -35,8 +35,8 @@ from flask_doctor.static.model import (
 )
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
-    FixExample,
     Context,
+    FixExample,
     Invalid,
     Rule,
     Valid,
@@ -157,13 +157,15 @@ class EngineWithoutStaleConnectionGuard(Rule):
             engine = create_engine(os.environ.get("DATABASE_URL", "sqlite:///dev.db"))
             """),
         # one-shot programs: a script that waits for the database, and a legacy migration run by hand
-        Valid("""
+        Valid(
+            """
             import os
             from sqlalchemy import create_engine
 
             engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
-            """, files={
-            "scripts/wait_for_db.py": """
+            """,
+            files={
+                "scripts/wait_for_db.py": """
             import time
             from sqlalchemy import create_engine, text
 
@@ -176,7 +178,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 except Exception:
                     time.sleep(1)
             """,
-            "migrate_legacy.py": """
+                "migrate_legacy.py": """
             from sqlalchemy import create_engine
 
             legacy = create_engine("mysql+pymysql://old@legacy/app")
@@ -188,25 +190,33 @@ class EngineWithoutStaleConnectionGuard(Rule):
             if __name__ == "__main__":
                 copy_rows()
             """,
-        }),
+            },
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import os
             from sqlalchemy import create_engine
 
             engine = create_engine("postgresql+psycopg2://app@db/app", pool_size=10)  # expect
-            """, message="PostgreSQL"),
-        Invalid("""
+            """,
+            message="PostgreSQL",
+        ),
+        Invalid(
+            """
             import os
             import pymysql
             from sqlalchemy import create_engine
 
             DATABASE_URL = os.environ["DATABASE_URL"]
             engine = create_engine(DATABASE_URL)  # expect
-            """, message="pymysql"),
+            """,
+            message="pymysql",
+        ),
         # a helper builds the engine and the module keeps it for the life of every worker
-        Invalid("""
+        Invalid(
+            """
             import os
             import psycopg2
             from sqlalchemy import create_engine
@@ -220,7 +230,9 @@ class EngineWithoutStaleConnectionGuard(Rule):
 
             engine = make_engine(os.environ.get("DATABASE_URL", "postgresql://app@localhost/app"))
             session = scoped_session(sessionmaker(bind=engine))
-            """, message="with a URL from `fix_scheme(url)` (PostgreSQL"),
+            """,
+            message="with a URL from `fix_scheme(url)` (PostgreSQL",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -258,14 +270,20 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 continue
             value = constant(recycle_kw)
             if isinstance(value, int) and (value < 0 or value >= seconds):
-                report(self._recycle_finding(Location(site.module.path, site.node.lineno, site.node.col_offset + 1),
-                                             f"`pool_recycle={value}`", seconds, proof))
+                report(
+                    self._recycle_finding(
+                        Location(site.module.path, site.node.lineno, site.node.col_offset + 1),
+                        f"`pool_recycle={value}`",
+                        seconds,
+                        proof,
+                    )
+                )
 
     def _recycle_finding(self, where: Location, label: str, seconds: int, proof: Evidence) -> Finding:
         return self.finding(
             where,
             f"{label} is not below the MySQL server's `wait_timeout` of {seconds} s: connections idle longer than "
-            f"that are closed by the server while the pool still hands them out (\"MySQL server has gone away\")",
+            f'that are closed by the server while the pool still hands them out ("MySQL server has gone away")',
             hint=f"Set `pool_recycle` below {seconds} (e.g. {max(seconds // 2, 1)}) or add `pool_pre_ping=True`.",
             evidence=[proof],
         )
@@ -322,7 +340,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
             self.finding(
                 ctx.location(node),
                 f"`create_engine` {where} sets neither `pool_pre_ping` nor `pool_recycle`: after an idle period "
-                f"the pool hands out connections the server already closed (\"server has gone away\")"
+                f'the pool hands out connections the server already closed ("server has gone away")'
                 + (f" (a note: in {'an example' if role is FileRole.EXAMPLE else 'the docs'})" if side else ""),
                 hint="Pass `pool_pre_ping=True` (and `pool_recycle` below the server's idle timeout, e.g. 1800).",
                 evidence=evidence,

@@ -99,12 +99,16 @@ class TrackModificationsEnabled(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             class Config:
                 SQLALCHEMY_TRACK_MODIFICATIONS = True  # expect
-            """, message="SQLALCHEMY_TRACK_MODIFICATIONS"),
+            """,
+            message="SQLALCHEMY_TRACK_MODIFICATIONS",
+        ),
         # a shared base whose name does not say "config": production inherits it all the same
-        Invalid("""
+        Invalid(
+            """
             class Common:
                 SQLALCHEMY_DATABASE_URI = "postgresql://app@db/app"
                 SQLALCHEMY_TRACK_MODIFICATIONS = True  # expect
@@ -114,7 +118,9 @@ class TrackModificationsEnabled(Rule):
 
             class DevelopmentConfig(Common):
                 DEBUG = True
-            """, message="in `app.Common`"),
+            """,
+            message="in `app.Common`",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:

@@ -85,24 +85,33 @@ class EchoInProduction(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             class Config:
                 SQLALCHEMY_ECHO = True  # expect
 
             class ProductionConfig(Config):
                 DEBUG = False
-            """, message="SQLALCHEMY_ECHO"),
-        Invalid("""
+            """,
+            message="SQLALCHEMY_ECHO",
+        ),
+        Invalid(
+            """
             import os
             from sqlalchemy import create_engine
 
             engine = create_engine(os.environ["DATABASE_URL"], echo=True, pool_pre_ping=True)  # expect
-            """, message="echo=True"),
+            """,
+            message="echo=True",
+        ),
         # a demo client shipped in an example folder: live only for a deployer who copies it
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, files={"examples/announcement_client.py": """
+            """,
+            files={
+                "examples/announcement_client.py": """
             from sqlalchemy import create_engine
             from sqlalchemy.orm import sessionmaker
 
@@ -110,7 +119,10 @@ class EchoInProduction(Rule):
                 def __init__(self):
                     self.engine = create_engine("sqlite:////tmp/announcements.db", echo=True)  # expect
                     self.session = sessionmaker(bind=self.engine)()
-            """}, message="a note: in an example"),
+            """
+            },
+            message="a note: in an example",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -147,8 +159,12 @@ class EchoInProduction(Rule):
                 ctx.location(node),
                 "`create_engine(..., echo=True)` logs every SQL statement and its parameters in every process that "
                 "imports this code, production included"
-                + (f" (a note: in {'an example' if role is FileRole.EXAMPLE else 'the docs'}, live only for a "
-                   "deployer who copies it)" if side else ""),
+                + (
+                    f" (a note: in {'an example' if role is FileRole.EXAMPLE else 'the docs'}, live only for a "
+                    "deployer who copies it)"
+                    if side
+                    else ""
+                ),
                 hint="Drive it from configuration (`echo=settings.SQL_ECHO`) and keep it off in production.",
                 severity=Severity.NOTE if side else None,
             )

@@ -61,13 +61,18 @@ class PoolSmallerThanConcurrency(Rule):
     summary = "The connection pool is smaller than the threads each worker runs."
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             class Config:
                 SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10, "max_overflow": 5, "pool_pre_ping": True}
-            """, files={"gunicorn.conf.py": """
+            """,
+            files={
+                "gunicorn.conf.py": """
             workers = 4
             threads = 8
-            """}),
+            """
+            },
+        ),
         Valid("""
             import os
             from sqlalchemy import create_engine
@@ -75,13 +80,19 @@ class PoolSmallerThanConcurrency(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             class Config:
                 SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 4, "max_overflow": 2}  # expect
-            """, message="16 threads", files={"gunicorn.conf.py": """
+            """,
+            message="16 threads",
+            files={
+                "gunicorn.conf.py": """
             workers = 4
             threads = 16
-            """}),
+            """
+            },
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -98,7 +109,7 @@ class PoolSmallerThanConcurrency(Rule):
                     pool.location,
                     f"`{label}` allows {size} + {overflow} = {size + overflow} connections per worker but each worker "
                     f"runs {count} threads: under load the extra requests wait `pool_timeout` and fail with "
-                    f"\"QueuePool limit reached\"",
+                    f'"QueuePool limit reached"',
                     hint=f"Raise `pool_size` (+ `max_overflow`) to at least {count}, "
                     "within the database's max_connections.",
                     evidence=[Evidence(f"{count} threads per worker declared here", where)],

@@ -90,7 +90,8 @@ class OrmSessionInJobWithoutAppContext(Rule):
         """
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from celery import Celery, Task, shared_task
             from flask import Flask
             from models import db, User
@@ -109,8 +110,11 @@ class OrmSessionInJobWithoutAppContext(Rule):
             def deactivate(user_id):
                 user = db.session.get(User, user_id)
                 db.session.commit()
-            """, files={"models.py": _MODELS}),
-        Valid("""
+            """,
+            files={"models.py": _MODELS},
+        ),
+        Valid(
+            """
             from celery import Celery
             from models import db, User
             from factory import create_app
@@ -122,14 +126,20 @@ class OrmSessionInJobWithoutAppContext(Rule):
             def count_users():
                 with flask_app.app_context():
                     return User.query.count()
-            """, files={"models.py": _MODELS, "factory.py": """
+            """,
+            files={
+                "models.py": _MODELS,
+                "factory.py": """
             from flask import Flask
             def create_app():
                 return Flask(__name__)
-            """}),
+            """,
+            },
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from celery import Celery
             from models import db, User
 
@@ -143,11 +153,18 @@ class OrmSessionInJobWithoutAppContext(Rule):
                 user = load(user_id)
                 db.session.add(user)  # expect
                 db.session.commit()
-            """, message="no application context", files={"models.py": _MODELS}),
+            """,
+            message="no application context",
+            files={"models.py": _MODELS},
+        ),
     )
 
     def __init__(
-        self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None, *,
+        self,
+        project: Project,
+        severity: Severity | None = None,
+        ceiling: Ceiling | None = None,
+        *,
         preview: bool = False,
     ) -> None:
         super().__init__(project, severity, ceiling, preview=preview)
@@ -175,7 +192,7 @@ class OrmSessionInJobWithoutAppContext(Rule):
             self.finding(
                 ctx.location(node),
                 f"{what} in {describe_context(ctx)} runs in a worker with no application context: it raises "
-                f"\"Working outside of application context\"",
+                f'"Working outside of application context"',
                 hint="Give tasks an app context: a Celery Task base class whose __call__ runs "
                 "`with app.app_context():` (Flask's celery_init_app pattern), "
                 "or wrap the task body in `with app.app_context():`.",

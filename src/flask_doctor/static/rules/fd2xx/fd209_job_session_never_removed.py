@@ -129,12 +129,14 @@ class JobSessionNeverRemoved(Rule):
                 finally:
                     Session.remove()
             """,
-        files={"database.py": """
+        files={
+            "database.py": """
             from sqlalchemy import create_engine
             from sqlalchemy.orm import scoped_session, sessionmaker
             engine = create_engine("postgresql://app@db/app", pool_pre_ping=True)
             Session = scoped_session(sessionmaker(bind=engine))
-            """},
+            """
+        },
     )
 
     _DB = """
@@ -146,7 +148,8 @@ class JobSessionNeverRemoved(Rule):
         """
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from celery import Celery
             from database import Session, SessionLocal
 
@@ -165,8 +168,11 @@ class JobSessionNeverRemoved(Rule):
                 with SessionLocal() as session:
                     session.execute("select 1")
                     session.commit()
-            """, files={"database.py": _DB}),
-        Valid("""
+            """,
+            files={"database.py": _DB},
+        ),
+        Valid(
+            """
             from celery import Celery
             from celery.signals import task_postrun
             from database import Session
@@ -181,11 +187,14 @@ class JobSessionNeverRemoved(Rule):
             def recount(post_id):
                 Session.execute("select 1")
                 Session.commit()
-            """, files={"database.py": _DB}),
+            """,
+            files={"database.py": _DB},
+        ),
     )
     VALID = VALID + (
         # RQ forks a work horse per job: the session and its connection end with the process
-        Valid("""
+        Valid(
+            """
             from redis import Redis
             from rq import Queue
             from database import Session
@@ -196,11 +205,14 @@ class JobSessionNeverRemoved(Rule):
 
             def schedule(n):
                 Queue(connection=Redis()).enqueue(crunch, n)
-            """, files={"database.py": _DB}),
+            """,
+            files={"database.py": _DB},
+        ),
     )
     VALID = VALID + (
         # the job wraps its work in a project helper whose ``finally`` removes the scoped session
-        Valid("""
+        Valid(
+            """
             from contextlib import contextmanager
             from celery import Celery
             from database import Session
@@ -222,14 +234,20 @@ class JobSessionNeverRemoved(Rule):
             def sweep():
                 with session_scope():
                     mark_late([1, 2])
-            """, files={"database.py": _DB}),
+            """,
+            files={"database.py": _DB},
+        ),
         # a job only a test module defines and enqueues: the helper it calls is not job code
-        Valid("""
+        Valid(
+            """
             from database import Session
 
             def load_user(user_id):
                 return Session.execute("select 1")
-            """, files={"database.py": _DB, "tests/test_jobs.py": """
+            """,
+            files={
+                "database.py": _DB,
+                "tests/test_jobs.py": """
             from celery import Celery
             from app import load_user
 
@@ -241,10 +259,13 @@ class JobSessionNeverRemoved(Rule):
 
             def test_lookup():
                 background_lookup.delay(1)
-            """}),
+            """,
+            },
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from celery import Celery
             from database import Session, SessionLocal
 
@@ -260,9 +281,13 @@ class JobSessionNeverRemoved(Rule):
                 session = SessionLocal()  # expect
                 session.execute("select 1")
                 session.commit()
-            """, message="never", files={"database.py": _DB}),
+            """,
+            message="never",
+            files={"database.py": _DB},
+        ),
         # the scoped session reached as a module attribute, and through ``Base.query = Session.query_property()``
-        Invalid("""
+        Invalid(
+            """
             from celery import shared_task
             import database
             from models import Post
@@ -276,7 +301,11 @@ class JobSessionNeverRemoved(Rule):
             def touch(post_id):
                 post = Post.query.get(post_id)  # expect
                 post.touched = True
-            """, message="`database.Session.execute(...)`", files={"database.py": _DB, "models.py": """
+            """,
+            message="`database.Session.execute(...)`",
+            files={
+                "database.py": _DB,
+                "models.py": """
             from sqlalchemy import Column, Integer
             from sqlalchemy.orm import declarative_base
             from database import Session
@@ -286,11 +315,17 @@ class JobSessionNeverRemoved(Rule):
             class Post(Base):
                 __tablename__ = "post"
                 id = Column(Integer, primary_key=True)
-            """}),
+            """,
+            },
+        ),
     )
 
     def __init__(
-        self, project: Project, severity: Severity | None = None, ceiling: Ceiling | None = None, *,
+        self,
+        project: Project,
+        severity: Severity | None = None,
+        ceiling: Ceiling | None = None,
+        *,
         preview: bool = False,
     ) -> None:
         super().__init__(project, severity, ceiling, preview=preview)

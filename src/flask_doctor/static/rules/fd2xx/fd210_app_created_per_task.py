@@ -76,7 +76,8 @@ class AppCreatedPerTask(Rule):
         """
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from celery import Celery
             from factory import create_app
 
@@ -87,8 +88,11 @@ class AppCreatedPerTask(Rule):
             def rebuild_index():
                 with flask_app.app_context():
                     pass
-            """, files={"factory.py": _FACTORY}),
-        Valid("""
+            """,
+            files={"factory.py": _FACTORY},
+        ),
+        Valid(
+            """
             from celery import Celery
             from factory import create_app
 
@@ -105,10 +109,13 @@ class AppCreatedPerTask(Rule):
             def rebuild_index():
                 with get_app().app_context():
                     pass
-            """, files={"factory.py": _FACTORY}),
+            """,
+            files={"factory.py": _FACTORY},
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from celery import Celery
             from factory import create_app
 
@@ -119,7 +126,10 @@ class AppCreatedPerTask(Rule):
                 app = create_app()  # expect
                 with app.app_context():
                     pass
-            """, message="create_app", files={"factory.py": _FACTORY}),
+            """,
+            message="create_app",
+            files={"factory.py": _FACTORY},
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:

@@ -131,44 +131,59 @@ class SecretKeyGeneratedAtStartup(Rule):
                 app.run(debug=True)
             """),
         # a config template: defaults generated once, written to the operator's config file on first run
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             from configuration import conf
             app = Flask(__name__)
             app.secret_key = conf["webserver"]["secret_key"]
-            """, files={"configuration.py": (
-            "import os\n"
-            "from base64 import b64encode\n\n"
-            "def write_default_config(path):\n"
-            "    if not os.path.exists(path):\n"
-            "        with open(path, 'w') as fh:\n"
-            "            fh.write(TEMPLATE.format(**{k: v for k, v in globals().items() if k.isupper()}))\n\n"
-            "SECRET_KEY = b64encode(os.urandom(16)).decode()\n"
-            "conf = read_config()\n"
-        )}),
+            """,
+            files={
+                "configuration.py": (
+                    "import os\n"
+                    "from base64 import b64encode\n\n"
+                    "def write_default_config(path):\n"
+                    "    if not os.path.exists(path):\n"
+                    "        with open(path, 'w') as fh:\n"
+                    "            fh.write(TEMPLATE.format(**{k: v for k, v in globals().items() if k.isupper()}))\n\n"
+                    "SECRET_KEY = b64encode(os.urandom(16)).decode()\n"
+                    "conf = read_config()\n"
+                )
+            },
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import os
             from flask import Flask
             app = Flask(__name__)
             app.config["SECRET_KEY"] = os.urandom(24)  # expect
-            """, message="`os.urandom`"),
-        Invalid("""
+            """,
+            message="`os.urandom`",
+        ),
+        Invalid(
+            """
             import uuid
 
             class ProductionConfig:
                 SECRET_KEY = uuid.uuid4().hex  # expect
-            """, message="ProductionConfig"),
-        Invalid("""
+            """,
+            message="ProductionConfig",
+        ),
+        Invalid(
+            """
             import os
             import secrets
             from flask import Flask
             app = Flask(__name__)
             app.secret_key = os.environ.get("SECRET_KEY") or secrets.token_hex(32)  # expect
-            """, message="falls back"),
+            """,
+            message="falls back",
+        ),
         # a project helper built on secrets.choice is still a new key per process
-        Invalid("""
+        Invalid(
+            """
             import os
             import secrets
             import string
@@ -178,9 +193,12 @@ class SecretKeyGeneratedAtStartup(Rule):
 
             class ProductionConfig:
                 SECRET_KEY = os.environ.get("SECRET_KEY") or _random_password(24)  # expect
-            """, message="_random_password"),
+            """,
+            message="_random_password",
+        ),
         # the key's name spelled by a project constant, filled in when the operator left it out
-        Invalid("""
+        Invalid(
+            """
             import secrets
             from flask import Flask
 
@@ -193,7 +211,9 @@ class SecretKeyGeneratedAtStartup(Rule):
                 if not app.config.get(ConfigKey.SECRET_KEY):
                     app.config[ConfigKey.SECRET_KEY] = secrets.token_hex()  # expect
                 return app
-            """, message="falls back"),
+            """,
+            message="falls back",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -235,7 +255,7 @@ class SecretKeyGeneratedAtStartup(Rule):
                     setting.location,
                     message,
                     hint=(
-                        f"Read one key from the environment (`os.environ[\"{setting.key}\"]`) and give every process "
+                        f'Read one key from the environment (`os.environ["{setting.key}"]`) and give every process '
                         "the same value; fail at start-up when it is missing."
                     ),
                     evidence=evidence,

@@ -155,17 +155,24 @@ class HardcodedSecretKey(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             class Config:
                 SECRET_KEY = "super-secret"  # expect
-            """, message="`SECRET_KEY`"),
-        Invalid("""
+            """,
+            message="`SECRET_KEY`",
+        ),
+        Invalid(
+            """
             import os
             from flask import Flask
             app = Flask(__name__)
             app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "dev")  # expect
-            """, message="default"),
-        Invalid("""
+            """,
+            message="default",
+        ),
+        Invalid(
+            """
             from flask import Flask
 
             def create_app():
@@ -173,7 +180,9 @@ class HardcodedSecretKey(Rule):
                 app.config.from_mapping(SECRET_KEY="dev")  # expect
                 app.config.from_pyfile("config.py", silent=True)
                 return app
-            """, message="from_pyfile"),
+            """,
+            message="from_pyfile",
+        ),
     )
 
     #: What a leaked value of each key lets an attacker do.
@@ -259,7 +268,7 @@ class HardcodedSecretKey(Rule):
                     setting.location,
                     message,
                     hint=(
-                        f"Read it from the environment without a default (`os.environ[\"{setting.key}\"]`), so a "
+                        f'Read it from the environment without a default (`os.environ["{setting.key}"]`), so a '
                         "missing key stops the app at start-up."
                     ),
                     evidence=evidence,

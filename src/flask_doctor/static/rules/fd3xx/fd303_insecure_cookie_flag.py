@@ -107,24 +107,33 @@ class InsecureCookieFlag(Rule):
                 app.config["SESSION_COOKIE_SECURE"] = False
             """),
         # a sample config restating Flask's default; HTTPS deployments set it in their own copy
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
             app.config.from_object("wikiconfig")
-            """, files={"wikiconfig.py": (
-            "SESSION_COOKIE_HTTPONLY = True  # keep the cookie away from scripts\n"
-            "SESSION_COOKIE_SECURE = False  # flask default is False; set True behind HTTPS\n"
-            "SESSION_COOKIE_SAMESITE = 'Lax'\n"
-        )}),
+            """,
+            files={
+                "wikiconfig.py": (
+                    "SESSION_COOKIE_HTTPONLY = True  # keep the cookie away from scripts\n"
+                    "SESSION_COOKIE_SECURE = False  # flask default is False; set True behind HTTPS\n"
+                    "SESSION_COOKIE_SAMESITE = 'Lax'\n"
+                )
+            },
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             class ProductionConfig:
                 SESSION_COOKIE_SECURE = False  # expect
                 REMEMBER_COOKIE_HTTPONLY = False  # expect
-            """, message="plain HTTP"),
+            """,
+            message="plain HTTP",
+        ),
         # a hand-made login cookie with set_cookie's defaults
-        Invalid("""
+        Invalid(
+            """
             import secrets
             from flask import Flask, make_response, redirect, request
             app = Flask(__name__)
@@ -143,16 +152,24 @@ class InsecureCookieFlag(Rule):
                 if request.cookies.get("wiki_session") not in TOKENS:
                     return redirect("/login")
                 return "saved"
-            """, message="HttpOnly"),
-        Invalid("""
+            """,
+            message="HttpOnly",
+        ),
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
             app.config.update(SESSION_COOKIE_HTTPONLY=False)  # expect
-            """, message="script"),
+            """,
+            message="script",
+        ),
     )
 
     COOKIE_FLAGS = (
-        "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "REMEMBER_COOKIE_SECURE", "REMEMBER_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "REMEMBER_COOKIE_SECURE",
+        "REMEMBER_COOKIE_HTTPONLY",
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -177,8 +194,9 @@ class InsecureCookieFlag(Rule):
                 if found is not None:
                     severity = Severity.NOTE  # a default the operator's config file may replace
                     risk += f", unless the later `{short(found[0].func, 40)}(...)` replaces it"
-                    evidence.append(Evidence("may be replaced here", Location(found[1], found[0].lineno,
-                                                                              found[0].col_offset + 1)))
+                    evidence.append(
+                        Evidence("may be replaced here", Location(found[1], found[0].lineno, found[0].col_offset + 1))
+                    )
             report(
                 self.finding(
                     setting.location,
@@ -195,9 +213,11 @@ class InsecureCookieFlag(Rule):
         """A login cookie set with ``set_cookie`` and Werkzeug's defaults: no HttpOnly, Secure or SameSite."""
         given = {kw.arg: kw.value for kw in cookie.call.keywords if kw.arg}
         missing = [
-            flag for flag, key in (("HttpOnly", "httponly"), ("Secure", "secure"), ("SameSite", "samesite"))
-            if key not in given or false_constant(given[key]) or (
-                isinstance(given[key], ast.Constant) and given[key].value is None)
+            flag
+            for flag, key in (("HttpOnly", "httponly"), ("Secure", "secure"), ("SameSite", "samesite"))
+            if key not in given
+            or false_constant(given[key])
+            or (isinstance(given[key], ast.Constant) and given[key].value is None)
         ]
         if not missing or any(kw.arg is None for kw in cookie.call.keywords):
             return  # all set, or ``**options`` may set them

@@ -69,10 +69,13 @@ class SameSiteNoneWithoutSecure(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             class ProductionConfig:
                 SESSION_COOKIE_SAMESITE = "None"  # expect
-            """, message="reject"),
+            """,
+            message="reject",
+        ),
     )
 
     #: Each SameSite setting and the Secure flag its cookie needs with ``None``.
@@ -95,9 +98,9 @@ class SameSiteNoneWithoutSecure(Rule):
             report(
                 self.finding(
                     setting.location,
-                    f"`{setting.key} = \"None\"` {where(project, setting)} without `{secure_key} = True`: browsers "
+                    f'`{setting.key} = "None"` {where(project, setting)} without `{secure_key} = True`: browsers '
                     f"reject a SameSite=None cookie that is not Secure, so the cookie is dropped",
-                    hint=f"Set `{secure_key} = True` next to it, or use `\"Lax\"` if the cookie need not cross sites.",
+                    hint=f'Set `{secure_key} = True` next to it, or use `"Lax"` if the cookie need not cross sites.',
                     evidence=[Evidence(f"`{secure_key}` is False here", s.location) for s in secure],
                 )
             )

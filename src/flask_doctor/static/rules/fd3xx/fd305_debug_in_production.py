@@ -99,53 +99,77 @@ class DebugInProduction(Rule):
                 app.config["DEBUG"] = True
             """),
         # a Django site's settings module beside the Flask app is not Flask configuration
-        Valid("""
+        Valid(
+            """
             import os
             from flask import Flask
             app = Flask(__name__)
             app.config.from_object("app_settings")
-            """, files={"app_settings.py": "import os\nSECRET_KEY = os.environ['SECRET_KEY']\n",
-                        "site/settings.py": """
+            """,
+            files={
+                "app_settings.py": "import os\nSECRET_KEY = os.environ['SECRET_KEY']\n",
+                "site/settings.py": """
             DEBUG = True
             INSTALLED_APPS = ["django.contrib.admin"]
             ROOT_URLCONF = "site.urls"
-            """}),
+            """,
+            },
+        ),
     )
     INVALID = (
         # served by gunicorn: no debugger, but still debug mode in production (a warning)
-        Invalid("""
+        Invalid(
+            """
             class Config:
                 DEBUG = True  # expect
-            """, message="gunicorn", files={"Procfile": "web: gunicorn app:app --workers 4\n"}),
+            """,
+            message="gunicorn",
+            files={"Procfile": "web: gunicorn app:app --workers 4\n"},
+        ),
         # the app serves itself with gevent's WSGIServer: no debugger, so the message says what debug mode does there
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
             app.config["DEBUG"] = True  # expect
-            """, message="gevent", files={"serve.py": """
+            """,
+            message="gevent",
+            files={
+                "serve.py": """
             from gevent.pywsgi import WSGIServer
             from app import app
 
             WSGIServer(("0.0.0.0", 8000), app).serve_forever()
-            """}),
-        Invalid("""
+            """
+            },
+        ),
+        Invalid(
+            """
             class Config:
                 DEBUG = True  # expect
 
             class TestingConfig(Config):
                 TESTING = True
-            """, message="remote code execution"),
-        Invalid("""
+            """,
+            message="remote code execution",
+        ),
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
             app.debug = True  # expect
-            """, message="app.debug"),
-        Invalid("""
+            """,
+            message="app.debug",
+        ),
+        Invalid(
+            """
             import os
 
             class ProductionConfig:
                 DEBUG = os.environ.get("DEBUG", True)  # expect
-            """, message="default"),
+            """,
+            message="default",
+        ),
     )
 
     DEBUG_ENV_RISK = (
@@ -229,11 +253,15 @@ class DebugInProduction(Rule):
                 continue
             source = scope_label(item.scope, location.path)
             if name == "FLASK_DEBUG" and truthy_constant(ast.Constant(value)):
-                yield location, (
-                    f"`FLASK_DEBUG={value}` in {source} turns debug mode on in production: {self.DEBUG_ENV_RISK}"
+                yield (
+                    location,
+                    (f"`FLASK_DEBUG={value}` in {source} turns debug mode on in production: {self.DEBUG_ENV_RISK}"),
                 )
             elif name == "FLASK_ENV" and value.strip().lower() == "development":
-                yield location, (
-                    f"`FLASK_ENV=development` in {source} turns debug mode on in production (Flask < 2.3): "
-                    f"{self.DEBUG_ENV_RISK}"
+                yield (
+                    location,
+                    (
+                        f"`FLASK_ENV=development` in {source} turns debug mode on in production (Flask < 2.3): "
+                        f"{self.DEBUG_ENV_RISK}"
+                    ),
                 )

@@ -16,7 +16,7 @@ from flask_doctor.static.facts.devserver import (
     launcher_script,
     run_options,
 )
-from flask_doctor.static.rules.base import FixExample, Context, Invalid, Rule, Valid
+from flask_doctor.static.rules.base import Context, FixExample, Invalid, Rule, Valid
 
 
 class DevelopmentServer(Rule):
@@ -129,15 +129,19 @@ class DevelopmentServer(Rule):
             if __name__ == "__main__":
                 app.run(debug=os.environ.get("FLASK_DEBUG") == "1")
             """),
-        Valid("""
+        Valid(
+            """
             from werkzeug.middleware.profiler import ProfilerMiddleware
             from shop import app
 
             app.wsgi_app = ProfilerMiddleware(app.wsgi_app)
             app.run(port=8080)
-            """, files={"shop/__init__.py": "from flask import Flask\napp = Flask(__name__)\n"}),
+            """,
+            files={"shop/__init__.py": "from flask import Flask\napp = Flask(__name__)\n"},
+        ),
         # the web command serves with gunicorn; `--debug` is the operator's explicit opt-in
-        Valid("""
+        Valid(
+            """
             from shop import create_app
 
             def webserver(args):
@@ -146,18 +150,22 @@ class DevelopmentServer(Rule):
                     app.run(debug=True, host=args.hostname, port=args.port)
                 else:
                     run_gunicorn(args)
-            """, files={"shop/__init__.py": (
-            "from flask import Flask\ndef create_app():\n    return Flask(__name__)\n"
-        )}),
+            """,
+            files={"shop/__init__.py": ("from flask import Flask\ndef create_app():\n    return Flask(__name__)\n")},
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
             app.run(host="0.0.0.0", port=8000)  # expect
-            """, message="imported"),
+            """,
+            message="imported",
+        ),
         # the installed `notes` command is how users start the app, debugger included
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
 
@@ -167,13 +175,17 @@ class DevelopmentServer(Rule):
 
             if __name__ == "__main__":
                 serve()
-            """, message="installed `notes` command", files={
-            "setup.py": (
-                "from setuptools import setup\n"
-                "setup(name='notes', entry_points={'console_scripts': ['notes = app:serve']})\n"
-            ),
-        }),
-        Invalid("""
+            """,
+            message="installed `notes` command",
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='notes', entry_points={'console_scripts': ['notes = app:serve']})\n"
+                ),
+            },
+        ),
+        Invalid(
+            """
             from flask import Flask
 
             def create_app():
@@ -181,8 +193,11 @@ class DevelopmentServer(Rule):
 
             if __name__ == "__main__":
                 create_app().run(debug=True)  # expect
-            """, message="debug=True"),
-        Invalid("""
+            """,
+            message="debug=True",
+        ),
+        Invalid(
+            """
             from flask import Flask
             from flask_socketio import SocketIO
             app = Flask(__name__)
@@ -190,7 +205,9 @@ class DevelopmentServer(Rule):
 
             if __name__ == "__main__":
                 socketio.run(app, host="0.0.0.0", debug=True)  # expect
-            """, message="0.0.0.0"),
+            """,
+            message="0.0.0.0",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -231,7 +248,7 @@ class DevelopmentServer(Rule):
                     f"(gunicorn/uWSGI importing it never get to serve){', with the debugger on' if debug else ''}: "
                     f"the Werkzeug server is not built for production",
                     hint='Move it under `if __name__ == "__main__":` and serve production with gunicorn, uWSGI or '
-                    'waitress.',
+                    "waitress.",
                 )
             )
             return
@@ -248,7 +265,8 @@ class DevelopmentServer(Rule):
                     hint="Drop debug=True from the entry point (read it from an opt-in flag) and serve with a WSGI "
                     "server (waitress.serve(app) keeps a one-command start).",
                     evidence=[Evidence(f"console script `{entry.name}` -> `{entry.target}`", ctx.function.location)]
-                    if ctx.function is not None else [],
+                    if ctx.function is not None
+                    else [],
                 )
             )
             return

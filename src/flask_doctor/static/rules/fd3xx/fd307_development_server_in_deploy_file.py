@@ -79,33 +79,45 @@ class DevelopmentServerInDeployFile(Rule):
             COPY . /app
             CMD ["gunicorn", "--bind", "0.0.0.0:8000", "shop:create_app()"]
             """,
-        files={"shop/__init__.py": """
+        files={
+            "shop/__init__.py": """
             from flask import Flask
 
             def create_app():
                 return Flask(__name__)
-            """},
+            """
+        },
     )
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, files={"Procfile": "web: gunicorn app:app\n"}),
-        Valid("""
+            """,
+            files={"Procfile": "web: gunicorn app:app\n"},
+        ),
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, files={"Procfile.dev": "web: flask --app app run --debug\n"}),
-        Valid("""
+            """,
+            files={"Procfile.dev": "web: flask --app app run --debug\n"},
+        ),
+        Valid(
+            """
             from waitress import serve
             from flask import Flask
             app = Flask(__name__)
 
             if __name__ == "__main__":
                 serve(app, port=8080)
-            """, files={"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nCMD python app.py\n"}),
+            """,
+            files={"Dockerfile": "FROM python:3.12-slim\nCOPY . /app\nCMD python app.py\n"},
+        ),
         # the installed command's `serve` uses waitress; only its `dev` subcommand runs Werkzeug's server
-        Valid("""
+        Valid(
+            """
             import click
             from flask import Flask
             from waitress import serve as waitress_serve
@@ -122,35 +134,46 @@ class DevelopmentServerInDeployFile(Rule):
             @cli.command()
             def dev():
                 app.run(debug=True)
-            """, files={
+            """,
+            files={
                 "setup.py": """
                     from setuptools import setup
                     setup(name="sitectl", entry_points={"console_scripts": ["sitectl = app:cli"]})
                     """,
                 "Procfile": "web: sitectl serve\n",
-            }),
+            },
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, message="flask run", files={
+            """,
+            message="flask run",
+            files={
                 "Dockerfile": """
                     FROM python:3.12-slim
                     COPY . /app
                     CMD flask run --host 0.0.0.0  # expect
                     """,
-            }),
-        Invalid("""
+            },
+        ),
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
 
             if __name__ == "__main__":
                 app.run(host="0.0.0.0")
-            """, message="app.py", files={"Procfile": "web: python app.py  # expect\n"}),
+            """,
+            message="app.py",
+            files={"Procfile": "web: python app.py  # expect\n"},
+        ),
         # the web process runs a command the package installs; its `serve` subcommand calls app.run() on the app a
         # decorator hands it
-        Invalid("""
+        Invalid(
+            """
             import click
             from flask import Flask
 
@@ -171,17 +194,20 @@ class DevelopmentServerInDeployFile(Rule):
 
             def main():
                 cli()
-            """, message="`sitectl serve`", files={
+            """,
+            message="`sitectl serve`",
+            files={
                 "setup.py": """
                     from setuptools import setup
                     setup(name="sitectl", entry_points={"console_scripts": ["sitectl = app:main"]})
                     """,
                 "Procfile": "web: sitectl serve --host 0.0.0.0  # expect\n",
-            }),
+            },
+        ),
     )
 
     HINT = (
-        "Start a production server instead, e.g. `gunicorn --bind 0.0.0.0:8000 \"app:create_app()\"` "
+        'Start a production server instead, e.g. `gunicorn --bind 0.0.0.0:8000 "app:create_app()"` '
         "(or waitress-serve, uWSGI)."
     )
 
@@ -190,7 +216,7 @@ class DevelopmentServerInDeployFile(Rule):
         if process in ("CMD", "ENTRYPOINT"):
             return f"`{process}` in `{path}`"
         if process.startswith("service:"):
-            return f"compose service `{process[len('service:'):]}` in `{path}`"
+            return f"compose service `{process[len('service:') :]}` in `{path}`"
         return f"the `{process}:` process in `{path}`"
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -207,7 +233,8 @@ class DevelopmentServerInDeployFile(Rule):
             if cmd.server == "flask-run":
                 debug = (
                     " with debug mode on (the Werkzeug debugger runs arbitrary Python for whoever sees an error page)"
-                    if cmd.debug else ""
+                    if cmd.debug
+                    else ""
                 )
                 report(
                     self.finding(
@@ -227,8 +254,12 @@ class DevelopmentServerInDeployFile(Rule):
                         f"whose `{command.display}` starts the development server with `{call_text(call)}`: "
                         f"Werkzeug's server is not meant for production traffic",
                         hint=self.HINT,
-                        evidence=[Evidence("the development server is started here",
-                                           Location(call_module.path, call.lineno, call.col_offset + 1))],
+                        evidence=[
+                            Evidence(
+                                "the development server is started here",
+                                Location(call_module.path, call.lineno, call.col_offset + 1),
+                            )
+                        ],
                     )
                 )
             elif cmd.server == "python-script" and cmd.app_target:

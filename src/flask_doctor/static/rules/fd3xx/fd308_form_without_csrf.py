@@ -291,7 +291,8 @@ class FormWithoutCsrf(Rule):
             """),
         # app factory: `csrf = CSRFProtect()` in an extensions module, `csrf.init_app(app)` in the factory,
         # the form view in a blueprint of a subpackage
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             from shop.extensions import csrf, login
 
@@ -302,7 +303,8 @@ class FormWithoutCsrf(Rule):
                 from shop.views.profile import bp
                 app.register_blueprint(bp)
                 return app
-            """, files={
+            """,
+            files={
                 "shop/__init__.py": "",
                 "shop/extensions.py": """
             from flask_login import LoginManager
@@ -324,7 +326,9 @@ class FormWithoutCsrf(Rule):
                 current_user.email = request.form["email"]
                 db.session.commit()
                 return "ok"
-            """}),
+            """,
+            },
+        ),
         # Flask-SeaSurf protects every POST of the app
         Valid("""
             from flask import Flask, request
@@ -343,7 +347,8 @@ class FormWithoutCsrf(Rule):
     )
     INVALID = (
         # the decorator reads a token header but falls back to the session cookie: a forged form still works
-        Invalid("""
+        Invalid(
+            """
             from functools import wraps
             from flask import Flask, abort, g, request, session
             app = Flask(__name__)
@@ -364,9 +369,12 @@ class FormWithoutCsrf(Rule):
                 g.user.items.append(request.form["name"])  # expect
                 db.session.commit()
                 return {"ok": True}
-            """, message="create_item"),
+            """,
+            message="create_item",
+        ),
         # a hook that compares who the form names with who is logged in is not a CSRF token check
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, abort, request, session
             app = Flask(__name__)
 
@@ -379,8 +387,11 @@ class FormWithoutCsrf(Rule):
             def profile():
                 session["email"] = request.form["email"]  # expect
                 return "ok"
-            """, message="profile"),
-        Invalid("""
+            """,
+            message="profile",
+        ),
+        Invalid(
+            """
             from flask import Flask, request, session
             app = Flask(__name__)
 
@@ -389,8 +400,11 @@ class FormWithoutCsrf(Rule):
                 if request.method == "POST":
                     session["email"] = request.form["email"]  # expect
                 return "ok"
-            """, message="`settings`"),
-        Invalid("""
+            """,
+            message="`settings`",
+        ),
+        Invalid(
+            """
             from flask import Flask, request
             from flask_login import current_user, login_required
             from flask_wtf.csrf import CSRFProtect
@@ -404,8 +418,11 @@ class FormWithoutCsrf(Rule):
                 current_user.balance -= int(request.form["amount"])  # expect
                 db.session.commit()
                 return "ok"
-            """, message="exempt"),
-        Invalid("""
+            """,
+            message="exempt",
+        ),
+        Invalid(
+            """
             from flask import Flask, redirect, request, url_for
             from flask_login import current_user
             app = Flask(__name__)
@@ -420,9 +437,12 @@ class FormWithoutCsrf(Rule):
                 Note.query.filter_by(id=request.form["note_id"]).delete()  # expect
                 db.session.commit()
                 return "ok"
-            """, message="delete_note"),
+            """,
+            message="delete_note",
+        ),
         # a login cookie the app sets and checks by hand: forms and a deleting GET under it
-        Invalid("""
+        Invalid(
+            """
             import os
             import secrets
             from flask import Flask, make_response, redirect, request
@@ -454,7 +474,9 @@ class FormWithoutCsrf(Rule):
                 response.set_cookie("wiki_login", token)
                 TOKENS.append(token)
                 return response
-            """, message="wiki_login"),
+            """,
+            message="wiki_login",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -510,9 +532,7 @@ class FormWithoutCsrf(Rule):
         if samesite and samesite.lower() in ("lax", "strict"):
             severity = Severity.NOTE
             message += f" (softened by {setting}={samesite!r}: browsers withhold the cookie from cross-site POSTs)"
-        at = (
-            Location(reader.module.path, read.lineno, read.col_offset + 1) if reader is fn else fn.location
-        )
+        at = Location(reader.module.path, read.lineno, read.col_offset + 1) if reader is fn else fn.location
         evidence = [Evidence(f"route {r.rule or '?'} {'/'.join(r.methods)}", r.location) for r in fn.routes[:2]]
         evidence.append(Evidence("changes state here", write))
         report(

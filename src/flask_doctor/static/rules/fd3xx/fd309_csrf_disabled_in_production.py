@@ -76,13 +76,16 @@ class CsrfDisabledInProduction(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             class Config:
                 WTF_CSRF_ENABLED = False  # expect
 
             class TestingConfig(Config):
                 TESTING = True
-            """, message="WTF_CSRF_ENABLED"),
+            """,
+            message="WTF_CSRF_ENABLED",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:

@@ -66,10 +66,13 @@ class FilesystemSessionsMultiHost(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             class Config:
                 SESSION_TYPE = "filesystem"  # expect
-            """, message="replicas", files={
+            """,
+            message="replicas",
+            files={
                 "docker-compose.yml": """
                     services:
                       web:
@@ -78,7 +81,8 @@ class FilesystemSessionsMultiHost(Rule):
                         deploy:
                           replicas: 3
                     """,
-            }),
+            },
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -103,7 +107,7 @@ class FilesystemSessionsMultiHost(Rule):
                     f"{label} {where(project, setting)} keeps sessions on one host's disk, but the deployment runs "
                     f"{hosts.description}: users are logged out whenever a request reaches another replica",
                     hint=(
-                        "Use a shared session store (SESSION_TYPE = \"redis\"), or Flask's signed-cookie session "
+                        'Use a shared session store (SESSION_TYPE = "redis"), or Flask\'s signed-cookie session '
                         "with one SECRET_KEY."
                     ),
                     evidence=[Evidence(hosts.description, hosts.location)] if hosts.location else [],

@@ -137,7 +137,8 @@ class SpoofableForwardedHeader(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, abort, request
             app = Flask(__name__)
             ALLOWED = {"10.0.0.5"}
@@ -148,8 +149,11 @@ class SpoofableForwardedHeader(Rule):
                 if ip not in ALLOWED:
                     abort(403)
                 return start_reindex()
-            """, message="X-Forwarded-For"),
-        Invalid("""
+            """,
+            message="X-Forwarded-For",
+        ),
+        Invalid(
+            """
             from flask import request
 
             def client_ip():
@@ -157,9 +161,12 @@ class SpoofableForwardedHeader(Rule):
 
             def over_limit():
                 return limiter.hit(client_ip())
-            """, message="X-Real-IP"),
+            """,
+            message="X-Real-IP",
+        ),
         # the failed-login line that fail2ban reads takes the client's claim
-        Invalid("""
+        Invalid(
+            """
             import logging
             from flask import Flask, request
             app = Flask(__name__)
@@ -173,7 +180,9 @@ class SpoofableForwardedHeader(Rule):
                     log.warning("Login failed for user %s from IP %s", request.form["name"], ip)
                     return "wrong password", 401
                 return "welcome"
-            """, message="failed-login"),
+            """,
+            message="failed-login",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:

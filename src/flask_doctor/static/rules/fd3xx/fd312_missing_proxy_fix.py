@@ -115,7 +115,8 @@ class MissingProxyFix(Rule):
     )
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from flask import Flask, request
             from werkzeug.middleware.proxy_fix import ProxyFix
             app = Flask(__name__)
@@ -124,7 +125,9 @@ class MissingProxyFix(Rule):
             @app.get("/ip")
             def ip():
                 return request.remote_addr
-            """, files={"nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"}),
+            """,
+            files={"nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"},
+        ),
         Valid("""
             from flask import Flask, request
             app = Flask(__name__)
@@ -134,7 +137,8 @@ class MissingProxyFix(Rule):
                 return request.remote_addr
             """),
         # ProxyFix applied from the operator's settings counts as configured
-        Valid("""
+        Valid(
+            """
             from flask import Flask, request
             from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -147,19 +151,26 @@ class MissingProxyFix(Rule):
 
             def audit(event):
                 record_event(event, ip=request.remote_addr)
-            """, files={"nginx.conf": NGINX}),
+            """,
+            files={"nginx.conf": NGINX},
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, request
             app = Flask(__name__)
 
             @app.get("/ip")
             def ip():
                 return request.remote_addr  # expect
-            """, message="nginx.conf", files={"nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"}),
+            """,
+            message="nginx.conf",
+            files={"nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"},
+        ),
         # per-client logic keyed on the proxy's address: one limit and one allow-list for everybody
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, abort, request
             from flask_limiter import Limiter
             from flask_limiter.util import get_remote_address
@@ -171,7 +182,10 @@ class MissingProxyFix(Rule):
             def admin_only_from_office():
                 if request.path.startswith("/admin") and not request.remote_addr.startswith(ADMIN_NETWORKS):  # expect
                     abort(403)
-            """, message="limit", files={"nginx.conf": NGINX}),
+            """,
+            message="limit",
+            files={"nginx.conf": NGINX},
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:

@@ -59,12 +59,15 @@ class ProxyFixCountMismatch(Rule):
     summary = "ProxyFix trusts more proxy hops than the deployment declares."
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             from werkzeug.middleware.proxy_fix import ProxyFix
             app = Flask(__name__)
             app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-            """, files={"nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"}),
+            """,
+            files={"nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"},
+        ),
         Valid("""
             from flask import Flask
             from werkzeug.middleware.proxy_fix import ProxyFix
@@ -73,12 +76,16 @@ class ProxyFixCountMismatch(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             from werkzeug.middleware.proxy_fix import ProxyFix
             app = Flask(__name__)
             app.wsgi_app = ProxyFix(app.wsgi_app, x_for=3, x_proto=1)  # expect
-            """, message="x_for=3", files={"nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"}),
+            """,
+            message="x_for=3",
+            files={"nginx.conf": "server {\n  location / {\n    proxy_pass http://web:8000;\n  }\n}\n"},
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:

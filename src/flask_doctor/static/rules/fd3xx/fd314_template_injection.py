@@ -17,8 +17,11 @@ from flask_doctor.static.rules.base import (
 )
 
 TEMPLATE_SINKS = {
-    "flask.render_template_string", "flask.templating.render_template_string", "jinja2.Template",
-    "flask.stream_template_string", "flask.templating.stream_template_string",
+    "flask.render_template_string",
+    "flask.templating.render_template_string",
+    "jinja2.Template",
+    "flask.stream_template_string",
+    "flask.templating.stream_template_string",
 }
 
 
@@ -99,7 +102,8 @@ class TemplateInjection(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, render_template_string, request
             app = Flask(__name__)
 
@@ -107,8 +111,11 @@ class TemplateInjection(Rule):
             def hello():
                 name = request.args.get("name", "")
                 return render_template_string(f"<h1>Hello {name}</h1>")  # expect
-            """, message="request.args.get"),
-        Invalid("""
+            """,
+            message="request.args.get",
+        ),
+        Invalid(
+            """
             import flask
             app = flask.Flask(__name__)
 
@@ -116,7 +123,9 @@ class TemplateInjection(Rule):
             def greet(user):
                 template = "<p>Hi %s</p>" % user
                 return flask.render_template_string(template)  # expect
-            """, message="<user>"),
+            """,
+            message="<user>",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -140,7 +149,7 @@ class TemplateInjection(Rule):
                 f"{source}: request data in the template source is executed by Jinja "
                 f"(server-side template injection)",
                 hint="Keep the template constant and pass the value as a variable: "
-                "render_template_string(\"... {{ name }} ...\", name=name).",
+                'render_template_string("... {{ name }} ...", name=name).',
                 evidence=evidence,
             )
         )

@@ -122,7 +122,8 @@ class PathTraversalFileSend(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import os
             from flask import Flask, send_file
             app = Flask(__name__)
@@ -131,8 +132,11 @@ class PathTraversalFileSend(Rule):
             @app.get("/files/<path:name>")
             def download(name):
                 return send_file(os.path.join(UPLOAD_DIR, name))  # expect
-            """, message="<path:name>"),
-        Invalid("""
+            """,
+            message="<path:name>",
+        ),
+        Invalid(
+            """
             from flask import Flask, request, send_file
             app = Flask(__name__)
 
@@ -140,9 +144,12 @@ class PathTraversalFileSend(Rule):
             def download():
                 path = request.args.get("file")
                 return send_file(path, as_attachment=True)  # expect
-            """, message="request.args.get"),
+            """,
+            message="request.args.get",
+        ),
         # a prefix check is not an allow-list: `icons/../../etc/passwd` starts with `icons/`
-        Invalid("""
+        Invalid(
+            """
             import re
             from flask import Flask, abort, send_file
             app = Flask(__name__)
@@ -152,7 +159,9 @@ class PathTraversalFileSend(Rule):
                 if re.match(r"icons/", name) is None:
                     abort(404)
                 return send_file("/srv/" + name)  # expect
-            """, message="<path:name>"),
+            """,
+            message="<path:name>",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:

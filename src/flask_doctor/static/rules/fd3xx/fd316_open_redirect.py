@@ -171,7 +171,8 @@ class OpenRedirect(Rule):
     )
     INVALID = (
         # only a leading slash is checked: "//evil.example" is a link to another site
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, redirect, request, url_for
             app = Flask(__name__)
 
@@ -188,8 +189,11 @@ class OpenRedirect(Rule):
                 if "//" not in back:
                     return redirect(back)  # expect
                 return redirect("/")
-            """, message="//evil.example"),
-        Invalid("""
+            """,
+            message="//evil.example",
+        ),
+        Invalid(
+            """
             from flask import Flask, redirect, request, url_for
             app = Flask(__name__)
 
@@ -197,17 +201,23 @@ class OpenRedirect(Rule):
             def login():
                 next_url = request.args.get("next")
                 return redirect(next_url or url_for("index"))  # expect
-            """, message="request.args.get('next')"),
-        Invalid("""
+            """,
+            message="request.args.get('next')",
+        ),
+        Invalid(
+            """
             import flask
             app = flask.Flask(__name__)
 
             @app.route("/out")
             def out():
                 return flask.redirect(flask.request.form["url"])  # expect
-            """, message="`out`"),
+            """,
+            message="`out`",
+        ),
         # a helper hands back the `next` argument after a truthiness test; a check of the scheme alone
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, redirect, request, url_for
             app = Flask(__name__)
 
@@ -227,7 +237,9 @@ class OpenRedirect(Rule):
                 if not target.startswith(("http://", "https://")):
                     return redirect(target)  # expect
                 return redirect("/")
-            """, message="what `next_target` returns"),
+            """,
+            message="what `next_target` returns",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -281,8 +293,11 @@ class OpenRedirect(Rule):
                 f"(open redirect)",
                 hint="Check the target in the helper: accept only relative paths (no scheme or netloc, not "
                 "starting with '//' or '/\\'), or compare urlsplit(target).netloc with request.host.",
-                evidence=[Evidence(f"`{found.helper.display}` returns it",
-                                   Location(found.helper.module.path, found.returned.lineno,
-                                            found.returned.col_offset + 1))],
+                evidence=[
+                    Evidence(
+                        f"`{found.helper.display}` returns it",
+                        Location(found.helper.module.path, found.returned.lineno, found.returned.col_offset + 1),
+                    )
+                ],
             )
         )

@@ -80,7 +80,8 @@ class MarkupFromRequestData(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, flash, request
             from markupsafe import Markup
             app = Flask(__name__)
@@ -90,7 +91,9 @@ class MarkupFromRequestData(Rule):
                 name = request.form["name"]
                 flash(Markup(f"Welcome back, <b>{name}</b>!"))  # expect
                 return "ok"
-            """, message="request.form['name']"),
+            """,
+            message="request.form['name']",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -110,7 +113,7 @@ class MarkupFromRequestData(Rule):
                 ctx.location(node),
                 f"`Markup({short(node.args[0], 50)})` in {describe_context(ctx)} marks {source} "
                 f"as safe HTML: Jinja will not escape it, so a `<script>` in it runs in the visitor's browser",
-                hint="Let Markup escape the value: Markup(\"<b>{}</b>\").format(value), or use escape(value).",
+                hint='Let Markup escape the value: Markup("<b>{}</b>").format(value), or use escape(value).',
                 evidence=evidence,
             )
         )

@@ -104,7 +104,8 @@ class SqlBuiltFromStrings(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, request
             from sqlalchemy import text
             from .db import db
@@ -115,8 +116,11 @@ class SqlBuiltFromStrings(Rule):
                 name = request.args["name"]
                 rows = db.session.execute(text(f"SELECT * FROM users WHERE name = '{name}'"))  # expect
                 return str(rows.all())
-            """, message="request.args['name']"),
-        Invalid("""
+            """,
+            message="request.args['name']",
+        ),
+        Invalid(
+            """
             from flask import Flask, request
             app = Flask(__name__)
 
@@ -128,7 +132,9 @@ class SqlBuiltFromStrings(Rule):
             @app.post("/lookup")
             def lookup():
                 return str(find_user(get_cursor(), request.form["email"]))
-            """, message="request.form['email']"),
+            """,
+            message="request.form['email']",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -159,19 +165,23 @@ class SqlBuiltFromStrings(Rule):
                         f"`{short(func)}(...)` in {describe_context(ctx)} runs SQL built from "
                         f"{describe_source(source)}: a crafted value becomes part of the statement (SQL injection)"
                     )
-                elif ctx.function is not None and isinstance(hole, ast.Name) and (
-                    via := parameter_source(ctx.project, ctx.function, hole.id)
-                ) is not None:
+                elif (
+                    ctx.function is not None
+                    and isinstance(hole, ast.Name)
+                    and (via := parameter_source(ctx.project, ctx.function, hole.id)) is not None
+                ):
                     origin, caller, call = via
                     message = (
                         f"`{short(func)}(...)` in `{ctx.function.display}` runs SQL built from its parameter "
                         f"`{hole.id}`, which `{caller.display}` fills with {describe_source(origin)}: a crafted value "
                         f"becomes part of the statement (SQL injection)"
                     )
-                    evidence.append(Evidence(
-                        f"called with request data from {caller.display}",
-                        Location(caller.module.path, call.lineno, call.col_offset + 1),
-                    ))
+                    evidence.append(
+                        Evidence(
+                            f"called with request data from {caller.display}",
+                            Location(caller.module.path, call.lineno, call.col_offset + 1),
+                        )
+                    )
                 else:
                     continue
                 if built is not arg:
@@ -180,8 +190,8 @@ class SqlBuiltFromStrings(Rule):
                     self.finding(
                         ctx.location(node),
                         message,
-                        hint="Pass values as bound parameters: text(\"... = :value\") with {\"value\": v}, or "
-                        "cursor.execute(\"... = %s\", (v,)).",
+                        hint='Pass values as bound parameters: text("... = :value") with {"value": v}, or '
+                        'cursor.execute("... = %s", (v,)).',
                         evidence=evidence,
                     )
                 )
@@ -192,7 +202,8 @@ class SqlBuiltFromStrings(Rule):
         if isinstance(arg, ast.Name) and ctx.function is not None:
             line = arg.lineno
             pieces = [
-                value for target, value in assignments(ctx.project, ctx.function)
+                value
+                for target, value in assignments(ctx.project, ctx.function)
                 if target == arg.id and getattr(value, "lineno", 0) <= line
             ]
             return pieces

@@ -10,7 +10,7 @@ from flask_doctor.static.facts.deserialisers import (
     YAML_UNSAFE_LOADERS,
 )
 from flask_doctor.static.facts.flows import sink_source
-from flask_doctor.static.rules.base import FixExample, Context, Invalid, Rule, Valid
+from flask_doctor.static.rules.base import Context, FixExample, Invalid, Rule, Valid
 
 
 class UnsafeYamlLoad(Rule):
@@ -110,7 +110,8 @@ class UnsafeYamlLoad(Rule):
     )
     INVALID = (
         # a caller hands the request body to a helper that loads it
-        Invalid("""
+        Invalid(
+            """
             import yaml
             from flask import Flask, request
             app = Flask(__name__)
@@ -121,8 +122,11 @@ class UnsafeYamlLoad(Rule):
             @app.post("/manifests")
             def upload_manifest():
                 return parse_manifest(request.get_data(as_text=True))
-            """, message="upload_manifest"),
-        Invalid("""
+            """,
+            message="upload_manifest",
+        ),
+        Invalid(
+            """
             import yaml
             from flask import Flask, request
             app = Flask(__name__)
@@ -130,13 +134,18 @@ class UnsafeYamlLoad(Rule):
             @app.post("/import")
             def import_config():
                 return yaml.load(request.data, Loader=yaml.FullLoader)  # expect
-            """, message="FullLoader"),
-        Invalid("""
+            """,
+            message="FullLoader",
+        ),
+        Invalid(
+            """
             from yaml import load
 
             def read(text):
                 return load(text)  # expect
-            """, message="TypeError"),
+            """,
+            message="TypeError",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -198,7 +207,8 @@ class UnsafeYamlLoad(Rule):
         if not isinstance(node, ast.Name) or (ctx.function is not None and node.id in ctx.function.local_names):
             return False
         values = [
-            stmt.value for stmt in ctx.module.tree.body
+            stmt.value
+            for stmt in ctx.module.tree.body
             if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in stmt.targets)
         ]
         return bool(values) and all(isinstance(v, ast.Constant) and isinstance(v.value, (str, bytes)) for v in values)

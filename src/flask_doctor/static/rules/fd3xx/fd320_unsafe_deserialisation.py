@@ -91,7 +91,8 @@ class UnsafeDeserialisation(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import pickle
             from flask import Flask, request
             app = Flask(__name__)
@@ -100,8 +101,11 @@ class UnsafeDeserialisation(Rule):
             def restore():
                 state = pickle.loads(request.get_data())  # expect
                 return str(state)
-            """, message="request.get_data()"),
-        Invalid("""
+            """,
+            message="request.get_data()",
+        ),
+        Invalid(
+            """
             import pickle
             import redis
             r = redis.Redis()
@@ -109,7 +113,9 @@ class UnsafeDeserialisation(Rule):
             def cached_report(key):
                 raw = r.get(key)
                 return pickle.loads(raw) if raw else None  # expect
-            """, message="Redis"),
+            """,
+            message="Redis",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:

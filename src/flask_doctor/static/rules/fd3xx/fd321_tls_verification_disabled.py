@@ -110,22 +110,29 @@ class TlsVerificationDisabled(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import requests
 
             def fetch(url):
                 return requests.get(url, timeout=10, verify=False)  # expect
-            """, message="verify=False"),
-        Invalid("""
+            """,
+            message="verify=False",
+        ),
+        Invalid(
+            """
             import ssl
             import urllib.request
 
             def fetch(url):
                 ctx = ssl._create_unverified_context()  # expect
                 return urllib.request.urlopen(url, context=ctx, timeout=10)
-            """, message="_create_unverified_context"),
+            """,
+            message="_create_unverified_context",
+        ),
         # the same setting on a client context does skip the server's certificate
-        Invalid("""
+        Invalid(
+            """
             import socket
             import ssl
 
@@ -136,7 +143,9 @@ class TlsVerificationDisabled(Rule):
                 sock = context.wrap_socket(socket.create_connection((host, 443)), server_hostname=host)
                 sock.sendall(token.encode())
                 return sock
-            """, message="check_hostname"),
+            """,
+            message="check_hostname",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -151,8 +160,12 @@ class TlsVerificationDisabled(Rule):
             return
         if not self._http_call(node, ctx, name):
             return
-        self._report(ctx, node, f"`{short(node.func)}(...)` with `{keyword.arg}=False` skips certificate checks",
-                     carries=self._credentials(ast.unparse(node)))
+        self._report(
+            ctx,
+            node,
+            f"`{short(node.func)}(...)` with `{keyword.arg}=False` skips certificate checks",
+            carries=self._credentials(ast.unparse(node)),
+        )
 
     def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:
         if node.attr != "CERT_NONE" or ctx.is_test_code():
@@ -179,8 +192,10 @@ class TlsVerificationDisabled(Rule):
         """
         call = next((a for a in reversed(ctx.ancestors) if isinstance(a, ast.Call)), None)
         if call is not None and any(kw.arg == "server_side" for kw in call.keywords):
-            return any(kw.arg == "server_side" and isinstance(kw.value, ast.Constant) and kw.value.value is True
-                       for kw in call.keywords)
+            return any(
+                kw.arg == "server_side" and isinstance(kw.value, ast.Constant) and kw.value.value is True
+                for kw in call.keywords
+            )
         scope = ctx.function.node if ctx.function is not None else None
         if scope is None:
             return False
@@ -196,10 +211,17 @@ class TlsVerificationDisabled(Rule):
                 if target.attr == "check_hostname" or type_name.startswith(HTTP_TYPES):
                     scope = ctx.function.node if ctx.function is not None else ctx.module.tree
                     owner = short(target.value)
-                    uses = " ".join(ast.unparse(n) for n in ast.walk(scope)
-                                    if isinstance(n, (ast.Call, ast.Assign)) and owner in ast.unparse(n)[:200])
-                    self._report(ctx, node, f"`{short(target)} = False` switches certificate checks off",
-                                 carries=target.attr == "check_hostname" or self._credentials(uses))
+                    uses = " ".join(
+                        ast.unparse(n)
+                        for n in ast.walk(scope)
+                        if isinstance(n, (ast.Call, ast.Assign)) and owner in ast.unparse(n)[:200]
+                    )
+                    self._report(
+                        ctx,
+                        node,
+                        f"`{short(target)} = False` switches certificate checks off",
+                        carries=target.attr == "check_hostname" or self._credentials(uses),
+                    )
 
     def _http_call(self, node: ast.Call, ctx: Context, name: str) -> bool:
         if name.startswith(HTTP_CLIENTS):
@@ -229,7 +251,8 @@ class TlsVerificationDisabled(Rule):
             return False
         called = {
             n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
-            for n in ast.walk(ctx.function.node) if isinstance(n, ast.Call)
+            for n in ast.walk(ctx.function.node)
+            if isinstance(n, ast.Call)
         }
         return bool(called & self.PEER_CERT) and not called & self.SENDS
 
@@ -252,8 +275,7 @@ class TlsVerificationDisabled(Rule):
             self.finding(
                 ctx.location(node),
                 f"{what}: {risk}",
-                hint="Keep verification on; for private CAs pass verify=\"/path/to/ca.pem\" (or set "
-                "REQUESTS_CA_BUNDLE).",
+                hint='Keep verification on; for private CAs pass verify="/path/to/ca.pem" (or set REQUESTS_CA_BUNDLE).',
                 severity=min(severity, self.effective_severity),
             )
         )

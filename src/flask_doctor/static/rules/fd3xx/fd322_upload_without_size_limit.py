@@ -84,7 +84,8 @@ class UploadWithoutSizeLimit(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, request
             app = Flask(__name__)
 
@@ -92,7 +93,9 @@ class UploadWithoutSizeLimit(Rule):
             def avatar():
                 request.files["image"].save("/tmp/avatar.png")  # expect
                 return "ok"
-            """, message="MAX_CONTENT_LENGTH"),
+            """,
+            message="MAX_CONTENT_LENGTH",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -115,7 +118,7 @@ class UploadWithoutSizeLimit(Rule):
                                 f"`{fn.display}` reads uploaded files (`request.files`) and the project never sets "
                                 f"MAX_CONTENT_LENGTH: a client can send a body of any size and fill the worker's "
                                 f"memory or disk",
-                                hint="Set app.config[\"MAX_CONTENT_LENGTH\"] to the largest upload you accept "
+                                hint='Set app.config["MAX_CONTENT_LENGTH"] to the largest upload you accept '
                                 "(Flask answers 413 above it).",
                             )
                         )

@@ -202,7 +202,8 @@ class BlockingCallInRequest(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from time import sleep
             from flask import Flask
             app = Flask(__name__)
@@ -218,9 +219,12 @@ class BlockingCallInRequest(Rule):
             def create_order():
                 wait_for_backend(None)
                 return "ok"
-            """, message="at most 5 x 2 s = 10 s in all: a bounded wait"),
+            """,
+            message="at most 5 x 2 s = 10 s in all: a bounded wait",
+        ),
         # a failed login waits a fixed second, and a poll gives up at a deadline: notes that say so
-        Invalid("""
+        Invalid(
+            """
             import time
             from flask import Flask, abort, request
             app = Flask(__name__)
@@ -243,8 +247,11 @@ class BlockingCallInRequest(Rule):
                         abort(504)
                     time.sleep(0.5)  # expect
                 return "done"
-            """, message="a fixed 1 s pause"),
-        Invalid("""
+            """,
+            message="a fixed 1 s pause",
+        ),
+        Invalid(
+            """
             import subprocess
             from flask import Blueprint
             bp = Blueprint("pdf", __name__)
@@ -254,10 +261,13 @@ class BlockingCallInRequest(Rule):
                 proc = subprocess.Popen(["wkhtmltopdf", "-", "-"], stdout=subprocess.PIPE)
                 out, _ = proc.communicate()  # expect
                 return subprocess.check_output(["ls"])  # expect
-            """, message="without `timeout=`"),
+            """,
+            message="without `timeout=`",
+        ),
         # The view always passes the argument that makes the helper take the subprocess branch: still a note,
         # because the helper chooses, and the message says on what.
-        Invalid("""
+        Invalid(
+            """
             import subprocess
             from flask import Flask
             app = Flask(__name__)
@@ -270,9 +280,12 @@ class BlockingCallInRequest(Rule):
             @app.post("/models")
             def create_model():
                 return {"requirements": save_model("/tmp/m", requirements=["mlflow"])}
-            """, message="only depending on argument `requirements`"),
+            """,
+            message="only depending on argument `requirements`",
+        ),
         # A certificate export runs a short openssl conversion (a note) and a video preview runs ffmpeg (a warning).
-        Invalid("""
+        Invalid(
+            """
             import subprocess
             from flask import Flask
             app = Flask(__name__)
@@ -285,9 +298,12 @@ class BlockingCallInRequest(Rule):
             def preview(video_id):
                 subprocess.run(["ffmpeg", "-i", f"/videos/{video_id}.mp4", "-t", "5", "/tmp/preview.mp4"])  # expect
                 return "ok"
-            """, message="`openssl` is a short local command"),
+            """,
+            message="`openssl` is a short local command",
+        ),
         # A test service's delay endpoint: the client picks the sleep, capped; said as a note.
-        Invalid("""
+        Invalid(
+            """
             import time
             from flask import Flask
             app = Flask(__name__)
@@ -297,9 +313,12 @@ class BlockingCallInRequest(Rule):
                 delay = min(float(delay), 10)
                 time.sleep(delay)  # expect
                 return {"delayed": delay}
-            """, message="the client chooses the delay"),
+            """,
+            message="the client chooses the delay",
+        ),
         # A poll loop in a preview client loaded from configuration: the view waits up to a minute.
-        Invalid("""
+        Invalid(
+            """
             import time
             from flask import Flask, current_app
             from werkzeug.utils import import_string
@@ -310,7 +329,9 @@ class BlockingCallInRequest(Rule):
             def preview():
                 client = import_string(current_app.config["PREVIEW_CLIENT"])()
                 return client.get_preview_data({"table": "t"})
-            """, message="request path: view `preview` → `QueryPreviewClient.get_preview_data`", files={
+            """,
+            message="request path: view `preview` → `QueryPreviewClient.get_preview_data`",
+            files={
                 "clients.py": """
             import abc
             import time
@@ -329,7 +350,9 @@ class BlockingCallInRequest(Rule):
 
                 def start(self, params):
                     return params
-            """}),
+            """
+            },
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -353,8 +376,14 @@ class BlockingCallInRequest(Rule):
             f"`{short}(...)` without `timeout=` in {describe_where(ctx, REQUEST)}: the worker waits for the "
             f"child process, for ever if it hangs"
         )
-        self._report(ctx, node, message, doubt, list(ctx.chain_evidence(REQUEST)),
-                     "Pass `timeout=` (and handle subprocess.TimeoutExpired), or run the command in a background job.")
+        self._report(
+            ctx,
+            node,
+            message,
+            doubt,
+            list(ctx.chain_evidence(REQUEST)),
+            "Pass `timeout=` (and handle subprocess.TimeoutExpired), or run the command in a background job.",
+        )
 
     def _sleep(self, node: ast.Call, ctx: Context) -> None:
         seconds = sleep_seconds(node)
@@ -374,8 +403,14 @@ class BlockingCallInRequest(Rule):
         if loop is not None and doubt is None:
             message += "; it sits in a loop, so the worker is held once per iteration"
             evidence.append(Evidence("inside this loop", ctx.location(loop)))
-        self._report(ctx, node, message, doubt, evidence,
-                     "Move the waiting to a background job (Celery/RQ) and return 202, or poll from the client.")
+        self._report(
+            ctx,
+            node,
+            message,
+            doubt,
+            evidence,
+            "Move the waiting to a background job (Celery/RQ) and return 202, or poll from the client.",
+        )
 
     def _report(
         self, ctx: Context, node: ast.Call, message: str, doubt: str | None, evidence: list[Evidence], hint: str

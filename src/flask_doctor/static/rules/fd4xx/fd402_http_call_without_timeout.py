@@ -9,7 +9,7 @@ from flask_doctor.findings import Severity
 from flask_doctor.static.facts.calls import classify_http_call, client_library, describe_where, path_doubt
 from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.model import JOB, REQUEST
-from flask_doctor.static.rules.base import FixExample, Context, Invalid, Rule, Valid
+from flask_doctor.static.rules.base import Context, FixExample, Invalid, Rule, Valid
 
 
 class HttpCallWithoutTimeout(Rule):
@@ -164,7 +164,8 @@ class HttpCallWithoutTimeout(Rule):
                     return requests.post(f"{self.url_prefix}/invocations", json=data).json()
             """),
         # A developer's build script and an upgrade check of the command line: a person watches them run.
-        Valid("""
+        Valid(
+            """
             import click
             import requests
 
@@ -172,18 +173,24 @@ class HttpCallWithoutTimeout(Rule):
             def launch():
                 latest = requests.get("https://api.github.com/repos/o/r/releases").json()
                 click.echo(latest[0]["tag_name"])
-            """, files={"tools/build_emoji.py": """
+            """,
+            files={
+                "tools/build_emoji.py": """
             import requests
             data = requests.get("https://unicode.org/emoji.json").json()
-            """, "examples/preview_client.py": """
+            """,
+                "examples/preview_client.py": """
             import requests
 
             def preview(sql):
                 return requests.post("https://superset.example/sql", json={"sql": sql}).json()
-            """}),
+            """,
+            },
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import requests
             from flask import Flask
             app = Flask(__name__)
@@ -191,8 +198,11 @@ class HttpCallWithoutTimeout(Rule):
             @app.get("/weather")
             def weather():
                 return requests.get("https://api.example.com/weather").json()  # expect
-            """, message="`requests.get(...)` in view `weather` has no timeout"),
-        Invalid("""
+            """,
+            message="`requests.get(...)` in view `weather` has no timeout",
+        ),
+        Invalid(
+            """
             import httpx
             import requests
             from celery import shared_task
@@ -202,8 +212,11 @@ class HttpCallWithoutTimeout(Rule):
                 with requests.Session() as s:
                     s.post("https://erp.example.com/sync", json={})  # expect
                 httpx.get("https://example.com", timeout=None)  # expect
-            """, message="task `sync_orders`"),
-        Invalid("""
+            """,
+            message="task `sync_orders`",
+        ),
+        Invalid(
+            """
             import requests
 
             class Geocoder:
@@ -212,9 +225,12 @@ class HttpCallWithoutTimeout(Rule):
 
                 def fetch(self, url):
                     return self.session.get(url)  # expect
-            """, message="note"),
+            """,
+            message="note",
+        ),
         # Authentication helpers run in every request: a login loader and an OAuth token getter.
-        Invalid("""
+        Invalid(
+            """
             import requests
             from flask_login import LoginManager
             from authlib.integrations.flask_client import OAuth
@@ -231,9 +247,12 @@ class HttpCallWithoutTimeout(Rule):
                 return requests.post("https://idp.example/token", data={"client": name}).json()  # expect
 
             oauth = OAuth(fetch_token=fetch_token)
-            """, message="request callback"),
+            """,
+            message="request callback",
+        ),
         # WTForms calls a form's validate_<field> while the view validates it: a user-supplied avatar URL is fetched.
-        Invalid("""
+        Invalid(
+            """
             import requests
             from flask_wtf import FlaskForm
             from wtforms import StringField
@@ -248,9 +267,12 @@ class HttpCallWithoutTimeout(Rule):
                 def validate_avatar(self, field):
                     if image_size(field.data) > 1_000_000:
                         raise ValueError("too big")
-            """, message="request callback `ProfileForm.validate_avatar`"),
+            """,
+            message="request callback `ProfileForm.validate_avatar`",
+        ),
         # The project's own job decorator wraps RQ: the decorated function runs in a worker.
-        Invalid("""
+        Invalid(
+            """
             import functools
             import requests
             from redis import Redis
@@ -266,9 +288,12 @@ class HttpCallWithoutTimeout(Rule):
             @background
             def sync_crm(user_id):
                 requests.post("https://crm.example/sync", json={"id": user_id})  # expect
-            """, message="task `sync_crm`"),
+            """,
+            message="task `sync_crm`",
+        ),
         # A DNS provider plugin reached through a registry of modules, from the view that issues certificates.
-        Invalid("""
+        Invalid(
+            """
             import requests
             from flask import Flask
             import route53, nsone
@@ -283,7 +308,9 @@ class HttpCallWithoutTimeout(Rule):
                 provider = provider_for("nsone")
                 provider.create_txt_record("example.com", "token")
                 return "ok"
-            """, message="request path: view `issue` → `create_txt_record` → `_post`", files={
+            """,
+            message="request path: view `issue` → `create_txt_record` → `_post`",
+            files={
                 "route53.py": """
             def create_txt_record(domain, token):
                 return domain
@@ -296,9 +323,12 @@ class HttpCallWithoutTimeout(Rule):
 
             def create_txt_record(domain, token):
                 return _post("/zones/" + domain, {"answers": [token]})
-            """}),
+            """,
+            },
+        ),
         # Metadata providers behind an abstract base, searched in a thread pool the view waits on.
-        Invalid("""
+        Invalid(
+            """
             import concurrent.futures
             from flask import Flask, request
             from providers import Provider, Books
@@ -310,7 +340,10 @@ class HttpCallWithoutTimeout(Rule):
                 with concurrent.futures.ThreadPoolExecutor() as executor:
                     futures = [executor.submit(s.search, request.form["q"]) for s in SOURCES]
                     return {"results": [f.result() for f in futures]}
-            """, message="view `search`", files={"providers.py": """
+            """,
+            message="view `search`",
+            files={
+                "providers.py": """
             import abc
             import requests
 
@@ -322,7 +355,9 @@ class HttpCallWithoutTimeout(Rule):
             class Books(Provider):
                 def search(self, query):
                     return requests.get("https://books.example/api", params={"q": query}).json()  # expect
-            """}),
+            """
+            },
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:

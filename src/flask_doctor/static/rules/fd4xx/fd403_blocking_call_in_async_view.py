@@ -130,7 +130,8 @@ class BlockingCallInAsyncView(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import time
             import requests
             from flask import Flask
@@ -141,15 +142,20 @@ class BlockingCallInAsyncView(Rule):
                 data = requests.get("https://example.com", timeout=5).json()  # expect
                 time.sleep(1)  # expect
                 return data
-            """, message="`requests.get(...)` blocks the event loop of async view `dashboard`"),
-        Invalid("""
+            """,
+            message="`requests.get(...)` blocks the event loop of async view `dashboard`",
+        ),
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
 
             @app.get("/")
             async def index():  # expect
                 return "hello"
-            """, message="awaits nothing"),
+            """,
+            message="awaits nothing",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:

@@ -66,41 +66,56 @@ class SocketioMultiWorkerWithoutQueue(Rule):
     summary = "Flask-SocketIO with several worker processes/hosts and no message queue loses messages."
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             from flask_socketio import SocketIO
             app = Flask(__name__)
             socketio = SocketIO(app)  # no ping_interval/ping_timeout: engineio's defaults are fine
-            """, files={"Procfile": "web: gunicorn -k eventlet -w 1 app:app\n"}),
-        Valid("""
+            """,
+            files={"Procfile": "web: gunicorn -k eventlet -w 1 app:app\n"},
+        ),
+        Valid(
+            """
             import os
             from flask import Flask
             from flask_socketio import SocketIO
             app = Flask(__name__)
             socketio = SocketIO(app, message_queue=os.environ["REDIS_URL"], async_mode="eventlet")
-            """, files={"docker-compose.yml": """
+            """,
+            files={
+                "docker-compose.yml": """
             services:
               web:
                 build: .
                 command: gunicorn -k eventlet -w 1 app:app
                 deploy:
                   replicas: 3
-            """}),
+            """
+            },
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             from flask_socketio import SocketIO
             app = Flask(__name__)
             socketio = SocketIO(app, async_mode="eventlet")  # expect
-            """, message="no `message_queue`", files={"Dockerfile": "FROM python:3.12\nCMD gunicorn -k eventlet -w 4 app:app\n"}),
-        Invalid("""
+            """,
+            message="no `message_queue`",
+            files={"Dockerfile": "FROM python:3.12\nCMD gunicorn -k eventlet -w 4 app:app\n"},
+        ),
+        Invalid(
+            """
             from flask import Flask
             from flask_socketio import SocketIO
             app = Flask(__name__)
             socketio = SocketIO(app, message_queue="redis://redis:6379/0")
-            """, message="cannot send a client's polling requests to the same worker",
-            files={"Procfile": "web: gunicorn -k eventlet -w 4 app:app  # expect\n"}),
+            """,
+            message="cannot send a client's polling requests to the same worker",
+            files={"Procfile": "web: gunicorn -k eventlet -w 4 app:app  # expect\n"},
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -119,7 +134,8 @@ class SocketioMultiWorkerWithoutQueue(Rule):
             if decl.cpu_based or total > 1:
                 many.append((decl, total))
         replicated = [
-            s for s in deploy.services
+            s
+            for s in deploy.services
             if (s.replicas or s.scale or 1) > 1 and not s.is_proxy and production_deploy_path(s.source.path)
         ]
         for use in uses:
@@ -144,7 +160,7 @@ class SocketioMultiWorkerWithoutQueue(Rule):
                         use.location,
                         "Flask-SocketIO has no `message_queue` but is deployed with several worker processes/hosts: "
                         "an `emit` in one process never reaches clients connected to another",
-                        hint="Pass `message_queue=\"redis://...\"` and run one worker per gunicorn server, several "
+                        hint='Pass `message_queue="redis://..."` and run one worker per gunicorn server, several '
                         "servers behind a load balancer with sticky sessions.",
                         evidence=evidence,
                     )
@@ -163,7 +179,7 @@ class SocketioMultiWorkerWithoutQueue(Rule):
                         decl.source,
                         f"gunicorn runs {'a CPU-based number of' if decl.cpu_based else decl.processes} workers for a "
                         f"Flask-SocketIO app: gunicorn cannot send a client's polling requests to the same worker, so "
-                        f"connections fail with \"Invalid session\" even with a message queue",
+                        f'connections fail with "Invalid session" even with a message queue',
                         hint="Use one gunicorn worker per server (`-w 1`) and scale with several servers behind a "
                         "load balancer with sticky sessions.",
                         evidence=[Evidence("Socket.IO server created here", use.location)],

@@ -67,32 +67,46 @@ class SocketioAsyncModeMismatch(Rule):
     summary = "Flask-SocketIO `async_mode` does not match the gunicorn worker class."
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             from flask_socketio import SocketIO
             app = Flask(__name__)
             socketio = SocketIO(app, async_mode="threading")
-            """, files={"Procfile": "web: gunicorn -w 1 --threads 100 app:app\n"}),
-        Valid("""
+            """,
+            files={"Procfile": "web: gunicorn -w 1 --threads 100 app:app\n"},
+        ),
+        Valid(
+            """
             from flask import Flask
             from flask_socketio import SocketIO
             app = Flask(__name__)
             socketio = SocketIO(app)
-            """, files={"Procfile": "web: gunicorn -k gevent -w 1 app:app\n"}),
+            """,
+            files={"Procfile": "web: gunicorn -k gevent -w 1 app:app\n"},
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             from flask_socketio import SocketIO
             app = Flask(__name__)
             socketio = SocketIO(app, async_mode="eventlet")
-            """, message="under gevent workers", files={"Procfile": "web: gunicorn -k gevent -w 1 app:app  # expect\n"}),
-        Invalid("""
+            """,
+            message="under gevent workers",
+            files={"Procfile": "web: gunicorn -k gevent -w 1 app:app  # expect\n"},
+        ),
+        Invalid(
+            """
             from flask import Flask
             from flask_socketio import SocketIO
             app = Flask(__name__)
             socketio = SocketIO(app)
-            """, message="sync workers with one thread", files={"Procfile": "web: gunicorn -w 1 app:app  # expect\n"}),
+            """,
+            message="sync workers with one thread",
+            files={"Procfile": "web: gunicorn -w 1 app:app  # expect\n"},
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -112,11 +126,10 @@ class SocketioAsyncModeMismatch(Rule):
                         item.source,
                         f"{item.label}: {problem}",
                         hint="Run `gunicorn -k eventlet -w 1` (or `-k gevent`/`geventwebsocket` with "
-                        "`async_mode=\"gevent\"`), or `--threads 100` with `async_mode=\"threading\"`.",
+                        '`async_mode="gevent"`), or `--threads 100` with `async_mode="threading"`.',
                         evidence=[Evidence("Socket.IO server created here", use.location)]
                         + (
-                            [Evidence(f"async_mode=\"{use.async_mode}\"", use.async_mode_at)]
-                            if use.async_mode_at else []
+                            [Evidence(f'async_mode="{use.async_mode}"', use.async_mode_at)] if use.async_mode_at else []
                         ),
                     )
                 )
@@ -129,14 +142,14 @@ class SocketioAsyncModeMismatch(Rule):
         if worker is None:
             return None
         if mode in GREEN_WORKERS and worker in GREEN_WORKERS and mode != worker:
-            return f"`async_mode=\"{mode}\"` under {worker} workers: the two event loops cannot run together"
+            return f'`async_mode="{mode}"` under {worker} workers: the two event loops cannot run together'
         if mode in GREEN_WORKERS and worker in ("sync", "gthread"):
             return (
-                f"`async_mode=\"{mode}\"` under {worker} workers: the {mode} server is never started, so "
+                f'`async_mode="{mode}"` under {worker} workers: the {mode} server is never started, so '
                 f"WebSocket upgrades fail and blocking waits stall the worker"
             )
         if mode == "threading" and worker in GREEN_WORKERS:
-            return f"`async_mode=\"threading\"` under {worker} workers: Socket.IO's threads fight the {worker} hub"
+            return f'`async_mode="threading"` under {worker} workers: Socket.IO\'s threads fight the {worker} hub'
         if worker == "sync" and threads == 1 and mode in (None, "threading"):
             return (
                 "Socket.IO served by sync workers with one thread: each open connection holds the worker, "

@@ -70,7 +70,8 @@ class SyncWorkersWithBlockingIo(Rule):
     summary = "gunicorn sync workers (one thread) serve an app whose views make blocking network calls."
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             import requests
             from flask import Flask
             app = Flask(__name__)
@@ -78,16 +79,22 @@ class SyncWorkersWithBlockingIo(Rule):
             @app.post("/checkout")
             def checkout():
                 return requests.post("https://pay.example.com", timeout=10).text
-            """, files={"Procfile": "web: gunicorn -w 4 --threads 8 app:app\n"}),
-        Valid("""
+            """,
+            files={"Procfile": "web: gunicorn -w 4 --threads 8 app:app\n"},
+        ),
+        Valid(
+            """
             import click
             import requests
 
             @click.command()
             def sync():
                 requests.get("https://example.com", timeout=5)
-            """, files={"Procfile": "web: gunicorn -w 4 app:app\n"}),
-        Valid("""
+            """,
+            files={"Procfile": "web: gunicorn -w 4 app:app\n"},
+        ),
+        Valid(
+            """
             import requests
             from flask import Flask
             app = Flask(__name__)
@@ -95,13 +102,16 @@ class SyncWorkersWithBlockingIo(Rule):
             @app.get("/")
             def index():
                 return requests.get("https://example.com", timeout=5).text
-            """, files={
-                "Dockerfile": "FROM python:3.12\nCMD [\"uwsgi\", \"--ini\", \"uwsgi.ini\"]\n",
+            """,
+            files={
+                "Dockerfile": 'FROM python:3.12\nCMD ["uwsgi", "--ini", "uwsgi.ini"]\n',
                 "uwsgi.ini": "[uwsgi]\nmodule = app:app\nprocesses = 4\nthreads = 8\n",
-            }),
+            },
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import requests
             from flask import Flask
             app = Flask(__name__)
@@ -109,8 +119,12 @@ class SyncWorkersWithBlockingIo(Rule):
             @app.post("/checkout")
             def checkout():
                 return requests.post("https://pay.example.com", timeout=10).text
-            """, message="runs sync workers with one thread", files={"Procfile": "web: gunicorn -w 4 app:app  # expect\n"}),
-        Invalid("""
+            """,
+            message="runs sync workers with one thread",
+            files={"Procfile": "web: gunicorn -w 4 app:app  # expect\n"},
+        ),
+        Invalid(
+            """
             import requests
             from flask import Flask
             app = Flask(__name__)
@@ -118,9 +132,12 @@ class SyncWorkersWithBlockingIo(Rule):
             @app.get("/")
             def index():
                 return requests.get("https://example.com", timeout=5).text
-            """, message="runs uWSGI with one thread per process (4 processes)", files={
+            """,
+            message="runs uWSGI with one thread per process (4 processes)",
+            files={
                 "Procfile": "web: uwsgi --http :8000 --module app:app --processes 4  # expect\n",
-            }),
+            },
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -136,8 +153,11 @@ class SyncWorkersWithBlockingIo(Rule):
                     f"`{text[:67] + '...' if len(text) > 70 else text}` runs uWSGI with one thread per "
                     f"process{f' ({processes} processes)' if processes else ''}, and request code makes blocking "
                     f"calls such as {label}: while they wait the process serves nobody"
-                    + EXAMPLE_NOTE * example_deploy_path(cmd.source.path),
-                    severity=min(self.effective_severity, Severity.NOTE) if example_deploy_path(cmd.source.path) else None,
+                    + EXAMPLE_NOTE
+                    * example_deploy_path(cmd.source.path),
+                    severity=min(self.effective_severity, Severity.NOTE)
+                    if example_deploy_path(cmd.source.path)
+                    else None,
                     hint=(
                         "Add `threads = 4` (and `enable-threads`) or use `gevent = 100` with gevent-safe code; keep "
                         "timeouts on every call."
@@ -153,7 +173,8 @@ class SyncWorkersWithBlockingIo(Rule):
             _site, label = sites[0]
             workers = item.known("workers")
             capacity = (
-                f"{workers} concurrent request{'s' if workers != 1 else ''}" if isinstance(workers, int)
+                f"{workers} concurrent request{'s' if workers != 1 else ''}"
+                if isinstance(workers, int)
                 else "one request per worker"
             )
             report(
@@ -161,7 +182,8 @@ class SyncWorkersWithBlockingIo(Rule):
                     item.source,
                     f"{item.label} runs {worker} workers with one thread, and request code makes blocking calls such "
                     f"as {label}: while they wait the worker serves nobody (capacity: {capacity})"
-                    + EXAMPLE_NOTE * item.example,
+                    + EXAMPLE_NOTE
+                    * item.example,
                     severity=min(self.effective_severity, Severity.NOTE) if item.example else None,
                     hint=(
                         "Add threads (`--threads 4`..`8`, gthread) or use `-k gevent` for I/O-bound apps; keep "

@@ -50,24 +50,38 @@ class GunicornTimeoutDisabled(Rule):
     summary = "gunicorn worker timeout disabled (0) or above five minutes."
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, files={"Procfile": "web: gunicorn app:app\n"}),
-        Valid("""
+            """,
+            files={"Procfile": "web: gunicorn app:app\n"},
+        ),
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, files={"Dockerfile": "FROM python:3.12\nCMD gunicorn --timeout 120 app:app\n"}),
+            """,
+            files={"Dockerfile": "FROM python:3.12\nCMD gunicorn --timeout 120 app:app\n"},
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, message="disables the worker timeout", files={"Procfile": "web: gunicorn -t 0 app:app  # expect\n"}),
-        Invalid("""
+            """,
+            message="disables the worker timeout",
+            files={"Procfile": "web: gunicorn -t 0 app:app  # expect\n"},
+        ),
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, message="600 s", files={"gunicorn.conf.py": "bind = '0.0.0.0:8000'\ntimeout = 600  # expect\n"}),
+            """,
+            message="600 s",
+            files={"gunicorn.conf.py": "bind = '0.0.0.0:8000'\ntimeout = 600  # expect\n"},
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -86,7 +100,8 @@ class GunicornTimeoutDisabled(Rule):
                     value.source,
                     f"{item.label} {what}: a request stuck on a hung call holds its worker "
                     f"{'for ever' if value.value == 0 else 'for minutes'} before gunicorn replaces it"
-                    + EXAMPLE_NOTE * item.example,
+                    + EXAMPLE_NOTE
+                    * item.example,
                     severity=min(self.effective_severity, Severity.NOTE) if item.example else None,
                     hint=(
                         "Keep gunicorn's timeout short (the default 30 s, or 60-120 s) and move long work to "

@@ -49,24 +49,38 @@ class GunicornNoMaxRequests(Rule):
     summary = "gunicorn without `max_requests` (+ jitter) to recycle workers that leak."
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, files={"Procfile": "web: gunicorn --max-requests 1000 --max-requests-jitter 100 app:app\n"}),
-        Valid("""
+            """,
+            files={"Procfile": "web: gunicorn --max-requests 1000 --max-requests-jitter 100 app:app\n"},
+        ),
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, files={"gunicorn.conf.py": "max_requests = 1000\nmax_requests_jitter = 50\n"}),
+            """,
+            files={"gunicorn.conf.py": "max_requests = 1000\nmax_requests_jitter = 50\n"},
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, message="no `max_requests`", files={"Procfile": "web: gunicorn -w 4 app:app  # expect\n"}),
-        Invalid("""
+            """,
+            message="no `max_requests`",
+            files={"Procfile": "web: gunicorn -w 4 app:app  # expect\n"},
+        ),
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, message="without `max_requests_jitter`", files={"Procfile": "web: gunicorn --max-requests 500 app:app  # expect\n"}),
+            """,
+            message="without `max_requests_jitter`",
+            files={"Procfile": "web: gunicorn --max-requests 500 app:app  # expect\n"},
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -86,8 +100,11 @@ class GunicornNoMaxRequests(Rule):
                     )
                 )
             elif (
-                max_requests is not None and max_requests.known and max_requests.value
-                and jitter is None and item.complete
+                max_requests is not None
+                and max_requests.known
+                and max_requests.value
+                and jitter is None
+                and item.complete
             ):
                 report(
                     self.finding(

@@ -63,32 +63,46 @@ class GunicornWorkerCount(Rule):
     summary = "gunicorn worker count far from 2 × CPUs + 1 for the CPUs the deployment declares."
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, files={"docker-compose.yml": """
+            """,
+            files={
+                "docker-compose.yml": """
             services:
               web:
                 command: gunicorn -w 3 app:app
                 cpus: 1
-            """}),
-        Valid("""
+            """
+            },
+        ),
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, files={"docker-compose.yml": """
+            """,
+            files={
+                "docker-compose.yml": """
             services:
               web:
                 command: gunicorn -w 1 --threads 8 app:app
                 cpus: 4
               api:
                 command: gunicorn -w 64 app:app
-            """}),
+            """
+            },
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, message="16 workers", files={"docker-compose.yml": """
+            """,
+            message="16 workers",
+            files={
+                "docker-compose.yml": """
             services:
               web:
                 command: gunicorn -w 16 app:app  # expect
@@ -96,16 +110,24 @@ class GunicornWorkerCount(Rule):
                   resources:
                     limits:
                       cpus: "1"
-            """}),
-        Invalid("""
+            """
+            },
+        ),
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, message="fewer", files={"docker-compose.yml": """
+            """,
+            message="fewer",
+            files={
+                "docker-compose.yml": """
             services:
               web:
                 command: gunicorn -w 1 app:app  # expect
                 cpus: 4
-            """}),
+            """
+            },
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -116,13 +138,15 @@ class GunicornWorkerCount(Rule):
         for item in gunicorn_deployments(project):
             if not item.process.startswith("service:"):
                 continue
-            service = services.get(item.process[len("service:"):])
+            service = services.get(item.process[len("service:") :])
             if service is None or not service.cpus:
                 continue
             workers = item.get("workers")
             if (
-                workers is None or not workers.known
-                or not isinstance(workers.value, int) or isinstance(workers.value, bool)
+                workers is None
+                or not workers.known
+                or not isinstance(workers.value, int)
+                or isinstance(workers.value, bool)
             ):
                 continue
             if item.conf_path is not None and workers.source.path == item.conf_path:
@@ -140,7 +164,8 @@ class GunicornWorkerCount(Rule):
                         workers.source,
                         f"{item.label} runs {count} workers on {cpus:g} {unit} (about {usual} is usual): the extra "
                         f"processes compete for the same CPU share and multiply memory use"
-                        + EXAMPLE_NOTE * item.example,
+                        + EXAMPLE_NOTE
+                        * item.example,
                         severity=min(self.effective_severity, Severity.NOTE) if item.example else None,
                         hint=f"Use about {usual} workers, and threads (`--threads`) for I/O-bound work.",
                         evidence=evidence,

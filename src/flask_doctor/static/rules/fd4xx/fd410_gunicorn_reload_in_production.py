@@ -56,32 +56,48 @@ class GunicornReloadInProduction(Rule):
     summary = "gunicorn `--reload` in a production command or config."
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, files={"docker-compose.override.yml": """
+            """,
+            files={
+                "docker-compose.override.yml": """
             services:
               web:
                 command: gunicorn --reload app:app
-            """}),
-        Valid("""
+            """
+            },
+        ),
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, files={"docker-compose.yml": """
+            """,
+            files={
+                "docker-compose.yml": """
             services:
               web:
                 command: gunicorn -w 4 app:app
-            """}),
+            """
+            },
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
-            """, message="`--reload`", files={"docker-compose.yml": """
+            """,
+            message="`--reload`",
+            files={
+                "docker-compose.yml": """
             services:
               web:
                 command: gunicorn --reload -w 4 app:app  # expect
-            """}),
+            """
+            },
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:

@@ -62,27 +62,41 @@ class PreloadWithImportTimeResources(Rule):
     summary = "gunicorn `--preload` while connections or threads are created at import time."
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             from sqlalchemy import create_engine
             app = Flask(__name__)
             engine = create_engine("postgresql://db/app")  # connects lazily, in each worker
-            """, files={"gunicorn.conf.py": "preload_app = True\n"}),
-        Valid("""
+            """,
+            files={"gunicorn.conf.py": "preload_app = True\n"},
+        ),
+        Valid(
+            """
             import psycopg2
             conn = psycopg2.connect("postgresql://db/app")
-            """, files={"gunicorn.conf.py": "preload_app = False\n"}),
-        Valid("""
+            """,
+            files={"gunicorn.conf.py": "preload_app = False\n"},
+        ),
+        Valid(
+            """
             import psycopg2
             conn = psycopg2.connect("postgresql://db/app")
-            """, files={"gunicorn.conf.py": "preload_app = True\n\ndef post_fork(server, worker):\n    pass\n"}),
+            """,
+            files={"gunicorn.conf.py": "preload_app = True\n\ndef post_fork(server, worker):\n    pass\n"},
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import psycopg2
             conn = psycopg2.connect("postgresql://db/app")
-            """, message="one shared connection", files={"gunicorn.conf.py": "preload_app = True  # expect\n"}),
-        Invalid("""
+            """,
+            message="one shared connection",
+            files={"gunicorn.conf.py": "preload_app = True  # expect\n"},
+        ),
+        Invalid(
+            """
             import threading
             from flask import Flask
             app = Flask(__name__)
@@ -91,12 +105,16 @@ class PreloadWithImportTimeResources(Rule):
                 pass
 
             threading.Thread(target=refresh, daemon=True).start()
-            """, message="starts a thread", files={"Procfile": "web: gunicorn --preload app:app  # expect\n"}),
+            """,
+            message="starts a thread",
+            files={"Procfile": "web: gunicorn --preload app:app  # expect\n"},
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         preloaded = [
-            (item, value) for item in gunicorn_deployments(project)
+            (item, value)
+            for item in gunicorn_deployments(project)
             if (value := item.get("preload")) is not None and value.known and value.value is True
         ]
         if not preloaded:

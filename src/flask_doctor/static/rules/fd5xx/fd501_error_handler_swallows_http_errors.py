@@ -149,7 +149,8 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, render_template
             app = Flask(__name__)
 
@@ -157,8 +158,11 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
             def handle_exception(e):
                 app.logger.exception("unhandled")
                 return render_template("500.html"), 500
-            """, message="404"),
-        Invalid("""
+            """,
+            message="404",
+        ),
+        Invalid(
+            """
             from flask import Flask, jsonify
             from werkzeug.exceptions import HTTPException
 
@@ -171,7 +175,9 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
                 app = Flask(__name__)
                 app.register_error_handler(Exception, handle)  # expect
                 return app
-            """, message="re-raising"),
+            """,
+            message="re-raising",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -211,10 +217,12 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
                     f"{errors} and answers them with {status_label(project, fn)}"
                 )
                 evidence = [Evidence(f"handler `{fn.display}`", fn.location)]
-            report(self.finding(
-                handler.location,
-                message,
-                hint="Return HTTP errors unchanged: `if isinstance(e, HTTPException): return e` at the top of the "
-                     "handler, or register a separate `@app.errorhandler(HTTPException)`.",
-                evidence=evidence,
-            ))
+            report(
+                self.finding(
+                    handler.location,
+                    message,
+                    hint="Return HTTP errors unchanged: `if isinstance(e, HTTPException): return e` at the top of the "
+                    "handler, or register a separate `@app.errorhandler(HTTPException)`.",
+                    evidence=evidence,
+                )
+            )

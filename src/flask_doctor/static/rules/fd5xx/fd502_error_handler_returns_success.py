@@ -107,15 +107,19 @@ class ErrorHandlerReturnsSuccess(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, render_template
             app = Flask(__name__)
 
             @app.errorhandler(404)
             def page_not_found(e):
                 return render_template("404.html")  # expect
-            """, message="200"),
-        Invalid("""
+            """,
+            message="200",
+        ),
+        Invalid(
+            """
             from flask import Blueprint, jsonify
             bp = Blueprint("api", __name__)
 
@@ -125,7 +129,9 @@ class ErrorHandlerReturnsSuccess(Rule):
             @bp.errorhandler(ValidationError)
             def invalid(e):
                 return jsonify(error=str(e)), 200  # expect
-            """, message="ValidationError"),
+            """,
+            message="ValidationError",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -134,8 +140,9 @@ class ErrorHandlerReturnsSuccess(Rule):
             fn = handler.function
             if is_test_path(fn.module.path):
                 continue
-            if any(isinstance(e, ast.Constant) and isinstance(e.value, int) and e.value < 400
-                   for e in handler.exceptions):
+            if any(
+                isinstance(e, ast.Constant) and isinstance(e.value, int) and e.value < 400 for e in handler.exceptions
+            ):
                 continue
             if any("Redirect" in (dotted(e) or "") for e in handler.exceptions):
                 continue
@@ -151,12 +158,14 @@ class ErrorHandlerReturnsSuccess(Rule):
                 if len(what) > 60:
                     what = what[:57] + "..."
                 explicit = "explicitly" if isinstance(ret.value, ast.Tuple) else "without a status, so Flask sends"
-                report(self.finding(
-                    node_location(fn.module.path, ret),
-                    f"error handler `{fn.display}` for {', '.join(ast.unparse(e) for e in handler.exceptions)} "
-                    f"returns `{what}` {explicit} {code} OK: the error looks like a success to browsers, caches "
-                    f"and monitoring",
-                    hint=f"Return the error status with the page: `return ..., {suggested_code(handler)}` "
-                         "(or `return e` to keep the HTTPException's own status).",
-                    evidence=[Evidence(f"registered with {handler.describe()}", handler.location)],
-                ))
+                report(
+                    self.finding(
+                        node_location(fn.module.path, ret),
+                        f"error handler `{fn.display}` for {', '.join(ast.unparse(e) for e in handler.exceptions)} "
+                        f"returns `{what}` {explicit} {code} OK: the error looks like a success to browsers, caches "
+                        f"and monitoring",
+                        hint=f"Return the error status with the page: `return ..., {suggested_code(handler)}` "
+                        "(or `return e` to keep the HTTPException's own status).",
+                        evidence=[Evidence(f"registered with {handler.describe()}", handler.location)],
+                    )
+                )

@@ -167,7 +167,8 @@ class SilencedExceptionInView(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, redirect, request
             from flask_sqlalchemy import SQLAlchemy
             app = Flask(__name__)
@@ -181,8 +182,11 @@ class SilencedExceptionInView(Rule):
                 except Exception:  # expect
                     pass
                 return redirect("/profile")
-            """, message="`except Exception:` in view `save_profile`"),
-        Invalid("""
+            """,
+            message="`except Exception:` in view `save_profile`",
+        ),
+        Invalid(
+            """
             from flask import Flask, jsonify
             app = Flask(__name__)
 
@@ -202,7 +206,9 @@ class SilencedExceptionInView(Rule):
                 except Exception:  # expect
                     return jsonify(ok=True)
                 return jsonify(ok=True)
-            """, message="called from"),
+            """,
+            message="called from",
+        ),
     )
 
     def visit_Try(self, node: ast.Try, ctx: Context) -> None:
@@ -216,7 +222,9 @@ class SilencedExceptionInView(Rule):
             silent = all(is_inert(s) for s in body)
             write = db_write(node.body) if silent else None
             returns_success = (
-                not silent and all(is_inert(s) for s in body[:-1]) and view_success_return(body[-1], ctx)
+                not silent
+                and all(is_inert(s) for s in body[:-1])
+                and view_success_return(body[-1], ctx)
                 and not only_parses(node.body)  # a parse with a fallback answer hides no lost work
             )
             if write is not None:
@@ -235,12 +243,14 @@ class SilencedExceptionInView(Rule):
                 evidence = []
             else:
                 continue
-            ctx.report(self.finding(
-                node_location(ctx.module.path, handler),
-                message,
-                hint="Catch the exceptions you expect; for the rest roll back, log "
-                     "(`current_app.logger.exception(...)`) and re-raise or return an error status.",
-                evidence=[*evidence, *ctx.chain_evidence(REQUEST)],
-            ))
+            ctx.report(
+                self.finding(
+                    node_location(ctx.module.path, handler),
+                    message,
+                    hint="Catch the exceptions you expect; for the rest roll back, log "
+                    "(`current_app.logger.exception(...)`) and re-raise or return an error status.",
+                    evidence=[*evidence, *ctx.chain_evidence(REQUEST)],
+                )
+            )
 
     visit_TryStar = visit_Try

@@ -156,7 +156,8 @@ class AbortSwallowed(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, abort, render_template
             app = Flask(__name__)
 
@@ -167,8 +168,11 @@ class AbortSwallowed(Rule):
                     return render_template("post.html", post=post)
                 except Exception:
                     return render_template("error.html"), 500
-            """, message="get_or_404"),
-        Invalid("""
+            """,
+            message="get_or_404",
+        ),
+        Invalid(
+            """
             from flask import Flask, abort, g
             app = Flask(__name__)
 
@@ -181,8 +185,11 @@ class AbortSwallowed(Rule):
                 except:
                     pass
                 return "", 204
-            """, message="abort(403)"),
-        Invalid("""
+            """,
+            message="abort(403)",
+        ),
+        Invalid(
+            """
             from flask import Flask, abort, send_from_directory
             app = Flask(__name__)
 
@@ -194,7 +201,9 @@ class AbortSwallowed(Rule):
                     abort(404)
                 except Exception as e:
                     return f"Error loading {filename}: {e}", 500
-            """, message="not FileNotFoundError"),
+            """,
+            message="not FileNotFoundError",
+        ),
     )
 
     def visit_Try(self, node: ast.Try, ctx: Context) -> None:
@@ -219,8 +228,13 @@ class AbortSwallowed(Rule):
                 continue  # the handler answers with the same status (or a 5xx stays a 5xx): nothing is lost
             if isinstance(raiser, ast.Call) and (qualify(table, raiser.func) or "") in NOT_FOUND_RAISERS and not codes:
                 continue  # a file lookup whose handler goes on searching: only an explicit other status is reported
-            text = ast.unparse(raiser.func if isinstance(raiser, ast.Call) and isinstance(raiser.func, ast.Attribute)
-                               and raiser.func.attr in ABORTING_METHODS else raiser)
+            text = ast.unparse(
+                raiser.func
+                if isinstance(raiser, ast.Call)
+                and isinstance(raiser.func, ast.Attribute)
+                and raiser.func.attr in ABORTING_METHODS
+                else raiser
+            )
             if (
                 isinstance(raiser, ast.Call)
                 and isinstance(raiser.func, ast.Attribute)
@@ -235,13 +249,17 @@ class AbortSwallowed(Rule):
                 text = text[:47] + "..."
             silent = all(is_inert(s) for s in catcher.body)
             outcome = "silently ignores it" if silent else "replaces it with its own response"
-            ctx.report(self.finding(
-                ctx.location(raiser),
-                f"`{text}` in {describe_context(ctx)} {raises} that the `{handler_label(catcher)}` "
-                f"below catches: the handler {outcome} instead of sending the HTTP error",
-                hint="Add `except HTTPException: raise` before the broad clause, move the abort out of the `try`, "
-                     "or catch only the exceptions you expect.",
-                evidence=[Evidence(f"caught by `{handler_label(catcher)}`", node_location(ctx.module.path, catcher))],
-            ))
+            ctx.report(
+                self.finding(
+                    ctx.location(raiser),
+                    f"`{text}` in {describe_context(ctx)} {raises} that the `{handler_label(catcher)}` "
+                    f"below catches: the handler {outcome} instead of sending the HTTP error",
+                    hint="Add `except HTTPException: raise` before the broad clause, move the abort out of the `try`, "
+                    "or catch only the exceptions you expect.",
+                    evidence=[
+                        Evidence(f"caught by `{handler_label(catcher)}`", node_location(ctx.module.path, catcher))
+                    ],
+                )
+            )
 
     visit_TryStar = visit_Try

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.static.facts.jobs.outcomes import polled_results
 from flask_doctor.static.facts.jobs.retries import (
     RETRY_OPTIONS,
     app_wide_retry_policy,
@@ -20,7 +21,6 @@ from flask_doctor.static.facts.jobs.tasks import (
     helper_handles_errors,
     task_io,
 )
-from flask_doctor.static.facts.jobs.outcomes import polled_results
 from flask_doctor.static.model import (
     Project,
 )
@@ -169,15 +169,19 @@ class TaskWithoutRetry(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import requests
             from celery import shared_task
 
             @shared_task  # expect
             def send_webhook(url, payload):
                 requests.post(url, json=payload, timeout=10)
-            """, message="requests.post"),
-        Invalid("""
+            """,
+            message="requests.post",
+        ),
+        Invalid(
+            """
             from celery import Celery
             from flask_sqlalchemy import SQLAlchemy
             celery = Celery(__name__)
@@ -190,9 +194,12 @@ class TaskWithoutRetry(Rule):
             @celery.task(ignore_result=True)  # expect
             def finish(job_id):
                 mark_done(job_id)
-            """, message="mark_done"),
+            """,
+            message="mark_done",
+        ),
         # a user asks for a zip of the materials and the page polls the task: a failure reaches them
-        Invalid("""
+        Invalid(
+            """
             from celery import Celery
             from flask import Flask, jsonify, request
             from flask_sqlalchemy import SQLAlchemy
@@ -209,7 +216,9 @@ class TaskWithoutRetry(Rule):
             def package():
                 job = build_package.delay(request.json["ids"])
                 return jsonify(task_id=job.id)
-            """, message="a note: a user starts it and polls its result"),
+            """,
+            message="a note: a user starts it and polls its result",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -242,19 +251,23 @@ class TaskWithoutRetry(Rule):
                 "Retry transient errors: "
                 "`@shared_task(autoretry_for=(ConnectionError, ...), retry_backoff=True, max_retries=5)` "
                 "or `raise self.retry(exc=exc)` in an `except` (make the task idempotent first)."
-                if framework == "celery" else
-                "Enqueue with a retry policy: `queue.enqueue(f, ..., retry=Retry(max=3, interval=[10, 30, 60]))`."
+                if framework == "celery"
+                else "Enqueue with a retry policy: `queue.enqueue(f, ..., retry=Retry(max=3, interval=[10, 30, 60]))`."
             )
             note = ""
             if polled is not None:
                 evidence.append(polled)
-                note = (" (a note: a user starts it and polls its result, so a failure reaches them and they can "
-                        "start it again)")
-            report(self.finding(
-                decorator_location(fn),
-                f"{kind} `{fn.display}` calls `{label}`{via} with no retry policy and no error handling: "
-                f"the first network or database blip fails it and the work is lost{note}",
-                hint=hint,
-                evidence=evidence,
-                severity=Severity.NOTE if polled is not None else None,
-            ))
+                note = (
+                    " (a note: a user starts it and polls its result, so a failure reaches them and they can "
+                    "start it again)"
+                )
+            report(
+                self.finding(
+                    decorator_location(fn),
+                    f"{kind} `{fn.display}` calls `{label}`{via} with no retry policy and no error handling: "
+                    f"the first network or database blip fails it and the work is lost{note}",
+                    hint=hint,
+                    evidence=evidence,
+                    severity=Severity.NOTE if polled is not None else None,
+                )
+            )

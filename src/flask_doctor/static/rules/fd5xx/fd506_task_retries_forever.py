@@ -144,14 +144,18 @@ class TaskRetriesForever(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from celery import shared_task
 
             @shared_task(autoretry_for=(Exception,), max_retries=None)  # expect
             def sync_account(account_id):
                 push(account_id)
-            """, message="never stop"),
-        Invalid("""
+            """,
+            message="never stop",
+        ),
+        Invalid(
+            """
             from celery import shared_task
 
             @shared_task(bind=True)
@@ -162,7 +166,9 @@ class TaskRetriesForever(Rule):
                         raise self.retry(countdown=60)  # expect
                 except Exception as exc:
                     raise self.retry(exc=exc)
-            """, message="two"),
+            """,
+            message="two",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -179,24 +185,33 @@ class TaskRetriesForever(Rule):
                 where = f"inherits `max_retries = None` from `{ast.unparse(options['base'])}`"
             # ``self.retry(..., max_retries=N)`` on every retry bounds the task whatever its decorator says
             bounded = retries_bounded(fn, retries)
-            retrying = not bounded and ("autoretry_for" in options or bool(retries)) or (
-                options.get("base") is not None
-                and base_attr(project, fn, dotted(options["base"]) or "", "autoretry_for") is not None
+            retrying = (
+                not bounded
+                and ("autoretry_for" in options or bool(retries))
+                or (
+                    options.get("base") is not None
+                    and base_attr(project, fn, dotted(options["base"]) or "", "autoretry_for") is not None
+                )
             )
             if (
-                isinstance(max_retries, ast.Constant) and max_retries.value is None and retrying
-                and not is_polling(project, fn, retries) and (fn.module.path, max_retries.lineno) not in reported
+                isinstance(max_retries, ast.Constant)
+                and max_retries.value is None
+                and retrying
+                and not is_polling(project, fn, retries)
+                and (fn.module.path, max_retries.lineno) not in reported
             ):
                 reported.add((fn.module.path, max_retries.lineno))
                 how = "`self.retry()`" if retries else "`autoretry_for`"
-                report(self.finding(
-                    node_location(fn.module.path, max_retries),
-                    f"task `{fn.display}` {where} and retries with {how}: it will never stop retrying, "
-                    f"so a permanent error keeps it cycling through the queue instead of failing",
-                    hint="Set a bound (`max_retries=5`) with `retry_backoff=True`, and handle the final failure "
-                         "(`on_failure`, a dead-letter queue or an alert).",
-                    evidence=[Evidence(f"task `{fn.display}`", fn.location)],
-                ))
+                report(
+                    self.finding(
+                        node_location(fn.module.path, max_retries),
+                        f"task `{fn.display}` {where} and retries with {how}: it will never stop retrying, "
+                        f"so a permanent error keeps it cycling through the queue instead of failing",
+                        hint="Set a bound (`max_retries=5`) with `retry_backoff=True`, and handle the final failure "
+                        "(`on_failure`, a dead-letter queue or an alert).",
+                        evidence=[Evidence(f"task `{fn.display}`", fn.location)],
+                    )
+                )
             if not retries:
                 continue
             table = fn.imports
@@ -217,14 +232,18 @@ class TaskRetriesForever(Rule):
                 again = [c for c in retries if any(c is n for n in body_nodes(catcher.body))]
                 if not inner or not again:
                     continue
-                report(self.finding(
-                    node_location(fn.module.path, inner[0]),
-                    f"`{ast.unparse(inner[0].func)}()` in task `{fn.display}` raises `Retry` (an `Exception`) "
-                    f"after sending the retry, and the `{handler_label(catcher)}` below catches it and retries again: "
-                    f"every failure schedules two retries",
-                    hint="Put `except Retry: raise` (from celery.exceptions) before the broad clause, "
-                    "or move the first retry out of the `try`.",
-                    evidence=[
-                        Evidence(f"`{handler_label(catcher)}` retries again", node_location(fn.module.path, again[0])),
-                    ],
-                ))
+                report(
+                    self.finding(
+                        node_location(fn.module.path, inner[0]),
+                        f"`{ast.unparse(inner[0].func)}()` in task `{fn.display}` raises `Retry` (an `Exception`) "
+                        f"after sending the retry, and the `{handler_label(catcher)}` below catches it and retries again: "
+                        f"every failure schedules two retries",
+                        hint="Put `except Retry: raise` (from celery.exceptions) before the broad clause, "
+                        "or move the first retry out of the `try`.",
+                        evidence=[
+                            Evidence(
+                                f"`{handler_label(catcher)}` retries again", node_location(fn.module.path, again[0])
+                            ),
+                        ],
+                    )
+                )

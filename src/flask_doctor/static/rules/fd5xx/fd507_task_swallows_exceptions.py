@@ -115,7 +115,8 @@ class TaskSwallowsExceptions(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             import logging
             from celery import shared_task
             logger = logging.getLogger(__name__)
@@ -127,8 +128,11 @@ class TaskSwallowsExceptions(Rule):
                     save(items)
                 except Exception:  # expect
                     logger.exception("import failed")
-            """, message="SUCCESS"),
-        Invalid("""
+            """,
+            message="SUCCESS",
+        ),
+        Invalid(
+            """
             from celery import Celery
             celery = Celery(__name__)
 
@@ -139,7 +143,9 @@ class TaskSwallowsExceptions(Rule):
                 except:  # expect
                     pass
                 return True
-            """, message="`except:`"),
+            """,
+            message="`except:`",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -154,12 +160,14 @@ class TaskSwallowsExceptions(Rule):
                     logs = any(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) for s in handler.body)
                     what = "logs it and returns" if logs else "drops it"
                     kind = "job" if framework == "rq" else "task"
-                    report(self.finding(
-                        node_location(fn.module.path, handler),
-                        f"`{handler_label(handler)}` in {kind} `{fn.display}` {what}: the {kind} is recorded "
-                        f"as SUCCESS, so failures never reach retries, failure signals or monitoring",
-                        hint="Re-raise after logging, `raise self.retry(exc=exc)` for transient errors, or "
-                             "`raise Reject(exc, requeue=False)`; catch only the exceptions you can really handle.",
-                        evidence=[Evidence(f"{kind} `{fn.display}`", fn.location)],
-                    ))
+                    report(
+                        self.finding(
+                            node_location(fn.module.path, handler),
+                            f"`{handler_label(handler)}` in {kind} `{fn.display}` {what}: the {kind} is recorded "
+                            f"as SUCCESS, so failures never reach retries, failure signals or monitoring",
+                            hint="Re-raise after logging, `raise self.retry(exc=exc)` for transient errors, or "
+                            "`raise Reject(exc, requeue=False)`; catch only the exceptions you can really handle.",
+                            evidence=[Evidence(f"{kind} `{fn.display}`", fn.location)],
+                        )
+                    )
                     break

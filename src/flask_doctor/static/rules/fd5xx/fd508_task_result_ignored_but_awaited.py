@@ -103,7 +103,8 @@ class TaskResultIgnoredButAwaited(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from celery import Celery
             celery = Celery(__name__, backend="redis://localhost")
 
@@ -114,8 +115,11 @@ class TaskResultIgnoredButAwaited(Rule):
             def make_report(rid):
                 result = render_report.delay(rid)
                 return result.get(timeout=30)  # expect
-            """, message="ignore_result=True"),
-        Invalid("""
+            """,
+            message="ignore_result=True",
+        ),
+        Invalid(
+            """
             from celery import Celery
             celery = Celery(__name__, backend="redis://localhost")
             celery.conf.task_ignore_result = True
@@ -126,7 +130,9 @@ class TaskResultIgnoredButAwaited(Rule):
 
             def status(task_id):
                 return export.AsyncResult(task_id).state  # expect
-            """, message="task_ignore_result"),
+            """,
+            message="task_ignore_result",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -141,13 +147,20 @@ class TaskResultIgnoredButAwaited(Rule):
                 member = read.attr if isinstance(read, ast.Attribute) else ""
                 waits = member in ("get", "wait", "join")
                 effect = "waits for a result that is never stored" if waits else "never changes from PENDING"
-                report(self.finding(
-                    node_location(caller.module.path, read),
-                    f"`{ast.unparse(read)[:60]}` in `{caller.display}` reads the result of task "
-                    f"`{task.display}`, which has {why}: it {effect}",
-                    hint=(f"Remove `ignore_result=True` from `{task.display}`" if "on the task" in why
-                          else f"Set `ignore_result=False` on `{task.display}` (it overrides `task_ignore_result`)")
-                    + ", or pass `ignore_result=False` to `apply_async` where the result is read.",
-                    evidence=[Evidence(f"task `{task.display}` sent here", node_location(caller.module.path, call)),
-                              Evidence(f"task `{task.display}`", task.location)],
-                ))
+                report(
+                    self.finding(
+                        node_location(caller.module.path, read),
+                        f"`{ast.unparse(read)[:60]}` in `{caller.display}` reads the result of task "
+                        f"`{task.display}`, which has {why}: it {effect}",
+                        hint=(
+                            f"Remove `ignore_result=True` from `{task.display}`"
+                            if "on the task" in why
+                            else f"Set `ignore_result=False` on `{task.display}` (it overrides `task_ignore_result`)"
+                        )
+                        + ", or pass `ignore_result=False` to `apply_async` where the result is read.",
+                        evidence=[
+                            Evidence(f"task `{task.display}` sent here", node_location(caller.module.path, call)),
+                            Evidence(f"task `{task.display}`", task.location),
+                        ],
+                    )
+                )

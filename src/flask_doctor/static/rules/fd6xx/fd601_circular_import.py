@@ -106,20 +106,26 @@ class CircularImport(Rule):
     summary = "Modules import each other at import time; one sees the other half-initialised."
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
 
             def register():
                 import views
-            """, files={"views.py": """
+            """,
+            files={
+                "views.py": """
             from app import app
 
             @app.route("/")
             def index():
                 return "ok"
-            """}),
-        Valid("""
+            """
+            },
+        ),
+        Valid(
+            """
             from typing import TYPE_CHECKING
             import helpers
 
@@ -128,13 +134,18 @@ class CircularImport(Rule):
 
             def name(user):
                 return helpers.fmt(user)
-            """, files={"helpers.py": """
+            """,
+            files={
+                "helpers.py": """
             import app
 
             def fmt(user):
                 return app.name(user)
-            """}),
-        Valid("""
+            """
+            },
+        ),
+        Valid(
+            """
             from flask import Flask
             from extensions import db
             from views import bp
@@ -144,13 +155,19 @@ class CircularImport(Rule):
                 db.init_app(app)
                 app.register_blueprint(bp)
                 return app
-            """, files={"extensions.py": "db = object()\n", "views.py": """
+            """,
+            files={
+                "extensions.py": "db = object()\n",
+                "views.py": """
             from flask import Blueprint
             from extensions import db
             bp = Blueprint("v", __name__)
-            """}),
+            """,
+            },
+        ),
         # An import shown to static tools only: the flag is switched off through globals() before it is read.
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
 
@@ -161,20 +178,26 @@ class CircularImport(Rule):
             globals()["SHOW_TYPES"] = False
             if SHOW_TYPES:
                 from snapshots import Snapshot
-            """, files={"snapshots.py": """
+            """,
+            files={
+                "snapshots.py": """
             from app import Pipeline
 
             class Snapshot(Pipeline):
                 pass
-            """}),
+            """
+            },
+        ),
         # Two modules that need each other, entered through the same one by every importer.
-        Valid("""
+        Valid(
+            """
             from kinds import Kind, standard_kinds
             from rules import Rule, standard_rules
 
             def plugin_setup():
                 return standard_kinds(), standard_rules()
-            """, files={
+            """,
+            files={
                 "kinds.py": """
             from rules import Rule
 
@@ -193,12 +216,17 @@ class CircularImport(Rule):
 
             def standard_rules():
                 return [Rule()]
-            """}),
+            """,
+            },
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from kinds import Kind
-            """, message="`loader.py` imports it", files={
+            """,
+            message="`loader.py` imports it",
+            files={
                 "kinds.py": """
             from rules import Rule  # expect
 
@@ -213,20 +241,31 @@ class CircularImport(Rule):
             """,
                 "loader.py": """
             from rules import Rule
-            """}),
-        Invalid("""
+            """,
+            },
+        ),
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
             from views import bp
             db = object()
-            """, message="views.py → app.py → views.py", files={"views.py": """
+            """,
+            message="views.py → app.py → views.py",
+            files={
+                "views.py": """
             from flask import Blueprint
             bp = Blueprint("v", __name__)
             from app import db  # expect
-            """}),
-        Invalid("""
+            """
+            },
+        ),
+        Invalid(
+            """
             x = 1
-            """, message="documented", files={
+            """,
+            message="documented",
+            files={
                 "shop/__init__.py": """
             from flask import Flask
             app = Flask(__name__)
@@ -239,7 +278,9 @@ class CircularImport(Rule):
             @app.route("/")
             def index():
                 return "ok"
-            """}),
+            """,
+            },
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -351,7 +392,7 @@ class CircularImport(Rule):
         if not module.is_package and has_main_guard(module):
             return CycleVerdict(
                 Severity.WARNING,
-                f"`{shown}` is also run as a script (`if __name__ == \"__main__\"`): `python {shown}` loads it as "
+                f'`{shown}` is also run as a script (`if __name__ == "__main__"`): `python {shown}` loads it as '
                 f"`__main__`, and `from {entry} import {apps[0]}` in `{module_display(project, into.source)}` "
                 f"loads a second copy with a second app object — the routes land on the copy",
                 into,

@@ -83,7 +83,8 @@ class ExtensionBoundAtImport(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             from flask_sqlalchemy import SQLAlchemy
             from flask_login import LoginManager
@@ -94,7 +95,9 @@ class ExtensionBoundAtImport(Rule):
             def create_app():
                 application = Flask(__name__)
                 return application
-            """, message="`SQLAlchemy(app)`"),
+            """,
+            message="`SQLAlchemy(app)`",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:

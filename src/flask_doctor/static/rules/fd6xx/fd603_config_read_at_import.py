@@ -94,21 +94,28 @@ class ConfigReadAtImport(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             import pager
 
             def create_app():
                 return Flask(__name__)
-            """, message="Working outside of application context", files={"pager.py": """
+            """,
+            message="Working outside of application context",
+            files={
+                "pager.py": """
             from flask import current_app
 
             PAGE_SIZE = current_app.config["PAGE_SIZE"]  # expect
 
             class Pager:
                 size = current_app.config.get("PAGE_SIZE", 20)  # expect
-            """}),
-        Invalid("""
+            """
+            },
+        ),
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
             UPLOADS = app.config["UPLOAD_FOLDER"]  # expect
@@ -117,7 +124,9 @@ class ConfigReadAtImport(Rule):
                 new = Flask(__name__)
                 new.config.from_object("settings")
                 return new
-            """, message="create_app"),
+            """,
+            message="create_app",
+        ),
     )
 
     def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:

@@ -95,7 +95,8 @@ class BlueprintRegisteredBeforeConfig(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             from flask_sqlalchemy import SQLAlchemy
             from flask_cors import CORS
@@ -107,7 +108,9 @@ class BlueprintRegisteredBeforeConfig(Rule):
                 CORS(app)  # expect
                 app.config.from_object("shop.config.Production")
                 return app
-            """, message="`db.init_app(app)` in `create_app` runs before `app.config.from_object(...)`"),
+            """,
+            message="`db.init_app(app)` in `create_app` runs before `app.config.from_object(...)`",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -154,8 +157,8 @@ class BlueprintRegisteredBeforeConfig(Rule):
             shown = ast.unparse(node) if len(ast.unparse(node)) <= 60 else f"{dotted(node.func)}(...)"
             consequence = (
                 "the extension reads its settings now and keeps the defaults"
-                if kind == "extension" else
-                "anything the blueprint reads from the config while it is registered sees the defaults"
+                if kind == "extension"
+                else "anything the blueprint reads from the config while it is registered sees the defaults"
             )
             report(
                 self.finding(

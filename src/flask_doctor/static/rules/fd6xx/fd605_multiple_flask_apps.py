@@ -74,26 +74,37 @@ class MultipleFlaskApps(Rule):
     summary = "Two module-level Flask apps in modules that import each other."
 
     VALID = (
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
             application = app
-            """, files={"tests/test_app.py": """
+            """,
+            files={
+                "tests/test_app.py": """
             from flask import Flask
             app = Flask(__name__)
-            """}),
-        Valid("""
+            """
+            },
+        ),
+        Valid(
+            """
             from flask import Flask
             from werkzeug.middleware.dispatcher import DispatcherMiddleware
             import admin
             frontend = Flask(__name__)
             app = DispatcherMiddleware(frontend, {"/admin": admin.app})
-            """, files={"admin.py": """
+            """,
+            files={
+                "admin.py": """
             from flask import Flask
             app = Flask(__name__)
-            """}),
+            """
+            },
+        ),
         # A helper module of response filters keeps a leftover app object that nothing touches.
-        Valid("""
+        Valid(
+            """
             from flask import Flask
             app = Flask(__name__)
             import filters
@@ -102,7 +113,9 @@ class MultipleFlaskApps(Rule):
             @filters.gzip
             def gzipped():
                 return {"gzipped": True}
-            """, files={"filters.py": """
+            """,
+            files={
+                "filters.py": """
             from functools import wraps
             from flask import Flask
 
@@ -113,26 +126,34 @@ class MultipleFlaskApps(Rule):
                 def wrapper(*args, **kwargs):
                     return view(*args, **kwargs)
                 return wrapper
-            """}),
+            """
+            },
+        ),
         # Two apps grafted at their own paths of one cherrypy server.
-        Valid("""
+        Valid(
+            """
             import cherrypy
             from flask import Flask
             import api
             site = Flask(__name__)
             cherrypy.tree.graft(site, "/")
             cherrypy.tree.graft(api.app, "/api")
-            """, files={"api.py": """
+            """,
+            files={
+                "api.py": """
             from flask import Flask
             app = Flask("api")
 
             @app.get("/status")
             def status():
                 return {"ok": True}
-            """}),
+            """
+            },
+        ),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             app = Flask(__name__)
             import tasks
@@ -140,7 +161,10 @@ class MultipleFlaskApps(Rule):
             @app.get("/")
             def index():
                 return "ok"
-            """, message="`tasks.py`", files={"tasks.py": """
+            """,
+            message="`tasks.py`",
+            files={
+                "tasks.py": """
             from flask import Flask
             app = Flask("worker")  # expect
             app.config.from_object("settings")
@@ -148,7 +172,9 @@ class MultipleFlaskApps(Rule):
             def send_reminders():
                 with app.app_context():
                     pass
-            """}),
+            """
+            },
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -171,7 +197,7 @@ class MultipleFlaskApps(Rule):
         apps.sort(key=lambda o: (o.module.path, o.call.lineno))
         reported: set[str] = set()
         for i, first in enumerate(apps):
-            for second in apps[i + 1:]:
+            for second in apps[i + 1 :]:
                 a, b = first.module.name, second.module.name
                 if a == b:
                     continue

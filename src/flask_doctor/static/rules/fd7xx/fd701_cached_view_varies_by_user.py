@@ -138,7 +138,8 @@ class CachedViewVariesByUser(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask, render_template
             from flask_login import current_user
             from flask_caching import Cache
@@ -150,8 +151,11 @@ class CachedViewVariesByUser(Rule):
             def dashboard():
                 orders = load_orders(current_user.id)
                 return render_template("dashboard.html", orders=orders)
-            """, message="current_user"),
-        Invalid("""
+            """,
+            message="current_user",
+        ),
+        Invalid(
+            """
             from flask import Flask, request, session
             from flask_caching import Cache
             app = Flask(__name__)
@@ -169,7 +173,9 @@ class CachedViewVariesByUser(Rule):
             @cache.cached(timeout=300, query_string=True)  # expect
             def prefs():
                 return {"theme": session.get("theme"), "q": request.args.get("q")}
-            """, message="query_string=True"),
+            """,
+            message="query_string=True",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -186,8 +192,7 @@ class CachedViewVariesByUser(Rule):
                 continue  # a callable key_prefix builds its own key
             query_ok = is_true(decorator_kwarg(deco, "query_string"))
             reads = [
-                (read, path) for read, path in varying_reads(project, fn)
-                if not (query_ok and read.kind == "query")
+                (read, path) for read, path in varying_reads(project, fn) if not (query_ok and read.kind == "query")
             ]
             if not reads:
                 continue
@@ -195,8 +200,10 @@ class CachedViewVariesByUser(Rule):
             where = "" if read.function is fn else f" (in `{read.function.display}`, called from `{fn.display}`)"
             others = sorted({r.what for r, _ in reads[1:]} - {read.what})
             also = f"; it also reads {', '.join(f'`{o}`' for o in others[:3])}" if others else ""
-            key = "the constant `key_prefix`" if key_prefix is not None and "%s" not in ast.unparse(key_prefix) else (
-                "the path and query string" if query_ok else "`request.path` only"
+            key = (
+                "the constant `key_prefix`"
+                if key_prefix is not None and "%s" not in ast.unparse(key_prefix)
+                else ("the path and query string" if query_ok else "`request.path` only")
             )
             if read.kind == "query":
                 consequence = (
@@ -216,18 +223,34 @@ class CachedViewVariesByUser(Rule):
                 )
             evidence = [Evidence(f"`{read.what}` read here", node_location(read.function.module.path, read.node))]
             evidence += [Evidence(f"calls `{step.display}`", step.location) for step in path[1:]]
-            below = fn.node.decorator_list[fn.node.decorator_list.index(deco) + 1:]
+            below = fn.node.decorator_list[fn.node.decorator_list.index(deco) + 1 :]
             for inner in below:
                 text = ast.unparse(inner)
-                if any(k in text.lower() for k in ("login_required", "jwt_required", "auth_required", "roles_required",
-                                                    "permission_required", "admin_required", "requires_auth")):
-                    evidence.append(Evidence(f"`@{text}` sits below the cache decorator: a cache hit skips it",
-                                             node_location(fn.module.path, inner)))
+                if any(
+                    k in text.lower()
+                    for k in (
+                        "login_required",
+                        "jwt_required",
+                        "auth_required",
+                        "roles_required",
+                        "permission_required",
+                        "admin_required",
+                        "requires_auth",
+                    )
+                ):
+                    evidence.append(
+                        Evidence(
+                            f"`@{text}` sits below the cache decorator: a cache hit skips it",
+                            node_location(fn.module.path, inner),
+                        )
+                    )
             label = "view" if "view" in fn.roles else "function"
-            report(self.finding(
-                node_location(fn.module.path, deco),
-                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on {label} `{fn.display}` "
-                f"keys the cache by {key}, but the {label} reads `{read.what}`{where}{also}: {consequence}",
-                hint=hint,
-                evidence=evidence,
-            ))
+            report(
+                self.finding(
+                    node_location(fn.module.path, deco),
+                    f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on {label} `{fn.display}` "
+                    f"keys the cache by {key}, but the {label} reads `{read.what}`{where}{also}: {consequence}",
+                    hint=hint,
+                    evidence=evidence,
+                )
+            )

@@ -81,10 +81,13 @@ class ProcessLocalCacheMultiWorker(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             class ProductionConfig:
                 CACHE_TYPE = "SimpleCache"  # expect
-            """, files={"gunicorn.conf.py": "workers = 4\n"}),
+            """,
+            files={"gunicorn.conf.py": "workers = 4\n"},
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -95,8 +98,11 @@ class ProcessLocalCacheMultiWorker(Rule):
         multi_process = [d for d in decls if (d.processes or 0) > 1 or d.cpu_based or (d.replicas or 1) > 1]
         multi_host = [d for d in decls if (d.replicas or 1) > 1]
         services = [
-            s for s in deploy.services
-            if ((s.replicas or s.scale or 1) > 1) and not s.is_proxy and production_deploy_path(s.source.path)
+            s
+            for s in deploy.services
+            if ((s.replicas or s.scale or 1) > 1)
+            and not s.is_proxy
+            and production_deploy_path(s.source.path)
             and not is_worker_service(s)
         ]
         for setting in cache_type_settings(project):
@@ -116,7 +122,7 @@ class ProcessLocalCacheMultiWorker(Rule):
                 evidence = [Evidence(f"{decl.server} workers declared here", decl.source)]
             elif scope in ("process", "host") and (multi_host or services):
                 where = multi_host[0].source if multi_host else services[0].source
-                count = (multi_host[0].replicas if multi_host else (services[0].replicas or services[0].scale))
+                count = multi_host[0].replicas if multi_host else (services[0].replicas or services[0].scale)
                 message = (
                     f"`CACHE_TYPE = {ast.unparse(setting.value)}` in {setting.owner}: {cls_name} is local to one "
                     f"{'process' if scope == 'process' else 'host/container'}, and the app runs {count} replicas: "
@@ -125,10 +131,12 @@ class ProcessLocalCacheMultiWorker(Rule):
                 evidence = [Evidence("replicas declared here", where)]
             else:
                 continue
-            report(self.finding(
-                setting.location,
-                message,
-                hint="Use a shared backend in production: "
-                "CACHE_TYPE = \"RedisCache\" (CACHE_REDIS_URL) or \"MemcachedCache\".",
-                evidence=evidence,
-            ))
+            report(
+                self.finding(
+                    setting.location,
+                    message,
+                    hint="Use a shared backend in production: "
+                    'CACHE_TYPE = "RedisCache" (CACHE_REDIS_URL) or "MemcachedCache".',
+                    evidence=evidence,
+                )
+            )

@@ -125,7 +125,8 @@ class MemoizeRequestDependentSelf(Rule):
             """),
     )
     INVALID = (
-        Invalid("""
+        Invalid(
+            """
             from flask import Flask
             from flask_caching import Cache
             from flask_login import current_user
@@ -143,7 +144,9 @@ class MemoizeRequestDependentSelf(Rule):
             @app.get("/report")
             def report():
                 return str(Report(current_user.id).totals())
-            """, message="memory address"),
+            """,
+            message="memory address",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -172,13 +175,15 @@ class MemoizeRequestDependentSelf(Rule):
                 evidence = []
             else:
                 continue
-            report(self.finding(
-                node_location(fn.module.path, deco),
-                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on `{fn.display}` keys "
-                f"the cache by `repr(self)`, and `{fn.class_name}` defines neither `__repr__` nor `__caching_id__`, "
-                f"so the key is the object's memory address; {created}: the cache never hits, and a reused address "
-                f"returns another object's result",
-                hint=f"Define `__caching_id__(self)` on `{fn.class_name}` returning what the result depends on "
-                     "(e.g. the user or record id), or memoize a module-level function that takes those values.",
-                evidence=evidence,
-            ))
+            report(
+                self.finding(
+                    node_location(fn.module.path, deco),
+                    f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on `{fn.display}` keys "
+                    f"the cache by `repr(self)`, and `{fn.class_name}` defines neither `__repr__` nor `__caching_id__`, "
+                    f"so the key is the object's memory address; {created}: the cache never hits, and a reused address "
+                    f"returns another object's result",
+                    hint=f"Define `__caching_id__(self)` on `{fn.class_name}` returning what the result depends on "
+                    "(e.g. the user or record id), or memoize a module-level function that takes those values.",
+                    evidence=evidence,
+                )
+            )
