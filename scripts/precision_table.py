@@ -7,7 +7,7 @@
     python scripts/precision_table.py --markdown          # the table for docs/precision/README.md
 
 Only findings the current checker still reports count: ``docs/precision/runs/current.jsonl``
-lists them (app, rule, fingerprint, severity: no source text), and each is looked up in the
+lists them (app, rule, fingerprint, severity, path and line: no source text), and each is looked up in the
 verdict ledger ``docs/precision/ledger.jsonl``. A verdict on a finding that a later rule change
 removed is history, not precision. The half of each app comes from docs/precision/corpus.toml
 (the split is fixed there). When a fingerprint was judged twice the last verdict counts.
@@ -93,7 +93,7 @@ def slim(results: Path, current: Path = CURRENT) -> int:
         record = json.loads(line)
         if record.get("kind") != "finding":
             continue
-        rows.append({key: record[key] for key in ("app", "code", "fingerprint", "severity")})
+        rows.append({key: record[key] for key in ("app", "code", "fingerprint", "severity", "path", "line")})
     rows.sort(key=lambda r: (normalize_name(r["app"]), r["code"], r["fingerprint"]))
     current.parent.mkdir(parents=True, exist_ok=True)
     current.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
@@ -118,14 +118,34 @@ def _cell(counts: dict[str, int]) -> str:
     return text + (f", {counts['unjudged']} unjudged" if counts["unjudged"] else "")
 
 
+def _default_of(code: str, preview: bool) -> str:
+    """What a user sees of the rule's warnings without settings, and the rule that decided it."""
+    from flask_doctor.catalogue.precision import MIN_JUDGED, earns_warning, precision_of
+
+    if preview:
+        return "off (preview)"
+    precision = precision_of(code)
+    held, pooled = precision.held_warnings, precision.pooled_warnings
+    if code.startswith("FD00"):
+        return "warnings (internal id)"
+    if held.judged >= MIN_JUDGED:
+        basis = "held warnings"
+    elif pooled.judged:
+        basis = "few: pooled warnings"
+    else:
+        return "warnings (never warned on the corpus)"
+    return ("warnings" if earns_warning(code) else "**notes**") + f" ({basis})"
+
+
 def markdown(counts: dict[str, dict]) -> str:
     sys.path.insert(0, str(ROOT / "src"))
     from flask_doctor.catalogue.precision import Tally, earns_warning, level_of
     from flask_doctor.rulebook import get_meta
 
     lines = [
-        "| rule | held level | held: true / judged | held warning+ | tune: true / judged | tune warning+ |",
-        "|---|---|---|---|---|---|",
+        "| rule | held level | held: true / judged | held warning+ | tune: true / judged | tune warning+ "
+        "| its warnings by default |",
+        "|---|---|---|---|---|---|---|",
     ]
     totals = {(h, t): dict.fromkeys((*VERDICTS, "unjudged"), 0) for h in ("held", "tune") for t in ("all", "loud")}
     for code, row in counts.items():
@@ -134,7 +154,7 @@ def markdown(counts: dict[str, dict]) -> str:
         preview = meta is not None and meta.preview
         lines.append(
             f"| {code}{' (preview)' if preview else ''} | {level_of(held)} | {_cell(row['held']['all'])} | {_cell(row['held']['loud'])} "
-            f"| {_cell(row['tune']['all'])} | {_cell(row['tune']['loud'])} |"
+            f"| {_cell(row['tune']['all'])} | {_cell(row['tune']['loud'])} | {_default_of(code, preview)} |"
         )
         if preview:
             continue
@@ -151,11 +171,11 @@ def markdown(counts: dict[str, dict]) -> str:
                 total[key] += row[half]["loud"][key]
     footer = (
         f"| **default, shown as warnings** (after the measured-severity ceiling) | | | {_cell(shown['held'])} "
-        f"| | {_cell(shown['tune'])} |"
+        f"| | {_cell(shown['tune'])} | |"
     )
     lines.append(
         f"| **default rules** | | {_cell(totals['held', 'all'])} | {_cell(totals['held', 'loud'])} "
-        f"| {_cell(totals['tune', 'all'])} | {_cell(totals['tune', 'loud'])} |"
+        f"| {_cell(totals['tune', 'all'])} | {_cell(totals['tune', 'loud'])} | |"
     )
     lines.append(footer)
     return "\n".join(lines) + "\n"

@@ -1,0 +1,75 @@
+"""Recall of `flask-doctor check` on the corpus: how many verified problems it reports.
+
+    python scripts/recall_table.py [RUN.jsonl] [--half held|tune] [--window 6] [--misses]
+
+``docs/precision/recall-<half>.jsonl`` lists problems a reviewer verified by reading the
+applications, without running flask-doctor or reading its rules: app, path, line, the catalogue
+problem (``S12 ...``), a short kind and one line of evidence. A problem counts as found when the
+run (an ``ecosystem.py run`` output; by default docs/precision/runs/current.jsonl, the run the
+precision table is built from) has a finding of a rule that covers that catalogue problem
+(its ``catalog`` metadata), in the same file, within ``--window`` lines; preview rules do not count.
+Problems outside the catalogue count as found by any rule at that place. Standard library plus
+flask_doctor's rulebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from flask_doctor.rulebook import all_metas  # noqa: E402 (the checkout's own source)
+
+
+def normalize_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results", type=Path, nargs="?", default=ROOT / "docs" / "precision" / "runs" / "current.jsonl")
+    parser.add_argument("--half", choices=("held", "tune"), default="held")
+    parser.add_argument("--window", type=int, default=6)
+    parser.add_argument("--misses", action="store_true", help="list the problems not found")
+    args = parser.parse_args(argv)
+    metas = {m.code: m for m in all_metas()}
+    problems = [json.loads(line) for line in (ROOT / "docs" / "precision" / f"recall-{args.half}.jsonl").open()]
+    findings: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for line in args.results.open(encoding="utf-8"):
+        record = json.loads(line)
+        if record.get("kind", "finding") == "finding" and not metas[record["code"]].preview:
+            findings[(normalize_name(record["app"]), record["path"])].append(record)
+    total, found, misses = Counter(), Counter(), []
+    for problem in problems:
+        match = re.match(r"S\d+", str(problem.get("catalog_problem", "")))
+        catalog = match.group(0) if match else "outside the catalogue"
+        total[catalog] += 1
+        near = [
+            f
+            for f in findings[(normalize_name(problem["app"]), problem["path"])]
+            if abs(f["line"] - int(problem["line"])) <= args.window
+            and (not match or catalog in metas[f["code"]].catalog)
+        ]
+        if near:
+            found[catalog] += 1
+        else:
+            misses.append(problem)
+    all_found, all_total = sum(found.values()), sum(total.values())
+    print(f"recall ({args.half}): {all_found} of {all_total} verified problems found ({all_found / all_total:.0%})")
+    print("| catalogue problem | found / verified |\n|---|---|")
+    for catalog in sorted(total, key=lambda c: (not c.startswith("S"), int(c[1:]) if c[1:].isdigit() else 0)):
+        print(f"| {catalog} | {found[catalog]} / {total[catalog]} |")
+    if args.misses:
+        for problem in misses:
+            print(f"missed: {problem['app']} {problem['path']}:{problem['line']} {problem['kind']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
