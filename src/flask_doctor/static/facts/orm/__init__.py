@@ -9,6 +9,7 @@ SQLAlchemy and Flask-SQLAlchemy, split by kind:
 ``queries``      what a query is (:func:`~.queries.query_of`), what bounds it,
                  when it runs, what a loop over its rows loads lazily
 ``loops``        which loop runs a node once per item
+``params``       which queries a helper runs with the item a loop hands it
 ``engines``      engines, pools, database dialects and the server's idle timeout
 ``assignments``  what a local name of a function was assigned
 

@@ -345,7 +345,7 @@ def item_reads(
     reads ``self.author``.  Reads under ``if <param>:`` for an optional
     parameter the call does not pass are skipped (the caller opted out).
     """
-    from flask_doctor.static.facts.orm.queries import optional_params, passes
+    from flask_doctor.static.facts.orm.params import optional_params, passes
 
     func = call.func
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == var:

@@ -1,0 +1,157 @@
+"""Facts about helpers a loop hands its item to: which of their queries run with that item.
+
+``export_row(row)`` costs a query per row when ``export_row`` (or one helper
+below it) runs a query built from its parameter. Split from :mod:`.queries`,
+which says what a query is; this module follows arguments into helpers.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.facts.orm.assignments import assignments
+from flask_doctor.static.facts.orm.loops import uses_any
+from flask_doctor.static.facts.orm.queries import Query, filters_by_list, helper_context, is_query_execution
+from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import all_child_nodes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.model import FunctionInfo, Project
+
+
+@dataclass(frozen=True)
+class ParamQuery:
+    """A query in a helper whose arguments come from the helper's parameters."""
+
+    call: ast.Call
+    query: Query
+    #: Optional parameters (``=None``) tested by the ``if`` around the query: passing them skips it.
+    guards: frozenset[str]
+
+
+@keyed_fact
+def param_names(project: Project, fn: FunctionInfo) -> frozenset[str]:
+    """``fn``'s parameters and the locals computed from them (what a caller's argument flows into)."""
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self", "cls"}
+    tainted = set(params)
+    if params:
+        for name, values in assignments(project, fn).items():
+            if any(uses_any(v, params) for v in values):
+                tainted.add(name)
+    return frozenset(tainted)
+
+
+@keyed_fact
+def param_queries(project: Project, fn: FunctionInfo) -> list[ParamQuery]:
+    """Queries in ``fn`` whose arguments come from its parameters (``def load(uid): User.query.get(uid)``)."""
+    found: list[ParamQuery] = []
+    tainted = param_names(project, fn)
+    if not tainted:
+        return found
+    helper_ctx = helper_context(project, fn)
+    optional = optional_params(fn)
+
+    def visit(node: ast.AST, guard: frozenset[str]) -> None:
+        if isinstance(node, ast.If):
+            names = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)} & optional
+            visit(node.test, guard)
+            for child in node.body + node.orelse:
+                visit(child, guard | names)
+            return
+        if isinstance(node, ast.Call):
+            query = is_query_execution(node, helper_ctx)
+            if query is not None and uses_any(node, set(tainted)) and not filters_by_list(query):
+                found.append(ParamQuery(node, query, guard))
+        for child in all_child_nodes(node):
+            visit(child, guard)
+
+    for stmt in fn.node.body:
+        visit(stmt, frozenset())
+    return found
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """A query a call runs with its argument, directly in the helper or one helper further down."""
+
+    helpers: tuple[FunctionInfo, ...]  # the called helper first, the one holding the query last
+    found: ParamQuery
+
+
+def item_query(project: Project, scope: FunctionInfo, call: ast.Call, depth: int = 0) -> ItemQuery | None:
+    """The query ``call`` runs with what it is given: ``export_row(row)`` -> ``lookup(row.owner_id)`` -> query."""
+    name = dotted(call.func)
+    helper = project.resolve_function(name, scope, scope.module) if name else None
+    if helper is None or helper is scope:
+        return None
+    queries = [q for q in param_queries(project, helper) if not passes(call, helper, q.guards)]
+    if queries:
+        return ItemQuery((helper,), queries[0])
+    if depth >= 1:
+        return None
+    tainted = set(param_names(project, helper))
+    guards = _optional_guards(project, helper)
+    for _name, inner in helper.calls:
+        if not uses_any(inner, tainted):
+            continue
+        if passes(call, helper, guards.get(id(inner), frozenset())):
+            continue  # ``if priority_map is None: priority_map = load(...)``: the caller passed it
+        deeper = item_query(project, helper, inner, depth + 1)
+        if deeper is not None:
+            return ItemQuery((helper, *deeper.helpers), deeper.found)
+    return None
+
+
+@keyed_fact
+def _optional_guards(project: Project, fn: FunctionInfo) -> dict[int, frozenset[str]]:
+    """For each call in ``fn`` under ``if <optional param> ...:``, the optional parameters that guard it."""
+    optional = optional_params(fn)
+    found: dict[int, frozenset[str]] = {}
+    if not optional:
+        return found
+
+    def visit(node: ast.AST, guard: frozenset[str]) -> None:
+        if isinstance(node, ast.If):
+            names = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)} & optional
+            visit(node.test, guard)
+            for child in node.body + node.orelse:
+                visit(child, guard | names)
+            return
+        if isinstance(node, ast.Call) and guard:
+            found[id(node)] = guard
+        for child in all_child_nodes(node):
+            visit(child, guard)
+
+    for stmt in fn.node.body:
+        visit(stmt, frozenset())
+    return found
+
+
+def optional_params(fn: FunctionInfo) -> set[str]:
+    """Parameters defaulting to ``None``: ``realm_names=None`` lets a caller pass prefetched data."""
+    args = fn.node.args
+    positional = args.posonlyargs + args.args
+    names = set()
+    for arg, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults):
+        if isinstance(default, ast.Constant) and default.value is None:
+            names.add(arg.arg)
+    for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults):
+        if isinstance(kw_default, ast.Constant) and kw_default.value is None:
+            names.add(arg.arg)
+    return names
+
+
+def passes(call: ast.Call, fn: FunctionInfo, names: set[str] | frozenset[str]) -> bool:
+    """The call gives a value for one of ``names`` (by keyword or position)."""
+    if any(kw.arg in names or kw.arg is None for kw in call.keywords):
+        return True
+    positional = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if positional and positional[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+        positional = positional[1:]
+    return any(name in names for name in positional[: len(call.args)])
+
+
+__all__ = ["ItemQuery", "ParamQuery", "item_query", "optional_params", "param_names", "param_queries", "passes"]
