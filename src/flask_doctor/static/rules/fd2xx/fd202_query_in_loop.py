@@ -18,6 +18,7 @@ from flask_doctor.static.facts.orm.loops import (
     uses_any,
 )
 from flask_doctor.static.facts.orm.models import uses_sqlalchemy
+from flask_doctor.static.facts.orm.params import item_query
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
     SESSION_EXECUTE,
@@ -27,7 +28,6 @@ from flask_doctor.static.facts.orm.queries import (
     helper_context,
     in_application_code,
     is_query_execution,
-    item_query,
     loop_rows,
     query_label,
     query_of,
