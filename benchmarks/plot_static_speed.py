@@ -5,7 +5,7 @@ of a single-threaded tool swings with the load of its neighbours, while
 its CPU time does not; semgrep and ruff use several cores, so their CPU
 time is more than their wall time on an idle machine.
 
-    python benchmarks/plot_static_speed.py [--results FILE] [--png docs/img/static-speed.png]
+    python benchmarks/plot_static_speed.py [--results FILE ...] [--png docs/img/static-speed.png]
 """
 
 from __future__ import annotations
@@ -51,18 +51,22 @@ def table(data: dict) -> str:
             )
     rows += [
         "",
-        "| tree | bandit ÷ doctor cold (wall / CPU) | semgrep ÷ doctor cold (wall / CPU) | "
-        "doctor warm edit ÷ ruff warm edit (wall) | doctor warm unchanged ÷ ruff warm edit (wall) |",
+        "| tree | bandit ÷ doctor cold (CPU / wall) | semgrep ÷ doctor cold (CPU / wall) | "
+        "doctor warm edit ÷ ruff warm edit (CPU / wall) | "
+        "doctor warm unchanged ÷ ruff warm edit (CPU / wall) |",
         "|---|---:|---:|---:|---:|",
     ]
     cold, warm, same = TOOLS[0], TOOLS[1], TOOLS[2]
+
+    def both(s: dict, a: str, b: str) -> str:
+        # CPU first: on a shared machine it is the figure that does not swing with the neighbours' load.
+        return f"{ratio(s, a, b, 'median_cpu_s')} / {ratio(s, a, b, 'median_wall_s')}"
+
     for tree in data["trees"]:
         s = tree["summary"]
         rows.append(
-            f"| {tree['name']} | {ratio(s, 'bandit -r', cold, 'median_wall_s')} / "
-            f"{ratio(s, 'bandit -r', cold, 'median_cpu_s')} | "
-            f"{ratio(s, TOOLS[4], cold, 'median_wall_s')} / {ratio(s, TOOLS[4], cold, 'median_cpu_s')} | "
-            f"{ratio(s, warm, TOOLS[6], 'median_wall_s')} | {ratio(s, same, TOOLS[6], 'median_wall_s')} |"
+            f"| {tree['name']} | {both(s, 'bandit -r', cold)} | {both(s, TOOLS[4], cold)} | "
+            f"{both(s, warm, TOOLS[6])} | {both(s, same, TOOLS[6])} |"
         )
     return "\n".join(rows)
 
@@ -112,7 +116,17 @@ def plot(data: dict, png: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--results", type=Path, default=HERE / "results" / "static_speed.json")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        nargs="+",
+        default=[
+            p
+            for p in (HERE / "results" / "static_speed.json", HERE / "results" / "static_speed-1m.json")
+            if p.is_file()
+        ],
+        help="result files; trees of the second and later files (separate runs) are appended to the first's",
+    )
     parser.add_argument("--png", type=Path, default=HERE.parent / "docs" / "img" / "static-speed.png")
     parser.add_argument(
         "--docs",
@@ -121,16 +135,27 @@ def main() -> None:
         help="page whose <!-- speed-table --> block gets the table",
     )
     args = parser.parse_args()
-    data = json.loads(args.results.read_text())
+    data = json.loads(args.results[0].read_text())
+    extra = []
+    for path in args.results[1:]:
+        # A separate run (e.g. flask-doctor alone on the 1M-line tree): its trees are labelled as such.
+        more = json.loads(path.read_text())
+        data["trees"] += more["trees"]
+        names = ", ".join(t["name"] for t in more["trees"])
+        extra.append(f"{names}: a separate run on {more['date']}, {_tools(more) or 'flask-doctor only'}.")
     plot(data, args.png)
     text = table(data)
     print(text)
-    tools = ", ".join(f"{k}: {v}" for k, v in data.get("tools", {}).items() if v)
-    note = f"Measured {data['date']}, {data.get('rounds', 1)} round(s); {tools}.\n\n"
+    note = f"Measured {data['date']}, {data.get('rounds', 1)} round(s); {_tools(data)}."
+    note = " ".join([note, *extra]) + "\n\n"
     ratios_only = text.split("\n\n", 1)[1]
     for page_path, body in ((args.docs, text), (HERE.parent / "README.md", ratios_only)):
         if page_path.is_file():
             _fill(page_path, note + body)
+
+
+def _tools(data: dict) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in data.get("tools", {}).items() if v)
 
 
 def _fill(page_path: Path, body: str) -> None:
