@@ -7,7 +7,7 @@ rules were adjusted while reading the TUNE half. ``scripts/precision_table.py``
 turns the ledger into ``precision.json`` beside this module; a test keeps the
 two in step, so the level a user reads is the level the ledger supports.
 
-Levels, fixed before the held findings were judged:
+Levels, fixed before the held verdicts were read:
 
 - ``very-high``: at least 95 % of judged held findings true;
 - ``high``: at least 90 %;
