@@ -5,10 +5,10 @@ import secrets
 import pytest
 from cachelib import FileSystemCache, SimpleCache
 from flask import session
+from flask_session import Session
 
 from flask_doctor.audit.checks.sessions import BIG_COOKIE
 from flask_doctor.findings import Evidence, Severity
-from flask_session import Session
 from tests.audit.conftest import audit, audit_with_extra, codes, make_app
 
 
