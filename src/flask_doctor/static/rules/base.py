@@ -121,6 +121,10 @@ class Rule:
         #: The run has ``--preview`` on. A default rule whose evidence comes in tiers reports its
         #: strong findings always and its weak ones (not yet measured precise) only then.
         self.preview_enabled = preview
+        self.start()
+
+    def start(self) -> None:
+        """Set up per-run state (sets of what was already reported); rules override this, not ``__init__``."""
 
     @classmethod
     def node_handlers(cls) -> dict[str, str]:

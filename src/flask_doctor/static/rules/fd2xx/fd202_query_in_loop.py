@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Location, Severity
-from flask_doctor.rulebook import Ceiling
 from flask_doctor.static.facts.flows import callers
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.loops import (
@@ -35,7 +34,6 @@ from flask_doctor.static.facts.orm.queries import (
 from flask_doctor.static.facts.orm.usage import DELETES, cached_result, few_rows, user_facing_insert
 from flask_doctor.static.model import (
     FunctionInfo,
-    Project,
 )
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
@@ -526,15 +524,7 @@ class QueryInLoop(Rule):
         ),
     )
 
-    def __init__(
-        self,
-        project: Project,
-        severity: Severity | None = None,
-        ceiling: Ceiling | None = None,
-        *,
-        preview: bool = False,
-    ) -> None:
-        super().__init__(project, severity, ceiling, preview=preview)
+    def start(self) -> None:
         self._seen: set[tuple[str, int, str]] = set()
 
     @staticmethod

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
-from flask_doctor.rulebook import Ceiling
 from flask_doctor.static.facts.jobs.context import (
     app_context_provider,
     chain_pushes_context,
@@ -18,7 +17,6 @@ from flask_doctor.static.facts.orm.models import (
 )
 from flask_doctor.static.model import (
     JOB,
-    Project,
 )
 from flask_doctor.static.rules.base import (
     Context,
@@ -159,15 +157,7 @@ class OrmSessionInJobWithoutAppContext(Rule):
         ),
     )
 
-    def __init__(
-        self,
-        project: Project,
-        severity: Severity | None = None,
-        ceiling: Ceiling | None = None,
-        *,
-        preview: bool = False,
-    ) -> None:
-        super().__init__(project, severity, ceiling, preview=preview)
+    def start(self) -> None:
         self._reported: set[str] = set()
 
     def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:

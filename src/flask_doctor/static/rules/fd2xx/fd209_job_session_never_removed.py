@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.rulebook import Ceiling
 from flask_doctor.static.facts.jobs.context import forked_per_job, is_job_code
 from flask_doctor.static.facts.jobs.sessions import (
     CLEANUP_METHODS,
@@ -16,7 +15,6 @@ from flask_doctor.static.facts.jobs.sessions import (
 )
 from flask_doctor.static.model import (
     JOB,
-    Project,
 )
 from flask_doctor.static.rules.base import (
     Context,
@@ -320,15 +318,7 @@ class JobSessionNeverRemoved(Rule):
         ),
     )
 
-    def __init__(
-        self,
-        project: Project,
-        severity: Severity | None = None,
-        ceiling: Ceiling | None = None,
-        *,
-        preview: bool = False,
-    ) -> None:
-        super().__init__(project, severity, ceiling, preview=preview)
+    def start(self) -> None:
         self._reported: set[tuple[str, str]] = set()
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
