@@ -150,6 +150,10 @@ class FixTree:
             current = self.parents.get(current)
         return out
 
+    def enclosing(self, node: cst.CSTNode, kind: type[cst.CSTNode]) -> cst.CSTNode | None:
+        """``node`` itself when it is a ``kind``, else its nearest ancestor that is one."""
+        return next((n for n in [node, *self.ancestors(node)] if isinstance(n, kind)), None)
+
     def statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
         """The statement line (simple or compound) that holds ``node``."""
         for candidate in [node, *self.ancestors(node)]:
@@ -171,6 +175,14 @@ def evidence_location(finding: Finding, label: str) -> Location | None:
     return None
 
 
+def _register(cls: type) -> None:
+    """Every cure class with a ``code`` is the one cure of that rule."""
+    if cls.code:
+        if cls.code in CURES:
+            raise ValueError(f"two cures for {cls.code}")
+        CURES[cls.code] = cls()
+
+
 class Cure:
     """The fix of one rule for Python files: plan changes for one finding (see the module docstring)."""
 
@@ -180,10 +192,7 @@ class Cure:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.code:
-            if cls.code in CURES:
-                raise ValueError(f"two cures for {cls.code}")
-            CURES[cls.code] = cls()
+        _register(cls)
 
     def target_path(self, finding: Finding) -> str | None:
         """The file this cure edits for ``finding`` (relative to the root); ``None``: the finding's own.
@@ -205,10 +214,7 @@ class TextCure:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.code:
-            if cls.code in CURES:
-                raise ValueError(f"two cures for {cls.code}")
-            CURES[cls.code] = cls()
+        _register(cls)
 
     def edit(
         self, path: str, text: str, findings: Sequence[Finding], options: FixOptions

@@ -19,11 +19,7 @@ class BoundedLruCache(Cure):
 
     def plan(self, tree: FixTree, finding: Finding, options: FixOptions) -> Plan:
         node = tree.at(finding, cst.CSTNode)
-        decorator = (
-            node
-            if isinstance(node, cst.Decorator)
-            else next((a for a in tree.ancestors(node) if isinstance(a, cst.Decorator)), None)
-        )
+        decorator = tree.enclosing(node, cst.Decorator)
         if decorator is None:
             raise Skip("the cache is not applied as a decorator")
         size = literal(int(options.cache_maxsize))

@@ -24,9 +24,7 @@ def _handler_for(tree: FixTree, node: cst.CSTNode) -> cst.FunctionDef:
             if isinstance(function, cst.FunctionDef):
                 return function
             raise Skip("the decorator is not on a function")
-    call = (
-        node if isinstance(node, cst.Call) else next((a for a in tree.ancestors(node) if isinstance(a, cst.Call)), None)
-    )
+    call = tree.enclosing(node, cst.Call)
     if call is not None and len(call.args) >= 2 and isinstance(call.args[1].value, cst.Name):
         name = call.args[1].value.value
         matches = [s for s in tree.module.body if isinstance(s, cst.FunctionDef) and s.name.value == name]

@@ -26,11 +26,7 @@ class TaskRetryPolicy(Cure):
 
     def plan(self, tree: FixTree, finding: Finding, options: FixOptions) -> Plan:
         node = tree.at(finding, cst.CSTNode)
-        decorator = (
-            node
-            if isinstance(node, cst.Decorator)
-            else next((a for a in tree.ancestors(node) if isinstance(a, cst.Decorator)), None)
-        )
+        decorator = tree.enclosing(node, cst.Decorator)
         if decorator is None:
             raise Skip("the task is not declared with a decorator")
         target = decorator.decorator
