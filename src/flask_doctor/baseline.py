@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flask_doctor.atomic import write_atomically
 from flask_doctor.findings import Finding, Location
 
 __all__ = [
@@ -87,17 +86,7 @@ def write_baseline(path: Path, findings: Iterable[Finding], line_text: LineText)
     }
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".baseline-", suffix=".json", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomically(path, text, follow_symlinks=False)
     return len(entries)
 
 

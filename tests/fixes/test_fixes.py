@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from flask_doctor.atomic import write_atomically
 from flask_doctor.cli import cli
 from flask_doctor.rulebook import all_metas, get_meta
 from flask_doctor.static.command import rule_markdown
@@ -25,7 +26,6 @@ from flask_doctor.static.fixes import load_cures
 from flask_doctor.static.fixes.apply import parses
 from flask_doctor.static.fixes.base import CURES
 from flask_doctor.static.fixes.cures.fd003_unused_noqa import rewrite_comment
-from flask_doctor.static.fixes.engine import write_atomically
 from flask_doctor.static.rules import all_rules
 from tests.fixes.harness import findings, fix, read_tree, write_tree
 

@@ -41,12 +41,12 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from flask_doctor.atomic import write_atomically
 from flask_doctor.bounded_read import FileRefused, read_bounded
 from flask_doctor.config import Settings
 from flask_doctor.findings import Finding
@@ -149,7 +149,9 @@ class ResultCache:
             (directory / "entries").mkdir(parents=True, exist_ok=True)
             ignore = directory / ".gitignore"
             if not ignore.is_file():
-                _write_atomic(ignore, "# Created by flask-doctor: the check cache is never committed.\n*\n")
+                write_atomically(
+                    ignore, "# Created by flask-doctor: the check cache is never committed.\n*\n", follow_symlinks=False
+                )
         except OSError:
             return None
         return cls(directory, settings)
@@ -204,7 +206,7 @@ class ResultCache:
         target = self._path(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(target, json.dumps(data, separators=(",", ":")))
+            write_atomically(target, json.dumps(data, separators=(",", ":")), follow_symlinks=False)
         except (OSError, ValueError):
             return
         self._prune()
@@ -223,18 +225,3 @@ class ResultCache:
                 old.unlink(missing_ok=True)
         except OSError:
             return
-
-
-def _write_atomic(target: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``target`` and move it into place in one step."""
-    fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, target)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise

@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import difflib
 import io
-import os
-import stat
-import tempfile
 import tokenize
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_doctor.atomic import write_atomically
 from flask_doctor.bounded_read import overlay as overlay_files
 from flask_doctor.bounded_read import read_bounded
 from flask_doctor.config import Settings
@@ -37,7 +35,7 @@ from flask_doctor.static.fixes import load_cures
 from flask_doctor.static.fixes.apply import fix_text, parses
 from flask_doctor.static.fixes.base import CURES, Cure, FixOptions
 
-__all__ = ["FixReport", "fixable", "run_fix", "write_atomically"]
+__all__ = ["FixReport", "fixable", "run_fix"]
 
 #: Rounds of check -> cure -> verify; real projects settle in two (a cure, then the noqa it freed).
 MAX_ROUNDS = 4
@@ -119,30 +117,6 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
     else:
         encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
     return data.decode(encoding), encoding
-
-
-def write_atomically(path: Path, text: str, encoding: str = "utf-8") -> None:
-    """Replace ``path``'s content in one step: readers see the old file or the new one, never half of it.
-
-    The temporary file is made in the same directory (``os.replace`` is atomic only within one file system)
-    and given the original's permission bits; a symlink is followed, so the link stays a link.
-    """
-    target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(os.stat(target).st_mode)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".fd-tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode(encoding))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def run_fix(
