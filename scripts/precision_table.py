@@ -5,6 +5,8 @@
     python scripts/precision_table.py                     # write src/flask_doctor/catalogue/precision.json
     python scripts/precision_table.py --check             # exit 1 if the shipped table is out of date
     python scripts/precision_table.py --markdown          # the table for docs/precision/README.md
+    python scripts/precision_table.py --slim run.jsonl --current sample.jsonl   # a separate sample ...
+    python scripts/precision_table.py --markdown --current sample.jsonl         # ... against the shipped severities
 
 Only findings the current checker still reports count: ``docs/precision/runs/current.jsonl``
 lists them (app, rule, fingerprint, severity, path and line: no source text), and each is looked up in the
@@ -181,6 +183,14 @@ def markdown(counts: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _shown(path: Path) -> str:
+    """A path as the user should read it: relative to the repository when inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="fail if the shipped table is out of date")
@@ -188,11 +198,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--slim", type=Path, metavar="RUN.jsonl", help="refresh runs/current.jsonl from an ecosystem.py run output"
     )
+    parser.add_argument(
+        "--current",
+        type=Path,
+        default=CURRENT,
+        metavar="SLIM.jsonl",
+        help="findings to tally instead of runs/current.jsonl (with --markdown: e.g. a fresh sample, "
+        "measured against the shipped severities)",
+    )
     args = parser.parse_args(argv)
     if args.slim:
-        print(f"wrote {CURRENT.relative_to(ROOT)}: {slim(args.slim)} findings")
+        written = slim(args.slim, args.current)
+        print(f"wrote {_shown(args.current)}: {written} findings")
         return 0
-    counts = tally()
+    if args.current != CURRENT and not args.markdown:
+        parser.error("--current only goes with --markdown or --slim: the shipped table is built from runs/current.jsonl")
+    counts = tally(args.current)
     if args.markdown:
         sys.stdout.write(markdown(counts))
         return 0

@@ -141,3 +141,37 @@ def test_the_users_severity_setting_raises_it_again(tmp_path: Path, fd104_measur
     finding = _fd104(tmp_path, '[tool.flask-doctor]\nseverity = { FD104 = "warning" }\n')
     assert finding["severity"] == "warning" and finding["exit"] == 1
     assert not any("shown as a note" in e["message"] for e in finding["evidence"])
+
+
+def test_a_separate_sample_is_tallied_without_touching_the_shipped_run(tmp_path: Path) -> None:
+    """A fresh sample is measured against the shipped severities; runs/current.jsonl stays as it is."""
+    run = tmp_path / "run.jsonl"
+    run.write_text(
+        json.dumps({"kind": "run", "app": "buku", "status": "ok"})
+        + "\n"
+        + json.dumps(
+            {"kind": "finding", "app": "buku", "code": "FD402", "fingerprint": "f" * 20, "severity": "warning"}
+            | {"path": "buku.py", "line": 3, "message": "m"}
+        )
+        + "\n"
+    )
+    sample = tmp_path / "sample.jsonl"
+    before = (ROOT / "docs" / "precision" / "runs" / "current.jsonl").read_bytes()
+    slimmed = subprocess.run(
+        [sys.executable, str(SCRIPT), "--slim", str(run), "--current", str(sample)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert slimmed.returncode == 0, slimmed.stderr
+    assert json.loads(sample.read_text())["fingerprint"] == "f" * 20
+    assert (ROOT / "docs" / "precision" / "runs" / "current.jsonl").read_bytes() == before
+    table = subprocess.run(
+        [sys.executable, str(SCRIPT), "--markdown", "--current", str(sample)], capture_output=True, text=True, timeout=60
+    )
+    assert table.returncode == 0, table.stderr
+    assert "| FD402 |" in table.stdout and "0 / 0, 1 unjudged" in table.stdout
+    refused = subprocess.run(
+        [sys.executable, str(SCRIPT), "--current", str(sample)], capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode == 2
