@@ -212,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {_shown(args.current)}: {written} findings")
         return 0
     if args.current != CURRENT and not args.markdown:
-        parser.error("--current only goes with --markdown or --slim: the shipped table is built from runs/current.jsonl")
+        parser.error(
+            "--current only goes with --markdown or --slim: the shipped table is built from runs/current.jsonl"
+        )
     counts = tally(args.current)
     if args.markdown:
         sys.stdout.write(markdown(counts))

@@ -167,7 +167,10 @@ def test_a_separate_sample_is_tallied_without_touching_the_shipped_run(tmp_path:
     assert json.loads(sample.read_text())["fingerprint"] == "f" * 20
     assert (ROOT / "docs" / "precision" / "runs" / "current.jsonl").read_bytes() == before
     table = subprocess.run(
-        [sys.executable, str(SCRIPT), "--markdown", "--current", str(sample)], capture_output=True, text=True, timeout=60
+        [sys.executable, str(SCRIPT), "--markdown", "--current", str(sample)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert table.returncode == 0, table.stderr
     assert "| FD402 |" in table.stdout and "0 / 0, 1 unjudged" in table.stdout
