@@ -634,6 +634,11 @@ def run_one(app: App, root: Path, checker: str, preview: bool, timeout: int) -> 
     return records + [status]
 
 
+def absolute_search_path(value: str) -> str:
+    """A PYTHONPATH whose entries are absolute, resolved against the current directory."""
+    return os.pathsep.join(str(Path(entry).resolve()) if entry else entry for entry in value.split(os.pathsep))
+
+
 def run_bounded(argv: list[str], cwd: Path, timeout: int) -> tuple[int, str]:
     """Run a command in its own process group; on timeout kill the whole group.
 
@@ -644,6 +649,10 @@ def run_bounded(argv: list[str], cwd: Path, timeout: int) -> tuple[int, str]:
     # measure the table with itself): see flask_doctor.catalogue.precision.
     # No cache either: a measurement is fresh, and nothing is written into the corpus trees.
     env = {**os.environ, "FLASK_DOCTOR_OWN_SEVERITIES": "1", "FLASK_DOCTOR_NO_CACHE": "1"}
+    if env.get("PYTHONPATH"):
+        # The checker runs in each app's root: a relative PYTHONPATH (``PYTHONPATH=src`` in a
+        # checkout) would silently point nowhere there and measure the installed flask-doctor.
+        env["PYTHONPATH"] = absolute_search_path(env["PYTHONPATH"])
     with subprocess.Popen(
         argv,
         cwd=cwd,

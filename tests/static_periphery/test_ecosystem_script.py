@@ -432,3 +432,18 @@ def test_run_one_records_crashes_and_findings(tmp_path: Path) -> None:
     assert records[-1]["status"] == "ok" and records[-1]["files"] == 1
     crash = eco.run_one(app, tmp_path, f"{sys.executable} -c 'raise SystemExit(\"bad tree\")'", False, 30)
     assert crash[-1]["status"] == "crash" and crash[-1]["error"] == "bad tree"
+
+
+def test_a_relative_pythonpath_still_reaches_the_checkout_from_each_app_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``PYTHONPATH=src`` names the checkout's package; in an app's root it would name nothing."""
+    checkout = tmp_path / "checkout"
+    (checkout / "src").mkdir(parents=True)
+    (checkout / "src" / "probe_mod.py").write_text("import sys; sys.stderr.write('from the checkout')\n")
+    app_root = tmp_path / "app"
+    app_root.mkdir()
+    monkeypatch.chdir(checkout)
+    monkeypatch.setenv("PYTHONPATH", "src")
+    code, err = eco.run_bounded([sys.executable, "-c", "import probe_mod"], app_root, 30)
+    assert code == 0 and err == "from the checkout"
