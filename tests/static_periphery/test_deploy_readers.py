@@ -183,3 +183,47 @@ def test_rules_read_supervisor_scripts_and_nginx_conf(tmp_path: Path) -> None:
         ("FD408", "supervisor/web.conf", 3),
         ("FD702", "app.py", 8),  # SimpleCache with uwsgi's 3 processes (boot.sh)
     ], proc.stdout + proc.stderr
+
+
+def test_systemd_unit_exec_start_and_environment(tmp_path: Path) -> None:
+    unit = tmp_path / "deploy" / "shop.service"
+    unit.parent.mkdir()
+    unit.write_text(
+        "[Unit]\n"
+        "Description=shop\n"
+        "ExecStart=/bin/false\n"  # not in [Service]: systemd ignores it
+        "\n"
+        "[Service]\n"
+        'Environment="FLASK_ENV=production" WORKERS=3\n'
+        "ExecStart=/usr/bin/old-server\n"
+        "ExecStart=\n"  # resets the list, as a drop-in does
+        "# a comment\n"
+        "ExecStart=-/usr/bin/env gunicorn3 --workers ${WORKERS} \\\n"
+        "    --timeout 60 shop.wsgi:app\n"
+        "ExecReload=/bin/kill -s HUP $MAINPID\n"
+    )
+    socket = tmp_path / "deploy" / "shop.socket"
+    socket.write_text("[Socket]\nListenStream=/run/shop.sock\n")
+    assert deploy_kind(unit) == "systemd"
+    assert deploy_kind(socket) is None
+    model = parse_deploy_files([unit, socket], tmp_path)
+    assert [(c.server, c.process, c.source, c.workers, c.timeout, c.app_target) for c in model.commands] == [
+        ("gunicorn", "unit:shop", Location("deploy/shop.service", 10, 11), 3, 60, "shop.wsgi:app")
+    ]
+    assert {(e.name, e.value, e.scope, e.source.line) for e in model.env} == {
+        ("FLASK_ENV", "production", "unit:shop", 6),
+        ("WORKERS", "3", "unit:shop", 6),
+    }
+    assert model.problems == []
+
+
+def test_gunicorn_config_named_as_a_python_module(tmp_path: Path) -> None:
+    (tmp_path / "tiles").mkdir()
+    conf = tmp_path / "tiles" / "gunicorn_config.py"
+    conf.write_text("max_requests = 500\n")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text('FROM python\nCMD ["gunicorn", "-c", "python:tiles.gunicorn_config", "tiles:app"]\n')
+    model = parse_deploy_files([dockerfile, conf], tmp_path)
+    (command,) = model.commands
+    found = model.gunicorn_config_for(command)
+    assert found is not None and found.path == "tiles/gunicorn_config.py"

@@ -7,8 +7,8 @@ a blocking app (FD406), several workers with a process-local cache (FD702)
 or Socket.IO without a message queue (FD404), a reverse proxy in front that
 ProxyFix must be told about (FD312, FD313).  This package turns Dockerfiles,
 Procfiles, compose files, gunicorn/uWSGI configs, ``.env`` files, fly.toml,
-App Engine's app.yaml, nginx and supervisor configs and entry-point shell
-scripts (``boot.sh``, the script a Dockerfile's ``ENTRYPOINT`` runs) into
+App Engine's app.yaml, nginx and supervisor configs, systemd ``.service``
+units and entry-point shell scripts (``boot.sh``, the script a Dockerfile's ``ENTRYPOINT`` runs) into
 :class:`DeployModel` so that rules ask questions of data instead of
 re-parsing files.
 

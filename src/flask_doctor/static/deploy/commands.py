@@ -289,6 +289,8 @@ _CELERY_WORKER = OptionSpec(
     },
 )
 _PYTHON_VALUE_FLAGS = ("-X", "-W", "-Q")
+#: gunicorn's program names: Debian and Ubuntu packaged it for Python 3 as ``gunicorn3``.
+_GUNICORN_NAMES = frozenset({"gunicorn", "gunicorn3"})
 _UWSGI_CONFIG_SUFFIXES = (".ini", ".yaml", ".yml", ".json", ".xml")
 
 
@@ -389,7 +391,7 @@ def _classify(
             return script
         return None
     cmd: ServerCommand
-    if head == "gunicorn":
+    if head in _GUNICORN_NAMES:
         cmd = ServerCommand("gunicorn", list(argv), source, process)
         found, positionals = gunicorn.parse_argv(args)
         _apply(cmd, found, scope_env)

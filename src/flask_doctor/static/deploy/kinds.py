@@ -5,7 +5,7 @@ files in the same walk as Python files, and :func:`parse_deploy_files`
 uses it to pick each file's reader.  A name is matched exactly first
 (``Dockerfile``, ``Procfile``, ``gunicorn.conf.py``...), then by pattern
 (``Dockerfile.prod``, ``docker-compose.override.yml``, ``.env.production``,
-``nginx.conf``); backups and documentation (``Dockerfile.md``,
+``nginx.conf``, ``app.service``); backups and documentation (``Dockerfile.md``,
 ``compose.yml.bak``) are not deploy files.
 """
 
@@ -32,6 +32,7 @@ DeployKind = Literal[
     "supervisor",
     "shell",
     "conf",
+    "systemd",
 ]
 
 #: Directories where a bare ``gunicorn.py`` is taken to be a gunicorn config
@@ -89,6 +90,7 @@ _DEPLOY_GLOBS: tuple[tuple[str, DeployKind], ...] = (
     ("*.uwsgi.ini", "uwsgi"),
     (".env.*", "env"),
     ("nginx*.conf", "nginx"),
+    ("*.service", "systemd"),
     ("*.nginx.conf", "nginx"),
 )
 
@@ -102,8 +104,9 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> DeployKind | None:
 
     Kinds: ``dockerfile``, ``procfile``, ``gunicorn``, ``compose``, ``uwsgi``,
     ``env``, ``fly``, ``appengine``, ``nginx``, ``supervisor``, ``shell``
-    (entry-point scripts) and ``conf`` (a ``*.conf`` at the root or in a
-    config directory: a supervisor or an nginx config, told by its content).  A bare ``gunicorn.py`` counts
+    (entry-point scripts), ``conf`` (a ``*.conf`` at the root or in a
+    config directory: a supervisor or an nginx config, told by its content)
+    and ``systemd`` (a ``*.service`` unit, wherever it is).  A bare ``gunicorn.py`` counts
     only at a walked root (``at_root``) or in a config directory
     (:data:`CONFIG_DIRS`).
     """

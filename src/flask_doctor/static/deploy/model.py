@@ -323,7 +323,10 @@ class DeployModel:
             return None
         wanted = command.config_file
         if wanted:
-            wanted = wanted.removeprefix("python:").removeprefix("file:")
+            if wanted.startswith("python:"):
+                # ``-c python:pkg.gunicorn_config`` imports a module: its file is ``pkg/gunicorn_config.py``
+                wanted = wanted.removeprefix("python:").replace(".", "/") + ".py"
+            wanted = wanted.removeprefix("file:")
             name = wanted.rsplit("/", 1)[-1]
             for conf in self.gunicorn:
                 if conf.path == wanted.lstrip("./") or conf.path.endswith("/" + wanted.lstrip("./")):

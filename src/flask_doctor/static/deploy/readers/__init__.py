@@ -20,6 +20,7 @@ from flask_doctor.static.deploy.readers.nginx import read_nginx
 from flask_doctor.static.deploy.readers.procfile import read_procfile
 from flask_doctor.static.deploy.readers.shell_script import read_shell
 from flask_doctor.static.deploy.readers.supervisor import read_supervisor
+from flask_doctor.static.deploy.readers.systemd import read_systemd
 from flask_doctor.static.deploy.readers.uwsgi import read_uwsgi
 
 __all__ = ["READERS", "ReadFn", "Reader", "parse_dotenv"]
@@ -38,4 +39,5 @@ READERS: dict[DeployKind, ReadFn] = {
     "supervisor": read_supervisor,
     "shell": read_shell,
     "conf": read_conf,
+    "systemd": read_systemd,
 }

@@ -17,6 +17,7 @@ from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.errors import (
     body_nodes,
     contains_raise,
+    exception_kind,
     is_inert,
     is_log_call,
 )
@@ -88,6 +89,90 @@ def work_tries(project: Project, fn: FunctionInfo) -> Iterator[ast.Try]:
         calls = [n for n in body_nodes(stmt.body) if isinstance(n, ast.Call)]
         if any(io_call(project, fn, c) for c in calls):
             yield stmt
+
+
+#: Calls that put an item into a container (``errors.append(str(exc))``).
+_RECORDS = frozenset({"append", "add", "extend", "insert", "update", "appendleft"})
+_EMPTY_CONTAINERS = frozenset({"list", "set", "dict", "collections.deque", "deque"})
+
+
+def _recorded_into(stmt: ast.AST) -> ast.Name | None:
+    """The container ``stmt`` adds to: ``errors`` in ``errors.append(...)`` / ``errors[key] = ...``."""
+    if (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and isinstance(stmt.value.func, ast.Attribute)
+        and stmt.value.func.attr in _RECORDS
+        and isinstance(stmt.value.func.value, ast.Name)
+    ):
+        return stmt.value.func.value
+    if (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Subscript)
+        and isinstance(stmt.targets[0].value, ast.Name)
+    ):
+        return stmt.targets[0].value
+    return None
+
+
+def _empty_container(value: ast.expr) -> bool:
+    """``[]``, ``{}``, ``set()``, ``list()``, ``deque()``."""
+    if isinstance(value, (ast.List, ast.Set)):
+        return not value.elts
+    if isinstance(value, ast.Dict):
+        return not value.keys
+    return isinstance(value, ast.Call) and not value.args and dotted(value.func) in _EMPTY_CONTAINERS
+
+
+def _unread_containers(fn: FunctionInfo) -> set[str]:
+    """Local containers of ``fn`` (``errors = []``) that are only ever added to: nothing reads them."""
+    created = {
+        node.targets[0].id
+        for node in body_nodes(fn.node.body)
+        if isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and _empty_container(node.value)
+    }
+    if not created:
+        return set()
+    written = {id(name) for node in ast.walk(fn.node) if (name := _recorded_into(node)) is not None}
+    unread = set(created)
+    for node in ast.walk(fn.node):  # nested functions too: a closure that returns ``errors`` reads it
+        if (
+            isinstance(node, ast.Name)
+            and node.id in unread
+            and isinstance(node.ctx, ast.Load)
+            and id(node) not in written
+        ):
+            unread.discard(node.id)
+    return unread
+
+
+def dropped_errors(fn: FunctionInfo, table: ImportTable) -> list[tuple[ast.ExceptHandler, str]]:
+    """Broad handlers of ``fn`` that put the error into a local container nothing reads, with its name.
+
+    ``errors.append(str(exc)); continue`` looks like bookkeeping, but when
+    ``errors`` is never returned, logged or stored the failure is simply
+    gone: no log line, no raise, and the task ends as ``SUCCESS``.  Handlers
+    that also log, raise or do anything else are not these.
+    """
+    unread = _unread_containers(fn)
+    if not unread:
+        return []
+    found: list[tuple[ast.ExceptHandler, str]] = []
+    for node in body_nodes(fn.node.body):
+        if not isinstance(node, ast.Try):
+            continue
+        for handler in node.handlers:
+            if exception_kind(handler.type, table) != "broad":
+                continue
+            targets = [_recorded_into(stmt) for stmt in handler.body if not is_inert(stmt)]
+            names = [t.id for t in targets if t is not None]
+            if names and len(names) == len(targets) and set(names) <= unread:
+                found.append((handler, names[0]))
+    return found
 
 
 # ------------------------------------------------------------------ results nobody stores
@@ -220,6 +305,7 @@ def polled_results(project: Project) -> dict[str, Evidence]:
 
 __all__ = [
     "RESULT_READS",
+    "dropped_errors",
     "polled_results",
     "global_ignore_result",
     "ignored_result_reads",

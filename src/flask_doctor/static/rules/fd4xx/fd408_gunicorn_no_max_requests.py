@@ -63,6 +63,21 @@ class GunicornNoMaxRequests(Rule):
             """,
             files={"gunicorn.conf.py": "max_requests = 1000\nmax_requests_jitter = 50\n"},
         ),
+        # a systemd unit whose command line names a config module (``-c python:...``) that recycles workers
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "deploy/shop.service": (
+                    "[Unit]\nDescription=shop\n\n[Service]\nUser=www-data\n"
+                    "ExecStart=/usr/bin/env gunicorn3 -w 2 -c python:shop.gunicorn_config shop.wsgi\n"
+                ),
+                "shop/__init__.py": "",
+                "shop/gunicorn_config.py": "max_requests = 2000\nmax_requests_jitter = 200\n",
+            },
+        ),
     )
     INVALID = (
         Invalid(
@@ -80,6 +95,37 @@ class GunicornNoMaxRequests(Rule):
             """,
             message="without `max_requests_jitter`",
             files={"Procfile": "web: gunicorn --max-requests 500 app:app  # expect\n"},
+        ),
+        # the systemd unit a Debian package installs is the production command line
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            message="no `max_requests`",
+            files={
+                "packaging/debian/notes-server.notes.service": (
+                    "[Unit]\nDescription=notes server\nRequires=notes.socket\n\n[Service]\nUser=www-data\n"
+                    "ExecStart=/usr/bin/env gunicorn3 --timeout 90 --workers 1 notes.wsgi  # expect\n"
+                    "ExecReload=/bin/kill -s HUP $MAINPID\n\n[Install]\nWantedBy=multi-user.target\n"
+                ),
+            },
+        ),
+        # ``-c python:module`` is a config file too: the one here only marks dead workers for metrics
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            message="no `max_requests`",
+            files={
+                "Dockerfile": (
+                    "FROM python:3.12\n"
+                    "CMD gunicorn -k gthread --threads=2 --config python:tiles.gunicorn_config tiles.app:app  # expect\n"
+                ),
+                "tiles/__init__.py": "",
+                "tiles/gunicorn_config.py": "def child_exit(server, worker):\n    pass\n",
+            },
         ),
     )
 

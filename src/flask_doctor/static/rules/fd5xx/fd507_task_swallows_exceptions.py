@@ -10,7 +10,7 @@ from flask_doctor.static.facts.errors import (
     exception_kind,
     handler_label,
 )
-from flask_doctor.static.facts.jobs.outcomes import swallows, work_tries
+from flask_doctor.static.facts.jobs.outcomes import dropped_errors, swallows, work_tries
 from flask_doctor.static.facts.jobs.tasks import celery_tasks
 from flask_doctor.static.model import (
     Project,
@@ -35,6 +35,13 @@ class TaskSwallowsExceptions(Rule):
     the message. Not reported: handlers that re-raise, retry or do real
     recovery work, narrow `except SomeError:` clauses, and log-and-continue
     inside a loop over items (one bad item must not stop the batch).
+
+    Also reported, wherever it is: a broad handler whose only work is to
+    add the error to a local list that nothing reads afterwards
+    (`errors.append(str(exc)); continue`, with `errors` never returned,
+    logged or stored). It looks like bookkeeping, but the failure leaves no
+    trace at all. A list the task returns, logs or raises on is real
+    bookkeeping and is not reported.
 
     ## Example
     ```python
@@ -113,6 +120,23 @@ class TaskSwallowsExceptions(Rule):
                 except Exception as exc:
                     mark_failed(job_id, str(exc))
             """),
+        # the failures of a bulk action are collected and handed back, so the caller sees them
+        Valid("""
+            from celery import Celery
+            celery = Celery(__name__)
+
+            @celery.task
+            def bulk_acknowledge(ticket_ids, note):
+                done, failures = [], []
+                for ticket_id in ticket_ids:
+                    try:
+                        acknowledge(ticket_id, note)
+                    except Exception as exc:
+                        failures.append(f"{ticket_id}: {exc}")
+                        continue
+                    done.append(ticket_id)
+                return {"done": done, "failed": failures}
+            """),
     )
     INVALID = (
         Invalid(
@@ -146,6 +170,30 @@ class TaskSwallowsExceptions(Rule):
             """,
             message="`except:`",
         ),
+        # a bulk action collects each item's error in a list that is never read: failed items vanish
+        Invalid(
+            """
+            from celery import Celery
+            celery = Celery(__name__)
+
+            @celery.task
+            def bulk_acknowledge(ticket_ids, note):
+                acknowledged = []
+                problems = []
+                for ticket_id in ticket_ids:
+                    ticket = load_ticket(ticket_id)
+                    try:
+                        ticket = ticket.acknowledge(note)
+                    except PermissionError as exc:
+                        problems.append(str(exc))
+                        continue
+                    except Exception as exc:  # expect
+                        problems.append(str(exc))
+                        continue
+                    acknowledged.append(ticket.id)
+            """,
+            message="puts the error in `problems`, which nothing reads",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -171,3 +219,24 @@ class TaskSwallowsExceptions(Rule):
                         )
                     )
                     break
+            dropped = dropped_errors(fn, table)
+            if dropped:
+                handler, container = dropped[0]
+                kind = "job" if framework == "rq" else "task"
+                report(
+                    self.finding(
+                        node_location(fn.module.path, handler),
+                        f"`{handler_label(handler)}` in {kind} `{fn.display}` puts the error in `{container}`, "
+                        f"which nothing reads (it is never returned, logged or stored): the failure vanishes and "
+                        f"the {kind} is recorded as SUCCESS",
+                        hint=f"Log each failure (`logger.exception(...)`), return `{container}` or raise once the "
+                        "loop is done if it is not empty, so that monitoring sees failed items.",
+                        evidence=[
+                            Evidence(f"{kind} `{fn.display}`", fn.location),
+                            *(
+                                Evidence(f"`{handler_label(h)}` also drops the error", node_location(fn.module.path, h))
+                                for h, _ in dropped[1:3]
+                            ),
+                        ],
+                    )
+                )
