@@ -14,6 +14,8 @@ module adds the two the model does not record, ``app.secret_key = ...`` and
   blocks, in CLI-only code and in test files (:mod:`.roles`) are not;
 * may a later ``from_pyfile``/``from_envvar``/``from_object`` replace it
   (:func:`overridden_later`)?
+* which config class does production fall back to when the environment
+  variable that names one is missing (:func:`config_fallbacks`)?
 
 What a value *is* (a constant, an environment read and its default, a
 random value) lives in :mod:`.config_values`; which deploy files are for
@@ -27,14 +29,15 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.apps import is_flask_type, object_type
-from flask_doctor.static.facts.config_values import false_constant
+from flask_doctor.static.facts.config_values import env_default, false_constant, short
 from flask_doctor.static.facts.deploy_files import production_deploy_path
-from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of
 from flask_doctor.static.facts.scopes import enclosing_function, in_main_guard
 from flask_doctor.static.model import (
     CLI,
@@ -428,6 +431,164 @@ def startup_guard(project: Project, setting: ConfigSetting, literal: str) -> tup
     return _guards(project, (setting.key, literal))
 
 
+# ---------------------------------------------------------------- fallbacks
+@dataclass(frozen=True)
+class ConfigFallback:
+    """A config class production code chooses when the environment does not name one."""
+
+    location: Location  #: where the fallback is written
+    how: str  #: the code that falls back, for a message (``os.environ.setdefault(...)``)
+    config_class: str  #: qualified name of the config class it falls back to
+    env: str  #: that class's environment (``"testing"``, ``"development"``, ...)
+
+
+#: Project functions that build the app from a config name: ``create_app(os.getenv("CONFIG", "testing"))``.
+_FACTORY_NAME = re.compile(r"^(create|make|build|get|init)_?app(lication)?$")
+
+
+@project_fact
+def config_names(project: Project) -> dict[str, str]:
+    """Names that select a config class: its dotted path, and keys of a ``{"testing": TestingConfig}`` table."""
+    names = {qualname: qualname for qualname in project.config_classes}
+    for module in project.modules.values():
+        table = project.module_imports.get(module.name)
+        for stmt in module.tree.body:
+            value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+            if not isinstance(value, ast.Dict):
+                continue
+            for key, item in zip(value.keys, value.values):
+                name = dotted(item) if item is not None else None
+                if not (isinstance(key, ast.Constant) and isinstance(key.value, str) and name):
+                    continue
+                qualified = (table.qualify(name) if table is not None else None) or f"{module.name}.{name}"
+                if qualified in project.config_classes:
+                    names.setdefault(key.value, qualified)
+    return names
+
+
+@project_fact
+def config_fallbacks(project: Project) -> list[ConfigFallback]:
+    """Config classes that production code falls back to when an environment variable is missing.
+
+    ``os.environ.setdefault("APP_CONFIG", "app.config.TestConfig")``,
+    ``os.environ["APP_CONFIG"] = ...`` under ``if not os.getenv("APP_CONFIG")``,
+    ``app.config.from_object(os.getenv("APP_CONFIG", "config.TestingConfig"))``
+    and ``create_app(os.getenv("FLASK_CONFIG") or "testing")`` (a key of the
+    project's ``{"testing": TestingConfig}`` table).  Code in tests, main
+    blocks, CLI-only functions and side files (scripts, examples) is left out:
+    only what a WSGI server imports counts.
+    """
+    names = config_names(project)
+    found: list[ConfigFallback] = []
+
+    def add(module: SourceModule, node: ast.AST, literal: ast.AST | None, how: str) -> None:
+        if not (isinstance(literal, ast.Constant) and isinstance(literal.value, str)):
+            return
+        qualname = names.get(literal.value.replace(":", "."))
+        if qualname is None:
+            return
+        location = Location(module.path, node.lineno, node.col_offset + 1)  # type: ignore[attr-defined]
+        found.append(ConfigFallback(location, how, qualname, project.config_classes[qualname]))
+
+    for site in project.calls:
+        if site.in_main or not _production_code(project, site.module, site.node.lineno):
+            continue
+        call = site.node
+        table = site.function.imports if site.function is not None else project.module_imports.get(site.module.name)
+        if table is None:
+            continue
+        func = dotted(call.func) or ""
+        if func.endswith("environ.setdefault") and len(call.args) == 2:
+            add(site.module, call, call.args[1], f"`{short(call, 70)}`")
+            continue
+        if func.rsplit(".", 1)[-1] == "from_object" or _FACTORY_NAME.match(func.rsplit(".", 1)[-1]):
+            for arg in [*call.args, *(kw.value for kw in call.keywords)]:
+                add(site.module, call, env_default(arg, table), f"`{short(arg, 70)}`")
+    for module in project.modules.values():
+        if "environ[" not in module.text:
+            continue
+        for node in ast.walk(module.tree):
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+                continue
+            target = node.targets[0]
+            if (
+                isinstance(target, ast.Subscript)
+                and (dotted(target.value) or "").endswith("environ")
+                and _production_code(project, module, node.lineno)
+            ):
+                add(module, node, node.value, f"`{short(node, 70)}`")
+    return found
+
+
+@project_fact
+def _test_helper_modules(project: Project) -> frozenset[str]:
+    """Modules named as test helpers (``testlib``, ``test_utils``) that only tests import.
+
+    ``timesketch/lib/testlib.py`` sets the test configuration for the suite
+    with ``os.environ.setdefault(...)`` at import; no production module
+    imports it.
+    """
+    candidates = {name for name in project.modules if "test" in name.rsplit(".", 1)[-1].lower()}
+    if not candidates:
+        return frozenset()
+    production_importers: set[str] = set()
+    for importer, records in project.imports.items():
+        module = project.modules.get(importer)
+        if module is None or is_test_path(module.path) or importer in candidates:
+            continue
+        for record in records:
+            production_importers.add(record.module)
+            production_importers.update(f"{record.module}.{name}" for name in record.names)
+    return frozenset(candidates - production_importers)
+
+
+def _production_code(project: Project, module: SourceModule, line: int) -> bool:
+    """Code a production worker runs: an application file, outside main blocks, tests and CLI-only functions."""
+    if role_of(project, module) is not FileRole.APPLICATION or in_main_guard(project, module.path, line):
+        return False
+    if module.name in _test_helper_modules(project):
+        return False
+    fn = enclosing_function(project, module.path, line)
+    return fn is None or not (TEST in fn.roles or (fn.contexts and fn.contexts <= DEV_CONTEXTS))
+
+
+# ---------------------------------------------------------------- Talisman
+#: ``Talisman`` keywords that, left alone, mark the session cookie Secure and HttpOnly.
+TALISMAN_COOKIE_FLAGS = ("session_cookie_secure", "session_cookie_http_only")
+_DEV_KEY = re.compile(r"(^|_)(DEV|DEVELOPMENT|DEBUG|TEST|TESTING|LOCAL)(_|$)")
+
+
+@keyed_fact
+def talisman_cookie_flag_off(project: Project, flag: str) -> Location | None:
+    """Where production switches off Flask-Talisman's ``flag`` (``session_cookie_secure``), if it does.
+
+    Talisman marks the session cookie Secure and HttpOnly by default, whatever
+    ``SESSION_COOKIE_SECURE`` says; ``Talisman(app, session_cookie_secure=False)``
+    or a ``TALISMAN_CONFIG = {"session_cookie_secure": False, ...}`` setting
+    that production uses (not ``TALISMAN_DEV_CONFIG``) turns that off.
+    """
+    if not any(r.module.startswith("flask_talisman") for records in project.imports.values() for r in records):
+        return None
+    for site in project.calls:
+        if site.in_main or not _production_code(project, site.module, site.node.lineno):
+            continue
+        for kw in site.node.keywords:
+            if kw.arg == flag and false_constant(kw.value):
+                return Location(site.module.path, kw.value.lineno, kw.value.col_offset + 1)
+    for setting in project.config:
+        if not isinstance(setting.value, ast.Dict) or _DEV_KEY.search(setting.key):
+            continue
+        for key, value in zip(setting.value.keys, setting.value.values):
+            if (
+                isinstance(key, ast.Constant)
+                and key.value == flag
+                and false_constant(value)
+                and live_in_production(project, setting)
+            ):
+                return Location(setting.location.path, key.lineno, key.col_offset + 1)
+    return None
+
+
 # ---------------------------------------------------------------- describing
 def where(project: Project, setting: ConfigSetting) -> str:
     """Where a setting is made, for a message (``in config class `Config```, ``on `app.config```)."""
@@ -451,9 +612,13 @@ def env_label(setting: ConfigSetting) -> str:
 
 __all__ = [
     "DEV_CONTEXTS",
+    "ConfigFallback",
     "LOADS_OVERRIDES",
     "SECRET_KEYS",
+    "TALISMAN_COOKIE_FLAGS",
     "attribute_settings",
+    "config_fallbacks",
+    "config_names",
     "constant_key",
     "dev_only",
     "env_label",
@@ -464,6 +629,7 @@ __all__ = [
     "overridden_later",
     "settings",
     "startup_guard",
+    "talisman_cookie_flag_off",
     "where",
     # re-exported for the web security facts and rules, which import them from here
     "false_constant",

@@ -63,6 +63,8 @@ MIGRATION_DIRS = frozenset({"migrations", "alembic"})
 SCRIPT_DIRS = frozenset({"scripts", "script", "tools", "bin", "contrib", "benchmarks", "bench"})
 #: Top-level helper programs of a repository, by module name.
 SCRIPT_MODULES = frozenset({"setup", "noxfile", "fabfile", "tasks_dev", "manage"})
+#: Modules a WSGI/ASGI server imports by convention (``gunicorn pkg.wsgi:application``).
+SERVER_ENTRY_MODULES = frozenset({"wsgi", "asgi"})
 _PLACEHOLDER = re.compile(r"\{\{|\{%|\$\{\{")
 
 
@@ -133,11 +135,18 @@ def _main_only(project: Project, module: SourceModule, imported: set[str], funct
 
     It must have a ``__main__`` guard, not be imported by another module, and
     define no app, blueprint, view, job or CLI command (those are served or
-    run by the application even when the file also has a main guard).
+    run by the application even when the file also has a main guard).  A
+    ``wsgi.py``/``asgi.py`` that builds the app at module level
+    (``application = create_app()``) is what the WSGI server imports, even
+    though only the server names it.
     """
     if module.is_package or module.name in imported or not _has_main_guard(module):
         return False
     if any(o.module is module for o in project.objects.values() if o.type.endswith(("Flask", "Blueprint"))):
+        return False
+    if module.name.rsplit(".", 1)[-1] in SERVER_ENTRY_MODULES and any(
+        o.module is module and o.in_function is None for o in project.objects.values()
+    ):
         return False
     for qualname in functions:
         fn = project.functions[qualname]

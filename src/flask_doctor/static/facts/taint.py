@@ -35,12 +35,71 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
 
 #: The request object itself (what ``request`` is imported as).
 REQUEST_NAMES = frozenset({"flask.request", "flask.globals.request", "quart.request"})
+#: Werkzeug's proxy class: ``LocalProxy(get_request)`` stands for whatever ``get_request()`` returns.
+LOCAL_PROXIES = frozenset({"werkzeug.local.LocalProxy", "werkzeug.LocalProxy"})
+
+
+@project_fact
+def request_names(project: Project) -> frozenset[str]:
+    """:data:`REQUEST_NAMES` plus the project's own proxies of the request.
+
+    A project that wraps the request to add helpers (``request =
+    CKANRequest(_get_request)`` with ``class CKANRequest(LocalProxy)`` and
+    ``def _get_request(): return flask.request``, or ``LocalProxy(lambda:
+    flask.request)``) and imports its ``request`` everywhere from there reads
+    the same headers, arguments and environ as ``flask.request``.
+    """
+    found = set(REQUEST_NAMES)
+    for obj in project.objects.values():
+        if obj.in_function is not None or not obj.call.args or not _is_local_proxy(project, obj.type):
+            continue
+        getter = obj.call.args[0]
+        table = project.module_imports.get(obj.module.name)
+        if isinstance(getter, ast.Lambda):
+            returned = [getter.body]
+        else:
+            name = dotted(getter)
+            fn = project.resolve_function(name, None, obj.module) if name else None
+            if fn is None:
+                continue
+            table = fn.imports
+            returned = [n.value for n in ast.walk(fn.node) if isinstance(n, ast.Return) and n.value is not None]
+        names = {dotted(value) or "" for value in returned}
+        qualified = {(table.qualify(n) if table is not None else None) or n for n in names}
+        if returned and qualified <= REQUEST_NAMES:
+            found.add(obj.qualname)
+    return frozenset(found)
+
+
+def _is_local_proxy(project: Project, type_name: str) -> bool:
+    """``LocalProxy`` itself, or a project class deriving from it (``class CKANRequest(LocalProxy[Request])``)."""
+    seen: set[str] = set()
+    stack = [type_name]
+    while stack:
+        current = stack.pop()
+        if current in LOCAL_PROXIES:
+            return True
+        if current in seen:
+            continue
+        seen.add(current)
+        cls = project.classes.get(current)
+        if cls is None:
+            continue
+        for base in cls.node.bases:
+            node = base.value if isinstance(base, ast.Subscript) else base  # ``LocalProxy[Request]``
+            name = dotted(node)
+            table = project.module_imports.get(cls.module.name)
+            if name:
+                stack.append((table.qualify(name) if table is not None else None) or f"{cls.module.name}.{name}")
+    return False
+
+
 #: Everything that varies per request: the request, the session, ``g`` and the logged-in user.
 REQUEST_STATE = frozenset(
     {
@@ -542,6 +601,7 @@ __all__ = [
     "describe_source",
     "parameter_taint",
     "request_derived",
+    "request_names",
     "route_parameters",
     "taint",
     "tainted_locals",

@@ -11,6 +11,7 @@ from flask_doctor.static.facts.config import (
     live_in_production,
     overridden_later,
     settings,
+    talisman_cookie_flag_off,
     where,
 )
 from flask_doctor.static.facts.config_values import false_constant, short
@@ -33,8 +34,11 @@ class InsecureCookieFlag(Rule):
     script can read it. Flask's default for `SESSION_COOKIE_SECURE` is
     `False`, so a *missing* setting is something to verify on the running
     app (`flask-doctor audit`), not a finding here, and neither is a base
-    config that writes `SECURE = False` (the same default, restated): only an
-    explicit `False` in production configuration, and an `HTTPONLY = False`
+    config that writes `SECURE = False` (the same default, restated) -- unless
+    production also tells Flask-Talisman not to mark the session cookie
+    Secure (`session_cookie_secure=False` passed to `Talisman` or in a
+    `TALISMAN_CONFIG` production uses), which leaves nothing to set it (a
+    note): only an explicit `False` in production configuration, and an `HTTPONLY = False`
     in base configuration (a note when a later `from_pyfile`/`from_envvar`
     may replace it), are reported. Development and testing configuration may
     switch the flags off. A login cookie the app sets by hand
@@ -121,6 +125,22 @@ class InsecureCookieFlag(Rule):
                 )
             },
         ),
+        # the restated default is harmless here: Talisman keeps marking the session cookie Secure in production
+        Valid(
+            """
+            from flask import Flask
+            from flask_talisman import Talisman
+
+            SESSION_COOKIE_HTTPONLY = True
+            SESSION_COOKIE_SECURE = False
+            TALISMAN_CONFIG = {"force_https": False}
+            TALISMAN_DEV_CONFIG = {"force_https": False, "session_cookie_secure": False}
+
+            app = Flask(__name__)
+            app.config.from_object(__name__)
+            Talisman(app, **(TALISMAN_DEV_CONFIG if app.debug else TALISMAN_CONFIG))
+            """
+        ),
     )
     INVALID = (
         Invalid(
@@ -163,6 +183,22 @@ class InsecureCookieFlag(Rule):
             """,
             message="script",
         ),
+        # the shipped default config restates Flask's default and also turns off Talisman's Secure cookie
+        Invalid(
+            """
+            from flask import Flask
+            from flask_talisman import Talisman
+
+            SESSION_COOKIE_HTTPONLY = True
+            SESSION_COOKIE_SECURE = False  # expect
+            TALISMAN_CONFIG = {"force_https": False, "session_cookie_secure": False}
+
+            app = Flask(__name__)
+            app.config.from_object(__name__)
+            Talisman(app, **TALISMAN_CONFIG)
+            """,
+            message="Flask-Talisman",
+        ),
     )
 
     COOKIE_FLAGS = (
@@ -180,12 +216,23 @@ class InsecureCookieFlag(Rule):
             severity = self.effective_severity
             evidence: list[Evidence] = []
             if setting.key.endswith("SECURE"):
-                if setting.env != "production":
-                    continue  # Flask's and Flask-Login's default, restated in a base config: the audit's question
                 risk = (
                     f"the browser also sends the {cookie} cookie over plain HTTP, where anyone on the network can copy "
                     "it"
                 )
+                if setting.env != "production":
+                    # Flask's and Flask-Login's default, restated in a base config: the audit's question, unless
+                    # production also switches off Flask-Talisman, which would otherwise mark the cookie Secure
+                    talisman = (
+                        talisman_cookie_flag_off(project, "session_cookie_secure")
+                        if setting.key == "SESSION_COOKIE_SECURE"
+                        else None
+                    )
+                    if talisman is None:
+                        continue
+                    severity = Severity.NOTE  # a default deployments are told to override
+                    risk += " (Flask-Talisman would mark it Secure, but production switches that off too)"
+                    evidence.append(Evidence("Talisman's session_cookie_secure switched off here", talisman))
                 hint = f"Set `{setting.key} = True` in production (and serve the site over HTTPS only)."
             else:
                 risk = f"any injected script can read the {cookie} cookie and send it away"

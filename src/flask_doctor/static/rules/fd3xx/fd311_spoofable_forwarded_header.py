@@ -15,7 +15,7 @@ from flask_doctor.static.facts.proxy import (
     forwarded_header,
     is_last_index,
 )
-from flask_doctor.static.facts.taint import REQUEST_NAMES
+from flask_doctor.static.facts.taint import request_names
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
@@ -135,6 +135,20 @@ class SpoofableForwardedHeader(Rule):
                 send_email(current_user.email, render_email("password_changed", ip=sender_ip))
                 return "ok"
             """),
+        # a project proxy of something else than the request: its headers are not the client's
+        Valid(
+            """
+            from flask import Flask, g, jsonify
+            from werkzeug.local import LocalProxy
+            app = Flask(__name__)
+            upstream = LocalProxy(lambda: g.upstream_response)
+
+            @app.get("/relay")
+            def relay():
+                g.hop = upstream.headers.get("X-Forwarded-For", "")
+                return jsonify(hops=g.hop)
+            """
+        ),
     )
     INVALID = (
         Invalid(
@@ -183,6 +197,35 @@ class SpoofableForwardedHeader(Rule):
             """,
             message="failed-login",
         ),
+        # the project's own request proxy; the claimed address becomes the author of anonymous edits
+        Invalid(
+            """
+            from flask import Flask, g
+            from shared import request
+            app = Flask(__name__)
+
+            @app.before_request
+            def identify():
+                g.client_ip = request.environ.get("HTTP_X_FORWARDED_FOR", "")  # expect
+                if not g.client_ip:
+                    g.client_ip = request.environ.get("REMOTE_ADDR", "unknown")
+                g.author = g.user_name or g.client_ip
+            """,
+            files={
+                "shared.py": (
+                    "import flask\n"
+                    "from werkzeug.local import LocalProxy\n\n\n"
+                    "class SiteRequest(LocalProxy):\n"
+                    "    @property\n"
+                    "    def wants_fragment(self):\n"
+                    "        return self.headers.get('HX-Request') == 'true'\n\n\n"
+                    "def _current():\n"
+                    "    return flask.request\n\n\n"
+                    "request = SiteRequest(_current)\n"
+                )
+            },
+            message="X-Forwarded-For",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -211,7 +254,7 @@ class SpoofableForwardedHeader(Rule):
     def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:
         if node.attr != "access_route" or ctx.is_test_code():
             return
-        if ctx.resolve(node.value) not in REQUEST_NAMES:
+        if ctx.resolve(node.value) not in request_names(ctx.project):
             return
         parent = ctx.ancestors[-1] if ctx.ancestors else None
         if isinstance(parent, ast.Subscript) and is_last_index(parent.slice):
@@ -220,7 +263,7 @@ class SpoofableForwardedHeader(Rule):
 
     def _request_mapping(self, node: ast.expr, ctx: Context) -> bool:
         if isinstance(node, ast.Attribute) and node.attr in ("headers", "environ"):
-            return ctx.resolve(node.value) in REQUEST_NAMES
+            return ctx.resolve(node.value) in request_names(ctx.project)
         return False
 
     @staticmethod
