@@ -421,3 +421,43 @@ def test_a_method_called_on_a_library_object_never_dispatches_into_the_project()
         }
     )
     assert p.functions["app.Words.search"].contexts == set()
+
+
+def test_a_row_looked_up_by_a_query_is_an_instance_of_its_model() -> None:
+    """``forum = Forum.query...first_or_404()`` types ``forum``, so ``forum.delete()`` reaches ``Forum.delete``."""
+    p = project(
+        {
+            "app.py": """
+            from flask import Flask, session
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Forum(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+                def delete(self):
+                    db.session.delete(self)
+
+            class Topic(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+                def delete(self):
+                    db.session.delete(self)
+
+            @app.post("/forums/<int:fid>/delete")
+            def delete_forum(fid):
+                forum = Forum.query.filter_by(id=fid).first_or_404()
+                topic = db.session.get(Topic, fid)
+                seen = session.get("seen")
+                forum.delete()
+                return "ok"
+            """
+        }
+    )
+    view = p.functions["app.delete_forum"]
+    assert view.local_types.get("forum") == "app.Forum"
+    assert view.local_types.get("topic") == "app.Topic"
+    assert view.local_types.get("seen") != "app.Forum"
+    assert REQUEST in p.functions["app.Forum.delete"].contexts
+    assert REQUEST not in p.functions["app.Topic.delete"].contexts

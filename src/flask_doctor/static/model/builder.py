@@ -44,6 +44,12 @@ OTHER_WEB_FRAMEWORKS = {"fastapi", "starlette", "sanic", "aiohttp", "litestar", 
 TASK_DECORATORS = ("celery.shared_task", "celery.task", "dramatiq.actor", "rq.decorators.job", "rq.job", "huey.task")
 
 
+#: Query methods that return one row (or none): the assigned name is an instance of the queried model.
+_ONE_ROW = frozenset({"first", "first_or_404", "one", "one_or_none", "get", "get_or_404", "one_or_404"})
+#: Receivers whose ``get(Model, key)`` returns a ``Model``.
+_SESSION_GETTERS = frozenset({"db.session", "session", "db"})
+
+
 class _ModuleBuilder(ast.NodeVisitor):
     """One pass over a module collecting functions, classes, objects, calls."""
 
@@ -129,6 +135,30 @@ class _ModuleBuilder(ast.NodeVisitor):
                 return f"{self.module.name}.{name}"
             return name
         return callee
+
+    def queried_row_type(self, call: ast.Call) -> str | None:
+        """The model class of the one row a query returns: ``Forum.query.filter_by(id=i).first_or_404()``.
+
+        ``forum = Forum.query.get(i)`` makes ``forum`` a ``Forum``, so ``forum.delete(...)`` reaches
+        ``Forum.delete`` (also ``db.session.get(Forum, i)`` and ``db.get_or_404(Forum, i)``).
+        """
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr not in _ONE_ROW:
+            return None
+        if func.attr in ("get", "get_or_404") and call.args and dotted(func.value) in _SESSION_GETTERS:
+            return self._class_named(call.args[0])  # ``db.session.get(Forum, i)``, ``db.get_or_404(Forum, i)``
+        node: ast.AST = func.value
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            node = node.func.value
+        if isinstance(node, ast.Attribute) and node.attr == "query":
+            return self._class_named(node.value)
+        return None
+
+    def _class_named(self, node: ast.AST) -> str | None:
+        if not isinstance(node, ast.Name):
+            return None
+        qualified = self.resolve(node)
+        return qualified if qualified in self.project.classes else None
 
     # ---------------------------------------------------------------- imports
     def _record_import(self, node: ast.Import | ast.ImportFrom) -> None:
@@ -305,7 +335,7 @@ class _ModuleBuilder(ast.NodeVisitor):
 
     def _assign(self, target: ast.expr, value: ast.expr) -> None:
         if isinstance(target, ast.Name) and isinstance(value, ast.Call):
-            type_name = self.type_of_call(value)
+            type_name = self.queried_row_type(value) or self.type_of_call(value)
             if type_name:
                 if self.current is not None:
                     self.current.local_types[target.id] = type_name

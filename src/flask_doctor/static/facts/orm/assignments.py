@@ -29,10 +29,29 @@ def assignments(project: Project, fn: FunctionInfo) -> dict[str, list[ast.expr]]
     return found
 
 
+@keyed_fact
+def unpacked(project: Project, fn: FunctionInfo) -> dict[str, list[tuple[ast.expr, int]]]:
+    """``entries, pages = fill_page(...)``: each name -> (the value unpacked, the name's position in it).
+
+    A literal tuple on the right pairs its items instead (``a, b = x, y`` is in :func:`assignments`'s sense
+    ``a = x``); only values whose shape the code does not show (a call's result) are listed here.
+    """
+    found: dict[str, list[tuple[ast.expr, int]]] = {}
+    for node in ast.walk(fn.node):
+        if not isinstance(node, ast.Assign) or isinstance(node.value, (ast.Tuple, ast.List)):
+            continue
+        for target in node.targets:
+            if isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in target.elts):
+                for index, element in enumerate(target.elts):
+                    if isinstance(element, ast.Name):
+                        found.setdefault(element.id, []).append((node.value, index))
+    return found
+
+
 def params_and_locals(project: Project, fn: FunctionInfo) -> set[str]:
     """The parameters of ``fn`` and the names it assigns."""
     args = fn.node.args
     return {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs} | set(assignments(project, fn))
 
 
-__all__ = ["assignments", "params_and_locals"]
+__all__ = ["assignments", "params_and_locals", "unpacked"]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.static.context import Context
 from flask_doctor.static.facts import keyed_fact
-from flask_doctor.static.facts.orm.assignments import assignments
+from flask_doctor.static.facts.orm.assignments import assignments, unpacked
 from flask_doctor.static.facts.orm.models import (
     OWNER_KEY,
     is_db,
@@ -738,7 +738,9 @@ def returned_rows(project: Project, fn: FunctionInfo) -> Query | None:
     return None
 
 
-def loop_rows(iterable: ast.expr, ctx: Context, depth: int = 0, *, helpers: bool = False) -> Query | None:
+def loop_rows(
+    iterable: ast.expr, ctx: Context, depth: int = 0, *, helpers: bool = False, unpack: bool = True
+) -> Query | None:
     """The query whose rows a loop walks: a query, a local holding one, ``page.items``, a helper returning one.
 
     With ``helpers`` the query may also start at a helper that returns a query (see :func:`query_of`).
@@ -761,22 +763,111 @@ def loop_rows(iterable: ast.expr, ctx: Context, depth: int = 0, *, helpers: bool
         query = query_of(iterable.value, ctx, helpers=helpers)
         if query is not None and "paginate" in query.names:
             return query
+    if isinstance(iterable, ast.BoolOp) and isinstance(iterable.op, ast.Or):
+        # ``users or self.involved_users().all()``: the rows a caller passes, else the query's
+        for value in iterable.values:
+            found = loop_rows(value, ctx, depth, helpers=helpers, unpack=unpack)
+            if found is not None:
+                return found
+        return None
     query = query_of(iterable, ctx, helpers=helpers)
     if query is not None:
         if query.model is None:  # ``session.query(Book, Archived.flag)``: rows of books with extra columns
-            query.model = next((m for m in (model_for(e, ctx) for e in query.entities) if m is not None), None)
+            query.model = next(
+                (m for m in (model_for(e, ctx) or _passed_model(e, ctx) for e in query.entities) if m is not None),
+                None,
+            )
         return query if query.model is not None else None
     if isinstance(iterable, ast.Name) and ctx.function is not None and depth < 2:
         for value in assignments(ctx.project, ctx.function).get(iterable.id, []):
-            found = loop_rows(value, ctx, depth + 1, helpers=helpers)
+            found = loop_rows(value, ctx, depth + 1, helpers=helpers, unpack=unpack)
             if found is not None:
                 return found
+        for value, index in unpacked(ctx.project, ctx.function).get(iterable.id, []) if unpack else ():
+            # ``entries, pages = fill_page(...)``: the rows in that place of what the helper returns
+            helper = _called_function(value, ctx) if helpers else None
+            if helper is not None:
+                found = returned_part(ctx.project, (helper, index, 0))
+                if found is not None:
+                    return found
         return None
     if isinstance(iterable, ast.Call) and ctx.function is not None:
         name = dotted(iterable.func)
         helper = ctx.project.resolve_function(name, ctx.function, ctx.module) if name else None
         if helper is not None and helper is not ctx.function:
             return returned_rows(ctx.project, helper)
+    return None
+
+
+def _passed_model(entity: ast.expr, ctx: Context) -> ModelInfo | None:
+    """``session.query(database)`` where ``database`` is a parameter: the model every caller passes."""
+    fn = ctx.function
+    if not isinstance(entity, ast.Name) or fn is None or entity.id in assignments(ctx.project, fn):
+        return None
+    return passed_model(ctx.project, (fn, entity.id, 0))
+
+
+@keyed_fact
+def passed_model(project: Project, key: tuple[FunctionInfo, str, int]) -> ModelInfo | None:
+    """The one model the callers of ``fn`` pass as parameter ``param`` (``fill_page(db.Books, ...)``), or ``None``.
+
+    A caller that hands on its own parameter is asked in turn (``depth`` counts the callers followed); callers
+    that pass different models, or something else, leave the model unknown.
+    """
+    from flask_doctor.static.facts.flows import callers  # flows reads taint facts, which read these
+
+    fn, param, depth = key
+    args = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if param not in args:
+        return None
+    index = args.index(param) - (1 if fn.class_name and args[:1] in (["self"], ["cls"]) else 0)
+    found: ModelInfo | None = None
+    for call, caller in callers(project).get(fn.qualname, ()):
+        value = next((kw.value for kw in call.keywords if kw.arg == param), None)
+        if value is None and 0 <= index < len(call.args):
+            if any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+                return None
+            value = call.args[index]
+        if value is None:
+            continue
+        caller_ctx = helper_context(project, caller)
+        model = model_for(value, caller_ctx)
+        if model is None and isinstance(value, ast.Name) and depth < 2 and value.id not in assignments(project, caller):
+            model = passed_model(project, (caller, value.id, depth + 1))
+        if model is None or (found is not None and found is not model):
+            return None
+        found = model
+    return found
+
+
+def _called_function(value: ast.expr, ctx: Context) -> FunctionInfo | None:
+    """The project function ``value`` calls (not the function asking)."""
+    if not isinstance(value, ast.Call) or ctx.function is None:
+        return None
+    name = dotted(value.func)
+    helper = ctx.project.resolve_function(name, ctx.function, ctx.module) if name else None
+    return helper if helper is not ctx.function else None
+
+
+@keyed_fact
+def returned_part(project: Project, key: tuple[FunctionInfo, int, int]) -> Query | None:
+    """The query whose rows ``fn`` returns at position ``index`` of a tuple (``return entries, pages``).
+
+    ``return other_helper(...)`` asks that helper in turn, ``depth`` counting the helpers followed.
+    """
+    fn, index, depth = key
+    ctx = helper_context(project, fn)
+    for node in ast.walk(fn.node):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        value = node.value
+        if isinstance(value, ast.Tuple) and index < len(value.elts):
+            found = loop_rows(value.elts[index], ctx, helpers=True, unpack=False)
+        else:
+            callee = _called_function(value, ctx) if depth < 2 else None
+            found = returned_part(project, (callee, index, depth + 1)) if callee is not None else None
+        if found is not None:
+            return found
     return None
 
 

@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.errors import body_nodes
-from flask_doctor.static.facts.orm.models import grows
+from flask_doctor.static.facts.orm.models import grows, model_for
 from flask_doctor.static.facts.orm.queries import (
     Query,
     bound_reason,
+    filter_terms,
     parent_key,
     per_owner,
 )
@@ -48,6 +49,20 @@ ACCOUNT_TABLES = frozenset({"user", "users", "person", "persons", "people", "mem
 #: Functions that delete or cascade: a write per item is what they are for.
 DELETES = re.compile(r"^_?(remove|delete|purge|destroy|cascade|drop)", re.IGNORECASE)
 _CACHE_DECORATORS = ("lru_cache", "cache", "cached", "memoize", "memoize_function", "cached_property", "ttl_cache")
+
+
+def deletes_per_item(loop: ast.AST) -> bool:
+    """The loop deletes or removes something on each pass (``session.delete(row)``, ``remove_member(m)``).
+
+    A function named for deleting (``Forum.delete``) may loop over other rows only to fix them up
+    (recount each poster's posts); only a loop that itself deletes is the cascade that needs a write per item.
+    """
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Call):
+            name = (dotted(node.func) or "").rsplit(".", 1)[-1]
+            if name and DELETES.search(name):
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -257,11 +272,28 @@ def few_rows(query: Query, ctx: Context, *, growing_children: bool = False) -> s
     if growth is None and insert is None:
         return f"nothing shows `{model.name}` growing: its rows are few"
     key = parent_key(query, ctx)
+    if key and account_table(model) and _pinned_elsewhere(query, ctx, key):
+        # ``User.query.filter(Topic.forum_id == f.id, Post.user_id == User.id)``: everyone who posted in a
+        # forum, through its topics: the people taking part grow with the forum's content
+        key = None
     if key and not per_owner(key) and not (growing_children and growth is not None and insert is not None):
         return f"the `{model.name}` rows of a single parent (filtered on `{key}`), usually a handful"
     if key and insert is None:
         return f"one owner's `{model.name}` rows, and nothing adds them per request or job"
     return None
+
+
+def _pinned_elsewhere(query: Query, ctx: Context, key: str) -> bool:
+    """The parent key is a column of another model the query joins, not of the rows it returns."""
+    for term in filter_terms(query, ctx):
+        if not isinstance(term, ast.Compare):
+            continue
+        for side in (term.left, *term.comparators):
+            if isinstance(side, ast.Attribute) and side.attr == key:
+                owner = model_for(side.value, ctx)
+                if owner is not None and query.model is not None and owner.qualname != query.model.qualname:
+                    return True
+    return False
 
 
 # ------------------------------------------------------------------ queues the code drains
@@ -355,6 +387,7 @@ __all__ = [
     "ACCOUNT_TABLES",
     "CREATORS",
     "DELETES",
+    "deletes_per_item",
     "InsertSite",
     "account_table",
     "admin_curated",

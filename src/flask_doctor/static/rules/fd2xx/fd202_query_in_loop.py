@@ -31,7 +31,13 @@ from flask_doctor.static.facts.orm.queries import (
     query_label,
     query_of,
 )
-from flask_doctor.static.facts.orm.usage import DELETES, cached_result, few_rows, user_facing_insert
+from flask_doctor.static.facts.orm.usage import (
+    DELETES,
+    cached_result,
+    deletes_per_item,
+    few_rows,
+    user_facing_insert,
+)
 from flask_doctor.static.model import (
     FunctionInfo,
 )
@@ -312,6 +318,84 @@ class QueryInLoop(Rule):
                     Team.query.filter_by(name=name).first()
                 return {"rows": rows}
             """),
+        # without --preview: deleting a board removes its tags one by one, each with its own cascade (a write
+        # per item anyway), and recounts the few moderators named on the board (one parent's rows)
+        Valid("""
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Board(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+                def delete(self, tags=None, moderators=None):
+                    for tag in tags or []:
+                        db.session.delete(Tag.query.filter_by(board_id=self.id, name=tag.name).first())
+                    for mod in moderators or []:
+                        mod.count = Tag.query.filter_by(moderator_id=mod.id).count()
+                    db.session.delete(self)
+                    db.session.commit()
+
+            class Tag(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                board_id = db.Column(db.Integer, db.ForeignKey("board.id"))
+                moderator_id = db.Column(db.Integer, db.ForeignKey("moderator.id"))
+                name = db.Column(db.String)
+
+            class Moderator(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                board_id = db.Column(db.Integer, db.ForeignKey("board.id"))
+                count = db.Column(db.Integer)
+
+            @app.post("/boards")
+            def new_board():
+                db.session.add(Tag(name=request.form["name"]))
+                db.session.add(Moderator(board_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/boards/<int:board_id>/delete")
+            def delete_board(board_id):
+                board = Board.query.filter_by(id=board_id).first_or_404()
+                board.delete(
+                    Tag.query.filter_by(board_id=board.id).all(), Moderator.query.filter_by(board_id=board.id).all()
+                )
+                return "ok"
+            """),
+        # without --preview: the same page helper listing two different models, so which rows a page holds is
+        # not known (a note at most)
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Track(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                visible = db.Column(db.Boolean)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Album(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            def page_rows(model, number):
+                query = db.session.query(model)
+                return query.offset(20 * number).limit(20).all(), number + 1
+
+            @app.get("/tracks")
+            def tracks():
+                entries, following = page_rows(Track, int(request.args.get("page", 1)))
+                for entry in entries:
+                    db.session.query(Track).filter(Track.visible, Track.id == entry.id).first()
+                return {"next": following}
+
+            @app.get("/albums")
+            def albums():
+                return {"n": len(page_rows(Album, 1)[0])}
+            """),
     )
     INVALID = (
         Invalid(
@@ -522,6 +606,128 @@ class QueryInLoop(Rule):
             """,
             message="once per item of the loop",
         ),
+        # deleting a board recounts, one COUNT each, the replies of everyone who ever wrote in it: the model's
+        # own ``delete`` method, reached through the row the view looked up; hiding a thread does the same
+        # for its writers (``users or self.writers().all()``); a page helper returns its rows in a tuple
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Member(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                replies_count = db.Column(db.Integer)
+
+            class Thread(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                board_id = db.Column(db.Integer, db.ForeignKey("board.id"))
+
+                def writers(self):
+                    return Member.query.filter(Reply.thread_id == self.id, Reply.member_id == Member.id)
+
+                def hide(self, users=None):
+                    self.recount(users or self.writers().all())
+
+                def recount(self, users):
+                    for user in users:
+                        user.replies_count = Reply.query.filter_by(member_id=user.id).count()  # expect
+
+            class Reply(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                thread_id = db.Column(db.Integer, db.ForeignKey("thread.id"))
+                member_id = db.Column(db.Integer, db.ForeignKey("member.id"))
+
+            class Board(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+                def delete(self, users=None):
+                    db.session.delete(self)
+                    db.session.commit()
+                    if users:
+                        for user in users:
+                            user.replies_count = Reply.query.filter_by(member_id=user.id).count()  # expect
+                        db.session.commit()
+
+            def page_of(number):
+                rows = Reply.query.order_by(Reply.id).offset(20 * number).limit(20).all()
+                return rows, number + 1
+
+            @app.post("/signup")
+            def signup():
+                db.session.add(Member(replies_count=0))
+                db.session.add(Reply(member_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/boards/<int:board_id>/delete")
+            def delete_board(board_id):
+                board = Board.query.filter_by(id=board_id).first_or_404()
+                users = Member.query.filter(Thread.board_id == board.id, Reply.thread_id == Thread.id).all()
+                board.delete(users)
+                return "ok"
+
+            @app.post("/threads/<int:thread_id>/hide")
+            def hide_thread(thread_id):
+                thread = db.get_or_404(Thread, thread_id)
+                thread.hide()
+                return "ok"
+
+            @app.get("/replies")
+            def replies():
+                rows, following = page_of(int(request.args["page"]))
+                for reply in rows:
+                    db.session.get(Member, reply.member_id)  # expect
+                return {"next": following}
+            """,
+            message="once per item of the loop",
+        ),
+        # a page of downloads comes from a generic page helper (two calls down, in a tuple with the next page
+        # number) that is handed the model to list; each row is then checked again with its own query
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Track(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                visible = db.Column(db.Boolean)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Play(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                track_id = db.Column(db.Integer, db.ForeignKey("track.id"))
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            def page_rows(model, number):
+                query = db.session.query(model, Play.created).outerjoin(Play)
+                entries = query.offset(20 * number).limit(20).all()
+                return entries, number + 1
+
+            def index_page(number, model):
+                return page_rows(model, number)
+
+            @app.post("/tracks")
+            def upload():
+                db.session.add(Track(visible=True))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/played")
+            def played():
+                entries, following = index_page(int(request.args.get("page", 1)), Track)
+                gone = []
+                for entry in entries:
+                    if db.session.query(Track).filter(Track.visible, Track.id == entry.Track.id).first() is None:  # expect
+                        gone.append(entry.Track.id)
+                return {"gone": gone, "next": following}
+            """,
+            message="once per item of the loop",
+        ),
     )
 
     def start(self) -> None:
@@ -661,7 +867,7 @@ class QueryInLoop(Rule):
             what = what.replace("once per item of the loop", "again on every iteration with the same arguments")
             less = "hoist it above the loop: the arguments do not change from one item to the next"
         else:
-            less, evidence = self._rows_evidence(iterable, ctx, helper)
+            less, evidence = self._rows_evidence(iterable, loop, ctx, helper)
         if less is None:
             less = self._served_once(node, loop, ctx, helpers)
         if less is not None and not self.preview_enabled:
@@ -692,11 +898,13 @@ class QueryInLoop(Rule):
 
     @staticmethod
     def _rows_evidence(
-        iterable: ast.expr, ctx: Context, helper: FunctionInfo | None
+        iterable: ast.expr, loop: Loop, ctx: Context, helper: FunctionInfo | None
     ) -> tuple[str | None, list[Evidence]]:
         """Why N is small (a note), or the evidence that N grows with the data (a warning)."""
         assert ctx.function is not None
-        if (helper is not None and DELETES.search(helper.name)) or DELETES.search(ctx.function.name):
+        if (helper is not None and DELETES.search(helper.name)) or (
+            DELETES.search(ctx.function.name) and deletes_per_item(loop)
+        ):
             return "each item is deleted with its own cascade, which needs a write per item anyway", []
         rows = loop_rows(iterable, ctx, helpers=True)
         passed: list[Evidence] = []
@@ -796,6 +1004,8 @@ def _memoised(node: ast.AST, loop: Loop) -> bool:
 def _rows_passed_in(iterable: ast.expr, ctx: Context) -> tuple[Query, Context, ast.Call, ast.expr] | None:
     """A parameter a caller fills with the rows of a query (``forum.delete(users)``, ``users = q.all()``)."""
     fn = ctx.function
+    if isinstance(iterable, ast.BoolOp) and isinstance(iterable.op, ast.Or):
+        iterable = iterable.values[0]  # ``for tag in tags or []``: what the caller passes, if anything
     if not isinstance(iterable, ast.Name) or fn is None or iterable.id in assignments(ctx.project, fn):
         return None
     args = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
