@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
-from flask_doctor.static.model import JOB
+from flask_doctor.static.model import FLASK_TYPES, JOB
+from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -65,25 +66,34 @@ def _pushes_for_good(project: Project, node: ast.AST) -> bool:
 @project_fact
 def app_context_provider(project: Project) -> Evidence | None:
     """Something that gives every task an app context (ContextTask, task_prerun hook, an integration)."""
+    found = _context_provider(project)
+    return found[0] if found is not None else None
+
+
+@project_fact
+def _context_provider(project: Project) -> tuple[Evidence, ast.Call | None, FunctionInfo | None] | None:
+    """:func:`app_context_provider`, with the ``x.app_context()`` call and the function making it when known."""
     for cls in project.classes.values():
         for stmt in cls.node.body:
             if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             task_like = any("task" in b.rsplit(".", 1)[-1].lower() for b in cls.bases)
             runs_task = stmt.name == "__call__" or (task_like and stmt.name in ("before_start", "run"))
-            if runs_task and task_like and pushed_context(project, stmt):
+            call = pushed_context(project, stmt) if runs_task and task_like else None
+            if call is not None:
                 where = Location(cls.module.path, cls.node.lineno, cls.node.col_offset + 1)
-                return Evidence(f"task base class `{cls.name}` pushes an app context in `{stmt.name}`", where)
+                evidence = Evidence(f"task base class `{cls.name}` pushes an app context in `{stmt.name}`", where)
+                return evidence, call, project.functions.get(f"{cls.qualname}.{stmt.name}")
     for fn in project.functions.values():
         hook = any(h in d for d in fn.decorators for h in _PRERUN_HOOKS)
         if hook and _pushes_for_good(project, fn.node):
-            return Evidence(f"`{fn.display}` pushes an app context before each task", fn.location)
+            return Evidence(f"`{fn.display}` pushes an app context before each task", fn.location), None, None
     for module_name, records in project.imports.items():
         for record in records:
             if record.module.startswith(CONTEXT_INTEGRATIONS):
                 module = project.modules.get(module_name)
                 where = Location(module.path if module else module_name, record.line, record.column)
-                return Evidence(f"`{record.module}` runs jobs inside an app context", where)
+                return Evidence(f"`{record.module}` runs jobs inside an app context", where), None, None
     # a worker script: ``with app.app_context(): worker.work()`` or a module-level push
     for module in project.modules.values():
         for stmt in module.tree.body:
@@ -92,11 +102,65 @@ def app_context_provider(project: Project) -> Evidence | None:
                     text = ast.unparse(inner)
                     if pushed_context(project, inner) and ("work" in text or "push" in text):
                         where = Location(module.path, inner.lineno, inner.col_offset + 1)
-                        return Evidence("the worker script runs inside an app context", where)
+                        return Evidence("the worker script runs inside an app context", where), None, None
             elif isinstance(stmt, (ast.Expr, ast.With)) and pushed_context(project, stmt):
                 where = Location(module.path, stmt.lineno, stmt.col_offset + 1)
-                return Evidence("an app context is pushed for the whole worker process", where)
+                return Evidence("an app context is pushed for the whole worker process", where), None, None
     return None
+
+
+@project_fact
+def job_context_app(project: Project) -> tuple[str, str] | None:
+    """Which app the tasks' app context (:func:`app_context_provider`) belongs to, when it can be told.
+
+    ``("new", factory)``: an app the provider's function builds itself
+    (``app = create_app()`` next to a ``ContextTask``), a fresh object that
+    only what ``factory`` registers applies to; ``("object", qualname)``: a
+    module-level app. None when it cannot be told (a parameter, an
+    integration, a hook).
+    """
+    found = _context_provider(project)
+    if found is None or found[1] is None or found[2] is None:
+        return None
+    _, call, fn = found
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    name = dotted(receiver) if receiver is not None else None
+    if not name or "." in name:
+        return None
+    probe: FunctionInfo | None = fn
+    while probe is not None:  # a ContextTask defined inside ``create_celery_app`` sees its ``app``
+        if name in probe.local_types:
+            factory = project.functions.get(probe.local_types[name])
+            if factory is not None and "factory" in factory.roles and _returns_new_app(factory):
+                return "new", factory.qualname
+            if project.is_subtype(probe.local_types[name], FLASK_TYPES):
+                return "new", probe.local_types[name]
+            return None
+        if name in probe.local_names:
+            return None
+        probe = probe.parent
+    table = fn.imports
+    qualified = table.qualify(name) if table is not None else None
+    for candidate in (qualified, f"{fn.module.name}.{name}"):
+        if candidate and project.canonical(candidate) in project.objects:
+            return "object", project.canonical(candidate)
+    return None
+
+
+def _returns_new_app(factory: FunctionInfo) -> bool:
+    """The factory returns an app it builds (``return app`` of a local), not a module-level one it configures."""
+    returns: list[ast.Return] = []
+    stack: list[ast.AST] = list(factory.node.body)
+    while stack:  # the factory's own statements, not those of functions nested in it
+        node = stack.pop()
+        if isinstance(node, ast.Return) and node.value is not None:
+            returns.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return bool(returns) and all(
+        isinstance(r.value, ast.Name) and r.value.id in factory.local_names and r.value.id not in factory.global_names
+        for r in returns
+    )
 
 
 #: RQ worker classes that run each job in the worker process itself (no fork).
@@ -165,6 +229,7 @@ __all__ = [
     "is_job_code",
     "is_memoised",
     "job_chain",
+    "job_context_app",
     "pushed_context",
     "rq_forks_per_job",
 ]

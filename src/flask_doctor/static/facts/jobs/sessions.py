@@ -9,6 +9,7 @@ idle in transaction, after the task.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
@@ -17,12 +18,16 @@ from flask_doctor.static.facts.jobs.context import (
     app_context_provider,
     calls_in,
     job_chain,
+    job_context_app,
 )
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.model import JOB
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
     from flask_doctor.static.model import FunctionInfo, Project
+    from flask_doctor.static.source import SourceModule
 
 SESSION_FACTORIES = {
     "sqlalchemy.orm.sessionmaker",
@@ -134,9 +139,29 @@ def query_property_session(node: ast.AST, ctx: Context) -> tuple[str, str, Locat
     return None
 
 
+@dataclass(frozen=True)
+class CleanupHook:
+    """Something that ends sessions after tasks, and which tasks it serves.
+
+    ``kind`` is ``"signal"`` (``task_postrun`` & co: every task), ``"base"``
+    (``after_return`` on a task class: tasks of that class, ``scope`` its
+    qualname) or ``"teardown"`` (a teardown on an app, run when a task's app
+    context pops: ``scope`` is ``"object:<app qualname>"`` for a module-level
+    app, ``"function:<qualname>"`` when registered inside a function, or
+    empty when unknown).
+    """
+
+    evidence: Evidence
+    kind: str
+    scope: str = ""
+
+
+_TEARDOWN_REGISTRARS = ("teardown_appcontext", "teardown_request", "teardown_app_request")
+
+
 @project_fact
-def session_cleanup_hook(project: Project) -> Evidence | None:
-    """A hook that ends sessions after each task (task_postrun, after_return, teardown + context)."""
+def session_cleanup_hooks(project: Project) -> list[CleanupHook]:
+    """Hooks that end sessions after tasks (task_postrun, after_return, teardown)."""
     short = {q.rsplit(".", 1)[-1] for q in session_factories(project)}
 
     def removes(node: ast.AST) -> bool:
@@ -151,15 +176,164 @@ def session_cleanup_hook(project: Project) -> Evidence | None:
                     return True
         return False
 
+    hooks: list[CleanupHook] = []
     for fn in project.functions.values():
         hook = any(k in d for d in fn.decorators for k in _POSTRUN_HOOKS)
         if (hook or fn.name in ("after_return", "on_success", "on_failure")) and removes(fn.node):
-            return Evidence(f"`{fn.display}` ends the session after each task", fn.location)
-    if app_context_provider(project) is not None:
-        for fn in project.functions.values():
-            if "teardown" in fn.roles and removes(fn.node):
-                return Evidence(f"`{fn.display}` removes the session when the task's app context pops", fn.location)
+            evidence = Evidence(f"`{fn.display}` ends the session after each task", fn.location)
+            if not hook and fn.class_name and fn.parent is None:
+                hooks.append(CleanupHook(evidence, "base", fn.qualname.rsplit(".", 1)[0]))
+            else:
+                hooks.append(CleanupHook(evidence, "signal"))
+    for fn, scope in _teardowns(project):
+        if removes(fn.node):
+            evidence = Evidence(f"`{fn.display}` removes the session when the task's app context pops", fn.location)
+            hooks.append(CleanupHook(evidence, "teardown", scope))
+    return hooks
+
+
+def _teardowns(project: Project) -> list[tuple[FunctionInfo, str]]:
+    """Teardown functions and where they are registered (see :class:`CleanupHook`)."""
+    found: list[tuple[FunctionInfo, str]] = []
+    for fn in project.functions.values():
+        registrars = [d for d in fn.decorators if d.rsplit(".", 1)[-1] in _TEARDOWN_REGISTRARS]
+        if not registrars and "teardown" not in fn.roles:
+            continue
+        found.append((fn, _registered_on(project, registrars[0].rsplit(".", 1)[0] if registrars else "", fn.parent)))
+    for site in project.calls:
+        if site.name.rsplit(".", 1)[-1] in _TEARDOWN_REGISTRARS and site.node.args:
+            registered = project.resolve_function(dotted(site.node.args[0]) or "", site.function, site.module)
+            if registered is not None:
+                owner = site.name.rsplit(".", 1)[0] if "." in site.name else ""
+                found.append((registered, _registered_on(project, owner, site.function)))
+    return found
+
+
+def _registered_on(project: Project, owner: str, scope: FunctionInfo | None) -> str:
+    """``function:<q>`` inside a function, ``object:<app>`` on a module-level app, else empty."""
+    if scope is not None:
+        return f"function:{scope.qualname}"
+    if owner and project.canonical(owner) in project.objects:
+        return f"object:{project.canonical(owner)}"
+    return ""
+
+
+def session_cleanup_for(project: Project, fn: FunctionInfo) -> Evidence | None:
+    """A hook that ends the session after the task running ``fn`` (None: nothing ends it).
+
+    A ``task_postrun`` hook serves every task; an ``after_return`` on a task
+    class serves the tasks built on that class (``base=`` or a subclass), or
+    every task when the class is the app's default ``Task``; a teardown serves
+    tasks whose app context (:func:`app_context_provider`) is the app it is
+    registered on. When which task or app cannot be told, the hook counts.
+    """
+    hooks = session_cleanup_hooks(project)
+    if not hooks:
+        return None
+    chain = project.chain(fn.qualname, JOB)
+    root = project.functions.get(chain[0]) if chain else fn
+    for hook in hooks:
+        if hook.kind == "signal":
+            return hook.evidence
+        if hook.kind == "base" and _task_on_base(project, root or fn, hook.scope):
+            return hook.evidence
+    if app_context_provider(project) is None:
+        return None
+    worker = job_context_app(project)
+    for hook in hooks:
+        if hook.kind == "teardown" and _teardown_serves(hook.scope, worker):
+            return hook.evidence
     return None
+
+
+def _task_on_base(project: Project, task: FunctionInfo, base: str) -> bool:
+    """The task runs on task class ``base``: ``base=`` names it (or a subclass), the task is a method of one,
+    or ``base`` is the default ``Task`` of the Celery app. True when the task's base cannot be resolved."""
+    if base in _default_task_classes(project):
+        return True
+    if task.class_name and task.parent is None:
+        return base in project.lineage(task.qualname.rsplit(".", 1)[0])
+    given = task.task_options.get("base")
+    if given is None:
+        return False
+    name = dotted(given)
+    if not name:
+        return True
+    qualified = task.imports.qualify(name) if task.imports is not None else None
+    for candidate in (qualified, f"{task.module.name}.{name}"):
+        if candidate and project.canonical(candidate) in project.classes:
+            return base in project.lineage(project.canonical(candidate))
+    return True  # a base outside the project, or one not resolved: it may be the hook's class
+
+
+@project_fact
+def _default_task_classes(project: Project) -> set[str]:
+    """Classes made every task's default: ``celery.Task = X`` or ``Celery(..., task_cls=X)`` (with their bases)."""
+    named: list[tuple[ast.expr, SourceModule]] = []
+    for module in project.modules.values():
+        if "Task" not in module.text and "task_cls" not in module.text:
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Attribute) and t.attr == "Task" for t in node.targets
+            ):
+                named.append((node.value, module))
+            elif isinstance(node, ast.Call):
+                named.extend((kw.value, module) for kw in node.keywords if kw.arg == "task_cls")
+    found: set[str] = set()
+    for value, module in named:
+        name = dotted(value)
+        if not name:
+            continue
+        table = project.module_imports.get(module.name)
+        qualified = (table.qualify(name) if table is not None else None) or f"{module.name}.{name}"
+        found.update(project.lineage(project.canonical(qualified)))
+        found.update(q for q in project.classes if q.endswith(f".{name}"))  # a class defined in a function
+    return found
+
+
+def _teardown_serves(scope: str, worker: tuple[str, str] | None) -> bool:
+    """A teardown registered at ``scope`` runs when the worker app's context pops (True when unsure)."""
+    if worker is None or not scope:
+        return True
+    kind, app = worker
+    if scope.startswith("object:"):
+        # on a module-level app: a worker's own ``create_app()`` is another object
+        return kind == "object" and scope == f"object:{app}"
+    # registered inside a function: the factory (or something it calls) registers it on every app it makes
+    return True
+
+
+@project_fact
+def first_session_uses(project: Project) -> dict[tuple[str, str, int], tuple[str, int, int]]:
+    """(task, factory path, factory line) -> where the task's call chain first uses that scoped session.
+
+    One task whose helpers use the session a dozen times leaks one session,
+    not twelve: a use in a helper is reported only when it is the first of
+    its task's (the task's own uses first, then the helpers nearest the task). Uses through a model's
+    ``query`` property are not listed.
+    """
+    factories = {q: info for q, info in session_factories(project).items() if info[0] == "scoped_session"}
+    found: dict[tuple[str, str, int], tuple[int, str, int, int]] = {}
+    if not factories:
+        return {}
+    for site in project.calls:
+        fn = site.function
+        if fn is None or JOB not in fn.contexts or is_test_path(site.module.path):
+            continue
+        if not isinstance(site.node.func, ast.Attribute) or site.node.func.attr in CLEANUP_METHODS | {"configure"}:
+            continue
+        owner = site.name.rsplit(".", 1)[0]
+        info = factories.get(owner) or factories.get(project.canonical(owner))
+        if info is None:
+            continue
+        chain = project.chain(fn.qualname, JOB)
+        root = chain[0] if chain else fn.qualname
+        key = (root, info[1].path, info[1].line)
+        rank = (len(chain), site.module.path, site.node.lineno, site.node.col_offset)
+        if key not in found or rank < found[key]:
+            found[key] = rank
+    return {key: rank[1:] for key, rank in found.items()}
 
 
 def session_ended(project: Project, name: str, fn: FunctionInfo) -> bool:
@@ -211,7 +385,10 @@ def session_ended(project: Project, name: str, fn: FunctionInfo) -> bool:
 __all__ = [
     "CLEANUP_METHODS",
     "SESSION_FACTORIES",
-    "session_cleanup_hook",
+    "CleanupHook",
+    "first_session_uses",
+    "session_cleanup_for",
+    "session_cleanup_hooks",
     "session_ended",
     "session_factories",
     "session_factory",

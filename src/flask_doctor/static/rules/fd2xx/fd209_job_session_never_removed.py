@@ -8,8 +8,9 @@ from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.jobs.context import forked_per_job, is_job_code
 from flask_doctor.static.facts.jobs.sessions import (
     CLEANUP_METHODS,
+    first_session_uses,
     query_property_session,
-    session_cleanup_hook,
+    session_cleanup_for,
     session_ended,
     session_factory,
 )
@@ -49,6 +50,17 @@ class JobSessionNeverRemoved(Rule):
     `SimpleWorker` runs jobs in one process and is reported). The scoped
     session counts however it is reached: `Session`, `database.Session`,
     or `Post.query` under a base given `query = Session.query_property()`.
+    A task reaching the session only through helpers gets one finding, at
+    the helper use nearest the task.
+
+    What ends sessions is judged per task: an `after_return` that removes
+    the session on a task class covers the tasks declared with `base=` that
+    class (or every task once it is the app's default `Task`), and a
+    `teardown_appcontext` covers tasks whose app context is pushed for the
+    app it is registered on: one registered on the app `wsgi.py` builds does
+    not run for a worker that pushes contexts of its own `create_app()`
+    result, while one the factory registers does. When the task's class or
+    the worker's app cannot be told, the hook counts.
 
     ## Example
     ```python
@@ -261,6 +273,138 @@ class JobSessionNeverRemoved(Rule):
             },
         ),
     )
+    # per-task excuses: a task on the class whose ``after_return`` removes the session, every task once that
+    # class is the app's default ``Task``, and a teardown the factory registers on the app the worker builds
+    _WEB = """
+        from flask import Flask
+        from database import Session
+
+        def create_app():
+            app = Flask(__name__)
+            app.config.from_envvar("SETTINGS")
+            return app
+        """
+    _WORKER = """
+        from celery import Celery
+        from web import create_app
+
+        def make_celery():
+            app = create_app()
+            celery = Celery(app.import_name)
+
+            class AppContextTask(celery.Task):
+                def __call__(self, *args, **kwargs):
+                    with app.app_context():
+                        return super().__call__(*args, **kwargs)
+
+            celery.Task = AppContextTask
+            return celery
+        """
+    VALID = VALID + (
+        Valid(
+            """
+            from celery import Celery
+            from database import Session
+
+            celery = Celery(__name__)
+
+            class DbTask(celery.Task):
+                abstract = True
+
+                def after_return(self, *args, **kwargs):
+                    Session.remove()
+
+            @celery.task(base=DbTask)
+            def ingest(upload_id):
+                Session.execute("select 1")
+                Session.commit()
+            """,
+            files={"database.py": _DB},
+        ),
+        Valid(
+            """
+            from celery import Celery
+            from database import Session
+
+            celery = Celery(__name__)
+
+            class DbTask(celery.Task):
+                def after_return(self, *args, **kwargs):
+                    Session.remove()
+
+            celery.Task = DbTask
+
+            @celery.task
+            def summarise(report_id):
+                Session.execute("select 1")
+            """,
+            files={"database.py": _DB},
+        ),
+        Valid(
+            """
+            from worker import make_celery
+            from database import Session
+
+            celery = make_celery()
+
+            @celery.task
+            def summarise(report_id):
+                Session.execute("select 1")
+            """,
+            files={
+                "database.py": _DB,
+                "worker.py": _WORKER,
+                "web.py": """
+            from flask import Flask
+            from database import Session
+
+            def create_app():
+                app = Flask(__name__)
+
+                @app.teardown_appcontext
+                def end_session(exc):
+                    Session.remove()
+
+                return app
+            """,
+            },
+        ),
+        # the worker pushes contexts of the very app object the teardown is registered on
+        Valid(
+            """
+            from celery import Celery
+            from database import Session
+            from wsgi import application
+
+            celery = Celery(__name__)
+
+            class AppContextTask(celery.Task):
+                def __call__(self, *args, **kwargs):
+                    with application.app_context():
+                        return super().__call__(*args, **kwargs)
+
+            celery.Task = AppContextTask
+
+            @celery.task
+            def summarise(report_id):
+                Session.execute("select 1")
+            """,
+            files={
+                "database.py": _DB,
+                "web.py": _WEB,
+                "wsgi.py": """
+            from web import create_app
+            from database import Session
+
+            application = create_app()
+
+            @application.teardown_appcontext
+            def end_session(exc=None):
+                Session.remove()
+            """,
+            },
+        ),
+    )
     INVALID = (
         Invalid(
             """
@@ -318,6 +462,71 @@ class JobSessionNeverRemoved(Rule):
         ),
     )
 
+    INVALID = INVALID + (
+        # only tasks declared with ``base=DbTask`` get its ``after_return``; the teardown sits on the app
+        # ``wsgi.py`` builds, while the worker pushes contexts of the app its own ``create_app()`` returns
+        Invalid(
+            """
+            from worker import make_celery
+            from database import Session
+
+            celery = make_celery()
+
+            class DbTask(celery.Task):
+                def after_return(self, *args, **kwargs):
+                    Session.remove()
+
+            @celery.task(base=DbTask)
+            def ingest(upload_id):
+                Session.execute("select 1")
+                Session.commit()
+
+            @celery.task
+            def run_analyser(sketch_id):
+                Session.execute("select 1")  # expect
+                Session.commit()
+            """,
+            message="in task `run_analyser`",
+            files={
+                "database.py": _DB,
+                "worker.py": _WORKER,
+                "web.py": _WEB,
+                "wsgi.py": """
+            from web import create_app
+            from database import Session
+
+            application = create_app()
+
+            @application.teardown_appcontext
+            def end_session(exc=None):
+                Session.remove()
+            """,
+            },
+        ),
+        # the task reaches the session through two helpers: one leak, reported once at the first helper's use
+        Invalid(
+            """
+            from celery import Celery
+            from database import Session
+
+            celery = Celery(__name__)
+
+            def load_sketch(sketch_id):
+                return Session.execute("select 1")  # expect
+
+            def save_view(sketch_id):
+                Session.execute("select 2")
+                Session.commit()
+
+            @celery.task
+            def rebuild(sketch_id):
+                load_sketch(sketch_id)
+                save_view(sketch_id)
+            """,
+            files={"database.py": _DB},
+        ),
+    )
+
     def start(self) -> None:
         self._reported: set[tuple[str, str]] = set()
 
@@ -359,7 +568,13 @@ class JobSessionNeverRemoved(Rule):
         key = (ctx.function.qualname, info[0])
         if key in self._reported or session_ended(ctx.project, name, ctx.function):
             return
-        if session_cleanup_hook(ctx.project) is not None:
+        chain = ctx.project.chain(ctx.function.qualname, JOB)
+        if chain and chain[0] != ctx.function.qualname:
+            # a helper the task calls: one finding per task and session, at the chain's first use
+            first = first_session_uses(ctx.project).get((chain[0], info[2].path, info[2].line))
+            if first is not None and first != (ctx.module.path, node.lineno, node.col_offset):
+                return
+        if session_cleanup_for(ctx.project, ctx.function) is not None:
             return
         self._reported.add(key)
         ctx.report(
