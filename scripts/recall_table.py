@@ -1,6 +1,6 @@
 """Recall of `flask-doctor check` on the corpus: how many verified problems it reports.
 
-    python scripts/recall_table.py [RUN.jsonl] [--half held|tune] [--window 6] [--misses]
+    python scripts/recall_table.py [RUN.jsonl] [--half held|tune] [--window 6] [--misses] [--sample NAME]
 
 ``docs/precision/recall-<half>.jsonl`` lists problems a reviewer verified by reading the
 applications, without running flask-doctor or reading its rules: app, path, line, the catalogue
@@ -8,8 +8,10 @@ problem (``S12 ...``), a short kind and one line of evidence. A problem counts a
 run (an ``ecosystem.py run`` output; by default docs/precision/runs/current.jsonl, the run the
 precision table is built from) has a finding of a rule that covers that catalogue problem
 (its ``catalog`` metadata), in the same file, within ``--window`` lines; preview rules do not count.
-Problems outside the catalogue count as found by any rule at that place. Standard library plus
-flask_doctor's rulebook.
+Problems outside the catalogue count as found by any rule at that place. Rows may name the review
+round they come from (``sample``; the first round names none) and carry a second reviewer's
+``verify`` verdict; only kept problems are in these files. Standard library plus flask_doctor's
+rulebook.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ sys.path.insert(0, str(ROOT / "src"))
 from flask_doctor.rulebook import all_metas  # noqa: E402 (the checkout's own source)
 
 
+#: The review round of rows that name none: the first one, over the first 63 applications.
+FIRST_SAMPLE = "first"
+
+
 def normalize_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -37,9 +43,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--half", choices=("held", "tune"), default="held")
     parser.add_argument("--window", type=int, default=6)
     parser.add_argument("--misses", action="store_true", help="list the problems not found")
+    parser.add_argument(
+        "--sample",
+        metavar="NAME",
+        help=f"only problems of one review round: {FIRST_SAMPLE!r} (rows without a sample) or a row's `sample`",
+    )
     args = parser.parse_args(argv)
     metas = {m.code: m for m in all_metas()}
     problems = [json.loads(line) for line in (ROOT / "docs" / "precision" / f"recall-{args.half}.jsonl").open()]
+    if args.sample:
+        problems = [p for p in problems if p.get("sample", FIRST_SAMPLE) == args.sample]
+    if not problems:
+        parser.error(f"no verified problems in recall-{args.half}.jsonl" + (f" for sample {args.sample!r}" if args.sample else ""))
     findings: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for line in args.results.open(encoding="utf-8"):
         record = json.loads(line)
@@ -61,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             misses.append(problem)
     all_found, all_total = sum(found.values()), sum(total.values())
-    print(f"recall ({args.half}): {all_found} of {all_total} verified problems found ({all_found / all_total:.0%})")
+    label = args.half + (f", sample {args.sample}" if args.sample else "")
+    print(f"recall ({label}): {all_found} of {all_total} verified problems found ({all_found / all_total:.0%})")
     print("| catalogue problem | found / verified |\n|---|---|")
     for catalog in sorted(total, key=lambda c: (not c.startswith("S"), int(c[1:]) if c[1:].isdigit() else 0)):
         print(f"| {catalog} | {found[catalog]} / {total[catalog]} |")
