@@ -168,8 +168,12 @@ class Context:
         self._sink(finding)
 
 
-def describe_context(ctx: Context) -> str:
-    """``view export_users`` / ``task send_mail`` / ``helper load (called from view x)``."""
+def describe_context(ctx: Context, about: str | None = None) -> str:
+    """``view export_users`` / ``task send_mail`` / ``helper load (called from view x)``.
+
+    ``about`` names the context the finding is about (``JOB`` for a leak after a task): a helper
+    that both views and tasks call is then described by the task chain, not the request one.
+    """
     fn = ctx.function
     if fn is None:
         return "module level"
@@ -185,7 +189,7 @@ def describe_context(ctx: Context) -> str:
         return f"error handler `{fn.display}`"
     if "callback" in fn.roles:
         return f"request callback `{fn.display}`"
-    for context, label in ((REQUEST, "request"), (JOB, "task")):
+    for context, label in sorted(((REQUEST, "request"), (JOB, "task")), key=lambda pair: pair[0] != about):
         if context in fn.contexts:
             return f"`{fn.display}` (called from {label} code via `{ctx.root_name(context)}`)"
     return f"`{fn.display}`"

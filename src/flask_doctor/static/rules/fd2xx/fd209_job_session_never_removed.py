@@ -580,7 +580,7 @@ class JobSessionNeverRemoved(Rule):
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"{label} in {describe_context(ctx)} uses a plain SQLAlchemy session that is never closed or removed: "
+                f"{label} in {describe_context(ctx, JOB)} uses a plain SQLAlchemy session that is never closed or removed: "
                 f"its connection stays checked out (idle in transaction) after the task",
                 hint=f"Call `{name}.remove()`/`.close()` in a `finally`, use `with {info[0]}() as session:`, "
                 "or end sessions for every task in a `task_postrun` handler.",
