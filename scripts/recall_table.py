@@ -28,7 +28,6 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from flask_doctor.rulebook import all_metas  # noqa: E402 (the checkout's own source)
 
-
 #: The review round of rows that name none: the first one, over the first 63 applications.
 FIRST_SAMPLE = "first"
 
@@ -54,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.sample:
         problems = [p for p in problems if p.get("sample", FIRST_SAMPLE) == args.sample]
     if not problems:
-        parser.error(f"no verified problems in recall-{args.half}.jsonl" + (f" for sample {args.sample!r}" if args.sample else ""))
+        parser.error(
+            f"no verified problems in recall-{args.half}.jsonl"
+            + (f" for sample {args.sample!r}" if args.sample else "")
+        )
     findings: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for line in args.results.open(encoding="utf-8"):
         record = json.loads(line)

@@ -54,7 +54,9 @@ def hostile_tree(tmp_path: Path) -> Path:
 
 def _check(root: Path, fmt: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "flask_doctor", "check", ".", "--format", fmt, "--no-color"],
+        # --fail-level note: the exit code says the hostile files were reported whatever severity
+        # the measured precision table gives the development-server rule today
+        [sys.executable, "-m", "flask_doctor", "check", ".", "--format", fmt, "--no-color", "--fail-level", "note"],
         cwd=root,
         capture_output=True,
         text=True,
