@@ -150,6 +150,9 @@ def test_env_directory_is_skipped_but_env_file_is_read(tmp_path: Path) -> None:
         (".env.sh", False, None),
         ("docker-compose.yml.bak", False, None),
         ("Dockerfile.j2", False, "dockerfile"),
+        ("Dockerfile-server", True, "dockerfile"),
+        ("deploy/Dockerfile_prod", False, "dockerfile"),
+        ("Dockerfile-server.md", True, None),
     ],
 )
 def test_deploy_kind(path: str, at_root: bool, kind: str | None) -> None:
@@ -161,6 +164,20 @@ def test_gunicorn_py_only_at_roots_and_config_dirs(tmp_path: Path) -> None:
     found = discover([tmp_path], Settings(root=tmp_path))
     assert rel(found.deploy_files, tmp_path) == ["config/gunicorn.py", "gunicorn.py"]
     assert rel(found.python_files, tmp_path) == ["app/gunicorn.py", "config/gunicorn.py", "gunicorn.py"]
+
+
+def test_package_gunicorn_py_counts_when_it_holds_settings(tmp_path: Path) -> None:
+    # ``gunicorn -c python:shop.gunicorn`` loads a settings module deep in the package
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "gunicorn.py").write_text("bind = '0.0.0.0:8000'\nworkers = 3\nmax_requests = 1000\n")
+    # a module of the same name that builds a custom gunicorn application is not a settings file
+    (tmp_path / "runner").mkdir()
+    (tmp_path / "runner" / "gunicorn.py").write_text(
+        "from gunicorn.app.base import BaseApplication\n\nclass App(BaseApplication):\n    pass\n\nworkers = 2\nbind = ':80'\n"
+    )
+    found = discover([tmp_path], Settings(root=tmp_path))
+    assert rel(found.deploy_files, tmp_path) == ["shop/gunicorn.py"]
+    assert rel(found.python_files, tmp_path) == ["runner/gunicorn.py", "shop/gunicorn.py"]
 
 
 def test_gitignore_root_and_nested(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 from flask_doctor.bounded_read import describe_kind, read_text_bounded
 from flask_doctor.config import Settings, compile_glob, relative_posix
 from flask_doctor.globs import Glob
-from flask_doctor.static.deploy.kinds import deploy_kind
+from flask_doctor.static.deploy.kinds import deploy_kind, is_gunicorn_settings_module
 
 __all__ = [
     "DEFAULT_SKIP_DIRS",
@@ -277,6 +277,8 @@ class _Walker:
             return  # the same file through another link: report it once
         is_py = is_python_file(path)
         kind = deploy_kind(path, at_root=at_root)
+        if kind is None and path.name == "gunicorn.py" and _gunicorn_settings(path):
+            kind = "gunicorn"  # ``pkg/gunicorn.py`` loaded with ``gunicorn -c python:pkg.gunicorn``
         if not is_py and kind is None:
             if explicit:
                 self.problems.append((path, "not a Python source or a known deploy file; skipped"))
@@ -443,6 +445,14 @@ def _os_message(exc: OSError, path: Path) -> str:
     if exc.errno == errno.ELOOP:
         return "symbolic link loop; not followed"
     return exc.strerror or str(exc)
+
+
+def _gunicorn_settings(path: Path) -> bool:
+    """A ``gunicorn.py`` deep in a package whose content is gunicorn settings (read once, bounded)."""
+    try:
+        return is_gunicorn_settings_module(read_text_bounded(path))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
 
 
 def discover(

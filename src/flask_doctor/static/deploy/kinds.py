@@ -4,19 +4,20 @@ File discovery (:mod:`flask_doctor.static.files`) uses it to collect deploy
 files in the same walk as Python files, and :func:`parse_deploy_files`
 uses it to pick each file's reader.  A name is matched exactly first
 (``Dockerfile``, ``Procfile``, ``gunicorn.conf.py``...), then by pattern
-(``Dockerfile.prod``, ``docker-compose.override.yml``, ``.env.production``,
+(``Dockerfile.prod``, ``Dockerfile-server``, ``docker-compose.override.yml``, ``.env.production``,
 ``nginx.conf``, ``app.service``); backups and documentation (``Dockerfile.md``,
 ``compose.yml.bak``) are not deploy files.
 """
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import re
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["CONFIG_DIRS", "CONF_DIRS", "NGINX_DIRS", "DeployKind", "deploy_kind"]
+__all__ = ["CONFIG_DIRS", "CONF_DIRS", "NGINX_DIRS", "DeployKind", "deploy_kind", "is_gunicorn_settings_module"]
 
 #: The kinds of deploy file, one reader each.
 DeployKind = Literal[
@@ -80,7 +81,10 @@ CONF_DIRS = frozenset(
 NGINX_DIRS = frozenset({"nginx", "sites-available", "sites-enabled"})
 _DEPLOY_GLOBS: tuple[tuple[str, DeployKind], ...] = (
     ("Dockerfile.*", "dockerfile"),
+    ("Dockerfile-*", "dockerfile"),  # ``Dockerfile-server``, ``Dockerfile-prod``
+    ("Dockerfile_*", "dockerfile"),
     ("Containerfile.*", "dockerfile"),
+    ("Containerfile-*", "dockerfile"),
     ("*.Dockerfile", "dockerfile"),
     ("*.dockerfile", "dockerfile"),
     ("docker-compose*.yml", "compose"),
@@ -127,3 +131,48 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> DeployKind | None:
     if name.endswith(".conf") and (at_root or parent in CONF_DIRS):
         return "conf"
     return None
+
+
+#: Names only a gunicorn settings module assigns at module level.
+_GUNICORN_SETTINGS = frozenset(
+    {
+        "bind",
+        "workers",
+        "worker_class",
+        "threads",
+        "worker_connections",
+        "timeout",
+        "graceful_timeout",
+        "keepalive",
+        "max_requests",
+        "max_requests_jitter",
+        "preload_app",
+        "wsgi_app",
+    }
+)
+
+
+def is_gunicorn_settings_module(text: str) -> bool:
+    """Is this ``gunicorn.py`` (outside a root or config directory) a gunicorn settings file?
+
+    A package module ``pkg/gunicorn.py`` that ``gunicorn -c python:pkg.gunicorn``
+    loads assigns gunicorn settings (``workers = 3``, ``max_requests = 1000``)
+    at module level; an ordinary module that happens to have that name
+    defines a custom application class or imports gunicorn's instead. Two
+    settings at least, no class, no ``gunicorn.app`` import.
+    """
+    if "gunicorn.app" in text or "BaseApplication" in text:
+        return False
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    names: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef):
+            return False
+        targets = (
+            stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        )
+        names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return len(names & _GUNICORN_SETTINGS) >= 2

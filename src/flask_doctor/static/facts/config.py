@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.apps import is_flask_type, object_type
-from flask_doctor.static.facts.config_values import env_default, false_constant, short
+from flask_doctor.static.facts.config_values import env_default, false_constant, is_env_read, short
 from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of
-from flask_doctor.static.facts.scopes import enclosing_function, in_main_guard
+from flask_doctor.static.facts.scopes import enclosing_function, imports_at, in_main_guard
 from flask_doctor.static.model import (
     CLI,
     MAIN,
@@ -301,6 +301,24 @@ def live_in_production(project: Project, setting: ConfigSetting) -> bool:
     return False
 
 
+def inherited_setting(project: Project, config_class: str, key: str) -> ConfigSetting | None:
+    """The ``key`` setting a config class runs with: its own, else the nearest base class's."""
+    seen: set[str] = set()
+    todo = [config_class]
+    while todo:
+        name = todo.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        own = [c for c in project.config if c.owner == name and c.key == key]
+        if own:
+            return own[-1]
+        cls = project.classes.get(name)
+        if cls is not None:
+            todo.extend(b for b in cls.bases if b in project.classes)
+    return None
+
+
 # ------------------------------------------------------------------ overrides
 def overridden_later(project: Project, setting: ConfigSetting) -> tuple[ast.Call, str] | None:
     """A later ``app.config.from_pyfile/from_envvar/...`` that may replace ``setting``.
@@ -355,6 +373,9 @@ def from_object_loaders(project: Project) -> dict[str, list[CallSite]]:
         if not (isinstance(call.func, ast.Attribute) and call.func.attr == "from_object" and call.args):
             continue
         arg = call.args[0]
+        if isinstance(arg, ast.Name) and site.function is not None:
+            # ``def create_app(config="pkg.settings.Defaults"): app.config.from_object(config)``
+            arg = _parameter_default(site.function.node, arg.id) or arg
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
             target = arg.value.replace(":", ".")
         else:
@@ -365,6 +386,21 @@ def from_object_loaders(project: Project) -> dict[str, list[CallSite]]:
             target = (table.qualify(name) if table is not None else None) or f"{site.module.name}.{name}"
         loaders.setdefault(target, []).append(site)
     return loaders
+
+
+def _parameter_default(fn: ast.AST, name: str) -> ast.expr | None:
+    """The default value of parameter ``name`` of ``fn``, if it has one."""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    args = fn.args
+    positional = [*args.posonlyargs, *args.args]
+    for param, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults):
+        if param.arg == name:
+            return default
+    for param, kw_default in zip(args.kwonlyargs, args.kw_defaults):
+        if param.arg == name:
+            return kw_default
+    return None
 
 
 # ---------------------------------------------------------------- start-up guards
@@ -516,8 +552,44 @@ def config_fallbacks(project: Project) -> list[ConfigFallback]:
                 and (dotted(target.value) or "").endswith("environ")
                 and _production_code(project, module, node.lineno)
             ):
-                add(module, node, node.value, f"`{short(node, 70)}`")
+                add(module, node, _chosen_value(project, module, node), f"`{short(node, 70)}`")
     return found
+
+
+def _chosen_value(project: Project, module: SourceModule, node: ast.Assign) -> ast.expr | None:
+    """What ``os.environ["K"] = value`` stores when the environment lacks it.
+
+    The literal itself, the default of an environment read, or either one
+    through a local name assigned earlier in the function (``env =
+    os.getenv("FLASK_ENV", "development")`` then ``os.environ["FLASK_ENV"] = env``).
+    """
+    value: ast.expr | None = node.value
+    fn = enclosing_function(project, module.path, node.lineno)
+    if isinstance(value, ast.Name) and fn is not None:
+        found = None
+        for stmt in ast.walk(fn.node):
+            if isinstance(stmt, ast.Assign) and stmt.lineno < node.lineno:
+                if any(isinstance(t, ast.Name) and t.id == value.id for t in stmt.targets):
+                    found = stmt.value
+        value = found
+    if value is None:
+        return None
+    table = fn.imports if fn is not None else project.module_imports.get(module.name)
+    default = env_default(value, table) if table is not None else None
+    return default if default is not None else value
+
+
+@project_fact
+def server_launchers(project: Project) -> frozenset[str]:
+    """Paths of modules whose code starts the production server (a ``service start`` CLI running gunicorn).
+
+    What such a command does before it starts the server -- exporting
+    environment variables, choosing the config -- is what production runs
+    with, although it is CLI code.
+    """
+    from flask_doctor.static.facts.server import code_server_commands
+
+    return frozenset(cmd.source.path for cmd in code_server_commands(project))
 
 
 @project_fact
@@ -549,7 +621,65 @@ def _production_code(project: Project, module: SourceModule, line: int) -> bool:
     if module.name in _test_helper_modules(project):
         return False
     fn = enclosing_function(project, module.path, line)
-    return fn is None or not (TEST in fn.roles or (fn.contexts and fn.contexts <= DEV_CONTEXTS))
+    if fn is None:
+        return True
+    if TEST in fn.roles:
+        return False
+    # CLI-only code does not run in a worker, unless the command starts the server itself
+    return not (fn.contexts and fn.contexts <= DEV_CONTEXTS) or module.path in server_launchers(project)
+
+
+# ---------------------------------------------------------------- exported secrets
+@dataclass(frozen=True)
+class SecretExport:
+    """``os.environ["SECRET_KEY"] = value`` in production code, and the secret settings that read the variable."""
+
+    export: ConfigSetting  #: the assignment, as a setting of the variable (owner ``"os.environ"``)
+    readers: tuple[ConfigSetting, ...]  #: live settings that read the variable
+
+
+@project_fact
+def secret_env_exports(project: Project) -> list[SecretExport]:
+    """Production code that sets the environment variable a secret setting is read from.
+
+    A ``service start`` command that exports ``SECRET_KEY`` before it starts
+    the server decides the key production signs with, as much as the config
+    class that reads it (``SECRET_TOKEN_KEY = os.getenv("SECRET_KEY")``). A
+    variable counts when its name or the reading setting's is a secret key
+    (:data:`SECRET_KEYS`).
+    """
+    readers: dict[str, list[ConfigSetting]] = {}
+    for setting in (*project.config, *attribute_settings(project)):
+        value = setting.value
+        table = imports_at(project, setting.location.path, setting.location.line)
+        if not is_env_read(value, table):
+            continue
+        name = value.args[0] if isinstance(value, ast.Call) and value.args else getattr(value, "slice", None)
+        if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+            continue
+        if (setting.key in SECRET_KEYS or name.value in SECRET_KEYS) and live_in_production(project, setting):
+            readers.setdefault(name.value, []).append(setting)
+    found: list[SecretExport] = []
+    if not readers:
+        return found
+    for module in project.modules.values():
+        if "environ[" not in module.text or not production_deploy_path(module.path):
+            continue  # ``dev_server/app.py`` exporting a throw-away key for the reloader is development
+        for node in ast.walk(module.tree):
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+                continue
+            target = node.targets[0]
+            if not (isinstance(target, ast.Subscript) and (dotted(target.value) or "").endswith("environ")):
+                continue
+            key = target.slice
+            if not (isinstance(key, ast.Constant) and key.value in readers):
+                continue
+            if not _production_code(project, module, node.lineno):
+                continue
+            location = Location(module.path, node.lineno, node.col_offset + 1)
+            export = ConfigSetting(key.value, node.value, location, "base", "os.environ")
+            found.append(SecretExport(export, tuple(readers[key.value])))
+    return found
 
 
 # ---------------------------------------------------------------- Talisman
@@ -615,6 +745,7 @@ __all__ = [
     "ConfigFallback",
     "LOADS_OVERRIDES",
     "SECRET_KEYS",
+    "SecretExport",
     "TALISMAN_COOKIE_FLAGS",
     "attribute_settings",
     "config_fallbacks",
@@ -625,8 +756,11 @@ __all__ = [
     "foreign_settings_modules",
     "from_object_loaders",
     "in_production_config",
+    "inherited_setting",
     "live_in_production",
     "overridden_later",
+    "server_launchers",
+    "secret_env_exports",
     "settings",
     "startup_guard",
     "talisman_cookie_flag_off",

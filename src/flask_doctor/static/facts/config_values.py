@@ -42,6 +42,7 @@ RANDOM_CALLS = {
     "random.sample": "random.sample",
     "Crypto.Random.get_random_bytes": "get_random_bytes",
     "Cryptodome.Random.get_random_bytes": "get_random_bytes",
+    "cryptography.fernet.Fernet.generate_key": "Fernet.generate_key",
 }
 
 
@@ -82,6 +83,38 @@ def env_default(node: ast.AST, table: ImportTable) -> ast.expr | None:
         if any(is_env_read(v, table) for v in node.values[:-1]):
             return node.values[-1]
     return None
+
+
+def settings_default(node: ast.AST, table: ImportTable, key: str) -> ast.expr | None:
+    """What a setting falls back to when the operator leaves it out.
+
+    The default of an environment read (:func:`env_default`), or of a lookup
+    of the same key in a settings mapping the code was handed
+    (``self.SECRET_KEY = settings.get("SECRET_KEY", "dev")``, a settings
+    holder built from the operator's file).
+    """
+    default = env_default(node, table)
+    if default is not None:
+        return default
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and not isinstance(node.func.value, ast.Dict)
+        and len(node.args) == 2
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+        and node.args[0].value.upper() == key.upper()
+    ):
+        return node.args[1]
+    return None
+
+
+def missing(node: ast.AST, table: ImportTable) -> str:
+    """When a :func:`settings_default` applies, for a message."""
+    return (
+        "the environment variable is missing" if env_default(node, table) is not None else "the settings leave it out"
+    )
 
 
 def truthy_constant(node: ast.AST | None) -> bool:
@@ -253,9 +286,11 @@ __all__ = [
     "false_constant",
     "is_env_read",
     "literal_secret",
+    "missing",
     "persisted_by_module",
     "qualify",
     "random_call",
+    "settings_default",
     "short",
     "truthy_constant",
 ]

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import project_fact
-from flask_doctor.static.facts.config import live_in_production, settings
-from flask_doctor.static.facts.config_values import false_constant
+from flask_doctor.static.facts.config import attribute_settings, live_in_production, settings
+from flask_doctor.static.facts.config_values import false_constant, literal_secret
 from flask_doctor.static.facts.guards import mentions, source_text
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.taint import REQUEST_NAMES, assignments
@@ -407,8 +407,34 @@ def session_grants_authority(project: Project) -> bool:
                 uses_session = True
                 if "session" in record.names and _session_keys_grant(source.tree):
                     return True
+    if _identity_session_key_setting(project):
+        return True
     has_views = any(True for _ in project.views())
     return not (uses_session and has_views)  # no visible session use: nothing to go on, assume it matters
+
+
+def _identity_session_key_setting(project: Project) -> bool:
+    """A setting names the session key that holds the user: ``USER_IDENTITY_SESSION_KEY = "userIdentity"``.
+
+    A framework keeps the logged-in user under a configurable session key;
+    the code that stores it (the sites built on the framework) indexes the
+    session with the setting, not with a constant this module can read.
+    """
+    for setting in (*project.config, *attribute_settings(project)):
+        if not setting.key.endswith("SESSION_KEY"):
+            continue
+        value = setting.value
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "get"
+            and len(value.args) == 2
+        ):
+            value = value.args[1]  # ``settings.get("USER_SESSION_KEY", "user_id")``: its default
+        text = literal_secret(value)
+        if text is not None and _IDENTITY_KEY.search(text):
+            return True
+    return False
 
 
 def _session_keys_grant(tree: ast.AST) -> bool:

@@ -174,7 +174,7 @@ def gunicorn_deployments(project: Project) -> list[Gunicorn]:
     if deploy is None:
         return found
     used: set[str] = set()
-    for cmd in deploy.commands:
+    for cmd in [*deploy.commands, *code_server_commands(project)]:
         if cmd.server != "gunicorn" or not _production_process(cmd.source.path, cmd.process):
             continue
         conf = deploy.gunicorn_config_for(cmd)
@@ -214,6 +214,80 @@ def gunicorn_deployments(project: Project) -> list[Gunicorn]:
                 item.settings[name] = _conf_value(deploy, setting)
         found.append(item)
     return found
+
+
+#: Calls that run a command line: a project CLI that starts the server hands it one of these.
+_RUNS_COMMAND = frozenset(
+    {
+        "os.system",
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.Popen",
+        "os.execvp",
+        "os.execv",
+    }
+)
+
+
+@project_fact
+def code_server_commands(project: Project) -> list[ServerCommand]:
+    """gunicorn command lines the project's own code starts (``os.system("gunicorn -c python:pkg.gunicorn app")``).
+
+    A ``serve``/``service start`` CLI command that builds the server's
+    command line and runs it is the production entry point as much as a
+    Dockerfile ``CMD``. The command is a string (f-string parts become
+    ``$VALUE``, unknown) or a list of strings, written in the call or
+    assigned to a local name first; only commands that start gunicorn are
+    kept, and code in tests, examples and scripts is left out.
+    """
+    from flask_doctor.static.deploy.commands import analyze_command
+
+    found: list[ServerCommand] = []
+    for site in project.calls:
+        if not site.node.args or role_of_path(site.module.path) is not FileRole.APPLICATION:
+            continue
+        table = site.function.imports if site.function is not None else project.module_imports.get(site.module.name)
+        name = dotted(site.node.func) or ""
+        qualified = (table.qualify(name) if table is not None else None) or name
+        if qualified not in _RUNS_COMMAND:
+            continue
+        arg = site.node.args[-1] if qualified.startswith("os.exec") else site.node.args[0]
+        if isinstance(arg, ast.Name) and site.function is not None:
+            arg = _last_assignment(site.function.node, arg.id, site.node.lineno) or arg
+        command = _command_text(arg)
+        if command is None or "gunicorn" not in (command if isinstance(command, str) else " ".join(command)):
+            continue
+        at = Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
+        commands, _ = analyze_command(command, at, "code")
+        found.extend(c for c in commands if c.server == "gunicorn")
+    return found
+
+
+def _last_assignment(fn: ast.AST, name: str, before: int) -> ast.expr | None:
+    value: ast.expr | None = None
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and node.lineno < before:
+            if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                value = node.value
+    return value
+
+
+def _command_text(node: ast.expr) -> str | list[str] | None:
+    """The command a string, f-string, ``+`` of them or list of strings spells (unknown parts as ``$VALUE``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(str(v.value) if isinstance(v, ast.Constant) else "$VALUE" for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _command_text(node.left), _command_text(node.right)
+        if isinstance(left, str) and isinstance(right, str):
+            return left + right
+        return None
+    if isinstance(node, ast.List):
+        words = [_command_text(e) for e in node.elts]
+        return [w for w in words if isinstance(w, str)] if all(isinstance(w, str) for w in words) else None
+    return None
 
 
 _UWSGI_GREEN = ("--gevent", "--async", "--ugreen", "--greenlet", "--asyncio")

@@ -13,6 +13,50 @@ from flask_doctor.static.model.records import ClassInfo, ConfigSetting
 
 _CONFIG_NAME = re.compile(r"config|settings|conf$", re.IGNORECASE)
 _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
+#: Keys Flask itself reads: a class whose ``__init__`` sets two of them on ``self`` is a config object.
+FLASK_KEYS = frozenset(
+    {
+        "DEBUG",
+        "TESTING",
+        "ENV",
+        "SECRET_KEY",
+        "SERVER_NAME",
+        "APPLICATION_ROOT",
+        "PREFERRED_URL_SCHEME",
+        "PROPAGATE_EXCEPTIONS",
+        "PERMANENT_SESSION_LIFETIME",
+        "SESSION_COOKIE_NAME",
+        "SESSION_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SAMESITE",
+        "MAX_CONTENT_LENGTH",
+        "SEND_FILE_MAX_AGE_DEFAULT",
+        "TEMPLATES_AUTO_RELOAD",
+    }
+)
+
+
+def _init_sets_flask_keys(cls: ClassInfo) -> bool:
+    """``__init__`` assigns ``self.DEBUG``/``self.SECRET_KEY``/... (two Flask keys at least): a config object.
+
+    A settings holder built from the operator's file (``self.SECRET_KEY =
+    settings.get("SECRET_KEY", ...)``) and then handed to
+    ``app.config.from_object(instance)`` is configuration whatever its name.
+    """
+    init = next(
+        (s for s in cls.node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"),
+        None,
+    )
+    if init is None:
+        return False
+    keys = {
+        target.attr
+        for node in ast.walk(init)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"
+    }
+    return len(keys & FLASK_KEYS) >= 2
 
 
 def collect_config_classes(
@@ -39,7 +83,7 @@ def collect_config_classes(
         return "base"
 
     def is_config_class(cls: ClassInfo, seen: set[str]) -> bool:
-        if _CONFIG_NAME.search(cls.name) or cls.name in explicit:
+        if _CONFIG_NAME.search(cls.name) or cls.name in explicit or _init_sets_flask_keys(cls):
             return True
         for base in cls.bases:
             parent = project.classes.get(base)
@@ -49,8 +93,11 @@ def collect_config_classes(
                     return True
         return False
 
+    config_modules = _config_modules(project)
     for cls in project.classes.values():
-        if not is_config_class(cls, set()):
+        # a class of a settings module (udata's ``settings.Defaults``) counts when it sets UPPER names
+        named = is_config_class(cls, set())
+        if not named and cls.module.name not in config_modules:
             continue
         env = env_of(cls, set())
         assigns = [s for s in cls.node.body if isinstance(s, (ast.Assign, ast.AnnAssign))]
@@ -62,9 +109,24 @@ def collect_config_classes(
                     has_upper = True
                     location = Location(cls.module.path, stmt.lineno, stmt.col_offset + 1)
                     project.config.append(ConfigSetting(target.id, stmt.value, location, env, cls.qualname))
-        if has_upper or cls.bases:
+        if has_upper or (cls.bases and named) or _init_sets_flask_keys(cls):
             project.config_classes[cls.qualname] = env
     # config modules: settings.py, config/production.py, ... with UPPER names
+    for module in project.modules.values():
+        if module.name not in config_modules:
+            continue
+        last = module.name.rsplit(".", 1)[-1]
+        env = explicit.get(module.name) or classify_env(last if last not in ("config", "settings") else module.name)
+        for stmt in module.tree.body:
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name) and _UPPER.match(target.id):
+                        location = Location(module.path, stmt.lineno, stmt.col_offset + 1)
+                        project.config.append(ConfigSetting(target.id, stmt.value, location, env, module.name))
+
+
+def _config_modules(project: Project) -> frozenset[str]:
+    """Modules of settings: ``settings.py``, ``config/production.py``, a module loaded with ``from_object(__name__)``."""
     loaded_by_name = {
         c.module.name
         for c in project.calls
@@ -73,19 +135,13 @@ def collect_config_classes(
         and isinstance(c.node.args[0], ast.Name)
         and c.node.args[0].id == "__name__"
     }
+    found: set[str] = set()
     for module in project.modules.values():
         last = module.name.rsplit(".", 1)[-1]
-        is_config_module = (
+        if (
             bool(_CONFIG_NAME.search(last))
             or module.name in loaded_by_name
             or (module.is_package is False and classify_env(last) != "base" and _CONFIG_NAME.search(module.name))
-        )
-        if not is_config_module:
-            continue
-        env = explicit.get(module.name) or classify_env(last if last not in ("config", "settings") else module.name)
-        for stmt in module.tree.body:
-            if isinstance(stmt, ast.Assign):
-                for target in stmt.targets:
-                    if isinstance(target, ast.Name) and _UPPER.match(target.id):
-                        location = Location(module.path, stmt.lineno, stmt.col_offset + 1)
-                        project.config.append(ConfigSetting(target.id, stmt.value, location, env, module.name))
+        ):
+            found.add(module.name)
+    return frozenset(found)

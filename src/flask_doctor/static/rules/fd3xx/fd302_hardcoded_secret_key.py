@@ -14,7 +14,7 @@ from flask_doctor.static.facts.config import (
     startup_guard,
     where,
 )
-from flask_doctor.static.facts.config_values import env_default, literal_secret, short
+from flask_doctor.static.facts.config_values import literal_secret, missing, settings_default, short
 from flask_doctor.static.facts.csrf import session_grants_authority
 from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.model import Project
@@ -35,7 +35,9 @@ class HardcodedSecretKey(Rule):
     CSRF and JWT tokens, and with Flask-Security compute password peppers.
     A literal *default* (`os.environ.get("SECRET_KEY", "dev")`) ships the
     same way whenever the variable is missing, so it is reported one
-    severity lower. A literal immediately followed by
+    severity lower; so does the default of a settings holder that copies
+    the operator's file (`self.SECRET_KEY = settings.get("SECRET_KEY",
+    "dev")` in a class handed to `app.config.from_object`). A literal immediately followed by
     `app.config.from_pyfile(...)`/`from_envvar(...)`/`from_prefixed_env()`
     (the Flask tutorial's pattern: a development default that the instance
     config overrides) is reported as a note, and so is a value that says it
@@ -153,6 +155,25 @@ class HardcodedSecretKey(Rule):
                 session["client_id"] = client
                 return read_from(log_id, client)
             """),
+        # the settings holder requires the key from the site's settings: nothing hard-coded
+        Valid("""
+            class SiteOptions:
+                def __init__(self, options):
+                    self.DEBUG = options.get("DEBUG", False)
+                    self.SECRET_KEY = options["SECRET_KEY"]
+            """),
+        # a settings module's development class keeps its development key
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            app.config.from_object("portal.settings.Local")
+            """,
+            files={
+                "portal/__init__.py": "",
+                "portal/settings.py": "class Local:\n    DEBUG = True\n    SECRET_KEY = 'portal-dev'\n",
+            },
+        ),
     )
     INVALID = (
         Invalid(
@@ -182,6 +203,40 @@ class HardcodedSecretKey(Rule):
                 return app
             """,
             message="from_pyfile",
+        ),
+        # a settings holder copies the site's settings file, with a literal when the file leaves the key out
+        Invalid(
+            """
+            from flask import Flask
+
+            class SiteOptions:
+                def __init__(self, options):
+                    self.DEBUG = options.get("DEBUG", False)
+                    self.SECRET_KEY = options.get("SECRET_KEY", "letmein")  # expect
+                    self.SITE_TITLE = options.get("SITE_TITLE", "My site")
+
+            def create_app(options):
+                app = Flask(__name__)
+                app.config.from_object(SiteOptions(options))
+                return app
+            """,
+            message="the settings leave it out",
+        ),
+        # a default class of a settings module, whatever its name
+        Invalid(
+            """
+            from flask import Flask
+
+            def create_app(config="portal.settings.Base"):
+                app = Flask(__name__)
+                app.config.from_object(config)
+                return app
+            """,
+            files={
+                "portal/__init__.py": "",
+                "portal/settings.py": "class Base:\n    DEBUG = False\n    SECRET_KEY = 'portal-key-2019'  # expect\n",
+            },
+            message="`SECRET_KEY`",
         ),
     )
 
@@ -216,7 +271,7 @@ class HardcodedSecretKey(Rule):
             table = imports_at(project, setting.location.path, setting.location.line)
             target = "app.secret_key" if setting.owner == "app" else setting.key
             literal = literal_secret(setting.value)
-            default = None if literal is not None else env_default(setting.value, table)
+            default = None if literal is not None else settings_default(setting.value, table, setting.key)
             default_text = literal_secret(default) if default is not None else None
             value = literal if literal is not None else default_text
             if value is None:
@@ -256,7 +311,7 @@ class HardcodedSecretKey(Rule):
                 severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one step lower: only a fallback
                 message = (
                     f"`{target}` {where(project, setting)} has the literal default "
-                    f"{self._redact(default_text or '')}: when the environment variable is missing, production runs "
+                    f"{self._redact(default_text or '')}: when {missing(setting.value, table)}, production runs "
                     "with a key anyone can read in the source"
                 )
             if guard is not None:

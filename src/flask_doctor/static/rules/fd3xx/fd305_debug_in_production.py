@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.facts.config import env_label, live_in_production, settings, where
-from flask_doctor.static.facts.config_values import env_default, short, truthy_constant
+from flask_doctor.static.facts.config import (
+    ConfigFallback,
+    config_fallbacks,
+    dev_only,
+    env_label,
+    inherited_setting,
+    live_in_production,
+    settings,
+    where,
+)
+from flask_doctor.static.facts.config_values import missing, settings_default, short, truthy_constant
 from flask_doctor.static.facts.deploy_files import production_env, production_server, scope_label
 from flask_doctor.static.facts.devserver import served_in_code
 from flask_doctor.static.facts.scopes import imports_at
-from flask_doctor.static.model import Project
+from flask_doctor.static.facts.server import code_server_commands
+from flask_doctor.static.model import ConfigSetting, Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.deploy import ServerCommand
 
 
 class DebugInProduction(Rule):
@@ -22,7 +36,13 @@ class DebugInProduction(Rule):
     production or base configuration, `app.debug = True` or
     `app.config["DEBUG"] = True` outside development branches, and
     `FLASK_DEBUG=1` / `FLASK_ENV=development` in production deploy files
-    (Dockerfile `ENV`, compose `environment:`, `.env.production`).
+    (Dockerfile `ENV`, compose `environment:`, `.env.production`). A
+    default counts one severity lower: `os.environ.get("DEBUG", True)`,
+    `settings.get("DEBUG", True)` in a settings holder handed to
+    `from_object`, and `DEBUG = True` in the development config (or the
+    base it inherits) that production code falls back to when the variable
+    naming the config is missing -- including the project's own command
+    that starts gunicorn (`os.getenv("FLASK_ENV", "development")`).
 
     ## Why is this bad?
     In debug mode an unhandled exception shows the Werkzeug debugger, whose
@@ -115,6 +135,34 @@ class DebugInProduction(Rule):
             """,
             },
         ),
+        # the same fallback in a command that only opens a shell: no server starts from it
+        Valid("""
+            import os
+            import click
+            from flask import Flask
+
+            class BaseConfig:
+                DEBUG = True
+
+            class Development(BaseConfig):
+                ENV = "development"
+
+            class Production(BaseConfig):
+                DEBUG = False
+
+            configs = {"development": Development, "production": Production}
+
+            def create_app(name):
+                app = Flask(__name__)
+                app.config.from_object(configs[name])
+                return app
+
+            @click.command()
+            def shell():
+                env = os.getenv("FLASK_ENV", "development")
+                os.environ["FLASK_ENV"] = env
+                os.system("ipython")
+            """),
     )
     INVALID = (
         # served by gunicorn: no debugger, but still debug mode in production (a warning)
@@ -170,6 +218,47 @@ class DebugInProduction(Rule):
             """,
             message="default",
         ),
+        # a settings holder turns debug on when the site's settings file does not mention it
+        Invalid(
+            """
+            class SiteOptions:
+                def __init__(self, options):
+                    self.DEBUG = options.get("DEBUG", True)  # expect
+                    self.SECRET_KEY = options["SECRET_KEY"]
+            """,
+            message="the settings leave it out",
+        ),
+        # the command that starts gunicorn picks the development config when FLASK_ENV is unset
+        Invalid(
+            """
+            import os
+            import click
+            from flask import Flask
+
+            class BaseConfig:
+                DEBUG = True  # expect
+
+            class Development(BaseConfig):
+                ENV = "development"
+
+            class Production(BaseConfig):
+                DEBUG = False
+
+            configs = {"development": Development, "production": Production}
+
+            def create_app(name):
+                app = Flask(__name__)
+                app.config.from_object(configs[name])
+                return app
+
+            @click.command()
+            def start():
+                env = os.getenv("FLASK_ENV", "development")
+                os.environ["FLASK_ENV"] = env
+                os.system(f"gunicorn -w 4 'app:create_app(\\"{env}\\")'")
+            """,
+            message="falls back to config `Development`",
+        ),
     )
 
     DEBUG_ENV_RISK = (
@@ -179,51 +268,99 @@ class DebugInProduction(Rule):
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         server = production_server(project)
+        if server is None and not self._dev_server_in_deploy(project):
+            server = next(iter(code_server_commands(project)), None)  # a ``service start`` command runs gunicorn
+        reported: set[tuple[str, int]] = set()
         for setting in settings(project, ("DEBUG",)):
             if not live_in_production(project, setting):
                 continue
             target = "app.debug" if setting.owner == "app" else setting.key
+            evidence: list[Evidence] = []
             if truthy_constant(setting.value):
-                message = (
-                    f"`{target} = {short(setting.value)}` {where(project, setting)} ({env_label(setting)}): the "
-                    "Werkzeug debugger on an error page is remote code execution"
-                )
+                head = f"`{target} = {short(setting.value)}` {where(project, setting)} ({env_label(setting)})"
+                tail = "the Werkzeug debugger on an error page is remote code execution"
                 severity = self.effective_severity
             else:
                 table = imports_at(project, setting.location.path, setting.location.line)
-                default = env_default(setting.value, table)
+                default = settings_default(setting.value, table, setting.key)
                 if default is None or not truthy_constant(default):
                     continue
-                message = (
-                    f"`{target}` {where(project, setting)} has the default `{short(default)}`: production runs in "
-                    "debug mode (remote code execution through the Werkzeug debugger) whenever the variable is "
-                    "missing"
+                head = f"`{target}` {where(project, setting)} has the default `{short(default)}`"
+                tail = (
+                    "production runs in debug mode (remote code execution through the Werkzeug debugger) whenever "
+                    f"{missing(setting.value, table)}"
                 )
                 severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one step lower: only a fallback
-            evidence: list[Evidence] = []
-            runs_under = (server.server, server.source) if server is not None else served_in_code(project)
-            if runs_under is not None:
-                # gunicorn/uWSGI/gevent never start the debugger: debug mode only changes error handling there
-                name, source = runs_under
-                severity = Severity(max(Severity.NOTE, min(severity, Severity.WARNING)))
-                message = message.split(":", 1)[0] + (
-                    f": production runs under {name} (`{source.path}`), which starts no Werkzeug "
-                    "debugger, but debug mode still lets exceptions propagate past your 500 handler and switches "
-                    "extensions to their debug behaviour"
-                )
-                evidence.append(Evidence(f"production server: {name}", source))
-            report(
-                self.finding(
-                    setting.location,
-                    message,
-                    evidence=evidence,
-                    hint=(
-                        "Keep DEBUG off in production and base config; switch it on in development config or with "
-                        "`flask run --debug`."
-                    ),
-                    severity=severity,
-                )
+            reported.add((setting.location.path, setting.location.line))
+            self._report(project, report, server, setting, (head, tail), severity, evidence)
+        for setting, fallback in self._fallback_debug(project):
+            if (setting.location.path, setting.location.line) in reported:
+                continue
+            reported.add((setting.location.path, setting.location.line))
+            head = (
+                f"`{setting.key} = {short(setting.value)}` {where(project, setting)} reaches production when the "
+                f"variable is missing: {fallback.how} then falls back to config "
+                f"`{fallback.config_class.rsplit('.', 1)[-1]}`"
             )
+            tail = "the Werkzeug debugger on an error page is remote code execution"
+            severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one step lower: only a fallback
+            evidence = [Evidence("falls back to the development config here", fallback.location)]
+            self._report(project, report, server, setting, (head, tail), severity, evidence)
+        self._report_deploy_env(project, report, server)
+
+    @staticmethod
+    def _dev_server_in_deploy(project: Project) -> bool:
+        deploy = project.deploy
+        return deploy is not None and any(c.server in ("flask-run", "python-script") for c in deploy.commands)
+
+    def _fallback_debug(self, project: Project) -> Iterator[tuple[ConfigSetting, ConfigFallback]]:
+        """``DEBUG = True`` of a development config class production falls back to (itself or a base it inherits)."""
+        for fallback in config_fallbacks(project):
+            if fallback.env != "development":
+                continue
+            setting = inherited_setting(project, fallback.config_class, "DEBUG")
+            if setting is not None and truthy_constant(setting.value) and not dev_only(project, setting):
+                yield setting, fallback
+
+    def _report(
+        self,
+        project: Project,
+        report: Callable[[Finding], None],
+        server: ServerCommand | None,
+        setting: ConfigSetting,
+        message: tuple[str, str],
+        severity: Severity,
+        evidence: list[Evidence],
+    ) -> None:
+        """Report ``head: tail``; under a production WSGI server the tail says what debug mode still does there."""
+        head, tail = message
+        runs_under = (server.server, server.source) if server is not None else served_in_code(project)
+        if runs_under is not None:
+            # gunicorn/uWSGI/gevent never start the debugger: debug mode only changes error handling there
+            name, source = runs_under
+            severity = Severity(max(Severity.NOTE, min(severity, Severity.WARNING)))
+            tail = (
+                f"production runs under {name} (`{source.path}`), which starts no Werkzeug "
+                "debugger, but debug mode still lets exceptions propagate past your 500 handler and switches "
+                "extensions to their debug behaviour"
+            )
+            evidence.append(Evidence(f"production server: {name}", source))
+        report(
+            self.finding(
+                setting.location,
+                f"{head}: {tail}",
+                evidence=evidence,
+                hint=(
+                    "Keep DEBUG off in production and base config; switch it on in development config or with "
+                    "`flask run --debug`."
+                ),
+                severity=severity,
+            )
+        )
+
+    def _report_deploy_env(
+        self, project: Project, report: Callable[[Finding], None], server: ServerCommand | None
+    ) -> None:
         for entry in self._deploy_env_debug(project):
             report(
                 self.finding(

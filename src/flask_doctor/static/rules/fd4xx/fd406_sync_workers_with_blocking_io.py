@@ -108,6 +108,19 @@ class SyncWorkersWithBlockingIo(Rule):
                 "uwsgi.ini": "[uwsgi]\nmodule = app:app\nprocesses = 4\nthreads = 8\n",
             },
         ),
+        # the single sync worker is the development image's (``Dockerfile-dev``), not production's
+        Valid(
+            """
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/report")
+            def report():
+                return requests.get("https://stats.example.com", timeout=5).text
+            """,
+            files={"Dockerfile-dev": 'FROM python:3.12\nCMD ["gunicorn", "--workers=1", "app:app"]\n'},
+        ),
     )
     INVALID = (
         Invalid(
@@ -136,6 +149,25 @@ class SyncWorkersWithBlockingIo(Rule):
             message="runs uWSGI with one thread per process (4 processes)",
             files={
                 "Procfile": "web: uwsgi --http :8000 --module app:app --processes 4  # expect\n",
+            },
+        ),
+        # a production image named ``Dockerfile-<role>`` sets one worker and one thread through ENV
+        Invalid(
+            """
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/report")
+            def report():
+                return requests.get("https://stats.example.com", timeout=5).text
+            """,
+            message="capacity: 1 concurrent request",
+            files={
+                "Dockerfile-web": (
+                    "FROM python:3.12\nENV WEB_WORKERS=1\nENV WEB_THREADS=1\n"
+                    "CMD gunicorn --workers=$WEB_WORKERS --threads=$WEB_THREADS app:app  # expect\n"
+                ),
             },
         ),
     )

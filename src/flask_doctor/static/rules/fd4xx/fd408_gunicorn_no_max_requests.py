@@ -21,8 +21,11 @@ class GunicornNoMaxRequests(Rule):
     caps slow memory leaks (in the app or in C extensions) that would
     otherwise grow until the container is OOM-killed. Without jitter every
     worker reaches the limit at about the same moment and they all restart
-    together, dropping capacity to zero for a moment. This is advice, not
-    a bug: the severity is *note*.
+    together, dropping capacity to zero for a moment (with a single worker
+    there is nothing to spread, so jitter is not asked for). The settings
+    may live in a package's `gunicorn.py` that the project's own start
+    command loads (`os.system("gunicorn -c python:pkg.gunicorn ...")`).
+    This is advice, not a bug: the severity is *note*.
 
     ## Example
     ```dockerfile
@@ -78,6 +81,31 @@ class GunicornNoMaxRequests(Rule):
                 "shop/gunicorn_config.py": "max_requests = 2000\nmax_requests_jitter = 200\n",
             },
         ),
+        # ``pkg/gunicorn.py`` that builds a custom application is a module, not a settings file
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "orders/__init__.py": "",
+                "orders/gunicorn.py": (
+                    "from gunicorn.app.base import BaseApplication\n\n"
+                    "class Server(BaseApplication):\n"
+                    "    def load_config(self):\n"
+                    "        self.cfg.set('workers', 2)\n\n"
+                    "workers = 2\nmax_requests = 500\n"
+                ),
+            },
+        ),
+        # one worker: there is no herd of workers restarting together for a jitter to spread
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={"Procfile": "web: gunicorn --workers 1 --threads 8 --max-requests 1000 app:app\n"},
+        ),
     )
     INVALID = (
         Invalid(
@@ -127,6 +155,23 @@ class GunicornNoMaxRequests(Rule):
                 "tiles/gunicorn_config.py": "def child_exit(server, worker):\n    pass\n",
             },
         ),
+        # a ``service start`` command runs gunicorn with the package's own settings module
+        Invalid(
+            """
+            import os
+            import click
+
+            @click.command()
+            def start():
+                command = "gunicorn -c python:orders.gunicorn orders.app:app"
+                os.system(command)
+            """,
+            message="without `max_requests_jitter`",
+            files={
+                "orders/__init__.py": "",
+                "orders/gunicorn.py": "bind = '0.0.0.0:5000'\nworkers = 4\nmax_requests = 500  # expect\n",
+            },
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -151,6 +196,7 @@ class GunicornNoMaxRequests(Rule):
                 and max_requests.value
                 and jitter is None
                 and item.complete
+                and item.known("workers") != 1  # one worker: no herd to spread, jitter changes nothing
             ):
                 report(
                     self.finding(
