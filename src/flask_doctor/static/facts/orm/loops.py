@@ -27,8 +27,21 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 def enclosing_loop(ctx: Context, node: ast.AST) -> Loop | None:
     """The innermost ``for`` loop or comprehension whose *body* holds ``node``."""
+    return _enclosing(ctx.ancestors, node)
+
+
+def outer_loop(ctx: Context, loop: Loop) -> Loop | None:
+    """The loop whose body holds ``loop`` (``for cve in cves: for v in cve.vendors: ...``), if any."""
+    ancestors = list(ctx.ancestors)
+    if not any(a is loop for a in ancestors):
+        return None
+    index = next(i for i, a in enumerate(ancestors) if a is loop)
+    return _enclosing(ancestors[:index], loop)
+
+
+def _enclosing(ancestors: list[ast.AST], node: ast.AST) -> Loop | None:
     child: ast.AST = node
-    for ancestor in reversed(ctx.ancestors):
+    for ancestor in reversed(ancestors):
         if isinstance(ancestor, _SCOPES):
             return None
         if isinstance(ancestor, (ast.For, ast.AsyncFor)) and child not in (ancestor.iter, ancestor.target):
@@ -44,7 +57,7 @@ def enclosing_loop(ctx: Context, node: ast.AST) -> Loop | None:
             # the first generator's iter runs once; ifs and later iters run per item
             if child is ancestor.iter:
                 parent_comp = next(
-                    (a for a in reversed(ctx.ancestors) if isinstance(a, _COMPREHENSIONS) and ancestor in a.generators),
+                    (a for a in reversed(ancestors) if isinstance(a, _COMPREHENSIONS) and ancestor in a.generators),
                     None,
                 )
                 if parent_comp is not None and parent_comp.generators[0] is ancestor:
@@ -400,6 +413,7 @@ __all__ = [
     "item_reads",
     "loop_item",
     "loop_names",
+    "outer_loop",
     "stops_at_first_match",
     "uses_any",
 ]

@@ -416,10 +416,13 @@ def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str]) -> str | N
             inner = next((k for k in (_per_parent_term(a, ctx, rel_parents) for a in term.args) if k), None)
             if inner:
                 return inner
-            # ``Book.authors.any(Author.name == name)``: the rows of one related record
+            # ``Book.authors.any(Author.name == name)``: the rows of one related record; a flag compared to a
+            # constant (``Cve.events.any(Event.review == False)``) picks every row with such a child, not one
             if (
                 rel.attr in rel_parents
-                and any(isinstance(a, ast.Compare) and isinstance(a.ops[0], ast.Eq) for a in term.args)
+                and any(
+                    isinstance(a, ast.Compare) and isinstance(a.ops[0], ast.Eq) and not _flag_test(a) for a in term.args
+                )
                 and len(term.args) == 1
             ):
                 return rel.attr
@@ -430,6 +433,14 @@ def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str]) -> str | N
                 if model is not None and (side.attr in parent_columns(ctx.project, model) or side.attr.endswith("_id")):
                     return side.attr
     return None
+
+
+def _flag_test(compare: ast.Compare) -> bool:
+    """``Event.review == False``, ``X.deleted_at == None``: a state every row may have, not one record's key."""
+    return any(
+        isinstance(side, ast.Constant) and (side.value is None or isinstance(side.value, bool))
+        for side in (compare.left, *compare.comparators)
+    )
 
 
 def parent_key(query: Query, ctx: Context) -> str | None:
@@ -568,7 +579,9 @@ def selection(query: Query, ctx: Context) -> Selection:
 
 
 def columns_only(query: Query) -> bool:
-    """``with_entities(Person.id)``: only a few columns come back, not model instances."""
+    """``with_entities(Person.id)``, ``session.query(Task.id, Task.created_at)``: columns, not model instances."""
+    if query.root == "session" and query.entities and not query.scalars:
+        return True
     for method, node in query.methods:
         if method in ("with_entities", "values") and isinstance(node, ast.Call) and node.args:
             return all(isinstance(a, ast.Attribute) for a in node.args)
@@ -589,6 +602,8 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
     """Why ``query`` fetches a bounded number of rows, or ``None`` if nothing bounds it."""
     names = query.names
     hit = names & BOUNDING
+    if "group_by" in hit and grouped_per_row(query, ctx):
+        hit.discard("group_by")  # ``group_by(Task)``: one aggregate row per task, as many rows as the table
     if hit:
         return min(hit)
     for method, node in query.methods:
@@ -600,7 +615,9 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
             return "yield_per"
         if not isinstance(node, ast.Call):
             continue
-        if method == "filter_by" and any(kw.arg in unique_columns(query.model) for kw in node.keywords):
+        if method == "filter_by" and any(
+            kw.arg in unique_columns(query.model) or _identifying(kw.arg) for kw in node.keywords
+        ):
             return "unique filter"
         if method == "filter_by" and any(_SINGLETON.search(kw.arg or "") for kw in node.keywords):
             return "flag that marks one row"
@@ -624,6 +641,9 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
                     return "flag that marks one row"
                 if isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], (ast.Eq, ast.Is)):
                     for side in (arg.left, arg.comparators[0]):
+                        if isinstance(side, ast.Attribute) and _identifying(side.attr):
+                            if model_for(side.value, ctx) is not None:
+                                return "unique filter"
                         if isinstance(side, ast.Attribute) and side.attr in unique_columns(
                             model_for(side.value, ctx) or query.model
                         ):
@@ -632,11 +652,55 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
     added = [
         a for m, n in query.methods if m in ("with_entities", "add_columns") and isinstance(n, ast.Call) for a in n.args
     ]
+    if grouped_per_row(query, ctx):
+        return None
     for entity in query.entities + added:
         text = dotted(entity.func) if isinstance(entity, ast.Call) else None
         if text and (text.startswith(_AGGREGATE_PREFIXES) or text in ("count", "max", "min", "sum")):
             return "aggregate"
+        if text and text.rsplit(".", 1)[-1] == "distinct":
+            return "distinct values"  # ``with_entities(distinct(Event.name))``: the few names, not the rows
     return None
+
+
+#: Columns that identify one record even when not declared unique: a certificate's serial, a file's checksum.
+_IDENTIFYING_COLUMN = re.compile(
+    r"^(serial|serial_number|uuid|guid|fingerprint|checksum|digest|sha1|sha256|sha512|md5)$", re.IGNORECASE
+)
+
+
+def _identifying(column: str | None) -> bool:
+    return bool(column) and bool(_IDENTIFYING_COLUMN.match(column or ""))
+
+
+def grouped_per_row(query: Query, ctx: Context) -> bool:
+    """``group_by(Task)`` / ``group_by(Task.id)``: the groups are the rows themselves, so nothing is summed away."""
+    for method, node in query.methods:
+        if method != "group_by" or not isinstance(node, ast.Call):
+            continue
+        for key in node.args:
+            if model_for(key, ctx) is not None:
+                return True
+            if isinstance(key, ast.Attribute) and key.attr == "id" and model_for(key.value, ctx) is not None:
+                return True
+    return False
+
+
+def column_model(query: Query, ctx: Context) -> ModelInfo | None:
+    """The one model whose columns a query selects (``session.query(Task.id, Task.created_at, func.count(...))``)."""
+    owners = set()
+    found: ModelInfo | None = None
+    for entity in query.entities:
+        if isinstance(entity, ast.Call):
+            continue  # ``func.count(Task.id)``: an aggregate next to the columns
+        if not isinstance(entity, ast.Attribute):
+            return None
+        model = model_for(entity.value, ctx)
+        if model is None:
+            return None
+        owners.add(model.qualname)
+        found = model
+    return found if len(owners) == 1 else None
 
 
 def filters_by_list(query: Query) -> bool:
@@ -891,9 +955,11 @@ __all__ = [
     "Query",
     "Selection",
     "bound_reason",
+    "column_model",
     "columns_only",
     "filter_terms",
     "filters_by_list",
+    "grouped_per_row",
     "helper_context",
     "in_application_code",
     "is_query_execution",

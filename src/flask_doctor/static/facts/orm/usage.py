@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.errors import body_nodes
-from flask_doctor.static.facts.orm.models import grows, model_for
+from flask_doctor.static.facts.orm.models import Relation, grows, model_for, relations
 from flask_doctor.static.facts.orm.queries import (
     Query,
     bound_reason,
@@ -128,6 +128,33 @@ def user_facing_insert(project: Project, model: ModelInfo) -> InsertSite | None:
         if REQUEST in contexts and not admin_only(project, site.function):
             return site
     return None
+
+
+def grows_with_use(project: Project, model: ModelInfo) -> str | None:
+    """Why ``model``'s table grows with use, or ``None``: :func:`grows`, or a background job adds its rows.
+
+    A table only jobs fill has no form behind it: its rows come from a feed or a schedule and pile up run
+    after run, even when its name and columns say nothing (``Cve`` rows an import job creates, ``Task``
+    rows one per scheduled run). When request code adds rows too, this says nothing: reference tables
+    (categories, tags) have forms, and such tables are judged by :func:`grows` alone.
+    """
+    growth = grows(project, model)
+    if growth is not None:
+        return growth
+    sites = insert_sites(project).get(model.name, [])
+    if any(REQUEST in site.function.contexts for site in sites):
+        return None  # a form adds rows too: judged like any table with a form (reference tables have them)
+    for site in sites:
+        if JOB in site.function.contexts and not _fixed_row(site.call):
+            return f"`{site.function.display}` adds `{model.name}` rows from a background job, run after run"
+    return None
+
+
+def _fixed_row(call: ast.Call) -> bool:
+    """``Organisation.create(name="Kitsu")``: every value written in the code, the one default row a
+    get-or-create adds once, not a row per run."""
+    values = [*call.args, *(kw.value for kw in call.keywords)]
+    return bool(values) and all(isinstance(v, ast.Constant) for v in values)
 
 
 def admin_curated(project: Project, model: ModelInfo) -> InsertSite | None:
@@ -237,6 +264,47 @@ def admin_only(project: Project, fn: FunctionInfo) -> bool:
 def account_table(model: ModelInfo) -> bool:
     """One row per account (``User``, ``Person``, ``Member``): as many rows as people use the instance."""
     return model.name.lower() in ACCOUNT_TABLES
+
+
+#: Packages whose ``current_user`` is the signed-in account (a row of the account table).
+_LOGIN_PACKAGES = ("flask_login", "flask_security", "flask_user", "flask_jwt_extended", "flask_praetorian")
+
+
+@dataclass(frozen=True)
+class UserCollection:
+    """``current_user.products``: a collection relationship of the signed-in account, loaded in one query."""
+
+    account: ModelInfo
+    relation: Relation
+    items: ModelInfo
+
+
+def user_collection(iterable: ast.expr, ctx: Context) -> UserCollection | None:
+    """The signed-in user's collection a loop walks (``for p in current_user.products``), if that is what it is.
+
+    The rows are one person's (their subscriptions, their bookmarks): they grow with that person's use, like
+    ``filter_by(user_id=me)``. The account model is the account table that declares a collection with that
+    name; all such tables must agree on the items' model.
+    """
+    if not (isinstance(iterable, ast.Attribute) and isinstance(iterable.value, ast.Name)):
+        return None
+    qualified = ctx.qualified(iterable.value) or ""
+    if not (qualified.endswith(".current_user") and qualified.split(".", 1)[0] in _LOGIN_PACKAGES):
+        return None
+    found: list[tuple[ModelInfo, Relation, ModelInfo]] = []
+    for model in ctx.project.models.values():
+        if not account_table(model):
+            continue
+        rel = relations(ctx.project, model).get(iterable.attr)
+        if rel is None or rel.scalar is not False or not rel.target:
+            continue
+        items = ctx.project.models.get(rel.target.rsplit(".", 1)[-1])
+        if items is None:
+            return None
+        found.append((model, rel, items))
+    if not found or len({items.qualname for _, _, items in found}) != 1:
+        return None
+    return UserCollection(*found[0])
 
 
 def cached_result(project: Project, fn: FunctionInfo) -> str | None:
@@ -389,6 +457,7 @@ __all__ = [
     "DELETES",
     "deletes_per_item",
     "InsertSite",
+    "UserCollection",
     "account_table",
     "admin_curated",
     "admin_blueprints",
@@ -396,6 +465,8 @@ __all__ = [
     "cached_result",
     "drained_by",
     "few_rows",
+    "grows_with_use",
     "insert_sites",
+    "user_collection",
     "user_facing_insert",
 ]

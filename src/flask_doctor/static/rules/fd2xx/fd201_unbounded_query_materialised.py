@@ -5,14 +5,16 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.orm.models import grows, grows_by_name
+from flask_doctor.static.facts.orm.models import grows_by_name
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
     MATERIALISE,
     SESSION_EXECUTE,
     Query,
     bound_reason,
+    column_model,
     columns_only,
+    grouped_per_row,
     in_application_code,
     own_or_shared,
     per_parent,
@@ -29,6 +31,7 @@ from flask_doctor.static.facts.orm.usage import (
     admin_only,
     cached_result,
     drained_by,
+    grows_with_use,
     user_facing_insert,
 )
 from flask_doctor.static.model import (
@@ -62,7 +65,7 @@ class UnboundedQueryMaterialised(Rule):
     `.limit()`, `.paginate()`/`db.paginate()`, `.first()`, `.one()`,
     `.get()`, `.scalar()`, `.count()`, `.exists()`, `yield_per`, an `in_()`
     list, a filter on the primary key or a unique column, or a `group_by`
-    aggregate are not reported, nor is `.all()` on anything that is not a
+    aggregate (on a column: `group_by(Run)` is one row per run) are not reported, nor is `.all()` on anything that is not a
     SQLAlchemy query. Reference tables (no creation timestamp and not a
     per-user/per-event entity such as `User`, `Order`, `Post`) are bounded
     in practice; a filter on a foreign key, an indexed key or an owner
@@ -76,7 +79,9 @@ class UnboundedQueryMaterialised(Rule):
 
     A warning needs evidence that the table grows: code that runs per
     request or per job adds its rows (`db.session.add(Book(...))` in an
-    upload view) — a timestamp column alone proves nothing. The finding is
+    upload view) — a timestamp column alone proves nothing. A table that
+    only background jobs fill (a feed import, one row per scheduled run)
+    grows run after run even when its name and columns say nothing. The finding is
     only a note when loading everything is the purpose or the set stays
     small by design: in a CLI command, on an admin-only page, on an account
     table (`User`, `Person`: one row per person using the instance), for a
@@ -374,8 +379,145 @@ class UnboundedQueryMaterialised(Rule):
             def list_clients():
                 return [c.name for c in ApiClient.query.order_by(ApiClient.created_at).all()]
             """),
+        # labels: a reference table a settings form adds to (a request insert alone is no growth); the papers
+        # tagged with one label (`any()` pinning one related record); and a count per shelf (grouped by a column)
+        Valid("""
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Label(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Paper(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                shelf_id = db.Column(db.Integer)
+                labels = db.relationship("Label", secondary="paper_labels")
+
+            @app.post("/labels")
+            def add_label():
+                db.session.add(Label(name=request.form["name"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/labels")
+            def labels():
+                names = [label.name for label in Label.query.order_by(Label.name).all()]
+                tagged = Paper.query.filter(Paper.labels.any(Label.name == request.args["label"])).all()
+                shelves = db.session.query(Paper.shelf_id, db.func.count(Paper.id)).group_by(Paper.shelf_id).all()
+                return {"names": names, "tagged": len(tagged), "shelves": dict(shelves)}
+            """),
+        # a job that imports certificates: the ones with one serial number (identifies a certificate), the
+        # distinct kinds of audit entries, and every organisation — a table whose one default row a
+        # get-or-create adds with values written in the code
+        Valid("""
+            from celery import shared_task
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+
+            class Cert(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                serial = db.Column(db.String(128))
+
+            class AuditEntry(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                kind = db.Column(db.String)
+
+            class Org(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            def default_org():
+                org = Org.query.first()
+                if org is None:
+                    org = Org(name="Main")
+                    db.session.add(org)
+                return org
+
+            @shared_task
+            def import_certs(items):
+                default_org()
+                for item in items:
+                    db.session.add(Cert(serial=item["serial"]))
+                    db.session.add(AuditEntry(kind=item["kind"]))
+                db.session.commit()
+
+            @shared_task
+            def report(serial):
+                twins = Cert.query.filter(Cert.serial == serial).all()
+                kinds = AuditEntry.query.with_entities(db.distinct(AuditEntry.kind)).all()
+                return {"twins": len(twins), "kinds": kinds, "orgs": [o.name for o in Org.query.all()]}
+            """),
     )
     INVALID = (
+        # a sync job imports advisories from a feed, run after run; a second job loads every advisory that has an
+        # unread note (a flag compared to a constant matches any advisory, not one record) — thousands after a burst
+        Invalid(
+            """
+            from celery import shared_task
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+
+            class Advisory(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                notes = db.relationship("Note")
+
+            class Note(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                advisory_id = db.Column(db.ForeignKey("advisory.id"))
+                read = db.Column(db.Boolean, default=False)
+
+            @shared_task
+            def import_feed(items):
+                for item in items:
+                    db.session.add(Advisory(id=item["id"]))
+                db.session.commit()
+
+            @shared_task
+            def mail_unread():
+                pending = Advisory.query.filter(Advisory.notes.any(Note.read == False)).all()  # expect
+                return [advisory.id for advisory in pending]
+            """,
+            message="in task `mail_unread` loads every matching row: nothing bounds it",
+        ),
+        # one summary row per scheduled run (grouping by the run itself sums nothing away), on a page that lists
+        # every run since the first one
+        Invalid(
+            """
+            from celery import shared_task
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            from sqlalchemy import func
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class SyncRun(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                changes = db.relationship("Change")
+
+            class Change(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                run_id = db.Column(db.ForeignKey("sync_run.id"))
+
+            @shared_task
+            def sync():
+                db.session.add(SyncRun())
+                db.session.commit()
+
+            @app.get("/runs")
+            def runs():
+                rows = (
+                    db.session.query(SyncRun.id, func.count(Change.id))  # expect
+                    .join(SyncRun.changes)
+                    .group_by(SyncRun)
+                    .all()
+                )
+                return {str(run_id): count for run_id, count in rows}
+            """,
+            message="a note: only a few columns are loaded",
+        ),
         # a calendar page: the meetings between two dates the visitor picks, bounded by that window
         Invalid(
             _MEETINGS
@@ -470,6 +612,9 @@ class UnboundedQueryMaterialised(Rule):
         if node.args or not in_application_code(ctx) or run_context(ctx) is None:
             return
         query = query_of(node, ctx)
+        if query is not None and query.model is None and query.root == "session" and grouped_per_row(query, ctx):
+            # ``session.query(Task.id, func.count(Change.id)).group_by(Task)``: a summary row per task
+            query.model = column_model(query, ctx)
         if query is None or query.model is None or not self._unbounded(query, ctx):
             return
         self._report(node, node, query, ctx, "loads every matching row")
@@ -540,7 +685,7 @@ class UnboundedQueryMaterialised(Rule):
 
     def _report(self, expr: ast.AST, at: ast.AST, query: Query, ctx: Context, what: str) -> None:
         assert query.model is not None
-        growth = grows(ctx.project, query.model)
+        growth = grows_with_use(ctx.project, query.model)
         insert = user_facing_insert(ctx.project, query.model)
         if growth is None:
             return  # a reference table (categories, settings): bounded in practice

@@ -13,6 +13,7 @@ from flask_doctor.static.facts.orm.loops import (
     fixed_collection,
     item_names,
     loop_names,
+    outer_loop,
     stops_at_first_match,
     uses_any,
 )
@@ -59,7 +60,10 @@ class QueryInLoop(Rule):
     `session.execute(select(...).where(col == item.attr))`, iterating
     `Child.query.filter_by(parent=item)` — also when the query sits in a
     helper the loop calls with the item, or one helper further down
-    (`export_row(row)` → `owner_name(row.owner_id)` → query).
+    (`export_row(row)` → `owner_name(row.owner_id)` → query). A loop over a
+    list read from each row of an outer loop (`for a in Advisory.query.all():
+    for name in a.packages: Package.query...`) runs the query per name of
+    every row, and takes its evidence from the outer loop.
 
     ## Why is this bad?
     Each iteration is a database round trip: a page listing 200 orders that
@@ -396,8 +400,59 @@ class QueryInLoop(Rule):
             def albums():
                 return {"n": len(page_rows(Album, 1)[0])}
             """),
+        # without --preview: the package names of each manifest a request uploads (request data, not rows)
+        Valid("""
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Package(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            @app.post("/manifests")
+            def check_manifests():
+                unknown = []
+                for manifest in request.json["manifests"]:
+                    for name in manifest["packages"]:
+                        if Package.query.filter_by(name=name).first() is None:
+                            unknown.append(name)
+                return {"unknown": unknown}
+            """),
     )
     INVALID = (
+        # a nightly job walks every advisory an import job stored and, for each package name listed in the
+        # advisory's JSON column, looks the package up: one query per name of every advisory
+        Invalid(
+            """
+            from celery import shared_task
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+
+            class Advisory(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                packages = db.Column(db.JSON)
+
+            class Package(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            @shared_task
+            def import_feed(items):
+                for item in items:
+                    db.session.add(Advisory(packages=item["packages"]))
+                db.session.commit()
+
+            @shared_task
+            def link_packages():
+                for advisory in Advisory.query.all():
+                    for name in advisory.packages:
+                        package = Package.query.filter_by(name=name).first()  # expect
+                        print(advisory.id, package)
+            """,
+            message="runs once per item of the loop in task `link_packages`",
+        ),
         Invalid(
             """
             from flask import Flask
@@ -915,6 +970,18 @@ class QueryInLoop(Rule):
                 rows, ctx, call, iterable = fed
                 assert ctx.function is not None
                 passed.append(Evidence(f"`{ctx.function.display}` passes them to `{callee}`", ctx.location(call)))
+        if rows is None:
+            # ``for cve in cves: for v in cve.vendors: Vendor.query...``: the inner list belongs to each row of
+            # an outer loop over a query, so the query runs per inner item of every outer row
+            outer = outer_loop(ctx, loop)
+            if outer is not None and uses_any(iterable, item_names(outer)):
+                outer_iter = outer.iter if isinstance(outer, (ast.For, ast.AsyncFor)) else outer.generators[0].iter
+                outer_rows = loop_rows(outer_iter, ctx, helpers=True)
+                if outer_rows is not None and outer_rows.model is not None:
+                    passed.append(
+                        Evidence(f"`{_short(iterable)}` is read from each row of an outer loop", ctx.location(loop))
+                    )
+                    rows, iterable = outer_rows, outer_iter
         if rows is None or rows.model is None:
             return f"the loop walks `{_short(iterable)}`, not the rows of a query, so N is set by the caller", []
         few = few_rows(rows, ctx)

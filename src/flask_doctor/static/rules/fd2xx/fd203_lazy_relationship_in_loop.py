@@ -23,8 +23,10 @@ from flask_doctor.static.facts.orm.queries import (
 )
 from flask_doctor.static.facts.orm.usage import (
     DELETES,
+    UserCollection,
     drained_by,
     few_rows,
+    user_collection,
     user_facing_insert,
 )
 from flask_doctor.static.model import REQUEST, FunctionInfo, ModelInfo
@@ -50,7 +52,10 @@ class LazyRelationshipInLoop(Rule):
     hands each row to count too (`csv_row(order)` -> `customer_label(order)`
     -> `order.customer`, or the model's own `to_dict()` reading
     `self.notes`), up to two helpers deep, unless the helper reads it only
-    under an optional flag the call does not pass.
+    under an optional flag the call does not pass. A loop over the signed-in
+    user's collection (`for r in current_user.watched: r.org.name`) counts
+    too: the collection comes in one query, each item's relationship costs
+    one more, and one person's items point to different parents.
 
     ## Why is this bad?
     Reading `post.comments` on a lazily loaded relationship runs one
@@ -168,6 +173,42 @@ class LazyRelationshipInLoop(Rule):
         """
 
     VALID = (
+        # one organisation's repositories (one parent's children, usually a handful), and the signed-in user's
+        # repositories read for a reference table's name (few distinct licences: the identity map answers)
+        Valid("""
+            from flask import Flask
+            from flask_login import current_user
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                repos = db.relationship("Repo")
+
+            class Org(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                repos = db.relationship("Repo")
+
+            class Repo(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                user_id = db.Column(db.ForeignKey("user.id"))
+                org_id = db.Column(db.ForeignKey("org.id"))
+                licence = db.relationship("Licence")
+                stars = db.relationship("Star")
+
+            class Licence(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+            class Star(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+            @app.get("/orgs/<int:org_id>")
+            def org_page(org_id):
+                org = db.get_or_404(Org, org_id)
+                mine = [r.licence for r in current_user.repos]
+                return {"stars": [len(r.stars) for r in org.repos], "n": len(mine)}
+            """),
         Valid(
             """
             from flask import Flask
@@ -275,6 +316,50 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # the signed-in user's watched repositories, each with its owner's name: the watch list comes in one
+        # query, then each repository's owner costs one more
+        Invalid(
+            """
+            from flask import Flask
+            from flask_login import current_user, login_required
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                watched = db.relationship("Repo", secondary="watches")
+
+            class Org(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Repo(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                org_id = db.Column(db.ForeignKey("org.id"))
+                org = db.relationship("Org")
+                licence_id = db.Column(db.ForeignKey("licence.id"))
+                licence = db.relationship("Licence")
+
+            class Licence(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            @app.post("/orgs")
+            @login_required
+            def new_org():
+                db.session.add(Org(name="x"))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/watching")
+            @login_required
+            def watching():
+                return [f"{r.org.name}/{r.name} ({r.licence.name})" for r in current_user.watched]  # expect
+            """,
+            message="read for every item of `current_user.watched`",
+        ),
         Invalid(
             """
             from flask import Flask
@@ -424,7 +509,12 @@ class LazyRelationshipInLoop(Rule):
         if var is None:
             return
         query = iterated_query(iterable, ctx)
-        if query is None or query.model is None:
+        if query is None:
+            owned = user_collection(iterable, ctx)
+            if owned is not None:
+                self._user_items(var, iterable, body, loop, owned, ctx)
+            return
+        if query.model is None:
             return
         model = query.model
         rels = relations(ctx.project, model)
@@ -479,6 +569,54 @@ class LazyRelationshipInLoop(Rule):
                     f'(or `joinedload` for a many-to-one), or declare the relationship with `lazy="selectin"`.',
                     evidence=evidence,
                     severity=Severity.NOTE if less else None,
+                )
+            )
+
+    def _user_items(
+        self, var: str, iterable: ast.expr, body: list, loop: ast.AST, owned: UserCollection, ctx: Context
+    ) -> None:
+        """``for p in current_user.products: p.vendor``: one query per item of the signed-in user's collection.
+
+        The collection itself comes in one query; each item's lazy relationship then costs one more, and the
+        items are one person's (their subscriptions), so they point to different parents and grow with use.
+        """
+        assert ctx.function is not None
+        if DELETES.search(ctx.function.name):
+            return
+        model = owned.items
+        rels = relations(ctx.project, model)
+        reported: set[str] = set()
+        for node, attr, helpers, _read in self._reads(body, var, model, ctx):
+            rel = rels.get(attr)
+            if rel is None or rel.lazy not in LAZY_PER_ROW or attr in reported:
+                continue
+            target = ctx.project.models.get(rel.target.rsplit(".", 1)[-1]) if rel.target else None
+            if target is None or (
+                grows(ctx.project, target) is None and user_facing_insert(ctx.project, target) is None
+            ):
+                continue  # a reference table (few distinct rows, the identity map answers) or a model not known
+            reported.add(attr)
+            source = f"`{short(iterable, 40)}` (the signed-in user's `{model.name}` rows, loaded in one query)"
+            what = f"`{var}.{attr}` is a lazy relationship of `{model.name}` read for every item of {source}"
+            if helpers:
+                chain = " → ".join(f"`{h.display}`" for h in helpers)
+                what = f"`{short(node, 50)}` hands every item of {source} to {chain}, which reads `{attr}`"
+            how = "a query per item" if rel.lazy == "select" else 'a new query per item (`lazy="dynamic"`)'
+            ctx.report(
+                self.finding(
+                    ctx.location(node),
+                    f"{what} in {describe_context(ctx)}: {how}",
+                    hint=f"Query the items with the relationship loaded: `{model.name}.query.with_parent("
+                    f"current_user, {owned.account.name}.{owned.relation.attr})"
+                    f".options(selectinload({model.name}.{attr}))`, or declare `{model.name}.{attr}` with "
+                    f'`lazy="selectin"`.',
+                    evidence=[
+                        Evidence("the loop", ctx.location(loop)),
+                        Evidence(f"`{model.name}.{attr}` declared here", rel.location),
+                        Evidence(
+                            f"`{owned.account.name}.{owned.relation.attr}` declared here", owned.relation.location
+                        ),
+                    ],
                 )
             )
 
