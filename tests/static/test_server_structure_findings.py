@@ -208,7 +208,8 @@ def test_factory_registration_before_first_config_load_only() -> None:
             if test_config:
                 app.config.from_mapping(test_config)
             return app
-        """
+        """,
+            "settings.py": 'SQLALCHEMY_DATABASE_URI = "postgresql://db/app"\n',
         },
     )
     assert [f.location.line for f in findings if f.location] == [7]
@@ -338,3 +339,44 @@ def test_cycle_outside_the_app_module_is_a_note_naming_who_imports_first() -> No
     )
     assert [(f.location.path, f.severity) for f in findings] == [("kinds.py", Severity.NOTE)]
     assert "`loader.py` imports it" in findings[0].message
+
+
+_CHAIN = """
+    from datetime import timedelta
+    import requests
+    from celery import Celery, chain
+    from flask import Flask
+    app = Flask(__name__)
+    celery = Celery(__name__)
+
+    @celery.task(name="FETCH")
+    def fetch():
+        requests.post("https://feeds.example/pull", timeout=30)
+
+    @celery.task(name="SYNC")
+    def sync():
+        chain(fetch.si()).apply_async()
+
+    celery.conf.beat_schedule = {"sync": {"task": "SYNC", "schedule": timedelta(minutes=15)}}
+    """
+
+
+def test_task_only_a_periodic_task_starts_is_a_note_naming_it() -> None:
+    [finding] = _check("FD505", {"tasks.py": _CHAIN})
+    assert finding.severity is Severity.NOTE
+    assert "blip fails it and the work waits for the next scheduled run (a note: only the periodic task `sync`" in (
+        finding.message
+    )
+    assert finding.evidence[-1] == Evidence(
+        "started only by the periodic task `sync`", Location("tasks.py", 12, 2, 12, 26)
+    )
+
+
+def test_task_a_view_also_sends_stays_a_warning() -> None:
+    sent_by_view = (
+        textwrap.dedent(_CHAIN) + '\n@app.post("/refresh")\ndef refresh():\n    fetch.delay()\n    return "queued"\n'
+    )
+    [finding] = _check("FD505", {"tasks.py": sent_by_view})
+    assert finding.severity is Severity.WARNING
+    assert "periodic" not in finding.message
+    assert "the work is lost" in finding.message

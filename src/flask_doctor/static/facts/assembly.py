@@ -10,6 +10,7 @@ extensions or load configuration.  Files that are not the application
 from __future__ import annotations
 
 import ast
+import re
 from collections import deque
 from collections.abc import Iterator
 
@@ -45,6 +46,21 @@ KNOWN_EXTENSIONS = {
 }
 NOT_EXTENSIONS = {"flask.Flask", "flask.Blueprint"}
 CONFIG_LOADERS = {"from_object", "from_pyfile", "from_mapping", "from_prefixed_env", "from_envvar", "from_file"}
+#: Prefixes of the config keys an extension reads when it is bound to the app, by its package.
+EXTENSION_SETTINGS: dict[str, tuple[str, ...]] = {
+    "flask_cors": ("CORS_",),
+    "flask_sqlalchemy": ("SQLALCHEMY_",),
+    "flask_mail": ("MAIL_",),
+    "flask_caching": ("CACHE_",),
+    "flask_limiter": ("RATELIMIT_",),
+    "flask_babel": ("BABEL_",),
+    "flask_jwt_extended": ("JWT_",),
+    "flask_compress": ("COMPRESS_",),
+    "flask_debugtoolbar": ("DEBUG_TB_",),
+    "flask_pymongo": ("MONGO_",),
+    "flask_mongoengine": ("MONGODB_",),
+    "flask_redis": ("REDIS_",),
+}
 _MAIN_MODULE_NAMES = ("app", "application", "wsgi", "main", "server", "run", "__init__")
 
 
@@ -332,3 +348,40 @@ def top_level_statement(module: SourceModule, call: ast.Call) -> bool:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is call:
             return True
     return False
+
+
+def extension_package(project: Project, fn: FunctionInfo, call: ast.Call) -> str | None:
+    """The package of the extension a call binds: ``CORS(app)`` -> ``flask_cors``; ``db.init_app(app)`` -> the
+    package of ``db``'s class (``flask_sqlalchemy``); ``None`` when it cannot be told."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "init_app":
+        name = dotted(func.value) or ""
+        kind = fn.local_types.get(name)
+        if kind is None:
+            qualified = fn.imports.qualify(name) or f"{fn.module.name}.{name}"
+            obj = project.objects.get(qualified) or project.objects.get(project.canonical(qualified))
+            kind = obj.type if obj is not None else None
+    else:
+        kind = fn.imports.qualify(dotted(func) or "")
+    return kind.split(".")[0] if kind else None
+
+
+@project_fact
+def _setting_texts(project: Project) -> list[str]:
+    """Where a project can set config keys: its Python sources and the variables its deploy files set."""
+    texts = [module.text for module in project.modules.values()]
+    if project.deploy is not None:
+        texts.append("\n".join(setting.name for setting in project.deploy.env))
+    return texts
+
+
+def sets_extension_settings(project: Project, package: str) -> bool | None:
+    """Does the project name any config key of ``package`` (``CORS_ORIGINS`` for ``flask_cors``)?
+
+    ``None`` when the extension's keys are not known: nothing can be said.
+    """
+    prefixes = EXTENSION_SETTINGS.get(package)
+    if prefixes is None:
+        return None
+    pattern = re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(p) for p in prefixes) + r")[A-Z0-9]")
+    return any(pattern.search(text) for text in _setting_texts(project))

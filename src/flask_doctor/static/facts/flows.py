@@ -11,6 +11,7 @@ check in two places.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
@@ -40,10 +41,17 @@ def callers(project: Project) -> dict[str, list[tuple[ast.Call, FunctionInfo]]]:
     return found
 
 
+#: ``(caller, call, argument)`` -> True when the caller has already made the argument safe for this sink.
+CallerCheck = Callable[[FunctionInfo, ast.Call, ast.expr], bool]
+
+
 def parameter_source(
-    project: Project, fn: FunctionInfo, param: str
+    project: Project, fn: FunctionInfo, param: str, checked: CallerCheck | None = None
 ) -> tuple[ast.AST | str, FunctionInfo, ast.Call] | None:
-    """Request data a caller passes as ``param`` of ``fn`` (one call level up)."""
+    """Request data a caller passes as ``param`` of ``fn`` (one call level up).
+
+    Callers for which ``checked`` answers True are skipped: they held the value to an allow-list first.
+    """
     args = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
     if param not in args and param not in {a.arg for a in fn.node.args.kwonlyargs}:
         return None
@@ -62,16 +70,22 @@ def parameter_source(
         if value is None:
             continue
         found = taint(project, caller).source(value)
-        if found is not None:
+        if found is not None and not (checked is not None and checked(caller, call, value)):
             return found, caller, call
     return None
 
 
-def sink_source(ctx: Context, expr: ast.expr, guards: tuple[str, ...] = ()) -> tuple[str, list[Evidence]] | None:
+def sink_source(
+    ctx: Context,
+    expr: ast.expr,
+    guards: tuple[str, ...] = (),
+    checked: Callable[[str, FunctionInfo, ast.Call, ast.expr], bool] | None = None,
+) -> tuple[str, list[Evidence]] | None:
     """Request data reaching ``expr``: read in this function, or passed in by a caller (one level up).
 
     Returns a description for the message and evidence pointing at the caller.
-    A caller that mentions one of ``guards`` (``secure_filename``) is trusted to have checked the value.
+    A caller that mentions one of ``guards`` (``secure_filename``) is trusted to have checked the value,
+    and so is one for which ``checked(param, caller, call, argument)`` answers True.
     """
     fn = ctx.function
     if fn is None:
@@ -84,7 +98,13 @@ def sink_source(ctx: Context, expr: ast.expr, guards: tuple[str, ...] = ()) -> t
     for name in sorted({n.id for n in ast.walk(expr) if isinstance(n, ast.Name)} | _feeding_names(project, fn, expr)):
         if name not in params or parameter_taint(project, fn, name).source(expr) is None:
             continue
-        via = parameter_source(project, fn, name)
+        check: CallerCheck | None = None
+        if checked is not None:
+
+            def check(caller: FunctionInfo, call: ast.Call, value: ast.expr, name: str = name) -> bool:
+                return checked(name, caller, call, value)
+
+        via = parameter_source(project, fn, name, check)
         if via is None:
             continue
         origin, caller, call = via

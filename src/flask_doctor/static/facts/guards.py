@@ -9,9 +9,11 @@ with more than truthiness (``if table not in TABLES: raise``).
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from flask_doctor.static.facts.taint import assignments
 from flask_doctor.static.model import FunctionInfo, Project
+from flask_doctor.static.names import dotted
 
 
 def source_text(fn: FunctionInfo) -> str:
@@ -69,37 +71,258 @@ def _whole_pattern(call: ast.Call) -> bool:
     return False
 
 
+def _feeding_values(project: Project, fn: FunctionInfo, target: ast.expr) -> list[ast.expr]:
+    """``target`` and the values assigned to the locals it is built from (three steps back)."""
+    values: list[ast.expr] = [target]
+    wanted = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    seen: set[str] = set()
+    for _ in range(3):
+        fresh = wanted - seen
+        seen |= fresh
+        for name, value in assignments(project, fn):
+            if name in fresh:
+                values.append(value)
+                wanted |= {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+    return values
+
+
 def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
     """Is a value that flows into ``target`` held to a fixed set before use?
 
     ``if name not in ALLOWED: abort(404)`` and ``if not NAME.fullmatch(name): abort(404)``
     (or ``re.match(r"^[a-z]+\\.pdf$", name)``) leave only the names the project chose; a
-    path built from them cannot climb out of its directory. Narrower than :func:`validated`:
+    path built from them cannot climb out of its directory. So does
+    ``if request.args["p"] in known_paths:`` around a sink built from that same expression, and
+    ``if not is_known_track(path): abort(403)`` when the project function answers True only for
+    paths it found in a collection (:func:`membership_predicate`). Narrower than :func:`validated`:
     ``os.path.exists(path)`` checks nothing about where the path points.
     """
     assigned = {t for t, _ in assignments(project, fn)}
     params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs}
     names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)} & (assigned | params)
-    if not names:
-        return False
+    feeding = {ast.dump(part) for value in _feeding_values(project, fn, target) for part in ast.walk(value)}
     for node in ast.walk(fn.node):
         if not isinstance(node, (ast.If, ast.IfExp, ast.Assert)):
             continue
         for part in ast.walk(node.test):
-            if (
-                isinstance(part, ast.Compare)
-                and isinstance(part.left, ast.Name)
-                and part.left.id in names
-                and any(isinstance(op, (ast.In, ast.NotIn)) for op in part.ops)
-            ):
+            if isinstance(part, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in part.ops):
+                if isinstance(part.left, ast.Name) and part.left.id in names:
+                    return True
+                if (
+                    isinstance(part.left, ast.Call)
+                    and ast.dump(part.left) in feeding
+                    and len(part.ops) == 1
+                    and not _empty_values(part.comparators[0])
+                    and _lets_through(node, part, target, isinstance(part.ops[0], ast.In))
+                ):
+                    return True  # ``if request.args.get("p") in paths: send_file(abspath(request.args.get("p")))``
+            if not isinstance(part, ast.Call):
+                continue
+            if _whole_pattern(part) and any(isinstance(a, ast.Name) and a.id in names for a in part.args):
                 return True
+            callee = _callee(project, fn, part)
             if (
-                isinstance(part, ast.Call)
-                and _whole_pattern(part)
-                and any(isinstance(a, ast.Name) and a.id in names for a in part.args)
+                callee is not None
+                and any(
+                    isinstance(arg, ast.Name) and arg.id in names and membership_predicate(project, callee, param)
+                    for param, arg in _bound_arguments(callee, part).items()
+                )
+                and _lets_through(node, part, target, True)
             ):
                 return True
     return False
 
 
-__all__ = ["allow_listed", "mentions", "source_text", "validated"]
+def _empty_values(container: ast.expr) -> bool:
+    """``(None, "")``: a test for a missing value, not an allow-list."""
+    return isinstance(container, (ast.Tuple, ast.List, ast.Set)) and all(
+        isinstance(e, ast.Constant) and not e.value for e in container.elts
+    )
+
+
+def _lets_through(guard: ast.AST, test: ast.expr, target: ast.expr, passes_when: bool) -> bool:
+    """Does ``guard`` let ``target`` run only when ``test`` is ``passes_when``?
+
+    ``if known(x): use(x)`` (the target inside the body), or ``if not known(x): abort(403)`` /
+    ``if known(x) is False: return`` (the body leaves). A deny-list (``if banned(x): abort()``) is neither.
+    """
+    if not isinstance(guard, ast.If):
+        return False
+    whole, positive = guard.test, True
+    if isinstance(whole, ast.UnaryOp) and isinstance(whole.op, ast.Not):
+        whole, positive = whole.operand, False
+    elif (
+        isinstance(whole, ast.Compare)
+        and len(whole.ops) == 1
+        and isinstance(whole.ops[0], (ast.Is, ast.Eq))
+        and isinstance(whole.comparators[0], ast.Constant)
+        and whole.comparators[0].value is False
+    ):
+        whole, positive = whole.left, False
+    if whole is not test:
+        return False
+    if positive == passes_when:
+        return any(n is target for stmt in guard.body for n in ast.walk(stmt))
+    last = guard.body[-1] if guard.body else None
+    return isinstance(last, (ast.Return, ast.Raise)) or (
+        isinstance(last, ast.Expr)
+        and isinstance(last.value, ast.Call)
+        and dotted(last.value.func) in ("abort", "flask.abort")
+    )
+
+
+def _callee(project: Project, fn: FunctionInfo, call: ast.Call) -> FunctionInfo | None:
+    name = dotted(call.func)
+    callee = project.resolve_function(name, fn, fn.module) if name else None
+    return callee if callee is not fn else None
+
+
+def _bound_arguments(callee: FunctionInfo, call: ast.Call) -> dict[str, ast.expr]:
+    """``{parameter: argument}`` of a call to a project function (positional arguments up to a ``*args``)."""
+    params = [a.arg for a in callee.node.args.posonlyargs + callee.node.args.args]
+    if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+        params = params[1:]
+    bound: dict[str, ast.expr] = {}
+    for param, arg in zip(params, call.args):
+        if isinstance(arg, ast.Starred):
+            break
+        bound[param] = arg
+    bound.update((k.arg, k.value) for k in call.keywords if k.arg is not None)
+    return bound
+
+
+def membership_predicate(project: Project, fn: FunctionInfo, param: str, depth: int = 0) -> bool:
+    """Does ``fn`` answer True only after finding ``param`` in a collection (or equal to a value)?
+
+    Every ``return`` either returns ``False``/``None``, returns such a test (``param in paths``,
+    ``any(is_known(param, c) for c in cases)``), or returns ``True`` inside ``if`` tests of that
+    kind. ``def authorize(path): if path in case_paths: return True; return False`` is one;
+    ``return os.path.exists(path)`` is not.
+    """
+    if depth > 4 or param not in {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args}:
+        return False
+    returns = [n for n in ast.walk(fn.node) if isinstance(n, ast.Return)]
+    if not returns or any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(fn.node)):
+        return False
+    for ret in returns:
+        value = ret.value
+        if value is None or (isinstance(value, ast.Constant) and value.value in (False, None)):
+            continue
+        if _membership_test(project, fn, value, param, depth):
+            continue
+        if (
+            isinstance(value, ast.Constant)
+            and value.value is True
+            and _under_membership_test(project, fn, ret, param, depth)
+        ):
+            continue
+        return False
+    return True
+
+
+def _membership_test(project: Project, fn: FunctionInfo, test: ast.expr, param: str, depth: int) -> bool:
+    """``param in xs``, ``param == x``, ``a and <test>``, ``known(param)`` or ``any(known(param, c) for c in cs)``."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        return isinstance(test.left, ast.Name) and test.left.id == param and isinstance(test.ops[0], (ast.In, ast.Eq))
+    if isinstance(test, ast.BoolOp):
+        parts = [_membership_test(project, fn, v, param, depth) for v in test.values]
+        return any(parts) if isinstance(test.op, ast.And) else all(parts)
+    if not isinstance(test, ast.Call):
+        return False
+    if isinstance(test.func, ast.Name) and test.func.id in ("any", "all") and test.args:
+        inner = test.args[0]
+        element = inner.elt if isinstance(inner, (ast.GeneratorExp, ast.ListComp)) else None
+        return element is not None and _membership_test(project, fn, element, param, depth)
+    callee = _callee(project, fn, test)
+    if callee is None:
+        return False
+    return any(
+        isinstance(arg, ast.Name) and arg.id == param and membership_predicate(project, callee, inner_param, depth + 1)
+        for inner_param, arg in _bound_arguments(callee, test).items()
+    )
+
+
+def _under_membership_test(project: Project, fn: FunctionInfo, ret: ast.Return, param: str, depth: int) -> bool:
+    """Is ``return True`` the body of an ``if`` whose test is a membership test of ``param``?"""
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.If) and any(stmt is ret for stmt in node.body):
+            return _membership_test(project, fn, node.test, param, depth)
+    return False
+
+
+#: String methods that keep a value free of ``/`` when it had none.
+_SEGMENT_METHODS = frozenset(
+    {"split", "rsplit", "partition", "rpartition", "strip", "lstrip", "rstrip", "lower", "upper", "casefold"}
+)
+
+
+def _segment_expr(expr: ast.expr, segments: frozenset[str]) -> bool:
+    """``name``, ``name.split("-")[-1]``, ``name.lower()``: text of one URL segment, still without ``/``."""
+    if isinstance(expr, ast.Name):
+        return expr.id in segments
+    if isinstance(expr, ast.Subscript):
+        return _segment_expr(expr.value, segments)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in _SEGMENT_METHODS:
+        return _segment_expr(expr.func.value, segments)
+    return False
+
+
+def _path_pieces(expr: ast.expr) -> list[ast.expr] | None:
+    """The parts a path is built from, in order: ``a + b``, ``f"{a}/{b}"``, ``os.path.join(a, b)``."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left, right = _path_pieces(expr.left), _path_pieces(expr.right)
+        return None if left is None or right is None else left + right
+    if isinstance(expr, ast.JoinedStr):
+        return [v.value if isinstance(v, ast.FormattedValue) else v for v in expr.values]
+    if isinstance(expr, ast.Call) and dotted(expr.func) in ("os.path.join", "path.join", "posixpath.join"):
+        pieces: list[ast.expr] = []
+        for arg in expr.args:
+            if isinstance(arg, ast.Starred):
+                return None
+            pieces.append(arg)
+        return pieces
+    return [expr]
+
+
+def one_segment_under(
+    project: Project,
+    fn: FunctionInfo,
+    target: ast.expr,
+    segments: frozenset[str],
+    clean: Callable[[ast.expr], bool],
+) -> bool:
+    """Is ``target`` a fixed path with one URL segment (a value that cannot hold ``/``) appended last?
+
+    ``send_file(BASE + image)`` or ``os.path.join(folder, name)`` where ``image``/``name`` come from a
+    ``<name>`` route variable (not ``<path:name>``): the worst a client can send is ``..``, which names
+    a directory, not a file outside it. Every other piece must be free of ``segments``, and the
+    segment must come after the first piece and be followed only by text without ``/``; ``clean``
+    says that a piece carries no other client data.
+    """
+    expr = target
+    for _ in range(3):
+        if not (isinstance(expr, ast.Name) and expr.id not in segments):
+            break
+        values = [value for name, value in assignments(project, fn) if name == expr.id]
+        if len(values) != 1:
+            return False
+        expr = values[0]
+    pieces = _path_pieces(expr)
+    if not pieces:
+        return False
+    carrying = [
+        i
+        for i, piece in enumerate(pieces)
+        if any(isinstance(n, ast.Name) and n.id in segments for n in ast.walk(piece))
+    ]
+    if len(carrying) != 1 or carrying[0] == 0 or not _segment_expr(pieces[carrying[0]], segments):
+        return False
+    if not all(clean(p) for i, p in enumerate(pieces) if i != carrying[0]):
+        return False
+    return all(
+        isinstance(p, ast.Constant) and isinstance(p.value, str) and "/" not in p.value and "\\" not in p.value
+        for p in pieces[carrying[0] + 1 :]
+    )
+
+
+__all__ = ["allow_listed", "membership_predicate", "mentions", "one_segment_under", "source_text", "validated"]

@@ -17,6 +17,16 @@ down in the project functions it calls:
 * a store into the session, ``current_user`` or any other object the view did
   not create itself (``session["k"] = v``, ``current_user.email = v``).
 
+A name is only a hint.  When a write-named call reaches a project function
+(``set_form(data)``, ``self.set_header(key)``), its body decides, read
+strictly down to a few levels: it writes unless it only stores into values
+it created itself or that its caller created and passed in, and calls
+nothing that writes.  Calls to other project helpers are followed two levels
+down, so ``controllers.relabel(...)`` -> ``store.relabel(...)`` ->
+``collection.find_one_and_update(...)`` is seen.  Copies that share a write's
+name (``parts._replace(...)``, ``text.replace("a", "b")``) and Flask's
+``send_file`` responses are not writes.
+
 Rules that need a write say nothing (or less) when none is found, and show the
 write they found as evidence.
 """
@@ -28,6 +38,7 @@ import re
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.facts.taint import bindings
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
 
@@ -166,6 +177,12 @@ _READER_PREFIXES = (
     "encode_",
     "decode_",
 )
+#: A fetch that also writes: pymongo's ``find_one_and_update``/``find_and_modify``, ``get_or_create``.
+_FETCH_AND_WRITE = re.compile(
+    r"_and_(update|replace|delete|modify|remove|insert|set)(_|$)|_or_(create|insert|add)(_|$)"
+)
+#: Flask helpers whose write-like names build a response.
+_RESPONSES = frozenset({"send_file", "send_from_directory", "send_static_file"})
 _PERMISSION_OBJECTS = frozenset({"may", "can", "allowed", "permissions", "perms", "acl", "policy"})
 #: Builtins that share a name with a write method (``set()`` builds a set).
 _BUILTIN_CONSTRUCTORS = frozenset({"set", "copy", "replace", "update", "post", "put", "patch"})
@@ -189,8 +206,16 @@ def _call_name(call: ast.Call) -> str:
 def _write_call(call: ast.Call, owner_locals: set[str]) -> bool:
     """Is this call a write (by name, ``open(.., "w")``, or a mutation of the session)?"""
     name = _call_name(call).lstrip("_")
-    if not name or name.startswith(_PREDICATE_PREFIXES):
+    if not name:
         return False
+    if name.startswith(_PREDICATE_PREFIXES):
+        return bool(_FETCH_AND_WRITE.search(name))  # ``find_one_and_update``, ``get_or_create``
+    if _call_name(call) == "_replace" or name in _RESPONSES:
+        return False  # ``parts._replace(query=...)`` is a named tuple's changed copy; ``send_file`` a response
+    if name == "replace" and isinstance(call.func, ast.Attribute) and dotted(call.func.value) != "os":
+        # ``text.replace("$PAGE", name)``, ``stamp.replace(tzinfo=utc)`` copy; ``Path(p).replace(target)`` moves
+        single = len(call.args) == 1 and not call.keywords
+        return single and not (isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str))
     if isinstance(call.func, ast.Attribute):
         receiver = dotted(call.func.value) or ""
         if receiver.rsplit(".", 1)[-1] in _PERMISSION_OBJECTS:
@@ -276,8 +301,34 @@ def _locals_of(fn: FunctionInfo) -> set[str]:
     return names
 
 
+def _params_of(fn: FunctionInfo) -> list[str]:
+    args = fn.node.args
+    return [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+
+
+def _fresh_locals(project: Project, fn: FunctionInfo) -> set[str]:
+    """Locals bound only to new values (a literal, a comprehension, a call's result), never to another name.
+
+    ``data = {}`` is the function's own; ``prefs = session`` or ``for item in current_user.items`` are not.
+    """
+    fresh: set[str] = set()
+    aliased: set[str] = set()
+    for bound in bindings(project, fn):
+        alias = isinstance(bound.value, (ast.Name, ast.Attribute, ast.Subscript, ast.Starred))
+        (aliased if alias else fresh).update(bound.names)
+    return fresh - aliased - set(_params_of(fn)) - {"session", "current_user", "g"}
+
+
+#: How deep a helper whose *name* says it writes is read to see whether its body really does.
+_PROOF_DEPTH = 4
+#: How deep other project helpers are searched for a write.
+_LOOSE_DEPTH = 2
+
+
 def _first_write(project: Project, fn: FunctionInfo, stmts: list[ast.stmt], depth: int) -> ast.AST | None:
+    """The first visible write in ``stmts``: one made here first, else a call into a helper that writes."""
     owner_locals = _locals_of(fn)
+    helpers: list[tuple[ast.Call, FunctionInfo]] = []
     for stmt in stmts:
         for node in ast.walk(stmt):
             if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
@@ -289,19 +340,88 @@ def _first_write(project: Project, fn: FunctionInfo, stmts: list[ast.stmt], dept
                 ):
                     return node
             elif isinstance(node, ast.Call):
+                callee = _project_callee(project, fn, node)
                 if _write_call(node, owner_locals):
-                    return node
-                if depth < 1:
-                    name = dotted(node.func)
-                    callee = project.resolve_function(name, fn, fn.module) if name else None
-                    if (
-                        callee is not None
-                        and callee is not fn
-                        and not callee.name.lstrip("_").startswith(_READER_PREFIXES)
-                        and _first_write(project, callee, list(callee.node.body), depth + 1) is not None
-                    ):
+                    fresh = _fresh_locals(project, fn)
+                    if callee is None or _proven_writes(project, node, callee, fresh, depth + 1, frozenset()):
                         return node
+                    # ``set_form(data)`` only fills the view's own dict: the name is not the deed
+                elif (
+                    depth < _LOOSE_DEPTH
+                    and callee is not None
+                    and not callee.name.lstrip("_").startswith(_READER_PREFIXES)
+                ):
+                    helpers.append((node, callee))
+    for node, callee in helpers:
+        if _first_write(project, callee, list(callee.node.body), depth + 1) is not None:
+            return node
     return None
+
+
+def _project_callee(project: Project, fn: FunctionInfo, call: ast.Call) -> FunctionInfo | None:
+    name = dotted(call.func)
+    callee = project.resolve_function(name, fn, fn.module) if name else None
+    return callee if callee is not fn else None
+
+
+def _owned_params(callee: FunctionInfo, call: ast.Call, owned: set[str]) -> set[str]:
+    """The callee's parameters bound to objects the caller created itself (a dict it fills for a template)."""
+    params = _params_of(callee)
+    if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+        params = params[1:]
+    bound: dict[str, ast.expr] = {}
+    for param, arg in zip(params, call.args):
+        if isinstance(arg, ast.Starred):
+            break
+        bound[param] = arg
+    bound.update((k.arg, k.value) for k in call.keywords if k.arg is not None)
+    return {
+        param
+        for param, arg in bound.items()
+        if (arg.id in owned if isinstance(arg, ast.Name) else not isinstance(arg, (ast.Attribute, ast.Subscript)))
+    }
+
+
+def _proven_writes(
+    project: Project,
+    call: ast.Call,
+    callee: FunctionInfo,
+    caller_owned: set[str],
+    depth: int,
+    seen: frozenset[str],
+) -> bool:
+    """Does the project function a write-named call reaches really write?  True unless its body shows it does not.
+
+    Read strictly: a store into anything but the callee's own locals (or a parameter the caller filled with an
+    object it created), a write-named call that resolves nowhere, a callee too deep to read or a recursive one,
+    all count as writes.
+    """
+    if depth > _PROOF_DEPTH or callee.qualname in seen or not callee.node.body:
+        return True
+    seen = seen | {callee.qualname}
+    owned = _fresh_locals(project, callee) | _owned_params(callee, call, caller_owned)
+    for stmt in callee.node.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await)):
+                return True
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+                targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+                for target in targets:
+                    base = target
+                    while isinstance(base, (ast.Attribute, ast.Subscript, ast.Starred)):
+                        base = base.value
+                    if isinstance(target, (ast.Attribute, ast.Subscript)) and not (
+                        isinstance(base, ast.Name) and base.id in owned
+                    ):
+                        return True
+            elif isinstance(node, ast.Call):
+                inner = _project_callee(project, callee, node)
+                if inner is not None:
+                    if _proven_writes(project, node, inner, owned, depth + 1, seen):
+                        return True
+                elif _write_call(node, owned):
+                    return True
+    return False
 
 
 @keyed_fact

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.errors import body_nodes
 from flask_doctor.static.facts.jobs.tasks import is_celery_type
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import CELERY_TYPES
 from flask_doctor.static.names import dotted
 
@@ -250,6 +251,49 @@ def is_periodic(project: Project, fn: FunctionInfo) -> bool:
     )
 
 
+#: Methods of a Celery task that send it (or make the signature a chain or group sends).
+_SENDERS = frozenset({"delay", "apply_async", "s", "si", "signature", "subtask", "map", "starmap", "chunks"})
+
+
+@project_fact
+def task_starters(project: Project) -> dict[str, list[FunctionInfo | None]]:
+    """Project function (by qualname) -> the functions that call it, send it or put it in a chain (None: module
+    level). Tests are left out: they are not how production runs a task."""
+    found: dict[str, list[FunctionInfo | None]] = {}
+    for site in project.calls:
+        if is_test_path(site.module.path):
+            continue
+        func = site.node.func
+        sends = isinstance(func, ast.Attribute) and func.attr in _SENDERS
+        name = dotted(func.value) if sends and isinstance(func, ast.Attribute) else dotted(func)
+        target = project.resolve_function(name, site.function, site.module) if name else None
+        if target is None or target is site.function:
+            continue
+        found.setdefault(target.qualname, []).append(site.function)
+    return found
+
+
+def started_by_schedule(project: Project, fn: FunctionInfo, depth: int = 0) -> FunctionInfo | None:
+    """The periodic task behind ``fn``: ``fn`` itself, or the beat task that is the only way it starts.
+
+    ``chain(fetch.si(), notify.si()).apply_async()`` inside a task beat runs every 15 minutes:
+    ``fetch`` and ``notify`` run again on the next tick even when one of them fails. ``None`` as soon
+    as one starter is not scheduled (a view that also sends the task) or when nothing visible starts it.
+    """
+    if is_periodic(project, fn):
+        return fn
+    starters = task_starters(project).get(fn.qualname, [])
+    if depth >= 3 or not starters:
+        return None
+    found: FunctionInfo | None = None
+    for starter in starters:
+        origin = started_by_schedule(project, starter, depth + 1) if starter is not None else None
+        if origin is None:
+            return None
+        found = found or origin
+    return found
+
+
 def base_attr(project: Project, fn: FunctionInfo, class_name: str, attr: str) -> ast.expr | None:
     """The value of ``attr`` on the task's ``base=`` class or its project bases."""
     table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
@@ -295,5 +339,7 @@ __all__ = [
     "periodic_task_names",
     "retries_bounded",
     "retry_calls",
+    "started_by_schedule",
     "task_base_policy",
+    "task_starters",
 ]

@@ -344,8 +344,106 @@ class FormWithoutCsrf(Rule):
                 db.session.commit()
                 return "ok"
             """),
+        # helpers named like writes that only fill the view's own dict, build a header, or copy a URL:
+        # the POSTs read, render and redirect, so a forged one gains nothing
+        Valid("""
+            from urllib.parse import urlencode, urlparse, urlunparse
+            import requests
+            from flask import Flask, flash, redirect, render_template, request, send_file
+            from flask_login import login_required
+            app = Flask(__name__)
+
+            class Registry:
+                def set_headers(self, key):
+                    return {"Accept": "application/json", "X-Key": key}
+
+                def status(self, ticket, key):
+                    return requests.get(f"https://registry.example/{ticket}", headers=self.set_headers(key), timeout=5).json()
+
+            registry = Registry()
+
+            def set_entry_form(entry_id, data):
+                entry = dict(lookup_entry(entry_id))
+                entry["label"] = entry.get("name", "?")
+                data["entry"] = entry
+
+            def back(page):
+                parts = urlparse(request.referrer or "/")
+                target = urlunparse(parts._replace(query=urlencode({"page": page})))
+                return redirect(target.replace("http://", "https://", 1))
+
+            @app.post("/tickets/<ticket>/status")
+            @login_required
+            def ticket_status(ticket):
+                flash(str(registry.status(ticket, request.form.get("key"))))
+                return back(request.form.get("page", "1"))
+
+            @app.post("/entries/form")
+            @login_required
+            def entry_form():
+                data = {"kinds": ["a", "b"]}
+                set_entry_form(request.form.get("entry_id"), data)
+                return render_template("entry_form.html", **data)
+
+            @app.post("/entries/export")
+            @login_required
+            def entry_export():
+                pdf = render_pdf(request.form.get("entry_id"))
+                return send_file(pdf, download_name="entry.pdf", mimetype="application/pdf")
+            """),
     )
     INVALID = (
+        # a helper named like a setter writes through pymongo's find_one_and_update, two calls down
+        Invalid(
+            """
+            from flask import Flask, redirect, request
+            from flask_login import login_required
+            from store import store
+            app = Flask(__name__)
+
+            def relabel_group(group_id, label):
+                return store.group_label(group_id, label)
+
+            def set_label(data, label):
+                data["label"] = label
+
+            @app.post("/groups/<group_id>/label")
+            @login_required
+            def group_label(group_id):
+                data = {}
+                set_label(data, request.form.get("label", ""))  # expect
+                relabel_group(group_id, data["label"])
+                return redirect("/groups")
+            """,
+            message="group_label",
+            files={
+                "store.py": """
+            class Store:
+                def group_label(self, group_id, label):
+                    return self.groups.find_one_and_update({"_id": group_id}, {"$set": {"label": label}})
+
+            store = Store()
+            """
+            },
+        ),
+        # a setter that puts the form into the session the caller hands it
+        Invalid(
+            """
+            from flask import Flask, redirect, request, session
+            from flask_login import login_required
+            app = Flask(__name__)
+
+            def set_preference(store, key, value):
+                store[key] = value
+
+            @app.post("/preferences")
+            @login_required
+            def preferences():
+                set_preference(session, "theme", request.form["theme"])  # expect
+                return redirect("/")
+            """,
+            message="preferences",
+        ),
         # the decorator reads a token header but falls back to the session cookie: a forged form still works
         Invalid(
             """

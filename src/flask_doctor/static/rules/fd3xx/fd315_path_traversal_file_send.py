@@ -7,7 +7,9 @@ import ast
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts.config_values import short
 from flask_doctor.static.facts.flows import sink_source
-from flask_doctor.static.facts.guards import allow_listed, mentions
+from flask_doctor.static.facts.guards import allow_listed, mentions, one_segment_under
+from flask_doctor.static.facts.taint import parameter_taint, route_parameters, taint
+from flask_doctor.static.model import FunctionInfo
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -18,6 +20,8 @@ from flask_doctor.static.rules.base import (
 
 FILE_SINKS = {"flask.send_file", "flask.helpers.send_file", "werkzeug.utils.send_file"}
 PATH_GUARDS = ("commonpath", "is_relative_to", "safe_join", "secure_filename", "realpath", "basename")
+#: URL converters whose value is one path segment: it cannot hold ``/``.
+SEGMENT_CONVERTERS = frozenset({"string", "any"})
 
 
 class PathTraversalFileSend(Rule):
@@ -120,8 +124,109 @@ class PathTraversalFileSend(Rule):
                     abort(404)
                 return send_file("/srv/docs/" + name)
             """),
+        # a `<name>` URL variable cannot hold `/`: appended last to a stored prefix it cannot leave the folder
+        Valid("""
+            import os
+            from flask import Flask, send_file
+            app = Flask(__name__)
+
+            @app.get("/runs/<run_id>/charts/<chart>")
+            def chart(run_id, chart):
+                return serve_chart(run_id, chart)
+
+            def serve_chart(run_id, chart):
+                prefix = load_run(run_id)["chart_prefix"]
+                return send_file(os.path.abspath(prefix) + chart.rsplit("_", 1)[-1])
+            """),
+        # the caller lets through only paths a project function found in the record's own list
+        Valid("""
+            from flask import Flask, abort, request, send_file
+            app = Flask(__name__)
+
+            @app.get("/stream")
+            def stream():
+                wanted = request.args.get("file", "")
+                if known_file(wanted, current_record()) is False:
+                    abort(403)
+                return serve(wanted)
+
+            def known_file(path, record):
+                if path in record["attachments"]:
+                    return True
+                return any(path == extra["path"] for extra in record["extras"])
+
+            def serve(path):
+                return send_file(path)
+            """),
+        # the very expression the view sends was first found among the stored paths
+        Valid("""
+            import os
+            from flask import Flask, request, send_file
+            app = Flask(__name__)
+
+            @app.get("/records/<record_id>/photo")
+            def photo(record_id):
+                stored = [p["path"] for p in load_record(record_id)["photos"]]
+                if request.args.get("path") in stored:
+                    return send_file(os.path.abspath(request.args.get("path")))
+                return "not found", 404
+            """),
     )
     INVALID = (
+        # a `<name>` variable sent as a whole path still names any file of the working directory
+        Invalid(
+            """
+            from flask import Flask, send_file
+            app = Flask(__name__)
+
+            @app.get("/raw/<name>")
+            def raw(name):
+                return send_file(name)  # expect
+            """,
+            message="<name>",
+        ),
+        # a deny-list helper: a path it does not know about goes through
+        Invalid(
+            """
+            from flask import Flask, abort, request, send_file
+            app = Flask(__name__)
+            BLOCKED = {"/etc/passwd", "/etc/shadow"}
+
+            def blocked(path):
+                if path in BLOCKED:
+                    return True
+                return False
+
+            @app.get("/open")
+            def open_file():
+                wanted = request.args.get("file", "")
+                if blocked(wanted):
+                    abort(403)
+                return send_file(wanted)  # expect
+            """,
+            message="request.args.get",
+        ),
+        # a helper that only checks how the path starts is no allow-list: `/srv/media/../../etc/passwd`
+        Invalid(
+            """
+            from flask import Flask, abort, request, send_file
+            app = Flask(__name__)
+
+            @app.get("/media")
+            def media():
+                wanted = request.args.get("file", "")
+                if not under_media(wanted):
+                    abort(403)
+                return serve(wanted)
+
+            def under_media(path):
+                return path.startswith("/srv/media/")
+
+            def serve(path):
+                return send_file(path)  # expect
+            """,
+            message="media",
+        ),
         Invalid(
             """
             import os
@@ -171,9 +276,24 @@ class PathTraversalFileSend(Rule):
             return
         if mentions(ctx.function, PATH_GUARDS):
             return
-        found = sink_source(ctx, node.args[0], PATH_GUARDS)
-        if found is None or allow_listed(ctx.project, ctx.function, node.args[0]):
+        fn, project, target = ctx.function, ctx.project, node.args[0]
+
+        def checked(param: str, caller: FunctionInfo, call: ast.Call, value: ast.expr) -> bool:
+            """The caller holds the value to an allow-list, or passes one URL segment that lands last."""
+            if allow_listed(project, caller, value):
+                return True
+            if not (isinstance(value, ast.Name) and route_parameters(caller).get(value.id) in SEGMENT_CONVERTERS):
+                return False
+            carried = parameter_taint(project, fn, param)
+            return one_segment_under(project, fn, target, frozenset({param}), lambda p: carried.source(p) is None)
+
+        found = sink_source(ctx, target, PATH_GUARDS, checked)
+        if found is None or allow_listed(project, fn, target):
             return  # ``if name not in ALLOWED: abort(404)``: only names the project chose reach the sink
+        segments = frozenset(n for n, c in route_parameters(fn).items() if c in SEGMENT_CONVERTERS)
+        local = taint(project, fn)
+        if segments and one_segment_under(project, fn, target, segments, lambda p: local.source(p) is None):
+            return  # ``send_file(FOLDER + name)`` with ``<name>``: no ``/``, so no way out of FOLDER
         source, evidence = found
         ctx.report(
             self.finding(

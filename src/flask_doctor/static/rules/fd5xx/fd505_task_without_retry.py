@@ -9,8 +9,8 @@ from flask_doctor.static.facts.jobs.outcomes import polled_results
 from flask_doctor.static.facts.jobs.retries import (
     RETRY_OPTIONS,
     app_wide_retry_policy,
-    is_periodic,
     retry_calls,
+    started_by_schedule,
     task_base_policy,
 )
 from flask_doctor.static.facts.jobs.tasks import (
@@ -50,7 +50,11 @@ class TaskWithoutRetry(Rule):
     that hand their work to a helper which catches the failure (and marks
     it), and tasks without I/O. A task a request starts and returns the id
     of for the page to poll is a note: the user sees the failure and can
-    start it again.
+    start it again. So is a task that only a periodic task starts (a link
+    of the `chain(fetch.si(), notify.si())` a beat task launches every 15
+    minutes): the next tick runs it again, and whether that loses nothing
+    depends on the task resuming where it stopped, which only its author
+    can tell.
 
     ## Example
     ```python
@@ -169,6 +173,66 @@ class TaskWithoutRetry(Rule):
             """),
     )
     INVALID = (
+        # beat starts a chain every 15 minutes: a failed link runs again on the next tick, so each is a note
+        Invalid(
+            """
+            from datetime import timedelta
+            import requests
+            from celery import Celery, chain
+            from flask_sqlalchemy import SQLAlchemy
+            celery = Celery(__name__)
+            db = SQLAlchemy()
+
+            @celery.task(name="FETCH_ENTRIES")  # expect
+            def fetch_entries():
+                cursor = db.session.get(Cursor, 1)
+                for entry in requests.get(FEED_URL, params={"after": cursor.value}, timeout=30).json():
+                    db.session.add(Entry(**entry))
+                    cursor.value = entry["id"]
+                db.session.commit()
+
+            @celery.task(name="SEND_DIGESTS")  # expect
+            def send_digests():
+                for entry in Entry.query.filter_by(sent=False):
+                    mail_digest(entry)
+                    entry.sent = True
+                db.session.commit()
+
+            @celery.task(name="SYNC_FEEDS")
+            def sync_feeds():
+                chain(fetch_entries.si(), send_digests.si()).apply_async()
+
+            celery.conf.beat_schedule = {"sync": {"task": "SYNC_FEEDS", "schedule": timedelta(minutes=15)}}
+            """,
+            message="a note: only the periodic task `sync_feeds` starts it",
+        ),
+        # the same chain link is also sent from a view: that run has no next tick to repeat it
+        Invalid(
+            """
+            from datetime import timedelta
+            import requests
+            from celery import Celery, chain
+            from flask import Flask
+            app = Flask(__name__)
+            celery = Celery(__name__)
+
+            @celery.task(name="FETCH_ENTRIES")  # expect
+            def fetch_entries():
+                requests.post(FEED_URL, timeout=30)
+
+            @celery.task(name="SYNC_FEEDS")
+            def sync_feeds():
+                chain(fetch_entries.si()).apply_async()
+
+            @app.post("/refresh")
+            def refresh():
+                fetch_entries.delay()
+                return "queued"
+
+            celery.conf.beat_schedule = {"sync": {"task": "SYNC_FEEDS", "schedule": timedelta(minutes=15)}}
+            """,
+            message="fetch_entries",
+        ),
         Invalid(
             """
             import requests
@@ -228,8 +292,9 @@ class TaskWithoutRetry(Rule):
             options = fn.task_options
             if set(options) & RETRY_OPTIONS or retry_calls(fn) or has_try(fn):
                 continue
-            if is_periodic(project, fn):
-                continue
+            scheduled = started_by_schedule(project, fn)
+            if scheduled is fn:
+                continue  # beat runs it again on the next tick
             base = options.get("base")
             if base is not None and task_base_policy(project, fn, base) is not False:
                 continue
@@ -255,7 +320,17 @@ class TaskWithoutRetry(Rule):
                 else "Enqueue with a retry policy: `queue.enqueue(f, ..., retry=Retry(max=3, interval=[10, 30, 60]))`."
             )
             note = ""
-            if polled is not None:
+            outcome = "the work is lost"
+            if scheduled is not None:
+                evidence.append(
+                    Evidence(f"started only by the periodic task `{scheduled.display}`", decorator_location(scheduled))
+                )
+                outcome = "the work waits for the next scheduled run"
+                note = (
+                    f" (a note: only the periodic task `{scheduled.display}` starts it; nothing is lost if the task "
+                    "picks up where it stopped)"
+                )
+            elif polled is not None:
                 evidence.append(polled)
                 note = (
                     " (a note: a user starts it and polls its result, so a failure reaches them and they can "
@@ -265,9 +340,9 @@ class TaskWithoutRetry(Rule):
                 self.finding(
                     decorator_location(fn),
                     f"{kind} `{fn.display}` calls `{label}`{via} with no retry policy and no error handling: "
-                    f"the first network or database blip fails it and the work is lost{note}",
+                    f"the first network or database blip fails it and {outcome}{note}",
                     hint=hint,
                     evidence=evidence,
-                    severity=Severity.NOTE if polled is not None else None,
+                    severity=Severity.NOTE if polled is not None or scheduled is not None else None,
                 )
             )

@@ -7,7 +7,15 @@ import ast
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.facts.assembly import CONFIG_LOADERS, app_factories, extension_name, first_arg_in, own_nodes
+from flask_doctor.static.facts.assembly import (
+    CONFIG_LOADERS,
+    app_factories,
+    extension_name,
+    extension_package,
+    first_arg_in,
+    own_nodes,
+    sets_extension_settings,
+)
 from flask_doctor.static.model import FLASK_TYPES, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
@@ -31,6 +39,11 @@ class BlueprintRegisteredBeforeConfig(Rule):
     see the same empty values. Only registrations before the *first*
     configuration load are reported: once a configuration is loaded, later
     loads are usually overrides (test settings) whose order is deliberate.
+    An extension whose settings flask-doctor knows (Flask-CORS reads
+    `CORS_*`, Flask-Mail `MAIL_*`, ...) is reported only when the project
+    names one of them somewhere (a config class, a config file, an
+    environment variable of a deploy file): with no such key anywhere, the
+    defaults are what the extension would get whatever the order.
 
     ## Example
     ```python
@@ -93,6 +106,20 @@ class BlueprintRegisteredBeforeConfig(Rule):
                 app.register_blueprint(object())
                 return app
             """),
+        # CORS(app) before the config file, but no CORS_* key anywhere: the defaults are all it could read
+        Valid(
+            """
+            from flask import Flask
+            from flask_cors import CORS
+
+            def create_app():
+                app = Flask(__name__)
+                CORS(app)
+                app.config.from_pyfile("settings.py")
+                return app
+            """,
+            files={"settings.py": 'SECRET_KEY = "from-env"\nMAIL_SERVER = "smtp.example.org"\n'},
+        ),
     )
     INVALID = (
         Invalid(
@@ -110,6 +137,14 @@ class BlueprintRegisteredBeforeConfig(Rule):
                 return app
             """,
             message="`db.init_app(app)` in `create_app` runs before `app.config.from_object(...)`",
+            files={
+                "shop/__init__.py": "",
+                "shop/config.py": """
+            class Production:
+                SQLALCHEMY_DATABASE_URI = "postgresql://db/shop"
+                CORS_ORIGINS = ["https://shop.example"]
+            """,
+            },
         ),
     )
 
@@ -144,6 +179,9 @@ class BlueprintRegisteredBeforeConfig(Rule):
                 registrations.append((node, "extension"))
         if not loads or not registrations:
             return
+        registrations = [
+            (n, kind) for n, kind in registrations if kind == "blueprint" or self._has_settings(project, factory, n)
+        ]
         # Only registrations before the *first* load see a bare app; loads that
         # follow a first load are overrides (test settings) and not reported.
         first_load = min(loads, key=lambda n: n.lineno)
@@ -169,3 +207,10 @@ class BlueprintRegisteredBeforeConfig(Rule):
                     evidence=[Evidence(f"configuration loaded here: `{load_text}`", loaded_at)],
                 )
             )
+
+    @staticmethod
+    def _has_settings(project: Project, factory: FunctionInfo, call: ast.Call) -> bool:
+        """Could the config loaded later hold settings for this extension?  False only when its keys are known
+        and the project names none of them."""
+        package = extension_package(project, factory, call)
+        return package is None or sets_extension_settings(project, package) is not False
