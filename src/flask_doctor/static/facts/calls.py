@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from flask_doctor.static.context import Context, describe_context
 from flask_doctor.static.facts import keyed_fact, project_fact
-from flask_doctor.static.model import REQUEST, FunctionInfo, Project
+from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import all_child_nodes
 
@@ -511,7 +511,15 @@ def path_doubt(ctx: Context, node: ast.Call, context: str = REQUEST) -> str | No
     if fn is None:
         return None
     project = ctx.project
-    chain = [project.functions.get(q) for q in project.chain(fn.qualname, context)]
+    names = project.chain(fn.qualname, context)
+    for caller, callee in zip(names, names[1:]):
+        if (caller, callee) in project.loaded_by_name:
+            what = "a request" if context == REQUEST else "a job"
+            return (
+                f"`{project.display(caller)}` reaches `{project.display(callee)}` through a class it loads by a "
+                f"computed name: which plugin {what} runs is configuration the code does not show"
+            )
+    chain = [project.functions.get(q) for q in names]
     if len(chain) < DEEP_CHAIN or any(f is None for f in chain):
         return None
     conditional = 0
@@ -839,3 +847,25 @@ def client_library(ctx: Context) -> bool:
     module = ctx.module.name.rsplit(".", 1)[-1].lower()
     owner = (fn.class_name or "").lower() if fn is not None else ""
     return "client" in module or owner.endswith("client")
+
+
+_RUNS_IN_APP = frozenset({REQUEST, JOB, CLI, MAIN, FACTORY})
+
+
+def only_tests_call(ctx: Context) -> bool:
+    """Only the test suite calls this function, although the application uses its class (or module).
+
+    ``ClinVarApi.get_clinvar_scv_accession`` that one test calls, on a class whose other methods views
+    call: the model follows that class, and nothing of the app calls this method.  A function whose
+    class or module the app never touches as far as the code shows (a plugin loaded some way the
+    model misses) is not said to be test-only.
+    """
+    fn = ctx.function
+    if fn is None or not fn.contexts or not fn.contexts <= {TEST}:
+        return False
+    if fn.class_name is not None:
+        cls = ctx.project.classes.get(fn.qualname.rsplit(".", 1)[0])
+        siblings = list(cls.methods.values()) if cls is not None else []
+    else:
+        siblings = [f for f in ctx.project.functions.values() if f.module is fn.module and f.parent is None]
+    return any(s is not fn and s.contexts & _RUNS_IN_APP for s in siblings)
