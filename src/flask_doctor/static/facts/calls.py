@@ -372,7 +372,8 @@ def call_guards(project: Project, fn: FunctionInfo) -> dict[int, tuple[tuple[boo
         if isinstance(stmt, ast.If):
             expression(stmt.test, guards)
             block(stmt.body, (*guards, (False, stmt.test)))
-            block(stmt.orelse, (*guards, (False, stmt.test)))
+            # the ``else`` runs when the test fails: its guard is the negated test
+            block(stmt.orelse, (*guards, (False, ast.UnaryOp(op=ast.Not(), operand=stmt.test))))
             return
         for value in (getattr(stmt, name) for name in stmt._fields):
             if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
@@ -869,3 +870,75 @@ def only_tests_call(ctx: Context) -> bool:
     else:
         siblings = [f for f in ctx.project.functions.values() if f.module is fn.module and f.parent is None]
     return any(s is not fn and s.contexts & _RUNS_IN_APP for s in siblings)
+
+
+def _falsy_parameter(fn: FunctionInfo, test: ast.expr) -> str | None:
+    """``P`` when ``test`` holds only for a falsy parameter ``P``: ``not P``, ``P is None``."""
+    arguments = fn.node.args
+    parameters = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = test.operand
+        if isinstance(inner, ast.Name):
+            name = inner.id
+        elif (  # ``not (P is not None)``: the ``else`` of ``if P is not None``
+            isinstance(inner, ast.Compare)
+            and isinstance(inner.left, ast.Name)
+            and len(inner.ops) == 1
+            and isinstance(inner.ops[0], ast.IsNot)
+            and _is_none(inner.comparators[0])
+        ):
+            name = inner.left.id
+        else:
+            return None
+    elif (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Is)
+        and _is_none(test.comparators[0])
+    ):
+        name = test.left.id
+    else:
+        return None
+    return name if name in parameters else None
+
+
+def branch_no_caller_takes(ctx: Context, node: ast.Call) -> str | None:
+    """The parameter whose absence alone leads to ``node``, when every caller of the app passes it.
+
+    ``if headers: ... else: requests.delete(url)`` in a helper that every
+    view-side caller calls with ``headers=...``: the code shows no caller
+    that takes the ``else``.  Callers in tests do not count; a ``None``
+    passed explicitly, ``*args`` or ``**kwargs`` may take it.
+    """
+    fn = ctx.function
+    if fn is None:
+        return None
+    project = ctx.project
+    guards = call_guards(project, fn).get(id(node), ())
+    needed = [p for exit_guard, test in guards if not exit_guard and (p := _falsy_parameter(fn, test))]
+    if not needed:
+        return None
+    parameter = needed[0]
+    positional = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if fn.class_name and positional and positional[0] in ("self", "cls"):
+        positional = positional[1:]
+    index = positional.index(parameter) if parameter in positional else None
+    sites = [
+        call
+        for caller in project.functions.values()
+        if caller.contexts - {TEST}
+        for name, call in caller.calls
+        if _calls_name(call, fn.name) and project.resolve_function(name, caller, caller.module) is fn
+    ]
+    if not sites:
+        return None
+    for call in sites:
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return None
+        value = next((k.value for k in call.keywords if k.arg == parameter), None)
+        if value is None and index is not None and len(call.args) > index:
+            value = call.args[index]
+        if value is None or _is_none(value):
+            return None
+    return parameter

@@ -7,6 +7,7 @@ import ast
 
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts.calls import (
+    branch_no_caller_takes,
     classify_http_call,
     client_library,
     describe_where,
@@ -200,6 +201,27 @@ class HttpCallWithoutTimeout(Rule):
             """,
             },
         ),
+        # A DELETE helper whose bare branch runs only without headers, and every caller passes them.
+        Valid("""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+            TOKEN_HEADERS = {"X-Auth-Token": "secret"}
+
+            def send_delete(url, headers=None):
+                if headers:
+                    return requests.delete(url, headers=headers, timeout=20).json()
+                else:
+                    return requests.delete(url).json()
+
+            @app.delete("/beacon/<dataset>")
+            def remove_dataset(dataset):
+                return send_delete("https://beacon.example/" + dataset, headers=TOKEN_HEADERS)
+
+            @app.delete("/matches/<patient>")
+            def remove_patient(patient):
+                return send_delete("https://matches.example/" + patient, TOKEN_HEADERS)
+            """),
         # A submission API the views use, with a method only a test calls: no worker of the app runs it.
         Valid(
             """
@@ -234,6 +256,30 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # The same helper, but one view leaves the headers out: its request takes the bare branch.
+        Invalid(
+            """
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            def send_delete(url, headers=None):
+                if headers is not None:
+                    response = requests.delete(url, headers=headers, timeout=20)
+                else:
+                    response = requests.delete(url)  # expect
+                return response.json()
+
+            @app.delete("/beacon/<dataset>")
+            def remove_dataset(dataset):
+                return send_delete("https://beacon.example/" + dataset, headers={"X-Auth-Token": "secret"})
+
+            @app.delete("/cache/<key>")
+            def purge(key):
+                return send_delete("https://cache.example/" + key)
+            """,
+            message="`requests.delete(...)` in `send_delete`",
+        ),
         Invalid(
             """
             import requests
@@ -505,6 +551,8 @@ class HttpCallWithoutTimeout(Rule):
             return  # the app uses its class or module, but only the test suite calls it
         if not hot and client_library(ctx):
             return  # an SDK for other programs (``*_client.py``, ``class FooClient``): its caller sets the policy
+        if branch_no_caller_takes(ctx, node):
+            return  # the branch runs only without an argument every caller of the app passes
         context, doubt = self._context(ctx, node) if hot else (REQUEST, None)
         where_called = describe_where(ctx, context)
         if http.problem == "timeout=None":
