@@ -461,3 +461,112 @@ def test_a_row_looked_up_by_a_query_is_an_instance_of_its_model() -> None:
     assert view.local_types.get("seen") != "app.Forum"
     assert REQUEST in p.functions["app.Forum.delete"].contexts
     assert REQUEST not in p.functions["app.Topic.delete"].contexts
+
+
+def test_a_property_read_runs_its_getter_and_an_ambiguous_name_reaches_none() -> None:
+    """``self.total`` and ``row.effective_rate`` run getters (a setter of the same name does not hide
+    the getter); ``row.status_text`` reaches nothing, as another class stores an attribute of that name."""
+    p = project(
+        {
+            "app.py": """
+            from flask import Flask
+            app = Flask(__name__)
+
+            class Loan:
+                @property
+                def effective_rate(self):
+                    return self.total
+
+                @effective_rate.setter
+                def effective_rate(self, value):
+                    self.fixed = value
+
+                @property
+                def total(self):
+                    return 1
+
+                @property
+                def status_text(self):
+                    return "open"
+
+            class Payment:
+                def __init__(self):
+                    self.status_text = "paid"
+
+            @app.get("/loans")
+            def loans():
+                rows = {"a": Loan()}
+                return {k: (rows[k].effective_rate, rows[k].status_text) for k in rows}
+            """
+        }
+    )
+    assert p.chain("app.Loan.total", REQUEST) == ["app.loans", "app.Loan.effective_rate", "app.Loan.total"]
+    assert p.functions["app.Loan.effective_rate.setter"].contexts == set()  # the setter is not read
+    assert p.functions["app.Loan.status_text"].contexts == set()
+
+
+def test_a_class_method_called_through_its_own_module_class_is_resolved() -> None:
+    p = project(
+        {
+            "app.py": """
+            from flask import Flask
+            app = Flask(__name__)
+
+            class Launcher:
+                @classmethod
+                def launch(cls, name):
+                    return name
+
+                @classmethod
+                def start(cls, name):
+                    return Launcher.launch(name)
+
+            @app.get("/")
+            def index():
+                return Launcher.start("x")
+            """
+        }
+    )
+    assert REQUEST in p.functions["app.Launcher.launch"].contexts
+
+
+def test_a_class_loaded_by_a_computed_name_is_any_plugin_class_and_a_thread_it_builds_runs_apart() -> None:
+    plugin = """
+        import threading
+
+        class {name}:
+            def __init__(self):
+                self.ready = True
+
+        class {name}Worker(threading.Thread):
+            def run(self):
+                return None
+        """
+    files = {
+        "app.py": """
+            from flask import Flask, request
+            from core.loader import load
+            app = Flask(__name__)
+
+            @app.post("/run")
+            def run_plugin():
+                load(request.json["plugin"]).ready
+                return "ok"
+            """,
+        "core/__init__.py": "",
+        "core/loader.py": """
+            def load(name):
+                module = __import__("core.plugins." + name + "." + name, fromlist=[name.capitalize()])
+                klass = getattr(module, name.capitalize())
+                return klass()
+            """,
+        "core/plugins/__init__.py": "",
+    }
+    for name in ("alpha", "beta", "gamma"):
+        files[f"core/plugins/{name}/__init__.py"] = ""
+        files[f"core/plugins/{name}/{name}.py"] = plugin.format(name=name.capitalize())
+    p = project(files)
+    init = "core.plugins.beta.beta.Beta.__init__"
+    assert REQUEST in p.functions[init].contexts
+    assert ("core.loader.load", init) in p.loaded_by_name
+    assert p.functions["core.plugins.beta.beta.BetaWorker.run"].contexts == {JOB}

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from flask_doctor.static.context import Context, describe_context
 from flask_doctor.static.facts import keyed_fact, project_fact
-from flask_doctor.static.model import REQUEST, FunctionInfo, Project
+from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import all_child_nodes
 
@@ -372,7 +372,8 @@ def call_guards(project: Project, fn: FunctionInfo) -> dict[int, tuple[tuple[boo
         if isinstance(stmt, ast.If):
             expression(stmt.test, guards)
             block(stmt.body, (*guards, (False, stmt.test)))
-            block(stmt.orelse, (*guards, (False, stmt.test)))
+            # the ``else`` runs when the test fails: its guard is the negated test
+            block(stmt.orelse, (*guards, (False, ast.UnaryOp(op=ast.Not(), operand=stmt.test))))
             return
         for value in (getattr(stmt, name) for name in stmt._fields):
             if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
@@ -511,7 +512,15 @@ def path_doubt(ctx: Context, node: ast.Call, context: str = REQUEST) -> str | No
     if fn is None:
         return None
     project = ctx.project
-    chain = [project.functions.get(q) for q in project.chain(fn.qualname, context)]
+    names = project.chain(fn.qualname, context)
+    for caller, callee in zip(names, names[1:]):
+        if (caller, callee) in project.loaded_by_name:
+            what = "a request" if context == REQUEST else "a job"
+            return (
+                f"`{project.display(caller)}` reaches `{project.display(callee)}` through a class it loads by a "
+                f"computed name: which plugin {what} runs is configuration the code does not show"
+            )
+    chain = [project.functions.get(q) for q in names]
     if len(chain) < DEEP_CHAIN or any(f is None for f in chain):
         return None
     conditional = 0
@@ -839,3 +848,97 @@ def client_library(ctx: Context) -> bool:
     module = ctx.module.name.rsplit(".", 1)[-1].lower()
     owner = (fn.class_name or "").lower() if fn is not None else ""
     return "client" in module or owner.endswith("client")
+
+
+_RUNS_IN_APP = frozenset({REQUEST, JOB, CLI, MAIN, FACTORY})
+
+
+def only_tests_call(ctx: Context) -> bool:
+    """Only the test suite calls this function, although the application uses its class (or module).
+
+    ``ClinVarApi.get_clinvar_scv_accession`` that one test calls, on a class whose other methods views
+    call: the model follows that class, and nothing of the app calls this method.  A function whose
+    class or module the app never touches as far as the code shows (a plugin loaded some way the
+    model misses) is not said to be test-only.
+    """
+    fn = ctx.function
+    if fn is None or not fn.contexts or not fn.contexts <= {TEST}:
+        return False
+    if fn.class_name is not None:
+        cls = ctx.project.classes.get(fn.qualname.rsplit(".", 1)[0])
+        siblings = list(cls.methods.values()) if cls is not None else []
+    else:
+        siblings = [f for f in ctx.project.functions.values() if f.module is fn.module and f.parent is None]
+    return any(s is not fn and s.contexts & _RUNS_IN_APP for s in siblings)
+
+
+def _falsy_parameter(fn: FunctionInfo, test: ast.expr) -> str | None:
+    """``P`` when ``test`` holds only for a falsy parameter ``P``: ``not P``, ``P is None``."""
+    arguments = fn.node.args
+    parameters = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = test.operand
+        if isinstance(inner, ast.Name):
+            name = inner.id
+        elif (  # ``not (P is not None)``: the ``else`` of ``if P is not None``
+            isinstance(inner, ast.Compare)
+            and isinstance(inner.left, ast.Name)
+            and len(inner.ops) == 1
+            and isinstance(inner.ops[0], ast.IsNot)
+            and _is_none(inner.comparators[0])
+        ):
+            name = inner.left.id
+        else:
+            return None
+    elif (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Is)
+        and _is_none(test.comparators[0])
+    ):
+        name = test.left.id
+    else:
+        return None
+    return name if name in parameters else None
+
+
+def branch_no_caller_takes(ctx: Context, node: ast.Call) -> str | None:
+    """The parameter whose absence alone leads to ``node``, when every caller of the app passes it.
+
+    ``if headers: ... else: requests.delete(url)`` in a helper that every
+    view-side caller calls with ``headers=...``: the code shows no caller
+    that takes the ``else``.  Callers in tests do not count; a ``None``
+    passed explicitly, ``*args`` or ``**kwargs`` may take it.
+    """
+    fn = ctx.function
+    if fn is None:
+        return None
+    project = ctx.project
+    guards = call_guards(project, fn).get(id(node), ())
+    needed = [p for exit_guard, test in guards if not exit_guard and (p := _falsy_parameter(fn, test))]
+    if not needed:
+        return None
+    parameter = needed[0]
+    positional = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if fn.class_name and positional and positional[0] in ("self", "cls"):
+        positional = positional[1:]
+    index = positional.index(parameter) if parameter in positional else None
+    sites = [
+        call
+        for caller in project.functions.values()
+        if caller.contexts - {TEST}
+        for name, call in caller.calls
+        if _calls_name(call, fn.name) and project.resolve_function(name, caller, caller.module) is fn
+    ]
+    if not sites:
+        return None
+    for call in sites:
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return None
+        value = next((k.value for k in call.keywords if k.arg == parameter), None)
+        if value is None and index is not None and len(call.args) > index:
+            value = call.args[index]
+        if value is None or _is_none(value):
+            return None
+    return parameter

@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import re
 
-#: ``Loader=`` values of ``yaml.load`` that build Python objects -> how to name them.
+#: ``Loader=`` values of ``yaml.load`` that build Python objects -> how to name them.  ``FullLoader``
+#: (``full_load``) is not one since PyYAML 5.4: the fix of CVE-2020-14343 moved the ``python/object``,
+#: ``/new``, ``/apply`` and ``python/module`` tags to ``UnsafeLoader``, and the ``python/name`` tag it
+#: keeps only names what is already imported.  A project pinning PyYAML below 5.4 would make it one
+#: again; no fact reads dependency pins yet, so it is left out.
 YAML_UNSAFE_LOADERS = {
     "yaml.Loader": "yaml.Loader",
     "yaml.UnsafeLoader": "yaml.UnsafeLoader",
-    "yaml.FullLoader": "yaml.FullLoader",
     "yaml.CLoader": "yaml.CLoader",
     "yaml.CUnsafeLoader": "yaml.CUnsafeLoader",
-    "yaml.CFullLoader": "yaml.CFullLoader",
     "yaml.loader.Loader": "yaml.Loader",
     "yaml.loader.UnsafeLoader": "yaml.UnsafeLoader",
-    "yaml.loader.FullLoader": "yaml.FullLoader",
 }
 YAML_UNSAFE_FUNCS = {
     "yaml.unsafe_load": "yaml.unsafe_load",
     "yaml.unsafe_load_all": "yaml.unsafe_load_all",
-    "yaml.full_load": "yaml.full_load",
-    "yaml.full_load_all": "yaml.full_load_all",
 }
 
 #: pickle-like loaders -> how to name them.

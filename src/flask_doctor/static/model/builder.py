@@ -272,8 +272,20 @@ class _ModuleBuilder(ast.NodeVisitor):
             else None
         )
         parent = self.current
+        # ``@total.setter``: the property's getter keeps the method's name (reading ``obj.total`` runs it)
+        accessor = next(
+            (
+                d.attr
+                for d in node.decorator_list
+                if isinstance(d, ast.Attribute)
+                and d.attr in ("setter", "deleter")
+                and isinstance(d.value, ast.Name)
+                and d.value.id == node.name
+            ),
+            None,
+        )
         if cls is not None:
-            qualname = f"{cls.qualname}.{node.name}"
+            qualname = f"{cls.qualname}.{node.name}" + (f".{accessor}" if accessor else "")
         elif parent is not None:
             qualname = f"{parent.qualname}.{node.name}"
         else:
@@ -297,7 +309,7 @@ class _ModuleBuilder(ast.NodeVisitor):
             info.local_names.add(arguments.kwarg.arg)
         self.project.functions[qualname] = info
         self.project.function_at[(self.module.path, node.lineno, node.col_offset)] = info
-        if cls is not None:
+        if cls is not None and accessor is None:
             cls.methods[node.name] = info
         for deco in node.decorator_list:
             self.visit(deco)

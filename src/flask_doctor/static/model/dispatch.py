@@ -33,6 +33,17 @@ project is built makes certain enough to act on:
   references handed to a job queue (``enqueue``, ``delay``) do not.
 * **decorators**: a function decorated with a project decorator runs the
   decorator's wrapper.
+* **properties**: reading ``acct.effective_apr`` runs the ``@property``
+  (``cached_property``, ``hybrid_property``) of the receiver's class, or,
+  when the code does not type the receiver, of the one project class that
+  defines that compound name while no other class stores an attribute of
+  that name.
+* **classes loaded by name**: ``klass = getattr(__import__(path), name)``
+  then ``klass(...)`` builds any class of the plugin modules (including
+  one-module plugin packages, ``tts/marytts/marytts.py``), and methods
+  called on what such a function returns reach those classes' methods.
+  Which plugin runs is configuration: these edges are recorded in
+  ``Project.loaded_by_name`` so that rules can say so.
 
 Every edge over-approximates in the direction the rules need: a function is
 reached *at least* where it really is.  Receivers of external types
@@ -190,6 +201,12 @@ def dispatch_edges(project: Project) -> dict[str, list[tuple[FunctionInfo, bool]
         for callee, background in walker.references():
             if background or callee.qualname not in found:
                 found[callee.qualname] = (callee, background)
+        for callee in walker.property_reads():
+            found.setdefault(callee.qualname, (callee, False))
+        for callee in walker.loaded_by_name():
+            found.setdefault(callee.qualname, (callee, _thread_run(project, callee)))
+            project.loaded_by_name.add((fn.qualname, callee.qualname))
+        project.loaded_by_name.update((fn.qualname, callee) for callee in walker.by_name_targets)
         if fn.qualname not in project.enqueued:  # an enqueued function's wrapper runs where its caller runs
             for callee in _decorator_wrappers(project, index, fn):
                 found.setdefault(callee.qualname, (callee, False))
@@ -216,6 +233,8 @@ class _Receiver:
     members: Members | None = None
     #: the classes are declared, not built here: a subclass's override may run (``-> Issuer``)
     subclasses: bool = False
+    #: an instance of a class loaded by a computed name: any plugin class, chosen by configuration
+    by_name: bool = False
 
 
 class _FunctionWalker:
@@ -226,6 +245,8 @@ class _FunctionWalker:
         self.index = index
         self.fn = fn
         self._registry_locals: dict[str, Members] | None = None
+        #: qualnames reached through an instance of a class loaded by name (``Project.loaded_by_name``)
+        self.by_name_targets: set[str] = set()
 
     @property
     def owner(self) -> str | None:
@@ -331,14 +352,22 @@ class _FunctionWalker:
             return _Receiver("registry", members=members)
         callee = self.project.resolve_function(dotted(node.func) or "", self.fn, self.fn.module)
         if callee is not None:
-            returned = self.index.returned_classes(self.project, callee)
-            return _Receiver(_KNOWN, returned, subclasses=True) if returned else _Receiver(_PROJECT_RETURN)
+            return self._returned_by(callee)
         if isinstance(node.func, ast.Attribute) and self.receiver(node.func.value).kind == _EXTERNAL:
             return _Receiver(_EXTERNAL)
         qualified = self.fn.imports.qualify(dotted(node.func))
         if qualified and self._is_library(qualified):
             return _Receiver(_EXTERNAL)
         return _Receiver(_UNKNOWN)
+
+    def _returned_by(self, callee: FunctionInfo) -> _Receiver:
+        """What a call to the project function ``callee`` returns."""
+        returned = self.index.returned_classes(self.project, callee)
+        if returned:
+            return _Receiver(_KNOWN, returned, subclasses=True)
+        if self._returns_loaded_by_name(callee):
+            return _Receiver(_KNOWN, set(self.index.plugin_classes), by_name=True)
+        return _Receiver(_PROJECT_RETURN)
 
     def _annotation(self, parameter: str) -> str | None:
         """The qualified type a parameter is annotated with (``def f(client: Client)``)."""
@@ -367,8 +396,7 @@ class _FunctionWalker:
         if type_name in self.project.classes:
             return _Receiver(_KNOWN, {type_name})
         if type_name in self.project.functions:
-            returned = self.index.returned_classes(self.project, self.project.functions[type_name])
-            return _Receiver(_KNOWN, returned, subclasses=True) if returned else _Receiver(_PROJECT_RETURN)
+            return self._returned_by(self.project.functions[type_name])
         if any(type_name == loader or type_name.startswith(loader + ".") for loader in DYNAMIC_IMPORTS):
             return _Receiver(_UNKNOWN)  # a class or module named in configuration: a project plugin
         if self._is_library(type_name):
@@ -471,7 +499,10 @@ class _FunctionWalker:
             found = [self.method(c, name) for c in seen.classes]
             if seen.subclasses:
                 found += [o for c in seen.classes for o in self.overrides(c, name)]
-            return [f for f in found if f is not None]
+            result = [f for f in found if f is not None]
+            if seen.by_name:
+                self.by_name_targets.update(f.qualname for f in result)
+            return result
         if seen.kind == "registry" and seen.members is not None:
             return self._members_methods(seen.members, name)
         if seen.kind in (_UNKNOWN, _PROJECT_RETURN) and not name.startswith("__") and name not in GENERIC_METHODS:
@@ -510,6 +541,138 @@ class _FunctionWalker:
             return self.index.plugin_functions.get(name, [])
         found = [self.project.functions.get(f"{module}.{name}") for module in modules]
         return [f for f in found if f is not None]
+
+    # ---------------------------------------------------------- properties
+    def property_reads(self) -> list[FunctionInfo]:
+        """The property getters this function's attribute reads run (``acct.effective_apr``).
+
+        On ``self`` or a receiver of a known class: that class's property (and a subclass's override);
+        on a receiver the code does not type: the property of that name, when one project class alone
+        defines it (:attr:`DispatchIndex.unique_properties`).
+        """
+        if not self.index.properties:
+            return []
+        names = {n for getters in self.index.properties.values() for n in getters}
+        called: set[int] = set()
+        found: dict[str, FunctionInfo] = {}
+        for node in self.index.bodies.get(self.fn.qualname, ()):
+            if isinstance(node, ast.Call):
+                called.add(id(node.func))
+            elif (
+                isinstance(node, ast.Attribute)
+                and node.attr in names
+                and isinstance(node.ctx, ast.Load)
+                and id(node) not in called
+            ):
+                for getter in self._property_targets(node.value, node.attr):
+                    found.setdefault(getter.qualname, getter)
+        return list(found.values())
+
+    def _property(self, class_qual: str, name: str) -> FunctionInfo | None:
+        for current in self.project.lineage(class_qual):
+            getter = self.index.properties.get(current, {}).get(name)
+            if getter is not None:
+                return getter
+            cls = self.project.classes.get(current)
+            if cls is not None and name in cls.methods:
+                return None  # a plain method or attribute of that name shadows the base's property
+        return None
+
+    def _property_targets(self, receiver: ast.expr, name: str) -> list[FunctionInfo]:
+        if isinstance(receiver, ast.Name) and receiver.id == "self" and self.owner:
+            classes, subclasses = {self.owner}, True
+        else:
+            seen = self.receiver(receiver)
+            if seen.kind in (_UNKNOWN, _PROJECT_RETURN):
+                unique = self.index.unique_properties.get(name)
+                return [unique] if unique is not None else []
+            if seen.kind != _KNOWN:
+                return []
+            classes, subclasses = seen.classes, seen.subclasses
+        found = [self._property(c, name) for c in classes]
+        if subclasses:
+            found += [
+                self.index.properties[d][name]
+                for c in classes
+                for d in descendants(self.index.subclasses, c)
+                if name in self.index.properties.get(d, {})
+            ]
+        return [f for f in found if f is not None]
+
+    # ---------------------------------------------------------- classes loaded by name
+    def _returns_loaded_by_name(self, callee: FunctionInfo) -> bool:
+        """``callee`` returns an instance of a class it loads by name (``return klass(**parameters)``)."""
+        if not self.index.plugin_classes:
+            return False
+        memo = self.index.by_name_returns
+        if callee.qualname not in memo:
+            walker = _FunctionWalker(self.project, self.index, callee)
+            memo[callee.qualname] = False
+            modules, classes = walker._by_name_locals()
+            memo[callee.qualname] = any(
+                isinstance(node, ast.Return)
+                and isinstance(node.value, ast.Call)
+                and (
+                    (isinstance(node.value.func, ast.Name) and node.value.func.id in classes)
+                    or self._getattr_of(node.value.func, modules)
+                )
+                for node in self.index.bodies.get(callee.qualname, ())
+            )
+        return memo[callee.qualname]
+
+    def _by_name_locals(self) -> tuple[set[str], set[str]]:
+        """Locals bound to a module imported by a computed name, and to ``getattr(that module, computed)``."""
+        body = self.index.bodies.get(self.fn.qualname, ())
+        modules: set[str] = set()
+        for node in body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and self._imports_by_name(node.value):
+                modules.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        classes: set[str] = set()
+        if modules:
+            for node in body:
+                if isinstance(node, ast.Assign) and self._getattr_of(node.value, modules):
+                    classes.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        return modules, classes
+
+    def loaded_by_name(self) -> list[FunctionInfo]:
+        """What building a class loaded by a computed name runs: ``klass = getattr(mod, name)`` of a
+        module imported by a computed name (``mod = __import__(path)``), then ``klass(...)``.
+
+        The class may be any plugin class (a class of a module the project loads by name); which one
+        runs is configuration, so the edges are recorded in ``Project.loaded_by_name``.
+        """
+        if not self.index.plugin_classes:
+            return []
+        modules, classes = self._by_name_locals()
+        if not modules:
+            return []
+        body = self.index.bodies.get(self.fn.qualname, ())
+        built = any(
+            isinstance(node, ast.Call)
+            and ((isinstance(node.func, ast.Name) and node.func.id in classes) or self._getattr_of(node.func, modules))
+            for node in body
+        )
+        if not built:
+            return []
+        return [f for cls in self.index.plugin_classes for f in self.instantiation(cls)]
+
+    def _imports_by_name(self, call: ast.Call) -> bool:
+        name = dotted(call.func) or ""
+        qualified = self.fn.imports.qualify(name) or name
+        return qualified in DYNAMIC_IMPORTS and bool(call.args) and not isinstance(call.args[0], ast.Constant)
+
+    @staticmethod
+    def _getattr_of(node: ast.expr, modules: set[str]) -> bool:
+        """``getattr(mod, computed)`` for a module ``mod`` imported by name."""
+        return (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id in modules
+            and not isinstance(node.args[1], ast.Constant)
+        )
 
     # ---------------------------------------------------------- references
     def references(self) -> list[tuple[FunctionInfo, bool]]:

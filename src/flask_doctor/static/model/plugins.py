@@ -80,6 +80,15 @@ class DispatchIndex:
     #: method name -> the one method of that name, when a single project class defines it
     unique_methods: dict[str, list[FunctionInfo]] = field(default_factory=dict)
     attribute_types_of: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the classes defined at the top of plugin modules: what a class loaded by name may be
+    plugin_classes: list[str] = field(default_factory=list)
+    #: class qualname -> property name -> its getter (``@property``, ``cached_property``, ``hybrid_property``)
+    properties: dict[str, dict[str, FunctionInfo]] = field(default_factory=dict)
+    #: property name -> its getter, when one project class alone defines the (compound) name and no
+    #: other class stores an attribute of that name: ``account.effective_apr`` on an unknown ``account``
+    unique_properties: dict[str, FunctionInfo] = field(default_factory=dict)
+    #: function qualname -> it returns an instance of a class it loads by name (memo of dispatch's walker)
+    by_name_returns: dict[str, bool] = field(default_factory=dict)
     _returned: dict[str, set[str]] = field(default_factory=dict)
 
     @property
@@ -184,6 +193,12 @@ def build_index(project: Project) -> DispatchIndex:
         for name, method in cls.methods.items():
             if definers.get(name) == 1 and not role_of_path(cls.module.path).is_side:
                 unique_methods[name] = [method]
+    plugin_classes = [
+        cls.qualname
+        for cls in project.classes.values()
+        if cls.qualname == f"{cls.module.name}.{cls.name}" and cls.module.name in plugin_modules
+    ]
+    properties = _properties(project)
     return DispatchIndex(
         subclasses,
         interface,
@@ -196,7 +211,76 @@ def build_index(project: Project) -> DispatchIndex:
         bodies,
         plugin_functions,
         unique_methods,
+        plugin_classes=plugin_classes,
+        properties=properties,
+        unique_properties=_unique_properties(project, properties, definers, bodies),
     )
+
+
+#: Decorators (last segment) that make a method an attribute read: ``obj.name`` runs it.
+PROPERTY_DECORATORS = frozenset(
+    {"property", "cached_property", "hybrid_property", "reify", "lazy_property", "cachedproperty", "memoized_property"}
+)
+
+
+def _properties(project: Project) -> dict[str, dict[str, FunctionInfo]]:
+    """Each class's property getters.  A setter of the same name replaces the getter in ``methods``,
+    so the getter is found by its position."""
+    found: dict[str, dict[str, FunctionInfo]] = {}
+    for cls in project.classes.values():
+        for stmt in cls.node.body:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            names = [dotted(d.func if isinstance(d, ast.Call) else d) or "" for d in stmt.decorator_list]
+            if any(n.rsplit(".", 1)[-1] in PROPERTY_DECORATORS for n in names):
+                getter = project.function_at.get((cls.module.path, stmt.lineno, stmt.col_offset))
+                if getter is not None:
+                    found.setdefault(cls.qualname, {})[stmt.name] = getter
+    return found
+
+
+def _unique_properties(
+    project: Project,
+    properties: dict[str, dict[str, FunctionInfo]],
+    definers: dict[str, int],
+    bodies: dict[str, list[ast.AST]],
+) -> dict[str, FunctionInfo]:
+    owners: dict[str, list[str]] = {}
+    for cls_qual, getters in properties.items():
+        if not role_of_path(project.classes[cls_qual].module.path).is_side:
+            for name in getters:
+                owners.setdefault(name, []).append(cls_qual)
+    candidates = {
+        name: classes[0]
+        for name, classes in owners.items()
+        if len(classes) == 1 and definers.get(name) == 1 and "_" in name.strip("_")
+    }
+    if not candidates:
+        return {}
+    # a plain attribute of that name on another class (a column, ``self.name = ...``) makes the name ambiguous
+    for cls in project.classes.values():
+        for stmt in cls.node.body:
+            targets = (
+                stmt.targets
+                if isinstance(stmt, ast.Assign)
+                else [stmt.target]
+                if isinstance(stmt, ast.AnnAssign)
+                else []
+            )
+            for target in targets:
+                if isinstance(target, ast.Name) and candidates.get(target.id, cls.qualname) != cls.qualname:
+                    candidates.pop(target.id)
+    for fn in project.functions.values():
+        owner = fn.qualname.rsplit(".", 1)[0] if fn.class_name else None
+        for node in bodies.get(fn.qualname, ()):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.ctx, ast.Store)
+                and dotted(node.value) == "self"
+                and candidates.get(node.attr, owner) != owner
+            ):
+                candidates.pop(node.attr)
+    return {name: properties[cls_qual][name] for name, cls_qual in candidates.items()}
 
 
 def _defined_above(project: Project, class_qual: str, name: str) -> bool:
@@ -327,26 +411,53 @@ def literal_members(project: Project, node: ast.expr, qualify) -> Members:  # ty
 
 
 def _dynamically_loaded(project: Project) -> set[str]:
-    """Modules of plugin folders: nothing imports them and the project imports modules by computed name."""
+    """Modules of plugin folders: nothing imports them and the project imports modules by computed name.
+
+    A plugin is a module of the folder (``plugins/route53.py``) or a package holding one module
+    (``tts/marytts/marytts.py``, which only its own ``__init__`` imports).  Imports from tests,
+    scripts and examples do not count: a test imports the plugin it tests.
+    """
     dynamic = any(
         site.name in DYNAMIC_IMPORTS and site.node.args and not isinstance(site.node.args[0], ast.Constant)
         for site in project.calls
     )
     if not dynamic:
         return set()
-    imported: set[str] = set()
-    for records in project.imports.values():
-        for record in records:
-            imported.add(record.module)
-            imported.update(f"{record.module}.{name}" for name in record.names)
-    folders: dict[str, list[str]] = {}
-    for name, module in project.modules.items():
-        if module.is_package or name in imported or name.rsplit(".", 1)[-1].startswith("_"):
+    importers: dict[str, set[str]] = {}
+    for importer, records in project.imports.items():
+        module = project.modules.get(importer)
+        if module is not None and role_of_path(module.path).is_side:
             continue
-        if role_of_path(module.path) is not FileRole.APPLICATION:
-            continue  # migrations, tests and scripts are loaded by their own tools
-        if "." in name:
-            folders.setdefault(name.rsplit(".", 1)[0], []).append(name)
+        for record in records:
+            importers.setdefault(record.module, set()).add(importer)
+            for name in record.names:
+                importers.setdefault(f"{record.module}.{name}", set()).add(importer)
+
+    candidates = [
+        name
+        for name, module in project.modules.items()
+        if not module.is_package
+        and "." in name
+        and not name.rsplit(".", 1)[-1].startswith("_")
+        and role_of_path(module.path) is FileRole.APPLICATION  # migrations, tests and scripts have their tools
+    ]
+    inside: dict[str, list[str]] = {}
+    for name in candidates:
+        inside.setdefault(name.rsplit(".", 1)[0], []).append(name)
+    folders: dict[str, list[str]] = {}
+    for name in candidates:
+        package = name.rsplit(".", 1)[0]
+        users = importers.get(name, set())
+        if not users <= {package}:
+            continue
+        if (
+            "." in package
+            and inside[package] == [name]
+            and not any(not (i == package or i.startswith(package + ".")) for i in importers.get(package, ()))
+        ):
+            folders.setdefault(package.rsplit(".", 1)[0], []).append(name)  # a one-module plugin package
+        elif not users:
+            folders.setdefault(package, []).append(name)
     return {m for members in folders.values() if len(members) >= MIN_PLUGIN_SIBLINGS for m in members}
 
 

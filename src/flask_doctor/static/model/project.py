@@ -45,6 +45,9 @@ class Project:
     #: view puts a job on a queue, and its body runs in a worker (``model.builder._job_decorators``).
     #: Maps each such function to its decorator, whose wrapper runs where the caller runs.
     enqueued: dict[str, str] = field(default_factory=dict)
+    #: (caller, callee) qualnames of calls that build a class the caller loads by a name it computes
+    #: (``getattr(__import__(path), name)(...)``): which plugin runs is configuration, not code.
+    loaded_by_name: set[tuple[str, str]] = field(default_factory=set)
     deploy: DeployModel | None = None
     production_names: tuple[str, ...] = ()
     #: (module, dotted name) of containers something shrinks: ``x.pop()``,
@@ -153,6 +156,10 @@ class Project:
             if obj is not None and obj.type in self.classes:
                 # ``plugins.get(...)`` on an imported project instance
                 return self._method(obj.type, attr)
+        if rest and "." not in rest and (scope is None or head not in scope.local_names):
+            owner = f"{module.name}.{head}"
+            if owner in self.classes:  # ``Launcher.launch(...)``: a class method of the module's own class
+                return self._method(owner, rest)
         return None
 
     def canonical(self, qualified: str) -> str:

@@ -1,7 +1,7 @@
 """FD319: PyYAML loads with ``SafeLoader`` (unsafe: documents with Python tags stop loading).
 
-``yaml.load(x)`` / ``yaml.load(x, Loader=yaml.FullLoader)`` get ``Loader=yaml.SafeLoader``;
-``yaml.unsafe_load`` / ``yaml.full_load`` (and their ``_all`` forms) become ``yaml.safe_load``.
+``yaml.load(x)`` / ``yaml.load(x, Loader=yaml.Loader)`` get ``Loader=yaml.SafeLoader``;
+``yaml.unsafe_load`` (and its ``_all`` form) becomes ``yaml.safe_load``.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from flask_doctor.static.fixes.cures._helpers import set_keyword
 
 _RENAMES = {
     "unsafe_load": "safe_load",
-    "full_load": "safe_load",
     "unsafe_load_all": "safe_load_all",
-    "full_load_all": "safe_load_all",
 }
 
 

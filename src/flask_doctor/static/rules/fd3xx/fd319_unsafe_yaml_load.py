@@ -17,26 +17,31 @@ class UnsafeYamlLoad(Rule):
     """
     ## What it does
     Finds `yaml.load()` / `yaml.load_all()` without a safe `Loader`, with
-    `Loader=yaml.Loader`, `UnsafeLoader`, `FullLoader` or `CLoader`, and
-    `yaml.unsafe_load()` / `yaml.full_load()`.
+    `Loader=yaml.Loader`, `UnsafeLoader` or `CLoader`, and
+    `yaml.unsafe_load()`.
 
     ## Why is this bad?
-    PyYAML's full and unsafe loaders build arbitrary Python objects from
-    tags such as `!!python/object/apply:os.system`: loading a document an
-    attacker wrote (an upload, an API body, a file in a shared volume) runs
-    their code. `FullLoader` was meant to be safer but has had several
-    bypasses (CVE-2020-1747, CVE-2020-14343). `yaml.load(stream)` without
-    `Loader` ran the unsafe loader before PyYAML 5.1 and raises `TypeError`
-    since PyYAML 6. `yaml.safe_load` and `Loader=yaml.SafeLoader`/`CSafeLoader`
-    build only plain data and are not reported. Request data (read in the
-    function or passed in by a caller) makes any of these an error; on other
-    data (usually the app's own or the operator's files) the unsafe loaders
-    are a note, and a missing `Loader` a warning (it crashes on PyYAML 6). A
-    document that is a string literal of the module is not reported.
+    PyYAML's unsafe loader builds arbitrary Python objects from tags such as
+    `!!python/object/apply:os.system`: loading a document an attacker wrote
+    (an upload, an API body, a file in a shared volume) runs their code.
+    `yaml.load(stream)` without `Loader` ran the unsafe loader before PyYAML
+    5.1 and raises `TypeError` since PyYAML 6. `yaml.safe_load` and
+    `Loader=yaml.SafeLoader`/`CSafeLoader` build only plain data and are not
+    reported. Request data (read in the function or passed in by a caller)
+    makes any of these an error; on other data (usually the app's own or the
+    operator's files) the unsafe loaders are a note, and a missing `Loader` a
+    warning (it crashes on PyYAML 6). A document that is a string literal of
+    the module is not reported.
+
+    Nor are `yaml.full_load()` and `Loader=yaml.FullLoader`: PyYAML 5.4 fixed
+    their last bypass (CVE-2020-14343) by moving the `python/object`,
+    `/new`, `/apply` and `python/module` tags to `UnsafeLoader`, so they no
+    longer construct arbitrary objects. (A project still pinned below 5.4
+    has that CVE in its dependency, which a dependency audit reports.)
 
     ## Example
     ```python
-    data = yaml.load(request.files["config"].read(), Loader=yaml.FullLoader)
+    data = yaml.load(request.files["config"].read(), Loader=yaml.Loader)
     ```
 
     ## Use instead
@@ -51,6 +56,7 @@ class UnsafeYamlLoad(Rule):
     ## References
     - PyYAML docs, "yaml.load(input) Deprecation"
     - CVE-2017-18342, CVE-2020-1747, CVE-2020-14343
+    - PyYAML CHANGES, 5.4: "Fix for CVE-2020-14343, moves arbitrary python tags to UnsafeLoader"
     """
 
     code = "FD319"
@@ -66,7 +72,7 @@ class UnsafeYamlLoad(Rule):
 
             @app.post("/import")
             def import_config():
-                return yaml.load(request.data, Loader=yaml.FullLoader)
+                return yaml.load(request.data, Loader=yaml.UnsafeLoader)
             """,
         after="""
             import yaml
@@ -107,6 +113,27 @@ class UnsafeYamlLoad(Rule):
             def get_default_config():
                 return yaml.load(default_config, Loader=yaml.Loader)
             """),
+        # An assistant's skills file with includes, read with the full loader: since PyYAML 5.4 it builds no
+        # Python objects, even from a request body.
+        Valid("""
+            import os
+            import yaml
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            def read_skills(path):
+                with open(path) as fh:
+                    skills = yaml.full_load(fh)
+                for entry in skills:
+                    for extra in entry.get("include", []):
+                        with open(os.path.join(os.path.dirname(path), extra)) as fh:
+                            skills.extend(yaml.load(fh, Loader=yaml.FullLoader))
+                return skills
+
+            @app.post("/skills/preview")
+            def preview():
+                return {"skills": yaml.full_load(request.get_data(as_text=True))}
+            """),
     )
     INVALID = (
         # a caller hands the request body to a helper that loads it
@@ -133,9 +160,20 @@ class UnsafeYamlLoad(Rule):
 
             @app.post("/import")
             def import_config():
-                return yaml.load(request.data, Loader=yaml.FullLoader)  # expect
+                return yaml.load(request.data, Loader=yaml.UnsafeLoader)  # expect
             """,
-            message="FullLoader",
+            message="UnsafeLoader",
+        ),
+        # the operator's own rules file, read with the unsafe loader: a note
+        Invalid(
+            """
+            import yaml
+
+            def load_rules(path):
+                with open(path) as fh:
+                    return yaml.unsafe_load(fh)  # expect
+            """,
+            message="harmless on files only the app or its operator writes",
         ),
         Invalid(
             """

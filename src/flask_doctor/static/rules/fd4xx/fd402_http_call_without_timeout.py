@@ -6,7 +6,14 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.facts.calls import classify_http_call, client_library, describe_where, path_doubt
+from flask_doctor.static.facts.calls import (
+    branch_no_caller_takes,
+    classify_http_call,
+    client_library,
+    describe_where,
+    only_tests_call,
+    path_doubt,
+)
 from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.model import JOB, REQUEST
 from flask_doctor.static.rules.base import Context, FixExample, Invalid, Rule, Valid
@@ -51,8 +58,15 @@ class HttpCallWithoutTimeout(Rule):
     function or registers it with Celery/RQ makes it a job). A thread a
     view starts counts as a job. *Note* when a helper on the chain takes the path only
     under an argument its caller passes or an opt-in setting, when the chain
-    is too deep to tell the branch taken, and when no request or job
-    reaches the call as far as the code shows (the message says which).
+    is too deep to tell the branch taken, when the chain goes through a
+    class loaded by a computed name (`getattr(__import__(path), name)(...)`:
+    which plugin runs is configuration), and when no request or job path
+    to the call is found (the message says so, without claiming that none
+    exists). A property read is a call: `account.effective_apr` runs the
+    `@property` of the receiver's class, or of the one project class that
+    defines that compound name. Not reported either: a method or function
+    only the test suite calls when the app uses its class or module (the
+    model follows that class, and nothing of the app calls this one).
 
     ## Example
     ```python
@@ -187,8 +201,85 @@ class HttpCallWithoutTimeout(Rule):
             """,
             },
         ),
+        # A DELETE helper whose bare branch runs only without headers, and every caller passes them.
+        Valid("""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+            TOKEN_HEADERS = {"X-Auth-Token": "secret"}
+
+            def send_delete(url, headers=None):
+                if headers:
+                    return requests.delete(url, headers=headers, timeout=20).json()
+                else:
+                    return requests.delete(url).json()
+
+            @app.delete("/beacon/<dataset>")
+            def remove_dataset(dataset):
+                return send_delete("https://beacon.example/" + dataset, headers=TOKEN_HEADERS)
+
+            @app.delete("/matches/<patient>")
+            def remove_patient(patient):
+                return send_delete("https://matches.example/" + patient, TOKEN_HEADERS)
+            """),
+        # A submission API the views use, with a method only a test calls: no worker of the app runs it.
+        Valid(
+            """
+            import requests
+            from flask import Flask
+
+            class SubmissionApi:
+                def __init__(self, url):
+                    self.url = url
+
+                def submit(self, payload):
+                    return requests.post(self.url, json=payload, timeout=30).json()
+
+                def accession_from_summary(self, summary_url):
+                    return requests.get(summary_url).json()["accession"]
+
+            app = Flask(__name__)
+            api = SubmissionApi("https://submit.example/api")
+
+            @app.post("/submit")
+            def submit():
+                return api.submit({"variant": "x"})
+            """,
+            files={
+                "tests/test_submission.py": """
+            from app import SubmissionApi
+
+            def test_accession(summary_url):
+                assert SubmissionApi("u").accession_from_summary(summary_url) == "SCV1"
+            """
+            },
+        ),
     )
     INVALID = (
+        # The same helper, but one view leaves the headers out: its request takes the bare branch.
+        Invalid(
+            """
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            def send_delete(url, headers=None):
+                if headers is not None:
+                    response = requests.delete(url, headers=headers, timeout=20)
+                else:
+                    response = requests.delete(url)  # expect
+                return response.json()
+
+            @app.delete("/beacon/<dataset>")
+            def remove_dataset(dataset):
+                return send_delete("https://beacon.example/" + dataset, headers={"X-Auth-Token": "secret"})
+
+            @app.delete("/cache/<key>")
+            def purge(key):
+                return send_delete("https://cache.example/" + key)
+            """,
+            message="`requests.delete(...)` in `send_delete`",
+        ),
         Invalid(
             """
             import requests
@@ -226,7 +317,94 @@ class HttpCallWithoutTimeout(Rule):
                 def fetch(self, url):
                     return self.session.get(url)  # expect
             """,
-            message="note",
+            message="no request or job path to it was found",
+        ),
+        # A model property that fetches a rate when its cache is stale, read while a view lists the loans
+        # (``loan.effective_rate``: the loop variable's class is not shown, but one class defines the property).
+        Invalid(
+            """
+            import requests
+            from flask import Flask
+            from models import Loan
+            app = Flask(__name__)
+
+            class RateService:
+                def __init__(self, cached=None):
+                    self.cached = cached
+
+                def _download(self):
+                    return requests.get("https://rates.example/base").json()["rate"]  # expect
+
+                @property
+                def base_rate(self):
+                    if self.cached is None:
+                        self.cached = self._download()
+                    return self.cached
+
+                def with_margin(self, margin):
+                    return self.base_rate + margin
+
+            class Loan:
+                margin = 0.02
+
+                @property
+                def effective_rate(self):
+                    return RateService().with_margin(self.margin)
+
+            @app.get("/loans")
+            def loans():
+                listing = {"a": Loan(), "b": Loan()}
+                return {key: listing[key].effective_rate for key in sorted(listing)}
+            """,
+            message="request path: view `loans` → `Loan.effective_rate` → `RateService.with_margin`",
+        ),
+        # An assistant's skills are classes in one-module packages, loaded by the name an order names: which one
+        # runs is configuration, so a skill's call is a note with the path.
+        Invalid(
+            """
+            from flask import Flask, request
+            from assistant.loader import load_skill
+            app = Flask(__name__)
+
+            @app.post("/orders")
+            def run_order():
+                load_skill(request.json["skill"], request.json.get("parameters") or {})
+                return "ok"
+            """,
+            message="through a class it loads by a computed name",
+            files={
+                "assistant/__init__.py": "",
+                "assistant/loader.py": """
+            def load_skill(name, parameters):
+                path = "assistant.skills." + name.lower() + "." + name.lower()
+                module = __import__(path, fromlist=[name.capitalize()])
+                skill = getattr(module, name.capitalize())
+                return skill(**parameters)
+            """,
+                "assistant/skills/__init__.py": "",
+                "assistant/skills/weather/__init__.py": "from .weather import Weather",
+                "assistant/skills/weather/weather.py": """
+            import requests
+
+            class Weather:
+                def __init__(self, city="Oslo"):
+                    self.report = requests.get("https://weather.example", params={"q": city}).text  # expect
+            """,
+                "assistant/skills/clock/__init__.py": "",
+                "assistant/skills/clock/clock.py": """
+            import time
+
+            class Clock:
+                def __init__(self):
+                    self.now = time.time()
+            """,
+                "assistant/skills/echo/__init__.py": "",
+                "assistant/skills/echo/echo.py": """
+            class Echo:
+                def __init__(self, text=""):
+                    self.text = text
+            """,
+            },
         ),
         # Authentication helpers run in every request: a login loader and an OAuth token getter.
         Invalid(
@@ -369,8 +547,12 @@ class HttpCallWithoutTimeout(Rule):
         if role_of(ctx.project, ctx.module) is not FileRole.APPLICATION or ctx.in_cli_only:
             return  # an example, a script or a command: a person runs it and sees it hang
         hot = ctx.in_request or ctx.in_job
+        if not hot and only_tests_call(ctx):
+            return  # the app uses its class or module, but only the test suite calls it
         if not hot and client_library(ctx):
             return  # an SDK for other programs (``*_client.py``, ``class FooClient``): its caller sets the policy
+        if branch_no_caller_takes(ctx, node):
+            return  # the branch runs only without an argument every caller of the app passes
         context, doubt = self._context(ctx, node) if hot else (REQUEST, None)
         where_called = describe_where(ctx, context)
         if http.problem == "timeout=None":
@@ -383,9 +565,7 @@ class HttpCallWithoutTimeout(Rule):
         elif hot:
             consequence = f" (note: reached from a {'request' if context == REQUEST else 'job'}, but {doubt})"
         else:
-            consequence = (
-                " (note: not reached from a request or a job as far as the code shows, so a person can interrupt it)"
-            )
+            consequence = " (note: no request or job path to it was found, so nothing shows a worker waiting on it)"
         loud = hot and doubt is None
         ctx.report(
             self.finding(
