@@ -854,22 +854,36 @@ _RUNS_IN_APP = frozenset({REQUEST, JOB, CLI, MAIN, FACTORY})
 
 
 def only_tests_call(ctx: Context) -> bool:
-    """Only the test suite calls this function, although the application uses its class (or module).
+    """Only the test suite calls this method, although the application uses its class.
 
     ``ClinVarApi.get_clinvar_scv_accession`` that one test calls, on a class whose other methods views
-    call: the model follows that class, and nothing of the app calls this method.  A function whose
-    class or module the app never touches as far as the code shows (a plugin loaded some way the
-    model misses) is not said to be test-only.
+    call: the model follows that class, and nothing of the app calls this method.  Not said to be
+    test-only: a method of a class the app never touches as far as the code shows (a plugin loaded
+    some way the model misses), a method that overrides a base class's (the app may call it through
+    the base type, as ``provider.update(...)``), and a module-level function (a callback or a table
+    entry the call graph does not follow).
     """
     fn = ctx.function
     if fn is None or not fn.contexts or not fn.contexts <= {TEST}:
         return False
-    if fn.class_name is not None:
-        cls = ctx.project.classes.get(fn.qualname.rsplit(".", 1)[0])
-        siblings = list(cls.methods.values()) if cls is not None else []
-    else:
-        siblings = [f for f in ctx.project.functions.values() if f.module is fn.module and f.parent is None]
-    return any(s is not fn and s.contexts & _RUNS_IN_APP for s in siblings)
+    if fn.class_name is None:
+        return False  # a module's function may be a callback or a table entry the call graph does not follow
+    owner = fn.qualname.rsplit(".", 1)[0]
+    cls = ctx.project.classes.get(owner)
+    if cls is None or _overrides(ctx.project, owner, fn.name):
+        return False  # ``provider.update(...)`` on a base-typed object runs this override: not test-only
+    return any(s is not fn and s.contexts & _RUNS_IN_APP for s in cls.methods.values())
+
+
+def _overrides(project: Project, owner: str, method: str) -> bool:
+    """Does a base class of ``owner`` (in the project) also define ``method``?"""
+    for base in project.lineage(owner):
+        if base == owner:
+            continue
+        cls = project.classes.get(base)
+        if cls is not None and method in cls.methods:
+            return True
+    return False
 
 
 def _falsy_parameter(fn: FunctionInfo, test: ast.expr) -> str | None:

@@ -38,6 +38,7 @@ import re
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.facts.sql_strings import sql_template
 from flask_doctor.static.facts.taint import bindings
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
@@ -203,11 +204,33 @@ def _call_name(call: ast.Call) -> str:
     return ""
 
 
+#: Calls that run the SQL text they are given.
+_SQL_RUNNERS = frozenset({"execute", "executescript", "executemany", "execute_sql", "exec_driver_sql", "query"})
+#: SQL statements that change data or schema (the first word of the text).
+_SQL_WRITE = re.compile(r"\s*(?:insert|update|delete|drop|alter|create|replace|truncate|merge|upsert)\b", re.IGNORECASE)
+
+
+def _sql_write(call: ast.Call) -> bool:
+    """``db.execute("DELETE FROM ...")``, ``dataset.query(f'DROP TRIGGER "{name}"')``: the SQL says it writes."""
+    if _call_name(call) not in _SQL_RUNNERS or not call.args:
+        return False
+    first = call.args[0]
+    if isinstance(first, ast.Call) and first.args and _call_name(first) == "text":
+        first = first.args[0]  # ``session.execute(text("UPDATE ..."))``
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        text: str | None = first.value
+    else:
+        text, _ = sql_template(first)
+    return bool(text and _SQL_WRITE.match(text))
+
+
 def _write_call(call: ast.Call, owner_locals: set[str]) -> bool:
-    """Is this call a write (by name, ``open(.., "w")``, or a mutation of the session)?"""
+    """Is this call a write (by name, ``open(.., "w")``, SQL that writes, or a mutation of the session)?"""
     name = _call_name(call).lstrip("_")
     if not name:
         return False
+    if _sql_write(call):
+        return True
     if name.startswith(_PREDICATE_PREFIXES):
         return bool(_FETCH_AND_WRITE.search(name))  # ``find_one_and_update``, ``get_or_create``
     if _call_name(call) == "_replace" or name in _RESPONSES:
