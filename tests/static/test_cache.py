@@ -231,3 +231,31 @@ def test_a_fifo_committed_as_an_entry_or_as_pyproject_is_never_read(clinic: Path
     done = cli(clinic)  # a blocking read would hang here
     assert done.returncode in (0, 1) and json.loads(done.stdout)["findings"]
     assert check(clinic)[0] == cold
+
+
+def test_pinned_versions_are_part_of_the_key(tmp_path: Path) -> None:
+    """The deploy model, pins included, is in the key: moving to Flask-SQLAlchemy 3 re-judges FD208."""
+    write(
+        tmp_path / "jobs.py",
+        """
+        from celery import Celery
+        from flask import Flask
+        from flask_sqlalchemy import SQLAlchemy
+
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+        celery = Celery(__name__, broker="redis://localhost")
+
+
+        @celery.task
+        def purge():
+            db.session.execute(db.text("DELETE FROM events"))
+        """,
+    )
+    write(tmp_path / "requirements.txt", "Flask-SQLAlchemy==2.5.1\n")
+    first, _ = check(tmp_path)
+    assert not [f for f in first if f["code"] == "FD208"]
+    write(tmp_path / "requirements.txt", "Flask-SQLAlchemy==3.1.1\n")
+    warm, parsed = check(tmp_path)
+    assert parsed > 0 and warm == check(tmp_path, cache=False)[0]
+    assert [(f["location"]["line"], "it raises" in f["message"]) for f in warm if f["code"] == "FD208"] == [(12, True)]

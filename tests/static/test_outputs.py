@@ -104,7 +104,8 @@ def test_text_output_groups_by_file_and_shows_the_line(project: Path) -> None:
     out = run(project).output
     assert "app.py\n" in out and "broken.py\n" in out
     assert "FD104 global-state-in-request" in out and "hits += 1" in out and "fix:" in out
-    assert out.rstrip().endswith("2 findings in 2 files (1 silenced)")
+    # app.py, broken.py and pyproject.toml (read for the dependencies it declares)
+    assert out.rstrip().endswith("2 findings in 3 files (1 silenced)")
 
 
 def test_output_file_keeps_stdout_clean(project: Path, tmp_path: Path) -> None:

@@ -78,18 +78,18 @@ def project(tmp_path: Path) -> Path:
 def test_a_change_prints_a_new_report_and_stopping_is_clean(project: Path, stop: signal.Signals) -> None:
     process, out, err = _start(project)
     try:
-        assert "No findings in 1 files (0 silenced)" in out.wait_for("No findings")
+        assert "No findings in 2 files (0 silenced)" in out.wait_for("No findings")  # app.py, pyproject.toml
         err.wait_for("for changes (Ctrl-C to stop)")
 
         (project / "app.py").write_text(SICK)
-        report = out.wait_for("1 finding in 1 files")
+        report = out.wait_for("1 finding in 2 files")
         assert any("app.py" == line for line in report)
         assert any("FD306 development-server" in line for line in report), report
         assert "app.py changed; checking again" in "\n".join(err.wait_for("for changes"))
 
         (project / "notes.txt").write_text("not a file flask-doctor reads\n")  # no run for this
         (project / "app.py").write_text(CLEAN)
-        assert "No findings in 1 files (0 silenced)" in out.wait_for("No findings")
+        assert "No findings in 2 files (0 silenced)" in out.wait_for("No findings")  # app.py, pyproject.toml
         changed = err.wait_for("changed; checking again")
         assert "notes.txt" not in "\n".join(changed)
     finally:
@@ -109,7 +109,7 @@ def test_a_broken_config_is_reported_and_waited_out(project: Path) -> None:
         assert any("flask-doctor: error:" in line for line in err.wait_for("for changes"))
         (project / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
         (project / "app.py").write_text(SICK)
-        out.wait_for("1 finding in 1 files")
+        out.wait_for("1 finding in 2 files")
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0

@@ -5,7 +5,7 @@ files in the same walk as Python files, and :func:`parse_deploy_files`
 uses it to pick each file's reader.  A name is matched exactly first
 (``Dockerfile``, ``Procfile``, ``gunicorn.conf.py``...), then by pattern
 (``Dockerfile.prod``, ``Dockerfile-server``, ``docker-compose.override.yml``, ``.env.production``,
-``nginx.conf``, ``app.service``); backups and documentation (``Dockerfile.md``,
+``nginx.conf``, ``app.service``, ``requirements-prod.txt``); backups and documentation (``Dockerfile.md``,
 ``compose.yml.bak``) are not deploy files.
 """
 
@@ -34,6 +34,7 @@ DeployKind = Literal[
     "shell",
     "conf",
     "systemd",
+    "requirements",
 ]
 
 #: Directories where a bare ``gunicorn.py`` is taken to be a gunicorn config
@@ -59,7 +60,14 @@ _DEPLOY_EXACT: dict[str, DeployKind] = {
     "docker-entrypoint.sh": "shell",
     "start.sh": "shell",
     "run.sh": "shell",
+    # Declared dependencies: which versions of the libraries the project runs.
+    "pyproject.toml": "requirements",
+    "setup.py": "requirements",
+    "setup.cfg": "requirements",
+    "Pipfile": "requirements",
 }
+#: ``requirements.txt``, ``requirements-prod.txt``, ``requirements_base.txt``...
+_REQUIREMENTS_TXT = re.compile(r"^requirements[-_.\w]*\.txt$")
 #: ``*.conf`` in these directories: supervisor programs or nginx servers, told apart by content.
 CONF_DIRS = frozenset(
     {
@@ -110,7 +118,9 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> DeployKind | None:
     ``env``, ``fly``, ``appengine``, ``nginx``, ``supervisor``, ``shell``
     (entry-point scripts), ``conf`` (a ``*.conf`` at the root or in a
     config directory: a supervisor or an nginx config, told by its content)
-    and ``systemd`` (a ``*.service`` unit, wherever it is).  A bare ``gunicorn.py`` counts
+    ``systemd`` (a ``*.service`` unit, wherever it is) and ``requirements``
+    (declared dependencies: ``requirements*.txt`` and ``requirements/*.txt``,
+    ``pyproject.toml``, ``setup.py``, ``setup.cfg``, ``Pipfile``, at any level).  A bare ``gunicorn.py`` counts
     only at a walked root (``at_root``) or in a config directory
     (:data:`CONFIG_DIRS`).
     """
@@ -120,6 +130,8 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> DeployKind | None:
         return kind
     if name == "gunicorn.py":
         return "gunicorn" if at_root or path.parent.name in CONFIG_DIRS else None
+    if _REQUIREMENTS_TXT.match(name) or (name.endswith(".txt") and path.parent.name == "requirements"):
+        return "requirements"
     if name.endswith(_NOT_DEPLOY_SUFFIXES):
         return None  # Dockerfile.md, .env.sh, compose.yml.bak: not what the tools read
     for regex, kind in _DEPLOY_REGEXES:

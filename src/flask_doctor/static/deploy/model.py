@@ -9,6 +9,7 @@ findings point at the line to change.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,11 +23,13 @@ __all__ = [
     "EnvSetting",
     "GunicornSettings",
     "ProxyDecl",
+    "Requirement",
     "ServerCommand",
     "ServiceDecl",
     "Setting",
     "UwsgiSettings",
     "WorkerDecl",
+    "normalise_name",
 ]
 
 #: Servers that answer HTTP themselves.
@@ -280,6 +283,26 @@ class WorkerDecl:
     replicas: int | None = None
 
 
+@dataclass(frozen=True)
+class Requirement:
+    """One dependency a project declares (``requirements.txt``, ``pyproject.toml``, ``setup.py``...).
+
+    ``name`` is normalised as PEP 503 says (``Flask_SQLAlchemy`` ->
+    ``flask-sqlalchemy``); ``spec`` is the version constraint as written
+    (``==2.5.1``, ``>=2.0,<3``, Poetry's ``^2.5``), ``""`` when unpinned or
+    given by URL. :mod:`flask_doctor.static.deploy.versions` answers what it allows.
+    """
+
+    name: str
+    spec: str
+    source: Location
+
+
+def normalise_name(name: str) -> str:
+    """A distribution name as PEP 503 compares it: lower case, runs of ``-_.`` as one ``-``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 @dataclass
 class DeployModel:
     """Everything the deploy files say, each fact with its location."""
@@ -290,6 +313,8 @@ class DeployModel:
     uwsgi: list[UwsgiSettings] = field(default_factory=list)
     services: list[ServiceDecl] = field(default_factory=list)
     proxies: list[ProxyDecl] = field(default_factory=list)
+    #: dependencies the project declares, in file order (:class:`Requirement`).
+    requirements: list[Requirement] = field(default_factory=list)
     problems: list[tuple[Path, int, str]] = field(default_factory=list)
     #: relative paths of the files read, by kind (``dockerfile``, ``compose``...).
     files: dict[str, list[str]] = field(default_factory=dict)
@@ -304,6 +329,11 @@ class DeployModel:
         return [
             c for c in self.commands if c.server in HTTP_SERVERS or c.server == "python-script" or c.process == "web"
         ]
+
+    def requirement(self, name: str) -> list[Requirement]:
+        """Every declaration of the distribution ``name`` (any spelling: ``Flask_SQLAlchemy``), in file order."""
+        wanted = normalise_name(name)
+        return [r for r in self.requirements if r.name == wanted]
 
     def env_value(self, name: str) -> EnvSetting | None:
         """The first setting of ``name`` (files are read in sorted order)."""

@@ -18,6 +18,7 @@ from flask_doctor.static.deploy.readers.fly import read_fly
 from flask_doctor.static.deploy.readers.gunicorn_conf import read_gunicorn_conf
 from flask_doctor.static.deploy.readers.nginx import read_nginx
 from flask_doctor.static.deploy.readers.procfile import read_procfile
+from flask_doctor.static.deploy.readers.requirements import read_requirements
 from flask_doctor.static.deploy.readers.shell_script import read_shell
 from flask_doctor.static.deploy.readers.supervisor import read_supervisor
 from flask_doctor.static.deploy.readers.systemd import read_systemd
@@ -40,4 +41,5 @@ READERS: dict[DeployKind, ReadFn] = {
     "shell": read_shell,
     "conf": read_conf,
     "systemd": read_systemd,
+    "requirements": read_requirements,
 }

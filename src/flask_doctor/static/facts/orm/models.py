@@ -469,3 +469,53 @@ __all__ = [
     "uses_model_signals",
     "uses_sqlalchemy",
 ]
+
+
+@project_fact
+def app_bound_extensions(project: Project) -> dict[str, Location]:
+    """Flask-SQLAlchemy objects bound to one app the 2.x way: qualname -> where it is bound.
+
+    ``SQLAlchemy(app)`` (or ``app=app``) and ``db.app = app`` set the
+    extension's ``app`` attribute. Flask-SQLAlchemy 2.x falls back to it
+    when no application context is pushed (``SQLAlchemy.get_app``), so
+    ``db.session`` works in a bare worker; 3.x never reads it.
+    """
+    dbs = project.objects_of(SQLALCHEMY_TYPES)
+    bound: dict[str, Location] = {}
+    for obj in dbs:
+        call = obj.call
+        app = call.args[0] if call.args and not isinstance(call.args[0], ast.Starred) else _kw(call, "app")
+        if app is not None and not (isinstance(app, ast.Constant) and app.value is None):
+            bound[obj.qualname] = obj.location
+    if len(bound) == len(dbs):
+        return bound
+    by_last = {o.qualname.rsplit(".", 1)[-1]: o.qualname for o in dbs}
+    for module in project.modules.values():
+        table = project.module_imports.get(module.name)
+        for node in ast.walk(module.tree):
+            if not isinstance(node, ast.Assign) or (isinstance(node.value, ast.Constant) and node.value.value is None):
+                continue
+            for target in node.targets:
+                if not (isinstance(target, ast.Attribute) and target.attr == "app"):
+                    continue
+                name = dotted(target.value)
+                if not name or name in ("self", "cls"):
+                    continue
+                local = f"{module.name}.{name}"
+                qualified = local if local in project.objects else table.qualify(name) if table is not None else None
+                if qualified is None:
+                    # imported inside a function (``from app import db`` in ``create_app``): match by name
+                    qualified = by_last.get(name)
+                if qualified is not None and qualified in project.objects and qualified not in bound:
+                    if any(o.qualname == qualified for o in dbs):
+                        bound[qualified] = Location(module.path, node.lineno, node.col_offset + 1)
+    return bound
+
+
+def bound_to_app(project: Project) -> Location | None:
+    """Where the project's Flask-SQLAlchemy extension is bound to an app, when every one of them is."""
+    dbs = project.objects_of(SQLALCHEMY_TYPES)
+    bound = app_bound_extensions(project)
+    if not dbs or any(o.qualname not in bound for o in dbs):
+        return None
+    return min(bound.values())

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import ast
 
-from flask_doctor.findings import Severity
+from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.dependencies import version_side
 from flask_doctor.static.facts.jobs.context import (
     app_context_provider,
     chain_pushes_context,
     is_job_code,
 )
 from flask_doctor.static.facts.orm.models import (
+    bound_to_app,
     is_db,
     is_flask_sqlalchemy_model,
     model_for,
@@ -46,6 +48,14 @@ class OrmSessionInJobWithoutAppContext(Rule):
     `ContextTask` pattern) or a `task_prerun` hook that does, and
     integrations that do it for you (Flask-RQ2, Flask-CeleryExt).
 
+    Flask-SQLAlchemy 2.x is different when the extension is bound to one
+    app, by `SQLAlchemy(app)` or `db.app = app`: its `get_app()` falls back
+    to that app when no context is pushed, so the job works. 3.x dropped the
+    fallback. Bound that way, the rule is silent when the project's
+    requirements pin Flask-SQLAlchemy below 3 (`==2.5.1`, `<3`, `^2.5`),
+    reports a note when no pin says which major version runs, and an error
+    only when the pins require 3.0 or later.
+
     ## Example
     ```python
     @shared_task
@@ -71,6 +81,7 @@ class OrmSessionInJobWithoutAppContext(Rule):
     ## References
     - Flask docs: "Background Tasks with Celery" (`celery_init_app`, `FlaskTask`)
     - Flask-SQLAlchemy 3.x: "Flask Application Context"
+    - Flask-SQLAlchemy 2.5 source: `SQLAlchemy.get_app` (falls back to `self.app`)
     """
 
     code = "FD208"
@@ -87,7 +98,29 @@ class OrmSessionInJobWithoutAppContext(Rule):
             id = db.Column(db.Integer, primary_key=True)
         """
 
+    _BOUND_TASKS = """
+        from celery import Celery
+        from flask import Flask
+        from flask_sqlalchemy import SQLAlchemy
+
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+        celery = Celery(__name__, broker="redis://localhost")
+
+        class Report(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+
+        @celery.task
+        def purge_reports():
+            Report.query.delete()  # expect
+            db.session.commit()
+        """
+
     VALID = (
+        Valid(
+            _BOUND_TASKS.replace("  # expect", ""),
+            files={"requirements.txt": "Flask==1.1.4\nFlask-SQLAlchemy==2.5.1  # db.app fallback\n"},
+        ),
         Valid(
             """
             from celery import Celery, Task, shared_task
@@ -137,6 +170,30 @@ class OrmSessionInJobWithoutAppContext(Rule):
     )
     INVALID = (
         Invalid(
+            _BOUND_TASKS,
+            message="no application context",
+            files={"pyproject.toml": '[project]\nname = "reports"\ndependencies = ["flask-sqlalchemy>=3.0.3"]\n'},
+        ),
+        Invalid(
+            """
+            from celery import Celery
+            from flask import Flask
+            from models import db, User
+
+            app = Flask(__name__)
+            db.init_app(app)
+            db.app = app
+            celery = Celery(__name__, broker="redis://localhost")
+
+            @celery.task
+            def rename(user_id, name):
+                db.session.get(User, user_id).name = name  # expect
+                db.session.commit()
+            """,
+            message="works on Flask-SQLAlchemy 2.x (falls back to the bound app), fails on 3.x",
+            files={"models.py": _MODELS, "requirements.txt": "flask\nflask-sqlalchemy\n"},
+        ),
+        Invalid(
             """
             from celery import Celery
             from models import db, User
@@ -177,15 +234,39 @@ class OrmSessionInJobWithoutAppContext(Rule):
             return
         if app_context_provider(ctx.project) is not None or chain_pushes_context(ctx.project, ctx.function):
             return
+        evidence = list(ctx.chain_evidence(JOB))
+        message = (
+            f"{what} in {describe_context(ctx)} runs in a worker with no application context: it raises "
+            f'"Working outside of application context"'
+        )
+        note = False
+        bound = bound_to_app(ctx.project)
+        if bound is not None:
+            # Flask-SQLAlchemy 2.x: ``get_app()`` falls back to the app the extension is bound to
+            pinned = version_side(ctx.project, "flask-sqlalchemy", (3, 0))
+            if pinned.side == "below":
+                return
+            evidence.append(Evidence("the extension is bound to an app here", bound))
+            if pinned.side == "unknown":
+                note = True
+                message = (
+                    f"{what} in {describe_context(ctx)} runs in a worker with no application context: it works on "
+                    "Flask-SQLAlchemy 2.x (falls back to the bound app), fails on 3.x with "
+                    '"Working outside of application context"; no requirement pins which version runs'
+                )
+            elif pinned.pin is not None:
+                evidence.append(
+                    Evidence(f"Flask-SQLAlchemy {pinned.pin.spec}: 3.x ignores `db.app`", pinned.pin.source)
+                )
         self._reported.add(ctx.function.qualname)
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"{what} in {describe_context(ctx)} runs in a worker with no application context: it raises "
-                f'"Working outside of application context"',
+                message,
                 hint="Give tasks an app context: a Celery Task base class whose __call__ runs "
                 "`with app.app_context():` (Flask's celery_init_app pattern), "
                 "or wrap the task body in `with app.app_context():`.",
-                evidence=ctx.chain_evidence(JOB),
+                evidence=evidence,
+                severity=Severity.NOTE if note else None,
             )
         )
