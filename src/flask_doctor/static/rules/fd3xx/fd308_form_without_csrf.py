@@ -393,6 +393,26 @@ class FormWithoutCsrf(Rule):
             """),
     )
     INVALID = (
+        # nothing is named like a write, but the SQL the view runs drops a trigger
+        Invalid(
+            """
+            from flask import Flask, redirect, request, session
+            from storage import open_database
+            app = Flask(__name__)
+            app.secret_key = "from-env"
+
+            @app.post("/tables/<table>/triggers/drop")
+            def remove_trigger(table):
+                if not session.get("authorized"):
+                    return redirect("/login")
+                database = open_database()
+                name = request.form.get("name", "")  # expect
+                database.query(f'DROP TRIGGER IF EXISTS "{name}"')
+                return redirect(f"/tables/{table}")
+            """,
+            message="remove_trigger",
+            files={"storage.py": "def open_database():\n    return None\n"},
+        ),
         # a helper named like a setter writes through pymongo's find_one_and_update, two calls down
         Invalid(
             """

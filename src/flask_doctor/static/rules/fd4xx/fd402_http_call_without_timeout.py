@@ -504,6 +504,54 @@ class HttpCallWithoutTimeout(Rule):
             """,
             },
         ),
+        # Only a test calls the override directly; the app calls it through the base type it loads from settings.
+        Invalid(
+            """
+            from flask import Flask, current_app
+            from providers import SensorStore, load_provider
+            app = Flask(__name__)
+
+            @app.put("/items/<item_id>")
+            def update_item(item_id):
+                provider = load_provider(current_app.config["PROVIDER"])
+                return {"ok": provider.update(item_id)}
+
+            @app.get("/sensors/status")
+            def sensor_status():
+                return {"status": SensorStore().status()}
+            """,
+            message="SensorStore.update",
+            files={
+                "providers.py": """
+            import importlib
+            import requests
+
+            class BaseStore:
+                def update(self, item_id):
+                    raise NotImplementedError
+
+                def describe(self):
+                    return type(self).__name__
+
+            class SensorStore(BaseStore):
+                def status(self):
+                    return "ok"
+
+                def update(self, item_id):
+                    return requests.put(f"https://sensors.example/{item_id}").ok  # expect
+
+            def load_provider(dotted):
+                module, name = dotted.rsplit(".", 1)
+                return getattr(importlib.import_module(module), name)()
+            """,
+                "tests/test_store.py": """
+            from providers import SensorStore
+
+            def test_update():
+                assert SensorStore().update("x") in (True, False)
+            """,
+            },
+        ),
         # Metadata providers behind an abstract base, searched in a thread pool the view waits on.
         Invalid(
             """
