@@ -45,8 +45,10 @@ class Context:
         self.functions: list[FunctionInfo] = []
         self.in_main = False
         self._test_module = is_test_path(module.path)
-        #: node -> (function it was resolved in, qualified name): many rules ask about the same names.
-        self._qualified: dict[ast.AST, tuple[FunctionInfo | None, str | None]] = {}
+        #: node -> (function it was resolved in, qualified name, dotted text): many rules ask about the same names.
+        self._qualified: dict[ast.AST, tuple[FunctionInfo | None, str | None, str | None]] = {}
+        #: function -> :meth:`is_test_code` inside it (asked by most rules at most nodes).
+        self._test_functions: dict[FunctionInfo, bool] = {}
 
     # ------------------------------------------------------------ contexts
     @property
@@ -86,34 +88,47 @@ class Context:
         """
         if self._test_module:
             return True
-        contexts = self.contexts
-        if TEST not in contexts or contexts & _PRODUCTION_CONTEXTS:
-            return False
-        return "test" in self.module.name.rsplit(".", 1)[-1].lower()
+        function = self.function
+        if function is None:
+            return False  # module level or a ``__main__`` block: never test context
+        answer = self._test_functions.get(function)
+        if answer is None:
+            contexts = function.contexts
+            answer = self._test_functions[function] = (
+                TEST in contexts
+                and not contexts & _PRODUCTION_CONTEXTS
+                and "test" in self.module.name.rsplit(".", 1)[-1].lower()
+            )
+        return answer
 
     # ----------------------------------------------------------- resolution
     def resolve(self, node: ast.AST) -> str | None:
         """Qualified name of a Name/Attribute (``sleep`` -> ``time.sleep``), else its dotted text."""
-        name = dotted(node)
-        if name is None:
-            return None
-        return self.qualified(node) or name
+        cached = self._qualified.get(node)
+        if cached is None or cached[0] is not self.function:
+            cached = self._qualify(node)
+        return cached[1] or cached[2]
 
     def qualified(self, node: ast.AST) -> str | None:
         """Like :meth:`resolve` but ``None`` when the head name was not imported."""
         cached = self._qualified.get(node)
-        if cached is not None and cached[0] is self.function:
-            return cached[1]
+        if cached is None or cached[0] is not self.function:
+            cached = self._qualify(node)
+        return cached[1]
+
+    def _qualify(self, node: ast.AST) -> tuple[FunctionInfo | None, str | None, str | None]:
+        """(function, qualified name, dotted text) of ``node`` where the walk is, remembered."""
         name = dotted(node)
         if name is None:
-            return None
-        if self.function is not None:
-            table: ImportTable | None = self.function.imports
+            result = None
         else:
-            table = self.project.module_imports.get(self.module.name)
-        result = table.qualify(name) if table is not None else None
-        self._qualified[node] = (self.function, result)
-        return result
+            if self.function is not None:
+                table: ImportTable | None = self.function.imports
+            else:
+                table = self.project.module_imports.get(self.module.name)
+            result = table.qualify(name) if table is not None else None
+        entry = self._qualified[node] = (self.function, result, name)
+        return entry
 
     def type_of(self, node: ast.AST) -> str | None:
         """The type of ``app``/``db``/``bp`` when it was built from a known call."""

@@ -79,11 +79,22 @@ class ImportTable:
     """Local name -> fully qualified name, for one scope."""
 
     aliases: dict[str, str] = field(default_factory=dict)
+    #: ``aliases`` is also another table's: copy it before adding an import (copy on write).
+    _shared: bool = field(default=False, repr=False, compare=False)
 
     def child(self) -> ImportTable:
-        return ImportTable(dict(self.aliases))
+        """A table that starts with this one's names (a function's, inside its module or function).
+
+        Both share one dict until either adds an import: every function of a
+        module would otherwise hold its own copy of the module's imports.
+        """
+        self._shared = True
+        return ImportTable(self.aliases, _shared=True)
 
     def add_import(self, node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -> None:
+        if self._shared:
+            self.aliases = dict(self.aliases)
+            self._shared = False
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:

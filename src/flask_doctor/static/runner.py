@@ -34,7 +34,7 @@ from flask_doctor.static.source import (
     parse_source,
     read_source,
 )
-from flask_doctor.static.syntax import child_nodes
+from flask_doctor.static.syntax import child_plan
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.deploy import DeployModel
@@ -122,31 +122,48 @@ class _Walker:
             for node_type, method in rule.node_handlers().items():
                 self.handlers.setdefault(node_type, []).append((rule, getattr(rule, method)))
         self.wanted = set(self.handlers)
+        self._by_class = {getattr(ast, name): entries for name, entries in self.handlers.items() if hasattr(ast, name)}
 
     def walk(self, module: SourceModule, sink: Callable[[Finding], None]) -> None:
         ctx = Context(module, self.project, sink)
-        failed: set[str] = set()
-        handlers = self.handlers
         function_at = self.project.function_at
         path = module.path
-
-        by_class = {getattr(ast, name): entries for name, entries in handlers.items() if hasattr(ast, name)}
+        # This module's dispatch table: a rule that crashes leaves it (for this module only).
+        by_class = dict(self._by_class)
         function_classes = (ast.FunctionDef, ast.AsyncFunctionDef)
         ancestors = ctx.ancestors
+        plans: dict[type, tuple[tuple[str, bool], ...]] = {}
+        node_class = ast.AST
+
+        def drop(failed: Rule) -> None:
+            for cls, entries in list(by_class.items()):
+                if any(rule is failed for rule, _ in entries):
+                    by_class[cls] = [entry for entry in entries if entry[0] is not failed]
 
         def visit(node: ast.AST) -> None:
             cls = node.__class__
             entries = by_class.get(cls)
             if entries is not None:
                 for rule, handler in entries:
-                    if rule.code in failed:
-                        continue
                     try:
                         handler(node, ctx)
                     except Exception as exc:  # one rule's bug must not stop the others
-                        failed.add(rule.code)
+                        drop(rule)
                         sink(internal_error(path, rule.code, exc, getattr(node, "lineno", 0)))
-            children = child_nodes(node)
+            plan = plans.get(cls)
+            if plan is None:
+                plan = plans[cls] = child_plan(cls)
+            # the children, as ``syntax.child_nodes`` lists them (inlined: this runs for every node)
+            children: list[ast.AST] = []
+            for name, sparse in plan:
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    if sparse:
+                        children.extend([item for item in value if isinstance(item, node_class)])
+                    else:
+                        children += value
+                elif isinstance(value, node_class):
+                    children.append(value)
             if not children:
                 return
             ancestors.append(node)
@@ -177,6 +194,10 @@ class _Walker:
             visit(module.tree)
         except RecursionError:
             sink(problem_finding(path, SourceProblem("FD002", "nesting too deep to analyse")))
+        finally:
+            # ``visit`` refers to itself: with the collector paused for the run, that cycle kept
+            # every module's Context and its memo tables alive until the end.
+            visit = None  # type: ignore[assignment]
 
 
 def _is_main_guard(node: ast.If) -> bool:
@@ -277,7 +298,7 @@ def analyse_sources(
             name_parts.insert(0, parts[i - 1])
             i -= 1
         name = ".".join(name_parts)
-        modules.append(SourceModule(path, name, text, tree, is_package, text.splitlines()))
+        modules.append(SourceModule(path, name, text, tree, is_package))
     with deeper_recursion():
         project, modules, problems = build_model(modules, production_names=production_configs)
     findings.extend(problems)
@@ -349,7 +370,7 @@ def load_modules(
                 problems.append(problem_finding(rel, problem))
             continue
         name, is_package = module_name_for(path, root)
-        modules.append(SourceModule(rel, name, text, tree, is_package, text.splitlines()))
+        modules.append(SourceModule(rel, name, text, tree, is_package))
     if unparsed:
         recovered, left = _parse_with_newer_python(unparsed, root, deploy_files)
         modules.extend(recovered)
@@ -370,7 +391,7 @@ def _parse_with_newer_python(
         for (path, rel, text, problem), answer in zip(unparsed, answers):
             if answer.tree is not None:
                 name, is_package = module_name_for(path, root)
-                modules.append(SourceModule(rel, name, text, answer.tree, is_package, text.splitlines()))
+                modules.append(SourceModule(rel, name, text, answer.tree, is_package))
             else:
                 problems.append(_unparsed(rel, text, problem))
         return modules, problems

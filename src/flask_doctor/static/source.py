@@ -40,7 +40,15 @@ class SourceModule:
     text: str
     tree: ast.Module
     is_package: bool = False
-    lines: list[str] = field(default_factory=list)
+    #: ``text.splitlines()``, split on first use (few rules read lines; a list of every line
+    #: of every module costs twice the text)
+    _lines: list[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
 
     def line(self, number: int) -> str:
         if 1 <= number <= len(self.lines):

@@ -61,7 +61,19 @@ def _plan(cls: type, skipped: frozenset[str]) -> _Plan:
     )
 
 
-def _children(node: ast.AST, plan: _Plan) -> list[ast.AST]:
+def child_plan(cls: type) -> _Plan:
+    """The fields of ``cls`` that :func:`child_nodes` reads, each with "may hold a non-node" (for inlined loops)."""
+    plan = _CHILD_PLANS.get(cls)
+    if plan is None:
+        plan = _CHILD_PLANS[cls] = _plan(cls, _SKIPPED_FIELDS)
+    return plan
+
+
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes`` without the generator overhead, nor contexts and operators (the hot loop)."""
+    plan = _CHILD_PLANS.get(node.__class__)
+    if plan is None:
+        plan = _CHILD_PLANS[node.__class__] = _plan(node.__class__, _SKIPPED_FIELDS)
     out: list[ast.AST] = []
     for name, sparse in plan:
         value = getattr(node, name, None)
@@ -75,19 +87,19 @@ def _children(node: ast.AST, plan: _Plan) -> list[ast.AST]:
     return out
 
 
-def child_nodes(node: ast.AST) -> list[ast.AST]:
-    """``ast.iter_child_nodes`` without the generator overhead, nor contexts and operators (the hot loop)."""
-    cls = node.__class__
-    plan = _CHILD_PLANS.get(cls)
-    if plan is None:
-        plan = _CHILD_PLANS[cls] = _plan(cls, _SKIPPED_FIELDS)
-    return _children(node, plan)
-
-
 def all_child_nodes(node: ast.AST) -> list[ast.AST]:
     """Exactly what ``ast.iter_child_nodes`` yields, in its order, as a list (contexts and operators too)."""
-    cls = node.__class__
-    plan = _ALL_PLANS.get(cls)
+    plan = _ALL_PLANS.get(node.__class__)
     if plan is None:
-        plan = _ALL_PLANS[cls] = _plan(cls, frozenset())
-    return _children(node, plan)
+        plan = _ALL_PLANS[node.__class__] = _plan(node.__class__, frozenset())
+    out: list[ast.AST] = []
+    for name, sparse in plan:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            if sparse:
+                out.extend([item for item in value if isinstance(item, ast.AST)])
+            else:
+                out += value
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out

@@ -49,6 +49,24 @@ _ONE_ROW = frozenset({"first", "first_or_404", "one", "one_or_none", "get", "get
 #: Receivers whose ``get(Model, key)`` returns a ``Model``.
 _SESSION_GETTERS = frozenset({"db.session", "session", "db"})
 
+#: Methods whose call gives a function passed to it a role (``_ModuleBuilder._registration_call``).
+_REGISTERING = frozenset(
+    {
+        "add_url_rule",
+        "register_error_handler",
+        "enqueue",
+        "enqueue_call",
+        "enqueue_at",
+        "enqueue_in",
+        "add_job",
+        "schedule",
+        "add_command",
+        "listen",
+        *HOOK_DECORATORS,
+        *CALLBACK_DECORATORS,
+    }
+)
+
 
 class _ModuleBuilder(ast.NodeVisitor):
     """One pass over a module collecting functions, classes, objects, calls."""
@@ -77,13 +95,26 @@ class _ModuleBuilder(ast.NodeVisitor):
     def visit(self, node: ast.AST) -> None:
         method = self._methods.get(type(node))
         if method is None:
-            method = getattr(type(self), "visit_" + type(node).__name__, None) or type(self).generic_visit
-            self._methods[type(node)] = method
+            method = self._method(type(node))
         method(self, node)  # type: ignore[operator]
 
+    @classmethod
+    def _method(cls, node_class: type) -> object:
+        method = getattr(cls, "visit_" + node_class.__name__, None) or cls.generic_visit
+        cls._methods[node_class] = method
+        return method
+
     def generic_visit(self, node: ast.AST) -> None:
-        for child in child_nodes(node):
-            self.visit(child)
+        methods = self._methods
+        for child in child_nodes(node):  # ``visit`` inlined: this loop runs for most nodes
+            method = methods.get(child.__class__)
+            if method is None:
+                method = self._method(child.__class__)
+            method(self, child)  # type: ignore[operator]
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        """Nothing to record, and no child nodes (``ast.NodeVisitor.visit_Constant`` probes for
+        deprecated ``visit_Str``-style methods, raising and catching an AttributeError per constant)."""
 
     # ------------------------------------------------------------- utilities
     @property
@@ -397,18 +428,21 @@ class _ModuleBuilder(ast.NodeVisitor):
             shrunk = dotted(node.args[0])
             if shrunk:
                 self.project.evictions.add((self.module.name, shrunk))
-        name = self.resolve(node.func) or dotted(node.func) or ""
-        site = CallSite(node, name, self.module, self.current, in_main=self.in_main > 0)
+        text = dotted(func)
+        name = (self.resolve(func) if text is not None else None) or text or ""
+        current = self.scope[-1] if self.scope else None
+        site = CallSite(node, name, self.module, current, in_main=self.in_main > 0)
         self.project.calls.append(site)
-        if self.in_main and not self.scope:
+        if self.in_main and current is None:
             self.project.main_calls.append(site)
-        if self.shallow and self.current is not None:
+        if self.shallow and current is not None:
             return
-        if self.current is not None and name:
-            self.current.calls.append((dotted(node.func) or name, node))
+        if current is not None and name:
+            current.calls.append((text or name, node))
             if name in FLASK_TYPES:
-                self.current.roles.add("factory")  # a function that builds the app
-        self._registration_call(node, name)
+                current.roles.add("factory")  # a function that builds the app
+        if node.keywords or (func.__class__ is ast.Attribute and func.attr in _REGISTERING):  # type: ignore[attr-defined]
+            self._registration_call(node, name)
         self.generic_visit(node)
 
     # ------------------------------------------------------- classification

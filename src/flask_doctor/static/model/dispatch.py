@@ -217,6 +217,7 @@ def dispatch_edges(project: Project) -> dict[str, list[tuple[FunctionInfo, bool]
 
 
 # ------------------------------------------------------------ per function
+_DYNAMIC_PREFIXES = tuple(f"{loader}." for loader in sorted(DYNAMIC_IMPORTS))
 _UNKNOWN = "unknown"
 _EXTERNAL = "external"
 _PROJECT_RETURN = "project-return"
@@ -247,6 +248,8 @@ class _FunctionWalker:
         self._registry_locals: dict[str, Members] | None = None
         #: qualnames reached through an instance of a class loaded by name (``Project.loaded_by_name``)
         self.by_name_targets: set[str] = set()
+        #: dotted receiver -> what it is (a Name/Attribute receiver depends on its text alone)
+        self._receivers: dict[str, _Receiver] = {}
 
     @property
     def owner(self) -> str | None:
@@ -288,6 +291,8 @@ class _FunctionWalker:
         return [f for f in found if f is not None]
 
     def overrides(self, class_qual: str, name: str) -> list[FunctionInfo]:
+        if class_qual not in self.index.subclasses:
+            return []  # no project subclass (``descendants`` would find none)
         return [
             self.project.classes[d].methods[name]
             for d in descendants(self.index.subclasses, class_qual)
@@ -308,6 +313,13 @@ class _FunctionWalker:
         name = dotted(node)
         if name is None:
             return _Receiver(_UNKNOWN)
+        seen = self._receivers.get(name)
+        if seen is None:
+            seen = self._receivers[name] = self._named_receiver(name)
+        return seen
+
+    def _named_receiver(self, name: str) -> _Receiver:
+        """:meth:`receiver` of a Name/Attribute chain spelled ``name``."""
         head, _, rest = name.partition(".")
         if head == "self" and self.owner:
             if not rest:
@@ -397,7 +409,7 @@ class _FunctionWalker:
             return _Receiver(_KNOWN, {type_name})
         if type_name in self.project.functions:
             return self._returned_by(self.project.functions[type_name])
-        if any(type_name == loader or type_name.startswith(loader + ".") for loader in DYNAMIC_IMPORTS):
+        if type_name in DYNAMIC_IMPORTS or type_name.startswith(_DYNAMIC_PREFIXES):
             return _Receiver(_UNKNOWN)  # a class or module named in configuration: a project plugin
         if self._is_library(type_name):
             return _Receiver(_EXTERNAL)
@@ -432,15 +444,17 @@ class _FunctionWalker:
             return self._registry_locals
         found: dict[str, Members] = {}
         self._registry_locals = found
-        body = self.index.bodies.get(self.fn.qualname, ())
-        if not self.index.has_registries and not any(isinstance(n, LITERALS) for n in body):
+        body = self.index.bodies.get(self.fn.qualname)
+        if body is None or (not self.index.has_registries and not body.literals):
             return found
-        for node in body:
+        for node in body.bindings:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 target, value = node.targets[0].id, node.value
-                members = literal_members(self.project, value, lambda n: qualify_in(self.project, self.fn, n))
+                members: Members | None = None
+                if isinstance(value, LITERALS):  # ``literal_members`` finds nothing in anything else
+                    members = literal_members(self.project, value, lambda n: qualify_in(self.project, self.fn, n))
                 if not members:
-                    members = self._registry_source(value, found) or Members()
+                    members = self._registry_source(value, found)
                 if members:
                     found.setdefault(target, Members()).merge(members)
             elif isinstance(node, (ast.For, ast.comprehension)):
@@ -686,29 +700,33 @@ class _FunctionWalker:
         elsewhere ``interval.end`` is most often data.
         Functions handed to a job queue, and jobs themselves, run in a worker.
         """
-        nodes = self.index.bodies.get(self.fn.qualname, ())
-        skip: set[int] = set()
+        body = self.index.bodies.get(self.fn.qualname)
+        if body is None:
+            return []
+        skip: set[int] = {id(node.value) for node in body.attributes}
         arguments: set[int] = set()
         background: set[int] = set()
-        for node in nodes:
-            if isinstance(node, ast.Call):
-                skip.add(id(node.func))
-                values = [*node.args, *(k.value for k in node.keywords)]
-                taker = (dotted(node.func) or "").rsplit(".", 1)[-1]
-                if taker in CALLBACK_TAKERS:
-                    arguments.update(id(v) for v in values)
-                else:
-                    arguments.update(id(k.value) for k in node.keywords if _callback_keyword(k.arg))
-                if isinstance(node.func, ast.Attribute):
-                    skip.add(id(node.func.value))
-                    if node.func.attr in ENQUEUE_METHODS:
-                        skip.update(id(v) for v in values)
-                background.update(id(v) for v in _thread_targets(self, node))
-            elif isinstance(node, ast.Attribute):
-                skip.add(id(node.value))
+        for node in body.calls:
+            func = node.func
+            skip.add(id(func))
+            text = dotted(func)
+            if text is not None and text.rsplit(".", 1)[-1] in CALLBACK_TAKERS:
+                arguments.update([id(v) for v in node.args])
+                arguments.update([id(k.value) for k in node.keywords])
+            elif node.keywords:
+                arguments.update([id(k.value) for k in node.keywords if _callback_keyword(k.arg)])
+            if func.__class__ is ast.Attribute:
+                skip.add(id(func.value))  # type: ignore[attr-defined]
+                if func.attr in ENQUEUE_METHODS:  # type: ignore[attr-defined]
+                    skip.update([id(v) for v in node.args])
+                    skip.update([id(k.value) for k in node.keywords])
+            background.update(id(v) for v in _thread_targets(self, node))
         found: list[tuple[FunctionInfo, bool]] = []
-        for node in nodes:
-            if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in skip and isinstance(node.ctx, ast.Load):
+        local_names = self.fn.local_names
+        for node in body.loads:
+            if node.__class__ is ast.Name and node.id in local_names:  # type: ignore[union-attr]
+                continue  # a local variable (``_referenced`` would find nothing)
+            if id(node) not in skip:
                 on_thread = id(node) in background
                 for callee in self._referenced(node, as_argument=id(node) in arguments):
                     if "task" not in callee.roles:

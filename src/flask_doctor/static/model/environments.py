@@ -5,15 +5,24 @@ from __future__ import annotations
 import ast
 import re
 
+from flask_doctor.static.syntax import all_child_nodes
+
+_TESTING_NAME = re.compile(r"test|\bci\b")
+_DEVELOPMENT_NAME = re.compile(r"dev|local|debug")
+_PRODUCTION_NAME = re.compile(r"prod|live|release|deploy|staging|heroku")
+_PRODUCTION_TEST = re.compile(r"prod|live")
+_TESTING_TEST = re.compile(r"test")
+_DEVELOPMENT_TEST = re.compile(r"debug|dev|local")
+
 
 def classify_env(name: str) -> str:
     """Guess the environment of a config class or module from its name."""
     lowered = name.lower()
-    if re.search(r"test|\bci\b", lowered):
+    if _TESTING_NAME.search(lowered):
         return "testing"
-    if re.search(r"dev|local|debug", lowered):
+    if _DEVELOPMENT_NAME.search(lowered):
         return "development"
-    if re.search(r"prod|live|release|deploy|staging|heroku", lowered):
+    if _PRODUCTION_NAME.search(lowered):
         return "production"
     return "base"
 
@@ -25,13 +34,16 @@ def test_words(test: ast.expr) -> str:
     or ``if env == "production":`` apart.
     """
     words: list[str] = []
-    for node in ast.walk(test):
-        if isinstance(node, ast.Name):
-            words.append(node.id)
-        elif isinstance(node, ast.Attribute):
-            words.append(node.attr)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            words.append(node.value)
+    todo = [test]  # ``ast.walk``'s breadth-first order, without its generators
+    for node in todo:
+        cls = node.__class__
+        if cls is ast.Name:
+            words.append(node.id)  # type: ignore[attr-defined]
+        elif cls is ast.Attribute:
+            words.append(node.attr)  # type: ignore[attr-defined]
+        elif cls is ast.Constant and isinstance(node.value, str):  # type: ignore[attr-defined]
+            words.append(node.value)  # type: ignore[attr-defined]
+        todo += all_child_nodes(node)
     return " ".join(words)
 
 
@@ -40,11 +52,11 @@ def env_of_test(test: ast.expr, in_else: bool, words: str | None = None) -> str 
     negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
     text = (words if words is not None else test_words(test)).lower()
     env: str | None = None
-    if re.search(r"prod|live", text):
+    if _PRODUCTION_TEST.search(text):
         env = "production"
-    elif re.search(r"test", text):
+    elif _TESTING_TEST.search(text):
         env = "testing"
-    elif re.search(r"debug|dev|local", text):
+    elif _DEVELOPMENT_TEST.search(text):
         env = "development"
     if env is None:
         return None

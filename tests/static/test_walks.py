@@ -1,0 +1,126 @@
+"""The fast walks give what the plain definitions give, node for node and in the same order.
+
+The model's dispatch edges, the rule walk and the builder each walk every
+function body; they share one-pass or inlined versions of the definitions
+in ``syntax`` and ``model.plugins`` (issue 13).  The order matters: edges
+follow it, and so do the call chains shown as evidence.  Checked here on
+this package's own source (a few hundred real modules).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from pathlib import Path
+
+import pytest
+
+from flask_doctor.static.model.plugins import LITERALS, own_body, own_nodes
+from flask_doctor.static.model.project import Project
+from flask_doctor.static.names import ImportTable
+from flask_doctor.static.runner import _Walker
+from flask_doctor.static.source import SourceModule
+from flask_doctor.static.syntax import child_nodes
+
+SOURCES = sorted(Path(__file__).resolve().parents[2].joinpath("src", "flask_doctor").rglob("*.py"))
+
+
+@functools.cache
+def _trees() -> list[tuple[Path, ast.Module]]:
+    return [(path, ast.parse(path.read_text(encoding="utf-8"))) for path in SOURCES]
+
+
+def test_the_corpus_is_there() -> None:
+    assert len(SOURCES) > 100
+
+
+def test_own_body_sorts_own_nodes_by_kind_in_their_order() -> None:
+    functions = 0
+    for _, tree in _trees()[::3]:
+        for fn in ast.walk(tree):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            functions += 1
+            nodes = list(own_nodes(fn))
+            body = own_body(fn)
+            assert body.calls == [n for n in nodes if isinstance(n, ast.Call)]
+            assert body.attributes == [n for n in nodes if isinstance(n, ast.Attribute)]
+            assert body.loads == [
+                n for n in nodes if isinstance(n, (ast.Name, ast.Attribute)) and isinstance(n.ctx, ast.Load)
+            ]
+            assert body.bindings == [n for n in nodes if isinstance(n, (ast.Assign, ast.For, ast.comprehension))]
+            assert body.literals == [n for n in nodes if isinstance(n, LITERALS)]
+            assert body.returns == [n for n in nodes if isinstance(n, ast.Return)]
+    assert functions > 300
+
+
+class _Recorder:
+    """A rule that asks for every node type and records what it is given."""
+
+    code = "FD999"
+
+    def __init__(self, types: list[str]) -> None:
+        self.types = types
+        self.seen: list[ast.AST] = []
+
+    def node_handlers(self) -> dict[str, str]:
+        return {name: "record" for name in self.types}
+
+    def record(self, node: ast.AST, ctx: object) -> None:
+        self.seen.append(node)
+
+
+def _preorder(node: ast.AST, out: list[ast.AST]) -> list[ast.AST]:
+    out.append(node)
+    for child in child_nodes(node):
+        _preorder(child, out)
+    return out
+
+
+def test_the_rule_walk_visits_what_child_nodes_lists_in_preorder() -> None:
+    types = [name for name, cls in vars(ast).items() if isinstance(cls, type) and issubclass(cls, ast.AST)]
+    for path, tree in _trees()[::10]:
+        recorder = _Recorder(types)
+        module = SourceModule(path.name, path.stem, "", tree)
+        _Walker([recorder], Project()).walk(module, lambda finding: None)  # type: ignore[list-item]
+        assert recorder.seen == _preorder(tree, [])
+
+
+class _Crasher(_Recorder):
+    code = "FD998"
+
+    def record(self, node: ast.AST, ctx: object) -> None:
+        super().record(node, ctx)
+        raise ValueError("boom")
+
+
+def test_a_rule_that_crashes_is_reported_once_per_module_and_the_others_still_run() -> None:
+    crasher, recorder = _Crasher(["Name"]), _Recorder(["Name"])
+    walker = _Walker([crasher, recorder], Project())  # type: ignore[list-item]
+    findings: list = []
+    for name in ("a", "b"):
+        text = "x = y + z\n"
+        walker.walk(SourceModule(f"{name}.py", name, text, ast.parse(text)), findings.append)
+    assert [f.code for f in findings] == ["FD004", "FD004"]
+    assert len(crasher.seen) == 2  # the first name of each module
+    assert len(recorder.seen) == 6
+
+
+def test_a_child_import_table_keeps_its_own_names_and_sees_only_earlier_module_imports() -> None:
+    module = ImportTable()
+    module.add_import(ast.parse("import os").body[0], "pkg.mod", False)  # type: ignore[arg-type]
+    function = module.child()
+    nested = function.child()
+    module.add_import(ast.parse("import json").body[0], "pkg.mod", False)  # type: ignore[arg-type]
+    function.add_import(ast.parse("from .util import helper").body[0], "pkg.mod", False)  # type: ignore[arg-type]
+    assert module.aliases == {"os": "os", "json": "json"}
+    assert function.aliases == {"os": "os", "helper": "pkg.util.helper"}
+    assert nested.aliases == {"os": "os"}
+    assert module.child() == ImportTable({"os": "os", "json": "json"})
+
+
+@pytest.mark.parametrize("text", ["", "a = 1\n", "a = 1\r\nb = 2", "x = '''\n\n'''\n"])
+def test_lines_are_the_split_text(text: str) -> None:
+    module = SourceModule("m.py", "m", text, ast.parse(text))
+    assert module.lines == text.splitlines()
+    assert module.line(1) == (text.splitlines() or [""])[0]
