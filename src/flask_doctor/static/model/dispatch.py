@@ -567,17 +567,13 @@ class _FunctionWalker:
         if not self.index.properties:
             return []
         names = {n for getters in self.index.properties.values() for n in getters}
-        called: set[int] = set()
+        body = self.index.bodies.get(self.fn.qualname)
+        if body is None:
+            return []
+        called = {id(node.func) for node in body.calls}
         found: dict[str, FunctionInfo] = {}
-        for node in self.index.bodies.get(self.fn.qualname, ()):
-            if isinstance(node, ast.Call):
-                called.add(id(node.func))
-            elif (
-                isinstance(node, ast.Attribute)
-                and node.attr in names
-                and isinstance(node.ctx, ast.Load)
-                and id(node) not in called
-            ):
+        for node in body.attributes:
+            if node.attr in names and isinstance(node.ctx, ast.Load) and id(node) not in called:
                 for getter in self._property_targets(node.value, node.attr):
                     found.setdefault(getter.qualname, getter)
         return list(found.values())
@@ -623,28 +619,29 @@ class _FunctionWalker:
             walker = _FunctionWalker(self.project, self.index, callee)
             memo[callee.qualname] = False
             modules, classes = walker._by_name_locals()
+            body = self.index.bodies.get(callee.qualname)
             memo[callee.qualname] = any(
-                isinstance(node, ast.Return)
-                and isinstance(node.value, ast.Call)
+                isinstance(node.value, ast.Call)
                 and (
                     (isinstance(node.value.func, ast.Name) and node.value.func.id in classes)
                     or self._getattr_of(node.value.func, modules)
                 )
-                for node in self.index.bodies.get(callee.qualname, ())
+                for node in (body.returns if body is not None else ())
             )
         return memo[callee.qualname]
 
     def _by_name_locals(self) -> tuple[set[str], set[str]]:
         """Locals bound to a module imported by a computed name, and to ``getattr(that module, computed)``."""
-        body = self.index.bodies.get(self.fn.qualname, ())
+        body = self.index.bodies.get(self.fn.qualname)
+        assigns = [node for node in body.bindings if isinstance(node, ast.Assign)] if body is not None else []
         modules: set[str] = set()
-        for node in body:
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and self._imports_by_name(node.value):
+        for node in assigns:
+            if isinstance(node.value, ast.Call) and self._imports_by_name(node.value):
                 modules.update(t.id for t in node.targets if isinstance(t, ast.Name))
         classes: set[str] = set()
         if modules:
-            for node in body:
-                if isinstance(node, ast.Assign) and self._getattr_of(node.value, modules):
+            for node in assigns:
+                if self._getattr_of(node.value, modules):
                     classes.update(t.id for t in node.targets if isinstance(t, ast.Name))
         return modules, classes
 
@@ -660,11 +657,10 @@ class _FunctionWalker:
         modules, classes = self._by_name_locals()
         if not modules:
             return []
-        body = self.index.bodies.get(self.fn.qualname, ())
+        body = self.index.bodies.get(self.fn.qualname)
         built = any(
-            isinstance(node, ast.Call)
-            and ((isinstance(node.func, ast.Name) and node.func.id in classes) or self._getattr_of(node.func, modules))
-            for node in body
+            (isinstance(node.func, ast.Name) and node.func.id in classes) or self._getattr_of(node.func, modules)
+            for node in (body.calls if body is not None else ())
         )
         if not built:
             return []

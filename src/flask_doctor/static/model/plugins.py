@@ -243,7 +243,7 @@ def _unique_properties(
     project: Project,
     properties: dict[str, dict[str, FunctionInfo]],
     definers: dict[str, int],
-    bodies: dict[str, list[ast.AST]],
+    bodies: dict[str, OwnBody],
 ) -> dict[str, FunctionInfo]:
     owners: dict[str, list[str]] = {}
     for cls_qual, getters in properties.items():
@@ -272,10 +272,10 @@ def _unique_properties(
                     candidates.pop(target.id)
     for fn in project.functions.values():
         owner = fn.qualname.rsplit(".", 1)[0] if fn.class_name else None
-        for node in bodies.get(fn.qualname, ()):
+        body = bodies.get(fn.qualname)
+        for node in body.attributes if body is not None else ():
             if (
-                isinstance(node, ast.Attribute)
-                and isinstance(node.ctx, ast.Store)
+                isinstance(node.ctx, ast.Store)
                 and dotted(node.value) == "self"
                 and candidates.get(node.attr, owner) != owner
             ):
