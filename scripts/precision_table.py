@@ -126,16 +126,18 @@ def _default_of(code: str, preview: bool) -> str:
 
     if preview:
         return "off (preview)"
-    precision = precision_of(code)
-    held, pooled = precision.held_warnings, precision.pooled_warnings
     if code.startswith("FD00"):
         return "warnings (internal id)"
+    precision = precision_of(code)
+    held, pooled = precision.held_warnings, precision.pooled_warnings
     if held.judged >= MIN_JUDGED:
         basis = "held warnings"
+    elif pooled.judged >= MIN_JUDGED:
+        basis = "pooled warnings"
     elif pooled.judged:
-        basis = "few: pooled warnings"
+        basis = f"unmeasured: {pooled.judged} judged warnings"
     else:
-        return "warnings (never warned on the corpus)"
+        basis = "unmeasured: never warned on the corpus"
     return ("warnings" if earns_warning(code) else "**notes**") + f" ({basis})"
 
 
