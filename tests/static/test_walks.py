@@ -20,7 +20,7 @@ from flask_doctor.static.model.project import Project
 from flask_doctor.static.names import ImportTable
 from flask_doctor.static.runner import _Walker
 from flask_doctor.static.source import SourceModule
-from flask_doctor.static.syntax import child_nodes
+from flask_doctor.static.syntax import child_nodes, statements
 
 SOURCES = sorted(Path(__file__).resolve().parents[2].joinpath("src", "flask_doctor").rglob("*.py"))
 
@@ -124,3 +124,32 @@ def test_lines_are_the_split_text(text: str) -> None:
     module = SourceModule("m.py", "m", text, ast.parse(text))
     assert module.lines == text.splitlines()
     assert module.line(1) == (text.splitlines() or [""])[0]
+
+
+_MATCH_AND_TRY_STAR = """
+def f(value):
+    match value:
+        case {"k": v} if v:
+            x.app = v
+        case _:
+            pass
+    try:
+        pass
+    except* ValueError:
+        y = lambda: (z := 1)
+    else:
+        w = [a for a in b if (c := a)]
+    finally:
+        q.app = None
+"""
+
+
+def test_statements_are_ast_walks_statements_in_its_order() -> None:
+    kinds = (ast.stmt, ast.excepthandler, ast.match_case, ast.mod)
+    trees = [tree for _, tree in _trees()] + [ast.parse(_MATCH_AND_TRY_STAR)]
+    total = 0
+    for tree in trees:
+        expected = [n for n in ast.walk(tree) if isinstance(n, kinds)]
+        assert statements(tree) == expected
+        total += len(expected)
+    assert total > 10_000

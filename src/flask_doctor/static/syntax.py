@@ -103,3 +103,31 @@ def all_child_nodes(node: ast.AST) -> list[ast.AST]:
         elif isinstance(value, ast.AST):
             out.append(value)
     return out
+
+
+_BLOCK_FIELDS = ("body", "orelse", "handlers", "finalbody", "cases")
+_BLOCK_PLANS: dict[type, tuple[str, ...]] = {}
+
+
+def statements(tree: ast.AST) -> list[ast.AST]:
+    """The statements of ``tree`` (with its except handlers and match cases) in ``ast.walk``'s order.
+
+    Statements only nest in statement blocks, never inside expressions, so
+    the walk reads the block fields and never enters an expression: the
+    same nodes ``ast.walk`` yields that are statements, in the same
+    (breadth-first) order, at a fraction of the cost.
+    """
+    out: list[ast.AST] = [tree]
+    index = 0
+    while index < len(out):
+        node = out[index]
+        index += 1
+        cls = node.__class__
+        plan = _BLOCK_PLANS.get(cls)
+        if plan is None:
+            plan = _BLOCK_PLANS[cls] = tuple(f for f in cls._fields if f in _BLOCK_FIELDS)  # type: ignore[attr-defined]
+        for name in plan:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                out += value
+    return out

@@ -176,8 +176,20 @@ def sets_socket_timeout(project: Project) -> bool:
     return any(site.name == "socket.setdefaulttimeout" for site in project.calls)
 
 
+#: Last segments of every callee :func:`classify_http_call` knows. A method call's
+#: callee name ends with the attribute as written (``qualify`` keeps the tail), so
+#: ``x.commit()`` is no HTTP call whatever ``x`` is.
+_HTTP_LAST_NAMES = frozenset(
+    {name.rsplit(".", 1)[-1] for name in (*REQUESTS_FUNCTIONS, *HTTPX_FUNCTIONS, *HTTPX_CLIENT_TYPES, *URLOPEN)}
+    | {*HTTP_VERBS, "stream", "send"}
+)
+
+
 def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
     """An outgoing HTTP call and what is wrong with its timeout, if anything."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr not in _HTTP_LAST_NAMES:
+        return None
     name = callee_name(ctx, call)
     if not name:
         return None

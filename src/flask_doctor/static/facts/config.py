@@ -48,6 +48,7 @@ from flask_doctor.static.model import (
     classify_env,
 )
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import statements
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import CallSite, FunctionInfo, Project
@@ -527,23 +528,28 @@ def config_fallbacks(project: Project) -> list[ConfigFallback]:
         found.append(ConfigFallback(location, how, qualname, project.config_classes[qualname]))
 
     for site in project.calls:
+        call = site.node
+        # the callee's name first: it is cheap, and few calls can fall back to a config
+        func = dotted(call.func) or ""
+        setdefault = func.endswith("environ.setdefault") and len(call.args) == 2
+        last = func.rsplit(".", 1)[-1]
+        if not (setdefault or last == "from_object" or _FACTORY_NAME.match(last)):
+            continue
         if site.in_main or not _production_code(project, site.module, site.node.lineno):
             continue
-        call = site.node
         table = site.function.imports if site.function is not None else project.module_imports.get(site.module.name)
         if table is None:
             continue
-        func = dotted(call.func) or ""
-        if func.endswith("environ.setdefault") and len(call.args) == 2:
+        if setdefault:
             add(site.module, call, call.args[1], f"`{short(call, 70)}`")
             continue
-        if func.rsplit(".", 1)[-1] == "from_object" or _FACTORY_NAME.match(func.rsplit(".", 1)[-1]):
+        if last == "from_object" or _FACTORY_NAME.match(last):
             for arg in [*call.args, *(kw.value for kw in call.keywords)]:
                 add(site.module, call, env_default(arg, table), f"`{short(arg, 70)}`")
     for module in project.modules.values():
         if "environ[" not in module.text:
             continue
-        for node in ast.walk(module.tree):
+        for node in statements(module.tree):
             if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
                 continue
             target = node.targets[0]

@@ -18,6 +18,7 @@ from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.orm.assignments import assignments, params_and_locals
 from flask_doctor.static.model import SQLALCHEMY_TYPES
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import statements
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -492,7 +493,7 @@ def app_bound_extensions(project: Project) -> dict[str, Location]:
     by_last = {o.qualname.rsplit(".", 1)[-1]: o.qualname for o in dbs}
     for module in project.modules.values():
         table = project.module_imports.get(module.name)
-        for node in ast.walk(module.tree):
+        for node in statements(module.tree):
             if not isinstance(node, ast.Assign) or (isinstance(node.value, ast.Constant) and node.value.value is None):
                 continue
             for target in node.targets:
@@ -512,6 +513,7 @@ def app_bound_extensions(project: Project) -> dict[str, Location]:
     return bound
 
 
+@project_fact
 def bound_to_app(project: Project) -> Location | None:
     """Where the project's Flask-SQLAlchemy extension is bound to an app, when every one of them is."""
     dbs = project.objects_of(SQLALCHEMY_TYPES)
