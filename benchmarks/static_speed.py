@@ -226,10 +226,14 @@ def main() -> None:
     for tool, argv in {
         "bandit": ["bandit", "--version"],
         "ruff": ["ruff", "--version"],
-        "semgrep": [args.semgrep or "semgrep", "--version"],
+        # without the flag, semgrep asks its server for the newest version and, offline, hangs
+        "semgrep": [args.semgrep or "semgrep", "--version", "--disable-version-check"],
     }.items():
+        quiet = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
         try:
-            out = subprocess.run(argv, capture_output=True, text=True, timeout=60).stdout.strip().splitlines()
+            out = (
+                subprocess.run(argv, capture_output=True, text=True, timeout=60, env=quiet).stdout.strip().splitlines()
+            )
             versions[tool] = out[0] if out else ""
             if not out:
                 err = subprocess.run(argv, capture_output=True, text=True, timeout=60).stderr.strip().splitlines()
