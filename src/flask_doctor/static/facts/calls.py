@@ -882,20 +882,9 @@ def only_tests_call(ctx: Context) -> bool:
         return False  # a module's function may be a callback or a table entry the call graph does not follow
     owner = fn.qualname.rsplit(".", 1)[0]
     cls = ctx.project.classes.get(owner)
-    if cls is None or _overrides(ctx.project, owner, fn.name):
+    if cls is None or ctx.project.base_defines(owner, fn.name):
         return False  # ``provider.update(...)`` on a base-typed object runs this override: not test-only
     return any(s is not fn and s.contexts & _RUNS_IN_APP for s in cls.methods.values())
-
-
-def _overrides(project: Project, owner: str, method: str) -> bool:
-    """Does a base class of ``owner`` (in the project) also define ``method``?"""
-    for base in project.lineage(owner):
-        if base == owner:
-            continue
-        cls = project.classes.get(base)
-        if cls is not None and method in cls.methods:
-            return True
-    return False
 
 
 def _falsy_parameter(fn: FunctionInfo, test: ast.expr) -> str | None:

@@ -146,7 +146,7 @@ def build_index(project: Project) -> DispatchIndex:
                 continue
             if is_abstract(method):
                 interface.setdefault(name, []).extend(overrides)
-            if _defined_above(project, cls.qualname, name):
+            if project.base_defines(cls.qualname, name):
                 continue  # a family is keyed by its topmost class
             families.setdefault(name, {})[cls.qualname] = [method, *overrides]
     definers: dict[str, int] = {}
@@ -281,15 +281,6 @@ def _unique_properties(
             ):
                 candidates.pop(node.attr)
     return {name: properties[cls_qual][name] for name, cls_qual in candidates.items()}
-
-
-def _defined_above(project: Project, class_qual: str, name: str) -> bool:
-    """A project base class of ``class_qual`` also defines ``name``."""
-    for current in project.lineage(class_qual):
-        cls = project.classes.get(current)
-        if current != class_qual and cls is not None and name in cls.methods:
-            return True
-    return False
 
 
 def _returned_classes(project: Project, fn: FunctionInfo, body: Iterable[ast.AST]) -> set[str]:

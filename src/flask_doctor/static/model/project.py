@@ -76,6 +76,14 @@ class Project:
             if cls is not None:
                 stack.extend(cls.bases)
 
+    def base_defines(self, class_qual: str, name: str) -> bool:
+        """Does a project base class of ``class_qual`` also define method ``name`` (an override)?"""
+        for current in self.lineage(class_qual):
+            cls = self.classes.get(current)
+            if current != class_qual and cls is not None and name in cls.methods:
+                return True
+        return False
+
     def is_subtype(self, type_name: str | None, types: set[str]) -> bool:
         return bool(type_name) and any(t in types for t in self.lineage(type_name))  # type: ignore[arg-type]
 
