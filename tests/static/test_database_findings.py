@@ -127,13 +127,17 @@ def test_fd202_evidence_points_at_the_loop_and_the_helper_query() -> None:
         def owners():
             return [owner(uid).email for uid in request.json["ids"]]
         """
-    # a loop over request data is weak evidence (N is set by the client): reported with --preview only
-    assert _check(code, "FD202") == []
-    findings = _check(code, "FD202", preview=True)
+    # a loop over the ids a request sends runs as many lookups as the client asks for: a warning by default
+    findings = _check(code, "FD202")
     assert len(findings) == 1
+    assert findings[0].severity is Severity.WARNING
     assert findings[0].location.line == 10
-    assert [e.message for e in findings[0].evidence] == ["the loop", "query in `owner`"]
-    assert [e.location.line for e in findings[0].evidence if e.location] == [10, 6]
+    assert [e.message for e in findings[0].evidence] == [
+        "the loop",
+        "the loop walks data the client sends: `request.json['ids']`",
+        "query in `owner`",
+    ]
+    assert [e.location.line for e in findings[0].evidence if e.location] == [10, 10, 6]
 
 
 def test_fd203_is_quiet_when_the_query_eager_loads_the_relationship() -> None:

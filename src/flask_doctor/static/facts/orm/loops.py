@@ -403,12 +403,67 @@ def item_reads(
     return found
 
 
+# ------------------------------------------------------------------ data the client sends
+#: What a WTForms field holds once the form is bound to the request (``form.ids.data``).
+_FIELD_DATA = ("data", "raw_data", "entries")
+
+
+def _form_types() -> set[str]:
+    from flask_doctor.static.model.builder import FORM_TYPES  # the model's one list of form base classes
+
+    return FORM_TYPES
+
+
+def _form_class(project: Project, fn: FunctionInfo, value: ast.expr) -> bool:
+    """``Form(...)``/``Form.build(request)``: an instance of a project form class (Flask-WTF, WTForms)."""
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    for candidate in (func, func.value if isinstance(func, ast.Attribute) else None):
+        name = dotted(candidate) if candidate is not None else None
+        qualified = fn.imports.qualify(name) if name else None
+        if qualified and project.is_subtype(project.canonical(qualified), _form_types()):
+            return True
+    return False
+
+
+def form_data(project: Project, fn: FunctionInfo, expr: ast.expr, depth: int = 0) -> ast.expr | None:
+    """The field of a submitted form ``expr`` reads (``form.events.raw_data``, a local holding it), else ``None``.
+
+    A form bound to the request carries what the client posted, like ``request.form`` itself.
+    """
+    expr = _unwrap(expr)
+    if isinstance(expr, ast.Name):
+        values = assignments(project, fn).get(expr.id, []) if depth < 2 else []
+        return next((f for f in (form_data(project, fn, v, depth + 1) for v in values) if f is not None), None)
+    while True:  # ``form.ids.data[:50]``, ``form.tags.data.split(",")``: still the posted values
+        if isinstance(expr, ast.Subscript):
+            expr = expr.value
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+            expr = expr.func.value
+        else:
+            break
+    if not (
+        isinstance(expr, ast.Attribute)
+        and expr.attr in _FIELD_DATA
+        and isinstance(expr.value, ast.Attribute)
+        and isinstance(expr.value.value, ast.Name)
+    ):
+        return None
+    form = expr.value.value.id
+    typed = fn.local_types.get(form)
+    if typed and project.is_subtype(typed, _form_types()):
+        return expr
+    return expr if any(_form_class(project, fn, v) for v in assignments(project, fn).get(form, [])) else None
+
+
 __all__ = [
     "ItemRead",
     "Loop",
     "constant_iterable",
     "enclosing_loop",
     "fixed_collection",
+    "form_data",
     "item_names",
     "item_reads",
     "loop_item",

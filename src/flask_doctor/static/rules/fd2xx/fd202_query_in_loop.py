@@ -5,12 +5,13 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Location, Severity
-from flask_doctor.static.facts.flows import callers
+from flask_doctor.static.facts.flows import callers, sink_source
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.loops import (
     Loop,
     enclosing_loop,
     fixed_collection,
+    form_data,
     item_names,
     loop_names,
     outer_loop,
@@ -268,8 +269,8 @@ class QueryInLoop(Rule):
                 return any(db.session.query(model).first() is not None for model in ROLLUPS)
             """),
         # without --preview: weak evidence stays silent. A lookup whose arguments never change (hoist it),
-        # a helper served by a cache, a dict memo, a loop that returns at its first match, a get-or-create
-        # helper that writes per item, and a loop over the names a request sends.
+        # a helper served by a cache, a dict memo, a loop that returns at its first match, and a get-or-create
+        # helper called for each name a request sends (it writes per item anyway).
         Valid("""
             from datetime import datetime
             from flask import Flask, request
@@ -319,7 +320,6 @@ class QueryInLoop(Rule):
                         return "orphan"
                 for name in request.json["teams"]:
                     team_for(name)
-                    Team.query.filter_by(name=name).first()
                 return {"rows": rows}
             """),
         # without --preview: deleting a board removes its tags one by one, each with its own cascade (a write
@@ -400,26 +400,6 @@ class QueryInLoop(Rule):
             def albums():
                 return {"n": len(page_rows(Album, 1)[0])}
             """),
-        # without --preview: the package names of each manifest a request uploads (request data, not rows)
-        Valid("""
-            from flask import Flask, request
-            from flask_sqlalchemy import SQLAlchemy
-            app = Flask(__name__)
-            db = SQLAlchemy(app)
-
-            class Package(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                name = db.Column(db.String)
-
-            @app.post("/manifests")
-            def check_manifests():
-                unknown = []
-                for manifest in request.json["manifests"]:
-                    for name in manifest["packages"]:
-                        if Package.query.filter_by(name=name).first() is None:
-                            unknown.append(name)
-                return {"unknown": unknown}
-            """),
     )
     INVALID = (
         # a nightly job walks every advisory an import job stored and, for each package name listed in the
@@ -495,8 +475,7 @@ class QueryInLoop(Rule):
                     product = find_product(row["sku"])  # expect
                 return "ok"
             """,
-            message="a note: the loop walks `request.json['rows']`",
-            preview=True,
+            message="`find_product(...)` runs a query",
             files={
                 "models.py": """
             from flask_sqlalchemy import SQLAlchemy
@@ -506,6 +485,40 @@ class QueryInLoop(Rule):
             """
             },
         ),
+        # a bulk check of uploaded manifests: one lookup per package name of every manifest the request
+        # sends; and a bulk tagging form: one lookup per event id the client ticked
+        Invalid("""
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            from flask_wtf import FlaskForm
+            from wtforms import FieldList, StringField
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Package(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class TagForm(FlaskForm):
+                events = FieldList(StringField("event"))
+
+            @app.post("/manifests")
+            def check_manifests():
+                unknown = []
+                for manifest in request.json["manifests"]:
+                    for name in manifest["packages"]:
+                        if Package.query.filter_by(name=name).first() is None:  # expect
+                            unknown.append(name)
+                return {"unknown": unknown}
+
+            @app.post("/tags")
+            def tag_events():
+                form = TagForm()
+                picked = form.events.data
+                for event_id in picked:
+                    package = Package.query.filter_by(name=event_id).first()  # expect
+                return "ok"
+            """),
         # a report over every login of the period: a helper, then another helper, runs the query per person
         Invalid(
             """
@@ -971,6 +984,10 @@ class QueryInLoop(Rule):
                 assert ctx.function is not None
                 passed.append(Evidence(f"`{ctx.function.display}` passes them to `{callee}`", ctx.location(call)))
         if rows is None:
+            sent = _client_sent(iterable, ctx)
+            if sent is not None:
+                return None, sent
+        if rows is None:
             # ``for cve in cves: for v in cve.vendors: Vendor.query...``: the inner list belongs to each row of
             # an outer loop over a query, so the query runs per inner item of every outer row
             outer = outer_loop(ctx, loop)
@@ -1095,6 +1112,23 @@ def _rows_passed_in(iterable: ast.expr, ctx: Context) -> tuple[Query, Context, a
         rows = loop_rows(value, caller_ctx, helpers=True)
         if rows is not None and rows.model is not None:
             return rows, caller_ctx, call, value
+    return None
+
+
+def _client_sent(iterable: ast.expr, ctx: Context) -> list[Evidence] | None:
+    """The loop walks what the client sent (a JSON list, a form's ids): N is whatever the request says.
+
+    Read in the function, through a parameter a caller fills with request data, or from a field of a
+    submitted form. ``None`` when the loop walks something else.
+    """
+    found = sink_source(ctx, iterable)
+    if found is not None:
+        what, via = found
+        return [Evidence(f"the loop walks data the client sends: {what}", ctx.location(iterable)), *via]
+    assert ctx.function is not None
+    field = form_data(ctx.project, ctx.function, iterable)
+    if field is not None:
+        return [Evidence(f"the loop walks `{_short(field)}`, a field of the submitted form", ctx.location(iterable))]
     return None
 
 
