@@ -19,7 +19,7 @@ from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import all_child_nodes
 
 if TYPE_CHECKING:  # pragma: no cover
-    from flask_doctor.static.model import FunctionInfo, Project
+    from flask_doctor.static.model import FunctionInfo, ModelInfo, Project
 
 
 @dataclass(frozen=True)
@@ -36,19 +36,61 @@ class ParamQuery:
 def param_names(project: Project, fn: FunctionInfo) -> frozenset[str]:
     """``fn``'s parameters and the locals computed from them (what a caller's argument flows into)."""
     params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self", "cls"}
-    tainted = set(params)
-    if params:
+    return _flowing_from(project, fn, params)
+
+
+def _flowing_from(project: Project, fn: FunctionInfo, names: set[str]) -> frozenset[str]:
+    """``names`` and the locals of ``fn`` computed from them."""
+    tainted = set(names)
+    if names:
         for name, values in assignments(project, fn).items():
-            if any(uses_any(v, params) for v in values):
+            if any(uses_any(v, names) for v in values):
                 tainted.add(name)
     return frozenset(tainted)
 
 
 @keyed_fact
+def item_names_in(project: Project, key: tuple[FunctionInfo, bool]) -> frozenset[str]:
+    """What carries the loop's item inside a helper: its parameters, and ``self`` for a method called on the item.
+
+    ``for net in networks: net.size()`` runs ``size`` with ``self`` bound to each row: a query built from
+    ``self.id`` there is a query per row, as ``size(net)`` building it from a parameter would be.
+    """
+    fn, on_item = key
+    names = set(param_names(project, fn))
+    if on_item:
+        names |= _flowing_from(project, fn, {"self"})
+    return frozenset(names)
+
+
+#: Attributes of ``self`` that are the class, not the row (``self.query.count()`` is not keyed by the row).
+_CLASS_LEVEL = frozenset({"query", "__class__", "__table__", "__tablename__", "metadata"})
+
+
+def _keyed_by(node: ast.AST, names: frozenset[str]) -> bool:
+    """``node`` reads one of ``names``, other than ``self.query``/``self.__class__`` (the class, not the row)."""
+    skip: set[int] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute) and sub.attr in _CLASS_LEVEL and isinstance(sub.value, ast.Name):
+            skip.add(id(sub.value))
+    return any(
+        isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id in names and id(sub) not in skip
+        for sub in ast.walk(node)
+    )
+
+
+@keyed_fact
 def param_queries(project: Project, fn: FunctionInfo) -> list[ParamQuery]:
     """Queries in ``fn`` whose arguments come from its parameters (``def load(uid): User.query.get(uid)``)."""
+    return item_queries(project, (fn, False))
+
+
+@keyed_fact
+def item_queries(project: Project, key: tuple[FunctionInfo, bool]) -> list[ParamQuery]:
+    """Queries in ``fn`` built from what carries the loop's item (:func:`item_names_in`)."""
+    fn, _on_item = key
     found: list[ParamQuery] = []
-    tainted = param_names(project, fn)
+    tainted = item_names_in(project, key)
     if not tainted:
         return found
     helper_ctx = helper_context(project, fn)
@@ -63,7 +105,7 @@ def param_queries(project: Project, fn: FunctionInfo) -> list[ParamQuery]:
             return
         if isinstance(node, ast.Call):
             query = is_query_execution(node, helper_ctx)
-            if query is not None and uses_any(node, set(tainted)) and not filters_by_list(query):
+            if query is not None and _keyed_by(node, tainted) and not filters_by_list(query):
                 found.append(ParamQuery(node, query, guard))
         for child in all_child_nodes(node):
             visit(child, guard)
@@ -81,28 +123,58 @@ class ItemQuery:
     found: ParamQuery
 
 
-def item_query(project: Project, scope: FunctionInfo, call: ast.Call, depth: int = 0) -> ItemQuery | None:
-    """The query ``call`` runs with what it is given: ``export_row(row)`` -> ``lookup(row.owner_id)`` -> query."""
-    name = dotted(call.func)
-    helper = project.resolve_function(name, scope, scope.module) if name else None
+def item_query(
+    project: Project,
+    scope: FunctionInfo,
+    call: ast.Call,
+    depth: int = 0,
+    items: dict[str, ModelInfo] | None = None,
+) -> ItemQuery | None:
+    """The query ``call`` runs with what it is given: ``export_row(row)`` -> ``lookup(row.owner_id)`` -> query.
+
+    ``items`` maps names holding a model row to its model (the loop's item, ``self`` in a method called on
+    it): ``net.size()`` reaches ``Network.size`` through the call graph's method lookup, and a query built
+    from ``self`` there runs once per row.
+    """
+    helper, on_item = _callee(project, scope, call, items or {})
     if helper is None or helper is scope:
         return None
-    queries = [q for q in param_queries(project, helper) if not passes(call, helper, q.guards)]
+    queries = [q for q in item_queries(project, (helper, on_item)) if not passes(call, helper, q.guards)]
     if queries:
         return ItemQuery((helper,), queries[0])
     if depth >= 1:
         return None
-    tainted = set(param_names(project, helper))
+    tainted = item_names_in(project, (helper, on_item))
+    inner_items = {"self": items[_receiver(call) or ""]} if on_item and items else None
     guards = _optional_guards(project, helper)
     for _name, inner in helper.calls:
-        if not uses_any(inner, tainted):
+        if not _keyed_by(inner, tainted):
             continue
         if passes(call, helper, guards.get(id(inner), frozenset())):
             continue  # ``if priority_map is None: priority_map = load(...)``: the caller passed it
-        deeper = item_query(project, helper, inner, depth + 1)
+        deeper = item_query(project, helper, inner, depth + 1, inner_items)
         if deeper is not None:
             return ItemQuery((helper, *deeper.helpers), deeper.found)
     return None
+
+
+def _receiver(call: ast.Call) -> str | None:
+    """``net`` in ``net.size()``."""
+    func = call.func
+    return func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else None
+
+
+def _callee(
+    project: Project, scope: FunctionInfo, call: ast.Call, items: dict[str, ModelInfo]
+) -> tuple[FunctionInfo | None, bool]:
+    """The project function ``call`` reaches, and whether it runs as a method of a row in ``items``."""
+    receiver = _receiver(call)
+    if receiver is not None and receiver in items and isinstance(call.func, ast.Attribute):
+        method = project._method(items[receiver].qualname, call.func.attr)
+        if method is not None:
+            return method, True
+    name = dotted(call.func)
+    return (project.resolve_function(name, scope, scope.module) if name else None), False
 
 
 @keyed_fact
@@ -154,4 +226,14 @@ def passes(call: ast.Call, fn: FunctionInfo, names: set[str] | frozenset[str]) -
     return any(name in names for name in positional[: len(call.args)])
 
 
-__all__ = ["ItemQuery", "ParamQuery", "item_query", "optional_params", "param_names", "param_queries", "passes"]
+__all__ = [
+    "ItemQuery",
+    "ParamQuery",
+    "item_names_in",
+    "item_queries",
+    "item_query",
+    "optional_params",
+    "param_names",
+    "param_queries",
+    "passes",
+]

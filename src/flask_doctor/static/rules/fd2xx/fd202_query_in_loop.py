@@ -13,12 +13,13 @@ from flask_doctor.static.facts.orm.loops import (
     fixed_collection,
     form_data,
     item_names,
+    loop_item,
     loop_names,
     outer_loop,
     stops_at_first_match,
     uses_any,
 )
-from flask_doctor.static.facts.orm.models import uses_sqlalchemy
+from flask_doctor.static.facts.orm.models import relations, uses_sqlalchemy
 from flask_doctor.static.facts.orm.params import item_query
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
@@ -29,6 +30,7 @@ from flask_doctor.static.facts.orm.queries import (
     helper_context,
     in_application_code,
     is_query_execution,
+    loads_eagerly,
     loop_rows,
     query_label,
     query_of,
@@ -42,6 +44,7 @@ from flask_doctor.static.facts.orm.usage import (
 )
 from flask_doctor.static.model import (
     FunctionInfo,
+    ModelInfo,
 )
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
@@ -203,16 +206,24 @@ class QueryInLoop(Rule):
                     Realm.query.filter_by(id=key).first()
                 return [device_to_dict(d, realm_names=realm_names) for d in Device.query.limit(50)]
             """),
-        # the loop's own rows looked up again by primary key: the session already holds them
+        # the loop's own rows looked up again by primary key, and each row's owner that the query loaded with
+        # it (`joinedload`): the session already holds them, so `Session.get` answers with no query
         Valid("""
             from flask import Flask, jsonify
             from flask_sqlalchemy import SQLAlchemy
+            from sqlalchemy.orm import joinedload
             app = Flask(__name__)
             db = SQLAlchemy(app)
+
+            class Owner(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
 
             class Project(db.Model):
                 id = db.Column(db.Integer, primary_key=True)
                 name = db.Column(db.String)
+                owner_id = db.Column(db.Integer, db.ForeignKey("owner.id"))
+                owner = db.relationship("Owner")
 
             @app.get("/projects")
             def projects():
@@ -221,6 +232,11 @@ class QueryInLoop(Rule):
                     fresh = db.session.get(Project, project.id)
                     names.append(fresh.name)
                 return jsonify(names)
+
+            @app.get("/owners")
+            def owners():
+                rows = Project.query.options(joinedload(Project.owner)).limit(20).all()
+                return jsonify([db.session.get(Owner, p.owner_id).name for p in rows])
             """),
         # configured providers, a configured cleanup list, a module-level tuple of tables, and the same
         # primary key fetched on every iteration (the identity map answers): none of these is N+1
@@ -519,6 +535,48 @@ class QueryInLoop(Rule):
                     package = Package.query.filter_by(name=event_id).first()  # expect
                 return "ok"
             """),
+        # a list endpoint asks each network row for its size: the model's method asks another method, which
+        # queries the network's nodes with ``self.id`` (the row); the total count of networks is the same for
+        # every row and is not reported
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Network(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+                def nodes(self, failed=False):
+                    return Node.query.filter_by(network_id=self.id, failed=failed).all()
+
+                def size(self):
+                    return len(self.nodes())
+
+                def share(self):
+                    return 1 / self.query.count()
+
+            class Node(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                network_id = db.Column(db.Integer, db.ForeignKey("network.id"))
+                failed = db.Column(db.Boolean, default=False)
+
+            @app.post("/networks")
+            def create_network():
+                db.session.add(Network())
+                db.session.commit()
+                return "ok"
+
+            @app.get("/networks")
+            def networks():
+                rows = Network.query.order_by(Network.created.desc()).all()
+                return [{"id": n.id, "size": n.size(), "share": n.share()} for n in rows]  # expect
+            """,
+            message="`n.size(...)` → `Network.nodes` runs a query",
+        ),
         # a report over every login of the period: a helper, then another helper, runs the query per person
         Invalid(
             """
@@ -838,7 +896,7 @@ class QueryInLoop(Rule):
         if not uses_any(node, names) or ctx.function is None:
             return
         # a query under ``if realm_names is None:`` does not run when the loop passes realm_names
-        found = item_query(ctx.project, ctx.function, node)
+        found = item_query(ctx.project, ctx.function, node, items=_row_items(loop, ctx))
         if found is None:
             return
         qcall, query = found.found.call, found.found.query
@@ -862,7 +920,8 @@ class QueryInLoop(Rule):
 
     @staticmethod
     def _already_loaded(node: ast.Call, query: Query, loop: Loop, ctx: Context) -> bool:
-        """A primary-key lookup of the loop's own item: the rows were loaded by the loop's query.
+        """A primary-key lookup of an object the loop's query already loaded: its own rows, or a relationship
+        it loads eagerly.
 
         ``for p in Project.query.limit(20): db.session.get(Project, p.id)`` asks the session for
         an object it already holds; ``Session.get`` answers from the identity map with no query.
@@ -870,16 +929,21 @@ class QueryInLoop(Rule):
         if not query.names & {"get", "get_or_404"} or query.model is None:
             return False
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
-        rows = loop_rows(iterable, ctx)
-        if rows is None or rows.model is None or rows.model.qualname != query.model.qualname:
+        rows = loop_rows(iterable, ctx, helpers=True)
+        if rows is None or rows.model is None:
             return False
-        items = item_names(loop)
         key = node.args[-1] if node.args else None
-        return (
-            isinstance(key, ast.Attribute)
-            and key.attr == "id"
-            and isinstance(key.value, ast.Name)
-            and key.value.id in items
+        if not (
+            isinstance(key, ast.Attribute) and isinstance(key.value, ast.Name) and key.value.id in item_names(loop)
+        ):
+            return False
+        if rows.model.qualname == query.model.qualname:
+            return key.attr == "id"
+        # ``for p in Post.query.options(joinedload(Post.author)): db.session.get(User, p.author_id)``: the query
+        # already put every author in the session
+        return any(
+            rel.target.rsplit(".", 1)[-1] == query.model.name and loads_eagerly(rows, rel.attr)
+            for rel in relations(ctx.project, rows.model).values()
         )
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
@@ -1113,6 +1177,20 @@ def _rows_passed_in(iterable: ast.expr, ctx: Context) -> tuple[Query, Context, a
         if rows is not None and rows.model is not None:
             return rows, caller_ctx, call, value
     return None
+
+
+def _row_items(loop: Loop, ctx: Context) -> dict[str, ModelInfo]:
+    """The loop's item and the model of the rows it walks (``{"net": Network}``), when it walks a query's rows."""
+    target, iterable = (
+        (loop.target, loop.iter)
+        if isinstance(loop, (ast.For, ast.AsyncFor))
+        else (loop.generators[0].target, loop.generators[0].iter)
+    )
+    var, iterable = loop_item(target, iterable)
+    if var is None:
+        return {}
+    rows = loop_rows(iterable, ctx, helpers=True)
+    return {var: rows.model} if rows is not None and rows.model is not None else {}
 
 
 def _client_sent(iterable: ast.expr, ctx: Context) -> list[Evidence] | None:
