@@ -752,23 +752,66 @@ _ONE_ROW_OR_COLUMNS = {
 }
 
 
-def iterated_query(iterable: ast.expr, ctx: Context) -> Query | None:
-    """The query whose model instances a loop walks (``q.all()``, ``page.items``, ``scalars()``)."""
+def iterated_query(iterable: ast.expr, ctx: Context, *, helpers: bool = False) -> Query | None:
+    """The query whose model instances a loop walks (``q.all()``, ``page.items``, ``scalars()``).
+
+    With ``helpers`` the rows may also come from a project function: one that returns the query
+    (``self.get_bills()``, ``Board.visible().all()``) or a list of its rows (see :func:`loop_rows`).
+    """
     if isinstance(iterable, ast.Attribute) and iterable.attr == "items":
-        query = query_of(iterable.value, ctx)
+        query = query_of(iterable.value, ctx, helpers=helpers)
         return query if query is not None and "paginate" in query.names else None
     if isinstance(iterable, ast.Name) and ctx.function is not None:
         values = assignments(ctx.project, ctx.function).get(iterable.id, [])
         if len(values) == 1 and isinstance(values[0], ast.Attribute):
-            return iterated_query(values[0], ctx)
+            return iterated_query(values[0], ctx, helpers=helpers)
     query = query_of(iterable, ctx)
-    if query is None or query.model is None or not query.scalars:
+    if query is None and helpers:
+        query = loop_rows(iterable, ctx, helpers=True)
+    return query if query is not None and walks_instances(query) else None
+
+
+def walks_instances(query: Query) -> bool:
+    """The query's rows are model instances, several of them (not one row, not columns)."""
+    if query.model is None or not query.scalars or query.names & _ONE_ROW_OR_COLUMNS:
+        return False
+    return not (query.root == "select" and not (query.names & SESSION_EXECUTE))
+
+
+def rows_passed_in(iterable: ast.expr, ctx: Context) -> tuple[Query, Context, ast.Call, ast.expr] | None:
+    """A parameter a caller fills with the rows of a query (``forum.delete(users)``, ``users = q.all()``).
+
+    Returns the query, a context in the caller, the call and the argument; one caller level, through the
+    project's call graph (:func:`~flask_doctor.static.facts.flows.callers`).
+    """
+    from flask_doctor.static.facts.flows import callers  # flows reads taint facts, which read these
+
+    fn = ctx.function
+    if isinstance(iterable, ast.BoolOp) and isinstance(iterable.op, ast.Or):
+        iterable = iterable.values[0]  # ``for tag in tags or []``: what the caller passes, if anything
+    if not isinstance(iterable, ast.Name) or fn is None or iterable.id in assignments(ctx.project, fn):
         return None
-    if query.names & _ONE_ROW_OR_COLUMNS:
+    args = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if iterable.id not in args:
         return None
-    if query.root == "select" and not (query.names & SESSION_EXECUTE):
-        return None
-    return query
+    index = args.index(iterable.id)
+    if fn.class_name and args[0] in ("self", "cls"):
+        index -= 1
+    for call, caller in callers(ctx.project).get(fn.qualname, ()):
+        value = next((kw.value for kw in call.keywords if kw.arg == iterable.id), None)
+        if (
+            value is None
+            and 0 <= index < len(call.args)
+            and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1])
+        ):
+            value = call.args[index]
+        if value is None:
+            continue
+        caller_ctx = helper_context(ctx.project, caller)
+        rows = loop_rows(value, caller_ctx, helpers=True)
+        if rows is not None and rows.model is not None:
+            return rows, caller_ctx, call, value
+    return None
 
 
 def helper_context(project: Project, fn: FunctionInfo) -> Context:
@@ -975,8 +1018,10 @@ __all__ = [
     "query_label",
     "query_of",
     "returned_rows",
+    "rows_passed_in",
     "run_context",
     "selection",
     "unknown_filter",
     "uses_sqlalchemy",
+    "walks_instances",
 ]

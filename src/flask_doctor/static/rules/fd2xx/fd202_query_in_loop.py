@@ -5,8 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Location, Severity
-from flask_doctor.static.facts.flows import callers, sink_source
-from flask_doctor.static.facts.orm.assignments import assignments
+from flask_doctor.static.facts.flows import sink_source
 from flask_doctor.static.facts.orm.loops import (
     Loop,
     enclosing_loop,
@@ -27,13 +26,13 @@ from flask_doctor.static.facts.orm.queries import (
     Query,
     bound_reason,
     filters_by_list,
-    helper_context,
     in_application_code,
     is_query_execution,
     loads_eagerly,
     loop_rows,
     query_label,
     query_of,
+    rows_passed_in,
 )
 from flask_doctor.static.facts.orm.usage import (
     DELETES,
@@ -1041,7 +1040,7 @@ class QueryInLoop(Rule):
         rows = loop_rows(iterable, ctx, helpers=True)
         passed: list[Evidence] = []
         if rows is None:
-            fed = _rows_passed_in(iterable, ctx)
+            fed = rows_passed_in(iterable, ctx)
             if fed is not None:
                 callee = ctx.function.display
                 rows, ctx, call, iterable = fed
@@ -1147,36 +1146,6 @@ def _memoised(node: ast.AST, loop: Loop) -> bool:
         if isinstance(sub, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in sub.ops):
             tested.update(dotted(c) or "" for c in sub.comparators)
     return bool((stored & tested) - {""})
-
-
-def _rows_passed_in(iterable: ast.expr, ctx: Context) -> tuple[Query, Context, ast.Call, ast.expr] | None:
-    """A parameter a caller fills with the rows of a query (``forum.delete(users)``, ``users = q.all()``)."""
-    fn = ctx.function
-    if isinstance(iterable, ast.BoolOp) and isinstance(iterable.op, ast.Or):
-        iterable = iterable.values[0]  # ``for tag in tags or []``: what the caller passes, if anything
-    if not isinstance(iterable, ast.Name) or fn is None or iterable.id in assignments(ctx.project, fn):
-        return None
-    args = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
-    if iterable.id not in args:
-        return None
-    index = args.index(iterable.id)
-    if fn.class_name and args[0] in ("self", "cls"):
-        index -= 1
-    for call, caller in callers(ctx.project).get(fn.qualname, ()):
-        value = next((kw.value for kw in call.keywords if kw.arg == iterable.id), None)
-        if (
-            value is None
-            and 0 <= index < len(call.args)
-            and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1])
-        ):
-            value = call.args[index]
-        if value is None:
-            continue
-        caller_ctx = helper_context(ctx.project, caller)
-        rows = loop_rows(value, caller_ctx, helpers=True)
-        if rows is not None and rows.model is not None:
-            return rows, caller_ctx, call, value
-    return None
 
 
 def _row_items(loop: Loop, ctx: Context) -> dict[str, ModelInfo]:

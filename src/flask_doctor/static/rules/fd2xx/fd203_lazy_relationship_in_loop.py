@@ -18,8 +18,10 @@ from flask_doctor.static.facts.orm.queries import (
     parent_key,
     per_owner,
     query_label,
+    rows_passed_in,
     run_context,
     selection,
+    walks_instances,
 )
 from flask_doctor.static.facts.orm.usage import (
     DELETES,
@@ -314,6 +316,52 @@ class LazyRelationshipInLoop(Rule):
             """,
             files={"models.py": _MODELS},
         ),
+        # the project's own query helper loads each expense's sharers with it (`subqueryload`), so the export
+        # that walks its rows reads them from memory
+        Valid("""
+            from datetime import datetime
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            from sqlalchemy import orm
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            sharers = db.Table(
+                "sharers",
+                db.Column("expense_id", db.Integer, db.ForeignKey("expense.id")),
+                db.Column("friend_id", db.Integer, db.ForeignKey("friend.id")),
+            )
+
+            class Friend(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Trip(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+                def expenses(self):
+                    return Expense.query.options(orm.subqueryload(Expense.sharers)).filter(Expense.trip_id == self.id)
+
+                def export(self):
+                    return [[f.name for f in e.sharers] for e in self.expenses().order_by(Expense.created)]
+
+            class Expense(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                trip_id = db.Column(db.Integer, db.ForeignKey("trip.id"))
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+                sharers = db.relationship(Friend, secondary=sharers)
+
+            @app.post("/trips/<int:tid>/expenses")
+            def add_expense(tid):
+                db.session.add(Expense(trip_id=tid))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/trips/<int:tid>/export")
+            def export(tid):
+                trip = Trip.query.get_or_404(tid)
+                return {"rows": trip.export()}
+            """),
     )
     INVALID = (
         # the signed-in user's watched repositories, each with its owner's name: the watch list comes in one
@@ -483,6 +531,69 @@ class LazyRelationshipInLoop(Rule):
             """,
             message="`csv_row` → `customer_label`, which reads `order.customer`",
         ),
+        # the same export without the eager load: each expense's sharers cost one query; and a CSV helper
+        # handed the rows of a query by its view reads each expense's payer (different friends pay)
+        Invalid(
+            """
+            import csv, io
+            from datetime import datetime
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            sharers = db.Table(
+                "sharers",
+                db.Column("expense_id", db.Integer, db.ForeignKey("expense.id")),
+                db.Column("friend_id", db.Integer, db.ForeignKey("friend.id")),
+            )
+
+            class Friend(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Trip(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+                def expenses(self):
+                    return Expense.query.filter(Expense.trip_id == self.id)
+
+                def export(self):
+                    return [[f.name for f in e.sharers] for e in self.expenses().order_by(Expense.created)]  # expect
+
+            class Expense(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                trip_id = db.Column(db.Integer, db.ForeignKey("trip.id"))
+                payer_id = db.Column(db.Integer, db.ForeignKey("friend.id"))
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+                sharers = db.relationship(Friend, secondary=sharers)
+                payer = db.relationship(Friend, foreign_keys=[payer_id])
+
+            def csv_text(expenses):
+                out = io.StringIO()
+                writer = csv.writer(out)
+                for expense in expenses:
+                    writer.writerow([expense.id, expense.payer.name])  # expect
+                return out.getvalue()
+
+            @app.post("/friends")
+            def add_friend():
+                db.session.add(Friend(name="x"))
+                db.session.add(Expense(trip_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/trips/<int:tid>/export")
+            def export(tid):
+                trip = Trip.query.get_or_404(tid)
+                return {"rows": trip.export()}
+
+            @app.get("/expenses.csv")
+            def expenses_csv():
+                return csv_text(Expense.query.order_by(Expense.created.desc()).all())
+            """,
+            message="`e.sharers` is a lazy relationship of `Expense` read for every row of `self.expenses()",
+        ),
     )
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
@@ -508,7 +619,19 @@ class LazyRelationshipInLoop(Rule):
         var, iterable = loop_item(target, iterable)
         if var is None:
             return
-        query = iterated_query(iterable, ctx)
+        query = iterated_query(iterable, ctx, helpers=True)
+        rows_ctx, passed = ctx, []
+        if query is None:
+            fed = rows_passed_in(iterable, ctx)
+            if fed is not None and walks_instances(fed[0]):
+                query, rows_ctx, call, _value = fed
+                assert rows_ctx.function is not None and ctx.function is not None
+                passed = [
+                    Evidence(
+                        f"`{rows_ctx.function.display}` passes the rows to `{ctx.function.display}`",
+                        rows_ctx.location(call),
+                    )
+                ]
         if query is None:
             owned = user_collection(iterable, ctx)
             if owned is not None:
@@ -516,6 +639,9 @@ class LazyRelationshipInLoop(Rule):
             return
         if query.model is None:
             return
+        assert ctx.function is not None
+        if passed and DELETES.search(ctx.function.name):
+            return  # the caller's rows are deleted or rewritten one by one: read per row anyway
         model = query.model
         rels = relations(ctx.project, model)
         reported: set[str] = set()
@@ -528,7 +654,7 @@ class LazyRelationshipInLoop(Rule):
                 continue  # one finding per helper call; a helper that deletes each row reads it anyway
             if loads_eagerly(query, attr):
                 continue
-            less = self._why_less(query, rel, ctx)
+            less = self._why_less(query, rel, rows_ctx)
             if less == "":
                 continue
             reported.add(attr)
@@ -545,7 +671,8 @@ class LazyRelationshipInLoop(Rule):
             evidence = [
                 Evidence("the loop", ctx.location(loop)),
                 Evidence(f"`{model.name}.{attr}` declared here", rel.location),
-                *([Evidence(QUERY_ROOT, ctx.location(query.root_node))] if query.root_node is not None else []),
+                *([Evidence(QUERY_ROOT, ctx.location(query.root_node))] if _built_here(query, ctx) else []),
+                *passed,
             ]
             if helpers:
                 chain = " → ".join(f"`{h.display}`" for h in helpers)
@@ -685,3 +812,10 @@ class LazyRelationshipInLoop(Rule):
             if few is not None:
                 return f"the loop walks {few}"
         return None
+
+
+def _built_here(query: Query, ctx: Context) -> bool:
+    """The query's root is written in this function: where ``--fix`` can add ``.options(...)`` for this loop
+    alone (a helper's query serves other callers too)."""
+    root = query.root_node
+    return root is not None and ctx.function is not None and any(n is root for n in ast.walk(ctx.function.node))
