@@ -208,6 +208,58 @@ def _filled_from_fixed(project: Project, name: str, fn: FunctionInfo, depth: int
     return fills > 0
 
 
+_FILLERS = ("append", "add", "update", "extend", "setdefault", "insert")
+
+
+def _writes_into(node: ast.AST, name: str) -> bool:
+    """``name.append(x)`` / ``name[k] = v``: ``node`` adds to the container ``name``."""
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Subscript) and dotted(t.value) == name for t in node.targets)
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and dotted(node.func.value) == name
+        and node.func.attr in _FILLERS
+    )
+
+
+def fill_loops(project: Project, fn: FunctionInfo, name: str) -> list[ast.For | ast.AsyncFor]:
+    """The loops that build the local ``name`` item by item, when that is the only way it gets items.
+
+    ``ids = []`` then ``for row in rows: ids.append(row.book_id)``: a later loop over ``ids`` runs once
+    per row of ``rows``. Innermost loops only (the one whose item is added); empty when ``name`` is
+    assigned anything but an empty container.
+    """
+    values = assignments(project, fn).get(name, [])
+    if not values or not all(_empty_container(v) for v in values):
+        return []
+    found: list[ast.For | ast.AsyncFor] = []
+    for loop in ast.walk(fn.node):
+        if isinstance(loop, (ast.For, ast.AsyncFor)) and any(_writes_into(n, name) for n in _own_body(loop)):
+            found.append(loop)
+    return found
+
+
+def _empty_container(value: ast.expr) -> bool:
+    """``[]``, ``{}``, ``set()``, ``list()``: a container the code fills later."""
+    if isinstance(value, _CONTAINER_DISPLAYS):
+        return not (value.keys if isinstance(value, ast.Dict) else value.elts)
+    return isinstance(value, ast.Call) and not value.args and dotted(value.func) in ("list", "set", "dict")
+
+
+def _own_body(loop: ast.For | ast.AsyncFor) -> list[ast.AST]:
+    """Nodes of the loop's body, not those of loops or functions nested in it."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(loop.body)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, (ast.For, ast.AsyncFor, *_SCOPES)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
 def fixed_collection(project: Project, node: ast.expr, fn: FunctionInfo | None = None, depth: int = 0) -> bool:
     """A loop over something of fixed, small size written in the code, not data.
 
@@ -462,6 +514,7 @@ __all__ = [
     "Loop",
     "constant_iterable",
     "enclosing_loop",
+    "fill_loops",
     "fixed_collection",
     "form_data",
     "item_names",

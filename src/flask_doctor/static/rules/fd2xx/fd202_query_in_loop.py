@@ -9,6 +9,7 @@ from flask_doctor.static.facts.flows import sink_source
 from flask_doctor.static.facts.orm.loops import (
     Loop,
     enclosing_loop,
+    fill_loops,
     fixed_collection,
     form_data,
     item_names,
@@ -470,6 +471,13 @@ class QueryInLoop(Rule):
                     result.append(customer)
                 names = [Customer.query.get(o.customer_id) for o in Order.query.limit(5)]  # expect
                 return {"n": len(result)}
+
+            @app.get("/customers")
+            def customers():
+                ids = []
+                for order in Order.query.order_by(Order.id.desc()).limit(100):
+                    ids.append(order.customer_id)
+                return [Customer.query.filter_by(id=cid).first().id for cid in ids]  # expect
             """,
             message="per item of the loop",
         ),
@@ -1050,6 +1058,13 @@ class QueryInLoop(Rule):
             sent = _client_sent(iterable, ctx)
             if sent is not None:
                 return None, sent
+            filled = _filled_from(iterable, ctx)
+            if filled is not None:
+                rows, extra, source = filled
+                if rows is None:
+                    return None, extra
+                passed.extend(extra)
+                iterable = source
         if rows is None:
             # ``for cve in cves: for v in cve.vendors: Vendor.query...``: the inner list belongs to each row of
             # an outer loop over a query, so the query runs per inner item of every outer row
@@ -1160,6 +1175,34 @@ def _row_items(loop: Loop, ctx: Context) -> dict[str, ModelInfo]:
         return {}
     rows = loop_rows(iterable, ctx, helpers=True)
     return {var: rows.model} if rows is not None and rows.model is not None else {}
+
+
+def _filled_from(iterable: ast.expr, ctx: Context) -> tuple[Query | None, list[Evidence], ast.expr] | None:
+    """A local list the function builds item by item from the rows of a query or from what the client sent.
+
+    ``ids = []``, ``for row in rows: ids.append(row.x)``, then ``for i in ids: query``: N is the number of
+    rows. Returns the rows' query (``None`` for client data), the evidence and what the filling loop walks.
+    """
+    assert ctx.function is not None
+    name = _unwrap_name(iterable)
+    if name is None:
+        return None
+    for fill in fill_loops(ctx.project, ctx.function, name):
+        where = Evidence(f"`{name}` is filled here, one item per item of `{_short(fill.iter)}`", ctx.location(fill))
+        rows = loop_rows(fill.iter, ctx, helpers=True)
+        if rows is not None and rows.model is not None:
+            return rows, [where], fill.iter
+        sent = _client_sent(fill.iter, ctx)
+        if sent is not None:
+            return None, [*sent, where], fill.iter
+    return None
+
+
+def _unwrap_name(node: ast.expr) -> str | None:
+    """``ids``, ``sorted(ids)``, ``enumerate(ids)``: the local a loop walks."""
+    while isinstance(node, ast.Call) and node.args and dotted(node.func) in ("enumerate", "sorted", "list", "set"):
+        node = node.args[0]
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def _client_sent(iterable: ast.expr, ctx: Context) -> list[Evidence] | None:
