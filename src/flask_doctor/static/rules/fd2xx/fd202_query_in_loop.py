@@ -64,10 +64,14 @@ class QueryInLoop(Rule):
     `session.execute(select(...).where(col == item.attr))`, iterating
     `Child.query.filter_by(parent=item)` — also when the query sits in a
     helper the loop calls with the item, or one helper further down
-    (`export_row(row)` → `owner_name(row.owner_id)` → query). A loop over a
+    (`export_row(row)` → `owner_name(row.owner_id)` → query), or in a
+    method of the row's model the loop calls on each row (`net.size()` →
+    `Network.nodes` → a query built from `self.id`). A loop over a
     list read from each row of an outer loop (`for a in Advisory.query.all():
     for name in a.packages: Package.query...`) runs the query per name of
-    every row, and takes its evidence from the outer loop.
+    every row, and takes its evidence from the outer loop; so does a loop
+    over a local list built item by item from a query's rows (`ids = []`,
+    `for o in orders: ids.append(o.customer_id)`).
 
     ## Why is this bad?
     Each iteration is a database round trip: a page listing 200 orders that
@@ -78,18 +82,23 @@ class QueryInLoop(Rule):
     Not reported: loops over something fixed in the code (a literal tuple,
     `range(3)`, `config.PROVIDERS`, a module-level registry, a local list
     of model classes), loops that `break` at the first match, chunked
-    `in_()` loads, and `session.get(M, same_id)` with an id that does not
-    change in the loop (the identity map answers after the first).
+    `in_()` loads, `session.get(M, same_id)` with an id that does not
+    change in the loop (the identity map answers after the first), and
+    `session.get(M, row.x_id)` of objects the loop's query already loaded
+    (its own rows, or a relationship it loads with `joinedload`/`selectinload`).
 
     Reported by default, as a warning, only on strong evidence: the loop
     walks the rows of a query on a table that grows (in the function, from
-    a helper that returns the query, or passed in by a caller), the query
-    reads with the item's value, and nothing cuts it to one run: no cache
+    a helper that returns the query, or passed in by a caller) or what the
+    client sends (`request.json["ids"]`, a submitted form's field, a
+    parameter a caller fills with request data: a bulk endpoint runs as
+    many queries as the request lists), the query reads with the item's
+    value, and nothing cuts it to one run: no cache
     on the helper or the view (`@cache.memoize`, `lru_cache`), no dict memo
     the loop checks first, no `return` inside the loop, no get-or-create
     helper that writes per item anyway. Weaker evidence is a note shown
-    only with `--preview`, saying why: the loop walks request data or a
-    list the caller passes, one parent's rows (a task's files, the authors
+    only with `--preview`, saying why: the loop walks a list the caller
+    passes, one parent's rows (a task's files, the authors
     of one book), a list of chosen ids, it deletes each item with its own
     cascade, or the query's arguments do not change between iterations
     (hoist it above the loop, there is nothing to batch).

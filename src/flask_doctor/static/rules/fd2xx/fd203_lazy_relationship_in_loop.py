@@ -50,7 +50,10 @@ class LazyRelationshipInLoop(Rule):
     ## What it does
     Finds lazy relationship attributes (`lazy="select"`, the default, or
     `lazy="dynamic"`) read on each row of a loop over a query result that
-    does not load that relationship eagerly. Reads in a helper the loop
+    does not load that relationship eagerly — the query written in the
+    function, returned by a project helper (`self.get_bills()`, a function
+    returning `q.all()`), or passed in by a caller (`csv_text(rows)`, with
+    the caller's call as evidence). Reads in a helper the loop
     hands each row to count too (`csv_row(order)` -> `customer_label(order)`
     -> `order.customer`, or the model's own `to_dict()` reading
     `self.notes`), up to two helpers deep, unless the helper reads it only
