@@ -394,6 +394,82 @@ def _guarded_reads(fn: FunctionInfo, optional: set[str]) -> set[int]:
     return guarded
 
 
+def _flag_values(call: ast.Call, helper: FunctionInfo, scope: FunctionInfo) -> dict[str, bool]:
+    """The truth of ``helper``'s parameters in this ``call`` when the code shows it.
+
+    A constant the call passes (``legacy=False``), the default of one it does not pass (``full=False``),
+    or the caller's own flag passed on (``full=full`` where the caller's ``full`` defaults to ``False``):
+    reads that need such a flag switched on happen only for callers that opt in.
+    """
+    if any(kw.arg is None for kw in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
+        return {}
+    values = _defaults(helper)
+    positional = [a.arg for a in helper.node.args.posonlyargs + helper.node.args.args]
+    if positional and positional[0] in ("self", "cls") and helper.class_name and isinstance(call.func, ast.Attribute):
+        positional = positional[1:]
+    given = [(positional[i], a) for i, a in enumerate(call.args) if i < len(positional)]
+    given += [(kw.arg, kw.value) for kw in call.keywords if kw.arg]
+    caller_flags = _defaults(scope)
+    for name, value in given:
+        values.pop(name, None)
+        if isinstance(value, ast.Constant) and (value.value is None or isinstance(value.value, bool)):
+            values[name] = bool(value.value)
+        elif isinstance(value, ast.Name) and caller_flags.get(value.id) is False:
+            values[name] = False
+    return values
+
+
+def _defaults(fn: FunctionInfo) -> dict[str, bool]:
+    """Parameters defaulting to ``True``/``False``/``None``, with that truth."""
+    args = fn.node.args
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    return {
+        a.arg: bool(d.value)
+        for a, d in pairs
+        if isinstance(d, ast.Constant) and (d.value is None or isinstance(d.value, bool))
+    }
+
+
+def _truth(test: ast.expr, values: dict[str, bool]) -> bool | None:
+    """``flag``, ``not flag``, ``flag and x``, ``flag or x`` evaluated where the flags are known."""
+    if isinstance(test, ast.Name):
+        return values.get(test.id)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _truth(test.operand, values)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        parts = [_truth(v, values) for v in test.values]
+        decisive = False if isinstance(test.op, ast.And) else True
+        return decisive if decisive in parts else None
+    return None
+
+
+def _dead_branches(fn: FunctionInfo, values: dict[str, bool]) -> set[int]:
+    """Nodes of ``fn`` that do not run with these flag values: the branch an ``if`` does not take, and the
+    operands of ``flag and x`` after a false flag."""
+    dead: set[int] = set()
+    if not values:
+        return dead
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.BoolOp):
+            decisive = False if isinstance(node.op, ast.And) else True
+            for index, value in enumerate(node.values):
+                if _truth(value, values) is decisive:
+                    dead.update(id(n) for later in node.values[index + 1 :] for n in ast.walk(later))
+                    break
+        if not isinstance(node, (ast.If, ast.IfExp)):
+            continue
+        taken = _truth(node.test, values)
+        if taken is None:
+            continue
+        skipped = node.orelse if taken else node.body
+        for part in skipped if isinstance(skipped, list) else [skipped]:
+            dead.update(id(n) for n in ast.walk(part))
+    return dead
+
+
 def item_reads(
     project: Project,
     scope: FunctionInfo,
@@ -426,7 +502,7 @@ def item_reads(
     if param in assignments(project, helper):
         return []  # the helper rebinds the parameter: the reads are of something else
     optional = {n for n in optional_params(helper) if not passes(call, helper, {n})}
-    guarded = _guarded_reads(helper, optional)
+    guarded = _guarded_reads(helper, optional) | _dead_branches(helper, _flag_values(call, helper, scope))
     found: list[ItemRead] = []
     for node in ast.walk(helper.node):
         if (

@@ -906,6 +906,13 @@ def loop_rows(
     return None
 
 
+def _built_elsewhere(loader: ast.expr) -> bool:
+    """``strategy``, ``*loaders``, ``self._loaders``: a loader option whose content the call does not show."""
+    return isinstance(loader, (ast.Name, ast.Starred)) or (
+        isinstance(loader, ast.Attribute) and isinstance(loader.value, ast.Name) and loader.value.id == "self"
+    )
+
+
 def _passed_model(entity: ast.expr, ctx: Context) -> ModelInfo | None:
     """``session.query(database)`` where ``database`` is a parameter: the model every caller passes."""
     fn = ctx.function
@@ -979,10 +986,16 @@ def returned_part(project: Project, key: tuple[FunctionInfo, int, int]) -> Query
 
 
 def loads_eagerly(query: Query, attr: str) -> bool:
-    """The query's ``.options(...)`` load relationship ``attr`` (or every relationship) with its rows."""
+    """The query's ``.options(...)`` load relationship ``attr`` (or every relationship) with its rows.
+
+    A loader built elsewhere (``options(strategy)``, ``options(*loaders)``) may load anything: it counts
+    as loading ``attr`` (nothing says it does not).
+    """
     for method, node in query.methods:
         if method != "options" and method not in ("join", "outerjoin"):
             continue
+        if method == "options" and isinstance(node, ast.Call) and any(_built_elsewhere(a) for a in node.args):
+            return True
         text = ast.unparse(node)
         if method == "options" and ("'*'" in text or f".{attr}" in text or f"'{attr}'" in text or f'"{attr}"' in text):
             return True

@@ -65,6 +65,31 @@ def deletes_per_item(loop: ast.AST) -> bool:
     return False
 
 
+_WRITES = ("add", "add_all", "commit", "delete", "merge", "flush", "bulk_save_objects")
+
+
+def _writes_here(fn: FunctionInfo) -> bool:
+    for sub in ast.walk(fn.node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in _WRITES:
+            receiver = (dotted(sub.func.value) or "").rsplit(".", 1)[-1].lower()
+            if "session" in receiver or receiver in ("db", "sess"):
+                return True
+    return False
+
+
+@keyed_fact
+def writes_rows(project: Project, fn: FunctionInfo) -> bool:
+    """``fn`` writes through a session (``db.session.add(...)``, ``commit()``), itself or in a project
+    function it calls (``database.update(cert)``): a get-or-create or an update per row, not only a read."""
+    if _writes_here(fn):
+        return True
+    for name, _call in fn.calls:
+        callee = project.resolve_function(name, fn, fn.module)
+        if callee is not None and callee is not fn and _writes_here(callee):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class InsertSite:
     """A place that adds rows of a model, and the function it sits in."""
@@ -469,4 +494,5 @@ __all__ = [
     "insert_sites",
     "user_collection",
     "user_facing_insert",
+    "writes_rows",
 ]

@@ -41,6 +41,7 @@ from flask_doctor.static.facts.orm.usage import (
     deletes_per_item,
     few_rows,
     user_facing_insert,
+    writes_rows,
 )
 from flask_doctor.static.model import (
     FunctionInfo,
@@ -1036,7 +1037,7 @@ class QueryInLoop(Rule):
             if cached is not None:
                 return f"{cached} caches the result, so the queries run only on a cache miss"
         for fn in helpers:
-            if _writes(fn):
+            if writes_rows(ctx.project, fn):
                 return f"`{fn.display}` also writes per item (get-or-create), which batching a read does not remove"
         if isinstance(loop, (ast.For, ast.AsyncFor)) and _returns_inside(loop):
             return "the loop can `return` at an item, so it may stop early like a search"
@@ -1132,19 +1133,6 @@ class QueryInLoop(Rule):
                 severity=Severity.NOTE if less else None,
             )
         )
-
-
-_WRITES = ("add", "add_all", "commit", "delete", "merge", "flush", "bulk_save_objects")
-
-
-def _writes(fn: FunctionInfo) -> bool:
-    """``fn`` writes through a session (``db.session.add(...)``, ``commit()``): a get-or-create, not a read."""
-    for sub in ast.walk(fn.node):
-        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in _WRITES:
-            receiver = (dotted(sub.func.value) or "").rsplit(".", 1)[-1].lower()
-            if "session" in receiver or receiver in ("db", "sess"):
-                return True
-    return False
 
 
 def _returns_inside(loop: ast.For | ast.AsyncFor) -> bool:

@@ -30,6 +30,7 @@ from flask_doctor.static.facts.orm.usage import (
     few_rows,
     user_collection,
     user_facing_insert,
+    writes_rows,
 )
 from flask_doctor.static.model import REQUEST, FunctionInfo, ModelInfo
 from flask_doctor.static.rules.base import (
@@ -365,6 +366,46 @@ class LazyRelationshipInLoop(Rule):
                 trip = Trip.query.get_or_404(tid)
                 return {"rows": trip.export()}
             """),
+        # the role helper reads the category only in its legacy form, which the JSON view turns off; the feed
+        # helper reads speakers only when its caller passes `full=True`, and this listing does not; the calendar
+        # query's loader strategy is built above (`contains_eager`), so it may load the booking's room
+        Valid(
+            """
+            from flask import Flask
+            from sqlalchemy.orm import contains_eager
+            from models import db, Post, User
+            app = Flask(__name__)
+
+            def role_json(post, legacy=True):
+                if legacy:
+                    return {"id": post.id, "author": post.author.name}
+                return {"id": post.id}
+
+            def feed_item(post, full=False):
+                data = {"id": post.id}
+                if full and post.comments:
+                    data["comments"] = [c.id for c in post.comments]
+                return data
+
+            def feed(posts, *, full=False):
+                return [feed_item(p, full=full) for p in posts]
+
+            @app.get("/roles")
+            def roles():
+                return [role_json(p, legacy=False) for p in Post.query.order_by(Post.id).all()]
+
+            @app.get("/feed")
+            def listing():
+                return {"items": feed(Post.query.order_by(Post.id).all())}
+
+            @app.get("/calendar")
+            def calendar():
+                strategy = contains_eager("author")
+                rows = Post.query.join(User).options(strategy).all()
+                return [p.author.name for p in rows]
+            """,
+            files={"models.py": _MODELS},
+        ),
     )
     INVALID = (
         # the signed-in user's watched repositories, each with its owner's name: the watch list comes in one
@@ -597,6 +638,27 @@ class LazyRelationshipInLoop(Rule):
             """,
             message="`e.sharers` is a lazy relationship of `Expense` read for every row of `self.expenses()",
         ),
+        # a moderation action hides each selected post with a method that commits per post: reading each post's
+        # author there is a note (the row is rewritten one by one anyway)
+        Invalid(
+            """
+            from flask import Flask, request
+            from models import db, Post
+            app = Flask(__name__)
+
+            def hide(post):
+                post.hidden_by = post.author.name
+                db.session.commit()
+
+            @app.post("/moderate")
+            def moderate():
+                for post in Post.query.order_by(Post.id).limit(100).all():
+                    hide(post)  # expect
+                return "ok"
+            """,
+            message="(a note: `hide` writes each row anyway, one by one)",
+            files={"models.py": _MODELS},
+        ),
     )
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
@@ -660,6 +722,8 @@ class LazyRelationshipInLoop(Rule):
             less = self._why_less(query, rel, rows_ctx)
             if less == "":
                 continue
+            if less is None:
+                less = _rewrites_rows(ctx, body, var, attr, helpers, read)
             reported.add(attr)
             if helpers:
                 calls_reported.add(id(node))
@@ -822,3 +886,44 @@ def _built_here(query: Query, ctx: Context) -> bool:
     alone (a helper's query serves other callers too)."""
     root = query.root_node
     return root is not None and ctx.function is not None and any(n is root for n in ast.walk(ctx.function.node))
+
+
+_MUTATORS = frozenset({"append", "remove", "extend", "clear", "add", "discard", "pop", "insert", "update"})
+
+
+def _changes(nodes: list[ast.AST], var: str, attr: str) -> bool:
+    """``var.attr.append(x)``/``var.attr.remove(x)``/``var.attr = ...`` among ``nodes``: the code rewrites it."""
+    for part in nodes:
+        for node in ast.walk(part):
+            target = None
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
+                target = node.func.value
+            elif isinstance(node, ast.Assign):
+                target = next((t for t in node.targets if isinstance(t, ast.Attribute)), None)
+            if (
+                isinstance(target, ast.Attribute)
+                and target.attr == attr
+                and isinstance(target.value, ast.Name)
+                and target.value.id == var
+            ):
+                return True
+    return False
+
+
+def _rewrites_rows(
+    ctx: Context, body: list, var: str, attr: str, helpers: tuple[FunctionInfo, ...], read: ast.Attribute
+) -> str | None:
+    """Why the per-row load comes with a per-row write anyway (a note), else ``None``.
+
+    A helper that writes each row through the session (``topic.hide(user)`` commits per topic), or code that
+    changes the relationship it reads (``cert.sources.remove(source)``): the row is rewritten one by one, and
+    loading the relationship first is part of that change.
+    """
+    writer = next((h for h in helpers if writes_rows(ctx.project, h)), None)
+    if writer is not None:
+        return f"`{writer.display}` writes each row anyway, one by one"
+    if helpers and isinstance(read.value, ast.Name) and _changes([helpers[-1].node], read.value.id, attr):
+        return f"`{helpers[-1].display}` changes each row's `{attr}` anyway, one by one"
+    if not helpers and _changes(body, var, attr):
+        return f"the loop changes each row's `{attr}` anyway, one by one"
+    return None
