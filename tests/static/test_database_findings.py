@@ -157,3 +157,89 @@ def test_fd203_is_quiet_when_the_query_eager_loads_the_relationship() -> None:
     assert [f.message.split(":")[0] for f in flagged] == [
         "`p.author` is a lazy relationship of `Post` read for every row of `posts` in view `index`"
     ]
+
+
+def _check_mongo(code: str, select: str, *, preview: bool = False) -> list[Finding]:
+    sources = {"app.py": textwrap.dedent(code).lstrip()}
+    return [f for f in analyse_sources(sources, select=[select], preview=preview).findings if f.code == select]
+
+
+def test_fd202_mongodb_lookup_per_document_names_the_loop_the_read_and_who_adds_documents() -> None:
+    findings = _check_mongo(
+        """
+        from flask import Flask, request
+        from pymongo import MongoClient
+        app = Flask(__name__)
+        shop = MongoClient()["shop"]
+
+        def customer(customer_id):
+            return shop.customers.find_one({"_id": customer_id})
+
+        @app.post("/orders")
+        def order():
+            shop.invoices.insert_one({"customer_id": request.form["c"]})
+
+        @app.get("/invoices")
+        def invoices():
+            return [customer(i["customer_id"]) for i in shop.invoices.find().limit(100)]
+        """,
+        "FD202",
+    )
+    assert [(f.severity, f.location.line) for f in findings] == [(Severity.WARNING, 15)]
+    assert findings[0].message.startswith(
+        "`customer(...)` reads a document of `customers` once per item of the loop in view `invoices`"
+    )
+    assert [(e.message, e.location.line if e.location else None) for e in findings[0].evidence] == [
+        ("the loop", 15),
+        ("the loop walks the documents of `shop.invoices.find().limit(100)`", 15),
+        ("`order` adds `invoices` documents", 11),
+        ("`shop.customers.find_one(...)` in `customer`", 7),
+    ]
+    assert "$in" in (findings[0].hint or "")
+
+
+def test_fd202_mongodb_is_quiet_for_a_loop_over_anything_but_documents_or_request_data() -> None:
+    code = """
+        from flask import Flask
+        from pymongo import MongoClient
+        app = Flask(__name__)
+        shop = MongoClient()["shop"]
+
+        def names(ids):
+            return [shop.customers.find_one({"_id": i}) for i in ids]
+
+        @app.get("/a")
+        def a():
+            return names(shop.favourites.distinct("customer_id"))
+        """
+    assert _check_mongo(code, "FD202", preview=True)[0].severity == Severity.NOTE  # distinct values: a read
+    quiet = code.replace('shop.favourites.distinct("customer_id")', "[1, 2, 3]")
+    assert _check_mongo(quiet, "FD202", preview=True) == []
+
+
+def test_fd201_mongodb_list_of_a_growing_collection_is_a_warning_with_the_insert() -> None:
+    findings = _check_mongo(
+        """
+        from flask import Flask, request
+        from mongoengine import Document, StringField
+        app = Flask(__name__)
+
+        class Message(Document):
+            body = StringField()
+
+        @app.post("/messages")
+        def post():
+            Message(body=request.form["body"]).save()
+
+        @app.get("/messages")
+        def messages():
+            return {"all": [m.body for m in list(Message.objects.order_by("-id"))]}
+        """,
+        "FD201",
+    )
+    assert [(f.severity, f.location.line) for f in findings] == [(Severity.WARNING, 14)]
+    assert findings[0].message == (
+        "`Message.objects.order_by('-id')` in view `messages` loads every matching document: nothing bounds it "
+        "(no limit, page, `_id` or `$in` filter), so its cost grows with the `Message` collection"
+    )
+    assert findings[0].evidence == (Evidence("`post` adds `Message` documents", Location("app.py", 10, 5)),)

@@ -12,6 +12,10 @@ SQLAlchemy and Flask-SQLAlchemy, split by kind:
 ``params``       which queries a helper runs with the item a loop hands it
 ``engines``      engines, pools, database dialects and the server's idle timeout
 ``assignments``  what a local name of a function was assigned
+``mongo``        the same questions for MongoDB (pymongo, Flask-PyMongo, Motor,
+                 mongoengine): which receiver is a collection, which call
+                 reads one document or many, what bounds a read, which
+                 collections grow, what a loop over documents walks
 
 Facts about the database *inside background jobs* (app context, scoped
 sessions) live in :mod:`flask_doctor.static.facts.jobs`.

@@ -6,6 +6,15 @@ import ast
 
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.orm.models import grows_by_name
+from flask_doctor.static.facts.orm.mongo import (
+    MongoRead,
+    kept_whole,
+    materialised_read,
+    read_label,
+    unbounded_evidence,
+    unbounded_read,
+    uses_mongo,
+)
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
     MATERIALISE,
@@ -55,7 +64,17 @@ class UnboundedQueryMaterialised(Rule):
     `Model.query.all()`, `session.query(M).all()`,
     `db.session.scalars(select(M)).all()`, or `for row in Model.query:` —
     with nothing that bounds them, in request handlers, jobs and CLI
-    commands.
+    commands. The same for MongoDB: `list(coll.find(...))`, a list
+    comprehension over a cursor, Motor's `to_list(None)`, and a loop over
+    a mongoengine queryset (`for r in Remark.objects(...)`, which keeps every
+    document it yields). A `for` loop over a pymongo cursor streams it and
+    is not reported; `.limit()`, a slice, `.paginate()`, `skip/limit`, an
+    `$limit`/`$group` stage, a filter on `_id`, an `$in` list the caller
+    chose (not one built from other reads), one parent's documents
+    (`{"case_id": x}`, a `ReferenceField` equal to one record) and a filter
+    built elsewhere are bounded or unknown, as for SQLAlchemy. A collection
+    grows by its name, a date field of its document, documents only jobs
+    add, or reads of it that the code pages.
 
     ## Why is this bad?
     `.all()` (and iterating a query, which buffers the whole result first)
@@ -450,6 +469,47 @@ class UnboundedQueryMaterialised(Rule):
                 kinds = AuditEntry.query.with_entities(db.distinct(AuditEntry.kind)).all()
                 return {"twins": len(twins), "kinds": kinds, "orgs": [o.name for o in Org.query.all()]}
             """),
+        # MongoDB: a page of orders, one customer's orders, the orders a request picks by `_id`, a summary per
+        # customer (`$group`), a count, a filter built by the caller, a cursor streamed by a `for` loop, a reference
+        # collection nothing adds to, a lookup on a unique code, and a string's `find`
+        Valid(
+            """
+            from flask import Flask, request
+            from flask_pymongo import PyMongo
+            from mongoengine import Document, IntField, StringField
+            app = Flask(__name__)
+            mongo = PyMongo(app)
+
+            class Country(Document):
+                code = StringField(unique=True)
+                population = IntField()
+
+            def search(criteria):
+                return list(mongo.db.orders.find(criteria))
+
+            @app.post("/orders")
+            def place_order():
+                mongo.db.orders.insert_one({"customer_id": request.form["customer"], "total": request.form["total"]})
+                return "ok"
+
+            @app.get("/orders")
+            def orders():
+                page = int(request.args.get("page", 1))
+                latest = list(mongo.db.orders.find().sort("_id", -1).skip((page - 1) * 20).limit(20))
+                mine = list(mongo.db.orders.find({"customer_id": request.args["customer"]}))
+                picked = list(mongo.db.orders.find({"_id": {"$in": request.args.getlist("id")}}))
+                totals = list(mongo.db.orders.aggregate([{"$group": {"_id": "$customer_id", "n": {"$sum": 1}}}]))
+                count = mongo.db.orders.count_documents({})
+                streamed = 0
+                for order in mongo.db.orders.find({}, {"total": 1}):
+                    streamed += int(order["total"])
+                countries = [c.code for c in Country.objects]
+                first = Country.objects(code=request.args["c"]).first()
+                return {"latest": latest, "mine": mine, "picked": picked, "totals": totals, "count": count,
+                        "found": search(request.json), "countries": countries, "first": first.code,
+                        "where": "order".find("r")}
+            """,
+        ),
     )
     INVALID = (
         # a sync job imports advisories from a feed, run after run; a second job loads every advisory that has an
@@ -604,9 +664,75 @@ class UnboundedQueryMaterialised(Rule):
         """,
             message="a note: `User` has one row per account",
         ),
+        # pymongo: every event of a kind (an exclusion projection keeps the rest of each document), a list of every
+        # unarchived event, and a command that sorts them all (a note)
+        Invalid(
+            """
+            import click
+            from flask import Flask, request
+            from pymongo import MongoClient
+            app = Flask(__name__)
+            db = MongoClient()["tracker"]
+
+            @app.post("/events")
+            def record_event():
+                db.events.insert_one({"kind": request.json["kind"], "payload": request.json})
+                return "ok"
+
+            @app.get("/events/<kind>")
+            def events_of_kind(kind):
+                return {"events": list(db.events.find({"kind": kind}, {"_id": 0}))}  # expect
+
+            @app.get("/events/kinds")
+            def kinds():
+                return {"kinds": [e["kind"] for e in db.events.find({"archived": False})]}  # expect
+
+            @app.cli.command("dump-events")
+            def dump_events():
+                click.echo(sorted(db.events.find(), key=lambda e: e["kind"]))  # expect
+            """,
+            message="in view `events_of_kind` loads every matching document",
+        ),
+        # mongoengine: the remarks on every project of a team, selected by an `$in` list built from another read (so
+        # it is no list a caller chose): a team's whole history on one page
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from mongoengine import DateTimeField, Document, ReferenceField, StringField
+            app = Flask(__name__)
+
+            class Team(Document):
+                name = StringField()
+
+            class Project(Document):
+                team = ReferenceField(Team)
+                title = StringField()
+
+            class Remark(Document):
+                project = ReferenceField(Project)
+                body = StringField()
+                created = DateTimeField(default=datetime.utcnow)
+
+            @app.post("/projects/<pid>/remarks")
+            def add_remark(pid):
+                Remark(project=pid, body=request.form["body"]).save()
+                return "ok"
+
+            @app.get("/teams/<tid>/remarks")
+            def team_remarks(tid):
+                projects = list(Project.objects(team=tid).only("id"))
+                remarks = Remark.objects(project__in=projects).order_by("-created")
+                return {"remarks": [r.body for r in remarks]}  # expect
+            """,
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        if uses_mongo(ctx.project) and self._documents(
+            materialised_read(node), node, ctx, "loads every matching document"
+        ):
+            return
         if not (isinstance(node.func, ast.Attribute) and node.func.attr in MATERIALISE):
             return
         if node.args or not in_application_code(ctx) or run_context(ctx) is None:
@@ -627,6 +753,8 @@ class UnboundedQueryMaterialised(Rule):
     def _iter(self, iterable: ast.expr, at: ast.AST, ctx: Context) -> None:
         if not in_application_code(ctx) or run_context(ctx) is None:
             return
+        if uses_mongo(ctx.project) and self._documents(iterable, at, ctx, "iterates every matching document"):
+            return
         query = query_of(iterable, ctx)
         if query is None or query.outer in MATERIALISE or query.outer in EXECUTE:
             return
@@ -643,6 +771,40 @@ class UnboundedQueryMaterialised(Rule):
 
     def visit_comprehension(self, node: ast.comprehension, ctx: Context) -> None:
         self._iter(node.iter, node.iter, ctx)
+
+    def _documents(self, expr: ast.expr | None, at: ast.AST, ctx: Context, what: str) -> bool:
+        """A MongoDB read of many documents loaded whole (``list(coll.find())``, ``for d in Doc.objects``).
+
+        ``True`` when ``expr`` is such a read (reported or not), so the SQLAlchemy checks need not look.
+        """
+        if expr is None or not in_application_code(ctx) or run_context(ctx) is None:
+            return expr is not None
+        read: MongoRead | None = unbounded_read(expr, ctx)
+        if read is None:
+            return False
+        owner = ctx.ancestors[-1] if ctx.ancestors else None
+        streamed = isinstance(at, (ast.For, ast.AsyncFor)) or isinstance(owner, ast.GeneratorExp)
+        if not kept_whole(read, streamed=streamed):
+            return True  # a loop over a pymongo cursor streams it
+        if streamed:
+            what += " (the queryset keeps each one it yields)"
+        judged = unbounded_evidence(read, ctx, run_context(ctx) or REQUEST)
+        if judged is None:
+            return True  # the collection stays small by design (a reference list, admin-curated documents)
+        less, evidence = judged
+        note = f" (a note: {less})" if less else ""
+        ctx.report(
+            self.finding(
+                ctx.location(at),
+                f"{read_label(read, expr)} in {describe_context(ctx)} {what}: nothing bounds it (no limit, page, "
+                f"`_id` or `$in` filter), so its cost grows with the `{read.collection.label}` collection{note}",
+                hint="Page it (`.skip(n).limit(size)`, `.paginate(...)`), or in jobs/commands iterate the cursor with "
+                "a projection of the fields needed instead of building a list.",
+                evidence=[*evidence, *ctx.chain_evidence(run_context(ctx) or REQUEST)],
+                severity=Severity.NOTE if less else None,
+            )
+        )
+        return True
 
     @staticmethod
     def _why_less(

@@ -20,6 +20,13 @@ from flask_doctor.static.facts.orm.loops import (
     uses_any,
 )
 from flask_doctor.static.facts.orm.models import relations, uses_sqlalchemy
+from flask_doctor.static.facts.orm.mongo import (
+    document_lookup,
+    documents_evidence,
+    loop_documents,
+    uses_mongo,
+    writes_documents,
+)
 from flask_doctor.static.facts.orm.params import item_query
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
@@ -73,6 +80,15 @@ class QueryInLoop(Rule):
     every row, and takes its evidence from the outer loop; so does a loop
     over a local list built item by item from a query's rows (`ids = []`,
     `for o in orders: ids.append(o.customer_id)`).
+
+    MongoDB apps (pymongo, Flask-PyMongo, mongoengine) get the same check
+    for single-document reads: `coll.find_one({"_id": item["ref"]})`,
+    `Author.objects(id=...).first()`, `.objects.get(...)`, directly or in a
+    helper called with the item (`store.case(case_id=row["case_id"])` ->
+    `self.case_collection.find_one(...)`). They are reported only when the
+    loop walks the documents of a read (a cursor, an aggregate, a queryset,
+    lists read from each of them, or such a cursor a caller passes) -- a
+    warning when the collection grows -- or data the client sent (a note).
 
     ## Why is this bad?
     Each iteration is a database round trip: a page listing 200 orders that
@@ -426,6 +442,44 @@ class QueryInLoop(Rule):
             def albums():
                 return {"n": len(page_rows(Album, 1)[0])}
             """),
+        # MongoDB, without --preview: a status per fixed code, the products of a page of orders fetched with one `$in`
+        # read, a string's `find`, a setting read with the same `_id` on every pass and a get-or-create helper that
+        # writes per item anyway
+        Valid(
+            """
+            from flask import Flask, request
+            from flask_pymongo import PyMongo
+            app = Flask(__name__)
+            mongo = PyMongo(app)
+
+            def ensure_tag(name):
+                tag = mongo.db.tags.find_one({"name": name})
+                if tag is None:
+                    mongo.db.tags.insert_one({"name": name})
+                return tag
+
+            @app.post("/orders")
+            def place_order():
+                mongo.db.orders.insert_one({"customer_id": request.form["customer"], "items": request.form.getlist("item")})
+                return "ok"
+
+            @app.get("/report/<customer_id>")
+            def report(customer_id):
+                titles = []
+                for status in ("new", "paid", "shipped"):
+                    titles.append(mongo.db.statuses.find_one({"code": status}))
+                orders = list(mongo.db.orders.find({"customer_id": customer_id}).limit(20))
+                ids = [o["product_id"] for o in orders]
+                products = {p["_id"]: p for p in mongo.db.products.find({"_id": {"$in": ids}})}
+                for order in orders:
+                    order["product"] = products.get(order["product_id"])
+                    order["note"] = order["note"].find("gift")
+                    settings = mongo.db.settings.find_one({"_id": "shop"})
+                for order in mongo.db.orders.find().limit(100):
+                    ensure_tag(order["tag"])
+                return {"titles": titles, "orders": orders}
+            """,
+        ),
     )
     INVALID = (
         # a nightly job walks every advisory an import job stored and, for each package name listed in the
@@ -871,6 +925,73 @@ class QueryInLoop(Rule):
             """,
             message="once per item of the loop",
         ),
+        # pymongo: a page of open loans looks up each loan's book by `_id`, one round trip per loan of a collection a
+        # view adds to
+        Invalid(
+            """
+            from flask import Flask, request
+            from pymongo import MongoClient
+            app = Flask(__name__)
+            library = MongoClient("mongodb://localhost:27017")["library"]
+
+            @app.post("/loans")
+            def lend():
+                library.loans.insert_one({"reader": request.form["reader"], "book_id": request.form["book"]})
+                return "ok"
+
+            @app.get("/loans/open")
+            def open_loans():
+                shelf = []
+                for loan in library.loans.find({"returned": False}).sort("due", 1):
+                    book = library.books.find_one({"_id": loan["book_id"]})  # expect
+                    shelf.append({"title": book["title"], "due": loan["due"]})
+                return {"loans": shelf}
+            """,
+            message="reads a document of `books` once per item of the loop",
+        ),
+        # mongoengine: the latest comments, each with its author loaded by a helper (`objects(id=...).first()`)
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask
+            from mongoengine import DateTimeField, Document, ObjectIdField, StringField
+            app = Flask(__name__)
+
+            class Author(Document):
+                name = StringField()
+
+            class Comment(Document):
+                author_id = ObjectIdField()
+                text = StringField()
+                created = DateTimeField(default=datetime.utcnow)
+
+            def author_name(author_id):
+                author = Author.objects(id=author_id).first()
+                return author.name if author else "?"
+
+            @app.get("/comments")
+            def latest_comments():
+                recent = Comment.objects.order_by("-created")[:50]
+                return {"comments": [[author_name(c.author_id), c.text] for c in recent]}  # expect
+            """,
+        ),
+        # a lookup per SKU the client sends: N is whatever the request says, as for SQL rows
+        Invalid(
+            """
+            from flask import Flask, request
+            from pymongo import MongoClient
+            app = Flask(__name__)
+            catalog = MongoClient()["catalog"]
+
+            @app.post("/basket")
+            def price_basket():
+                total = 0
+                for sku in request.json["skus"]:
+                    total += catalog.products.find_one({"sku": sku})["price"]  # expect
+                return {"total": total}
+            """,
+            message="once per item of the loop in view `price_basket`",
+        ),
     )
 
     def start(self) -> None:
@@ -884,7 +1005,11 @@ class QueryInLoop(Rule):
         return not all(fixed_collection(ctx.project, g.iter, ctx.function) for g in loop.generators)
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job) or not uses_sqlalchemy(ctx.project):
+        if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job):
+            return
+        if uses_mongo(ctx.project) and self._document_per_item(node, ctx):
+            return
+        if not uses_sqlalchemy(ctx.project):
             return
         loop = enclosing_loop(ctx, node)
         if loop is None or not self._loop_over_data(loop, ctx):
@@ -934,6 +1059,44 @@ class QueryInLoop(Rule):
             helper=helper,
             helpers=found.helpers,
         )
+
+    def _document_per_item(self, node: ast.Call, ctx: Context) -> bool:
+        """A MongoDB single-document read run per item (``find_one``, ``objects.get``): ``True`` once judged.
+
+        Reported only when the loop walks the documents of a read (a warning when the collection grows) or
+        data the client sent (a warning, as for SQL rows): a loop over anything else gives no evidence of N.
+        """
+        lookup = document_lookup(node, ctx)
+        if lookup is None:
+            return False
+        loop = enclosing_loop(ctx, node)
+        if loop is None or not self._loop_over_data(loop, ctx) or not uses_any(node, loop_names(loop)):
+            return True
+        iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
+        docs = loop_documents(iterable, ctx)
+        sent = _client_sent(iterable, ctx) if docs is None else None
+        if docs is None and sent is None:
+            return True
+        what = f"{lookup.describe(node)} once per item of the loop"
+        if not uses_any(node, item_names(loop)):
+            what = what.replace("once per item of the loop", "again on every iteration with the same arguments")
+            less: str | None = "hoist it above the loop: the arguments do not change from one item to the next"
+            evidence: list[Evidence] = []
+        elif docs is None:
+            less, evidence = None, sent or []
+        else:
+            less, evidence = documents_evidence(docs)
+        if less is None:
+            less = self._served_once(node, loop, ctx, lookup.helpers)
+        if less is None and any(writes_documents(fn, ctx.project) for fn in lookup.helpers):
+            less = "the helper also writes per item (get-or-create), which batching a read does not remove"
+        if less is None or self.preview_enabled:
+            hint = (
+                "Read all documents in one query before the loop (`{'_id': {'$in': ids}}`, "
+                "`Model.objects(id__in=ids)`) or join them with an `$lookup` stage."
+            )
+            self._report(node, loop, ctx, what, [*evidence, *lookup.evidence()], less, None, hint=hint)
+        return True
 
     @staticmethod
     def _already_loaded(node: ast.Call, query: Query, loop: Loop, ctx: Context) -> bool:
@@ -1111,6 +1274,8 @@ class QueryInLoop(Rule):
         extra: list[Evidence],
         less: str | None,
         at: ast.AST | None,
+        *,
+        hint: str | None = None,
     ) -> None:
         where = at or node
         key = (ctx.module.path, where.lineno, "")
@@ -1127,7 +1292,8 @@ class QueryInLoop(Rule):
             self.finding(
                 ctx.location(where),
                 f"{what} in {describe_context(ctx)}: {cost}{note}",
-                hint="Load all rows in one query before the loop (`Model.id.in_(ids)`, a join) "
+                hint=hint
+                or "Load all rows in one query before the loop (`Model.id.in_(ids)`, a join) "
                 "or eager-load the relationship with `selectinload`.",
                 evidence=[Evidence("the loop", ctx.location(loop_node)), *extra],
                 severity=Severity.NOTE if less else None,
