@@ -186,6 +186,154 @@ def test_flask_httpauth_token_auth_needs_no_csrf() -> None:
     assert lines("FD308", files) == []
 
 
+def test_one_more_finding_where_the_login_extension_is_bound_when_the_app_has_no_protection() -> None:
+    files = {
+        "lab/extensions.py": """
+            from flask_login import LoginManager
+            login_manager = LoginManager()
+            """,
+        "lab/__init__.py": """
+            from flask import Flask
+            from .extensions import login_manager
+
+            def create_app():
+                app = Flask(__name__)
+                login_manager.init_app(app)
+                from .views import bp
+                app.register_blueprint(bp)
+                return app
+            """,
+        "lab/views.py": """
+            from flask import Blueprint, flash, redirect, request
+            from flask_login import current_user, login_required
+            bp = Blueprint("lab", __name__)
+
+            @bp.post("/samples/<sample_id>/status")
+            @login_required
+            def sample_status(sample_id):
+                store.set_status(sample_id, request.form["status"], current_user.email)
+                return redirect("/samples")
+
+            @bp.post("/samples/<sample_id>/delete")
+            @login_required
+            def sample_delete(sample_id):
+                store.delete_sample(sample_id)
+                flash("deleted")
+                return redirect("/samples")
+            """,
+    }
+    found = run("FD308", files)
+    assert sorted((path, line) for path, line, _, _ in found) == [
+        ("lab/__init__.py", 6),
+        ("lab/views.py", 8),
+        ("lab/views.py", 13),
+    ]
+    summary = next(message for path, _, _, message in found if path == "lab/__init__.py")
+    assert "the application has no CSRF protection" in summary and "2 views" in summary
+
+
+def test_json_parsed_from_the_raw_body_is_forgeable() -> None:
+    files = {
+        "app.py": """
+            import json
+            from flask import Flask, request
+            from flask_login import current_user, login_required
+            app = Flask(__name__)
+
+            @app.post("/layout")
+            @login_required
+            def save_layout():
+                body = request.get_data()
+                current_user.layout = json.loads(body)
+                db.session.commit()
+                return "", 204
+            """,
+    }
+    found = run("FD308", files)
+    assert [(line, severity) for _, line, severity, _ in found] == [(10, Severity.WARNING)]
+    assert "Content-Type" in found[0][3]
+
+
+def test_bodyless_action_names_the_helper_it_hands_the_request_to() -> None:
+    files = {
+        "app.py": """
+            from flask import Flask, redirect, request
+            from flask_login import login_required
+            from lab import controllers
+            app = Flask(__name__)
+
+            @app.post("/runs/<run_id>/close")
+            @login_required
+            def close_run(run_id):
+                controllers.close_run(request, run_id)
+                return redirect("/runs")
+            """,
+        "lab/controllers.py": """
+            def close_run(request, run_id):
+                runs.update_one({"_id": run_id}, {"$set": {"closed_by": request.form["who"]}})
+            """,
+    }
+    found = run("FD308", files)
+    assert [line for _, line, _, _ in found] == [8]
+    assert "hands the request to `controllers.close_run`" in found[0][3]
+
+
+def test_form_view_that_accepts_only_put_is_not_forgeable_by_a_form() -> None:
+    files = {
+        "app.py": """
+            from flask import Flask, request
+            from flask_login import current_user, login_required
+            app = Flask(__name__)
+
+            @app.put("/profile")
+            @login_required
+            def profile():
+                current_user.email = request.form["email"]
+                db.session.commit()
+                return "ok"
+            """,
+    }
+    assert lines("FD308", files) == []
+
+
+def test_old_flask_ext_login_spelling_counts_as_a_session_login() -> None:
+    files = {
+        "app.py": """
+            from flask import Flask, request
+            from flask.ext.login import current_user, login_required
+            app = Flask(__name__)
+
+            @app.route("/profile", methods=["POST"])
+            @login_required
+            def profile():
+                current_user.email = request.form["email"]
+                db.session.commit()
+                return "ok"
+            """,
+    }
+    assert lines("FD308", files) == [(8, Severity.WARNING)]
+
+
+def test_old_flask_ext_csrf_protect_spelling_protects() -> None:
+    files = {
+        "app.py": """
+            from flask import Flask, request
+            from flask.ext.login import current_user, login_required
+            from flask.ext.wtf.csrf import CsrfProtect
+            app = Flask(__name__)
+            CsrfProtect(app)
+
+            @app.route("/profile", methods=["POST"])
+            @login_required
+            def profile():
+                current_user.email = request.form["email"]
+                db.session.commit()
+                return "ok"
+            """,
+    }
+    assert lines("FD308", files) == []
+
+
 # ----------------------------------------------------------------------------- FD302
 def test_secret_that_a_startup_check_only_warns_about_is_a_note() -> None:
     files = {
@@ -228,6 +376,22 @@ def test_session_holding_a_user_id_keeps_the_error() -> None:
             from flask import Flask, session
             app = Flask(__name__)
             app.secret_key = "hunter2-hunter2"
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+    }
+    assert lines("FD302", files) == [(3, Severity.ERROR)]
+
+
+def test_secret_key_in_config_update_of_a_dict_call() -> None:
+    files = {
+        "app.py": """
+            from flask import Flask, session
+            app = Flask(__name__)
+            app.config.update(dict(SECRET_KEY="plain-old-key-2016", DEBUG=False))
 
             @app.post("/login")
             def login():

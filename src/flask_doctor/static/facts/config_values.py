@@ -12,8 +12,10 @@ to when the variable is missing (``os.environ.get("K", "dev")``,
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.findings import Location
 from flask_doctor.static.facts.scopes import enclosing_function, imports_at
 from flask_doctor.static.names import ImportTable, dotted
 
@@ -146,6 +148,117 @@ def literal_secret(node: ast.AST | None) -> str | None:
         text = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
         return text if text.strip() else None
     return None
+
+
+@dataclass(frozen=True)
+class TracedSecret:
+    """A secret literal written away from the setting that uses it (a module constant, a holder's attribute)."""
+
+    text: str
+    location: Location  # where the literal is written
+    fallback: bool  # reached only as a default: used when the environment or the settings leave the key out
+
+
+#: How many names a setting's value is followed through to reach its literal.
+_TRACE_DEPTH = 5
+
+
+def traced_secret(project: Project, setting: ConfigSetting) -> TracedSecret | None:
+    """The literal a setting gets through names: ``SECRET_KEY = KEY`` with ``KEY = "dev"`` in another module,
+    ``app.config["SECRET_KEY"] = cfg.secret_key`` whose holder falls back to a module constant.
+
+    Followed: names bound earlier in the same function or module, constants
+    imported from the project's modules (``from .config import KEY``,
+    ``config.KEY``), attributes of a module-level instance of a project
+    class (``self.secret_key = ...`` in its methods), and the defaults of
+    environment reads and settings lookups along the way. ``None`` when the
+    value is written in place (the caller reads it directly) or leads to no
+    literal.
+    """
+    module = project.by_path.get(setting.location.path)
+    if module is None:
+        return None
+    table = imports_at(project, setting.location.path, setting.location.line)
+    value: ast.expr = setting.value
+    if isinstance(value, ast.Name):
+        local = _local_value(project, setting, value.id)
+        if local is not None:
+            return _trace(project, local, module, table, setting.key, False, 1)
+    return _trace(project, value, module, table, setting.key, False, 0)
+
+
+def _trace(
+    project: Project, expr: ast.expr, module: SourceModule, table: ImportTable, key: str, fallback: bool, depth: int
+) -> TracedSecret | None:
+    """Follow ``expr`` to a literal (see :func:`traced_secret`); ``depth`` 0 is the setting's own value."""
+    if depth > _TRACE_DEPTH:
+        return None
+    text = literal_secret(expr)
+    if text is not None:
+        return TracedSecret(text, Location(module.path, expr.lineno, expr.col_offset + 1), fallback) if depth else None
+    default = settings_default(expr, table, key)
+    if default is not None:
+        return _trace(project, default, module, table, key, True, depth + 1)
+    if isinstance(expr, ast.Name):
+        found = _imported_constant(project, f"{module.name}.{expr.id}") or _imported_constant(
+            project, table.qualify(expr.id) or ""
+        )
+    elif isinstance(expr, ast.Attribute):
+        found = _imported_constant(project, qualify(table, expr)) or _holder_attribute(project, expr, module, table)
+    else:
+        return None
+    if found is None:
+        return None
+    value, where, where_table = found
+    return _trace(project, value, where, where_table, key, fallback, depth + 1)
+
+
+def _imported_constant(project: Project, qualified: str) -> tuple[ast.expr, SourceModule, ImportTable] | None:
+    """``pkg.config.KEY`` -> the value of ``KEY = ...`` at the top of the project module ``pkg.config``,
+    when it is assigned there once (a constant, not a variable)."""
+    owner, _, name = qualified.rpartition(".")
+    module = project.modules.get(owner)
+    if module is None or not name:
+        return None
+    values = [
+        stmt.value
+        for stmt in module.tree.body
+        if isinstance(stmt, ast.Assign)
+        for target in stmt.targets
+        if isinstance(target, ast.Name) and target.id == name
+    ]
+    if len(values) != 1:
+        return None
+    return values[0], module, project.module_imports.get(module.name) or ImportTable()
+
+
+def _holder_attribute(
+    project: Project, expr: ast.Attribute, module: SourceModule, table: ImportTable
+) -> tuple[ast.expr, SourceModule, ImportTable] | None:
+    """``cfg.secret_key`` where ``cfg = SiteConfig()`` at module level -> what ``SiteConfig`` sets on ``self``."""
+    owner = dotted(expr.value)
+    if not owner:
+        return None
+    obj = project.objects.get(table.qualify(owner) or "") or project.objects.get(f"{module.name}.{owner}")
+    if obj is None or obj.type not in project.classes:
+        return None
+    prefix = obj.type + "."
+    values = [
+        (node.value, fn)
+        for fn in project.functions.values()
+        if fn.qualname.startswith(prefix) and fn.qualname.count(".") == prefix.count(".")
+        for node in ast.walk(fn.node)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Attribute)
+        and target.attr == expr.attr
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "self"
+    ]
+    if len(values) != 1:
+        return None  # set in several places: which one production sees is not visible
+    value, fn = values[0]
+    return value, fn.module, fn.imports
 
 
 def _local_value(project: Project, setting: ConfigSetting, name: str) -> ast.expr | None:
@@ -282,6 +395,7 @@ def persisted_by_module(project: Project, setting: ConfigSetting) -> bool:
 __all__ = [
     "ENV_GETTERS",
     "RANDOM_CALLS",
+    "TracedSecret",
     "env_default",
     "false_constant",
     "is_env_read",
@@ -292,5 +406,6 @@ __all__ = [
     "random_call",
     "settings_default",
     "short",
+    "traced_secret",
     "truthy_constant",
 ]

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.assembly import app_creation
 from flask_doctor.static.facts.config import attribute_settings, live_in_production, settings
 from flask_doctor.static.facts.config_values import false_constant, literal_secret
 from flask_doctor.static.facts.guards import mentions, source_text
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.taint import REQUEST_NAMES, assignments
+from flask_doctor.static.facts.writes import has_method_branch
 from flask_doctor.static.model import BLUEPRINT_TYPES, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 
@@ -32,10 +34,39 @@ CSRF_TYPES = {
     "flask_wtf.CsrfProtect",
     "flask_seasurf.SeaSurf",
     "flaskext.seasurf.SeaSurf",
+    # the old ``flask.ext`` / ``flaskext`` spellings of the same extensions
+    "flask.ext.wtf.csrf.CSRFProtect",
+    "flask.ext.wtf.CSRFProtect",
+    "flask.ext.wtf.csrf.CsrfProtect",
+    "flask.ext.wtf.CsrfProtect",
+    "flask.ext.seasurf.SeaSurf",
+    "flaskext.csrf.csrf",
 }
 FORM_ATTRS = {"form", "files", "values"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-SESSION_AUTH = ("flask_login", "flask_security", "flask_user", "flask_principal", "flask_praetorian_session")
+#: Login extensions that keep the logged-in user in the session cookie.
+SESSION_AUTH = (
+    "flask_login",
+    "flask_security",
+    "flask_user",
+    "flask_principal",
+    "flask_praetorian_session",
+    "flask_simplelogin",
+    "flask_oidc",
+    "flask_pyoidc",
+    "flask_cas",
+    "flask_openid",
+)
+
+
+def package_of(module: str) -> str:
+    """The package an import names, with the old ``flask.ext.login``/``flaskext.login`` spelled ``flask_login``."""
+    parts = module.split(".")
+    if parts[:2] == ["flask", "ext"] and len(parts) > 2:
+        return f"flask_{parts[2]}"
+    if parts[0] == "flaskext" and len(parts) > 1:
+        return f"flask_{parts[1]}"
+    return parts[0]
 
 
 @dataclass
@@ -85,7 +116,7 @@ def csrf_setup(project: Project) -> CsrfFacts:
     cookie_auth = _session_auth(project)
     samesite = _live_string(project, "SESSION_COOKIE_SAMESITE")
     jwt_samesite = _live_string(project, "JWT_COOKIE_SAMESITE")
-    flask_wtf = any(r.module.split(".")[0] == "flask_wtf" for records in project.imports.values() for r in records)
+    flask_wtf = any(package_of(r.module) == "flask_wtf" for records in project.imports.values() for r in records)
     locations = [s for s in settings(project, ("JWT_TOKEN_LOCATION",)) if "cookies" in ast.unparse(s.value)]
     jwt_csrf_off = any(false_constant(s.value) for s in settings(project, ("JWT_COOKIE_CSRF_PROTECT",)))
     jwt_cookies = bool(locations) and jwt_csrf_off
@@ -103,6 +134,31 @@ def csrf_setup(project: Project) -> CsrfFacts:
         hooks,
         hook_at,
     )
+
+
+@project_fact
+def csrf_home(project: Project) -> Location | None:
+    """Where ``CSRFProtect(app)`` belongs: next to the call that binds the login extension to the app.
+
+    ``LoginManager(app)`` or ``login_manager.init_app(app)`` is where the
+    project wires its session login, so that is where the protection of the
+    sessions it authenticates goes; without one, the creation of the
+    project's one application (``Flask(__name__)``). ``None`` when neither
+    can be told.
+    """
+    for site in project.calls:
+        if is_test_path(site.module.path) or not (site.node.args or site.node.keywords):
+            continue
+        name = site.name
+        if name.endswith(".init_app"):
+            owner = project.objects.get(name[: -len(".init_app")])
+            package = owner.type.split(".")[0] if owner is not None else ""
+        else:
+            head, _, last = name.rpartition(".")
+            package = head.split(".")[0] if last[:1].isupper() else ""  # the extension's class, not a function
+        if package in SESSION_AUTH:
+            return Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
+    return app_creation(project)
 
 
 def _live_string(project: Project, key: str) -> str | None:
@@ -329,7 +385,11 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
     return found
 
 
-_RANDOM_TOKEN = re.compile(r"token_urlsafe|token_hex|token_bytes|uuid4|urandom|randbits|getrandbits")
+#: Values only the server can make: random session ids, and tokens it signs (a JWT, an itsdangerous token).
+_RANDOM_TOKEN = re.compile(
+    r"token_urlsafe|token_hex|token_bytes|uuid4|urandom|randbits|getrandbits"
+    r"|jwt\.encode|create_(access|refresh)_token|(encode|generate)_auth_token"
+)
 
 
 def _random_token(project: Project, fn: FunctionInfo, call: ast.Call) -> bool:
@@ -399,7 +459,7 @@ def session_grants_authority(project: Project) -> bool:
         if source is None or is_test_path(source.path):
             continue
         for record in records:
-            if record.module.split(".")[0] in _KEY_SIGNED:
+            if package_of(record.module) in _KEY_SIGNED:
                 return True
             if record.module == "flask" and not record.names and "flask.session" in source.text:
                 return True  # ``import flask`` ... ``flask.session[...]``: not followed, assume it matters
@@ -465,11 +525,14 @@ def _session_keys_grant(tree: ast.AST) -> bool:
 def _session_auth(project: Project) -> bool:
     """Application code imports a session-based login extension, or ``flask.session``."""
     for module, records in project.imports.items():
-        if module in project.modules and is_test_path(project.modules[module].path):
+        source = project.modules.get(module)
+        if source is not None and is_test_path(source.path):
             continue
         for record in records:
-            if record.module.split(".")[0] in SESSION_AUTH or (record.module == "flask" and "session" in record.names):
+            if package_of(record.module) in SESSION_AUTH or (record.module == "flask" and "session" in record.names):
                 return True
+            if record.module == "flask" and not record.names and source is not None and "flask.session" in source.text:
+                return True  # ``import flask`` ... ``flask.session["user"] = ...``
     return False
 
 
@@ -493,9 +556,13 @@ def csrf_exempt(project: Project, fn: FunctionInfo) -> bool:
 
 _AUTH_DECORATOR = re.compile(
     r"login_required|auth_required|roles?_(required|accepted)|permission|requires?_(auth|login|admin|role|user)"
-    r"|admin_required|jwt_required|token_required|(^|[._])auth\.|has_access|protect",
+    r"|admin_required|jwt_required|token_required|(^|[._])auth\.|has_access|protect"
+    r"|logged_?in|admin_only|staff_(only|required)|user_required|session_required|needs?_(login|auth)"
+    r"|check_?(login|auth|admin)|login_check",
     re.IGNORECASE,
 )
+#: ``if "user_id" not in session:``, ``return "uid" in session`` (not ``for s in sessions``).
+_IN_SESSION = (" in session:", " in session)", " in session\n", " in session and ", " in session or ")
 _USER_WORDS = (
     "current_user",
     "login_user",
@@ -505,12 +572,13 @@ _USER_WORDS = (
     "session.pop",
     "g.user",
     "authenticated",
+    *_IN_SESSION,
 )
 
 
 _TOKEN_DECORATOR = re.compile(r"token_required|token_auth|api_?key|bearer|auth_token|require_token", re.IGNORECASE)
 _TOKEN_AUTH_TYPES = ("flask_httpauth.HTTPTokenAuth",)
-_SESSION_WORDS = ("current_user", "login_user", "session[", "session.get", "session.pop")
+_SESSION_WORDS = ("current_user", "login_user", "session[", "session.get", "session.pop", *_IN_SESSION)
 
 
 def token_authenticated(project: Project, fn: FunctionInfo) -> bool:
@@ -565,9 +633,21 @@ def acts_as_user(project: Project, fn: FunctionInfo) -> bool:
             return True
     if mentions(fn, _USER_WORDS) or reads_auth_cookie(project, fn) is not None:
         return True
+    if any(_session_decorator(project, fn, deco) for deco in fn.decorators):
+        return True
     owners = {r.owner for r in fn.routes}
     hooks = auth_hooks(project)
     return bool(owners & hooks) or "*" in hooks
+
+
+def _session_decorator(project: Project, fn: FunctionInfo, deco: str) -> bool:
+    """The view's decorator is a project function that looks the user up in the session (a hand-made
+    ``login_required``: ``if "user_id" not in session: return redirect(...)``)."""
+    wrapper = project.functions.get(deco) or project.resolve_function(deco, fn, fn.module)
+    if wrapper is None or wrapper is fn or "view" in wrapper.roles:
+        return False
+    text = source_text(wrapper)
+    return any(word in text for word in _SESSION_WORDS) or reads_auth_cookie(project, wrapper) is not None
 
 
 @project_fact
@@ -597,6 +677,7 @@ def auth_hooks(project: Project) -> frozenset[str]:
 
 _LOGIN_WALL = re.compile(
     r"not\s+[\w.]*current_user\.is_authenticated|not\s+[\w.]*session\.get\(|[\w.]*current_user\.is_anonymous"
+    r"|not\s+in\s+[\w.]*session\b|not\s+[\w.]*\bg\.user\b|\bg\.user\s+is\s+None"
 )
 _TURN_AWAY = ("redirect(", "abort(401", "abort(403", "unauthorized(", "Unauthorized", "Forbidden")
 
@@ -633,6 +714,158 @@ def form_read_through(project: Project, fn: FunctionInfo) -> tuple[ast.Attribute
     return None
 
 
+def _is_request(fn: FunctionInfo, node: ast.expr) -> bool:
+    """``node`` is Flask's ``request`` (``request``, ``flask.request``, an alias)."""
+    name = dotted(node)
+    return bool(name) and (fn.imports.qualify(name) or "") in REQUEST_NAMES
+
+
+def _forced_json(fn: FunctionInfo, node: ast.AST) -> bool:
+    """``request.get_json(force=True)``: Flask parses the body whatever its Content-Type says."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get_json"
+        and _is_request(fn, node.func.value)
+        and any(k.arg == "force" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
+    )
+
+
+_RAW_BODY = re.compile(r"(flask\.)?\brequest\.(data\b|get_data\()")
+
+
+def raw_json_read(fn: FunctionInfo) -> ast.AST | None:
+    """A JSON body read that does not insist on ``Content-Type: application/json``.
+
+    ``request.get_json(force=True)`` and ``json.loads(request.data)`` (or of
+    ``request.get_data()``, directly or through a local) accept a body sent
+    as ``text/plain``, which a cross-site ``<form enctype="text/plain">``
+    can shape into JSON without any CORS preflight.
+    """
+    values: dict[str, str] | None = None
+    flask_request = (fn.imports.qualify("request") or "") in REQUEST_NAMES
+    for node in ast.walk(fn.node):
+        if _forced_json(fn, node):
+            return node
+        if isinstance(node, ast.Call) and node.args and _json_parser(fn, node):
+            values = _local_values(fn) if values is None else values
+            read = _RAW_BODY.search(_expanded(node.args[0], values))
+            if read is not None and (flask_request or read.group(0).startswith("flask.")):
+                return node
+    return None
+
+
+def _json_parser(fn: FunctionInfo, call: ast.Call) -> bool:
+    """``json.loads(...)``, ``json.load(...)`` (or ``loads`` imported from a JSON module)."""
+    name = dotted(call.func) or ""
+    qualified = fn.imports.qualify(name) or name
+    return name.rsplit(".", 1)[-1] in ("loads", "load") and "json" in qualified
+
+
+_JSON_READ = re.compile(r"\bget_json\(|\brequest\.json\b|\brequest\.is_json\b|\bapi\.payload\b")
+
+
+def reads_json_body(project: Project, fn: FunctionInfo) -> bool:
+    """The view (or one of the project's decorators on it) reads its body as JSON.
+
+    Flask answers ``request.get_json()`` with 415 unless the request says
+    ``Content-Type: application/json``, and a browser sends that type
+    cross-site only after a CORS preflight the attacker cannot pass: the
+    view cannot be reached by a forged form.
+    """
+    if _JSON_READ.search(source_text(fn)):
+        return True
+    for deco in fn.decorators:
+        wrapper = project.functions.get(deco) or project.resolve_function(deco, fn, fn.module)
+        if wrapper is not None and wrapper is not fn and _JSON_READ.search(source_text(wrapper)):
+            return True
+    return False
+
+
+#: A view that answers a browser: it redirects, flashes a message or renders a page.
+_BROWSER_ANSWER = re.compile(r"redirect\w*\(|\bflash\(|\brender_template\w*\(")
+#: Signing in or out by a forged request gains nothing the attacker lacks (login CSRF needs the attacker's
+#: credentials in the body, which a bodyless request does not carry).
+_SESSION_ENDPOINT = re.compile(r"log_?out|sign_?out|log_?in|sign_?in", re.IGNORECASE)
+
+
+def bodyless_action(project: Project, fn: FunctionInfo) -> bool:
+    """A state-changing endpoint a browser button posts to with no fields (``POST /panels/<id>/delete``).
+
+    It reads no body at all, so an empty cross-site form reaches it as well
+    as the app's own button does. Only views that answer a browser (a
+    redirect, a flashed message, a page) count: an API whose body is parsed
+    by a decorator or a framework out of sight may well insist on JSON.
+    """
+    if not (posts_only(fn) or has_method_branch(fn)):
+        return False  # a page that also takes POST: what it changes is not told apart from what it shows
+    if form_read(fn) is not None or raw_json_read(fn) is not None or reads_json_body(project, fn):
+        return False
+    names = [fn.name, *(r.rule or "" for r in fn.routes)]
+    if any(_SESSION_ENDPOINT.search(name) for name in names):
+        return False
+    rendered = any(deco.rsplit(".", 1)[-1] in ("templated", "template") for deco in fn.decorators)
+    return rendered or bool(_BROWSER_ANSWER.search(source_text(fn)))
+
+
+@dataclass(frozen=True)
+class ForgeableInput:
+    """What a view takes from a request that a cross-site page can send with the user's cookie."""
+
+    kind: str  # "form" (form fields or files), "raw-json" (JSON without a Content-Type check), "none" (no body)
+    node: ast.AST | None  # the read, None for a bodyless action
+    reader: FunctionInfo  # the view, or the helper of it that reads the form
+    #: the helper a bodyless view hands the whole request to (``controllers.add(request)``), if any
+    handed_to: str | None = None
+
+
+def forgeable_input(project: Project, fn: FunctionInfo) -> ForgeableInput | None:
+    """How a forged cross-site request can feed the view; None when it reads only a JSON body (or nothing a
+    browser form could be meant for)."""
+    if not accepts_post(fn):
+        return None
+    found = form_read_through(project, fn)
+    if found is not None:
+        return ForgeableInput("form", found[0], found[1])
+    raw = raw_json_read(fn)
+    if raw is not None:
+        return ForgeableInput("raw-json", raw, fn)
+    if bodyless_action(project, fn):
+        return ForgeableInput("none", None, fn, _request_handed_to(fn))
+    return None
+
+
+def validates_flask_wtf_form(project: Project, fn: FunctionInfo, taken: ForgeableInput) -> bool:
+    """The view, or the helper that reads its input, validates a Flask-WTF form, which checks its CSRF token.
+
+    ``form.validate_on_submit()`` anywhere, and ``form.validate()`` when the
+    project uses Flask-WTF (a ``FlaskForm`` validates its hidden token too).
+    """
+    flask_wtf = csrf_setup(project).flask_wtf
+    readers = [fn] if taken.reader is fn else [fn, taken.reader]
+    if taken.handed_to:
+        helper = project.resolve_function(taken.handed_to, fn, fn.module)
+        if helper is not None and helper is not fn:
+            readers.append(helper)
+    return any(
+        mentions(reader, ("validate_on_submit",)) or (flask_wtf and mentions(reader, (".validate(",)))
+        for reader in readers
+    )
+
+
+def _request_handed_to(fn: FunctionInfo) -> str | None:
+    """The call the view hands Flask's ``request`` object to, whole (``controllers.add_variant(request)``)."""
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Call) and any(
+            isinstance(arg, ast.Name) and _is_request(fn, arg)
+            for arg in (*node.args, *(k.value for k in node.keywords))
+        ):
+            name = dotted(node.func) or ""
+            if "redirect" not in name:
+                return name or None
+    return None
+
+
 _DESTRUCTIVE = re.compile(r"(^|[/_-])(delete|remove|destroy|drop|purge|erase|wipe)", re.IGNORECASE)
 
 
@@ -665,25 +898,58 @@ def accepts_unsafe_method(fn: FunctionInfo) -> bool:
     return mentions(fn, ('"POST"', "'POST'"))
 
 
+def accepts_post(fn: FunctionInfo) -> bool:
+    """Does the view accept POST, the one unsafe method an HTML form can send?
+
+    ``PUT``, ``PATCH`` and ``DELETE`` from another origin need ``fetch()``,
+    and the browser asks the server first (a CORS preflight): a view that
+    accepts only those cannot be reached by a forged form.
+    """
+    methods = {m for route in fn.routes for m in route.methods}
+    if methods:
+        return "POST" in methods
+    if fn.class_name and fn.name.upper() in UNSAFE_METHODS:
+        return fn.name.upper() == "POST"
+    return mentions(fn, ('"POST"', "'POST'"))
+
+
+def posts_only(fn: FunctionInfo) -> bool:
+    """The view is an action endpoint: it accepts no GET (``methods=["POST"]``, a class view's ``post``)."""
+    methods = {m for route in fn.routes for m in route.methods}
+    if methods:
+        return "GET" not in methods
+    return bool(fn.class_name) and fn.name.upper() == "POST"
+
+
 __all__ = [
     "CSRF_TYPES",
     "AuthCookie",
     "CsrfFacts",
+    "ForgeableInput",
+    "accepts_post",
     "accepts_unsafe_method",
     "acts_as_user",
     "auth_cookies",
     "auth_hooks",
+    "bodyless_action",
     "checks_csrf_token",
     "cross_site_by_design",
     "csrf_exempt",
+    "csrf_home",
     "csrf_setup",
     "destructive_get",
     "exempt_reason",
-    "session_grants_authority",
+    "forgeable_input",
     "form_read",
     "form_read_through",
     "hook_checks_view",
     "jwt_authority",
+    "package_of",
+    "posts_only",
+    "raw_json_read",
     "reads_auth_cookie",
+    "reads_json_body",
+    "session_grants_authority",
     "token_authenticated",
+    "validates_flask_wtf_form",
 ]

@@ -295,6 +295,11 @@ def unsafe_branch(fn: FunctionInfo) -> list[ast.stmt]:
     return list(body)
 
 
+def has_method_branch(fn: FunctionInfo) -> bool:
+    """The view tells its methods apart itself: ``if request.method == "POST":`` at the top of its body."""
+    return any(isinstance(stmt, ast.If) and _method_test(stmt.test) is not None for stmt in fn.node.body)
+
+
 def _method_test(test: ast.expr) -> bool | None:
     """``request.method == "POST"`` -> True (the body is the POST branch); ``== "GET"`` -> False; else None."""
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
@@ -456,4 +461,4 @@ def view_write(project: Project, fn: FunctionInfo) -> Location | None:
     return Location(fn.module.path, getattr(found, "lineno", fn.node.lineno), getattr(found, "col_offset", 0) + 1)
 
 
-__all__ = ["WRITE_NAMES", "unsafe_branch", "view_write"]
+__all__ = ["WRITE_NAMES", "has_method_branch", "unsafe_branch", "view_write"]

@@ -680,6 +680,10 @@ class _ModuleBuilder(ast.NodeVisitor):
                         for k, v in zip(arg.keys, arg.values):
                             if isinstance(k, ast.Constant) and isinstance(k.value, str):
                                 self._config(k.value, v, k)
+                    elif isinstance(arg, ast.Call) and dotted(arg.func) == "dict" and call.func.attr != "setdefault":
+                        for kw in arg.keywords:  # ``app.config.update(dict(SECRET_KEY=...))``
+                            if kw.arg:
+                                self._config(kw.arg, kw.value, kw.value)
                 if call.func.attr == "setdefault" and len(call.args) == 2:
                     k = call.args[0]
                     if isinstance(k, ast.Constant) and isinstance(k.value, str):

@@ -14,7 +14,13 @@ from flask_doctor.static.facts.config import (
     startup_guard,
     where,
 )
-from flask_doctor.static.facts.config_values import literal_secret, missing, settings_default, short
+from flask_doctor.static.facts.config_values import (
+    literal_secret,
+    missing,
+    settings_default,
+    short,
+    traced_secret,
+)
 from flask_doctor.static.facts.csrf import session_grants_authority
 from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.model import Project
@@ -27,7 +33,14 @@ class HardcodedSecretKey(Rule):
     Finds a literal `SECRET_KEY`, `app.secret_key`, `JWT_SECRET_KEY`,
     `WTF_CSRF_SECRET_KEY` or `SECURITY_PASSWORD_SALT` in configuration
     that production uses (a production config class, or a base config /
-    `app.config` assignment that production inherits).
+    `app.config` assignment that production inherits). The literal may be
+    written away from the setting: a constant the setting names
+    (`app.secret_key = SIGNING_KEY`, imported from another module of the
+    project), or the fallback of a settings holder the setting reads
+    (`app.config["SECRET_KEY"] = settings.secret_key` with
+    `self.secret_key = os.getenv("SECRET_KEY") or DEFAULT_KEY`); the
+    finding is then where the literal is written, with the setting as
+    evidence.
 
     ## Why is this bad?
     Whoever can read the source (the repository, a leaked image, a public
@@ -174,6 +187,21 @@ class HardcodedSecretKey(Rule):
                 "portal/settings.py": "class Local:\n    DEBUG = True\n    SECRET_KEY = 'portal-dev'\n",
             },
         ),
+        # the constant the app uses comes from the environment, without a default
+        Valid(
+            """
+            from flask import Flask, session
+            from signing import SIGNING_KEY
+            app = Flask(__name__)
+            app.secret_key = SIGNING_KEY
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            files={"signing.py": "import os\nSIGNING_KEY = os.environ['SIGNING_KEY']\n"},
+        ),
     )
     INVALID = (
         Invalid(
@@ -238,6 +266,52 @@ class HardcodedSecretKey(Rule):
             },
             message="`SECRET_KEY`",
         ),
+        # the key is a constant of another module of the project
+        Invalid(
+            """
+            from flask import Flask, session
+            from signing import SIGNING_KEY
+            app = Flask(__name__)
+            app.secret_key = SIGNING_KEY
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            files={"signing.py": "SIGNING_KEY = 'k9-signing-key-2020'  # expect\n"},
+            message="'k9-s…'",
+        ),
+        # a settings holder falls back to the package's constant when neither the environment nor the file sets it
+        Invalid(
+            """
+            from flask import Flask, session
+            from notes.settings import NotesSettings
+            settings = NotesSettings()
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = settings.secret_key
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            files={
+                "notes/__init__.py": "",
+                "notes/settings.py": """
+            import os
+            import yaml
+
+            DEFAULT_KEY = "n0tes-default-key"  # expect
+
+            class NotesSettings:
+                def __init__(self):
+                    values = yaml.safe_load(open("notes.yaml"))
+                    self.secret_key = os.getenv("SECRET_KEY") or values.get("secret_key", DEFAULT_KEY)
+            """,
+            },
+            message="literal default",
+        ),
     )
 
     #: What a leaked value of each key lets an attacker do.
@@ -265,6 +339,7 @@ class HardcodedSecretKey(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        reported: set[Location] = set()
         for setting in settings(project, SECRET_KEYS):
             if not live_in_production(project, setting):
                 continue
@@ -273,15 +348,26 @@ class HardcodedSecretKey(Rule):
             literal = literal_secret(setting.value)
             default = None if literal is not None else settings_default(setting.value, table, setting.key)
             default_text = literal_secret(default) if default is not None else None
+            at = setting.location
+            evidence: list[Evidence] = []
+            if literal is None and default_text is None:
+                traced = traced_secret(project, setting)
+                if traced is None:
+                    continue
+                if traced.fallback:
+                    default_text = traced.text
+                else:
+                    literal = traced.text
+                at = traced.location  # where the literal is written, which is what has to change
+                evidence.append(Evidence(f"used as `{target}` here", setting.location))
             value = literal if literal is not None else default_text
-            if value is None:
+            if value is None or at in reported:
                 continue
             if setting.key == "SECRET_KEY" and not session_grants_authority(project):
                 continue  # the session holds no login, no token is signed with it: a forged cookie grants nothing
             guard = startup_guard(project, setting, value)
             if guard is not None and guard[0] == "refuse":
                 continue  # the app refuses to start with this value outside development
-            evidence: list[Evidence] = []
             severity = self.effective_severity
             if literal is not None:
                 found = overridden_later(project, setting)
@@ -293,8 +379,8 @@ class HardcodedSecretKey(Rule):
                         f"production unless the later `{short(override.func, 40)}(...)` loads a file or variable that "
                         "replaces it"
                     )
-                    at = Location(override_path, override.lineno, override.col_offset + 1)
-                    evidence.append(Evidence("may be replaced here", at))
+                    replaced = Location(override_path, override.lineno, override.col_offset + 1)
+                    evidence.append(Evidence("may be replaced here", replaced))
                 elif self.PLACEHOLDER.search(literal):
                     severity = Severity.NOTE
                     message = (
@@ -309,18 +395,24 @@ class HardcodedSecretKey(Rule):
                     )
             else:
                 severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one step lower: only a fallback
+                when = (
+                    missing(setting.value, table)
+                    if default is not None
+                    else "the environment and settings leave it out"
+                )
                 message = (
                     f"`{target}` {where(project, setting)} has the literal default "
-                    f"{self._redact(default_text or '')}: when {missing(setting.value, table)}, production runs "
+                    f"{self._redact(default_text or '')}: when {when}, production runs "
                     "with a key anyone can read in the source"
                 )
             if guard is not None:
                 severity = Severity.NOTE
                 message += " (the app warns at start-up when it is unchanged, but still starts)"
                 evidence.append(Evidence("start-up check that only warns", guard[1]))
+            reported.add(at)
             report(
                 self.finding(
-                    setting.location,
+                    at,
                     message,
                     hint=(
                         f'Read it from the environment without a default (`os.environ["{setting.key}"]`), so a '

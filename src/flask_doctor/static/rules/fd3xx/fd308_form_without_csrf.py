@@ -13,15 +13,16 @@ from flask_doctor.static.facts.csrf import (
     checks_csrf_token,
     cross_site_by_design,
     csrf_exempt,
+    csrf_home,
     csrf_setup,
     destructive_get,
     exempt_reason,
-    form_read_through,
+    forgeable_input,
     hook_checks_view,
     jwt_authority,
     reads_auth_cookie,
+    validates_flask_wtf_form,
 )
-from flask_doctor.static.facts.guards import mentions
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.writes import view_write
 from flask_doctor.static.model import FunctionInfo, Project
@@ -31,28 +32,40 @@ from flask_doctor.static.rules.base import Invalid, Rule, Valid
 class FormWithoutCsrf(Rule):
     """
     ## What it does
-    Finds views that accept POST/PUT/PATCH/DELETE, read form data
-    (`request.form`, `request.files`, `request.values`, in the view or in a
-    helper it calls), change something (a database commit, a saved or deleted
-    file, a session write, a mail) and act as the logged-in user (a
-    `login_required`-style decorator, `current_user`, `session`, a login
+    Finds views that accept POST, change something (a database commit, a
+    saved or deleted file, a session write, a mail) and act as the
+    logged-in user (a `login_required`-style decorator or a project
+    decorator that checks the session, `current_user`, `session`, a login
     cookie the app sets and checks itself, a blueprint `before_request` hook
-    that checks the login, or an app-wide login wall) in a project with no
-    CSRF protection: no `CSRFProtect`/SeaSurf anywhere, no Flask-WTF form
-    validated in the view, and no hand-made check that compares a session
-    nonce with a form field or `X-CSRF-Token` header (in the view or in a
-    `before_request` hook). Flask-JWT-Extended views count when tokens live
-    in cookies with `JWT_COOKIE_CSRF_PROTECT = False`. Views marked with
-    `csrf.exempt` that read form data are reported even when `CSRFProtect`
-    is on. A GET-only view whose name or URL says it deletes
-    (`GET /remove/<page>`) and that does change state is reported too.
+    that checks the login, or an app-wide login wall), with input a
+    cross-site page can send: form data (`request.form`, `request.files`,
+    `request.values`, in the view or in a helper it calls), a JSON body read
+    without a Content-Type check (`request.get_json(force=True)`,
+    `json.loads(request.data)`), or no body at all -- an action endpoint
+    (`methods=["POST"]`, or an `if request.method == "POST":` branch) that
+    answers a browser with a redirect, a flashed message or a page. The
+    project has no CSRF protection: no `CSRFProtect`/SeaSurf anywhere, no
+    Flask-WTF form validated in the view, and no hand-made check that
+    compares a session nonce with a form field or `X-CSRF-Token` header (in
+    the view or in a `before_request` hook). Flask-JWT-Extended views count
+    when tokens live in cookies with `JWT_COOKIE_CSRF_PROTECT = False`.
+    Views marked with `csrf.exempt` are reported even when `CSRFProtect` is
+    on. A GET-only view whose name or URL says it deletes (`GET
+    /remove/<page>`) and that does change state is reported too. When two
+    or more views are reported for want of any protection, one more finding
+    points where the fix goes: the call that binds the login extension to
+    the app (`LoginManager(app)`, `login_manager.init_app(app)`), else the
+    creation of the app.
 
     ## Why is this bad?
     The browser attaches the session cookie to a form that *another* site
     submits to yours, so without a CSRF token that site can post as the
     logged-in user: change the email or password, delete data, make a
     purchase. Not reported: views that only read JSON (`request.get_json()`:
-    browsers cannot send a cross-site JSON body without a CORS preflight);
+    Flask refuses a body not typed `application/json`, and browsers cannot
+    send that type cross-site without a CORS preflight); views that accept
+    only PUT, PATCH or DELETE (a form cannot send them, and `fetch()` from
+    another origin is preflighted); signing in and out with no fields;
     views that use no login at all, or authenticate with a token header
     (`@token_required`, Flask-HTTPAuth `HTTPTokenAuth`: browsers never add it
     to a forged form); endpoints that receive cross-site POSTs by design (SAML
@@ -391,6 +404,91 @@ class FormWithoutCsrf(Rule):
                 pdf = render_pdf(request.form.get("entry_id"))
                 return send_file(pdf, download_name="entry.pdf", mimetype="application/pdf")
             """),
+        # a bodyless endpoint whose input a schema decorator reads as JSON, answering JSON: an API, not a form target
+        Valid("""
+            from flask import Flask
+            from flask_login import login_required
+            from webargs.flaskparser import use_args
+            app = Flask(__name__)
+
+            @app.post("/api/albums/<int:album_id>/archive")
+            @login_required
+            @use_args(ArchiveArgs(), location="json")
+            def archive_album(args, album_id):
+                Album.query.get_or_404(album_id).archived = args["archived"]
+                db.session.commit()
+                return {"ok": True}
+            """),
+        # DELETE only: a form cannot send it, and a cross-origin fetch() is preflighted
+        Valid("""
+            from flask import Flask, flash, redirect
+            from flask_login import login_required
+            app = Flask(__name__)
+
+            @app.delete("/albums/<int:album_id>")
+            @login_required
+            def drop_album(album_id):
+                db.session.delete(Album.query.get_or_404(album_id))
+                db.session.commit()
+                flash("Album deleted")
+                return redirect("/albums")
+            """),
+        # signing out by a forged request gains the attacker nothing
+        Valid("""
+            from flask import Flask, redirect
+            from flask_login import login_required, logout_user
+            app = Flask(__name__)
+
+            @app.post("/logout")
+            @login_required
+            def logout():
+                logout_user()
+                return redirect("/")
+            """),
+        # a page that also accepts POST writes on every visit, not because of the POST
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, render_template
+            from flask_login import current_user, login_required
+            app = Flask(__name__)
+
+            @app.route("/albums", methods=["GET", "POST"])
+            @login_required
+            def albums():
+                current_user.last_seen = datetime.now()
+                db.session.commit()
+                return render_template("albums.html", albums=filtered_albums())
+            """),
+        # the helper the view hands the request to validates a FlaskForm, which checks the form's CSRF token
+        Valid(
+            """
+            from flask import Flask, redirect, request
+            from flask_login import login_required
+            from lab import controllers
+            app = Flask(__name__)
+
+            @app.post("/samples/add")
+            @login_required
+            def add_sample():
+                controllers.add_sample(request)
+                return redirect("/samples")
+            """,
+            files={
+                "lab/__init__.py": "",
+                "lab/controllers.py": """
+            from flask_wtf import FlaskForm
+            from wtforms import StringField
+
+            class SampleForm(FlaskForm):
+                name = StringField()
+
+            def add_sample(request):
+                form = SampleForm(request.form)
+                if form.validate():
+                    samples.insert_one({"name": form.name.data})
+            """,
+            },
+        ),
     )
     INVALID = (
         # nothing is named like a write, but the SQL the view runs drops a trigger
@@ -595,10 +693,78 @@ class FormWithoutCsrf(Rule):
             """,
             message="wiki_login",
         ),
+        # a delete button with no fields: the empty form another site auto-submits works as well
+        Invalid(
+            """
+            from flask import Flask, flash, redirect, url_for
+            from flask_login import login_required
+            app = Flask(__name__)
+
+            @app.post("/albums/<int:album_id>/archive")
+            @login_required
+            def archive_album(album_id):  # expect
+                album = Album.query.get_or_404(album_id)
+                album.archived = True
+                db.session.commit()
+                flash("Album archived")
+                return redirect(url_for("albums"))
+            """,
+            message="needs no fields",
+        ),
+        # force=True parses a text/plain body too, which a cross-site form can shape into JSON
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_login import current_user, login_required
+            app = Flask(__name__)
+
+            @app.post("/settings/theme")
+            @login_required
+            def save_theme():
+                prefs = request.get_json(force=True)  # expect
+                current_user.theme = prefs["theme"]
+                db.session.commit()
+                return {"ok": True}
+            """,
+            message="Content-Type",
+        ),
+        # a hand-made login decorator keeps the user in the session; two forms and no protection anywhere:
+        # one more finding where the app is created, which is where CSRFProtect goes
+        Invalid(
+            """
+            from functools import wraps
+            from flask import Flask, redirect, request, session
+            app = Flask(__name__)  # expect
+
+            def signed_in(view):
+                @wraps(view)
+                def wrapper(*args, **kwargs):
+                    if "member_id" not in session:
+                        return redirect("/signin")
+                    return view(*args, **kwargs)
+                return wrapper
+
+            @app.post("/notes")
+            @signed_in
+            def add_note():
+                Note(text=request.form["text"]).save()  # expect
+                return redirect("/notes")
+
+            @app.post("/notes/<int:note_id>/pin")
+            @signed_in
+            def pin_note(note_id):
+                note = Note.get(note_id)
+                note.slot = request.form.get("slot", "1")  # expect
+                note.save()
+                return redirect("/notes")
+            """,
+            message="no CSRF protection",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         facts = csrf_setup(project)
+        unprotected: list[Finding] = []
         for fn in list(project.views()):
             if is_test_path(fn.module.path):
                 continue
@@ -612,29 +778,44 @@ class FormWithoutCsrf(Rule):
             if hook_checks_view(project, fn) or checks_csrf_token(project, fn):
                 continue  # the app compares a CSRF nonce with the form or header itself
             if accepts_unsafe_method(fn):
-                self._form_view(project, fn, exempt, report)
+                finding = self._form_view(project, fn, exempt)
+                if finding is not None:
+                    report(finding)
+                    if not exempt:
+                        unprotected.append(finding)
             elif not exempt and destructive_get(fn):
                 self._destructive_get(project, fn, report)
+        if len(unprotected) >= 2 and not facts.checked_by_hooks:
+            self._unprotected_app(project, unprotected, report)
 
-    def _form_view(self, project: Project, fn: FunctionInfo, exempt: bool, report: Callable[[Finding], None]) -> None:
-        facts = csrf_setup(project)
-        found = form_read_through(project, fn)
-        if found is None:
-            return
-        read, reader = found
-        validates = mentions(fn, ("validate_on_submit",)) or (facts.flask_wtf and mentions(fn, (".validate(",)))
-        if not exempt and validates:
-            return  # a Flask-WTF form checks its CSRF token when it validates
+    def _form_view(self, project: Project, fn: FunctionInfo, exempt: bool) -> Finding | None:
+        taken = forgeable_input(project, fn)
+        if taken is None:
+            return None  # a JSON API: a cross-site page cannot send it a JSON body
+        if not exempt and validates_flask_wtf_form(project, fn, taken):
+            return None  # a Flask-WTF form checks its CSRF token when it validates
         write = view_write(project, fn)
         if write is None:
-            return  # pages, searches, lists: a forged request that changes nothing gains nothing
-        attr = read.attr if isinstance(read, ast.Attribute) else "form"
+            return None  # pages, searches, lists: a forged request that changes nothing gains nothing
+        read, reader = taken.node, taken.reader
         through = "" if reader is fn else f" (through `{reader.display}`)"
+        if taken.kind == "form":
+            attr = read.attr if isinstance(read, ast.Attribute) else "form"
+            what = f"handles a form (`request.{attr}`{through})"
+        elif taken.kind == "raw-json":
+            what = "parses a JSON body without checking its Content-Type (a `text/plain` form can carry it)"
+        elif taken.handed_to:
+            what = (
+                f"hands the request to `{taken.handed_to}` and changes state on a POST that reads no JSON body (a "
+                "cross-site form reaches it)"
+            )
+        else:
+            what = "changes state on a POST that needs no fields (an empty auto-submitted form reaches it)"
         severity = self.effective_severity
         if exempt:
             message = (
-                f"view `{fn.display}` reads `request.{attr}`{through} but is exempt from CSRFProtect (`csrf.exempt`): "
-                "another site can submit this form with the user's session cookie"
+                f"view `{fn.display}` {what} but is exempt from CSRFProtect (`csrf.exempt`): another site can "
+                "submit it with the user's session cookie"
             )
             reason = exempt_reason(fn)
             if reason is not None:
@@ -642,25 +823,46 @@ class FormWithoutCsrf(Rule):
                 message += f" (exempt on purpose: {reason!r}; make sure nothing else can post here)"
         else:
             message = (
-                f"view `{fn.display}` handles a form (`request.{attr}`{through}) with no CSRF protection (no "
-                "CSRFProtect in the project, no validated FlaskForm here): another site can submit it with the user's "
-                f"{self._credential(project, fn)}"
+                f"view `{fn.display}` {what} with no CSRF protection (no CSRFProtect in the project, no validated "
+                f"FlaskForm here): another site can submit it with the user's {self._credential(project, fn)}"
             )
         samesite, setting = self._samesite(project, fn)
         if samesite and samesite.lower() in ("lax", "strict"):
             severity = Severity.NOTE
             message += f" (softened by {setting}={samesite!r}: browsers withhold the cookie from cross-site POSTs)"
-        at = Location(reader.module.path, read.lineno, read.col_offset + 1) if reader is fn else fn.location
+        if read is not None and reader is fn:
+            at = Location(fn.module.path, getattr(read, "lineno", fn.node.lineno), getattr(read, "col_offset", 0) + 1)
+        else:
+            at = fn.location
         evidence = [Evidence(f"route {r.rule or '?'} {'/'.join(r.methods)}", r.location) for r in fn.routes[:2]]
         evidence.append(Evidence("changes state here", write))
+        return self.finding(
+            at,
+            message,
+            hint="Enable flask_wtf.csrf.CSRFProtect(app) and render {{ csrf_token() }} in the form, or "
+            "validate a FlaskForm with form.validate_on_submit().",
+            severity=severity,
+            evidence=evidence,
+        )
+
+    def _unprotected_app(self, project: Project, views: list[Finding], report: Callable[[Finding], None]) -> None:
+        """One finding where the fix goes: several views are forgeable because the app has no CSRF protection."""
+        home = csrf_home(project)
+        if home is None:
+            return
+        severity = max(f.severity for f in views)
+        shown = ", ".join(f"`{f.location.path}:{f.location.line}`" for f in views[:3] if f.location)
+        more = f" and {len(views) - 3} more" if len(views) > 3 else ""
         report(
             self.finding(
-                at,
-                message,
-                hint="Enable flask_wtf.csrf.CSRFProtect(app) and render {{ csrf_token() }} in the form, or "
-                "validate a FlaskForm with form.validate_on_submit().",
+                home,
+                f"the application has no CSRF protection (no CSRFProtect or SeaSurf, no token check in a "
+                f"`before_request` hook), and {len(views)} views change state for the logged-in user on requests "
+                f"another site can forge: {shown}{more}",
+                hint="Add csrf = CSRFProtect(app) (or csrf.init_app(app)) here, render {{ csrf_token() }} in every "
+                "form and send the X-CSRFToken header from scripts.",
                 severity=severity,
-                evidence=evidence,
+                evidence=[Evidence("forgeable view", f.location) for f in views[:5] if f.location],
             )
         )
 
