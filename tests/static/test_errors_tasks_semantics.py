@@ -1,4 +1,4 @@
-"""Pin the library behaviour FD501/FD502/FD506 rely on, with the real libraries.
+"""Pin the library behaviour FD501/FD502/FD503/FD506 rely on, with the real libraries.
 
 The rules' docs make claims about Flask and Celery that the seed articles got
 wrong or left vague; if a new Flask or Celery release changes them, these
@@ -11,7 +11,7 @@ import logging
 
 import pytest
 from flask import Blueprint, Flask, abort
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 
 @pytest.fixture(autouse=True)
@@ -77,6 +77,100 @@ def test_error_handler_without_status_answers_200():
     app = Flask(__name__)
     app.register_error_handler(404, lambda e: "not here")
     assert app.test_client().get("/nope").status_code == 200
+
+
+def test_error_handler_returning_none_answers_500():
+    app = Flask(__name__)
+    app.register_error_handler(404, lambda e: None)  # FD501: the 404 handler that falls off its end
+    assert app.test_client().get("/nope").status_code == 500
+
+
+def test_http_exceptions_have_empty_args_and_a_500_handler_reading_them_escapes_flask():
+    assert NotFound("with a description").args == ()
+    assert InternalServerError(original_exception=ValueError("cause")).args == ()
+    app = Flask(__name__)
+    app.register_error_handler(500, lambda e: ("failed: " + e.args[0], 500))
+
+    @app.get("/boom")
+    def boom():
+        raise ValueError("cause")
+
+    with pytest.raises(IndexError):  # the WSGI server, not Flask, answers this request
+        app.test_client().get("/boom")
+
+
+def test_flask_logs_only_the_exceptions_that_reach_it():
+    logging.disable(logging.NOTSET)
+    app = Flask(__name__)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    app.logger.addHandler(handler)
+
+    @app.get("/caught")
+    def caught():
+        try:
+            raise ValueError("lost")
+        except Exception:
+            return {"error": "failed"}, 500
+
+    @app.get("/uncaught")
+    def uncaught():
+        raise ValueError("kept")
+
+    client = app.test_client()
+    assert client.get("/caught").status_code == 500
+    assert records == []  # FD503: the caught error left no trace
+    assert client.get("/uncaught").status_code == 500
+    assert len(records) == 1 and records[0].exc_info is not None
+
+
+def test_restx_exception_handler_gets_http_errors_and_sends_them_as_500():
+    restx = pytest.importorskip("flask_restx")
+    app = Flask(__name__)
+    api = restx.Api(app)
+
+    @api.errorhandler(Exception)
+    def failed(e):
+        return {"message": "failed"}
+
+    @api.route("/item")
+    class Item(restx.Resource):
+        def get(self):
+            abort(404)
+
+    client = app.test_client()
+    assert client.get("/item").status_code == 500  # the handler's bare body goes out as 500, not 200
+    assert client.post("/item").status_code == 500  # the 405 of an API route too
+    assert client.get("/elsewhere").status_code == 404  # routing 404s outside the API stay Flask's
+
+
+def test_restx_reraising_hands_the_http_error_back_and_the_first_handler_wins():
+    restx = pytest.importorskip("flask_restx")
+
+    def reraise(e):
+        if isinstance(e, HTTPException):
+            raise e
+        return {"message": "failed"}, 500
+
+    def build(*handlers) -> Flask:
+        app = Flask(__name__)
+        api = restx.Api(app)
+        for exc, handler in handlers:
+            api.errorhandler(exc)(handler)
+
+        @api.route("/item")
+        class Item(restx.Resource):
+            def get(self):
+                abort(403)
+
+        return app
+
+    assert build((Exception, reraise)).test_client().get("/item").status_code == 403
+    late = build((Exception, lambda e: ({}, 500)), (HTTPException, lambda e: ({}, e.code)))
+    assert late.test_client().get("/item").status_code == 500
+    early = build((HTTPException, lambda e: ({}, e.code)), (Exception, lambda e: ({}, 500)))
+    assert early.test_client().get("/item").status_code == 403
 
 
 def test_retry_max_retries_none_means_the_task_default():

@@ -2,9 +2,12 @@
 
 ``@app.errorhandler(Exception)`` receives ``HTTPException`` too (every 404
 and 405), and whatever such a handler returns is the response: these facts
-index every registration (decorators and ``register_error_handler``) with
-the app or blueprint it belongs to, once per project, and tell whether a
-handler keeps an HTTP error's own status.
+index every registration (decorators, ``register_error_handler``,
+``app.errorhandler(404)(f)``, and flask-restx's ``Api``/``Namespace``
+handlers) with the app, blueprint or API it belongs to, once per project;
+find the subclasses that rewrite the dispatch itself (``handle_user_exception``,
+``Api.handle_error``); and tell whether a handler keeps an HTTP error's own
+status or fails on its own (returns ``None``, reads ``e.args[0]``).
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from flask_doctor.findings import Location
 from flask_doctor.static.context import node_location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.errors import (
+    ABORT_FUNCTIONS,
     MAKE_RESPONSE,
     RESPONSE_BUILDERS,
     RESPONSE_CLASSES,
     body_nodes,
     exception_kind,
     is_http_exception_class,
+    is_log_call,
     qualify,
     response_status,
     returns_of,
@@ -33,11 +38,12 @@ from flask_doctor.static.names import ImportTable, dotted
 @dataclass
 class ErrorHandler:
     function: FunctionInfo
-    owner: str  # "app:<qualname>", "app:?" (an app we cannot name) or "bp:<name>"
+    owner: str  # "app:<qualname>", "app:?" (an app we cannot name), "bp:<name>" or "api:<name>" (flask-restx)
     owner_label: str  # `@app.errorhandler` / `bp.register_error_handler`
     exceptions: list[ast.expr]
     table: ImportTable
     location: Location  # the decorator or registration call
+    framework: str = "flask"  # "flask", or "restx" for a flask-restx ``Api``/``Namespace`` handler
 
     def kinds(self) -> set[str]:
         """'broad', 'http', 'narrow', 'code', or 'unknown' for a variable (``for ex in default_exceptions:``)."""
@@ -63,6 +69,20 @@ _APPISH = {"app", "application", "flask_app", "current_app", "webapp", "server",
 _NOT_FLASK = ("api", "ns", "namespace", "restx", "restful", "socketio", "sio", "login_manager", "jwt", "oauth")
 
 
+def _owner_type(
+    project: Project, fn: FunctionInfo | None, module_name: str, name: str, table: ImportTable | None
+) -> tuple[str | None, str | None]:
+    """(type, qualified object name) of the object a decorator or registration call is made on."""
+    probe = fn
+    while probe is not None:
+        if "." not in name and name in probe.local_types:
+            return probe.local_types[name], None
+        probe = probe.parent
+    qualified = (table.qualify(name) if table is not None else None) or f"{module_name}.{name}"
+    obj = project.objects.get(qualified)
+    return (obj.type, qualified) if obj is not None else (None, None)
+
+
 def handler_owner(
     project: Project, fn: FunctionInfo | None, module_name: str, expr: ast.expr, table: ImportTable | None
 ) -> tuple[str, str] | None:
@@ -70,19 +90,7 @@ def handler_owner(
     name = dotted(expr)
     if name is None:
         return None
-    type_name = None
-    probe = fn
-    while probe is not None and type_name is None:
-        if "." not in name:
-            type_name = probe.local_types.get(name)
-        probe = probe.parent
-    if type_name is None:
-        qualified = (table.qualify(name) if table is not None else None) or f"{module_name}.{name}"
-        obj = project.objects.get(qualified)
-        type_name = obj.type if obj is not None else None
-        resolved = qualified if obj is not None else None
-    else:
-        resolved = None
+    type_name, resolved = _owner_type(project, fn, module_name, name, table)
     last = name.rsplit(".", 1)[-1].lower()
     if type_name is not None:
         if project.is_subtype(type_name, FLASK_TYPES):
@@ -97,9 +105,37 @@ def handler_owner(
     return (f"bp:{module_name}.{name}", name)
 
 
+#: flask-restx (and its parent flask-restplus) ``Api``/``Namespace``: their ``errorhandler`` is not Flask's.
+RESTX_TYPES = {
+    f"{package}.{module}{cls}"
+    for package in ("flask_restx", "flask_restplus")
+    for module, cls in (("", "Api"), ("", "Namespace"), ("api.", "Api"), ("namespace.", "Namespace"))
+}
+
+
+def restx_owner(
+    project: Project, fn: FunctionInfo | None, module_name: str, expr: ast.expr, table: ImportTable | None
+) -> tuple[str, str] | None:
+    """("api:x", label) for a flask-restx ``Api``/``Namespace`` (also ``api.namespace(...)``), None otherwise.
+
+    Only a known type counts: an ``api`` of unknown origin may be anything.
+    """
+    name = dotted(expr)
+    if name is None:
+        return None
+    type_name, resolved = _owner_type(project, fn, module_name, name, table)
+    if type_name is not None and type_name.endswith(".namespace"):
+        # ``ns = api.namespace("items")``: the type recorded is the factory call on the Api object
+        parent = project.objects.get(type_name[: -len(".namespace")])
+        type_name = parent.type if parent is not None else None
+    if type_name is None or not project.is_subtype(type_name, RESTX_TYPES):
+        return None
+    return (f"api:{resolved or name}", name)
+
+
 @project_fact
 def error_handlers(project: Project) -> list[ErrorHandler]:
-    """Every Flask error handler registration (decorators and ``register_error_handler``)."""
+    """Every Flask error handler registration (decorators and ``register_error_handler``), then flask-restx's."""
     found: list[ErrorHandler] = []
     for fn in project.functions.values():
         if "error_handler" not in fn.roles:
@@ -128,25 +164,93 @@ def error_handlers(project: Project) -> list[ErrorHandler]:
     for site in project.calls:
         node = site.node
         func = node.func
-        if not (isinstance(func, ast.Attribute) and func.attr == "register_error_handler" and len(node.args) >= 2):
+        if isinstance(func, ast.Attribute) and func.attr == "register_error_handler" and len(node.args) >= 2:
+            registry, exception, handler, label = func.value, node.args[0], node.args[1], "register_error_handler"
+        elif (
+            isinstance(func, ast.Call)  # ``app.errorhandler(404)(page_not_found)``
+            and isinstance(func.func, ast.Attribute)
+            and func.func.attr in ("errorhandler", "app_errorhandler")
+            and func.args
+            and len(node.args) == 1
+        ):
+            registry, exception, handler, label = func.func.value, func.args[0], node.args[0], func.func.attr
+        else:
             continue
         table = site.function.imports if site.function is not None else project.module_imports.get(site.module.name)
-        owner = handler_owner(project, site.function, site.module.name, func.value, table)
+        owner = handler_owner(project, site.function, site.module.name, registry, table)
         if owner is None:
             continue
-        target = project.resolve_function(dotted(node.args[1]) or "", site.function, site.module)
+        target = project.resolve_function(dotted(handler) or "", site.function, site.module)
         if target is None:
             continue
+        scope = site.function.node if site.function is not None else site.module.tree
         found.append(
             ErrorHandler(
                 target,
-                owner[0],
-                f"{owner[1]}.register_error_handler",
-                [node.args[0]],
+                "app:?" if label == "app_errorhandler" else owner[0],
+                f"{owner[1]}.{label}",
+                _loop_values(scope, node, exception) or [exception],
                 table or ImportTable(),
                 node_location(site.module.path, node),
             )
         )
+    found.extend(_restx_handlers(project))
+    return found
+
+
+def _loop_values(scope: ast.AST, call: ast.Call, name: ast.expr) -> list[ast.expr]:
+    """The literal items of ``for code in (404, 500): app.register_error_handler(code, f)``, else ``[]``.
+
+    Registering for a few listed codes covers those codes only: the loop
+    variable must not count as "every HTTP error has a handler".
+    """
+    if not isinstance(name, ast.Name):
+        return []
+    for loop in ast.walk(scope):
+        if (
+            isinstance(loop, ast.For)
+            and isinstance(loop.target, ast.Name)
+            and loop.target.id == name.id
+            and isinstance(loop.iter, (ast.Tuple, ast.List, ast.Set))
+            and all(isinstance(e, ast.Constant) for e in loop.iter.elts)
+            and any(n is call for stmt in loop.body for n in ast.walk(stmt))
+        ):
+            return list(loop.iter.elts)
+    return []
+
+
+def _restx_handlers(project: Project) -> list[ErrorHandler]:
+    """``@api.errorhandler(SomeError)`` on a flask-restx ``Api``/``Namespace``.
+
+    The model gives these no role (they are not Flask's), so the decorators
+    are read here; the bare ``@api.errorhandler`` (the default handler, which
+    flask-restx never calls for an ``HTTPException``) is left out.
+    """
+    found: list[ErrorHandler] = []
+    for fn in project.functions.values():
+        for deco in fn.node.decorator_list:
+            if not (
+                isinstance(deco, ast.Call)
+                and isinstance(deco.func, ast.Attribute)
+                and deco.func.attr == "errorhandler"
+                and deco.args
+            ):
+                continue
+            table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
+            owner = restx_owner(project, fn.parent, fn.module.name, deco.func.value, table)
+            if owner is None:
+                continue
+            found.append(
+                ErrorHandler(
+                    fn,
+                    owner[0],
+                    f"@{owner[1]}.errorhandler",
+                    list(deco.args[:1]),
+                    table or ImportTable(),
+                    node_location(fn.module.path, deco),
+                    framework="restx",
+                )
+            )
     return found
 
 
@@ -160,7 +264,8 @@ def passes_http_through(
 ) -> tuple[bool, ast.AST | None]:
     """(True, None) when the handler keeps an HTTPException's status; (False, reraise_node) otherwise."""
     if param is None:
-        return True, None  # handler ignores the exception object: cannot tell
+        # ``def page(*args)`` that never reads ``args`` cannot tell a 404 from a crash; otherwise: cannot tell
+        return (depth > 0 or _reads_varargs(fn)), None
     table = fn.imports
     reraise: ast.AST | None = None
     for node in body_nodes(fn.node.body):
@@ -181,18 +286,10 @@ def passes_http_through(
                     reraise = raised
                 elif node.orelse and any(isinstance(n, ast.Return) for n in body_nodes(node.orelse)):
                     return True, None  # ``if not isinstance(e, HTTPException): ... else: ...``
-        elif (
-            isinstance(node, ast.Attribute)
-            and node.attr in ("code", "get_response", "status_code")
-            and dotted(node.value) == param
-        ):
-            return True, None
-        elif isinstance(node, ast.Call):
-            name = dotted(node.func) or ""
-            if name in ("getattr", "hasattr") and len(node.args) >= 2 and dotted(node.args[0]) == param:
-                return True, None
         elif isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == param:
             return True, None
+    if _status_from_exception(fn, param):
+        return True, None
     # the exception handed on to a helper that builds the response
     for ret in returns_of(fn):
         value = ret.value
@@ -219,11 +316,91 @@ def passes_http_through(
     return False, reraise
 
 
-def status_label(project: Project, fn: FunctionInfo) -> str:
-    statuses = {response_status(r.value, fn.imports, fn, project) for r in returns_of(fn)}
-    codes = sorted({c for kind, c in statuses if c is not None})
+def _reads_varargs(fn: FunctionInfo) -> bool:
+    """The handler takes ``*args`` and reads it (the exception may be looked at), or takes no ``*args`` at all
+    beyond ``self`` (a method registered in an unusual way: not judged)."""
+    vararg = fn.node.args.vararg
+    if vararg is None:
+        return bool(fn.node.args.args or fn.node.args.posonlyargs)
+    return any(isinstance(n, ast.Name) and n.id == vararg.arg for n in body_nodes(fn.node.body))
+
+
+_STATUS_ATTRS = ("code", "get_response", "status_code")
+
+
+def _reads_status(node: ast.AST, param: str) -> bool:
+    """``e.code``, ``e.get_response()``, ``getattr(e, "code", 500)`` or ``hasattr(e, "code")`` in ``node``."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Attribute) and n.attr in _STATUS_ATTRS and dotted(n.value) == param:
+            return True
+        if (
+            isinstance(n, ast.Call)
+            and dotted(n.func) in ("getattr", "hasattr")
+            and len(n.args) >= 2
+            and dotted(n.args[0]) == param
+        ):
+            return True
+    return False
+
+
+def _status_from_exception(fn: FunctionInfo, param: str) -> bool:
+    """The exception's own status reaches the answer: read in a ``return``, in a value the ``return`` sends
+    (``code = e.code`` ... ``return body, code``), in a ``response.status_code = ...``, or in the test of a
+    branch that returns. Read only for a log line, it changes nothing."""
+    body = list(body_nodes(fn.node.body))
+    sinks: set[str] = set()
+    for node in body:
+        if isinstance(node, ast.Return) and node.value is not None:
+            sinks |= {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Attribute) and t.attr in ("status_code", "status") for t in node.targets
+        ):
+            sinks |= {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+    assigns = [n for n in body if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and n.value is not None]
+    for _ in range(3):  # ``code = e.code; status = code or 500; return body, status``
+        for node in assigns:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            if names & sinks:
+                sinks |= {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}  # type: ignore[arg-type]
+    for node in body:
+        if isinstance(node, ast.Return) and node.value is not None and _reads_status(node.value, param):
+            return True
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            to_sink = any(
+                (isinstance(t, ast.Name) and t.id in sinks)
+                or (isinstance(t, ast.Attribute) and t.attr in ("status_code", "status"))
+                or any(isinstance(n, ast.Name) and n.id in sinks for n in ast.walk(t))
+                for t in targets
+            )
+            if to_sink and _reads_status(node.value, param):
+                return True
+        if (
+            isinstance(node, (ast.If, ast.IfExp))
+            and _reads_status(node.test, param)
+            and (isinstance(node, ast.IfExp) or any(isinstance(n, ast.Return) for n in body_nodes(node.body)))
+        ):
+            return True
+    return False
+
+
+def status_label(project: Project, fn: FunctionInfo, default: int | None = None) -> str:
+    """ "a 500" when every ``return`` of the handler sends that status, else a vaguer label.
+
+    ``default`` is the status of a return without one (flask-restx sends 500 there, Flask 200).
+    """
+    codes: set[int] = set()
+    for ret in returns_of(fn):
+        explicit = isinstance(ret.value, ast.Tuple) and len(ret.value.elts) >= 2
+        if default is not None and not explicit:
+            codes.add(default)
+            continue
+        kind, code = response_status(ret.value, fn.imports, fn, project)
+        if code is not None:
+            codes.add(code)
     if len(codes) == 1:
-        return f"a {codes[0]}"
+        return f"a {next(iter(codes))}"
     return "the handler's own response"
 
 
@@ -251,3 +428,199 @@ def is_spa_fallback(value: ast.expr | None, handler: ErrorHandler) -> bool:
 def _is_spa_page(path: str) -> bool:
     """``index.html`` / ``app.html``: the single-page app's shell."""
     return path.rsplit("/", 1)[-1].startswith(("index.", "app."))
+
+
+# ------------------------------------------------- handlers that fail themselves
+def receives_http_errors(handler: ErrorHandler) -> bool:
+    """The handler is called with ``HTTPException`` instances: registered for a status code, an HTTP class,
+    ``Exception`` or a variable (``for code in default_exceptions:``)."""
+    if handler.framework != "flask":
+        return False
+    if handler.kinds() & {"code", "http", "broad", "unknown"}:
+        return True
+    return any(is_http_exception_class(e, handler.table) for e in handler.exceptions)
+
+
+def missing_response(project: Project, fn: FunctionInfo) -> ast.AST | None:
+    """A ``return``/``return None`` of the handler, or the statement after which it can end without returning.
+
+    Flask turns a handler's ``None`` into ``TypeError`` ("did not return a
+    valid response"), which is answered as a 500.  A block that ends with
+    ``abort(...)``, a ``raise``, or a call we cannot follow counts as
+    exiting: only an ending we can see is reported.
+    """
+    for node in returns_of(fn):
+        if node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None):
+            return node
+    return _falls_through(project, fn, fn.node.body)
+
+
+def _falls_through(project: Project, fn: FunctionInfo, body: list[ast.stmt], depth: int = 0) -> ast.AST | None:
+    """The last statement of ``body`` when control can run past it, else None."""
+    if not body:
+        return None
+    last = body[-1]
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return None
+    if isinstance(last, ast.If):
+        if not last.orelse:
+            return last
+        return _falls_through(project, fn, last.body, depth) or _falls_through(project, fn, last.orelse, depth)
+    if isinstance(last, (ast.With, ast.AsyncWith)):
+        return _falls_through(project, fn, last.body, depth)
+    if isinstance(last, ast.Try) or (hasattr(ast, "TryStar") and isinstance(last, ast.TryStar)):
+        if last.finalbody and _falls_through(project, fn, last.finalbody, depth) is None:
+            return None
+        paths = [last.orelse or last.body] + [h.body for h in last.handlers]  # type: ignore[attr-defined]
+        return next((n for n in (_falls_through(project, fn, p, depth) for p in paths) if n is not None), None)
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        return last if _returns_normally(project, fn, last.value, depth) else None
+    if isinstance(last, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Pass, ast.Delete)) or (
+        isinstance(last, ast.Expr) and not isinstance(last.value, (ast.Await, ast.Yield, ast.YieldFrom))
+    ):
+        return last
+    return None  # loops, match statements, ...: not followed
+
+
+def _returns_normally(project: Project, fn: FunctionInfo, call: ast.Call, depth: int) -> bool:
+    """The call comes back: a logging or ``flash`` call, or a project function that does not always raise
+    (``render_error(e)`` without ``return`` in front is the classic slip)."""
+    if (qualify(fn.imports, call.func) or "") in ABORT_FUNCTIONS:
+        return False
+    name = dotted(call.func) or ""
+    if name.rsplit(".", 1)[-1] in ("abort", "exit", "_exit"):
+        return False
+    if is_log_call(call, fn.imports) or name.rsplit(".", 1)[-1] in ("flash", "rollback", "append", "update"):
+        return True
+    callee = project.resolve_function(name, fn, fn.module) if depth < 2 else None
+    if callee is None or callee is fn:
+        return False  # a call we cannot follow may always raise
+    if any(isinstance(n, ast.Return) for n in body_nodes(callee.node.body)):
+        return True
+    return _falls_through(project, callee, callee.node.body, depth + 1) is not None
+
+
+def empty_args_read(fn: FunctionInfo, param: str | None) -> ast.Subscript | None:
+    """``e.args[0]`` outside any guard: an ``HTTPException`` (and the ``InternalServerError`` Flask wraps an
+    unhandled error in) carries no ``args``, so the read raises ``IndexError`` inside the handler."""
+    if param is None:
+        return None
+    return _unguarded_args_read(fn.node.body, param)
+
+
+def _unguarded_args_read(stmts: list[ast.stmt], param: str) -> ast.Subscript | None:
+    """The first ``param.args[<n>]`` in ``stmts`` that no test on ``param`` guards."""
+    for stmt in stmts:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(stmt, ast.Try) and stmt.handlers:
+            continue  # whatever the try catches, a read inside it may be expected to fail
+        if isinstance(stmt, (ast.If, ast.While)) and _mentions(stmt.test, param):
+            if isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise)):
+                return None  # ``if isinstance(e, HTTPException): return e``: the rest sees other errors only
+            continue  # ``if e.args:`` / ``if isinstance(e, MyError):`` guard the branch
+        for value in ast.iter_child_nodes(stmt):
+            if not isinstance(value, (ast.stmt, ast.excepthandler)):
+                found = _args_read_in(value, param)
+                if found is not None:
+                    return found
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                found = _unguarded_args_read(inner, param)
+                if found is not None:
+                    return found
+    return None
+
+
+def _args_read_in(expr: ast.AST, param: str) -> ast.Subscript | None:
+    """``param.args[<n>]`` in an expression, outside ``x if test else y`` and ``test and x`` guards."""
+    if isinstance(expr, ast.Lambda):
+        return None
+    if isinstance(expr, ast.IfExp) and _mentions(expr.test, param):
+        return None
+    if isinstance(expr, ast.BoolOp) and any(_mentions(v, param) for v in expr.values[:-1]):
+        return None
+    if (
+        isinstance(expr, ast.Subscript)
+        and isinstance(expr.value, ast.Attribute)
+        and expr.value.attr == "args"
+        and dotted(expr.value.value) == param
+        and isinstance(expr.slice, ast.Constant)
+        and isinstance(expr.slice.value, int)
+    ):
+        return expr
+    for child in ast.iter_child_nodes(expr):
+        if not isinstance(child, ast.stmt):  # keywords and comprehensions too
+            found = _args_read_in(child, param)
+            if found is not None:
+                return found
+    return None
+
+
+def _mentions(test: ast.expr, param: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == param for n in ast.walk(test))
+
+
+# ------------------------------------------- overridden exception dispatch
+#: Methods that receive every HTTPException of the app (Flask) or of the API's resources (flask-restful/restx).
+FLASK_DISPATCH = ("handle_user_exception", "handle_http_exception")
+API_DISPATCH = ("handle_error",)
+API_TYPES = RESTX_TYPES | {"flask_restful.Api", "flask_restful.__init__.Api"}
+
+
+@project_fact
+def dispatch_overrides(project: Project) -> list[FunctionInfo]:
+    """``handle_user_exception``/``handle_http_exception`` of a Flask subclass and ``handle_error`` of a
+    flask-restful/restx ``Api`` subclass that replace the library's dispatch (no ``super()`` call)."""
+    found: list[FunctionInfo] = []
+    for cls in project.classes.values():
+        if project.is_subtype(cls.qualname, FLASK_TYPES):
+            names: tuple[str, ...] = FLASK_DISPATCH
+        elif project.is_subtype(cls.qualname, API_TYPES) and not _routes_around_handle_error(project, cls.qualname):
+            names = API_DISPATCH
+        else:
+            continue
+        for name in names:
+            method = cls.methods.get(name)
+            if method is not None and not _delegates(method, name):
+                found.append(method)
+    return found
+
+
+def _routes_around_handle_error(project: Project, class_qual: str) -> bool:
+    """An ``error_router`` of the class (or a project base) that never calls ``handle_error``: it is dead code."""
+    for current in project.lineage(class_qual):
+        cls = project.classes.get(current)
+        router = cls.methods.get("error_router") if cls is not None else None
+        if router is not None:
+            return not _delegates(router, "handle_error")
+    return False
+
+
+def _delegates(method: FunctionInfo, name: str) -> bool:
+    """``super().name(...)`` or ``Base.name(self, ...)``: the library still dispatches what the override passes."""
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == name
+        for n in body_nodes(method.node.body)
+    )
+
+
+#: Extensions that register an app-wide ``HTTPException`` handler themselves (JSON error bodies).
+_HTTP_HANDLING_EXTENSIONS = {"flask_smorest.Api", "flask_smorest.api.Api"}
+_HTTP_HANDLING_APPS = {"apiflask.APIFlask", "apiflask.app.APIFlask"}
+
+
+@project_fact
+def extension_handles_http(project: Project) -> bool:
+    """flask-smorest's ``Api`` (and an ``APIFlask`` app unless ``json_errors=False``) registers its own
+    ``errorhandler(HTTPException)``: the more specific handler wins over an app's ``errorhandler(Exception)``."""
+    for obj in project.objects.values():
+        if project.is_subtype(obj.type, _HTTP_HANDLING_EXTENSIONS):
+            return True
+        if project.is_subtype(obj.type, _HTTP_HANDLING_APPS) and not any(
+            k.arg == "json_errors" and isinstance(k.value, ast.Constant) and k.value.value is False
+            for k in obj.call.keywords
+        ):
+            return True
+    return False

@@ -193,6 +193,8 @@ def response_status(
         isinstance(expr, ast.Constant) and isinstance(expr.value, (str, bytes))
     ):
         return ("success", 200)
+    if _builds_text(expr, table):
+        return ("success", 200)  # ``"failed: %s" % e``, ``str(e)``, ``json.dumps(...)``: a body, status 200
     if isinstance(expr, ast.Call):
         full = qualify(table, expr.func) or ""
         if full in RESPONSE_BUILDERS:
@@ -232,6 +234,29 @@ def response_status(
     if isinstance(expr, ast.Name) and fn is not None:
         return _local_response_status(expr.id, table, fn)
     return ("unknown", None)
+
+
+_TEXT_BUILDERS = {"str", "json.dumps", "flask.json.dumps", "simplejson.dumps"}
+
+
+def _builds_text(expr: ast.expr, table: ImportTable | None) -> bool:
+    """A string built in place: ``"..." % x``, ``"..." + x``, ``"...".format(x)``, ``str(x)``, ``json.dumps(x)``."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Mod, ast.Add)):
+        left = expr.left
+        return (
+            (isinstance(left, ast.Constant) and isinstance(left.value, str))
+            or isinstance(left, ast.JoinedStr)
+            or _builds_text(left, table)
+        )
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr == "format":
+            return isinstance(func.value, ast.Constant) and isinstance(func.value.value, str)
+        name = dotted(func) or ""
+        return (table.qualify(name) if table is not None else None) in _TEXT_BUILDERS or (
+            name == "str" and (table is None or table.qualify(name) is None)
+        )
+    return False
 
 
 def _local_response_status(name: str, table: ImportTable | None, fn: FunctionInfo) -> tuple[str, int | None]:
@@ -461,3 +486,106 @@ def handler_codes(handler: ast.ExceptHandler, table: ImportTable | None) -> list
                 return []
             codes.append(code)
     return codes
+
+
+# ----------------------------------------- broad excepts that answer 5xx (FD503)
+#: Flask-AppBuilder's REST base: ``self.response_500(...)``/``self.response(500, ...)`` build a JSON answer, no log.
+FAB_API_TYPES = {"flask_appbuilder.api.BaseApi", "flask_appbuilder.BaseApi", "flask_appbuilder.api.ModelRestApi"}
+
+
+def _fab_response(call: ast.Call, fn: FunctionInfo | None, project: Project | None) -> int | None:
+    """The status of ``self.response_500(...)``/``self.response(503, ...)`` in a Flask-AppBuilder API class;
+    0 for another of its ``response_*`` helpers; None for anything else."""
+    func = call.func
+    if not (
+        fn is not None
+        and project is not None
+        and isinstance(func, ast.Attribute)
+        and dotted(func.value) == "self"
+        and func.attr.startswith("response")
+        and fn.class_name
+        and project.is_subtype(fn.qualname.rsplit(".", 1)[0], FAB_API_TYPES)
+    ):
+        return None
+    if func.attr == "response":
+        return status_of(call.args[0] if call.args else None) or 0
+    suffix = func.attr[len("response_") :]
+    return int(suffix) if suffix.isdigit() else 0
+
+
+def server_error_status(
+    expr: ast.expr | None, table: ImportTable | None, fn: FunctionInfo | None = None, project: Project | None = None
+) -> int | None:
+    """The 5xx a ``return`` sends (``..., 500``, ``make_response(body, HTTPStatus.INTERNAL_SERVER_ERROR)``,
+    ``Response(status=503)``, Flask-AppBuilder's ``self.response_500(...)``), None for anything else."""
+    if isinstance(expr, ast.Call):
+        fab = _fab_response(expr, fn, project)
+        if fab is not None:
+            return fab if 500 <= fab < 600 else None
+    kind, code = response_status(expr, table, fn, project)
+    if kind != "error":
+        code = None
+        status: ast.expr | None = None
+        if isinstance(expr, ast.Tuple) and len(expr.elts) >= 2:
+            status = expr.elts[1]
+        elif isinstance(expr, ast.Call):
+            full = qualify(table, expr.func) or ""
+            if full in MAKE_RESPONSE and len(expr.args) >= 2:
+                status = expr.args[1]
+            elif full in RESPONSE_CLASSES:
+                status = next((k.value for k in expr.keywords if k.arg == "status"), None)
+        code = status_of(status)
+    return code if code is not None and 500 <= code < 600 else None
+
+
+#: Calls that build an answer and cannot log: a handler made only of them keeps the exception to itself.
+_QUIET_CALLS = {
+    "str",
+    "repr",
+    "format",
+    "dict",
+    "list",
+    "tuple",
+    "int",
+    "len",
+    "getattr",
+    "hasattr",
+    "isinstance",
+    "type",
+    "join",
+    "get",
+    "jsonify",
+    "make_response",
+    "render_template",
+    "url_for",
+    "redirect",
+    "Response",
+    "flash",
+    "gettext",
+    "_",
+    "lazy_gettext",
+    "dumps",
+    "rollback",
+    "escape",
+    "Markup",
+}
+
+
+def keeps_quiet(stmts: list[ast.stmt], fn: FunctionInfo, project: Project, depth: int = 0) -> bool:
+    """Nothing in ``stmts`` logs, reports or re-raises the exception: every call is one of ``_QUIET_CALLS`` or a
+    project function that itself keeps quiet. A call we cannot follow might log: not quiet."""
+    for node in body_nodes(stmts):
+        if isinstance(node, ast.Raise) or (isinstance(node, ast.Attribute) and node.attr == "exc_info"):
+            return False
+        if not isinstance(node, ast.Call):
+            continue
+        if is_log_call(node, fn.imports):
+            return False
+        name = dotted(node.func) or ""
+        last = name.rsplit(".", 1)[-1] if name else (node.func.attr if isinstance(node.func, ast.Attribute) else "")
+        if last in _QUIET_CALLS or _fab_response(node, fn, project) is not None:
+            continue
+        callee = project.resolve_function(name, fn, fn.module) if name and depth < 2 else None
+        if callee is None or callee is fn or not keeps_quiet(callee.node.body, callee, project, depth + 1):
+            return False
+    return True

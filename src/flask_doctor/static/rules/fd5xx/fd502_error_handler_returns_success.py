@@ -18,9 +18,11 @@ class ErrorHandlerReturnsSuccess(Rule):
     """
     ## What it does
     Finds error handlers (`@app.errorhandler(404)`, `errorhandler(Exception)`,
-    `register_error_handler(...)`) that return an error page without an
-    error status: a bare `return render_template("404.html")` or
-    `return jsonify(error=...)`, or an explicit `, 200`.
+    `register_error_handler(...)`, `app.errorhandler(404)(f)`) that return an
+    error page without an error status: a bare `return
+    render_template("404.html")`, `return jsonify(error=...)` or `return
+    "not found: %s" % path`, or an explicit `, 200`. Handlers of a
+    flask-restx `Api` are left out: restx sends their bare body with 500.
 
     ## Why is this bad?
     The value an error handler returns becomes the response exactly like a
@@ -132,14 +134,26 @@ class ErrorHandlerReturnsSuccess(Rule):
             """,
             message="ValidationError",
         ),
+        Invalid(
+            """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            def no_such_page(err):
+                return "Nothing lives at %s" % request.path  # expect
+
+            app.errorhandler(404)(no_such_page)
+            """,
+            message="without a status",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         seen: set[tuple[str, int]] = set()
         for handler in error_handlers(project):
             fn = handler.function
-            if is_test_path(fn.module.path):
-                continue
+            if is_test_path(fn.module.path) or handler.framework != "flask":
+                continue  # flask-restx answers a handler's bare body with 500, not 200
             if any(
                 isinstance(e, ast.Constant) and isinstance(e.value, int) and e.value < 400 for e in handler.exceptions
             ):

@@ -1,5 +1,5 @@
-"""FD503 silenced-exception-in-view: except Exception/bare except hides a failed DB write or answers an error with
-200 in request code."""
+"""FD503 silenced-exception-in-view: except Exception/bare except in request code hides a failed DB write, answers an
+error with 200, or answers 500 and logs nothing."""
 
 from __future__ import annotations
 
@@ -7,14 +7,18 @@ import ast
 
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.errors import (
+    body_nodes,
+    contains_raise,
     db_write,
     exception_kind,
     handler_label,
     is_inert,
+    keeps_quiet,
     only_parses,
+    server_error_status,
     view_success_return,
 )
-from flask_doctor.static.model import REQUEST
+from flask_doctor.static.model import REQUEST, FunctionInfo
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context, node_location
 
 
@@ -24,8 +28,10 @@ class SilencedExceptionInView(Rule):
     Finds `except:`, `except Exception:` and `except BaseException:` blocks
     in request code (views, hooks and the helpers they call) that make a
     failed database write disappear (`try: ... db.session.commit()` /
-    `except Exception: pass`), and views whose broad `except` answers an
-    error with a normal 200 response and nothing else.
+    `except Exception: pass`), views whose broad `except` answers an
+    error with a normal 200 response and nothing else, and views (or the
+    decorators wrapped around them) whose broad `except` answers with a
+    5xx but logs nothing.
 
     ## Why is this bad?
     The exception disappears: nothing is logged, no error status is sent,
@@ -34,6 +40,11 @@ class SilencedExceptionInView(Rule):
     only as "my change did not stick" reports, with no traceback anywhere;
     the failed session is also left un-rolled-back. A bare `except:` even
     catches `KeyboardInterrupt`/`SystemExit` and gevent's `Timeout`.
+    Answering with `..., 500` keeps the status honest but not the cause:
+    Flask logs a traceback (and signals `got_request_exception`, which
+    error trackers listen to) only for the exceptions that reach it, so a
+    caught one leaves the operators a 500 in the access log and nothing to
+    debug it with.
 
     Best-effort code is not reported: `except Exception: pass` around a
     cleanup (`close()`, removing a temp file), an optional notification, or
@@ -42,9 +53,11 @@ class SilencedExceptionInView(Rule):
     (`base64.urlsafe_b64decode(value)`, `int(...)`, `json.loads(...)`) with a
     fallback message: nothing was written, so nothing is lost. Neither are
     handlers that log (`logger.exception`,
-    `current_app.logger.*`, `sentry_sdk.capture_exception`, `print`),
-    re-raise, `abort(...)`, roll back, return an error status, nor narrow
-    handlers such as `except KeyError: pass`.
+    `current_app.logger.*`, `sentry_sdk.capture_exception`, `print`, or a
+    project helper that does), re-raise, `abort(...)`, nor narrow handlers
+    such as `except KeyError: pass`. Rolling back or answering with a 4xx
+    is not reported either; rolling back and answering 500 without a log
+    line is.
 
     ## Example
     ```python
@@ -85,7 +98,10 @@ class SilencedExceptionInView(Rule):
     name = "silenced-exception-in-view"
     severity = Severity.WARNING
     catalog = ("S15",)
-    summary = "except Exception/bare except hides a failed DB write or answers an error with 200 in request code."
+    summary = (
+        "except Exception/bare except in request code hides a failed DB write, answers an error with 200, "
+        "or answers 500 and logs nothing."
+    )
 
     VALID = (
         Valid("""
@@ -165,6 +181,32 @@ class SilencedExceptionInView(Rule):
                 except:
                     return "Not valid base64; try aGVsbG8="
             """),
+        # the 500 comes with the traceback in the log (directly, or through the project's error helper)
+        Valid("""
+            import logging
+            from flask import Flask, jsonify
+            app = Flask(__name__)
+            log = logging.getLogger(__name__)
+
+            def failure(message):
+                log.exception(message)
+                return jsonify(error=message), 500
+
+            @app.get("/report/<int:year>")
+            def report(year):
+                try:
+                    return jsonify(build_report(year))
+                except Exception:
+                    log.exception("report %s failed", year)
+                    return jsonify(error="report failed"), 500
+
+            @app.get("/summary")
+            def summary():
+                try:
+                    return jsonify(build_summary())
+                except Exception as exc:
+                    return failure(f"summary failed: {exc}")
+            """),
     )
     INVALID = (
         Invalid(
@@ -209,6 +251,55 @@ class SilencedExceptionInView(Rule):
             """,
             message="called from",
         ),
+        Invalid(
+            """
+            from functools import wraps
+            from http import HTTPStatus
+            from flask import Flask, jsonify, make_response
+            app = Flask(__name__)
+
+            def json_errors(view):
+                @wraps(view)
+                def wrapper(*args, **kwargs):
+                    try:
+                        return view(*args, **kwargs)
+                    except Exception as exc:  # expect
+                        return jsonify(error=str(exc)), 500
+                return wrapper
+
+            @app.get("/owners/<key>")
+            @json_errors
+            def owners(key):
+                return jsonify(fetch_owners(key))
+
+            @app.put("/description/<key>")
+            def put_description(key):
+                try:
+                    store_description(key)
+                    return jsonify(msg="saved")
+                except Exception as exc:  # expect
+                    body = jsonify(msg="could not save: " + str(exc))
+                    return make_response(body, HTTPStatus.INTERNAL_SERVER_ERROR)
+            """,
+            message="answers any error with a 500",
+        ),
+        # Flask-AppBuilder's response helpers only build the JSON answer
+        Invalid(
+            """
+            from flask_appbuilder.api import BaseApi, expose
+
+            class ReportApi(BaseApi):
+                @expose("/<int:pk>/export", methods=("GET",))
+                def export(self, pk):
+                    try:
+                        return self.response(200, result=export_report(pk))
+                    except PermissionError as exc:
+                        return self.response_403()
+                    except Exception as exc:  # expect
+                        return self.response_500(message=str(exc))
+            """,
+            message="answers any error with a 500",
+        ),
     )
 
     def visit_Try(self, node: ast.Try, ctx: Context) -> None:
@@ -227,6 +318,11 @@ class SilencedExceptionInView(Rule):
                 and view_success_return(body[-1], ctx)
                 and not only_parses(node.body)  # a parse with a fallback answer hides no lost work
             )
+            quiet_5xx = (
+                None
+                if silent or returns_success or contains_raise(body)
+                else self._quiet_server_error(node, handler, ctx)
+            )
             if write is not None:
                 message = (
                     f"`{handler_label(handler)}` in {describe_context(ctx)} with only `{ast.unparse(body[0]).strip()}` "
@@ -241,6 +337,20 @@ class SilencedExceptionInView(Rule):
                     f"`{ast.unparse(body[-1].value)[:50]}` (200 OK) and logs nothing: the failure vanishes"  # type: ignore[union-attr]
                 )
                 evidence = []
+            elif quiet_5xx is not None:
+                status, ret = quiet_5xx
+                http_first = any(exception_kind(h.type, table) == "http" for h in node.handlers)
+                wrapped = (
+                    ""
+                    if http_first or "view" in (ctx.function.roles if ctx.function else ())
+                    else "; wrapped around views, it also turns their abort(404)/abort(403) into this 500"
+                )
+                message = (
+                    f"`{handler_label(handler)}` in {describe_context(ctx)} answers any error with a {status} "
+                    f"(`{ast.unparse(ret.value)[:50]}`) and logs nothing: Flask logs only the exceptions it "  # type: ignore[arg-type]
+                    f"handles itself, so the traceback of every such failure is lost{wrapped}"
+                )
+                evidence = [Evidence(f"the {status} sent here", node_location(ctx.module.path, ret))]
             else:
                 continue
             ctx.report(
@@ -253,4 +363,34 @@ class SilencedExceptionInView(Rule):
                 )
             )
 
+    @staticmethod
+    def _quiet_server_error(node: ast.Try, handler: ast.ExceptHandler, ctx: Context) -> tuple[int, ast.Return] | None:
+        """(status, return) when a view's (or a view decorator's) broad ``except`` answers with a 5xx and nothing
+        in it logs, reports or re-raises; a ``try`` that only parses is a fallback, not a failure."""
+        fn = ctx.function
+        if fn is None or not ("view" in fn.roles or _wraps_a_view(node, fn)) or only_parses(node.body):
+            return None
+        for ret in (n for n in body_nodes(handler.body) if isinstance(n, ast.Return)):
+            status = server_error_status(ret.value, fn.imports, fn, ctx.project)
+            if status is not None:
+                return (status, ret) if keeps_quiet(handler.body, fn, ctx.project) else None
+        return None
+
     visit_TryStar = visit_Try
+
+
+def _wraps_a_view(node: ast.Try, fn: FunctionInfo) -> bool:
+    """``try: return view(*args, **kwargs)`` in the inner function of a decorator (``view`` is its parameter),
+    or ``try: return super().dispatch_request(...)`` in a class-based view."""
+    if fn.node.name == "dispatch_request" and fn.class_name:
+        return any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "dispatch_request"
+            for n in body_nodes(node.body)
+        )
+    outer = fn.parent
+    if outer is None:
+        return False
+    params = {a.arg for a in outer.node.args.posonlyargs + outer.node.args.args}
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in params for n in body_nodes(node.body)
+    )
