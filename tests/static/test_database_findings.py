@@ -114,6 +114,66 @@ def test_fd201_ignores_all_on_things_that_are_not_queries() -> None:
     )
 
 
+def test_fd201_generic_resource_names_the_served_model_and_the_create_handler() -> None:
+    """A resource class a factory makes per table: the evidence is its own POST adding rows of that table."""
+    findings = _check(
+        """
+        from flask import Flask, request
+        from flask.views import MethodView
+        from models import db
+        app = Flask(__name__)
+
+        class Collection(MethodView):
+            __model__ = None
+
+            def post(self):
+                db.session.add(self.__model__(**request.json))
+                db.session.commit()
+                return "ok"
+
+            def get(self):
+                limit = None
+                if "limit" in request.args:
+                    limit = int(request.args["limit"])
+                return {"n": len(self.__model__.query.limit(limit).all())}
+        """,
+        "FD201",
+    )
+    assert [(f.location.line, f.evidence[0].message, f.evidence[0].location.line) for f in findings] == [
+        (18, "`Collection.post` adds rows of `self.__model__`", 10)
+    ]
+    assert "loads every row of the table `self.__model__` serves" in findings[0].message
+
+
+def test_fd201_queries_a_helper_builds_on_a_session_of_any_name() -> None:
+    """``Post.recent(dbs)`` returns a query on a session named ``dbs``; the caller runs it whole."""
+    findings = _check(
+        """
+        from flask import Flask, request
+        from models import Post, db
+        app = Flask(__name__)
+
+        def published(dbs):
+            return dbs.query(Post).order_by(Post.id)
+
+        def mine(dbs, author):
+            return dbs.query(Post).filter(Post.author_id == author)
+
+        @app.get("/feed")
+        def feed():
+            everything = published(db.session).all()
+            own = mine(db.session, request.args["me"]).all()
+            return {"n": len(everything) + len(own)}
+
+        @app.post("/posts")
+        def write():
+            db.session.add(Post(author_id=request.form["a"]))
+        """,
+        "FD201",
+    )
+    assert [f.location.line for f in findings] == [13]
+
+
 def test_fd202_evidence_points_at_the_loop_and_the_helper_query() -> None:
     code = """
         from flask import Flask, request

@@ -153,6 +153,31 @@ def test_models_and_relationships() -> None:
     assert user.relationships["roles"].lazy == "selectin"
 
 
+def test_a_single_column_constraint_in_table_args_makes_it_unique() -> None:
+    p = project(
+        {
+            "models.py": """
+            from sqlalchemy import Column, Integer, PrimaryKeyConstraint, String, UniqueConstraint
+            from sqlalchemy.orm import declarative_base
+            Base = declarative_base()
+
+            class Run(Base):
+                __tablename__ = "runs"
+                run_uuid = Column(String(32), nullable=False)
+                slug = Column(String)
+                owner = Column(String)
+                step = Column(Integer)
+                __table_args__ = (
+                    PrimaryKeyConstraint("run_uuid", name="run_pk"),
+                    UniqueConstraint("slug"),
+                    UniqueConstraint("owner", "step"),
+                )
+            """
+        }
+    )
+    assert p.models["Run"].unique_columns == {"run_uuid", "slug"}
+
+
 def test_app_config_in_debug_branch_is_development() -> None:
     p = project(
         {

@@ -46,6 +46,23 @@ def _secondary_model_path(path: str) -> bool:
     return role_of_path(path).is_side
 
 
+def _constrained_columns(table_args: ast.expr) -> set[str]:
+    """The single columns a ``__table_args__`` constraint makes unique: ``PrimaryKeyConstraint("run_uuid")``,
+    ``UniqueConstraint("slug")`` (a constraint over several columns makes none of them unique alone)."""
+    found: set[str] = set()
+    for node in ast.walk(table_args):
+        if not isinstance(node, ast.Call):
+            continue
+        callee = (dotted(node.func) or "").rsplit(".", 1)[-1]
+        if callee not in ("PrimaryKeyConstraint", "UniqueConstraint"):
+            continue
+        columns = [a for a in node.args if not isinstance(a, ast.Starred)]
+        if len(columns) == len(node.args) == 1 and isinstance(columns[0], ast.Constant):
+            if isinstance(columns[0].value, str):
+                found.add(columns[0].value)
+    return found
+
+
 def collect_models(project: Project) -> None:
     def is_model(cls: ClassInfo, seen: set[str]) -> bool:
         if _declarative_decorated(cls):
@@ -73,6 +90,9 @@ def collect_models(project: Project) -> None:
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
                 attr, value = stmt.target.id, stmt.value
             else:
+                continue
+            if attr == "__table_args__":
+                model.unique_columns.update(_constrained_columns(value))
                 continue
             if not isinstance(value, ast.Call):
                 continue

@@ -36,13 +36,16 @@ def uses_sqlalchemy(project: Project) -> bool:
 
 
 def model_for(node: ast.AST, ctx: Context) -> ModelInfo | None:
-    """The mapped class ``node`` names (``User``, ``models.User``, ``cls`` in a model)."""
+    """The mapped class ``node`` names (``User``, ``models.User``, ``cls`` in a model, a local ``aliased(User)``)."""
     name = dotted(node)
     if not name:
         return None
     project = ctx.project
     if name == "cls" and ctx.function is not None and ctx.function.class_name:
         return project.models.get(ctx.function.class_name)
+    aliased = _aliased(node, ctx)
+    if aliased is not None:
+        return aliased
     last = name.rsplit(".", 1)[-1]
     model = project.models.get(last)
     if model is None:
@@ -55,6 +58,20 @@ def model_for(node: ast.AST, ctx: Context) -> ModelInfo | None:
     if ctx.function is not None and name in assignments(project, ctx.function):
         return None  # a local variable that happens to share the name
     return model
+
+
+def _aliased(node: ast.AST, ctx: Context) -> ModelInfo | None:
+    """``Sequence = aliased(Entity)`` in the function: the local stands for that mapped class."""
+    if not isinstance(node, ast.Name) or ctx.function is None:
+        return None
+    values = assignments(ctx.project, ctx.function).get(node.id, [])
+    if len(values) != 1 or not isinstance(values[0], ast.Call) or not values[0].args:
+        return None
+    call = values[0]
+    target = call.args[0]
+    if (dotted(call.func) or "").rsplit(".", 1)[-1] != "aliased" or dotted(target) in (None, node.id):
+        return None  # not an alias, or ``Parent = aliased(Parent)`` (the local hides the class it names)
+    return model_for(target, ctx)
 
 
 def is_db(node: ast.AST, ctx: Context) -> bool:
@@ -372,8 +389,23 @@ GROWING_NAMES = {
     "review",
     "record",
 }
-_TIME_TYPES = ("datetime", "date", "timestamp", "time")
+_TIME_TYPES = ("datetime", "date", "timestamp", "time", "arrowtype")
+#: Columns named for the moment a row was created, whatever their type (``ArrowType``, epoch milliseconds).
+_CREATION_COLUMN = re.compile(
+    r"^(created|created_(at|on|dt|date|time|ts)|date_created|creation_(date|time|timestamp)|create_(time|date)|"
+    r"inserted_at|added_at|date_added)$",
+    re.IGNORECASE,
+)
 _NOT_CREATION = ("last_", "updated", "modified", "expire", "deleted", "edited", "birth", "due", "start", "end", "until")
+
+
+def _stamped(column: str) -> bool:
+    """A time column (lower-cased source) that stamps the row: a date and time, or a day filled in when the row
+    is made (``Column(Date, default=date.today)``). A bare ``Column(Date)`` is a day someone enters (a schedule's
+    date, a birthday), which says nothing about how many rows there are."""
+    if any(t in column for t in _TIME_TYPES if t != "date"):
+        return True
+    return "date" in column and "default" in column
 
 
 def grows_by_name(model: ModelInfo) -> bool:
@@ -392,10 +424,25 @@ def grows(project: Project, model: ModelInfo) -> str | None:
     return _grows(project, model.name)
 
 
+#: Columns of a sign-in account: an ``Account`` without any is a bank, cloud or ledger account the owner keeps.
+_CREDENTIAL_COLUMN = re.compile(
+    r"^(password|password_hash|passwd|pwd|pw_hash|hashed_password|email|username|user_name|login|user_id)$",
+    re.IGNORECASE,
+)
+
+
+def _sign_in_account(project: Project, model: ModelInfo) -> bool:
+    """An ``Account`` people sign in with (credentials, a login mixin, a link to the user), not a ledger entry."""
+    for qualname in project.lineage(model.qualname):
+        if qualname.rsplit(".", 1)[-1] in ("UserMixin", "RoleMixin"):
+            return True
+    return any(_CREDENTIAL_COLUMN.match(attr) for cls in _lineage(project, model) for attr, _ in _class_attributes(cls))
+
+
 @keyed_fact
 def _grows(project: Project, name: str) -> str | None:
     model = project.models[name]
-    if model.name.lower() in GROWING_NAMES or model.name.lower().rstrip("s") in GROWING_NAMES:
+    if grows_by_name(model) and (model.name.lower().rstrip("s") != "account" or _sign_in_account(project, model)):
         return f"`{model.name}` rows are created per user/event"
     stack = [model.qualname]
     seen: set[str] = set()
@@ -418,8 +465,60 @@ def _grows(project: Project, name: str) -> str | None:
             if value is None or attr.lower().startswith(_NOT_CREATION):
                 continue
             text = ast.unparse(value).lower()
-            if ("column" in text or "mapped" in text) and any(t in text for t in _TIME_TYPES):
+            if ("column" in text or "mapped" in text) and (_CREATION_COLUMN.match(attr) or _stamped(text)):
                 return f"`{model.name}.{attr}` timestamps each row, so the table grows with use"
+    return None
+
+
+def parent_model(project: Project, model: ModelInfo, key: str) -> ModelInfo | None:
+    """The mapped class a parent key of ``model`` points at (``account_id`` -> ``Account``), when the code says.
+
+    A relationship names its target; a column names the table of its ``ForeignKey("accounts.id")``;
+    ``account_id`` next to a relationship ``account`` takes that one's target.
+    """
+    rels = relations(project, model)
+    rel = rels.get(key) or (rels.get(key[: -len("_id")]) if key.endswith("_id") else None)
+    if rel is not None and rel.target:
+        return project.models.get(rel.target.rsplit(".", 1)[-1])
+    for cls in _lineage(project, model):
+        for attr, value in _class_attributes(cls):
+            if attr != key:
+                continue
+            match = re.search(r"ForeignKey\(\s*['\"]([\w.]+)\.\w+['\"]", ast.unparse(value))
+            if match is None:
+                return None
+            table = match.group(1).lower().rsplit(".", 1)[-1]
+            found = [m for m in project.models.values() if table in table_names(project, m.name)]
+            return found[0] if len(found) == 1 else None
+    return None
+
+
+#: A foreign key or relationship naming the person a row belongs to (``user_id``, ``owner``, ``created_by``).
+_OWNER_COLUMN = re.compile(
+    r"^(user|owner|author|creator|created_by|submitter|uploader|reporter|requester)(_id|_fk|_user_id)?$",
+    re.IGNORECASE,
+)
+
+
+def owner_column(project: Project, model: ModelInfo) -> str | None:
+    """The column or relationship that records who a row belongs to (``Sketch.user_id``), declared on the model
+    itself or a mixin of its own, not on a base every model shares (``created_by`` on all tables says nothing)."""
+    return _owner_column(project, model.name)
+
+
+@keyed_fact
+def _owner_column(project: Project, name: str) -> str | None:
+    model = project.models[name]
+    common = common_bases(project)
+    for cls in _lineage(project, model):
+        if cls.qualname in common:
+            continue
+        for attr, value in _class_attributes(cls):
+            if not _OWNER_COLUMN.match(attr):
+                continue
+            text = ast.unparse(value)
+            if _is_relationship(value) or "ForeignKey" in text or (attr.endswith("_id") and "olumn" in text):
+                return attr
     return None
 
 
@@ -462,6 +561,8 @@ __all__ = [
     "grows_by_name",
     "is_db",
     "is_flask_sqlalchemy_model",
+    "owner_column",
+    "parent_model",
     "model_for",
     "parent_columns",
     "relations",

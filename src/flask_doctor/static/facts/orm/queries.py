@@ -108,6 +108,11 @@ class Query:
     #: The root expression (``User.query``, ``db.session.query(User)``, ``select(User)``) when the query
     #: is built in one place: where ``--fix`` adds ``.options(...)``. ``None`` when several assignments build it.
     root_node: ast.AST | None = None
+    #: The project function that built the query when it starts at a helper's result (``Account.active(db)``).
+    via: FunctionInfo | None = None
+    #: ``self.__model__`` in a resource class that serves whichever model a subclass or a factory sets
+    #: (``model`` is then ``None``): asked for with ``generic=True``.
+    generic: str | None = None
 
     @property
     def names(self) -> set[str]:
@@ -150,6 +155,61 @@ def is_session(node: ast.AST, ctx: Context) -> bool:
     return ("session" in last or last in ("sess", "dbs")) and uses_sqlalchemy(ctx.project)
 
 
+#: Attributes that hold the model a generic resource class serves (``__model__``, ``model``, ``model_class``).
+_MODEL_ATTRIBUTE = re.compile(r"^_*model(_?(class|cls))?_*$", re.IGNORECASE)
+
+
+def generic_model(node: ast.AST, ctx: Context) -> ModelInfo | str | None:
+    """``self.__model__`` / ``cls.model``: the model a resource class serves.
+
+    The mapped class when the method's own class names it (``__model__ = Book``, or ``__init__`` passing
+    ``Base.__init__(self, Book)``); else the attribute as written (``self.__model__``) for a generic class
+    that serves whichever model a subclass or a factory sets (``type(name, (Service,), {"__model__": cls})``);
+    ``None`` when ``node`` is no such attribute.
+    """
+    fn = ctx.function
+    if fn is None or fn.class_name is None or not uses_sqlalchemy(ctx.project):
+        return None
+    if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+        return None
+    if not _MODEL_ATTRIBUTE.match(node.attr):
+        return None
+    owner = ctx.project.classes.get(fn.qualname.rsplit(".", 1)[0])
+    served = _served_model(ctx, owner.node, node.attr) if owner is not None else None
+    return served or ast.unparse(node)
+
+
+def _served_model(ctx: Context, cls: ast.ClassDef, attr: str) -> ModelInfo | None:
+    """The mapped class ``cls`` itself sets as its model: ``attr = Book`` in its body, ``self.attr = Book`` or
+    ``Base.__init__(self, Book)`` / ``super().__init__(Book)`` in its ``__init__``."""
+    for stmt in cls.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets):
+            return model_for(stmt.value, ctx)
+        if not (isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__"):
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Attribute) and t.attr == attr and dotted(t.value) == "self" for t in node.targets
+            ):
+                return model_for(node.value, ctx)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
+                passed = [a for a in node.args if not (isinstance(a, ast.Name) and a.id == "self")]
+                models = [m for m in (model_for(a, ctx) for a in passed) if m is not None]
+                if len(models) == 1:
+                    return models[0]
+    return None
+
+
+def _queries_model(call: ast.Call, ctx: Context) -> bool:
+    """``self._db.query(Budget)``, ``dbs.query(Account)``: ``.query`` given one mapped class is a session's,
+    whatever the session object is called (Flask-SQLAlchemy's ``db`` has no ``query()`` method)."""
+    if len(call.args) != 1 or call.keywords or not isinstance(call.func, ast.Attribute):
+        return False
+    if ctx.qualified(call.func.value) in ("flask.session", "flask.globals.session"):
+        return False
+    return model_for(call.args[0], ctx) is not None
+
+
 def is_select(call: ast.Call, ctx: Context) -> bool:
     """``select(...)`` from SQLAlchemy/SQLModel, or ``db.select(...)``."""
     resolved = ctx.qualified(call.func)
@@ -168,11 +228,14 @@ def query_of(
     _seen: frozenset[str] = frozenset(),
     *,
     helpers: bool = False,
+    generic: bool = False,
 ) -> Query | None:
     """Walk ``expr``'s method chain down to a query root, or ``None`` if it is no query.
 
     With ``helpers`` the root may also be a call to a project function that
     returns a query (``Sketch.all_with_acl().filter(...)``), one level deep.
+    With ``generic`` it may be ``self.__model__.query`` in a class that serves
+    whichever model it is given (:func:`generic_model`).
     """
     methods: list[tuple[str, ast.AST]] = []
     node = expr
@@ -187,14 +250,25 @@ def query_of(
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             attr = node.func.attr
             receiver = node.func.value
-            if attr == "query" and is_session(receiver, ctx):
+            if attr == "query" and (is_session(receiver, ctx) or _queries_model(node, ctx)):
                 model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
+                held = generic_model(node.args[0], ctx) if generic and len(node.args) == 1 and model is None else None
+                if not isinstance(held, str):
+                    model, held = model or held, None
                 text = f"{ast.unparse(node.func)}(...)"
-                return Query(
-                    "session", text, model, methods, list(node.args), scalars=model is not None, root_node=node
+                query = Query(
+                    "session",
+                    text,
+                    model,
+                    methods,
+                    list(node.args),
+                    scalars=model is not None or held is not None,
+                    root_node=node,
                 )
+                query.generic = held
+                return query
             if attr in _RUN_STATEMENT and node.args:
-                inner = query_of(node.args[0], ctx, _seen, helpers=helpers)
+                inner = query_of(node.args[0], ctx, _seen, helpers=helpers, generic=generic)
                 if inner is not None and inner.root == "select" and (is_session(receiver, ctx) or is_db(receiver, ctx)):
                     methods.append((attr, node))
                     scalars = scalars or attr in _SCALAR_RUNS
@@ -218,9 +292,14 @@ def query_of(
             continue
         if isinstance(node, ast.Attribute) and node.attr == "query":
             model = model_for(node.value, ctx)
-            if model is None:
+            held = generic_model(node.value, ctx) if generic and model is None else None
+            if not isinstance(held, str):
+                model, held = model or held, None
+            if model is None and held is None:
                 return None
-            return Query("model", f"{ast.unparse(node)}", model, methods, [node.value], scalars=True, root_node=node)
+            query = Query("model", f"{ast.unparse(node)}", model, methods, [node.value], scalars=True, root_node=node)
+            query.generic = held
+            return query
         if isinstance(node, ast.Name) and ctx.function is not None and node.id not in _seen:
             values = assignments(ctx.project, ctx.function).get(node.id, [])
             found: Query | None = None
@@ -230,7 +309,7 @@ def query_of(
                 if refined is not None:
                     extra.extend(refined)  # ``q = q.filter(...)``: the same query, narrowed
                     continue
-                sub = query_of(value, ctx, _seen | {node.id}, helpers=helpers)
+                sub = query_of(value, ctx, _seen | {node.id}, helpers=helpers, generic=generic)
                 if sub is None:
                     if not (isinstance(value, ast.Constant) and value.value is None):
                         return None  # sometimes something else: do not guess
@@ -268,7 +347,67 @@ def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
             if query is None:
                 return None
             found = found or query
+    if found is not None:
+        found.via = fn
+        if found.model is None and len(found.entities) == 1:
+            # ``def _get_query(self, session, model): return session.query(model)``: the model the call passes
+            passed = _argument(fn, call, found.entities[0])
+            found.model = model_for(passed, ctx) if passed is not None else None
+            found.scalars = found.scalars or (found.model is not None and found.root == "session")
     return found
+
+
+def _argument(fn: FunctionInfo, call: ast.Call, param: ast.expr) -> ast.expr | None:
+    """The expression ``call`` passes for ``fn``'s parameter named by ``param`` (``None`` when not one)."""
+    if not isinstance(param, ast.Name):
+        return None
+    args = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if param.id not in args and param.id not in {a.arg for a in fn.node.args.kwonlyargs}:
+        return None
+    keyword = next((kw.value for kw in call.keywords if kw.arg == param.id), None)
+    if keyword is not None or param.id not in args:
+        return keyword
+    index = args.index(param.id) - (1 if fn.class_name and args[:1] in (["self"], ["cls"]) else 0)
+    if any(isinstance(a, ast.Starred) for a in call.args[: index + 1]) or not 0 <= index < len(call.args):
+        return None
+    return call.args[index]
+
+
+def helper_arguments(query: Query, ctx: Context) -> bool:
+    """The helper that built ``query`` narrows it with what its caller passes (``_chain(Category.id.in_(ids))``).
+
+    A parameter of the helper (other than ``self``/``cls``) read by the helper's filters or joins, directly or
+    through its locals: the rows depend on an argument this query cannot see.
+    """
+    fn = query.via
+    if fn is None:
+        return False
+    args = fn.node.args
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} - {"self", "cls"}
+    params |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    local = assignments(ctx.project, fn)
+    inside = {id(n) for n in ast.walk(fn.node)}
+    todo = [
+        n.id
+        for method, node in query.methods
+        if id(node) in inside
+        and isinstance(node, ast.Call)
+        and method in (*_FILTERS, "join", "outerjoin", "with_parent")
+        for arg in (*node.args, *(kw.value for kw in node.keywords))
+        for n in ast.walk(arg)
+        if isinstance(n, ast.Name)
+    ]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in params:
+            return True
+        for value in local.get(name, []) if name not in params else []:
+            todo.extend(n.id for n in ast.walk(value) if isinstance(n, ast.Name))
+    return False
 
 
 def _own_query(expr: ast.expr, model: ModelInfo) -> Query | None:
@@ -324,13 +463,37 @@ def filter_terms(query: Query, ctx: Context) -> list[ast.expr]:
             for arg in expr.args:
                 add(arg, depth)
             return
-        terms.append(expr)
+        terms.append(as_compare(expr) or expr)
 
     for method, node in query.methods:
         if method in ("filter", "where") and isinstance(node, ast.Call):
             for arg in node.args:
                 add(arg)
     return terms
+
+
+_DUNDER_COMPARE: dict[str, type[ast.cmpop]] = {
+    "__eq__": ast.Eq,
+    "__ne__": ast.NotEq,
+    "__lt__": ast.Lt,
+    "__le__": ast.LtE,
+    "__gt__": ast.Gt,
+    "__ge__": ast.GtE,
+}
+
+
+def as_compare(expr: ast.AST) -> ast.Compare | None:
+    """``Txn.account_id.__eq__(x)`` (written so to please linters) as the comparison it is: ``Txn.account_id == x``."""
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr in _DUNDER_COMPARE
+        and len(expr.args) == 1
+        and not expr.keywords
+    ):
+        compare = ast.Compare(left=expr.func.value, ops=[_DUNDER_COMPARE[expr.func.attr]()], comparators=expr.args)
+        return ast.copy_location(compare, expr)
+    return None
 
 
 def _bool_call(expr: ast.AST) -> str | None:
@@ -347,10 +510,16 @@ def unknown_filter(query: Query, ctx: Context | None = None) -> bool:
     ``filter(*criterions)``, ``filter_by(**kw)``, ``filter(and_(*criteria))`` or
     ``or_(*user_terms)`` inside it; and, given ``ctx``, a criterion the caller
     passes in (a parameter) or one a project helper builds
-    (``cond = visible_filter(category)``; ``filter(cond)``).
+    (``cond = visible_filter(category)``; ``filter(cond)``), or a query a helper
+    builds from what its caller passes (:func:`helper_arguments`). A filter the
+    code applies only on some paths (``if args: q = q.filter(*conds)``) is no
+    such filter: on the other paths nothing narrows the rows.
     """
+    use = query.methods[0][1] if query.methods else None
     for method, node in query.methods:
         if method in _FILTERS and isinstance(node, ast.Call):
+            if ctx is not None and use is not None and skipped_on_some_path(node, use, ctx):
+                continue  # ``if args: q = q.filter(*conds)``: without them nothing narrows the rows
             if any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords):
                 return True
             if method in ("filter", "where") and any(
@@ -361,6 +530,8 @@ def unknown_filter(query: Query, ctx: Context | None = None) -> bool:
                 return True
     if ctx is None or ctx.function is None:
         return False
+    if helper_arguments(query, ctx):
+        return True
     fn = ctx.function
     params = {a.arg for a in (*fn.node.args.posonlyargs, *fn.node.args.args, *fn.node.args.kwonlyargs)}
     for term in filter_terms(query, ctx):
@@ -377,12 +548,20 @@ def _owner_keyword(name: str | None, parents: set[str]) -> bool:
     return bool(name) and (name in parents or name.endswith("_id") or bool(OWNER_KEY.search(name or "")))
 
 
-def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str]) -> str | None:
-    """The parent key of one condition that keeps one parent's rows (``post_id == x``, ``rel.contains(obj)``...)."""
+def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str], joined: bool = False) -> str | None:
+    """The parent key of one condition that keeps one parent's rows (``post_id == x``, ``rel.contains(obj)``...).
+
+    With ``joined`` the key may also be any parent key of a model the query joins (``BookShelf.shelf == s``
+    on a query of books): the rows linked to one record through that table.
+    """
+    term = as_compare(term) or term
+    if isinstance(term, ast.BinOp) and isinstance(term.op, (ast.BitAnd, ast.BitOr)):
+        # ``(Link.user_id == me) & has_contrib``: SQLAlchemy's operator form of ``and_``/``or_``
+        term = ast.BoolOp(op=ast.And() if isinstance(term.op, ast.BitAnd) else ast.Or(), values=[term.left, term.right])
     if isinstance(term, ast.BoolOp) or _bool_call(term):
         values = term.values if isinstance(term, ast.BoolOp) else term.args  # type: ignore[attr-defined]
         either = isinstance(term, ast.BoolOp) and isinstance(term.op, ast.Or) or _bool_call(term) == "or"
-        found = [_per_parent_term(v, ctx, parents) for v in values]
+        found = [_per_parent_term(v, ctx, parents, joined) for v in values]
         # ``or_(X.submitter == user, X.person_links.any(... user ...))``: each branch is one user's rows
         if not found or (either and not all(found)):
             return None
@@ -427,10 +606,17 @@ def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str]) -> str | N
             ):
                 return rel.attr
     if isinstance(term, ast.Compare) and len(term.ops) == 1 and isinstance(term.ops[0], ast.Eq):
-        for side in (term.left, term.comparators[0]):
-            if isinstance(side, ast.Attribute) and (side.attr in parents or side.attr.endswith("_id")):
+        for side, value in ((term.left, term.comparators[0]), (term.comparators[0], term.left)):
+            if not isinstance(side, ast.Attribute):
+                continue
+            if side.attr in parents or side.attr.endswith("_id"):
                 model = model_for(side.value, ctx)
                 if model is not None and (side.attr in parent_columns(ctx.project, model) or side.attr.endswith("_id")):
+                    return side.attr
+            elif (joined or OWNER_KEY.search(side.attr)) and not isinstance(value, ast.Constant):
+                # one person's rows through a model the query joins (``AbstractReview.user == user``)
+                model = model_for(side.value, ctx)
+                if model is not None and side.attr in parent_columns(ctx.project, model):
                     return side.attr
     return None
 
@@ -443,8 +629,11 @@ def _flag_test(compare: ast.Compare) -> bool:
     )
 
 
-def parent_key(query: Query, ctx: Context) -> str | None:
-    """The foreign key, relationship or owner column an equality filter pins: the rows of one parent."""
+def parent_key(query: Query, ctx: Context, *, joined: bool = False) -> str | None:
+    """The foreign key, relationship or owner column an equality filter pins: the rows of one parent.
+
+    With ``joined`` a parent key of a joined model counts too (see :func:`_per_parent_term`).
+    """
     parents = parent_columns(ctx.project, query.model)
     for method, node in query.methods:
         if not isinstance(node, ast.Call):
@@ -455,12 +644,12 @@ def parent_key(query: Query, ctx: Context) -> str | None:
                 return key
         if method == "with_parent":
             return "with_parent"
-    return next((k for k in (_per_parent_term(t, ctx, parents) for t in filter_terms(query, ctx)) if k), None)
+    return next((k for k in (_per_parent_term(t, ctx, parents, joined) for t in filter_terms(query, ctx)) if k), None)
 
 
-def per_parent(query: Query, ctx: Context) -> bool:
+def per_parent(query: Query, ctx: Context, *, joined: bool = False) -> bool:
     """An equality filter on a foreign key: the rows of one parent (like reading ``post.comments``)."""
-    return parent_key(query, ctx) is not None
+    return parent_key(query, ctx, joined=joined) is not None
 
 
 def per_owner(key: str) -> bool:
@@ -501,6 +690,12 @@ def _is_now(expr: ast.expr, ctx: Context, depth: int = 0) -> bool:
     return bool(_NOW.search(ast.unparse(expr)))
 
 
+#: Column names that hold a moment or a day (``date``, ``start_dt``, ``created_at``, ``as_of``).
+_TIME_COLUMN = re.compile(
+    r"(^|_)(date|day|time|dt|ts|at|on|when|month|year|timestamp|datetime)s?($|_)|^as_of$|date$|time$", re.IGNORECASE
+)
+
+
 @dataclass(frozen=True)
 class Selection:
     """What a query's filter selects by: states, flags and deadlines (a queue), or a recent time window."""
@@ -512,7 +707,8 @@ class Selection:
     keys: frozenset[str]
     #: A column compared as newer than a moment relative to now (``lastseen >= now - 5 min``).
     recent: str | None
-    #: A column kept between two moments (``X.start.between(a, b)``, ``X.starts_between(a, b)``).
+    #: A column kept between two moments, as the filter says it (``X.start.between(...)``,
+    #: ``X.date >= ... <= ...``).
     window: str | None = None
 
 
@@ -522,6 +718,7 @@ def selection(query: Query, ctx: Context) -> Selection:
     keys: set[str] = set()
     recent: str | None = None
     window: str | None = None
+    ends: dict[str, set[str]] = {}  # a time column -> the ends the filter gives it
     for term in filter_terms(query, ctx):
         for node in ast.walk(term):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -539,7 +736,7 @@ def selection(query: Query, ctx: Context) -> Selection:
             and len(term.args) >= 2
             and "between" in term.func.attr.lower()
         ):
-            window = ast.unparse(term.func)  # a time window: its rows are the ones a calendar page shows
+            window = f"{ast.unparse(term.func)}(...)"  # a time window: its rows are the ones a calendar page shows
             continue
         if (
             isinstance(term, ast.Call)
@@ -569,6 +766,11 @@ def selection(query: Query, ctx: Context) -> Selection:
             columns.append((left.attr, "due", None))
         elif isinstance(op, (ast.Gt, ast.GtE)) and _is_now(right, ctx):
             recent = left.attr
+        elif isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) and _TIME_COLUMN.search(left.attr):
+            ends.setdefault(ast.unparse(left), set()).add("upper" if isinstance(op, (ast.Lt, ast.LtE)) else "lower")
+    if window is None:
+        # ``Txn.date >= begin, Txn.date <= end``: the rows between two moments, like ``between()``
+        window = next((f"{column} >= ... <= ..." for column, found in ends.items() if len(found) == 2), None)
     for method, node in query.methods:
         if method == "filter_by" and isinstance(node, ast.Call):
             for kw in node.keywords:
@@ -598,12 +800,71 @@ def _singleton_flag(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and bool(_SINGLETON.search(node.attr))
 
 
+def _no_limit(node: ast.AST, ctx: Context) -> bool:
+    """``.limit(None)``, or ``.limit(n)`` where ``n`` starts as ``None`` and is set only when asked for: no bound."""
+    if not (isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords):
+        return False
+    arg = node.args[0]
+    if isinstance(arg, ast.Constant):
+        return arg.value is None
+    if not isinstance(arg, ast.Name) or ctx.function is None:
+        return False
+    values = assignments(ctx.project, ctx.function).get(arg.id, [])
+    inside = id(node) in branch_paths(ctx.project, ctx.function)  # the name is this function's local
+    return inside and any(isinstance(v, ast.Constant) and v.value is None for v in values)
+
+
+@keyed_fact
+def branch_paths(project: Project, fn: FunctionInfo) -> dict[int, tuple[tuple[int, str], ...]]:
+    """For each node of ``fn`` (by ``id``), the conditional branches it sits in, outermost first.
+
+    A branch is ``(id(statement), part)``: an ``if``'s body or ``orelse``, a loop's body (it may run zero
+    times), a ``match`` case. Code in ``try``/``with`` bodies runs on the way through, so it adds no branch.
+    """
+    paths: dict[int, tuple[tuple[int, str], ...]] = {}
+
+    def visit(node: ast.AST, path: tuple[tuple[int, str], ...]) -> None:
+        paths[id(node)] = path
+        for name, value in ast.iter_fields(node):
+            optional = (
+                isinstance(node, ast.If)
+                and name in ("body", "orelse")
+                or isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+                and name in ("body", "orelse")
+                or isinstance(node, ast.match_case)
+                and name == "body"
+                or isinstance(node, ast.IfExp)
+                and name in ("body", "orelse")
+            )
+            inner = (*path, (id(node), name)) if optional else path
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, ast.AST):
+                    visit(child, inner)
+
+    visit(fn.node, ())
+    return paths
+
+
+def skipped_on_some_path(step: ast.AST, use: ast.AST, ctx: Context) -> bool:
+    """``step`` (``q = q.filter(*conds)``) sits in a branch ``use`` (``q.all()``) is not in: some runs skip it."""
+    fn = ctx.function
+    if fn is None:
+        return False
+    paths = branch_paths(ctx.project, fn)
+    step_path, use_path = paths.get(id(step)), paths.get(id(use))
+    if step_path is None or use_path is None:
+        return False
+    return use_path[: len(step_path)] != step_path
+
+
 def bound_reason(query: Query, ctx: Context) -> str | None:
     """Why ``query`` fetches a bounded number of rows, or ``None`` if nothing bounds it."""
     names = query.names
     hit = names & BOUNDING
     if "group_by" in hit and grouped_per_row(query, ctx):
         hit.discard("group_by")  # ``group_by(Task)``: one aggregate row per task, as many rows as the table
+    if "limit" in hit and all(_no_limit(node, ctx) for method, node in query.methods if method == "limit"):
+        hit.discard("limit")  # ``limit = None`` unless the client asks for one: ``.limit(None)`` loads everything
     if hit:
         return min(hit)
     for method, node in query.methods:
@@ -621,8 +882,13 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
             return "unique filter"
         if method == "filter_by" and any(_SINGLETON.search(kw.arg or "") for kw in node.keywords):
             return "flag that marks one row"
+        if method == "filter_by" and any(_names_one(kw.arg, kw.value) for kw in node.keywords):
+            return "lookup by name"
         if method in ("filter", "where", "filter_by", "with_entities", "add_columns", "values", "distinct"):
-            for arg in ast.walk(node):
+            # the call's own arguments: a join's ``Sub.id == X.sub_id`` further down the chain selects no one row
+            given = [*node.args, *(kw.value for kw in node.keywords)]
+            for raw in (n for g in given for n in ast.walk(g)):
+                arg = as_compare(raw) or raw
                 if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "in_":
                     return "in_()"
                 if (
@@ -639,15 +905,28 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
                     and _singleton_flag(arg.left)
                 ):
                     return "flag that marks one row"
+                if _variants_of_one(arg, ctx):
+                    return "variants of one name"
+                if isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], ast.Eq):
+                    left, right = arg.left, arg.comparators[0]
+                    for column, value in ((left, right), (right, left)):
+                        if (
+                            isinstance(column, ast.Attribute)
+                            and _names_one(column.attr, value)
+                            and model_for(column.value, ctx) is not None
+                        ):
+                            return "lookup by name"
                 if isinstance(arg, ast.Compare) and len(arg.ops) == 1 and isinstance(arg.ops[0], (ast.Eq, ast.Is)):
-                    for side in (arg.left, arg.comparators[0]):
+                    for side, other in ((arg.left, arg.comparators[0]), (arg.comparators[0], arg.left)):
                         if isinstance(side, ast.Attribute) and _identifying(side.attr):
                             if model_for(side.value, ctx) is not None:
                                 return "unique filter"
                         if isinstance(side, ast.Attribute) and side.attr in unique_columns(
                             model_for(side.value, ctx) or query.model
                         ):
-                            if model_for(side.value, ctx) is not None or side.attr in ("id",):
+                            # ``alias.id == x`` counts, but not the value side of ``Txn.account_id == acct.id``
+                            column_other = isinstance(other, ast.Attribute) and model_for(other.value, ctx) is not None
+                            if model_for(side.value, ctx) is not None or (side.attr == "id" and not column_other):
                                 return "unique filter"
     added = [
         a for m, n in query.methods if m in ("with_entities", "add_columns") and isinstance(n, ast.Call) for a in n.args
@@ -667,6 +946,63 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
 _IDENTIFYING_COLUMN = re.compile(
     r"^(serial|serial_number|uuid|guid|fingerprint|checksum|digest|sha1|sha256|sha512|md5)$", re.IGNORECASE
 )
+
+
+#: Columns that name one record (``Project.name == name``, ``filter_by(email=e)``): the rows with one name are the
+#: record and its rare namesakes, even without a unique constraint. ``author_email`` is an owner, not a name.
+_NAMING_COLUMN = re.compile(
+    r"^(name|title|slug|email|username|user_name|login|filename|file_name|hostname|fqdn|all_emails)$",
+    re.IGNORECASE,
+)
+
+
+def naming_column(column: str) -> bool:
+    """A column that names a record (``name``, ``display_name``, ``title``, ``slug``, ``email``)."""
+    return bool(_NAMING_COLUMN.match(column)) or column in ("display_name", "slug", "label")
+
+
+def _names_one(column: str | None, value: ast.expr) -> bool:
+    """``name == name`` on a naming column, or ``index_name == other.index_name``: the namesakes of one record.
+
+    The value must be one the code has in hand (a variable, a call, another record's attribute), not a
+    literal: ``filter_by(name="login")`` is more often a kind of row than one record. Any other ``*_name``
+    column (``analyzer_name``) may name a kind, so only its twins of one given record count.
+    """
+    if not column or isinstance(value, (ast.Constant, ast.List, ast.Tuple, ast.Set)):
+        return False
+    if _NAMING_COLUMN.match(column):
+        return True
+    return column.endswith("_name") and isinstance(value, ast.Attribute) and value.attr == column
+
+
+def _variants_of_one(call: ast.AST, ctx: Context) -> bool:
+    """``Cert.name.ilike(f"{name}%")``, ``Post.slug.like(slug + "-%")``: the names that extend one given name (its
+    numbered copies, when the code picks a free ``name-3``), not a search. The prefix must be a value named after
+    the column (``name``, ``serial_name``, ``base_slug``); a search term (``q``) may match anything."""
+    if not (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in ("like", "ilike", "startswith")
+        and isinstance(call.func.value, ast.Attribute)
+        and len(call.args) == 1
+        and model_for(call.func.value.value, ctx) is not None
+    ):
+        return False
+    column, pattern = call.func.value.attr, call.args[0]
+    if not _NAMING_COLUMN.match(column) and column != "slug":
+        return False
+    prefix: ast.expr | None = None
+    if call.func.attr == "startswith":
+        prefix = pattern
+    elif isinstance(pattern, ast.JoinedStr) and len(pattern.values) == 2:
+        head, tail = pattern.values
+        if isinstance(head, ast.FormattedValue) and isinstance(tail, ast.Constant) and str(tail.value).endswith("%"):
+            prefix = head.value if "%" not in str(tail.value)[:-1] else None
+    elif isinstance(pattern, ast.BinOp) and isinstance(pattern.op, ast.Add) and isinstance(pattern.right, ast.Constant):
+        tail_text = str(pattern.right.value)
+        prefix = pattern.left if tail_text.endswith("%") and "%" not in tail_text[:-1] else None
+    name = prefix.id if isinstance(prefix, ast.Name) else ""
+    return bool(name) and (name == column or name.endswith(f"_{column}"))
 
 
 def _identifying(column: str | None) -> bool:
@@ -1010,12 +1346,16 @@ __all__ = [
     "SESSION_EXECUTE",
     "Query",
     "Selection",
+    "as_compare",
     "bound_reason",
+    "branch_paths",
     "column_model",
     "columns_only",
     "filter_terms",
     "filters_by_list",
+    "generic_model",
     "grouped_per_row",
+    "helper_arguments",
     "helper_context",
     "in_application_code",
     "is_query_execution",
@@ -1024,6 +1364,7 @@ __all__ = [
     "iterated_query",
     "loads_eagerly",
     "loop_rows",
+    "naming_column",
     "own_or_shared",
     "parent_key",
     "per_owner",
@@ -1034,6 +1375,7 @@ __all__ = [
     "rows_passed_in",
     "run_context",
     "selection",
+    "skipped_on_some_path",
     "unknown_filter",
     "uses_sqlalchemy",
     "walks_instances",

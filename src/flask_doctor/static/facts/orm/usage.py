@@ -25,15 +25,23 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.errors import body_nodes
-from flask_doctor.static.facts.orm.models import Relation, grows, model_for, relations
+from flask_doctor.static.facts.orm.models import (
+    Relation,
+    grows,
+    model_for,
+    owner_column,
+    parent_model,
+    relations,
+)
 from flask_doctor.static.facts.orm.queries import (
     Query,
     bound_reason,
     filter_terms,
+    naming_column,
     parent_key,
     per_owner,
 )
-from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.roles import is_test_path, role_of_path
 from flask_doctor.static.model import JOB, REQUEST
 from flask_doctor.static.names import dotted
 
@@ -144,14 +152,40 @@ def insert_sites(project: Project) -> dict[str, list[InsertSite]]:
     return found
 
 
+def user_facing(project: Project, fn: FunctionInfo) -> bool:
+    """``fn`` runs in a job, or in a request that is not an admin-only page: what it adds comes with use."""
+    return JOB in fn.contexts or (REQUEST in fn.contexts and not admin_only(project, fn))
+
+
 def user_facing_insert(project: Project, model: ModelInfo) -> InsertSite | None:
     """A site that adds ``model`` rows from a job, or from a request that is not an admin-only page."""
-    for site in insert_sites(project).get(model.name, []):
-        contexts = site.function.contexts
-        if JOB in contexts:
-            return site
-        if REQUEST in contexts and not admin_only(project, site.function):
-            return site
+    return next(
+        (site for site in insert_sites(project).get(model.name, []) if user_facing(project, site.function)), None
+    )
+
+
+def generic_insert(project: Project, fn: FunctionInfo, attr: str) -> InsertSite | None:
+    """A method of ``fn``'s class (or a base) that adds a row of the class's generic model
+    (``self.__model__(**request.json)``, ``self.model.create(**data)`` in ``post``) from a request that is not
+    admin-only, or from a job: whichever table the class serves grows with what its API clients create."""
+    if fn.class_name is None:
+        return None
+    return _generic_insert(project, (fn.qualname.rsplit(".", 1)[0], attr))
+
+
+@keyed_fact
+def _generic_insert(project: Project, key: tuple[str, str]) -> InsertSite | None:
+    owner, attr = key
+    classes = set(project.lineage(owner))
+    for method in project.functions.values():
+        if method.class_name is None or method.qualname.rsplit(".", 1)[0] not in classes:
+            continue
+        if not user_facing(project, method):
+            continue
+        for _name, call in method.calls:
+            built = ast.unparse(call.func)
+            if built == attr or (built.startswith(f"{attr}.") and built[len(attr) + 1 :] in CREATORS):
+                return InsertSite(attr, method, call)  # ``self.__model__(**data)``, ``self.model.create(**data)``
     return None
 
 
@@ -168,11 +202,74 @@ def grows_with_use(project: Project, model: ModelInfo) -> str | None:
         return growth
     sites = insert_sites(project).get(model.name, [])
     if any(REQUEST in site.function.contexts for site in sites):
-        return None  # a form adds rows too: judged like any table with a form (reference tables have them)
+        # a form adds rows too: judged like any table with a form (reference tables have them), unless each row
+        # belongs to the person whose request made it (``Sketch.user_id``): one more with every user's use
+        owner = owner_column(project, model)
+        insert = next((site for site in _per_use_inserts(project, model)), None) if owner else None
+        if insert is not None:
+            return (
+                f"`{insert.function.display}` adds `{model.name}` rows, each recorded against its owner "
+                f"(`{model.name}.{owner}`): the table grows with every user's use"
+            )
+        return None
     for site in sites:
         if JOB in site.function.contexts and not _fixed_row(site.call):
             return f"`{site.function.display}` adds `{model.name}` rows from a background job, run after run"
     return None
+
+
+def few_parents(query: Query, ctx: Context) -> ModelInfo | None:
+    """The parent a one-parent filter pins is a table nothing shows growing, while the rows' own table grows.
+
+    ``OFXStatement.account_id == a`` over a handful of bank accounts: one parent's rows are a large share of
+    a table that keeps growing, not the few rows of one record among many. Returns that parent, or ``None``
+    (the parent is unknown, grows too, or the rows' table shows no growth).
+    """
+    model = query.model
+    key = parent_key(query, ctx)
+    if model is None or key is None:
+        return None
+    project = ctx.project
+    parent = parent_model(project, model, key)
+    if parent is None or parent.qualname == model.qualname or _ambiguous(project, parent):
+        return None
+    if grows_with_use(project, parent) is not None or user_facing_insert(project, parent) is None:
+        return None  # many parents (or none that request code adds): one parent's rows stay few
+    if grows_with_use(project, model) is None or user_facing_insert(project, model) is None:
+        return None  # nothing shows the rows' own table growing
+    return parent
+
+
+def _ambiguous(project: Project, parent: ModelInfo) -> bool:
+    """The parent known is a migration's or a test's copy (the real class is no model we recognise), or
+    several application classes share its name: which table is meant is not certain."""
+    if role_of_path(parent.location.path).is_side:
+        return True
+    return (
+        sum(1 for c in project.classes.values() if c.name == parent.name and not role_of_path(c.module.path).is_side)
+        > 1
+    )
+
+
+def _per_use_inserts(project: Project, model: ModelInfo) -> list[InsertSite]:
+    """User-facing inserts that add a row each time they run: not a get-or-create keyed by a name
+    (``Group.get_or_create(name=n)``, ``Group(name=n)`` in ``_get_or_create_group``), which adds one row per
+    distinct name however often it runs."""
+    return [
+        site
+        for site in insert_sites(project).get(model.name, [])
+        if user_facing(project, site.function) and not _one_per_name(site)
+    ]
+
+
+def _one_per_name(site: InsertSite) -> bool:
+    """A get-or-create whose every value is a name: one row per distinct name, not per use."""
+    call = site.call
+    get_or_create = (
+        isinstance(call.func, ast.Attribute) and call.func.attr in ("get_or_create", "first_or_create")
+    ) or ("or_create" in site.function.name)
+    keys = [kw.arg for kw in call.keywords]
+    return get_or_create and bool(keys) and not call.args and all(k is not None and naming_column(k) for k in keys)
 
 
 def _fixed_row(call: ast.Call) -> bool:
@@ -489,10 +586,13 @@ __all__ = [
     "admin_only",
     "cached_result",
     "drained_by",
+    "few_parents",
     "few_rows",
+    "generic_insert",
     "grows_with_use",
     "insert_sites",
     "user_collection",
+    "user_facing",
     "user_facing_insert",
     "writes_rows",
 ]

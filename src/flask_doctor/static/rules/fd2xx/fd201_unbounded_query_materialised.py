@@ -40,6 +40,8 @@ from flask_doctor.static.facts.orm.usage import (
     admin_only,
     cached_result,
     drained_by,
+    few_parents,
+    generic_insert,
     grows_with_use,
     user_facing_insert,
 )
@@ -64,7 +66,11 @@ class UnboundedQueryMaterialised(Rule):
     `Model.query.all()`, `session.query(M).all()`,
     `db.session.scalars(select(M)).all()`, or `for row in Model.query:` —
     with nothing that bounds them, in request handlers, jobs and CLI
-    commands. The same for MongoDB: `list(coll.find(...))`, a list
+    commands. The query may be built by a helper (`Account.active(db).all()`,
+    a method returning `self._db.query(Txn).filter(...)`), on a session kept
+    under any name, or in a generic resource class that serves whichever model
+    a factory gives it (`self.__model__.query`).
+    The same for MongoDB: `list(coll.find(...))`, a list
     comprehension over a cursor, Motor's `to_list(None)`, and a loop over
     a mongoengine queryset (`for r in Remark.objects(...)`, which keeps every
     document it yields). A `for` loop over a pymongo cursor streams it and
@@ -83,32 +89,49 @@ class UnboundedQueryMaterialised(Rule):
     it grows: the cost follows the data, not the code. Queries bounded by
     `.limit()`, `.paginate()`/`db.paginate()`, `.first()`, `.one()`,
     `.get()`, `.scalar()`, `.count()`, `.exists()`, `yield_per`, an `in_()`
-    list, a filter on the primary key or a unique column, or a `group_by`
+    list, a filter on the primary key or a unique column, a lookup by name
+    (`Project.name == name`, `index_name == other.index_name`, the numbered
+    copies `name.ilike(f"{name}%")` when picking a free name), or a `group_by`
     aggregate (on a column: `group_by(Run)` is one row per run) are not reported, nor is `.all()` on anything that is not a
-    SQLAlchemy query. Reference tables (no creation timestamp and not a
+    SQLAlchemy query. A join's condition bounds nothing, and neither does a
+    `.limit(n)` whose `n` stays `None` unless the client asks for one.
+    Reference tables (no creation timestamp and not a
     per-user/per-event entity such as `User`, `Order`, `Post`) are bounded
     in practice; a filter on a foreign key, an indexed key or an owner
-    column (`author_email`, `user_id`), `rel.contains(obj)`,
-    `owner.has(user=u)`, or an `or_()` of such conditions loads one
-    parent's rows, exactly like reading `user.notes`; and a filter built
-    elsewhere (`filter(*conditions)`, `filter_by(**keys)`) says nothing
-    either way. A table whose rows only an administrator or an operator
-    adds (registered API clients, stored secrets) holds a handful of rows by
-    design. None of these are reported.
+    column (`author_email`, `user_id`, also on a joined model),
+    `rel.contains(obj)`, `owner.has(user=u)`, or an `or_()` of such
+    conditions loads one parent's rows, exactly like reading `user.notes`;
+    so does the owner's rows plus the ones marked as shared. A filter built
+    elsewhere (`filter(*conditions)`, `filter_by(**keys)`, a helper given the
+    criterion) says nothing either way, unless it is applied only on some
+    paths (`if args: q = q.filter(*conds)`): without it every row loads. A
+    table whose rows only an administrator or an operator adds (registered
+    API clients, stored secrets) holds a handful of rows by design. None of
+    these are reported.
 
     A warning needs evidence that the table grows: code that runs per
     request or per job adds its rows (`db.session.add(Book(...))` in an
     upload view) — a timestamp column alone proves nothing. A table that
     only background jobs fill (a feed import, one row per scheduled run)
-    grows run after run even when its name and columns say nothing. The finding is
+    grows run after run even when its name and columns say nothing; a table
+    whose rows record their owner (`Sketch.user_id`) grows with every user's
+    use when non-admin requests add them (a get-or-create by name adds one row
+    per name, not per use). A creation stamp is a date-time
+    column or one named for it (`date_created`, `creation_time` in epoch
+    milliseconds); a bare `Date` someone enters (a schedule's day) is not,
+    and an `Account` without credentials is a ledger's account, not one row
+    per person. One parent's rows are reported after all when the parents
+    are a handful nothing shows growing (a few bank accounts a form adds)
+    while the rows' own table grows (their statements, month after month),
+    unless a time window narrows them. The finding is
     only a note when loading everything is the purpose or the set stays
     small by design: in a CLI command, on an admin-only page, on an account
     table (`User`, `Person`: one row per person using the instance), for a
     work queue that the job drains (it selects `~is_sent` or
     `due_at <= now` rows and then sets `is_sent` or deletes them), for a
-    recent time window (`lastseen >= now - 5 min`), for the owner's rows
-    plus the shared ones, for a cached result, or when only a few columns
-    are loaded.
+    recent or bounded time window (`lastseen >= now - 5 min`,
+    `date >= start, date <= end`), for a cached result, or when only a few
+    columns are loaded.
 
     ## Example
     ```python
@@ -510,6 +533,127 @@ class UnboundedQueryMaterialised(Rule):
                         "where": "order".find("r")}
             """,
         ),
+        # a personal ledger: a handful of bank accounts (no sign-in, no timestamp), schedules dated by hand, shelves
+        # of one reader plus the public ones, lookups by name (and the numbered copies of one shelf name), teams made
+        # once per name, and one account's statements within two dates
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_login import current_user
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Account(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                label = db.Column(db.String(50))
+                overdraft = db.Column(db.Numeric)
+
+            class Standing(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                date = db.Column(db.Date)
+                active = db.Column(db.Boolean)
+
+            class Statement(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                account_id = db.Column(db.Integer, db.ForeignKey("account.id"))
+                imported_at = db.Column(db.DateTime, default=datetime.utcnow)
+                closed_on = db.Column(db.DateTime)
+
+            class Shelf(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                owner_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+                public = db.Column(db.Boolean)
+
+            class Team(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String, unique=True)
+                owner_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+
+            def free_shelf_name(name):
+                taken = {s.name for s in Shelf.query.filter(Shelf.name.ilike(f"{name}%")).all()}
+                return next(f"{name}-{n}" for n in range(1, len(taken) + 2) if f"{name}-{n}" not in taken)
+
+            @app.post("/setup")
+            def setup():
+                Team.get_or_create(name=request.form["team"])
+                db.session.add(Account(label=request.form["label"]))
+                db.session.add(Standing(date=request.form["date"], active=True))
+                db.session.add(Statement(account_id=request.form["account"]))
+                db.session.add(Shelf(name=free_shelf_name(request.form["shelf"]), owner_id=current_user.id))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/overview/<int:account_id>")
+            def overview(account_id):
+                start, end = request.args["from"], request.args["to"]
+                return {
+                    "accounts": [a.label for a in Account.query.all()],
+                    "teams": [t.name for t in Team.query.all()],
+                    "standing": len(Standing.query.filter(Standing.active.__eq__(True)).all()),
+                    "shelves": len(Shelf.query.filter(db.or_(Shelf.owner_id == current_user.id,
+                                                             Shelf.public == True)).all()),
+                    "same_name": len(Shelf.query.filter(Shelf.name == request.args["name"]).all()),
+                    "period": len(Statement.query.filter(Statement.account_id.__eq__(account_id),
+                                                         Statement.closed_on >= start,
+                                                         Statement.closed_on <= end).all()),
+                }
+            """),
+        # a resource class whose subclass names its (reference) model, a helper narrowed by the criterion its caller
+        # passes, and one episode's shots through an alias of the same table
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask.views import MethodView
+            from sqlalchemy.orm import aliased
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Label(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String)
+
+            class Node(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                parent_id = db.Column(db.Integer, db.ForeignKey("node.id"))
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            def _subtree(criterion):
+                return Node.query.filter(criterion).order_by(Node.id)
+
+            class CollectionView(MethodView):
+                def __init__(self, model):
+                    self.model = model
+
+                def post(self):
+                    db.session.add(self.model.create(**request.json))
+                    db.session.commit()
+                    return "ok"
+
+            class LabelsView(CollectionView):
+                def __init__(self):
+                    CollectionView.__init__(self, Label)
+
+                def get(self):
+                    return {"labels": [label.title for label in self.model.query.all()]}
+
+            @app.post("/nodes")
+            def add_node():
+                db.session.add(Node(parent_id=request.form["parent"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/nodes/<int:episode>")
+            def shots(episode):
+                scene = aliased(Node)
+                picked = _subtree(Node.id.in_(request.args.getlist("id"))).all()
+                below = Node.query.join(scene, Node.parent_id == scene.id).filter(scene.parent_id == episode).all()
+                return {"n": len(picked) + len(below)}
+
+            app.add_url_rule("/labels", view_func=LabelsView.as_view("labels"))
+            """),
     )
     INVALID = (
         # a sync job imports advisories from a feed, run after run; a second job loads every advisory that has an
@@ -726,6 +870,128 @@ class UnboundedQueryMaterialised(Rule):
                 return {"remarks": [r.body for r in remarks]}  # expect
             """,
         ),
+        # a generic REST resource a factory makes for every table: its POST adds rows of whichever table it serves,
+        # and a GET without arguments lists all of them (``limit`` stays None unless the client passes one)
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask.views import MethodView
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class TableResource(MethodView):
+                __model__ = None
+
+                def post(self):
+                    db.session.add(self.__model__(**request.get_json()))
+                    db.session.commit()
+                    return {"created": True}, 201
+
+                def get(self):
+                    rows = self.__model__.query
+                    size = None
+                    wanted = []
+                    for key, value in request.args.items():
+                        if key == "size":
+                            size = int(value)
+                        else:
+                            wanted.append(getattr(self.__model__, key) == value)
+                    if wanted:
+                        rows = rows.filter(*wanted)
+                    return {"items": [r.id for r in rows.limit(size).all()]}  # expect
+
+            def expose(model):
+                view = type(f"{model.__name__}Resource", (TableResource,), {"__model__": model})
+                app.add_url_rule(f"/{model.__tablename__}", view_func=view.as_view(model.__tablename__))
+            """,
+            message="loads every row of the table `self.__model__` serves",
+        ),
+        # investigations each belong to the analyst who opened one, and runs stamped in epoch milliseconds: both read
+        # whole through helpers (a query class method given the session, a report object keeping the session under its
+        # own name)
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_login import current_user
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Investigation(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String)
+                owner_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+                archived = db.Column(db.Boolean, default=False)
+
+                @staticmethod
+                def open_ones(sess):
+                    return sess.query(Investigation).filter(Investigation.archived.__eq__(False))
+
+            class Run(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                creation_time = db.Column(db.BigInteger)
+
+            class Digest:
+                def __init__(self, store):
+                    self._store = store
+
+                def runs(self):
+                    return self._store.query(Run).order_by(Run.id).all()  # expect
+
+            @app.post("/investigations")
+            def open_investigation():
+                db.session.add(Investigation(title=request.form["title"], owner_id=current_user.id))
+                db.session.add(Run())
+                db.session.commit()
+                return "ok"
+
+            @app.get("/investigations")
+            def investigations():
+                rows = Investigation.open_ones(db.session).all()  # expect
+                return {"ids": [i.id for i in rows], "runs": len(Digest(db.session).runs())}
+            """,
+            message="loads the whole `Run` table",
+        ),
+        # one bank account's statements: the accounts are a handful nothing but a form adds, while the upload adds
+        # statements month after month, so one account's rows are most of a table that keeps growing
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Account(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                label = db.Column(db.String(50))
+
+            class Statement(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                account_id = db.Column(db.Integer, db.ForeignKey("account.id"))
+                imported_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/accounts")
+            def add_account():
+                db.session.add(Account(label=request.form["label"]))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/statements")
+            def upload():
+                db.session.add(Statement(account_id=request.form["account"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/accounts/<int:account_id>/latest")
+            def latest(account_id):
+                for statement in Statement.query.filter(Statement.account_id.__eq__(account_id)).all():  # expect
+                    return {"id": statement.id}
+                return {}
+            """,
+            message="view `latest`",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -737,30 +1003,39 @@ class UnboundedQueryMaterialised(Rule):
             return
         if node.args or not in_application_code(ctx) or run_context(ctx) is None:
             return
-        query = query_of(node, ctx)
+        query = query_of(node, ctx, helpers=True, generic=True)
         if query is not None and query.model is None and query.root == "session" and grouped_per_row(query, ctx):
             # ``session.query(Task.id, func.count(Change.id)).group_by(Task)``: a summary row per task
             query.model = column_model(query, ctx)
-        if query is None or query.model is None or not self._unbounded(query, ctx):
+        if query is None or (query.model is None and query.generic is None) or not self._unbounded(query, ctx):
             return
         self._report(node, node, query, ctx, "loads every matching row")
 
     @staticmethod
     def _unbounded(query: Query, ctx: Context) -> bool:
-        """Nothing visible bounds the rows (and the filter is not built somewhere we cannot see)."""
-        return bound_reason(query, ctx) is None and not per_parent(query, ctx) and not unknown_filter(query, ctx)
+        """Nothing visible bounds the rows (and the filter is not built somewhere we cannot see).
+
+        One parent's rows are bounded, unless the parents are a handful nothing adds more of while the rows'
+        own table grows (one bank account's statements, year after year).
+        """
+        if bound_reason(query, ctx) is not None or unknown_filter(query, ctx) or own_or_shared(query, ctx):
+            return False
+        if not per_parent(query, ctx, joined=True):
+            return True
+        picked = selection(query, ctx)  # a few parents, but a time window still narrows one parent's rows
+        return few_parents(query, ctx) is not None and not (picked.window or picked.recent)
 
     def _iter(self, iterable: ast.expr, at: ast.AST, ctx: Context) -> None:
         if not in_application_code(ctx) or run_context(ctx) is None:
             return
         if uses_mongo(ctx.project) and self._documents(iterable, at, ctx, "iterates every matching document"):
             return
-        query = query_of(iterable, ctx)
+        query = query_of(iterable, ctx, helpers=True, generic=True)
         if query is None or query.outer in MATERIALISE or query.outer in EXECUTE:
             return
         if query.root == "select" and not (query.names & SESSION_EXECUTE):
             return  # iterating a statement object is not running it
-        if query.model is None or not self._unbounded(query, ctx):
+        if (query.model is None and query.generic is None) or not self._unbounded(query, ctx):
             return
         self._report(iterable, at, query, ctx, "iterates every matching row (the result is buffered first)")
 
@@ -826,9 +1101,7 @@ class UnboundedQueryMaterialised(Rule):
         if picked.recent:
             return f"bounded by a recent time window on `{picked.recent}`", []
         if picked.window:
-            return f"bounded by the time window of `{picked.window}(...)`", []
-        if own_or_shared(query, ctx):
-            return "the filter keeps one owner's rows plus the ones marked as shared", []
+            return f"bounded by the time window of `{picked.window}`", []
         if columns_only(query):
             return "only a few columns are loaded, not model instances", []
         cached = cached_result(project, fn)
@@ -845,8 +1118,46 @@ class UnboundedQueryMaterialised(Rule):
             return f"nothing in request or job code adds `{query.model.name}` rows, so the table may stay small", []
         return None, []
 
+    def _report_generic(self, expr: ast.AST, at: ast.AST, query: Query, ctx: Context, what: str) -> None:
+        """A generic resource class (``self.__model__.query``): the table is whichever one the class serves, and
+        the evidence that it grows is the class's own create handler adding rows of it."""
+        assert query.generic is not None and ctx.function is not None
+        insert = generic_insert(ctx.project, ctx.function, query.generic)
+        if insert is None:
+            return  # nothing in the class adds rows: no evidence either way
+        context = run_context(ctx) or REQUEST
+        less = None
+        if context == CLI:
+            less = "in a command an operator runs by hand"
+        elif cached_result(ctx.project, ctx.function):
+            less = f"the result is cached ({cached_result(ctx.project, ctx.function)})"
+        elif context == REQUEST and admin_only(ctx.project, ctx.function):
+            less = "on an admin-only page whose purpose is to list the rows"
+        note = f" (a note: {less})" if less else ""
+        what = what.replace("every matching row", f"every row of the table `{query.generic}` serves")
+        ctx.report(
+            self.finding(
+                ctx.location(at),
+                f"{query_label(query, expr)} in {describe_context(ctx)} {what}: nothing bounds it "
+                f"(no limit, pagination or unique filter), so its cost grows with the table{note}",
+                hint=self._HINT,
+                evidence=[
+                    Evidence(f"`{insert.function.display}` adds rows of `{query.generic}`", insert.location),
+                    *ctx.chain_evidence(context),
+                ],
+                severity=Severity.NOTE if less else None,
+            )
+        )
+
+    _HINT = (
+        "Page it (`db.paginate(...)`, `.limit(n)`), or in jobs/commands stream with "
+        "`.execution_options(yield_per=500)` / `yield_per(500)`, or use a bulk `update()`/`delete()`."
+    )
+
     def _report(self, expr: ast.AST, at: ast.AST, query: Query, ctx: Context, what: str) -> None:
-        assert query.model is not None
+        if query.model is None:
+            self._report_generic(expr, at, query, ctx, what)
+            return
         growth = grows_with_use(ctx.project, query.model)
         insert = user_facing_insert(ctx.project, query.model)
         if growth is None:
@@ -857,10 +1168,7 @@ class UnboundedQueryMaterialised(Rule):
         filtered = query.names & {"filter", "filter_by", "where", "join"}
         table = f"the whole `{query.model.name}` table" if query.model and not filtered else "every matching row"
         what = what.replace("every matching row", table)
-        hint = (
-            "Page it (`db.paginate(...)`, `.limit(n)`), or in jobs/commands stream with "
-            "`.execution_options(yield_per=500)` / `yield_per(500)`, or use a bulk `update()`/`delete()`."
-        )
+        hint = self._HINT
         less, extra = self._why_less(query, ctx, context, insert)
         evidence: list[Evidence] = []
         if insert is not None:
