@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import ast
 import functools
+import textwrap
 from pathlib import Path
 
 import pytest
 
+from flask_doctor.static.model import build_project
 from flask_doctor.static.model.plugins import LITERALS, own_body, own_nodes
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.names import ImportTable
-from flask_doctor.static.runner import _Walker
+from flask_doctor.static.rules import all_rules
+from flask_doctor.static.runner import _Walker, analyse_sources
 from flask_doctor.static.source import SourceModule
 from flask_doctor.static.syntax import child_nodes, statements
 
@@ -58,6 +61,8 @@ class _Recorder:
     """A rule that asks for every node type and records what it is given."""
 
     code = "FD999"
+    call_names: frozenset[str] | None = None
+    attribute_names: frozenset[str] | None = None
 
     def __init__(self, types: list[str]) -> None:
         self.types = types
@@ -84,6 +89,66 @@ def test_the_rule_walk_visits_what_child_nodes_lists_in_preorder() -> None:
         module = SourceModule(path.name, path.stem, "", tree)
         _Walker([recorder], Project()).walk(module, lambda finding: None)  # type: ignore[list-item]
         assert recorder.seen == _preorder(tree, [])
+
+
+_CALLS = """
+from time import sleep as nap
+import subprocess
+from helpers import run
+
+def view(client, handlers):
+    nap(1)
+    subprocess.run(["ls"])
+    run()
+    client.session.get(url)
+    handlers["x"]()
+    make()()
+    client.session
+"""
+
+
+def test_calls_and_attributes_go_only_to_the_rules_that_named_them() -> None:
+    sleeper, runner, getter, every = (_Recorder(["Call"]) for _ in range(4))
+    sleeper.call_names = frozenset({"sleep"})  # ``nap`` is ``time.sleep``: the resolved name counts
+    runner.call_names = frozenset({"run"})  # ``subprocess.run`` and the imported ``run`` alike
+    getter.call_names = frozenset({"get"})  # a method: its attribute, whatever the receiver
+    sessions = _Recorder(["Attribute"])
+    sessions.attribute_names = frozenset({"session"})
+    module = SourceModule("app.py", "app", _CALLS, ast.parse(_CALLS))
+    walker = _Walker([sleeper, runner, getter, every, sessions], build_project([module]))  # type: ignore[list-item]
+    walker.walk(module, lambda finding: None)
+    assert [ast.unparse(n) for n in sleeper.seen] == ["nap(1)"]
+    assert [ast.unparse(n) for n in runner.seen] == ["subprocess.run(['ls'])", "run()"]
+    assert [ast.unparse(n) for n in getter.seen] == ["client.session.get(url)"]
+    assert len(every.seen) == 7  # ``handlers["x"]()`` and ``make()()`` name no callee: only rules without names
+    assert [ast.unparse(n) for n in sessions.seen] == ["client.session", "client.session"]
+
+
+def _example_sources(example) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    sources = {"app.py": textwrap.dedent(example.code).lstrip("\n")}
+    sources.update({path: textwrap.dedent(text).lstrip("\n") for path, text in example.files.items()})
+    return sources
+
+
+def test_declared_names_change_no_finding_on_any_rule_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every rule that names its calls or attributes finds the same with the names ignored, on every example
+    of every rule (aliased imports, methods of typed receivers, wrappers...)."""
+    rules = all_rules()
+    named = [c for c, cls in rules.items() if cls.call_names is not None or cls.attribute_names is not None]
+    assert len(named) >= 15
+    examples = [(ex, ex.preview) for cls in rules.values() for ex in (*cls.VALID, *cls.INVALID)]
+    with_names = [_findings(ex, named, preview) for ex, preview in examples]
+    for code in named:
+        monkeypatch.setattr(rules[code], "call_names", None)
+        monkeypatch.setattr(rules[code], "attribute_names", None)
+    without = [_findings(ex, named, preview) for ex, preview in examples]
+    assert with_names == without
+    assert sum(map(len, with_names)) > 50
+
+
+def _findings(example, codes: list[str], preview: bool) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+    result = analyse_sources(_example_sources(example), select=codes, preview=preview)
+    return sorted((f.code, f.location.path, f.location.line, f.message) for f in result.findings if f.location)
 
 
 class _Crasher(_Recorder):

@@ -9,7 +9,7 @@ Facts take a ``Context`` too when their answer depends on where the walk is.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Finding, Location
@@ -181,6 +181,31 @@ class Context:
 
     def report(self, finding: Finding) -> None:
         self._sink(finding)
+
+
+def callee_last_name(ctx: Context, call: ast.Call) -> str | None:
+    """The last segment of every name a rule can resolve ``call``'s callee to, or None for no name.
+
+    ``ctx.resolve``, ``ctx.qualified`` and ``facts.calls.callee_name`` all
+    keep a method call's attribute as the last segment (``requests.Session.get``
+    for ``s.get(...)``, whatever ``s`` is), and a plain name resolves to its
+    import (``nap`` -> ``time.sleep`` after ``from time import sleep as nap``).
+    A call whose callee is neither a name nor an attribute (``f()()``,
+    ``handlers[k]()``) resolves to no name.  The walker dispatches a call
+    only to the rules whose :attr:`Rule.call_names` hold this key.
+    """
+    func = call.func
+    cls = func.__class__
+    if cls is ast.Attribute:
+        return func.attr  # type: ignore[attr-defined,no-any-return]
+    if cls is ast.Name:
+        return (ctx.resolve(func) or "").rpartition(".")[2]
+    return None
+
+
+def last_segments(*groups: Iterable[str]) -> frozenset[str]:
+    """The last segments of dotted names (``{"sleep"}`` for ``{"time.sleep"}``): a rule's :attr:`Rule.call_names`."""
+    return frozenset(name.rpartition(".")[2] for group in groups for name in group)
 
 
 def describe_context(ctx: Context, about: str | None = None) -> str:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Finding, Location, Severity
 from flask_doctor.rulebook import new_finding
+from flask_doctor.static.context import callee_last_name
 from flask_doctor.static.model import ModuleTooDeep, Project, build_project
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.rules.base import Context, Rule
@@ -123,6 +124,10 @@ class _Walker:
                 self.handlers.setdefault(node_type, []).append((rule, getattr(rule, method)))
         self.wanted = set(self.handlers)
         self._by_class = {getattr(ast, name): entries for name, entries in self.handlers.items() if hasattr(ast, name)}
+        #: Calls and attributes go only to the rules that declared the name (``Rule.call_names``,
+        #: ``Rule.attribute_names``) or none: each name's handlers, in rule order, listed on first use.
+        self._call_memo: dict[str | None, list[tuple[Rule, Callable[..., None]]]] = {}
+        self._attribute_memo: dict[str | None, list[tuple[Rule, Callable[..., None]]]] = {}
 
     def walk(self, module: SourceModule, sink: Callable[[Finding], None]) -> None:
         ctx = Context(module, self.project, sink)
@@ -135,15 +140,44 @@ class _Walker:
         plans: dict[type, tuple[tuple[str, bool], ...]] = {}
         node_class = ast.AST
 
+        call_class, attribute_class = ast.Call, ast.Attribute
+        call_entries = by_class.pop(call_class, [])
+        attribute_entries = by_class.pop(attribute_class, [])
+        # shared by every module until a rule crashes in this one
+        call_memo, attribute_memo = self._call_memo, self._attribute_memo
+
         def drop(failed: Rule) -> None:
+            nonlocal call_entries, attribute_entries, call_memo, attribute_memo
             for cls, entries in list(by_class.items()):
                 if any(rule is failed for rule, _ in entries):
                     by_class[cls] = [entry for entry in entries if entry[0] is not failed]
+            call_entries = [entry for entry in call_entries if entry[0] is not failed]
+            attribute_entries = [entry for entry in attribute_entries if entry[0] is not failed]
+            call_memo, attribute_memo = {}, {}
 
         def visit(node: ast.AST) -> None:
             cls = node.__class__
-            entries = by_class.get(cls)
-            if entries is not None:
+            if cls is call_class:
+                key = callee_last_name(ctx, node)  # type: ignore[arg-type]
+                entries = call_memo.get(key)
+                if entries is None:
+                    entries = call_memo[key] = [
+                        (rule, handler)
+                        for rule, handler in call_entries
+                        if rule.call_names is None or key in rule.call_names
+                    ]
+            elif cls is attribute_class:
+                key = node.attr  # type: ignore[attr-defined]
+                entries = attribute_memo.get(key)
+                if entries is None:
+                    entries = attribute_memo[key] = [
+                        (rule, handler)
+                        for rule, handler in attribute_entries
+                        if rule.attribute_names is None or key in rule.attribute_names
+                    ]
+            else:
+                entries = by_class.get(cls)
+            if entries:
                 for rule, handler in entries:
                     try:
                         handler(node, ctx)

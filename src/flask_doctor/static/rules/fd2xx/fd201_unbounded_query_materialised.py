@@ -224,6 +224,8 @@ class UnboundedQueryMaterialised(Rule):
             return "ok"
         """
 
+    call_names = frozenset(MATERIALISE)
+
     VALID = (
         # conditions built by the caller or by a helper, a model's own filter given one parent's key, and notices
         # only administrators post (through a handler class whose base checks the admin)

@@ -58,6 +58,8 @@ class TlsVerificationDisabled(Rule):
     catalog = ()
     summary = "TLS certificate verification is switched off for outgoing requests."
 
+    attribute_names = frozenset({"CERT_NONE"})
+
     VALID = (
         Valid("""
             import requests
