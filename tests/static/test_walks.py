@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from flask_doctor.static.facts.sites import calls_matching, calls_named, calls_with_keyword
 from flask_doctor.static.model import build_project
 from flask_doctor.static.model.plugins import LITERALS, own_body, own_nodes
 from flask_doctor.static.model.project import Project
@@ -218,3 +219,36 @@ def test_statements_are_ast_walks_statements_in_its_order() -> None:
         assert statements(tree) == expected
         total += len(expected)
     assert total > 10_000
+
+
+def test_the_call_site_index_lists_every_site_under_each_name_it_may_call() -> None:
+    """``facts.sites``: a fact that asks for some names gets every site a plain loop over ``project.calls``
+    could accept for them (by attribute, written name, builder's name, final import), in order."""
+    root = SOURCES[0].parents[1]
+    modules = [
+        SourceModule(str(path.relative_to(root)), ".".join(path.relative_to(root).with_suffix("").parts), "", tree)
+        for path, tree in _trees()
+    ]
+    project = build_project(modules)
+    positions = {id(site): i for i, site in enumerate(project.calls)}
+    expected: dict[str, list[int]] = {}
+    for i, site in enumerate(project.calls):
+        func = site.node.func
+        if isinstance(func, ast.Attribute):
+            keys = {func.attr}
+        elif isinstance(func, ast.Name):
+            table = site.function.imports if site.function else project.module_imports[site.module.name]
+            keys = {func.id, site.name.rpartition(".")[2], (table.qualify(func.id) or "").rpartition(".")[2]} - {""}
+        else:
+            keys = {""}
+        for key in keys:
+            expected.setdefault(key, []).append(i)
+    assert len(expected) > 500
+    for key, wanted in expected.items():
+        assert [positions[id(s)] for s in calls_named(project, [key])] == wanted
+    pair = ["append", "get"]
+    merged = sorted(set(expected["append"]) | set(expected["get"]))
+    assert [positions[id(s)] for s in calls_named(project, pair)] == merged
+    assert calls_matching(project, lambda name: name in pair) == calls_named(project, pair)
+    with_keyword = [i for i, s in enumerate(project.calls) if any(k.arg in ("key", "default") for k in s.node.keywords)]
+    assert [positions[id(s)] for s in calls_with_keyword(project, ["key", "default"])] == with_keyword

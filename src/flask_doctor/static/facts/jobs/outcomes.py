@@ -23,6 +23,7 @@ from flask_doctor.static.facts.errors import (
 )
 from flask_doctor.static.facts.jobs.tasks import celery_tasks, io_call, literal
 from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
 
@@ -270,10 +271,12 @@ def polled_results(project: Project) -> dict[str, Evidence]:
     start it again: losing it to a blip is visible, not silent.
     """
     found: dict[str, Evidence] = {}
+    # ``fn.calls`` holds every call of a function's body that has a name (``CallSite.name``)
+    sending = {site.function for site in calls_named(project, SENDS) if site.name}
     for fn in project.functions.values():
         if is_test_path(fn.module.path) or (fn.contexts and REQUEST not in fn.contexts):
             continue  # request code, or code whose callers the model cannot see (a framework's handler classes)
-        if not any(isinstance(call.func, ast.Attribute) and call.func.attr in SENDS for _, call in fn.calls):
+        if fn not in sending:
             continue  # the model recorded every named call of the body: no send, no walk of it
         sent: dict[str, FunctionInfo] = {}
         for node in body_nodes(fn.node.body):

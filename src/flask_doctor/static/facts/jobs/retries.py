@@ -21,6 +21,7 @@ from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.errors import body_nodes
 from flask_doctor.static.facts.jobs.tasks import is_celery_type
 from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.sites import calls_named, calls_with_keyword
 from flask_doctor.static.model import CELERY_TYPES
 from flask_doctor.static.names import dotted
 
@@ -151,7 +152,7 @@ def _is_celery_app(project: Project, node: ast.expr, table: ImportTable | None, 
 def app_wide_retry_policy(project: Project) -> bool:
     """``Celery(task_cls=X)``, ``celery.Task = X`` or ``task_annotations`` that set a retry policy for every task."""
     found = False
-    for site in project.calls:
+    for site in calls_with_keyword(project, ("task_cls", *_ANNOTATIONS)):
         for kw in site.node.keywords:
             if kw.arg == "task_cls" and site.name in CELERY_TYPES:
                 table = site.function.imports if site.function else project.module_imports.get(site.module.name)
@@ -167,7 +168,7 @@ def app_wide_retry_policy(project: Project) -> bool:
             isinstance(site.node.func, ast.Attribute)
             and site.node.func.attr == "connect"
             and (dotted(site.node.func.value) or "").rsplit(".", 1)[-1] == "task_failure"
-            for site in project.calls
+            for site in calls_named(project, ("connect",))
         )
         or any(
             any(
