@@ -39,7 +39,7 @@ from flask_doctor.static.facts.config_values import env_default, false_constant,
 from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of
 from flask_doctor.static.facts.scopes import enclosing_function, imports_at, in_main_guard
-from flask_doctor.static.facts.sites import calls_matching, calls_named
+from flask_doctor.static.facts.sites import calls_matching, calls_named, calls_with_keyword
 from flask_doctor.static.model import (
     CLI,
     MAIN,
@@ -711,7 +711,7 @@ def talisman_cookie_flag_off(project: Project, flag: str) -> Location | None:
     """
     if not any(r.module.startswith("flask_talisman") for records in project.imports.values() for r in records):
         return None
-    for site in project.calls:
+    for site in calls_with_keyword(project, (flag,)):
         if site.in_main or not _production_code(project, site.module, site.node.lineno):
             continue
         for kw in site.node.keywords:

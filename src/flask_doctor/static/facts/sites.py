@@ -32,18 +32,23 @@ from flask_doctor.static.model import CallSite, Project
 
 
 @project_fact
-def _positions_by_name(project: Project) -> dict[str, list[int]]:
-    """Last segment of a callee name -> positions in ``project.calls`` of the sites it may name."""
-    index: dict[str, list[int]] = {}
+def _positions(project: Project) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Positions in ``project.calls`` by the last segment of each name the callee may have, and by keyword."""
+    by_name: dict[str, list[int]] = {}
+    by_keyword: dict[str, list[int]] = {}
     module_imports = project.module_imports
     for position, site in enumerate(project.calls):
-        func = site.node.func
+        call = site.node
+        for keyword in call.keywords:
+            if keyword.arg is not None:
+                by_keyword.setdefault(keyword.arg, []).append(position)
+        func = call.func
         cls = func.__class__
         if cls is ast.Attribute:
-            index.setdefault(func.attr, []).append(position)  # type: ignore[attr-defined]
+            by_name.setdefault(func.attr, []).append(position)  # type: ignore[attr-defined]
             continue
         if cls is not ast.Name:
-            index.setdefault("", []).append(position)
+            by_name.setdefault("", []).append(position)
             continue
         name: str = func.id  # type: ignore[attr-defined]
         table = site.function.imports if site.function is not None else module_imports.get(site.module.name)
@@ -52,8 +57,8 @@ def _positions_by_name(project: Project) -> dict[str, list[int]]:
         if qualified:
             keys.add(qualified.rpartition(".")[2])
         for key in keys:
-            index.setdefault(key, []).append(position)
-    return index
+            by_name.setdefault(key, []).append(position)
+    return by_name, by_keyword
 
 
 def calls_named(project: Project, names: Iterable[str]) -> list[CallSite]:
@@ -61,30 +66,19 @@ def calls_named(project: Project, names: Iterable[str]) -> list[CallSite]:
 
     ``names`` are last segments (``{"set_cookie", "get"}``; ``last_segments`` turns qualified names into them).
     """
-    index = _positions_by_name(project)
+    index = _positions(project)[0]
     return _sites(project, [index[name] for name in set(names) if name in index])
 
 
 def calls_matching(project: Project, accepts: Callable[[str], bool]) -> list[CallSite]:
     """The sites that may call something whose last name segment ``accepts`` (a pattern), in order."""
-    index = _positions_by_name(project)
+    index = _positions(project)[0]
     return _sites(project, [positions for name, positions in index.items() if accepts(name)])
-
-
-@project_fact
-def _positions_by_keyword(project: Project) -> dict[str, list[int]]:
-    """Keyword argument name -> positions in ``project.calls`` of the sites that pass it."""
-    index: dict[str, list[int]] = {}
-    for position, site in enumerate(project.calls):
-        for keyword in site.node.keywords:
-            if keyword.arg is not None:
-                index.setdefault(keyword.arg, []).append(position)
-    return index
 
 
 def calls_with_keyword(project: Project, names: Iterable[str]) -> list[CallSite]:
     """The sites that pass one of the keyword arguments ``names`` (``task_cls=...``), in ``project.calls`` order."""
-    index = _positions_by_keyword(project)
+    index = _positions(project)[1]
     return _sites(project, [index[name] for name in set(names) if name in index])
 
 

@@ -736,6 +736,7 @@ def build_project(
                 raise ModuleTooDeep(module) from None
             _mark_bottom_imports(project.imports[module.name], module)
     _link_reexports(project)
+    project.model_complete()
     _apply_pending_roles(project, pending)
     _job_decorators(project)
     _form_validators(project)

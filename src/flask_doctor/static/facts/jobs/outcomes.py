@@ -23,7 +23,7 @@ from flask_doctor.static.facts.errors import (
 )
 from flask_doctor.static.facts.jobs.tasks import celery_tasks, io_call, literal
 from flask_doctor.static.facts.roles import is_test_path
-from flask_doctor.static.facts.sites import calls_named
+from flask_doctor.static.facts.sites import calls_named, calls_with_keyword
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
 
@@ -182,7 +182,7 @@ def global_ignore_result(project: Project) -> ast.AST | None:
     for setting in project.config:
         if setting.key in _IGNORE_RESULT_SETTINGS and literal(setting.value) is True:
             return setting.value
-    for site in project.calls:
+    for site in calls_with_keyword(project, ("task_ignore_result", "CELERY_IGNORE_RESULT")):
         for kw in site.node.keywords:
             if kw.arg in ("task_ignore_result", "CELERY_IGNORE_RESULT") and literal(kw.value) is True:
                 return kw.value
