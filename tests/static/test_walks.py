@@ -24,7 +24,7 @@ from flask_doctor.static.names import ImportTable
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.runner import _Walker, analyse_sources
 from flask_doctor.static.source import SourceModule
-from flask_doctor.static.syntax import child_nodes, statements
+from flask_doctor.static.syntax import child_nodes, statements, walk
 
 SOURCES = sorted(Path(__file__).resolve().parents[2].joinpath("src", "flask_doctor").rglob("*.py"))
 
@@ -252,3 +252,14 @@ def test_the_call_site_index_lists_every_site_under_each_name_it_may_call() -> N
     assert calls_matching(project, lambda name: name in pair) == calls_named(project, pair)
     with_keyword = [i for i, s in enumerate(project.calls) if any(k.arg in ("key", "default") for k in s.node.keywords)]
     assert [positions[id(s)] for s in calls_with_keyword(project, ["key", "default"])] == with_keyword
+
+
+def test_walk_is_ast_walk_as_a_list() -> None:
+    trees = [tree for _, tree in _trees()] + [ast.parse(_MATCH_AND_TRY_STAR), ast.parse("{**d, 'k': 1}\nf(*a, **k)")]
+    total = 0
+    for tree in trees:
+        expected = list(ast.walk(tree))
+        got = walk(tree)
+        assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected))
+        total += len(expected)
+    assert total > 100_000

@@ -250,11 +250,8 @@ class _FunctionWalker:
         self.by_name_targets: set[str] = set()
         #: dotted receiver -> what it is (a Name/Attribute receiver depends on its text alone)
         self._receivers: dict[str, _Receiver] = {}
-
-    @property
-    def owner(self) -> str | None:
-        """The qualified name of the class ``fn`` is a method of."""
-        return self.fn.qualname.rsplit(".", 1)[0] if self.fn.class_name else None
+        #: The qualified name of the class ``fn`` is a method of.
+        self.owner: str | None = fn.qualname.rsplit(".", 1)[0] if fn.class_name else None
 
     # ---------------------------------------------------------- classes
     def class_named(self, node: ast.expr) -> str | None:
@@ -706,7 +703,7 @@ class _FunctionWalker:
             func = node.func
             skip.add(id(func))
             text = dotted(func)
-            if text is not None and text.rsplit(".", 1)[-1] in CALLBACK_TAKERS:
+            if text is not None and text.rpartition(".")[2] in CALLBACK_TAKERS:
                 arguments.update([id(v) for v in node.args])
                 arguments.update([id(k.value) for k in node.keywords])
             elif node.keywords:
@@ -716,7 +713,11 @@ class _FunctionWalker:
                 if func.attr in ENQUEUE_METHODS:  # type: ignore[attr-defined]
                     skip.update([id(v) for v in node.args])
                     skip.update([id(k.value) for k in node.keywords])
-            background.update(id(v) for v in _thread_targets(self, node))
+                elif func.attr not in _THREAD_STARTER_NAMES:  # type: ignore[attr-defined]
+                    continue  # its qualified name ends with the attribute: no thread starter
+            targets = _thread_targets(self, node, text)
+            if targets:
+                background.update([id(v) for v in targets])
         found: list[tuple[FunctionInfo, bool]] = []
         local_names = self.fn.local_names
         for node in body.loads:
@@ -814,9 +815,12 @@ THREAD_STARTERS = frozenset(
 )
 
 
-def _thread_targets(walker: _FunctionWalker, call: ast.Call) -> list[ast.expr]:
-    """The function a ``Thread(target=f)``-like call runs on its own thread."""
-    name = walker.fn.imports.qualify(dotted(call.func)) or ""
+_THREAD_STARTER_NAMES = frozenset(name.rpartition(".")[2] for name in THREAD_STARTERS)
+
+
+def _thread_targets(walker: _FunctionWalker, call: ast.Call, text: str | None) -> list[ast.expr]:
+    """The function a ``Thread(target=f)``-like call (its callee spelled ``text``) runs on its own thread."""
+    name = walker.fn.imports.qualify(text) or ""
     if name not in THREAD_STARTERS:
         return []
     for keyword in call.keywords:
