@@ -262,6 +262,8 @@ class _FunctionWalker:
         qualified = self.fn.imports.qualify(name)
         if qualified and qualified in self.project.classes:
             return qualified
+        if name.rpartition(".")[2] not in self.index.class_names:
+            return None  # a nested or module class of that name would end with it
         probe: FunctionInfo | None = self.fn
         while probe is not None:
             nested = f"{probe.qualname}.{name}"
@@ -464,6 +466,8 @@ class _FunctionWalker:
 
     def _registry_source(self, value: ast.expr, local: dict[str, Members]) -> Members | None:
         """``R``, ``R[k]``, ``R.get(k)``, ``R.values()``, ``R.items()``, ``R[k](...)`` for a registry ``R``."""
+        if not local and not self.index.registries:
+            return None  # no registry a name could be (``_registry_name`` would look in both)
         if isinstance(value, ast.Call):
             func = value.func
             if isinstance(func, ast.Attribute) and func.attr in ("get", "values", "items", "pop"):

@@ -90,6 +90,8 @@ class DispatchIndex:
     #: function qualname -> it returns an instance of a class it loads by name (memo of dispatch's walker)
     by_name_returns: dict[str, bool] = field(default_factory=dict)
     _returned: dict[str, set[str]] = field(default_factory=dict)
+    #: the last segment of every project class's qualified name (``ClassInfo.name``)
+    class_names: frozenset[str] = frozenset()
 
     @property
     def has_registries(self) -> bool:
@@ -214,6 +216,7 @@ def build_index(project: Project) -> DispatchIndex:
         plugin_classes=plugin_classes,
         properties=properties,
         unique_properties=_unique_properties(project, properties, definers, bodies),
+        class_names=frozenset(cls.name for cls in project.classes.values()),
     )
 
 
