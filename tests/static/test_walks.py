@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from flask_doctor.static.facts.orm.models import _APP_ATTRIBUTE
 from flask_doctor.static.facts.sites import calls_matching, calls_named, calls_with_keyword
 from flask_doctor.static.model import build_project
 from flask_doctor.static.model.plugins import LITERALS, own_body, own_nodes
@@ -263,3 +264,26 @@ def test_walk_is_ast_walk_as_a_list() -> None:
         assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected))
         total += len(expected)
     assert total > 100_000
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("db.app = app\n", True),
+        ("db . app = app\n", True),
+        ("(db.  # bound below\n    app) = app\n", True),
+        ("db.\\\n    app = app\n", True),
+        ("db.apple = 1\ncurrent_app.config\nx.app_id = 2\n", False),
+    ],
+)
+def test_the_app_attribute_prefilter_sees_every_spelling(text: str, found: bool) -> None:
+    """``app_bound_extensions`` skips a module whose ASCII source has no ``.app``: it must see every spelling."""
+    assert bool(_APP_ATTRIBUTE.search(text)) is found
+    targets = [
+        t
+        for n in ast.walk(ast.parse(text))
+        if isinstance(n, ast.Assign)
+        for t in n.targets
+        if isinstance(t, ast.Attribute)
+    ]
+    assert any(t.attr == "app" for t in targets) is found

@@ -37,27 +37,40 @@ def _positions(project: Project) -> tuple[dict[str, list[int]], dict[str, list[i
     by_name: dict[str, list[int]] = {}
     by_keyword: dict[str, list[int]] = {}
     module_imports = project.module_imports
+    attribute, name_class = ast.Attribute, ast.Name
+
+    def add(index: dict[str, list[int]], key: str, position: int) -> None:
+        found = index.get(key)
+        if found is None:
+            index[key] = [position]
+        else:
+            found.append(position)
+
     for position, site in enumerate(project.calls):
         call = site.node
         for keyword in call.keywords:
             if keyword.arg is not None:
-                by_keyword.setdefault(keyword.arg, []).append(position)
+                add(by_keyword, keyword.arg, position)
         func = call.func
         cls = func.__class__
-        if cls is ast.Attribute:
-            by_name.setdefault(func.attr, []).append(position)  # type: ignore[attr-defined]
+        if cls is attribute:
+            add(by_name, func.attr, position)  # type: ignore[attr-defined]
             continue
-        if cls is not ast.Name:
-            by_name.setdefault("", []).append(position)
+        if cls is not name_class:
+            add(by_name, "", position)
             continue
         name: str = func.id  # type: ignore[attr-defined]
+        add(by_name, name, position)
+        resolved = site.name.rpartition(".")[2]
+        if resolved != name:
+            add(by_name, resolved, position)
+        # the final import table's reading: ``qualify`` of a plain name is its alias
         table = site.function.imports if site.function is not None else module_imports.get(site.module.name)
-        qualified = table.qualify(name) if table is not None else None
-        keys = {name, site.name.rpartition(".")[2]}
-        if qualified:
-            keys.add(qualified.rpartition(".")[2])
-        for key in keys:
-            by_name.setdefault(key, []).append(position)
+        imported = table.aliases.get(name) if table is not None else None
+        if imported:
+            last = imported.rpartition(".")[2]
+            if last != name and last != resolved:
+                add(by_name, last, position)
     return by_name, by_keyword
 
 

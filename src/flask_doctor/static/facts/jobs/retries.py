@@ -274,6 +274,15 @@ def task_starters(project: Project) -> dict[str, list[FunctionInfo | None]]:
     return found
 
 
+@project_fact
+def schedules_tasks(project: Project) -> bool:
+    """Some function of the project can be :func:`is_periodic` (a beat schedule names a task, or a
+    ``periodic_task`` decorator makes one): without one, nothing is started by a schedule."""
+    return bool(periodic_task_names(project)) or any(
+        "periodic_task" in " ".join(fn.decorators) for fn in project.function_at.values()
+    )
+
+
 def started_by_schedule(project: Project, fn: FunctionInfo, depth: int = 0) -> FunctionInfo | None:
     """The periodic task behind ``fn``: ``fn`` itself, or the beat task that is the only way it starts.
 
@@ -281,6 +290,8 @@ def started_by_schedule(project: Project, fn: FunctionInfo, depth: int = 0) -> F
     ``fetch`` and ``notify`` run again on the next tick even when one of them fails. ``None`` as soon
     as one starter is not scheduled (a view that also sends the task) or when nothing visible starts it.
     """
+    if not schedules_tasks(project):
+        return None  # no periodic task for a chain of starters to end at (and no call site to resolve)
     if is_periodic(project, fn):
         return fn
     starters = task_starters(project).get(fn.qualname, [])
@@ -340,6 +351,7 @@ __all__ = [
     "periodic_task_names",
     "retries_bounded",
     "retry_calls",
+    "schedules_tasks",
     "started_by_schedule",
     "task_base_policy",
     "task_starters",
