@@ -186,16 +186,42 @@ def dispatch_edges(project: Project) -> dict[str, list[tuple[FunctionInfo, bool]
     Each callee comes with ``background``: True when it runs on a thread the
     caller starts (``Thread(target=f)``), so a request does not wait for it.
     """
-    index = build_index(project)
-    sites: dict[str, list[ast.Call]] = {}
-    for site in project.calls:
-        if site.function is not None:
-            sites.setdefault(site.function.qualname, []).append(site.node)
-    edges: dict[str, list[tuple[FunctionInfo, bool]]] = {}
-    for fn in project.functions.values():
+    edges = DispatchEdges(project)
+    found = {fn.qualname: edges.of(fn) for fn in project.functions.values()}
+    return {qualname: callees for qualname, callees in found.items() if callees}
+
+
+class DispatchEdges:
+    """:func:`dispatch_edges` one function at a time, each worked out when first asked.
+
+    Context propagation asks only about the functions it reaches (about half
+    of a project's functions: the rest are never called from a view, job or
+    command), so the others cost nothing.  A function's edges, and what they
+    add to ``Project.loaded_by_name``, do not depend on which was asked first.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.index = build_index(project)
+        self.sites: dict[str, list[ast.Call]] = {}
+        for site in project.calls:
+            if site.function is not None:
+                self.sites.setdefault(site.function.qualname, []).append(site.node)
+        self._edges: dict[str, list[tuple[FunctionInfo, bool]]] = {}
+
+    def of(self, fn: FunctionInfo) -> list[tuple[FunctionInfo, bool]]:
+        """The extra callees of the project function named like ``fn``."""
+        edges = self._edges.get(fn.qualname)
+        if edges is None:
+            known = self.project.functions.get(fn.qualname)
+            edges = self._edges[fn.qualname] = self._compute(known) if known is not None else []
+        return edges
+
+    def _compute(self, fn: FunctionInfo) -> list[tuple[FunctionInfo, bool]]:
+        project, index = self.project, self.index
         found: dict[str, tuple[FunctionInfo, bool]] = {}
         walker = _FunctionWalker(project, index, fn)
-        for call in sites.get(fn.qualname, ()):
+        for call in self.sites.get(fn.qualname, ()):
             for callee in walker.call_targets(call):
                 found.setdefault(callee.qualname, (callee, _thread_run(project, callee)))
         for callee, background in walker.references():
@@ -211,9 +237,7 @@ def dispatch_edges(project: Project) -> dict[str, list[tuple[FunctionInfo, bool]
             for callee in _decorator_wrappers(project, index, fn):
                 found.setdefault(callee.qualname, (callee, False))
         found.pop(fn.qualname, None)
-        if found:
-            edges[fn.qualname] = list(found.values())
-    return edges
+        return list(found.values())
 
 
 # ------------------------------------------------------------ per function
