@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from flask_doctor.static.context import callee_last_name
 from flask_doctor.static.facts.orm.models import _APP_ATTRIBUTE
 from flask_doctor.static.facts.sites import calls_matching, calls_named, calls_with_keyword
 from flask_doctor.static.model import build_project
 from flask_doctor.static.model.plugins import LITERALS, own_body, own_nodes
 from flask_doctor.static.model.project import Project
-from flask_doctor.static.names import ImportTable
+from flask_doctor.static.names import ImportTable, dotted
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.runner import _Walker, analyse_sources
 from flask_doctor.static.source import SourceModule
@@ -287,3 +288,33 @@ def test_the_app_attribute_prefilter_sees_every_spelling(text: str, found: bool)
         if isinstance(t, ast.Attribute)
     ]
     assert any(t.attr == "app" for t in targets) is found
+
+
+class _KeyChecker(_Recorder):
+    """Asserts, at every call, that the dispatch key is the last segment of what ``ctx.resolve`` says."""
+
+    def record(self, node: ast.AST, ctx) -> None:  # type: ignore[no-untyped-def,override]
+        func = node.func  # type: ignore[attr-defined]
+        key = callee_last_name(ctx, node)  # type: ignore[arg-type]
+        if isinstance(func, (ast.Name, ast.Attribute)) and dotted(func) is not None:
+            assert key == (ctx.resolve(func) or "").rpartition(".")[2], ast.unparse(node)
+        elif isinstance(func, ast.Attribute):
+            assert key == func.attr
+        else:
+            assert key is None
+        self.seen.append(node)
+
+
+def test_the_dispatch_key_is_the_resolved_names_last_segment() -> None:
+    root = SOURCES[0].parents[1]
+    modules = [
+        SourceModule(str(path.relative_to(root)), ".".join(path.relative_to(root).with_suffix("").parts), "", tree)
+        for path, tree in _trees()[::5]
+    ]
+    modules.append(SourceModule("app.py", "app", _CALLS, ast.parse(_CALLS)))
+    project = build_project(modules)
+    checker = _KeyChecker(["Call"])
+    walker = _Walker([checker], project)  # type: ignore[list-item]
+    for module in modules:
+        walker.walk(module, lambda finding: None)
+    assert len(checker.seen) > 2_000

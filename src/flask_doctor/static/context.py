@@ -116,16 +116,19 @@ class Context:
             cached = self._qualify(node)
         return cached[1]
 
+    def import_table(self) -> ImportTable | None:
+        """The imports names resolve through where the walk is (the function's, else the module's)."""
+        if self.function is not None:
+            return self.function.imports
+        return self.project.module_imports.get(self.module.name)
+
     def _qualify(self, node: ast.AST) -> tuple[FunctionInfo | None, str | None, str | None]:
         """(function, qualified name, dotted text) of ``node`` where the walk is, remembered."""
         name = dotted(node)
         if name is None:
             result = None
         else:
-            if self.function is not None:
-                table: ImportTable | None = self.function.imports
-            else:
-                table = self.project.module_imports.get(self.module.name)
+            table = self.import_table()
             result = table.qualify(name) if table is not None else None
         entry = self._qualified[node] = (self.function, result, name)
         return entry
@@ -199,7 +202,11 @@ def callee_last_name(ctx: Context, call: ast.Call) -> str | None:
     if cls is ast.Attribute:
         return func.attr  # type: ignore[attr-defined,no-any-return]
     if cls is ast.Name:
-        return (ctx.resolve(func) or "").rpartition(".")[2]
+        # ``ctx.resolve(func)``: a plain name qualifies to its import's target, else stays itself
+        name: str = func.id  # type: ignore[attr-defined]
+        table = ctx.import_table()
+        target = table.aliases.get(name) if table is not None else None
+        return (target or name).rpartition(".")[2]
     return None
 
 

@@ -160,10 +160,14 @@ class _Walker:
             attribute_entries = [entry for entry in attribute_entries if entry[0] is not failed]
             call_memo, attribute_memo = {}, {}
 
+        if_class = ast.If
+
         def visit(node: ast.AST) -> None:
             cls = node.__class__
             if cls is call_class:
-                key = callee_last_name(ctx, node)  # type: ignore[arg-type]
+                func = node.func  # type: ignore[attr-defined]
+                # ``callee_last_name``, its commonest case inlined
+                key = func.attr if func.__class__ is attribute_class else callee_last_name(ctx, node)  # type: ignore[arg-type]
                 entries = call_memo.get(key)
                 if entries is None:
                     entries = call_memo[key] = [
@@ -219,7 +223,7 @@ class _Walker:
                     ctx.function = saved
                     ancestors.pop()
                     return
-            elif cls is ast.If and ctx.function is None and _is_main_guard(node):  # type: ignore[arg-type]
+            elif cls is if_class and ctx.function is None and _is_main_guard(node):  # type: ignore[arg-type]
                 ctx.in_main = True
                 for child in children:
                     if child.__class__ not in leaves:

@@ -38,39 +38,32 @@ def _positions(project: Project) -> tuple[dict[str, list[int]], dict[str, list[i
     by_keyword: dict[str, list[int]] = {}
     module_imports = project.module_imports
     attribute, name_class = ast.Attribute, ast.Name
-
-    def add(index: dict[str, list[int]], key: str, position: int) -> None:
-        found = index.get(key)
-        if found is None:
-            index[key] = [position]
-        else:
-            found.append(position)
-
     for position, site in enumerate(project.calls):
         call = site.node
-        for keyword in call.keywords:
-            if keyword.arg is not None:
-                add(by_keyword, keyword.arg, position)
+        if call.keywords:
+            for keyword in call.keywords:
+                if keyword.arg is not None:
+                    by_keyword.setdefault(keyword.arg, []).append(position)
         func = call.func
         cls = func.__class__
         if cls is attribute:
-            add(by_name, func.attr, position)  # type: ignore[attr-defined]
+            by_name.setdefault(func.attr, []).append(position)  # type: ignore[attr-defined]
             continue
         if cls is not name_class:
-            add(by_name, "", position)
+            by_name.setdefault("", []).append(position)
             continue
         name: str = func.id  # type: ignore[attr-defined]
-        add(by_name, name, position)
+        by_name.setdefault(name, []).append(position)
         resolved = site.name.rpartition(".")[2]
         if resolved != name:
-            add(by_name, resolved, position)
+            by_name.setdefault(resolved, []).append(position)
         # the final import table's reading: ``qualify`` of a plain name is its alias
         table = site.function.imports if site.function is not None else module_imports.get(site.module.name)
         imported = table.aliases.get(name) if table is not None else None
         if imported:
             last = imported.rpartition(".")[2]
             if last != name and last != resolved:
-                add(by_name, last, position)
+                by_name.setdefault(last, []).append(position)
     return by_name, by_keyword
 
 

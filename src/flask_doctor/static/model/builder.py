@@ -349,6 +349,12 @@ class _ModuleBuilder(ast.NodeVisitor):
         self.project.function_at[(self.module.path, node.lineno, node.col_offset)] = info
         if cls is not None and accessor is None:
             cls.methods[node.name] = info
+        if self.shallow:
+            # The first pass keeps the function only so that later module-level code resolves its name:
+            # what its decorators and defaults record (calls, roles, routes) is recorded again by the second.
+            if not self.scope and not self.class_stack:
+                self.top_level_defs_seen += 1
+            return
         for deco in node.decorator_list:
             self.visit(deco)
         for default in node.args.defaults + node.args.kw_defaults:
