@@ -260,13 +260,44 @@ def _is_main_guard(node: ast.If) -> bool:
 _WORK: tuple[list[SourceModule], _Walker] | None = None
 
 
-def _walk_chunk(indices: list[int]) -> list[Finding]:
+def _walk_chunk(indices: list[int]) -> list[tuple[int, list[Finding]]]:
+    """Walk the modules at ``indices`` (in a worker): each module's findings, by index."""
     assert _WORK is not None
     modules, walker = _WORK
-    found: list[Finding] = []
+    found: list[tuple[int, list[Finding]]] = []
     for i in indices:
-        walker.walk(modules[i], found.append)
+        mine: list[Finding] = []
+        walker.walk(modules[i], mine.append)
+        found.append((i, mine))
     return found
+
+
+def _shares(count: int, jobs: int) -> list[list[int]]:
+    """Module indices for the parent (first) and each of ``jobs - 1`` workers, interleaved.
+
+    The parent also runs the project rules while the workers walk, so it
+    takes one module in ``2 * jobs - 1`` and the workers share the rest.
+    """
+    stride = 2 * jobs - 1
+    shares: list[list[int]] = [[] for _ in range(jobs)]
+    worker = 0
+    for i in range(count):
+        if i % stride == 0:
+            shares[0].append(i)
+        else:
+            shares[1 + worker].append(i)
+            worker = (worker + 1) % (jobs - 1)
+    return shares
+
+
+def _project_rules(rules: Sequence[Rule], project: Project, sink: Callable[[Finding], None]) -> None:
+    for rule in rules:
+        if type(rule).check_project is Rule.check_project:
+            continue
+        try:
+            rule.check_project(project, sink)
+        except Exception as exc:
+            sink(internal_error("(project)", rule.code, exc))
 
 
 def run_rules(
@@ -275,13 +306,18 @@ def run_rules(
     rules: Sequence[Rule],
     jobs: int | None = None,
 ) -> list[Finding]:
-    """All findings of ``rules`` over ``modules`` (node rules, then project rules)."""
+    """All findings of ``rules`` over ``modules`` (node rules, then project rules).
+
+    With ``jobs`` > 1 (and ``fork``), ``jobs - 1`` forked workers walk most
+    modules while this process walks the rest and runs the project rules;
+    the findings come back in the order one process gives them.
+    """
     global _WORK
     findings: list[Finding] = []
     node_rules = [r for r in rules if r.node_handlers()]
     walker = _Walker(node_rules, project)
-    # One process by default: measured on 2 cores, forking after the model
-    # is built costs more (copy-on-write of the trees) than the walk saves.
+    # One process by default: on 2 cores the workers cost more CPU than they save wall time
+    # (each computes again the facts the walk asks; copy-on-write copies the trees they touch).
     jobs = jobs if jobs is not None else 1
     use_pool = (
         jobs > 1
@@ -289,25 +325,30 @@ def run_rules(
         and "fork" in multiprocessing.get_all_start_methods()
         and sys.platform != "darwin"
     )
-    if use_pool:
-        _WORK = (list(modules), walker)
-        try:
-            chunks = [list(range(i, len(modules), jobs)) for i in range(jobs)]
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for part in pool.map(_walk_chunk, chunks):
-                    findings.extend(part)
-        finally:
-            _WORK = None
-    else:
+    if not use_pool:
         for module in modules:
             walker.walk(module, findings.append)
-    for rule in rules:
-        if type(rule).check_project is Rule.check_project:
-            continue
-        try:
-            rule.check_project(project, findings.append)
-        except Exception as exc:
-            findings.append(internal_error("(project)", rule.code, exc))
+        _project_rules(rules, project, findings.append)
+        return findings
+    _WORK = (list(modules), walker)
+    by_module: dict[int, list[Finding]] = {}
+    project_findings: list[Finding] = []
+    try:
+        shares = _shares(len(modules), jobs)
+        with multiprocessing.get_context("fork").Pool(jobs - 1) as pool:
+            walked = pool.map_async(_walk_chunk, shares[1:])
+            for i in shares[0]:
+                mine: list[Finding] = []
+                walker.walk(modules[i], mine.append)
+                by_module[i] = mine
+            _project_rules(rules, project, project_findings.append)
+            for part in walked.get():
+                by_module.update(part)
+    finally:
+        _WORK = None
+    for i in range(len(modules)):
+        findings.extend(by_module[i])
+    findings.extend(project_findings)
     return findings
 
 
