@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from flask_doctor.static.context import callee_last_name
+from flask_doctor.static.context import callee_names
 from flask_doctor.static.facts.orm.models import _APP_ATTRIBUTE
 from flask_doctor.static.facts.sites import calls_matching, calls_named, calls_with_keyword
 from flask_doctor.static.model import build_project
 from flask_doctor.static.model.plugins import LITERALS, own_body, own_nodes
 from flask_doctor.static.model.project import Project
-from flask_doctor.static.names import ImportTable, dotted
+from flask_doctor.static.names import ImportTable
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.runner import _Walker, analyse_sources
 from flask_doctor.static.source import SourceModule
@@ -111,16 +111,18 @@ def view(client, handlers):
 
 
 def test_calls_and_attributes_go_only_to_the_rules_that_named_them() -> None:
-    sleeper, runner, getter, every = (_Recorder(["Call"]) for _ in range(4))
+    sleeper, runner, getter, every, napper = (_Recorder(["Call"]) for _ in range(5))
     sleeper.call_names = frozenset({"sleep"})  # ``nap`` is ``time.sleep``: the resolved name counts
+    napper.call_names = frozenset({"nap"})  # and so does the name as written
     runner.call_names = frozenset({"run"})  # ``subprocess.run`` and the imported ``run`` alike
     getter.call_names = frozenset({"get"})  # a method: its attribute, whatever the receiver
     sessions = _Recorder(["Attribute"])
     sessions.attribute_names = frozenset({"session"})
     module = SourceModule("app.py", "app", _CALLS, ast.parse(_CALLS))
-    walker = _Walker([sleeper, runner, getter, every, sessions], build_project([module]))  # type: ignore[list-item]
+    walker = _Walker([sleeper, runner, getter, every, sessions, napper], build_project([module]))  # type: ignore[list-item]
     walker.walk(module, lambda finding: None)
     assert [ast.unparse(n) for n in sleeper.seen] == ["nap(1)"]
+    assert [ast.unparse(n) for n in napper.seen] == ["nap(1)"]
     assert [ast.unparse(n) for n in runner.seen] == ["subprocess.run(['ls'])", "run()"]
     assert [ast.unparse(n) for n in getter.seen] == ["client.session.get(url)"]
     assert len(every.seen) == 7  # ``handlers["x"]()`` and ``make()()`` name no callee: only rules without names
@@ -291,21 +293,22 @@ def test_the_app_attribute_prefilter_sees_every_spelling(text: str, found: bool)
 
 
 class _KeyChecker(_Recorder):
-    """Asserts, at every call, that the dispatch key is the last segment of what ``ctx.resolve`` says."""
+    """Asserts, at every call, that the dispatch keys hold the last segments of what ``ctx.resolve`` says and of
+    the callee as written."""
 
     def record(self, node: ast.AST, ctx) -> None:  # type: ignore[no-untyped-def,override]
         func = node.func  # type: ignore[attr-defined]
-        key = callee_last_name(ctx, node)  # type: ignore[arg-type]
-        if isinstance(func, (ast.Name, ast.Attribute)) and dotted(func) is not None:
-            assert key == (ctx.resolve(func) or "").rpartition(".")[2], ast.unparse(node)
-        elif isinstance(func, ast.Attribute):
-            assert key == func.attr
+        keys = callee_names(ctx, node)  # type: ignore[arg-type]
+        if isinstance(func, ast.Attribute):
+            assert keys == (func.attr,)
+        elif isinstance(func, ast.Name):
+            assert func.id in keys and (ctx.resolve(func) or "").rpartition(".")[2] in keys, ast.unparse(node)
         else:
-            assert key is None
+            assert keys == ()
         self.seen.append(node)
 
 
-def test_the_dispatch_key_is_the_resolved_names_last_segment() -> None:
+def test_the_dispatch_keys_are_the_written_and_resolved_names_last_segments() -> None:
     root = SOURCES[0].parents[1]
     modules = [
         SourceModule(str(path.relative_to(root)), ".".join(path.relative_to(root).with_suffix("").parts), "", tree)

@@ -186,28 +186,30 @@ class Context:
         self._sink(finding)
 
 
-def callee_last_name(ctx: Context, call: ast.Call) -> str | None:
-    """The last segment of every name a rule can resolve ``call``'s callee to, or None for no name.
+def callee_names(ctx: Context, call: ast.Call) -> tuple[str, ...]:
+    """The last segments of the names a rule may know ``call``'s callee by; none for a callee without a name.
 
-    ``ctx.resolve``, ``ctx.qualified`` and ``facts.calls.callee_name`` all
-    keep a method call's attribute as the last segment (``requests.Session.get``
-    for ``s.get(...)``, whatever ``s`` is), and a plain name resolves to its
-    import (``nap`` -> ``time.sleep`` after ``from time import sleep as nap``).
-    A call whose callee is neither a name nor an attribute (``f()()``,
-    ``handlers[k]()``) resolves to no name.  The walker dispatches a call
-    only to the rules whose :attr:`Rule.call_names` hold this key.
+    A method call (``x.y.get(...)``) goes by its attribute, ``get``: ``ctx.resolve``,
+    ``ctx.qualified`` and ``facts.calls.callee_name`` all keep the attribute as
+    the last segment, whatever the receiver is.  A plain name goes by itself as
+    written and by the last segment of what the imports make of it (``nap`` and
+    ``sleep`` after ``from time import sleep as nap``): ``ctx.resolve`` reads the
+    one, rules that match the written name (``list(...)``) the other.  The
+    walker dispatches a call only to the rules whose :attr:`Rule.call_names`
+    hold one of these.
     """
     func = call.func
     cls = func.__class__
     if cls is ast.Attribute:
-        return func.attr  # type: ignore[attr-defined,no-any-return]
+        return (func.attr,)  # type: ignore[attr-defined]
     if cls is ast.Name:
-        # ``ctx.resolve(func)``: a plain name qualifies to its import's target, else stays itself
         name: str = func.id  # type: ignore[attr-defined]
+        # ``ctx.resolve(func)``: a plain name qualifies to its import's target, else stays itself
         table = ctx.import_table()
         target = table.aliases.get(name) if table is not None else None
-        return (target or name).rpartition(".")[2]
-    return None
+        resolved = target.rpartition(".")[2] if target else name
+        return (name,) if resolved == name else (name, resolved)
+    return ()
 
 
 def last_segments(*groups: Iterable[str]) -> frozenset[str]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Finding, Location, Severity
 from flask_doctor.rulebook import new_finding
-from flask_doctor.static.context import callee_last_name
+from flask_doctor.static.context import callee_names
 from flask_doctor.static.model import ModuleTooDeep, Project, build_project
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.rules.base import Context, Rule
@@ -126,7 +126,7 @@ class _Walker:
         self._by_class = {getattr(ast, name): entries for name, entries in self.handlers.items() if hasattr(ast, name)}
         #: Calls and attributes go only to the rules that declared the name (``Rule.call_names``,
         #: ``Rule.attribute_names``) or none: each name's handlers, in rule order, listed on first use.
-        self._call_memo: dict[str | None, list[tuple[Rule, Callable[..., None]]]] = {}
+        self._call_memo: dict[str | tuple[str, ...], list[tuple[Rule, Callable[..., None]]]] = {}
         self._attribute_memo: dict[str | None, list[tuple[Rule, Callable[..., None]]]] = {}
 
     def walk(self, module: SourceModule, sink: Callable[[Finding], None]) -> None:
@@ -166,14 +166,15 @@ class _Walker:
             cls = node.__class__
             if cls is call_class:
                 func = node.func  # type: ignore[attr-defined]
-                # ``callee_last_name``, its commonest case inlined
-                key = func.attr if func.__class__ is attribute_class else callee_last_name(ctx, node)  # type: ignore[arg-type]
+                # ``callee_names``, its commonest case (a method: its attribute) inlined
+                key = func.attr if func.__class__ is attribute_class else callee_names(ctx, node)  # type: ignore[arg-type]
                 entries = call_memo.get(key)
                 if entries is None:
+                    names = key if key.__class__ is tuple else (key,)
                     entries = call_memo[key] = [
                         (rule, handler)
                         for rule, handler in call_entries
-                        if rule.call_names is None or key in rule.call_names
+                        if rule.call_names is None or not rule.call_names.isdisjoint(names)
                     ]
             elif cls is attribute_class:
                 key = node.attr  # type: ignore[attr-defined]

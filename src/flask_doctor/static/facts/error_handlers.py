@@ -162,7 +162,8 @@ def error_handlers(project: Project) -> list[ErrorHandler]:
                     node_location(fn.module.path, deco),
                 )
             )
-    for site in calls_named(project, ("register_error_handler",)):
+    # ``app.errorhandler(404)(page_not_found)`` calls a call: a callee with no name (``""``)
+    for site in calls_named(project, ("register_error_handler", "")):
         node = site.node
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "register_error_handler" and len(node.args) >= 2:

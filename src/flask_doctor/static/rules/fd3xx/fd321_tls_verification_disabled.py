@@ -6,7 +6,7 @@ import ast
 import re
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.context import callee_last_name, last_segments
+from flask_doctor.static.context import callee_names, last_segments
 from flask_doctor.static.facts.config_values import false_constant, short
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
@@ -161,7 +161,7 @@ class TlsVerificationDisabled(Rule):
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         keyword = self._verify_off(node)
-        if keyword is None and callee_last_name(ctx, node) not in _UNVERIFIED_LAST_NAMES:
+        if keyword is None and _UNVERIFIED_LAST_NAMES.isdisjoint(callee_names(ctx, node)):
             return  # the cheap tests first: every call of the project comes here
         if ctx.is_test_code():
             return
