@@ -58,3 +58,32 @@ def test_fixture_project(project: Path) -> None:
     assert not missing and not unexpected, (
         "missing: " + repr(missing) + "\nunexpected: " + repr([(u, details.get(u)) for u in unexpected])
     )
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_forked_workers_give_the_findings_of_one_process(jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--jobs``: workers walk most modules while the parent walks the rest and runs the project rules;
+    the report is the one a single process gives, finding for finding and in the same order."""
+    from flask_doctor.static import runner
+
+    if "fork" not in runner.multiprocessing.get_all_start_methods() or runner.sys.platform == "darwin":
+        pytest.skip("forked workers need fork (elsewhere --jobs runs serially)")
+    monkeypatch.setattr(runner, "PARALLEL_THRESHOLD", 1)
+    projects = project_dirs()
+    assert projects
+    for project in projects:
+        settings = Settings(root=project, preview=True, respect_gitignore=False)
+        one = run_check([project], settings, jobs=1).findings
+        many = run_check([project], settings, jobs=jobs).findings
+        assert many == one, project.name
+
+
+def test_the_parent_and_the_workers_share_out_every_module_once() -> None:
+    from flask_doctor.static.runner import _shares
+
+    for count in (1, 2, 7, 150, 1001):
+        for jobs in (2, 3, 4):
+            shares = _shares(count, jobs)
+            assert len(shares) == jobs
+            assert sorted(i for share in shares for i in share) == list(range(count))
+            assert all(share == sorted(share) for share in shares)

@@ -11,16 +11,22 @@ from __future__ import annotations
 
 import ast
 import functools
+import textwrap
 from pathlib import Path
 
 import pytest
 
+from flask_doctor.static.context import callee_names
+from flask_doctor.static.facts.orm.models import _APP_ATTRIBUTE
+from flask_doctor.static.facts.sites import calls_matching, calls_named, calls_with_keyword
+from flask_doctor.static.model import build_project
 from flask_doctor.static.model.plugins import LITERALS, own_body, own_nodes
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.names import ImportTable
-from flask_doctor.static.runner import _Walker
+from flask_doctor.static.rules import all_rules
+from flask_doctor.static.runner import _Walker, analyse_sources
 from flask_doctor.static.source import SourceModule
-from flask_doctor.static.syntax import child_nodes, statements
+from flask_doctor.static.syntax import child_nodes, statements, walk
 
 SOURCES = sorted(Path(__file__).resolve().parents[2].joinpath("src", "flask_doctor").rglob("*.py"))
 
@@ -58,6 +64,8 @@ class _Recorder:
     """A rule that asks for every node type and records what it is given."""
 
     code = "FD999"
+    call_names: frozenset[str] | None = None
+    attribute_names: frozenset[str] | None = None
 
     def __init__(self, types: list[str]) -> None:
         self.types = types
@@ -84,6 +92,68 @@ def test_the_rule_walk_visits_what_child_nodes_lists_in_preorder() -> None:
         module = SourceModule(path.name, path.stem, "", tree)
         _Walker([recorder], Project()).walk(module, lambda finding: None)  # type: ignore[list-item]
         assert recorder.seen == _preorder(tree, [])
+
+
+_CALLS = """
+from time import sleep as nap
+import subprocess
+from helpers import run
+
+def view(client, handlers):
+    nap(1)
+    subprocess.run(["ls"])
+    run()
+    client.session.get(url)
+    handlers["x"]()
+    make()()
+    client.session
+"""
+
+
+def test_calls_and_attributes_go_only_to_the_rules_that_named_them() -> None:
+    sleeper, runner, getter, every, napper = (_Recorder(["Call"]) for _ in range(5))
+    sleeper.call_names = frozenset({"sleep"})  # ``nap`` is ``time.sleep``: the resolved name counts
+    napper.call_names = frozenset({"nap"})  # and so does the name as written
+    runner.call_names = frozenset({"run"})  # ``subprocess.run`` and the imported ``run`` alike
+    getter.call_names = frozenset({"get"})  # a method: its attribute, whatever the receiver
+    sessions = _Recorder(["Attribute"])
+    sessions.attribute_names = frozenset({"session"})
+    module = SourceModule("app.py", "app", _CALLS, ast.parse(_CALLS))
+    walker = _Walker([sleeper, runner, getter, every, sessions, napper], build_project([module]))  # type: ignore[list-item]
+    walker.walk(module, lambda finding: None)
+    assert [ast.unparse(n) for n in sleeper.seen] == ["nap(1)"]
+    assert [ast.unparse(n) for n in napper.seen] == ["nap(1)"]
+    assert [ast.unparse(n) for n in runner.seen] == ["subprocess.run(['ls'])", "run()"]
+    assert [ast.unparse(n) for n in getter.seen] == ["client.session.get(url)"]
+    assert len(every.seen) == 7  # ``handlers["x"]()`` and ``make()()`` name no callee: only rules without names
+    assert [ast.unparse(n) for n in sessions.seen] == ["client.session", "client.session"]
+
+
+def _example_sources(example) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    sources = {"app.py": textwrap.dedent(example.code).lstrip("\n")}
+    sources.update({path: textwrap.dedent(text).lstrip("\n") for path, text in example.files.items()})
+    return sources
+
+
+def test_declared_names_change_no_finding_on_any_rule_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every rule that names its calls or attributes finds the same with the names ignored, on every example
+    of every rule (aliased imports, methods of typed receivers, wrappers...)."""
+    rules = all_rules()
+    named = [c for c, cls in rules.items() if cls.call_names is not None or cls.attribute_names is not None]
+    assert len(named) >= 15
+    examples = [(ex, ex.preview) for cls in rules.values() for ex in (*cls.VALID, *cls.INVALID)]
+    with_names = [_findings(ex, named, preview) for ex, preview in examples]
+    for code in named:
+        monkeypatch.setattr(rules[code], "call_names", None)
+        monkeypatch.setattr(rules[code], "attribute_names", None)
+    without = [_findings(ex, named, preview) for ex, preview in examples]
+    assert with_names == without
+    assert sum(map(len, with_names)) > 50
+
+
+def _findings(example, codes: list[str], preview: bool) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+    result = analyse_sources(_example_sources(example), select=codes, preview=preview)
+    return sorted((f.code, f.location.path, f.location.line, f.message) for f in result.findings if f.location)
 
 
 class _Crasher(_Recorder):
@@ -153,3 +223,101 @@ def test_statements_are_ast_walks_statements_in_its_order() -> None:
         assert statements(tree) == expected
         total += len(expected)
     assert total > 10_000
+
+
+def test_the_call_site_index_lists_every_site_under_each_name_it_may_call() -> None:
+    """``facts.sites``: a fact that asks for some names gets every site a plain loop over ``project.calls``
+    could accept for them (by attribute, written name, builder's name, final import), in order."""
+    root = SOURCES[0].parents[1]
+    modules = [
+        SourceModule(str(path.relative_to(root)), ".".join(path.relative_to(root).with_suffix("").parts), "", tree)
+        for path, tree in _trees()
+    ]
+    project = build_project(modules)
+    positions = {id(site): i for i, site in enumerate(project.calls)}
+    expected: dict[str, list[int]] = {}
+    for i, site in enumerate(project.calls):
+        func = site.node.func
+        if isinstance(func, ast.Attribute):
+            keys = {func.attr}
+        elif isinstance(func, ast.Name):
+            table = site.function.imports if site.function else project.module_imports[site.module.name]
+            keys = {func.id, site.name.rpartition(".")[2], (table.qualify(func.id) or "").rpartition(".")[2]} - {""}
+        else:
+            keys = {""}
+        for key in keys:
+            expected.setdefault(key, []).append(i)
+    assert len(expected) > 500
+    for key, wanted in expected.items():
+        assert [positions[id(s)] for s in calls_named(project, [key])] == wanted
+    pair = ["append", "get"]
+    merged = sorted(set(expected["append"]) | set(expected["get"]))
+    assert [positions[id(s)] for s in calls_named(project, pair)] == merged
+    assert calls_matching(project, lambda name: name in pair) == calls_named(project, pair)
+    with_keyword = [i for i, s in enumerate(project.calls) if any(k.arg in ("key", "default") for k in s.node.keywords)]
+    assert [positions[id(s)] for s in calls_with_keyword(project, ["key", "default"])] == with_keyword
+
+
+def test_walk_is_ast_walk_as_a_list() -> None:
+    trees = [tree for _, tree in _trees()] + [ast.parse(_MATCH_AND_TRY_STAR), ast.parse("{**d, 'k': 1}\nf(*a, **k)")]
+    total = 0
+    for tree in trees:
+        expected = list(ast.walk(tree))
+        got = walk(tree)
+        assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected))
+        total += len(expected)
+    assert total > 100_000
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("db.app = app\n", True),
+        ("db . app = app\n", True),
+        ("(db.  # bound below\n    app) = app\n", True),
+        ("db.\\\n    app = app\n", True),
+        ("db.apple = 1\ncurrent_app.config\nx.app_id = 2\n", False),
+    ],
+)
+def test_the_app_attribute_prefilter_sees_every_spelling(text: str, found: bool) -> None:
+    """``app_bound_extensions`` skips a module whose ASCII source has no ``.app``: it must see every spelling."""
+    assert bool(_APP_ATTRIBUTE.search(text)) is found
+    targets = [
+        t
+        for n in ast.walk(ast.parse(text))
+        if isinstance(n, ast.Assign)
+        for t in n.targets
+        if isinstance(t, ast.Attribute)
+    ]
+    assert any(t.attr == "app" for t in targets) is found
+
+
+class _KeyChecker(_Recorder):
+    """Asserts, at every call, that the dispatch keys hold the last segments of what ``ctx.resolve`` says and of
+    the callee as written."""
+
+    def record(self, node: ast.AST, ctx) -> None:  # type: ignore[no-untyped-def,override]
+        func = node.func  # type: ignore[attr-defined]
+        keys = callee_names(ctx, node)  # type: ignore[arg-type]
+        if isinstance(func, ast.Attribute):
+            assert keys == (func.attr,)
+        elif isinstance(func, ast.Name):
+            assert func.id in keys and (ctx.resolve(func) or "").rpartition(".")[2] in keys, ast.unparse(node)
+        else:
+            assert keys == ()
+        self.seen.append(node)
+
+
+def test_the_dispatch_keys_are_the_written_and_resolved_names_last_segments() -> None:
+    root = SOURCES[0].parents[1]
+    modules = [
+        SourceModule(str(path.relative_to(root)), ".".join(path.relative_to(root).with_suffix("").parts), "", tree)
+        for path, tree in _trees()[::5]
+    ]
+    modules.append(SourceModule("app.py", "app", _CALLS, ast.parse(_CALLS)))
+    project = build_project(modules)
+    checker = _KeyChecker(["Call"])
+    walker = _Walker([checker], project)  # type: ignore[list-item]
+    for module in modules:
+        walker.walk(module, lambda finding: None)
+    assert len(checker.seen) > 2_000

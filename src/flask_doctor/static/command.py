@@ -69,7 +69,7 @@ from flask_doctor.safe_text import printable
     "-j",
     type=int,
     default=None,
-    help="Worker processes for the rule walk [default: 1; pays off on many cores].",
+    help="Processes for the rule walk: N-1 forked workers beside this one (Linux) [default: 1].",
 )
 @click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what is left.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour (implies --fix).")

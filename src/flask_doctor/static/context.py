@@ -9,7 +9,7 @@ Facts take a ``Context`` too when their answer depends on where the walk is.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Finding, Location
@@ -116,16 +116,19 @@ class Context:
             cached = self._qualify(node)
         return cached[1]
 
+    def import_table(self) -> ImportTable | None:
+        """The imports names resolve through where the walk is (the function's, else the module's)."""
+        if self.function is not None:
+            return self.function.imports
+        return self.project.module_imports.get(self.module.name)
+
     def _qualify(self, node: ast.AST) -> tuple[FunctionInfo | None, str | None, str | None]:
         """(function, qualified name, dotted text) of ``node`` where the walk is, remembered."""
         name = dotted(node)
         if name is None:
             result = None
         else:
-            if self.function is not None:
-                table: ImportTable | None = self.function.imports
-            else:
-                table = self.project.module_imports.get(self.module.name)
+            table = self.import_table()
             result = table.qualify(name) if table is not None else None
         entry = self._qualified[node] = (self.function, result, name)
         return entry
@@ -181,6 +184,37 @@ class Context:
 
     def report(self, finding: Finding) -> None:
         self._sink(finding)
+
+
+def callee_names(ctx: Context, call: ast.Call) -> tuple[str, ...]:
+    """The last segments of the names a rule may know ``call``'s callee by; none for a callee without a name.
+
+    A method call (``x.y.get(...)``) goes by its attribute, ``get``: ``ctx.resolve``,
+    ``ctx.qualified`` and ``facts.calls.callee_name`` all keep the attribute as
+    the last segment, whatever the receiver is.  A plain name goes by itself as
+    written and by the last segment of what the imports make of it (``nap`` and
+    ``sleep`` after ``from time import sleep as nap``): ``ctx.resolve`` reads the
+    one, rules that match the written name (``list(...)``) the other.  The
+    walker dispatches a call only to the rules whose :attr:`Rule.call_names`
+    hold one of these.
+    """
+    func = call.func
+    cls = func.__class__
+    if cls is ast.Attribute:
+        return (func.attr,)  # type: ignore[attr-defined]
+    if cls is ast.Name:
+        name: str = func.id  # type: ignore[attr-defined]
+        # ``ctx.resolve(func)``: a plain name qualifies to its import's target, else stays itself
+        table = ctx.import_table()
+        target = table.aliases.get(name) if table is not None else None
+        resolved = target.rpartition(".")[2] if target else name
+        return (name,) if resolved == name else (name, resolved)
+    return ()
+
+
+def last_segments(*groups: Iterable[str]) -> frozenset[str]:
+    """The last segments of dotted names (``{"sleep"}`` for ``{"time.sleep"}``): a rule's :attr:`Rule.call_names`."""
+    return frozenset(name.rpartition(".")[2] for group in groups for name in group)
 
 
 def describe_context(ctx: Context, about: str | None = None) -> str:

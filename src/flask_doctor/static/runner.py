@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Finding, Location, Severity
 from flask_doctor.rulebook import new_finding
+from flask_doctor.static.context import callee_names
 from flask_doctor.static.model import ModuleTooDeep, Project, build_project
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.rules.base import Context, Rule
@@ -123,6 +124,10 @@ class _Walker:
                 self.handlers.setdefault(node_type, []).append((rule, getattr(rule, method)))
         self.wanted = set(self.handlers)
         self._by_class = {getattr(ast, name): entries for name, entries in self.handlers.items() if hasattr(ast, name)}
+        #: Calls and attributes go only to the rules that declared the name (``Rule.call_names``,
+        #: ``Rule.attribute_names``) or none: each name's handlers, in rule order, listed on first use.
+        self._call_memo: dict[str | tuple[str, ...], list[tuple[Rule, Callable[..., None]]]] = {}
+        self._attribute_memo: dict[str | None, list[tuple[Rule, Callable[..., None]]]] = {}
 
     def walk(self, module: SourceModule, sink: Callable[[Finding], None]) -> None:
         ctx = Context(module, self.project, sink)
@@ -135,15 +140,54 @@ class _Walker:
         plans: dict[type, tuple[tuple[str, bool], ...]] = {}
         node_class = ast.AST
 
+        call_class, attribute_class = ast.Call, ast.Attribute
+        call_entries = by_class.pop(call_class, [])
+        attribute_entries = by_class.pop(attribute_class, [])
+        # shared by every module until a rule crashes in this one
+        call_memo, attribute_memo = self._call_memo, self._attribute_memo
+        # nodes without child nodes that no rule asks for: not worth a call each (names and constants are
+        # about half of all nodes)
+        leaves = frozenset(
+            cls for cls in (ast.Name, ast.Constant, ast.alias, ast.Pass, ast.Break, ast.Continue) if cls not in by_class
+        )
+
         def drop(failed: Rule) -> None:
+            nonlocal call_entries, attribute_entries, call_memo, attribute_memo
             for cls, entries in list(by_class.items()):
                 if any(rule is failed for rule, _ in entries):
                     by_class[cls] = [entry for entry in entries if entry[0] is not failed]
+            call_entries = [entry for entry in call_entries if entry[0] is not failed]
+            attribute_entries = [entry for entry in attribute_entries if entry[0] is not failed]
+            call_memo, attribute_memo = {}, {}
+
+        if_class = ast.If
 
         def visit(node: ast.AST) -> None:
             cls = node.__class__
-            entries = by_class.get(cls)
-            if entries is not None:
+            if cls is call_class:
+                func = node.func  # type: ignore[attr-defined]
+                # ``callee_names``, its commonest case (a method: its attribute) inlined
+                key = func.attr if func.__class__ is attribute_class else callee_names(ctx, node)  # type: ignore[arg-type]
+                entries = call_memo.get(key)
+                if entries is None:
+                    names = key if key.__class__ is tuple else (key,)
+                    entries = call_memo[key] = [
+                        (rule, handler)
+                        for rule, handler in call_entries
+                        if rule.call_names is None or not rule.call_names.isdisjoint(names)
+                    ]
+            elif cls is attribute_class:
+                key = node.attr  # type: ignore[attr-defined]
+                entries = attribute_memo.get(key)
+                if entries is None:
+                    entries = attribute_memo[key] = [
+                        (rule, handler)
+                        for rule, handler in attribute_entries
+                        if rule.attribute_names is None or key in rule.attribute_names
+                    ]
+            else:
+                entries = by_class.get(cls)
+            if entries:
                 for rule, handler in entries:
                     try:
                         handler(node, ctx)
@@ -174,20 +218,23 @@ class _Walker:
                     ctx.function = info
                     ctx.functions.append(info)
                     for child in children:
-                        visit(child)
+                        if child.__class__ not in leaves:
+                            visit(child)
                     ctx.functions.pop()
                     ctx.function = saved
                     ancestors.pop()
                     return
-            elif cls is ast.If and ctx.function is None and _is_main_guard(node):  # type: ignore[arg-type]
+            elif cls is if_class and ctx.function is None and _is_main_guard(node):  # type: ignore[arg-type]
                 ctx.in_main = True
                 for child in children:
-                    visit(child)
+                    if child.__class__ not in leaves:
+                        visit(child)
                 ctx.in_main = False
                 ancestors.pop()
                 return
             for child in children:
-                visit(child)
+                if child.__class__ not in leaves:
+                    visit(child)
             ancestors.pop()
 
         try:
@@ -214,13 +261,44 @@ def _is_main_guard(node: ast.If) -> bool:
 _WORK: tuple[list[SourceModule], _Walker] | None = None
 
 
-def _walk_chunk(indices: list[int]) -> list[Finding]:
+def _walk_chunk(indices: list[int]) -> list[tuple[int, list[Finding]]]:
+    """Walk the modules at ``indices`` (in a worker): each module's findings, by index."""
     assert _WORK is not None
     modules, walker = _WORK
-    found: list[Finding] = []
+    found: list[tuple[int, list[Finding]]] = []
     for i in indices:
-        walker.walk(modules[i], found.append)
+        mine: list[Finding] = []
+        walker.walk(modules[i], mine.append)
+        found.append((i, mine))
     return found
+
+
+def _shares(count: int, jobs: int) -> list[list[int]]:
+    """Module indices for the parent (first) and each of ``jobs - 1`` workers, interleaved.
+
+    The parent also runs the project rules while the workers walk, so it
+    takes one module in ``2 * jobs - 1`` and the workers share the rest.
+    """
+    stride = 2 * jobs - 1
+    shares: list[list[int]] = [[] for _ in range(jobs)]
+    worker = 0
+    for i in range(count):
+        if i % stride == 0:
+            shares[0].append(i)
+        else:
+            shares[1 + worker].append(i)
+            worker = (worker + 1) % (jobs - 1)
+    return shares
+
+
+def _project_rules(rules: Sequence[Rule], project: Project, sink: Callable[[Finding], None]) -> None:
+    for rule in rules:
+        if type(rule).check_project is Rule.check_project:
+            continue
+        try:
+            rule.check_project(project, sink)
+        except Exception as exc:
+            sink(internal_error("(project)", rule.code, exc))
 
 
 def run_rules(
@@ -229,13 +307,18 @@ def run_rules(
     rules: Sequence[Rule],
     jobs: int | None = None,
 ) -> list[Finding]:
-    """All findings of ``rules`` over ``modules`` (node rules, then project rules)."""
+    """All findings of ``rules`` over ``modules`` (node rules, then project rules).
+
+    With ``jobs`` > 1 (and ``fork``), ``jobs - 1`` forked workers walk most
+    modules while this process walks the rest and runs the project rules;
+    the findings come back in the order one process gives them.
+    """
     global _WORK
     findings: list[Finding] = []
     node_rules = [r for r in rules if r.node_handlers()]
     walker = _Walker(node_rules, project)
-    # One process by default: measured on 2 cores, forking after the model
-    # is built costs more (copy-on-write of the trees) than the walk saves.
+    # One process by default: on 2 cores the workers cost more CPU than they save wall time
+    # (each computes again the facts the walk asks; copy-on-write copies the trees they touch).
     jobs = jobs if jobs is not None else 1
     use_pool = (
         jobs > 1
@@ -243,25 +326,30 @@ def run_rules(
         and "fork" in multiprocessing.get_all_start_methods()
         and sys.platform != "darwin"
     )
-    if use_pool:
-        _WORK = (list(modules), walker)
-        try:
-            chunks = [list(range(i, len(modules), jobs)) for i in range(jobs)]
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for part in pool.map(_walk_chunk, chunks):
-                    findings.extend(part)
-        finally:
-            _WORK = None
-    else:
+    if not use_pool:
         for module in modules:
             walker.walk(module, findings.append)
-    for rule in rules:
-        if type(rule).check_project is Rule.check_project:
-            continue
-        try:
-            rule.check_project(project, findings.append)
-        except Exception as exc:
-            findings.append(internal_error("(project)", rule.code, exc))
+        _project_rules(rules, project, findings.append)
+        return findings
+    _WORK = (list(modules), walker)
+    by_module: dict[int, list[Finding]] = {}
+    project_findings: list[Finding] = []
+    try:
+        shares = _shares(len(modules), jobs)
+        with multiprocessing.get_context("fork").Pool(jobs - 1) as pool:
+            walked = pool.map_async(_walk_chunk, shares[1:])
+            for i in shares[0]:
+                mine: list[Finding] = []
+                walker.walk(modules[i], mine.append)
+                by_module[i] = mine
+            _project_rules(rules, project, project_findings.append)
+            for part in walked.get():
+                by_module.update(part)
+    finally:
+        _WORK = None
+    for i in range(len(modules)):
+        findings.extend(by_module[i])
+    findings.extend(project_findings)
     return findings
 
 

@@ -105,6 +105,34 @@ def all_child_nodes(node: ast.AST) -> list[ast.AST]:
     return out
 
 
+def walk(node: ast.AST) -> list[ast.AST]:
+    """Exactly the nodes ``ast.walk`` yields, in its (breadth-first) order, as a list.
+
+    ``ast.walk`` costs two generators per node (``iter_child_nodes`` over
+    ``iter_fields``); facts that read a whole function or module take this
+    list instead. (A caller that stops at the first match on a large tree may
+    still prefer the generator.)
+    """
+    out: list[ast.AST] = [node]
+    plans = _ALL_PLANS
+    node_class = ast.AST
+    for current in out:  # the list grows while it is read: a queue without pops
+        cls = current.__class__
+        plan = plans.get(cls)
+        if plan is None:
+            plan = plans[cls] = _plan(cls, frozenset())
+        for name, sparse in plan:
+            value = getattr(current, name, None)
+            if value.__class__ is list:
+                if sparse:
+                    out += [item for item in value if isinstance(item, node_class)]
+                else:
+                    out += value
+            elif isinstance(value, node_class):
+                out.append(value)
+    return out
+
+
 _BLOCK_FIELDS = ("body", "orelse", "handlers", "finalbody", "cases")
 _BLOCK_PLANS: dict[type, tuple[str, ...]] = {}
 

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Location
-from flask_doctor.static.context import node_location
+from flask_doctor.static.context import last_segments, node_location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.errors import body_nodes
 from flask_doctor.static.facts.roles import FileRole, role_of, role_of_path
+from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.model import REQUEST, VIEW_BASES
 from flask_doctor.static.names import dotted
 
@@ -222,7 +223,7 @@ def cache_type_settings(project: Project) -> list[CacheTypeSetting]:
     for setting in project.config_for("CACHE_TYPE"):
         if project.is_production(setting) and not _dev_or_test_path(project, setting.location.path):
             found.append(CacheTypeSetting(setting.value, setting.location, _owner_label(setting)))
-    for site in project.calls:
+    for site in calls_named(project, last_segments(CACHE_TYPES, ["init_app"])):
         call = site.node
         is_ctor = site.name in CACHE_TYPES
         is_init = (

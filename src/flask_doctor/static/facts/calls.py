@@ -20,7 +20,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from flask_doctor.static.context import Context, describe_context
+from flask_doctor.static.context import Context, describe_context, last_segments
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
 from flask_doctor.static.names import dotted
@@ -44,6 +44,8 @@ SUBPROCESS_BLOCKING = {
     "subprocess.check_output",
 }
 POPEN_TYPES = {"subprocess.Popen"}
+#: Last segments of every wait :func:`blocking_subprocess` knows (``run``, ``communicate``...).
+SUBPROCESS_WAIT_NAMES = last_segments(SUBPROCESS_BLOCKING) | {"communicate", "wait"}
 SLEEP = {"time.sleep"}
 #: Constant sleeps shorter than this are thread yields and short poll
 #: intervals of a bounded handshake (``while not ready: time.sleep(0.01)``).
@@ -179,7 +181,7 @@ def sets_socket_timeout(project: Project) -> bool:
 #: Last segments of every callee :func:`classify_http_call` knows. A method call's
 #: callee name ends with the attribute as written (``qualify`` keeps the tail), so
 #: ``x.commit()`` is no HTTP call whatever ``x`` is.
-_HTTP_LAST_NAMES = frozenset(
+HTTP_LAST_NAMES = frozenset(
     {name.rsplit(".", 1)[-1] for name in (*REQUESTS_FUNCTIONS, *HTTPX_FUNCTIONS, *HTTPX_CLIENT_TYPES, *URLOPEN)}
     | {*HTTP_VERBS, "stream", "send"}
 )
@@ -188,7 +190,7 @@ _HTTP_LAST_NAMES = frozenset(
 def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
     """An outgoing HTTP call and what is wrong with its timeout, if anything."""
     func = call.func
-    if isinstance(func, ast.Attribute) and func.attr not in _HTTP_LAST_NAMES:
+    if isinstance(func, ast.Attribute) and func.attr not in HTTP_LAST_NAMES:
         return None
     name = callee_name(ctx, call)
     if not name:

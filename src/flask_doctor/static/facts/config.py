@@ -39,6 +39,7 @@ from flask_doctor.static.facts.config_values import env_default, false_constant,
 from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of
 from flask_doctor.static.facts.scopes import enclosing_function, imports_at, in_main_guard
+from flask_doctor.static.facts.sites import calls_matching, calls_named, calls_with_keyword
 from flask_doctor.static.model import (
     CLI,
     MAIN,
@@ -217,7 +218,7 @@ def foreign_settings_modules(project: Project) -> frozenset[str]:
     loaded = set(from_object_loaders(project))
     loaded_files = {
         ast.unparse(site.node.args[0])
-        for site in project.calls
+        for site in calls_named(project, ("from_pyfile",))
         if isinstance(site.node.func, ast.Attribute) and site.node.func.attr == "from_pyfile" and site.node.args
     }
     found: set[str] = set()
@@ -369,7 +370,7 @@ def _loads_other_object(call: ast.Call, first: ast.Call) -> bool:
 def from_object_loaders(project: Project) -> dict[str, list[CallSite]]:
     """``app.config.from_object(...)`` calls, by the qualified name of the config class or module they load."""
     loaders: dict[str, list[CallSite]] = {}
-    for site in project.calls:
+    for site in calls_named(project, ("from_object",)):
         call = site.node
         if not (isinstance(call.func, ast.Attribute) and call.func.attr == "from_object" and call.args):
             continue
@@ -483,6 +484,11 @@ class ConfigFallback:
 _FACTORY_NAME = re.compile(r"^(create|make|build|get|init)_?app(lication)?$")
 
 
+def _may_fall_back(last: str) -> bool:
+    """A callee that :func:`config_fallbacks` reads: ``environ.setdefault``, ``from_object``, an app factory."""
+    return last in ("setdefault", "from_object") or bool(_FACTORY_NAME.match(last))
+
+
 @project_fact
 def config_names(project: Project) -> dict[str, str]:
     """Names that select a config class: its dotted path, and keys of a ``{"testing": TestingConfig}`` table."""
@@ -527,7 +533,7 @@ def config_fallbacks(project: Project) -> list[ConfigFallback]:
         location = Location(module.path, node.lineno, node.col_offset + 1)  # type: ignore[attr-defined]
         found.append(ConfigFallback(location, how, qualname, project.config_classes[qualname]))
 
-    for site in project.calls:
+    for site in calls_matching(project, _may_fall_back):
         call = site.node
         # the callee's name first: it is cheap, and few calls can fall back to a config
         func = dotted(call.func) or ""
@@ -705,7 +711,7 @@ def talisman_cookie_flag_off(project: Project, flag: str) -> Location | None:
     """
     if not any(r.module.startswith("flask_talisman") for records in project.imports.values() for r in records):
         return None
-    for site in project.calls:
+    for site in calls_with_keyword(project, (flag,)):
         if site.in_main or not _production_code(project, site.module, site.node.lineno):
             continue
         for kw in site.node.keywords:

@@ -16,12 +16,14 @@ import re
 from dataclasses import dataclass, field
 
 from flask_doctor.findings import Location
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.assembly import app_creation
 from flask_doctor.static.facts.config import attribute_settings, live_in_production, settings
 from flask_doctor.static.facts.config_values import false_constant, literal_secret
 from flask_doctor.static.facts.guards import mentions, source_text
 from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.facts.taint import REQUEST_NAMES, assignments
 from flask_doctor.static.facts.writes import has_method_branch
 from flask_doctor.static.model import BLUEPRINT_TYPES, FunctionInfo, Project
@@ -95,7 +97,7 @@ def csrf_setup(project: Project) -> CsrfFacts:
     exempt_blueprints: set[str] = set()
     csrf_types = set(CSRF_TYPES) | {q for q in project.classes if project.is_subtype(q, CSRF_TYPES)}
     csrf_objects = frozenset(o.qualname for o in project.objects.values() if o.type in csrf_types)
-    for site in project.calls:
+    for site in calls_named(project, last_segments(csrf_types, ["exempt"])):
         if is_test_path(site.module.path):
             continue
         if site.name in csrf_types and protected_at is None:
@@ -333,7 +335,7 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
     """
     reads: dict[str, Location] = {}
     sets: list[tuple[str, ast.Call, Location, FunctionInfo | None]] = []
-    for site in project.calls:
+    for site in calls_named(project, ("set_cookie", "get")):
         if is_test_path(site.module.path):
             continue
         call = site.node

@@ -22,6 +22,8 @@ YAML_UNSAFE_LOADERS = {
     "yaml.loader.Loader": "yaml.Loader",
     "yaml.loader.UnsafeLoader": "yaml.UnsafeLoader",
 }
+#: The loaders that take a ``Loader`` (unsafe without one before PyYAML 6).
+YAML_LOADS = frozenset({"yaml.load", "yaml.load_all"})
 YAML_UNSAFE_FUNCS = {
     "yaml.unsafe_load": "yaml.unsafe_load",
     "yaml.unsafe_load_all": "yaml.unsafe_load_all",

@@ -31,6 +31,7 @@ from flask_doctor.static.facts.errors import (
     response_status,
     returns_of,
 )
+from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.model import BLUEPRINT_TYPES, FLASK_TYPES, FunctionInfo, Project
 from flask_doctor.static.names import ImportTable, dotted
 
@@ -161,7 +162,8 @@ def error_handlers(project: Project) -> list[ErrorHandler]:
                     node_location(fn.module.path, deco),
                 )
             )
-    for site in project.calls:
+    # ``app.errorhandler(404)(page_not_found)`` calls a call: a callee with no name (``""``)
+    for site in calls_named(project, ("register_error_handler", "")):
         node = site.node
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "register_error_handler" and len(node.args) >= 2:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask_doctor.findings import Location
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.calls import (
     HTTP_VERBS,
@@ -34,6 +35,7 @@ from flask_doctor.static.facts.calls import (
 )
 from flask_doctor.static.facts.deploy_files import dev_process, production_deploy_path
 from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of_path
+from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.model import FACTORY, REQUEST
 from flask_doctor.static.names import dotted
 
@@ -244,7 +246,7 @@ def code_server_commands(project: Project) -> list[ServerCommand]:
     from flask_doctor.static.deploy.commands import analyze_command
 
     found: list[ServerCommand] = []
-    for site in project.calls:
+    for site in calls_named(project, last_segments(_RUNS_COMMAND)):
         if not site.node.args or role_of_path(site.module.path) is not FileRole.APPLICATION:
             continue
         table = site.function.imports if site.function is not None else project.module_imports.get(site.module.name)

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field, replace
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import walk
 
 #: The request object itself (what ``request`` is imported as).
 REQUEST_NAMES = frozenset({"flask.request", "flask.globals.request", "quart.request"})
@@ -69,7 +70,7 @@ def request_names(project: Project) -> frozenset[str]:
             if fn is None:
                 continue
             table = fn.imports
-            returned = [n.value for n in ast.walk(fn.node) if isinstance(n, ast.Return) and n.value is not None]
+            returned = [n.value for n in walk(fn.node) if isinstance(n, ast.Return) and n.value is not None]
         names = {dotted(value) or "" for value in returned}
         qualified = {(table.qualify(n) if table is not None else None) or n for n in names}
         if returned and qualified <= REQUEST_NAMES:
@@ -289,17 +290,17 @@ _LOOP_KINDS = {ast.For: Binding.FOR, ast.AsyncFor: Binding.ASYNC_FOR, ast.compre
 def bindings(project: Project, fn: FunctionInfo) -> tuple[Bound, ...]:
     """Every binding statement in ``fn`` (nested scopes included), in ``ast.walk`` order."""
     found: list[Bound] = []
-    for node in ast.walk(fn.node):
+    for node in walk(fn.node):
         if isinstance(node, ast.Assign):
             plain = tuple(name for target in node.targets for name in _target_names(target))
-            every = tuple(t.id for target in node.targets for t in ast.walk(target) if isinstance(t, ast.Name))
+            every = tuple(t.id for target in node.targets for t in walk(target) if isinstance(t, ast.Name))
             found.append(Bound(Binding.ASSIGN, plain, every, node.value))
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             if node.value is not None and isinstance(node.target, ast.Name):
                 found.append(Bound(Binding.ASSIGN, (node.target.id,), (node.target.id,), node.value))
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
             kind = _LOOP_KINDS[type(node)]
-            every = tuple(t.id for t in ast.walk(node.target) if isinstance(t, ast.Name))
+            every = tuple(t.id for t in walk(node.target) if isinstance(t, ast.Name))
             found.append(Bound(kind, tuple(_target_names(node.target)), every, node.iter))
         elif isinstance(node, ast.NamedExpr):
             found.append(Bound(Binding.WALRUS, (node.target.id,), (node.target.id,), node.value))
@@ -307,7 +308,7 @@ def bindings(project: Project, fn: FunctionInfo) -> tuple[Bound, ...]:
             for item in node.items:
                 if item.optional_vars is not None:
                     target = item.optional_vars
-                    every = tuple(t.id for t in ast.walk(target) if isinstance(t, ast.Name))
+                    every = tuple(t.id for t in walk(target) if isinstance(t, ast.Name))
                     found.append(Bound(Binding.WITH, tuple(_target_names(target)), every, item.context_expr))
     return tuple(found)
 
@@ -405,7 +406,7 @@ class Taint:
         return self._text_source(node)
 
     def _mentioned(self, expr: ast.AST) -> ast.AST | str | None:
-        for node in ast.walk(expr):
+        for node in walk(expr):
             if isinstance(node, ast.Name):
                 if node.id in self.names:
                     return self.names[node.id]

@@ -106,10 +106,14 @@ class _ModuleBuilder(ast.NodeVisitor):
 
     def generic_visit(self, node: ast.AST) -> None:
         methods = self._methods
+        constant = ast.Constant
         for child in child_nodes(node):  # ``visit`` inlined: this loop runs for most nodes
-            method = methods.get(child.__class__)
+            cls = child.__class__
+            if cls is constant:
+                continue  # ``visit_Constant`` does nothing (a fifth of all nodes)
+            method = methods.get(cls)
             if method is None:
-                method = self._method(child.__class__)
+                method = self._method(cls)
             method(self, child)  # type: ignore[operator]
 
     def visit_Constant(self, node: ast.Constant) -> None:
@@ -122,22 +126,25 @@ class _ModuleBuilder(ast.NodeVisitor):
         return self.scope[-1] if self.scope else None
 
     def table_now(self) -> ImportTable:
-        return self.current.imports if self.current else self.table
+        scope = self.scope
+        return scope[-1].imports if scope else self.table
 
     def resolve(self, node: ast.AST) -> str | None:
         name = dotted(node)
         if name is None:
             return None
         head, _, rest = name.partition(".")
-        for fn in reversed(self.scope):
+        scope = self.scope
+        for fn in reversed(scope):
             if head in fn.local_types:
                 base = fn.local_types[head]
                 return f"{base}.{rest}" if rest else base
-        qualified = self.table_now().qualify(name)
+        qualified = (scope[-1].imports if scope else self.table).qualify(name)
         if qualified:
             return qualified
         local = f"{self.module.name}.{head}"
-        if local in self.project.objects or local in self.project.classes or local in self.project.functions:
+        project = self.project
+        if local in project.objects or local in project.classes or local in project.functions:
             return f"{local}.{rest}" if rest else local
         return None
 
@@ -342,6 +349,12 @@ class _ModuleBuilder(ast.NodeVisitor):
         self.project.function_at[(self.module.path, node.lineno, node.col_offset)] = info
         if cls is not None and accessor is None:
             cls.methods[node.name] = info
+        if self.shallow:
+            # The first pass keeps the function only so that later module-level code resolves its name:
+            # what its decorators and defaults record (calls, roles, routes) is recorded again by the second.
+            if not self.scope and not self.class_stack:
+                self.top_level_defs_seen += 1
+            return
         for deco in node.decorator_list:
             self.visit(deco)
         for default in node.args.defaults + node.args.kw_defaults:
@@ -736,6 +749,7 @@ def build_project(
                 raise ModuleTooDeep(module) from None
             _mark_bottom_imports(project.imports[module.name], module)
     _link_reexports(project)
+    project.model_complete()
     _apply_pending_roles(project, pending)
     _job_decorators(project)
     _form_validators(project)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 
 from flask_doctor.static.facts.roles import is_test_path
-from flask_doctor.static.model.dispatch import dispatch_edges
+from flask_doctor.static.model.dispatch import DispatchEdges
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import (
     CLI,
@@ -33,7 +33,7 @@ _ROLE_CONTEXT = {
 
 def propagate_contexts(project: Project) -> None:
     """Breadth-first from every root along the call graph and the dispatch edges (``model.dispatch``)."""
-    edges = dispatch_edges(project)
+    edges = DispatchEdges(project)
     queue: deque[tuple[FunctionInfo, str]] = deque()
     nested: dict[str, list[FunctionInfo]] = {}
     for candidate in project.functions.values():
@@ -72,7 +72,7 @@ def propagate_contexts(project: Project) -> None:
             callee.contexts.add(ctx)
             project.via[(callee.qualname, ctx)] = fn.qualname
             queue.append((callee, ctx))
-        for callee, background in edges.get(fn.qualname, ()):
+        for callee, background in edges.of(fn):
             # a thread a request starts runs beside it, unattended: the request does not wait for it.
             # A command's threads stay the command's (a batch tool's workers end with it).
             reached = JOB if background and ctx == REQUEST else ctx

@@ -186,16 +186,42 @@ def dispatch_edges(project: Project) -> dict[str, list[tuple[FunctionInfo, bool]
     Each callee comes with ``background``: True when it runs on a thread the
     caller starts (``Thread(target=f)``), so a request does not wait for it.
     """
-    index = build_index(project)
-    sites: dict[str, list[ast.Call]] = {}
-    for site in project.calls:
-        if site.function is not None:
-            sites.setdefault(site.function.qualname, []).append(site.node)
-    edges: dict[str, list[tuple[FunctionInfo, bool]]] = {}
-    for fn in project.functions.values():
+    edges = DispatchEdges(project)
+    found = {fn.qualname: edges.of(fn) for fn in project.functions.values()}
+    return {qualname: callees for qualname, callees in found.items() if callees}
+
+
+class DispatchEdges:
+    """:func:`dispatch_edges` one function at a time, each worked out when first asked.
+
+    Context propagation asks only about the functions it reaches (about half
+    of a project's functions: the rest are never called from a view, job or
+    command), so the others cost nothing.  A function's edges, and what they
+    add to ``Project.loaded_by_name``, do not depend on which was asked first.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.index = build_index(project)
+        self.sites: dict[str, list[ast.Call]] = {}
+        for site in project.calls:
+            if site.function is not None:
+                self.sites.setdefault(site.function.qualname, []).append(site.node)
+        self._edges: dict[str, list[tuple[FunctionInfo, bool]]] = {}
+
+    def of(self, fn: FunctionInfo) -> list[tuple[FunctionInfo, bool]]:
+        """The extra callees of the project function named like ``fn``."""
+        edges = self._edges.get(fn.qualname)
+        if edges is None:
+            known = self.project.functions.get(fn.qualname)
+            edges = self._edges[fn.qualname] = self._compute(known) if known is not None else []
+        return edges
+
+    def _compute(self, fn: FunctionInfo) -> list[tuple[FunctionInfo, bool]]:
+        project, index = self.project, self.index
         found: dict[str, tuple[FunctionInfo, bool]] = {}
         walker = _FunctionWalker(project, index, fn)
-        for call in sites.get(fn.qualname, ()):
+        for call in self.sites.get(fn.qualname, ()):
             for callee in walker.call_targets(call):
                 found.setdefault(callee.qualname, (callee, _thread_run(project, callee)))
         for callee, background in walker.references():
@@ -211,9 +237,7 @@ def dispatch_edges(project: Project) -> dict[str, list[tuple[FunctionInfo, bool]
             for callee in _decorator_wrappers(project, index, fn):
                 found.setdefault(callee.qualname, (callee, False))
         found.pop(fn.qualname, None)
-        if found:
-            edges[fn.qualname] = list(found.values())
-    return edges
+        return list(found.values())
 
 
 # ------------------------------------------------------------ per function
@@ -250,11 +274,8 @@ class _FunctionWalker:
         self.by_name_targets: set[str] = set()
         #: dotted receiver -> what it is (a Name/Attribute receiver depends on its text alone)
         self._receivers: dict[str, _Receiver] = {}
-
-    @property
-    def owner(self) -> str | None:
-        """The qualified name of the class ``fn`` is a method of."""
-        return self.fn.qualname.rsplit(".", 1)[0] if self.fn.class_name else None
+        #: The qualified name of the class ``fn`` is a method of.
+        self.owner: str | None = fn.qualname.rsplit(".", 1)[0] if fn.class_name else None
 
     # ---------------------------------------------------------- classes
     def class_named(self, node: ast.expr) -> str | None:
@@ -265,6 +286,8 @@ class _FunctionWalker:
         qualified = self.fn.imports.qualify(name)
         if qualified and qualified in self.project.classes:
             return qualified
+        if name.rpartition(".")[2] not in self.index.class_names:
+            return None  # a nested or module class of that name would end with it
         probe: FunctionInfo | None = self.fn
         while probe is not None:
             nested = f"{probe.qualname}.{name}"
@@ -467,6 +490,8 @@ class _FunctionWalker:
 
     def _registry_source(self, value: ast.expr, local: dict[str, Members]) -> Members | None:
         """``R``, ``R[k]``, ``R.get(k)``, ``R.values()``, ``R.items()``, ``R[k](...)`` for a registry ``R``."""
+        if not local and not self.index.registries:
+            return None  # no registry a name could be (``_registry_name`` would look in both)
         if isinstance(value, ast.Call):
             func = value.func
             if isinstance(func, ast.Attribute) and func.attr in ("get", "values", "items", "pop"):
@@ -706,7 +731,7 @@ class _FunctionWalker:
             func = node.func
             skip.add(id(func))
             text = dotted(func)
-            if text is not None and text.rsplit(".", 1)[-1] in CALLBACK_TAKERS:
+            if text is not None and text.rpartition(".")[2] in CALLBACK_TAKERS:
                 arguments.update([id(v) for v in node.args])
                 arguments.update([id(k.value) for k in node.keywords])
             elif node.keywords:
@@ -716,7 +741,11 @@ class _FunctionWalker:
                 if func.attr in ENQUEUE_METHODS:  # type: ignore[attr-defined]
                     skip.update([id(v) for v in node.args])
                     skip.update([id(k.value) for k in node.keywords])
-            background.update(id(v) for v in _thread_targets(self, node))
+                elif func.attr not in _THREAD_STARTER_NAMES:  # type: ignore[attr-defined]
+                    continue  # its qualified name ends with the attribute: no thread starter
+            targets = _thread_targets(self, node, text)
+            if targets:
+                background.update([id(v) for v in targets])
         found: list[tuple[FunctionInfo, bool]] = []
         local_names = self.fn.local_names
         for node in body.loads:
@@ -814,9 +843,12 @@ THREAD_STARTERS = frozenset(
 )
 
 
-def _thread_targets(walker: _FunctionWalker, call: ast.Call) -> list[ast.expr]:
-    """The function a ``Thread(target=f)``-like call runs on its own thread."""
-    name = walker.fn.imports.qualify(dotted(call.func)) or ""
+_THREAD_STARTER_NAMES = frozenset(name.rpartition(".")[2] for name in THREAD_STARTERS)
+
+
+def _thread_targets(walker: _FunctionWalker, call: ast.Call, text: str | None) -> list[ast.expr]:
+    """The function a ``Thread(target=f)``-like call (its callee spelled ``text``) runs on its own thread."""
+    name = walker.fn.imports.qualify(text) or ""
     if name not in THREAD_STARTERS:
         return []
     for keyword in call.keywords:

@@ -17,7 +17,7 @@ from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import FunctionInfo
 from flask_doctor.static.names import dotted
-from flask_doctor.static.syntax import child_nodes
+from flask_doctor.static.syntax import child_nodes, child_plan
 
 LITERALS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
 
@@ -90,6 +90,8 @@ class DispatchIndex:
     #: function qualname -> it returns an instance of a class it loads by name (memo of dispatch's walker)
     by_name_returns: dict[str, bool] = field(default_factory=dict)
     _returned: dict[str, set[str]] = field(default_factory=dict)
+    #: the last segment of every project class's qualified name (``ClassInfo.name``)
+    class_names: frozenset[str] = frozenset()
 
     @property
     def has_registries(self) -> bool:
@@ -214,6 +216,7 @@ def build_index(project: Project) -> DispatchIndex:
         plugin_classes=plugin_classes,
         properties=properties,
         unique_properties=_unique_properties(project, properties, definers, bodies),
+        class_names=frozenset(cls.name for cls in project.classes.values()),
     )
 
 
@@ -504,6 +507,10 @@ _KIND: dict[type, int] = {
 }
 
 
+#: ``syntax.child_plan`` of each node class own_body met (a module-level copy: one lookup per node).
+_CHILD_PLANS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
 def own_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> OwnBody:
     """:func:`own_nodes` of ``node`` sorted into an :class:`OwnBody`, in one walk (the model's hot loop)."""
     body = OwnBody()
@@ -511,8 +518,10 @@ def own_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> OwnBody:
     bindings, literals, returns = body.bindings, body.literals, body.returns
     kind_of = _KIND.get
     load = ast.Load
+    node_class = ast.AST
+    plans = _CHILD_PLANS
     stack: list[ast.AST] = list(node.body)
-    pop, extend = stack.pop, stack.extend
+    pop, append = stack.pop, stack.append
     while stack:
         current = pop()
         cls = current.__class__
@@ -525,7 +534,7 @@ def own_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> OwnBody:
             if kind == _LEAF:
                 continue
             if kind == _SCOPE:
-                extend(current.decorator_list)  # type: ignore[attr-defined]
+                stack += current.decorator_list  # type: ignore[attr-defined]
                 continue
             if kind == _CALL:
                 calls.append(current)  # type: ignore[arg-type]
@@ -539,7 +548,19 @@ def own_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> OwnBody:
                 literals.append(current)  # type: ignore[arg-type]
             else:
                 returns.append(current)  # type: ignore[arg-type]
-        extend(child_nodes(current))
+        # the children, as ``child_nodes`` lists them (inlined: this runs for every node of every body)
+        plan = plans.get(cls)
+        if plan is None:
+            plan = plans[cls] = child_plan(cls)
+        for name, sparse in plan:
+            value = getattr(current, name, None)
+            if value.__class__ is list:
+                if sparse:
+                    stack += [item for item in value if isinstance(item, node_class)]
+                else:
+                    stack += value
+            elif isinstance(value, node_class):
+                append(value)
     return body
 
 

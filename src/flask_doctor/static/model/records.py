@@ -115,7 +115,7 @@ class RouteInfo:
     location: Location
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class FunctionInfo:
     qualname: str
     name: str
@@ -203,7 +203,7 @@ class ModelInfo:
     unique_columns: set[str] = field(default_factory=set)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class CallSite:
     """A call found anywhere, with the function it sits in (None = module level)."""
 

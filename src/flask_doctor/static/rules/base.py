@@ -81,6 +81,14 @@ class Rule:
     summary: ClassVar[str] = ""
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
+    #: The calls ``visit_Call`` can report or record anything for, by the last segment of the callee's
+    #: name (:func:`~flask_doctor.static.context.callee_names`: ``get`` for ``session.get(...)``; ``sleep``
+    #: for ``time.sleep(...)``; ``nap`` or ``sleep`` for ``nap(...)`` after ``from time import sleep as
+    #: nap``); None: every call. The walker skips the handler for other calls (a dozen rules each looked
+    #: at all of a project's calls to act on a handful of names).
+    call_names: ClassVar[frozenset[str] | None] = None
+    #: The same for ``visit_Attribute``: the attribute names (``node.attr``) it can act on; None: every one.
+    attribute_names: ClassVar[frozenset[str] | None] = None
     meta: ClassVar[RuleMeta]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

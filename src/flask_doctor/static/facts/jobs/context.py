@@ -17,6 +17,7 @@ from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.model import FLASK_TYPES, JOB
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -29,7 +30,7 @@ _PRERUN_HOOKS = ("task_prerun", "worker_process_init", "task_pre_run")
 
 def calls_in(node: ast.AST) -> list[ast.Call]:
     """Every call inside ``node`` (nested functions included)."""
-    return [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+    return [n for n in walk(node) if isinstance(n, ast.Call)]
 
 
 def is_job_code(ctx: Context) -> bool:
@@ -216,7 +217,7 @@ def is_memoised(fn: FunctionInfo) -> bool:
     """``fn`` caches what it builds (``lru_cache``/``cache``, or a ``global`` it fills once)."""
     if any(d.endswith(("lru_cache", "cache", "cached_property")) for d in fn.decorators):
         return True
-    return any(isinstance(n, ast.Global) for n in ast.walk(fn.node))
+    return any(isinstance(n, ast.Global) for n in walk(fn.node))
 
 
 __all__ = [

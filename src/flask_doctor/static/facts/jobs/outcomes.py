@@ -23,6 +23,7 @@ from flask_doctor.static.facts.errors import (
 )
 from flask_doctor.static.facts.jobs.tasks import celery_tasks, io_call, literal
 from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.sites import calls_named, calls_with_keyword
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
 
@@ -181,7 +182,7 @@ def global_ignore_result(project: Project) -> ast.AST | None:
     for setting in project.config:
         if setting.key in _IGNORE_RESULT_SETTINGS and literal(setting.value) is True:
             return setting.value
-    for site in project.calls:
+    for site in calls_with_keyword(project, ("task_ignore_result", "CELERY_IGNORE_RESULT")):
         for kw in site.node.keywords:
             if kw.arg in ("task_ignore_result", "CELERY_IGNORE_RESULT") and literal(kw.value) is True:
                 return kw.value
@@ -270,10 +271,12 @@ def polled_results(project: Project) -> dict[str, Evidence]:
     start it again: losing it to a blip is visible, not silent.
     """
     found: dict[str, Evidence] = {}
+    # ``fn.calls`` holds every call of a function's body that has a name (``CallSite.name``)
+    sending = {site.function for site in calls_named(project, SENDS) if site.name}
     for fn in project.functions.values():
         if is_test_path(fn.module.path) or (fn.contexts and REQUEST not in fn.contexts):
             continue  # request code, or code whose callers the model cannot see (a framework's handler classes)
-        if not any(isinstance(call.func, ast.Attribute) and call.func.attr in SENDS for _, call in fn.calls):
+        if fn not in sending:
             continue  # the model recorded every named call of the body: no send, no walk of it
         sent: dict[str, FunctionInfo] = {}
         for node in body_nodes(fn.node.body):

@@ -21,6 +21,7 @@ from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.errors import body_nodes
 from flask_doctor.static.facts.jobs.tasks import is_celery_type
 from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.sites import calls_named, calls_with_keyword
 from flask_doctor.static.model import CELERY_TYPES
 from flask_doctor.static.names import dotted
 
@@ -151,7 +152,7 @@ def _is_celery_app(project: Project, node: ast.expr, table: ImportTable | None, 
 def app_wide_retry_policy(project: Project) -> bool:
     """``Celery(task_cls=X)``, ``celery.Task = X`` or ``task_annotations`` that set a retry policy for every task."""
     found = False
-    for site in project.calls:
+    for site in calls_with_keyword(project, ("task_cls", *_ANNOTATIONS)):
         for kw in site.node.keywords:
             if kw.arg == "task_cls" and site.name in CELERY_TYPES:
                 table = site.function.imports if site.function else project.module_imports.get(site.module.name)
@@ -167,7 +168,7 @@ def app_wide_retry_policy(project: Project) -> bool:
             isinstance(site.node.func, ast.Attribute)
             and site.node.func.attr == "connect"
             and (dotted(site.node.func.value) or "").rsplit(".", 1)[-1] == "task_failure"
-            for site in project.calls
+            for site in calls_named(project, ("connect",))
         )
         or any(
             any(
@@ -273,6 +274,15 @@ def task_starters(project: Project) -> dict[str, list[FunctionInfo | None]]:
     return found
 
 
+@project_fact
+def schedules_tasks(project: Project) -> bool:
+    """Some function of the project can be :func:`is_periodic` (a beat schedule names a task, or a
+    ``periodic_task`` decorator makes one): without one, nothing is started by a schedule."""
+    return bool(periodic_task_names(project)) or any(
+        "periodic_task" in " ".join(fn.decorators) for fn in project.function_at.values()
+    )
+
+
 def started_by_schedule(project: Project, fn: FunctionInfo, depth: int = 0) -> FunctionInfo | None:
     """The periodic task behind ``fn``: ``fn`` itself, or the beat task that is the only way it starts.
 
@@ -280,6 +290,8 @@ def started_by_schedule(project: Project, fn: FunctionInfo, depth: int = 0) -> F
     ``fetch`` and ``notify`` run again on the next tick even when one of them fails. ``None`` as soon
     as one starter is not scheduled (a view that also sends the task) or when nothing visible starts it.
     """
+    if not schedules_tasks(project):
+        return None  # no periodic task for a chain of starters to end at (and no call site to resolve)
     if is_periodic(project, fn):
         return fn
     starters = task_starters(project).get(fn.qualname, [])
@@ -339,6 +351,7 @@ __all__ = [
     "periodic_task_names",
     "retries_bounded",
     "retry_calls",
+    "schedules_tasks",
     "started_by_schedule",
     "task_base_policy",
     "task_starters",

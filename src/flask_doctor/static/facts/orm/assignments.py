@@ -10,6 +10,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.syntax import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, Project
@@ -19,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 def assignments(project: Project, fn: FunctionInfo) -> dict[str, list[ast.expr]]:
     """Every ``name = value`` in a function (its own body, nested blocks included)."""
     found: dict[str, list[ast.expr]] = {}
-    for node in ast.walk(fn.node):
+    for node in walk(fn.node):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
@@ -37,7 +38,7 @@ def unpacked(project: Project, fn: FunctionInfo) -> dict[str, list[tuple[ast.exp
     ``a = x``); only values whose shape the code does not show (a call's result) are listed here.
     """
     found: dict[str, list[tuple[ast.expr, int]]] = {}
-    for node in ast.walk(fn.node):
+    for node in walk(fn.node):
         if not isinstance(node, ast.Assign) or isinstance(node.value, (ast.Tuple, ast.List)):
             continue
         for target in node.targets:

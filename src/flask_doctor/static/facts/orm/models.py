@@ -545,11 +545,8 @@ def common_bases(project: Project) -> set[str]:
 @project_fact
 def uses_model_signals(project: Project) -> bool:
     """Something connects to Flask-SQLAlchemy's ``models_committed``/``before_models_committed`` signals."""
-    return any(
-        c.name.rsplit(".", 2)[-2:] in (["models_committed", "connect"], ["before_models_committed", "connect"])
-        or "models_committed" in c.name
-        for c in project.calls
-    )
+    # ``models_committed.connect`` / ``before_models_committed.connect`` and any other use: the name is in it
+    return any("models_committed" in c.name for c in project.calls)
 
 
 __all__ = [
@@ -573,6 +570,10 @@ __all__ = [
 ]
 
 
+#: ``.app`` as written in (ASCII) source: the dot, then spaces, line continuations or a comment, then the name.
+_APP_ATTRIBUTE = re.compile(r"\.(?:\s|\\|#[^\n]*)*app(?!\w)")
+
+
 @project_fact
 def app_bound_extensions(project: Project) -> dict[str, Location]:
     """Flask-SQLAlchemy objects bound to one app the 2.x way: qualname -> where it is bound.
@@ -593,6 +594,8 @@ def app_bound_extensions(project: Project) -> dict[str, Location]:
         return bound
     by_last = {o.qualname.rsplit(".", 1)[-1]: o.qualname for o in dbs}
     for module in project.modules.values():
+        if module.text.isascii() and not _APP_ATTRIBUTE.search(module.text):
+            continue  # no ``.app`` in the source: no ``x.app = ...`` below
         table = project.module_imports.get(module.name)
         for node in statements(module.tree):
             if not isinstance(node, ast.Assign) or (isinstance(node.value, ast.Constant) and node.value.value is None):

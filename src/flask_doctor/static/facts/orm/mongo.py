@@ -1178,9 +1178,15 @@ def unbounded_read(expr: ast.expr, ctx: Context) -> MongoRead | None:
     return read
 
 
+#: Builtins that load a whole iterable into memory.
+_WHOLE_LOADERS = ("list", "sorted", "tuple")
+#: The callees :func:`materialised_read` knows, by name (FD201 looks at no other call for it).
+MATERIALISING_CALLS = frozenset({*_WHOLE_LOADERS, "to_list"})
+
+
 def materialised_read(call: ast.Call) -> ast.expr | None:
     """What ``call`` loads whole: ``list(x)``/``sorted(x)``/``tuple(x)`` -> ``x``; ``x.to_list(None)`` -> ``x``."""
-    if isinstance(call.func, ast.Name) and call.func.id in ("list", "sorted", "tuple") and len(call.args) == 1:
+    if isinstance(call.func, ast.Name) and call.func.id in _WHOLE_LOADERS and len(call.args) == 1:
         return call.args[0]
     if isinstance(call.func, ast.Attribute) and call.func.attr == "to_list":
         length = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "length"), None)
@@ -1676,6 +1682,7 @@ __all__ = [
     "Condition",
     "DocumentInsert",
     "DocumentLookup",
+    "MATERIALISING_CALLS",
     "LoopDocuments",
     "MongoRead",
     "admin_curated",

@@ -143,7 +143,7 @@ def insert_sites(project: Project) -> dict[str, list[InsertSite]]:
         if is_test_path(fn.module.path):
             continue
         for name, call in fn.calls:
-            last = name.rsplit(".", 1)[-1]
+            last = name.rpartition(".")[2]
             if last not in project.models and last not in CREATORS and not last.startswith("create_"):
                 continue
             hit = _model_called(project, fn, name)

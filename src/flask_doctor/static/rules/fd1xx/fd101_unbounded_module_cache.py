@@ -76,6 +76,8 @@ class UnboundedModuleCache(Rule):
     catalog = ("S11", "S16")
     summary = "Module-level container grows on every request and is never evicted."
 
+    call_names = GROWING_METHODS
+
     VALID = (
         Valid("""
             from flask import Flask

@@ -70,6 +70,8 @@ class ContextPushedNeverPopped(Rule):
     catalog = ("S06", "S01")
     summary = "An app/request context is pushed and never popped."
 
+    call_names = frozenset({"push"})
+
     VALID = (
         Valid("""
             import threading

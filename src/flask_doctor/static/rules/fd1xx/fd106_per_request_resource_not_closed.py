@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.contexts import (
     CLOSERS,
     POOLED_CLIENTS,
@@ -86,6 +87,8 @@ class PerRequestResourceNotClosed(Rule):
     severity = Severity.WARNING
     catalog = ("S06",)
     summary = "A connection or file opened per request is never closed."
+
+    call_names = last_segments(RESOURCE_OPENERS)
 
     VALID = (
         Valid("""

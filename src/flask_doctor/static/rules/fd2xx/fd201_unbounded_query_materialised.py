@@ -7,6 +7,7 @@ import ast
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.orm.models import grows_by_name
 from flask_doctor.static.facts.orm.mongo import (
+    MATERIALISING_CALLS,
     MongoRead,
     kept_whole,
     materialised_read,
@@ -223,6 +224,9 @@ class UnboundedQueryMaterialised(Rule):
             db.session.commit()
             return "ok"
         """
+
+    #: ``x.all()``, and the MongoDB reads loaded whole (``list(cursor)``, ``cursor.to_list(None)``: ``materialised_read``)
+    call_names = frozenset(MATERIALISE) | MATERIALISING_CALLS
 
     VALID = (
         # conditions built by the caller or by a helper, a model's own filter given one parent's key, and notices

@@ -41,6 +41,7 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
+from flask_doctor.static.syntax import walk
 
 #: The evidence that points at the query's root, where ``--fix`` adds ``.options(selectinload(...))``.
 QUERY_ROOT = "the query the loop walks, built here"
@@ -824,7 +825,7 @@ class LazyRelationshipInLoop(Rule):
         """Reads of ``var.attr`` in the loop body, then the ones of helpers the body hands ``var`` to."""
         calls: list[ast.Call] = []
         for part in body:
-            for node in ast.walk(part):
+            for node in walk(part):
                 if (
                     isinstance(node, ast.Attribute)
                     and isinstance(node.value, ast.Name)

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.orm.engines import (
     CREATE_ENGINE,
     SAFE_POOLS,
@@ -115,6 +116,8 @@ class EngineWithoutStaleConnectionGuard(Rule):
             engine = create_engine("postgresql+psycopg2://app@db/app", pool_size=10, pool_pre_ping=True)
             """,
     )
+
+    call_names = last_segments(CREATE_ENGINE)
 
     VALID = (
         # a background lookup that connects to a side database for one run and disposes the engine after it

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Callable
 
 from flask_doctor.findings import Finding, Severity
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.orm.engines import (
     CREATE_ENGINE,
     constant,
@@ -68,6 +69,8 @@ class EchoInProduction(Rule):
     severity = Severity.WARNING
     catalog = ("S10",)
     summary = "SQL echo on in production logs every statement and its parameters."
+
+    call_names = last_segments(CREATE_ENGINE)
 
     VALID = (
         Valid("""

@@ -116,6 +116,8 @@ class OrmSessionInJobWithoutAppContext(Rule):
             db.session.commit()
         """
 
+    attribute_names = frozenset({"session", "query"})
+
     VALID = (
         Valid(
             _BOUND_TASKS.replace("  # expect", ""),

@@ -96,6 +96,8 @@ class DevelopmentServer(Rule):
     )
     summary = "app.run() starts Werkzeug's development server where production traffic can reach it."
 
+    call_names = frozenset({"run"})
+
     VALID = (
         Valid("""
             from flask import Flask

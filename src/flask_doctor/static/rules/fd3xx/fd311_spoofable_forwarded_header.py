@@ -80,6 +80,9 @@ class SpoofableForwardedHeader(Rule):
     catalog = ("S24",)
     summary = "X-Forwarded-For/-Proto/-Host read by hand: any client can set them."
 
+    call_names = frozenset({"get", "__getitem__", "getlist"})
+    attribute_names = frozenset({"access_route"})
+
     VALID = (
         Valid("""
             from flask import Flask, request

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.config_values import short
 from flask_doctor.static.facts.flows import sink_source
 from flask_doctor.static.names import dotted
@@ -72,6 +73,8 @@ class TemplateInjection(Rule):
     severity = Severity.ERROR
     catalog = ()
     summary = "A Jinja template is built from request data (server-side template injection)."
+
+    call_names = last_segments(TEMPLATE_SINKS, ["from_string"])
 
     VALID = (
         Valid("""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.config_values import short
 from flask_doctor.static.facts.flows import sink_source
 from flask_doctor.static.facts.guards import allow_listed, mentions, one_segment_under
@@ -69,6 +70,8 @@ class PathTraversalFileSend(Rule):
     severity = Severity.ERROR
     catalog = ()
     summary = "send_file() of a path built from request data (path traversal)."
+
+    call_names = last_segments(FILE_SINKS)
 
     VALID = (
         Valid("""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.config_values import short
 from flask_doctor.static.facts.guards import mentions, validated
 from flask_doctor.static.facts.redirects import (
@@ -89,6 +90,8 @@ class OpenRedirect(Rule):
     severity = Severity.WARNING
     catalog = ()
     summary = "redirect() to a URL taken from the request without checking its host."
+
+    call_names = last_segments(REDIRECT_SINKS)
 
     VALID = (
         Valid("""

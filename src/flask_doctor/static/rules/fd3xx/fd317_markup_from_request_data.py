@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.config_values import short
 from flask_doctor.static.facts.flows import sink_source
 from flask_doctor.static.rules.base import (
@@ -56,6 +57,8 @@ class MarkupFromRequestData(Rule):
     severity = Severity.ERROR
     catalog = ()
     summary = "Markup() marks request data as safe HTML (cross-site scripting)."
+
+    call_names = last_segments(MARKUP_SINKS)
 
     VALID = (
         Valid("""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.config_values import short
 from flask_doctor.static.facts.flows import parameter_source
 from flask_doctor.static.facts.guards import validated
@@ -72,6 +73,8 @@ class SqlBuiltFromStrings(Rule):
     severity = Severity.ERROR
     catalog = ()
     summary = "SQL text built from request data with f-strings, +, % or .format (SQL injection)."
+
+    call_names = last_segments(SQL_FUNCS, SQL_METHODS)
 
     VALID = (
         Valid("""

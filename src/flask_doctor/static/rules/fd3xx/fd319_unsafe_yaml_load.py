@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.deserialisers import (
+    YAML_LOADS,
     YAML_UNSAFE_FUNCS,
     YAML_UNSAFE_LOADERS,
 )
@@ -85,6 +87,8 @@ class UnsafeYamlLoad(Rule):
             """,
     )
     summary = "yaml.load with a loader that builds arbitrary Python objects."
+
+    call_names = last_segments(YAML_UNSAFE_FUNCS, YAML_LOADS)
 
     VALID = (
         Valid("""
@@ -193,7 +197,7 @@ class UnsafeYamlLoad(Rule):
         label: str | None = None
         if name in YAML_UNSAFE_FUNCS:
             label = f"`{YAML_UNSAFE_FUNCS[name]}()`"
-        elif name in ("yaml.load", "yaml.load_all"):
+        elif name in YAML_LOADS:
             positional = node.args[1] if len(node.args) > 1 else None
             loader = next((kw.value for kw in node.keywords if kw.arg == "Loader"), positional)
             if loader is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.config_values import short
 from flask_doctor.static.facts.deserialisers import (
     CACHE_NAME,
@@ -67,6 +68,8 @@ class UnsafeDeserialisation(Rule):
     severity = Severity.ERROR
     catalog = ()
     summary = "pickle/marshal/jsonpickle loading request or cache data (code execution)."
+
+    call_names = last_segments(PICKLE_FUNCS)
 
     VALID = (
         Valid("""

@@ -6,12 +6,18 @@ import ast
 import re
 
 from flask_doctor.findings import Severity
+from flask_doctor.static.context import callee_names, last_segments
 from flask_doctor.static.facts.config_values import false_constant, short
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 HTTP_CLIENTS = ("requests.", "httpx.", "urllib3.", "aiohttp.")
 HTTP_TYPES = ("requests.Session", "requests.sessions.Session", "httpx.Client", "httpx.AsyncClient", "requests.session")
 _OPT_IN = re.compile(r"verify|ssl|tls|insecure|skip|cert|unsafe|debug|testing", re.IGNORECASE)
+
+
+#: ``ssl`` functions that build a context accepting any certificate.
+UNVERIFIED_CONTEXTS = frozenset({"ssl._create_unverified_context", "ssl._create_stdlib_context"})
+_UNVERIFIED_LAST_NAMES = last_segments(UNVERIFIED_CONTEXTS)
 
 
 class TlsVerificationDisabled(Rule):
@@ -57,6 +63,8 @@ class TlsVerificationDisabled(Rule):
     severity = Severity.WARNING
     catalog = ()
     summary = "TLS certificate verification is switched off for outgoing requests."
+
+    attribute_names = frozenset({"CERT_NONE"})
 
     VALID = (
         Valid("""
@@ -148,15 +156,20 @@ class TlsVerificationDisabled(Rule):
         ),
     )
 
+    #: Keywords that switch an HTTP client's certificate check off when ``False``.
+    VERIFY_KEYWORDS = frozenset({"verify", "ssl", "verify_ssl"})
+
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        keyword = self._verify_off(node)
+        if keyword is None and _UNVERIFIED_LAST_NAMES.isdisjoint(callee_names(ctx, node)):
+            return  # the cheap tests first: every call of the project comes here
         if ctx.is_test_code():
             return
         name = ctx.resolve(node.func) or ""
-        if name in ("ssl._create_unverified_context", "ssl._create_stdlib_context"):
+        if name in UNVERIFIED_CONTEXTS:
             self._report(ctx, node, f"`{name}()` builds an SSL context that accepts any certificate")
             return
-        keyword = next((kw for kw in node.keywords if kw.arg in ("verify", "ssl", "verify_ssl")), None)
-        if keyword is None or not (isinstance(keyword.value, ast.Constant) and keyword.value.value is False):
+        if keyword is None:
             return
         if not self._http_call(node, ctx, name):
             return
@@ -166,6 +179,15 @@ class TlsVerificationDisabled(Rule):
             f"`{short(node.func)}(...)` with `{keyword.arg}=False` skips certificate checks",
             carries=self._credentials(ast.unparse(node)),
         )
+
+    @classmethod
+    def _verify_off(cls, node: ast.Call) -> ast.keyword | None:
+        """The first ``verify=``-like keyword of the call when it is the constant ``False``."""
+        for keyword in node.keywords:
+            if keyword.arg in cls.VERIFY_KEYWORDS:
+                value = keyword.value
+                return keyword if isinstance(value, ast.Constant) and value.value is False else None
+        return None
 
     def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:
         if node.attr != "CERT_NONE" or ctx.is_test_code():
@@ -203,7 +225,7 @@ class TlsVerificationDisabled(Rule):
         return bool(self.SERVER_SIDE.search(text)) and not self.CLIENT_SIDE.search(text)
 
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
-        if ctx.is_test_code() or not false_constant(node.value):
+        if not false_constant(node.value) or ctx.is_test_code():
             return
         for target in node.targets:
             if isinstance(target, ast.Attribute) and target.attr in ("verify", "check_hostname"):

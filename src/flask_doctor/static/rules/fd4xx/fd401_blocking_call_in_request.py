@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.calls import (
     SLEEP,
+    SUBPROCESS_WAIT_NAMES,
     TINY_SLEEP,
     blocking_subprocess,
     bounded_wait,
@@ -111,6 +113,8 @@ class BlockingCallInRequest(Rule):
     severity = Severity.WARNING
     catalog = ("S17",)
     summary = "`time.sleep` or a subprocess wait without timeout in request code holds a worker."
+
+    call_names = last_segments(SLEEP) | SUBPROCESS_WAIT_NAMES
 
     VALID = (
         # Back-off between database reconnection attempts, only after a connection failed.

@@ -7,6 +7,7 @@ import ast
 
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts.calls import (
+    HTTP_LAST_NAMES,
     branch_no_caller_takes,
     classify_http_call,
     client_library,
@@ -125,6 +126,8 @@ class HttpCallWithoutTimeout(Rule):
                 ).json()
             """,
     )
+
+    call_names = HTTP_LAST_NAMES
 
     VALID = (
         Valid("""

@@ -6,7 +6,9 @@ import ast
 from collections.abc import Callable
 
 from flask_doctor.findings import Finding, Severity
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.calls import (
+    HTTP_LAST_NAMES,
     HTTP_VERBS,
     HTTPX_FUNCTIONS,
     POPEN_TYPES,
@@ -14,6 +16,7 @@ from flask_doctor.static.facts.calls import (
     REQUESTS_SESSION_TYPES,
     SLEEP,
     SUBPROCESS_BLOCKING,
+    SUBPROCESS_WAIT_NAMES,
     SYNC_DB_CONNECT,
     URLOPEN,
     awaits_something,
@@ -82,6 +85,13 @@ class BlockingCallInAsyncView(Rule):
     severity = Severity.WARNING
     catalog = ("S18",)
     summary = "Blocking call inside an `async def` view stalls its event loop."
+
+    #: Every callee :meth:`_blocking` names, by its last segment.
+    call_names = (
+        last_segments(SLEEP, SYNC_DB_CONNECT, SUBPROCESS_BLOCKING, URLOPEN, REQUESTS_FUNCTIONS, HTTPX_FUNCTIONS)
+        | SUBPROCESS_WAIT_NAMES
+        | HTTP_LAST_NAMES
+    )
 
     VALID = (
         Valid("""
