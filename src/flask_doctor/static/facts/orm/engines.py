@@ -245,14 +245,38 @@ def under_dev_switch(ctx: Context) -> bool:
 
 
 def stored_globally(call: ast.Call, ctx: Context) -> bool:
-    """The engine goes into a global, the app (``app.extensions``/``app.engine``) or a class attribute."""
+    """The engine goes into a global, the app (``app.extensions``/``app.engine``) or a class attribute, or is
+    bound to a module-level session factory (``Session.configure(bind=engine)``), which keeps it for the process."""
     assert ctx.function is not None
     parent = ctx.ancestors[-1] if ctx.ancestors else None
     names = {dotted(t) for t in parent.targets} if isinstance(parent, ast.Assign) else set()
     declared = {n for node in ast.walk(ctx.function.node) if isinstance(node, ast.Global) for n in node.names}
     if names & declared:
         return True
-    return any(n and n.split(".")[0] in ("app", "current_app", "cls") for n in names)
+    if any(n and n.split(".")[0] in ("app", "current_app", "cls") for n in names):
+        return True
+    return any(n and "." not in n and bound_to_module_session(n, ctx) for n in names)
+
+
+def bound_to_module_session(name: str, ctx: Context) -> bool:
+    """``Session.configure(bind=engine)`` in this function, where ``Session`` is assigned at module level: the
+    session factory outlives the call, and so does the engine bound to it."""
+    assert ctx.function is not None
+    module_level = {
+        target.id
+        for stmt in ctx.module.tree.body
+        if isinstance(stmt, ast.Assign)
+        for target in stmt.targets
+        if isinstance(target, ast.Name)
+    }
+    for node in ast.walk(ctx.function.node):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "configure"):
+            continue
+        bind, receiver = keyword(node, "bind"), node.func.value
+        if isinstance(bind, ast.Name) and bind.id == name and isinstance(receiver, ast.Name):
+            if receiver.id in module_level:
+                return True
+    return False
 
 
 def engine_factory_kept(call: ast.Call, ctx: Context) -> Location | None:
@@ -293,6 +317,8 @@ def local_only(call: ast.Call, ctx: Context) -> bool:
         return False
     name = parent.targets[0].id
     assert ctx.function is not None
+    if bound_to_module_session(name, ctx):
+        return False
     for node in ast.walk(ctx.function.node):
         if isinstance(node, ast.Global) and name in node.names:
             return False

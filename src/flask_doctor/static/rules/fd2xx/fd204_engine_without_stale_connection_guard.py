@@ -195,6 +195,17 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """,
             },
         ),
+        # a report helper binds its own session factory to a throwaway engine: nothing keeps either after the call
+        Valid("""
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import sessionmaker
+
+            def count_rows(dsn):
+                engine = create_engine(dsn)
+                Report = sessionmaker()
+                Report.configure(bind=engine)
+                return Report().execute("select count(*) from job").scalar()
+            """),
     )
     INVALID = (
         Invalid(
@@ -235,6 +246,24 @@ class EngineWithoutStaleConnectionGuard(Rule):
             session = scoped_session(sessionmaker(bind=engine))
             """,
             message="with a URL from `fix_scheme(url)` (PostgreSQL",
+        ),
+        # the app's start-up binds the module's session factory to an engine it builds from settings: the factory,
+        # and the engine with it, serve every request until the process exits
+        Invalid(
+            """
+            from flask import Flask
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import sessionmaker
+
+            Session = sessionmaker()
+
+            def create_app(settings):
+                app = Flask(__name__)
+                engine = create_engine("postgresql://monitor@db/monitor")  # expect
+                Session.configure(bind=engine)
+                return app
+            """,
+            message="PostgreSQL",
         ),
     )
 
