@@ -840,9 +840,15 @@ def describe(finding: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- compare
 
 
+def is_finding(record: dict[str, Any]) -> bool:
+    """A finding of a run: ``kind: finding``, or a row of a slim run (``runs/current.jsonl``, which keeps
+    findings only and drops ``kind``)."""
+    return record.get("kind", "finding" if "fingerprint" in record else None) == "finding"
+
+
 def finding_keys(results: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Findings of a run by fingerprint (fingerprints are unique within a run)."""
-    return {r["fingerprint"]: r for r in results if r.get("kind") == "finding"}
+    return {r["fingerprint"]: r for r in results if is_finding(r)}
 
 
 def compare_runs(
@@ -854,6 +860,8 @@ def compare_runs(
     removed = [old[k] for k in sorted(old.keys() - new.keys(), key=lambda k: _order(old[k]))]
     status_old = {r["app"]: r.get("status") for r in before if r.get("kind") == "run"}
     status_new = {r["app"]: r.get("status") for r in after if r.get("kind") == "run"}
+    if not status_old or not status_new:
+        return added, removed, []  # a slim run records no app status: nothing to compare it with
     changed = [
         f"{app}: {status_old.get(app, 'absent')} -> {status_new.get(app, 'absent')}"
         for app in sorted(status_old.keys() | status_new.keys())

@@ -400,6 +400,17 @@ def test_compare_reports_added_removed_and_status_changes() -> None:
     assert eco.compare_runs(before, before) == ([], [], [])
 
 
+def test_compare_reads_the_slim_current_run() -> None:
+    """``runs/current.jsonl`` keeps findings without ``kind`` or run records: its rows are findings."""
+    slim = [{k: v for k, v in finding("a", n).items() if k != "kind"} for n in ("1", "2")]
+    after = [finding("a", "2"), finding("a", "3"), ok("a")]
+    added, removed, changed = eco.compare_runs(slim, after)
+    assert [f["fingerprint"] for f in added] == ["3"]
+    assert [f["fingerprint"] for f in removed] == ["1"]
+    assert changed == []
+    assert not eco.is_finding(ok("a"))
+
+
 def test_a_corrupt_archive_is_a_one_line_error(tmp_path: Path) -> None:
     archive = tmp_path / "demo-1.0.tar.gz"
     archive.write_bytes(b"not a tar at all")
