@@ -125,7 +125,7 @@ def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
                 callee is not None
                 and any(
                     isinstance(arg, ast.Name) and arg.id in names and membership_predicate(project, callee, param)
-                    for param, arg in _bound_arguments(callee, part).items()
+                    for param, arg in bound_arguments(callee, part).items()
                 )
                 and _lets_through(node, part, target, True)
             ):
@@ -177,7 +177,7 @@ def _callee(project: Project, fn: FunctionInfo, call: ast.Call) -> FunctionInfo 
     return callee if callee is not fn else None
 
 
-def _bound_arguments(callee: FunctionInfo, call: ast.Call) -> dict[str, ast.expr]:
+def bound_arguments(callee: FunctionInfo, call: ast.Call) -> dict[str, ast.expr]:
     """``{parameter: argument}`` of a call to a project function (positional arguments up to a ``*args``)."""
     params = [a.arg for a in callee.node.args.posonlyargs + callee.node.args.args]
     if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
@@ -238,7 +238,7 @@ def _membership_test(project: Project, fn: FunctionInfo, test: ast.expr, param: 
         return False
     return any(
         isinstance(arg, ast.Name) and arg.id == param and membership_predicate(project, callee, inner_param, depth + 1)
-        for inner_param, arg in _bound_arguments(callee, test).items()
+        for inner_param, arg in bound_arguments(callee, test).items()
     )
 
 

@@ -38,6 +38,7 @@ import re
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.facts.guards import bound_arguments
 from flask_doctor.static.facts.sql_strings import sql_template
 from flask_doctor.static.facts.taint import bindings
 from flask_doctor.static.model import FunctionInfo, Project
@@ -394,15 +395,7 @@ def _project_callee(project: Project, fn: FunctionInfo, call: ast.Call) -> Funct
 
 def _owned_params(callee: FunctionInfo, call: ast.Call, owned: set[str]) -> set[str]:
     """The callee's parameters bound to objects the caller created itself (a dict it fills for a template)."""
-    params = _params_of(callee)
-    if params and params[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
-        params = params[1:]
-    bound: dict[str, ast.expr] = {}
-    for param, arg in zip(params, call.args):
-        if isinstance(arg, ast.Starred):
-            break
-        bound[param] = arg
-    bound.update((k.arg, k.value) for k in call.keywords if k.arg is not None)
+    bound = bound_arguments(callee, call)
     return {
         param
         for param, arg in bound.items()
