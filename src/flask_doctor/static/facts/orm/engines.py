@@ -51,6 +51,14 @@ DRIVER_MODULES = {
     "mariadb": "MariaDB",
     "aiomysql": "MySQL",
 }
+#: SQLAlchemy's per-server packages: column types (``postgresql.JSONB``, ``mysql.MEDIUMBLOB``) or statements
+#: (``postgresql.insert`` for an upsert) written for that server, so the project runs against it.
+DIALECT_MODULES = {
+    "sqlalchemy.dialects.postgresql": "PostgreSQL",
+    "sqlalchemy.dialects.mysql": "MySQL",
+}
+#: ``create_engine`` keywords that keep pooled connections from going stale (or hold none between uses).
+STALE_GUARDS = ("pool_pre_ping", "pool_recycle", "poolclass")
 _SERVER_IMAGES = {"postgres": "PostgreSQL", "postgis": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB"}
 #: SQLAlchemy's ``QueuePool`` defaults.
 DEFAULT_POOL = 5
@@ -181,17 +189,19 @@ def _image_name(image: str | None) -> str:
 
 @project_fact
 def server_db_hint(project: Project) -> tuple[str, Evidence] | None:
-    """Does the project talk to PostgreSQL/MySQL?  (driver imports, URLs in code, deploy files)."""
-    for module_name, records in sorted(project.imports.items()):
-        module = project.modules.get(module_name)
-        if module is None or is_test_path(module.path):
-            continue
-        for record in records:
-            for name in (record.module, *(f"{record.module}.{n}" for n in record.names)):
-                dialect = DRIVER_MODULES.get(name)
-                if dialect:
-                    where = Location(module.path, record.line, record.column)
-                    return dialect, Evidence(f"`{name}` (a {dialect} driver) is imported", where)
+    """Does the project talk to PostgreSQL/MySQL?  (driver imports, then SQLAlchemy dialect imports such as
+    ``from sqlalchemy.dialects.postgresql import JSONB``, URLs in code, deploy files)."""
+    for modules, what in ((DRIVER_MODULES, "a {} driver"), (DIALECT_MODULES, "SQLAlchemy's {} dialect")):
+        for module_name, records in sorted(project.imports.items()):
+            module = project.modules.get(module_name)
+            if module is None or is_test_path(module.path):
+                continue
+            for record in records:
+                for name in (record.module, *(f"{record.module}.{n}" for n in record.names)):
+                    dialect = modules.get(name)
+                    if dialect:
+                        where = Location(module.path, record.line, record.column)
+                        return dialect, Evidence(f"`{name}` ({what.format(dialect)}) is imported", where)
     for module in project.modules.values():
         if is_test_path(module.path):
             continue
@@ -298,6 +308,64 @@ def engine_factory_kept(call: ast.Call, ctx: Context) -> Location | None:
         if site.function is None or site.function.contexts & {"factory"}:
             return Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
     return None
+
+
+def named_for_sqlite(ctx: Context) -> bool:
+    """The engine is built in code named for SQLite (``backends/sqlite.py``, ``class SqliteBackend``,
+    ``def sqlite_engine``): one backend among several, so what the rest of the project imports says nothing
+    about the database this one opens."""
+    fn = ctx.function
+    names = [ctx.module.path, *(fn.qualname.split(".")[-2:] if fn is not None else [])]
+    return any("sqlite" in name.lower() for name in names)
+
+
+def kept_by_extension(call: ast.Call, ctx: Context) -> Location | None:
+    """``self.engine = create_engine(...)`` in a class with an ``init_app(app)`` method: a Flask extension.
+
+    The extension object is made once and registered on the app (``db.init_app(app)``), so the engine it
+    keeps serves every request until the process exits. The ``init_app`` method's location, else ``None``.
+    """
+    fn = ctx.function
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    if fn is None or fn.class_name is None or not isinstance(parent, ast.Assign):
+        return None
+    if not any(isinstance(t, ast.Attribute) and dotted(t.value) == "self" for t in parent.targets):
+        return None
+    init_app = ctx.project._method(fn.qualname.rsplit(".", 1)[0], "init_app")
+    if init_app is None or len(init_app.node.args.args) < 2:
+        return None
+    return Location(init_app.module.path, init_app.node.lineno, init_app.node.col_offset + 1)
+
+
+def forwarded_options(call: ast.Call, ctx: Context) -> str | None:
+    """``create_engine(url, **kwargs)`` in ``def __init__(self, url, **kwargs)``: the options are the callers'.
+
+    The name of the forwarded parameter when every ``**`` of the call is the function's own ``**kwargs``,
+    the function does not fill it (``kwargs.setdefault("pool_pre_ping", True)``) and no code of the project
+    (tests aside) names a stale-connection guard (``pool_pre_ping``, ``pool_recycle``, ``poolclass``) that a
+    caller could pass; ``None`` when any ``**`` is something else or a guard is named somewhere.
+    """
+    fn = ctx.function
+    kwarg = fn.node.args.kwarg if fn is not None else None
+    if fn is None or kwarg is None:
+        return None
+    if not all(isinstance(kw.value, ast.Name) and kw.value.id == kwarg.arg for kw in call.keywords if kw.arg is None):
+        return None
+    return kwarg.arg if not _names_a_guard(ctx.project) else None
+
+
+@project_fact
+def _names_a_guard(project: Project) -> bool:
+    """A ``pool_pre_ping``/``pool_recycle``/``poolclass`` keyword or string anywhere in the project's code."""
+    for module in project.modules.values():
+        if is_test_path(module.path):
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.keyword) and node.arg in STALE_GUARDS:
+                return True
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in STALE_GUARDS:
+                return True
+    return False
 
 
 def guarded_sibling(call: ast.Call, ctx: Context) -> bool:
@@ -448,20 +516,25 @@ __all__ = [
     "CREATE_ENGINE",
     "DEFAULT_OVERFLOW",
     "DEFAULT_POOL",
+    "DIALECT_MODULES",
     "DRIVER_MODULES",
     "SAFE_POOLS",
     "SERVER_DIALECTS",
+    "STALE_GUARDS",
     "constant",
     "DeclaredPool",
     "declared_pools",
     "declared_wait_timeout",
     "dict_options",
     "engine_factory_kept",
+    "forwarded_options",
     "guarded_sibling",
     "inherited_base_settings",
     "keyword",
+    "kept_by_extension",
     "disposed_after_use",
     "local_only",
+    "named_for_sqlite",
     "production_settings",
     "server_db_hint",
     "stored_globally",

@@ -16,9 +16,12 @@ from flask_doctor.static.facts.orm.engines import (
     dict_options,
     disposed_after_use,
     engine_factory_kept,
+    forwarded_options,
     guarded_sibling,
+    kept_by_extension,
     keyword,
     local_only,
+    named_for_sqlite,
     production_settings,
     server_db_hint,
     stored_globally,
@@ -65,14 +68,27 @@ class EngineWithoutStaleConnectionGuard(Rule):
     Flask-SQLAlchemy's own engine for MySQL (which sets `pool_recycle=7200`
     itself) are not reported; an engine whose URL is read from the
     environment is reported only when the project shows it uses a server
-    database (a driver import, a URL in code or deploy files). When the
+    database (a driver import, a URL in code or deploy files), and not in
+    code named for SQLite (`backends/sqlite.py`, `class SqliteBackend`):
+    one backend among several. When the
     deploy files declare a MySQL `wait_timeout` (compose
     `command: --wait_timeout=600`), a `pool_recycle` — Flask-SQLAlchemy's
     7200 s default included — that is not below it is reported too.
 
+    A database import also tells: SQLAlchemy's PostgreSQL or MySQL dialect
+    (`from sqlalchemy.dialects.postgresql import JSONB`) means the models are
+    written for that server.
+
     An engine built by a helper (`def make_engine(url): return
     create_engine(url)`) that a module global or the app factory keeps is
-    as long-lived as one built at module level, and is reported. Engines
+    as long-lived as one built at module level, and is reported; so is one
+    a Flask extension class keeps (`self.engine = create_engine(...)` in a
+    class with `init_app(app)`), made once and used by every request. An
+    engine whose options are the caller's (`def __init__(self, url,
+    **kwargs): create_engine(url, **kwargs)`) is a note, and only when
+    nothing in the project names `pool_pre_ping`, `pool_recycle` or
+    `poolclass` for a caller to pass: a deployment's settings may still
+    set them. Engines
     in one-shot programs hold no pool long enough to go stale and are not
     reported: migrations, scripts (`scripts/wait_for_db.py`, a module run
     only as `python migrate_legacy.py` that nothing imports), CLI commands
@@ -206,8 +222,85 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 Report.configure(bind=engine)
                 return Report().execute("select count(*) from job").scalar()
             """),
+        # the options are forwarded, and the project passes `pool_pre_ping` through them (settings, tests aside)
+        Valid(
+            """
+            from sqlalchemy import create_engine
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            class Store:
+                def __init__(self, url, **engine_options):
+                    self.engine = create_engine(url, **engine_options)
+
+                def init_app(self, app):
+                    app.extensions["store"] = self
+
+            ENGINE_OPTIONS = {"pool_pre_ping": True}
+            store = Store("postgresql://app@db/app", **ENGINE_OPTIONS)
+            """
+        ),
+        # options built elsewhere (`**settings`, not the function's own `**kwargs`), and a class that is no
+        # extension: nothing shows how long its engine lives
+        Valid(
+            """
+            from sqlalchemy import create_engine
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            class Report:
+                def __init__(self, url, settings):
+                    self.engine = create_engine(url, **settings)
+                    self.other = create_engine(url)
+            """
+        ),
+        # the project's models use PostgreSQL types, but this backend is the SQLite one: its URL is SQLite's
+        Valid(
+            """
+            from sqlalchemy.dialects.postgresql import JSONB
+            """,
+            files={
+                "backends/__init__.py": "",
+                "backends/sqlite.py": """
+            import os
+            from sqlalchemy import create_engine
+
+            engine = create_engine(os.environ["STORE_URL"])
+            """,
+            },
+        ),
     )
     INVALID = (
+        # a home-made Flask-SQLAlchemy: the extension keeps the engine for every request, the models use
+        # PostgreSQL's types, and the engine options are whatever its callers pass (none passes a guard): a note
+        Invalid(
+            """
+            from sqlalchemy import engine, orm
+
+            class Database:
+                def __init__(self, url, base, **kwargs):
+                    self.engine = engine.create_engine(url, **kwargs)  # expect
+                    self.session = orm.scoped_session(orm.sessionmaker(bind=self.engine))
+
+                def init_app(self, app):
+                    @app.teardown_appcontext
+                    def remove(exc):
+                        self.session.remove()
+            """,
+            message="its options come from the callers' `**kwargs`",
+            files={
+                "models.py": """
+            from sqlalchemy import Column, Integer
+            from sqlalchemy.dialects.postgresql import JSONB
+            from sqlalchemy.orm import declarative_base
+
+            Base = declarative_base()
+
+            class Event(Base):
+                __tablename__ = "event"
+                id = Column(Integer, primary_key=True)
+                payload = Column(JSONB)
+            """
+            },
+        ),
         Invalid(
             """
             import os
@@ -335,12 +428,22 @@ class EngineWithoutStaleConnectionGuard(Rule):
             return  # a command exits long before a connection goes stale
         if ctx.in_main:
             return  # ``if __name__ == "__main__":`` in a module: a run by hand
-        if any(kw.arg is None for kw in node.keywords):
+        # ``def __init__(self, url, **kwargs): create_engine(url, **kwargs)``: the options are the callers'; said
+        # (as a note) only when nothing in the project names a guard a caller could pass
+        forwarded = forwarded_options(node, ctx) if ctx.function is not None else None
+        if forwarded is None and any(kw.arg is None for kw in node.keywords):
             return  # **options: cannot tell
         if ctx.function is not None and (local_only(node, ctx) or disposed_after_use(node, ctx)):
             return  # an engine made, used and dropped (or disposed) in one run lives too briefly to go stale
+        extension = kept_by_extension(node, ctx) if ctx.function is not None else None
         lifetime_known = ctx.contexts & {"factory", REQUEST, JOB}
-        if ctx.function is not None and not lifetime_known and not stored_globally(node, ctx) and kept_by is None:
+        if (
+            ctx.function is not None
+            and not lifetime_known
+            and not stored_globally(node, ctx)
+            and kept_by is None
+            and extension is None
+        ):
             return  # a function nothing shows to run at start-up or per request/job: lifetime unknown
         if ctx.function is not None and guarded_sibling(node, ctx):
             return  # ``except TypeError: create_engine(url)``: the fallback for SQLite, which rejects pool options
@@ -359,23 +462,34 @@ class EngineWithoutStaleConnectionGuard(Rule):
             where = f"to {dialect}"
         else:
             hint = server_db_hint(ctx.project)
-            if hint is None:
-                return
+            if hint is None or named_for_sqlite(ctx):
+                return  # no server database in sight, or this engine is the project's SQLite backend
             dialect, proof = hint
             source = ast.unparse(url)[:60] if url is not None else "?"
             where = f"with a URL from `{source}` ({dialect}: {proof.message})"
             evidence.append(proof)
         if kept_by is not None:
             evidence.append(Evidence(f"`{ctx.function.display}` builds the engine kept here", kept_by))  # type: ignore[union-attr]
+        if extension is not None and kept_by is None and not lifetime_known:
+            owner = ctx.function.qualname.rsplit(".", 2)[-2]  # type: ignore[union-attr]
+            evidence.append(
+                Evidence(f"`{owner}` is registered on the app (`init_app`) and keeps the engine", extension)
+            )
         side = role is FileRole.EXAMPLE or role is FileRole.DOCS
+        less = f"in {'an example' if role is FileRole.EXAMPLE else 'the docs'}" if side else None
+        if forwarded is not None and less is None:
+            less = (
+                f"its options come from the callers' `**{forwarded}` and nothing in the project passes a guard, "
+                "so only a deployment's own settings could"
+            )
         ctx.report(
             self.finding(
                 ctx.location(node),
                 f"`create_engine` {where} sets neither `pool_pre_ping` nor `pool_recycle`: after an idle period "
                 f'the pool hands out connections the server already closed ("server has gone away")'
-                + (f" (a note: in {'an example' if role is FileRole.EXAMPLE else 'the docs'})" if side else ""),
+                + (f" (a note: {less})" if less else ""),
                 hint="Pass `pool_pre_ping=True` (and `pool_recycle` below the server's idle timeout, e.g. 1800).",
                 evidence=evidence,
-                severity=Severity.NOTE if side else None,
+                severity=Severity.NOTE if less else None,
             )
         )
