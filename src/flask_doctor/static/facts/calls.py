@@ -663,6 +663,24 @@ def in_retry_backoff(ctx: Context) -> bool:
     return False
 
 
+def pause_before_failure(ctx: Context, call: ast.Call) -> bool:
+    """The call sits in an ``except`` handler, with no loop around it in its function, and the handler returns or
+    raises after it: nothing is tried again, so the wait only delays the failure's answer (a failed login slowed
+    down on purpose), it is no back-off between attempts."""
+    handler = None
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            break
+        if isinstance(ancestor, (ast.While, ast.For, ast.AsyncFor)):
+            return False
+        if isinstance(ancestor, ast.ExceptHandler) and handler is None:
+            handler = ancestor
+    if handler is None:
+        return False
+    after = [stmt for stmt in handler.body if stmt.lineno > call.lineno]
+    return bool(after) and isinstance(after[-1], (ast.Return, ast.Raise))
+
+
 def drained_before_wait(ctx: Context, call: ast.Call) -> bool:
     """``proc.wait()`` after ``proc.stdout`` was read to the end: the child has closed its output, so the wait
     returns with it (``for line in proc.stdout``, ``iter(proc.stdout.readline, b"")``, ``proc.stdout.read()``)."""
