@@ -238,6 +238,43 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
     return None
 
 
+#: Standard-library network clients that connect without a timeout unless given one (the socket default is
+#: none), with the index at which some Python version takes ``timeout`` positionally.
+SOCKET_CLIENTS = {
+    "smtplib.SMTP": 3,
+    "smtplib.SMTP_SSL": 5,
+    "ftplib.FTP": 4,
+    "ftplib.FTP_TLS": 7,
+    "imaplib.IMAP4": 2,
+    "imaplib.IMAP4_SSL": 5,
+    "poplib.POP3": 2,
+    "poplib.POP3_SSL": 4,
+    "telnetlib.Telnet": 2,
+    "socket.create_connection": 1,
+    "http.client.HTTPConnection": 2,
+    "http.client.HTTPSConnection": 4,
+}
+#: Last segments of :data:`SOCKET_CLIENTS` (``SMTP``, ``create_connection``...).
+SOCKET_CLIENT_LAST_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in SOCKET_CLIENTS)
+
+
+def classify_socket_client(ctx: Context, call: ast.Call) -> HttpCall | None:
+    """``smtplib.SMTP(host, port)``, ``ftplib.FTP(host)``, ``socket.create_connection(address)``... and what is
+    wrong with its timeout: without one the connection and every later command wait as long as the server
+    keeps silent, unless the project sets ``socket.setdefaulttimeout``."""
+    name = callee_name(ctx, call)
+    if name not in SOCKET_CLIENTS:
+        return None
+    label = dotted(call.func) or name
+    library = name.split(".", 1)[0]
+    timeout = _keyword(call, "timeout")
+    if timeout is not None:
+        return HttpCall(label, library, "timeout=None" if _is_none(timeout.value) else None)
+    if len(call.args) > SOCKET_CLIENTS[name] or _has_star_kwargs(call) or sets_socket_timeout(ctx.project):
+        return HttpCall(label, library, None)
+    return HttpCall(label, library, "no timeout")
+
+
 @project_fact
 def cooperative(project: Project) -> bool:
     """gevent/eventlet monkey-patching makes ``time.sleep`` yield instead of block."""

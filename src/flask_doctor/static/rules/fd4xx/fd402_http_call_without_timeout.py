@@ -1,5 +1,5 @@
-"""FD402 http-call-without-timeout: Outgoing HTTP call (requests/urllib) without a timeout can hang a worker
-for ever."""
+"""FD402 http-call-without-timeout: Outgoing HTTP call (requests/urllib) or mail/socket client without a timeout
+can hang a worker for ever."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import ast
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts.calls import (
     HTTP_LAST_NAMES,
+    SOCKET_CLIENT_LAST_NAMES,
     branch_no_caller_takes,
     classify_http_call,
+    classify_socket_client,
     client_library,
     describe_where,
     only_tests_call,
@@ -26,11 +28,17 @@ class HttpCallWithoutTimeout(Rule):
     Finds outgoing HTTP calls that can wait for ever: `requests.get/post/...`
     and `requests.Session` methods without `timeout=`,
     `urllib.request.urlopen` without a timeout, and any of these or httpx
-    with an explicit `timeout=None`.
+    with an explicit `timeout=None`. The standard library's other network
+    clients block the same way when a request or a job opens them without a
+    timeout: `smtplib.SMTP`/`SMTP_SSL`, `ftplib.FTP`, `imaplib.IMAP4`,
+    `poplib.POP3`, `telnetlib.Telnet`, `http.client.HTTPConnection` and
+    `socket.create_connection` (sending mail from a view is the common one).
 
     ## Why is this bad?
-    requests and urllib have **no default timeout**: if the other side
-    accepts the connection and never answers, the call blocks for ever. In
+    requests and urllib have **no default timeout**, and neither have the
+    standard library's socket clients (the socket default is none): if the
+    other side accepts the connection and never answers, the call blocks
+    for ever. In
     a view that worker is lost until gunicorn kills it; in a Celery task
     the worker process hangs and the queue stops draining. The requests
     docs say nearly all production code should pass a timeout.
@@ -39,7 +47,9 @@ class HttpCallWithoutTimeout(Rule):
     seconds), calls that pass a timeout (keyword, or positionally where the
     API allows), calls with `**kwargs` (the timeout may be in them),
     sessions of a project subclass that overrides `request`/`send`,
-    `urlopen` when the project calls `socket.setdefaulttimeout`, test code,
+    `urlopen` and the socket clients when the project calls
+    `socket.setdefaulttimeout`, a socket client no request or job reaches,
+    test code,
     examples, docs and scripts, and code only CLI commands reach: a person
     runs those and sees the hang. Nor are the methods of a client library
     the project ships for other programs (a `*_client.py` module or a
@@ -97,7 +107,7 @@ class HttpCallWithoutTimeout(Rule):
     name = "http-call-without-timeout"
     severity = Severity.WARNING
     catalog = ("S04", "S17")
-    summary = "Outgoing HTTP call (requests/urllib) without a timeout can hang a worker for ever."
+    summary = "Outgoing HTTP call (requests/urllib) or mail/socket client without a timeout can hang a worker for ever."
     fix_safety = "safe"
     FIX_EXAMPLE = FixExample(
         before="""
@@ -127,7 +137,7 @@ class HttpCallWithoutTimeout(Rule):
             """,
     )
 
-    call_names = HTTP_LAST_NAMES
+    call_names = HTTP_LAST_NAMES | SOCKET_CLIENT_LAST_NAMES
 
     VALID = (
         Valid("""
@@ -204,6 +214,24 @@ class HttpCallWithoutTimeout(Rule):
             """,
             },
         ),
+        # Mail sent with a timeout from a view, and a mail helper only a command line tool uses.
+        Valid("""
+            import smtplib
+            import click
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/contact")
+            def contact():
+                with smtplib.SMTP("mail.example", 25, timeout=10) as smtp:
+                    smtp.sendmail("site@example", ["team@example"], request.form["message"])
+                return "sent"
+
+            @click.command()
+            def mail_report():
+                with smtplib.SMTP("mail.example") as smtp:
+                    smtp.sendmail("site@example", ["team@example"], "report")
+            """),
         # A DELETE helper whose bare branch runs only without headers, and every caller passes them.
         Valid("""
             import requests
@@ -259,6 +287,26 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # The settings page's test e-mail opens an SMTP connection with no timeout inside the request.
+        Invalid(
+            """
+            from smtplib import SMTP
+            from flask import Flask, current_app, jsonify, request
+            app = Flask(__name__)
+
+            def send_mail(host, port, content, emails):
+                smtp = SMTP(host, port)  # expect
+                smtp.sendmail("console@example", emails, content)
+                smtp.quit()
+
+            @app.post("/json/test_email")
+            def post_test_email():
+                conf = current_app.config
+                send_mail(conf["SMTP_HOST"], conf["SMTP_PORT"], "test", request.json["email"])
+                return jsonify({"message": "OK"})
+            """,
+            message="`SMTP(...)` in `send_mail` (request path: view `post_test_email` → `send_mail`) has no timeout: if",
+        ),
         # The same helper, but one view leaves the headers out: its request takes the bare branch.
         Invalid(
             """
@@ -592,12 +640,14 @@ class HttpCallWithoutTimeout(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if ctx.is_test_code():
             return
-        http = classify_http_call(ctx, node)
+        http = classify_http_call(ctx, node) or classify_socket_client(ctx, node)
         if http is None or http.problem is None:
             return
         if role_of(ctx.project, ctx.module) is not FileRole.APPLICATION or ctx.in_cli_only:
             return  # an example, a script or a command: a person runs it and sees it hang
         hot = ctx.in_request or ctx.in_job
+        if not hot and http.library not in ("requests", "httpx", "urllib"):
+            return  # a mail or socket client no request or job is shown to reach: nothing shows a worker waiting
         if not hot and only_tests_call(ctx):
             return  # the app uses its class or module, but only the test suite calls it
         if not hot and client_library(ctx):
