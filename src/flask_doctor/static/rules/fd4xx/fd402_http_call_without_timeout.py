@@ -232,6 +232,25 @@ class HttpCallWithoutTimeout(Rule):
                 with smtplib.SMTP("mail.example") as smtp:
                     smtp.sendmail("site@example", ["team@example"], "report")
             """),
+        # A wrapper that forwards **kwargs, and the caller passes a timeout; a session that sets its own default.
+        Valid("""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            class DefaultTimeoutSession(requests.Session):
+                def request(self, method, url, **kwargs):
+                    kwargs.setdefault("timeout", 10)
+                    return super().request(method, url, **kwargs)
+
+            def fetch(url, **kwargs):
+                return requests.get(url, **kwargs)
+
+            @app.get("/status")
+            def status():
+                DefaultTimeoutSession().get("https://status.example")
+                return fetch("https://status.example/api", timeout=5).json()
+            """),
         # A DELETE helper whose bare branch runs only without headers, and every caller passes them.
         Valid("""
             import requests
@@ -306,6 +325,84 @@ class HttpCallWithoutTimeout(Rule):
                 return jsonify({"message": "OK"})
             """,
             message="`SMTP(...)` in `send_mail` (request path: view `post_test_email` → `send_mail`) has no timeout: if",
+        ),
+        # `tls=False` is a flag: the view passes the operator's setting, which may be false, so both branches run
+        Invalid(
+            """
+            from smtplib import SMTP, SMTP_SSL
+            from flask import Flask, current_app, request
+            app = Flask(__name__)
+
+            def send_mail(host, port, content, emails, tls=False):
+                if tls:
+                    smtp = SMTP_SSL(host, port)  # expect
+                else:
+                    smtp = SMTP(host, port)  # expect
+                smtp.sendmail("console@example", emails, content)
+
+            @app.post("/json/test_email")
+            def post_test_email():
+                conf = current_app.config
+                send_mail(conf["SMTP_HOST"], conf["SMTP_PORT"], "test", request.json["email"], conf["SMTP_TLS"])
+                return "ok"
+            """,
+            message="depending on argument `tls`",
+        ),
+        # A wrapper passes its own **kwargs on and no caller puts a timeout in them; its session subclass
+        # overrides `send` to check addresses, not to set a timeout.
+        Invalid(
+            """
+            import requests
+            from flask import Flask
+            from guarded import GuardedSession
+            app = Flask(__name__)
+
+            class Catalog:
+                def __init__(self):
+                    self.session = GuardedSession()
+
+                def fetch(self, url, **kwargs):
+                    kwargs["verify"] = kwargs.get("verify", True)
+                    return self.session.get(url, **kwargs)  # expect
+
+                def api(self, **kwargs):
+                    return requests.request("GET", "https://catalog.example/api", **kwargs)  # expect
+
+            @app.get("/catalog")
+            def catalog():
+                remote = Catalog()
+                return {"a": remote.fetch("https://catalog.example/a").json(), "b": remote.api(params={"q": 1}).json()}
+            """,
+            message="has no timeout",
+            files={
+                "guarded.py": """
+            import requests
+
+            class GuardedSession(requests.Session):
+                def send(self, request, **kwargs):
+                    check_address(request.url)
+                    return super().send(request, **kwargs)
+            """
+            },
+        ),
+        # The project's `job` decorator hands over to its `task` decorator, which registers with Celery.
+        Invalid(
+            """
+            import requests
+            from celery import Celery
+            celery = Celery()
+
+            def task(*args, **kwargs):
+                return celery.task(*args, **kwargs)
+
+            def job(name, **kwargs):
+                return task(name=name, bind=True, **kwargs)
+
+            @job("compute-site-metrics")
+            def compute_site_metrics(self):
+                return requests.get("https://metrics.example/site").json()  # expect
+            """,
+            message="task `compute_site_metrics`",
         ),
         # The same helper, but one view leaves the headers out: its request takes the bare branch.
         Invalid(
