@@ -156,11 +156,40 @@ class HttpCall:
 
 
 def _session_overrides_timeout(project: Project, type_name: str) -> bool:
-    """A project Session subclass with its own ``request``/``send`` usually sets a default timeout."""
+    """A project Session subclass whose own ``request``/``send`` deals with ``timeout`` (``kwargs.setdefault(
+    "timeout", 10)``) gives its calls a default; one that overrides them for something else (an address check,
+    logging) does not."""
     cls = project.classes.get(type_name)
     if cls is not None:
-        return any(m in cls.methods for m in ("request", "send"))
+        return any(
+            name in cls.methods and "timeout" in ast.unparse(cls.methods[name].node) for name in ("request", "send")
+        )
     return False
+
+
+def _forwards_kwargs_without_timeout(ctx: Context, call: ast.Call) -> bool:
+    """``**kwargs`` passed on is the function's own ``**kwargs``, the function puts no ``timeout`` in it, and
+    its callers in the application pass none: the wrapper's calls run without one."""
+    fn = ctx.function
+    if fn is None or fn.node.args.kwarg is None or any(isinstance(a, ast.Starred) for a in call.args):
+        return False
+    own = fn.node.args.kwarg.arg
+    stars = [kw.value for kw in call.keywords if kw.arg is None]
+    if not stars or not all(isinstance(v, ast.Name) and v.id == own for v in stars):
+        return False
+    if "timeout" in ast.unparse(fn.node):
+        return False  # ``kwargs.setdefault("timeout", ...)``, a ``timeout`` parameter: the wrapper decides
+    from flask_doctor.static.facts.flows import callers  # noqa: PLC0415 (flows builds on these call facts)
+    from flask_doctor.static.facts.roles import is_test_path  # noqa: PLC0415
+
+    sites = [
+        (site, caller)
+        for site, caller in callers(ctx.project).get(fn.qualname, ())
+        if not is_test_path(caller.module.path)
+    ]
+    return bool(sites) and not any(
+        kw.arg is None or kw.arg == "timeout" for site, _caller in sites for kw in site.keywords
+    )
 
 
 @project_fact
@@ -205,7 +234,7 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
         session = name not in REQUESTS_FUNCTIONS
         if timeout is not None:
             return HttpCall(label, "requests", "timeout=None" if _is_none(timeout.value) else None)
-        if _has_star_kwargs(call):
+        if _has_star_kwargs(call) and not _forwards_kwargs_without_timeout(ctx, call):
             return HttpCall(label, "requests", None)
         if session and method == "request" and len(call.args) > SESSION_REQUEST_TIMEOUT_INDEX:
             return HttpCall(label, "requests", None)
@@ -236,6 +265,43 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
             return HttpCall(label, "urllib", None)
         return HttpCall(label, "urllib", "no timeout")
     return None
+
+
+#: Standard-library network clients that connect without a timeout unless given one (the socket default is
+#: none), with the index at which some Python version takes ``timeout`` positionally.
+SOCKET_CLIENTS = {
+    "smtplib.SMTP": 3,
+    "smtplib.SMTP_SSL": 5,
+    "ftplib.FTP": 4,
+    "ftplib.FTP_TLS": 7,
+    "imaplib.IMAP4": 2,
+    "imaplib.IMAP4_SSL": 5,
+    "poplib.POP3": 2,
+    "poplib.POP3_SSL": 4,
+    "telnetlib.Telnet": 2,
+    "socket.create_connection": 1,
+    "http.client.HTTPConnection": 2,
+    "http.client.HTTPSConnection": 4,
+}
+#: Last segments of :data:`SOCKET_CLIENTS` (``SMTP``, ``create_connection``...).
+SOCKET_CLIENT_LAST_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in SOCKET_CLIENTS)
+
+
+def classify_socket_client(ctx: Context, call: ast.Call) -> HttpCall | None:
+    """``smtplib.SMTP(host, port)``, ``ftplib.FTP(host)``, ``socket.create_connection(address)``... and what is
+    wrong with its timeout: without one the connection and every later command wait as long as the server
+    keeps silent, unless the project sets ``socket.setdefaulttimeout``."""
+    name = callee_name(ctx, call)
+    if name not in SOCKET_CLIENTS:
+        return None
+    label = dotted(call.func) or name
+    library = name.split(".", 1)[0]
+    timeout = _keyword(call, "timeout")
+    if timeout is not None:
+        return HttpCall(label, library, "timeout=None" if _is_none(timeout.value) else None)
+    if len(call.args) > SOCKET_CLIENTS[name] or _has_star_kwargs(call) or sets_socket_timeout(ctx.project):
+        return HttpCall(label, library, None)
+    return HttpCall(label, library, "no timeout")
 
 
 @project_fact
@@ -663,6 +729,24 @@ def in_retry_backoff(ctx: Context) -> bool:
     return False
 
 
+def pause_before_failure(ctx: Context, call: ast.Call) -> bool:
+    """The call sits in an ``except`` handler, with no loop around it in its function, and the handler returns or
+    raises after it: nothing is tried again, so the wait only delays the failure's answer (a failed login slowed
+    down on purpose), it is no back-off between attempts."""
+    handler = None
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            break
+        if isinstance(ancestor, (ast.While, ast.For, ast.AsyncFor)):
+            return False
+        if isinstance(ancestor, ast.ExceptHandler) and handler is None:
+            handler = ancestor
+    if handler is None:
+        return False
+    after = [stmt for stmt in handler.body if stmt.lineno > call.lineno]
+    return bool(after) and isinstance(after[-1], (ast.Return, ast.Raise))
+
+
 def drained_before_wait(ctx: Context, call: ast.Call) -> bool:
     """``proc.wait()`` after ``proc.stdout`` was read to the end: the child has closed its output, so the wait
     returns with it (``for line in proc.stdout``, ``iter(proc.stdout.readline, b"")``, ``proc.stdout.read()``)."""
@@ -937,6 +1021,8 @@ def branch_no_caller_takes(ctx: Context, node: ast.Call) -> str | None:
     if not needed:
         return None
     parameter = needed[0]
+    if _flag_default(fn, parameter):
+        return None  # ``tls=False``: a caller's value may be false as well, and take the branch
     positional = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
     if fn.class_name and positional and positional[0] in ("self", "cls"):
         positional = positional[1:]
@@ -956,6 +1042,17 @@ def branch_no_caller_takes(ctx: Context, node: ast.Call) -> str | None:
         value = next((k.value for k in call.keywords if k.arg == parameter), None)
         if value is None and index is not None and len(call.args) > index:
             value = call.args[index]
-        if value is None or _is_none(value):
+        if value is None or _is_none(value) or (isinstance(value, ast.Constant) and not value.value):
             return None
     return parameter
+
+
+def _flag_default(fn: FunctionInfo, parameter: str) -> bool:
+    """The parameter defaults to a false constant other than None (``tls=False``, ``retries=0``): a flag."""
+    args = fn.node.args
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    return any(
+        a.arg == parameter and isinstance(d, ast.Constant) and d.value is not None and not d.value for a, d in pairs
+    )

@@ -387,10 +387,11 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
     return found
 
 
-#: Values only the server can make: random session ids, and tokens it signs (a JWT, an itsdangerous token).
+#: Values only the server can make: random session ids, and tokens it signs (a JWT, an itsdangerous token,
+#: Tornado's ``create_signed_value``).
 _RANDOM_TOKEN = re.compile(
     r"token_urlsafe|token_hex|token_bytes|uuid4|urandom|randbits|getrandbits"
-    r"|jwt\.encode|create_(access|refresh)_token|(encode|generate)_auth_token"
+    r"|jwt\.encode|create_(access|refresh)_token|(encode|generate)_auth_token|create_signed_value"
 )
 
 

@@ -198,7 +198,8 @@ def console_scripts(project: Project) -> dict[str, ConsoleScript]:
                 and "=" in node.value
                 and ":" in node.value
             ):
-                specs.append((node.value, "setup.py entry_points"))
+                # one spec, or the ini-style text (``"""[console_scripts]\n app = pkg.cli:main"""``)
+                specs.extend((line, "setup.py entry_points") for line in node.value.splitlines() if "=" in line)
     for text, label in _metadata_files(project):
         specs.extend((line, label) for line in _script_lines(text, label))
     found: dict[str, ConsoleScript] = {}
@@ -268,6 +269,43 @@ def entry_point_of(project: Project, fn: FunctionInfo | None) -> ConsoleScript |
                 if qualified in scripts:
                     return scripts[qualified]
     return None
+
+
+def entry_point_reaching(project: Project, fn: FunctionInfo | None) -> tuple[ConsoleScript, list[str]] | None:
+    """The console script whose function runs ``fn``, directly or through the calls it makes (``main()`` ->
+    the subcommand handler it dispatches to -> ``start()``), with that chain of qualified names."""
+    if fn is None:
+        return None
+    from flask_doctor.static.facts.flows import callers  # noqa: PLC0415 (flows imports the request facts)
+
+    for context in ("main", "cli"):  # the model's chains also follow dispatch (``args.func(args)``)
+        chain = project.chain(fn.qualname, context) if context in fn.contexts else []
+        entry = entry_point_of(project, project.functions.get(chain[0])) if chain else None
+        if entry is not None:
+            return entry, chain
+    calling = callers(project)
+    seen = {fn.qualname}
+    frontier: list[tuple[FunctionInfo, list[str]]] = [(fn, [fn.qualname])]
+    for _depth in range(6):
+        following: list[tuple[FunctionInfo, list[str]]] = []
+        for current, chain in frontier:
+            entry = entry_point_of(project, current)
+            if entry is not None:
+                return entry, chain
+            for _call, caller in calling.get(current.qualname, ()):
+                if caller.qualname not in seen and not is_test_path(caller.module.path):
+                    seen.add(caller.qualname)
+                    following.append((caller, [caller.qualname, *chain]))
+        frontier = following
+    return None
+
+
+def serves_with_production_server(project: Project) -> bool:
+    """A deploy file runs a production server (gunicorn, uWSGI...), or the code starts one (``waitress.serve``)."""
+    deploy = project.deploy
+    if deploy is not None and any(c.server in _PRODUCTION_HTTP_SERVERS for c in deploy.commands):
+        return True
+    return any(site.name in PRODUCTION_SERVERS for site in project.calls)
 
 
 @project_fact
@@ -518,6 +556,7 @@ __all__ = [
     "dev_only_function",
     "dev_server_calls",
     "entry_point_of",
+    "entry_point_reaching",
     "imported_module_names",
     "imports_package",
     "launcher_script",
@@ -525,6 +564,7 @@ __all__ = [
     "receiver_kind",
     "run_options",
     "served_in_code",
+    "serves_with_production_server",
     "script_module",
     "single_process_entry",
     "web_process",

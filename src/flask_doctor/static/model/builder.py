@@ -791,7 +791,7 @@ def _job_decorators(project: Project) -> None:
             if decorator is None or decorator is fn:
                 continue
             if decorator.qualname not in kinds:
-                kinds[decorator.qualname] = _job_kind(decorator)
+                kinds[decorator.qualname] = _job_kind(project, decorator)
             kind = kinds[decorator.qualname]
             if kind is not None:
                 fn.roles.add("task")
@@ -799,10 +799,13 @@ def _job_decorators(project: Project) -> None:
                     project.enqueued[fn.qualname] = decorator.qualname
 
 
-def _job_kind(decorator: FunctionInfo) -> str | None:
+def _job_kind(project: Project, decorator: FunctionInfo, seen: frozenset[str] = frozenset()) -> str | None:
     """ "enqueue" when the decorator's code queues the function, "task" when it registers it with a job
-    framework, None when it does neither."""
+    framework, None when it does neither. A decorator factory that hands over to another project decorator
+    (``def job(name): return task(name=name, base=JobTask)`` with ``task`` returning ``celery.task(...)``) is
+    what that one is."""
     kind = None
+    seen = seen | {decorator.qualname}
     for node in ast.walk(decorator.node):
         if isinstance(node, ast.Call):
             name = dotted(node.func) or ""
@@ -812,6 +815,12 @@ def _job_kind(decorator: FunctionInfo) -> str | None:
             qualified = decorator.imports.qualify(name) or ""
             if qualified in TASK_DECORATORS or (last in TASK_MAKING_CALLS and "." in name):
                 kind = "task"
+            elif kind is None and last in TASK_MAKING_CALLS and len(seen) < 4:
+                inner = project.resolve_function(name, decorator, decorator.module)
+                if inner is not None and inner.qualname not in seen:
+                    kind = _job_kind(project, inner, seen)
+                    if kind == "enqueue":
+                        return kind
     return kind
 
 

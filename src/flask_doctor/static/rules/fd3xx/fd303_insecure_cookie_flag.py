@@ -175,6 +175,27 @@ class InsecureCookieFlag(Rule):
             """,
             message="HttpOnly",
         ),
+        # a login cookie holding a value the server signs, marked Secure but readable by scripts
+        Invalid(
+            """
+            from flask import Flask, g, jsonify, make_response, request
+            from tornado.web import create_signed_value, decode_signed_value
+            app = Flask(__name__)
+
+            @app.post("/json/login")
+            def json_login():
+                response = make_response(jsonify({"message": "OK"}))
+                signed = create_signed_value(app.config["COOKIE_SECRET"], "console", request.json["username"])
+                response.set_cookie("console", signed.decode(), secure=True)  # expect
+                return response
+
+            @app.before_request
+            def load_user():
+                if "console" in request.cookies:
+                    g.user = decode_signed_value(app.config["COOKIE_SECRET"], "console", request.cookies["console"])
+            """,
+            message="without HttpOnly, SameSite",
+        ),
         Invalid(
             """
             from flask import Flask

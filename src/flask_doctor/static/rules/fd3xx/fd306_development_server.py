@@ -7,14 +7,16 @@ import ast
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.devserver import (
     ALL_INTERFACES,
+    ConsoleScript,
     allows_unsafe_werkzeug,
     call_kind,
     call_text,
     debug_flag_branch,
     dev_only_function,
-    entry_point_of,
+    entry_point_reaching,
     launcher_script,
     run_options,
+    serves_with_production_server,
 )
 from flask_doctor.static.rules.base import Context, FixExample, Invalid, Rule, Valid
 
@@ -28,7 +30,13 @@ class DevelopmentServer(Rule):
     `app.run(debug=True)` in the function a console script runs (declared in
     `pyproject.toml` `[project.scripts]`, `setup.cfg` `console_scripts` or
     `setup.py` `entry_points`, or a command of the click group it names):
-    that installed command is how users start the app. Inside a main block
+    that installed command is how users start the app. The same command
+    serving with `app.run(host="0.0.0.0")` without debug, in its function or
+    one it calls (`main()` -> the subcommand handler -> `start()`), is a
+    warning when nothing in the project names a production server: the
+    product's only server is the development one, open to the network. Bound
+    to localhost (`app.run()`) it is a desktop tool's server and is not
+    reported. Inside a main block
     or a development script `app.run(debug=True)` is a note (which says so
     when it also listens on `0.0.0.0`); under an explicit flag
     (`if args.debug:`) it is not reported. `socketio.run(app,
@@ -141,6 +149,27 @@ class DevelopmentServer(Rule):
             """,
             files={"shop/__init__.py": "from flask import Flask\napp = Flask(__name__)\n"},
         ),
+        # the installed command serves on localhost (a desktop tool), or with waitress when exposed
+        Valid(
+            """
+            import waitress
+            from flask import Flask
+            app = Flask(__name__)
+
+            def main():
+                app.run(port=5000)
+
+            def serve_public():
+                waitress.serve(app, host="0.0.0.0", port=8080)
+            """,
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='viewer', entry_points={'console_scripts': ['viewer = app:main', 'viewer-public = "
+                    "app:serve_public']})\n"
+                ),
+            },
+        ),
         # the web command serves with gunicorn; `--debug` is the operator's explicit opt-in
         Valid(
             """
@@ -164,6 +193,34 @@ class DevelopmentServer(Rule):
             app.run(host="0.0.0.0", port=8000)  # expect
             """,
             message="imported",
+        ),
+        # the installed `archive` command's `replay` subcommand serves with the development server on 0.0.0.0
+        Invalid(
+            """
+            import argparse
+            from flask import Flask
+            app = Flask(__name__)
+
+            def start(index, port=5000):
+                app.config["INDEX"] = index
+                app.run(host="0.0.0.0", port=port)  # expect
+
+            def check_args_replay(args):
+                start(args.index, port=args.port)
+
+            def main():
+                parser = argparse.ArgumentParser()
+                parser.add_argument("index")
+                parser.add_argument("--port", type=int, default=5000)
+                check_args_replay(parser.parse_args())
+            """,
+            message="installed `archive` command serves the app",
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='archive', entry_points='''\n[console_scripts]\n    archive = app:main\n''')\n"
+                ),
+            },
         ),
         # the installed `notes` command is how users start the app, debugger included
         Invalid(
@@ -212,6 +269,32 @@ class DevelopmentServer(Rule):
         ),
     )
 
+    def _installed_server(
+        self, node: ast.Call, ctx: Context, text: str, host: str, entry: ConsoleScript, chain: list[str]
+    ) -> None:
+        """``app.run(host="0.0.0.0")`` is how the installed command serves, and nothing names another server."""
+        if ctx.in_main or serves_with_production_server(ctx.project):
+            return  # a main block's own call, or the project serves with a production server elsewhere
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{text}` is how the installed `{entry.name}` command serves the app ({entry.declared_in}): "
+                f"Werkzeug's development server, listening on `{host or 'every interface'}`, is its only server; "
+                "it is not built for production traffic or exposure (no worker management, not hardened)",
+                hint="Serve with a production WSGI server from the same command (waitress.serve(app, host=..., "
+                "port=...) keeps the one-command start), or bind 127.0.0.1 behind a reverse proxy.",
+                evidence=self._chain_evidence(ctx, entry.name, chain),
+                severity=min(Severity.WARNING, self.effective_severity),
+            )
+        )
+
+    @staticmethod
+    def _chain_evidence(ctx: Context, name: str, chain: list[str]) -> list[Evidence]:
+        if ctx.function is None:
+            return []
+        path = " → ".join(f"`{ctx.project.display(q)}`" for q in chain)
+        return [Evidence(f"console script `{name}` runs {path}", ctx.function.location)]
+
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         func = node.func
         if not (isinstance(func, ast.Attribute) and func.attr == "run"):
@@ -254,10 +337,13 @@ class DevelopmentServer(Rule):
                 )
             )
             return
+        reached = entry_point_reaching(ctx.project, ctx.function)
         if not debug:
+            if reached is not None and kind == "flask" and host in ALL_INTERFACES and host is not None:
+                self._installed_server(node, ctx, text, host, *reached)
             return
-        entry = entry_point_of(ctx.project, ctx.function)
-        if entry is not None:
+        if reached is not None:
+            entry, chain = reached
             ctx.report(
                 self.finding(
                     ctx.location(node),
@@ -266,9 +352,7 @@ class DevelopmentServer(Rule):
                     "Python for anyone who can trigger an error page",
                     hint="Drop debug=True from the entry point (read it from an opt-in flag) and serve with a WSGI "
                     "server (waitress.serve(app) keeps a one-command start).",
-                    evidence=[Evidence(f"console script `{entry.name}` -> `{entry.target}`", ctx.function.location)]
-                    if ctx.function is not None
-                    else [],
+                    evidence=self._chain_evidence(ctx, entry.name, chain),
                 )
             )
             return

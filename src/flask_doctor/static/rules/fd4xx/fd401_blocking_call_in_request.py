@@ -20,6 +20,7 @@ from flask_doctor.static.facts.calls import (
     in_request_code,
     in_retry_backoff,
     path_doubt,
+    pause_before_failure,
     quick_command,
     sleep_seconds,
 )
@@ -59,7 +60,10 @@ class BlockingCallInRequest(Rule):
 
     Not reported either: a sleep in an `except` handler or a loop over
     failures, which backs off between retries after something failed (that
-    is how a retry should wait).
+    is how a retry should wait). A sleep in an `except` handler that then
+    returns or raises, with no loop around it, retries nothing: it delays
+    the failure's answer (a failed login slowed down) and is reported like
+    any other pause.
 
     A deliberate bounded wait is a note, not a warning: a retry loop with a
     fixed count whose sleeps add up to 30 s or less (`for attempt in
@@ -254,6 +258,28 @@ class BlockingCallInRequest(Rule):
             """,
             message="a fixed 1 s pause",
         ),
+        # the failed login is caught and answered after a pause: nothing is retried, the worker just waits
+        Invalid(
+            """
+            from time import sleep
+            from flask import Flask, jsonify, make_response, request
+            app = Flask(__name__)
+
+            class WrongPassword(Exception):
+                pass
+
+            @app.post("/json/login")
+            def json_login():
+                try:
+                    user = authenticate(request.json["username"], request.json["password"])
+                except WrongPassword:
+                    response = make_response(jsonify({"error": "Wrong username/password."}), 401)
+                    sleep(1)  # expect
+                    return response
+                return jsonify({"user": user})
+            """,
+            message="a fixed 1 s pause",
+        ),
         Invalid(
             """
             import subprocess
@@ -398,7 +424,7 @@ class BlockingCallInRequest(Rule):
         loop = enclosing_loop(ctx)
         message = f"`{ast.unparse(node)}` in {describe_where(ctx, REQUEST)} holds the worker while it sleeps"
         evidence = list(ctx.chain_evidence(REQUEST))
-        if in_retry_backoff(ctx):
+        if in_retry_backoff(ctx) and not pause_before_failure(ctx, node):
             return  # a back-off between retries after a failure: how a retry should wait
         if node.args and self._client_chosen(ctx, node.args[0]):
             doubt: str | None = "the client chooses the delay, so the endpoint is made to wait; cap it"

@@ -1,5 +1,5 @@
-"""FD402 http-call-without-timeout: Outgoing HTTP call (requests/urllib) without a timeout can hang a worker
-for ever."""
+"""FD402 http-call-without-timeout: Outgoing HTTP call (requests/urllib) or mail/socket client without a timeout
+can hang a worker for ever."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import ast
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts.calls import (
     HTTP_LAST_NAMES,
+    SOCKET_CLIENT_LAST_NAMES,
     branch_no_caller_takes,
     classify_http_call,
+    classify_socket_client,
     client_library,
     describe_where,
     only_tests_call,
@@ -26,11 +28,17 @@ class HttpCallWithoutTimeout(Rule):
     Finds outgoing HTTP calls that can wait for ever: `requests.get/post/...`
     and `requests.Session` methods without `timeout=`,
     `urllib.request.urlopen` without a timeout, and any of these or httpx
-    with an explicit `timeout=None`.
+    with an explicit `timeout=None`. The standard library's other network
+    clients block the same way when a request or a job opens them without a
+    timeout: `smtplib.SMTP`/`SMTP_SSL`, `ftplib.FTP`, `imaplib.IMAP4`,
+    `poplib.POP3`, `telnetlib.Telnet`, `http.client.HTTPConnection` and
+    `socket.create_connection` (sending mail from a view is the common one).
 
     ## Why is this bad?
-    requests and urllib have **no default timeout**: if the other side
-    accepts the connection and never answers, the call blocks for ever. In
+    requests and urllib have **no default timeout**, and neither have the
+    standard library's socket clients (the socket default is none): if the
+    other side accepts the connection and never answers, the call blocks
+    for ever. In
     a view that worker is lost until gunicorn kills it; in a Celery task
     the worker process hangs and the queue stops draining. The requests
     docs say nearly all production code should pass a timeout.
@@ -39,7 +47,9 @@ class HttpCallWithoutTimeout(Rule):
     seconds), calls that pass a timeout (keyword, or positionally where the
     API allows), calls with `**kwargs` (the timeout may be in them),
     sessions of a project subclass that overrides `request`/`send`,
-    `urlopen` when the project calls `socket.setdefaulttimeout`, test code,
+    `urlopen` and the socket clients when the project calls
+    `socket.setdefaulttimeout`, a socket client no request or job reaches,
+    test code,
     examples, docs and scripts, and code only CLI commands reach: a person
     runs those and sees the hang. Nor are the methods of a client library
     the project ships for other programs (a `*_client.py` module or a
@@ -97,7 +107,7 @@ class HttpCallWithoutTimeout(Rule):
     name = "http-call-without-timeout"
     severity = Severity.WARNING
     catalog = ("S04", "S17")
-    summary = "Outgoing HTTP call (requests/urllib) without a timeout can hang a worker for ever."
+    summary = "Outgoing HTTP call (requests/urllib) or mail/socket client without a timeout can hang a worker for ever."
     fix_safety = "safe"
     FIX_EXAMPLE = FixExample(
         before="""
@@ -127,7 +137,7 @@ class HttpCallWithoutTimeout(Rule):
             """,
     )
 
-    call_names = HTTP_LAST_NAMES
+    call_names = HTTP_LAST_NAMES | SOCKET_CLIENT_LAST_NAMES
 
     VALID = (
         Valid("""
@@ -204,6 +214,43 @@ class HttpCallWithoutTimeout(Rule):
             """,
             },
         ),
+        # Mail sent with a timeout from a view, and a mail helper only a command line tool uses.
+        Valid("""
+            import smtplib
+            import click
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/contact")
+            def contact():
+                with smtplib.SMTP("mail.example", 25, timeout=10) as smtp:
+                    smtp.sendmail("site@example", ["team@example"], request.form["message"])
+                return "sent"
+
+            @click.command()
+            def mail_report():
+                with smtplib.SMTP("mail.example") as smtp:
+                    smtp.sendmail("site@example", ["team@example"], "report")
+            """),
+        # A wrapper that forwards **kwargs, and the caller passes a timeout; a session that sets its own default.
+        Valid("""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            class DefaultTimeoutSession(requests.Session):
+                def request(self, method, url, **kwargs):
+                    kwargs.setdefault("timeout", 10)
+                    return super().request(method, url, **kwargs)
+
+            def fetch(url, **kwargs):
+                return requests.get(url, **kwargs)
+
+            @app.get("/status")
+            def status():
+                DefaultTimeoutSession().get("https://status.example")
+                return fetch("https://status.example/api", timeout=5).json()
+            """),
         # A DELETE helper whose bare branch runs only without headers, and every caller passes them.
         Valid("""
             import requests
@@ -259,6 +306,104 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # The settings page's test e-mail opens an SMTP connection with no timeout inside the request.
+        Invalid(
+            """
+            from smtplib import SMTP
+            from flask import Flask, current_app, jsonify, request
+            app = Flask(__name__)
+
+            def send_mail(host, port, content, emails):
+                smtp = SMTP(host, port)  # expect
+                smtp.sendmail("console@example", emails, content)
+                smtp.quit()
+
+            @app.post("/json/test_email")
+            def post_test_email():
+                conf = current_app.config
+                send_mail(conf["SMTP_HOST"], conf["SMTP_PORT"], "test", request.json["email"])
+                return jsonify({"message": "OK"})
+            """,
+            message="`SMTP(...)` in `send_mail` (request path: view `post_test_email` → `send_mail`) has no timeout: if",
+        ),
+        # `tls=False` is a flag: the view passes the operator's setting, which may be false, so both branches run
+        Invalid(
+            """
+            from smtplib import SMTP, SMTP_SSL
+            from flask import Flask, current_app, request
+            app = Flask(__name__)
+
+            def send_mail(host, port, content, emails, tls=False):
+                if tls:
+                    smtp = SMTP_SSL(host, port)  # expect
+                else:
+                    smtp = SMTP(host, port)  # expect
+                smtp.sendmail("console@example", emails, content)
+
+            @app.post("/json/test_email")
+            def post_test_email():
+                conf = current_app.config
+                send_mail(conf["SMTP_HOST"], conf["SMTP_PORT"], "test", request.json["email"], conf["SMTP_TLS"])
+                return "ok"
+            """,
+            message="depending on argument `tls`",
+        ),
+        # A wrapper passes its own **kwargs on and no caller puts a timeout in them; its session subclass
+        # overrides `send` to check addresses, not to set a timeout.
+        Invalid(
+            """
+            import requests
+            from flask import Flask
+            from guarded import GuardedSession
+            app = Flask(__name__)
+
+            class Catalog:
+                def __init__(self):
+                    self.session = GuardedSession()
+
+                def fetch(self, url, **kwargs):
+                    kwargs["verify"] = kwargs.get("verify", True)
+                    return self.session.get(url, **kwargs)  # expect
+
+                def api(self, **kwargs):
+                    return requests.request("GET", "https://catalog.example/api", **kwargs)  # expect
+
+            @app.get("/catalog")
+            def catalog():
+                remote = Catalog()
+                return {"a": remote.fetch("https://catalog.example/a").json(), "b": remote.api(params={"q": 1}).json()}
+            """,
+            message="has no timeout",
+            files={
+                "guarded.py": """
+            import requests
+
+            class GuardedSession(requests.Session):
+                def send(self, request, **kwargs):
+                    check_address(request.url)
+                    return super().send(request, **kwargs)
+            """
+            },
+        ),
+        # The project's `job` decorator hands over to its `task` decorator, which registers with Celery.
+        Invalid(
+            """
+            import requests
+            from celery import Celery
+            celery = Celery()
+
+            def task(*args, **kwargs):
+                return celery.task(*args, **kwargs)
+
+            def job(name, **kwargs):
+                return task(name=name, bind=True, **kwargs)
+
+            @job("compute-site-metrics")
+            def compute_site_metrics(self):
+                return requests.get("https://metrics.example/site").json()  # expect
+            """,
+            message="task `compute_site_metrics`",
+        ),
         # The same helper, but one view leaves the headers out: its request takes the bare branch.
         Invalid(
             """
@@ -592,12 +737,14 @@ class HttpCallWithoutTimeout(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if ctx.is_test_code():
             return
-        http = classify_http_call(ctx, node)
+        http = classify_http_call(ctx, node) or classify_socket_client(ctx, node)
         if http is None or http.problem is None:
             return
         if role_of(ctx.project, ctx.module) is not FileRole.APPLICATION or ctx.in_cli_only:
             return  # an example, a script or a command: a person runs it and sees it hang
         hot = ctx.in_request or ctx.in_job
+        if not hot and http.library not in ("requests", "httpx", "urllib"):
+            return  # a mail or socket client no request or job is shown to reach: nothing shows a worker waiting
         if not hot and only_tests_call(ctx):
             return  # the app uses its class or module, but only the test suite calls it
         if not hot and client_library(ctx):
