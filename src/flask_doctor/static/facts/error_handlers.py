@@ -502,6 +502,69 @@ def _returns_normally(project: Project, fn: FunctionInfo, call: ast.Call, depth:
     return _falls_through(project, callee, callee.node.body, depth + 1) is not None
 
 
+#: Calls whose result is the text of the exception being handled.
+_TRACEBACK_TEXT = frozenset({"traceback.format_exc", "traceback.format_exception"})
+
+
+def exception_text(expr: ast.expr, param: str) -> bool:
+    """``expr`` carries the handled exception's text: ``str(e)``, ``repr(e)``, ``f"...{e}"``, ``e.args``,
+    ``"%s" % e``/``"{}".format(e)`` or ``traceback.format_exc()``."""
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Call):
+            name = dotted(node.func) or ""
+            if name in ("str", "repr") and node.args and _names(node.args[0], param):
+                return True
+            if name in _TRACEBACK_TEXT or name.endswith(".format") and any(_names(a, param) for a in node.args):
+                return True
+        elif isinstance(node, ast.FormattedValue) and _names(node.value, param):
+            return True
+        elif isinstance(node, ast.Attribute) and node.attr == "args" and _names(node.value, param):
+            return True
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _names(node.right, param):
+            return True
+    return False
+
+
+def _names(expr: ast.expr, param: str) -> bool:
+    """``expr`` is the parameter itself (or a tuple holding it)."""
+    if isinstance(expr, ast.Tuple):
+        return any(_names(e, param) for e in expr.elts)
+    return isinstance(expr, ast.Name) and expr.id == param
+
+
+def generic_text(expr: ast.expr) -> bool:
+    """A fixed message: a string literal, or a translation call on one (``_("Something went wrong")``)."""
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, str)
+    if isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords:
+        return isinstance(expr.args[0], ast.Constant) and isinstance(expr.args[0].value, str)
+    return False
+
+
+def debug_polarity(test: ast.expr) -> bool | None:
+    """True for a test that holds in debug mode (``app.debug``, ``config["DEBUG"]``), False for its negation
+    (``not app.debug``), None for a test that is not about the debug flag alone."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = debug_polarity(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.Attribute) and test.attr.lower() == "debug":
+        return True
+    if isinstance(test, ast.Name) and test.id.lower() == "debug":
+        return True
+    if isinstance(test, ast.Subscript) and isinstance(test.slice, ast.Constant) and test.slice.value == "DEBUG":
+        return True
+    if (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Attribute)
+        and test.func.attr == "get"
+        and test.args
+        and isinstance(test.args[0], ast.Constant)
+        and test.args[0].value == "DEBUG"
+    ):
+        return True
+    return None
+
+
 def empty_args_read(fn: FunctionInfo, param: str | None) -> ast.Subscript | None:
     """``e.args[0]`` outside any guard: an ``HTTPException`` (and the ``InternalServerError`` Flask wraps an
     unhandled error in) carries no ``args``, so the read raises ``IndexError`` inside the handler."""

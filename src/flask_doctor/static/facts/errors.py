@@ -56,6 +56,8 @@ RESPONSE_BUILDERS = {
     "flask_themes.render_theme_template",
 }
 MAKE_RESPONSE = {"flask.make_response", "flask.helpers.make_response"}
+#: ``jsonify(*args, **kwargs)``: serialises its positional or its keyword arguments (TypeError for both).
+JSONIFY = {"flask.jsonify", "flask.json.jsonify"}
 RESPONSE_CLASSES = {
     "flask.Response",
     "flask.wrappers.Response",

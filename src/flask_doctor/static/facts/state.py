@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import ImportTable, dotted
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
-    from flask_doctor.static.model import Project
+    from flask_doctor.static.model import FunctionInfo, Project
 
 #: Methods that add entries to a list, set, dict or deque.
 GROWING_METHODS = frozenset({"append", "extend", "add", "update", "setdefault", "insert", "appendleft", "extendleft"})
@@ -205,7 +206,142 @@ def immortal_kind(value: ast.expr) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class SharedSelf:
+    """The instance a function's ``self`` names is the one every request shares.
+
+    A route, hook or error handler defined as a closure inside a method
+    (``@self.app.route("/")`` in ``define_routes(self)``) captures that
+    method's ``self``: the instance is built once at set-up and every request
+    to the route runs on it, in the worker's threads at the same time.  The
+    methods the closures call as ``self.m(...)`` (and theirs, and the
+    closures inside them) run on the same instance.
+    """
+
+    name: str  # how the function names the instance (``self``)
+    class_qual: str  # the class of the instance the closures capture
+    setup: FunctionInfo  # the method that defines the closures
+    view: FunctionInfo  # the closure request code enters by
+
+
+#: Roles of functions Flask calls for a request.
+_REQUEST_ROLES = frozenset({"view", "hook", "error_handler"})
+
+
+@project_fact
+def route_serving_selves(project: Project) -> dict[str, SharedSelf]:
+    """Functions (by qualname) whose ``self`` is an instance request closures capture (:class:`SharedSelf`)."""
+    nested: dict[str, list[FunctionInfo]] = {}
+    for fn in project.functions.values():
+        if fn.parent is not None:
+            nested.setdefault(fn.parent.qualname, []).append(fn)
+    found: dict[str, SharedSelf] = {}
+    queue: list[tuple[FunctionInfo, SharedSelf]] = []
+    for fn in project.functions.values():
+        if not fn.roles & _REQUEST_ROLES or fn.parent is None or is_test_path(fn.module.path):
+            continue
+        shared = _captured_self(fn)
+        if shared is not None:
+            queue.append((fn, shared))
+    while queue:
+        fn, shared = queue.pop()
+        if fn.qualname in found:
+            continue
+        found[fn.qualname] = shared
+        for inner in nested.get(fn.qualname, ()):
+            if shared.name not in inner.local_names:  # a closure of a reached function sees the same ``self``
+                queue.append((inner, shared))
+        for _name, call in fn.calls:
+            func = call.func
+            if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+                continue
+            if func.value.id != shared.name:
+                continue
+            method = _method_of(project, shared.class_qual, func.attr)
+            own = _self_name(method) if method is not None else None
+            if method is not None and own is not None:
+                queue.append((method, SharedSelf(own, shared.class_qual, shared.setup, shared.view)))
+    return found
+
+
+def _captured_self(fn: FunctionInfo) -> SharedSelf | None:
+    """The ``self`` of the method a request closure is defined in, when no function in between rebinds it."""
+    probe = fn.parent
+    inner = [fn]
+    while probe is not None and not probe.class_name:
+        inner.append(probe)
+        probe = probe.parent
+    if probe is None:
+        return None
+    name = _self_name(probe)
+    if name is None or any(name in f.local_names for f in inner):
+        return None
+    class_qual = probe.qualname.rsplit(".", 1)[0]
+    return SharedSelf(name, class_qual, probe, fn)
+
+
+def _self_name(method: FunctionInfo) -> str | None:
+    """The first parameter of an instance method (None for static and class methods)."""
+    if not method.class_name or any(dotted(d) in ("staticmethod", "classmethod") for d in method.node.decorator_list):
+        return None
+    args = method.node.args.posonlyargs + method.node.args.args
+    return args[0].arg if args else None
+
+
+def _method_of(project: Project, class_qual: str, name: str) -> FunctionInfo | None:
+    """The method ``name`` an instance of ``class_qual`` runs (its own, or the first base's that defines it)."""
+    for current in project.lineage(class_qual):
+        cls = project.classes.get(current)
+        if cls is not None and name in cls.methods:
+            return cls.methods[name]
+    return None
+
+
+def numeric_attribute(project: Project, class_qual: str, attr: str) -> bool:
+    """An instance of ``class_qual`` starts ``attr`` as a number (``self.attr = 0`` in a method of the class or
+    of a base, or ``attr = 0`` in a class body): a counter, not a list or a string ``+=`` extends."""
+    for current in project.lineage(class_qual):
+        cls = project.classes.get(current)
+        if cls is None:
+            continue
+        for stmt in cls.node.body:
+            targets = (
+                stmt.targets
+                if isinstance(stmt, ast.Assign)
+                else [stmt.target]
+                if isinstance(stmt, ast.AnnAssign)
+                else []
+            )
+            value = getattr(stmt, "value", None)
+            if (
+                value is not None
+                and _is_number(value)
+                and any(isinstance(t, ast.Name) and t.id == attr for t in targets)
+            ):
+                return True
+        for method in cls.methods.values():
+            own = _self_name(method)
+            if own is None:
+                continue
+            for node in ast.walk(method.node):
+                if not (isinstance(node, ast.Assign) and _is_number(node.value)):
+                    continue
+                for t in node.targets:
+                    if isinstance(t, ast.Attribute) and t.attr == attr and dotted(t.value) == own:
+                        return True
+    return False
+
+
+def _is_number(value: ast.expr) -> bool:
+    return (
+        isinstance(value, ast.Constant) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool)
+    )
+
+
 __all__ = [
+    "SharedSelf",
+    "numeric_attribute",
+    "route_serving_selves",
     "filled_once",
     "keyed_by_user",
     "login_flow",

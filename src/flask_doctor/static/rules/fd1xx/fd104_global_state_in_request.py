@@ -1,4 +1,4 @@
-"""FD104 global-state-in-request: Request code assigns a module global (lost updates, one user's data in another request)."""
+"""FD104 global-state-in-request: Request code assigns a module global or counts on an instance every request shares (lost updates, another request's data)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import ast
 
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.calls import cooperative
-from flask_doctor.static.facts.state import in_request_code, module_container_for
+from flask_doctor.static.facts.server import socketio_uses
+from flask_doctor.static.facts.state import (
+    SharedSelf,
+    in_request_code,
+    module_container_for,
+    numeric_attribute,
+    route_serving_selves,
+)
 from flask_doctor.static.facts.taint import request_derived
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
@@ -25,7 +32,10 @@ class GlobalStateInRequest(Rule):
     Finds request code that assigns module globals (`global counter;
     counter += 1` or `counter = counter + 1`, `global current_user;
     current_user = ...`) or updates a module-level dict in place
-    (`STATS["hits"] += 1`, `COUNTS[k] = COUNTS.get(k, 0) + 1`).
+    (`STATS["hits"] += 1`, `COUNTS[k] = COUNTS.get(k, 0) + 1`), and request
+    code that counts with `self.n += 1` on the instance whose routes are
+    closures over `self` (`@self.app.route(...)` inside `define_routes(self)`):
+    that instance is built once and every request runs on it.
 
     ## Why is this bad?
     A worker serves many requests at once with threads or greenlets, and a
@@ -34,7 +44,10 @@ class GlobalStateInRequest(Rule):
     the current user in `before_request` is read by *another* request
     running in the same process, which then acts as the wrong user.
     Assigning globals at import time, in CLI commands or in
-    `if __name__ == "__main__":` blocks is fine and not reported.
+    `if __name__ == "__main__":` blocks is fine and not reported. Neither is
+    `self.n += 1` on a per-request object (a `MethodView` builds one per
+    request), an update taken under a lock, a list or string `+=`, or
+    counting on greenlets (gevent/eventlet switch only at I/O).
 
     ## Example
     ```python
@@ -66,7 +79,7 @@ class GlobalStateInRequest(Rule):
     name = "global-state-in-request"
     severity = Severity.WARNING
     catalog = ("S14", "S19")
-    summary = "Request code assigns a module global (lost updates, one user's data in another request)."
+    summary = "Request code assigns a module global or counts on an instance every request shares (lost updates, another request's data)."
 
     VALID = (
         Valid("""
@@ -124,8 +137,94 @@ class GlobalStateInRequest(Rule):
                 LABELS["x"] = LABELS.get("x") or "label"
                 return str(TOTALS["sum"])
             """),
+        # per-request instances (MethodView), a locked counter, a list ``+=``, a greenlet server
+        Valid("""
+            import threading
+            from flask import Flask
+            from flask.views import MethodView
+            app = Flask(__name__)
+
+            class Counter(MethodView):
+                def __init__(self):
+                    self.calls = 0
+
+                def get(self):
+                    self.calls += 1
+                    return str(self.calls)
+
+            app.add_url_rule("/c", view_func=Counter.as_view("c"))
+
+            class Share:
+                def __init__(self, app):
+                    self.app = app
+                    self.next_id = 0
+                    self.lock = threading.Lock()
+                    self.names = []
+                    self.define_routes()
+
+                def define_routes(self):
+                    @self.app.route("/download")
+                    def download():
+                        with self.lock:
+                            history_id = self.next_id
+                            self.next_id += 1
+                        self.names += ["x"]
+                        return str(history_id)
+
+            Share(app)
+            """),
+        Valid("""
+            from flask import Flask
+            from flask_socketio import SocketIO
+            app = Flask(__name__)
+            socketio = SocketIO(app, async_mode="gevent")
+
+            class Chat:
+                def __init__(self):
+                    self.next_id = 0
+                    self.define_routes()
+
+                def define_routes(self):
+                    @app.route("/")
+                    def index():
+                        self.next_id += 1
+                        return str(self.next_id)
+
+                    @socketio.on("text")
+                    def text(message):
+                        return message
+
+            Chat()
+            """),
     )
     INVALID = (
+        # the instance whose closures serve the routes is shared by every request (also in a method they call)
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+
+            class Share:
+                def __init__(self, app):
+                    self.app = app
+                    self.next_id = 0
+                    self.define_routes()
+
+                def define_routes(self):
+                    @self.app.route("/download")
+                    def download():
+                        history_id = self.next_id
+                        self.next_id += 1  # expect
+                        return self.render(history_id)
+
+                def render(self, history_id):
+                    self.next_id = self.next_id + 1  # expect
+                    return str(history_id)
+
+            Share(app)
+            """,
+            message="two requests get the same number",
+        ),
         Invalid(
             """
             from flask import Flask
@@ -218,9 +317,16 @@ class GlobalStateInRequest(Rule):
 
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
         """``COUNTS[k] = COUNTS.get(k, 0) + 1``: the same read-modify-write as ``+=``, written the long way."""
-        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Subscript):
+        if len(node.targets) != 1:
             return
         target = node.targets[0]
+        if isinstance(target, ast.Attribute):
+            name = dotted(target)
+            if name and _reads_itself_dotted(name, node.value):
+                self._shared_attribute(node, target, node.value, ctx)
+            return
+        if not isinstance(target, ast.Subscript):
+            return
         name = dotted(target.value)
         if name and _reads_entry(name, target.slice, node.value):
             self._in_place(node, target, ctx)
@@ -229,6 +335,39 @@ class GlobalStateInRequest(Rule):
         """``STATS["hits"] += 1`` on a module-level dict: a read-modify-write without ``global``."""
         if isinstance(node.target, ast.Subscript):
             self._in_place(node, node.target, ctx)
+        elif isinstance(node.target, ast.Attribute) and isinstance(node.op, (ast.Add, ast.Sub)):
+            self._shared_attribute(node, node.target, node.value, ctx)
+
+    def _shared_attribute(
+        self, node: ast.AugAssign | ast.Assign, target: ast.Attribute, value: ast.expr, ctx: Context
+    ) -> None:
+        """``self.count += 1`` where ``self`` is the instance whose closures serve the routes."""
+        if not in_request_code(ctx) or ctx.function is None or not isinstance(target.value, ast.Name):
+            return
+        shared = route_serving_selves(ctx.project).get(ctx.function.qualname)
+        if shared is None or target.value.id != shared.name:
+            return
+        number = isinstance(value, ast.Constant) and isinstance(value.value, (int, float))
+        if not number and not numeric_attribute(ctx.project, shared.class_qual, target.attr):
+            return  # ``self.items += [x]`` or ``self.text += s``: not a counter we can tell
+        if _under_lock(ctx) or _on_greenlets(ctx, shared):
+            return
+        cls = shared.class_qual.rsplit(".", 1)[-1]
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} updates `{target.attr}` on the `{cls}` "
+                f"instance every request shares (its routes are closures over `{shared.name}`, defined in "
+                f"`{shared.setup.display}`): two requests on the worker's threads can read the same value before "
+                f"either writes it back, so an update is lost (two requests get the same number)",
+                hint="Take a `threading.Lock` around the read and the update (or use `itertools.count()`), "
+                "or count in Redis/the database when several processes serve the app.",
+                evidence=[
+                    Evidence(f"route closure `{shared.view.name}` captures `{shared.name}`", shared.view.location),
+                    *ctx.chain_evidence(REQUEST),
+                ],
+            )
+        )
 
     def _in_place(self, node: ast.AugAssign | ast.Assign, target: ast.Subscript, ctx: Context) -> None:
         if not in_request_code(ctx) or ctx.function is None:
@@ -267,6 +406,51 @@ def _reads_itself(name: str, value: ast.expr) -> bool:
     return isinstance(value, ast.BinOp) and any(
         isinstance(side, ast.Name) and side.id == name for side in (value.left, value.right)
     )
+
+
+def _reads_itself_dotted(name: str, value: ast.expr) -> bool:
+    """``self.n + 1``: the new value of the attribute is computed from its old one."""
+    return isinstance(value, ast.BinOp) and any(
+        isinstance(side, ast.Attribute) and dotted(side) == name for side in (value.left, value.right)
+    )
+
+
+#: Words naming a lock in ``with self._lock:`` / ``with counter_mutex:``.
+_LOCK_WORDS = ("lock", "mutex", "semaphore")
+
+
+#: Flask-SocketIO servers that run requests on greenlets.
+_GREENLET_MODES = ("gevent", "gevent_uwsgi", "eventlet")
+
+
+def _on_greenlets(ctx: Context, shared: SharedSelf) -> bool:
+    """Requests run on greenlets, which only switch at I/O: nothing interrupts ``self.n += 1``.
+
+    gevent/eventlet workers or monkey-patching (:func:`cooperative`), or an
+    instance that also registers Flask-SocketIO handlers when the project's
+    SocketIO server runs on gevent/eventlet (``socketio.run`` serves its routes).
+    """
+    if cooperative(ctx.project):
+        return True
+    socket_handlers = any(
+        "socketio" in name and name.rsplit(".", 1)[-1] in ("on", "on_event", "event")
+        for fn in ctx.project.functions.values()
+        if fn.parent is shared.setup
+        for name in fn.decorators
+    )
+    return socket_handlers and any(use.async_mode in _GREENLET_MODES for use in socketio_uses(ctx.project))
+
+
+def _under_lock(ctx: Context) -> bool:
+    """The update runs inside ``with <lock>:``, or the function acquires a lock itself."""
+    for node in ctx.ancestors:
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                expr = item.context_expr.func if isinstance(item.context_expr, ast.Call) else item.context_expr
+                if any(word in (dotted(expr) or "").lower() for word in _LOCK_WORDS):
+                    return True
+    fn = ctx.function
+    return fn is not None and any(name.rsplit(".", 1)[-1] == "acquire" for name, _call in fn.calls)
 
 
 def _reads_entry(name: str, key: ast.expr, value: ast.expr) -> bool:
