@@ -728,3 +728,108 @@ def test_a_loader_handed_on_as_a_value_keeps_every_plugin_class() -> None:
     )
     # ``load`` runs without a call site that chooses: the loader keeps its edges to every plugin class
     assert ("core.loader.load", "core.neurons.shell.shell.Shell.__init__") in p.loaded_by_name
+
+
+INTERFACES = """
+    import abc
+    from flask import Flask, request
+
+    app = Flask(__name__)
+
+    class DatasetSource(abc.ABC):
+        @abc.abstractmethod
+        def to_dict(self):
+            raise NotImplementedError
+
+    class HttpSource(DatasetSource):
+        def to_dict(self):
+            return {"url": self.url}
+
+    class FileSource(DatasetSource):
+        def to_dict(self):
+            return {"path": self.path}
+
+    class TraceLocation(abc.ABC):
+        @abc.abstractmethod
+        def to_dict(self):
+            raise NotImplementedError
+
+    class TableLocation(TraceLocation):
+        def to_dict(self):
+            return {"table": self.table}
+
+    def lookup(key):
+        return request.json[key]
+
+    @app.get("/a")
+    def unknown():
+        return lookup("x").to_dict()
+
+    @app.get("/b")
+    def spelled():
+        source = lookup("source")
+        return source.to_dict()
+    """
+
+
+def test_a_method_name_unrelated_hierarchies_declare_reaches_only_the_one_the_receiver_spells() -> None:
+    p = project({"app.py": INTERFACES})
+    reached = {q for q, f in p.functions.items() if REQUEST in f.contexts and q.endswith(".to_dict")}
+    # ``lookup(...).to_dict()`` says nothing about the object: no edge; ``source.to_dict()`` is a DatasetSource's
+    assert reached == {"app.DatasetSource.to_dict", "app.HttpSource.to_dict", "app.FileSource.to_dict"}
+    assert p.via[("app.HttpSource.to_dict", REQUEST)] == "app.spelled"
+
+
+def test_a_method_name_one_hierarchy_declares_reaches_its_implementations_from_any_receiver() -> None:
+    one = INTERFACES.replace(
+        "class TableLocation(TraceLocation):\n        def to_dict(self):",
+        "class TableLocation(TraceLocation):\n        def as_dict(self):",
+    )
+    one = one.replace(
+        "class TraceLocation(abc.ABC):\n        @abc.abstractmethod\n        def to_dict(self):",
+        "class TraceLocation(abc.ABC):\n        @abc.abstractmethod\n        def as_dict(self):",
+    )
+    p = project({"app.py": one})
+    assert REQUEST in p.functions["app.HttpSource.to_dict"].contexts
+    assert p.via[("app.HttpSource.to_dict", REQUEST)] == "app.unknown"
+
+
+def test_a_receiver_spelling_two_hierarchies_class_names_alike_is_told_apart_by_their_packages() -> None:
+    files = {
+        "app.py": """
+            from flask import Flask, g
+            app = Flask(__name__)
+
+            def current_store():
+                return g.store
+
+            @app.get("/scorers")
+            def scorers():
+                tracking_store = current_store()
+                return tracking_store.list_scorers("1")
+            """,
+        "store/__init__.py": "",
+        "store/tracking/__init__.py": "",
+        "store/tracking/base.py": """
+            class AbstractStore:
+                def list_scorers(self, experiment_id):
+                    raise NotImplementedError
+
+            class SqlStore(AbstractStore):
+                def list_scorers(self, experiment_id):
+                    return [experiment_id]
+            """,
+        "scorers/__init__.py": "",
+        "scorers/registry.py": """
+            class AbstractScorerStore:
+                def list_scorers(self, experiment_id):
+                    raise NotImplementedError
+
+            class DatabricksScorerStore(AbstractScorerStore):
+                def list_scorers(self, experiment_id):
+                    return []
+            """,
+    }
+    p = project(files)
+    assert REQUEST in p.functions["store.tracking.base.SqlStore.list_scorers"].contexts
+    assert REQUEST not in p.functions["scorers.registry.DatabricksScorerStore.list_scorers"].contexts

@@ -16,7 +16,10 @@ project is built makes certain enough to act on:
   class the code does not show reaches the implementations of an *abstract*
   method of that name (``raise NotImplementedError``, ``@abstractmethod``,
   an empty body): the plugin classes of Lemur, Amundsen's preview clients,
-  calibre-web's metadata providers.  A method that one class hierarchy
+  calibre-web's metadata providers.  When unrelated hierarchies declare the
+  name (``to_dict`` of datasets, schemas, trace locations), only the one whose
+  root class the receiver's name spells, else none: a shared method name
+  alone says nothing about the object.  A method that one class hierarchy
   alone defines and overrides (``recruiter.notify_duration_exceeded()``,
   ``handler.do(...)``) reaches the base and every override; a name that
   unrelated hierarchies share reaches none of them, unless the receiver's
@@ -42,8 +45,11 @@ project is built makes certain enough to act on:
   then ``klass(...)`` builds any class of the plugin modules (including
   one-module plugin packages, ``tts/marytts/marytts.py``), and methods
   called on what such a function returns reach those classes' methods.
-  Which plugin runs is configuration: these edges are recorded in
-  ``Project.loaded_by_name`` so that rules can say so.
+  When the loader's name comes from its parameters, the call that passes
+  the name chooses (``model.pins``): ``load("neurons", "install")`` builds
+  the ``install`` neuron alone, ``load("tts", configured)`` any TTS class.
+  Which plugin runs is configuration when the code does not name it: these
+  edges are recorded in ``Project.loaded_by_name`` so that rules can say so.
 
 Every edge over-approximates in the direction the rules need: a function is
 reached *at least* where it really is.  Receivers of external types
@@ -590,8 +596,9 @@ class _FunctionWalker:
         if seen.kind == "registry" and seen.members is not None:
             return self._members_methods(seen.members, name)
         if seen.kind in (_UNKNOWN, _PROJECT_RETURN) and not name.startswith("__") and name not in GENERIC_METHODS:
-            found = list(self.index.interface.get(name, ()))
-            found += self.index.family(name, (dotted(receiver) or "").rsplit(".", 1)[-1])
+            spelled = (dotted(receiver) or "").rsplit(".", 1)[-1]
+            found = list(self.index.implementations(name, spelled))
+            found += self.index.family(name, spelled)
             if not found and "_" in name.strip("_"):
                 found += self.index.unique_methods.get(name, ())
             if len({f.qualname for f in found}) > MAX_FAMILY:

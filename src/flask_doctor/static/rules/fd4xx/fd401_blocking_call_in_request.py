@@ -238,6 +238,42 @@ class BlockingCallInRequest(Rule):
                 settle()
                 return read_meta(f"/runs/{run_id}/meta.yaml") or {}
             """),
+        # Unrelated hierarchies declare `refresh`: a call on an object the code does not type reaches neither,
+        # and `cache.refresh()` is a cache's, never the report's that sleeps.
+        Valid("""
+            import abc
+            import time
+            from flask import Flask, g
+            app = Flask(__name__)
+
+            class Cache(abc.ABC):
+                @abc.abstractmethod
+                def refresh(self):
+                    raise NotImplementedError
+
+            class RedisCache(Cache):
+                def refresh(self):
+                    return True
+
+            class Report(abc.ABC):
+                @abc.abstractmethod
+                def refresh(self):
+                    raise NotImplementedError
+
+            class SlowReport(Report):
+                def refresh(self):
+                    time.sleep(30)
+
+            def current_store():
+                return g.store
+
+            @app.post("/refresh")
+            def refresh():
+                current_store().refresh()
+                cache = current_store()
+                cache.refresh()
+                return "ok"
+            """),
         # The view names the plugin it builds: the loader builds `Install`, never the `Sleep` plugin.
         Valid(
             """
