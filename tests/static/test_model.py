@@ -593,5 +593,243 @@ def test_a_class_loaded_by_a_computed_name_is_any_plugin_class_and_a_thread_it_b
     p = project(files)
     init = "core.plugins.beta.beta.Beta.__init__"
     assert REQUEST in p.functions[init].contexts
-    assert ("core.loader.load", init) in p.loaded_by_name
+    # the view chooses the plugin (from the request): the edge, and the "configuration chooses" mark, are its
+    assert ("app.run_plugin", init) in p.loaded_by_name
     assert p.functions["core.plugins.beta.beta.BetaWorker.run"].contexts == {JOB}
+
+
+def _plugin_project(app: str, loader: str | None = None) -> dict[str, str]:
+    """Neuron and TTS plugins loaded by a computed module path, and ``app`` using them."""
+    files = {
+        "app.py": app,
+        "core/__init__.py": "",
+        "core/loader.py": loader
+        or """
+            def load(package, name, folder=None):
+                path = "core." + package + "." + name.lower() + "." + name.lower()
+                module = __import__(path, fromlist=[name.capitalize()])
+                klass = getattr(module, name.capitalize())
+                return klass()
+            """,
+        "core/neuron.py": """
+            class Neuron:
+                def __init__(self, name, parameters=None):
+                    self.name = name
+                    self.parameters = parameters
+            """,
+        "core/neurons/__init__.py": "",
+        "core/tts/__init__.py": "",
+    }
+    for package, names in (("neurons", ("install", "shell", "sleep")), ("tts", ("espeak", "pico", "marytts"))):
+        for name in names:
+            files[f"core/{package}/{name}/__init__.py"] = ""
+            files[f"core/{package}/{name}/{name}.py"] = f"""
+                class {name.capitalize()}:
+                    def __init__(self):
+                        self.ready = True
+
+                    def say(self, words):
+                        return words
+                """
+    return files
+
+
+def test_a_loader_called_with_constants_builds_the_plugin_they_name_alone() -> None:
+    p = project(
+        _plugin_project("""
+            from flask import Flask
+            from core.loader import load
+            app = Flask(__name__)
+
+            @app.post("/install")
+            def install():
+                load("neurons", "install")
+                return "ok"
+            """)
+    )
+    assert REQUEST in p.functions["core.neurons.install.install.Install.__init__"].contexts
+    for other in ("core.neurons.shell.shell.Shell", "core.tts.espeak.espeak.Espeak"):
+        assert REQUEST not in p.functions[f"{other}.__init__"].contexts
+    # the code names the plugin: no "configuration chooses" doubt
+    assert not p.loaded_by_name
+
+
+def test_a_plugin_name_passed_down_through_an_object_built_with_a_constant_is_chosen_by_the_first_caller() -> None:
+    p = project(
+        _plugin_project("""
+            import click
+            from flask import Flask, current_app
+            from core.loader import load
+            from core.neuron import Neuron
+            app = Flask(__name__)
+
+            class Launcher:
+                @classmethod
+                def launch(cls, neuron):
+                    return load("neurons", neuron.name, folder=current_app.config.get("FOLDER"))
+
+                @classmethod
+                def start(cls, neuron):
+                    return Launcher.launch(neuron)
+
+            @app.post("/install")
+            def install():
+                neuron = Neuron(name="install", parameters={"sudo": True})
+                Launcher.start(neuron)
+                return "ok"
+
+            @app.cli.command()
+            def run_configured():
+                Launcher.start(Neuron(name=current_app.config["NEURON"]))
+            """)
+    )
+    neurons = "core.neurons"
+    assert REQUEST in p.functions[f"{neurons}.install.install.Install.__init__"].contexts
+    assert REQUEST not in p.functions[f"{neurons}.shell.shell.Shell.__init__"].contexts
+    # the command reads the name from configuration: any neuron, but no TTS (the package is a constant)
+    assert CLI in p.functions[f"{neurons}.shell.shell.Shell.__init__"].contexts
+    assert CLI not in p.functions["core.tts.espeak.espeak.Espeak.__init__"].contexts
+    assert ("app.run_configured", f"{neurons}.shell.shell.Shell.__init__") in p.loaded_by_name
+
+
+def test_what_a_loader_returns_is_a_class_of_the_package_its_call_names() -> None:
+    p = project(
+        _plugin_project("""
+            from flask import Flask, current_app
+            from core.loader import load
+            app = Flask(__name__)
+
+            @app.post("/speak")
+            def speak():
+                load("tts", current_app.config["TTS"]).say("hello")
+                return "ok"
+            """)
+    )
+    assert REQUEST in p.functions["core.tts.espeak.espeak.Espeak.say"].contexts
+    assert REQUEST not in p.functions["core.neurons.shell.shell.Shell.say"].contexts
+    assert REQUEST not in p.functions["core.neurons.shell.shell.Shell.__init__"].contexts
+
+
+def test_a_loader_handed_on_as_a_value_keeps_every_plugin_class() -> None:
+    p = project(
+        _plugin_project("""
+            from concurrent.futures import ThreadPoolExecutor
+            from flask import Flask
+            from core.loader import load
+            app = Flask(__name__)
+            pool = ThreadPoolExecutor()
+
+            @app.post("/install")
+            def install():
+                load("neurons", "install")
+                pool.submit(load, "tts", "pico")
+                return "ok"
+            """)
+    )
+    # ``load`` runs without a call site that chooses: the loader keeps its edges to every plugin class
+    assert ("core.loader.load", "core.neurons.shell.shell.Shell.__init__") in p.loaded_by_name
+
+
+INTERFACES = """
+    import abc
+    from flask import Flask, request
+
+    app = Flask(__name__)
+
+    class DatasetSource(abc.ABC):
+        @abc.abstractmethod
+        def to_dict(self):
+            raise NotImplementedError
+
+    class HttpSource(DatasetSource):
+        def to_dict(self):
+            return {"url": self.url}
+
+    class FileSource(DatasetSource):
+        def to_dict(self):
+            return {"path": self.path}
+
+    class TraceLocation(abc.ABC):
+        @abc.abstractmethod
+        def to_dict(self):
+            raise NotImplementedError
+
+    class TableLocation(TraceLocation):
+        def to_dict(self):
+            return {"table": self.table}
+
+    def lookup(key):
+        return request.json[key]
+
+    @app.get("/a")
+    def unknown():
+        return lookup("x").to_dict()
+
+    @app.get("/b")
+    def spelled():
+        source = lookup("source")
+        return source.to_dict()
+    """
+
+
+def test_a_method_name_unrelated_hierarchies_declare_reaches_only_the_one_the_receiver_spells() -> None:
+    p = project({"app.py": INTERFACES})
+    reached = {q for q, f in p.functions.items() if REQUEST in f.contexts and q.endswith(".to_dict")}
+    # ``lookup(...).to_dict()`` says nothing about the object: no edge; ``source.to_dict()`` is a DatasetSource's
+    assert reached == {"app.DatasetSource.to_dict", "app.HttpSource.to_dict", "app.FileSource.to_dict"}
+    assert p.via[("app.HttpSource.to_dict", REQUEST)] == "app.spelled"
+
+
+def test_a_method_name_one_hierarchy_declares_reaches_its_implementations_from_any_receiver() -> None:
+    one = INTERFACES.replace(
+        "class TableLocation(TraceLocation):\n        def to_dict(self):",
+        "class TableLocation(TraceLocation):\n        def as_dict(self):",
+    )
+    one = one.replace(
+        "class TraceLocation(abc.ABC):\n        @abc.abstractmethod\n        def to_dict(self):",
+        "class TraceLocation(abc.ABC):\n        @abc.abstractmethod\n        def as_dict(self):",
+    )
+    p = project({"app.py": one})
+    assert REQUEST in p.functions["app.HttpSource.to_dict"].contexts
+    assert p.via[("app.HttpSource.to_dict", REQUEST)] == "app.unknown"
+
+
+def test_a_receiver_spelling_two_hierarchies_class_names_alike_is_told_apart_by_their_packages() -> None:
+    files = {
+        "app.py": """
+            from flask import Flask, g
+            app = Flask(__name__)
+
+            def current_store():
+                return g.store
+
+            @app.get("/scorers")
+            def scorers():
+                tracking_store = current_store()
+                return tracking_store.list_scorers("1")
+            """,
+        "store/__init__.py": "",
+        "store/tracking/__init__.py": "",
+        "store/tracking/base.py": """
+            class AbstractStore:
+                def list_scorers(self, experiment_id):
+                    raise NotImplementedError
+
+            class SqlStore(AbstractStore):
+                def list_scorers(self, experiment_id):
+                    return [experiment_id]
+            """,
+        "scorers/__init__.py": "",
+        "scorers/registry.py": """
+            class AbstractScorerStore:
+                def list_scorers(self, experiment_id):
+                    raise NotImplementedError
+
+            class DatabricksScorerStore(AbstractScorerStore):
+                def list_scorers(self, experiment_id):
+                    return []
+            """,
+    }
+    p = project(files)
+    assert REQUEST in p.functions["store.tracking.base.SqlStore.list_scorers"].contexts
+    assert REQUEST not in p.functions["scorers.registry.DatabricksScorerStore.list_scorers"].contexts

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 from flask_doctor.static.context import Context, describe_context, last_segments
 from flask_doctor.static.facts import keyed_fact, project_fact
+from flask_doctor.static.facts.guards import bound_arguments
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
+from flask_doctor.static.model.plugins import own_nodes
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import all_child_nodes
 
@@ -666,6 +668,179 @@ def bounded_wait(ctx: Context, call: ast.Call) -> str | None:
         limit = _deadline_seconds(ctx.function.node, clocked)
         if limit is not None and limit <= SHORT_WAIT:
             return f"the loop polls until a deadline {limit:g} s away: bounded and short"
+    return None
+
+
+#: Sleeps that add up to no more than this, in all, are a brief pause: no worker is held to speak of.
+BRIEF_WAIT = 0.5
+
+
+def bounded_total(ctx: Context, call: ast.Call) -> float | None:
+    """The most a ``time.sleep`` can add up to, when the code bounds both its count and its lengths.
+
+    - ``for attempt in range(3): ... time.sleep(0.1)``: 3 x 0.1 s;
+    - a retry written as recursion (``def read(n=2): ... if n == 0: return ...; time.sleep(0.1 * (3 - n));
+      return read(n - 1)``): the sleeps for every count from the first call's down to the stop, summed.
+
+    None when either is the caller's choice or the code does not show it.
+    """
+    seconds = sleep_seconds(call)
+    loop = enclosing_loop(ctx)
+    if loop is not None:
+        if seconds is None or not isinstance(loop, ast.For):
+            return None
+        count = _range_count(loop.iter)
+        return count * seconds if count is not None else None
+    fn = ctx.function
+    if fn is None or not call.args:
+        return None
+    return _recursive_retry_total(ctx.project, fn, call.args[0])
+
+
+def _range_count(node: ast.expr) -> int | None:
+    if (
+        isinstance(node, ast.Call)
+        and dotted(node.func) == "range"
+        and node.args
+        and all(isinstance(a, ast.Constant) and isinstance(a.value, int) for a in node.args)
+    ):
+        return len(range(*[a.value for a in node.args]))  # type: ignore[union-attr]
+    return None
+
+
+def _recursive_retry_total(project: Project, fn: FunctionInfo, delay: ast.expr) -> float | None:
+    """Total of the sleeps of ``fn`` when it is a retry by recursion with a counted stop, else None.
+
+    ``fn`` calls itself again with a counter parameter one less (``attempts - 1``), returns without
+    recursing once the counter reaches 0 (``if attempts == 0: return``), and every first call starts the
+    counter at a number the code shows (a constant, or a default nobody overrides).
+    """
+    params = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs]
+    own = [n for n in own_nodes(fn.node) if isinstance(n, ast.Call)]
+    recursive = [c for c in own if project.resolve_function(dotted(c.func) or "", fn, fn.module) is fn]
+    if not recursive:
+        return None
+    for counter in params:
+        steps = [bound_arguments(fn, c).get(counter) for c in recursive]
+        if not all(_minus_one(step, counter) for step in steps):
+            continue
+        if not _stops_at_zero(fn.node, counter):
+            continue
+        starts = _first_counts(project, fn, counter, recursive)
+        if starts is None:
+            return None
+        total = 0.0
+        for value in range(1, max(starts, default=0) + 1):
+            seconds = _evaluate(delay, counter, value)
+            if seconds is None:
+                return None
+            total += max(seconds, 0.0)
+        return total
+    return None
+
+
+def _minus_one(step: ast.expr | None, counter: str) -> bool:
+    return (
+        isinstance(step, ast.BinOp)
+        and isinstance(step.op, ast.Sub)
+        and isinstance(step.left, ast.Name)
+        and step.left.id == counter
+        and isinstance(step.right, ast.Constant)
+        and step.right.value == 1
+    )
+
+
+def _stops_at_zero(node: ast.FunctionDef | ast.AsyncFunctionDef, counter: str) -> bool:
+    """An ``if`` whose test compares ``counter`` with 0 (``== 0``, ``<= 0``, ``< 1``) and whose body returns."""
+    for branch in ast.walk(node):
+        if not isinstance(branch, ast.If) or not any(isinstance(s, (ast.Return, ast.Raise)) for s in branch.body):
+            continue
+        for test in ast.walk(branch.test):
+            if (
+                isinstance(test, ast.Compare)
+                and len(test.ops) == 1
+                and isinstance(test.left, ast.Name)
+                and test.left.id == counter
+                and isinstance(test.comparators[0], ast.Constant)
+                and (
+                    (isinstance(test.ops[0], (ast.Eq, ast.LtE)) and test.comparators[0].value == 0)
+                    or (isinstance(test.ops[0], ast.Lt) and test.comparators[0].value == 1)
+                )
+            ):
+                return True
+    return False
+
+
+def _first_counts(project: Project, fn: FunctionInfo, counter: str, recursive: list[ast.Call]) -> list[int] | None:
+    """The counter's value at every call of ``fn`` from outside itself; None when one is not a number the code
+    shows (a constant, a default, or the caller's own parameter left to its default by the caller's callers)."""
+    starts: list[int] = []
+    for site in project.calls:
+        if site.function is None or site.node in recursive:
+            continue
+        if project.resolve_function(dotted(site.node.func) or "", site.function, site.module) is not fn:
+            continue
+        value = _counter_value(project, fn, bound_arguments(fn, site.node).get(counter), counter, site.function)
+        if value is None:
+            return None
+        starts.append(value)
+    return starts or None
+
+
+def _counter_value(
+    project: Project, fn: FunctionInfo, expr: ast.expr | None, param: str, caller: FunctionInfo
+) -> int | None:
+    if expr is None:  # left to ``fn``'s default
+        return _int(_number(ast.Name(id=param), fn.node))
+    if isinstance(expr, ast.Constant):
+        return _int(_number(expr, caller.node))
+    if not isinstance(expr, ast.Name) or _number(expr, caller.node) is None:
+        return None
+    default = _int(_number(expr, caller.node))  # the caller's parameter, left to its default...
+    for site in project.calls:  # ...by every call of the caller that sets it, or the largest constant they pass
+        if site.function is None:
+            continue
+        if project.resolve_function(dotted(site.node.func) or "", site.function, site.module) is not caller:
+            continue
+        passed = bound_arguments(caller, site.node).get(expr.id)
+        if passed is not None:
+            value = _int(_number(passed, caller.node)) if isinstance(passed, ast.Constant) else None
+            if value is None or default is None:
+                return None
+            default = max(default, value)
+    return default
+
+
+def _int(value: float | None) -> int | None:
+    return int(value) if value is not None and value == int(value) and 0 <= value <= 100 else None
+
+
+def _evaluate(expr: ast.expr, name: str, value: int) -> float | None:
+    """``expr`` (numbers, ``name`` and arithmetic) with ``name`` set to ``value``."""
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool):
+        return float(expr.value)
+    if isinstance(expr, ast.Name) and expr.id == name:
+        return float(value)
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        inner = _evaluate(expr.operand, name, value)
+        return -inner if inner is not None else None
+    if isinstance(expr, ast.BinOp):
+        left, right = _evaluate(expr.left, name, value), _evaluate(expr.right, name, value)
+        if left is None or right is None:
+            return None
+        try:
+            if isinstance(expr.op, ast.Add):
+                return left + right
+            if isinstance(expr.op, ast.Sub):
+                return left - right
+            if isinstance(expr.op, ast.Mult):
+                return left * right
+            if isinstance(expr.op, ast.Div):
+                return left / right
+            if isinstance(expr.op, ast.Pow) and abs(right) <= 10:
+                return float(left**right)
+        except (ZeroDivisionError, OverflowError):
+            return None
     return None
 
 

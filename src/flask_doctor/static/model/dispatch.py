@@ -16,7 +16,10 @@ project is built makes certain enough to act on:
   class the code does not show reaches the implementations of an *abstract*
   method of that name (``raise NotImplementedError``, ``@abstractmethod``,
   an empty body): the plugin classes of Lemur, Amundsen's preview clients,
-  calibre-web's metadata providers.  A method that one class hierarchy
+  calibre-web's metadata providers.  When unrelated hierarchies declare the
+  name (``to_dict`` of datasets, schemas, trace locations), only the one whose
+  root class the receiver's name spells, else none: a shared method name
+  alone says nothing about the object.  A method that one class hierarchy
   alone defines and overrides (``recruiter.notify_duration_exceeded()``,
   ``handler.do(...)``) reaches the base and every override; a name that
   unrelated hierarchies share reaches none of them, unless the receiver's
@@ -42,8 +45,11 @@ project is built makes certain enough to act on:
   then ``klass(...)`` builds any class of the plugin modules (including
   one-module plugin packages, ``tts/marytts/marytts.py``), and methods
   called on what such a function returns reach those classes' methods.
-  Which plugin runs is configuration: these edges are recorded in
-  ``Project.loaded_by_name`` so that rules can say so.
+  When the loader's name comes from its parameters, the call that passes
+  the name chooses (``model.pins``): ``load("neurons", "install")`` builds
+  the ``install`` neuron alone, ``load("tts", configured)`` any TTS class.
+  Which plugin runs is configuration when the code does not name it: these
+  edges are recorded in ``Project.loaded_by_name`` so that rules can say so.
 
 Every edge over-approximates in the direction the rules need: a function is
 reached *at least* where it really is.  Receivers of external types
@@ -57,6 +63,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from flask_doctor.static.model.pins import LoaderPins, matching
 from flask_doctor.static.model.plugins import (
     DYNAMIC_IMPORTS,
     LITERALS,
@@ -208,6 +215,16 @@ class DispatchEdges:
             if site.function is not None:
                 self.sites.setdefault(site.function.qualname, []).append(site.node)
         self._edges: dict[str, list[tuple[FunctionInfo, bool]]] = {}
+        self._loader_params: dict[str, frozenset[str] | None] = {}
+        self.pins = LoaderPins(project, self.index, self.loader_params)
+
+    def loader_params(self, fn: FunctionInfo) -> frozenset[str] | None:
+        """The parameters of ``fn`` that spell the name of the class it loads and builds; None when ``fn``
+        builds no class loaded by name, or its name does not come from its parameters."""
+        if fn.qualname not in self._loader_params:
+            walker = _FunctionWalker(self.project, self.index, fn)
+            self._loader_params[fn.qualname] = walker.name_parameters() if walker.loaded_by_name() else None
+        return self._loader_params[fn.qualname]
 
     def of(self, fn: FunctionInfo) -> list[tuple[FunctionInfo, bool]]:
         """The extra callees of the project function named like ``fn``."""
@@ -220,24 +237,50 @@ class DispatchEdges:
     def _compute(self, fn: FunctionInfo) -> list[tuple[FunctionInfo, bool]]:
         project, index = self.project, self.index
         found: dict[str, tuple[FunctionInfo, bool]] = {}
-        walker = _FunctionWalker(project, index, fn)
+        walker = _FunctionWalker(project, index, fn, self.pins)
+        dispatched: list[tuple[ast.Call, FunctionInfo]] = []
         for call in self.sites.get(fn.qualname, ()):
             for callee in walker.call_targets(call):
                 found.setdefault(callee.qualname, (callee, _thread_run(project, callee)))
+                dispatched.append((call, callee))
         for callee, background in walker.references():
             if background or callee.qualname not in found:
                 found[callee.qualname] = (callee, background)
         for callee in walker.property_reads():
             found.setdefault(callee.qualname, (callee, False))
-        for callee in walker.loaded_by_name():
+        lifted = self.pins.pins(fn) is not None and self.loader_params(fn) is not None
+        for callee in [] if lifted else walker.loaded_by_name():  # a lifted loader's callers choose
             found.setdefault(callee.qualname, (callee, _thread_run(project, callee)))
             project.loaded_by_name.add((fn.qualname, callee.qualname))
+        for callee, configured in self._chosen_plugins(walker, fn, dispatched):
+            found.setdefault(callee.qualname, (callee, _thread_run(project, callee)))
+            if configured:
+                project.loaded_by_name.add((fn.qualname, callee.qualname))
         project.loaded_by_name.update((fn.qualname, callee) for callee in walker.by_name_targets)
         if fn.qualname not in project.enqueued:  # an enqueued function's wrapper runs where its caller runs
             for callee in _decorator_wrappers(project, index, fn):
                 found.setdefault(callee.qualname, (callee, False))
         found.pop(fn.qualname, None)
         return list(found.values())
+
+    def _chosen_plugins(
+        self, walker: _FunctionWalker, fn: FunctionInfo, dispatched: list[tuple[ast.Call, FunctionInfo]]
+    ) -> list[tuple[FunctionInfo, bool]]:
+        """What ``fn``'s calls to lifted loaders build (``model.pins``), each with "configuration chooses".
+
+        Calls the call graph resolves, and calls dispatch resolves (an override, a plugin interface):
+        a lifted loader or forwarder builds plugins wherever it is called from."""
+        if not self.index.plugin_classes:
+            return []
+        calls = [(call, self.project.resolve_function(name, fn, fn.module)) for name, call in fn.calls]
+        found: list[tuple[FunctionInfo, bool]] = []
+        for call, callee in calls + dispatched:
+            choice = self.pins.choice(fn, call, callee) if callee is not None else None
+            if choice is None:
+                continue
+            for cls in matching(self.index.plugin_classes, self.project, choice.constants):
+                found += [(f, choice.unknown) for f in walker.instantiation(cls)]
+        return found
 
 
 # ------------------------------------------------------------ per function
@@ -265,10 +308,14 @@ class _Receiver:
 class _FunctionWalker:
     """Answers "what does this call or reference reach?" inside one function."""
 
-    def __init__(self, project: Project, index: DispatchIndex, fn: FunctionInfo) -> None:
+    def __init__(
+        self, project: Project, index: DispatchIndex, fn: FunctionInfo, pins: LoaderPins | None = None
+    ) -> None:
         self.project = project
         self.index = index
         self.fn = fn
+        #: who chooses the class a loader builds (``model.pins``); None: every plugin class
+        self.pins = pins
         self._registry_locals: dict[str, Members] | None = None
         #: qualnames reached through an instance of a class loaded by name (``Project.loaded_by_name``)
         self.by_name_targets: set[str] = set()
@@ -387,7 +434,7 @@ class _FunctionWalker:
             return _Receiver("registry", members=members)
         callee = self.project.resolve_function(dotted(node.func) or "", self.fn, self.fn.module)
         if callee is not None:
-            return self._returned_by(callee)
+            return self._returned_by(callee, node)
         if isinstance(node.func, ast.Attribute) and self.receiver(node.func.value).kind == _EXTERNAL:
             return _Receiver(_EXTERNAL)
         qualified = self.fn.imports.qualify(dotted(node.func))
@@ -395,12 +442,16 @@ class _FunctionWalker:
             return _Receiver(_EXTERNAL)
         return _Receiver(_UNKNOWN)
 
-    def _returned_by(self, callee: FunctionInfo) -> _Receiver:
+    def _returned_by(self, callee: FunctionInfo, call: ast.Call | None = None) -> _Receiver:
         """What a call to the project function ``callee`` returns."""
         returned = self.index.returned_classes(self.project, callee)
         if returned:
             return _Receiver(_KNOWN, returned, subclasses=True)
         if self._returns_loaded_by_name(callee):
+            choice = self.pins.choice(self.fn, call, callee) if self.pins is not None and call is not None else None
+            if choice is not None:  # the call names the plugin (``load("tts", name)``: a TTS class)
+                chosen = matching(self.index.plugin_classes, self.project, choice.constants)
+                return _Receiver(_KNOWN, set(chosen), by_name=choice.unknown)
             return _Receiver(_KNOWN, set(self.index.plugin_classes), by_name=True)
         return _Receiver(_PROJECT_RETURN)
 
@@ -545,8 +596,9 @@ class _FunctionWalker:
         if seen.kind == "registry" and seen.members is not None:
             return self._members_methods(seen.members, name)
         if seen.kind in (_UNKNOWN, _PROJECT_RETURN) and not name.startswith("__") and name not in GENERIC_METHODS:
-            found = list(self.index.interface.get(name, ()))
-            found += self.index.family(name, (dotted(receiver) or "").rsplit(".", 1)[-1])
+            spelled = (dotted(receiver) or "").rsplit(".", 1)[-1]
+            found = list(self.index.implementations(name, spelled))
+            found += self.index.family(name, spelled)
             if not found and "_" in name.strip("_"):
                 found += self.index.unique_methods.get(name, ())
             if len({f.qualname for f in found}) > MAX_FAMILY:
@@ -690,6 +742,45 @@ class _FunctionWalker:
         if not built:
             return []
         return [f for cls in self.index.plugin_classes for f in self.instantiation(cls)]
+
+    def name_parameters(self) -> frozenset[str] | None:
+        """The parameters the computed name of this function's by-name import reads (through the locals it
+        assigns): ``__import__("app." + package + "." + name)`` reads ``package`` and ``name``."""
+        body = self.index.bodies.get(self.fn.qualname)
+        if body is None:
+            return None
+        assigned: dict[str, list[ast.expr]] = {}
+        for node in body.bindings:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name):
+                            assigned.setdefault(name.id, []).append(node.value)
+            else:
+                for name in ast.walk(node.target):  # type: ignore[attr-defined]
+                    if isinstance(name, ast.Name):
+                        assigned.setdefault(name.id, []).append(node.iter)  # type: ignore[attr-defined]
+        modules, _ = self._by_name_locals()
+        sources: list[ast.expr] = []
+        for node in body.calls:
+            if self._imports_by_name(node):
+                sources.append(node.args[0])
+            elif self._getattr_of(node, modules):
+                sources.append(node.args[1])
+        parameters = {
+            a.arg for a in self.fn.node.args.posonlyargs + self.fn.node.args.args + self.fn.node.args.kwonlyargs
+        }
+        found: set[str] = set()
+        seen: set[str] = set()
+        while sources:
+            for name in ast.walk(sources.pop()):
+                if not isinstance(name, ast.Name) or name.id in seen:
+                    continue
+                seen.add(name.id)
+                if name.id in parameters:
+                    found.add(name.id)
+                sources.extend(assigned.get(name.id, ()))
+        return frozenset(found - {"self", "cls"}) or None
 
     def _imports_by_name(self, call: ast.Call) -> bool:
         name = dotted(call.func) or ""

@@ -60,8 +60,8 @@ class Members:
 @dataclass
 class DispatchIndex:
     subclasses: dict[str, list[str]]
-    #: method name -> implementations of an abstract declaration of that name
-    interface: dict[str, list[FunctionInfo]]
+    #: method name -> root class of the hierarchy declaring it abstract -> the implementations below it
+    interface: dict[str, dict[str, list[FunctionInfo]]]
     #: method name -> root class -> the root's method and every override below it
     families: dict[str, dict[str, list[FunctionInfo]]]
     #: method name -> how many project classes define it
@@ -97,6 +97,17 @@ class DispatchIndex:
     def has_registries(self) -> bool:
         return bool(self.registries)
 
+    def implementations(self, name: str, receiver: str = "") -> list[FunctionInfo]:
+        """The implementations of an abstract ``name`` an unknown receiver's call reaches.
+
+        Those of the one hierarchy declaring ``name`` abstract; when unrelated
+        hierarchies declare it (``to_dict`` of datasets, schemas and trace
+        locations), those of the hierarchy whose root class the receiver's name
+        spells (``issuer.create_certificate()`` -> ``IssuerPlugin``), else none:
+        a shared name says nothing about which object the call is on.
+        """
+        return _chosen(self.interface.get(name, {}), receiver)
+
     def family(self, name: str, receiver: str = "") -> list[FunctionInfo]:
         """The polymorphic family (a method and its overrides) an unknown receiver's ``name`` reaches.
 
@@ -108,11 +119,7 @@ class DispatchIndex:
         if len(roots) == 1:
             members = next(iter(roots.values()))
             return members if len(members) == self.definers.get(name, 0) else []
-        words = set(re.split(r"[^a-z0-9]+", receiver.lower())) - {""}
-        scored = [(len(words & class_words(root)), root) for root in roots]
-        best = max((score for score, _ in scored), default=0)
-        chosen = [root for score, root in scored if score == best]
-        return roots[chosen[0]] if best and len(chosen) == 1 else []
+        return _chosen(roots, receiver)
 
     def attribute_types(self, project: Project, class_qual: str) -> dict[str, str]:
         """Memoised :func:`attribute_types_of` (one class is asked about once per call site)."""
@@ -128,6 +135,24 @@ class DispatchIndex:
         return self._returned[fn.qualname]
 
 
+def _chosen(roots: dict[str, list[FunctionInfo]], receiver: str) -> list[FunctionInfo]:
+    """The methods of the one hierarchy (keyed by its root class), or of the one whose root the receiver's
+    name spells best; none when the receiver's name does not tell unrelated hierarchies apart.
+
+    The root's class name counts first; when it spells two roots as well, its package tells them apart
+    (``tracking_store`` -> ``store.tracking.AbstractStore``, not ``scorers.AbstractScorerStore``)."""
+    if len(roots) == 1:
+        return next(iter(roots.values()))
+    words = set(re.split(r"[^a-z0-9]+", receiver.lower())) - {""}
+    scored = [
+        ((len(words & class_words(root)), len(words & set(re.split(r"[._]+", root.lower())[:-1]))), root)
+        for root in roots
+    ]
+    best = max((score for score, _ in scored), default=(0, 0))
+    chosen = [root for score, root in scored if score == best]
+    return roots[chosen[0]] if best[0] and len(chosen) == 1 else []
+
+
 # ---------------------------------------------------------------------- index
 def build_index(project: Project) -> DispatchIndex:
     subclasses: dict[str, list[str]] = {}
@@ -135,7 +160,7 @@ def build_index(project: Project) -> DispatchIndex:
         for base in cls.bases:
             if base in project.classes:
                 subclasses.setdefault(base, []).append(cls.qualname)
-    interface: dict[str, list[FunctionInfo]] = {}
+    interface: dict[str, dict[str, list[FunctionInfo]]] = {}
     families: dict[str, dict[str, list[FunctionInfo]]] = {}
     for cls in project.classes.values():
         below = list(descendants(subclasses, cls.qualname))
@@ -147,7 +172,9 @@ def build_index(project: Project) -> DispatchIndex:
             if not overrides:
                 continue
             if is_abstract(method):
-                interface.setdefault(name, []).extend(overrides)
+                declared = [c for c in project.lineage(cls.qualname) if name in _methods(project, c)]
+                root = declared[-1] if declared else cls.qualname  # the topmost class declaring it
+                interface.setdefault(name, {}).setdefault(root, []).extend(overrides)
             if project.base_defines(cls.qualname, name):
                 continue  # a family is keyed by its topmost class
             families.setdefault(name, {})[cls.qualname] = [method, *overrides]
@@ -175,8 +202,9 @@ def build_index(project: Project) -> DispatchIndex:
             members = literal_members(project, node, lambda n, f=fn: qualify_in(project, f, n))
             plugin_modules |= members.modules
     plugin_modules |= _dynamically_loaded(project)
-    for members_list in interface.values():
-        members_list[:] = list({m.qualname: m for m in members_list}.values())
+    for roots in interface.values():
+        for members_list in roots.values():
+            members_list[:] = list({m.qualname: m for m in members_list}.values())
     nested: dict[str, list[FunctionInfo]] = {}
     for fn in project.functions.values():
         if fn.class_name is not None:
@@ -308,6 +336,11 @@ def _returned_classes(project: Project, fn: FunctionInfo, body: Iterable[ast.AST
             if qualified in project.classes:
                 found.add(qualified)
     return found
+
+
+def _methods(project: Project, class_qual: str) -> dict[str, FunctionInfo]:
+    cls = project.classes.get(class_qual)
+    return cls.methods if cls is not None else {}
 
 
 def class_words(qualname: str) -> set[str]:

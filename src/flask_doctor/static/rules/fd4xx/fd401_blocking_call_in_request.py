@@ -7,10 +7,12 @@ import ast
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.calls import (
+    BRIEF_WAIT,
     SLEEP,
     SUBPROCESS_WAIT_NAMES,
     TINY_SLEEP,
     blocking_subprocess,
+    bounded_total,
     bounded_wait,
     callee_name,
     cooperative,
@@ -63,7 +65,11 @@ class BlockingCallInRequest(Rule):
     is how a retry should wait). A sleep in an `except` handler that then
     returns or raises, with no loop around it, retries nothing: it delays
     the failure's answer (a failed login slowed down) and is reported like
-    any other pause.
+    any other pause. Nor are sleeps reported whose count and lengths the
+    code bounds to half a second or less in all (`for _ in range(3): ...
+    time.sleep(0.1)`, or a retry written as recursion that stops at a
+    counter: `time.sleep(0.1 * (3 - attempts)); return read(attempts - 1)`
+    from `attempts=2`), a pause too brief to hold a worker.
 
     A deliberate bounded wait is a note, not a warning: a retry loop with a
     fixed count whose sleeps add up to 30 s or less (`for attempt in
@@ -208,6 +214,122 @@ class BlockingCallInRequest(Rule):
                 sleep(3)
                 return "ok"
             """),
+        # A retry written as recursion, from 2 attempts: 0.1 s then 0.2 s in all; three 0.15 s polls: brief pauses.
+        Valid("""
+            import time
+            from flask import Flask
+            app = Flask(__name__)
+
+            def read_yaml(path):
+                return None
+
+            def read_meta(path, retries=2):
+                def helper(path, attempts_remaining=2):
+                    result = read_yaml(path)
+                    if result is not None or attempts_remaining == 0:
+                        return result
+                    time.sleep(0.1 * (3 - attempts_remaining))
+                    return helper(path, attempts_remaining - 1)
+
+                return helper(path, attempts_remaining=retries)
+
+            def settle():
+                for _ in range(3):
+                    time.sleep(0.15)
+
+            @app.get("/runs/<run_id>")
+            def get_run(run_id):
+                settle()
+                return read_meta(f"/runs/{run_id}/meta.yaml") or {}
+            """),
+        # Unrelated hierarchies declare `refresh`: a call on an object the code does not type reaches neither,
+        # and `cache.refresh()` is a cache's, never the report's that sleeps.
+        Valid("""
+            import abc
+            import time
+            from flask import Flask, g
+            app = Flask(__name__)
+
+            class Cache(abc.ABC):
+                @abc.abstractmethod
+                def refresh(self):
+                    raise NotImplementedError
+
+            class RedisCache(Cache):
+                def refresh(self):
+                    return True
+
+            class Report(abc.ABC):
+                @abc.abstractmethod
+                def refresh(self):
+                    raise NotImplementedError
+
+            class SlowReport(Report):
+                def refresh(self):
+                    time.sleep(30)
+
+            def current_store():
+                return g.store
+
+            @app.post("/refresh")
+            def refresh():
+                current_store().refresh()
+                cache = current_store()
+                cache.refresh()
+                return "ok"
+            """),
+        # The view names the plugin it builds: the loader builds `Install`, never the `Sleep` plugin.
+        Valid(
+            """
+            from flask import Flask
+            from core.loader import load
+            from core.neuron import Neuron
+            app = Flask(__name__)
+
+            def launch(neuron):
+                return load("neurons", neuron.name, parameters=neuron.parameters)
+
+            @app.post("/install")
+            def install():
+                launch(Neuron(name="install", parameters={"file": "install.yml"}))
+                return "ok"
+            """,
+            files={
+                "core/__init__.py": "",
+                "core/neuron.py": """
+            class Neuron:
+                def __init__(self, name, parameters=None):
+                    self.name = name
+                    self.parameters = parameters
+            """,
+                "core/loader.py": """
+            def load(package, name, parameters=None):
+                module = __import__("core." + package + "." + name + "." + name, fromlist=[name.capitalize()])
+                return getattr(module, name.capitalize())(**(parameters or {}))
+            """,
+                "core/neurons/__init__.py": "",
+                "core/neurons/install/__init__.py": "",
+                "core/neurons/install/install.py": """
+            class Install:
+                def __init__(self, file=None):
+                    self.file = file
+            """,
+                "core/neurons/say/__init__.py": "",
+                "core/neurons/say/say.py": """
+            class Say:
+                def __init__(self, message=None):
+                    self.message = message
+            """,
+                "core/neurons/sleep/__init__.py": "",
+                "core/neurons/sleep/sleep.py": """
+            import time
+
+            class Sleep:
+                def __init__(self, seconds=1):
+                    time.sleep(seconds)
+            """,
+            },
+        ),
     )
     INVALID = (
         Invalid(
@@ -383,6 +505,72 @@ class BlockingCallInRequest(Rule):
             """
             },
         ),
+        # The plugin is named in configuration: any neuron may run, the sleeping one included (a note says so).
+        Invalid(
+            """
+            from flask import Flask, current_app
+            from core.loader import load
+            app = Flask(__name__)
+
+            @app.post("/run")
+            def run():
+                load("neurons", current_app.config["NEURON"])
+                return "ok"
+            """,
+            message="through a class it loads by a computed name",
+            files={
+                "core/__init__.py": "",
+                "core/loader.py": """
+            def load(package, name):
+                module = __import__("core." + package + "." + name + "." + name, fromlist=[name.capitalize()])
+                return getattr(module, name.capitalize())()
+            """,
+                "core/neurons/__init__.py": "",
+                "core/neurons/install/__init__.py": "",
+                "core/neurons/install/install.py": """
+            class Install:
+                def __init__(self):
+                    self.done = True
+            """,
+                "core/neurons/say/__init__.py": "",
+                "core/neurons/say/say.py": """
+            class Say:
+                def __init__(self):
+                    self.said = True
+            """,
+                "core/neurons/sleep/__init__.py": "",
+                "core/neurons/sleep/sleep.py": """
+            import time
+
+            class Sleep:
+                def __init__(self, seconds=60):
+                    time.sleep(seconds)  # expect
+            """,
+            },
+        ),
+        # A retry by recursion from 5 attempts doubling its pause: 2 + 4 + 8 + 16 + 32 s is no brief pause.
+        Invalid(
+            """
+            import time
+            from flask import Flask
+            app = Flask(__name__)
+
+            def fetch(key):
+                return None
+
+            def fetch_with_retry(key, attempts=5):
+                result = fetch(key)
+                if result is not None or attempts == 0:
+                    return result
+                time.sleep(2 ** (6 - attempts))  # expect
+                return fetch_with_retry(key, attempts - 1)
+
+            @app.get("/items/<key>")
+            def item(key):
+                return fetch_with_retry(key) or {}
+            """,
+            message="holds the worker while it sleeps",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -426,6 +614,9 @@ class BlockingCallInRequest(Rule):
         evidence = list(ctx.chain_evidence(REQUEST))
         if in_retry_backoff(ctx) and not pause_before_failure(ctx, node):
             return  # a back-off between retries after a failure: how a retry should wait
+        total = bounded_total(ctx, node)
+        if total is not None and total <= BRIEF_WAIT:
+            return  # a few short pauses, half a second at most in all: no worker is held to speak of
         if node.args and self._client_chosen(ctx, node.args[0]):
             doubt: str | None = "the client chooses the delay, so the endpoint is made to wait; cap it"
         else:
