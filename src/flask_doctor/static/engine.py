@@ -21,6 +21,7 @@ from flask_doctor.rulebook import Ceiling, new_finding
 from flask_doctor.static.cache import ResultCache, file_digest
 from flask_doctor.static.deploy import DeployModel, parse_deploy_files
 from flask_doctor.static.deploy.readers.base import MAX_BYTES as DEPLOY_MAX_BYTES
+from flask_doctor.static.facts.templates import read_template_files, template_paths
 from flask_doctor.static.files import discover
 from flask_doctor.static.model import Project
 from flask_doctor.static.noqa import apply_noqa, parse_noqa
@@ -162,8 +163,15 @@ def run_check(
             gc.enable()
 
 
-def _group_key(store: ResultCache, files: Sequence[Path], deploy: DeployModel, root: Path) -> str | None:
-    """The cache key of one group, or None when its deploy model has no stable text."""
+def _group_key(
+    store: ResultCache, files: Sequence[Path], deploy: DeployModel, root: Path, *, templates: bool = False
+) -> str | None:
+    """The cache key of one group, or None when its deploy model has no stable text.
+
+    With ``templates`` the files of the ``templates/`` folders next to the group's modules count too
+    (rules read the templates views render); a folder named by ``template_folder=`` is not looked for
+    here, so an edit there alone is seen once a module changes.
+    """
     deploy_state = repr(deploy)
     if " at 0x" in deploy_state:
         return None
@@ -171,6 +179,11 @@ def _group_key(store: ResultCache, files: Sequence[Path], deploy: DeployModel, r
     for path in files:
         name, is_package = module_name_for(path, root)
         entries.append((display_path(path, root), name, is_package, file_digest(path)))
+    if templates:
+        for folder in sorted({path.parent / "templates" for path in files}):
+            if folder.is_dir():
+                for template in template_paths(folder):
+                    entries.append((display_path(template, root), "", False, file_digest(template)))
     return store.group_key(entries, deploy_state)
 
 
@@ -199,7 +212,7 @@ def _run_check(
     for group_files, group_deploy in _group_by_project(discovery.python_files, discovery.deploy_files, root):
         deploy, deploy_problems = _deploy_model(group_deploy, root)
         findings.extend(deploy_problems)
-        key = _group_key(store, group_files, deploy, root) if store is not None else None
+        key = _group_key(store, group_files, deploy, root, templates=True) if store is not None else None
         cached = store.load(key) if store is not None and key is not None else None
         if cached is not None:
             findings.extend(cached.findings)
@@ -217,6 +230,7 @@ def _run_check(
         )
         group_findings.extend(too_deep)
         project.deploy = deploy
+        project.templates = read_template_files(group_modules, root)
         group_findings.extend(run_rules(group_modules, project, enabled_rules(settings, project), jobs=jobs))
         if store is not None and key is not None and parsed_all:
             store.store(key, group_findings, group_noqa)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Finding, Location, Severity
 from flask_doctor.rulebook import new_finding
 from flask_doctor.static.context import callee_names
+from flask_doctor.static.facts.templates import templates_from_sources
 from flask_doctor.static.model import ModuleTooDeep, Project, build_project
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.rules.base import Context, Rule
@@ -391,6 +392,7 @@ def analyse_sources(
         project, modules, problems = build_model(modules, production_names=production_configs)
     findings.extend(problems)
     project.deploy = deploy if deploy is not None else _deploy_from_sources(sources)
+    project.templates = templates_from_sources(sources)
     codes = set(select) if select is not None else None
     rules = [
         cls(project, preview=preview)

@@ -49,6 +49,9 @@ class Project:
     #: (``getattr(__import__(path), name)(...)``): which plugin runs is configuration, not code.
     loaded_by_name: set[tuple[str, str]] = field(default_factory=set)
     deploy: DeployModel | None = None
+    #: The text of each Jinja template file of the project (display path -> text), read by the engine
+    #: from the template folders next to its modules (``static.facts.templates``); parsed on demand.
+    templates: dict[str, str] = field(default_factory=dict)
     production_names: tuple[str, ...] = ()
     #: (module, dotted name) of containers something shrinks: ``x.pop()``,
     #: ``del x[k]``, ``len(x)`` (a size check is how bounded caches evict).

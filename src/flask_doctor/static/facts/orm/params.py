@@ -129,14 +129,16 @@ def item_query(
     call: ast.Call,
     depth: int = 0,
     items: dict[str, ModelInfo] | None = None,
+    callee: FunctionInfo | None = None,
 ) -> ItemQuery | None:
     """The query ``call`` runs with what it is given: ``export_row(row)`` -> ``lookup(row.owner_id)`` -> query.
 
     ``items`` maps names holding a model row to its model (the loop's item, ``self`` in a method called on
     it): ``net.size()`` reaches ``Network.size`` through the call graph's method lookup, and a query built
-    from ``self`` there runs once per row.
+    from ``self`` there runs once per row. ``callee`` is the function the call reaches when its name does
+    not say it (a template filter ``row|excerpt`` registered under another name).
     """
-    helper, on_item = _callee(project, scope, call, items or {})
+    helper, on_item = (callee, False) if callee is not None else _callee(project, scope, call, items or {})
     if helper is None or helper is scope:
         return None
     queries = [q for q in item_queries(project, (helper, on_item)) if not passes(call, helper, q.guards)]

@@ -609,6 +609,8 @@ def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str], joined: bo
         for side, value in ((term.left, term.comparators[0]), (term.comparators[0], term.left)):
             if not isinstance(side, ast.Attribute):
                 continue
+            if isinstance(value, ast.Attribute) and model_for(value.value, ctx) is not None:
+                continue  # ``Change.cve_id == Cve.id``: a join condition, every row has such a parent
             if side.attr in parents or side.attr.endswith("_id"):
                 model = model_for(side.value, ctx)
                 if model is not None and (side.attr in parent_columns(ctx.project, model) or side.attr.endswith("_id")):

@@ -34,6 +34,7 @@ from flask_doctor.static.facts.orm.queries import (
     Query,
     bound_reason,
     filters_by_list,
+    helper_context,
     in_application_code,
     is_query_execution,
     loads_eagerly,
@@ -49,6 +50,14 @@ from flask_doctor.static.facts.orm.usage import (
     few_rows,
     user_facing_insert,
     writes_rows,
+)
+from flask_doctor.static.facts.templates import (
+    RENDER_CALLS,
+    RowCall,
+    TemplateLoop,
+    rendered_loops,
+    template_call,
+    template_row_calls,
 )
 from flask_doctor.static.model import (
     FunctionInfo,
@@ -80,6 +89,17 @@ class QueryInLoop(Rule):
     every row, and takes its evidence from the outer loop; so does a loop
     over a local list built item by item from a query's rows (`ids = []`,
     `for o in orders: ids.append(o.customer_id)`).
+
+    The same holds in the template a view renders with a query's rows
+    (`render_template("dashboard.html", projects=Project.query.all())`): in
+    `{% for p in projects %}`, a method of the row's model that returns a
+    query run there (`{{ p.get_bills().count() }}`) or a template filter or
+    global querying with the row (`{{ bills_paid(p.id) }}`, registered with
+    `@app.template_filter`/`template_global`, `jinja_env.filters[...]` or a
+    context processor) is reported at the template's line. A filter that
+    loops over what the template passes (`{{ c.tags|tags_excerpt }}`) and
+    queries per item is reported at its query, with the template's loop as
+    the evidence that it runs per row.
 
     MongoDB apps (pymongo, Flask-PyMongo, mongoengine) get the same check
     for single-document reads: `coll.find_one({"_id": item["ref"]})`,
@@ -143,6 +163,26 @@ class QueryInLoop(Rule):
     - Sentry: "N+1 Queries" performance issue
     """
 
+    _TEMPLATE_MODELS = """
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class Project(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+
+            def get_bills(self):
+                return Bill.query.filter(Bill.project_id == self.id)
+
+        class Bill(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            project_id = db.Column(db.ForeignKey("project.id"))
+
+        class Tag(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+        """
+
     code = "FD202"
     name = "query-in-loop"
     severity = Severity.WARNING
@@ -152,6 +192,35 @@ class QueryInLoop(Rule):
     # cached) is reported with --preview (see ``_judge``).
 
     VALID = (
+        # the template loop calls a filter that only formats, and counts the bills of a fixed list of names
+        Valid(
+            """
+            from flask import Flask, render_template
+            from models import db, Project
+            app = Flask(__name__)
+
+            @app.template_filter("shout")
+            def shout(value):
+                return str(value).upper()
+
+            @app.get("/projects")
+            def projects():
+                return render_template("projects.html", projects=Project.query.all(), names=["a", "b"])
+
+            @app.post("/projects")
+            def add():
+                db.session.add(Project())
+                db.session.commit()
+                return "ok"
+            """,
+            files={
+                "models.py": _TEMPLATE_MODELS,
+                "templates/projects.html": """
+                {% for p in projects %}{{ p.name|shout }}{% endfor %}
+                {% for n in names %}{{ n|shout }}{% endfor %}
+                """,
+            },
+        ),
         Valid("""
             from flask import Flask, request
             from flask_sqlalchemy import SQLAlchemy
@@ -482,6 +551,50 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
+        # a template loop over every project counts each project's bills (a method returning a query) and runs a
+        # filter that looks up each tag of each row; the filter's own loop over the tags is reported where it queries
+        Invalid(
+            """
+            from flask import Flask, render_template
+            from models import db, Bill, Project, Tag
+            app = Flask(__name__)
+
+            def tag_links(names):
+                out = []
+                for name in names:
+                    out.append(Tag.query.filter_by(name=name).first())  # expect
+                return out
+
+            @app.template_filter("tags")
+            def tags_filter(value):
+                return tag_links(value)
+
+            @app.template_global()
+            def bills_paid(project_id):
+                return Bill.query.filter_by(project_id=project_id, paid=True).count()
+
+            @app.get("/dashboard")
+            def dashboard():
+                return render_template("dashboard.html", projects=Project.query.all())
+
+            @app.post("/projects")
+            def add():
+                db.session.add(Project())
+                db.session.commit()
+                return "ok"
+            """,
+            message="`Tag.query.filter_by(name=name).first()` runs once per item of the loop in `tag_links`",
+            files={
+                "models.py": _TEMPLATE_MODELS,
+                "templates/dashboard.html": """
+                {% for project in projects|sort(attribute="name") %}
+                  <td>{{ project.get_bills().count() }}</td>  # expect
+                  <td>{{ project.name.split()|tags }}</td>
+                  <td>{{ bills_paid(project.id) }}</td>  # expect
+                {% endfor %}
+                """,
+            },
+        ),
         # a nightly job walks every advisory an import job stored and, for each package name listed in the
         # advisory's JSON column, looks the package up: one query per name of every advisory
         Invalid(
@@ -1007,6 +1120,12 @@ class QueryInLoop(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job):
             return
+        if (
+            isinstance(node.func, (ast.Name, ast.Attribute))
+            and (dotted(node.func) or "").rsplit(".", 1)[-1] in RENDER_CALLS
+        ):
+            self._template(node, ctx)
+            return
         if uses_mongo(ctx.project) and self._document_per_item(node, ctx):
             return
         if not uses_sqlalchemy(ctx.project):
@@ -1058,6 +1177,110 @@ class QueryInLoop(Rule):
             pk_lookup=bool(query.names & {"get", "get_or_404"}),
             helper=helper,
             helpers=found.helpers,
+        )
+
+    def _template(self, render: ast.Call, ctx: Context) -> None:
+        """``{% for p in projects %}{{ p.get_bills().count() }}``: a query per row of what the view renders.
+
+        The template's loop walks the rows the view passes; a method of the row's model, a template filter
+        or global (``p.tags|tags_excerpt``) called with the row there runs its query once per row.
+        """
+        if not uses_sqlalchemy(ctx.project) or ctx.function is None:
+            return
+        for loop in rendered_loops(ctx.project, (render, ctx.module.path)):
+            rows = loop_rows(loop.iterable, ctx, helpers=True)
+            if rows is None or rows.model is None:
+                continue
+            items = {loop.var: rows.model}
+            lines: set[tuple[str, int]] = set()
+            for part in loop.body:
+                for call in ast.walk(part):
+                    if not isinstance(call, ast.Call) or not uses_any(call, {loop.var}):
+                        continue
+                    where = loop.location(call)
+                    if (where.path, where.line) in lines:
+                        continue
+                    what = self._template_query(call, loop, rows.model, items, ctx)
+                    if what is None:
+                        continue
+                    lines.add((where.path, where.line))
+                    self._template_report(call, loop, rows, what, ctx)
+
+    @staticmethod
+    def _template_query(
+        call: ast.Call, loop: TemplateLoop, model: ModelInfo, items: dict[str, ModelInfo], ctx: Context
+    ) -> tuple[str, list[Evidence], tuple[FunctionInfo, ...]] | None:
+        """What query ``call`` in the template runs per row: the message, its evidence and the helpers."""
+        assert ctx.function is not None
+        query = is_query_execution(call, ctx, helpers=True) if not template_call(ctx.project, call) else None
+        if query is not None and query.model is not None and not filters_by_list(query):
+            return f"{query_label(query, call)} runs once per row", [], ()
+        method_query = _row_method_query(call, loop.var, model, ctx)
+        if method_query is not None:
+            method, query = method_query
+            return (
+                f"`{_short(call)}` runs the query `{method.display}` returns (`{query.text}`...) once per row",
+                [Evidence(f"`{method.display}` builds the query", method.location)],
+                (method,),
+            )
+        helper = template_call(ctx.project, call)
+        found = item_query(ctx.project, ctx.function, call, items=items, callee=helper)
+        if found is None:
+            return None
+        qcall, query = found.found.call, found.found.query
+        kind = "the template filter or global " if helper is not None else ""
+        via = "".join(f" → `{h.display}`" for h in found.helpers[1:])
+        evidence = [
+            Evidence(
+                f"query in `{found.helpers[-1].display}`",
+                Location(found.helpers[-1].module.path, qcall.lineno, qcall.col_offset + 1),
+            )
+        ]
+        return f"{kind}`{_short(call)}`{via} runs a query (`{query.text}`...) once per row", evidence, found.helpers
+
+    def _template_report(
+        self,
+        call: ast.Call,
+        loop: TemplateLoop,
+        rows: Query,
+        found: tuple[str, list[Evidence], tuple[FunctionInfo, ...]],
+        ctx: Context,
+    ) -> None:
+        assert ctx.function is not None and rows.model is not None
+        what, extra, helpers = found
+        less = few_rows(rows, ctx)
+        less = f"the loop walks {less}" if less is not None else None
+        if less is None:
+            for fn in (ctx.function, *helpers):
+                cached = cached_result(ctx.project, fn)
+                if cached is not None:
+                    less = f"{cached} caches the result, so the queries run only on a cache miss"
+                    break
+        if less is not None and not self.preview_enabled:
+            return
+        evidence = [
+            Evidence("the loop", loop.location(loop.node)),
+            Evidence(
+                f"{describe_context(ctx)} renders `{loop.shown_name}` with the rows of {query_label(rows, loop.iterable)}"
+                f" as `{loop.passed.arg}`",
+                ctx.location(loop.passed.value),
+            ),
+            *extra,
+        ]
+        insert = user_facing_insert(ctx.project, rows.model)
+        if insert is not None:
+            evidence.append(Evidence(f"`{insert.function.display}` adds `{rows.model.name}` rows", insert.location))
+        note = f" (a note: {less})" if less else ""
+        ctx.report(
+            self.finding(
+                loop.location(call),
+                f"{what} of the loop `{{% for {loop.var} in ... %}}` in template `{loop.shown_name}` (rendered by "
+                f"{describe_context(ctx)}): N rows make N+1 database round trips{note}",
+                hint="Load what each row needs with the rows (`selectinload`, a join, one grouped query passed to "
+                "the template as a dict) instead of querying from the template.",
+                evidence=evidence,
+                severity=Severity.NOTE if less else None,
+            )
         )
 
     def _document_per_item(self, node: ast.Call, ctx: Context) -> bool:
@@ -1250,6 +1473,20 @@ class QueryInLoop(Rule):
                         Evidence(f"`{_short(iterable)}` is read from each row of an outer loop", ctx.location(loop))
                     )
                     rows, iterable = outer_rows, outer_iter
+        if rows is None:
+            # ``{{ change.tags|tags_excerpt }}`` in a template loop over a query's rows: the filter, and its loop
+            # over what the template passes, runs once per rendered row
+            row_call = _template_row_call(iterable, ctx)
+            if row_call is not None:
+                rows, iterable = row_call.rows, row_call.loop.iterable
+                ctx = helper_context(ctx.project, row_call.view)
+                passed.append(
+                    Evidence(
+                        f"the template filter or global `{row_call.function.name}` runs on each row of the loop "
+                        f"`{{% for {row_call.loop.var} in ... %}}` in template `{row_call.loop.shown_name}`",
+                        row_call.loop.location(row_call.call),
+                    )
+                )
         if rows is None or rows.model is None:
             return f"the loop walks `{_short(iterable)}`, not the rows of a query, so N is set by the caller", []
         few = few_rows(rows, ctx)
@@ -1299,6 +1536,34 @@ class QueryInLoop(Rule):
                 severity=Severity.NOTE if less else None,
             )
         )
+
+
+def _row_method_query(call: ast.Call, var: str, model: ModelInfo, ctx: Context) -> tuple[FunctionInfo, Query] | None:
+    """``row.get_bills().count()``: a method of the row's model returns a query that the chain runs.
+
+    The method and the query it returns (every ``return`` a query), when ``call`` ends the chain with a
+    method that runs it (``.all()``, ``.count()``, ``.first()``...).
+    """
+    if not isinstance(call.func, ast.Attribute) or call.func.attr not in EXECUTE | {"count"}:
+        return None
+    node: ast.expr = call.func.value
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        receiver = node.func.value
+        if isinstance(receiver, ast.Name) and receiver.id == var:
+            method = ctx.project._method(model.qualname, node.func.attr)
+            if method is None:
+                return None
+            inner = helper_context(ctx.project, method)
+            found: Query | None = None
+            for sub in ast.walk(method.node):
+                if isinstance(sub, ast.Return) and sub.value is not None:
+                    query = query_of(sub.value, inner, helpers=True)
+                    if query is None or query.model is None:
+                        return None
+                    found = found or query
+            return (method, found) if found is not None else None
+        node = receiver
+    return None
 
 
 def _returns_inside(loop: ast.For | ast.AsyncFor) -> bool:
@@ -1358,6 +1623,35 @@ def _filled_from(iterable: ast.expr, ctx: Context) -> tuple[Query | None, list[E
         sent = _client_sent(fill.iter, ctx)
         if sent is not None:
             return None, [*sent, where], fill.iter
+    return None
+
+
+def _template_row_call(iterable: ast.expr, ctx: Context) -> RowCall | None:
+    """The loop walks a parameter of a template filter or global (or of a helper one calls with its own
+    parameter) that a template calls on each row of a query a view renders."""
+    fn = ctx.function
+    name = _unwrap_name(iterable)
+    if fn is None or name is None:
+        return None
+    params = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs]
+    if name not in params:
+        return None
+    uses = template_row_calls(ctx.project)
+    if not uses:
+        return None
+    found = uses.get(fn.qualname)
+    if found:
+        return found[0]
+    for _qualname, calls in sorted(uses.items(), key=lambda pair: pair[0]):
+        caller = calls[0].function
+        own = {a.arg for a in caller.node.args.posonlyargs + caller.node.args.args}
+        for called, call in caller.calls:
+            if (
+                call.args
+                and uses_any(call.args[0], own)
+                and (ctx.project.resolve_function(called, caller, caller.module) is fn)
+            ):
+                return calls[0]
     return None
 
 

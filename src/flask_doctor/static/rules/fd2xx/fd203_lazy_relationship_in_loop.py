@@ -32,6 +32,7 @@ from flask_doctor.static.facts.orm.usage import (
     user_facing_insert,
     writes_rows,
 )
+from flask_doctor.static.facts.templates import RENDER_CALLS, TemplateLoop, rendered_loops
 from flask_doctor.static.model import REQUEST, FunctionInfo, ModelInfo
 from flask_doctor.static.rules.base import (
     Context,
@@ -63,6 +64,14 @@ class LazyRelationshipInLoop(Rule):
     user's collection (`for r in current_user.watched: r.org.name`) counts
     too: the collection comes in one query, each item's relationship costs
     one more, and one person's items point to different parents.
+
+    Templates count too: a view that renders `render_template("posts.html",
+    posts=rows)` with the rows of such a query, and a `{% for p in posts %}`
+    loop there (or over `page.items`, `posts|sort(...)`, or in a template it
+    `{% include %}`s) reading `{{ p.author.name }}`, is reported at the
+    template's line, with the view and its query as evidence. Templates are
+    parsed with Jinja's parser only (nothing is rendered); one that does not
+    parse is skipped, and macros called with the row are not followed.
 
     ## Why is this bad?
     Reading `post.comments` on a lazily loaded relationship runs one
@@ -121,6 +130,7 @@ class LazyRelationshipInLoop(Rule):
     severity = Severity.WARNING
     catalog = ("S12",)
     summary = "A lazy relationship is read on every row of a query result (N+1 queries)."
+    call_names = RENDER_CALLS
 
     fix_safety = "unsafe"
     FIX_EXAMPLE = FixExample(
@@ -180,6 +190,33 @@ class LazyRelationshipInLoop(Rule):
         """
 
     VALID = (
+        # the template reads each post's author, loaded with the posts; a template that does not parse is skipped
+        Valid(
+            """
+            from flask import Flask, render_template
+            from sqlalchemy.orm import selectinload
+            from models import db, Post
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                posts = Post.query.options(selectinload(Post.author)).order_by(Post.id).limit(20).all()
+                return render_template("posts.html", posts=posts)
+
+            @app.get("/broken")
+            def broken():
+                return render_template("broken.html", posts=Post.query.all())
+            """,
+            files={
+                "models.py": _MODELS,
+                "templates/posts.html": """
+                {% for p in posts %}<li>{{ p.author.name }} {{ p.tags|length }}</li>{% endfor %}
+                """,
+                "templates/broken.html": """
+                {% for p in posts %}{{ p.comments|count }}{% endfor
+                """,
+            },
+        ),
         # one organisation's repositories (one parent's children, usually a handful), and the signed-in user's
         # repositories read for a reference table's name (few distinct licences: the identity map answers)
         Valid("""
@@ -409,6 +446,37 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # the view passes the posts to a template whose loop reads each post's lazy `comments`
+        Invalid(
+            """
+            from flask import Flask, render_template
+            from models import db, Post
+            app = Flask(__name__)
+
+            @app.get("/")
+            def index():
+                posts = Post.query.order_by(Post.id.desc()).paginate(per_page=50)
+                return render_template("posts.html", page=posts)
+
+            @app.post("/posts")
+            def add():
+                db.session.add(Post())
+                db.session.commit()
+                return "ok"
+            """,
+            message="`p.comments` is a lazy relationship of `Post` read for every row of",
+            files={
+                "models.py": _MODELS,
+                "templates/posts.html": """
+                {% extends "layout.html" %}
+                {% block body %}
+                {% for p in page.items %}
+                  <li>{{ p.id }}: {{ p.comments.count() }} comments</li>  # expect
+                {% endfor %}
+                {% endblock %}
+                """,
+            },
+        ),
         # the signed-in user's watched repositories, each with its owner's name: the watch list comes in one
         # query, then each repository's owner costs one more
         Invalid(
@@ -679,15 +747,39 @@ class LazyRelationshipInLoop(Rule):
     visit_GeneratorExp = visit_ListComp
     visit_DictComp = visit_ListComp
 
-    def _loop(self, target: ast.expr, iterable: ast.expr, body: list, loop: ast.AST, ctx: Context) -> None:
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        """``render_template("posts.html", posts=rows)``: the template's loops over ``rows`` read per row."""
+        if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job):
+            return
+        for loop in rendered_loops(ctx.project, (node, ctx.module.path)):
+            self._loop(ast.Name(id=loop.var, ctx=ast.Store()), loop.iterable, loop.body, loop.node, ctx, template=loop)
+
+    def _loop(
+        self,
+        target: ast.expr,
+        iterable: ast.expr,
+        body: list,
+        loop: ast.AST,
+        ctx: Context,
+        *,
+        template: TemplateLoop | None = None,
+    ) -> None:
         if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job):
             return
         var, iterable = loop_item(target, iterable)
         if var is None:
             return
+        at = template.location if template is not None else ctx.location
         query = iterated_query(iterable, ctx, helpers=True)
         rows_ctx, passed = ctx, []
-        if query is None:
+        if template is not None:
+            passed = [
+                Evidence(
+                    f"{describe_context(ctx)} renders `{template.shown_name}` with `{template.passed.arg}=...`",
+                    ctx.location(template.passed.value),
+                )
+            ]
+        if query is None and template is None:
             fed = rows_passed_in(iterable, ctx)
             if fed is not None and walks_instances(fed[0]):
                 query, rows_ctx, call, _value = fed
@@ -699,14 +791,14 @@ class LazyRelationshipInLoop(Rule):
                     )
                 ]
         if query is None:
-            owned = user_collection(iterable, ctx)
+            owned = user_collection(iterable, ctx) if template is None else None
             if owned is not None:
                 self._user_items(var, iterable, body, loop, owned, ctx)
             return
         if query.model is None:
             return
         assert ctx.function is not None
-        if passed and DELETES.search(ctx.function.name):
+        if passed and template is None and DELETES.search(ctx.function.name):
             return  # the caller's rows are deleted or rewritten one by one: read per row anyway
         model = query.model
         rels = relations(ctx.project, model)
@@ -732,12 +824,15 @@ class LazyRelationshipInLoop(Rule):
             if rel.scalar and not less:
                 how = f"a query for each row whose `{attr}` is not loaded yet (the rows point to different ones)"
             note = f" (a note: {less})" if less else ""
+            place = describe_context(ctx)
+            if template is not None:
+                place = f"template `{template.shown_name}` (rendered by {place})"
             what = (
                 f"`{var}.{attr}` is a lazy relationship of `{model.name}` read for every row of "
-                f"{query_label(query, iterable)} in {describe_context(ctx)}"
+                f"{query_label(query, iterable)} in {place}"
             )
             evidence = [
-                Evidence("the loop", ctx.location(loop)),
+                Evidence("the loop", at(loop)),
                 Evidence(f"`{model.name}.{attr}` declared here", rel.location),
                 *([Evidence(QUERY_ROOT, ctx.location(query.root_node))] if _built_here(query, ctx) else []),
                 *passed,
@@ -746,7 +841,7 @@ class LazyRelationshipInLoop(Rule):
                 chain = " → ".join(f"`{h.display}`" for h in helpers)
                 what = (
                     f"`{short(node, 50)}` hands every row of {query_label(query, iterable)} in "
-                    f"{describe_context(ctx)} to {chain}, which reads `{read.value.id}.{attr}`, a lazy "
+                    f"{place} to {chain}, which reads `{read.value.id}.{attr}`, a lazy "
                     f"relationship of `{model.name}`"
                 )
                 evidence.insert(
@@ -758,7 +853,7 @@ class LazyRelationshipInLoop(Rule):
                 )
             ctx.report(
                 self.finding(
-                    ctx.location(node),
+                    at(node),
                     f"{what}: {how}{note}",
                     hint=f"Add `.options(selectinload({model.name}.{attr}))` to the query "
                     f'(or `joinedload` for a many-to-one), or declare the relationship with `lazy="selectin"`.',

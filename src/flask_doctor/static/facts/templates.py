@@ -1,0 +1,547 @@
+"""Facts about Jinja templates: which file a view renders, and what its loops read.
+
+The classic N+1 of a Flask page is written in a template: the view passes
+query results (``render_template("posts.html", posts=Post.query.all())``)
+and the template reads a lazy relationship (``{{ p.author.name }}``) or
+calls a query-running method, filter or global on each row of a
+``{% for p in posts %}`` loop.  The rules about per-row queries (FD202,
+FD203) judge those reads with the same facts as Python loops; this module
+gives them the loops, written as Python expressions.
+
+* Reading: the engine reads the files of each module's template folder
+  (``templates/`` next to the module, or the folder named by a constant
+  ``template_folder=``), bounded in number and size
+  (:func:`read_template_files`), into ``Project.templates``.
+* Parsing: with Jinja's own parser (``Environment().parse``), never
+  rendering anything nor importing the application; a template that does
+  not parse (an unknown extension's tag, a syntax error) is skipped.  Without
+  Jinja installed no template is read.
+* Linking: a ``render_template("name.html", var=expr)`` call names the
+  template by a constant; the file is looked up by that name in the
+  template folders, the nearest to the calling module first (Flask looks in
+  the application's folder, then in each blueprint's).
+* Loops: ``{% for x in var %}`` (also ``var.items`` of a pagination
+  object, or ``var|sort(...)``) whose ``var`` the view passes.  Their body is
+  given as Python expressions (``x.author.name``, ``x.get_bills()``, a filter
+  ``x.tags|excerpt`` as the call ``excerpt(x.tags)``) with the template's
+  line numbers; an ``{% include %}`` in the body is read in too (one level).
+  Macros called with the row and loops in a parent layout (``{% extends %}``)
+  are not followed.
+* Filters and globals: the project functions registered with
+  ``@app.template_filter``/``template_global`` (and the blueprint
+  ``app_`` forms), ``add_template_filter``/``add_template_global``,
+  assignments into ``app.jinja_env.filters``/``globals`` and the functions
+  a context processor returns in its dict (:func:`template_functions`).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask_doctor.findings import Location
+from flask_doctor.safe_text import printable
+from flask_doctor.static.facts import keyed_fact, project_fact
+from flask_doctor.static.names import dotted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.model import FunctionInfo, Project
+    from flask_doctor.static.source import SourceModule
+
+#: File names read as templates.
+TEMPLATE_SUFFIXES = (".html", ".htm", ".jinja", ".jinja2", ".j2", ".xml", ".txt")
+#: At most this many template files per project, each at most this many bytes.
+MAX_TEMPLATES = 3000
+MAX_TEMPLATE_BYTES = 512 * 1024
+#: Directories below a template folder not walked (vendored assets, caches).
+_SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", ".git", "static", "dist", "build"})
+_TEMPLATE_FOLDER = re.compile(r"""template_folder\s*=\s*(["'])([^"'\\\n]{1,200})\1""")
+#: Render functions whose first argument names a template file.
+RENDER_CALLS = frozenset({"render_template", "stream_template"})
+#: Jinja filters that keep the rows of what they filter (``posts|sort(attribute="name")``).
+_ROW_FILTERS = frozenset({"sort", "reverse", "list", "unique", "select", "reject", "selectattr", "rejectattr"})
+
+
+@dataclass(frozen=True)
+class TemplateFile:
+    """A template file: its path (relative to the root, as findings show it), its folder and name in it."""
+
+    path: str
+    folder: str
+    name: str
+    text: str
+
+
+def _folders(module: SourceModule) -> list[str]:
+    """The template folders a module may declare: ``templates/`` next to it and ``template_folder="..."``."""
+    names = ["templates"]
+    names.extend(m.group(2) for m in _TEMPLATE_FOLDER.finditer(module.text) if "{" not in m.group(2))
+    return list(dict.fromkeys(names))
+
+
+def read_template_files(modules: Sequence[SourceModule], root: Path) -> dict[str, TemplateFile]:
+    """The template files of the folders next to ``modules`` (display path -> file), bounded.
+
+    Only folders inside ``root`` are read, links to directories are not followed, and a file that
+    cannot be read (too large, not a regular file, not UTF-8) is left out.
+    """
+    from flask_doctor.bounded_read import read_text_bounded
+    from flask_doctor.static.source import display_path
+
+    try:
+        top = root.resolve()
+    except OSError:
+        return {}
+    found: dict[str, TemplateFile] = {}
+    seen: set[Path] = set()
+    for module in modules:
+        base = (root / module.path).parent
+        for name in _folders(module):
+            try:
+                folder = (base / name).resolve()
+            except (OSError, RuntimeError):
+                continue
+            if folder in seen or not folder.is_dir() or (folder != top and top not in folder.parents):
+                continue
+            seen.add(folder)
+            shown_folder = display_path(folder, root)
+            for path in template_paths(folder):
+                if len(found) >= MAX_TEMPLATES:
+                    return found
+                try:
+                    text = read_text_bounded(path, MAX_TEMPLATE_BYTES)
+                except OSError:
+                    continue
+                shown = display_path(path, root)
+                if shown not in found:
+                    found[shown] = TemplateFile(shown, shown_folder, path.relative_to(folder).as_posix(), text)
+    return found
+
+
+def template_paths(folder: Path) -> Iterator[Path]:
+    """The template files under ``folder``, sorted, at most :data:`MAX_TEMPLATES`; links to directories
+    are not followed."""
+    count = 0
+    for directory, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
+        for file_name in sorted(files):
+            if file_name.endswith(TEMPLATE_SUFFIXES):
+                count += 1
+                if count > MAX_TEMPLATES:
+                    return
+                yield Path(directory) / file_name
+
+
+def templates_from_sources(sources: dict[str, str]) -> dict[str, TemplateFile]:
+    """In-memory template files (the examples' harness): non-Python files under a ``templates/`` directory."""
+    found: dict[str, TemplateFile] = {}
+    for path, text in sources.items():
+        parts = path.split("/")
+        if path.endswith(".py") or "templates" not in parts[:-1]:
+            continue
+        cut = parts.index("templates") + 1
+        found[path] = TemplateFile(path, "/".join(parts[:cut]), "/".join(parts[cut:]), text)
+    return found
+
+
+def find_template(project: Project, module_path: str, name: str) -> TemplateFile | None:
+    """The file ``render_template(name)`` in ``module_path`` renders: the nearest folder holding ``name``."""
+    candidates = [t for t in project.templates.values() if t.name == name]
+    if not candidates:
+        return None
+    here = module_path.split("/")[:-1]
+
+    def shared(template: TemplateFile) -> int:
+        folder = template.folder.split("/")[:-1]
+        count = 0
+        for a, b in zip(here, folder):
+            if a != b:
+                break
+            count += 1
+        return count
+
+    return max(candidates, key=lambda t: (shared(t), -len(t.folder), t.path))
+
+
+def _environment() -> Any:
+    try:
+        import jinja2
+    except ImportError:  # pragma: no cover - the static checker runs without Flask too
+        return None
+    extensions = ["jinja2.ext.i18n", "jinja2.ext.do", "jinja2.ext.loopcontrols"]
+    try:
+        return jinja2.Environment(extensions=extensions)
+    except Exception:  # pragma: no cover - an old Jinja without one of the extensions
+        return jinja2.Environment()
+
+
+@project_fact
+def _jinja(project: Project) -> Any:
+    return _environment()
+
+
+@keyed_fact
+def parsed_template(project: Project, path: str) -> Any:
+    """The Jinja syntax tree of the template file at ``path``, or ``None`` (not read, does not parse)."""
+    template = project.templates.get(path)
+    env = _jinja(project)
+    if template is None or env is None:
+        return None
+    try:
+        return env.parse(template.text)
+    except Exception:  # a syntax error, an unknown tag: the template is left out, never a crash
+        return None
+
+
+# ------------------------------------------------------------------ loops
+
+
+@dataclass
+class TemplateLoop:
+    """A ``{% for var in rows %}`` loop of a rendered template, over rows the view passes.
+
+    ``iterable`` is the view's expression for the rows (the keyword's value, or ``value.items`` for a
+    pagination object); ``body`` the loop body as Python expressions carrying the template's line
+    numbers; :meth:`location` maps any of them (or ``node``, the loop itself) to its template file.
+    """
+
+    var: str
+    iterable: ast.expr
+    body: list[ast.expr]
+    node: ast.expr
+    template: TemplateFile
+    passed: ast.keyword
+    paths: dict[int, str] = field(default_factory=dict)
+
+    def location(self, node: ast.AST) -> Location:
+        path = self.paths.get(id(node), self.template.path)
+        return Location(path, getattr(node, "lineno", 0) or 0, 0)
+
+    @property
+    def shown_name(self) -> str:
+        return printable(self.template.name)
+
+
+def _at(node: ast.expr, line: int) -> ast.expr:
+    for sub in ast.walk(node):
+        if not hasattr(sub, "lineno") or not getattr(sub, "lineno", None):
+            sub.lineno = line  # type: ignore[attr-defined]
+            sub.col_offset = 0  # type: ignore[attr-defined]
+            sub.end_lineno = line  # type: ignore[attr-defined]
+            sub.end_col_offset = 0  # type: ignore[attr-defined]
+    return node
+
+
+def _python(node: Any) -> ast.expr | None:
+    """A Jinja expression as the Python expression it evaluates like (reads, calls), with its line."""
+    from jinja2 import nodes
+
+    line = getattr(node, "lineno", 0) or 0
+    result: ast.expr | None
+    if isinstance(node, nodes.Name):
+        result = ast.Name(id=node.name, ctx=ast.Load())
+    elif isinstance(node, nodes.Getattr):
+        value = _python(node.node)
+        result = ast.Attribute(value=value, attr=node.attr, ctx=ast.Load()) if value is not None else None
+    elif isinstance(node, nodes.Getitem):
+        value = _python(node.node)
+        if value is None:
+            return None
+        arg = node.arg
+        if isinstance(arg, nodes.Const) and isinstance(arg.value, str) and arg.value.isidentifier():
+            result = ast.Attribute(value=value, attr=arg.value, ctx=ast.Load())  # ``p["author"]`` reads it too
+        else:
+            result = ast.Subscript(value=value, slice=_python(arg) or ast.Constant(None), ctx=ast.Load())
+    elif isinstance(node, (nodes.Call, nodes.Filter)):
+        if isinstance(node, nodes.Filter):
+            func: ast.expr | None = ast.Name(id=node.name, ctx=ast.Load())
+            first = [_python(node.node)] if node.node is not None else []
+        else:
+            func, first = _python(node.node), []
+        if func is None:
+            return None
+        args = [a for a in (*first, *(_python(a) for a in node.args)) if a is not None]
+        keywords = [ast.keyword(arg=k.key, value=_python(k.value) or ast.Constant(None)) for k in node.kwargs]
+        result = ast.Call(func=func, args=args, keywords=keywords)
+    elif isinstance(node, nodes.Const):
+        value = node.value if isinstance(node.value, (str, int, float, bool)) or node.value is None else None
+        result = ast.Constant(value)
+    elif isinstance(node, nodes.Node):
+        parts = [p for p in (_python(c) for c in node.iter_child_nodes()) if p is not None]
+        result = ast.Tuple(elts=parts, ctx=ast.Load())
+    else:
+        return None
+    return _at(result, line) if result is not None else None
+
+
+def _rows_of(node: Any, passed: dict[str, ast.keyword]) -> tuple[ast.keyword, ast.expr] | None:
+    """What a loop's ``iter`` walks among the view's variables: ``posts``, ``page.items``, ``posts|sort``."""
+    from jinja2 import nodes
+
+    while isinstance(node, nodes.Filter) and node.name in _ROW_FILTERS and node.node is not None:
+        node = node.node
+    if isinstance(node, nodes.Name) and node.name in passed:
+        keyword = passed[node.name]
+        return keyword, keyword.value
+    if (
+        isinstance(node, nodes.Getattr)
+        and node.attr == "items"
+        and isinstance(node.node, nodes.Name)
+        and node.node.name in passed
+    ):
+        keyword = passed[node.node.name]
+        return keyword, ast.copy_location(ast.Attribute(value=keyword.value, attr="items", ctx=ast.Load()), keyword)
+    return None
+
+
+def _statements(body: Sequence[Any]) -> Iterator[Any]:
+    """Every Jinja node under ``body`` (statements and expressions)."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(list(node.iter_child_nodes())))
+
+
+def _loops(tree: Any) -> Iterator[Any]:
+    from jinja2 import nodes
+
+    yield from (n for n in tree.find_all(nodes.For))
+
+
+@keyed_fact
+def rendered_loops(project: Project, key: tuple[ast.Call, str]) -> list[TemplateLoop]:
+    """The loops over rows the view passes in the template a ``render_template(...)`` call renders.
+
+    ``key`` is the call and the path of the module holding it.
+    """
+    call, module_path = key
+    if not project.templates or not call.args:
+        return []
+    first = call.args[0]
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        return []
+    template = find_template(project, module_path, first.value)
+    if template is None:
+        return []
+    tree = parsed_template(project, template.path)
+    if tree is None:
+        return []
+    from jinja2 import nodes
+
+    passed = {kw.arg: kw for kw in call.keywords if kw.arg}
+    found: list[TemplateLoop] = []
+    for loop in _loops(tree):
+        if not isinstance(loop.target, nodes.Name):
+            continue
+        rows = _rows_of(loop.iter, passed)
+        if rows is None:
+            continue
+        keyword, iterable = rows
+        paths: dict[int, str] = {}
+        body: list[ast.expr] = []
+        for node in loop.body:
+            converted = _python(node)
+            if converted is not None:
+                body.append(converted)
+        for include in (n for n in _statements(loop.body) if isinstance(n, nodes.Include)):
+            if not (isinstance(include.template, nodes.Const) and isinstance(include.template.value, str)):
+                continue
+            other = find_template(project, module_path, include.template.value)
+            other_tree = parsed_template(project, other.path) if other is not None else None
+            if other is None or other_tree is None or other.path == template.path:
+                continue
+            for node in other_tree.body:
+                converted = _python(node)
+                if converted is not None:
+                    body.append(converted)
+                    paths.update((id(sub), other.path) for sub in ast.walk(converted))
+        found.append(
+            TemplateLoop(
+                loop.target.name,
+                iterable,
+                body,
+                _at(ast.Name(id=loop.target.name, ctx=ast.Load()), loop.lineno),
+                template,
+                keyword,
+                paths,
+            )
+        )
+    return found
+
+
+# ------------------------------------------------------------------ filters and globals
+
+_FILTER_DECORATORS = frozenset({"template_filter", "app_template_filter", "template_global", "app_template_global"})
+_PROCESSOR_DECORATORS = frozenset({"context_processor", "app_context_processor"})
+_ADDERS = frozenset(
+    {"add_template_filter", "add_template_global", "add_app_template_filter", "add_app_template_global"}
+)
+
+
+def _decorator_name(decorator: ast.expr) -> tuple[str, ast.Call | None]:
+    call = decorator if isinstance(decorator, ast.Call) else None
+    name = dotted(call.func if call is not None else decorator) or ""
+    return name.rsplit(".", 1)[-1], call
+
+
+def _given_name(call: ast.Call | None, position: int) -> str | None:
+    if call is None:
+        return None
+    for kw in call.keywords:
+        if kw.arg == "name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+            return kw.value.value
+    if len(call.args) > position:
+        arg = call.args[position]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            return arg.value
+    return None
+
+
+def _returned_functions(project: Project, fn: FunctionInfo) -> Iterator[tuple[str, FunctionInfo]]:
+    """``return dict(name=helper)`` / ``return {"name": helper}`` in a context processor."""
+    for node in ast.walk(fn.node):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        pairs: list[tuple[str, ast.expr]] = []
+        value = node.value
+        if isinstance(value, ast.Dict):
+            pairs = [
+                (k.value, v)
+                for k, v in zip(value.keys, value.values)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            ]
+        elif isinstance(value, ast.Call) and dotted(value.func) == "dict":
+            pairs = [(kw.arg, kw.value) for kw in value.keywords if kw.arg]
+        for name, target in pairs:
+            helper = _resolve(project, target, fn)
+            if helper is not None:
+                yield name, helper
+
+
+def _resolve(project: Project, target: ast.expr, scope: FunctionInfo | None, module: Any = None) -> Any:
+    name = dotted(target)
+    if not name:
+        return None
+    where = module if module is not None else (scope.module if scope is not None else None)
+    return project.resolve_function(name, scope, where) if where is not None else None
+
+
+@project_fact
+def template_functions(project: Project) -> dict[str, FunctionInfo]:
+    """The project functions templates can call by name: filters, globals, context processors' functions."""
+    found: dict[str, FunctionInfo] = {}
+    for fn in project.functions.values():
+        for decorator in getattr(fn.node, "decorator_list", []):
+            name, call = _decorator_name(decorator)
+            if name in _FILTER_DECORATORS:
+                found.setdefault(_given_name(call, 0) or fn.name, fn)
+            elif name in _PROCESSOR_DECORATORS:
+                for given, helper in _returned_functions(project, fn):
+                    found.setdefault(given, helper)
+    for module in project.modules.values():
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.value, ast.Attribute)
+                    and target.value.attr in ("filters", "globals")
+                    and isinstance(target.slice, ast.Constant)
+                    and isinstance(target.slice.value, str)
+                ):
+                    helper = _resolve(project, node.value, _scope(project, module, node), module)
+                    if helper is not None:
+                        found.setdefault(target.slice.value, helper)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+                if node.func.attr in _ADDERS:
+                    helper = _resolve(project, node.args[0], _scope(project, module, node), module)
+                    if helper is not None:
+                        found.setdefault(_given_name(node, 1) or helper.name, helper)
+    return found
+
+
+def _scope(project: Project, module: SourceModule, node: ast.AST) -> FunctionInfo | None:
+    """The innermost project function of ``module`` holding ``node`` (a factory registering filters)."""
+    best = None
+    for fn in project.functions.values():
+        if fn.module is not module:
+            continue
+        start, end = fn.node.lineno, getattr(fn.node, "end_lineno", fn.node.lineno)
+        if start <= getattr(node, "lineno", 0) <= end and (best is None or start >= best.node.lineno):
+            best = fn
+    return best
+
+
+def template_call(project: Project, call: ast.Call) -> FunctionInfo | None:
+    """The project filter or global a template call (``x|excerpt``, ``excerpt(x)``) reaches, if any."""
+    name = call.func.id if isinstance(call.func, ast.Name) else None
+    return template_functions(project).get(name) if name else None
+
+
+__all__ = [
+    "RENDER_CALLS",
+    "TemplateFile",
+    "TemplateLoop",
+    "find_template",
+    "parsed_template",
+    "read_template_files",
+    "RowCall",
+    "rendered_loops",
+    "template_call",
+    "template_row_calls",
+    "template_functions",
+    "templates_from_sources",
+]
+
+
+@dataclass(frozen=True)
+class RowCall:
+    """A template filter or global called with each row of a template loop over rows a view renders."""
+
+    function: FunctionInfo
+    view: FunctionInfo
+    loop: TemplateLoop
+    call: ast.Call
+    rows: Any  # the rows' query (``facts.orm.queries.Query``)
+
+
+@project_fact
+def template_row_calls(project: Project) -> dict[str, list[RowCall]]:
+    """For each project filter or global (by qualname), where a template calls it on each row of a query.
+
+    Read from every view's ``render_template`` calls: ``{% for c in changes %}{{ c.tags|tags_excerpt }}``
+    over ``changes = Change.query...all()`` runs ``tags_excerpt`` once per change.
+    """
+    from flask_doctor.static.facts.orm.queries import helper_context, loop_rows
+
+    found: dict[str, list[RowCall]] = {}
+    if not project.templates or not template_functions(project):
+        return found
+    for view in project.views():
+        for name, call in view.calls:
+            if name.rsplit(".", 1)[-1] not in RENDER_CALLS:
+                continue
+            loops = rendered_loops(project, (call, view.module.path))
+            if not loops:
+                continue
+            ctx = helper_context(project, view)
+            for loop in loops:
+                rows = loop_rows(loop.iterable, ctx, helpers=True)
+                if rows is None or rows.model is None:
+                    continue
+                for part in loop.body:
+                    for sub in ast.walk(part):
+                        if not isinstance(sub, ast.Call) or not any(
+                            isinstance(n, ast.Name) and n.id == loop.var for a in sub.args for n in ast.walk(a)
+                        ):
+                            continue
+                        helper = template_call(project, sub)
+                        if helper is not None:
+                            found.setdefault(helper.qualname, []).append(RowCall(helper, view, loop, sub, rows))
+    return found
