@@ -169,10 +169,9 @@ def find_template(project: Project, module_path: str, name: str) -> TemplateFile
 
 
 def _environment() -> Any:
-    try:
-        import jinja2
-    except ImportError:  # pragma: no cover - the static checker runs without Flask too
-        return None
+    """A Jinja environment that only parses: templates are never rendered, and no app code is imported."""
+    import jinja2  # a dependency of flask-doctor (and of Flask)
+
     extensions = ["jinja2.ext.i18n", "jinja2.ext.do", "jinja2.ext.loopcontrols"]
     try:
         return jinja2.Environment(extensions=extensions)
