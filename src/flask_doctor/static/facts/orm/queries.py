@@ -28,6 +28,7 @@ from flask_doctor.static.facts.orm.models import (
 )
 from flask_doctor.static.model import CLI, JOB, REQUEST
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, ModelInfo, Project
@@ -113,6 +114,12 @@ class Query:
     #: ``self.__model__`` in a resource class that serves whichever model a subclass or a factory sets
     #: (``model`` is then ``None``): asked for with ``generic=True``.
     generic: str | None = None
+    #: Steps (``id`` of the call) a helper applies only when its caller passes an optional argument a call may
+    #: leave unset (``if limit is not None: query = query.limit(limit)`` in ``_apply_limit(query, limit)``):
+    #: they bound nothing on the paths that skip them (:func:`refining_steps`). Each maps to the optional
+    #: parameters of the function asking that decide it (its own callers may pass them or not), or to none
+    #: when the call surely leaves it unset.
+    optional: dict[int, frozenset[str]] = field(default_factory=dict)
 
     @property
     def names(self) -> set[str]:
@@ -229,11 +236,16 @@ def query_of(
     *,
     helpers: bool = False,
     generic: bool = False,
+    _depth: int = 0,
 ) -> Query | None:
     """Walk ``expr``'s method chain down to a query root, or ``None`` if it is no query.
 
     With ``helpers`` the root may also be a call to a project function that
-    returns a query (``Sketch.all_with_acl().filter(...)``), one level deep.
+    returns a query (``Sketch.all_with_acl().filter(...)``), one level deep;
+    a local may also come from a helper that returns the query in a tuple
+    (``query, more = self._filtered(...)``, :func:`_returned_at`, up to two
+    helpers down) or be handed to a helper that returns it refined
+    (``query = self._apply_filters(query, f)``, :func:`refining_steps`).
     With ``generic`` it may be ``self.__model__.query`` in a class that serves
     whichever model it is given (:func:`generic_model`).
     """
@@ -304,12 +316,23 @@ def query_of(
             values = assignments(ctx.project, ctx.function).get(node.id, [])
             found: Query | None = None
             extra: list[tuple[str, ast.AST]] = []
-            for value in values:
-                refined = _refines(value, node.id)
+            optional: dict[int, frozenset[str]] = {}
+            parts: list[tuple[ast.expr, int | None]] = [(v, None) for v in values]
+            parts += list(unpacked(ctx.project, ctx.function).get(node.id, []))
+            for value, index in parts:
+                refined = _refines(value, node.id) if index is None else None
                 if refined is not None:
                     extra.extend(refined)  # ``q = q.filter(...)``: the same query, narrowed
                     continue
-                sub = query_of(value, ctx, _seen | {node.id}, helpers=helpers, generic=generic)
+                steps = _helper_refines(value, node.id, index, ctx) if helpers else None
+                if steps is not None:  # ``q = self._apply_match(q, ids)``: the same query, narrowed by a helper
+                    extra.extend(steps[0])
+                    optional.update(steps[1])
+                    continue
+                if index is not None:  # ``q, more = self._filtered(...)``: the query in that place of the result
+                    sub = _returned_at(ctx, value, index, _depth) if helpers and _depth < 2 else None
+                else:
+                    sub = query_of(value, ctx, _seen | {node.id}, helpers=helpers, generic=generic, _depth=_depth)
                 if sub is None:
                     if not (isinstance(value, ast.Constant) and value.value is None):
                         return None  # sometimes something else: do not guess
@@ -318,10 +341,12 @@ def query_of(
                     found = sub
                 else:
                     extra.extend(sub.methods)
+                    optional.update(sub.optional)
                     found.root_node = None  # built in two places: no one place to add options to
             if found is None:
                 return None
             found.methods = methods + found.methods + extra
+            found.optional.update(optional)
             found.scalars = found.scalars or scalars
             return found
         return None
@@ -357,6 +382,196 @@ def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
     return found
 
 
+def _returned_at(ctx: Context, call: ast.expr, index: int, depth: int) -> Query | None:
+    """The query a project function returns in place ``index`` of a tuple (``return query, more``).
+
+    Every ``return`` must give a tuple whose item there is the same query; the helper's own locals and
+    helpers are followed (``query = self._base(...)``, ``query = self._apply(query, x)``).
+    """
+    fn = _called_function(call, ctx)
+    if fn is None:
+        return None
+    inner = helper_context(ctx.project, fn)
+    found: Query | None = None
+    for node in walk(fn.node):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        if not (isinstance(node.value, ast.Tuple) and index < len(node.value.elts)):
+            return None
+        query = query_of(node.value.elts[index], inner, helpers=True, _depth=depth + 1)
+        if query is None:
+            return None
+        found = found or query
+    if found is not None and isinstance(call, ast.Call):
+        found.optional = _decided_by(call, fn, found.optional, ctx)
+    return found
+
+
+def _decided_by(call: ast.Call, fn: FunctionInfo, optional: dict[int, frozenset[str]], ctx: Context):
+    """``optional`` (steps of ``fn`` guarded by its parameters) as ``call`` decides it: the steps it may skip,
+    each with the parameters of the calling function it hands on (none when the call surely skips it)."""
+    decided: dict[int, frozenset[str]] = {}
+    for step, guard in optional.items():
+        if not guard:
+            decided[step] = guard
+            continue
+        unset = [leaves_unset(call, fn, name, ctx) for name in guard]
+        if any(u is True for u in unset):
+            decided[step] = frozenset()
+        elif any(isinstance(u, str) for u in unset):
+            decided[step] = frozenset(u for u in unset if isinstance(u, str))
+    return decided
+
+
+def _guards(fn: FunctionInfo) -> dict[int, frozenset[str]]:
+    """For each node of ``fn`` (by ``id``), the parameters tested by the ``if``/``while`` tests and the ``for``
+    iterables around it: the arguments that decide whether it runs."""
+    args = fn.node.args
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} - {"self", "cls"}
+    found: dict[int, frozenset[str]] = {}
+
+    def visit(node: ast.AST, guard: frozenset[str]) -> None:
+        found[id(node)] = guard
+        test = node.test if isinstance(node, (ast.If, ast.While, ast.IfExp)) else None
+        test = node.iter if isinstance(node, (ast.For, ast.AsyncFor)) else test
+        inner = guard
+        if test is not None:
+            inner = guard | {n.id for n in ast.walk(test) if isinstance(n, ast.Name) and n.id in params}
+        for name, value in ast.iter_fields(node):
+            branch = test is not None and name in ("body", "orelse")
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, ast.AST):
+                    visit(child, inner if branch else guard)
+
+    visit(fn.node, frozenset())
+    return found
+
+
+@keyed_fact
+def refining_steps(
+    project: Project, key: tuple[FunctionInfo, str, int | None]
+) -> list[tuple[str, ast.AST, frozenset[str]]] | None:
+    """The steps a helper adds to the query it is given in parameter ``param`` and returns (in place ``index``
+    of a tuple when not ``None``): ``def _apply_type(self, query, kinds=None): if kinds is not None: query =
+    query.filter(...); return query``. ``None`` when the helper returns anything else or replaces the query.
+
+    Each step comes with the parameters whose tests decide whether it runs (an ``if`` around it, an earlier
+    ``return`` under an ``if``): empty when it always runs.
+    """
+    fn, param, index = key
+    args = fn.node.args
+    if param not in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}:
+        return None
+    guards = _guards(fn)
+    returns = [n for n in walk(fn.node) if isinstance(n, ast.Return)]
+    if not returns or any(n.value is None for n in returns):
+        return None
+    steps: list[tuple[str, ast.AST, frozenset[str]]] = []
+
+    def earlier_exits(line: int) -> frozenset[str]:
+        exits = [guards.get(id(r), frozenset()) for r in returns if r.lineno < line]
+        return frozenset().union(*exits)
+
+    for ret in returns:
+        value = ret.value
+        if index is not None:
+            if not (isinstance(value, ast.Tuple) and index < len(value.elts)):
+                return None
+            value = value.elts[index]
+        if isinstance(value, ast.Name) and value.id == param:
+            continue
+        chain = _refines(value, param) if value is not None else None
+        if chain is None:
+            return None
+        guard = guards.get(id(ret), frozenset()) | earlier_exits(ret.lineno)
+        steps += [(method, node, guard) for method, node in chain]
+    if unpacked(project, fn).get(param):
+        return None
+    for value in assignments(project, fn).get(param, []):
+        chain = _refines(value, param)
+        if chain is None:
+            return None  # the parameter is replaced by something else
+        guard = guards.get(id(value), frozenset()) | earlier_exits(value.lineno)
+        steps += [(method, node, guard) for method, node in chain]
+    return steps
+
+
+def _helper_refines(
+    value: ast.expr, name: str, index: int | None, ctx: Context
+) -> tuple[list[tuple[str, ast.AST]], dict[int, frozenset[str]]] | None:
+    """``name = helper(name, ...)`` (``name, more = ...`` with ``index``) where the helper returns the query it
+    is given, refined: its steps, and those the call may skip (a step guarded by a parameter this call may
+    leave unset: :func:`leaves_unset`)."""
+    fn = _called_function(value, ctx)
+    if fn is None or not isinstance(value, ast.Call):
+        return None
+    param = _parameter_given(fn, value, name)
+    if param is None:
+        return None
+    steps = refining_steps(ctx.project, (fn, param, index))
+    if steps is None:
+        return None
+    optional = _decided_by(value, fn, {id(node): guard for _, node, guard in steps if guard}, ctx)
+    return [(method, node) for method, node, _ in steps], optional
+
+
+def _parameter_given(fn: FunctionInfo, call: ast.Call, name: str) -> str | None:
+    """The parameter of ``fn`` to which ``call`` passes the local ``name``."""
+    for kw in call.keywords:
+        if kw.arg and isinstance(kw.value, ast.Name) and kw.value.id == name:
+            return kw.arg
+    positional = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if positional[:1] in (["self"], ["cls"]) and isinstance(call.func, ast.Attribute):
+        positional = positional[1:]
+    for arg, param in zip(call.args, positional):
+        if isinstance(arg, ast.Starred):
+            return None
+        if isinstance(arg, ast.Name) and arg.id == name:
+            return param
+    return None
+
+
+def leaves_unset(call: ast.Call, fn: FunctionInfo, param: str, ctx: Context) -> bool | str:
+    """Whether ``call`` may leave ``fn``'s parameter ``param`` unset: ``True`` when it does not pass it (and the
+    default is ``None``/empty), passes ``None`` or a value a lookup may not find (``args.get("limit")``); the
+    name of the calling function's own optional parameter (``limit=None``) it hands on, which that function's
+    callers decide; ``False`` for any other value (given)."""
+    from flask_doctor.static.facts.orm.params import optional_params, passes  # params reads these facts
+
+    if any(kw.arg is None for kw in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
+        return False  # ``**options``: what they hold is not visible
+    if not passes(call, fn, {param}):
+        return param in optional_params(fn) or param in _falsy_defaults(fn)
+    value = next((kw.value for kw in call.keywords if kw.arg == param), None)
+    if value is None:
+        positional = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+        if positional[:1] in (["self"], ["cls"]) and isinstance(call.func, ast.Attribute):
+            positional = positional[1:]
+        value = call.args[positional.index(param)]
+    if isinstance(value, ast.Constant):
+        return not value.value
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get":
+        return True
+    caller = ctx.function
+    if isinstance(value, ast.Name) and caller is not None and value.id not in assignments(ctx.project, caller):
+        if value.id in optional_params(caller) or value.id in _falsy_defaults(caller):
+            return value.id
+    return False
+
+
+def _falsy_defaults(fn: FunctionInfo) -> set[str]:
+    """Parameters whose default is falsy (``False``, ``0``, ``()``, ``""``)."""
+    args = fn.node.args
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    return {
+        a.arg
+        for a, d in pairs
+        if (isinstance(d, ast.Constant) and not d.value) or (isinstance(d, (ast.Tuple, ast.List)) and not d.elts)
+    }
+
+
 def _argument(fn: FunctionInfo, call: ast.Call, param: ast.expr) -> ast.expr | None:
     """The expression ``call`` passes for ``fn``'s parameter named by ``param`` (``None`` when not one)."""
     if not isinstance(param, ast.Name):
@@ -388,14 +603,13 @@ def helper_arguments(query: Query, ctx: Context) -> bool:
     local = assignments(ctx.project, fn)
     inside = {id(n) for n in ast.walk(fn.node)}
     todo = [
-        n.id
+        name
         for method, node in query.methods
         if id(node) in inside
         and isinstance(node, ast.Call)
         and method in (*_FILTERS, "join", "outerjoin", "with_parent")
         for arg in (*node.args, *(kw.value for kw in node.keywords))
-        for n in ast.walk(arg)
-        if isinstance(n, ast.Name)
+        for name in _criterion_names(arg)
     ]
     seen: set[str] = set()
     while todo:
@@ -406,8 +620,21 @@ def helper_arguments(query: Query, ctx: Context) -> bool:
         if name in params:
             return True
         for value in local.get(name, []) if name not in params else []:
-            todo.extend(n.id for n in ast.walk(value) if isinstance(n, ast.Name))
+            todo.extend(_criterion_names(value))
     return False
+
+
+def _criterion_names(expr: ast.expr) -> list[str]:
+    """The names ``expr`` reads other than as the value compared with a column: ``Obj.collection_id == cid``
+    shows its condition whatever ``cid`` holds, ``filter(criterion)`` does not."""
+    compared = {
+        id(side)
+        for node in ast.walk(expr)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1
+        for side, other in ((node.left, node.comparators[0]), (node.comparators[0], node.left))
+        if isinstance(side, ast.Name) and isinstance(other, ast.Attribute)
+    }
+    return [n.id for n in ast.walk(expr) if isinstance(n, ast.Name) and id(n) not in compared]
 
 
 def _own_query(expr: ast.expr, model: ModelInfo) -> Query | None:
@@ -518,6 +745,16 @@ def unknown_filter(query: Query, ctx: Context | None = None) -> bool:
     use = query.methods[0][1] if query.methods else None
     for method, node in query.methods:
         if method in _FILTERS and isinstance(node, ast.Call):
+            if id(node) in query.optional:
+                continue  # a helper's filter applied only when the caller passes what it tests
+            if (
+                ctx is not None
+                and ctx.function is not None
+                and any(isinstance(a, ast.Name) for a in node.args)
+                and id(node) not in branch_paths(ctx.project, ctx.function)
+                and (query.via is None or id(node) not in branch_paths(ctx.project, query.via))
+            ):
+                return True  # ``query = query.filter(clause)`` in a helper narrowing the query: a criterion it builds
             if ctx is not None and use is not None and skipped_on_some_path(node, use, ctx):
                 continue  # ``if args: q = q.filter(*conds)``: without them nothing narrows the rows
             if any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords):
@@ -860,7 +1097,23 @@ def skipped_on_some_path(step: ast.AST, use: ast.AST, ctx: Context) -> bool:
 
 
 def bound_reason(query: Query, ctx: Context) -> str | None:
-    """Why ``query`` fetches a bounded number of rows, or ``None`` if nothing bounds it."""
+    """Why ``query`` fetches a bounded number of rows, or ``None`` if nothing bounds it.
+
+    A step a helper applies only when its caller passes an optional argument this call may leave unset
+    (``Query.optional``: ``if limit is not None: query = query.limit(limit)``) bounds nothing.
+    """
+    if query.optional:  # whatever the callers pass, a parameter that defaults to ``None`` may be left unset
+        query = Query(
+            query.root,
+            query.text,
+            query.model,
+            [(m, n) for m, n in query.methods if id(n) not in query.optional],
+            query.entities,
+            query.scalars,
+            query.root_node,
+            query.via,
+            query.generic,
+        )
     names = query.names
     hit = names & BOUNDING
     if "group_by" in hit and grouped_per_row(query, ctx):

@@ -95,7 +95,15 @@ class UnboundedQueryMaterialised(Rule):
     copies `name.ilike(f"{name}%")` when picking a free name), or a `group_by`
     aggregate (on a column: `group_by(Run)` is one row per run) are not reported, nor is `.all()` on anything that is not a
     SQLAlchemy query. A join's condition bounds nothing, and neither does a
-    `.limit(n)` whose `n` stays `None` unless the client asks for one.
+    `.limit(n)` whose `n` stays `None` unless the client asks for one. The
+    query is followed through the helpers that build it: one returning it
+    with a flag (`query, more = self._filtered(...)`) and ones given it and
+    returning it narrowed (`query = self._apply_type(query, kinds)`). A
+    `.limit()` or `in_()` such a helper applies only when given an optional
+    argument (`if limit is not None: query = query.limit(limit)`) bounds
+    nothing when the call may leave it unset: it omits it, passes `None` or
+    `request.args.get(...)`, or hands on its own parameter that defaults to
+    `None`.
     Reference tables (no creation timestamp and not a
     per-user/per-event entity such as `User`, `Order`, `Post`) are bounded
     in practice; a filter on a foreign key, an indexed key or an owner
@@ -225,10 +233,81 @@ class UnboundedQueryMaterialised(Rule):
             return "ok"
         """
 
+    _FEED = """
+        from datetime import datetime
+        from flask import Flask, request
+        from flask.views import MethodView
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class Entry(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            kind = db.Column(db.String)
+            added = db.Column(db.DateTime, default=datetime.utcnow)
+
+        @app.post("/entries")
+        def add_entry():
+            db.session.add(Entry(kind=request.form["kind"]))
+            db.session.commit()
+            return "ok"
+
+        class Store:
+            def _entries(self):
+                return db.session.query(Entry).order_by(Entry.added)
+
+            def _apply_ids(self, query, ids=None):
+                if ids is not None:
+                    query = query.filter(Entry.id.in_(ids))
+                return query
+
+            def _apply_limit(self, query, limit=None):
+                if limit is None:
+                    return query, False
+                more = limit < query.count()
+                return query.limit(limit), more
+
+            def _filtered(self, limit=None, ids=None):
+                query = self._entries()
+                query = self._apply_ids(query, ids)
+                query, more = self._apply_limit(query, limit)
+                return query, more
+        """
+
     #: ``x.all()``, and the MongoDB reads loaded whole (``list(cursor)``, ``cursor.to_list(None)``: ``materialised_read``)
     call_names = frozenset(MATERIALISE) | MATERIALISING_CALLS
 
     VALID = (
+        # a store whose helpers narrow the query they are given: the client's page size is always passed (a constant),
+        # one object's versions are picked by an `in_()` list the call always gives, and a search narrowed by the
+        # criteria a helper builds from the request (a filter built elsewhere)
+        Valid(
+            _FEED
+            + """
+        def apply_criteria(query, criteria):
+            for key, value in criteria.items():
+                clause = getattr(Entry, key) == value
+                query = query.filter(clause)
+            return query
+
+        @app.get("/search")
+        def search():
+            query = db.session.query(Entry)
+            query = apply_criteria(query, request.args)
+            return {"ids": [e.id for e in query.all()]}
+
+        class Entries(Store, MethodView):
+            def get(self):
+                query, more = self._filtered(limit=50)
+                return {"ids": [e.id for e in query.all()], "more": more}
+
+            def put(self):
+                query, _ = self._filtered(ids=[request.args["id"]])
+                return {"versions": [e.id for e in query.all()]}
+
+        app.add_url_rule("/entries", view_func=Entries.as_view("entries"))
+        """
+        ),
         # conditions built by the caller or by a helper, a model's own filter given one parent's key, and notices
         # only administrators post (through a handler class whose base checks the admin)
         Valid(
@@ -660,6 +739,20 @@ class UnboundedQueryMaterialised(Rule):
             """),
     )
     INVALID = (
+        # the same store: without `?limit=` the helper never applies its limit, so every entry loads
+        Invalid(
+            _FEED
+            + """
+        class Entries(Store, MethodView):
+            def get(self):
+                query, more = self._filtered(limit=request.args.get("limit", type=int))
+                rows = query.all()  # expect
+                return {"ids": [e.id for e in rows], "more": more}
+
+        app.add_url_rule("/entries", view_func=Entries.as_view("entries"))
+        """,
+            message="in view `Entries.get` loads the whole `Entry` table",
+        ),
         # a sync job imports advisories from a feed, run after run; a second job loads every advisory that has an
         # unread note (a flag compared to a constant matches any advisory, not one record) — thousands after a burst
         Invalid(
@@ -1169,7 +1262,8 @@ class UnboundedQueryMaterialised(Rule):
         if not grows_by_name(query.model) and admin_curated(ctx.project, query.model) is not None:
             return  # only administrators add rows (registered clients, secrets): a few by design
         context = run_context(ctx) or REQUEST
-        filtered = query.names & {"filter", "filter_by", "where", "join"}
+        applied = {m for m, n in query.methods if id(n) not in query.optional}  # not a helper's optional filter
+        filtered = applied & {"filter", "filter_by", "where", "join"}
         table = f"the whole `{query.model.name}` table" if query.model and not filtered else "every matching row"
         what = what.replace("every matching row", table)
         hint = self._HINT

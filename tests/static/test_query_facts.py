@@ -1,0 +1,121 @@
+"""Query facts (``facts.orm.queries``) on small projects: queries built and narrowed by helpers."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from flask_doctor.static.facts.orm.queries import (
+    bound_reason,
+    helper_context,
+    query_of,
+    refining_steps,
+    unknown_filter,
+)
+from flask_doctor.static.runner import analyse_sources
+
+STORE = """
+    from flask_sqlalchemy import SQLAlchemy
+    db = SQLAlchemy()
+
+    class Entry(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        feed_id = db.Column(db.Integer, db.ForeignKey("feed.id"))
+        kind = db.Column(db.String)
+
+    class Store:
+        def _entries(self, feed_id):
+            return db.session.query(Entry).filter(Entry.feed_id == feed_id)
+
+        def _apply_kinds(self, query, kinds=None):
+            if kinds is not None:
+                query = query.filter(Entry.kind.in_(kinds))
+            return query
+
+        def _apply_limit(self, query, limit=None):
+            if limit is None:
+                return query, False
+            return query.limit(limit), True
+
+        def _swap(self, query):
+            return Entry.query
+
+        def _filtered(self, feed_id, limit=None, kinds=None):
+            query = self._entries(feed_id)
+            query = self._apply_kinds(query, kinds)
+            query, more = self._apply_limit(query, limit)
+            return query, more
+
+        def everything(self, feed_id, limit=None):
+            query, more = self._filtered(feed_id, limit=limit)
+            return query.all()
+
+        def page(self, feed_id):
+            query, more = self._filtered(feed_id, limit=20)
+            return query.all()
+
+        def picked(self, feed_id, wanted):
+            query, more = self._filtered(feed_id, kinds=wanted)
+            return query.all()
+
+        def unset(self, feed_id):
+            query, more = self._filtered(feed_id, limit=None, kinds=None)
+            return query.all()
+
+        def swapped(self, feed_id):
+            query = self._entries(feed_id)
+            query = self._swap(query)
+            return query.all()
+"""
+
+
+def _project():
+    return analyse_sources({"store.py": textwrap.dedent(STORE).lstrip()}, select=[]).project
+
+
+def _fn(project, name):
+    return next(f for f in project.functions.values() if f.qualname.endswith(f"Store.{name}"))
+
+
+def _query(project, name):
+    fn = _fn(project, name)
+    ctx = helper_context(project, fn)
+    call = next(
+        n
+        for n in ast.walk(fn.node)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "all"
+    )
+    return query_of(call, ctx, helpers=True), ctx
+
+
+def test_refining_helpers_give_their_steps_with_the_parameters_that_guard_them():
+    project = _project()
+    kinds = refining_steps(project, (_fn(project, "_apply_kinds"), "query", None))
+    assert [(m, g) for m, _, g in kinds] == [("filter", frozenset({"kinds"}))]
+    limit = refining_steps(project, (_fn(project, "_apply_limit"), "query", 0))
+    assert [(m, g) for m, _, g in limit] == [("limit", frozenset({"limit"}))]  # after an early return under a test
+    assert refining_steps(project, (_fn(project, "_apply_limit"), "query", None)) is None  # returns a tuple
+    assert refining_steps(project, (_fn(project, "_swap"), "query", None)) is None  # returns another query
+
+
+def test_a_query_returned_in_a_tuple_is_followed_through_the_helpers_that_narrow_it():
+    project = _project()
+    query, ctx = _query(project, "everything")
+    assert query is not None and query.model is not None and query.model.name == "Entry"
+    assert [m for m, _ in query.methods] == ["all", "filter", "filter", "limit"]
+    # the feed key compared in the helper is no criterion built elsewhere
+    assert not unknown_filter(query, ctx)
+
+
+def test_a_bound_applied_only_when_the_caller_passes_an_optional_argument_bounds_nothing_when_it_may_not():
+    project = _project()
+    assert bound_reason(*_query(project, "everything")) is None  # hands on its own ``limit=None``
+    assert bound_reason(*_query(project, "unset")) is None  # passes None
+    assert bound_reason(*_query(project, "page")) == "limit"  # always passes one
+    assert bound_reason(*_query(project, "picked")) == "in_()"  # passes a list it was given
+
+
+def test_a_helper_that_replaces_the_query_gives_another_query_not_a_narrowed_one():
+    project = _project()
+    query, _ = _query(project, "swapped")
+    assert query is not None and query.root_node is None  # built in two places, as for two assignments
