@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Finding, Location
+from flask_doctor.static.facts.apps import imported_in_function
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
 from flask_doctor.static.names import ImportTable, dotted
@@ -142,9 +143,10 @@ class Context:
             for fn in reversed(self.functions):
                 if name in fn.local_types:
                     return fn.local_types[name]
-            obj = self.project.objects.get(f"{self.module.name}.{name}")
-            if obj is not None:
-                return obj.type
+            if self.function is None or not imported_in_function(self.project, self.module.name, name, self.function):
+                obj = self.project.objects.get(f"{self.module.name}.{name}")
+                if obj is not None:
+                    return obj.type
         qualified = self.qualified(node)
         if qualified:
             obj = self.project.objects.get(qualified)

@@ -20,12 +20,26 @@ def object_type(project: Project, module_name: str, name: str, fn: FunctionInfo 
     """The type of the object ``name`` refers to in ``fn`` (or at module level of ``module_name``)."""
     if fn is not None and name in fn.local_types:
         return fn.local_types[name]
+    if fn is not None and imported_in_function(project, module_name, name, fn):
+        obj = project.objects.get(fn.imports.qualify(name) or "")
+        return obj.type if obj is not None else None
     obj = project.objects.get(f"{module_name}.{name}")
     if obj is None:
         table = fn.imports if fn is not None else project.module_imports.get(module_name)
         qualified = table.qualify(name) if table is not None else None
         obj = project.objects.get(qualified or "")
     return obj.type if obj is not None else None
+
+
+def imported_in_function(project: Project, module_name: str, name: str, fn: FunctionInfo) -> bool:
+    """``name`` is bound by an import inside ``fn`` (``from shop.app import app`` in a command), which shadows
+    a module-level ``name`` of ``module_name`` for the rest of the function."""
+    head = name.partition(".")[0]
+    target = fn.imports.aliases.get(head)
+    if target is None:
+        return False
+    module_table = project.module_imports.get(module_name)
+    return module_table is None or module_table.aliases.get(head) != target
 
 
 def is_flask_type(project: Project, type_name: str | None) -> bool:
@@ -38,4 +52,4 @@ def is_flask_type(project: Project, type_name: str | None) -> bool:
     return factory is not None and "factory" in factory.roles
 
 
-__all__ = ["is_flask_type", "object_type"]
+__all__ = ["imported_in_function", "is_flask_type", "object_type"]

@@ -12,6 +12,7 @@ to when the variable is missing (``os.environ.get("K", "dev")``,
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,11 +61,28 @@ def short(node: ast.AST, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+#: Helpers named for reading one environment variable (``read_env``, ``get_env_var``, ``env``: a project's
+#: own wrapper, a shared in-house package's, django-environ's/environs' ``env(...)``), when the first argument
+#: is the variable's name: ``read_env("APP_SECRET_KEY", "dev")`` falls back to its second argument.
+ENV_HELPER = re.compile(r"_?(?:(?:read|get|load|fetch)_?)?env(?:iron(?:ment)?)?(?:_?var(?:iable)?)?", re.IGNORECASE)
+#: How an environment variable is spelled (``APP_SECRET_KEY``).
+ENV_VAR_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
 def is_env_read(node: ast.AST, table: ImportTable) -> bool:
-    """``os.environ.get("K")``, ``os.getenv("K")``, ``os.environ["K"]``, ``config("K")`` (python-decouple)."""
+    """``os.environ.get("K")``, ``os.getenv("K")``, ``os.environ["K"]``, ``config("K")`` (python-decouple),
+    and a helper named for it called with the variable's name (``read_env("K", "dev")``, see :data:`ENV_HELPER`)."""
     if isinstance(node, ast.Call):
         name = qualify(table, node.func)
         if name in ENV_GETTERS or name.endswith(("environ.get", ".getenv")):
+            return True
+        first = node.args[0] if node.args else None
+        if (
+            ENV_HELPER.fullmatch(name.rsplit(".", 1)[-1])
+            and isinstance(first, ast.Constant)
+            and isinstance(first.value, str)
+            and ENV_VAR_NAME.fullmatch(first.value)
+        ):
             return True
     if isinstance(node, ast.Subscript):
         name = qualify(table, node.value)

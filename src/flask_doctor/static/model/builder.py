@@ -68,6 +68,10 @@ _REGISTERING = frozenset(
 )
 
 
+#: Statements that open a scope of their own.
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
 class _ModuleBuilder(ast.NodeVisitor):
     """One pass over a module collecting functions, classes, objects, calls."""
 
@@ -681,6 +685,61 @@ class _ModuleBuilder(ast.NodeVisitor):
             ConfigSetting(key, value, Location(self.module.path, at.lineno, at.col_offset + 1), env, "app.config")
         )
 
+    def _local_mapping(self, name: str, line: int) -> list[tuple[ast.Constant, ast.expr]]:
+        """The string-keyed entries of the dict literal ``name`` holds at ``line`` in the current scope.
+
+        ``settings = {"SECRET_KEY": key, ...}`` assigned earlier in the same
+        function (or at module level), with the ``settings["K"] = v`` and
+        ``settings.setdefault("K", v)`` that follow it. Nothing when the name is
+        bound otherwise (a parameter, a call's result).
+        """
+        nodes: list[ast.AST]
+        if self.current is not None:
+            nodes = list(ast.walk(self.current.node))
+        else:  # module level: its own statements, not the functions it defines
+            nodes = [n for stmt in self.module.tree.body if not isinstance(stmt, _SCOPES) for n in ast.walk(stmt)]
+        start: ast.Assign | None = None
+        for stmt in nodes:
+            if (
+                isinstance(stmt, ast.Assign)
+                and stmt.lineno < line
+                and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+                and (start is None or stmt.lineno > start.lineno)
+            ):
+                start = stmt
+        if start is None or not isinstance(start.value, ast.Dict):
+            return []
+        entries = {
+            k.value: (k, v)
+            for k, v in zip(start.value.keys, start.value.values)
+            if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        }
+        for node in nodes:
+            if not start.lineno < getattr(node, "lineno", 0) < line:
+                continue
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == name
+                    and isinstance(target.slice, ast.Constant)
+                    and isinstance(target.slice.value, str)
+                ):
+                    entries[target.slice.value] = (target.slice, node.value)
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "setdefault"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == name
+                and len(node.args) == 2
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                entries.setdefault(node.args[0].value, (node.args[0], node.args[1]))
+        return list(entries.values())
+
     def visit_Expr(self, node: ast.Expr) -> None:
         call = node.value
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and self._is_app_config(call.func.value):
@@ -697,6 +756,9 @@ class _ModuleBuilder(ast.NodeVisitor):
                         for kw in arg.keywords:  # ``app.config.update(dict(SECRET_KEY=...))``
                             if kw.arg:
                                 self._config(kw.arg, kw.value, kw.value)
+                    elif isinstance(arg, ast.Name) and call.func.attr != "setdefault":
+                        for k, v in self._local_mapping(arg.id, call.lineno):  # ``settings = {...}`` just before
+                            self._config(k.value, v, k)
                 if call.func.attr == "setdefault" and len(call.args) == 2:
                     k = call.args[0]
                     if isinstance(k, ast.Constant) and isinstance(k.value, str):

@@ -9,6 +9,7 @@ or, without decorator, when the code enqueues it with RQ's
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.context import node_location
@@ -164,9 +165,68 @@ def decorator_location(fn: FunctionInfo) -> Location:
     return fn.location
 
 
+#: Exceptions no network or database call raises: the data errors of the task's own code.
+NOT_IO_ERRORS = frozenset(
+    {
+        "KeyError",
+        "ValueError",
+        "TypeError",
+        "AttributeError",
+        "IndexError",
+        "LookupError",
+        "StopIteration",
+        "ZeroDivisionError",
+        "ArithmeticError",
+        "UnicodeError",
+        "UnicodeDecodeError",
+        "UnicodeEncodeError",
+        "NotImplementedError",
+        "AssertionError",
+        "ImportError",
+        "ModuleNotFoundError",
+        "JSONDecodeError",
+    }
+)
+#: A lock held by another run of the task (``lockfile.AlreadyLocked``, ``LockTimeout``): contention, not I/O.
+LOCK_CONTENTION = re.compile(r"(?:Already)?Locked|Lock(?:Timeout|Error|Failed|NotAcquired)")
+
+
+def handles_io_errors(handler: ast.ExceptHandler, fn: FunctionInfo) -> bool:
+    """``handler`` may catch what a network or database call raises: anything but data errors and lock
+    contention (an unknown project exception counts: the code may raise it for a failed call)."""
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    for expr in types:
+        if expr is None:
+            return True  # bare ``except:``
+        name = dotted(expr)
+        if name is None:
+            return True
+        last = (fn.imports.qualify(name) or name).rsplit(".", 1)[-1]
+        if last not in NOT_IO_ERRORS and not LOCK_CONTENTION.fullmatch(last):
+            return True
+    return False
+
+
 def has_try(fn: FunctionInfo) -> bool:
-    """The task body handles errors somewhere (a ``try`` statement)."""
-    return any(isinstance(n, (ast.Try, getattr(ast, "TryStar", ast.Try))) for n in body_nodes(fn.node.body))
+    """The task handles errors somewhere on its main path: a ``try`` whose ``except`` can catch an I/O error.
+
+    Not handling: ``try``/``finally``; an ``except`` of data errors only
+    (``KeyError``) or of a lock another run holds (``except AlreadyLocked:``
+    to skip the run); a ``try`` inside such an ``except`` (the recovery code
+    reading a stale lock file). A failed call still fails the task.
+    """
+    stack: list[ast.AST] = list(reversed(fn.node.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            if any(handles_io_errors(h, fn) for h in node.handlers):
+                return True
+            stack.extend(reversed([*node.body, *node.orelse, *node.finalbody]))  # not the handlers: recovery code
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return False
 
 
 def helper_handles_errors(project: Project, fn: FunctionInfo) -> FunctionInfo | None:

@@ -46,8 +46,9 @@ class HardcodedSecretKey(Rule):
     Whoever can read the source (the repository, a leaked image, a public
     fork) can sign their own session cookies and log in as any user, forge
     CSRF and JWT tokens, and with Flask-Security compute password peppers.
-    A literal *default* (`os.environ.get("SECRET_KEY", "dev")`) ships the
-    same way whenever the variable is missing, so it is reported one
+    A literal *default* (`os.environ.get("SECRET_KEY", "dev")`, or the same
+    through a helper named for it: `read_env("SECRET_KEY", "dev")`, `env(...)`)
+    ships the same way whenever the variable is missing, so it is reported one
     severity lower; so does the default of a settings holder that copies
     the operator's file (`self.SECRET_KEY = settings.get("SECRET_KEY",
     "dev")` in a class handed to `app.config.from_object`). A literal immediately followed by
@@ -168,6 +169,24 @@ class HardcodedSecretKey(Rule):
                 session["client_id"] = client
                 return read_from(log_id, client)
             """),
+        # the env-reading helper has no default: a missing variable stops the app
+        Valid("""
+            from flask import Flask, session
+            from farmcore.config import read_env
+
+            def get_application():
+                settings = {"DEBUG": False, "SECRET_KEY": read_env("FARM_SECRET_KEY")}
+                app = Flask(__name__)
+                app.config.update(settings)
+                return app
+
+            app = get_application()
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """),
         # the settings holder requires the key from the site's settings: nothing hard-coded
         Valid("""
             class SiteOptions:
@@ -281,6 +300,28 @@ class HardcodedSecretKey(Rule):
             """,
             files={"signing.py": "SIGNING_KEY = 'k9-signing-key-2020'  # expect\n"},
             message="'k9-s…'",
+        ),
+        # an env-reading helper's default, through the settings dict the factory hands to `app.config.update`
+        Invalid(
+            """
+            from flask import Flask, session
+            from farmcore.config import read_env
+
+            def get_application():
+                secret_key = read_env("FARM_SECRET_KEY", "farm", log_result=False)  # expect
+                settings = {"DEBUG": False, "SECRET_KEY": secret_key}
+                app = Flask(__name__)
+                app.config.update(settings)
+                return app
+
+            app = get_application()
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            message="literal default 'farm'",
         ),
         # a settings holder falls back to the package's constant when neither the environment nor the file sets it
         Invalid(

@@ -243,6 +243,36 @@ class DevelopmentServer(Rule):
                 ),
             },
         ),
+        # the command imports the app inside its function: that import, not the module's own `app`, is what runs
+        Invalid(
+            """
+            import os
+
+            def run_master():
+                from farm.application import app
+                load_views(app)
+                app.run(debug=True)  # expect
+
+            def create_app():
+                from farm.application import app
+                return app
+
+            if os.environ.get("FARM_APP_INSTANCE"):
+                app = create_app()
+            """,
+            message="installed `farm-master` command",
+            files={
+                "farm/__init__.py": "",
+                "farm/application.py": (
+                    "from flask import Flask\n\ndef get_application():\n    app = Flask('farm')\n    return app\n\n"
+                    "app = get_application()\n"
+                ),
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='farm', entry_points={'console_scripts': ['farm-master = app:run_master']})\n"
+                ),
+            },
+        ),
         Invalid(
             """
             from flask import Flask

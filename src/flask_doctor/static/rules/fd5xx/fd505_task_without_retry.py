@@ -44,7 +44,10 @@ class TaskWithoutRetry(Rule):
     sync — is simply lost; somebody has to notice the traceback in the
     worker log and re-queue it by hand. Not reported: tasks with
     `autoretry_for`/`self.retry`, tasks that handle errors themselves
-    (`try`/`except`), tasks whose `base=` class (or the app's `task_cls`
+    (a `try` whose `except` can catch an I/O failure: not `try`/`finally`,
+    not an `except` of data errors only or of a lock another run holds,
+    `except AlreadyLocked:`, nor a `try` in such an `except`'s recovery
+    code), tasks whose `base=` class (or the app's `task_cls`
     / `task_annotations`, or a `task_failure` signal handler) sets the
     policy, periodic tasks (the next beat run repeats the work), tasks
     that hand their work to a helper which catches the failure (and marks
@@ -152,6 +155,24 @@ class TaskWithoutRetry(Rule):
             """),
     )
     VALID = VALID + (
+        # the lock only guards the run; the mail's own failure is caught and recorded for a resend
+        Valid("""
+            import smtplib
+            from celery import Celery
+            from lockfile import AlreadyLocked, LockFile
+            celery = Celery(__name__)
+
+            @celery.task(ignore_result=True)
+            def send_completion_mail(job_id, to, message):
+                try:
+                    with LockFile(f"/tmp/job-{job_id}"):
+                        try:
+                            smtplib.SMTP("localhost", timeout=30).sendmail("farm@localhost", to, message)
+                        except (smtplib.SMTPException, OSError):
+                            mark_unsent(job_id)
+                except AlreadyLocked:
+                    return
+            """),
         # the export helper catches any failure, marks the request failed and tells the user
         Valid("""
             from celery import shared_task
@@ -260,6 +281,35 @@ class TaskWithoutRetry(Rule):
                 mark_done(job_id)
             """,
             message="mark_done",
+        ),
+        # the `except` only skips the run when another holds the lock; the mail and the query still fail it
+        Invalid(
+            """
+            import smtplib
+            from celery import Celery
+            from lockfile import AlreadyLocked, LockFile
+            celery = Celery(__name__)
+
+            @celery.task(ignore_result=True)  # expect
+            def send_completion_mail(job_id, to, message):
+                lock = LockFile(f"/tmp/job-{job_id}")
+                try:
+                    with lock:
+                        smtp = smtplib.SMTP("localhost", timeout=30)
+                        try:
+                            smtp.sendmail("farm@localhost", to, message)
+                        finally:
+                            smtp.quit()
+                except AlreadyLocked:
+                    try:
+                        with open(f"/tmp/job-{job_id}") as held:
+                            stale = float(held.read()) < 60
+                    except (OSError, ValueError):
+                        stale = True
+                    if stale:
+                        lock.break_lock()
+            """,
+            message="smtplib.SMTP",
         ),
         # a user asks for a zip of the materials and the page polls the task: a failure reaches them
         Invalid(
