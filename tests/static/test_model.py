@@ -833,3 +833,36 @@ def test_a_receiver_spelling_two_hierarchies_class_names_alike_is_told_apart_by_
     p = project(files)
     assert REQUEST in p.functions["store.tracking.base.SqlStore.list_scorers"].contexts
     assert REQUEST not in p.functions["scorers.registry.DatabricksScorerStore.list_scorers"].contexts
+
+
+def test_add_url_rule_gives_the_view_its_rule_and_methods() -> None:
+    p = project(
+        {
+            "views.py": """
+            def delete_job(job_id):
+                return "deleted"
+
+            def jobs():
+                return "jobs"
+
+            def edit(job_id):
+                return "edited"
+            """,
+            "app.py": """
+            from flask import Flask
+            from views import delete_job, edit, jobs
+
+            METHODS = ("GET", "POST")
+
+            def register(app):
+                app.add_url_rule("/jobs/<int:job_id>/delete", "delete_job", delete_job, methods=("POST",))
+                app.add_url_rule("/jobs/", view_func=jobs)
+                app.add_url_rule("/jobs/<int:job_id>/edit", "edit", edit, methods=METHODS)
+            """,
+        }
+    )
+    delete = p.functions["views.delete_job"]
+    assert [(r.rule, r.methods) for r in delete.routes] == [("/jobs/<int:job_id>/delete", ("POST",))]
+    assert [(r.rule, r.methods) for r in p.functions["views.jobs"].routes] == [("/jobs/", ("GET",))]
+    edit = p.functions["views.edit"]
+    assert "view" in edit.roles and edit.routes == []  # methods the code does not spell: not guessed

@@ -54,21 +54,53 @@ def validated(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
     return False
 
 
-def _whole_pattern(call: ast.Call) -> bool:
-    """``P.fullmatch(x)``/``re.fullmatch(p, x)``, or ``re.match`` with a pattern anchored at the end."""
+def _whole_pattern(call: ast.Call, fn: FunctionInfo | None = None) -> bool:
+    """``P.fullmatch(x)``/``re.fullmatch(p, x)``, or ``match``/``search`` with a pattern anchored at the end.
+
+    The pattern may be written in the call or be a module constant of ``fn``'s module: a string, or
+    ``VERSION = re.compile(r"\\d+(\\.\\d+)*$")`` whose ``VERSION.match(version)`` holds the whole value to it.
+    """
     func = call.func
     if not isinstance(func, ast.Attribute):
         return False
     if func.attr == "fullmatch":
         return True
-    if (
-        func.attr == "match"
-        and call.args
-        and isinstance(call.args[0], ast.Constant)
-        and isinstance(call.args[0].value, str)
-    ):
-        return call.args[0].value.endswith(("$", "\\Z", "\\z"))
-    return False
+    if func.attr not in ("match", "search"):
+        return False
+    receiver = dotted(func.value) or ""
+    module_re = fn is not None and (fn.imports.qualify(receiver) or receiver) == "re"
+    if module_re or (fn is None and receiver == "re"):
+        pattern = _pattern_text(call.args[0], fn) if call.args else None
+    else:
+        pattern = _pattern_text(func.value, fn, compiled=True)
+    if pattern is None or not pattern.endswith(("$", "\\Z", "\\z")) or pattern.endswith("\\$"):
+        return False
+    return func.attr == "match" or pattern.startswith(("^", "\\A"))
+
+
+def _pattern_text(node: ast.expr, fn: FunctionInfo | None, *, compiled: bool = False) -> str | None:
+    """The text of a regular expression: a string constant, or a module-level name bound once to one
+    (``compiled``: to ``re.compile("...")``)."""
+    if not compiled and isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if fn is None or not isinstance(node, ast.Name):
+        return None
+    values = [
+        stmt.value
+        for stmt in fn.module.tree.body
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in stmt.targets)
+    ]
+    if len(values) != 1:
+        return None
+    value = values[0]
+    if compiled:
+        if not (isinstance(value, ast.Call) and value.args):
+            return None
+        name = dotted(value.func) or ""
+        if (fn.imports.qualify(name) or name) != "re.compile":
+            return None
+        value = value.args[0]
+    return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
 
 
 def _feeding_values(project: Project, fn: FunctionInfo, target: ast.expr) -> list[ast.expr]:
@@ -100,7 +132,9 @@ def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
     assigned = {t for t, _ in assignments(project, fn)}
     params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs}
     names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)} & (assigned | params)
-    feeding = {ast.dump(part) for value in _feeding_values(project, fn, target) for part in ast.walk(value)}
+    feeding_values = _feeding_values(project, fn, target)
+    feeding = {ast.dump(part) for value in feeding_values for part in ast.walk(value)}
+    sole_input = _sole_input(fn, feeding_values, params)
     for node in ast.walk(fn.node):
         if not isinstance(node, (ast.If, ast.IfExp, ast.Assert)):
             continue
@@ -118,7 +152,9 @@ def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
                     return True  # ``if request.args.get("p") in paths: send_file(abspath(request.args.get("p")))``
             if not isinstance(part, ast.Call):
                 continue
-            if _whole_pattern(part) and any(isinstance(a, ast.Name) and a.id in names for a in part.args):
+            if _whole_pattern(part, fn) and any(
+                isinstance(a, ast.Name) and (a.id in names or a.id == sole_input) for a in part.args
+            ):
                 return True
             callee = _callee(project, fn, part)
             if (
@@ -131,6 +167,23 @@ def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
             ):
                 return True
     return False
+
+
+def _sole_input(fn: FunctionInfo, values: list[ast.expr], params: set[str]) -> str | None:
+    """The one parameter the values feeding a target are built from, when they read nothing of the request.
+
+    ``filename = "agent-%s.zip" % version; path = join(UPDATES_DIR, filename)``: ``version`` alone is the
+    client's part, so holding it to a whole-value pattern holds the path.
+    """
+    used = {n.id for value in values for n in ast.walk(value) if isinstance(n, ast.Name)} & params
+    used -= {"self", "cls"}
+    if len(used) != 1:
+        return None
+    for value in values:
+        for node in ast.walk(value):
+            if isinstance(node, (ast.Name, ast.Attribute)) and (dotted(node) or "").split(".")[0] == "request":
+                return None
+    return next(iter(used))
 
 
 def _empty_values(container: ast.expr) -> bool:

@@ -63,12 +63,16 @@ def fixed_host(node: ast.AST, fn: FunctionInfo, state: Taint, seen: set[str] | N
     if isinstance(node, ast.JoinedStr):
         if not node.values:
             return False
+        if _stored_site([v.value if isinstance(v, ast.FormattedValue) else v for v in node.values], state):
+            return True  # f"{agent.api_url()}/task_logs/{name}"
         first = node.values[0]
         if isinstance(first, ast.Constant):
             return fixed_host(first, fn, state, seen)
         if isinstance(first, ast.FormattedValue):
             return fixed_host(first.value, fn, state, seen)
         return False
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _stored_site(_added(node), state):
+        return True  # ``agent.api_url() + "/task_logs/" + name``: a site the project stored, a path after it
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
         return fixed_host(node.left, fn, state, seen)
     if isinstance(node, ast.Call):
@@ -78,6 +82,14 @@ def fixed_host(node: ast.AST, fn: FunctionInfo, state: Taint, seen: set[str] | N
         name = fn.imports.qualify(dotted(func) or "") or dotted(func) or ""
         if _operator_setting(node, fn):
             return True  # ``os.environ.get("FALLBACK_URL")``, ``app.config.get("BASE_URL")``: the operator's site
+        if name in _PATH_JOINS and node.args and not node.keywords:
+            # ``join(UPDATES_WEBDIR, "agent-%s.zip" % version)``: a relative piece cannot replace the base
+            head, rest = node.args[0], node.args[1:]
+            return (
+                bool(rest)
+                and fixed_host(head, fn, state, seen)
+                and all(_relative(part, fn, set(seen)) for part in rest)
+            )
         return name in ("flask.url_for", "flask.helpers.url_for")
     if isinstance(node, ast.Subscript) and _operator_setting(node, fn):
         return True
@@ -97,6 +109,55 @@ def fixed_host(node: ast.AST, fn: FunctionInfo, state: Taint, seen: set[str] | N
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)
         ]  # ``url += "?" + qs`` only appends: it cannot change the host
         return bool(values) and all(fixed_host(v, fn, state, seen) for v in values)
+    return False
+
+
+#: ``os.path.join(base, piece)``: the base stays unless a later piece is absolute.
+_PATH_JOINS = frozenset({"os.path.join", "posixpath.join"})
+
+
+def _added(node: ast.expr) -> list[ast.expr]:
+    """The pieces of ``a + b + c``, left to right."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return [*_added(node.left), *_added(node.right)]
+    return [node]
+
+
+def _relative(node: ast.expr, fn: FunctionInfo, seen: set[str]) -> bool:
+    """A path piece that starts with fixed text other than a slash, so a join keeps the base before it."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and bool(node.value) and node.value[0] not in "/\\"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return _relative(node.left, fn, seen)
+    if isinstance(node, ast.JoinedStr):
+        return bool(node.values) and _relative(node.values[0], fn, seen)  # type: ignore[arg-type]
+    if isinstance(node, ast.Name) and node.id not in seen:
+        seen.add(node.id)
+        values = [
+            n.value
+            for n in ast.walk(fn.node)
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)
+        ]
+        return bool(values) and all(_relative(v, fn, seen) for v in values)
+    return False
+
+
+def _stored_site(pieces: list[ast.expr], state: Taint) -> bool:
+    """``agent.api_url() + "/task_logs/" + name``: a method of an object the request did not give builds the
+    site, and a fixed ``/`` closes it before any request text, so the client picks a path on it, not a site.
+
+    The object is a row or setting the project keeps (a database record, a configured client): its method
+    says where its own service lives.  A bare function call (``next_target()``) may hand back the client's
+    own URL, and a request value in front decides the site itself: neither counts.
+    """
+    first = pieces[0]
+    if not (isinstance(first, ast.Call) and isinstance(first.func, ast.Attribute)) or state.source(first) is not None:
+        return False
+    for piece in pieces[1:]:
+        if isinstance(piece, ast.Constant) and isinstance(piece.value, str) and piece.value[:1] == "/":
+            return True
+        if state.source(piece) is not None:
+            return False
     return False
 
 

@@ -37,6 +37,7 @@ from flask_doctor.static.facts.deploy_files import dev_process, production_deplo
 from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of_path
 from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.model import FACTORY, REQUEST
+from flask_doctor.static.model.dispatch import THREAD_CLASSES
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -433,7 +434,7 @@ DB_CONNECT_CALLS = frozenset(
         "oracledb.connect",
     }
 )
-THREAD_TYPES = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
+THREAD_TYPES = THREAD_CLASSES | {"threading.Timer"}
 SCHEDULER_PREFIXES = ("apscheduler.schedulers.", "flask_apscheduler.")
 
 

@@ -270,12 +270,37 @@ def _python(node: Any) -> ast.expr | None:
     elif isinstance(node, nodes.Const):
         value = node.value if isinstance(node.value, (str, int, float, bool)) or node.value is None else None
         result = ast.Constant(value)
+    elif isinstance(node, (nodes.If, nodes.CondExpr)):
+        # ``{% if x %}...{% else %}...{% endif %}`` / ``a if x else b``: the test keeps its place, so rules see
+        # what is only tested for truth (``{% if post.comments %}``) apart from what is rendered
+        test = _python(node.test) or ast.Constant(None)
+        if isinstance(node, nodes.If):
+            body = _expressions(node.body)
+            orelse = _expressions([*node.elif_, *node.else_])
+        else:
+            body = _python(node.expr1) or ast.Constant(None)
+            orelse = _python(node.expr2) if node.expr2 is not None else ast.Constant(None)
+            orelse = orelse or ast.Constant(None)
+        result = ast.IfExp(test=test, body=body, orelse=orelse)
+    elif isinstance(node, (nodes.And, nodes.Or)):
+        left, right = _python(node.left), _python(node.right)
+        operands = [p for p in (left, right) if p is not None]
+        op: ast.boolop = ast.And() if isinstance(node, nodes.And) else ast.Or()
+        result = ast.BoolOp(op=op, values=operands) if len(operands) == 2 else (operands[0] if operands else None)
+    elif isinstance(node, nodes.Not):
+        operand = _python(node.node)
+        result = ast.UnaryOp(op=ast.Not(), operand=operand) if operand is not None else None
     elif isinstance(node, nodes.Node):
         parts = [p for p in (_python(c) for c in node.iter_child_nodes()) if p is not None]
         result = ast.Tuple(elts=parts, ctx=ast.Load())
     else:
         return None
     return _at(result, line) if result is not None else None
+
+
+def _expressions(body: Sequence[Any]) -> ast.expr:
+    """Jinja statements as one Python expression (a tuple of what each evaluates)."""
+    return ast.Tuple(elts=[p for p in (_python(n) for n in body) if p is not None], ctx=ast.Load())
 
 
 def _rows_of(node: Any, passed: dict[str, ast.keyword]) -> tuple[ast.keyword, ast.expr] | None:

@@ -667,7 +667,12 @@ class _ModuleBuilder(ast.NodeVisitor):
             return
         fname = dotted(target)
         if fname:
-            self.pending.append(PendingRole(role, fname, scope, self.module.name))
+            route = None
+            if attr == "add_url_rule" and all(
+                kw.value.__class__ in (ast.List, ast.Tuple, ast.Set) for kw in node.keywords if kw.arg == "methods"
+            ):
+                route = self._route(node, "route", node.func.value)  # methods the code does not spell: unknown
+            self.pending.append(PendingRole(role, fname, scope, self.module.name, route=route))
 
     # --------------------------------------------------------------- config
     def _is_app_config(self, node: ast.expr) -> bool:
@@ -959,6 +964,8 @@ def _apply_pending_roles(project: Project, pending: list[PendingRole]) -> None:
         fn = project.resolve_function(item.target, scope, module)
         if fn is not None:
             fn.roles.add(item.role)
+            if item.route is not None and item.route not in fn.routes:
+                fn.routes.append(item.route)
         elif item.role == "view":
             _class_as_view(project, item, scope, module)
 

@@ -908,7 +908,9 @@ def _callback_keyword(name: str | None) -> bool:
     )
 
 
-THREAD_CLASSES = {"threading.Thread", "multiprocessing.Process"}
+#: Classes whose instances run a target (or their own ``run``) on a thread or process of their own.
+#: ``multiprocess`` is the drop-in fork of ``multiprocessing`` that pickles with dill (same ``Process`` API).
+THREAD_CLASSES = frozenset({"threading.Thread", "multiprocessing.Process", "multiprocess.Process"})
 
 
 def _thread_run(project: Project, callee: FunctionInfo) -> bool:
@@ -919,11 +921,9 @@ def _thread_run(project: Project, callee: FunctionInfo) -> bool:
 
 
 #: Calls that start a thread, greenlet or process running their ``target`` (or first argument).
-THREAD_STARTERS = frozenset(
+THREAD_STARTERS = THREAD_CLASSES | frozenset(
     {
-        "threading.Thread",
         "threading.Timer",
-        "multiprocessing.Process",
         "gevent.spawn",
         "gevent.spawn_later",
         "eventlet.spawn",

@@ -105,7 +105,7 @@ class Project:
                 return True
         return False
 
-    def is_subtype(self, type_name: str | None, types: set[str]) -> bool:
+    def is_subtype(self, type_name: str | None, types: set[str] | frozenset[str]) -> bool:
         return bool(type_name) and any(t in types for t in self.lineage(type_name))  # type: ignore[arg-type]
 
     def has_factory(self) -> bool:

@@ -224,3 +224,5 @@ class PendingRole:
     scope: str  # qualname of the function making the call ("" at module level)
     module: str
     view_class: bool = False
+    #: the URL rule and methods of an ``add_url_rule(rule, endpoint, f, methods=[...])`` view
+    route: RouteInfo | None = None

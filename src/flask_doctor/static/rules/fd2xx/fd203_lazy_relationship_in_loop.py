@@ -12,6 +12,7 @@ from flask_doctor.static.facts.orm.models import Relation, grows, relations
 from flask_doctor.static.facts.orm.queries import (
     LAZY_PER_ROW,
     Query,
+    filter_terms,
     in_application_code,
     iterated_query,
     loads_eagerly,
@@ -80,13 +81,19 @@ class LazyRelationshipInLoop(Rule):
     the code, obvious in the database. Relationships loaded with
     `selectinload`/`joinedload`/`subqueryload` in the query's
     `options(...)`, or declared with `lazy="selectin"`/`"joined"`/
-    `"subquery"`, are not reported. Relationships declared on a mixin
+    `"subquery"`, are not reported. Nor is a `lazy="dynamic"` relationship
+    that is only tested for truth (`if post.comments:`,
+    `{% if queue.children %}`): it is a query object, always true, and the
+    test runs no SQL; what an `or` after it never reaches is not a read
+    either. Relationships declared on a mixin
     (`@declared_attr`) or by a `backref` count too.
 
     A many-to-one attribute (`post.author`) costs one query per *distinct*
     parent: SQLAlchemy's identity map answers the rows that share one. It
-    is not reported when the query is filtered by that very parent, and is
-    a note when the rows belong to one container (the events of one sketch
+    is not reported when the query is filtered by that very parent, nor
+    when the parent is another row of the same table and the query loads
+    the whole table (`Queue.query.all()` then `q.parent`: every parent is
+    among the rows loaded), and is a note when the rows belong to one container (the events of one sketch
     point to its few search indexes); it stays a warning when the parents
     are likely distinct (the authors of a list of posts, the sketches of a
     user's recent views). A one-to-many read is a note when the rows are
@@ -214,6 +221,41 @@ class LazyRelationshipInLoop(Rule):
                 """,
                 "templates/broken.html": """
                 {% for p in posts %}{{ p.comments|count }}{% endfor
+                """,
+            },
+        ),
+        # `if p.comments` only tests a dynamic relationship's query object (always true, no SQL), so the
+        # `or` never reaches `count()`; a queue's parent is another row of the whole table this query loaded
+        Valid(
+            """
+            from flask import Flask, render_template
+            from flask_sqlalchemy import SQLAlchemy
+            from models import db, Post
+            app = Flask(__name__)
+
+            class Queue(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                parent_id = db.Column(db.ForeignKey("queue.id"))
+                parent = db.relationship("Queue", remote_side=[id])
+
+            @app.get("/")
+            def index():
+                posts = Post.query.order_by(Post.id).limit(20).all()
+                flags = [1 for p in posts if not p.comments]
+                return render_template("posts.html", posts=posts, flags=flags)
+
+            @app.get("/queues")
+            def queues():
+                rows = Queue.query.order_by(Queue.name).all()
+                return [(q.name, q.parent.name if q.parent else "") for q in rows]
+            """,
+            files={
+                "models.py": _MODELS,
+                "templates/posts.html": """
+                {% for p in posts %}
+                  {% if p.comments or p.comments.count() %}<a href="/p/{{ p.id }}">comments</a>{% endif %}
+                {% endfor %}
                 """,
             },
         ),
@@ -446,6 +488,39 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # past the truth test the template counts each post's comments; the queues of a filtered query point to
+        # parents the query may not have loaded
+        Invalid(
+            """
+            from flask import Flask, render_template
+            from models import db, Post
+            app = Flask(__name__)
+
+            class Queue(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                parent_id = db.Column(db.ForeignKey("queue.id"))
+                parent = db.relationship("Queue", remote_side=[id])
+
+            @app.get("/")
+            def index():
+                return render_template("posts.html", posts=Post.query.order_by(Post.id).limit(20).all())
+
+            @app.get("/queues")
+            def queues():
+                rows = Queue.query.filter(Queue.name != "default").all()
+                return [(q.name, q.parent.name if q.parent else "") for q in rows]  # expect
+            """,
+            files={
+                "models.py": _MODELS,
+                "templates/posts.html": """
+                {% for p in posts %}
+                  {% if p.comments %}{{ p.comments.count() }}{% endif %}  # expect
+                {% endfor %}
+                """,
+            },
+            message="comments",
+        ),
         # the view passes the posts to a template whose loop reads each post's lazy `comments`
         Invalid(
             """
@@ -804,9 +879,11 @@ class LazyRelationshipInLoop(Rule):
         rels = relations(ctx.project, model)
         reported: set[str] = set()
         calls_reported: set[int] = set()
+        dynamic = {name for name, r in rels.items() if r.lazy == "dynamic"}
+        unloaded = _never_loaded(body, var, dynamic) if dynamic else set()
         for node, attr, helpers, read in self._reads(body, var, model, ctx):
             rel = rels.get(attr)
-            if rel is None or rel.lazy not in LAZY_PER_ROW or attr in reported:
+            if rel is None or rel.lazy not in LAZY_PER_ROW or attr in reported or id(node) in unloaded:
                 continue
             if helpers and (id(node) in calls_reported or any(DELETES.search(h.name) for h in helpers)):
                 continue  # one finding per helper call; a helper that deletes each row reads it anyway
@@ -946,9 +1023,9 @@ class LazyRelationshipInLoop(Rule):
             if key in (rel.attr, f"{rel.attr}_id"):
                 return ""  # every row has the parent the query is filtered by: one query in all
             target = ctx.project.models.get(rel.target.rsplit(".", 1)[-1]) if rel.target else None
-            if target is query.model and key:
-                # ``entry.parent`` is another row of the same container, loaded by this very query: the identity
-                # map answers without a query
+            if target is query.model and (key or _whole_table(query, ctx)):
+                # ``entry.parent`` is another row of the same container (or of the whole table), loaded by this
+                # very query: the identity map answers without a query
                 return ""
             if key and not per_owner(key):
                 return (
@@ -975,6 +1052,71 @@ class LazyRelationshipInLoop(Rule):
             if few is not None:
                 return f"the loop walks {few}"
         return None
+
+
+#: Query steps that keep every row of the table (``Queue.query.order_by(Queue.name).all()``).
+_WHOLE_TABLE_STEPS = frozenset({"all", "order_by", "options", "execution_options", "scalars", "execute"})
+
+
+def _whole_table(query: Query, ctx: Context) -> bool:
+    """The query loads every row of its model: no filter, join, limit or page."""
+    return (
+        query.via is None
+        and query.root in ("model", "session")
+        and query.names <= _WHOLE_TABLE_STEPS
+        and not filter_terms(query, ctx)
+    )
+
+
+def _never_loaded(body: list, var: str, dynamic: set[str]) -> set[int]:
+    """The nodes of a loop body that run no query for a ``lazy="dynamic"`` relationship of ``var``.
+
+    A dynamic relationship is a query object: it has no ``__bool__`` or ``__len__``, so it is always true
+    and testing it (``if post.comments:``, ``{% if queue.children %}``, ``not post.tags``) runs no SQL.
+    What only such a test reads is not a load; and in ``queue.children or queue.jobs.count()`` the
+    operand after the always-true one never runs (nor after ``not queue.children`` in an ``and``).
+    """
+    parents: dict[int, ast.AST] = {}
+    nodes: list[ast.AST] = []
+    for part in body:
+        for node in walk(part):
+            nodes.append(node)
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+
+    def relation(node: ast.AST) -> bool:
+        return (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == var
+            and node.attr in dynamic
+        )
+
+    def tested(node: ast.AST) -> bool:
+        parent = parents.get(id(node))
+        if isinstance(parent, (ast.If, ast.IfExp, ast.While, ast.Assert)):
+            return parent.test is node
+        if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+            return True
+        if isinstance(parent, ast.BoolOp):
+            return tested(parent)
+        return False
+
+    found: set[int] = set()
+    for node in nodes:
+        if relation(node) and tested(node):
+            found.add(id(node))
+        if isinstance(node, ast.BoolOp):
+            for index, value in enumerate(node.values):
+                settled = (
+                    relation(value)
+                    if isinstance(node.op, ast.Or)
+                    else isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not) and relation(value.operand)
+                )
+                if settled:
+                    found.update(id(n) for later in node.values[index + 1 :] for n in walk(later))
+                    break
+    return found
 
 
 def _built_here(query: Query, ctx: Context) -> bool:

@@ -127,6 +127,22 @@ class PathTraversalFileSend(Rule):
                     abort(404)
                 return send_file("/srv/docs/" + name)
             """),
+        # the version, the one client part of the file name, is matched whole by a compiled module pattern
+        Valid("""
+            import re
+            from os.path import join
+            from flask import Flask, send_file
+            app = Flask(__name__)
+            VERSION = re.compile(r"\\d+(\\.\\d+)*(-rc\\d)?$")
+
+            @app.get("/updates/<path:version>")
+            def update(version):
+                if not VERSION.match(version):
+                    return "bad version", 400
+                filename = "agent-%s.zip" % version
+                update_file = join("/srv/updates", filename)
+                return send_file(update_file)
+            """),
         # a `<name>` URL variable cannot hold `/`: appended last to a stored prefix it cannot leave the folder
         Valid("""
             import os

@@ -7,7 +7,8 @@ import ast
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.config_values import short
-from flask_doctor.static.facts.guards import mentions, validated
+from flask_doctor.static.facts.csrf import posts_only
+from flask_doctor.static.facts.guards import allow_listed, mentions, validated
 from flask_doctor.static.facts.redirects import (
     REDIRECT_GUARDS,
     REDIRECT_SINKS,
@@ -25,6 +26,16 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
+
+#: Why a view that accepts only POST gets a note: the redirect needs a forged form, not a link.
+_POST_ONLY = (
+    "; a note: the view accepts only POST, so a link cannot lead here, only a form another site submits "
+    "(a cross-site POST, which CSRF protection stops)"
+)
+
+
+def _harm(post_only: bool) -> str:
+    return "a form another site submits to this page" if post_only else "a link to this page"
 
 
 class OpenRedirect(Rule):
@@ -47,6 +58,17 @@ class OpenRedirect(Rule):
     hands back the client's target (`redirect(get_redirect_target())`) with
     no check of its own counts as the request value itself.
 
+    A view that accepts only POST (`methods=["POST"]`, `@app.post`, a
+    class view's `post`) is a note: a link cannot lead the victim there,
+    only a form another site submits, and that cross-site POST is what CSRF
+    protection stops. A site the project stored is not the client's: a
+    method of a row or client the request did not give, followed by a fixed
+    `/` (`agent.api_url() + "/task_logs/" + name`), and
+    `os.path.join(BASE_URL, "agent-%s.zip" % version)` (a piece that does
+    not start with a slash keeps the base). Nor is a value the view holds
+    to a whole-value pattern first (`if not VERSION.match(version): abort(400)`
+    with `VERSION = re.compile(r"...$")`, or `fullmatch`).
+
     ## Why is this bad?
     A link such as `https://your.site/login?next=https://evil.example`
     carries your domain, so users trust it; after logging in they land on
@@ -58,18 +80,22 @@ class OpenRedirect(Rule):
 
     ## Example
     ```python
-    @app.post("/login")
+    @app.route("/login", methods=["GET", "POST"])
     def login():
-        login_user(check_password(request.form))
-        return redirect(request.args.get("next") or url_for("index"))
+        if request.method == "POST":
+            login_user(check_password(request.form))
+            return redirect(request.args.get("next") or url_for("index"))
+        return render_template("login.html")
     ```
 
     ## Use instead
     ```python
     from urllib.parse import urlsplit
 
-    @app.post("/login")
+    @app.route("/login", methods=["GET", "POST"])
     def login():
+        if request.method != "POST":
+            return render_template("login.html")
         login_user(check_password(request.form))
         target = request.args.get("next", "")
         if urlsplit(target).netloc or not target.startswith("/") or target.startswith("//"):
@@ -171,6 +197,40 @@ class OpenRedirect(Rule):
             def login():
                 return redirect(next_target() or url_for("index"))
             """),
+        # the site is the agent's own address, stored in its row; the version is held to a whole-value pattern
+        Valid("""
+            import re
+            from os.path import join
+            from flask import Flask, abort, redirect
+            app = Flask(__name__)
+            UPDATES_URL = "https://files.example.com/agent"
+            VERSION = re.compile(r"\\d+(\\.\\d+)*$")
+
+            class Agent:
+                def api_url(self):
+                    return "http://agent.internal:50000"
+
+            def find_agent(agent_id):
+                return Agent()
+
+            @app.get("/agents/<agent_id>/logs/<name>")
+            def agent_log(agent_id, name):
+                agent = find_agent(agent_id)
+                return redirect(agent.api_url() + "/task_logs/" + name)
+
+            @app.get("/updates/<version>")
+            def update(version):
+                if not VERSION.match(version):
+                    abort(400)
+                return redirect(join(UPDATES_URL, "agent-%s.zip" % version))
+
+            @app.get("/notes/<version>")
+            def notes(version):
+                if not re.fullmatch(r"[0-9.]+", version):
+                    abort(400)
+                page = "%s.html" % version
+                return redirect(page)
+            """),
     )
     INVALID = (
         # only a leading slash is checked: "//evil.example" is a link to another site
@@ -200,12 +260,49 @@ class OpenRedirect(Rule):
             from flask import Flask, redirect, request, url_for
             app = Flask(__name__)
 
-            @app.post("/login")
+            @app.route("/login", methods=["GET", "POST"])
             def login():
                 next_url = request.args.get("next")
                 return redirect(next_url or url_for("index"))  # expect
             """,
             message="request.args.get('next')",
+        ),
+        # a POST-only action: a note, since only a form another site submits can lead here
+        Invalid(
+            """
+            from flask import Flask, redirect, request, url_for
+            app = Flask(__name__)
+
+            @app.post("/jobs/<int:job_id>/delete")
+            def delete_job(job_id):
+                if "next" in request.args:
+                    return redirect(request.args.get("next"), 303)  # expect
+                return redirect(url_for("jobs"), 303)
+
+            def pause_job(job_id):
+                return redirect(request.args.get("next") or url_for("jobs"), 303)  # expect
+
+            app.add_url_rule("/jobs/<int:job_id>/pause", "pause_job", pause_job, methods=("POST",))
+            """,
+            message="accepts only POST",
+        ),
+        # a method of an object the request gave builds the site; a path join whose piece may be absolute
+        Invalid(
+            """
+            import os.path
+            from flask import Flask, redirect, request
+            app = Flask(__name__)
+            BASE = "https://files.example.com"
+
+            @app.get("/go")
+            def go():
+                return redirect(request.args.get("site", "").strip() + "/home")  # expect
+
+            @app.get("/file")
+            def file():
+                return redirect(os.path.join(BASE, request.args["name"]))  # expect
+            """,
+            message="without checking its host",
         ),
         Invalid(
             """
@@ -264,8 +361,9 @@ class OpenRedirect(Rule):
             return  # f"/books/{slug}", IMAGE_HOST + "/" + uuid, FALLBACK_URL + q: the user picks a path, not a site
         target_names = {n.id for n in ast.walk(node.args[0]) if isinstance(n, ast.Name)}
         weak = weak_redirect_check(fn, set(state.names) | target_names)
-        if weak is None and validated(ctx.project, fn, node.args[0]):
+        if weak is None and (validated(ctx.project, fn, node.args[0]) or allow_listed(ctx.project, fn, node.args[0])):
             return
+        post_only = posts_only(fn)  # a link cannot lead here: only a form another site submits, CSRF's ground
         if weak is not None:
             message = (
                 f"`{short(node, 60)}` in {describe_context(ctx)} redirects to {describe_source(source)} after a check "
@@ -274,26 +372,33 @@ class OpenRedirect(Rule):
         else:
             message = (
                 f"`{short(node, 60)}` in {describe_context(ctx)} redirects to {describe_source(source)} without "
-                f"checking its host: a link to this page can send users to any site (open redirect)"
+                f"checking its host: {_harm(post_only)} can send users to any site (open redirect)"
             )
+        severity = None
+        if post_only:
+            severity = Severity.NOTE
+            message += _POST_ONLY
         ctx.report(
             self.finding(
                 ctx.location(node),
                 message,
                 hint="Accept only relative paths (no scheme or netloc, not starting with '//' or '/\\'), or compare "
                 "urlsplit(target).netloc with request.host before redirecting.",
+                severity=severity,
             )
         )
 
     def _from_helper(self, node: ast.Call, found: HelperTarget, ctx: Context) -> None:
         """``redirect(get_redirect_target())``: the helper hands back the client's URL unchecked."""
         check = f"after a check that another site passes: {found.weak}" if found.weak else "without checking its host"
+        post_only = ctx.function is not None and posts_only(ctx.function)
         ctx.report(
             self.finding(
                 ctx.location(node),
                 f"`{short(node, 60)}` in {describe_context(ctx)} redirects to what `{found.helper.display}` returns, "
-                f"{describe_source(found.source)} {check}: a link to this page can send users to any site "
-                f"(open redirect)",
+                f"{describe_source(found.source)} {check}: {_harm(post_only)} can send users to any site "
+                f"(open redirect){_POST_ONLY if post_only else ''}",
+                severity=Severity.NOTE if post_only else None,
                 hint="Check the target in the helper: accept only relative paths (no scheme or netloc, not "
                 "starting with '//' or '/\\'), or compare urlsplit(target).netloc with request.host.",
                 evidence=[

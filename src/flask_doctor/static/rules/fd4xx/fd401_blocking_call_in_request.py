@@ -50,7 +50,10 @@ class BlockingCallInRequest(Rule):
     loop is the same problem multiplied by the number of attempts.
 
     Not reported: sleeps in CLI commands, background jobs and scripts
-    (nothing waits on them), constant sleeps under 0.1 s (`time.sleep(0)`
+    (nothing waits on them), in functions that run as the target of a
+    thread or process the request starts (`threading.Thread(target=...)`,
+    `multiprocessing.Process(target=...)`, or `Process` of `multiprocess`,
+    its drop-in fork: the request goes on without waiting), constant sleeps under 0.1 s (`time.sleep(0)`
     is a thread yield, `time.sleep(0.01)` the poll interval of a short
     handshake),
     `gevent.sleep`/`eventlet.sleep`/`asyncio.sleep`, `time.sleep` when the
@@ -189,6 +192,36 @@ class BlockingCallInRequest(Rule):
                 gevent.sleep(1)
                 out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, timeout=5)
                 return out.stdout
+            """),
+        # the hook starts a background indexer process; its periodic sleep holds no request worker
+        Valid("""
+            import time
+            import threading
+            import multiprocess as multiprocessing
+            from flask import Flask
+            app = Flask(__name__)
+
+            def sync_loop():
+                while True:
+                    time.sleep(60)
+
+            def watchdog():
+                while True:
+                    worker = multiprocessing.Process(target=sync_loop)
+                    worker.start()
+                    worker.join()
+                    time.sleep(5)
+
+            def flush(every):
+                while True:
+                    time.sleep(every)
+
+            @app.before_request
+            def start_indexing():
+                if not getattr(app, "indexer", None):
+                    app.indexer = multiprocessing.Process(target=watchdog)
+                    app.indexer.start()
+                    threading.Thread(target=flush, args=(30,), daemon=True).start()
             """),
         Valid("""
             from gevent import monkey
