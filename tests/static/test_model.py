@@ -866,3 +866,108 @@ def test_add_url_rule_gives_the_view_its_rule_and_methods() -> None:
     assert [(r.rule, r.methods) for r in p.functions["views.jobs"].routes] == [("/jobs/", ("GET",))]
     edit = p.functions["views.edit"]
     assert "view" in edit.roles and edit.routes == []  # methods the code does not spell: not guessed
+
+
+def test_blueprints_and_apps_a_project_helper_builds_route_views() -> None:
+    """``blueprint = get_blueprint("tags", __name__)`` and ``app = create_app()``: what the helper returns
+    (a ``Blueprint``, a ``Flask``) is what the name holds, so its routes are views. A helper that returns
+    the app it is given builds nothing."""
+    p = project(
+        {
+            "wiki/__init__.py": "from .factory import create_app\n",
+            "wiki/factory.py": """
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                return app
+
+            def configured(app):
+                app.config["X"] = 1
+                return app
+            """,
+            "wiki/shared.py": """
+            from flask import Blueprint
+
+            def get_blueprint(name, import_name):
+                return Blueprint(name, import_name, template_folder="../templates")
+            """,
+            "wiki/tags.py": """
+            from .shared import get_blueprint
+
+            blueprint = get_blueprint("tags", __name__)
+
+            @blueprint.route("/tags")
+            def tags():
+                return "tags"
+            """,
+            "wiki/wsgi.py": """
+            from wiki import create_app
+
+            app = create_app()
+
+            @app.route("/health")
+            def health():
+                return "ok"
+            """,
+        }
+    )
+    assert p.objects["wiki.tags.blueprint"].type == "flask.Blueprint"
+    assert p.objects["wiki.wsgi.app"].type == "flask.Flask"
+    assert "view" in p.functions["wiki.tags.tags"].roles
+    assert "view" in p.functions["wiki.wsgi.health"].roles
+    assert "wiki.factory.configured" not in p.built_by
+
+
+def test_a_def_decorated_by_an_attribute_of_its_own_name_keeps_the_first_def() -> None:
+    """``@post_comment.object_extractor def post_comment(): ...`` registers a helper on the view and rebinds
+    the name: the view keeps its qualified name and its route, the helper is ``post_comment.object_extractor``."""
+    p = project(
+        {
+            "app.py": """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            def logged(view):
+                view.object_extractor = lambda f: view
+                return view
+
+            @app.post("/comment")
+            @logged
+            def post_comment():
+                return "ok"
+
+            @post_comment.object_extractor
+            def post_comment():
+                return {"id": request.args.get("id")}
+            """
+        }
+    )
+    assert p.functions["app.post_comment"].routes[0].rule == "/comment"
+    assert "view" not in p.functions["app.post_comment.object_extractor"].roles
+
+
+def test_config_a_flask_subclass_writes_on_self_is_the_app_config() -> None:
+    """``self.config["SECRET_KEY"] = ...`` in a method of a ``Flask`` subclass sets the app's configuration;
+    ``self.config[...]`` on any other class does not."""
+    p = project(
+        {
+            "wiki/app.py": """
+            import uuid
+            from flask import Flask
+
+            class WikiFlask(Flask):
+                def __init__(self):
+                    Flask.__init__(self, __name__)
+                    self.config["SECRET_KEY"] = self.config["SECRET_KEY"] or str(uuid.uuid4())
+
+            class Loader:
+                def __init__(self):
+                    self.config = {}
+                    self.config["TIMEOUT"] = 5
+            """
+        }
+    )
+    keys = {s.key for s in p.config}
+    assert "SECRET_KEY" in keys
+    assert "TIMEOUT" not in keys

@@ -873,10 +873,16 @@ _DESTRUCTIVE = re.compile(r"(^|[/_-])(delete|remove|destroy|drop|purge|erase|wip
 
 
 def destructive_get(fn: FunctionInfo) -> bool:
-    """A GET-only view whose name or URL says it deletes (``GET /remove/<page>``)."""
+    """A view that answers GET and whose name or URL says it deletes (``GET /remove/<page>``).
+
+    A view that also accepts POST counts when it does not tell the methods apart
+    (``methods=["GET", "POST"]`` and no ``request.method`` test): a GET deletes as well.
+    """
     methods = {m for route in fn.routes for m in route.methods}
-    if not fn.routes or (methods and not methods <= {"GET", "HEAD", "OPTIONS"}):
+    if not fn.routes or (methods and "GET" not in methods):
         return False
+    if methods - {"GET", "HEAD", "OPTIONS"} and mentions(fn, ("request.method", ".method ==", ".method !=")):
+        return False  # ``if request.method == "POST": delete(...)``: the GET only shows a confirmation
     return bool(_DESTRUCTIVE.search(fn.name)) or any(_DESTRUCTIVE.search(r.rule or "") for r in fn.routes)
 
 

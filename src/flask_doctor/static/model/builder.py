@@ -314,24 +314,25 @@ class _ModuleBuilder(ast.NodeVisitor):
             else None
         )
         parent = self.current
-        # ``@total.setter``: the property's getter keeps the method's name (reading ``obj.total`` runs it)
+        # ``@total.setter``: the property's getter keeps the method's name (reading ``obj.total`` runs it).
+        # Likewise any ``@name.attr`` on a def of the same name (``@post_comment.object_extractor``
+        # registers a helper on the view ``post_comment`` and rebinds the name): the first def keeps it.
         accessor = next(
             (
                 d.attr
                 for d in node.decorator_list
-                if isinstance(d, ast.Attribute)
-                and d.attr in ("setter", "deleter")
-                and isinstance(d.value, ast.Name)
-                and d.value.id == node.name
+                if isinstance(d, ast.Attribute) and isinstance(d.value, ast.Name) and d.value.id == node.name
             ),
             None,
         )
         if cls is not None:
-            qualname = f"{cls.qualname}.{node.name}" + (f".{accessor}" if accessor else "")
+            qualname = f"{cls.qualname}.{node.name}"
         elif parent is not None:
             qualname = f"{parent.qualname}.{node.name}"
         else:
             qualname = f"{self.module.name}.{node.name}"
+        if accessor:
+            qualname = f"{qualname}.{accessor}"
         info = FunctionInfo(
             qualname=qualname,
             name=node.name,
@@ -396,12 +397,17 @@ class _ModuleBuilder(ast.NodeVisitor):
     def _assign(self, target: ast.expr, value: ast.expr) -> None:
         if isinstance(target, ast.Name) and isinstance(value, ast.Call):
             type_name = self.queried_row_type(value) or self.type_of_call(value)
+            helper = _reexported(self.project, type_name) if type_name and self.project.built_by else None
+            if helper in self.project.built_by:
+                type_name = self.project.built_by[helper]
+            else:
+                helper = None
             if type_name:
                 if self.current is not None:
                     self.current.local_types[target.id] = type_name
                 elif not self.class_stack:
                     qual = f"{self.module.name}.{target.id}"
-                    self.project.objects[qual] = ObjectInfo(qual, type_name, value, self.module)
+                    self.project.objects[qual] = ObjectInfo(qual, type_name, value, self.module, helper=helper)
         elif isinstance(target, ast.Name) and isinstance(value, (ast.Name, ast.Attribute)):
             # ``application = app`` keeps the type.
             known = self.type_of(value)
@@ -682,7 +688,20 @@ class _ModuleBuilder(ast.NodeVisitor):
         if type_name and self.project.is_subtype(type_name, FLASK_TYPES):
             return True
         text = dotted(node.value) or ""
+        if text == "self":
+            return self._self_is_app()  # ``self.config[...]`` in a method of a ``Flask`` subclass
         return text in ("app", "application", "flask_app", "self.app", "current_app")
+
+    def _self_is_app(self) -> bool:
+        """``self`` is the application: the enclosing method's class subclasses ``Flask``
+        (``class KnowledgeFlask(Flask): def __init__(self): self.config["SECRET_KEY"] = ...``)."""
+        method = next((f for f in reversed(self.scope) if f.class_name), None)
+        if method is None:
+            return False
+        owner = method.qualname
+        while owner.count(".") and owner.rsplit(".", 1)[-1] != method.class_name:
+            owner = owner.rsplit(".", 1)[0]
+        return self.project.is_subtype(owner, FLASK_TYPES)
 
     def _config(self, key: str, value: ast.expr, at: ast.AST) -> None:
         env = self.env_stack[-1] if self.env_stack else "base"
@@ -796,6 +815,8 @@ def build_project(
     # that sort after the importing one (``views`` using ``app`` from ``app``).
     for pass_number in range(2):
         if pass_number == 1:
+            # what the project's own helpers build (``def make_blueprint(name): return Blueprint(...)``)
+            _helpers_that_build(project)
             # reset what the first pass accumulated, keep objects/classes
             project.functions.clear()
             project.calls.clear()
@@ -824,6 +845,100 @@ def build_project(
     collect_models(project)
     propagate_contexts(project)
     return project
+
+
+#: What a project helper may build and hand back for its caller to decorate routes and hooks on.
+_BUILT_TYPES = FLASK_TYPES | BLUEPRINT_TYPES
+
+
+def _helpers_that_build(project: Project) -> None:
+    """Project functions that return a new Flask app or blueprint: ``bp = make_blueprint("x")``
+    then ``@bp.route(...)`` routes views just as ``bp = Blueprint("x", __name__)`` does.
+
+    VALID (a helper builds the blueprint)::
+
+        def get_blueprint(name, import_name):
+            return Blueprint(name, import_name, template_folder="../templates")
+
+        def create_app():
+            app = Flask(__name__)
+            return app
+
+    INVALID (not recorded: the helper returns something else, or an app it was given)::
+
+        def configure(app):
+            app.config.update(X=1)
+            return app
+
+    Computed after the first pass, when every module's imports, classes and
+    functions are known; ``_ModuleBuilder._assign`` then types ``bp = get_blueprint(...)``
+    with what the helper builds. Helpers returning another helper's result are followed.
+    """
+    built: dict[str, str] = {}
+    candidates = [f for f in project.functions.values() if f.parent is None and f.class_name is None]
+    for _round in range(3):
+        changed = False
+        for fn in candidates:
+            if fn.qualname in built:
+                continue
+            kind = _built_type(project, fn, built)
+            if kind is not None:
+                built[fn.qualname] = kind
+                changed = True
+        if not changed:
+            break
+    project.built_by = built
+
+
+def _built_type(project: Project, fn: FunctionInfo, built: dict[str, str]) -> str | None:
+    """The app/blueprint type every ``return`` of ``fn`` builds, or None."""
+    table = project.module_imports.get(fn.module.name)
+    if table is None:
+        return None
+    assigned: dict[str, ast.expr] = {}
+    returns: list[ast.expr | None] = []
+    local_imports = ImportTable(dict(table.aliases))
+    stack: list[ast.AST] = list(fn.node.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            local_imports.add_import(node, fn.module.name, fn.module.is_package)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            assigned[node.targets[0].id] = node.value
+        elif isinstance(node, ast.Return):
+            returns.append(node.value)
+        stack.extend(ast.iter_child_nodes(node))
+    if not returns:
+        return None
+    kinds = set()
+    for value in returns:
+        if isinstance(value, ast.Name):
+            value = assigned.get(value.id)
+        if not isinstance(value, ast.Call):
+            return None
+        text = dotted(value.func)
+        if text is None:
+            return None
+        name = local_imports.qualify(text) or f"{fn.module.name}.{text}"
+        name = built.get(_reexported(project, name), _reexported(project, name))
+        if not project.is_subtype(name, _BUILT_TYPES):
+            return None
+        kinds.add(name)
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _reexported(project: Project, name: str) -> str:
+    """``pkg.create_app`` -> ``pkg.factory.create_app`` when ``pkg`` imports it from there."""
+    for _hop in range(3):
+        module, _, attr = name.rpartition(".")
+        table = project.module_imports.get(module)
+        target = table.aliases.get(attr) if table is not None else None
+        if target is None or target == name:
+            return name
+        name = target
+    return name
 
 
 #: Calls inside a decorator that send the decorated function to a job queue instead of running it.

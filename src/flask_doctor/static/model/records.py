@@ -170,6 +170,8 @@ class ObjectInfo:
     call: ast.Call
     module: SourceModule
     in_function: str | None = None
+    #: The project helper whose call built it (``app = create_app()``, ``bp = get_blueprint("x")``).
+    helper: str | None = None
 
     @property
     def location(self) -> Location:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -1096,6 +1097,25 @@ def skipped_on_some_path(step: ast.AST, use: ast.AST, ctx: Context) -> bool:
     return use_path[: len(step_path)] != step_path
 
 
+def _only_if(step: ast.AST, use: ast.AST | None, ctx: Context) -> bool:
+    """``step`` sits in the body of an ``if`` without ``else`` that ``use`` is not in: the runs whose test is
+    false skip it (``if authors: q = q.filter(...)``). A step on one arm of an ``if``/``else`` is not such a step:
+    the other arm may narrow the rows as much."""
+    fn = ctx.function
+    if fn is None or use is None:
+        return False
+    paths = branch_paths(ctx.project, fn)
+    step_path, use_path = paths.get(id(step)), paths.get(id(use))
+    if step_path is None or use_path is None or use_path[: len(step_path)] == step_path:
+        return False
+    first = next((i for i, b in enumerate(step_path) if i >= len(use_path) or use_path[i] != b), None)
+    if first is None:
+        return False
+    branch_id, part = step_path[first]
+    statement = next((n for n in ast.walk(fn.node) if id(n) == branch_id), None)
+    return isinstance(statement, ast.If) and part == "body" and not statement.orelse
+
+
 def bound_reason(query: Query, ctx: Context) -> str | None:
     """Why ``query`` fetches a bounded number of rows, or ``None`` if nothing bounds it.
 
@@ -1115,6 +1135,7 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
             query.generic,
         )
     names = query.names
+    use = query.methods[0][1] if query.methods else None
     hit = names & BOUNDING
     if "group_by" in hit and grouped_per_row(query, ctx):
         hit.discard("group_by")  # ``group_by(Task)``: one aggregate row per task, as many rows as the table
@@ -1139,10 +1160,12 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
             return "flag that marks one row"
         if method == "filter_by" and any(_names_one(kw.arg, kw.value) for kw in node.keywords):
             return "lookup by name"
+        if method in ("filter", "where", "filter_by") and _only_if(node, use, ctx):
+            continue  # ``if authors: q = q.filter(Post.author_id.in_(ids))``: without them every row loads
         if method in ("filter", "where", "filter_by", "with_entities", "add_columns", "values", "distinct"):
             # the call's own arguments: a join's ``Sub.id == X.sub_id`` further down the chain selects no one row
             given = [*node.args, *(kw.value for kw in node.keywords)]
-            for raw in (n for g in given for n in ast.walk(g)):
+            for raw in (n for g in given for n in _asserted(g)):
                 arg = as_compare(raw) or raw
                 if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "in_":
                     return "in_()"
@@ -1209,6 +1232,26 @@ _NAMING_COLUMN = re.compile(
     r"^(name|title|slug|email|username|user_name|login|filename|file_name|hostname|fqdn|all_emails)$",
     re.IGNORECASE,
 )
+
+
+def _asserted(condition: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a filter condition that are not negated: ``~X.id.in_(ids)``, ``not_(X.name == n)`` and
+    ``X.id.notin_(ids)`` select every row but a few, so what they name bounds nothing."""
+    stack = [condition]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Invert, ast.Not)):
+            continue
+        if isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] in _NEGATING:
+            continue
+        if isinstance(node, ast.Compare) and any(isinstance(op, (ast.NotEq, ast.IsNot)) for op in node.ops):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+#: Calls that negate the condition they are given, or select the rows outside a list.
+_NEGATING = frozenset({"not_", "notin_", "not_in", "isnot", "is_not", "__ne__"})
 
 
 def naming_column(column: str) -> bool:

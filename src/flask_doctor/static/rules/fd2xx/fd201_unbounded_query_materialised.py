@@ -94,7 +94,9 @@ class UnboundedQueryMaterialised(Rule):
     (`Project.name == name`, `index_name == other.index_name`, the numbered
     copies `name.ilike(f"{name}%")` when picking a free name), or a `group_by`
     aggregate (on a column: `group_by(Run)` is one row per run) are not reported, nor is `.all()` on anything that is not a
-    SQLAlchemy query. A join's condition bounds nothing, and neither does a
+    SQLAlchemy query. A negated condition bounds nothing (`~X.id.in_(hidden)`,
+    `not_(...)`, `notin_()`: every row but a few), nor does one applied only
+    in an `if` without `else` (`if ids: q = q.filter(X.id.in_(ids))`). A join's condition bounds nothing, and neither does a
     `.limit(n)` whose `n` stays `None` unless the client asks for one. The
     query is followed through the helpers that build it: one returning it
     with a flag (`query, more = self._filtered(...)`) and ones given it and
@@ -737,6 +739,20 @@ class UnboundedQueryMaterialised(Rule):
 
             app.add_url_rule("/labels", view_func=LabelsView.as_view("labels"))
             """),
+        # each arm of the `if` narrows the orders to a list or to one
+        Valid(
+            _SHOP
+            + """
+        @app.get("/orders/some")
+        def some_orders():
+            query = Order.query
+            if request.args.get("ids"):
+                query = query.filter(Order.id.in_(request.args.getlist("ids")))
+            else:
+                query = query.filter(Order.id == request.args["id"])
+            return {"ids": [o.id for o in query.all()]}
+        """
+        ),
     )
     INVALID = (
         # the same store: without `?limit=` the helper never applies its limit, so every entry loads
@@ -830,6 +846,26 @@ class UnboundedQueryMaterialised(Rule):
             return {"ids": [m.id for m in Meeting.query.filter(Meeting.starts.between(start, end)).all()]}  # expect
         """,
             message="a note: bounded by the time window of `Meeting.starts.between(...)`",
+        ),
+        # every order but a few excluded ones; and, without `?ids=`, every order: the `in_()` that would bound
+        # them is negated in one and applied only when the client sends ids in the other
+        Invalid(
+            _SHOP
+            + """
+        @app.get("/orders/listed")
+        def listed_orders():
+            hidden = request.args.getlist("hide")
+            return {"ids": [o.id for o in Order.query.filter(~Order.id.in_(hidden)).all()]}  # expect
+
+        @app.get("/orders/picked")
+        def picked_orders():
+            query = Order.query
+            ids = request.args.getlist("ids")
+            if ids:
+                query = query.filter(Order.id.in_(ids))
+            return {"ids": [o.id for o in query.all()]}  # expect
+        """,
+            message="loads every matching row",
         ),
         Invalid(
             _SHOP

@@ -50,8 +50,9 @@ class FormWithoutCsrf(Rule):
     the view or in a `before_request` hook). Flask-JWT-Extended views count
     when tokens live in cookies with `JWT_COOKIE_CSRF_PROTECT = False`.
     Views marked with `csrf.exempt` are reported even when `CSRFProtect` is
-    on. A GET-only view whose name or URL says it deletes (`GET
-    /remove/<page>`) and that does change state is reported too. When two
+    on. A view answering GET whose name or URL says it deletes (`GET
+    /remove/<page>`) and that does change state is reported too, also when
+    it accepts POST and never tests `request.method`. When two
     or more views are reported for want of any protection, one more finding
     points where the fix goes: the call that binds the login extension to
     the app (`LoginManager(app)`, `login_manager.init_app(app)`), else the
@@ -489,8 +490,42 @@ class FormWithoutCsrf(Rule):
             """,
             },
         ),
+        # GET and POST, but only the POST branch deletes (from a JSON body a cross-site form cannot send):
+        # the GET shows the confirmation page
+        Valid("""
+            from flask import Flask, render_template, request
+            from flask_login import login_required
+            app = Flask(__name__)
+
+            @app.route("/notes/delete", methods=["GET", "POST"])
+            @login_required
+            def delete_note():
+                if request.method == "POST":
+                    Note.query.filter_by(id=request.get_json()["id"]).delete()
+                    db.session.commit()
+                    return {"ok": True}
+                return render_template("confirm.html")
+            """),
     )
     INVALID = (
+        # GET and POST alike delete (the view never tells them apart), on a blueprint a helper builds:
+        # a link on another site deletes the comment
+        Invalid("""
+            from flask import Blueprint, request
+            from flask_login import login_required
+
+            def get_blueprint(name):
+                return Blueprint(name, __name__, template_folder="../templates")
+
+            blueprint = get_blueprint("comments")
+
+            @blueprint.route("/delete_comment", methods=["GET", "POST"])  # expect
+            @login_required
+            def delete_comment():
+                Comment.query.filter_by(id=request.args["id"]).delete()
+                db.session.commit()
+                return ""
+            """),
         # nothing is named like a write, but the SQL the view runs drops a trigger
         Invalid(
             """
@@ -783,7 +818,8 @@ class FormWithoutCsrf(Rule):
                     report(finding)
                     if not exempt:
                         unprotected.append(finding)
-            elif not exempt and destructive_get(fn):
+                    continue
+            if not exempt and destructive_get(fn):
                 self._destructive_get(project, fn, report)
         if len(unprotected) >= 2 and not facts.checked_by_hooks:
             self._unprotected_app(project, unprotected, report)

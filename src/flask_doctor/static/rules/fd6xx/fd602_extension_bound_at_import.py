@@ -26,7 +26,9 @@ class ExtensionBoundAtImport(Rule):
     not registered with this 'SQLAlchemy' instance", or worse, silently
     uses the module-level app's configuration (the production database in
     a test run). Without a factory a single module-level app is a
-    legitimate design and is not reported.
+    legitimate design and is not reported, nor is an extension bound to a
+    module-level app the factory itself built (`app = create_app()` then
+    `SocketIO(app)` in a run script).
 
     ## Example
     ```python
@@ -81,6 +83,24 @@ class ExtensionBoundAtImport(Rule):
                 db.init_app(app)
                 return app
             """),
+        # the module-level app is one the factory built (a debug entry point adding Socket.IO to it)
+        Valid(
+            """
+            from flask_socketio import SocketIO
+            from shop import create_app
+            app = create_app()
+            socketio = SocketIO(app)
+            """,
+            files={
+                "shop/__init__.py": """
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                return app
+            """,
+            },
+        ),
     )
     INVALID = (
         Invalid(
@@ -114,6 +134,10 @@ class ExtensionBoundAtImport(Rule):
         app_type = ctx.type_of(app_arg)
         if not app_type or not ctx.project.is_subtype(app_type, FLASK_TYPES):
             return
+        name = dotted(app_arg) or ""
+        built = ctx.project.objects.get(ctx.qualified(app_arg) or f"{ctx.module.name}.{name}")
+        if built is not None and built.helper is not None:
+            return  # ``app = create_app()``: an app the factory built, with the factory's extensions and one more
         factory = app_factories(ctx.project)[0]
         short = (dotted(node.func) or callee or "").rsplit(".", 1)[-1]
         ctx.report(
