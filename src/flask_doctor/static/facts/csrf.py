@@ -881,8 +881,12 @@ def destructive_get(fn: FunctionInfo) -> bool:
     methods = {m for route in fn.routes for m in route.methods}
     if not fn.routes or (methods and "GET" not in methods):
         return False
-    if methods - {"GET", "HEAD", "OPTIONS"} and mentions(fn, ("request.method", ".method ==", ".method !=")):
-        return False  # ``if request.method == "POST": delete(...)``: the GET only shows a confirmation
+    if methods - {"GET", "HEAD", "OPTIONS"} and mentions(
+        fn, ("request.method", ".method ==", ".method !=", ".validate_on_submit(", ".is_submitted(")
+    ):
+        # ``if request.method == "POST": delete(...)``, or Flask-WTF's ``form.validate_on_submit()``
+        # (true only for a submitted POST/PUT/PATCH/DELETE): the GET only shows a confirmation
+        return False
     return bool(_DESTRUCTIVE.search(fn.name)) or any(_DESTRUCTIVE.search(r.rule or "") for r in fn.routes)
 
 

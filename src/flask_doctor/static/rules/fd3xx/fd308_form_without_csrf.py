@@ -52,7 +52,8 @@ class FormWithoutCsrf(Rule):
     Views marked with `csrf.exempt` are reported even when `CSRFProtect` is
     on. A view answering GET whose name or URL says it deletes (`GET
     /remove/<page>`) and that does change state is reported too, also when
-    it accepts POST and never tests `request.method`. When two
+    it accepts POST and never tests `request.method` (nor calls Flask-WTF's
+    `validate_on_submit()`). When two
     or more views are reported for want of any protection, one more finding
     points where the fix goes: the call that binds the login extension to
     the app (`LoginManager(app)`, `login_manager.init_app(app)`), else the
@@ -505,6 +506,27 @@ class FormWithoutCsrf(Rule):
                     db.session.commit()
                     return {"ok": True}
                 return render_template("confirm.html")
+            """),
+        # GET and POST, but Flask-WTF's validate_on_submit() is true only for a submitted POST (with
+        # CSRFProtect or a FlaskForm, a valid token too): the GET shows the confirmation form
+        Valid("""
+            from flask import Flask, redirect, render_template
+            from flask_login import login_required
+            from flask_wtf import FlaskForm
+            app = Flask(__name__)
+
+            class ConfirmationForm(FlaskForm):
+                pass
+
+            @app.route("/project/<int:project_id>/delete", methods=["GET", "POST"])
+            @login_required
+            def delete_project(project_id):
+                form = ConfirmationForm()
+                if form.validate_on_submit():
+                    Project.query.filter_by(id=project_id).delete()
+                    db.session.commit()
+                    return redirect("/")
+                return render_template("confirm.html", form=form)
             """),
     )
     INVALID = (
