@@ -380,3 +380,73 @@ def test_task_a_view_also_sends_stays_a_warning() -> None:
     assert finding.severity is Severity.WARNING
     assert "periodic" not in finding.message
     assert "the work is lost" in finding.message
+
+
+def test_mail_extensions_open_smtp_without_a_timeout_unless_configured() -> None:
+    view = """
+        from flask import Flask, current_app, request
+        from flask_mail import Mail, Message
+        from flask_mailman import EmailMessage
+        app = Flask(__name__)
+        mail = Mail(app)
+        {settings}
+
+        @app.post("/notify")
+        def notify():
+            with mail.connect() as conn:
+                conn.send(Message("Hi", [request.form["to"]]))
+            pending = mail.connect()
+            current_app.extensions["mail"].send(Message("Hi", ["team@example"]))
+            current_app.config["OTHER"].send(Message("Hi", ["team@example"]))
+            EmailMessage("Hi", "body", to=["team@example"]).send()
+            return "ok"
+        """
+    plain = _check("FD402", {"app.py": view.format(settings="")})
+    assert [f.location.line for f in plain if f.location] == [10, 13, 15]
+    # Flask-Mailman honours MAIL_TIMEOUT and non-SMTP backends; Flask-Mail has no such setting.
+    for settings in ('app.config["MAIL_TIMEOUT"] = 10', 'app.config["MAIL_BACKEND"] = "console"'):
+        configured = _check("FD402", {"app.py": view.format(settings=settings)})
+        assert [f.location.line for f in configured if f.location] == [10, 13]
+    # ``socket.setdefaulttimeout`` bounds both.
+    bounded = _check("FD402", {"app.py": view.format(settings="import socket; socket.setdefaulttimeout(10)")})
+    assert bounded == []
+
+
+def test_mail_sent_under_an_opt_in_sender_setting_is_a_note_and_a_task_a_view_calls_names_the_request() -> None:
+    source = """
+        from celery import shared_task
+        from flask import Flask, current_app
+        from flask_mail import Mail, Message
+        app = Flask(__name__)
+        mail = Mail(app)
+        {settings}
+
+        def send_via_smtp(to):
+            mail.send(Message("Hi", [to]))
+
+        def notify(to):
+            kind = current_app.config.get("EMAIL_SENDER", "ses").lower()
+            if kind == "ses":
+                pass
+            elif kind == "smtp":
+                send_via_smtp(to)
+
+        @shared_task
+        def welcome(to):
+            mail.send(Message("Welcome", [to]))
+
+        @app.post("/notify")
+        def notify_view():
+            notify("team@example")
+            welcome("team@example")
+            return "ok"
+        """
+    default = _check("FD402", {"app.py": source.format(settings="")})
+    assert [(f.location.line if f.location else 0, f.severity) for f in default] == [
+        (9, Severity.NOTE),
+        (20, Severity.WARNING),
+    ]
+    assert "only depending on setting `EMAIL_SENDER`" in default[0].message
+    assert "`welcome` (request path: view `notify_view` → `welcome`)" in default[1].message
+    chosen = _check("FD402", {"app.py": source.format(settings='app.config["EMAIL_SENDER"] = "smtp"')})
+    assert [f.severity for f in chosen] == [Severity.WARNING, Severity.WARNING]

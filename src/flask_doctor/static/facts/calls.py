@@ -306,6 +306,116 @@ def classify_socket_client(ctx: Context, call: ast.Call) -> HttpCall | None:
     return HttpCall(label, library, "no timeout")
 
 
+#: Flask-Mail (``flask_mail``) opens ``smtplib.SMTP(server, port)`` without a timeout in every version, and has
+#: no setting for one: these methods connect (``send``/``send_message`` inside, ``connect()`` on ``with``).
+FLASK_MAIL_TYPES = frozenset({"flask_mail.Mail", "flask_mail._Mail", "flask_mail._MailMixin"})
+FLASK_MAIL_SENDS = frozenset({"send", "send_message", "connect"})
+#: Flask-Mailman (``flask_mailman``) connects through its SMTP backend, with ``MAIL_TIMEOUT`` (default none).
+FLASK_MAILMAN_TYPES = frozenset({"flask_mailman.Mail", "flask_mailman._Mail", "flask_mailman._MailMixin"})
+FLASK_MAILMAN_SENDS = frozenset({"send", "send_mail", "send_mass_mail", "mail_admins", "mail_managers"})
+FLASK_MAILMAN_MESSAGES = frozenset(
+    {
+        "flask_mailman.EmailMessage",
+        "flask_mailman.EmailMultiAlternatives",
+        "flask_mailman.message.EmailMessage",
+        "flask_mailman.message.EmailMultiAlternatives",
+    }
+)
+#: The ``app.extensions`` key each extension registers its state under.
+MAIL_EXTENSION_KEYS = {"mail": "flask_mail.Mail", "mailman": "flask_mailman.Mail"}
+MAIL_SEND_LAST_NAMES = FLASK_MAIL_SENDS | FLASK_MAILMAN_SENDS
+
+
+def _imports_module(project: Project, package: str) -> bool:
+    return any(
+        record.module == package or record.module.startswith(package + ".")
+        for records in project.imports.values()
+        for record in records
+    )
+
+
+@keyed_fact
+def config_entry_type(project: Project, key: str) -> str | None:
+    """``app.config["mail"] = Mail(app)``: the one type every assignment of the config entry ``key`` builds."""
+    types = set()
+    for setting in project.config_for(key):
+        value = setting.value
+        module = project.by_path.get(setting.location.path)
+        table = project.module_imports.get(module.name) if module is not None else None
+        if not isinstance(value, ast.Call) or table is None:
+            return None
+        types.add(table.qualify(dotted(value.func) or ""))
+    return types.pop() if len(types) == 1 else None
+
+
+def _mail_receiver_type(ctx: Context, receiver: ast.expr) -> str | None:
+    """The mail object ``current_app.extensions["mail"]`` or ``current_app.config["mail"]`` holds, when the
+    project shows it: the extension is imported, or every assignment of that config entry builds one type."""
+    if not (isinstance(receiver, ast.Subscript) and isinstance(receiver.value, ast.Attribute)):
+        return None
+    key = receiver.slice
+    if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+        return None
+    holder = dotted(receiver.value.value) or ""
+    if holder not in ("current_app", "app", "self.app", "flask.current_app"):
+        return None
+    if receiver.value.attr == "extensions" and key.value in MAIL_EXTENSION_KEYS:
+        type_name = MAIL_EXTENSION_KEYS[key.value]
+        return type_name if _imports_module(ctx.project, type_name.split(".", 1)[0]) else None
+    if receiver.value.attr == "config":
+        return config_entry_type(ctx.project, key.value)
+    return None
+
+
+def _configured_value(project: Project, key: str) -> list[ast.expr]:
+    return [setting.value for setting in project.config_for(key) if setting.env != "testing"]
+
+
+def classify_mail_send(ctx: Context, call: ast.Call) -> HttpCall | None:
+    """``mail.send(msg)`` of Flask-Mail / Flask-Mailman: the call opens an SMTP connection with smtplib.
+
+    Flask-Mail passes no timeout to smtplib and has no setting for one; Flask-Mailman passes
+    ``MAIL_TIMEOUT`` when the configuration sets it, and sends nothing over the network when
+    ``MAIL_BACKEND`` names another backend. ``socket.setdefaulttimeout`` bounds both."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in MAIL_SEND_LAST_NAMES:
+        return None
+    name = callee_name(ctx, call)
+    owner, _, method = (name or "").rpartition(".")
+    if not name or not (ctx.project.is_subtype(owner, FLASK_MAIL_TYPES | FLASK_MAILMAN_TYPES)):
+        owner = _mail_receiver_type(ctx, func.value) or owner
+        method = func.attr
+    label = dotted(func) or (ast.unparse(func) if len(ast.unparse(func)) <= 60 else f"{owner}.{method}")
+    if ctx.project.is_subtype(owner, FLASK_MAIL_TYPES) and method in FLASK_MAIL_SENDS:
+        if method == "connect" and not _opened_by_with(ctx, call):
+            return None  # ``connect()`` connects in ``__enter__``: only a ``with`` block opens it here
+        library = "flask_mail"
+    elif (ctx.project.is_subtype(owner, FLASK_MAILMAN_TYPES) and method in FLASK_MAILMAN_SENDS) or (
+        owner in FLASK_MAILMAN_MESSAGES and method == "send"
+    ):
+        library = "flask_mailman"
+        if any(not _is_none(value) for value in _configured_value(ctx.project, "MAIL_TIMEOUT")):
+            return HttpCall(label, library, None)
+        backends = _configured_value(ctx.project, "MAIL_BACKEND")
+        if backends and not any(
+            not (isinstance(value, ast.Constant) and isinstance(value.value, str)) or value.value == "smtp"
+            for value in backends
+        ):
+            return None  # ``MAIL_BACKEND = "console"``: no SMTP connection
+    else:
+        return None
+    if sets_socket_timeout(ctx.project):
+        return HttpCall(label, library, None)
+    return HttpCall(label, library, "no timeout")
+
+
+def _opened_by_with(ctx: Context, call: ast.Call) -> bool:
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    return isinstance(parent, ast.withitem) or (
+        isinstance(parent, (ast.With, ast.AsyncWith)) and any(item.context_expr is call for item in parent.items)
+    )
+
+
 @project_fact
 def cooperative(project: Project) -> bool:
     """gevent/eventlet monkey-patching makes ``time.sleep`` yield instead of block."""
@@ -326,7 +436,10 @@ def describe_where(ctx: Context, context: str) -> str:
     """``view `pay``` or ```charge`` (request path: `pay` → `charge`)`` for helpers."""
     fn = ctx.function
     base = describe_context(ctx)
-    if fn is None or fn.roles & {"view", "task", "cli", "hook", "error_handler", "socket_handler", "callback"}:
+    roots = {"view", "task", "cli", "hook", "error_handler", "socket_handler", "callback"}
+    if context == REQUEST and fn is not None and fn.roles & roots == {"task"}:
+        roots = roots - {"task"}  # a task a view also calls directly: name the request path it waits on
+    if fn is None or fn.roles & roots:
         return base
     chain = ctx.project.chain(fn.qualname, context)
     if len(chain) < 2 or context not in fn.contexts:
@@ -496,6 +609,51 @@ def _flag_test(fn: FunctionInfo, test: ast.expr, exit_guard: bool) -> tuple[str,
     return "", ""
 
 
+def _config_get_default(node: ast.expr) -> tuple[str, object] | None:
+    """``app.config.get("K", "default")`` (maybe with ``.lower()`` or the like after it): the key and default."""
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr != "get":
+        node = node.func.value  # ``....lower()``
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"):
+        return None
+    holder = node.func.value
+    if not (isinstance(holder, ast.Attribute) and holder.attr == "config") or len(node.args) != 2:  # noqa: PLR2004
+        return None
+    key, default = node.args
+    if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(default, ast.Constant):
+        return key.value, default.value
+    return None
+
+
+def _opt_in_choice(project: Project, fn: FunctionInfo, test: ast.expr) -> str | None:
+    """``kind = current_app.config.get("SENDER", "ses").lower()`` then ``if kind == "smtp":`` in ``fn``: the branch
+    runs only when the operator sets ``SENDER`` to a value other than its default, and the project's configuration
+    never sets it to that value. The setting's name, else None."""
+    if not (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and isinstance(test.left, ast.Name)
+        and isinstance(test.comparators[0], ast.Constant)
+    ):
+        return None
+    wanted = test.comparators[0].value
+    sources = [
+        node.value
+        for node in ast.walk(fn.node)
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == test.left.id for t in node.targets)
+    ]
+    if len(sources) != 1:
+        return None
+    read = _config_get_default(sources[0])
+    if read is None or read[1] == wanted:
+        return None
+    key = read[0]
+    configured = [setting.value for setting in project.config_for(key)]
+    if any(not isinstance(value, ast.Constant) or value.value == wanted for value in configured):
+        return None
+    return key
+
+
 def _switch(test: ast.expr) -> str | None:
     """``FLAG`` in ``if FLAG:``, ``if not FLAG:``, ``if FLAG.get():``, ``if A and not B:``."""
     while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
@@ -534,7 +692,7 @@ def path_condition(ctx: Context, node: ast.Call, context: str = REQUEST) -> str 
     steps.append((chain[-2], fn, None, [node]))
     for before, caller, callee, sites in steps:
         guards = call_guards(project, caller)
-        reasons = [_first_flag(caller, before, guards.get(id(call), ())) for call in sites]
+        reasons = [_first_flag(caller, before, guards.get(id(call), ()), project) for call in sites]
         if sites and all(reasons):
             if callee is None:
                 return f"`{fn.display}` makes this call only depending on {reasons[0]}"
@@ -546,10 +704,16 @@ def _calls_name(call: ast.Call, name: str) -> bool:
     return (dotted(call.func) or "").rsplit(".", 1)[-1] == name
 
 
-def _first_flag(fn: FunctionInfo, caller: FunctionInfo, guards: tuple[tuple[bool, ast.expr], ...]) -> str | None:
+def _first_flag(
+    fn: FunctionInfo, caller: FunctionInfo, guards: tuple[tuple[bool, ast.expr], ...], project: Project
+) -> str | None:
     """The first guard that depends on an argument ``caller`` passes to ``fn``, or on a setting."""
     for exit_guard, test in guards:
         kind, name = _flag_test(fn, test, exit_guard)
+        if not kind and not exit_guard:
+            opt_in = _opt_in_choice(project, fn, test)
+            if opt_in:
+                return f"setting `{opt_in}`"
         if kind == "setting":
             return name
         if kind == "argument" and _passes(caller, fn, name):

@@ -8,9 +8,11 @@ import ast
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts.calls import (
     HTTP_LAST_NAMES,
+    MAIL_SEND_LAST_NAMES,
     SOCKET_CLIENT_LAST_NAMES,
     branch_no_caller_takes,
     classify_http_call,
+    classify_mail_send,
     classify_socket_client,
     client_library,
     describe_where,
@@ -20,6 +22,17 @@ from flask_doctor.static.facts.calls import (
 from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.model import JOB, REQUEST
 from flask_doctor.static.rules.base import Context, FixExample, Invalid, Rule, Valid
+
+#: What each mail extension does about timeouts, for the message, and how to bound its connection.
+MAIL_EXTENSIONS = {
+    "flask_mail": "Flask-Mail passes none to smtplib and has no setting for one",
+    "flask_mailman": "Flask-Mailman passes one only when `MAIL_TIMEOUT` is set",
+}
+MAIL_HINTS = {
+    "flask_mail": "Flask-Mail has no timeout setting: call `socket.setdefaulttimeout(...)` at startup, or switch to"
+    " Flask-Mailman with `MAIL_TIMEOUT`, and send from a background job.",
+    "flask_mailman": "Set `MAIL_TIMEOUT` (seconds) in the app's configuration.",
+}
 
 
 class HttpCallWithoutTimeout(Rule):
@@ -33,6 +46,14 @@ class HttpCallWithoutTimeout(Rule):
     timeout: `smtplib.SMTP`/`SMTP_SSL`, `ftplib.FTP`, `imaplib.IMAP4`,
     `poplib.POP3`, `telnetlib.Telnet`, `http.client.HTTPConnection` and
     `socket.create_connection` (sending mail from a view is the common one).
+    So do the mail extensions that open SMTP inside the call: Flask-Mail's
+    `mail.send(msg)`, `mail.send_message(...)` and `with mail.connect()`
+    (it passes no timeout to smtplib and has no setting for one), and
+    Flask-Mailman's `mail.send(...)`, `mail.send_mail(...)` and
+    `EmailMessage(...).send()` unless the configuration sets `MAIL_TIMEOUT`
+    or a `MAIL_BACKEND` other than SMTP. The mail object may be a module
+    instance, `current_app.extensions["mail"]`, or a config entry every
+    assignment of which builds the extension (`app.config["mail"] = Mail(app)`).
 
     ## Why is this bad?
     requests and urllib have **no default timeout**, and neither have the
@@ -137,9 +158,30 @@ class HttpCallWithoutTimeout(Rule):
             """,
     )
 
-    call_names = HTTP_LAST_NAMES | SOCKET_CLIENT_LAST_NAMES
+    call_names = HTTP_LAST_NAMES | SOCKET_CLIENT_LAST_NAMES | MAIL_SEND_LAST_NAMES
 
     VALID = (
+        # Flask-Mailman with `MAIL_TIMEOUT` set passes it to smtplib; a Flask-Mail send only a command reaches.
+        Valid("""
+            import click
+            from flask import Flask, request
+            from flask_mail import Mail as FlaskMail, Message
+            from flask_mailman import Mail, EmailMessage
+            app = Flask(__name__)
+            app.config["MAIL_TIMEOUT"] = 10
+            mail = Mail(app)
+            legacy = FlaskMail(app)
+
+            @app.post("/contact")
+            def contact():
+                mail.send_mail("Contact", request.form["message"], "site@example", ["team@example"])
+                EmailMessage("Copy", request.form["message"], to=[request.form["email"]]).send()
+                return "sent"
+
+            @click.command()
+            def mail_report():
+                legacy.send(Message("Report", ["team@example"]))
+            """),
         Valid("""
             import httpx
             import requests
@@ -306,6 +348,36 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # Flask-Mail opens smtplib without a timeout: the Mail object kept in the config, reached from a view.
+        Invalid(
+            """
+            from flask import Flask, current_app, request
+            from flask_mail import Mail, Message
+            app = Flask(__name__)
+            app.config["mail"] = Mail(app)
+
+            def send_comment_email(text):
+                current_app.config["mail"].send(Message("New comment", ["author@example"], body=text))  # expect
+
+            @app.post("/comment")
+            def comment():
+                send_comment_email(request.form["text"])
+                return "ok"
+            """,
+            message="opens an SMTP connection without a timeout (Flask-Mail passes none to smtplib",
+        ),
+        # Flask-Mailman without `MAIL_TIMEOUT`, sending from a Celery task.
+        Invalid(
+            """
+            from celery import shared_task
+            from flask_mailman import EmailMessage
+
+            @shared_task
+            def notify(address):
+                EmailMessage("Done", "Your export is ready", to=[address]).send()  # expect
+            """,
+            message="the job waits for ever",
+        ),
         # The settings page's test e-mail opens an SMTP connection with no timeout inside the request.
         Invalid(
             """
@@ -737,7 +809,7 @@ class HttpCallWithoutTimeout(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if ctx.is_test_code():
             return
-        http = classify_http_call(ctx, node) or classify_socket_client(ctx, node)
+        http = classify_http_call(ctx, node) or classify_socket_client(ctx, node) or classify_mail_send(ctx, node)
         if http is None or http.problem is None:
             return
         if role_of(ctx.project, ctx.module) is not FileRole.APPLICATION or ctx.in_cli_only:
@@ -755,6 +827,11 @@ class HttpCallWithoutTimeout(Rule):
         where_called = describe_where(ctx, context)
         if http.problem == "timeout=None":
             what = f"`{http.label}(...)` in {where_called} passes `timeout=None`, which disables the timeout"
+        elif http.library in MAIL_EXTENSIONS:
+            what = (
+                f"`{http.label}(...)` in {where_called} opens an SMTP connection without a timeout"
+                f" ({MAIL_EXTENSIONS[http.library]})"
+            )
         else:
             what = f"`{http.label}(...)` in {where_called} has no timeout"
         if hot and doubt is None:
@@ -769,7 +846,10 @@ class HttpCallWithoutTimeout(Rule):
             self.finding(
                 ctx.location(node),
                 what + consequence,
-                hint="Pass `timeout=(connect, read)`, e.g. `timeout=(3.05, 30)`, and handle the Timeout exception.",
+                hint=MAIL_HINTS.get(
+                    http.library,
+                    "Pass `timeout=(connect, read)`, e.g. `timeout=(3.05, 30)`, and handle the Timeout exception.",
+                ),
                 evidence=ctx.chain_evidence(context) if hot else [],
                 severity=self.effective_severity if loud else min(self.effective_severity, Severity.NOTE),
             )
