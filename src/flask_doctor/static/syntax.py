@@ -159,3 +159,12 @@ def statements(tree: ast.AST) -> list[ast.AST]:
             if value.__class__ is list:
                 out += value
     return out
+
+
+def assignment_targets(stmt: ast.AST) -> list[ast.expr]:
+    """The targets a statement binds with ``=`` or an annotated ``x: T = ...``; none for any other statement."""
+    if isinstance(stmt, ast.Assign):
+        return stmt.targets
+    if isinstance(stmt, ast.AnnAssign):
+        return [stmt.target]
+    return []

@@ -17,6 +17,7 @@ from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import ImportTable, dotted
+from flask_doctor.static.syntax import assignment_targets
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -305,13 +306,7 @@ def numeric_attribute(project: Project, class_qual: str, attr: str) -> bool:
         if cls is None:
             continue
         for stmt in cls.node.body:
-            targets = (
-                stmt.targets
-                if isinstance(stmt, ast.Assign)
-                else [stmt.target]
-                if isinstance(stmt, ast.AnnAssign)
-                else []
-            )
+            targets = assignment_targets(stmt)
             value = getattr(stmt, "value", None)
             if (
                 value is not None

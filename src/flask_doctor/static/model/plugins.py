@@ -17,7 +17,7 @@ from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import FunctionInfo
 from flask_doctor.static.names import dotted
-from flask_doctor.static.syntax import child_nodes, child_plan
+from flask_doctor.static.syntax import assignment_targets, child_nodes, child_plan
 
 LITERALS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
 
@@ -291,13 +291,7 @@ def _unique_properties(
     # a plain attribute of that name on another class (a column, ``self.name = ...``) makes the name ambiguous
     for cls in project.classes.values():
         for stmt in cls.node.body:
-            targets = (
-                stmt.targets
-                if isinstance(stmt, ast.Assign)
-                else [stmt.target]
-                if isinstance(stmt, ast.AnnAssign)
-                else []
-            )
+            targets = assignment_targets(stmt)
             for target in targets:
                 if isinstance(target, ast.Name) and candidates.get(target.id, cls.qualname) != cls.qualname:
                     candidates.pop(target.id)
