@@ -48,6 +48,7 @@ from flask_doctor.findings import Location
 from flask_doctor.safe_text import printable
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, Project
@@ -406,6 +407,8 @@ _PROCESSOR_DECORATORS = frozenset({"context_processor", "app_context_processor"}
 _ADDERS = frozenset(
     {"add_template_filter", "add_template_global", "add_app_template_filter", "add_app_template_global"}
 )
+#: Words a module must contain to register a filter or global by assignment or by an adder call.
+_REGISTRY_WORDS = ("filters", "globals", "add_template_", "add_app_template_")
 
 
 def _decorator_name(decorator: ast.expr) -> tuple[str, ast.Call | None]:
@@ -469,7 +472,9 @@ def template_functions(project: Project) -> dict[str, FunctionInfo]:
                 for given, helper in _returned_functions(project, fn):
                     found.setdefault(given, helper)
     for module in project.modules.values():
-        for node in ast.walk(module.tree):
+        if not any(word in module.text for word in _REGISTRY_WORDS):
+            continue  # no ``.filters[...]``/``.globals[...]`` and no adder is named: nothing registered here
+        for node in walk(module.tree):
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
                 if (

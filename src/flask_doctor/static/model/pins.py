@@ -39,6 +39,7 @@ from flask_doctor.static.model.plugins import DispatchIndex
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import FunctionInfo
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import walk
 
 #: String methods that keep the name they are called on (``name.lower()``): the pieces match case-blind.
 _CASE_METHODS = frozenset({"lower", "upper", "capitalize", "title", "strip", "casefold"})
@@ -84,8 +85,9 @@ class LoaderPins:
         if self._values is None:
             names: set[str] = set()
             for module in self.project.modules.values():
-                funcs = {id(n.func) for n in ast.walk(module.tree) if isinstance(n, ast.Call)}
-                for node in ast.walk(module.tree):
+                nodes = walk(module.tree)
+                funcs = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+                for node in nodes:
                     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in funcs:
                         names.add(node.id)
                     elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and id(node) not in funcs:
