@@ -310,12 +310,15 @@ def test_memory_growth_negatives() -> None:
     assert list(det.detect(samples(leak=0), CTX)) == []
     assert list(det.detect(samples(leak=0, noise=4 << 20), CTX)) == []  # noise, no trend
     assert list(det.detect(samples(leak=64 * 1024)[:5], CTX)) == []  # too few samples
+    # less than a full window: the first samples after a start are not judged
+    assert list(det.detect(samples(leak=64 * 1024), CTX)) == []
     assert list(det.detect(samples(leak=1024), CTX)) == []  # grows less than 8 MiB
 
 
 def test_memory_growth_is_attributed_to_the_leaking_endpoint() -> None:
-    ctx = D.DetectContext(view_site=lambda e: VIEW)
-    [f] = list(D.MemoryGrowth().detect(samples(leak=64 * 1024), ctx))
+    window = samples(leak=64 * 1024)
+    ctx = D.DetectContext(view_site=lambda e: VIEW, settings=Settings(memory_window=len(window)))
+    [f] = list(D.MemoryGrowth().detect(window, ctx))
     assert (f.code, f.name, f.obj, f.location) == ("FD170", "memory-growth", "endpoint:a", Location("app/views.py", 10))
     assert f.message == "memory grows by 64.0 KiB per request of endpoint:a and is not released"
 
@@ -362,6 +365,21 @@ def test_memory_growth_in_a_random_mix_is_blamed_on_the_leaking_endpoint_only() 
         assert 5_000 <= slope <= 20_000, f.message  # within 2x of the truth
     # nothing leaks: nothing is blamed, and steady growth below the threshold is not reported
     assert list(D.MemoryGrowth().detect(mixed(0), ctx)) == []
+
+
+def test_memory_growth_is_judged_on_full_windows_only() -> None:
+    """Recorded on a loaded gunicorn worker: on partial windows the non-leaking /fine was blamed too."""
+    import json
+    from pathlib import Path
+
+    data = json.loads((Path(__file__).parent / "data" / "fd170-gunicorn-samples.json").read_text())
+    recorded = [MemorySample(s["t"], s["rss"], s["total"], s["per_endpoint"]) for s in data["samples"]]
+    ctx = D.DetectContext(settings=Settings(memory_window=60, memory_growth_bytes=2 << 20))
+    blamed: dict[str, int] = {}
+    for end in range(1, len(recorded) + 1):
+        for f in D.MemoryGrowth().detect(recorded[max(0, end - 60) : end], ctx):
+            blamed.setdefault(f.obj, end)
+    assert blamed == {"endpoint:leaky": 60}
 
 
 def test_growing_container() -> None:

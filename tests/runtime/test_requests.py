@@ -230,7 +230,7 @@ def test_leaking_view_is_found_and_non_leaking_is_not(make_app: Any) -> None:
         container_every=20,
         container_growth=50,
         container_min_samples=5,
-        memory_min_samples=10,
+        memory_window=40,
         memory_growth_bytes=8 << 20,
         leak_bytes_per_request=32 << 10,
     )

@@ -53,8 +53,10 @@ class MemoryGrowth(Runtime):
     reported for the worker process, at warning severity, with the candidate
     endpoints and the advice to soak them one at a time. With
     `FLASK_DOCTOR_TRACEMALLOC=1` the top growing allocation sites are evidence,
-    and the finding points at the one in the endpoint's file. It never
-    concludes from a single sample.
+    and the finding points at the one in the endpoint's file. It judges full
+    windows of samples only (`FLASK_DOCTOR_MEMORY_WINDOW`, 60 samples every
+    `FLASK_DOCTOR_MEMORY_INTERVAL`, 2 s): the first samples after a start
+    carry warm-up growth that any endpoint's traffic can appear to explain.
 
     ## Why is this bad?
     Memory that survives requests grows until the worker is OOM-killed or

@@ -27,7 +27,8 @@ class MemoryGrowth(Detector):
     ``LEAK_BYTES_PER_REQUEST`` and its 95 % confidence interval excludes zero
     (and half that threshold).  Growth that is steady but cannot be pinned on one endpoint (a fixed
     traffic mix, a leak spread over many) is reported for the process, with
-    the candidates and the advice to soak them one by one.
+    the candidates and the advice to soak them one by one.  Both are judged on
+    full windows of samples only.
     """
 
     code = "FD170"
@@ -43,7 +44,11 @@ class MemoryGrowth(Detector):
     def detect(self, samples: Sequence[MemorySample], ctx: DetectContext) -> Iterator[Finding]:
         s = ctx.settings
         window = list(samples)[-s.memory_window :]
-        if len(window) < max(s.memory_min_samples, 4):
+        if len(window) < max(s.memory_window, 4):
+            # Only full windows are judged. The first samples after a start carry warm-up growth
+            # (allocator arenas, the doctor's own bounded records filling) that any endpoint's
+            # traffic can appear to explain: on a gunicorn worker a non-leaking endpoint was blamed
+            # from 12 and from 30 samples, never from a full window of 60.
             return
         growth = window[-1].rss - window[0].rss
         if growth < s.memory_growth_bytes or not _steady(window, growth, self.MIN_R2):
@@ -108,8 +113,8 @@ class MemoryGrowth(Detector):
                 hint="Find what keeps a reference after the request: module-level caches, "
                 "contexts pushed and never popped, globals. FLASK_DOCTOR_TRACEMALLOC=1 shows the allocation sites.",
             )
-        if blamed or len(window) < s.memory_window:
-            return  # for the whole process, only after looking at a full window
+        if blamed:
+            return
         total = sum(deltas[e] for e in endpoints) or 1
         if separable and fit is not None:
             why = "no endpoint's share stands out"
