@@ -594,9 +594,29 @@ def records_from_report(app: App, root: Path, report: dict[str, Any]) -> list[di
                 "line": line,
                 "message": item.get("message", ""),
                 "fingerprint": fingerprint(app.key, item["code"], path, text, occurrence),
+                "related": related_places(item, path, line),
             }
         )
     return records
+
+
+def related_places(item: dict[str, Any], path: str, line: int, limit: int = 12) -> list[list[Any]]:
+    """The other places a finding's evidence points at (a call chain's view, the query a loop runs), at most ``limit``.
+
+    A reviewer may name the view that calls a blocking helper where the finding
+    names the helper; the recall count can match either place.
+    """
+    places: list[list[Any]] = []
+    for evidence in item.get("evidence") or []:
+        location = evidence.get("location") if isinstance(evidence, dict) else None
+        if not isinstance(location, dict) or not location.get("path"):
+            continue
+        place = [str(location["path"]), int(location.get("line") or 0)]
+        if place != [path, line] and place not in places:
+            places.append(place)
+        if len(places) >= limit:
+            break
+    return places
 
 
 def _line(item: dict[str, Any]) -> int:

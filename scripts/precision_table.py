@@ -95,7 +95,10 @@ def slim(results: Path, current: Path = CURRENT) -> int:
         record = json.loads(line)
         if record.get("kind") != "finding":
             continue
-        rows.append({key: record[key] for key in ("app", "code", "fingerprint", "severity", "path", "line")})
+        row = {key: record[key] for key in ("app", "code", "fingerprint", "severity", "path", "line")}
+        if record.get("related"):
+            row["related"] = record["related"]  # evidence places, for the recall count
+        rows.append(row)
     rows.sort(key=lambda r: (normalize_name(r["app"]), r["code"], r["fingerprint"]))
     current.parent.mkdir(parents=True, exist_ok=True)
     current.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")

@@ -8,6 +8,8 @@ problem (``S12 ...``), a short kind and one line of evidence. A problem counts a
 run (an ``ecosystem.py run`` output; by default docs/precision/runs/current.jsonl, the run the
 precision table is built from) has a finding of a rule that covers that catalogue problem
 (its ``catalog`` metadata), in the same file, within ``--window`` lines; preview rules do not count.
+With ``--evidence``, a finding also counts at the places its evidence points at (``related`` in the
+run: the view of a call chain, the query a loop runs), where a reviewer may have named the problem.
 Problems outside the catalogue count as found by any rule at that place. Rows may name the review
 round they come from (``sample``; the first round names none) and carry a second reviewer's
 ``verify`` verdict; only kept problems are in these files. Standard library plus flask_doctor's
@@ -43,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=int, default=6)
     parser.add_argument("--misses", action="store_true", help="list the problems not found")
     parser.add_argument(
+        "--evidence",
+        action="store_true",
+        help="also count a finding whose evidence points at the problem's place (a view calling the blocking helper)",
+    )
+    parser.add_argument(
         "--sample",
         metavar="NAME",
         help=f"only problems of one review round: {FIRST_SAMPLE!r} (rows without a sample) or a row's `sample`",
@@ -62,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         record = json.loads(line)
         if record.get("kind", "finding") == "finding" and not metas[record["code"]].preview:
             findings[(normalize_name(record["app"]), record["path"])].append(record)
+            if args.evidence:
+                for path, line in record.get("related", ()):
+                    if path != record["path"]:
+                        findings[(normalize_name(record["app"]), path)].append({**record, "path": path, "line": line})
+                    elif abs(line - record["line"]) > args.window:
+                        findings[(normalize_name(record["app"]), path)].append({**record, "line": line})
     total, found, misses = Counter(), Counter(), []
     for problem in problems:
         match = re.match(r"S\d+", str(problem.get("catalog_problem", "")))
@@ -78,7 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             misses.append(problem)
     all_found, all_total = sum(found.values()), sum(total.values())
-    label = args.half + (f", sample {args.sample}" if args.sample else "")
+    label = (
+        args.half
+        + (f", sample {args.sample}" if args.sample else "")
+        + (", evidence places too" if args.evidence else "")
+    )
     print(f"recall ({label}): {all_found} of {all_total} verified problems found ({all_found / all_total:.0%})")
     print("| catalogue problem | found / verified |\n|---|---|")
     for catalog in sorted(total, key=lambda c: (not c.startswith("S"), int(c[1:]) if c[1:].isdigit() else 0)):

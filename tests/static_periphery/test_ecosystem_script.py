@@ -277,6 +277,20 @@ def test_fingerprint_ignores_the_message_but_not_the_rule_or_file() -> None:
     assert base != eco.fingerprint("other", "FD201", "a.py", "rows = Q.all()")
 
 
+def test_records_keep_the_other_places_the_evidence_points_at(tmp_path: Path) -> None:
+    app = eco.parse_manifest(entry("demo"))[0]
+    data = report(("FD402", "mail.py", 7))
+    data["findings"][0]["evidence"] = [
+        {"message": "same place", "location": {"path": "mail.py", "line": 7}},
+        {"message": "reached from view", "location": {"path": "views.py", "line": 30}},
+        {"message": "no place"},
+        {"message": "reached from view again", "location": {"path": "views.py", "line": 30}},
+    ]
+    [record] = eco.records_from_report(app, tmp_path, data)
+    assert record["related"] == [["views.py", 30]]
+    assert eco.records_from_report(app, tmp_path, report(("FD402", "mail.py", 7)))[0]["related"] == []
+
+
 def test_suppressed_findings_are_not_recorded(tmp_path: Path) -> None:
     app = eco.parse_manifest(entry("demo"))[0]
     data = report(("FD201", "v.py", 1))

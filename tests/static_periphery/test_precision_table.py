@@ -181,3 +181,26 @@ def test_a_separate_sample_is_tallied_without_touching_the_shipped_run(tmp_path:
         [sys.executable, str(SCRIPT), "--current", str(sample)], capture_output=True, text=True, timeout=60
     )
     assert refused.returncode == 2
+
+
+def test_recall_can_count_the_places_a_findings_evidence_points_at(tmp_path: Path) -> None:
+    """A reviewer named the view that calls the blocking helper; the finding names the helper."""
+    from flask_doctor.rulebook import all_metas
+
+    problems = [json.loads(line) for line in (ROOT / "docs" / "precision" / "recall-tune.jsonl").open()]
+    problem = next(p for p in problems if str(p["catalog_problem"]).startswith("S17") and "sample" in p)
+    code = next(m.code for m in all_metas() if "S17" in m.catalog and not m.preview)
+    finding = {"kind": "finding", "app": problem["app"], "code": code, "fingerprint": "f", "severity": "warning"}
+    run = tmp_path / "run.jsonl"
+    run.write_text(
+        json.dumps({**finding, "path": "elsewhere.py", "line": 3, "related": [[problem["path"], problem["line"]]]})
+        + "\n"
+    )
+
+    def found(*options: str) -> str:
+        argv = [sys.executable, str(ROOT / "scripts" / "recall_table.py"), str(run), "--half", "tune"]
+        out = subprocess.run([*argv, "--sample", problem["sample"], *options], capture_output=True, text=True)
+        return out.stdout.splitlines()[0]
+
+    assert ": 0 of " in found()
+    assert ": 1 of " in found("--evidence") and "evidence places too" in found("--evidence")
