@@ -14,12 +14,23 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.errors import body_nodes
 from flask_doctor.static.facts.jobs.context import (
     app_context_provider,
     calls_in,
+    chain_pushes_context,
+    forked_per_job,
     job_chain,
     job_context_app,
 )
+from flask_doctor.static.facts.orm.models import (
+    bound_to_app,
+    flask_sqlalchemy_before_3,
+    is_db,
+    is_flask_sqlalchemy_model,
+    model_for,
+)
+from flask_doctor.static.facts.orm.queries import helper_context
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import JOB
 from flask_doctor.static.names import dotted
@@ -382,10 +393,74 @@ def session_ended(project: Project, name: str, fn: FunctionInfo) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class ContextFreeSession:
+    """Flask-SQLAlchemy 2.x's session used by a task that runs with no app context: nothing ever removes it."""
+
+    task: FunctionInfo
+    function: FunctionInfo  # the task, or the helper it calls that holds the use
+    node: ast.expr  # ``db.session`` / ``Post.query``
+
+
+@project_fact
+def context_free_flask_sqlalchemy(project: Project) -> list[ContextFreeSession]:
+    """The first use of Flask-SQLAlchemy's session in each task that no app context surrounds, in source order.
+
+    Flask-SQLAlchemy 2.x, bound to its app (``SQLAlchemy(app)``, ``db.app =
+    app``), answers ``db.session`` outside any context from the bound app.
+    Its scoped session is keyed by thread and removed by the extension's
+    ``teardown_appcontext`` only: with no app context in the worker, nothing
+    removes it, and the worker thread keeps that session (and its connection,
+    idle in transaction after a read) from one task to the next. Empty unless
+    the project runs 2.x (:func:`flask_sqlalchemy_before_3`), every extension
+    is bound, and no Task class, hook or integration gives tasks a context.
+    """
+    if (
+        flask_sqlalchemy_before_3(project) is None
+        or bound_to_app(project) is None
+        or app_context_provider(project) is not None
+    ):
+        return []
+    firsts: dict[str, tuple[tuple[int, str, int, int], ContextFreeSession]] = {}
+    for fn in project.functions.values():
+        if JOB not in fn.contexts or is_test_path(fn.module.path) or forked_per_job(project, fn):
+            continue
+        if chain_pushes_context(project, fn):
+            continue
+        ctx = helper_context(project, fn)
+        ending: set[int] = set()
+        use: ast.expr | None = None
+        for node in body_nodes(fn.node.body):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CLEANUP_METHODS:
+                ending.add(id(node.func.value))  # ``db.session.rollback()``: not what checks a connection out
+            if not isinstance(node, ast.Attribute) or id(node) in ending:
+                continue
+            if (node.attr == "session" and is_db(node.value, ctx)) or (
+                node.attr == "query"
+                and (model := model_for(node.value, ctx)) is not None
+                and is_flask_sqlalchemy_model(project, model)
+            ):
+                use = node
+                break
+        if use is None or session_ended(project, "db.session", fn) or session_cleanup_for(project, fn) is not None:
+            continue
+        chain = project.chain(fn.qualname, JOB)
+        task = project.functions.get(chain[0]) if chain else fn
+        if task is None:
+            continue
+        rank = (len(chain), fn.module.path, use.lineno, use.col_offset)
+        if task.qualname not in firsts or rank < firsts[task.qualname][0]:
+            firsts[task.qualname] = (rank, ContextFreeSession(task, fn, use))
+    found = [entry for _, entry in firsts.values()]
+    return sorted(found, key=lambda e: (e.task.module.path, e.task.node.lineno))
+
+
 __all__ = [
     "CLEANUP_METHODS",
     "SESSION_FACTORIES",
     "CleanupHook",
+    "ContextFreeSession",
+    "context_free_flask_sqlalchemy",
     "first_session_uses",
     "session_cleanup_for",
     "session_cleanup_hooks",

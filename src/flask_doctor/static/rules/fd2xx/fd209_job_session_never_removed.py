@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
-from flask_doctor.findings import Evidence, Severity
+from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.static.facts.jobs.context import forked_per_job, is_job_code
 from flask_doctor.static.facts.jobs.sessions import (
     CLEANUP_METHODS,
+    context_free_flask_sqlalchemy,
     first_session_uses,
     query_property_session,
     session_cleanup_for,
     session_ended,
     session_factory,
 )
+from flask_doctor.static.facts.orm.models import bound_to_app, flask_sqlalchemy_before_3
 from flask_doctor.static.model import (
     JOB,
+    Project,
 )
 from flask_doctor.static.rules.base import (
     Context,
@@ -24,6 +28,7 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
     describe_context,
+    node_location,
 )
 
 
@@ -527,8 +532,139 @@ class JobSessionNeverRemoved(Rule):
         ),
     )
 
+    # Flask-SQLAlchemy 2.x bound to its app by a helper; the tasks run with no app context
+    _FSA2_DB = """
+        from flask import Flask
+        from flask.ext.sqlalchemy import SQLAlchemy
+
+        def get_sqlalchemy(app=None):
+            return SQLAlchemy(app=app)
+
+        app = Flask(__name__)
+        db = get_sqlalchemy(app=app)
+
+        class Job(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+        """
+    _FSA2_TASKS = """
+        from celery import Celery
+        from application import db, Job
+
+        celery = Celery(__name__)
+
+        @celery.task
+        def finish(job_id):
+            db.session.rollback()
+            job = Job.query.get(job_id)  # expect
+            job.done = True
+            db.session.commit()
+
+        @celery.task
+        def reopen(job_id):
+            Job.query.get(job_id).done = False
+            db.session.commit()
+        """
+    VALID = VALID + (
+        # one ``task_postrun`` handler removes the session after every task
+        Valid(
+            _FSA2_TASKS.replace("  # expect", "")
+            + """
+        from celery.signals import task_postrun
+
+        @task_postrun.connect
+        def end_session(*args, **kwargs):
+            db.session.remove()
+        """,
+            files={"application.py": _FSA2_DB},
+        ),
+        # Flask-SQLAlchemy 3.x: every task runs in an app context, which removes the session when it pops
+        Valid(
+            """
+            from celery import Celery, Task
+            from application import app, db, Job
+
+            class ContextTask(Task):
+                def __call__(self, *args, **kwargs):
+                    with app.app_context():
+                        return self.run(*args, **kwargs)
+
+            celery = Celery(__name__, task_cls=ContextTask)
+
+            @celery.task
+            def finish(job_id):
+                db.session.get(Job, job_id).done = True
+                db.session.commit()
+            """,
+            files={
+                "application.py": _FSA2_DB.replace("flask.ext.sqlalchemy", "flask_sqlalchemy"),
+                "requirements.txt": "flask-sqlalchemy>=3.1\n",
+            },
+        ),
+        # pinned 2.x, and the task wraps its own work in ``with app.app_context():``
+        Valid(
+            """
+            from celery import Celery
+            from application import app, db, Job
+
+            celery = Celery(__name__)
+
+            @celery.task
+            def finish(job_id):
+                with app.app_context():
+                    Job.query.get(job_id).done = True
+                    db.session.commit()
+            """,
+            files={
+                "application.py": _FSA2_DB.replace("flask.ext.sqlalchemy", "flask_sqlalchemy"),
+                "requirements.txt": "Flask-SQLAlchemy==2.5.1\n",
+            },
+        ),
+    )
+    INVALID = INVALID + (
+        # reported once for the worker, at the first task: its thread-scoped session outlives every task
+        Invalid(
+            _FSA2_TASKS,
+            message="(1 other task too: `reopen`)",
+            files={"application.py": _FSA2_DB},
+        ),
+    )
+
     def start(self) -> None:
         self._reported: set[tuple[str, str]] = set()
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        # Flask-SQLAlchemy 2.x bound to its app, tasks with no app context: one finding for the worker
+        leaks = context_free_flask_sqlalchemy(project)
+        if not leaks:
+            return
+        first = leaks[0]
+        use = ast.unparse(first.node)
+        where = f"task `{first.task.display}`"
+        if first.function is not first.task:
+            where = f"`{first.function.display}` (called from task `{first.task.display}`)"
+        others = [leak.task.display for leak in leaks[1:]]
+        also = ""
+        if others:
+            named = ", ".join(f"`{name}`" for name in others[:3]) + (", ..." if len(others) > 3 else "")
+            also = f" ({len(others)} other task{'s' if len(others) > 1 else ''} too: {named})"
+        version = flask_sqlalchemy_before_3(project)
+        bound = bound_to_app(project)
+        evidence = [Evidence(f"task `{first.task.display}`", first.task.location)]
+        if version is not None:
+            evidence.append(version)
+        if bound is not None:
+            evidence.append(Evidence("the extension is bound to its app here: 2.x falls back to it", bound))
+        report(
+            self.finding(
+                node_location(first.function.module.path, first.node),
+                f"`{use}` in {where} runs with no application context{also}: Flask-SQLAlchemy 2.x answers it from "
+                "the bound app, but removes its thread-scoped session only when an app context pops, so the "
+                "worker keeps the session and its connection (idle in transaction) from one task to the next",
+                hint="Give every task an app context (a Task base class whose `__call__` runs "
+                "`with app.app_context():`), or call `db.session.remove()` in a `task_postrun` handler.",
+                evidence=evidence,
+            )
+        )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if not is_job_code(ctx) or not isinstance(node.func, (ast.Attribute, ast.Name)):
