@@ -661,8 +661,10 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
             what = ", ".join(ast.unparse(e) for e in handler.exceptions)
             failure = missing_response(project, fn)
             # a handler of every failure (500, Exception) also runs for errors raised before any view did its part
-            catch_all = bool(handler.kinds() & {"broad"}) or 500 in handler.codes() or any(
-                (dotted(e) or "").endswith("InternalServerError") for e in handler.exceptions
+            catch_all = (
+                bool(handler.kinds() & {"broad"})
+                or 500 in handler.codes()
+                or any((dotted(e) or "").endswith("InternalServerError") for e in handler.exceptions)
             )
             delegated = delegated_missing_response(project, fn) if failure is None and catch_all else None
             unset = unset_local_read(project, fn) if failure is None and catch_all else None
