@@ -609,14 +609,39 @@ def _guarded_reads(project: Project, fn: FunctionInfo) -> list[tuple[str, str]]:
 
 @project_fact
 def possibly_unset_locals(project: Project) -> dict[tuple[str, str], FunctionInfo]:
-    """Attributes of ``g`` or a ``Local()`` the project itself reads as possibly unset: (namespace, attr) -> where."""
+    """Attributes of ``g`` or a ``Local()`` the project itself reads as possibly unset: (namespace, attr) -> where.
+
+    Left out: attributes a request hook sets (``before_request``): every view
+    and every later hook sees them, so a guard elsewhere is caution only.
+    """
     found: dict[tuple[str, str], FunctionInfo] = {}
     for fn in project.functions.values():
         if not ("hasattr" in fn.module.text or "getattr" in fn.module.text or "AttributeError" in fn.module.text):
             continue
         for key in _guarded_reads(project, fn):
             found.setdefault(key, fn)
+    if not found:
+        return found
+    for fn in project.functions.values():
+        if "hook" not in fn.roles:
+            continue
+        for node in body_nodes(fn.node.body):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                space = _local_namespace(project, fn, node.value)
+                if space is not None:
+                    found.pop((space, node.attr), None)
     return found
+
+
+def _tests_presence(fn: FunctionInfo, attr: str) -> bool:
+    """``fn`` tests whether ``attr`` is set: ``"attr" in g``, ``g.get("attr")``, ``if g.attr`` in a test."""
+    for node in body_nodes(fn.node.body):
+        if isinstance(node, ast.Constant) and node.value == attr:
+            return True  # ``"attr" in g`` / ``g.get("attr")`` / ``getattr(ctx, "attr", None)``
+        if isinstance(node, (ast.If, ast.IfExp, ast.While)):
+            if any(isinstance(n, ast.Attribute) and n.attr == attr for n in ast.walk(node.test)):
+                return True
+    return False
 
 
 def unset_local_read(project: Project, fn: FunctionInfo) -> tuple[ast.Attribute, FunctionInfo] | None:
@@ -631,7 +656,7 @@ def unset_local_read(project: Project, fn: FunctionInfo) -> tuple[ast.Attribute,
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             space = _local_namespace(project, fn, node.value)
             guard = unset.get((space, node.attr)) if space is not None else None
-            if guard is not None and guard is not fn:
+            if guard is not None and guard is not fn and not _tests_presence(fn, node.attr):
                 return node, guard
     return None
 

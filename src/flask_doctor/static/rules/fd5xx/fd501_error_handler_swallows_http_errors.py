@@ -331,6 +331,32 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
             app = create_app(Dispatcher())
             """
         ),
+        # ``g.request_id`` is set by a before_request hook; ``g.audit`` is tested before it is read
+        Valid(
+            """
+            from flask import Flask, g
+
+            app = Flask(__name__)
+
+            @app.before_request
+            def tag_request():
+                g.request_id = "r-1"
+
+            @app.teardown_request
+            def finish(exc):
+                try:
+                    g.audit.flush()
+                except AttributeError:
+                    pass
+                return getattr(g, "request_id", None)
+
+            @app.errorhandler(500)
+            def internal_error(e):
+                if "audit" in g:
+                    g.audit.log(str(e))
+                return {"requestId": g.request_id}, 500
+            """
+        ),
     )
     INVALID = (
         Invalid(
@@ -503,6 +529,7 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        self._unset_seen: set[tuple[str, int, int]] = set()
         handlers = [h for h in error_handlers(project) if not is_test_path(h.function.module.path)]
         flask = [h for h in handlers if h.framework == "flask"]
         if version_side(project, "flask", (1, 0)).side != "below":
@@ -633,6 +660,10 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
         """The handler of every failure reads a request-local attribute the project knows may be unset."""
         read, guard = unset
         fn = handler.function
+        key = (fn.module.path, read.lineno, read.col_offset)
+        if key in self._unset_seen:
+            return  # one handler registered on many blueprints: one finding
+        self._unset_seen.add(key)
         report(
             self.finding(
                 node_location(fn.module.path, read),
