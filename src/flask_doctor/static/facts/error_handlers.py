@@ -32,7 +32,7 @@ from flask_doctor.static.facts.errors import (
     returns_of,
 )
 from flask_doctor.static.facts.sites import calls_named
-from flask_doctor.static.model import BLUEPRINT_TYPES, FLASK_TYPES, FunctionInfo, Project
+from flask_doctor.static.model import BLUEPRINT_TYPES, FLASK_TYPES, CallSite, FunctionInfo, Project
 from flask_doctor.static.names import ImportTable, dotted
 
 
@@ -184,6 +184,8 @@ def error_handlers(project: Project) -> list[ErrorHandler]:
             continue
         target = project.resolve_function(dotted(handler) or "", site.function, site.module)
         if target is None:
+            target = _method_of_argument(project, site.function, handler)
+        if target is None:
             continue
         scope = site.function.node if site.function is not None else site.module.tree
         found.append(
@@ -198,6 +200,57 @@ def error_handlers(project: Project) -> list[ErrorHandler]:
         )
     found.extend(_restx_handlers(project))
     return found
+
+
+def _method_of_argument(project: Project, scope: FunctionInfo | None, handler: ast.expr) -> FunctionInfo | None:
+    """``server.handle_error`` where ``server`` is a parameter of ``scope``: that method of the one project class
+    whose instances the calls of ``scope`` pass for it (``server = TAXIIServer(config); create_app(server)``)."""
+    if scope is None or not (isinstance(handler, ast.Attribute) and isinstance(handler.value, ast.Name)):
+        return None
+    params = [a.arg for a in scope.node.args.posonlyargs + scope.node.args.args]
+    if handler.value.id not in params:
+        return None
+    index = params.index(handler.value.id)
+    types: set[str] = set()
+    for site in project.calls:
+        if site.name.rsplit(".", 1)[-1] != scope.name:
+            continue
+        if project.canonical(site.name) != scope.qualname and (
+            project.resolve_function(site.name, site.function, site.module) is not scope
+        ):
+            continue
+        args = site.node.args
+        given = (
+            args[index]
+            if index < len(args) and not any(isinstance(a, ast.Starred) for a in args[: index + 1])
+            else next((k.value for k in site.node.keywords if k.arg == handler.value.id), None)
+        )
+        types.add(_instance_type(project, site, given) or "?")
+    if len(types) != 1:
+        return None
+    class_qual = types.pop()
+    if class_qual not in project.classes:
+        return None
+    for current in project.lineage(class_qual):
+        method = project.functions.get(f"{current}.{handler.attr}")
+        if method is not None:
+            return method
+    return None
+
+
+def _instance_type(project: Project, site: CallSite, given: ast.expr | None) -> str | None:
+    """The project class ``given`` is an instance of: ``TAXIIServer(...)``, or a name typed as one."""
+    table = site.function.imports if site.function is not None else project.module_imports.get(site.module.name)
+    if isinstance(given, ast.Call):
+        name = dotted(given.func) or ""
+        qualified = (table.qualify(name) if table is not None else None) or f"{site.module.name}.{name}"
+        return project.canonical(qualified)
+    if isinstance(given, ast.Name):
+        if site.function is not None and given.id in site.function.local_types:
+            return site.function.local_types[given.id]
+        obj = project.objects.get(f"{site.module.name}.{given.id}")
+        return obj.type if obj is not None else None
+    return None
 
 
 def _loop_values(scope: ast.AST, call: ast.Call, name: ast.expr) -> list[ast.expr]:
@@ -455,6 +508,157 @@ def missing_response(project: Project, fn: FunctionInfo) -> ast.AST | None:
         if node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None):
             return node
     return _falls_through(project, fn, fn.node.body)
+
+
+@project_fact
+def built_classes(project: Project) -> frozenset[str]:
+    """Project classes the code instantiates somewhere (``TAXII2Server(config)``)."""
+    found = {obj.type for obj in project.objects.values() if obj.type in project.classes}
+    for site in project.calls:
+        name = project.canonical(site.name)
+        if name in project.classes:
+            found.add(name)
+    return frozenset(found)
+
+
+def delegated_missing_response(project: Project, fn: FunctionInfo) -> tuple[ast.AST, FunctionInfo, str] | None:
+    """``return context.server.handle_error(e)``: a handler handing the error to a method of an object the
+    code does not type, when the one project hierarchy defining that method has a built class whose
+    implementation returns None (a base's placeholder that subclass does not override).
+
+    Returns (where the implementation fails to answer, the implementation, the class that runs it).
+    """
+    own = set(project.lineage(fn.qualname.rsplit(".", 1)[0])) if fn.class_name else set()
+    for ret in returns_of(fn):
+        call = ret.value
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+            continue
+        receiver = dotted(call.func.value)
+        if receiver is None or receiver.split(".")[0] in ("self", "cls", "super"):
+            continue
+        if project.resolve_function(dotted(call.func) or "", fn, fn.module) is not None:
+            continue
+        name = call.func.attr
+        definers = [q for q, c in project.classes.items() if q not in own and name in c.methods]
+        roots = {q for q in definers if not project.base_defines(q, name)}
+        if len(roots) != 1:
+            continue  # unrelated hierarchies share the name: the receiver could be any of them
+        root = roots.pop()
+        for class_qual in sorted(built_classes(project)):
+            lineage = list(project.lineage(class_qual))
+            if root not in lineage:
+                continue
+            implementation = next(
+                (project.functions[f"{q}.{name}"] for q in lineage if f"{q}.{name}" in project.functions), None
+            )
+            if implementation is None or implementation is fn:
+                continue
+            failure = missing_response(project, implementation)
+            if failure is not None:
+                return failure, implementation, class_qual
+    return None
+
+
+#: Request-local namespaces: reading an attribute nobody set raises AttributeError.
+_LOCAL_TYPES = frozenset({"werkzeug.local.Local", "werkzeug.Local", "threading.local", "_threading_local.local"})
+
+
+def _local_namespace(project: Project, fn: FunctionInfo, node: ast.expr) -> str | None:
+    """The qualified name of ``node`` when it is ``flask.g`` or a module-level ``Local()``/``threading.local()``."""
+    name = dotted(node)
+    if not name or name.split(".")[0] in ("self", "cls"):
+        return None
+    qualified = (fn.imports.qualify(name) if fn.imports is not None else None) or f"{fn.module.name}.{name}"
+    if qualified in ("flask.g", "flask.globals.g"):
+        return "flask.g"
+    qualified = project.canonical(qualified)
+    obj = project.objects.get(qualified)
+    return qualified if obj is not None and obj.type in _LOCAL_TYPES else None
+
+
+def _catches_attribute_error(handler: ast.ExceptHandler, table: ImportTable | None) -> bool:
+    if handler.type is None:
+        return True
+    names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any((dotted(n) or "") in ("AttributeError", "Exception", "BaseException") for n in names)
+
+
+def _guarded_reads(project: Project, fn: FunctionInfo) -> list[tuple[str, str]]:
+    """(namespace, attribute) that ``fn`` reads as possibly unset: in a ``try`` catching AttributeError, or through
+    ``hasattr``/``getattr`` with a default."""
+    found: list[tuple[str, str]] = []
+    for node in body_nodes(fn.node.body):
+        if isinstance(node, ast.Try) and any(_catches_attribute_error(h, fn.imports) for h in node.handlers):
+            for inner in body_nodes(node.body):
+                if isinstance(inner, ast.Attribute) and isinstance(inner.ctx, ast.Load):
+                    space = _local_namespace(project, fn, inner.value)
+                    if space is not None:
+                        found.append((space, inner.attr))
+        elif (
+            isinstance(node, ast.Call)
+            and dotted(node.func) in ("hasattr", "getattr")
+            and len(node.args) >= (2 if dotted(node.func) == "hasattr" else 3)
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
+            space = _local_namespace(project, fn, node.args[0])
+            if space is not None:
+                found.append((space, node.args[1].value))
+    return found
+
+
+@project_fact
+def possibly_unset_locals(project: Project) -> dict[tuple[str, str], FunctionInfo]:
+    """Attributes of ``g`` or a ``Local()`` the project itself reads as possibly unset: (namespace, attr) -> where.
+
+    Left out: attributes a request hook sets (``before_request``): every view
+    and every later hook sees them, so a guard elsewhere is caution only.
+    """
+    found: dict[tuple[str, str], FunctionInfo] = {}
+    for fn in project.functions.values():
+        if not ("hasattr" in fn.module.text or "getattr" in fn.module.text or "AttributeError" in fn.module.text):
+            continue
+        for key in _guarded_reads(project, fn):
+            found.setdefault(key, fn)
+    if not found:
+        return found
+    for fn in project.functions.values():
+        if "hook" not in fn.roles:
+            continue
+        for node in body_nodes(fn.node.body):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                space = _local_namespace(project, fn, node.value)
+                if space is not None:
+                    found.pop((space, node.attr), None)
+    return found
+
+
+def _tests_presence(fn: FunctionInfo, attr: str) -> bool:
+    """``fn`` tests whether ``attr`` is set: ``"attr" in g``, ``g.get("attr")``, ``if g.attr`` in a test."""
+    for node in body_nodes(fn.node.body):
+        if isinstance(node, ast.Constant) and node.value == attr:
+            return True  # ``"attr" in g`` / ``g.get("attr")`` / ``getattr(ctx, "attr", None)``
+        if isinstance(node, (ast.If, ast.IfExp, ast.While)):
+            if any(isinstance(n, ast.Attribute) and n.attr == attr for n in ast.walk(node.test)):
+                return True
+    return False
+
+
+def unset_local_read(project: Project, fn: FunctionInfo) -> tuple[ast.Attribute, FunctionInfo] | None:
+    """An unguarded read in handler ``fn`` of a ``g``/``Local()`` attribute that other code of the project guards
+    as possibly unset (``try: context.server except AttributeError``): (the read, the guarding function)."""
+    unset = possibly_unset_locals(project)
+    if not unset or _guarded_reads(project, fn):
+        return None
+    for node in body_nodes(fn.node.body):
+        if isinstance(node, ast.Try) and node.handlers:
+            return None  # the handler protects something itself: not followed
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            space = _local_namespace(project, fn, node.value)
+            guard = unset.get((space, node.attr)) if space is not None else None
+            if guard is not None and guard is not fn and not _tests_presence(fn, node.attr):
+                return node, guard
+    return None
 
 
 def _falls_through(project: Project, fn: FunctionInfo, body: list[ast.stmt], depth: int = 0) -> ast.AST | None:

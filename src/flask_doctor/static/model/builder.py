@@ -25,6 +25,7 @@ from flask_doctor.static.model.records import (
     ROUTE_DECORATORS,
     SHRINKING_METHODS,
     SOCKET_DECORATORS,
+    SQLALCHEMY_TYPES,
     VIEW_BASES,
     CallSite,
     ClassInfo,
@@ -847,13 +848,15 @@ def build_project(
     return project
 
 
-#: What a project helper may build and hand back for its caller to decorate routes and hooks on.
-_BUILT_TYPES = FLASK_TYPES | BLUEPRINT_TYPES
+#: What a project helper may build and hand back for its caller to decorate routes and hooks on, or to use as
+#: its Flask-SQLAlchemy extension (``db = get_sqlalchemy(app=app)``).
+_BUILT_TYPES = FLASK_TYPES | BLUEPRINT_TYPES | SQLALCHEMY_TYPES
 
 
 def _helpers_that_build(project: Project) -> None:
     """Project functions that return a new Flask app or blueprint: ``bp = make_blueprint("x")``
-    then ``@bp.route(...)`` routes views just as ``bp = Blueprint("x", __name__)`` does.
+    then ``@bp.route(...)`` routes views just as ``bp = Blueprint("x", __name__)`` does (and a new
+    Flask-SQLAlchemy extension: ``db = get_sqlalchemy(app=app)`` is the project's ``db``).
 
     VALID (a helper builds the blueprint)::
 

@@ -26,7 +26,8 @@ IMPORT = "import"
 FLASK_TYPES = {"flask.Flask", "flask.app.Flask", "quart.Quart", "connexion.FlaskApp", "apiflask.APIFlask"}
 BLUEPRINT_TYPES = {"flask.Blueprint", "flask.blueprints.Blueprint", "flask_smorest.Blueprint", "apiflask.APIBlueprint"}
 CELERY_TYPES = {"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"}
-SQLALCHEMY_TYPES = {"flask_sqlalchemy.SQLAlchemy"}
+#: Flask-SQLAlchemy's extension, also under the ``flask.ext``/``flaskext`` spellings of Flask < 1.0 (2.x and older).
+SQLALCHEMY_TYPES = {"flask_sqlalchemy.SQLAlchemy", "flask.ext.sqlalchemy.SQLAlchemy", "flaskext.sqlalchemy.SQLAlchemy"}
 VIEW_BASES = {
     "flask.views.View",
     "flask.views.MethodView",

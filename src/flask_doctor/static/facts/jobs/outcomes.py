@@ -92,6 +92,46 @@ def work_tries(project: Project, fn: FunctionInfo) -> Iterator[ast.Try]:
             yield stmt
 
 
+def _reads_retry_budget(test: ast.expr) -> bool:
+    """``self.request.retries`` or ``self.max_retries`` in a test: the code weighs the task's retry budget."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Attribute) and (
+            node.attr == "max_retries"
+            or (node.attr == "retries" and isinstance(node.value, ast.Attribute) and node.value.attr == "request")
+        ):
+            return True
+    return False
+
+
+def forgotten_retries(fn: FunctionInfo) -> list[tuple[ast.ExceptHandler, ast.expr]]:
+    """Handlers of ``fn`` that test the retry budget but never retry: (handler, the test).
+
+    ``if self.request.retries < self.max_retries: logger.warning(...)`` with
+    no ``self.retry(...)`` and no ``raise`` anywhere in the handler: the
+    author meant to retry (the test says so) but the error is only logged,
+    and the task ends as ``SUCCESS`` whatever the budget says.
+    """
+    found: list[tuple[ast.ExceptHandler, ast.expr]] = []
+    for node in body_nodes(fn.node.body):
+        if not isinstance(node, ast.Try):
+            continue
+        for handler in node.handlers:
+            tests = [
+                n.test
+                for n in body_nodes(handler.body)
+                if isinstance(n, (ast.If, ast.IfExp, ast.While)) and _reads_retry_budget(n.test)
+            ]
+            if not tests or contains_raise(handler.body):
+                continue
+            if any(
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "retry"
+                for n in body_nodes(handler.body)
+            ):
+                continue
+            found.append((handler, tests[0]))
+    return found
+
+
 #: Calls that put an item into a container (``errors.append(str(exc))``).
 _RECORDS = frozenset({"append", "add", "extend", "insert", "update", "appendleft"})
 _EMPTY_CONTAINERS = frozenset({"list", "set", "dict", "collections.deque", "deque"})
@@ -309,6 +349,7 @@ def polled_results(project: Project) -> dict[str, Evidence]:
 __all__ = [
     "RESULT_READS",
     "dropped_errors",
+    "forgotten_retries",
     "polled_results",
     "global_ignore_result",
     "ignored_result_reads",

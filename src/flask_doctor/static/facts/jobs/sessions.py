@@ -14,14 +14,26 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.errors import body_nodes
 from flask_doctor.static.facts.jobs.context import (
     app_context_provider,
     calls_in,
+    chain_pushes_context,
+    forked_per_job,
     job_chain,
     job_context_app,
 )
+from flask_doctor.static.facts.orm.models import (
+    bound_to_app,
+    flask_sqlalchemy_before_3,
+    is_db,
+    is_flask_sqlalchemy_model,
+    model_for,
+)
+from flask_doctor.static.facts.orm.queries import helper_context
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import JOB
+from flask_doctor.static.model.dispatch import DispatchEdges
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -382,10 +394,211 @@ def session_ended(project: Project, name: str, fn: FunctionInfo) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class ContextFreeSession:
+    """Flask-SQLAlchemy 2.x's session used by a task that runs with no app context: nothing ever removes it."""
+
+    task: FunctionInfo
+    function: FunctionInfo  # the task, or the helper it calls that holds the use
+    node: ast.expr  # ``db.session`` / ``Post.query``
+
+
+@project_fact
+def context_free_flask_sqlalchemy(project: Project) -> list[ContextFreeSession]:
+    """The first use of Flask-SQLAlchemy's session in each task that no app context surrounds, in source order.
+
+    Flask-SQLAlchemy 2.x, bound to its app (``SQLAlchemy(app)``, ``db.app =
+    app``), answers ``db.session`` outside any context from the bound app.
+    Its scoped session is keyed by thread and removed by the extension's
+    ``teardown_appcontext`` only: with no app context in the worker, nothing
+    removes it, and the worker thread keeps that session (and its connection,
+    idle in transaction after a read) from one task to the next. Empty unless
+    the project runs 2.x (:func:`flask_sqlalchemy_before_3`), every extension
+    is bound, and no Task class, hook or integration gives tasks a context.
+    """
+    if (
+        flask_sqlalchemy_before_3(project) is None
+        or bound_to_app(project) is None
+        or app_context_provider(project) is not None
+    ):
+        return []
+    firsts: dict[str, tuple[tuple[int, str, int, int], ContextFreeSession]] = {}
+    for fn in project.functions.values():
+        if JOB not in fn.contexts or is_test_path(fn.module.path) or forked_per_job(project, fn):
+            continue
+        if chain_pushes_context(project, fn):
+            continue
+        ctx = helper_context(project, fn)
+        ending: set[int] = set()
+        use: ast.expr | None = None
+        for node in body_nodes(fn.node.body):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in CLEANUP_METHODS
+            ):
+                ending.add(id(node.func.value))  # ``db.session.rollback()``: not what checks a connection out
+            if not isinstance(node, ast.Attribute) or id(node) in ending:
+                continue
+            if (node.attr == "session" and is_db(node.value, ctx)) or (
+                node.attr == "query"
+                and (model := model_for(node.value, ctx)) is not None
+                and is_flask_sqlalchemy_model(project, model)
+            ):
+                use = node
+                break
+        if use is None or session_ended(project, "db.session", fn) or session_cleanup_for(project, fn) is not None:
+            continue
+        chain = project.chain(fn.qualname, JOB)
+        task = project.functions.get(chain[0]) if chain else fn
+        if task is None:
+            continue
+        rank = (len(chain), fn.module.path, use.lineno, use.col_offset)
+        if task.qualname not in firsts or rank < firsts[task.qualname][0]:
+            firsts[task.qualname] = (rank, ContextFreeSession(task, fn, use))
+    found = [entry for _, entry in firsts.values()]
+    return sorted(found, key=lambda e: (e.task.module.path, e.task.node.lineno))
+
+
+@dataclass(frozen=True)
+class HeldSessionLeak:
+    """A job reaching a ``scoped_session`` an object holds (``self.session = scoped_session(...)``), never removed."""
+
+    entry: FunctionInfo  # the job function the work starts in: a task, or a thread/process target
+    call: ast.AST  # the call in ``entry`` that leads to the use (the use itself when ``entry`` holds it)
+    use: FunctionInfo
+    use_node: ast.Call
+    owner: str  # the class whose instances hold the session
+    attr: str
+    created: Location
+    ender: str | None = None  # the object's own method that removes the session (``session_end``)
+
+
+def _held_sessions(project: Project) -> dict[str, dict[str, Location]]:
+    """Classes whose methods store a plain ``scoped_session`` on ``self``: class -> {attribute: where}."""
+    held: dict[str, dict[str, Location]] = {}
+    for cls in project.classes.values():
+        if "scoped_session" not in cls.module.text:
+            continue
+        for method in cls.methods.values():
+            for node in ast.walk(method.node):
+                if not (
+                    isinstance(node, ast.Assign)
+                    and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Attribute)
+                    and dotted(node.targets[0].value) == "self"
+                    and isinstance(node.value, ast.Call)
+                ):
+                    continue
+                name = dotted(node.value.func) or ""
+                qualified = (method.imports.qualify(name) if method.imports is not None else None) or name
+                if qualified in SESSION_FACTORIES and qualified.endswith("scoped_session"):
+                    where = Location(cls.module.path, node.lineno, node.col_offset + 1)
+                    held.setdefault(cls.qualname, {})[node.targets[0].attr] = where
+    return held
+
+
+def _job_entry(project: Project, chain: list[FunctionInfo]) -> int:
+    """Index in ``chain`` of the function the job's work starts in: the last thread/process target, else the root."""
+    edges = DispatchEdges(project)
+    for i in range(len(chain) - 1, 0, -1):
+        if any(callee is chain[i] and background for callee, background in edges.of(chain[i - 1])):
+            return i
+    return 0
+
+
+@project_fact
+def held_session_leaks(project: Project) -> list[HeldSessionLeak]:
+    """Jobs that reach a ``scoped_session`` held on an object and never remove it: one per job entry and session.
+
+    Repositories and services often keep ``self.session = scoped_session(...)``
+    and give a ``session_end()`` that removes it, which request hooks call.
+    A job (a Celery task, or a loop on a thread or process) that reaches the
+    object's queries keeps the thread's session, and its connection idle in
+    transaction, for as long as the thread lives, unless something on the
+    job's way calls that method (or ``remove()``), or a hook does.
+    """
+    held = _held_sessions(project)
+    if not held:
+        return []
+    enders: dict[str, set[str]] = {}
+    for owner, attrs in held.items():
+        names = enders.setdefault(owner, set())
+        for fn in project.functions.values():
+            if not fn.class_name or owner not in project.lineage(fn.qualname.rsplit(".", 1)[0]):
+                continue
+            for call in calls_in(fn.node):
+                if (
+                    isinstance(call.func, ast.Attribute)
+                    and call.func.attr in ("remove", "close")
+                    and dotted(call.func.value) in {f"self.{a}" for a in attrs}
+                ):
+                    names.add(fn.name)
+    found: dict[tuple[str, str, str], tuple[tuple[int, str, int], HeldSessionLeak]] = {}
+    for fn in project.functions.values():
+        if not fn.class_name or JOB not in fn.contexts or is_test_path(fn.module.path):
+            continue
+        owner = next((q for q in project.lineage(fn.qualname.rsplit(".", 1)[0]) if q in held), None)
+        if owner is None or forked_per_job(project, fn):
+            continue
+        attrs = held[owner]
+        use = next(
+            (
+                call
+                for call in calls_in(fn.node)
+                if isinstance(call.func, ast.Attribute)
+                and call.func.attr not in CLEANUP_METHODS | {"configure"}
+                and isinstance(call.func.value, ast.Attribute)
+                and dotted(call.func.value.value) == "self"
+                and call.func.value.attr in attrs
+            ),
+            None,
+        )
+        if use is None:
+            continue
+        assert isinstance(use.func, ast.Attribute) and isinstance(use.func.value, ast.Attribute)
+        attr = use.func.value.attr
+        chain = job_chain(project, fn) or [fn]
+        start = _job_entry(project, chain)
+        entry = chain[start]
+        ending = enders.get(owner, set())
+        if any(
+            isinstance(call.func, ast.Attribute)
+            and (call.func.attr in ending or (call.func.attr == "remove" and "session" in ast.unparse(call.func.value)))
+            for f in chain[start:]
+            for call in calls_in(f.node)
+        ):
+            continue
+        if session_cleanup_for(project, fn) is not None:
+            continue
+        step: ast.AST = use
+        if start + 1 < len(chain):
+            step = next(
+                (
+                    call
+                    for name, call in entry.calls
+                    if project.resolve_function(name, entry, entry.module) is chain[start + 1]
+                ),
+                entry.node,
+            )
+        key = (entry.qualname, owner, attr)
+        rank = (len(chain), fn.module.path, use.lineno)
+        if key not in found or rank < found[key][0]:
+            found[key] = (
+                rank,
+                HeldSessionLeak(entry, step, fn, use, owner, attr, attrs[attr], min(ending, default=None)),
+            )
+    return sorted((leak for _, leak in found.values()), key=lambda x: (x.entry.module.path, x.call.lineno))  # type: ignore[attr-defined]
+
+
 __all__ = [
     "CLEANUP_METHODS",
     "SESSION_FACTORIES",
     "CleanupHook",
+    "ContextFreeSession",
+    "HeldSessionLeak",
+    "held_session_leaks",
+    "context_free_flask_sqlalchemy",
     "first_session_uses",
     "session_cleanup_for",
     "session_cleanup_hooks",

@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask_doctor.findings import Location
+from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
+from flask_doctor.static.facts.dependencies import version_side
 from flask_doctor.static.facts.orm.assignments import assignments, params_and_locals
 from flask_doctor.static.model import SQLALCHEMY_TYPES
 from flask_doctor.static.names import dotted
@@ -586,8 +587,7 @@ def app_bound_extensions(project: Project) -> dict[str, Location]:
     dbs = project.objects_of(SQLALCHEMY_TYPES)
     bound: dict[str, Location] = {}
     for obj in dbs:
-        call = obj.call
-        app = call.args[0] if call.args and not isinstance(call.args[0], ast.Starred) else _kw(call, "app")
+        app = _app_argument(project, obj.call, obj.helper)
         if app is not None and not (isinstance(app, ast.Constant) and app.value is None):
             bound[obj.qualname] = obj.location
     if len(bound) == len(dbs):
@@ -617,6 +617,26 @@ def app_bound_extensions(project: Project) -> dict[str, Location]:
     return bound
 
 
+def _app_argument(project: Project, call: ast.Call, helper: str | None) -> ast.expr | None:
+    """The app ``SQLAlchemy(app)`` is given; through a helper (``db = get_sqlalchemy(app=app)``), the
+    argument the caller passes for the parameter the helper hands to ``SQLAlchemy(app=...)``."""
+    fn = project.functions.get(helper) if helper else None
+    if fn is None:
+        return call.args[0] if call.args and not isinstance(call.args[0], ast.Starred) else _kw(call, "app")
+    params = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    for inner in ast.walk(fn.node):
+        if not (isinstance(inner, ast.Call) and (dotted(inner.func) or "").rsplit(".", 1)[-1] == "SQLAlchemy"):
+            continue
+        given = _app_argument(project, inner, None)
+        if not isinstance(given, ast.Name) or given.id not in params:
+            return given  # a literal, or an app the helper finds itself
+        index = params.index(given.id)
+        if index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+            return call.args[index]
+        return _kw(call, given.id)  # not passed: the parameter's default (``app=None``) leaves it unbound
+    return None
+
+
 @project_fact
 def bound_to_app(project: Project) -> Location | None:
     """Where the project's Flask-SQLAlchemy extension is bound to an app, when every one of them is."""
@@ -625,3 +645,32 @@ def bound_to_app(project: Project) -> Location | None:
     if not dbs or any(o.qualname not in bound for o in dbs):
         return None
     return min(bound.values())
+
+
+#: The extension's import under Flask's old ``flask.ext``/``flaskext`` namespace, gone since Flask 1.0.
+_LEGACY_SQLALCHEMY = ("flask.ext.sqlalchemy.SQLAlchemy", "flaskext.sqlalchemy.SQLAlchemy")
+
+
+@project_fact
+def flask_sqlalchemy_before_3(project: Project) -> Evidence | None:
+    """Why the project runs Flask-SQLAlchemy 2.x (or older), or None when nothing says so.
+
+    A requirement that allows only versions below 3.0, or the extension
+    imported as ``flask.ext.sqlalchemy``: that import needs Flask < 1.0, and
+    Flask-SQLAlchemy 3 needs Flask 2.2. Both versions of the answer matter to
+    jobs: 2.x falls back to the bound app outside a context (its session is
+    then removed only when an app context pops), 3.x raises instead.
+    """
+    pinned = version_side(project, "flask-sqlalchemy", (3, 0))
+    if pinned.side == "below" and pinned.pin is not None:
+        return Evidence(f"Flask-SQLAlchemy {pinned.pin.spec} (2.x)", pinned.pin.source)
+    if pinned.side == "at-least":
+        return None
+    for obj in project.objects_of(SQLALCHEMY_TYPES):
+        if obj.type in _LEGACY_SQLALCHEMY:
+            return Evidence(
+                f"`{obj.qualname.rsplit('.', 1)[-1]}` is `{obj.type}`: that import needs Flask < 1.0, so "
+                "Flask-SQLAlchemy 2.x or older",
+                obj.location,
+            )
+    return None

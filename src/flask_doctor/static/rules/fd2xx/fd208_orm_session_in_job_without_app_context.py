@@ -13,6 +13,7 @@ from flask_doctor.static.facts.jobs.context import (
 )
 from flask_doctor.static.facts.orm.models import (
     bound_to_app,
+    flask_sqlalchemy_before_3,
     is_db,
     is_flask_sqlalchemy_model,
     model_for,
@@ -52,9 +53,11 @@ class OrmSessionInJobWithoutAppContext(Rule):
     app, by `SQLAlchemy(app)` or `db.app = app`: its `get_app()` falls back
     to that app when no context is pushed, so the job works. 3.x dropped the
     fallback. Bound that way, the rule is silent when the project's
-    requirements pin Flask-SQLAlchemy below 3 (`==2.5.1`, `<3`, `^2.5`),
-    reports a note when no pin says which major version runs, and an error
-    only when the pins require 3.0 or later.
+    requirements pin Flask-SQLAlchemy below 3 (`==2.5.1`, `<3`, `^2.5`)
+    or the code imports it as `flask.ext.sqlalchemy` (Flask < 1.0),
+    reports a note when nothing says which major version runs, and an
+    error only when the pins require 3.0 or later. (On 2.x such a job's
+    session is removed only when an app context pops: FD209.)
 
     ## Example
     ```python
@@ -245,9 +248,9 @@ class OrmSessionInJobWithoutAppContext(Rule):
         bound = bound_to_app(ctx.project)
         if bound is not None:
             # Flask-SQLAlchemy 2.x: ``get_app()`` falls back to the app the extension is bound to
+            if flask_sqlalchemy_before_3(ctx.project) is not None:
+                return  # 2.x: the job works (FD209 says whether its session is ever removed)
             pinned = version_side(ctx.project, "flask-sqlalchemy", (3, 0))
-            if pinned.side == "below":
-                return
             evidence.append(Evidence("the extension is bound to an app here", bound))
             if pinned.side == "unknown":
                 note = True

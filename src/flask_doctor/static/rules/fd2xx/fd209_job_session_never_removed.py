@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
-from flask_doctor.findings import Evidence, Severity
+from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.static.facts.jobs.context import forked_per_job, is_job_code
 from flask_doctor.static.facts.jobs.sessions import (
     CLEANUP_METHODS,
+    context_free_flask_sqlalchemy,
     first_session_uses,
+    held_session_leaks,
     query_property_session,
     session_cleanup_for,
     session_ended,
     session_factory,
 )
+from flask_doctor.static.facts.orm.models import bound_to_app, flask_sqlalchemy_before_3
 from flask_doctor.static.model import (
     JOB,
+    Project,
 )
 from flask_doctor.static.rules.base import (
     Context,
@@ -24,6 +29,7 @@ from flask_doctor.static.rules.base import (
     Rule,
     Valid,
     describe_context,
+    node_location,
 )
 
 
@@ -52,6 +58,27 @@ class JobSessionNeverRemoved(Rule):
     or `Post.query` under a base given `query = Session.query_property()`.
     A task reaching the session only through helpers gets one finding, at
     the helper use nearest the task.
+
+    A scoped session an object keeps (`self.session =
+    scoped_session(...)` in a repository or service class) counts too: a
+    job (a task, or a loop on a thread or process a request starts) that
+    reaches the object's queries and never calls its `remove()` (or the
+    object's own method that does, such as `session_end()`) is reported
+    once, at the call in the job that leads there.
+
+    Flask-SQLAlchemy 2.x's own `db.session` is reported when tasks run
+    without an app context. Bound to its app (`SQLAlchemy(app)`, `db.app =
+    app`, or a helper such as `db = get_sqlalchemy(app=app)`), 2.x answers
+    `db.session` outside a context from that app, but its scoped session is
+    keyed by thread and removed only by the extension's
+    `teardown_appcontext`: with no context nothing removes it, and each
+    worker thread carries one session, often idle in transaction, from task
+    to task (a `db.session.rollback()` at the top of every task is the usual
+    symptom). Reported once for the project, at the first such task, when
+    the project runs 2.x (a pin below 3.0, or the `flask.ext.sqlalchemy`
+    import of Flask < 1.0). On 3.x the same task fails outright (FD208),
+    and a task under `with app.app_context():` has its session removed when
+    the context pops.
 
     What ends sessions is judged per task: an `after_return` that removes
     the session on a task class covers the tasks declared with `base=` that
@@ -527,8 +554,245 @@ class JobSessionNeverRemoved(Rule):
         ),
     )
 
+    # Flask-SQLAlchemy 2.x bound to its app by a helper; the tasks run with no app context
+    _FSA2_DB = """
+        from flask import Flask
+        from flask.ext.sqlalchemy import SQLAlchemy
+
+        def get_sqlalchemy(app=None):
+            return SQLAlchemy(app=app)
+
+        app = Flask(__name__)
+        db = get_sqlalchemy(app=app)
+
+        class Job(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+        """
+    _FSA2_TASKS = """
+        from celery import Celery
+        from application import db, Job
+
+        celery = Celery(__name__)
+
+        @celery.task
+        def finish(job_id):
+            db.session.rollback()
+            job = Job.query.get(job_id)  # expect
+            job.done = True
+            db.session.commit()
+
+        @celery.task
+        def reopen(job_id):
+            Job.query.get(job_id).done = False
+            db.session.commit()
+        """
+    VALID = VALID + (
+        # one ``task_postrun`` handler removes the session after every task
+        Valid(
+            _FSA2_TASKS.replace("  # expect", "")
+            + """
+        from celery.signals import task_postrun
+
+        @task_postrun.connect
+        def end_session(*args, **kwargs):
+            db.session.remove()
+        """,
+            files={"application.py": _FSA2_DB},
+        ),
+        # Flask-SQLAlchemy 3.x: every task runs in an app context, which removes the session when it pops
+        Valid(
+            """
+            from celery import Celery, Task
+            from application import app, db, Job
+
+            class ContextTask(Task):
+                def __call__(self, *args, **kwargs):
+                    with app.app_context():
+                        return self.run(*args, **kwargs)
+
+            celery = Celery(__name__, task_cls=ContextTask)
+
+            @celery.task
+            def finish(job_id):
+                db.session.get(Job, job_id).done = True
+                db.session.commit()
+            """,
+            files={
+                "application.py": _FSA2_DB.replace("flask.ext.sqlalchemy", "flask_sqlalchemy"),
+                "requirements.txt": "flask-sqlalchemy>=3.1\n",
+            },
+        ),
+        # pinned 2.x, and the task wraps its own work in ``with app.app_context():``
+        Valid(
+            """
+            from celery import Celery
+            from application import app, db, Job
+
+            celery = Celery(__name__)
+
+            @celery.task
+            def finish(job_id):
+                with app.app_context():
+                    Job.query.get(job_id).done = True
+                    db.session.commit()
+            """,
+            files={
+                "application.py": _FSA2_DB.replace("flask.ext.sqlalchemy", "flask_sqlalchemy"),
+                "requirements.txt": "Flask-SQLAlchemy==2.5.1\n",
+            },
+        ),
+    )
+    INVALID = INVALID + (
+        # reported once for the worker, at the first task: its thread-scoped session outlives every task
+        Invalid(
+            _FSA2_TASKS,
+            message="(1 other task too: `reopen`)",
+            files={"application.py": _FSA2_DB},
+        ),
+    )
+
+    # a repository object keeps its own scoped session; requests end it, the background loop never does
+    _REPO = """
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import scoped_session, sessionmaker
+
+        class PostRepository:
+            def __init__(self, url):
+                self.engine = create_engine(url, pool_pre_ping=True)
+                self.session = scoped_session(sessionmaker(bind=self.engine))
+
+            def session_end(self):
+                self.session.remove()
+
+            def revisions(self):
+                return self.session.execute("select path, revision from posts").all()
+
+        repo = PostRepository("postgresql://app@db/app")
+        """
+    VALID = VALID + (
+        Valid(
+            """
+            import threading
+            import time
+            from flask import Flask
+            from repository import repo
+
+            app = Flask(__name__)
+
+            def sync_loop():
+                while True:
+                    try:
+                        repo.revisions()
+                    finally:
+                        repo.session_end()
+                    time.sleep(300)
+
+            @app.post("/index/start")
+            def start_indexing():
+                threading.Thread(target=sync_loop, daemon=True).start()
+                return "", 202
+            """,
+            files={"repository.py": _REPO},
+        ),
+    )
+    INVALID = INVALID + (
+        Invalid(
+            """
+            import threading
+            import time
+            from flask import Flask
+            from repository import repo
+
+            app = Flask(__name__)
+
+            def update_index():
+                for path, revision in repo.revisions():
+                    print(path, revision)
+
+            def sync_loop():
+                while True:
+                    update_index()  # expect
+                    time.sleep(300)
+
+            @app.post("/index/start")
+            def start_indexing():
+                threading.Thread(target=sync_loop, daemon=True).start()
+                return "", 202
+            """,
+            message="reaches `PostRepository.session`, a plain `scoped_session`",
+            files={"repository.py": _REPO},
+        ),
+    )
+
     def start(self) -> None:
         self._reported: set[tuple[str, str]] = set()
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        self._held_sessions(project, report)
+        self._context_free(project, report)
+
+    def _held_sessions(self, project: Project, report: Callable[[Finding], None]) -> None:
+        """A job reaching a ``scoped_session`` an object holds (``self.session``), with nothing removing it."""
+        for leak in held_session_leaks(project):
+            owner = leak.owner.rsplit(".", 1)[-1]
+            via = ""
+            if leak.call is not leak.use_node and isinstance(leak.call, ast.Call):
+                via = f"`{ast.unparse(leak.call.func)}(...)` in "
+            where = "task" if "task" in leak.entry.roles else "background job"
+            report(
+                self.finding(
+                    node_location(leak.entry.module.path, leak.call),
+                    f"{via}{where} `{leak.entry.display}` reaches `{owner}.{leak.attr}`, a plain `scoped_session` "
+                    f"(used in `{leak.use.display}`), and nothing on the way removes it: the job's thread keeps "
+                    f"the session and its connection, idle in transaction, after the work is done",
+                    hint="End the session when the job's work is done: "
+                    + (f"call the object's `{leak.ender}()`" if leak.ender else f"`{owner}.{leak.attr}.remove()`")
+                    + " in a `finally` around it (or in a `task_postrun` handler for tasks).",
+                    evidence=[
+                        Evidence(f"`{owner}.{leak.attr}` is a scoped_session", leak.created),
+                        Evidence(f"used in `{leak.use.display}`", node_location(leak.use.module.path, leak.use_node)),
+                        *(
+                            Evidence(f"called from {project.display(q)}", project.functions[q].location)
+                            for q in project.chain(leak.use.qualname, JOB)[:-1]
+                            if q in project.functions
+                        ),
+                    ],
+                )
+            )
+
+    def _context_free(self, project: Project, report: Callable[[Finding], None]) -> None:
+        # Flask-SQLAlchemy 2.x bound to its app, tasks with no app context: one finding for the worker
+        leaks = context_free_flask_sqlalchemy(project)
+        if not leaks:
+            return
+        first = leaks[0]
+        use = ast.unparse(first.node)
+        where = f"task `{first.task.display}`"
+        if first.function is not first.task:
+            where = f"`{first.function.display}` (called from task `{first.task.display}`)"
+        others = [leak.task.display for leak in leaks[1:]]
+        also = ""
+        if others:
+            named = ", ".join(f"`{name}`" for name in others[:3]) + (", ..." if len(others) > 3 else "")
+            also = f" ({len(others)} other task{'s' if len(others) > 1 else ''} too: {named})"
+        version = flask_sqlalchemy_before_3(project)
+        bound = bound_to_app(project)
+        evidence = [Evidence(f"task `{first.task.display}`", first.task.location)]
+        if version is not None:
+            evidence.append(version)
+        if bound is not None:
+            evidence.append(Evidence("the extension is bound to its app here: 2.x falls back to it", bound))
+        report(
+            self.finding(
+                node_location(first.function.module.path, first.node),
+                f"`{use}` in {where} runs with no application context{also}: Flask-SQLAlchemy 2.x answers it from "
+                "the bound app, but removes its thread-scoped session only when an app context pops, so the "
+                "worker keeps the session and its connection (idle in transaction) from one task to the next",
+                hint="Give every task an app context (a Task base class whose `__call__` runs "
+                "`with app.app_context():`), or call `db.session.remove()` in a `task_postrun` handler.",
+                evidence=evidence,
+            )
+        )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if not is_job_code(ctx) or not isinstance(node.func, (ast.Attribute, ast.Name)):

@@ -10,6 +10,7 @@ from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.static.facts.dependencies import version_side
 from flask_doctor.static.facts.error_handlers import (
     ErrorHandler,
+    delegated_missing_response,
     dispatch_overrides,
     empty_args_read,
     error_handlers,
@@ -20,9 +21,11 @@ from flask_doctor.static.facts.error_handlers import (
     receives_http_errors,
     same_scope,
     status_label,
+    unset_local_read,
 )
 from flask_doctor.static.facts.roles import is_test_path
-from flask_doctor.static.model import Project
+from flask_doctor.static.model import FunctionInfo, Project
+from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid, node_location
 
 
@@ -77,6 +80,21 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
     before calling the 500 handler — carry an empty `args`: `e.args[0]`
     raises `IndexError` inside the handler, which Flask cannot handle any
     more, so the server answers with its bare 500 page.
+
+    The handler of every failure (`500`, `Exception`) fails the same way in
+    two more shapes. It can hand the error to a method of an object it picks
+    at run time (`return context.server.handle_internal_error(e)`): when the
+    one project class hierarchy defining that method has a class the code
+    builds that inherits a placeholder returning `None`, errors of that
+    class's requests end in `TypeError`. And it can read a request-local
+    attribute (`g.x`, or a werkzeug `Local()`) that other code of the project
+    itself treats as possibly unset (`try: ... except AttributeError`,
+    `hasattr`, `getattr(..., default)`): a 500 also comes from a
+    `before_request` hook or a view that never set it, and the read raises
+    `AttributeError` inside the handler. A handler registered as a method of
+    an object the factory receives (`app.register_error_handler(500,
+    server.handle_internal_error)`) is found through the class every caller
+    of the factory passes.
 
     ## Example
     ```python
@@ -274,6 +292,72 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
                     return super().handle_user_exception(err)
             """),
     )
+    VALID = VALID + (
+        # every server class answers, and the 500 handler reads the request-local attribute with a default
+        Valid(
+            """
+            from flask import Flask
+            from werkzeug.local import Local
+
+            context = Local()
+
+            class BaseServer:
+                def handle_internal_error(self, error):
+                    return "server error", 500
+
+            class JsonServer(BaseServer):
+                pass
+
+            class Dispatcher:
+                def __init__(self):
+                    self.servers = [JsonServer()]
+
+                @property
+                def current_server(self):
+                    try:
+                        return context.server
+                    except AttributeError:
+                        return None
+
+                def handle_internal_error(self, error):
+                    server = getattr(context, "server", None) or self.servers[0]
+                    return server.handle_internal_error(error)
+
+            def create_app(dispatcher):
+                app = Flask(__name__)
+                app.register_error_handler(500, dispatcher.handle_internal_error)
+                return app
+
+            app = create_app(Dispatcher())
+            """
+        ),
+        # ``g.request_id`` is set by a before_request hook; ``g.audit`` is tested before it is read
+        Valid(
+            """
+            from flask import Flask, g
+
+            app = Flask(__name__)
+
+            @app.before_request
+            def tag_request():
+                g.request_id = "r-1"
+
+            @app.teardown_request
+            def finish(exc):
+                try:
+                    g.audit.flush()
+                except AttributeError:
+                    pass
+                return getattr(g, "request_id", None)
+
+            @app.errorhandler(500)
+            def internal_error(e):
+                if "audit" in g:
+                    g.audit.log(str(e))
+                return {"requestId": g.request_id}, 500
+            """
+        ),
+    )
     INVALID = (
         Invalid(
             """
@@ -393,9 +477,59 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
             """,
             message="replaces the library's error dispatch",
         ),
+        # the 500 handler dispatches to the server that handled the request: one server class inherits a
+        # placeholder that returns None, and the attribute it reads is unset when the error came first
+        Invalid(
+            """
+            from flask import Flask
+            from werkzeug.local import Local
+
+            context = Local()
+
+            class BaseServer:
+                def handle_internal_error(self, error):
+                    \"\"\"Placeholder for subclasses.\"\"\"
+                    return  # expect
+
+            class XmlServer(BaseServer):
+                def handle_internal_error(self, error):
+                    return "<error/>", 500
+
+            class JsonServer(BaseServer):
+                pass
+
+            class Dispatcher:
+                def __init__(self):
+                    self.servers = [XmlServer(), JsonServer()]
+
+                @property
+                def current_server(self):
+                    try:
+                        return context.server
+                    except AttributeError:
+                        return None
+
+                def handle_request(self, path):
+                    context.server = self.servers[0]
+                    return "ok"
+
+                def handle_internal_error(self, error):
+                    return context.server.handle_internal_error(error)  # expect
+
+            def create_app(dispatcher):
+                app = Flask(__name__)
+                app.add_url_rule("/<path:path>", "dispatch", dispatcher.handle_request)
+                app.register_error_handler(500, dispatcher.handle_internal_error)
+                return app
+
+            app = create_app(Dispatcher())
+            """,
+            message="which returns None and which `JsonServer` does not override",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        self._unset_seen: set[tuple[str, int, int]] = set()
         handlers = [h for h in error_handlers(project) if not is_test_path(h.function.module.path)]
         flask = [h for h in handlers if h.framework == "flask"]
         if version_side(project, "flask", (1, 0)).side != "below":
@@ -516,6 +650,35 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
                 )
             )
 
+    def _unset_read(
+        self,
+        handler: ErrorHandler,
+        unset: tuple[ast.Attribute, FunctionInfo],
+        what: str,
+        report: Callable[[Finding], None],
+    ) -> None:
+        """The handler of every failure reads a request-local attribute the project knows may be unset."""
+        read, guard = unset
+        fn = handler.function
+        key = (fn.module.path, read.lineno, read.col_offset)
+        if key in self._unset_seen:
+            return  # one handler registered on many blueprints: one finding
+        self._unset_seen.add(key)
+        report(
+            self.finding(
+                node_location(fn.module.path, read),
+                f"error handler `{fn.display}` for {what} reads `{ast.unparse(read)}`, which may be unset "
+                f"(`{guard.display}` catches that case): an error raised before it is set (in a before_request "
+                f"hook, or a view that never sets it) makes the handler raise AttributeError, and the client "
+                f"gets a bare 500",
+                hint=f"Read it as `{guard.display}` does (or with `getattr(..., None)`) and answer without it.",
+                evidence=[
+                    Evidence(f"registered with {handler.describe()}", handler.location),
+                    Evidence(f"`{guard.display}` treats it as possibly unset", guard.location),
+                ],
+            )
+        )
+
     def _failing_handlers(
         self, project: Project, handlers: list[ErrorHandler], report: Callable[[Finding], None]
     ) -> None:
@@ -528,6 +691,16 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
             fn = handler.function
             what = ", ".join(ast.unparse(e) for e in handler.exceptions)
             failure = missing_response(project, fn)
+            # a handler of every failure (500, Exception) also runs for errors raised before any view did its part
+            catch_all = (
+                bool(handler.kinds() & {"broad"})
+                or 500 in handler.codes()
+                or any((dotted(e) or "").endswith("InternalServerError") for e in handler.exceptions)
+            )
+            delegated = delegated_missing_response(project, fn) if failure is None and catch_all else None
+            unset = unset_local_read(project, fn) if failure is None and catch_all else None
+            second = unset if delegated is not None else None  # a second failure of the same handler
+            evidence: list[Evidence] = []
             if failure is not None:
                 ends = "returns None" if isinstance(failure, ast.Return) else "can end without returning a response"
                 message = (
@@ -535,6 +708,21 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
                     f"gets a 500 instead of the handler's answer"
                 )
                 hint = "Return a response (with its status) on every path of the handler."
+            elif delegated is not None:
+                failure, implementation, runs = delegated
+                ends = "returns None" if isinstance(failure, ast.Return) else "can end without returning a response"
+                runs_name = runs.rsplit(".", 1)[-1]
+                message = (
+                    f"error handler `{fn.display}` for {what} hands the error to `{implementation.display}`, which "
+                    f"{ends} and which `{runs_name}` does not override: for a `{runs_name}` Flask raises TypeError "
+                    f"from the handler and the client gets a bare 500"
+                )
+                hint = f"Implement the method in `{runs_name}` (or return a default response in the base class)."
+                fn = implementation
+                evidence.append(Evidence(f"error handler `{handler.function.display}`", handler.function.location))
+            elif unset is not None:
+                self._unset_read(handler, unset, what, report)
+                continue
             else:
                 read = empty_args_read(fn, first_param(fn))
                 if read is None or (not wraps_500 and handler.kinds() <= {"broad"}):
@@ -555,6 +743,8 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
                     node_location(fn.module.path, failure),
                     message,
                     hint=hint,
-                    evidence=[Evidence(f"registered with {handler.describe()}", handler.location)],
+                    evidence=[Evidence(f"registered with {handler.describe()}", handler.location), *evidence],
                 )
             )
+            if second is not None:
+                self._unset_read(handler, second, what, report)

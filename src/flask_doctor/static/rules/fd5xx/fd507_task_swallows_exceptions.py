@@ -10,7 +10,7 @@ from flask_doctor.static.facts.errors import (
     exception_kind,
     handler_label,
 )
-from flask_doctor.static.facts.jobs.outcomes import dropped_errors, swallows, work_tries
+from flask_doctor.static.facts.jobs.outcomes import dropped_errors, forgotten_retries, swallows, work_tries
 from flask_doctor.static.facts.jobs.tasks import celery_tasks
 from flask_doctor.static.model import (
     Project,
@@ -42,6 +42,12 @@ class TaskSwallowsExceptions(Rule):
     logged or stored). It looks like bookkeeping, but the failure leaves no
     trace at all. A list the task returns, logs or raises on is real
     bookkeeping and is not reported.
+
+    Also reported, for any exception and anywhere in the task: a handler
+    that tests the retry budget (`if self.request.retries <
+    self.max_retries:`) but neither calls `self.retry(...)` nor raises. The
+    test shows the error was meant to be retried; without the call it is
+    only logged and the task ends as `SUCCESS` on the first failure.
 
     ## Example
     ```python
@@ -137,6 +143,26 @@ class TaskSwallowsExceptions(Rule):
                     done.append(ticket_id)
                 return {"done": done, "failed": failures}
             """),
+        # the handler weighs the retry budget and retries while it lasts, then gives up loudly
+        Valid("""
+            import logging
+            import requests
+            from celery import Celery
+            celery = Celery(__name__)
+            logger = logging.getLogger(__name__)
+
+            @celery.task(bind=True, max_retries=5)
+            def stop_on_agent(self, url):
+                try:
+                    requests.delete(url, timeout=10)
+                except requests.ConnectionError as exc:
+                    if self.request.retries < self.max_retries:
+                        logger.warning("agent unreachable, retrying: %s", exc)
+                        self.retry(exc=exc)
+                    else:
+                        logger.error("giving up on %s", url)
+                        raise
+            """),
     )
     INVALID = (
         Invalid(
@@ -194,11 +220,32 @@ class TaskSwallowsExceptions(Rule):
             """,
             message="puts the error in `problems`, which nothing reads",
         ),
+        # the handler tests the retry budget, then only logs: the retry it meant to make never happens
+        Invalid(
+            """
+            import logging
+            import requests
+            from celery import Celery
+            celery = Celery(__name__)
+            logger = logging.getLogger(__name__)
+
+            @celery.task(bind=True, max_retries=5)
+            def delete_on_agent(self, url, agent):
+                if agent is not None:
+                    try:
+                        requests.delete(url, timeout=10)
+                    except (requests.ConnectionError, requests.Timeout) as exc:  # expect
+                        if self.request.retries < self.max_retries:
+                            logger.warning("agent unreachable: %s", exc)
+            """,
+            message="tests the retry budget",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         for fn, framework in celery_tasks(project):
             table = fn.imports
+            reported: set[int] = set()
             for stmt in work_tries(project, fn):
                 for handler in stmt.handlers:
                     if exception_kind(handler.type, table) != "broad":
@@ -207,6 +254,7 @@ class TaskSwallowsExceptions(Rule):
                         continue
                     logs = any(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) for s in handler.body)
                     what = "logs it and returns" if logs else "drops it"
+                    reported.add(id(handler))
                     kind = "job" if framework == "rq" else "task"
                     report(
                         self.finding(
@@ -219,6 +267,21 @@ class TaskSwallowsExceptions(Rule):
                         )
                     )
                     break
+            for handler, test in [f for f in forgotten_retries(fn) if id(f[0]) not in reported][:1]:
+                kind = "job" if framework == "rq" else "task"
+                report(
+                    self.finding(
+                        node_location(fn.module.path, handler),
+                        f"`{handler_label(handler)}` in {kind} `{fn.display}` tests the retry budget "
+                        f"(`{ast.unparse(test)}`) but never calls `self.retry(...)` or re-raises: the error is only "
+                        f"logged and the {kind} is recorded as SUCCESS on the first failure",
+                        hint="Call `raise self.retry(exc=exc)` inside the budget test and re-raise once it is spent.",
+                        evidence=[
+                            Evidence(f"{kind} `{fn.display}`", fn.location),
+                            Evidence("the retry-budget test", node_location(fn.module.path, test)),
+                        ],
+                    )
+                )
             dropped = dropped_errors(fn, table)
             if dropped:
                 handler, container = dropped[0]
