@@ -228,7 +228,7 @@ def build_index(project: Project) -> DispatchIndex:
         for cls in project.classes.values()
         if cls.qualname == f"{cls.module.name}.{cls.name}" and cls.module.name in plugin_modules
     ]
-    properties = _properties(project)
+    properties = property_getters(project)
     return DispatchIndex(
         subclasses,
         interface,
@@ -254,7 +254,7 @@ PROPERTY_DECORATORS = frozenset(
 )
 
 
-def _properties(project: Project) -> dict[str, dict[str, FunctionInfo]]:
+def property_getters(project: Project) -> dict[str, dict[str, FunctionInfo]]:
     """Each class's property getters.  A setter of the same name replaces the getter in ``methods``,
     so the getter is found by its position."""
     found: dict[str, dict[str, FunctionInfo]] = {}

@@ -17,7 +17,7 @@ from flask_doctor.static.syntax import all_child_nodes, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
-    from flask_doctor.static.model import FunctionInfo, Project
+    from flask_doctor.static.model import FunctionInfo, ModelInfo, Project
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 #: A loop: a ``for`` statement or a comprehension.
@@ -537,6 +537,39 @@ def item_reads(
     return found
 
 
+def property_reads(project: Project, model: ModelInfo, name: str, depth: int = 0) -> list[ItemRead]:
+    """What reading ``row.name`` reads of the row, when ``name`` is a property of its model.
+
+    ``post.authors`` runs the getter (``@property``, ``hybrid_property``...): its reads of ``self``
+    (``self._authors``) are reads of each row the loop walks, like ``post._authors`` in the loop body would
+    be; so are those of a property it reads in turn (``authors_string`` -> ``self.authors``) and of a helper
+    it hands ``self`` to.
+    """
+    from flask_doctor.static.facts.orm.models import model_property
+
+    getter = model_property(project, model, name)
+    if getter is None:
+        return []
+    found: list[ItemRead] = []
+    for node in walk(getter.node):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "self"
+            and isinstance(node.ctx, ast.Load)
+            and node.attr != name
+        ):
+            found.append(ItemRead(node.attr, node, (getter,)))
+            if depth < 1:
+                for inner in property_reads(project, model, node.attr, depth + 1):
+                    found.append(ItemRead(inner.attr, inner.node, (getter, *inner.helpers)))
+    if depth < 1:
+        for _name, call in getter.calls:
+            for read in item_reads(project, getter, call, "self", model.qualname, depth=1):
+                found.append(ItemRead(read.attr, read.node, (getter, *read.helpers)))
+    return found
+
+
 # ------------------------------------------------------------------ data the client sends
 #: What a WTForms field holds once the form is bound to the request (``form.ids.data``).
 _FIELD_DATA = ("data", "raw_data", "entries")
@@ -604,6 +637,7 @@ __all__ = [
     "loop_item",
     "loop_names",
     "outer_loop",
+    "property_reads",
     "stops_at_first_match",
     "uses_any",
 ]

@@ -23,7 +23,7 @@ from flask_doctor.static.syntax import statements
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
-    from flask_doctor.static.model import ClassInfo, ModelInfo, Project
+    from flask_doctor.static.model import ClassInfo, FunctionInfo, ModelInfo, Project
 
 
 @project_fact
@@ -352,6 +352,50 @@ def relations(project: Project, model: ModelInfo) -> dict[str, Relation]:
     return _relations(project, model.name)
 
 
+def association_proxies(project: Project, model: ModelInfo) -> dict[str, str]:
+    """``_authors = association_proxy("_authors_assoc", "author")``: each proxy of ``model`` and the relationship
+    it reads (reading ``post._authors`` loads ``post._authors_assoc`` first, as reading that would)."""
+    return _association_proxies(project, model.qualname)
+
+
+@keyed_fact
+def _association_proxies(project: Project, qualname: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for cls in (c for q in project.lineage(qualname) if (c := project.classes.get(q)) is not None):
+        for name, value in _class_attributes(cls):
+            if (
+                isinstance(value, ast.Call)
+                and (dotted(value.func) or "").rsplit(".", 1)[-1] == "association_proxy"
+                and value.args
+                and isinstance(value.args[0], ast.Constant)
+                and isinstance(value.args[0].value, str)
+            ):
+                found.setdefault(name, value.args[0].value)
+    return found
+
+
+@project_fact
+def _property_getters(project: Project) -> dict[str, dict[str, FunctionInfo]]:
+    from flask_doctor.static.model.plugins import property_getters  # the model's one reading of the decorators
+
+    return property_getters(project)
+
+
+def model_property(project: Project, model: ModelInfo, name: str) -> FunctionInfo | None:
+    """The getter that reading ``row.name`` runs on a row of ``model`` (``@property``, ``hybrid_property``,
+    ``cached_property``), from the model's class or a base; ``None`` for a column, a relationship or a plain
+    method of that name."""
+    getters = _property_getters(project)
+    for qualname in project.lineage(model.qualname):
+        getter = getters.get(qualname, {}).get(name)
+        if getter is not None:
+            return getter
+        cls = project.classes.get(qualname)
+        if cls is not None and name in cls.methods:
+            return None  # a plain method of that name shadows a base's property
+    return None
+
+
 GROWING_NAMES = {
     "user",
     "users",
@@ -554,6 +598,7 @@ __all__ = [
     "GROWING_NAMES",
     "OWNER_KEY",
     "Relation",
+    "association_proxies",
     "common_bases",
     "grows",
     "grows_by_name",
@@ -562,6 +607,7 @@ __all__ = [
     "owner_column",
     "parent_model",
     "model_for",
+    "model_property",
     "parent_columns",
     "relations",
     "table_names",

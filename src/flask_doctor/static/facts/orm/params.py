@@ -160,6 +160,30 @@ def item_query(
     return None
 
 
+def property_query(project: Project, model: ModelInfo, name: str) -> ItemQuery | None:
+    """The query reading ``row.name`` runs when ``name`` is a property of ``model`` built from ``self``.
+
+    ``post.view_user_count`` runs its getter (``@property``, ``hybrid_property``, ``cached_property``) on
+    each row: a query there keyed by ``self`` (``PageView.object_id == self.id``), or in a helper or method
+    the getter hands ``self`` to, runs once per row, like ``post.count_views()`` would.
+    """
+    from flask_doctor.static.facts.orm.models import model_property
+
+    getter = model_property(project, model, name)
+    if getter is None:
+        return None
+    queries = item_queries(project, (getter, True))
+    if queries:
+        return ItemQuery((getter,), queries[0])
+    tainted = item_names_in(project, (getter, True))
+    for _name, inner in getter.calls:
+        if _keyed_by(inner, tainted):
+            deeper = item_query(project, getter, inner, 1, {"self": model})
+            if deeper is not None:
+                return ItemQuery((getter, *deeper.helpers), deeper.found)
+    return None
+
+
 def _receiver(call: ast.Call) -> str | None:
     """``net`` in ``net.size()``."""
     func = call.func
@@ -238,4 +262,5 @@ __all__ = [
     "param_names",
     "param_queries",
     "passes",
+    "property_query",
 ]

@@ -23,6 +23,7 @@ from flask_doctor.static.facts.orm.models import (
     OWNER_KEY,
     is_db,
     model_for,
+    model_property,
     parent_columns,
     unique_columns,
     uses_sqlalchemy,
@@ -369,7 +370,11 @@ def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
     found: Query | None = None
     for node in ast.walk(fn.node):
         if isinstance(node, ast.Return) and node.value is not None:
-            query = query_of(node.value, inner) or (_own_query(node.value, model) if model is not None else None)
+            query = (
+                query_of(node.value, inner)
+                or (_own_query(node.value, model) if model is not None else None)
+                or _refined_argument(node.value, inner)
+            )
             if query is None:
                 return None
             found = found or query
@@ -381,6 +386,30 @@ def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
             found.model = model_for(passed, ctx) if passed is not None else None
             found.scalars = found.scalars or (found.model is not None and found.root == "session")
     return found
+
+
+def _refined_argument(value: ast.expr, ctx: Context) -> Query | None:
+    """``return self.order_bills(self.get_bills_unordered())``: a helper handed a query that returns it refined
+    (:func:`refining_steps`); the query it is handed, with the helper's steps."""
+    fn = _called_function(value, ctx)
+    if fn is None or not isinstance(value, ast.Call):
+        return None
+    positional = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if positional[:1] in (["self"], ["cls"]) and isinstance(value.func, ast.Attribute):
+        positional = positional[1:]
+    given = [(p, a) for p, a in zip(positional, value.args) if not isinstance(a, ast.Starred)]
+    given += [(kw.arg, kw.value) for kw in value.keywords if kw.arg]
+    for param, arg in given:
+        if not isinstance(arg, ast.Call):
+            continue  # a local: the caller's ``q = helper(q)`` is :func:`_helper_refines`
+        steps = refining_steps(ctx.project, (fn, param, None))
+        if steps is None:
+            continue
+        query = query_of(arg, ctx, helpers=True)
+        if query is not None:
+            query.methods = [(method, node) for method, node, _ in steps] + query.methods
+            return query
+    return None
 
 
 def _returned_at(ctx: Context, call: ast.expr, index: int, depth: int) -> Query | None:
@@ -1519,6 +1548,12 @@ def loop_rows(
                 None,
             )
         return query if query.model is not None else None
+    if helpers and isinstance(iterable, ast.Attribute) and isinstance(iterable.value, ast.Name):
+        # ``user.liked_posts``: a property of a loaded row whose getter returns a query's rows
+        owner = _row_model(iterable.value, ctx)
+        getter = model_property(ctx.project, owner, iterable.attr) if owner is not None else None
+        if getter is not None and getter is not ctx.function:
+            return returned_rows(ctx.project, getter)
     if isinstance(iterable, ast.Name) and ctx.function is not None and depth < 2:
         for value in assignments(ctx.project, ctx.function).get(iterable.id, []):
             found = loop_rows(value, ctx, depth + 1, helpers=helpers, unpack=unpack)
@@ -1538,6 +1573,27 @@ def loop_rows(
         if helper is not None and helper is not ctx.function:
             return returned_rows(ctx.project, helper)
     return None
+
+
+#: Query steps that end it with one row: what a local assigned from it holds.
+_ONE_ROW = frozenset({"first", "one", "one_or_none", "get", "first_or_404", "one_or_404", "get_or_404", "scalar_one"})
+
+
+def _row_model(name: ast.Name, ctx: Context) -> ModelInfo | None:
+    """The model of the one row ``name`` holds: ``self`` in a method of a model, or a local assigned a query's
+    single row (``user = User.query.filter_by(...).first()``)."""
+    fn = ctx.function
+    if fn is None:
+        return None
+    if name.id == "self":
+        return ctx.project.models.get(fn.class_name) if fn.class_name else None
+    values = assignments(ctx.project, fn).get(name.id, [])
+    if len(values) != 1:
+        return None
+    query = is_query_execution(values[0], ctx) if isinstance(values[0], ast.Call) else None
+    if query is None or query.model is None or not (query.names & _ONE_ROW):
+        return None
+    return query.model
 
 
 def _built_elsewhere(loader: ast.expr) -> bool:

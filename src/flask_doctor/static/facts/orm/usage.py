@@ -32,6 +32,7 @@ from flask_doctor.static.facts.orm.models import (
     owner_column,
     parent_model,
     relations,
+    unique_columns,
 )
 from flask_doctor.static.facts.orm.queries import (
     Query,
@@ -65,12 +66,29 @@ def deletes_per_item(loop: ast.AST) -> bool:
     A function named for deleting (``Forum.delete``) may loop over other rows only to fix them up
     (recount each poster's posts); only a loop that itself deletes is the cascade that needs a write per item.
     """
+    statements = _delete_statements(loop)
     for node in ast.walk(loop):
-        if isinstance(node, ast.Call):
+        if isinstance(node, ast.Call) and id(node) not in statements:
             name = (dotted(node.func) or "").rsplit(".", 1)[-1]
             if name and DELETES.search(name):
                 return True
     return False
+
+
+def _delete_statements(loop: ast.AST) -> set[int]:
+    """``table.delete().where(...)``, ``delete(Model).where(...)``: a DELETE statement built per item, not a row
+    deleted with its cascade; one statement with ``in_()`` would delete them all."""
+    found: set[int] = set()
+    for node in ast.walk(loop):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "where"
+            and isinstance(node.func.value, ast.Call)
+            and (dotted(node.func.value.func) or "").rsplit(".", 1)[-1] == "delete"
+        ):
+            found.add(id(node.func.value))
+    return found
 
 
 _WRITES = ("add", "add_all", "commit", "delete", "merge", "flush", "bulk_save_objects")
@@ -456,7 +474,7 @@ def few_rows(query: Query, ctx: Context, *, growing_children: bool = False) -> s
     assert query.model is not None
     model = query.model
     insert = user_facing_insert(ctx.project, model)
-    if bound_reason(query, ctx) == "in_()":
+    if bound_reason(query, ctx) == "in_()" and _picks_rows(query, ctx):
         return "the rows of a list of ids chosen by the caller"
     growth = grows(ctx.project, model)
     if growth is None and insert is None:
@@ -471,6 +489,26 @@ def few_rows(query: Query, ctx: Context, *, growing_children: bool = False) -> s
     if key and insert is None:
         return f"one owner's `{model.name}` rows, and nothing adds them per request or job"
     return None
+
+
+def _picks_rows(query: Query, ctx: Context) -> bool:
+    """An ``in_()`` of the query names its rows one by one: on the key or a unique column (``Job.id.in_(ids)``),
+    not on a category the rows share (``Job.type_id.in_(types)`` keeps every job of those types)."""
+    for term in filter_terms(query, ctx):
+        if not (isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute) and term.func.attr == "in_"):
+            continue
+        column = term.func.value
+        if not isinstance(column, ast.Attribute):
+            return True  # ``tuple_(...)``, a label: cannot tell, keep the reason
+        owner = model_for(column.value, ctx) or query.model
+        if column.attr in ("id", "pk", "uuid") or (owner is not None and column.attr in unique_columns(owner)):
+            return True
+        if naming_column(column.attr):
+            return True
+    return not any(
+        isinstance(t, ast.Call) and isinstance(t.func, ast.Attribute) and t.func.attr == "in_"
+        for t in filter_terms(query, ctx)
+    )  # the ``in_()`` sits in ``filter_by`` or a nested condition: keep the reason
 
 
 def _pinned_elsewhere(query: Query, ctx: Context, key: str) -> bool:

@@ -27,7 +27,7 @@ from flask_doctor.static.facts.orm.mongo import (
     uses_mongo,
     writes_documents,
 )
-from flask_doctor.static.facts.orm.params import item_query
+from flask_doctor.static.facts.orm.params import item_query, property_query
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
     SESSION_EXECUTE,
@@ -551,6 +551,60 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
+        # a property of the rows' model that queries (`p.view_count`), a sort key calling a querying method on
+        # each row, and a bulk action that looks up each posted id: a `return` for an unknown id answers an
+        # error, it is no search that stops at the first match
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Post(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                hidden = db.Column(db.Boolean)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+                @property
+                def view_count(self):
+                    return db.session.query(db.func.count(View.id)).filter(View.post_id == self.id).scalar()
+
+                def readers(self):
+                    return db.session.query(View.user_id).filter(View.post_id == self.id).distinct().count()
+
+            class View(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                post_id = db.Column(db.Integer, db.ForeignKey("post.id"))
+                user_id = db.Column(db.Integer)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/posts")
+            def write():
+                db.session.add(Post())
+                db.session.add(View(post_id=int(request.form["post"])))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/posts")
+            def posts():
+                rows = Post.query.order_by(Post.created.desc()).limit(50).all()
+                ranked = sorted(rows, key=lambda p: p.readers())  # expect
+                return {p.id: p.view_count for p in ranked}  # expect
+
+            @app.post("/posts/hide")
+            def hide():
+                for post_id in request.form.getlist("post_id"):
+                    post = Post.query.filter_by(id=post_id).first()  # expect
+                    if post is None:
+                        return "unknown post", 404
+                    post.hidden = True
+                db.session.commit()
+                return "ok"
+            """,
+            message="once per item of the loop",
+        ),
         # a template loop over every project counts each project's bills (a method returning a query) and runs a
         # filter that looks up each tag of each row; the filter's own loop over the tags is reported where it queries
         Invalid(
@@ -1109,6 +1163,7 @@ class QueryInLoop(Rule):
 
     def start(self) -> None:
         self._seen: set[tuple[str, int, str]] = set()
+        self._key_loops: dict[int, ast.GeneratorExp] = {}
 
     @staticmethod
     def _loop_over_data(loop: Loop, ctx: Context) -> bool:
@@ -1130,7 +1185,7 @@ class QueryInLoop(Rule):
             return
         if not uses_sqlalchemy(ctx.project):
             return
-        loop = enclosing_loop(ctx, node)
+        loop = enclosing_loop(ctx, node) or self._key_function_loop(ctx)
         if loop is None or not self._loop_over_data(loop, ctx):
             return
         names = loop_names(loop)
@@ -1178,6 +1233,36 @@ class QueryInLoop(Rule):
             helper=helper,
             helpers=found.helpers,
         )
+
+    def _key_function_loop(self, ctx: Context) -> ast.GeneratorExp | None:
+        """``sorted(jobs, key=lambda j: j.num_assigned_agents())``: the key function runs once per item.
+
+        The lambda given as ``key=`` to ``sorted``/``min``/``max``/``list.sort`` (or as the function of
+        ``map``/``filter``) is a loop body over what the call walks; returned as the comprehension it
+        amounts to (``(j.num_assigned_agents() for j in jobs)``), one per lambda.
+        """
+        ancestors = ctx.ancestors
+        for index in range(len(ancestors) - 1, 0, -1):
+            node = ancestors[index]
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return None
+            if not isinstance(node, ast.Lambda):
+                continue
+            if id(node) in self._key_loops:
+                return self._key_loops[id(node)]
+            parent = ancestors[index - 1]
+            call = ancestors[index - 2] if isinstance(parent, ast.keyword) and index >= 2 else parent
+            rows = _key_function_rows(node, parent, call)
+            args = node.args
+            if rows is None or len(args.args) != 1 or args.vararg or args.kwonlyargs:
+                return None
+            target = ast.copy_location(ast.Name(id=args.args[0].arg, ctx=ast.Store()), node)
+            loop = ast.copy_location(
+                ast.GeneratorExp(elt=node.body, generators=[ast.comprehension(target, rows, [], 0)]), node
+            )
+            self._key_loops[id(node)] = loop
+            return loop
+        return None
 
     def _template(self, render: ast.Call, ctx: Context) -> None:
         """``{% for p in projects %}{{ p.get_bills().count() }}``: a query per row of what the view renders.
@@ -1352,11 +1437,57 @@ class QueryInLoop(Rule):
     def visit_For(self, node: ast.For, ctx: Context) -> None:
         """``for row in Model.query.filter_by(parent=item):`` inside a loop over items runs the query per item."""
         self._iterated(node.iter, node, ctx)
+        self._row_properties(node, list(node.body), ctx)
 
     visit_AsyncFor = visit_For
 
     def visit_comprehension(self, node: ast.comprehension, ctx: Context) -> None:
         self._iterated(node.iter, node.iter, ctx)
+        comp = ctx.ancestors[-1] if ctx.ancestors else None
+        if isinstance(comp, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) and comp.generators[0] is node:
+            parts = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
+            self._row_properties(comp, [*parts, *node.ifs, *comp.generators[1:]], ctx)
+
+    def _row_properties(self, loop: Loop, body: list[ast.AST], ctx: Context) -> None:
+        """``{p.path: p.view_user_count for p in posts}``: a property of the rows' model whose getter runs a
+        query built from ``self`` runs it once per row, as a method called on each row would."""
+        if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job) or not uses_sqlalchemy(ctx.project):
+            return
+        items = _row_items(loop, ctx)
+        if not items or not self._loop_over_data(loop, ctx):
+            return
+        ((var, model),) = items.items()
+        called = {id(n.func) for part in body for n in ast.walk(part) if isinstance(n, ast.Call)}
+        for part in body:
+            for node in ast.walk(part):
+                if not (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == var
+                    and isinstance(node.ctx, ast.Load)
+                    and id(node) not in called
+                ):
+                    continue
+                found = property_query(ctx.project, model, node.attr)
+                if found is None:
+                    continue
+                qcall, query = found.found.call, found.found.query
+                chain = " → ".join(f"`{h.display}`" for h in found.helpers)
+                self._judge(
+                    node,
+                    loop,
+                    ctx,
+                    f"`{_short(node)}` runs the property {chain}, a query (`{query.text}`...), once per item of the loop",
+                    [
+                        Evidence(
+                            f"query in `{found.helpers[-1].display}`",
+                            Location(found.helpers[-1].module.path, qcall.lineno, qcall.col_offset + 1),
+                        )
+                    ],
+                    pk_lookup=bool(query.names & {"get", "get_or_404"}),
+                    helper=found.helpers[0],
+                    helpers=found.helpers,
+                )
 
     def _iterated(self, iterable: ast.expr, at: ast.AST, ctx: Context) -> None:
         if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job) or not uses_sqlalchemy(ctx.project):
@@ -1425,10 +1556,14 @@ class QueryInLoop(Rule):
         for fn in helpers:
             if writes_rows(ctx.project, fn):
                 return f"`{fn.display}` also writes per item (get-or-create), which batching a read does not remove"
-        if isinstance(loop, (ast.For, ast.AsyncFor)) and _returns_inside(loop):
+        if isinstance(loop, (ast.For, ast.AsyncFor)) and _returns_inside(loop, node):
             return "the loop can `return` at an item, so it may stop early like a search"
         if _memoised(node, loop):
             return "the result is kept in a dict the loop checks first, so each key is queried once"
+        for fn in helpers[:1]:
+            store = _instance_memo(fn)
+            if store is not None:
+                return f"`{fn.display}` checks `{store}` for the key first, so each key is queried once"
         return None
 
     @staticmethod
@@ -1489,7 +1624,9 @@ class QueryInLoop(Rule):
                 )
         if rows is None or rows.model is None:
             return f"the loop walks `{_short(iterable)}`, not the rows of a query, so N is set by the caller", []
-        few = few_rows(rows, ctx)
+        # one parent's rows count as many when its children grow (a job's tasks, a queue's jobs): a query per
+        # row of them is the per-row work the catalogue calls N+1, unlike a many-to-one the identity map answers
+        few = few_rows(rows, ctx, growing_children=True)
         if few is not None:
             return f"the loop walks {few}", []
         model = rows.model
@@ -1566,17 +1703,87 @@ def _row_method_query(call: ast.Call, var: str, model: ModelInfo, ctx: Context) 
     return None
 
 
-def _returns_inside(loop: ast.For | ast.AsyncFor) -> bool:
-    """A ``return`` in the loop body (not in a nested function): the loop may end at the first item."""
-    stack: list[ast.AST] = list(loop.body)
+def _key_function_rows(fn: ast.Lambda, parent: ast.AST, call: ast.AST) -> ast.expr | None:
+    """What the call handing it ``fn`` walks with it: ``sorted(rows, key=fn)``, ``rows.sort(key=fn)``,
+    ``map(fn, rows)``, ``filter(fn, rows)``; ``None`` for any other use of the lambda."""
+    if not isinstance(call, ast.Call):
+        return None
+    name = dotted(call.func) or ""
+    if isinstance(parent, ast.keyword) and parent.arg == "key":
+        if name in ("sorted", "min", "max") and len(call.args) == 1:
+            return call.args[0]
+        if name.rsplit(".", 1)[-1] in ("nlargest", "nsmallest") and len(call.args) == 2:
+            return call.args[1]
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "sort" and not call.args:
+            return call.func.value
+        return None
+    if parent is call and name in ("map", "filter") and len(call.args) == 2 and call.args[0] is fn:
+        return call.args[1]
+    return None
+
+
+def _instance_memo(fn: FunctionInfo) -> str | None:
+    """``if dag_id not in self.dags: ...``: the helper tests its parameter against a dict it keeps on the
+    instance before loading, so a repeated key costs no query (``DagBag.get_dag``)."""
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self"}
+    for sub in ast.walk(fn.node):
+        if (
+            isinstance(sub, ast.Compare)
+            and len(sub.ops) == 1
+            and isinstance(sub.ops[0], (ast.In, ast.NotIn))
+            and isinstance(sub.left, ast.Name)
+            and sub.left.id in params
+        ):
+            store = dotted(sub.comparators[0]) or ""
+            if store.startswith("self.") and store.count(".") == 1:
+                return store
+    return None
+
+
+def _returns_inside(loop: ast.For | ast.AsyncFor, node: ast.AST | None = None) -> bool:
+    """A ``return`` in the loop body (not in a nested function): the loop may end at the first item.
+
+    Not a ``return`` under ``if not job:`` (``is None``) where ``job`` holds the looked-up row: that answers
+    an error when an id is unknown, and every other request walks all the items.
+    """
+    missing = _looked_up(loop, node) if node is not None else set()
+    stack: list[tuple[ast.AST, bool]] = [(stmt, False) for stmt in loop.body]
     while stack:
-        sub = stack.pop()
-        if isinstance(sub, ast.Return):
+        sub, on_miss = stack.pop()
+        if isinstance(sub, ast.Return) and not on_miss:
             return True
         if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
-        stack.extend(ast.iter_child_nodes(sub))
+        if isinstance(sub, ast.If) and _tests_missing(sub.test, missing):
+            stack.extend((child, True) for child in sub.body)
+            stack.extend((child, on_miss) for child in sub.orelse)
+            continue
+        stack.extend((child, on_miss) for child in ast.iter_child_nodes(sub))
     return False
+
+
+def _looked_up(loop: ast.For | ast.AsyncFor, node: ast.AST) -> set[str]:
+    """Names the loop assigns the per-item query's result to (``job = Job.query.filter_by(id=i).first()``)."""
+    names: set[str] = set()
+    for sub in ast.walk(loop):
+        if isinstance(sub, ast.Assign) and any(n is node for n in ast.walk(sub.value)):
+            names.update(t.id for t in sub.targets if isinstance(t, ast.Name))
+    return names
+
+
+def _tests_missing(test: ast.expr, names: set[str]) -> bool:
+    """``not job``, ``job is None``, ``job == None``: the test that the lookup found nothing."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return isinstance(test.operand, ast.Name) and test.operand.id in names
+    return (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.Is, ast.Eq))
+        and isinstance(test.left, ast.Name)
+        and test.left.id in names
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    )
 
 
 def _memoised(node: ast.AST, loop: Loop) -> bool:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.config_values import short
-from flask_doctor.static.facts.orm.loops import item_reads, loop_item
-from flask_doctor.static.facts.orm.models import Relation, grows, relations
+from flask_doctor.static.facts.orm.loops import item_reads, loop_item, property_reads
+from flask_doctor.static.facts.orm.models import Relation, association_proxies, grows, relations
 from flask_doctor.static.facts.orm.queries import (
     LAZY_PER_ROW,
     Query,
@@ -488,6 +488,51 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # `post.authors` runs a property whose getter reads an `association_proxy` of the lazy `_authors_assoc`:
+        # one query per post of the page, as reading `post._authors_assoc` in the loop would be
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            from sqlalchemy.ext.associationproxy import association_proxy
+            from sqlalchemy.ext.hybrid import hybrid_property
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class PostAuthor(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                post_id = db.Column(db.Integer, db.ForeignKey("post.id"))
+                user_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+                author = db.relationship("User")
+
+            class Post(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+                _authors_assoc = db.relationship("PostAuthor")
+                _authors = association_proxy("_authors_assoc", "author")
+
+                @hybrid_property
+                def authors(self):
+                    return self._authors
+
+            @app.post("/posts")
+            def write():
+                db.session.add(Post())
+                db.session.commit()
+                return "ok"
+
+            @app.get("/posts")
+            def posts():
+                page = Post.query.order_by(Post.created.desc()).limit(20).all()
+                return {"authors": [[a.name for a in p.authors] for p in page]}  # expect
+            """,
+            message="runs the property `Post.authors` on every row",
+        ),
         # past the truth test the template counts each post's comments; the queues of a filtered query point to
         # parents the query may not have loaded
         Invalid(
@@ -882,9 +927,12 @@ class LazyRelationshipInLoop(Rule):
         dynamic = {name for name, r in rels.items() if r.lazy == "dynamic"}
         unloaded = _never_loaded(body, var, dynamic) if dynamic else set()
         for node, attr, helpers, read in self._reads(body, var, model, ctx):
-            rel = rels.get(attr)
-            if rel is None or rel.lazy not in LAZY_PER_ROW or attr in reported or id(node) in unloaded:
+            rel = _relation(rels, attr, ctx, model)
+            if rel is None or rel.lazy not in LAZY_PER_ROW or rel.attr in reported or id(node) in unloaded:
                 continue
+            attr = rel.attr
+            if isinstance(node, ast.Attribute) and helpers and rel.scalar is not False:
+                continue  # a property's many-to-one: often read under a condition, and the identity map answers
             if helpers and (id(node) in calls_reported or any(DELETES.search(h.name) for h in helpers)):
                 continue  # one finding per helper call; a helper that deletes each row reads it anyway
             if loads_eagerly(query, attr):
@@ -904,8 +952,9 @@ class LazyRelationshipInLoop(Rule):
             place = describe_context(ctx)
             if template is not None:
                 place = f"template `{template.shown_name}` (rendered by {place})"
+            proxy = "" if read.attr == attr else f" (an `association_proxy` of `{attr}`)"
             what = (
-                f"`{var}.{attr}` is a lazy relationship of `{model.name}` read for every row of "
+                f"`{var}.{read.attr}`{proxy} is a lazy relationship of `{model.name}` read for every row of "
                 f"{query_label(query, iterable)} in {place}"
             )
             evidence = [
@@ -916,15 +965,20 @@ class LazyRelationshipInLoop(Rule):
             ]
             if helpers:
                 chain = " → ".join(f"`{h.display}`" for h in helpers)
+                via = "" if read.attr == attr else f" (through `{read.attr}`)"
+                runs = "runs the property" if isinstance(node, ast.Attribute) else "hands every row of"
                 what = (
-                    f"`{short(node, 50)}` hands every row of {query_label(query, iterable)} in "
-                    f"{place} to {chain}, which reads `{read.value.id}.{attr}`, a lazy "
+                    f"`{short(node, 50)}` {runs} {chain} on every row of {query_label(query, iterable)} in "
+                    f"{place}, which reads `{read.value.id}.{attr}`{via}, a lazy relationship of `{model.name}`"
+                    if isinstance(node, ast.Attribute)
+                    else f"`{short(node, 50)}` {runs} {query_label(query, iterable)} in "
+                    f"{place} to {chain}, which reads `{read.value.id}.{attr}`{via}, a lazy "
                     f"relationship of `{model.name}`"
                 )
                 evidence.insert(
                     1,
                     Evidence(
-                        f"`{attr}` read in `{helpers[-1].display}`",
+                        f"`{read.attr}` read in `{helpers[-1].display}`",
                         Location(helpers[-1].module.path, read.lineno, read.col_offset + 1),
                     ),
                 )
@@ -954,9 +1008,12 @@ class LazyRelationshipInLoop(Rule):
         rels = relations(ctx.project, model)
         reported: set[str] = set()
         for node, attr, helpers, _read in self._reads(body, var, model, ctx):
-            rel = rels.get(attr)
-            if rel is None or rel.lazy not in LAZY_PER_ROW or attr in reported:
+            rel = _relation(rels, attr, ctx, model)
+            if rel is None or rel.lazy not in LAZY_PER_ROW or rel.attr in reported:
                 continue
+            attr = rel.attr
+            if isinstance(node, ast.Attribute) and helpers and rel.scalar is not False:
+                continue  # a property's many-to-one: often read under a condition, and the identity map answers
             target = ctx.project.models.get(rel.target.rsplit(".", 1)[-1]) if rel.target else None
             if target is None or (
                 grows(ctx.project, target) is None and user_facing_insert(ctx.project, target) is None
@@ -1005,6 +1062,10 @@ class LazyRelationshipInLoop(Rule):
                     and isinstance(node.ctx, ast.Load)
                 ):
                     yield node, node.attr, (), node  # assigning ``post.author = x`` does not load it
+                    # ``post.authors`` runs a property of the model: what its getter reads of ``self`` is read
+                    # on every row too (``self._authors``, a proxy of the lazy ``_authors_assoc``)
+                    for read in property_reads(ctx.project, model, node.attr):
+                        yield node, read.attr, read.helpers, read.node
                 elif isinstance(node, ast.Call):
                     calls.append(node)
         assert ctx.function is not None
@@ -1052,6 +1113,15 @@ class LazyRelationshipInLoop(Rule):
             if few is not None:
                 return f"the loop walks {few}"
         return None
+
+
+def _relation(rels: dict[str, Relation], attr: str, ctx: Context, model: ModelInfo) -> Relation | None:
+    """The relationship reading ``row.attr`` loads: ``attr`` itself, or the one an ``association_proxy`` reads."""
+    rel = rels.get(attr)
+    if rel is None:
+        proxied = association_proxies(ctx.project, model).get(attr)
+        rel = rels.get(proxied) if proxied else None
+    return rel
 
 
 #: Query steps that keep every row of the table (``Queue.query.order_by(Queue.name).all()``).
