@@ -448,6 +448,98 @@ def test_a_method_called_on_a_library_object_never_dispatches_into_the_project()
     assert p.functions["app.Words.search"].contexts == set()
 
 
+def test_a_signal_a_library_namespace_makes_in_another_module_never_dispatches_into_the_project() -> None:
+    """``certificate_issued.send(...)`` is blinker's, not the notification plugins' ``send``: the module that
+    builds the signal (``signals.signal(...)`` on a ``Namespace()`` of a third module) shows the library."""
+    p = project(
+        {
+            "ext.py": """
+        from blinker import Namespace
+        signals = Namespace()
+        """,
+            "service.py": """
+        from ext import signals
+        certificate_issued = signals.signal("certificate_issued")
+
+        def create(cert):
+            certificate_issued.send(certificate=cert)
+            return cert
+        """,
+            "plugins.py": """
+        class NotificationPlugin:
+            def send(self, data):
+                raise NotImplementedError
+
+        class EmailPlugin(NotificationPlugin):
+            def send(self, data):
+                return data
+        """,
+            "app.py": """
+        from flask import Flask
+        from service import create
+        app = Flask(__name__)
+
+        @app.post("/certs")
+        def certs():
+            return create("x")
+        """,
+        }
+    )
+    assert REQUEST in p.functions["service.create"].contexts
+    assert p.functions["plugins.EmailPlugin.send"].contexts == set()
+
+
+def test_a_class_a_function_returns_as_type_is_built_and_test_doubles_stay_out_of_production_paths() -> None:
+    """``get_backend(name) -> type[BaseBackend]`` then ``Backend(source).harvest()`` runs the hierarchy's
+    methods; a test's subclass of it is never reached from the job."""
+    p = project(
+        {
+            "backends.py": """
+        class BaseBackend:
+            def __init__(self, source):
+                self.source = source
+
+            def harvest(self):
+                return self.inner_harvest()
+
+            def inner_harvest(self):
+                raise NotImplementedError
+
+        class DcatBackend(BaseBackend):
+            def inner_harvest(self):
+                return self.source
+
+        def get_backend(name: str) -> type[BaseBackend]:
+            return {"dcat": DcatBackend}[name]
+        """,
+            "tasks.py": """
+        from celery import shared_task
+        from backends import get_backend
+
+        @shared_task
+        def harvest(name, source):
+            Backend = get_backend(name)
+            backend = Backend(source)
+            return backend.harvest()
+        """,
+            "tests/test_backends.py": """
+        from backends import BaseBackend
+
+        class FakeBackend(BaseBackend):
+            def inner_harvest(self):
+                return "fake"
+
+        def test_harvest():
+            assert FakeBackend("s").harvest() == "fake"
+        """,
+        }
+    )
+    assert JOB in p.functions["backends.BaseBackend.harvest"].contexts
+    assert JOB in p.functions["backends.DcatBackend.inner_harvest"].contexts
+    fake = next(f for q, f in p.functions.items() if q.endswith("FakeBackend.inner_harvest"))
+    assert JOB not in fake.contexts
+
+
 def test_a_row_looked_up_by_a_query_is_an_instance_of_its_model() -> None:
     """``forum = Forum.query...first_or_404()`` types ``forum``, so ``forum.delete()`` reaches ``Forum.delete``."""
     p = project(

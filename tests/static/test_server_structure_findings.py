@@ -48,7 +48,7 @@ def test_sleep_in_helper_names_the_request_path_and_the_loop() -> None:
             location=Location("app.py", 7, 9, 7, 22),
             hint="Move the waiting to a background job (Celery/RQ) and return 202, or poll from the client.",
             evidence=(
-                Evidence("called from create_job", Location("app.py", 10, 1)),
+                Evidence("called from create_job", Location("app.py", 11, 5)),  # the call, not the def
                 Evidence("inside this loop", Location("app.py", 6, 5, 7, 22)),
             ),
             catalog=("S17",),

@@ -171,11 +171,32 @@ class Context:
         if len(chain) < 2:
             return []
         evidence = []
-        for qualname in chain[:-1]:
+        for qualname, next_qualname in zip(chain, chain[1:]):
             fn = self.project.functions.get(qualname)
             if fn is not None:
-                evidence.append(Evidence(f"called from {fn.display}", fn.location))
+                evidence.append(Evidence(f"called from {fn.display}", self._call_site(fn, next_qualname)))
         return evidence
+
+    def _call_site(self, fn: FunctionInfo, callee: str) -> Location:
+        """Where ``fn`` calls ``callee`` (the line a reader looks for: the view's ``send_mail(...)``), or ``fn``
+        itself when the edge is one the call graph adds another way (a plugin, a callback, an override)."""
+        short = callee.rpartition(".")[2]
+        named = [(name, call) for name, call in fn.calls if name.rpartition(".")[2] == short]
+        for name, call in named:
+            found = self.project.resolve_function(name, fn, fn.module)
+            if found is not None and found.qualname == callee:
+                return Location(fn.module.path, call.lineno, call.col_offset + 1)
+        if short.startswith("__"):
+            return fn.location
+        # ``Backend(source).harvest()``, ``provider.create_record(...)``: the one call of a method of that name
+        methods = [
+            node
+            for node in ast.walk(fn.node)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == short
+        ]
+        if len(methods) == 1:
+            return Location(fn.module.path, methods[0].lineno, methods[0].col_offset + 1)
+        return fn.location
 
     def root_name(self, context: str = REQUEST) -> str:
         """The view/task/command at the root of the current call chain."""

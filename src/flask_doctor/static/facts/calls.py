@@ -30,11 +30,40 @@ from flask_doctor.static.syntax import all_child_nodes
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 REQUESTS_FUNCTIONS = {f"requests.{v}" for v in HTTP_VERBS} | {f"requests.api.{v}" for v in HTTP_VERBS}
+#: OAuth clients built on ``requests.Session`` (requests-oauthlib, and Authlib's requests integration): their
+#: HTTP verbs and token calls wait as long as a plain session, with no default timeout.
+OAUTH_SESSION_TYPES = frozenset(
+    {
+        "requests_oauthlib.OAuth1Session",
+        "requests_oauthlib.OAuth2Session",
+        "requests_oauthlib.oauth1_session.OAuth1Session",
+        "requests_oauthlib.oauth2_session.OAuth2Session",
+        "authlib.integrations.requests_client.OAuth1Session",
+        "authlib.integrations.requests_client.OAuth2Session",
+        "authlib.integrations.requests_client.AssertionSession",
+        "authlib.integrations.requests_client.oauth1_session.OAuth1Session",
+        "authlib.integrations.requests_client.oauth2_session.OAuth2Session",
+        "authlib.integrations.requests_client.assertion_session.AssertionSession",
+    }
+)
+#: Authlib's sessions take ``default_timeout=`` when built, and then pass it to every request.
+AUTHLIB_SESSION_PREFIX = "authlib."
+#: The token calls of those clients, and where requests-oauthlib takes ``timeout`` positionally (Authlib and the
+#: OAuth 1 calls take it only as a keyword passed on to ``request``).
+OAUTH_TOKEN_METHODS = {
+    "fetch_token": 9,
+    "refresh_token": 4,
+    "fetch_request_token": None,
+    "fetch_access_token": None,
+    "revoke_token": None,
+    "introspect_token": None,
+}
 REQUESTS_SESSION_TYPES = {
     "requests.Session",
     "requests.sessions.Session",
     "requests.session",
     "requests.sessions.session",
+    *OAUTH_SESSION_TYPES,
 }
 HTTPX_FUNCTIONS = {f"httpx.{v}" for v in (*HTTP_VERBS, "stream")}
 HTTPX_CLIENT_TYPES = {"httpx.Client", "httpx.AsyncClient"}
@@ -67,7 +96,44 @@ SESSION_REQUEST_TIMEOUT_INDEX = 8
 
 # ----------------------------------------------------------------- resolution
 def _instance_type(ctx: Context, node: ast.expr) -> str | None:
-    """The type of the receiver of a method call, as far as the code shows it."""
+    """The type of the receiver of a method call, as far as the code shows it: a project function that builds
+    and returns an HTTP session (``def http_session(): return GuardedSession(policy())``) stands for it."""
+    found = _receiver_type(ctx, node)
+    if found in ctx.project.functions:
+        built = returned_type(ctx.project, found)
+        if built and ctx.project.is_subtype(built, REQUESTS_SESSION_TYPES | HTTPX_CLIENT_TYPES):
+            return built
+    return found
+
+
+@keyed_fact
+def returned_type(project: Project, qualname: str) -> str | None:
+    """What the project function ``qualname`` returns, when every ``return`` builds the same one type
+    (``return requests.Session()``, ``return SSRFProtectedSession(policy)``): the callee, qualified."""
+    fn = project.functions[qualname]
+    found: set[str] = set()
+    for node in own_nodes(fn.node):
+        if isinstance(node, ast.Return):
+            if not isinstance(node.value, ast.Call):
+                return None
+            callee = _qualified_callee(project, fn, node.value)
+            if not callee or callee in project.functions:
+                return None
+            found.add(callee)
+    return found.pop() if len(found) == 1 else None
+
+
+def _qualified_callee(project: Project, fn: FunctionInfo, call: ast.Call) -> str | None:
+    """The callee of ``call`` in ``fn``: through the imports, or a class or function of ``fn``'s own module."""
+    name = dotted(call.func) or ""
+    qualified = fn.imports.qualify(name)
+    if qualified:
+        return project.canonical(qualified)
+    local = f"{fn.module.name}.{name}"
+    return local if name and (local in project.classes or local in project.functions) else None
+
+
+def _receiver_type(ctx: Context, node: ast.expr) -> str | None:
     if isinstance(node, ast.Call):
         return callee_name(ctx, node)
     known = ctx.type_of(node)
@@ -103,7 +169,7 @@ def self_attribute_types(project: Project, cls_qual: str) -> dict[str, str]:
                     continue
                 for target in node.targets:
                     if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
-                        callee = method.imports.qualify(dotted(node.value.func) or "")
+                        callee = _qualified_callee(project, method, node.value)
                         if callee:
                             found[target.attr] = callee
     return found
@@ -194,6 +260,22 @@ def _forwards_kwargs_without_timeout(ctx: Context, call: ast.Call) -> bool:
     )
 
 
+def _authlib_default_timeout(project: Project, owner: str) -> bool:
+    """An Authlib session, and the project builds its Authlib sessions with ``default_timeout=``."""
+    lineage = list(project.lineage(owner))
+    return any(t.startswith(AUTHLIB_SESSION_PREFIX) for t in lineage) and authlib_sessions_timed(project)
+
+
+@project_fact
+def authlib_sessions_timed(project: Project) -> bool:
+    """``OAuth2Session(..., default_timeout=10)``: Authlib passes that timeout to every request of the session."""
+    return any(
+        any(kw.arg == "default_timeout" for kw in site.node.keywords)
+        for site in project.calls
+        if site.name.startswith(AUTHLIB_SESSION_PREFIX) or site.name.rsplit(".", 1)[-1].endswith("Session")
+    )
+
+
 @project_fact
 def mounts_timeout_adapter(project: Project) -> bool:
     """A project ``HTTPAdapter`` subclass that mentions ``timeout`` gives its sessions a default timeout."""
@@ -214,7 +296,7 @@ def sets_socket_timeout(project: Project) -> bool:
 #: ``x.commit()`` is no HTTP call whatever ``x`` is.
 HTTP_LAST_NAMES = frozenset(
     {name.rsplit(".", 1)[-1] for name in (*REQUESTS_FUNCTIONS, *HTTPX_FUNCTIONS, *HTTPX_CLIENT_TYPES, *URLOPEN)}
-    | {*HTTP_VERBS, "stream", "send"}
+    | {*HTTP_VERBS, "stream", "send", *OAUTH_TOKEN_METHODS}
 )
 
 
@@ -229,7 +311,12 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
     label = dotted(call.func) or name
     timeout = _keyword(call, "timeout")
     owner, _, method = name.rpartition(".")
-    if name in REQUESTS_FUNCTIONS or (method in HTTP_VERBS and ctx.project.is_subtype(owner, REQUESTS_SESSION_TYPES)):
+    oauth = method in OAUTH_TOKEN_METHODS and ctx.project.is_subtype(owner, OAUTH_SESSION_TYPES)
+    if (
+        name in REQUESTS_FUNCTIONS
+        or (method in HTTP_VERBS and ctx.project.is_subtype(owner, REQUESTS_SESSION_TYPES))
+        or oauth
+    ):
         project_session = owner not in REQUESTS_SESSION_TYPES and owner not in ("requests", "requests.api")
         if project_session and _session_overrides_timeout(ctx.project, owner):
             return None
@@ -239,6 +326,11 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
         if _has_star_kwargs(call) and not _forwards_kwargs_without_timeout(ctx, call):
             return HttpCall(label, "requests", None)
         if session and method == "request" and len(call.args) > SESSION_REQUEST_TIMEOUT_INDEX:
+            return HttpCall(label, "requests", None)
+        position = OAUTH_TOKEN_METHODS.get(method) if oauth else None
+        if position is not None and len(call.args) > position:
+            return HttpCall(label, "requests", None)
+        if session and _authlib_default_timeout(ctx.project, owner):
             return HttpCall(label, "requests", None)
         if session and mounts_timeout_adapter(ctx.project):
             return HttpCall(label, "requests", None)

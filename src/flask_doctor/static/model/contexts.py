@@ -55,11 +55,20 @@ def propagate_contexts(project: Project) -> None:
         if fn is not None and MAIN not in fn.contexts:
             fn.contexts.add(MAIN)
             queue.append((fn, MAIN))
+    test_files: dict[str, bool] = {}
+
+    def test_only(callee: FunctionInfo, ctx: str) -> bool:
+        """Production code never runs what a test file defines (a test's mock subclass a plugin call reaches)."""
+        path = callee.module.path
+        if path not in test_files:
+            test_files[path] = is_test_path(path)
+        return ctx != TEST and test_files[path]
+
     while queue:
         fn, ctx = queue.popleft()
         for name, _call in fn.calls:
             callee = project.resolve_function(name, fn, fn.module)
-            if callee is None or ctx in callee.contexts:
+            if callee is None or ctx in callee.contexts or test_only(callee, ctx):
                 continue
             if callee.qualname in project.enqueued and ctx != TEST:
                 # calling it queues a job: the decorator's wrapper runs here, the body in a worker
@@ -76,7 +85,7 @@ def propagate_contexts(project: Project) -> None:
             # a thread a request starts runs beside it, unattended: the request does not wait for it.
             # A command's threads stay the command's (a batch tool's workers end with it).
             reached = JOB if background and ctx == REQUEST else ctx
-            if reached in callee.contexts:
+            if reached in callee.contexts or test_only(callee, reached):
                 continue
             callee.contexts.add(reached)
             project.via[(callee.qualname, reached)] = fn.qualname

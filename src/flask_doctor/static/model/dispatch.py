@@ -61,6 +61,7 @@ from an unknown receiver.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask_doctor.static.model.pins import LoaderPins, matching
@@ -76,7 +77,7 @@ from flask_doctor.static.model.plugins import (
     qualify_in,
 )
 from flask_doctor.static.model.project import Project
-from flask_doctor.static.model.records import FunctionInfo
+from flask_doctor.static.model.records import FunctionInfo, ObjectInfo
 from flask_doctor.static.names import dotted
 
 #: Methods of builtin containers, strings, bytes and files, and the most common
@@ -284,6 +285,8 @@ class DispatchEdges:
 
 
 # ------------------------------------------------------------ per function
+#: How many module-level objects :meth:`_object_receiver` follows (``a = lib.A(); b = a.b(); c = b.c()``).
+_MAX_OBJECT_DEPTH = 4
 _DYNAMIC_PREFIXES = tuple(f"{loader}." for loader in sorted(DYNAMIC_IMPORTS))
 _UNKNOWN = "unknown"
 _EXTERNAL = "external"
@@ -412,7 +415,7 @@ class _FunctionWalker:
         qualified = imported or f"{self.fn.module.name}.{name}"
         obj = self.project.objects.get(self.project.canonical(qualified))
         if obj is not None:
-            return self._typed(obj.type)
+            return self._object_receiver(obj)
         if qualified in self.project.modules or qualified in self.project.classes:
             return _Receiver(_MODULE)
         if imported and self._is_library(imported):
@@ -489,15 +492,39 @@ class _FunctionWalker:
             return _Receiver(_EXTERNAL)
         return _Receiver(_UNKNOWN)
 
+    def _object_receiver(self, obj: ObjectInfo, depth: int = 0) -> _Receiver:
+        """A module-level object: what its type makes it, judged by the imports of the module that builds it.
+
+        ``certificate_issued = signals.signal("issued")`` with ``signals = Namespace()`` (blinker) in another
+        module is a library object although the module that calls ``certificate_issued.send(...)`` imports no
+        library: a method of a library object returns the library's, so ``send`` never reaches a project
+        plugin's ``send``.
+        """
+        seen = self._typed(obj.type)
+        if seen.kind != _UNKNOWN or obj.type in DYNAMIC_IMPORTS or obj.type.startswith(_DYNAMIC_PREFIXES):
+            return seen
+        table = self.project.module_imports.get(obj.module.name)
+        if table is not None and self._is_library(obj.type, table.aliases.values()):
+            return _Receiver(_EXTERNAL)
+        owner = obj.type.rpartition(".")[0]
+        inner = self.project.objects.get(self.project.canonical(owner)) if owner else None
+        if inner is not None and inner is not obj and depth < _MAX_OBJECT_DEPTH:
+            if self._object_receiver(inner, depth + 1).kind == _EXTERNAL:
+                return _Receiver(_EXTERNAL)
+        return seen
+
     def _in_project(self, qualified: str) -> bool:
         return qualified.split(".", 1)[0] in self.index.packages
 
-    def _is_library(self, qualified: str) -> bool:
-        """``requests.Session`` is a library's; ``PREVIEW_FACTORY.get_instance`` is unresolved text."""
+    def _is_library(self, qualified: str, imported: Iterable[str] | None = None) -> bool:
+        """``requests.Session`` is a library's; ``PREVIEW_FACTORY.get_instance`` is unresolved text.
+
+        ``imported`` is what the module that spells the name imports (by default this function's)."""
         head = qualified.split(".", 1)[0]
         if head in self.index.packages:
             return False
-        return any(target.split(".", 1)[0] == head for target in self.fn.imports.aliases.values())
+        targets = self.fn.imports.aliases.values() if imported is None else imported
+        return any(target.split(".", 1)[0] == head for target in targets)
 
     # ---------------------------------------------------------- registries
     def registry_of(self, node: ast.expr) -> Members | None:

@@ -308,12 +308,19 @@ def _unique_properties(
     return {name: properties[cls_qual][name] for name, cls_qual in candidates.items()}
 
 
+#: ``type[X]`` annotations: a function that returns a class of the ``X`` hierarchy.
+_CLASS_OF = frozenset({"type", "Type", "typing.Type"})
+
+
 def _returned_classes(project: Project, fn: FunctionInfo, body: Iterable[ast.AST]) -> set[str]:
     found: set[str] = set()
     returns = fn.node.returns
     if returns is not None:
         if isinstance(returns, ast.Constant) and isinstance(returns.value, str):
             name = returns.value.strip("\"' ")
+        elif isinstance(returns, ast.Subscript) and dotted(returns.value) in _CLASS_OF:
+            # ``-> type[BaseBackend]``: the caller builds (``get_backend(name)(source)``) one of that hierarchy
+            name = dotted(returns.slice) or ""
         else:
             name = dotted(returns) or ""
         qualified = fn.imports.qualify(name) or f"{fn.module.name}.{name}"

@@ -39,7 +39,11 @@ class HttpCallWithoutTimeout(Rule):
     """
     ## What it does
     Finds outgoing HTTP calls that can wait for ever: `requests.get/post/...`
-    and `requests.Session` methods without `timeout=`,
+    and `requests.Session` methods without `timeout=` (also the sessions of
+    OAuth clients built on it: requests-oauthlib's and Authlib's
+    `OAuth1Session`/`OAuth2Session`, their verbs and their token calls
+    `fetch_token`, `refresh_token`, `fetch_access_token`...; a session a
+    project function builds and returns counts as its type),
     `urllib.request.urlopen` without a timeout, and any of these or httpx
     with an explicit `timeout=None`. The standard library's other network
     clients block the same way when a request or a job opens them without a
@@ -65,7 +69,9 @@ class HttpCallWithoutTimeout(Rule):
     docs say nearly all production code should pass a timeout.
 
     Not reported: httpx calls without `timeout` (httpx defaults to 5
-    seconds), calls that pass a timeout (keyword, or positionally where the
+    seconds), Authlib sessions built with `default_timeout=`, a signal's
+    `send(...)` (blinker's, however the project names it: it calls the
+    receivers, it opens no connection), calls that pass a timeout (keyword, or positionally where the
     API allows), calls with `**kwargs` (the timeout may be in them),
     sessions of a project subclass that overrides `request`/`send`,
     `urlopen` and the socket clients when the project calls
@@ -346,8 +352,99 @@ class HttpCallWithoutTimeout(Rule):
             """
             },
         ),
+        # Authlib's session with a default timeout; a blinker signal sent from a view is no mail plugin's `send`.
+        Valid(
+            """
+            from authlib.integrations.requests_client import OAuth2Session
+            from flask import Flask, request
+            from events import user_signed_in
+            app = Flask(__name__)
+            idp = OAuth2Session("client-id", "secret", default_timeout=10)
+
+            @app.get("/callback")
+            def callback():
+                token = idp.fetch_token("https://idp.example/token", authorization_response=request.url)
+                user_signed_in.send(app, token=token)
+                return idp.get("https://idp.example/userinfo").json()
+            """,
+            files={
+                "signals.py": """
+            from blinker import Namespace
+            namespace = Namespace()
+            """,
+                "events.py": """
+            from signals import namespace
+            user_signed_in = namespace.signal("user-signed-in")
+            """,
+                "notifications.py": """
+            import smtplib
+
+            class Notifier:
+                def send(self, message):
+                    raise NotImplementedError
+
+            class EmailNotifier(Notifier):
+                def send(self, message):
+                    with smtplib.SMTP("mail.example") as smtp:
+                        smtp.sendmail("site@example", ["team@example"], message)
+            """,
+            },
+        ),
     )
     INVALID = (
+        # An OAuth login: requests-oauthlib's session (a `requests.Session`) waits on the provider for ever.
+        Invalid(
+            """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            class GitHubLogin:
+                def init(self):
+                    from requests_oauthlib import OAuth2Session
+                    self.client = OAuth2Session("client-id", redirect_uri="https://wiki.example/callback")
+
+                def get_user(self):
+                    self.client.fetch_token("https://github.com/login/oauth/access_token", code=request.args["code"])  # expect
+                    return self.client.get("https://api.github.com/user").json()  # expect
+
+            provider = GitHubLogin()
+
+            @app.get("/callback")
+            def callback():
+                return provider.get_user()
+            """,
+            message="`self.client.fetch_token(...)` in `GitHubLogin.get_user` (request path: view `callback`",
+        ),
+        # A harvest job fetches through the session a project helper builds (a guarded `requests.Session`).
+        Invalid(
+            """
+            import requests
+            from celery import shared_task
+
+            class GuardedSession(requests.Session):
+                def send(self, request, **kwargs):
+                    return super().send(request, **kwargs)
+
+            def guarded_session():
+                return GuardedSession()
+
+            class Harvester:
+                def __init__(self):
+                    self.session = guarded_session()
+
+                def get(self, url, **kwargs):
+                    kwargs["verify"] = kwargs.get("verify", True)
+                    return self.session.get(url, **kwargs)  # expect
+
+                def harvest(self, url):
+                    return self.get(url, headers={"Accept": "application/json"}).json()
+
+            @shared_task
+            def harvest(url):
+                return Harvester().harvest(url)
+            """,
+            message="task `harvest`",
+        ),
         # Flask-Mail opens smtplib without a timeout: the Mail object kept in the config, reached from a view.
         Invalid(
             """
