@@ -9,7 +9,8 @@ run (an ``ecosystem.py run`` output; by default docs/precision/runs/current.json
 precision table is built from) has a finding of a rule that covers that catalogue problem
 (its ``catalog`` metadata), in the same file, within ``--window`` lines; preview rules do not count.
 With ``--evidence``, a finding also counts at the places its evidence points at (``related`` in the
-run: the view of a call chain, the query a loop runs), where a reviewer may have named the problem.
+run: the view of a call chain, the query a loop runs), where a reviewer may have named the problem;
+only for catalogue problems its rule covers (an evidence place says nothing of problems outside it).
 Problems outside the catalogue count as found by any rule at that place. Rows may name the review
 round they come from (``sample``; the first round names none) and carry a second reviewer's
 ``verify`` verdict; only kept problems are in these files. Standard library plus flask_doctor's
@@ -71,10 +72,9 @@ def main(argv: list[str] | None = None) -> int:
             findings[(normalize_name(record["app"]), record["path"])].append(record)
             if args.evidence:
                 for path, line in record.get("related", ()):
-                    if path != record["path"]:
-                        findings[(normalize_name(record["app"]), path)].append({**record, "path": path, "line": line})
-                    elif abs(line - record["line"]) > args.window:
-                        findings[(normalize_name(record["app"]), path)].append({**record, "line": line})
+                    if path != record["path"] or abs(line - record["line"]) > args.window:
+                        place = {**record, "path": path, "line": line, "via_evidence": True}
+                        findings[(normalize_name(record["app"]), path)].append(place)
     total, found, misses = Counter(), Counter(), []
     for problem in problems:
         match = re.match(r"S\d+", str(problem.get("catalog_problem", "")))
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             f
             for f in findings[(normalize_name(problem["app"]), problem["path"])]
             if abs(f["line"] - int(problem["line"])) <= args.window
-            and (not match or catalog in metas[f["code"]].catalog)
+            and (catalog in metas[f["code"]].catalog if match else not f.get("via_evidence"))
         ]
         if near:
             found[catalog] += 1

@@ -204,3 +204,17 @@ def test_recall_can_count_the_places_a_findings_evidence_points_at(tmp_path: Pat
 
     assert ": 0 of " in found()
     assert ": 1 of " in found("--evidence") and "evidence places too" in found("--evidence")
+
+
+def test_evidence_places_do_not_count_for_problems_outside_the_catalogue(tmp_path: Path) -> None:
+    problems = [json.loads(line) for line in (ROOT / "docs" / "precision" / "recall-tune.jsonl").open()]
+    problem = next(p for p in problems if str(p["catalog_problem"]).startswith("beyond") and "sample" in p)
+    finding = {"kind": "finding", "app": problem["app"], "code": "FD402", "fingerprint": "f", "severity": "warning"}
+    run = tmp_path / "run.jsonl"
+    run.write_text(
+        json.dumps({**finding, "path": "elsewhere.py", "line": 3, "related": [[problem["path"], problem["line"]]]})
+        + "\n"
+    )
+    argv = [sys.executable, str(ROOT / "scripts" / "recall_table.py"), str(run), "--half", "tune", "--evidence"]
+    out = subprocess.run([*argv, "--sample", problem["sample"]], capture_output=True, text=True).stdout
+    assert ": 0 of " in out.splitlines()[0]
