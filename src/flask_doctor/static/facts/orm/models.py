@@ -347,6 +347,26 @@ def _backrefs(project: Project) -> dict[str, dict[str, Relation]]:
     return found
 
 
+@project_fact
+def link_tables(project: Project) -> dict[str, frozenset[str]]:
+    """Association tables by the name the code keeps them under (``JobTagAssociation = db.Table(...)`` given as
+    ``secondary=JobTagAssociation``), each with the two models it links: one row per pair, so it grows with
+    either side."""
+    found: dict[str, set[str]] = {}
+    for model in project.models.values():
+        for cls in _lineage(project, model):
+            for _attr, value in _class_attributes(cls):
+                if not _is_relationship(value):
+                    continue
+                assert isinstance(value, ast.Call)
+                secondary = _kw(value, "secondary")
+                name = dotted(secondary) if secondary is not None else None
+                target = _target_name(value).rsplit(".", 1)[-1]
+                if name and target in project.models:
+                    found.setdefault(name.rsplit(".", 1)[-1], set()).update({model.name, target})
+    return {name: frozenset(sides) for name, sides in found.items()}
+
+
 def relations(project: Project, model: ModelInfo) -> dict[str, Relation]:
     """Every relationship of ``model``: its own, its mixins' (``@declared_attr`` included) and backrefs to it."""
     return _relations(project, model.name)
@@ -451,6 +471,23 @@ def _stamped(column: str) -> bool:
     if any(t in column for t in _TIME_TYPES if t != "date"):
         return True
     return "date" in column and "default" in column
+
+
+def creation_stamp(project: Project, model: ModelInfo, attr: str) -> bool:
+    """``model.attr`` is a column stamping each row with a moment (``created_at = Column(DateTime)``, epoch
+    milliseconds named ``creation_time``): nearly every row has its own value. A ``Date`` is a day, shared by
+    many rows."""
+    for cls in _lineage(project, model):
+        for name, value in _class_attributes(cls):
+            if name != attr:
+                continue
+            text = ast.unparse(value).lower()
+            if not ("column" in text or "mapped" in text):
+                return False
+            if any(t in text for t in ("datetime", "timestamp", "arrowtype")):
+                return True
+            return bool(_CREATION_COLUMN.match(attr)) and "date" not in text.replace("datetime", "")
+    return False
 
 
 def grows_by_name(model: ModelInfo) -> bool:

@@ -21,7 +21,9 @@ from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.orm.assignments import assignments, unpacked
 from flask_doctor.static.facts.orm.models import (
     OWNER_KEY,
+    creation_stamp,
     is_db,
+    link_tables,
     model_for,
     model_property,
     parent_columns,
@@ -702,9 +704,15 @@ _FILTERS = ("filter", "where", "filter_by", "having")
 _BOOL_CALLS = {"or_": "or", "and_": "and"}
 
 
-def filter_terms(query: Query, ctx: Context) -> list[ast.expr]:
-    """The conditions of the query's ``filter``/``where`` calls, ``and_`` and local names seen through."""
+def filter_terms(query: Query, ctx: Context, *, always: bool = False) -> list[ast.expr]:
+    """The conditions of the query's ``filter``/``where`` calls, ``and_`` and local names seen through.
+
+    With ``always`` only the conditions every run applies: not one in an ``if`` without ``else``
+    (``if not user.is_editor: q = q.filter(X.user_id == user.id)``), nor one a helper applies only when its
+    caller passes an optional argument.
+    """
     terms: list[ast.expr] = []
+    use = query.methods[0][1] if query.methods else None
 
     def add(expr: ast.expr, depth: int = 0) -> None:
         if isinstance(expr, ast.Name) and ctx.function is not None and depth < 3:
@@ -724,6 +732,8 @@ def filter_terms(query: Query, ctx: Context) -> list[ast.expr]:
 
     for method, node in query.methods:
         if method in ("filter", "where") and isinstance(node, ast.Call):
+            if always and (id(node) in query.optional or _skipped_by_this_run(node, use, ctx)):
+                continue
             for arg in node.args:
                 add(arg)
     return terms
@@ -898,27 +908,37 @@ def _flag_test(compare: ast.Compare) -> bool:
     )
 
 
-def parent_key(query: Query, ctx: Context, *, joined: bool = False) -> str | None:
+def parent_key(query: Query, ctx: Context, *, joined: bool = False, always: bool = False) -> str | None:
     """The foreign key, relationship or owner column an equality filter pins: the rows of one parent.
 
-    With ``joined`` a parent key of a joined model counts too (see :func:`_per_parent_term`).
+    With ``joined`` a parent key of a joined model counts too (see :func:`_per_parent_term`). With ``always``
+    only a filter every run applies counts (see :func:`filter_terms`): ``if not user.is_editor:`` narrows the
+    rows for some requests only.
     """
     parents = parent_columns(ctx.project, query.model)
+    use = query.methods[0][1] if query.methods else None
     for method, node in query.methods:
         if not isinstance(node, ast.Call):
             continue
+        if (
+            always
+            and method in ("filter_by", "with_parent")
+            and (id(node) in query.optional or _skipped_by_this_run(node, use, ctx))
+        ):
+            continue  # applied on some runs only: the others load every parent's rows
         if method == "filter_by":
             key = next((kw.arg for kw in node.keywords if kw.arg in parents or (kw.arg or "").endswith("_id")), None)
             if key:
                 return key
         if method == "with_parent":
             return "with_parent"
-    return next((k for k in (_per_parent_term(t, ctx, parents, joined) for t in filter_terms(query, ctx)) if k), None)
+    terms = filter_terms(query, ctx, always=always)
+    return next((k for k in (_per_parent_term(t, ctx, parents, joined) for t in terms) if k), None)
 
 
-def per_parent(query: Query, ctx: Context, *, joined: bool = False) -> bool:
+def per_parent(query: Query, ctx: Context, *, joined: bool = False, always: bool = False) -> bool:
     """An equality filter on a foreign key: the rows of one parent (like reading ``post.comments``)."""
-    return parent_key(query, ctx, joined=joined) is not None
+    return parent_key(query, ctx, joined=joined, always=always) is not None
 
 
 def per_owner(key: str) -> bool:
@@ -933,7 +953,12 @@ def own_or_shared(query: Query, ctx: Context) -> bool:
         if not ((isinstance(term, ast.BoolOp) and isinstance(term.op, ast.Or)) or _bool_call(term) == "or"):
             continue
         values = term.values if isinstance(term, ast.BoolOp) else term.args  # type: ignore[attr-defined]
-        owned = [v for v in values if _per_parent_term(v, ctx, parents)]
+        # ``Task.agent == None`` is the shared part (every row without an owner), never the owned one
+        owned = [
+            v
+            for v in values
+            if not (isinstance(v, ast.Compare) and _flag_test(v)) and _per_parent_term(v, ctx, parents)
+        ]
         flags = [
             v
             for v in values
@@ -1130,19 +1155,38 @@ def _only_if(step: ast.AST, use: ast.AST | None, ctx: Context) -> bool:
     """``step`` sits in the body of an ``if`` without ``else`` that ``use`` is not in: the runs whose test is
     false skip it (``if authors: q = q.filter(...)``). A step on one arm of an ``if``/``else`` is not such a step:
     the other arm may narrow the rows as much."""
+    return _skipping_if(step, use, ctx) is not None
+
+
+def _skipped_by_this_run(step: ast.AST, use: ast.AST | None, ctx: Context) -> bool:
+    """:func:`_only_if`, decided here: the test reads no parameter of the function (``if not user.is_editor:``,
+    a request argument), so some requests skip the step. A test of a parameter (``if serial is not None:``) is
+    the callers' choice, and they may always pass it."""
+    test = _skipping_if(step, use, ctx)
+    if test is None or ctx.function is None:
+        return False
+    args = ctx.function.node.args
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} - {"self", "cls"}
+    return not any(isinstance(n, ast.Name) and n.id in params for n in ast.walk(test.test))
+
+
+def _skipping_if(step: ast.AST, use: ast.AST | None, ctx: Context) -> ast.If | None:
+    """The ``if`` without ``else`` whose body holds ``step`` and not ``use`` (see :func:`_only_if`)."""
     fn = ctx.function
     if fn is None or use is None:
-        return False
+        return None
     paths = branch_paths(ctx.project, fn)
     step_path, use_path = paths.get(id(step)), paths.get(id(use))
     if step_path is None or use_path is None or use_path[: len(step_path)] == step_path:
-        return False
+        return None
     first = next((i for i, b in enumerate(step_path) if i >= len(use_path) or use_path[i] != b), None)
     if first is None:
-        return False
+        return None
     branch_id, part = step_path[first]
     statement = next((n for n in ast.walk(fn.node) if id(n) == branch_id), None)
-    return isinstance(statement, ast.If) and part == "body" and not statement.orelse
+    if isinstance(statement, ast.If) and part == "body" and not statement.orelse:
+        return statement
+    return None
 
 
 def bound_reason(query: Query, ctx: Context) -> str | None:
@@ -1196,7 +1240,12 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
             given = [*node.args, *(kw.value for kw in node.keywords)]
             for raw in (n for g in given for n in _asserted(g)):
                 arg = as_compare(raw) or raw
-                if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "in_":
+                if (
+                    isinstance(arg, ast.Call)
+                    and isinstance(arg.func, ast.Attribute)
+                    and arg.func.attr == "in_"
+                    and not _states(arg)
+                ):
                     return "in_()"
                 if (
                     isinstance(arg, ast.Call)
@@ -1332,6 +1381,33 @@ def _variants_of_one(call: ast.AST, ctx: Context) -> bool:
     return bool(name) and (name == column or name.endswith(f"_{column}"))
 
 
+def _states(in_call: ast.Call) -> bool:
+    """``X.state.in_([WorkState.DONE, WorkState.FAILED])``, ``X.status.in_(("open", "pending"))``: a literal list of
+    states or kinds written in the code. It picks every row in those states, not the rows of a list of keys."""
+    if len(in_call.args) != 1 or not isinstance(in_call.args[0], (ast.List, ast.Tuple, ast.Set)):
+        return False
+    items = in_call.args[0].elts
+    column = (
+        in_call.func.value.attr
+        if isinstance(in_call.func, ast.Attribute) and isinstance(in_call.func.value, ast.Attribute)
+        else ""
+    )
+    return bool(items) and all(
+        (isinstance(item, ast.Constant) and isinstance(item.value, str) and bool(_STATE_COLUMN.search(column)))
+        or (
+            isinstance(item, ast.Attribute)
+            and item.attr.isupper()
+            and isinstance(item.value, (ast.Name, ast.Attribute))
+        )
+        for item in items
+    )
+
+
+#: Columns that hold a state or a kind (``status``, ``state``, ``job_type``): a literal list of values picks a class
+#: of rows, not a few records.
+_STATE_COLUMN = re.compile(r"(^|_)(state|status|kind|type|level|stage|phase|category|priority)s?$", re.IGNORECASE)
+
+
 def _identifying(column: str | None) -> bool:
     return bool(column) and bool(_IDENTIFYING_COLUMN.match(column or ""))
 
@@ -1346,23 +1422,57 @@ def grouped_per_row(query: Query, ctx: Context) -> bool:
                 return True
             if isinstance(key, ast.Attribute) and key.attr == "id" and model_for(key.value, ctx) is not None:
                 return True
+            if isinstance(key, ast.Attribute) and (model := model_for(key.value, ctx)) is not None:
+                if creation_stamp(ctx.project, model, key.attr):
+                    return True  # ``group_by(PageView.created_at)``: a moment per row, so about a group per row
     return False
+
+
+def listed_rows(query: Query, ctx: Context) -> bool:
+    """A query of columns that lists rows rather than looking values up: one summary row per record
+    (:func:`grouped_per_row`), the records' columns next to a subquery's per-row value (``counts.c.n``), or the
+    pairs of an association table. A plain ``session.query(X.uuid, X.password)`` is a lookup table the code
+    builds, judged by nothing here."""
+    if grouped_per_row(query, ctx):
+        return True
+    return any(
+        isinstance(entity, ast.Attribute) and isinstance(entity.value, ast.Attribute) and entity.value.attr == "c"
+        for entity in query.entities
+    )
 
 
 def column_model(query: Query, ctx: Context) -> ModelInfo | None:
     """The one model whose columns a query selects (``session.query(Task.id, Task.created_at, func.count(...))``)."""
     owners = set()
     found: ModelInfo | None = None
+    links: list[frozenset[str]] = []
     for entity in query.entities:
         if isinstance(entity, ast.Call):
             continue  # ``func.count(Task.id)``: an aggregate next to the columns
         if not isinstance(entity, ast.Attribute):
             return None
+        if (
+            isinstance(entity.value, ast.Attribute)
+            and entity.value.attr == "c"
+            and model_for(entity.value, ctx) is None
+        ):
+            table = (dotted(entity.value.value) or "").rsplit(".", 1)[-1]
+            sides = link_tables(ctx.project).get(table)
+            if sides is not None:
+                links.append(sides)  # ``JobTagAssociation.c.job_id``: a row per linked pair
+            continue  # else ``counts.c.assigned``: a subquery's column joined to the rows, one value per row
         model = model_for(entity.value, ctx)
         if model is None:
             return None
         owners.add(model.qualname)
         found = model
+    if links:
+        # the pairs of an association table with the names of one side (``(job_id, Tag.tag)``): a row per link,
+        # as many as the other side's rows times their links
+        if found is None or len(owners) != 1 or len(links) != 1 or found.name not in links[0]:
+            return None
+        other = [name for name in links[0] if name != found.name]
+        return ctx.project.models.get(other[0]) if len(other) == 1 else None
     return found if len(owners) == 1 else None
 
 

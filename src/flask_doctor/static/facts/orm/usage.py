@@ -219,6 +219,13 @@ def grows_with_use(project: Project, model: ModelInfo) -> str | None:
     if growth is not None:
         return growth
     sites = insert_sites(project).get(model.name, [])
+    for site in sites:
+        parent = _row_per_record(project, site)
+        if parent is not None and parent.qualname != model.qualname and grows(project, parent) is not None:
+            return (
+                f"`{site.function.display}` adds a `{model.name}` row for each `{parent.name}` (its value names the "
+                f"`{parent.name}`'s id), and `{parent.name}` rows come with use"
+            )
     if any(REQUEST in site.function.contexts for site in sites):
         # a form adds rows too: judged like any table with a form (reference tables have them), unless each row
         # belongs to the person whose request made it (``Sketch.user_id``): one more with every user's use
@@ -233,6 +240,30 @@ def grows_with_use(project: Project, model: ModelInfo) -> str | None:
     for site in sites:
         if JOB in site.function.contexts and not _fixed_row(site.call):
             return f"`{site.function.display}` adds `{model.name}` rows from a background job, run after run"
+    return None
+
+
+def _row_per_record(project: Project, site: InsertSite) -> ModelInfo | None:
+    """The model of the record whose id a new row's value is built from: ``Group(name=f":post_group_{self.id}")``
+    in a ``Post`` method adds one group per post. Returns that record's model, or ``None``."""
+    fn = site.function
+    values = [*site.call.args, *(kw.value for kw in site.call.keywords)]
+    for value in values:
+        if not isinstance(value, (ast.JoinedStr, ast.BinOp, ast.Call)):
+            continue  # the id itself is a foreign key (one parent's rows); a name built from it is a row per record
+        for node in ast.walk(value):
+            if not (isinstance(node, ast.Attribute) and node.attr == "id" and isinstance(node.value, ast.Name)):
+                continue
+            holder = node.value.id
+            if holder == "self" and fn.class_name is not None:
+                found = project.models.get(fn.class_name)
+            else:
+                typed = fn.local_types.get(holder, "")
+                found = project.models.get(typed.rsplit(".", 1)[-1]) if typed else None
+                if found is not None and not (typed == found.qualname or typed.endswith("." + found.name)):
+                    found = None
+            if found is not None:
+                return found
     return None
 
 

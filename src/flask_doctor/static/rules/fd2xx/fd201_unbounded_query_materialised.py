@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.orm.models import grows_by_name
+from flask_doctor.static.facts.orm.models import grows, grows_by_name, link_tables
 from flask_doctor.static.facts.orm.mongo import (
     MATERIALISING_CALLS,
     MongoRead,
@@ -16,6 +16,7 @@ from flask_doctor.static.facts.orm.mongo import (
     unbounded_read,
     uses_mongo,
 )
+from flask_doctor.static.facts.orm.paging import PickedInPython, collection_read, picked_in_python
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
     MATERIALISE,
@@ -24,8 +25,8 @@ from flask_doctor.static.facts.orm.queries import (
     bound_reason,
     column_model,
     columns_only,
-    grouped_per_row,
     in_application_code,
+    listed_rows,
     own_or_shared,
     per_parent,
     query_label,
@@ -50,6 +51,7 @@ from flask_doctor.static.model import (
     CLI,
     REQUEST,
 )
+from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -93,8 +95,11 @@ class UnboundedQueryMaterialised(Rule):
     list, a filter on the primary key or a unique column, a lookup by name
     (`Project.name == name`, `index_name == other.index_name`, the numbered
     copies `name.ilike(f"{name}%")` when picking a free name), or a `group_by`
-    aggregate (on a column: `group_by(Run)` is one row per run) are not reported, nor is `.all()` on anything that is not a
-    SQLAlchemy query. A negated condition bounds nothing (`~X.id.in_(hidden)`,
+    aggregate (on a column: `group_by(Run)` is one row per run, and `group_by(View.created_at)` a row per moment,
+    so about one per row) are not reported, nor is `.all()` on anything that is not a
+    SQLAlchemy query. A literal list of states (`Task.state.in_([State.DONE, State.FAILED])`) picks every row in
+    those states, not a list of keys, and in `or_(Task.agent == None, ...)` the rows without an owner are
+    never one owner's rows. A negated condition bounds nothing (`~X.id.in_(hidden)`,
     `not_(...)`, `notin_()`: every row but a few), nor does one applied only
     in an `if` without `else` (`if ids: q = q.filter(X.id.in_(ids))`). A join's condition bounds nothing, and neither does a
     `.limit(n)` whose `n` stays `None` unless the client asks for one. The
@@ -112,7 +117,15 @@ class UnboundedQueryMaterialised(Rule):
     column (`author_email`, `user_id`, also on a joined model),
     `rel.contains(obj)`, `owner.has(user=u)`, or an `or_()` of such
     conditions loads one parent's rows, exactly like reading `user.notes`;
-    so does the owner's rows plus the ones marked as shared. A filter built
+    so does the owner's rows plus the ones marked as shared. Such a filter
+    bounds nothing when applied only in an `if` without `else` (`if not
+    user.is_editor: q = q.filter(Post.user_id == user.id)`: editors load
+    every post), and one parent's rows are not few when the code cuts them
+    down in Python afterwards: a page sliced out of the list
+    (`posts[start:start + size]`, also out of a relationship's collection
+    such as `tag.posts`) or a loop keeping the first rows
+    (`if len(batch) < job.batch: batch.append(task)`): the page or the cap
+    belongs in the query. A filter built
     elsewhere (`filter(*conditions)`, `filter_by(**keys)`, a helper given the
     criterion) says nothing either way, unless it is applied only on some
     paths (`if args: q = q.filter(*conds)`): without it every row loads. A
@@ -127,7 +140,12 @@ class UnboundedQueryMaterialised(Rule):
     grows run after run even when its name and columns say nothing; a table
     whose rows record their owner (`Sketch.user_id`) grows with every user's
     use when non-admin requests add them (a get-or-create by name adds one row
-    per name, not per use). A creation stamp is a date-time
+    per name, not per use). A table whose rows are named after another
+    record's id (`Group(name=f"post_{self.id}")` in a `Post` method) grows
+    with that record's table. Columns selected next to a subquery's count
+    (`session.query(Job.id, Job.title, counts.c.n)`) are rows of `Job`, and
+    the pairs of an association table (`session.query(job_tags.c.job_id,
+    Tag.name)`) grow with the side not named. A creation stamp is a date-time
     column or one named for it (`date_created`, `creation_time` in epoch
     milliseconds); a bare `Date` someone enters (a schedule's day) is not,
     and an `Account` without credentials is a ledger's account, not one row
@@ -274,6 +292,55 @@ class UnboundedQueryMaterialised(Rule):
                 query = self._apply_ids(query, ids)
                 query, more = self._apply_limit(query, limit)
                 return query, more
+        """
+
+    _FARM = """
+        from datetime import datetime
+        from flask import Flask, request
+        from flask_login import current_user
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        job_tags = db.Table(
+            "job_tags",
+            db.Column("job_id", db.Integer, db.ForeignKey("job.id")),
+            db.Column("tag_id", db.Integer, db.ForeignKey("tag.id")),
+        )
+
+        class Tag(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String, unique=True)
+
+        class Job(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            title = db.Column(db.String)
+            batch = db.Column(db.Integer, default=1)
+            day = db.Column(db.Date)
+            submitted = db.Column(db.DateTime, default=datetime.utcnow)
+            tags = db.relationship("Tag", secondary=job_tags, backref="jobs")
+
+        class Task(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            job_id = db.Column(db.Integer, db.ForeignKey("job.id"))
+            job = db.relationship("Job", backref="tasks")
+            agent_id = db.Column(db.Integer)
+            state = db.Column(db.String)
+            frame = db.Column(db.Integer)
+            created = db.Column(db.DateTime, default=datetime.utcnow)
+
+        class WorkState:
+            DONE = "done"
+            FAILED = "failed"
+
+        @app.post("/jobs")
+        def submit():
+            job = Job(title=request.form["title"])
+            db.session.add(job)
+            for frame in range(int(request.form["frames"])):
+                db.session.add(Task(job=job, frame=frame))
+            db.session.commit()
+            return "ok"
         """
 
     #: ``x.all()``, and the MongoDB reads loaded whole (``list(cursor)``, ``cursor.to_list(None)``: ``materialised_read``)
@@ -753,8 +820,125 @@ class UnboundedQueryMaterialised(Rule):
             return {"ids": [o.id for o in query.all()]}
         """
         ),
+        # one job's tasks walked whole (no page, no cap in the loop), a tag's jobs read as the relationship holds
+        # them, a few of the newest sliced with fixed ends, per-day counts, and the state list is the caller's ids
+        Valid(
+            _FARM
+            + """
+        @app.get("/jobs/<int:job_id>/tasks")
+        def tasks(job_id):
+            rows = Task.query.filter(Task.job_id == job_id).all()
+            return {"frames": [t.frame for t in rows][:3]}
+
+        @app.get("/tags/<int:tag_id>")
+        def tag_page(tag_id):
+            tag = Tag.query.get_or_404(tag_id)
+            jobs = [j for j in tag.jobs if j.title]
+            return {"jobs": [j.id for j in jobs[:10]]}
+
+        @app.get("/jobs/per-day")
+        def per_day():
+            rows = db.session.query(Job.day, db.func.count(Job.id)).group_by(Job.day).all()
+            return {str(d): n for d, n in rows}
+
+        @app.get("/jobs/picked")
+        def picked():
+            rows = Job.query.filter(Job.id.in_([int(i) for i in request.args.getlist("id")])).all()
+            return {"ids": [j.id for j in rows]}
+        """
+        ),
     )
     INVALID = (
+        # one tag's jobs are few only until the page slices them out of the whole list: the code itself says they
+        # are more than one page
+        Invalid(
+            _FARM
+            + """
+        @app.get("/tags/<int:tag_id>/jobs")
+        def tag_jobs(tag_id):
+            start, size = int(request.args.get("start", 0)), 20
+            tag = Tag.query.get_or_404(tag_id)
+            jobs = [j for j in tag.jobs if j.title]  # expect
+            return {"total": len(jobs), "jobs": [j.id for j in jobs[start : start + size]]}
+        """,
+            message="and then pages it in Python",
+        ),
+        # a batch picked in Python out of one job's every pending task (a task without an agent is not one parent's
+        # rows, nor is a literal list of states a list of keys): the batch size belongs in `.limit()`
+        Invalid(
+            _FARM
+            + """
+        @app.post("/agents/<int:agent_id>/work")
+        def assign(agent_id):
+            job = Job.query.order_by(Job.submitted).first()
+            tasks = Task.query.filter(
+                Task.job == job,
+                ~Task.state.in_([WorkState.DONE, WorkState.FAILED]),
+                db.or_(Task.agent_id == None, Task.state == None),
+            )
+            batch = []
+            for task in tasks:  # expect
+                if len(batch) < job.batch:
+                    batch.append(task)
+            return {"frames": [t.frame for t in batch]}
+        """,
+            message="keeps only the first rows it walks (`len(batch) < job.batch`)",
+        ),
+        # the owner filter applies to non-editors only: an editor loads every job; grouping by the moment of
+        # submission is a group per job; the (job, tag) pairs of the association table and the columns next to a
+        # subquery's count are rows of the growing `Job` table
+        Invalid(
+            _FARM
+            + """
+        @app.get("/jobs")
+        def jobs():
+            query = Job.query
+            if not current_user.is_editor:
+                query = query.filter(Job.tasks.any(Task.agent_id == current_user.id))
+            return {"ids": [j.id for j in query.all()]}  # expect
+
+        @app.get("/stats")
+        def stats():
+            per_moment = db.session.query(Job.submitted, db.func.count(Job.id)).group_by(Job.submitted).all()  # expect
+            pairs = db.session.query(job_tags.c.job_id, Tag.name).join(Tag, job_tags.c.tag_id == Tag.id).all()  # expect
+            counts = db.session.query(Task.job_id, db.func.count(Task.id).label("n")).group_by(Task.job_id).subquery()
+            listed = db.session.query(Job.id, Job.title, counts.c.n).outerjoin(counts, Job.id == counts.c.job_id)
+            return {"n": len(per_moment) + len(pairs) + len([1 for _ in listed])}  # expect
+        """,
+            message="view `jobs`",
+        ),
+        # one implicit group per post: a table whose form adds a few named rows still grows with the posts
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Group(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String, unique=True)
+
+            class Post(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+                def share_with_author(self):
+                    db.session.add(Group(name=f":post_group_{self.id}"))
+
+            @app.post("/groups")
+            def add_group():
+                db.session.add(Group(name=request.form["name"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/groups")
+            def all_groups():
+                return {"names": [g.name for g in db.session.query(Group).all()]}  # expect
+            """,
+            message="loads the whole `Group` table",
+        ),
         # the same store: without `?limit=` the helper never applies its limit, so every entry loads
         Invalid(
             _FEED
@@ -1137,26 +1321,36 @@ class UnboundedQueryMaterialised(Rule):
         if node.args or not in_application_code(ctx) or run_context(ctx) is None:
             return
         query = query_of(node, ctx, helpers=True, generic=True)
-        if query is not None and query.model is None and query.root == "session" and grouped_per_row(query, ctx):
-            # ``session.query(Task.id, func.count(Change.id)).group_by(Task)``: a summary row per task
+        if query is not None and query.model is None and query.root == "session" and listed_rows(query, ctx):
+            # ``session.query(Task.id, func.count(Change.id)).group_by(Task)`` (a summary row per task),
+            # ``session.query(Job.id, Job.title, counts.c.n)``: the rows of that model's table, listed
             query.model = column_model(query, ctx)
-        if query is None or (query.model is None and query.generic is None) or not self._unbounded(query, ctx):
+        if query is None and node.func.attr == "all":
+            self._collection(node, node, ctx)  # ``tag.posts_dynamic.all()``
             return
-        self._report(node, node, query, ctx, "loads every matching row")
+        if query is None or (query.model is None and query.generic is None):
+            return
+        unbounded, picked = self._unbounded(query, ctx, node, node)
+        if unbounded:
+            self._report(node, node, query, ctx, "loads every matching row", picked)
 
     @staticmethod
-    def _unbounded(query: Query, ctx: Context) -> bool:
+    def _unbounded(query: Query, ctx: Context, load: ast.AST, at: ast.AST) -> tuple[bool, PickedInPython | None]:
         """Nothing visible bounds the rows (and the filter is not built somewhere we cannot see).
 
         One parent's rows are bounded, unless the parents are a handful nothing adds more of while the rows'
-        own table grows (one bank account's statements, year after year).
+        own table grows (one bank account's statements, year after year), or the code cuts them down in Python
+        afterwards (a page sliced out, the first few kept): then it says itself they are more than it needs.
         """
         if bound_reason(query, ctx) is not None or unknown_filter(query, ctx) or own_or_shared(query, ctx):
-            return False
-        if not per_parent(query, ctx, joined=True):
-            return True
+            return False, None
+        if not per_parent(query, ctx, joined=True, always=True):
+            return True, None
+        cut = picked_in_python(load, at, ctx)
+        if cut is not None:
+            return True, cut
         picked = selection(query, ctx)  # a few parents, but a time window still narrows one parent's rows
-        return few_parents(query, ctx) is not None and not (picked.window or picked.recent)
+        return few_parents(query, ctx) is not None and not (picked.window or picked.recent), None
 
     def _iter(self, iterable: ast.expr, at: ast.AST, ctx: Context) -> None:
         if not in_application_code(ctx) or run_context(ctx) is None:
@@ -1164,13 +1358,20 @@ class UnboundedQueryMaterialised(Rule):
         if uses_mongo(ctx.project) and self._documents(iterable, at, ctx, "iterates every matching document"):
             return
         query = query_of(iterable, ctx, helpers=True, generic=True)
-        if query is None or query.outer in MATERIALISE or query.outer in EXECUTE:
+        if query is None:
+            self._collection(iterable, at, ctx)
+            return
+        if query.outer in MATERIALISE or query.outer in EXECUTE:
             return
         if query.root == "select" and not (query.names & SESSION_EXECUTE):
             return  # iterating a statement object is not running it
-        if (query.model is None and query.generic is None) or not self._unbounded(query, ctx):
+        if query.model is None and query.root == "session" and listed_rows(query, ctx):
+            query.model = column_model(query, ctx)  # ``session.query(Job.id, Job.title, counts.c.n)``: rows of `Job`
+        if query.model is None and query.generic is None:
             return
-        self._report(iterable, at, query, ctx, "iterates every matching row (the result is buffered first)")
+        unbounded, picked = self._unbounded(query, ctx, iterable, at)
+        if unbounded:
+            self._report(iterable, at, query, ctx, "iterates every matching row (the result is buffered first)", picked)
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
         self._iter(node.iter, node, ctx)
@@ -1287,7 +1488,46 @@ class UnboundedQueryMaterialised(Rule):
         "`.execution_options(yield_per=500)` / `yield_per(500)`, or use a bulk `update()`/`delete()`."
     )
 
-    def _report(self, expr: ast.AST, at: ast.AST, query: Query, ctx: Context, what: str) -> None:
+    def _collection(self, expr: ast.expr, at: ast.AST, ctx: Context) -> None:
+        """One record's collection (``tag.posts``) loaded whole and then paged or cut down in Python."""
+        found = collection_read(expr, ctx)
+        if found is None:
+            return
+        cut = picked_in_python(expr, at, ctx, names=found.names)
+        if cut is None:
+            return  # one record's rows, like ``filter_by(tag_id=...)``: bounded by their parent
+        items = found.items
+        if grows_with_use(ctx.project, items) is None:
+            return  # a reference table: a record holds few of them
+        context = run_context(ctx) or REQUEST
+        insert = user_facing_insert(ctx.project, items)
+        less = None
+        if context == CLI:
+            less = "in a command an operator runs by hand"
+        elif context == REQUEST and ctx.function is not None and admin_only(ctx.project, ctx.function):
+            less = "on an admin-only page whose purpose is to list the rows"
+        elif insert is None:
+            less = f"nothing in request or job code adds `{items.name}` rows, so the collection may stay small"
+        evidence = [Evidence(f"the code {cut.how}", ctx.location(cut.node))]
+        if insert is not None:
+            evidence.append(Evidence(f"`{insert.function.display}` adds `{items.name}` rows", insert.location))
+        note = f" (a note: {less})" if less else ""
+        ctx.report(
+            self.finding(
+                ctx.location(at),
+                f"`{ast.unparse(expr)}` in {describe_context(ctx)} loads every `{items.name}` of one "
+                f"`{found.owner.name}` (`{found.owner.name}.{found.relation.attr}`) and then {cut.how}: the "
+                f"collection's cost grows with the table, not with the page shown{note}",
+                hint="Query the rows with the page in SQL (`Post.query.with_parent(tag).offset(start).limit(size)`, "
+                'or a `lazy="dynamic"` relationship with `.limit()`), instead of slicing the loaded list.',
+                evidence=[*evidence, *ctx.chain_evidence(context)],
+                severity=Severity.NOTE if less else None,
+            )
+        )
+
+    def _report(
+        self, expr: ast.AST, at: ast.AST, query: Query, ctx: Context, what: str, cut: PickedInPython | None = None
+    ) -> None:
         if query.model is None:
             self._report_generic(expr, at, query, ctx, what)
             return
@@ -1301,15 +1541,32 @@ class UnboundedQueryMaterialised(Rule):
         applied = {m for m, n in query.methods if id(n) not in query.optional}  # not a helper's optional filter
         filtered = applied & {"filter", "filter_by", "where", "join"}
         table = f"the whole `{query.model.name}` table" if query.model and not filtered else "every matching row"
+        link = next(
+            (
+                name
+                for entity in query.entities
+                if isinstance(entity, ast.Attribute) and isinstance(entity.value, ast.Attribute)
+                for name in [(dotted(entity.value.value) or "").rsplit(".", 1)[-1]]
+                if entity.value.attr == "c" and name in link_tables(ctx.project)
+            ),
+            None,
+        )
+        if link is not None:
+            table = f"every row of the association table `{link}` (its links to each `{query.model.name}`)"
         what = what.replace("every matching row", table)
         hint = self._HINT
         less, extra = self._why_less(query, ctx, context, insert)
         evidence: list[Evidence] = []
         if insert is not None:
             evidence.append(Evidence(f"`{insert.function.display}` adds `{query.model.name}` rows", insert.location))
+            if grows(ctx.project, query.model) is None:
+                evidence.append(Evidence(growth, query.model.location))  # why a table with a form still grows
         elif growth is not None:
             evidence.append(Evidence(growth, query.model.location))
         evidence += extra
+        if cut is not None:
+            evidence.insert(0, Evidence(f"the code {cut.how}", ctx.location(cut.node)))
+            what += f" and then {cut.how}"
         note = f" (a note: {less})" if less else ""
         ctx.report(
             self.finding(
