@@ -90,7 +90,10 @@ def _page_slice(fn: FunctionInfo, names: set[str], load: ast.AST, ctx: Context) 
     here = paths.get(id(load))
     if here is None:
         return None
+    chunks = _chunk_slices(fn)
     for node in walk(fn.node):
+        if id(node) in chunks:
+            continue
         if (
             isinstance(node, ast.Subscript)
             and node.lineno >= getattr(load, "lineno", 0)
@@ -102,6 +105,21 @@ def _page_slice(fn: FunctionInfo, names: set[str], load: ast.AST, ctx: Context) 
         ):
             return node
     return None
+
+
+def _chunk_slices(fn: FunctionInfo) -> set[int]:
+    """Slices whose ends follow a loop's counter (``for i in range(0, len(rows), 100): rows[i:i + 100]``): the
+    rows handled in chunks, every one of them, not a page picked out."""
+    found: set[int] = set()
+    for loop in walk(fn.node):
+        if not isinstance(loop, (ast.For, ast.AsyncFor)):
+            continue
+        counters = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+        for node in ast.walk(loop):
+            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+                if any(isinstance(n, ast.Name) and n.id in counters for n in ast.walk(node.slice)):
+                    found.add(id(node))
+    return found
 
 
 def _len_of(node: ast.AST) -> str | None:
