@@ -227,3 +227,32 @@ def test_gunicorn_config_named_as_a_python_module(tmp_path: Path) -> None:
     (command,) = model.commands
     found = model.gunicorn_config_for(command)
     assert found is not None and found.path == "tiles/gunicorn_config.py"
+
+
+def test_secrets_of_yaml_configuration_files(tmp_path: Path) -> None:
+    """Only string values under keys that name a signing secret are kept, with their line; bad YAML is no problem."""
+    from flask_doctor.static.deploy.model import ConfigFileSecret
+
+    root = tmp_path / "app"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "defaults.yml").write_text(
+        "domain: localhost\n"
+        "auth_api:\n"
+        "  parameters:\n"
+        "    secret: s3cr3t-shipped  # change this!\n"
+        "    token_ttl_secs: 3600\n"
+        "secret_key: ''\n"  # empty: nothing to leak
+        "oauth:\n"
+        "  secret: client-credential\n"  # a bare `secret` outside an auth/jwt/token section
+        "JWT_SECRET_KEY: 42\n"  # not a string
+    )
+    (root / "config.yaml").write_text("{{ templated: [\n")
+    assert deploy_kind(root / "pkg" / "defaults.yml") == "appconfig"
+    assert deploy_kind(root / ".secrets.yml") == "appconfig"
+    model = parse_deploy_files([root / "pkg" / "defaults.yml", root / "config.yaml"], root)
+    assert model.config_secrets == [
+        ConfigFileSecret(
+            ("auth_api", "parameters", "secret"), "s3cr3t-shipped", Location("pkg/defaults.yml", 4, 13), "change this!"
+        )
+    ]
+    assert model.problems == []

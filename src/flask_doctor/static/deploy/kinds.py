@@ -35,6 +35,7 @@ DeployKind = Literal[
     "conf",
     "systemd",
     "requirements",
+    "appconfig",
 ]
 
 #: Directories where a bare ``gunicorn.py`` is taken to be a gunicorn config
@@ -65,6 +66,19 @@ _DEPLOY_EXACT: dict[str, DeployKind] = {
     "setup.py": "requirements",
     "setup.cfg": "requirements",
     "Pipfile": "requirements",
+    # YAML configuration the application reads (its defaults, or the operator's copy of them).
+    "defaults.yml": "appconfig",
+    "defaults.yaml": "appconfig",
+    "default.yml": "appconfig",
+    "default.yaml": "appconfig",
+    "config.yml": "appconfig",
+    "config.yaml": "appconfig",
+    "settings.yml": "appconfig",
+    "settings.yaml": "appconfig",
+    "secrets.yml": "appconfig",
+    "secrets.yaml": "appconfig",
+    ".secrets.yml": "appconfig",
+    ".secrets.yaml": "appconfig",
 }
 #: ``requirements.txt``, ``requirements-prod.txt``, ``requirements_base.txt``...
 _REQUIREMENTS_TXT = re.compile(r"^requirements[-_.\w]*\.txt$")
@@ -118,9 +132,11 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> DeployKind | None:
     ``env``, ``fly``, ``appengine``, ``nginx``, ``supervisor``, ``shell``
     (entry-point scripts), ``conf`` (a ``*.conf`` at the root or in a
     config directory: a supervisor or an nginx config, told by its content)
-    ``systemd`` (a ``*.service`` unit, wherever it is) and ``requirements``
+    ``systemd`` (a ``*.service`` unit, wherever it is), ``requirements``
     (declared dependencies: ``requirements*.txt`` and ``requirements/*.txt``,
-    ``pyproject.toml``, ``setup.py``, ``setup.cfg``, ``Pipfile``, at any level).  A bare ``gunicorn.py`` counts
+    ``pyproject.toml``, ``setup.py``, ``setup.cfg``, ``Pipfile``, at any level)
+    and ``appconfig`` (YAML configuration: ``defaults.yml``, ``config.yaml``,
+    ``settings.yml``, ``.secrets.yml``).  A bare ``gunicorn.py`` counts
     only at a walked root (``at_root``) or in a config directory
     (:data:`CONFIG_DIRS`).
     """

@@ -19,6 +19,7 @@ from flask_doctor.static.deploy.values import as_bool, as_int
 
 __all__ = [
     "HTTP_SERVERS",
+    "ConfigFileSecret",
     "DeployModel",
     "EnvSetting",
     "GunicornSettings",
@@ -268,6 +269,18 @@ class ProxyDecl:
     sets_headers: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ConfigFileSecret:
+    """A secret written in a YAML configuration file the package ships (``defaults.yml``: ``secret: ...``)."""
+
+    #: keys from the document's root to the secret (``("auth_api", "parameters", "secret")``).
+    keys: tuple[str, ...]
+    value: str
+    source: Location
+    #: the comment on the value's line (``# change this!``), without the ``#``.
+    comment: str = ""
+
+
 @dataclass
 class WorkerDecl:
     """How many worker processes a web server is declared to run, and where."""
@@ -316,6 +329,8 @@ class DeployModel:
     #: dependencies the project declares, in file order (:class:`Requirement`).
     requirements: list[Requirement] = field(default_factory=list)
     problems: list[tuple[Path, int, str]] = field(default_factory=list)
+    #: secrets written in YAML configuration files (``defaults.yml``, ``config.yaml``), in file order.
+    config_secrets: list[ConfigFileSecret] = field(default_factory=list)
     #: relative paths of the files read, by kind (``dockerfile``, ``compose``...).
     files: dict[str, list[str]] = field(default_factory=dict)
 

@@ -870,24 +870,35 @@ def _request_handed_to(fn: FunctionInfo) -> str | None:
 
 
 _DESTRUCTIVE = re.compile(r"(^|[/_-])(delete|remove|destroy|drop|purge|erase|wipe)", re.IGNORECASE)
+#: Verbs of a view that changes what other users see or may do (``/ajax/editor/publish``, ``approve_user``).
+_STATE_CHANGING = re.compile(r"(^|[/_-])(un)?(publish|approve|archive|revoke|ban|deactivate)(?![a-z])", re.IGNORECASE)
 
 
-def destructive_get(fn: FunctionInfo) -> bool:
-    """A view that answers GET and whose name or URL says it deletes (``GET /remove/<page>``).
+def destructive_get(fn: FunctionInfo) -> str | None:
+    """``"deletes"``/``"changes state"`` for a view that answers GET and whose name or URL says so.
+
+    The name or URL says it deletes (``GET /remove/<page>``), or publishes,
+    approves, archives, revokes, bans or deactivates something
+    (``/ajax/editor/publish``).
 
     A view that also accepts POST counts when it does not tell the methods apart
     (``methods=["GET", "POST"]`` and no ``request.method`` test): a GET deletes as well.
     """
     methods = {m for route in fn.routes for m in route.methods}
     if not fn.routes or (methods and "GET" not in methods):
-        return False
+        return None
     if methods - {"GET", "HEAD", "OPTIONS"} and mentions(
         fn, ("request.method", ".method ==", ".method !=", ".validate_on_submit(", ".is_submitted(")
     ):
         # ``if request.method == "POST": delete(...)``, or Flask-WTF's ``form.validate_on_submit()``
         # (true only for a submitted POST/PUT/PATCH/DELETE): the GET only shows a confirmation
-        return False
-    return bool(_DESTRUCTIVE.search(fn.name)) or any(_DESTRUCTIVE.search(r.rule or "") for r in fn.routes)
+        return None
+    names = [fn.name, *(r.rule or "" for r in fn.routes)]
+    if any(_DESTRUCTIVE.search(name) for name in names):
+        return "deletes"
+    if any(_STATE_CHANGING.search(name) for name in names):
+        return "changes state"
+    return None
 
 
 def form_read(fn: FunctionInfo) -> ast.Attribute | None:

@@ -42,7 +42,7 @@ from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.deploy import DeployModel, ServerCommand, Setting
-    from flask_doctor.static.model import CallSite, Project
+    from flask_doctor.static.model import CallSite, ClassInfo, Project
 
 GREEN_WORKERS = ("gevent", "eventlet")
 #: gunicorn kills a worker silent for longer than this; more than five
@@ -173,7 +173,7 @@ def _parse_scalar(text: str) -> Any:
 def gunicorn_deployments(project: Project) -> list[Gunicorn]:
     """Production gunicorn deployments, each with its effective settings."""
     deploy = project.deploy
-    found: list[Gunicorn] = []
+    found: list[Gunicorn] = list(code_gunicorn_applications(project))
     if deploy is None:
         return found
     used: set[str] = set()
@@ -215,6 +215,172 @@ def gunicorn_deployments(project: Project) -> list[Gunicorn]:
             setting = conf.get(_CONF_NAMES.get(name, name))
             if setting is not None:
                 item.settings[name] = _conf_value(deploy, setting)
+        found.append(item)
+    return found
+
+
+#: gunicorn's application classes a project subclasses to start gunicorn from Python (its "Custom Application").
+GUNICORN_APPLICATION_BASES = frozenset(
+    {"gunicorn.app.base.BaseApplication", "gunicorn.app.base.Application", "gunicorn.app.wsgiapp.WSGIApplication"}
+)
+#: Attributes that hold the Flask app in a custom application (``self.application = app``).
+_APP_ATTRIBUTES = frozenset({"app", "application", "wsgi_app", "flask_app", "_app"})
+
+
+def _gunicorn_application_classes(project: Project) -> list[ClassInfo]:
+    """Classes of the application's code that subclass gunicorn's application classes, directly or not."""
+    found: list[ClassInfo] = []
+    for cls in project.classes.values():
+        if role_of_path(cls.module.path) is not FileRole.APPLICATION:
+            continue
+        seen: set[str] = set()
+        todo = list(cls.bases)
+        while todo:
+            base = todo.pop()
+            if base in seen:
+                continue
+            seen.add(base)
+            if base in GUNICORN_APPLICATION_BASES:
+                found.append(cls)
+                break
+            parent = project.classes.get(base)
+            if parent is not None:
+                todo.extend(parent.bases)
+    return found
+
+
+def _dict_literal(fn: ast.AST, name: str) -> ast.Dict | None:
+    """The dict literal last assigned to local ``name`` in ``fn``."""
+    value = _last_assignment(fn, name, 10**9)
+    return value if isinstance(value, ast.Dict) else None
+
+
+def _cfg_settings(method: ast.AST) -> tuple[list[tuple[str, ast.expr, ast.AST]], bool]:
+    """``self.cfg.set(key, value)`` calls of a method: (key, value, where) triples, and whether all were read.
+
+    A key is a string constant, or the loop variable of a ``for key, value in
+    options.items()`` over a dict literal of the same method; any other
+    source (the options handed to ``__init__``) makes the settings incomplete.
+    """
+    found: list[tuple[str, ast.expr, ast.AST]] = []
+    complete = True
+    loops: dict[str, tuple[str, ast.Dict]] = {}
+    # ``env_args = self.cfg.parser().parse_args(self.cfg.get_cmd_args_from_env())``: the settings of
+    # ``GUNICORN_CMD_ARGS``, which the ``gunicorn`` command applies as well; copying them hides nothing
+    from_env = {
+        target.id
+        for node in ast.walk(method)
+        if isinstance(node, ast.Assign) and "get_cmd_args_from_env" in ast.unparse(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    env_calls: set[int] = set()
+    for node in ast.walk(method):
+        if isinstance(node, ast.For) and any(isinstance(n, ast.Name) and n.id in from_env for n in ast.walk(node.iter)):
+            env_calls.update(id(n) for n in ast.walk(node) if isinstance(n, ast.Call))
+    for node in ast.walk(method):
+        if (
+            isinstance(node, ast.For)
+            and isinstance(node.target, ast.Tuple)
+            and len(node.target.elts) == 2
+            and all(isinstance(e, ast.Name) for e in node.target.elts)
+            and isinstance(node.iter, ast.Call)
+            and isinstance(node.iter.func, ast.Attribute)
+            and node.iter.func.attr == "items"
+            and isinstance(node.iter.func.value, ast.Name)
+        ):
+            literal = _dict_literal(method, node.iter.func.value.id)
+            key_name = node.target.elts[0].id  # type: ignore[attr-defined]
+            if literal is not None:
+                loops[key_name] = (node.target.elts[1].id, literal)  # type: ignore[attr-defined]
+    for node in ast.walk(method):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "set"
+            and dotted(node.func.value) == "self.cfg"
+            and len(node.args) == 2
+        ):
+            continue
+        key, value = node.args
+        if id(node) in env_calls:
+            continue
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            found.append((key.value, value, node))
+        elif isinstance(key, ast.Name) and key.id in loops:
+            for k, v in zip(loops[key.id][1].keys, loops[key.id][1].values, strict=True):
+                if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                    found.append((k.value, v, k))
+                else:
+                    complete = False
+        else:
+            complete = False
+    return found, complete
+
+
+def _touches_app(method: ast.AST) -> ast.AST | None:
+    """Where a method reads the app it serves (``self.app.config[...]``, ``self.application``)."""
+    for node in ast.walk(method):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in _APP_ATTRIBUTES
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "self"
+            and isinstance(node.ctx, ast.Load)
+        ):
+            return node
+    return None
+
+
+@project_fact
+def code_gunicorn_applications(project: Project) -> list[Gunicorn]:
+    """gunicorn deployments the project starts from Python with a custom application class.
+
+    gunicorn's "Custom Application" (a subclass of
+    ``gunicorn.app.base.BaseApplication`` whose ``load_config`` calls
+    ``self.cfg.set(...)`` and whose ``load`` returns the app) is how a
+    ``deploy``/``serve`` command of the project runs gunicorn: it is the
+    production entry point as much as a Dockerfile ``CMD``. Its settings are
+    the constant ones ``load_config`` (or ``__init__``) sets, directly or
+    from a dict literal; settings handed in by the caller make the deployment
+    incomplete (unknown, not gunicorn's default). When ``__init__`` or
+    ``load_config`` (which run in the master, before the fork) read the app,
+    the app is built or held in the master: the workers inherit it as with
+    ``preload_app``.
+    """
+    found: list[Gunicorn] = []
+    for cls in _gunicorn_application_classes(project):
+        settings: list[tuple[str, ast.expr, ast.AST]] = []
+        complete = True
+        master_touch: ast.AST | None = None
+        for name in ("__init__", "load_config"):
+            method = cls.methods.get(name)
+            if method is None:
+                continue
+            got, full = _cfg_settings(method.node)
+            settings.extend(got)
+            complete = complete and full
+            master_touch = master_touch or _touches_app(method.node)
+        if "load_config" not in cls.methods or not settings:
+            continue  # the settings come from elsewhere (a base class of the project, the caller)
+        path = cls.module.path
+        anchor = min(settings, key=lambda item: getattr(item[2], "lineno", 0))[2]
+        source = Location(path, getattr(anchor, "lineno", cls.node.lineno), getattr(anchor, "col_offset", 0) + 1)
+        item = Gunicorn(source, f"`{cls.name}` (a custom gunicorn application)", complete=complete, process="code")
+        for key, value, where in settings:
+            field_name = {"preload_app": "preload", "worker-class": "worker_class"}.get(key, key.replace("-", "_"))
+            if field_name not in _FIELDS:
+                continue
+            at = Location(path, getattr(where, "lineno", source.line), getattr(where, "col_offset", 0) + 1)
+            if isinstance(value, ast.Constant) and value.value is not None:
+                item.settings[field_name] = Value(value.value, at)
+            else:
+                item.settings[field_name] = Value(None, at, known=False)
+        if master_touch is not None and "preload" not in item.settings:
+            at = Location(
+                path, getattr(master_touch, "lineno", source.line), getattr(master_touch, "col_offset", 0) + 1
+            )
+            item.settings["preload"] = Value(True, at)
         found.append(item)
     return found
 
@@ -504,6 +670,7 @@ __all__ = [
     "SocketIOUse",
     "Value",
     "blocking_request_sites",
+    "code_gunicorn_applications",
     "gunicorn_deployments",
     "import_time_resources",
     "single_threaded_uwsgi",

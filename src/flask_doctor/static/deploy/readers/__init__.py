@@ -8,6 +8,7 @@ text)`` function, one entry in :data:`READERS` and its names in
 from __future__ import annotations
 
 from flask_doctor.static.deploy.kinds import DeployKind
+from flask_doctor.static.deploy.readers.appconfig import read_appconfig
 from flask_doctor.static.deploy.readers.appengine import read_appengine
 from flask_doctor.static.deploy.readers.base import Reader, ReadFn
 from flask_doctor.static.deploy.readers.compose import read_compose
@@ -42,4 +43,5 @@ READERS: dict[DeployKind, ReadFn] = {
     "conf": read_conf,
     "systemd": read_systemd,
     "requirements": read_requirements,
+    "appconfig": read_appconfig,
 }

@@ -14,6 +14,7 @@ from flask_doctor.static.facts.config import (
     startup_guard,
     where,
 )
+from flask_doctor.static.facts.config_files import loaded_config_secrets
 from flask_doctor.static.facts.config_values import (
     literal_secret,
     missing,
@@ -41,6 +42,13 @@ class HardcodedSecretKey(Rule):
     `self.secret_key = os.getenv("SECRET_KEY") or DEFAULT_KEY`); the
     finding is then where the literal is written, with the setting as
     evidence.
+
+    A signing secret written in a YAML configuration file that the
+    package ships and its own code loads (`defaults.yml` merged under the
+    operator's file, `secret_key:` or a `secret:` of an `auth`/`jwt`
+    section) is reported one severity lower, as a default; as a note when
+    the value or the comment on its line says it is a placeholder
+    (`secret_key: "x"  # change this!`).
 
     ## Why is this bad?
     Whoever can read the source (the repository, a leaked image, a public
@@ -221,6 +229,18 @@ class HardcodedSecretKey(Rule):
             """,
             files={"signing.py": "import os\nSIGNING_KEY = os.environ['SIGNING_KEY']\n"},
         ),
+        # a YAML file nothing in the package loads (a sample for the operator), and a test's configuration
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "docs/sample-config.yml": "auth:\n  jwt:\n    secret: k9-signing-2020\n",
+                "tests/config.yml": "secret_key: testing-key\n",
+                "tests/conftest.py": "CONFIG = 'tests/config.yml'\n",
+            },
+        ),
     )
     INVALID = (
         Invalid(
@@ -353,6 +373,26 @@ class HardcodedSecretKey(Rule):
             },
             message="literal default",
         ),
+        # the package ships defaults merged under the operator's file: a JWT secret left out there is this one
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "taxi/__init__.py": "",
+                "taxi/config.py": (
+                    "import os\nimport yaml\n\n"
+                    "DEFAULTS = os.path.join(os.path.dirname(__file__), 'defaults.yml')\n\n"
+                    "def load(path):\n"
+                    "    config = yaml.safe_load(open(DEFAULTS))\n"
+                    "    config.update(yaml.safe_load(open(path)))\n"
+                    "    return config\n"
+                ),
+                "taxi/defaults.yml": "auth_api:\n  parameters:\n    secret: k9-signing-2020  # expect\n",
+            },
+            message="`auth_api.parameters.secret` in `taxi/defaults.yml`, which the application loads",
+        ),
     )
 
     #: What a leaked value of each key lets an attacker do.
@@ -460,6 +500,48 @@ class HardcodedSecretKey(Rule):
                         "missing key stops the app at start-up."
                     ),
                     evidence=evidence,
+                    severity=min(severity, self.effective_severity),
+                )
+            )
+        self._config_files(project, report)
+
+    def _config_files(self, project: Project, report: Callable[[Finding], None]) -> None:
+        """Secrets written in a YAML configuration file the application ships and loads."""
+        for loaded in loaded_config_secrets(project):
+            secret = loaded.secret
+            name = secret.keys[-1]
+            dotted_key = ".".join(secret.keys)
+            if name.lower().replace("-", "_") in ("secret_key", "flask_secret_key") and not session_grants_authority(
+                project
+            ):
+                continue  # the session holds no login, no token is signed with it: a forged cookie grants nothing
+            risk = (
+                self.RISKS["SECRET_KEY"]
+                if "secret_key" in name.lower().replace("-", "_")
+                else "anyone who can read the file can sign tokens (or sessions) that the app accepts as genuine"
+            ).replace("the source", "the file")
+            severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # a default the operator may replace
+            if self.PLACEHOLDER.search(secret.value) or self.PLACEHOLDER.search(secret.comment):
+                severity = Severity.NOTE
+                message = (
+                    f"`{dotted_key}` in `{secret.source.path}`, which the application loads, is the placeholder "
+                    f"{self._redact(secret.value)}: a deployment whose own configuration leaves it out signs with a "
+                    "value anyone can read (refuse to start with it)"
+                )
+            else:
+                message = (
+                    f"`{dotted_key}` in `{secret.source.path}`, which the application loads, is the literal "
+                    f"{self._redact(secret.value)}: unless the deployment's own configuration replaces it, {risk}"
+                )
+            report(
+                self.finding(
+                    secret.source,
+                    message,
+                    hint=(
+                        "Leave the secret out of the shipped file and read it from the environment or the operator's "
+                        "configuration, refusing to start when it is missing."
+                    ),
+                    evidence=[Evidence("the application names the file here", loaded.named_at)],
                     severity=min(severity, self.effective_severity),
                 )
             )

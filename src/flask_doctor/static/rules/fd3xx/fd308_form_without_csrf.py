@@ -51,7 +51,9 @@ class FormWithoutCsrf(Rule):
     when tokens live in cookies with `JWT_COOKIE_CSRF_PROTECT = False`.
     Views marked with `csrf.exempt` are reported even when `CSRFProtect` is
     on. A view answering GET whose name or URL says it deletes (`GET
-    /remove/<page>`) and that does change state is reported too, also when
+    /remove/<page>`) or publishes, approves, archives, revokes, bans or
+    deactivates something (`GET /editor/publish?path=...`), and that does
+    change state, is reported too, also when
     it accepts POST and never tests `request.method` (nor calls Flask-WTF's
     `validate_on_submit()`). When two
     or more views are reported for want of any protection, one more finding
@@ -528,6 +530,19 @@ class FormWithoutCsrf(Rule):
                     return redirect("/")
                 return render_template("confirm.html", form=form)
             """),
+        # a page listing published posts counts its visits: the name says "published", not "publish"
+        Valid("""
+            from flask import Flask, render_template
+            from flask_login import current_user, login_required
+            app = Flask(__name__)
+
+            @app.route("/posts/published")
+            @login_required
+            def published_posts():
+                current_user.visits += 1
+                db.session.commit()
+                return render_template("published.html")
+            """),
     )
     INVALID = (
         # GET and POST alike delete (the view never tells them apart), on a blueprint a helper builds:
@@ -750,6 +765,23 @@ class FormWithoutCsrf(Rule):
             """,
             message="wiki_login",
         ),
+        # publishing a post from a link: the GET with ?path= changes what every reader sees
+        Invalid(
+            """
+            from flask import Blueprint, request
+            from flask_login import login_required
+            bp = Blueprint("editor", __name__)
+
+            @bp.route("/ajax/editor/publish", methods=["GET", "POST"])  # expect
+            @login_required
+            def publish_post():
+                post = Post.query.filter_by(path=request.args["path"]).first_or_404()
+                post.status = "published"
+                db.session.commit()
+                return "OK"
+            """,
+            message="changes state on a GET request",
+        ),
         # a delete button with no fields: the empty form another site auto-submits works as well
         Invalid(
             """
@@ -841,8 +873,9 @@ class FormWithoutCsrf(Rule):
                     if not exempt:
                         unprotected.append(finding)
                     continue
-            if not exempt and destructive_get(fn):
-                self._destructive_get(project, fn, report)
+            action = None if exempt else destructive_get(fn)
+            if action is not None:
+                self._destructive_get(project, fn, action, report)
         if len(unprotected) >= 2 and not facts.checked_by_hooks:
             self._unprotected_app(project, unprotected, report)
 
@@ -924,7 +957,9 @@ class FormWithoutCsrf(Rule):
             )
         )
 
-    def _destructive_get(self, project: Project, fn: FunctionInfo, report: Callable[[Finding], None]) -> None:
+    def _destructive_get(
+        self, project: Project, fn: FunctionInfo, action: str, report: Callable[[Finding], None]
+    ) -> None:
         write = view_write(project, fn)
         if write is None:
             return
@@ -932,7 +967,7 @@ class FormWithoutCsrf(Rule):
         report(
             self.finding(
                 route.location,
-                f"view `{fn.display}` deletes on a GET request ({route.rule or '?'}) with the user's "
+                f"view `{fn.display}` {action} on a GET request ({route.rule or '?'}) with the user's "
                 f"{self._credential(project, fn)}: any page can trigger it with a link or an image, and "
                 "SameSite=Lax does not stop top-level GET navigations",
                 hint="Accept only POST (or DELETE) for state changes and protect the form with a CSRF token.",

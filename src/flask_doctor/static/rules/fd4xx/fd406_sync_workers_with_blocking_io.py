@@ -19,8 +19,9 @@ from flask_doctor.static.rules.base import Invalid, Rule, Valid
 class SyncWorkersWithBlockingIo(Rule):
     """
     ## What it does
-    Finds gunicorn deployments with sync workers and one thread (the
-    default: no `-k`, no `--threads`), and uWSGI started with one thread
+    Finds gunicorn deployments (a start command, its config file, or a
+    custom gunicorn application the project starts) with sync workers and
+    one thread (the default: no `-k`, no `--threads`), and uWSGI started with one thread
     per process and no gevent/async mode, for an app whose request code makes
     blocking network calls (requests/urllib/httpx, subprocess waits,
     sleeps). The finding shows the command line and one such call site.
@@ -169,6 +170,28 @@ class SyncWorkersWithBlockingIo(Rule):
                     "CMD gunicorn --workers=$WEB_WORKERS --threads=$WEB_THREADS app:app  # expect\n"
                 ),
             },
+        ),
+        # a custom gunicorn application sets workers and timeout, not the worker class: sync workers
+        Invalid(
+            """
+            import requests
+            from flask import Flask
+            from gunicorn.app.base import BaseApplication
+            app = Flask(__name__)
+
+            @app.get("/weather")
+            def weather():
+                return requests.get("https://api.example/weather", timeout=10).json()
+
+            class Server(BaseApplication):
+                def load_config(self):
+                    self.cfg.set("workers", 4)  # expect
+                    self.cfg.set("timeout", 60)
+
+                def load(self):
+                    return app
+            """,
+            message="`Server` (a custom gunicorn application) runs sync workers",
         ),
     )
 

@@ -24,7 +24,9 @@ class GunicornNoMaxRequests(Rule):
     together, dropping capacity to zero for a moment (with a single worker
     there is nothing to spread, so jitter is not asked for). The settings
     may live in a package's `gunicorn.py` that the project's own start
-    command loads (`os.system("gunicorn -c python:pkg.gunicorn ...")`).
+    command loads (`os.system("gunicorn -c python:pkg.gunicorn ...")`), or
+    in the `load_config` of a custom gunicorn application (a
+    `BaseApplication` subclass) that the project's own command runs.
     This is advice, not a bug: the severity is *note*.
 
     ## Example
@@ -93,10 +95,31 @@ class GunicornNoMaxRequests(Rule):
                     "from gunicorn.app.base import BaseApplication\n\n"
                     "class Server(BaseApplication):\n"
                     "    def load_config(self):\n"
-                    "        self.cfg.set('workers', 2)\n\n"
+                    "        self.cfg.set('workers', 2)\n"
+                    "        self.cfg.set('max_requests', 1000)\n"
+                    "        self.cfg.set('max_requests_jitter', 100)\n\n"
                     "workers = 2\nmax_requests = 500\n"
                 ),
             },
+        ),
+        # a custom application whose settings the caller hands in: they may well recycle workers
+        Valid(
+            """
+            from gunicorn.app.base import BaseApplication
+
+            class Server(BaseApplication):
+                def __init__(self, app, options):
+                    self.options = options
+                    self.application = app
+                    super().__init__()
+
+                def load_config(self):
+                    for key, value in self.options.items():
+                        self.cfg.set(key.lower(), value)
+
+                def load(self):
+                    return self.application
+            """,
         ),
         # one worker: there is no herd of workers restarting together for a jitter to spread
         Valid(
@@ -171,6 +194,31 @@ class GunicornNoMaxRequests(Rule):
                 "orders/__init__.py": "",
                 "orders/gunicorn.py": "bind = '0.0.0.0:5000'\nworkers = 4\nmax_requests = 500  # expect\n",
             },
+        ),
+        # the project's `deploy` command starts gunicorn through a custom application with these settings
+        Invalid(
+            """
+            from gunicorn.app.base import BaseApplication
+            from wiki import create_app
+
+            class WikiServer(BaseApplication):
+                def __init__(self, host="0.0.0.0", port=7000, workers=4):
+                    self.host, self.port, self.workers = host, port, workers
+                    super().__init__()
+
+                def load_config(self):
+                    options = {
+                        "bind": f"{self.host}:{self.port}",  # expect
+                        "workers": self.workers,
+                        "timeout": 60,
+                    }
+                    for key, value in options.items():
+                        self.cfg.set(key, value)
+
+                def load(self):
+                    return create_app()
+            """,
+            message="`WikiServer` (a custom gunicorn application) never recycles its workers",
         ),
     )
 

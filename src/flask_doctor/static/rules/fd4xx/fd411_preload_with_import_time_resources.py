@@ -17,7 +17,10 @@ class PreloadWithImportTimeResources(Rule):
     whose app opens per-process resources while it is imported: database
     connections (`psycopg2.connect`, `pymongo.MongoClient`,
     `sqlite3.connect`, `engine.connect()`, `db.create_all()`), threads and
-    schedulers started at import.
+    schedulers started at import. A custom gunicorn application (a
+    `BaseApplication` subclass the project starts itself) whose `__init__`
+    or `load_config` reads the app it serves holds the app in the master
+    too, as `preload_app` does.
 
     ## Why is this bad?
     With preload, gunicorn imports the app once in the master and then
@@ -85,6 +88,22 @@ class PreloadWithImportTimeResources(Rule):
             """,
             files={"gunicorn.conf.py": "preload_app = True\n\ndef post_fork(server, worker):\n    pass\n"},
         ),
+        # a custom gunicorn application that builds the app in `load()`: in each worker, after the fork
+        Valid(
+            """
+            import psycopg2
+            from gunicorn.app.base import BaseApplication
+            conn = psycopg2.connect("postgresql://db/app")
+
+            class Server(BaseApplication):
+                def load_config(self):
+                    self.cfg.set("workers", 4)
+
+                def load(self):
+                    from shop import create_app
+                    return create_app()
+            """,
+        ),
     )
     INVALID = (
         Invalid(
@@ -108,6 +127,30 @@ class PreloadWithImportTimeResources(Rule):
             """,
             message="starts a thread",
             files={"Procfile": "web: gunicorn --preload app:app  # expect\n"},
+        ),
+        # a custom gunicorn application reads the app it serves in `load_config`, which runs in the master
+        Invalid(
+            """
+            import psycopg2
+            from gunicorn.app.base import BaseApplication
+            from flask import Flask
+            app = Flask(__name__)
+            conn = psycopg2.connect("postgresql://db/app")
+
+            class Server(BaseApplication):
+                def __init__(self, application):
+                    self.application = application
+                    super().__init__()
+
+                def load_config(self):
+                    self.cfg.set("workers", 4)
+                    if self.application.config.get("HTTPS"):  # expect
+                        self.cfg.set("certfile", "/etc/ssl/app.pem")
+
+                def load(self):
+                    return self.application
+            """,
+            message="one shared connection",
         ),
     )
 
