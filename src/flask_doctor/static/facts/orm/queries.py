@@ -30,6 +30,7 @@ from flask_doctor.static.facts.orm.models import (
     unique_columns,
     uses_sqlalchemy,
 )
+from flask_doctor.static.facts.orm.page_size import ClientSize, client_page_size
 from flask_doctor.static.model import CLI, JOB, REQUEST
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import walk
@@ -1094,6 +1095,11 @@ def _singleton_flag(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and bool(_SINGLETON.search(node.attr))
 
 
+def client_sized(node: ast.AST, ctx: Context) -> ClientSize | None:
+    """``.limit(n)`` / ``.paginate(...)`` whose page size the client chooses with no cap (:mod:`.page_size`)."""
+    return client_page_size(node, ctx)
+
+
 def _no_limit(node: ast.AST, ctx: Context) -> bool:
     """``.limit(None)``, or ``.limit(n)`` where ``n`` starts as ``None`` and is set only when asked for: no bound."""
     if not (isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords):
@@ -1214,6 +1220,9 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
         hit.discard("group_by")  # ``group_by(Task)``: one aggregate row per task, as many rows as the table
     if "limit" in hit and all(_no_limit(node, ctx) for method, node in query.methods if method == "limit"):
         hit.discard("limit")  # ``limit = None`` unless the client asks for one: ``.limit(None)`` loads everything
+    for method in ("limit", "paginate"):
+        if method in hit and all(client_sized(node, ctx) for m, node in query.methods if m == method):
+            hit.discard(method)  # ``.limit(int(request.args["n"]))``: as many rows as the client asks for
     if hit:
         return min(hit)
     for method, node in query.methods:
@@ -1804,6 +1813,7 @@ def loads_eagerly(query: Query, attr: str) -> bool:
 
 __all__ = [
     "BOUNDING",
+    "client_sized",
     "EXECUTE",
     "LAZY_PER_ROW",
     "MATERIALISE",

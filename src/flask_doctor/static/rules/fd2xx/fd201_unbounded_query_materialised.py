@@ -16,6 +16,7 @@ from flask_doctor.static.facts.orm.mongo import (
     unbounded_read,
     uses_mongo,
 )
+from flask_doctor.static.facts.orm.page_size import ClientSize
 from flask_doctor.static.facts.orm.paging import PickedInPython, collection_read, picked_in_python
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
@@ -23,6 +24,7 @@ from flask_doctor.static.facts.orm.queries import (
     SESSION_EXECUTE,
     Query,
     bound_reason,
+    client_sized,
     column_model,
     columns_only,
     in_application_code,
@@ -102,7 +104,12 @@ class UnboundedQueryMaterialised(Rule):
     never one owner's rows. A negated condition bounds nothing (`~X.id.in_(hidden)`,
     `not_(...)`, `notin_()`: every row but a few), nor does one applied only
     in an `if` without `else` (`if ids: q = q.filter(X.id.in_(ids))`). A join's condition bounds nothing, and neither does a
-    `.limit(n)` whose `n` stays `None` unless the client asks for one. The
+    `.limit(n)` whose `n` stays `None` unless the client asks for one. Nor
+    does a page size the client chooses: `.limit(n)` or `.paginate(page,
+    per_page)` with `n` read from the request (`request.args.get("per_page",
+    type=int)`, also by a helper handed the request or the value) and no
+    `min(n, MAX)`, no check against an upper bound and no `max_per_page=`:
+    `?per_page=100000000` fetches every row. The
     query is followed through the helpers that build it: one returning it
     with a flag (`query, more = self._filtered(...)`) and ones given it and
     returning it narrowed (`query = self._apply_type(query, kinds)`). A
@@ -344,9 +351,38 @@ class UnboundedQueryMaterialised(Rule):
         """
 
     #: ``x.all()``, and the MongoDB reads loaded whole (``list(cursor)``, ``cursor.to_list(None)``: ``materialised_read``)
-    call_names = frozenset(MATERIALISE) | MATERIALISING_CALLS
+    call_names = frozenset(MATERIALISE) | MATERIALISING_CALLS | {"paginate"}
 
     VALID = (
+        # page sizes the client chooses but the code caps: ``min(n, MAX)``, a check, ``max_per_page=``, a constant
+        Valid(
+            _SHOP
+            + """
+        PAGE_SIZE = 50
+
+        @app.get("/orders")
+        def orders():
+            per_page = min(request.args.get("per_page", 20, type=int), 100)
+            return {"ids": [o.id for o in Order.query.order_by(Order.id).limit(per_page).all()]}
+
+        @app.get("/orders/checked")
+        def checked_orders():
+            limit = int(request.args.get("limit", 20))
+            if limit > 100:
+                return "too many", 400
+            return {"ids": [o.id for o in Order.query.limit(limit).all()]}
+
+        @app.get("/orders/pages")
+        def order_pages():
+            page = Order.query.paginate(page=request.args.get("page", 1, type=int), max_per_page=100)
+            return {"ids": [o.id for o in page.items]}
+
+        @app.get("/orders/fixed")
+        def fixed_orders():
+            page = db.paginate(db.select(Order), page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE)
+            return {"ids": [o.id for o in page.items]}
+        """
+        ),
         # a store whose helpers narrow the query they are given: the client's page size is always passed (a constant),
         # one object's versions are picked by an `in_()` list the call always gives, and a search narrowed by the
         # criteria a helper builds from the request (a filter built elsewhere)
@@ -856,6 +892,25 @@ class UnboundedQueryMaterialised(Rule):
         ),
     )
     INVALID = (
+        # the page size is the client's, uncapped: read in the view, or by a helper handed the request
+        Invalid(
+            _SHOP
+            + """
+        @app.get("/orders")
+        def orders():
+            per_page = request.args.get("per_page", 20, type=int)
+            return {"ids": [o.id for o in Order.query.limit(per_page).all()]}  # expect
+
+        def filter_orders(flask_request):
+            per_page = flask_request.args.get("per_page", 10, type=int)
+            return Order.query.paginate(page=1, per_page=per_page)  # expect
+
+        @app.get("/orders/pages")
+        def order_pages():
+            return {"ids": [o.id for o in filter_orders(request).items]}
+        """,
+            message="the page size is the client's (`request.args.get('per_page', 20, type=int)`, with no upper bound",
+        ),
         # one tag's jobs are few only until the page slices them out of the whole list: the code itself says they
         # are more than one page
         Invalid(
@@ -1323,6 +1378,9 @@ class UnboundedQueryMaterialised(Rule):
             materialised_read(node), node, ctx, "loads every matching document"
         ):
             return
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "paginate":
+            self._paginated(node, ctx)
+            return
         if not (isinstance(node.func, ast.Attribute) and node.func.attr in MATERIALISE):
             return
         if node.args or not in_application_code(ctx) or run_context(ctx) is None:
@@ -1340,6 +1398,28 @@ class UnboundedQueryMaterialised(Rule):
         unbounded, picked = self._unbounded(query, ctx, node, node)
         if unbounded:
             self._report(node, node, query, ctx, "loads every matching row", picked)
+
+    def _paginated(self, node: ast.Call, ctx: Context) -> None:
+        """``query.paginate(page, per_page)`` whose ``per_page`` the client chooses: a page as big as it asks."""
+        if not in_application_code(ctx) or run_context(ctx) is None:
+            return
+        size = client_sized(node, ctx)
+        if size is None:
+            return
+        query = query_of(node, ctx, helpers=True, generic=True)
+        if query is None or (query.model is None and query.generic is None):
+            return
+        unbounded, picked = self._unbounded(query, ctx, node, node)
+        if unbounded:
+            self._report(node, node, query, ctx, "pages every matching row", picked)
+
+    @staticmethod
+    def _client_size(query: Query, ctx: Context) -> ClientSize | None:
+        """The client's page size, when a ``.limit(n)``/``.paginate()`` of the query takes one."""
+        return next(
+            (found for m, n in query.methods if m in ("limit", "paginate") and (found := client_sized(n, ctx))),
+            None,
+        )
 
     @staticmethod
     def _unbounded(query: Query, ctx: Context, load: ast.AST, at: ast.AST) -> tuple[bool, PickedInPython | None]:
@@ -1368,8 +1448,8 @@ class UnboundedQueryMaterialised(Rule):
         if query is None:
             self._collection(iterable, at, ctx)
             return
-        if query.outer in MATERIALISE or query.outer in EXECUTE:
-            return
+        if query.outer in MATERIALISE or query.outer in EXECUTE or query.outer == "paginate":
+            return  # reported where it runs (``.all()``, ``.paginate()``)
         if query.root == "select" and not (query.names & SESSION_EXECUTE):
             return  # iterating a statement object is not running it
         if query.model is None and query.root == "session" and listed_rows(query, ctx):
@@ -1575,11 +1655,23 @@ class UnboundedQueryMaterialised(Rule):
             evidence.insert(0, Evidence(f"the code {cut.how}", ctx.location(cut.node)))
             what += f" and then {cut.how}"
         note = f" (a note: {less})" if less else ""
+        bound = "nothing bounds it (no limit, pagination or unique filter)"
+        client = self._client_size(query, ctx)
+        if client is not None:
+            evidence = [*client.evidence, *evidence]
+            bound = (
+                f"the page size is the client's ({client.source}, with no upper bound: no `min(n, MAX)`, "
+                "`max_per_page=` or check), so one request can ask for all of them"
+            )
+            hint = (
+                "Cap the page size: `per_page = min(request.args.get('per_page', 20, type=int), 100)`, "
+                "or `paginate(..., max_per_page=100)`."
+            )
         ctx.report(
             self.finding(
                 ctx.location(at),
-                f"{query_label(query, expr)} in {describe_context(ctx)} {what}: nothing bounds it "
-                f"(no limit, pagination or unique filter), so its cost grows with the table{note}",
+                f"{query_label(query, expr)} in {describe_context(ctx)} {what}: {bound}, "
+                f"so its cost grows with the table{note}",
                 hint=hint,
                 evidence=[*evidence, *ctx.chain_evidence(context)],
                 severity=Severity.NOTE if less else None,
