@@ -159,6 +159,23 @@ def test_a_fix_that_cannot_apply_is_skipped_and_the_others_still_apply(tmp_path:
     assert 'requests.get("https://example.com", timeout=10)' in text
 
 
+def test_ldap_connection_is_not_given_a_timeout_keyword(tmp_path: Path) -> None:
+    source = """
+        import ldap
+        from flask import Flask, g
+        app = Flask(__name__)
+
+        @app.before_request
+        def load_groups():
+            conn = ldap.initialize("ldap://directory.example")
+            g.groups = conn.search_s("dc=example", ldap.SCOPE_ONELEVEL, "(uid=u)")
+        """
+    write_tree(tmp_path, {"app.py": source})
+    report = fix(tmp_path, ["FD402"])
+    assert report.applied == [] and [f.code for f, _reason in report.skipped] == ["FD402"]
+    assert 'ldap.initialize("ldap://directory.example")' in read_tree(tmp_path)["app.py"]
+
+
 def test_safe_fixes_only_without_unsafe_flag(tmp_path: Path) -> None:
     write_tree(
         tmp_path,

@@ -398,6 +398,153 @@ def classify_socket_client(ctx: Context, call: ast.Call) -> HttpCall | None:
     return HttpCall(label, library, "no timeout")
 
 
+#: python-ldap's connection constructors (``flask_simpleldap`` re-exports the module). The object connects at its
+#: first bind or search and then waits for every answer as long as the server keeps silent: libldap's
+#: ``OPT_NETWORK_TIMEOUT`` and ``OPT_TIMEOUT`` and the object's ``timeout`` attribute all default to none (-1).
+PYTHON_LDAP_CONNECTIONS = frozenset(
+    {
+        f"{package}.{name}"
+        for package in ("ldap", "flask_simpleldap.ldap")
+        for name in ("initialize", "ldapobject.SimpleLDAPObject", "ldapobject.ReconnectLDAPObject")
+    }
+)
+#: The options that bound a python-ldap connection (``conn.set_option(ldap.OPT_NETWORK_TIMEOUT, 5)``, or
+#: ``ldap.set_option(...)`` for every later connection), and the attributes that set them (``conn.timeout = 10``).
+LDAP_TIMEOUT_OPTIONS = frozenset({"OPT_NETWORK_TIMEOUT", "OPT_TIMEOUT"})
+LDAP_TIMEOUT_ATTRIBUTES = frozenset({"timeout", "network_timeout"})
+#: ldap3's connection and server: ``Connection(..., receive_timeout=None)`` and ``Server(..., connect_timeout=None)``
+#: by default (ldap3 2.9), and the socket of a connection keeps the server's connect timeout when it has no
+#: receive timeout. ``receive_timeout`` is the 22nd parameter of ``Connection``, ``connect_timeout`` the 8th of
+#: ``Server``.
+LDAP3_CONNECTIONS = frozenset({"ldap3.Connection", "ldap3.core.connection.Connection"})
+LDAP3_SERVERS = frozenset({"ldap3.Server", "ldap3.core.server.Server", "ldap3.ServerPool"})
+LDAP3_RECEIVE_TIMEOUT_INDEX = 21
+LDAP3_CONNECT_TIMEOUT_INDEX = 7
+#: Last segments of every LDAP client :func:`classify_ldap_client` knows.
+LDAP_LAST_NAMES = last_segments(PYTHON_LDAP_CONNECTIONS | LDAP3_CONNECTIONS)
+
+
+def classify_ldap_client(ctx: Context, call: ast.Call) -> HttpCall | None:
+    """``ldap.initialize(uri)`` (python-ldap) or ``ldap3.Connection(server, ...)`` and what is wrong with its
+    timeout: without one, every bind and search on the connection waits as long as the directory keeps silent.
+
+    python-ldap's is bounded by ``set_option(ldap.OPT_NETWORK_TIMEOUT | OPT_TIMEOUT, ...)`` anywhere in the
+    project (on a connection, or globally with ``ldap.set_option``), or by a ``timeout``/``network_timeout``
+    attribute given to this connection; ldap3's by ``receive_timeout=``, by the ``connect_timeout=`` of the
+    server it is built on, or by ``socket.setdefaulttimeout`` (ldap3 opens plain Python sockets)."""
+    name = callee_name(ctx, call)
+    if name in PYTHON_LDAP_CONNECTIONS:
+        label = dotted(call.func) or name
+        if ldap_timeout_option_set(ctx.project) or _ldap_attribute_timeout(ctx, call):
+            return HttpCall(label, "python-ldap", None)
+        return HttpCall(label, "python-ldap", "no timeout")
+    if name not in LDAP3_CONNECTIONS:
+        return None
+    label = dotted(call.func) or name
+    strategy = _keyword(call, "client_strategy")
+    if strategy is not None and "MOCK" in ast.unparse(strategy.value).upper():
+        return None  # ``client_strategy=MOCK_SYNC``: no network
+    timeout = _keyword(call, "receive_timeout")
+    if timeout is not None:
+        return HttpCall(label, "ldap3", "no timeout" if _is_none(timeout.value) else None)
+    if len(call.args) > LDAP3_RECEIVE_TIMEOUT_INDEX or _has_star_kwargs(call) or sets_socket_timeout(ctx.project):
+        return HttpCall(label, "ldap3", None)
+    server = _ldap3_server_call(ctx, call)
+    if server is None and ldap3_servers_timed(ctx.project):
+        return HttpCall(label, "ldap3", None)  # a server built elsewhere, and the project gives its servers one
+    if server is not None and _ldap3_connect_timeout(server):
+        return HttpCall(label, "ldap3", None)
+    return HttpCall(label, "ldap3", "no timeout")
+
+
+@project_fact
+def ldap_timeout_option_set(project: Project) -> bool:
+    """``ldap.set_option(ldap.OPT_NETWORK_TIMEOUT, ...)`` or ``conn.set_option(ldap.OPT_TIMEOUT, ...)`` somewhere:
+    the project bounds its python-ldap connections (often from its configuration)."""
+    return any(
+        site.name.rsplit(".", 1)[-1] == "set_option"
+        and site.node.args
+        and (dotted(site.node.args[0]) or "").rsplit(".", 1)[-1] in LDAP_TIMEOUT_OPTIONS
+        for site in project.calls
+    )
+
+
+@project_fact
+def ldap3_servers_timed(project: Project) -> bool:
+    """Some ``ldap3.Server(...)`` of the project passes ``connect_timeout=`` (or ``**options``)."""
+    return any(site.name in LDAP3_SERVERS and _ldap3_connect_timeout(site.node) for site in project.calls)
+
+
+def _ldap3_connect_timeout(server: ast.Call) -> bool:
+    timeout = _keyword(server, "connect_timeout")
+    if timeout is not None:
+        return not _is_none(timeout.value)
+    return len(server.args) > LDAP3_CONNECT_TIMEOUT_INDEX or _has_star_kwargs(server)
+
+
+def _bound_name(ctx: Context, call: ast.Call) -> str | None:
+    """``conn`` / ``self.conn`` of ``conn = ldap.initialize(...)``."""
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    if isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is call:
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        if len(targets) == 1:
+            return dotted(targets[0])
+    return None
+
+
+def _scopes(ctx: Context, bound: str) -> list[ast.AST]:
+    """Where the connection bound to ``bound`` is configured: the function, or every method of its class when the
+    connection is kept on ``self``."""
+    fn = ctx.function
+    if fn is None:
+        return [ctx.module.tree]
+    if bound.startswith("self.") and fn.class_name:
+        cls = ctx.project.classes.get(fn.qualname.rsplit(".", 1)[0])
+        if cls is not None:
+            return [method.node for method in cls.methods.values()]
+    return [fn.node]
+
+
+def _ldap_attribute_timeout(ctx: Context, call: ast.Call) -> bool:
+    """``conn.timeout = 10`` / ``conn.network_timeout = 5`` for the connection this call builds."""
+    bound = _bound_name(ctx, call)
+    if not bound:
+        return False
+    for scope in _scopes(ctx, bound):
+        for node in ast.walk(scope):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and target.attr in LDAP_TIMEOUT_ATTRIBUTES
+                        and dotted(target.value) == bound
+                    ):
+                        return True
+    return False
+
+
+def _ldap3_server_call(ctx: Context, call: ast.Call) -> ast.Call | None:
+    """The ``Server(...)`` call the connection is built on: inline, or bound to the name (``server = Server(...)``,
+    ``self.server = Server(...)``) in the function or its class."""
+    server = call.args[0] if call.args else (_keyword(call, "server").value if _keyword(call, "server") else None)
+    if server is None:
+        return None
+    if isinstance(server, ast.Call):
+        return server if callee_name(ctx, server) in LDAP3_SERVERS else None
+    bound = dotted(server)
+    if not bound:
+        return None
+    for scope in _scopes(ctx, bound):
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                if any(dotted(target) == bound for target in node.targets):
+                    name = dotted(node.value.func) or ""
+                    if name.rsplit(".", 1)[-1] in last_segments(LDAP3_SERVERS):
+                        return node.value
+    return None
+
+
 #: Flask-Mail (``flask_mail``) opens ``smtplib.SMTP(server, port)`` without a timeout in every version, and has
 #: no setting for one: these methods connect (``send``/``send_message`` inside, ``connect()`` on ``with``).
 FLASK_MAIL_TYPES = frozenset({"flask_mail.Mail", "flask_mail._Mail", "flask_mail._MailMixin"})

@@ -8,10 +8,12 @@ import ast
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts.calls import (
     HTTP_LAST_NAMES,
+    LDAP_LAST_NAMES,
     MAIL_SEND_LAST_NAMES,
     SOCKET_CLIENT_LAST_NAMES,
     branch_no_caller_takes,
     classify_http_call,
+    classify_ldap_client,
     classify_mail_send,
     classify_socket_client,
     client_library,
@@ -32,6 +34,19 @@ MAIL_HINTS = {
     "flask_mail": "Flask-Mail has no timeout setting: call `socket.setdefaulttimeout(...)` at startup, or switch to"
     " Flask-Mailman with `MAIL_TIMEOUT`, and send from a background job.",
     "flask_mailman": "Set `MAIL_TIMEOUT` (seconds) in the app's configuration.",
+}
+
+#: What each LDAP client does about timeouts, for the message, and how to bound its connection.
+LDAP_CLIENTS = {
+    "python-ldap": "python-ldap sets no `OPT_NETWORK_TIMEOUT` or `OPT_TIMEOUT` by default, so every bind and search"
+    " on it waits as long as the directory keeps silent",
+    "ldap3": "ldap3's `receive_timeout` and the server's `connect_timeout` default to none, so every bind and search"
+    " on it waits as long as the directory keeps silent",
+}
+LDAP_HINTS = {
+    "python-ldap": "Set `conn.set_option(ldap.OPT_NETWORK_TIMEOUT, 5)` and `conn.set_option(ldap.OPT_TIMEOUT, 10)`"
+    " (or `ldap.set_option(...)` once at startup), and handle `ldap.TIMEOUT`/`ldap.SERVER_DOWN`.",
+    "ldap3": "Pass `connect_timeout=` to `Server(...)` and `receive_timeout=` to `Connection(...)`.",
 }
 
 
@@ -58,6 +73,13 @@ class HttpCallWithoutTimeout(Rule):
     or a `MAIL_BACKEND` other than SMTP. The mail object may be a module
     instance, `current_app.extensions["mail"]`, or a config entry every
     assignment of which builds the extension (`app.config["mail"] = Mail(app)`).
+    LDAP clients too: python-ldap's `ldap.initialize(uri)` (and
+    `SimpleLDAPObject`/`ReconnectLDAPObject`) when the project sets neither
+    `OPT_NETWORK_TIMEOUT` nor `OPT_TIMEOUT` (`conn.set_option(...)`, or
+    `ldap.set_option(...)` for every connection) nor the connection's
+    `timeout`/`network_timeout` attribute, and ldap3's `Connection(...)`
+    without `receive_timeout=` on a `Server(...)` without `connect_timeout=`
+    (both default to none).
 
     ## Why is this bad?
     requests and urllib have **no default timeout**, and neither have the
@@ -164,9 +186,58 @@ class HttpCallWithoutTimeout(Rule):
             """,
     )
 
-    call_names = HTTP_LAST_NAMES | SOCKET_CLIENT_LAST_NAMES | MAIL_SEND_LAST_NAMES
+    call_names = HTTP_LAST_NAMES | SOCKET_CLIENT_LAST_NAMES | MAIL_SEND_LAST_NAMES | LDAP_LAST_NAMES
 
     VALID = (
+        # LDAP clients bounded from the configuration: a global python-ldap option, an attribute on one connection,
+        # an ldap3 server's connect timeout; and an ldap3 lookup only a command runs.
+        Valid(
+            """
+            import click
+            import ldap
+            from flask import Flask, current_app, request
+            from directory import Directory
+            app = Flask(__name__)
+
+            @app.post("/login")
+            def login():
+                ldap.set_option(ldap.OPT_NETWORK_TIMEOUT, current_app.config["LDAP_TIMEOUT"])
+                conn = ldap.initialize(current_app.config["LDAP_URL"])
+                conn.simple_bind_s(request.form["dn"], request.form["password"])
+                return Directory().groups(request.form["dn"])
+
+            @click.command()
+            def sync_users():
+                from ldap3 import Connection
+                Connection("ldap://directory.example", auto_bind=True).search("dc=example", "(uid=*)")
+            """,
+            files={
+                "directory.py": """
+            from ldap3 import Connection, Server
+
+            class Directory:
+                def __init__(self):
+                    self.server = Server("ldap://directory.example", connect_timeout=5)
+
+                def groups(self, dn):
+                    conn = Connection(self.server, auto_bind=True)
+                    conn.search("dc=example", f"(member={dn})")
+                    return [entry.entry_dn for entry in conn.entries]
+            """
+            },
+        ),
+        Valid("""
+            import ldap
+            from flask import Flask, g
+            app = Flask(__name__)
+
+            @app.before_request
+            def load_groups():
+                conn = ldap.initialize("ldap://directory.example")
+                conn.timeout = 10
+                conn.network_timeout = 5
+                g.groups = conn.search_s("ou=groups,dc=example", ldap.SCOPE_ONELEVEL, "(memberUid=u)")
+            """),
         # Flask-Mailman with `MAIL_TIMEOUT` set passes it to smtplib; a Flask-Mail send only a command reaches.
         Valid("""
             import click
@@ -392,6 +463,30 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # Groups looked up in LDAP on every authenticated request, and an ldap3 bind from the login view.
+        Invalid(
+            """
+            import ldap
+            from flask import Flask, g, request
+            from ldap3 import Connection, Server
+            app = Flask(__name__)
+
+            def query_ldap_groups(uid):
+                client = ldap.initialize(app.config["AUTH_LDAP_SERVER"])  # expect
+                return client.search_s("ou=groups,dc=example", ldap.SCOPE_ONELEVEL, f"(memberUid={uid})")
+
+            @app.before_request
+            def load_user():
+                g.groups = query_ldap_groups(request.environ["REMOTE_USER"])
+
+            @app.post("/login")
+            def login():
+                server = Server(app.config["LDAP_HOST"], use_ssl=True)
+                conn = Connection(server, user=request.form["dn"], password=request.form["password"])  # expect
+                return {"ok": conn.bind()}
+            """,
+            message="opens an LDAP connection without a timeout",
+        ),
         # An OAuth login: requests-oauthlib's session (a `requests.Session`) waits on the provider for ever.
         Invalid(
             """
@@ -906,13 +1001,18 @@ class HttpCallWithoutTimeout(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if ctx.is_test_code():
             return
-        http = classify_http_call(ctx, node) or classify_socket_client(ctx, node) or classify_mail_send(ctx, node)
+        http = (
+            classify_http_call(ctx, node)
+            or classify_socket_client(ctx, node)
+            or classify_mail_send(ctx, node)
+            or classify_ldap_client(ctx, node)
+        )
         if http is None or http.problem is None:
             return
         if role_of(ctx.project, ctx.module) is not FileRole.APPLICATION or ctx.in_cli_only:
             return  # an example, a script or a command: a person runs it and sees it hang
         hot = ctx.in_request or ctx.in_job
-        if not hot and http.library not in ("requests", "httpx", "urllib"):
+        if not hot and http.library not in ("requests", "httpx", "urllib", *LDAP_CLIENTS):
             return  # a mail or socket client no request or job is shown to reach: nothing shows a worker waiting
         if not hot and only_tests_call(ctx):
             return  # the app uses its class or module, but only the test suite calls it
@@ -924,6 +1024,8 @@ class HttpCallWithoutTimeout(Rule):
         where_called = describe_where(ctx, context)
         if http.problem == "timeout=None":
             what = f"`{http.label}(...)` in {where_called} passes `timeout=None`, which disables the timeout"
+        elif http.library in LDAP_CLIENTS:
+            what = f"`{http.label}(...)` in {where_called} opens an LDAP connection without a timeout ({LDAP_CLIENTS[http.library]})"
         elif http.library in MAIL_EXTENSIONS:
             what = (
                 f"`{http.label}(...)` in {where_called} opens an SMTP connection without a timeout"
@@ -943,7 +1045,7 @@ class HttpCallWithoutTimeout(Rule):
             self.finding(
                 ctx.location(node),
                 what + consequence,
-                hint=MAIL_HINTS.get(
+                hint=(MAIL_HINTS | LDAP_HINTS).get(
                     http.library,
                     "Pass `timeout=(connect, read)`, e.g. `timeout=(3.05, 30)`, and handle the Timeout exception.",
                 ),
