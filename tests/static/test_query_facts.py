@@ -119,3 +119,59 @@ def test_a_helper_that_replaces_the_query_gives_another_query_not_a_narrowed_one
     project = _project()
     query, _ = _query(project, "swapped")
     assert query is not None and query.root_node is None  # built in two places, as for two assignments
+
+
+FACADE = {
+    "pkg/__init__.py": "",
+    "pkg/db/__init__.py": "",
+    "pkg/db/api.py": """
+from oslo_db import api as db_api
+
+_BACKEND_MAPPING = {"sqlalchemy": "pkg.db.impl"}
+IMPL = db_api.DBAPI("sqlalchemy", backend_mapping=_BACKEND_MAPPING)
+OTHER = db_api.DBAPI("sqlalchemy", backend_mapping={"sqlalchemy": "elsewhere.api"})
+
+
+def host_get(host_id):
+    \"\"\"Return one host.\"\"\"
+    return IMPL.host_get(host_id)
+
+
+def host_name(host_id):
+    return IMPL.host_get(host_id).name
+
+
+def get_instance():
+    return IMPL
+""",
+    "pkg/db/impl.py": """
+def host_get(host_id):
+    with reader() as session:
+        return _host_get(session, host_id)
+
+
+def _host_get(session, host_id):
+    return session.query(Host).filter_by(id=host_id).first()
+""",
+}
+
+
+def test_a_database_api_facade_forwards_to_the_backend_module_it_names():
+    project = analyse_sources(FACADE, select=[]).project
+    facade = project.functions["pkg.db.api.host_get"]
+    reached = project.resolve_function("IMPL.host_get", facade, facade.module)
+    assert reached is project.functions["pkg.db.impl.host_get"]
+    # through ``get_instance()``, which returns the facade object
+    assert project._forwarded("pkg.db.api.get_instance", "host_get") is reached
+    # a backend module outside the project is not followed
+    assert project._forwarded("pkg.db.api.OTHER", "host_get") is None
+
+
+def test_a_function_that_only_hands_its_parameters_on_forwards():
+    from flask_doctor.static.facts.orm.params import forwards
+
+    project = analyse_sources(FACADE, select=[]).project
+    assert forwards(project, project.functions["pkg.db.api.host_get"])
+    assert forwards(project, project.functions["pkg.db.impl.host_get"])  # inside ``with <session>:``
+    assert not forwards(project, project.functions["pkg.db.api.host_name"])  # reads the result
+    assert not forwards(project, project.functions["pkg.db.impl._host_get"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,8 +18,12 @@ from flask_doctor.static.model.records import (
     ModelInfo,
     ObjectInfo,
 )
-from flask_doctor.static.names import ImportRecord, ImportTable
+from flask_doctor.static.names import ImportRecord, ImportTable, dotted
 from flask_doctor.static.source import SourceModule
+
+#: Calls that build a database API facade forwarding to a backend module named in a string
+#: (``oslo_db.api.DBAPI``, ``DBAPI.from_config``, ``importutils.import_module``).
+_FACADE_TYPE = re.compile(r"(^|\.)(DBAPI(\.from_config)?|import_module|import_object)$")
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.deploy import DeployModel
@@ -182,7 +188,8 @@ class Project:
             if local is not None:
                 return local
         if scope is not None and head in scope.local_types and rest and "." not in rest:
-            return self._method(scope.local_types[head], rest)
+            typed = scope.local_types[head]
+            return self._method(typed, rest) or self._forwarded(typed, rest)
         table = scope.imports if scope is not None else self.module_imports.get(module.name)
         qualified = table.qualify(name) if table is not None else None
         if qualified:
@@ -199,11 +206,79 @@ class Project:
             if obj is not None and obj.type in self.classes:
                 # ``plugins.get(...)`` on an imported project instance
                 return self._method(obj.type, attr)
+            if obj is not None:
+                return self._forwarded(owner, attr)
+            if owner in self.functions:
+                return self._forwarded(owner, attr)  # ``db_api.get_instance().host_get(...)``
         if rest and "." not in rest and (scope is None or head not in scope.local_names):
             owner = f"{module.name}.{head}"
             if owner in self.classes:  # ``Launcher.launch(...)``: a class method of the module's own class
                 return self._method(owner, rest)
+            if owner in self.objects:  # ``IMPL.host_get(...)`` in the facade module itself
+                return self._forwarded(owner, rest)
         return None
+
+    def _forwarded(self, owner: str, attr: str) -> FunctionInfo | None:
+        """``attr`` of a database API facade: what ``IMPL.host_get`` or ``get_instance().get_mapping`` reaches.
+
+        ``IMPL = oslo_db.api.DBAPI(backend, backend_mapping={"sqlalchemy": "pkg.db.sqlalchemy.api"})`` (or
+        ``DBAPI.from_config``, ``importutils.import_module("pkg.db.api")``) forwards every attribute to the
+        project module it names, or to what that module's ``get_backend()`` returns (``return HashMap()``).
+        ``owner`` is the module-level object, or a project function whose every ``return`` gives it.
+        """
+        backend = self._backend_module(owner, 0)
+        if backend is None:
+            return None
+        getter = self.functions.get(f"{backend}.get_backend")
+        if getter is not None:
+            for node in ast.walk(getter.node):
+                if isinstance(node, ast.Return) and isinstance(node.value, ast.Call) and not node.value.args:
+                    cls = self._class_named(dotted(node.value.func) or "", backend)
+                    if cls is not None:
+                        return self._method(cls, attr)
+        return self.functions.get(f"{backend}.{attr}")
+
+    def _class_named(self, name: str, module: str) -> str | None:
+        """The project class ``name`` means in ``module`` (its own, or imported)."""
+        if f"{module}.{name}" in self.classes:
+            return f"{module}.{name}"
+        table = self.module_imports.get(module)
+        qualified = table.qualify(name) if table is not None and name else None
+        if qualified:
+            qualified = self.canonical(qualified)
+        return qualified if qualified in self.classes else None
+
+    def _backend_module(self, owner: str, depth: int) -> str | None:
+        """The project module the facade object ``owner`` forwards to (see :meth:`_forwarded`)."""
+        fn = self.functions.get(owner)
+        if fn is not None:  # ``def get_instance(): return IMPL``
+            if depth > 1:
+                return None
+            returns = [n.value for n in ast.walk(fn.node) if isinstance(n, ast.Return) and n.value is not None]
+            if len(returns) != 1 or not isinstance(returns[0], ast.Name):
+                return None
+            return self._backend_module(f"{fn.module.name}.{returns[0].id}", depth + 1)
+        obj = self.objects.get(owner)
+        if obj is None or not _FACADE_TYPE.search(obj.type):
+            return None
+        named = [
+            n.value
+            for n in ast.walk(obj.call)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in self.modules
+        ]
+        if not named:  # ``backend_mapping=_BACKEND_MAPPING``: the module-level dict it names
+            for name in ast.walk(obj.call):
+                if isinstance(name, ast.Name):
+                    for stmt in obj.module.tree.body:
+                        if isinstance(stmt, ast.Assign) and any(
+                            isinstance(t, ast.Name) and t.id == name.id for t in stmt.targets
+                        ):
+                            named += [
+                                n.value
+                                for n in ast.walk(stmt.value)
+                                if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in self.modules
+                            ]
+        return named[0] if len(set(named)) == 1 else None
 
     def canonical(self, qualified: str) -> str:
         """Follow package re-exports: ``pkg.IssuerPlugin`` -> ``pkg.issuer.IssuerPlugin``.

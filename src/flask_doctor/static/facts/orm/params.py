@@ -104,7 +104,8 @@ def item_queries(project: Project, key: tuple[FunctionInfo, bool]) -> list[Param
                 visit(child, guard | names)
             return
         if isinstance(node, ast.Call):
-            query = is_query_execution(node, helper_ctx)
+            # the query may start at a helper that returns one (``model_query(models.Host, session)``)
+            query = is_query_execution(node, helper_ctx, helpers=True)
             if query is not None and _keyed_by(node, tainted) and not filters_by_list(query):
                 found.append(ParamQuery(node, query, guard))
         for child in all_child_nodes(node):
@@ -130,6 +131,7 @@ def item_query(
     depth: int = 0,
     items: dict[str, ModelInfo] | None = None,
     callee: FunctionInfo | None = None,
+    hops: int = 0,
 ) -> ItemQuery | None:
     """The query ``call`` runs with what it is given: ``export_row(row)`` -> ``lookup(row.owner_id)`` -> query.
 
@@ -144,7 +146,10 @@ def item_query(
     queries = [q for q in item_queries(project, (helper, on_item)) if not passes(call, helper, q.guards)]
     if queries:
         return ItemQuery((helper,), queries[0])
-    if depth >= 1:
+    # a facade function that only hands its arguments on (``return IMPL.host_get(host_id)``) is no level of its
+    # own: the database API layer behind it is followed as if called directly (at most two such hops)
+    hop = forwards(project, helper) and hops < 2
+    if depth >= 1 and not hop:
         return None
     tainted = item_names_in(project, (helper, on_item))
     inner_items = {"self": items[_receiver(call) or ""]} if on_item and items else None
@@ -154,10 +159,45 @@ def item_query(
             continue
         if passes(call, helper, guards.get(id(inner), frozenset())):
             continue  # ``if priority_map is None: priority_map = load(...)``: the caller passed it
-        deeper = item_query(project, helper, inner, depth + 1, inner_items)
+        deeper = item_query(
+            project, helper, inner, depth if hop else depth + 1, inner_items, hops=hops + 1 if hop else hops
+        )
         if deeper is not None:
             return ItemQuery((helper, *deeper.helpers), deeper.found)
     return None
+
+
+@keyed_fact
+def forwards(project: Project, fn: FunctionInfo) -> bool:
+    """``fn`` only calls on with its parameters: ``def host_get(host_id): return IMPL.host_get(host_id)``.
+
+    Its body (after a docstring) is one ``return`` or expression of a call whose arguments are all its own
+    parameters, or a ``with <session>:`` holding only that: the shape of a database API facade and of the
+    session-opening wrapper in front of an ``_host_get(session, host_id)``.
+    """
+    body = list(fn.node.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    while len(body) == 1 and isinstance(body[0], ast.With):
+        body = body[0].body
+    if len(body) != 1 or not isinstance(body[0], (ast.Return, ast.Expr)):
+        return False
+    call = body[0].value
+    if not isinstance(call, ast.Call) or not isinstance(dotted(call.func), str):
+        return False  # ``IMPL.host_get(...)``, ``_host_get(...)``; not ``q.filter_by(...).first()``
+    params = param_names(project, fn) | {
+        item.optional_vars.id
+        for node in ast.walk(fn.node)
+        if isinstance(node, ast.With)
+        for item in node.items
+        if isinstance(item.optional_vars, ast.Name)
+    }
+    given = [*call.args, *(kw.value for kw in call.keywords)]
+    return bool(given) and all(
+        isinstance(a.value if isinstance(a, ast.Starred) else a, ast.Name)
+        and (a.value if isinstance(a, ast.Starred) else a).id in params
+        for a in given
+    )
 
 
 def property_query(project: Project, model: ModelInfo, name: str) -> ItemQuery | None:
@@ -258,6 +298,7 @@ __all__ = [
     "item_names_in",
     "item_queries",
     "item_query",
+    "forwards",
     "optional_params",
     "param_names",
     "param_queries",
