@@ -1063,3 +1063,97 @@ def test_config_a_flask_subclass_writes_on_self_is_the_app_config() -> None:
     keys = {s.key for s in p.config}
     assert "SECRET_KEY" in keys
     assert "TIMEOUT" not in keys
+
+
+WORKERS = {
+    "svc/__init__.py": "",
+    "svc/rpc.py": """
+        import oslo_messaging as messaging
+
+        def get_server(target, endpoints):
+            return messaging.get_rpc_server(TRANSPORT, target, endpoints, executor="threading")
+        """,
+    "svc/manager.py": """
+        import cotyledon
+        import requests
+        from futurist import periodics
+        from oslo_service import periodic_task
+        from svc import rpc
+
+        class Endpoint:
+            def quote(self, ctxt, data):
+                return fetch()
+
+            def _private(self):
+                return fetch()
+
+        class Forwarder:
+            def __init__(self, endpoint):
+                self._endpoint = endpoint
+
+            def __getattr__(self, name):
+                return getattr(self._endpoint, name)
+
+        class Server:
+            def __init__(self):
+                self.endpoint = Endpoint()
+                endpoints = [self.endpoint]
+                self.server = rpc.get_server(None, endpoints)
+                self.other = rpc.get_server(None, endpoints=[Forwarder(self)])
+
+        class Manager(Server):
+            def create_lease(self, ctxt, values):
+                return fetch()
+
+            def start(self):
+                return fetch()
+
+            @periodic_task.periodic_task(spacing=60)
+            def cleanup(self, ctxt):
+                return fetch()
+
+        class Processor(cotyledon.Service):
+            def run(self):
+                return fetch()
+
+        def init():
+            def sync():
+                return fetch()
+
+            return periodics.periodic(spacing=10)(sync)
+
+        def fetch():
+            return requests.get("https://example.org/rates")
+
+        def unwired():
+            return fetch()
+        """,
+    "svc/consumers.py": """
+        from kombu.mixins import ConsumerMixin
+
+        class Worker(ConsumerMixin):
+            def get_consumers(self, Consumer, channel):
+                return [Consumer(queues=[], callbacks=[self.on_task])]
+
+            def on_task(self, body, message):
+                return body
+
+            def on_other(self, body, message):
+                return body
+        """,
+}
+
+
+def test_workers_a_messaging_or_scheduling_library_runs_are_job_roots() -> None:
+    p = project(WORKERS)
+    assert "rpc_endpoint" in p.functions["svc.manager.Endpoint.quote"].roles
+    assert "rpc_endpoint" in p.functions["svc.manager.Manager.create_lease"].roles  # behind a forwarding endpoint
+    assert not p.functions["svc.manager.Endpoint._private"].roles
+    assert not p.functions["svc.manager.Manager.start"].roles  # a service's lifecycle, not a message
+    assert "periodic_task" in p.functions["svc.manager.Manager.cleanup"].roles
+    assert "periodic_task" in p.functions["svc.manager.init.sync"].roles
+    assert "service" in p.functions["svc.manager.Processor.run"].roles
+    assert "consumer" in p.functions["svc.consumers.Worker.on_task"].roles
+    assert not p.functions["svc.consumers.Worker.on_other"].roles
+    assert JOB in p.functions["svc.manager.fetch"].contexts
+    assert not p.functions["svc.manager.unwired"].contexts

@@ -450,3 +450,39 @@ def test_mail_sent_under_an_opt_in_sender_setting_is_a_note_and_a_task_a_view_ca
     assert "`welcome` (request path: view `notify_view` → `welcome`)" in default[1].message
     chosen = _check("FD402", {"app.py": source.format(settings='app.config["EMAIL_SENDER"] = "smtp"')})
     assert [f.severity for f in chosen] == [Severity.WARNING, Severity.WARNING]
+
+
+def test_rpc_endpoint_of_a_service_is_a_job_path() -> None:
+    sources = {
+        "manager.py": """
+        import oslo_messaging
+        import requests
+
+        class Manager:
+            def create_lease(self, ctxt, values):
+                return check(values)
+
+        def check(values):
+            return requests.post("https://enforcer.example/check", json=values)
+
+        def serve(transport, target):
+            return oslo_messaging.get_rpc_server(transport, target, [Manager()])
+        """
+    }
+    (http,) = _check("FD402", sources)
+    assert http.severity is Severity.WARNING
+    assert "job path: RPC endpoint `Manager.create_lease` → `check`" in http.message
+
+
+def test_a_method_named_like_an_endpoint_is_no_job_root_unless_registered() -> None:
+    sources = {
+        "manager.py": """
+        import requests
+
+        class Manager:
+            def create_lease(self, ctxt, values):
+                return requests.post("https://enforcer.example/check", json=values)
+        """
+    }
+    (http,) = _check("FD402", sources)
+    assert http.severity is Severity.NOTE

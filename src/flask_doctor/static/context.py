@@ -16,6 +16,7 @@ from flask_doctor.findings import Evidence, Finding, Location
 from flask_doctor.static.facts.apps import imported_in_function
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
+from flask_doctor.static.model.workers import WORKER_ROLES
 from flask_doctor.static.names import ImportTable, dotted
 
 #: Contexts in which code runs outside the test suite.
@@ -261,6 +262,9 @@ def describe_context(ctx: Context, about: str | None = None) -> str:
         return f"error handler `{fn.display}`"
     if "callback" in fn.roles:
         return f"request callback `{fn.display}`"
+    for role, label in WORKER_ROLES.items():
+        if role in fn.roles:
+            return f"{label} `{fn.display}`"
     for context, label in sorted(((REQUEST, "request"), (JOB, "task")), key=lambda pair: pair[0] != about):
         if context in fn.contexts:
             return f"`{fn.display}` (called from {label} code via `{ctx.root_name(context)}`)"

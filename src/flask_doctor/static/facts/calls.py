@@ -25,6 +25,7 @@ from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.guards import bound_arguments
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
 from flask_doctor.static.model.plugins import own_nodes
+from flask_doctor.static.model.workers import WORKER_ROLES
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import all_child_nodes
 
@@ -675,7 +676,7 @@ def describe_where(ctx: Context, context: str) -> str:
     """``view `pay``` or ```charge`` (request path: `pay` → `charge`)`` for helpers."""
     fn = ctx.function
     base = describe_context(ctx)
-    roots = {"view", "task", "cli", "hook", "error_handler", "socket_handler", "callback"}
+    roots = {"view", "task", "cli", "hook", "error_handler", "socket_handler", "callback", *WORKER_ROLES}
     if context == REQUEST and fn is not None and fn.roles & roots == {"task"}:
         roots = roots - {"task"}  # a task a view also calls directly: name the request path it waits on
     if fn is None or fn.roles & roots:
@@ -685,10 +686,10 @@ def describe_where(ctx: Context, context: str) -> str:
         return base
     label = "request path" if context == REQUEST else "job path"
     root = ctx.project.functions.get(chain[0])
-    roots = ("view", "task", "hook", "error_handler", "socket_handler", "callback")
+    roots = ("view", "task", "hook", "error_handler", "socket_handler", "callback", *WORKER_ROLES)
     kind = next((k for k in roots if root is not None and k in root.roles), "")
     names = [ctx.project.display(q) for q in chain]
-    label_of = {"callback": "request callback"}
+    label_of = {"callback": "request callback", **WORKER_ROLES}
     first = f"{label_of.get(kind, kind.replace('_', ' '))} `{names[0]}`" if kind else f"`{names[0]}`"
     return f"`{fn.display}` ({label}: {' → '.join([first, *(f'`{n}`' for n in names[1:])])})"
 

@@ -35,6 +35,7 @@ from flask_doctor.static.model.records import (
     PendingRole,
     RouteInfo,
 )
+from flask_doctor.static.model.workers import mark_worker_roots
 from flask_doctor.static.names import ImportRecord, ImportTable, dotted
 from flask_doctor.static.source import SourceModule
 from flask_doctor.static.syntax import child_nodes
@@ -841,6 +842,7 @@ def build_project(
     project.model_complete()
     _apply_pending_roles(project, pending)
     _job_decorators(project)
+    mark_worker_roots(project)
     _form_validators(project)
     collect_config_classes(project, production_names, development_names, testing_names)
     collect_models(project)

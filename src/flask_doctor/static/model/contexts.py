@@ -16,6 +16,7 @@ from flask_doctor.static.model.records import (
     TEST,
     FunctionInfo,
 )
+from flask_doctor.static.model.workers import WORKER_ROLES
 from flask_doctor.static.names import dotted
 
 _ROLE_CONTEXT = {
@@ -28,6 +29,7 @@ _ROLE_CONTEXT = {
     "factory": FACTORY,
     "test": TEST,
     "callback": REQUEST,
+    **dict.fromkeys(WORKER_ROLES, JOB),
 }
 
 
