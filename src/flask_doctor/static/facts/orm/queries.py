@@ -1669,7 +1669,7 @@ def loop_rows(
         return query if query.model is not None else None
     if helpers and isinstance(iterable, ast.Attribute) and isinstance(iterable.value, ast.Name):
         # ``user.liked_posts``: a property of a loaded row whose getter returns a query's rows
-        owner = _row_model(iterable.value, ctx)
+        owner = row_model(iterable.value, ctx)
         getter = model_property(ctx.project, owner, iterable.attr) if owner is not None else None
         if getter is not None and getter is not ctx.function:
             return returned_rows(ctx.project, getter)
@@ -1698,21 +1698,27 @@ def loop_rows(
 _ONE_ROW = frozenset({"first", "one", "one_or_none", "get", "first_or_404", "one_or_404", "get_or_404", "scalar_one"})
 
 
-def _row_model(name: ast.Name, ctx: Context) -> ModelInfo | None:
+def row_model(name: ast.Name, ctx: Context) -> ModelInfo | None:
     """The model of the one row ``name`` holds: ``self`` in a method of a model, or a local assigned a query's
-    single row (``user = User.query.filter_by(...).first()``)."""
+    single row (``user = User.query.filter_by(...).first()``; every assignment, when it has several, one row
+    of the same model: ``post = ...first()`` then, under ``if not post:``, ``post = ...first()`` by alias)."""
     fn = ctx.function
     if fn is None:
         return None
     if name.id == "self":
         return ctx.project.models.get(fn.class_name) if fn.class_name else None
     values = assignments(ctx.project, fn).get(name.id, [])
-    if len(values) != 1:
+    if not values or len(values) > 3:
         return None
-    query = is_query_execution(values[0], ctx) if isinstance(values[0], ast.Call) else None
-    if query is None or query.model is None or not (query.names & _ONE_ROW):
-        return None
-    return query.model
+    found: ModelInfo | None = None
+    for value in values:
+        query = is_query_execution(value, ctx) if isinstance(value, ast.Call) else None
+        if query is None or query.model is None or not (query.names & _ONE_ROW):
+            return None
+        if found is not None and found is not query.model:
+            return None
+        found = query.model
+    return found
 
 
 def _built_elsewhere(loader: ast.expr) -> bool:
@@ -1846,6 +1852,7 @@ __all__ = [
     "query_label",
     "query_of",
     "returned_rows",
+    "row_model",
     "rows_passed_in",
     "run_context",
     "selection",

@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.errors import body_nodes
+from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.models import (
     Relation,
     grows,
     model_for,
+    model_property,
     owner_column,
     parent_model,
     relations,
@@ -41,6 +43,7 @@ from flask_doctor.static.facts.orm.queries import (
     naming_column,
     parent_key,
     per_owner,
+    row_model,
 )
 from flask_doctor.static.facts.roles import is_test_path, role_of_path
 from flask_doctor.static.model import JOB, REQUEST
@@ -478,6 +481,103 @@ def user_collection(iterable: ast.expr, ctx: Context) -> UserCollection | None:
     return UserCollection(*found[0])
 
 
+@dataclass(frozen=True)
+class ParentCollection:
+    """``post.comments``: a collection relationship of one loaded object, its rows loaded in one query."""
+
+    parent: ModelInfo
+    relation: Relation
+    items: ModelInfo
+    #: ``post.comments`` as the code reads it (the loop may walk a local holding it, or a filtered slice).
+    source: ast.expr
+
+
+#: What a loop may walk instead of the collection itself: ``sorted(post.comments)``, ``enumerate(...)``.
+_SAME_ROWS = ("enumerate", "sorted", "list", "tuple", "reversed", "iter")
+#: Steps on a ``lazy="dynamic"`` collection that keep all its rows (``agent.tasks.order_by(...).all()``).
+_ALL_ROWS = frozenset({"all", "order_by", "filter", "filter_by", "options"})
+
+
+def parent_collection(iterable: ast.expr, ctx: Context, depth: int = 0) -> ParentCollection | None:
+    """The collection of one loaded object a loop walks (``for comment in post.comments``), if that is what it is.
+
+    The parent is one row a function loads: a local every assignment gives one query row
+    (``post = Post.query.filter_by(path=p).first()``), not ``self`` in a model's method (the caller holds that
+    object, with no sign of how many children it has). The collection is a one-to-many or many-to-many
+    relationship of its model (a lazy list or a ``lazy="dynamic"`` query run whole: ``agent.tasks``,
+    ``agent.tasks.order_by(...).all()``), or a property returning one (``return self._comments.all()``);
+    through a local holding it, a comprehension keeping some of its items, or a slice of those. The signed-in
+    user's collections are :func:`user_collection`'s.
+    """
+    if depth > 3 or ctx.function is None:
+        return None
+    while isinstance(iterable, ast.Call) and iterable.args and dotted(iterable.func) in _SAME_ROWS:
+        iterable = iterable.args[0]
+    if isinstance(iterable, ast.Subscript) and isinstance(iterable.slice, ast.Slice):
+        return parent_collection(iterable.value, ctx, depth + 1)
+    if isinstance(iterable, ast.ListComp) and len(iterable.generators) == 1:
+        comp = iterable.generators[0]
+        if (
+            isinstance(iterable.elt, ast.Name)
+            and isinstance(comp.target, ast.Name)
+            and iterable.elt.id == comp.target.id
+        ):
+            return parent_collection(comp.iter, ctx, depth + 1)  # ``[p for p in tag.posts if p.is_published]``
+        return None
+    if isinstance(iterable, ast.Name):
+        found: ParentCollection | None = None
+        for value in assignments(ctx.project, ctx.function).get(iterable.id, []):
+            if isinstance(value, ast.Subscript) and dotted(value.value) == iterable.id:
+                continue  # ``posts = posts[start:end]``: a page of the same rows
+            sub = parent_collection(value, ctx, depth + 1)
+            if sub is None or (found is not None and found.items is not sub.items):
+                return None
+            found = found or sub
+        return found
+    steps: list[str] = []
+    while isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute):
+        steps.append(iterable.func.attr)
+        iterable = iterable.func.value
+    if not (isinstance(iterable, ast.Attribute) and isinstance(iterable.value, ast.Name)):
+        return None
+    if steps and (not set(steps) <= _ALL_ROWS or steps[0] != "all"):
+        return None
+    qualified = ctx.qualified(iterable.value) or ""
+    if qualified.endswith(".current_user") or iterable.value.id == "self":
+        return None  # the signed-in user's are :func:`user_collection`'s; ``self``'s object is whatever callers hold
+    parent = row_model(iterable.value, ctx)
+    if parent is None:
+        return None
+    rels = relations(ctx.project, parent)
+    rel = rels.get(iterable.attr)
+    if rel is None and not steps:
+        getter = model_property(ctx.project, parent, iterable.attr)
+        rel = _returned_collection(getter, rels) if getter is not None and getter is not ctx.function else None
+    if rel is None or rel.scalar is not False or not rel.target or (steps and rel.lazy != "dynamic"):
+        return None
+    items = ctx.project.models.get(rel.target.rsplit(".", 1)[-1])
+    if items is None:
+        return None
+    return ParentCollection(parent, rel, items, iterable)
+
+
+def _returned_collection(getter: FunctionInfo, rels: dict[str, Relation]) -> Relation | None:
+    """The collection relationship a property getter returns whole: ``return self._comments.all()``."""
+    returns = [n for n in ast.walk(getter.node) if isinstance(n, ast.Return) and n.value is not None]
+    if len(returns) != 1:
+        return None
+    value = returns[0].value
+    dynamic = isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "all"
+    if dynamic:
+        value = value.func.value  # type: ignore[union-attr]
+    if not (isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.value.id == "self"):
+        return None
+    rel = rels.get(value.attr)
+    if rel is None or (dynamic and rel.lazy != "dynamic"):
+        return None
+    return rel
+
+
 def cached_result(project: Project, fn: FunctionInfo) -> str | None:
     """The decorator that caches what ``fn`` (or the caller it serves) returns: ``@cache.memoize(120)``."""
     for probe in (
@@ -648,6 +748,7 @@ __all__ = [
     "DELETES",
     "deletes_per_item",
     "InsertSite",
+    "ParentCollection",
     "UserCollection",
     "account_table",
     "admin_curated",
@@ -660,6 +761,7 @@ __all__ = [
     "generic_insert",
     "grows_with_use",
     "insert_sites",
+    "parent_collection",
     "user_collection",
     "user_facing",
     "user_facing_insert",

@@ -19,7 +19,7 @@ from flask_doctor.static.facts.orm.loops import (
     stops_at_first_match,
     uses_any,
 )
-from flask_doctor.static.facts.orm.models import relations, uses_sqlalchemy
+from flask_doctor.static.facts.orm.models import grows, relations, uses_sqlalchemy
 from flask_doctor.static.facts.orm.mongo import (
     document_lookup,
     documents_evidence,
@@ -45,9 +45,11 @@ from flask_doctor.static.facts.orm.queries import (
 )
 from flask_doctor.static.facts.orm.usage import (
     DELETES,
+    ParentCollection,
     cached_result,
     deletes_per_item,
     few_rows,
+    parent_collection,
     user_facing_insert,
     writes_rows,
 )
@@ -88,7 +90,10 @@ class QueryInLoop(Rule):
     for name in a.packages: Package.query...`) runs the query per name of
     every row, and takes its evidence from the outer loop; so does a loop
     over a local list built item by item from a query's rows (`ids = []`,
-    `for o in orders: ids.append(o.customer_id)`).
+    `for o in orders: ids.append(o.customer_id)`), or over the collection
+    of one object the function loads (`for c in post.comments:` after
+    `post = Post.query...first()`), whose rows come in one query and grow
+    when the child table grows with use.
 
     The same holds in the template a view renders with a query's rows
     (`render_template("dashboard.html", projects=Project.query.all())`): in
@@ -549,6 +554,45 @@ class QueryInLoop(Rule):
                 return {"titles": titles, "orders": orders}
             """,
         ),
+        # one post's labels: nothing adds labels from a request or job, so the collection stays a handful of rows
+        # (a note, shown with --preview)
+        Valid("""
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Post(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                path = db.Column(db.String)
+                comments = db.relationship("Comment")
+                labels = db.relationship("Label")
+
+            class Comment(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                post_id = db.Column(db.ForeignKey("post.id"))
+                user_id = db.Column(db.ForeignKey("user.id"))
+
+            class Label(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                post_id = db.Column(db.ForeignKey("post.id"))
+                user_id = db.Column(db.ForeignKey("user.id"))
+
+            @app.post("/posts/<int:pid>/comments")
+            def add_comment(pid):
+                db.session.add(Comment(post_id=pid, user_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/posts/<int:pid>/labels")
+            def labels(pid):
+                post = Post.query.filter_by(id=pid).first_or_404()
+                return [User.query.filter(User.id == lab.user_id).first().name for lab in post.labels]
+            """),
     )
     INVALID = (
         # a property of the rows' model that queries (`p.view_count`), a sort key calling a querying method on
@@ -1159,6 +1203,51 @@ class QueryInLoop(Rule):
             """,
             message="once per item of the loop in view `price_basket`",
         ),
+        # one post's comments, loaded in one query: the author of each is then queried one comment at a time
+        Invalid(
+            """
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Post(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                path = db.Column(db.String)
+                comments = db.relationship("Comment")
+                labels = db.relationship("Label")
+
+            class Comment(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                post_id = db.Column(db.ForeignKey("post.id"))
+                user_id = db.Column(db.ForeignKey("user.id"))
+
+            class Label(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                post_id = db.Column(db.ForeignKey("post.id"))
+                user_id = db.Column(db.ForeignKey("user.id"))
+
+            @app.post("/posts/<int:pid>/comments")
+            def add_comment(pid):
+                db.session.add(Comment(post_id=pid, user_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/posts/<path>")
+            def show(path):
+                post = Post.query.filter_by(path=path).first()
+                out = []
+                for comment in post.comments:
+                    author = db.session.query(User).filter(User.id == comment.user_id).first()  # expect
+                    out.append(author.name)
+                return out
+            """,
+            message="runs once per item of the loop",
+        ),
     )
 
     def start(self) -> None:
@@ -1622,6 +1711,11 @@ class QueryInLoop(Rule):
                         row_call.loop.location(row_call.call),
                     )
                 )
+        if rows is None:
+            # ``for comment in post.comments``: one loaded object's collection, its rows loaded in one query
+            held = parent_collection(iterable, ctx)
+            if held is not None:
+                return _collection_evidence(held, iterable, ctx, passed)
         if rows is None or rows.model is None:
             return f"the loop walks `{_short(iterable)}`, not the rows of a query, so N is set by the caller", []
         # one parent's rows count as many when its children grow (a job's tasks, a queue's jobs): a query per
@@ -1809,7 +1903,30 @@ def _row_items(loop: Loop, ctx: Context) -> dict[str, ModelInfo]:
     if var is None:
         return {}
     rows = loop_rows(iterable, ctx, helpers=True)
-    return {var: rows.model} if rows is not None and rows.model is not None else {}
+    if rows is not None and rows.model is not None:
+        return {var: rows.model}
+    held = parent_collection(iterable, ctx)
+    return {var: held.items} if held is not None else {}
+
+
+def _collection_evidence(
+    held: ParentCollection, iterable: ast.expr, ctx: Context, passed: list[Evidence]
+) -> tuple[str | None, list[Evidence]]:
+    """Why a loop over one object's collection (``post.comments``) is few rows (a note), or that it grows."""
+    model = held.items
+    insert = user_facing_insert(ctx.project, model)
+    source = f"`{_short(held.source)}`, the `{model.name}` rows of one `{held.parent.name}`"
+    if insert is None or grows(ctx.project, model) is None:
+        # one parent's rows are many only when the child table grows and code adds to it (as in ``few_rows``)
+        return f"the loop walks {source}, and nothing shows `{model.name}` growing with use: its rows are few", []
+    evidence = [
+        Evidence(f"the loop walks {source} (loaded in one query)", ctx.location(iterable)),
+        Evidence(f"`{held.parent.name}.{held.relation.attr}` declared here", held.relation.location),
+        *passed,
+    ]
+    if insert is not None:
+        evidence.append(Evidence(f"`{insert.function.display}` adds `{model.name}` rows", insert.location))
+    return None, evidence
 
 
 def _filled_from(iterable: ast.expr, ctx: Context) -> tuple[Query | None, list[Evidence], ast.expr] | None:

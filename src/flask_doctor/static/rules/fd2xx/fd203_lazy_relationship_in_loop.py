@@ -26,9 +26,11 @@ from flask_doctor.static.facts.orm.queries import (
 )
 from flask_doctor.static.facts.orm.usage import (
     DELETES,
+    ParentCollection,
     UserCollection,
     drained_by,
     few_rows,
+    parent_collection,
     user_collection,
     user_facing_insert,
     writes_rows,
@@ -64,7 +66,15 @@ class LazyRelationshipInLoop(Rule):
     under an optional flag the call does not pass. A loop over the signed-in
     user's collection (`for r in current_user.watched: r.org.name`) counts
     too: the collection comes in one query, each item's relationship costs
-    one more, and one person's items point to different parents.
+    one more, and one person's items point to different parents. So does
+    a loop over the collection of one object the function loads
+    (`post = Post.query...first()`, then `for c in post.comments:
+    c.author.name`, or `agent.tasks` of a `lazy="dynamic"` relationship run
+    whole) when the child table grows with use: a many-to-one read there
+    is reported only when the rows point to different parents (the
+    authors of a post's comments, the jobs of an agent's tasks), not when
+    it leads back to the loaded object's own model (`task.job` for each of
+    `job.tasks`) or to a reference table.
 
     Templates count too: a view that renders `render_template("posts.html",
     posts=rows)` with the rows of such a query, and a `{% for p in posts %}`
@@ -486,8 +496,155 @@ class LazyRelationshipInLoop(Rule):
             """,
             files={"models.py": _MODELS},
         ),
+        # every task of one job's `tasks` reads that very job (the identity map answers), and each comment's kind
+        # is one of a few rows of a reference table
+        Valid("""
+            from datetime import datetime
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Kind(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Post(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                path = db.Column(db.String)
+                comments = db.relationship("Comment", backref="post")
+
+            class Comment(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                post_id = db.Column(db.ForeignKey("post.id"))
+                user_id = db.Column(db.ForeignKey("user.id"))
+                kind_id = db.Column(db.ForeignKey("kind.id"))
+                author = db.relationship("User")
+                kind = db.relationship("Kind")
+
+            class Agent(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                tasks = db.relationship("Task", backref="agent", lazy="dynamic")
+
+            class Job(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String)
+                tasks = db.relationship("Task", backref="job")
+
+            class Task(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                agent_id = db.Column(db.ForeignKey("agent.id"))
+                job_id = db.Column(db.ForeignKey("job.id"))
+                submitted = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/posts/<int:pid>/comments")
+            def add_comment(pid):
+                db.session.add(Comment(post_id=pid, user_id=1))
+                db.session.add(User(name="x"))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/jobs")
+            def add_job():
+                db.session.add(Job(title="x"))
+                db.session.add(Task(job_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/jobs/<int:jid>/tasks")
+            def job_tasks(jid):
+                job = db.get_or_404(Job, jid)
+                return [{"id": t.id, "job": t.job.title} for t in job.tasks]
+
+            @app.get("/posts/<int:pid>/kinds")
+            def comment_kinds(pid):
+                post = Post.query.filter_by(id=pid).first_or_404()
+                return [c.kind.name for c in post.comments]
+            """),
     )
     INVALID = (
+        # one post's comments, each with its author (different people comment), and one agent's tasks (a
+        # `lazy="dynamic"` collection run whole), each with its job: one query per comment, per task
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Kind(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Post(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                path = db.Column(db.String)
+                comments = db.relationship("Comment", backref="post")
+
+            class Comment(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                post_id = db.Column(db.ForeignKey("post.id"))
+                user_id = db.Column(db.ForeignKey("user.id"))
+                kind_id = db.Column(db.ForeignKey("kind.id"))
+                author = db.relationship("User")
+                kind = db.relationship("Kind")
+
+            class Agent(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                tasks = db.relationship("Task", backref="agent", lazy="dynamic")
+
+            class Job(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String)
+                tasks = db.relationship("Task", backref="job")
+
+            class Task(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                agent_id = db.Column(db.ForeignKey("agent.id"))
+                job_id = db.Column(db.ForeignKey("job.id"))
+                submitted = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/posts/<int:pid>/comments")
+            def add_comment(pid):
+                db.session.add(Comment(post_id=pid, user_id=1))
+                db.session.add(User(name="x"))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/jobs")
+            def add_job():
+                db.session.add(Job(title="x"))
+                db.session.add(Task(job_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/posts/<path>")
+            def show(path):
+                post = Post.query.filter_by(path=path).first()
+                if post is None:
+                    post = Post.query.filter_by(path=path.lower()).first()
+                comments = post.comments
+                return [{"author": c.author.name} for c in comments]  # expect
+
+            @app.get("/agents/<int:aid>/tasks")
+            def agent_tasks(aid):
+                agent = Agent.query.filter_by(id=aid).first()
+                out = []
+                for task in agent.tasks:
+                    out.append({"id": task.id, "job": task.job.title})  # expect
+                return out
+            """,
+            message="(the `Comment` rows of one `Post`, loaded in one query)",
+        ),
         # `post.authors` runs a property whose getter reads an `association_proxy` of the lazy `_authors_assoc`:
         # one query per post of the page, as reading `post._authors_assoc` in the loop would be
         Invalid(
@@ -914,6 +1071,10 @@ class LazyRelationshipInLoop(Rule):
             owned = user_collection(iterable, ctx) if template is None else None
             if owned is not None:
                 self._user_items(var, iterable, body, loop, owned, ctx)
+                return
+            held = parent_collection(iterable, ctx) if template is None else None
+            if held is not None:
+                self._parent_items(var, body, loop, held, ctx)
             return
         if query.model is None:
             return
@@ -1041,6 +1202,84 @@ class LazyRelationshipInLoop(Rule):
                             f"`{owned.account.name}.{owned.relation.attr}` declared here", owned.relation.location
                         ),
                     ],
+                )
+            )
+
+    def _parent_items(self, var: str, body: list, loop: ast.AST, held: ParentCollection, ctx: Context) -> None:
+        """``for comment in post.comments: comment.author.name``: one query per row of one object's collection.
+
+        The collection comes in one query; each row's lazy relationship then costs one more. A many-to-one
+        costs one per *distinct* parent: it is reported when the rows likely point to different ones (the
+        authors of a post's comments, the jobs of an agent's tasks), not when it leads back to the loaded
+        object's own model (every task of ``job.tasks`` reads that job: the identity map answers) nor to a
+        reference table. The rows must grow with use: a growing child table (by name or timestamp) that a request or job adds to.
+        """
+        assert ctx.function is not None
+        if DELETES.search(ctx.function.name):
+            return
+        model = held.items
+        if grows(ctx.project, model) is None or user_facing_insert(ctx.project, model) is None:
+            return  # one object's rows are many only when its children grow and code adds them (as `few_rows`)
+        rels = relations(ctx.project, model)
+        dynamic = {name for name, r in rels.items() if r.lazy == "dynamic"}
+        unloaded = _never_loaded(body, var, dynamic) if dynamic else set()
+        reported: set[str] = set()
+        source = short(held.source, 40)
+        for node, attr, helpers, read in self._reads(body, var, model, ctx):
+            rel = _relation(rels, attr, ctx, model)
+            if rel is None or rel.lazy not in LAZY_PER_ROW or rel.attr in reported or id(node) in unloaded:
+                continue
+            attr = rel.attr
+            if isinstance(node, ast.Attribute) and helpers and rel.scalar is not False:
+                continue  # a property's many-to-one: often read under a condition, and the identity map answers
+            if helpers and any(DELETES.search(h.name) for h in helpers):
+                continue
+            target = ctx.project.models.get(rel.target.rsplit(".", 1)[-1]) if rel.target else None
+            if rel.scalar is not False:
+                if target is None or target is held.parent or target is model:
+                    continue  # back to the loaded object (or a sibling row): the identity map answers
+                if grows(ctx.project, target) is None and user_facing_insert(ctx.project, target) is None:
+                    continue  # a reference table: a few distinct parents, each loaded once
+            less = _rewrites_rows(ctx, body, var, attr, helpers, read)
+            reported.add(attr)
+            place = describe_context(ctx)
+            rows = f"`{source}` (the `{model.name}` rows of one `{held.parent.name}`, loaded in one query)"
+            what = (
+                f"`{var}.{read.attr}` is a lazy relationship of `{model.name}` read for every row of {rows} in {place}"
+            )
+            if helpers:
+                chain = " → ".join(f"`{h.display}`" for h in helpers)
+                what = (
+                    f"`{short(node, 50)}` runs the property {chain} on every row of {rows} in {place}, which reads "
+                    f"`{attr}`, a lazy relationship of `{model.name}`"
+                    if isinstance(node, ast.Attribute)
+                    else f"`{short(node, 50)}` hands every row of {rows} in {place} to {chain}, which reads "
+                    f"`{attr}`, a lazy relationship of `{model.name}`"
+                )
+            if rel.scalar:
+                how = f"a query for each row whose `{attr}` is not loaded yet (the rows point to different ones)"
+            else:
+                how = "a query per row" if rel.lazy == "select" else 'a new query per row (`lazy="dynamic"`)'
+            insert = user_facing_insert(ctx.project, model)
+            ctx.report(
+                self.finding(
+                    ctx.location(node),
+                    f"{what}: {how}" + (f" (a note: {less})" if less else ""),
+                    hint=f"Query the rows with the relationship loaded: `{model.name}.query.with_parent("
+                    f"{short(held.source.value, 20)}, {held.parent.name}.{held.relation.attr})"
+                    f".options(selectinload({model.name}.{attr}))`, or declare `{model.name}.{attr}` with "
+                    f'`lazy="selectin"`.',
+                    evidence=[
+                        Evidence("the loop", ctx.location(loop)),
+                        Evidence(f"`{model.name}.{attr}` declared here", rel.location),
+                        Evidence(f"`{held.parent.name}.{held.relation.attr}` declared here", held.relation.location),
+                        *(
+                            [Evidence(f"`{insert.function.display}` adds `{model.name}` rows", insert.location)]
+                            if insert is not None
+                            else []
+                        ),
+                    ],
+                    severity=Severity.NOTE if less else None,
                 )
             )
 
