@@ -196,6 +196,31 @@ class QueryInLoop(Rule):
     # In the default set for its strong evidence only; its weak evidence (small or caller-set N, hoistable,
     # cached) is reported with --preview (see ``_judge``).
 
+    _COMMENT_MODELS = """
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+
+        class Post(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            path = db.Column(db.String)
+            comments = db.relationship("Comment")
+            labels = db.relationship("Label")
+
+        class Comment(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            post_id = db.Column(db.ForeignKey("post.id"))
+            user_id = db.Column(db.ForeignKey("user.id"))
+
+        class Label(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            post_id = db.Column(db.ForeignKey("post.id"))
+            user_id = db.Column(db.ForeignKey("user.id"))
+        """
+
     VALID = (
         # the template loop calls a filter that only formats, and counts the bills of a fixed list of names
         Valid(
@@ -556,31 +581,11 @@ class QueryInLoop(Rule):
         ),
         # one post's labels: nothing adds labels from a request or job, so the collection stays a handful of rows
         # (a note, shown with --preview)
-        Valid("""
+        Valid(
+            """
             from flask import Flask
-            from flask_sqlalchemy import SQLAlchemy
+            from models import db, Comment, Post, User
             app = Flask(__name__)
-            db = SQLAlchemy(app)
-
-            class User(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                name = db.Column(db.String)
-
-            class Post(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                path = db.Column(db.String)
-                comments = db.relationship("Comment")
-                labels = db.relationship("Label")
-
-            class Comment(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                post_id = db.Column(db.ForeignKey("post.id"))
-                user_id = db.Column(db.ForeignKey("user.id"))
-
-            class Label(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                post_id = db.Column(db.ForeignKey("post.id"))
-                user_id = db.Column(db.ForeignKey("user.id"))
 
             @app.post("/posts/<int:pid>/comments")
             def add_comment(pid):
@@ -592,7 +597,9 @@ class QueryInLoop(Rule):
             def labels(pid):
                 post = Post.query.filter_by(id=pid).first_or_404()
                 return [User.query.filter(User.id == lab.user_id).first().name for lab in post.labels]
-            """),
+            """,
+            files={"models.py": _COMMENT_MODELS},
+        ),
     )
     INVALID = (
         # a property of the rows' model that queries (`p.view_count`), a sort key calling a querying method on
@@ -1207,29 +1214,8 @@ class QueryInLoop(Rule):
         Invalid(
             """
             from flask import Flask
-            from flask_sqlalchemy import SQLAlchemy
+            from models import db, Comment, Post, User
             app = Flask(__name__)
-            db = SQLAlchemy(app)
-
-            class User(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                name = db.Column(db.String)
-
-            class Post(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                path = db.Column(db.String)
-                comments = db.relationship("Comment")
-                labels = db.relationship("Label")
-
-            class Comment(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                post_id = db.Column(db.ForeignKey("post.id"))
-                user_id = db.Column(db.ForeignKey("user.id"))
-
-            class Label(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                post_id = db.Column(db.ForeignKey("post.id"))
-                user_id = db.Column(db.ForeignKey("user.id"))
 
             @app.post("/posts/<int:pid>/comments")
             def add_comment(pid):
@@ -1247,6 +1233,7 @@ class QueryInLoop(Rule):
                 return out
             """,
             message="runs once per item of the loop",
+            files={"models.py": _COMMENT_MODELS},
         ),
     )
 

@@ -206,6 +206,48 @@ class LazyRelationshipInLoop(Rule):
             comments = db.relationship("Comment", lazy="dynamic")
         """
 
+    _COLLECTION_MODELS = """
+        from datetime import datetime
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+
+        class Kind(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+
+        class Post(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            path = db.Column(db.String)
+            comments = db.relationship("Comment", backref="post")
+
+        class Comment(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            post_id = db.Column(db.ForeignKey("post.id"))
+            user_id = db.Column(db.ForeignKey("user.id"))
+            kind_id = db.Column(db.ForeignKey("kind.id"))
+            author = db.relationship("User")
+            kind = db.relationship("Kind")
+
+        class Agent(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            tasks = db.relationship("Task", backref="agent", lazy="dynamic")
+
+        class Job(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            title = db.Column(db.String)
+            tasks = db.relationship("Task", backref="job")
+
+        class Task(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            agent_id = db.Column(db.ForeignKey("agent.id"))
+            job_id = db.Column(db.ForeignKey("job.id"))
+            submitted = db.Column(db.DateTime, default=datetime.utcnow)
+        """
+
     VALID = (
         # the template reads each post's author, loaded with the posts; a template that does not parse is skipped
         Valid(
@@ -498,48 +540,11 @@ class LazyRelationshipInLoop(Rule):
         ),
         # every task of one job's `tasks` reads that very job (the identity map answers), and each comment's kind
         # is one of a few rows of a reference table
-        Valid("""
-            from datetime import datetime
+        Valid(
+            """
             from flask import Flask
-            from flask_sqlalchemy import SQLAlchemy
+            from models import db, Comment, Job, Post, Task, User
             app = Flask(__name__)
-            db = SQLAlchemy(app)
-
-            class User(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                name = db.Column(db.String)
-
-            class Kind(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                name = db.Column(db.String)
-
-            class Post(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                path = db.Column(db.String)
-                comments = db.relationship("Comment", backref="post")
-
-            class Comment(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                post_id = db.Column(db.ForeignKey("post.id"))
-                user_id = db.Column(db.ForeignKey("user.id"))
-                kind_id = db.Column(db.ForeignKey("kind.id"))
-                author = db.relationship("User")
-                kind = db.relationship("Kind")
-
-            class Agent(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                tasks = db.relationship("Task", backref="agent", lazy="dynamic")
-
-            class Job(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                title = db.Column(db.String)
-                tasks = db.relationship("Task", backref="job")
-
-            class Task(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                agent_id = db.Column(db.ForeignKey("agent.id"))
-                job_id = db.Column(db.ForeignKey("job.id"))
-                submitted = db.Column(db.DateTime, default=datetime.utcnow)
 
             @app.post("/posts/<int:pid>/comments")
             def add_comment(pid):
@@ -564,54 +569,18 @@ class LazyRelationshipInLoop(Rule):
             def comment_kinds(pid):
                 post = Post.query.filter_by(id=pid).first_or_404()
                 return [c.kind.name for c in post.comments]
-            """),
+            """,
+            files={"models.py": _COLLECTION_MODELS},
+        ),
     )
     INVALID = (
         # one post's comments, each with its author (different people comment), and one agent's tasks (a
         # `lazy="dynamic"` collection run whole), each with its job: one query per comment, per task
         Invalid(
             """
-            from datetime import datetime
             from flask import Flask
-            from flask_sqlalchemy import SQLAlchemy
+            from models import db, Agent, Comment, Job, Post, Task, User
             app = Flask(__name__)
-            db = SQLAlchemy(app)
-
-            class User(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                name = db.Column(db.String)
-
-            class Kind(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                name = db.Column(db.String)
-
-            class Post(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                path = db.Column(db.String)
-                comments = db.relationship("Comment", backref="post")
-
-            class Comment(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                post_id = db.Column(db.ForeignKey("post.id"))
-                user_id = db.Column(db.ForeignKey("user.id"))
-                kind_id = db.Column(db.ForeignKey("kind.id"))
-                author = db.relationship("User")
-                kind = db.relationship("Kind")
-
-            class Agent(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                tasks = db.relationship("Task", backref="agent", lazy="dynamic")
-
-            class Job(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                title = db.Column(db.String)
-                tasks = db.relationship("Task", backref="job")
-
-            class Task(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                agent_id = db.Column(db.ForeignKey("agent.id"))
-                job_id = db.Column(db.ForeignKey("job.id"))
-                submitted = db.Column(db.DateTime, default=datetime.utcnow)
 
             @app.post("/posts/<int:pid>/comments")
             def add_comment(pid):
@@ -644,6 +613,7 @@ class LazyRelationshipInLoop(Rule):
                 return out
             """,
             message="(the `Comment` rows of one `Post`, loaded in one query)",
+            files={"models.py": _COLLECTION_MODELS},
         ),
         # `post.authors` runs a property whose getter reads an `association_proxy` of the lazy `_authors_assoc`:
         # one query per post of the page, as reading `post._authors_assoc` in the loop would be
