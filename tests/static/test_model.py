@@ -1157,3 +1157,52 @@ def test_workers_a_messaging_or_scheduling_library_runs_are_job_roots() -> None:
     assert not p.functions["svc.consumers.Worker.on_other"].roles
     assert JOB in p.functions["svc.manager.fetch"].contexts
     assert not p.functions["svc.manager.unwired"].contexts
+
+
+APP_ATTRIBUTE = """
+from flask import Flask, current_app
+from werkzeug.local import LocalProxy
+
+class Store:
+    def update(self):
+        pass
+
+class GitStore(Store):
+    def update(self):
+        pass
+
+class Plain:
+    def update(self):
+        pass
+
+class StoreApp(Flask):
+    def __init__(self, store, other):
+        super().__init__(__name__)
+        self.store = store
+        self.other = other
+        {assertion}
+
+current_store = LocalProxy(lambda: current_app.store)
+current_other = LocalProxy(lambda: current_app.other)
+app = StoreApp(GitStore(), Plain())
+
+@app.post("/sync")
+def sync():
+    current_store.update()
+    current_app.store.update()
+    current_other.update()
+    return "ok"
+"""
+
+
+def test_an_app_attribute_the_app_class_asserts_types_its_proxy() -> None:
+    p = project({"app.py": APP_ATTRIBUTE.format(assertion="assert isinstance(self.store, Store)")})
+    assert REQUEST in p.functions["app.GitStore.update"].contexts
+    assert REQUEST in p.functions["app.Store.update"].contexts
+    assert REQUEST not in p.functions["app.Plain.update"].contexts  # `other` is not typed: `update` is generic
+
+
+def test_an_untyped_app_attribute_reaches_no_method_of_a_generic_name() -> None:
+    p = project({"app.py": APP_ATTRIBUTE.format(assertion="pass")})
+    assert not p.functions["app.GitStore.update"].contexts
+    assert not p.functions["app.Plain.update"].contexts

@@ -649,6 +649,58 @@ def classify_mail_send(ctx: Context, call: ast.Call) -> HttpCall | None:
     return HttpCall(label, library, "no timeout")
 
 
+#: Message-broker producers whose ``flush()`` waits for every buffered message to be delivered or to expire.
+#: Without ``timeout`` the wait is bounded only by the client's own expiry: kafka-python expires a batch after
+#: ``request_timeout_ms`` (30 s), confluent-kafka a message after ``message.timeout.ms`` (5 minutes).
+KAFKA_PRODUCERS = frozenset(
+    {
+        "kafka.KafkaProducer",
+        "kafka.producer.KafkaProducer",
+        "confluent_kafka.Producer",
+        "confluent_kafka.SerializingProducer",
+    }
+)
+KAFKA_FLUSH_LAST_NAMES = frozenset({"flush"})
+
+
+def classify_broker_flush(ctx: Context, call: ast.Call) -> HttpCall | None:
+    """``producer.flush()`` of a Kafka producer without ``timeout``: the caller waits until the broker has
+    acknowledged every buffered message, or the client gives them up (``problem="bounded"``: seconds to minutes,
+    not for ever)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in KAFKA_FLUSH_LAST_NAMES:
+        return None
+    name = callee_name(ctx, call)
+    owner = (name or "").rpartition(".")[0]
+    if not name or not ctx.project.is_subtype(owner, KAFKA_PRODUCERS):
+        return None
+    label = dotted(func) or name
+    library = owner.split(".", 1)[0]
+    if call.args or _has_star_kwargs(call):
+        return HttpCall(label, library, None)
+    timeout = _keyword(call, "timeout")
+    if timeout is not None:
+        return HttpCall(label, library, None if not _is_none(timeout.value) else "bounded")
+    return HttpCall(label, library, "bounded")
+
+
+def producer_built_here(ctx: Context, call: ast.Call) -> ast.Call | None:
+    """``producer = KafkaProducer(...)`` in the function that flushes it: a new producer (a new broker
+    connection) on every call; the constructor call, or None."""
+    func = call.func
+    if ctx.function is None or not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+        return None
+    for node in own_nodes(ctx.function.node):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and any(isinstance(t, ast.Name) and t.id == func.value.id for t in node.targets)
+            and ctx.project.is_subtype(_qualified_callee(ctx.project, ctx.function, node.value), KAFKA_PRODUCERS)
+        ):
+            return node.value
+    return None
+
+
 def _opened_by_with(ctx: Context, call: ast.Call) -> bool:
     parent = ctx.ancestors[-1] if ctx.ancestors else None
     return isinstance(parent, ast.withitem) or (

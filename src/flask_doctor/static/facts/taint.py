@@ -37,13 +37,12 @@ from dataclasses import dataclass, field, replace
 
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.model import FunctionInfo, Project
+from flask_doctor.static.model.dispatch import LOCAL_PROXIES
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import walk
 
 #: The request object itself (what ``request`` is imported as).
 REQUEST_NAMES = frozenset({"flask.request", "flask.globals.request", "quart.request"})
-#: Werkzeug's proxy class: ``LocalProxy(get_request)`` stands for whatever ``get_request()`` returns.
-LOCAL_PROXIES = frozenset({"werkzeug.local.LocalProxy", "werkzeug.LocalProxy"})
 
 
 @project_fact

@@ -287,6 +287,10 @@ class DispatchEdges:
 # ------------------------------------------------------------ per function
 #: How many module-level objects :meth:`_object_receiver` follows (``a = lib.A(); b = a.b(); c = b.c()``).
 _MAX_OBJECT_DEPTH = 4
+#: Werkzeug's proxy class: ``LocalProxy(lambda: current_app.repository)`` stands for what the function returns.
+LOCAL_PROXIES = frozenset({"werkzeug.local.LocalProxy", "werkzeug.LocalProxy"})
+#: The application of the current request, as imported.
+CURRENT_APP = frozenset({"flask.current_app", "flask.globals.current_app"})
 _DYNAMIC_PREFIXES = tuple(f"{loader}." for loader in sorted(DYNAMIC_IMPORTS))
 _UNKNOWN = "unknown"
 _EXTERNAL = "external"
@@ -413,6 +417,9 @@ class _FunctionWalker:
             return seen if not rest else self._attribute_of(seen)
         imported = self.fn.imports.qualify(name)
         qualified = imported or f"{self.fn.module.name}.{name}"
+        app_attribute = self._app_attribute(qualified)
+        if app_attribute is not None:
+            return app_attribute
         obj = self.project.objects.get(self.project.canonical(qualified))
         if obj is not None:
             return self._object_receiver(obj)
@@ -500,6 +507,9 @@ class _FunctionWalker:
         library: a method of a library object returns the library's, so ``send`` never reaches a project
         plugin's ``send``.
         """
+        proxied = self._proxied(obj)
+        if proxied is not None:
+            return proxied
         seen = self._typed(obj.type)
         if seen.kind != _UNKNOWN or obj.type in DYNAMIC_IMPORTS or obj.type.startswith(_DYNAMIC_PREFIXES):
             return seen
@@ -512,6 +522,31 @@ class _FunctionWalker:
             if self._object_receiver(inner, depth + 1).kind == _EXTERNAL:
                 return _Receiver(_EXTERNAL)
         return seen
+
+    def _app_attribute(self, qualified: str) -> _Receiver | None:
+        """``current_app.repository``: the object a project subclass of ``Flask`` declares that attribute to be
+        (``app_attribute_types_of``); None when ``qualified`` is no such attribute or the code does not type it."""
+        holder, _, attribute = qualified.rpartition(".")
+        if holder not in CURRENT_APP:
+            return None
+        type_name = self.index.app_attribute_types(self.project).get(attribute)
+        if type_name is None:
+            return None
+        if type_name in self.project.classes:
+            return _Receiver(_KNOWN, {type_name}, subclasses=True)  # declared, so any subclass may be the one
+        return self._typed(type_name)
+
+    def _proxied(self, obj: ObjectInfo) -> _Receiver | None:
+        """``current_repo = LocalProxy(lambda: current_app.repository)``: the proxy stands for what its function
+        returns, here an attribute of the application object; None when the code does not show what that is."""
+        if obj.type not in LOCAL_PROXIES or not obj.call.args or not isinstance(obj.call.args[0], ast.Lambda):
+            return None
+        table = self.project.module_imports.get(obj.module.name)
+        name = dotted(obj.call.args[0].body)
+        if table is None or not name or "." not in name:
+            return None
+        head, _, rest = name.partition(".")
+        return self._app_attribute(f"{table.qualify(head) or head}.{rest}")
 
     def _in_project(self, qualified: str) -> bool:
         return qualified.split(".", 1)[0] in self.index.packages

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.model.project import Project
-from flask_doctor.static.model.records import FunctionInfo
+from flask_doctor.static.model.records import FLASK_TYPES, FunctionInfo
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import assignment_targets, child_nodes, child_plan
 
@@ -80,6 +80,8 @@ class DispatchIndex:
     #: method name -> the one method of that name, when a single project class defines it
     unique_methods: dict[str, list[FunctionInfo]] = field(default_factory=dict)
     attribute_types_of: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: attribute -> type of the application object (``current_app.repository``), once computed
+    app_attribute_types_of: dict[str, str] | None = None
     #: the classes defined at the top of plugin modules: what a class loaded by name may be
     plugin_classes: list[str] = field(default_factory=list)
     #: class qualname -> property name -> its getter (``@property``, ``cached_property``, ``hybrid_property``)
@@ -126,6 +128,12 @@ class DispatchIndex:
         if class_qual not in self.attribute_types_of:
             self.attribute_types_of[class_qual] = attribute_types_of(project, class_qual, self)
         return self.attribute_types_of[class_qual]
+
+    def app_attribute_types(self, project: Project) -> dict[str, str]:
+        """Memoised :func:`app_attribute_types_of`."""
+        if self.app_attribute_types_of is None:
+            self.app_attribute_types_of = app_attribute_types_of(project, self)
+        return self.app_attribute_types_of
 
     def returned_classes(self, project: Project, fn: FunctionInfo) -> set[str]:
         """Project classes ``fn`` returns: ``-> Client`` or ``return Client(...)``."""
@@ -621,6 +629,49 @@ def attribute_types_of(project: Project, class_qual: str, index: DispatchIndex) 
                         if isinstance(target, ast.Attribute) and dotted(target.value) == "self" and callee:
                             found[target.attr] = callee
     return found
+
+
+def asserted_attribute_types(project: Project, class_qual: str) -> dict[str, str]:
+    """``assert isinstance(self.repository, KnowledgeRepository)`` in a method of the class: the code states the
+    attribute's type (an instance of that class or of a subclass), although it was assigned from a parameter."""
+    found: dict[str, str] = {}
+    cls = project.classes.get(class_qual)
+    if cls is None:
+        return found
+    for method in cls.methods.values():
+        for node in ast.walk(method.node):
+            test = node.test if isinstance(node, ast.Assert) else None
+            if not (isinstance(test, ast.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2):
+                continue
+            target, kind = test.args
+            name = dotted(target) or ""
+            if not (name.startswith("self.") and name.count(".") == 1):
+                continue
+            spelled = dotted(kind) or ""
+            imported = method.imports.qualify(spelled)
+            qualified = imported or f"{cls.module.name}.{spelled}"
+            if spelled and (imported or qualified in project.classes):
+                found[name[5:]] = project.canonical(qualified)
+    return found
+
+
+def app_attribute_types_of(project: Project, index: DispatchIndex) -> dict[str, str]:
+    """The attributes a project subclass of ``Flask`` gives the application object, with their types:
+    ``self.repository = repo`` then ``assert isinstance(self.repository, KnowledgeRepository)`` in
+    ``class KnowledgeFlask(Flask)``, or ``self.cache = Cache()``. ``current_app.repository`` (and a
+    ``LocalProxy(lambda: current_app.repository)``) is one of these objects in every request. An attribute that
+    two application classes type differently is left out."""
+    found: dict[str, str] = {}
+    clashes: set[str] = set()
+    for class_qual in project.classes:
+        if class_qual in FLASK_TYPES or not project.is_subtype(class_qual, FLASK_TYPES):
+            continue
+        typed = {**index.attribute_types(project, class_qual), **asserted_attribute_types(project, class_qual)}
+        for attribute, type_name in typed.items():
+            if found.get(attribute, type_name) != type_name:
+                clashes.add(attribute)
+            found[attribute] = type_name
+    return {attribute: type_name for attribute, type_name in found.items() if attribute not in clashes}
 
 
 def _callee(project: Project, module: str, table, call: ast.Call) -> str | None:  # type: ignore[no-untyped-def]

@@ -26,6 +26,7 @@ from flask_doctor.static.facts.calls import (
     quick_command,
     sleep_seconds,
 )
+from flask_doctor.static.facts.gitpython import GIT_NETWORK_NAMES, KILL_AFTER, git_network_call
 from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.facts.taint import request_derived
 from flask_doctor.static.model import REQUEST
@@ -39,7 +40,11 @@ class BlockingCallInRequest(Rule):
     (`subprocess.run/call/check_call/check_output`, `Popen.communicate()`,
     `Popen.wait()`) in code that runs while a request is being served: a
     view, a request hook, an error handler, a Socket.IO handler, or any
-    helper they call, however deep.
+    helper they call, however deep. GitPython's commands that talk to a
+    remote count too (`origin.fetch()`, `repo.remote().pull()`,
+    `repo.git.push()`, `Repo.clone_from(url, path)`, on objects the code
+    shows to be GitPython's): they run `git` as a child process and wait
+    for it with no limit unless given `kill_after_timeout=`.
 
     ## Why is this bad?
     A sync gunicorn/uWSGI worker serves one request per thread. While it
@@ -127,7 +132,7 @@ class BlockingCallInRequest(Rule):
     catalog = ("S17",)
     summary = "`time.sleep` or a subprocess wait without timeout in request code holds a worker."
 
-    call_names = last_segments(SLEEP) | SUBPROCESS_WAIT_NAMES
+    call_names = last_segments(SLEEP) | SUBPROCESS_WAIT_NAMES | GIT_NETWORK_NAMES
 
     VALID = (
         # Back-off between database reconnection attempts, only after a connection failed.
@@ -363,8 +368,75 @@ class BlockingCallInRequest(Rule):
             """,
             },
         ),
+        # GitPython: a fetch bounded by `kill_after_timeout=`, a local index update, and a project class's own
+        # `fetch` (no GitPython object): nothing waits on a remote for ever.
+        Valid("""
+            import git
+            from flask import Flask
+            app = Flask(__name__)
+            repo = git.Repo("/srv/docs")
+
+            class Feed:
+                def fetch(self):
+                    return []
+
+            @app.post("/sync")
+            def sync():
+                repo.remote("origin").fetch(kill_after_timeout=30)
+                repo.index.add(["README.md"])
+                return {"items": Feed().fetch()}
+            """),
     )
     INVALID = (
+        # The request's repository is the app's `repository`, declared a `Repository` (the proxy stands for it):
+        # `update()` runs the git override, which fetches and pulls from the remote with no limit.
+        Invalid(
+            """
+            import git
+            from flask import Flask, current_app
+            from werkzeug.local import LocalProxy
+
+            class Repository:
+                def update(self):
+                    pass
+
+            class GitRepository(Repository):
+                def __init__(self, path):
+                    self.path = path
+
+                @property
+                def git(self):
+                    if not hasattr(self, "_git"):
+                        self._git = git.Repo(self.path)
+                    return self._git
+
+                @property
+                def origin(self):
+                    if "origin" in self.git.remotes:
+                        return self.git.remote("origin")
+                    return None
+
+                def update(self):
+                    self.origin.fetch()  # expect
+                    self.git.git.pull("origin", "main")  # expect
+
+            class DocsApp(Flask):
+                def __init__(self, repo):
+                    super().__init__(__name__)
+                    self.repository = repo
+                    assert isinstance(self.repository, Repository)
+
+            current_repo = LocalProxy(lambda: current_app.repository)
+            app = DocsApp(GitRepository("/srv/docs"))
+
+            @app.post("/publish")
+            def publish():
+                current_repo.update()
+                return "ok"
+            """,
+            message="`Remote.fetch(...)` without `kill_after_timeout=` in `GitRepository.update` (request path: "
+            "view `publish` → `GitRepository.update`)",
+        ),
         Invalid(
             """
             from time import sleep
@@ -617,6 +689,10 @@ class BlockingCallInRequest(Rule):
         if name in SLEEP:
             self._sleep(node, ctx)
             return
+        git = git_network_call(ctx, node)
+        if git is not None:
+            self._git(node, ctx, git)
+            return
         waited = blocking_subprocess(ctx, node)
         if waited is None or drained_before_wait(ctx, node):
             return  # a wait after reading the child's output to its end returns with it
@@ -634,6 +710,21 @@ class BlockingCallInRequest(Rule):
             doubt,
             list(ctx.chain_evidence(REQUEST)),
             "Pass `timeout=` (and handle subprocess.TimeoutExpired), or run the command in a background job.",
+        )
+
+    def _git(self, node: ast.Call, ctx: Context, name: str) -> None:
+        """A GitPython fetch/pull/push/clone: ``git`` talks to the remote while the request waits."""
+        message = (
+            f"`{name}(...)` without `{KILL_AFTER}=` in {describe_where(ctx, REQUEST)}: GitPython runs `git` "
+            f"against the remote and waits for it, for ever if the remote or the network hangs"
+        )
+        self._report(
+            ctx,
+            node,
+            message,
+            path_doubt(ctx, node, REQUEST),
+            list(ctx.chain_evidence(REQUEST)),
+            f"Sync the repository in a background job, or pass `{KILL_AFTER}=` (seconds) to the command.",
         )
 
     def _sleep(self, node: ast.Call, ctx: Context) -> None:

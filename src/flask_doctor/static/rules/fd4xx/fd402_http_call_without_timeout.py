@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import ast
 
-from flask_doctor.findings import Severity
+from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.calls import (
     HTTP_LAST_NAMES,
+    KAFKA_FLUSH_LAST_NAMES,
     LDAP_LAST_NAMES,
     MAIL_SEND_LAST_NAMES,
     SOCKET_CLIENT_LAST_NAMES,
     branch_no_caller_takes,
+    classify_broker_flush,
     classify_http_call,
     classify_ldap_client,
     classify_mail_send,
@@ -20,11 +22,17 @@ from flask_doctor.static.facts.calls import (
     describe_where,
     only_tests_call,
     path_doubt,
+    producer_built_here,
 )
 from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.model import JOB, REQUEST
 from flask_doctor.static.rules.base import Context, FixExample, Invalid, Rule, Valid
 
+#: How long each Kafka client keeps an undelivered message before giving it up, for the message.
+BROKER_EXPIRY = {
+    "kafka": "kafka-python's `request_timeout_ms`, 30 s by default",
+    "confluent_kafka": "confluent-kafka's `message.timeout.ms`, 5 minutes by default",
+}
 #: What each mail extension does about timeouts, for the message, and how to bound its connection.
 MAIL_EXTENSIONS = {
     "flask_mail": "Flask-Mail passes none to smtplib and has no setting for one",
@@ -80,6 +88,14 @@ class HttpCallWithoutTimeout(Rule):
     `timeout`/`network_timeout` attribute, and ldap3's `Connection(...)`
     without `receive_timeout=` on a `Server(...)` without `connect_timeout=`
     (both default to none).
+
+    A Kafka producer's `flush()` without `timeout` (kafka-python's
+    `KafkaProducer`, confluent-kafka's `Producer`) in request or job code is
+    a note: the call waits until the broker acknowledges every buffered
+    message, bounded only by the client's own expiry (30 s for
+    kafka-python, 5 minutes for confluent-kafka), so a slow or unreachable
+    broker holds the worker that long on every call, not for ever. A flush
+    no request or job reaches, or one with a timeout, is not reported.
 
     ## Why is this bad?
     requests and urllib have **no default timeout**, and neither have the
@@ -186,9 +202,29 @@ class HttpCallWithoutTimeout(Rule):
             """,
     )
 
-    call_names = HTTP_LAST_NAMES | SOCKET_CLIENT_LAST_NAMES | MAIL_SEND_LAST_NAMES | LDAP_LAST_NAMES
+    call_names = (
+        HTTP_LAST_NAMES | SOCKET_CLIENT_LAST_NAMES | MAIL_SEND_LAST_NAMES | LDAP_LAST_NAMES | KAFKA_FLUSH_LAST_NAMES
+    )
 
     VALID = (
+        # A Kafka flush bounded by `timeout=`, and a project buffer's own `flush()`.
+        Valid("""
+            from flask import Flask
+            from kafka import KafkaProducer
+            app = Flask(__name__)
+            producer = KafkaProducer(bootstrap_servers="kafka:9092")
+
+            class Buffer:
+                def flush(self):
+                    return []
+
+            @app.post("/events")
+            def events():
+                producer.send("events", b"created")
+                producer.flush(timeout=5)
+                Buffer().flush()
+                return "ok"
+            """),
         # LDAP clients bounded from the configuration: a global python-ldap option, an attribute on one connection,
         # an ldap3 server's connect timeout; and an ldap3 lookup only a command runs.
         Valid(
@@ -463,6 +499,27 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # A commit hook's helper builds a producer and flushes it without a timeout, from a view: a note.
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+
+            def publish(messages):
+                from kafka import KafkaProducer
+                producer = KafkaProducer(bootstrap_servers="kafka:9092")
+                for message in messages:
+                    producer.send("composes", message)
+                producer.flush()  # expect
+                producer.close()
+
+            @app.post("/composes")
+            def create_compose():
+                publish([b"created"])
+                return "ok"
+            """,
+            message="the producer is built in this function, so every call also connects to the broker first",
+        ),
         # Groups looked up in LDAP on every authenticated request, and an ldap3 bind from the login view.
         Invalid(
             """
@@ -1006,6 +1063,7 @@ class HttpCallWithoutTimeout(Rule):
             or classify_socket_client(ctx, node)
             or classify_mail_send(ctx, node)
             or classify_ldap_client(ctx, node)
+            or classify_broker_flush(ctx, node)
         )
         if http is None or http.problem is None:
             return
@@ -1022,6 +1080,29 @@ class HttpCallWithoutTimeout(Rule):
             return  # the branch runs only without an argument every caller of the app passes
         context, doubt = self._context(ctx, node) if hot else (REQUEST, None)
         where_called = describe_where(ctx, context)
+        if http.problem == "bounded":
+            if not hot or doubt is not None:
+                return  # a bounded wait no request or job surely makes: nothing to say
+            where = "request" if context == REQUEST else "job"
+            evidence = list(ctx.chain_evidence(context))
+            built = producer_built_here(ctx, node)
+            fresh = ""
+            if built is not None:
+                fresh = "; the producer is built in this function, so every call also connects to the broker first"
+                evidence.append(Evidence("a new producer, built on every call", ctx.location(built)))
+            ctx.report(
+                self.finding(
+                    ctx.location(node),
+                    f"`{http.label}(...)` in {where_called} waits, with no `timeout`, until the broker acknowledges "
+                    f"every buffered message{fresh} (note: the client gives messages up after its own expiry, "
+                    f"{BROKER_EXPIRY[http.library]}, so a slow or unreachable broker holds the {where} that long "
+                    f"on every call, not for ever)",
+                    hint="Pass `timeout=` to `flush()`, keep one producer per process, or publish from a job.",
+                    evidence=evidence,
+                    severity=min(self.effective_severity, Severity.NOTE),
+                )
+            )
+            return
         if http.problem == "timeout=None":
             what = f"`{http.label}(...)` in {where_called} passes `timeout=None`, which disables the timeout"
         elif http.library in LDAP_CLIENTS:
