@@ -50,6 +50,47 @@ PRODUCTION_SERVERS = {
     "gunicorn.app.base.BaseApplication": "gunicorn",
     "tornado.wsgi.WSGIContainer": "tornado",
 }
+#: Functions that serve a WSGI app with a server built for development or as a reference, not for production
+#: traffic, with what the server is (for a message).
+REFERENCE_SERVERS = {
+    "wsgiref.simple_server.make_server": "wsgiref's reference server, which handles one request at a time",
+    "werkzeug.serving.run_simple": "Werkzeug's development server",
+    "werkzeug.run_simple": "Werkzeug's development server",
+}
+#: Installed commands named for development (``rundev``, ``app-debug``): their server is the developer's.
+_DEV_COMMAND = re.compile(r"dev|debug|preview|demo", re.IGNORECASE)
+
+
+def development_command(entry: ConsoleScript) -> bool:
+    """The installed command's name says it is for development (``rundev``), not for serving users."""
+    return bool(_DEV_COMMAND.search(entry.name))
+
+
+def parameter_default(fn: FunctionInfo | None, name: str) -> ast.expr | None:
+    """The default of parameter ``name`` of ``fn``: its own (``def serve(host="127.0.0.1")``) or that of the
+    click option that fills it (``@click.option("--host", "-h", default="127.0.0.1")``)."""
+    if fn is None:
+        return None
+    args = fn.node.args
+    positional = args.posonlyargs + args.args
+    for arg, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True):
+        if arg.arg == name:
+            return default
+    for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        if arg.arg == name and kw_default is not None:
+            return kw_default
+    for deco in fn.node.decorator_list:
+        if not (isinstance(deco, ast.Call) and (dotted(deco.func) or "").endswith("option")):
+            continue
+        names = [a.value for a in deco.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        plain = [n for n in names if not n.startswith("-")]
+        longest = max((n for n in names if n.startswith("-")), key=len, default="")
+        option = plain[0] if plain else longest.lstrip("-").replace("-", "_")
+        if option == name:
+            return next((kw.value for kw in deco.keywords if kw.arg == "default"), None)
+    return None
+
+
 #: Compose services with these words in their name are not the web process.
 _NOT_WEB = re.compile(r"worker|celery|beat|scheduler|cron|migrat|queue|rq|test")
 _PRODUCTION_HTTP_SERVERS = ("gunicorn", "uwsgi", "waitress", "hypercorn", "uvicorn")
@@ -273,7 +314,8 @@ def entry_point_of(project: Project, fn: FunctionInfo | None) -> ConsoleScript |
 
 def entry_point_reaching(project: Project, fn: FunctionInfo | None) -> tuple[ConsoleScript, list[str]] | None:
     """The console script whose function runs ``fn``, directly or through the calls it makes (``main()`` ->
-    the subcommand handler it dispatches to -> ``start()``), with that chain of qualified names."""
+    the subcommand handler it dispatches to -> ``start()``) or the closures it defines (a thread's target),
+    with that chain of qualified names."""
     if fn is None:
         return None
     from flask_doctor.static.facts.flows import callers  # noqa: PLC0415 (flows imports the request facts)
@@ -292,7 +334,9 @@ def entry_point_reaching(project: Project, fn: FunctionInfo | None) -> tuple[Con
             entry = entry_point_of(project, current)
             if entry is not None:
                 return entry, chain
-            for _call, caller in calling.get(current.qualname, ()):
+            # a closure runs for the function that defines it (called there or handed out: a thread's target)
+            outer = [current.parent] if current.parent is not None else []
+            for caller in [*(c for _call, c in calling.get(current.qualname, ())), *outer]:
                 if caller.qualname not in seen and not is_test_path(caller.module.path):
                     seen.add(caller.qualname)
                     following.append((caller, [caller.qualname, *chain]))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.roles import is_test_path
-from flask_doctor.static.model import REQUEST
+from flask_doctor.static.model import HTTP_METHOD_NAMES, REQUEST, VIEW_BASES
 from flask_doctor.static.names import ImportTable, dotted
 from flask_doctor.static.syntax import assignment_targets
 
@@ -211,27 +211,61 @@ def immortal_kind(value: ast.expr) -> str | None:
 class SharedSelf:
     """The instance a function's ``self`` names is the one every request shares.
 
-    A route, hook or error handler defined as a closure inside a method
-    (``@self.app.route("/")`` in ``define_routes(self)``) captures that
-    method's ``self``: the instance is built once at set-up and every request
-    to the route runs on it, in the worker's threads at the same time.  The
-    methods the closures call as ``self.m(...)`` (and theirs, and the
-    closures inside them) run on the same instance.
+    Three ways make one instance serve every request, in the worker's
+    threads at the same time:
+
+    * ``closure``: a route, hook or error handler defined as a closure inside
+      a method (``@self.app.route("/")`` in ``define_routes(self)``) captures
+      that method's ``self``, built once at set-up;
+    * ``view``: a bound method registered as a view (``add_url_rule("/",
+      view_func=self.prompt)``, Flask-Admin's ``@expose``): the instance is
+      built once at set-up (not a ``View``/``MethodView``, which Flask builds
+      per request);
+    * ``wsgi``: a WSGI application class (``def __call__(self, environ,
+      start_response)``): the server calls the one instance it was given for
+      every request (PEP 3333).
+
+    The methods those functions call or hand out as callbacks through
+    ``self`` (``self.m(...)``, ``app(environ, self.start_response)``),
+    including subclass overrides, and the closures inside them, run on the
+    same instance.
     """
 
     name: str  # how the function names the instance (``self``)
-    class_qual: str  # the class of the instance the closures capture
-    setup: FunctionInfo  # the method that defines the closures
-    view: FunctionInfo  # the closure request code enters by
+    class_qual: str  # the class of the instance
+    setup: FunctionInfo  # the method that defines the closures (the view or ``__call__`` itself otherwise)
+    view: FunctionInfo  # the function request code enters by
+    how: str = "closure"  # "closure", "view" or "wsgi"
+
+    def reason(self) -> str:
+        """Why one instance serves every request, for a message."""
+        if self.how == "wsgi":
+            return (
+                f"`{self.view.display}` makes it a WSGI application: the server calls the one instance for every "
+                "request"
+            )
+        if self.how == "view":
+            return f"its bound method `{self.view.display}` is registered as a view"
+        return f"its routes are closures over `{self.name}`, defined in `{self.setup.display}`"
+
+    def evidence_text(self) -> str:
+        if self.how == "wsgi":
+            return "the WSGI entry point of the shared instance"
+        if self.how == "view":
+            return f"bound method `{self.view.name}` serves requests"
+        return f"route closure `{self.view.name}` captures `{self.name}`"
 
 
 #: Roles of functions Flask calls for a request.
 _REQUEST_ROLES = frozenset({"view", "hook", "error_handler"})
 
+#: Class-based views built anew for every request (Flask-Classful/Classy make an instance per call).
+_PER_REQUEST_VIEW_BASES = frozenset({"flask_classful.FlaskView", "flask_classy.FlaskView"})
+
 
 @project_fact
 def route_serving_selves(project: Project) -> dict[str, SharedSelf]:
-    """Functions (by qualname) whose ``self`` is an instance request closures capture (:class:`SharedSelf`)."""
+    """Functions (by qualname) whose ``self`` is an instance every request shares (:class:`SharedSelf`)."""
     nested: dict[str, list[FunctionInfo]] = {}
     for fn in project.functions.values():
         if fn.parent is not None:
@@ -239,9 +273,9 @@ def route_serving_selves(project: Project) -> dict[str, SharedSelf]:
     found: dict[str, SharedSelf] = {}
     queue: list[tuple[FunctionInfo, SharedSelf]] = []
     for fn in project.functions.values():
-        if not fn.roles & _REQUEST_ROLES or fn.parent is None or is_test_path(fn.module.path):
+        if is_test_path(fn.module.path):
             continue
-        shared = _captured_self(fn)
+        shared = _seed(project, fn)
         if shared is not None:
             queue.append((fn, shared))
     while queue:
@@ -252,17 +286,64 @@ def route_serving_selves(project: Project) -> dict[str, SharedSelf]:
         for inner in nested.get(fn.qualname, ()):
             if shared.name not in inner.local_names:  # a closure of a reached function sees the same ``self``
                 queue.append((inner, shared))
-        for _name, call in fn.calls:
-            func = call.func
-            if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
-                continue
-            if func.value.id != shared.name:
-                continue
-            method = _method_of(project, shared.class_qual, func.attr)
-            own = _self_name(method) if method is not None else None
-            if method is not None and own is not None:
-                queue.append((method, SharedSelf(own, shared.class_qual, shared.setup, shared.view)))
+        for name in _self_members(fn, shared.name):
+            for method in _methods_of(project, shared.class_qual, name):
+                own = _self_name(method)
+                if own is not None:
+                    # the instance's class, or the subclass whose override runs
+                    defined_in = method.qualname.rsplit(".", 1)[0]
+                    known = defined_in in set(project.lineage(shared.class_qual))
+                    instance_class = shared.class_qual if known else defined_in
+                    queue.append((method, SharedSelf(own, instance_class, shared.setup, shared.view, shared.how)))
     return found
+
+
+def _seed(project: Project, fn: FunctionInfo) -> SharedSelf | None:
+    """The shared instance a request enters ``fn`` on, when ``fn`` is where requests enter one."""
+    if fn.roles & _REQUEST_ROLES and fn.parent is not None:
+        return _captured_self(fn)
+    if fn.parent is not None or not fn.class_name:
+        return None
+    own = _self_name(fn)
+    if own is None:
+        return None
+    class_qual = fn.qualname.rsplit(".", 1)[0]
+    if "view" in fn.roles and fn.name not in HTTP_METHOD_NAMES and not _per_request_view(project, class_qual):
+        return SharedSelf(own, class_qual, fn, fn, "view")
+    if fn.name == "__call__" and _wsgi_method(fn) and _own_class(project, class_qual):
+        return SharedSelf(own, class_qual, fn, fn, "wsgi")
+    return None
+
+
+def _per_request_view(project: Project, class_qual: str) -> bool:
+    """A class-based view Flask (or its extension) builds for every request."""
+    if project.is_subtype(class_qual, VIEW_BASES | _PER_REQUEST_VIEW_BASES):
+        return True
+    return any(base.endswith(("MethodView", "Resource", ".View", "FlaskView")) for base in project.lineage(class_qual))
+
+
+def _wsgi_method(fn: FunctionInfo) -> bool:
+    """``def __call__(self, environ, start_response)``: the WSGI application protocol."""
+    params = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    return params[1:3] == ["environ", "start_response"]
+
+
+def _own_class(project: Project, class_qual: str) -> bool:
+    """Every base of the class is the project's own (or ``object``): not a werkzeug ``Response`` or
+    ``HTTPException``, which also answer ``(environ, start_response)`` but are built for one request."""
+    return all(
+        current in project.classes or current in ("object", "builtins.object")
+        for current in project.lineage(class_qual)
+    )
+
+
+def _self_members(fn: FunctionInfo, name: str) -> set[str]:
+    """Attributes of ``name`` the function calls or hands out (``self.m(...)``, ``callback=self.m``)."""
+    return {
+        node.attr
+        for node in ast.walk(fn.node)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name
+    }
 
 
 def _captured_self(fn: FunctionInfo) -> SharedSelf | None:
@@ -289,12 +370,67 @@ def _self_name(method: FunctionInfo) -> str | None:
     return args[0].arg if args else None
 
 
-def _method_of(project: Project, class_qual: str, name: str) -> FunctionInfo | None:
-    """The method ``name`` an instance of ``class_qual`` runs (its own, or the first base's that defines it)."""
+def _methods_of(project: Project, class_qual: str, name: str) -> list[FunctionInfo]:
+    """The methods ``name`` an instance of ``class_qual`` may run: its own or the first base's that defines it,
+    and the overrides of the project's subclasses (``self.get_user()`` in a base runs the provider's)."""
+    found: list[FunctionInfo] = []
     for current in project.lineage(class_qual):
         cls = project.classes.get(current)
         if cls is not None and name in cls.methods:
-            return cls.methods[name]
+            found.append(cls.methods[name])
+            break
+    for sub in _subclasses(project).get(class_qual, ()):
+        method = project.classes[sub].methods.get(name)
+        if method is not None and method not in found:
+            found.append(method)
+    return found
+
+
+@project_fact
+def _subclasses(project: Project) -> dict[str, list[str]]:
+    """Every project class's project subclasses, direct or not."""
+    below: dict[str, list[str]] = {}
+    for qual in project.classes:
+        for current in project.lineage(qual):
+            if current != qual and current in project.classes:
+                below.setdefault(current, []).append(qual)
+    return below
+
+
+@project_fact
+def shared_attribute_reads(project: Project) -> dict[tuple[str, str], list[Location]]:
+    """Where request code reads ``self.attr`` on an instance every request shares, by (class, attribute).
+
+    A value one request stores there and reads back (``self.filesize = ...``
+    then ``range_for(self.filesize)``) can have been replaced by a concurrent
+    request in between; one nothing reads back is only a record.
+    """
+    reads: dict[tuple[str, str], list[Location]] = {}
+    for qualname, shared in route_serving_selves(project).items():
+        fn = project.functions[qualname]
+        for node in ast.walk(fn.node):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.ctx, ast.Load)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == shared.name
+            ):
+                at = Location(fn.module.path, node.lineno, node.col_offset + 1)
+                reads.setdefault((shared.class_qual, node.attr), []).append(at)
+    return reads
+
+
+def read_back(project: Project, shared: SharedSelf, attr: str, written: ast.stmt, path: str) -> Location | None:
+    """A read of ``self.attr`` by request code of the same instance (its class, a base or a subclass),
+    other than in the statement that writes it."""
+    related = set(project.lineage(shared.class_qual)) | set(_subclasses(project).get(shared.class_qual, ()))
+    end = getattr(written, "end_lineno", None) or written.lineno
+    for (class_qual, name), places in shared_attribute_reads(project).items():
+        if name != attr or class_qual not in related:
+            continue
+        for at in places:
+            if at.path != path or not written.lineno <= at.line <= end:
+                return at
     return None
 
 
@@ -335,6 +471,8 @@ def _is_number(value: ast.expr) -> bool:
 
 __all__ = [
     "SharedSelf",
+    "read_back",
+    "shared_attribute_reads",
     "numeric_attribute",
     "route_serving_selves",
     "filled_once",

@@ -12,6 +12,7 @@ from flask_doctor.static.facts.state import (
     in_request_code,
     module_container_for,
     numeric_attribute,
+    read_back,
     route_serving_selves,
 )
 from flask_doctor.static.facts.taint import request_derived
@@ -37,17 +38,36 @@ class GlobalStateInRequest(Rule):
     closures over `self` (`@self.app.route(...)` inside `define_routes(self)`):
     that instance is built once and every request runs on it.
 
+    On such a shared instance it also finds request code that stores this
+    request's value on `self` and reads it back (`self.filesize =
+    gzip_size if gzip else size`, then `range_for(self.filesize)`): a value
+    from the request, an argument of the call, or one the request picks in
+    an `if`/`else`. Besides route closures, one instance serves every
+    request when a bound method is registered as a view
+    (`add_url_rule("/authorize", view_func=self.authorize)`, including the
+    subclass overrides it calls) and in a WSGI application class
+    (`def __call__(self, environ, start_response)`), with the methods it
+    hands out as callbacks (`app(environ, self.start_response)`).
+
     ## Why is this bad?
     A worker serves many requests at once with threads or greenlets, and a
     deployment runs many workers. A global counter updated with `+=` loses
     updates under concurrency and only counts one process; a global set to
     the current user in `before_request` is read by *another* request
-    running in the same process, which then acts as the wrong user.
+    running in the same process, which then acts as the wrong user. The same
+    holds for a value stored on the shared instance: between this request's
+    write and its read, another request can replace it (one user's OAuth
+    state or token used for another's login, one download's size in
+    another's `Content-Length`).
     Assigning globals at import time, in CLI commands or in
     `if __name__ == "__main__":` blocks is fine and not reported. Neither is
     `self.n += 1` on a per-request object (a `MethodView` builds one per
     request), an update taken under a lock, a list or string `+=`, or
-    counting on greenlets (gevent/eventlet switch only at I/O).
+    counting on greenlets (gevent/eventlet switch only at I/O). Nor is a value
+    stored on the instance that nothing reads back (a record), a constant
+    (`self.busy = True`, a shared flag by design), a lazily built member
+    (`if self._client is None:`), or state on a `View`/`MethodView`/
+    `Resource` instance, which Flask builds per request.
 
     ## Example
     ```python
@@ -196,8 +216,117 @@ class GlobalStateInRequest(Rule):
 
             Chat()
             """),
+        # per-request instances, a constant flag, a lazily built client, and a value nothing reads back
+        Valid("""
+            from flask import Flask, request
+            from flask.views import MethodView
+            app = Flask(__name__)
+
+            class Search(MethodView):
+                def get(self):
+                    self.terms = request.args.get("q", "")
+                    return self.terms
+
+            app.add_url_rule("/search", view_func=Search.as_view("search"))
+
+            class Sharing:
+                def __init__(self, app):
+                    self.app = app
+                    self.busy = False
+                    self._client = None
+                    self.define_routes()
+
+                def define_routes(self):
+                    @self.app.route("/start")
+                    def start():
+                        self.busy = True
+                        if self._client is None:
+                            self._client = make_client(request.host)
+                        self.last_seen = request.remote_addr
+                        return str(self.busy) + self._client.ping()
+
+            Sharing(app)
+            """),
+        # a WSGI middleware that keeps nothing of the request on itself
+        Valid("""
+            from flask import Flask
+
+            class PrefixMiddleware:
+                def __init__(self, app, prefix):
+                    self.app = app
+                    self.prefix = prefix
+
+                def __call__(self, environ, start_response):
+                    environ["SCRIPT_NAME"] = self.prefix
+                    return self.app(environ, start_response)
+
+            app = Flask(__name__)
+            app.wsgi_app = PrefixMiddleware(app.wsgi_app, "/api")
+            """),
     )
     INVALID = (
+        # per-request values on instances every request shares: a WSGI application, a bound-method view,
+        # and route closures
+        Invalid(
+            """
+            from flask import Flask, redirect, request, session
+            from requests_oauthlib import OAuth2Session
+            app = Flask(__name__)
+
+            class VersionSelector:
+                def __init__(self, v1):
+                    self._status = ""
+                    self.v1 = v1
+
+                def _start_response(self, status, headers, exc_info=None):
+                    self._status = status  # expect
+
+                def __call__(self, environ, start_response):
+                    self._status = ""
+                    body = self.v1(environ, self._start_response)
+                    start_response(self._status, [])
+                    return body
+
+            class Provider:
+                def __init__(self, app, name):
+                    self.oauth = OAuth2Session(client_id=name)
+                    app.add_url_rule(f"/login/{name}/authorize", f"{name}_authorize", view_func=self.authorize)
+
+                def authorize(self):
+                    user = self.get_user()
+                    session["user"] = user
+                    return redirect("/")
+
+                def get_user(self):
+                    raise NotImplementedError
+
+            class GitHubProvider(Provider):
+                def get_user(self):
+                    self.oauth.state = request.args.get("state")  # expect
+                    self.oauth.fetch_token("https://github.com/login/oauth/access_token", timeout=5)
+                    return self.oauth.get("https://api.github.com/user", timeout=5).json()["login"]
+
+            GitHubProvider(app, "github")
+
+            class Share:
+                def __init__(self, app):
+                    self.app = app
+                    self.filesize = 0
+                    self.define_routes()
+
+                def define_routes(self):
+                    @self.app.route("/download")
+                    def download():
+                        if "gzip" in request.headers.get("Accept-Encoding", ""):
+                            self.filesize = self.gzip_size  # expect
+                        else:
+                            self.filesize = self.plain_size
+                        return {"Content-Length": self.filesize}
+
+            Share(app)
+            """,
+            message="concurrent request",
+        ),
         # the instance whose closures serve the routes is shared by every request (also in a method they call)
         Invalid(
             """
@@ -324,6 +453,8 @@ class GlobalStateInRequest(Rule):
             name = dotted(target)
             if name and _reads_itself_dotted(name, node.value):
                 self._shared_attribute(node, target, node.value, ctx)
+            else:
+                self._request_state_on_shared(node, target, ctx)
             return
         if not isinstance(target, ast.Subscript):
             return
@@ -357,13 +488,48 @@ class GlobalStateInRequest(Rule):
             self.finding(
                 ctx.location(node),
                 f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} updates `{target.attr}` on the `{cls}` "
-                f"instance every request shares (its routes are closures over `{shared.name}`, defined in "
-                f"`{shared.setup.display}`): two requests on the worker's threads can read the same value before "
-                f"either writes it back, so an update is lost (two requests get the same number)",
+                f"instance every request shares ({shared.reason()}): two requests on the worker's threads can read "
+                "the same value before either writes it back, so an update is lost (two requests get the same number)",
                 hint="Take a `threading.Lock` around the read and the update (or use `itertools.count()`), "
                 "or count in Redis/the database when several processes serve the app.",
                 evidence=[
-                    Evidence(f"route closure `{shared.view.name}` captures `{shared.name}`", shared.view.location),
+                    Evidence(shared.evidence_text(), shared.view.location),
+                    *ctx.chain_evidence(REQUEST),
+                ],
+            )
+        )
+
+    def _request_state_on_shared(self, node: ast.Assign, target: ast.Attribute, ctx: Context) -> None:
+        """``self.filesize = ...`` chosen per request on the instance every request shares, and read back."""
+        fn = ctx.function
+        if fn is None or ctx.is_test_code() or "before_first_request" in fn.roles:
+            return
+        shared = route_serving_selves(ctx.project).get(fn.qualname)
+        if shared is None:
+            return
+        chain = _self_chain(target, shared.name)
+        if chain is None:
+            return
+        why = _per_request_value(ctx, node, shared.name)
+        if why is None or _under_lock(ctx) or _lazily_set(ctx, shared.name, chain[0]) or _written_before(ctx, node):
+            return
+        read = read_back(ctx.project, shared, chain[0], node, fn.module.path)
+        if read is None:
+            return  # nothing reads it back: a record, not state a request relies on
+        cls = shared.class_qual.rsplit(".", 1)[-1]
+        attr = ".".join(chain)
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} stores {why} in `{attr}` on the `{cls}` "
+                f"instance every request shares ({shared.reason()}): a concurrent request on the worker's threads "
+                f"can replace it before this one reads `{chain[0]}` back, so one request acts on another's value",
+                hint="Keep per-request values in locals (pass them as arguments) or on `flask.g`; build per-request "
+                "objects (an OAuth session, a response status) inside the request.",
+                severity=min(self.effective_severity, Severity.NOTE) if _on_greenlets(ctx, shared) else None,
+                evidence=[
+                    Evidence(shared.evidence_text(), shared.view.location),
+                    Evidence(f"`{chain[0]}` read back here", read),
                     *ctx.chain_evidence(REQUEST),
                 ],
             )
@@ -451,6 +617,73 @@ def _under_lock(ctx: Context) -> bool:
                     return True
     fn = ctx.function
     return fn is not None and any(name.rsplit(".", 1)[-1] == "acquire" for name, _call in fn.calls)
+
+
+def _self_chain(target: ast.Attribute, name: str) -> list[str] | None:
+    """``self.a`` -> ``["a"]``, ``self.a.b`` -> ``["a", "b"]``; None for anything else."""
+    chain = [target.attr]
+    value = target.value
+    if isinstance(value, ast.Attribute):
+        chain.insert(0, value.attr)
+        value = value.value
+    return chain if isinstance(value, ast.Name) and value.id == name else None
+
+
+def _constant(value: ast.expr) -> bool:
+    """A literal the same in every request (``""``, ``None``, ``[]``, ``0``)."""
+    if isinstance(value, ast.Constant):
+        return True
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        return not value.elts
+    return isinstance(value, ast.Dict) and not value.keys
+
+
+def _per_request_value(ctx: Context, node: ast.Assign, self_name: str) -> str | None:
+    """What makes the stored value this request's: request data, an argument of this call, or a branch
+    that assigns the same attribute otherwise (``if gzip: self.size = a else: self.size = b``)."""
+    fn = ctx.function
+    if fn is None or _constant(node.value):
+        return None
+    if request_derived(ctx.project, node.value, fn):
+        return "request data"
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {self_name}
+    used = sorted({n.id for n in ast.walk(node.value) if isinstance(n, ast.Name) and n.id in params})
+    if used:
+        return f"this call's `{used[0]}`"
+    target = ast.dump(node.targets[0])
+    for parent in ctx.ancestors:
+        if isinstance(parent, ast.If) and parent.orelse:
+            other = parent.orelse if node in parent.body else parent.body
+            if any(isinstance(s, ast.Assign) and any(ast.dump(t) == target for t in s.targets) for s in other):
+                return "a value the request picks"
+            break
+    return None
+
+
+def _lazily_set(ctx: Context, self_name: str, attr: str) -> bool:
+    """The write is guarded by a test of the attribute itself (``if self._client is None:``): set once."""
+    for parent in ctx.ancestors:
+        if isinstance(parent, (ast.If, ast.While)):
+            for n in ast.walk(parent.test):
+                if isinstance(n, ast.Attribute) and n.attr == attr and dotted(n.value) == self_name:
+                    return True
+                if isinstance(n, ast.Call) and dotted(n.func) == "hasattr":
+                    return True
+    return False
+
+
+def _written_before(ctx: Context, node: ast.Assign) -> bool:
+    """The function already assigns the same attribute earlier (one finding per attribute and function)."""
+    fn = ctx.function
+    assert fn is not None
+    target = ast.dump(node.targets[0])
+    return any(
+        isinstance(s, ast.Assign)
+        and s.lineno < node.lineno
+        and any(ast.dump(t) == target for t in s.targets)
+        and not _constant(s.value)
+        for s in ast.walk(fn.node)
+    )
 
 
 def _reads_entry(name: str, key: ast.expr, value: ast.expr) -> bool:

@@ -7,14 +7,17 @@ import ast
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.devserver import (
     ALL_INTERFACES,
+    REFERENCE_SERVERS,
     ConsoleScript,
     allows_unsafe_werkzeug,
     call_kind,
     call_text,
     debug_flag_branch,
     dev_only_function,
+    development_command,
     entry_point_reaching,
     launcher_script,
+    parameter_default,
     run_options,
     serves_with_production_server,
 )
@@ -43,6 +46,15 @@ class DevelopmentServer(Rule):
     allow_unsafe_werkzeug=True)` without debug is a deliberate choice of the
     single-process Werkzeug server: a note. `app` is resolved to a
     `flask.Flask` instance or an app factory first.
+
+    An installed command that serves with a server built for development or
+    as a reference (`wsgiref.simple_server.make_server`, which handles one
+    request at a time; `werkzeug.serving.run_simple`) is a warning too when
+    nothing in the project names a production server and it listens on
+    every interface (its host, or the default of the parameter or click
+    option that gives it); a note when the address comes from
+    configuration. Bound to localhost, or in a command named for
+    development (`rundev`), it is not reported.
 
     ## Why is this bad?
     `app.run()` starts Werkzeug's development server, which Flask's docs say
@@ -104,7 +116,7 @@ class DevelopmentServer(Rule):
     )
     summary = "app.run() starts Werkzeug's development server where production traffic can reach it."
 
-    call_names = frozenset({"run"})
+    call_names = frozenset({"run", "make_server", "run_simple"})
 
     VALID = (
         Valid("""
@@ -184,6 +196,42 @@ class DevelopmentServer(Rule):
             """,
             files={"shop/__init__.py": ("from flask import Flask\ndef create_app():\n    return Flask(__name__)\n")},
         ),
+        # wsgiref in a development script that no installed command runs, and an installed one bound to localhost
+        Valid(
+            """
+            import click
+            from werkzeug.serving import run_simple
+            from wsgiref.simple_server import make_server
+            from flask import Flask
+            app = Flask(__name__)
+
+            def preview():
+                make_server("127.0.0.1", 8000, app).serve_forever()
+
+            def debug_server():
+                make_server("0.0.0.0", 8000, app).serve_forever()
+
+            @click.command("rundev")
+            @click.option("--host", "-h", default="0.0.0.0")
+            def rundev_command(host):
+                run_simple(host, 5000, app, use_reloader=True, use_debugger=True)
+
+            @click.command("serve")
+            @click.option("--host", "-h", default="127.0.0.1")
+            def serve_command(host):
+                run_simple(host, 5000, app)
+
+            if __name__ == "__main__":
+                debug_server()
+            """,
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='lease', entry_points={'console_scripts': ['lease-preview = app:preview', "
+                    "'rundev = app:rundev_command', 'lease-serve = app:serve_command']})\n"
+                ),
+            },
+        ),
     )
     INVALID = (
         Invalid(
@@ -193,6 +241,51 @@ class DevelopmentServer(Rule):
             app.run(host="0.0.0.0", port=8000)  # expect
             """,
             message="imported",
+        ),
+        # the installed `lease-api` command serves the API with wsgiref's single-threaded reference server
+        Invalid(
+            """
+            import threading
+            from wsgiref.simple_server import make_server
+            from flask import Flask
+            app = Flask(__name__)
+
+            def main():
+                def run_server():
+                    httpd = make_server(CONF.host, CONF.port, app)  # expect
+                    httpd.serve_forever()
+
+                threading.Thread(target=run_server).start()
+            """,
+            message="the address the configuration gives",
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='lease', entry_points={'console_scripts': ['lease-api = app:main']})\n"
+                ),
+            },
+        ),
+        # the installed command's click option listens on every interface by default
+        Invalid(
+            """
+            import click
+            from werkzeug.serving import run_simple
+            from flask import Flask
+            app = Flask(__name__)
+
+            @click.command()
+            @click.option("-h", "--host", default="0.0.0.0")
+            @click.option("-p", "--port", type=int, default=5005)
+            def runssl(host, port):
+                run_simple(host, port, app, ssl_context="adhoc")  # expect
+            """,
+            message="listening on `0.0.0.0`",
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='lease', entry_points={'console_scripts': ['lease-frontend = app:runssl']})\n"
+                ),
+            },
         ),
         # the installed `archive` command's `replay` subcommand serves with the development server on 0.0.0.0
         Invalid(
@@ -318,6 +411,41 @@ class DevelopmentServer(Rule):
             )
         )
 
+    def _reference_server(self, node: ast.Call, ctx: Context) -> None:
+        """``make_server(host, port, app)`` (wsgiref) or ``run_simple(...)`` in the function an installed command
+        runs: a warning when it listens on every interface, a note when the address is configured elsewhere."""
+        server = REFERENCE_SERVERS.get(ctx.qualified(node.func) or "")
+        if server is None or ctx.is_test_code() or ctx.in_main:
+            return
+        reached = entry_point_reaching(ctx.project, ctx.function)
+        if reached is None or development_command(reached[0]) or serves_with_production_server(ctx.project):
+            return  # a development script or command, or the project serves with a production server elsewhere
+        host_arg = next((kw.value for kw in node.keywords if kw.arg in ("host", "hostname")), None)
+        if host_arg is None and node.args:
+            host_arg = node.args[0]
+        if isinstance(host_arg, ast.Name):
+            host_arg = parameter_default(ctx.function, host_arg.id) or host_arg
+        if isinstance(host_arg, ast.Constant):
+            if host_arg.value not in ALL_INTERFACES:
+                return  # bound to localhost: a desktop tool's own server
+            where, severity = f"listening on `{host_arg.value or 'every interface'}`", Severity.WARNING
+        else:
+            where, severity = "on the address the configuration gives", Severity.NOTE
+        entry, chain = reached
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{call_text(node)}` is how the installed `{entry.name}` command serves the app "
+                f"({entry.declared_in}): {server}, {where}, is its only server; it is not built for production "
+                "traffic (no worker management, no timeouts, not hardened)"
+                + ("" if severity is Severity.WARNING else " (a note: whether it faces users depends on that address)"),
+                hint="Serve with a production WSGI server from the same command (waitress.serve(app, host=..., "
+                "port=...) keeps the one-command start), or document gunicorn/uWSGI as the way to run it.",
+                evidence=self._chain_evidence(ctx, entry.name, chain),
+                severity=min(severity, self.effective_severity),
+            )
+        )
+
     @staticmethod
     def _chain_evidence(ctx: Context, name: str, chain: list[str]) -> list[Evidence]:
         if ctx.function is None:
@@ -328,6 +456,7 @@ class DevelopmentServer(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         func = node.func
         if not (isinstance(func, ast.Attribute) and func.attr == "run"):
+            self._reference_server(node, ctx)
             return
         if ctx.is_test_code():
             return
