@@ -49,7 +49,7 @@ TASK_DECORATORS = ("celery.shared_task", "celery.task", "dramatiq.actor", "rq.de
 #: Query methods that return one row (or none): the assigned name is an instance of the queried model.
 _ONE_ROW = frozenset({"first", "first_or_404", "one", "one_or_none", "get", "get_or_404", "one_or_404"})
 #: Query methods after which a row is no longer the entity the query started from.
-_NOT_ROWS = frozenset({"with_entities", "add_columns", "add_entity", "values", "value", "count", "scalar"})
+_NOT_ROWS = frozenset({"with_entities", "add_columns", "add_entity"})
 #: Receivers whose ``get(Model, key)`` returns a ``Model``.
 _SESSION_GETTERS = frozenset({"db.session", "session", "db"})
 
