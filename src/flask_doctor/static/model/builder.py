@@ -48,6 +48,8 @@ TASK_DECORATORS = ("celery.shared_task", "celery.task", "dramatiq.actor", "rq.de
 
 #: Query methods that return one row (or none): the assigned name is an instance of the queried model.
 _ONE_ROW = frozenset({"first", "first_or_404", "one", "one_or_none", "get", "get_or_404", "one_or_404"})
+#: Query methods after which a row is no longer the entity the query started from.
+_NOT_ROWS = frozenset({"with_entities", "add_columns", "add_entity"})
 #: Receivers whose ``get(Model, key)`` returns a ``Model``.
 _SESSION_GETTERS = frozenset({"db.session", "session", "db"})
 
@@ -184,7 +186,8 @@ class _ModuleBuilder(ast.NodeVisitor):
         """The model class of the one row a query returns: ``Forum.query.filter_by(id=i).first_or_404()``.
 
         ``forum = Forum.query.get(i)`` makes ``forum`` a ``Forum``, so ``forum.delete(...)`` reaches
-        ``Forum.delete`` (also ``db.session.get(Forum, i)`` and ``db.get_or_404(Forum, i)``).
+        ``Forum.delete`` (also ``db.session.get(Forum, i)``, ``db.get_or_404(Forum, i)`` and the classic
+        session query of one entity, ``db_session.query(Forum).filter(...).first()``).
         """
         func = call.func
         if not isinstance(func, ast.Attribute) or func.attr not in _ONE_ROW:
@@ -193,13 +196,18 @@ class _ModuleBuilder(ast.NodeVisitor):
             return self._class_named(call.args[0])  # ``db.session.get(Forum, i)``, ``db.get_or_404(Forum, i)``
         node: ast.AST = func.value
         while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in _NOT_ROWS:
+                return None  # ``.with_entities(User.name).first()`` returns a tuple, not a ``User``
+            if node.func.attr == "query" and len(node.args) == 1 and not node.keywords:
+                # ``db_session.query(User).filter(...).first()``: the session's query of one entity
+                return self._class_named(node.args[0])
             node = node.func.value
         if isinstance(node, ast.Attribute) and node.attr == "query":
             return self._class_named(node.value)
         return None
 
     def _class_named(self, node: ast.AST) -> str | None:
-        if not isinstance(node, ast.Name):
+        if not isinstance(node, (ast.Name, ast.Attribute)):
             return None
         qualified = self.resolve(node)
         return qualified if qualified in self.project.classes else None

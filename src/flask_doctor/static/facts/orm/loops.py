@@ -246,6 +246,41 @@ def fill_loops(project: Project, fn: FunctionInfo, name: str) -> list[ast.For | 
     return found
 
 
+def kept_if_in(project: Project, fn: FunctionInfo, fill: ast.For | ast.AsyncFor, name: str) -> ast.expr | None:
+    """What the items ``fill`` adds to ``name`` must already be in, when the loop adds only those.
+
+    ``for i in searched: if i in book_ids: ids.append(i)`` keeps the items of ``searched`` found in
+    ``book_ids``, so ``ids`` holds at most as many items as ``book_ids``, whatever ``searched`` is. Returns
+    what walking ``book_ids`` walks: the iterable of the comprehension ``book_ids`` is built with
+    (``[b.book_id for b in rows]`` gives ``rows``), else ``book_ids`` itself; ``None`` when a write into
+    ``name`` is not under such a test of the loop's item.
+    """
+    items = {n.id for n in ast.walk(fill.target) if isinstance(n, ast.Name)}
+    bounds: list[ast.expr] = []
+    guarded: set[int] = set()
+    for holder in _own_body(fill):
+        test = holder.test if isinstance(holder, ast.If) else None
+        if (
+            isinstance(holder, ast.If)
+            and isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.In)
+            and isinstance(test.left, ast.Name)
+            and test.left.id in items
+        ):
+            bounds.append(test.comparators[0])
+            guarded.update(id(n) for stmt in holder.body for n in ast.walk(stmt))
+    writes = [n for n in _own_body(fill) if _writes_into(n, name)]
+    if not writes or any(id(w) not in guarded for w in writes) or len({ast.dump(b) for b in bounds}) != 1:
+        return None  # some item is added whatever it is, or the tests name different collections
+    bound = bounds[0]
+    if isinstance(bound, ast.Name):
+        values = assignments(project, fn).get(bound.id, [])
+        if len(values) == 1 and isinstance(values[0], (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            return values[0].generators[0].iter
+    return bound
+
+
 def _empty_container(value: ast.expr) -> bool:
     """``[]``, ``{}``, ``set()``, ``list()``: a container the code fills later."""
     if isinstance(value, _CONTAINER_DISPLAYS):
@@ -630,6 +665,7 @@ __all__ = [
     "constant_iterable",
     "enclosing_loop",
     "fill_loops",
+    "kept_if_in",
     "fixed_collection",
     "form_data",
     "item_names",

@@ -13,6 +13,7 @@ from flask_doctor.static.facts.orm.loops import (
     fixed_collection,
     form_data,
     item_names,
+    kept_if_in,
     loop_item,
     loop_names,
     outer_loop,
@@ -90,7 +91,9 @@ class QueryInLoop(Rule):
     for name in a.packages: Package.query...`) runs the query per name of
     every row, and takes its evidence from the outer loop; so does a loop
     over a local list built item by item from a query's rows (`ids = []`,
-    `for o in orders: ids.append(o.customer_id)`), or over the collection
+    `for o in orders: ids.append(o.customer_id)`, or items of other data
+    kept only when found among a query's rows: `if i in shelf_ids:
+    ids.append(i)`), or over the collection
     of one object the function loads (`for c in post.comments:` after
     `post = Post.query...first()`), whose rows come in one query and grow
     when the child table grows with use.
@@ -222,6 +225,75 @@ class QueryInLoop(Rule):
         """
 
     VALID = (
+        # ``.with_entities(User.id).first()`` is a tuple, not a ``User``: ``row.subscriptions`` is no property read
+        Valid(
+            """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Tag(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+            class Subscription(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                user_id = db.Column(db.Integer)
+                tag_id = db.Column(db.Integer)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+                @property
+                def subscriptions(self):
+                    rows = db.session.query(Subscription).filter(Subscription.user_id == self.id).all()
+                    return [db.session.query(Tag).filter(Tag.id == s.tag_id).first() for s in rows]
+
+            class Anonymous:
+                @property
+                def subscriptions(self):
+                    return []
+
+            @app.get("/feed")
+            def feed():
+                row = db.session.query(User).with_entities(User.id).filter(User.id == request.args["uid"]).first()
+                return {"subscriptions": row.subscriptions}
+
+            @app.post("/subscribe")
+            def subscribe():
+                db.session.add(Subscription(user_id=1, tag_id=int(request.form["tag"])))
+                db.session.commit()
+                return "ok"
+            """
+        ),
+        # the ids kept are those NOT among the shelf's rows: as many as the session lists, N set elsewhere
+        Valid(
+            """
+            from flask import Flask, session
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Entry(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                shelf = db.Column(db.Integer)
+                book_id = db.Column(db.Integer)
+
+            @app.post("/shelves/<int:shelf_id>/add-selected")
+            def add_selected(shelf_id):
+                rows = db.session.query(Entry).filter(Entry.shelf == shelf_id).all()
+                book_ids = [r.book_id for r in rows]
+                missing = []
+                for book in session["picked"]:
+                    if book not in book_ids:
+                        missing.append(book)
+                for book in missing:
+                    if Entry.query.filter_by(book_id=book).first() is None:
+                        db.session.add(Entry(shelf=shelf_id, book_id=book))
+                db.session.commit()
+                return "ok"
+            """
+        ),
         # the template loop calls a filter that only formats, and counts the bills of a fixed list of names
         Valid(
             """
@@ -762,6 +834,85 @@ class QueryInLoop(Rule):
                 return [Customer.query.filter_by(id=cid).first().id for cid in ids]  # expect
             """,
             message="per item of the loop",
+        ),
+        # ``db_session.query(User)...first()`` is a ``User``: reading its property runs the getter, whose loop
+        # over the user's subscriptions looks up each one's tag (another class also defines ``subscriptions``)
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Tag(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Subscription(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                user_id = db.Column(db.Integer)
+                tag_id = db.Column(db.Integer)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+                @property
+                def subscriptions(self):
+                    rows = db.session.query(Subscription).filter(Subscription.user_id == self.id).all()
+                    return [db.session.query(Tag).filter(Tag.id == s.tag_id).first().name for s in rows]  # expect
+
+            class Anonymous:
+                @property
+                def subscriptions(self):
+                    return []
+
+            @app.get("/feed")
+            def feed():
+                user = db.session.query(User).filter(User.id == request.args["uid"]).first()
+                return {"subscriptions": user.subscriptions}
+
+            @app.post("/subscribe")
+            def subscribe():
+                db.session.add(Subscription(user_id=1, tag_id=int(request.form["tag"])))
+                db.session.commit()
+                return "ok"
+            """,
+            message="in `User.subscriptions` (called from request code via `feed`)",
+        ),
+        # the ids kept are those of the shelf's rows: as many items as the shelf has books
+        Invalid(
+            """
+            from flask import Flask, session
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Entry(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                shelf = db.Column(db.Integer)
+                book_id = db.Column(db.Integer)
+
+            @app.post("/shelves/<int:shelf_id>/move-selected/<int:target>")
+            def move_selected(shelf_id, target):
+                rows = db.session.query(Entry).filter(Entry.shelf == shelf_id).all()
+                book_ids = [r.book_id for r in rows]
+                chosen = []
+                for book in session["picked"]:
+                    if book in book_ids:
+                        chosen.append(book)
+                for book in chosen:
+                    entry = Entry.query.filter_by(shelf=shelf_id, book_id=book).first()  # expect
+                    entry.shelf = target
+                db.session.commit()
+                return "ok"
+
+            @app.post("/shelves/<int:shelf_id>/add")
+            def add(shelf_id):
+                db.session.add(Entry(shelf=shelf_id, book_id=1))
+                db.session.commit()
+                return "ok"
+            """,
+            message="runs once per item of the loop in view `move_selected`",
         ),
         Invalid(
             """
@@ -1934,6 +2085,16 @@ def _filled_from(iterable: ast.expr, ctx: Context) -> tuple[Query | None, list[E
         sent = _client_sent(fill.iter, ctx)
         if sent is not None:
             return None, [*sent, where], fill.iter
+        # ``for i in searched: if i in book_ids: ids.append(i)``: no more items than ``book_ids`` has rows
+        bound = kept_if_in(ctx.project, ctx.function, fill, name)
+        rows = loop_rows(bound, ctx, helpers=True) if bound is not None else None
+        if bound is not None and rows is not None and rows.model is not None:
+            kept = Evidence(
+                f"`{name}` is filled here with the items of `{_short(fill.iter)}` found in the rows of "
+                f"`{_short(bound)}`",
+                ctx.location(fill),
+            )
+            return rows, [kept], bound
     return None
 
 
