@@ -224,6 +224,7 @@ def _run_check(
         modules.extend(group_modules)
         project, group_modules, too_deep = build_model(
             group_modules,
+            entry_points=deploy.entry_points,
             production_names=settings.production_configs,
             development_names=settings.development_configs,
             testing_names=settings.testing_configs,

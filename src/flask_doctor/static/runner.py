@@ -16,7 +16,7 @@ import re
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,7 +72,7 @@ def deeper_recursion() -> Iterator[None]:
 
 
 def build_model(
-    modules: Sequence[SourceModule], **names: Iterable[str]
+    modules: Sequence[SourceModule], entry_points: Mapping[str, Sequence[str]] | None = None, **names: Iterable[str]
 ) -> tuple[Project, list[SourceModule], list[Finding]]:
     """The project model, leaving out (and reporting as FD002) any module too deep to walk.
 
@@ -83,7 +83,7 @@ def build_model(
     problems: list[Finding] = []
     while True:
         try:
-            return build_project(kept, **names), kept, problems
+            return build_project(kept, entry_points=entry_points, **names), kept, problems
         except ModuleTooDeep as exc:
             kept = [m for m in kept if m is not exc.module]
             problems.append(
@@ -388,10 +388,15 @@ def analyse_sources(
             i -= 1
         name = ".".join(name_parts)
         modules.append(SourceModule(path, name, text, tree, is_package))
+    deploy = deploy if deploy is not None else _deploy_from_sources(sources)
     with deeper_recursion():
-        project, modules, problems = build_model(modules, production_names=production_configs)
+        project, modules, problems = build_model(
+            modules,
+            entry_points=deploy.entry_points if deploy is not None else None,
+            production_names=production_configs,
+        )
     findings.extend(problems)
-    project.deploy = deploy if deploy is not None else _deploy_from_sources(sources)
+    project.deploy = deploy
     project.templates = templates_from_sources(sources)
     codes = set(select) if select is not None else None
     rules = [

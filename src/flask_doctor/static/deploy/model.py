@@ -333,6 +333,9 @@ class DeployModel:
     config_secrets: list[ConfigFileSecret] = field(default_factory=list)
     #: relative paths of the files read, by kind (``dockerfile``, ``compose``...).
     files: dict[str, list[str]] = field(default_factory=dict)
+    #: plugin entry points by namespace (``pyproject.toml``, ``setup.cfg``): qualified names of the objects
+    #: they name (``pkg.plugins.hosts.HostPlugin``), read by ``model.stevedore``.
+    entry_points: dict[str, list[str]] = field(default_factory=dict)
 
     def web_commands(self) -> list[ServerCommand]:
         """Commands that (may) serve HTTP.

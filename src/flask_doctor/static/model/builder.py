@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts.roles import is_test_path
@@ -813,9 +813,11 @@ def build_project(
     production_names: Iterable[str] = (),
     development_names: Iterable[str] = (),
     testing_names: Iterable[str] = (),
+    entry_points: Mapping[str, Sequence[str]] | None = None,
 ) -> Project:
-    """Link every module into one project model."""
+    """Link every module into one project model (``entry_points``: the plugin namespaces the packaging declares)."""
     project = Project()
+    project.entry_points = {namespace: list(targets) for namespace, targets in (entry_points or {}).items()}
     module_list = sorted(modules, key=lambda m: m.path)
     for module in module_list:
         project.modules.setdefault(module.name, module)

@@ -78,6 +78,7 @@ from flask_doctor.static.model.plugins import (
 )
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import FunctionInfo, ObjectInfo
+from flask_doctor.static.model.stevedore import LoadedPlugins
 from flask_doctor.static.names import dotted
 
 #: Methods of builtin containers, strings, bytes and files, and the most common
@@ -218,6 +219,7 @@ class DispatchEdges:
         self._edges: dict[str, list[tuple[FunctionInfo, bool]]] = {}
         self._loader_params: dict[str, frozenset[str] | None] = {}
         self.pins = LoaderPins(project, self.index, self.loader_params)
+        self.loaded = LoadedPlugins(project)
 
     def loader_params(self, fn: FunctionInfo) -> frozenset[str] | None:
         """The parameters of ``fn`` that spell the name of the class it loads and builds; None when ``fn``
@@ -238,7 +240,7 @@ class DispatchEdges:
     def _compute(self, fn: FunctionInfo) -> list[tuple[FunctionInfo, bool]]:
         project, index = self.project, self.index
         found: dict[str, tuple[FunctionInfo, bool]] = {}
-        walker = _FunctionWalker(project, index, fn, self.pins)
+        walker = _FunctionWalker(project, index, fn, self.pins, self.loaded)
         dispatched: list[tuple[ast.Call, FunctionInfo]] = []
         for call in self.sites.get(fn.qualname, ()):
             for callee in walker.call_targets(call):
@@ -249,6 +251,9 @@ class DispatchEdges:
                 found[callee.qualname] = (callee, background)
         for callee in walker.property_reads():
             found.setdefault(callee.qualname, (callee, False))
+        for call in self.sites.get(fn.qualname, ()):
+            for callee in walker.methods_named_by(call):
+                found.setdefault(callee.qualname, (callee, False))
         lifted = self.pins.pins(fn) is not None and self.loader_params(fn) is not None
         for callee in [] if lifted else walker.loaded_by_name():  # a lifted loader's callers choose
             found.setdefault(callee.qualname, (callee, _thread_run(project, callee)))
@@ -316,11 +321,18 @@ class _FunctionWalker:
     """Answers "what does this call or reference reach?" inside one function."""
 
     def __init__(
-        self, project: Project, index: DispatchIndex, fn: FunctionInfo, pins: LoaderPins | None = None
+        self,
+        project: Project,
+        index: DispatchIndex,
+        fn: FunctionInfo,
+        pins: LoaderPins | None = None,
+        loaded: LoadedPlugins | None = None,
     ) -> None:
         self.project = project
         self.index = index
         self.fn = fn
+        #: plugins stevedore managers load (``model.stevedore``); None: not followed
+        self.loaded = loaded if loaded is not None and loaded.enabled else None
         #: who chooses the class a loader builds (``model.pins``); None: every plugin class
         self.pins = pins
         self._registry_locals: dict[str, Members] | None = None
@@ -379,6 +391,10 @@ class _FunctionWalker:
     # ---------------------------------------------------------- receivers
     def receiver(self, node: ast.expr) -> _Receiver:
         """What ``node`` is when a method is called on it."""
+        if self.loaded is not None:
+            plugins = self.loaded.loaded(self.fn, node)
+            if plugins:  # ``self.plugins[kind]``, ``ext.obj``, ``DriverManager(...).driver``
+                return _Receiver("registry", members=plugins)
         if isinstance(node, ast.Call):
             return self._call_result(node)
         if isinstance(node, ast.Subscript):
@@ -489,6 +505,9 @@ class _FunctionWalker:
 
     def _typed(self, type_name: str) -> _Receiver:
         """A receiver built by a call to ``type_name`` (a class, a project function, a library, or raw text)."""
+        held = self._held_classes(type_name)
+        if held:  # ``worker = self.worker_class(...)``
+            return _Receiver(_KNOWN, held)
         if type_name in self.project.classes:
             return _Receiver(_KNOWN, {type_name})
         if type_name in self.project.functions:
@@ -626,9 +645,23 @@ class _FunctionWalker:
         return self.index.registries.get(qualified)
 
     # ---------------------------------------------------------- calls
+    def _held_classes(self, spelled: str) -> set[str]:
+        """The project classes ``self.<attr>`` holds (``self.worker_class = Worker``), when ``spelled`` names one."""
+        head, _, attribute = spelled.partition(".")
+        if head != "self" or not self.owner or not attribute or "." in attribute:
+            return set()
+        return self.index.held_classes(self.project, self.owner).get(attribute, set())
+
     def call_targets(self, call: ast.Call) -> list[FunctionInfo]:
         """What ``call`` reaches beyond the function ``resolve_function`` finds for it."""
         func = call.func
+        held = self._held_classes(dotted(func) or "")
+        if held:  # ``self.worker_class(...)`` builds the class the attribute holds
+            return [f for cls in sorted(held) for f in self.instantiation(cls)]
+        if self.loaded is not None and isinstance(func, (ast.Attribute, ast.Subscript)):
+            plugins = self.loaded.loaded(self.fn, func)
+            if plugins:  # ``ext.plugin()``, ``self.drivers[kind]()``: builds a loaded plugin class
+                return self._members_called(plugins)
         if isinstance(func, ast.Attribute):
             if _is_super(func.value):
                 return self._super_method(func.attr)
@@ -694,6 +727,27 @@ class _FunctionWalker:
             return self.index.plugin_functions.get(name, [])
         found = [self.project.functions.get(f"{module}.{name}") for module in modules]
         return [f for f in found if f is not None]
+
+    def methods_named_by(self, call: ast.Call) -> list[FunctionInfo]:
+        """``getattr(self, "_load_{}".format(kind))``: the methods of ``self``'s class whose names start so.
+
+        The name is computed, but its constant prefix says which family of methods the code picks from
+        (``_load_mappings``, ``_load_thresholds``); at least two characters of it, or nothing is said."""
+        if dotted(call.func) != "getattr" or len(call.args) < 2 or not self.owner:
+            return []
+        if not (isinstance(call.args[0], ast.Name) and call.args[0].id == "self"):
+            return []
+        prefix = _constant_prefix(call.args[1])
+        if prefix is None or len(prefix) < 2:
+            return []
+        classes = [*self.project.lineage(self.owner), *descendants(self.index.subclasses, self.owner)]
+        found: dict[str, FunctionInfo] = {}
+        for qualname in classes:
+            cls = self.project.classes.get(qualname)
+            for name, method in cls.methods.items() if cls is not None else ():
+                if name.startswith(prefix):
+                    found.setdefault(method.qualname, method)
+        return list(found.values())
 
     # ---------------------------------------------------------- properties
     def property_reads(self) -> list[FunctionInfo]:
@@ -1011,6 +1065,29 @@ def _thread_targets(walker: _FunctionWalker, call: ast.Call, text: str | None) -
         return []
     index = 1 if name.endswith(("Timer", "spawn_later")) else 0
     return [call.args[index]] if len(call.args) > index else []
+
+
+def _constant_prefix(node: ast.expr) -> str | None:
+    """The constant start of a computed string: ``f"_load_{x}"``, ``"_load_{}".format(x)``, ``"_load_" + x``."""
+    if isinstance(node, ast.JoinedStr) and node.values:
+        first = node.values[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str) and len(node.values) > 1:
+            return first.value
+        return None
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+        and isinstance(node.func.value, ast.Constant)
+        and isinstance(node.func.value.value, str)
+    ):
+        return node.func.value.value.split("{", 1)[0]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = node.left
+        if isinstance(left, ast.Constant) and isinstance(left.value, str):
+            return left.value
+        return _constant_prefix(left) if isinstance(left, ast.BinOp) else None
+    return None
 
 
 def _is_super(node: ast.expr) -> bool:

@@ -95,6 +95,17 @@ class DispatchIndex:
     #: the last segment of every project class's qualified name (``ClassInfo.name``)
     class_names: frozenset[str] = frozenset()
 
+    #: class qualname -> attribute -> the project classes it holds (memo of :meth:`held_classes`)
+    _held: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+
+    def held_classes(self, project: Project, class_qual: str) -> dict[str, set[str]]:
+        """``self.<attr> = SomeClass`` (the class itself, not an instance) in a method of ``class_qual``, a base
+        or a subclass: ``self.worker_class = Worker`` in a service, ``ReprocessingWorker`` in its subclass."""
+        found = self._held.get(class_qual)
+        if found is None:
+            found = self._held[class_qual] = held_classes_of(project, class_qual, self.subclasses)
+        return found
+
     @property
     def has_registries(self) -> bool:
         return bool(self.registries)
@@ -672,6 +683,28 @@ def app_attribute_types_of(project: Project, index: DispatchIndex) -> dict[str, 
                 clashes.add(attribute)
             found[attribute] = type_name
     return {attribute: type_name for attribute, type_name in found.items() if attribute not in clashes}
+
+
+def held_classes_of(project: Project, class_qual: str, subclasses: dict[str, list[str]]) -> dict[str, set[str]]:
+    """:meth:`DispatchIndex.held_classes`, computed."""
+    found: dict[str, set[str]] = {}
+    related = [*project.lineage(class_qual), *descendants(subclasses, class_qual)]
+    for current in dict.fromkeys(related):
+        cls = project.classes.get(current)
+        if cls is None:
+            continue
+        for method in cls.methods.values():
+            for node in ast.walk(method.node):
+                if not isinstance(node, ast.Assign) or not isinstance(node.value, (ast.Name, ast.Attribute)):
+                    continue
+                held = qualify_in(project, method, node.value)
+                held = project.canonical(held) if held is not None else None
+                if held is None or held not in project.classes:
+                    continue
+                for target in node.targets:
+                    if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
+                        found.setdefault(target.attr, set()).add(held)
+    return found
 
 
 def _callee(project: Project, module: str, table, call: ast.Call) -> str | None:  # type: ignore[no-untyped-def]

@@ -58,6 +58,9 @@ class Project:
     #: (``def get_blueprint(name): return Blueprint(name, ...)``; ``model.builder._helpers_that_build``).
     built_by: dict[str, str] = field(default_factory=dict)
     deploy: DeployModel | None = None
+    #: Plugin entry points the packaging declares, by namespace: the qualified names they point at
+    #: (``DeployModel.entry_points``), for the plugin managers that load them (``model.stevedore``).
+    entry_points: dict[str, list[str]] = field(default_factory=dict)
     #: The text of each Jinja template file of the project (display path -> text), read by the engine
     #: from the template folders next to its modules (``static.facts.templates``); parsed on demand.
     templates: dict[str, str] = field(default_factory=dict)

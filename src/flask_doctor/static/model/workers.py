@@ -7,6 +7,8 @@ Only what the code itself wires counts, never a name alone:
 * **RPC endpoints**: the public methods of the objects passed as ``endpoints`` to
   ``oslo_messaging.get_rpc_server`` (or to a project helper that hands its parameter on to it), and of
   the objects a forwarding endpoint (one whose ``__getattr__`` forwards) is built around;
+  and of the plugins an endpoint's ``__getattr__`` forwards to (``getattr(self.plugins[kind], method)`` over
+  the classes a stevedore manager loaded, ``model.stevedore``);
 * **notification endpoints**: the same for ``oslo_messaging.get_notification_listener``;
 * **services**: ``run`` of a ``cotyledon.Service`` subclass;
 * **message consumers**: the callbacks a ``kombu.mixins.ConsumerMixin`` subclass registers in
@@ -20,6 +22,7 @@ import ast
 
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import ClassInfo, FunctionInfo
+from flask_doctor.static.model.stevedore import LoadedPlugins
 from flask_doctor.static.names import dotted
 
 #: role -> how messages name the root (``job path: periodic task `sync` → ...``).
@@ -61,6 +64,7 @@ def mark_worker_roots(project: Project) -> None:
         if any(_qualified(fn, dotted(_decorator(d)) or "") in PERIODIC_DECORATORS for d in fn.node.decorator_list):
             fn.roles.add("periodic_task")
     wrappers = _endpoint_wrappers(project)
+    plugins: LoadedPlugins | None = None
     for site in project.calls:
         if site.function is None:
             continue
@@ -81,7 +85,10 @@ def mark_worker_roots(project: Project) -> None:
             continue
         role, position = spec
         argument = _argument(site.node, position, "endpoints")
-        for cls in _endpoint_classes(project, site.function, argument):
+        classes = _endpoint_classes(project, site.function, argument)
+        if plugins is None:
+            plugins = LoadedPlugins(project)
+        for cls in classes + _forwarded_plugins(project, plugins, classes):
             for method in _public_methods(project, cls):
                 method.roles.add(role)
     for cls in project.classes.values():
@@ -153,6 +160,26 @@ def _endpoint_classes(project: Project, fn: FunctionInfo, argument: ast.expr | N
                 if inner is not None:
                     found.append(inner)
                     found.extend(_subclasses(project, inner))
+    return found
+
+
+def _forwarded_plugins(project: Project, plugins: LoadedPlugins, endpoints: list[ClassInfo]) -> list[ClassInfo]:
+    """The plugin classes an endpoint's ``__getattr__`` hands calls to.
+
+    ``def __getattr__(self, name): ... return getattr(self.plugins[resource_type], method)``: a client's
+    ``call("physical:host:list_computehosts")`` runs ``list_computehosts`` of a plugin in ``self.plugins``,
+    which a stevedore manager filled (``model.stevedore``)."""
+    found: list[ClassInfo] = []
+    for cls in endpoints:
+        forwarder = _method(project, cls, "__getattr__")
+        if forwarder is None or not plugins.enabled:
+            continue
+        for node in ast.walk(forwarder.node):
+            if isinstance(node, ast.Call) and dotted(node.func) == "getattr" and node.args:
+                members = plugins.loaded(forwarder, node.args[0])
+                for qualname in sorted(members.classes) if members else ():
+                    if project.classes[qualname] not in found:
+                        found.append(project.classes[qualname])
     return found
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from flask_doctor.static.deploy.model import Requirement, normalise_name
 from flask_doctor.static.deploy.readers.base import Reader, loc
+from flask_doctor.static.deploy.readers.entry_points import read_entry_points
 
 if sys.version_info >= (3, 11):  # pragma: no cover - depends on interpreter
     import tomllib
@@ -63,6 +64,8 @@ def parse_requirement(text: str) -> tuple[str, str] | None:
 
 def read_requirements(reader: Reader, path: Path, text: str) -> None:
     name = path.name
+    if name in ("pyproject.toml", "setup.cfg"):
+        read_entry_points(reader, path, text)
     if name == "pyproject.toml":
         _read_pyproject(reader, path, text)
     elif name == "Pipfile":

@@ -16,7 +16,7 @@ from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.loops import uses_any
 from flask_doctor.static.facts.orm.queries import Query, filters_by_list, helper_context, is_query_execution
 from flask_doctor.static.names import dotted
-from flask_doctor.static.syntax import all_child_nodes
+from flask_doctor.static.syntax import all_child_nodes, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, ModelInfo, Project
@@ -34,18 +34,42 @@ class ParamQuery:
 
 @keyed_fact
 def param_names(project: Project, fn: FunctionInfo) -> frozenset[str]:
-    """``fn``'s parameters and the locals computed from them (what a caller's argument flows into)."""
-    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self", "cls"}
-    return _flowing_from(project, fn, params)
+    """``fn``'s parameters and the locals computed from them (what a caller's argument flows into).
+
+    ``*args`` and ``**kwargs`` count, and so do the names a loop over ``kwargs`` binds:
+    ``def host_allocation_get_all_by_values(**kwargs)`` filters its query on each ``name, value`` of
+    ``kwargs.items()``, so ``compute_host_id=host["id"]`` keys the one query it runs after the loop.
+    """
+    args = fn.node.args
+    params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs} - {"self", "cls"}
+    params |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    return _flowing_from(project, fn, params, {args.kwarg.arg} if args.kwarg is not None else set())
 
 
-def _flowing_from(project: Project, fn: FunctionInfo, names: set[str]) -> frozenset[str]:
-    """``names`` and the locals of ``fn`` computed from them."""
+def _flowing_from(
+    project: Project, fn: FunctionInfo, names: set[str], spread: set[str] | None = None
+) -> frozenset[str]:
+    """``names`` and the locals of ``fn`` computed from them, and the targets of loops over ``spread``.
+
+    Only a loop over the keyword arguments binds what flows: a loop over a list parameter that queries per
+    element is a per-item query of its own, reported at that loop, not one keyed by the caller's item.
+    """
     tainted = set(names)
-    if names:
-        for name, values in assignments(project, fn).items():
-            if any(uses_any(v, names) for v in values):
+    if not names:
+        return frozenset(tainted)
+    values = assignments(project, fn)
+    loops = [n for n in walk(fn.node) if isinstance(n, (ast.For, ast.AsyncFor))] if spread else []
+    for _ in range(3):  # ``for name, value in kwargs.items(): q = q.filter(col == value)``: a short fixpoint
+        before = len(tainted)
+        for name, assigned in values.items():
+            if name not in tainted and any(uses_any(v, names) for v in assigned):
                 tainted.add(name)
+        for loop in loops:
+            if uses_any(loop.iter, spread or set()):
+                tainted |= {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+        names = tainted
+        if len(tainted) == before:
+            break
     return frozenset(tainted)
 
 
@@ -283,7 +307,9 @@ def optional_params(fn: FunctionInfo) -> set[str]:
 
 
 def passes(call: ast.Call, fn: FunctionInfo, names: set[str] | frozenset[str]) -> bool:
-    """The call gives a value for one of ``names`` (by keyword or position)."""
+    """The call gives a value for one of ``names`` (by keyword or position; ``**values`` may give any)."""
+    if not names:
+        return False
     if any(kw.arg in names or kw.arg is None for kw in call.keywords):
         return True
     positional = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]

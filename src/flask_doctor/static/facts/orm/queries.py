@@ -1607,11 +1607,33 @@ def helper_context(project: Project, fn: FunctionInfo) -> Context:
 @keyed_fact
 def returned_rows(project: Project, fn: FunctionInfo) -> Query | None:
     """The query whose rows ``fn`` returns (``return X.query.filter(...).all()``, a list built from one)."""
+    return _returned_rows(project, fn, 0)
+
+
+#: How many functions that return another's result unchanged :func:`returned_rows` follows.
+_RETURN_HOPS = 3
+
+
+def _returned_rows(project: Project, fn: FunctionInfo, hops: int) -> Query | None:
+    """:func:`returned_rows`, through ``return IMPL.host_list()`` and ``return host_get_all_by_queries(queries)``.
+
+    A database API facade returns what its backend returns, and a backend function often returns what another
+    one does (``reservable_host_get_all_by_queries`` -> ``host_get_all_by_queries`` -> ``query.all()``): the rows
+    are the same rows, at most :data:`_RETURN_HOPS` functions away.
+    """
     ctx = helper_context(project, fn)
     for node in ast.walk(fn.node):
         if not isinstance(node, ast.Return) or node.value is None:
             continue
         value = node.value
+        name = dotted(value.func) if isinstance(value, ast.Call) else None
+        callee = project.resolve_function(name, fn, fn.module) if name and hops < _RETURN_HOPS else None
+        if callee is not None and callee is not fn and query_of(value, ctx) is None:
+            found = _returned_rows(project, callee, hops + 1)
+            if found is not None:
+                return found
+        # ``return [uuid[0] for uuid in q.values(M.id)]``: one key per row, as many as the rows
+        keys = {"values"} if isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp)) else set()
         if isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             value = value.generators[0].iter
         elif isinstance(value, ast.Call) and len(value.args) == 1 and query_of(value, ctx) is None:
@@ -1620,7 +1642,7 @@ def returned_rows(project: Project, fn: FunctionInfo) -> Query | None:
         if (
             query is not None
             and query.model is not None
-            and not (query.names & _ONE_ROW_OR_COLUMNS - {"with_entities"})
+            and not (query.names & _ONE_ROW_OR_COLUMNS - {"with_entities"} - keys)
         ):
             if query.outer in MATERIALISE or query.root != "select" or query.names & SESSION_EXECUTE:
                 return query
