@@ -125,10 +125,12 @@ def _cell(counts: dict[str, int]) -> str:
 
 def _default_of(code: str, preview: bool) -> str:
     """What a user sees of the rule's warnings without settings, and the rule that decided it."""
-    from flask_doctor.catalogue.precision import MIN_JUDGED, earns_warning, precision_of
+    from flask_doctor.catalogue.precision import MIN_JUDGED, earns_warning, off_by_default, precision_of
 
     if preview:
         return "off (preview)"
+    if off_by_default(code):
+        return "**off by default** (held findings)"
     if code.startswith("FD00"):
         return "warnings (internal id)"
     precision = precision_of(code)
@@ -146,7 +148,7 @@ def _default_of(code: str, preview: bool) -> str:
 
 def markdown(counts: dict[str, dict]) -> str:
     sys.path.insert(0, str(ROOT / "src"))
-    from flask_doctor.catalogue.precision import Tally, earns_warning, level_of
+    from flask_doctor.catalogue.precision import Tally, earns_warning, level_of, off_by_default
     from flask_doctor.rulebook import get_meta
 
     lines = [
@@ -155,6 +157,7 @@ def markdown(counts: dict[str, dict]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     totals = {(h, t): dict.fromkeys((*VERDICTS, "unjudged"), 0) for h in ("held", "tune") for t in ("all", "loud")}
+    on = {(h, t): dict.fromkeys((*VERDICTS, "unjudged"), 0) for h in ("held", "tune") for t in ("all", "loud")}
     for code, row in counts.items():
         held = Tally(**{v: row["held"]["all"][v] for v in VERDICTS})
         meta = get_meta(code)
@@ -168,10 +171,15 @@ def markdown(counts: dict[str, dict]) -> str:
         for (half, tier), total in totals.items():
             for key in total:
                 total[key] += row[half][tier][key]
+        if off_by_default(code):
+            continue
+        for (half, tier), total in on.items():
+            for key in total:
+                total[key] += row[half][tier][key]
     shown = {h: dict.fromkeys((*VERDICTS, "unjudged"), 0) for h in ("held", "tune")}
     for code, row in counts.items():
         meta = get_meta(code)
-        if (meta is not None and meta.preview) or not earns_warning(code):
+        if (meta is not None and meta.preview) or off_by_default(code) or not earns_warning(code):
             continue
         for half, total in shown.items():
             for key in total:
@@ -181,8 +189,12 @@ def markdown(counts: dict[str, dict]) -> str:
         f"| | {_cell(shown['tune'])} | |"
     )
     lines.append(
-        f"| **default rules** | | {_cell(totals['held', 'all'])} | {_cell(totals['held', 'loud'])} "
-        f"| {_cell(totals['tune', 'all'])} | {_cell(totals['tune', 'loud'])} | |"
+        f"| **default rules** (own severities, as the corpus runs them) | | {_cell(totals['held', 'all'])} "
+        f"| {_cell(totals['held', 'loud'])} | {_cell(totals['tune', 'all'])} | {_cell(totals['tune', 'loud'])} | |"
+    )
+    lines.append(
+        f"| **run by default** (the rules off by default left out) | | {_cell(on['held', 'all'])} "
+        f"| {_cell(on['held', 'loud'])} | {_cell(on['tune', 'all'])} | {_cell(on['tune', 'loud'])} | |"
     )
     lines.append(footer)
     return "\n".join(lines) + "\n"

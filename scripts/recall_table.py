@@ -7,7 +7,8 @@ applications, without running flask-doctor or reading its rules: app, path, line
 problem (``S12 ...``), a short kind and one line of evidence. A problem counts as found when the
 run (an ``ecosystem.py run`` output; by default docs/precision/runs/current.jsonl, the run the
 precision table is built from) has a finding of a rule that covers that catalogue problem
-(its ``catalog`` metadata), in the same file, within ``--window`` lines; preview rules do not count.
+(its ``catalog`` metadata), in the same file, within ``--window`` lines; preview rules, and rules off by default on their measured precision, do not
+count (``--all-rules`` counts the latter: the corpus runs them).
 With ``--evidence``, a finding also counts at the places its evidence points at (``related`` in the
 run: the view of a call chain, the query a loop runs), where a reviewer may have named the problem;
 only for catalogue problems its rule covers (an evidence place says nothing of problems outside it).
@@ -29,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from flask_doctor.catalogue.precision import off_by_default  # noqa: E402 (the checkout's own source)
 from flask_doctor.rulebook import all_metas  # noqa: E402 (the checkout's own source)
 
 #: The review round of rows that name none: the first one, over the first 63 applications.
@@ -55,8 +57,16 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help=f"only problems of one review round: {FIRST_SAMPLE!r} (rows without a sample) or a row's `sample`",
     )
+    parser.add_argument(
+        "--all-rules",
+        action="store_true",
+        help="also count the rules off by default on their measured precision (the corpus runs them)",
+    )
     args = parser.parse_args(argv)
     metas = {m.code: m for m in all_metas()}
+    counted = {
+        code for code, meta in metas.items() if not meta.preview and (args.all_rules or not off_by_default(code))
+    }
     problems = [json.loads(line) for line in (ROOT / "docs" / "precision" / f"recall-{args.half}.jsonl").open()]
     if args.sample:
         problems = [p for p in problems if p.get("sample", FIRST_SAMPLE) == args.sample]
@@ -68,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     findings: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for line in args.results.open(encoding="utf-8"):
         record = json.loads(line)
-        if record.get("kind", "finding") == "finding" and not metas[record["code"]].preview:
+        if record.get("kind", "finding") == "finding" and record["code"] in counted:
             findings[(normalize_name(record["app"]), record["path"])].append(record)
             if args.evidence:
                 for path, line in record.get("related", ()):
@@ -95,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         args.half
         + (f", sample {args.sample}" if args.sample else "")
         + (", evidence places too" if args.evidence else "")
+        + (", rules off by default too" if args.all_rules else "")
     )
     print(f"recall ({label}): {all_found} of {all_total} verified problems found ({all_found / all_total:.0%})")
     print("| catalogue problem | found / verified |\n|---|---|")

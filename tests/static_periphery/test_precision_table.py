@@ -185,11 +185,12 @@ def test_a_separate_sample_is_tallied_without_touching_the_shipped_run(tmp_path:
 
 def test_recall_can_count_the_places_a_findings_evidence_points_at(tmp_path: Path) -> None:
     """A reviewer named the view that calls the blocking helper; the finding names the helper."""
+    from flask_doctor.catalogue.precision import off_by_default
     from flask_doctor.rulebook import all_metas
 
     problems = [json.loads(line) for line in (ROOT / "docs" / "precision" / "recall-tune.jsonl").open()]
     problem = next(p for p in problems if str(p["catalog_problem"]).startswith("S17") and "sample" in p)
-    code = next(m.code for m in all_metas() if "S17" in m.catalog and not m.preview)
+    code = next(m.code for m in all_metas() if "S17" in m.catalog and not m.preview and not off_by_default(m.code))
     finding = {"kind": "finding", "app": problem["app"], "code": code, "fingerprint": "f", "severity": "warning"}
     run = tmp_path / "run.jsonl"
     run.write_text(
@@ -218,3 +219,85 @@ def test_evidence_places_do_not_count_for_problems_outside_the_catalogue(tmp_pat
     argv = [sys.executable, str(ROOT / "scripts" / "recall_table.py"), str(run), "--half", "tune", "--evidence"]
     out = subprocess.run([*argv, "--sample", problem["sample"]], capture_output=True, text=True).stdout
     assert ": 0 of " in out.splitlines()[0]
+
+
+def test_a_rule_right_on_fewer_than_one_in_five_held_findings_is_off_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flask_doctor.catalogue import precision
+
+    def table(held: Tally) -> None:
+        monkeypatch.setattr(precision, "_table", lambda: {"FD999": precision.Precision("FD999", held, Tally())})
+
+    table(Tally(1, 8, 1))  # 10 judged, 10 % true
+    assert precision.off_by_default("FD999")
+    assert "1 of 10 of its findings on held real code" in precision.off_reason("FD999")
+    table(Tally(2, 7, 1))  # 10 judged, 20 % true: the floor itself keeps it on
+    assert not precision.off_by_default("FD999")
+    table(Tally(0, 5, 4))  # 9 judged: too few to switch a rule off
+    assert not precision.off_by_default("FD999")
+    table(Tally())
+    assert not precision.off_by_default("FD999")
+    assert not precision.off_by_default("FD001")  # internal ids always run
+
+
+@pytest.fixture
+def fd104_measured_very_low(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    from flask_doctor.catalogue import precision
+
+    row = precision.Precision("FD104", Tally(true=1, wrong=9, debatable=2), Tally())
+    monkeypatch.setattr(precision, "_table", lambda: {"FD104": row})
+    monkeypatch.delenv("FLASK_DOCTOR_OWN_SEVERITIES", raising=False)
+
+
+def _check(tmp_path: Path, *args: str, config: str = "", source: str = FD104_APP):  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from flask_doctor.cli import cli
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='demo'\n" + config)
+    (tmp_path / "app.py").write_text(source)
+    result = CliRunner().invoke(
+        cli, ["check", str(tmp_path), "--format", "json", "--no-cache", *args], catch_exceptions=False
+    )
+    codes = [f["code"] for f in json.loads(result.stdout)["findings"] if not f.get("suppressed")]
+    return codes, result.stderr
+
+
+def test_a_rule_off_by_default_does_not_run_and_the_run_says_so(tmp_path: Path, fd104_measured_very_low: None) -> None:
+    codes, stderr = _check(tmp_path)
+    assert "FD104" not in codes
+    assert "Off by default: FD104" in stderr and "--preview" in stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "config"),
+    [
+        (("--preview",), ""),
+        ((), '[tool.flask-doctor]\nselect = ["FD104"]\n'),
+        (("--extend-select", "FD104"), ""),
+        ((), '[tool.flask-doctor]\nseverity = { FD104 = "warning" }\n'),
+    ],
+    ids=["preview", "select", "extend-select", "severity"],
+)
+def test_asking_for_a_rule_off_by_default_runs_it(
+    tmp_path: Path, fd104_measured_very_low: None, args: tuple[str, ...], config: str
+) -> None:
+    codes, stderr = _check(tmp_path, *args, config=config)
+    assert "FD104" in codes
+    assert "Off by default" not in stderr
+
+
+def test_the_corpus_measurement_still_runs_a_rule_off_by_default(
+    tmp_path: Path, fd104_measured_very_low: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_DOCTOR_OWN_SEVERITIES", "1")
+    codes, _ = _check(tmp_path)
+    assert "FD104" in codes
+
+
+def test_a_noqa_for_a_rule_off_by_default_is_not_called_unused(tmp_path: Path, fd104_measured_very_low: None) -> None:
+    codes, _ = _check(tmp_path, source=FD104_APP.replace("counter += 1", "counter += 1  # noqa: FD104"))
+    assert "FD104" not in codes and "FD003" not in codes
+    codes, _ = _check(tmp_path, "--preview", source=FD104_APP.replace("counter += 1", "counter += 1  # noqa: FD104"))
+    assert "FD104" not in codes and "FD003" not in codes  # it ran, and the directive silenced it

@@ -152,6 +152,36 @@ def earns_warning(code: str) -> bool:
     return False
 
 
+#: A rule whose judged held findings are true less often than this is off by default ...
+QUIET_FLOOR = 0.20
+#: ... once at least this many of them were judged (fewer say too little to switch a rule off).
+QUIET_MIN_JUDGED = 10
+
+
+def off_by_default(code: str) -> bool:
+    """Whether ``check`` leaves ``code`` out unless asked for (``--preview``, ``select``, a ``severity``).
+
+    A note still costs a reader's time: a rule that was right on fewer than one in five of
+    :data:`QUIET_MIN_JUDGED` or more judged findings (any severity) on held real code, code it
+    was never tuned on, hides the findings that matter behind ones that do not. It keeps
+    running where the corpus is measured (:data:`OWN_SEVERITIES`), so new verdicts can bring it
+    back. Fixed rule, on the held tally only; the internal ids FD001-FD004 are never off.
+    """
+    if code.startswith("FD00"):
+        return False
+    held = precision_of(code).held
+    return held.judged >= QUIET_MIN_JUDGED and (held.ratio or 0.0) < QUIET_FLOOR
+
+
+def off_reason(code: str) -> str:
+    """Why an off-by-default rule did not run, with the counts, and how to run it."""
+    held = precision_of(code).held
+    return (
+        f"{held.true} of {held.judged} of its findings on held real code were judged true (docs/precision); "
+        f"run it with --preview, or name it in `select`"
+    )
+
+
 def demotion_reason(code: str) -> str:
     """The evidence line a demoted finding carries, with the counts behind it."""
     precision = precision_of(code)

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from flask_doctor.baseline import BaselineEntry
-from flask_doctor.catalogue.precision import Precision, precision_of
+from flask_doctor.catalogue.precision import Precision, off_by_default, off_reason, precision_of
 from flask_doctor.cli_common import (
     EXIT_ERROR,
     UsageError,
@@ -203,6 +203,8 @@ def check_command(
         line_text=line_text,
     )
     emit(result.findings, fmt=fmt, output=output, ctx=ctx, no_color=no_color)
+    if not quiet:
+        _print_held_back(settings)
     if show_stale_baseline:
         _print_stale(result.stale_baseline, baseline)
     if debug:
@@ -244,6 +246,22 @@ def _fix(
         sys.exit(1 if report.changed else 0)
 
 
+def _print_held_back(settings) -> None:  # type: ignore[no-untyped-def]
+    """Say which rules did not run because of their measured precision, on stderr (a JSON or
+    SARIF report on stdout stays valid): a rule left out must not look like a clean result."""
+    from flask_doctor.catalogue.precision import QUIET_FLOOR
+    from flask_doctor.static.engine import held_back_rules
+
+    codes = held_back_rules(settings)
+    if not codes:
+        return
+    click.echo(
+        f"Off by default: {', '.join(codes)}: under {QUIET_FLOOR:.0%} of their findings on real code they were "
+        "never tuned on were judged true (docs/precision); --preview runs them, as does naming one in `select`",
+        err=True,
+    )
+
+
 def _print_stale(entries: list[BaselineEntry], baseline: Path | None) -> None:
     """List stale baseline entries on stderr, so a JSON or SARIF report on stdout stays valid."""
     for entry in entries:
@@ -282,6 +300,7 @@ def rules_command(fmt: str) -> None:
                         "catalog": list(m.catalog),
                         "summary": m.summary,
                         "preview": m.preview,
+                        "off_by_default": "check" in m.surfaces and off_by_default(m.code),
                         "precision": _precision_json(precision_of(m.code)) if "check" in m.surfaces else None,
                     }
                     for m in metas
@@ -300,7 +319,7 @@ def rules_command(fmt: str) -> None:
         precision = precision_of(m.code).level if "check" in m.surfaces else "-"
         table.add_row(
             m.code,
-            m.name + (" (preview)" if m.preview else ""),
+            m.name + (" (preview)" if m.preview else " (off by default)" if off_by_default(m.code) else ""),
             m.severity.label,
             ",".join(m.surfaces),
             " ".join(m.catalog),
@@ -333,6 +352,8 @@ def rule_markdown(code: str) -> str:
     lines.append(f"- **Fix:** {meta.fix_safety}" + (_FIX_FLAGS.get(meta.fix_safety, "")))
     if meta.preview:
         lines.append("- **Status:** preview")
+    elif "check" in meta.surfaces and off_by_default(meta.code):
+        lines.append(f"- **Status:** off by default: {off_reason(meta.code)}")
     if "check" in meta.surfaces and not meta.code.startswith("FD00"):
         lines.append(
             f"- **Precision on real code:** {precision_of(meta.code).describe()}"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask_doctor.baseline import BaselineEntry
 from flask_doctor.bounded_read import read_text_bounded
-from flask_doctor.catalogue.precision import OWN_SEVERITIES, demotion_reason, earns_warning
+from flask_doctor.catalogue.precision import OWN_SEVERITIES, demotion_reason, earns_warning, off_by_default
 from flask_doctor.config import Settings
 from flask_doctor.findings import Finding, Location, Severity, sort_findings
 from flask_doctor.rulebook import Ceiling, new_finding
@@ -60,13 +60,38 @@ def measured_ceiling(code: str, settings: Settings) -> Ceiling | None:
     return Ceiling(Severity.NOTE, demotion_reason(code))
 
 
+def held_back(code: str, settings: Settings) -> bool:
+    """A rule that is enabled but does not run unless asked for: still in preview, or off by
+    default because real code it was never tuned on showed it rarely right (catalogue/precision.py).
+
+    Asking is ``--preview``, naming the rule in ``select``/``extend-select``, or giving it a
+    ``severity``; where the corpus is measured (``FLASK_DOCTOR_OWN_SEVERITIES=1``) the measured
+    switch-off does not apply, so that new verdicts can bring a rule back.
+    """
+    cls = all_rules().get(code)
+    if cls is None or settings.preview:
+        return False
+    explicit = set(settings.select) | set(settings.extend_select)
+    if code in explicit:
+        return False
+    if cls.preview:
+        return True
+    return off_by_default(code) and not settings.severity_configured(code) and os.environ.get(OWN_SEVERITIES) != "1"
+
+
+def held_back_rules(settings: Settings) -> list[str]:
+    """The enabled rules this run leaves out because of their measured precision (not preview ones)."""
+    return [
+        code
+        for code, cls in all_rules().items()
+        if not cls.preview and settings.is_enabled(code) and held_back(code, settings)
+    ]
+
+
 def enabled_rules(settings: Settings, project: Project) -> list:
     rules = []
-    explicit = set(settings.select) | set(settings.extend_select)
     for code, cls in all_rules().items():
-        if not settings.is_enabled(code):
-            continue
-        if cls.preview and not settings.preview and code not in explicit:
+        if not settings.is_enabled(code) or held_back(code, settings):
             continue
         rules.append(
             cls(
@@ -249,7 +274,12 @@ def _run_check(
                 noqa[rel] = parse_noqa(read_text_bounded(path, DEPLOY_MAX_BYTES))
             except OSError:  # FileRefused: already reported when the deploy file was read
                 pass
-    findings = apply_noqa(findings, noqa, known_codes(), enabled=lambda code, path: settings.is_enabled(code, path))
+    findings = apply_noqa(
+        findings,
+        noqa,
+        known_codes(),
+        enabled=lambda code, path: settings.is_enabled(code, path) and not held_back(code, settings),
+    )
     stale: list[BaselineEntry] = []
     if baseline is not None:
         from flask_doctor.baseline import load_baseline, match_baseline
