@@ -128,6 +128,14 @@ class _Walker:
         #: Calls and attributes go only to the rules that declared the name (``Rule.call_names``,
         #: ``Rule.attribute_names``) or none: each name's handlers, in rule order, listed on first use.
         self._call_memo: dict[str | tuple[str, ...], list[tuple[Rule, Callable[..., None]]]] = {}
+        #: Each rule's call names, with those only this project shows (:meth:`Rule.project_call_names`).
+        self._call_names = {
+            rule: rule.call_names | extra(project)
+            if (extra := getattr(rule, "project_call_names", None))
+            else rule.call_names
+            for rule in rules
+            if rule.call_names is not None
+        }
         self._attribute_memo: dict[str | None, list[tuple[Rule, Callable[..., None]]]] = {}
 
     def walk(self, module: SourceModule, sink: Callable[[Finding], None]) -> None:
@@ -175,7 +183,7 @@ class _Walker:
                     entries = call_memo[key] = [
                         (rule, handler)
                         for rule, handler in call_entries
-                        if rule.call_names is None or not rule.call_names.isdisjoint(names)
+                        if rule.call_names is None or not self._call_names[rule].isdisjoint(names)
                     ]
             elif cls is attribute_class:
                 key = node.attr  # type: ignore[attr-defined]

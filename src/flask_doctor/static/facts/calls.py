@@ -222,6 +222,7 @@ class HttpCall:
     label: str  # ``requests.get`` / ``session.get`` (as written)
     library: str  # requests | httpx | urllib
     problem: str | None  # "no timeout" / "timeout=None" / None (has a timeout)
+    via: str = ""  # for a parameter called as a function: the HTTP method its callers pass (``self._sess.get``)
 
 
 def _session_overrides_timeout(project: Project, type_name: str) -> bool:
@@ -1687,3 +1688,133 @@ def _flag_default(fn: FunctionInfo, parameter: str) -> bool:
     return any(
         a.arg == parameter and isinstance(d, ast.Constant) and d.value is not None and not d.value for a, d in pairs
     )
+
+
+#: keystoneauth1's session: ``Session(auth=..., timeout=None)`` by default, and its ``request`` passes a timeout to
+#: requests only when the session has one, so every call through it (``sess.get``, and the OpenStack clients built
+#: on it: ``keystoneclient.v3.client.Client(session=sess)``) waits as long as the server keeps silent. A session
+#: ``keystoneauth1.loading.load_session_from_conf_options`` loads reads the ``timeout`` option it registers, so the
+#: operator's configuration bounds it: not one of these.
+KEYSTONE_SESSIONS = frozenset({"keystoneauth1.session.Session"})
+KEYSTONE_SESSION_LAST_NAMES = last_segments(KEYSTONE_SESSIONS)
+
+
+def classify_keystone_session(ctx: Context, call: ast.Call) -> HttpCall | None:
+    """``session.Session(auth=auth)`` from keystoneauth1 and what is wrong with its timeout. Options spread from a
+    dict (``Session(**sess_kwargs)``) count as none when the function never names ``timeout`` and, for a
+    parameter, no caller's argument does."""
+    if callee_name(ctx, call) not in KEYSTONE_SESSIONS:
+        return None
+    label = dotted(call.func) or "Session"
+    timeout = _keyword(call, "timeout")
+    if timeout is not None:
+        return HttpCall(label, "keystoneauth1", "timeout=None" if _is_none(timeout.value) else None)
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        return HttpCall(label, "keystoneauth1", None)
+    spread = [kw.value for kw in call.keywords if kw.arg is None]
+    if spread and not _spread_without_timeout(ctx, spread):
+        return HttpCall(label, "keystoneauth1", None)
+    return HttpCall(label, "keystoneauth1", "no timeout")
+
+
+def _spread_without_timeout(ctx: Context, spread: list[ast.expr]) -> bool:
+    """Every ``**options`` is a name the function builds or takes, none of them can hold ``timeout``."""
+    fn = ctx.function
+    if fn is None or "timeout" in ast.unparse(fn.node) or not all(isinstance(v, ast.Name) for v in spread):
+        return False
+    params = {a.arg for a in (*fn.node.args.posonlyargs, *fn.node.args.args, *fn.node.args.kwonlyargs)}
+    names = {v.id for v in spread if isinstance(v, ast.Name)}
+    if not names & params:
+        return True
+    from flask_doctor.static.facts.flows import callers  # noqa: PLC0415 (flows builds on these call facts)
+    from flask_doctor.static.facts.roles import is_test_path  # noqa: PLC0415
+
+    sites = [site for site, caller in callers(ctx.project).get(fn.qualname, ()) if not is_test_path(caller.module.path)]
+    return bool(sites) and not any(
+        any(isinstance(a, ast.Starred) for a in site.args)
+        or any(kw.arg is None for kw in site.keywords)
+        or "timeout" in ast.unparse(site)
+        for site in sites
+    )
+
+
+@project_fact
+def http_method_parameters(project: Project) -> dict[str, dict[str, str]]:
+    """Function qualname -> its parameters that every caller of the application fills with a requests method
+    without a timeout of its own (``self._req(self._sess.get, url)``, ``fetch(requests.post, url)``) -> one such
+    argument as written: ``method(url)`` inside is that HTTP call. A parameter a caller fills with anything else
+    (a project function, a lambda, a method of another type) is not one."""
+    from flask_doctor.static.facts.flows import callers  # noqa: PLC0415 (flows builds on these call facts)
+    from flask_doctor.static.facts.roles import is_test_path  # noqa: PLC0415
+
+    found: dict[str, dict[str, str]] = {}
+    by_callee = None
+    for fn in project.functions.values():
+        arguments = fn.node.args
+        positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+        params = set(positional) | {a.arg for a in arguments.kwonlyargs}
+        called = {
+            node.func.id
+            for node in own_nodes(fn.node)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in params
+        }
+        if not called:
+            continue
+        if by_callee is None:
+            by_callee = callers(project)
+        sites = [
+            (site, caller) for site, caller in by_callee.get(fn.qualname, ()) if not is_test_path(caller.module.path)
+        ]
+        if not sites:
+            continue
+        for param in sorted(called):
+            label = _every_caller_passes_http_method(project, fn, positional, param, sites)
+            if label is not None:
+                found.setdefault(fn.qualname, {})[param] = label
+    return found
+
+
+def _every_caller_passes_http_method(
+    project: Project,
+    fn: FunctionInfo,
+    positional: list[str],
+    param: str,
+    sites: list[tuple[ast.Call, FunctionInfo]],
+) -> str | None:
+    index = positional.index(param) if param in positional else None
+    if index is not None and fn.class_name and positional and positional[0] in ("self", "cls"):
+        index -= 1
+    labels: list[str] = []
+    for site, caller in sites:
+        value = next((kw.value for kw in site.keywords if kw.arg == param), None)
+        if value is None and index is not None and 0 <= index < len(site.args):
+            if any(isinstance(a, ast.Starred) for a in site.args[: index + 1]):
+                return None
+            value = site.args[index]
+        if not isinstance(value, ast.Attribute):
+            return None  # not passed, a lambda, a name: nothing shows an HTTP method
+        probe = Context(caller.module, project, lambda _finding: None)
+        probe.function = caller
+        http = classify_http_call(probe, ast.Call(func=value, args=[], keywords=[]))
+        if http is None or http.library != "requests" or http.problem != "no timeout":
+            return None
+        labels.append(ast.unparse(value))
+    return labels[0] if labels else None
+
+
+def classify_http_method_parameter(ctx: Context, call: ast.Call) -> HttpCall | None:
+    """``method(url, ...)`` where ``method`` is a parameter every caller fills with a requests method
+    (:func:`http_method_parameters`), and what is wrong with its timeout."""
+    fn = ctx.function
+    if fn is None or not isinstance(call.func, ast.Name):
+        return None
+    passed = http_method_parameters(ctx.project).get(fn.qualname, {}).get(call.func.id)
+    if passed is None:
+        return None
+    label = call.func.id
+    timeout = _keyword(call, "timeout")
+    if timeout is not None:
+        return HttpCall(label, "requests", "timeout=None" if _is_none(timeout.value) else None, passed)
+    if _has_star_kwargs(call) or len(call.args) > SESSION_REQUEST_TIMEOUT_INDEX:
+        return HttpCall(label, "requests", None, passed)
+    return HttpCall(label, "requests", "no timeout", passed)

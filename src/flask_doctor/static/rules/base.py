@@ -143,6 +143,11 @@ class Rule:
             if attr.startswith("visit_") and callable(getattr(cls, attr))
         }
 
+    def project_call_names(self, project: Project) -> frozenset[str]:
+        """More callee names for ``visit_Call`` that only this project shows (a parameter every caller fills with
+        an HTTP session's method is called by the parameter's name); added to :attr:`call_names`."""
+        return frozenset()
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         """Override for rules that need the whole project at once."""
 

@@ -9,23 +9,27 @@ from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.calls import (
     HTTP_LAST_NAMES,
     KAFKA_FLUSH_LAST_NAMES,
+    KEYSTONE_SESSION_LAST_NAMES,
     LDAP_LAST_NAMES,
     MAIL_SEND_LAST_NAMES,
     SOCKET_CLIENT_LAST_NAMES,
     branch_no_caller_takes,
     classify_broker_flush,
     classify_http_call,
+    classify_http_method_parameter,
+    classify_keystone_session,
     classify_ldap_client,
     classify_mail_send,
     classify_socket_client,
     client_library,
     describe_where,
+    http_method_parameters,
     only_tests_call,
     path_doubt,
     producer_built_here,
 )
 from flask_doctor.static.facts.roles import FileRole, role_of
-from flask_doctor.static.model import JOB, REQUEST
+from flask_doctor.static.model import JOB, REQUEST, Project
 from flask_doctor.static.rules.base import Context, FixExample, Invalid, Rule, Valid
 
 #: How long each Kafka client keeps an undelivered message before giving it up, for the message.
@@ -56,6 +60,10 @@ LDAP_HINTS = {
     " (or `ldap.set_option(...)` once at startup), and handle `ldap.TIMEOUT`/`ldap.SERVER_DOWN`.",
     "ldap3": "Pass `connect_timeout=` to `Server(...)` and `receive_timeout=` to `Connection(...)`.",
 }
+KEYSTONE_HINT = {
+    "keystoneauth1": "Pass `timeout=` (seconds) to `Session(...)`, or load it with"
+    " `load_session_from_conf_options` so the `timeout` option it registers applies.",
+}
 
 
 class HttpCallWithoutTimeout(Rule):
@@ -68,7 +76,20 @@ class HttpCallWithoutTimeout(Rule):
     `fetch_token`, `refresh_token`, `fetch_access_token`...; a session a
     project function builds and returns counts as its type),
     `urllib.request.urlopen` without a timeout, and any of these or httpx
-    with an explicit `timeout=None`. The standard library's other network
+    with an explicit `timeout=None`. A session's method handed to a helper
+    as a value counts too: `method(url)` inside `_req(self, method, url)`
+    when every caller in the application passes a requests method
+    (`self._req(self._sess.get, url)`), while a parameter any caller fills
+    with something else (a project function, `json.dumps`) is not one.
+    keystoneauth1's `session.Session(auth=...)` has no timeout unless given
+    `timeout=` (its default is none, and it passes requests a timeout only
+    when it has one), so every call through it and through the OpenStack
+    clients built on it (`keystoneclient.v3.client.Client(session=sess)`,
+    `Adapter(sess)`) waits as long as the server keeps silent; the finding
+    is at the session's construction. A session built with `**options` is
+    reported when neither the function nor its callers name `timeout`; one
+    `load_session_from_conf_options` loads is not (it reads the `timeout`
+    option it registers: the operator's configuration bounds it). The standard library's other network
     clients block the same way when a request or a job opens them without a
     timeout: `smtplib.SMTP`/`SMTP_SSL`, `ftplib.FTP`, `imaplib.IMAP4`,
     `poplib.POP3`, `telnetlib.Telnet`, `http.client.HTTPConnection` and
@@ -203,10 +224,60 @@ class HttpCallWithoutTimeout(Rule):
     )
 
     call_names = (
-        HTTP_LAST_NAMES | SOCKET_CLIENT_LAST_NAMES | MAIL_SEND_LAST_NAMES | LDAP_LAST_NAMES | KAFKA_FLUSH_LAST_NAMES
+        HTTP_LAST_NAMES
+        | SOCKET_CLIENT_LAST_NAMES
+        | MAIL_SEND_LAST_NAMES
+        | LDAP_LAST_NAMES
+        | KAFKA_FLUSH_LAST_NAMES
+        | KEYSTONE_SESSION_LAST_NAMES
     )
 
+    def project_call_names(self, project: Project) -> frozenset[str]:
+        """The parameters every caller fills with a requests method (``method(url)`` in ``_req(self, method,
+        url)``)."""
+        return frozenset(name for params in http_method_parameters(project).values() for name in params)
+
     VALID = (
+        # A keystoneauth1 session given `timeout=`, one loaded from the configuration (the `timeout` option it
+        # registers is the operator's), a parameter its callers fill with plain functions, and a session method
+        # handed to a helper that passes a timeout.
+        Valid("""
+            import json
+            import requests
+            from flask import Flask, request
+            from keystoneauth1 import loading as ks_loading
+            from keystoneauth1 import session
+            from oslo_config import cfg
+            app = Flask(__name__)
+            CONF = cfg.CONF
+            ks_loading.register_session_conf_options(CONF, "keystone_authtoken")
+
+            def apply(func, value):
+                return func(value)
+
+            class StatusApi:
+                def __init__(self):
+                    self._sess = requests.Session()
+
+                def _req(self, method, url):
+                    return method(url, timeout=10)
+
+                def status(self):
+                    return self._req(self._sess.get, "https://api.example/status")
+
+            @app.post("/tokens")
+            def tokens():
+                auth = ks_loading.load_auth_from_conf_options(CONF, "keystone_authtoken")
+                loaded = ks_loading.load_session_from_conf_options(CONF, "keystone_authtoken", auth=auth)
+                timed = session.Session(auth=auth, timeout=30)
+                return {
+                    "user": loaded.get_user_id(),
+                    "project": timed.get_project_id(),
+                    "body": apply(json.dumps, request.json),
+                    "name": apply(str.upper, "x"),
+                    "status": StatusApi().status().status_code,
+                }
+            """),
         # A Kafka flush bounded by `timeout=`, and a project buffer's own `flush()`.
         Valid("""
             from flask import Flask
@@ -499,6 +570,60 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # A keystoneauth1 session built without `timeout=` in the request that creates a lease: the trust the
+        # Keystone client makes through it waits as long as Keystone keeps silent.
+        Invalid(
+            """
+            from flask import Flask, request
+            from keystoneauth1 import session
+            from keystoneauth1.identity import v3
+            from keystoneclient.v3 import client as keystone_client
+            app = Flask(__name__)
+
+            def client_kwargs(**kwargs):
+                auth = v3.Password(auth_url="https://keystone.example/v3", username="blazar", password="secret")
+                sess_kwargs = dict(auth=auth)
+                kwargs.setdefault("session", session.Session(**sess_kwargs))  # expect
+                return kwargs
+
+            @app.post("/v1/leases")
+            def create_lease():
+                keystone = keystone_client.Client(**client_kwargs())
+                trust = keystone.trusts.create(trustor_user=request.json["user"], trustee_user="blazar")
+                return {"trust_id": trust.id}
+            """,
+            message="builds a keystoneauth1 session without `timeout=`",
+        ),
+        # A session's bound method handed to a helper that calls it without a timeout, from a view.
+        Invalid(
+            """
+            import requests
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            class SearchClient:
+                def __init__(self, url):
+                    self._url = url
+                    self._sess = requests.Session()
+
+                def _req(self, method, path, body=None):
+                    response = method(self._url + path, json=body)  # expect
+                    return response.json()
+
+                def search(self, query):
+                    return self._req(self._sess.get, "/_search", {"query": query})
+
+                def remove(self, doc_id):
+                    return self._req(self._sess.delete, "/docs/" + doc_id)
+
+            CLIENT = SearchClient("http://search:9200")
+
+            @app.get("/frames")
+            def frames():
+                return CLIENT.search(request.args["q"])
+            """,
+            message="every caller passes a requests method as `method` (`self._sess.get`)",
+        ),
         # A commit hook's helper builds a producer and flushes it without a timeout, from a view: a note.
         Invalid(
             """
@@ -1064,13 +1189,15 @@ class HttpCallWithoutTimeout(Rule):
             or classify_mail_send(ctx, node)
             or classify_ldap_client(ctx, node)
             or classify_broker_flush(ctx, node)
+            or classify_keystone_session(ctx, node)
+            or classify_http_method_parameter(ctx, node)
         )
         if http is None or http.problem is None:
             return
         if role_of(ctx.project, ctx.module) is not FileRole.APPLICATION or ctx.in_cli_only:
             return  # an example, a script or a command: a person runs it and sees it hang
         hot = ctx.in_request or ctx.in_job
-        if not hot and http.library not in ("requests", "httpx", "urllib", *LDAP_CLIENTS):
+        if not hot and http.library not in ("requests", "httpx", "urllib", "keystoneauth1", *LDAP_CLIENTS):
             return  # a mail or socket client no request or job is shown to reach: nothing shows a worker waiting
         if not hot and only_tests_call(ctx):
             return  # the app uses its class or module, but only the test suite calls it
@@ -1112,6 +1239,17 @@ class HttpCallWithoutTimeout(Rule):
                 f"`{http.label}(...)` in {where_called} opens an SMTP connection without a timeout"
                 f" ({MAIL_EXTENSIONS[http.library]})"
             )
+        elif http.library == "keystoneauth1":
+            what = (
+                f"`{http.label}(...)` in {where_called} builds a keystoneauth1 session without `timeout=`"
+                " (keystoneauth1's default is none), so every request through it and the OpenStack clients built"
+                " on it has no timeout"
+            )
+        elif http.via:
+            what = (
+                f"`{http.label}(...)` in {where_called} has no timeout: every caller passes a requests method as"
+                f" `{http.label}` (`{http.via}`)"
+            )
         else:
             what = f"`{http.label}(...)` in {where_called} has no timeout"
         if hot and doubt is None:
@@ -1126,7 +1264,7 @@ class HttpCallWithoutTimeout(Rule):
             self.finding(
                 ctx.location(node),
                 what + consequence,
-                hint=(MAIL_HINTS | LDAP_HINTS).get(
+                hint=(MAIL_HINTS | LDAP_HINTS | KEYSTONE_HINT).get(
                     http.library,
                     "Pass `timeout=(connect, read)`, e.g. `timeout=(3.05, 30)`, and handle the Timeout exception.",
                 ),
