@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.facts.errors import JSONIFY, MAKE_RESPONSE
 from flask_doctor.static.context import last_segments
+from flask_doctor.static.facts.errors import JSONIFY, MAKE_RESPONSE
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
 
 
