@@ -20,7 +20,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from flask_doctor.static.context import Context, describe_context, last_segments
+from flask_doctor.static.context import Context, callee_names, describe_context, last_segments
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.guards import bound_arguments
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
@@ -387,6 +387,8 @@ def classify_socket_client(ctx: Context, call: ast.Call) -> HttpCall | None:
     """``smtplib.SMTP(host, port)``, ``ftplib.FTP(host)``, ``socket.create_connection(address)``... and what is
     wrong with its timeout: without one the connection and every later command wait as long as the server
     keeps silent, unless the project sets ``socket.setdefaulttimeout``."""
+    if SOCKET_CLIENT_LAST_NAMES.isdisjoint(callee_names(ctx, call)):
+        return None  # the cheap test first: :func:`callee_name` ends with one of these names
     name = callee_name(ctx, call)
     if name not in SOCKET_CLIENTS:
         return None
@@ -434,6 +436,8 @@ def classify_ldap_client(ctx: Context, call: ast.Call) -> HttpCall | None:
     project (on a connection, or globally with ``ldap.set_option``), or by a ``timeout``/``network_timeout``
     attribute given to this connection; ldap3's by ``receive_timeout=``, by the ``connect_timeout=`` of the
     server it is built on, or by ``socket.setdefaulttimeout`` (ldap3 opens plain Python sockets)."""
+    if LDAP_LAST_NAMES.isdisjoint(callee_names(ctx, call)):
+        return None  # the cheap test first: :func:`callee_name` ends with one of these names
     name = callee_name(ctx, call)
     if name in PYTHON_LDAP_CONNECTIONS:
         label = dotted(call.func) or name

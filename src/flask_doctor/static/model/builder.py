@@ -10,6 +10,7 @@ from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model.config_classes import collect_config_classes
 from flask_doctor.static.model.contexts import propagate_contexts
 from flask_doctor.static.model.environments import env_of_test, test_words
+from flask_doctor.static.model.helpers import helpers_that_build, reexported
 from flask_doctor.static.model.models import collect_models
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import (
@@ -25,7 +26,6 @@ from flask_doctor.static.model.records import (
     ROUTE_DECORATORS,
     SHRINKING_METHODS,
     SOCKET_DECORATORS,
-    SQLALCHEMY_TYPES,
     VIEW_BASES,
     CallSite,
     ClassInfo,
@@ -407,7 +407,7 @@ class _ModuleBuilder(ast.NodeVisitor):
     def _assign(self, target: ast.expr, value: ast.expr) -> None:
         if isinstance(target, ast.Name) and isinstance(value, ast.Call):
             type_name = self.queried_row_type(value) or self.type_of_call(value)
-            helper = _reexported(self.project, type_name) if type_name and self.project.built_by else None
+            helper = reexported(self.project, type_name) if type_name and self.project.built_by else None
             if helper in self.project.built_by:
                 type_name = self.project.built_by[helper]
             else:
@@ -828,7 +828,7 @@ def build_project(
     for pass_number in range(2):
         if pass_number == 1:
             # what the project's own helpers build (``def make_blueprint(name): return Blueprint(...)``)
-            _helpers_that_build(project)
+            project.built_by = helpers_that_build(project)
             # reset what the first pass accumulated, keep objects/classes
             project.functions.clear()
             project.calls.clear()
@@ -858,102 +858,6 @@ def build_project(
     collect_models(project)
     propagate_contexts(project)
     return project
-
-
-#: What a project helper may build and hand back for its caller to decorate routes and hooks on, or to use as
-#: its Flask-SQLAlchemy extension (``db = get_sqlalchemy(app=app)``).
-_BUILT_TYPES = FLASK_TYPES | BLUEPRINT_TYPES | SQLALCHEMY_TYPES
-
-
-def _helpers_that_build(project: Project) -> None:
-    """Project functions that return a new Flask app or blueprint: ``bp = make_blueprint("x")``
-    then ``@bp.route(...)`` routes views just as ``bp = Blueprint("x", __name__)`` does (and a new
-    Flask-SQLAlchemy extension: ``db = get_sqlalchemy(app=app)`` is the project's ``db``).
-
-    VALID (a helper builds the blueprint)::
-
-        def get_blueprint(name, import_name):
-            return Blueprint(name, import_name, template_folder="../templates")
-
-        def create_app():
-            app = Flask(__name__)
-            return app
-
-    INVALID (not recorded: the helper returns something else, or an app it was given)::
-
-        def configure(app):
-            app.config.update(X=1)
-            return app
-
-    Computed after the first pass, when every module's imports, classes and
-    functions are known; ``_ModuleBuilder._assign`` then types ``bp = get_blueprint(...)``
-    with what the helper builds. Helpers returning another helper's result are followed.
-    """
-    built: dict[str, str] = {}
-    candidates = [f for f in project.functions.values() if f.parent is None and f.class_name is None]
-    for _round in range(3):
-        changed = False
-        for fn in candidates:
-            if fn.qualname in built:
-                continue
-            kind = _built_type(project, fn, built)
-            if kind is not None:
-                built[fn.qualname] = kind
-                changed = True
-        if not changed:
-            break
-    project.built_by = built
-
-
-def _built_type(project: Project, fn: FunctionInfo, built: dict[str, str]) -> str | None:
-    """The app/blueprint type every ``return`` of ``fn`` builds, or None."""
-    table = project.module_imports.get(fn.module.name)
-    if table is None:
-        return None
-    assigned: dict[str, ast.expr] = {}
-    returns: list[ast.expr | None] = []
-    local_imports = ImportTable(dict(table.aliases))
-    stack: list[ast.AST] = list(fn.node.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            local_imports.add_import(node, fn.module.name, fn.module.is_package)
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            assigned[node.targets[0].id] = node.value
-        elif isinstance(node, ast.Return):
-            returns.append(node.value)
-        stack.extend(ast.iter_child_nodes(node))
-    if not returns:
-        return None
-    kinds = set()
-    for value in returns:
-        if isinstance(value, ast.Name):
-            value = assigned.get(value.id)
-        if not isinstance(value, ast.Call):
-            return None
-        text = dotted(value.func)
-        if text is None:
-            return None
-        name = local_imports.qualify(text) or f"{fn.module.name}.{text}"
-        name = built.get(_reexported(project, name), _reexported(project, name))
-        if not project.is_subtype(name, _BUILT_TYPES):
-            return None
-        kinds.add(name)
-    return kinds.pop() if len(kinds) == 1 else None
-
-
-def _reexported(project: Project, name: str) -> str:
-    """``pkg.create_app`` -> ``pkg.factory.create_app`` when ``pkg`` imports it from there."""
-    for _hop in range(3):
-        module, _, attr = name.rpartition(".")
-        table = project.module_imports.get(module)
-        target = table.aliases.get(attr) if table is not None else None
-        if target is None or target == name:
-            return name
-        name = target
-    return name
 
 
 #: Calls inside a decorator that send the decorated function to a job queue instead of running it.

@@ -55,7 +55,7 @@ class Project:
     #: (``getattr(__import__(path), name)(...)``): which plugin runs is configuration, not code.
     loaded_by_name: set[tuple[str, str]] = field(default_factory=set)
     #: Project helpers that build and return a Flask app or blueprint -> the type they build
-    #: (``def get_blueprint(name): return Blueprint(name, ...)``; ``model.builder._helpers_that_build``).
+    #: (``def get_blueprint(name): return Blueprint(name, ...)``; ``model.helpers.helpers_that_build``).
     built_by: dict[str, str] = field(default_factory=dict)
     deploy: DeployModel | None = None
     #: Plugin entry points the packaging declares, by namespace: the qualified names they point at

@@ -77,10 +77,12 @@ def mark_worker_roots(project: Project) -> None:
                     if target is not None:
                         target.roles.add("periodic_task")
             continue
-        spec = ENDPOINT_SERVERS.get(callee) or wrappers.get(project.canonical(callee))
-        if spec is None:
-            resolved = project.resolve_function(site.name, site.function, site.module)
-            spec = wrappers.get(resolved.qualname) if resolved is not None else None
+        spec = ENDPOINT_SERVERS.get(callee)
+        if spec is None and wrappers:  # resolving every call site costs more than the rest of this pass
+            spec = wrappers.get(project.canonical(callee))
+            if spec is None:
+                resolved = project.resolve_function(site.name, site.function, site.module)
+                spec = wrappers.get(resolved.qualname) if resolved is not None else None
         if spec is None:
             continue
         role, position = spec

@@ -10,7 +10,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts import keyed_fact
-from flask_doctor.static.syntax import walk
+from flask_doctor.static.syntax import statements
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, Project
@@ -18,9 +18,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @keyed_fact
 def assignments(project: Project, fn: FunctionInfo) -> dict[str, list[ast.expr]]:
-    """Every ``name = value`` in a function (its own body, nested blocks included)."""
+    """Every ``name = value`` in a function (its own body, nested blocks included).
+
+    In ``ast.walk``'s order; assignments are statements, so only statements are read.
+    """
     found: dict[str, list[ast.expr]] = {}
-    for node in walk(fn.node):
+    for node in statements(fn.node):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
@@ -38,7 +41,7 @@ def unpacked(project: Project, fn: FunctionInfo) -> dict[str, list[tuple[ast.exp
     ``a = x``); only values whose shape the code does not show (a call's result) are listed here.
     """
     found: dict[str, list[tuple[ast.expr, int]]] = {}
-    for node in walk(fn.node):
+    for node in statements(fn.node):  # ``ast.walk``'s assignments, in its order
         if not isinstance(node, ast.Assign) or isinstance(node.value, (ast.Tuple, ast.List)):
             continue
         for target in node.targets:

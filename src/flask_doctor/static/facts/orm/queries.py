@@ -1114,32 +1114,42 @@ def _no_limit(node: ast.AST, ctx: Context) -> bool:
     return inside and any(isinstance(v, ast.Constant) and v.value is None for v in values)
 
 
+#: The fields of a node class whose code may not run on the way through: an ``if``'s (or ``x if c else y``'s)
+#: body and ``orelse``, a loop's body (it may run zero times) and ``orelse``, a ``match`` case's body.
+_BRANCH_FIELDS: dict[type, frozenset[str]] = {
+    ast.If: frozenset({"body", "orelse"}),
+    ast.IfExp: frozenset({"body", "orelse"}),
+    ast.For: frozenset({"body", "orelse"}),
+    ast.AsyncFor: frozenset({"body", "orelse"}),
+    ast.While: frozenset({"body", "orelse"}),
+    ast.match_case: frozenset({"body"}),
+}
+_NO_BRANCH: frozenset[str] = frozenset()
+
+
 @keyed_fact
 def branch_paths(project: Project, fn: FunctionInfo) -> dict[int, tuple[tuple[int, str], ...]]:
     """For each node of ``fn`` (by ``id``), the conditional branches it sits in, outermost first.
 
     A branch is ``(id(statement), part)``: an ``if``'s body or ``orelse``, a loop's body (it may run zero
     times), a ``match`` case. Code in ``try``/``with`` bodies runs on the way through, so it adds no branch.
+    Every child node counts (``ast.iter_fields`` order, contexts and operators too).
     """
     paths: dict[int, tuple[tuple[int, str], ...]] = {}
+    node_class = ast.AST
 
     def visit(node: ast.AST, path: tuple[tuple[int, str], ...]) -> None:
         paths[id(node)] = path
-        for name, value in ast.iter_fields(node):
-            optional = (
-                isinstance(node, ast.If)
-                and name in ("body", "orelse")
-                or isinstance(node, (ast.For, ast.AsyncFor, ast.While))
-                and name in ("body", "orelse")
-                or isinstance(node, ast.match_case)
-                and name == "body"
-                or isinstance(node, ast.IfExp)
-                and name in ("body", "orelse")
-            )
-            inner = (*path, (id(node), name)) if optional else path
-            for child in value if isinstance(value, list) else [value]:
-                if isinstance(child, ast.AST):
-                    visit(child, inner)
+        branches = _BRANCH_FIELDS.get(node.__class__, _NO_BRANCH)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            inner = (*path, (id(node), name)) if name in branches else path
+            if value.__class__ is list:
+                for child in value:
+                    if isinstance(child, node_class):
+                        visit(child, inner)
+            elif isinstance(value, node_class):
+                visit(value, inner)
 
     visit(fn.node, ())
     return paths

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Severity
+from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.errors import JSONIFY, MAKE_RESPONSE
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context
 
@@ -87,6 +88,8 @@ class ResponseHelperBadArguments(Rule):
             message="raises TypeError",
         ),
     )
+
+    call_names = last_segments(MAKE_RESPONSE, JSONIFY)
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if ctx.is_test_code():
