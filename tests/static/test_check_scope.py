@@ -43,7 +43,10 @@ def located(result: Result) -> list[tuple[str, str]]:
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[Path]:
     """A project whose one cross-file finding (FD401) sits in a helper only a view elsewhere reaches."""
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n\n[tool.flask-doctor]\nexclude = ['vendor']\n")
+    # FD401 is off by default on its measured precision; this project asks for it.
+    (tmp_path / "pyproject.toml").write_text(
+        "[project]\nname = 'demo'\n\n[tool.flask-doctor]\nexclude = ['vendor']\nextend-select = ['FD401']\n"
+    )
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "__init__.py").write_text(VIEW)
     (tmp_path / "app" / "helpers.py").write_text(HELPER)

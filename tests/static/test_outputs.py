@@ -101,7 +101,7 @@ def test_github_annotations(project: Path) -> None:
 
 
 def test_text_output_groups_by_file_and_shows_the_line(project: Path) -> None:
-    out = run(project).output
+    out = run(project).stdout
     assert "app.py\n" in out and "broken.py\n" in out
     assert "FD104 global-state-in-request" in out and "hits += 1" in out and "fix:" in out
     # app.py, broken.py and pyproject.toml (read for the dependencies it declares)

@@ -69,7 +69,10 @@ def _project(base: Path, config: str, env: dict[str, str]) -> Path:
     """A committed Flask project with ``config`` as its pre-commit config, the hook installed after."""
     project = base / "project"
     (project / "app").mkdir(parents=True)
-    (project / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    # FD401 is off by default on its measured precision; this project asks for it.
+    (project / "pyproject.toml").write_text(
+        "[project]\nname = 'demo'\n\n[tool.flask-doctor]\nextend-select = ['FD401']\n"
+    )
     (project / "app" / "__init__.py").write_text(VIEW)
     (project / "app" / "helpers.py").write_text(HELPER)
     (project / "Dockerfile").write_text(DOCKERFILE)  # a finding already committed

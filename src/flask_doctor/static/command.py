@@ -203,7 +203,7 @@ def check_command(
         line_text=line_text,
     )
     emit(result.findings, fmt=fmt, output=output, ctx=ctx, no_color=no_color)
-    if not quiet:
+    if not quiet and fmt == "text":
         _print_held_back(settings)
     if show_stale_baseline:
         _print_stale(result.stale_baseline, baseline)
@@ -247,8 +247,9 @@ def _fix(
 
 
 def _print_held_back(settings) -> None:  # type: ignore[no-untyped-def]
-    """Say which rules did not run because of their measured precision, on stderr (a JSON or
-    SARIF report on stdout stays valid): a rule left out must not look like a clean result."""
+    """Say which rules did not run because of their measured precision, after a text report, on stderr
+    (``--output`` keeps the report alone): a rule left out must not look like a clean result. JSON and
+    SARIF consumers read the rule list (`flask-doctor rules --format json`: ``off_by_default``)."""
     from flask_doctor.catalogue.precision import QUIET_FLOOR
     from flask_doctor.static.engine import held_back_rules
 

@@ -1753,10 +1753,19 @@ def http_method_parameters(project: Project) -> dict[str, dict[str, str]]:
 
     found: dict[str, dict[str, str]] = {}
     by_callee = None
+    # Names each function calls as plain names, from the call-site list: a superset of its own body's calls
+    # (a lambda's or a nested class's are counted for the enclosing function), so that only the few functions
+    # that call a parameter have their body read.
+    called_names: dict[str, set[str]] = {}
+    for site in project.calls:
+        if site.function is not None and isinstance(site.node.func, ast.Name):
+            called_names.setdefault(site.function.qualname, set()).add(site.node.func.id)
     for fn in project.functions.values():
         arguments = fn.node.args
         positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
         params = set(positional) | {a.arg for a in arguments.kwonlyargs}
+        if not params & called_names.get(fn.qualname, set()):
+            continue
         called = {
             node.func.id
             for node in own_nodes(fn.node)
