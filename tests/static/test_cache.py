@@ -137,6 +137,24 @@ def test_settings_are_part_of_the_key(clinic: Path) -> None:
     assert len(narrow.modules) > 0  # other settings: a miss
 
 
+def test_the_corpus_measurement_mode_is_part_of_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FLASK_DOCTOR_OWN_SEVERITIES=1 runs the rules that are off by default: not the same run."""
+    from flask_doctor.catalogue.precision import off_by_default
+    from flask_doctor.static.engine import all_rules
+
+    if not any(off_by_default(code) for code in all_rules()):
+        pytest.skip("no rule is off by default in this precision table")
+    shutil.copytree(FIXTURE, tmp_path / "app")
+    root = tmp_path / "app"
+    settings = Settings(root=root)
+    monkeypatch.delenv("FLASK_DOCTOR_OWN_SEVERITIES", raising=False)
+    run_check([root], settings, jobs=1, cache=True)
+    monkeypatch.setenv("FLASK_DOCTOR_OWN_SEVERITIES", "1")
+    measured = run_check([root], settings, jobs=1, cache=True)
+    assert len(measured.modules) > 0  # a miss: the first run's entry is not reused
+    assert len(entries(root)) == 2
+
+
 def test_corrupt_missing_and_foreign_entries_are_misses(clinic: Path) -> None:
     cold, _ = check(clinic)
     [entry] = entries(clinic)

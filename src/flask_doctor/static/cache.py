@@ -48,6 +48,7 @@ from typing import Any
 
 from flask_doctor.atomic import write_atomically
 from flask_doctor.bounded_read import FileRefused, read_bounded
+from flask_doctor.catalogue.precision import OWN_SEVERITIES
 from flask_doctor.config import Settings
 from flask_doctor.findings import Finding
 from flask_doctor.static.source import MAX_FILE_BYTES
@@ -89,8 +90,10 @@ def tool_fingerprint() -> str:
 
 
 def settings_fingerprint(settings: Settings) -> str:
-    """Every setting of the run, as stable text (paths and severities by their text)."""
+    """Every setting of the run, as stable text (paths and severities by their text), and whether the run
+    measures the corpus (``FLASK_DOCTOR_OWN_SEVERITIES=1`` runs every rule at its own severity)."""
     data = {f.name: getattr(settings, f.name) for f in fields(settings)}
+    data[OWN_SEVERITIES] = os.environ.get(OWN_SEVERITIES) == "1"
     return json.dumps(data, sort_keys=True, default=str)
 
 
