@@ -271,7 +271,9 @@ def test_a_rule_off_by_default_does_not_run_and_the_run_says_so(tmp_path: Path, 
 
     codes, stderr = _check(tmp_path)
     assert "FD104" not in codes
-    assert stderr == ""  # a JSON or SARIF report is read by tools: the rule list says what is off
+    assert stderr == ""  # a JSON report says it in-band
+    report = CliRunner().invoke(cli, ["check", str(tmp_path), "--no-cache", "--format", "json"])
+    assert "1 of 12 of its findings" in json.loads(report.stdout)["extra"]["rules_off_by_default"]["FD104"]
     text = CliRunner().invoke(cli, ["check", str(tmp_path), "--no-cache"], catch_exceptions=False)
     assert "FD104" not in text.stdout
     assert "Off by default: FD104" in text.stderr and "--preview" in text.stderr

@@ -194,6 +194,9 @@ def check_command(
         count = write(write_baseline, result.findings, line_text)
         click.echo(f"Wrote {count} findings to {write_baseline}", err=True)
         sys.exit(0)
+    from flask_doctor.static.engine import held_back_rules
+
+    held_back = held_back_rules(settings)
     ctx = RenderContext(
         surface="check",
         root=result.root,
@@ -201,10 +204,12 @@ def check_command(
         quiet=quiet,
         files_checked=result.files_checked,
         line_text=line_text,
+        # JSON readers learn which rules did not run, as a text reader does on stderr.
+        extra={"rules_off_by_default": {code: off_reason(code) for code in held_back}} if held_back else {},
     )
     emit(result.findings, fmt=fmt, output=output, ctx=ctx, no_color=no_color)
     if not quiet and fmt == "text":
-        _print_held_back(settings)
+        _print_held_back(held_back)
     if show_stale_baseline:
         _print_stale(result.stale_baseline, baseline)
     if debug:
@@ -246,14 +251,12 @@ def _fix(
         sys.exit(1 if report.changed else 0)
 
 
-def _print_held_back(settings) -> None:  # type: ignore[no-untyped-def]
+def _print_held_back(codes: list[str]) -> None:
     """Say which rules did not run because of their measured precision, after a text report, on stderr
-    (``--output`` keeps the report alone): a rule left out must not look like a clean result. JSON and
-    SARIF consumers read the rule list (`flask-doctor rules --format json`: ``off_by_default``)."""
+    (``--output`` keeps the report alone): a rule left out must not look like a clean result. A JSON
+    report says it in ``extra.rules_off_by_default``; ``flask-doctor rules --format json`` marks them."""
     from flask_doctor.catalogue.precision import QUIET_FLOOR
-    from flask_doctor.static.engine import held_back_rules
 
-    codes = held_back_rules(settings)
     if not codes:
         return
     click.echo(
