@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from flask_doctor.catalogue.precision import MIN_JUDGED, Tally, level_of, precision_of
@@ -274,6 +275,14 @@ def test_a_rule_off_by_default_does_not_run_and_the_run_says_so(tmp_path: Path, 
     assert stderr == ""  # a JSON report says it in-band
     report = CliRunner().invoke(cli, ["check", str(tmp_path), "--no-cache", "--format", "json"])
     assert "1 of 12 of its findings" in json.loads(report.stdout)["extra"]["rules_off_by_default"]["FD104"]
+    sarif = json.loads(CliRunner().invoke(cli, ["check", str(tmp_path), "--no-cache", "--format", "sarif"]).stdout)
+    [run] = sarif["runs"]
+    [notification] = run["invocations"][0]["toolConfigurationNotifications"]
+    assert notification["associatedRule"]["id"] == "FD104" and "did not run" in notification["message"]["text"]
+    rule = run["tool"]["driver"]["rules"][notification["associatedRule"]["index"]]
+    assert rule["id"] == "FD104"
+    schema = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(sarif, schema)
     text = CliRunner().invoke(cli, ["check", str(tmp_path), "--no-cache"], catch_exceptions=False)
     assert "FD104" not in text.stdout
     assert "Off by default: FD104" in text.stderr and "--preview" in text.stderr

@@ -125,6 +125,23 @@ def render_sarif(findings: Sequence[Finding], ctx: RenderContext) -> str:
         "results": results,
         "columnKind": "unicodeCodePoints",
     }
+    off = ctx.extra.get("rules_off_by_default") if ctx.surface == "check" else None
+    if off:
+        # A rule left out on its measured precision is a configuration fact a code-scanning view should
+        # show, so that an empty result is not read as "checked and clean".
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolConfigurationNotifications": [
+                    {
+                        "level": "note",
+                        "message": {"text": f"{code} did not run (off by default): {reason}"},
+                        "associatedRule": {"id": code, **({"index": index[code]} if code in index else {})},
+                    }
+                    for code, reason in sorted(off.items())
+                ],
+            }
+        ]
     if ctx.root is not None:
         run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": ctx.root.resolve().as_uri() + "/"}}
     document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
