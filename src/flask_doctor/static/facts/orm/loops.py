@@ -393,6 +393,58 @@ def loop_item(target: ast.expr, iterable: ast.expr) -> tuple[str | None, ast.exp
     return None, iterable
 
 
+_CONDITIONAL = (ast.If, ast.IfExp, ast.BoolOp, ast.While, ast.Try, *_SCOPES)
+
+
+def _unconditional_reads(nodes: list[ast.AST], var: str) -> set[str]:
+    """The attributes of ``var`` read by every run of ``nodes`` (not under an ``if``, ``and``/``or``, ``try``)."""
+    found: set[str] = set()
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _CONDITIONAL):
+            continue
+        if isinstance(node, (*_COMPREHENSIONS, ast.For, ast.AsyncFor)):
+            # a nested loop's body runs once per element of its iterable, perhaps never: only the iterable counts
+            stack.append(node.generators[0].iter if isinstance(node, _COMPREHENSIONS) else node.iter)
+            continue
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var:
+            found.add(node.attr)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def touched_before(project: Project, fn: FunctionInfo, iterable: ast.expr, attr: str, loop: ast.AST) -> ast.AST | None:
+    """An earlier loop of ``fn`` over the same rows that reads ``row.attr`` of every row: the loop that loaded it.
+
+    A lazy relationship, once loaded, stays in the object's state: a second loop over the same list of rows
+    (``items``, assigned once) reads the loaded collection and runs no SQL. The earlier loop is where the
+    queries run, and where a finding belongs.
+    """
+    if not isinstance(iterable, ast.Name) or len(assignments(project, fn).get(iterable.id, [])) != 1:
+        return None
+    line = getattr(loop, "lineno", 0)
+    for node in walk(fn.node):
+        if node is loop or getattr(node, "lineno", line) >= line:
+            continue
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            target, source, body = node.target, node.iter, list(node.body)
+        elif isinstance(node, _COMPREHENSIONS) and len(node.generators) == 1 and not node.generators[0].ifs:
+            first = node.generators[0]
+            target, source = first.target, first.iter
+            body = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        else:
+            continue
+        var, source = loop_item(target, source)
+        if var is None or not (isinstance(source, ast.Name) and source.id == iterable.id):
+            continue
+        if any(isinstance(n, (ast.Break, ast.Return)) for part in body for n in ast.walk(part)):
+            continue  # it may stop before the last row
+        if attr in _unconditional_reads(body, var):
+            return node
+    return None
+
+
 # ------------------------------------------------------------------ the item handed to a helper
 @dataclass(frozen=True)
 class ItemRead:
@@ -511,6 +563,66 @@ def _dead_branches(fn: FunctionInfo, values: dict[str, bool]) -> set[int]:
     return dead
 
 
+def _super_method(project: Project, fn: FunctionInfo, name: str) -> FunctionInfo | None:
+    """``super().name(...)`` in a method of ``fn``'s class: the first base in its lineage that defines ``name``."""
+    if not fn.class_name:
+        return None
+    own = fn.qualname.rsplit(".", 2)[0] + "." + fn.class_name
+    for current in project.lineage(own):
+        cls = project.classes.get(current)
+        if current != own and cls is not None and name in cls.methods:
+            return cls.methods[name]
+    return None
+
+
+def _called_method(project: Project, fn: FunctionInfo, call: ast.expr, param: str) -> FunctionInfo | None:
+    """The project method ``param.m(...)`` (or ``super().m(...)`` for ``self``) runs on the same object."""
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+        return None
+    receiver = call.func.value
+    if isinstance(receiver, ast.Name) and receiver.id == param and param == "self":
+        return project.resolve_function(f"self.{call.func.attr}", fn, fn.module)
+    if (
+        param == "self"
+        and isinstance(receiver, ast.Call)
+        and isinstance(receiver.func, ast.Name)
+        and receiver.func.id == "super"
+    ):
+        return _super_method(project, fn, call.func.attr)
+    return None
+
+
+def sets_before(
+    project: Project, fn: FunctionInfo, param: str, attr: str, before: ast.AST | None, depth: int = 0
+) -> bool:
+    """``fn`` assigns ``param.attr`` on every run before ``before`` (a read, or the call leading to one).
+
+    Assigning a relationship (``self.hidden_by = user``) puts the value in the object's state: reading it
+    afterwards loads nothing. Only statements of the function's own body count (not ones under an ``if``
+    or a loop), and a method run on the same object first (``super().hide(user)``, ``self.reset()``) that
+    assigns it the same way.
+    """
+    for stmt in fn.node.body:
+        if before is not None and stmt.lineno >= getattr(before, "lineno", 0):
+            break
+        targets = (
+            stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        )
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and target.attr == attr
+                and isinstance(target.value, ast.Name)
+                and target.value.id == param
+            ):
+                return True
+        value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
+        method = _called_method(project, fn, value, param) if value is not None and depth < 2 else None
+        if method is not None and method is not fn and sets_before(project, method, "self", attr, None, depth + 1):
+            return True
+    return False
+
+
 def item_reads(
     project: Project,
     scope: FunctionInfo,
@@ -552,6 +664,7 @@ def item_reads(
             and node.value.id == param
             and isinstance(node.ctx, ast.Load)
             and id(node) not in guarded
+            and not sets_before(project, helper, param, node.attr, node)
         ):
             found.append(ItemRead(node.attr, node, (helper,)))
     if depth >= 1:
@@ -568,6 +681,8 @@ def item_reads(
         ):
             continue
         for read in item_reads(project, helper, inner, param, model_qualname, depth + 1):
+            if sets_before(project, helper, param, read.attr, inner):
+                continue  # the helper assigned it first (``self.hidden_by = user``): nothing to load
             found.append(ItemRead(read.attr, read.node, (helper, *read.helpers)))
     return found
 
