@@ -11,9 +11,9 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask_doctor.static.facts.orm.assignments import assignments
+from flask_doctor.static.facts.orm.assignments import assignments, unpacked
 from flask_doctor.static.names import dotted
-from flask_doctor.static.syntax import all_child_nodes, walk
+from flask_doctor.static.syntax import all_child_nodes, statements, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -414,6 +414,24 @@ def _unconditional_reads(nodes: list[ast.AST], var: str) -> set[str]:
     return found
 
 
+def _touches(node: ast.AST, rows: str, attr: str) -> bool:
+    """``node`` is a loop over the name ``rows`` that reads ``item.attr`` of every row (no ``break``, no ``if``)."""
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        target, source, body = node.target, node.iter, list(node.body)
+    elif isinstance(node, _COMPREHENSIONS) and len(node.generators) == 1 and not node.generators[0].ifs:
+        first = node.generators[0]
+        target, source = first.target, first.iter
+        body = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+    else:
+        return False
+    var, source = loop_item(target, source)
+    if var is None or not (isinstance(source, ast.Name) and source.id == rows):
+        return False
+    if any(isinstance(n, (ast.Break, ast.Return)) for part in body for n in ast.walk(part)):
+        return False  # it may stop before the last row
+    return attr in _unconditional_reads(body, var)
+
+
 def touched_before(project: Project, fn: FunctionInfo, iterable: ast.expr, attr: str, loop: ast.AST) -> ast.AST | None:
     """An earlier loop of ``fn`` over the same rows that reads ``row.attr`` of every row: the loop that loaded it.
 
@@ -425,24 +443,58 @@ def touched_before(project: Project, fn: FunctionInfo, iterable: ast.expr, attr:
         return None
     line = getattr(loop, "lineno", 0)
     for node in walk(fn.node):
-        if node is loop or getattr(node, "lineno", line) >= line:
-            continue
-        if isinstance(node, (ast.For, ast.AsyncFor)):
-            target, source, body = node.target, node.iter, list(node.body)
-        elif isinstance(node, _COMPREHENSIONS) and len(node.generators) == 1 and not node.generators[0].ifs:
-            first = node.generators[0]
-            target, source = first.target, first.iter
-            body = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-        else:
-            continue
-        var, source = loop_item(target, source)
-        if var is None or not (isinstance(source, ast.Name) and source.id == iterable.id):
-            continue
-        if any(isinstance(n, (ast.Break, ast.Return)) for part in body for n in ast.walk(part)):
-            continue  # it may stop before the last row
-        if attr in _unconditional_reads(body, var):
+        if node is not loop and getattr(node, "lineno", line) < line and _touches(node, iterable.id, attr):
             return node
     return None
+
+
+def preloaded_by(project: Project, fn: FunctionInfo, iterable: ast.expr, attr: str) -> FunctionInfo | None:
+    """The helper that returned these rows after reading ``row.attr`` of each (``posts, stats = get_posts()``).
+
+    ``for post in posts: post.authors`` just before ``return posts`` loads every returned row's relationship
+    (that loop is the N+1, reported there); the caller's loop over the same rows reads them loaded. The
+    helper must return that name from one ``return``, and the loop must run, in the helper's own body,
+    after the name's last assignment.
+    """
+    if not isinstance(iterable, ast.Name):
+        return None
+    plain = assignments(project, fn).get(iterable.id, [])
+    spread = unpacked(project, fn).get(iterable.id, [])
+    if len(plain) + len(spread) != 1:
+        return None
+    value, index = (plain[0], None) if plain else spread[0]
+    name = dotted(value.func) if isinstance(value, ast.Call) else None
+    helper = project.resolve_function(name, fn, fn.module) if name else None
+    if helper is None or helper is fn:
+        return None
+    returns = [n for n in walk(helper.node) if isinstance(n, ast.Return) and n.value is not None]
+    if len(returns) != 1:
+        return None
+    result = returns[0].value
+    if index is not None:
+        result = result.elts[index] if isinstance(result, ast.Tuple) and index < len(result.elts) else None
+    if not isinstance(result, ast.Name):
+        return None
+    rows = result.id
+    last = max(
+        (s.lineno for s in statements(helper.node) if _assigns(s, rows)),
+        default=helper.node.lineno,
+    )
+    for stmt in helper.node.body:
+        if last < stmt.lineno < returns[0].lineno and _touches(stmt, rows, attr):
+            return helper
+    return None
+
+
+def _assigns(stmt: ast.AST, name: str) -> bool:
+    """``stmt`` binds ``name`` (``name = ...``, ``name += ...``, ``a, name = ...``)."""
+    if isinstance(stmt, ast.Assign):
+        targets = stmt.targets
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        targets = [stmt.target]
+    else:
+        return False
+    return any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t))
 
 
 # ------------------------------------------------------------------ the item handed to a helper

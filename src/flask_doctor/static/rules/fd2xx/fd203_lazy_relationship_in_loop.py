@@ -7,7 +7,13 @@ from collections.abc import Iterator
 
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.config_values import short
-from flask_doctor.static.facts.orm.loops import item_reads, loop_item, property_reads, touched_before
+from flask_doctor.static.facts.orm.loops import (
+    item_reads,
+    loop_item,
+    preloaded_by,
+    property_reads,
+    touched_before,
+)
 from flask_doctor.static.facts.orm.models import Relation, association_proxies, grows, relations
 from flask_doctor.static.facts.orm.queries import (
     LAZY_PER_ROW,
@@ -96,12 +102,18 @@ class LazyRelationshipInLoop(Rule):
     that is only tested for truth (`if post.comments:`,
     `{% if queue.children %}`): it is a query object, always true, and the
     test runs no SQL; what an `or` after it never reaches is not a read
-    either. Relationships declared on a mixin
+    either. Nor is a relationship already in each row's state: assigned
+    just before it is read (`self.hidden_by = user`, also in a `super()`
+    method run first), or loaded by an earlier loop over the same rows, in
+    the function or in the helper that returned them (that loop is
+    reported instead). Relationships declared on a mixin
     (`@declared_attr`) or by a `backref` count too.
 
     A many-to-one attribute (`post.author`) costs one query per *distinct*
     parent: SQLAlchemy's identity map answers the rows that share one. It
-    is not reported when the query is filtered by that very parent, nor
+    is not reported when the query is filtered by that very parent
+    (`filter_by(event=e)`, `with_parent(e)`) or to parents the code holds
+    (`Track.event_id.in_(e.id for e in events)`), nor
     when the parent is another row of the same table and the query loads
     the whole table (`Queue.query.all()` then `q.parent`: every parent is
     among the rows loaded), and is a note when the rows belong to one container (the events of one sketch
@@ -667,7 +679,8 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
-        # the first loop loads each track's reviews, one query per track; the second reads them loaded. The
+        # the first loop loads each track's reviews, one query per track; the second reads them loaded (and so
+        # does the view's loop over the rows `recent_tracks` returns after loading their reviews). The
         # conveners of one event's tracks are a note: the rows share one event, not one convener
         Invalid(
             """
@@ -680,6 +693,17 @@ class LazyRelationshipInLoop(Rule):
                 tracks = Track.query.order_by(Track.created.desc()).limit(20).all()
                 counts = {t.id: len(t.reviews) for t in tracks}  # expect
                 return [(t.id, counts[t.id], [r.id for r in t.reviews]) for t in tracks]
+
+            def recent_tracks():
+                tracks = Track.query.order_by(Track.created.desc()).limit(20).all()
+                for track in tracks:
+                    track.reviews  # expect
+                return tracks, len(tracks)
+
+            @app.get("/tracks/recent")
+            def recent():
+                tracks, count = recent_tracks()
+                return {"n": count, "reviews": [len(t.reviews) for t in tracks]}
 
             @app.get("/events/<int:eid>/conveners")
             def conveners(eid):
@@ -1191,7 +1215,7 @@ class LazyRelationshipInLoop(Rule):
                 continue  # one finding per helper call; a helper that deletes each row reads it anyway
             if loads_eagerly(query, attr):
                 continue
-            if template is None and touched_before(ctx.project, ctx.function, iterable, attr, loop) is not None:
+            if _loaded_earlier(ctx, iterable, loop, {attr, getattr(node, "attr", attr)}, in_template=bool(template)):
                 continue  # an earlier loop over the same rows loaded it (and is reported there)
             less = self._why_less(query, rel, rows_ctx)
             if less == "":
@@ -1450,6 +1474,20 @@ class LazyRelationshipInLoop(Rule):
             if few is not None:
                 return f"the loop walks {few}"
         return None
+
+
+def _loaded_earlier(ctx: Context, iterable: ast.expr, loop: ast.AST, attrs: set[str], *, in_template: bool) -> bool:
+    """Every row's relationship (read as one of ``attrs``: itself, or the property the loop reads) was loaded
+    before this loop: by an earlier loop of the function over the same rows, or by the helper that returned
+    them. A loaded relationship stays in the object's state; the loading loop is where the queries run."""
+    fn = ctx.function
+    assert fn is not None
+    for attr in attrs:
+        if not in_template and touched_before(ctx.project, fn, iterable, attr, loop) is not None:
+            return True
+        if preloaded_by(ctx.project, fn, iterable, attr) is not None:
+            return True
+    return False
 
 
 def _relation(rels: dict[str, Relation], attr: str, ctx: Context, model: ModelInfo) -> Relation | None:
