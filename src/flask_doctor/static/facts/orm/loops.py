@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask_doctor.static.facts.orm.assignments import assignments, unpacked
+from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import all_child_nodes, statements, walk
 
@@ -456,13 +456,10 @@ def preloaded_by(project: Project, fn: FunctionInfo, iterable: ast.expr, attr: s
     helper must return that name from one ``return``, and the loop must run, in the helper's own body,
     after the name's last assignment.
     """
-    if not isinstance(iterable, ast.Name):
+    bound = _last_binding(fn, iterable)
+    if bound is None:
         return None
-    plain = assignments(project, fn).get(iterable.id, [])
-    spread = unpacked(project, fn).get(iterable.id, [])
-    if len(plain) + len(spread) != 1:
-        return None
-    value, index = (plain[0], None) if plain else spread[0]
+    value, index = bound
     name = dotted(value.func) if isinstance(value, ast.Call) else None
     helper = project.resolve_function(name, fn, fn.module) if name else None
     if helper is None or helper is fn:
@@ -483,6 +480,32 @@ def preloaded_by(project: Project, fn: FunctionInfo, iterable: ast.expr, attr: s
     for stmt in helper.node.body:
         if last < stmt.lineno < returns[0].lineno and _touches(stmt, rows, attr):
             return helper
+    return None
+
+
+def _last_binding(fn: FunctionInfo, iterable: ast.expr) -> tuple[ast.expr, int | None] | None:
+    """The value the name ``iterable`` holds where it is read (and its position when unpacked from a tuple).
+
+    Only straight-line code counts: every binding of the name is a statement of the function's own body,
+    and the last one before the read is the value (``posts = q.all()`` then ``posts, n = get_posts()``).
+    """
+    if not isinstance(iterable, ast.Name):
+        return None
+    name = iterable.id
+    everywhere = [s for s in statements(fn.node) if _assigns(s, name)]
+    top = [s for s in fn.node.body if _assigns(s, name) and s.lineno < iterable.lineno]
+    if not top or len(everywhere) != len([s for s in fn.node.body if _assigns(s, name)]):
+        return None
+    last = top[-1]
+    if not isinstance(last, ast.Assign) or len(last.targets) != 1:
+        return None
+    target = last.targets[0]
+    if isinstance(target, ast.Name):
+        return last.value, None
+    if isinstance(target, ast.Tuple) and not isinstance(last.value, (ast.Tuple, ast.List)):
+        for index, element in enumerate(target.elts):
+            if isinstance(element, ast.Name) and element.id == name:
+                return last.value, index
     return None
 
 

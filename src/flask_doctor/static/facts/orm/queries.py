@@ -983,7 +983,7 @@ def _with_parent_relations(model: ModelInfo, call: ast.Call, ctx: Context) -> se
         target = (rel.target or "").rsplit(".", 1)[-1]
         if parent is not None and target == parent.name:
             found.add(name)
-        elif parent is None and isinstance(obj, ast.Attribute) and obj.attr == name:
+        elif parent is None and (dotted(obj) or "").rsplit(".", 1)[-1] == name:
             found.add(name)  # ``with_parent(self.event)`` and the rows' own ``event``: the same object
     return found
 
