@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.names import dotted
-from flask_doctor.static.syntax import all_child_nodes, walk
+from flask_doctor.static.syntax import all_child_nodes, statements, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -393,6 +393,133 @@ def loop_item(target: ast.expr, iterable: ast.expr) -> tuple[str | None, ast.exp
     return None, iterable
 
 
+_CONDITIONAL = (ast.If, ast.IfExp, ast.BoolOp, ast.While, ast.Try, *_SCOPES)
+
+
+def _unconditional_reads(nodes: list[ast.AST], var: str) -> set[str]:
+    """The attributes of ``var`` read by every run of ``nodes`` (not under an ``if``, ``and``/``or``, ``try``)."""
+    found: set[str] = set()
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _CONDITIONAL):
+            continue
+        if isinstance(node, (*_COMPREHENSIONS, ast.For, ast.AsyncFor)):
+            # a nested loop's body runs once per element of its iterable, perhaps never: only the iterable counts
+            stack.append(node.generators[0].iter if isinstance(node, _COMPREHENSIONS) else node.iter)
+            continue
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var:
+            found.add(node.attr)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _touches(node: ast.AST, rows: str, attr: str) -> bool:
+    """``node`` is a loop over the name ``rows`` that reads ``item.attr`` of every row (no ``break``, no ``if``)."""
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        target, source, body = node.target, node.iter, list(node.body)
+    elif isinstance(node, _COMPREHENSIONS) and len(node.generators) == 1 and not node.generators[0].ifs:
+        first = node.generators[0]
+        target, source = first.target, first.iter
+        body = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+    else:
+        return False
+    var, source = loop_item(target, source)
+    if var is None or not (isinstance(source, ast.Name) and source.id == rows):
+        return False
+    if any(isinstance(n, (ast.Break, ast.Return)) for part in body for n in ast.walk(part)):
+        return False  # it may stop before the last row
+    return attr in _unconditional_reads(body, var)
+
+
+def touched_before(project: Project, fn: FunctionInfo, iterable: ast.expr, attr: str, loop: ast.AST) -> ast.AST | None:
+    """An earlier loop of ``fn`` over the same rows that reads ``row.attr`` of every row: the loop that loaded it.
+
+    A lazy relationship, once loaded, stays in the object's state: a second loop over the same list of rows
+    (``items``, assigned once) reads the loaded collection and runs no SQL. The earlier loop is where the
+    queries run, and where a finding belongs.
+    """
+    if not isinstance(iterable, ast.Name) or len(assignments(project, fn).get(iterable.id, [])) != 1:
+        return None
+    line = getattr(loop, "lineno", 0)
+    for node in walk(fn.node):
+        if node is not loop and getattr(node, "lineno", line) < line and _touches(node, iterable.id, attr):
+            return node
+    return None
+
+
+def preloaded_by(project: Project, fn: FunctionInfo, iterable: ast.expr, attr: str) -> FunctionInfo | None:
+    """The helper that returned these rows after reading ``row.attr`` of each (``posts, stats = get_posts()``).
+
+    ``for post in posts: post.authors`` just before ``return posts`` loads every returned row's relationship
+    (that loop is the N+1, reported there); the caller's loop over the same rows reads them loaded. The
+    helper must return that name from one ``return``, and the loop must run, in the helper's own body,
+    after the name's last assignment.
+    """
+    bound = _last_binding(fn, iterable)
+    if bound is None:
+        return None
+    value, index = bound
+    name = dotted(value.func) if isinstance(value, ast.Call) else None
+    helper = project.resolve_function(name, fn, fn.module) if name else None
+    if helper is None or helper is fn:
+        return None
+    returns = [n for n in walk(helper.node) if isinstance(n, ast.Return) and n.value is not None]
+    if len(returns) != 1:
+        return None
+    result = returns[0].value
+    if index is not None:
+        result = result.elts[index] if isinstance(result, ast.Tuple) and index < len(result.elts) else None
+    if not isinstance(result, ast.Name):
+        return None
+    rows = result.id
+    last = max(
+        (s.lineno for s in statements(helper.node) if _assigns(s, rows)),
+        default=helper.node.lineno,
+    )
+    for stmt in helper.node.body:
+        if last < stmt.lineno < returns[0].lineno and _touches(stmt, rows, attr):
+            return helper
+    return None
+
+
+def _last_binding(fn: FunctionInfo, iterable: ast.expr) -> tuple[ast.expr, int | None] | None:
+    """The value the name ``iterable`` holds where it is read (and its position when unpacked from a tuple).
+
+    Only straight-line code counts: every binding of the name is a statement of the function's own body,
+    and the last one before the read is the value (``posts = q.all()`` then ``posts, n = get_posts()``).
+    """
+    if not isinstance(iterable, ast.Name):
+        return None
+    name = iterable.id
+    everywhere = [s for s in statements(fn.node) if _assigns(s, name)]
+    top = [s for s in fn.node.body if _assigns(s, name) and s.lineno < iterable.lineno]
+    if not top or len(everywhere) != len([s for s in fn.node.body if _assigns(s, name)]):
+        return None
+    last = top[-1]
+    if not isinstance(last, ast.Assign) or len(last.targets) != 1:
+        return None
+    target = last.targets[0]
+    if isinstance(target, ast.Name):
+        return last.value, None
+    if isinstance(target, ast.Tuple) and not isinstance(last.value, (ast.Tuple, ast.List)):
+        for index, element in enumerate(target.elts):
+            if isinstance(element, ast.Name) and element.id == name:
+                return last.value, index
+    return None
+
+
+def _assigns(stmt: ast.AST, name: str) -> bool:
+    """``stmt`` binds ``name`` (``name = ...``, ``name += ...``, ``a, name = ...``)."""
+    if isinstance(stmt, ast.Assign):
+        targets = stmt.targets
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        targets = [stmt.target]
+    else:
+        return False
+    return any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t))
+
+
 # ------------------------------------------------------------------ the item handed to a helper
 @dataclass(frozen=True)
 class ItemRead:
@@ -511,6 +638,66 @@ def _dead_branches(fn: FunctionInfo, values: dict[str, bool]) -> set[int]:
     return dead
 
 
+def _super_method(project: Project, fn: FunctionInfo, name: str) -> FunctionInfo | None:
+    """``super().name(...)`` in a method of ``fn``'s class: the first base in its lineage that defines ``name``."""
+    if not fn.class_name:
+        return None
+    own = fn.qualname.rsplit(".", 2)[0] + "." + fn.class_name
+    for current in project.lineage(own):
+        cls = project.classes.get(current)
+        if current != own and cls is not None and name in cls.methods:
+            return cls.methods[name]
+    return None
+
+
+def _called_method(project: Project, fn: FunctionInfo, call: ast.expr, param: str) -> FunctionInfo | None:
+    """The project method ``param.m(...)`` (or ``super().m(...)`` for ``self``) runs on the same object."""
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+        return None
+    receiver = call.func.value
+    if isinstance(receiver, ast.Name) and receiver.id == param and param == "self":
+        return project.resolve_function(f"self.{call.func.attr}", fn, fn.module)
+    if (
+        param == "self"
+        and isinstance(receiver, ast.Call)
+        and isinstance(receiver.func, ast.Name)
+        and receiver.func.id == "super"
+    ):
+        return _super_method(project, fn, call.func.attr)
+    return None
+
+
+def sets_before(
+    project: Project, fn: FunctionInfo, param: str, attr: str, before: ast.AST | None, depth: int = 0
+) -> bool:
+    """``fn`` assigns ``param.attr`` on every run before ``before`` (a read, or the call leading to one).
+
+    Assigning a relationship (``self.hidden_by = user``) puts the value in the object's state: reading it
+    afterwards loads nothing. Only statements of the function's own body count (not ones under an ``if``
+    or a loop), and a method run on the same object first (``super().hide(user)``, ``self.reset()``) that
+    assigns it the same way.
+    """
+    for stmt in fn.node.body:
+        if before is not None and stmt.lineno >= getattr(before, "lineno", 0):
+            break
+        targets = (
+            stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        )
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and target.attr == attr
+                and isinstance(target.value, ast.Name)
+                and target.value.id == param
+            ):
+                return True
+        value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
+        method = _called_method(project, fn, value, param) if value is not None and depth < 2 else None
+        if method is not None and method is not fn and sets_before(project, method, "self", attr, None, depth + 1):
+            return True
+    return False
+
+
 def item_reads(
     project: Project,
     scope: FunctionInfo,
@@ -552,6 +739,7 @@ def item_reads(
             and node.value.id == param
             and isinstance(node.ctx, ast.Load)
             and id(node) not in guarded
+            and not sets_before(project, helper, param, node.attr, node)
         ):
             found.append(ItemRead(node.attr, node, (helper,)))
     if depth >= 1:
@@ -568,6 +756,8 @@ def item_reads(
         ):
             continue
         for read in item_reads(project, helper, inner, param, model_qualname, depth + 1):
+            if sets_before(project, helper, param, read.attr, inner):
+                continue  # the helper assigned it first (``self.hidden_by = user``): nothing to load
             found.append(ItemRead(read.attr, read.node, (helper, *read.helpers)))
     return found
 

@@ -282,6 +282,14 @@ def _scalar(project: Project, lineage: list[ClassInfo], owner: ClassInfo, attr: 
     return None
 
 
+def _loading(lazy: ast.expr | None) -> str:
+    """The loader strategy a ``lazy=`` argument names: SQLAlchemy reads ``lazy=False`` as ``"joined"``
+    and ``lazy=True`` (or no argument) as ``"select"``, on a relationship and on a ``backref(...)`` alike."""
+    if isinstance(lazy, ast.Constant) and isinstance(lazy.value, str):
+        return lazy.value
+    return "joined" if isinstance(lazy, ast.Constant) and lazy.value is False else "select"
+
+
 @keyed_fact
 def _relations(project: Project, name: str) -> dict[str, Relation]:
     model = project.models[name]
@@ -292,12 +300,7 @@ def _relations(project: Project, name: str) -> dict[str, Relation]:
             if attr in found or not _is_relationship(value):
                 continue
             assert isinstance(value, ast.Call)
-            lazy = _kw(value, "lazy")
-            lazy_value = (
-                lazy.value
-                if isinstance(lazy, ast.Constant) and isinstance(lazy.value, str)
-                else ("joined" if isinstance(lazy, ast.Constant) and lazy.value is False else "select")
-            )
+            lazy_value = _loading(_kw(value, "lazy"))
             where = Location(cls.module.path, value.lineno, value.col_offset + 1)
             found[attr] = Relation(
                 attr, _target_name(value), lazy_value, _scalar(project, lineage, cls, attr, value), where
@@ -331,9 +334,7 @@ def _backrefs(project: Project) -> dict[str, dict[str, Relation]]:
                     name = backref.value
                 elif isinstance(backref, ast.Call) and backref.args and isinstance(backref.args[0], ast.Constant):
                     name = str(backref.args[0].value)
-                    blazy, buselist = _kw(backref, "lazy"), _kw(backref, "uselist")
-                    if isinstance(blazy, ast.Constant) and isinstance(blazy.value, str):
-                        lazy = blazy.value
+                    lazy, buselist = _loading(_kw(backref, "lazy")), _kw(backref, "uselist")
                     if isinstance(buselist, ast.Constant) and isinstance(buselist.value, bool):
                         scalar = not buselist.value
                     elif _kw(backref, "remote_side") is not None:

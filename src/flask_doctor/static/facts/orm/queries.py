@@ -27,6 +27,7 @@ from flask_doctor.static.facts.orm.models import (
     model_for,
     model_property,
     parent_columns,
+    relations,
     unique_columns,
     uses_sqlalchemy,
 )
@@ -935,6 +936,78 @@ def parent_key(query: Query, ctx: Context, *, joined: bool = False, always: bool
             return "with_parent"
     terms = filter_terms(query, ctx, always=always)
     return next((k for k in (_per_parent_term(t, ctx, parents, joined) for t in terms) if k), None)
+
+
+def loaded_parents(query: Query, ctx: Context) -> frozenset[str]:
+    """The many-to-one relationships (and their foreign keys) whose parents the code already holds.
+
+    SQLAlchemy's lazy loader for a many-to-one on the parent's primary key looks in the session's identity
+    map first and runs no SQL when the parent is there. Two query shapes say the parents are there:
+
+    - ``Track.query.with_parent(event)``: every row's ``track.event`` is that very ``event``;
+    - ``Setting.query.filter(Setting.event_id.in_(e.id for e in events))``: the rows' ``event`` is one of
+      the ``events`` held in memory (their keys were read from the objects).
+
+    Only steps every run applies count.
+    """
+    model = query.model
+    if model is None:
+        return frozenset()
+    use = query.methods[0][1] if query.methods else None
+    found: set[str] = set()
+    for method, node in query.methods:
+        if method != "with_parent" or not isinstance(node, ast.Call) or not node.args:
+            continue
+        if id(node) in query.optional or _skipped_by_this_run(node, use, ctx):
+            continue
+        found |= _with_parent_relations(model, node, ctx)
+    for term in filter_terms(query, ctx, always=True):
+        column = _in_loaded_keys(term, ctx)
+        if column:
+            found.update({column, column.removesuffix("_id")})
+    return frozenset(found)
+
+
+def _with_parent_relations(model: ModelInfo, call: ast.Call, ctx: Context) -> set[str]:
+    """The relationships of ``model`` that ``with_parent(obj[, Parent.children])`` pins to ``obj``."""
+    parent: ModelInfo | None = None
+    if len(call.args) > 1 and isinstance(call.args[1], ast.Attribute):
+        parent = model_for(call.args[1].value, ctx)
+    obj = call.args[0]
+    if parent is None and isinstance(obj, ast.Name):
+        parent = row_model(obj, ctx)
+    found: set[str] = set()
+    for name, rel in relations(ctx.project, model).items():
+        if not rel.scalar:
+            continue
+        target = (rel.target or "").rsplit(".", 1)[-1]
+        if parent is not None and target == parent.name:
+            found.add(name)
+        elif parent is None and (dotted(obj) or "").rsplit(".", 1)[-1] == name:
+            found.add(name)  # ``with_parent(self.event)`` and the rows' own ``event``: the same object
+    return found
+
+
+def _in_loaded_keys(term: ast.expr, ctx: Context) -> str | None:
+    """``X.parent_id.in_(p.id for p in parents)``: the column whose values are the keys of objects held in memory."""
+    if not (
+        isinstance(term, ast.Call)
+        and isinstance(term.func, ast.Attribute)
+        and term.func.attr == "in_"
+        and len(term.args) == 1
+        and isinstance(term.func.value, ast.Attribute)
+    ):
+        return None
+    values = term.args[0]
+    if isinstance(values, ast.Name) and ctx.function is not None:
+        assigned = assignments(ctx.project, ctx.function).get(values.id, [])
+        values = assigned[0] if len(assigned) == 1 else values
+    if not isinstance(values, (ast.GeneratorExp, ast.ListComp, ast.SetComp)):
+        return None
+    element = values.elt
+    if isinstance(element, ast.Attribute) and element.attr == "id":
+        return term.func.value.attr
+    return None
 
 
 def per_parent(query: Query, ctx: Context, *, joined: bool = False, always: bool = False) -> bool:

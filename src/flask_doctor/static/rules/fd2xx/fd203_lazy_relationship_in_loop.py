@@ -7,7 +7,13 @@ from collections.abc import Iterator
 
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.config_values import short
-from flask_doctor.static.facts.orm.loops import item_reads, loop_item, property_reads
+from flask_doctor.static.facts.orm.loops import (
+    item_reads,
+    loop_item,
+    preloaded_by,
+    property_reads,
+    touched_before,
+)
 from flask_doctor.static.facts.orm.models import Relation, association_proxies, grows, relations
 from flask_doctor.static.facts.orm.queries import (
     LAZY_PER_ROW,
@@ -15,6 +21,7 @@ from flask_doctor.static.facts.orm.queries import (
     filter_terms,
     in_application_code,
     iterated_query,
+    loaded_parents,
     loads_eagerly,
     parent_key,
     per_owner,
@@ -95,12 +102,18 @@ class LazyRelationshipInLoop(Rule):
     that is only tested for truth (`if post.comments:`,
     `{% if queue.children %}`): it is a query object, always true, and the
     test runs no SQL; what an `or` after it never reaches is not a read
-    either. Relationships declared on a mixin
+    either. Nor is a relationship already in each row's state: assigned
+    just before it is read (`self.hidden_by = user`, also in a `super()`
+    method run first), or loaded by an earlier loop over the same rows, in
+    the function or in the helper that returned them (that loop is
+    reported instead). Relationships declared on a mixin
     (`@declared_attr`) or by a `backref` count too.
 
     A many-to-one attribute (`post.author`) costs one query per *distinct*
     parent: SQLAlchemy's identity map answers the rows that share one. It
-    is not reported when the query is filtered by that very parent, nor
+    is not reported when the query is filtered by that very parent
+    (`filter_by(event=e)`, `with_parent(e)`) or to parents the code holds
+    (`Track.event_id.in_(e.id for e in events)`), nor
     when the parent is another row of the same table and the query loads
     the whole table (`Queue.query.all()` then `q.parent`: every parent is
     among the rows loaded), and is a note when the rows belong to one container (the events of one sketch
@@ -248,7 +261,99 @@ class LazyRelationshipInLoop(Rule):
             submitted = db.Column(db.DateTime, default=datetime.utcnow)
         """
 
+    _HELD_PARENTS_MODELS = """
+        from datetime import datetime
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+            created = db.Column(db.DateTime, default=datetime.utcnow)
+
+        class Event(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            title = db.Column(db.String)
+            created = db.Column(db.DateTime, default=datetime.utcnow)
+            tracks = db.relationship("Track", backref="event")
+            blocks = db.relationship("Block", backref=db.backref("event", lazy=False))
+
+        class Hideable:
+            def hide(self, user):
+                self.hidden_by = user
+                return self
+
+        class Track(Hideable, db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            event_id = db.Column(db.ForeignKey("event.id"))
+            user_id = db.Column(db.ForeignKey("user.id"))
+            hidden_by_id = db.Column(db.ForeignKey("user.id"))
+            created = db.Column(db.DateTime, default=datetime.utcnow)
+            convener = db.relationship("User", foreign_keys=[user_id])
+            hidden_by = db.relationship("User", foreign_keys=[hidden_by_id])
+            reviews = db.relationship("Review")
+
+            def hide(self, user):
+                super().hide(user)
+                self.log_hidden()
+                db.session.commit()
+
+            def log_hidden(self):
+                print(self.hidden_by.name)
+
+        class Review(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            track_id = db.Column(db.ForeignKey("track.id"))
+
+        class Block(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            event_id = db.Column(db.ForeignKey("event.id"))
+        """
+
     VALID = (
+        # parents the code already holds: `track.event` of `with_parent(event)` is that event, `track.event`
+        # of rows filtered to `event_id.in_(e.id for e in events)` is one of those events (the identity map
+        # answers a many-to-one on the primary key); `hide` assigns `hidden_by` before it is read;
+        # `Block.event` is a `lazy=False` backref (joined with the blocks)
+        Valid(
+            """
+            from flask import Flask
+            from flask_login import current_user
+            from models import db, Event, Track, Block, User
+            app = Flask(__name__)
+
+            @app.get("/events/<int:eid>/tracks")
+            def tracks(eid):
+                event = Event.query.filter_by(id=eid).first_or_404()
+                rows = Track.query.with_parent(event).order_by(Track.id).all()
+                return [t.event.title for t in rows]
+
+            @app.get("/events")
+            def events():
+                events = Event.query.order_by(Event.created.desc()).limit(20).all()
+                rows = Track.query.filter(Track.event_id.in_(e.id for e in events)).all()
+                return {t.id: t.event.title for t in rows}
+
+            @app.post("/tracks/hide")
+            def hide_all():
+                for track in Track.query.order_by(Track.id).limit(50).all():
+                    track.hide(current_user)
+                return "ok"
+
+            @app.get("/blocks")
+            def blocks():
+                return [b.event.title for b in Block.query.order_by(Block.id).limit(50).all()]
+
+            @app.post("/events/new")
+            def add():
+                db.session.add(Event(title="x"))
+                db.session.add(User(name="x"))
+                db.session.add(Track(event_id=1))
+                db.session.commit()
+                return "ok"
+            """,
+            files={"models.py": _HELD_PARENTS_MODELS},
+        ),
         # the template reads each post's author, loaded with the posts; a template that does not parse is skipped
         Valid(
             """
@@ -574,6 +679,48 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # the first loop loads each track's reviews, one query per track; the second reads them loaded (and so
+        # does the view's loop over the rows `recent_tracks` returns after loading their reviews). The
+        # conveners of one event's tracks are a note: the rows share one event, not one convener
+        Invalid(
+            """
+            from flask import Flask
+            from models import db, Event, Track, User
+            app = Flask(__name__)
+
+            @app.get("/tracks")
+            def listing():
+                tracks = Track.query.order_by(Track.created.desc()).limit(20).all()
+                counts = {t.id: len(t.reviews) for t in tracks}  # expect
+                return [(t.id, counts[t.id], [r.id for r in t.reviews]) for t in tracks]
+
+            def recent_tracks():
+                tracks = Track.query.order_by(Track.created.desc()).limit(20).all()
+                for track in tracks:
+                    track.reviews  # expect
+                return tracks, len(tracks)
+
+            @app.get("/tracks/recent")
+            def recent():
+                tracks, count = recent_tracks()
+                return {"n": count, "reviews": [len(t.reviews) for t in tracks]}
+
+            @app.get("/events/<int:eid>/conveners")
+            def conveners(eid):
+                event = Event.query.filter_by(id=eid).first_or_404()
+                return [t.convener.name for t in Track.query.with_parent(event).all()]  # expect
+
+            @app.post("/events/new")
+            def add():
+                db.session.add(Event(title="x"))
+                db.session.add(User(name="x"))
+                db.session.add(Track(event_id=1))
+                db.session.commit()
+                return "ok"
+            """,
+            message="`t.reviews` is a lazy relationship of `Track` read for every row of `tracks`",
+            files={"models.py": _HELD_PARENTS_MODELS},
+        ),
         # one post's comments, each with its author (different people comment), and one agent's tasks (a
         # `lazy="dynamic"` collection run whole), each with its job: one query per comment, per task
         Invalid(
@@ -1068,6 +1215,8 @@ class LazyRelationshipInLoop(Rule):
                 continue  # one finding per helper call; a helper that deletes each row reads it anyway
             if loads_eagerly(query, attr):
                 continue
+            if _loaded_earlier(ctx, iterable, loop, {attr, getattr(node, "attr", attr)}, in_template=bool(template)):
+                continue  # an earlier loop over the same rows loaded it (and is reported there)
             less = self._why_less(query, rel, rows_ctx)
             if less == "":
                 continue
@@ -1292,14 +1441,17 @@ class LazyRelationshipInLoop(Rule):
             # a many-to-one load queries once per *distinct* parent; the identity map answers the rest
             if key in (rel.attr, f"{rel.attr}_id"):
                 return ""  # every row has the parent the query is filtered by: one query in all
+            if rel.attr in loaded_parents(query, ctx):
+                return ""  # ``with_parent(event)`` / ``event_id.in_(e.id for e in events)``: parents held already
             target = ctx.project.models.get(rel.target.rsplit(".", 1)[-1]) if rel.target else None
             if target is query.model and (key or _whole_table(query, ctx)):
                 # ``entry.parent`` is another row of the same container (or of the whole table), loaded by this
                 # very query: the identity map answers without a query
                 return ""
             if key and not per_owner(key):
+                shared = "parent (`with_parent`)" if key == "with_parent" else f"`{key}`"
                 return (
-                    f"the rows share one `{key}`, so they point to few `{rel.attr}` objects: SQLAlchemy loads "
+                    f"the rows share one {shared}, so they point to few `{rel.attr}` objects: SQLAlchemy loads "
                     f"each distinct one once and its identity map answers the rest"
                 )
             if (
@@ -1322,6 +1474,20 @@ class LazyRelationshipInLoop(Rule):
             if few is not None:
                 return f"the loop walks {few}"
         return None
+
+
+def _loaded_earlier(ctx: Context, iterable: ast.expr, loop: ast.AST, attrs: set[str], *, in_template: bool) -> bool:
+    """Every row's relationship (read as one of ``attrs``: itself, or the property the loop reads) was loaded
+    before this loop: by an earlier loop of the function over the same rows, or by the helper that returned
+    them. A loaded relationship stays in the object's state; the loading loop is where the queries run."""
+    fn = ctx.function
+    assert fn is not None
+    for attr in attrs:
+        if not in_template and touched_before(ctx.project, fn, iterable, attr, loop) is not None:
+            return True
+        if preloaded_by(ctx.project, fn, iterable, attr) is not None:
+            return True
+    return False
 
 
 def _relation(rels: dict[str, Relation], attr: str, ctx: Context, model: ModelInfo) -> Relation | None:
