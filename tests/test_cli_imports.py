@@ -103,3 +103,18 @@ def test_check_help_imports_no_other_surface(tmp_path: Path) -> None:
     # importlib.import_module (the lazy command) is not timed itself, only what it imports
     assert "flask_doctor.cli_common" in imported and "flask_doctor.config" in imported
     assert [m for m in imported if m.startswith(FORBIDDEN)] == []
+
+
+#: Libraries ``check`` imports only when a project needs them (issue 13: start-up):
+#: PyYAML for YAML deploy files, the TOML parser for a configuration file,
+#: multiprocessing for ``--jobs``, difflib for a "did you mean" in an error.
+ON_DEMAND = ("yaml", "tomllib", "tomli", "multiprocessing", "difflib")
+
+
+def test_check_imports_on_demand_libraries_only_when_needed(tree: Path) -> None:
+    modules = loaded_modules("check", ".", "--no-cache", cwd=tree)
+    assert [m for m in modules if m.split(".")[0] in ON_DEMAND] == []
+    (tree / "docker-compose.yml").write_text("services:\n  web:\n    command: flask run\n")
+    (tree / "pyproject.toml").write_text("[tool.flask-doctor]\n")
+    modules = loaded_modules("check", ".", "--no-cache", cwd=tree)
+    assert {"yaml", "tomllib" if sys.version_info >= (3, 11) else "tomli"} <= set(modules)

@@ -22,7 +22,6 @@ nothing is worse than a failing run.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import re
 import sys
@@ -34,11 +33,6 @@ from typing import Any
 from flask_doctor.bounded_read import read_bounded
 from flask_doctor.findings import Severity
 from flask_doctor.globs import Glob
-
-if sys.version_info >= (3, 11):  # pragma: no cover - depends on interpreter
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = [
     "CONFIG_FILENAMES",
@@ -294,6 +288,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not valid UTF-8 (byte {exc.start})", path=path) from None
+    # Imported here, not at the top: most projects have no configuration file,
+    # and ``check`` on them should not pay for the TOML parser (its regexes
+    # are compiled at import).
+    if sys.version_info >= (3, 11):  # pragma: no cover - depends on interpreter
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -440,6 +441,8 @@ def _check_codes(
                 key=key,
             )
         if known is not None and code not in ("ALL", "FD") and not any(k.startswith(code) for k in known):
+            import difflib  # only to suggest a spelling in an error message
+
             close = difflib.get_close_matches(code, sorted(known), n=1)
             hint = f"; did you mean {close[0]}?" if close else "; run `flask-doctor rules` to list them"
             raise ConfigError(f"'{key}': unknown rule id {code}{hint}", path=path, key=key)
@@ -496,6 +499,8 @@ def _from_table(
             continue
         if key not in KNOWN_KEYS:
             candidates = sorted(KNOWN_KEYS) + [k.replace("-", "_") for k in KNOWN_KEYS]
+            import difflib  # only to suggest a spelling in an error message
+
             close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
             if close:
                 hint = f"; did you mean '{close[0].replace('_', '-')}'?"

@@ -66,7 +66,7 @@ def test_forked_workers_give_the_findings_of_one_process(jobs: int, monkeypatch:
     the report is the one a single process gives, finding for finding and in the same order."""
     from flask_doctor.static import runner
 
-    if "fork" not in runner.multiprocessing.get_all_start_methods() or runner.sys.platform == "darwin":
+    if not runner._can_fork() or runner.sys.platform == "darwin":
         pytest.skip("forked workers need fork (elsewhere --jobs runs serially)")
     monkeypatch.setattr(runner, "PARALLEL_THRESHOLD", 1)
     projects = project_dirs()

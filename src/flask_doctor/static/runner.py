@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import multiprocessing
 import re
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -310,6 +308,18 @@ def _project_rules(rules: Sequence[Rule], project: Project, sink: Callable[[Find
             sink(internal_error("(project)", rule.code, exc))
 
 
+def _can_fork() -> bool:
+    """Whether worker processes can be forked here.
+
+    :mod:`multiprocessing` (with :mod:`socket` and :mod:`pickle`) is imported
+    only when ``--jobs`` asks for workers: one process is the default, and
+    the import would otherwise be a few per cent of every run's start-up.
+    """
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def run_rules(
     modules: Sequence[SourceModule],
     project: Project,
@@ -329,12 +339,7 @@ def run_rules(
     # One process by default: on 2 cores the workers cost more CPU than they save wall time
     # (each computes again the facts the walk asks; copy-on-write copies the trees they touch).
     jobs = jobs if jobs is not None else 1
-    use_pool = (
-        jobs > 1
-        and len(modules) >= PARALLEL_THRESHOLD
-        and "fork" in multiprocessing.get_all_start_methods()
-        and sys.platform != "darwin"
-    )
+    use_pool = jobs > 1 and len(modules) >= PARALLEL_THRESHOLD and sys.platform != "darwin" and _can_fork()
     if not use_pool:
         for module in modules:
             walker.walk(module, findings.append)
@@ -345,6 +350,8 @@ def run_rules(
     project_findings: list[Finding] = []
     try:
         shares = _shares(len(modules), jobs)
+        import multiprocessing  # see _can_fork
+
         with multiprocessing.get_context("fork").Pool(jobs - 1) as pool:
             walked = pool.map_async(_walk_chunk, shares[1:])
             for i in shares[0]:
@@ -434,6 +441,8 @@ def _deploy_from_sources(sources: dict[str, str]) -> DeployModel | None:
     }
     if not wanted:
         return None
+    import tempfile  # only for deploy files given as text (tests, the fixture harness)
+
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         paths = []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask_doctor.static.deploy.kinds import deploy_kind
 from flask_doctor.static.deploy.model import DeployModel
-from flask_doctor.static.deploy.readers import READERS, Reader
+from flask_doctor.static.deploy.readers import Reader, reader_for
 from flask_doctor.static.deploy.readers.shell_script import read_named_scripts
 
 __all__ = ["parse_deploy_files"]
@@ -33,7 +33,7 @@ def parse_deploy_files(paths: Sequence[Path], root: Path) -> DeployModel:
         if not text.strip():
             continue
         try:
-            READERS[kind](reader, path, text)
+            reader_for(kind)(reader, path, text)
         except RecursionError:
             reader.problem(path, 0, "too deeply nested; not read")
         except Exception as exc:  # noqa: BLE001 - a reader bug must not abort the whole check
