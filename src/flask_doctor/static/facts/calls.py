@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask_doctor.static.context import Context, callee_names, describe_context, last_segments
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.guards import bound_arguments
-from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo, Project
+from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, ClassInfo, FunctionInfo, Project
 from flask_doctor.static.model.plugins import own_nodes
 from flask_doctor.static.model.workers import WORKER_ROLES
 from flask_doctor.static.names import dotted
@@ -160,20 +161,53 @@ def _receiver_type(ctx: Context, node: ast.expr) -> str | None:
 
 @keyed_fact
 def self_attribute_types(project: Project, cls_qual: str) -> dict[str, str]:
-    """``self.session = requests.Session()`` in any method of the class: attribute -> callee."""
+    """``self.session = requests.Session()`` in any method of the class: attribute -> callee.
+
+    ``self.session = session or requests.Session()`` counts too: the object the class builds when the
+    caller passes none (:func:`self_attribute_fallbacks` names those attributes).
+    """
     found: dict[str, str] = {}
     cls = project.classes.get(cls_qual)
     if cls is not None:
         for method in cls.methods.values():
             for node in ast.walk(method.node):
-                if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+                if not isinstance(node, ast.Assign):
+                    continue
+                built = node.value if isinstance(node.value, ast.Call) else _parameter_fallback(method, node.value)
+                if built is None:
                     continue
                 for target in node.targets:
                     if isinstance(target, ast.Attribute) and dotted(target.value) == "self":
-                        callee = _qualified_callee(project, method, node.value)
+                        callee = _qualified_callee(project, method, built)
                         if callee:
                             found[target.attr] = callee
     return found
+
+
+@keyed_fact
+def self_attribute_fallbacks(project: Project, cls_qual: str) -> frozenset[str]:
+    """Attributes of the class set as ``self.x = x or Built()``: the caller may pass its own object."""
+    found: set[str] = set()
+    cls = project.classes.get(cls_qual)
+    if cls is not None:
+        for method in cls.methods.values():
+            for node in ast.walk(method.node):
+                if isinstance(node, ast.Assign) and _parameter_fallback(method, node.value) is not None:
+                    found.update(
+                        t.attr for t in node.targets if isinstance(t, ast.Attribute) and dotted(t.value) == "self"
+                    )
+    return frozenset(found)
+
+
+def _parameter_fallback(method: FunctionInfo, value: ast.expr) -> ast.Call | None:
+    """``session or requests.Session()`` where ``session`` is a parameter of ``method``: the built default."""
+    if not (isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) == 2):
+        return None
+    given, built = value.values
+    params = {a.arg for a in method.node.args.args + method.node.args.kwonlyargs}
+    if isinstance(given, ast.Name) and given.id in params and isinstance(built, ast.Call):
+        return built
+    return None
 
 
 def callee_name(ctx: Context, call: ast.Call) -> str | None:
@@ -228,13 +262,72 @@ class HttpCall:
 def _session_overrides_timeout(project: Project, type_name: str) -> bool:
     """A project Session subclass whose own ``request``/``send`` deals with ``timeout`` (``kwargs.setdefault(
     "timeout", 10)``) gives its calls a default; one that overrides them for something else (an address check,
-    logging) does not."""
+    logging) does not, and neither does one whose default is an attribute left ``None`` unless the
+    configuration sets it (:func:`_timeout_attribute_unset`)."""
     cls = project.classes.get(type_name)
-    if cls is not None:
-        return any(
-            name in cls.methods and "timeout" in ast.unparse(cls.methods[name].node) for name in ("request", "send")
-        )
-    return False
+    if cls is None:
+        return False
+    overrides = [cls.methods[name] for name in ("request", "send") if name in cls.methods]
+    if not any("timeout" in ast.unparse(method.node) for method in overrides):
+        return False
+    return not any(_timeout_attribute_unset(project, cls, method) for method in overrides)
+
+
+def _timeout_attribute_unset(project: Project, cls: ClassInfo, method: FunctionInfo) -> bool:
+    """The override passes ``self.<attr>`` as the timeout only when it is set (``if self.default_timeout and
+    ...``), the class declares ``<attr> = None``, and every assignment of ``.<attr>`` in the project sits under
+    an ``if``: a session built without that configuration has no timeout, as a plain requests session."""
+    declared_none = {
+        target.id
+        for node in cls.node.body
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and _is_none(node.value)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    }
+    guarded = {
+        dotted(sub)[5:]
+        for node in ast.walk(method.node)
+        if isinstance(node, ast.If)
+        for sub in ast.walk(node.test)
+        if isinstance(sub, ast.Attribute) and (dotted(sub) or "").count(".") == 1 and dotted(sub.value) == "self"
+    }
+    attrs = declared_none & guarded
+    return bool(attrs) and all(not _set_unconditionally(project, attr) for attr in attrs)
+
+
+@keyed_fact
+def _set_unconditionally(project: Project, attr: str) -> bool:
+    """Some statement assigns ``<obj>.<attr> = <value>`` outside any ``if`` (the setting always applies)."""
+    return any(
+        not under_if
+        for module in project.modules.values()
+        for node, under_if in _statements(module.tree, under_if=False)
+        if isinstance(node, ast.Assign)
+        and not _is_none(node.value)
+        and any(isinstance(t, ast.Attribute) and t.attr == attr for t in node.targets)
+    )
+
+
+def _statements(node: ast.AST, under_if: bool) -> Iterator[tuple[ast.AST, bool]]:
+    """Every node under ``node``, with whether an ``if`` statement encloses it."""
+    for child in ast.iter_child_nodes(node):
+        yield child, under_if
+        yield from _statements(child, under_if or isinstance(child, ast.If))
+
+
+def _may_be_given_timed_session(ctx: Context, call: ast.Call) -> bool:
+    """``self.session.get(...)`` where ``self.session = session or requests.Session()`` and the project has a
+    Session subclass that sets a timeout: the caller may pass one of those, so the call may well be bounded."""
+    receiver = dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
+    fn = ctx.function
+    if not receiver or not receiver.startswith("self.") or receiver.count(".") != 1 or fn is None:
+        return False
+    if not fn.class_name or receiver[5:] not in self_attribute_fallbacks(ctx.project, fn.qualname.rsplit(".", 1)[0]):
+        return False
+    return any(
+        ctx.project.is_subtype(qualname, REQUESTS_SESSION_TYPES) and _session_overrides_timeout(ctx.project, qualname)
+        for qualname in ctx.project.classes
+    )
 
 
 def _forwards_kwargs_without_timeout(ctx: Context, call: ast.Call) -> bool:
@@ -322,6 +415,8 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
         project_session = owner not in REQUESTS_SESSION_TYPES and owner not in ("requests", "requests.api")
         if project_session and _session_overrides_timeout(ctx.project, owner):
             return None
+        if not project_session and _may_be_given_timed_session(ctx, call):
+            return HttpCall(label, "requests", None)
         session = name not in REQUESTS_FUNCTIONS
         if timeout is not None:
             return HttpCall(label, "requests", "timeout=None" if _is_none(timeout.value) else None)

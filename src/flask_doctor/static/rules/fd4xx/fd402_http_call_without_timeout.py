@@ -74,7 +74,10 @@ class HttpCallWithoutTimeout(Rule):
     OAuth clients built on it: requests-oauthlib's and Authlib's
     `OAuth1Session`/`OAuth2Session`, their verbs and their token calls
     `fetch_token`, `refresh_token`, `fetch_access_token`...; a session a
-    project function builds and returns counts as its type),
+    project function builds and returns counts as its type, and so does
+    the session a class builds when its caller passes none,
+    `self.session = session or requests.Session()`, unless the project has
+    a session class with a default timeout that a caller may pass),
     `urllib.request.urlopen` without a timeout, and any of these or httpx
     with an explicit `timeout=None`. A session's method handed to a helper
     as a value counts too: `method(url)` inside `_req(self, method, url)`
@@ -132,7 +135,10 @@ class HttpCallWithoutTimeout(Rule):
     `send(...)` (blinker's, however the project names it: it calls the
     receivers, it opens no connection), calls that pass a timeout (keyword, or positionally where the
     API allows), calls with `**kwargs` (the timeout may be in them),
-    sessions of a project subclass that overrides `request`/`send`,
+    sessions of a project subclass that overrides `request`/`send` to set a
+    timeout (but one that passes a class attribute declared `None`, such as
+    `default_timeout`, only when it is set, and that the project sets only
+    under an `if`, has no timeout by default and is reported),
     `urlopen` and the socket clients when the project calls
     `socket.setdefaulttimeout`, a socket client no request or job reaches,
     test code,
@@ -238,6 +244,43 @@ class HttpCallWithoutTimeout(Rule):
         return frozenset(name for params in http_method_parameters(project).values() for name in params)
 
     VALID = (
+        # A client class falls back to a plain session when none is passed, and the project's own session class
+        # always sets a timeout: the caller may pass that one. A session subclass whose timeout attribute the
+        # project always sets is bounded too.
+        Valid("""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            class TimeoutSession(requests.Session):
+                def request(self, method, url, **kwargs):
+                    kwargs.setdefault("timeout", 10)
+                    return super().request(method, url, **kwargs)
+
+            class ConfigurableSession(requests.Session):
+                default_timeout = None
+
+                def send(self, request, **kwargs):
+                    if self.default_timeout and not kwargs.get("timeout"):
+                        kwargs["timeout"] = self.default_timeout
+                    return super().send(request, **kwargs)
+
+            class Index:
+                def __init__(self, url, session=None):
+                    self.url = url
+                    self.session = session or requests.Session()
+
+                def names(self):
+                    return self.session.get(self.url).json()
+
+            CONFIGURED = ConfigurableSession()
+            CONFIGURED.default_timeout = 10
+            INDEX = Index("https://pypi.example/simple/", TimeoutSession())
+
+            @app.get("/names")
+            def names():
+                return {"names": INDEX.names(), "status": CONFIGURED.get("https://pypi.example/status").ok}
+            """),
         # A keystoneauth1 session given `timeout=`, one loaded from the configuration (the `timeout` option it
         # registers is the operator's), a parameter its callers fill with plain functions, and a session method
         # handed to a helper that passes a timeout.
@@ -570,6 +613,42 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # The session is built when the caller passes none, and the project's session class injects its timeout
+        # only when the configuration sets one (`default_timeout` is None otherwise): both calls have none.
+        Invalid(
+            """
+            import os
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            class ConfigurableSession(requests.Session):
+                default_timeout = None
+
+                def send(self, request, **kwargs):
+                    if self.default_timeout and not kwargs.get("timeout"):
+                        kwargs["timeout"] = self.default_timeout
+                    return super().send(request, **kwargs)
+
+            class Index:
+                def __init__(self, url, session=None):
+                    self.url = url
+                    self.session = session or requests.Session()
+
+                def names(self):
+                    return self.session.get(self.url).json()  # expect
+
+            SESSION = ConfigurableSession()
+            if os.environ.get("HTTP_TIMEOUT"):
+                SESSION.default_timeout = float(os.environ["HTTP_TIMEOUT"])
+            INDEX = Index("https://pypi.example/simple/", SESSION)
+
+            @app.get("/names")
+            def names():
+                return {"names": INDEX.names(), "status": SESSION.get("https://pypi.example/status").ok}  # expect
+            """,
+            message="has no timeout",
+        ),
         # A keystoneauth1 session built without `timeout=` in the request that creates a lease: the trust the
         # Keystone client makes through it waits as long as Keystone keeps silent.
         Invalid(
