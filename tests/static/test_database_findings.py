@@ -66,8 +66,10 @@ def test_fd201_finding_names_the_query_the_view_and_why_the_table_grows() -> Non
     ]
 
 
-def test_fd201_says_less_without_evidence_that_the_table_grows() -> None:
-    """A timestamp column is no evidence: a release schedule has one too (the issue's false alarm)."""
+def test_fd201_says_nothing_without_evidence_that_the_table_grows() -> None:
+    """A timestamp column is no evidence: a release schedule has one too (the issue's false alarm). Judges of
+    real applications found such notes wrong or by design, so without an insert from request or job code
+    FD201 stays silent."""
     findings = _check(
         """
         from flask import Flask
@@ -80,12 +82,7 @@ def test_fd201_says_less_without_evidence_that_the_table_grows() -> None:
         """,
         "FD201",
     )
-    assert [(f.severity, f.evidence) for f in findings] == [
-        (Severity.NOTE, (Evidence("`Post` rows are created per user/event", Location("models.py", 12, 1)),)),
-    ]
-    assert findings[0].message.endswith(
-        "(a note: nothing in request or job code adds `Post` rows, so the table may stay small)"
-    )
+    assert findings == []
 
 
 def test_fd201_ignores_all_on_things_that_are_not_queries() -> None:

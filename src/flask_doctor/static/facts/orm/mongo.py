@@ -1370,13 +1370,17 @@ def writes_documents(fn: FunctionInfo, project: Project) -> bool:
     return False
 
 
-def unbounded_evidence(read: MongoRead, ctx: Context, context: str) -> tuple[str | None, list[Evidence]] | None:
+def unbounded_evidence(
+    read: MongoRead, ctx: Context, context: str, *, implicit: bool = False
+) -> tuple[str | None, list[Evidence]] | None:
     """How loud to be about an unbounded read: ``(why it is only a note, evidence)``, or ``None`` for silence.
 
-    Mirrors the SQLAlchemy judgement (FD201): a collection nothing shows growing is bounded in practice,
-    and one only administrators fill holds a few documents by design; the finding is a note in a command,
-    on an admin page, for an account collection, a cached result, a projection of a few fields, or when
-    nothing in request or job code adds documents. A warning names where documents are added.
+    Mirrors the SQLAlchemy judgement (FD201). Silence where nothing shows harm: a collection nothing shows
+    growing, one only administrators fill, an explicit whole read in a command (the operator asked for every
+    document), a cached result, an account collection (it grows with headcount), or nothing in request or job
+    code adding documents. A note for a projection of a few fields, an admin page listing the documents, and
+    in a command for a queryset loop (``implicit``: it reads as streaming, yet the queryset keeps every
+    document unless ``no_cache()``). A warning names where documents are added.
     """
     from flask_doctor.static.facts.orm.usage import ACCOUNT_TABLES, admin_only, cached_result
 
@@ -1391,21 +1395,15 @@ def unbounded_evidence(read: MongoRead, ctx: Context, context: str) -> tuple[str
         if insert is not None
         else Evidence(grows, _document_location(project, coll))
     ]
-    less: str | None = None
-    cached = cached_result(project, fn)
     if context == CLI:
-        less = "in a command an operator runs by hand"
-    elif columns_only(read):
-        less = "only a few fields of each document are loaded"
-    elif cached:
-        less = f"the result is cached ({cached})"
-    elif context == REQUEST and admin_only(project, fn):
-        less = "on an admin-only page whose purpose is to list the documents"
-    elif coll.label.lower() in ACCOUNT_TABLES:
-        less = f"`{coll.label}` has one document per account, so it grows with the people who use the instance"
-    elif insert is None:
-        less = f"nothing in request or job code adds `{coll.label}` documents, so the collection may stay small"
-    return less, evidence
+        return ("in a command an operator runs by hand", evidence) if implicit else None
+    if columns_only(read):
+        return "only a few fields of each document are loaded", evidence
+    if cached_result(project, fn) or coll.label.lower() in ACCOUNT_TABLES or insert is None:
+        return None
+    if context == REQUEST and admin_only(project, fn):
+        return "on an admin-only page whose purpose is to list the documents", evidence
+    return None, evidence
 
 
 def _document_location(project: Project, coll: Collection) -> Location | None:

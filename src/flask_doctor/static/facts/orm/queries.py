@@ -797,6 +797,8 @@ def unknown_filter(query: Query, ctx: Context | None = None) -> bool:
                 and (query.via is None or id(node) not in branch_paths(ctx.project, query.via))
             ):
                 return True  # ``query = query.filter(clause)`` in a helper narrowing the query: a criterion it builds
+            if ctx is not None and any(_named_column(arg, query, ctx) for arg in node.args):
+                return True  # ``filter(getattr(Model, name) == value)``: the caller names the column
             if ctx is not None and use is not None and skipped_on_some_path(node, use, ctx):
                 continue  # ``if args: q = q.filter(*conds)``: without them nothing narrows the rows
             if any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords):
@@ -821,6 +823,34 @@ def unknown_filter(query: Query, ctx: Context | None = None) -> bool:
             if helper is not None and not helper.class_name:
                 return True
     return False
+
+
+def _named_column(term: ast.expr, query: Query, ctx: Context) -> bool:
+    """``getattr(Model, name) == value`` (also through ``column = getattr(Model, name, None)``): a condition on a
+    column named at run time, from the keywords a caller passes (``get_all_by_values(reservation_id=r)``), so the
+    filter is the caller's, like ``filter_by(**keys)``, even when it is applied in a loop over those keywords."""
+    if not isinstance(term, ast.Compare):
+        return False
+    side = term.left
+    if isinstance(side, ast.Name):
+        holders = [f.node for f in (ctx.function, query.via) if f is not None]
+        side = next(
+            (
+                node.value
+                for holder in holders
+                for node in ast.walk(holder)
+                if isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == side.id for t in node.targets)
+            ),
+            side,
+        )
+    return (
+        isinstance(side, ast.Call)
+        and isinstance(side.func, ast.Name)
+        and side.func.id == "getattr"
+        and len(side.args) >= 2
+        and not isinstance(side.args[1], ast.Constant)
+    )
 
 
 def _owner_keyword(name: str | None, parents: set[str]) -> bool:
@@ -1308,6 +1338,8 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
             hit.discard(method)  # ``.limit(int(request.args["n"]))``: as many rows as the client asks for
     if hit:
         return min(hit)
+    if _latest_per_group(query, ctx):
+        return "join to a grouped subquery"
     for method, node in query.methods:
         if (
             method == "execution_options"
@@ -1502,6 +1534,56 @@ _STATE_COLUMN = re.compile(r"(^|_)(state|status|kind|type|level|stage|phase|cate
 
 def _identifying(column: str | None) -> bool:
     return bool(column) and bool(_IDENTIFYING_COLUMN.match(column or ""))
+
+
+def _latest_per_group(query: Query, ctx: Context) -> bool:
+    """``select(Run).join(latest, Run.dag_id == latest.c.dag_id ...)`` where ``latest`` is a subquery grouped by
+    a column (``select(Run.dag_id, func.max(Run.date)).group_by(Run.dag_id).subquery()``): an inner join keeps
+    the rows matching one aggregate row each, the newest row per group, so as many rows as groups, not rows
+    (unless the groups are the rows themselves: :func:`grouped_per_row`)."""
+    fn = ctx.function
+    if fn is None:
+        return False
+    for method, node in query.methods:
+        if method != "join" or not isinstance(node, ast.Call) or len(node.args) < 2:
+            continue
+        target, on = node.args[0], node.args[1]
+        if not isinstance(target, ast.Name):
+            continue
+        built = next(
+            (
+                n.value
+                for n in ast.walk(fn.node)
+                if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == target.id for t in n.targets)
+            ),
+            None,
+        )
+        if not (
+            isinstance(built, ast.Call) and isinstance(built.func, ast.Attribute) and built.func.attr == "subquery"
+        ):
+            continue
+        grouped = query_of(built.func.value, ctx)
+        if grouped is None or "group_by" not in grouped.names or grouped_per_row(grouped, ctx):
+            continue
+        keys = {
+            key.attr
+            for m, call in grouped.methods
+            if m == "group_by" and isinstance(call, ast.Call)
+            for key in call.args
+            if isinstance(key, ast.Attribute)
+        }
+        joined_on = {
+            n.attr
+            for n in ast.walk(on)
+            if isinstance(n, ast.Attribute)
+            and isinstance(n.value, ast.Attribute)
+            and n.value.attr == "c"
+            and isinstance(n.value.value, ast.Name)
+            and n.value.value.id == target.id
+        }
+        if keys & joined_on:
+            return True
+    return False
 
 
 def grouped_per_row(query: Query, ctx: Context) -> bool:
