@@ -8,8 +8,8 @@ is not the N+1 shape.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts import keyed_fact

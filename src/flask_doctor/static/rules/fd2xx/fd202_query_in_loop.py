@@ -1396,7 +1396,9 @@ class QueryInLoop(Rule):
     def _loop_over_data(loop: Loop, ctx: Context) -> bool:
         """The loop walks data, not a fixed collection written in the code, and does not stop at a match."""
         if isinstance(loop, (ast.For, ast.AsyncFor)):
-            return not (fixed_collection(ctx.project, loop.iter, ctx.function) or stops_at_first_match(ctx.project, loop))
+            return not (
+                fixed_collection(ctx.project, loop.iter, ctx.function) or stops_at_first_match(ctx.project, loop)
+            )
         return not all(fixed_collection(ctx.project, g.iter, ctx.function) for g in loop.generators)
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
