@@ -1391,10 +1391,20 @@ class QueryInLoop(Rule):
     def start(self) -> None:
         self._seen: set[tuple[str, int, str]] = set()
         self._key_loops: dict[int, ast.GeneratorExp] = {}
+        self._over_data: dict[Loop, bool] = {}
+
+    def _loop_over_data(self, loop: Loop, ctx: Context) -> bool:
+        """The loop walks data, not a fixed collection written in the code, and does not stop at a match.
+
+        Answered once per loop (every call in its body asks; the loop and its function do not change).
+        """
+        answer = self._over_data.get(loop)
+        if answer is None:
+            answer = self._over_data[loop] = self._walks_data(loop, ctx)
+        return answer
 
     @staticmethod
-    def _loop_over_data(loop: Loop, ctx: Context) -> bool:
-        """The loop walks data, not a fixed collection written in the code, and does not stop at a match."""
+    def _walks_data(loop: Loop, ctx: Context) -> bool:
         if isinstance(loop, (ast.For, ast.AsyncFor)):
             return not (
                 fixed_collection(ctx.project, loop.iter, ctx.function) or stops_at_first_match(ctx.project, loop)
