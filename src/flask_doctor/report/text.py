@@ -21,15 +21,14 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE:
 
 
 def render_text(findings: Sequence[Finding], ctx: RenderContext) -> str:
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        force_terminal=ctx.color,
-        no_color=not ctx.color,
-        width=200,
-        highlight=False,
-        soft_wrap=True,
-    )
+    """The report as rich markup, rendered by one ``Console.print``.
+
+    Every line closes the styles it opens, so printing the lines joined gives
+    the same text (and escape codes) as printing them one by one; each
+    ``print`` call costs rich ~0.1 ms of set-up, which on a large project
+    (1,500 findings, 11,000 lines) was a sixth of a cold ``check``.
+    """
+    markup: list[str] = []
     shown = [f for f in findings if not f.suppressed]
     silenced = len(findings) - len(shown)
 
@@ -40,56 +39,66 @@ def render_text(findings: Sequence[Finding], ctx: RenderContext) -> str:
 
     if not ctx.quiet:
         for group, items in groupby(shown, key=group_key):
-            console.print(f"[bold]{_safe(group)}[/bold]")
+            markup.append(f"[bold]{_safe(group)}[/bold]")
             for f in items:
-                _print_finding(console, f, ctx)
-            console.print()
+                _print_finding(markup, f, ctx)
+            markup.append("")
     if ctx.statistics and shown:
-        console.print("[bold]Statistics[/bold]")
+        markup.append("[bold]Statistics[/bold]")
         names = {f.code: f.name for f in shown}
         for code, count in sorted(Counter(f.code for f in shown).items(), key=lambda kv: (-kv[1], kv[0])):
-            console.print(f"  {count:>5}  {code}  {_safe(names[code])}")
-        console.print()
+            markup.append(f"  {count:>5}  {code}  {_safe(names[code])}")
+        markup.append("")
     noun = "finding" if len(shown) == 1 else "findings"
     where = f" in {ctx.files_checked} files" if ctx.files_checked else ""
     if shown:
         worst = max(f.severity for f in shown)
-        console.print(f"[{_STYLE[worst]}]{len(shown)} {noun}[/{_STYLE[worst]}]{where} ({silenced} silenced)")
+        markup.append(f"[{_STYLE[worst]}]{len(shown)} {noun}[/{_STYLE[worst]}]{where} ({silenced} silenced)")
     else:
-        console.print(f"[green]No findings[/green]{where} ({silenced} silenced)")
+        markup.append(f"[green]No findings[/green]{where} ({silenced} silenced)")
+    buffer = io.StringIO()
+    Console(
+        file=buffer,
+        force_terminal=ctx.color,
+        no_color=not ctx.color,
+        width=200,
+        highlight=False,
+        soft_wrap=True,
+    ).print("\n".join(markup))
     return buffer.getvalue()
 
 
-def _print_finding(console: Console, f: Finding, ctx: RenderContext) -> None:
+def _print_finding(markup: list[str], f: Finding, ctx: RenderContext) -> None:
+    """Append the markup lines of one finding to ``markup``."""
     style = _STYLE[f.severity]
     where = ""
     if f.location is not None and f.location.line:
         where = f"{f.location.line}:{f.location.column or 1} "
     elif f.obj:
         where = f"{f.obj} "
-    console.print(
+    markup.append(
         f"  {_safe(where)}[{style}]{f.severity.label}[/{style}] "
         f"[bold]{f.code}[/bold] [dim]{_safe(f.name)}[/dim]  {_safe(f.message)}"
     )
     line = ctx.text_of(f.location)
     if line.strip():
-        console.print(f"      [dim]{f.location.line:>4} |[/dim] {_safe(line.rstrip())}")  # type: ignore[union-attr]
+        markup.append(f"      [dim]{f.location.line:>4} |[/dim] {_safe(line.rstrip())}")  # type: ignore[union-attr]
         if f.location is not None and f.location.column:
             width = 1
             if f.location.end_line == f.location.line and f.location.end_column > f.location.column:
                 width = len(printable(line[f.location.column - 1 : f.location.end_column - 1])) or 1
             pad = " " * len(printable(line[: f.location.column - 1]))
-            console.print(f"      [dim]     |[/dim] {pad}[{style}]{'^' * width}[/{style}]")
+            markup.append(f"      [dim]     |[/dim] {pad}[{style}]{'^' * width}[/{style}]")
     for e in f.evidence:
         at = f" ({e.location.path}:{e.location.line})" if e.location is not None and e.location.line else ""
-        console.print(f"      [dim]- {_safe(e.message)}{_safe(at)}[/dim]")
+        markup.append(f"      [dim]- {_safe(e.message)}{_safe(at)}[/dim]")
     if f.hint:
         # A hint may hold a code block: its lines are shown as lines, each made safe on its own
         # and behind a gutter, so no line of it can start a CI log line (`::error`) by itself.
         first, *rest = f.hint.split("\n")
-        console.print(f"      [green]fix:[/green] {_safe(first)}")
+        markup.append(f"      [green]fix:[/green] {_safe(first)}")
         for more in rest:
-            console.print(f"         [dim]|[/dim] {_safe(more)}")
+            markup.append(f"         [dim]|[/dim] {_safe(more)}")
 
 
 def _safe(text: str) -> str:

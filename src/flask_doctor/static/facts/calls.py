@@ -1802,6 +1802,8 @@ def classify_keystone_session(ctx: Context, call: ast.Call) -> HttpCall | None:
     """``session.Session(auth=auth)`` from keystoneauth1 and what is wrong with its timeout. Options spread from a
     dict (``Session(**sess_kwargs)``) count as none when the function never names ``timeout`` and, for a
     parameter, no caller's argument does."""
+    if KEYSTONE_SESSION_LAST_NAMES.isdisjoint(callee_names(ctx, call)):
+        return None  # the cheap test first: :func:`callee_name` ends with one of these names
     if callee_name(ctx, call) not in KEYSTONE_SESSIONS:
         return None
     label = dotted(call.func) or "Session"

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import FLASK_TYPES, FunctionInfo
-from flask_doctor.static.names import dotted
+from flask_doctor.static.names import ImportTable, dotted
 from flask_doctor.static.syntax import assignment_targets, child_nodes, child_plan
 
 LITERALS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
@@ -74,7 +74,7 @@ class DispatchIndex:
     #: function qualname -> the functions defined inside it (any depth), methods excepted
     nested: dict[str, list[FunctionInfo]]
     #: function qualname -> the nodes of its own body that the questions read, walked once
-    bodies: dict[str, OwnBody]
+    bodies: OwnBodies
     #: function name -> the module-level functions of that name in plugin modules
     plugin_functions: dict[str, list[FunctionInfo]] = field(default_factory=dict)
     #: method name -> the one method of that name, when a single project class defines it
@@ -201,7 +201,7 @@ def build_index(project: Project) -> DispatchIndex:
     for cls in project.classes.values():
         for name in cls.methods:
             definers[name] = definers.get(name, 0) + 1
-    bodies = {fn.qualname: own_body(fn.node) for fn in project.functions.values()}
+    bodies = OwnBodies(project)
     registries: dict[str, Members] = {}
     plugin_modules: set[str] = set()
     for module in project.modules.values():
@@ -216,8 +216,11 @@ def build_index(project: Project) -> DispatchIndex:
                     for target in targets:
                         if isinstance(target, ast.Name):
                             registries[f"{module.name}.{target.id}"] = members
+    names_modules = _import_tables_naming_modules(project)
     for fn in project.functions.values():
-        for node in bodies[fn.qualname].literals:
+        if not names_modules(fn.imports):
+            continue  # none of its literals can list a module (the only members this scan keeps)
+        for node in bodies.of(fn).literals:
             members = literal_members(project, node, lambda n, f=fn: qualify_in(project, f, n))
             plugin_modules |= members.modules
     plugin_modules |= _dynamically_loaded(project)
@@ -293,7 +296,7 @@ def _unique_properties(
     project: Project,
     properties: dict[str, dict[str, FunctionInfo]],
     definers: dict[str, int],
-    bodies: dict[str, OwnBody],
+    bodies: OwnBodies,
 ) -> dict[str, FunctionInfo]:
     owners: dict[str, list[str]] = {}
     for cls_qual, getters in properties.items():
@@ -562,6 +565,62 @@ _KIND: dict[type, int] = {
 
 #: ``syntax.child_plan`` of each node class own_body met (a module-level copy: one lookup per node).
 _CHILD_PLANS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+class OwnBodies:
+    """Each function's :class:`OwnBody`, walked the first time a question needs it.
+
+    Context propagation works out the edges of only the functions it reaches
+    (about half of them on a large project), so walking every body up front
+    was wasted on the rest. The functions are those of the model when the
+    index is built, as before.
+    """
+
+    __slots__ = ("_functions", "_bodies")
+
+    def __init__(self, project: Project) -> None:
+        self._functions = dict(project.functions)
+        self._bodies: dict[str, OwnBody] = {}
+
+    def get(self, qualname: str) -> OwnBody | None:
+        """The own body of the function ``qualname``; ``None`` for a name the model does not define."""
+        body = self._bodies.get(qualname)
+        if body is None:
+            fn = self._functions.get(qualname)
+            if fn is None:
+                return None
+            body = self._bodies[qualname] = own_body(fn.node)
+        return body
+
+    def of(self, fn: FunctionInfo) -> OwnBody:
+        """The own body of ``fn``, a function of the model."""
+        body = self.get(fn.qualname)
+        assert body is not None, fn.qualname
+        return body
+
+
+def _import_tables_naming_modules(project: Project) -> Callable[[ImportTable], bool]:
+    """A test of an import table: can a dotted name qualified through it be a project module?
+
+    ``ImportTable.qualify`` replaces a name's first segment by an import's
+    target, so it yields a project module only when some target is a project
+    module or a package above one (``import pkg`` then ``pkg.mod``). Tables
+    share their dict until an import is added, so each dict is tested once.
+    """
+    prefixes: set[str] = set()
+    for name in project.modules:
+        parts = name.split(".")
+        prefixes.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    answers: dict[int, bool] = {}
+
+    def test(table: ImportTable) -> bool:
+        aliases = table.aliases
+        answer = answers.get(id(aliases))
+        if answer is None:
+            answer = answers[id(aliases)] = not prefixes.isdisjoint(aliases.values())
+        return answer
+
+    return test
 
 
 def own_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> OwnBody:

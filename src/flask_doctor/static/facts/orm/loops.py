@@ -8,9 +8,11 @@ is not the N+1 shape.
 from __future__ import annotations
 
 import ast
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import all_child_nodes, statements, walk
@@ -76,8 +78,13 @@ def _enclosing(ancestors: list[ast.AST], node: ast.AST) -> Loop | None:
     return None
 
 
-def loop_names(loop: Loop) -> set[str]:
-    """Names that change per iteration: the loop targets and what the body assigns."""
+@keyed_fact
+def loop_names(project: Project, loop: Loop) -> frozenset[str]:
+    """Names that change per iteration: the loop targets and what the body assigns.
+
+    Once per loop: FD202 asks it of every call in the loop's body, and a body
+    can hold hundreds of calls.
+    """
     names: set[str] = set()
     if isinstance(loop, (ast.For, ast.AsyncFor)):
         parts: list[ast.AST] = [loop.target, *loop.body]
@@ -87,10 +94,10 @@ def loop_names(loop: Loop) -> set[str]:
         for node in walk(part):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 names.add(node.id)
-    return names
+    return frozenset(names)
 
 
-def uses_any(node: ast.AST, names: set[str]) -> bool:
+def uses_any(node: ast.AST, names: AbstractSet[str]) -> bool:
     """``node`` reads one of ``names``."""
     for sub in walk(node):
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id in names:
@@ -369,8 +376,13 @@ def constant_iterable(project: Project, node: ast.expr, fn: FunctionInfo | None 
     return False
 
 
-def stops_at_first_match(loop: ast.For | ast.AsyncFor) -> bool:
-    """The loop ``break``s (a search, not a per-item load)."""
+@keyed_fact
+def stops_at_first_match(project: Project, loop: ast.For | ast.AsyncFor) -> bool:
+    """The loop ``break``s (a search, not a per-item load).
+
+    Once per loop: FD202 asks it of every call in the loop's body, and each
+    answer walks the whole body.
+    """
     stack: list[ast.AST] = list(loop.body)
     while stack:
         node = stack.pop()

@@ -247,6 +247,8 @@ class UnboundedModuleCache(Rule):
     )
 
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
+        if not in_request_code(ctx):
+            return  # the cheap test first: :meth:`_check` reports nothing outside request code
         for target in node.targets:
             if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Constant):
                 # A dict grows only with new keys: flag keys taken from the request,
@@ -259,6 +261,8 @@ class UnboundedModuleCache(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if not (isinstance(node.func, ast.Attribute) and node.func.attr in GROWING_METHODS):
             return
+        if not in_request_code(ctx):
+            return  # as in visit_Assign: nothing to report, so no taint to work out
         method = node.func.attr
         if method in ("append", "extend", "insert", "appendleft", "extendleft"):
             # A list grows on every call, unless a membership test dedupes it.

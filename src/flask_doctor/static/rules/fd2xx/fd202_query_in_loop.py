@@ -1391,12 +1391,24 @@ class QueryInLoop(Rule):
     def start(self) -> None:
         self._seen: set[tuple[str, int, str]] = set()
         self._key_loops: dict[int, ast.GeneratorExp] = {}
+        self._over_data: dict[Loop, bool] = {}
+
+    def _loop_over_data(self, loop: Loop, ctx: Context) -> bool:
+        """The loop walks data, not a fixed collection written in the code, and does not stop at a match.
+
+        Answered once per loop (every call in its body asks; the loop and its function do not change).
+        """
+        answer = self._over_data.get(loop)
+        if answer is None:
+            answer = self._over_data[loop] = self._walks_data(loop, ctx)
+        return answer
 
     @staticmethod
-    def _loop_over_data(loop: Loop, ctx: Context) -> bool:
-        """The loop walks data, not a fixed collection written in the code, and does not stop at a match."""
+    def _walks_data(loop: Loop, ctx: Context) -> bool:
         if isinstance(loop, (ast.For, ast.AsyncFor)):
-            return not (fixed_collection(ctx.project, loop.iter, ctx.function) or stops_at_first_match(loop))
+            return not (
+                fixed_collection(ctx.project, loop.iter, ctx.function) or stops_at_first_match(ctx.project, loop)
+            )
         return not all(fixed_collection(ctx.project, g.iter, ctx.function) for g in loop.generators)
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -1415,7 +1427,7 @@ class QueryInLoop(Rule):
         loop = enclosing_loop(ctx, node) or self._key_function_loop(ctx)
         if loop is None or not self._loop_over_data(loop, ctx):
             return
-        names = loop_names(loop)
+        names = loop_names(ctx.project, loop)
         parent = ctx.ancestors[-1] if ctx.ancestors else None
         grand = ctx.ancestors[-2] if len(ctx.ancestors) > 1 else None
         if isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
@@ -1605,7 +1617,7 @@ class QueryInLoop(Rule):
         if lookup is None:
             return False
         loop = enclosing_loop(ctx, node)
-        if loop is None or not self._loop_over_data(loop, ctx) or not uses_any(node, loop_names(loop)):
+        if loop is None or not self._loop_over_data(loop, ctx) or not uses_any(node, loop_names(ctx.project, loop)):
             return True
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
         docs = loop_documents(iterable, ctx)
@@ -1725,7 +1737,7 @@ class QueryInLoop(Rule):
         if query.root == "select" and not (query.names & SESSION_EXECUTE):
             return
         loop = enclosing_loop(ctx, at)
-        if loop is None or not self._loop_over_data(loop, ctx) or not uses_any(iterable, loop_names(loop)):
+        if loop is None or not self._loop_over_data(loop, ctx) or not uses_any(iterable, loop_names(ctx.project, loop)):
             return
         call = iterable if isinstance(iterable, ast.Call) else None
         what = f"iterating {query_label(query, iterable)} runs a query once per item of the loop"
