@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from clinic.extensions import db
-from clinic.forms import AppointmentForm
+from clinic.forms import AppointmentForm, PatientForm
 from clinic.models import Appointment, Patient
 
 bp = Blueprint("patients", __name__)
@@ -50,3 +50,15 @@ def new_appointment():
         db.session.commit()
         return redirect(url_for("patients.show_patient", patient_id=patient.id))
     return render_template_string(NEW_APPOINTMENT, form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/patients/register", methods=["POST"])
+@login_required
+def register_patient():
+    form = PatientForm()
+    if not form.validate_on_submit():
+        return jsonify(errors=form.errors), 400
+    patient = Patient(name=form.name.data, email=form.email.data, doctor_id=form.doctor_id.data)
+    db.session.add(patient)
+    db.session.commit()
+    return redirect(url_for("patients.show_patient", patient_id=patient.id))

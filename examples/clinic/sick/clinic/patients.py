@@ -57,3 +57,12 @@ def new_appointment():
         tasks.send_reminder.delay(patient.email, f"See you on {appointment.starts_at:%d %b %H:%M}")
         return redirect(f"/patients/{patient.id}")
     return render_template_string(NEW_APPOINTMENT)
+
+
+@bp.route("/patients/register", methods=["POST"])
+@login_required
+def register_patient():
+    patient = Patient(name=request.form["name"], email=request.form["email"], doctor_id=int(request.form["doctor_id"]))
+    db.session.add(patient)
+    db.session.commit()
+    return redirect(f"/patients/{patient.id}")
