@@ -28,7 +28,6 @@ import tokenize
 from collections.abc import Callable, Iterable, Mapping
 
 from flask_doctor.findings import Finding, Location
-from flask_doctor.lazy_re import lazy_compile
 from flask_doctor.rulebook import new_finding
 
 __all__ = ["UNUSED_NOQA_CODE", "apply_noqa", "parse_noqa"]
@@ -38,15 +37,15 @@ UNUSED_NOQA_CODE = "FD003"
 #: trustworthy comments (ruff does not let ``noqa`` hide syntax errors either).
 _UNSUPPRESSIBLE = frozenset({"FD001"})
 
-_NOQA = lazy_compile(r"#\s*noqa(?P<sep>\s*:\s*)?", re.IGNORECASE)
-_ANY_CODE = lazy_compile(r"[A-Za-z]+[0-9]+")
-_OUR_CODE = lazy_compile(r"FD[0-9]+\Z")
-_SEPARATORS = lazy_compile(r"[\s,]+")
+_NOQA = re.compile(r"#\s*noqa(?P<sep>\s*:\s*)?", re.IGNORECASE)
+_ANY_CODE = re.compile(r"[A-Za-z]+[0-9]+")
+_OUR_CODE = re.compile(r"FD[0-9]+\Z")
+_SEPARATORS = re.compile(r"[\s,]+")
 #: A string literal or a comment, whichever starts first: the same partition :mod:`tokenize` makes of a
 #: source that parses (outside strings and comments no token holds a quote or ``#``; a string's prefix
 #: does not change where it ends, a backslash escapes the next character even in a raw string). Up to
 #: Python 3.11 an f-string is one token like any string; 3.12 tokenizes inside it, so tokenize is kept there.
-_STRING_OR_COMMENT = lazy_compile(
+_STRING_OR_COMMENT = re.compile(
     r"""'''[^'\\]*(?:(?:\\(?:\r\n|.)|'(?!''))[^'\\]*)*'''"""
     r'|"""[^"\\]*(?:(?:\\(?:\r\n|.)|"(?!""))[^"\\]*)*"""'
     r"""|'[^'\\\n]*(?:\\(?:\r\n|.)[^'\\\n]*)*'"""

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -45,7 +46,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask_doctor.findings import Location
-from flask_doctor.lazy_re import lazy_compile
 from flask_doctor.safe_text import printable
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.names import dotted
@@ -62,7 +62,7 @@ MAX_TEMPLATES = 3000
 MAX_TEMPLATE_BYTES = 512 * 1024
 #: Directories below a template folder not walked (vendored assets, caches).
 _SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", ".git", "static", "dist", "build"})
-_TEMPLATE_FOLDER = lazy_compile(r"""template_folder\s*=\s*(["'])([^"'\\\n]{1,200})\1""")
+_TEMPLATE_FOLDER = re.compile(r"""template_folder\s*=\s*(["'])([^"'\\\n]{1,200})\1""")
 #: Render functions whose first argument names a template file.
 RENDER_CALLS = frozenset({"render_template", "stream_template"})
 #: Jinja filters that keep the rows of what they filter (``posts|sort(attribute="name")``).
@@ -358,7 +358,7 @@ def _loops(tree: Any) -> Iterator[Any]:
 
 #: Where a ``{% for %}`` tag can start: Jinja's block start (with its ``-``/``+`` whitespace control) and
 #: ``for`` as the first name; ``{%for``, ``{%- for`` and a line break before ``for`` included.
-_FOR_TAG = lazy_compile(r"\{%[-+]?\s*for")
+_FOR_TAG = re.compile(r"\{%[-+]?\s*for")
 
 
 def _may_loop_over(text: str, passed: dict[str, ast.keyword]) -> bool:
