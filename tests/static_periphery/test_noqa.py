@@ -51,6 +51,26 @@ def test_strings_do_not_count_but_comments_after_them_do() -> None:
     assert parse_noqa(source) == {3: frozenset({"FD302"})}
 
 
+SCANNED = [
+    'x = "# noqa"  # noqa: FD302\n',
+    "s = '''\n# noqa: FD201\n'''  # noqa: FD202\n",
+    's = """a\\""" # noqa"""  # noqa\n',
+    "s = r'\\' # noqa: FD201'  # noqa: FD202\n",
+    "s = 'a\\\n# noqa' # noqa: FD203\n",
+    "s = f'{x!r}#' + '''# noqa''''' ''  # noqa: FD301\n",
+    "d = {'#': 1}  # NOQA : fd201, E501\n# noqa\n",
+    "s = ''  # noqa: FD201\nt = '''''' # noqa: FD202\n",
+    "x = 1\r\n# noqa: FD201\r\ns = '\\\r\n# noqa'  # noqa: FD202\r\n",
+]
+
+
+@pytest.mark.parametrize("source", SCANNED)
+def test_scanned_comments_are_the_tokenized_ones(source: str) -> None:
+    """A source known to parse has its comments found by a scan: the same directives as tokenize's."""
+    compile(source, "<test>", "exec")
+    assert parse_noqa(source, parsed=True) == parse_noqa(source) != {}
+
+
 def test_regex_fallback_when_source_does_not_tokenize() -> None:
     source = "def broken(:\n    x = '''\n    y = 1  # noqa: FD201\n"
     assert parse_noqa(source) == {3: frozenset({"FD201"})}

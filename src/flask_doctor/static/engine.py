@@ -245,7 +245,7 @@ def _run_check(
             continue
         group_modules, group_findings = load_modules(group_files, root, discovery.deploy_files)
         parsed_all = len(group_modules) == len(group_files)
-        group_noqa = {m.path: parse_noqa(m.text) for m in group_modules}
+        group_noqa = {m.path: parse_noqa(m.text, parsed=True) for m in group_modules}
         modules.extend(group_modules)
         project, group_modules, too_deep = build_model(
             group_modules,

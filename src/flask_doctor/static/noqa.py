@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+import sys
 import tokenize
 from collections.abc import Callable, Iterable, Mapping
 
@@ -40,6 +41,19 @@ _NOQA = re.compile(r"#\s*noqa(?P<sep>\s*:\s*)?", re.IGNORECASE)
 _ANY_CODE = re.compile(r"[A-Za-z]+[0-9]+")
 _OUR_CODE = re.compile(r"FD[0-9]+\Z")
 _SEPARATORS = re.compile(r"[\s,]+")
+#: A string literal or a comment, whichever starts first: the same partition :mod:`tokenize` makes of a
+#: source that parses (outside strings and comments no token holds a quote or ``#``; a string's prefix
+#: does not change where it ends, a backslash escapes the next character even in a raw string). Up to
+#: Python 3.11 an f-string is one token like any string; 3.12 tokenizes inside it, so tokenize is kept there.
+_STRING_OR_COMMENT = re.compile(
+    r"""'''[^'\\]*(?:(?:\\(?:\r\n|.)|'(?!''))[^'\\]*)*'''"""
+    r'|"""[^"\\]*(?:(?:\\(?:\r\n|.)|"(?!""))[^"\\]*)*"""'
+    r"""|'[^'\\\n]*(?:\\(?:\r\n|.)[^'\\\n]*)*'"""
+    r'|"[^"\\\n]*(?:\\(?:\r\n|.)[^"\\\n]*)*"'
+    r"|(?P<comment>#[^\r\n]*)",
+    re.DOTALL,
+)
+_SCAN_COMMENTS = sys.version_info < (3, 12)
 
 
 def _parse_comment(comment: str) -> frozenset[str] | None | bool:
@@ -71,13 +85,15 @@ def _parse_comment(comment: str) -> frozenset[str] | None | bool:
     return frozenset(c for c in codes if _OUR_CODE.match(c))
 
 
-def parse_noqa(source: str) -> dict[int, frozenset[str] | None]:
+def parse_noqa(source: str, *, parsed: bool = False) -> dict[int, frozenset[str] | None]:
     """Map line number (1-based) to the FD codes of its ``# noqa`` (``None`` = blanket).
 
     Lines whose directive names only other tools' codes (``# noqa: E501``)
     are absent.  Comments come from :mod:`tokenize`, so ``"# noqa"`` inside a
     string does not count; when the source does not tokenize (a syntax
-    error) each line is searched with a regex instead.
+    error) each line is searched with a regex instead.  ``parsed``: the source
+    is known to parse as Python, so it tokenizes, and its comments are found by
+    :data:`_STRING_OR_COMMENT` (the same comments, several times faster).
     """
     result: dict[int, frozenset[str] | None] = {}
 
@@ -93,8 +109,14 @@ def parse_noqa(source: str) -> dict[int, frozenset[str] | None]:
                 return
             result[line] = frozenset(previous or ()) | parsed  # type: ignore[operator]
 
-    if "noqa" not in source.lower():
+    if "noqa" not in source.lower() or _NOQA.search(source) is None:
         return result  # the common case: no directive, nothing to tokenize
+    if parsed and _SCAN_COMMENTS:
+        for match in _STRING_OR_COMMENT.finditer(source):
+            comment = match.group("comment")
+            if comment is not None and _NOQA.search(comment) is not None:
+                record(source.count("\n", 0, match.start()) + 1, comment)
+        return result
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError, ValueError):

@@ -41,6 +41,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -208,15 +209,31 @@ class TemplateLoop:
     ``iterable`` is the view's expression for the rows (the keyword's value, or ``value.items`` for a
     pagination object); ``body`` the loop body as Python expressions carrying the template's line
     numbers; :meth:`location` maps any of them (or ``node``, the loop itself) to its template file.
+    The body (with the templates it includes) is converted the first time it is asked for: rules ask
+    only about loops over a query's rows, so most loops never need it.
     """
 
     var: str
     iterable: ast.expr
-    body: list[ast.expr]
     node: ast.expr
     template: TemplateFile
     passed: ast.keyword
-    paths: dict[int, str] = field(default_factory=dict)
+    jinja_loop: Any = field(repr=False, compare=False)  # the ``jinja2.nodes.For``
+    project: Project = field(repr=False, compare=False)
+    module_path: str = field(repr=False, compare=False)  # the module rendering it (finds included templates)
+
+    @cached_property
+    def _converted(self) -> tuple[list[ast.expr], dict[int, str]]:
+        return _loop_body(self.project, self.module_path, self.template, self.jinja_loop)
+
+    @property
+    def body(self) -> list[ast.expr]:
+        return self._converted[0]
+
+    @property
+    def paths(self) -> dict[int, str]:
+        """Which template file (path) each node of an included template's part of :attr:`body` comes from."""
+        return self._converted[1]
 
     def location(self, node: ast.AST) -> Location:
         path = self.paths.get(id(node), self.template.path)
@@ -339,6 +356,20 @@ def _loops(tree: Any) -> Iterator[Any]:
     yield from (n for n in tree.find_all(nodes.For))
 
 
+#: Where a ``{% for %}`` tag can start: Jinja's block start (with its ``-``/``+`` whitespace control) and
+#: ``for`` as the first name; ``{%for``, ``{%- for`` and a line break before ``for`` included.
+_FOR_TAG = re.compile(r"\{%[-+]?\s*for")
+
+
+def _may_loop_over(text: str, passed: dict[str, ast.keyword]) -> bool:
+    """Whether the template text can hold a loop over a passed variable, asked before parsing it.
+
+    Never false for a template that has one: such a loop is a ``{% for %}`` tag (:data:`_FOR_TAG`) whose
+    rows are a passed name (:func:`_rows_of`), so the name is in the text.
+    """
+    return _FOR_TAG.search(text) is not None and any(name in text for name in passed)
+
+
 @keyed_fact
 def rendered_loops(project: Project, key: tuple[ast.Call, str]) -> list[TemplateLoop]:
     """The loops over rows the view passes in the template a ``render_template(...)`` call renders.
@@ -351,15 +382,17 @@ def rendered_loops(project: Project, key: tuple[ast.Call, str]) -> list[Template
     first = call.args[0]
     if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
         return []
+    passed = {kw.arg: kw for kw in call.keywords if kw.arg}
+    if not passed:
+        return []  # a loop is only kept when it walks a passed variable
     template = find_template(project, module_path, first.value)
-    if template is None:
+    if template is None or not _may_loop_over(template.text, passed):
         return []
     tree = parsed_template(project, template.path)
     if tree is None:
         return []
     from jinja2 import nodes
 
-    passed = {kw.arg: kw for kw in call.keywords if kw.arg}
     found: list[TemplateLoop] = []
     for loop in _loops(tree):
         if not isinstance(loop.target, nodes.Name):
@@ -368,36 +401,46 @@ def rendered_loops(project: Project, key: tuple[ast.Call, str]) -> list[Template
         if rows is None:
             continue
         keyword, iterable = rows
-        paths: dict[int, str] = {}
-        body: list[ast.expr] = []
-        for node in loop.body:
-            converted = _python(node)
-            if converted is not None:
-                body.append(converted)
-        for include in (n for n in _statements(loop.body) if isinstance(n, nodes.Include)):
-            if not (isinstance(include.template, nodes.Const) and isinstance(include.template.value, str)):
-                continue
-            other = find_template(project, module_path, include.template.value)
-            other_tree = parsed_template(project, other.path) if other is not None else None
-            if other is None or other_tree is None or other.path == template.path:
-                continue
-            for node in other_tree.body:
-                converted = _python(node)
-                if converted is not None:
-                    body.append(converted)
-                    paths.update((id(sub), other.path) for sub in ast.walk(converted))
         found.append(
             TemplateLoop(
                 loop.target.name,
                 iterable,
-                body,
                 _at(ast.Name(id=loop.target.name, ctx=ast.Load()), loop.lineno),
                 template,
                 keyword,
-                paths,
+                loop,
+                project,
+                module_path,
             )
         )
     return found
+
+
+def _loop_body(
+    project: Project, module_path: str, template: TemplateFile, loop: Any
+) -> tuple[list[ast.expr], dict[int, str]]:
+    """A Jinja loop's body as Python expressions, then the templates it includes; and each included node's path."""
+    from jinja2 import nodes
+
+    paths: dict[int, str] = {}
+    body: list[ast.expr] = []
+    for node in loop.body:
+        converted = _python(node)
+        if converted is not None:
+            body.append(converted)
+    for include in (n for n in _statements(loop.body) if isinstance(n, nodes.Include)):
+        if not (isinstance(include.template, nodes.Const) and isinstance(include.template.value, str)):
+            continue
+        other = find_template(project, module_path, include.template.value)
+        other_tree = parsed_template(project, other.path) if other is not None else None
+        if other is None or other_tree is None or other.path == template.path:
+            continue
+        for node in other_tree.body:
+            converted = _python(node)
+            if converted is not None:
+                body.append(converted)
+                paths.update((id(sub), other.path) for sub in ast.walk(converted))
+    return body, paths
 
 
 # ------------------------------------------------------------------ filters and globals

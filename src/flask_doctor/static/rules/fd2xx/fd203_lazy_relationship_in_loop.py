@@ -1146,7 +1146,8 @@ class LazyRelationshipInLoop(Rule):
         if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job):
             return
         for loop in rendered_loops(ctx.project, (node, ctx.module.path)):
-            self._loop(ast.Name(id=loop.var, ctx=ast.Store()), loop.iterable, loop.body, loop.node, ctx, template=loop)
+            # the template loop's body is converted only once its rows are known to be a query's (below)
+            self._loop(ast.Name(id=loop.var, ctx=ast.Store()), loop.iterable, [], loop.node, ctx, template=loop)
 
     def _loop(
         self,
@@ -1195,6 +1196,8 @@ class LazyRelationshipInLoop(Rule):
             return
         if query.model is None:
             return
+        if template is not None:
+            body = template.body
         assert ctx.function is not None
         if passed and template is None and DELETES.search(ctx.function.name):
             return  # the caller's rows are deleted or rewritten one by one: read per row anyway
