@@ -112,10 +112,13 @@ def parse_noqa(source: str, *, parsed: bool = False) -> dict[int, frozenset[str]
     if "noqa" not in source.lower() or _NOQA.search(source) is None:
         return result  # the common case: no directive, nothing to tokenize
     if parsed and _SCAN_COMMENTS:
+        line, counted = 1, 0  # newlines are counted once, from the previous directive on
         for match in _STRING_OR_COMMENT.finditer(source):
             comment = match.group("comment")
             if comment is not None and _NOQA.search(comment) is not None:
-                record(source.count("\n", 0, match.start()) + 1, comment)
+                line += source.count("\n", counted, match.start())
+                counted = match.start()
+                record(line, comment)
         return result
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
