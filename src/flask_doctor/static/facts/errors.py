@@ -342,6 +342,33 @@ def db_write(stmts: list[ast.stmt]) -> ast.Call | None:
     return found
 
 
+# ------------------------------------------------ health checks (FD503)
+#: URL path segments of health-check endpoints: Kubernetes' ``/healthz``, ``/livez``, ``/readyz`` and the
+#: ``/health``/``/healthcheck`` of load balancers and uptime monitors; probes judge them by status alone.
+HEALTH_SEGMENTS = frozenset(
+    {
+        "health",
+        "healthz",
+        "healthcheck",
+        "health-check",
+        "health_check",
+        "livez",
+        "readyz",
+        "liveness",
+        "readiness",
+    }
+)
+
+
+def health_check_rule(fn: FunctionInfo) -> str | None:
+    """The URL rule of ``fn`` when it serves a health check (a path segment such as ``health`` or ``readyz``)."""
+    for route in fn.routes:
+        segments = [s.lower() for s in (route.rule or "").split("/")]
+        if any(s in HEALTH_SEGMENTS for s in segments):
+            return route.rule
+    return None
+
+
 # ----------------------------------------------- HTTP errors raised (FD504)
 #: Calls that only read or convert a value: a failure of theirs changes nothing that a fallback hides.
 PARSE_NAMES = {

@@ -12,9 +12,11 @@ from flask_doctor.static.facts.errors import (
     db_write,
     exception_kind,
     handler_label,
+    health_check_rule,
     is_inert,
     keeps_quiet,
     only_parses,
+    response_status,
     server_error_status,
     view_success_return,
 )
@@ -29,9 +31,10 @@ class SilencedExceptionInView(Rule):
     in request code (views, hooks and the helpers they call) that make a
     failed database write disappear (`try: ... db.session.commit()` /
     `except Exception: pass`), views whose broad `except` answers an
-    error with a normal 200 response and nothing else, and views (or the
+    error with a normal 200 response and nothing else, views (or the
     decorators wrapped around them) whose broad `except` answers with a
-    5xx but logs nothing.
+    5xx but logs nothing, and health-check views (`/health`, `/healthz`,
+    `/readyz`, ...) whose broad `except` answers with a 200, logged or not.
 
     ## Why is this bad?
     The exception disappears: nothing is logged, no error status is sent,
@@ -45,6 +48,17 @@ class SilencedExceptionInView(Rule):
     error trackers listen to) only for the exceptions that reach it, so a
     caught one leaves the operators a 500 in the access log and nothing to
     debug it with.
+
+    A health check is read by machines that look at the status alone:
+    Kubernetes probes count any 2xx or 3xx as success, and load balancers
+    keep an instance in rotation while it answers 200. A health view that
+    catches the failure of its own check and answers it with a body only
+    (`except Exception: log(...); return "db check failed"`) tells them the
+    instance is healthy when it is not, however carefully it logs;
+    answering the failure with 503 is what takes the instance out of
+    rotation. An `except` that only logs and lets the view answer "ok" is
+    not reported: a liveness check may ignore a failed dependency on
+    purpose.
 
     Best-effort code is not reported: `except Exception: pass` around a
     cleanup (`close()`, removing a temp file), an optional notification, or
@@ -92,6 +106,7 @@ class SilencedExceptionInView(Rule):
     - Python docs, "Handling Exceptions"; PEP 8 ("bare except: clauses")
     - Flask docs, "Handling Application Errors" and "Logging"
     - SQLAlchemy docs, "Session Basics": roll back after a failed flush/commit
+    - Kubernetes docs, "Configure Liveness, Readiness and Startup Probes": a status from 200 to 399 is success
     """
 
     code = "FD503"
@@ -207,6 +222,51 @@ class SilencedExceptionInView(Rule):
                 except Exception as exc:
                     return failure(f"summary failed: {exc}")
             """),
+        # a health check that logs and answers its failure with 503; a liveness check that logs a failed
+        # dependency and stays alive; a form endpoint whose script reads ``success`` answers a logged failure
+        # with 200 by design
+        Valid("""
+            import logging
+            from flask import Flask, jsonify
+            app = Flask(__name__)
+            log = logging.getLogger(__name__)
+
+            @app.get("/management/healthcheck")
+            def health_check():
+                try:
+                    check_database()
+                except Exception:
+                    log.exception("health check failed")
+                    return "HEALTH_CHECK_FAILED", 503
+                return "OK"
+
+            @app.get("/-/readyz")
+            def ready():
+                healthy = True
+                try:
+                    check_queue()
+                except Exception:
+                    log.exception("queue unreachable")
+                    healthy = False
+                return jsonify(ready=healthy), 200 if healthy else 503
+
+            @app.get("/livez")
+            def live():
+                try:
+                    check_cache()
+                except Exception:
+                    log.exception("cache unreachable; the process itself is alive")
+                return "alive"
+
+            @app.post("/forms/budget")
+            def submit_budget():
+                try:
+                    save_budget()
+                except Exception as exc:
+                    log.warning("budget form failed", exc_info=True)
+                    return jsonify(success=False, error_message=str(exc))
+                return jsonify(success=True)
+            """),
     )
     INVALID = (
         Invalid(
@@ -300,6 +360,25 @@ class SilencedExceptionInView(Rule):
             """,
             message="answers any error with a 500",
         ),
+        # the probe sees 200 when the database is down: logged to Sentry, the answer still says "healthy"
+        Invalid(
+            """
+            from flask import Blueprint
+            from sentry_sdk import capture_exception
+
+            health = Blueprint("health", __name__)
+
+            @health.route("/healthcheck")
+            def healthcheck():
+                try:
+                    if database_answers():
+                        return "ok"
+                except Exception:  # expect
+                    capture_exception()
+                    return "db check failed"
+            """,
+            message="answers a failed check with `'db check failed'` and status 200",
+        ),
     )
 
     def visit_Try(self, node: ast.Try, ctx: Context) -> None:
@@ -310,6 +389,23 @@ class SilencedExceptionInView(Rule):
             if exception_kind(handler.type, table) != "broad":
                 continue
             body = handler.body
+            failed_check = self._failed_health_check(handler, ctx)
+            if failed_check is not None:
+                rule, ret = failed_check
+                ctx.report(
+                    self.finding(
+                        node_location(ctx.module.path, handler),
+                        f"`{handler_label(handler)}` in health check {describe_context(ctx)} (`{rule}`) answers a "
+                        f"failed check with `{ast.unparse(ret.value)[:50]}` and status 200: load balancers and "  # type: ignore[arg-type]
+                        f"probes read only the status, so the instance stays in rotation while the check fails",
+                        hint="Answer a failed check with 503 (`return ..., 503`); log the cause as well.",
+                        evidence=[
+                            Evidence("the 200 sent here", node_location(ctx.module.path, ret)),
+                            *ctx.chain_evidence(REQUEST),
+                        ],
+                    )
+                )
+                continue
             silent = all(is_inert(s) for s in body)
             write = db_write(node.body) if silent else None
             returns_success = (
@@ -362,6 +458,25 @@ class SilencedExceptionInView(Rule):
                     evidence=[*evidence, *ctx.chain_evidence(REQUEST)],
                 )
             )
+
+    @staticmethod
+    def _failed_health_check(handler: ast.ExceptHandler, ctx: Context) -> tuple[str, ast.Return] | None:
+        """(rule, return) when a health-check view's broad ``except`` answers with a success status.
+
+        Only the handler's own answer counts: one that logs and lets the view
+        answer "ok" may keep an instance alive on purpose (a liveness probe
+        should not fail on a dependency), and is not reported.
+        """
+        fn = ctx.function
+        rule = health_check_rule(fn) if fn is not None and fn.routes else None
+        if fn is None or rule is None or contains_raise(handler.body):
+            return None
+        last = handler.body[-1]
+        if not isinstance(last, ast.Return) or any(isinstance(n, ast.Return) for n in body_nodes(handler.body[:-1])):
+            return None  # no answer of its own, or a degraded mode that answers some failures otherwise
+        if response_status(last.value, fn.imports, fn, ctx.project)[0] != "success":
+            return None
+        return rule, last
 
     @staticmethod
     def _quiet_server_error(node: ast.Try, handler: ast.ExceptHandler, ctx: Context) -> tuple[int, ast.Return] | None:
