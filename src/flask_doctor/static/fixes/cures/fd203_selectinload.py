@@ -24,6 +24,9 @@ from flask_doctor.static.fixes.base import (
 from flask_doctor.static.rules.fd2xx.fd203_lazy_relationship_in_loop import QUERY_ROOT
 
 _READ = re.compile(r"^`(?P<var>[A-Za-z_][\w]*)\.(?P<attr>[A-Za-z_]\w*)` is a lazy relationship")
+#: A serializer's field read (``... serializes every row of ... whose field `author` (...) reads `author`, a lazy
+#: relationship``).
+_DUMPED = re.compile(r"reads `([A-Za-z_]\w*)`, a lazy relationship")
 
 
 def _model_expression(root: cst.CSTNode) -> cst.BaseExpression:
@@ -57,7 +60,10 @@ class SelectinloadOnTheQuery(Cure):
                 "or query it once for all rows"
             )
         read = _READ.match(finding.message)
-        if read is None:
+        attrs = [read["attr"]] if read is not None else []
+        if read is None and " serializes every row of " in finding.message:
+            attrs = _DUMPED.findall(finding.message)
+        if not attrs:
             raise Skip("the message does not name the relationship")
         where = evidence_location(finding, QUERY_ROOT)
         if where is None or finding.location is None or where.path != finding.location.path:
@@ -67,8 +73,11 @@ class SelectinloadOnTheQuery(Cure):
             )
         root = tree.node_at(where, (cst.Attribute, cst.Call))
         model = tree.module.code_for_node(_model_expression(root))
-        code = f"selectinload({model}.{read['attr']})"
-        loader = cst.Arg(cst.parse_expression(code))
-        return Plan(
-            [Change(root, lambda r: _with_loader(r, loader, code))], imports=[("sqlalchemy.orm", "selectinload")]
-        )
+        codes = [f"selectinload({model}.{attr})" for attr in attrs]
+
+        def load(node: cst.BaseExpression) -> cst.BaseExpression:
+            for code in codes:
+                node = _with_loader(node, cst.Arg(cst.parse_expression(code)), code)
+            return node
+
+        return Plan([Change(root, load)], imports=[("sqlalchemy.orm", "selectinload")])

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Iterator
 
-from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.config_values import short
 from flask_doctor.static.facts.orm.loops import (
     item_reads,
@@ -42,6 +43,7 @@ from flask_doctor.static.facts.orm.usage import (
     user_facing_insert,
     writes_rows,
 )
+from flask_doctor.static.facts.serializers import DUMP_CALLS, Dump, FieldRead, dump_of, marshalled_returns
 from flask_doctor.static.facts.templates import RENDER_CALLS, TemplateLoop, rendered_loops
 from flask_doctor.static.model import REQUEST, FunctionInfo, ModelInfo
 from flask_doctor.static.rules.base import (
@@ -90,6 +92,23 @@ class LazyRelationshipInLoop(Rule):
     template's line, with the view and its query as evidence. Templates are
     parsed with Jinja's parser only (nothing is rendered); one that does not
     parse is skipped, and macros called with the row are not followed.
+
+    Serializers count too: an API list endpoint that dumps the rows of such
+    a query with a marshmallow schema (`posts_schema.dump(rows)` of a
+    `PostSchema(many=True)`, `PostSchema().dump(rows, many=True)`,
+    flask-apispec's `@marshal_with(PostSchema(many=True))`) or a
+    flask-restful/restx dict of fields (`marshal(rows, post_fields)`,
+    `@marshal_with(post_fields)` on the view returning them) reads each
+    field's attribute on every row: `fields.Nested`, `fields.List(
+    fields.Nested(...))`, `fields.Pluck`, a dotted `attribute="author.name"`,
+    what a `fields.Method`/`fields.Function` reads of its object, the names of
+    `Meta.fields`, and every relationship of an auto schema with
+    `include_relationships = True` (narrowed by `Meta.fields`/`exclude` and
+    the instance's `only=`/`exclude=`). It is reported at the dump, one
+    finding naming each lazy relationship the serializer loads. A dump of one
+    object (`many` unset or `False`), a nested field over a column (a JSON
+    dict) and a column-only schema are not reported; nor is a serializer
+    over one object's collection (`schema.dump(post.comments)`).
 
     ## Why is this bad?
     Reading `post.comments` on a lazily loaded relationship runs one
@@ -160,7 +179,7 @@ class LazyRelationshipInLoop(Rule):
     severity = Severity.WARNING
     catalog = ("S12",)
     summary = "A lazy relationship is read on every row of a query result (N+1 queries)."
-    call_names = RENDER_CALLS
+    call_names = RENDER_CALLS | DUMP_CALLS
 
     fix_safety = "unsafe"
     FIX_EXAMPLE = FixExample(
@@ -308,6 +327,66 @@ class LazyRelationshipInLoop(Rule):
         class Block(db.Model):
             id = db.Column(db.Integer, primary_key=True)
             event_id = db.Column(db.ForeignKey("event.id"))
+        """
+
+    _SERIALIZED_MODELS = """
+        from datetime import datetime
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+
+        class Post(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            title = db.Column(db.String)
+            meta = db.Column(db.JSON)
+            created = db.Column(db.DateTime, default=datetime.utcnow)
+            author_id = db.Column(db.ForeignKey("user.id"))
+            author = db.relationship("User", backref="posts")
+            comments = db.relationship("Comment")
+
+        class Comment(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            post_id = db.Column(db.ForeignKey("post.id"))
+            text = db.Column(db.String)
+        """
+
+    _SCHEMAS = """
+        from marshmallow import Schema, fields
+        from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
+        from models import Post
+
+        class UserSchema(Schema):
+            id = fields.Int()
+            name = fields.Str()
+
+        class CommentSchema(Schema):
+            id = fields.Int()
+            text = fields.Str()
+
+        class PostSchema(Schema):
+            id = fields.Int()
+            title = fields.Str()
+            author = fields.Nested(UserSchema)
+            comments = fields.List(fields.Nested(CommentSchema))
+            meta = fields.Nested(UserSchema)
+
+        class PostRowSchema(Schema):
+            id = fields.Int()
+            writer = fields.Method("get_writer")
+
+            def get_writer(self, post):
+                return [c.text for c in post.comments]
+
+        class PostAutoSchema(SQLAlchemyAutoSchema):
+            class Meta:
+                model = Post
+                include_relationships = True
+                fields = ("id", "title", "comments")
+
+        posts_schema = PostSchema(many=True)
         """
 
     VALID = (
@@ -676,6 +755,49 @@ class LazyRelationshipInLoop(Rule):
                 return [c.kind.name for c in post.comments]
             """,
             files={"models.py": _COLLECTION_MODELS},
+        ),
+        # serializers: the query loads what the schema's fields read (`selectinload`), one object is dumped
+        # (`many` not set, or `many=False`), the nested field reads a JSON column (`meta`), the instance keeps
+        # only the columns (`only=`), and a `@marshal_with` dict of column fields
+        Valid(
+            """
+            from flask import Flask, jsonify
+            from flask_restful import fields, marshal_with
+            from sqlalchemy.orm import selectinload
+            from models import db, Post, User
+            from schemas import PostSchema, posts_schema
+            app = Flask(__name__)
+
+            post_fields = {"id": fields.Integer, "title": fields.String, "meta": fields.Raw}
+
+            @app.get("/posts")
+            def posts():
+                rows = Post.query.options(selectinload(Post.author), selectinload(Post.comments)).limit(50).all()
+                return jsonify(posts_schema.dump(rows))
+
+            @app.get("/posts/<int:pid>")
+            def show(pid):
+                post = db.get_or_404(Post, pid)
+                return {"post": PostSchema().dump(post), "again": posts_schema.dump(post, many=False)}
+
+            @app.get("/titles")
+            def titles():
+                rows = Post.query.order_by(Post.created.desc()).limit(50).all()
+                return PostSchema(only=("id", "title", "meta")).dump(rows, many=True)
+
+            @app.get("/plain")
+            @marshal_with(post_fields)
+            def plain():
+                return Post.query.order_by(Post.created.desc()).limit(50).all()
+
+            @app.post("/posts")
+            def add():
+                db.session.add(Post())
+                db.session.add(User())
+                db.session.commit()
+                return "ok"
+            """,
+            files={"models.py": _SERIALIZED_MODELS, "schemas.py": _SCHEMAS},
         ),
     )
     INVALID = (
@@ -1122,6 +1244,72 @@ class LazyRelationshipInLoop(Rule):
             message="(a note: `hide` writes each row anyway, one by one)",
             files={"models.py": _MODELS},
         ),
+        # an API list endpoint dumps a page of posts with a schema whose `author` and `comments` are nested
+        # (one query per post for each), a schema method that reads each post's comments, and an auto schema
+        # that includes relationships
+        Invalid(
+            """
+            from flask import Flask, jsonify
+            from models import db, Post, User
+            from schemas import PostAutoSchema, PostRowSchema, posts_schema
+            app = Flask(__name__)
+
+            @app.get("/api/posts")
+            def posts():
+                rows = Post.query.order_by(Post.created.desc()).limit(50).all()
+                return jsonify(posts_schema.dump(rows))  # expect
+
+            @app.get("/api/rows")
+            def post_rows():
+                return PostRowSchema().dump(Post.query.order_by(Post.id).all(), many=True)  # expect
+
+            @app.get("/api/auto")
+            def auto():
+                return PostAutoSchema(many=True).dump(Post.query.all())  # expect
+
+            @app.post("/posts")
+            def add():
+                db.session.add(Post())
+                db.session.add(User())
+                db.session.commit()
+                return "ok"
+            """,
+            message="`posts_schema.dump(rows)` in view `posts` serializes every row of `rows` with `PostSchema`, "
+            "whose field `author` (`fields.Nested(...)`) reads `author`, a lazy relationship of `Post`",
+            files={"models.py": _SERIALIZED_MODELS, "schemas.py": _SCHEMAS},
+        ),
+        # flask-restful: a list view marshals each post with its author's name (`attribute="author.name"`), and
+        # `marshal` dumps each post's comments
+        Invalid(
+            """
+            from flask import Flask
+            from flask_restful import Resource, fields, marshal, marshal_with
+            from models import db, Post, User
+            app = Flask(__name__)
+
+            comment_fields = {"id": fields.Integer, "text": fields.String}
+            post_fields = {"id": fields.Integer, "author": fields.String(attribute="author.name")}
+            full_fields = dict(post_fields, **{"comments": fields.List(fields.Nested(comment_fields))})
+
+            class PostList(Resource):
+                @marshal_with(post_fields)
+                def get(self):
+                    return Post.query.order_by(Post.created.desc()).limit(50).all()  # expect
+
+            @app.get("/api/full")
+            def full():
+                return {"posts": marshal(Post.query.order_by(Post.id).all(), full_fields)}  # expect
+
+            @app.post("/posts")
+            def add():
+                db.session.add(Post())
+                db.session.add(User())
+                db.session.commit()
+                return "ok"
+            """,
+            message='with `post_fields`, whose field `author` (`fields.String(attribute="author.name")`) reads',
+            files={"models.py": _SERIALIZED_MODELS},
+        ),
     )
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
@@ -1142,12 +1330,48 @@ class LazyRelationshipInLoop(Rule):
     visit_DictComp = visit_ListComp
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        """``render_template("posts.html", posts=rows)``: the template's loops over ``rows`` read per row."""
+        """``render_template("posts.html", posts=rows)``: the template's loops over ``rows`` read per row;
+        ``schema.dump(rows, many=True)`` / ``marshal(rows, spec)``: the serializer's fields read per row."""
         if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job):
+            return
+        if (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr in DUMP_CALLS
+            or (isinstance(node.func, ast.Name) and node.func.id == "marshal")
+        ):
+            dump = dump_of(ctx.project, ctx.module, ctx.function, node)
+            if dump is not None:
+                self._serialized(dump, ctx)
             return
         for loop in rendered_loops(ctx.project, (node, ctx.module.path)):
             # the template loop's body is converted only once its rows are known to be a query's (below)
             self._loop(ast.Name(id=loop.var, ctx=ast.Store()), loop.iterable, [], loop.node, ctx, template=loop)
+
+    def visit_Return(self, node: ast.Return, ctx: Context) -> None:
+        """``return rows`` from a view decorated with ``@marshal_with(spec)``: the fields read per row."""
+        fn = ctx.function
+        if fn is None or not fn.node.decorator_list or not in_application_code(ctx):
+            return
+        if not (ctx.in_request or ctx.in_job):
+            return
+        for dump in marshalled_returns(ctx.project, fn):
+            if dump.site is node:
+                self._serialized(dump, ctx)
+
+    def _serialized(self, dump: Dump, ctx: Context) -> None:
+        """The rows a serializer dumps, with its fields' reads as the body of a loop over them."""
+        var = "_row"
+        body: list[ast.AST] = []
+        fields: dict[int, FieldRead] = {}
+        for read in dump.serializer.reads:
+            node = ast.copy_location(
+                ast.Attribute(value=ast.Name(id=var, ctx=ast.Load()), attr=read.attr, ctx=ast.Load()), dump.site
+            )
+            ast.copy_location(node.value, dump.site)
+            fields[id(node)] = read
+            body.append(node)
+        if body:
+            self._loop(ast.Name(id=var, ctx=ast.Store()), dump.rows, body, dump.site, ctx, dump=(dump, fields))
 
     def _loop(
         self,
@@ -1158,6 +1382,7 @@ class LazyRelationshipInLoop(Rule):
         ctx: Context,
         *,
         template: TemplateLoop | None = None,
+        dump: tuple[Dump, dict[int, FieldRead]] | None = None,
     ) -> None:
         if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job):
             return
@@ -1186,6 +1411,8 @@ class LazyRelationshipInLoop(Rule):
                     )
                 ]
         if query is None:
+            if dump is not None:
+                return  # a serializer over one object's collection: not followed
             owned = user_collection(iterable, ctx) if template is None else None
             if owned is not None:
                 self._user_items(var, iterable, body, loop, owned, ctx)
@@ -1207,6 +1434,7 @@ class LazyRelationshipInLoop(Rule):
         calls_reported: set[int] = set()
         dynamic = {name for name, r in rels.items() if r.lazy == "dynamic"}
         unloaded = _never_loaded(body, var, dynamic) if dynamic else set()
+        dumped: list[tuple[Finding, str]] = []  # a serializer's reads: one finding for the dump
         for node, attr, helpers, read in self._reads(body, var, model, ctx):
             rel = _relation(rels, attr, ctx, model)
             if rel is None or rel.lazy not in LAZY_PER_ROW or rel.attr in reported or id(node) in unloaded:
@@ -1265,16 +1493,67 @@ class LazyRelationshipInLoop(Rule):
                         Location(helpers[-1].module.path, read.lineno, read.col_offset + 1),
                     ),
                 )
-            ctx.report(
-                self.finding(
-                    at(node),
-                    f"{what}: {how}{note}",
-                    hint=f"Add `.options(selectinload({model.name}.{attr}))` to the query "
-                    f'(or `joinedload` for a many-to-one), or declare the relationship with `lazy="selectin"`.',
-                    evidence=evidence,
-                    severity=Severity.NOTE if less else None,
-                )
+            if dump is not None:
+                what, evidence = self._dump_words(dump, node, query, iterable, place, model, attr, helpers, read)
+                evidence = [
+                    *evidence,
+                    Evidence(f"`{model.name}.{attr}` declared here", rel.location),
+                    *([Evidence(QUERY_ROOT, ctx.location(query.root_node))] if _built_here(query, ctx) else []),
+                    *passed,
+                ]
+            finding = self.finding(
+                at(node),
+                f"{what}: {how}{note}",
+                hint=f"Add `.options(selectinload({model.name}.{attr}))` to the query "
+                f'(or `joinedload` for a many-to-one), or declare the relationship with `lazy="selectin"`.',
+                evidence=evidence,
+                severity=Severity.NOTE if less else None,
             )
+            if dump is not None:
+                dumped.append((finding, attr))
+            else:
+                ctx.report(finding)
+        if dumped:
+            ctx.report(_one_per_dump(dumped, model))
+
+    @staticmethod
+    def _dump_words(
+        dump: tuple[Dump, dict[int, FieldRead]],
+        node: ast.expr,
+        query: Query,
+        iterable: ast.expr,
+        place: str,
+        model: ModelInfo,
+        attr: str,
+        helpers: tuple[FunctionInfo, ...],
+        read: ast.Attribute,
+    ) -> tuple[str, list[Evidence]]:
+        """What a serializer's per-row read says, and its first evidence (the dump, the field)."""
+        site, fields = dump
+        field = fields[id(node)]
+        name = site.serializer.name
+        reads = f"`{attr}`, a lazy relationship of `{model.name}`"
+        if helpers:
+            chain = " → ".join(f"`{h.display}`" for h in helpers)
+            reads = f"`{field.attr}`, the property {chain} that reads {reads}"
+        what = (
+            f"{site.text} in {place} serializes every row of {query_label(query, iterable)} with `{name}`, "
+            f"whose field `{field.field}` ({field.how}) reads {reads}"
+        )
+        evidence = [
+            Evidence(f"`{name}.{field.field}` reads `{field.attr}`", field.location),
+            *(
+                [
+                    Evidence(
+                        f"`{read.attr}` read in `{helpers[-1].display}`",
+                        Location(helpers[-1].module.path, read.lineno, read.col_offset + 1),
+                    )
+                ]
+                if helpers
+                else []
+            ),
+        ]
+        return what, evidence
 
     def _user_items(
         self, var: str, iterable: ast.expr, body: list, loop: ast.AST, owned: UserCollection, ctx: Context
@@ -1477,6 +1756,27 @@ class LazyRelationshipInLoop(Rule):
             if few is not None:
                 return f"the loop walks {few}"
         return None
+
+
+def _one_per_dump(found: list[tuple[Finding, str]], model: ModelInfo) -> Finding:
+    """The findings of one serialization, as one: the first's words, then each other relationship it loads."""
+    first, _ = found[0]
+    if len(found) == 1:
+        return first
+    also = "; ".join(f.message.split(" whose ", 1)[-1] for f, _ in found[1:])
+    loaders = ", ".join(f"selectinload({model.name}.{attr})" for _, attr in found)
+    evidence: list[Evidence] = []
+    for finding, _ in found:
+        evidence.extend(e for e in finding.evidence if e not in evidence)
+    evidence.sort(key=lambda e: e.location is None)  # notes without a place (the severity's reason) last
+    severity = min((f.severity for f, _ in found), key=lambda s: s != Severity.WARNING)
+    return dataclasses.replace(
+        first,
+        message=f"{first.message}; and {also}",
+        hint=f'Add `.options({loaders})` to the query, or declare the relationships with `lazy="selectin"`.',
+        evidence=tuple(evidence),
+        severity=severity,
+    )
 
 
 def _loaded_earlier(ctx: Context, iterable: ast.expr, loop: ast.AST, attrs: set[str], *, in_template: bool) -> bool:
