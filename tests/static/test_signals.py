@@ -184,3 +184,27 @@ def test_library_signals_are_request_or_worker_roots() -> None:
         (10, "`requests.post(...)` in request callback `on_login`"),
         (14, "`requests.post(...)` in Celery signal handler `on_failure`"),
     ]
+
+
+def test_a_library_signal_the_project_sends_by_hand_reaches_no_receiver() -> None:
+    source = """
+    import requests
+    from flask import Flask
+    from mongoengine.signals import post_save
+
+    app = Flask(__name__)
+
+
+    def on_user_saved(sender, document, **kwargs):
+        requests.post("https://audit.example.com", json={"id": str(document.id)})
+
+
+    post_save.connect(on_user_saved, sender="User")
+
+
+    @app.route("/contact", methods=["POST"])
+    def save_contact():
+        post_save.send("Contact", document=None)  # another sender: ``on_user_saved`` does not run
+        return ""
+    """
+    assert not _contexts({"app.py": source}, "app.on_user_saved")

@@ -287,7 +287,11 @@ class DispatchEdges:
         if not receivers:
             return []
         key = signal_key(self.project, signal, fn, fn.module, fn.imports)
-        return receivers.get(key, []) if key is not None else []
+        if key is None or key.split(".", 1)[0] not in self.index.packages:
+            # a library's signal (``mongoengine.signals.post_save``) the project sends by hand: its receivers
+            # are most often connected for other senders (``sender=User``) the send does not name
+            return []
+        return receivers.get(key, [])
 
     def _chosen_plugins(
         self, walker: _FunctionWalker, fn: FunctionInfo, dispatched: list[tuple[ast.Call, FunctionInfo]]

@@ -17,7 +17,11 @@ calls by name: it runs inside whatever sends the signal.  Two kinds:
   named the same way after imports and re-exports are followed
   (``signals.users.merged`` and ``indico.core.signals.users.merged`` are one
   signal; ``cls.on_update`` in a class is the attribute of that class or of
-  the base that assigns it).  A receiver connected for one sender only
+  the base that assigns it).  A library's signal the project sends by hand
+  (``post_save.send(document.__class__, ...)`` of mongoengine) reaches no
+  receiver: they are most often connected for one sender
+  (``post_save.connect(f, sender=User)``) the send does not name.  A
+  receiver of a project signal connected for one sender only
   (``connect_via(sender)``) is taken to receive every send: the sender is
   a runtime value.
 """
@@ -175,7 +179,12 @@ def _class_attribute(project: Project, owner: str, attribute: str) -> str:
         if cls is None:
             continue
         for stmt in cls.node.body:
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+            if isinstance(stmt, ast.Assign):
+                targets = stmt.targets
+            elif isinstance(stmt, ast.AnnAssign):
+                targets = [stmt.target]
+            else:
+                continue
             if any(isinstance(t, ast.Name) and t.id == attribute for t in targets):
                 return f"{current}.{attribute}"
     return f"{owner}.{attribute}"
