@@ -35,6 +35,7 @@ from flask_doctor.static.model.records import (
     PendingRole,
     RouteInfo,
 )
+from flask_doctor.static.model.signals import library_signal_role
 from flask_doctor.static.model.workers import mark_worker_roots
 from flask_doctor.static.names import ImportRecord, ImportTable, dotted
 from flask_doctor.static.source import SourceModule
@@ -66,6 +67,7 @@ _REGISTERING = frozenset(
         "schedule",
         "add_command",
         "listen",
+        "connect",
         *HOOK_DECORATORS,
         *CALLBACK_DECORATORS,
     }
@@ -565,6 +567,10 @@ class _ModuleBuilder(ast.NodeVisitor):
             if last in CALLBACK_DECORATORS and (isinstance(func, ast.Attribute) or resolved != last):
                 info.roles.add("callback")
                 continue
+            signal_role = library_signal_role(resolved) if last in ("connect", "connect_via") else None
+            if signal_role is not None:  # ``@user_logged_in.connect``, ``@task_failure.connect``
+                info.roles.add(signal_role)
+                continue
             if not isinstance(func, ast.Attribute):
                 continue
             attr = func.attr
@@ -675,6 +681,11 @@ class _ModuleBuilder(ast.NodeVisitor):
             role, target = "callback", node.args[0]
         elif attr == "listen" and len(node.args) >= 3 and name.startswith("sqlalchemy."):
             role, target = "callback", node.args[2]
+        elif attr == "connect" and library_signal_role(name):  # ``task_failure.connect(f)``
+            role = library_signal_role(name)
+            target = next((kw.value for kw in node.keywords if kw.arg == "receiver"), None)
+            if target is None and node.args:
+                target = node.args[0]
         if role is None or target is None:
             return
         if isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute) and target.func.attr == "as_view":

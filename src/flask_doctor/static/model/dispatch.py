@@ -78,6 +78,7 @@ from flask_doctor.static.model.plugins import (
 )
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import FunctionInfo, ObjectInfo
+from flask_doctor.static.model.signals import SENDERS, project_receivers, signal_key
 from flask_doctor.static.model.stevedore import LoadedPlugins
 from flask_doctor.static.names import dotted
 
@@ -220,6 +221,13 @@ class DispatchEdges:
         self._loader_params: dict[str, frozenset[str] | None] = {}
         self.pins = LoaderPins(project, self.index, self.loader_params)
         self.loaded = LoadedPlugins(project)
+        self._receivers: dict[str, list[FunctionInfo]] | None = None
+
+    def receivers(self) -> dict[str, list[FunctionInfo]]:
+        """The project's signal receivers (``model.signals``), found when a function first sends a signal."""
+        if self._receivers is None:
+            self._receivers = project_receivers(self.project)
+        return self._receivers
 
     def loader_params(self, fn: FunctionInfo) -> frozenset[str] | None:
         """The parameters of ``fn`` that spell the name of the class it loads and builds; None when ``fn``
@@ -254,6 +262,10 @@ class DispatchEdges:
         for call in self.sites.get(fn.qualname, ()):
             for callee in walker.methods_named_by(call):
                 found.setdefault(callee.qualname, (callee, False))
+            func = call.func
+            if func.__class__ is ast.Attribute and func.attr in SENDERS:  # type: ignore[attr-defined]
+                for callee in self._signal_receivers(fn, func.value):  # type: ignore[attr-defined]
+                    found.setdefault(callee.qualname, (callee, False))
         lifted = self.pins.pins(fn) is not None and self.loader_params(fn) is not None
         for callee in [] if lifted else walker.loaded_by_name():  # a lifted loader's callers choose
             found.setdefault(callee.qualname, (callee, _thread_run(project, callee)))
@@ -268,6 +280,18 @@ class DispatchEdges:
                 found.setdefault(callee.qualname, (callee, False))
         found.pop(fn.qualname, None)
         return list(found.values())
+
+    def _signal_receivers(self, fn: FunctionInfo, signal: ast.expr) -> list[FunctionInfo]:
+        """The receivers ``signal.send(...)`` in ``fn`` runs: those connected to the same project signal."""
+        receivers = self.receivers()
+        if not receivers:
+            return []
+        key = signal_key(self.project, signal, fn, fn.module, fn.imports)
+        if key is None or key.split(".", 1)[0] not in self.index.packages:
+            # a library's signal (``mongoengine.signals.post_save``) the project sends by hand: its receivers
+            # are most often connected for other senders (``sender=User``) the send does not name
+            return []
+        return receivers.get(key, [])
 
     def _chosen_plugins(
         self, walker: _FunctionWalker, fn: FunctionInfo, dispatched: list[tuple[ast.Call, FunctionInfo]]

@@ -32,6 +32,7 @@ WORKER_ROLES = {
     "notification_endpoint": "notification endpoint",
     "service": "service",
     "consumer": "message consumer",
+    "signal_handler": "Celery signal handler",  # model.signals
 }
 
 PERIODIC_DECORATORS = frozenset(
