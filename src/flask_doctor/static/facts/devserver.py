@@ -91,6 +91,45 @@ def parameter_default(fn: FunctionInfo | None, name: str) -> ast.expr | None:
     return None
 
 
+def argparse_default(module: SourceModule, namespace_attr: ast.Attribute) -> ast.expr | None:
+    """The default of the argparse option that fills ``args.host``: ``parser.add_argument("--host",
+    default="0.0.0.0")`` in the same module (where command-line programs build their parser).
+
+    The option's destination is ``dest=``, else the first long option (``--bind-host`` -> ``bind_host``), else
+    the positional name. ``None`` when no option fills it, or when two options with different defaults do.
+    """
+    wanted = namespace_attr.attr
+    found: list[ast.expr] = []
+    for node in ast.walk(module.tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr != "add_argument":
+            continue
+        names = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        keywords = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+        dest = keywords.get("dest")
+        if isinstance(dest, ast.Constant) and isinstance(dest.value, str):
+            option = dest.value
+        else:
+            longs = [n for n in names if n.startswith("--")]
+            plain = [n for n in names if not n.startswith("-")]
+            option = (longs[0][2:] if longs else plain[0] if plain else "").replace("-", "_")
+        if option == wanted and "default" in keywords:
+            found.append(keywords["default"])
+    values = {ast.dump(d) for d in found}
+    return found[0] if len(values) == 1 else None
+
+
+def host_value(host: ast.expr | None, fn: FunctionInfo | None, module: SourceModule) -> str | None:
+    """The address a server call listens on when the code says it: a literal, or the default of the
+    parameter, click option or argparse option that fills it (``app.run(host=args.host)``)."""
+    if isinstance(host, ast.Name):
+        host = parameter_default(fn, host.id) or host
+    elif isinstance(host, ast.Attribute) and isinstance(host.value, ast.Name):
+        host = argparse_default(module, host) or host
+    return host.value if isinstance(host, ast.Constant) and isinstance(host.value, str) else None
+
+
 #: Compose services with these words in their name are not the web process.
 _NOT_WEB = re.compile(r"worker|celery|beat|scheduler|cron|migrat|queue|rq|test")
 _PRODUCTION_HTTP_SERVERS = ("gunicorn", "uwsgi", "waitress", "hypercorn", "uvicorn")
@@ -148,11 +187,18 @@ def allows_unsafe_werkzeug(call: ast.Call) -> bool:
     return any(kw.arg == "allow_unsafe_werkzeug" and truthy_constant(kw.value) for kw in call.keywords)
 
 
+def run_host(call: ast.Call, kind: str) -> ast.expr | None:
+    """The ``host`` argument of ``app.run(...)`` / ``socketio.run(app, ...)``, as written."""
+    keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+    positional = call.args[1:] if kind == "socketio" else call.args
+    return keywords.get("host") or (positional[0] if positional else None)
+
+
 def run_options(call: ast.Call, kind: str) -> tuple[bool, str | None]:
     """(debug on, host) of ``app.run(...)`` / ``socketio.run(app, ...)``."""
     keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg}
     positional = call.args[1:] if kind == "socketio" else call.args
-    host = keywords.get("host") or (positional[0] if positional else None)
+    host = run_host(call, kind)
     debug = keywords.get("debug") or (positional[2] if len(positional) >= 3 and kind == "flask" else None)
     debug_on = truthy_constant(debug) or truthy_constant(keywords.get("use_debugger"))
     host_text = host.value if isinstance(host, ast.Constant) and isinstance(host.value, str) else None

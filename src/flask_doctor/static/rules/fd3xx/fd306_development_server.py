@@ -16,8 +16,9 @@ from flask_doctor.static.facts.devserver import (
     dev_only_function,
     development_command,
     entry_point_reaching,
+    host_value,
     launcher_script,
-    parameter_default,
+    run_host,
     run_options,
     serves_with_production_server,
 )
@@ -34,7 +35,9 @@ class DevelopmentServer(Rule):
     `pyproject.toml` `[project.scripts]`, `setup.cfg` `console_scripts` or
     `setup.py` `entry_points`, or a command of the click group it names):
     that installed command is how users start the app. The same command
-    serving with `app.run(host="0.0.0.0")` without debug, in its function or
+    serving with `app.run(host="0.0.0.0")` without debug (or with the host
+    of a parameter, click option or argparse option whose default is
+    `"0.0.0.0"`: `app.run(host=args.host)`), in its function or
     one it calls (`main()` -> the subcommand handler -> `start()`), is a
     warning when nothing in the project names a production server: the
     product's only server is the development one, open to the network. Bound
@@ -51,8 +54,8 @@ class DevelopmentServer(Rule):
     as a reference (`wsgiref.simple_server.make_server`, which handles one
     request at a time; `werkzeug.serving.run_simple`) is a warning too when
     nothing in the project names a production server and it listens on
-    every interface (its host, or the default of the parameter or click
-    option that gives it); a note when the address comes from
+    every interface (its host, or the default of the parameter, click or
+    argparse option that gives it); a note when the address comes from
     configuration. Bound to localhost, or in a command named for
     development (`rundev`), it is not reported.
 
@@ -232,6 +235,27 @@ class DevelopmentServer(Rule):
                 ),
             },
         ),
+        # the installed command's argparse option binds localhost unless the user asks otherwise: a desktop tool
+        Valid(
+            """
+            import argparse
+            from flask import Flask
+            app = Flask(__name__)
+
+            def main():
+                parser = argparse.ArgumentParser()
+                parser.add_argument("-H", "--host", dest="host", default="127.0.0.1")
+                parser.add_argument("--listen-all", dest="everywhere", default="0.0.0.0")
+                args = parser.parse_args()
+                app.run(host=args.host)
+            """,
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='tool', entry_points={'console_scripts': ['tool = app:main']})\n"
+                ),
+            },
+        ),
     )
     INVALID = (
         Invalid(
@@ -312,6 +336,28 @@ class DevelopmentServer(Rule):
                 "setup.py": (
                     "from setuptools import setup\n"
                     "setup(name='archive', entry_points='''\n[console_scripts]\n    archive = app:main\n''')\n"
+                ),
+            },
+        ),
+        # the installed command's argparse option listens on every interface by default
+        Invalid(
+            """
+            import argparse
+            from flask import Flask
+            app = Flask(__name__)
+
+            def main():
+                parser = argparse.ArgumentParser()
+                parser.add_argument("--host", default="0.0.0.0")
+                parser.add_argument("--port", type=int, default=8080)
+                args = parser.parse_args()
+                app.run(host=args.host, port=args.port)  # expect
+            """,
+            message="listening on `0.0.0.0`",
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='svc', entry_points={'console_scripts': ['svc-server = app:main']})\n"
                 ),
             },
         ),
@@ -423,12 +469,11 @@ class DevelopmentServer(Rule):
         host_arg = next((kw.value for kw in node.keywords if kw.arg in ("host", "hostname")), None)
         if host_arg is None and node.args:
             host_arg = node.args[0]
-        if isinstance(host_arg, ast.Name):
-            host_arg = parameter_default(ctx.function, host_arg.id) or host_arg
-        if isinstance(host_arg, ast.Constant):
-            if host_arg.value not in ALL_INTERFACES:
+        host = host_value(host_arg, ctx.function, ctx.module)
+        if host is not None:
+            if host not in ALL_INTERFACES:
                 return  # bound to localhost: a desktop tool's own server
-            where, severity = f"listening on `{host_arg.value or 'every interface'}`", Severity.WARNING
+            where, severity = f"listening on `{host or 'every interface'}`", Severity.WARNING
         else:
             where, severity = "on the address the configuration gives", Severity.NOTE
         entry, chain = reached
@@ -498,6 +543,8 @@ class DevelopmentServer(Rule):
             return
         reached = entry_point_reaching(ctx.project, ctx.function)
         if not debug:
+            if reached is not None and host is None:
+                host = host_value(run_host(node, kind), ctx.function, ctx.module)
             if reached is not None and kind == "flask" and host in ALL_INTERFACES and host is not None:
                 self._installed_server(node, ctx, text, host, *reached)
             return
