@@ -34,7 +34,7 @@ from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
-    from flask_doctor.static.model import FunctionInfo, Project
+    from flask_doctor.static.model import ClassInfo, FunctionInfo, Project
 
 #: How ``self``/``cls`` are written as a receiver.
 _SELF = ("self", "cls")
@@ -120,8 +120,30 @@ def class_lineage(project: Project, class_qual: str) -> tuple[str, ...]:
         found.append(current)
         cls = project.classes.get(current)
         if cls is not None:
-            stack.extend(reversed(cls.bases))
+            stack.extend(reversed(cls.bases + _subscripted_bases(project, cls)))
     return tuple(found)
+
+
+def _subscripted_bases(project: Project, cls: ClassInfo) -> list[str]:
+    """The project classes ``cls`` derives from through a generic alias (``class ChartDAO(BaseDAO[Slice])``),
+    which the class model does not list among its bases."""
+    found: list[str] = []
+    for base in cls.node.bases:
+        if not isinstance(base, ast.Subscript):
+            continue
+        name = dotted(base.value)
+        if not name:
+            continue
+        own = f"{cls.module.name}.{name}"
+        if own in project.classes:
+            found.append(own)
+            continue
+        table = project.module_imports.get(cls.module.name)
+        qualified = table.qualify(name) if table is not None else None
+        qualified = project.canonical(qualified) if qualified else None
+        if qualified in project.classes:
+            found.append(qualified)
+    return found
 
 
 def class_named(ctx: Context, node: ast.expr) -> str | None:
@@ -172,8 +194,8 @@ __all__ = [
     "class_lineage",
     "class_method",
     "class_named",
-    "is_type_of_self",
     "defining_class",
+    "is_type_of_self",
     "method_called",
     "own_class",
     "receiver_class",

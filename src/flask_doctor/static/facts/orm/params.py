@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.facts.classes import method_called
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.loops import uses_any
-from flask_doctor.static.facts.classes import method_called
 from flask_doctor.static.facts.orm.queries import Query, filters_by_list, helper_context, is_query_execution
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import all_child_nodes, walk
