@@ -175,3 +175,139 @@ def test_a_function_that_only_hands_its_parameters_on_forwards():
     assert forwards(project, project.functions["pkg.db.impl.host_get"])  # inside ``with <session>:``
     assert not forwards(project, project.functions["pkg.db.api.host_name"])  # reads the result
     assert not forwards(project, project.functions["pkg.db.impl._host_get"])
+
+
+GENERIC = {
+    "models.py": """
+from flask_sqlalchemy import SQLAlchemy
+db = SQLAlchemy()
+
+class Book(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+
+class Author(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+""",
+    "base.py": """
+from typing import Generic, TypeVar, get_args
+from models import db
+T = TypeVar("T")
+
+class Controller:
+    model = None
+
+    @classmethod
+    def rows(cls):
+        return cls.model.query.all()
+
+    @classmethod
+    def listing(cls):
+        return cls.build()
+
+    @classmethod
+    def build(cls):
+        return cls.model.query.all()
+
+class Service:
+    def __init__(self, model):
+        self.model = model
+
+    def rows(self):
+        return db.session.query(self.model).all()
+
+class Dao(Generic[T]):
+    model_cls = None
+
+    def __init_subclass__(cls):
+        cls.model_cls = get_args(cls.__orig_bases__[0])[0]
+
+    @classmethod
+    def rows(cls):
+        return db.session.query(cls.model_cls).all()
+""",
+    "subs.py": """
+from base import Controller, Dao, Service
+from models import Author, Book
+
+class BookController(Controller):
+    model = Book
+
+class PagedBookController(BookController):
+    pass
+
+class AuthorListing(Controller):
+    model = Book
+
+    @classmethod
+    def build(cls):
+        return Author.query.all()
+
+class BookService(Service):
+    def __init__(self):
+        Service.__init__(self, Book)
+
+class AuthorDao(Dao[Author]):
+    pass
+
+def calls():
+    BookController.rows()
+    PagedBookController.rows()
+    Controller.rows()
+    AuthorListing.listing()
+    BookService().rows()
+    service = BookService()
+    service.rows()
+    AuthorDao.rows()
+""",
+}
+
+
+def _calls():
+    project = analyse_sources(GENERIC, select=[]).project
+    fn = project.functions["subs.calls"]
+    ctx = helper_context(project, fn)
+    calls = [s.value for s in fn.node.body if isinstance(s, ast.Expr)]
+    return project, ctx, calls
+
+
+def _rows_model(project, fn):
+    from flask_doctor.static.facts.orm.queries import returned_rows
+
+    rows = returned_rows(project, fn)
+    return rows.model.name if rows is not None and rows.model is not None else None
+
+
+def test_a_base_method_called_on_a_subclass_queries_the_model_the_subclass_sets():
+    from flask_doctor.static.facts.classes import method_called
+
+    project, ctx, calls = _calls()
+    called = [method_called(ctx, c) for c in calls]
+    assert [f.qualname for f in called] == [
+        "base.Controller.rows",
+        "base.Controller.rows",
+        "base.Controller.rows",
+        "base.Controller.listing",
+        "base.Service.rows",
+        "base.Service.rows",
+        "base.Dao.rows",
+    ]
+    assert [f.bound for f in called] == [
+        "subs.BookController",
+        "subs.PagedBookController",
+        None,  # the base itself: its model is unknown
+        "subs.AuthorListing",
+        "subs.BookService",
+        "subs.BookService",
+        "subs.AuthorDao",
+    ]
+    # the model set by the subclass (or a base between), by ``__init__``, by a generic argument; the subclass's
+    # own override of a method the base calls on ``cls``
+    assert [_rows_model(project, f) for f in called] == [
+        "Book",
+        "Book",
+        None,
+        "Author",
+        "Book",
+        "Book",
+        "Author",
+    ]

@@ -138,6 +138,10 @@ class FunctionInfo:
     #: pass so rules never walk a function again to learn them.
     local_names: set[str] = field(default_factory=set)
     global_names: set[str] = field(default_factory=set)
+    #: The project subclass ``self``/``cls`` stands for in a copy of an inherited method made for a call on
+    #: that subclass (``ProductController.list_items()`` runs ``BaseController.list_items`` with ``cls`` the
+    #: controller): :func:`flask_doctor.static.facts.classes.bound_method`. ``None`` in the method itself.
+    bound: str | None = None
 
     @property
     def is_async(self) -> bool:

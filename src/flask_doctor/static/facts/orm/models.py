@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
+from flask_doctor.static.facts.classes import own_class
 from flask_doctor.static.facts.dependencies import version_side
 from flask_doctor.static.facts.orm.assignments import assignments, params_and_locals
 from flask_doctor.static.model import SQLALCHEMY_TYPES
@@ -42,8 +43,9 @@ def model_for(node: ast.AST, ctx: Context) -> ModelInfo | None:
     if not name:
         return None
     project = ctx.project
-    if name == "cls" and ctx.function is not None and ctx.function.class_name:
-        return project.models.get(ctx.function.class_name)
+    if name == "cls" and ctx.function is not None:
+        owner = own_class(ctx.function)  # the class, or the subclass a base's classmethod is called on
+        return project.models.get(owner.rsplit(".", 1)[-1]) if owner else None
     aliased = _aliased(node, ctx)
     if aliased is not None:
         return aliased

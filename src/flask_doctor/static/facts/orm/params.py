@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.facts.classes import method_called
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.loops import uses_any
 from flask_doctor.static.facts.orm.queries import Query, filters_by_list, helper_context, is_query_execution
@@ -263,8 +264,8 @@ def _callee(
         method = project._method(items[receiver].qualname, call.func.attr)
         if method is not None:
             return method, True
-    name = dotted(call.func)
-    return (project.resolve_function(name, scope, scope.module) if name else None), False
+    # ``ProductController.get(...)`` / ``ProductService().get(pid)``: the base method, run on that subclass
+    return method_called(helper_context(project, scope), call), False
 
 
 @keyed_fact

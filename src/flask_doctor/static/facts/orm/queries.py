@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.static.context import Context
 from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.facts.classes import class_lineage, class_named, is_type_of_self, method_called, own_class
 from flask_doctor.static.facts.orm.assignments import assignments, unpacked
 from flask_doctor.static.facts.orm.models import (
     OWNER_KEY,
@@ -37,7 +38,7 @@ from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import walk
 
 if TYPE_CHECKING:  # pragma: no cover
-    from flask_doctor.static.model import FunctionInfo, ModelInfo, Project
+    from flask_doctor.static.model import ClassInfo, FunctionInfo, ModelInfo, Project
 
 SELECT_FUNCTIONS = {
     "sqlalchemy.select",
@@ -173,43 +174,117 @@ _MODEL_ATTRIBUTE = re.compile(r"^_*model(_?(class|cls))?_*$", re.IGNORECASE)
 
 
 def generic_model(node: ast.AST, ctx: Context) -> ModelInfo | str | None:
-    """``self.__model__`` / ``cls.model``: the model a resource class serves.
+    """``self.__model__`` / ``cls.model`` / ``type(self).model_class``: the model a generic class serves.
 
-    The mapped class when the method's own class names it (``__model__ = Book``, or ``__init__`` passing
-    ``Base.__init__(self, Book)``); else the attribute as written (``self.__model__``) for a generic class
-    that serves whichever model a subclass or a factory sets (``type(name, (Service,), {"__model__": cls})``);
-    ``None`` when ``node`` is no such attribute.
+    The mapped class when the class ``self``/``cls`` stands for sets it (:func:`served_model`): the method's
+    own class or one of its bases (``__model__ = Book``, or ``__init__`` passing ``Base.__init__(self,
+    Book)``), or the subclass a base method is called on (``ProductController.list_items()`` running
+    ``BaseController.list_items``: :func:`~flask_doctor.static.facts.classes.method_called`); the class a
+    class attribute is read on (``ProductController.model``). Else the attribute as written
+    (``self.__model__``) for a generic class that serves whichever model a subclass or a factory sets
+    (``type(name, (Service,), {"__model__": cls})``); ``None`` when ``node`` is no such attribute.
     """
-    fn = ctx.function
-    if fn is None or fn.class_name is None or not uses_sqlalchemy(ctx.project):
+    if not (isinstance(node, ast.Attribute) and _MODEL_ATTRIBUTE.match(node.attr)):
         return None
-    if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+    if not uses_sqlalchemy(ctx.project):
         return None
-    if not _MODEL_ATTRIBUTE.match(node.attr):
-        return None
-    owner = ctx.project.classes.get(fn.qualname.rsplit(".", 1)[0])
-    served = _served_model(ctx, owner.node, node.attr) if owner is not None else None
-    return served or ast.unparse(node)
+    receiver = node.value
+    if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls") or is_type_of_self(receiver):
+        cls = own_class(ctx.function)
+        if cls is None:
+            return None
+        served = served_model(ctx.project, (cls, node.attr))
+        if served is None and isinstance(receiver, ast.Name):
+            return ast.unparse(node)
+        return served
+    named = class_named(ctx, receiver) if isinstance(receiver, (ast.Name, ast.Attribute)) else None
+    return served_model(ctx.project, (named, node.attr)) if named is not None else None
 
 
-def _served_model(ctx: Context, cls: ast.ClassDef, attr: str) -> ModelInfo | None:
-    """The mapped class ``cls`` itself sets as its model: ``attr = Book`` in its body, ``self.attr = Book`` or
-    ``Base.__init__(self, Book)`` / ``super().__init__(Book)`` in its ``__init__``."""
-    for stmt in cls.body:
-        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets):
-            return model_for(stmt.value, ctx)
-        if not (isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__"):
+@keyed_fact
+def served_model(project: Project, key: tuple[str, str]) -> ModelInfo | None:
+    """The mapped class project class ``class_qual`` serves as its ``attr`` (``model``, ``__model__``): set
+    by the class or the nearest base that sets it (:func:`~flask_doctor.static.facts.classes.class_lineage`)
+    -- ``attr = Book`` in its body, ``self.attr = Book`` or ``Base.__init__(self, Book)`` /
+    ``super().__init__(Book)`` in its ``__init__`` -- or, when a base fills it from the class's generic
+    argument in ``__init_subclass__`` (``class ChartDAO(BaseDAO[Slice])``), that argument. ``None`` when the
+    first class that sets it sets something else (a parameter, a call): nothing says which model it is.
+    """
+    class_qual, attr = key
+    lineage = class_lineage(project, class_qual)
+    for current in lineage:
+        cls = project.classes.get(current)
+        if cls is None:
             continue
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Attribute) and t.attr == attr and dotted(t.value) == "self" for t in node.targets
-            ):
-                return model_for(node.value, ctx)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
-                passed = [a for a in node.args if not (isinstance(a, ast.Name) and a.id == "self")]
-                models = [m for m in (model_for(a, ctx) for a in passed) if m is not None]
-                if len(models) == 1:
-                    return models[0]
+        found = _set_by(project, cls, attr)
+        if found is _UNSET:
+            continue
+        return found  # type: ignore[return-value]  # a mapped class or None
+    if any(_fills_from_argument(project.classes[c].node, attr) for c in lineage if c in project.classes):
+        for current in lineage:
+            cls = project.classes.get(current)
+            argument = _generic_argument(project, cls) if cls is not None else None
+            if argument is not None:
+                return argument
+    return None
+
+
+_UNSET = object()
+
+
+def _set_by(project: Project, cls: ClassInfo, attr: str) -> object:
+    """What ``cls`` itself sets as its ``attr``: a mapped class, ``None`` for something else, :data:`_UNSET`
+    when it does not set it (or sets it to ``None``, the base's "no model yet")."""
+    ctx = Context(cls.module, project, lambda f: None)
+    for stmt in cls.node.body:
+        value: ast.expr | None = None
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets):
+            value = stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
+            value = stmt.value
+        if value is not None:
+            if isinstance(value, ast.Constant) and value.value is None:
+                return _UNSET
+            return model_for(value, ctx)
+    init = cls.methods.get("__init__")
+    if init is None:
+        return _UNSET
+    ctx = helper_context(project, init)
+    for node in ast.walk(init.node):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Attribute) and t.attr == attr and dotted(t.value) == "self" for t in node.targets
+        ):
+            return model_for(node.value, ctx)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
+            passed = [a for a in node.args if not (isinstance(a, ast.Name) and a.id == "self")]
+            models = [m for m in (model_for(a, ctx) for a in passed) if m is not None]
+            if len(models) == 1:
+                return models[0]
+    return _UNSET
+
+
+def _fills_from_argument(cls: ast.ClassDef, attr: str) -> bool:
+    """``def __init_subclass__(cls): cls.model_cls = get_args(cls.__orig_bases__[0])[0]``."""
+    for stmt in cls.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name == "__init_subclass__":
+            for node in ast.walk(stmt):
+                if (
+                    isinstance(node, ast.Assign)
+                    and any(isinstance(t, ast.Attribute) and t.attr == attr for t in node.targets)
+                    and "get_args" in ast.unparse(node.value)
+                ):
+                    return True
+    return False
+
+
+def _generic_argument(project: Project, cls: ClassInfo) -> ModelInfo | None:
+    """The one mapped class ``cls`` passes its base as a generic argument (``class ChartDAO(BaseDAO[Slice])``)."""
+    ctx = Context(cls.module, project, lambda f: None)
+    for base in cls.node.bases:
+        if isinstance(base, ast.Subscript) and not isinstance(base.slice, ast.Tuple):
+            model = model_for(base.slice, ctx)
+            if model is not None:
+                return model
     return None
 
 
@@ -220,7 +295,16 @@ def _queries_model(call: ast.Call, ctx: Context) -> bool:
         return False
     if ctx.qualified(call.func.value) in ("flask.session", "flask.globals.session"):
         return False
-    return model_for(call.args[0], ctx) is not None
+    return _entity_model(call.args[0], ctx) is not None
+
+
+def _entity_model(node: ast.AST, ctx: Context) -> ModelInfo | None:
+    """The mapped class ``node`` names, or the one a generic class serves (``cls.model``: :func:`generic_model`)."""
+    model = model_for(node, ctx)
+    if model is None:
+        served = generic_model(node, ctx)
+        model = None if isinstance(served, str) else served
+    return model
 
 
 def is_select(call: ast.Call, ctx: Context) -> bool:
@@ -270,9 +354,11 @@ def query_of(
             receiver = node.func.value
             if attr == "query" and (is_session(receiver, ctx) or _queries_model(node, ctx)):
                 model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
-                held = generic_model(node.args[0], ctx) if generic and len(node.args) == 1 and model is None else None
+                held = generic_model(node.args[0], ctx) if len(node.args) == 1 and model is None else None
                 if not isinstance(held, str):
                     model, held = model or held, None
+                elif not generic:
+                    held = None
                 text = f"{ast.unparse(node.func)}(...)"
                 query = Query(
                     "session",
@@ -296,13 +382,13 @@ def query_of(
             if attr == "scalars":
                 scalars = True
             if attr == "select" and is_db(receiver, ctx):
-                model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
+                model = _entity_model(node.args[0], ctx) if len(node.args) == 1 else None
                 return Query("select", "db.select(...)", model, methods, list(node.args), root_node=node)
             methods.append((attr, node))
             node = receiver
             continue
         if isinstance(node, ast.Call) and is_select(node, ctx):
-            model = model_for(node.args[0], ctx) if len(node.args) == 1 else None
+            model = _entity_model(node.args[0], ctx) if len(node.args) == 1 else None
             return Query("select", f"{dotted(node.func)}(...)", model, methods, list(node.args), root_node=node)
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
             methods.append(("__slice__", node))
@@ -310,9 +396,11 @@ def query_of(
             continue
         if isinstance(node, ast.Attribute) and node.attr == "query":
             model = model_for(node.value, ctx)
-            held = generic_model(node.value, ctx) if generic and model is None else None
+            held = generic_model(node.value, ctx) if model is None else None
             if not isinstance(held, str):
                 model, held = model or held, None
+            elif not generic:
+                held = None
             if model is None and held is None:
                 return None
             query = Query("model", f"{ast.unparse(node)}", model, methods, [node.value], scalars=True, root_node=node)
@@ -361,8 +449,7 @@ def query_of(
 def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
     """The query a project function returns (every ``return`` the same query), for ``helper().filter(...)``."""
     assert ctx.function is not None
-    name = dotted(call.func)
-    fn = ctx.project.resolve_function(name, ctx.function, ctx.module) if name else None
+    fn = method_called(ctx, call)
     model: ModelInfo | None = None
     if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
         model = model_for(call.func.value, ctx)  # ``Sketch.all_with_acl()``: a query classmethod
@@ -1720,7 +1807,8 @@ def iterated_query(iterable: ast.expr, ctx: Context, *, helpers: bool = False) -
 
 def walks_instances(query: Query) -> bool:
     """The query's rows are model instances, several of them (not one row, not columns)."""
-    if query.model is None or not query.scalars or query.names & _ONE_ROW_OR_COLUMNS:
+    names = query.names - {"paginate"} if query.outer == "items" else query.names  # ``page.items``: the page's rows
+    if query.model is None or not query.scalars or names & _ONE_ROW_OR_COLUMNS:
         return False
     return not (query.root == "select" and not (query.names & SESSION_EXECUTE))
 
@@ -1791,12 +1879,18 @@ def _returned_rows(project: Project, fn: FunctionInfo, hops: int) -> Query | Non
         if not isinstance(node, ast.Return) or node.value is None:
             continue
         value = node.value
-        name = dotted(value.func) if isinstance(value, ast.Call) else None
-        callee = project.resolve_function(name, fn, fn.module) if name and hops < _RETURN_HOPS else None
+        callee = method_called(ctx, value) if isinstance(value, ast.Call) and hops < _RETURN_HOPS else None
         if callee is not None and callee is not fn and query_of(value, ctx) is None:
             found = _returned_rows(project, callee, hops + 1)
             if found is not None:
                 return found
+        if isinstance(value, ast.Attribute) and value.attr == "items":
+            # ``return objects.items``: the page of a paginated query (``objects, _ = cls.list(args)``)
+            paged = query_of(value.value, ctx, helpers=True)
+            if paged is not None and paged.model is not None and "paginate" in paged.names:
+                paged.methods.insert(0, ("items", value))
+                return paged
+            continue
         # ``return [uuid[0] for uuid in q.values(M.id)]``: one key per row, as many as the rows
         keys = {"values"} if isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp)) else set()
         if isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
@@ -1874,8 +1968,7 @@ def loop_rows(
                     return found
         return None
     if isinstance(iterable, ast.Call) and ctx.function is not None:
-        name = dotted(iterable.func)
-        helper = ctx.project.resolve_function(name, ctx.function, ctx.module) if name else None
+        helper = method_called(ctx, iterable)
         if helper is not None and helper is not ctx.function:
             return returned_rows(ctx.project, helper)
     return None
@@ -1960,8 +2053,7 @@ def _called_function(value: ast.expr, ctx: Context) -> FunctionInfo | None:
     """The project function ``value`` calls (not the function asking)."""
     if not isinstance(value, ast.Call) or ctx.function is None:
         return None
-    name = dotted(value.func)
-    helper = ctx.project.resolve_function(name, ctx.function, ctx.module) if name else None
+    helper = method_called(ctx, value)
     return helper if helper is not ctx.function else None
 
 

@@ -96,7 +96,12 @@ class QueryInLoop(Rule):
     ids.append(i)`), or over the collection
     of one object the function loads (`for c in post.comments:` after
     `post = Post.query...first()`), whose rows come in one query and grow
-    when the child table grows with use.
+    when the child table grows with use. A helper of a generic base class
+    counts when it is called on a subclass: `UserRepository.find(pk)` runs
+    `Repository.find`'s `cls.model.query.get(pk)` with the model
+    `UserRepository` sets (`model`, `__model__`, `model_class`, read through
+    `cls`, `self` or `type(self)`); on the base class itself the model is
+    unknown, and nothing is guessed.
 
     The same holds in the template a view renders with a query's rows
     (`render_template("dashboard.html", projects=Project.query.all())`): in
@@ -674,6 +679,40 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
+        # a generic repository: `UserRepository.find(...)` runs the base classmethod with `cls.model` set to `User`
+        # by the subclass, once per post
+        Invalid(
+            """
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Post(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                author_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+
+            class Repository:
+                model = None
+
+                @classmethod
+                def find(cls, pk):
+                    return cls.model.query.get(pk)
+
+            class UserRepository(Repository):
+                model = User
+
+            @app.get("/posts")
+            def posts():
+                rows = Post.query.order_by(Post.id.desc()).limit(50).all()
+                return [UserRepository.find(p.author_id).name for p in rows]  # expect
+            """,
+            message="`UserRepository.find(...)` runs a query (`cls.model.query`...) once per item of the loop",
+        ),
         # a property of the rows' model that queries (`p.view_count`), a sort key calling a querying method on
         # each row, and a bulk action that looks up each posted id: a `return` for an unknown id answers an
         # error, it is no search that stops at the first match

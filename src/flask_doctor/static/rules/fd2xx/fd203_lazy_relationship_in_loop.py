@@ -67,8 +67,11 @@ class LazyRelationshipInLoop(Rule):
     `lazy="dynamic"`) read on each row of a loop over a query result that
     does not load that relationship eagerly — the query written in the
     function, returned by a project helper (`self.get_bills()`, a function
-    returning `q.all()`), or passed in by a caller (`csv_text(rows)`, with
-    the caller's call as evidence). Reads in a helper the loop
+    returning `q.all()`, a generic base class's method called on a subclass
+    that sets its model: `PostController.list_items()` where the base
+    queries `cls.model.query` and `PostController` sets `model = Post`), or
+    passed in by a caller (`csv_text(rows)`, with the caller's call as
+    evidence). Reads in a helper the loop
     hands each row to count too (`csv_row(order)` -> `customer_label(order)`
     -> `order.customer`, or the model's own `to_dict()` reading
     `self.notes`), up to two helpers deep, unless the helper reads it only
@@ -236,6 +239,52 @@ class LazyRelationshipInLoop(Rule):
             author = db.relationship("User", backref="posts")
             tags = db.relationship("Tag", lazy="selectin")
             comments = db.relationship("Comment", lazy="dynamic")
+        """
+
+    #: A generic base controller and service whose queries read the model a subclass sets (``cls.model``).
+    _CONTROLLERS = """
+        from sqlalchemy.orm import selectinload
+        from models import Post, User
+
+        class BaseController:
+            model = None
+
+            @classmethod
+            def build_query(cls, args):
+                return cls.model.query, {}
+
+            @classmethod
+            def list(cls, args):
+                query, metas = cls.build_query(args)
+                objects = query.paginate(page=args.get("page", 1), per_page=20)
+                return objects, metas
+
+            @classmethod
+            def list_items(cls, args):
+                objects, _ = cls.list(args)
+                return objects.items
+
+        class PostController(BaseController):
+            model = Post
+
+        class UserController(BaseController):
+            model = User
+
+        class EagerPostController(BaseController):
+            model = Post
+
+            @classmethod
+            def build_query(cls, args):
+                return cls.model.query.options(selectinload(Post.author)), {}
+
+        class BaseService:
+            model = None
+
+            def get_all(self):
+                return self.model.query.order_by(self.model.id).limit(100).all()
+
+        class PostService(BaseService):
+            model = Post
         """
 
     _COLLECTION_MODELS = """
@@ -799,6 +848,36 @@ class LazyRelationshipInLoop(Rule):
             """,
             files={"models.py": _SERIALIZED_MODELS, "schemas.py": _SCHEMAS},
         ),
+        # a generic base controller: called on the base itself its model is unknown (nothing is guessed), a
+        # subclass serves a model whose rows are read for columns only, another loads the relationship eagerly
+        Valid(
+            """
+            from flask import Flask
+            from models import db, Post, User
+            from controllers import BaseController, EagerPostController, UserController
+            app = Flask(__name__)
+
+            @app.get("/any")
+            def any_rows():
+                return [p.author.name for p in BaseController.list_items({})]
+
+            @app.get("/users")
+            def users():
+                return [u.name for u in UserController.list_items({})]
+
+            @app.get("/posts")
+            def posts():
+                return [p.author.name for p in EagerPostController.list_items({})]
+
+            @app.post("/posts")
+            def add():
+                db.session.add(Post())
+                db.session.add(User())
+                db.session.commit()
+                return "ok"
+            """,
+            files={"models.py": _MODELS, "controllers.py": _CONTROLLERS},
+        ),
     )
     INVALID = (
         # the first loop loads each track's reviews, one query per track; the second reads them loaded (and so
@@ -1309,6 +1388,35 @@ class LazyRelationshipInLoop(Rule):
             """,
             message='with `post_fields`, whose field `author` (`fields.String(attribute="author.name")`) reads',
             files={"models.py": _SERIALIZED_MODELS},
+        ),
+        # a generic base controller and service: `PostController.list_items(...)` runs the base classmethods
+        # with `cls.model` set to `Post` by the subclass (`cls.model.query`, paginated, its page's items);
+        # `PostService().get_all()` the base method with `self.model` the subclass's
+        Invalid(
+            """
+            from flask import Flask
+            from models import db, Post, User
+            from controllers import PostController, PostService
+            app = Flask(__name__)
+
+            @app.get("/posts")
+            def posts():
+                return [{"id": p.id, "author": p.author.name} for p in PostController.list_items({})]  # expect
+
+            @app.get("/recent")
+            def recent():
+                return [p.author.name for p in PostService().get_all()]  # expect
+
+            @app.post("/posts")
+            def add():
+                db.session.add(Post())
+                db.session.add(User())
+                db.session.commit()
+                return "ok"
+            """,
+            message="`p.author` is a lazy relationship of `Post` read for every row of "
+            "`PostController.list_items({})` in view `posts`",
+            files={"models.py": _MODELS, "controllers.py": _CONTROLLERS},
         ),
     )
 

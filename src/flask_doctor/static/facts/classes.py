@@ -1,0 +1,202 @@
+"""Facts about project classes: which class a method is called on, and the method that call runs.
+
+A generic base class (a controller, repository, service or resource) often
+writes its queries once, on a class attribute its subclasses set::
+
+    class BaseController:
+        model = None
+
+        @classmethod
+        def list_items(cls):
+            return cls.model.query.all()
+
+    class ProductController(BaseController):
+        model = Product
+
+``ProductController.list_items()`` runs ``BaseController.list_items`` with
+``cls`` standing for ``ProductController``. :func:`method_called` answers
+which method such a call runs, *bound* to the class it is called on
+(:func:`bound_method`: a copy of the method whose ``bound`` names that
+class), so that facts reading the method see ``cls.model`` as the
+subclass's (:func:`own_class`) and ``cls.build_query()`` inside it as the
+subclass's override. A call whose receiver is the base class itself, or an
+object of unknown class, is not bound: nothing says which subclass it is.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from typing import TYPE_CHECKING
+
+from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.names import dotted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.context import Context
+    from flask_doctor.static.model import ClassInfo, FunctionInfo, Project
+
+#: How ``self``/``cls`` are written as a receiver.
+_SELF = ("self", "cls")
+
+
+def _method_of(fn: FunctionInfo) -> FunctionInfo | None:
+    """``fn`` or the method a closure of ``fn`` sits in (the one whose ``self`` the closure sees)."""
+    method: FunctionInfo | None = fn
+    while method is not None and not method.class_name:
+        if any(name in method.local_names for name in _SELF):
+            return None  # a nested function's own ``self``/``cls`` parameter
+        method = method.parent
+    return method
+
+
+def own_class(fn: FunctionInfo | None) -> str | None:
+    """The project class ``self``/``cls`` stands for in ``fn``: the subclass a bound copy was made for
+    (:func:`bound_method`), else the class ``fn`` (or the method a closure of it sits in) is defined in."""
+    method = _method_of(fn) if fn is not None else None
+    if method is None or method.class_name is None:
+        return None
+    if method.bound is not None:
+        return method.bound
+    return method.qualname.rsplit(".", 2)[0] + "." + method.class_name
+
+
+def defining_class(fn: FunctionInfo) -> str | None:
+    """The class whose body defines method ``fn`` (whatever class a copy is bound to)."""
+    if fn.class_name is None:
+        return None
+    return fn.qualname.rsplit(".", 2)[0] + "." + fn.class_name
+
+
+@keyed_fact
+def bound_method(project: Project, key: tuple[FunctionInfo, str]) -> FunctionInfo:
+    """``fn`` as it runs when called on ``class_qual``, a project subclass of the class defining it: a copy
+    whose ``bound`` names the subclass (one copy per pair, so facts keyed by function are computed once
+    for it). ``fn`` itself when it is no inherited method of that class."""
+    fn, class_qual = key
+    owner = defining_class(fn)
+    if owner is None or fn.parent is not None or owner == class_qual or owner not in class_lineage(project, class_qual):
+        return fn
+    return dataclasses.replace(fn, bound=class_qual)
+
+
+def receiver_class(ctx: Context, func: ast.expr) -> str | None:
+    """The project class a method call ``func`` (``X.method``) is made on, when the code shows it:
+    ``ProductController.list_items``, ``ProductService().get_all``, ``service.get_all`` of a local built
+    from the class, ``cls.list``/``self.build_query``/``type(self).get`` (the class ``self`` stands for)."""
+    if not isinstance(func, ast.Attribute):
+        return None
+    receiver = func.value
+    fn = ctx.function
+    if isinstance(receiver, ast.Name) and receiver.id in _SELF and fn is not None:
+        return own_class(fn)
+    if is_type_of_self(receiver):
+        return own_class(fn) if fn is not None else None
+    if isinstance(receiver, ast.Call):  # ``ProductService().get_all()``
+        return class_named(ctx, receiver.func)
+    if isinstance(receiver, ast.Name) and fn is not None and receiver.id in fn.local_types:
+        typed = ctx.project.canonical(fn.local_types[receiver.id])
+        return typed if typed in ctx.project.classes else None
+    return class_named(ctx, receiver)
+
+
+def is_type_of_self(node: ast.expr) -> bool:
+    """``type(self)`` / ``self.__class__``."""
+    if isinstance(node, ast.Call) and dotted(node.func) == "type" and len(node.args) == 1:
+        return dotted(node.args[0]) == "self"
+    return isinstance(node, ast.Attribute) and node.attr == "__class__" and dotted(node.value) == "self"
+
+
+@keyed_fact
+def class_lineage(project: Project, class_qual: str) -> tuple[str, ...]:
+    """``class_qual`` and its project bases in the order Python looks attributes up in them (depth first, left
+    to right, each once: the method resolution order of the usual single-inheritance and mixin shapes)."""
+    found: list[str] = []
+    stack = [class_qual]
+    while stack:
+        current = stack.pop()
+        if current in found:
+            continue
+        found.append(current)
+        cls = project.classes.get(current)
+        if cls is not None:
+            stack.extend(reversed(cls.bases + _subscripted_bases(project, cls)))
+    return tuple(found)
+
+
+def _subscripted_bases(project: Project, cls: ClassInfo) -> list[str]:
+    """The project classes ``cls`` derives from through a generic alias (``class ChartDAO(BaseDAO[Slice])``),
+    which the class model does not list among its bases."""
+    found: list[str] = []
+    for base in cls.node.bases:
+        if not isinstance(base, ast.Subscript):
+            continue
+        name = dotted(base.value)
+        if not name:
+            continue
+        own = f"{cls.module.name}.{name}"
+        if own in project.classes:
+            found.append(own)
+            continue
+        table = project.module_imports.get(cls.module.name)
+        qualified = table.qualify(name) if table is not None else None
+        qualified = project.canonical(qualified) if qualified else None
+        if qualified in project.classes:
+            found.append(qualified)
+    return found
+
+
+def class_named(ctx: Context, node: ast.expr) -> str | None:
+    """The project class ``node`` names (``ProductController``, ``controllers.ProductController``)."""
+    name = dotted(node)
+    if not name:
+        return None
+    fn = ctx.function
+    if fn is not None and name.split(".", 1)[0] in fn.local_names:
+        return None  # a local or parameter of the same name
+    project = ctx.project
+    own = f"{ctx.module.name}.{name}"
+    if own in project.classes:
+        return own
+    qualified = ctx.qualified(node)
+    if not qualified:
+        return None
+    qualified = project.canonical(qualified)
+    return qualified if qualified in project.classes else None
+
+
+def class_method(project: Project, class_qual: str, name: str) -> FunctionInfo | None:
+    """The method ``name`` of project class ``class_qual``: its own, or the nearest base's."""
+    for current in class_lineage(project, class_qual):
+        cls = project.classes.get(current)
+        if cls is not None and name in cls.methods:
+            return cls.methods[name]
+    return None
+
+
+def method_called(ctx: Context, call: ast.Call) -> FunctionInfo | None:
+    """The project function ``call`` runs, as :meth:`Project.resolve_function` finds it, except that a method
+    called on a known class runs as that class's (the class's own override, else the inherited method bound
+    to it: :func:`bound_method`): ``ProductController.list_items()``, and inside it ``cls.build_query()``."""
+    fn = ctx.function
+    project = ctx.project
+    name = dotted(call.func)
+    cls = receiver_class(ctx, call.func)
+    if cls is not None and isinstance(call.func, ast.Attribute):
+        method = class_method(project, cls, call.func.attr)
+        if method is not None:
+            return bound_method(project, (method, cls))
+    return project.resolve_function(name, fn, ctx.module) if name else None
+
+
+__all__ = [
+    "bound_method",
+    "class_lineage",
+    "class_method",
+    "class_named",
+    "defining_class",
+    "is_type_of_self",
+    "method_called",
+    "own_class",
+    "receiver_class",
+]
