@@ -356,18 +356,31 @@ def _loops(tree: Any) -> Iterator[Any]:
     yield from (n for n in tree.find_all(nodes.For))
 
 
-#: Where a ``{% for %}`` tag can start: Jinja's block start (with its ``-``/``+`` whitespace control) and
-#: ``for`` as the first name; ``{%for``, ``{%- for`` and a line break before ``for`` included.
-_FOR_TAG = re.compile(r"\{%[-+]?\s*for")
+#: A character of a Jinja name: anything but ASCII punctuation, control characters and white space (a
+#: superset of Jinja's own name characters, which are Python's identifier characters).
+_NAME_CHAR = r"[^\s\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"
+#: A ``{% for name in rows ... %}`` tag whose target is one name (in any parentheses), capturing the first
+#: name of ``rows``; only when that name is not then indexed, called or read for an attribute other than
+#: ``items`` (``rows[0]``, ``rows.all()``), which :func:`_rows_of` never takes.  Jinja's block start with
+#: its ``-``/``+`` whitespace control, ``{%for`` and line breaks inside the tag included.
+_FOR_ROWS = re.compile(
+    rf"\{{%[-+]?\s*for(?!{_NAME_CHAR})[\s(]*{_NAME_CHAR}+[\s)]*in(?!{_NAME_CHAR})[\s(]*"
+    rf"({_NAME_CHAR}+)(?!{_NAME_CHAR})(?![\s)]*(?:[\[(]|\.(?!\s*items(?!{_NAME_CHAR}))))"
+)
 
 
 def _may_loop_over(text: str, passed: dict[str, ast.keyword]) -> bool:
     """Whether the template text can hold a loop over a passed variable, asked before parsing it.
 
-    Never false for a template that has one: such a loop is a ``{% for %}`` tag (:data:`_FOR_TAG`) whose
-    rows are a passed name (:func:`_rows_of`), so the name is in the text.
+    Never false for a template that has one: such a loop is a ``{% for %}`` tag with a one-name target
+    whose rows are a passed name, its ``items`` or either through filters (:func:`_rows_of`), so the tag
+    matches :data:`_FOR_ROWS` with that name first after ``in``.  Loops with two names
+    (``{% for topic, post in rows %}``) or over another variable's part (``result['posts']``) are not
+    parsed for.
     """
-    return _FOR_TAG.search(text) is not None and any(name in text for name in passed)
+    if "for" not in text:
+        return False
+    return any(match.group(1) in passed for match in _FOR_ROWS.finditer(text))
 
 
 @keyed_fact
