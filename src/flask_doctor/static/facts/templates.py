@@ -49,7 +49,7 @@ from flask_doctor.findings import Location
 from flask_doctor.safe_text import printable
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.names import dotted
-from flask_doctor.static.syntax import walk
+from flask_doctor.static.syntax import all_child_nodes, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, Project
@@ -245,12 +245,22 @@ class TemplateLoop:
 
 
 def _at(node: ast.expr, line: int) -> ast.expr:
-    for sub in ast.walk(node):
-        if not hasattr(sub, "lineno") or not getattr(sub, "lineno", None):
-            sub.lineno = line  # type: ignore[attr-defined]
-            sub.col_offset = 0  # type: ignore[attr-defined]
-            sub.end_lineno = line  # type: ignore[attr-defined]
-            sub.end_col_offset = 0  # type: ignore[attr-defined]
+    """``node`` with ``line`` on each node below it that has no line yet (contexts too).
+
+    :func:`_python` builds bottom-up, each part already placed: a node with a line has one on every node
+    below it (placed the same way), so the walk does not enter it again (placing a nested expression cost
+    a walk of its parts at every level above them).
+    """
+    stack: list[ast.AST] = [node]
+    while stack:
+        sub = stack.pop()
+        if getattr(sub, "lineno", None):
+            continue
+        sub.lineno = line  # type: ignore[attr-defined]
+        sub.col_offset = 0  # type: ignore[attr-defined]
+        sub.end_lineno = line  # type: ignore[attr-defined]
+        sub.end_col_offset = 0  # type: ignore[attr-defined]
+        stack += all_child_nodes(sub)
     return node
 
 
