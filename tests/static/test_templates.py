@@ -100,3 +100,65 @@ def test_template_names_with_control_characters_are_shown_escaped(tmp_path: Path
     (tmp_path / "app.py").write_text(textwrap.dedent(APP).replace('"{name}"', repr(name)))
     messages = [f.message for f in _findings(tmp_path)]
     assert messages and all("\x1b" not in m and "dash\\x1b[2Jboard.html" in m for m in messages)
+
+
+def _parsed_loop_rows(text: str) -> set[str]:
+    """The names whose rows the parsed template loops over (as ``rendered_loops`` keeps them), any name passed."""
+    import ast
+
+    from jinja2 import nodes
+
+    from flask_doctor.static.facts import templates
+
+    class Everything(dict):  # type: ignore[type-arg]
+        def __contains__(self, key: object) -> bool:
+            return True
+
+        def __getitem__(self, key: str) -> ast.keyword:
+            return ast.keyword(arg=key, value=ast.Name(id=key, ctx=ast.Load()))
+
+    tree = templates._environment().parse(text)
+    found = set()
+    for loop in tree.find_all(nodes.For):
+        rows = templates._rows_of(loop.iter, Everything()) if isinstance(loop.target, nodes.Name) else None
+        if rows is not None:
+            found.add(rows[0].arg)
+    return found
+
+
+def test_the_text_gate_before_parsing_never_misses_a_loop_over_a_passed_name() -> None:
+    import ast
+    import itertools
+
+    from flask_doctor.static.facts.templates import _FOR_ROWS, _may_loop_over
+
+    heads = ["{% for ", "{%- for ", "{%+ for ", "{%for ", "{% for\n", "{%-\nfor "]
+    targets = ["x", "(x)", "( x )", "((x))", "x,", "x, y", "(x, y)", "ünï"]
+    rows = [
+        "posts", "(posts)", "posts.items", "posts . items", "posts|sort", "(posts|sort)", "posts.items|list",
+        "posts | sort(attribute='a') | reverse", "posts|selectattr('a')|list", "(posts).items", "posts if posts",
+        "posts recursive", "posts.items if x recursive", "posts\n", "\nposts", "ünï", "ünï.items",
+        "posts[0]", "posts['a']", "posts.all()", "posts()", "posts.itemsx", "not posts", "-posts", "posts ~ x",
+    ]  # fmt: skip
+    tails = [" %}a{% endfor %}", " -%}a{%- endfor %}", "%}{% else %}b{% endfor %}"]
+    checked = 0
+    for head, target, iterable, tail in itertools.product(heads, targets, rows, tails):
+        text = f"{head}{target} in {iterable}{tail}"
+        try:
+            looped = _parsed_loop_rows(text)
+        except Exception:  # does not parse: never looked at
+            continue
+        gate = {m.group(1) for m in _FOR_ROWS.finditer(text)}
+        assert looped <= gate, text
+        for name in looped:
+            assert _may_loop_over(text, {name: ast.keyword(arg=name, value=ast.Constant(None))}), text
+        checked += 1
+    assert checked > 500
+    # what the gate leaves unparsed: two-name loops, another variable's part, a loop over a local
+    for text in (
+        "{% for topic, post in topics.items %}{% endfor %}",
+        "{% for post in result['post'] %}{% endfor %}",
+        "{% for user in result.users.all() %}{% endfor %}",
+        "{% set rows = topics %}{% for t in rows %}{% endfor %}",
+    ):
+        assert not _may_loop_over(text, {"topics": ast.keyword(), "result": ast.keyword()}), text

@@ -49,7 +49,7 @@ from flask_doctor.findings import Location
 from flask_doctor.safe_text import printable
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.names import dotted
-from flask_doctor.static.syntax import walk
+from flask_doctor.static.syntax import all_child_nodes, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, Project
@@ -245,12 +245,22 @@ class TemplateLoop:
 
 
 def _at(node: ast.expr, line: int) -> ast.expr:
-    for sub in ast.walk(node):
-        if not hasattr(sub, "lineno") or not getattr(sub, "lineno", None):
-            sub.lineno = line  # type: ignore[attr-defined]
-            sub.col_offset = 0  # type: ignore[attr-defined]
-            sub.end_lineno = line  # type: ignore[attr-defined]
-            sub.end_col_offset = 0  # type: ignore[attr-defined]
+    """``node`` with ``line`` on each node below it that has no line yet (contexts too).
+
+    :func:`_python` builds bottom-up, each part already placed: a node with a line has one on every node
+    below it (placed the same way), so the walk does not enter it again (placing a nested expression cost
+    a walk of its parts at every level above them).
+    """
+    stack: list[ast.AST] = [node]
+    while stack:
+        sub = stack.pop()
+        if getattr(sub, "lineno", None):
+            continue
+        sub.lineno = line  # type: ignore[attr-defined]
+        sub.col_offset = 0  # type: ignore[attr-defined]
+        sub.end_lineno = line  # type: ignore[attr-defined]
+        sub.end_col_offset = 0  # type: ignore[attr-defined]
+        stack += all_child_nodes(sub)
     return node
 
 
@@ -356,18 +366,31 @@ def _loops(tree: Any) -> Iterator[Any]:
     yield from (n for n in tree.find_all(nodes.For))
 
 
-#: Where a ``{% for %}`` tag can start: Jinja's block start (with its ``-``/``+`` whitespace control) and
-#: ``for`` as the first name; ``{%for``, ``{%- for`` and a line break before ``for`` included.
-_FOR_TAG = re.compile(r"\{%[-+]?\s*for")
+#: A character of a Jinja name: anything but ASCII punctuation, control characters and white space (a
+#: superset of Jinja's own name characters, which are Python's identifier characters).
+_NAME_CHAR = r"[^\s\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"
+#: A ``{% for name in rows ... %}`` tag whose target is one name (in any parentheses), capturing the first
+#: name of ``rows``; only when that name is not then indexed, called or read for an attribute other than
+#: ``items`` (``rows[0]``, ``rows.all()``), which :func:`_rows_of` never takes.  Jinja's block start with
+#: its ``-``/``+`` whitespace control, ``{%for`` and line breaks inside the tag included.
+_FOR_ROWS = re.compile(
+    rf"\{{%[-+]?\s*for(?!{_NAME_CHAR})[\s(]*{_NAME_CHAR}+[\s)]*in(?!{_NAME_CHAR})[\s(]*"
+    rf"({_NAME_CHAR}+)(?!{_NAME_CHAR})(?![\s)]*(?:[\[(]|\.(?!\s*items(?!{_NAME_CHAR}))))"
+)
 
 
 def _may_loop_over(text: str, passed: dict[str, ast.keyword]) -> bool:
     """Whether the template text can hold a loop over a passed variable, asked before parsing it.
 
-    Never false for a template that has one: such a loop is a ``{% for %}`` tag (:data:`_FOR_TAG`) whose
-    rows are a passed name (:func:`_rows_of`), so the name is in the text.
+    Never false for a template that has one: such a loop is a ``{% for %}`` tag with a one-name target
+    whose rows are a passed name, its ``items`` or either through filters (:func:`_rows_of`), so the tag
+    matches :data:`_FOR_ROWS` with that name first after ``in``.  Loops with two names
+    (``{% for topic, post in rows %}``) or over another variable's part (``result['posts']``) are not
+    parsed for.
     """
-    return _FOR_TAG.search(text) is not None and any(name in text for name in passed)
+    if "for" not in text:
+        return False
+    return any(match.group(1) in passed for match in _FOR_ROWS.finditer(text))
 
 
 @keyed_fact

@@ -17,7 +17,7 @@ from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import FLASK_TYPES, FunctionInfo
 from flask_doctor.static.names import ImportTable, dotted
-from flask_doctor.static.syntax import assignment_targets, child_nodes, child_plan
+from flask_doctor.static.syntax import assignment_targets, child_nodes, child_plan, statements
 
 LITERALS = (ast.Dict, ast.List, ast.Tuple, ast.Set)
 
@@ -753,7 +753,7 @@ def held_classes_of(project: Project, class_qual: str, subclasses: dict[str, lis
         if cls is None:
             continue
         for method in cls.methods.values():
-            for node in ast.walk(method.node):
+            for node in statements(method.node):  # an assignment is a statement: expressions are not entered
                 if not isinstance(node, ast.Assign) or not isinstance(node.value, (ast.Name, ast.Attribute)):
                     continue
                 held = qualify_in(project, method, node.value)
