@@ -165,9 +165,14 @@ class HttpCallWithoutTimeout(Rule):
     class loaded by a computed name (`getattr(__import__(path), name)(...)`:
     which plugin runs is configuration), and when no request or job path
     to the call is found (the message says so, without claiming that none
-    exists). A property read is a call: `account.effective_apr` runs the
-    `@property` of the receiver's class, or of the one project class that
-    defines that compound name. Not reported either: a method or function
+    exists: the call graph misses callbacks, registries and dynamic
+    dispatch, so a `requests` or `urlopen` call of the application that
+    nothing is known to reach is still worth a timeout). A call that runs
+    once at import (module level or a class body) is not reported: a hang
+    there stops the start-up, in front of whoever starts it. A property
+    read is a call: `account.effective_apr` runs the `@property` of the
+    receiver's class, or of the one project class that defines that
+    compound name. Not reported either: a method or function
     only the test suite calls when the app uses its class or module (the
     model follows that class, and nothing of the app calls this one).
 
@@ -444,6 +449,27 @@ class HttpCallWithoutTimeout(Rule):
 
             def fetch(url):
                 return http.get(url)
+            """),
+        # Calls that run once at import (a module's constant, a class attribute) and in a `__main__` block: a hang
+        # stops the start-up or the script in front of whoever runs it, no worker waits on it.
+        Valid("""
+            import requests
+            import urllib.request
+            from flask import Flask
+            app = Flask(__name__)
+
+            SCHEMA = requests.get("https://schemas.example/v1.json").json()
+            LICENSES = urllib.request.urlopen("https://spdx.example/licenses.json").read()
+
+            class Countries:
+                CODES = requests.get("https://countries.example/codes").json()
+
+            @app.get("/schema")
+            def schema():
+                return SCHEMA
+
+            if __name__ == "__main__":
+                print(requests.get("https://schemas.example/v2.json").status_code)
             """),
         # The scoring server's client, shipped for users' scripts: the program that imports it sets the policy.
         Valid("""
@@ -979,9 +1005,12 @@ class HttpCallWithoutTimeout(Rule):
             """,
             message="task `sync_orders`",
         ),
+        # Nothing is known to reach these (a geocoder, a callback kept in a table the call graph does not follow),
+        # but a request may: a note that says what is known.
         Invalid(
             """
             import requests
+            from urllib.request import urlopen
 
             class Geocoder:
                 def __init__(self):
@@ -989,8 +1018,13 @@ class HttpCallWithoutTimeout(Rule):
 
                 def fetch(self, url):
                     return self.session.get(url)  # expect
+
+            def fetch_feed(url):
+                return urlopen(url).read()  # expect
+
+            FETCHERS = {"feed": fetch_feed}
             """,
-            message="no request or job path to it was found",
+            message="no request or job is known to reach it; if one does, its worker waits for ever",
         ),
         # A model property that fetches a rate when its cache is stale, read while a view lists the loans
         # (``loan.effective_rate``: the loop variable's class is not shown, but one class defines the property).
@@ -1282,6 +1316,8 @@ class HttpCallWithoutTimeout(Rule):
             return  # the app uses its class or module, but only the test suite calls it
         if not hot and client_library(ctx):
             return  # an SDK for other programs (``*_client.py``, ``class FooClient``): its caller sets the policy
+        if not hot and ctx.function is None and http.library in ("requests", "httpx", "urllib"):
+            return  # the call runs once, at import: a hang stops the start-up, where the operator sees it
         if branch_no_caller_takes(ctx, node):
             return  # the branch runs only without an argument every caller of the app passes
         context, doubt = self._context(ctx, node) if hot else (REQUEST, None)
@@ -1337,7 +1373,10 @@ class HttpCallWithoutTimeout(Rule):
         elif hot:
             consequence = f" (note: reached from a {'request' if context == REQUEST else 'job'}, but {doubt})"
         else:
-            consequence = " (note: no request or job path to it was found, so nothing shows a worker waiting on it)"
+            consequence = (
+                " (note: no request or job is known to reach it; if one does, its worker waits for ever when the"
+                " server never answers)"
+            )
         loud = hot and doubt is None
         ctx.report(
             self.finding(
