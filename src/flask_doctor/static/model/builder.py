@@ -98,6 +98,8 @@ class _ModuleBuilder(ast.NodeVisitor):
         #: (objects, classes, imports); function bodies wait for the second.
         self.shallow = False
         self.pending: list[PendingRole] = []
+        #: binding (scope qualname + name) -> the type last assigned to it in this pass (:meth:`_bind`)
+        self.bound: dict[str, str] = {}
 
     # ------------------------------------------------------------- dispatch
     _methods: dict[type, object] = {}
@@ -417,25 +419,40 @@ class _ModuleBuilder(ast.NodeVisitor):
             if type_name:
                 if self.current is not None:
                     self.current.local_types[target.id] = type_name
+                    self._bind(target.id, type_name)
                 elif not self.class_stack:
                     qual = f"{self.module.name}.{target.id}"
                     self.project.objects[qual] = ObjectInfo(qual, type_name, value, self.module, helper=helper)
+                    self._bind(target.id, type_name)
         elif isinstance(target, ast.Name) and isinstance(value, (ast.Name, ast.Attribute)):
             # ``application = app`` keeps the type.
             known = self.type_of(value)
             if known:
                 if self.current is not None:
                     self.current.local_types[target.id] = known
+                    self._bind(target.id, known)
                 elif not self.class_stack:
                     obj = self.project.objects.get(self.resolve(value) or "")
                     if obj is not None:
                         qual = f"{self.module.name}.{target.id}"
                         self.project.objects[qual] = ObjectInfo(qual, obj.type, obj.call, obj.module)
+                        self._bind(target.id, obj.type)
         # configuration written on app.config
         if isinstance(target, ast.Subscript) and self._is_app_config(target.value):
             key = target.slice
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 self._config(key.value, value, target)
+
+    def _bind(self, name: str, type_name: str) -> None:
+        """Remember every type ``name`` is assigned in this scope, when it is more than one
+        (``if basic: auth = SimpleAuth() else: auth = ProxyHeaderAuth()``; :attr:`Project.alternatives`)."""
+        if self.shallow:
+            return  # module-level assignments are seen again by the second pass
+        key = f"{self.current.qualname if self.current is not None else self.module.name}.{name}"
+        previous = self.bound.get(key)
+        self.bound[key] = type_name
+        if previous is not None and previous != type_name:
+            self.project.alternatives.setdefault(key, {previous}).add(type_name)
 
     def visit_Name(self, node: ast.Name) -> None:
         if self.scope and node.ctx.__class__ is ast.Store:
@@ -977,6 +994,8 @@ def _link_reexports(project: Project) -> None:
         for name, type_name in fn.local_types.items():
             if type_name not in project.classes:
                 fn.local_types[name] = project.canonical(type_name)
+    for binding, types in project.alternatives.items():
+        project.alternatives[binding] = {t if t in project.classes else project.canonical(t) for t in types}
 
 
 def _mark_bottom_imports(records: list[ImportRecord], module: SourceModule) -> None:

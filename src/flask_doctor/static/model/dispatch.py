@@ -364,6 +364,8 @@ class _FunctionWalker:
         self.by_name_targets: set[str] = set()
         #: dotted receiver -> what it is (a Name/Attribute receiver depends on its text alone)
         self._receivers: dict[str, _Receiver] = {}
+        #: dotted receiver -> the other project classes it may hold (:meth:`alternative_classes`)
+        self._alternatives: dict[str, set[str]] = {}
         #: The qualified name of the class ``fn`` is a method of.
         self.owner: str | None = fn.qualname.rsplit(".", 1)[0] if fn.class_name else None
 
@@ -703,6 +705,43 @@ class _FunctionWalker:
         """``receiver.name(...)``: the project methods it may run."""
         if isinstance(receiver, ast.Name) and receiver.id == "self" and self.owner:
             return self.overrides(self.owner, name)
+        found = self._method_targets(receiver, name)
+        if self.project.alternatives and receiver.__class__ in (ast.Name, ast.Attribute):
+            for cls in self.alternative_classes(dotted(receiver) or ""):
+                method = self.method(cls, name)
+                if method is not None:
+                    found.append(method)
+        return found
+
+    def alternative_classes(self, name: str) -> set[str]:
+        """The project classes the name ``name`` (a local, or a module-level object) may hold besides the one
+        assigned last: ``if cond: auth = SimpleAuth() else: auth = ProxyHeaderAuth()`` then ``auth.login()``
+        reaches both classes' ``login`` (:attr:`Project.alternatives`)."""
+        if not name or "." in name.partition(".")[2]:
+            return set()
+        cached = self._alternatives.get(name)
+        if cached is not None:
+            return cached
+        head, _, rest = name.partition(".")
+        binding: str | None = None
+        probe: FunctionInfo | None = self.fn
+        while probe is not None and binding is None:
+            if head in probe.local_names:
+                binding = f"{probe.qualname}.{head}" if not rest else None
+                break
+            probe = probe.parent
+        if probe is None:  # a module-level name of this module, or one imported (``auth.backend`` too)
+            qualified = self.fn.imports.qualify(name) or f"{self.fn.module.name}.{name}"
+            binding = self.project.canonical(qualified)
+        classes: set[str] = set()
+        for type_name in self.project.alternatives.get(binding or "", ()):
+            seen = self._typed(type_name)
+            if seen.kind == _KNOWN:
+                classes |= seen.classes
+        self._alternatives[name] = classes
+        return classes
+
+    def _method_targets(self, receiver: ast.expr, name: str) -> list[FunctionInfo]:
         seen = self.receiver(receiver)
         if seen.kind == _KNOWN:
             found = [self.method(c, name) for c in seen.classes]

@@ -54,6 +54,10 @@ class Project:
     #: (caller, callee) qualnames of calls that build a class the caller loads by a name it computes
     #: (``getattr(__import__(path), name)(...)``): which plugin runs is configuration, not code.
     loaded_by_name: set[tuple[str, str]] = field(default_factory=set)
+    #: Names assigned more than one type in one scope -> every type assigned (``if cond: auth = SimpleAuth()
+    #: else: auth = ProxyHeaderAuth()``), keyed by the scope's qualname (the module's for module level) and
+    #: the name; ``local_types`` and ``objects`` keep the last one.  Dispatch calls a method of each.
+    alternatives: dict[str, set[str]] = field(default_factory=dict)
     #: Project helpers that build and return a Flask app or blueprint -> the type they build
     #: (``def get_blueprint(name): return Blueprint(name, ...)``; ``model.helpers.helpers_that_build``).
     built_by: dict[str, str] = field(default_factory=dict)
