@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from flask_doctor.findings import Location
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model.config_classes import collect_config_classes
+from flask_doctor.static.model.connexion import FileReader, mark_connexion_views
 from flask_doctor.static.model.contexts import propagate_contexts
 from flask_doctor.static.model.environments import env_of_test, test_words
 from flask_doctor.static.model.helpers import helpers_that_build, reexported
@@ -842,8 +843,10 @@ def build_project(
     development_names: Iterable[str] = (),
     testing_names: Iterable[str] = (),
     entry_points: Mapping[str, Sequence[str]] | None = None,
+    read_file: FileReader | None = None,
 ) -> Project:
-    """Link every module into one project model (``entry_points``: the plugin namespaces the packaging declares)."""
+    """Link every module into one project model (``entry_points``: the plugin namespaces the packaging declares;
+    ``read_file``: reads a file of the checked tree by its display path, for the OpenAPI files of connexion)."""
     project = Project()
     project.entry_points = {namespace: list(targets) for namespace, targets in (entry_points or {}).items()}
     module_list = sorted(modules, key=lambda m: m.path)
@@ -879,6 +882,7 @@ def build_project(
     _link_reexports(project)
     project.model_complete()
     _apply_pending_roles(project, pending)
+    mark_connexion_views(project, read_file)
     _job_decorators(project)
     mark_worker_roots(project)
     _form_validators(project)
