@@ -21,7 +21,9 @@ functions by name: they are request roots like ``@app.route`` views.
   and the folders above it, never outside the checked tree.
 * **Reading**: by the caller's bounded reader (``build_project(read_file=)``),
   with ``yaml.safe_load``; nothing is imported or run.  A file that does not
-  parse, or is not a mapping with ``paths``, names nothing.
+  parse, or is not a mapping with ``paths``, names nothing.  The result
+  cache (``--cache``) keys on the Python files: an edit to the specification
+  alone is seen once a module changes.
 * **Resolvers**: connexion's default one (``operationId``, after the router
   controller); ``RestyResolver("pkg.api")`` also names the functions of
   operations without ``operationId`` after the path (``GET /pets`` ->
@@ -50,6 +52,8 @@ FileReader = Callable[[str], "str | None"]
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 #: Connexion's API classes built with a ``specification`` (2.x ``FlaskApi``).
 API_TYPES = frozenset({"connexion.FlaskApi", "connexion.apis.FlaskApi", "connexion.apis.flask_api.FlaskApi"})
+#: The last names of the calls that register a specification.
+_REGISTERING = frozenset({"add_api", *(name.rpartition(".")[2] for name in API_TYPES)})
 #: At most this many specification files read per project, each at most this many bytes.
 MAX_SPECS = 50
 MAX_SPEC_BYTES = 4 * 1024 * 1024
@@ -65,7 +69,11 @@ def mark_connexion_views(project: Project, read: FileReader | None) -> None:
     seen: set[str] = set()
     for site in project.calls:
         func = site.node.func
-        if func.__class__ is ast.Attribute and func.attr == "add_api":  # type: ignore[attr-defined]
+        kind = func.__class__
+        last = func.attr if kind is ast.Attribute else func.id if kind is ast.Name else None  # type: ignore[attr-defined]
+        if last not in _REGISTERING:
+            continue
+        if last == "add_api" and kind is ast.Attribute:
             spec = _argument(site.node)
             connexion_app = _is_connexion_app(project, site)
         elif site.name in API_TYPES:
