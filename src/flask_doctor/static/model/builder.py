@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from flask_doctor.findings import Location
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model.config_classes import collect_config_classes
-from flask_doctor.static.model.connexion import FileReader, mark_connexion_views
+from flask_doctor.static.model.connexion import SPEC_REGISTRATIONS, FileReader, mark_connexion_views
 from flask_doctor.static.model.contexts import propagate_contexts
 from flask_doctor.static.model.environments import env_of_test, test_words
 from flask_doctor.static.model.helpers import helpers_that_build, reexported
@@ -69,6 +69,7 @@ _REGISTERING = frozenset(
         "add_command",
         "listen",
         "connect",
+        *SPEC_REGISTRATIONS,
         *HOOK_DECORATORS,
         *CALLBACK_DECORATORS,
     }
@@ -99,8 +100,8 @@ class _ModuleBuilder(ast.NodeVisitor):
         #: (objects, classes, imports); function bodies wait for the second.
         self.shallow = False
         self.pending: list[PendingRole] = []
-        #: binding (scope qualname + name) -> the type last assigned to it in this pass (:meth:`_bind`)
-        self.bound: dict[str, str] = {}
+        #: (scope, name) -> the type last assigned to the name in that scope, in this pass (:meth:`_bind`)
+        self.bound: dict[tuple[FunctionInfo | None, str], str] = {}
 
     # ------------------------------------------------------------- dispatch
     _methods: dict[type, object] = {}
@@ -449,11 +450,13 @@ class _ModuleBuilder(ast.NodeVisitor):
         (``if basic: auth = SimpleAuth() else: auth = ProxyHeaderAuth()``; :attr:`Project.alternatives`)."""
         if self.shallow:
             return  # module-level assignments are seen again by the second pass
-        key = f"{self.current.qualname if self.current is not None else self.module.name}.{name}"
-        previous = self.bound.get(key)
-        self.bound[key] = type_name
+        scope = self.current
+        previous = self.bound.get((scope, name))
+        self.bound[(scope, name)] = type_name
         if previous is not None and previous != type_name:
+            key = f"{scope.qualname if scope is not None else self.module.name}.{name}"
             self.project.alternatives.setdefault(key, {previous}).add(type_name)
+            self.project.alternative_names.add(name)
 
     def visit_Name(self, node: ast.Name) -> None:
         if self.scope and node.ctx.__class__ is ast.Store:
@@ -496,6 +499,8 @@ class _ModuleBuilder(ast.NodeVisitor):
                 current.roles.add("factory")  # a function that builds the app
         if node.keywords or (func.__class__ is ast.Attribute and func.attr in _REGISTERING):  # type: ignore[attr-defined]
             self._registration_call(node, name)
+            if name.endswith(SPEC_REGISTRATIONS):  # ``app.add_api("openapi.yaml")``: ``model.connexion``
+                self.project.spec_calls.append(site)
         self.generic_visit(node)
 
     # ------------------------------------------------------- classification
@@ -864,6 +869,7 @@ def build_project(
             project.functions.clear()
             project.calls.clear()
             project.main_calls.clear()
+            project.spec_calls.clear()
             project.config.clear()
             project.function_at.clear()
             pending.clear()

@@ -52,8 +52,8 @@ FileReader = Callable[[str], "str | None"]
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 #: Connexion's API classes built with a ``specification`` (2.x ``FlaskApi``).
 API_TYPES = frozenset({"connexion.FlaskApi", "connexion.apis.FlaskApi", "connexion.apis.flask_api.FlaskApi"})
-#: The last names of the calls that register a specification.
-_REGISTERING = frozenset({"add_api", *(name.rpartition(".")[2] for name in API_TYPES)})
+#: The last names of the calls that register a specification (the builder collects them in ``Project.spec_calls``).
+SPEC_REGISTRATIONS = ("add_api", "FlaskApi")
 #: At most this many specification files read per project, each at most this many bytes.
 MAX_SPECS = 50
 MAX_SPEC_BYTES = 4 * 1024 * 1024
@@ -67,13 +67,9 @@ def mark_connexion_views(project: Project, read: FileReader | None) -> None:
     if read is None:
         return
     seen: set[str] = set()
-    for site in project.calls:
+    for site in project.spec_calls:
         func = site.node.func
-        kind = func.__class__
-        last = func.attr if kind is ast.Attribute else func.id if kind is ast.Name else None  # type: ignore[attr-defined]
-        if last not in _REGISTERING:
-            continue
-        if last == "add_api" and kind is ast.Attribute:
+        if isinstance(func, ast.Attribute) and func.attr == "add_api":
             spec = _argument(site.node)
             connexion_app = _is_connexion_app(project, site)
         elif site.name in API_TYPES:

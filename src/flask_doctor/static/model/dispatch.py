@@ -706,7 +706,8 @@ class _FunctionWalker:
         if isinstance(receiver, ast.Name) and receiver.id == "self" and self.owner:
             return self.overrides(self.owner, name)
         found = self._method_targets(receiver, name)
-        if self.project.alternatives and receiver.__class__ in (ast.Name, ast.Attribute):
+        spelled = receiver.id if receiver.__class__ is ast.Name else getattr(receiver, "attr", None)
+        if spelled in self.project.alternative_names:
             for cls in self.alternative_classes(dotted(receiver) or ""):
                 method = self.method(cls, name)
                 if method is not None:
