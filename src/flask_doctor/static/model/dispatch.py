@@ -10,6 +10,11 @@ project is built makes certain enough to act on:
   callable object when the class defines ``__call__``); ``Converter().rates()``
   and ``self.helper.rates()`` (``helper = Converter()`` in the class) call the
   class's method; so does ``plugins.get()`` on an imported project instance.
+* **alternative types**: a name assigned instances of several project
+  classes in one scope (``if proxy: auth = ProxyHeaderAuth() else: auth =
+  SimpleAuth()``, module level or local) may hold either: ``auth.login()``
+  reaches the method of each, not only of the class assigned last
+  (``Project.alternatives``).
 * **overrides**: ``self._process()`` in a base class runs the override of the
   subclass the request built (Indico's ``RH.process`` -> ``RHFoo._process``).
 * **plugin interfaces**: ``issuer.create_certificate(...)`` on a receiver whose
