@@ -24,6 +24,7 @@ from flask_doctor.static.deploy.readers.base import MAX_BYTES as DEPLOY_MAX_BYTE
 from flask_doctor.static.facts.templates import read_template_files, template_paths
 from flask_doctor.static.files import discover
 from flask_doctor.static.model import Project
+from flask_doctor.static.model.connexion import tree_reader
 from flask_doctor.static.noqa import apply_noqa, parse_noqa
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.runner import build_model, deeper_recursion, load_modules, run_rules
@@ -250,6 +251,7 @@ def _run_check(
         project, group_modules, too_deep = build_model(
             group_modules,
             entry_points=deploy.entry_points,
+            read_file=tree_reader(root),
             production_names=settings.production_configs,
             development_names=settings.development_configs,
             testing_names=settings.testing_configs,

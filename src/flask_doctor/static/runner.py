@@ -24,6 +24,7 @@ from flask_doctor.rulebook import new_finding
 from flask_doctor.static.context import callee_names
 from flask_doctor.static.facts.templates import templates_from_sources
 from flask_doctor.static.model import ModuleTooDeep, Project, build_project
+from flask_doctor.static.model.connexion import FileReader
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.rules.base import Context, Rule
 from flask_doctor.static.source import (
@@ -70,7 +71,10 @@ def deeper_recursion() -> Iterator[None]:
 
 
 def build_model(
-    modules: Sequence[SourceModule], entry_points: Mapping[str, Sequence[str]] | None = None, **names: Iterable[str]
+    modules: Sequence[SourceModule],
+    entry_points: Mapping[str, Sequence[str]] | None = None,
+    read_file: FileReader | None = None,
+    **names: Iterable[str],
 ) -> tuple[Project, list[SourceModule], list[Finding]]:
     """The project model, leaving out (and reporting as FD002) any module too deep to walk.
 
@@ -81,7 +85,7 @@ def build_model(
     problems: list[Finding] = []
     while True:
         try:
-            return build_project(kept, entry_points=entry_points, **names), kept, problems
+            return build_project(kept, entry_points=entry_points, read_file=read_file, **names), kept, problems
         except ModuleTooDeep as exc:
             kept = [m for m in kept if m is not exc.module]
             problems.append(
@@ -408,6 +412,7 @@ def analyse_sources(
         project, modules, problems = build_model(
             modules,
             entry_points=deploy.entry_points if deploy is not None else None,
+            read_file=sources.get,
             production_names=production_configs,
         )
     findings.extend(problems)

@@ -14,7 +14,8 @@ pass over each module), ``config_classes`` and ``models`` (collectors run
 after the pass), ``contexts`` (propagation along the call graph) and
 ``environments`` (guessing production/development/testing from names),
 ``dispatch`` and ``plugins`` (the calls a plain call graph misses: plugin
-interfaces, registries, callbacks, overrides, decorators, threads).
+interfaces, registries, callbacks, overrides, decorators, threads),
+``signals`` (receivers) and ``connexion`` (the views an OpenAPI file names).
 Everything is re-exported here, so ``from flask_doctor.static.model import
 Project`` is the one import rules and facts use.
 """

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from flask_doctor.findings import Location
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model.config_classes import collect_config_classes
+from flask_doctor.static.model.connexion import SPEC_REGISTRATIONS, FileReader, mark_connexion_views
 from flask_doctor.static.model.contexts import propagate_contexts
 from flask_doctor.static.model.environments import env_of_test, test_words
 from flask_doctor.static.model.helpers import helpers_that_build, reexported
@@ -68,6 +69,7 @@ _REGISTERING = frozenset(
         "add_command",
         "listen",
         "connect",
+        *SPEC_REGISTRATIONS,
         *HOOK_DECORATORS,
         *CALLBACK_DECORATORS,
     }
@@ -98,6 +100,8 @@ class _ModuleBuilder(ast.NodeVisitor):
         #: (objects, classes, imports); function bodies wait for the second.
         self.shallow = False
         self.pending: list[PendingRole] = []
+        #: (scope, name) -> the type last assigned to the name in that scope, in this pass (:meth:`_bind`)
+        self.bound: dict[tuple[FunctionInfo | None, str], str] = {}
 
     # ------------------------------------------------------------- dispatch
     _methods: dict[type, object] = {}
@@ -417,25 +421,42 @@ class _ModuleBuilder(ast.NodeVisitor):
             if type_name:
                 if self.current is not None:
                     self.current.local_types[target.id] = type_name
+                    self._bind(target.id, type_name)
                 elif not self.class_stack:
                     qual = f"{self.module.name}.{target.id}"
                     self.project.objects[qual] = ObjectInfo(qual, type_name, value, self.module, helper=helper)
+                    self._bind(target.id, type_name)
         elif isinstance(target, ast.Name) and isinstance(value, (ast.Name, ast.Attribute)):
             # ``application = app`` keeps the type.
             known = self.type_of(value)
             if known:
                 if self.current is not None:
                     self.current.local_types[target.id] = known
+                    self._bind(target.id, known)
                 elif not self.class_stack:
                     obj = self.project.objects.get(self.resolve(value) or "")
                     if obj is not None:
                         qual = f"{self.module.name}.{target.id}"
                         self.project.objects[qual] = ObjectInfo(qual, obj.type, obj.call, obj.module)
+                        self._bind(target.id, obj.type)
         # configuration written on app.config
         if isinstance(target, ast.Subscript) and self._is_app_config(target.value):
             key = target.slice
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 self._config(key.value, value, target)
+
+    def _bind(self, name: str, type_name: str) -> None:
+        """Remember every type ``name`` is assigned in this scope, when it is more than one
+        (``if basic: auth = SimpleAuth() else: auth = ProxyHeaderAuth()``; :attr:`Project.alternatives`)."""
+        if self.shallow:
+            return  # module-level assignments are seen again by the second pass
+        scope = self.current
+        previous = self.bound.get((scope, name))
+        self.bound[(scope, name)] = type_name
+        if previous is not None and previous != type_name:
+            key = f"{scope.qualname if scope is not None else self.module.name}.{name}"
+            self.project.alternatives.setdefault(key, {previous}).add(type_name)
+            self.project.alternative_names.add(name)
 
     def visit_Name(self, node: ast.Name) -> None:
         if self.scope and node.ctx.__class__ is ast.Store:
@@ -478,6 +499,8 @@ class _ModuleBuilder(ast.NodeVisitor):
                 current.roles.add("factory")  # a function that builds the app
         if node.keywords or (func.__class__ is ast.Attribute and func.attr in _REGISTERING):  # type: ignore[attr-defined]
             self._registration_call(node, name)
+            if name.endswith(SPEC_REGISTRATIONS):  # ``app.add_api("openapi.yaml")``: ``model.connexion``
+                self.project.spec_calls.append(site)
         self.generic_visit(node)
 
     # ------------------------------------------------------- classification
@@ -825,8 +848,10 @@ def build_project(
     development_names: Iterable[str] = (),
     testing_names: Iterable[str] = (),
     entry_points: Mapping[str, Sequence[str]] | None = None,
+    read_file: FileReader | None = None,
 ) -> Project:
-    """Link every module into one project model (``entry_points``: the plugin namespaces the packaging declares)."""
+    """Link every module into one project model (``entry_points``: the plugin namespaces the packaging declares;
+    ``read_file``: reads a file of the checked tree by its display path, for the OpenAPI files of connexion)."""
     project = Project()
     project.entry_points = {namespace: list(targets) for namespace, targets in (entry_points or {}).items()}
     module_list = sorted(modules, key=lambda m: m.path)
@@ -844,6 +869,7 @@ def build_project(
             project.functions.clear()
             project.calls.clear()
             project.main_calls.clear()
+            project.spec_calls.clear()
             project.config.clear()
             project.function_at.clear()
             pending.clear()
@@ -862,6 +888,7 @@ def build_project(
     _link_reexports(project)
     project.model_complete()
     _apply_pending_roles(project, pending)
+    mark_connexion_views(project, read_file)
     _job_decorators(project)
     mark_worker_roots(project)
     _form_validators(project)
@@ -977,6 +1004,8 @@ def _link_reexports(project: Project) -> None:
         for name, type_name in fn.local_types.items():
             if type_name not in project.classes:
                 fn.local_types[name] = project.canonical(type_name)
+    for binding, types in project.alternatives.items():
+        project.alternatives[binding] = {t if t in project.classes else project.canonical(t) for t in types}
 
 
 def _mark_bottom_imports(records: list[ImportRecord], module: SourceModule) -> None:

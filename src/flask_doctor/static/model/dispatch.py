@@ -10,6 +10,11 @@ project is built makes certain enough to act on:
   callable object when the class defines ``__call__``); ``Converter().rates()``
   and ``self.helper.rates()`` (``helper = Converter()`` in the class) call the
   class's method; so does ``plugins.get()`` on an imported project instance.
+* **alternative types**: a name assigned instances of several project
+  classes in one scope (``if proxy: auth = ProxyHeaderAuth() else: auth =
+  SimpleAuth()``, module level or local) may hold either: ``auth.login()``
+  reaches the method of each, not only of the class assigned last
+  (``Project.alternatives``).
 * **overrides**: ``self._process()`` in a base class runs the override of the
   subclass the request built (Indico's ``RH.process`` -> ``RHFoo._process``).
 * **plugin interfaces**: ``issuer.create_certificate(...)`` on a receiver whose
@@ -364,6 +369,8 @@ class _FunctionWalker:
         self.by_name_targets: set[str] = set()
         #: dotted receiver -> what it is (a Name/Attribute receiver depends on its text alone)
         self._receivers: dict[str, _Receiver] = {}
+        #: dotted receiver -> the other project classes it may hold (:meth:`alternative_classes`)
+        self._alternatives: dict[str, set[str]] = {}
         #: The qualified name of the class ``fn`` is a method of.
         self.owner: str | None = fn.qualname.rsplit(".", 1)[0] if fn.class_name else None
 
@@ -703,6 +710,44 @@ class _FunctionWalker:
         """``receiver.name(...)``: the project methods it may run."""
         if isinstance(receiver, ast.Name) and receiver.id == "self" and self.owner:
             return self.overrides(self.owner, name)
+        found = self._method_targets(receiver, name)
+        spelled = receiver.id if receiver.__class__ is ast.Name else getattr(receiver, "attr", None)
+        if spelled in self.project.alternative_names:
+            for cls in self.alternative_classes(dotted(receiver) or ""):
+                method = self.method(cls, name)
+                if method is not None:
+                    found.append(method)
+        return found
+
+    def alternative_classes(self, name: str) -> set[str]:
+        """The project classes the name ``name`` (a local, or a module-level object) may hold besides the one
+        assigned last: ``if cond: auth = SimpleAuth() else: auth = ProxyHeaderAuth()`` then ``auth.login()``
+        reaches both classes' ``login`` (:attr:`Project.alternatives`)."""
+        if not name or "." in name.partition(".")[2]:
+            return set()
+        cached = self._alternatives.get(name)
+        if cached is not None:
+            return cached
+        head, _, rest = name.partition(".")
+        binding: str | None = None
+        probe: FunctionInfo | None = self.fn
+        while probe is not None and binding is None:
+            if head in probe.local_names:
+                binding = f"{probe.qualname}.{head}" if not rest else None
+                break
+            probe = probe.parent
+        if probe is None:  # a module-level name of this module, or one imported (``auth.backend`` too)
+            qualified = self.fn.imports.qualify(name) or f"{self.fn.module.name}.{name}"
+            binding = self.project.canonical(qualified)
+        classes: set[str] = set()
+        for type_name in self.project.alternatives.get(binding or "", ()):
+            seen = self._typed(type_name)
+            if seen.kind == _KNOWN:
+                classes |= seen.classes
+        self._alternatives[name] = classes
+        return classes
+
+    def _method_targets(self, receiver: ast.expr, name: str) -> list[FunctionInfo]:
         seen = self.receiver(receiver)
         if seen.kind == _KNOWN:
             found = [self.method(c, name) for c in seen.classes]

@@ -45,6 +45,8 @@ class Project:
     models: dict[str, ModelInfo] = field(default_factory=dict)  # by class name
     calls: list[CallSite] = field(default_factory=list)
     main_calls: list[CallSite] = field(default_factory=list)
+    #: Calls that may register an OpenAPI specification (``app.add_api(...)``, ``FlaskApi(...)``; ``model.connexion``).
+    spec_calls: list[CallSite] = field(default_factory=list)
     function_at: dict[tuple[str, int, int], FunctionInfo] = field(default_factory=dict)
     via: dict[tuple[str, str], str] = field(default_factory=dict)  # (func, ctx) -> caller
     #: Functions a project decorator replaces with a wrapper that enqueues them: calling one from a
@@ -54,6 +56,12 @@ class Project:
     #: (caller, callee) qualnames of calls that build a class the caller loads by a name it computes
     #: (``getattr(__import__(path), name)(...)``): which plugin runs is configuration, not code.
     loaded_by_name: set[tuple[str, str]] = field(default_factory=set)
+    #: Names assigned more than one type in one scope -> every type assigned (``if cond: auth = SimpleAuth()
+    #: else: auth = ProxyHeaderAuth()``), keyed by the scope's qualname (the module's for module level) and
+    #: the name; ``local_types`` and ``objects`` keep the last one.  Dispatch calls a method of each.
+    alternatives: dict[str, set[str]] = field(default_factory=dict)
+    #: The names (last segment) of those bindings: what dispatch looks at before any lookup.
+    alternative_names: set[str] = field(default_factory=set)
     #: Project helpers that build and return a Flask app or blueprint -> the type they build
     #: (``def get_blueprint(name): return Blueprint(name, ...)``; ``model.helpers.helpers_that_build``).
     built_by: dict[str, str] = field(default_factory=dict)
