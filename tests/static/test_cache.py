@@ -277,3 +277,56 @@ def test_pinned_versions_are_part_of_the_key(tmp_path: Path) -> None:
     warm, parsed = check(tmp_path)
     assert parsed > 0 and warm == check(tmp_path, cache=False)[0]
     assert [(f["location"]["line"], "it raises" in f["message"]) for f in warm if f["code"] == "FD208"] == [(12, True)]
+
+
+def test_an_edit_to_an_openapi_file_alone_is_seen(tmp_path: Path) -> None:
+    """The functions a connexion specification names are views: the file is read while the model is built,
+    so the entry records it and a warm run after editing only that file checks again."""
+    root = tmp_path / "pets"
+    write(root / "app" / "__init__.py", "")
+    write(
+        root / "app" / "main.py",
+        """
+        import connexion
+
+        app = connexion.App(__name__, specification_dir="openapi/")
+        app.add_api("pets.yaml")
+        """,
+    )
+    write(
+        root / "app" / "pets.py",
+        """
+        import requests
+
+
+        def list_pets():
+            return requests.get("https://pets.example.com/all").json()
+
+
+        def get_pet(pet_id):
+            return requests.get(f"https://pets.example.com/{pet_id}").json()
+        """,
+    )
+    spec = root / "app" / "openapi" / "pets.yaml"
+
+    def spec_naming(function: str) -> str:
+        return (
+            "openapi: 3.0.0\ninfo: {title: pets, version: '1'}\npaths:\n  /pets:\n    get:\n"
+            f"      operationId: app.pets.{function}\n      responses: {{'200': {{description: ok}}}}\n"
+        )
+
+    def warnings_in(findings: list[dict]) -> set[int]:
+        return {f["location"]["line"] for f in findings if f["code"] == "FD402" and f["severity"] == "warning"}
+
+    spec.parent.mkdir(parents=True)
+    spec.write_text(spec_naming("list_pets"))
+    cold, _ = check(root)
+    warm, parsed = check(root)
+    assert warm == cold and parsed == 0 and warnings_in(cold) == {5}
+    spec.write_text(spec_naming("get_pet"))
+    edited, parsed = check(root)
+    assert parsed > 0, "the entry recorded the specification, so editing it alone is a miss"
+    assert warnings_in(edited) == {9} and edited == check(root, cache=False)[0]
+    spec.unlink()
+    gone, parsed = check(root)
+    assert parsed > 0 and warnings_in(gone) == set()

@@ -18,7 +18,11 @@ into them:
 * each Python file of the group: its path, module name and a hash of its
   bytes;
 * the deploy model of the group as read this run (Dockerfiles, compose,
-  ``.env`` files, scripts they run), which is cheap to rebuild.
+  ``.env`` files, scripts they run), which is cheap to rebuild;
+* the side files the model read while it was built (the OpenAPI files a
+  connexion app registers): not known before the build, so the entry
+  records a hash of each, and :meth:`ResultCache.load` is a miss when one of
+  them changed, appeared or went away.
 
 A run whose groups are all unchanged parses nothing and builds no model; a
 group with one edited file is checked again as a whole, so findings are
@@ -41,7 +45,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -172,12 +176,20 @@ class ResultCache:
         return self.entries / key[:2] / f"{key}.json"
 
     # ------------------------------------------------------------- entries
-    def load(self, key: str) -> CachedGroup | None:
+    def load(
+        self, key: str, side_digests: Callable[[Iterable[str]], dict[str, str]] | None = None
+    ) -> CachedGroup | None:
+        """The entry of ``key``; a miss when ``side_digests`` (path -> hash now) differs from what it recorded."""
         try:
             # bounded: the cache directory sits in the checked tree, where anything may be committed
             data = json.loads(read_bounded(self._path(key), MAX_ENTRY_BYTES).decode("utf-8"))
             if data.get("format") != FORMAT or data.get("key") != key:
                 raise ValueError("foreign entry")
+            side = data.get("side", {})
+            if not isinstance(side, dict):
+                raise ValueError("foreign entry")
+            if side and (side_digests is None or side_digests(list(side)) != side):
+                raise ValueError("a side file changed")
             findings = [Finding.from_dict(item) for item in data["findings"]]
             noqa = {
                 path: {int(line): (None if codes is None else frozenset(codes)) for line, codes in lines.items()}
@@ -189,8 +201,12 @@ class ResultCache:
         self.hits += 1
         return CachedGroup(findings, noqa)
 
-    def store(self, key: str, findings: Iterable[Finding], noqa: Mapping[str, NoqaMap]) -> None:
-        """Write one entry atomically; skipped when a finding would not read back identical."""
+    def store(
+        self, key: str, findings: Iterable[Finding], noqa: Mapping[str, NoqaMap], side: Mapping[str, str] | None = None
+    ) -> None:
+        """Write one entry atomically; skipped when a finding would not read back identical.
+
+        ``side`` maps the side files the build read to their hash (see :meth:`load`)."""
         items = []
         for finding in findings:
             item = finding.to_dict()
@@ -205,6 +221,7 @@ class ResultCache:
                 path: {str(line): (None if codes is None else sorted(codes)) for line, codes in lines.items()}
                 for path, lines in noqa.items()
             },
+            "side": dict(side or {}),
         }
         target = self._path(key)
         try:

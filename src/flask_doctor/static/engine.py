@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -213,6 +213,18 @@ def _group_key(
     return store.group_key(entries, deploy_state)
 
 
+def _side_digests(root: Path) -> Callable[[Iterable[str]], dict[str, str]]:
+    """How a cache entry checks the side files its build read (the OpenAPI files of a connexion app)."""
+
+    def digests(paths: Iterable[str]) -> dict[str, str]:
+        reader = tree_reader(root)
+        for path in paths:
+            reader(path)
+        return reader.digests()
+
+    return digests
+
+
 def _run_check(
     paths: Sequence[Path],
     settings: Settings,
@@ -239,7 +251,7 @@ def _run_check(
         deploy, deploy_problems = _deploy_model(group_deploy, root)
         findings.extend(deploy_problems)
         key = _group_key(store, group_files, deploy, root, templates=True) if store is not None else None
-        cached = store.load(key) if store is not None and key is not None else None
+        cached = store.load(key, _side_digests(root)) if store is not None and key is not None else None
         if cached is not None:
             findings.extend(cached.findings)
             noqa.update(cached.noqa)
@@ -248,10 +260,11 @@ def _run_check(
         parsed_all = len(group_modules) == len(group_files)
         group_noqa = {m.path: parse_noqa(m.text, parsed=True) for m in group_modules}
         modules.extend(group_modules)
+        side_files = tree_reader(root)
         project, group_modules, too_deep = build_model(
             group_modules,
             entry_points=deploy.entry_points,
-            read_file=tree_reader(root),
+            read_file=side_files,
             production_names=settings.production_configs,
             development_names=settings.development_configs,
             testing_names=settings.testing_configs,
@@ -261,7 +274,7 @@ def _run_check(
         project.templates = read_template_files(group_modules, root)
         group_findings.extend(run_rules(group_modules, project, enabled_rules(settings, project), jobs=jobs))
         if store is not None and key is not None and parsed_all:
-            store.store(key, group_findings, group_noqa)
+            store.store(key, group_findings, group_noqa, side_files.digests())
         findings.extend(group_findings)
         noqa.update(group_noqa)
     findings = [

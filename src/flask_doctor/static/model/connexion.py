@@ -22,8 +22,8 @@ functions by name: they are request roots like ``@app.route`` views.
 * **Reading**: by the caller's bounded reader (``build_project(read_file=)``),
   with ``yaml.safe_load``; nothing is imported or run.  A file that does not
   parse, or is not a mapping with ``paths``, names nothing.  The result
-  cache (``--cache``) keys on the Python files: an edit to the specification
-  alone is seen once a module changes.
+  cache stores what each specification read held (:meth:`TreeReader.digests`)
+  and drops the entry when one of them changes.
 * **Resolvers**: connexion's default one (``operationId``, after the router
   controller); ``RestyResolver("pkg.api")`` also names the functions of
   operations without ``operationId`` after the path (``GET /pets`` ->
@@ -35,6 +35,7 @@ functions by name: they are request roots like ``@app.route`` views.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import posixpath
 import re
@@ -90,28 +91,46 @@ def mark_connexion_views(project: Project, read: FileReader | None) -> None:
                     fn.roles.add("view")
 
 
-def tree_reader(root: Path) -> FileReader:
+class TreeReader:
     """Reads the specification files (``.yaml``, ``.yml``, ``.json``) of the tree under ``root`` by display path,
-    bounded in size; nothing outside ``root`` (``..``, absolute paths, links that leave it)."""
-    answers: dict[str, str | None] = {}
-    top = root.resolve()
+    bounded in size; nothing outside ``root`` (``..``, absolute paths, links that leave it).
 
-    def read(display: str) -> str | None:
-        if display in answers:
-            return answers[display]
+    It remembers every path it was asked for and what it found (a missing file too), so that a cached result
+    can name the side files it depends on (:meth:`digests`) and be dropped when one of them changes.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._top = root.resolve()
+        self.answers: dict[str, str | None] = {}
+
+    def __call__(self, display: str) -> str | None:
+        if display in self.answers:
+            return self.answers[display]
         text = None
         parts = display.split("/")
         if display.endswith(SPEC_SUFFIXES) and not posixpath.isabs(display) and ".." not in parts:
-            path = root.joinpath(*parts)
+            path = self.root.joinpath(*parts)
             try:
-                if is_regular_file(path) and path.resolve().is_relative_to(top):
+                if is_regular_file(path) and path.resolve().is_relative_to(self._top):
                     text = read_text_bounded(path, MAX_SPEC_BYTES)
             except OSError:  # too large, unreadable: names nothing
                 text = None
-        answers[display] = text
+        self.answers[display] = text
         return text
 
-    return read
+    def digests(self) -> dict[str, str]:
+        """What each path asked for held: a hash of its text, or ``"-"`` when it was missing or unreadable."""
+        return {path: _digest(text) for path, text in sorted(self.answers.items())}
+
+
+def _digest(text: str | None) -> str:
+    return "-" if text is None else hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def tree_reader(root: Path) -> TreeReader:
+    """A :class:`TreeReader` of ``root``."""
+    return TreeReader(root)
 
 
 def _argument(call: ast.Call) -> ast.expr | None:
