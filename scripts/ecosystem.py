@@ -737,7 +737,12 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def parse_ledger(records: Iterable[dict[str, Any]], source: str = "ledger") -> dict[str, dict[str, Any]]:
-    """Verdicts by fingerprint; unknown verdicts and duplicate fingerprints are errors."""
+    """Verdicts by fingerprint; unknown verdicts are errors.
+
+    The ledger is append-only: a finding judged again (its message or evidence changed) gets a second
+    entry, and the last one counts, as in ``precision_table.py``. A second entry for the same fingerprint
+    under another app or rule is an error (a fingerprint names one finding of one rule in one app).
+    """
     ledger: dict[str, dict[str, Any]] = {}
     for number, entry in enumerate(records, start=1):
         missing = [k for k in ("fingerprint", "app", "rule", "verdict", "reason") if k not in entry]
@@ -745,8 +750,11 @@ def parse_ledger(records: Iterable[dict[str, Any]], source: str = "ledger") -> d
             raise EcosystemError(f"{source}: entry {number}: missing {', '.join(missing)}")
         if entry["verdict"] not in VERDICTS:
             raise EcosystemError(f"{source}: entry {number}: verdict must be one of {', '.join(VERDICTS)}")
-        if entry["fingerprint"] in ledger:
-            raise EcosystemError(f"{source}: entry {number}: fingerprint {entry['fingerprint']} judged twice")
+        earlier = ledger.get(entry["fingerprint"])
+        if earlier is not None and (earlier["app"], earlier["rule"]) != (entry["app"], entry["rule"]):
+            raise EcosystemError(
+                f"{source}: entry {number}: fingerprint {entry['fingerprint']} judged before for another app or rule"
+            )
         ledger[entry["fingerprint"]] = entry
     return ledger
 

@@ -356,12 +356,17 @@ def test_ledger_diff_lists_new_and_gone_only_for_apps_that_ran() -> None:
     [
         ([{"fingerprint": "x"}], "missing"),
         ([verdict("a", "x", "maybe")], "verdict must be"),
-        ([verdict("a", "x", "true"), verdict("a", "x", "wrong")], "judged twice"),
+        ([verdict("a", "x", "true"), {**verdict("a", "x", "true"), "rule": "FD999"}], "another app or rule"),
     ],
 )
 def test_bad_ledgers_fail(records: list[dict[str, Any]], message: str) -> None:
     with pytest.raises(eco.EcosystemError, match=message):
         eco.parse_ledger(records)
+
+
+def test_a_finding_judged_again_keeps_its_last_verdict() -> None:
+    ledger = eco.parse_ledger([verdict("a", "x", "wrong"), verdict("a", "x", "true")])
+    assert ledger["x"]["verdict"] == "true"
 
 
 def test_load_ledger_creates_an_empty_file(tmp_path: Path) -> None:
