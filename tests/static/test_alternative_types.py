@@ -109,3 +109,91 @@ def test_a_name_of_one_class_adds_nothing() -> None:
     assert not result.project.alternatives
     assert not result.project.functions["app.auth.ProxyHeaderAuth.login"].contexts
     assert _flagged(result) == [(12, False), (17, False)]
+
+
+CONDITIONAL = """
+import os
+
+from flask import Flask
+
+from app.auth import ProxyHeaderAuth, SimpleAuth, TokenAuth
+
+app = Flask(__name__)
+
+
+@app.route("/login/<user>")
+def login(user):
+    auth = ProxyHeaderAuth() if os.environ.get("BEHIND_PROXY") else SimpleAuth()
+    return str(auth.login(user))
+
+
+def offline_check(user):
+    auth = TokenAuth() if os.environ.get("OFFLINE") else None
+    return auth.login(user)
+"""
+
+
+def test_a_conditional_expression_gives_the_name_both_types() -> None:
+    result = _run(CONDITIONAL)
+    functions = result.project.functions
+    assert REQUEST in functions["app.auth.ProxyHeaderAuth.login"].contexts
+    assert REQUEST in functions["app.auth.SimpleAuth.login"].contexts
+    # a conditional expression in a function no request reaches: its class stays unreached
+    assert REQUEST not in functions["app.auth.TokenAuth.login"].contexts
+    assert _flagged(result) == [(12, True), (17, False)]
+
+
+ATTRIBUTE = """
+import os
+
+from flask import Flask
+
+from app.auth import ProxyHeaderAuth, SimpleAuth, TokenAuth
+
+app = Flask(__name__)
+
+
+class Gate:
+    def __init__(self):
+        if os.environ.get("BEHIND_PROXY"):
+            self.auth = SimpleAuth()
+        else:
+            self.auth = ProxyHeaderAuth()
+        self.backup = TokenAuth()
+
+    def check(self, user):
+        return self.auth.login(user)
+
+
+class Offline:
+    def __init__(self):
+        self.auth = TokenAuth()
+
+
+@app.route("/login/<user>")
+def login(user):
+    return str(Gate().check(user))
+"""
+
+
+def test_an_attribute_assigned_in_either_branch_reaches_both_classes() -> None:
+    first, second = "            self.auth = SimpleAuth()", "            self.auth = ProxyHeaderAuth()"
+    swapped = ATTRIBUTE.replace(first, "@@").replace(second, first).replace("@@", second)
+    assert swapped != ATTRIBUTE
+    for text in (ATTRIBUTE, swapped):  # whichever branch assigns last
+        result = _run(text)
+        functions = result.project.functions
+        assert REQUEST in functions["app.auth.ProxyHeaderAuth.login"].contexts
+        assert REQUEST in functions["app.auth.SimpleAuth.login"].contexts
+        # ``self.backup`` and another class's ``self.auth`` are other attributes: ``TokenAuth`` is not reached
+        assert REQUEST not in functions["app.auth.TokenAuth.login"].contexts
+        assert _flagged(result) == [(12, True), (17, False)]
+
+
+def test_an_attribute_of_one_class_adds_nothing() -> None:
+    result = _run(
+        ATTRIBUTE.replace("            self.auth = ProxyHeaderAuth()", "            self.auth = SimpleAuth()")
+    )
+    assert not result.project.alternatives
+    assert REQUEST not in result.project.functions["app.auth.ProxyHeaderAuth.login"].contexts
+    assert _flagged(result) == [(12, False), (17, False)]

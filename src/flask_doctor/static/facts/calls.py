@@ -27,7 +27,7 @@ from flask_doctor.static.facts.guards import bound_arguments
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, ClassInfo, FunctionInfo, Project
 from flask_doctor.static.model.plugins import own_nodes
 from flask_doctor.static.model.workers import WORKER_ROLES
-from flask_doctor.static.names import dotted
+from flask_doctor.static.names import ImportTable, dotted
 from flask_doctor.static.syntax import all_child_nodes
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
@@ -144,19 +144,63 @@ def _receiver_type(ctx: Context, node: ast.expr) -> str | None:
     name = dotted(node)
     if not name:
         return None
-    # ``with requests.Session() as s:`` / ``with Popen(...) as proc:``
+    # ``with requests.Session() as s:`` / ``with Popen(...) as proc:`` / ``with self.session as s:``
     for ancestor in reversed(ctx.ancestors):
         if isinstance(ancestor, (ast.With, ast.AsyncWith)):
             for item in ancestor.items:
                 target, value = item.optional_vars, item.context_expr
-                if isinstance(target, ast.Name) and target.id == name and isinstance(value, ast.Call):
+                if not (isinstance(target, ast.Name) and target.id == name):
+                    continue
+                if isinstance(value, ast.Call):
                     return callee_name(ctx, value)
+                if isinstance(value, (ast.Name, ast.Attribute)) and dotted(value) != name:
+                    entered = _receiver_type(ctx, value)
+                    return entered if entered and enters_itself(ctx.project, entered) else None
         if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)):
             break
-    # ``self.session = requests.Session()`` anywhere in the class
-    if name.startswith("self.") and name.count(".") == 1 and ctx.function is not None and ctx.function.class_name:
-        return self_attribute_types(ctx.project, ctx.function.qualname.rsplit(".", 1)[0]).get(name[5:])
+    # ``self.session = requests.Session()`` anywhere in the class, or ``session = requests.Session()`` in its body
+    if name.startswith("self.") and name.count(".") == 1:
+        owner = self_class(ctx.function)
+        if owner is not None:
+            return self_attribute_types(ctx.project, owner).get(name[5:])
     return None
+
+
+def self_class(fn: FunctionInfo | None) -> str | None:
+    """The class whose instance ``self`` is in ``fn``: its own class for a method, the enclosing method's for a
+    function defined in a method (``def inner(link): with self.session as s: ...``) that does not bind ``self``."""
+    while fn is not None and not fn.class_name:
+        if "self" in fn.local_names:
+            return None
+        fn = fn.parent
+    return fn.qualname.rsplit(".", 1)[0] if fn is not None else None
+
+
+#: Library types whose ``__enter__`` returns the object itself: ``with session as s:`` makes ``s`` that session.
+ENTERS_ITSELF = frozenset({"requests.Session", "requests.sessions.Session", "httpx.Client", "httpx.AsyncClient"})
+
+
+def enters_itself(project: Project, type_name: str) -> bool:
+    """``with obj as name:`` binds ``obj`` itself: a requests session or an httpx client (or a project subclass
+    of one that does not override ``__enter__``), or a project class whose ``__enter__`` returns ``self``."""
+    for current in project.lineage(type_name):
+        if current in ENTERS_ITSELF or current in OAUTH_SESSION_TYPES:
+            return True
+        cls = project.classes.get(current)
+        method = cls.methods.get("__enter__") if cls is not None else None
+        if method is not None:
+            return _returns_self(method)
+    return False
+
+
+def _returns_self(method: FunctionInfo) -> bool:
+    """Every ``return`` of ``method`` returns its first parameter (``return self``), and there is one."""
+    arguments = method.node.args.posonlyargs + method.node.args.args
+    if not arguments:
+        return False
+    returns = [node for node in own_nodes(method.node) if isinstance(node, ast.Return)]
+    me = arguments[0].arg
+    return bool(returns) and all(isinstance(r.value, ast.Name) and r.value.id == me for r in returns)
 
 
 @keyed_fact
@@ -167,8 +211,17 @@ def self_attribute_types(project: Project, cls_qual: str) -> dict[str, str]:
     caller passes none (:func:`self_attribute_fallbacks` names those attributes).
     """
     found: dict[str, str] = {}
-    cls = project.classes.get(cls_qual)
-    if cls is not None:
+    for current in reversed(list(project.lineage(cls_qual))):  # a subclass's assignment wins over its base's
+        cls = project.classes.get(current)
+        if cls is None:
+            continue
+        table = project.module_imports.get(cls.module.name)
+        for stmt in cls.node.body:  # ``session = requests.Session()``: one object all instances share
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+                callee = _class_body_callee(project, cls, table, stmt.value)
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name) and callee:
+                        found[target.id] = callee
         for method in cls.methods.values():
             for node in ast.walk(method.node):
                 if not isinstance(node, ast.Assign):
@@ -184,12 +237,25 @@ def self_attribute_types(project: Project, cls_qual: str) -> dict[str, str]:
     return found
 
 
+def _class_body_callee(project: Project, cls: ClassInfo, table: ImportTable | None, call: ast.Call) -> str | None:
+    """The callee of a call in the body of ``cls``: through the module's imports, or a class or function of
+    the module."""
+    name = dotted(call.func) or ""
+    qualified = table.qualify(name) if table is not None and name else None
+    if qualified:
+        return project.canonical(qualified)
+    local = f"{cls.module.name}.{name}"
+    return local if name and (local in project.classes or local in project.functions) else None
+
+
 @keyed_fact
 def self_attribute_fallbacks(project: Project, cls_qual: str) -> frozenset[str]:
     """Attributes of the class set as ``self.x = x or Built()``: the caller may pass its own object."""
     found: set[str] = set()
-    cls = project.classes.get(cls_qual)
-    if cls is not None:
+    for current in project.lineage(cls_qual):
+        cls = project.classes.get(current)
+        if cls is None:
+            continue
         for method in cls.methods.values():
             for node in ast.walk(method.node):
                 if isinstance(node, ast.Assign) and _parameter_fallback(method, node.value) is not None:
@@ -322,7 +388,8 @@ def _may_be_given_timed_session(ctx: Context, call: ast.Call) -> bool:
     fn = ctx.function
     if not receiver or not receiver.startswith("self.") or receiver.count(".") != 1 or fn is None:
         return False
-    if not fn.class_name or receiver[5:] not in self_attribute_fallbacks(ctx.project, fn.qualname.rsplit(".", 1)[0]):
+    owner = self_class(fn)
+    if owner is None or receiver[5:] not in self_attribute_fallbacks(ctx.project, owner):
         return False
     return any(
         ctx.project.is_subtype(qualname, REQUESTS_SESSION_TYPES) and _session_overrides_timeout(ctx.project, qualname)

@@ -101,7 +101,7 @@ class _ModuleBuilder(ast.NodeVisitor):
         self.shallow = False
         self.pending: list[PendingRole] = []
         #: (scope, name) -> the type last assigned to the name in that scope, in this pass (:meth:`_bind`)
-        self.bound: dict[tuple[FunctionInfo | None, str], str] = {}
+        self.bound: dict[tuple[FunctionInfo | str | None, str], str] = {}
 
     # ------------------------------------------------------------- dispatch
     _methods: dict[type, object] = {}
@@ -411,6 +411,10 @@ class _ModuleBuilder(ast.NodeVisitor):
             self._assign(node.target, node.value)
 
     def _assign(self, target: ast.expr, value: ast.expr) -> None:
+        if value.__class__ is ast.IfExp:
+            self._assign_either(target, value)  # type: ignore[arg-type]
+        elif target.__class__ is ast.Attribute and value.__class__ is ast.Call and self.current is not None:
+            self._bind_attribute(target, value)  # type: ignore[arg-type]
         if isinstance(target, ast.Name) and isinstance(value, ast.Call):
             type_name = self.queried_row_type(value) or self.type_of_call(value)
             helper = reexported(self.project, type_name) if type_name and self.project.built_by else None
@@ -444,6 +448,29 @@ class _ModuleBuilder(ast.NodeVisitor):
             key = target.slice
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 self._config(key.value, value, target)
+
+    def _assign_either(self, target: ast.expr, value: ast.IfExp) -> None:
+        """``x = A() if cond else B()``: ``x`` is typed as the first branch's instance, like ``if``/``else``
+        assignments, and both types are its alternatives (a branch that is no call adds none)."""
+        branches = [branch for branch in (value.orelse, value.body) if isinstance(branch, ast.Call)]
+        for branch in branches:  # the body last: ``local_types`` and ``objects`` keep it
+            self._assign(target, branch)
+
+    def _bind_attribute(self, target: ast.Attribute, value: ast.Call) -> None:
+        """``self.backend = Remote()`` in a method: remember every project type the class's methods assign to
+        the attribute, when it is more than one (``Project.alternatives``, keyed by the class and attribute)."""
+        fn = self.current
+        if self.shallow or fn is None or not fn.class_name or dotted(target.value) != "self":
+            return
+        type_name = self.type_of_call(value)
+        if not type_name:
+            return
+        owner = fn.qualname.rsplit(".", 1)[0]
+        previous = self.bound.get((owner, target.attr))
+        self.bound[(owner, target.attr)] = type_name
+        if previous is not None and previous != type_name:
+            self.project.alternatives.setdefault(f"{owner}.{target.attr}", {previous}).add(type_name)
+            self.project.alternative_names.add(target.attr)
 
     def _bind(self, name: str, type_name: str) -> None:
         """Remember every type ``name`` is assigned in this scope, when it is more than one

@@ -12,8 +12,10 @@ project is built makes certain enough to act on:
   class's method; so does ``plugins.get()`` on an imported project instance.
 * **alternative types**: a name assigned instances of several project
   classes in one scope (``if proxy: auth = ProxyHeaderAuth() else: auth =
-  SimpleAuth()``, module level or local) may hold either: ``auth.login()``
-  reaches the method of each, not only of the class assigned last
+  SimpleAuth()``, or ``auth = ProxyHeaderAuth() if proxy else SimpleAuth()``,
+  module level or local) may hold either: ``auth.login()`` reaches the method
+  of each, not only of the class assigned last; so does ``self.auth.login()``
+  when the class's methods assign ``self.auth`` several classes
   (``Project.alternatives``).
 * **overrides**: ``self._process()`` in a base class runs the override of the
   subclass the request built (Indico's ``RH.process`` -> ``RHFoo._process``).
@@ -720,15 +722,25 @@ class _FunctionWalker:
         return found
 
     def alternative_classes(self, name: str) -> set[str]:
-        """The project classes the name ``name`` (a local, or a module-level object) may hold besides the one
-        assigned last: ``if cond: auth = SimpleAuth() else: auth = ProxyHeaderAuth()`` then ``auth.login()``
-        reaches both classes' ``login`` (:attr:`Project.alternatives`)."""
+        """The project classes the name ``name`` (a local, a module-level object, or an attribute of ``self``) may
+        hold besides the one assigned last: ``if cond: auth = SimpleAuth() else: auth = ProxyHeaderAuth()`` (or
+        ``auth = SimpleAuth() if cond else ProxyHeaderAuth()``, or ``self.auth = ...`` in each branch) then
+        ``auth.login()`` reaches both classes' ``login`` (:attr:`Project.alternatives`)."""
         if not name or "." in name.partition(".")[2]:
             return set()
         cached = self._alternatives.get(name)
         if cached is not None:
             return cached
         head, _, rest = name.partition(".")
+        if head == "self" and rest and self.owner:  # ``self.backend``: the types the class's methods assign it
+            classes = set()
+            for current in self.project.lineage(self.owner):
+                for type_name in self.project.alternatives.get(f"{current}.{rest}", ()):
+                    seen = self._typed(type_name)
+                    if seen.kind == _KNOWN:
+                        classes |= seen.classes
+            self._alternatives[name] = classes
+            return classes
         binding: str | None = None
         probe: FunctionInfo | None = self.fn
         while probe is not None and binding is None:

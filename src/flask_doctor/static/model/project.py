@@ -58,7 +58,8 @@ class Project:
     loaded_by_name: set[tuple[str, str]] = field(default_factory=set)
     #: Names assigned more than one type in one scope -> every type assigned (``if cond: auth = SimpleAuth()
     #: else: auth = ProxyHeaderAuth()``), keyed by the scope's qualname (the module's for module level) and
-    #: the name; ``local_types`` and ``objects`` keep the last one.  Dispatch calls a method of each.
+    #: the name; ``local_types`` and ``objects`` keep the last one.  Dispatch calls a method of each.  An attribute
+    #: of ``self`` assigned several types in a class's methods is keyed by the class's qualname and the attribute.
     alternatives: dict[str, set[str]] = field(default_factory=dict)
     #: The names (last segment) of those bindings: what dispatch looks at before any lookup.
     alternative_names: set[str] = field(default_factory=set)

@@ -249,6 +249,37 @@ class HttpCallWithoutTimeout(Rule):
         return frozenset(name for params in http_method_parameters(project).values() for name in params)
 
     VALID = (
+        # A session the class body builds with a timeout on every call, and `with` on an object whose `__enter__`
+        # returns another object (a cache, not the session): its `get` is the project's own.
+        Valid("""
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            class Cache:
+                def get(self, key):
+                    return key
+
+            class Lease:
+                def __enter__(self):
+                    return Cache()
+
+                def __exit__(self, *exc):
+                    return False
+
+            class Provider:
+                session = requests.Session()
+                lease = Lease()
+
+                def search(self, query):
+                    with self.lease as cache:
+                        cache.get(query)
+                    return self.session.get("https://books.example", params={"q": query}, timeout=10).json()
+
+            @app.get("/metadata")
+            def metadata():
+                return Provider().search("dune")
+            """),
         # A client class falls back to a plain session when none is passed, and the project's own session class
         # always sets a timeout: the caller may pass that one. A session subclass whose timeout attribute the
         # project always sets is bounded too.
@@ -639,6 +670,32 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # A metadata provider builds its session in the class body (one for every instance) and uses it
+        # directly and through `with self.session as session:`, also in a function defined in the method.
+        Invalid(
+            """
+            import requests
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            class Amazon:
+                session = requests.Session()
+                session.headers = {"user-agent": "calibre-web"}
+
+                def search(self, query):
+                    def inner(link):
+                        with self.session as session:
+                            return session.get(link).text  # expect
+
+                    found = self.session.get("https://amazon.example/s", params={"k": query})  # expect
+                    return [inner(link) for link in found.json()]
+
+            @app.get("/metadata")
+            def metadata():
+                return {"results": Amazon().search(request.args["q"])}
+            """,
+            message="request path: view `metadata` → `Amazon.search`",
+        ),
         # The session is built when the caller passes none, and the project's session class injects its timeout
         # only when the configuration sets one (`default_timeout` is None otherwise): both calls have none.
         Invalid(
