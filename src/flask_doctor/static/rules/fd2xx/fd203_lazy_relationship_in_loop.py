@@ -1867,7 +1867,11 @@ class LazyRelationshipInLoop(Rule):
 
 
 def _one_per_dump(found: list[tuple[Finding, str]], model: ModelInfo) -> Finding:
-    """The findings of one serialization, as one: the first's words, then each other relationship it loads."""
+    """The findings of one serialization, as one: the first's words, then each other relationship it loads.
+
+    A warning among them speaks first, so the merged finding keeps the severity the rule gave it (no
+    severity is rewritten here)."""
+    found = sorted(found, key=lambda item: item[0].severity != Severity.WARNING)  # stable: warnings first
     first, _ = found[0]
     if len(found) == 1:
         return first
@@ -1877,13 +1881,11 @@ def _one_per_dump(found: list[tuple[Finding, str]], model: ModelInfo) -> Finding
     for finding, _ in found:
         evidence.extend(e for e in finding.evidence if e not in evidence)
     evidence.sort(key=lambda e: e.location is None)  # notes without a place (the severity's reason) last
-    severity = min((f.severity for f, _ in found), key=lambda s: s != Severity.WARNING)
     return dataclasses.replace(
         first,
         message=f"{first.message}; and {also}",
         hint=f'Add `.options({loaders})` to the query, or declare the relationships with `lazy="selectin"`.',
         evidence=tuple(evidence),
-        severity=severity,
     )
 
 
