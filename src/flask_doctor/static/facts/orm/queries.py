@@ -413,10 +413,14 @@ def query_of(
             optional: dict[int, frozenset[str]] = {}
             parts: list[tuple[ast.expr, int | None]] = [(v, None) for v in values]
             parts += list(unpacked(ctx.project, ctx.function).get(node.id, []))
+            built: list[Query] = []  # the assignments that build the query afresh: one of them runs
             for value, index in parts:
                 refined = _refines(value, node.id) if index is None else None
                 if refined is not None:
                     extra.extend(refined)  # ``q = q.filter(...)``: the same query, narrowed
+                    if _skipped_by_this_run(value, node, ctx):
+                        # ``if args.get("search"): q = q.filter(...)``: the runs whose test is false skip it
+                        optional.update((id(n), frozenset()) for _, n in refined)
                     continue
                 steps = _helper_refines(value, node.id, index, ctx) if helpers else None
                 if steps is not None:  # ``q = self._apply_match(q, ids)``: the same query, narrowed by a helper
@@ -431,6 +435,7 @@ def query_of(
                     if not (isinstance(value, ast.Constant) and value.value is None):
                         return None  # sometimes something else: do not guess
                     continue
+                built.append(sub)
                 if found is None:
                     found = sub
                 else:
@@ -439,11 +444,32 @@ def query_of(
                     found.root_node = None  # built in two places: no one place to add options to
             if found is None:
                 return None
+            optional.update(_not_on_every_way(built))
             found.methods = methods + found.methods + extra
             found.optional.update(optional)
             found.scalars = found.scalars or scalars
             return found
         return None
+
+
+def _step_key(method: str, node: ast.AST) -> str:
+    """A step as written, without the chain it is called on: ``filter_by(vendor=vendor)``."""
+    if isinstance(node, ast.Call):
+        given = [ast.unparse(a) for a in node.args] + [f"{kw.arg}={ast.unparse(kw.value)}" for kw in node.keywords]
+        return f"{method}({', '.join(given)})"
+    return method if not isinstance(node, ast.Subscript) else f"{method}[{ast.unparse(node.slice)}]"
+
+
+def _not_on_every_way(ways: list[Query]) -> dict[int, frozenset[str]]:
+    """The steps of queries built in several ways (``if vendor: q = P.query.filter_by(vendor=v)`` / ``else: q =
+    P.query``, or ``return`` statements that give different queries) that some way does not apply: a run that
+    goes the other way skips them (``Query.optional``, none deciding). A step every way applies (the same
+    ``filter_by(vendor=v)`` in both arms) is kept."""
+    if len(ways) < 2:
+        return {}
+    keys = [{_step_key(m, n) for m, n in way.methods} for way in ways]
+    common = set.intersection(*keys)
+    return {id(n): frozenset() for way in ways for m, n in way.methods if _step_key(m, n) not in common}
 
 
 def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
@@ -459,6 +485,7 @@ def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
         return None
     inner = helper_context(ctx.project, fn)
     found: Query | None = None
+    ways: list[Query] = []
     for node in ast.walk(fn.node):
         if isinstance(node, ast.Return) and node.value is not None:
             query = (
@@ -468,8 +495,10 @@ def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
             )
             if query is None:
                 return None
+            ways.append(query)
             found = found or query
     if found is not None:
+        found.optional.update(_not_on_every_way(ways))
         found.via = fn
         if found.model is None and len(found.entities) == 1:
             # ``def _get_query(self, session, model): return session.query(model)``: the model the call passes
@@ -514,6 +543,7 @@ def _returned_at(ctx: Context, call: ast.expr, index: int, depth: int) -> Query 
         return None
     inner = helper_context(ctx.project, fn)
     found: Query | None = None
+    ways: list[Query] = []
     for node in walk(fn.node):
         if not isinstance(node, ast.Return) or node.value is None:
             continue
@@ -522,7 +552,10 @@ def _returned_at(ctx: Context, call: ast.expr, index: int, depth: int) -> Query 
         query = query_of(node.value.elts[index], inner, helpers=True, _depth=depth + 1)
         if query is None:
             return None
+        ways.append(query)
         found = found or query
+    if found is not None:
+        found.optional.update(_not_on_every_way(ways))
     if found is not None and isinstance(call, ast.Call):
         found.optional = _decided_by(call, fn, found.optional, ctx)
     return found
@@ -793,12 +826,14 @@ _FILTERS = ("filter", "where", "filter_by", "having")
 _BOOL_CALLS = {"or_": "or", "and_": "and"}
 
 
-def filter_terms(query: Query, ctx: Context, *, always: bool = False) -> list[ast.expr]:
+def filter_terms(query: Query, ctx: Context, *, always: bool = False, every_way: bool = False) -> list[ast.expr]:
     """The conditions of the query's ``filter``/``where`` calls, ``and_`` and local names seen through.
 
     With ``always`` only the conditions every run applies: not one in an ``if`` without ``else``
     (``if not user.is_editor: q = q.filter(X.user_id == user.id)``), nor one a helper applies only when its
-    caller passes an optional argument.
+    caller passes an optional argument. With ``every_way`` not one that some run surely skips (a step of one
+    of the ways the query is built, one under a test of what the run holds: ``Query.optional`` with nothing
+    deciding it).
     """
     terms: list[ast.expr] = []
     use = query.methods[0][1] if query.methods else None
@@ -822,6 +857,8 @@ def filter_terms(query: Query, ctx: Context, *, always: bool = False) -> list[as
     for method, node in query.methods:
         if method in ("filter", "where") and isinstance(node, ast.Call):
             if always and (id(node) in query.optional or _skipped_by_this_run(node, use, ctx)):
+                continue
+            if every_way and query.optional.get(id(node)) == frozenset():
                 continue
             for arg in node.args:
                 add(arg)
@@ -1032,13 +1069,17 @@ def parent_key(query: Query, ctx: Context, *, joined: bool = False, always: bool
 
     With ``joined`` a parent key of a joined model counts too (see :func:`_per_parent_term`). With ``always``
     only a filter every run applies counts (see :func:`filter_terms`): ``if not user.is_editor:`` narrows the
-    rows for some requests only.
+    rows for some requests only. Without it, a filter some run surely skips still never counts: one of the
+    ways the query is built (``if "vendor" in args: q = P.query.filter_by(vendor=v)`` / ``else: q = P.query``
+    gives every vendor's products on the other way).
     """
     parents = parent_columns(ctx.project, query.model)
     use = query.methods[0][1] if query.methods else None
     for method, node in query.methods:
         if not isinstance(node, ast.Call):
             continue
+        if query.optional.get(id(node)) == frozenset():
+            continue  # a run that goes another way skips it
         if (
             always
             and method in ("filter_by", "with_parent")
@@ -1051,7 +1092,7 @@ def parent_key(query: Query, ctx: Context, *, joined: bool = False, always: bool
                 return key
         if method == "with_parent":
             return "with_parent"
-    terms = filter_terms(query, ctx, always=always)
+    terms = filter_terms(query, ctx, always=always, every_way=True)
     return next((k for k in (_per_parent_term(t, ctx, parents, joined) for t in terms) if k), None)
 
 
