@@ -423,7 +423,7 @@ def query_of(
             optional: dict[int, frozenset[str]] = {}
             parts: list[tuple[ast.expr, int | None]] = [(v, None) for v in values]
             parts += list(unpacked(ctx.project, ctx.function).get(node.id, []))
-            built: list[Query] = []  # the assignments that build the query afresh: one of them runs
+            built: list[tuple[Query, ast.expr]] = []  # the assignments that build the query afresh
             for value, index in parts:
                 refined = _refines(value, node.id) if index is None else None
                 if refined is not None:
@@ -445,7 +445,7 @@ def query_of(
                     if not (isinstance(value, ast.Constant) and value.value is None):
                         return None  # sometimes something else: do not guess
                     continue
-                built.append(sub)
+                built.append((sub, value))
                 if found is None:
                     found = sub
                 else:
@@ -454,7 +454,7 @@ def query_of(
                     found.root_node = None  # built in two places: no one place to add options to
             if found is None:
                 return None
-            found.ways = _ways(built)
+            found.ways = _ways([sub for sub, _ in built], _unreached(built, node, ctx))
             found.methods = methods + found.methods + extra
             found.optional.update(optional)
             found.scalars = found.scalars or scalars
@@ -466,18 +466,49 @@ def query_of(
 _MAX_WAYS = 16
 
 
-def _ways(built: list[Query]) -> list[Way]:
+def _unreached(built: list[tuple[Query, ast.expr]], use: ast.AST, ctx: Context) -> set[int]:
+    """The places (index in ``built``) whose query cannot be the one ``use`` reads: replaced on every path by a
+    later one before it (``q = A.query...`` then ``q = B.query...``, not under an ``if`` the use is not in),
+    or assigned after it outside any loop around both."""
+    fn = ctx.function
+    if len(built) < 2 or fn is None:
+        return set()
+    paths = branch_paths(ctx.project, fn)
+    use_path = paths.get(id(use))
+    line = getattr(use, "lineno", None)
+    if use_path is None or line is None:
+        return set()
+    loops = {id(n) for n in walk(fn.node) if isinstance(n, (ast.For, ast.AsyncFor, ast.While))}
+    use_loops = {b for b, _ in use_path if b in loops}
+    gone: set[int] = set()
+    for i, (_, value) in enumerate(built):
+        path = paths.get(id(value), ())
+        if value.lineno > line and not use_loops & {b for b, _ in path}:
+            gone.add(i)
+            continue
+        for _, later in built:
+            later_path = paths.get(id(later), ())
+            if value.lineno < later.lineno < line and use_path[: len(later_path)] == later_path:
+                gone.add(i)
+                break
+    return gone if len(gone) < len(built) else set()
+
+
+def _ways(built: list[Query], gone: set[int] | None = None) -> list[Way]:
     """The ways a query built in several places (``if vendor: q = P.query.filter_by(vendor=v)`` / ``else: q =
     P.query``, or ``return`` statements that give different queries) may run, for ``Query.ways``: for each,
     the steps it does not apply (the other places' own steps) and its own steps, through what each place
     builds in several ways in turn. A step every place applies (the same node, reached through a local they
     share) is skipped by none."""
+    gone = gone or set()
     if len(built) < 2:
         return list(built[0].ways) if built else []
     own = [{id(n) for _, n in way.methods} for way in built]
     every = set().union(*own)
     found: list[Way] = []
-    for way, ids in zip(built, own):
+    for i, (way, ids) in enumerate(zip(built, own)):
+        if i in gone:
+            continue  # replaced before the use, or assigned after it: its steps are skipped on every way
         skip = frozenset(every - ids)
         for inner_skip, inner_steps in way.ways or [(frozenset(), ())]:
             steps = tuple(s for s in way.methods if id(s[1]) not in inner_skip) + inner_steps
@@ -1456,14 +1487,16 @@ def _skipped_by_this_run(step: ast.AST, use: ast.AST | None, ctx: Context) -> bo
 
 
 def _run_skips(step: ast.AST, use: ast.AST | None, ctx: Context) -> bool:
-    """:func:`_skipped_by_this_run`, or an ``if`` that reads parameters only for what they hold (``if
-    args.get("search"):``, ``if "vendor" in args:``, ``if filters["kind"]:``): the keys a caller's mapping
-    holds (the request's arguments) decide it, not whether the caller passes it."""
+    """``step`` sits under an ``if`` (without ``else``, :func:`_skipping_if`) that ``use`` is not in and whose
+    test this run decides: it reads no parameter (``self`` included: ``if not self.is_paginated:`` is the
+    caller's setting), or reads parameters only for what they hold (``if args.get("search"):``, ``if "vendor"
+    in args:``, ``if filters["kind"]:``): the keys a caller's mapping holds (the request's arguments) decide it,
+    not whether the caller passes it."""
     test = _skipping_if(step, use, ctx)
     if test is None or ctx.function is None:
         return False
     args = ctx.function.node.args
-    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} - {"self", "cls"}
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}  # ``self.is_paginated``: the caller's
     looked_up: set[int] = set()
     for node in ast.walk(test.test):
         if isinstance(node, ast.Subscript):
