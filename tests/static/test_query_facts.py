@@ -311,3 +311,96 @@ def test_a_base_method_called_on_a_subclass_queries_the_model_the_subclass_sets(
         "Book",
         "Author",
     ]
+
+
+BRANCHES = """
+    from flask_sqlalchemy import SQLAlchemy
+    db = SQLAlchemy()
+
+    class Vendor(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+
+    class Product(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        name = db.Column(db.String)
+        vendor_id = db.Column(db.ForeignKey("vendor.id"))
+        vendor = db.relationship("Vendor")
+
+    class Controller:
+        def one_way_pinned(self, args):
+            if "vendor" in args:
+                query = Product.query.filter_by(vendor_id=args["vendor"])
+            else:
+                query = Product.query
+            return query
+
+        def every_way_pinned(self, args, vid):
+            if args.get("named"):
+                query = Product.query.filter_by(vendor_id=vid, name=args["named"])
+            else:
+                query = Product.query.filter_by(vendor_id=vid)
+            return query
+
+        def narrowed_on_request(self, args):
+            query = Product.query
+            if args.get("vendor"):
+                query = query.filter_by(vendor_id=args["vendor"])
+            if args.get("first"):
+                query = query.limit(10)
+            return query
+
+        def narrowed_by_caller(self, vid=None):
+            query = Product.query
+            if vid is not None:
+                query = query.filter_by(vendor_id=vid)
+            return query
+
+        def one_or_page(self, args):
+            if args.get("id"):
+                return Product.query.filter_by(id=args["id"])
+            return Product.query.order_by(Product.id).limit(20)
+
+        def one_or_all(self, args):
+            if args.get("id"):
+                return Product.query.filter_by(id=args["id"])
+            return Product.query.order_by(Product.id)
+
+        def run(self, args, vid):
+            self.one_way_pinned(args).all()
+            self.every_way_pinned(args, vid).all()
+            self.narrowed_on_request(args).all()
+            self.narrowed_by_caller(vid).all()
+            self.one_or_page(args).all()
+            self.one_or_all(args).all()
+"""
+
+
+def _branch_queries():
+    from flask_doctor.static.facts.orm.queries import parent_key
+
+    project = analyse_sources({"shop.py": textwrap.dedent(BRANCHES).lstrip()}, select=[]).project
+    fn = next(f for f in project.functions.values() if f.qualname.endswith("Controller.run"))
+    ctx = helper_context(project, fn)
+    found = {}
+    for call in ast.walk(fn.node):
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "all":
+            helper = call.func.value.func.attr
+            query = query_of(call, ctx, helpers=True)
+            found[helper] = (query, parent_key(query, ctx), bound_reason(query, ctx))
+    return found
+
+
+def test_a_parent_filter_counts_only_when_every_way_the_query_is_built_applies_it():
+    found = _branch_queries()
+    assert found["one_way_pinned"][1] is None  # the `else` way lists every vendor's products
+    assert len(found["one_way_pinned"][0].ways) == 2
+    assert found["every_way_pinned"][1] == "vendor_id"  # both arms pin the vendor, with other conditions or not
+    assert found["narrowed_on_request"][1] is None  # `if args.get("vendor"):` a request without it skips it
+    assert found["narrowed_by_caller"][1] == "vendor_id"  # `if vid is not None:` the callers' choice, as before
+
+
+def test_a_bound_counts_only_when_every_way_the_query_is_built_applies_one():
+    found = _branch_queries()
+    assert found["narrowed_on_request"][2] is None  # the limit only when the request asks for it
+    assert found["one_or_page"][2] is not None  # one product, or the first page: bounded either way
+    assert found["one_or_all"][2] is None  # the other `return` gives every product

@@ -11,6 +11,7 @@ another library is never a query.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -103,6 +104,11 @@ SESSION_EXECUTE = {"execute", "scalars", "scalar"}
 LAZY_PER_ROW = {"select", "dynamic"}
 
 
+#: One way a query built in several places runs: the steps (``id`` of the node) of ``Query.methods`` it does
+#: not apply, and its own steps (some may be missing from ``methods``: a helper's other ``return``).
+Way = tuple[frozenset[int], tuple[tuple[str, ast.AST], ...]]
+
+
 @dataclass
 class Query:
     """What :func:`query_of` learnt about a query expression."""
@@ -127,6 +133,10 @@ class Query:
     #: parameters of the function asking that decide it (its own callers may pass them or not), or to none
     #: when the call surely leaves it unset.
     optional: dict[int, frozenset[str]] = field(default_factory=dict)
+    #: When the query is built in several ways (``if "vendor" in args: q = P.query.filter_by(vendor=v)`` /
+    #: ``else: q = P.query``), each way (:data:`Way`); empty when it is built in one way. A bound or a parent
+    #: filter holds only when it holds on every way (:func:`variants`).
+    ways: list[Way] = field(default_factory=list)
 
     @property
     def names(self) -> set[str]:
@@ -413,10 +423,14 @@ def query_of(
             optional: dict[int, frozenset[str]] = {}
             parts: list[tuple[ast.expr, int | None]] = [(v, None) for v in values]
             parts += list(unpacked(ctx.project, ctx.function).get(node.id, []))
+            built: list[tuple[Query, ast.expr]] = []  # the assignments that build the query afresh
             for value, index in parts:
                 refined = _refines(value, node.id) if index is None else None
                 if refined is not None:
                     extra.extend(refined)  # ``q = q.filter(...)``: the same query, narrowed
+                    if _run_skips(value, node, ctx):
+                        # ``if args.get("search"): q = q.filter(...)``: the runs whose test is false skip it
+                        optional.update((id(n), frozenset()) for _, n in refined)
                     continue
                 steps = _helper_refines(value, node.id, index, ctx) if helpers else None
                 if steps is not None:  # ``q = self._apply_match(q, ids)``: the same query, narrowed by a helper
@@ -431,6 +445,7 @@ def query_of(
                     if not (isinstance(value, ast.Constant) and value.value is None):
                         return None  # sometimes something else: do not guess
                     continue
+                built.append((sub, value))
                 if found is None:
                     found = sub
                 else:
@@ -439,11 +454,81 @@ def query_of(
                     found.root_node = None  # built in two places: no one place to add options to
             if found is None:
                 return None
+            found.ways = _ways([sub for sub, _ in built], _unreached(built, node, ctx))
             found.methods = methods + found.methods + extra
             found.optional.update(optional)
             found.scalars = found.scalars or scalars
             return found
         return None
+
+
+#: At most this many ways of building one query are told apart (the rest are not followed).
+_MAX_WAYS = 16
+
+
+def _unreached(built: list[tuple[Query, ast.expr]], use: ast.AST, ctx: Context) -> set[int]:
+    """The places (index in ``built``) whose query cannot be the one ``use`` reads: replaced on every path by a
+    later one before it (``q = A.query...`` then ``q = B.query...``, not under an ``if`` the use is not in),
+    or assigned after it outside any loop around both."""
+    fn = ctx.function
+    if len(built) < 2 or fn is None:
+        return set()
+    paths = branch_paths(ctx.project, fn)
+    use_path = paths.get(id(use))
+    line = getattr(use, "lineno", None)
+    if use_path is None or line is None:
+        return set()
+    loops = {id(n) for n in walk(fn.node) if isinstance(n, (ast.For, ast.AsyncFor, ast.While))}
+    use_loops = {b for b, _ in use_path if b in loops}
+    gone: set[int] = set()
+    for i, (_, value) in enumerate(built):
+        path = paths.get(id(value), ())
+        if value.lineno > line and not use_loops & {b for b, _ in path}:
+            gone.add(i)
+            continue
+        for _, later in built:
+            later_path = paths.get(id(later), ())
+            if value.lineno < later.lineno < line and use_path[: len(later_path)] == later_path:
+                gone.add(i)
+                break
+    return gone if len(gone) < len(built) else set()
+
+
+def _ways(built: list[Query], gone: set[int] | None = None) -> list[Way]:
+    """The ways a query built in several places (``if vendor: q = P.query.filter_by(vendor=v)`` / ``else: q =
+    P.query``, or ``return`` statements that give different queries) may run, for ``Query.ways``: for each,
+    the steps it does not apply (the other places' own steps) and its own steps, through what each place
+    builds in several ways in turn. A step every place applies (the same node, reached through a local they
+    share) is skipped by none."""
+    gone = gone or set()
+    if len(built) < 2:
+        return list(built[0].ways) if built else []
+    own = [{id(n) for _, n in way.methods} for way in built]
+    every = set().union(*own)
+    found: list[Way] = []
+    for i, (way, ids) in enumerate(zip(built, own)):
+        if i in gone:
+            continue  # replaced before the use, or assigned after it: its steps are skipped on every way
+        skip = frozenset(every - ids)
+        for inner_skip, inner_steps in way.ways or [(frozenset(), ())]:
+            steps = tuple(s for s in way.methods if id(s[1]) not in inner_skip) + inner_steps
+            if len(found) < _MAX_WAYS:
+                found.append((skip | inner_skip, steps))
+    return found
+
+
+def variants(query: Query) -> list[Query]:
+    """The query as each way of building it runs (:attr:`Query.ways`), or the query alone when it is built in
+    one way: what a fact must hold on every one of them to hold whatever way a run takes."""
+    if not query.ways:
+        return [query]
+    found = []
+    for skip, steps in query.ways:
+        methods = [(m, n) for m, n in query.methods if id(n) not in skip]
+        present = {id(n) for _, n in methods}
+        methods += [(m, n) for m, n in steps if id(n) not in present and id(n) not in skip]
+        found.append(dataclasses.replace(query, methods=methods, ways=[]))
+    return found
 
 
 def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
@@ -459,6 +544,7 @@ def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
         return None
     inner = helper_context(ctx.project, fn)
     found: Query | None = None
+    ways: list[Query] = []
     for node in ast.walk(fn.node):
         if isinstance(node, ast.Return) and node.value is not None:
             query = (
@@ -468,8 +554,10 @@ def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
             )
             if query is None:
                 return None
+            ways.append(query)
             found = found or query
     if found is not None:
+        found.ways = _ways(ways)
         found.via = fn
         if found.model is None and len(found.entities) == 1:
             # ``def _get_query(self, session, model): return session.query(model)``: the model the call passes
@@ -514,6 +602,7 @@ def _returned_at(ctx: Context, call: ast.expr, index: int, depth: int) -> Query 
         return None
     inner = helper_context(ctx.project, fn)
     found: Query | None = None
+    ways: list[Query] = []
     for node in walk(fn.node):
         if not isinstance(node, ast.Return) or node.value is None:
             continue
@@ -522,7 +611,10 @@ def _returned_at(ctx: Context, call: ast.expr, index: int, depth: int) -> Query 
         query = query_of(node.value.elts[index], inner, helpers=True, _depth=depth + 1)
         if query is None:
             return None
+        ways.append(query)
         found = found or query
+    if found is not None:
+        found.ways = _ways(ways)
     if found is not None and isinstance(call, ast.Call):
         found.optional = _decided_by(call, fn, found.optional, ctx)
     return found
@@ -793,13 +885,16 @@ _FILTERS = ("filter", "where", "filter_by", "having")
 _BOOL_CALLS = {"or_": "or", "and_": "and"}
 
 
-def filter_terms(query: Query, ctx: Context, *, always: bool = False) -> list[ast.expr]:
+def filter_terms(query: Query, ctx: Context, *, always: bool = False, skipped: bool = True) -> list[ast.expr]:
     """The conditions of the query's ``filter``/``where`` calls, ``and_`` and local names seen through.
 
     With ``always`` only the conditions every run applies: not one in an ``if`` without ``else``
     (``if not user.is_editor: q = q.filter(X.user_id == user.id)``), nor one a helper applies only when its
-    caller passes an optional argument.
+    caller passes an optional argument, nor one that only some of the ways the query is built apply
+    (``Query.ways``). Without ``skipped`` not one that some run surely skips either (a narrowing under a test
+    of what the run holds, in a helper: ``Query.optional`` with nothing deciding it).
     """
+    not_always = frozenset().union(*(skip for skip, _ in query.ways)) if always else frozenset()
     terms: list[ast.expr] = []
     use = query.methods[0][1] if query.methods else None
 
@@ -821,7 +916,11 @@ def filter_terms(query: Query, ctx: Context, *, always: bool = False) -> list[as
 
     for method, node in query.methods:
         if method in ("filter", "where") and isinstance(node, ast.Call):
-            if always and (id(node) in query.optional or _skipped_by_this_run(node, use, ctx)):
+            if always and (
+                id(node) in query.optional or id(node) in not_always or _skipped_by_this_run(node, use, ctx)
+            ):
+                continue
+            if not skipped and query.optional.get(id(node)) == frozenset():
                 continue
             for arg in node.args:
                 add(arg)
@@ -1032,13 +1131,20 @@ def parent_key(query: Query, ctx: Context, *, joined: bool = False, always: bool
 
     With ``joined`` a parent key of a joined model counts too (see :func:`_per_parent_term`). With ``always``
     only a filter every run applies counts (see :func:`filter_terms`): ``if not user.is_editor:`` narrows the
-    rows for some requests only.
+    rows for some requests only. Without it, a filter some run surely skips still never counts: one of the
+    ways the query is built (``if "vendor" in args: q = P.query.filter_by(vendor=v)`` / ``else: q = P.query``
+    gives every vendor's products on the other way).
     """
+    if query.ways:
+        keys = {parent_key(way, ctx, joined=joined, always=always) for way in variants(query)}
+        return keys.pop() if len(keys) == 1 else None  # one way loads every parent's rows, or another's
     parents = parent_columns(ctx.project, query.model)
     use = query.methods[0][1] if query.methods else None
     for method, node in query.methods:
         if not isinstance(node, ast.Call):
             continue
+        if query.optional.get(id(node)) == frozenset():
+            continue  # ``if args.get("q"): q = q.filter_by(...)`` in a helper: some runs skip it
         if (
             always
             and method in ("filter_by", "with_parent")
@@ -1051,7 +1157,7 @@ def parent_key(query: Query, ctx: Context, *, joined: bool = False, always: bool
                 return key
         if method == "with_parent":
             return "with_parent"
-    terms = filter_terms(query, ctx, always=always)
+    terms = filter_terms(query, ctx, always=always, skipped=False)
     return next((k for k in (_per_parent_term(t, ctx, parents, joined) for t in terms) if k), None)
 
 
@@ -1075,7 +1181,11 @@ def loaded_parents(query: Query, ctx: Context) -> frozenset[str]:
     for method, node in query.methods:
         if method != "with_parent" or not isinstance(node, ast.Call) or not node.args:
             continue
-        if id(node) in query.optional or _skipped_by_this_run(node, use, ctx):
+        if (
+            id(node) in query.optional
+            or _skipped_by_this_run(node, use, ctx)
+            or any(id(node) in w for w, _ in query.ways)
+        ):
             continue
         found |= _with_parent_relations(model, node, ctx)
     for term in filter_terms(query, ctx, always=True):
@@ -1376,6 +1486,28 @@ def _skipped_by_this_run(step: ast.AST, use: ast.AST | None, ctx: Context) -> bo
     return not any(isinstance(n, ast.Name) and n.id in params for n in ast.walk(test.test))
 
 
+def _run_skips(step: ast.AST, use: ast.AST | None, ctx: Context) -> bool:
+    """``step`` sits under an ``if`` (without ``else``, :func:`_skipping_if`) that ``use`` is not in and whose
+    test this run decides: it reads no parameter (``self`` included: ``if not self.is_paginated:`` is the
+    caller's setting), or reads parameters only for what they hold (``if args.get("search"):``, ``if "vendor"
+    in args:``, ``if filters["kind"]:``): the keys a caller's mapping holds (the request's arguments) decide it,
+    not whether the caller passes it."""
+    test = _skipping_if(step, use, ctx)
+    if test is None or ctx.function is None:
+        return False
+    args = ctx.function.node.args
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}  # ``self.is_paginated``: the caller's
+    looked_up: set[int] = set()
+    for node in ast.walk(test.test):
+        if isinstance(node, ast.Subscript):
+            looked_up.add(id(node.value))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+            looked_up.add(id(node.func.value))
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            looked_up.add(id(node.comparators[0]))
+    return not any(isinstance(n, ast.Name) and n.id in params and id(n) not in looked_up for n in ast.walk(test.test))
+
+
 def _skipping_if(step: ast.AST, use: ast.AST | None, ctx: Context) -> ast.If | None:
     """The ``if`` without ``else`` whose body holds ``step`` and not ``use`` (see :func:`_only_if`)."""
     fn = ctx.function
@@ -1401,18 +1533,11 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
     A step a helper applies only when its caller passes an optional argument this call may leave unset
     (``Query.optional``: ``if limit is not None: query = query.limit(limit)``) bounds nothing.
     """
+    if query.ways:  # built in several ways: bounded only when every way is (the first way's reason)
+        reasons = [bound_reason(way, ctx) for way in variants(query)]
+        return None if None in reasons else reasons[0]
     if query.optional:  # whatever the callers pass, a parameter that defaults to ``None`` may be left unset
-        query = Query(
-            query.root,
-            query.text,
-            query.model,
-            [(m, n) for m, n in query.methods if id(n) not in query.optional],
-            query.entities,
-            query.scalars,
-            query.root_node,
-            query.via,
-            query.generic,
-        )
+        query = dataclasses.replace(query, methods=[(m, n) for m, n in query.methods if id(n) not in query.optional])
     names = query.names
     use = query.methods[0][1] if query.methods else None
     hit = names & BOUNDING
@@ -2138,5 +2263,6 @@ __all__ = [
     "skipped_on_some_path",
     "unknown_filter",
     "uses_sqlalchemy",
+    "variants",
     "walks_instances",
 ]

@@ -889,6 +889,20 @@ class UnboundedQueryMaterialised(Rule):
             return {"ids": [o.id for o in query.all()]}
         """
         ),
+        # a helper that builds the query in two ways, each bounded (one order, or the first page)
+        Valid(
+            _SHOP
+            + """
+        def one_or_page(args):
+            if args.get("id"):
+                return Order.query.filter_by(id=args["id"])
+            return Order.query.order_by(Order.id).limit(20)
+
+        @app.get("/orders/one-or-page")
+        def one_or_page_view():
+            return {"ids": [o.id for o in one_or_page(request.args).all()]}
+        """
+        ),
         # one job's tasks walked whole (no page, no cap in the loop), a tag's jobs read as the relationship holds
         # them, a few of the newest sliced with fixed ends, per-day counts, and the state list is the caller's ids
         Valid(
@@ -1218,6 +1232,30 @@ class UnboundedQueryMaterialised(Rule):
             if ids:
                 query = query.filter(Order.id.in_(ids))
             return {"ids": [o.id for o in query.all()]}  # expect
+        """,
+            message="loads every matching row",
+        ),
+        # a query bound on one way only: the other way (no `mine`, no `recent` in the request) loads every order
+        Invalid(
+            _SHOP
+            + """
+        @app.get("/orders/mine-or-all")
+        def mine_or_all():
+            if request.args.get("mine"):
+                query = Order.query.filter_by(id=request.args["id"])
+            else:
+                query = Order.query
+            return {"ids": [o.id for o in query.all()]}  # expect
+
+        def recent(args):
+            query = Order.query
+            if args.get("recent"):
+                query = query.limit(20)
+            return query
+
+        @app.get("/orders/recent")
+        def recent_orders():
+            return {"ids": [o.id for o in recent(request.args).all()]}  # expect
         """,
             message="loads every matching row",
         ),

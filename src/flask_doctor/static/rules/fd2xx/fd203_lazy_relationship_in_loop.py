@@ -878,6 +878,38 @@ class LazyRelationshipInLoop(Rule):
             """,
             files={"models.py": _MODELS, "controllers.py": _CONTROLLERS},
         ),
+        # every way the helper builds the query pins one event (the same filter in both arms, or one that
+        # also narrows to a person), so each track's `event` is that one event: the identity map answers
+        Valid(
+            """
+            from flask import Flask, request
+            from models import db, Event, Track, User
+            app = Flask(__name__)
+
+            def event_tracks(args, eid):
+                if args.get("mine"):
+                    query = Track.query.filter_by(event_id=eid, user_id=1)
+                else:
+                    query = Track.query.filter_by(event_id=eid)
+                if args.get("recent"):
+                    query = query.order_by(Track.created.desc())
+                return query
+
+            @app.get("/events/<int:eid>/tracks")
+            def tracks(eid):
+                rows = event_tracks(request.args, eid).limit(50).all()
+                return [t.event.title for t in rows]
+
+            @app.post("/events/new")
+            def add():
+                db.session.add(Event(title="x"))
+                db.session.add(User(name="x"))
+                db.session.add(Track(event_id=1))
+                db.session.commit()
+                return "ok"
+            """,
+            files={"models.py": _HELD_PARENTS_MODELS},
+        ),
     )
     INVALID = (
         # the first loop loads each track's reviews, one query per track; the second reads them loaded (and so
@@ -1417,6 +1449,50 @@ class LazyRelationshipInLoop(Rule):
             message="`p.author` is a lazy relationship of `Post` read for every row of "
             "`PostController.list_items({})` in view `posts`",
             files={"models.py": _MODELS, "controllers.py": _CONTROLLERS},
+        ),
+        # the helper pins one event only when the request names one (`if "event" in args:`), and narrows to
+        # one event only when the request asks (`if args.get("event_id"):`); the other way gives every event's
+        # tracks, each with its own `event`: one query per distinct event
+        Invalid(
+            """
+            from flask import Flask, request
+            from models import db, Event, Track, User
+            app = Flask(__name__)
+
+            class TrackController:
+                @classmethod
+                def build_query(cls, args):
+                    if "event" in args:
+                        query = Track.query.filter_by(event_id=args["event"])
+                    else:
+                        query = Track.query
+                    return query, {}
+
+            def narrowed(args):
+                query = Track.query
+                if args.get("event_id"):
+                    query = query.filter_by(event_id=args["event_id"])
+                return query
+
+            @app.get("/tracks")
+            def tracks():
+                query, _ = TrackController.build_query(request.args)
+                return [t.event.title for t in query.order_by(Track.id).limit(50).all()]  # expect
+
+            @app.get("/tracks/narrowed")
+            def narrowed_tracks():
+                return [t.event.title for t in narrowed(request.args).limit(50).all()]  # expect
+
+            @app.post("/events/new")
+            def add():
+                db.session.add(Event(title="x"))
+                db.session.add(User(name="x"))
+                db.session.add(Track(event_id=1))
+                db.session.commit()
+                return "ok"
+            """,
+            message="`t.event` is a lazy relationship of `Track` read for every row of",
+            files={"models.py": _HELD_PARENTS_MODELS},
         ),
     )
 
