@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.model.plugins import own_nodes
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -528,26 +529,13 @@ def _marshalled(project: Project, fn: FunctionInfo) -> list[Dump]:
     if serializer is None or decorator is None or not serializer.reads:
         return []
     dumps: list[Dump] = []
-    for node in _own_nodes(fn.node):
+    for node in own_nodes(fn.node):
         if isinstance(node, ast.Return) and node.value is not None:
             value = node.value
             if isinstance(value, ast.Tuple) and value.elts:
                 value = value.elts[0]  # ``return rows, 200``
             dumps.append(Dump(value, serializer, node, f"`@{_short(decorator)}`"))
     return dumps
-
-
-def _own_nodes(func: ast.AST) -> list[ast.AST]:
-    """The nodes of a function's body, not of the functions and classes nested in it."""
-    found: list[ast.AST] = []
-    stack = list(ast.iter_child_nodes(func))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        found.append(node)
-        stack.extend(ast.iter_child_nodes(node))
-    return found
 
 
 def _clip(text: str) -> str:
