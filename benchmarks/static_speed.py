@@ -76,6 +76,15 @@ def count_rules(config: Path) -> int:
     )
 
 
+def shown_config(config: Path) -> str:
+    """A ruleset as the results name it: relative to this repository, else its own name (a results file
+    must not carry the paths of the machine that measured it)."""
+    try:
+        return config.resolve().relative_to(HERE.parent.resolve()).as_posix()
+    except ValueError:
+        return config.name
+
+
 def semgrep_label(config: Path, name: str | None = None) -> str:
     """The results label of one semgrep ruleset: the local default keeps its old label."""
     if name is None and config.resolve() == RULES.resolve():
@@ -328,7 +337,8 @@ def main() -> None:
         "tools": versions,
         "rounds": args.rounds,
         "semgrep_configs": [
-            {"label": label, "config": str(config), "rules": count_rules(config)} for label, config in semgrep_configs
+            {"label": label, "config": shown_config(config), "rules": count_rules(config)}
+            for label, config in semgrep_configs
         ],
         "trees": trees,
     }

@@ -40,3 +40,10 @@ def test_a_directory_of_rule_files_is_counted_and_named(static_speed, tmp_path):
     assert static_speed.count_rules(rules) == 3
     assert static_speed.semgrep_label(rules, "registry Python rules") == "semgrep (registry Python rules, 3)"
     assert static_speed.semgrep_label(rules) == "semgrep (registry, 3)"
+
+
+def test_results_name_a_ruleset_without_the_measuring_machines_paths(static_speed, tmp_path):
+    assert static_speed.shown_config(static_speed.RULES) == "benchmarks/semgrep-flask.yml"
+    outside = tmp_path / "semgrep-registry"
+    outside.mkdir()
+    assert static_speed.shown_config(outside) == "semgrep-registry"
