@@ -120,29 +120,25 @@ def class_lineage(project: Project, class_qual: str) -> tuple[str, ...]:
         found.append(current)
         cls = project.classes.get(current)
         if cls is not None:
-            stack.extend(reversed(cls.bases + _subscripted_bases(project, cls)))
+            generic = [base for base in subscripted_bases(project, cls) if base in project.classes]
+            stack.extend(reversed(cls.bases + generic))
     return tuple(found)
 
 
-def _subscripted_bases(project: Project, cls: ClassInfo) -> list[str]:
-    """The project classes ``cls`` derives from through a generic alias (``class ChartDAO(BaseDAO[Slice])``),
-    which the class model does not list among its bases."""
+def subscripted_bases(project: Project, cls: ClassInfo) -> list[str]:
+    """The bases ``cls`` names through a generic alias (``class ChartDAO(BaseDAO[Slice])``,
+    ``Document[ReuseQuerySet]``), qualified through the module's imports: the class records leave them out.
+    Project classes and library classes alike (a caller keeps the ones it knows)."""
     found: list[str] = []
+    table = project.module_imports.get(cls.module.name)
     for base in cls.node.bases:
         if not isinstance(base, ast.Subscript):
             continue
         name = dotted(base.value)
         if not name:
             continue
-        own = f"{cls.module.name}.{name}"
-        if own in project.classes:
-            found.append(own)
-            continue
-        table = project.module_imports.get(cls.module.name)
-        qualified = table.qualify(name) if table is not None else None
-        qualified = project.canonical(qualified) if qualified else None
-        if qualified in project.classes:
-            found.append(qualified)
+        qualified = (table.qualify(name) if table is not None else None) or f"{cls.module.name}.{name}"
+        found.append(project.canonical(qualified))
     return found
 
 

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, TypeVar
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.context import Context
 from flask_doctor.static.facts import keyed_fact, project_fact
+from flask_doctor.static.facts.classes import subscripted_bases
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.loops import uses_any
 from flask_doctor.static.facts.orm.models import (
@@ -257,26 +258,11 @@ def documents(project: Project) -> dict[str, ClassInfo]:
         answer = qualname in DOCUMENT_BASES or (last in ("Document", "DynamicDocument") and owner in extensions)
         cls = project.classes.get(qualname)
         if not answer and cls is not None:
-            answer = any(is_document(base) for base in (*cls.bases, *_subscripted_bases(project, cls)))
+            answer = any(is_document(base) for base in (*cls.bases, *subscripted_bases(project, cls)))
         verdicts[qualname] = answer
         return answer
 
     return {q: cls for q, cls in project.classes.items() if is_document(q)}
-
-
-def _subscripted_bases(project: Project, cls: ClassInfo) -> list[str]:
-    """Bases written with type arguments (``Document[ReuseQuerySet]``), which the class records leave out."""
-    found: list[str] = []
-    table = project.module_imports.get(cls.module.name)
-    for base in cls.node.bases:
-        if not isinstance(base, ast.Subscript):
-            continue
-        name = dotted(base.value)
-        if not name:
-            continue
-        qualified = (table.qualify(name) if table is not None else None) or f"{cls.module.name}.{name}"
-        found.append(project.canonical(qualified))
-    return found
 
 
 def document_for(node: ast.AST, ctx: Context) -> ClassInfo | None:
