@@ -217,6 +217,49 @@ def test_systemd_unit_exec_start_and_environment(tmp_path: Path) -> None:
     assert model.problems == []
 
 
+def test_upstart_job_main_process_and_environment(tmp_path: Path) -> None:
+    """The ``script`` block's command (through ``start-stop-daemon``) or an ``exec`` stanza; ``pre-start`` is not
+    the main process; a ``*.conf`` that is no job, supervisor or nginx config stays unread."""
+    job = tmp_path / "init" / "relay.conf"
+    job.parent.mkdir()
+    job.write_text(
+        'description "relay"\n'
+        "start on runlevel [2345]\n"
+        "respawn\n"
+        "env WORKERS=3\n"
+        "pre-start script\n"
+        "  mkdir -p /var/run/relay\n"
+        "end script\n"
+        "script\n"
+        "  . /etc/default/relay\n"
+        "  exec start-stop-daemon --start --chuid relay --exec /usr/bin/relay-server -- --config-file /etc/r.conf\n"
+        "end script\n"
+    )
+    other = tmp_path / "init" / "web.conf"
+    other.write_text("start on started relay\nexec gunicorn --workers $WORKERS shop:app\n")
+    logging = tmp_path / "init" / "logging.conf"
+    logging.write_text("[loggers]\nkeys=root\n")
+    assert deploy_kind(job) == "conf"
+    model = parse_deploy_files([job, other, logging], tmp_path)
+    assert [(c.server, c.process, c.argv, c.source.line) for c in model.commands] == [
+        ("other", "upstart:relay", ["/usr/bin/relay-server", "--config-file", "/etc/r.conf"], 10),
+        ("gunicorn", "upstart:web", ["gunicorn", "--workers", "$WORKERS", "shop:app"], 2),
+    ]
+    assert [(e.name, e.value, e.scope) for e in model.env] == [("WORKERS", "3", "upstart:relay")]
+    assert model.problems == []
+
+
+def test_start_stop_daemon_runs_the_program_it_names() -> None:
+    from flask_doctor.static.deploy.shell import strip_wrappers
+
+    assert strip_wrappers(
+        ["start-stop-daemon", "-S", "-x", "/usr/bin/python3", "-a", "/usr/bin/gunicorn", "--", "a:b"], {}
+    ) == [["/usr/bin/gunicorn", "a:b"]]
+    assert strip_wrappers(["start-stop-daemon", "--stop", "--exec", "/usr/bin/app"], {}) == [
+        ["start-stop-daemon", "--stop", "--exec", "/usr/bin/app"]
+    ]
+
+
 def test_gunicorn_config_named_as_a_python_module(tmp_path: Path) -> None:
     (tmp_path / "tiles").mkdir()
     conf = tmp_path / "tiles" / "gunicorn_config.py"

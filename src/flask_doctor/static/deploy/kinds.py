@@ -82,9 +82,11 @@ _DEPLOY_EXACT: dict[str, DeployKind] = {
 }
 #: ``requirements.txt``, ``requirements-prod.txt``, ``requirements_base.txt``...
 _REQUIREMENTS_TXT = re.compile(r"^requirements[-_.\w]*\.txt$")
-#: ``*.conf`` in these directories: supervisor programs or nginx servers, told apart by content.
+#: ``*.conf`` in these directories: supervisor programs, nginx servers or Upstart jobs (``init/app.conf``), told
+#: apart by content.
 CONF_DIRS = frozenset(
     {
+        "init",
         "supervisor",
         "supervisord",
         "supervisor.d",
@@ -131,7 +133,8 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> DeployKind | None:
     Kinds: ``dockerfile``, ``procfile``, ``gunicorn``, ``compose``, ``uwsgi``,
     ``env``, ``fly``, ``appengine``, ``nginx``, ``supervisor``, ``shell``
     (entry-point scripts), ``conf`` (a ``*.conf`` at the root or in a
-    config directory: a supervisor or an nginx config, told by its content)
+    config directory: a supervisor or an nginx config or an Upstart job,
+    told by its content)
     ``systemd`` (a ``*.service`` unit, wherever it is), ``requirements``
     (declared dependencies: ``requirements*.txt`` and ``requirements/*.txt``,
     ``pyproject.toml``, ``setup.py``, ``setup.cfg``, ``Pipfile``, at any level)

@@ -142,6 +142,11 @@ def strip_wrappers(argv: list[str], inline_env: dict[str, str]) -> list[list[str
             args = args[2:]
             while args and args[0].startswith("-"):
                 args = args[1:]
+        elif head == "start-stop-daemon":
+            started = _daemon_program(args)
+            if started is None:
+                return [args]
+            args = started
         elif head == "doppler" and "--" in args:
             args = args[args.index("--") + 1 :]
         elif head == "newrelic-admin" and len(args) > 2 and args[1] == "run-program":
@@ -172,6 +177,33 @@ def strip_wrappers(argv: list[str], inline_env: dict[str, str]) -> list[list[str
         else:
             return [args] if args else []
     return [args] if args else []
+
+
+#: ``start-stop-daemon`` options naming the program it starts (``--startas`` wins over ``--exec``).
+_DAEMON_PROGRAM = {"-a": 2, "--startas": 2, "-x": 1, "--exec": 1}
+
+
+def _daemon_program(args: list[str]) -> list[str] | None:
+    """``start-stop-daemon --start --exec /usr/bin/app -- --port 80`` -> ``["/usr/bin/app", "--port", "80"]``.
+
+    The program is the one ``--startas`` (else ``--exec``) names; its arguments are the words after ``--``.
+    ``None`` when no program is named or the daemon is not being started.
+    """
+    program, rank, rest = None, 0, []
+    options = args[1:]
+    for index, word in enumerate(options):
+        if word == "--":
+            rest = options[index + 1 :]
+            break
+        name, equals, value = word.partition("=")
+        if not equals:
+            value = options[index + 1] if index + 1 < len(options) else ""
+        weight = _DAEMON_PROGRAM.get(name, 0)
+        if weight > rank and value:
+            program, rank = value, weight
+    if program is None or not any(w in ("-S", "--start") for w in args[1:]):
+        return None
+    return [program, *rest]
 
 
 def only_wrappers(entrypoint: list[str]) -> bool:

@@ -442,12 +442,13 @@ def debug_flag_branch(ctx: Context) -> bool:
 # -------------------------------------------------------------- deploy files
 def web_process(process: str) -> bool:
     """A process that serves HTTP: a Dockerfile's ``CMD``/``ENTRYPOINT``, Procfile ``web``, a web compose service,
-    a supervisor ``program:`` or an entry-point ``script:`` (not one named for workers or for development)."""
+    a supervisor ``program:``, an entry-point ``script:``, a systemd ``unit:`` or an Upstart job (``upstart:``), not
+    one named for workers or for development."""
     if process in ("CMD", "ENTRYPOINT", "web"):
         return True
     if process.startswith("service:"):
         return not _NOT_WEB.search(process[len("service:") :].lower())
-    if process.startswith(("program:", "script:")):
+    if process.startswith(("program:", "script:", "unit:", "upstart:")):
         return not _NOT_WEB.search(process.split(":", 1)[1].lower()) and not dev_process(process)
     return False
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Location
@@ -146,6 +147,52 @@ def _function_aliases(project: Project, path: str) -> dict[str, str]:
             for alias, target in fn.imports.aliases.items():
                 aliases.setdefault(alias, target)
     return aliases
+
+
+# ------------------------------------------------------- scheme rewritten by hand
+#: The parts of the request that carry the scheme the WSGI server saw.
+REQUEST_URL_ATTRS = frozenset({"url", "url_root", "host_url", "base_url", "root_url"})
+
+
+@dataclass(frozen=True)
+class SchemeRewrite:
+    """``request.url_root.replace("http", "https")``: code that forces the public scheme onto the request's URL."""
+
+    node: ast.Call
+    location: Location
+    #: ``"http"`` without ``://``: an https URL becomes ``httpss://``.
+    unanchored: bool
+
+
+@project_fact
+def scheme_rewrites(project: Project) -> list[SchemeRewrite]:
+    """Application code that turns the request's own URL from http into https by hand.
+
+    The author saw the app build ``http://`` URLs while users reach it over
+    https: a proxy in front terminates TLS and the app is not told
+    (``ProxyFix`` with ``x_proto``).  Only the request's URL attributes
+    count; a URL from the settings or a third-party API rewritten to https
+    says nothing about what is in front of the app.
+    """
+    found: list[SchemeRewrite] = []
+    for site in project.calls:
+        func = site.node.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "replace") or is_test_path(site.module.path):
+            continue
+        target = func.value
+        if not (isinstance(target, ast.Attribute) and target.attr in REQUEST_URL_ATTRS):
+            continue
+        base = dotted(target.value)
+        if not base or _qualify_any(project, site.module, base) not in REQUEST_NAMES:
+            continue
+        args = site.node.args
+        if len(args) < 2 or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args[:2]):
+            continue
+        old, new = str(args[0].value), str(args[1].value)  # type: ignore[attr-defined]
+        if old.rstrip(":/") == "http" and new.rstrip(":/") == "https":
+            where = Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
+            found.append(SchemeRewrite(site.node, where, unanchored="://" not in old))
+    return found
 
 
 # ------------------------------------------------------- forwarded headers

@@ -1,4 +1,4 @@
-"""A ``*.conf`` at the root or in a config directory: supervisor or nginx, told by its content.
+"""A ``*.conf`` at the root or in a config directory: supervisor, nginx or an Upstart job, told by its content.
 
 Anything else (``logging.conf``, ``redis.conf``) is not a deploy file soak or
 the rules read, and is skipped without a problem.
@@ -14,6 +14,7 @@ from flask_doctor.static.deploy.readers.supervisor import (
     is_supervisor_config,
     read_supervisor,
 )
+from flask_doctor.static.deploy.readers.upstart import is_upstart_job, read_upstart
 
 __all__ = ["read_conf"]
 
@@ -23,3 +24,5 @@ def read_conf(reader: Reader, path: Path, text: str) -> None:
         read_supervisor(reader, path, text)
     elif is_nginx_config(text):
         read_nginx(reader, path, text)
+    elif is_upstart_job(text):
+        read_upstart(reader, path, text)

@@ -25,7 +25,8 @@ class DevelopmentServerInDeployFile(Rule):
     ## What it does
     Finds deploy files that start the app with Flask's development server:
     `flask run` / `python -m flask run` as a Dockerfile `CMD`/`ENTRYPOINT`,
-    a Procfile `web:` process or a compose `command:`, `python app.py`
+    a Procfile `web:` process, a compose `command:`, a systemd unit's
+    `ExecStart=` or an Upstart job's `exec` (`init/app.conf`), `python app.py`
     when that script ends in `app.run()`, and a command the package
     installs (a console script, with its click subcommand) that calls
     `app.run()`. `--debug` or `FLASK_DEBUG=1` on
@@ -90,6 +91,26 @@ class DevelopmentServerInDeployFile(Rule):
     )
 
     VALID = (
+        # the Upstart job runs the app under uWSGI; the installed command's app.run() is for development
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+
+            def start():
+                app.run(CONF.bind_host, CONF.bind_port)
+            """,
+            files={
+                "setup.py": """
+                    from setuptools import setup
+                    setup(name="relay", entry_points={"console_scripts": ["relay-server = app:start"]})
+                    """,
+                "init/relay.conf": (
+                    "start on runlevel [2345]\nrespawn\n\n"
+                    "exec start-stop-daemon --start --exec /usr/bin/uwsgi -- --http :8080 --wsgi app:app\n"
+                ),
+            },
+        ),
         Valid(
             """
             from flask import Flask
@@ -145,6 +166,29 @@ class DevelopmentServerInDeployFile(Rule):
         ),
     )
     INVALID = (
+        # the shipped Upstart job and systemd unit start the installed command, whose function ends in app.run()
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+
+            def start():
+                app.run(CONF.bind_host, CONF.bind_port)
+            """,
+            message="the command `relay-server` installs",
+            files={
+                "setup.py": """
+                    from setuptools import setup
+                    setup(name="relay", entry_points={"console_scripts": ["relay-server = app:start"]})
+                    """,
+                "init/relay.conf": (
+                    "start on runlevel [2345]\nrespawn\n\nscript\n"
+                    "  exec start-stop-daemon --start --exec /usr/bin/relay-server -- --config-file /etc/relay.conf"
+                    "  # expect\nend script\n"
+                ),
+                "deploy/relay.service": "[Service]\nExecStart=/usr/bin/relay-server --config-file /etc/relay.conf  # expect\n",
+            },
+        ),
         Invalid(
             """
             from flask import Flask
@@ -217,6 +261,10 @@ class DevelopmentServerInDeployFile(Rule):
             return f"`{process}` in `{path}`"
         if process.startswith("service:"):
             return f"compose service `{process[len('service:') :]}` in `{path}`"
+        if process.startswith("unit:"):
+            return f"the systemd unit `{process[len('unit:') :]}` in `{path}`"
+        if process.startswith("upstart:"):
+            return f"the Upstart job `{process[len('upstart:') :]}` in `{path}`"
         return f"the `{process}:` process in `{path}`"
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:

@@ -10,10 +10,12 @@ from flask_doctor.static.facts.assembly import app_creation
 from flask_doctor.static.facts.proxy import (
     AUDIT,
     DECISION,
+    SchemeRewrite,
     address_uses,
     declared_proxies,
     proxy_fix_configured,
     proxy_sensitive_uses,
+    scheme_rewrites,
     server_handles_proxy,
 )
 from flask_doctor.static.facts.roles import is_test_path
@@ -36,7 +38,11 @@ class MissingProxyFix(Rule):
     (an nginx config, an nginx/traefik/caddy service in compose) and that
     never wraps the app in `ProxyFix`, finds code that relies on the client
     address the proxy hides: `request.remote_addr` and Flask-Limiter's
-    `get_remote_address`.
+    `get_remote_address`. Code that turns the request's own URL into https
+    by hand (`request.url_root.replace("http", "https")`) says the same
+    without any deploy file: users reach the app over https while it sees
+    plain http, so a proxy in front terminates TLS. That rewrite is
+    reported too, and so are the address reads it puts behind that proxy.
 
     ## Why is this bad?
     Behind a proxy the WSGI server sees the proxy's connection: every
@@ -115,6 +121,17 @@ class MissingProxyFix(Rule):
     )
 
     VALID = (
+        # a URL from the settings forced to https says nothing about what is in front of the app
+        Valid("""
+            from flask import Flask, current_app, request
+            app = Flask(__name__)
+
+            @app.get("/feed")
+            def feed():
+                base = current_app.config["PUBLIC_URL"].replace("http://", "https://")
+                save_visit(path=request.path, ip=request.remote_addr)
+                return base + "feed.xml"
+            """),
         Valid(
             """
             from flask import Flask, request
@@ -156,6 +173,24 @@ class MissingProxyFix(Rule):
         ),
     )
     INVALID = (
+        # no deploy file, but the sitemap patches https onto the request's URL: a TLS-terminating proxy is in front
+        Invalid(
+            """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.get("/sitemap.txt")
+            def sitemap():
+                root = request.url_root.replace("http", "https")  # expect
+                return "\\n".join(root + page for page in ("about", "blog"))
+
+            @app.post("/visits")
+            def visit():
+                save_visit(path=request.path, ip=request.remote_addr)  # expect
+                return "", 204
+            """,
+            message="httpss://",
+        ),
         Invalid(
             """
             from flask import Flask, request
@@ -190,13 +225,22 @@ class MissingProxyFix(Rule):
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         proxies = declared_proxies(project)
-        if not proxies or proxy_fix_configured(project) or server_handles_proxy(project):
+        rewrites = scheme_rewrites(project)
+        if not (proxies or rewrites) or proxy_fix_configured(project) or server_handles_proxy(project):
             return
-        proxy = proxies[0]
-        evidence = [Evidence(f"reverse proxy `{proxy.name}` declared here", proxy.source)]
+        if proxies:
+            proxy = proxies[0]
+            evidence = [Evidence(f"reverse proxy `{proxy.name}` declared here", proxy.source)]
+            behind = f"behind the reverse proxy declared in `{proxy.source.path}`"
+        else:
+            first = rewrites[0].location
+            evidence = [Evidence("the request's URL is turned into https by hand here", first)]
+            behind = f"behind the TLS-terminating proxy that `{first.path}:{first.line}` works around"
         created = app_creation(project)
         if created is not None:
             evidence.append(Evidence(APP_CREATED, created))
+        for rewrite in rewrites:
+            self._scheme_rewrite(rewrite, evidence[1:], report)
         for module in project.modules.values():
             if is_test_path(module.path):
                 continue
@@ -224,7 +268,7 @@ class MissingProxyFix(Rule):
                 report(
                     self.finding(
                         Location(module.path, line, col + 1),
-                        f"{what} behind the reverse proxy declared in `{proxy.source.path}`, and the app never applies "
+                        f"{what} {behind}, and the app never applies "
                         f"ProxyFix: it sees the proxy's connection, not the client's; {consequence}",
                         hint="app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) — one per proxy "
                         "in front.",
@@ -232,3 +276,24 @@ class MissingProxyFix(Rule):
                         severity=min(severity, self.effective_severity),
                     )
                 )
+
+    def _scheme_rewrite(
+        self, rewrite: SchemeRewrite, evidence: list[Evidence], report: Callable[[Finding], None]
+    ) -> None:
+        """``request.url_root.replace("http", "https")``: the proxy's plain-http scheme patched in one place."""
+        doubled = (
+            "; the replacement is not anchored to `http://`, so a request that does arrive over https gets `httpss://`"
+            if rewrite.unanchored
+            else ""
+        )
+        report(
+            self.finding(
+                rewrite.location,
+                f"`{ast.unparse(rewrite.node)[:70]}` forces https onto the URL the app builds from the request: a "
+                "proxy in front terminates TLS and the app never applies ProxyFix, so every other external URL, "
+                f"redirect and `request.scheme` still says http{doubled}",
+                hint="app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1) (one per proxy in front) "
+                "and use `request.url_root` as it is.",
+                evidence=evidence,
+            )
+        )
