@@ -32,7 +32,8 @@ class TaskWithoutRetry(Rule):
     """
     ## What it does
     Finds Celery tasks and RQ jobs that do network or database I/O (HTTP
-    with `requests`/`httpx`, SMTP and Flask-Mail, boto3, Redis,
+    with `requests`/`httpx`, SMTP and Flask-Mail, boto3, Redis, a search
+    cluster through OpenSearch/Elasticsearch or Invenio's `RecordIndexer`,
     `db.session`, `Model.query`, directly or in a helper they call) with no
     retry policy (`autoretry_for`, `self.retry`, RQ `retry=Retry(...)`) and
     no error handling at all.
