@@ -50,6 +50,9 @@ NETWORK_PREFIXES = (
     "sendgrid.",
     "openai.",
     "elasticsearch.",
+    "opensearchpy.",
+    # Invenio's mail task sends over SMTP; called as a plain function it runs without its own retry
+    "invenio_mail.tasks.send_email",
 )
 NETWORK_TYPES = (
     "redis.",
@@ -59,6 +62,10 @@ NETWORK_TYPES = (
     "httpx.Client",
     "smtplib.",
     "boto3.",
+    "elasticsearch.Elasticsearch",
+    "opensearchpy.OpenSearch",
+    # writes records to the search cluster (``index``, ``delete``, ``bulk_index`` through the broker)
+    "invenio_indexer.api.RecordIndexer",
 )
 DB_METHODS = {"commit", "execute", "add", "add_all", "delete", "merge", "flush", "scalars", "scalar", "get", "query"}
 _CELERY_DECORATORS = ("celery.shared_task", "celery.task", "celery.decorators.task", "celery.decorators.periodic_task")

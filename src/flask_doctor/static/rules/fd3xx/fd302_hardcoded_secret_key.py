@@ -23,6 +23,7 @@ from flask_doctor.static.facts.config_values import (
     traced_secret,
 )
 from flask_doctor.static.facts.csrf import session_grants_authority
+from flask_doctor.static.facts.declared_options import credential_option_defaults
 from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
@@ -49,6 +50,12 @@ class HardcodedSecretKey(Rule):
     section) is reported one severity lower, as a default; as a note when
     the value or the comment on its line says it is a placeholder
     (`secret_key: "x"  # change this!`).
+
+    A credential option a service declares with oslo.config
+    (`cfg.StrOpt("admin_password", default="service")`, names ending in
+    `password`, `secret` or `token`) with a literal default is reported
+    the same way: the default is what every installation whose `.conf`
+    file leaves the option out runs with.
 
     ## Why is this bad?
     Whoever can read the source (the repository, a leaked image, a public
@@ -241,6 +248,17 @@ class HardcodedSecretKey(Rule):
                 "tests/conftest.py": "CONFIG = 'tests/config.yml'\n",
             },
         ),
+        # the credential options have no default: the operator's file must set them, and the log masks them
+        Valid("""
+            from oslo_config import cfg
+
+            service_opts = [
+                cfg.StrOpt("keystone_user", default="booking"),
+                cfg.StrOpt("keystone_password", secret=True, help="Password of the service user."),
+                cfg.StrOpt("token_cache_dir", default="/var/cache/booking"),
+            ]
+            cfg.CONF.register_opts(service_opts)
+            """),
     )
     INVALID = (
         Invalid(
@@ -393,6 +411,19 @@ class HardcodedSecretKey(Rule):
             },
             message="`auth_api.parameters.secret` in `taxi/defaults.yml`, which the application loads",
         ),
+        # a service account's password the operator's file sets: a literal default ships to every install
+        Invalid(
+            """
+            from oslo_config import cfg
+
+            service_opts = [
+                cfg.StrOpt("keystone_user", default="booking"),
+                cfg.StrOpt("keystone_password", default="booking-pass"),  # expect
+            ]
+            cfg.CONF.register_opts(service_opts)
+            """,
+            message="option `keystone_password` has the literal default",
+        ),
     )
 
     #: What a leaked value of each key lets an attacker do.
@@ -504,6 +535,40 @@ class HardcodedSecretKey(Rule):
                 )
             )
         self._config_files(project, report)
+        self._credential_options(project, report)
+
+    def _credential_options(self, project: Project, report: Callable[[Finding], None]) -> None:
+        """Credential options declared with oslo.config whose literal default ships to every installation."""
+        for option in credential_option_defaults(project):
+            severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # a default the operator may set
+            logged = (
+                ""
+                if option.masked
+                else ", and without `secret=True` oslo.config prints it whenever the service logs its options"
+            )
+            if self.PLACEHOLDER.search(option.default):
+                severity = Severity.NOTE
+                message = (
+                    f"option `{option.name}` has the placeholder default {self._redact(option.default)}: a "
+                    f"deployment whose configuration leaves it out uses a credential anyone can read{logged}"
+                )
+            else:
+                message = (
+                    f"option `{option.name}` has the literal default {self._redact(option.default)}: every "
+                    "deployment whose configuration leaves it out uses a credential anyone can read in the source"
+                    f"{logged}"
+                )
+            report(
+                self.finding(
+                    option.location,
+                    message,
+                    hint=(
+                        "Declare the option without a default (or `default=None` with `required=True`) and "
+                        "`secret=True`, so a missing value stops the service and the log masks it."
+                    ),
+                    severity=min(severity, self.effective_severity),
+                )
+            )
 
     def _config_files(self, project: Project, report: Callable[[Finding], None]) -> None:
         """Secrets written in a YAML configuration file the application ships and loads."""

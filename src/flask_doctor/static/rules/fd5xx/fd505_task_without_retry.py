@@ -32,7 +32,8 @@ class TaskWithoutRetry(Rule):
     """
     ## What it does
     Finds Celery tasks and RQ jobs that do network or database I/O (HTTP
-    with `requests`/`httpx`, SMTP and Flask-Mail, boto3, Redis,
+    with `requests`/`httpx`, SMTP and Flask-Mail, boto3, Redis, a search
+    cluster through OpenSearch/Elasticsearch or Invenio's `RecordIndexer`,
     `db.session`, `Model.query`, directly or in a helper they call) with no
     retry policy (`autoretry_for`, `self.retry`, RQ `retry=Retry(...)`) and
     no error handling at all.
@@ -192,8 +193,52 @@ class TaskWithoutRetry(Rule):
             def run_export(request_id):
                 build_export(request_id)
             """),
+        # the search-cluster write retries on connection errors
+        Valid("""
+            from celery import shared_task
+            from opensearchpy import OpenSearch
+            from opensearchpy.exceptions import ConnectionError as SearchDown
+
+            search = OpenSearch(["http://search:9200"])
+
+            @shared_task(ignore_result=True, autoretry_for=(SearchDown,), retry_backoff=True, max_retries=5)
+            def reindex_book(book):
+                search.index(index="books", id=book["id"], body=book)
+            """),
     )
     INVALID = (
+        # a search-cluster write, through a project class that walks the linked records
+        Invalid(
+            """
+            from celery import shared_task
+            from invenio_indexer.api import RecordIndexer
+
+            record_indexer = RecordIndexer()
+
+            class LinkedRecords:
+                def index(self, records):
+                    for record in records:
+                        record_indexer.index(record)
+
+            @shared_task(ignore_result=True)  # expect
+            def reindex_shelf(shelf):
+                linked = LinkedRecords()
+                linked.index(shelf["books"])
+            """,
+            message="through `LinkedRecords.index`",
+        ),
+        # a library's mail task called as a plain function runs once, without its own retry
+        Invalid(
+            """
+            from celery import shared_task
+            from invenio_mail.tasks import send_email
+
+            @shared_task  # expect
+            def send_reminder(message):
+                send_email(message)
+            """,
+            message="invenio_mail.tasks.send_email",
+        ),
         # beat starts a chain every 15 minutes: a failed link runs again on the next tick, so each is a note
         Invalid(
             """
