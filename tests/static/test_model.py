@@ -1206,3 +1206,23 @@ def test_an_untyped_app_attribute_reaches_no_method_of_a_generic_name() -> None:
     p = project({"app.py": APP_ATTRIBUTE.format(assertion="pass")})
     assert not p.functions["app.GitStore.update"].contexts
     assert not p.functions["app.Plain.update"].contexts
+
+
+def test_a_folder_without_init_inside_a_package_is_a_namespace_package(tmp_path) -> None:
+    """PEP 420: ``pkg/common/db/filters.py`` under ``pkg/__init__.py`` imports as ``pkg.common.db.filters``."""
+    from flask_doctor.static.source import module_name_for
+
+    (tmp_path / "pkg" / "common" / "db").mkdir(parents=True)
+    (tmp_path / "scripts").mkdir()
+    for path in ("pkg/__init__.py", "pkg/common/db/__init__.py", "pkg/common/db/filters.py", "scripts/tool.py"):
+        (tmp_path / path).write_text("")
+    assert module_name_for(tmp_path / "pkg/common/db/filters.py", tmp_path) == ("pkg.common.db.filters", False)
+    assert module_name_for(tmp_path / "scripts/tool.py", tmp_path) == ("tool", False)  # no package above it
+    model = project(
+        {
+            "pkg/__init__.py": "",
+            "pkg/common/helpers.py": "def narrowed(query):\n    return query\n",
+            "pkg/views.py": "from pkg.common.helpers import narrowed\n",
+        }
+    )
+    assert "pkg.common.helpers.narrowed" in model.functions

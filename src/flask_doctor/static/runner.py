@@ -402,7 +402,14 @@ def analyse_sources(
             parts.pop()
         name_parts = [parts[-1]] if parts else ["__root__"]
         i = len(parts) - 1
-        while i > 0 and "/".join(parts[:i]) + "/__init__.py" in paths:
+        while (
+            i > 0
+            and (
+                "/".join(parts[:i]) + "/__init__.py" in paths
+                # a folder without ``__init__.py`` inside a package: a namespace package (PEP 420)
+                or (i > 1 and "/".join(parts[: i - 1]) + "/__init__.py" in paths and parts[i - 1].isidentifier())
+            )
+        ):
             name_parts.insert(0, parts[i - 1])
             i -= 1
         name = ".".join(name_parts)

@@ -62,11 +62,15 @@ def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
     Walks up while the parent directory is a package (has ``__init__.py``),
     which is how ``shop/views.py`` becomes ``shop.views`` even when the
     project root is one level higher (``src/`` layouts, monorepos).
+    A folder without ``__init__.py`` inside a package is a namespace package of its own (PEP 420):
+    ``pkg/common/db/filters.py`` under ``pkg/__init__.py`` imports as ``pkg.common.db.filters``.
     """
     is_package = path.name == "__init__.py"
     parts: list[str] = [] if is_package else [path.stem]
     parent = path.parent
-    while (parent / "__init__.py").exists() and parent != parent.parent:
+    while parent != parent.parent and (
+        (parent / "__init__.py").exists() or (parent != root and _namespace_in_package(parent))
+    ):
         parts.insert(0, parent.name)
         if parent == root:
             break
@@ -74,6 +78,12 @@ def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
     if not parts:
         parts = [path.parent.name or "__root__"]
     return ".".join(parts), is_package
+
+
+def _namespace_in_package(folder: Path) -> bool:
+    """``folder`` has no ``__init__.py`` but its parent is a package: Python imports it as a namespace package."""
+    parent = folder.parent
+    return folder.name.isidentifier() and parent != parent.parent and (parent / "__init__.py").exists()
 
 
 def read_source(path: Path) -> tuple[str | None, SourceProblem | None]:

@@ -354,7 +354,7 @@ def query_of(
     scalars = False
     while True:
         if helpers and isinstance(node, ast.Call) and ctx.function is not None:
-            returned = _returned_query(ctx, node)
+            returned = _returned_query(ctx, node, _depth)
             if returned is not None:
                 returned.methods = methods + returned.methods
                 returned.scalars = returned.scalars or scalars
@@ -531,8 +531,17 @@ def variants(query: Query) -> list[Query]:
     return found
 
 
-def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
-    """The query a project function returns (every ``return`` the same query), for ``helper().filter(...)``."""
+#: How many helpers that return a query built by another one :func:`_returned_query` follows.
+_QUERY_HOPS = 1
+
+
+def _returned_query(ctx: Context, call: ast.Call, depth: int = 0) -> Query | None:
+    """The query a project function returns (every ``return`` the same query), for ``helper().filter(...)``.
+
+    The helper may build it with another helper (``_events_sorted(session)`` refining what ``_events(session)``
+    returns, the database API style where every level starts from ``model_query``): at most
+    :data:`_QUERY_HOPS` helpers down.
+    """
     assert ctx.function is not None
     fn = method_called(ctx, call)
     model: ModelInfo | None = None
@@ -548,7 +557,7 @@ def _returned_query(ctx: Context, call: ast.Call) -> Query | None:
     for node in ast.walk(fn.node):
         if isinstance(node, ast.Return) and node.value is not None:
             query = (
-                query_of(node.value, inner)
+                query_of(node.value, inner, helpers=depth < _QUERY_HOPS, _depth=depth + 1)
                 or (_own_query(node.value, model) if model is not None else None)
                 or _refined_argument(node.value, inner)
             )
@@ -2022,7 +2031,8 @@ def _returned_rows(project: Project, fn: FunctionInfo, hops: int) -> Query | Non
             value = value.generators[0].iter
         elif isinstance(value, ast.Call) and len(value.args) == 1 and query_of(value, ctx) is None:
             value = value.args[0]  # ``serialize_models(persons)``: the rows, converted
-        query = query_of(value, ctx)
+        # ``q = apply_filters(q, M, **kwargs)`` before ``return q.all()``: a helper narrowing the query keeps its rows
+        query = query_of(value, ctx, helpers=True)
         if (
             query is not None
             and query.model is not None

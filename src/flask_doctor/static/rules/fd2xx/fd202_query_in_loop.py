@@ -86,7 +86,11 @@ class QueryInLoop(Rule):
     helper the loop calls with the item, or one helper further down
     (`export_row(row)` → `owner_name(row.owner_id)` → query), or in a
     method of the row's model the loop calls on each row (`net.size()` →
-    `Network.nodes` → a query built from `self.id`). A loop over a
+    `Network.nodes` → a query built from `self.id`). The query may be
+    built by a helper that starts from what another returns, as database
+    API layers do (`_events_matching(session, filters)` refining
+    `_events(session)`), and the loop may walk a list of keys a helper
+    reads from a query's rows (`[r[0] for r in q.values(M.uuid)]`). A loop over a
     list read from each row of an outer loop (`for a in Advisory.query.all():
     for name in a.packages: Package.query...`) runs the query per name of
     every row, and takes its evidence from the outer loop; so does a loop
@@ -228,6 +232,77 @@ class QueryInLoop(Rule):
             post_id = db.Column(db.ForeignKey("post.id"))
             user_id = db.Column(db.ForeignKey("user.id"))
         """
+
+    # a database API in the OpenStack style: each level builds on the query the level below returns
+    _EVENT_STORE = """
+        from sqlalchemy import Column, ForeignKey, Integer, String, create_engine
+        from sqlalchemy.orm import declarative_base, sessionmaker
+
+        Base = declarative_base()
+        Session = sessionmaker(bind=create_engine("postgresql://db/app"))
+
+        class Lease(Base):
+            __tablename__ = "leases"
+            id = Column(Integer, primary_key=True)
+
+        class Event(Base):
+            __tablename__ = "events"
+            id = Column(Integer, primary_key=True)
+            lease_id = Column(ForeignKey("leases.id"))
+            kind = Column(String)
+
+        def _events(session):
+            return session.query(Event)
+
+        def _events_matching(session, filters):
+            query = _events(session)
+            if "lease_id" in filters:
+                query = query.filter(Event.lease_id == filters["lease_id"])
+            return query.order_by(Event.id)
+
+        def events_by_filters(filters):
+            return _events_matching(Session(), filters).all()
+        """
+
+    # a store whose list helper narrows its query with a helper of a folder that has no ``__init__.py``
+    _SCRIPT_STORE = {
+        "rating/__init__.py": "",
+        "rating/common/filters.py": """
+        def narrowed(query, model, active=None):
+            if active:
+                query = query.filter(model.active.is_(True))
+            return query
+        """,
+        "rating/models.py": """
+        from sqlalchemy import Boolean, Column, Integer, String, create_engine
+        from sqlalchemy.orm import declarative_base, sessionmaker
+
+        Base = declarative_base()
+        Session = sessionmaker(bind=create_engine("postgresql://db/rating"))
+
+        class Script(Base):
+            __tablename__ = "scripts"
+            id = Column(Integer, primary_key=True)
+            uuid = Column(String, unique=True)
+            name = Column(String)
+            active = Column(Boolean)
+        """,
+        "rating/store.py": """
+        from rating.common.filters import narrowed
+        from rating.models import Script, Session
+
+        def script_ids(**kwargs):
+            q = Session().query(Script)
+            q = narrowed(q, Script, **kwargs)
+            return [row[0] for row in q.values(Script.uuid)]
+
+        def script(uuid):
+            return Session().query(Script).filter(Script.uuid == uuid).one()
+
+        def scripts(uuids):
+            return Session().query(Script).filter(Script.uuid.in_(uuids)).all()
+        """,
+    }
 
     VALID = (
         # ``.with_entities(User.id).first()`` is a tuple, not a ``User``: ``row.subscriptions`` is no property read
@@ -677,8 +752,102 @@ class QueryInLoop(Rule):
             """,
             files={"models.py": _COMMENT_MODELS},
         ),
+        # the cure: the lease ids collected first, their events read with one `in_()` query
+        Valid(
+            """
+            from flask import Flask
+            from events import Event, Lease, Session
+            app = Flask(__name__)
+
+            @app.post("/leases")
+            def add_lease():
+                session = Session()
+                session.add(Lease())
+                session.commit()
+                return "ok"
+
+            @app.get("/leases/events")
+            def lease_events():
+                session = Session()
+                ids = [lease.id for lease in session.query(Lease).limit(100)]
+                events = session.query(Event).filter(Event.lease_id.in_(ids)).order_by(Event.id).all()
+                return {"events": [e.kind for e in events]}
+            """,
+            files={"events.py": _EVENT_STORE},
+        ),
+        # the scripts the id list names, read with one `in_()` query
+        Valid(
+            """
+            from flask import Flask, request
+            from rating.models import Script, Session
+            from rating.store import script_ids, scripts
+            app = Flask(__name__)
+
+            @app.post("/scripts")
+            def add_script():
+                session = Session()
+                session.add(Script(name=request.form["name"]))
+                session.commit()
+                return "ok"
+
+            @app.get("/scripts/names")
+            def script_names():
+                return {"names": [s.name for s in scripts(script_ids(active=True))]}
+            """,
+            files=_SCRIPT_STORE,
+        ),
     )
     INVALID = (
+        # the events of each lease through a database API whose query is built two helpers down
+        Invalid(
+            """
+            from flask import Flask
+            from events import Lease, Session, events_by_filters
+            app = Flask(__name__)
+
+            @app.post("/leases")
+            def add_lease():
+                session = Session()
+                session.add(Lease())
+                session.commit()
+                return "ok"
+
+            @app.get("/leases/events")
+            def lease_events():
+                out = []
+                for lease in Session().query(Lease).limit(100):
+                    events = events_by_filters({"lease_id": lease.id})  # expect
+                    out.extend(e.kind for e in events)
+                return {"events": out}
+            """,
+            message="`events_by_filters(...)` runs a query",
+            files={"events.py": _EVENT_STORE},
+        ),
+        # ids listed by a helper (its query narrowed by another helper), then each script read by its id
+        Invalid(
+            """
+            from flask import Flask, request
+            from rating.models import Script, Session
+            from rating.store import script, script_ids
+            app = Flask(__name__)
+
+            @app.post("/scripts")
+            def add_script():
+                session = Session()
+                session.add(Script(name=request.form["name"]))
+                session.commit()
+                return "ok"
+
+            @app.get("/scripts/names")
+            def script_names():
+                names = []
+                for uuid in script_ids(active=True):
+                    names.append(script(uuid).name)  # expect
+                return {"names": names}
+            """,
+            message="`script(...)` runs a query",
+            files=_SCRIPT_STORE,
+        ),
         # a generic repository: `UserRepository.find(...)` runs the base classmethod with `cls.model` set to `User`
         # by the subclass, once per post
         Invalid(
