@@ -38,6 +38,8 @@ from flask_doctor.static.names import ImportTable, dotted
 
 @dataclass
 class ErrorHandler:
+    """An error handler registered on an app, a blueprint or a flask-restx API."""
+
     function: FunctionInfo
     owner: str  # "app:<qualname>", "app:?" (an app we cannot name), "bp:<name>" or "api:<name>" (flask-restx)
     owner_label: str  # `@app.errorhandler` / `bp.register_error_handler`
