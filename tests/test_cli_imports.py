@@ -118,3 +118,9 @@ def test_check_imports_on_demand_libraries_only_when_needed(tree: Path) -> None:
     (tree / "pyproject.toml").write_text("[tool.flask-doctor]\n")
     modules = loaded_modules("check", ".", "--no-cache", cwd=tree)
     assert {"yaml", "tomllib" if sys.version_info >= (3, 11) else "tomli"} <= set(modules)
+
+
+def test_quiet_check_without_colour_does_not_import_rich(tree: Path) -> None:
+    """The summary line alone needs no rich (~20 ms to import); the full report does."""
+    assert "rich" not in loaded_modules("check", ".", "--no-cache", "--quiet", cwd=tree)
+    assert "rich" in loaded_modules("check", ".", "--no-cache", cwd=tree)

@@ -45,6 +45,8 @@ class BaselineError(ValueError):
 
 @dataclass(frozen=True, order=True)
 class BaselineEntry:
+    """A finding accepted into the baseline file: matched by code, path and fingerprint."""
+
     path: str
     code: str
     fingerprint: str

@@ -54,6 +54,8 @@ FAMILIES = {
 
 @dataclass(frozen=True)
 class RuleMeta:
+    """What every surface knows of a rule or catalogue entry: id, name, severity, docs and fix safety."""
+
     code: str
     name: str
     severity: Severity

@@ -113,3 +113,25 @@ def test_output_file_keeps_stdout_clean(project: Path, tmp_path: Path) -> None:
     result = run(project, "--format", "sarif", "--output", str(target))
     assert result.output == ""
     jsonschema.validate(json.loads(target.read_text()), SCHEMA)
+
+
+@pytest.mark.parametrize("app", [APP, "x = 1\n"], ids=["findings", "none"])
+def test_quiet_summary_without_colour_is_what_rich_prints(tmp_path: Path, app: str) -> None:
+    """``--quiet`` without colour prints the summary line without rich (issue 13: start-up); with colour, rich
+    renders the same line, whose text (escape codes removed) must be identical."""
+    import re
+
+    from flask_doctor.findings import Finding, Location, Severity
+    from flask_doctor.report import RenderContext
+    from flask_doctor.report.text import render_text
+
+    (tmp_path / "app.py").write_text(app)
+    quiet = run(tmp_path, "--quiet").stdout
+    with_rich = run(tmp_path, "--quiet", "--statistics").stdout  # statistics lines are rendered by rich
+    assert quiet.count("\n") == 1 and with_rich.endswith(quiet)
+    found = Finding(code="FD104", name="n", severity=Severity.WARNING, message="m", location=Location("a.py", 1, 1))
+    for findings in ([], [found], [found, found]):
+        ctx = RenderContext(quiet=True, files_checked=3)
+        plain = render_text(findings, ctx)
+        ctx.color = True
+        assert re.sub(r"\x1b\[[0-9;]*m", "", render_text(findings, ctx)) == plain

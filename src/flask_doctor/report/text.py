@@ -8,9 +8,6 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.markup import escape
-
 from flask_doctor.findings import Finding, Severity
 from flask_doctor.safe_text import printable
 
@@ -52,10 +49,16 @@ def render_text(findings: Sequence[Finding], ctx: RenderContext) -> str:
     noun = "finding" if len(shown) == 1 else "findings"
     where = f" in {ctx.files_checked} files" if ctx.files_checked else ""
     if shown:
-        worst = max(f.severity for f in shown)
-        markup.append(f"[{_STYLE[worst]}]{len(shown)} {noun}[/{_STYLE[worst]}]{where} ({silenced} silenced)")
+        total, style = f"{len(shown)} {noun}", _STYLE[max(f.severity for f in shown)]
     else:
-        markup.append(f"[green]No findings[/green]{where} ({silenced} silenced)")
+        total, style = "No findings", "green"
+    if not markup and not ctx.color:
+        # the summary line alone (``--quiet``, or nothing found) without colour holds no markup and no
+        # text from files: rich, ~20 ms to import, would print it unchanged
+        return f"{total}{where} ({silenced} silenced)\n"
+    markup.append(f"[{style}]{total}[/{style}]{where} ({silenced} silenced)")
+    from rich.console import Console
+
     buffer = io.StringIO()
     Console(
         file=buffer,
@@ -103,4 +106,6 @@ def _print_finding(markup: list[str], f: Finding, ctx: RenderContext) -> None:
 
 def _safe(text: str) -> str:
     """Text from files or the app, shown as text: no markup, no control characters."""
+    from rich.markup import escape
+
     return escape(printable(text))

@@ -9,10 +9,10 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from flask_doctor.baseline import BaselineEntry
 from flask_doctor.catalogue.precision import Precision, off_by_default, off_reason, precision_of
 from flask_doctor.cli_common import (
     EXIT_ERROR,
@@ -27,6 +27,9 @@ from flask_doctor.config import ConfigError, load_settings, merge_cli
 from flask_doctor.report import RenderContext, file_line_reader
 from flask_doctor.rulebook import all_metas, get_meta
 from flask_doctor.safe_text import printable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.baseline import BaselineEntry
 
 
 @click.command("check")

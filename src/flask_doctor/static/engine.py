@@ -11,8 +11,8 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask_doctor.baseline import BaselineEntry
 from flask_doctor.bounded_read import read_text_bounded
 from flask_doctor.catalogue.precision import OWN_SEVERITIES, demotion_reason, earns_warning, off_by_default
 from flask_doctor.config import Settings
@@ -30,9 +30,14 @@ from flask_doctor.static.rules import all_rules
 from flask_doctor.static.runner import build_model, deeper_recursion, load_modules, run_rules
 from flask_doctor.static.source import SourceModule, display_path, module_name_for
 
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.baseline import BaselineEntry
+
 
 @dataclass
 class CheckResult:
+    """What ``check`` found, with what the report and the cache need."""
+
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
     root: Path = field(default_factory=Path.cwd)

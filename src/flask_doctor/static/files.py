@@ -84,6 +84,8 @@ class Discovery:
 # ------------------------------------------------------------------ gitignore
 @dataclass(frozen=True)
 class _IgnoreRule:
+    """One pattern line of a ``.gitignore`` file."""
+
     regex: Glob
     negated: bool
     dir_only: bool

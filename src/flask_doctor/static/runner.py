@@ -46,6 +46,8 @@ PARALLEL_THRESHOLD = 150
 
 @dataclass
 class RunResult:
+    """What running the rules over a project group gives."""
+
     findings: list[Finding] = field(default_factory=list)
     modules: list[SourceModule] = field(default_factory=list)
     files_checked: int = 0

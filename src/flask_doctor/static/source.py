@@ -25,6 +25,8 @@ MAX_FILE_BYTES = 5_000_000
 
 @dataclass
 class SourceProblem:
+    """Why a file could not be checked: a syntax error (FD001) or an unreadable file (FD002)."""
+
     code: str  # FD001 (syntax) or FD002 (unreadable)
     message: str
     line: int = 0

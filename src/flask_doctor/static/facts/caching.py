@@ -111,6 +111,8 @@ G_USERISH = ("user", "identity", "account", "member", "tenant")
 
 @dataclass
 class VaryingRead:
+    """A read in a function whose value varies per user or request (the user, query, a header, the body)."""
+
     what: str  # `current_user`, `request.args`...
     kind: str  # user | query | header | body
     function: FunctionInfo
@@ -212,6 +214,8 @@ def local_backend(value: ast.expr) -> tuple[str, str] | None:
 
 @dataclass
 class CacheTypeSetting:
+    """A ``CACHE_TYPE`` set in production configuration or passed to a cache."""
+
     value: ast.expr
     location: Location
     owner: str

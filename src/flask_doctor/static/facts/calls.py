@@ -319,6 +319,8 @@ def _is_none(node: ast.expr | None) -> bool:
 
 @dataclass(frozen=True)
 class HttpCall:
+    """An outgoing HTTP call and its timeout problem, if any."""
+
     label: str  # ``requests.get`` / ``session.get`` (as written)
     library: str  # requests | httpx | urllib
     problem: str | None  # "no timeout" / "timeout=None" / None (has a timeout)

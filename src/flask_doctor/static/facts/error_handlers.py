@@ -38,6 +38,8 @@ from flask_doctor.static.names import ImportTable, dotted
 
 @dataclass
 class ErrorHandler:
+    """An error handler registered on an app, a blueprint or a flask-restx API."""
+
     function: FunctionInfo
     owner: str  # "app:<qualname>", "app:?" (an app we cannot name), "bp:<name>" or "api:<name>" (flask-restx)
     owner_label: str  # `@app.errorhandler` / `bp.register_error_handler`
@@ -576,6 +578,19 @@ def _local_namespace(project: Project, fn: FunctionInfo, node: ast.expr) -> str 
     return qualified if obj is not None and obj.type in _LOCAL_TYPES else None
 
 
+#: What an import must bind for a dotted name in its module to qualify to ``flask.g`` or ``flask.globals.g``
+#: (``ImportTable.qualify`` replaces the first segment by the import's target).
+_FLASK_G_TARGETS = frozenset({"flask", "flask.g", "flask.globals", "flask.globals.g"})
+
+
+def _may_name_flask_g(fn: FunctionInfo) -> bool:
+    """Can :func:`_local_namespace` qualify a name in ``fn`` to ``flask.g``? (Its fallback, the module's own
+    name, can only in a module named ``flask`` or ``flask.globals``.)"""
+    if fn.module.name in ("flask", "flask.globals"):
+        return True
+    return fn.imports is not None and not _FLASK_G_TARGETS.isdisjoint(fn.imports.aliases.values())
+
+
 def _catches_attribute_error(handler: ast.ExceptHandler, table: ImportTable | None) -> bool:
     if handler.type is None:
         return True
@@ -615,9 +630,17 @@ def possibly_unset_locals(project: Project) -> dict[tuple[str, str], FunctionInf
     and every later hook sees them, so a guard elsewhere is caution only.
     """
     found: dict[tuple[str, str], FunctionInfo] = {}
+    any_local = any(obj.type in _LOCAL_TYPES for obj in project.objects.values())
+    guards: dict[str, bool] = {}  # module name -> its text spells a guard (searched once per module)
     for fn in project.functions.values():
-        if not ("hasattr" in fn.module.text or "getattr" in fn.module.text or "AttributeError" in fn.module.text):
+        text = fn.module.text
+        guarded = guards.get(fn.module.name)
+        if guarded is None:
+            guarded = guards[fn.module.name] = "hasattr" in text or "getattr" in text or "AttributeError" in text
+        if not guarded:
             continue
+        if not any_local and not _may_name_flask_g(fn):
+            continue  # ``_local_namespace`` names nothing in it
         for key in _guarded_reads(project, fn):
             found.setdefault(key, fn)
     if not found:

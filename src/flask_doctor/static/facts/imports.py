@@ -49,6 +49,8 @@ class Edge:
 
 @dataclass
 class ImportGraph:
+    """The project's module-level imports, by importing module."""
+
     edges: dict[str, list[Edge]] = field(default_factory=dict)
 
 

@@ -710,6 +710,8 @@ class _FunctionWalker:
 
     def method_targets(self, receiver: ast.expr, name: str) -> list[FunctionInfo]:
         """``receiver.name(...)``: the project methods it may run."""
+        if name not in self.index.function_names:
+            return []  # no project function or method has that name (``rows.append``, ``session.commit``)
         if isinstance(receiver, ast.Name) and receiver.id == "self" and self.owner:
             return self.overrides(self.owner, name)
         found = self._method_targets(receiver, name)

@@ -59,6 +59,8 @@ class Members:
 
 @dataclass
 class DispatchIndex:
+    """What dispatch looks up per call, worked out once per project (see :func:`build_index`)."""
+
     subclasses: dict[str, list[str]]
     #: method name -> root class of the hierarchy declaring it abstract -> the implementations below it
     interface: dict[str, dict[str, list[FunctionInfo]]]
@@ -94,6 +96,9 @@ class DispatchIndex:
     _returned: dict[str, set[str]] = field(default_factory=dict)
     #: the last segment of every project class's qualified name (``ClassInfo.name``)
     class_names: frozenset[str] = frozenset()
+    #: every name a project function or method is defined or looked up by (its name, the last segment
+    #: of its qualified name, its key in ``ClassInfo.methods``): a method call by another name reaches none
+    function_names: frozenset[str] = frozenset()
 
     #: class qualname -> attribute -> the project classes it holds (memo of :meth:`held_classes`)
     _held: dict[str, dict[str, set[str]]] = field(default_factory=dict)
@@ -267,6 +272,11 @@ def build_index(project: Project) -> DispatchIndex:
         properties=properties,
         unique_properties=_unique_properties(project, properties, definers, bodies),
         class_names=frozenset(cls.name for cls in project.classes.values()),
+        function_names=frozenset(
+            {fn.name for fn in project.functions.values()}
+            | {qualname.rsplit(".", 1)[-1] for qualname in project.functions}
+            | set(definers)
+        ),
     )
 
 
@@ -317,7 +327,16 @@ def _unique_properties(
             for target in targets:
                 if isinstance(target, ast.Name) and candidates.get(target.id, cls.qualname) != cls.qualname:
                     candidates.pop(target.id)
+    # ``self.name`` spells the name in the source: a module whose (ASCII) text holds no candidate
+    # is not walked (a non-ASCII identifier may normalise to one, so such modules always are)
+    spelled: dict[str, bool] = {}
     for fn in project.functions.values():
+        spells = spelled.get(fn.module.name)
+        if spells is None:
+            text = fn.module.text
+            spells = spelled[fn.module.name] = not text.isascii() or any(name in text for name in candidates)
+        if not spells:
+            continue
         owner = fn.qualname.rsplit(".", 1)[0] if fn.class_name else None
         body = bodies.get(fn.qualname)
         for node in body.attributes if body is not None else ():

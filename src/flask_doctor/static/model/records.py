@@ -110,6 +110,8 @@ SHRINKING_METHODS = {"pop", "popitem", "clear", "remove", "discard", "popleft"}
 
 @dataclass
 class RouteInfo:
+    """A URL rule registered for a view (``@app.route``, ``add_url_rule``)."""
+
     rule: str
     methods: tuple[str, ...]
     owner: str  # qualified name of the app/blueprint, or the dotted text
@@ -118,6 +120,8 @@ class RouteInfo:
 
 @dataclass(eq=False, slots=True)
 class FunctionInfo:
+    """A function or method of the project, with what the model learnt about it."""
+
     qualname: str
     name: str
     module: SourceModule
@@ -158,6 +162,8 @@ class FunctionInfo:
 
 @dataclass(eq=False)
 class ClassInfo:
+    """A class of the project: its bases as resolved and its methods."""
+
     qualname: str
     name: str
     module: SourceModule
@@ -185,6 +191,8 @@ class ObjectInfo:
 
 @dataclass
 class ConfigSetting:
+    """A config key set in code (config class, module, ``app.config[...]``) and its environment."""
+
     key: str
     value: ast.expr
     location: Location
@@ -194,6 +202,8 @@ class ConfigSetting:
 
 @dataclass
 class RelationshipInfo:
+    """An ORM ``relationship()`` of a model, with its loading strategy."""
+
     model: str
     attr: str
     target: str
@@ -203,6 +213,8 @@ class RelationshipInfo:
 
 @dataclass
 class ModelInfo:
+    """An ORM model class: its relationships and unique columns."""
+
     qualname: str
     name: str
     location: Location
