@@ -358,6 +358,53 @@ def _filled_later(fn: FunctionInfo, name: str) -> bool:
     return False
 
 
+#: Calls that list the entries of a directory on disk.
+_LISTINGS = frozenset({"os.listdir", "os.scandir", "os.walk", "glob.glob", "glob.iglob"})
+#: Methods of a ``pathlib.Path`` that list a directory (``Path(d).iterdir()``).
+_PATH_LISTINGS = frozenset({"iterdir", "rglob"})
+
+
+def directory_listing(project: Project, node: ast.expr, fn: FunctionInfo | None, depth: int = 0) -> ast.Call | None:
+    """The call listing a directory on disk whose entries the loop walks: ``os.listdir(d)``, ``glob.glob(p)``,
+    ``Path(d).iterdir()``, directly, through a comprehension over one (``[f for f in listdir(d) if ...]``), or
+    through a local filled from one (``paths += glob.glob(p)`` in a loop over a few patterns)."""
+    if depth > 2:
+        return None
+    node = _unwrap(node)
+    if isinstance(node, ast.Call):
+        name = dotted(node.func) or ""
+        qualified = (fn.imports.qualify(name) if fn is not None and name else None) or name
+        if qualified in _LISTINGS:
+            return node
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _PATH_LISTINGS:
+            return node
+        return None
+    if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+        return directory_listing(project, node.generators[0].iter, fn, depth + 1)
+    if not isinstance(node, ast.Name) or fn is None:
+        return None
+    values = list(assignments(project, fn).get(node.id, []))
+    values += [
+        sub.value
+        for sub in walk(fn.node)
+        if isinstance(sub, ast.AugAssign) and isinstance(sub.target, ast.Name) and sub.target.id == node.id
+    ]
+    values += [
+        sub.args[0]
+        for sub in walk(fn.node)
+        if isinstance(sub, ast.Call)
+        and isinstance(sub.func, ast.Attribute)
+        and sub.func.attr == "extend"
+        and dotted(sub.func.value) == node.id
+        and sub.args
+    ]
+    for value in values:
+        found = directory_listing(project, value, fn, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
 def constant_iterable(project: Project, node: ast.expr, fn: FunctionInfo | None = None) -> bool:
     """A loop over literals (``("a", "b")``, ``range(3)``, a local tuple never added to): a fixed, small count."""
     if isinstance(node, ast.Name) and fn is not None:
@@ -862,6 +909,7 @@ def form_data(project: Project, fn: FunctionInfo, expr: ast.expr, depth: int = 0
 
 
 __all__ = [
+    "directory_listing",
     "ItemRead",
     "Loop",
     "constant_iterable",

@@ -419,6 +419,59 @@ def model_property(project: Project, model: ModelInfo, name: str) -> FunctionInf
     return None
 
 
+def constructor(project: Project, model: ModelInfo) -> FunctionInfo | None:
+    """The project function that runs when code calls ``Model(...)``: one a class decorator of the project puts
+    in place of the class's ``__new__``/``__init__`` (SQLAlchemy's "unique object" recipe, whose constructor
+    looks the row up first), else the model's own ``__init__``/``__new__``; ``None`` when SQLAlchemy's
+    default constructor runs (it only sets attributes)."""
+    return _constructor(project, model.qualname)
+
+
+#: The methods that replacing changes what ``Model(...)`` runs.
+_CONSTRUCTORS = ("__new__", "__init__")
+
+
+@keyed_fact
+def _constructor(project: Project, qualname: str) -> FunctionInfo | None:
+    cls = project.classes.get(qualname)
+    if cls is None:
+        return None
+    for decorator in cls.node.decorator_list:
+        name = dotted(decorator.func if isinstance(decorator, ast.Call) else decorator)
+        factory = project.resolve_function(name, None, cls.module) if name else None
+        if factory is None:
+            continue
+        installed = _installed_constructor(project, factory)
+        if installed is not None:
+            return installed
+    for name in _CONSTRUCTORS:
+        if name in cls.methods:
+            return cls.methods[name]
+    return None
+
+
+def _installed_constructor(project: Project, factory: FunctionInfo) -> FunctionInfo | None:
+    """``cls.__new__ = classmethod(__new__)`` in ``factory`` or a function nested in it (the decorator a
+    decorator factory returns): the nested function put in place of the class's constructor."""
+    inside = f"{factory.qualname}."
+    installed: dict[str, FunctionInfo] = {}
+    for key, scope in project.functions.items():
+        if key != factory.qualname and not key.startswith(inside):
+            continue
+        for node in statements(scope.node):
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+                continue
+            target, value = node.targets[0], node.value
+            if not (isinstance(target, ast.Attribute) and target.attr in _CONSTRUCTORS):
+                continue
+            if isinstance(value, ast.Call) and dotted(value.func) in ("classmethod", "staticmethod") and value.args:
+                value = value.args[0]
+            if isinstance(value, ast.Name) and f"{scope.qualname}.{value.id}" in project.functions:
+                installed.setdefault(target.attr, project.functions[f"{scope.qualname}.{value.id}"])
+    # ``__new__`` decides what the call returns; an ``__init__`` put beside it is often a no-op
+    return next((installed[name] for name in _CONSTRUCTORS if name in installed), None)
+
+
 GROWING_NAMES = {
     "user",
     "users",
@@ -640,6 +693,7 @@ __all__ = [
     "Relation",
     "association_proxies",
     "common_bases",
+    "constructor",
     "grows",
     "grows_by_name",
     "is_db",

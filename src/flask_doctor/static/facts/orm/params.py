@@ -15,6 +15,7 @@ from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.classes import method_called
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.loops import uses_any
+from flask_doctor.static.facts.orm.models import constructor, model_for
 from flask_doctor.static.facts.orm.queries import Query, filters_by_list, helper_context, is_query_execution
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import all_child_nodes, walk
@@ -265,7 +266,14 @@ def _callee(
         if method is not None:
             return method, True
     # ``ProductController.get(...)`` / ``ProductService().get(pid)``: the base method, run on that subclass
-    return method_called(helper_context(project, scope), call), False
+    ctx = helper_context(project, scope)
+    called = method_called(ctx, call)
+    if called is None:
+        # ``Tag(name=name)``: a model whose constructor the project replaced (or wrote) runs that function
+        model = model_for(call.func, ctx)
+        if model is not None:
+            called = constructor(project, model)
+    return called, False
 
 
 @keyed_fact

@@ -725,6 +725,8 @@ def _helper_refines(
     is given, refined: its steps, and those the call may skip (a step guarded by a parameter this call may
     leave unset: :func:`leaves_unset`)."""
     fn = _called_function(value, ctx)
+    if fn is None and index is None and _hook_given(value, name, ctx):
+        return [], {}
     if fn is None or not isinstance(value, ast.Call):
         return None
     param = _parameter_given(fn, value, name)
@@ -735,6 +737,19 @@ def _helper_refines(
         return None
     optional = _decided_by(value, fn, {id(node): guard for _, node, guard in steps if guard}, ctx)
     return [(method, node) for method, node, _ in steps], optional
+
+
+def _hook_given(value: ast.expr, name: str, ctx: Context) -> bool:
+    """``q = narrow(q, *args)`` where ``narrow`` is a callable the function is given (a parameter): a hook the
+    caller passes to narrow the query, whose result the function goes on using as the query. Its steps are
+    not known; the query stays the one built before."""
+    fn = ctx.function
+    if fn is None or not isinstance(value, ast.Call) or not isinstance(value.func, ast.Name):
+        return False
+    args = fn.node.args
+    if value.func.id not in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}:
+        return False
+    return bool(value.args) and isinstance(value.args[0], ast.Name) and value.args[0].id == name
 
 
 def _parameter_given(fn: FunctionInfo, call: ast.Call, name: str) -> str | None:

@@ -8,6 +8,7 @@ from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.flows import sink_source
 from flask_doctor.static.facts.orm.loops import (
     Loop,
+    directory_listing,
     enclosing_loop,
     fill_loops,
     fixed_collection,
@@ -105,7 +106,10 @@ class QueryInLoop(Rule):
     `Repository.find`'s `cls.model.query.get(pk)` with the model
     `UserRepository` sets (`model`, `__model__`, `model_class`, read through
     `cls`, `self` or `type(self)`); on the base class itself the model is
-    unknown, and nothing is guessed.
+    unknown, and nothing is guessed. Building a model object counts when
+    its constructor queries: the model's own `__init__`, or the `__new__` a
+    class decorator of the project puts in its place (SQLAlchemy's "unique
+    object" recipe, `Tag(name=n)` looking the tag up first).
 
     The same holds in the template a view renders with a query's rows
     (`render_template("dashboard.html", projects=Project.query.all())`): in
@@ -146,11 +150,15 @@ class QueryInLoop(Rule):
     a helper that returns the query, or passed in by a caller) or what the
     client sends (`request.json["ids"]`, a submitted form's field, a
     parameter a caller fills with request data: a bulk endpoint runs as
-    many queries as the request lists), the query reads with the item's
-    value, and nothing cuts it to one run: no cache
+    many queries as the request lists), or the entries of a directory
+    (`os.listdir`, `glob.glob`, `Path.iterdir`) looked up one by one in a
+    table that grows (a log file per run: the files grow with the rows),
+    the query reads with the item's value, and nothing cuts it to one
+    run: no cache
     on the helper or the view (`@cache.memoize`, `lru_cache`), no dict memo
     the loop checks first, no `return` inside the loop, no get-or-create
-    helper that writes per item anyway. Weaker evidence is a note shown
+    helper that writes per item anyway (rows it only `add`s under
+    `session.no_autoflush` go out together at the commit). Weaker evidence is a note shown
     only with `--preview`, saying why: the loop walks a list the caller
     passes, one parent's rows (a task's files, the authors
     of one book), a list of chosen ids, it deletes each item with its own
@@ -304,7 +312,102 @@ class QueryInLoop(Rule):
         """,
     }
 
+    _UNIQUE_LABELS = {
+        "models.py": """
+            from flask_sqlalchemy import SQLAlchemy
+            from unique import get_or_build
+            db = SQLAlchemy()
+
+            @get_or_build(lambda q, name: q.filter(Label.name == name))
+            class Label(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String(40), unique=True)
+
+            class Note(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String(40))
+        """,
+        "unique.py": """
+            def _lookup(session, cls, narrow, build, args, kwargs):
+                with session.no_autoflush:
+                    q = session.query(cls)
+                    q = narrow(q, *args, **kwargs)
+                    row = q.first()
+                    if row is None:
+                        row = build(*args, **kwargs)
+                        session.add(row)
+                return row
+
+            def get_or_build(narrow):
+                def decorate(cls):
+                    def __new__(cls, *args, **kwargs):
+                        if not args and not kwargs:
+                            return object.__new__(cls)
+                        from models import db
+
+                        def build(*a, **kw):
+                            row = object.__new__(cls)
+                            row._setup(*a, **kw)
+                            return row
+
+                        return _lookup(db.session, cls, narrow, build, args, kwargs)
+
+                    cls._setup = cls.__init__
+                    cls.__new__ = classmethod(__new__)
+                    return cls
+
+                return decorate
+        """,
+    }
+
+    _RUN_LOGS = """
+        from datetime import datetime
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class RunLog(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            filename = db.Column(db.String(200))
+            created_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+        class Plugin(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            filename = db.Column(db.String(200))
+    """
+
     VALID = (
+        # building plain model objects from the client's list runs no query: only a constructor that looks the
+        # row up (below) does
+        Valid(
+            """
+            from flask import Flask, request
+            from models import db, Note
+            app = Flask(__name__)
+
+            @app.post("/notes")
+            def add_notes():
+                for name in request.get_json():
+                    db.session.add(Note(name=name))
+                db.session.commit()
+                return ""
+            """,
+            files=_UNIQUE_LABELS,
+        ),
+        # a directory of a few fixed files looked up in a table nothing shows growing: no evidence of many
+        Valid(
+            """
+            import os
+            from celery import shared_task
+            from models import Plugin
+
+            @shared_task
+            def check_plugins():
+                for name in os.listdir("plugins"):
+                    if Plugin.query.filter_by(filename=name).first() is None:
+                        print("unknown plugin", name)
+            """,
+            files={"models.py": _RUN_LOGS},
+        ),
         # ``.with_entities(User.id).first()`` is a tuple, not a ``User``: ``row.subscriptions`` is no property read
         Valid(
             """
@@ -798,6 +901,46 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
+        # a model whose class decorator replaces its constructor with a lookup ("unique object" recipe): each
+        # ``Label(name=...)`` runs a SELECT, once per name the client sends
+        Invalid(
+            """
+            from flask import Flask, request
+            from models import db, Label
+            app = Flask(__name__)
+
+            @app.post("/labels")
+            def add_labels():
+                for name in request.get_json():
+                    Label(name=name)  # expect
+                db.session.commit()
+                return ""
+            """,
+            message="`Label(...)` (its constructor `__new__`) → `_lookup` runs a query",
+            files=_UNIQUE_LABELS,
+        ),
+        # a count per log file of a directory: one file per run, looked up in a table that grows with each run
+        Invalid(
+            """
+            import os
+            from celery import shared_task
+            from models import RunLog, db
+
+            @shared_task
+            def record_run(name):
+                db.session.add(RunLog(filename=name))
+                db.session.commit()
+
+            @shared_task
+            def prune_log_files():
+                names = [n for n in os.listdir("run-logs") if n.endswith(".log")]
+                for name in names:
+                    if not RunLog.query.filter(RunLog.filename == name).count():  # expect
+                        os.remove(os.path.join("run-logs", name))
+            """,
+            message="once per item of the loop in task `prune_log_files`",
+            files={"models.py": _RUN_LOGS},
+        ),
         # the events of each lease through a database API whose query is built two helpers down
         Invalid(
             """
@@ -1654,6 +1797,7 @@ class QueryInLoop(Rule):
                 [],
                 pk_lookup=bool(query.names & {"get", "get_or_404"}),
                 helper=None,
+                queried=query.model,
             )
             return
         if not uses_any(node, names) or ctx.function is None:
@@ -1665,6 +1809,8 @@ class QueryInLoop(Rule):
         qcall, query = found.found.call, found.found.query
         helper = found.helpers[0]
         via = "".join(f" → `{h.display}`" for h in found.helpers[1:])
+        if helper.name in ("__new__", "__init__"):
+            via = f" (its constructor `{helper.name}`){via}"  # ``Tag(name=n)`` whose constructor looks the row up
         self._judge(
             node,
             loop,
@@ -1679,6 +1825,7 @@ class QueryInLoop(Rule):
             pk_lookup=bool(query.names & {"get", "get_or_404"}),
             helper=helper,
             helpers=found.helpers,
+            queried=query.model,
         )
 
     def _key_function_loop(self, ctx: Context) -> ast.GeneratorExp | None:
@@ -1963,6 +2110,7 @@ class QueryInLoop(Rule):
         helper: FunctionInfo | None,
         at: ast.AST | None = None,
         helpers: tuple[FunctionInfo, ...] = (),
+        queried: ModelInfo | None = None,
     ) -> None:
         """Decide how loud to be, and whether to speak without ``--preview``.
 
@@ -1980,7 +2128,7 @@ class QueryInLoop(Rule):
             what = what.replace("once per item of the loop", "again on every iteration with the same arguments")
             less = "hoist it above the loop: the arguments do not change from one item to the next"
         else:
-            less, evidence = self._rows_evidence(iterable, loop, ctx, helper)
+            less, evidence = self._rows_evidence(iterable, loop, ctx, helper, queried)
         if less is None:
             less = self._served_once(node, loop, ctx, helpers)
         if less is not None and not self.preview_enabled:
@@ -2015,7 +2163,7 @@ class QueryInLoop(Rule):
 
     @staticmethod
     def _rows_evidence(
-        iterable: ast.expr, loop: Loop, ctx: Context, helper: FunctionInfo | None
+        iterable: ast.expr, loop: Loop, ctx: Context, helper: FunctionInfo | None, queried: ModelInfo | None = None
     ) -> tuple[str | None, list[Evidence]]:
         """Why N is small (a note), or the evidence that N grows with the data (a warning)."""
         assert ctx.function is not None
@@ -2074,6 +2222,12 @@ class QueryInLoop(Rule):
             held = parent_collection(iterable, ctx)
             if held is not None:
                 return _collection_evidence(held, iterable, ctx, passed)
+        if rows is None:
+            # ``for name in os.listdir(LOG_DIR): TaskLog.query.filter_by(identifier=name)``: the files mirror
+            # rows of a table that grows, so the directory grows with it
+            files = _files_of_growing_table(iterable, ctx, queried)
+            if files is not None:
+                return None, [*passed, *files]
         if rows is None or rows.model is None:
             return f"the loop walks `{_short(iterable)}`, not the rows of a query, so N is set by the caller", []
         # one parent's rows count as many when its children grow (a job's tasks, a queue's jobs): a query per
@@ -2345,6 +2499,35 @@ def _template_row_call(iterable: ast.expr, ctx: Context) -> RowCall | None:
             ):
                 return calls[0]
     return None
+
+
+def _files_of_growing_table(iterable: ast.expr, ctx: Context, queried: ModelInfo | None) -> list[Evidence] | None:
+    """The loop walks the entries of a directory (``os.listdir``, ``glob.glob``, ``Path.iterdir``) and looks
+    each one up in a table that grows with use: the evidence, else ``None``.
+
+    Files looked up one by one as rows (a log file per task run, a folder per build) are one per row of that
+    table, so the directory grows as the table does; a directory of a few fixed files (plugins, templates)
+    is looked up in a reference table, which is not reported.
+    """
+    if queried is None:
+        return None
+    listing = directory_listing(ctx.project, iterable, ctx.function)
+    if listing is None:
+        return None
+    growth = grows(ctx.project, queried)
+    insert = user_facing_insert(ctx.project, queried)
+    if growth is None and insert is None:
+        return None
+    evidence = [
+        Evidence(
+            f"the loop walks the entries of a directory (`{_short(listing)}`), looked up one by one as "
+            f"`{queried.name}` rows",
+            ctx.location(listing),
+        )
+    ]
+    if insert is not None:
+        evidence.append(Evidence(f"`{insert.function.display}` adds `{queried.name}` rows", insert.location))
+    return evidence
 
 
 def _unwrap_name(node: ast.expr) -> str | None:
