@@ -56,6 +56,43 @@ def test_sleep_in_helper_names_the_request_path_and_the_loop() -> None:
     ]
 
 
+def test_blocking_helper_names_every_view_that_calls_it() -> None:
+    # A hook reaches the sync first; the views that call the same helper inline are named too, where they call it.
+    findings = _check(
+        "FD402",
+        {
+            "app.py": """
+        import requests
+        from flask import Flask
+        app = Flask(__name__)
+
+        def sync_index():
+            return requests.get("https://index.example/all").json()
+
+        @app.before_request
+        def refresh():
+            sync_index()
+
+        @app.post("/publish")
+        def publish():
+            sync_index()
+            return "ok"
+
+        @app.post("/delete")
+        def delete():
+            return {"index": sync_index()}
+        """
+        },
+    )
+    assert [f.evidence for f in findings] == [
+        (
+            Evidence("called from refresh", Location("app.py", 10, 5)),
+            Evidence("also called from publish", Location("app.py", 14, 5)),
+            Evidence("also called from delete", Location("app.py", 19, 22)),
+        )
+    ]
+
+
 def test_bounded_waits_are_notes_and_an_endless_poll_stays_a_warning() -> None:
     findings = _check(
         "FD401",

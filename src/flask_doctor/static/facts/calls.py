@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.context import Context, callee_names, describe_context, last_segments
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.guards import bound_arguments
@@ -915,6 +916,49 @@ def describe_where(ctx: Context, context: str) -> str:
     return f"`{fn.display}` ({label}: {' → '.join([first, *(f'`{n}`' for n in names[1:])])})"
 
 
+#: The roles of the functions a request or a job starts in: where another entry to a blocking chain is named.
+_ENTRY_ROLES = {
+    REQUEST: frozenset({"view", "hook", "error_handler", "socket_handler"}),
+    JOB: frozenset({"task"}),
+}
+#: How many other entries the evidence names at most.
+OTHER_ENTRIES = 8
+
+
+def other_entries(ctx: Context, context: str) -> list[Evidence]:
+    """Other views (or tasks) than the chain's root that call one of its helpers themselves: each of them waits
+    on the same call. ``update_index()`` that a hook and five editing views call inline is six ways in; the chain
+    names one, these name the rest (where each view calls it)."""
+    from flask_doctor.static.facts.flows import callers  # noqa: PLC0415 (flows builds on these call facts)
+    from flask_doctor.static.facts.roles import is_test_path  # noqa: PLC0415
+
+    fn = ctx.function
+    roles = _ENTRY_ROLES.get(context)
+    if fn is None or roles is None:
+        return []
+    chain = ctx.project.chain(fn.qualname, context)
+    if len(chain) < 2:
+        return []
+    on_chain = set(chain)
+    found: list[Evidence] = []
+    seen: set[tuple[str, int]] = set()
+    for helper in chain[1:]:
+        for call, caller in callers(ctx.project).get(helper, ()):
+            place = (caller.module.path, call.lineno)
+            if caller.qualname in on_chain or place in seen or not caller.roles & roles:
+                continue
+            if is_test_path(caller.module.path):
+                continue
+            seen.add(place)
+            found.append(
+                Evidence(
+                    f"also called from {caller.display}",
+                    Location(caller.module.path, call.lineno, call.col_offset + 1),
+                )
+            )
+    return found[:OTHER_ENTRIES]
+
+
 def enclosing_loop(ctx: Context) -> ast.AST | None:
     for node in reversed(ctx.ancestors):
         if isinstance(node, (ast.For, ast.While, ast.AsyncFor)):
@@ -1748,6 +1792,31 @@ def client_library(ctx: Context) -> bool:
     return "client" in module or owner.endswith("client")
 
 
+@project_fact
+def classes_application_builds(project: Project) -> frozenset[str]:
+    """Project classes that application code (not tests, not the class itself) instantiates."""
+    from flask_doctor.static.facts.roles import FileRole, role_of  # noqa: PLC0415 (roles builds on the model only)
+
+    built: set[str] = set()
+    for fn in project.functions.values():
+        if role_of(project, fn.module) is not FileRole.APPLICATION:
+            continue
+        for _name, call in fn.calls:
+            qualified = _qualified_callee(project, fn, call)
+            if qualified in project.classes and not fn.qualname.startswith(qualified + "."):
+                built.add(qualified)
+    return frozenset(built)
+
+
+def application_builds_class(ctx: Context) -> bool:
+    """The class of the current method is instantiated by the application's own code (not only by its tests):
+    ``InfluxStorage.__init__`` builds ``InfluxClient(...)``, so that client is the app's, whatever its name says."""
+    fn = ctx.function
+    if fn is None or fn.class_name is None:
+        return False
+    return fn.qualname.rsplit(".", 1)[0] in classes_application_builds(ctx.project)
+
+
 _RUNS_IN_APP = frozenset({REQUEST, JOB, CLI, MAIN, FACTORY})
 
 
@@ -1885,6 +1954,43 @@ def classify_keystone_session(ctx: Context, call: ast.Call) -> HttpCall | None:
     if spread and not _spread_without_timeout(ctx, spread):
         return HttpCall(label, "keystoneauth1", None)
     return HttpCall(label, "keystoneauth1", "no timeout")
+
+
+#: influxdb-python's (InfluxDB 1.x) clients: ``InfluxDBClient(host, port, ..., timeout=None)`` by default, and every
+#: query and write goes through ``requests`` with that timeout, so a client built without one waits as long as the
+#: server keeps silent. ``timeout`` is the eighth positional parameter. The 2.x client (``influxdb_client``) has a
+#: 10 s default: not one of these.
+INFLUXDB_CLIENTS = frozenset(
+    {
+        "influxdb.InfluxDBClient",
+        "influxdb.client.InfluxDBClient",
+        "influxdb.DataFrameClient",
+        "influxdb._dataframe_client.DataFrameClient",
+    }
+)
+INFLUXDB_CLIENT_LAST_NAMES = last_segments(INFLUXDB_CLIENTS)
+INFLUXDB_TIMEOUT_INDEX = 7
+
+
+def classify_influxdb_client(ctx: Context, call: ast.Call) -> HttpCall | None:
+    """``InfluxDBClient(host=..., database=...)`` of influxdb-python and what is wrong with its timeout; options
+    spread from a dict count as for a keystoneauth1 session."""
+    if INFLUXDB_CLIENT_LAST_NAMES.isdisjoint(callee_names(ctx, call)):
+        return None
+    if callee_name(ctx, call) not in INFLUXDB_CLIENTS:
+        return None
+    label = dotted(call.func) or "InfluxDBClient"
+    timeout = _keyword(call, "timeout")
+    if timeout is None and len(call.args) > INFLUXDB_TIMEOUT_INDEX:
+        return HttpCall(label, "influxdb", "timeout=None" if _is_none(call.args[INFLUXDB_TIMEOUT_INDEX]) else None)
+    if timeout is not None:
+        return HttpCall(label, "influxdb", "timeout=None" if _is_none(timeout.value) else None)
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        return HttpCall(label, "influxdb", None)
+    spread = [kw.value for kw in call.keywords if kw.arg is None]
+    if spread and not _spread_without_timeout(ctx, spread):
+        return HttpCall(label, "influxdb", None)
+    return HttpCall(label, "influxdb", "no timeout")
 
 
 def _spread_without_timeout(ctx: Context, spread: list[ast.expr]) -> bool:

@@ -21,6 +21,7 @@ from flask_doctor.static.facts.calls import (
     enclosing_loop,
     in_request_code,
     in_retry_backoff,
+    other_entries,
     path_doubt,
     pause_before_failure,
     quick_command,
@@ -44,7 +45,9 @@ class BlockingCallInRequest(Rule):
     remote count too (`origin.fetch()`, `repo.remote().pull()`,
     `repo.git.push()`, `Repo.clone_from(url, path)`, on objects the code
     shows to be GitPython's): they run `git` as a child process and wait
-    for it with no limit unless given `kill_after_timeout=`.
+    for it with no limit unless given `kill_after_timeout=`. The evidence
+    shows the request path, and the other views that call one of its
+    helpers themselves (a sync helper a hook and five views call inline).
 
     ## Why is this bad?
     A sync gunicorn/uWSGI worker serves one request per thread. While it
@@ -761,6 +764,8 @@ class BlockingCallInRequest(Rule):
         self, ctx: Context, node: ast.Call, message: str, doubt: str | None, evidence: list[Evidence], hint: str
     ) -> None:
         """A warning when the request surely waits; a note saying why not when the path or purpose is in doubt."""
+        if doubt is None:
+            evidence = [*evidence, *other_entries(ctx, REQUEST)]
         ctx.report(
             self.finding(
                 ctx.location(node),

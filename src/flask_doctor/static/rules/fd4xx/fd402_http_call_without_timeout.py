@@ -8,15 +8,18 @@ import ast
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.calls import (
     HTTP_LAST_NAMES,
+    INFLUXDB_CLIENT_LAST_NAMES,
     KAFKA_FLUSH_LAST_NAMES,
     KEYSTONE_SESSION_LAST_NAMES,
     LDAP_LAST_NAMES,
     MAIL_SEND_LAST_NAMES,
     SOCKET_CLIENT_LAST_NAMES,
+    application_builds_class,
     branch_no_caller_takes,
     classify_broker_flush,
     classify_http_call,
     classify_http_method_parameter,
+    classify_influxdb_client,
     classify_keystone_session,
     classify_ldap_client,
     classify_mail_send,
@@ -25,6 +28,7 @@ from flask_doctor.static.facts.calls import (
     describe_where,
     http_method_parameters,
     only_tests_call,
+    other_entries,
     path_doubt,
     producer_built_here,
 )
@@ -37,6 +41,9 @@ BROKER_EXPIRY = {
     "kafka": "kafka-python's `request_timeout_ms`, 30 s by default",
     "confluent_kafka": "confluent-kafka's `message.timeout.ms`, 5 minutes by default",
 }
+#: Libraries whose finding is at a client's construction: the connection the built object keeps has no timeout.
+#: Built inside a class the application itself instantiates, the client is the app's, not an SDK's.
+BUILT_CLIENTS = frozenset({"keystoneauth1", "influxdb"})
 #: What each mail extension does about timeouts, for the message, and how to bound its connection.
 MAIL_EXTENSIONS = {
     "flask_mail": "Flask-Mail passes none to smtplib and has no setting for one",
@@ -63,6 +70,7 @@ LDAP_HINTS = {
 KEYSTONE_HINT = {
     "keystoneauth1": "Pass `timeout=` (seconds) to `Session(...)`, or load it with"
     " `load_session_from_conf_options` so the `timeout` option it registers applies.",
+    "influxdb": "Pass `timeout=` (seconds) to the client, e.g. `InfluxDBClient(..., timeout=10)`.",
 }
 
 
@@ -92,7 +100,12 @@ class HttpCallWithoutTimeout(Rule):
     is at the session's construction. A session built with `**options` is
     reported when neither the function nor its callers name `timeout`; one
     `load_session_from_conf_options` loads is not (it reads the `timeout`
-    option it registers: the operator's configuration bounds it). The standard library's other network
+    option it registers: the operator's configuration bounds it). So does
+    influxdb-python's (InfluxDB 1.x) `InfluxDBClient(...)` and
+    `DataFrameClient(...)` built without `timeout=` (its default is none,
+    handed to requests as is): the finding is at the client's construction,
+    a note unless a request or a job is shown to build it (the 2.x
+    `influxdb_client` has a 10 s default and is not reported). The standard library's other network
     clients block the same way when a request or a job opens them without a
     timeout: `smtplib.SMTP`/`SMTP_SSL`, `ftplib.FTP`, `imaplib.IMAP4`,
     `poplib.POP3`, `telnetlib.Telnet`, `http.client.HTTPConnection` and
@@ -150,7 +163,8 @@ class HttpCallWithoutTimeout(Rule):
 
     Severity follows the evidence that a worker waits. *Warning* when the
     call is reached from a request or a background job, with the chain in
-    the evidence — including the ways real projects reach their code that
+    the evidence (and the other views or tasks that call one of the chain's
+    helpers themselves, where they call it) — including the ways real projects reach their code that
     a plain call graph misses: plugin classes behind an abstract method
     (`issuer.create_certificate(...)`), registries of functions, classes or
     modules, classes loaded from configuration (`import_string(...)`),
@@ -241,6 +255,7 @@ class HttpCallWithoutTimeout(Rule):
         | LDAP_LAST_NAMES
         | KAFKA_FLUSH_LAST_NAMES
         | KEYSTONE_SESSION_LAST_NAMES
+        | INFLUXDB_CLIENT_LAST_NAMES
     )
 
     def project_call_names(self, project: Project) -> frozenset[str]:
@@ -356,6 +371,37 @@ class HttpCallWithoutTimeout(Rule):
                     "name": apply(str.upper, "x"),
                     "status": StatusApi().status().status_code,
                 }
+            """),
+        # InfluxDB clients given a timeout (by keyword, or as the eighth positional argument), and the 2.x client,
+        # whose default is 10 s.
+        Valid("""
+            from flask import Flask, request
+            from influxdb import DataFrameClient, InfluxDBClient
+            from influxdb_client import InfluxDBClient as InfluxDBClientV2
+            app = Flask(__name__)
+
+            @app.get("/totals")
+            def totals():
+                metric = request.args["metric"]
+                timed = InfluxDBClient(host="influx", database="metrics", timeout=10)
+                frames = DataFrameClient("influx", 8086, "reader", "secret", "metrics", False, False, 10)
+                modern = InfluxDBClientV2(url="http://influx:8086", token="secret", org="ops")
+                return {
+                    "v1": list(timed.query(f"SELECT sum(value) FROM {metric}").get_points()),
+                    "frames": len(frames.query(f"SELECT * FROM {metric}")),
+                    "v2": len(modern.query_api().query(f'from(bucket: "{metric}")')),
+                }
+            """),
+        # An InfluxDB client class the project ships for other programs: nothing of its own builds it.
+        Valid("""
+            from influxdb import InfluxDBClient
+
+            class SeriesClient:
+                def __init__(self, host):
+                    self._conn = InfluxDBClient(host=host, database="series")
+
+                def points(self, query):
+                    return list(self._conn.query(query).get_points())
             """),
         # A Kafka flush bounded by `timeout=`, and a project buffer's own `flush()`.
         Valid("""
@@ -755,6 +801,50 @@ class HttpCallWithoutTimeout(Rule):
                 return {"trust_id": trust.id}
             """,
             message="builds a keystoneauth1 session without `timeout=`",
+        ),
+        # A metrics store built on an InfluxDB 1.x client without a timeout, read by a view: every query
+        # through it waits as long as the database keeps silent.
+        Invalid(
+            """
+            import influxdb
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            class MetricStore:
+                def __init__(self, settings):
+                    self._conn = self._connect(settings)
+
+                @staticmethod
+                def _connect(settings):
+                    return influxdb.InfluxDBClient(host=settings["host"], database=settings["db"])  # expect
+
+                def totals(self, metric):
+                    return list(self._conn.query(f"SELECT sum(value) FROM {metric}").get_points())
+
+            @app.get("/totals")
+            def totals():
+                return {"totals": MetricStore(app.config["INFLUX"]).totals(request.args["metric"])}
+            """,
+            message="builds an InfluxDB client without `timeout=`",
+        ),
+        # The same client built by a class named like an SDK, but one the application's own storage builds: it is
+        # the app's client. No request is shown to build it (plugins load it), so a note.
+        Invalid(
+            """
+            from influxdb import InfluxDBClient
+
+            class SeriesClient:
+                def __init__(self, host):
+                    self._conn = InfluxDBClient(host=host, database="series")  # expect
+
+                def points(self, query):
+                    return list(self._conn.query(query).get_points())
+
+            class SeriesStorage:
+                def __init__(self, host):
+                    self._client = SeriesClient(host)
+            """,
+            message="no request or job is known to reach it",
         ),
         # A session's bound method handed to a helper that calls it without a timeout, from a view.
         Invalid(
@@ -1360,6 +1450,7 @@ class HttpCallWithoutTimeout(Rule):
             or classify_ldap_client(ctx, node)
             or classify_broker_flush(ctx, node)
             or classify_keystone_session(ctx, node)
+            or classify_influxdb_client(ctx, node)
             or classify_http_method_parameter(ctx, node)
         )
         if http is None or http.problem is None:
@@ -1367,11 +1458,11 @@ class HttpCallWithoutTimeout(Rule):
         if role_of(ctx.project, ctx.module) is not FileRole.APPLICATION or ctx.in_cli_only:
             return  # an example, a script or a command: a person runs it and sees it hang
         hot = ctx.in_request or ctx.in_job
-        if not hot and http.library not in ("requests", "httpx", "urllib", "keystoneauth1", *LDAP_CLIENTS):
+        if not hot and http.library not in ("requests", "httpx", "urllib", "keystoneauth1", "influxdb", *LDAP_CLIENTS):
             return  # a mail or socket client no request or job is shown to reach: nothing shows a worker waiting
         if not hot and only_tests_call(ctx):
             return  # the app uses its class or module, but only the test suite calls it
-        if not hot and client_library(ctx):
+        if not hot and client_library(ctx) and not (http.library in BUILT_CLIENTS and application_builds_class(ctx)):
             return  # an SDK for other programs (``*_client.py``, ``class FooClient``): its caller sets the policy
         if not hot and ctx.function is None and http.library in ("requests", "httpx", "urllib"):
             return  # the call runs once, at import: a hang stops the start-up, where the operator sees it
@@ -1417,6 +1508,12 @@ class HttpCallWithoutTimeout(Rule):
                 " (keystoneauth1's default is none), so every request through it and the OpenStack clients built"
                 " on it has no timeout"
             )
+        elif http.library == "influxdb":
+            what = (
+                f"`{http.label}(...)` in {where_called} builds an InfluxDB client without `timeout=`"
+                " (influxdb-python's default is none, and it hands that to requests), so every query and write"
+                " through it waits as long as the server keeps silent"
+            )
         elif http.via:
             what = (
                 f"`{http.label}(...)` in {where_called} has no timeout: every caller passes a requests method as"
@@ -1443,7 +1540,11 @@ class HttpCallWithoutTimeout(Rule):
                     http.library,
                     "Pass `timeout=(connect, read)`, e.g. `timeout=(3.05, 30)`, and handle the Timeout exception.",
                 ),
-                evidence=ctx.chain_evidence(context) if hot else [],
+                evidence=[*ctx.chain_evidence(context), *other_entries(ctx, context)]
+                if loud
+                else ctx.chain_evidence(context)
+                if hot
+                else [],
                 severity=self.effective_severity if loud else min(self.effective_severity, Severity.NOTE),
             )
         )
