@@ -146,7 +146,13 @@ class LazyRelationshipInLoop(Rule):
     container's rows, a person (an account table: the submitters of one
     survey) is a note, each row likely a different one; it stays a warning
     when the parents are likely distinct (the authors of a list of posts,
-    the sketches of a user's recent views). A one-to-many read is a note when the rows are
+    the sketches of a user's recent views). Nor is a many-to-one the loop
+    groups its rows by (`by_template[r.template].append(r)`): the code
+    expects several rows per parent, each parent loaded once. Nor is any
+    read in a loop over one record and its rare twins: a query pinned on
+    a unique or identifying column of its own rows, or a name in hand
+    (`Cert.query.filter(Cert.serial == cert.serial)`: the loop runs once
+    or twice). A one-to-many read is a note when the rows are
     few (the chart groups of one sketch, a table nothing shows growing),
     when the loop deletes or rewrites each row anyway, or when a job drains
     a queue.
