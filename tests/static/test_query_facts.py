@@ -404,3 +404,60 @@ def test_a_bound_counts_only_when_every_way_the_query_is_built_applies_one():
     assert found["narrowed_on_request"][2] is None  # the limit only when the request asks for it
     assert found["one_or_page"][2] is not None  # one product, or the first page: bounded either way
     assert found["one_or_all"][2] is None  # the other `return` gives every product
+
+
+TWINS = """
+    from flask_sqlalchemy import SQLAlchemy
+    db = SQLAlchemy()
+
+    class Authority(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+
+    class Cert(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        serial = db.Column(db.String)
+        name = db.Column(db.String)
+        authority_id = db.Column(db.ForeignKey("authority.id"))
+
+    class Controller:
+        def twins(self, cert):
+            return Cert.query.filter(Cert.authority_id == cert.authority_id, Cert.serial == cert.serial)
+
+        def namesakes(self, name):
+            return Cert.query.filter_by(name=name)
+
+        def of_authority(self, cert):
+            return Cert.query.filter(Cert.authority_id == cert.authority_id)
+
+        def joined(self, aid):
+            return Cert.query.join(Authority).filter(Authority.id == aid)
+
+        def by_kind(self):
+            return Cert.query.filter_by(name="default")
+
+        def run(self, cert, aid, name):
+            self.twins(cert).all()
+            self.namesakes(name).all()
+            self.of_authority(cert).all()
+            self.joined(aid).all()
+            self.by_kind().all()
+"""
+
+
+def test_one_record_is_a_unique_identifying_or_naming_column_of_the_rows_own_model():
+    from flask_doctor.static.facts.orm.queries import one_record
+
+    project = analyse_sources({"certs.py": textwrap.dedent(TWINS).lstrip()}, select=[]).project
+    fn = next(f for f in project.functions.values() if f.qualname.endswith("Controller.run"))
+    ctx = helper_context(project, fn)
+    found = {}
+    for call in ast.walk(fn.node):
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "all":
+            found[call.func.value.func.attr] = one_record(query_of(call, ctx, helpers=True), ctx)
+    assert found == {
+        "twins": "serial",  # the duplicates of one certificate
+        "namesakes": "name",  # a name in hand
+        "of_authority": None,  # one authority's certificates: many
+        "joined": None,  # the key of a joined model pins the parent, not the rows
+        "by_kind": None,  # a literal name is more often a kind of row
+    }

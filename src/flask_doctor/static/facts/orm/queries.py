@@ -1658,6 +1658,45 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
     return None
 
 
+def one_record(query: Query, ctx: Context) -> str | None:
+    """The column that pins the query's rows to one record and its rare twins, or ``None``.
+
+    An equality every run applies (not one under an ``if`` without ``else``) on a unique or identifying
+    column of the rows' own model (``Cert.serial == cert.serial``: the duplicates of one certificate,
+    ``filter_by(uuid=u)``), or a name given in hand (``Timeline.name == name``): a loop over such rows runs
+    once or twice. A key of a model the query joins (``User.id == uid`` on a query of posts) pins the
+    parent, not the rows.
+    """
+    model = query.model
+    if model is None:
+        return None
+    if query.ways:
+        columns = {one_record(way, ctx) for way in variants(query)}
+        return None if None in columns else columns.pop()
+    use = query.methods[0][1] if query.methods else None
+    pins: list[tuple[str | None, ast.expr]] = []
+    for method, node in query.methods:
+        if method not in ("filter", "where", "filter_by") or not isinstance(node, ast.Call):
+            continue
+        if id(node) in query.optional or _only_if(node, use, ctx):
+            continue  # ``if name is not None: q = q.filter_by(name=name)``: the runs without a name list them all
+        if method == "filter_by":
+            pins.extend((kw.arg, kw.value) for kw in node.keywords)
+            continue
+        for term in filter_terms(dataclasses.replace(query, methods=[(method, node)], ways=[]), ctx):
+            if not (isinstance(term, ast.Compare) and len(term.ops) == 1 and isinstance(term.ops[0], ast.Eq)):
+                continue
+            for side, value in ((term.left, term.comparators[0]), (term.comparators[0], term.left)):
+                if isinstance(value, ast.Attribute) and model_for(value.value, ctx) is not None:
+                    continue  # ``User.id == Post.user_id``: a join condition, one row per post
+                if isinstance(side, ast.Attribute) and model_for(side.value, ctx) is model:
+                    pins.append((side.attr, value))
+    for column, value in pins:
+        if column and (column in unique_columns(model) or _identifying(column) or _names_one(column, value)):
+            return column
+    return None
+
+
 #: Columns that identify one record even when not declared unique: a certificate's serial, a file's checksum.
 _IDENTIFYING_COLUMN = re.compile(
     r"^(serial|serial_number|uuid|guid|fingerprint|checksum|digest|sha1|sha256|sha512|md5)$", re.IGNORECASE
@@ -2248,6 +2287,7 @@ def loads_eagerly(query: Query, attr: str) -> bool:
 
 __all__ = [
     "BOUNDING",
+    "one_record",
     "client_sized",
     "EXECUTE",
     "LAZY_PER_ROW",

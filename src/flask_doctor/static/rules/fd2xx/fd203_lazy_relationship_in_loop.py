@@ -24,6 +24,7 @@ from flask_doctor.static.facts.orm.queries import (
     iterated_query,
     loaded_parents,
     loads_eagerly,
+    one_record,
     parent_key,
     per_owner,
     query_label,
@@ -36,6 +37,7 @@ from flask_doctor.static.facts.orm.usage import (
     DELETES,
     ParentCollection,
     UserCollection,
+    account_table,
     drained_by,
     few_rows,
     parent_collection,
@@ -138,10 +140,19 @@ class LazyRelationshipInLoop(Rule):
     (`Track.event_id.in_(e.id for e in events)`), nor
     when the parent is another row of the same table and the query loads
     the whole table (`Queue.query.all()` then `q.parent`: every parent is
-    among the rows loaded), and is a note when the rows belong to one container (the events of one sketch
-    point to its few search indexes); it stays a warning when the parents
-    are likely distinct (the authors of a list of posts, the sketches of a
-    user's recent views). A one-to-many read is a note when the rows are
+    among the rows loaded), nor when the rows belong to one container (the
+    events of one sketch point to its few search indexes, the tasks of one
+    agent to a handful of jobs: one query per distinct parent). Among one
+    container's rows, a person (an account table: the submitters of one
+    survey) is a note, each row likely a different one; it stays a warning
+    when the parents are likely distinct (the authors of a list of posts,
+    the sketches of a user's recent views). Nor is a many-to-one the loop
+    groups its rows by (`by_template[r.template].append(r)`): the code
+    expects several rows per parent, each parent loaded once. Nor is any
+    read in a loop over one record and its rare twins: a query pinned on
+    a unique or identifying column of its own rows, or a name in hand
+    (`Cert.query.filter(Cert.serial == cert.serial)`: the loop runs once
+    or twice). A one-to-many read is a note when the rows are
     few (the chart groups of one sketch, a table nothing shows growing),
     when the loop deletes or rewrites each row anyway, or when a job drains
     a queue.
@@ -436,6 +447,36 @@ class LazyRelationshipInLoop(Rule):
                 fields = ("id", "title", "comments")
 
         posts_schema = PostSchema(many=True)
+        """
+
+    #: Certificates (a serial shared by an uploaded duplicate) and receipts made from a few templates.
+    _CERT_MODELS = """
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class Authority(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            certs = db.relationship("Cert", backref="authority")
+
+        class Cert(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            serial = db.Column(db.String)
+            authority_id = db.Column(db.ForeignKey("authority.id"))
+            roles = db.relationship("Role")
+
+        class Role(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+            cert_id = db.Column(db.ForeignKey("cert.id"))
+
+        class Template(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+
+        class Receipt(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            template_id = db.Column(db.ForeignKey("template.id"))
+            template = db.relationship("Template")
         """
 
     VALID = (
@@ -805,6 +846,60 @@ class LazyRelationshipInLoop(Rule):
             """,
             files={"models.py": _COLLECTION_MODELS},
         ),
+        # the certificates that share one certificate's serial are that certificate and a rare duplicate (the loop
+        # runs once or twice); the receipts are grouped by their template, a few templates loaded once each
+        Valid(
+            """
+            from flask import Flask
+            from models import db, Authority, Cert, Receipt, Role, Template
+            app = Flask(__name__)
+
+            @app.post("/certs")
+            def upload():
+                db.session.add(Cert(serial="1"))
+                db.session.add(Role(name="x"))
+                db.session.add(Template(name="x"))
+                db.session.add(Receipt(template_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/certs/<int:cid>/revoke")
+            def revoke(cid):
+                cert = db.get_or_404(Cert, cid)
+                twins = Cert.query.filter(Cert.authority_id == cert.authority_id, Cert.serial == cert.serial).all()
+                return {"roles": [[r.name for r in c.roles] for c in twins]}
+
+            @app.get("/receipts")
+            def receipts():
+                by_template = {}
+                for receipt in Receipt.query.order_by(Receipt.template_id).limit(500).all():
+                    by_template.setdefault(receipt.template, []).append(receipt.id)
+                return {t.name: ids for t, ids in by_template.items()}
+            """,
+            files={"models.py": _CERT_MODELS},
+        ),
+        # the tasks of one agent come from a handful of jobs: each task's `job` is loaded once per distinct job,
+        # then the identity map answers the rest of that agent's tasks
+        Valid(
+            """
+            from flask import Flask
+            from models import db, Job, Task
+            app = Flask(__name__)
+
+            @app.post("/jobs")
+            def add_job():
+                db.session.add(Job(title="x"))
+                db.session.add(Task(job_id=1, agent_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/agents/<int:aid>/running")
+            def running(aid):
+                rows = Task.query.filter_by(agent_id=aid).order_by(Task.submitted.desc()).limit(50).all()
+                return [{"id": t.id, "job": t.job.title} for t in rows]
+            """,
+            files={"models.py": _COLLECTION_MODELS},
+        ),
         # serializers: the query loads what the schema's fields read (`selectinload`), one object is dumped
         # (`many` not set, or `many=False`), the nested field reads a JSON column (`meta`), the instance keeps
         # only the columns (`only=`), and a `@marshal_with` dict of column fields
@@ -1171,7 +1266,7 @@ class LazyRelationshipInLoop(Rule):
             files={"models.py": _MODELS},
         ),
         # an export of one sketch's events: each event's comments (declared on a mixin) is a query per event;
-        # the events share the sketch's few indexes, so `event.index` is only a note
+        # the events share the sketch's few indexes, so `event.index` costs one query per index, not per event
         Invalid(
             """
             from datetime import datetime
@@ -1211,7 +1306,7 @@ class LazyRelationshipInLoop(Rule):
                 lines = []
                 for event in Event.query.filter_by(sketch_id=sketch_id).all():
                     for comment in event.comments:  # expect
-                        lines.append({"index": event.index.id, "text": comment.text})  # expect
+                        lines.append({"index": event.index.id, "text": comment.text})
                 return {"lines": lines}
             """,
             message="`event.comments` is a lazy relationship of `Event`",
@@ -1333,6 +1428,36 @@ class LazyRelationshipInLoop(Rule):
                 return csv_text(Expense.query.order_by(Expense.created.desc()).all())
             """,
             message="`e.sharers` is a lazy relationship of `Expense` read for every row of `self.expenses()",
+        ),
+        # every certificate of one authority (not the duplicates of one serial), each with its roles; and each
+        # receipt's template read for a listing rather than grouped by: one query per receipt
+        Invalid(
+            """
+            from flask import Flask
+            from models import db, Authority, Cert, Receipt, Role, Template
+            app = Flask(__name__)
+
+            @app.post("/certs")
+            def upload():
+                db.session.add(Cert(serial="1"))
+                db.session.add(Role(name="x"))
+                db.session.add(Template(name="x"))
+                db.session.add(Receipt(template_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/authorities/<int:aid>/roles")
+            def authority_roles(aid):
+                certs = Cert.query.filter(Cert.authority_id == aid).all()
+                return {"roles": [[r.name for r in c.roles] for c in certs]}  # expect
+
+            @app.get("/receipts")
+            def receipts():
+                rows = Receipt.query.order_by(Receipt.id.desc()).limit(500).all()
+                return [{"id": r.id, "template": r.template.name} for r in rows]  # expect
+            """,
+            message="`c.roles` is a lazy relationship of `Cert` read for every row of",
+            files={"models.py": _CERT_MODELS},
         ),
         # a moderation action hides each selected post with a method that commits per post: reading each post's
         # author there is a note (the row is rewritten one by one anyway)
@@ -1612,6 +1737,8 @@ class LazyRelationshipInLoop(Rule):
         assert ctx.function is not None
         if passed and template is None and DELETES.search(ctx.function.name):
             return  # the caller's rows are deleted or rewritten one by one: read per row anyway
+        if one_record(query, rows_ctx) is not None:
+            return  # one record and its rare twins (``Cert.serial == cert.serial``): the loop runs once or twice
         model = query.model
         rels = relations(ctx.project, model)
         reported: set[str] = set()
@@ -1630,6 +1757,8 @@ class LazyRelationshipInLoop(Rule):
                 continue  # one finding per helper call; a helper that deletes each row reads it anyway
             if loads_eagerly(query, attr):
                 continue
+            if rel.scalar and template is None and _keys_groups(body, var, attr):
+                continue  # ``by_template[receipt.template].append(receipt)``: the rows share few parents
             if _loaded_earlier(ctx, iterable, loop, {attr, getattr(node, "attr", attr)}, in_template=bool(template)):
                 continue  # an earlier loop over the same rows loaded it (and is reported there)
             less = self._why_less(query, rel, rows_ctx)
@@ -1915,10 +2044,14 @@ class LazyRelationshipInLoop(Rule):
                 # very query: the identity map answers without a query
                 return ""
             if key and not per_owner(key):
+                if target is None or not account_table(target):
+                    # the rows of one parent share a few `rel` objects (one agent's tasks, a handful of jobs; one
+                    # sketch's events, its few indexes): one query per distinct one, the identity map answers
+                    return ""
                 shared = "parent (`with_parent`)" if key == "with_parent" else f"`{key}`"
                 return (
-                    f"the rows share one {shared}, so they point to few `{rel.attr}` objects: SQLAlchemy loads "
-                    f"each distinct one once and its identity map answers the rest"
+                    f"the rows share one {shared}, but each may point to a different `{rel.attr}` (`{target.name}` "
+                    f"has a row per person or account): one query per distinct one"
                 )
             if (
                 target is not None
@@ -1976,6 +2109,34 @@ def _loaded_earlier(ctx: Context, iterable: ast.expr, loop: ast.AST, attrs: set[
             return True
         if preloaded_by(ctx.project, fn, iterable, attr) is not None:
             return True
+    return False
+
+
+def _keys_groups(body: list, var: str, attr: str) -> bool:
+    """``groups[row.parent].append(row)``, ``counts[row.parent] += 1``, ``groups.setdefault(row.parent, [])``:
+    the loop groups its rows by the many-to-one ``var.attr``, so the code expects several rows per parent.
+    SQLAlchemy loads each distinct parent once; its identity map answers the other rows of the group."""
+
+    def is_read(node: ast.AST) -> bool:
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == attr
+            and isinstance(node.value, ast.Name)
+            and node.value.id == var
+        )
+
+    for part in body:
+        for node in walk(part):
+            if isinstance(node, ast.Subscript) and is_read(node.slice):
+                return True
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "setdefault"
+                and node.args
+                and is_read(node.args[0])
+            ):
+                return True
     return False
 
 
