@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.errors import body_nodes
-from flask_doctor.static.facts.jobs.tasks import is_celery_type
+from flask_doctor.static.facts.jobs.tasks import io_call, is_celery_type
 from flask_doctor.static.facts.orm.queries import helper_context, loop_rows
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.sites import calls_named, calls_with_keyword
@@ -443,6 +443,49 @@ def cache_fill(project: Project, fn: FunctionInfo) -> tuple[FunctionInfo, str] |
     return found
 
 
+def endless_retry_loops(project: Project, fn: FunctionInfo) -> list[tuple[str, ast.If, ast.Continue]]:
+    """Hand-written retries without a bound: a loop that calls the network and, when the answer is bad,
+    only sleeps and goes round again (``if not resp.ok: time.sleep(10); continue``).
+
+    Nothing changes between tries (the branch assigns nothing, and its test reads only what the call
+    returned), so an error that does not go away (a 404, a revoked key) keeps the task looping for ever.
+    Returned: the call's label, the ``if`` and its ``continue``.
+    """
+    found: list[tuple[str, ast.If, ast.Continue]] = []
+    for loop in body_nodes(fn.node.body):
+        if not isinstance(loop, ast.While):
+            continue
+        results: dict[str, str] = {}
+        for node in body_nodes(loop.body):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and (label := io_call(project, fn, node.value)) is not None
+            ):
+                results[node.targets[0].id] = label
+        if not results:
+            continue
+        for node in body_nodes(loop.body):
+            if not (isinstance(node, ast.If) and node.body and isinstance(node.body[-1], ast.Continue)):
+                continue
+            read = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+            if not read or not read <= set(results):
+                continue  # the test also reads a counter or a deadline
+            changes = any(
+                isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.Raise, ast.Return))
+                for n in body_nodes(node.body)
+            )
+            sleeps = any(
+                isinstance(n, ast.Call) and (dotted(n.func) or "").rsplit(".", 1)[-1] == "sleep"
+                for n in body_nodes(node.body)
+            )
+            if sleeps and not changes:
+                found.append((results[sorted(read)[0]], node, node.body[-1]))
+    return found
+
+
 def base_attr(project: Project, fn: FunctionInfo, class_name: str, attr: str) -> ast.expr | None:
     """The value of ``attr`` on the task's ``base=`` class or its project bases."""
     table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
@@ -484,6 +527,7 @@ __all__ = [
     "base_attr",
     "cache_fill",
     "class_retry_policy",
+    "endless_retry_loops",
     "is_periodic",
     "is_polling",
     "periodic_task_names",
