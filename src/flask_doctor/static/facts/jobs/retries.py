@@ -15,17 +15,20 @@ The Celery facts these rely on (Celery 5.x, ``celery/app/task.py``):
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.errors import body_nodes
-from flask_doctor.static.facts.jobs.tasks import is_celery_type
+from flask_doctor.static.facts.jobs.tasks import io_call, is_celery_type
+from flask_doctor.static.facts.orm.queries import helper_context, loop_rows
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.sites import calls_named, calls_with_keyword
 from flask_doctor.static.model import CELERY_TYPES
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.facts.orm.queries import Query
     from flask_doctor.static.model import FunctionInfo, Project
     from flask_doctor.static.names import ImportTable
 
@@ -306,6 +309,183 @@ def started_by_schedule(project: Project, fn: FunctionInfo, depth: int = 0) -> F
     return found
 
 
+def takes_no_input(fn: FunctionInfo) -> bool:
+    """The task has no parameters (but the bound ``self``): whatever it works on it reads from stored state,
+    so a later run sees the same work a failed one left."""
+    args = fn.node.args
+    params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    if _bound_self(fn) is not None:
+        params = params[1:]
+    return not params and args.vararg is None and args.kwarg is None
+
+
+def _sent_task(project: Project, scope: FunctionInfo, call: ast.Call) -> FunctionInfo | None:
+    """The project task ``call`` sends: ``task.delay(...)``, ``task.apply_async(...)``, ``task.s(...)``."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in _SENDERS):
+        return None
+    name = dotted(func.value)
+    return project.resolve_function(name, scope, scope.module) if name else None
+
+
+_FILTERS = frozenset({"filter", "filter_by", "where"})
+_CLOCK = re.compile(r"\b(?:now|utcnow|today|timedelta|datetime|date|time|arrow|pendulum)\b")
+
+
+def _time_window(fn: FunctionInfo, rows: Query) -> bool:
+    """The sweep selects rows by time (``Upload.created > utcnow() - timedelta(hours=1)``): a row it missed
+    once falls out of the window, so the next tick does not send it again."""
+    values: dict[str, list[ast.expr]] = {}
+    for node in body_nodes(fn.node.body):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    values.setdefault(target.id, []).append(node.value)
+    for method, call in rows.methods:
+        if method not in _FILTERS or not isinstance(call, ast.Call):
+            continue
+        exprs: list[ast.expr] = [*call.args, *(kw.value for kw in call.keywords)]
+        names = {n.id for e in exprs for n in ast.walk(e) if isinstance(n, ast.Name)}
+        exprs += [v for name in names for v in values.get(name, [])]
+        if any(_CLOCK.search(ast.unparse(e)) for e in exprs):
+            return True
+    return False
+
+
+@project_fact
+def sweeps(project: Project) -> dict[str, FunctionInfo]:
+    """Task qualname -> the periodic task that sends it once for every row a filtered query selects.
+
+    ``for job in Job.query.filter(Job.to_be_deleted == True): delete_job.delay(job.id)`` in a beat task:
+    the rows stay in the state the filter selects until the task succeeds, so a failed run is sent again on
+    the next tick, whoever sent it first.
+    """
+    found: dict[str, FunctionInfo] = {}
+    if not schedules_tasks(project):
+        return found
+    for fn in project.functions.values():
+        if not fn.decorators or not is_periodic(project, fn) or is_test_path(fn.module.path):
+            continue
+        ctx = helper_context(project, fn)
+        for loop in body_nodes(fn.node.body):
+            if not isinstance(loop, (ast.For, ast.AsyncFor)):
+                continue
+            rows = loop_rows(loop.iter, ctx)
+            if rows is None or _time_window(fn, rows):
+                continue
+            for node in body_nodes(loop.body):
+                if isinstance(node, ast.Call):
+                    task = _sent_task(project, fn, node)
+                    if task is not None and task is not fn:
+                        found.setdefault(task.qualname, fn)
+    return found
+
+
+def _assigned_attrs(fn: FunctionInfo) -> set[str]:
+    """Attribute names the function stores (``queue.fullpath = ...``)."""
+    return {
+        target.attr
+        for node in body_nodes(fn.node.body)
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Attribute)
+    }
+
+
+def _cache_guard(project: Project, starter: FunctionInfo, task: FunctionInfo) -> str | None:
+    """The attribute ``starter`` returns when set and otherwise sends ``task`` to fill:
+    ``if self.fullpath: return self.fullpath`` then (in the ``else`` or after the ``if``)
+    ``cache_path.delay(self.id)``."""
+    sends = [
+        node
+        for node in body_nodes(starter.node.body)
+        if isinstance(node, ast.Call) and _sent_task(project, starter, node) is task
+    ]
+    if not sends:
+        return None
+    for node in body_nodes(starter.node.body):
+        if not isinstance(node, ast.If):
+            continue
+        tested = {n.attr for n in ast.walk(node.test) if isinstance(n, ast.Attribute)}
+        for branch in (node.body, node.orelse):
+            returned = {
+                stmt.value.attr
+                for stmt in branch
+                if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Attribute)
+            }
+            attr = next(iter(sorted(tested & returned)), None)
+            inside = {id(n) for n in body_nodes(branch)}
+            # the branch that returns ``A`` ends the call: a send after the ``if`` (or in the other branch)
+            # runs only while ``A`` is empty
+            if attr is not None and all(id(s) not in inside and s.lineno > node.lineno for s in sends):
+                return attr
+    return None
+
+
+def cache_fill(project: Project, fn: FunctionInfo) -> tuple[FunctionInfo, str] | None:
+    """The reader that sends ``fn`` only to fill a cached attribute it returns when set, and the attribute.
+
+    ``def path(self): if self.fullpath: return self.fullpath`` / ``cache_path.delay(self.id)`` and the task
+    stores ``queue.fullpath = ...``: when it fails the value stays empty and the next read sends it again.
+    Every starter must be such a reader (and the task must store the attribute).
+    """
+    starters = task_starters(project).get(fn.qualname, [])
+    if not starters or any(s is None for s in starters):
+        return None
+    stored = _assigned_attrs(fn)
+    found: tuple[FunctionInfo, str] | None = None
+    for starter in starters:
+        assert starter is not None
+        attr = _cache_guard(project, starter, fn)
+        if attr is None or attr not in stored:
+            return None
+        found = found or (starter, attr)
+    return found
+
+
+def endless_retry_loops(project: Project, fn: FunctionInfo) -> list[tuple[str, ast.If, ast.Continue]]:
+    """Hand-written retries without a bound: a loop that calls the network and, when the answer is bad,
+    only sleeps and goes round again (``if not resp.ok: time.sleep(10); continue``).
+
+    Nothing changes between tries (the branch assigns nothing, and its test reads only what the call
+    returned), so an error that does not go away (a 404, a revoked key) keeps the task looping for ever.
+    Returned: the call's label, the ``if`` and its ``continue``.
+    """
+    found: list[tuple[str, ast.If, ast.Continue]] = []
+    for loop in body_nodes(fn.node.body):
+        if not isinstance(loop, ast.While):
+            continue
+        results: dict[str, str] = {}
+        for node in body_nodes(loop.body):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and (label := io_call(project, fn, node.value)) is not None
+            ):
+                results[node.targets[0].id] = label
+        if not results:
+            continue
+        for node in body_nodes(loop.body):
+            if not (isinstance(node, ast.If) and node.body and isinstance(node.body[-1], ast.Continue)):
+                continue
+            read = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+            if not read or not read <= set(results):
+                continue  # the test also reads a counter or a deadline
+            changes = any(
+                isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.Raise, ast.Return))
+                for n in body_nodes(node.body)
+            )
+            sleeps = any(
+                isinstance(n, ast.Call) and (dotted(n.func) or "").rsplit(".", 1)[-1] == "sleep"
+                for n in body_nodes(node.body)
+            )
+            if sleeps and not changes:
+                found.append((results[sorted(read)[0]], node, node.body[-1]))
+    return found
+
+
 def base_attr(project: Project, fn: FunctionInfo, class_name: str, attr: str) -> ast.expr | None:
     """The value of ``attr`` on the task's ``base=`` class or its project bases."""
     table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)
@@ -345,7 +525,9 @@ __all__ = [
     "RETRY_OPTIONS",
     "app_wide_retry_policy",
     "base_attr",
+    "cache_fill",
     "class_retry_policy",
+    "endless_retry_loops",
     "is_periodic",
     "is_polling",
     "periodic_task_names",
@@ -353,6 +535,8 @@ __all__ = [
     "retry_calls",
     "schedules_tasks",
     "started_by_schedule",
+    "sweeps",
     "task_base_policy",
+    "takes_no_input",
     "task_starters",
 ]

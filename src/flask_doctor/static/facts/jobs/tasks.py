@@ -236,14 +236,47 @@ def has_try(fn: FunctionInfo) -> bool:
     return False
 
 
+def _catches_failure(helper: FunctionInfo) -> bool:
+    """``helper`` has a ``try`` whose ``except`` catches an I/O failure and does not raise it again."""
+    return any(
+        isinstance(node, ast.Try)
+        and any(
+            handles_io_errors(handler, helper) and not any(isinstance(n, ast.Raise) for n in body_nodes(handler.body))
+            for handler in node.handlers
+        )
+        for node in body_nodes(helper.node.body)
+    )
+
+
+def _hand_off(project: Project, helper: FunctionInfo) -> FunctionInfo | None:
+    """The one project function ``helper``'s last statement calls: where it hands the work over."""
+    if not helper.node.body:
+        return None
+    found: set[FunctionInfo] = set()
+    for node in body_nodes(helper.node.body[-1:]):
+        if isinstance(node, ast.Call) and (name := dotted(node.func)):
+            target = project.resolve_function(name, helper, helper.module)
+            if target is not None and target is not helper:
+                found.add(target)
+    return found.pop() if len(found) == 1 else None
+
+
 def helper_handles_errors(project: Project, fn: FunctionInfo) -> FunctionInfo | None:
-    """A project helper the task calls first that wraps its work in ``try``/``except`` (and marks the failure)."""
+    """A project helper the task calls first that wraps its work in ``try``/``except`` (and marks the failure).
+
+    Also one such helper's hand-off: the helper only claims the item (``compose.state = "generating"``) and
+    ends by calling the function that does the work inside a ``try`` whose ``except`` records the failure
+    (``compose.state = "failed"``) instead of raising it.
+    """
     for name, _call in fn.calls:
         helper = project.resolve_function(name, fn, fn.module)
         if helper is None or helper is fn:
             continue
         if any(isinstance(n, ast.Try) and n.handlers for n in body_nodes(helper.node.body)):
             return helper
+        worker = _hand_off(project, helper)
+        if worker is not None and worker is not fn and _catches_failure(worker):
+            return worker
         return None  # only the first helper the task hands its work to
     return None
 

@@ -9,8 +9,11 @@ from flask_doctor.static.facts.jobs.outcomes import polled_results
 from flask_doctor.static.facts.jobs.retries import (
     RETRY_OPTIONS,
     app_wide_retry_policy,
+    cache_fill,
     retry_calls,
     started_by_schedule,
+    sweeps,
+    takes_no_input,
     task_base_policy,
 )
 from flask_doctor.static.facts.jobs.tasks import (
@@ -52,13 +55,26 @@ class TaskWithoutRetry(Rule):
     / `task_annotations`, or a `task_failure` signal handler) sets the
     policy, periodic tasks (the next beat run repeats the work), tasks
     that hand their work to a helper which catches the failure (and marks
-    it), and tasks without I/O. A task a request starts and returns the id
-    of for the page to poll is a note: the user sees the failure and can
-    start it again. So is a task that only a periodic task starts (a link
-    of the `chain(fetch.si(), notify.si())` a beat task launches every 15
-    minutes): the next tick runs it again, and whether that loses nothing
-    depends on the task resuming where it stopped, which only its author
-    can tell.
+    it; also when that helper first claims the item and then hands the
+    work to a function whose `except` records the failure instead of
+    raising it), and tasks without I/O. Also not reported, because the
+    work is sent again until it succeeds: a task without parameters that
+    only a periodic task starts (a link of the `chain(fetch.si(),
+    notify.si())` a beat task launches every 15 minutes: it reads its work
+    from stored state, so the next tick redoes what a failed run left, as
+    for the beat task itself); a task a periodic task sends for every row
+    a query selects (`for job in Job.query.filter_by(marked=True):
+    purge.delay(job.id)`: the row keeps its state until the task succeeds,
+    whoever sent it first), unless the query picks rows by time (a row
+    out of the window is not sent again); a task that only fills a cached
+    attribute, sent by the reader that returns the attribute when it is
+    set (`if self.fullpath: return self.fullpath`, else
+    `cache_path.delay(self.id)`): the next read sends it again. A task a
+    request starts and returns the id of for the page to poll is a note:
+    the user sees the failure and can start it again. So is a task with
+    parameters that only a periodic task starts: the next tick runs it
+    again, but with what the tick picks then, so whether that loses
+    nothing only its author can tell.
 
     ## Example
     ```python
@@ -193,6 +209,121 @@ class TaskWithoutRetry(Rule):
             def run_export(request_id):
                 build_export(request_id)
             """),
+        # beat starts a chain every 15 minutes; the links take nothing from it and read their work from
+        # the database (a cursor, the entries not sent yet), so the next tick redoes what a failed run left
+        Valid("""
+            from datetime import timedelta
+            import requests
+            from celery import Celery, chain
+            from flask_sqlalchemy import SQLAlchemy
+            celery = Celery(__name__)
+            db = SQLAlchemy()
+
+            @celery.task(name="FETCH_ENTRIES")
+            def fetch_entries():
+                cursor = db.session.get(Cursor, 1)
+                for entry in requests.get(FEED_URL, params={"after": cursor.value}, timeout=30).json():
+                    db.session.add(Entry(**entry))
+                    cursor.value = entry["id"]
+                db.session.commit()
+
+            @celery.task(name="SEND_DIGESTS")
+            def send_digests():
+                for entry in Entry.query.filter_by(sent=False):
+                    mail_digest(entry)
+                    entry.sent = True
+                db.session.commit()
+
+            @celery.task(name="SYNC_FEEDS")
+            def sync_feeds():
+                chain(fetch_entries.si(), send_digests.si()).apply_async()
+
+            celery.conf.beat_schedule = {"sync": {"task": "SYNC_FEEDS", "schedule": timedelta(minutes=15)}}
+            """),
+        # a view marks the upload and sends the purge; a beat sweep sends it again for every upload still marked
+        Valid("""
+            import boto3
+            from celery import Celery
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            celery = Celery(__name__)
+            db = SQLAlchemy(app)
+            s3 = boto3.client("s3")
+
+            class Upload(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                key = db.Column(db.String(200))
+                marked = db.Column(db.Boolean, default=False)
+
+            @celery.task
+            def purge_upload(upload_id):
+                upload = db.session.get(Upload, upload_id)
+                s3.delete_object(Bucket="uploads", Key=upload.key)
+                db.session.delete(upload)
+                db.session.commit()
+
+            @celery.task
+            def purge_marked():
+                for upload in Upload.query.filter_by(marked=True):
+                    purge_upload.delay(upload.id)
+
+            @app.delete("/uploads/<int:upload_id>")
+            def delete_upload(upload_id):
+                db.session.get(Upload, upload_id).marked = True
+                db.session.commit()
+                purge_upload.delay(upload_id)
+                return "", 202
+
+            celery.conf.beat_schedule = {"purge": {"task": "tasks.purge_marked", "schedule": 300}}
+            """),
+        # the reader computes the size itself while the cached column is empty and sends the task to fill it:
+        # when the task fails the column stays empty and the next read sends it again
+        Valid("""
+            from celery import shared_task
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+
+            @shared_task
+            def fill_size(folder_id):
+                folder = db.session.get(Folder, folder_id)
+                folder.size = folder.compute_size()
+                db.session.commit()
+
+            class Folder(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                size = db.Column(db.Integer, nullable=True)
+
+                def total_size(self):
+                    if self.size is not None:
+                        return self.size
+                    fill_size.delay(self.id)
+                    return self.compute_size()
+            """),
+        # the helper claims the export, then hands the work to one that records a failure instead of raising
+        Valid("""
+            from celery import shared_task
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+
+            def render(export):
+                try:
+                    export.data = collect(export)
+                except Exception as exc:
+                    export.state = "failed"
+                    export.reason = str(exc)
+                db.session.commit()
+
+            def start_export(export_id):
+                export = db.session.get(Export, export_id)
+                export.state = "running"
+                db.session.commit()
+                render(export)
+
+            @shared_task
+            def run_export(export_id):
+                start_export(export_id)
+            """),
         # the search-cluster write retries on connection errors
         Valid("""
             from celery import shared_task
@@ -239,38 +370,104 @@ class TaskWithoutRetry(Rule):
             """,
             message="invenio_mail.tasks.send_email",
         ),
-        # beat starts a chain every 15 minutes: a failed link runs again on the next tick, so each is a note
+        # beat hands each link the day it picked: the next tick picks another day, so whether the failed one
+        # is redone only the author can tell (a note)
         Invalid(
             """
-            from datetime import timedelta
+            from datetime import date, timedelta
             import requests
             from celery import Celery, chain
+            celery = Celery(__name__)
+
+            @celery.task(name="EXPORT_DAY")  # expect
+            def export_day(day):
+                requests.post(EXPORT_URL, json={"day": day}, timeout=30)
+
+            @celery.task(name="NIGHTLY")
+            def nightly():
+                chain(export_day.si(str(date.today() - timedelta(days=1)))).apply_async()
+
+            celery.conf.beat_schedule = {"nightly": {"task": "NIGHTLY", "schedule": timedelta(days=1)}}
+            """,
+            message="a note: only the periodic task `nightly` starts it",
+        ),
+        # the sweep picks the uploads of the last hour: one that failed falls out of the window (a note)
+        Invalid(
+            """
+            from datetime import datetime, timedelta
+            from celery import Celery
             from flask_sqlalchemy import SQLAlchemy
             celery = Celery(__name__)
             db = SQLAlchemy()
 
-            @celery.task(name="FETCH_ENTRIES")  # expect
-            def fetch_entries():
-                cursor = db.session.get(Cursor, 1)
-                for entry in requests.get(FEED_URL, params={"after": cursor.value}, timeout=30).json():
-                    db.session.add(Entry(**entry))
-                    cursor.value = entry["id"]
+            class Upload(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created = db.Column(db.DateTime)
+
+            @celery.task  # expect
+            def scan_upload(upload_id):
+                upload = db.session.get(Upload, upload_id)
+                upload.clean = antivirus(upload.path)
                 db.session.commit()
 
-            @celery.task(name="SEND_DIGESTS")  # expect
-            def send_digests():
-                for entry in Entry.query.filter_by(sent=False):
-                    mail_digest(entry)
-                    entry.sent = True
-                db.session.commit()
+            @celery.task
+            def scan_recent():
+                since = datetime.utcnow() - timedelta(hours=1)
+                for upload in Upload.query.filter(Upload.created > since):
+                    scan_upload.delay(upload.id)
 
-            @celery.task(name="SYNC_FEEDS")
-            def sync_feeds():
-                chain(fetch_entries.si(), send_digests.si()).apply_async()
-
-            celery.conf.beat_schedule = {"sync": {"task": "SYNC_FEEDS", "schedule": timedelta(minutes=15)}}
+            celery.conf.beat_schedule = {"scan": {"task": "tasks.scan_recent", "schedule": 3600}}
             """,
-            message="a note: only the periodic task `sync_feeds` starts it",
+            message="a note",
+        ),
+        # the claimed export's worker logs the failure and raises it again: nothing records it
+        Invalid(
+            """
+            from celery import shared_task
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+
+            def render(export):
+                try:
+                    export.data = collect(export)
+                except Exception:
+                    log.exception("export failed")
+                    raise
+                db.session.commit()
+
+            def start_export(export_id):
+                export = db.session.get(Export, export_id)
+                export.state = "running"
+                db.session.commit()
+                render(export)
+
+            @shared_task  # expect
+            def run_export(export_id):
+                start_export(export_id)
+            """,
+            message="through `start_export`",
+        ),
+        # the task stores the value, but a view sends it once after saving: no reader sends it again
+        Invalid(
+            """
+            from celery import shared_task
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            @shared_task  # expect
+            def fill_size(folder_id):
+                folder = db.session.get(Folder, folder_id)
+                folder.size = folder.compute_size()
+                db.session.commit()
+
+            @app.post("/folders/<int:folder_id>")
+            def save_folder(folder_id):
+                fill_size.delay(folder_id)
+                return "saved"
+            """,
+            message="fill_size",
         ),
         # the same chain link is also sent from a view: that run has no next tick to repeat it
         Invalid(
@@ -390,6 +587,12 @@ class TaskWithoutRetry(Rule):
             scheduled = started_by_schedule(project, fn)
             if scheduled is fn:
                 continue  # beat runs it again on the next tick
+            if scheduled is not None and takes_no_input(fn):
+                continue  # a link of the chain beat starts: it reads its work from stored state on the next tick
+            if fn.qualname in sweeps(project):
+                continue  # a periodic task sends it again for every row still waiting
+            if cache_fill(project, fn) is not None:
+                continue  # it fills a cache the next read fills again
             base = options.get("base")
             if base is not None and task_base_policy(project, fn, base) is not False:
                 continue

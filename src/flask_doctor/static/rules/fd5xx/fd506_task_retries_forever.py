@@ -1,4 +1,4 @@
-"""FD506 task-retries-forever: Task retries without limit (max_retries=None) or retries twice per failure."""
+"""FD506 task-retries-forever: Task retries without limit (max_retries=None, a bare retry loop) or twice per failure."""
 
 from __future__ import annotations
 
@@ -11,8 +11,14 @@ from flask_doctor.static.facts.errors import (
     exception_kind,
     handler_label,
 )
-from flask_doctor.static.facts.jobs.retries import base_attr, is_polling, retries_bounded, retry_calls
-from flask_doctor.static.facts.jobs.tasks import celery_tasks
+from flask_doctor.static.facts.jobs.retries import (
+    base_attr,
+    endless_retry_loops,
+    is_polling,
+    retries_bounded,
+    retry_calls,
+)
+from flask_doctor.static.facts.jobs.tasks import celery_tasks, decorator_location
 from flask_doctor.static.model import (
     Project,
 )
@@ -38,6 +44,15 @@ class TaskRetriesForever(Rule):
     `Exception`. Inside a `try` with a broad `except` that calls
     `self.retry()` again, each failed attempt schedules *two* retries, and
     the copies multiply with every round.
+
+    Also reported: a retry written by hand without a bound — a loop that
+    calls the network and, when the answer is bad, only sleeps and goes
+    round again (`if not resp.ok: time.sleep(10); continue`, changing
+    nothing and counting nothing). An error that does not go away (a 404
+    for a bad range, a revoked key) keeps the task looping for ever and
+    holds its worker. Not reported when the branch counts the tries,
+    changes what the next round asks for, raises or returns, or when the
+    test also reads a counter or a deadline.
 
     A task that retries only on its own exception classes
     (`autoretry_for=(JobNotFinished,)`) is a deliberate wait-until-done
@@ -80,7 +95,7 @@ class TaskRetriesForever(Rule):
     name = "task-retries-forever"
     severity = Severity.WARNING
     catalog = ("S04",)
-    summary = "Task retries without limit (max_retries=None) or retries twice per failure."
+    summary = "Task retries without limit (max_retries=None, a bare retry loop) or twice per failure."
 
     VALID = (
         Valid("""
@@ -143,7 +158,47 @@ class TaskRetriesForever(Rule):
                         raise
             """),
     )
+    VALID = VALID + (
+        # the hand-written retry counts its tries and gives up
+        Valid("""
+            import time
+            import requests
+            from celery import shared_task
+
+            @shared_task
+            def pull_feed(url):
+                tries = 0
+                while True:
+                    resp = requests.get(url, timeout=10)
+                    if not resp.ok and tries < 5:
+                        tries += 1
+                        time.sleep(10)
+                        continue
+                    resp.raise_for_status()
+                    return resp.json()
+            """),
+    )
     INVALID = (
+        # a bad answer only sleeps and asks again for the same page: a lasting 404 loops for ever
+        Invalid(
+            """
+            import time
+            import requests
+            from celery import shared_task
+
+            @shared_task  # expect
+            def pull_pages(url):
+                page, pages = 0, 1
+                while page < pages:
+                    resp = requests.get(url, params={"page": page}, timeout=10)
+                    if not resp.ok:
+                        time.sleep(10)
+                        continue
+                    pages = resp.json()["pages"]
+                    page += 1
+            """,
+            message="sleeps and asks again",
+        ),
         Invalid(
             """
             from celery import shared_task
@@ -210,6 +265,21 @@ class TaskRetriesForever(Rule):
                         hint="Set a bound (`max_retries=5`) with `retry_backoff=True`, and handle the final failure "
                         "(`on_failure`, a dead-letter queue or an alert).",
                         evidence=[Evidence(f"task `{fn.display}`", fn.location)],
+                    )
+                )
+            for label, test, again in endless_retry_loops(project, fn):
+                report(
+                    self.finding(
+                        decorator_location(fn),
+                        f"task `{fn.display}` retries `{label}` by hand with no bound: when the answer is bad it "
+                        f"sleeps and asks again, changing nothing, so an error that does not go away keeps it "
+                        f"looping for ever and holds the worker",
+                        hint="Count the tries and give up (raise, or `self.retry(max_retries=5)`), "
+                        "and tell a lasting error (4xx) from a passing one.",
+                        evidence=[
+                            Evidence(f"`if {ast.unparse(test.test)}:`", node_location(fn.module.path, test)),
+                            Evidence("`continue` with nothing changed", node_location(fn.module.path, again)),
+                        ],
                     )
                 )
             if not retries:
