@@ -1937,23 +1937,29 @@ KEYSTONE_SESSION_LAST_NAMES = last_segments(KEYSTONE_SESSIONS)
 
 
 def classify_keystone_session(ctx: Context, call: ast.Call) -> HttpCall | None:
-    """``session.Session(auth=auth)`` from keystoneauth1 and what is wrong with its timeout. Options spread from a
-    dict (``Session(**sess_kwargs)``) count as none when the function never names ``timeout`` and, for a
-    parameter, no caller's argument does."""
+    """``session.Session(auth=auth)`` from keystoneauth1 and what is wrong with its timeout."""
     if KEYSTONE_SESSION_LAST_NAMES.isdisjoint(callee_names(ctx, call)):
         return None  # the cheap test first: :func:`callee_name` ends with one of these names
     if callee_name(ctx, call) not in KEYSTONE_SESSIONS:
         return None
-    label = dotted(call.func) or "Session"
+    return _client_timeout(ctx, call, dotted(call.func) or "Session", "keystoneauth1")
+
+
+def _client_timeout(ctx: Context, call: ast.Call, label: str, library: str, position: int | None = None) -> HttpCall:
+    """What is wrong with the ``timeout`` a client constructor is given: by keyword, at ``position`` among the
+    positional arguments, or in a spread of options (``Client(**options)``: none when the function never names
+    ``timeout`` and, for a parameter, no caller's argument does)."""
     timeout = _keyword(call, "timeout")
+    if timeout is None and position is not None and len(call.args) > position:
+        return HttpCall(label, library, "timeout=None" if _is_none(call.args[position]) else None)
     if timeout is not None:
-        return HttpCall(label, "keystoneauth1", "timeout=None" if _is_none(timeout.value) else None)
+        return HttpCall(label, library, "timeout=None" if _is_none(timeout.value) else None)
     if any(isinstance(a, ast.Starred) for a in call.args):
-        return HttpCall(label, "keystoneauth1", None)
+        return HttpCall(label, library, None)
     spread = [kw.value for kw in call.keywords if kw.arg is None]
     if spread and not _spread_without_timeout(ctx, spread):
-        return HttpCall(label, "keystoneauth1", None)
-    return HttpCall(label, "keystoneauth1", "no timeout")
+        return HttpCall(label, library, None)
+    return HttpCall(label, library, "no timeout")
 
 
 #: influxdb-python's (InfluxDB 1.x) clients: ``InfluxDBClient(host, port, ..., timeout=None)`` by default, and every
@@ -1973,24 +1979,12 @@ INFLUXDB_TIMEOUT_INDEX = 7
 
 
 def classify_influxdb_client(ctx: Context, call: ast.Call) -> HttpCall | None:
-    """``InfluxDBClient(host=..., database=...)`` of influxdb-python and what is wrong with its timeout; options
-    spread from a dict count as for a keystoneauth1 session."""
+    """``InfluxDBClient(host=..., database=...)`` of influxdb-python and what is wrong with its timeout."""
     if INFLUXDB_CLIENT_LAST_NAMES.isdisjoint(callee_names(ctx, call)):
         return None
     if callee_name(ctx, call) not in INFLUXDB_CLIENTS:
         return None
-    label = dotted(call.func) or "InfluxDBClient"
-    timeout = _keyword(call, "timeout")
-    if timeout is None and len(call.args) > INFLUXDB_TIMEOUT_INDEX:
-        return HttpCall(label, "influxdb", "timeout=None" if _is_none(call.args[INFLUXDB_TIMEOUT_INDEX]) else None)
-    if timeout is not None:
-        return HttpCall(label, "influxdb", "timeout=None" if _is_none(timeout.value) else None)
-    if any(isinstance(a, ast.Starred) for a in call.args):
-        return HttpCall(label, "influxdb", None)
-    spread = [kw.value for kw in call.keywords if kw.arg is None]
-    if spread and not _spread_without_timeout(ctx, spread):
-        return HttpCall(label, "influxdb", None)
-    return HttpCall(label, "influxdb", "no timeout")
+    return _client_timeout(ctx, call, dotted(call.func) or "InfluxDBClient", "influxdb", INFLUXDB_TIMEOUT_INDEX)
 
 
 def _spread_without_timeout(ctx: Context, spread: list[ast.expr]) -> bool:
