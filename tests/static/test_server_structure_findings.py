@@ -158,6 +158,8 @@ def test_http_call_outside_requests_and_jobs_is_a_note() -> None:
 
         def fetch(url):
             return requests.get(url)
+
+        FETCHERS = {"web": fetch}
         """
         },
     )
@@ -176,6 +178,8 @@ def test_httpx_default_timeout_is_not_reported_but_none_is() -> None:
             with httpx.Client() as client:
                 client.get(url)
             return httpx.Client(timeout=None)
+
+        __all__ = ["fetch"]
         """
         },
     )
@@ -528,6 +532,8 @@ def test_a_method_named_like_an_endpoint_is_no_job_root_unless_registered() -> N
         class Manager:
             def create_lease(self, ctxt, values):
                 return requests.post("https://enforcer.example/check", json=values)
+
+        OPERATIONS = ["create_lease"]
         """
     }
     (http,) = _check("FD402", sources)

@@ -326,6 +326,9 @@ class HttpCall:
     library: str  # requests | httpx | urllib
     problem: str | None  # "no timeout" / "timeout=None" / None (has a timeout)
     via: str = ""  # for a parameter called as a function: the HTTP method its callers pass (``self._sess.get``)
+    #: the project session attribute that would bound the call but is ``None`` unless configured
+    #: (``Session.default_timeout``): the fix is a default there, not a ``timeout=`` at each call
+    configurable: str = ""
 
 
 def _session_overrides_timeout(project: Project, type_name: str) -> bool:
@@ -362,6 +365,50 @@ def _timeout_attribute_unset(project: Project, cls: ClassInfo, method: FunctionI
     }
     attrs = declared_none & guarded
     return bool(attrs) and all(not _set_unconditionally(project, attr) for attr in attrs)
+
+
+def _configurable_timeout(project: Project, type_name: str) -> str:
+    """``Session.default_timeout`` when the project Session subclass ``type_name`` injects that attribute as the
+    timeout only when the configuration sets it (:func:`_timeout_attribute_unset`), else ``""``."""
+    cls = project.classes.get(type_name)
+    if cls is None:
+        return ""
+    for name in ("request", "send"):
+        method = cls.methods.get(name)
+        if method is None or "timeout" not in ast.unparse(method.node):
+            continue
+        if _timeout_attribute_unset(project, cls, method):
+            attrs = sorted(
+                sub.attr
+                for node in ast.walk(method.node)
+                if isinstance(node, ast.Assign)
+                for target in node.targets
+                if isinstance(target, ast.Subscript)
+                for sub in ast.walk(node.value)
+                if isinstance(sub, ast.Attribute) and dotted(sub.value) == "self"
+            )
+            return f"{cls.name}.{attrs[0]}" if attrs else ""
+    return ""
+
+
+def _configurable_session(ctx: Context, call: ast.Call, owner: str, project_session: bool) -> str:
+    """The configurable timeout (:func:`_configurable_timeout`) of the session the call goes through: its own
+    class, or the project's Session subclass a caller may pass where the class falls back to a plain session."""
+    if project_session:
+        return _configurable_timeout(ctx.project, owner)
+    receiver = dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
+    fn = ctx.function
+    if not receiver or not receiver.startswith("self.") or receiver.count(".") != 1 or fn is None:
+        return ""
+    cls_owner = self_class(fn)
+    if cls_owner is None or receiver[5:] not in self_attribute_fallbacks(ctx.project, cls_owner):
+        return ""
+    found = (
+        _configurable_timeout(ctx.project, qualname)
+        for qualname in ctx.project.classes
+        if ctx.project.is_subtype(qualname, REQUESTS_SESSION_TYPES)
+    )
+    return next((name for name in found if name), "")
 
 
 @keyed_fact
@@ -501,7 +548,8 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
             return HttpCall(label, "requests", None)
         if session and mounts_timeout_adapter(ctx.project):
             return HttpCall(label, "requests", None)
-        return HttpCall(label, "requests", "no timeout")
+        configurable = _configurable_session(ctx, call, owner, project_session) if session else ""
+        return HttpCall(label, "requests", "no timeout", configurable=configurable)
     if (
         name in HTTPX_FUNCTIONS
         or name in HTTPX_CLIENT_TYPES

@@ -32,6 +32,7 @@ from flask_doctor.static.facts.calls import (
     path_doubt,
     producer_built_here,
 )
+from flask_doctor.static.facts.mentions import in_dead_code
 from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.model import JOB, REQUEST, Project
 from flask_doctor.static.rules.base import Context, FixExample, Invalid, Rule, Valid
@@ -154,8 +155,11 @@ class HttpCallWithoutTimeout(Rule):
     under an `if`, has no timeout by default and is reported),
     `urlopen` and the socket clients when the project calls
     `socket.setdefaulttimeout`, a socket client no request or job reaches,
-    test code,
-    examples, docs and scripts, and code only CLI commands reach: a person
+    test code, dead code (a function or method whose name the project
+    writes nowhere but in its `def`: no call, reference or string, no
+    template, entry point or server command; not a decorated function, a
+    dunder, or a method of a class with a base from a library, which may call
+    it by a name it builds), examples, docs and scripts, and code only CLI commands reach: a person
     runs those and sees the hang. Nor are the methods of a client library
     the project ships for other programs (a `*_client.py` module or a
     `class FooClient`) that no request or job of its own reaches: the
@@ -331,6 +335,21 @@ class HttpCallWithoutTimeout(Rule):
             @app.get("/names")
             def names():
                 return {"names": INDEX.names(), "status": CONFIGURED.get("https://pypi.example/status").ok}
+            """),
+        # Dead code: a module function and a method of a project class that nothing in the project names (no
+        # call, no reference, no string): no worker can run them.
+        Valid("""
+            import requests
+
+            def legacy_probe(host):
+                return requests.get(f"http://{host}/health").ok
+
+            class Mirror:
+                def sync(self, url):
+                    return url
+
+                def _old_listing(self, url):
+                    return requests.get(url).json()
             """),
         # A keystoneauth1 session given `timeout=`, one loaded from the configuration (the `timeout` option it
         # registers is the operator's), a parameter its callers fill with plain functions, and a session method
@@ -776,7 +795,33 @@ class HttpCallWithoutTimeout(Rule):
             def names():
                 return {"names": INDEX.names(), "status": SESSION.get("https://pypi.example/status").ok}  # expect
             """,
-            message="has no timeout",
+            message="has no timeout unless the configuration sets `ConfigurableSession.default_timeout`, which is"
+            " `None` by default",
+        ),
+        # Helpers no view is known to call, but the project names them: one in `__all__`, one as a value in a
+        # table of hooks, a method called by name with `getattr`. Each may run; each stays a note.
+        Invalid(
+            """
+            import requests
+
+            __all__ = ["ping_mirror"]
+
+            def ping_mirror(url):
+                return requests.head(url).ok  # expect
+
+            def refresh_feed(url):
+                return requests.get(url).text  # expect
+
+            HOOKS = {"feed": refresh_feed}
+
+            class Mirror:
+                def probe_upstream(self, url):
+                    return requests.get(url).ok  # expect
+
+            def run(mirror, url):
+                return getattr(mirror, "probe_upstream")(url)
+            """,
+            message="no request or job is known to reach it",
         ),
         # A keystoneauth1 session built without `timeout=` in the request that creates a lease: the trust the
         # Keystone client makes through it waits as long as Keystone keeps silent.
@@ -1170,6 +1215,9 @@ class HttpCallWithoutTimeout(Rule):
                 return urlopen(url).read()  # expect
 
             FETCHERS = {"feed": fetch_feed}
+
+            def locate(place):
+                return Geocoder().fetch("https://geo.example/search?q=" + place)
             """,
             message="no request or job is known to reach it; if one does, its worker waits for ever",
         ),
@@ -1462,6 +1510,8 @@ class HttpCallWithoutTimeout(Rule):
             return  # a mail or socket client no request or job is shown to reach: nothing shows a worker waiting
         if not hot and only_tests_call(ctx):
             return  # the app uses its class or module, but only the test suite calls it
+        if not hot and in_dead_code(ctx.project, ctx.function):
+            return  # nothing in the project names the function: no worker can run it
         if not hot and client_library(ctx) and not (http.library in BUILT_CLIENTS and application_builds_class(ctx)):
             return  # an SDK for other programs (``*_client.py``, ``class FooClient``): its caller sets the policy
         if not hot and ctx.function is None and http.library in ("requests", "httpx", "urllib"):
@@ -1519,6 +1569,11 @@ class HttpCallWithoutTimeout(Rule):
                 f"`{http.label}(...)` in {where_called} has no timeout: every caller passes a requests method as"
                 f" `{http.label}` (`{http.via}`)"
             )
+        elif http.configurable:
+            what = (
+                f"`{http.label}(...)` in {where_called} has no timeout unless the configuration sets"
+                f" `{http.configurable}`, which is `None` by default"
+            )
         else:
             what = f"`{http.label}(...)` in {where_called} has no timeout"
         if hot and doubt is None:
@@ -1536,7 +1591,10 @@ class HttpCallWithoutTimeout(Rule):
             self.finding(
                 ctx.location(node),
                 what + consequence,
-                hint=(MAIL_HINTS | LDAP_HINTS | KEYSTONE_HINT).get(
+                hint=f"Give `{http.configurable}` a default, e.g. `(3.05, 30)`, so every call through the session"
+                " is bounded unless the configuration says otherwise, and handle the Timeout exception."
+                if http.configurable
+                else (MAIL_HINTS | LDAP_HINTS | KEYSTONE_HINT).get(
                     http.library,
                     "Pass `timeout=(connect, read)`, e.g. `timeout=(3.05, 30)`, and handle the Timeout exception.",
                 ),
