@@ -101,7 +101,7 @@ def test_the_catalogue_imports_no_surface() -> None:
             )
             for module in modules:
                 assert module.startswith(
-                    ("__future__", "flask_doctor.catalogue", "flask_doctor.findings")
+                    ("__future__", "flask_doctor.catalogue", "flask_doctor.doctext", "flask_doctor.findings")
                 ) or module in (
                     "dataclasses",
                     "functools",
@@ -195,3 +195,19 @@ def test_the_drift_check_sees_every_surface(tmp_path: Path) -> None:
     finally:
         rulebook.EMISSION_HOOKS.pop()
     assert {f.surface for f in seen} == {"check", "audit", "runtime", "soak"}
+
+
+def test_doc_text_is_textwrap_dedent_stripped():
+    """``doc_text`` gives what ``textwrap.dedent(doc).strip()`` gives, on every docstring and odd margins."""
+    import itertools
+    import textwrap
+
+    from flask_doctor.doctext import doc_text
+    from flask_doctor.static.rules import all_rules
+
+    docs = [rule.__doc__ for rule in all_rules().values()] + [entry.__doc__ for entry in catalogue.entries()]
+    assert len(docs) > 100
+    pieces = ["", " ", "\t", "  x", "\tx", " \t", "x", "\n", "\r", "\f", "\xa0y", "  ", "\t\t"]
+    odd = ["".join(parts) for n in range(1, 5) for parts in itertools.product(pieces, repeat=n)]
+    for doc in [*docs, None, *odd]:
+        assert doc_text(doc) == textwrap.dedent(doc or "").strip(), repr(doc)

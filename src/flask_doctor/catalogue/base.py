@@ -14,9 +14,9 @@ This package holds data only: it imports nothing from the surfaces.
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any, ClassVar
 
+from flask_doctor.doctext import doc_text
 from flask_doctor.findings import NO_FIX, FixExample, Severity
 
 #: Every entry class, by code, in definition order.
@@ -50,4 +50,4 @@ class Entry:
     @classmethod
     def doc(cls) -> str:
         """The page below the summary: the class docstring, dedented."""
-        return textwrap.dedent(cls.__doc__ or "").strip()
+        return doc_text(cls.__doc__)

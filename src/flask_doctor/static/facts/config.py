@@ -47,6 +47,7 @@ from flask_doctor.static.model import (
     ConfigSetting,
     _env_of_test,
     classify_env,
+    test_words,
 )
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import statements
@@ -89,12 +90,31 @@ def attribute_settings(project: Project) -> list[ConfigSetting]:
     Also ``self.SECRET_KEY = ...`` in the ``__init__`` of a config class.
     """
     found: list[ConfigSetting] = []
+    # modules that define a config class: only there can ``self.KEY = ...`` be a setting
+    config_modules = {name.rpartition(".")[0] for name in project.config_classes}
     for module in project.modules.values():
-        if any(attr in module.text for attr in (".secret_key", ".debug", "self.", "config[")):
+        if _may_set_attributes(module, config_modules):
             module_env = classify_env(module.name.rsplit(".", 1)[-1])
             base_env = module_env if module_env in ("development", "testing") else "base"
             _AttributeWalk(project, module, found).walk(module.tree.body, base_env, None, None)
     return found
+
+
+def _may_set_attributes(module: SourceModule, config_modules: set[str]) -> bool:
+    """Whether :class:`_AttributeWalk` can find a setting in ``module``, from its text.
+
+    A setting is ``X.config[KEY] = ...``, ``X.secret_key``/``X.debug = ...`` or ``self.KEY = ...`` in a
+    config class of this module; each spells ``config``, ``secret_key``, ``debug`` or ``self.`` (a
+    non-ASCII text may spell a name in other characters that mean the same, and is always walked).
+    """
+    text = module.text
+    if any(attr in text for attr in (".secret_key", ".debug", "config[")):
+        return True
+    return "self." in text and (
+        module.name in config_modules
+        or any(word in text for word in ("config", "secret_key", "debug"))
+        or not text.isascii()
+    )
 
 
 class _AttributeWalk:
@@ -118,8 +138,9 @@ class _AttributeWalk:
                 self.walk(stmt.body, cls_env or env, fn, qualname if cls_env else None)
                 continue
             if isinstance(stmt, ast.If):
-                self.walk(stmt.body, _env_of_test(stmt.test, False) or env, fn, config_class)
-                self.walk(stmt.orelse, _env_of_test(stmt.test, True) or env, fn, config_class)
+                words = test_words(stmt.test)  # once for both branches
+                self.walk(stmt.body, _env_of_test(stmt.test, False, words) or env, fn, config_class)
+                self.walk(stmt.orelse, _env_of_test(stmt.test, True, words) or env, fn, config_class)
                 continue
             if isinstance(stmt, ast.Assign):
                 self.assignment(stmt, env, fn, config_class)

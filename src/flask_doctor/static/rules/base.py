@@ -16,11 +16,11 @@ A rule looks at the code in one or both of two ways:
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from flask_doctor.doctext import doc_text
 from flask_doctor.findings import NO_FIX, Evidence, Finding, Fix, FixExample, Location, Severity
 from flask_doctor.rulebook import (
     Ceiling,
@@ -97,7 +97,7 @@ class Rule:
             return
         if cls.code in RULES and RULES[cls.code] is not cls:
             raise ValueError(f"rule {cls.code} defined twice ({RULES[cls.code].__name__}, {cls.__name__})")
-        doc = textwrap.dedent(cls.__doc__ or "").strip()
+        doc = doc_text(cls.__doc__)
         cls.meta = register_meta(
             RuleMeta(
                 code=cls.code,
