@@ -902,6 +902,21 @@ def _order(record: dict[str, Any]) -> tuple[str, str, int, str]:
     return (record["app"], record["path"], record["line"], record["code"])
 
 
+def moved_fingerprints(
+    before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]]
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Fingerprints both runs have, at different places: (before, after) pairs.
+
+    A fingerprint counts the findings of one rule on the same line text in a file, so removing the
+    first of two identical lines' findings gives the second one the first one's fingerprint: the
+    ledger's verdict for it then labels another finding. Such pairs need their verdicts moved (or a
+    new judgement), and ``compare`` lists them apart from findings added or removed.
+    """
+    old, new = finding_keys(before), finding_keys(after)
+    shared = sorted(old.keys() & new.keys(), key=lambda k: _order(new[k]))
+    return [(old[key], new[key]) for key in shared if _order(old[key]) != _order(new[key])]
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -1014,7 +1029,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(f"status changed: {len(changed)}")
     for line in changed:
         print("  " + line)
-    return 1 if added or removed or changed else 0
+    moved = moved_fingerprints(read_jsonl(args.before), read_jsonl(args.after))
+    print(f"fingerprints moved to another place (their verdicts now label another finding): {len(moved)}")
+    for old, new in moved:
+        print(f"  {describe(new)} (was {old['path']}:{old['line']})")
+    return 1 if added or removed or changed or moved else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

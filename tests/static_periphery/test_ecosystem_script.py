@@ -419,6 +419,14 @@ def test_compare_reports_added_removed_and_status_changes() -> None:
     assert eco.compare_runs(before, before) == ([], [], [])
 
 
+def test_compare_lists_fingerprints_that_moved_to_another_finding() -> None:
+    """Removing the first of two same-text findings hands its fingerprint to the second: listed apart."""
+    first, second = finding("a", "1"), {**finding("a", "2"), "line": 9}
+    moved_second = {**finding("a", "1"), "line": 9}
+    assert eco.moved_fingerprints([first, second], [moved_second]) == [(first, moved_second)]
+    assert eco.moved_fingerprints([first, second], [first, second]) == []
+
+
 def test_compare_reads_the_slim_current_run() -> None:
     """``runs/current.jsonl`` keeps findings without ``kind`` or run records: its rows are findings."""
     slim = [{k: v for k, v in finding("a", n).items() if k != "kind"} for n in ("1", "2")]
