@@ -88,13 +88,7 @@ def class_retry_policy(project: Project, class_name: str, table: ImportTable | N
         cls = next((c for c in project.classes.values() if c.name == class_name.rsplit(".", 1)[-1]), None)
     if cls is None:
         return None
-    seen: set[str] = set()
-    stack = [cls.qualname]
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
+    for current in project.lineage(cls.qualname):
         c = project.classes.get(current)
         if c is None:
             continue
@@ -117,7 +111,6 @@ def class_retry_policy(project: Project, class_name: str, table: ImportTable | N
                 )
             ):
                 return True  # a wrapper that handles errors for every task
-        stack.extend(c.bases)
     return False
 
 

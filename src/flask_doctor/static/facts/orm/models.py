@@ -665,16 +665,7 @@ def common_bases(project: Project) -> set[str]:
     """Classes that are ancestors of (nearly) every model: the declarative base and its mixins."""
     counts: dict[str, int] = {}
     for model in project.models.values():
-        stack, seen = [model.qualname], set()
-        while stack:
-            current = stack.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            cls = project.classes.get(current)
-            if cls is not None:
-                stack.extend(cls.bases)
-        for name in seen - {model.qualname}:
+        for name in set(project.lineage(model.qualname)) - {model.qualname}:
             counts[name] = counts.get(name, 0) + 1
     total = len(project.models)
     return {name for name, n in counts.items() if total >= 4 and n >= 0.8 * total}
