@@ -19,6 +19,7 @@ from flask_doctor.findings import Location
 from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.assembly import app_creation
+from flask_doctor.static.facts.classes import class_method, own_class
 from flask_doctor.static.facts.config import attribute_settings, live_in_production, settings
 from flask_doctor.static.facts.config_values import false_constant, literal_secret
 from flask_doctor.static.facts.guards import mentions, source_text
@@ -945,6 +946,40 @@ def posts_only(fn: FunctionInfo) -> bool:
     return bool(fn.class_name) and fn.name.upper() == "POST"
 
 
+@project_fact
+def _get_urls(project: Project) -> frozenset[tuple[str, str]]:
+    """The URL rules (owner, rule) some view answers GET on."""
+    return frozenset(
+        (route.owner, route.rule)
+        for fn in project.functions.values()
+        for route in fn.routes
+        if route.rule and "GET" in route.methods
+    )
+
+
+def link_reaches(project: Project, fn: FunctionInfo) -> bool:
+    """Can a link the user follows (a GET) bring the query string of its URL to this view?
+
+    Yes for a view that accepts GET, and for one that does not but shares its URL with a page that
+    does: a class view's ``get`` (``Login.get`` renders the form ``Login.post`` handles), or another
+    view routed to the same rule with GET.  A form with no ``action`` posts back to the page's own
+    URL, query string included, so ``/login?next=...`` reaches the POST the user submits.  Only a
+    view that accepts no GET at its URL (``methods=["POST"]``, ``@app.delete``, a class view with
+    ``post`` and no ``get``) is out of a link's reach: getting there takes a request another site
+    makes, a forged form (CSRF's ground).  A function no route names (a helper) counts as reached.
+    """
+    methods = {m for route in fn.routes for m in route.methods}
+    if methods:
+        if "GET" in methods:
+            return True
+        urls = _get_urls(project)
+        return any((route.owner, route.rule) in urls for route in fn.routes)
+    if fn.class_name and fn.name.upper() in UNSAFE_METHODS:
+        cls = own_class(fn)
+        return cls is None or class_method(project, cls, "get") is not None
+    return True
+
+
 __all__ = [
     "CSRF_TYPES",
     "AuthCookie",
@@ -968,6 +1003,7 @@ __all__ = [
     "form_read_through",
     "hook_checks_view",
     "jwt_authority",
+    "link_reaches",
     "package_of",
     "posts_only",
     "raw_json_read",

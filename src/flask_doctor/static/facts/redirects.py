@@ -190,6 +190,27 @@ def _conditions(test: ast.expr) -> list[ast.expr]:
     return [test]
 
 
+#: Hosts without a trailing slash (``host_url`` and ``url_root`` end in ``/``, which closes the host).
+_BARE_HOSTS = frozenset({"host", "server_name", "SERVER_NAME"})
+
+
+def _ends_with_host(node: ast.expr) -> bool:
+    """``"https://" + request.host``, ``f"https://{request.host}"``, ``config["SERVER_NAME"]``: a prefix
+    that ends with a bare host name, which a longer host (``your.host.evil.example``) or a user name
+    (``your.host@evil.example``) extends."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _ends_with_host(node.right)
+    if isinstance(node, ast.JoinedStr):
+        return bool(node.values) and _ends_with_host(node.values[-1])  # type: ignore[arg-type]
+    if isinstance(node, ast.FormattedValue):
+        return node.format_spec is None and _ends_with_host(node.value)
+    if isinstance(node, ast.Attribute):
+        return node.attr in _BARE_HOSTS
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.slice, ast.Constant) and node.slice.value in _BARE_HOSTS
+    return False
+
+
 def _weakness(atom: ast.expr, names: set[str]) -> str | None:
     """``"weak: ..."`` for a check that lets another site through, ``"strong"``, or None (says nothing)."""
     if not (_names_in(atom) & names):
@@ -207,12 +228,17 @@ def _weakness(atom: ast.expr, names: set[str]) -> str | None:
         and atom.args
     ):
         prefixes = atom.args[0]
-        values = [prefixes] if isinstance(prefixes, ast.Constant) else list(getattr(prefixes, "elts", []))
+        values = list(prefixes.elts) if isinstance(prefixes, (ast.Tuple, ast.List)) else [prefixes]
         texts = [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
         if texts and all(t == "/" for t in texts):
             return f"weak: `{ast.unparse(atom)}` also accepts `//evil.example` and `/\\evil.example`"
         if texts and all(t.lower() in _SCHEME_PREFIXES for t in texts):
             return f"weak: `{ast.unparse(atom)}` tests only the scheme; `//evil.example` has none"
+        if values and all(_ends_with_host(v) for v in values):
+            return (
+                f"weak: `{ast.unparse(atom)}` compares the start of the unparsed URL with the host, which a "
+                "longer host (`your.host.evil.example`) or a user name (`your.host@evil.example`) also starts with"
+            )
         return "strong"
     if (
         isinstance(atom, ast.Compare)
@@ -245,7 +271,8 @@ def weak_redirect_check(fn: FunctionInfo, names: set[str]) -> str | None:
     ``if nxt.startswith("/")`` lets ``//evil.example`` (scheme-relative) and
     ``/\\evil.example`` (browsers read the backslash as a slash) through;
     ``"//" not in nxt`` misses the backslash form; ``request.host in nxt``
-    finds the host in a query string.  Returns the description of the weak
+    finds the host in a query string; ``nxt.startswith("https://" + request.host)``
+    also accepts ``https://your.host.evil.example``.  Returns the description of the weak
     check, or None when a real check (or none at all) is there.
     """
     if not names or parses_target(fn, names):

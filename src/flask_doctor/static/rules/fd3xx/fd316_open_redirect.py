@@ -7,7 +7,7 @@ import ast
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.config_values import short
-from flask_doctor.static.facts.csrf import posts_only
+from flask_doctor.static.facts.csrf import link_reaches
 from flask_doctor.static.facts.guards import allow_listed, mentions, validated
 from flask_doctor.static.facts.redirects import (
     REDIRECT_GUARDS,
@@ -27,16 +27,6 @@ from flask_doctor.static.rules.base import (
     describe_context,
 )
 
-#: Why a view that accepts only POST gets a note: the redirect needs a forged form, not a link.
-_POST_ONLY = (
-    "; a note: the view accepts only POST, so a link cannot lead here, only a form another site submits "
-    "(a cross-site POST, which CSRF protection stops)"
-)
-
-
-def _harm(post_only: bool) -> str:
-    return "a form another site submits to this page" if post_only else "a link to this page"
-
 
 class OpenRedirect(Rule):
     """
@@ -54,14 +44,21 @@ class OpenRedirect(Rule):
     `//evil.example` and `/\\evil.example` through), `"//" not in nxt`
     (misses the backslash), `nxt[0] == "/"`, a test of the scheme alone
     (`startswith("http")`, which `//evil.example` passes either way), and
-    `request.host in nxt` (finds the host in a query string). A helper that
+    `request.host in nxt` (finds the host in a query string) and
+    `nxt.startswith("https://" + request.host)` (the host with nothing
+    after it: `https://your.host.evil.example` and
+    `https://your.host@evil.example` start the same way). A helper that
     hands back the client's target (`redirect(get_redirect_target())`) with
     no check of its own counts as the request value itself.
 
-    A view that accepts only POST (`methods=["POST"]`, `@app.post`, a
-    class view's `post`) is a note: a link cannot lead the victim there,
-    only a form another site submits, and that cross-site POST is what CSRF
-    protection stops. A site the project stored is not the client's: a
+    A view that accepts no GET at its URL (`methods=["POST"]`, `@app.post`,
+    `@app.delete`, a class view with `post` and no `get`) is not reported:
+    a link cannot lead the victim there, only a request another site forges,
+    and that cross-site POST is what CSRF protection stops. It is reported
+    when a page a link opens shares the URL (the class's `get`, another view
+    routed to the same rule with GET): the form on that page posts back to
+    its own URL, query string and all, so `/login?next=https://evil.example`
+    reaches the POST. A site the project stored is not the client's: a
     method of a row or client the request did not give, followed by a fixed
     `/` (`agent.api_url() + "/task_logs/" + name`), and
     `os.path.join(BASE_URL, "agent-%s.zip" % version)` (a piece that does
@@ -167,6 +164,18 @@ class OpenRedirect(Rule):
             def cover(uuid):
                 return redirect(COVER_HOST + "/" + uuid + ".jpg")
             """),
+        # `host_url` ends with a slash, so the prefix closes the host
+        Valid("""
+            from flask import Flask, redirect, request
+            app = Flask(__name__)
+
+            @app.get("/return")
+            def back_to():
+                url = request.args.get("url", "")
+                if url.startswith(request.host_url):
+                    return redirect(url)
+                return redirect("/")
+            """),
         # the operator configures the fallback site; the user only supplies the query
         Valid("""
             import os
@@ -231,6 +240,33 @@ class OpenRedirect(Rule):
                 page = "%s.html" % version
                 return redirect(page)
             """),
+        # actions that accept only POST (or DELETE): the list page's forms carry `next`; a link cannot get here
+        Valid("""
+            from flask import Flask, redirect, request, url_for
+            from flask.views import MethodView
+            app = Flask(__name__)
+
+            @app.post("/builds/<int:build_id>/cancel")
+            def cancel_build(build_id):
+                if "next" in request.args:
+                    return redirect(request.args.get("next"), 303)
+                return redirect(url_for("builds"), 303)
+
+            def retry_build(build_id):
+                return redirect(request.args.get("next") or url_for("builds"), 303)
+
+            app.add_url_rule("/builds/<int:build_id>/retry", "retry_build", retry_build, methods=("POST",))
+
+            @app.delete("/builds/<int:build_id>")
+            def drop_build(build_id):
+                return redirect(request.args.get("next") or url_for("builds"), 303)
+
+            class Archive(MethodView):
+                def post(self):
+                    return redirect(request.form["back"])
+
+            app.add_url_rule("/builds/archive", view_func=Archive.as_view("archive"))
+            """),
     )
     INVALID = (
         # only a leading slash is checked: "//evil.example" is a link to another site
@@ -255,6 +291,21 @@ class OpenRedirect(Rule):
             """,
             message="//evil.example",
         ),
+        # the host is compared on the unparsed string, with nothing after it to close it
+        Invalid(
+            """
+            from flask import Flask, redirect, request
+            app = Flask(__name__)
+
+            @app.get("/return")
+            def back_to():
+                url = request.args.get("url", "")
+                if url.startswith(f"https://{request.host}"):
+                    return redirect(url)  # expect
+                return redirect("/")
+            """,
+            message="your.host.evil.example",
+        ),
         Invalid(
             """
             from flask import Flask, redirect, request, url_for
@@ -267,24 +318,31 @@ class OpenRedirect(Rule):
             """,
             message="request.args.get('next')",
         ),
-        # a POST-only action: a note, since only a form another site submits can lead here
+        # a POST action shares its URL with a page a link opens: the form there posts back with the query string
         Invalid(
             """
-            from flask import Flask, redirect, request, url_for
+            from flask import Flask, redirect, render_template, request, url_for
+            from flask.views import MethodView
             app = Flask(__name__)
 
-            @app.post("/jobs/<int:job_id>/delete")
-            def delete_job(job_id):
-                if "next" in request.args:
-                    return redirect(request.args.get("next"), 303)  # expect
-                return redirect(url_for("jobs"), 303)
+            class SignIn(MethodView):
+                def get(self):
+                    return render_template("sign_in.html")
 
-            def pause_job(job_id):
-                return redirect(request.args.get("next") or url_for("jobs"), 303)  # expect
+                def post(self):
+                    return redirect(request.args.get("next") or url_for("index"))  # expect
 
-            app.add_url_rule("/jobs/<int:job_id>/pause", "pause_job", pause_job, methods=("POST",))
+            app.add_url_rule("/sign-in", view_func=SignIn.as_view("sign_in"))
+
+            @app.get("/unlock")
+            def unlock_form():
+                return render_template("unlock.html")
+
+            @app.post("/unlock")
+            def unlock():
+                return redirect(request.args.get("next", "/"))  # expect
             """,
-            message="accepts only POST",
+            message="a link to this page",
         ),
         # a method of an object the request gave builds the site; a path join whose piece may be absolute
         Invalid(
@@ -363,7 +421,8 @@ class OpenRedirect(Rule):
         weak = weak_redirect_check(fn, set(state.names) | target_names)
         if weak is None and (validated(ctx.project, fn, node.args[0]) or allow_listed(ctx.project, fn, node.args[0])):
             return
-        post_only = posts_only(fn)  # a link cannot lead here: only a form another site submits, CSRF's ground
+        if not link_reaches(ctx.project, fn):
+            return  # POST/PUT/DELETE only at its URL: a forged cross-site request gets here, not a link (CSRF)
         if weak is not None:
             message = (
                 f"`{short(node, 60)}` in {describe_context(ctx)} redirects to {describe_source(source)} after a check "
@@ -372,33 +431,28 @@ class OpenRedirect(Rule):
         else:
             message = (
                 f"`{short(node, 60)}` in {describe_context(ctx)} redirects to {describe_source(source)} without "
-                f"checking its host: {_harm(post_only)} can send users to any site (open redirect)"
+                "checking its host: a link to this page can send users to any site (open redirect)"
             )
-        severity = None
-        if post_only:
-            severity = Severity.NOTE
-            message += _POST_ONLY
         ctx.report(
             self.finding(
                 ctx.location(node),
                 message,
                 hint="Accept only relative paths (no scheme or netloc, not starting with '//' or '/\\'), or compare "
                 "urlsplit(target).netloc with request.host before redirecting.",
-                severity=severity,
             )
         )
 
     def _from_helper(self, node: ast.Call, found: HelperTarget, ctx: Context) -> None:
         """``redirect(get_redirect_target())``: the helper hands back the client's URL unchecked."""
         check = f"after a check that another site passes: {found.weak}" if found.weak else "without checking its host"
-        post_only = ctx.function is not None and posts_only(ctx.function)
+        if ctx.function is not None and not link_reaches(ctx.project, ctx.function):
+            return  # no link reaches the view: only a forged cross-site request (CSRF's ground)
         ctx.report(
             self.finding(
                 ctx.location(node),
                 f"`{short(node, 60)}` in {describe_context(ctx)} redirects to what `{found.helper.display}` returns, "
-                f"{describe_source(found.source)} {check}: {_harm(post_only)} can send users to any site "
-                f"(open redirect){_POST_ONLY if post_only else ''}",
-                severity=Severity.NOTE if post_only else None,
+                f"{describe_source(found.source)} {check}: a link to this page can send users to any site "
+                "(open redirect)",
                 hint="Check the target in the helper: accept only relative paths (no scheme or netloc, not "
                 "starting with '//' or '/\\'), or compare urlsplit(target).netloc with request.host.",
                 evidence=[
