@@ -569,6 +569,11 @@ _CREDENTIAL_COLUMN = re.compile(
 )
 
 
+def sign_in_account(project: Project, model: ModelInfo) -> bool:
+    """``model`` holds the accounts people sign in with (credentials, a login mixin), not ledger or bank accounts."""
+    return _sign_in_account(project, model)
+
+
 def _sign_in_account(project: Project, model: ModelInfo) -> bool:
     """An ``Account`` people sign in with (credentials, a login mixin, a link to the user), not a ledger entry."""
     for qualname in project.lineage(model.qualname):
@@ -695,6 +700,7 @@ __all__ = [
     "model_property",
     "parent_columns",
     "relations",
+    "sign_in_account",
     "table_names",
     "unique_columns",
     "uses_model_signals",

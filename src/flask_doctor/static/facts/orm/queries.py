@@ -1219,6 +1219,70 @@ def loaded_parents(query: Query, ctx: Context) -> frozenset[str]:
     return frozenset(found)
 
 
+def parents_pinned(query: Query, relation: str, ctx: Context) -> str | None:
+    """The query joins the rows' many-to-one ``relation`` and keeps only parents of one record of their own.
+
+    ``Bill.query.join(Person).filter(Bill.payer_id == Person.id, Person.project_id == Project.id,
+    Project.id == self.id)``: every bill's ``payer`` is one of the members of that one project, so the
+    lazy loads are one per member at most, whatever the number of bills. Returns the pinned column of
+    the parent's model (``Person.project_id``), or ``None``. Only conditions every run applies count.
+    """
+    model = query.model
+    if model is None:
+        return None
+    rel = relations(ctx.project, model).get(relation)
+    target = ctx.project.models.get(rel.target.rsplit(".", 1)[-1]) if rel is not None and rel.target else None
+    if target is None or target is model:
+        return None
+    pinned: list[tuple[ModelInfo, str]] = []  # ``Project.id == self.id``: a column held to one value
+    joins: list[tuple[tuple[ModelInfo, str], tuple[ModelInfo, str]]] = []  # ``Person.project_id == Project.id``
+    for term in filter_terms(query, ctx, always=True):
+        if not (isinstance(term, ast.Compare) and len(term.ops) == 1 and isinstance(term.ops[0], ast.Eq)):
+            continue
+        if _flag_test(term):
+            continue
+        sides = []
+        for side in (term.left, term.comparators[0]):
+            owner = model_for(side.value, ctx) if isinstance(side, ast.Attribute) else None
+            sides.append((owner, side.attr) if owner is not None and isinstance(side, ast.Attribute) else None)
+        left, right = sides
+        if left is not None and right is not None:
+            joins.append((left, right))
+        elif left is not None or right is not None:
+            pinned.append(left or right)  # type: ignore[arg-type]
+
+    def same(a: ModelInfo, b: ModelInfo) -> bool:
+        return a.qualname == b.qualname
+
+    def held(other: ModelInfo, column: str) -> bool:
+        return any(same(m, other) and c == column for m, c in pinned) and column in unique_columns(other)
+
+    # the rows reach their parent through this relationship (``Bill.payer_id == Person.id``, ``join(Bill.payer)``)
+    through = any(
+        any(same(a[0], model) and a[1] == f"{relation}_id" and same(b[0], target) for a, b in (pair, pair[::-1]))
+        for pair in joins
+    ) or any(
+        method in ("join", "outerjoin")
+        and isinstance(node, ast.Call)
+        and any(
+            isinstance(arg, ast.Attribute) and arg.attr == relation and model_for(arg.value, ctx) is model
+            for arg in node.args
+        )
+        for method, node in query.methods
+    )
+    if not through:
+        return None
+    keys = parent_columns(ctx.project, target)
+    for owner, column in pinned:
+        if same(owner, target) and (column in keys or column.endswith("_id")):
+            return f"{target.name}.{column}"  # ``Person.project_id == pid``
+    for pair in joins:
+        for (owner, column), (other, key) in (pair, pair[::-1]):
+            if same(owner, target) and (column in keys or column.endswith("_id")) and held(other, key):
+                return f"{target.name}.{column}"  # ``Person.project_id == Project.id`` and ``Project.id == pid``
+    return None
+
+
 def _with_parent_relations(model: ModelInfo, call: ast.Call, ctx: Context) -> set[str]:
     """The relationships of ``model`` that ``with_parent(obj[, Parent.children])`` pins to ``obj``."""
     parent: ModelInfo | None = None
@@ -2316,6 +2380,7 @@ __all__ = [
     "naming_column",
     "own_or_shared",
     "parent_key",
+    "parents_pinned",
     "per_owner",
     "per_parent",
     "query_label",

@@ -34,6 +34,7 @@ from flask_doctor.static.facts.orm.models import (
     owner_column,
     parent_model,
     relations,
+    sign_in_account,
     unique_columns,
 )
 from flask_doctor.static.facts.orm.queries import (
@@ -467,6 +468,14 @@ def account_table(model: ModelInfo) -> bool:
     return model.name.lower() in ACCOUNT_TABLES
 
 
+def person_table(project: Project, model: ModelInfo) -> bool:
+    """:func:`account_table`, but not an ``Account`` nobody signs in with (a bank or ledger account, kept by its
+    owner: a handful of them): a row per person who uses the instance."""
+    if not account_table(model):
+        return False
+    return model.name.lower().rstrip("s") != "account" or sign_in_account(project, model)
+
+
 #: Packages whose ``current_user`` is the signed-in account (a row of the account table).
 _LOGIN_PACKAGES = ("flask_login", "flask_security", "flask_user", "flask_jwt_extended", "flask_praetorian")
 
@@ -778,6 +787,7 @@ __all__ = [
     "ParentCollection",
     "UserCollection",
     "account_table",
+    "person_table",
     "admin_curated",
     "admin_blueprints",
     "admin_only",

@@ -15,7 +15,13 @@ from flask_doctor.static.facts.orm.loops import (
     property_reads,
     touched_before,
 )
-from flask_doctor.static.facts.orm.models import Relation, association_proxies, grows, relations
+from flask_doctor.static.facts.orm.models import (
+    Relation,
+    association_proxies,
+    grows,
+    relations,
+    sign_in_account,
+)
 from flask_doctor.static.facts.orm.queries import (
     LAZY_PER_ROW,
     Query,
@@ -26,6 +32,7 @@ from flask_doctor.static.facts.orm.queries import (
     loads_eagerly,
     one_record,
     parent_key,
+    parents_pinned,
     per_owner,
     query_label,
     rows_passed_in,
@@ -40,7 +47,9 @@ from flask_doctor.static.facts.orm.usage import (
     account_table,
     drained_by,
     few_rows,
+    grows_with_use,
     parent_collection,
+    person_table,
     user_collection,
     user_facing_insert,
     writes_rows,
@@ -146,7 +155,14 @@ class LazyRelationshipInLoop(Rule):
     container's rows, a person (an account table: the submitters of one
     survey) is a note, each row likely a different one; it stays a warning
     when the parents are likely distinct (the authors of a list of posts,
-    the sketches of a user's recent views). Nor is a many-to-one the loop
+    the sketches of a user's recent views). Nor is a many-to-one whose
+    parents are few however many rows point to them: the query joins them
+    and keeps those of one record (`Bill.payer_id == Person.id`,
+    `Person.project_id == pid`: the payers among one project's members), or
+    their table is one nothing shows growing and not a table of people (a
+    household's bank accounts, its cars, the tags of path maps: a form may
+    add them, but no timestamp, growing name or background job says they
+    pile up). Nor is a many-to-one the loop
     groups its rows by (`by_template[r.template].append(r)`): the code
     expects several rows per parent, each parent loaded once. Nor is any
     read in a loop over one record and its rare twins: a query pinned on
@@ -973,6 +989,104 @@ class LazyRelationshipInLoop(Rule):
             """,
             files={"models.py": _MODELS, "controllers.py": _CONTROLLERS},
         ),
+        # a household ledger: each payment's bank account, each refuelling's car and fuel station come from small
+        # tables a form fills (no timestamp, no job, nobody signs in with them): a handful of parents, each loaded
+        # once, also for one car's refuellings. A trip's expenses are joined to the payers among that trip's own
+        # members: one query per member
+        Valid("""
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Account(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                reconciled = db.Column(db.Boolean)
+
+            class Car(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                in_use = db.Column(db.Boolean)
+                refuels = db.relationship("Refuel")
+
+            class Payment(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created_at = db.Column(db.DateTime)
+                account_id = db.Column(db.ForeignKey("account.id"))
+                account = db.relationship("Account")
+
+            class Station(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Refuel(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created_at = db.Column(db.DateTime)
+                car_id = db.Column(db.ForeignKey("car.id"))
+                car = db.relationship("Car")
+                station_id = db.Column(db.ForeignKey("station.id"))
+                station = db.relationship("Station")
+
+            class Trip(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+                def totals(self):
+                    paid = {}
+                    rows = (
+                        Expense.query.join(Member)
+                        .filter(Expense.payer_id == Member.id)
+                        .filter(Member.trip_id == Trip.id)
+                        .filter(Trip.id == self.id)
+                        .all()
+                    )
+                    for expense in rows:
+                        paid[expense.payer.name] = paid.get(expense.payer.name, 0) + expense.amount
+                    return paid
+
+            class Member(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                trip_id = db.Column(db.ForeignKey("trip.id"))
+                name = db.Column(db.String)
+                expenses = db.relationship("Expense", backref="payer")
+
+            class Expense(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created_at = db.Column(db.DateTime)
+                amount = db.Column(db.Integer)
+                payer_id = db.Column(db.ForeignKey("member.id"))
+
+            @app.post("/accounts")
+            def add_account():
+                db.session.add(Account(name="x"))
+                db.session.add(Car(name="x"))
+                db.session.add(Station(name="x"))
+                db.session.add(Refuel(car_id=1, station_id=1))
+                db.session.add(Member(name="x"))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/payments/open")
+            def open_payments():
+                rows = Payment.query.filter(Payment.account.has(reconciled=False)).order_by(Payment.id).all()
+                return [{"id": p.id, "account": p.account.name} for p in rows]
+
+            @app.get("/fuel")
+            def fuel():
+                rows = Refuel.query.filter(Refuel.car.has(in_use=True)).order_by(Refuel.created_at).all()
+                return [{"day": r.created_at.isoformat(), "car": r.car.name} for r in rows]
+
+            @app.get("/trips/<int:tid>/totals")
+            def totals(tid):
+                trip = Trip.query.get_or_404(tid)
+                return trip.totals()
+
+
+            @app.get("/cars/<int:cid>/stations")
+            def stations(cid):
+                car = Car.query.get_or_404(cid)
+                return [r.station.name for r in car.refuels]
+            """),
         # every way the helper builds the query pins one event (the same filter in both arms, or one that
         # also narrows to a person), so each track's `event` is that one event: the identity map answers
         Valid(
@@ -1007,6 +1121,72 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # a page of products, each with its vendor: vendors come from a feed a background job imports, so the
+        # table grows and a page's products point to different ones; a team's expenses joined to the payers
+        # among that team's users, who sign in (as many as the team has people)
+        Invalid(
+            """
+            from celery import shared_task
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Vendor(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Product(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                vendor_id = db.Column(db.ForeignKey("vendor.id"))
+                vendor = db.relationship("Vendor")
+
+            class Team(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                password_hash = db.Column(db.String)
+                name = db.Column(db.String)
+                team_id = db.Column(db.ForeignKey("team.id"))
+                expenses = db.relationship("Expense", backref="payer")
+
+            class Expense(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                amount = db.Column(db.Integer)
+                payer_id = db.Column(db.ForeignKey("user.id"))
+
+            @shared_task
+            def import_feed(names):
+                for name in names:
+                    db.session.add(Vendor(name=name))
+                    db.session.add(Product(name=name))
+                db.session.commit()
+
+            @app.post("/signup")
+            def signup():
+                db.session.add(User(name="x"))
+                db.session.add(Expense(amount=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/products")
+            def products():
+                rows = Product.query.order_by(Product.name).limit(20).all()
+                return [{"name": p.name, "vendor": p.vendor.name} for p in rows]  # expect
+
+            @app.get("/teams/<int:tid>/spending")
+            def spending(tid):
+                rows = (
+                    Expense.query.join(User)
+                    .filter(Expense.payer_id == User.id, User.team_id == Team.id, Team.id == tid)
+                    .all()
+                )
+                return [{"amount": e.amount, "payer": e.payer.name} for e in rows]  # expect
+            """,
+            message="`p.vendor` is a lazy relationship of `Product`",
+        ),
         # the first loop loads each track's reviews, one query per track; the second reads them loaded (and so
         # does the view's loop over the rows `recent_tracks` returns after loading their reviews). The
         # conveners of one event's tracks are a note: the rows share one event, not one convener
@@ -1894,6 +2074,8 @@ class LazyRelationshipInLoop(Rule):
                 grows(ctx.project, target) is None and user_facing_insert(ctx.project, target) is None
             ):
                 continue  # a reference table (few distinct rows, the identity map answers) or a model not known
+            if rel.scalar and _small_parent_table(ctx, target):
+                continue  # a few parents however many items point to them: each loaded once
             reported.add(attr)
             source = f"`{short(iterable, 40)}` (the signed-in user's `{model.name}` rows, loaded in one query)"
             what = f"`{var}.{attr}` is a lazy relationship of `{model.name}` read for every item of {source}"
@@ -1954,6 +2136,8 @@ class LazyRelationshipInLoop(Rule):
                     continue  # back to the loaded object (or a sibling row): the identity map answers
                 if grows(ctx.project, target) is None and user_facing_insert(ctx.project, target) is None:
                     continue  # a reference table: a few distinct parents, each loaded once
+                if _small_parent_table(ctx, target):
+                    continue  # a table of few rows a form fills (a household's cars): each loaded once
             less = _rewrites_rows(ctx, body, var, attr, helpers, read)
             reported.add(attr)
             place = describe_context(ctx)
@@ -2043,6 +2227,8 @@ class LazyRelationshipInLoop(Rule):
                 # ``entry.parent`` is another row of the same container (or of the whole table), loaded by this
                 # very query: the identity map answers without a query
                 return ""
+            if _few_parents(query, rel, target, ctx):
+                return ""  # the parents are few however many rows point to them: one query per distinct one
             if key and not per_owner(key):
                 if target is None or not account_table(target):
                     # the rows of one parent share a few `rel` objects (one agent's tasks, a handful of jobs; one
@@ -2073,6 +2259,32 @@ class LazyRelationshipInLoop(Rule):
             if few is not None:
                 return f"the loop walks {few}"
         return None
+
+
+def _few_parents(query: Query, rel: Relation, target: ModelInfo | None, ctx: Context) -> bool:
+    """A many-to-one whose distinct parents are few, however many rows the loop walks.
+
+    The identity map answers every row whose parent was loaded once, so the loads are one per distinct
+    parent. They are few when the query keeps only the parents of one record (the payers among one
+    project's members: ``Bill.payer_id == Person.id, Person.project_id == pid``; not accounts people sign
+    in with, who may be many), or when the parent's table is one nothing shows growing and no person's (a
+    household's bank accounts or vehicles, the tags of path maps: a form may add them, as reference tables
+    have, but no timestamp, growing name or background job says they pile up; the same fact tells FD201
+    such a table is small). People stay reported (a table of persons, or accounts people sign in with,
+    whose rows may be many even for one team): the authors of a list of posts are likely distinct.
+    """
+    if target is None or target is query.model:
+        return False
+    project = ctx.project
+    if not sign_in_account(project, target) and parents_pinned(query, rel.attr, ctx) is not None:
+        return True
+    return _small_parent_table(ctx, target)
+
+
+def _small_parent_table(ctx: Context, target: ModelInfo) -> bool:
+    """The many-to-one's target is a table nothing shows growing (no timestamp, growing name or job adding
+    rows; a form may add them, as reference tables have) and not a table of people: a few parents."""
+    return not person_table(ctx.project, target) and grows_with_use(ctx.project, target) is None
 
 
 def _one_per_dump(found: list[tuple[Finding, str]], model: ModelInfo) -> Finding:
