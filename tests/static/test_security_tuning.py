@@ -64,6 +64,112 @@ def test_jwt_cookie_with_samesite_none_stays_a_warning() -> None:
     ]
 
 
+SESSION_VIEWS = """
+    import os
+    from flask import Flask, redirect, request
+    from flask_login import LoginManager, current_user, login_required, login_user
+    app = Flask(__name__)
+    {config}
+    LoginManager(app)
+
+    @app.post("/signin")
+    def signin():
+        login_user(find_user(request.form["name"]), remember={remember})
+        return redirect("/")
+
+    @app.post("/profile")
+    @login_required
+    def profile():
+        current_user.email = request.form["email"]
+        db.session.commit()
+        return redirect("/")
+
+    @app.post("/avatar")
+    @login_required
+    def avatar():
+        request.files["avatar"].save(f"/srv/avatars/{{current_user.id}}")
+        return redirect("/")
+    """
+
+
+def session_views(config: str, remember: str = "False") -> dict[str, str]:
+    return {"app.py": SESSION_VIEWS.format(config=config, remember=remember)}
+
+
+def test_session_cookie_samesite_lax_softens_and_drops_the_app_wide_finding() -> None:
+    found = run("FD308", session_views('app.config["SESSION_COOKIE_SAMESITE"] = "Lax"'))
+    assert [(line, severity) for _, line, severity, _ in found] == [
+        (10, Severity.NOTE),
+        (16, Severity.NOTE),
+        (23, Severity.NOTE),
+    ]
+    assert "login CSRF" in found[0][3]
+    assert "SameSite is the remaining defence" in found[1][3]
+
+
+def test_without_samesite_the_app_wide_finding_stays() -> None:
+    assert sorted(lines("FD308", session_views(""))) == [
+        (6, Severity.WARNING),
+        (10, Severity.NOTE),
+        (16, Severity.WARNING),
+        (23, Severity.WARNING),
+    ]
+
+
+def test_remember_me_cookie_without_samesite_keeps_the_warning() -> None:
+    # Flask-Login signs the user back in from the remember-me cookie, which a cross-site POST still carries
+    config = 'app.config["SESSION_COOKIE_SAMESITE"] = "Lax"'
+    assert sorted((line, sev) for line, sev in lines("FD308", session_views(config, "True")) if line != 10) == [
+        (6, Severity.WARNING),
+        (16, Severity.WARNING),
+        (23, Severity.WARNING),
+    ]
+    both = config + '; app.config["REMEMBER_COOKIE_SAMESITE"] = "Strict"'
+    found = run("FD308", session_views(both, "True"))
+    assert [(line, severity) for _, line, severity, _ in found if line != 10] == [
+        (16, Severity.NOTE),
+        (23, Severity.NOTE),
+    ]
+    assert "REMEMBER_COOKIE_SAMESITE='Strict'" in found[1][3]
+
+
+def test_samesite_from_the_environment_softens_through_its_default() -> None:
+    config = 'app.config["SESSION_COOKIE_SAMESITE"] = os.environ.get("SESSION_COOKIE_SAMESITE", "Lax")'
+    found = run("FD308", session_views(config))
+    assert [(line, severity) for _, line, severity, _ in found if line != 10] == [
+        (16, Severity.NOTE),
+        (23, Severity.NOTE),
+    ]
+    assert "its default when the environment leaves it out" in found[1][3]
+    unknown = 'app.config["SESSION_COOKIE_SAMESITE"] = os.environ["SESSION_COOKIE_SAMESITE"]'
+    assert (16, Severity.WARNING) in lines("FD308", session_views(unknown))
+
+
+def test_request_loader_only_login_is_a_note() -> None:
+    files = {
+        "app.py": """
+            from flask import Flask, request
+            from flask_login import LoginManager, login_required
+            app = Flask(__name__)
+            login_manager = LoginManager(app)
+
+            @login_manager.request_loader
+            def from_header(req):
+                return Operator.by_name(req.environ.get("REMOTE_USER"))
+
+            @app.post("/api/composes")
+            @login_required
+            def compose():
+                db.session.add(Compose(source=request.get_json(force=True)["source"]))
+                db.session.commit()
+                return {"ok": True}
+            """
+    }
+    found = run("FD308", files)
+    assert [(line, severity) for _, line, severity, _ in found] == [(13, Severity.NOTE)]
+    assert "client certificate" in found[0][3]
+
+
 def test_csrf_protect_created_in_one_module_and_enabled_in_another_counts() -> None:
     files = {
         "shop/extensions.py": """

@@ -21,9 +21,10 @@ from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.assembly import app_creation
 from flask_doctor.static.facts.classes import class_method, own_class
 from flask_doctor.static.facts.config import attribute_settings, live_in_production, settings
-from flask_doctor.static.facts.config_values import false_constant, literal_secret
+from flask_doctor.static.facts.config_values import false_constant, literal_secret, settings_default
 from flask_doctor.static.facts.guards import mentions, source_text
 from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.facts.taint import REQUEST_NAMES, assignments
 from flask_doctor.static.facts.writes import has_method_branch
@@ -80,11 +81,13 @@ class CsrfFacts:
     exempt: set[str]  # views exempted by ``csrf.exempt(view)``: qualified and bare names
     exempt_blueprints: set[str]  # blueprints exempted by ``csrf.exempt(bp)``
     cookie_auth: bool  # the browser's cookie authenticates the user (session, Flask-Login, cookie JWT)
-    samesite: str | None  # ``SESSION_COOKIE_SAMESITE`` live in production
+    #: ``SESSION_COOKIE_SAMESITE``, ``REMEMBER_COOKIE_SAMESITE``, ``JWT_COOKIE_SAMESITE`` as production runs them
+    samesite: dict[str, SameSiteSetting]
     flask_wtf: bool = False
     jwt_cookies: bool = False  # Flask-JWT-Extended tokens in cookies with its CSRF check switched off
     extensions: frozenset[str] = field(default_factory=frozenset)  # objects that are CSRF extensions (``csrf``)
-    jwt_samesite: str | None = None  # ``JWT_COOKIE_SAMESITE`` live in production
+    #: Flask-Login's remember-me cookie may sign the user in too (``login_user(user, remember=...)``)
+    remember_me: bool = False
     #: blueprints whose ``before_request`` hook checks a CSRF token by hand ("*": an app-wide hook)
     checked_by_hooks: frozenset[str] = field(default_factory=frozenset)
     hook_check_at: Location | None = None  # the first such hook
@@ -117,8 +120,7 @@ def csrf_setup(project: Project) -> CsrfFacts:
                     exempt.add(qualified)
                     exempt.add(target.rsplit(".", 1)[-1])
     cookie_auth = _session_auth(project)
-    samesite = _live_string(project, "SESSION_COOKIE_SAMESITE")
-    jwt_samesite = _live_string(project, "JWT_COOKIE_SAMESITE")
+    samesite = {key: found for key in SAMESITE_KEYS if (found := _live_samesite(project, key)) is not None}
     flask_wtf = any(package_of(r.module) == "flask_wtf" for records in project.imports.values() for r in records)
     locations = [s for s in settings(project, ("JWT_TOKEN_LOCATION",)) if "cookies" in ast.unparse(s.value)]
     jwt_csrf_off = any(false_constant(s.value) for s in settings(project, ("JWT_COOKIE_CSRF_PROTECT",)))
@@ -133,7 +135,7 @@ def csrf_setup(project: Project) -> CsrfFacts:
         flask_wtf,
         jwt_cookies,
         csrf_objects,
-        jwt_samesite,
+        _remembers_logins(project),
         hooks,
         hook_at,
     )
@@ -164,17 +166,120 @@ def csrf_home(project: Project) -> Location | None:
     return app_creation(project)
 
 
-def _live_string(project: Project, key: str) -> str | None:
-    """The string value of ``key`` in configuration production runs with (the last one wins)."""
-    value = None
+# ------------------------------------------------------------------ SameSite of the login cookies
+#: The settings that give Flask's session cookie, Flask-Login's remember-me cookie and Flask-JWT-Extended's
+#: token cookies their SameSite attribute (all three default to none: the browser sends them cross-site).
+SAMESITE_KEYS = ("SESSION_COOKIE_SAMESITE", "REMEMBER_COOKIE_SAMESITE", "JWT_COOKIE_SAMESITE")
+#: The SameSite values that keep a cookie off cross-site POSTs.
+_WITHHOLDING = ("lax", "strict")
+
+
+@dataclass(frozen=True)
+class SameSiteSetting:
+    """A SameSite setting as production runs with it."""
+
+    key: str
+    value: str | None  # ``"Lax"``; None when the value is not a string the code spells out
+    location: Location
+    fallback: bool = False  # the default of an environment read: what production gets when the variable is missing
+
+    @property
+    def withholds(self) -> bool:
+        """``Lax`` or ``Strict``: browsers leave the cookie off cross-site POSTs."""
+        return (self.value or "").lower() in _WITHHOLDING
+
+    def describe(self) -> str:
+        """``SESSION_COOKIE_SAMESITE='Lax'``, with the fallback said."""
+        text = f"{self.key}={self.value!r}"
+        return f"{text} (its default when the environment leaves it out)" if self.fallback else text
+
+
+def _live_samesite(project: Project, key: str) -> SameSiteSetting | None:
+    """``key`` in configuration production runs with (the last one wins), through the default of an
+    environment read (``os.environ.get("SESSION_COOKIE_SAMESITE", "Lax")``) as other settings are."""
+    found = None
     for setting in settings(project, (key,)):
-        if (
-            live_in_production(project, setting)
-            and isinstance(setting.value, ast.Constant)
-            and isinstance(setting.value.value, str)
-        ):
-            value = setting.value.value
-    return value
+        if not live_in_production(project, setting):
+            continue
+        value, fallback = setting.value, False
+        if not isinstance(value, ast.Constant):
+            table = imports_at(project, setting.location.path, setting.location.line)
+            default = settings_default(value, table, key)
+            value, fallback = (default, True) if default is not None else (value, False)
+        text = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+        found = SameSiteSetting(key, text, setting.location, fallback)
+    return found
+
+
+def _remembers_logins(project: Project) -> bool:
+    """Flask-Login's remember-me cookie may carry the login: ``login_user(user, remember=...)`` with anything
+    but ``False``, or a login extension whose own sign-in form offers "remember me" (Flask-Security, Flask-User)."""
+    for site in calls_named(project, ("login_user",)):
+        if is_test_path(site.module.path):
+            continue
+        call = site.node
+        remember = (
+            call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "remember"), None)
+        )
+        if remember is not None and not (isinstance(remember, ast.Constant) and not remember.value):
+            return True
+    for module, records in project.imports.items():
+        source = project.modules.get(module)
+        if source is not None and is_test_path(source.path):
+            continue
+        if any(package_of(record.module) in ("flask_security", "flask_user") for record in records):
+            return True
+    return False
+
+
+@project_fact
+def request_only_login(project: Project) -> bool:
+    """Flask-Login loads the user from each request (``login_manager.request_loader``) and never from the session.
+
+    With no ``user_loader`` and no ``login_user(...)`` anywhere, the session
+    cookie carries no login: the user is whoever the request's own credentials
+    say (a bearer token, a client certificate, a Kerberos ticket, a header an
+    authenticating proxy sets). A forged form carries only those the browser
+    adds by itself.
+    """
+    loaders = False
+    for module in project.modules.values():
+        if is_test_path(module.path):
+            continue
+        if "user_loader" in module.text or "login_user(" in module.text:
+            return False
+        if "session[" in module.text and _session_keys_grant(module.tree):
+            return False  # a login kept in the session by hand
+        loaders = loaders or ".request_loader" in module.text
+    return loaders
+
+
+def samesite_defence(project: Project, fn: FunctionInfo) -> str | None:
+    """The SameSite settings that keep every cookie carrying the view's authority off cross-site POSTs.
+
+    ``SESSION_COOKIE_SAMESITE='Lax'`` for a session login; with Flask-Login's
+    remember-me cookie in use, ``REMEMBER_COOKIE_SAMESITE`` must withhold it
+    too (Flask-Login signs the user back in from it when the session cookie
+    is missing); ``JWT_COOKIE_SAMESITE`` for Flask-JWT-Extended cookies; the
+    ``samesite=`` of a login cookie the app sets by hand. None when any of
+    them is unset (Flask's default), ``None`` or not spelled out: the browser
+    sends that cookie with a forged cross-site form.
+    """
+    facts = csrf_setup(project)
+    cookie = reads_auth_cookie(project, fn)
+    if cookie is not None:
+        call = auth_cookies(project)[cookie].call
+        value = next((k.value for k in call.keywords if k.arg == "samesite"), None)
+        text = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else ""
+        return f"samesite={text!r} on the `{cookie}` cookie" if text.lower() in _WITHHOLDING else None
+    if jwt_authority(project, fn):
+        keys = ["JWT_COOKIE_SAMESITE"]
+    else:
+        keys = ["SESSION_COOKIE_SAMESITE", *(["REMEMBER_COOKIE_SAMESITE"] if facts.remember_me else [])]
+    found = [facts.samesite.get(key) for key in keys]
+    if not all(s is not None and s.withholds for s in found):
+        return None
+    return " and ".join(s.describe() for s in found if s is not None)
 
 
 # ------------------------------------------------------------------ hand-made CSRF checks
@@ -812,6 +917,22 @@ def bodyless_action(project: Project, fn: FunctionInfo) -> bool:
     return rendered or bool(_BROWSER_ANSWER.search(source_text(fn)))
 
 
+#: ``login``, ``/sign-in``, ``admin_login`` (not ``blog_index``)
+_SIGN_IN = re.compile(r"(?<![a-z])(log_?in|sign_?-?in)(?![a-z])", re.IGNORECASE)
+_SIGN_IN_CALLS = ("login_user(", "session[")
+
+
+def signs_in(fn: FunctionInfo) -> bool:
+    """A sign-in view: its name or URL says so, and it signs the user in (``login_user``, a session store).
+
+    A forged sign-in must carry credentials, and the attacker knows only
+    their own: the victim ends up signed in to the attacker's account (login
+    CSRF), with nothing of their own changed.
+    """
+    names = [fn.name, *(r.rule or "" for r in fn.routes)]
+    return any(_SIGN_IN.search(name) for name in names) and mentions(fn, _SIGN_IN_CALLS)
+
+
 @dataclass(frozen=True)
 class ForgeableInput:
     """What a view takes from a request that a cross-site page can send with the user's cookie."""
@@ -982,8 +1103,10 @@ def link_reaches(project: Project, fn: FunctionInfo) -> bool:
 
 __all__ = [
     "CSRF_TYPES",
+    "SAMESITE_KEYS",
     "AuthCookie",
     "CsrfFacts",
+    "SameSiteSetting",
     "ForgeableInput",
     "accepts_post",
     "accepts_unsafe_method",
@@ -1009,6 +1132,9 @@ __all__ = [
     "raw_json_read",
     "reads_auth_cookie",
     "reads_json_body",
+    "request_only_login",
+    "samesite_defence",
+    "signs_in",
     "session_grants_authority",
     "token_authenticated",
     "validates_flask_wtf_form",

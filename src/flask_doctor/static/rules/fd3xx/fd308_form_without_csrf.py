@@ -9,7 +9,6 @@ from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.csrf import (
     accepts_unsafe_method,
     acts_as_user,
-    auth_cookies,
     checks_csrf_token,
     cross_site_by_design,
     csrf_exempt,
@@ -21,6 +20,9 @@ from flask_doctor.static.facts.csrf import (
     hook_checks_view,
     jwt_authority,
     reads_auth_cookie,
+    request_only_login,
+    samesite_defence,
+    signs_in,
     validates_flask_wtf_form,
 )
 from flask_doctor.static.facts.roles import is_test_path
@@ -76,12 +78,25 @@ class FormWithoutCsrf(Rule):
     assertion consumers, OAuth callbacks, webhooks); and POSTs that change
     nothing (DataTables paging, a search that redirects to GET, a list of
     names), because a forged request that changes nothing gains nothing. When
-    the cookie that carries the user's authority is `SameSite=Lax` or
-    `Strict` (`SESSION_COOKIE_SAMESITE`, `JWT_COOKIE_SAMESITE`, the
-    `samesite=` of a hand-made login cookie), browsers already withhold it
-    from cross-site POSTs and the finding is a note; so is a `csrf.exempt`
-    whose comment says why. A state change on GET is not softened by
-    `SameSite=Lax`: top-level navigations carry the cookie.
+    every cookie that carries the user's authority is `SameSite=Lax` or
+    `Strict` in production configuration (`SESSION_COOKIE_SAMESITE`, and
+    `REMEMBER_COOKIE_SAMESITE` too when Flask-Login's remember-me cookie is in
+    use, since Flask-Login signs the user back in from it; `JWT_COOKIE_SAMESITE`;
+    the `samesite=` of a hand-made login cookie; the default of an environment
+    read counts as what production gets), browsers already withhold it from
+    cross-site POSTs: the finding is a note that names SameSite as the remaining
+    defence, and such views do not count toward the app-wide finding. Flask's
+    own default sets no SameSite at all, so only an explicit `Lax`/`Strict`
+    counts. A `csrf.exempt` whose comment says why is a note too, and so is a
+    sign-in form (a view named for signing in that calls `login_user` or
+    stores into the session): a forged sign-in carries the attacker's own
+    credentials, so it signs the victim in to the attacker's account (login
+    CSRF) and changes nothing of theirs. When Flask-Login keeps no login in
+    the session (a `request_loader`, and no `user_loader` nor `login_user`
+    anywhere), the user is whoever the request's own credentials say: only
+    those a browser adds by itself (a client certificate, a Kerberos ticket)
+    go with a forged request, and the finding is a note. A state change on GET
+    is not softened by `SameSite=Lax`: top-level navigations carry the cookie.
 
     ## Example
     ```python
@@ -849,6 +864,74 @@ class FormWithoutCsrf(Rule):
             """,
             message="no CSRF protection",
         ),
+        # cookie JWTs without Flask-JWT-Extended's CSRF check, but SameSite=Lax: each upload is a note naming
+        # that defence, and no app-wide finding asks for CSRFProtect
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_jwt_extended import JWTManager, jwt_required
+            app = Flask(__name__)
+            app.config["JWT_TOKEN_LOCATION"] = ["cookies", "headers"]
+            app.config["JWT_COOKIE_CSRF_PROTECT"] = False
+            app.config["JWT_COOKIE_SAMESITE"] = "Lax"
+            JWTManager(app)
+
+            @app.post("/shots/<shot_id>/thumbnail")
+            @jwt_required()
+            def thumbnail(shot_id):
+                request.files["picture"].save(f"/srv/thumbs/{shot_id}.png")  # expect
+                return {"ok": True}
+
+            @app.post("/shots/<shot_id>/notes")
+            @jwt_required()
+            def attach_note(shot_id):
+                request.files["note"].save(f"/srv/notes/{shot_id}.txt")  # expect
+                return {"ok": True}
+            """,
+            message="SameSite is the remaining defence",
+        ),
+        # a sign-in form without a token: login CSRF only, a note
+        Invalid(
+            """
+            from flask import Flask, redirect, render_template, request
+            from flask_login import LoginManager, login_user
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.route("/login", methods=["GET", "POST"])
+            def login_page():
+                if request.method == "POST":
+                    user = Account.find(request.form["username"])  # expect
+                    if user and user.check_password(request.form["password"]):
+                        login_user(user, remember=True)
+                        return redirect("/")
+                return render_template("login.html")
+            """,
+            message="login CSRF",
+        ),
+        # Flask-Login loads the user from the request's client certificate and keeps no login in the session:
+        # only a browser that sends the certificate unasked carries it with a forged post, a note
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_login import LoginManager, login_required
+            app = Flask(__name__)
+            login_manager = LoginManager(app)
+
+            @login_manager.request_loader
+            def from_certificate(req):
+                return Builder.by_subject(req.environ.get("SSL_CLIENT_S_DN"))
+
+            @app.post("/api/builds")
+            @login_required
+            def queue_build():
+                spec = request.get_json(force=True)  # expect
+                db.session.add(Build(source=spec["source"]))
+                db.session.commit()
+                return {"queued": True}
+            """,
+            message="request_loader",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -867,10 +950,11 @@ class FormWithoutCsrf(Rule):
             if hook_checks_view(project, fn) or checks_csrf_token(project, fn):
                 continue  # the app compares a CSRF nonce with the form or header itself
             if accepts_unsafe_method(fn):
-                finding = self._form_view(project, fn, exempt)
-                if finding is not None:
+                found = self._form_view(project, fn, exempt)
+                if found is not None:
+                    finding, softened = found
                     report(finding)
-                    if not exempt:
+                    if not exempt and not softened:
                         unprotected.append(finding)
                     continue
             action = None if exempt else destructive_get(fn)
@@ -879,7 +963,9 @@ class FormWithoutCsrf(Rule):
         if len(unprotected) >= 2 and not facts.checked_by_hooks:
             self._unprotected_app(project, unprotected, report)
 
-    def _form_view(self, project: Project, fn: FunctionInfo, exempt: bool) -> Finding | None:
+    def _form_view(self, project: Project, fn: FunctionInfo, exempt: bool) -> tuple[Finding, bool] | None:
+        """The finding for a forgeable POST view, and whether something already softens it (SameSite, a sign-in
+        view, a commented exemption): such views do not call for the app-wide finding."""
         taken = forgeable_input(project, fn)
         if taken is None:
             return None  # a JSON API: a cross-site page cannot send it a JSON body
@@ -903,6 +989,7 @@ class FormWithoutCsrf(Rule):
         else:
             what = "changes state on a POST that needs no fields (an empty auto-submitted form reaches it)"
         severity = self.effective_severity
+        softened = False
         if exempt:
             message = (
                 f"view `{fn.display}` {what} but is exempt from CSRFProtect (`csrf.exempt`): another site can "
@@ -910,24 +997,37 @@ class FormWithoutCsrf(Rule):
             )
             reason = exempt_reason(fn)
             if reason is not None:
-                severity = Severity.NOTE
+                severity, softened = Severity.NOTE, True
                 message += f" (exempt on purpose: {reason!r}; make sure nothing else can post here)"
+        elif signs_in(fn):
+            severity, softened = Severity.NOTE, True
+            message = (
+                f"sign-in view `{fn.display}` {what} with no CSRF protection: another site can sign the visitor in "
+                "to an account of its own choosing (login CSRF); nothing of the victim's is changed, but what they "
+                "do next lands in that account"
+            )
         else:
             message = (
                 f"view `{fn.display}` {what} with no CSRF protection (no CSRFProtect in the project, no validated "
                 f"FlaskForm here): another site can submit it with the user's {self._credential(project, fn)}"
             )
-        samesite, setting = self._samesite(project, fn)
-        if samesite and samesite.lower() in ("lax", "strict"):
-            severity = Severity.NOTE
-            message += f" (softened by {setting}={samesite!r}: browsers withhold the cookie from cross-site POSTs)"
+        if not exempt and self._credential(project, fn) == self.AMBIENT:
+            severity, softened = Severity.NOTE, True  # no login cookie: only a deployment's ambient credentials
+        # a forged sign-in needs no cookie of the victim's, so SameSite does not bear on it
+        defence = None if signs_in(fn) and not exempt else samesite_defence(project, fn)
+        if defence is not None:
+            severity, softened = Severity.NOTE, True
+            message += (
+                f" (SameSite is the remaining defence: with {defence} browsers withhold the cookie from cross-site "
+                "POSTs, though not from pages on the same site)"
+            )
         if read is not None and reader is fn:
             at = Location(fn.module.path, getattr(read, "lineno", fn.node.lineno), getattr(read, "col_offset", 0) + 1)
         else:
             at = fn.location
         evidence = [Evidence(f"route {r.rule or '?'} {'/'.join(r.methods)}", r.location) for r in fn.routes[:2]]
         evidence.append(Evidence("changes state here", write))
-        return self.finding(
+        finding = self.finding(
             at,
             message,
             hint="Enable flask_wtf.csrf.CSRFProtect(app) and render {{ csrf_token() }} in the form, or "
@@ -935,6 +1035,7 @@ class FormWithoutCsrf(Rule):
             severity=severity,
             evidence=evidence,
         )
+        return finding, softened
 
     def _unprotected_app(self, project: Project, views: list[Finding], report: Callable[[Finding], None]) -> None:
         """One finding where the fix goes: several views are forgeable because the app has no CSRF protection."""
@@ -964,36 +1065,32 @@ class FormWithoutCsrf(Rule):
         if write is None:
             return
         route = fn.routes[0]
+        credential = self._credential(project, fn)
         report(
             self.finding(
                 route.location,
                 f"view `{fn.display}` {action} on a GET request ({route.rule or '?'}) with the user's "
-                f"{self._credential(project, fn)}: any page can trigger it with a link or an image, and "
+                f"{credential}: any page can trigger it with a link or an image, and "
                 "SameSite=Lax does not stop top-level GET navigations",
                 hint="Accept only POST (or DELETE) for state changes and protect the form with a CSRF token.",
+                severity=Severity.NOTE if credential == self.AMBIENT else self.effective_severity,
                 evidence=[Evidence("changes state here", write)],
             )
         )
 
-    @staticmethod
-    def _credential(project: Project, fn: FunctionInfo) -> str:
+    #: What a forged request carries when Flask-Login keeps no login in the session.
+    AMBIENT = (
+        "credentials, if the browser adds them by itself (a client certificate, a Kerberos ticket: Flask-Login "
+        "loads the user from each request with `request_loader` and keeps no login in the session cookie)"
+    )
+
+    @classmethod
+    def _credential(cls, project: Project, fn: FunctionInfo) -> str:
         cookie = reads_auth_cookie(project, fn)
         if cookie is not None:
             return f"`{cookie}` login cookie"
         if jwt_authority(project, fn):
             return "JWT cookie"
+        if request_only_login(project):
+            return cls.AMBIENT
         return "session cookie"
-
-    @staticmethod
-    def _samesite(project: Project, fn: FunctionInfo) -> tuple[str | None, str]:
-        """The SameSite attribute of the cookie that carries the view's authority, and where it is set."""
-        facts = csrf_setup(project)
-        cookie = reads_auth_cookie(project, fn)
-        if cookie is not None:
-            call = auth_cookies(project)[cookie].call
-            value = next((k.value for k in call.keywords if k.arg == "samesite"), None)
-            text = value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
-            return text, "samesite"
-        if jwt_authority(project, fn):
-            return facts.jwt_samesite, "JWT_COOKIE_SAMESITE"
-        return facts.samesite, "SESSION_COOKIE_SAMESITE"
