@@ -490,6 +490,85 @@ def startup_guard(project: Project, setting: ConfigSetting, literal: str) -> tup
     return _guards(project, (setting.key, literal))
 
 
+# ---------------------------------------------------------------- generated secrets
+#: Calls that return a fresh random value: what a setup command writes as the instance's key.
+_RANDOM_SOURCES = ("urandom", "token_hex", "token_urlsafe", "token_bytes", "uuid4", "get_random_bytes")
+#: A setting named in the text of a config file a command writes (``f"SECRET_KEY = '{token_hex()}'"``).
+_SETTING_IN_TEXT = re.compile(r"\b([A-Za-z_]*(?:secret|salt)[A-Za-z_]*)\s*[=:]", re.IGNORECASE)
+#: Calls that put text in a file: the function that fills the value also writes it out.
+_WRITES = re.compile(r"(^|[._])(write\w*|dump|dumps|render\w*|copy\w*|save\w*)$", re.IGNORECASE)
+
+
+def _is_random(node: ast.AST) -> bool:
+    return any(
+        isinstance(n, ast.Call) and (dotted(n.func) or "").rsplit(".", 1)[-1] in _RANDOM_SOURCES for n in ast.walk(node)
+    )
+
+
+def _named_random_values(fn: FunctionInfo) -> Iterator[tuple[str, ast.AST]]:
+    """``(name, node)`` for every random value ``fn`` puts under a name: a dict key, a keyword, an assignment
+    target, or a setting written in the text of an f-string or ``%`` template."""
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) and _is_random(value):
+                    yield key.value, value
+        elif isinstance(node, ast.keyword) and node.arg and _is_random(node.value):
+            yield node.arg, node.value
+        elif isinstance(node, ast.Assign) and _is_random(node.value):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
+                    if isinstance(target.slice.value, str):
+                        yield target.slice.value, node.value
+                elif isinstance(target, (ast.Name, ast.Attribute)):
+                    yield (dotted(target) or "").rsplit(".", 1)[-1], node.value
+        elif isinstance(node, (ast.JoinedStr, ast.BinOp)) and _is_random(node):
+            parts = node.values if isinstance(node, ast.JoinedStr) else [node.left]
+            for part in parts:
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    for match in _SETTING_IN_TEXT.finditer(part.value):
+                        yield match.group(1), node
+
+
+@project_fact
+def generated_secrets(project: Project) -> dict[str, Location]:
+    """Names a setup command of the project fills with a fresh random value, lower-cased, with where.
+
+    FlaskBB's ``makeconfig`` puts ``"secret_key": hexlify(os.urandom(24))``
+    into the values it renders into the instance's ``flaskbb.cfg``; a
+    ``create-instance`` command may write ``f"SECRET_KEY = '{token_hex()}'"``.
+    The function must be a command (or run by one) or write a file itself: a
+    random ``secret_key`` a view stores in the database is not a setting.
+    """
+    found: dict[str, Location] = {}
+    functions = {
+        site.function.qualname: site.function
+        for site in calls_named(project, _RANDOM_SOURCES)
+        if site.function is not None and not is_test_path(site.module.path)
+    }
+    for fn in functions.values():
+        commands = bool(fn.roles & {CLI}) or CLI in fn.contexts or MAIN in fn.contexts
+        if not (commands or any(_WRITES.search(name) for name, _call in fn.calls)):
+            continue
+        for name, node in _named_random_values(fn):
+            at = Location(fn.module.path, getattr(node, "lineno", fn.node.lineno), getattr(node, "col_offset", 0) + 1)
+            found.setdefault(name.lower(), at)
+    return found
+
+
+def generated_secret(project: Project, key: str) -> Location | None:
+    """Where a setup command writes a random value for setting ``key`` (``secret_key`` for ``SECRET_KEY``,
+    ``csrf_secret_key`` for ``WTF_CSRF_SECRET_KEY``), if one does."""
+    wanted = key.lower()
+    for name, at in generated_secrets(project).items():
+        if name == wanted:
+            return at
+        # a shorter name for a longer setting, unless it is the name of another setting (``secret_key``)
+        if ("secret" in name or "salt" in name) and wanted.endswith("_" + name) and name.upper() not in SECRET_KEYS:
+            return at
+    return None
+
+
 # ---------------------------------------------------------------- fallbacks
 @dataclass(frozen=True)
 class ConfigFallback:
@@ -788,6 +867,8 @@ __all__ = [
     "env_label",
     "foreign_settings_modules",
     "from_object_loaders",
+    "generated_secret",
+    "generated_secrets",
     "in_production_config",
     "inherited_setting",
     "live_in_production",

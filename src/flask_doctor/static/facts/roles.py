@@ -21,8 +21,14 @@ Roles, most specific first:
 ``docs``        ``docs/``: snippets and Sphinx configuration
 ``script``      one-shot programs: ``scripts/``, ``tools/``, ``bin/``,
                 ``contrib/``, ``benchmarks/``, a repository's helper programs
-                (``setup.py``, ``manage.py``, ``noxfile.py``), and main-only
-                modules nobody imports
+                (``setup.py``, ``manage.py``, ``noxfile.py``), and modules
+                nobody imports that run as a program (a main guard, or
+                ``sys.argv`` read at module level: a theme's build script)
+``client``      a client library, CLI or GUI the project ships for other
+                programs and people (a ``client/``, ``clients/``, ``sdk/`` or
+                ``gui/`` package), when no module outside that package
+                imports or names it and it imports no project module outside
+                itself: it runs on the user's machine, not in the server
 ``application`` everything else
 """
 
@@ -49,6 +55,7 @@ class FileRole(enum.Enum):
     EXAMPLE = "example"
     DOCS = "docs"
     SCRIPT = "script"
+    CLIENT = "client"
 
     @property
     def is_side(self) -> bool:
@@ -63,6 +70,8 @@ MIGRATION_DIRS = frozenset({"migrations", "alembic"})
 SCRIPT_DIRS = frozenset({"scripts", "script", "tools", "bin", "contrib", "benchmarks", "bench"})
 #: Top-level helper programs of a repository, by module name.
 SCRIPT_MODULES = frozenset({"setup", "noxfile", "fabfile", "tasks_dev", "manage"})
+#: Packages that hold the project's client side, when the server neither imports them nor they it.
+CLIENT_DIRS = frozenset({"client", "clients", "sdk", "gui"})
 #: Modules a WSGI/ASGI server imports by convention (``gunicorn pkg.wsgi:application``).
 SERVER_ENTRY_MODULES = frozenset({"wsgi", "asgi"})
 _PLACEHOLDER = re.compile(r"\{\{|\{%|\$\{\{")
@@ -117,12 +126,59 @@ def module_roles(project: Project) -> dict[str, FileRole]:
     for fn in project.functions.values():
         functions_by_module.setdefault(fn.module.name, []).append(fn.qualname)
     roles: dict[str, FileRole] = {}
+    clients = _client_packages(project)
     for name, module in project.modules.items():
         role = role_of_path(module.path)
         if role is FileRole.APPLICATION and _main_only(project, module, imported, functions_by_module.get(name, ())):
             role = FileRole.SCRIPT
+        if role is FileRole.APPLICATION and any(name == c or name.startswith(c + ".") for c in clients):
+            role = FileRole.CLIENT
         roles[name] = role
     return roles
+
+
+def _client_packages(project: Project) -> set[str]:
+    """Dotted names of the ``client``/``sdk``/``gui`` packages that live apart from the server.
+
+    ``odcs.client`` (a command-line tool and its library): nothing outside
+    the package imports it or names it in a string (``import_string``), and
+    it imports nothing of the project outside itself.  Only application code
+    counts as outside: tests, scripts and ``setup.py`` (which names the
+    client's entry point) do not.
+    """
+    candidates = {
+        name.rsplit(".", 1)[0] if not module.is_package else name
+        for name, module in project.modules.items()
+        if "." in name and (name if module.is_package else name.rsplit(".", 1)[0]).rsplit(".", 1)[-1] in CLIENT_DIRS
+    }
+    found: set[str] = set()
+    for package in candidates:
+
+        def inside(name: str, package: str = package) -> bool:
+            return name == package or name.startswith(package + ".")
+
+        members = [m for n, m in project.modules.items() if inside(n)]
+        outside = [
+            m for n, m in project.modules.items() if not inside(n) and role_of_path(m.path) is FileRole.APPLICATION
+        ]
+        if not members or not any(m.tree.body for m in members):
+            continue
+        if any(
+            inside(record.module) or any(inside(f"{record.module}.{n}") for n in record.names)
+            for m in outside
+            for record in project.imports.get(m.name, ())
+        ):
+            continue  # the server (or another part of the project) uses it
+        if any(package in m.text for m in outside):
+            continue  # named in a string: a plugin path, an entry point the project loads
+        if any(
+            record.module in project.modules and not inside(record.module)
+            for m in members
+            for record in project.imports.get(m.name, ())
+        ):
+            continue  # it builds on the project's own modules: maybe the app itself
+        found.add(package)
+    return found
 
 
 def role_of(project: Project, module: SourceModule) -> FileRole:
@@ -140,7 +196,7 @@ def _main_only(project: Project, module: SourceModule, imported: set[str], funct
     (``application = create_app()``) is what the WSGI server imports, even
     though only the server names it.
     """
-    if module.is_package or module.name in imported or not _has_main_guard(module):
+    if module.is_package or module.name in imported or not (_has_main_guard(module) or _reads_argv(module)):
         return False
     if any(o.module is module for o in project.objects.values() if o.type.endswith(("Flask", "Blueprint"))):
         return False
@@ -153,6 +209,22 @@ def _main_only(project: Project, module: SourceModule, imported: set[str], funct
         if fn.roles & {"view", "task", "cli", "factory", "hook", "error_handler"}:
             return False
     return True
+
+
+def _reads_argv(module: SourceModule) -> bool:
+    """A program without a main guard: module-level code reads ``sys.argv`` (``build_emoji_set.py``)."""
+    import ast
+
+    if "argv" not in module.text:
+        return False
+    for stmt in module.tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Attribute) and node.attr == "argv" and isinstance(node.value, ast.Name):
+                if node.value.id == "sys":
+                    return True
+    return False
 
 
 def _has_main_guard(module: SourceModule) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.config import (
     SECRET_KEYS,
+    generated_secret,
     live_in_production,
     overridden_later,
     settings,
@@ -25,7 +26,7 @@ from flask_doctor.static.facts.config_values import (
 from flask_doctor.static.facts.csrf import session_grants_authority
 from flask_doctor.static.facts.declared_options import credential_option_defaults
 from flask_doctor.static.facts.scopes import imports_at
-from flask_doctor.static.model import Project
+from flask_doctor.static.model import ConfigSetting, Project
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
 
 
@@ -74,7 +75,15 @@ class HardcodedSecretKey(Rule):
     start-up check warns about. Not reported: keys in development and testing
     configuration (that is what they are for); a literal the app refuses to
     start with (`if SECRET_KEY == "changeme": raise RuntimeError(...)`,
-    `if len(key) < 16: sys.exit(...)`); and a `SECRET_KEY` that signs
+    `if len(key) < 16: sys.exit(...)`); a literal that a later load of the
+    operator's file replaces when the project also makes sure it is
+    replaced: a setup command writes a fresh random value for the setting
+    into the instance config (`"secret_key": os.urandom(24).hex()` in the
+    values a `makeconfig` command renders), or a start-up check warns when
+    it is still the default (a value that only says "change me" is no such
+    check: it stays a note); Flask-Security's `SECURITY_PASSWORD_SALT` under
+    the same later load (a pepper mixed into passwords before a salted
+    hash, not a signing key); and a `SECRET_KEY` that signs
     nothing that matters -- the app serves views, uses the session only for
     flashed messages or a constant non-identity key, and no login or token
     extension signs with it.
@@ -259,6 +268,86 @@ class HardcodedSecretKey(Rule):
             ]
             cfg.CONF.register_opts(service_opts)
             """),
+        # defaults the operator's file replaces; the setup command writes fresh random keys into that file
+        Valid(
+            """
+            import os
+            import click
+            from flask import Flask, session
+
+            class BaseSettings:
+                SECRET_KEY = "forum-dev-key"
+                WTF_CSRF_SECRET_KEY = "forum-csrf-dev"
+
+            def create_app(path=None):
+                app = Flask(__name__)
+                app.config.from_object(BaseSettings)
+                app.config.from_pyfile(path or "forum.cfg", silent=True)
+                return app
+
+            @click.command("init-config")
+            def init_config():
+                values = {"secret_key": os.urandom(24).hex(), "csrf_secret_key": os.urandom(24).hex()}
+                write_settings(values, "forum.cfg.template", "forum.cfg")
+
+            app = create_app()
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+        ),
+        # a defaults module the operator's file overrides; start-up warns while the key is still the default
+        Valid(
+            """
+            import warnings
+            from flask import Flask, session
+            from ledger import default_settings
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_object("ledger.default_settings")
+                app.config.from_envvar("LEDGER_SETTINGS", silent=True)
+                if app.config["SECRET_KEY"] == default_settings.SECRET_KEY:
+                    warnings.warn("SECRET_KEY is unchanged: sessions can be forged", UserWarning)
+                return app
+
+            app = create_app()
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            files={"ledger/__init__.py": "", "ledger/default_settings.py": "DEBUG = False\nSECRET_KEY = 'pennies'\n"},
+        ),
+        # a password pepper in a defaults module the operator's file overrides
+        Valid(
+            """
+            from flask import Flask, session
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_object("alarms.settings")
+                app.config.from_pyfile("/etc/alarms.conf", silent=True)
+                return app
+
+            app = create_app()
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            files={
+                "alarms/__init__.py": "",
+                "alarms/settings.py": (
+                    "import os\nDEBUG = False\nSECRET_KEY = os.environ['SECRET_KEY']\n"
+                    "SECURITY_PASSWORD_SALT = 'alarms-pepper'\n"
+                ),
+            },
+        ),
     )
     INVALID = (
         Invalid(
@@ -288,6 +377,58 @@ class HardcodedSecretKey(Rule):
                 return app
             """,
             message="from_pyfile",
+        ),
+        # the operator's file may replace the default, but nothing makes sure it does: the setup command only
+        # generates the CSRF key, and nothing checks the session key at start-up
+        Invalid(
+            """
+            import secrets
+            import click
+            from flask import Flask, session
+
+            class BaseSettings:
+                SECRET_KEY = "notes-2019-key"  # expect
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_object(BaseSettings)
+                app.config.from_pyfile("notes.cfg", silent=True)
+                return app
+
+            @click.command("init-config")
+            def init_config():
+                with open("notes.cfg", "w") as handle:
+                    handle.write(f"WTF_CSRF_SECRET_KEY = '{secrets.token_hex(16)}'")
+
+            app = create_app()
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            message="from_pyfile",
+        ),
+        # "change me" in a defaults module the operator's file overrides: nothing checks that it was changed
+        Invalid(
+            """
+            from flask import Flask, session
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_object("pager.settings")
+                app.config.from_pyfile("/etc/pager.conf", silent=True)
+                return app
+
+            app = create_app()
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            files={"pager/__init__.py": "", "pager/settings.py": "DEBUG = False\nSECRET_KEY = 'changeme'  # expect\n"},
+            message="used in production unless the later `app.config.from_pyfile(...)`",
         ),
         # a settings holder copies the site's settings file, with a literal when the file leaves the key out
         Invalid(
@@ -483,6 +624,8 @@ class HardcodedSecretKey(Rule):
             severity = self.effective_severity
             if literal is not None:
                 found = overridden_later(project, setting)
+                if found is not None and self._handled(project, setting, guard):
+                    continue  # a default the instance config replaces, and the project sees to it that it does
                 if found is not None:
                     override, override_path = found
                     severity = Severity.NOTE
@@ -536,6 +679,22 @@ class HardcodedSecretKey(Rule):
             )
         self._config_files(project, report)
         self._credential_options(project, report)
+
+    @staticmethod
+    def _handled(project: Project, setting: ConfigSetting, guard: tuple[str, Location] | None) -> bool:
+        """The literal of a defaults module that a later load replaces, and the project makes sure it does.
+
+        A setup command writes a random value for the setting into the instance config (FlaskBB's
+        ``makeconfig``), a start-up check warns when the value is still the default, or the setting is
+        Flask-Security's password salt: a pepper mixed in before a salted hash (bcrypt, argon2), whose
+        default makes no hash weaker than without one.  A value that only says "change me" is no such
+        care: nothing stops a deployment that forgets the file, so it stays a note.
+        """
+        return (
+            generated_secret(project, setting.key) is not None
+            or guard is not None
+            or setting.key == "SECURITY_PASSWORD_SALT"
+        )
 
     def _credential_options(self, project: Project, report: Callable[[Finding], None]) -> None:
         """Credential options declared with oslo.config whose literal default ships to every installation."""

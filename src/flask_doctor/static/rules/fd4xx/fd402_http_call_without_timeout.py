@@ -159,8 +159,10 @@ class HttpCallWithoutTimeout(Rule):
     writes nowhere but in its `def`: no call, reference or string, no
     template, entry point or server command; not a decorated function, a
     dunder, or a method of a class with a base from a library, which may call
-    it by a name it builds), examples, docs and scripts, and code only CLI commands reach: a person
-    runs those and sees the hang. Nor are the methods of a client library
+    it by a name it builds), examples, docs and scripts (a theme's build script that reads `sys.argv` at
+    module level too), the project's client package (a `client/`, `sdk/` or `gui/` package that the
+    server neither imports nor builds on: it runs on the user's machine), and code only CLI commands
+    reach: a person runs those and sees the hang. Nor are the methods of a client library
     the project ships for other programs (a `*_client.py` module or a
     `class FooClient`) that no request or job of its own reaches: the
     program that uses the client decides its timeouts.
@@ -733,6 +735,51 @@ class HttpCallWithoutTimeout(Rule):
             """,
             },
         ),
+        # the project's command-line client, a package of its own that the server neither imports nor builds on,
+        # and a theme's build script that reads its arguments at module level: both run on a person's machine
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/builds/<int:build_id>")
+            def build(build_id):
+                return {"id": build_id}
+            """,
+            files={
+                "forge/__init__.py": "",
+                "forge/client/__init__.py": "",
+                "forge/client/api.py": """
+            import requests
+
+            class Builds:
+                def __init__(self, server):
+                    self.server = server
+
+                def status(self, build_id):
+                    return requests.get(f"{self.server}/builds/{build_id}").json()
+            """,
+                "forge/client/cli.py": """
+            import sys
+            from forge.client.api import Builds
+
+            def main():
+                print(Builds(sys.argv[1]).status(int(sys.argv[2])))
+            """,
+                "forge/themes/plain/fetch_icons.py": """
+            import sys
+            import requests
+
+            RELEASE = sys.argv[1]
+
+            def icon_names():
+                return requests.get("https://icons.example/" + RELEASE).text.split()
+
+            with open("icons.js", "w") as out:
+                out.write(repr(icon_names()))
+            """,
+            },
+        ),
     )
     INVALID = (
         # A metadata provider builds its session in the class body (one for every instance) and uses it
@@ -1220,6 +1267,26 @@ class HttpCallWithoutTimeout(Rule):
                 return Geocoder().fetch("https://geo.example/search?q=" + place)
             """,
             message="no request or job is known to reach it; if one does, its worker waits for ever",
+        ),
+        # a `client` package the server imports is part of the server, whatever its folder is called
+        Invalid(
+            """
+            from flask import Flask
+            from shop.client.gateway import refund
+            app = Flask(__name__)
+            ADMIN_ACTIONS = {"refund": refund}
+            """,
+            files={
+                "shop/__init__.py": "",
+                "shop/client/__init__.py": "",
+                "shop/client/gateway.py": """
+            import requests
+
+            def refund(order_id):
+                return requests.post("https://pay.example/refunds", json={"order": order_id})  # expect
+            """,
+            },
+            message="no request or job is known to reach it",
         ),
         # A model property that fetches a rate when its cache is stale, read while a view lists the loans
         # (``loan.effective_rate``: the loop variable's class is not shown, but one class defines the property).
