@@ -83,7 +83,8 @@ def bound_method(project: Project, key: tuple[FunctionInfo, str]) -> FunctionInf
 def receiver_class(ctx: Context, func: ast.expr) -> str | None:
     """The project class a method call ``func`` (``X.method``) is made on, when the code shows it:
     ``ProductController.list_items``, ``ProductService().get_all``, ``service.get_all`` of a local built
-    from the class, ``cls.list``/``self.build_query``/``type(self).get`` (the class ``self`` stands for)."""
+    from the class, ``cls.list``/``self.build_query``/``type(self).get`` (the class ``self`` stands for),
+    ``self.store.get_all`` of an object of the class the class keeps on ``self``."""
     if not isinstance(func, ast.Attribute):
         return None
     receiver = func.value
@@ -97,7 +98,29 @@ def receiver_class(ctx: Context, func: ast.expr) -> str | None:
     if isinstance(receiver, ast.Name) and fn is not None and receiver.id in fn.local_types:
         typed = ctx.project.canonical(fn.local_types[receiver.id])
         return typed if typed in ctx.project.classes else None
+    held = _held_on_self(ctx, receiver)
+    if held is not None:
+        return held
     return class_named(ctx, receiver)
+
+
+def _held_on_self(ctx: Context, receiver: ast.expr) -> str | None:
+    """``self.store`` where the class sets ``self.store = StoreDb()``: that project class (a repository or
+    data-access object the class builds and keeps, whose methods are the project's queries)."""
+    if not (
+        isinstance(receiver, ast.Attribute)
+        and isinstance(receiver.value, ast.Name)
+        and receiver.value.id == "self"
+        and ctx.function is not None
+    ):
+        return None
+    from flask_doctor.static.facts.calls import self_attribute_types, self_class
+
+    owner = self_class(ctx.function)
+    if owner is None:
+        return None
+    held = self_attribute_types(ctx.project, owner).get(receiver.attr)
+    return held if held is not None and held in ctx.project.classes else None
 
 
 def is_type_of_self(node: ast.expr) -> bool:
