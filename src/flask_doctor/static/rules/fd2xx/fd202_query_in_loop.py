@@ -57,7 +57,13 @@ from flask_doctor.static.facts.orm.usage import (
     user_facing_insert,
     writes_rows,
 )
-from flask_doctor.static.facts.records import record_lookup, search_scan, uses_record_api, writes_each
+from flask_doctor.static.facts.records import (
+    record_lookup,
+    search_scan,
+    uses_record_api,
+    uses_search_dsl,
+    writes_each,
+)
 from flask_doctor.static.facts.templates import (
     RENDER_CALLS,
     RowCall,
@@ -131,7 +137,9 @@ class QueryInLoop(Rule):
     record per call although the project writes no query: such a read run
     with the loop's item, directly or in a project helper the item is handed
     to (`location_of(hit.item_pid)` → `Item.get_record_by_pid(...)`), is
-    reported when the loop walks every hit of a search's `scan()` (unpaged),
+    reported when the loop walks every hit of a search's `scan()` (unpaged:
+    elasticsearch-dsl, opensearch-dsl, Invenio; also strong evidence for a
+    SQL query per hit),
     the rows of a query or what the client sent, once per loop. A helper
     reading one record by a key the loop does not change, or a loop that
     commits every record it loads anyway, is not (a note with `--preview`).
@@ -1842,6 +1850,27 @@ class QueryInLoop(Rule):
             """,
             message="with `in_()` on a list of one key, once per item of the loop",
         ),
+        # every hit of a search scan looked up again in the database, one row per hit
+        Invalid(
+            """
+            from celery import shared_task
+            from flask_sqlalchemy import SQLAlchemy
+            from opensearch_dsl import Search
+            db = SQLAlchemy()
+
+            class Article(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String)
+
+            @shared_task
+            def draft_titles():
+                titles = []
+                for hit in Search(index="articles").filter("term", draft=True).scan():
+                    titles.append(db.session.get(Article, hit.meta.id).title)  # expect
+                return titles
+            """,
+            message="runs once per item of the loop in task `draft_titles`",
+        ),
         # a record API (Invenio): each hit of a search scan is loaded again from the database by its pid, in the
         # loop and in a helper the loop hands the hit to
         Invalid(
@@ -2195,12 +2224,10 @@ class QueryInLoop(Rule):
         if not self._loop_over_data(loop, ctx):
             return True
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
-        scan = search_scan(iterable, ctx)
+        scan = _search_hits(iterable, ctx)
         if scan is not None:
             less: str | None = None
-            evidence = [
-                Evidence(f"the loop walks every hit of `{_short(scan)}` (a search scan, unpaged)", ctx.location(scan))
-            ]
+            evidence = [_hits_evidence(scan, ctx)]
         else:
             less, evidence = self._rows_evidence(iterable, loop, ctx, lookup.helpers[0] if lookup.helpers else None)
         if less is None:
@@ -2452,6 +2479,11 @@ class QueryInLoop(Rule):
             held = parent_collection(iterable, ctx)
             if held is not None:
                 return _collection_evidence(held, iterable, ctx, passed)
+        if rows is None:
+            # ``for hit in search.scan(): Item.query.get(hit.id)``: every hit of a search, unpaged
+            scan = _search_hits(iterable, ctx)
+            if scan is not None:
+                return None, [*passed, _hits_evidence(scan, ctx)]
         if rows is None:
             # ``for name in os.listdir(LOG_DIR): TaskLog.query.filter_by(identifier=name)``: the files mirror
             # rows of a table that grows, so the directory grows with it
@@ -2841,3 +2873,13 @@ def _batch_query_on(project: Project, fn: FunctionInfo, params: frozenset[str]) 
                 ):
                     return node, query
     return None
+
+
+def _search_hits(iterable: ast.expr, ctx: Context) -> ast.Call | None:
+    """The loop walks every hit of a search engine's ``scan()`` (elasticsearch-dsl, opensearch-dsl, Invenio):
+    as many items as the index holds matches, unpaged."""
+    return search_scan(iterable, ctx) if uses_search_dsl(ctx.project) else None
+
+
+def _hits_evidence(scan: ast.Call, ctx: Context) -> Evidence:
+    return Evidence(f"the loop walks every hit of `{_short(scan)}` (a search scan, unpaged)", ctx.location(scan))
