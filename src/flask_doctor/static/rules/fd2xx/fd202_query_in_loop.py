@@ -148,7 +148,8 @@ class QueryInLoop(Rule):
     not when the loop hands it a list of one key built from each item
     (`store.find(scopes=[scope.name])`): it then runs once per item. Helpers
     are also methods of an object the class keeps on `self`
-    (`self.store = ScheduleStore()` then `self.store.find(...)`).
+    (`self.store = ScheduleStore()`, or a constructor parameter annotated
+    with the class, then `self.store.find(...)`).
 
     MongoDB apps (pymongo, Flask-PyMongo, mongoengine) get the same check
     for single-document reads: `coll.find_one({"_id": item["ref"]})`,
@@ -1805,6 +1806,56 @@ class QueryInLoop(Rule):
             """,
             message="runs once per item of the loop",
             files={"models.py": _COMMENT_MODELS},
+        ),
+        # a repository the service class builds and keeps on `self`: its lookup by key runs once per post
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Post(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                author_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+
+            class UserRepository:
+                def by_id(self, user_id):
+                    return User.query.filter_by(id=user_id).first()
+
+            class FeedService:
+                def __init__(self):
+                    self.users = UserRepository()
+
+                def authors(self):
+                    return [self.users.by_id(p.author_id).name for p in Post.query.all()]  # expect
+
+            class ProfileService:
+                def __init__(self, users: UserRepository):
+                    self.users = users
+
+                def authors(self):
+                    return {p.id: self.users.by_id(p.author_id).name for p in Post.query.all()}  # expect
+
+            @app.post("/posts")
+            def add_post():
+                db.session.add(Post(author_id=request.json["author"]))
+                db.session.commit()
+                return ""
+
+            @app.get("/feed")
+            def feed():
+                return FeedService().authors()
+
+            @app.post("/profiles")
+            def profiles():
+                return ProfileService(UserRepository()).authors()
+            """,
+            message="`self.users.by_id(...)` runs a query",
         ),
         # a store object the view class keeps on `self`: its batched `in_()` lookup is handed a list of one key
         # per scope, so it runs once per scope of the request
