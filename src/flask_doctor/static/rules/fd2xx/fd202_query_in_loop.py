@@ -137,12 +137,12 @@ class QueryInLoop(Rule):
     record per call although the project writes no query: such a read run
     with the loop's item, directly or in a project helper the item is handed
     to (`location_of(hit.item_pid)` → `Item.get_record_by_pid(...)`), is
-    reported when the loop walks every hit of a search's `scan()` (unpaged:
-    elasticsearch-dsl, opensearch-dsl, Invenio; also strong evidence for a
-    SQL query per hit),
-    the rows of a query or what the client sent, once per loop. A helper
-    reading one record by a key the loop does not change, or a loop that
-    commits every record it loads anyway, is not (a note with `--preview`).
+    reported once per loop when the loop walks every hit of a search's
+    `scan()` (elasticsearch-dsl, opensearch-dsl, Invenio: unpaged, so it is
+    strong evidence of N for a SQL query per hit too), the rows of a query
+    or what the client sent. A helper reading one record by a key the loop
+    does not change, or a loop that commits every record it loads anyway,
+    is not (a note with `--preview`).
 
     A helper that loads a list of keys with `in_()` is a batched load, but
     not when the loop hands it a list of one key built from each item
