@@ -149,7 +149,9 @@ class QueryInLoop(Rule):
     (`store.find(scopes=[scope.name])`): it then runs once per item. Helpers
     are also methods of an object the class keeps on `self`
     (`self.store = ScheduleStore()`, or a constructor parameter annotated
-    with the class, then `self.store.find(...)`).
+    with the class, then `self.store.find(...)`), and a caller filling the
+    loop's list with request data may call the function as such a method
+    (`self.devices.names(request.json["ids"])`).
 
     MongoDB apps (pymongo, Flask-PyMongo, mongoengine) get the same check
     for single-document reads: `coll.find_one({"_id": item["ref"]})`,
@@ -1856,6 +1858,34 @@ class QueryInLoop(Rule):
                 return ProfileService(UserRepository()).authors()
             """,
             message="`self.users.by_id(...)` runs a query",
+        ),
+        # the client's list handed to a method of a service object: one lookup per id the request lists
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask.views import MethodView
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Device(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class DeviceService:
+                def names(self, ids):
+                    return [Device.query.filter_by(id=i).first().name for i in ids]  # expect
+
+            class Devices(MethodView):
+                def __init__(self):
+                    self.devices = DeviceService()
+
+                def post(self):
+                    return self.devices.names(request.json["ids"])
+
+            app.add_url_rule("/devices/names", view_func=Devices.as_view("device_names"))
+            """,
+            message="once per item of the loop in `DeviceService.names`",
         ),
         # a store object the view class keeps on `self`: its batched `in_()` lookup is handed a list of one key
         # per scope, so it runs once per scope of the request
