@@ -83,7 +83,8 @@ def bound_method(project: Project, key: tuple[FunctionInfo, str]) -> FunctionInf
 def receiver_class(ctx: Context, func: ast.expr) -> str | None:
     """The project class a method call ``func`` (``X.method``) is made on, when the code shows it:
     ``ProductController.list_items``, ``ProductService().get_all``, ``service.get_all`` of a local built
-    from the class, ``cls.list``/``self.build_query``/``type(self).get`` (the class ``self`` stands for)."""
+    from the class, ``cls.list``/``self.build_query``/``type(self).get`` (the class ``self`` stands for),
+    ``self.store.get_all`` of an object of the class the class keeps on ``self``."""
     if not isinstance(func, ast.Attribute):
         return None
     receiver = func.value
@@ -97,7 +98,63 @@ def receiver_class(ctx: Context, func: ast.expr) -> str | None:
     if isinstance(receiver, ast.Name) and fn is not None and receiver.id in fn.local_types:
         typed = ctx.project.canonical(fn.local_types[receiver.id])
         return typed if typed in ctx.project.classes else None
+    held = _held_on_self(ctx, receiver)
+    if held is not None:
+        return held
     return class_named(ctx, receiver)
+
+
+def _held_on_self(ctx: Context, receiver: ast.expr) -> str | None:
+    """``self.store`` where the class sets ``self.store = StoreDb()``: that project class (a repository or
+    data-access object the class builds and keeps, whose methods are the project's queries)."""
+    if not (
+        isinstance(receiver, ast.Attribute)
+        and isinstance(receiver.value, ast.Name)
+        and receiver.value.id == "self"
+        and ctx.function is not None
+    ):
+        return None
+    from flask_doctor.static.facts.calls import self_attribute_types, self_class
+
+    owner = self_class(ctx.function)
+    if owner is None:
+        return None
+    held = self_attribute_types(ctx.project, owner).get(receiver.attr)
+    if held is None:
+        held = injected_attribute(ctx.project, (owner, receiver.attr))
+    return held if held is not None and held in ctx.project.classes else None
+
+
+@keyed_fact
+def injected_attribute(project: Project, key: tuple[str, str]) -> str | None:
+    """``def __init__(self, users: UserRepository): self.users = users``: the project class the constructor's
+    annotation gives the object it keeps as ``attr`` (a repository handed in rather than built)."""
+    class_qual, attr = key
+    for current in class_lineage(project, class_qual):
+        cls = project.classes.get(current)
+        init = cls.methods.get("__init__") if cls is not None else None
+        if init is None:
+            continue
+        args = init.node.args
+        annotated = {a.arg: a.annotation for a in args.posonlyargs + args.args + args.kwonlyargs if a.annotation}
+        for node in ast.walk(init.node):
+            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in annotated):
+                continue
+            if not any(
+                isinstance(t, ast.Attribute) and t.attr == attr and dotted(t.value) == "self" for t in node.targets
+            ):
+                continue
+            annotation = annotated[node.value.id]
+            if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+                name: str | None = annotation.value
+            else:
+                name = dotted(annotation)
+            if not name:
+                return None
+            qualified = init.imports.qualify(name) or f"{init.module.name}.{name}"
+            typed = project.canonical(qualified)
+            return typed if typed in project.classes else None
+    return None
 
 
 def is_type_of_self(node: ast.expr) -> bool:
@@ -187,6 +244,7 @@ def method_called(ctx: Context, call: ast.Call) -> FunctionInfo | None:
 
 __all__ = [
     "bound_method",
+    "injected_attribute",
     "class_lineage",
     "class_method",
     "class_named",

@@ -36,9 +36,23 @@ def callers(project: Project) -> dict[str, list[tuple[ast.Call, FunctionInfo]]]:
     for caller in project.functions.values():
         for name, call in caller.calls:
             callee = project.resolve_function(name, caller, caller.module)
+            if callee is None and isinstance(call.func, ast.Attribute):
+                callee = _method_of_object(project, caller, call)
             if callee is not None and callee is not caller:
                 found.setdefault(callee.qualname, []).append((call, caller))
     return found
+
+
+def _method_of_object(project: Project, caller: FunctionInfo, call: ast.Call) -> FunctionInfo | None:
+    """``Service().names(ids)``, ``self.service.names(ids)``: the method of the project class the object is of
+    (:func:`~flask_doctor.static.facts.classes.method_called`), which the name alone does not resolve."""
+    from flask_doctor.static.context import Context
+    from flask_doctor.static.facts.classes import method_called
+
+    ctx = Context(caller.module, project, lambda f: None)
+    ctx.function = caller
+    ctx.functions = [caller]
+    return method_called(ctx, call)
 
 
 #: ``(caller, call, argument)`` -> True when the caller has already made the argument safe for this sink.

@@ -65,6 +65,12 @@ def _enclosing(ancestors: list[ast.AST], node: ast.AST) -> Loop | None:
                 return ancestor
         if isinstance(ancestor, ast.comprehension):
             # the first generator's iter runs once; ifs and later iters run per item
+            if any(child is test for test in ancestor.ifs):
+                # ``[h for h in hits if located(h.pid) == here]``: the condition runs once per item
+                return next(
+                    (a for a in reversed(ancestors) if isinstance(a, _COMPREHENSIONS) and ancestor in a.generators),
+                    None,
+                )
             if child is ancestor.iter:
                 parent_comp = next(
                     (a for a in reversed(ancestors) if isinstance(a, _COMPREHENSIONS) and ancestor in a.generators),

@@ -327,12 +327,40 @@ def passes(call: ast.Call, fn: FunctionInfo, names: set[str] | frozenset[str]) -
     return any(name in names for name in positional[: len(call.args)])
 
 
+def filled_params(call: ast.Call, fn: FunctionInfo, names: set[str] | frozenset[str]) -> frozenset[str]:
+    """The parameters of ``fn`` that ``call`` fills with a value read from ``names`` (by position or keyword).
+
+    ``**kwargs`` counts as filled when a keyword it takes reads ``names``; an argument after ``*args`` stops
+    the count (its position is unknown).
+    """
+    args = fn.node.args
+    positional = [a.arg for a in args.posonlyargs + args.args]
+    if positional and positional[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+        positional = positional[1:]
+    filled: set[str] = set()
+    for index, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            break
+        if index < len(positional) and uses_any(arg, names):
+            filled.add(positional[index])
+        elif index >= len(positional) and args.vararg is not None and uses_any(arg, names):
+            filled.add(args.vararg.arg)
+    known = set(positional) | {a.arg for a in args.kwonlyargs}
+    for kw in call.keywords:
+        if kw.arg in known and uses_any(kw.value, names):
+            filled.add(kw.arg)
+        elif kw.arg is not None and args.kwarg is not None and uses_any(kw.value, names):
+            filled.add(args.kwarg.arg)
+    return frozenset(filled)
+
+
 __all__ = [
     "ItemQuery",
     "ParamQuery",
     "item_names_in",
     "item_queries",
     "item_query",
+    "filled_params",
     "forwards",
     "optional_params",
     "param_names",

@@ -317,6 +317,10 @@ def _entity_model(node: ast.AST, ctx: Context) -> ModelInfo | None:
     return model
 
 
+#: Library helpers returning ``session.query(model)`` for the mapped class given first (OpenStack's oslo.db).
+MODEL_QUERY_FUNCTIONS = frozenset({"oslo_db.sqlalchemy.utils.model_query"})
+
+
 def is_select(call: ast.Call, ctx: Context) -> bool:
     """``select(...)`` from SQLAlchemy/SQLModel, or ``db.select(...)``."""
     resolved = ctx.qualified(call.func)
@@ -359,6 +363,13 @@ def query_of(
                 returned.methods = methods + returned.methods
                 returned.scalars = returned.scalars or scalars
                 return returned
+        if isinstance(node, ast.Call) and node.args and ctx.qualified(node.func) in MODEL_QUERY_FUNCTIONS:
+            # ``utils.model_query(self.model, session)`` (oslo.db): ``session.query(model)`` built by the library
+            model = _entity_model(node.args[0], ctx)
+            if model is None:
+                return None
+            text = f"{dotted(node.func)}(...)"
+            return Query("session", text, model, methods, [node.args[0]], scalars=True, root_node=node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             attr = node.func.attr
             receiver = node.func.value

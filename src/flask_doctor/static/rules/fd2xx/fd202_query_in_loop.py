@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Set as AbstractSet
 
 from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.static.facts.classes import method_called
 from flask_doctor.static.facts.flows import sink_source
 from flask_doctor.static.facts.orm.loops import (
     Loop,
@@ -29,7 +31,7 @@ from flask_doctor.static.facts.orm.mongo import (
     uses_mongo,
     writes_documents,
 )
-from flask_doctor.static.facts.orm.params import item_query, property_query
+from flask_doctor.static.facts.orm.params import _flowing_from, filled_params, item_query, property_query
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
     SESSION_EXECUTE,
@@ -55,6 +57,13 @@ from flask_doctor.static.facts.orm.usage import (
     user_facing_insert,
     writes_rows,
 )
+from flask_doctor.static.facts.records import (
+    record_lookup,
+    search_scan,
+    uses_record_api,
+    uses_search_dsl,
+    writes_each,
+)
 from flask_doctor.static.facts.templates import (
     RENDER_CALLS,
     RowCall,
@@ -66,6 +75,7 @@ from flask_doctor.static.facts.templates import (
 from flask_doctor.static.model import (
     FunctionInfo,
     ModelInfo,
+    Project,
 )
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
@@ -121,6 +131,27 @@ class QueryInLoop(Rule):
     loops over what the template passes (`{{ c.tags|tags_excerpt }}`) and
     queries per item is reported at its query, with the template's loop as
     the evidence that it runs per row.
+
+    Record APIs over a database (Invenio's `Record.get_record(uuid)`,
+    `Item.get_record_by_pid(pid)`, `PersistentIdentifier.get(...)`) load one
+    record per call although the project writes no query: such a read run
+    with the loop's item, directly or in a project helper the item is handed
+    to (`location_of(hit.item_pid)` → `Item.get_record_by_pid(...)`), is
+    reported once per loop when the loop walks every hit of a search's
+    `scan()` (elasticsearch-dsl, opensearch-dsl, Invenio: unpaged, so it is
+    strong evidence of N for a SQL query per hit too), the rows of a query
+    or what the client sent. A helper reading one record by a key the loop
+    does not change, or a loop that commits every record it loads anyway,
+    is not (a note with `--preview`).
+
+    A helper that loads a list of keys with `in_()` is a batched load, but
+    not when the loop hands it a list of one key built from each item
+    (`store.find(scopes=[scope.name])`): it then runs once per item. Helpers
+    are also methods of an object the class keeps on `self`
+    (`self.store = ScheduleStore()`, or a constructor parameter annotated
+    with the class, then `self.store.find(...)`), and a caller filling the
+    loop's list with request data may call the function as such a method
+    (`self.devices.names(request.json["ids"])`).
 
     MongoDB apps (pymongo, Flask-PyMongo, mongoengine) get the same check
     for single-document reads: `coll.find_one({"_id": item["ref"]})`,
@@ -312,6 +343,17 @@ class QueryInLoop(Rule):
         """,
     }
 
+    # a search module of an Invenio-style app: each function returns a search whose ``scan()`` yields every hit
+    _RECORD_SEARCH = """
+        from invenio_search.api import RecordsSearch
+
+        def shelf_books(shelf_pid):
+            return RecordsSearch(index="books").filter("term", shelf_pid=shelf_pid)
+
+        def all_loans():
+            return RecordsSearch(index="loans")
+        """
+
     _UNIQUE_LABELS = {
         "models.py": """
             from flask_sqlalchemy import SQLAlchemy
@@ -376,6 +418,36 @@ class QueryInLoop(Rule):
     """
 
     VALID = (
+        # a helper that reads one record by a key the loop does not change (the same location for every hit),
+        # and a loop that writes every record back anyway: no per-item read to batch
+        Valid(
+            """
+            from celery import shared_task
+            from invenio_db import db
+            from invenio_records.api import Record
+            from catalogue.search import all_loans
+
+            class Location(Record):
+                pass
+
+            def next_open_day(location_pid, day):
+                return Location.get_record_by_pid(location_pid)["calendar"].after(day)
+
+            @shared_task
+            def shift_loans(location_pid):
+                for hit in all_loans().scan():
+                    hit.end = next_open_day(location_pid, hit.end)
+
+            @shared_task
+            def expire_loans():
+                for hit in all_loans().scan():
+                    loan = Record.get_record_by_pid(hit.pid)
+                    loan["state"] = "expired"
+                    loan.commit()
+                    db.session.commit()
+            """,
+            files={"catalogue/__init__.py": "", "catalogue/search.py": _RECORD_SEARCH},
+        ),
         # building plain model objects from the client's list runs no query: only a constructor that looks the
         # row up (below) does
         Valid(
@@ -1737,6 +1809,177 @@ class QueryInLoop(Rule):
             message="runs once per item of the loop",
             files={"models.py": _COMMENT_MODELS},
         ),
+        # a repository the service class builds and keeps on `self`: its lookup by key runs once per post
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Post(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                author_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+
+            class UserRepository:
+                def by_id(self, user_id):
+                    return User.query.filter_by(id=user_id).first()
+
+            class FeedService:
+                def __init__(self):
+                    self.users = UserRepository()
+
+                def authors(self):
+                    return [self.users.by_id(p.author_id).name for p in Post.query.all()]  # expect
+
+            class ProfileService:
+                def __init__(self, users: UserRepository):
+                    self.users = users
+
+                def authors(self):
+                    return {p.id: self.users.by_id(p.author_id).name for p in Post.query.all()}  # expect
+
+            @app.post("/posts")
+            def add_post():
+                db.session.add(Post(author_id=request.json["author"]))
+                db.session.commit()
+                return ""
+
+            @app.get("/feed")
+            def feed():
+                return FeedService().authors()
+
+            @app.post("/profiles")
+            def profiles():
+                return ProfileService(UserRepository()).authors()
+            """,
+            message="`self.users.by_id(...)` runs a query",
+        ),
+        # the client's list handed to a method of a service object: one lookup per id the request lists
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask.views import MethodView
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Device(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class DeviceService:
+                def names(self, ids):
+                    return [Device.query.filter_by(id=i).first().name for i in ids]  # expect
+
+            class Devices(MethodView):
+                def __init__(self):
+                    self.devices = DeviceService()
+
+                def post(self):
+                    return self.devices.names(request.json["ids"])
+
+            app.add_url_rule("/devices/names", view_func=Devices.as_view("device_names"))
+            """,
+            message="once per item of the loop in `DeviceService.names`",
+        ),
+        # a store object the view class keeps on `self`: its batched `in_()` lookup is handed a list of one key
+        # per scope, so it runs once per scope of the request
+        Invalid(
+            """
+            from flask import request
+            from flask_restful import Resource
+            from sqlalchemy import Column, Integer, String, create_engine
+            from sqlalchemy.orm import declarative_base, sessionmaker
+
+            Base = declarative_base()
+            Session = sessionmaker(bind=create_engine("postgresql://db/app"))
+
+            class Schedule(Base):
+                __tablename__ = "schedules"
+                id = Column(Integer, primary_key=True)
+                scope = Column(String)
+
+            class Scope(Base):
+                __tablename__ = "scopes"
+                id = Column(Integer, primary_key=True)
+                name = Column(String)
+
+            class ScheduleStore:
+                model = Schedule
+
+                def find(self, scopes=None):
+                    query = Session().query(self.model)
+                    if scopes:
+                        query = query.filter(self.model.scope.in_(scopes))
+                    return query.all()
+
+            class Schedules(Resource):
+                def __init__(self):
+                    self.store = ScheduleStore()
+
+                def post(self):
+                    Session().add(Scope(name=request.json["name"]))
+                    busy = []
+                    for scope in Session().query(Scope).all():
+                        busy.extend(self.store.find(scopes=[scope.name]))  # expect
+                    return {"busy": len(busy)}
+            """,
+            message="with `in_()` on a list of one key, once per item of the loop",
+        ),
+        # every hit of a search scan looked up again in the database, one row per hit
+        Invalid(
+            """
+            from celery import shared_task
+            from flask_sqlalchemy import SQLAlchemy
+            from opensearch_dsl import Search
+            db = SQLAlchemy()
+
+            class Article(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String)
+
+            @shared_task
+            def draft_titles():
+                titles = []
+                for hit in Search(index="articles").filter("term", draft=True).scan():
+                    titles.append(db.session.get(Article, hit.meta.id).title)  # expect
+                return titles
+            """,
+            message="runs once per item of the loop in task `draft_titles`",
+        ),
+        # a record API (Invenio): each hit of a search scan is loaded again from the database by its pid, in the
+        # loop and in a helper the loop hands the hit to
+        Invalid(
+            """
+            from celery import shared_task
+            from invenio_records.api import Record
+            from catalogue.search import shelf_books, all_loans
+
+            class Book(Record):
+                pass
+
+            def shelf_of(book_pid):
+                return Book.get_record_by_pid(book_pid)["shelf"]
+
+            @shared_task
+            def reindex_shelf(shelf_pid):
+                books = []
+                for hit in shelf_books(shelf_pid).scan():
+                    books.append(Book.get_record_by_pid(hit["pid"]))  # expect
+                return books
+
+            @shared_task
+            def loans_on_shelf(shelf_pid):
+                return [hit for hit in all_loans().scan() if shelf_of(hit.book_pid) == shelf_pid]  # expect
+            """,
+            message="loads one record from the database once per item of the loop in task `reindex_shelf`",
+            files={"catalogue/__init__.py": "", "catalogue/search.py": _RECORD_SEARCH},
+        ),
     )
 
     def start(self) -> None:
@@ -1773,6 +2016,8 @@ class QueryInLoop(Rule):
             return
         if uses_mongo(ctx.project) and self._document_per_item(node, ctx):
             return
+        if uses_record_api(ctx.project) and self._record_per_item(node, ctx):
+            return
         if not uses_sqlalchemy(ctx.project):
             return
         loop = enclosing_loop(ctx, node) or self._key_function_loop(ctx)
@@ -1785,7 +2030,12 @@ class QueryInLoop(Rule):
             return  # the outer call of the chain decides (``execute(...).scalars().first()``)
         query = is_query_execution(node, ctx, helpers=True)
         if query is not None:
-            if filters_by_list(query) or not uses_any(node, names):
+            if filters_by_list(query) and _one_item_in(query, item_names(loop)) is not None:
+                pass  # ``.filter(M.id.in_([row.id]))``: a list of one key, built anew for each item
+            elif filters_by_list(query):
+                self._one_item_batch(node, loop, ctx)  # ``store.get_all(ids=[row.id])``: the helper's in_() list
+                return
+            elif not uses_any(node, names):
                 return
             if self._already_loaded(node, query, loop, ctx):
                 return  # ``session.get(Project, project.id)`` over Project rows: the identity map answers
@@ -1805,6 +2055,7 @@ class QueryInLoop(Rule):
         # a query under ``if realm_names is None:`` does not run when the loop passes realm_names
         found = item_query(ctx.project, ctx.function, node, items=_row_items(loop, ctx))
         if found is None:
+            self._one_item_batch(node, loop, ctx)
             return
         qcall, query = found.found.call, found.found.query
         helper = found.helpers[0]
@@ -1998,6 +2249,93 @@ class QueryInLoop(Rule):
                 "`Model.objects(id__in=ids)`) or join them with an `$lookup` stage."
             )
             self._report(node, loop, ctx, what, [*evidence, *lookup.evidence()], less, None, hint=hint)
+        return True
+
+    def _one_item_batch(self, node: ast.Call, loop: Loop, ctx: Context) -> None:
+        """``db.get_all(identifier=[scope.identifier])`` in a loop: the helper's query filters with ``in_()`` on
+        the list it is given, a batched load, but the loop hands it a list of one key built from each item.
+
+        The query runs once per item as a lookup by key would; reported as any helper query is (``_judge``).
+        """
+        items = item_names(loop)
+        given = [*node.args, *(kw.value for kw in node.keywords)]
+        if not any(_one_item_list(arg, items) for arg in given):
+            return
+        helper = method_called(ctx, node)
+        if helper is None or helper is ctx.function:
+            return
+        filled = _params_given_one_key(node, helper, items)
+        if not filled:
+            return
+        keyed = _batch_query_on(ctx.project, helper, filled)
+        if keyed is None:
+            return
+        qcall, query = keyed
+        self._judge(
+            node,
+            loop,
+            ctx,
+            f"`{dotted(node.func)}(...)` runs a query (`{query.text}`...) with `in_()` on a list of one key, once per "
+            "item of the loop",
+            [
+                Evidence(
+                    f"query in `{helper.display}`, filtering with `in_()` on the list given",
+                    Location(helper.module.path, qcall.lineno, qcall.col_offset + 1),
+                )
+            ],
+            pk_lookup=False,
+            helper=helper,
+            helpers=(helper,),
+            queried=query.model,
+        )
+
+    def _record_per_item(self, node: ast.Call, ctx: Context) -> bool:
+        """A record API's one-record read run per item (``Item.get_record_by_pid(hit["pid"])``, directly or in a
+        project helper the loop hands the item to): ``True`` once judged.
+
+        Reported when the loop walks every hit of a search's ``scan()`` (unpaged), the rows of a query or
+        data the client sent; a loop over anything else is a note for ``--preview``.
+        """
+        loop = enclosing_loop(ctx, node)
+        if loop is None:
+            return False
+        lookup = record_lookup(node, ctx, item_names(loop))
+        if lookup is None:
+            return False
+        if not self._loop_over_data(loop, ctx):
+            return True
+        iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
+        scan = _search_hits(iterable, ctx)
+        if scan is not None:
+            less: str | None = None
+            evidence = [_hits_evidence(scan, ctx)]
+        else:
+            less, evidence = self._rows_evidence(iterable, loop, ctx, lookup.helpers[0] if lookup.helpers else None)
+        if less is None:
+            less = self._served_once(node, loop, ctx, lookup.helpers)
+        if less is None and isinstance(loop, (ast.For, ast.AsyncFor)) and writes_each(loop.body) is not None:
+            less = "the loop writes each record back (`.commit()` per item), which batching the reads does not remove"
+        if less is not None and not self.preview_enabled:
+            return True
+        if lookup.helpers:
+            where = lookup.helpers[-1]
+            evidence.append(
+                Evidence(
+                    f"`{_short(lookup.call)}` in `{where.display}`",
+                    Location(where.module.path, lookup.call.lineno, lookup.call.col_offset + 1),
+                )
+            )
+        once = (ctx.module.path, loop.lineno, "one-record read")
+        if once in self._seen:
+            return True  # one finding per loop: its first per-item read names the cost
+        self._seen.add(once)
+        hint = (
+            "Collect the ids first and load the records in one call (`Record.get_records(ids)`), or index what "
+            "the loop needs so that the search hits carry it."
+        )
+        self._report(
+            node, loop, ctx, f"{lookup.describe(node)} once per item of the loop", evidence, less, None, hint=hint
+        )
         return True
 
     @staticmethod
@@ -2222,6 +2560,11 @@ class QueryInLoop(Rule):
             held = parent_collection(iterable, ctx)
             if held is not None:
                 return _collection_evidence(held, iterable, ctx, passed)
+        if rows is None:
+            # ``for hit in search.scan(): Item.query.get(hit.id)``: every hit of a search, unpaged
+            scan = _search_hits(iterable, ctx)
+            if scan is not None:
+                return None, [*passed, _hits_evidence(scan, ctx)]
         if rows is None:
             # ``for name in os.listdir(LOG_DIR): TaskLog.query.filter_by(identifier=name)``: the files mirror
             # rows of a table that grows, so the directory grows with it
@@ -2557,3 +2900,67 @@ def _client_sent(iterable: ast.expr, ctx: Context) -> list[Evidence] | None:
 def _short(node: ast.AST) -> str:
     text = ast.unparse(node)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _one_item_list(node: ast.expr, items: AbstractSet[str]) -> bool:
+    """``[scope.identifier]``, ``(row.id,)``: a list literal of one element read from the loop's item."""
+    return isinstance(node, (ast.List, ast.Tuple, ast.Set)) and len(node.elts) == 1 and uses_any(node, items)
+
+
+def _one_item_in(query: Query, items: AbstractSet[str]) -> ast.Call | None:
+    """The ``col.in_([row.id])`` of ``query`` whose list is one key read from the loop's item."""
+    for _, step in query.methods:
+        for sub in ast.walk(step):
+            if (
+                isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Attribute)
+                and sub.func.attr in ("in_", "any_")
+                and len(sub.args) == 1
+                and _one_item_list(sub.args[0], items)
+            ):
+                return sub
+    return None
+
+
+def _params_given_one_key(call: ast.Call, fn: FunctionInfo, items: AbstractSet[str]) -> frozenset[str]:
+    """The parameters of ``fn`` that ``call`` fills with a one-element list read from the loop's item."""
+    singles = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
+    shown = ast.Call(
+        func=call.func,
+        args=[a if _one_item_list(a, items) else ast.Constant(None) for a in singles],
+        keywords=[kw for kw in call.keywords if kw.arg is not None and _one_item_list(kw.value, items)],
+    )
+    return filled_params(shown, fn, frozenset(items))
+
+
+def _batch_query_on(project: Project, fn: FunctionInfo, params: frozenset[str]) -> tuple[ast.Call, Query] | None:
+    """A query ``fn`` runs whose ``in_()`` list is one of ``params`` (or computed from it), outside loops."""
+    tainted = _flowing_from(project, fn, set(params))
+    inner = helper_context(project, fn)
+    looped = {id(n) for loop in ast.walk(fn.node) if isinstance(loop, (ast.For, ast.AsyncFor)) for n in ast.walk(loop)}
+    for node in ast.walk(fn.node):
+        if not isinstance(node, ast.Call) or id(node) in looped:
+            continue
+        query = is_query_execution(node, inner, helpers=True)
+        if query is None or not filters_by_list(query):
+            continue
+        for _, step in query.methods:
+            for sub in ast.walk(step):
+                if (
+                    isinstance(sub, ast.Call)
+                    and isinstance(sub.func, ast.Attribute)
+                    and sub.func.attr in ("in_", "any_")
+                    and any(uses_any(a, tainted) for a in sub.args)
+                ):
+                    return node, query
+    return None
+
+
+def _search_hits(iterable: ast.expr, ctx: Context) -> ast.Call | None:
+    """The loop walks every hit of a search engine's ``scan()`` (elasticsearch-dsl, opensearch-dsl, Invenio):
+    as many items as the index holds matches, unpaged."""
+    return search_scan(iterable, ctx) if uses_search_dsl(ctx.project) else None
+
+
+def _hits_evidence(scan: ast.Call, ctx: Context) -> Evidence:
+    return Evidence(f"the loop walks every hit of `{_short(scan)}` (a search scan, unpaged)", ctx.location(scan))
