@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.config_values import short
+from flask_doctor.static.facts.orm.loop_cost import capped_count, per_item_io
 from flask_doctor.static.facts.orm.loops import (
     item_reads,
     loop_item,
@@ -480,6 +481,44 @@ class LazyRelationshipInLoop(Rule):
         """
 
     VALID = (
+        # each track already posts to a web hook or sends a mail (costlier than the query loading its reviews);
+        # the five newest tracks load their reviews in five queries at most
+        Valid(
+            """
+            import requests
+            from celery import shared_task
+            from flask import Flask
+            from flask_mail import Mail, Message
+            from models import db, Event, Track
+            app = Flask(__name__)
+            mail = Mail(app)
+
+            @app.post("/tracks/new")
+            def add():
+                db.session.add(Track(event_id=1))
+                db.session.commit()
+                return "ok"
+
+            @shared_task
+            def push_reviews():
+                for track in Track.query.all():
+                    requests.post("https://hooks.example/reviews", json={"n": len(track.reviews)}, timeout=10)
+
+            def mail_reviews(track):
+                mail.send(Message(f"{len(track.reviews)} reviews", recipients=["chair@example.org"]))
+
+            @shared_task
+            def review_mails():
+                for track in Track.query.all():
+                    mail_reviews(track)
+
+            @app.get("/tracks/newest")
+            def newest():
+                tracks = Track.query.order_by(Track.created.desc()).limit(5).all()
+                return [len(t.reviews) for t in tracks]
+            """,
+            files={"models.py": _HELD_PARENTS_MODELS},
+        ),
         # parents the code already holds: `track.event` of `with_parent(event)` is that event, `track.event`
         # of rows filtered to `event_id.in_(e.id for e in events)` is one of those events (the identity map
         # answers a many-to-one on the primary key); `hide` assigns `hidden_by` before it is read;
@@ -1007,6 +1046,26 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # ten recent tracks, each loading its reviews: eleven queries for a box shown on every page
+        Invalid(
+            """
+            from flask import Flask
+            from models import db, Track
+            app = Flask(__name__)
+
+            @app.post("/tracks/new")
+            def add():
+                db.session.add(Track(event_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/tracks/recent")
+            def recent():
+                return [len(t.reviews) for t in Track.query.order_by(Track.created.desc()).limit(10)]  # expect
+            """,
+            message="`t.reviews` is a lazy relationship of `Track`",
+            files={"models.py": _HELD_PARENTS_MODELS},
+        ),
         # the first loop loads each track's reviews, one query per track; the second reads them loaded (and so
         # does the view's loop over the rows `recent_tracks` returns after loading their reviews). The
         # conveners of one event's tracks are a note: the rows share one event, not one convener
@@ -1762,7 +1821,9 @@ class LazyRelationshipInLoop(Rule):
             if _loaded_earlier(ctx, iterable, loop, {attr, getattr(node, "attr", attr)}, in_template=bool(template)):
                 continue  # an earlier loop over the same rows loaded it (and is reported there)
             less = self._why_less(query, rel, rows_ctx)
-            if less == "":
+            if less == "" or _worth_little(
+                query, iterable, body, var, attr, helpers, model, ctx, plain=not (template or dump)
+            ):
                 continue
             if less is None:
                 less = _rewrites_rows(ctx, body, var, attr, helpers, read)
@@ -2073,6 +2134,44 @@ class LazyRelationshipInLoop(Rule):
             if few is not None:
                 return f"the loop walks {few}"
         return None
+
+
+def _worth_little(
+    query: Query,
+    iterable: ast.expr,
+    body: list,
+    var: str,
+    attr: str,
+    helpers: tuple[FunctionInfo, ...],
+    model: ModelInfo,
+    ctx: Context,
+    *,
+    plain: bool,
+) -> bool:
+    """Loading the relationship with the rows would save little, whatever the rows are: say nothing.
+
+    The code caps the rows at a few (``.limit(3)``, ``rows[:5]``), or each iteration of a loop in the code
+    (not a template's, not a serializer's) already makes a call to another service (an e-mail, an HTTP or
+    SDK client call, a command, a file change, a task sent to a queue) that costs far more than one more
+    query on the same connection.
+    """
+    if capped_count(query, iterable, ctx) is not None:
+        return True
+    if not plain or ctx.function is None:
+        return False
+
+    def read_result(test: ast.expr) -> bool:
+        # ``if cert.destinations: notify(...)``: the I/O runs only for the rows the relationship picks out
+        return any(
+            isinstance(sub, ast.Attribute)
+            and sub.attr == attr
+            and isinstance(sub.value, ast.Name)
+            and sub.value.id == var
+            for sub in ast.walk(test)
+        )
+
+    found = per_item_io(ctx.project, ctx.function, body, helpers=helpers, items={var: model}, read_result=read_result)
+    return found is not None
 
 
 def _one_per_dump(found: list[tuple[Finding, str]], model: ModelInfo) -> Finding:
