@@ -166,6 +166,17 @@ class QueryInLoop(Rule):
     cascade, or the query's arguments do not change between iterations
     (hoist it above the loop, there is nothing to batch).
 
+    Also a note, whatever the rows: the code caps the items at a few
+    (`.limit(3)`, `paginate(per_page=5)`, `rows[:5]`: five at most), or each
+    iteration already calls another service, costlier than one more query
+    on the same connection: it sends an e-mail, calls an HTTP API or a
+    third-party SDK's `...Client`, runs a command, moves or deletes a file,
+    or sends a task to a queue (in the loop or in a project function it
+    calls). A commit per item is not such a call: it is a database round
+    trip like the query, and one grouped query with one commit is the fix.
+    I/O under an `if` that tests what the lookup returned (`if not found:
+    os.remove(path)`) runs only for some items and does not count.
+
     ## Example
     ```python
     for order in Order.query.filter_by(paid=False).limit(200):

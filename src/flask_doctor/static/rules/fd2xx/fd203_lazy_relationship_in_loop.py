@@ -158,6 +158,17 @@ class LazyRelationshipInLoop(Rule):
     when the loop deletes or rewrites each row anyway, or when a job drains
     a queue.
 
+    Nothing is said, whatever the rows, when the code caps them at a few
+    (`.limit(3)`, `paginate(per_page=5)`, `rows[:5]`: five at most; ten
+    recent items each loading a relationship are still reported), or when
+    each iteration of the loop already calls another service: sends an
+    e-mail, calls an HTTP API or a third-party SDK's `...Client`, runs a
+    command, moves or deletes a file, or sends a task to a queue, in the
+    loop or in a project function it calls. One more query per row is
+    noise next to that. A commit per row is not such a call (it is a
+    database round trip like the load), nor is I/O under an `if` that
+    tests the relationship the loop reads.
+
     ## Example
     ```python
     posts = Post.query.order_by(Post.created.desc()).limit(20).all()
