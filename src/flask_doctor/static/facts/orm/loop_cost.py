@@ -53,7 +53,20 @@ _DATASTORES = (
 )
 #: Top-level packages whose ``...Client`` classes are datastores, not remote APIs.
 _DATASTORE_PACKAGES = frozenset(
-    {"pymongo", "motor", "redis", "influxdb", "influxdb_client", "cassandra", "clickhouse_driver", "elasticsearch"}
+    {
+        "pymongo",
+        "motor",
+        "redis",
+        "influxdb",
+        "influxdb_client",
+        "cassandra",
+        "clickhouse_driver",
+        "elasticsearch",
+        "pymemcache",
+        "memcache",
+        "pylibmc",
+        "bmemcached",
+    }
 )
 #: Calls that change files on disk.
 _FILE_CHANGES = frozenset(
@@ -246,12 +259,15 @@ def _io(ctx: Context, call: ast.Call) -> str | None:
     if full.startswith("subprocess."):
         return f"runs a command (`{_short(call)}`)"
     if full.startswith(NETWORK_PREFIXES) and not full.startswith(_DATASTORES) and "." in full:
+        if full.rsplit(".", 1)[-1][:1].isupper() and not full.startswith(("smtplib.SMTP", "boto3.")):
+            return None  # an exception or a settings object built, not a call made (``requests.HTTPError(...)``)
         return f"calls another service (`{_short(call)}`)"
     owner, _, _method = full.rpartition(".")
     top = owner.split(".", 1)[0]
     if (
         owner.rsplit(".", 1)[-1].endswith("Client")
         and top not in _DATASTORE_PACKAGES
+        and top not in ("flask", "werkzeug")  # a test client calls the app in process
         and owner not in ctx.project.classes
         and not any(name.split(".", 1)[0] == top for name in ctx.project.modules)
     ):
