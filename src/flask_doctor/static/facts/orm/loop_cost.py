@@ -106,12 +106,15 @@ class ItemIo:
     function: FunctionInfo
 
 
-def capped_count(query: Query | None, iterable: ast.expr, ctx: Context) -> int | None:
+def capped_count(
+    query: Query | None, iterable: ast.expr, ctx: Context, *, query_ctx: Context | None = None
+) -> int | None:
     """The cap written in the code on how many items the loop walks, when it is at most :data:`SMALL_N`.
 
     ``.limit(3)`` / ``.paginate(per_page=5)`` on the query whose rows the loop walks, or a literal slice
     of what it walks (``rows[:5]``); a name bound once to a literal (``TOP = 3``) counts as the literal.
-    ``None`` when nothing caps the items that low.
+    ``None`` when nothing caps the items that low. ``query_ctx`` is where the query is built, when a caller
+    passes its rows in.
     """
     caps: list[int] = []
     node = iterable
@@ -128,12 +131,12 @@ def capped_count(query: Query | None, iterable: ast.expr, ctx: Context) -> int |
             if not isinstance(call, ast.Call):
                 continue
             if method == "limit" and len(call.args) == 1:
-                size = _literal_int(call.args[0], ctx)
+                size = _literal_int(call.args[0], query_ctx or ctx)
                 if size is not None:
                     caps.append(size)
             if method == "paginate":
                 per_page = next((kw.value for kw in call.keywords if kw.arg == "per_page"), None)
-                size = _literal_int(per_page, ctx) if per_page is not None else None
+                size = _literal_int(per_page, query_ctx or ctx) if per_page is not None else None
                 if size is not None:
                     caps.append(size)
     small = [c for c in caps if 0 < c <= SMALL_N]

@@ -1277,7 +1277,7 @@ class QueryInLoop(Rule):
                 for order in Order.query.limit(50):
                     customer = db.session.get(Customer, order.customer_id)  # expect
                     result.append(customer)
-                names = [Customer.query.get(o.customer_id) for o in Order.query.limit(5)]  # expect
+                names = [Customer.query.get(o.customer_id) for o in Order.query.limit(20)]  # expect
                 return {"n": len(result)}
 
             @app.get("/customers")

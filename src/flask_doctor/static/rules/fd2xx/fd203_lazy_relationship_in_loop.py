@@ -1833,7 +1833,7 @@ class LazyRelationshipInLoop(Rule):
                 continue  # an earlier loop over the same rows loaded it (and is reported there)
             less = self._why_less(query, rel, rows_ctx)
             if less == "" or _worth_little(
-                query, iterable, body, var, attr, helpers, model, ctx, plain=not (template or dump)
+                query, iterable, body, var, attr, helpers, model, ctx, rows_ctx, plain=not (template or dump)
             ):
                 continue
             if less is None:
@@ -2156,6 +2156,7 @@ def _worth_little(
     helpers: tuple[FunctionInfo, ...],
     model: ModelInfo,
     ctx: Context,
+    rows_ctx: Context,
     *,
     plain: bool,
 ) -> bool:
@@ -2166,7 +2167,7 @@ def _worth_little(
     SDK client call, a command, a file change, a task sent to a queue) that costs far more than one more
     query on the same connection.
     """
-    if capped_count(query, iterable, ctx) is not None:
+    if capped_count(query, iterable, ctx, query_ctx=rows_ctx) is not None:
         return True
     if not plain or ctx.function is None:
         return False
