@@ -8,6 +8,7 @@ from collections.abc import Set as AbstractSet
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.classes import method_called
 from flask_doctor.static.facts.flows import sink_source
+from flask_doctor.static.facts.orm.loop_cost import capped_count, per_item_io
 from flask_doctor.static.facts.orm.loops import (
     Loop,
     directory_listing,
@@ -195,6 +196,17 @@ class QueryInLoop(Rule):
     of one book), a list of chosen ids, it deletes each item with its own
     cascade, or the query's arguments do not change between iterations
     (hoist it above the loop, there is nothing to batch).
+
+    Also a note, whatever the rows: the code caps the items at a few
+    (`.limit(3)`, `paginate(per_page=5)`, `rows[:5]`: five at most), or each
+    iteration already calls another service, costlier than one more query
+    on the same connection: it sends an e-mail, calls an HTTP API or a
+    third-party SDK's `...Client`, runs a command, moves or deletes a file,
+    or sends a task to a queue (in the loop or in a project function it
+    calls). A commit per item is not such a call: it is a database round
+    trip like the query, and one grouped query with one commit is the fix.
+    I/O under an `if` that tests what the lookup returned (`if not found:
+    os.remove(path)`) runs only for some items and does not count.
 
     ## Example
     ```python
@@ -417,6 +429,25 @@ class QueryInLoop(Rule):
             filename = db.Column(db.String(200))
     """
 
+    _LEASES = """
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class Address(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            ip = db.Column(db.String(40))
+
+        class Lease(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            address_id = db.Column(db.ForeignKey("address.id"))
+            user_id = db.Column(db.ForeignKey("member.id"))
+
+        class Member(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            email = db.Column(db.String(200))
+            leases = db.Column(db.Integer, default=0)
+        """
+
     VALID = (
         # a helper that reads one record by a key the loop does not change (the same location for every hit),
         # and a loop that writes every record back anyway: no per-item read to batch
@@ -447,6 +478,45 @@ class QueryInLoop(Rule):
                     db.session.commit()
             """,
             files={"catalogue/__init__.py": "", "catalogue/search.py": _RECORD_SEARCH},
+        ),
+        # each lease already calls the network service's API client, and each member already gets an e-mail:
+        # one more query per item is noise next to that; and the three newest leases cost three queries at most
+        Valid(
+            """
+            from celery import shared_task
+            from flask import Flask
+            from flask_mail import Mail, Message
+            from netsdk import client as net_client
+            from models import Address, Lease, Member, db
+            app = Flask(__name__)
+            mail = Mail(app)
+            network = net_client.Client(endpoint="https://network.example")
+
+            @app.post("/leases")
+            def add_lease():
+                db.session.add(Lease(address_id=1, user_id=1))
+                db.session.add(Member(email="a@example.org"))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/leases/release")
+            def release_all():
+                for lease in Lease.query.all():
+                    address = db.session.get(Address, lease.address_id)
+                    network.delete_floating_ip(address.ip)
+                return "ok"
+
+            @shared_task
+            def lease_reports():
+                for lease in Lease.query.all():
+                    member = db.session.get(Member, lease.user_id)
+                    mail.send(Message("Your lease", recipients=[member.email]))
+
+            @app.get("/leases/latest")
+            def latest():
+                return [db.session.get(Address, x.address_id).ip for x in Lease.query.order_by(Lease.id.desc()).limit(3)]
+            """,
+            files={"models.py": _LEASES},
         ),
         # building plain model objects from the client's list runs no query: only a constructor that looks the
         # row up (below) does
@@ -973,6 +1043,39 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
+        # a commit per member is a database round trip like the count, not a costlier call that hides it; and
+        # the file is removed only for the leases the lookup does not find, so it is no per-item cost either
+        Invalid(
+            """
+            import os
+            from flask import Flask
+            from models import Address, Lease, Member, db
+            app = Flask(__name__)
+
+            @app.post("/leases")
+            def add_lease():
+                db.session.add(Lease(address_id=1, user_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/members/recount")
+            def recount():
+                for member in Member.query.all():
+                    member.leases = Lease.query.filter_by(user_id=member.id).count()  # expect
+                    db.session.commit()
+                return "ok"
+
+            @app.post("/leases/prune")
+            def prune():
+                for lease in Lease.query.all():
+                    address = db.session.get(Address, lease.address_id)  # expect
+                    if address is None:
+                        os.remove(f"leases/{lease.id}.conf")
+                return "ok"
+            """,
+            message="`Lease.query.filter_by(user_id=member.id).count()` runs once per item of the loop",
+            files={"models.py": _LEASES},
+        ),
         # a model whose class decorator replaces its constructor with a lookup ("unique object" recipe): each
         # ``Label(name=...)`` runs a SELECT, once per name the client sends
         Invalid(
@@ -1246,7 +1349,7 @@ class QueryInLoop(Rule):
                 for order in Order.query.limit(50):
                     customer = db.session.get(Customer, order.customer_id)  # expect
                     result.append(customer)
-                names = [Customer.query.get(o.customer_id) for o in Order.query.limit(5)]  # expect
+                names = [Customer.query.get(o.customer_id) for o in Order.query.limit(20)]  # expect
                 return {"n": len(result)}
 
             @app.get("/customers")
@@ -2241,6 +2344,8 @@ class QueryInLoop(Rule):
             less, evidence = documents_evidence(docs)
         if less is None:
             less = self._served_once(node, loop, ctx, lookup.helpers)
+        if less is None:
+            less = _worth_little(node, loop, ctx, lookup.helpers)
         if less is None and any(writes_documents(fn, ctx.project) for fn in lookup.helpers):
             less = "the helper also writes per item (get-or-create), which batching a read does not remove"
         if less is None or self.preview_enabled:
@@ -2469,6 +2574,8 @@ class QueryInLoop(Rule):
             less, evidence = self._rows_evidence(iterable, loop, ctx, helper, queried)
         if less is None:
             less = self._served_once(node, loop, ctx, helpers)
+        if less is None:
+            less = _worth_little(node, loop, ctx, helpers)
         if less is not None and not self.preview_enabled:
             return
         self._report(node, loop, ctx, what, [*evidence, *extra], less, at)
@@ -2622,6 +2729,58 @@ class QueryInLoop(Rule):
                 severity=Severity.NOTE if less else None,
             )
         )
+
+
+def _worth_little(node: ast.AST, loop: Loop, ctx: Context, helpers: tuple[FunctionInfo, ...]) -> str | None:
+    """Why batching the per-item query would save little, whatever the rows are (a note), else ``None``.
+
+    The code caps the items at a few (``.limit(3)``, ``rows[:5]``), or each iteration already makes a call
+    to another service (an e-mail, an HTTP or SDK client call, a command, a file change, a task sent to a
+    queue) that costs far more than one more query on the same connection.
+    """
+    assert ctx.function is not None
+    iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
+    rows = loop_rows(iterable, ctx, helpers=True)
+    cap = capped_count(rows, iterable, ctx)
+    if cap is not None:
+        return f"the code caps the loop at {cap} items, so at most {cap} extra queries run"
+    if not isinstance(loop, (ast.For, ast.AsyncFor)):
+        return None
+    found = _derived(loop, _looked_up(loop, node))
+
+    def read_result(test: ast.expr) -> bool:
+        # ``if not referencing_count: os.remove(...)``: the I/O runs only for the items the query picks out
+        return uses_any(test, found) or any(sub is node for sub in ast.walk(test))
+
+    io = per_item_io(
+        ctx.project, ctx.function, loop.body, helpers=helpers, items=_row_items(loop, ctx), read_result=read_result
+    )
+    if io is None:
+        return None
+    where = "" if io.function is ctx.function else f" (in `{io.function.display}`)"
+    return f"each item already {io.what}{where}, which costs far more than the query"
+
+
+def _derived(loop: ast.For | ast.AsyncFor, names: set[str]) -> set[str]:
+    """``names`` and the names the loop body reads out of them (``compose = composes[0]``, ``state =
+    compose.state``); not what a call computes with them, which says nothing of what the query found."""
+    found = set(names)
+    assigns = [
+        ({n.id for t in sub.targets for n in ast.walk(t) if isinstance(n, ast.Name)}, sub.value)
+        for stmt in loop.body
+        for sub in ast.walk(stmt)
+        if isinstance(sub, ast.Assign)
+    ]
+    changed = True
+    while changed:
+        changed = False
+        for stored, value in assigns:
+            while isinstance(value, (ast.Attribute, ast.Subscript)):
+                value = value.value
+            if stored - found and isinstance(value, ast.Name) and value.id in found:
+                found |= stored
+                changed = True
+    return found
 
 
 def _row_method_query(call: ast.Call, var: str, model: ModelInfo, ctx: Context) -> tuple[FunctionInfo, Query] | None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.config_values import short
+from flask_doctor.static.facts.orm.loop_cost import capped_count, per_item_io
 from flask_doctor.static.facts.orm.loops import (
     item_reads,
     loop_item,
@@ -159,10 +160,11 @@ class LazyRelationshipInLoop(Rule):
     parents are few however many rows point to them: the query joins them
     and keeps those of one record (`Bill.payer_id == Person.id`,
     `Person.project_id == pid`: the payers among one project's members), or
-    their table is one nothing shows growing and not a table of people (a
-    household's bank accounts, its cars, the tags of path maps: a form may
-    add them, but no timestamp, growing name or background job says they
-    pile up). Nor is a many-to-one the loop
+    their table is one nothing shows growing, only an admin page or a
+    command adds to, and not a table of people (a household's bank
+    accounts, its cars, set up once). A table users add to through a form
+    (their organisations, the templates of receipts) may hold a row for
+    each of a list's rows, so it stays reported. Nor is a many-to-one the loop
     groups its rows by (`by_template[r.template].append(r)`): the code
     expects several rows per parent, each parent loaded once. Nor is any
     read in a loop over one record and its rare twins: a query pinned on
@@ -172,6 +174,17 @@ class LazyRelationshipInLoop(Rule):
     few (the chart groups of one sketch, a table nothing shows growing),
     when the loop deletes or rewrites each row anyway, or when a job drains
     a queue.
+
+    Nothing is said, whatever the rows, when the code caps them at a few
+    (`.limit(3)`, `paginate(per_page=5)`, `rows[:5]`: five at most; ten
+    recent items each loading a relationship are still reported), or when
+    each iteration of the loop already calls another service: sends an
+    e-mail, calls an HTTP API or a third-party SDK's `...Client`, runs a
+    command, moves or deletes a file, or sends a task to a queue, in the
+    loop or in a project function it calls. One more query per row is
+    noise next to that. A commit per row is not such a call (it is a
+    database round trip like the load), nor is I/O under an `if` that
+    tests the relationship the loop reads.
 
     ## Example
     ```python
@@ -347,6 +360,7 @@ class LazyRelationshipInLoop(Rule):
         class Job(db.Model):
             id = db.Column(db.Integer, primary_key=True)
             title = db.Column(db.String)
+            submitted = db.Column(db.DateTime, default=datetime.utcnow)
             tasks = db.relationship("Task", backref="job")
 
         class Task(db.Model):
@@ -496,6 +510,44 @@ class LazyRelationshipInLoop(Rule):
         """
 
     VALID = (
+        # each track already posts to a web hook or sends a mail (costlier than the query loading its reviews);
+        # the five newest tracks load their reviews in five queries at most
+        Valid(
+            """
+            import requests
+            from celery import shared_task
+            from flask import Flask
+            from flask_mail import Mail, Message
+            from models import db, Event, Track
+            app = Flask(__name__)
+            mail = Mail(app)
+
+            @app.post("/tracks/new")
+            def add():
+                db.session.add(Track(event_id=1))
+                db.session.commit()
+                return "ok"
+
+            @shared_task
+            def push_reviews():
+                for track in Track.query.all():
+                    requests.post("https://hooks.example/reviews", json={"n": len(track.reviews)}, timeout=10)
+
+            def mail_reviews(track):
+                mail.send(Message(f"{len(track.reviews)} reviews", recipients=["chair@example.org"]))
+
+            @shared_task
+            def review_mails():
+                for track in Track.query.all():
+                    mail_reviews(track)
+
+            @app.get("/tracks/newest")
+            def newest():
+                tracks = Track.query.order_by(Track.created.desc()).limit(5).all()
+                return [len(t.reviews) for t in tracks]
+            """,
+            files={"models.py": _HELD_PARENTS_MODELS},
+        ),
         # parents the code already holds: `track.event` of `with_parent(event)` is that event, `track.event`
         # of rows filtered to `event_id.in_(e.id for e in events)` is one of those events (the identity map
         # answers a many-to-one on the primary key); `hide` assigns `hidden_by` before it is read;
@@ -990,9 +1042,9 @@ class LazyRelationshipInLoop(Rule):
             files={"models.py": _MODELS, "controllers.py": _CONTROLLERS},
         ),
         # a household ledger: each payment's bank account, each refuelling's car and fuel station come from small
-        # tables a form fills (no timestamp, no job, nobody signs in with them): a handful of parents, each loaded
-        # once, also for one car's refuellings. A trip's expenses are joined to the payers among that trip's own
-        # members: one query per member
+        # tables only a command fills (no timestamp, no form, no job, nobody signs in with them): a handful of
+        # parents, each loaded once, also for one car's refuellings. A trip's expenses are joined to the payers
+        # among that trip's own members: one query per member
         Valid("""
             from flask import Flask
             from flask_sqlalchemy import SQLAlchemy
@@ -1056,11 +1108,15 @@ class LazyRelationshipInLoop(Rule):
                 amount = db.Column(db.Integer)
                 payer_id = db.Column(db.ForeignKey("member.id"))
 
-            @app.post("/accounts")
-            def add_account():
+            @app.cli.command("setup")
+            def setup():
                 db.session.add(Account(name="x"))
                 db.session.add(Car(name="x"))
                 db.session.add(Station(name="x"))
+                db.session.commit()
+
+            @app.post("/refuels")
+            def add_refuel():
                 db.session.add(Refuel(car_id=1, station_id=1))
                 db.session.add(Member(name="x"))
                 db.session.commit()
@@ -1186,6 +1242,26 @@ class LazyRelationshipInLoop(Rule):
                 return [{"amount": e.amount, "payer": e.payer.name} for e in rows]  # expect
             """,
             message="`p.vendor` is a lazy relationship of `Product`",
+        ),
+        # ten recent tracks, each loading its reviews: eleven queries for a box shown on every page
+        Invalid(
+            """
+            from flask import Flask
+            from models import db, Track
+            app = Flask(__name__)
+
+            @app.post("/tracks/new")
+            def add():
+                db.session.add(Track(event_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/tracks/recent")
+            def recent():
+                return [len(t.reviews) for t in Track.query.order_by(Track.created.desc()).limit(10)]  # expect
+            """,
+            message="`t.reviews` is a lazy relationship of `Track`",
+            files={"models.py": _HELD_PARENTS_MODELS},
         ),
         # the first loop loads each track's reviews, one query per track; the second reads them loaded (and so
         # does the view's loop over the rows `recent_tracks` returns after loading their reviews). The
@@ -1942,7 +2018,9 @@ class LazyRelationshipInLoop(Rule):
             if _loaded_earlier(ctx, iterable, loop, {attr, getattr(node, "attr", attr)}, in_template=bool(template)):
                 continue  # an earlier loop over the same rows loaded it (and is reported there)
             less = self._why_less(query, rel, rows_ctx)
-            if less == "":
+            if less == "" or _worth_little(
+                query, iterable, body, var, attr, helpers, model, ctx, rows_ctx, plain=not (template or dump)
+            ):
                 continue
             if less is None:
                 less = _rewrites_rows(ctx, body, var, attr, helpers, read)
@@ -2074,8 +2152,6 @@ class LazyRelationshipInLoop(Rule):
                 grows(ctx.project, target) is None and user_facing_insert(ctx.project, target) is None
             ):
                 continue  # a reference table (few distinct rows, the identity map answers) or a model not known
-            if rel.scalar and _small_parent_table(ctx, target):
-                continue  # a few parents however many items point to them: each loaded once
             reported.add(attr)
             source = f"`{short(iterable, 40)}` (the signed-in user's `{model.name}` rows, loaded in one query)"
             what = f"`{var}.{attr}` is a lazy relationship of `{model.name}` read for every item of {source}"
@@ -2136,8 +2212,6 @@ class LazyRelationshipInLoop(Rule):
                     continue  # back to the loaded object (or a sibling row): the identity map answers
                 if grows(ctx.project, target) is None and user_facing_insert(ctx.project, target) is None:
                     continue  # a reference table: a few distinct parents, each loaded once
-                if _small_parent_table(ctx, target):
-                    continue  # a table of few rows a form fills (a household's cars): each loaded once
             less = _rewrites_rows(ctx, body, var, attr, helpers, read)
             reported.add(attr)
             place = describe_context(ctx)
@@ -2267,10 +2341,9 @@ def _few_parents(query: Query, rel: Relation, target: ModelInfo | None, ctx: Con
     The identity map answers every row whose parent was loaded once, so the loads are one per distinct
     parent. They are few when the query keeps only the parents of one record (the payers among one
     project's members: ``Bill.payer_id == Person.id, Person.project_id == pid``; not accounts people sign
-    in with, who may be many), or when the parent's table is one nothing shows growing and no person's (a
-    household's bank accounts or vehicles, the tags of path maps: a form may add them, as reference tables
-    have, but no timestamp, growing name or background job says they pile up; the same fact tells FD201
-    such a table is small). People stay reported (a table of persons, or accounts people sign in with,
+    in with, who may be many), or when the parent's table is one nothing shows growing, no user-facing
+    form or job adds to, and no person's (a household's bank accounts or vehicles set up by a command).
+    People stay reported (a table of persons, or accounts people sign in with,
     whose rows may be many even for one team): the authors of a list of posts are likely distinct.
     """
     if target is None or target is query.model:
@@ -2283,8 +2356,54 @@ def _few_parents(query: Query, rel: Relation, target: ModelInfo | None, ctx: Con
 
 def _small_parent_table(ctx: Context, target: ModelInfo) -> bool:
     """The many-to-one's target is a table nothing shows growing (no timestamp, growing name or job adding
-    rows; a form may add them, as reference tables have) and not a table of people: a few parents."""
-    return not person_table(ctx.project, target) and grows_with_use(ctx.project, target) is None
+    rows), whose rows no user-facing form or job adds (only an admin page, a command or nothing), and not a
+    table of people: a few parents. A table users add to (their organisations, a receipt's templates) may
+    hold a row for each, so its rows in one list may all differ."""
+    project = ctx.project
+    return (
+        not person_table(project, target)
+        and grows_with_use(project, target) is None
+        and user_facing_insert(project, target) is None
+    )
+
+
+def _worth_little(
+    query: Query,
+    iterable: ast.expr,
+    body: list,
+    var: str,
+    attr: str,
+    helpers: tuple[FunctionInfo, ...],
+    model: ModelInfo,
+    ctx: Context,
+    rows_ctx: Context,
+    *,
+    plain: bool,
+) -> bool:
+    """Loading the relationship with the rows would save little, whatever the rows are: say nothing.
+
+    The code caps the rows at a few (``.limit(3)``, ``rows[:5]``), or each iteration of a loop in the code
+    (not a template's, not a serializer's) already makes a call to another service (an e-mail, an HTTP or
+    SDK client call, a command, a file change, a task sent to a queue) that costs far more than one more
+    query on the same connection.
+    """
+    if capped_count(query, iterable, ctx, query_ctx=rows_ctx) is not None:
+        return True
+    if not plain or ctx.function is None:
+        return False
+
+    def read_result(test: ast.expr) -> bool:
+        # ``if cert.destinations: notify(...)``: the I/O runs only for the rows the relationship picks out
+        return any(
+            isinstance(sub, ast.Attribute)
+            and sub.attr == attr
+            and isinstance(sub.value, ast.Name)
+            and sub.value.id == var
+            for sub in ast.walk(test)
+        )
+
+    found = per_item_io(ctx.project, ctx.function, body, helpers=helpers, items={var: model}, read_result=read_result)
+    return found is not None
 
 
 def _one_per_dump(found: list[tuple[Finding, str]], model: ModelInfo) -> Finding:
