@@ -29,7 +29,7 @@ import ast
 import dataclasses
 from typing import TYPE_CHECKING
 
-from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -98,10 +98,18 @@ def receiver_class(ctx: Context, func: ast.expr) -> str | None:
     if isinstance(receiver, ast.Name) and fn is not None and receiver.id in fn.local_types:
         typed = ctx.project.canonical(fn.local_types[receiver.id])
         return typed if typed in ctx.project.classes else None
-    held = _held_on_self(ctx, receiver)
-    if held is not None:
-        return held
+    if func.attr in defined_names(ctx.project):
+        held = _held_on_self(ctx, receiver)
+        if held is not None:
+            return held
     return class_named(ctx, receiver)
+
+
+@project_fact
+def defined_names(project: Project) -> frozenset[str]:
+    """The last part of every project function's name: a call ``x.name()`` with another name (``rows.append``,
+    ``session.commit``) runs no project method, whatever ``x`` is."""
+    return frozenset(qualname.rpartition(".")[2] for qualname in project.functions)
 
 
 def _held_on_self(ctx: Context, receiver: ast.expr) -> str | None:
@@ -248,6 +256,7 @@ __all__ = [
     "class_lineage",
     "class_method",
     "class_named",
+    "defined_names",
     "defining_class",
     "is_type_of_self",
     "method_called",

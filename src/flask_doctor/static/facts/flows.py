@@ -33,10 +33,13 @@ if TYPE_CHECKING:  # pragma: no cover
 def callers(project: Project) -> dict[str, list[tuple[ast.Call, FunctionInfo]]]:
     """Project function (by qualname) -> the calls inside other project functions that reach it."""
     found: dict[str, list[tuple[ast.Call, FunctionInfo]]] = {}
+    from flask_doctor.static.facts.classes import defined_names
+
+    defined = defined_names(project)
     for caller in project.functions.values():
         for name, call in caller.calls:
             callee = project.resolve_function(name, caller, caller.module)
-            if callee is None and isinstance(call.func, ast.Attribute):
+            if callee is None and isinstance(call.func, ast.Attribute) and call.func.attr in defined:
                 callee = _method_of_object(project, caller, call)
             if callee is not None and callee is not caller:
                 found.setdefault(callee.qualname, []).append((call, caller))
