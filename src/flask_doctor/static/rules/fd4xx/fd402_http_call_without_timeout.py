@@ -837,6 +837,29 @@ class HttpCallWithoutTimeout(Rule):
             """,
             message="request path: view `metadata` → `Amazon.search`",
         ),
+        # Only the session whose `request` is bound to a timeout is bounded: another session of the same module,
+        # and one whose partial binds `timeout=None`, still wait for ever.
+        Invalid(
+            """
+            import functools
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            TIMED = requests.Session()
+            TIMED.request = functools.partial(TIMED.request, timeout=5)
+            PLAIN = requests.Session()
+            UNBOUNDED = requests.Session()
+            UNBOUNDED.request = functools.partial(UNBOUNDED.request, timeout=None)
+
+            @app.get("/status")
+            def status():
+                ok = TIMED.get("https://a.example/health").ok
+                ok = ok and PLAIN.get("https://b.example/health").ok  # expect
+                return {"ok": ok and UNBOUNDED.get("https://c.example/health").ok}  # expect
+            """,
+            message="`PLAIN.get(...)` in view `status` has no timeout",
+        ),
         # The session is built when the caller passes none, and the project's session class injects its timeout
         # only when the configuration sets one (`default_timeout` is None otherwise): both calls have none.
         Invalid(
