@@ -488,6 +488,75 @@ def authlib_sessions_timed(project: Project) -> bool:
     )
 
 
+#: Methods of a requests session that every verb goes through: a timeout bound to one of them bounds them all.
+SESSION_FUNNELS = ("request", "send")
+
+
+@project_fact
+def partial_timed_sessions(project: Project) -> frozenset[tuple[str, str, str]]:
+    """``session.request = functools.partial(session.request, timeout=10)``: each (scope, receiver, method) whose
+    method is replaced by itself with a timeout bound. The scope is the class for ``self.<attr>`` receivers, the
+    function for its local names, else the module."""
+    found: set[tuple[str, str, str]] = set()
+
+    def visit(node: ast.AST, scope: str, owner: str | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(child, ast.Assign):
+                for target in child.targets:
+                    wrapped = _partial_with_timeout(target, child.value)
+                    if wrapped is None:
+                        continue
+                    receiver, method = wrapped
+                    if receiver.startswith("self."):
+                        if owner is not None:
+                            found.add((owner, receiver, method))
+                    else:
+                        found.add((scope, receiver, method))
+            visit(child, scope, owner)
+
+    for module in project.modules.values():
+        visit(module.tree, module.name, None)
+    for fn in project.functions.values():
+        visit(fn.node, fn.qualname, self_class(fn))
+    return frozenset(found)
+
+
+def _partial_with_timeout(target: ast.expr, value: ast.expr) -> tuple[str, str] | None:
+    """``<receiver>.<method> = partial(<receiver>.<method>, timeout=<not None>)``: (receiver, method)."""
+    if not isinstance(target, ast.Attribute) or not isinstance(value, ast.Call) or not value.args:
+        return None
+    if (dotted(value.func) or "").rsplit(".", 1)[-1] != "partial":
+        return None
+    receiver = dotted(target.value)
+    if not receiver or dotted(value.args[0]) != f"{receiver}.{target.attr}":
+        return None
+    timeout = _keyword(value, "timeout")
+    if timeout is None or _is_none(timeout.value):
+        return None
+    return receiver, target.attr
+
+
+def _bound_by_partial(ctx: Context, call: ast.Call, method: str) -> bool:
+    """The call's session had its ``request``/``send`` (or this very method) replaced by a ``functools.partial``
+    of itself with a timeout (:func:`partial_timed_sessions`): every call through it passes that timeout."""
+    receiver = dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
+    if not receiver:
+        return False
+    fn = ctx.function
+    if receiver.startswith("self."):
+        scope = self_class(fn)
+    elif fn is not None and receiver.split(".", 1)[0] in fn.local_names:
+        scope = fn.qualname
+    else:
+        scope = ctx.module.name
+    if scope is None:
+        return False
+    timed = partial_timed_sessions(ctx.project)
+    return any((scope, receiver, name) in timed for name in (*SESSION_FUNNELS, method))
+
+
 @project_fact
 def mounts_timeout_adapter(project: Project) -> bool:
     """A project ``HTTPAdapter`` subclass that mentions ``timeout`` gives its sessions a default timeout."""
@@ -547,6 +616,8 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
         if session and _authlib_default_timeout(ctx.project, owner):
             return HttpCall(label, "requests", None)
         if session and mounts_timeout_adapter(ctx.project):
+            return HttpCall(label, "requests", None)
+        if session and _bound_by_partial(ctx, call, method):
             return HttpCall(label, "requests", None)
         configurable = _configurable_session(ctx, call, owner, project_session) if session else ""
         return HttpCall(label, "requests", "no timeout", configurable=configurable)

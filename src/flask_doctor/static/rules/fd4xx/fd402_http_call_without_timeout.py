@@ -152,7 +152,11 @@ class HttpCallWithoutTimeout(Rule):
     sessions of a project subclass that overrides `request`/`send` to set a
     timeout (but one that passes a class attribute declared `None`, such as
     `default_timeout`, only when it is set, and that the project sets only
-    under an `if`, has no timeout by default and is reported),
+    under an `if`, has no timeout by default and is reported, as a note:
+    the project leaves the timeout to the deployment's configuration),
+    sessions whose `request` or `send` the project replaces by itself with a
+    timeout bound (`session.request = functools.partial(session.request,
+    timeout=10)`),
     `urlopen` and the socket clients when the project calls
     `socket.setdefaulttimeout`, a socket client no request or job reaches,
     test code, dead code (a function or method whose name the project
@@ -337,6 +341,31 @@ class HttpCallWithoutTimeout(Rule):
             @app.get("/names")
             def names():
                 return {"names": INDEX.names(), "status": CONFIGURED.get("https://pypi.example/status").ok}
+            """),
+        # A session whose `request` is replaced by itself with a timeout bound (`functools.partial`), at module
+        # level and in a client's constructor: every verb goes through `request`, so each call has that timeout.
+        Valid("""
+            import functools
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            MIRROR = requests.Session()
+            MIRROR.request = functools.partial(MIRROR.request, timeout=(3.05, 20))
+
+            class Registry:
+                def __init__(self, base, timeout=10):
+                    self.base = base
+                    self.http = requests.Session()
+                    self.http.request = functools.partial(self.http.request, timeout=timeout)
+
+                def tags(self, image):
+                    return self.http.get(f"{self.base}/v2/{image}/tags/list").json()
+
+            @app.get("/tags/<image>")
+            def tags(image):
+                return {"tags": Registry("https://registry.example").tags(image),
+                        "mirror": MIRROR.head("https://mirror.example/").ok}
             """),
         # Dead code: a module function and a method of a project class that nothing in the project names (no
         # call, no reference, no string): no worker can run them.
@@ -808,6 +837,29 @@ class HttpCallWithoutTimeout(Rule):
             """,
             message="request path: view `metadata` → `Amazon.search`",
         ),
+        # Only the session whose `request` is bound to a timeout is bounded: another session of the same module,
+        # and one whose partial binds `timeout=None`, still wait for ever.
+        Invalid(
+            """
+            import functools
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            TIMED = requests.Session()
+            TIMED.request = functools.partial(TIMED.request, timeout=5)
+            PLAIN = requests.Session()
+            UNBOUNDED = requests.Session()
+            UNBOUNDED.request = functools.partial(UNBOUNDED.request, timeout=None)
+
+            @app.get("/status")
+            def status():
+                ok = TIMED.get("https://a.example/health").ok
+                ok = ok and PLAIN.get("https://b.example/health").ok  # expect
+                return {"ok": ok and UNBOUNDED.get("https://c.example/health").ok}  # expect
+            """,
+            message="`PLAIN.get(...)` in view `status` has no timeout",
+        ),
         # The session is built when the caller passes none, and the project's session class injects its timeout
         # only when the configuration sets one (`default_timeout` is None otherwise): both calls have none.
         Invalid(
@@ -843,7 +895,7 @@ class HttpCallWithoutTimeout(Rule):
                 return {"names": INDEX.names(), "status": SESSION.get("https://pypi.example/status").ok}  # expect
             """,
             message="has no timeout unless the configuration sets `ConfigurableSession.default_timeout`, which is"
-            " `None` by default",
+            " `None` by default (note: the project leaves the timeout to the deployment's configuration",
         ),
         # Helpers no view is known to call, but the project names them: one in `__all__`, one as a value in a
         # table of hooks, a method called by name with `getattr`. Each may run; each stays a note.
@@ -1643,7 +1695,13 @@ class HttpCallWithoutTimeout(Rule):
             )
         else:
             what = f"`{http.label}(...)` in {where_called} has no timeout"
-        if hot and doubt is None:
+        if hot and doubt is None and http.configurable:
+            where = "request" if context == REQUEST else "job"
+            consequence = (
+                f" (note: the project leaves the timeout to the deployment's configuration; where it is unset, the"
+                f" {where} waits for ever when the server never answers and holds its worker)"
+            )
+        elif hot and doubt is None:
             where = "request" if context == REQUEST else "job"
             consequence = f": if the server never answers, the {where} waits for ever and holds its worker"
         elif hot:
@@ -1653,7 +1711,7 @@ class HttpCallWithoutTimeout(Rule):
                 " (note: no request or job is known to reach it; if one does, its worker waits for ever when the"
                 " server never answers)"
             )
-        loud = hot and doubt is None
+        loud = hot and doubt is None and not http.configurable
         ctx.report(
             self.finding(
                 ctx.location(node),
