@@ -914,7 +914,27 @@ def form_data(project: Project, fn: FunctionInfo, expr: ast.expr, depth: int = 0
     return expr if any(_form_class(project, fn, v) for v in assignments(project, fn).get(form, [])) else None
 
 
+def key_function_rows(fn: ast.Lambda, parent: ast.AST, call: ast.AST) -> ast.expr | None:
+    """What the call handing it ``fn`` walks with it: ``sorted(rows, key=fn)``, ``rows.sort(key=fn)``,
+    ``map(fn, rows)``, ``filter(fn, rows)``; ``None`` for any other use of the lambda."""
+    if not isinstance(call, ast.Call):
+        return None
+    name = dotted(call.func) or ""
+    if isinstance(parent, ast.keyword) and parent.arg == "key":
+        if name in ("sorted", "min", "max") and len(call.args) == 1:
+            return call.args[0]
+        if name.rsplit(".", 1)[-1] in ("nlargest", "nsmallest") and len(call.args) == 2:
+            return call.args[1]
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "sort" and not call.args:
+            return call.func.value
+        return None
+    if parent is call and name in ("map", "filter") and len(call.args) == 2 and call.args[0] is fn:
+        return call.args[1]
+    return None
+
+
 __all__ = [
+    "key_function_rows",
     "directory_listing",
     "ItemRead",
     "Loop",

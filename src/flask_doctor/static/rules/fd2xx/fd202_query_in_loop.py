@@ -18,6 +18,7 @@ from flask_doctor.static.facts.orm.loops import (
     form_data,
     item_names,
     kept_if_in,
+    key_function_rows,
     loop_item,
     loop_names,
     outer_loop,
@@ -2200,7 +2201,7 @@ class QueryInLoop(Rule):
                 return self._key_loops[id(node)]
             parent = ancestors[index - 1]
             call = ancestors[index - 2] if isinstance(parent, ast.keyword) and index >= 2 else parent
-            rows = _key_function_rows(node, parent, call)
+            rows = key_function_rows(node, parent, call)
             args = node.args
             if rows is None or len(args.args) != 1 or args.vararg or args.kwonlyargs:
                 return None
@@ -2808,25 +2809,6 @@ def _row_method_query(call: ast.Call, var: str, model: ModelInfo, ctx: Context) 
                     found = found or query
             return (method, found) if found is not None else None
         node = receiver
-    return None
-
-
-def _key_function_rows(fn: ast.Lambda, parent: ast.AST, call: ast.AST) -> ast.expr | None:
-    """What the call handing it ``fn`` walks with it: ``sorted(rows, key=fn)``, ``rows.sort(key=fn)``,
-    ``map(fn, rows)``, ``filter(fn, rows)``; ``None`` for any other use of the lambda."""
-    if not isinstance(call, ast.Call):
-        return None
-    name = dotted(call.func) or ""
-    if isinstance(parent, ast.keyword) and parent.arg == "key":
-        if name in ("sorted", "min", "max") and len(call.args) == 1:
-            return call.args[0]
-        if name.rsplit(".", 1)[-1] in ("nlargest", "nsmallest") and len(call.args) == 2:
-            return call.args[1]
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "sort" and not call.args:
-            return call.func.value
-        return None
-    if parent is call and name in ("map", "filter") and len(call.args) == 2 and call.args[0] is fn:
-        return call.args[1]
     return None
 
 

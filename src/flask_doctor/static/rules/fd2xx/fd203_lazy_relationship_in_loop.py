@@ -10,7 +10,9 @@ from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.config_values import short
 from flask_doctor.static.facts.orm.loop_cost import capped_count, per_item_io
 from flask_doctor.static.facts.orm.loops import (
+    enclosing_loop,
     item_reads,
+    key_function_rows,
     loop_item,
     preloaded_by,
     property_reads,
@@ -87,7 +89,14 @@ class LazyRelationshipInLoop(Rule):
     hands each row to count too (`csv_row(order)` -> `customer_label(order)`
     -> `order.customer`, or the model's own `to_dict()` reading
     `self.notes`), up to two helpers deep, unless the helper reads it only
-    under an optional flag the call does not pass. A loop over the signed-in
+    under an optional flag the call does not pass. A sort key or `map`
+    function over the rows is a loop too (`sorted(rows, key=lambda p:
+    p.author.name)`), and so is a loop over each row's collection inside
+    the loop over the rows (`for p in posts: for c in p.comments:
+    c.author.name`, or `[c.author for p in posts for c in p.comments]`)
+    when the child table grows with use: one query per child, unless the
+    outer query loads it (`selectinload(Post.comments).selectinload(
+    Comment.author)`) or it leads back to the outer row. A loop over the signed-in
     user's collection (`for r in current_user.watched: r.org.name`) counts
     too: the collection comes in one query, each item's relationship costs
     one more, and one person's items point to different parents. So does
@@ -133,7 +142,8 @@ class LazyRelationshipInLoop(Rule):
     `selectinload`/`joinedload`/`subqueryload` in the query's
     `options(...)`, or declared with `lazy="selectin"`/`"joined"`/
     `"subquery"`, are not reported. Nor is a `lazy="dynamic"` relationship
-    that is only tested for truth (`if post.comments:`,
+    that is only tested for truth (`if post.comments:`, `[p for p in
+    posts if p.likes]`,
     `{% if queue.children %}`): it is a query object, always true, and the
     test runs no SQL; what an `or` after it never reaches is not a read
     either. Nor is a relationship already in each row's state: assigned
@@ -509,7 +519,71 @@ class LazyRelationshipInLoop(Rule):
             template = db.relationship("Template")
         """
 
+    #: Posts with comments that users add, each by its author; a post's likes are a dynamic query.
+    _NESTED_MODELS = """
+        from datetime import datetime
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+            created = db.Column(db.DateTime, default=datetime.utcnow)
+
+        class Post(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            title = db.Column(db.String)
+            created = db.Column(db.DateTime, default=datetime.utcnow)
+            author_id = db.Column(db.ForeignKey("user.id"))
+            author = db.relationship("User")
+            comments = db.relationship("Comment", backref="post")
+            likes = db.relationship("Like", lazy="dynamic")
+
+        class Comment(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            created = db.Column(db.DateTime, default=datetime.utcnow)
+            post_id = db.Column(db.ForeignKey("post.id"))
+            author_id = db.Column(db.ForeignKey("user.id"))
+            author = db.relationship("User")
+
+        class Like(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            post_id = db.Column(db.ForeignKey("post.id"))
+        """
+
     VALID = (
+        # the comments' authors come with the posts (the chained loader), `c.post` is the outer row again,
+        # and a dynamic relationship tested in a comprehension's condition is a query object, not a load
+        Valid(
+            """
+            from flask import Flask, request
+            from sqlalchemy.orm import selectinload
+            from models import db, Comment, Post, User
+            app = Flask(__name__)
+
+            @app.post("/comments")
+            def add():
+                db.session.add(User(name=request.form["name"]))
+                db.session.add(Comment(post_id=request.form["post"], author_id=request.form["user"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/threads")
+            def threads():
+                posts = Post.query.options(selectinload(Post.comments).selectinload(Comment.author)).all()
+                return [[c.author.name for c in p.comments] for p in posts]
+
+            @app.get("/titles")
+            def titles():
+                posts = Post.query.options(selectinload(Post.comments)).all()
+                return [c.post.title for p in posts for c in p.comments]
+
+            @app.get("/liked")
+            def liked():
+                return [p.id for p in Post.query.all() if p.likes]
+            """,
+            files={"models.py": _NESTED_MODELS},
+        ),
         # each track already posts to a web hook or sends a mail (costlier than the query loading its reviews);
         # the five newest tracks load their reviews in five queries at most
         Valid(
@@ -1177,6 +1251,41 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # every post's comments come in one query, but each comment's author is loaded on its own (the loops
+        # nest, or one comprehension walks both); a sort key reading each post's author loads it per post
+        Invalid(
+            """
+            from flask import Flask, request
+            from sqlalchemy.orm import selectinload
+            from models import db, Comment, Post, User
+            app = Flask(__name__)
+
+            @app.post("/comments")
+            def add():
+                db.session.add(User(name=request.form["name"]))
+                db.session.add(Comment(post_id=request.form["post"], author_id=request.form["user"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/threads")
+            def threads():
+                names = []
+                for p in Post.query.options(selectinload(Post.comments)).all():
+                    for c in p.comments:
+                        names.append(c.author.name)  # expect
+                return names
+
+            @app.get("/commenters")
+            def commenters():
+                posts = Post.query.options(selectinload(Post.comments)).all()
+                return [c.author.name for p in posts for c in p.comments]  # expect
+
+            @app.get("/by-author")
+            def by_author():
+                return [p.id for p in sorted(Post.query.all(), key=lambda p: p.author.name)]  # expect
+            """,
+            files={"models.py": _NESTED_MODELS},
+        ),
         # a page of products, each with its vendor: vendors come from a feed a background job imports, so the
         # table grows and a page's products point to different ones; a team's expenses joined to the payers
         # among that team's users, who sign in (as many as the team has people)
@@ -1884,15 +1993,43 @@ class LazyRelationshipInLoop(Rule):
 
     def visit_ListComp(self, node: ast.ListComp, ctx: Context) -> None:
         first = node.generators[0]
+        # ``[p for p in rows if p.likes]``: a comprehension's condition is a test, as an ``if`` statement's is
+        # (a ``lazy="dynamic"`` relationship only tested runs no query)
+        tests: list[ast.AST] = [ast.copy_location(ast.If(test=cond, body=[], orelse=[]), cond) for cond in first.ifs]
         if isinstance(node, ast.DictComp):
-            body: list[ast.AST] = [node.key, node.value, *first.ifs, *node.generators[1:]]
+            body: list[ast.AST] = [node.key, node.value, *tests, *node.generators[1:]]
         else:
-            body = [node.elt, *first.ifs, *node.generators[1:]]
+            body = [node.elt, *tests, *node.generators[1:]]
         self._loop(first.target, first.iter, body, node, ctx)
+        # ``[c.author for p in posts for c in p.comments]``: the second generator walks each row's collection
+        for index, gen in enumerate(node.generators[1:], 1):
+            var, _ = loop_item(gen.target, gen.iter)
+            if var is None:
+                continue
+            conds = [ast.copy_location(ast.If(test=cond, body=[], orelse=[]), cond) for cond in gen.ifs]
+            head = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            inner = [*head, *conds, *node.generators[index + 1 :]]
+            if in_application_code(ctx) and (ctx.in_request or ctx.in_job):
+                self._nested_items(var, gen.iter, inner, node, ctx, outer=node.generators[index - 1])
 
     visit_SetComp = visit_ListComp
     visit_GeneratorExp = visit_ListComp
     visit_DictComp = visit_ListComp
+
+    def visit_Lambda(self, node: ast.Lambda, ctx: Context) -> None:
+        """``sorted(rows, key=lambda p: p.author.name)``, ``map(lambda p: p.author, rows)``: the lambda runs
+        once per row, as a loop's body does."""
+        ancestors = ctx.ancestors
+        if len(ancestors) < 2:
+            return
+        parent = ancestors[-1]
+        call = ancestors[-2] if isinstance(parent, ast.keyword) else parent
+        rows = key_function_rows(node, parent, call)
+        args = node.args
+        if rows is None or len(args.args) != 1 or args.vararg or args.kwonlyargs:
+            return
+        target = ast.copy_location(ast.Name(id=args.args[0].arg, ctx=ast.Store()), node)
+        self._loop(target, rows, [node.body], node, ctx)
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         """``render_template("posts.html", posts=rows)``: the template's loops over ``rows`` read per row;
@@ -1978,6 +2115,8 @@ class LazyRelationshipInLoop(Rule):
         if query is None:
             if dump is not None:
                 return  # a serializer over one object's collection: not followed
+            if template is None and self._nested_items(var, iterable, body, loop, ctx):
+                return
             owned = user_collection(iterable, ctx) if template is None else None
             if owned is not None:
                 self._user_items(var, iterable, body, loop, owned, ctx)
@@ -2176,6 +2315,107 @@ class LazyRelationshipInLoop(Rule):
                     ],
                 )
             )
+
+    def _nested_items(
+        self,
+        var: str,
+        iterable: ast.expr,
+        body: list,
+        loop: ast.AST,
+        ctx: Context,
+        *,
+        outer: ast.For | ast.AsyncFor | ast.comprehension | None = None,
+    ) -> bool:
+        """``for p in posts: for c in p.comments: c.author.name``: the collection of each row of an outer loop
+        over a query's rows, whose items' lazy relationships are read; ``True`` when a finding was reported.
+
+        The inner rows are the children of every outer row (the comments of every post), so a relationship
+        read on each of them costs one query per child. Said only where the child table grows with use and
+        nothing loads the relationship with the outer query (``selectinload(Post.comments).selectinload(
+        Comment.author)``); a many-to-one back to either model, or to a reference table, is answered by the
+        identity map.
+        """
+        if not isinstance(iterable, ast.Attribute) or not isinstance(iterable.value, ast.Name):
+            return False
+        if outer is None:
+            around = enclosing_loop(ctx, loop)
+            if around is None:
+                return False
+            outer = around if isinstance(around, (ast.For, ast.AsyncFor)) else around.generators[0]
+        target, rows = outer.target, outer.iter
+        outer_var, rows = loop_item(target, rows)
+        if outer_var is None or outer_var != iterable.value.id:
+            return False
+        query = iterated_query(rows, ctx, helpers=True)
+        if query is None or query.model is None:
+            return False
+        project = ctx.project
+        held = relations(project, query.model).get(iterable.attr)
+        child = project.models.get(held.target.rsplit(".", 1)[-1]) if held is not None and held.target else None
+        if held is None or held.scalar is not False or child is None:
+            return False
+        assert ctx.function is not None
+        if DELETES.search(ctx.function.name):
+            return False
+        if grows(project, child) is None or user_facing_insert(project, child) is None:
+            return False  # each row's children are few unless the child table grows and code adds to it
+        if capped_count(query, rows, ctx) is not None:
+            return False
+        rels = relations(project, child)
+        dynamic = {name for name, r in rels.items() if r.lazy == "dynamic"}
+        unloaded = _never_loaded(body, var, dynamic) if dynamic else set()
+        reported: set[str] = set()
+        for node, attr, helpers, read in self._reads(body, var, child, ctx):
+            rel = _relation(rels, attr, ctx, child)
+            if rel is None or rel.lazy not in LAZY_PER_ROW or rel.attr in reported or id(node) in unloaded:
+                continue
+            attr = rel.attr
+            if helpers and (rel.scalar is not False or any(DELETES.search(h.name) for h in helpers)):
+                continue
+            if loads_eagerly(query, attr):
+                continue  # the outer query's options load it (``selectinload(Post.comments).selectinload(...)``)
+            if rel.scalar is not False:
+                parent = project.models.get(rel.target.rsplit(".", 1)[-1]) if rel.target else None
+                if parent is None or parent is query.model or parent is child:
+                    continue  # back to the outer row (or a sibling): the identity map answers
+                if grows(project, parent) is None and user_facing_insert(project, parent) is None:
+                    continue  # a reference table: a few distinct parents, each loaded once
+            if per_item_io(project, ctx.function, body, helpers=helpers, items={var: child}) is not None:
+                continue
+            if _rewrites_rows(ctx, body, var, attr, helpers, read) is not None:
+                continue
+            reported.add(attr)
+            source = f"`{short(iterable, 40)}` (the `{child.name}` rows of every row of {query_label(query, rows)})"
+            what = (
+                f"`{var}.{read.attr}` is a lazy relationship of `{child.name}` read for every item of {source} "
+                f"in {describe_context(ctx)}"
+            )
+            if helpers:
+                chain = " → ".join(f"`{h.display}`" for h in helpers)
+                what = (
+                    f"`{short(node, 50)}` hands every item of {source} in {describe_context(ctx)} to {chain}, "
+                    f"which reads `{attr}`, a lazy relationship of `{child.name}`"
+                )
+            how = "a query per item" if rel.lazy == "select" else 'a new query per item (`lazy="dynamic"`)'
+            if rel.scalar:
+                how = f"a query for each item whose `{attr}` is not loaded yet (the items point to different ones)"
+            ctx.report(
+                self.finding(
+                    ctx.location(node),
+                    f"{what}: {how}",
+                    hint=f"Add `.options(selectinload({query.model.name}.{held.attr})"
+                    f".selectinload({child.name}.{attr}))` to the outer query, or declare "
+                    f'`{child.name}.{attr}` with `lazy="selectin"`.',
+                    evidence=[
+                        Evidence("the loop", ctx.location(loop)),
+                        Evidence("the outer loop, over the query's rows", ctx.location(rows)),
+                        Evidence(f"`{child.name}.{attr}` declared here", rel.location),
+                        Evidence(f"`{query.model.name}.{held.attr}` declared here", held.location),
+                        *([Evidence(QUERY_ROOT, ctx.location(query.root_node))] if _built_here(query, ctx) else []),
+                    ],
+                )
+            )
+        return bool(reported)
 
     def _parent_items(self, var: str, body: list, loop: ast.AST, held: ParentCollection, ctx: Context) -> None:
         """``for comment in post.comments: comment.author.name``: one query per row of one object's collection.
