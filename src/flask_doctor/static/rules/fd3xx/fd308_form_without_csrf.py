@@ -49,7 +49,11 @@ class FormWithoutCsrf(Rule):
     project has no CSRF protection: no `CSRFProtect`/SeaSurf anywhere, no
     Flask-WTF form validated in the view, and no hand-made check that
     compares a session nonce with a form field or `X-CSRF-Token` header (in
-    the view or in a `before_request` hook). Flask-JWT-Extended views count
+    the view or in a `before_request` hook). A form built with its token
+    check off (`ProfileForm(meta={"csrf": False})`, `class Meta: csrf =
+    False`) or a plain WTForms `Form` is no protection, and validating it
+    counts as reading the posted fields; a WTForms form that switches
+    WTForms' own session CSRF on in its `Meta` is. Flask-JWT-Extended views count
     when tokens live in cookies with `JWT_COOKIE_CSRF_PROTECT = False`.
     Views marked with `csrf.exempt` are reported even when `CSRFProtect` is
     on. A view answering GET whose name or URL says it deletes (`GET
