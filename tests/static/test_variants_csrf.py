@@ -827,6 +827,99 @@ def delete_account():
     return redirect("/")
 """,
     ),
+    "csrfprotect-never-initialised": (
+        {
+            "shop/__init__.py": """
+from flask import Flask
+from .extensions import db, login_manager, csrf
+
+def create_app():
+    app = Flask(__name__)
+    db.init_app(app)
+    login_manager.init_app(app)
+    from .views import bp
+    app.register_blueprint(bp)
+    return app
+""",
+            "shop/extensions.py": """
+from flask_login import LoginManager
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+db = SQLAlchemy()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+""",
+            "shop/views.py": """
+from flask import Blueprint, redirect, request
+from flask_login import current_user, login_required
+from .extensions import db
+
+bp = Blueprint("shop", __name__)
+
+@bp.route("/cart/add", methods=["POST"])
+@login_required
+def add_to_cart():
+    db.session.add(CartItem(user_id=current_user.id, product_id=int(request.form["product"])))
+    db.session.commit()
+    return redirect("/cart")
+""",
+        },
+        BAD,
+    ),
+    "csrfprotect-bound-in-extension-loop": (
+        {
+            "shop/__init__.py": """
+from flask import Flask
+from .extensions import db, login_manager, csrf
+
+def create_app():
+    app = Flask(__name__)
+    for extension in (db, login_manager, csrf):
+        extension.init_app(app)
+    from .views import bp
+    app.register_blueprint(bp)
+    return app
+""",
+            "shop/extensions.py": """
+from flask_login import LoginManager
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+db = SQLAlchemy()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+""",
+            "shop/views.py": """
+from flask import Blueprint, redirect, request
+from flask_login import current_user, login_required
+from .extensions import db
+
+bp = Blueprint("shop", __name__)
+
+@bp.route("/cart/add", methods=["POST"])
+@login_required
+def add_to_cart():
+    db.session.add(CartItem(user_id=current_user.id, product_id=int(request.form["product"])))
+    db.session.commit()
+    return redirect("/cart")
+""",
+        },
+        GOOD,
+    ),
+    "add-url-rule-function-view": (
+        BAD,
+        LOGIN_APP
+        + """
+@login_required
+def settings_view():
+    current_user.email = request.form["email"]
+    db.session.commit()
+    return redirect("/")
+
+app.add_url_rule("/settings", "settings", settings_view, methods=["POST"])
+""",
+    ),
     "get-delete-confirm-page": (
         GOOD,
         LOGIN_APP

@@ -91,6 +91,8 @@ class CsrfFacts:
     #: blueprints whose ``before_request`` hook checks a CSRF token by hand ("*": an app-wide hook)
     checked_by_hooks: frozenset[str] = field(default_factory=frozenset)
     hook_check_at: Location | None = None  # the first such hook
+    #: a ``CSRFProtect()``/``SeaSurf()`` made without an app and never bound to one with ``init_app``
+    unbound_at: Location | None = None
 
 
 @project_fact
@@ -101,11 +103,17 @@ def csrf_setup(project: Project) -> CsrfFacts:
     exempt_blueprints: set[str] = set()
     csrf_types = set(CSRF_TYPES) | {q for q in project.classes if project.is_subtype(q, CSRF_TYPES)}
     csrf_objects = frozenset(o.qualname for o in project.objects.values() if o.type in csrf_types)
+    unbound_at: Location | None = None
+    bound = _initialised_extensions(project, csrf_types, csrf_objects)
     for site in calls_named(project, last_segments(csrf_types, ["exempt"])):
         if is_test_path(site.module.path):
             continue
         if site.name in csrf_types and protected_at is None:
-            protected_at = Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
+            here = Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
+            if site.node.args or site.node.keywords or bound:
+                protected_at = here
+            elif unbound_at is None:
+                unbound_at = here
         func = site.node.func
         if isinstance(func, ast.Attribute) and func.attr == "exempt" and site.node.args:
             owner = site.name.rsplit(".", 1)[0]
@@ -138,7 +146,35 @@ def csrf_setup(project: Project) -> CsrfFacts:
         _remembers_logins(project),
         hooks,
         hook_at,
+        None if protected_at is not None else unbound_at,
     )
+
+
+def _initialised_extensions(project: Project, csrf_types: set[str], csrf_objects: frozenset[str]) -> bool:
+    """Does code outside tests (maybe) bind a CSRF extension to an app with ``init_app``?
+
+    ``csrf.init_app(app)`` on the extension's object, ``CSRFProtect().init_app(app)``, and -- giving the
+    benefit of the doubt -- ``ext.init_app(app)`` on a local name (``for ext in (db, csrf): ext.init_app(app)``).
+    """
+    short_names = {o.rsplit(".", 1)[-1] for o in csrf_objects}
+    for site in calls_named(project, ("init_app",)):
+        if is_test_path(site.module.path) or not isinstance(site.node.func, ast.Attribute):
+            continue
+        receiver = site.node.func.value
+        if isinstance(receiver, ast.Call):
+            table = site.function.imports if site.function else project.module_imports.get(site.module.name)
+            name = dotted(receiver.func) or ""
+            if ((table.qualify(name) if table else None) or name) in csrf_types:
+                return True
+            continue
+        name = dotted(receiver) or ""
+        if site.name.rsplit(".", 1)[0] in csrf_objects or name.rsplit(".", 1)[-1] in short_names:
+            return True
+        if _CSRF_WORD.search(name):
+            return True
+        if isinstance(receiver, ast.Name) and site.function is not None and receiver.id in site.function.local_names:
+            return True
+    return False
 
 
 @project_fact

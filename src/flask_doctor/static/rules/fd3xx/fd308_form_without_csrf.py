@@ -49,7 +49,9 @@ class FormWithoutCsrf(Rule):
     project has no CSRF protection: no `CSRFProtect`/SeaSurf anywhere, no
     Flask-WTF form validated in the view, and no hand-made check that
     compares a session nonce with a form field or `X-CSRF-Token` header (in
-    the view or in a `before_request` hook). A form built with its token
+    the view or in a `before_request` hook). A `CSRFProtect()` made without
+    an app and never bound to one (`csrf.init_app(app)`) protects nothing.
+    A form built with its token
     check off (`ProfileForm(meta={"csrf": False})`, `class Meta: csrf =
     False`) or a plain WTForms `Form` is no protection, and validating it
     counts as reading the posted fields; a WTForms form that switches
@@ -1002,6 +1004,31 @@ class FormWithoutCsrf(Rule):
             """,
             message="CSRF check is off",
         ),
+        # the extension object is made but never bound to the app: nothing checks the token
+        Invalid(
+            """
+            from flask import Blueprint, Flask, redirect, request
+            from flask_login import LoginManager, current_user, login_required
+            from flask_wtf.csrf import CSRFProtect
+            csrf = CSRFProtect()
+            login = LoginManager()
+            bp = Blueprint("profile", __name__)
+
+            def create_app():
+                app = Flask(__name__)
+                login.init_app(app)
+                app.register_blueprint(bp)
+                return app
+
+            @bp.post("/profile/phone")
+            @login_required
+            def change_phone():
+                current_user.phone = request.form["phone"]  # expect
+                db.session.commit()
+                return redirect("/profile")
+            """,
+            message="never bound to the app",
+        ),
         # a link flips a flag: a GET that changes state
         Invalid(
             """
@@ -1097,8 +1124,14 @@ class FormWithoutCsrf(Rule):
                 "do next lands in that account"
             )
         else:
+            unbound = csrf_setup(project).unbound_at
+            missing = (
+                "the project's CSRFProtect is never bound to the app with `init_app`"
+                if unbound is not None
+                else "no CSRFProtect in the project"
+            )
             message = (
-                f"view `{fn.display}` {what} with no CSRF protection (no CSRFProtect in the project, no validated "
+                f"view `{fn.display}` {what} with no CSRF protection ({missing}, no validated "
                 f"FlaskForm here): another site can submit it with the user's {self._credential(project, fn)}"
             )
         if not exempt and self._credential(project, fn) == self.AMBIENT:
