@@ -132,9 +132,10 @@ def settings_default(node: ast.AST, table: ImportTable, key: str) -> ast.expr | 
 
 def missing(node: ast.AST, table: ImportTable) -> str:
     """When a :func:`settings_default` applies, for a message."""
-    return (
-        "the environment variable is missing" if env_default(node, table) is not None else "the settings leave it out"
+    env = env_default(node, table) is not None or (
+        isinstance(node, ast.Compare) and _env_text_default(node.left, table) is not None
     )
+    return "the environment variable is missing" if env else "the settings leave it out"
 
 
 def truthy_constant(node: ast.AST | None) -> bool:
@@ -155,6 +156,67 @@ def false_constant(node: ast.AST | None) -> bool:
             return value.strip().lower() in ("0", "false", "no", "off")
         return value is False or (isinstance(value, int) and not isinstance(value, bool) and value == 0)
     return False
+
+
+_CASE_CALLS = {"lower": str.lower, "upper": str.upper, "strip": str.strip, "casefold": str.casefold}
+
+
+def _env_text_default(node: ast.AST, table: ImportTable) -> tuple[str | None, bool] | None:
+    """The text an environment read (optionally ``.lower()``-ed) gives when the variable is missing, and whether
+    the read is certain to give text then; ``None`` when ``node`` is not such a read."""
+    steps: list[str] = []
+    while (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _CASE_CALLS
+        and not node.args
+        and not is_env_read(node, table)
+    ):
+        steps.append(node.func.attr)
+        node = node.func.value
+    if not is_env_read(node, table) or isinstance(node, ast.Subscript):
+        return None
+    default = env_default(node, table)
+    if default is None:
+        return (None, not steps)  # ``None`` when missing; a ``.lower()`` on it fails at start-up instead
+    if not (isinstance(default, ast.Constant) and isinstance(default.value, str)):
+        return None
+    text = default.value
+    for step in reversed(steps):
+        text = _CASE_CALLS[step](text)
+    return (text, True)
+
+
+def flag_when_unset(node: ast.AST | None, table: ImportTable) -> bool | None:
+    """The boolean a flag built from an environment variable has when the variable is missing.
+
+    ``os.environ.get("K", "false") == "true"`` and ``os.getenv("K", "0").lower() in ("1", "true")`` are
+    false, ``os.getenv("K", "on") != "off"`` true; ``os.environ.get("K", False)`` is its default's truth.
+    ``None`` when that cannot be told (no such read, a default that is not a constant).
+    """
+    if node is None:
+        return None
+    default = env_default(node, table)
+    if default is not None:
+        if truthy_constant(default):
+            return True
+        return False if false_constant(default) else None
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+        return None
+    found = _env_text_default(node.left, table)
+    if found is None or not found[1]:
+        return None
+    text, op, right = found[0], node.ops[0], node.comparators[0]
+    if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, ast.Constant):
+        same = text == right.value
+        return same if isinstance(op, ast.Eq) else not same
+    if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+        values = [e.value for e in right.elts if isinstance(e, ast.Constant)]
+        if len(values) != len(right.elts):
+            return None
+        inside = text in values
+        return inside if isinstance(op, ast.In) else not inside
+    return None
 
 
 def literal_secret(node: ast.AST | None) -> str | None:
@@ -416,6 +478,7 @@ __all__ = [
     "TracedSecret",
     "env_default",
     "false_constant",
+    "flag_when_unset",
     "is_env_read",
     "literal_secret",
     "missing",

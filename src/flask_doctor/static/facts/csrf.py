@@ -91,6 +91,8 @@ class CsrfFacts:
     #: blueprints whose ``before_request`` hook checks a CSRF token by hand ("*": an app-wide hook)
     checked_by_hooks: frozenset[str] = field(default_factory=frozenset)
     hook_check_at: Location | None = None  # the first such hook
+    #: a ``CSRFProtect()``/``SeaSurf()`` made without an app and never bound to one with ``init_app``
+    unbound_at: Location | None = None
 
 
 @project_fact
@@ -101,11 +103,17 @@ def csrf_setup(project: Project) -> CsrfFacts:
     exempt_blueprints: set[str] = set()
     csrf_types = set(CSRF_TYPES) | {q for q in project.classes if project.is_subtype(q, CSRF_TYPES)}
     csrf_objects = frozenset(o.qualname for o in project.objects.values() if o.type in csrf_types)
+    unbound_at: Location | None = None
+    bound = _initialised_extensions(project, csrf_types, csrf_objects)
     for site in calls_named(project, last_segments(csrf_types, ["exempt"])):
         if is_test_path(site.module.path):
             continue
         if site.name in csrf_types and protected_at is None:
-            protected_at = Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
+            here = Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
+            if site.node.args or site.node.keywords or bound:
+                protected_at = here
+            elif unbound_at is None:
+                unbound_at = here
         func = site.node.func
         if isinstance(func, ast.Attribute) and func.attr == "exempt" and site.node.args:
             owner = site.name.rsplit(".", 1)[0]
@@ -138,7 +146,51 @@ def csrf_setup(project: Project) -> CsrfFacts:
         _remembers_logins(project),
         hooks,
         hook_at,
+        None if protected_at is not None else unbound_at,
     )
+
+
+def _initialised_extensions(project: Project, csrf_types: set[str], csrf_objects: frozenset[str]) -> bool:
+    """Does code outside tests (maybe) bind a CSRF extension to an app with ``init_app``?
+
+    ``csrf.init_app(app)`` on the extension's object, ``CSRFProtect().init_app(app)``, and -- giving the
+    benefit of the doubt -- ``ext.init_app(app)`` on a local name (``for ext in (db, csrf): ext.init_app(app)``).
+    """
+    short_names = {o.rsplit(".", 1)[-1] for o in csrf_objects}
+    for site in calls_named(project, ("init_app",)):
+        if is_test_path(site.module.path) or not isinstance(site.node.func, ast.Attribute):
+            continue
+        receiver = site.node.func.value
+        if isinstance(receiver, ast.Call):
+            table = site.function.imports if site.function else project.module_imports.get(site.module.name)
+            name = dotted(receiver.func) or ""
+            if ((table.qualify(name) if table else None) or name) in csrf_types:
+                return True
+            continue
+        name = dotted(receiver) or ""
+        if site.name.rsplit(".", 1)[0] in csrf_objects or name.rsplit(".", 1)[-1] in short_names:
+            return True
+        if _CSRF_WORD.search(name):
+            return True
+        if isinstance(receiver, ast.Name) and site.function is not None and receiver.id in site.function.local_names:
+            return True
+    return False
+
+
+@project_fact
+def protect_calls(project: Project) -> tuple[Location, ...]:
+    """Where code outside tests runs Flask-WTF's check by hand (``csrf.protect()``, in a hook or a view): what a
+    project with ``WTF_CSRF_CHECK_DEFAULT = False`` relies on."""
+    extensions = csrf_setup(project).extensions
+    found: list[Location] = []
+    for site in calls_named(project, ("protect",)):
+        if is_test_path(site.module.path):
+            continue
+        func = site.node.func
+        owner = site.name.rsplit(".", 1)[0]
+        if isinstance(func, ast.Attribute) and (owner in extensions or _CSRF_WORD.search(dotted(func.value) or "")):
+            found.append(Location(site.module.path, site.node.lineno, site.node.col_offset + 1))
+    return tuple(found)
 
 
 @project_fact
@@ -952,6 +1004,9 @@ def forgeable_input(project: Project, fn: FunctionInfo) -> ForgeableInput | None
     found = form_read_through(project, fn)
     if found is not None:
         return ForgeableInput("form", found[0], found[1])
+    unchecked = unchecked_form(project, fn)
+    if unchecked is not None:
+        return ForgeableInput("form", unchecked, fn)
     raw = raw_json_read(fn)
     if raw is not None:
         return ForgeableInput("raw-json", raw, fn)
@@ -960,11 +1015,111 @@ def forgeable_input(project: Project, fn: FunctionInfo) -> ForgeableInput | None
     return None
 
 
+#: Form bases whose ``validate()`` checks a CSRF token (Flask-WTF's), and WTForms' own base, which does not.
+FLASK_WTF_FORMS = frozenset(
+    {"flask_wtf.FlaskForm", "flask_wtf.Form", "flask_wtf.form.FlaskForm", "flask.ext.wtf.Form", "flaskext.wtf.Form"}
+)
+WTFORMS_FORMS = frozenset({"wtforms.Form", "wtforms.form.Form", "wtforms.form.BaseForm", "wtforms.BaseForm"})
+_VALIDATES = ("validate_on_submit", "validate")
+
+
+def _csrf_meta(node: ast.expr | None) -> bool | None:
+    """``False``/``True`` for a ``meta={"csrf": False}`` / ``meta=dict(csrf=False)`` argument, else ``None``."""
+    if isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values, strict=False):
+            if isinstance(key, ast.Constant) and key.value == "csrf" and isinstance(value, ast.Constant):
+                return bool(value.value)
+    if isinstance(node, ast.Call) and dotted(node.func) == "dict":
+        for kw in node.keywords:
+            if kw.arg == "csrf" and isinstance(kw.value, ast.Constant):
+                return bool(kw.value.value)
+    return None
+
+
+def _class_meta_csrf(project: Project, class_qual: str) -> bool | None:
+    """The ``csrf`` an inner ``class Meta`` of the form class (or its nearest project base) sets."""
+    for current in project.lineage(class_qual):
+        cls = project.classes.get(current)
+        if cls is None:
+            continue
+        for item in cls.node.body:
+            if isinstance(item, ast.ClassDef) and item.name == "Meta":
+                for stmt in item.body:
+                    if (
+                        isinstance(stmt, ast.Assign)
+                        and any(isinstance(t, ast.Name) and t.id == "csrf" for t in stmt.targets)
+                        and isinstance(stmt.value, ast.Constant)
+                    ):
+                        return bool(stmt.value.value)
+    return None
+
+
+def form_checks_token(project: Project, fn: FunctionInfo, call: ast.Call) -> bool | None:
+    """Does the form ``call`` builds (``ProfileForm(...)``) check a CSRF token when it validates?
+
+    No when the call passes ``meta={"csrf": False}``, when the form class (or a
+    project base) says ``class Meta: csrf = False``, or when it is a plain WTForms
+    ``Form`` (not Flask-WTF's ``FlaskForm``) that does not switch WTForms' own CSRF
+    on in its ``Meta``; yes for a ``FlaskForm`` or a ``Meta`` with ``csrf = True``.
+    ``None`` for a class the project does not define (a caller gives it the
+    benefit of the doubt).
+    """
+    for kw in call.keywords:
+        if kw.arg == "meta" and _csrf_meta(kw.value) is False:
+            return False
+    name = dotted(call.func)
+    if not name:
+        return None
+    qualified = project.canonical(fn.imports.qualify(name) or f"{fn.module.name}.{name}")
+    if qualified not in project.classes:
+        return None
+    meta = _class_meta_csrf(project, qualified)
+    if meta is not None:
+        return meta
+    if project.is_subtype(qualified, FLASK_WTF_FORMS):
+        return True
+    return False if project.is_subtype(qualified, WTFORMS_FORMS) else None
+
+
+def _validated_forms(fn: FunctionInfo) -> list[tuple[ast.Call | None, str]]:
+    """The form each ``x.validate_on_submit()``/``x.validate()`` in ``fn`` validates, with the method: the call
+    that built ``x`` in the function (``form = ProfileForm()``), or ``None`` when it is built elsewhere."""
+    built: dict[str, ast.Call] = {}
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    built[target.id] = node.value
+    found: list[tuple[ast.Call | None, str]] = []
+    for node in ast.walk(fn.node):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _VALIDATES):
+            continue
+        receiver = node.func.value
+        if isinstance(receiver, ast.Call):
+            found.append((receiver, node.func.attr))
+        elif isinstance(receiver, ast.Name):
+            found.append((built.get(receiver.id), node.func.attr))
+        else:
+            found.append((None, node.func.attr))
+    return found
+
+
+def unchecked_form(project: Project, fn: FunctionInfo) -> ast.Call | None:
+    """The form the view validates with no CSRF check (:func:`form_checks_token`): it reads the posted fields."""
+    for call, _ in _validated_forms(fn):
+        if call is not None and form_checks_token(project, fn, call) is False:
+            return call
+    return None
+
+
 def validates_flask_wtf_form(project: Project, fn: FunctionInfo, taken: ForgeableInput) -> bool:
     """The view, or the helper that reads its input, validates a Flask-WTF form, which checks its CSRF token.
 
     ``form.validate_on_submit()`` anywhere, and ``form.validate()`` when the
-    project uses Flask-WTF (a ``FlaskForm`` validates its hidden token too).
+    project uses Flask-WTF (a ``FlaskForm`` validates its hidden token too);
+    a form the project defines counts as its class says (:func:`form_checks_token`:
+    not when its CSRF check is off, also when it is a WTForms form with
+    WTForms' own CSRF on).
     """
     flask_wtf = csrf_setup(project).flask_wtf
     readers = [fn] if taken.reader is fn else [fn, taken.reader]
@@ -972,10 +1127,17 @@ def validates_flask_wtf_form(project: Project, fn: FunctionInfo, taken: Forgeabl
         helper = project.resolve_function(taken.handed_to, fn, fn.module)
         if helper is not None and helper is not fn:
             readers.append(helper)
-    return any(
-        mentions(reader, ("validate_on_submit",)) or (flask_wtf and mentions(reader, (".validate(",)))
-        for reader in readers
-    )
+    for reader in readers:
+        forms = _validated_forms(reader)
+        if not forms and mentions(reader, ("validate_on_submit",)):
+            return True  # named but not called here (``check = form.validate_on_submit``)
+        for call, method in forms:
+            checks = form_checks_token(project, reader, call) if call is not None else None
+            if checks is None:
+                checks = method == "validate_on_submit" or flask_wtf
+            if checks:
+                return True
+    return False
 
 
 def _request_handed_to(fn: FunctionInfo) -> str | None:
@@ -992,8 +1154,14 @@ def _request_handed_to(fn: FunctionInfo) -> str | None:
 
 
 _DESTRUCTIVE = re.compile(r"(^|[/_-])(delete|remove|destroy|drop|purge|erase|wipe)", re.IGNORECASE)
-#: Verbs of a view that changes what other users see or may do (``/ajax/editor/publish``, ``approve_user``).
-_STATE_CHANGING = re.compile(r"(^|[/_-])(un)?(publish|approve|archive|revoke|ban|deactivate)(?![a-z])", re.IGNORECASE)
+#: Verbs of a view that changes what other users see or may do (``/ajax/editor/publish``, ``approve_user``),
+#: flips a flag (``/todo/<id>/toggle``, ``disable_2fa``), changes someone's rights (``/users/<id>/make-admin``,
+#: ``promote``, ``kick``) or records the user's choice (``follow``, ``unlike``, ``vote``).
+_STATE_CHANGING = re.compile(
+    r"(^|[/_-])(un)?(publish|approve|archive|revoke|ban|deactivate|toggle|enable|disable|lock|block|suspend"
+    r"|promote|demote|grant|kick|make[_-]?admin|follow|like|vote)(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def destructive_get(fn: FunctionInfo) -> str | None:
@@ -1001,7 +1169,9 @@ def destructive_get(fn: FunctionInfo) -> str | None:
 
     The name or URL says it deletes (``GET /remove/<page>``), or publishes,
     approves, archives, revokes, bans or deactivates something
-    (``/ajax/editor/publish``).
+    (``/ajax/editor/publish``), toggles, enables, disables, locks or blocks it,
+    changes someone's rights (promote, demote, grant, kick, make admin) or
+    records the user's choice (follow, like, vote).
 
     A view that also accepts POST counts when it does not tell the methods apart
     (``methods=["GET", "POST"]`` and no ``request.method`` test): a GET deletes as well.
@@ -1122,6 +1292,7 @@ __all__ = [
     "destructive_get",
     "exempt_reason",
     "forgeable_input",
+    "form_checks_token",
     "form_read",
     "form_read_through",
     "hook_checks_view",
@@ -1129,6 +1300,7 @@ __all__ = [
     "link_reaches",
     "package_of",
     "posts_only",
+    "protect_calls",
     "raw_json_read",
     "reads_auth_cookie",
     "reads_json_body",
@@ -1137,5 +1309,6 @@ __all__ = [
     "signs_in",
     "session_grants_authority",
     "token_authenticated",
+    "unchecked_form",
     "validates_flask_wtf_form",
 ]

@@ -354,12 +354,36 @@ _PROOF_DEPTH = 4
 _LOOSE_DEPTH = 2
 
 
-def _first_write(project: Project, fn: FunctionInfo, stmts: list[ast.stmt], depth: int) -> ast.AST | None:
-    """The first visible write in ``stmts``: one made here first, else a call into a helper that writes."""
+def _in_cookie_session(fn: FunctionInfo, node: ast.expr) -> bool:
+    """Does ``node`` (``session["k"]``, ``session.pop``) name Flask's cookie ``session`` in ``fn``?"""
+    base = node
+    while isinstance(base, (ast.Attribute, ast.Subscript)):
+        base = base.value
+    return isinstance(base, ast.Name) and (fn.imports.qualify(base.id) or "") == "flask.session"
+
+
+def _first_write(
+    project: Project, fn: FunctionInfo, stmts: list[ast.stmt], depth: int, cookie_session: bool = True
+) -> ast.AST | None:
+    """The first visible write in ``stmts``: one made here first, else a call into a helper that writes.
+
+    With ``cookie_session=False``, stores into Flask's ``session`` (the user's own cookie) do not count.
+    """
     owner_locals = _locals_of(fn)
     helpers: list[tuple[ast.Call, FunctionInfo]] = []
     for stmt in stmts:
         for node in ast.walk(stmt):
+            if not cookie_session and (
+                (isinstance(node, ast.Call) and _in_cookie_session(fn, node.func))
+                or (
+                    isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete))
+                    and all(
+                        _in_cookie_session(fn, t)
+                        for t in (node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target])
+                    )
+                )
+            ):
+                continue
             if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
                 targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
                 if depth == 0 and any(_store_target(t, owner_locals) for t in targets):
@@ -382,7 +406,7 @@ def _first_write(project: Project, fn: FunctionInfo, stmts: list[ast.stmt], dept
                 ):
                     helpers.append((node, callee))
     for node, callee in helpers:
-        if _first_write(project, callee, list(callee.node.body), depth + 1) is not None:
+        if _first_write(project, callee, list(callee.node.body), depth + 1, cookie_session) is not None:
             return node
     return None
 
@@ -454,4 +478,13 @@ def view_write(project: Project, fn: FunctionInfo) -> Location | None:
     return Location(fn.module.path, getattr(found, "lineno", fn.node.lineno), getattr(found, "col_offset", 0) + 1)
 
 
-__all__ = ["WRITE_NAMES", "has_method_branch", "unsafe_branch", "view_write"]
+def lasting_write(project: Project, fn: FunctionInfo) -> Location | None:
+    """Like :func:`view_write`, but a store into Flask's cookie ``session`` does not count: what the view
+    changes beyond the user's own cookie (a display preference kept there is no lasting change)."""
+    found = _first_write(project, fn, unsafe_branch(fn), 0, cookie_session=False)
+    if found is None:
+        return None
+    return Location(fn.module.path, getattr(found, "lineno", fn.node.lineno), getattr(found, "col_offset", 0) + 1)
+
+
+__all__ = ["WRITE_NAMES", "has_method_branch", "lasting_write", "unsafe_branch", "view_write"]

@@ -14,8 +14,9 @@ from flask_doctor.static.facts.config import (
     talisman_cookie_flag_off,
     where,
 )
-from flask_doctor.static.facts.config_values import false_constant, short
+from flask_doctor.static.facts.config_values import false_constant, flag_when_unset, missing, short
 from flask_doctor.static.facts.csrf import AuthCookie, auth_cookies
+from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
 
@@ -25,7 +26,10 @@ class InsecureCookieFlag(Rule):
     ## What it does
     Finds `SESSION_COOKIE_SECURE`, `SESSION_COOKIE_HTTPONLY`,
     `REMEMBER_COOKIE_SECURE` or `REMEMBER_COOKIE_HTTPONLY` explicitly set
-    to `False` in configuration that production uses.
+    to `False` in configuration that production uses, or to a value read
+    from an environment variable that is `False` when the variable is missing
+    (`os.environ.get("SESSION_COOKIE_SECURE", "false") == "true"`: one severity
+    lower, production gets it unless the operator sets the variable).
 
     ## Why is this bad?
     Without `Secure` the browser also sends the session (or Flask-Login
@@ -141,6 +145,13 @@ class InsecureCookieFlag(Rule):
             Talisman(app, **(TALISMAN_DEV_CONFIG if app.debug else TALISMAN_CONFIG))
             """
         ),
+        # on unless the operator switches it off
+        Valid("""
+            import os
+
+            class ProductionConfig:
+                SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "true").lower() == "true"
+            """),
     )
     INVALID = (
         Invalid(
@@ -150,6 +161,16 @@ class InsecureCookieFlag(Rule):
                 REMEMBER_COOKIE_HTTPONLY = False  # expect
             """,
             message="plain HTTP",
+        ),
+        # production reads the flag from an environment variable that defaults to off
+        Invalid(
+            """
+            import os
+
+            class ProductionConfig:
+                SESSION_COOKIE_SECURE = os.getenv("COOKIES_SECURE", "no").lower() in ("1", "yes")  # expect
+            """,
+            message="whenever the environment variable is missing",
         ),
         # a hand-made login cookie with set_cookie's defaults
         Invalid(
@@ -231,8 +252,14 @@ class InsecureCookieFlag(Rule):
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         for setting in settings(project, self.COOKIE_FLAGS):
-            if not false_constant(setting.value) or not live_in_production(project, setting):
+            if not live_in_production(project, setting):
                 continue
+            unset = None  # when the flag is False only if an environment variable is missing: what is missing
+            if not false_constant(setting.value):
+                table = imports_at(project, setting.location.path, setting.location.line)
+                if flag_when_unset(setting.value, table) is not False:
+                    continue
+                unset = missing(setting.value, table)
             cookie = "Flask-Login remember-me" if setting.key.startswith("REMEMBER") else "session"
             severity = self.effective_severity
             evidence: list[Evidence] = []
@@ -265,10 +292,15 @@ class InsecureCookieFlag(Rule):
                     evidence.append(
                         Evidence("may be replaced here", Location(found[1], found[0].lineno, found[0].col_offset + 1))
                     )
+            head = f"`{setting.key} = False` {where(project, setting)} ({env_label(setting)})"
+            if unset is not None:
+                # only a fallback: one step lower
+                severity = Severity(max(Severity.NOTE, min(severity, self.effective_severity) - 1))
+                head = f"`{setting.key}` {where(project, setting)} ({env_label(setting)}) is False whenever {unset}"
             report(
                 self.finding(
                     setting.location,
-                    f"`{setting.key} = False` {where(project, setting)} ({env_label(setting)}): {risk}",
+                    f"{head}: {risk}",
                     hint=hint,
                     severity=min(severity, self.effective_severity),
                     evidence=evidence,

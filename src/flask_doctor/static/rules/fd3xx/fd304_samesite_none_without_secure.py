@@ -5,9 +5,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.config import live_in_production, settings, where
 from flask_doctor.static.facts.config_values import false_constant
+from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
@@ -17,7 +19,9 @@ class SameSiteNoneWithoutSecure(Rule):
     ## What it does
     Finds `SESSION_COOKIE_SAMESITE = "None"` (or `REMEMBER_COOKIE_SAMESITE`)
     in production configuration when the matching `..._SECURE` flag is not
-    set to a true value.
+    set to a true value, and a cookie set by hand with
+    `response.set_cookie(..., samesite="None")` and no `secure=True`
+    (outside tests).
 
     ## Why is this bad?
     `SameSite=None` asks the browser to send the cookie on cross-site
@@ -67,12 +71,36 @@ class SameSiteNoneWithoutSecure(Rule):
                 SESSION_COOKIE_SAMESITE = None
                 REMEMBER_COOKIE_SAMESITE = "Lax"
             """),
+        Valid("""
+            from flask import Flask, make_response
+            app = Flask(__name__)
+
+            @app.post("/widget/session")
+            def widget_session():
+                resp = make_response("ok")
+                resp.set_cookie("widget_sid", new_sid(), secure=True, httponly=True, samesite="None")
+                return resp
+            """),
     )
     INVALID = (
         Invalid(
             """
             class ProductionConfig:
                 SESSION_COOKIE_SAMESITE = "None"  # expect
+            """,
+            message="reject",
+        ),
+        # a cookie set by hand for cross-site use, without Secure
+        Invalid(
+            """
+            from flask import Flask, make_response
+            app = Flask(__name__)
+
+            @app.post("/widget/session")
+            def widget_session():
+                resp = make_response("ok")
+                resp.set_cookie("widget_sid", new_sid(), httponly=True, samesite="None")  # expect
+                return resp
             """,
             message="reject",
         ),
@@ -102,5 +130,45 @@ class SameSiteNoneWithoutSecure(Rule):
                     f"reject a SameSite=None cookie that is not Secure, so the cookie is dropped",
                     hint=f'Set `{secure_key} = True` next to it, or use `"Lax"` if the cookie need not cross sites.',
                     evidence=[Evidence(f"`{secure_key}` is False here", s.location) for s in secure],
+                )
+            )
+        self._set_cookies(project, report)
+
+    #: Werkzeug's ``set_cookie(key, value, max_age, expires, path, domain, secure, httponly, samesite)``.
+    SECURE_POSITION = 6
+    SAMESITE_POSITION = 8
+
+    def _set_cookies(self, project: Project, report: Callable[[Finding], None]) -> None:
+        """``response.set_cookie(..., samesite="None")`` without ``secure=True``."""
+        for site in calls_named(project, ("set_cookie",)):
+            call = site.node
+            if is_test_path(site.module.path) or not isinstance(call.func, ast.Attribute):
+                continue
+            if any(kw.arg is None for kw in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
+                continue  # ``**options`` may set Secure
+            given = {kw.arg: kw.value for kw in call.keywords}
+            if len(call.args) > self.SAMESITE_POSITION:
+                given.setdefault("samesite", call.args[self.SAMESITE_POSITION])
+            if len(call.args) > self.SECURE_POSITION:
+                given.setdefault("secure", call.args[self.SECURE_POSITION])
+            samesite = given.get("samesite")
+            if not (
+                isinstance(samesite, ast.Constant)
+                and isinstance(samesite.value, str)
+                and samesite.value.lower() == "none"
+            ):
+                continue
+            secure = given.get("secure")
+            if secure is not None and not false_constant(secure):
+                continue
+            name = call.args[0] if call.args else given.get("key")
+            label = f"`{name.value}`" if isinstance(name, ast.Constant) else "a cookie"
+            report(
+                self.finding(
+                    Location(site.module.path, call.lineno, call.col_offset + 1),
+                    f'{label} is set with `samesite="None"` and no `secure=True`: browsers reject a SameSite=None '
+                    "cookie that is not Secure, so the cookie is dropped",
+                    hint='Pass `secure=True` with `samesite="None"`, or use `samesite="Lax"` if the cookie need not '
+                    "cross sites.",
                 )
             )

@@ -26,7 +26,7 @@ from flask_doctor.static.facts.csrf import (
     validates_flask_wtf_form,
 )
 from flask_doctor.static.facts.roles import is_test_path
-from flask_doctor.static.facts.writes import view_write
+from flask_doctor.static.facts.writes import lasting_write, view_write
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
@@ -49,7 +49,13 @@ class FormWithoutCsrf(Rule):
     project has no CSRF protection: no `CSRFProtect`/SeaSurf anywhere, no
     Flask-WTF form validated in the view, and no hand-made check that
     compares a session nonce with a form field or `X-CSRF-Token` header (in
-    the view or in a `before_request` hook). Flask-JWT-Extended views count
+    the view or in a `before_request` hook). A `CSRFProtect()` made without
+    an app and never bound to one (`csrf.init_app(app)`) protects nothing.
+    A form built with its token
+    check off (`ProfileForm(meta={"csrf": False})`, `class Meta: csrf =
+    False`) or a plain WTForms `Form` is no protection, and validating it
+    counts as reading the posted fields; a WTForms form that switches
+    WTForms' own session CSRF on in its `Meta` is. Flask-JWT-Extended views count
     when tokens live in cookies with `JWT_COOKIE_CSRF_PROTECT = False`.
     Views marked with `csrf.exempt` are reported even when `CSRFProtect` is
     on. A view answering GET whose name or URL says it deletes (`GET
@@ -97,6 +103,8 @@ class FormWithoutCsrf(Rule):
     those a browser adds by itself (a client certificate, a Kerberos ticket)
     go with a forged request, and the finding is a note. A state change on GET
     is not softened by `SameSite=Lax`: top-level navigations carry the cookie.
+    A GET that only flips a value in the user's own session cookie (a
+    display preference) is not reported unless it deletes.
 
     ## Example
     ```python
@@ -558,6 +566,45 @@ class FormWithoutCsrf(Rule):
                 db.session.commit()
                 return render_template("published.html")
             """),
+        # a link flips a display preference kept in the user's own session cookie: nothing lasting changes
+        Valid("""
+            from flask import Flask, session
+            from flask_login import LoginManager, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.get("/reports/toggle_archived")
+            @login_required
+            def toggle_archived():
+                session["show_archived"] = not session.get("show_archived")
+                return "ok"
+            """),
+        # a plain WTForms form that switches WTForms' own session CSRF on in its Meta
+        Valid("""
+            from flask import Flask, redirect, request, session
+            from flask_login import LoginManager, current_user, login_required
+            from wtforms import Form, StringField
+            from wtforms.csrf.session import SessionCSRF
+            app = Flask(__name__)
+            LoginManager(app)
+
+            class AddressForm(Form):
+                class Meta:
+                    csrf = True
+                    csrf_class = SessionCSRF
+
+                street = StringField()
+
+            @app.route("/address", methods=["GET", "POST"])
+            @login_required
+            def address():
+                form = AddressForm(request.form, meta={"csrf_context": session})
+                if request.method == "POST" and form.validate():
+                    current_user.street = form.street.data
+                    db.session.commit()
+                    return redirect("/")
+                return "form"
+            """),
     )
     INVALID = (
         # GET and POST alike delete (the view never tells them apart), on a blueprint a helper builds:
@@ -932,6 +979,74 @@ class FormWithoutCsrf(Rule):
             """,
             message="request_loader",
         ),
+        # a Flask-WTF form whose token check is switched off for this use validates nothing against forgery
+        Invalid(
+            """
+            from flask import Flask, redirect
+            from flask_login import LoginManager, current_user, login_required
+            from flask_wtf import FlaskForm
+            from wtforms import StringField
+            app = Flask(__name__)
+            LoginManager(app)
+
+            class AddressForm(FlaskForm):
+                street = StringField()
+
+            @app.route("/address", methods=["GET", "POST"])
+            @login_required
+            def address():
+                form = AddressForm(meta={"csrf": False})  # expect
+                if form.validate_on_submit():
+                    current_user.street = form.street.data
+                    db.session.commit()
+                    return redirect("/")
+                return "form"
+            """,
+            message="CSRF check is off",
+        ),
+        # the extension object is made but never bound to the app: nothing checks the token
+        Invalid(
+            """
+            from flask import Blueprint, Flask, redirect, request
+            from flask_login import LoginManager, current_user, login_required
+            from flask_wtf.csrf import CSRFProtect
+            csrf = CSRFProtect()
+            login = LoginManager()
+            bp = Blueprint("profile", __name__)
+
+            def create_app():
+                app = Flask(__name__)
+                login.init_app(app)
+                app.register_blueprint(bp)
+                return app
+
+            @bp.post("/profile/phone")
+            @login_required
+            def change_phone():
+                current_user.phone = request.form["phone"]  # expect
+                db.session.commit()
+                return redirect("/profile")
+            """,
+            message="never bound to the app",
+        ),
+        # a link flips a flag: a GET that changes state
+        Invalid(
+            """
+            from flask import Flask, redirect
+            from flask_login import LoginManager, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.route("/alerts/<int:alert_id>/toggle")  # expect
+            @login_required
+            def toggle_alert(alert_id):
+                alert = Alert.query.get_or_404(alert_id)
+                alert.muted = not alert.muted
+                db.session.commit()
+                return redirect("/alerts")
+            """,
+            message="on a GET request",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -976,7 +1091,9 @@ class FormWithoutCsrf(Rule):
             return None  # pages, searches, lists: a forged request that changes nothing gains nothing
         read, reader = taken.node, taken.reader
         through = "" if reader is fn else f" (through `{reader.display}`)"
-        if taken.kind == "form":
+        if taken.kind == "form" and isinstance(read, ast.Call):
+            what = f"validates a form whose CSRF check is off (`{ast.unparse(read.func)}`{through})"
+        elif taken.kind == "form":
             attr = read.attr if isinstance(read, ast.Attribute) else "form"
             what = f"handles a form (`request.{attr}`{through})"
         elif taken.kind == "raw-json":
@@ -1007,8 +1124,14 @@ class FormWithoutCsrf(Rule):
                 "do next lands in that account"
             )
         else:
+            unbound = csrf_setup(project).unbound_at
+            missing = (
+                "the project's CSRFProtect is never bound to the app with `init_app`"
+                if unbound is not None
+                else "no CSRFProtect in the project"
+            )
             message = (
-                f"view `{fn.display}` {what} with no CSRF protection (no CSRFProtect in the project, no validated "
+                f"view `{fn.display}` {what} with no CSRF protection ({missing}, no validated "
                 f"FlaskForm here): another site can submit it with the user's {self._credential(project, fn)}"
             )
         if not exempt and self._credential(project, fn) == self.AMBIENT:
@@ -1061,7 +1184,8 @@ class FormWithoutCsrf(Rule):
     def _destructive_get(
         self, project: Project, fn: FunctionInfo, action: str, report: Callable[[Finding], None]
     ) -> None:
-        write = view_write(project, fn)
+        # a link that only flips a display preference in the user's own session cookie changes nothing lasting
+        write = view_write(project, fn) if action == "deletes" else lasting_write(project, fn)
         if write is None:
             return
         route = fn.routes[0]

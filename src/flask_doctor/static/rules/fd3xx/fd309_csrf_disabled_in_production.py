@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask_doctor.findings import Finding, Severity
+from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.static.facts.config import (
     env_label,
     live_in_production,
     settings,
     where,
 )
-from flask_doctor.static.facts.config_values import false_constant
+from flask_doctor.static.facts.config_values import false_constant, flag_when_unset, missing
+from flask_doctor.static.facts.csrf import csrf_setup, protect_calls
+from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
@@ -20,13 +22,23 @@ class CsrfDisabledInProduction(Rule):
     """
     ## What it does
     Finds `WTF_CSRF_ENABLED = False` in production or base configuration.
+    A value read from an environment variable that is off when the variable
+    is missing (`os.environ.get("WTF_CSRF_ENABLED", "false") == "true"`) is
+    reported one severity lower: production runs without the check unless
+    the operator remembers to set it. `WTF_CSRF_CHECK_DEFAULT = False` with
+    `CSRFProtect` is reported too when no code calls `csrf.protect()`: the
+    setting stops `CSRFProtect` from checking requests by itself, so nothing
+    checks them.
 
     ## Why is this bad?
     The setting turns off Flask-WTF's CSRF check for every form and for
     `CSRFProtect`: any site the user visits can then submit forms to the
     app with the user's session cookie (change their email, transfer,
     delete). Flask-WTF's docs recommend disabling it *in tests*, so testing
-    configuration (and development configuration) is not reported.
+    configuration (and development configuration) is not reported. Neither
+    is `WTF_CSRF_CHECK_DEFAULT = False` when a `before_request` hook or the
+    views call `csrf.protect()` (the documented way to choose which requests
+    to check).
 
     ## Example
     ```python
@@ -74,6 +86,25 @@ class CsrfDisabledInProduction(Rule):
                 app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
                 return app
             """),
+        # the check is switched on per request by a hook, as Flask-WTF documents
+        Valid("""
+            from flask import Flask, request
+            from flask_wtf.csrf import CSRFProtect
+            app = Flask(__name__)
+            app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+            csrf = CSRFProtect(app)
+
+            @app.before_request
+            def check_forms():
+                if not request.path.startswith("/hooks/"):
+                    csrf.protect()
+            """),
+        # on unless the operator switches it off
+        Valid("""
+            import os
+            class Config:
+                WTF_CSRF_ENABLED = os.environ.get("WTF_CSRF_ENABLED", "true").lower() == "true"
+            """),
     )
     INVALID = (
         Invalid(
@@ -86,17 +117,78 @@ class CsrfDisabledInProduction(Rule):
             """,
             message="WTF_CSRF_ENABLED",
         ),
+        # an environment switch that is off when the variable is missing
+        Invalid(
+            """
+            import os
+            from flask import Flask
+            app = Flask(__name__)
+            app.config["WTF_CSRF_ENABLED"] = os.getenv("CSRF_ON", "no").lower() in ("1", "yes")  # expect
+            """,
+            message="when the variable is missing",
+        ),
+        # CSRFProtect no longer checks by itself, and nothing calls csrf.protect()
+        Invalid(
+            """
+            from flask import Flask
+            from flask_wtf.csrf import CSRFProtect
+
+            class LiveConfig:
+                WTF_CSRF_CHECK_DEFAULT = False  # expect
+
+            app = Flask(__name__)
+            app.config.from_object(LiveConfig)
+            csrf = CSRFProtect(app)
+            """,
+            message="csrf.protect()",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         for setting in settings(project, ("WTF_CSRF_ENABLED",)):
+            if not live_in_production(project, setting):
+                continue
+            if false_constant(setting.value):
+                report(
+                    self.finding(
+                        setting.location,
+                        f"`WTF_CSRF_ENABLED = False` {where(project, setting)} ({env_label(setting)}): every "
+                        "Flask-WTF form and CSRFProtect accept forged cross-site submissions",
+                        hint="Disable CSRF only in testing configuration (`TestingConfig.WTF_CSRF_ENABLED = False`).",
+                    )
+                )
+                continue
+            table = imports_at(project, setting.location.path, setting.location.line)
+            if flag_when_unset(setting.value, table) is False:
+                report(
+                    self.finding(
+                        setting.location,
+                        f"`WTF_CSRF_ENABLED` {where(project, setting)} ({env_label(setting)}) is off when the "
+                        f"variable is missing: every Flask-WTF form and CSRFProtect accept forged cross-site "
+                        f"submissions whenever {missing(setting.value, table)}",
+                        hint='Default to on (`os.environ.get("WTF_CSRF_ENABLED", "true")`) and switch it off '
+                        "only in testing configuration.",
+                        severity=Severity(max(Severity.NOTE, self.effective_severity - 1)),
+                    )
+                )
+        self._check_default(project, report)
+
+    def _check_default(self, project: Project, report: Callable[[Finding], None]) -> None:
+        """``WTF_CSRF_CHECK_DEFAULT = False`` with CSRFProtect and no ``csrf.protect()`` anywhere."""
+        protected_at = csrf_setup(project).protected_at
+        if protected_at is None or protect_calls(project):
+            return
+        for setting in settings(project, ("WTF_CSRF_CHECK_DEFAULT",)):
             if not false_constant(setting.value) or not live_in_production(project, setting):
                 continue
             report(
                 self.finding(
                     setting.location,
-                    f"`WTF_CSRF_ENABLED = False` {where(project, setting)} ({env_label(setting)}): every Flask-WTF "
-                    "form and CSRFProtect accept forged cross-site submissions",
-                    hint="Disable CSRF only in testing configuration (`TestingConfig.WTF_CSRF_ENABLED = False`).",
+                    f"`WTF_CSRF_CHECK_DEFAULT = False` {where(project, setting)} ({env_label(setting)}) stops "
+                    "CSRFProtect from checking requests by itself, and no code calls `csrf.protect()`: forms "
+                    "accept forged cross-site submissions",
+                    hint="Remove the setting, or call `csrf.protect()` in a `before_request` hook for the "
+                    "requests to check.",
+                    evidence=[Evidence("CSRFProtect is set up here", protected_at)],
                 )
             )
