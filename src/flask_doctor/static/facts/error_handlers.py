@@ -324,28 +324,10 @@ def passes_http_through(
         # ``def page(*args)`` that never reads ``args`` cannot tell a 404 from a crash; otherwise: cannot tell
         return (depth > 0 or _reads_varargs(fn)), None
     table = fn.imports
-    reraise: ast.AST | None = None
-    for node in body_nodes(fn.node.body):
-        if isinstance(node, ast.If):
-            checks = [
-                n
-                for n in ast.walk(node.test)
-                if isinstance(n, ast.Call)
-                and dotted(n.func) == "isinstance"
-                and len(n.args) == 2
-                and dotted(n.args[0]) == param
-            ]
-            if any(is_http_exception_class(c.args[1], table) for c in checks):
-                if any(isinstance(n, ast.Return) for n in body_nodes(node.body)):
-                    return True, None
-                raised = next((n for n in body_nodes(node.body) if isinstance(n, ast.Raise)), None)
-                if raised is not None:
-                    reraise = raised
-                elif node.orelse and any(isinstance(n, ast.Return) for n in body_nodes(node.orelse)):
-                    return True, None  # ``if not isinstance(e, HTTPException): ... else: ...``
-        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == param:
-            return True, None
-    if _status_from_exception(fn, param):
+    ok, reraise = _isinstance_passes(fn.node.body, param, table)
+    if ok:
+        return True, None
+    if _status_from_exception(fn.node.body, param):
         return True, None
     # the exception handed on to a helper that builds the response
     for ret in returns_of(fn):
@@ -371,6 +353,71 @@ def passes_http_through(
         if ok:
             return True, None
     return False, reraise
+
+
+def _isinstance_passes(stmts: list[ast.stmt], param: str, table: ImportTable | None) -> tuple[bool, ast.AST | None]:
+    """(True, None) when ``stmts`` answer an HTTPException ``param`` apart (``if isinstance(e, HTTPException):
+    return e``) or return ``param`` itself; (False, the ``raise`` under such a check) otherwise."""
+    reraise: ast.AST | None = None
+    partial: set[ast.AST] = set()  # the answers under ``isinstance(e, NotFound)``: for that one class only
+    for node in body_nodes(stmts):
+        if node in partial:
+            continue
+        if isinstance(node, ast.If):
+            checks = [
+                n
+                for n in ast.walk(node.test)
+                if isinstance(n, ast.Call)
+                and dotted(n.func) == "isinstance"
+                and len(n.args) == 2
+                and dotted(n.args[0]) == param
+            ]
+            # ``isinstance(e, NotFound)`` lets one HTTP error through: 405s and aborts still get the generic answer
+            if checks and not any(exception_kind(c.args[1], table) == "http" for c in checks):
+                if all(is_http_exception_class(c.args[1], table) for c in checks):
+                    partial.update(n for n in body_nodes(node.body) if isinstance(n, (ast.Return, ast.Raise)))
+            if any(exception_kind(c.args[1], table) == "http" for c in checks):
+                if any(isinstance(n, ast.Return) for n in body_nodes(node.body)):
+                    return True, None
+                raised = next((n for n in body_nodes(node.body) if isinstance(n, ast.Raise)), None)
+                if raised is not None:
+                    reraise = raised
+                elif node.orelse and any(isinstance(n, ast.Return) for n in body_nodes(node.orelse)):
+                    return True, None  # ``if not isinstance(e, HTTPException): ... else: ...``
+        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == param:
+            return True, None
+    return False, reraise
+
+
+def except_passes_http(handler: ast.ExceptHandler, table: ImportTable | None) -> bool:
+    """A broad ``except ... as e:`` clause that keeps an HTTPException's status: ``if isinstance(e,
+    HTTPException): return e``, ``return e``, or an answer with ``getattr(e, "code", 500)``."""
+    if handler.name is None:
+        return False
+    return _isinstance_passes(handler.body, handler.name, table)[0] or _status_from_exception(
+        handler.body, handler.name
+    )
+
+
+def http_subclasses_passed(fn: FunctionInfo, param: str | None) -> list[str]:
+    """``NotFound`` for a handler that checks ``isinstance(e, NotFound)`` (one HTTP error class, not
+    ``HTTPException``) and answers that one on its own."""
+    if param is None:
+        return []
+    found: list[str] = []
+    for node in body_nodes(fn.node.body):
+        if not isinstance(node, ast.If):
+            continue
+        for n in ast.walk(node.test):
+            if (
+                isinstance(n, ast.Call)
+                and dotted(n.func) == "isinstance"
+                and len(n.args) == 2
+                and dotted(n.args[0]) == param
+                and is_http_exception_class(n.args[1], fn.imports)
+            ):
+                found.append(ast.unparse(n.args[1]))
+    return found
 
 
 def _reads_varargs(fn: FunctionInfo) -> bool:
@@ -400,11 +447,11 @@ def _reads_status(node: ast.AST, param: str) -> bool:
     return False
 
 
-def _status_from_exception(fn: FunctionInfo, param: str) -> bool:
+def _status_from_exception(stmts: list[ast.stmt], param: str) -> bool:
     """The exception's own status reaches the answer: read in a ``return``, in a value the ``return`` sends
     (``code = e.code`` ... ``return body, code``), in a ``response.status_code = ...``, or in the test of a
     branch that returns. Read only for a log line, it changes nothing."""
-    body = list(body_nodes(fn.node.body))
+    body = list(body_nodes(stmts))
     sinks: set[str] = set()
     for node in body:
         if isinstance(node, ast.Return) and node.value is not None:

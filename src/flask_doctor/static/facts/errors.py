@@ -17,6 +17,7 @@ import ast
 from collections.abc import Iterator
 
 from flask_doctor.static.context import Context
+from flask_doctor.static.facts import project_fact
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import ImportTable, dotted
 from flask_doctor.static.syntax import all_child_nodes
@@ -463,6 +464,89 @@ def http_raisers(stmts: list[ast.stmt], table: ImportTable | None) -> Iterator[a
             ):
                 yield node
         stack.extend(reversed(all_child_nodes(node)))
+
+
+def _calls_outside_try(stmts: list[ast.stmt]) -> Iterator[ast.Call]:
+    """Calls in ``stmts``, not inside nested functions or nested try blocks (as :func:`http_raisers` walks)."""
+    stack: list[ast.AST] = list(reversed(stmts))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Try)):
+            continue
+        if isinstance(node, ast.Call):
+            yield node
+        stack.extend(reversed(all_child_nodes(node)))
+
+
+def _restx_abort(project: Project, fn: FunctionInfo, call: ast.Call) -> bool:
+    """``api.abort(404)`` / ``ns.abort(404)`` on a flask-restx ``Api``/``Namespace``: raises an HTTPException."""
+    from flask_doctor.static.facts.error_handlers import restx_owner  # error_handlers builds on this module
+
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr != "abort":
+        return False
+    return restx_owner(project, fn, fn.module.name, func.value, fn.imports) is not None
+
+
+def project_http_raisers(
+    project: Project, fn: FunctionInfo, stmts: list[ast.stmt], depth: int = 0
+) -> Iterator[tuple[ast.AST, ast.AST, FunctionInfo | None]]:
+    """(node in ``stmts``, raiser, helper) for what raises an HTTPException in ``stmts`` of ``fn``:
+    :func:`http_raisers`, flask-restx ``api.abort(...)``, and calls of project functions (two levels deep) that
+    abort outside a ``try`` of their own; ``helper`` is the function the raiser is in (None when in ``stmts``)."""
+    table = fn.imports
+    for raiser in http_raisers(stmts, table):
+        yield raiser, raiser, None
+    seen: set[str] = set()
+    for call in _calls_outside_try(stmts):
+        if _restx_abort(project, fn, call):
+            yield call, call, None
+            continue
+        if depth >= 2 or isinstance(call.func, ast.Attribute) and call.func.attr in ABORTING_METHODS:
+            continue
+        name = dotted(call.func)
+        callee = project.resolve_function(name, fn, fn.module) if name else None
+        if callee is None or callee is fn or callee.qualname in seen or isinstance(callee.node, ast.Lambda):
+            continue
+        seen.add(callee.qualname)
+        inner = next(iter(project_http_raisers(project, callee, callee.node.body, depth + 1)), None)
+        if inner is not None:
+            yield call, inner[1], inner[2] or callee
+
+
+@project_fact
+def decorated_views(project: Project) -> dict[str, list[FunctionInfo]]:
+    """Project decorator function -> the views it is applied to (``@json_errors`` above a route)."""
+    found: dict[str, list[FunctionInfo]] = {}
+    for fn in project.functions.values():
+        if "view" not in fn.roles or isinstance(fn.node, ast.Lambda):
+            continue
+        for deco in fn.node.decorator_list:
+            target = deco.func if isinstance(deco, ast.Call) else deco
+            name = dotted(target)
+            decorator = project.resolve_function(name, fn.parent, fn.module) if name else None
+            if decorator is not None and decorator is not fn:
+                found.setdefault(decorator.qualname, []).append(fn)
+    return found
+
+
+def wrapped_view_raisers(
+    project: Project, fn: FunctionInfo, stmts: list[ast.stmt]
+) -> Iterator[tuple[ast.Call, ast.AST, FunctionInfo]]:
+    """(call, raiser, view) for ``return view(*args, **kwargs)`` in ``stmts`` of a decorator's inner function
+    ``fn`` (``view`` the decorator's parameter), one for each view it is applied to that raises an HTTPException
+    (``abort(404)``, ``get_or_404()``, a helper that aborts) outside a ``try`` of its own."""
+    outer = fn.parent
+    if outer is None or isinstance(outer.node, ast.Lambda):
+        return
+    params = {a.arg for a in outer.node.args.posonlyargs + outer.node.args.args}
+    calls = [c for c in _calls_outside_try(stmts) if isinstance(c.func, ast.Name) and c.func.id in params]
+    if not calls:
+        return
+    for view in decorated_views(project).get(outer.qualname, ()):
+        inner = next(iter(project_http_raisers(project, view, view.node.body)), None)
+        if inner is not None:
+            yield calls[0], inner[1], inner[2] or view
 
 
 _STATUS_NAMES = {

@@ -16,6 +16,7 @@ from flask_doctor.static.facts.error_handlers import (
     error_handlers,
     extension_handles_http,
     first_param,
+    http_subclasses_passed,
     missing_response,
     passes_http_through,
     receives_http_errors,
@@ -27,6 +28,16 @@ from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid, node_location
+
+#: werkzeug's HTTP error classes a handler may let through one by one (``isinstance(e, NotFound)``)
+_WERKZEUG_CODES = {
+    "BadRequest": 400,
+    "Unauthorized": 401,
+    "Forbidden": 403,
+    "NotFound": 404,
+    "MethodNotAllowed": 405,
+    "RequestEntityTooLarge": 413,
+}
 
 
 class ErrorHandlerSwallowsHttpErrors(Rule):
@@ -57,7 +68,9 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
     sits next to an `@app.errorhandler(HTTPException)` on the same app (the
     more specific handler wins; flask-smorest's `Api` and an `APIFlask` app
     register one) is fine and not reported; handlers for a few
-    codes listed in a loop cover those codes only. Before Flask 1.0
+    codes listed in a loop cover those codes only, and so does a check for
+    one HTTP error class (`if isinstance(e, NotFound): return e` still
+    answers 405s and `abort(403)` with the generic page). Before Flask 1.0
     handlers were looked up by status code first and a handler for
     `Exception` never saw an `HTTPException`: an app pinned below 1.0 is not
     reported.
@@ -467,6 +480,21 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
             """,
             message="can end without returning a response",
         ),
+        # only one HTTP error class is let through: 405s and abort(403) still become 500s
+        Invalid(
+            """
+            from flask import Flask, jsonify
+            from werkzeug.exceptions import NotFound
+            app = Flask(__name__)
+
+            @app.errorhandler(Exception)  # expect
+            def crashed(err):
+                if isinstance(err, NotFound):
+                    return err
+                return jsonify(message="the server failed"), 500
+            """,
+            message="only `NotFound` is let through",
+        ),
         Invalid(
             """
             from flask_restful import Api
@@ -583,11 +611,15 @@ class ErrorHandlerSwallowsHttpErrors(Rule):
             else:
                 # a blueprint's handlers never see routing errors (unknown URL, wrong method): only its views' aborts
                 scope, candidates = f"blueprint `{handler.owner[3:].rsplit('.', 1)[-1]}`", (404, 403, 400, 401)
-            examples = [str(c) for c in candidates if c not in own][:3]
+            passed = http_subclasses_passed(fn, first_param(fn))
+            let_through = {_WERKZEUG_CODES.get(p.rsplit(".", 1)[-1]) for p in passed}
+            examples = [str(c) for c in candidates if c not in own and c not in let_through][:3]
             covered = ""
             if own:
                 have = "have their own handlers" if len(own) > 1 else "has its own handler"
                 covered = f"; only {', '.join(map(str, own))} {have}"
+            if passed:
+                covered += f"; only `{'`, `'.join(passed)}` is let through"
             errors = f"({', '.join(examples)}, abort(...){covered})"
             if reraise is not None:
                 message = (

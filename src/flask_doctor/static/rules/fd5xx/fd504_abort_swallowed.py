@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.error_handlers import except_passes_http
 from flask_doctor.static.facts.errors import (
     ABORTING_METHODS,
     NOT_FOUND_RAISERS,
@@ -12,11 +13,12 @@ from flask_doctor.static.facts.errors import (
     exception_kind,
     handler_codes,
     handler_label,
-    http_raisers,
     is_http_exception_class,
     is_inert,
+    project_http_raisers,
     qualify,
     raised_code,
+    wrapped_view_raisers,
 )
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid, describe_context, node_location
 
@@ -25,9 +27,11 @@ class AbortSwallowed(Rule):
     """
     ## What it does
     Finds `abort(...)` (and `get_or_404()`/`first_or_404()`, `raise
-    NotFound()`) inside a `try` whose `except Exception:` (or bare
-    `except:`) catches the `HTTPException` it raises and does not re-raise
-    it — and `send_from_directory(...)`, which raises `NotFound` (not
+    NotFound()`, flask-restx's `api.abort(...)`/`ns.abort(...)`, and calls
+    of project helpers that abort, two levels deep) inside a `try` whose
+    `except Exception:` (or bare `except:`) catches the `HTTPException` it
+    raises and does not re-raise it; a decorator whose wrapper calls the
+    view inside such a `try` when a view it is applied to aborts; and `send_from_directory(...)`, which raises `NotFound` (not
     `FileNotFoundError`) for a missing file, when the broad handler then
     answers with another status.
 
@@ -39,6 +43,8 @@ class AbortSwallowed(Rule):
     wrong", or — with `pass` — the view simply carrying on past the access
     check. An `except HTTPException: raise` clause before the broad one,
     an `abort` outside the `try`, narrow handlers (`except ValueError:`),
+    handlers that answer with the HTTP error's own status (`if
+    isinstance(e, HTTPException): return e`, `getattr(e, "code", 500)`),
     and handlers that answer with the same status anyway (`abort(404)`
     caught and answered 404, `abort(500)` answered with a 5xx) are fine and
     not reported.
@@ -154,6 +160,60 @@ class AbortSwallowed(Rule):
                     abort(500, f"unexpected error: {e}")
                 return "", 204
             """),
+        # the helper that aborts runs before the try; the decorator lets HTTP errors through
+        Valid("""
+            import functools
+            from flask import Flask, abort, jsonify
+            from werkzeug.exceptions import HTTPException
+            app = Flask(__name__)
+            INVOICES = {}
+
+            def find_invoice(number):
+                if number not in INVOICES:
+                    abort(404)
+                return INVOICES[number]
+
+            def api_errors(view):
+                @functools.wraps(view)
+                def inner(*args, **kwargs):
+                    try:
+                        return view(*args, **kwargs)
+                    except HTTPException:
+                        raise
+                    except Exception:
+                        app.logger.exception("api failure")
+                        return jsonify(error="internal"), 500
+                return inner
+
+            @app.get("/invoices/<int:number>")
+            @api_errors
+            def invoice(number):
+                found = find_invoice(number)
+                try:
+                    total = sum(line["amount"] for line in found["lines"])
+                except Exception:
+                    app.logger.exception("bad invoice")
+                    return jsonify(error="bad invoice"), 500
+                return jsonify(total=total)
+            """),
+    )
+    VALID = VALID + (
+        # the broad clause answers with the exception's own status: a 404 stays a 404
+        Valid("""
+            from flask import Flask, abort, jsonify
+            app = Flask(__name__)
+            STOCK = {}
+
+            @app.get("/stock/<sku>")
+            def stock(sku):
+                try:
+                    if sku not in STOCK:
+                        abort(404)
+                    return jsonify(count=STOCK[sku])
+                except Exception as err:
+                    app.logger.exception("stock lookup")
+                    return jsonify(error=str(err)), getattr(err, "code", 500)
+            """),
     )
     INVALID = (
         Invalid(
@@ -204,6 +264,76 @@ class AbortSwallowed(Rule):
             """,
             message="not FileNotFoundError",
         ),
+        # the abort sits in a helper the view calls inside its try
+        Invalid(
+            """
+            from flask import Flask, abort, jsonify, request
+            app = Flask(__name__)
+
+            def check_token():
+                if request.headers.get("X-Token") != "expected":
+                    abort(401)
+
+            @app.post("/exports")
+            def start_export():
+                try:
+                    check_token()  # expect
+                    return jsonify(queued=True), 202
+                except Exception:
+                    app.logger.exception("export failed")
+                    return jsonify(error="export failed"), 500
+            """,
+            message="reaches `abort(401)` in `check_token`",
+        ),
+        # flask-restx: ``api.abort`` raises an HTTPException as well
+        Invalid(
+            """
+            from flask import Flask
+            from flask_restx import Api, Resource
+            app = Flask(__name__)
+            api = Api(app)
+            BOOKS = {}
+
+            @api.route("/books/<int:book_id>")
+            class Book(Resource):
+                def get(self, book_id):
+                    try:
+                        if book_id not in BOOKS:
+                            api.abort(404, "unknown book")  # expect
+                        return BOOKS[book_id]
+                    except Exception:
+                        app.logger.exception("lookup failed")
+                        return {"message": "lookup failed"}, 500
+            """,
+            message="api.abort(404",
+        ),
+        # a decorator's broad except around the views it wraps catches their aborts
+        Invalid(
+            """
+            import functools
+            from flask import Flask, abort, jsonify
+            app = Flask(__name__)
+            INVOICES = {}
+
+            def api_errors(view):
+                @functools.wraps(view)
+                def inner(*args, **kwargs):
+                    try:
+                        return view(*args, **kwargs)  # expect
+                    except Exception:
+                        app.logger.exception("api failure")
+                        return jsonify(error="internal"), 500
+                return inner
+
+            @app.get("/invoices/<int:number>")
+            @api_errors
+            def invoice(number):
+                if number not in INVOICES:
+                    abort(404)
+                return jsonify(INVOICES[number])
+            """,
+            message="runs the views the decorator wraps",
+        ),
     )
 
     def visit_Try(self, node: ast.Try, ctx: Context) -> None:
@@ -219,14 +349,23 @@ class AbortSwallowed(Rule):
             if kind == "broad":
                 catcher = handler
                 break
-        if catcher is None or contains_raise(catcher.body):
-            return
+        if catcher is None or contains_raise(catcher.body) or except_passes_http(catcher, table):
+            return  # re-raised, or answered with the HTTP error's own status (``return e``, ``e.code``)
         codes = handler_codes(catcher, table)
-        for raiser in http_raisers(node.body, table):
-            code = raised_code(raiser, table)
+        found = [
+            (site, raiser, helper, False)
+            for site, raiser, helper in project_http_raisers(ctx.project, ctx.function, node.body)
+        ]
+        # a decorator's wrapper: the views it is applied to raise inside its ``try`` (one finding per wrapper)
+        wrapped = next(iter(wrapped_view_raisers(ctx.project, ctx.function, node.body)), None)
+        if wrapped is not None:
+            found.append((*wrapped, True))
+        for site, raiser, helper, via_view in found:
+            rtable = helper.imports if helper is not None else table
+            code = raised_code(raiser, rtable)
             if code is not None and codes and all(c == code or (code >= 500 and c >= 500) for c in codes):
                 continue  # the handler answers with the same status (or a 5xx stays a 5xx): nothing is lost
-            if isinstance(raiser, ast.Call) and (qualify(table, raiser.func) or "") in NOT_FOUND_RAISERS and not codes:
+            if isinstance(raiser, ast.Call) and (qualify(rtable, raiser.func) or "") in NOT_FOUND_RAISERS and not codes:
                 continue  # a file lookup whose handler goes on searching: only an explicit other status is reported
             text = ast.unparse(
                 raiser.func
@@ -242,22 +381,32 @@ class AbortSwallowed(Rule):
             ):
                 text = f"{raiser.func.attr}()"
             raises = "raises an HTTPException"
-            if isinstance(raiser, ast.Call) and (qualify(table, raiser.func) or "") in NOT_FOUND_RAISERS:
+            if isinstance(raiser, ast.Call) and (qualify(rtable, raiser.func) or "") in NOT_FOUND_RAISERS:
                 text = f"{ast.unparse(raiser.func)}(...)"
                 raises = "raises `NotFound` (an HTTPException, not FileNotFoundError) for a missing file"
             if len(text) > 50:
                 text = text[:47] + "..."
+            evidence = []
+            if via_view and helper is not None and isinstance(site, ast.Call):
+                raises = f"runs the views the decorator wraps; `{text}` in view `{helper.display}` {raises}"
+                text = f"{ast.unparse(site.func)}(...)"
+                evidence.append(Evidence(f"raised in `{helper.display}`", node_location(helper.module.path, raiser)))
+            elif helper is not None and isinstance(site, ast.Call):
+                raises = f"reaches `{text}` in `{helper.display}`, which {raises}"
+                text = f"{ast.unparse(site.func)}(...)"
+                evidence.append(Evidence(f"raised in `{helper.display}`", node_location(helper.module.path, raiser)))
             silent = all(is_inert(s) for s in catcher.body)
             outcome = "silently ignores it" if silent else "replaces it with its own response"
             ctx.report(
                 self.finding(
-                    ctx.location(raiser),
+                    ctx.location(site),
                     f"`{text}` in {describe_context(ctx)} {raises} that the `{handler_label(catcher)}` "
                     f"below catches: the handler {outcome} instead of sending the HTTP error",
                     hint="Add `except HTTPException: raise` before the broad clause, move the abort out of the `try`, "
                     "or catch only the exceptions you expect.",
                     evidence=[
-                        Evidence(f"caught by `{handler_label(catcher)}`", node_location(ctx.module.path, catcher))
+                        Evidence(f"caught by `{handler_label(catcher)}`", node_location(ctx.module.path, catcher)),
+                        *evidence,
                     ],
                 )
             )
