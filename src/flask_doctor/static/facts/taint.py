@@ -259,6 +259,13 @@ REQUEST_DATA = TaintPolicy(
     root_members=True,
     whole_targets=True,
 )
+#: Request attributes with a fixed set of values, one per route, method or blueprint
+#: (``request.endpoint``, ``request.method``, ``request.url_rule``): a cache keyed by them stays small.
+FIXED_REQUEST_ATTRS = frozenset(
+    {"method", "endpoint", "url_rule", "blueprint", "blueprints", "scheme", "is_secure", "is_json", "is_xhr"}
+)
+#: "Does this value take more values than the app has routes?" (container growth).
+VARYING_REQUEST_DATA = REQUEST_DATA.without(FIXED_REQUEST_ATTRS)
 #: "Does text the client chose reach this value?" (injection rules).
 USER_INPUT = TaintPolicy(
     roots=REQUEST_NAMES,
@@ -405,6 +412,8 @@ class Taint:
         return self._text_source(node)
 
     def _mentioned(self, expr: ast.AST) -> ast.AST | str | None:
+        if self.policy.exclude:
+            return self._mentioned_except(expr)
         for node in walk(expr):
             if isinstance(node, ast.Name):
                 if node.id in self.names:
@@ -413,6 +422,36 @@ class Taint:
                     return node
             elif isinstance(node, ast.Attribute) and self.is_request(node):
                 return node
+        return None
+
+    def _mentioned_except(self, expr: ast.AST) -> ast.AST | str | None:
+        """:meth:`_mentioned`, skipping ``request.<attr>`` for the policy's excluded attributes
+        (``request.endpoint.split(".")`` and ``request.url_rule.rule`` mention nothing then)."""
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Name):
+                if node.id in self.names:
+                    return self.names[node.id]
+                if self.is_request(node):
+                    return node
+                continue
+            if isinstance(node, ast.Attribute) and self.is_request(node):
+                if self._root_attr(node) in self.policy.exclude:
+                    continue
+                return node
+            stack.extend(ast.iter_child_nodes(node))
+        return None
+
+    def _root_attr(self, node: ast.Attribute) -> str | None:
+        """The attribute read directly off a request root in the chain ``node`` (``request.url_rule.rule``:
+        ``url_rule``)."""
+        current: ast.expr = node
+        while isinstance(current, ast.Attribute):
+            name = dotted(current.value)
+            if name and (self.fn.imports.qualify(name) or "") in self.policy.roots:
+                return current.attr
+            current = current.value
         return None
 
     def _data_attr(self, attr: str) -> bool:
@@ -576,6 +615,14 @@ def request_derived(project: Project, expr: ast.AST, fn: FunctionInfo | None) ->
     return taint(project, fn, REQUEST_DATA).source(expr) is not None
 
 
+def request_varied(project: Project, expr: ast.AST, fn: FunctionInfo | None) -> bool:
+    """True when ``expr`` takes request data with more values than the app has routes
+    (:data:`VARYING_REQUEST_DATA`): not only ``request.endpoint``/``request.method``."""
+    if fn is None:
+        return False
+    return taint(project, fn, VARYING_REQUEST_DATA).source(expr) is not None
+
+
 def describe_source(source: ast.AST | str) -> str:
     """A request source for a message: ``request.args.get('next')`` or ``route parameter `<path:p>```."""
     if isinstance(source, str):
@@ -589,6 +636,8 @@ __all__ = [
     "REQUEST_DATA",
     "REQUEST_NAMES",
     "REQUEST_STATE",
+    "FIXED_REQUEST_ATTRS",
+    "VARYING_REQUEST_DATA",
     "USER_INPUT",
     "Binding",
     "Bound",
@@ -601,6 +650,7 @@ __all__ = [
     "describe_source",
     "parameter_taint",
     "request_derived",
+    "request_varied",
     "request_names",
     "route_parameters",
     "taint",
