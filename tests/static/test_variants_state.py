@@ -232,6 +232,116 @@ BAD: list[tuple[str, str, str, dict[str, str]]] = [
         """,
         {"store.py": "TOKENS = {}\n"},
     ),
+    (
+        "method-view-url-variable",
+        "FD101",
+        """
+        from flask.views import MethodView
+
+        _users = {}
+
+        class UserAPI(MethodView):
+            def get(self, user_id):
+                _users[user_id] = load(user_id)
+                return jsonify(_users[user_id])
+
+        app.add_url_rule("/users/<int:user_id>", view_func=UserAPI.as_view("user"))
+        """,
+        {},
+    ),
+    (
+        "flask-restful-reqparse",
+        "FD101",
+        """
+        from flask_restful import Api, Resource, reqparse
+
+        api = Api(app)
+        parser = reqparse.RequestParser()
+        parser.add_argument("q")
+        SEEN_QUERIES = set()
+
+        class Search(Resource):
+            def get(self):
+                args = parser.parse_args()
+                SEEN_QUERIES.add(args["q"])
+                return {"ok": True}
+
+        api.add_resource(Search, "/search")
+        """,
+        {},
+    ),
+    (
+        "flask-restx-payload",
+        "FD101",
+        """
+        from flask_restx import Api, Namespace, Resource
+
+        api = Api(app)
+        ns = Namespace("items")
+        api.add_namespace(ns)
+        STORE = {}
+
+        @ns.route("/items")
+        class Items(Resource):
+            def post(self):
+                STORE[ns.payload["name"]] = ns.payload
+                return {"ok": True}
+        """,
+        {},
+    ),
+    (
+        "async-view-append",
+        "FD101",
+        """
+        EVENTS = []
+
+        @app.post("/ingest")
+        async def ingest():
+            EVENTS.append(request.get_json())
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "marshmallow-loaded-key",
+        "FD101",
+        """
+        from marshmallow import Schema, fields
+
+        class ThingSchema(Schema):
+            name = fields.Str()
+
+        BY_NAME = {}
+
+        @app.post("/things")
+        def things():
+            data = ThingSchema().load(request.json)
+            BY_NAME[data["name"]] = data
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "wtform-data-appended",
+        "FD101",
+        """
+        from flask_wtf import FlaskForm
+        from wtforms import StringField
+
+        class QueryForm(FlaskForm):
+            q = StringField()
+
+        RECENT_QUERIES = []
+
+        @app.route("/s", methods=["POST"])
+        def s():
+            form = QueryForm()
+            if form.validate_on_submit():
+                RECENT_QUERIES.append(form.q.data)
+            return "ok"
+        """,
+        {},
+    ),
     # ---------------------------------------------------------------- S16: memoising caches
     (
         "lru-cache-maxsize-none",

@@ -379,6 +379,8 @@ class Taint:
     fn: FunctionInfo
     policy: TaintPolicy
     names: dict[str, ast.AST | str] = field(default_factory=dict)
+    #: module-level objects that hand out request data (:func:`request_parsers`), for :attr:`Follow.MENTION`
+    parsers: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @functools.cached_property
     def _params(self) -> frozenset[str]:
@@ -420,9 +422,19 @@ class Taint:
                     return self.names[node.id]
                 if self.is_request(node):
                     return node
-            elif isinstance(node, ast.Attribute) and self.is_request(node):
+            elif isinstance(node, ast.Attribute) and (self.is_request(node) or self._parsed(node)):
                 return node
         return None
+
+    def _parsed(self, node: ast.Attribute) -> bool:
+        """``parser.parse_args`` / ``api.payload`` on a module-level request parser (:func:`request_parsers`)."""
+        if not self.parsers or node.attr not in ("parse_args", "payload"):
+            return False
+        name = dotted(node.value)
+        if not name:
+            return False
+        qualified = self.fn.imports.qualify(name) or f"{self.fn.module.name}.{name}"
+        return node.attr in self.parsers.get(qualified, ())
 
     def _mentioned_except(self, expr: ast.AST) -> ast.AST | str | None:
         """:meth:`_mentioned`, skipping ``request.<attr>`` for the policy's excluded attributes
@@ -439,6 +451,8 @@ class Taint:
             if isinstance(node, ast.Attribute) and self.is_request(node):
                 if self._root_attr(node) in self.policy.exclude:
                     continue
+                return node
+            if isinstance(node, ast.Attribute) and self._parsed(node):
                 return node
             stack.extend(ast.iter_child_nodes(node))
         return None
@@ -588,9 +602,34 @@ def _is_referer_key(node: ast.AST) -> bool:
 @keyed_fact
 def _taint(project: Project, key: tuple[FunctionInfo, TaintPolicy, str | None]) -> Taint:
     fn, policy, param = key
+    parsers = request_parsers(project) if policy.follow is Follow.MENTION else {}
     if param is None:
-        return Taint(fn, policy, _seeds(fn, policy.seeds)).spread(project, named=True)
-    return Taint(fn, policy, {param: param}).spread(project, named=False)
+        return Taint(fn, policy, _seeds(fn, policy.seeds), parsers).spread(project, named=True)
+    return Taint(fn, policy, {param: param}, parsers).spread(project, named=False)
+
+
+#: Flask-RESTful / flask-restx objects whose members hand out the request's data, by constructor.
+_PARSER_TYPES = {
+    "flask_restful.reqparse.RequestParser": frozenset({"parse_args"}),
+    "flask_restx.reqparse.RequestParser": frozenset({"parse_args"}),
+    "flask_restplus.reqparse.RequestParser": frozenset({"parse_args"}),
+    "flask_restx.Api": frozenset({"payload"}),
+    "flask_restx.Namespace": frozenset({"payload"}),
+    "flask_restplus.Api": frozenset({"payload"}),
+    "flask_restplus.Namespace": frozenset({"payload"}),
+}
+
+
+@project_fact
+def request_parsers(project: Project) -> dict[str, frozenset[str]]:
+    """Module-level objects whose members return this request's data, by qualified name: a reqparse
+    ``RequestParser`` (``parser.parse_args()``) and a flask-restx ``Api``/``Namespace`` (``ns.payload``)."""
+    found: dict[str, frozenset[str]] = {}
+    for obj in project.objects.values():
+        members = _PARSER_TYPES.get(obj.type)
+        if members is not None and obj.in_function is None:
+            found[obj.qualname] = members
+    return found
 
 
 def taint(project: Project, fn: FunctionInfo, policy: TaintPolicy = USER_INPUT) -> Taint:

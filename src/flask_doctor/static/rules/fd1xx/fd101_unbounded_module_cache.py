@@ -291,6 +291,30 @@ class UnboundedModuleCache(Rule):
             """,
             message="called from",
         ),
+        # Values a Flask-RESTful parser and a flask-restx namespace take from the request.
+        Invalid(
+            """
+            from flask import Flask
+            from flask_restful import reqparse
+            from flask_restx import Api, Namespace, Resource
+            app = Flask(__name__)
+            api = Api(app)
+            ns = Namespace("items")
+            parser = reqparse.RequestParser()
+            SEEN = set()
+            STORE = {}
+
+            @ns.route("/items")
+            class Items(Resource):
+                def get(self):
+                    SEEN.add(parser.parse_args()["q"])  # expect
+                    return "ok"
+
+                def post(self):
+                    STORE[ns.payload["name"]] = ns.payload  # expect
+                    return "ok"
+            """,
+        ),
         # Session tokens kept in a process list, one per successful login: said as a note.
         Invalid(
             """
