@@ -18,12 +18,15 @@ from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.guards import mentions
 from flask_doctor.static.facts.taint import (
+    USER_INPUT,
+    VARYING_REQUEST_DATA,
+    TaintPolicy,
     assignments,
     describe_source,
     parameter_taint,
     taint,
 )
-from flask_doctor.static.model import FunctionInfo, Project
+from flask_doctor.static.model import REQUEST, FunctionInfo, Project
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -63,9 +66,13 @@ CallerCheck = Callable[[FunctionInfo, ast.Call, ast.expr], bool]
 
 
 def parameter_source(
-    project: Project, fn: FunctionInfo, param: str, checked: CallerCheck | None = None
+    project: Project,
+    fn: FunctionInfo,
+    param: str,
+    checked: CallerCheck | None = None,
+    policy: TaintPolicy = USER_INPUT,
 ) -> tuple[ast.AST | str, FunctionInfo, ast.Call] | None:
-    """Request data a caller passes as ``param`` of ``fn`` (one call level up).
+    """Request data a caller passes as ``param`` of ``fn`` (one call level up), as ``policy`` sees it.
 
     Callers for which ``checked`` answers True are skipped: they held the value to an allow-list first.
     """
@@ -86,7 +93,7 @@ def parameter_source(
             value = call.args[index]
         if value is None:
             continue
-        found = taint(project, caller).source(value)
+        found = taint(project, caller, policy).source(value)
         if found is not None and not (checked is not None and checked(caller, call, value)):
             return found, caller, call
     return None
@@ -139,6 +146,26 @@ def sink_source(
     return None
 
 
+def fed_request_data(project: Project, fn: FunctionInfo, expr: ast.expr) -> tuple[FunctionInfo, ast.Call] | None:
+    """The caller and call that make ``expr`` vary with the request through a parameter of ``fn`` (one call
+    level up): ``def lookup(address): _geo[address] = ...`` called as ``lookup(request.remote_addr)``.
+
+    Request data here means :data:`~flask_doctor.static.facts.taint.VARYING_REQUEST_DATA` (not only the
+    endpoint or the method). Only callers in request code count.
+    """
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self", "cls"}
+    names = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)} | _feeding_names(project, fn, expr)
+    for name in sorted(names & params):
+        via = parameter_source(project, fn, name, _outside_requests, VARYING_REQUEST_DATA)
+        if via is not None:
+            return via[1], via[2]
+    return None
+
+
+def _outside_requests(caller: FunctionInfo, call: ast.Call, value: ast.expr) -> bool:
+    return REQUEST not in caller.contexts
+
+
 def _feeding_names(project: Project, fn: FunctionInfo, expr: ast.expr) -> set[str]:
     """Names that flow into the locals ``expr`` reads (``path = join(base, name)`` -> ``base``, ``name``)."""
     wanted = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
@@ -151,4 +178,4 @@ def _feeding_names(project: Project, fn: FunctionInfo, expr: ast.expr) -> set[st
     return out
 
 
-__all__ = ["callers", "parameter_source", "sink_source"]
+__all__ = ["callers", "fed_request_data", "parameter_source", "sink_source"]

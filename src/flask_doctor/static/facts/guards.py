@@ -118,7 +118,7 @@ def _feeding_values(project: Project, fn: FunctionInfo, target: ast.expr) -> lis
     return values
 
 
-def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
+def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr, ignore: str | None = None) -> bool:
     """Is a value that flows into ``target`` held to a fixed set before use?
 
     ``if name not in ALLOWED: abort(404)`` and ``if not NAME.fullmatch(name): abort(404)``
@@ -128,6 +128,9 @@ def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
     ``if not is_known_track(path): abort(403)`` when the project function answers True only for
     paths it found in a collection (:func:`membership_predicate`). Narrower than :func:`validated`:
     ``os.path.exists(path)`` checks nothing about where the path points.
+
+    A membership test in ``ignore`` (``if key not in _cache:`` before ``_cache[key] = ...``) holds nothing:
+    the collection is the one being filled.
     """
     assigned = {t for t, _ in assignments(project, fn)}
     params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs}
@@ -140,6 +143,8 @@ def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
             continue
         for part in ast.walk(node.test):
             if isinstance(part, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in part.ops):
+                if ignore is not None and any(dotted(c) == ignore for c in part.comparators):
+                    continue
                 if isinstance(part.left, ast.Name) and part.left.id in names:
                     return True
                 if (

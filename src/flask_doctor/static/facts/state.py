@@ -74,11 +74,44 @@ def module_containers(project: Project) -> dict[str, ModuleContainer]:
                     qual = f"{module.name}.{target.id}"
                     location = Location(module.path, stmt.lineno, stmt.col_offset + 1)
                     found[qual] = ModuleContainer(qual, target.id, kind, location)
+        for cls in module.tree.body:
+            if isinstance(cls, ast.ClassDef):
+                found.update(_class_containers(module.name, module.path, cls, table))
     # eviction anywhere (pop/clear/del/len-check) makes a container a bounded cache
+    class_attrs: dict[tuple[str, str], list[ModuleContainer]] = {}
+    for container in found.values():
+        if "." in container.name:
+            class_attrs.setdefault((container.qualname.rsplit(".", 2)[0], container.name.split(".")[1]), []).append(
+                container
+            )
     for module_name, name in project.evictions:
         for qual in (f"{module_name}.{name}", _qualify(project, module_name, name)):
             if qual in found:
                 found[qual].evicted = True
+        head, _, attr = name.partition(".")
+        if head in ("self", "cls") and "." not in attr:
+            for container in class_attrs.get((module_name, attr), ()):
+                container.evicted = True  # ``cls.active.pop(key)`` in a method of the class
+    return found
+
+
+def _class_containers(
+    module_name: str, path: str, cls: ast.ClassDef, table: ImportTable | None
+) -> dict[str, ModuleContainer]:
+    """Containers assigned in the body of a module-level class (``class Sessions: active = {}``): one object
+    shared by every instance and every request, like a module-level one."""
+    found: dict[str, ModuleContainer] = {}
+    for stmt in cls.body:
+        targets = assignment_targets(stmt)
+        value = getattr(stmt, "value", None)
+        kind = _container_kind(value, table) if value is not None else None
+        if kind is None:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name):
+                name = f"{cls.name}.{target.id}"
+                location = Location(path, stmt.lineno, stmt.col_offset + 1)
+                found[f"{module_name}.{name}"] = ModuleContainer(f"{module_name}.{name}", name, kind, location)
     return found
 
 
@@ -110,10 +143,10 @@ def _container_kind(value: ast.expr, table: ImportTable | None) -> str | None:
 def module_container_for(ctx: Context, node: ast.expr) -> ModuleContainer | None:
     """The module-level container ``node`` names where the walk is (a local of the same name shadows it)."""
     name = dotted(node)
-    if not name or "." in name:
+    if not name or name.count(".") > 1:
         return None
     # a local variable of the same name shadows the module-level one
-    if ctx.function is not None and _is_local(ctx, name):
+    if ctx.function is not None and _is_local(ctx, name.split(".")[0]):
         return None
     containers = module_containers(ctx.project)
     found = containers.get(f"{ctx.module.name}.{name}")

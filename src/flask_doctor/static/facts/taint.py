@@ -259,6 +259,13 @@ REQUEST_DATA = TaintPolicy(
     root_members=True,
     whole_targets=True,
 )
+#: Request attributes with a fixed set of values, one per route, method or blueprint
+#: (``request.endpoint``, ``request.method``, ``request.url_rule``): a cache keyed by them stays small.
+FIXED_REQUEST_ATTRS = frozenset(
+    {"method", "endpoint", "url_rule", "blueprint", "blueprints", "scheme", "is_secure", "is_json", "is_xhr"}
+)
+#: "Does this value take more values than the app has routes?" (container growth).
+VARYING_REQUEST_DATA = REQUEST_DATA.without(FIXED_REQUEST_ATTRS)
 #: "Does text the client chose reach this value?" (injection rules).
 USER_INPUT = TaintPolicy(
     roots=REQUEST_NAMES,
@@ -372,6 +379,8 @@ class Taint:
     fn: FunctionInfo
     policy: TaintPolicy
     names: dict[str, ast.AST | str] = field(default_factory=dict)
+    #: module-level objects that hand out request data (:func:`request_parsers`), for :attr:`Follow.MENTION`
+    parsers: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @functools.cached_property
     def _params(self) -> frozenset[str]:
@@ -405,14 +414,58 @@ class Taint:
         return self._text_source(node)
 
     def _mentioned(self, expr: ast.AST) -> ast.AST | str | None:
+        if self.policy.exclude:
+            return self._mentioned_except(expr)
         for node in walk(expr):
             if isinstance(node, ast.Name):
                 if node.id in self.names:
                     return self.names[node.id]
                 if self.is_request(node):
                     return node
-            elif isinstance(node, ast.Attribute) and self.is_request(node):
+            elif isinstance(node, ast.Attribute) and (self.is_request(node) or self._parsed(node)):
                 return node
+        return None
+
+    def _parsed(self, node: ast.Attribute) -> bool:
+        """``parser.parse_args`` / ``api.payload`` on a module-level request parser (:func:`request_parsers`)."""
+        if not self.parsers or node.attr not in ("parse_args", "payload"):
+            return False
+        name = dotted(node.value)
+        if not name:
+            return False
+        qualified = self.fn.imports.qualify(name) or f"{self.fn.module.name}.{name}"
+        return node.attr in self.parsers.get(qualified, ())
+
+    def _mentioned_except(self, expr: ast.AST) -> ast.AST | str | None:
+        """:meth:`_mentioned`, skipping ``request.<attr>`` for the policy's excluded attributes
+        (``request.endpoint.split(".")`` and ``request.url_rule.rule`` mention nothing then)."""
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Name):
+                if node.id in self.names:
+                    return self.names[node.id]
+                if self.is_request(node):
+                    return node
+                continue
+            if isinstance(node, ast.Attribute) and self.is_request(node):
+                if self._root_attr(node) in self.policy.exclude:
+                    continue
+                return node
+            if isinstance(node, ast.Attribute) and self._parsed(node):
+                return node
+            stack.extend(ast.iter_child_nodes(node))
+        return None
+
+    def _root_attr(self, node: ast.Attribute) -> str | None:
+        """The attribute read directly off a request root in the chain ``node`` (``request.url_rule.rule``:
+        ``url_rule``)."""
+        current: ast.expr = node
+        while isinstance(current, ast.Attribute):
+            name = dotted(current.value)
+            if name and (self.fn.imports.qualify(name) or "") in self.policy.roots:
+                return current.attr
+            current = current.value
         return None
 
     def _data_attr(self, attr: str) -> bool:
@@ -549,9 +602,34 @@ def _is_referer_key(node: ast.AST) -> bool:
 @keyed_fact
 def _taint(project: Project, key: tuple[FunctionInfo, TaintPolicy, str | None]) -> Taint:
     fn, policy, param = key
+    parsers = request_parsers(project) if policy.follow is Follow.MENTION else {}
     if param is None:
-        return Taint(fn, policy, _seeds(fn, policy.seeds)).spread(project, named=True)
-    return Taint(fn, policy, {param: param}).spread(project, named=False)
+        return Taint(fn, policy, _seeds(fn, policy.seeds), parsers).spread(project, named=True)
+    return Taint(fn, policy, {param: param}, parsers).spread(project, named=False)
+
+
+#: Flask-RESTful / flask-restx objects whose members hand out the request's data, by constructor.
+_PARSER_TYPES = {
+    "flask_restful.reqparse.RequestParser": frozenset({"parse_args"}),
+    "flask_restx.reqparse.RequestParser": frozenset({"parse_args"}),
+    "flask_restplus.reqparse.RequestParser": frozenset({"parse_args"}),
+    "flask_restx.Api": frozenset({"payload"}),
+    "flask_restx.Namespace": frozenset({"payload"}),
+    "flask_restplus.Api": frozenset({"payload"}),
+    "flask_restplus.Namespace": frozenset({"payload"}),
+}
+
+
+@project_fact
+def request_parsers(project: Project) -> dict[str, frozenset[str]]:
+    """Module-level objects whose members return this request's data, by qualified name: a reqparse
+    ``RequestParser`` (``parser.parse_args()``) and a flask-restx ``Api``/``Namespace`` (``ns.payload``)."""
+    found: dict[str, frozenset[str]] = {}
+    for obj in project.objects.values():
+        members = _PARSER_TYPES.get(obj.type)
+        if members is not None and obj.in_function is None:
+            found[obj.qualname] = members
+    return found
 
 
 def taint(project: Project, fn: FunctionInfo, policy: TaintPolicy = USER_INPUT) -> Taint:
@@ -576,6 +654,14 @@ def request_derived(project: Project, expr: ast.AST, fn: FunctionInfo | None) ->
     return taint(project, fn, REQUEST_DATA).source(expr) is not None
 
 
+def request_varied(project: Project, expr: ast.AST, fn: FunctionInfo | None) -> bool:
+    """True when ``expr`` takes request data with more values than the app has routes
+    (:data:`VARYING_REQUEST_DATA`): not only ``request.endpoint``/``request.method``."""
+    if fn is None:
+        return False
+    return taint(project, fn, VARYING_REQUEST_DATA).source(expr) is not None
+
+
 def describe_source(source: ast.AST | str) -> str:
     """A request source for a message: ``request.args.get('next')`` or ``route parameter `<path:p>```."""
     if isinstance(source, str):
@@ -589,6 +675,8 @@ __all__ = [
     "REQUEST_DATA",
     "REQUEST_NAMES",
     "REQUEST_STATE",
+    "FIXED_REQUEST_ATTRS",
+    "VARYING_REQUEST_DATA",
     "USER_INPUT",
     "Binding",
     "Bound",
@@ -601,6 +689,7 @@ __all__ = [
     "describe_source",
     "parameter_taint",
     "request_derived",
+    "request_varied",
     "request_names",
     "route_parameters",
     "taint",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.flows import fed_request_data
+from flask_doctor.static.facts.guards import allow_listed
 from flask_doctor.static.facts.state import (
     GROWING_METHODS,
     filled_once,
@@ -13,7 +15,7 @@ from flask_doctor.static.facts.state import (
     login_flow,
     module_container_for,
 )
-from flask_doctor.static.facts.taint import request_derived
+from flask_doctor.static.facts.taint import request_varied
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
@@ -24,12 +26,21 @@ from flask_doctor.static.rules.base import (
     describe_context,
 )
 
+#: Containers a missing key is added to by reading it (``HITS[path] += 1``).
+_MISSING_KEY_ADDED = ("Counter", "defaultdict")
+_OPS = {ast.Add: "+=", ast.Sub: "-=", ast.BitOr: "|="}
+
 
 class UnboundedModuleCache(Rule):
     """
     ## What it does
-    Finds module-level dicts, lists and sets that request code adds to and
-    nothing ever removes from.
+    Finds module-level dicts, lists and sets (and containers in a class
+    body, shared the same way) that request code adds to and nothing ever
+    removes from: `D[key] = ...`, `.append`/`.add`/`.setdefault`/`.update`,
+    `S |= ...`, and `HITS[key] += 1` or `HISTORY[key].append(...)` on a
+    `Counter`/`defaultdict` (reading a missing key adds it). The key may be
+    read from the request where the container is written, or passed in by a
+    request-code caller of the helper that writes it.
 
     ## Why is this bad?
     A module-level container lives as long as the worker process. When a
@@ -40,7 +51,9 @@ class UnboundedModuleCache(Rule):
     read, caches that evict entries, lists a function fills once behind an
     early return (`if _names: return _names`), and dicts keyed by the logged-in
     user's identity (`LAST[current_user.id] = ...`: one entry per account,
-    replaced on each request) are fine and are not reported. A container
+    replaced on each request), and keys from a fixed set (`request.endpoint`,
+    `request.method`, or a value checked first with `if lang not in
+    LANGUAGES: abort(404)`) are fine and are not reported. A container
     that grows only in a login or sign-up flow (one token per successful
     login) grows far more slowly than the traffic: that is a note.
 
@@ -170,6 +183,29 @@ class UnboundedModuleCache(Rule):
                 remember_results(find(request.args["q"]))
                 return "ok"
             """),
+        # Keys from a fixed set: the endpoint, and a language checked against the supported ones first.
+        Valid("""
+            from flask import Flask, abort, request
+            app = Flask(__name__)
+            LANGUAGES = ("en", "de")
+            _timings = {}
+            _catalogues = {}
+
+            def remember(endpoint, seconds):
+                _timings[endpoint] = seconds
+
+            @app.after_request
+            def timing(response):
+                remember(request.endpoint, 0.1)
+                return response
+
+            @app.get("/<lang>/help")
+            def help_page(lang):
+                if lang not in LANGUAGES:
+                    abort(404)
+                _catalogues[lang] = load(lang)
+                return _catalogues[lang]
+            """),
         Valid("""
             import click
             LOADED = []
@@ -224,6 +260,61 @@ class UnboundedModuleCache(Rule):
             """,
             message="terms",
         ),
+        # A helper fed the client's address, a Counter and a defaultdict whose missing keys reading adds,
+        # a set grown with ``|=``, and a dict on a class every request shares.
+        Invalid(
+            """
+            from collections import Counter, defaultdict
+            from flask import Flask, request
+            app = Flask(__name__)
+            _geo = {}
+            HITS = Counter()
+            HISTORY = defaultdict(list)
+            TAGS = set()
+
+            class Sessions:
+                active = {}
+
+            def country(address):
+                if address not in _geo:
+                    _geo[address] = lookup(address)  # expect
+                return _geo[address]
+
+            @app.post("/r/<slug>")
+            def visit(slug):
+                global TAGS
+                HITS[request.path] += 1  # expect
+                HISTORY[slug].append(country(request.remote_addr))  # expect
+                TAGS |= set(request.json["tags"])  # expect
+                Sessions.active[request.json["client"]] = slug  # expect
+                return "ok"
+            """,
+            message="called from",
+        ),
+        # Values a Flask-RESTful parser and a flask-restx namespace take from the request.
+        Invalid(
+            """
+            from flask import Flask
+            from flask_restful import reqparse
+            from flask_restx import Api, Namespace, Resource
+            app = Flask(__name__)
+            api = Api(app)
+            ns = Namespace("items")
+            parser = reqparse.RequestParser()
+            SEEN = set()
+            STORE = {}
+
+            @ns.route("/items")
+            class Items(Resource):
+                def get(self):
+                    SEEN.add(parser.parse_args()["q"])  # expect
+                    return "ok"
+
+                def post(self):
+                    STORE[ns.payload["name"]] = ns.payload  # expect
+                    return "ok"
+            """,
+        ),
         # Session tokens kept in a process list, one per successful login: said as a note.
         Invalid(
             """
@@ -250,13 +341,23 @@ class UnboundedModuleCache(Rule):
         if not in_request_code(ctx):
             return  # the cheap test first: :meth:`_check` reports nothing outside request code
         for target in node.targets:
-            if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Constant):
-                # A dict grows only with new keys: flag keys taken from the request,
-                # not the user's own identity (one entry per account, overwritten).
-                if keyed_by_user(target.slice):
-                    continue
-                if request_derived(ctx.project, target.slice, ctx.function):
-                    self._check(target.value, node, f"`{ast.unparse(target)} = ...`", ctx)
+            if isinstance(target, ast.Subscript) and self._new_key(ctx, target):
+                self._check(target.value, node, f"`{ast.unparse(target)} = ...`", ctx)
+
+    def visit_AugAssign(self, node: ast.AugAssign, ctx: Context) -> None:
+        """``HITS[request.path] += 1`` on a Counter/defaultdict (a missing key is added), and
+        ``global TAGS; TAGS |= set(request.json["tags"])`` on a module-level set or list."""
+        if not in_request_code(ctx):
+            return
+        target = node.target
+        if isinstance(target, ast.Subscript):
+            container = module_container_for(ctx, target.value)
+            if container is not None and container.kind in _MISSING_KEY_ADDED and self._new_key(ctx, target):
+                self._check(target.value, node, f"`{ast.unparse(target)} {_OPS.get(type(node.op), '?=')} ...`", ctx)
+        elif isinstance(target, ast.Name) and isinstance(node.op, (ast.BitOr, ast.Add)):
+            container = module_container_for(ctx, target)
+            if container is not None and container.kind in ("set", "list") and self._varies(ctx, node.value):
+                self._check(target, node, f"`{ast.unparse(node)[:60]}`", ctx)
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if not (isinstance(node.func, ast.Attribute) and node.func.attr in GROWING_METHODS):
@@ -264,20 +365,50 @@ class UnboundedModuleCache(Rule):
         if not in_request_code(ctx):
             return  # as in visit_Assign: nothing to report, so no taint to work out
         method = node.func.attr
+        holder = node.func.value
+        if isinstance(holder, ast.Subscript):
+            # ``HISTORY[slug].append(...)``: reading a missing key of a defaultdict adds it
+            container = module_container_for(ctx, holder.value)
+            if container is not None and container.kind == "defaultdict" and self._new_key(ctx, holder):
+                self._check(holder.value, node, f"`{ast.unparse(node.func)}(...)`", ctx)
+            return
         if method in ("append", "extend", "insert", "appendleft", "extendleft"):
             # A list grows on every call, unless a membership test dedupes it.
-            guarded = self._membership_guarded(node.func.value, ctx)
-            if guarded and not any(request_derived(ctx.project, a, ctx.function) for a in node.args):
+            guarded = self._membership_guarded(holder, ctx)
+            if guarded and not any(self._varies(ctx, a) for a in node.args):
                 return
-            if filled_once(ctx, node.func.value):
+            if filled_once(ctx, holder):
                 return  # ``if _names: return _names`` first: built once per process
-        elif not any(
-            request_derived(ctx.project, a, ctx.function)
-            for a in list(node.args[:1]) + [k.value for k in node.keywords]
-        ):
+        else:
             # sets and dicts grow with new keys only; keys from the request are unbounded
-            return
-        self._check(node.func.value, node, f"`{ast.unparse(node.func)}(...)`", ctx)
+            keys = list(node.args[:1]) + [k.value for k in node.keywords]
+            if not any(self._varies(ctx, a) and not self._held(ctx, a, holder) for a in keys):
+                return
+        self._check(holder, node, f"`{ast.unparse(node.func)}(...)`", ctx)
+
+    def _new_key(self, ctx: Context, target: ast.Subscript) -> bool:
+        """``D[key]`` with a key that varies per request: not a constant, not the user's own identity (one
+        entry per account, overwritten), not one from a fixed set (the endpoint, or a value checked against an
+        allow-list first)."""
+        key = target.slice
+        if isinstance(key, ast.Constant) or keyed_by_user(key):
+            return False
+        return self._varies(ctx, key) and not self._held(ctx, key, target.value)
+
+    @staticmethod
+    def _varies(ctx: Context, value: ast.expr) -> bool:
+        """Request data with more values than the app has routes, read here or passed in by a caller."""
+        fn = ctx.function
+        if fn is None:
+            return False
+        return request_varied(ctx.project, value, fn) or fed_request_data(ctx.project, fn, value) is not None
+
+    @staticmethod
+    def _held(ctx: Context, key: ast.expr, container: ast.expr) -> bool:
+        """``if lang not in LANGUAGES: abort(404)`` before the write: only the project's values are keys
+        (a test against the container being filled holds nothing)."""
+        fn = ctx.function
+        return fn is not None and allow_listed(ctx.project, fn, key, ignore=dotted(container))
 
     @staticmethod
     def _membership_guarded(container: ast.expr, ctx: Context) -> bool:

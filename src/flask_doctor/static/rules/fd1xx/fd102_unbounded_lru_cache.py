@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Location, Severity
-from flask_doctor.static.facts.taint import request_derived
+from flask_doctor.static.facts.flows import fed_request_data
+from flask_doctor.static.facts.taint import request_varied
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
@@ -16,11 +17,49 @@ from flask_doctor.static.rules.base import (
     Valid,
 )
 
+#: cachetools' memoising decorators: bounded only by the cache object they are given.
+_CACHETOOLS_DECORATORS = ("cachetools.cached", "cachetools.cachedmethod")
+
+
+def _plain_dict(store: ast.expr | None, table) -> bool:  # type: ignore[no-untyped-def]
+    """``{}`` or ``dict()``: a cache object that never evicts (not ``LRUCache(maxsize=...)``)."""
+    if isinstance(store, ast.Dict):
+        return not store.keys
+    if isinstance(store, ast.Call) and not store.args and not store.keywords:
+        name = dotted(store.func) or ""
+        return (table.qualify(name) or name) in ("dict", "builtins.dict")
+    return False
+
+
+def _has_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """The function takes arguments (besides ``self``/``cls``): a cache of it can hold more than one entry."""
+    args = node.args
+    params = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs if a.arg not in ("self", "cls")]
+    return bool(params or args.vararg or args.kwarg)
+
+
+def _unbounded_cache(deco: ast.expr, table) -> str | None:  # type: ignore[no-untyped-def]
+    """How ``deco`` (a decorator, or the callable a function is passed to) caches without a bound, else None."""
+    target = deco.func if isinstance(deco, ast.Call) else deco
+    name = table.qualify(dotted(target) or "") or dotted(target) or ""
+    if name == "functools.cache":
+        return "functools.cache"
+    if name == "functools.lru_cache" and isinstance(deco, ast.Call):
+        maxsize = next((kw.value for kw in deco.keywords if kw.arg == "maxsize"), deco.args[0] if deco.args else None)
+        if isinstance(maxsize, ast.Constant) and maxsize.value is None:
+            return "lru_cache(maxsize=None)"
+    elif name in _CACHETOOLS_DECORATORS and isinstance(deco, ast.Call):
+        store = next((kw.value for kw in deco.keywords if kw.arg == "cache"), deco.args[0] if deco.args else None)
+        if _plain_dict(store, table):
+            return f"{name.rsplit('.', 1)[-1]}(cache={ast.unparse(store)})"  # type: ignore[arg-type]
+    return None
+
 
 class UnboundedLruCache(Rule):
     """
     ## What it does
-    Finds `functools.lru_cache(maxsize=None)` and `functools.cache` on
+    Finds `functools.lru_cache(maxsize=None)`, `functools.cache` and
+    cachetools' `@cached(cache={})` (a plain dict never evicts) on
     functions that request code calls with arguments.
 
     ## Why is this bad?
@@ -104,9 +143,14 @@ class UnboundedLruCache(Rule):
             def settings():
                 return {}
 
+            def _rate(currency):
+                return currency
+
+            rate = functools.lru_cache(maxsize=256)(_rate)
+
             @app.get("/search")
             def view():
-                return search(request.args["q"]) + str(settings())
+                return search(request.args["q"]) + str(settings()) + rate(request.args["c"])
             """),
         Valid("""
             from functools import cache
@@ -147,63 +191,103 @@ class UnboundedLruCache(Rule):
             """,
             message="functools.cache",
         ),
+        # cachetools' decorator with a plain dict, and lru_cache applied by a call instead of a decorator.
+        Invalid(
+            """
+            import functools
+            from cachetools import cached
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @cached(cache={})  # expect
+            def avatar(email):
+                return email.lower()
+
+            def _fetch(url):
+                return url.upper()
+
+            fetch = functools.lru_cache(maxsize=None)(_fetch)  # expect
+
+            @app.get("/avatar")
+            def view():
+                return avatar(request.args["email"]) + fetch(request.args["url"])
+            """,
+            message="calls with request data",
+        ),
     )
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: Context) -> None:
         info = ctx.project.function_at.get((ctx.module.path, node.lineno, node.col_offset))
         if info is None or REQUEST not in info.contexts or ctx.is_test_code():
             return
-        params = [
-            a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs if a.arg not in ("self", "cls")
-        ]
-        if not params and not node.args.vararg and not node.args.kwarg:
+        if not _has_parameters(node):
             return
-        table = info.imports
         for deco in node.decorator_list:
-            target = deco.func if isinstance(deco, ast.Call) else deco
-            name = table.qualify(dotted(target) or "") or dotted(target) or ""
-            label = None
-            if name in ("functools.cache",):
-                label = "functools.cache"
-            elif name == "functools.lru_cache" and isinstance(deco, ast.Call):
-                maxsize = next(
-                    (kw.value for kw in deco.keywords if kw.arg == "maxsize"), deco.args[0] if deco.args else None
-                )
-                if isinstance(maxsize, ast.Constant) and maxsize.value is None:
-                    label = "lru_cache(maxsize=None)"
+            label = _unbounded_cache(deco, info.imports)
             if label is None:
                 continue
-            site = self._request_fed_call(info)
-            if site is None:
-                continue
-            caller, call = site
-            ctx.report(
-                self.finding(
-                    ctx.location(deco),
-                    f"`{label}` on `{info.display}`, which {caller.display} calls with request data "
-                    f"(`{ast.unparse(call)[:80]}`): one entry per distinct value is kept for the life of the worker",
-                    hint="Give it a bound: functools.lru_cache(maxsize=1024), or cachetools.TTLCache for data that changes.",
-                    evidence=[
-                        Evidence(
-                            f"called with request data in `{caller.display}`",
-                            Location(caller.module.path, call.lineno, call.col_offset + 1),
-                        )
-                    ],
-                )
-            )
+            site = self._request_fed_call(lambda site, caller: self._calls_function(site, caller, info))
+            if site is not None:
+                self._report(ctx, deco, label, f"`{info.display}`", site)
 
-    def _request_fed_call(self, info):  # type: ignore[no-untyped-def]
-        """The first call site in request code that passes request data to ``info``."""
+    def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
+        """``fetch = functools.lru_cache(maxsize=None)(_fetch)`` at module level: the same cache, applied by a
+        call instead of a decorator."""
+        if ctx.function is not None or ctx.is_test_code() or len(node.targets) != 1:
+            return
+        target, value = node.targets[0], node.value
+        if not (isinstance(target, ast.Name) and isinstance(value, ast.Call) and len(value.args) == 1):
+            return
+        table = ctx.import_table()
+        label = _unbounded_cache(value.func, table) if table is not None else None
+        wrapped = ctx.project.resolve_function(dotted(value.args[0]) or "", None, ctx.module)
+        if label is None or wrapped is None or not _has_parameters(wrapped.node):
+            return
+        qualname = f"{ctx.module.name}.{target.id}"
+
+        def calls_it(site, caller):  # type: ignore[no-untyped-def]
+            if site.module is ctx.module and dotted(site.node.func) == target.id:
+                return target.id not in caller.local_names
+            return site.name == qualname
+
+        site = self._request_fed_call(calls_it)
+        if site is not None:
+            self._report(ctx, value.func, label, f"`{target.id}` (`{wrapped.display}`)", site)
+
+    def _report(self, ctx: Context, at: ast.AST, label: str, what: str, site) -> None:  # type: ignore[no-untyped-def]
+        caller, call = site
+        ctx.report(
+            self.finding(
+                ctx.location(at),
+                f"`{label}` on {what}, which {caller.display} calls with request data "
+                f"(`{ast.unparse(call)[:80]}`): one entry per distinct value is kept for the life of the worker",
+                hint="Give it a bound: functools.lru_cache(maxsize=1024), or cachetools.TTLCache for data that changes.",
+                evidence=[
+                    Evidence(
+                        f"called with request data in `{caller.display}`",
+                        Location(caller.module.path, call.lineno, call.col_offset + 1),
+                    )
+                ],
+            )
+        )
+
+    def _calls_function(self, site, caller, info) -> bool:  # type: ignore[no-untyped-def]
+        if site.name.rsplit(".", 1)[-1] != info.name:
+            return False
+        return self.project.resolve_function(dotted(site.node.func) or "", caller, site.module) is info
+
+    def _request_fed_call(self, matches):  # type: ignore[no-untyped-def]
+        """The first call site in request code that ``matches`` and passes request data: read in the caller
+        (more values than the app has routes), or passed in to the caller by its own caller."""
         for site in self.project.calls:
             caller = site.function
-            if caller is None or REQUEST not in caller.contexts:
-                continue
-            if site.name.rsplit(".", 1)[-1] != info.name:
-                continue
-            if self.project.resolve_function(dotted(site.node.func) or "", caller, site.module) is not info:
+            if caller is None or REQUEST not in caller.contexts or not matches(site, caller):
                 continue
             args = list(site.node.args) + [k.value for k in site.node.keywords]
-            if any(request_derived(self.project, a, caller) for a in args):
+            if any(
+                request_varied(self.project, a, caller) or fed_request_data(self.project, caller, a) is not None
+                for a in args
+            ):
                 return caller, site.node
         return None
 

@@ -6,7 +6,12 @@ import ast
 
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts.state import immortal_kind
+from flask_doctor.static.facts.taint import USER_INPUT, taint
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
+
+#: Request values that keep the client's text: strings, never objects a weak reference can point to
+#: (uploaded files and the raw stream are objects).
+_REQUEST_TEXT = USER_INPUT.without(frozenset({"files", "stream"}))
 
 
 class WeakValueDictImmortalValues(Rule):
@@ -79,10 +84,26 @@ class WeakValueDictImmortalValues(Rule):
                 cache["a"] = 42  # expect
                 return cache
             """),
+        # text the client sent is a str
+        Invalid("""
+            import weakref
+            from flask import Flask, request
+            app = Flask(__name__)
+            _names = weakref.WeakValueDictionary()
+
+            @app.get("/name/<int:uid>")
+            def name(uid):
+                _names[uid] = request.args.get("display", "")  # expect
+                return "ok"
+            """),
     )
 
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
         kind = immortal_kind(node.value)
+        if kind is None and ctx.function is not None and any(isinstance(t, ast.Subscript) for t in node.targets):
+            # text the client sent (``request.args.get("name")``) is a str, or JSON made of str/list/dict
+            if taint(ctx.project, ctx.function, _REQUEST_TEXT).source(node.value) is not None:
+                kind = "str"
         if kind is None:
             return
         for target in node.targets:

@@ -6,6 +6,7 @@ import ast
 
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.calls import cooperative
+from flask_doctor.static.facts.flows import fed_request_data
 from flask_doctor.static.facts.server import socketio_uses
 from flask_doctor.static.facts.state import (
     SharedSelf,
@@ -33,7 +34,10 @@ class GlobalStateInRequest(Rule):
     Finds request code that assigns module globals (`global counter;
     counter += 1` or `counter = counter + 1`, `global current_user;
     current_user = ...`) or updates a module-level dict in place
-    (`STATS["hits"] += 1`, `COUNTS[k] = COUNTS.get(k, 0) + 1`), and request
+    (`STATS["hits"] += 1`, `COUNTS[k] = COUNTS.get(k, 0) + 1`), request code
+    that adds this request's attributes to a module-level class with
+    `setattr(SurveyForm, name, field)` (every later request's form has
+    them), and request
     code that counts with `self.n += 1` on the instance whose routes are
     closures over `self` (`@self.app.route(...)` inside `define_routes(self)`):
     that instance is built once and every request runs on it.
@@ -62,7 +66,7 @@ class GlobalStateInRequest(Rule):
     Assigning globals at import time, in CLI commands or in
     `if __name__ == "__main__":` blocks is fine and not reported. Neither is
     `self.n += 1` on a per-request object (a `MethodView` builds one per
-    request), an update taken under a lock, a list or string `+=`, or
+    request), an update taken under a lock (`with _lock: total += 1`), a list or string `+=`, or
     counting on greenlets (gevent/eventlet switch only at I/O). Nor is a value
     stored on the instance that nothing reads back (a record), a constant
     (`self.busy = True`, a shared flag by design), a lazily built member
@@ -116,6 +120,32 @@ class GlobalStateInRequest(Rule):
             @app.before_request
             def load():
                 g.user = "x"
+            """),
+        # a counter updated under a lock, an id from itertools.count(), and fields set on a class built per request
+        Valid("""
+            import itertools
+            import threading
+            from flask import Flask
+            from flask_wtf import FlaskForm
+            from wtforms import StringField
+            app = Flask(__name__)
+            _ids = itertools.count(1)
+            _lock = threading.Lock()
+            _total = 0
+
+            def survey_form(questions):
+                class F(FlaskForm):
+                    pass
+                for q in questions:
+                    setattr(F, f"q{q}", StringField(q))
+                return F
+
+            @app.post("/jobs/<int:survey>")
+            def jobs(survey):
+                global _total
+                with _lock:
+                    _total += 1
+                return str(survey_form(load(survey))()) + str(next(_ids))
             """),
         Valid("""
             from flask import Flask
@@ -399,6 +429,30 @@ class GlobalStateInRequest(Rule):
             """,
             message="another request",
         ),
+        # a global a helper sets from its argument, and fields added per request to a form class every request uses
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_wtf import FlaskForm
+            from wtforms import StringField
+            app = Flask(__name__)
+            _locale = "en"
+
+            class SurveyForm(FlaskForm):
+                pass
+
+            def set_locale(value):
+                global _locale
+                _locale = value  # expect
+
+            @app.get("/survey/<int:survey_id>")
+            def survey(survey_id):
+                set_locale(request.args.get("lang", "en"))
+                for question in load(survey_id):
+                    setattr(SurveyForm, f"q{question}", StringField(question))  # expect
+                return "ok"
+            """,
+        ),
     )
 
     def visit_Global(self, node: ast.Global, ctx: Context) -> None:
@@ -415,10 +469,12 @@ class GlobalStateInRequest(Rule):
                 target = next((t for t in targets if isinstance(t, ast.Name) and t.id in names), None)
             if not (isinstance(target, ast.Name) and target.id in names):
                 continue
+            if _locked_statement(ctx.function.node, stmt):
+                continue  # ``with _lock: total += 1``: one update at a time
             value = getattr(stmt, "value", None)
             if not augmented and value is not None and _reads_itself(target.id, value):
                 augmented = True  # ``hits = hits + 1``: the same read-modify-write as ``+=``
-            if not augmented and (value is None or not request_derived(ctx.project, value, ctx.function)):
+            if not augmented and (value is None or not _request_value(ctx, value)):
                 # lazy singletons and caches set once are not request state
                 continue
             if augmented:
@@ -443,6 +499,34 @@ class GlobalStateInRequest(Rule):
                     severity=min(self.effective_severity, Severity.NOTE) if quiet else None,
                 )
             )
+
+    call_names = frozenset({"setattr"})
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        """``setattr(SurveyForm, f"q{qid}", StringField(...))`` in request code: the class every request's
+        forms are built from gains this request's fields."""
+        if not (isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) == 3):
+            return
+        fn = ctx.function
+        if fn is None or not in_request_code(ctx) or not isinstance(node.args[0], ast.Name):
+            return
+        holder = node.args[0].id
+        if holder in fn.local_names and holder not in fn.global_names:
+            return  # a class built in this request (``class F(FlaskForm): pass`` inside the function)
+        cls = ctx.project.classes.get(ctx.qualified(node.args[0]) or f"{ctx.module.name}.{holder}")
+        if cls is None or not any(_request_value(ctx, a) for a in node.args[1:]):
+            return
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} changes class `{holder}`, which every "
+                "request shares: the attribute this request adds stays on the class, so other requests (also "
+                "concurrent ones) see it",
+                hint="Build a subclass per request (`class F(SurveyForm): pass`, then `setattr(F, ...)`), or keep "
+                "the value on the instance or on `flask.g`.",
+                evidence=ctx.chain_evidence(REQUEST),
+            )
+        )
 
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
         """``COUNTS[k] = COUNTS.get(k, 0) + 1``: the same read-modify-write as ``+=``, written the long way."""
@@ -556,6 +640,13 @@ class GlobalStateInRequest(Rule):
         )
 
 
+def _request_value(ctx: Context, value: ast.expr) -> bool:
+    """Request data, read here or passed in by a caller in request code (``set_locale(request.args["lang"])``)."""
+    fn = ctx.function
+    assert fn is not None
+    return request_derived(ctx.project, value, fn) or fed_request_data(ctx.project, fn, value) is not None
+
+
 def _lost_updates(ctx: Context) -> str:
     """What goes wrong with a shared counter: lost updates under threads, per-process counts always."""
     if cooperative(ctx.project):
@@ -611,12 +702,25 @@ def _under_lock(ctx: Context) -> bool:
     """The update runs inside ``with <lock>:``, or the function acquires a lock itself."""
     for node in ctx.ancestors:
         if isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                expr = item.context_expr.func if isinstance(item.context_expr, ast.Call) else item.context_expr
-                if any(word in (dotted(expr) or "").lower() for word in _LOCK_WORDS):
-                    return True
+            if any(_names_lock(item.context_expr) for item in node.items):
+                return True
     fn = ctx.function
     return fn is not None and any(name.rsplit(".", 1)[-1] == "acquire" for name, _call in fn.calls)
+
+
+def _locked_statement(fn_node: ast.AST, stmt: ast.stmt) -> bool:
+    """``stmt`` sits inside a ``with <lock>:`` block of the function (``visit_Global`` walks the whole body,
+    so the ancestors of the walk are not the statement's)."""
+    for node in ast.walk(fn_node):
+        if isinstance(node, (ast.With, ast.AsyncWith)) and any(_names_lock(item.context_expr) for item in node.items):
+            if any(inner is stmt for body in node.body for inner in ast.walk(body)):
+                return True
+    return False
+
+
+def _names_lock(expr: ast.expr) -> bool:
+    target = expr.func if isinstance(expr, ast.Call) else expr
+    return any(word in (dotted(target) or "").lower() for word in _LOCK_WORDS)
 
 
 def _self_chain(target: ast.Attribute, name: str) -> list[str] | None:

@@ -7,7 +7,9 @@ import ast
 
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts.metrics import METRIC_TYPES, client_taint, returns_client_value
-from flask_doctor.static.facts.taint import assignments, describe_source
+from flask_doctor.static.facts.state import keyed_by_user
+from flask_doctor.static.facts.taint import REQUEST_NAMES, assignments, describe_source
+from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 
@@ -33,10 +35,16 @@ class MetricLabelFromRequest(Rule):
     The Prometheus docs warn against labels with unbounded sets of values
     such as user IDs or email addresses.
 
+    It also finds `request.path` as a label in a request hook
+    (`before_request`/`after_request`/`teardown_request` run for every URL
+    a client asks for, 404s included) or in a view whose route has URL
+    variables, and the logged-in user's id (`current_user.id`: one series
+    per account).
+
     Not reported: labels from values with a fixed set (`request.method`,
     `request.endpoint`, `request.url_rule`, a status code, a value converted
-    with `int(...)`), the bare `request.path` (one value per route unless
-    the route has URL variables), and calls outside functions.
+    with `int(...)`), the bare `request.path` in a view of a fixed route,
+    and calls outside functions.
 
     Severity: *warning* when request code makes the call, *note* when no
     request path to it is found.
@@ -127,6 +135,30 @@ class MetricLabelFromRequest(Rule):
             """,
             message="`request.remote_addr`",
         ),
+        # The path in a hook that runs for every URL (404s included), in a view with URL variables, and the
+        # logged-in user's id.
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_login import current_user
+            from prometheus_client import Counter, Histogram
+            app = Flask(__name__)
+            LATENCY = Histogram("latency", "Latency", ["path"])
+            ACTIONS = Counter("actions", "Actions", ["user"])
+
+            @app.after_request
+            def observe(response):
+                LATENCY.labels(path=request.path).observe(1.0)  # expect
+                return response
+
+            @app.get("/articles/<slug>")
+            def article(slug):
+                LATENCY.labels(request.path).observe(1.0)  # expect
+                ACTIONS.labels(user=str(current_user.id)).inc()  # expect
+                return slug
+            """,
+            message="one series per",
+        ),
         # The metric is built in the factory; the address and the API key come from project helpers.
         Invalid(
             """
@@ -178,8 +210,8 @@ class MetricLabelFromRequest(Rule):
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`{ast.unparse(func.value)}.labels(...)` in {where} takes a label value from {source}, which the"
-                " client chooses: prometheus_client keeps one series per distinct value for the life of the"
+                f"`{ast.unparse(func.value)}.labels(...)` in {where} takes a label value from {source}:"
+                " prometheus_client keeps one series per distinct value for the life of the"
                 " process, so memory and scrape size grow with the number of clients",
                 hint="Label only with values from a fixed set (endpoint, method, status); log per-client data.",
                 evidence=ctx.chain_evidence() if ctx.in_request else [],
@@ -198,16 +230,48 @@ class MetricLabelFromRequest(Rule):
             for name, value in assignments(ctx.project, fn)
             if isinstance(value, ast.Call) and _returns_client_value(ctx, value)
         }
+        any_path = _sees_any_path(fn)
         for value in values:
             source = found.source(value)
             if source is not None:
-                return describe_source(source)
+                return f"{describe_source(source)}, which the client chooses"
+            if any_path:
+                path = _path_read(ctx, value)
+                if path is not None:
+                    return f"`{path}` in {any_path}"
+            user = next((n for n in ast.walk(value) if isinstance(n, ast.expr) and keyed_by_user(n)), None)
+            if user is not None:
+                return f"`{ast.unparse(user)}` (one series per account)"
             for node in ast.walk(value):
                 if isinstance(node, ast.Call) and _returns_client_value(ctx, node):
-                    return f"`{ast.unparse(node)}`"
+                    return f"`{ast.unparse(node)}`, which the client chooses"
                 if isinstance(node, ast.Name) and node.id in helper_results:
-                    return f"`{ast.unparse(helper_results[node.id])}`"
+                    return f"`{ast.unparse(helper_results[node.id])}`, which the client chooses"
         return None
+
+
+#: Request hooks that run for every URL a client asks for, including ones no route matches (a 404).
+_EVERY_URL_HOOKS = frozenset({"before_request", "after_request", "teardown", "before_app_request", "after_app_request"})
+
+
+def _sees_any_path(fn) -> str | None:  # type: ignore[no-untyped-def]
+    """Where ``request.path`` takes any value the client sends: a request hook (it runs for unmatched URLs
+    too) or a view whose route has URL variables (``/articles/<slug>``)."""
+    hook = sorted(fn.roles & _EVERY_URL_HOOKS)
+    if hook:
+        return f"a `{hook[0]}` hook, which runs for every URL a client asks for (404s included)"
+    varying = next((route.rule for route in fn.routes if "<" in route.rule), None)
+    return f"a view of `{varying}`, one path per URL value" if varying else None
+
+
+def _path_read(ctx: Context, value: ast.expr) -> str | None:
+    """``request.path`` / ``request.base_url`` read in ``value`` (the path without its query string)."""
+    for node in ast.walk(value):
+        if isinstance(node, ast.Attribute) and node.attr in ("path", "base_url"):
+            name = dotted(node.value) or ""
+            if (ctx.function.imports.qualify(name) or name) in REQUEST_NAMES:  # type: ignore[union-attr]
+                return ast.unparse(node)
+    return None
 
 
 def _returns_client_value(ctx: Context, call: ast.Call) -> bool:

@@ -1,0 +1,1214 @@
+"""Variant matrix for catalogue S11 / S14 / S16 / S19 (process state written by requests).
+
+Rules: FD101 unbounded-module-cache, FD102 unbounded-lru-cache, FD103 weak-value-dict-immortal-values,
+FD104 global-state-in-request, FD107 metric-label-from-request.
+
+Each variant is a small project written from common Flask idioms (not from the corpus): the bad shapes must
+be reported by the named rule, the good shapes by none of the five.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from flask_doctor.static.runner import analyse_sources
+
+RULES = ("FD101", "FD102", "FD103", "FD104", "FD107")
+
+HEAD = """
+import functools
+import itertools
+import threading
+import time
+from collections import Counter, defaultdict, deque
+from functools import cache, lru_cache
+
+from flask import Flask, current_app, g, jsonify, request, session
+from flask_login import current_user
+
+app = Flask(__name__)
+
+
+def load(key):
+    return {"key": key}
+"""
+
+#: (name, expected rule, code, extra files)
+BAD: list[tuple[str, str, str, dict[str, str]]] = [
+    # ---------------------------------------------------------------- S11 / S16: module containers
+    (
+        "dict-keyed-by-query-arg",
+        "FD101",
+        """
+        _results = {}
+
+        @app.get("/search")
+        def search():
+            q = request.args.get("q", "")
+            _results[q] = load(q)
+            return jsonify(_results[q])
+        """,
+        {},
+    ),
+    (
+        "dict-keyed-by-url-variable",
+        "FD101",
+        """
+        _thumbs = {}
+
+        @app.get("/thumb/<path:name>")
+        def thumb(name):
+            if name not in _thumbs:
+                _thumbs[name] = load(name)
+            return jsonify(_thumbs[name])
+        """,
+        {},
+    ),
+    (
+        "list-append-request-path",
+        "FD101",
+        """
+        VISITED = []
+
+        @app.route("/<path:page>")
+        def page(page):
+            VISITED.append(request.path)
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "set-add-in-before-request",
+        "FD101",
+        """
+        SEEN_ADDRESSES = set()
+
+        @app.before_request
+        def track():
+            SEEN_ADDRESSES.add(request.remote_addr)
+        """,
+        {},
+    ),
+    (
+        "setdefault-per-user-id-argument",
+        "FD101",
+        """
+        _by_owner = {}
+
+        @app.get("/owners/<int:owner_id>/pets")
+        def pets(owner_id):
+            pets = _by_owner.setdefault(owner_id, load(owner_id))
+            return jsonify(pets)
+        """,
+        {},
+    ),
+    (
+        "update-with-request-key",
+        "FD101",
+        """
+        _rendered = {}
+
+        @app.post("/render")
+        def render():
+            key = request.json["template"]
+            _rendered.update({key: load(key)})
+            return jsonify(_rendered[key])
+        """,
+        {},
+    ),
+    (
+        "set-or-assign-tags",
+        "FD101",
+        """
+        ALL_TAGS = set()
+
+        @app.post("/tags")
+        def add_tags():
+            global ALL_TAGS
+            ALL_TAGS |= set(request.json["tags"])
+            return jsonify(sorted(ALL_TAGS))
+        """,
+        {},
+    ),
+    (
+        "helper-called-with-request-data",
+        "FD101",
+        """
+        _geo = {}
+
+        def lookup_country(address):
+            if address not in _geo:
+                _geo[address] = load(address)
+            return _geo[address]
+
+        @app.get("/where")
+        def where():
+            return jsonify(lookup_country(request.remote_addr))
+        """,
+        {},
+    ),
+    (
+        "defaultdict-list-per-request-key",
+        "FD101",
+        """
+        HISTORY = defaultdict(list)
+
+        @app.get("/r/<slug>")
+        def visit(slug):
+            HISTORY[slug].append(time.time())
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "counter-keyed-by-path",
+        "FD101",
+        """
+        HITS = Counter()
+
+        @app.after_request
+        def count(response):
+            HITS[request.path] += 1
+            return response
+        """,
+        {},
+    ),
+    (
+        "class-attribute-dict-on-shared-class",
+        "FD101",
+        """
+        class Sessions:
+            active = {}
+
+        @app.post("/connect")
+        def connect():
+            Sessions.active[request.json["client"]] = time.time()
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "form-class-choices-appended",
+        "FD101",
+        """
+        from flask_wtf import FlaskForm
+        from wtforms import SelectField
+
+        class FilterForm(FlaskForm):
+            colour = SelectField(choices=[("red", "Red")])
+            recent = []
+
+        @app.get("/filter")
+        def filter_view():
+            FilterForm.recent.append(request.args["colour"])
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "app-extensions-dict",
+        "FD101",
+        """
+        @app.get("/preview")
+        def preview():
+            url = request.args["url"]
+            current_app.extensions["previews"][url] = load(url)
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "cache-in-other-module",
+        "FD101",
+        """
+        from store import TOKENS
+
+        @app.post("/tokens")
+        def issue():
+            TOKENS[request.form["name"]] = load(request.form["name"])
+            return "ok"
+        """,
+        {"store.py": "TOKENS = {}\n"},
+    ),
+    (
+        "method-view-url-variable",
+        "FD101",
+        """
+        from flask.views import MethodView
+
+        _users = {}
+
+        class UserAPI(MethodView):
+            def get(self, user_id):
+                _users[user_id] = load(user_id)
+                return jsonify(_users[user_id])
+
+        app.add_url_rule("/users/<int:user_id>", view_func=UserAPI.as_view("user"))
+        """,
+        {},
+    ),
+    (
+        "flask-restful-reqparse",
+        "FD101",
+        """
+        from flask_restful import Api, Resource, reqparse
+
+        api = Api(app)
+        parser = reqparse.RequestParser()
+        parser.add_argument("q")
+        SEEN_QUERIES = set()
+
+        class Search(Resource):
+            def get(self):
+                args = parser.parse_args()
+                SEEN_QUERIES.add(args["q"])
+                return {"ok": True}
+
+        api.add_resource(Search, "/search")
+        """,
+        {},
+    ),
+    (
+        "flask-restx-payload",
+        "FD101",
+        """
+        from flask_restx import Api, Namespace, Resource
+
+        api = Api(app)
+        ns = Namespace("items")
+        api.add_namespace(ns)
+        STORE = {}
+
+        @ns.route("/items")
+        class Items(Resource):
+            def post(self):
+                STORE[ns.payload["name"]] = ns.payload
+                return {"ok": True}
+        """,
+        {},
+    ),
+    (
+        "async-view-append",
+        "FD101",
+        """
+        EVENTS = []
+
+        @app.post("/ingest")
+        async def ingest():
+            EVENTS.append(request.get_json())
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "marshmallow-loaded-key",
+        "FD101",
+        """
+        from marshmallow import Schema, fields
+
+        class ThingSchema(Schema):
+            name = fields.Str()
+
+        BY_NAME = {}
+
+        @app.post("/things")
+        def things():
+            data = ThingSchema().load(request.json)
+            BY_NAME[data["name"]] = data
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "wtform-data-appended",
+        "FD101",
+        """
+        from flask_wtf import FlaskForm
+        from wtforms import StringField
+
+        class QueryForm(FlaskForm):
+            q = StringField()
+
+        RECENT_QUERIES = []
+
+        @app.route("/s", methods=["POST"])
+        def s():
+            form = QueryForm()
+            if form.validate_on_submit():
+                RECENT_QUERIES.append(form.q.data)
+            return "ok"
+        """,
+        {},
+    ),
+    # ---------------------------------------------------------------- S16: memoising caches
+    (
+        "lru-cache-maxsize-none",
+        "FD102",
+        """
+        @lru_cache(maxsize=None)
+        def price(sku):
+            return load(sku)
+
+        @app.get("/price")
+        def get_price():
+            return jsonify(price(request.args["sku"]))
+        """,
+        {},
+    ),
+    (
+        "functools-cache-view-arg",
+        "FD102",
+        """
+        @functools.cache
+        def profile(user_id):
+            return load(user_id)
+
+        @app.get("/u/<int:user_id>")
+        def show(user_id):
+            return jsonify(profile(user_id))
+        """,
+        {},
+    ),
+    (
+        "lru-cache-positional-none",
+        "FD102",
+        """
+        @functools.lru_cache(None)
+        def resolve(host):
+            return load(host)
+
+        @app.get("/resolve")
+        def get_resolve():
+            return jsonify(resolve(request.headers["Host"]))
+        """,
+        {},
+    ),
+    (
+        "lru-cache-wrapping-call",
+        "FD102",
+        """
+        def _fetch(url):
+            return load(url)
+
+        fetch = functools.lru_cache(maxsize=None)(_fetch)
+
+        @app.get("/fetch")
+        def get_fetch():
+            return jsonify(fetch(request.args["url"]))
+        """,
+        {},
+    ),
+    (
+        "cachetools-cached-plain-dict",
+        "FD102",
+        """
+        from cachetools import cached
+
+        @cached(cache={})
+        def avatar(email):
+            return load(email)
+
+        @app.get("/avatar")
+        def get_avatar():
+            return jsonify(avatar(request.args["email"]))
+        """,
+        {},
+    ),
+    (
+        "cache-called-from-helper-with-request-value",
+        "FD102",
+        """
+        @cache
+        def translate(text, lang):
+            return load(text + lang)
+
+        def localise(text):
+            return translate(text, request.accept_languages.best or "en")
+
+        @app.get("/hello")
+        def hello():
+            return localise("hello")
+        """,
+        {},
+    ),
+    # ---------------------------------------------------------------- S16: weak value dict
+    (
+        "weak-value-dict-of-str",
+        "FD103",
+        """
+        import weakref
+
+        _names = weakref.WeakValueDictionary()
+
+        @app.get("/name/<int:uid>")
+        def name(uid):
+            _names[uid] = request.args.get("display", "")
+            return "ok"
+        """,
+        {},
+    ),
+    # ---------------------------------------------------------------- S14: global counters
+    (
+        "global-counter-in-view",
+        "FD104",
+        """
+        visits = 0
+
+        @app.get("/")
+        def index():
+            global visits
+            visits += 1
+            return str(visits)
+        """,
+        {},
+    ),
+    (
+        "global-counter-in-before-request",
+        "FD104",
+        """
+        request_count = 0
+
+        @app.before_request
+        def count():
+            global request_count
+            request_count = request_count + 1
+        """,
+        {},
+    ),
+    (
+        "global-counter-in-helper",
+        "FD104",
+        """
+        _downloads = 0
+
+        def bump():
+            global _downloads
+            _downloads += 1
+
+        @app.get("/download")
+        def download():
+            bump()
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "module-dict-counter",
+        "FD104",
+        """
+        STATS = {"errors": 0}
+
+        @app.errorhandler(500)
+        def failed(error):
+            STATS["errors"] += 1
+            return "oops", 500
+        """,
+        {},
+    ),
+    (
+        "global-counter-in-blueprint-view",
+        "FD104",
+        """
+        from flask import Blueprint
+
+        bp = Blueprint("api", __name__)
+        calls = 0
+
+        @bp.route("/ping")
+        def ping():
+            global calls
+            calls += 1
+            return {"calls": calls}
+
+        app.register_blueprint(bp)
+        """,
+        {},
+    ),
+    # ---------------------------------------------------------------- S19: request state in globals
+    (
+        "global-current-user-in-before-request",
+        "FD104",
+        """
+        current_user_obj = None
+
+        @app.before_request
+        def load_user():
+            global current_user_obj
+            current_user_obj = load(session.get("user_id"))
+        """,
+        {},
+    ),
+    (
+        "global-tenant-from-header",
+        "FD104",
+        """
+        TENANT = None
+
+        @app.before_request
+        def pick_tenant():
+            global TENANT
+            TENANT = request.headers.get("X-Tenant")
+        """,
+        {},
+    ),
+    (
+        "global-set-in-helper-from-argument",
+        "FD104",
+        """
+        _locale = "en"
+
+        def set_locale(value):
+            global _locale
+            _locale = value
+
+        @app.before_request
+        def choose():
+            set_locale(request.args.get("lang", "en"))
+        """,
+        {},
+    ),
+    (
+        "global-request-json-in-view",
+        "FD104",
+        """
+        last_payload = None
+
+        @app.post("/hook")
+        def hook():
+            global last_payload
+            last_payload = request.get_json()
+            return jsonify(process=last_payload)
+        """,
+        {},
+    ),
+    (
+        "setattr-on-shared-form-class",
+        "FD104",
+        """
+        from flask_wtf import FlaskForm
+        from wtforms import StringField
+
+        class SurveyForm(FlaskForm):
+            pass
+
+        @app.get("/survey/<int:survey_id>")
+        def survey(survey_id):
+            for question in load(survey_id)["questions"]:
+                setattr(SurveyForm, f"q{question}", StringField(question))
+            return "ok"
+        """,
+        {},
+    ),
+    # ---------------------------------------------------------------- S16: metric labels
+    (
+        "metric-label-remote-addr",
+        "FD107",
+        """
+        from prometheus_client import Counter as PCounter
+
+        REQS = PCounter("reqs", "Requests", ["client"])
+
+        @app.before_request
+        def count():
+            REQS.labels(request.remote_addr).inc()
+        """,
+        {},
+    ),
+    (
+        "metric-label-path-in-after-request",
+        "FD107",
+        """
+        from prometheus_client import Histogram
+
+        LATENCY = Histogram("latency", "Latency", ["path"])
+
+        @app.after_request
+        def observe(response):
+            LATENCY.labels(path=request.path).observe(1.0)
+            return response
+        """,
+        {},
+    ),
+    (
+        "metric-label-path-with-url-variable",
+        "FD107",
+        """
+        from prometheus_client import Counter as PCounter
+
+        VIEWS = PCounter("views", "Views", ["path"])
+
+        @app.get("/articles/<slug>")
+        def article(slug):
+            VIEWS.labels(request.path).inc()
+            return slug
+        """,
+        {},
+    ),
+    (
+        "metric-label-user-id",
+        "FD107",
+        """
+        from prometheus_client import Counter as PCounter
+
+        ACTIONS = PCounter("actions", "Actions", ["user"])
+
+        @app.post("/act")
+        def act():
+            ACTIONS.labels(user=str(current_user.id)).inc()
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "metric-label-query-arg",
+        "FD107",
+        """
+        from prometheus_client import Gauge
+
+        QUEUE = Gauge("queue", "Queue", ["name"])
+
+        @app.get("/queue")
+        def queue():
+            QUEUE.labels(request.args["name"]).set(1)
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "metric-label-full-url",
+        "FD107",
+        """
+        from prometheus_client import Counter as PCounter
+
+        HITS_TOTAL = PCounter("hits", "Hits", ["url"])
+
+        @app.after_request
+        def hit(response):
+            HITS_TOTAL.labels(url=request.url).inc()
+            return response
+        """,
+        {},
+    ),
+]
+
+#: (name, code, extra files)
+GOOD: list[tuple[str, str, dict[str, str]]] = [
+    (
+        "registry-filled-at-import",
+        """
+        EXPORTERS = {}
+
+        def exporter(kind):
+            def deco(fn):
+                EXPORTERS[kind] = fn
+                return fn
+            return deco
+
+        @exporter("csv")
+        def to_csv(rows):
+            return ""
+
+        @app.get("/export/<kind>")
+        def export(kind):
+            return EXPORTERS[kind]([])
+        """,
+        {},
+    ),
+    (
+        "constant-read-in-view",
+        """
+        COLOURS = {"red": "#f00", "green": "#0f0"}
+        ALLOWED = ["a", "b"]
+
+        @app.get("/colour/<name>")
+        def colour(name):
+            return COLOURS.get(name, "#000") + ",".join(ALLOWED)
+        """,
+        {},
+    ),
+    (
+        "bounded-lru-cache",
+        """
+        @lru_cache(maxsize=128)
+        def price(sku):
+            return load(sku)
+
+        @functools.lru_cache()
+        def rate(currency):
+            return load(currency)
+
+        @lru_cache
+        def region(code):
+            return load(code)
+
+        @app.get("/price")
+        def get_price():
+            return jsonify(price(request.args["sku"]), rate(request.args["cur"]), region(request.args["r"]))
+        """,
+        {},
+    ),
+    (
+        "functools-cache-without-arguments",
+        """
+        @functools.cache
+        def settings():
+            return load("settings")
+
+        @app.get("/settings")
+        def get_settings():
+            return jsonify(settings())
+        """,
+        {},
+    ),
+    (
+        "cachetools-ttl-cache",
+        """
+        from cachetools import TTLCache, cached
+
+        _profiles = TTLCache(maxsize=1024, ttl=300)
+
+        @cached(cache=TTLCache(maxsize=256, ttl=60))
+        def avatar(email):
+            return load(email)
+
+        @app.get("/u/<int:uid>")
+        def profile(uid):
+            _profiles[uid] = load(uid)
+            return jsonify(_profiles[uid], avatar(request.args["email"]))
+        """,
+        {},
+    ),
+    (
+        "g-attributes",
+        """
+        @app.before_request
+        def load_user():
+            g.user = load(session.get("user_id"))
+            g.tenant = request.headers.get("X-Tenant")
+
+        @app.get("/me")
+        def me():
+            g.seen = getattr(g, "seen", [])
+            g.seen.append(request.path)
+            return jsonify(g.user)
+        """,
+        {},
+    ),
+    (
+        "flask-caching",
+        """
+        from flask_caching import Cache
+
+        cache_ext = Cache(app, config={"CACHE_TYPE": "SimpleCache"})
+
+        @cache_ext.memoize(timeout=60)
+        def report(name):
+            return load(name)
+
+        @app.get("/report")
+        def get_report():
+            cache_ext.set(request.args["k"], 1)
+            return jsonify(report(request.args["name"]))
+        """,
+        {},
+    ),
+    (
+        "dict-cleared-at-teardown",
+        """
+        _request_cache = {}
+
+        @app.get("/item/<key>")
+        def item(key):
+            _request_cache[key] = load(key)
+            return jsonify(_request_cache[key])
+
+        @app.teardown_request
+        def forget(exc):
+            _request_cache.clear()
+        """,
+        {},
+    ),
+    (
+        "keyed-by-finite-request-values",
+        """
+        LAST_CALL = {}
+        BY_METHOD = {}
+
+        @app.before_request
+        def stamp():
+            LAST_CALL[request.endpoint] = time.time()
+            BY_METHOD[request.method] = time.time()
+        """,
+        {},
+    ),
+    (
+        "keyed-by-checked-language",
+        """
+        LANGUAGES = ("en", "de", "fr")
+        _catalogues = {}
+
+        @app.get("/<lang>/help")
+        def help_page(lang):
+            if lang not in LANGUAGES:
+                return "unknown", 404
+            _catalogues[lang] = load(lang)
+            return jsonify(_catalogues[lang])
+        """,
+        {},
+    ),
+    (
+        "keyed-by-config-value",
+        """
+        _clients = {}
+
+        @app.get("/backend")
+        def backend():
+            name = current_app.config["BACKEND"]
+            if name not in _clients:
+                _clients[name] = load(name)
+            return jsonify(_clients[name])
+        """,
+        {},
+    ),
+    (
+        "deque-with-maxlen",
+        """
+        RECENT = deque(maxlen=100)
+
+        @app.get("/recent")
+        def recent():
+            RECENT.append(request.path)
+            return jsonify(list(RECENT))
+        """,
+        {},
+    ),
+    (
+        "globals-assigned-at-import-and-in-factory",
+        """
+        _settings = None
+        _db = None
+
+        def create_app():
+            global _settings
+            _settings = load("settings")
+            return app
+
+        def init_db(url):
+            global _db
+            _db = load(url)
+
+        init_db("sqlite://")
+
+        @app.get("/s")
+        def s():
+            return jsonify(_settings, _db)
+        """,
+        {},
+    ),
+    (
+        "global-assigned-in-cli",
+        """
+        import click
+
+        _loaded = 0
+
+        @app.cli.command("seed")
+        @click.argument("count")
+        def seed(count):
+            global _loaded
+            _loaded += int(count)
+        """,
+        {},
+    ),
+    (
+        "lazy-singleton-global",
+        """
+        _client = None
+
+        def client():
+            global _client
+            if _client is None:
+                _client = load(current_app.config["API_URL"])
+            return _client
+
+        @app.get("/api")
+        def api():
+            return jsonify(client())
+        """,
+        {},
+    ),
+    (
+        "itertools-count-and-locked-counter",
+        """
+        _ids = itertools.count(1)
+        _lock = threading.Lock()
+        _total = 0
+
+        @app.post("/jobs")
+        def jobs():
+            global _total
+            with _lock:
+                _total += 1
+            return jsonify(id=next(_ids))
+        """,
+        {},
+    ),
+    (
+        "form-choices-on-instance",
+        """
+        from flask_wtf import FlaskForm
+        from wtforms import SelectField
+
+        class PickForm(FlaskForm):
+            colour = SelectField(choices=[])
+
+        @app.route("/pick", methods=["GET", "POST"])
+        def pick():
+            form = PickForm()
+            form.colour.choices = [(c, c) for c in load("colours")]
+            form.colour.choices.append(("other", "Other"))
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "setattr-on-class-built-per-request",
+        """
+        from flask_wtf import FlaskForm
+        from wtforms import StringField
+
+        def survey_form(questions):
+            class F(FlaskForm):
+                pass
+            for q in questions:
+                setattr(F, f"q{q}", StringField(q))
+            return F
+
+        @app.get("/survey/<int:survey_id>")
+        def survey(survey_id):
+            form = survey_form(load(survey_id)["questions"])()
+            return str(form)
+        """,
+        {},
+    ),
+    (
+        "keyed-by-logged-in-user",
+        """
+        _last_search = {}
+
+        @app.get("/search")
+        def search():
+            _last_search[current_user.id] = request.args.get("q")
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "metric-labels-finite",
+        """
+        from prometheus_client import Counter as PCounter, Histogram
+
+        REQS = PCounter("reqs", "Requests", ["endpoint", "method", "status"])
+        LAT = Histogram("lat", "Latency", ["rule"])
+
+        @app.after_request
+        def count(response):
+            REQS.labels(request.endpoint, request.method, response.status_code).inc()
+            rule = request.url_rule.rule if request.url_rule else "none"
+            LAT.labels(rule).observe(1.0)
+            return response
+
+        @app.get("/fixed")
+        def fixed():
+            REQS.labels(request.path, "GET", 200).inc()
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "weak-value-dict-of-objects",
+        """
+        import weakref
+
+        class Conn:
+            def __init__(self, name):
+                self.name = name
+
+        _live = weakref.WeakValueDictionary()
+
+        @app.get("/c/<name>")
+        def conn(name):
+            _live[name] = c = Conn(name)
+            return c.name
+        """,
+        {},
+    ),
+    (
+        "list-local-to-view",
+        """
+        DEFAULTS = ["a"]
+
+        @app.get("/list")
+        def listing():
+            names = list(DEFAULTS)
+            names.append(request.args["x"])
+            seen = set()
+            seen.add(request.path)
+            return jsonify(names)
+        """,
+        {},
+    ),
+    (
+        "container-filled-in-before-first-request-style-startup",
+        """
+        ROUTES = []
+
+        def collect_routes():
+            for rule in app.url_map.iter_rules():
+                ROUTES.append(rule.rule)
+
+        with app.app_context():
+            collect_routes()
+
+        @app.get("/routes")
+        def routes():
+            return jsonify(ROUTES)
+        """,
+        {},
+    ),
+    (
+        "setattr-on-instances",
+        """
+        from flask_wtf import FlaskForm
+
+        class Profile:
+            name = ""
+
+        @app.post("/profile")
+        def update_profile():
+            profile = Profile()
+            for field, value in request.form.items():
+                setattr(profile, field, value)
+            setattr(g, "profile", profile)
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "class-registry-filled-at-import",
+        """
+        class Plugins:
+            registry = {}
+
+            @classmethod
+            def register(cls, name):
+                def deco(fn):
+                    cls.registry[name] = fn
+                    return fn
+                return deco
+
+        @Plugins.register("echo")
+        def echo(text):
+            return text
+
+        @app.get("/plugin/<name>")
+        def plugin(name):
+            return Plugins.registry[name](request.args["text"])
+        """,
+        {},
+    ),
+    (
+        "bounded-cache-applied-by-call",
+        """
+        def _fetch(url):
+            return load(url)
+
+        fetch = functools.lru_cache(maxsize=256)(_fetch)
+
+        @app.get("/fetch")
+        def get_fetch():
+            return jsonify(fetch(request.args["url"]))
+        """,
+        {},
+    ),
+    (
+        "helper-keyed-by-endpoint",
+        """
+        _timings = {}
+
+        def remember(endpoint, seconds):
+            _timings[endpoint] = seconds
+
+        @app.after_request
+        def timing(response):
+            remember(request.endpoint, 0.1)
+            return response
+        """,
+        {},
+    ),
+    (
+        "class-attribute-cache-evicted",
+        """
+        class Tokens:
+            issued = {}
+
+            @classmethod
+            def expire(cls, name):
+                cls.issued.pop(name, None)
+
+        @app.post("/tokens")
+        def issue():
+            Tokens.issued[request.form["name"]] = time.time()
+            return "ok"
+
+        @app.delete("/tokens/<name>")
+        def revoke(name):
+            Tokens.expire(name)
+            return "ok"
+        """,
+        {},
+    ),
+]
+
+
+def _project(code: str, files: dict[str, str]) -> dict[str, str]:
+    sources = {"app.py": HEAD.lstrip("\n") + textwrap.dedent(code)}
+    sources.update(files)
+    return sources
+
+
+def _found(code: str, files: dict[str, str]) -> list:
+    result = analyse_sources(_project(code, files), select=list(RULES), preview=True)
+    problems = [f for f in result.findings if f.code in ("FD001", "FD004")]
+    assert not problems, problems
+    return [f for f in result.findings if f.code in RULES]
+
+
+#: Variants the rules do not get right yet, with the reason.
+XFAIL: dict[str, str] = {
+    "app-extensions-dict": "a dict stored in app.extensions (or on the app) is not known as a container to FD101",
+}
+
+
+def _mark(name: str):
+    return [pytest.mark.xfail(reason=XFAIL[name], strict=True)] if name in XFAIL else []
+
+
+@pytest.mark.parametrize(
+    "rule, code, files",
+    [pytest.param(rule, code, files, id=name, marks=_mark(name)) for name, rule, code, files in BAD],
+)
+def test_bad_variant_is_reported(rule, code, files):
+    found = _found(code, files)
+    assert any(f.code == rule for f in found), [(f.code, f.message) for f in found]
+
+
+@pytest.mark.parametrize(
+    "code, files",
+    [pytest.param(code, files, id=name, marks=_mark(name)) for name, code, files in GOOD],
+)
+def test_good_variant_is_silent(code, files):
+    found = _found(code, files)
+    assert found == [], [(f.code, f.location, f.message) for f in found]
