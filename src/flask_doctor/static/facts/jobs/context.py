@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.model import FLASK_TYPES, JOB
+from flask_doctor.static.model.workers import is_celery_task_class
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import walk
 
@@ -213,6 +214,23 @@ def chain_pushes_context(project: Project, fn: FunctionInfo) -> bool:
     return any(pushed_context(project, f.node) for f in job_chain(project, fn))
 
 
+#: Methods Celery's worker runs around every task of a ``Task`` class.
+_PER_TASK_METHODS = ("__call__", "before_start")
+
+
+def runs_per_task(project: Project, fn: FunctionInfo) -> bool:
+    """Code Celery runs around every task: ``__call__``/``before_start`` of a ``Task`` subclass (the app's
+    ``ContextTask``), or a ``task_prerun`` handler (``worker_process_init`` runs once per process)."""
+    if fn.class_name is not None and fn.name in _PER_TASK_METHODS:
+        cls = project.classes.get(fn.qualname.rsplit(".", 1)[0])
+        if cls is not None and (
+            is_celery_task_class(project, cls.qualname)
+            or any("task" in b.rsplit(".", 1)[-1].lower() for b in cls.bases)
+        ):
+            return True
+    return any(d.endswith(("task_prerun.connect", "task_pre_run.connect")) for d in fn.decorators)
+
+
 def is_memoised(fn: FunctionInfo) -> bool:
     """``fn`` caches what it builds (``lru_cache``/``cache``, or a ``global`` it fills once)."""
     if any(d.endswith(("lru_cache", "cache", "cached_property")) for d in fn.decorators):
@@ -232,5 +250,6 @@ __all__ = [
     "job_chain",
     "job_context_app",
     "pushed_context",
+    "runs_per_task",
     "rq_forks_per_job",
 ]

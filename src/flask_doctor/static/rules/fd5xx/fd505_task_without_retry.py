@@ -10,6 +10,7 @@ from flask_doctor.static.facts.jobs.retries import (
     RETRY_OPTIONS,
     app_wide_retry_policy,
     cache_fill,
+    class_retry_policy,
     retry_calls,
     started_by_schedule,
     sweeps,
@@ -22,6 +23,7 @@ from flask_doctor.static.facts.jobs.tasks import (
     enqueue_sites,
     has_try,
     helper_handles_errors,
+    task_class,
     task_io,
 )
 from flask_doctor.static.model import (
@@ -34,7 +36,8 @@ from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid, nod
 class TaskWithoutRetry(Rule):
     """
     ## What it does
-    Finds Celery tasks and RQ jobs that do network or database I/O (HTTP
+    Finds Celery tasks (decorated functions, and `run` of a class-based
+    `Task` subclass) and RQ jobs that do network or database I/O (HTTP
     with `requests`/`httpx`, SMTP and Flask-Mail, boto3, Redis, a search
     cluster through OpenSearch/Elasticsearch or Invenio's `RecordIndexer`,
     `db.session`, `Model.query`, directly or in a helper they call) with no
@@ -47,7 +50,8 @@ class TaskWithoutRetry(Rule):
     the task `FAILURE` and the work — the e-mail, the webhook, the payment
     sync — is simply lost; somebody has to notice the traceback in the
     worker log and re-queue it by hand. Not reported: tasks with
-    `autoretry_for`/`self.retry`, tasks that handle errors themselves
+    `autoretry_for`/`self.retry` (or a class-based task whose class sets
+    `autoretry_for`), tasks that handle errors themselves
     (a `try` whose `except` can catch an I/O failure: not `try`/`finally`,
     not an `except` of data errors only or of a lock another run holds,
     `except AlreadyLocked:`, nor a `try` in such an `except`'s recovery
@@ -577,6 +581,46 @@ class TaskWithoutRetry(Rule):
         ),
     )
 
+    INVALID = INVALID + (
+        # a class-based task: `run` of a `Task` subclass is the task body, and the class sets no retry policy
+        Invalid(
+            """
+            import requests
+            from celery import Celery, Task
+
+            app = Celery("proj")
+
+            class PushNotification(Task):
+                name = "push.notify"
+
+                def run(self, device, text):  # expect
+                    requests.post("https://push.example.com/send", json={"to": device}, timeout=10)
+
+            app.register_task(PushNotification())
+            """,
+            message="requests.post",
+        ),
+    )
+    VALID = VALID + (
+        # the class-based task's own class carries the policy
+        Valid("""
+            import requests
+            from celery import Celery, Task
+
+            app = Celery("proj")
+
+            class PushNotification(Task):
+                name = "push.notify"
+                autoretry_for = (requests.RequestException,)
+                max_retries = 5
+
+                def run(self, device, text):
+                    requests.post("https://push.example.com/send", json={"to": device}, timeout=10)
+
+            app.register_task(PushNotification())
+            """),
+    )
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         if app_wide_retry_policy(project):
             return
@@ -596,6 +640,9 @@ class TaskWithoutRetry(Rule):
             base = options.get("base")
             if base is not None and task_base_policy(project, fn, base) is not False:
                 continue
+            own = task_class(project, fn)
+            if own is not None and class_retry_policy(project, own.name, None, own.module.name) is not False:
+                continue  # a class-based task whose class sets the policy
             if framework == "rq" and any(
                 any(kw.arg == "retry" for kw in site.keywords) for site in enqueue_sites(project, fn)
             ):

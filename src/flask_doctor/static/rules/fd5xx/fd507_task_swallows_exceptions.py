@@ -21,7 +21,8 @@ from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
 class TaskSwallowsExceptions(Rule):
     """
     ## What it does
-    Finds Celery tasks and RQ jobs whose work runs inside a `try` with
+    Finds Celery tasks (class-based ones too: `run` of a `Task` subclass)
+    and RQ jobs whose work runs inside a `try` with
     `except Exception:` (or a bare `except:`) that only passes or logs and
     then lets the task return normally.
 
@@ -239,6 +240,31 @@ class TaskSwallowsExceptions(Rule):
                             logger.warning("agent unreachable: %s", exc)
             """,
             message="tests the retry budget",
+        ),
+    )
+
+    INVALID = INVALID + (
+        # a class-based task's `run` swallows the failure the same way
+        Invalid(
+            """
+            import logging
+            from celery import Celery, Task
+
+            logger = logging.getLogger(__name__)
+            app = Celery("proj")
+
+            class Reindex(Task):
+                name = "search.reindex"
+
+                def run(self, name):
+                    try:
+                        reindex(name)
+                    except Exception:  # expect
+                        logger.exception("reindex failed")
+
+            app.register_task(Reindex())
+            """,
+            message="SUCCESS",
         ),
     )
 
