@@ -1295,6 +1295,197 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             """,
         ),
     ),
+    (
+        "urlopen-in-task",
+        "FD505",
+        _files(
+            tasks="""
+            from urllib.request import urlopen
+            from celery import shared_task
+
+            @shared_task
+            def warm_cache(url):
+                with urlopen(url, timeout=10) as resp:
+                    resp.read()
+            """
+        ),
+    ),
+    (
+        "model-query-read-in-task",
+        "FD505",
+        _files(
+            worker="""
+            from celery import Celery, Task
+            from ext import create_app
+
+            flask_app = create_app()
+            celery = Celery(__name__)
+
+            class ContextTask(celery.Task):
+                def __call__(self, *args, **kwargs):
+                    with flask_app.app_context():
+                        return self.run(*args, **kwargs)
+
+            celery.Task = ContextTask
+            """,
+            tasks="""
+            import requests
+            from worker import celery
+            from ext import User
+
+            @celery.task
+            def export_emails(url):
+                emails = [u.email for u in User.query.all()]
+                requests.post(url, json=emails, timeout=30)
+            """,
+        ),
+    ),
+    (
+        "self-retry-none-on-forever-task",
+        "FD506",
+        _files(
+            tasks="""
+            import requests
+            from celery import shared_task
+
+            @shared_task(bind=True, max_retries=None)
+            def deliver(self, url, payload):
+                try:
+                    requests.post(url, json=payload, timeout=10)
+                except requests.RequestException as exc:
+                    raise self.retry(exc=exc, max_retries=None, countdown=60)
+            """
+        ),
+    ),
+    (
+        "swallow-in-helper-the-task-calls",
+        "FD507",
+        _files(
+            tasks="""
+            import logging
+            from celery import shared_task
+
+            logger = logging.getLogger(__name__)
+
+            def _sync(account_id):
+                try:
+                    push_account(account_id)
+                except Exception:
+                    logger.exception("sync of %s failed", account_id)
+
+            @shared_task
+            def sync_account(account_id):
+                _sync(account_id)
+            """
+        ),
+    ),
+    (
+        "app-context-pushed-in-task",
+        "FD105",
+        _files(
+            tasks="""
+            from celery import shared_task
+            from ext import User, create_app, db
+
+            flask_app = create_app()
+
+            @shared_task(autoretry_for=(Exception,), max_retries=3)
+            def mark_synced(user_id):
+                flask_app.app_context().push()
+                db.session.get(User, user_id).synced = True
+                db.session.commit()
+            """
+        ),
+    ),
+    (
+        "smtp-in-view-never-quit",
+        "FD106",
+        _files(
+            app="""
+            import smtplib
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            @app.post("/contact")
+            def contact():
+                server = smtplib.SMTP("localhost", 25, timeout=10)
+                server.sendmail("web@example.com", ["team@example.com"], request.form["message"])
+                return "", 204
+            """
+        ),
+    ),
+    (
+        "redis-on-g-without-teardown",
+        "FD106",
+        _files(
+            app="""
+            import redis
+            from flask import Flask, g
+
+            app = Flask(__name__)
+
+            @app.before_request
+            def connect_cache():
+                g.cache = redis.Redis(host="localhost")
+
+            @app.get("/hits")
+            def hits():
+                return str(g.cache.incr("hits"))
+            """
+        ),
+    ),
+    (
+        "sessionmaker-in-apscheduler-job-not-closed",
+        "FD209",
+        _files(
+            app="""
+            from apscheduler.schedulers.background import BackgroundScheduler
+            from database import SessionLocal
+
+            scheduler = BackgroundScheduler()
+
+            def expire_tokens():
+                session = SessionLocal()
+                session.execute(text("DELETE FROM tokens WHERE expires < now()"))
+                session.commit()
+
+            scheduler.add_job(expire_tokens, "interval", minutes=5)
+            scheduler.start()
+            """
+        ),
+    ),
+    (
+        "current-app-context-in-worker-task",
+        "FD208",
+        _files(
+            tasks="""
+            from celery import shared_task
+            from flask import current_app
+            from ext import User, db
+
+            @shared_task(autoretry_for=(Exception,), max_retries=3)
+            def mark_synced(user_id):
+                with current_app.app_context():
+                    db.session.get(User, user_id).synced = True
+                    db.session.commit()
+            """
+        ),
+    ),
+    (
+        "retry-kwargs-none-on-forever-task",
+        "FD506",
+        _files(
+            tasks="""
+            import requests
+            from celery import shared_task
+
+            @shared_task(autoretry_for=(requests.RequestException,), max_retries=None, retry_kwargs={"max_retries": None})
+            def deliver(url, payload):
+                requests.post(url, json=payload, timeout=10)
+            """
+        ),
+    ),
 ]
 
 # name, files
@@ -2203,6 +2394,191 @@ GOOD: list[tuple[str, dict[str, str]]] = [
                         raise
 
             app.register_task(Reindex())
+            """
+        ),
+    ),
+    (
+        "retry-after-logging-warning",
+        _files(
+            tasks="""
+            import logging
+            import requests
+            from celery import shared_task
+
+            logger = logging.getLogger(__name__)
+
+            @shared_task(bind=True, max_retries=5)
+            def deliver(self, url, payload):
+                try:
+                    requests.post(url, json=payload, timeout=10)
+                except requests.RequestException as exc:
+                    logger.warning("delivery failed, retrying: %s", exc)
+                    raise self.retry(exc=exc, countdown=60)
+            """
+        ),
+    ),
+    (
+        "with-test-request-context-helper",
+        _files(
+            app="""
+            from flask import Flask, render_template, url_for
+
+            app = Flask(__name__)
+
+            def render_email(template, **context):
+                with app.test_request_context():
+                    context["home"] = url_for("index", _external=True)
+                    return render_template(template, **context)
+
+            @app.get("/")
+            def index():
+                return "hi"
+            """
+        ),
+    ),
+    (
+        "redis-on-g-closed-in-teardown",
+        _files(
+            app="""
+            import redis
+            from flask import Flask, g
+
+            app = Flask(__name__)
+
+            @app.before_request
+            def connect_cache():
+                g.cache = redis.Redis(host="localhost")
+
+            @app.teardown_appcontext
+            def close_cache(exc):
+                cache = g.pop("cache", None)
+                if cache is not None:
+                    cache.close()
+
+            @app.get("/hits")
+            def hits():
+                return str(g.cache.incr("hits"))
+            """
+        ),
+    ),
+    (
+        "smtp-with-block",
+        _files(
+            app="""
+            import smtplib
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            @app.post("/contact")
+            def contact():
+                with smtplib.SMTP("localhost", 25, timeout=10) as server:
+                    server.sendmail("web@example.com", ["team@example.com"], request.form["message"])
+                return "", 204
+            """
+        ),
+    ),
+    (
+        "sessionmaker-with-in-apscheduler-job",
+        _files(
+            app="""
+            from apscheduler.schedulers.background import BackgroundScheduler
+            from database import SessionLocal
+
+            scheduler = BackgroundScheduler()
+
+            def expire_tokens():
+                with SessionLocal() as session:
+                    session.execute(text("DELETE FROM tokens WHERE expires < now()"))
+                    session.commit()
+
+            scheduler.add_job(expire_tokens, "interval", minutes=5)
+            scheduler.start()
+            """
+        ),
+    ),
+    (
+        "task-only-fans-out",
+        _files(
+            tasks="""
+            from celery import shared_task
+
+            @shared_task
+            def notify(user_id):
+                return user_id
+
+            @shared_task(ignore_result=True)
+            def notify_all(user_ids):
+                for uid in user_ids:
+                    notify.delay(uid)
+            """
+        ),
+    ),
+    (
+        "factory-memoised-with-lru-cache",
+        _files(
+            worker="""
+            from functools import lru_cache
+            from celery import Celery
+            from ext import User, create_app, db
+
+            celery = Celery(__name__)
+
+            @lru_cache(maxsize=1)
+            def flask_app():
+                return create_app()
+
+            @celery.task(autoretry_for=(Exception,), max_retries=3)
+            def mark_synced(user_id):
+                with flask_app().app_context():
+                    db.session.get(User, user_id).synced = True
+                    db.session.commit()
+            """
+        ),
+    ),
+    (
+        "forever-task-bounded-by-retry-kwargs",
+        _files(
+            tasks="""
+            import requests
+            from celery import shared_task
+
+            @shared_task(autoretry_for=(requests.RequestException,), max_retries=None, retry_kwargs={"max_retries": 10})
+            def deliver(url, payload):
+                requests.post(url, json=payload, timeout=10)
+            """
+        ),
+    ),
+    (
+        "wrap-and-raise",
+        _files(
+            tasks="""
+            from celery import shared_task
+
+            class ExportFailed(Exception):
+                pass
+
+            @shared_task(autoretry_for=(ConnectionError,), max_retries=3)
+            def export(job_id):
+                try:
+                    run_export(job_id)
+                except Exception as exc:
+                    raise ExportFailed(job_id) from exc
+            """
+        ),
+    ),
+    (
+        "with-scoped-session-call",
+        _files(
+            tasks="""
+            from celery import shared_task
+            from database import Session
+
+            @shared_task(autoretry_for=(Exception,), max_retries=3)
+            def mark_paid(order_id):
+                with Session() as session:
+                    session.get(Order, order_id).paid = True
+                    session.commit()
             """
         ),
     ),

@@ -205,13 +205,27 @@ def forked_per_job(project: Project, fn: FunctionInfo) -> bool:
 
 
 def chain_pushes_context(project: Project, fn: FunctionInfo) -> bool:
-    """A ``with app.app_context():`` (or push) in the task or any function between it and ``fn``."""
+    """A ``with app.app_context():`` (or push) in the task or any function between it and ``fn``.
+
+    Not ``current_app.app_context()``: in a worker with no context yet, ``current_app`` itself raises
+    "Working outside of application context"; it only re-enters a context that already exists.
+    """
     probe: FunctionInfo | None = fn
     while probe is not None:  # closures run where their parent runs
-        if pushed_context(project, probe.node):
+        if _gives_context(project, probe):
             return True
         probe = probe.parent
-    return any(pushed_context(project, f.node) for f in job_chain(project, fn))
+    return any(_gives_context(project, f) for f in job_chain(project, fn))
+
+
+def _gives_context(project: Project, fn: FunctionInfo) -> bool:
+    for call in calls_in(fn.node):
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr in ("app_context", "test_request_context")):
+            continue
+        receiver = dotted(call.func.value) or ""
+        if (fn.imports.qualify(receiver) if fn.imports is not None else None) != "flask.current_app":
+            return True
+    return False
 
 
 #: Methods Celery's worker runs around every task of a ``Task`` class.
