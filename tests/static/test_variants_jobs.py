@@ -1486,6 +1486,20 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             """
         ),
     ),
+    (
+        "max-retries-without-anything-that-retries",
+        "FD505",
+        _files(
+            tasks="""
+            import requests
+            from celery import shared_task
+
+            @shared_task(max_retries=5, retry_backoff=True)
+            def notify_webhook(url, payload):
+                requests.post(url, json=payload, timeout=10)
+            """
+        ),
+    ),
 ]
 
 # name, files
@@ -2579,6 +2593,25 @@ GOOD: list[tuple[str, dict[str, str]]] = [
                 with Session() as session:
                     session.get(Order, order_id).paid = True
                     session.commit()
+            """
+        ),
+    ),
+    (
+        "max-retries-with-bound-task-handed-to-helper",
+        _files(
+            tasks="""
+            import requests
+            from celery import shared_task
+
+            def deliver_or_retry(task, url, payload):
+                try:
+                    requests.post(url, json=payload, timeout=10)
+                except requests.RequestException as exc:
+                    raise task.retry(exc=exc)
+
+            @shared_task(bind=True, max_retries=5)
+            def notify_webhook(self, url, payload):
+                deliver_or_retry(self, url, payload)
             """
         ),
     ),

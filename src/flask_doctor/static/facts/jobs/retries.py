@@ -38,6 +38,25 @@ RETRY_OPTIONS = {"autoretry_for", "retry_kwargs", "retry_backoff", "max_retries"
 POLICY_KEYS = {"autoretry_for", "retry_kwargs", "retry_backoff", "max_retries", "on_failure", "on_retry"}
 _CLASS_POLICY = {"autoretry_for", "retry_kwargs", "retry_backoff", "on_failure", "on_retry"}
 _ANNOTATIONS = ("task_annotations", "CELERY_ANNOTATIONS")
+#: Options that only tune retries something else starts (``autoretry_for`` or a ``retry()`` call): on their
+#: own, Celery never retries.
+RETRY_TUNING = frozenset({"max_retries", "retry_backoff", "retry_backoff_max", "retry_jitter", "retry_kwargs"})
+
+
+def tuning_without_retry(fn: FunctionInfo) -> list[str]:
+    """``@shared_task(max_retries=5)`` with no ``autoretry_for`` and no ``retry()`` in the task (nor the bound
+    task handed to a helper, which may retry it): the options it sets, which start no retry."""
+    options = fn.task_options
+    tuning = sorted(set(options) & RETRY_TUNING)
+    if not tuning or "autoretry_for" in options or "retry" in options or retry_calls(fn):
+        return []
+    me = _bound_self(fn)
+    if me is not None and any(
+        isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == me for a in node.args)
+        for node in body_nodes(fn.node.body)
+    ):
+        return []
+    return tuning
 
 
 def _bound_self(fn: FunctionInfo) -> str | None:
@@ -585,6 +604,7 @@ def is_polling(project: Project, fn: FunctionInfo, retries: list[ast.Call]) -> b
 __all__ = [
     "POLICY_KEYS",
     "RETRY_OPTIONS",
+    "tuning_without_retry",
     "app_wide_retry_policy",
     "base_attr",
     "cache_fill",

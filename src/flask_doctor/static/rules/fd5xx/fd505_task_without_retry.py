@@ -16,6 +16,7 @@ from flask_doctor.static.facts.jobs.retries import (
     sweeps,
     takes_no_input,
     task_base_policy,
+    tuning_without_retry,
 )
 from flask_doctor.static.facts.jobs.tasks import (
     celery_tasks,
@@ -51,7 +52,9 @@ class TaskWithoutRetry(Rule):
     sync — is simply lost; somebody has to notice the traceback in the
     worker log and re-queue it by hand. Not reported: tasks with
     `autoretry_for`/`self.retry` (or a class-based task whose class sets
-    `autoretry_for`), tasks that handle errors themselves
+    `autoretry_for`; `max_retries`, `retry_backoff` or `retry_kwargs` alone
+    retry nothing and do not count, unless the bound task is handed to a
+    helper that may call its `retry()`), tasks that handle errors themselves
     (a `try` whose `except` can catch an I/O failure: not `try`/`finally`,
     not an `except` of data errors only or of a lock another run holds,
     `except AlreadyLocked:`, nor a `try` in such an `except`'s recovery
@@ -601,6 +604,21 @@ class TaskWithoutRetry(Rule):
             message="requests.post",
         ),
     )
+    INVALID = INVALID + (
+        # `max_retries` and `retry_backoff` only tune retries: with no `autoretry_for` and no `self.retry()`,
+        # nothing starts one
+        Invalid(
+            """
+            import requests
+            from celery import shared_task
+
+            @shared_task(max_retries=5, retry_backoff=True)  # expect
+            def notify_webhook(url, payload):
+                requests.post(url, json=payload, timeout=10)
+            """,
+            message="but nothing that retries",
+        ),
+    )
     VALID = VALID + (
         # the class-based task's own class carries the policy
         Valid("""
@@ -626,7 +644,8 @@ class TaskWithoutRetry(Rule):
             return
         for fn, framework in celery_tasks(project):
             options = fn.task_options
-            if set(options) & RETRY_OPTIONS or retry_calls(fn) or has_try(fn):
+            idle = tuning_without_retry(fn) if framework == "celery" else []
+            if (set(options) & RETRY_OPTIONS and not idle) or retry_calls(fn) or has_try(fn):
                 continue
             scheduled = started_by_schedule(project, fn)
             if scheduled is fn:
@@ -681,10 +700,16 @@ class TaskWithoutRetry(Rule):
                     " (a note: a user starts it and polls its result, so a failure reaches them and they can "
                     "start it again)"
                 )
+            policy = "no retry policy"
+            if idle:
+                policy = (
+                    f"{', '.join(f'`{o}`' for o in idle)} but nothing that retries (Celery retries only with "
+                    "`autoretry_for` or a `self.retry()` call)"
+                )
             report(
                 self.finding(
                     decorator_location(fn),
-                    f"{kind} `{fn.display}` calls `{label}`{via} with no retry policy and no error handling: "
+                    f"{kind} `{fn.display}` calls `{label}`{via} with {policy} and no error handling: "
                     f"the first network or database blip fails it and {outcome}{note}",
                     hint=hint,
                     evidence=evidence,
