@@ -108,6 +108,46 @@ def teardown_closers(project: Project) -> list[FunctionInfo]:
     return closing
 
 
+@project_fact
+def resource_helpers(project: Project) -> dict[str, str]:
+    """Project functions that open a connection or client and hand it to their caller, qualname -> kind.
+
+    ``def get_conn(): return psycopg2.connect(...)`` (or ``conn = ...; return conn``): the caller owns
+    what it gets, as if it had called the opener itself. Files, generators and context managers are left
+    out (a ``@contextmanager`` helper closes in its own ``finally``).
+    """
+    found: dict[str, str] = {}
+    for fn in project.functions.values():
+        if fn.decorators or "test" in fn.roles:
+            continue
+        opened: dict[str, str] = {}
+        returned: list[str | None] = []
+        for node in ast.walk(fn.node):
+            if isinstance(node, (ast.Yield, ast.YieldFrom)):
+                returned = []
+                break
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                kind = _opener_kind(fn, node.value)
+                if kind is not None:
+                    opened[node.targets[0].id] = kind
+            if isinstance(node, ast.Return) and node.value is not None:
+                kind = _opener_kind(fn, node.value)
+                if kind is None and isinstance(node.value, ast.Name):
+                    kind = opened.get(node.value.id)
+                returned.append(kind)
+        kinds = {k for k in returned if k is not None}
+        if len(kinds) == 1 and "file" not in kinds and all(k is not None for k in returned):
+            found[fn.qualname] = kinds.pop()
+    return found
+
+
+def _opener_kind(fn: FunctionInfo, node: ast.expr) -> str | None:
+    if not isinstance(node, ast.Call):
+        return None
+    name = dotted(node.func) or ""
+    return RESOURCE_OPENERS.get(fn.imports.qualify(name) or name) if name else None
+
+
 #: Job frameworks whose workers run each job in a process of its own (RQ's default ``Worker`` forks).
 FORKING_JOB_FRAMEWORKS = ("rq", "flask_rq2", "rq_scheduler")
 #: Job frameworks whose workers run many jobs in one long-lived process or thread.
@@ -137,6 +177,7 @@ def in_with_item(ctx: Context) -> bool:
 
 __all__ = [
     "POOLED_CLIENTS",
+    "resource_helpers",
     "FORKING_JOB_FRAMEWORKS",
     "POOLED_JOB_FRAMEWORKS",
     "forks_per_job",

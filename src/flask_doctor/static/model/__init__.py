@@ -27,6 +27,7 @@ from flask_doctor.static.model.environments import classify_env, env_of_test, te
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import (
     BLUEPRINT_TYPES,
+    CELERY_TASK_TYPES,
     CELERY_TYPES,
     CLI,
     ERROR_DECORATORS,
@@ -59,6 +60,7 @@ _env_of_test = env_of_test  # the name facts.config imports
 
 __all__ = [
     "BLUEPRINT_TYPES",
+    "CELERY_TASK_TYPES",
     "CELERY_TYPES",
     "CLI",
     "ERROR_DECORATORS",

@@ -86,7 +86,9 @@ def propagate_contexts(project: Project) -> None:
         for callee, background in edges.of(fn):
             # a thread a request starts runs beside it, unattended: the request does not wait for it.
             # A command's threads stay the command's (a batch tool's workers end with it).
-            reached = JOB if background and ctx == REQUEST else ctx
+            # One wrapped in ``@copy_current_request_context`` runs inside a copy of the request's context.
+            carries = any(d.endswith("copy_current_request_context") for d in callee.decorators)
+            reached = JOB if background and ctx == REQUEST and not carries else ctx
             if reached in callee.contexts or test_only(callee, reached):
                 continue
             callee.contexts.add(reached)

@@ -26,6 +26,8 @@ IMPORT = "import"
 FLASK_TYPES = {"flask.Flask", "flask.app.Flask", "quart.Quart", "connexion.FlaskApp", "apiflask.APIFlask"}
 BLUEPRINT_TYPES = {"flask.Blueprint", "flask.blueprints.Blueprint", "flask_smorest.Blueprint", "apiflask.APIBlueprint"}
 CELERY_TYPES = {"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"}
+#: Celery's task class: a subclass whose ``run`` is defined is a class-based task.
+CELERY_TASK_TYPES = frozenset({"celery.Task", "celery.app.task.Task", "celery.task.Task", "celery.task.base.Task"})
 #: Flask-SQLAlchemy's extension, also under the ``flask.ext``/``flaskext`` spellings of Flask < 1.0 (2.x and older).
 SQLALCHEMY_TYPES = {"flask_sqlalchemy.SQLAlchemy", "flask.ext.sqlalchemy.SQLAlchemy", "flaskext.sqlalchemy.SQLAlchemy"}
 VIEW_BASES = {

@@ -11,6 +11,8 @@ Only what the code itself wires counts, never a name alone:
   the classes a stevedore manager loaded, ``model.stevedore``);
 * **notification endpoints**: the same for ``oslo_messaging.get_notification_listener``;
 * **services**: ``run`` of a ``cotyledon.Service`` subclass;
+* **class-based Celery tasks**: ``run`` of a subclass of Celery's ``Task`` (``class Sync(Task)``, or
+  ``class Sync(celery.Task)`` on the project's Celery app), registered with ``app.register_task(Sync())``;
 * **message consumers**: the callbacks a ``kombu.mixins.ConsumerMixin`` subclass registers in
   ``get_consumers`` (``callbacks=[self.on_message]``, ``on_message=self.handle``), and ``consume`` of a
   fedmsg/moksha ``Consumer`` subclass.
@@ -21,7 +23,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.static.model.project import Project
-from flask_doctor.static.model.records import ClassInfo, FunctionInfo
+from flask_doctor.static.model.records import CELERY_TASK_TYPES, CELERY_TYPES, ClassInfo, FunctionInfo
 from flask_doctor.static.model.stevedore import LoadedPlugins
 from flask_doctor.static.names import dotted
 
@@ -95,6 +97,8 @@ def mark_worker_roots(project: Project) -> None:
             for method in _public_methods(project, cls):
                 method.roles.add(role)
     for cls in project.classes.values():
+        if "run" in cls.methods and is_celery_task_class(project, cls.qualname):
+            cls.methods["run"].roles.add("task")
         if project.is_subtype(cls.qualname, SERVICE_BASES) and "run" in cls.methods:
             cls.methods["run"].roles.add("service")
         if project.is_subtype(cls.qualname, FEDMSG_CONSUMER_BASES) and "consume" in cls.methods:
@@ -110,6 +114,18 @@ def mark_worker_roots(project: Project) -> None:
                         method = _method(project, cls, text[5:])
                         if method is not None:
                             method.roles.add("consumer")
+
+
+def is_celery_task_class(project: Project, class_qual: str) -> bool:
+    """A subclass of Celery's ``Task``: imported from celery, or the ``Task`` attribute of a Celery app."""
+    for current in project.lineage(class_qual):
+        if current in CELERY_TASK_TYPES:
+            return True
+        owner, _, last = current.rpartition(".")
+        obj = project.objects.get(owner) if last == "Task" and owner else None
+        if obj is not None and project.is_subtype(obj.type, CELERY_TYPES):
+            return True
+    return False
 
 
 def _decorator(node: ast.expr) -> ast.expr:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.model import FLASK_TYPES, JOB
+from flask_doctor.static.model.workers import is_celery_task_class
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import walk
 
@@ -204,13 +205,44 @@ def forked_per_job(project: Project, fn: FunctionInfo) -> bool:
 
 
 def chain_pushes_context(project: Project, fn: FunctionInfo) -> bool:
-    """A ``with app.app_context():`` (or push) in the task or any function between it and ``fn``."""
+    """A ``with app.app_context():`` (or push) in the task or any function between it and ``fn``.
+
+    Not ``current_app.app_context()``: in a worker with no context yet, ``current_app`` itself raises
+    "Working outside of application context"; it only re-enters a context that already exists.
+    """
     probe: FunctionInfo | None = fn
     while probe is not None:  # closures run where their parent runs
-        if pushed_context(project, probe.node):
+        if _gives_context(project, probe):
             return True
         probe = probe.parent
-    return any(pushed_context(project, f.node) for f in job_chain(project, fn))
+    return any(_gives_context(project, f) for f in job_chain(project, fn))
+
+
+def _gives_context(project: Project, fn: FunctionInfo) -> bool:
+    for call in calls_in(fn.node):
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr in ("app_context", "test_request_context")):
+            continue
+        receiver = dotted(call.func.value) or ""
+        if (fn.imports.qualify(receiver) if fn.imports is not None else None) != "flask.current_app":
+            return True
+    return False
+
+
+#: Methods Celery's worker runs around every task of a ``Task`` class.
+_PER_TASK_METHODS = ("__call__", "before_start")
+
+
+def runs_per_task(project: Project, fn: FunctionInfo) -> bool:
+    """Code Celery runs around every task: ``__call__``/``before_start`` of a ``Task`` subclass (the app's
+    ``ContextTask``), or a ``task_prerun`` handler (``worker_process_init`` runs once per process)."""
+    if fn.class_name is not None and fn.name in _PER_TASK_METHODS:
+        cls = project.classes.get(fn.qualname.rsplit(".", 1)[0])
+        if cls is not None and (
+            is_celery_task_class(project, cls.qualname)
+            or any("task" in b.rsplit(".", 1)[-1].lower() for b in cls.bases)
+        ):
+            return True
+    return any(d.endswith(("task_prerun.connect", "task_pre_run.connect")) for d in fn.decorators)
 
 
 def is_memoised(fn: FunctionInfo) -> bool:
@@ -232,5 +264,6 @@ __all__ = [
     "job_chain",
     "job_context_app",
     "pushed_context",
+    "runs_per_task",
     "rq_forks_per_job",
 ]

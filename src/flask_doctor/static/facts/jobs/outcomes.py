@@ -92,6 +92,21 @@ def work_tries(project: Project, fn: FunctionInfo) -> Iterator[ast.Try]:
             yield stmt
 
 
+def delegate(project: Project, fn: FunctionInfo) -> FunctionInfo | None:
+    """The project function a task hands all its work to: its body is one call (``_sync(account_id)``,
+    ``return export(job_id)``, also inside ``with app.app_context():``), so the helper's outcome is the task's."""
+    top = [s for s in fn.node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    while len(top) == 1 and isinstance(top[0], (ast.With, ast.AsyncWith)):
+        top = list(top[0].body)
+    if len(top) != 1 or not isinstance(top[0], (ast.Expr, ast.Return)):
+        return None
+    call = top[0].value
+    if not isinstance(call, ast.Call):
+        return None
+    helper = project.resolve_function(dotted(call.func) or "", fn, fn.module)
+    return helper if helper is not None and helper is not fn else None
+
+
 def _reads_retry_budget(test: ast.expr) -> bool:
     """``self.request.retries`` or ``self.max_retries`` in a test: the code weighs the task's retry budget."""
     for node in ast.walk(test):

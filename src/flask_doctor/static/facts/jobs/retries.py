@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.errors import body_nodes
-from flask_doctor.static.facts.jobs.tasks import io_call, is_celery_type
+from flask_doctor.static.facts.jobs.tasks import default_task_classes, io_call, is_celery_type, task_class
 from flask_doctor.static.facts.orm.queries import helper_context, loop_rows
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.sites import calls_named, calls_with_keyword
@@ -38,6 +38,25 @@ RETRY_OPTIONS = {"autoretry_for", "retry_kwargs", "retry_backoff", "max_retries"
 POLICY_KEYS = {"autoretry_for", "retry_kwargs", "retry_backoff", "max_retries", "on_failure", "on_retry"}
 _CLASS_POLICY = {"autoretry_for", "retry_kwargs", "retry_backoff", "on_failure", "on_retry"}
 _ANNOTATIONS = ("task_annotations", "CELERY_ANNOTATIONS")
+#: Options that only tune retries something else starts (``autoretry_for`` or a ``retry()`` call): on their
+#: own, Celery never retries.
+RETRY_TUNING = frozenset({"max_retries", "retry_backoff", "retry_backoff_max", "retry_jitter", "retry_kwargs"})
+
+
+def tuning_without_retry(fn: FunctionInfo) -> list[str]:
+    """``@shared_task(max_retries=5)`` with no ``autoretry_for`` and no ``retry()`` in the task (nor the bound
+    task handed to a helper, which may retry it): the options it sets, which start no retry."""
+    options = fn.task_options
+    tuning = sorted(set(options) & RETRY_TUNING)
+    if not tuning or "autoretry_for" in options or "retry" in options or retry_calls(fn):
+        return []
+    me = _bound_self(fn)
+    if me is not None and any(
+        isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id == me for a in node.args)
+        for node in body_nodes(fn.node.body)
+    ):
+        return []
+    return tuning
 
 
 def _bound_self(fn: FunctionInfo) -> str | None:
@@ -496,6 +515,75 @@ def base_attr(project: Project, fn: FunctionInfo, class_name: str, attr: str) ->
     return None
 
 
+def _class_attr(project: Project, class_qual: str, attr: str) -> ast.expr | None:
+    """``attr = value`` in the body of a project class or of its project bases (nearest first)."""
+    for current in project.lineage(class_qual):
+        cls = project.classes.get(current)
+        if cls is None:
+            continue
+        for stmt in cls.node.body:
+            if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets):
+                return stmt.value
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
+                return stmt.value
+    return None
+
+
+@project_fact
+def annotated_for_all(project: Project) -> dict[str, ast.expr]:
+    """Options ``task_annotations = {"*": {...}}`` sets on every task (literal dicts only)."""
+    values: list[ast.expr] = [c.value for c in project.config if c.key in _ANNOTATIONS and c.value is not None]
+    for site in calls_with_keyword(project, _ANNOTATIONS):
+        values.extend(kw.value for kw in site.node.keywords if kw.arg in _ANNOTATIONS)
+    for module in project.modules.values():
+        if "task_annotations" not in module.text and "CELERY_ANNOTATIONS" not in module.text:
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Assign) and any(
+                (t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else "") in _ANNOTATIONS
+                for t in node.targets
+            ):
+                values.append(node.value)
+    options: dict[str, ast.expr] = {}
+    for value in values:
+        if not isinstance(value, ast.Dict):
+            continue
+        for key, inner in zip(value.keys, value.values):
+            if isinstance(key, ast.Constant) and key.value == "*" and isinstance(inner, ast.Dict):
+                for k, v in zip(inner.keys, inner.values):
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                        options.setdefault(k.value, v)
+    return options
+
+
+def task_attr(project: Project, fn: FunctionInfo, attr: str) -> tuple[ast.expr, str] | None:
+    """The value a Celery task runs with for the option ``attr``, and where it comes from: the decorator,
+    the class of a class-based task, its ``base=`` class, the app's default task class, or the ``"*"`` entry
+    of ``task_annotations`` (which Celery sets on every task, over the rest)."""
+    everywhere = annotated_for_all(project).get(attr)
+    if everywhere is not None:
+        return everywhere, "`task_annotations` for every task"
+    if attr in fn.task_options:
+        return fn.task_options[attr], "the decorator"
+    cls = task_class(project, fn)
+    if cls is not None:
+        value = _class_attr(project, cls.qualname, attr)
+        if value is not None:
+            return value, f"the task class `{cls.name}`"
+    base = fn.task_options.get("base")
+    if base is not None:
+        name = dotted(base) or ""
+        value = base_attr(project, fn, name, attr)
+        return (value, f"`{ast.unparse(base)}`") if value is not None else None
+    if cls is not None:
+        return None  # a class-based task whose class does not set it: Celery's default
+    for qual in default_task_classes(project):
+        value = _class_attr(project, qual, attr)
+        if value is not None:
+            return value, f"the app's default task class `{qual.rsplit('.', 1)[-1]}`"
+    return None
+
+
 def is_polling(project: Project, fn: FunctionInfo, retries: list[ast.Call]) -> bool:
     """``autoretry_for=(JobNotFinished,)`` with only project-defined exceptions: a deliberate wait-until-done loop."""
     if retries:
@@ -516,6 +604,7 @@ def is_polling(project: Project, fn: FunctionInfo, retries: list[ast.Call]) -> b
 __all__ = [
     "POLICY_KEYS",
     "RETRY_OPTIONS",
+    "tuning_without_retry",
     "app_wide_retry_policy",
     "base_attr",
     "cache_fill",

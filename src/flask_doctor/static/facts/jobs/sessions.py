@@ -22,7 +22,9 @@ from flask_doctor.static.facts.jobs.context import (
     forked_per_job,
     job_chain,
     job_context_app,
+    pushed_context,
 )
+from flask_doctor.static.facts.jobs.tasks import default_task_classes
 from flask_doctor.static.facts.orm.models import (
     bound_to_app,
     flask_sqlalchemy_before_3,
@@ -39,7 +41,6 @@ from flask_doctor.static.names import dotted
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
     from flask_doctor.static.model import FunctionInfo, Project
-    from flask_doctor.static.source import SourceModule
 
 SESSION_FACTORIES = {
     "sqlalchemy.orm.sessionmaker",
@@ -249,12 +250,33 @@ def session_cleanup_for(project: Project, fn: FunctionInfo) -> Evidence | None:
             return hook.evidence
         if hook.kind == "base" and _task_on_base(project, root or fn, hook.scope):
             return hook.evidence
-    if app_context_provider(project) is None:
+    if app_context_provider(project) is not None:
+        worker = job_context_app(project)
+    elif chain_pushes_context(project, fn):
+        worker = _pushed_app(project, [*job_chain(project, fn), fn])  # ``with app.app_context():`` in the job
+    else:
         return None
-    worker = job_context_app(project)
     for hook in hooks:
         if hook.kind == "teardown" and _teardown_serves(hook.scope, worker):
             return hook.evidence
+    return None
+
+
+def _pushed_app(project: Project, chain: list[FunctionInfo]) -> tuple[str, str] | None:
+    """``("object", qualname)`` when the job pushes the context of a module-level app (None: cannot tell)."""
+    for fn in chain:
+        call = pushed_context(project, fn.node)
+        if call is None or not isinstance(call.func, ast.Attribute):
+            continue
+        name = dotted(call.func.value)
+        factory = project.functions.get(fn.local_types.get(name or "", ""))
+        if factory is not None and "factory" in factory.roles:
+            return "new", factory.qualname  # ``app = create_app()`` in the job: only what the factory registers
+        if not name or name in fn.local_names:
+            return None
+        qualified = (fn.imports.qualify(name) if fn.imports is not None else None) or f"{fn.module.name}.{name}"
+        canonical = project.canonical(qualified)
+        return ("object", canonical) if canonical in project.objects else None
     return None
 
 
@@ -280,27 +302,10 @@ def _task_on_base(project: Project, task: FunctionInfo, base: str) -> bool:
 
 @project_fact
 def _default_task_classes(project: Project) -> set[str]:
-    """Classes made every task's default: ``celery.Task = X`` or ``Celery(..., task_cls=X)`` (with their bases)."""
-    named: list[tuple[ast.expr, SourceModule]] = []
-    for module in project.modules.values():
-        if "Task" not in module.text and "task_cls" not in module.text:
-            continue
-        for node in ast.walk(module.tree):
-            if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Attribute) and t.attr == "Task" for t in node.targets
-            ):
-                named.append((node.value, module))
-            elif isinstance(node, ast.Call):
-                named.extend((kw.value, module) for kw in node.keywords if kw.arg == "task_cls")
+    """Every task's default classes (:func:`default_task_classes`) with their bases."""
     found: set[str] = set()
-    for value, module in named:
-        name = dotted(value)
-        if not name:
-            continue
-        table = project.module_imports.get(module.name)
-        qualified = (table.qualify(name) if table is not None else None) or f"{module.name}.{name}"
-        found.update(project.lineage(project.canonical(qualified)))
-        found.update(q for q in project.classes if q.endswith(f".{name}"))  # a class defined in a function
+    for qualname in default_task_classes(project):
+        found.update(project.lineage(qualname))
     return found
 
 

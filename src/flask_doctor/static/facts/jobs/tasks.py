@@ -17,11 +17,12 @@ from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.errors import body_nodes
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import CELERY_TYPES, SQLALCHEMY_TYPES
+from flask_doctor.static.model.workers import is_celery_task_class
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.findings import Location
-    from flask_doctor.static.model import FunctionInfo, Project
+    from flask_doctor.static.model import ClassInfo, FunctionInfo, Project
 
 NETWORK_PREFIXES = (
     "requests.",
@@ -114,7 +115,19 @@ def task_framework(project: Project, fn: FunctionInfo) -> str | None:
             return "rq"
     if not fn.node.decorator_list and enqueue_sites(project, fn):
         return "rq"
+    if task_class(project, fn) is not None:
+        return "celery"
     return None
+
+
+def task_class(project: Project, fn: FunctionInfo) -> ClassInfo | None:
+    """The class of a class-based Celery task (``run`` of a ``Task`` subclass), else None."""
+    if fn.name != "run" or fn.class_name is None or fn.parent is not None:
+        return None
+    cls = project.classes.get(fn.qualname.rsplit(".", 1)[0])
+    if cls is None or cls.methods.get("run") is not fn or not is_celery_task_class(project, cls.qualname):
+        return None
+    return cls
 
 
 def is_celery_type(project: Project, type_name: str) -> bool:
@@ -162,6 +175,34 @@ def celery_tasks(project: Project) -> list[tuple[FunctionInfo, str]]:
         framework = task_framework(project, fn)
         if framework in ("celery", "rq"):
             found.append((fn, framework))
+    return found
+
+
+@project_fact
+def default_task_classes(project: Project) -> list[str]:
+    """Project classes made every task's default class: ``celery.Task = X`` or ``Celery(..., task_cls=X)``
+    (in the order the code names them; a class defined inside a function is found by its name)."""
+    named: list[tuple[ast.expr, str]] = []
+    for module in project.modules.values():
+        if "Task" not in module.text and "task_cls" not in module.text:
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Attribute) and t.attr == "Task" for t in node.targets
+            ):
+                named.append((node.value, module.name))
+            elif isinstance(node, ast.Call):
+                named.extend((kw.value, module.name) for kw in node.keywords if kw.arg == "task_cls")
+    found: list[str] = []
+    for value, module_name in named:
+        name = dotted(value)
+        if not name:
+            continue
+        table = project.module_imports.get(module_name)
+        qualified = project.canonical((table.qualify(name) if table is not None else None) or f"{module_name}.{name}")
+        candidates = [qualified] if qualified in project.classes else []
+        candidates += [q for q in project.classes if q.endswith(f".{name}") and q != qualified]
+        found.extend(q for q in candidates if q not in found)
     return found
 
 

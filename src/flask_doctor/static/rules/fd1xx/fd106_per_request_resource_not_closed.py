@@ -11,9 +11,10 @@ from flask_doctor.static.facts.contexts import (
     POOLED_CLIENTS,
     RESOURCE_OPENERS,
     in_with_item,
+    resource_helpers,
     teardown_closers,
 )
-from flask_doctor.static.model import REQUEST, FunctionInfo
+from flask_doctor.static.model import REQUEST, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
@@ -29,7 +30,9 @@ class PerRequestResourceNotClosed(Rule):
     ## What it does
     Finds connections, clients and files opened in request code —
     `sqlite3.connect`, `psycopg2.connect`, `pymysql.connect`,
-    `redis.Redis(...)`, `open(...)` — that nothing closes: not a `with`
+    `redis.Redis(...)`, `open(...)`, or a project helper that returns a new
+    one (`conn = get_conn()` with `def get_conn(): return
+    psycopg2.connect(...)`) — that nothing closes: not a `with`
     block, not a `close()` in the function, not a
     `teardown_appcontext`/`teardown_request` function for ones stored on `g`.
 
@@ -46,7 +49,8 @@ class PerRequestResourceNotClosed(Rule):
     tutorial's pattern — `get_db()` storing the connection on `g` and
     `app.teardown_appcontext(close_db)` closing it — is not reported, nor are
     `with` blocks, resources closed in the same function or returned to the
-    caller, and clients created once at import time. A Redis client kept in
+    caller (returning what a query through it gives, `client.db.items.find()`,
+    is not returning it), and clients created once at import time. A Redis client kept in
     a local is a note: it owns a connection pool that closes when the client
     is freed, so a client per request costs connection churn (a new pool
     each time, as a connectivity probe does on purpose), not a leak.
@@ -173,6 +177,48 @@ class PerRequestResourceNotClosed(Rule):
         ),
     )
 
+    INVALID = INVALID + (
+        # a helper hands a new connection to the view, which never closes it
+        Invalid(
+            """
+            import psycopg2
+            from flask import Flask, jsonify
+
+            app = Flask(__name__)
+
+            def get_conn():
+                return psycopg2.connect("dbname=shop")
+
+            @app.get("/orders")
+            def orders():
+                conn = get_conn()  # expect
+                cur = conn.cursor()
+                cur.execute("SELECT id FROM orders")
+                return jsonify(cur.fetchall())
+            """,
+            message="never closed",
+        ),
+        # returning what a query through the client gives is not returning the client
+        Invalid(
+            """
+            from flask import Flask, jsonify
+            from pymongo import MongoClient
+
+            app = Flask(__name__)
+
+            @app.get("/items")
+            def items():
+                client = MongoClient("mongodb://localhost:27017")  # expect
+                return jsonify([item["name"] for item in client.shop.items.find()])
+            """,
+            message="MongoDB client",
+        ),
+    )
+
+    def project_call_names(self, project: Project) -> frozenset[str]:
+        # ``conn = get_conn()``: a project helper that returns a new connection
+        return frozenset(q.rsplit(".", 1)[-1] for q in resource_helpers(project))
+
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         fn = ctx.function
         if fn is None or not ctx.in_request or ctx.is_test_code():
@@ -182,6 +228,9 @@ class PerRequestResourceNotClosed(Rule):
         if name == "open" and isinstance(node.func, ast.Name) and ctx.qualified(node.func) is not None:
             return  # a project function called open
         kind = RESOURCE_OPENERS.get(name or "")
+        if kind is None and not builtin_open and dotted(node.func):
+            helper = ctx.project.resolve_function(dotted(node.func) or "", fn, ctx.module)
+            kind = resource_helpers(ctx.project).get(helper.qualname) if helper is not None else None
         if kind is None or in_with_item(ctx):
             return
         parent = ctx.ancestors[-1] if ctx.ancestors else None
@@ -245,7 +294,7 @@ class PerRequestResourceNotClosed(Rule):
             if (
                 isinstance(node, (ast.Return, ast.Yield))
                 and node.value is not None
-                and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value))
+                and any(isinstance(n, ast.Name) and n.id == name for n in _handed_on(node.value))
             ):
                 return True  # returned (send_file(f), a generator, the caller): not ours to close
             if (
@@ -283,3 +332,10 @@ class PerRequestResourceNotClosed(Rule):
                 evidence=ctx.chain_evidence(REQUEST),
             )
         )
+
+
+def _handed_on(node: ast.expr) -> list[ast.expr]:
+    """The names ``node`` hands on as objects: not those it only reads through (``conn.execute(...)``,
+    ``client.db.items.find()``), whose results are returned while the resource stays behind."""
+    read_through = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+    return [n for n in ast.walk(node) if isinstance(n, ast.Name) and id(n) not in read_through]

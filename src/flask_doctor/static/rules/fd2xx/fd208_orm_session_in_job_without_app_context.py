@@ -47,7 +47,11 @@ class OrmSessionInJobWithoutAppContext(Rule):
     call chain has `with app.app_context():`, projects whose Celery `Task`
     base class pushes a context in `__call__` (Flask's `celery_init_app` /
     `ContextTask` pattern) or a `task_prerun` hook that does, and
-    integrations that do it for you (Flask-RQ2, Flask-CeleryExt).
+    integrations that do it for you (Flask-RQ2, Flask-CeleryExt), nor a
+    thread's function wrapped in `@copy_current_request_context` (it runs
+    in a copy of the request's context). `with current_app.app_context():`
+    in a task does not count as giving it a context: with none pushed,
+    `current_app` itself raises the same error.
 
     Flask-SQLAlchemy 2.x is different when the extension is bound to one
     app, by `SQLAlchemy(app)` or `db.app = app`: its `get_app()` falls back
@@ -216,6 +220,48 @@ class OrmSessionInJobWithoutAppContext(Rule):
             """,
             message="no application context",
             files={"models.py": _MODELS},
+        ),
+    )
+
+    VALID = VALID + (
+        # the thread's function carries a copy of the request context
+        Valid(
+            """
+            import threading
+            from flask import Flask, copy_current_request_context
+            from models import User, db
+
+            app = Flask(__name__)
+
+            @app.post("/sync")
+            def sync():
+                @copy_current_request_context
+                def mark_all():
+                    User.query.update({User.synced: True})
+                    db.session.commit()
+
+                threading.Thread(target=mark_all).start()
+                return "", 202
+            """,
+            files={"models.py": _MODELS, "requirements.txt": "flask\nflask-sqlalchemy>=3\n"},
+        ),
+    )
+
+    INVALID = INVALID + (
+        # `current_app` is only there once some context is: in the worker it raises before `app_context()` runs
+        Invalid(
+            """
+            from celery import shared_task
+            from flask import current_app
+            from models import User, db
+
+            @shared_task
+            def touch(user_id):
+                with current_app.app_context():
+                    db.session.get(User, user_id)  # expect
+            """,
+            files={"models.py": _MODELS, "requirements.txt": "flask\nflask-sqlalchemy>=3\n"},
+            message="no application context",
         ),
     )
 

@@ -86,8 +86,13 @@ class JobSessionNeverRemoved(Rule):
     `teardown_appcontext` covers tasks whose app context is pushed for the
     app it is registered on: one registered on the app `wsgi.py` builds does
     not run for a worker that pushes contexts of its own `create_app()`
-    result, while one the factory registers does. When the task's class or
-    the worker's app cannot be told, the hook counts.
+    result, while one the factory registers does. The context may be pushed
+    for every task (a `ContextTask`) or by the task itself (`with
+    app.app_context():` in its body, on the app the teardown is registered
+    on). When the task's class or the worker's app cannot be told, the hook
+    counts. Calling the scoped session (`session = Session()`) gives the
+    thread's session: it counts as a use, ended by `session.close()` or
+    `Session.remove()`.
 
     ## Example
     ```python
@@ -724,6 +729,66 @@ class JobSessionNeverRemoved(Rule):
         ),
     )
 
+    INVALID = INVALID + (
+        # calling the scoped_session gives the thread's session; nothing closes it or removes the scope
+        Invalid(
+            """
+            from celery import shared_task
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import scoped_session, sessionmaker
+
+            Session = scoped_session(sessionmaker(bind=create_engine("postgresql://localhost/shop")))
+
+            @shared_task
+            def mark_paid(order_id):
+                session = Session()  # expect
+                session.get(Order, order_id).paid = True
+                session.commit()
+            """,
+            message="never closed or removed",
+        ),
+    )
+    VALID = VALID + (
+        # Flask's "SQLAlchemy in Flask" pattern: the task runs in the context of the app whose teardown removes
+        Valid(
+            """
+            from celery import shared_task
+            from web import app
+            from database import Base, Session
+
+            class Order(Base):
+                __tablename__ = "orders"
+
+            @shared_task
+            def expire_orders():
+                with app.app_context():
+                    for order in Order.query.filter_by(paid=False):
+                        order.expired = True
+                    Session.commit()
+            """,
+            files={
+                "database.py": """
+                    from sqlalchemy import create_engine
+                    from sqlalchemy.orm import declarative_base, scoped_session, sessionmaker
+
+                    Session = scoped_session(sessionmaker(bind=create_engine("sqlite://")))
+                    Base = declarative_base()
+                    Base.query = Session.query_property()
+                    """,
+                "web.py": """
+                    from flask import Flask
+                    from database import Session
+
+                    app = Flask(__name__)
+
+                    @app.teardown_appcontext
+                    def shutdown_session(exception=None):
+                        Session.remove()
+                    """,
+            },
+        ),
+    )
+
     def start(self) -> None:
         self._reported: set[tuple[str, str]] = set()
 
@@ -814,9 +879,9 @@ class JobSessionNeverRemoved(Rule):
             if not via_model:
                 label = f"`{name}.{node.func.attr}(...)`"
         else:
-            # session = SessionLocal()
+            # session = SessionLocal(), or session = Session() on a scoped_session (the thread's session)
             info = session_factory(node.func, ctx)
-            if info is None or info[1] == "scoped_session":
+            if info is None:
                 return
             name = info[0]
             parent = ctx.ancestors[-1] if ctx.ancestors else None
@@ -832,6 +897,8 @@ class JobSessionNeverRemoved(Rule):
         key = (ctx.function.qualname, info[0])
         if key in self._reported or session_ended(ctx.project, name, ctx.function):
             return
+        if name != info[0] and session_ended(ctx.project, info[0], ctx.function):
+            return  # ``session = Session()`` ended by ``Session.remove()``
         chain = ctx.project.chain(ctx.function.qualname, JOB)
         if chain and chain[0] != ctx.function.qualname:
             # a helper the task calls: one finding per task and session, at the chain's first use

@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.jobs.context import is_job_code, is_memoised
+from flask_doctor.static.facts.jobs.context import is_job_code, is_memoised, runs_per_task
 from flask_doctor.static.model import (
     FACTORY,
+    FLASK_TYPES,
     JOB,
 )
 from flask_doctor.static.names import dotted
@@ -24,7 +25,11 @@ class AppCreatedPerTask(Rule):
     """
     ## What it does
     Finds the application factory (`create_app()`) called inside a task body,
-    so a whole Flask app is built for every task run.
+    so a whole Flask app is built for every task run; also a `Flask(...)`
+    constructed in a task, and a factory called in the code Celery runs
+    around every task (`__call__` of the app's `Task` class, a
+    `task_prerun` handler). A factory called once per worker process
+    (module level, `worker_process_init`) or cached is not reported.
 
     ## Why is this bad?
     Building the app loads configuration, registers every blueprint and
@@ -132,25 +137,67 @@ class AppCreatedPerTask(Rule):
         ),
     )
 
+    INVALID = INVALID + (
+        # the app's task class builds an app around every task it runs
+        Invalid(
+            """
+            from celery import Celery, Task
+            from factory import create_app
+
+            class AppTask(Task):
+                def __call__(self, *args, **kwargs):
+                    with create_app().app_context():  # expect
+                        return self.run(*args, **kwargs)
+
+            celery = Celery(__name__, task_cls=AppTask)
+            """,
+            message="runs around every task",
+            files={"factory.py": _FACTORY},
+        ),
+        # a task constructing a Flask app itself
+        Invalid(
+            """
+            from celery import shared_task
+            from flask import Flask
+
+            @shared_task
+            def render_report(report_id):
+                app = Flask(__name__)  # expect
+                with app.app_context():
+                    pass
+            """,
+            message="constructs a new Flask app",
+        ),
+    )
+
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if not is_job_code(ctx):
+        fn = ctx.function
+        if fn is None or ctx.is_test_code():
             return
-        assert ctx.function is not None
+        wrapper = runs_per_task(ctx.project, fn)
+        if not (wrapper or is_job_code(ctx)) or is_memoised(fn) or (FACTORY in fn.roles and "task" not in fn.roles):
+            return
         name = dotted(node.func)
         if not name:
             return
-        target = ctx.project.resolve_function(name, ctx.function, ctx.module)
-        if target is None or FACTORY not in target.roles or is_memoised(ctx.function):
+        target = ctx.project.resolve_function(name, fn, ctx.module)
+        if target is not None:
+            if FACTORY not in target.roles or target is fn:
+                return
+            evidence = [Evidence("the factory", target.location)]
+            what = f"`{name}()` builds a whole Flask app"
+        elif ctx.qualified(node.func) in FLASK_TYPES:
+            evidence = []
+            what = f"`{name}(...)` constructs a new Flask app"
+        else:
             return
-        if target is ctx.function or FACTORY in ctx.function.roles:
-            return
+        where = f"`{fn.display}`, which Celery runs around every task" if wrapper else describe_context(ctx)
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`{name}()` builds a whole Flask app on every call of {describe_context(ctx)}: config, blueprints, "
-                f"extensions and a new database engine per task",
+                f"{what} on every call of {where}: config, blueprints, extensions and a new database engine per task",
                 hint="Create the app once per worker process (module level of the worker, or worker_process_init) "
                 "and push only `app.app_context()` per task.",
-                evidence=[Evidence("the factory", target.location), *ctx.chain_evidence(JOB)],
+                evidence=[*evidence, *([] if wrapper else ctx.chain_evidence(JOB))],
             )
         )

@@ -10,11 +10,13 @@ from flask_doctor.static.facts.jobs.retries import (
     RETRY_OPTIONS,
     app_wide_retry_policy,
     cache_fill,
+    class_retry_policy,
     retry_calls,
     started_by_schedule,
     sweeps,
     takes_no_input,
     task_base_policy,
+    tuning_without_retry,
 )
 from flask_doctor.static.facts.jobs.tasks import (
     celery_tasks,
@@ -22,6 +24,7 @@ from flask_doctor.static.facts.jobs.tasks import (
     enqueue_sites,
     has_try,
     helper_handles_errors,
+    task_class,
     task_io,
 )
 from flask_doctor.static.model import (
@@ -34,7 +37,8 @@ from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid, nod
 class TaskWithoutRetry(Rule):
     """
     ## What it does
-    Finds Celery tasks and RQ jobs that do network or database I/O (HTTP
+    Finds Celery tasks (decorated functions, and `run` of a class-based
+    `Task` subclass) and RQ jobs that do network or database I/O (HTTP
     with `requests`/`httpx`, SMTP and Flask-Mail, boto3, Redis, a search
     cluster through OpenSearch/Elasticsearch or Invenio's `RecordIndexer`,
     `db.session`, `Model.query`, directly or in a helper they call) with no
@@ -47,7 +51,10 @@ class TaskWithoutRetry(Rule):
     the task `FAILURE` and the work — the e-mail, the webhook, the payment
     sync — is simply lost; somebody has to notice the traceback in the
     worker log and re-queue it by hand. Not reported: tasks with
-    `autoretry_for`/`self.retry`, tasks that handle errors themselves
+    `autoretry_for`/`self.retry` (or a class-based task whose class sets
+    `autoretry_for`; `max_retries`, `retry_backoff` or `retry_kwargs` alone
+    retry nothing and do not count, unless the bound task is handed to a
+    helper that may call its `retry()`), tasks that handle errors themselves
     (a `try` whose `except` can catch an I/O failure: not `try`/`finally`,
     not an `except` of data errors only or of a lock another run holds,
     `except AlreadyLocked:`, nor a `try` in such an `except`'s recovery
@@ -577,12 +584,68 @@ class TaskWithoutRetry(Rule):
         ),
     )
 
+    INVALID = INVALID + (
+        # a class-based task: `run` of a `Task` subclass is the task body, and the class sets no retry policy
+        Invalid(
+            """
+            import requests
+            from celery import Celery, Task
+
+            app = Celery("proj")
+
+            class PushNotification(Task):
+                name = "push.notify"
+
+                def run(self, device, text):  # expect
+                    requests.post("https://push.example.com/send", json={"to": device}, timeout=10)
+
+            app.register_task(PushNotification())
+            """,
+            message="requests.post",
+        ),
+    )
+    INVALID = INVALID + (
+        # `max_retries` and `retry_backoff` only tune retries: with no `autoretry_for` and no `self.retry()`,
+        # nothing starts one
+        Invalid(
+            """
+            import requests
+            from celery import shared_task
+
+            @shared_task(max_retries=5, retry_backoff=True)  # expect
+            def notify_webhook(url, payload):
+                requests.post(url, json=payload, timeout=10)
+            """,
+            message="but nothing that retries",
+        ),
+    )
+    VALID = VALID + (
+        # the class-based task's own class carries the policy
+        Valid("""
+            import requests
+            from celery import Celery, Task
+
+            app = Celery("proj")
+
+            class PushNotification(Task):
+                name = "push.notify"
+                autoretry_for = (requests.RequestException,)
+                max_retries = 5
+
+                def run(self, device, text):
+                    requests.post("https://push.example.com/send", json={"to": device}, timeout=10)
+
+            app.register_task(PushNotification())
+            """),
+    )
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         if app_wide_retry_policy(project):
             return
         for fn, framework in celery_tasks(project):
             options = fn.task_options
-            if set(options) & RETRY_OPTIONS or retry_calls(fn) or has_try(fn):
+            idle = tuning_without_retry(fn) if framework == "celery" else []
+            if (set(options) & RETRY_OPTIONS and not idle) or retry_calls(fn) or has_try(fn):
                 continue
             scheduled = started_by_schedule(project, fn)
             if scheduled is fn:
@@ -596,6 +659,9 @@ class TaskWithoutRetry(Rule):
             base = options.get("base")
             if base is not None and task_base_policy(project, fn, base) is not False:
                 continue
+            own = task_class(project, fn)
+            if own is not None and class_retry_policy(project, own.name, None, own.module.name) is not False:
+                continue  # a class-based task whose class sets the policy
             if framework == "rq" and any(
                 any(kw.arg == "retry" for kw in site.keywords) for site in enqueue_sites(project, fn)
             ):
@@ -634,10 +700,16 @@ class TaskWithoutRetry(Rule):
                     " (a note: a user starts it and polls its result, so a failure reaches them and they can "
                     "start it again)"
                 )
+            policy = "no retry policy"
+            if idle:
+                policy = (
+                    f"{', '.join(f'`{o}`' for o in idle)} but nothing that retries (Celery retries only with "
+                    "`autoretry_for` or a `self.retry()` call)"
+                )
             report(
                 self.finding(
                     decorator_location(fn),
-                    f"{kind} `{fn.display}` calls `{label}`{via} with no retry policy and no error handling: "
+                    f"{kind} `{fn.display}` calls `{label}`{via} with {policy} and no error handling: "
                     f"the first network or database blip fails it and {outcome}{note}",
                     hint=hint,
                     evidence=evidence,

@@ -12,14 +12,15 @@ from flask_doctor.static.facts.errors import (
     handler_label,
 )
 from flask_doctor.static.facts.jobs.retries import (
-    base_attr,
     endless_retry_loops,
     is_polling,
     retries_bounded,
     retry_calls,
+    task_attr,
 )
 from flask_doctor.static.facts.jobs.tasks import celery_tasks, decorator_location
 from flask_doctor.static.model import (
+    FunctionInfo,
     Project,
 )
 from flask_doctor.static.names import dotted
@@ -30,8 +31,11 @@ class TaskRetriesForever(Rule):
     """
     ## What it does
     Finds Celery tasks that retry without a limit — `max_retries=None` on
-    the task (`@shared_task(max_retries=None, autoretry_for=...)`, or a
-    `base=` class with `max_retries = None`) — and `self.retry()` calls
+    the task (`@shared_task(max_retries=None, autoretry_for=...)`, a
+    `base=` class or a class-based task's own class with `max_retries =
+    None`, the app's default task class `Celery(task_cls=...)`, or
+    `task_annotations = {"*": {"max_retries": None}}`, which Celery sets on
+    every task) — and `self.retry()` calls
     inside a `try` whose `except Exception:`/bare `except:` catches the
     `Retry` exception and retries again.
 
@@ -64,7 +68,8 @@ class TaskRetriesForever(Rule):
 
     Note that `self.retry(max_retries=None)` on its own is not unlimited:
     there `None` means "use the task's default" (3), as the
-    `Task.retry` documentation says; it is not reported. Neither is a
+    `Task.retry` documentation says; it is not reported, nor is
+    `retry_kwargs={"max_retries": None}` for `autoretry_for`. Neither is a
     bounded `max_retries`, nor `self.retry()` in the `except` clause of a
     `try` (the idiom from the Celery docs).
 
@@ -226,27 +231,73 @@ class TaskRetriesForever(Rule):
         ),
     )
 
+    INVALID = INVALID + (
+        # `task_annotations` for "*" sets the option on every task, whatever the decorator says
+        Invalid(
+            """
+            import requests
+            from celery import Celery
+
+            celery = Celery(__name__)
+            celery.conf.task_annotations = {"*": {"max_retries": None}}  # expect
+
+            @celery.task(bind=True)
+            def deliver(self, url):
+                try:
+                    requests.post(url, timeout=10)
+                except requests.RequestException as exc:
+                    raise self.retry(exc=exc, countdown=60)
+            """,
+            message="task_annotations",
+        ),
+        # the app's default task class (`task_cls=`) retries for ever, and the task retries
+        Invalid(
+            """
+            import requests
+            from celery import Celery, Task
+
+            class PatientTask(Task):
+                max_retries = None  # expect
+
+            celery = Celery(__name__, task_cls=PatientTask)
+
+            @celery.task(bind=True)
+            def deliver(self, url):
+                try:
+                    requests.post(url, timeout=10)
+                except requests.RequestException as exc:
+                    raise self.retry(exc=exc, countdown=60)
+            """,
+            message="PatientTask",
+        ),
+    )
+    VALID = VALID + (
+        # autoretry's own retries pass a bound in `retry_kwargs`
+        Valid("""
+            import requests
+            from celery import shared_task
+
+            @shared_task(autoretry_for=(requests.RequestException,), max_retries=None, retry_kwargs={"max_retries": 5})
+            def deliver(url):
+                requests.post(url, timeout=10)
+            """),
+    )
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         reported: set[tuple[str, int]] = set()
         for fn, framework in celery_tasks(project):
             if framework != "celery":
                 continue
             retries = retry_calls(fn)
-            options = fn.task_options
-            max_retries = options.get("max_retries")
-            where = "sets `max_retries=None`"
-            if max_retries is None and options.get("base") is not None:
-                max_retries = base_attr(project, fn, dotted(options["base"]) or "", "max_retries")
-                where = f"inherits `max_retries = None` from `{ast.unparse(options['base'])}`"
+            found = task_attr(project, fn, "max_retries")
+            max_retries, source = found if found is not None else (None, "")
+            where = (
+                "sets `max_retries=None`" if source == "the decorator" else f"gets `max_retries = None` from {source}"
+            )
             # ``self.retry(..., max_retries=N)`` on every retry bounds the task whatever its decorator says
             bounded = retries_bounded(fn, retries)
-            retrying = (
-                not bounded
-                and ("autoretry_for" in options or bool(retries))
-                or (
-                    options.get("base") is not None
-                    and base_attr(project, fn, dotted(options["base"]) or "", "autoretry_for") is not None
-                )
+            retrying = (bool(retries) and not bounded) or (
+                task_attr(project, fn, "autoretry_for") is not None and not _kwargs_bound(project, fn)
             )
             if (
                 isinstance(max_retries, ast.Constant)
@@ -317,3 +368,16 @@ class TaskRetriesForever(Rule):
                         ],
                     )
                 )
+
+
+def _kwargs_bound(project: Project, fn: FunctionInfo) -> bool:
+    """``retry_kwargs={"max_retries": 5}``: autoretry's ``retry()`` calls pass a bound of their own."""
+    found = task_attr(project, fn, "retry_kwargs")
+    if found is None or not isinstance(found[0], ast.Dict):
+        return False
+    return any(
+        isinstance(k, ast.Constant)
+        and k.value == "max_retries"
+        and not (isinstance(v, ast.Constant) and v.value is None)
+        for k, v in zip(found[0].keys, found[0].values)
+    )

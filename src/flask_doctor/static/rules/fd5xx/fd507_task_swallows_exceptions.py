@@ -10,7 +10,7 @@ from flask_doctor.static.facts.errors import (
     exception_kind,
     handler_label,
 )
-from flask_doctor.static.facts.jobs.outcomes import dropped_errors, forgotten_retries, swallows, work_tries
+from flask_doctor.static.facts.jobs.outcomes import delegate, dropped_errors, forgotten_retries, swallows, work_tries
 from flask_doctor.static.facts.jobs.tasks import celery_tasks
 from flask_doctor.static.model import (
     Project,
@@ -21,7 +21,8 @@ from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
 class TaskSwallowsExceptions(Rule):
     """
     ## What it does
-    Finds Celery tasks and RQ jobs whose work runs inside a `try` with
+    Finds Celery tasks (class-based ones too: `run` of a `Task` subclass)
+    and RQ jobs whose work runs inside a `try` with
     `except Exception:` (or a bare `except:`) that only passes or logs and
     then lets the task return normally.
 
@@ -34,7 +35,9 @@ class TaskSwallowsExceptions(Rule):
     transient errors, or `raise Reject(exc, requeue=False)` to dead-letter
     the message. Not reported: handlers that re-raise, retry or do real
     recovery work, narrow `except SomeError:` clauses, and log-and-continue
-    inside a loop over items (one bad item must not stop the batch).
+    inside a loop over items (one bad item must not stop the batch). A task
+    whose body is one call of a project helper (`_sync(account_id)`) is
+    judged by that helper's `try`: its outcome is the task's.
 
     Also reported, wherever it is: a broad handler whose only work is to
     add the error to a local list that nothing reads afterwards
@@ -242,31 +245,88 @@ class TaskSwallowsExceptions(Rule):
         ),
     )
 
+    INVALID = INVALID + (
+        # a class-based task's `run` swallows the failure the same way
+        Invalid(
+            """
+            import logging
+            from celery import Celery, Task
+
+            logger = logging.getLogger(__name__)
+            app = Celery("proj")
+
+            class Reindex(Task):
+                name = "search.reindex"
+
+                def run(self, name):
+                    try:
+                        reindex(name)
+                    except Exception:  # expect
+                        logger.exception("reindex failed")
+
+            app.register_task(Reindex())
+            """,
+            message="SUCCESS",
+        ),
+        # the task hands all its work to a helper whose handler only logs
+        Invalid(
+            """
+            import logging
+            from celery import shared_task
+
+            logger = logging.getLogger(__name__)
+
+            def _sync(account_id):
+                try:
+                    push_account(account_id)
+                except Exception:  # expect
+                    logger.exception("sync of %s failed", account_id)
+
+            @shared_task
+            def sync_account(account_id):
+                _sync(account_id)
+            """,
+            message="hands all its work to",
+        ),
+    )
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        for fn, framework in celery_tasks(project):
-            table = fn.imports
+        tasks = celery_tasks(project)
+        task_names = {fn.qualname for fn, _ in tasks}
+        seen: set[int] = set()  # a helper's handler, reported once for all the tasks that hand it their work
+        for fn, framework in tasks:
             reported: set[int] = set()
-            for stmt in work_tries(project, fn):
-                for handler in stmt.handlers:
-                    if exception_kind(handler.type, table) != "broad":
-                        continue
-                    if not swallows(handler, table):
+            helper = delegate(project, fn)
+            owners = [fn] + ([helper] if helper is not None and helper.qualname not in task_names else [])
+            for owner in owners:
+                table = owner.imports
+                for stmt in work_tries(project, owner):
+                    handler = next(
+                        (h for h in stmt.handlers if exception_kind(h.type, table) == "broad" and swallows(h, table)),
+                        None,
+                    )
+                    if handler is None or id(handler) in seen:
                         continue
                     logs = any(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) for s in handler.body)
                     what = "logs it and returns" if logs else "drops it"
                     reported.add(id(handler))
+                    seen.add(id(handler))
                     kind = "job" if framework == "rq" else "task"
+                    where = f"{kind} `{fn.display}`"
+                    evidence = [Evidence(f"{kind} `{fn.display}`", fn.location)]
+                    if owner is not fn:
+                        where = f"`{owner.display}`, which {kind} `{fn.display}` hands all its work to,"
                     report(
                         self.finding(
-                            node_location(fn.module.path, handler),
-                            f"`{handler_label(handler)}` in {kind} `{fn.display}` {what}: the {kind} is recorded "
+                            node_location(owner.module.path, handler),
+                            f"`{handler_label(handler)}` in {where} {what}: the {kind} is recorded "
                             f"as SUCCESS, so failures never reach retries, failure signals or monitoring",
                             hint="Re-raise after logging, `raise self.retry(exc=exc)` for transient errors, or "
                             "`raise Reject(exc, requeue=False)`; catch only the exceptions you can really handle.",
-                            evidence=[Evidence(f"{kind} `{fn.display}`", fn.location)],
+                            evidence=evidence,
                         )
                     )
-                    break
+            table = fn.imports
             for handler, test in [f for f in forgotten_retries(fn) if id(f[0]) not in reported][:1]:
                 kind = "job" if framework == "rq" else "task"
                 report(
