@@ -516,10 +516,14 @@ def partial_timed_sessions(project: Project) -> frozenset[tuple[str, str, str]]:
                         found.add((scope, receiver, method))
             visit(child, scope, owner)
 
-    for module in project.modules.values():
+    # only modules whose text says ``partial`` can hold such an assignment
+    modules = {module.name for module in project.modules.values() if "partial" in module.text}
+    for name in modules:
+        module = project.modules[name]
         visit(module.tree, module.name, None)
     for fn in project.functions.values():
-        visit(fn.node, fn.qualname, self_class(fn))
+        if fn.module.name in modules:
+            visit(fn.node, fn.qualname, self_class(fn))
     return frozenset(found)
 
 

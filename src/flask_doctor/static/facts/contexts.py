@@ -116,8 +116,13 @@ def resource_helpers(project: Project) -> dict[str, str]:
     what it gets, as if it had called the opener itself. Files, generators and context managers are left
     out (a ``@contextmanager`` helper closes in its own ``finally``).
     """
+    from flask_doctor.static.facts.sites import calls_named
+
     found: dict[str, str] = {}
-    for fn in project.functions.values():
+    # only functions that call something named like an opener (``connect``, ``Redis``, ...) can return one
+    openers = {name.rpartition(".")[2] for name in RESOURCE_OPENERS}
+    callers = {site.function.qualname: site.function for site in calls_named(project, openers) if site.function}
+    for fn in callers.values():
         if fn.decorators or "test" in fn.roles:
             continue
         opened: dict[str, str] = {}

@@ -489,11 +489,12 @@ def _restx_abort(project: Project, fn: FunctionInfo, call: ast.Call) -> bool:
 
 
 def project_http_raisers(
-    project: Project, fn: FunctionInfo, stmts: list[ast.stmt], depth: int = 0
+    project: Project, fn: FunctionInfo, stmts: list[ast.stmt], depth: int = 0, *, follow: bool = True
 ) -> Iterator[tuple[ast.AST, ast.AST, FunctionInfo | None]]:
     """(node in ``stmts``, raiser, helper) for what raises an HTTPException in ``stmts`` of ``fn``:
-    :func:`http_raisers`, flask-restx ``api.abort(...)``, and calls of project functions (two levels deep) that
-    abort outside a ``try`` of their own; ``helper`` is the function the raiser is in (None when in ``stmts``)."""
+    :func:`http_raisers`, flask-restx ``api.abort(...)``, and (with ``follow``) calls of project functions (two
+    levels deep) that abort outside a ``try`` of their own; ``helper`` is the function the raiser is in (None
+    when in ``stmts``)."""
     table = fn.imports
     for raiser in http_raisers(stmts, table):
         yield raiser, raiser, None
@@ -502,7 +503,7 @@ def project_http_raisers(
         if _restx_abort(project, fn, call):
             yield call, call, None
             continue
-        if depth >= 2 or isinstance(call.func, ast.Attribute) and call.func.attr in ABORTING_METHODS:
+        if not follow or depth >= 2 or isinstance(call.func, ast.Attribute) and call.func.attr in ABORTING_METHODS:
             continue
         name = dotted(call.func)
         callee = project.resolve_function(name, fn, fn.module) if name else None

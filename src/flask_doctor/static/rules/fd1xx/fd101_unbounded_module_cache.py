@@ -341,7 +341,11 @@ class UnboundedModuleCache(Rule):
         if not in_request_code(ctx):
             return  # the cheap test first: :meth:`_check` reports nothing outside request code
         for target in node.targets:
-            if isinstance(target, ast.Subscript) and self._new_key(ctx, target):
+            if (
+                isinstance(target, ast.Subscript)
+                and module_container_for(ctx, target.value) is not None  # cheaper than the key's taint
+                and self._new_key(ctx, target)
+            ):
                 self._check(target.value, node, f"`{ast.unparse(target)} = ...`", ctx)
 
     def visit_AugAssign(self, node: ast.AugAssign, ctx: Context) -> None:
@@ -372,6 +376,8 @@ class UnboundedModuleCache(Rule):
             if container is not None and container.kind == "defaultdict" and self._new_key(ctx, holder):
                 self._check(holder.value, node, f"`{ast.unparse(node.func)}(...)`", ctx)
             return
+        if module_container_for(ctx, holder) is None:
+            return  # not a module-level container (checked before the taint of the arguments)
         if method in ("append", "extend", "insert", "appendleft", "extendleft"):
             # A list grows on every call, unless a membership test dedupes it.
             guarded = self._membership_guarded(holder, ctx)

@@ -99,19 +99,21 @@ class WeakValueDictImmortalValues(Rule):
     )
 
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
+        weak = [
+            target
+            for target in node.targets
+            if isinstance(target, ast.Subscript) and ctx.type_of(target.value) == "weakref.WeakValueDictionary"
+        ]
+        if not weak:
+            return
         kind = immortal_kind(node.value)
-        if kind is None and ctx.function is not None and any(isinstance(t, ast.Subscript) for t in node.targets):
+        if kind is None and ctx.function is not None:
             # text the client sent (``request.args.get("name")``) is a str, or JSON made of str/list/dict
             if taint(ctx.project, ctx.function, _REQUEST_TEXT).source(node.value) is not None:
                 kind = "str"
         if kind is None:
             return
-        for target in node.targets:
-            if not isinstance(target, ast.Subscript):
-                continue
-            type_name = ctx.type_of(target.value)
-            if type_name not in ("weakref.WeakValueDictionary",):
-                continue
+        for target in weak:
             ctx.report(
                 self.finding(
                     ctx.location(node),

@@ -2363,8 +2363,10 @@ class QueryInLoop(Rule):
 
         The query runs once per item as a lookup by key would; reported as any helper query is (``_judge``).
         """
-        items = item_names(loop)
         given = [*node.args, *(kw.value for kw in node.keywords)]
+        if not any(isinstance(arg, (ast.List, ast.Tuple, ast.Set)) and len(arg.elts) == 1 for arg in given):
+            return  # no list of one element (checked first: the loop's item names cost a walk of the loop)
+        items = item_names(loop)
         if not any(_one_item_list(arg, items) for arg in given):
             return
         helper = method_called(ctx, node)

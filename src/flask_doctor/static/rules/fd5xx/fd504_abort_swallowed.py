@@ -359,20 +359,19 @@ class AbortSwallowed(Rule):
         if catcher is None or contains_raise(catcher.body) or except_passes_http(catcher, table):
             return  # re-raised, or answered with the HTTP error's own status (``return e``, ``e.code``)
         codes = handler_codes(catcher, table)
+        # through a helper or a wrapped view, the abort is often one the code never reaches (a check made earlier,
+        # a CLI path) or the catch is the design (a friendly flash): on the tuning half 0 of 5 such findings were
+        # true, so they are looked for only with --preview
+        follow = self.preview_enabled
         found = [
             (site, raiser, helper, False)
-            for site, raiser, helper in project_http_raisers(ctx.project, ctx.function, node.body)
+            for site, raiser, helper in project_http_raisers(ctx.project, ctx.function, node.body, follow=follow)
         ]
         # a decorator's wrapper: the views it is applied to raise inside its ``try`` (one finding per wrapper)
-        wrapped = next(iter(wrapped_view_raisers(ctx.project, ctx.function, node.body)), None)
+        wrapped = next(iter(wrapped_view_raisers(ctx.project, ctx.function, node.body)), None) if follow else None
         if wrapped is not None:
             found.append((*wrapped, True))
         for site, raiser, helper, via_view in found:
-            if helper is not None and not self.preview_enabled:
-                # through a helper or a wrapped view, the abort is often one the code never reaches (a check made
-                # earlier, a CLI path) or the catch is the design (a friendly flash): on the tuning half 0 of 5
-                # such findings were true, so they are shown only with --preview
-                continue
             rtable = helper.imports if helper is not None else table
             code = raised_code(raiser, rtable)
             if code is not None and codes and all(c == code or (code >= 500 and c >= 500) for c in codes):
