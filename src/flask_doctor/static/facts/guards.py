@@ -135,9 +135,24 @@ def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr, ignore: s
     assigned = {t for t, _ in assignments(project, fn)}
     params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs}
     names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)} & (assigned | params)
-    feeding_values = _feeding_values(project, fn, target)
-    feeding = {ast.dump(part) for value in feeding_values for part in ast.walk(value)}
-    sole_input = _sole_input(fn, feeding_values, params)
+    # what feeds the target, worked out on first use (most functions have no test that needs it)
+    lazy: dict[str, object] = {}
+
+    def feeding_values() -> list[ast.expr]:
+        if "values" not in lazy:
+            lazy["values"] = _feeding_values(project, fn, target)
+        return lazy["values"]  # type: ignore[return-value]
+
+    def feeding() -> set[str]:
+        if "dumps" not in lazy:
+            lazy["dumps"] = {ast.dump(part) for value in feeding_values() for part in ast.walk(value)}
+        return lazy["dumps"]  # type: ignore[return-value]
+
+    def sole_input() -> str | None:
+        if "sole" not in lazy:
+            lazy["sole"] = _sole_input(fn, feeding_values(), params)
+        return lazy["sole"]  # type: ignore[return-value]
+
     for node in ast.walk(fn.node):
         if not isinstance(node, (ast.If, ast.IfExp, ast.Assert)):
             continue
@@ -149,7 +164,7 @@ def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr, ignore: s
                     return True
                 if (
                     isinstance(part.left, ast.Call)
-                    and ast.dump(part.left) in feeding
+                    and ast.dump(part.left) in feeding()
                     and len(part.ops) == 1
                     and not _empty_values(part.comparators[0])
                     and _lets_through(node, part, target, isinstance(part.ops[0], ast.In))
@@ -158,7 +173,7 @@ def allow_listed(project: Project, fn: FunctionInfo, target: ast.expr, ignore: s
             if not isinstance(part, ast.Call):
                 continue
             if _whole_pattern(part, fn) and any(
-                isinstance(a, ast.Name) and (a.id in names or a.id == sole_input) for a in part.args
+                isinstance(a, ast.Name) and (a.id in names or a.id == sole_input()) for a in part.args
             ):
                 return True
             callee = _callee(project, fn, part)

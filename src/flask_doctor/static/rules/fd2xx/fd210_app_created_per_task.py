@@ -5,11 +5,13 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.jobs.context import is_job_code, is_memoised, runs_per_task
 from flask_doctor.static.model import (
     FACTORY,
     FLASK_TYPES,
     JOB,
+    Project,
 )
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
@@ -174,11 +176,17 @@ class AppCreatedPerTask(Rule):
         fn = ctx.function
         if fn is None or ctx.is_test_code():
             return
-        wrapper = runs_per_task(ctx.project, fn)
-        if not (wrapper or is_job_code(ctx)) or is_memoised(fn) or (FACTORY in fn.roles and "task" not in fn.roles):
-            return
         name = dotted(node.func)
         if not name:
+            return
+        builders = _app_builders(ctx.project)
+        if (
+            name.rpartition(".")[2] not in builders
+            and (ctx.qualified(node.func) or "").rpartition(".")[2] not in builders
+        ):
+            return  # neither a factory of the project nor a Flask class (under any alias): nothing builds an app
+        wrapper = runs_per_task(ctx.project, fn)
+        if not (wrapper or is_job_code(ctx)) or is_memoised(fn) or (FACTORY in fn.roles and "task" not in fn.roles):
             return
         target = ctx.project.resolve_function(name, fn, ctx.module)
         if target is not None:
@@ -201,3 +209,10 @@ class AppCreatedPerTask(Rule):
                 evidence=[*evidence, *([] if wrapper else ctx.chain_evidence(JOB))],
             )
         )
+
+
+@project_fact
+def _app_builders(project: Project) -> frozenset[str]:
+    """The names a call that builds an app ends with: the project's factories and the Flask classes."""
+    names = {fn.name for fn in project.functions.values() if FACTORY in fn.roles}
+    return frozenset(names | {qualified.rpartition(".")[2] for qualified in FLASK_TYPES})
