@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.loops import uses_any
+from flask_doctor.static.facts.orm.mongo import project_callee
 from flask_doctor.static.facts.orm.params import _flowing_from, filled_params, optional_params, passes
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.names import dotted
@@ -116,7 +117,7 @@ def record_lookup(call: ast.Call, ctx: Context, names: set[str], depth: int = 0)
     """
     if depth == 0 and single_record_read(call):
         return RecordLookup(call) if uses_any(call, names) else None
-    helper = _called(call, ctx)
+    helper = project_callee(call, ctx)
     if helper is None:
         return None
     optional = optional_params(helper)
@@ -165,15 +166,6 @@ def writes_each(body: list[ast.stmt]) -> ast.Call | None:
             continue
         stack.extend(ast.iter_child_nodes(node))
     return None
-
-
-def _called(call: ast.Call, ctx: Context) -> FunctionInfo | None:
-    """The project function ``call`` reaches (not the function asking)."""
-    if ctx.function is None:
-        return None
-    name = dotted(call.func)
-    helper = ctx.project.resolve_function(name, ctx.function, ctx.module) if name else None
-    return helper if helper is not None and helper is not ctx.function else None
 
 
 def search_scan(iterable: ast.expr, ctx: Context) -> ast.Call | None:

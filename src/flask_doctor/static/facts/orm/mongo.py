@@ -423,7 +423,7 @@ def bound_values(expr: ast.expr, ctx: Context) -> list[tuple[ast.expr, Context]]
             return None
         return [(v, helper_context(project, fn) if fn is not None else ctx) for v, fn in values]
     if isinstance(expr, ast.Call) and ctx.function is not None:
-        helper = _called(expr, ctx)
+        helper = project_callee(expr, ctx)
         if helper is None:
             return None
         helper_ctx = helper_context(project, helper)
@@ -432,8 +432,9 @@ def bound_values(expr: ast.expr, ctx: Context) -> list[tuple[ast.expr, Context]]
     return None
 
 
-def _called(call: ast.Call, ctx: Context) -> FunctionInfo | None:
-    """The project function ``call`` reaches (not the function asking)."""
+def project_callee(call: ast.Call, ctx: Context) -> FunctionInfo | None:
+    """The project function ``call`` reaches (not the function asking): by its name, or a method of the class
+    of a module object (``store.case(...)`` with ``store = Adapter()``)."""
     if ctx.function is None:
         return None
     name = dotted(call.func)
@@ -779,7 +780,7 @@ def _refines(value: ast.expr, name: str) -> list[tuple[str, ast.AST]] | None:
 
 def _returned_read(call: ast.Call, ctx: Context) -> MongoRead | None:
     """The read a project function returns (``store.cases(owner=x)`` -> ``self.case_collection.find(query)``)."""
-    helper = _called(call, ctx)
+    helper = project_callee(call, ctx)
     if helper is None:
         return None
     return returned_read(ctx.project, helper)
@@ -1474,7 +1475,7 @@ def document_lookup(call: ast.Call, ctx: Context, depth: int = 0) -> DocumentLoo
     read = single_read(call, ctx) if depth == 0 else None
     if read is not None:
         return DocumentLookup(call, read)
-    helper = _called(call, ctx)
+    helper = project_callee(call, ctx)
     if helper is None:
         return None
     guards = _optional_guards(ctx.project, helper)
@@ -1562,7 +1563,7 @@ def loop_documents(iterable: ast.expr, ctx: Context, budget: int = 10, callers_l
             table[key] = _name_documents(node, ctx, budget, callers_left)
         return table[key]  # type: ignore[no-any-return]
     if isinstance(node, ast.Call) and ctx.function is not None:
-        helper = _called(node, ctx)
+        helper = project_callee(node, ctx)
         if helper is None:
             return None
         inner = helper_context(ctx.project, helper)
@@ -1660,13 +1661,13 @@ __all__ = [
     "BOUNDING",
     "CLIENT_TYPES",
     "DOCUMENT_BASES",
+    "MATERIALISING_CALLS",
     "MONGO_PACKAGES",
     "SINGLE",
     "Collection",
     "Condition",
     "DocumentInsert",
     "DocumentLookup",
-    "MATERIALISING_CALLS",
     "LoopDocuments",
     "MongoRead",
     "admin_curated",
@@ -1678,11 +1679,11 @@ __all__ = [
     "document_for",
     "document_inserts",
     "document_lookup",
-    "documents_evidence",
     "documents",
+    "documents_evidence",
     "few_documents",
-    "growth",
     "grows_by_name",
+    "growth",
     "is_client",
     "is_database",
     "kept_whole",
@@ -1691,6 +1692,7 @@ __all__ = [
     "paged_reads",
     "parent_key",
     "pipeline",
+    "project_callee",
     "read_label",
     "read_of",
     "returned_read",
