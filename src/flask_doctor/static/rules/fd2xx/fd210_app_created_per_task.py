@@ -180,10 +180,7 @@ class AppCreatedPerTask(Rule):
         if not name:
             return
         builders = _app_builders(ctx.project)
-        if (
-            name.rpartition(".")[2] not in builders
-            and (ctx.qualified(node.func) or "").rpartition(".")[2] not in builders
-        ):
+        if name.rpartition(".")[2] not in builders and name.partition(".")[0] not in _builder_aliases(ctx.project):
             return  # neither a factory of the project nor a Flask class (under any alias): nothing builds an app
         wrapper = runs_per_task(ctx.project, fn)
         if not (wrapper or is_job_code(ctx)) or is_memoised(fn) or (FACTORY in fn.roles and "task" not in fn.roles):
@@ -216,3 +213,15 @@ def _app_builders(project: Project) -> frozenset[str]:
     """The names a call that builds an app ends with: the project's factories and the Flask classes."""
     names = {fn.name for fn in project.functions.values() if FACTORY in fn.roles}
     return frozenset(names | {qualified.rpartition(".")[2] for qualified in FLASK_TYPES})
+
+
+@project_fact
+def _builder_aliases(project: Project) -> frozenset[str]:
+    """Local names an import gives a factory or a Flask class (``from app import create_app as make``)."""
+    builders = _app_builders(project)
+    return frozenset(
+        local
+        for table in project.module_imports.values()
+        for local, target in table.aliases.items()
+        if target.rpartition(".")[2] in builders
+    )
