@@ -81,16 +81,24 @@ def test_probe_leaves_nothing_behind(postgres_url: str, redis_url: str) -> None:
     engine = sa.create_engine(postgres_url)
     client = redis.Redis.from_url(redis_url)
 
-    def footprint() -> tuple[set[str], set[bytes]]:
+    def tables() -> set[str]:
         with engine.connect() as conn:
-            tables = set(sa.inspect(conn).get_table_names())
-        return tables, set(client.scan_iter(count=1000))
+            return set(sa.inspect(conn).get_table_names())
 
-    before = footprint()
+    def keys() -> set[bytes]:
+        return set(client.scan_iter(count=1000))
+
+    tables_before, keys_before = tables(), keys()
+    # Other tests' job results may expire while the audit runs; only a key
+    # that had no expiry can have been removed by the probe.
+    lasting_before = {key for key in keys_before if client.ttl(key) == -1}
     app = make_app(SQLALCHEMY_DATABASE_URI=postgres_url, CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url)
     SQLAlchemy(app)
     Cache(app)
     _, extra = audit_with_extra(app, probe=True)
     assert extra["probes"]["databases"][0]["reachable"] and extra["probes"]["redis"]
-    assert footprint() == before
+    keys_after = keys()
+    assert tables() == tables_before
+    assert keys_after - keys_before == set()
+    assert lasting_before - keys_after == set()
     engine.dispose()
