@@ -34,6 +34,25 @@ if flask_version() < (3, 1):  # TRUSTED_HOSTS is a Flask 3.1 setting: older apps
     SAFE_CONFIG["SERVER_NAME"] = "example.com"
 
 
+class RedisKeys:
+    """The keys of a Redis database, to show an audit left them as they were.
+
+    The suite shares one Redis with other tests whose job results expire on
+    their own; a key that had a time to live may vanish while the audit runs
+    without the audit having touched it.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.keys = set(client.scan_iter(count=1000))
+        self.lasting = {key for key in self.keys if client.ttl(key) == -1}
+
+    def unchanged(self) -> bool:
+        """No key added, and no key without expiry removed."""
+        now = set(self.client.scan_iter(count=1000))
+        return not (now - self.keys) and not (self.lasting - now)
+
+
 def make_app(**config: Any) -> Flask:
     """A production-configured app; ``config`` overrides the safe defaults."""
     app = Flask(__name__)

@@ -10,7 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from flask_doctor.audit.probe import database, describe, redis_probe
 from flask_doctor.findings import Evidence, Severity
-from tests.audit.conftest import audit_with_extra, make_app
+from tests.audit.conftest import RedisKeys, audit_with_extra, make_app
 
 pytestmark = pytest.mark.services
 
@@ -100,7 +100,7 @@ def test_unreachable_database_is_reported_fast() -> None:
 def test_redis_probe_writes_only_its_own_key(redis_url: str) -> None:
     client = redis.from_url(redis_url)
     client.set("flask-doctor-test:sentinel", "keep")
-    before = sorted(client.keys("*"))
+    before = RedisKeys(client)
     app = make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url)
     Cache(app)
     findings, extra = audit_with_extra(app, probe=True)
@@ -109,7 +109,7 @@ def test_redis_probe_writes_only_its_own_key(redis_url: str) -> None:
     assert row["used_by"] == ["Flask-Caching", "config CACHE_REDIS_URL"]
     assert row["reachable"] and row["write_test"] == "ok" and row["server_version"].startswith("Redis ")
     assert client.keys(f"{redis_probe.KEY_PREFIX}*") == []
-    assert sorted(client.keys("*")) == before and client.get("flask-doctor-test:sentinel") == b"keep"
+    assert before.unchanged() and client.get("flask-doctor-test:sentinel") == b"keep"
     client.delete("flask-doctor-test:sentinel")
 
 

@@ -13,7 +13,7 @@ from celery import Celery
 from flask_caching import Cache
 from flask_sqlalchemy import SQLAlchemy
 
-from tests.audit.conftest import audit_with_extra, make_app
+from tests.audit.conftest import RedisKeys, audit_with_extra, make_app
 
 
 class CountingListener:
@@ -85,20 +85,12 @@ def test_probe_leaves_nothing_behind(postgres_url: str, redis_url: str) -> None:
         with engine.connect() as conn:
             return set(sa.inspect(conn).get_table_names())
 
-    def keys() -> set[bytes]:
-        return set(client.scan_iter(count=1000))
-
-    tables_before, keys_before = tables(), keys()
-    # Other tests' job results may expire while the audit runs; only a key
-    # that had no expiry can have been removed by the probe.
-    lasting_before = {key for key in keys_before if client.ttl(key) == -1}
+    tables_before, keys_before = tables(), RedisKeys(client)
     app = make_app(SQLALCHEMY_DATABASE_URI=postgres_url, CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url)
     SQLAlchemy(app)
     Cache(app)
     _, extra = audit_with_extra(app, probe=True)
     assert extra["probes"]["databases"][0]["reachable"] and extra["probes"]["redis"]
-    keys_after = keys()
     assert tables() == tables_before
-    assert keys_after - keys_before == set()
-    assert lasting_before - keys_after == set()
+    assert keys_before.unchanged()
     engine.dispose()
