@@ -498,6 +498,7 @@ def refused_when_missing(project: Project, name: str) -> Location | None:
     and not app.debug: sys.exit(...)``, ``assert os.getenv("SECRET_KEY")``: a fallback for the missing
     value never reaches a deployment that starts.
     """
+    word = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])")  # not ``JWT_SECRET_KEY``
     for module in project.modules.values():
         if name not in module.text or is_test_path(module.path):
             continue
@@ -509,7 +510,7 @@ def refused_when_missing(project: Project, name: str) -> Location | None:
             else:
                 continue
             text = ast.unparse(test)
-            if refuses and name in text and ("not " in text or " is None" in text or "== ''" in text):
+            if refuses and word.search(text) and ("not " in text or " is None" in text or "== ''" in text):
                 return Location(module.path, node.lineno, node.col_offset + 1)
     return None
 
