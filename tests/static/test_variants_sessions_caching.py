@@ -342,6 +342,48 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             """,
         ),
     ),
+    (
+        "fernet-generate-key-in-config",
+        "FD301",
+        _files(
+            config="""
+            from cryptography.fernet import Fernet
+
+            class Config:
+                SECRET_KEY = Fernet.generate_key()
+            """
+        ),
+    ),
+    (
+        "getenv-keyword-default",
+        "FD301",
+        _files(
+            app="""
+            import os
+            import secrets
+            from flask import Flask
+
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = os.getenv("SECRET_KEY", default=secrets.token_hex())
+            """
+        ),
+    ),
+    (
+        "configured-value-or-uuid-in-app-subclass",
+        "FD301",
+        _files(
+            app="""
+            import uuid
+            from flask import Flask
+
+            class WikiApp(Flask):
+                def __init__(self, **settings):
+                    super().__init__(__name__)
+                    self.config.update(settings)
+                    self.config["SECRET_KEY"] = self.config.get("SECRET_KEY") or str(uuid.uuid4())
+            """
+        ),
+    ),
     # ------------------------------------------------------------------ FD310 filesystem-sessions-multi-host
     (
         "filesystem-sessions-set-in-compose-environment",
@@ -919,6 +961,29 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             },
         ),
     ),
+    (
+        "simplecache-workers-in-entrypoint-script",
+        "FD702",
+        _files(
+            config="""
+            class Config:
+                CACHE_TYPE = "simple"
+            """,
+            **{
+                "entrypoint.sh": """
+                #!/bin/sh
+                set -e
+                flask db upgrade
+                exec gunicorn --workers=4 --bind 0.0.0.0:8000 "app:create_app()"
+                """,
+                "Dockerfile": """
+                FROM python:3.12-slim
+                COPY . /app
+                ENTRYPOINT ["/app/entrypoint.sh"]
+                """,
+            },
+        ),
+    ),
     # ------------------------------------------------------------------ FD703 memoize-request-dependent-self
     (
         "memoize-on-restx-resource",
@@ -1246,6 +1311,18 @@ GOOD: list[tuple[str, dict[str, str]]] = [
             """,
         ),
     ),
+    (
+        "env-fallback-production-env-file-sets-the-key",
+        _files(
+            config="""
+            import os
+
+            class Config:
+                SECRET_KEY = os.environ.get("SECRET_KEY") or os.urandom(32)
+            """,
+            **{".env.production": "SECRET_KEY=4f6b0c2d9e8a7f1b3c5d\nDATABASE_URL=postgresql://db/app\n"},
+        ),
+    ),
     # ------------------------------------------------------------------ FD310
     (
         "filesystem-sessions-one-host-many-workers",
@@ -1532,6 +1609,24 @@ GOOD: list[tuple[str, dict[str, str]]] = [
             def pricing(lang):
                 return render_template("pricing.html", prices=load_prices(str(get_locale())))
             """,
+        ),
+    ),
+    (
+        "cache-decorator-above-route-caches-nothing",
+        _files(
+            app="""
+            from flask import Flask, jsonify
+            from flask_caching import Cache
+            from flask_login import current_user
+
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @cache.cached(timeout=60)
+            @app.route("/me")
+            def me():
+                return jsonify(name=current_user.name)
+            """
         ),
     ),
     (

@@ -47,7 +47,8 @@ class CachedViewVariesByUser(Rule):
     `query_string=True` that only read the query string, and caches with
     their own key (`make_cache_key=`, a callable `key_prefix=`) or an
     `unless=` condition. `@cache.memoize` keys by the function's arguments
-    and is not concerned.
+    and is not concerned, and neither is a cache written above the route
+    decorator (Flask registered the plain function: nothing is cached).
 
     ## Example
     ```python
@@ -143,6 +144,19 @@ class CachedViewVariesByUser(Rule):
             @app.route("/orders")
             def orders():
                 return {"orders": orders_for(current_user.id)}
+            """),
+        # written above the route decorator: Flask registered the plain view, nothing is cached
+        Valid("""
+            from flask import Flask
+            from flask_login import current_user
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @cache.cached(timeout=60)
+            @app.route("/me")
+            def me():
+                return {"name": current_user.name}
             """),
     )
     INVALID = (
@@ -251,6 +265,8 @@ class CachedViewVariesByUser(Rule):
                 continue
             if decorator_kwarg(deco, "make_cache_key") is not None or decorator_kwarg(deco, "unless") is not None:
                 continue
+            if _registered_uncached(fn, deco):
+                continue  # the route decorator below it registered the plain function: nothing is cached
             key_prefix = decorator_kwarg(deco, "key_prefix")
             if key_prefix is not None and not isinstance(key_prefix, (ast.Constant, ast.JoinedStr, ast.BinOp)):
                 continue  # a callable key_prefix builds its own key
@@ -358,3 +374,11 @@ def _url_parameters(fn: FunctionInfo) -> list[str]:
     if fn.class_name and names and names[0] in ("self", "cls"):
         names = names[1:]
     return names
+
+
+def _registered_uncached(fn: FunctionInfo, deco: ast.expr) -> bool:
+    """``@cache.cached`` written above the route decorator: Flask registered the function before the cache
+    wrapped it, so requests never reach the cache (Flask-Caching: the route decorator goes first)."""
+    lines = {d.lineno for d in fn.node.decorator_list}
+    own = [r.location.line for r in fn.routes if r.location.path == fn.module.path and r.location.line in lines]
+    return bool(own) and all(line > deco.lineno for line in own)
