@@ -62,22 +62,57 @@ _FLASK_CACHING_KWARGS = {
 def cache_decorator(project: Project, fn: FunctionInfo, method: str) -> ast.expr | None:
     """The ``@cache.<method>(...)`` decorator of ``fn`` when ``cache`` is a Flask-Caching ``Cache``."""
     for deco, resolved in zip(fn.node.decorator_list, fn.decorators):
-        func = deco.func if isinstance(deco, ast.Call) else deco
-        if not (isinstance(func, ast.Attribute) and func.attr == method):
-            continue
-        owner = resolved.rsplit(".", 1)[0]
-        obj = project.objects.get(owner)
-        if obj is not None:
-            if project.is_subtype(obj.type, CACHE_TYPES):
-                return deco
-            continue
-        # ``cache`` built by a factory or passed in: trust the name only when Flask-Caching is in use
-        # or the call uses keywords only Flask-Caching's decorators take
-        if (dotted(func.value) or "").rsplit(".", 1)[-1] == "cache" and (
-            uses_flask_caching(project)
-            or (isinstance(deco, ast.Call) and any(kw.arg in _FLASK_CACHING_KWARGS for kw in deco.keywords))
-        ):
+        if _is_cache_call(project, deco, resolved.rsplit(".", 1)[0], method):
             return deco
+    return None
+
+
+def _is_cache_call(project: Project, deco: ast.expr, owner: str, method: str) -> bool:
+    """``deco`` is ``<owner>.<method>(...)`` on a Flask-Caching ``Cache`` (``owner`` qualified)."""
+    func = deco.func if isinstance(deco, ast.Call) else deco
+    if not (isinstance(func, ast.Attribute) and func.attr == method):
+        return False
+    obj = project.objects.get(owner)
+    if obj is not None:
+        return project.is_subtype(obj.type, CACHE_TYPES)
+    # ``cache`` built by a factory or passed in: trust the name only when Flask-Caching is in use
+    # or the call uses keywords only Flask-Caching's decorators take
+    return (dotted(func.value) or "").rsplit(".", 1)[-1] == "cache" and (
+        uses_flask_caching(project)
+        or (isinstance(deco, ast.Call) and any(kw.arg in _FLASK_CACHING_KWARGS for kw in deco.keywords))
+    )
+
+
+#: The methods of a class-based view that ``View.decorators`` wrap (through ``as_view``).
+_VIEW_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "dispatch_request"})
+
+
+def class_cache_decorator(project: Project, fn: FunctionInfo, method: str) -> ast.expr | None:
+    """``cache.<method>(...)`` in the ``decorators = [...]`` of the class-based view ``fn`` is a method of.
+
+    ``View.as_view`` applies each entry of ``decorators`` to the view function, so a cache there wraps
+    every HTTP method of the class.
+    """
+    if not fn.class_name or fn.name not in _VIEW_METHODS:
+        return None
+    cls = project.classes.get(fn.qualname.rsplit(".", 1)[0])
+    if cls is None:
+        return None
+    for stmt in cls.node.body:
+        if not (
+            isinstance(stmt, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "decorators" for t in stmt.targets)
+            and isinstance(stmt.value, (ast.List, ast.Tuple))
+        ):
+            continue
+        for deco in stmt.value.elts:
+            func = deco.func if isinstance(deco, ast.Call) else deco
+            owner = dotted(func.value) if isinstance(func, ast.Attribute) else None
+            if not owner:
+                continue
+            qualified = fn.imports.qualify(owner) or f"{fn.module.name}.{owner}"
+            if _is_cache_call(project, deco, qualified, method):
+                return deco
     return None
 
 
@@ -148,10 +183,42 @@ def own_varying_reads(project: Project, fn: FunctionInfo) -> list[VaryingRead]:
     return found
 
 
+#: Flask-Babel's ``get_locale()``: it returns what the app's locale selector picks for the request.
+GET_LOCALE = frozenset({"flask_babel.get_locale", "flask_babelex.get_locale", "flask_babel.speaklater.get_locale"})
+
+
+@project_fact
+def locale_selectors(project: Project) -> list[FunctionInfo]:
+    """The project's Flask-Babel locale selectors: ``@babel.localeselector`` functions and the functions
+    handed to ``Babel(app, locale_selector=f)``/``babel.init_app(app, locale_selector=f)``.
+
+    Without one, ``get_locale()`` is ``BABEL_DEFAULT_LOCALE`` for every request.
+    """
+    found: dict[str, FunctionInfo] = {}
+    for fn in project.functions.values():
+        if any(
+            (dotted(d.func if isinstance(d, ast.Call) else d) or "").endswith("localeselector")
+            for d in fn.node.decorator_list
+        ):
+            found[fn.qualname] = fn
+    for site in project.calls:
+        for kw in site.node.keywords:
+            if kw.arg != "locale_selector":
+                continue
+            name = dotted(kw.value)
+            callee = project.resolve_function(name, site.function, site.module) if name else None
+            if callee is not None:
+                found[callee.qualname] = callee
+    return list(found.values())
+
+
 def varying_reads(
     project: Project, root: FunctionInfo, max_depth: int = 3
 ) -> list[tuple[VaryingRead, list[FunctionInfo]]]:
-    """Reads in ``root`` and in the project functions it calls, with the call path."""
+    """Reads in ``root`` and in the project functions it calls, with the call path.
+
+    A call to Flask-Babel's ``get_locale()`` is followed into the project's locale selectors.
+    """
     results: list[tuple[VaryingRead, list[FunctionInfo]]] = []
     queue: deque[tuple[FunctionInfo, list[FunctionInfo]]] = deque([(root, [root])])
     visited = {root.qualname}
@@ -162,11 +229,14 @@ def varying_reads(
         if len(path) > max_depth:
             continue
         for name, _call in fn.calls:
-            callee = project.resolve_function(name, fn, fn.module)
-            if callee is None or callee.qualname in visited:
-                continue
-            visited.add(callee.qualname)
-            queue.append((callee, [*path, callee]))
+            callees = [project.resolve_function(name, fn, fn.module)]
+            if fn.imports.qualify(name) in GET_LOCALE:
+                callees = locale_selectors(project)
+            for callee in callees:
+                if callee is None or callee.qualname in visited:
+                    continue
+                visited.add(callee.qualname)
+                queue.append((callee, [*path, callee]))
     return results
 
 
@@ -307,12 +377,29 @@ def memo_identity(project: Project, class_qual: str) -> str | None:
         names |= {
             t.id for s in cls.node.body if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name)
         }
-        if names & {"__repr__", "__caching_id__"}:
+        if names & {"__repr__", "__caching_id__"} or any(_writes_repr(d) for d in cls.node.decorator_list):
             return "custom"
         if any(isinstance(k, ast.keyword) and k.arg == "metaclass" for k in cls.node.keywords):
             return None
         stack.extend(cls.bases)
     return "default"
+
+
+#: Class decorators that write a ``__repr__`` of the fields (dataclasses, attrs): ``repr(self)`` names the
+#: values, not the memory address.
+_REPR_WRITERS = ("dataclass", "attr.s", "attr.attrs", "attrs.define", "attr.define", "define", "frozen", "mutable")
+
+
+def _writes_repr(decorator: ast.expr) -> bool:
+    """``@dataclass``/``@attr.s``/``@define``..., unless told ``repr=False``."""
+    call = decorator if isinstance(decorator, ast.Call) else None
+    name = dotted(call.func if call is not None else decorator) or ""
+    if not (name in _REPR_WRITERS or name.endswith((".dataclass", ".define", ".frozen", ".mutable"))):
+        return False
+    no_repr = call is not None and any(
+        k.arg == "repr" and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords
+    )
+    return not no_repr
 
 
 def request_instantiations(project: Project, class_qual: str, class_name: str) -> list[tuple[FunctionInfo, ast.Call]]:
@@ -344,11 +431,13 @@ __all__ = [
     "VaryingRead",
     "cache_decorator",
     "cache_type_settings",
+    "class_cache_decorator",
     "decorator_kwarg",
     "is_true",
     "is_view_class",
     "is_worker_service",
     "local_backend",
+    "locale_selectors",
     "memo_identity",
     "own_varying_reads",
     "request_instantiations",

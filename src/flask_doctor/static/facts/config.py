@@ -490,6 +490,31 @@ def startup_guard(project: Project, setting: ConfigSetting, literal: str) -> tup
     return _guards(project, (setting.key, literal))
 
 
+@keyed_fact
+def refused_when_missing(project: Project, name: str) -> Location | None:
+    """Code that refuses to start when the setting or environment variable ``name`` is missing or empty.
+
+    ``if not os.environ.get("SECRET_KEY"): raise RuntimeError(...)``, ``if "SECRET_KEY" not in os.environ
+    and not app.debug: sys.exit(...)``, ``assert os.getenv("SECRET_KEY")``: a fallback for the missing
+    value never reaches a deployment that starts.
+    """
+    word = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])")  # not ``JWT_SECRET_KEY``
+    for module in project.modules.values():
+        if name not in module.text or is_test_path(module.path):
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.If):
+                test, refuses = node.test, _guard_action(node.body) == "refuse"
+            elif isinstance(node, ast.Assert):
+                test, refuses = ast.UnaryOp(ast.Not(), node.test), True
+            else:
+                continue
+            text = ast.unparse(test)
+            if refuses and word.search(text) and ("not " in text or " is None" in text or "== ''" in text):
+                return Location(module.path, node.lineno, node.col_offset + 1)
+    return None
+
+
 # ---------------------------------------------------------------- generated secrets
 #: Calls that return a fresh random value: what a setup command writes as the instance's key.
 _RANDOM_SOURCES = ("urandom", "token_hex", "token_urlsafe", "token_bytes", "uuid4", "get_random_bytes")
@@ -873,6 +898,7 @@ __all__ = [
     "inherited_setting",
     "live_in_production",
     "overridden_later",
+    "refused_when_missing",
     "server_launchers",
     "secret_env_exports",
     "settings",

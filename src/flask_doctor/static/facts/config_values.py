@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Location
+from flask_doctor.static.facts.deploy_files import production_env, production_env_names
 from flask_doctor.static.facts.scopes import enclosing_function, imports_at
 from flask_doctor.static.names import ImportTable, dotted
 
@@ -128,6 +129,49 @@ def settings_default(node: ast.AST, table: ImportTable, key: str) -> ast.expr | 
     ):
         return node.args[1]
     return None
+
+
+def env_variables(node: ast.AST, table: ImportTable) -> list[str]:
+    """The names of the environment variables read anywhere in ``node`` (spelled as literals)."""
+    names: list[str] = []
+    for inner in ast.walk(node):
+        if not is_env_read(inner, table):
+            continue
+        if isinstance(inner, ast.Subscript):
+            first: ast.AST | None = inner.slice
+        else:
+            assert isinstance(inner, ast.Call)
+            first = inner.args[0] if inner.args else next((k.value for k in inner.keywords if k.arg == "key"), None)
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            names.append(first.value)
+    return names
+
+
+def supplied_by_deploy(project: Project, node: ast.AST, table: ImportTable) -> bool:
+    """An environment read in ``node`` whose variable the production deploy files hand the app, so its
+    default is not what production runs with."""
+    supplied = production_env_names(project)
+    return any(name in supplied for name in env_variables(node, table))
+
+
+def production_value(project: Project, value: ast.expr, path: str, line: int) -> ast.expr:
+    """What a setting is in production, for ``value`` an environment read with a default
+    (``os.environ.get("CACHE_TYPE", "SimpleCache")``): the literal the production deploy files set the
+    variable to (compose ``CACHE_TYPE: RedisCache``), else the default when no production deploy file
+    supplies the variable; ``value`` itself otherwise."""
+    table = imports_at(project, path, line)
+    default = env_default(value, table)
+    if default is None:
+        return value
+    names = env_variables(value, table)
+    given = {item.value for item in production_env(project) if item.name in names and item.value is not None}
+    if len(given) == 1:
+        text = next(iter(given))
+        if "$" not in text:  # ``${CACHE_TYPE}``: the operator's value, unknown here
+            return ast.copy_location(ast.Constant(text), value)
+    if supplied_by_deploy(project, value, table):
+        return value
+    return default
 
 
 def missing(node: ast.AST, table: ImportTable) -> str:
@@ -368,7 +412,9 @@ def random_call(project: Project, setting: ConfigSetting) -> tuple[ast.Call, str
     ``is_fallback``: the random value is only the default of an environment
     read (``os.environ.get("K") or secrets.token_hex()``), or is assigned in
     a branch that runs when the key is missing (``if "SECRET_KEY" not in
-    app.config: app.config["SECRET_KEY"] = secrets.token_hex()``). A call to
+    app.config: app.config["SECRET_KEY"] = secrets.token_hex()``). ``None``
+    for such a fallback when the production deploy files hand the app the
+    variable it reads (compose ``SECRET_KEY: ${SECRET_KEY}``). A call to
     a project helper that returns a random value (``_random_password(24)``
     built from ``secrets.choice``) counts as random.
     """
@@ -378,7 +424,7 @@ def random_call(project: Project, setting: ConfigSetting) -> tuple[ast.Call, str
         local = _local_value(project, setting, value.id)
         if local is not None:
             value = local
-    fallback_part = env_default(value, table)
+    fallback_part = env_default(value, table) or _same_key_fallback(value, setting.key)
     missing_branch = _assigned_when_missing(project, setting)
     fn = enclosing_function(project, setting.location.path, setting.location.line)
     module = project.by_path.get(setting.location.path)
@@ -395,12 +441,22 @@ def random_call(project: Project, setting: ConfigSetting) -> tuple[ast.Call, str
                 label += " (the helper warns when it generates one)" if how == "warns" else ""
         if label is None:
             continue
-        is_fallback = (
-            missing_branch
-            or bool(how)
-            or (fallback_part is not None and any(n is node for n in ast.walk(fallback_part)))
-        )
-        return node, label, is_fallback
+        env_fallback = fallback_part is not None and any(n is node for n in ast.walk(fallback_part))
+        if env_fallback and supplied_by_deploy(project, value, table):
+            return None  # production deploy files hand the app the variable: the fallback never runs there
+        return node, label, missing_branch or bool(how) or env_fallback
+    return None
+
+
+def _same_key_fallback(value: ast.expr, key: str) -> ast.expr | None:
+    """The ``default`` of ``config["SECRET_KEY"] or default`` / ``config.get("SECRET_KEY") or default``: the
+    setting's own configured value comes first."""
+    if not (isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or) and len(value.values) >= 2):
+        return None
+    for part in value.values[:-1]:
+        for node in ast.walk(part):
+            if isinstance(node, ast.Constant) and node.value == key:
+                return value.values[-1]
     return None
 
 
@@ -477,16 +533,19 @@ __all__ = [
     "RANDOM_CALLS",
     "TracedSecret",
     "env_default",
+    "env_variables",
     "false_constant",
     "flag_when_unset",
     "is_env_read",
     "literal_secret",
     "missing",
     "persisted_by_module",
+    "production_value",
     "qualify",
     "random_call",
     "settings_default",
     "short",
+    "supplied_by_deploy",
     "traced_secret",
     "truthy_constant",
 ]

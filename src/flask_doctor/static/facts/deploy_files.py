@@ -32,7 +32,7 @@ from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.roles import DOCS_DIRS, is_test_path
 
 if TYPE_CHECKING:  # pragma: no cover
-    from flask_doctor.static.deploy import EnvSetting, ServerCommand
+    from flask_doctor.static.deploy import EnvSetting, ServerCommand, ServiceDecl
     from flask_doctor.static.model import Project
 
 #: Words in a deploy file's path or a process name that mark a development or
@@ -115,6 +115,28 @@ def production_env(project: Project) -> list[EnvSetting]:
     return found
 
 
+@project_fact
+def production_env_names(project: Project) -> frozenset[str]:
+    """Names of the environment variables production deploy files hand the running app, with or without a value.
+
+    Unlike :func:`production_env`, a variable named without a value counts: compose's ``- SECRET_KEY`` or
+    ``SECRET_KEY: ${SECRET_KEY}`` passes the operator's value through, so the app never runs without it.
+    """
+    deploy = project.deploy
+    if deploy is None:
+        return frozenset()
+    names: set[str] = set()
+    for item in deploy.env:
+        if item.scope == "build-arg" or not item.in_final_image:
+            continue
+        if item.scope == "env-file":
+            if production_env_file(item.source.path):
+                names.add(item.name)
+        elif production_deploy_path(item.source.path) and not dev_process(item.scope.partition(":")[2]):
+            names.add(item.name)
+    return frozenset(names)
+
+
 def scope_label(scope: str, path: str) -> str:
     """Where an environment setting comes from, for a message (``compose service `web` (`compose.yml`)``)."""
     if scope.startswith("service:"):
@@ -160,6 +182,11 @@ class Replicas:
     description: str
 
 
+def _production_service(service: ServiceDecl) -> bool:
+    """A compose service of a production file, not named for development (``web-dev``)."""
+    return production_deploy_path(service.source.path) and not dev_process(service.name)
+
+
 @project_fact
 def app_replicas(project: Project) -> Replicas | None:
     """The largest replica count the deploy files declare for a service that runs the app.
@@ -174,7 +201,7 @@ def app_replicas(project: Project) -> Replicas | None:
     web_processes = {c.process for c in deploy.commands if c.server not in ("celery-worker", "other")}
     for service in deploy.services:
         count = service.replicas or service.scale
-        if not count or count < 2 or service.is_proxy:
+        if not count or count < 2 or service.is_proxy or not _production_service(service):
             continue
         runs_app = f"service:{service.name}" in web_processes or (service.command is None and service.build is not None)
         if not runs_app:
@@ -194,6 +221,7 @@ __all__ = [
     "production_deploy_path",
     "production_env",
     "production_env_file",
+    "production_env_names",
     "production_server",
     "scope_label",
 ]

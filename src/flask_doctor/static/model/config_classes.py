@@ -36,6 +36,23 @@ FLASK_KEYS = frozenset(
 )
 
 
+def _init_keys(cls: ClassInfo) -> set[str]:
+    """The attributes ``__init__`` assigns on ``self``."""
+    init = next(
+        (s for s in cls.node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"),
+        None,
+    )
+    if init is None:
+        return set()
+    return {
+        target.attr
+        for node in ast.walk(init)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"
+    }
+
+
 def _init_sets_flask_keys(cls: ClassInfo) -> bool:
     """``__init__`` assigns ``self.DEBUG``/``self.SECRET_KEY``/... (two Flask keys at least): a config object.
 
@@ -43,20 +60,7 @@ def _init_sets_flask_keys(cls: ClassInfo) -> bool:
     settings.get("SECRET_KEY", ...)``) and then handed to
     ``app.config.from_object(instance)`` is configuration whatever its name.
     """
-    init = next(
-        (s for s in cls.node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"),
-        None,
-    )
-    if init is None:
-        return False
-    keys = {
-        target.attr
-        for node in ast.walk(init)
-        if isinstance(node, ast.Assign)
-        for target in node.targets
-        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"
-    }
-    return len(keys & FLASK_KEYS) >= 2
+    return len(_init_keys(cls) & FLASK_KEYS) >= 2
 
 
 def collect_config_classes(
@@ -109,7 +113,9 @@ def collect_config_classes(
                     has_upper = True
                     location = Location(cls.module.path, stmt.lineno, stmt.col_offset + 1)
                     project.config.append(ConfigSetting(target.id, stmt.value, location, env, cls.qualname))
-        if has_upper or (cls.bases and named) or _init_sets_flask_keys(cls):
+        # a class named for configuration whose ``__init__`` sets UPPER names on ``self`` is one too
+        init_upper = named and any(_UPPER.match(k) for k in _init_keys(cls))
+        if has_upper or (cls.bases and named) or init_upper or _init_sets_flask_keys(cls):
             project.config_classes[cls.qualname] = env
     # config modules: settings.py, config/production.py, ... with UPPER names
     for module in project.modules.values():

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.facts.config import SECRET_KEYS, live_in_production, secret_env_exports, settings, where
-from flask_doctor.static.facts.config_values import persisted_by_module, random_call, short
+from flask_doctor.static.facts.config import (
+    SECRET_KEYS,
+    live_in_production,
+    refused_when_missing,
+    secret_env_exports,
+    settings,
+    where,
+)
+from flask_doctor.static.facts.config_values import env_variables, persisted_by_module, random_call, short
 from flask_doctor.static.facts.devserver import single_process_entry
-from flask_doctor.static.model import Project
+from flask_doctor.static.facts.scopes import imports_at
+from flask_doctor.static.model import ConfigSetting, Project
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
 
 
@@ -32,7 +40,12 @@ class SecretKeyGeneratedAtStartup(Rule):
     hides a broken deployment behind exactly this symptom, so it is
     reported too, one severity lower, and so is a key generated in a branch
     that only runs when the key is not configured (`if not
-    app.config.get(ConfigKey.SECRET_KEY): ...`); a project helper that returns
+    app.config.get(ConfigKey.SECRET_KEY): ...`) or after the configured
+    value (`config["SECRET_KEY"] or str(uuid.uuid4())`). Such a fallback is
+    not reported when the production deploy files hand the app the variable
+    (compose `SECRET_KEY: ${SECRET_KEY}`) or the app refuses to start
+    without it (`if not os.environ.get("SECRET_KEY"): raise ...`): it never
+    runs in a deployment. A project helper that returns
     a random value (`_random_password(24)` built on `secrets.choice`) counts
     as random. So is production code that exports the variable a secret
     setting reads (`os.environ["SECRET_KEY"] = os.getenv("FERNET_KEY",
@@ -156,6 +169,37 @@ class SecretKeyGeneratedAtStartup(Rule):
                 )
             },
         ),
+        # the fallback never runs in production: the compose file hands the app the variable
+        Valid(
+            """
+            import os
+
+            class Config:
+                SECRET_KEY = os.environ.get("SECRET_KEY") or os.urandom(32)
+            """,
+            files={
+                "docker-compose.yml": """
+                    services:
+                      web:
+                        build: .
+                        command: gunicorn -w 4 app:app
+                        environment:
+                          SECRET_KEY: ${SECRET_KEY:?set SECRET_KEY}
+                    """,
+            },
+        ),
+        # ... or the app refuses to start without it
+        Valid("""
+            import os
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or os.urandom(32)
+                if not app.debug and not os.environ.get("SECRET_KEY"):
+                    raise RuntimeError("SECRET_KEY must be set")
+                return app
+            """),
         # a setup command prints a fresh key for the operator; it starts no server
         Valid("""
             import os
@@ -197,6 +241,20 @@ class SecretKeyGeneratedAtStartup(Rule):
             from flask import Flask
             app = Flask(__name__)
             app.secret_key = os.environ.get("SECRET_KEY") or secrets.token_hex(32)  # expect
+            """,
+            message="falls back",
+        ),
+        # the configured value first, a random one when the operator left it out
+        Invalid(
+            """
+            import uuid
+            from flask import Flask
+
+            class WikiApp(Flask):
+                def __init__(self, **kwargs):
+                    super().__init__(__name__)
+                    self.config.update(kwargs)
+                    self.config["SECRET_KEY"] = self.config["SECRET_KEY"] or str(uuid.uuid4())  # expect
             """,
             message="falls back",
         ),
@@ -260,6 +318,8 @@ class SecretKeyGeneratedAtStartup(Rule):
             if found is None or persisted_by_module(project, setting):
                 continue  # not random, or a config template that writes the generated key to a file once
             call, label, is_fallback = found
+            if is_fallback and self._refused_when_missing(project, setting):
+                continue  # the app refuses to start without the key: the fallback never reaches a deployment
             target = "app.secret_key" if setting.owner == "app" else setting.key
             single = single_process_entry(project)
             if is_fallback:
@@ -332,3 +392,10 @@ class SecretKeyGeneratedAtStartup(Rule):
                     severity=min(severity, self.effective_severity),
                 )
             )
+
+    @staticmethod
+    def _refused_when_missing(project: Project, setting: ConfigSetting) -> bool:
+        """Start-up code refuses to run without the key (or the environment variable it reads)."""
+        table = imports_at(project, setting.location.path, setting.location.line)
+        names = {setting.key, *env_variables(setting.value, table)}
+        return any(refused_when_missing(project, name) is not None for name in names)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.static.facts.config import live_in_production, settings, where
+from flask_doctor.static.facts.config_values import production_value
 from flask_doctor.static.facts.deploy_files import app_replicas
 from flask_doctor.static.model import Project
 from flask_doctor.static.names import dotted
@@ -20,7 +21,9 @@ class FilesystemSessionsMultiHost(Rule):
     (`SESSION_TYPE = "filesystem"`, or `SESSION_TYPE = "cachelib"` with a
     `cachelib.FileSystemCache`) in a deployment that declares several hosts
     or replicas (compose `deploy.replicas`/`scale` above 1, several web
-    processes).
+    processes) in its production deploy files. A value read from the
+    environment counts as what the deploy files set it to, else as its
+    default (`os.environ.get("SESSION_TYPE", "filesystem")`).
 
     ## Why is this bad?
     Each host has its own disk, so a session written by one replica does not
@@ -64,6 +67,23 @@ class FilesystemSessionsMultiHost(Rule):
             class Config:
                 SESSION_TYPE = "redis"
             """),
+        # the replicas are only in the development compose file
+        Valid(
+            """
+            class Config:
+                SESSION_TYPE = "filesystem"
+            """,
+            files={
+                "docker-compose.dev.yml": """
+                    services:
+                      web:
+                        build: .
+                        command: gunicorn app:app
+                        deploy:
+                          replicas: 3
+                    """,
+            },
+        ),
     )
     INVALID = (
         Invalid(
@@ -83,6 +103,25 @@ class FilesystemSessionsMultiHost(Rule):
                     """,
             },
         ),
+        # filesystem is the default when the deployment does not set the variable
+        Invalid(
+            """
+            import os
+
+            class Config:
+                SESSION_TYPE = os.environ.get("SESSION_TYPE", "filesystem")  # expect
+            """,
+            message="replicas",
+            files={
+                "docker-compose.yml": """
+                    services:
+                      web:
+                        build: .
+                        command: gunicorn app:app
+                        scale: 2
+                    """,
+            },
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -92,7 +131,7 @@ class FilesystemSessionsMultiHost(Rule):
         for setting in settings(project, ("SESSION_TYPE", "SESSION_CACHELIB")):
             if not live_in_production(project, setting):
                 continue
-            value = setting.value
+            value = production_value(project, setting.value, setting.location.path, setting.location.line)
             if setting.key == "SESSION_TYPE":
                 if not (isinstance(value, ast.Constant) and value.value == "filesystem"):
                     continue

@@ -8,12 +8,14 @@ from collections.abc import Callable
 from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.static.facts.caching import (
     cache_decorator,
+    class_cache_decorator,
     decorator_kwarg,
     is_true,
     varying_reads,
 )
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import (
+    FunctionInfo,
     Project,
 )
 from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
@@ -26,7 +28,11 @@ class CachedViewVariesByUser(Rule):
     read something the cache key does not contain: `current_user`,
     `session`, `g.user`, request headers or cookies, the request body, or
     the query string (`request.args`/`request.values`) without
-    `query_string=True` — directly or in the helpers they call.
+    `query_string=True` — directly or in the helpers they call, and in the
+    project's Flask-Babel locale selector when they call `get_locale()`.
+    A cache in the `decorators = [...]` list of a class-based view counts
+    for its HTTP methods. Also finds a constant `key_prefix` (no `%s`) on a
+    view that takes variables from its URL.
 
     ## Why is this bad?
     `@cache.cached` builds its key from `key_prefix`, by default
@@ -34,12 +40,15 @@ class CachedViewVariesByUser(Rule):
     path is stored and returned to *every* later request for that path
     until the timeout: one user's dashboard, name or permissions are shown
     to other users, a page rendered for `?page=2` is served for `?page=5`,
-    and a permission check inside the view is skipped on a cache hit.
+    and a permission check inside the view is skipped on a cache hit. A
+    `key_prefix` without `%s` leaves out even the path: `/product/1` is
+    served for `/product/2`.
     Not reported: cached pages that read none of these, views cached with
     `query_string=True` that only read the query string, and caches with
     their own key (`make_cache_key=`, a callable `key_prefix=`) or an
     `unless=` condition. `@cache.memoize` keys by the function's arguments
-    and is not concerned.
+    and is not concerned, and neither is a cache written above the route
+    decorator (Flask registered the plain function: nothing is cached).
 
     ## Example
     ```python
@@ -136,6 +145,19 @@ class CachedViewVariesByUser(Rule):
             def orders():
                 return {"orders": orders_for(current_user.id)}
             """),
+        # written above the route decorator: Flask registered the plain view, nothing is cached
+        Valid("""
+            from flask import Flask
+            from flask_login import current_user
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @cache.cached(timeout=60)
+            @app.route("/me")
+            def me():
+                return {"name": current_user.name}
+            """),
     )
     INVALID = (
         Invalid(
@@ -176,17 +198,75 @@ class CachedViewVariesByUser(Rule):
             """,
             message="query_string=True",
         ),
+        # a class-based view's `decorators` wrap its methods
+        Invalid(
+            """
+            from flask import Flask
+            from flask.views import MethodView
+            from flask_login import current_user
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            class AccountAPI(MethodView):
+                decorators = [cache.cached(timeout=60)]  # expect
+
+                def get(self):
+                    return {"balance": current_user.balance}
+
+            app.add_url_rule("/account", view_func=AccountAPI.as_view("account"))
+            """,
+            message="current_user",
+        ),
+        # the language the locale selector picks from the request headers
+        Invalid(
+            """
+            from flask import Flask, request, render_template
+            from flask_babel import Babel, get_locale
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            def select_locale():
+                return request.accept_languages.best_match(["en", "de"])
+
+            babel = Babel(app, locale_selector=select_locale)
+
+            @app.route("/pricing")
+            @cache.cached(timeout=3600)  # expect
+            def pricing():
+                return render_template("pricing.html", locale=str(get_locale()))
+            """,
+            message="request.accept_languages",
+        ),
+        # one constant key for every product page
+        Invalid(
+            """
+            from flask import Flask, render_template
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @app.route("/product/<int:product_id>")
+            @cache.cached(timeout=300, key_prefix="product_page")  # expect
+            def product(product_id):
+                return render_template("product.html", product_id=product_id)
+            """,
+            message="product_id",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         for fn in project.functions.values():
-            if not fn.node.decorator_list:
+            if not fn.node.decorator_list and not fn.class_name:
                 continue
-            deco = cache_decorator(project, fn, "cached")
+            deco = cache_decorator(project, fn, "cached") or class_cache_decorator(project, fn, "cached")
             if deco is None or is_test_path(fn.module.path):
                 continue
             if decorator_kwarg(deco, "make_cache_key") is not None or decorator_kwarg(deco, "unless") is not None:
                 continue
+            if _registered_uncached(fn, deco):
+                continue  # the route decorator below it registered the plain function: nothing is cached
             key_prefix = decorator_kwarg(deco, "key_prefix")
             if key_prefix is not None and not isinstance(key_prefix, (ast.Constant, ast.JoinedStr, ast.BinOp)):
                 continue  # a callable key_prefix builds its own key
@@ -195,6 +275,9 @@ class CachedViewVariesByUser(Rule):
                 (read, path) for read, path in varying_reads(project, fn) if not (query_ok and read.kind == "query")
             ]
             if not reads:
+                parameters = _url_parameters(fn)
+                if parameters and _constant_key(key_prefix) and "view" in fn.roles:
+                    self._report_constant_key(fn, deco, key_prefix, parameters, report)
                 continue
             read, path = reads[0]
             where = "" if read.function is fn else f" (in `{read.function.display}`, called from `{fn.display}`)"
@@ -223,7 +306,8 @@ class CachedViewVariesByUser(Rule):
                 )
             evidence = [Evidence(f"`{read.what}` read here", node_location(read.function.module.path, read.node))]
             evidence += [Evidence(f"calls `{step.display}`", step.location) for step in path[1:]]
-            below = fn.node.decorator_list[fn.node.decorator_list.index(deco) + 1 :]
+            decorators = fn.node.decorator_list
+            below = decorators[decorators.index(deco) + 1 :] if deco in decorators else []
             for inner in below:
                 text = ast.unparse(inner)
                 if any(
@@ -244,7 +328,7 @@ class CachedViewVariesByUser(Rule):
                             node_location(fn.module.path, inner),
                         )
                     )
-            label = "view" if "view" in fn.roles else "function"
+            label = "view" if "view" in fn.roles or deco not in decorators else "function"
             report(
                 self.finding(
                     node_location(fn.module.path, deco),
@@ -254,3 +338,47 @@ class CachedViewVariesByUser(Rule):
                     evidence=evidence,
                 )
             )
+
+    def _report_constant_key(
+        self,
+        fn: FunctionInfo,
+        deco: ast.expr,
+        key_prefix: ast.expr | None,
+        parameters: list[str],
+        report: Callable[[Finding], None],
+    ) -> None:
+        """A view with URL variables cached under one constant key: every URL of the route gets the first page."""
+        names = ", ".join(f"`{p}`" for p in parameters[:3])
+        report(
+            self.finding(
+                node_location(fn.module.path, deco),
+                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on view `{fn.display}` keys "
+                f"the cache by the constant `key_prefix={ast.unparse(key_prefix) if key_prefix else ''}`, which has "
+                f"no `%s` for the path, but the view takes {names} from the URL: the page rendered for the first "
+                "URL is served for every other one",
+                hint="Put `%s` in `key_prefix` (it is replaced by `request.path`), drop `key_prefix`, or use "
+                "`@cache.memoize` on a helper that takes the values.",
+            )
+        )
+
+
+def _constant_key(key_prefix: ast.expr | None) -> bool:
+    """A literal ``key_prefix`` without the ``%s`` Flask-Caching replaces by ``request.path``."""
+    return isinstance(key_prefix, ast.Constant) and isinstance(key_prefix.value, str) and "%s" not in key_prefix.value
+
+
+def _url_parameters(fn: FunctionInfo) -> list[str]:
+    """The parameters a view takes from its URL (all but ``self``/``cls``)."""
+    args = fn.node.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    if fn.class_name and names and names[0] in ("self", "cls"):
+        names = names[1:]
+    return names
+
+
+def _registered_uncached(fn: FunctionInfo, deco: ast.expr) -> bool:
+    """``@cache.cached`` written above the route decorator: Flask registered the function before the cache
+    wrapped it, so requests never reach the cache (Flask-Caching: the route decorator goes first)."""
+    lines = {d.lineno for d in fn.node.decorator_list}
+    own = [r.location.line for r in fn.routes if r.location.path == fn.module.path and r.location.line in lines]
+    return bool(own) and all(line > deco.lineno for line in own)

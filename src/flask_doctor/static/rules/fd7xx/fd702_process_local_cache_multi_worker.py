@@ -11,6 +11,7 @@ from flask_doctor.static.facts.caching import (
     is_worker_service,
     local_backend,
 )
+from flask_doctor.static.facts.config_values import production_value
 from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.model import (
     Project,
@@ -25,7 +26,9 @@ class ProcessLocalCacheMultiWorker(Rule):
     production configuration when the deploy files run several worker
     processes (gunicorn `-w 4`, `workers = ...` in `gunicorn.conf.py`, uWSGI
     `processes`, compose `replicas`), and `FileSystemCache` when the app
-    runs on several hosts or containers.
+    runs on several hosts or containers. A value read from the environment
+    counts as what the production deploy files set it to, else as its
+    default (`os.environ.get("CACHE_TYPE", "SimpleCache")`).
 
     ## Why is this bad?
     `SimpleCache` is a dict inside one Python process. With four gunicorn
@@ -79,12 +82,41 @@ class ProcessLocalCacheMultiWorker(Rule):
             class ProductionConfig:
                 CACHE_TYPE = "SimpleCache"
             """),
+        # the deployment sets the variable to a shared backend
+        Valid(
+            """
+            import os
+
+            class ProductionConfig:
+                CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
+            """,
+            files={
+                "docker-compose.yml": """
+                    services:
+                      web:
+                        build: .
+                        command: gunicorn -w 4 app:app
+                        environment:
+                          CACHE_TYPE: RedisCache
+                    """,
+            },
+        ),
     )
     INVALID = (
         Invalid(
             """
             class ProductionConfig:
                 CACHE_TYPE = "SimpleCache"  # expect
+            """,
+            files={"gunicorn.conf.py": "workers = 4\n"},
+        ),
+        # SimpleCache is what production gets: the deploy files leave the variable unset
+        Invalid(
+            """
+            import os
+
+            class ProductionConfig:
+                CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")  # expect
             """,
             files={"gunicorn.conf.py": "workers = 4\n"},
         ),
@@ -106,7 +138,8 @@ class ProcessLocalCacheMultiWorker(Rule):
             and not is_worker_service(s)
         ]
         for setting in cache_type_settings(project):
-            backend = local_backend(setting.value)
+            value = production_value(project, setting.value, setting.location.path, setting.location.line)
+            backend = local_backend(value)
             if backend is None:
                 continue
             scope, cls_name = backend

@@ -38,7 +38,8 @@ class MemoizeRequestDependentSelf(Rule):
     and receive the result cached for an earlier, different object — one
     user's report served to another. Methods on objects created once at
     import time, classmethods, and classes with a meaningful `__repr__` or
-    `__caching_id__` are fine and not reported.
+    `__caching_id__` (including the one `@dataclass` and attrs write) are
+    fine and not reported.
 
     ## Example
     ```python
@@ -122,6 +123,26 @@ class MemoizeRequestDependentSelf(Rule):
             @app.get("/categories")
             def categories():
                 return {"items": catalog.categories()}
+            """),
+        # a dataclass writes a `__repr__` of its fields: the key names the shop, not the address
+        Valid("""
+            from dataclasses import dataclass
+            from flask import Flask
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @dataclass
+            class Report:
+                shop_id: int
+
+                @cache.memoize(timeout=300)
+                def totals(self):
+                    return self.shop_id * 2
+
+            @app.get("/report/<int:shop_id>")
+            def report(shop_id):
+                return str(Report(shop_id).totals())
             """),
     )
     INVALID = (
