@@ -265,6 +265,17 @@ def configured_in_module(ctx: Context, app_name: str, before_line: int) -> bool:
     return False
 
 
+def built_by_helper(ctx: Context, app: ast.expr) -> bool:
+    """``app`` names a module-level object a project helper built (``app = create_app()``).
+
+    Such an app is the one the factory builds, with the factory's configuration and extensions: reading its
+    config at import time reads configured values, and binding one more extension to it is deliberate.
+    """
+    name = dotted(app) or ""
+    built = ctx.project.objects.get(ctx.qualified(app) or f"{ctx.module.name}.{name}")
+    return built is not None and built.helper is not None
+
+
 def first_arg_in(call: ast.Call, names: set[str]) -> bool:
     """The call's first argument (or ``app=``) is one of ``names``."""
     arg = call.args[0] if call.args else next((kw.value for kw in call.keywords if kw.arg == "app"), None)
