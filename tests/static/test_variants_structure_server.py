@@ -1814,6 +1814,29 @@ GOOD: list[tuple[str, dict[str, str]]] = [
             """,
         },
     ),
+    (
+        "talisman-before-config-loaded-by-helper",
+        {
+            "app.py": """
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            from flask_talisman import Talisman
+
+            db = SQLAlchemy()
+
+            def load_configuration(app):
+                app.config.from_object("config.ProductionConfig")
+
+            def create_app():
+                app = Flask(__name__)
+                Talisman(app, force_https=False, content_security_policy={"default-src": "'self'"})
+                load_configuration(app)
+                db.init_app(app)
+                return app
+            """,
+            "config.py": CONFIG,
+        },
+    ),
 ]
 
 # name, files: tolerated shapes the catalogue wants as advice at most (notes allowed, nothing stronger)

@@ -60,6 +60,8 @@ EXTENSION_SETTINGS: dict[str, tuple[str, ...]] = {
     "flask_pymongo": ("MONGO_",),
     "flask_mongoengine": ("MONGODB_",),
     "flask_redis": ("REDIS_",),
+    # configured by the arguments of ``Talisman(app, ...)`` only: it writes ``SESSION_COOKIE_*`` but reads no key
+    "flask_talisman": (),
 }
 _MAIN_MODULE_NAMES = ("app", "application", "wsgi", "main", "server", "run", "__init__")
 
@@ -394,5 +396,7 @@ def sets_extension_settings(project: Project, package: str) -> bool | None:
     prefixes = EXTENSION_SETTINGS.get(package)
     if prefixes is None:
         return None
+    if not prefixes:
+        return False  # the extension reads no config key at all
     pattern = re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(p) for p in prefixes) + r")[A-Z0-9]")
     return any(pattern.search(text) for text in _setting_texts(project))

@@ -60,7 +60,9 @@ class BlueprintRegisteredBeforeConfig(Rule):
     `CORS_*`, Flask-Mail `MAIL_*`, ...) is reported only when the project
     names one of them somewhere (a config class, a config file, an
     environment variable of a deploy file): with no such key anywhere, the
-    defaults are what the extension would get whatever the order.
+    defaults are what the extension would get whatever the order. An
+    extension configured only by its arguments (Flask-Talisman) reads no
+    key and is never reported.
 
     ## Example
     ```python
@@ -139,6 +141,23 @@ class BlueprintRegisteredBeforeConfig(Rule):
             def configure(app, name):
                 app.config.from_object(f"settings.{name}")
             """,
+        ),
+        # Talisman takes its settings as arguments and reads no config key: nothing to miss
+        Valid(
+            """
+            from flask import Flask
+            from flask_talisman import Talisman
+
+            def create_app():
+                app = Flask(__name__)
+                Talisman(app, force_https=False)
+                load_configuration(app)
+                return app
+
+            def load_configuration(app):
+                app.config.from_pyfile("settings.cfg", silent=True)
+            """,
+            files={"settings.py": 'SQLALCHEMY_DATABASE_URI = "postgresql://db/app"\n'},
         ),
         # CORS(app) before the config file, but no CORS_* key anywhere: the defaults are all it could read
         Valid(
