@@ -60,6 +60,8 @@ EXTENSION_SETTINGS: dict[str, tuple[str, ...]] = {
     "flask_pymongo": ("MONGO_",),
     "flask_mongoengine": ("MONGODB_",),
     "flask_redis": ("REDIS_",),
+    # configured by the arguments of ``Talisman(app, ...)`` only: it writes ``SESSION_COOKIE_*`` but reads no key
+    "flask_talisman": (),
 }
 _MAIN_MODULE_NAMES = ("app", "application", "wsgi", "main", "server", "run", "__init__")
 
@@ -265,6 +267,17 @@ def configured_in_module(ctx: Context, app_name: str, before_line: int) -> bool:
     return False
 
 
+def built_by_helper(ctx: Context, app: ast.expr) -> bool:
+    """``app`` names a module-level object a project helper built (``app = create_app()``).
+
+    Such an app is the one the factory builds, with the factory's configuration and extensions: reading its
+    config at import time reads configured values, and binding one more extension to it is deliberate.
+    """
+    name = dotted(app) or ""
+    built = ctx.project.objects.get(ctx.qualified(app) or f"{ctx.module.name}.{name}")
+    return built is not None and built.helper is not None
+
+
 def first_arg_in(call: ast.Call, names: set[str]) -> bool:
     """The call's first argument (or ``app=``) is one of ``names``."""
     arg = call.args[0] if call.args else next((kw.value for kw in call.keywords if kw.arg == "app"), None)
@@ -383,5 +396,7 @@ def sets_extension_settings(project: Project, package: str) -> bool | None:
     prefixes = EXTENSION_SETTINGS.get(package)
     if prefixes is None:
         return None
+    if not prefixes:
+        return False  # the extension reads no config key at all
     pattern = re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(p) for p in prefixes) + r")[A-Z0-9]")
     return any(pattern.search(text) for text in _setting_texts(project))

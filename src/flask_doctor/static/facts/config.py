@@ -676,7 +676,8 @@ def config_fallbacks(project: Project) -> list[ConfigFallback]:
             continue
         if last == "from_object" or _FACTORY_NAME.match(last):
             for arg in [*call.args, *(kw.value for kw in call.keywords)]:
-                add(site.module, call, env_default(arg, table), f"`{short(arg, 70)}`")
+                for chosen in _chosen_names(site.function.node if site.function is not None else None, arg, call):
+                    add(site.module, call, env_default(chosen, table), f"`{short(chosen, 70)}`")
     for module in project.modules.values():
         if "environ[" not in module.text:
             continue
@@ -690,6 +691,41 @@ def config_fallbacks(project: Project) -> list[ConfigFallback]:
                 and _production_code(project, module, node.lineno)
             ):
                 add(module, node, _chosen_value(project, module, node), f"`{short(node, 70)}`")
+    return found
+
+
+def _chosen_names(fn: ast.AST | None, arg: ast.expr, call: ast.Call) -> Iterator[ast.expr]:
+    """The expressions that choose a config for ``call``'s argument ``arg``.
+
+    The argument itself; for a lookup in a table (``config[name]``) its key;
+    and for a local name, the value last assigned to it in the function
+    before the call (``name = name or os.getenv("FLASK_CONFIG", "testing")``),
+    with the last operand of an ``or`` (where a missing variable ends up).
+    """
+    yield arg
+    seen = {id(arg)}
+    todo = [arg.slice] if isinstance(arg, ast.Subscript) else [arg]
+    while todo:
+        node = todo.pop()
+        if node is not arg:
+            if id(node) in seen:
+                continue  # ``x = x or ...`` leads back to a value already followed
+            seen.add(id(node))
+            yield node
+            if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+                todo.append(node.values[-1])
+        if isinstance(node, ast.Name) and fn is not None:
+            value = _last_local_value(fn, node.id, call.lineno)
+            if value is not None:
+                todo.append(value)
+
+
+def _last_local_value(fn: ast.AST, name: str, before: int) -> ast.expr | None:
+    found: ast.expr | None = None
+    for stmt in ast.walk(fn):
+        if isinstance(stmt, ast.Assign) and stmt.lineno < before:
+            if any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+                found = stmt.value if found is None or stmt.lineno > found.lineno else found
     return found
 
 

@@ -18,9 +18,15 @@ class GunicornTimeoutDisabled(Rule):
 
     ## Why is this bad?
     The timeout is gunicorn's safety net: a worker silent for longer is
-    killed and replaced. Without it, a request stuck on a hung database or
-    an API without a timeout holds its worker for ever; a few of them and
-    the app stops answering while gunicorn still reports it as running.
+    killed and replaced. For sync workers it acts as a request timeout:
+    without it, a request stuck on a hung database or an API without a
+    timeout holds its worker for ever; a few of them and the app stops
+    answering while gunicorn still reports it as running. Threaded and
+    async workers (gthread, gevent, eventlet) keep notifying gunicorn while
+    one request hangs, so there the timeout only catches a worker whose
+    main loop is stuck (a deadlock, a blocking call on the event loop):
+    still a safety net worth keeping, and the message says which one is
+    lost.
     gunicorn's default is 30 seconds, so *not setting* a timeout is fine
     and is not reported.
 
@@ -40,7 +46,8 @@ class GunicornTimeoutDisabled(Rule):
     jobs first.
 
     ## References
-    - gunicorn docs: settings — `timeout` (default 30)
+    - gunicorn docs: settings — `timeout` (default 30; "for the non sync
+      workers it just means that the worker process is still communicating")
     """
 
     code = "FD407"
@@ -95,13 +102,19 @@ class GunicornTimeoutDisabled(Rule):
                 what = f"sets the worker timeout to {value.value} s"
             else:
                 continue
+            worker = item.worker_class()
+            span = "for ever" if value.value == 0 else "for minutes"
+            if worker is None or worker == "sync":
+                harm = f"a request stuck on a hung call holds its worker {span} before gunicorn replaces it"
+            else:
+                harm = (
+                    f"{'an' if worker[:1] in 'aeiou' else 'a'} {worker} worker whose main loop hangs (a deadlock, a blocking call) stays stuck {span} "
+                    "before gunicorn replaces it"
+                )
             report(
                 self.finding(
                     value.source,
-                    f"{item.label} {what}: a request stuck on a hung call holds its worker "
-                    f"{'for ever' if value.value == 0 else 'for minutes'} before gunicorn replaces it"
-                    + EXAMPLE_NOTE
-                    * item.example,
+                    f"{item.label} {what}: {harm}" + EXAMPLE_NOTE * item.example,
                     severity=min(self.effective_severity, Severity.NOTE) if item.example else None,
                     hint=(
                         "Keep gunicorn's timeout short (the default 30 s, or 60-120 s) and move long work to "

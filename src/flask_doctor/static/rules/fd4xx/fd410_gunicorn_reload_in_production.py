@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Finding, Severity
-from flask_doctor.static.facts.server import gunicorn_deployments
+from flask_doctor.static.facts.server import EXAMPLE_NOTE, gunicorn_deployments
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
@@ -23,7 +23,7 @@ class GunicornReloadInProduction(Rule):
     under the watched directory, and is incompatible with `--preload`. Dev
     files (`docker-compose.override.yml`, `docker-compose.dev.yml`,
     `Procfile.dev`, services named `dev`) are where it belongs and are not
-    reported.
+    reported; in an example's or a tutorial's deploy file it is a note.
 
     ## Example
     ```yaml
@@ -98,6 +98,15 @@ class GunicornReloadInProduction(Rule):
             """
             },
         ),
+        # an example's Procfile shows how to run the example, not the production entry point: a note
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            message="example or tutorial deploy file",
+            files={"examples/chat/Procfile": "web: gunicorn --reload app:app  # expect\n"},
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -109,7 +118,8 @@ class GunicornReloadInProduction(Rule):
                 self.finding(
                     value.source,
                     f"{item.label} runs gunicorn with `--reload` in a production file: it watches the source tree "
-                    f"and restarts workers on every change",
+                    f"and restarts workers on every change" + EXAMPLE_NOTE * item.example,
+                    severity=min(self.effective_severity, Severity.NOTE) if item.example else None,
                     hint=(
                         "Drop `--reload` here; put it in a development file (docker-compose.override.yml, "
                         "Procfile.dev)."

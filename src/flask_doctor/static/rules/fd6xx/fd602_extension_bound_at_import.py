@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.assembly import app_factories, extension_name, is_side
+from flask_doctor.static.facts.assembly import app_factories, built_by_helper, extension_name, is_side
 from flask_doctor.static.model import FLASK_TYPES
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
@@ -134,9 +134,7 @@ class ExtensionBoundAtImport(Rule):
         app_type = ctx.type_of(app_arg)
         if not app_type or not ctx.project.is_subtype(app_type, FLASK_TYPES):
             return
-        name = dotted(app_arg) or ""
-        built = ctx.project.objects.get(ctx.qualified(app_arg) or f"{ctx.module.name}.{name}")
-        if built is not None and built.helper is not None:
+        if built_by_helper(ctx, app_arg):
             return  # ``app = create_app()``: an app the factory built, with the factory's extensions and one more
         factory = app_factories(ctx.project)[0]
         short = (dotted(node.func) or callee or "").rsplit(".", 1)[-1]

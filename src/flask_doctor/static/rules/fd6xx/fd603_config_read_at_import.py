@@ -8,6 +8,7 @@ import ast
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.assembly import (
     app_factories,
+    built_by_helper,
     configured_in_module,
     eager_modules,
     import_path,
@@ -26,7 +27,8 @@ class ConfigReadAtImport(Rule):
     (module level, class bodies, decorator arguments, default values), and
     `app.config[...]` read at import time from a module-level app that is
     never configured in that module, in a project with an application
-    factory.
+    factory. An app the factory built (`app = create_app()` in `wsgi.py`)
+    carries the factory's configuration, so reading its config is fine.
 
     ## Why is this bad?
     `current_app` only points at an app inside an application context.
@@ -92,6 +94,24 @@ class ConfigReadAtImport(Rule):
             if __name__ == "__main__":
                 print(current_app.config)
             """),
+        # the module-level app is the one the factory built, with the factory's configuration
+        Valid(
+            """
+            from shop import create_app
+            app = create_app()
+            PORT = app.config.get("PORT", 8000)
+            """,
+            files={
+                "shop/__init__.py": """
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_object("shop.settings")
+                return app
+            """,
+            },
+        ),
     )
     INVALID = (
         Invalid(
@@ -180,8 +200,8 @@ class ConfigReadAtImport(Rule):
             return
         factories = app_factories(ctx.project)
         app_name = node.value.id if isinstance(node.value, ast.Name) else ""
-        if not factories or configured_in_module(ctx, app_name, node.lineno):
-            return
+        if not factories or configured_in_module(ctx, app_name, node.lineno) or built_by_helper(ctx, node.value):
+            return  # configured here, or built by the factory (``app = create_app()``) with its configuration
         read = ctx.ancestors[-2] if isinstance(parent, ast.Attribute) and len(ctx.ancestors) >= 2 else parent
         ctx.report(
             self.finding(

@@ -20,7 +20,9 @@ class TestingConfigFallback(Rule):
     `os.environ["APP_CONFIG"] = ...TestConfig` under `if not os.getenv(...)`,
     `app.config.from_object(os.getenv("APP_CONFIG", "config.TestingConfig"))`
     or `create_app(os.getenv("FLASK_CONFIG") or "testing")` where
-    `"testing"` names the testing class in the project's config table.
+    `"testing"` names the testing class in the project's config table, also
+    through a local name the factory assigns first (`name = name or
+    os.getenv("FLASK_CONFIG", "testing")` then `config[name]`).
 
     ## Why is this bad?
     Testing configuration exists to make tests easy: `TESTING = True`
@@ -139,6 +141,29 @@ class TestingConfigFallback(Rule):
         ),
     )
     INVALID = (
+        # the factory picks the name itself: a missing variable selects the testing class
+        Invalid(
+            """
+            import os
+            from flask import Flask
+
+            class ProductionConfig:
+                PREFERRED_URL_SCHEME = "https"
+
+            class TestingConfig:
+                TESTING = True
+                LOGIN_DISABLED = True
+
+            config = {"production": ProductionConfig, "testing": TestingConfig}
+
+            def create_app(name=None):
+                name = name or os.getenv("FLASK_ENV", "testing")
+                app = Flask(__name__)
+                app.config.from_object(config[name])  # expect
+                return app
+            """,
+            message="LOGIN_DISABLED",
+        ),
         # the WSGI entry falls back to a test class that logs every request in as a fixed test user
         Invalid(
             """
