@@ -1500,6 +1500,37 @@ class UnboundedQueryMaterialised(Rule):
         """,
             message="(a note: on an admin-only page whose purpose is to list the rows)",
         ),
+        # the model imported under another name is the same table
+        Invalid(
+            """
+            from flask import Flask
+            from shop_models import Order as OrderRow, db
+            app = Flask(__name__)
+
+            @app.post("/orders")
+            def place_order():
+                db.session.add(OrderRow(paid=False))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/orders")
+            def orders():
+                return {"ids": [o.id for o in db.session.query(OrderRow).all()]}  # expect
+            """,
+            files={
+                "shop_models.py": """
+            from datetime import datetime
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+
+            class Order(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                paid = db.Column(db.Boolean)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+            """
+            },
+            message="loads the whole `Order` table",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
