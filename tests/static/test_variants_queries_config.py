@@ -1459,16 +1459,19 @@ GOOD: list[tuple[str, dict[str, str]]] = [
                 id = db.Column(db.Integer, primary_key=True)
                 title = db.Column(db.String(80))
                 position = db.Column(db.Integer)
+                author_id = db.Column(db.Integer, db.ForeignKey("user.id"))
                 created_at = db.Column(db.DateTime, default=datetime.utcnow)
 
             bp = Blueprint("pages", __name__)
 
-            @bp.post("/admin/pages")
+            @bp.post("/pages")
             @login_required
             def add_page():
                 if not current_user.is_admin:
                     abort(403)
-                db.session.add(Page(title=request.form["title"], position=int(request.form["position"])))
+                db.session.add(
+                    Page(title=request.form["title"], position=int(request.form["position"]), author_id=current_user.id)
+                )
                 db.session.commit()
                 return "", 201
 
@@ -1485,7 +1488,7 @@ GOOD: list[tuple[str, dict[str, str]]] = [
             from datetime import datetime
 
             from flask import Blueprint, request
-            from flask_security import roles_required
+            from flask_security import current_user, roles_required
 
             from models import db
 
@@ -1493,14 +1496,15 @@ GOOD: list[tuple[str, dict[str, str]]] = [
                 id = db.Column(db.Integer, primary_key=True)
                 text = db.Column(db.String(500))
                 visible = db.Column(db.Boolean, default=True)
+                author_id = db.Column(db.Integer, db.ForeignKey("user.id"))
                 posted_at = db.Column(db.DateTime, default=datetime.utcnow)
 
             bp = Blueprint("news", __name__)
 
-            @bp.post("/admin/announcements")
+            @bp.post("/announcements")
             @roles_required("admin")
             def post_announcement():
-                db.session.add(Announcement(text=request.form["text"]))
+                db.session.add(Announcement(text=request.form["text"], author_id=current_user.id))
                 db.session.commit()
                 return "", 201
 
@@ -1735,19 +1739,20 @@ GOOD: list[tuple[str, dict[str, str]]] = [
                 id = db.Column(db.Integer, primary_key=True)
                 question = db.Column(db.String(200))
                 answer = db.Column(db.Text)
+                author_id = db.Column(db.Integer, db.ForeignKey("user.id"))
                 created_at = db.Column(db.DateTime, default=datetime.utcnow)
 
-            admin_bp = Blueprint("faq_admin", __name__, url_prefix="/admin/faq")
+            manage_bp = Blueprint("faq_manage", __name__, url_prefix="/manage/faq")
             public_bp = Blueprint("faq", __name__)
 
-            @admin_bp.before_request
+            @manage_bp.before_request
             def require_admin():
                 if not current_user.is_authenticated or not current_user.is_admin:
                     abort(403)
 
-            @admin_bp.post("/")
+            @manage_bp.post("/")
             def add_faq():
-                db.session.add(Faq(question=request.form["q"], answer=request.form["a"]))
+                db.session.add(Faq(question=request.form["q"], answer=request.form["a"], author_id=current_user.id))
                 db.session.commit()
                 return "", 201
 
@@ -1821,6 +1826,175 @@ GOOD: list[tuple[str, dict[str, str]]] = [
                     db.session.commit()
                 """
             }
+        ),
+    ),
+    (
+        "admin-claim-checked-in-a-jwt-api",
+        _shop(
+            coupons="""
+            from datetime import datetime
+
+            from flask import Blueprint, request
+            from flask_jwt_extended import get_jwt, get_jwt_identity, jwt_required
+
+            from models import db
+
+            class Coupon(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                code = db.Column(db.String(20))
+                percent = db.Column(db.Integer)
+                creator_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            bp = Blueprint("coupons", __name__)
+
+            @bp.post("/api/coupons")
+            @jwt_required()
+            def create_coupon():
+                if not get_jwt().get("is_admin"):
+                    return {"msg": "admins only"}, 403
+                db.session.add(
+                    Coupon(code=request.json["code"], percent=request.json["percent"], creator_id=get_jwt_identity())
+                )
+                db.session.commit()
+                return {}, 201
+
+            @bp.get("/api/coupons")
+            def coupons():
+                return {"coupons": [(c.code, c.percent) for c in Coupon.query.all()]}
+            """
+        ),
+    ),
+    (
+        "role-required-decorator-with-argument",
+        _shop(
+            auth="""
+            from functools import wraps
+
+            from flask import abort
+            from flask_login import current_user
+
+            def role_required(role):
+                def decorator(view):
+                    @wraps(view)
+                    def wrapped(*args, **kwargs):
+                        if not current_user.is_authenticated or not current_user.has_role(role):
+                            abort(403)
+                        return view(*args, **kwargs)
+                    return wrapped
+                return decorator
+            """,
+            banners="""
+            from datetime import datetime
+
+            from flask import Blueprint, request
+
+            from flask_login import current_user
+
+            from auth import role_required
+            from models import db
+
+            class Banner(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                image = db.Column(db.String(200))
+                uploaded_by = db.Column(db.Integer, db.ForeignKey("user.id"))
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            bp = Blueprint("banners", __name__)
+
+            @bp.post("/banners")
+            @role_required("admin")
+            def add_banner():
+                db.session.add(Banner(image=request.form["image"], uploaded_by=current_user.id))
+                db.session.commit()
+                return "", 201
+
+            @bp.get("/banners")
+            def banners():
+                return {"banners": [b.image for b in Banner.query.order_by(Banner.id).all()]}
+            """,
+        ),
+    ),
+    (
+        "flask-principal-admin-permission",
+        _shop(
+            regions="""
+            from datetime import datetime
+
+            from flask import Blueprint, request
+            from flask_principal import Permission, RoleNeed
+
+            from models import db
+
+            admin_permission = Permission(RoleNeed("admin"))
+
+            class Region(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String(60))
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            bp = Blueprint("regions", __name__)
+
+            @bp.post("/regions")
+            @admin_permission.require(http_exception=403)
+            def add_region():
+                db.session.add(Region(name=request.form["name"]))
+                db.session.commit()
+                return "", 201
+
+            @bp.get("/regions")
+            def regions():
+                return {"regions": [r.name for r in Region.query.all()]}
+            """
+        ),
+    ),
+    (
+        "restx-resource-with-admin-method-decorators",
+        _shop(
+            auth="""
+            from functools import wraps
+
+            from flask import abort
+            from flask_login import current_user
+
+            def admin_required(view):
+                @wraps(view)
+                def wrapped(*args, **kwargs):
+                    if not current_user.is_admin:
+                        abort(403)
+                    return view(*args, **kwargs)
+                return wrapped
+            """,
+            api="""
+            from datetime import datetime
+
+            from flask import request
+            from flask_restx import Namespace, Resource
+
+            from auth import admin_required
+            from models import db
+
+            ns = Namespace("carriers")
+
+            class Carrier(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String(60))
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @ns.route("/admin")
+            class CarrierAdmin(Resource):
+                method_decorators = [admin_required]
+
+                def post(self):
+                    db.session.add(Carrier(name=request.json["name"]))
+                    db.session.commit()
+                    return {}, 201
+
+            @ns.route("/")
+            class Carriers(Resource):
+                def get(self):
+                    return [c.name for c in Carrier.query.all()]
+            """,
         ),
     ),
     # ------------------------------------------------------------------ S10: configuration that is fine

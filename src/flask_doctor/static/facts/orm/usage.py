@@ -416,7 +416,10 @@ def _guards_admin_first(fn: FunctionInfo) -> bool:
     """The view starts with ``if not current_user.is_admin: abort(403)`` or ``check_admin_permissions()``.
 
     ``if current_user.id != user_id and not current_user.is_admin: abort(403)``
-    lets the owner in too: that page is not admin-only.
+    lets the owner in too: that page is not admin-only. ``if not
+    current_user.is_authenticated or not current_user.is_admin: abort(403)``
+    turns away everyone who is not an administrator (any one condition of an
+    ``or`` is enough to be sent away).
     """
     for stmt in fn.node.body[:4]:
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
@@ -425,7 +428,11 @@ def _guards_admin_first(fn: FunctionInfo) -> bool:
                 return True
         if not (isinstance(stmt, ast.If) and _mentions_admin(stmt.test)):
             continue
-        if isinstance(stmt.test, ast.BoolOp) and not all(_mentions_admin(v) for v in stmt.test.values):
+        if (
+            isinstance(stmt.test, ast.BoolOp)
+            and isinstance(stmt.test.op, ast.And)
+            and not all(_mentions_admin(v) for v in stmt.test.values)
+        ):
             continue
         if any(
             isinstance(n, (ast.Raise, ast.Return))
