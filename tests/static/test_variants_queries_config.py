@@ -846,6 +846,41 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             """
         },
     ),
+    (
+        "echo-json-config-file-from-file",
+        "FD206",
+        {
+            "config.json": '{"SQLALCHEMY_TRACK_MODIFICATIONS": false, "SQLALCHEMY_ECHO": true}\n',
+            "app.py": """
+            import json
+            import os
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+
+            def create_app():
+                app = Flask(__name__)
+                app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+                app.config.from_file("config.json", load=json.load)
+                db.init_app(app)
+                return app
+            """,
+        },
+    ),
+    (
+        "echo-set-in-wsgi-after-the-factory",
+        "FD206",
+        _configured(
+            _config(),
+            wsgi="""
+            from app import create_app
+
+            app = create_app("production")
+            app.config["SQLALCHEMY_ECHO"] = True
+            """,
+        ),
+    ),
     # ------------------------------------------------------------------ FD207 pool-smaller-than-concurrency
     (
         "pool-in-base-config-vs-gunicorn-conf-threads",
@@ -971,6 +1006,21 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             threads = 32
             """,
         },
+    ),
+    (
+        "pool-vs-threads-from-env-default",
+        "FD207",
+        _configured(
+            _config(base='SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 4, "max_overflow": 0, "pool_pre_ping": True}'),
+            **{
+                "gunicorn.conf.py": """
+                import os
+
+                workers = int(os.environ.get("WEB_CONCURRENCY", 2))
+                threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+                """
+            },
+        ),
     ),
     (
         "pool-vs-uwsgi-ini-threads",
@@ -2256,6 +2306,53 @@ GOOD: list[tuple[str, dict[str, str]]] = [
         },
     ),
     (
+        "echo-follows-a-debug-setting-and-local-config",
+        {
+            "settings.py": """
+            import os
+
+            DEBUG = os.environ.get("FLASK_DEBUG", "0") == "1"
+            SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+            SQLALCHEMY_ECHO = DEBUG
+            """,
+            "config/__init__.py": "",
+            "config/local.py": """
+            SQLALCHEMY_ECHO = True
+            SQLALCHEMY_ENGINE_OPTIONS = {"echo": True, "pool_size": 1}
+            """,
+            "app.py": """
+            import os
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            app.config.from_object("settings")
+            if os.environ.get("APP_ENV") == "local":
+                app.config.from_object("config.local")
+            db = SQLAlchemy(app)
+            """,
+            "gunicorn.conf.py": GUNICORN_THREADS.replace("threads = 16", "threads = 8"),
+        },
+    ),
+    (
+        "track-mods-on-for-a-connect-via-receiver",
+        _configured(
+            _config(production="SQLALCHEMY_TRACK_MODIFICATIONS = True"),
+            audit="""
+            from flask_sqlalchemy.track_modifications import models_committed
+
+            from app import create_app
+
+            app = create_app()
+
+            @models_committed.connect_via(app)
+            def audit(sender, changes):
+                for obj, operation in changes:
+                    print(operation, obj)
+            """,
+        ),
+    ),
+    (
         "small-pool-only-in-testing",
         _configured(
             _config(testing='SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 1, "max_overflow": 0}'),
@@ -2288,6 +2385,10 @@ XFAIL: dict[str, str] = {
     "purge-job-loads-every-old-order": (
         "a job that deletes the rows it selects reads as a work queue it drains (each run sees the backlog since "
         "the last); only the first run after a long pause loads many rows, so FD201 stays quiet (precision first)"
+    ),
+    "echo-json-config-file-from-file": (
+        "configuration files the app loads (from_file JSON/YAML) are read only for signing secrets (the deploy "
+        "model's config_secrets); other keys such as SQLALCHEMY_ECHO are not modelled yet"
     ),
 }
 
