@@ -263,6 +263,17 @@ def flag_when_unset(node: ast.AST | None, table: ImportTable) -> bool | None:
     return None
 
 
+def switched_on(node: ast.AST | None, table: ImportTable) -> str | None:
+    """Whether a switch is on where it is deployed: ``""`` for a literal ``True`` (or SQLAlchemy's ``"debug"``),
+    ``"on when the environment variable is missing"`` for an environment read that is on when the variable is missing
+    (``os.getenv("SQL_ECHO", "true") == "true"``); ``None`` when it is off or cannot be told."""
+    if isinstance(node, ast.Constant) and (node.value is True or node.value == "debug"):
+        return ""
+    if flag_when_unset(node, table) is True:
+        return "on when the environment variable is missing"
+    return None
+
+
 def literal_secret(node: ast.AST | None) -> str | None:
     """The text of a hard-coded, non-empty secret literal (``"dev"``, ``b"..."``, f-string of constants)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
@@ -546,6 +557,7 @@ __all__ = [
     "settings_default",
     "short",
     "supplied_by_deploy",
+    "switched_on",
     "traced_secret",
     "truthy_constant",
 ]

@@ -18,6 +18,7 @@ from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import ConfigSetting as ConfigSettingType
+from flask_doctor.static.model.records import SQLALCHEMY_TYPES
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,6 +83,64 @@ def constant(expr: ast.expr | None) -> object:
 def dict_options(value: ast.Dict) -> dict[object, ast.expr]:
     """The entries of a dict literal whose keys are literals (``{"pool_size": 10}``)."""
     return {k.value: v for k, v in zip(value.keys, value.values) if isinstance(k, ast.Constant)}
+
+
+def options_of(value: ast.expr | None) -> dict[object, ast.expr] | None:
+    """The entries of an options mapping written out: ``{"pool_size": 10}`` or ``dict(pool_size=10)``.
+
+    ``None`` when it is something else or spreads another mapping in (``{**base, ...}``, ``dict(**base)``):
+    the options it holds cannot all be read.
+    """
+    if isinstance(value, ast.Dict):
+        return None if None in value.keys else dict_options(value)
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "dict"
+        and not value.args
+        and all(kw.arg is not None for kw in value.keywords)
+    ):
+        return {kw.arg: kw.value for kw in value.keywords}
+    return None
+
+
+@dataclass(frozen=True)
+class ExtensionOptions:
+    """``SQLAlchemy(engine_options={...})``: options Flask-SQLAlchemy passes to every engine it creates."""
+
+    options: dict[object, ast.expr]
+    location: Location
+    owner: str  # the extension object's name (``app.extensions.db``)
+
+
+@project_fact
+def extension_engine_options(project: Project) -> list[ExtensionOptions]:
+    """The ``engine_options=`` literals of the project's Flask-SQLAlchemy objects, outside tests.
+
+    Flask-SQLAlchemy 3.x starts every engine from them, lets
+    ``SQLALCHEMY_ENGINE_OPTIONS`` replace them key by key, and gives ``echo``
+    the value of ``SQLALCHEMY_ECHO`` only when neither names it.
+    """
+    found: list[ExtensionOptions] = []
+    for obj in project.objects_of(SQLALCHEMY_TYPES):
+        if is_test_path(obj.module.path):
+            continue
+        options = options_of(keyword(obj.call, "engine_options"))
+        if options:
+            found.append(ExtensionOptions(options, obj.location, obj.qualname))
+    return found
+
+
+def configured_engine_keys(project: Project) -> frozenset[object] | None:
+    """The engine options production's ``SQLALCHEMY_ENGINE_OPTIONS`` sets (they win over ``engine_options=``);
+    ``None`` when one of those settings cannot be read."""
+    keys: set[object] = set()
+    for setting in production_settings(project, "SQLALCHEMY_ENGINE_OPTIONS"):
+        options = options_of(setting.value)
+        if options is None:
+            return None
+        keys.update(options)
+    return frozenset(keys)
 
 
 def truthy(expr: ast.expr | None) -> bool:
@@ -444,7 +503,7 @@ class DeclaredPool:
     size: int
     overflow: int
     location: Location
-    label: str  # where it is set: SQLALCHEMY_ENGINE_OPTIONS | SQLALCHEMY_POOL_SIZE | create_engine
+    label: str  # where it is set: SQLALCHEMY_ENGINE_OPTIONS | SQLALCHEMY_POOL_SIZE | engine_options | create_engine
 
 
 def _sizes(size: object, overflow: object) -> tuple[int, int]:
@@ -460,13 +519,21 @@ def declared_pools(project: Project) -> list[DeclaredPool]:
     """Pools sized in production settings or ``create_engine(...)`` keywords (not ``poolclass=`` or ``**options``)."""
     pools: list[DeclaredPool] = []
     for setting in production_settings(project, "SQLALCHEMY_ENGINE_OPTIONS"):
-        if isinstance(setting.value, ast.Dict):
-            opts = dict_options(setting.value)
-            if None in setting.value.keys or "poolclass" in opts:
-                continue
-            size, overflow = constant(opts.get("pool_size")), constant(opts.get("max_overflow"))
-            if isinstance(size, int) or isinstance(overflow, int):
-                pools.append(DeclaredPool(*_sizes(size, overflow), setting.location, "SQLALCHEMY_ENGINE_OPTIONS"))
+        opts = options_of(setting.value)
+        if opts is None or "poolclass" in opts:
+            continue
+        size, overflow = constant(opts.get("pool_size")), constant(opts.get("max_overflow"))
+        if isinstance(size, int) or isinstance(overflow, int):
+            pools.append(DeclaredPool(*_sizes(size, overflow), setting.location, "SQLALCHEMY_ENGINE_OPTIONS"))
+    configured = configured_engine_keys(project)
+    for ext in extension_engine_options(project):
+        # ``SQLAlchemy(engine_options={"pool_size": 2})``, unless production's SQLALCHEMY_ENGINE_OPTIONS resizes it
+        opts = ext.options
+        if configured is None or configured & {"pool_size", "max_overflow", "poolclass"} or "poolclass" in opts:
+            continue
+        size, overflow = constant(opts.get("pool_size")), constant(opts.get("max_overflow"))
+        if isinstance(size, int) or isinstance(overflow, int):
+            pools.append(DeclaredPool(*_sizes(size, overflow), ext.location, "engine_options"))
     sizes = {s.key: s for s in project.config_for("SQLALCHEMY_POOL_SIZE") if project.is_production(s)}
     if sizes:
         s = next(iter(sizes.values()))
@@ -486,6 +553,48 @@ def declared_pools(project: Project) -> list[DeclaredPool]:
             where = Location(site.module.path, call.lineno, call.col_offset + 1)
             pools.append(DeclaredPool(*_sizes(size, overflow), where, "create_engine"))
     return pools
+
+
+_POOL_KEYS = frozenset({"pool_size", "max_overflow", "poolclass"})
+
+
+@project_fact
+def default_pool(project: Project) -> DeclaredPool | None:
+    """SQLAlchemy's own ``QueuePool`` (5 + 10 connections), when the project's engines to a database server
+    size no pool anywhere and every engine option is readable (no ``**options``, no ``poolclass``).
+
+    The location is the engine's: the Flask-SQLAlchemy object, else the ``create_engine(...)`` call.
+    """
+    if declared_pools(project) or server_db_hint(project) is None:
+        return None
+    if project.config_for("SQLALCHEMY_POOL_SIZE") or project.config_for("SQLALCHEMY_MAX_OVERFLOW"):
+        return None
+    for setting in project.config_for("SQLALCHEMY_ENGINE_OPTIONS"):
+        options = options_of(setting.value)
+        if options is None or _POOL_KEYS & set(options):
+            return None
+    anchors: list[Location] = []
+    for obj in project.objects_of(SQLALCHEMY_TYPES):
+        if is_test_path(obj.module.path):
+            continue
+        value = keyword(obj.call, "engine_options")
+        options = options_of(value) if value is not None else {}
+        if options is None or _POOL_KEYS & set(options):
+            return None
+        anchors.append(obj.location)
+    for site in project.calls:
+        if site.name not in CREATE_ENGINE or is_test_path(site.module.path):
+            continue
+        call = site.node
+        if any(kw.arg is None or kw.arg in _POOL_KEYS for kw in call.keywords):
+            return None
+        url = call.args[0] if call.args else keyword(call, "url")
+        if isinstance(url, ast.Constant) and isinstance(url.value, str) and url_scheme(url.value) == "sqlite":
+            return None
+        anchors.append(Location(site.module.path, call.lineno, call.col_offset + 1))
+    if not anchors:
+        return None
+    return DeclaredPool(DEFAULT_POOL, DEFAULT_OVERFLOW, min(anchors, key=lambda at: (at.path, at.line)), "default")
 
 
 @project_fact
@@ -524,8 +633,13 @@ __all__ = [
     "constant",
     "DeclaredPool",
     "declared_pools",
+    "default_pool",
     "declared_wait_timeout",
     "dict_options",
+    "ExtensionOptions",
+    "extension_engine_options",
+    "configured_engine_keys",
+    "options_of",
     "engine_factory_kept",
     "forwarded_options",
     "guarded_sibling",

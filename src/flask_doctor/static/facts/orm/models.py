@@ -51,9 +51,13 @@ def model_for(node: ast.AST, ctx: Context) -> ModelInfo | None:
         return aliased
     last = name.rsplit(".", 1)[-1]
     model = project.models.get(last)
-    if model is None:
-        return None
     qualified = ctx.qualified(node)
+    if model is None:
+        # ``from models import Order as OrderModel``: the import names the mapped class under another name
+        imported = project.models.get(qualified.rsplit(".", 1)[-1]) if qualified else None
+        if imported is not None and qualified in (imported.qualname, project.canonical(qualified)):
+            return imported
+        return None
     if qualified:
         return model if qualified == model.qualname or qualified.endswith("." + last) else None
     if "." in name:

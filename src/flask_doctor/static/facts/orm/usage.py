@@ -160,13 +160,23 @@ class InsertSite:
         return Location(self.function.module.path, self.call.lineno, self.call.col_offset + 1)
 
 
+def _model_name(project: Project, fn: FunctionInfo, name: str) -> str | None:
+    """The model a bare name stands for: its own, or the one an import renames (``from models import Post as P``)."""
+    if name in project.models:
+        return name
+    qualified = fn.imports.aliases.get(name)
+    last = qualified.rpartition(".")[2] if qualified else None
+    return last if last and last != name and last in project.models else None
+
+
 def _model_called(project: Project, fn: FunctionInfo, name: str) -> tuple[ModelInfo, bool] | None:
     """The model a call named ``name`` builds: ``(model, True)`` for ``Post(...)``, ``False`` for ``Post.create``."""
     parts = name.split(".")
     for head, constructor in ((parts, True), (parts[:-1], False)):
         if not head or (not constructor and parts[-1] not in CREATORS and not parts[-1].startswith("create_")):
             continue
-        model = project.models.get(head[-1])
+        model_name = _model_name(project, fn, head[-1]) if len(head) == 1 else head[-1]
+        model = project.models.get(model_name) if model_name else None
         if model is None:
             continue
         text = ".".join(head)
@@ -193,7 +203,12 @@ def insert_sites(project: Project) -> dict[str, list[InsertSite]]:
             continue
         for name, call in fn.calls:
             last = name.rpartition(".")[2]
-            if last not in project.models and last not in CREATORS and not last.startswith("create_"):
+            if (
+                last not in project.models
+                and last not in CREATORS
+                and not last.startswith("create_")
+                and ("." in name or _model_name(project, fn, name) is None)
+            ):
                 continue
             hit = _model_called(project, fn, name)
             if hit is not None:
@@ -401,7 +416,10 @@ def _guards_admin_first(fn: FunctionInfo) -> bool:
     """The view starts with ``if not current_user.is_admin: abort(403)`` or ``check_admin_permissions()``.
 
     ``if current_user.id != user_id and not current_user.is_admin: abort(403)``
-    lets the owner in too: that page is not admin-only.
+    lets the owner in too: that page is not admin-only. ``if not
+    current_user.is_authenticated or not current_user.is_admin: abort(403)``
+    turns away everyone who is not an administrator (any one condition of an
+    ``or`` is enough to be sent away).
     """
     for stmt in fn.node.body[:4]:
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
@@ -410,7 +428,11 @@ def _guards_admin_first(fn: FunctionInfo) -> bool:
                 return True
         if not (isinstance(stmt, ast.If) and _mentions_admin(stmt.test)):
             continue
-        if isinstance(stmt.test, ast.BoolOp) and not all(_mentions_admin(v) for v in stmt.test.values):
+        if (
+            isinstance(stmt.test, ast.BoolOp)
+            and isinstance(stmt.test.op, ast.And)
+            and not all(_mentions_admin(v) for v in stmt.test.values)
+        ):
             continue
         if any(
             isinstance(n, (ast.Raise, ast.Return))

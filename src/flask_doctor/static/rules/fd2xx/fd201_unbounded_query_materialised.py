@@ -642,6 +642,41 @@ class UnboundedQueryMaterialised(Rule):
             def list_clients():
                 return [c.name for c in ApiClient.query.order_by(ApiClient.created_at).all()]
             """),
+        # FAQ entries with their author: only the management blueprint adds them, and its `before_request` turns
+        # away everyone who is not an administrator (either condition of the `or` is enough)
+        Valid("""
+            from datetime import datetime
+            from flask import Blueprint, Flask, abort, request
+            from flask_login import current_user
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Faq(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                question = db.Column(db.String)
+                author_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            manage = Blueprint("manage", __name__, url_prefix="/manage")
+
+            @manage.before_request
+            def require_admin():
+                if not current_user.is_authenticated or not current_user.is_admin:
+                    abort(403)
+
+            @manage.post("/faq")
+            def add_faq():
+                db.session.add(Faq(question=request.form["q"], author_id=current_user.id))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/faq")
+            def faq():
+                return {"faq": [f.question for f in Faq.query.order_by(Faq.id).all()]}
+
+            app.register_blueprint(manage)
+            """),
         # labels: a reference table a settings form adds to (a request insert alone is no growth); the papers
         # tagged with one label (`any()` pinning one related record); and a count per shelf (grouped by a column)
         Valid("""
@@ -1499,6 +1534,37 @@ class UnboundedQueryMaterialised(Rule):
             return {"orders": len(Order.query.all())}  # expect
         """,
             message="(a note: on an admin-only page whose purpose is to list the rows)",
+        ),
+        # the model imported under another name is the same table
+        Invalid(
+            """
+            from flask import Flask
+            from shop_models import Order as OrderRow, db
+            app = Flask(__name__)
+
+            @app.post("/orders")
+            def place_order():
+                db.session.add(OrderRow(paid=False))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/orders")
+            def orders():
+                return {"ids": [o.id for o in db.session.query(OrderRow).all()]}  # expect
+            """,
+            files={
+                "shop_models.py": """
+            from datetime import datetime
+            from flask_sqlalchemy import SQLAlchemy
+            db = SQLAlchemy()
+
+            class Order(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                paid = db.Column(db.Boolean)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+            """
+            },
+            message="loads the whole `Order` table",
         ),
     )
 

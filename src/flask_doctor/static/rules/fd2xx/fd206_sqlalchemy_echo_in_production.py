@@ -7,14 +7,18 @@ from collections.abc import Callable
 
 from flask_doctor.findings import Finding, Severity
 from flask_doctor.static.context import last_segments
+from flask_doctor.static.facts.config_values import short, switched_on
 from flask_doctor.static.facts.orm.engines import (
     CREATE_ENGINE,
-    constant,
+    configured_engine_keys,
+    extension_engine_options,
     keyword,
+    options_of,
     production_settings,
     under_dev_switch,
 )
 from flask_doctor.static.facts.roles import FileRole, role_of
+from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.model import (
     CLI,
     Project,
@@ -31,7 +35,10 @@ from flask_doctor.static.rules.base import (
 class EchoInProduction(Rule):
     """
     ## What it does
-    Finds `SQLALCHEMY_ECHO = True` in production configuration and
+    Finds `SQLALCHEMY_ECHO = True` in production configuration (also
+    `"echo": True` in its `SQLALCHEMY_ENGINE_OPTIONS`, and a value read from
+    the environment that is on when the variable is missing), echo in the
+    `engine_options=` of the `SQLAlchemy(...)` extension object, and
     `create_engine(..., echo=True)` outside development and test code.
 
     ## Why is this bad?
@@ -42,6 +49,9 @@ class EchoInProduction(Rule):
     one-shot scripts and migrations are not reported; an engine in an
     example or the docs is a note (it is live only for a deployer who copies
     it). A base config class that production inherits counts as production.
+    Flask-SQLAlchemy 3.x gives each engine `SQLALCHEMY_ECHO` only when
+    neither `engine_options=` nor `SQLALCHEMY_ENGINE_OPTIONS` names `echo`,
+    so `SQLAlchemy(engine_options={"echo": True})` logs in every environment.
 
     ## Example
     ```python
@@ -61,7 +71,7 @@ class EchoInProduction(Rule):
 
     ## References
     - SQLAlchemy 2.0: "Configuring Logging" (`echo`, `sqlalchemy.engine` logger)
-    - Flask-SQLAlchemy 3.x: "Configuration" (`SQLALCHEMY_ECHO`)
+    - Flask-SQLAlchemy 3.x: "Configuration" (`SQLALCHEMY_ECHO`, `SQLALCHEMY_ENGINE_OPTIONS`, `engine_options`)
     """
 
     code = "FD206"
@@ -86,6 +96,19 @@ class EchoInProduction(Rule):
 
             engine = create_engine(os.environ["DATABASE_URL"], echo=os.environ.get("SQL_ECHO") == "1", pool_pre_ping=True)
             """),
+        # off unless the operator asks for it; on in the extension's options, but production's own options win
+        Valid("""
+            import os
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy(engine_options={"echo": True})
+
+            class Config:
+                SQLALCHEMY_ECHO = os.environ.get("SQLALCHEMY_ECHO", "false").lower() == "true"
+
+            class ProductionConfig(Config):
+                SQLALCHEMY_ENGINE_OPTIONS = {"echo": False, "pool_pre_ping": True}
+            """),
     )
     INVALID = (
         Invalid(
@@ -97,6 +120,29 @@ class EchoInProduction(Rule):
                 DEBUG = False
             """,
             message="SQLALCHEMY_ECHO",
+        ),
+        # on unless the environment says otherwise, and echo among the extension object's engine options
+        Invalid(
+            """
+            import os
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy(engine_options={"echo": True, "pool_pre_ping": True})  # expect
+
+            class Config:
+                SQLALCHEMY_ECHO = os.environ.get("SQLALCHEMY_ECHO", "true").lower() == "true"  # expect
+
+            class ProductionConfig(Config):
+                DEBUG = False
+            """,
+            message="(on when the environment variable is missing)",
+        ),
+        Invalid(
+            """
+            class ProductionConfig:
+                SQLALCHEMY_ENGINE_OPTIONS = dict(echo=True, pool_recycle=300)  # expect
+            """,
+            message="turns echo on (`echo: True`) in production",
         ),
         Invalid(
             """
@@ -128,18 +174,56 @@ class EchoInProduction(Rule):
         ),
     )
 
+    _CONFIG_HINT = (
+        "Set it only in development configuration (or enable the `sqlalchemy.engine` logger while debugging)."
+    )
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         for setting in production_settings(project, "SQLALCHEMY_ECHO"):
-            if constant(setting.value) is True:
-                report(
-                    self.finding(
-                        setting.location,
-                        f"`SQLALCHEMY_ECHO = True` in `{setting.owner}` is live in production: every SQL statement and "
-                        f"its parameters are logged on every request",
-                        hint="Set it only in development configuration "
-                        "(or enable the `sqlalchemy.engine` logger while debugging).",
-                    )
+            on = switched_on(setting.value, imports_at(project, setting.location.path, setting.location.line))
+            if on is None:
+                continue
+            text = "`SQLALCHEMY_ECHO = True`" if not on else f"`SQLALCHEMY_ECHO = {short(setting.value)}` ({on})"
+            report(
+                self.finding(
+                    setting.location,
+                    f"{text} in `{setting.owner}` is live in production: every SQL statement and its parameters are "
+                    f"logged on every request",
+                    hint=self._CONFIG_HINT,
                 )
+            )
+        for setting in production_settings(project, "SQLALCHEMY_ENGINE_OPTIONS"):
+            echo = (options_of(setting.value) or {}).get("echo")
+            on = switched_on(echo, imports_at(project, setting.location.path, setting.location.line))
+            if echo is None or on is None:
+                continue
+            report(
+                self.finding(
+                    setting.location,
+                    f"`SQLALCHEMY_ENGINE_OPTIONS` in `{setting.owner}` turns echo on (`echo: {short(echo)}`"
+                    f"{', ' + on if on else ''}) in production: every SQL statement and its parameters are logged on "
+                    f"every request",
+                    hint=self._CONFIG_HINT,
+                )
+            )
+        configured = configured_engine_keys(project)
+        for ext in extension_engine_options(project):
+            echo = ext.options.get("echo")
+            if echo is None or configured is None or "echo" in configured:
+                continue  # production's SQLALCHEMY_ENGINE_OPTIONS sets echo itself (or cannot be read)
+            on = switched_on(echo, imports_at(project, ext.location.path, ext.location.line))
+            if on is None:
+                continue
+            report(
+                self.finding(
+                    ext.location,
+                    f"`SQLAlchemy(engine_options={{'echo': {short(echo)}}})`{' (' + on + ')' if on else ''} turns echo on"
+                    " for every engine in every environment, production included (it wins over `SQLALCHEMY_ECHO`): "
+                    "every SQL statement and its parameters are logged on every request",
+                    hint="Drop `echo` from `engine_options` and set `SQLALCHEMY_ECHO = True` in development "
+                    "configuration only.",
+                )
+            )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if ctx.qualified(node.func) not in CREATE_ENGINE or ctx.is_test_code():

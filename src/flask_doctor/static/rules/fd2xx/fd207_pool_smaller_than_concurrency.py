@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.facts.orm.engines import declared_pools, threads_per_worker
+from flask_doctor.static.facts.orm.engines import declared_pools, default_pool, threads_per_worker
 from flask_doctor.static.model import (
     Project,
 )
@@ -20,18 +20,22 @@ class PoolSmallerThanConcurrency(Rule):
     """
     ## What it does
     Compares the declared connection pool (`pool_size` + `max_overflow`, in
-    `create_engine(...)` or `SQLALCHEMY_ENGINE_OPTIONS`) with the threads
-    each server worker runs (gunicorn `--threads`, uWSGI `threads`), when
-    both are declared.
+    `create_engine(...)`, `SQLALCHEMY_ENGINE_OPTIONS` or the extension's
+    `SQLAlchemy(engine_options=...)`, which production's
+    `SQLALCHEMY_ENGINE_OPTIONS` overrides) with the threads each server
+    worker runs (gunicorn `--threads`, uWSGI `threads`), when both are
+    declared.
 
     ## Why is this bad?
     Each worker process has its own pool, shared by its threads. When more
     threads than `pool_size + max_overflow` need the database at once, the
     extra requests wait up to `pool_timeout` (30 s) for a connection and then
     fail with `QueuePool limit of size N overflow M reached`. Under load
-    this looks like a slow database when the database is idle. Pools that
-    are not declared (SQLAlchemy's default of 5 + 10) are compared only with
-    the threads; nothing is reported when either side is unknown.
+    this looks like a slow database when the database is idle. When no
+    engine to a database server sizes its pool, SQLAlchemy's default of
+    5 + 10 is compared with the threads; nothing is reported when either
+    side is unknown (options passed as `**options`, a `poolclass`, no
+    threads declared).
 
     ## Example
     ```python
@@ -78,8 +82,53 @@ class PoolSmallerThanConcurrency(Rule):
             from sqlalchemy import create_engine
             engine = create_engine(os.environ["DATABASE_URL"], pool_size=2, pool_pre_ping=True)
             """),
+        # production's SQLALCHEMY_ENGINE_OPTIONS resizes the pool the extension object starts from
+        Valid(
+            """
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy(engine_options={"pool_size": 2, "max_overflow": 0})
+
+            class ProductionConfig:
+                SQLALCHEMY_ENGINE_OPTIONS = dict(pool_size=10, max_overflow=10)
+            """,
+            files={
+                "gunicorn.conf.py": """
+            workers = 2
+            threads = 8
+            """
+            },
+        ),
     )
     INVALID = (
+        # no pool sized anywhere: SQLAlchemy's 5 + 10 against 32 threads
+        Invalid(
+            """
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()  # expect
+
+            class Config:
+                SQLALCHEMY_DATABASE_URI = "postgresql://app@db/app"
+            """,
+            message="SQLAlchemy's default pool (no `pool_size` set) allows 5 + 10 = 15 connections",
+            files={"gunicorn.conf.py": "workers = 2\nthreads = 32\n"},
+        ),
+        # the extension object's options size every engine it creates
+        Invalid(
+            """
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy(engine_options={"pool_size": 2, "max_overflow": 0})  # expect
+            """,
+            message="`engine_options` allows 2 + 0 = 2 connections per worker",
+            files={
+                "gunicorn.conf.py": """
+            workers = 2
+            threads = 8
+            """
+            },
+        ),
         Invalid(
             """
             class Config:
@@ -100,14 +149,16 @@ class PoolSmallerThanConcurrency(Rule):
         if threads is None:
             return
         count, where = threads
-        for pool in declared_pools(project):
+        fallback = default_pool(project)
+        for pool in declared_pools(project) or ([fallback] if fallback else []):
             size, overflow, label = pool.size, pool.overflow, pool.label
             if overflow < 0 or size <= 0 or size + overflow >= count:
                 continue
+            what = "SQLAlchemy's default pool (no `pool_size` set)" if label == "default" else f"`{label}`"
             report(
                 self.finding(
                     pool.location,
-                    f"`{label}` allows {size} + {overflow} = {size + overflow} connections per worker but each worker "
+                    f"{what} allows {size} + {overflow} = {size + overflow} connections per worker but each worker "
                     f"runs {count} threads: under load the extra requests wait `pool_timeout` and fail with "
                     f'"QueuePool limit reached"',
                     hint=f"Raise `pool_size` (+ `max_overflow`) to at least {count}, "
