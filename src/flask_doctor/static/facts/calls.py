@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.context import Context, callee_names, describe_context, last_segments
 from flask_doctor.static.facts import keyed_fact, project_fact
+from flask_doctor.static.facts.apps import current_app_attribute
 from flask_doctor.static.facts.guards import bound_arguments
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, ClassInfo, FunctionInfo, Project
 from flask_doctor.static.model.plugins import own_nodes
@@ -291,7 +292,11 @@ def callee_name(ctx: Context, call: ast.Call) -> str | None:
         if qualified:
             # ``from .http import client; client.get(...)``: an imported instance
             obj = ctx.project.objects.get(qualified.rsplit(".", 1)[0])
-            return f"{obj.type}.{func.attr}" if obj is not None else qualified
+            if obj is not None:
+                return f"{obj.type}.{func.attr}"
+            # ``current_app.http.get(...)`` where the factory set ``app.http = requests.Session()``
+            held = current_app_attribute(ctx.project, qualified.rsplit(".", 1)[0])
+            return f"{held}.{func.attr}" if held is not None else qualified
         owner = _instance_type(ctx, receiver)
         return f"{owner}.{func.attr}" if owner else None
     if isinstance(func, ast.Name):
@@ -1144,6 +1149,64 @@ def awaits_something(fn: ast.AsyncFunctionDef) -> bool:
             continue
         stack.extend(all_child_nodes(node))
     return False
+
+
+#: How many plain ``def`` calls below an ``async def`` request function a call is still said to run on its loop.
+LOOP_DEPTH = 3
+
+
+def _called_inline(fn: FunctionInfo) -> set[int]:
+    """Ids of the calls ``fn`` makes and waits for in its own body: not awaited (an awaited plain function
+    returns an awaitable, as a ``run_in_executor`` wrapper does), not inside a lambda or a nested function
+    (those run wherever they are handed: an executor, a thread)."""
+    found: set[int] = set()
+    stack: list[ast.AST] = list(fn.node.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            stack.extend(all_child_nodes(node.value))  # its arguments run inline; the awaited call does not
+            continue
+        if isinstance(node, ast.Call):
+            found.add(id(node))
+        stack.extend(all_child_nodes(node))
+    return found
+
+
+@project_fact
+def on_event_loop(project: Project) -> dict[str, tuple[str, ...]]:
+    """Plain ``def`` project functions that an ``async def`` view, hook or awaited helper calls inline (through
+    at most :data:`LOOP_DEPTH` plain calls): Flask runs them on the event loop it started for the request, so a
+    blocking call in them stops that loop as one in the async function would. Each maps to the chain of
+    qualnames from the async function down to it. Test code is left out."""
+    from flask_doctor.static.facts.flows import callers  # noqa: PLC0415 (flows builds on these call facts)
+    from flask_doctor.static.facts.roles import is_test_path  # noqa: PLC0415
+
+    called: dict[str, list[tuple[ast.Call, FunctionInfo]]] = {}
+    for callee, sites in callers(project).items():
+        target = project.functions.get(callee)
+        for call, caller in sites if target is not None else ():
+            called.setdefault(caller.qualname, []).append((call, target))
+    found: dict[str, tuple[str, ...]] = {}
+    frontier = [
+        (fn, (fn.qualname,))
+        for fn in project.functions.values()
+        if fn.is_async and REQUEST in fn.contexts and not is_test_path(fn.module.path) and fn.qualname in called
+    ]
+    for _ in range(LOOP_DEPTH):
+        following: list[tuple[FunctionInfo, tuple[str, ...]]] = []
+        for fn, chain in frontier:
+            inline = _called_inline(fn)
+            for call, callee in called.get(fn.qualname, ()):
+                if callee.is_async or id(call) not in inline or callee.qualname in found:
+                    continue
+                if is_test_path(callee.module.path):
+                    continue
+                found[callee.qualname] = (*chain, callee.qualname)
+                following.append((callee, found[callee.qualname]))
+        frontier = following
+    return found
 
 
 # ----------------------------------------------------------- path conditions

@@ -88,7 +88,9 @@ class HttpCallWithoutTimeout(Rule):
     `self.session = session or requests.Session()`, unless the project has
     a session class with a default timeout that a caller may pass),
     `urllib.request.urlopen` without a timeout, and any of these or httpx
-    with an explicit `timeout=None`. A session's method handed to a helper
+    with an explicit `timeout=None`. A session a factory or a module hangs
+    on the application (`app.http = requests.Session()`) is that session
+    wherever views reach it as `current_app.http`. A session's method handed to a helper
     as a value counts too: `method(url)` inside `_req(self, method, url)`
     when every caller in the application passes a requests method
     (`self._req(self._sess.get, url)`), while a parameter any caller fills
@@ -1426,6 +1428,23 @@ class HttpCallWithoutTimeout(Rule):
                     self.text = text
             """,
             },
+        ),
+        # The factory hangs a requests session on the application; views reach it as `current_app.http`.
+        Invalid(
+            """
+            import requests
+            from flask import Flask, current_app
+
+            def create_app():
+                app = Flask(__name__)
+                app.http = requests.Session()
+                app.add_url_rule("/search/<term>", view_func=search)
+                return app
+
+            def search(term):
+                return current_app.http.get("https://search.example.com", params={"q": term}).json()  # expect
+            """,
+            message="`current_app.http.get(...)` in view `search` has no timeout",
         ),
         # Authentication helpers run in every request: a login loader and an OAuth token getter.
         Invalid(
