@@ -1209,6 +1209,27 @@ def on_event_loop(project: Project) -> dict[str, tuple[str, ...]]:
     return found
 
 
+def only_on_event_loop(project: Project, qualname: str) -> bool:
+    """Every application caller of the plain function ``qualname`` is an async function, or a plain function
+    that is itself only on an event loop (:func:`on_event_loop`): FD403 reports its blocking calls, and no
+    sync request waits on it through another path."""
+    from flask_doctor.static.facts.flows import callers  # noqa: PLC0415 (flows builds on these call facts)
+    from flask_doctor.static.facts.roles import is_test_path  # noqa: PLC0415
+
+    loop = on_event_loop(project)
+    graph = callers(project)
+    seen: set[str] = set()
+
+    def only(name: str) -> bool:
+        if name not in loop or name in seen:
+            return False
+        seen.add(name)
+        sites = [caller for _call, caller in graph.get(name, ()) if not is_test_path(caller.module.path)]
+        return bool(sites) and all(caller.is_async or only(caller.qualname) for caller in sites)
+
+    return only(qualname)
+
+
 # ----------------------------------------------------------- path conditions
 def _terminates(body: list[ast.stmt]) -> bool:
     """The block always leaves: it ends in ``return``, ``raise``, ``continue`` or ``break``."""
