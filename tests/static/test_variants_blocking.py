@@ -1113,6 +1113,23 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             """
         ),
     ),
+    (
+        "module-httpx-client-timeout-none",
+        "FD402",
+        _files(
+            views="""
+            import httpx
+            from flask import Blueprint
+
+            bp = Blueprint("exports", __name__)
+            exports = httpx.Client(base_url="https://exports.example.com", timeout=None)
+
+            @bp.get("/exports/latest")
+            def latest():
+                return exports.get("/latest.csv").text
+            """
+        ),
+    ),
 ]
 
 

@@ -329,7 +329,8 @@ class HttpCall:
 
     label: str  # ``requests.get`` / ``session.get`` (as written)
     library: str  # requests | httpx | urllib
-    problem: str | None  # "no timeout" / "timeout=None" / None (has a timeout)
+    #: "no timeout" / "timeout=None" / "client timeout=None" (an httpx client built so) / None (has a timeout)
+    problem: str | None
     via: str = ""  # for a parameter called as a function: the HTTP method its callers pass (``self._sess.get``)
     #: the project session attribute that would bound the call but is ``None`` unless configured
     #: (``Session.default_timeout``): the fix is a default there, not a ``timeout=`` at each call
@@ -635,18 +636,13 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
         or name in HTTPX_CLIENT_TYPES
         or (method in (*HTTP_VERBS, "stream", "send") and owner in HTTPX_CLIENT_TYPES)
     ):
-        # httpx defaults to a 5 s timeout: only an explicit ``timeout=None`` disables it.
-        disabled = timeout is not None and (
-            _is_none(timeout.value)
-            or (
-                isinstance(timeout.value, ast.Call)
-                and (dotted(timeout.value.func) or "").endswith("Timeout")
-                and timeout.value.args
-                and _is_none(timeout.value.args[0])
-                and not timeout.value.keywords
-            )
-        )
-        return HttpCall(label, "httpx", "timeout=None" if disabled else None)
+        # httpx defaults to a 5 s timeout: only an explicit ``timeout=None`` disables it, on the call or on the
+        # client a module builds (``client = httpx.Client(timeout=None)``; ``client.get(url)`` then has none).
+        if _httpx_timeout_disabled(timeout):
+            return HttpCall(label, "httpx", "timeout=None")
+        if timeout is None and name not in HTTPX_CLIENT_TYPES and _module_client_untimed(ctx, call):
+            return HttpCall(label, "httpx", "client timeout=None")
+        return HttpCall(label, "httpx", None)
     if name in URLOPEN:
         if timeout is not None:
             return HttpCall(label, "urllib", "timeout=None" if _is_none(timeout.value) else None)
@@ -654,6 +650,35 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
             return HttpCall(label, "urllib", None)
         return HttpCall(label, "urllib", "no timeout")
     return None
+
+
+def _httpx_timeout_disabled(timeout: ast.keyword | None) -> bool:
+    """``timeout=None`` or ``timeout=httpx.Timeout(None)``: httpx's 5 s default switched off."""
+    if timeout is None:
+        return False
+    value = timeout.value
+    return _is_none(value) or (
+        isinstance(value, ast.Call)
+        and (dotted(value.func) or "").endswith("Timeout")
+        and bool(value.args)
+        and _is_none(value.args[0])
+        and not value.keywords
+    )
+
+
+def _module_client_untimed(ctx: Context, call: ast.Call) -> bool:
+    """``client.get(url)`` on a module-level httpx client built with ``timeout=None``."""
+    if not isinstance(call.func, ast.Attribute):
+        return False
+    name = dotted(call.func.value)
+    if not name:
+        return False
+    if "." not in name and (ctx.function is None or name not in ctx.function.local_names):
+        qualified = ctx.qualified(call.func.value) or f"{ctx.module.name}.{name}"
+    else:
+        qualified = ctx.qualified(call.func.value)
+    obj = ctx.project.objects.get(qualified or "")
+    return obj is not None and obj.type in HTTPX_CLIENT_TYPES and _httpx_timeout_disabled(_keyword(obj.call, "timeout"))
 
 
 #: Standard-library network clients that connect without a timeout unless given one (the socket default is
