@@ -1130,6 +1130,31 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             """
         ),
     ),
+    (
+        "sleep-helper-shared-by-sync-and-async-views",
+        "FD401",
+        _files(
+            views="""
+            import time
+            from flask import Blueprint
+
+            bp = Blueprint("sync", __name__)
+
+            def wait_for_replica():
+                time.sleep(15)
+
+            @bp.post("/sync")
+            def sync():
+                wait_for_replica()
+                return "ok"
+
+            @bp.post("/sync-async")
+            async def sync_async():
+                wait_for_replica()
+                return "ok"
+            """
+        ),
+    ),
 ]
 
 
@@ -1815,6 +1840,28 @@ NOTE_AT_MOST: list[tuple[str, dict[str, str]]] = [
             from integrations import post_to_chat
 
             HANDLERS = {"chat": post_to_chat}
+            """,
+        ),
+    ),
+    (
+        "async-helper-no-view-awaits",
+        _files(
+            views="""
+            from flask import Blueprint
+
+            bp = Blueprint("main", __name__)
+
+            @bp.get("/")
+            def index():
+                return "hello"
+            """,
+            maintenance="""
+            import time
+            import requests
+
+            async def warm_up():
+                time.sleep(1)
+                return requests.get("https://cache.example.com/warm", timeout=5).ok
             """,
         ),
     ),
