@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.context import Context, callee_names, describe_context, last_segments
 from flask_doctor.static.facts import keyed_fact, project_fact
+from flask_doctor.static.facts.apps import current_app_attribute
 from flask_doctor.static.facts.guards import bound_arguments
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, ClassInfo, FunctionInfo, Project
 from flask_doctor.static.model.plugins import own_nodes
@@ -291,7 +292,11 @@ def callee_name(ctx: Context, call: ast.Call) -> str | None:
         if qualified:
             # ``from .http import client; client.get(...)``: an imported instance
             obj = ctx.project.objects.get(qualified.rsplit(".", 1)[0])
-            return f"{obj.type}.{func.attr}" if obj is not None else qualified
+            if obj is not None:
+                return f"{obj.type}.{func.attr}"
+            # ``current_app.http.get(...)`` where the factory set ``app.http = requests.Session()``
+            held = current_app_attribute(ctx.project, qualified.rsplit(".", 1)[0])
+            return f"{held}.{func.attr}" if held is not None else qualified
         owner = _instance_type(ctx, receiver)
         return f"{owner}.{func.attr}" if owner else None
     if isinstance(func, ast.Name):
@@ -324,7 +329,8 @@ class HttpCall:
 
     label: str  # ``requests.get`` / ``session.get`` (as written)
     library: str  # requests | httpx | urllib
-    problem: str | None  # "no timeout" / "timeout=None" / None (has a timeout)
+    #: "no timeout" / "timeout=None" / "client timeout=None" (an httpx client built so) / None (has a timeout)
+    problem: str | None
     via: str = ""  # for a parameter called as a function: the HTTP method its callers pass (``self._sess.get``)
     #: the project session attribute that would bound the call but is ``None`` unless configured
     #: (``Session.default_timeout``): the fix is a default there, not a ``timeout=`` at each call
@@ -630,18 +636,13 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
         or name in HTTPX_CLIENT_TYPES
         or (method in (*HTTP_VERBS, "stream", "send") and owner in HTTPX_CLIENT_TYPES)
     ):
-        # httpx defaults to a 5 s timeout: only an explicit ``timeout=None`` disables it.
-        disabled = timeout is not None and (
-            _is_none(timeout.value)
-            or (
-                isinstance(timeout.value, ast.Call)
-                and (dotted(timeout.value.func) or "").endswith("Timeout")
-                and timeout.value.args
-                and _is_none(timeout.value.args[0])
-                and not timeout.value.keywords
-            )
-        )
-        return HttpCall(label, "httpx", "timeout=None" if disabled else None)
+        # httpx defaults to a 5 s timeout: only an explicit ``timeout=None`` disables it, on the call or on the
+        # client a module builds (``client = httpx.Client(timeout=None)``; ``client.get(url)`` then has none).
+        if _httpx_timeout_disabled(timeout):
+            return HttpCall(label, "httpx", "timeout=None")
+        if timeout is None and name not in HTTPX_CLIENT_TYPES and _module_client_untimed(ctx, call):
+            return HttpCall(label, "httpx", "client timeout=None")
+        return HttpCall(label, "httpx", None)
     if name in URLOPEN:
         if timeout is not None:
             return HttpCall(label, "urllib", "timeout=None" if _is_none(timeout.value) else None)
@@ -649,6 +650,35 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
             return HttpCall(label, "urllib", None)
         return HttpCall(label, "urllib", "no timeout")
     return None
+
+
+def _httpx_timeout_disabled(timeout: ast.keyword | None) -> bool:
+    """``timeout=None`` or ``timeout=httpx.Timeout(None)``: httpx's 5 s default switched off."""
+    if timeout is None:
+        return False
+    value = timeout.value
+    return _is_none(value) or (
+        isinstance(value, ast.Call)
+        and (dotted(value.func) or "").endswith("Timeout")
+        and bool(value.args)
+        and _is_none(value.args[0])
+        and not value.keywords
+    )
+
+
+def _module_client_untimed(ctx: Context, call: ast.Call) -> bool:
+    """``client.get(url)`` on a module-level httpx client built with ``timeout=None``."""
+    if not isinstance(call.func, ast.Attribute):
+        return False
+    name = dotted(call.func.value)
+    if not name:
+        return False
+    if "." not in name and (ctx.function is None or name not in ctx.function.local_names):
+        qualified = ctx.qualified(call.func.value) or f"{ctx.module.name}.{name}"
+    else:
+        qualified = ctx.qualified(call.func.value)
+    obj = ctx.project.objects.get(qualified or "")
+    return obj is not None and obj.type in HTTPX_CLIENT_TYPES and _httpx_timeout_disabled(_keyword(obj.call, "timeout"))
 
 
 #: Standard-library network clients that connect without a timeout unless given one (the socket default is
@@ -1144,6 +1174,85 @@ def awaits_something(fn: ast.AsyncFunctionDef) -> bool:
             continue
         stack.extend(all_child_nodes(node))
     return False
+
+
+#: How many plain ``def`` calls below an ``async def`` request function a call is still said to run on its loop.
+LOOP_DEPTH = 3
+
+
+def _called_inline(fn: FunctionInfo) -> set[int]:
+    """Ids of the calls ``fn`` makes and waits for in its own body: not awaited (an awaited plain function
+    returns an awaitable, as a ``run_in_executor`` wrapper does), not inside a lambda or a nested function
+    (those run wherever they are handed: an executor, a thread)."""
+    found: set[int] = set()
+    stack: list[ast.AST] = list(fn.node.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            stack.extend(all_child_nodes(node.value))  # its arguments run inline; the awaited call does not
+            continue
+        if isinstance(node, ast.Call):
+            found.add(id(node))
+        stack.extend(all_child_nodes(node))
+    return found
+
+
+@project_fact
+def on_event_loop(project: Project) -> dict[str, tuple[str, ...]]:
+    """Plain ``def`` project functions that an ``async def`` view, hook or awaited helper calls inline (through
+    at most :data:`LOOP_DEPTH` plain calls): Flask runs them on the event loop it started for the request, so a
+    blocking call in them stops that loop as one in the async function would. Each maps to the chain of
+    qualnames from the async function down to it. Test code is left out."""
+    from flask_doctor.static.facts.flows import callers  # noqa: PLC0415 (flows builds on these call facts)
+    from flask_doctor.static.facts.roles import is_test_path  # noqa: PLC0415
+
+    called: dict[str, list[tuple[ast.Call, FunctionInfo]]] = {}
+    for callee, sites in callers(project).items():
+        target = project.functions.get(callee)
+        for call, caller in sites if target is not None else ():
+            called.setdefault(caller.qualname, []).append((call, target))
+    found: dict[str, tuple[str, ...]] = {}
+    frontier = [
+        (fn, (fn.qualname,))
+        for fn in project.functions.values()
+        if fn.is_async and REQUEST in fn.contexts and not is_test_path(fn.module.path) and fn.qualname in called
+    ]
+    for _ in range(LOOP_DEPTH):
+        following: list[tuple[FunctionInfo, tuple[str, ...]]] = []
+        for fn, chain in frontier:
+            inline = _called_inline(fn)
+            for call, callee in called.get(fn.qualname, ()):
+                if callee.is_async or id(call) not in inline or callee.qualname in found:
+                    continue
+                if is_test_path(callee.module.path):
+                    continue
+                found[callee.qualname] = (*chain, callee.qualname)
+                following.append((callee, found[callee.qualname]))
+        frontier = following
+    return found
+
+
+def only_on_event_loop(project: Project, qualname: str) -> bool:
+    """Every application caller of the plain function ``qualname`` is an async function, or a plain function
+    that is itself only on an event loop (:func:`on_event_loop`): FD403 reports its blocking calls, and no
+    sync request waits on it through another path."""
+    from flask_doctor.static.facts.flows import callers  # noqa: PLC0415 (flows builds on these call facts)
+    from flask_doctor.static.facts.roles import is_test_path  # noqa: PLC0415
+
+    loop = on_event_loop(project)
+    graph = callers(project)
+    seen: set[str] = set()
+
+    def only(name: str) -> bool:
+        if name not in loop or name in seen:
+            return False
+        seen.add(name)
+        sites = [caller for _call, caller in graph.get(name, ()) if not is_test_path(caller.module.path)]
+        return bool(sites) and all(caller.is_async or only(caller.qualname) for caller in sites)
+
+    return only(qualname)
 
 
 # ----------------------------------------------------------- path conditions

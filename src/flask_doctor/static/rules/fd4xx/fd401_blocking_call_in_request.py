@@ -21,6 +21,7 @@ from flask_doctor.static.facts.calls import (
     enclosing_loop,
     in_request_code,
     in_retry_backoff,
+    only_on_event_loop,
     other_entries,
     path_doubt,
     pause_before_failure,
@@ -67,7 +68,8 @@ class BlockingCallInRequest(Rule):
     `gevent.sleep`/`eventlet.sleep`/`asyncio.sleep`, `time.sleep` when the
     project monkey-patches with gevent/eventlet or runs gevent/eventlet
     workers (the sleep then yields to other requests), sleeps inside
-    `async def` functions (FD403 reports those), examples and scripts, and
+    `async def` functions and in plain helpers only async functions call
+    (FD403 reports those), examples and scripts, and
     `Popen.wait()` after the child's output was read to its end (the child
     has finished writing; the wait returns with it).
 
@@ -684,8 +686,8 @@ class BlockingCallInRequest(Rule):
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         if not in_request_code(ctx) or ctx.function is None:
             return
-        if ctx.function.is_async:
-            return  # FD403 reports blocking calls in async functions
+        if ctx.function.is_async or only_on_event_loop(ctx.project, ctx.function.qualname):
+            return  # FD403 reports blocking calls in async functions and the plain helpers they call inline
         if role_of(ctx.project, ctx.module) is not FileRole.APPLICATION:
             return  # an example or a script is not the deployed application
         name = callee_name(ctx, node)

@@ -88,7 +88,10 @@ class HttpCallWithoutTimeout(Rule):
     `self.session = session or requests.Session()`, unless the project has
     a session class with a default timeout that a caller may pass),
     `urllib.request.urlopen` without a timeout, and any of these or httpx
-    with an explicit `timeout=None`. A session's method handed to a helper
+    with an explicit `timeout=None` (on the call, or on the module-level
+    `httpx.Client(timeout=None)` the call goes through). A session a factory or a module hangs
+    on the application (`app.http = requests.Session()`) is that session
+    wherever views reach it as `current_app.http`. A session's method handed to a helper
     as a value counts too: `method(url)` inside `_req(self, method, url)`
     when every caller in the application passes a requests method
     (`self._req(self._sess.get, url)`), while a parameter any caller fills
@@ -1427,6 +1430,37 @@ class HttpCallWithoutTimeout(Rule):
             """,
             },
         ),
+        # A module-level httpx client with its default timeout switched off: every call through it may hang.
+        Invalid(
+            """
+            import httpx
+            from flask import Flask
+            app = Flask(__name__)
+            reports = httpx.Client(base_url="https://reports.example.com", timeout=None)
+
+            @app.get("/report")
+            def report():
+                return reports.get("/latest").json()  # expect
+            """,
+            message="goes through an httpx client built with `timeout=None`",
+        ),
+        # The factory hangs a requests session on the application; views reach it as `current_app.http`.
+        Invalid(
+            """
+            import requests
+            from flask import Flask, current_app
+
+            def create_app():
+                app = Flask(__name__)
+                app.http = requests.Session()
+                app.add_url_rule("/search/<term>", view_func=search)
+                return app
+
+            def search(term):
+                return current_app.http.get("https://search.example.com", params={"q": term}).json()  # expect
+            """,
+            message="`current_app.http.get(...)` in view `search` has no timeout",
+        ),
         # Authentication helpers run in every request: a login loader and an OAuth token getter.
         Invalid(
             """
@@ -1664,6 +1698,11 @@ class HttpCallWithoutTimeout(Rule):
             return
         if http.problem == "timeout=None":
             what = f"`{http.label}(...)` in {where_called} passes `timeout=None`, which disables the timeout"
+        elif http.problem == "client timeout=None":
+            what = (
+                f"`{http.label}(...)` in {where_called} goes through an httpx client built with `timeout=None`,"
+                " which disables httpx's 5 s default"
+            )
         elif http.library in LDAP_CLIENTS:
             what = f"`{http.label}(...)` in {where_called} opens an LDAP connection without a timeout ({LDAP_CLIENTS[http.library]})"
         elif http.library in MAIL_EXTENSIONS:

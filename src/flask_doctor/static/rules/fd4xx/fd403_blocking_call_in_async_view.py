@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from flask_doctor.findings import Finding, Severity
+from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.calls import (
     HTTP_LAST_NAMES,
@@ -23,6 +23,7 @@ from flask_doctor.static.facts.calls import (
     callee_name,
     describe_where,
     in_request_code,
+    on_event_loop,
     plainly_blocking,
 )
 from flask_doctor.static.facts.roles import is_test_path
@@ -36,8 +37,12 @@ class BlockingCallInAsyncView(Rule):
     ## What it does
     Finds blocking calls — `time.sleep`, requests/urllib/sync httpx calls,
     subprocess waits, sync database connects — inside `async def` views,
-    hooks and the `async def` helpers they await. It also notes `async def`
-    views of a Flask app that never await anything.
+    hooks and the `async def` helpers they await, and inside the plain
+    `def` helpers they call without awaiting (up to three calls deep: the
+    helper runs on the same event loop). A helper handed to an executor or
+    a thread (`loop.run_in_executor(None, fetch)`, `asyncio.to_thread`, a
+    lambda) is not called inline and is not reported. It also notes
+    `async def` views of a Flask app that never await anything.
 
     Only Flask's views count: the `@app.get("/")` routes of a FastAPI,
     Starlette or other ASGI app in the same repository (an attribute built
@@ -124,6 +129,23 @@ class BlockingCallInAsyncView(Rule):
             def index():
                 return "sync view: FD401 territory"
             """),
+        # The blocking helper is handed to an executor thread and awaited: the loop keeps running meanwhile.
+        Valid("""
+            import asyncio
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            def fetch(url):
+                return requests.get(url, timeout=5).json()
+
+            @app.get("/aggregate")
+            async def aggregate():
+                loop = asyncio.get_running_loop()
+                first = await loop.run_in_executor(None, fetch, "https://a.example.com")
+                second = await loop.run_in_executor(None, lambda: fetch("https://b.example.com"))
+                return {"a": first, "b": second}
+            """),
         # A FastAPI server kept beside the Flask app: its async endpoints run on uvicorn's loop, not Flask's.
         Valid("""
             from fastapi import FastAPI
@@ -155,6 +177,28 @@ class BlockingCallInAsyncView(Rule):
             """,
             message="`requests.get(...)` blocks the event loop of async view `dashboard`",
         ),
+        # A plain helper the async view calls without awaiting runs on the view's event loop.
+        Invalid(
+            """
+            import asyncio
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            def load_stats():
+                return requests.get("https://example.com/stats", timeout=5).json()  # expect
+
+            async def load_news():
+                await asyncio.sleep(0)
+                return []
+
+            @app.get("/home")
+            async def home():
+                news = await load_news()
+                return {"stats": load_stats(), "news": news}
+            """,
+            message="blocks the event loop of async view `home`, which calls `load_stats` without awaiting it",
+        ),
         Invalid(
             """
             from flask import Flask
@@ -170,10 +214,16 @@ class BlockingCallInAsyncView(Rule):
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         fn = ctx.function
-        if fn is None or not fn.is_async or not in_request_code(ctx):
+        if fn is None or not in_request_code(ctx):
+            return
+        loop_chain = () if fn.is_async else on_event_loop(ctx.project).get(fn.qualname, ())
+        if not fn.is_async and not loop_chain:
             return
         label = self._blocking(ctx, node)
         if label is None:
+            return
+        if loop_chain:
+            self._report_inline(ctx, node, label, loop_chain)
             return
         where = f"async view `{fn.display}`" if "view" in fn.roles else f"async {describe_where(ctx, REQUEST)}"
         ctx.report(
@@ -182,6 +232,24 @@ class BlockingCallInAsyncView(Rule):
                 f"`{label}(...)` blocks the event loop of {where}: nothing else on that loop runs until it returns",
                 hint=self._hint(label),
                 evidence=ctx.chain_evidence(REQUEST),
+            )
+        )
+
+    def _report_inline(self, ctx: Context, node: ast.Call, label: str, chain: tuple[str, ...]) -> None:
+        """A blocking call in a plain ``def`` helper that an async function calls without awaiting: the helper
+        runs on that function's event loop."""
+        functions = ctx.project.functions
+        root = functions[chain[0]]
+        kind = "async view" if "view" in root.roles else "async function"
+        path = " → ".join(f"`{functions[name].display}`" for name in chain)
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{label}(...)` blocks the event loop of {kind} `{root.display}`, which calls"
+                f" `{functions[chain[-1]].display}` without awaiting it ({path}): nothing else on that loop runs"
+                f" until it returns",
+                hint=self._hint(label),
+                evidence=[Evidence(f"{kind} `{root.display}`", root.location)],
             )
         )
 
@@ -215,10 +283,17 @@ class BlockingCallInAsyncView(Rule):
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         if any(project.is_subtype(o.type, {"quart.Quart"}) for o in project.objects.values()):
             return  # ASGI frameworks run async views natively
+        blocking_roots = {
+            chain[0]
+            for qualname, chain in on_event_loop(project).items()
+            if any(
+                plainly_blocking(project.functions[qualname], name) for name, _call in project.functions[qualname].calls
+            )
+        }
         for fn in project.views():
             if not fn.is_async or is_test_path(fn.module.path) or awaits_something(fn.node):  # type: ignore[arg-type]
                 continue
-            if any(plainly_blocking(fn, name) for name, _call in fn.calls):
+            if any(plainly_blocking(fn, name) for name, _call in fn.calls) or fn.qualname in blocking_roots:
                 continue  # the blocking call is reported instead
             report(
                 self.finding(
