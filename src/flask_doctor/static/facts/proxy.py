@@ -289,6 +289,69 @@ def address_uses(project: Project, fn: FunctionInfo | None, node: ast.AST) -> di
     return found
 
 
+#: Text methods that keep a value what it was (``.lower()``) for a comparison.
+_TEXT_STEPS = frozenset({"lower", "upper", "casefold", "strip", "lstrip", "rstrip"})
+
+
+def only_compared_with_constants(project: Project, fn: FunctionInfo | None, node: ast.AST) -> bool:
+    """The value read at ``node`` is only compared with fixed text (``== "http"``, ``in ("https", "wss")``) or
+    tested for presence, through case and whitespace methods and local names: nothing is built from it.
+
+    ``if request.headers.get("X-Forwarded-Proto") == "http": return redirect(https_url)`` is such a use.
+    """
+    if fn is None:
+        return False
+    return _compared_only(project, fn, node, 0)
+
+
+def _fixed_text(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) or node.value is None
+    return isinstance(node, (ast.Tuple, ast.List, ast.Set)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts
+    )
+
+
+def _compared_only(project: Project, fn: FunctionInfo, node: ast.AST, hops: int) -> bool:
+    parents = _parents(project, fn)
+    current: ast.AST = node
+    while True:
+        parent = parents.get(id(current))
+        if isinstance(parent, ast.Attribute) and parent.attr in _TEXT_STEPS:
+            grand = parents.get(id(parent))
+            if not (isinstance(grand, ast.Call) and grand.func is parent and not grand.args):
+                return False
+            current = grand
+            continue
+        if isinstance(parent, ast.BoolOp):
+            current = parent  # ``get(...) or "http"``; ``if a and b``: a presence test
+            continue
+        if isinstance(parent, ast.Compare):
+            operands = [parent.left, *parent.comparators]
+            return all(_fixed_text(o) for o in operands if o is not current)
+        if isinstance(parent, (ast.If, ast.IfExp, ast.While)) and current is parent.test:
+            return True
+        if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+            return True
+        if (
+            isinstance(parent, ast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], ast.Name)
+            and hops < 3
+        ):
+            name = parent.targets[0].id
+            uses = [
+                n
+                for n in ast.walk(fn.node)
+                if isinstance(n, ast.Name)
+                and n.id == name
+                and isinstance(n.ctx, ast.Load)
+                and n.lineno >= parent.lineno
+            ]
+            return bool(uses) and all(_compared_only(project, fn, use, hops + 1) for use in uses)
+        return False
+
+
 def _follow(
     project: Project, fn: FunctionInfo, node: ast.AST, found: dict[str, Location], hops: int, seen: set[tuple[str, str]]
 ) -> None:
@@ -479,6 +542,7 @@ __all__ = [
     "declared_proxies",
     "forwarded_header",
     "is_last_index",
+    "only_compared_with_constants",
     "proxy_fix_configured",
     "proxy_fixes",
     "proxy_sensitive_uses",

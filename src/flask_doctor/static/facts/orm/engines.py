@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import ConfigSetting as ConfigSettingType
@@ -50,6 +51,21 @@ DRIVER_MODULES = {
     "mysql.connector": "MySQL",
     "mariadb": "MariaDB",
     "aiomysql": "MySQL",
+}
+#: Distributions of those drivers, as production requirement files declare them (PEP 503 names): a project
+#: that installs one talks to that server even when only SQLAlchemy imports the driver.
+DRIVER_DISTRIBUTIONS = {
+    "psycopg2": "PostgreSQL",
+    "psycopg2-binary": "PostgreSQL",
+    "psycopg": "PostgreSQL",
+    "psycopg-binary": "PostgreSQL",
+    "asyncpg": "PostgreSQL",
+    "pg8000": "PostgreSQL",
+    "pymysql": "MySQL",
+    "mysqlclient": "MySQL",
+    "mysql-connector-python": "MySQL",
+    "aiomysql": "MySQL",
+    "mariadb": "MariaDB",
 }
 #: SQLAlchemy's per-server packages: column types (``postgresql.JSONB``, ``mysql.MEDIUMBLOB``) or statements
 #: (``postgresql.insert`` for an upsert) written for that server, so the project runs against it.
@@ -162,10 +178,11 @@ def url_dialect(expr: ast.expr | None, ctx: Context, depth: int = 0) -> str | No
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
         return url_dialect(expr.left, ctx, depth + 1)
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("create", "format"):
-        if expr.func.attr == "create" and expr.args:
-            first = expr.args[0]
+        if expr.func.attr == "create":
+            # a driver name: ``URL.create("mysql+pymysql", ...)``, ``URL.create(drivername="postgresql", ...)``
+            first = expr.args[0] if expr.args else keyword(expr, "drivername")
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                return url_scheme(first.value + ":")
+                return url_scheme(first.value + "://")
         if expr.func.attr == "format":
             return url_dialect(expr.func.value, ctx, depth + 1)
     if isinstance(expr, ast.Name):
@@ -190,7 +207,8 @@ def _image_name(image: str | None) -> str:
 @project_fact
 def server_db_hint(project: Project) -> tuple[str, Evidence] | None:
     """Does the project talk to PostgreSQL/MySQL?  (driver imports, then SQLAlchemy dialect imports such as
-    ``from sqlalchemy.dialects.postgresql import JSONB``, URLs in code, deploy files)."""
+    ``from sqlalchemy.dialects.postgresql import JSONB``, URLs in code, deploy files, a driver among the production
+    requirements)."""
     for modules, what in ((DRIVER_MODULES, "a {} driver"), (DIALECT_MODULES, "SQLAlchemy's {} dialect")):
         for module_name, records in sorted(project.imports.items()):
             module = project.modules.get(module_name)
@@ -224,6 +242,10 @@ def server_db_hint(project: Project) -> tuple[str, Evidence] | None:
         dialect = _SERVER_IMAGES.get(_image_name(service.image))
         if dialect:
             return dialect, Evidence(f"compose service `{service.name}` runs {dialect}", service.source)
+    for requirement in deploy.requirements:
+        dialect = DRIVER_DISTRIBUTIONS.get(requirement.name)
+        if dialect and production_deploy_path(requirement.source.path):
+            return dialect, Evidence(f"`{requirement.name}` (a {dialect} driver) is a dependency", requirement.source)
     return None
 
 

@@ -68,7 +68,8 @@ class EngineWithoutStaleConnectionGuard(Rule):
     Flask-SQLAlchemy's own engine for MySQL (which sets `pool_recycle=7200`
     itself) are not reported; an engine whose URL is read from the
     environment is reported only when the project shows it uses a server
-    database (a driver import, a URL in code or deploy files), and not in
+    database (a driver import, a URL in code or deploy files, a driver such
+    as `psycopg2-binary` among the production requirements), and not in
     code named for SQLite (`backends/sqlite.py`, `class SqliteBackend`):
     one backend among several. When the
     deploy files declare a MySQL `wait_timeout` (compose
@@ -320,6 +321,27 @@ class EngineWithoutStaleConnectionGuard(Rule):
             engine = create_engine(DATABASE_URL)  # expect
             """,
             message="pymysql",
+        ),
+        # only SQLAlchemy imports the driver; the requirements install it
+        Invalid(
+            """
+            import os
+            from sqlalchemy import create_engine
+
+            engine = create_engine(os.environ["DATABASE_URL"])  # expect
+            """,
+            message="`psycopg2-binary` (a PostgreSQL driver) is a dependency",
+            files={"requirements.txt": "flask==3.0.3\nSQLAlchemy==2.0.31\npsycopg2-binary==2.9.9\n"},
+        ),
+        Invalid(
+            """
+            import os
+            from sqlalchemy import URL, create_engine
+
+            url = URL.create(drivername="mysql+pymysql", host=os.environ["DB_HOST"], database="shop")
+            engine = create_engine(url)  # expect
+            """,
+            message="to MySQL",
         ),
         # a helper builds the engine and the module keeps it for the life of every worker
         Invalid(

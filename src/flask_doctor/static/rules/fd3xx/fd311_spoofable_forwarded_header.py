@@ -14,6 +14,7 @@ from flask_doctor.static.facts.proxy import (
     address_uses,
     forwarded_header,
     is_last_index,
+    only_compared_with_constants,
 )
 from flask_doctor.static.facts.taint import request_names
 from flask_doctor.static.names import dotted
@@ -50,7 +51,9 @@ class SpoofableForwardedHeader(Rule):
     or, for `X-Forwarded-For`, when it lands in a failed-login log line
     (what fail2ban bans on). A value that is only echoed back to the same
     client, written to an ordinary log line or put into a notification mail
-    decides nothing and is not reported. `X-Real-IP` is a header proxies
+    decides nothing and is not reported, nor is `X-Forwarded-Proto` only
+    compared with fixed text (`== "http"` to redirect to https: the client
+    only changes how its own request is answered). `X-Real-IP` is a header proxies
     *set* rather than append to (nginx `proxy_set_header X-Real-IP
     $remote_addr`), so deciding on it is a note.
 
@@ -137,6 +140,17 @@ class SpoofableForwardedHeader(Rule):
                 sender_ip = request.headers.get("X-Forwarded-For") or ""
                 send_email(current_user.email, render_email("password_changed", ip=sender_ip))
                 return "ok"
+            """),
+        # the scheme is only compared with fixed text, to send plain-http visitors to https
+        Valid("""
+            from flask import Flask, redirect, request
+            app = Flask(__name__)
+
+            @app.before_request
+            def force_https():
+                proto = request.headers.get("X-Forwarded-Proto", "http").lower()
+                if proto != "https":
+                    return redirect(request.url.replace("http://", "https://", 1), code=301)
             """),
         # a project proxy of something else than the request: its headers are not the client's
         Valid(
@@ -293,11 +307,15 @@ class SpoofableForwardedHeader(Rule):
                 return True
         return False
 
+    #: Headers that only name a scheme: compared with fixed text they build nothing a client could redirect.
+    SCHEME_HEADERS = ("X-Forwarded-Proto", "X-Forwarded-Scheme")
     URL_HEADERS = ("X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Scheme", "X-Forwarded-Port")
     #: Headers a proxy *sets* (nginx ``proxy_set_header X-Real-IP $remote_addr``) rather than appends to.
     SET_BY_PROXY = ("X-Real-IP", "X-Client-IP")
 
     def _report(self, ctx: Context, node: ast.AST, text: str, header: str) -> None:
+        if header in self.SCHEME_HEADERS and only_compared_with_constants(ctx.project, ctx.function, node):
+            return  # ``== "http"`` to redirect to https: a client only changes how its own request is answered
         uses = address_uses(ctx.project, ctx.function, node)
         if header in self.URL_HEADERS:
             harmful = [k for k in (DECISION, NOTIFY, AUDIT) if k in uses]
