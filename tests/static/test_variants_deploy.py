@@ -1111,6 +1111,50 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             """
         ),
     ),
+    (
+        "celery-worker-process-init-global-engine",
+        "FD204",
+        _files(
+            tasks="""
+            from celery import Celery
+            from celery.signals import worker_process_init
+            from sqlalchemy import create_engine
+
+            celery = Celery("jobs", broker="redis://redis:6379/0")
+            engine = None
+
+            @worker_process_init.connect
+            def init_worker(**kwargs):
+                global engine
+                engine = create_engine("postgresql://app@db/app")
+
+            @celery.task
+            def count_orders():
+                with engine.connect() as conn:
+                    return conn.exec_driver_sql("select count(*) from orders").scalar()
+            """
+        ),
+    ),
+    (
+        "bool-of-env-default-true",
+        "FD305",
+        _files(
+            config="""
+            import os
+
+            class Config:
+                SECRET_KEY = os.environ.get("SECRET_KEY")
+                DEBUG = bool(os.environ.get("DEBUG", True))
+
+            configs = {"production": Config}
+            """
+        ),
+    ),
+    (
+        "procfile-python-m-flask-run",
+        "FD307",
+        _files(Procfile="web: python -m flask run --host=0.0.0.0 --port=$PORT\n"),
+    ),
 ]
 
 GOOD: list[tuple[str, dict[str, str]]] = [
@@ -1657,6 +1701,53 @@ GOOD: list[tuple[str, dict[str, str]]] = [
             **{
                 "docker/dev/Dockerfile": 'FROM python:3.12-slim\nCOPY . .\nCMD ["flask", "run", "--host=0.0.0.0", "--debug"]\n'
             },
+        ),
+    ),
+    (
+        "debug-env-compared-false-by-default",
+        _files(
+            config="""
+            import os
+
+            class Config:
+                SECRET_KEY = os.environ.get("SECRET_KEY")
+                DEBUG = os.environ.get("DEBUG", "False").lower() == "true"
+
+            configs = {"production": Config}
+            """
+        ),
+    ),
+    (
+        "proxy-fix-count-from-settings",
+        _files(
+            app="""
+            from flask import Flask
+            from werkzeug.middleware.proxy_fix import ProxyFix
+
+            def create_app():
+                app = Flask(__name__)
+                hops = app.config.get("PROXY_COUNT", 1)
+                app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+                return app
+            """,
+            **{"nginx.conf": NGINX},
+        ),
+    ),
+    (
+        "access-route-last-hop-through-a-local",
+        _files(
+            hooks="""
+            from flask import Blueprint, abort, request
+
+            bp = Blueprint("hooks", __name__)
+
+            @bp.post("/hooks/deploy")
+            def deploy_hook():
+                hops = request.access_route
+                if hops[-1] not in {"10.0.0.5"}:
+                    abort(403)
+                return "ok"
+            """
         ),
     ),
 ]

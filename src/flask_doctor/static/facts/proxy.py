@@ -352,6 +352,40 @@ def _compared_only(project: Project, fn: FunctionInfo, node: ast.AST, hops: int)
         return False
 
 
+def last_hop_through_local(project: Project, fn: FunctionInfo | None, node: ast.AST) -> bool:
+    """The value read at ``node`` is assigned to a local name whose every use takes the last hop:
+    ``hops = request.access_route`` then ``hops[-1]`` (or ``xff.split(",")[-1]``)."""
+    if fn is None:
+        return False
+    parents = _parents(project, fn)
+    parent = parents.get(id(node))
+    if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+        return False
+    name = parent.targets[0].id
+    uses = [
+        n
+        for n in ast.walk(fn.node)
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) and n.lineno >= parent.lineno
+    ]
+    return bool(uses) and all(_last_index_taken(parents, use) for use in uses)
+
+
+def _last_index_taken(parents: dict[int, ast.AST], node: ast.AST) -> bool:
+    current = node
+    for _step in range(4):  # ``x[-1]``, ``x.split(",")[-1]``, ``x.strip().split(",")[-1]``
+        parent = parents.get(id(current))
+        if isinstance(parent, ast.Subscript) and parent.value is current:
+            return is_last_index(parent.slice)
+        if isinstance(parent, ast.Attribute) and parent.attr in ("split", "rsplit", "strip"):
+            grand = parents.get(id(parent))
+            if not (isinstance(grand, ast.Call) and grand.func is parent):
+                return False
+            current = grand
+            continue
+        return False
+    return False
+
+
 def _follow(
     project: Project, fn: FunctionInfo, node: ast.AST, found: dict[str, Location], hops: int, seen: set[tuple[str, str]]
 ) -> None:
@@ -542,6 +576,7 @@ __all__ = [
     "declared_proxies",
     "forwarded_header",
     "is_last_index",
+    "last_hop_through_local",
     "only_compared_with_constants",
     "proxy_fix_configured",
     "proxy_fixes",

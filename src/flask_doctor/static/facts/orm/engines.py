@@ -371,8 +371,9 @@ def forwarded_options(call: ast.Call, ctx: Context) -> str | None:
     kwarg = fn.node.args.kwarg if fn is not None else None
     if fn is None or kwarg is None:
         return None
-    if not all(isinstance(kw.value, ast.Name) and kw.value.id == kwarg.arg for kw in call.keywords if kw.arg is None):
-        return None
+    spread = [kw.value for kw in call.keywords if kw.arg is None]
+    if not spread or not all(isinstance(v, ast.Name) and v.id == kwarg.arg for v in spread):
+        return None  # nothing forwarded (a signal handler's unused ``**kwargs``), or options built elsewhere
     return kwarg.arg if not _names_a_guard(ctx.project) else None
 
 

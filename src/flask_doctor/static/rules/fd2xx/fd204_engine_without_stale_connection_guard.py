@@ -362,6 +362,22 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """,
             message="with a URL from `fix_scheme(url)` (PostgreSQL",
         ),
+        # a Celery worker builds its engine once per process and keeps it in a global; the signal handler's
+        # `**kwargs` are the signal's, not engine options
+        Invalid(
+            """
+            from celery.signals import worker_process_init
+            from sqlalchemy import create_engine
+
+            engine = None
+
+            @worker_process_init.connect
+            def init_worker(**kwargs):
+                global engine
+                engine = create_engine("postgresql://app@db/app")  # expect
+            """,
+            message="PostgreSQL sets neither",
+        ),
         # the app's start-up binds the module's session factory to an engine it builds from settings: the factory,
         # and the engine with it, serve every request until the process exits
         Invalid(

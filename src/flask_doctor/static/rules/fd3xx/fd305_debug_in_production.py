@@ -44,7 +44,7 @@ class DebugInProduction(Rule):
     `FLASK_DEBUG=1` / `FLASK_ENV=development` in production deploy files
     (Dockerfile `ENV`, compose `environment:`, `.env.production`). A
     default counts one severity lower: `os.environ.get("DEBUG", True)`,
-    `os.getenv("DEBUG", "True") == "True"`,
+    `os.getenv("DEBUG", "True") == "True"`, `bool(os.getenv("DEBUG", True))`,
     `settings.get("DEBUG", True)` in a settings holder handed to
     `from_object`, and `DEBUG = True` in the development config (or the
     base it inherits) that production code falls back to when the variable
