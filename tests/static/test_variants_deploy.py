@@ -1155,6 +1155,11 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
         "FD307",
         _files(Procfile="web: python -m flask run --host=0.0.0.0 --port=$PORT\n"),
     ),
+    (
+        "app-engine-entrypoint-flask-run",
+        "FD307",
+        _files(**{"app.yaml": "runtime: python312\nentrypoint: flask --app wsgi run --host=0.0.0.0 --port=$PORT\n"}),
+    ),
 ]
 
 GOOD: list[tuple[str, dict[str, str]]] = [
@@ -1749,6 +1754,10 @@ GOOD: list[tuple[str, dict[str, str]]] = [
                 return "ok"
             """
         ),
+    ),
+    (
+        "app-engine-entrypoint-gunicorn",
+        _files(**{"app.yaml": "runtime: python312\nentrypoint: gunicorn -b :$PORT wsgi:app\n"}),
     ),
 ]
 
