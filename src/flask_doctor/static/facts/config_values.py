@@ -176,6 +176,8 @@ def production_value(project: Project, value: ast.expr, path: str, line: int) ->
 
 def missing(node: ast.AST, table: ImportTable) -> str:
     """When a :func:`settings_default` applies, for a message."""
+    if isinstance(node, ast.Call) and dotted(node.func) == "bool" and len(node.args) == 1:
+        node = node.args[0]
     env = env_default(node, table) is not None or (
         isinstance(node, ast.Compare) and _env_text_default(node.left, table) is not None
     )
@@ -240,6 +242,8 @@ def flag_when_unset(node: ast.AST | None, table: ImportTable) -> bool | None:
     """
     if node is None:
         return None
+    if isinstance(node, ast.Call) and dotted(node.func) == "bool" and len(node.args) == 1 and not node.keywords:
+        node = node.args[0]  # ``bool(os.environ.get("K", True))``: the default's truth when the variable is missing
     default = env_default(node, table)
     if default is not None:
         if truthy_constant(default):

@@ -442,9 +442,9 @@ def debug_flag_branch(ctx: Context) -> bool:
 # -------------------------------------------------------------- deploy files
 def web_process(process: str) -> bool:
     """A process that serves HTTP: a Dockerfile's ``CMD``/``ENTRYPOINT``, Procfile ``web``, a web compose service,
-    a supervisor ``program:``, an entry-point ``script:``, a systemd ``unit:`` or an Upstart job (``upstart:``), not
-    one named for workers or for development."""
-    if process in ("CMD", "ENTRYPOINT", "web"):
+    a supervisor ``program:``, an entry-point ``script:``, a systemd ``unit:``, an Upstart job (``upstart:``) or App
+    Engine's ``entrypoint``, not one named for workers or for development."""
+    if process in ("CMD", "ENTRYPOINT", "web", "entrypoint"):
         return True
     if process.startswith("service:"):
         return not _NOT_WEB.search(process[len("service:") :].lower())

@@ -289,6 +289,103 @@ def address_uses(project: Project, fn: FunctionInfo | None, node: ast.AST) -> di
     return found
 
 
+#: Text methods that keep a value what it was (``.lower()``) for a comparison.
+_TEXT_STEPS = frozenset({"lower", "upper", "casefold", "strip", "lstrip", "rstrip"})
+
+
+def only_compared_with_constants(project: Project, fn: FunctionInfo | None, node: ast.AST) -> bool:
+    """The value read at ``node`` is only compared with fixed text (``== "http"``, ``in ("https", "wss")``) or
+    tested for presence, through case and whitespace methods and local names: nothing is built from it.
+
+    ``if request.headers.get("X-Forwarded-Proto") == "http": return redirect(https_url)`` is such a use.
+    """
+    if fn is None:
+        return False
+    return _compared_only(project, fn, node, 0)
+
+
+def _fixed_text(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) or node.value is None
+    return isinstance(node, (ast.Tuple, ast.List, ast.Set)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts
+    )
+
+
+def _compared_only(project: Project, fn: FunctionInfo, node: ast.AST, hops: int) -> bool:
+    parents = _parents(project, fn)
+    current: ast.AST = node
+    while True:
+        parent = parents.get(id(current))
+        if isinstance(parent, ast.Attribute) and parent.attr in _TEXT_STEPS:
+            grand = parents.get(id(parent))
+            if not (isinstance(grand, ast.Call) and grand.func is parent and not grand.args):
+                return False
+            current = grand
+            continue
+        if isinstance(parent, ast.BoolOp):
+            current = parent  # ``get(...) or "http"``; ``if a and b``: a presence test
+            continue
+        if isinstance(parent, ast.Compare):
+            operands = [parent.left, *parent.comparators]
+            return all(_fixed_text(o) for o in operands if o is not current)
+        if isinstance(parent, (ast.If, ast.IfExp, ast.While)) and current is parent.test:
+            return True
+        if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+            return True
+        if (
+            isinstance(parent, ast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], ast.Name)
+            and hops < 3
+        ):
+            name = parent.targets[0].id
+            uses = [
+                n
+                for n in ast.walk(fn.node)
+                if isinstance(n, ast.Name)
+                and n.id == name
+                and isinstance(n.ctx, ast.Load)
+                and n.lineno >= parent.lineno
+            ]
+            return bool(uses) and all(_compared_only(project, fn, use, hops + 1) for use in uses)
+        return False
+
+
+def last_hop_through_local(project: Project, fn: FunctionInfo | None, node: ast.AST) -> bool:
+    """The value read at ``node`` is assigned to a local name whose every use takes the last hop:
+    ``hops = request.access_route`` then ``hops[-1]`` (or ``xff.split(",")[-1]``)."""
+    if fn is None:
+        return False
+    parents = _parents(project, fn)
+    parent = parents.get(id(node))
+    if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+        return False
+    name = parent.targets[0].id
+    uses = [
+        n
+        for n in ast.walk(fn.node)
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) and n.lineno >= parent.lineno
+    ]
+    return bool(uses) and all(_last_index_taken(parents, use) for use in uses)
+
+
+def _last_index_taken(parents: dict[int, ast.AST], node: ast.AST) -> bool:
+    current = node
+    for _step in range(4):  # ``x[-1]``, ``x.split(",")[-1]``, ``x.strip().split(",")[-1]``
+        parent = parents.get(id(current))
+        if isinstance(parent, ast.Subscript) and parent.value is current:
+            return is_last_index(parent.slice)
+        if isinstance(parent, ast.Attribute) and parent.attr in ("split", "rsplit", "strip"):
+            grand = parents.get(id(parent))
+            if not (isinstance(grand, ast.Call) and grand.func is parent):
+                return False
+            current = grand
+            continue
+        return False
+    return False
+
+
 def _follow(
     project: Project, fn: FunctionInfo, node: ast.AST, found: dict[str, Location], hops: int, seen: set[tuple[str, str]]
 ) -> None:
@@ -479,6 +576,8 @@ __all__ = [
     "declared_proxies",
     "forwarded_header",
     "is_last_index",
+    "last_hop_through_local",
+    "only_compared_with_constants",
     "proxy_fix_configured",
     "proxy_fixes",
     "proxy_sensitive_uses",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import ConfigSetting as ConfigSettingType
@@ -51,6 +52,21 @@ DRIVER_MODULES = {
     "mysql.connector": "MySQL",
     "mariadb": "MariaDB",
     "aiomysql": "MySQL",
+}
+#: Distributions of those drivers, as production requirement files declare them (PEP 503 names): a project
+#: that installs one talks to that server even when only SQLAlchemy imports the driver.
+DRIVER_DISTRIBUTIONS = {
+    "psycopg2": "PostgreSQL",
+    "psycopg2-binary": "PostgreSQL",
+    "psycopg": "PostgreSQL",
+    "psycopg-binary": "PostgreSQL",
+    "asyncpg": "PostgreSQL",
+    "pg8000": "PostgreSQL",
+    "pymysql": "MySQL",
+    "mysqlclient": "MySQL",
+    "mysql-connector-python": "MySQL",
+    "aiomysql": "MySQL",
+    "mariadb": "MariaDB",
 }
 #: SQLAlchemy's per-server packages: column types (``postgresql.JSONB``, ``mysql.MEDIUMBLOB``) or statements
 #: (``postgresql.insert`` for an upsert) written for that server, so the project runs against it.
@@ -221,10 +237,11 @@ def url_dialect(expr: ast.expr | None, ctx: Context, depth: int = 0) -> str | No
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
         return url_dialect(expr.left, ctx, depth + 1)
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ("create", "format"):
-        if expr.func.attr == "create" and expr.args:
-            first = expr.args[0]
+        if expr.func.attr == "create":
+            # a driver name: ``URL.create("mysql+pymysql", ...)``, ``URL.create(drivername="postgresql", ...)``
+            first = expr.args[0] if expr.args else keyword(expr, "drivername")
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                return url_scheme(first.value + ":")
+                return url_scheme(first.value + "://")
         if expr.func.attr == "format":
             return url_dialect(expr.func.value, ctx, depth + 1)
     if isinstance(expr, ast.Name):
@@ -249,7 +266,8 @@ def _image_name(image: str | None) -> str:
 @project_fact
 def server_db_hint(project: Project) -> tuple[str, Evidence] | None:
     """Does the project talk to PostgreSQL/MySQL?  (driver imports, then SQLAlchemy dialect imports such as
-    ``from sqlalchemy.dialects.postgresql import JSONB``, URLs in code, deploy files)."""
+    ``from sqlalchemy.dialects.postgresql import JSONB``, URLs in code, deploy files, a driver among the production
+    requirements)."""
     for modules, what in ((DRIVER_MODULES, "a {} driver"), (DIALECT_MODULES, "SQLAlchemy's {} dialect")):
         for module_name, records in sorted(project.imports.items()):
             module = project.modules.get(module_name)
@@ -283,6 +301,10 @@ def server_db_hint(project: Project) -> tuple[str, Evidence] | None:
         dialect = _SERVER_IMAGES.get(_image_name(service.image))
         if dialect:
             return dialect, Evidence(f"compose service `{service.name}` runs {dialect}", service.source)
+    for requirement in deploy.requirements:
+        dialect = DRIVER_DISTRIBUTIONS.get(requirement.name)
+        if dialect and production_deploy_path(requirement.source.path):
+            return dialect, Evidence(f"`{requirement.name}` (a {dialect} driver) is a dependency", requirement.source)
     return None
 
 
@@ -408,8 +430,9 @@ def forwarded_options(call: ast.Call, ctx: Context) -> str | None:
     kwarg = fn.node.args.kwarg if fn is not None else None
     if fn is None or kwarg is None:
         return None
-    if not all(isinstance(kw.value, ast.Name) and kw.value.id == kwarg.arg for kw in call.keywords if kw.arg is None):
-        return None
+    spread = [kw.value for kw in call.keywords if kw.arg is None]
+    if not spread or not all(isinstance(v, ast.Name) and v.id == kwarg.arg for v in spread):
+        return None  # nothing forwarded (a signal handler's unused ``**kwargs``), or options built elsewhere
     return kwarg.arg if not _names_a_guard(ctx.project) else None
 
 

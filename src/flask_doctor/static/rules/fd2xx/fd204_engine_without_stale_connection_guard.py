@@ -68,7 +68,8 @@ class EngineWithoutStaleConnectionGuard(Rule):
     Flask-SQLAlchemy's own engine for MySQL (which sets `pool_recycle=7200`
     itself) are not reported; an engine whose URL is read from the
     environment is reported only when the project shows it uses a server
-    database (a driver import, a URL in code or deploy files), and not in
+    database (a driver import, a URL in code or deploy files, a driver such
+    as `psycopg2-binary` among the production requirements), and not in
     code named for SQLite (`backends/sqlite.py`, `class SqliteBackend`):
     one backend among several. When the
     deploy files declare a MySQL `wait_timeout` (compose
@@ -321,6 +322,27 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """,
             message="pymysql",
         ),
+        # only SQLAlchemy imports the driver; the requirements install it
+        Invalid(
+            """
+            import os
+            from sqlalchemy import create_engine
+
+            engine = create_engine(os.environ["DATABASE_URL"])  # expect
+            """,
+            message="`psycopg2-binary` (a PostgreSQL driver) is a dependency",
+            files={"requirements.txt": "flask==3.0.3\nSQLAlchemy==2.0.31\npsycopg2-binary==2.9.9\n"},
+        ),
+        Invalid(
+            """
+            import os
+            from sqlalchemy import URL, create_engine
+
+            url = URL.create(drivername="mysql+pymysql", host=os.environ["DB_HOST"], database="shop")
+            engine = create_engine(url)  # expect
+            """,
+            message="to MySQL",
+        ),
         # a helper builds the engine and the module keeps it for the life of every worker
         Invalid(
             """
@@ -339,6 +361,22 @@ class EngineWithoutStaleConnectionGuard(Rule):
             session = scoped_session(sessionmaker(bind=engine))
             """,
             message="with a URL from `fix_scheme(url)` (PostgreSQL",
+        ),
+        # a Celery worker builds its engine once per process and keeps it in a global; the signal handler's
+        # `**kwargs` are the signal's, not engine options
+        Invalid(
+            """
+            from celery.signals import worker_process_init
+            from sqlalchemy import create_engine
+
+            engine = None
+
+            @worker_process_init.connect
+            def init_worker(**kwargs):
+                global engine
+                engine = create_engine("postgresql://app@db/app")  # expect
+            """,
+            message="PostgreSQL sets neither",
         ),
         # the app's start-up binds the module's session factory to an engine it builds from settings: the factory,
         # and the engine with it, serve every request until the process exits

@@ -17,7 +17,13 @@ from flask_doctor.static.facts.config import (
     settings,
     where,
 )
-from flask_doctor.static.facts.config_values import missing, settings_default, short, truthy_constant
+from flask_doctor.static.facts.config_values import (
+    flag_when_unset,
+    missing,
+    settings_default,
+    short,
+    truthy_constant,
+)
 from flask_doctor.static.facts.deploy_files import production_env, production_server, scope_label
 from flask_doctor.static.facts.devserver import served_in_code
 from flask_doctor.static.facts.scopes import imports_at
@@ -38,6 +44,7 @@ class DebugInProduction(Rule):
     `FLASK_DEBUG=1` / `FLASK_ENV=development` in production deploy files
     (Dockerfile `ENV`, compose `environment:`, `.env.production`). A
     default counts one severity lower: `os.environ.get("DEBUG", True)`,
+    `os.getenv("DEBUG", "True") == "True"`, `bool(os.getenv("DEBUG", True))`,
     `settings.get("DEBUG", True)` in a settings holder handed to
     `from_object`, and `DEBUG = True` in the development config (or the
     base it inherits) that production code falls back to when the variable
@@ -100,6 +107,12 @@ class DebugInProduction(Rule):
             class TestingConfig(Config):
                 DEBUG = True
                 TESTING = True
+            """),
+        Valid("""
+            import os
+
+            class Config:
+                DEBUG = os.getenv("DEBUG", "False") == "True"
             """),
         Valid("""
             import os
@@ -218,6 +231,16 @@ class DebugInProduction(Rule):
             """,
             message="default",
         ),
+        # the comparison is true when the variable is unset
+        Invalid(
+            """
+            import os
+
+            class Config:
+                DEBUG = os.getenv("FLASK_DEBUG", "true").lower() in ("1", "true", "yes")  # expect
+            """,
+            message="the environment variable is missing",
+        ),
         # a settings holder turns debug on when the site's settings file does not mention it
         Invalid(
             """
@@ -283,9 +306,14 @@ class DebugInProduction(Rule):
             else:
                 table = imports_at(project, setting.location.path, setting.location.line)
                 default = settings_default(setting.value, table, setting.key)
-                if default is None or not truthy_constant(default):
+                if default is not None and truthy_constant(default):
+                    shown = f"the default `{short(default)}`"
+                elif default is None and flag_when_unset(setting.value, table) is True:
+                    # ``os.getenv("DEBUG", "True") == "True"``: the comparison is true when the variable is unset
+                    shown = f"a default that makes it true (`{short(setting.value)}`)"
+                else:
                     continue
-                head = f"`{target}` {where(project, setting)} has the default `{short(default)}`"
+                head = f"`{target}` {where(project, setting)} has {shown}"
                 tail = (
                     "production runs in debug mode (remote code execution through the Werkzeug debugger) whenever "
                     f"{missing(setting.value, table)}"

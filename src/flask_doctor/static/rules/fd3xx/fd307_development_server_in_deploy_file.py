@@ -26,7 +26,8 @@ class DevelopmentServerInDeployFile(Rule):
     Finds deploy files that start the app with Flask's development server:
     `flask run` / `python -m flask run` as a Dockerfile `CMD`/`ENTRYPOINT`,
     a Procfile `web:` process, a compose `command:`, a systemd unit's
-    `ExecStart=` or an Upstart job's `exec` (`init/app.conf`), `python app.py`
+    `ExecStart=`, an Upstart job's `exec` (`init/app.conf`), App Engine's
+    `entrypoint:` in `app.yaml`, `python app.py`
     when that script ends in `app.run()`, and a command the package
     installs (a console script, with its click subcommand) that calls
     `app.run()`. `--debug` or `FLASK_DEBUG=1` on
@@ -257,7 +258,7 @@ class DevelopmentServerInDeployFile(Rule):
 
     @staticmethod
     def _process_label(process: str, path: str) -> str:
-        if process in ("CMD", "ENTRYPOINT"):
+        if process in ("CMD", "ENTRYPOINT", "entrypoint"):  # ``entrypoint``: App Engine's app.yaml
             return f"`{process}` in `{path}`"
         if process.startswith("service:"):
             return f"compose service `{process[len('service:') :]}` in `{path}`"

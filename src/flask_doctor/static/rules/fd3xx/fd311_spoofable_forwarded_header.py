@@ -14,6 +14,8 @@ from flask_doctor.static.facts.proxy import (
     address_uses,
     forwarded_header,
     is_last_index,
+    last_hop_through_local,
+    only_compared_with_constants,
 )
 from flask_doctor.static.facts.taint import request_names
 from flask_doctor.static.names import dotted
@@ -42,7 +44,8 @@ class SpoofableForwardedHeader(Rule):
     password-reset links. Werkzeug's `ProxyFix` trusts exactly as many hops
     as you say, and then `request.remote_addr`, `request.scheme` and
     `request.host` are right. Taking the *last* `X-Forwarded-For` entry
-    (`.split(",")[-1]`, what one proxy appended) is not reported.
+    (`.split(",")[-1]`, what one proxy appended, on the read or on the
+    local name it is assigned to) is not reported.
 
     The value is followed to where it goes (local variables, `return` to
     the callers): it is reported when something decides on it (a
@@ -50,7 +53,9 @@ class SpoofableForwardedHeader(Rule):
     or, for `X-Forwarded-For`, when it lands in a failed-login log line
     (what fail2ban bans on). A value that is only echoed back to the same
     client, written to an ordinary log line or put into a notification mail
-    decides nothing and is not reported. `X-Real-IP` is a header proxies
+    decides nothing and is not reported, nor is `X-Forwarded-Proto` only
+    compared with fixed text (`== "http"` to redirect to https: the client
+    only changes how its own request is answered). `X-Real-IP` is a header proxies
     *set* rather than append to (nginx `proxy_set_header X-Real-IP
     $remote_addr`), so deciding on it is a note.
 
@@ -137,6 +142,29 @@ class SpoofableForwardedHeader(Rule):
                 sender_ip = request.headers.get("X-Forwarded-For") or ""
                 send_email(current_user.email, render_email("password_changed", ip=sender_ip))
                 return "ok"
+            """),
+        # the last hop, taken from the local the route is kept in
+        Valid("""
+            from flask import Flask, abort, request
+            app = Flask(__name__)
+
+            @app.post("/hooks/deploy")
+            def deploy_hook():
+                hops = request.access_route
+                if hops[-1] not in {"10.0.0.5"}:
+                    abort(403)
+                return "ok"
+            """),
+        # the scheme is only compared with fixed text, to send plain-http visitors to https
+        Valid("""
+            from flask import Flask, redirect, request
+            app = Flask(__name__)
+
+            @app.before_request
+            def force_https():
+                proto = request.headers.get("X-Forwarded-Proto", "http").lower()
+                if proto != "https":
+                    return redirect(request.url.replace("http://", "https://", 1), code=301)
             """),
         # a project proxy of something else than the request: its headers are not the client's
         Valid(
@@ -240,7 +268,7 @@ class SpoofableForwardedHeader(Rule):
         header = forwarded_header(node.args[0])
         if header is None or not self._request_mapping(func.value, ctx):
             return
-        if self._takes_last(ctx) or self._presence_only(ctx):
+        if self._takes_last(ctx, node) or self._presence_only(ctx):
             return
         self._report(ctx, node, f"`{short(node, 60)}`", header)
 
@@ -250,7 +278,7 @@ class SpoofableForwardedHeader(Rule):
         header = forwarded_header(node.slice)
         if header is None or not self._request_mapping(node.value, ctx):
             return
-        if self._takes_last(ctx) or self._presence_only(ctx):
+        if self._takes_last(ctx, node) or self._presence_only(ctx):
             return
         self._report(ctx, node, f"`{short(node, 60)}`", header)
 
@@ -262,6 +290,8 @@ class SpoofableForwardedHeader(Rule):
         parent = ctx.ancestors[-1] if ctx.ancestors else None
         if isinstance(parent, ast.Subscript) and is_last_index(parent.slice):
             return
+        if last_hop_through_local(ctx.project, ctx.function, node):
+            return  # ``hops = request.access_route`` ... ``hops[-1]``
         self._report(ctx, node, "`request.access_route`", "X-Forwarded-For")
 
     def _request_mapping(self, node: ast.expr, ctx: Context) -> bool:
@@ -286,18 +316,22 @@ class SpoofableForwardedHeader(Rule):
             isinstance(c, ast.Constant) and c.value is None for c in parent.comparators
         )
 
-    def _takes_last(self, ctx: Context) -> bool:
-        """``...split(",")[-1]`` around the read: the hop the proxy appended."""
+    def _takes_last(self, ctx: Context, node: ast.AST) -> bool:
+        """``...split(",")[-1]`` around the read, or on the local it is assigned to: the hop the proxy appended."""
         for parent in reversed(ctx.ancestors[-4:]):
             if isinstance(parent, ast.Subscript) and is_last_index(parent.slice):
                 return True
-        return False
+        return last_hop_through_local(ctx.project, ctx.function, node)
 
+    #: Headers that only name a scheme: compared with fixed text they build nothing a client could redirect.
+    SCHEME_HEADERS = ("X-Forwarded-Proto", "X-Forwarded-Scheme")
     URL_HEADERS = ("X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Scheme", "X-Forwarded-Port")
     #: Headers a proxy *sets* (nginx ``proxy_set_header X-Real-IP $remote_addr``) rather than appends to.
     SET_BY_PROXY = ("X-Real-IP", "X-Client-IP")
 
     def _report(self, ctx: Context, node: ast.AST, text: str, header: str) -> None:
+        if header in self.SCHEME_HEADERS and only_compared_with_constants(ctx.project, ctx.function, node):
+            return  # ``== "http"`` to redirect to https: a client only changes how its own request is answered
         uses = address_uses(ctx.project, ctx.function, node)
         if header in self.URL_HEADERS:
             harmful = [k for k in (DECISION, NOTIFY, AUDIT) if k in uses]
