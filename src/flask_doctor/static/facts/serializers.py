@@ -75,12 +75,25 @@ class FieldRead:
 
 
 @dataclass(frozen=True, eq=False)
+class FieldCall:
+    """A project function a field runs on each object it dumps: ``fields.Method("get_x")``'s method,
+    ``fields.Function(count_likes)``'s function."""
+
+    field: str  # the field's name in the serializer
+    function: FunctionInfo
+    how: str  # "`fields.Method(\"get_x\")`"
+    location: Location  # where the field is declared
+
+
+@dataclass(frozen=True, eq=False)
 class Serializer:
     """A schema class or a dict of fields, and what it reads of each object it dumps."""
 
     name: str  # "RoomSchema", "product_fields"
     reads: tuple[FieldRead, ...]
     location: Location
+    #: The functions its ``fields.Method``/``fields.Function`` fields run per object (marshmallow schemas).
+    calls: tuple[FieldCall, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,6 +242,27 @@ def _method(
     return None
 
 
+def _field_call(project: Project, module: SourceModule, name: str, value: ast.expr, cls: ClassInfo) -> FieldCall | None:
+    """The project function a declared ``fields.Method``/``fields.Function`` field runs on each object."""
+    if not isinstance(value, ast.Call) or _last(value.func) not in ("Method", "Function"):
+        return None
+    kind = _last(value.func)
+    target = value.args[0] if value.args else _keyword(value, "serialize")
+    fn: FunctionInfo | None = None
+    if kind == "Method" and isinstance(target, ast.Constant) and isinstance(target.value, str):
+        for qualname in project.lineage(cls.qualname):
+            owner = project.classes.get(qualname)
+            if owner is not None and target.value in owner.methods:
+                fn = owner.methods[target.value]
+                break
+    elif isinstance(target, (ast.Name, ast.Attribute)) and dotted(target):
+        fn = project.resolve_function(dotted(target) or "", None, module)
+    if fn is None or target is None:
+        return None
+    at = Location(module.path, value.lineno, value.col_offset + 1)
+    return FieldCall(name, fn, f"`fields.{kind}({_clip(ast.unparse(target))})`", at)
+
+
 def _field_reads(
     project: Project, module: SourceModule, name: str, value: ast.expr, cls: ClassInfo | None
 ) -> list[FieldRead]:
@@ -307,6 +341,7 @@ def schema_serializer(project: Project, qualname: str) -> Serializer | None:
     if cls is None or not is_schema(project, qualname):
         return None
     declared: dict[str, list[FieldRead]] = {}
+    calls: dict[str, FieldCall | None] = {}
     for base in reversed(list(project.lineage(qualname))):  # bases first: a subclass's field overrides
         owner = project.classes.get(base)
         if owner is None:
@@ -315,6 +350,7 @@ def schema_serializer(project: Project, qualname: str) -> Serializer | None:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 field = stmt.targets[0].id
                 declared[field] = _field_reads(project, owner.module, field, stmt.value, cls)
+                calls[field] = _field_call(project, owner.module, field, stmt.value, cls)
     meta, meta_module = _meta(project, cls)
     only = _strings(_meta_option(meta, "fields"), meta)
     exclude = set(_strings(_meta_option(meta, "exclude"), meta) or ())
@@ -335,7 +371,8 @@ def schema_serializer(project: Project, qualname: str) -> Serializer | None:
             reads.setdefault(name, [FieldRead(name, name, "`Meta.fields`", at)])  # an inferred field
         reads = {name: found for name, found in reads.items() if name in only}
     flat = tuple(r for name, found in reads.items() if name not in exclude for r in found)
-    return Serializer(cls.name, flat, Location(cls.module.path, cls.node.lineno, cls.node.col_offset + 1))
+    run = tuple(c for name, c in calls.items() if c is not None and name in reads and name not in exclude)
+    return Serializer(cls.name, flat, Location(cls.module.path, cls.node.lineno, cls.node.col_offset + 1), run)
 
 
 def _narrowed(serializer: Serializer, call: ast.Call, meta: ast.ClassDef | None) -> Serializer | None:
@@ -348,7 +385,8 @@ def _narrowed(serializer: Serializer, call: ast.Call, meta: ast.ClassDef | None)
     if only is None and not exclude:
         return serializer
     reads = tuple(r for r in serializer.reads if (only is None or r.field in only) and r.field not in exclude)
-    return Serializer(serializer.name, reads, serializer.location)
+    calls = tuple(c for c in serializer.calls if (only is None or c.field in only) and c.field not in exclude)
+    return Serializer(serializer.name, reads, serializer.location, calls)
 
 
 # ------------------------------------------------------------------ flask-restful / flask-restx dicts
@@ -551,6 +589,7 @@ __all__ = [
     "DUMP_CALLS",
     "MARSHAL_DECORATORS",
     "Dump",
+    "FieldCall",
     "FieldRead",
     "Serializer",
     "dump_of",

@@ -467,6 +467,12 @@ def _unconditional_reads(nodes: list[ast.AST], var: str) -> set[str]:
     stack = list(nodes)
     while stack:
         node = stack.pop()
+        if isinstance(node, (ast.If, ast.IfExp, ast.While)):
+            stack.append(node.test)  # the test runs every time, whichever branch follows
+            continue
+        if isinstance(node, ast.BoolOp):
+            stack.append(node.values[0])  # ``a and b``: ``a`` always runs
+            continue
         if isinstance(node, _CONDITIONAL):
             continue
         if isinstance(node, (*_COMPREHENSIONS, ast.For, ast.AsyncFor)):
@@ -476,6 +482,21 @@ def _unconditional_reads(nodes: list[ast.AST], var: str) -> set[str]:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var:
             found.add(node.attr)
         stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def always_read(fn: FunctionInfo, var: str) -> set[str]:
+    """The attributes of ``var`` every run of ``fn`` reads (``return self.author.name``, ``if self.author:``).
+
+    Statements after one that may leave early (``if self.deleted: return None``) do not always run.
+    """
+    found: set[str] = set()
+    for stmt in fn.node.body:
+        found |= _unconditional_reads([stmt], var)
+        if isinstance(stmt, (ast.Return, ast.Raise)) or any(
+            isinstance(n, (ast.Return, ast.Raise)) for n in walk(stmt) if n is not stmt
+        ):
+            break
     return found
 
 
@@ -933,7 +954,41 @@ def key_function_rows(fn: ast.Lambda, parent: ast.AST, call: ast.AST) -> ast.exp
     return None
 
 
+#: The calls :func:`function_loop` reads as loops (by the callee's last name).
+FUNCTION_LOOP_CALLS = frozenset({"map", "filter", "sorted", "min", "max", "sort", "nlargest", "nsmallest"})
+#: The name a loop :func:`function_loop` makes up gives each item: no code can use it, and it reads well
+#: in a message (``row(...)``).
+MAPPED_ITEM = "..."
+
+
+def function_loop(call: ast.Call) -> ast.GeneratorExp | None:
+    """``map(serialize, rows)``, ``sorted(rows, key=owner_name)``: a function named (not a lambda) and run once
+    per item of what the call walks, as the loop ``(serialize(item) for item in rows)`` it amounts to (the
+    call and the loop placed at ``call``; the item's name is :data:`MAPPED_ITEM`). ``None`` for other calls.
+    """
+    name = dotted(call.func) or ""
+    fn: ast.expr | None = None
+    rows: ast.expr | None = None
+    if name in ("map", "filter") and len(call.args) == 2 and not call.keywords:
+        fn, rows = call.args
+    else:
+        key = next((kw.value for kw in call.keywords if kw.arg == "key"), None)
+        if key is not None:
+            fn = key
+            rows = key_function_rows(ast.Lambda(), ast.keyword(arg="key", value=key), call)
+    if fn is None or rows is None or not isinstance(fn, (ast.Name, ast.Attribute)) or dotted(fn) is None:
+        return None
+    item = ast.Name(id=MAPPED_ITEM, ctx=ast.Load())
+    per_item = ast.copy_location(ast.Call(func=fn, args=[item], keywords=[]), call)
+    target = ast.Name(id=MAPPED_ITEM, ctx=ast.Store())
+    loop = ast.GeneratorExp(elt=per_item, generators=[ast.comprehension(target, rows, [], 0)])
+    return ast.fix_missing_locations(ast.copy_location(loop, call))
+
+
 __all__ = [
+    "FUNCTION_LOOP_CALLS",
+    "MAPPED_ITEM",
+    "function_loop",
     "key_function_rows",
     "directory_listing",
     "ItemRead",
@@ -945,6 +1000,7 @@ __all__ = [
     "fixed_collection",
     "form_data",
     "item_names",
+    "always_read",
     "item_reads",
     "loop_item",
     "loop_names",

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from flask_doctor.findings import Evidence
 from flask_doctor.static.context import Context
 from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.classes import class_lineage, class_named, is_type_of_self, method_called, own_class
@@ -34,6 +35,7 @@ from flask_doctor.static.facts.orm.models import (
     uses_sqlalchemy,
 )
 from flask_doctor.static.facts.orm.page_size import ClientSize, client_page_size
+from flask_doctor.static.facts.sql_strings import sql_template
 from flask_doctor.static.model import CLI, JOB, REQUEST
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import walk
@@ -113,7 +115,7 @@ Way = tuple[frozenset[int], tuple[tuple[str, ast.AST], ...]]
 class Query:
     """What :func:`query_of` learnt about a query expression."""
 
-    root: str  # "model" | "session" | "select"
+    root: str  # "model" | "session" | "select" | "text" (SQL text: :func:`raw_select`)
     text: str  # the root as written: "User.query", "db.session.query(User)", "select(User)"
     model: ModelInfo | None
     methods: list[tuple[str, ast.AST]] = field(default_factory=list)  # outermost first
@@ -2020,7 +2022,7 @@ def is_query_execution(call: ast.Call, ctx: Context, *, helpers: bool = False) -
     attr = call.func.attr
     receiver = call.func.value
     if attr in ("get", "get_or_404") and len(call.args) >= 2 and (is_session(receiver, ctx) or is_db(receiver, ctx)):
-        model = model_for(call.args[0], ctx)
+        model = _entity_model(call.args[0], ctx)  # ``session.get(self.model, pk)`` in a generic repository too
         if model is not None:
             text = f"{ast.unparse(call.func)}(...)"
             return Query("session", text, model, [(attr, call)], [call.args[0]], scalars=True)
@@ -2030,7 +2032,66 @@ def is_query_execution(call: ast.Call, ctx: Context, *, helpers: bool = False) -
             query.root != "select" or query.names & (SESSION_EXECUTE | {"first_or_404", "one_or_404"})
         ):
             return query
-    return None
+    return raw_select(call, ctx)
+
+
+#: What reads the result of ``execute(...)``: ``.scalar()``, ``.fetchall()``, ``.mappings().first()``...
+_RESULT_READS = frozenset(
+    {
+        "scalar",
+        "scalar_one",
+        "scalar_one_or_none",
+        "scalars",
+        "mappings",
+        "first",
+        "one",
+        "one_or_none",
+        "all",
+        "fetchone",
+        "fetchall",
+        "fetchmany",
+    }
+)
+#: A SELECT (or a ``WITH ... SELECT``) written as SQL text.
+_SELECT_TEXT = re.compile(r"^\s*\(?\s*(select|with)\b", re.IGNORECASE)
+
+
+def raw_select(call: ast.Call, ctx: Context) -> Query | None:
+    """``db.session.execute(text("SELECT count(*) FROM comment WHERE post_id = :p"), {"p": post.id}).scalar()``:
+    a SELECT written as SQL text, run by a SQLAlchemy session (or ``db.engine``/a connection), and what reads
+    its result. Root ``"text"``, with no model: the SQL names tables, not mapped classes.
+    """
+    if not uses_sqlalchemy(ctx.project):
+        return None
+    methods: list[tuple[str, ast.AST]] = []
+    while (
+        isinstance(call.func, ast.Attribute)
+        and call.func.attr in _RESULT_READS
+        and isinstance(call.func.value, ast.Call)
+    ):
+        methods.append((call.func.attr, call))
+        call = call.func.value
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr in ("execute", "exec_driver_sql") and call.args):
+        return None
+    receiver = call.func.value
+    last = (dotted(receiver) or "").rsplit(".", 1)[-1].lower()
+    if not (is_session(receiver, ctx) or is_db(receiver, ctx) or last in ("engine", "conn", "connection")):
+        return None
+    sql = call.args[0]
+    if isinstance(sql, ast.Name) and ctx.function is not None:
+        values = assignments(ctx.project, ctx.function).get(sql.id, [])
+        if len(values) == 1:
+            sql = values[0]  # ``sql = text("SELECT ...")`` above the loop
+    if isinstance(sql, ast.Call) and ctx.qualified(sql.func) in _TEXT_FUNCTIONS and sql.args:
+        sql = sql.args[0]
+    text = sql.value if isinstance(sql, ast.Constant) and isinstance(sql.value, str) else sql_template(sql)[0]
+    if not (text and _SELECT_TEXT.match(text)):
+        return None
+    methods.append((call.func.attr, call))
+    return Query("text", f"{ast.unparse(call.func)}(...)", None, methods, [call.args[0]], root_node=call)
+
+
+_TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
 
 
 # ------------------------------------------------------------------ rows a loop walks
@@ -2076,11 +2137,43 @@ def walks_instances(query: Query) -> bool:
     return not (query.root == "select" and not (query.names & SESSION_EXECUTE))
 
 
-def rows_passed_in(iterable: ast.expr, ctx: Context) -> tuple[Query, Context, ast.Call, ast.expr] | None:
+#: How many caller levels :func:`rows_passed_in` climbs: the caller, and a caller that passes on its own parameter.
+_PASSED_HOPS = 2
+
+
+@dataclass(frozen=True)
+class PassedRows:
+    """The rows of a query a caller passes for a parameter (:func:`rows_passed_in`)."""
+
+    query: Query
+    ctx: Context  # positioned in the caller that built or fetched the rows
+    call: ast.Call  # that caller's call
+    value: ast.expr  # the argument it passes
+    #: The callers in between that pass their own parameter on unchanged (``build_report(orders)`` ->
+    #: ``_line_counts(orders)``), nearest first: each one's context and call.
+    through: tuple[tuple[Context, ast.Call], ...] = ()
+
+    def evidence(self, callee: FunctionInfo, what: str) -> list[Evidence]:
+        """``report`` passes the rows to ``build_report``, which passes them to ``_line_counts``: one per hop."""
+        hops = [(self.ctx, self.call), *reversed(self.through)]
+        out = []
+        for index, (caller_ctx, call) in enumerate(hops):
+            target = hops[index + 1][0].function if index + 1 < len(hops) else callee
+            assert caller_ctx.function is not None and target is not None
+            out.append(
+                Evidence(
+                    f"`{caller_ctx.function.display}` passes {what} to `{target.display}`", caller_ctx.location(call)
+                )
+            )
+        return out
+
+
+def rows_passed_in(iterable: ast.expr, ctx: Context, _hops: int = 1) -> PassedRows | None:
     """A parameter a caller fills with the rows of a query (``forum.delete(users)``, ``users = q.all()``).
 
-    Returns the query, a context in the caller, the call and the argument; one caller level, through the
-    project's call graph (:func:`~flask_doctor.static.facts.flows.callers`).
+    Through the project's call graph (:func:`~flask_doctor.static.facts.flows.callers`): the caller passes the
+    rows, or passes on its own parameter unchanged and its caller passes the rows (:data:`_PASSED_HOPS`
+    levels: a view handing a query's rows to a report builder that hands them to a helper).
     """
     from flask_doctor.static.facts.flows import callers  # flows reads taint facts, which read these
 
@@ -2095,6 +2188,7 @@ def rows_passed_in(iterable: ast.expr, ctx: Context) -> tuple[Query, Context, as
     index = args.index(iterable.id)
     if fn.class_name and args[0] in ("self", "cls"):
         index -= 1
+    passed_on: list[tuple[Context, ast.Call, ast.Name]] = []
     for call, caller in callers(ctx.project).get(fn.qualname, ()):
         value = next((kw.value for kw in call.keywords if kw.arg == iterable.id), None)
         if (
@@ -2108,7 +2202,14 @@ def rows_passed_in(iterable: ast.expr, ctx: Context) -> tuple[Query, Context, as
         caller_ctx = helper_context(ctx.project, caller)
         rows = loop_rows(value, caller_ctx, helpers=True)
         if rows is not None and rows.model is not None:
-            return rows, caller_ctx, call, value
+            return PassedRows(rows, caller_ctx, call, value)
+        if isinstance(value, ast.Name) and _hops < _PASSED_HOPS and caller is not fn:
+            passed_on.append((caller_ctx, call, value))
+    for caller_ctx, call, value in passed_on:
+        # ``build_report(orders)`` passing on its own ``orders`` parameter: what its callers pass
+        further = rows_passed_in(value, caller_ctx, _hops + 1)
+        if further is not None:
+            return dataclasses.replace(further, through=((caller_ctx, call), *further.through))
     return None
 
 
@@ -2368,6 +2469,7 @@ __all__ = [
     "LAZY_PER_ROW",
     "MATERIALISE",
     "SESSION_EXECUTE",
+    "PassedRows",
     "Query",
     "Selection",
     "as_compare",
@@ -2397,6 +2499,7 @@ __all__ = [
     "query_label",
     "query_of",
     "returned_rows",
+    "raw_select",
     "row_model",
     "rows_passed_in",
     "run_context",

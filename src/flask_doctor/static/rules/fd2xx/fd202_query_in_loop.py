@@ -10,12 +10,14 @@ from flask_doctor.static.facts.classes import method_called
 from flask_doctor.static.facts.flows import sink_source
 from flask_doctor.static.facts.orm.loop_cost import capped_count, per_item_io
 from flask_doctor.static.facts.orm.loops import (
+    MAPPED_ITEM,
     Loop,
     directory_listing,
     enclosing_loop,
     fill_loops,
     fixed_collection,
     form_data,
+    function_loop,
     item_names,
     kept_if_in,
     key_function_rows,
@@ -66,6 +68,7 @@ from flask_doctor.static.facts.records import (
     uses_search_dsl,
     writes_each,
 )
+from flask_doctor.static.facts.serializers import DUMP_CALLS, Dump, dump_of
 from flask_doctor.static.facts.templates import (
     RENDER_CALLS,
     RowCall,
@@ -117,8 +120,16 @@ class QueryInLoop(Rule):
     counts when it is called on a subclass: `UserRepository.find(pk)` runs
     `Repository.find`'s `cls.model.query.get(pk)` with the model
     `UserRepository` sets (`model`, `__model__`, `model_class`, read through
-    `cls`, `self` or `type(self)`); on the base class itself the model is
-    unknown, and nothing is guessed. Building a model object counts when
+    `cls`, `self` or `type(self)`, also as `db.session.get(self.model, pk)`);
+    on the base class itself the model is unknown, and nothing is guessed.
+    A SELECT written as SQL text counts as a query too
+    (`db.session.execute(text("SELECT ... WHERE post_id = :p"), {"p":
+    post.id}).scalar()`), and so does a function named as the function of
+    `map`/`filter` or the `key=` of `sorted`/`min`/`max` (`map(author_name,
+    posts)`: a loop calling it with each row). A list endpoint that dumps
+    the rows with a marshmallow schema (`PostSchema(many=True).dump(posts)`)
+    runs each `fields.Method`/`fields.Function` once per row: one that
+    queries with its object is reported at the dump. Building a model object counts when
     its constructor queries: the model's own `__init__`, or the `__new__` a
     class decorator of the project puts in its place (SQLAlchemy's "unique
     object" recipe, `Tag(name=n)` looking the tag up first).
@@ -180,7 +191,8 @@ class QueryInLoop(Rule):
 
     Reported by default, as a warning, only on strong evidence: the loop
     walks the rows of a query on a table that grows (in the function, from
-    a helper that returns the query, or passed in by a caller) or what the
+    a helper that returns the query, or passed in by a caller, or by a
+    caller's caller handing them on: `report(rows)` -> `counts(rows)`) or what the
     client sends (`request.json["ids"]`, a submitted form's field, a
     parameter a caller fills with request data: a bulk endpoint runs as
     many queries as the request lists), or the entries of a directory
@@ -430,6 +442,49 @@ class QueryInLoop(Rule):
             filename = db.Column(db.String(200))
     """
 
+    # an app's own data-access layer: a generic repository, a report builder, a schema's method field
+    _DATA_LAYER = {
+        "models.py": """
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+
+        class Post(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            author_id = db.Column(db.ForeignKey("user.id"))
+
+        class Comment(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            post_id = db.Column(db.ForeignKey("post.id"))
+        """,
+        "repositories.py": """
+        from models import db, User
+
+        class Repository:
+            model = None
+
+            def find(self, pk):
+                return db.session.get(self.model, pk)
+
+        class UserRepository(Repository):
+            model = User
+        """,
+        "reports.py": """
+        from sqlalchemy import text
+        from models import db
+
+        def _comment_counts(posts):
+            sql = text("SELECT count(*) FROM comment WHERE post_id = :p")
+            return {p.id: db.session.execute(sql, {"p": p.id}).scalar() for p in posts}  # expect
+
+        def build_report(posts):
+            return {"total": len(posts), "comments": _comment_counts(posts)}
+        """,
+    }
+
     _LEASES = """
         from flask_sqlalchemy import SQLAlchemy
         db = SQLAlchemy()
@@ -450,6 +505,43 @@ class QueryInLoop(Rule):
         """
 
     VALID = (
+        # the same data-access layer used well: one repository lookup, a schema method that reads the object's
+        # columns only, SQL text per item of a fixed tuple, the report builder over a fixed list, ``map`` of a
+        # builtin
+        Valid(
+            """
+            from flask import Flask
+            from marshmallow import Schema, fields
+            from sqlalchemy import text
+            from models import db, Post
+            from reports import build_report
+            from repositories import UserRepository
+            app = Flask(__name__)
+
+            class PostSchema(Schema):
+                id = fields.Int()
+                url = fields.Method("url_of")
+
+                def url_of(self, post):
+                    return f"/posts/{post.id}"
+
+            @app.get("/users/<int:uid>")
+            def user(uid):
+                return {"name": UserRepository().find(uid).name}
+
+            @app.get("/posts")
+            def posts():
+                rows = Post.query.all()
+                kinds = ("post", "comment")
+                counts = {k: db.session.execute(text("SELECT count(*) FROM stats WHERE kind = :k"), {"k": k}).scalar() for k in kinds}
+                return {"ids": list(map(str, (p.id for p in rows))), "items": PostSchema(many=True).dump(rows), "counts": counts}
+
+            @app.get("/report")
+            def report():
+                return build_report([])
+            """,
+            files=_DATA_LAYER,
+        ),
         # a helper that reads one record by a key the loop does not change (the same location for every hit),
         # and a loop that writes every record back anyway: no per-item read to batch
         Valid(
@@ -1044,6 +1136,49 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
+        # the data-access layer: a generic repository's ``session.get(self.model, pk)`` per row, a report
+        # builder handed the rows two calls up, running SQL text per row, a function ``map`` runs per row, and
+        # a marshmallow ``fields.Method`` that counts each dumped post's comments
+        Invalid(
+            """
+            from flask import Flask, request
+            from marshmallow import Schema, fields
+            from models import db, Comment, Post, User
+            from reports import build_report
+            from repositories import UserRepository
+            app = Flask(__name__)
+
+            class PostSchema(Schema):
+                id = fields.Int()
+                comments = fields.Method("count_comments")
+
+                def count_comments(self, post):
+                    return Comment.query.filter_by(post_id=post.id).count()
+
+            def author_name(post):
+                return User.query.filter_by(id=post.author_id).one().name
+
+            @app.post("/posts")
+            def write():
+                db.session.add(Post(author_id=request.json["author"]))
+                db.session.add(Comment(post_id=request.json["post"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/posts")
+            def posts():
+                rows = Post.query.all()
+                users = UserRepository()
+                return {
+                    "authors": [users.find(p.author_id).name for p in rows],  # expect
+                    "names": list(map(author_name, rows)),  # expect
+                    "report": build_report(rows),
+                    "items": PostSchema(many=True).dump(rows),  # expect
+                }
+            """,
+            message="`users.find(...)` runs a query (`db.session.get(...)`...) once per item of the loop",
+            files=_DATA_LAYER,
+        ),
         # a commit per member is a database round trip like the count, not a costlier call that hides it; and
         # the file is removed only for the leases the lookup does not find, so it is no per-item cost either
         Invalid(
@@ -2124,6 +2259,15 @@ class QueryInLoop(Rule):
             return
         if not uses_sqlalchemy(ctx.project):
             return
+        if isinstance(node.func, (ast.Name, ast.Attribute)) and _last_name(node.func) in DUMP_CALLS:
+            dump = dump_of(ctx.project, ctx.module, ctx.function, node)
+            if dump is not None and dump.serializer.calls:
+                self._serialized(dump, ctx)
+        mapped = function_loop(node)
+        if mapped is not None and self._loop_over_data(mapped, ctx):
+            # ``map(customer_email, orders)``: the named function runs once per item, as a loop's body would
+            assert isinstance(mapped.elt, ast.Call)
+            self._helper_per_item(mapped.elt, mapped, loop_names(ctx.project, mapped), ctx)
         loop = enclosing_loop(ctx, node) or self._key_function_loop(ctx)
         if loop is None or not self._loop_over_data(loop, ctx):
             return
@@ -2154,6 +2298,50 @@ class QueryInLoop(Rule):
                 queried=query.model,
             )
             return
+        self._helper_per_item(node, loop, names, ctx)
+
+    def _serialized(self, dump: Dump, ctx: Context) -> None:
+        """``PostSchema(many=True).dump(posts)`` whose ``fields.Method("get_likes")`` queries with its object:
+        the schema runs the method once per row, as ``[schema.get_likes(p) for p in posts]`` would."""
+        for field in dump.serializer.calls:
+            item = ast.Name(id=MAPPED_ITEM, ctx=ast.Load())
+            call = ast.copy_location(
+                ast.Call(func=ast.Name(id=field.function.name, ctx=ast.Load()), args=[item]), dump.site
+            )
+            target = ast.Name(id=MAPPED_ITEM, ctx=ast.Store())
+            loop = ast.copy_location(
+                ast.GeneratorExp(elt=call, generators=[ast.comprehension(target, dump.rows, [], 0)]), dump.site
+            )
+            ast.fix_missing_locations(loop)
+            if ctx.function is None or not self._loop_over_data(loop, ctx):
+                continue
+            found = item_query(ctx.project, ctx.function, call, callee=field.function)
+            if found is None:
+                continue
+            qcall, query = found.found.call, found.found.query
+            last = found.helpers[-1]
+            self._judge(
+                call,
+                loop,
+                ctx,
+                f"{dump.text} runs `{field.function.display}` ({field.how}, field `{field.field}` of "
+                f"`{dump.serializer.name}`) on every row it serializes, and that runs a query "
+                f"(`{query.text}`...) once per row",
+                [
+                    Evidence(f"`{dump.serializer.name}.{field.field}` declared here", field.location),
+                    Evidence(
+                        f"query in `{last.display}`", Location(last.module.path, qcall.lineno, qcall.col_offset + 1)
+                    ),
+                ],
+                pk_lookup=bool(query.names & {"get", "get_or_404"}),
+                helper=found.helpers[0],
+                helpers=found.helpers,
+                queried=query.model,
+                at=dump.site,
+            )
+
+    def _helper_per_item(self, node: ast.Call, loop: Loop, names: frozenset[str], ctx: Context) -> None:
+        """``owner_name(row.owner_id)``: a project function the loop calls with the item, that queries with it."""
         if not uses_any(node, names) or ctx.function is None:
             return
         # a query under ``if realm_names is None:`` does not run when the loop passes realm_names
@@ -2170,7 +2358,7 @@ class QueryInLoop(Rule):
             node,
             loop,
             ctx,
-            f"`{dotted(node.func)}(...)`{via} runs a query (`{query.text}`...) once per item of the loop",
+            f"`{dotted(node.func) or _short(node.func)}(...)`{via} runs a query (`{query.text}`...) once per item of the loop",
             [
                 Evidence(
                     f"query in `{found.helpers[-1].display}`",
@@ -2383,7 +2571,7 @@ class QueryInLoop(Rule):
             node,
             loop,
             ctx,
-            f"`{dotted(node.func)}(...)` runs a query (`{query.text}`...) with `in_()` on a list of one key, once per "
+            f"`{dotted(node.func) or _short(node.func)}(...)` runs a query (`{query.text}`...) with `in_()` on a list of one key, once per "
             "item of the loop",
             [
                 Evidence(
@@ -2624,10 +2812,8 @@ class QueryInLoop(Rule):
         if rows is None:
             fed = rows_passed_in(iterable, ctx)
             if fed is not None:
-                callee = ctx.function.display
-                rows, ctx, call, iterable = fed
-                assert ctx.function is not None
-                passed.append(Evidence(f"`{ctx.function.display}` passes them to `{callee}`", ctx.location(call)))
+                passed.extend(fed.evidence(ctx.function, "them"))
+                rows, ctx, iterable = fed.query, fed.ctx, fed.value
         if rows is None:
             sent = _client_sent(iterable, ctx)
             if sent is not None:
@@ -3038,6 +3224,10 @@ def _client_sent(iterable: ast.expr, ctx: Context) -> list[Evidence] | None:
     if field is not None:
         return [Evidence(f"the loop walks `{_short(field)}`, a field of the submitted form", ctx.location(iterable))]
     return None
+
+
+def _last_name(node: ast.expr) -> str:
+    return (dotted(node) or "").rsplit(".", 1)[-1] if not isinstance(node, ast.Attribute) else node.attr
 
 
 def _short(node: ast.AST) -> str:

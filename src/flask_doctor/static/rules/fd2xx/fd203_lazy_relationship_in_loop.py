@@ -10,7 +10,10 @@ from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.config_values import short
 from flask_doctor.static.facts.orm.loop_cost import capped_count, per_item_io
 from flask_doctor.static.facts.orm.loops import (
+    FUNCTION_LOOP_CALLS,
+    always_read,
     enclosing_loop,
+    function_loop,
     item_reads,
     key_function_rows,
     loop_item,
@@ -85,13 +88,18 @@ class LazyRelationshipInLoop(Rule):
     that sets its model: `PostController.list_items()` where the base
     queries `cls.model.query` and `PostController` sets `model = Post`), or
     passed in by a caller (`csv_text(rows)`, with the caller's call as
-    evidence). Reads in a helper the loop
+    evidence, or by its own caller handing the rows on: `export(rows)` ->
+    `_rows(rows)`). Reads in a helper the loop
     hands each row to count too (`csv_row(order)` -> `customer_label(order)`
     -> `order.customer`, or the model's own `to_dict()` reading
     `self.notes`), up to two helpers deep, unless the helper reads it only
-    under an optional flag the call does not pass. A sort key or `map`
+    under an optional flag the call does not pass. Reading a property of
+    the model (`@property`, `hybrid_property`) runs its getter on each row:
+    its collection reads count, and so does a many-to-one it reads on every
+    run (`return self.author.name`), not one read only for some rows (after
+    `if self.hidden: return None`). A sort key or `map`
     function over the rows is a loop too (`sorted(rows, key=lambda p:
-    p.author.name)`), and so is a loop over each row's collection inside
+    p.author.name)`, or a named function: `map(to_row, rows)`), and so is a loop over each row's collection inside
     the loop over the rows (`for p in posts: for c in p.comments:
     c.author.name`, or `[c.author for p in posts for c in p.comments]`)
     when the child table grows with use: one query per child, unless the
@@ -232,7 +240,7 @@ class LazyRelationshipInLoop(Rule):
     severity = Severity.WARNING
     catalog = ("S12",)
     summary = "A lazy relationship is read on every row of a query result (N+1 queries)."
-    call_names = RENDER_CALLS | DUMP_CALLS
+    call_names = RENDER_CALLS | DUMP_CALLS | FUNCTION_LOOP_CALLS
 
     fix_safety = "unsafe"
     FIX_EXAMPLE = FixExample(
@@ -552,6 +560,50 @@ class LazyRelationshipInLoop(Rule):
         """
 
     VALID = (
+        # a property that reads the many-to-one only for some rows, rows of one parent handed to ``map``, and a
+        # sort key over rows that load the relationship with ``selectinload``
+        Valid(
+            """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            from sqlalchemy.orm import selectinload
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Comment(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                hidden = db.Column(db.Boolean)
+                author_id = db.Column(db.ForeignKey("user.id"))
+                author = db.relationship("User")
+
+                @property
+                def shown_author(self):
+                    if self.hidden:
+                        return None
+                    return self.author.name
+
+            def by(comment):
+                return comment.author.name
+
+            @app.post("/comments")
+            def add():
+                db.session.add(Comment(author_id=request.json["author"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/comments")
+            def comments():
+                return {
+                    "shown": [c.shown_author for c in Comment.query.all()],
+                    "mine": list(map(by, Comment.query.filter_by(author_id=request.args["user"]))),
+                    "sorted": [c.id for c in sorted(Comment.query.options(selectinload(Comment.author)), key=by)],
+                }
+            """,
+        ),
         # the comments' authors come with the posts (the chained loader), `c.post` is the outer row again,
         # and a dynamic relationship tested in a comprehension's condition is a query object, not a load
         Valid(
@@ -1251,6 +1303,55 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # a property that reads a many-to-one on every run, a function ``map``/``sorted`` runs per row, and an
+        # exporter handed the rows two calls up
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Comment(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                author_id = db.Column(db.ForeignKey("user.id"))
+                author = db.relationship("User")
+
+                @property
+                def author_name(self):
+                    return self.author.name if self.author else "?"
+
+            def by(comment):
+                return comment.author.name
+
+            def _rows(comments):
+                return [{"by": c.author.name} for c in comments]  # expect
+
+            def export(comments):
+                return {"count": len(comments), "rows": _rows(comments)}
+
+            @app.post("/comments")
+            def add():
+                db.session.add(Comment(author_id=request.json["author"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/comments")
+            def comments():
+                rows = Comment.query.all()
+                return {
+                    "names": [c.author_name for c in rows],  # expect
+                    "mapped": list(map(by, rows)),  # expect
+                    "sorted": [c.id for c in sorted(Comment.query.all(), key=by)],  # expect
+                    "export": export(Comment.query.order_by(Comment.id).all()),
+                }
+            """,
+            message="`c.author` is a lazy relationship of `Comment` read for every row of `comments` in `_rows`",
+        ),
         # every post's comments come in one query, but each comment's author is loaded on its own (the loops
         # nest, or one comprehension walks both); a sort key reading each post's author loads it per post
         Invalid(
@@ -2045,6 +2146,11 @@ class LazyRelationshipInLoop(Rule):
             if dump is not None:
                 self._serialized(dump, ctx)
             return
+        mapped = function_loop(node)
+        if mapped is not None:
+            # ``map(to_row, rows)``, ``sorted(rows, key=author_name)``: the named function runs once per row
+            self._loop(mapped.generators[0].target, mapped.generators[0].iter, [mapped.elt], node, ctx)
+            return
         for loop in rendered_loops(ctx.project, (node, ctx.module.path)):
             # the template loop's body is converted only once its rows are known to be a query's (below)
             self._loop(ast.Name(id=loop.var, ctx=ast.Store()), loop.iterable, [], loop.node, ctx, template=loop)
@@ -2103,15 +2209,9 @@ class LazyRelationshipInLoop(Rule):
             ]
         if query is None and template is None:
             fed = rows_passed_in(iterable, ctx)
-            if fed is not None and walks_instances(fed[0]):
-                query, rows_ctx, call, _value = fed
-                assert rows_ctx.function is not None and ctx.function is not None
-                passed = [
-                    Evidence(
-                        f"`{rows_ctx.function.display}` passes the rows to `{ctx.function.display}`",
-                        rows_ctx.location(call),
-                    )
-                ]
+            if fed is not None and walks_instances(fed.query):
+                assert ctx.function is not None
+                query, rows_ctx, passed = fed.query, fed.ctx, fed.evidence(ctx.function, "the rows")
         if query is None:
             if dump is not None:
                 return  # a serializer over one object's collection: not followed
@@ -2146,8 +2246,15 @@ class LazyRelationshipInLoop(Rule):
             if rel is None or rel.lazy not in LAZY_PER_ROW or rel.attr in reported or id(node) in unloaded:
                 continue
             attr = rel.attr
-            if isinstance(node, ast.Attribute) and helpers and rel.scalar is not False:
-                continue  # a property's many-to-one: often read under a condition, and the identity map answers
+            if (
+                isinstance(node, ast.Attribute)
+                and helpers
+                and rel.scalar is not False
+                and not (len(helpers) == 1 and read.attr in always_read(helpers[0], "self"))
+            ):
+                # a property's many-to-one read only under a condition (``if self.deleted: return None``), or by
+                # a property it reads in turn: the identity map answers the rows that share a parent
+                continue
             if helpers and (id(node) in calls_reported or any(DELETES.search(h.name) for h in helpers)):
                 continue  # one finding per helper call; a helper that deletes each row reads it anyway
             if loads_eagerly(query, attr):
@@ -2442,8 +2549,15 @@ class LazyRelationshipInLoop(Rule):
             if rel is None or rel.lazy not in LAZY_PER_ROW or rel.attr in reported or id(node) in unloaded:
                 continue
             attr = rel.attr
-            if isinstance(node, ast.Attribute) and helpers and rel.scalar is not False:
-                continue  # a property's many-to-one: often read under a condition, and the identity map answers
+            if (
+                isinstance(node, ast.Attribute)
+                and helpers
+                and rel.scalar is not False
+                and not (len(helpers) == 1 and read.attr in always_read(helpers[0], "self"))
+            ):
+                # a property's many-to-one read only under a condition (``if self.deleted: return None``), or by
+                # a property it reads in turn: the identity map answers the rows that share a parent
+                continue
             if helpers and any(DELETES.search(h.name) for h in helpers):
                 continue
             target = ctx.project.models.get(rel.target.rsplit(".", 1)[-1]) if rel.target else None
