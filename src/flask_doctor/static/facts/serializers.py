@@ -27,6 +27,10 @@ like the reads of a Python loop over the same rows.
   ``dict(base, **{...})``, ``{**base, ...}`` or ``ns.model("Name", {...})``).
   Each field reads its key, or the first segment of its ``attribute=``.
 
+A schema also says which project functions its ``fields.Method``/``fields.Function``
+fields run on each object (``Serializer.calls``): one that queries with its
+object runs a query per dumped row (FD202).
+
 What a field reads only matters when it is a relationship of the rows'
 model; the rule asks the model about that, so a ``Nested`` over a JSON
 column or a plain attribute is no read of a relationship.  Nothing is
