@@ -1452,6 +1452,36 @@ class UserRepo(BaseRepo):
 """,
         },
     ),
+    (
+        "marshmallow-method-query-over-five-rows",
+        """
+        from marshmallow import Schema, fields
+
+        class PostSchema(Schema):
+            id = fields.Int()
+            comment_count = fields.Method("get_comment_count")
+
+            def get_comment_count(self, obj):
+                return Comment.query.filter_by(post_id=obj.id).count()
+
+        @app.get("/posts/top")
+        def top_posts():
+            return jsonify(PostSchema(many=True).dump(Post.query.order_by(Post.id.desc()).limit(5).all()))
+        """,
+        {},
+    ),
+    (
+        "map-helper-over-literal-ids",
+        """
+        def tag_name(tag_id):
+            return db.session.get(Tag, tag_id).name
+
+        @app.get("/pinned")
+        def pinned():
+            return jsonify(list(map(tag_name, (1, 2, 3))))
+        """,
+        {},
+    ),
 ]
 
 
