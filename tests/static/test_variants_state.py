@@ -342,6 +342,199 @@ BAD: list[tuple[str, str, str, dict[str, str]]] = [
         """,
         {},
     ),
+    # ---------------------------------------------------------------- S11 / S16: containers reachable from the app
+    (
+        "app-attribute-dict-set-in-factory",
+        "FD101",
+        """
+        from flask import Blueprint
+
+        bp = Blueprint("thumbs", __name__)
+
+        def create_app():
+            application = Flask(__name__)
+            application.thumb_cache = {}
+            application.register_blueprint(bp)
+            return application
+
+        @bp.get("/thumb")
+        def thumb():
+            url = request.args["url"]
+            current_app.thumb_cache[url] = load(url)
+            return jsonify(current_app.thumb_cache[url])
+        """,
+        {},
+    ),
+    (
+        "app-attribute-set-at-module-level",
+        "FD101",
+        """
+        app.seen_addresses = set()
+
+        @app.before_request
+        def track():
+            app.seen_addresses.add(request.remote_addr)
+        """,
+        {},
+    ),
+    (
+        "app-attribute-in-other-module",
+        "FD101",
+        """
+        app.recent_uploads = []
+
+        import views
+        """,
+        {
+            "views.py": (
+                "from flask import current_app, request\n"
+                "from app import app\n\n"
+                "@app.post('/upload')\n"
+                "def upload():\n"
+                "    current_app.recent_uploads.append(request.files['f'].filename)\n"
+                "    return 'ok'\n"
+            )
+        },
+    ),
+    (
+        "app-extensions-nested-dict",
+        "FD101",
+        """
+        def init_audit(application):
+            application.extensions["audit"] = {"seen": {}, "version": 1}
+
+        init_audit(app)
+
+        @app.after_request
+        def audit(response):
+            current_app.extensions["audit"]["seen"][request.path] = time.time()
+            return response
+        """,
+        {},
+    ),
+    (
+        "app-config-used-as-store",
+        "FD101",
+        """
+        app.config["SEEN_TOKENS"] = {}
+
+        @app.post("/redeem")
+        def redeem():
+            token = request.form["token"]
+            current_app.config["SEEN_TOKENS"][token] = time.time()
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "flask-current-app-module-import",
+        "FD101",
+        """
+        import flask
+
+        app.visitors = defaultdict(list)
+
+        @app.get("/v/<slug>")
+        def visit(slug):
+            flask.current_app.visitors[slug].append(flask.request.remote_addr)
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "extension-object-dict-attribute",
+        "FD101",
+        """
+        class Tracker:
+            def __init__(self, application=None):
+                self.visits = {}
+                if application is not None:
+                    self.init_app(application)
+
+            def init_app(self, application):
+                application.extensions["tracker"] = self
+
+        tracker = Tracker(app)
+
+        @app.get("/p/<path:page>")
+        def page(page):
+            tracker.visits[page] = time.time()
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "singleton-method-fills-own-dict",
+        "FD101",
+        """
+        class GeoLookup:
+            def __init__(self):
+                self._by_address = {}
+
+            def country(self, address):
+                if address not in self._by_address:
+                    self._by_address[address] = load(address)
+                return self._by_address[address]
+
+        geo = GeoLookup()
+
+        @app.get("/where")
+        def where():
+            return jsonify(geo.country(request.remote_addr))
+        """,
+        {},
+    ),
+    (
+        "class-attribute-filled-through-self",
+        "FD101",
+        """
+        class Throttle:
+            hits = defaultdict(list)
+
+            def hit(self, key):
+                self.hits[key].append(time.time())
+
+        @app.before_request
+        def throttle():
+            throttle = Throttle()
+            throttle.hit(request.remote_addr)
+        """,
+        {},
+    ),
+    (
+        "classmethod-fills-class-dict",
+        "FD101",
+        """
+        class ShortLinks:
+            links = {}
+
+            @classmethod
+            def remember(cls, code, target):
+                cls.links[code] = target
+
+        @app.post("/shorten")
+        def shorten():
+            ShortLinks.remember(request.form["code"], request.form["url"])
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "app-counter-keyed-by-path",
+        "FD101",
+        """
+        def create_app():
+            application = Flask(__name__)
+            application.hits = Counter()
+            return application
+
+        @app.after_request
+        def count(response):
+            current_app.hits[request.path] += 1
+            return response
+        """,
+        {},
+    ),
     # ---------------------------------------------------------------- S16: memoising caches
     (
         "lru-cache-maxsize-none",
@@ -598,6 +791,48 @@ BAD: list[tuple[str, str, str, dict[str, str]]] = [
             for question in load(survey_id)["questions"]:
                 setattr(SurveyForm, f"q{question}", StringField(question))
             return "ok"
+        """,
+        {},
+    ),
+    (
+        "request-user-on-app-object",
+        "FD104",
+        """
+        @app.before_request
+        def load_user():
+            current_app.current_user = load(session.get("user_id"))
+        """,
+        {},
+    ),
+    (
+        "tenant-on-app-in-blueprint-hook",
+        "FD104",
+        """
+        from flask import Blueprint
+
+        bp = Blueprint("tenants", __name__)
+
+        @bp.before_app_request
+        def pick_tenant():
+            app.tenant = request.headers.get("X-Tenant")
+
+        app.register_blueprint(bp)
+        """,
+        {},
+    ),
+    (
+        "counter-in-app-extensions-dict",
+        "FD104",
+        """
+        def create_app():
+            application = Flask(__name__)
+            application.extensions["stats"] = {"errors": 0}
+            return application
+
+        @app.errorhandler(500)
+        def failed(error):
+            current_app.extensions["stats"]["errors"] += 1
+            return "oops", 500
         """,
         {},
     ),
@@ -1149,6 +1384,207 @@ GOOD: list[tuple[str, str, dict[str, str]]] = [
         {},
     ),
     (
+        "app-extensions-registry-filled-at-startup",
+        """
+        def create_app():
+            application = Flask(__name__)
+            application.extensions["exporters"] = {}
+            for name in application.config.get("EXPORTERS", []):
+                application.extensions["exporters"][name] = load(name)
+            return application
+
+        @app.get("/export/<kind>")
+        def export(kind):
+            return jsonify(current_app.extensions["exporters"][kind])
+        """,
+        {},
+    ),
+    (
+        "app-attribute-bounded-caches",
+        """
+        from cachetools import LRUCache, TTLCache
+
+        def create_app():
+            application = Flask(__name__)
+            application.previews = TTLCache(maxsize=512, ttl=600)
+            application.extensions["avatars"] = LRUCache(maxsize=1024)
+            return application
+
+        @app.get("/preview")
+        def preview():
+            url = request.args["url"]
+            current_app.previews[url] = load(url)
+            current_app.extensions["avatars"][request.args["email"]] = load(url)
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "flask-caching-on-app",
+        """
+        from flask_caching import Cache
+
+        def create_app():
+            application = Flask(__name__)
+            application.cache = Cache(application, config={"CACHE_TYPE": "RedisCache"})
+            return application
+
+        @app.get("/report")
+        def report():
+            key = request.args["name"]
+            current_app.cache.add(key, load(key), timeout=60)
+            current_app.cache.set(key, load(key))
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "per-request-g-containers",
+        """
+        @app.before_request
+        def start():
+            g.seen = {}
+            g.queries = []
+
+        @app.get("/q")
+        def q():
+            g.seen[request.args["q"]] = 1
+            g.queries.append(request.args["q"])
+            g.setdefault("extra", []).append(request.path)
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "app-dict-reset-in-teardown",
+        """
+        app.request_memo = {}
+
+        @app.get("/item/<key>")
+        def item(key):
+            current_app.request_memo[key] = load(key)
+            return jsonify(current_app.request_memo[key])
+
+        @app.teardown_request
+        def forget(exc):
+            current_app.request_memo.clear()
+        """,
+        {},
+    ),
+    (
+        "app-dict-keyed-by-fixed-values",
+        """
+        app.extensions["stats"] = {"by_method": {}, "by_endpoint": {}}
+
+        @app.before_request
+        def stamp():
+            current_app.extensions["stats"]["by_method"][request.method] = time.time()
+            current_app.extensions["stats"]["by_endpoint"][request.endpoint] = time.time()
+        """,
+        {},
+    ),
+    (
+        "extension-stores-itself-in-init-app",
+        """
+        class Mailer:
+            def __init__(self):
+                self.backends = {}
+
+            def init_app(self, application):
+                application.extensions["mailer"] = self
+                for name in application.config.get("MAIL_BACKENDS", []):
+                    self.backends[name] = load(name)
+
+            def send(self, backend, to):
+                return self.backends[backend]
+
+        mailer = Mailer()
+        mailer.init_app(app)
+
+        @app.post("/mail")
+        def mail():
+            mailer.send(request.form["backend"], request.form["to"])
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "per-request-instance-dict",
+        """
+        class Basket:
+            def __init__(self):
+                self.items = {}
+
+            def add(self, sku):
+                self.items[sku] = load(sku)
+
+        @app.post("/basket")
+        def basket():
+            b = Basket()
+            b.add(request.form["sku"])
+            b.items[request.form["other"]] = 1
+            return jsonify(b.items)
+        """,
+        {},
+    ),
+    (
+        "app-config-read-and-constant-keys",
+        """
+        app.config["FEATURES"] = {"beta": False}
+
+        @app.get("/features")
+        def features():
+            current_app.config["FEATURES"]["beta"] = request.args.get("beta") == "1"
+            name = request.args["name"]
+            return jsonify(current_app.config["FEATURES"].get(name))
+        """,
+        {},
+    ),
+    (
+        "app-dict-keyed-by-user",
+        """
+        app.last_seen = {}
+
+        @app.before_request
+        def seen():
+            current_app.last_seen[current_user.id] = time.time()
+        """,
+        {},
+    ),
+    (
+        "app-dict-size-checked",
+        """
+        app.previews = {}
+
+        @app.get("/preview")
+        def preview():
+            url = request.args["url"]
+            if len(current_app.previews) > 500:
+                current_app.previews.clear()
+            current_app.previews[url] = load(url)
+            return "ok"
+        """,
+        {},
+    ),
+    (
+        "app-attributes-set-at-startup-or-constant",
+        """
+        import os
+
+        def create_app():
+            application = Flask(__name__)
+            application.api_url = os.environ.get("API_URL", "")
+            application.started = time.time()
+            return application
+
+        @app.before_request
+        def mark():
+            current_app.ready = True
+            g.user = load(session.get("user_id"))
+        """,
+        {},
+    ),
+    (
         "class-attribute-cache-evicted",
         """
         class Tokens:
@@ -1187,9 +1623,7 @@ def _found(code: str, files: dict[str, str]) -> list:
 
 
 #: Variants the rules do not get right yet, with the reason.
-XFAIL: dict[str, str] = {
-    "app-extensions-dict": "a dict stored in app.extensions (or on the app) is not known as a container to FD101",
-}
+XFAIL: dict[str, str] = {}
 
 
 def _mark(name: str):

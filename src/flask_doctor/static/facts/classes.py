@@ -84,7 +84,8 @@ def receiver_class(ctx: Context, func: ast.expr) -> str | None:
     """The project class a method call ``func`` (``X.method``) is made on, when the code shows it:
     ``ProductController.list_items``, ``ProductService().get_all``, ``service.get_all`` of a local built
     from the class, ``cls.list``/``self.build_query``/``type(self).get`` (the class ``self`` stands for),
-    ``self.store.get_all`` of an object of the class the class keeps on ``self``."""
+    ``self.store.get_all`` of an object of the class the class keeps on ``self``, ``geo.country`` of a
+    module-level ``geo = GeoLookup()``."""
     if not isinstance(func, ast.Attribute):
         return None
     receiver = func.value
@@ -102,6 +103,10 @@ def receiver_class(ctx: Context, func: ast.expr) -> str | None:
         held = _held_on_self(ctx, receiver)
         if held is not None:
             return held
+        if isinstance(receiver, ast.Name):  # ``geo.country(...)`` of a module-level ``geo = GeoLookup()``
+            built = ctx.type_of(receiver)
+            if built is not None and ctx.project.canonical(built) in ctx.project.classes:
+                return ctx.project.canonical(built)
     return class_named(ctx, receiver)
 
 

@@ -12,9 +12,10 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask_doctor.findings import Location
-from flask_doctor.static.facts import project_fact
+from flask_doctor.findings import Evidence, Location
+from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.shared_containers import APP, SharedPath, built_once, shared_facts, shared_path
 from flask_doctor.static.model import HTTP_METHOD_NAMES, REQUEST, VIEW_BASES
 from flask_doctor.static.names import ImportTable, dotted
 from flask_doctor.static.syntax import assignment_targets
@@ -47,8 +48,12 @@ class ModuleContainer:
     qualname: str
     name: str
     kind: str
-    location: Location
+    location: Location | None  # None: an ``app.extensions`` entry the project never creates itself
     evicted: bool = False  # something in the project removes entries
+    #: How far it is shared, for messages: "module-level", "application-wide", "process-wide".
+    where: str = "module-level"
+    #: Why it lives as long as the worker, for the evidence.
+    origin: str = "defined at module level"
 
 
 @project_fact
@@ -66,7 +71,7 @@ def module_containers(project: Project) -> dict[str, ModuleContainer]:
                 targets, value = [stmt.target], stmt.value
             if value is None:
                 continue
-            kind = _container_kind(value, table)
+            kind = container_kind(value, table)
             if kind is None:
                 continue
             for target in targets:
@@ -104,7 +109,7 @@ def _class_containers(
     for stmt in cls.body:
         targets = assignment_targets(stmt)
         value = getattr(stmt, "value", None)
-        kind = _container_kind(value, table) if value is not None else None
+        kind = container_kind(value, table) if value is not None else None
         if kind is None:
             continue
         for target in targets:
@@ -120,7 +125,7 @@ def _qualify(project: Project, module_name: str, name: str) -> str:
     return (table.qualify(name) if table else None) or ""
 
 
-def _container_kind(value: ast.expr, table: ImportTable | None) -> str | None:
+def container_kind(value: ast.expr, table: ImportTable | None) -> str | None:
     if isinstance(value, ast.Dict):
         return "dict"
     if isinstance(value, ast.List):
@@ -141,10 +146,19 @@ def _container_kind(value: ast.expr, table: ImportTable | None) -> str | None:
 
 
 def module_container_for(ctx: Context, node: ast.expr) -> ModuleContainer | None:
-    """The module-level container ``node`` names where the walk is (a local of the same name shadows it)."""
+    """The process-wide container ``node`` names where the walk is: a module-level one (a local of the same
+    name shadows it), or one reached through the application or an object built once (:func:`shared_container`)."""
     name = dotted(node)
-    if not name or name.count(".") > 1:
+    found = _module_level(ctx, node, name) if name and name.count(".") <= 1 else None
+    if found is not None:
+        return found
+    if not isinstance(node, (ast.Attribute, ast.Subscript)):
         return None
+    path = shared_path(ctx.project, ctx.module.name, ctx.function, node)
+    return shared_container(ctx.project, path) if path is not None else None
+
+
+def _module_level(ctx: Context, node: ast.expr, name: str) -> ModuleContainer | None:
     # a local variable of the same name shadows the module-level one
     if ctx.function is not None and _is_local(ctx, name.split(".")[0]):
         return None
@@ -155,6 +169,89 @@ def module_container_for(ctx: Context, node: ast.expr) -> ModuleContainer | None
         if qualified:
             found = containers.get(qualified)
     return found
+
+
+@keyed_fact
+def shared_container(project: Project, path: SharedPath) -> ModuleContainer | None:
+    """The container at ``path`` when it lives as long as the worker.
+
+    * On the application (``app.previews = {}`` in a factory or module,
+      ``app.extensions["audit"] = {"seen": {}}``, ``app.config["SEEN"] =
+      {}``): every definition must be a plain dict/list/set (a
+      ``TTLCache``, a Flask-Caching ``Cache`` or an extension object is
+      not). An ``app.extensions`` entry the project never creates is taken
+      for a dict only when written with a key directly.
+    * On a project class: a container in the class body (one object shared
+      by every instance), or one ``__init__`` assigns (``self.visits = {}``)
+      when the instance is built once per process (at module level or in
+      the app factory), reached through that instance or its ``self``.
+    """
+    if path.root == APP:
+        return _on_app(project, path)
+    return _on_class(project, path)
+
+
+def _on_app(project: Project, path: SharedPath) -> ModuleContainer | None:
+    facts = shared_facts(project, path)
+    made = [d for d in facts.definitions if not d.reset]
+    name = path.display("app")
+    if made:
+        kinds = {d.kind for d in made}
+        if None in kinds or len(kinds) > 1:
+            return None  # a bounded cache, an extension object, or several kinds: not a plain container
+        kind, location = kinds.pop(), made[0].location
+    elif not facts.definitions and len(path.steps) == 2 and path.steps[0] == "extensions":
+        kind, location = "dict", None
+    else:
+        return None
+    assert kind is not None
+    return ModuleContainer(
+        f"{APP}.{name}", name, kind, location, facts.evicted, "application-wide", "kept on the application object"
+    )
+
+
+def _on_class(project: Project, path: SharedPath) -> ModuleContainer | None:
+    containers = module_containers(project)
+    attr, rest = path.steps[0], path.steps[1:]
+    lineage = list(project.lineage(path.root))
+    if not rest:
+        for current in lineage:
+            body = containers.get(f"{current}.{attr}")
+            if body is not None and not _instance_defined(project, lineage, path):
+                return body  # a class attribute: one object, whatever instance reaches it
+    if path.via_self and path.root not in built_once(project):
+        return None  # per-instance state of a class built per request (or we cannot tell)
+    cls_name = path.root.rsplit(".", 1)[-1]
+    for current in lineage:
+        facts = shared_facts(project, SharedPath(current, path.steps, path.via_self))
+        made = [d for d in facts.definitions if not d.reset]
+        kinds = {d.kind for d in made}
+        if not made or None in kinds or len(kinds) > 1:
+            continue
+        evicted = facts.evicted or any(shared_facts(project, SharedPath(c, path.steps[:1])).evicted for c in lineage)
+        name = path.display(cls_name)
+        return ModuleContainer(
+            f"{path.root}.{name}",
+            name,
+            kinds.pop() or "dict",
+            made[0].location,
+            evicted,
+            "process-wide",
+            f"held by the one `{cls_name}` object the process builds",
+        )
+    return None
+
+
+def _instance_defined(project: Project, lineage: list[str], path: SharedPath) -> bool:
+    """``self.<attr> = ...`` in a method of the class: each instance has its own, hiding the class attribute."""
+    return any(shared_facts(project, SharedPath(c, path.steps, True)).definitions for c in lineage)
+
+
+def container_evidence(container: ModuleContainer) -> list[Evidence]:
+    """Where the container is created, when the project creates it."""
+    if container.location is None:
+        return []
+    return [Evidence(f"`{container.name}` {container.origin}", container.location)]
 
 
 def _is_local(ctx: Context, name: str) -> bool:
@@ -196,15 +293,19 @@ def keyed_by_user(key: ast.expr) -> bool:
 def filled_once(ctx: Context, container: ast.expr) -> bool:
     """The function returns early while the container already holds entries (``if _names: return _names``),
     so it fills the container once per process: a lazily built cache, not one that grows."""
-    name = dotted(container)
+    name = ast.unparse(container)
     fn = ctx.function
-    if not name or fn is None:
+    if fn is None:
         return False
     for stmt in fn.node.body:
         if not (isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise))):
             continue
         test = stmt.test.operand if isinstance(stmt.test, ast.UnaryOp) else stmt.test
-        if any(dotted(node) == name for node in ast.walk(test) if isinstance(node, (ast.Name, ast.Attribute))):
+        if any(
+            ast.unparse(node) == name
+            for node in ast.walk(test)
+            if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript))
+        ):
             return True
     return False
 
@@ -512,6 +613,9 @@ __all__ = [
     "keyed_by_user",
     "login_flow",
     "CONTAINER_CALLS",
+    "container_evidence",
+    "container_kind",
+    "shared_container",
     "GROWING_METHODS",
     "ModuleContainer",
     "immortal_kind",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ast
 
-from flask_doctor.findings import Evidence, Severity
+from flask_doctor.findings import Severity
 from flask_doctor.static.facts.flows import fed_request_data
 from flask_doctor.static.facts.guards import allow_listed
 from flask_doctor.static.facts.state import (
     GROWING_METHODS,
+    container_evidence,
     filled_once,
     in_request_code,
     keyed_by_user,
@@ -42,6 +43,15 @@ class UnboundedModuleCache(Rule):
     read from the request where the container is written, or passed in by a
     request-code caller of the helper that writes it.
 
+    Containers every request reaches through an object count the same:
+    on the application (`app.previews = {}` in the factory or module, read
+    as `current_app.previews`; `app.extensions["audit"] = {"seen": {}}`;
+    `app.config["SEEN"] = {}` used as a store), on an object the process
+    builds once (`tracker = Tracker()` at module level or in the factory,
+    with `self.visits = {}` in `__init__`, filled through `tracker.visits`
+    or its own methods' `self.visits`), and in a class body reached through
+    `self`/`cls`.
+
     ## Why is this bad?
     A module-level container lives as long as the worker process. When a
     view or a helper it calls stores something per request
@@ -53,7 +63,11 @@ class UnboundedModuleCache(Rule):
     user's identity (`LAST[current_user.id] = ...`: one entry per account,
     replaced on each request), and keys from a fixed set (`request.endpoint`,
     `request.method`, or a value checked first with `if lang not in
-    LANGUAGES: abort(404)`) are fine and are not reported. A container
+    LANGUAGES: abort(404)`) are fine and are not reported. Nor are
+    bounded caches or extension objects kept on the app
+    (`app.previews = TTLCache(...)`, `app.cache = Cache(app)`), data on `g`
+    (gone with the request), a dict on the app emptied in
+    `teardown_request`, or a dict on an instance built per request. A container
     that grows only in a login or sign-up flow (one token per successful
     login) grows far more slowly than the traffic: that is a note.
 
@@ -206,6 +220,30 @@ class UnboundedModuleCache(Rule):
                 _catalogues[lang] = load(lang)
                 return _catalogues[lang]
             """),
+        # Kept on the app but bounded, emptied at the end of each request, or filled at start-up only.
+        Valid("""
+            from cachetools import TTLCache
+            from flask import Flask, current_app, request
+            app = Flask(__name__)
+
+            def create_app():
+                application = Flask(__name__)
+                application.previews = TTLCache(maxsize=512, ttl=600)
+                application.extensions["exporters"] = {"csv": export_csv}
+                application.memo = {}
+                return application
+
+            @app.get("/preview/<kind>")
+            def preview(kind):
+                url = request.args["url"]
+                current_app.previews[url] = fetch(url)
+                current_app.memo[url] = fetch(url)
+                return current_app.extensions["exporters"][kind](current_app.previews[url])
+
+            @app.teardown_request
+            def forget(exc):
+                current_app.memo.clear()
+            """),
         Valid("""
             import click
             LOADED = []
@@ -315,6 +353,35 @@ class UnboundedModuleCache(Rule):
                     return "ok"
             """,
         ),
+        # Containers on the application and on an object built once per process.
+        Invalid(
+            """
+            from flask import Flask, current_app, request
+            app = Flask(__name__)
+
+            class Tracker:
+                def __init__(self):
+                    self.visits = {}
+
+                def visit(self, page):
+                    self.visits[page] = 1  # expect
+
+            tracker = Tracker()
+
+            def create_app():
+                application = Flask(__name__)
+                application.thumbs = {}
+                application.extensions["audit"] = {"seen": set()}
+                return application
+
+            @app.get("/p/<path:page>")
+            def page(page):
+                current_app.thumbs[page] = render(page)  # expect
+                current_app.extensions["audit"]["seen"].add(request.remote_addr)  # expect
+                tracker.visit(page)
+                return "ok"
+            """,
+        ),
         # Session tokens kept in a process list, one per successful login: said as a note.
         Invalid(
             """
@@ -370,7 +437,7 @@ class UnboundedModuleCache(Rule):
             return  # as in visit_Assign: nothing to report, so no taint to work out
         method = node.func.attr
         holder = node.func.value
-        if isinstance(holder, ast.Subscript):
+        if isinstance(holder, ast.Subscript) and module_container_for(ctx, holder) is None:
             # ``HISTORY[slug].append(...)``: reading a missing key of a defaultdict adds it
             container = module_container_for(ctx, holder.value)
             if container is not None and container.kind == "defaultdict" and self._new_key(ctx, holder):
@@ -418,12 +485,12 @@ class UnboundedModuleCache(Rule):
 
     @staticmethod
     def _membership_guarded(container: ast.expr, ctx: Context) -> bool:
-        name = dotted(container)
+        name = ast.unparse(container)
         for ancestor in ctx.ancestors:
             if isinstance(ancestor, ast.If):
                 for test in ast.walk(ancestor.test):
                     if isinstance(test, ast.Compare) and any(isinstance(op, (ast.NotIn, ast.In)) for op in test.ops):
-                        if any(dotted(c) == name for c in test.comparators):
+                        if any(ast.unparse(c) == name for c in test.comparators):
                             return True
         return False
 
@@ -443,14 +510,14 @@ class UnboundedModuleCache(Rule):
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"{action} in {describe_context(ctx)} adds to module-level {container.kind} "
+                f"{action} in {describe_context(ctx)} adds to {container.where} {container.kind} "
                 f"`{container.name}` {growth}: {ending}",
                 hint=(
                     "Use a bounded cache (cachetools.TTLCache/LRUCache with maxsize), Flask-Caching or Redis with a "
                     "timeout."
                 ),
                 evidence=[
-                    Evidence(f"`{container.name}` defined at module level", container.location),
+                    *container_evidence(container),
                     *ctx.chain_evidence(REQUEST),
                 ],
                 severity=min(self.effective_severity, Severity.NOTE) if login else None,

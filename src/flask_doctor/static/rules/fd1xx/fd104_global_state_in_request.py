@@ -8,8 +8,10 @@ from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.calls import cooperative
 from flask_doctor.static.facts.flows import fed_request_data
 from flask_doctor.static.facts.server import socketio_uses
+from flask_doctor.static.facts.shared_containers import APP, shared_path
 from flask_doctor.static.facts.state import (
     SharedSelf,
+    container_evidence,
     in_request_code,
     module_container_for,
     numeric_attribute,
@@ -40,7 +42,11 @@ class GlobalStateInRequest(Rule):
     them), and request
     code that counts with `self.n += 1` on the instance whose routes are
     closures over `self` (`@self.app.route(...)` inside `define_routes(self)`):
-    that instance is built once and every request runs on it.
+    that instance is built once and every request runs on it. Request data
+    stored on the application object (`current_app.user = ...` in
+    `before_request`) and counts kept in a dict on it
+    (`current_app.extensions["stats"]["errors"] += 1`) are shared the same
+    way.
 
     On such a shared instance it also finds request code that stores this
     request's value on `self` and reads it back (`self.filesize =
@@ -429,6 +435,19 @@ class GlobalStateInRequest(Rule):
             """,
             message="another request",
         ),
+        # this request's user kept on the application, and a count in a dict on it
+        Invalid(
+            """
+            from flask import Flask, current_app, session
+            app = Flask(__name__)
+            app.extensions["stats"] = {"requests": 0}
+
+            @app.before_request
+            def load_user():
+                current_app.user = session.get("uid")  # expect
+                current_app.extensions["stats"]["requests"] += 1  # expect
+            """,
+        ),
         # a global a helper sets from its argument, and fields added per request to a form class every request uses
         Invalid(
             """
@@ -539,6 +558,7 @@ class GlobalStateInRequest(Rule):
                 self._shared_attribute(node, target, node.value, ctx)
             else:
                 self._request_state_on_shared(node, target, ctx)
+                self._request_state_on_app(node, target, ctx)
             return
         if not isinstance(target, ast.Subscript):
             return
@@ -619,6 +639,25 @@ class GlobalStateInRequest(Rule):
             )
         )
 
+    def _request_state_on_app(self, node: ast.Assign, target: ast.Attribute, ctx: Context) -> None:
+        """``current_app.user = load(session["uid"])``: this request's value on the application object."""
+        fn = ctx.function
+        if fn is None or not in_request_code(ctx) or not _request_value(ctx, node.value):
+            return
+        path = shared_path(ctx.project, ctx.module.name, fn, target)
+        if path is None or path.root != APP or len(path.steps) != 1:
+            return
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} stores this request's value on the "
+                f"application object, which every request the worker serves shares: another request can read "
+                f"this request's `{target.attr}`",
+                hint="Store per-request data on `flask.g` (or use flask_login.current_user).",
+                evidence=ctx.chain_evidence(REQUEST),
+            )
+        )
+
     def _in_place(self, node: ast.AugAssign | ast.Assign, target: ast.Subscript, ctx: Context) -> None:
         if not in_request_code(ctx) or ctx.function is None:
             return
@@ -628,12 +667,12 @@ class GlobalStateInRequest(Rule):
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} updates module-level {container.kind} "
+                f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} updates {container.where} {container.kind} "
                 f"`{container.name}` in place: {_lost_updates(ctx)}",
                 severity=min(self.effective_severity, Severity.NOTE) if cooperative(ctx.project) else None,
                 hint="Count in Redis (INCR/HINCRBY) or the database.",
                 evidence=[
-                    Evidence(f"`{container.name}` defined at module level", container.location),
+                    *container_evidence(container),
                     *ctx.chain_evidence(REQUEST),
                 ],
             )
