@@ -494,8 +494,6 @@ _UWSGI_FIELDS = {
 }
 #: Keys of a uWSGI config that pull settings from elsewhere: what it leaves out may be set there.
 _UWSGI_INCLUDES = frozenset({"ini", "include", "inherit", "yaml", "yml", "json", "xml", "config", "emperor"})
-#: Keys naming the app a uWSGI config serves: a config with one is the whole deployment.
-_UWSGI_APP_KEYS = frozenset({"module", "wsgi", "wsgi-file", "file", "mount", "callable", "app", "pymodule-alias"})
 
 
 def _uwsgi_value(name: str, raw: str | None, at: Location, conditional: bool = False) -> Value:
@@ -508,11 +506,11 @@ def _uwsgi_value(name: str, raw: str | None, at: Location, conditional: bool = F
 
 
 def _uwsgi_config(deploy: DeployModel, wanted: str) -> UwsgiSettings | None:
-    wanted = wanted.split(":", 1)[0].removeprefix("./")
-    return next(
-        (u for u in deploy.uwsgi if u.path == wanted.lstrip("/") or u.path.endswith("/" + wanted.rsplit("/", 1)[-1])),
-        None,
-    )
+    """The config a ``--ini``/``--yaml`` names (``/app/uwsgi.ini`` in an image is the project's ``uwsgi.ini``)."""
+    wanted = wanted.split(":", 1)[0].removeprefix("./").lstrip("/")
+    name = wanted.rsplit("/", 1)[-1]
+    exact = next((u for u in deploy.uwsgi if u.path == wanted or u.path.endswith("/" + wanted)), None)
+    return exact or next((u for u in deploy.uwsgi if u.path.rsplit("/", 1)[-1] == name), None)
 
 
 def _uwsgi_from_config(item: Gunicorn, ini: UwsgiSettings) -> None:
@@ -550,9 +548,10 @@ def uwsgi_deployments(project: Project) -> list[Gunicorn]:
 
     A production command that starts uWSGI, merged with the config file it
     names (``--ini``, ``--yaml``, ``--xml``, ``uwsgi app.ini``): the command
-    line wins. A production config no command names (started by a unit file
-    or an emperor we cannot see) is a deployment of its own when it names the
-    app it serves (``module``, ``wsgi-file``...), else it is incomplete.
+    line wins. A production config no command names (started by a unit file,
+    an emperor or a base image we cannot see) is a deployment of its own but
+    incomplete, like a ``gunicorn.conf.py`` no command names: what it sets
+    counts, what it leaves out is unknown.
     ``UWSGI_<OPTION>`` variables production files set count as options. A
     config that includes another (``ini =``, ``UWSGI_INI``) or a command whose
     config file was not found is incomplete: "not set" then means unknown.
@@ -594,8 +593,9 @@ def uwsgi_deployments(project: Project) -> list[Gunicorn]:
         if ini.path in used or not production_deploy_path(ini.path):
             continue
         anchor = min((s.source for s in ini.entries), key=lambda loc: loc.line, default=Location(ini.path, 1, 1))
-        item = Gunicorn(anchor, f"`{ini.path}`", conf_path=ini.path, server="uwsgi")
-        item.complete = any(s.name in _UWSGI_APP_KEYS for s in ini.entries)
+        # as for a gunicorn.conf.py no command names: an emperor, a unit file or the operator starts it, maybe
+        # with more options (reference configs shipped for operators say "tune this to your environment")
+        item = Gunicorn(anchor, f"`{ini.path}`", conf_path=ini.path, server="uwsgi", complete=False)
         _uwsgi_from_config(item, ini)
         _uwsgi_from_env(project, item)
         found.append(item)
@@ -633,31 +633,22 @@ def wsgi_deployments(project: Project) -> list[Gunicorn]:
 
 
 @project_fact
-def single_threaded_uwsgi(project: Project) -> list[tuple[ServerCommand, int | None]]:
-    """Production uWSGI commands (with their ini) that serve one request per process, with the process count."""
-    deploy = project.deploy
-    found: list[tuple[ServerCommand, int | None]] = []
-    if deploy is None:
-        return found
-    for cmd in deploy.commands:
-        if cmd.server != "uwsgi" or not _production_process(cmd.source.path, cmd.process) or cmd.unresolved:
+def single_threaded_uwsgi(project: Project) -> list[tuple[Gunicorn, int | None]]:
+    """Production uWSGI deployments started by a visible command that serve one request per process.
+
+    No gevent/async mode and one thread (uWSGI's default), with the process
+    count when known. A config whose threads come from a variable, or that
+    was not found, says nothing.
+    """
+    found: list[tuple[Gunicorn, int | None]] = []
+    for item in uwsgi_deployments(project):
+        if not item.complete or not item.process or item.get("green") is not None:
             continue
-        ini = None
-        if cmd.config_file:
-            wanted = cmd.config_file.split(":", 1)[0].lstrip("./")
-            ini = next((u for u in deploy.uwsgi if u.path == wanted or u.path.endswith("/" + wanted)), None)
-            if ini is None:
-                continue  # the settings live in a file we did not read
-        green = any(a.split("=", 1)[0] in _UWSGI_GREEN for a in cmd.argv) or (
-            ini is not None and ini.get("gevent", "async", "ugreen", "greenlet", "asyncio") is not None
-        )
-        threads = cmd.threads if cmd.threads is not None else (ini.threads if ini is not None else None)
-        if ini is not None and ini.get("threads") is not None and ini.threads is None:
-            continue  # threads from a variable
-        if green or (threads is not None and threads > 1):
+        threads = item.get("threads")
+        if threads is not None and (not threads.known or not isinstance(threads.value, int) or threads.value > 1):
             continue
-        processes = cmd.workers if cmd.workers is not None else (ini.processes if ini is not None else None)
-        found.append((cmd, processes))
+        processes = item.known("workers")
+        found.append((item, processes if isinstance(processes, int) and not isinstance(processes, bool) else None))
     return found
 
 

@@ -36,8 +36,10 @@ class GunicornTimeoutDisabled(Rule):
     same harm as `-t 0`. That is reported as a note (the proxy in front may
     give up on the client, but the process stays stuck); `harakiri = 0` or
     above five minutes is a warning as for gunicorn. A config that includes
-    another one, or whose `harakiri` sits in an `if-env` block, and an
-    example's or a tutorial's config are not reported as missing it.
+    another one, or whose `harakiri` sits in an `if-env` block, a config
+    no visible command starts (an emperor, a unit file or the operator may
+    add options), and an example's or a tutorial's config are not reported
+    as missing it.
 
     ## Example
     ```dockerfile
@@ -146,7 +148,10 @@ class GunicornTimeoutDisabled(Rule):
             app = Flask(__name__)
             """,
             message="no `harakiri`",
-            files={"uwsgi.ini": "[uwsgi]\nmodule = app:app  # expect\nprocesses = 4\nmax-requests = 1000\n"},
+            files={
+                "Dockerfile": "FROM python:3.12\nCMD uwsgi --ini uwsgi.ini  # expect\n",
+                "uwsgi.ini": "[uwsgi]\nmodule = app:app\nprocesses = 4\nmax-requests = 1000\n",
+            },
         ),
     )
 
