@@ -173,6 +173,18 @@ BAD: list[tuple[str, str, Severity, dict[str, str]]] = [
         _files(**{"deploy/uwsgi_prod.ini": GOOD_INI + "python_autoreload = 2\n"}),
     ),
     (
+        "uwsgi-json-py-autoreload",
+        "FD410",
+        W,
+        _files(
+            **{
+                "Dockerfile": "FROM python:3.12\nCMD uwsgi --json uwsgi.json\n",
+                "uwsgi.json": '{\n  "uwsgi": {\n    "module": "app:app",\n    "harakiri": 30,\n'
+                '    "max-requests": 500,\n    "py-autoreload": 1\n  }\n}\n',
+            }
+        ),
+    ),
+    (
         "cli-py-autoreload-in-compose",
         "FD410",
         W,

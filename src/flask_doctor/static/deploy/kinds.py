@@ -5,8 +5,9 @@ files in the same walk as Python files, and :func:`parse_deploy_files`
 uses it to pick each file's reader.  A name is matched exactly first
 (``Dockerfile``, ``Procfile``, ``gunicorn.conf.py``...), then by pattern
 (``Dockerfile.prod``, ``Dockerfile-server``, ``docker-compose.override.yml``, ``.env.production``,
-``nginx.conf``, ``app.service``, ``requirements-prod.txt``); backups and documentation (``Dockerfile.md``,
-``compose.yml.bak``) are not deploy files.
+``nginx.conf``, ``app.service``, ``requirements-prod.txt``, ``app_uwsgi.ini``); backups and documentation
+(``Dockerfile.md``, ``compose.yml.bak``) are not deploy files.  Any other ``*.ini`` at the root or in a config
+directory is offered to the uWSGI reader, which keeps it only if it has a ``[uwsgi]`` section.
 """
 
 from __future__ import annotations
