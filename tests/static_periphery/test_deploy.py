@@ -811,8 +811,8 @@ def test_fly_toml(tmp_path: Path) -> None:
         },
     )
     assert [(c.process, c.server, c.source.line, c.workers) for c in model.commands] == [
-        ("app", "gunicorn", 8, 2),
-        ("worker", "celery-worker", 9, None),
+        ("fly:app", "gunicorn", 8, 2),
+        ("fly:worker", "celery-worker", 9, None),
     ]
     assert [(e.name, e.value, e.source.line) for e in model.env] == [
         ("FLASK_ENV", "production", 4),

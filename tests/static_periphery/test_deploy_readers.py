@@ -179,6 +179,8 @@ def test_rules_read_supervisor_scripts_and_nginx_conf(tmp_path: Path) -> None:
     assert found == [
         ("FD307", "supervisord.conf", 5),  # flask run --debug as a supervisor program
         ("FD313", "app.py", 7),  # x_for=2 behind the one nginx proxy of deploy/app.conf
+        ("FD407", "boot.sh", 6),  # uwsgi without harakiri: no request timeout at all (a note)
+        ("FD408", "boot.sh", 6),  # uwsgi without max-requests/reload-on-rss (a note)
         ("FD408", "scripts/launch.sh", 5),  # the Dockerfile's ENTRYPOINT script: gunicorn, no max_requests
         ("FD408", "supervisor/web.conf", 3),
         ("FD702", "app.py", 8),  # SimpleCache with uwsgi's 3 processes (boot.sh)

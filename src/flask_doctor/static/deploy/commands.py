@@ -145,6 +145,7 @@ _UWSGI = OptionSpec(
         "-p": "workers",
         "--threads": "threads",
         "--harakiri": "timeout",
+        "-t": "timeout",
         "--max-requests": "max_requests",
         "--http": "bind",
         "--http-socket": "bind",
@@ -169,6 +170,9 @@ _UWSGI = OptionSpec(
         "--pidfile": "",
         "--env": "env",
         "--py-autoreload": "autoreload",
+        "--python-autoreload": "autoreload",
+        "--py-auto-reload": "autoreload",
+        "--python-auto-reload": "autoreload",
         "--touch-reload": "",
         "--listen": "",
         "-l": "",
@@ -183,6 +187,8 @@ _UWSGI = OptionSpec(
         "--yaml": "config_file",
         "--json": "config_file",
         "--xml": "config_file",
+        "-x": "config_file",
+        "--xmlconfig": "config_file",
     },
     flags={
         "--master": "",
@@ -413,8 +419,9 @@ def _classify(
     elif head == "uwsgi":
         cmd = ServerCommand("uwsgi", list(argv), source, process)
         found, positionals = parse_options(args, _UWSGI)
-        if found.pop("autoreload", None):
-            cmd.reload = True
+        autoreload = found.pop("autoreload", None)
+        if autoreload and autoreload[-1].strip() not in ("0", "false", "no", "off"):
+            cmd.reload = True  # ``--py-autoreload N`` polls every N seconds; 0 turns it off
         _apply(cmd, found, scope_env)
         if positionals and cmd.config_file is None and positionals[0].endswith(_UWSGI_CONFIG_SUFFIXES):
             _set_str(cmd, "config_file", positionals[0], scope_env)

@@ -5,8 +5,9 @@ files in the same walk as Python files, and :func:`parse_deploy_files`
 uses it to pick each file's reader.  A name is matched exactly first
 (``Dockerfile``, ``Procfile``, ``gunicorn.conf.py``...), then by pattern
 (``Dockerfile.prod``, ``Dockerfile-server``, ``docker-compose.override.yml``, ``.env.production``,
-``nginx.conf``, ``app.service``, ``requirements-prod.txt``); backups and documentation (``Dockerfile.md``,
-``compose.yml.bak``) are not deploy files.
+``nginx.conf``, ``app.service``, ``requirements-prod.txt``, ``app_uwsgi.ini``); backups and documentation
+(``Dockerfile.md``, ``compose.yml.bak``) are not deploy files.  Any other ``*.ini`` at the root or in a config
+directory is offered to the uWSGI reader, which keeps it only if it has a ``[uwsgi]`` section.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ DeployKind = Literal[
     "env",
     "fly",
     "appengine",
+    "platform",
     "nginx",
     "supervisor",
     "shell",
@@ -51,9 +53,22 @@ _DEPLOY_EXACT: dict[str, DeployKind] = {
     "gunicorn.conf.py": "gunicorn",
     "gunicorn_config.py": "gunicorn",
     "uwsgi.ini": "uwsgi",
+    "uwsgi.yaml": "uwsgi",
+    "uwsgi.yml": "uwsgi",
+    "uwsgi.xml": "uwsgi",
+    "uwsgi.json": "uwsgi",
     ".env": "env",
     "fly.toml": "fly",
     "app.yaml": "appengine",
+    # Platforms' service files: Render's Blueprint, a Cloud Run (Knative) service.
+    "render.yaml": "platform",
+    "render.yml": "platform",
+    "service.yaml": "platform",
+    "service.yml": "platform",
+    "cloudrun.yaml": "platform",
+    "cloudrun.yml": "platform",
+    "cloud-run.yaml": "platform",
+    "cloud-run.yml": "platform",
     "supervisord.conf": "supervisor",
     # Entry-point scripts that start the server (scripts a Dockerfile names are read too).
     "boot.sh": "shell",
@@ -116,6 +131,7 @@ _DEPLOY_GLOBS: tuple[tuple[str, DeployKind], ...] = (
     ("compose*.yml", "compose"),
     ("compose*.yaml", "compose"),
     ("*.uwsgi.ini", "uwsgi"),
+    ("*uwsgi*.ini", "uwsgi"),  # ``app_uwsgi.ini``, ``uwsgi-prod.ini``
     (".env.*", "env"),
     ("nginx*.conf", "nginx"),
     ("*.service", "systemd"),
@@ -123,6 +139,10 @@ _DEPLOY_GLOBS: tuple[tuple[str, DeployKind], ...] = (
 )
 
 
+#: Directories where any ``*.ini`` may be a uWSGI config (``vassals/shop.ini``, ``deploy/app.ini``).
+_UWSGI_INI_DIRS = CONFIG_DIRS | CONF_DIRS | frozenset({"uwsgi", "vassals", "apps-enabled", "apps-available"})
+#: ``*.ini`` files of other tools, never uWSGI configs.
+_NOT_UWSGI_INI = frozenset({"pytest.ini", "tox.ini", "mypy.ini", "alembic.ini", "setup.ini", "logging.ini", "php.ini"})
 _NOT_DEPLOY_SUFFIXES = (".py", ".sh", ".md", ".rst", ".txt", ".bak", ".orig", ".swp", "~")
 _DEPLOY_REGEXES = tuple((re.compile(fnmatch.translate(p)), kind) for p, kind in _DEPLOY_GLOBS)
 
@@ -131,7 +151,8 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> DeployKind | None:
     """The kind of deploy file ``path`` is, or ``None``.
 
     Kinds: ``dockerfile``, ``procfile``, ``gunicorn``, ``compose``, ``uwsgi``,
-    ``env``, ``fly``, ``appengine``, ``nginx``, ``supervisor``, ``shell``
+    ``env``, ``fly``, ``appengine``, ``platform`` (Render's ``render.yaml``, a Cloud Run
+    ``service.yaml``), ``nginx``, ``supervisor``, ``shell``
     (entry-point scripts), ``conf`` (a ``*.conf`` at the root or in a
     config directory: a supervisor or an nginx config or an Upstart job,
     told by its content)
@@ -157,6 +178,8 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> DeployKind | None:
         if regex.match(name):
             return kind
     parent = path.parent.name
+    if name.endswith(".ini") and name not in _NOT_UWSGI_INI and (at_root or parent in _UWSGI_INI_DIRS):
+        return "uwsgi"  # ``app.ini`` with a ``[uwsgi]`` section (the reader skips any other ini)
     if parent in NGINX_DIRS and (name.endswith(".conf") or "." not in name):
         return "nginx"
     if name.endswith(".conf") and (at_root or parent in CONF_DIRS):

@@ -443,9 +443,13 @@ def debug_flag_branch(ctx: Context) -> bool:
 def web_process(process: str) -> bool:
     """A process that serves HTTP: a Dockerfile's ``CMD``/``ENTRYPOINT``, Procfile ``web``, a web compose service,
     a supervisor ``program:``, an entry-point ``script:``, a systemd ``unit:``, an Upstart job (``upstart:``) or App
-    Engine's ``entrypoint``, not one named for workers or for development."""
+    Engine's ``entrypoint``, a Fly.io ``[processes]`` entry (``fly:app``), not one named for workers or for
+    development."""
     if process in ("CMD", "ENTRYPOINT", "web", "entrypoint"):
         return True
+    if process.startswith("fly:"):
+        name = process[len("fly:") :].lower()
+        return not _NOT_WEB.search(name) and not dev_process(name)
     if process.startswith("service:"):
         return not _NOT_WEB.search(process[len("service:") :].lower())
     if process.startswith(("program:", "script:", "unit:", "upstart:")):

@@ -48,11 +48,24 @@ FORWARDED_HEADERS = {
 # ------------------------------------------------------------ deploy side
 @project_fact
 def declared_proxies(project: Project) -> list[ProxyDecl]:
-    """Reverse proxies that production deploy files put in front of the app (nginx.conf, a compose service)."""
+    """Reverse proxies that production deploy files put in front of the app (nginx.conf, a compose service).
+
+    Platforms that route every request through their own proxy count too
+    (kind ``platform``: a Procfile ``web`` process behind Heroku's router,
+    Fly.io's ``[http_service]``, App Engine's ``app.yaml``, Render, Cloud
+    Run), except in an example's or a tutorial's directory
+    (``examples/chat/Procfile`` deploys the example, not this app).
+    """
+    from flask_doctor.static.facts.server import example_deploy_path
+
     deploy = project.deploy
     if deploy is None:
         return []
-    return [p for p in deploy.proxies if production_deploy_path(p.source.path)]
+    return [
+        p
+        for p in deploy.proxies
+        if production_deploy_path(p.source.path) and not (p.kind == "platform" and example_deploy_path(p.source.path))
+    ]
 
 
 @project_fact

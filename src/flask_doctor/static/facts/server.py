@@ -41,7 +41,7 @@ from flask_doctor.static.model.dispatch import THREAD_CLASSES
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
-    from flask_doctor.static.deploy import DeployModel, ServerCommand, Setting
+    from flask_doctor.static.deploy import DeployModel, ServerCommand, Setting, UwsgiSettings
     from flask_doctor.static.model import CallSite, ClassInfo, Project
 
 GREEN_WORKERS = ("gevent", "eventlet")
@@ -82,7 +82,13 @@ class Value:
 
 @dataclass
 class Gunicorn:
-    """One gunicorn deployment: a command line and/or its config file, merged."""
+    """One production WSGI server deployment: a command line and/or its config file, merged.
+
+    Named for gunicorn, the first server read; ``server`` says which one it
+    is (``gunicorn`` or ``uwsgi``, see :func:`uwsgi_deployments`), and the
+    settings use the same names for both (``workers``, ``threads``,
+    ``timeout``, ``max_requests``, ``reload``).
+    """
 
     source: Location  # where to point when a setting is missing
     label: str  # "`gunicorn -w 4 app:app` (Dockerfile CMD)" / "gunicorn.conf.py"
@@ -94,6 +100,7 @@ class Gunicorn:
     #: command line, so "not set" means "unknown", not "gunicorn's default".
     complete: bool = True
     process: str = ""  # ``service:web`` / ``web`` / ``CMD``
+    server: str = "gunicorn"
 
     @property
     def example(self) -> bool:
@@ -462,32 +469,186 @@ def _command_text(node: ast.expr) -> str | list[str] | None:
 _UWSGI_GREEN = ("--gevent", "--async", "--ugreen", "--greenlet", "--asyncio")
 
 
+#: uWSGI options that recycle a worker before a leak kills it (``max-requests`` is read as ``max_requests``).
+UWSGI_RECYCLE = (
+    "reload-on-rss",
+    "evil-reload-on-rss",
+    "reload-on-as",
+    "evil-reload-on-as",
+    "max-worker-lifetime",
+    "reload-on-exception",
+)
+#: uWSGI option -> the shared setting name of :class:`Gunicorn`.
+_UWSGI_FIELDS = {
+    "processes": "workers",
+    "workers": "workers",
+    "threads": "threads",
+    "harakiri": "timeout",
+    "max-requests": "max_requests",
+    "py-autoreload": "reload",
+    "python-autoreload": "reload",
+    "py-auto-reload": "reload",
+    "python-auto-reload": "reload",
+    **{name: "recycle" for name in UWSGI_RECYCLE},
+    **{name.lstrip("-"): "green" for name in _UWSGI_GREEN},
+}
+#: Keys of a uWSGI config that pull settings from elsewhere: what it leaves out may be set there.
+_UWSGI_INCLUDES = frozenset({"ini", "include", "inherit", "yaml", "yml", "json", "xml", "config", "emperor"})
+
+
+def _uwsgi_value(name: str, raw: str | None, at: Location, conditional: bool = False) -> Value:
+    if raw is None or conditional or "$(" in raw or "%(" in raw or "@(" in raw or "$" in raw:
+        return Value(raw, at, known=False)
+    value = _parse_scalar(raw)
+    if name == "reload":
+        value = value not in (0, False)  # ``py-autoreload = N`` polls every N seconds; 0 turns it off
+    return Value(value, at)
+
+
+def _uwsgi_config(deploy: DeployModel, wanted: str) -> UwsgiSettings | None:
+    """The config a ``--ini``/``--yaml`` names (``/app/uwsgi.ini`` in an image is the project's ``uwsgi.ini``)."""
+    wanted = wanted.split(":", 1)[0].removeprefix("./").lstrip("/")
+    name = wanted.rsplit("/", 1)[-1]
+    exact = next((u for u in deploy.uwsgi if u.path == wanted or u.path.endswith("/" + wanted)), None)
+    return exact or next((u for u in deploy.uwsgi if u.path.rsplit("/", 1)[-1] == name), None)
+
+
+def _uwsgi_from_config(item: Gunicorn, ini: UwsgiSettings) -> None:
+    for setting in ini.entries:
+        name = _UWSGI_FIELDS.get(setting.name)
+        if name is not None:
+            raw = setting.value if isinstance(setting.value, str) else None
+            item.settings[name] = _uwsgi_value(name, raw, setting.source, setting.conditional)
+        elif setting.name in _UWSGI_INCLUDES:
+            item.complete = False
+
+
+def _uwsgi_from_env(project: Project, item: Gunicorn) -> None:
+    """``UWSGI_HARAKIRI=60``: uWSGI reads any option from a ``UWSGI_<OPTION>`` variable."""
+    from flask_doctor.static.facts.deploy_files import production_env, production_env_names
+
+    values = {e.name: e for e in production_env(project)}
+    for env_name in production_env_names(project):
+        if not env_name.startswith("UWSGI_"):
+            continue
+        option = env_name[len("UWSGI_") :].lower().replace("_", "-")
+        name = _UWSGI_FIELDS.get(option)
+        if option in _UWSGI_INCLUDES:
+            item.complete = False  # ``UWSGI_INI``: another config file
+        if name is None:
+            continue
+        env = values.get(env_name)
+        at = env.source if env is not None else item.source
+        item.settings[name] = _uwsgi_value(name, env.value if env is not None else None, at)
+
+
 @project_fact
-def single_threaded_uwsgi(project: Project) -> list[tuple[ServerCommand, int | None]]:
-    """Production uWSGI commands (with their ini) that serve one request per process, with the process count."""
+def uwsgi_deployments(project: Project) -> list[Gunicorn]:
+    """Production uWSGI deployments, each with its effective settings under the names gunicorn's use.
+
+    A production command that starts uWSGI, merged with the config file it
+    names (``--ini``, ``--yaml``, ``--xml``, ``uwsgi app.ini``): the command
+    line wins. A production config no command names (started by a unit file,
+    an emperor or a base image we cannot see) is a deployment of its own but
+    incomplete, like a ``gunicorn.conf.py`` no command names: what it sets
+    counts, what it leaves out is unknown.
+    ``UWSGI_<OPTION>`` variables production files set count as options. A
+    config that includes another (``ini =``, ``UWSGI_INI``) or a command whose
+    config file was not found is incomplete: "not set" then means unknown.
+    uWSGI's own defaults differ from gunicorn's: no ``harakiri`` is no
+    request timeout at all.
+    """
     deploy = project.deploy
-    found: list[tuple[ServerCommand, int | None]] = []
+    found: list[Gunicorn] = []
     if deploy is None:
         return found
+    used: set[str] = set()
     for cmd in deploy.commands:
-        if cmd.server != "uwsgi" or not _production_process(cmd.source.path, cmd.process) or cmd.unresolved:
+        if cmd.server != "uwsgi" or not _production_process(cmd.source.path, cmd.process):
             continue
-        ini = None
+        text = " ".join(cmd.argv)
+        item = Gunicorn(cmd.source, f"`{text[:67] + '...' if len(text) > 70 else text}`", process=cmd.process)
+        item.server = "uwsgi"
         if cmd.config_file:
-            wanted = cmd.config_file.split(":", 1)[0].lstrip("./")
-            ini = next((u for u in deploy.uwsgi if u.path == wanted or u.path.endswith("/" + wanted)), None)
+            ini = _uwsgi_config(deploy, cmd.config_file)
             if ini is None:
-                continue  # the settings live in a file we did not read
-        green = any(a.split("=", 1)[0] in _UWSGI_GREEN for a in cmd.argv) or (
-            ini is not None and ini.get("gevent", "async", "ugreen", "greenlet", "asyncio") is not None
-        )
-        threads = cmd.threads if cmd.threads is not None else (ini.threads if ini is not None else None)
-        if ini is not None and ini.get("threads") is not None and ini.threads is None:
-            continue  # threads from a variable
-        if green or (threads is not None and threads > 1):
+                item.complete = False
+            else:
+                used.add(ini.path)
+                item.conf_path = ini.path
+                _uwsgi_from_config(item, ini)
+        options = _uwsgi_argv(cmd.argv[1:])
+        for option, raw in options.items():
+            name = _UWSGI_FIELDS.get(option)
+            if name is not None:
+                item.settings[name] = _uwsgi_value(name, raw, cmd.source)
+        for name in ("workers", "threads", "timeout", "max_requests"):
+            if name in cmd.unresolved:
+                item.settings[name] = Value(None, cmd.source, known=False)
+            elif getattr(cmd, name) is not None:
+                item.settings[name] = Value(getattr(cmd, name), cmd.source)
+        _uwsgi_from_env(project, item)
+        found.append(item)
+    for ini in deploy.uwsgi:
+        if ini.path in used or not production_deploy_path(ini.path):
             continue
-        processes = cmd.workers if cmd.workers is not None else (ini.processes if ini is not None else None)
-        found.append((cmd, processes))
+        anchor = min((s.source for s in ini.entries), key=lambda loc: loc.line, default=Location(ini.path, 1, 1))
+        # as for a gunicorn.conf.py no command names: an emperor, a unit file or the operator starts it, maybe
+        # with more options (reference configs shipped for operators say "tune this to your environment")
+        item = Gunicorn(anchor, f"`{ini.path}`", conf_path=ini.path, server="uwsgi", complete=False)
+        _uwsgi_from_config(item, ini)
+        _uwsgi_from_env(project, item)
+        found.append(item)
+    return found
+
+
+def _uwsgi_argv(args: list[str]) -> dict[str, str]:
+    """uWSGI's long options of a command line (``--harakiri 30``, ``--reload-on-rss=200``, ``--master``)."""
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg.startswith("--"):
+            name, eq, value = arg[2:].partition("=")
+            if not eq:
+                nxt = args[i + 1] if i + 1 < len(args) else None
+                if nxt is not None and not nxt.startswith("-"):
+                    value = nxt
+                    i += 1
+                else:
+                    value = "true"
+            found[_uwsgi_key(name)] = value
+        i += 1
+    return found
+
+
+def _uwsgi_key(name: str) -> str:
+    return name.lower().replace("_", "-")
+
+
+@project_fact
+def wsgi_deployments(project: Project) -> list[Gunicorn]:
+    """The production WSGI servers' settings: every gunicorn and uWSGI deployment (:attr:`Gunicorn.server`)."""
+    return [*gunicorn_deployments(project), *uwsgi_deployments(project)]
+
+
+@project_fact
+def single_threaded_uwsgi(project: Project) -> list[tuple[Gunicorn, int | None]]:
+    """Production uWSGI deployments started by a visible command that serve one request per process.
+
+    No gevent/async mode and one thread (uWSGI's default), with the process
+    count when known. A config whose threads come from a variable, or that
+    was not found, says nothing.
+    """
+    found: list[tuple[Gunicorn, int | None]] = []
+    for item in uwsgi_deployments(project):
+        if not item.complete or not item.process or item.get("green") is not None:
+            continue
+        threads = item.get("threads")
+        if threads is not None and (not threads.known or not isinstance(threads.value, int) or threads.value > 1):
+            continue
+        processes = item.known("workers")
+        found.append((item, processes if isinstance(processes, int) and not isinstance(processes, bool) else None))
     return found
 
 
@@ -673,6 +834,9 @@ __all__ = [
     "code_gunicorn_applications",
     "gunicorn_deployments",
     "import_time_resources",
+    "UWSGI_RECYCLE",
     "single_threaded_uwsgi",
+    "uwsgi_deployments",
+    "wsgi_deployments",
     "socketio_uses",
 ]

@@ -27,6 +27,7 @@ READERS: dict[DeployKind, tuple[str, str]] = {
     "compose": ("compose", "read_compose"),
     "appengine": ("appengine", "read_appengine"),
     "fly": ("fly", "read_fly"),
+    "platform": ("platform", "read_platform"),
     "uwsgi": ("uwsgi", "read_uwsgi"),
     "gunicorn": ("gunicorn_conf", "read_gunicorn_conf"),
     "nginx": ("nginx", "read_nginx"),

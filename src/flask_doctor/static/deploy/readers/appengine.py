@@ -1,4 +1,8 @@
-"""Google App Engine's app.yaml: ``env_variables`` and the ``entrypoint`` command."""
+"""Google App Engine's app.yaml: ``env_variables``, the ``entrypoint`` command and Google's front end.
+
+An ``app.yaml`` with a ``runtime:`` is an App Engine service: every request
+reaches it through Google's front end, a reverse proxy of kind ``platform``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from flask_doctor.static.deploy.commands import analyze_command
-from flask_doctor.static.deploy.model import EnvSetting
+from flask_doctor.static.deploy.model import EnvSetting, ProxyDecl
 from flask_doctor.static.deploy.readers.base import Reader, loc, scalar_text
 from flask_doctor.static.deploy.readers.yaml_nodes import (
     column_of,
@@ -26,6 +30,9 @@ def read_appengine(reader: Reader, path: Path, text: str) -> None:
     root = compose_yaml(reader, path, text)
     if not isinstance(root, yaml.MappingNode):
         return
+    runtime = get(root, "runtime")
+    if runtime is not None:
+        reader.model.proxies.append(ProxyDecl("App Engine's front end", loc(rel, line_of(runtime)), "platform"))
     env: dict[str, str | None] = {}
     env_node = get(root, "env_variables")
     for k, v in items(env_node):

@@ -1,4 +1,9 @@
-"""fly.toml: ``[env]``, ``[processes]``, ``cmd``/``entrypoint`` and the release command.
+"""fly.toml: ``[env]``, ``[processes]``, ``cmd``/``entrypoint``, the release command and Fly's proxy.
+
+A ``[processes]`` command is process ``fly:<name>`` (``app = "gunicorn ..."``
+is the web process Fly's ``[http_service]`` routes to). ``[http_service]``
+or ``[[services]]`` puts Fly's proxy in front of the app: a reverse proxy
+of kind ``platform``.
 
 :mod:`tomllib` gives values without lines, so each key's line is found in
 the text (:func:`_toml_line`) for findings to point at.
@@ -12,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from flask_doctor.static.deploy.commands import analyze_command
-from flask_doctor.static.deploy.model import EnvSetting
+from flask_doctor.static.deploy.model import EnvSetting, ProxyDecl
 from flask_doctor.static.deploy.readers.base import Reader, loc, scalar_text
 
 if sys.version_info >= (3, 11):  # pragma: no cover - depends on interpreter
@@ -57,7 +62,7 @@ def read_fly(reader: Reader, path: Path, text: str) -> None:
         for name, command in processes.items():
             if isinstance(command, (str, list)):
                 line = _toml_line(lines, "processes", name) or 1
-                commands, _ = analyze_command(command, loc(rel, line), name, env)
+                commands, _ = analyze_command(command, loc(rel, line), f"fly:{name}", env)
                 reader.model.commands.extend(commands)
     for table in ("experimental", "build", ""):
         section = data if table == "" else data.get(table)
@@ -69,6 +74,11 @@ def read_fly(reader: Reader, path: Path, text: str) -> None:
                 line = _toml_line(lines, table, key) or 1
                 commands, _ = analyze_command(command, loc(rel, line), key.upper(), env)
                 reader.model.commands.extend(commands)
+    for table in ("http_service", "services"):
+        if data.get(table):
+            line = next((n for n, text in enumerate(lines, 1) if re.match(rf"^\s*\[\[?\s*{table}\b", text)), 1)
+            reader.model.proxies.append(ProxyDecl("Fly.io's proxy", loc(rel, line), "platform"))
+            break
     deploy = data.get("deploy")
     if isinstance(deploy, dict) and isinstance(deploy.get("release_command"), str):
         line = _toml_line(lines, "deploy", "release_command") or 1

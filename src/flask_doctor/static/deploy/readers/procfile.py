@@ -1,6 +1,8 @@
 """Procfile (Heroku, Dokku, honcho...): one ``name: command`` per line.
 
-The ``web`` process is what serves HTTP whatever it runs; inline
+The ``web`` process is what serves HTTP whatever it runs, behind the
+platform's router (Heroku's, Dokku's nginx): a Procfile with a ``web``
+process declares that reverse proxy (kind ``platform``).  Inline
 assignments (``web: WEB_CONCURRENCY=2 gunicorn ...``) are environment of
 that process (scope ``process:<name>``).
 """
@@ -11,7 +13,7 @@ import re
 from pathlib import Path
 
 from flask_doctor.static.deploy.commands import analyze_command
-from flask_doctor.static.deploy.model import EnvSetting
+from flask_doctor.static.deploy.model import EnvSetting, ProxyDecl
 from flask_doctor.static.deploy.readers.base import Reader, loc
 
 __all__ = ["read_procfile"]
@@ -33,3 +35,7 @@ def read_procfile(reader: Reader, path: Path, text: str) -> None:
         for key, value in inline.items():
             reader.model.env.append(EnvSetting(key, value, loc(rel, number, column), f"process:{name}"))
         reader.model.commands.extend(commands)
+        if name == "web":
+            reader.model.proxies.append(
+                ProxyDecl("the platform's router (Procfile `web`)", loc(rel, number), "platform")
+            )

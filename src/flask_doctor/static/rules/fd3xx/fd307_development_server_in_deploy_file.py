@@ -27,7 +27,9 @@ class DevelopmentServerInDeployFile(Rule):
     `flask run` / `python -m flask run` as a Dockerfile `CMD`/`ENTRYPOINT`,
     a Procfile `web:` process, a compose `command:`, a systemd unit's
     `ExecStart=`, an Upstart job's `exec` (`init/app.conf`), App Engine's
-    `entrypoint:` in `app.yaml`, `python app.py`
+    `entrypoint:` in `app.yaml`, a Fly.io `[processes]` command in
+    `fly.toml` (`app = "flask run ..."`, not one named for a worker), a
+    Render `startCommand` of a web service, `python app.py`
     when that script ends in `app.run()`, and a command the package
     installs (a console script, with its click subcommand) that calls
     `app.run()`. `--debug` or `FLASK_DEBUG=1` on
@@ -167,6 +169,20 @@ class DevelopmentServerInDeployFile(Rule):
         ),
     )
     INVALID = (
+        # Fly.io routes `[http_service]` to the `app` process, which runs the development server
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            message="the Fly.io process `app`",
+            files={
+                "fly.toml": (
+                    'app = "shop"\n\n[processes]\n  app = "flask --app app run --host 0.0.0.0 --port 8080"  # expect\n'
+                    '  worker = "celery -A app.celery worker"\n\n[http_service]\n  internal_port = 8080\n'
+                ),
+            },
+        ),
         # the shipped Upstart job and systemd unit start the installed command, whose function ends in app.run()
         Invalid(
             """
@@ -264,6 +280,8 @@ class DevelopmentServerInDeployFile(Rule):
             return f"compose service `{process[len('service:') :]}` in `{path}`"
         if process.startswith("unit:"):
             return f"the systemd unit `{process[len('unit:') :]}` in `{path}`"
+        if process.startswith("fly:"):
+            return f"the Fly.io process `{process[len('fly:') :]}` in `{path}`"
         if process.startswith("upstart:"):
             return f"the Upstart job `{process[len('upstart:') :]}` in `{path}`"
         return f"the `{process}:` process in `{path}`"

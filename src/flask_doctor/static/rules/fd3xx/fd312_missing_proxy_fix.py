@@ -35,7 +35,11 @@ class MissingProxyFix(Rule):
     """
     ## What it does
     In a project whose deploy files put a reverse proxy in front of the app
-    (an nginx config, an nginx/traefik/caddy service in compose) and that
+    (an nginx config, an nginx/traefik/caddy service in compose, or a
+    platform that routes every request through its own proxy: a Procfile
+    `web` process behind Heroku's router, Fly.io's `[http_service]`, App
+    Engine's `app.yaml`, a Render web service, a Cloud Run service; not a
+    Procfile with only workers, nor one in an example's directory) and that
     never wraps the app in `ProxyFix`, finds code that relies on the client
     address the proxy hides: `request.remote_addr` and Flask-Limiter's
     `get_remote_address`. Code that turns the request's own URL into https
@@ -121,6 +125,18 @@ class MissingProxyFix(Rule):
     )
 
     VALID = (
+        # a Procfile that only runs a worker: no router in front of anything
+        Valid(
+            """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.get("/ip")
+            def ip():
+                return request.remote_addr
+            """,
+            files={"Procfile": "worker: celery -A app.celery worker\n"},
+        ),
         # a URL from the settings forced to https says nothing about what is in front of the app
         Valid("""
             from flask import Flask, current_app, request
@@ -173,6 +189,19 @@ class MissingProxyFix(Rule):
         ),
     )
     INVALID = (
+        # Heroku's router is in front of every `web` process
+        Invalid(
+            """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.get("/ip")
+            def ip():
+                return request.remote_addr  # expect
+            """,
+            message="Procfile",
+            files={"Procfile": "web: gunicorn app:app\n"},
+        ),
         # no deploy file, but the sitemap patches https onto the request's URL: a TLS-terminating proxy is in front
         Invalid(
             """

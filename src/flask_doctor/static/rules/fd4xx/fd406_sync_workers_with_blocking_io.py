@@ -8,7 +8,6 @@ from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.server import (
     EXAMPLE_NOTE,
     blocking_request_sites,
-    example_deploy_path,
     gunicorn_deployments,
     single_threaded_uwsgi,
 )
@@ -199,20 +198,17 @@ class SyncWorkersWithBlockingIo(Rule):
         sites = blocking_request_sites(project)
         if not sites:
             return
-        for cmd, processes in single_threaded_uwsgi(project):
+        for deployment, processes in single_threaded_uwsgi(project):
             _site, label = sites[0]
-            text = " ".join(cmd.argv)
             report(
                 self.finding(
-                    cmd.source,
-                    f"`{text[:67] + '...' if len(text) > 70 else text}` runs uWSGI with one thread per "
+                    deployment.source,
+                    f"{deployment.label} runs uWSGI with one thread per "
                     f"process{f' ({processes} processes)' if processes else ''}, and request code makes blocking "
                     f"calls such as {label}: while they wait the process serves nobody"
                     + EXAMPLE_NOTE
-                    * example_deploy_path(cmd.source.path),
-                    severity=min(self.effective_severity, Severity.NOTE)
-                    if example_deploy_path(cmd.source.path)
-                    else None,
+                    * deployment.example,
+                    severity=min(self.effective_severity, Severity.NOTE) if deployment.example else None,
                     hint=(
                         "Add `threads = 4` (and `enable-threads`) or use `gevent = 100` with gevent-safe code; keep "
                         "timeouts on every call."

@@ -1,11 +1,11 @@
-"""FD408 gunicorn-no-max-requests: gunicorn without `max_requests` (+ jitter) to recycle workers that leak."""
+"""FD408 gunicorn-no-max-requests: gunicorn/uWSGI without `max_requests` (+ jitter) to recycle workers that leak."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from flask_doctor.findings import Finding, Severity
-from flask_doctor.static.facts.server import gunicorn_deployments
+from flask_doctor.static.facts.server import wsgi_deployments
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
@@ -27,6 +27,11 @@ class GunicornNoMaxRequests(Rule):
     command loads (`os.system("gunicorn -c python:pkg.gunicorn ...")`), or
     in the `load_config` of a custom gunicorn application (a
     `BaseApplication` subclass) that the project's own command runs.
+    uWSGI deployments are read the same way (command line, `[uwsgi]`
+    section, `UWSGI_*` variables): any of `max-requests`, `reload-on-rss`,
+    `max-worker-lifetime` or `reload-on-as` recycles its workers (uWSGI has
+    no jitter option, so none is asked for; an example's config is not
+    reported).
     This is advice, not a bug: the severity is *note*.
 
     ## Example
@@ -45,13 +50,14 @@ class GunicornNoMaxRequests(Rule):
 
     ## References
     - gunicorn docs: settings — `max_requests`, `max_requests_jitter`
+    - uWSGI docs: Options — `max-requests`, `reload-on-rss`, `max-worker-lifetime`
     """
 
     code = "FD408"
     name = "gunicorn-no-max-requests"
     severity = Severity.NOTE
     catalog = ("S09",)
-    summary = "gunicorn without `max_requests` (+ jitter) to recycle workers that leak."
+    summary = "gunicorn/uWSGI without `max_requests` (+ jitter) to recycle workers that leak."
 
     VALID = (
         Valid(
@@ -128,6 +134,14 @@ class GunicornNoMaxRequests(Rule):
             app = Flask(__name__)
             """,
             files={"Procfile": "web: gunicorn --workers 1 --threads 8 --max-requests 1000 app:app\n"},
+        ),
+        # uWSGI recycling its workers on memory instead of a request count
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={"uwsgi.ini": "[uwsgi]\nmodule = app:app\nharakiri = 30\nreload-on-rss = 512\n"},
         ),
     )
     INVALID = (
@@ -220,10 +234,34 @@ class GunicornNoMaxRequests(Rule):
             """,
             message="`WikiServer` (a custom gunicorn application) never recycles its workers",
         ),
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            message="never recycles its workers",
+            files={"Dockerfile": "FROM python:3.12\nCMD uwsgi --http :8000 --module app:app --harakiri 30  # expect\n"},
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        for item in gunicorn_deployments(project):
+        for item in wsgi_deployments(project):
+            if item.server == "uwsgi":
+                if (
+                    item.complete
+                    and not item.example
+                    and item.get("max_requests") is None
+                    and item.get("recycle") is None
+                ):
+                    report(
+                        self.finding(
+                            item.source,
+                            f"{item.label} never recycles its workers (no `max-requests`, `reload-on-rss` or "
+                            f"`max-worker-lifetime`): a slow memory leak grows until the process is killed",
+                            hint="Add `max-requests = 1000` (or `reload-on-rss`) to the `[uwsgi]` section.",
+                        )
+                    )
+                continue
             max_requests = item.get("max_requests")
             jitter = item.get("max_requests_jitter")
             if max_requests is None and item.complete:

@@ -1,11 +1,11 @@
-"""FD410 gunicorn-reload-in-production: gunicorn `--reload` in a production command or config."""
+"""FD410 gunicorn-reload-in-production: gunicorn `--reload` or uWSGI `py-autoreload` in a production command or config."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from flask_doctor.findings import Finding, Severity
-from flask_doctor.static.facts.server import EXAMPLE_NOTE, gunicorn_deployments
+from flask_doctor.static.facts.server import EXAMPLE_NOTE, wsgi_deployments
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
@@ -14,7 +14,9 @@ class GunicornReloadInProduction(Rule):
     """
     ## What it does
     Finds `--reload` / `reload = True` in gunicorn commands and config files
-    that are not development files.
+    that are not development files, and uWSGI's counterpart `py-autoreload`
+    (`python-autoreload`, `--py-autoreload N`, `UWSGI_PY_AUTORELOAD`) in
+    production uWSGI commands and configs (not inside an `if-env` block).
 
     ## Why is this bad?
     `--reload` watches the source tree and restarts workers when a file
@@ -47,13 +49,15 @@ class GunicornReloadInProduction(Rule):
 
     ## References
     - gunicorn docs: settings — `reload` ("This setting is intended for development")
+    - uWSGI docs: Options — `py-autoreload` ("monitor python modules mtime to trigger reload (use only in
+      development)")
     """
 
     code = "FD410"
     name = "gunicorn-reload-in-production"
     severity = Severity.WARNING
     catalog = ("S09",)
-    summary = "gunicorn `--reload` in a production command or config."
+    summary = "gunicorn `--reload` or uWSGI `py-autoreload` in a production command or config."
 
     VALID = (
         Valid(
@@ -82,6 +86,18 @@ class GunicornReloadInProduction(Rule):
             """
             },
         ),
+        # uWSGI's autoreload turned on only when a development variable is set
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "uwsgi.ini": (
+                    "[uwsgi]\nmodule = app:app\nharakiri = 30\nif-env = DEV_ENV\npython-autoreload = 1\nendif =\n"
+                )
+            },
+        ),
     )
     INVALID = (
         Invalid(
@@ -107,22 +123,38 @@ class GunicornReloadInProduction(Rule):
             message="example or tutorial deploy file",
             files={"examples/chat/Procfile": "web: gunicorn --reload app:app  # expect\n"},
         ),
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            message="`py-autoreload`",
+            files={"deploy/uwsgi.ini": "[uwsgi]\nmodule = app:app\nharakiri = 30\npy-autoreload = 1  # expect\n"},
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        for item in gunicorn_deployments(project):
+        for item in wsgi_deployments(project):
             value = item.get("reload")
             if value is None or not value.known or value.value is not True:
                 continue
+            if item.server == "uwsgi":
+                message = (
+                    f"{item.label} runs uWSGI with `py-autoreload` in a production file: it polls every Python "
+                    f"module and reloads the workers when one changes"
+                )
+                hint = "Drop `py-autoreload` here (use `touch-reload` for deliberate reloads); keep it in a dev config."
+            else:
+                message = (
+                    f"{item.label} runs gunicorn with `--reload` in a production file: it watches the source tree "
+                    f"and restarts workers on every change"
+                )
+                hint = "Drop `--reload` here; put it in a development file (docker-compose.override.yml, Procfile.dev)."
             report(
                 self.finding(
                     value.source,
-                    f"{item.label} runs gunicorn with `--reload` in a production file: it watches the source tree "
-                    f"and restarts workers on every change" + EXAMPLE_NOTE * item.example,
+                    message + EXAMPLE_NOTE * item.example,
                     severity=min(self.effective_severity, Severity.NOTE) if item.example else None,
-                    hint=(
-                        "Drop `--reload` here; put it in a development file (docker-compose.override.yml, "
-                        "Procfile.dev)."
-                    ),
+                    hint=hint,
                 )
             )
