@@ -49,6 +49,7 @@ from flask_doctor.static.model import (
     classify_env,
     test_words,
 )
+from flask_doctor.static.model.settings_files import is_file_setting
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import statements
 
@@ -267,7 +268,9 @@ def foreign_settings_modules(project: Project) -> frozenset[str]:
 def _production_config(project: Project) -> tuple[list[ConfigSetting], frozenset[str]]:
     """The settings of production configuration, and the owners (classes/modules) of production config."""
     production = [c for c in project.config if c.env == "production"]
-    owners = {c.owner for c in production} | {q for q, env in project.config_classes.items() if env == "production"}
+    # a settings file is loaded on top of the config classes, not instead of them: it replaces no base setting
+    owners = {c.owner for c in production if not is_file_setting(c)}
+    owners |= {q for q, env in project.config_classes.items() if env == "production"}
     return production, frozenset(owners)
 
 
@@ -901,6 +904,8 @@ def where(project: Project, setting: ConfigSetting) -> str:
         return f"in config class `{setting.owner.rsplit('.', 1)[-1]}`"
     if setting.owner == "app":
         return "at start-up"
+    if is_file_setting(setting):
+        return f"in settings file `{setting.owner}`"
     return f"in config module `{setting.owner}`"
 
 
