@@ -291,6 +291,38 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
         },
     ),
     (
+        "with-open-update-json-load",
+        "FD305",
+        {
+            "app.py": """
+            import json
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                with open("config.json") as f:
+                    app.config.update(json.load(f))
+                return app
+            """,
+            "config.json": '{"DEBUG": true}\n',
+        },
+    ),
+    (
+        "from-mapping-of-yaml-data",
+        "FD302",
+        {
+            "app.py": """
+            import yaml
+            from flask import Flask
+
+            app = Flask(__name__)
+            data = yaml.safe_load(open("settings.yml"))
+            app.config.from_mapping(data)
+            """,
+            "settings.yml": "SECRET_KEY: not-so-secret-after-all-77\n",
+        },
+    ),
+    (
         "production-branch-loads-file",
         "FD305",
         {
@@ -446,6 +478,39 @@ GOOD: list[tuple[str, dict[str, str]]] = [
             "settings.json": '{"DEBUG": false}\n',
             "examples/demo.py": JSON_APP,
             "examples/config.json": '{"DEBUG": true, "SECRET_KEY": "demo"}\n',
+        },
+    ),
+    (
+        "update-from-dev-file",
+        {
+            "app.py": """
+            import json
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                with open("config.development.json") as f:
+                    app.config.update(json.load(f))
+                return app
+            """,
+            "config.development.json": '{"DEBUG": true, "SECRET_KEY": "dev"}\n',
+        },
+    ),
+    (
+        "update-from-settings-the-operator-passes",
+        {
+            "app.py": """
+            import json
+            import sys
+            from flask import Flask
+
+            def create_app(path):
+                app = Flask(__name__)
+                with open(path) as f:
+                    app.config.update(json.load(f))
+                return app
+            """,
+            "config.json": '{"DEBUG": true}\n',
         },
     ),
     (

@@ -2,8 +2,10 @@
 
 Flask reads configuration from files that are not Python modules:
 ``from_file`` with a loader (``json.load``, ``tomllib.load``/``toml.load``,
-``yaml.safe_load``), the older ``from_json``, and ``from_pyfile`` of a
-``.cfg`` file.  This module reads the file such a call names and adds its
+``yaml.safe_load``), the older ``from_json``, ``from_pyfile`` of a
+``.cfg`` file, and ``update``/``from_mapping`` of what a parser read from an
+opened file (``with open("config.json") as f: app.config.update(json.load(f))``).
+This module reads the file such a call names and adds its
 upper-case top-level keys (the ones Flask keeps) to ``project.config``, so
 that every rule that reads settings sees them through the usual facts
 (``settings``, ``production_settings``, ``live_in_production``).
@@ -65,6 +67,8 @@ __all__ = ["SETTINGS_SUFFIXES", "collect_file_settings", "is_file_setting"]
 SETTINGS_SUFFIXES = (".json", ".toml", ".yaml", ".yml", ".cfg", ".conf")
 #: ``app.config`` methods that load a file.
 _LOADERS = frozenset({"from_file", "from_json", "from_pyfile"})
+#: ``app.config`` methods that take a mapping: ``update(json.load(f))``, ``from_mapping(data)``.
+_MAPPINGS = frozenset({"update", "from_mapping"})
 #: A file name that says it is an example or a template to copy, not the settings the app runs with.
 _EXAMPLE_NAME = re.compile(r"(^|[._-])(example|examples|sample|template|tmpl|tpl|dist|skel|default_local)([._-]|$)")
 #: A value that is a placeholder filled in when the file is deployed (``${SECRET}``, ``{{ secret }}``, ``<secret>``).
@@ -87,10 +91,11 @@ def collect_file_settings(project: Project, read_file: FileReader | None) -> Non
         return
     seen: set[str] = set()
     for site in list(project.calls):
-        kind = _loader_kind(site)
-        if kind is None or not _production_call(project, site):
+        load = _loader_kind(site)
+        if load is None or not _production_call(project, site):
             continue
-        found = _locate(site, kind, read_file)
+        kind, path_arg = load
+        found = _locate(site, path_arg, kind, read_file)
         if found is None or found[0] in seen:
             continue
         path, text = found
@@ -106,24 +111,84 @@ def collect_file_settings(project: Project, read_file: FileReader | None) -> Non
             break
 
 
-def _loader_kind(site: CallSite) -> str | None:
-    """``json``, ``toml``, ``yaml`` or ``python`` for a call that loads a settings file, else None."""
+def _loader_kind(site: CallSite) -> tuple[str, ast.expr | None] | None:
+    """``json``, ``toml``, ``yaml`` or ``python`` for a call that loads a settings file, and the path it names."""
     func = site.node.func
-    if not (isinstance(func, ast.Attribute) and func.attr in _LOADERS):
+    if not (isinstance(func, ast.Attribute) and func.attr in (*_LOADERS, *_MAPPINGS)):
         return None
     owner = func.value
     if not (isinstance(owner, ast.Attribute) and owner.attr == "config"):
         return None
-    if func.attr == "from_json":
-        return "json"
-    if func.attr == "from_pyfile":
-        return "python"
     call = site.node
+    if func.attr in _MAPPINGS:
+        return _parsed_file(site)
+    path = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "filename"), None)
+    if func.attr == "from_json":
+        return "json", path
+    if func.attr == "from_pyfile":
+        return "python", path
     load = next((k.value for k in call.keywords if k.arg == "load"), call.args[1] if len(call.args) > 1 else None)
     if isinstance(load, ast.Call) and (dotted(load.func) or "").endswith("partial") and load.args:
         load = load.args[0]  # functools.partial(yaml.load, Loader=...)
-    name = (dotted(load) or "") if load is not None else ""
+    kind = _parser_kind(dotted(load) or "") if load is not None else None
+    return (kind, path) if kind is not None else None
+
+
+def _parsed_file(site: CallSite) -> tuple[str, ast.expr | None] | None:
+    """``app.config.update(json.load(f))`` / ``from_mapping(data)`` with ``data = tomllib.load(f)``: the parser's
+    kind and the path of the file ``f`` opens (``with open("config.json") as f``, ``open(...)`` in the call)."""
+    scope = site.function.node if site.function is not None else site.module.tree
+    arg = site.node.args[0] if len(site.node.args) == 1 and not site.node.keywords else None
+    if isinstance(arg, ast.Name):
+        arg = _bound_before(scope, arg.id, site.node.lineno)
+    if not (isinstance(arg, ast.Call) and arg.args):
+        return None
+    kind = _parser_kind(dotted(arg.func) or "")
+    if kind is None or kind == "python":
+        return None
+    source = arg.args[0]
+    if isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute) and source.func.attr == "read":
+        source = source.func.value  # json.loads(open(path).read())
+    if isinstance(source, ast.Name):
+        source = _opened_as(scope, source.id, site.node.lineno)
+    if (
+        isinstance(source, ast.Call)
+        and (dotted(source.func) or "") in ("open", "io.open", "codecs.open")
+        and source.args
+    ):
+        return kind, source.args[0]
+    return None
+
+
+def _bound_before(scope: ast.AST, name: str, line: int) -> ast.expr | None:
+    """The value of the last ``name = value`` of ``scope`` before ``line``."""
+    value: ast.expr | None = None
+    for node in ast.walk(scope):
+        if (
+            isinstance(node, ast.Assign)
+            and node.lineno < line
+            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        ):
+            if value is None or node.lineno > getattr(value, "lineno", 0):
+                value = node.value
+    return value
+
+
+def _opened_as(scope: ast.AST, name: str, line: int) -> ast.expr | None:
+    """The ``open(...)`` call of ``with open(...) as name`` (or ``name = open(...)``) in ``scope`` before ``line``."""
+    for node in ast.walk(scope):
+        if isinstance(node, ast.With) and node.lineno <= line:
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name:
+                    return item.context_expr
+    return _bound_before(scope, name, line)
+
+
+def _parser_kind(name: str) -> str | None:
+    """``json``, ``toml`` or ``yaml`` for a parser function by its dotted name (``json.load``, ``yaml.safe_load``)."""
     module, _, function = name.rpartition(".")
+    if function not in ("load", "loads", "safe_load", "full_load", "json_load", "toml_load", "yaml_load"):
+        return None
     if module in ("json", "simplejson", "ujson", "orjson") or function == "json_load":
         return "json"
     if module in ("tomllib", "tomli", "toml", "rtoml") or function in ("toml_load",):
@@ -197,10 +262,8 @@ def _constant_path(node: ast.expr) -> str | None:
     return None
 
 
-def _locate(site: CallSite, kind: str, read_file: FileReader) -> tuple[str, str] | None:
+def _locate(site: CallSite, arg: ast.expr | None, kind: str, read_file: FileReader) -> tuple[str, str] | None:
     """The display path and text of the file the call loads, looked for from the calling module's folder up."""
-    call = site.node
-    arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "filename"), None)
     name = _constant_path(arg) if arg is not None else None
     if not name or name.startswith(("/", "~")) or "\\" in name:
         return None
