@@ -62,6 +62,16 @@ def create_app():
     return app
 """
 
+#: A factory that takes ``FLASK_*`` variables from the environment.
+PREFIXED_APP = """
+from flask import Flask
+
+def create_app():
+    app = Flask(__name__)
+    app.config.from_prefixed_env()
+    return app
+"""
+
 #: A complete, safe production file.
 SAFE_JSON = (
     '{\n  "DEBUG": false,\n  "SQLALCHEMY_ECHO": false,\n  "SQLALCHEMY_TRACK_MODIFICATIONS": false,\n'
@@ -323,6 +333,24 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
         },
     ),
     (
+        "dockerfile-prefixed-env-secret",
+        "FD302",
+        {
+            "app.py": PREFIXED_APP,
+            "Dockerfile": "FROM python:3.12\nENV FLASK_SECRET_KEY=f0e1d2-baked-into-the-image\n"
+            "CMD gunicorn 'app:create_app()'\n",
+        },
+    ),
+    (
+        "compose-prefixed-env-cookie-insecure",
+        "FD303",
+        {
+            "app.py": PREFIXED_APP,
+            "docker-compose.yml": "services:\n  web:\n    build: .\n    command: gunicorn 'app:create_app()'\n"
+            "    environment:\n      FLASK_SESSION_COOKIE_SECURE: 'false'\n",
+        },
+    ),
+    (
         "production-branch-loads-file",
         "FD305",
         {
@@ -511,6 +539,29 @@ GOOD: list[tuple[str, dict[str, str]]] = [
                 return app
             """,
             "config.json": '{"DEBUG": true}\n',
+        },
+    ),
+    (
+        "plain-dotenv-is-a-developers-file",
+        {
+            "app.py": PREFIXED_APP,
+            ".env": "FLASK_SECRET_KEY=dev\nFLASK_DEBUG=1\n",
+            ".flaskenv": "FLASK_APP=app:create_app\nFLASK_DEBUG=1\n",
+            "Procfile": "web: gunicorn 'app:create_app()'\n",
+        },
+    ),
+    (
+        "dockerfile-passes-the-secret-through",
+        {
+            "app.py": PREFIXED_APP,
+            "Dockerfile": "FROM python:3.12\nARG SECRET\nENV FLASK_SECRET_KEY=${SECRET}\nCMD gunicorn 'app:create_app()'\n",
+        },
+    ),
+    (
+        "other-prefix-than-the-variables",
+        {
+            "app.py": PREFIXED_APP.replace("from_prefixed_env()", 'from_prefixed_env("SHOP")'),
+            "Dockerfile": "FROM python:3.12\nENV FLASK_SECRET_KEY=f0e1d2-unused\nCMD gunicorn 'app:create_app()'\n",
         },
     ),
     (

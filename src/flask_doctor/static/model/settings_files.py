@@ -61,7 +61,7 @@ try:  # Python 3.11+
 except ModuleNotFoundError:  # pragma: no cover - older Pythons use the backport the project depends on
     import tomli as tomllib  # type: ignore[no-redef]
 
-__all__ = ["SETTINGS_SUFFIXES", "collect_file_settings", "is_file_setting"]
+__all__ = ["SETTINGS_SUFFIXES", "collect_file_settings", "is_file_setting", "literal_node"]
 
 #: The data files read, by how their name ends.
 SETTINGS_SUFFIXES = (".json", ".toml", ".yaml", ".yml", ".cfg", ".conf")
@@ -104,7 +104,7 @@ def collect_file_settings(project: Project, read_file: FileReader | None) -> Non
         if env is None:
             continue
         for key, value, line in _read(path, text, kind):
-            value = _literal(value, line)
+            value = literal_node(value, line)
             if value is not None:
                 project.config.append(ConfigSetting(key, value, Location(path, line, 1), env, path))
         if len(seen) >= _MAX_FILES:
@@ -347,7 +347,7 @@ def _read_python(text: str) -> Iterator[tuple[str, Any, int]]:
         yield target.id, value, stmt.lineno
 
 
-def _literal(value: Any, line: int, depth: int = 0) -> ast.expr | None:
+def literal_node(value: Any, line: int, depth: int = 0) -> ast.expr | None:
     """The AST of ``value`` (a constant, list or mapping of them), located at ``line``; None for anything else."""
     node: ast.expr
     if depth > _MAX_DEPTH:
@@ -357,7 +357,7 @@ def _literal(value: Any, line: int, depth: int = 0) -> ast.expr | None:
     if value is None or isinstance(value, (bool, int, float, str, bytes)):
         node = ast.Constant(value)
     elif isinstance(value, (list, tuple)):
-        items = [_literal(v, line, depth + 1) for v in value]
+        items = [literal_node(v, line, depth + 1) for v in value]
         if any(i is None for i in items):
             return None
         node = ast.List([i for i in items if i is not None], ast.Load())
@@ -365,8 +365,8 @@ def _literal(value: Any, line: int, depth: int = 0) -> ast.expr | None:
         keys: list[ast.expr | None] = []
         values: list[ast.expr] = []
         for k, v in value.items():
-            key = _literal(k, line, depth + 1) if isinstance(k, str) else None
-            item = _literal(v, line, depth + 1)
+            key = literal_node(k, line, depth + 1) if isinstance(k, str) else None
+            item = literal_node(v, line, depth + 1)
             if key is None or item is None:
                 return None
             keys.append(key)

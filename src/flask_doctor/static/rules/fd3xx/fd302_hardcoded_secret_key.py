@@ -55,7 +55,10 @@ class HardcodedSecretKey(Rule):
     `from_json`, `from_pyfile("app.cfg")`) is a setting like one in a config
     class, unless the file is named for development, tests or as an example
     (`config.dev.json`, `settings.sample.toml`) or the value is a placeholder
-    the deploy fills in (`"${SECRET_KEY}"`).
+    the deploy fills in (`"${SECRET_KEY}"`). So is `FLASK_SECRET_KEY=...`
+    written in a production deploy file (Dockerfile `ENV`, compose
+    `environment:`, `.env.production`) when the app calls
+    `app.config.from_prefixed_env()`.
 
     A credential option a service declares with oslo.config
     (`cfg.StrOpt("admin_password", default="service")`, names ending in
