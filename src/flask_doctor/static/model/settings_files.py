@@ -12,8 +12,10 @@ that every rule that reads settings sees them through the usual facts
 
 * **Which file**: the constant path of the call (``"config.json"``,
   ``os.path.join(here, "config.json")``, ``Path(__file__).parent /
-  "settings.toml"``), looked for next to the calling module, in the folders
-  above it, and in their ``instance/`` folders (``instance_relative_config``).
+  "settings.toml"``), looked for where Flask resolves it: next to the
+  calling module, in the folder above it, and in their ``instance/``
+  folders (``instance_relative_config``); an ``open()``ed file in the
+  project's root (the working directory) or next to the module.
   A path built from the environment or a variable names no file.
 * **Which environment**: a file named for development, tests or a local setup
   (``config.dev.json``, ``testing.toml``, ``local.cfg``) holds development or
@@ -263,27 +265,32 @@ def _constant_path(node: ast.expr) -> str | None:
 
 
 def _locate(site: CallSite, arg: ast.expr | None, kind: str, read_file: FileReader) -> tuple[str, str] | None:
-    """The display path and text of the file the call loads, looked for from the calling module's folder up."""
+    """The display path and text of the file the call loads.
+
+    Flask resolves ``from_file``/``from_pyfile`` against the app's root path (the calling module's folder, or
+    the package above a helper module) or its ``instance/`` folder; ``open()`` against the working directory,
+    which is the project's root when the server starts there, or the module's folder for a path built from
+    ``__file__``.
+    """
     name = _constant_path(arg) if arg is not None else None
     if not name or name.startswith(("/", "~")) or "\\" in name:
         return None
     name = posixpath.normpath(name)
-    if name.startswith("..") and name.count("..") > 3:
-        return None
     if not name.endswith(SETTINGS_SUFFIXES) or (kind == "python" and name.endswith(".py")):
         return None
-    directory = posixpath.dirname(site.module.path)
-    while True:
-        for candidate in (posixpath.join(directory, name), posixpath.join(directory, "instance", name)):
-            candidate = posixpath.normpath(candidate)
-            if candidate.startswith("..") or candidate.startswith("/"):
-                continue
-            text = read_file(candidate)
-            if text is not None:
-                return candidate, text
-        if not directory:
-            return None
-        directory = posixpath.dirname(directory)
+    here = posixpath.dirname(site.module.path)
+    above = posixpath.dirname(here)
+    folders = [here, posixpath.join(here, "instance"), posixpath.join(above, "instance"), above]
+    if isinstance(site.node.func, ast.Attribute) and site.node.func.attr in _MAPPINGS:
+        folders = ["", here]  # ``open("config.json")``: the working directory, or the module's folder
+    for folder in dict.fromkeys(folders):
+        candidate = posixpath.normpath(posixpath.join(folder, name))
+        if candidate.startswith(("..", "/")):
+            continue
+        text = read_file(candidate)
+        if text is not None:
+            return candidate, text
+    return None
 
 
 def _file_env(path: str) -> str | None:
