@@ -1833,12 +1833,7 @@ def _found(files: dict[str, str]) -> list:
 
 
 #: Variants the rules do not get right yet, with the reason.
-XFAIL: dict[str, str] = {
-    "from-file-json-debug-true": (
-        "settings files loaded with `config.from_file` (JSON, TOML) are not read; only Python config and the YAML "
-        "files' secrets are"
-    ),
-}
+XFAIL: dict[str, str] = {}
 
 
 def _mark(name: str):

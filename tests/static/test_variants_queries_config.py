@@ -2386,10 +2386,6 @@ XFAIL: dict[str, str] = {
         "a job that deletes the rows it selects reads as a work queue it drains (each run sees the backlog since "
         "the last); only the first run after a long pause loads many rows, so FD201 stays quiet (precision first)"
     ),
-    "echo-json-config-file-from-file": (
-        "configuration files the app loads (from_file JSON/YAML) are read only for signing secrets (the deploy "
-        "model's config_secrets); other keys such as SQLALCHEMY_ECHO are not modelled yet"
-    ),
 }
 
 

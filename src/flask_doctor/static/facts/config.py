@@ -27,6 +27,7 @@ production, and what environment they give production, in
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from flask_doctor.findings import Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.apps import is_flask_type, object_type
 from flask_doctor.static.facts.config_values import env_default, false_constant, is_env_read, short
-from flask_doctor.static.facts.deploy_files import production_deploy_path
+from flask_doctor.static.facts.deploy_files import production_deploy_path, production_env
 from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of
 from flask_doctor.static.facts.scopes import enclosing_function, imports_at, in_main_guard
 from flask_doctor.static.facts.sites import calls_matching, calls_named, calls_with_keyword
@@ -49,6 +50,7 @@ from flask_doctor.static.model import (
     classify_env,
     test_words,
 )
+from flask_doctor.static.model.settings_files import SETTINGS_SUFFIXES, is_file_setting, literal_node
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import statements
 
@@ -81,6 +83,61 @@ def settings(project: Project, keys: tuple[str, ...]) -> Iterator[ConfigSetting]
     for setting in attribute_settings(project):
         if setting.key in keys:
             yield setting
+    for setting in prefixed_env_settings(project):
+        if setting.key in keys:
+            yield setting
+
+
+#: Keys that rules read from the deploy files' environment themselves (FD305: ``FLASK_DEBUG=1``).
+_DEPLOY_READ_KEYS = frozenset({"DEBUG", "ENV"})
+
+
+@project_fact
+def prefixed_env_settings(project: Project) -> list[ConfigSetting]:
+    """Settings ``app.config.from_prefixed_env()`` takes from the environment production deploy files set.
+
+    ``ENV FLASK_SECRET_KEY=...`` in the Dockerfile (or a compose service, a
+    ``.env.production``) with ``app.config.from_prefixed_env()`` in
+    application code sets ``SECRET_KEY``; Flask parses each value as JSON
+    when it can (``"1"`` -> 1, ``"false"`` -> False). The setting is located
+    at the deploy file's line. Nested keys (``FLASK_A__B``), placeholders and
+    the keys rules read from deploy files themselves are left out.
+    """
+    prefixes: set[str] = set()
+    for site in project.calls:
+        func = site.node.func
+        if not (
+            isinstance(func, ast.Attribute)
+            and func.attr == "from_prefixed_env"
+            and isinstance(func.value, ast.Attribute)
+            and func.value.attr == "config"
+        ) or (site.in_main or role_of(project, site.module) is not FileRole.APPLICATION):
+            continue
+        given = (
+            site.node.args[0]
+            if site.node.args
+            else next((k.value for k in site.node.keywords if k.arg == "prefix"), None)
+        )
+        if given is None:
+            prefixes.add("FLASK")
+        elif isinstance(given, ast.Constant) and isinstance(given.value, str):
+            prefixes.add(given.value)
+    if not prefixes:
+        return []
+    found: list[ConfigSetting] = []
+    for item in production_env(project):
+        for prefix in prefixes:
+            key = item.name[len(prefix) + 1 :] if item.name.startswith(prefix + "_") else ""
+            if not _UPPER_NAME.match(key) or "__" in key or key in _DEPLOY_READ_KEYS or item.value is None:
+                continue
+            try:
+                value = json.loads(item.value)
+            except ValueError:
+                value = item.value
+            node = literal_node(value, item.source.line)
+            if node is not None:
+                found.append(ConfigSetting(key, node, item.source, "production", item.source.path))
+    return found
 
 
 @project_fact
@@ -267,7 +324,9 @@ def foreign_settings_modules(project: Project) -> frozenset[str]:
 def _production_config(project: Project) -> tuple[list[ConfigSetting], frozenset[str]]:
     """The settings of production configuration, and the owners (classes/modules) of production config."""
     production = [c for c in project.config if c.env == "production"]
-    owners = {c.owner for c in production} | {q for q, env in project.config_classes.items() if env == "production"}
+    # a settings file is loaded on top of the config classes, not instead of them: it replaces no base setting
+    owners = {c.owner for c in production if not is_file_setting(c)}
+    owners |= {q for q, env in project.config_classes.items() if env == "production"}
     return production, frozenset(owners)
 
 
@@ -901,6 +960,10 @@ def where(project: Project, setting: ConfigSetting) -> str:
         return f"in config class `{setting.owner.rsplit('.', 1)[-1]}`"
     if setting.owner == "app":
         return "at start-up"
+    if is_file_setting(setting) and setting.owner.endswith(SETTINGS_SUFFIXES):
+        return f"in settings file `{setting.owner}`"
+    if is_file_setting(setting):
+        return f"from the environment `{setting.owner}` sets (`from_prefixed_env`)"
     return f"in config module `{setting.owner}`"
 
 
@@ -921,6 +984,7 @@ __all__ = [
     "SecretExport",
     "TALISMAN_COOKIE_FLAGS",
     "attribute_settings",
+    "prefixed_env_settings",
     "config_fallbacks",
     "config_names",
     "constant_key",

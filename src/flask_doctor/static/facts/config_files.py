@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.roles import FileRole, role_of, role_of_path
+from flask_doctor.static.model.settings_files import is_file_setting
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.deploy.model import ConfigFileSecret
@@ -63,9 +64,13 @@ def loaded_config_secrets(project: Project) -> list[LoadedConfigSecret]:
             if base in wanted:
                 at = Location(module.path, node.lineno, node.col_offset + 1)
                 named.setdefault(base, []).append(at)
+    # a top-level key of a file ``app.config.from_file`` loads is a setting like any other (the model reads it)
+    as_settings = {(s.location.path, s.key) for s in project.config if is_file_setting(s)}
     found: list[LoadedConfigSecret] = []
     for secret in deploy.config_secrets:
         if role_of_path(secret.source.path) is not FileRole.APPLICATION:
+            continue
+        if len(secret.keys) == 1 and (secret.source.path, secret.keys[0]) in as_settings:
             continue
         directory = _directory(secret.source.path)
         for at in named.get(secret.source.path.rsplit("/", 1)[-1], []):

@@ -36,6 +36,7 @@ from flask_doctor.static.model.records import (
     PendingRole,
     RouteInfo,
 )
+from flask_doctor.static.model.settings_files import collect_file_settings
 from flask_doctor.static.model.signals import library_signal_role
 from flask_doctor.static.model.workers import mark_worker_roots
 from flask_doctor.static.names import ImportRecord, ImportTable, dotted
@@ -922,6 +923,7 @@ def build_project(
     collect_config_classes(project, production_names, development_names, testing_names)
     collect_models(project)
     propagate_contexts(project)
+    collect_file_settings(project, read_file)
     return project
 
 

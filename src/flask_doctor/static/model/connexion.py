@@ -51,6 +51,8 @@ from flask_doctor.static.names import dotted
 FileReader = Callable[[str], "str | None"]
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+#: What :class:`TreeReader` reads: specifications and the settings files ``app.config.from_file`` loads.
+READABLE_SUFFIXES = (*SPEC_SUFFIXES, ".toml", ".cfg", ".conf")
 #: Connexion's API classes built with a ``specification`` (2.x ``FlaskApi``).
 API_TYPES = frozenset({"connexion.FlaskApi", "connexion.apis.FlaskApi", "connexion.apis.flask_api.FlaskApi"})
 #: The last names of the calls that register a specification (the builder collects them in ``Project.spec_calls``).
@@ -92,8 +94,8 @@ def mark_connexion_views(project: Project, read: FileReader | None) -> None:
 
 
 class TreeReader:
-    """Reads the specification files (``.yaml``, ``.yml``, ``.json``) of the tree under ``root`` by display path,
-    bounded in size; nothing outside ``root`` (``..``, absolute paths, links that leave it).
+    """Reads the specification and settings files (:data:`READABLE_SUFFIXES`) of the tree under ``root`` by
+    display path, bounded in size; nothing outside ``root`` (``..``, absolute paths, links that leave it).
 
     It remembers every path it was asked for and what it found (a missing file too), so that a cached result
     can name the side files it depends on (:meth:`digests`) and be dropped when one of them changes.
@@ -109,7 +111,7 @@ class TreeReader:
             return self.answers[display]
         text = None
         parts = display.split("/")
-        if display.endswith(SPEC_SUFFIXES) and not posixpath.isabs(display) and ".." not in parts:
+        if display.endswith(READABLE_SUFFIXES) and not posixpath.isabs(display) and ".." not in parts:
             path = self.root.joinpath(*parts)
             try:
                 if is_regular_file(path) and path.resolve().is_relative_to(self._top):

@@ -50,7 +50,15 @@ class HardcodedSecretKey(Rule):
     operator's file, `secret_key:` or a `secret:` of an `auth`/`jwt`
     section) is reported one severity lower, as a default; as a note when
     the value or the comment on its line says it is a placeholder
-    (`secret_key: "x"  # change this!`).
+    (`secret_key: "x"  # change this!`). A top-level `SECRET_KEY` of a
+    settings file `app.config.from_file(...)` loads (JSON, TOML, YAML,
+    `from_json`, `from_pyfile("app.cfg")`) is a setting like one in a config
+    class, unless the file is named for development, tests or as an example
+    (`config.dev.json`, `settings.sample.toml`) or the value is a placeholder
+    the deploy fills in (`"${SECRET_KEY}"`). So is `FLASK_SECRET_KEY=...`
+    written in a production deploy file (Dockerfile `ENV`, compose
+    `environment:`, `.env.production`) when the app calls
+    `app.config.from_prefixed_env()`.
 
     A credential option a service declares with oslo.config
     (`cfg.StrOpt("admin_password", default="service")`, names ending in
@@ -131,6 +139,22 @@ class HardcodedSecretKey(Rule):
     )
 
     VALID = (
+        # the file the app loads is a template the deploy fills in; the example is for users to copy
+        Valid(
+            """
+            import json
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_file("config.json", load=json.load)
+                return app
+            """,
+            files={
+                "config.json": '{"SECRET_KEY": "${SECRET_KEY}"}\n',
+                "config.example.json": '{"SECRET_KEY": "9f2c4e-example"}\n',
+            },
+        ),
         Valid("""
             import os
 
@@ -350,6 +374,20 @@ class HardcodedSecretKey(Rule):
         ),
     )
     INVALID = (
+        # a literal in the TOML settings file the factory loads
+        Invalid(
+            """
+            import tomllib
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_file("settings.toml", load=tomllib.load, text=False)
+                return app
+            """,
+            message="settings file `settings.toml`",
+            files={"settings.toml": 'SECRET_KEY = "9f2c4e-shipped-in-the-repo"  # expect\n'},
+        ),
         Invalid(
             """
             class Config:

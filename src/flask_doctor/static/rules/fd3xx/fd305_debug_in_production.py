@@ -49,7 +49,12 @@ class DebugInProduction(Rule):
     `from_object`, and `DEBUG = True` in the development config (or the
     base it inherits) that production code falls back to when the variable
     naming the config is missing -- including the project's own command
-    that starts gunicorn (`os.getenv("FLASK_ENV", "development")`).
+    that starts gunicorn (`os.getenv("FLASK_ENV", "development")`). Settings
+    files the app loads count like config classes:
+    `app.config.from_file("config.json", load=json.load)` (TOML, YAML,
+    `from_json`, `from_pyfile("app.cfg")` too), unless the file is named for
+    development, tests or as an example (`config.dev.json`,
+    `config.example.json`) or only development code loads it.
 
     ## Why is this bad?
     In debug mode an unhandled exception shows the Werkzeug debugger, whose
@@ -97,6 +102,19 @@ class DebugInProduction(Rule):
     summary = "Debug mode (the Werkzeug debugger) is on in production."
 
     VALID = (
+        # the development settings file, and an example for users to copy
+        Valid(
+            """
+            import json
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_file("config.dev.json", load=json.load)
+                return app
+            """,
+            files={"config.dev.json": '{"DEBUG": true}\n', "config.example.json": '{"DEBUG": true}\n'},
+        ),
         Valid("""
             class Config:
                 DEBUG = False
@@ -178,6 +196,20 @@ class DebugInProduction(Rule):
             """),
     )
     INVALID = (
+        # a settings file the factory loads
+        Invalid(
+            """
+            import tomllib
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_file("config.toml", load=tomllib.load, text=False)
+                return app
+            """,
+            message="settings file `config.toml`",
+            files={"config.toml": "DEBUG = true  # expect\n"},
+        ),
         # served by gunicorn: no debugger, but still debug mode in production (a warning)
         Invalid(
             """
