@@ -558,6 +558,15 @@ GOOD: list[tuple[str, dict[str, str]]] = [
         },
     ),
     (
+        "entrypoint-reads-the-secret-when-it-starts",
+        {
+            "app.py": PREFIXED_APP,
+            "docker-entrypoint.sh": "#!/bin/sh\nexport FLASK_SECRET_KEY=$(cat /run/secrets/key)\n"
+            "exec gunicorn 'app:create_app()'\n",
+            "Dockerfile": "FROM python:3.12\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n",
+        },
+    ),
+    (
         "other-prefix-than-the-variables",
         {
             "app.py": PREFIXED_APP.replace("from_prefixed_env()", 'from_prefixed_env("SHOP")'),

@@ -92,6 +92,10 @@ def settings(project: Project, keys: tuple[str, ...]) -> Iterator[ConfigSetting]
 _DEPLOY_READ_KEYS = frozenset({"DEBUG", "ENV"})
 
 
+#: What a shell, Docker or compose expands in a value: it is no literal the file gives.
+_SHELL_EXPANDED = re.compile(r"[$`]")
+
+
 @project_fact
 def prefixed_env_settings(project: Project) -> list[ConfigSetting]:
     """Settings ``app.config.from_prefixed_env()`` takes from the environment production deploy files set.
@@ -130,6 +134,8 @@ def prefixed_env_settings(project: Project) -> list[ConfigSetting]:
             key = item.name[len(prefix) + 1 :] if item.name.startswith(prefix + "_") else ""
             if not _UPPER_NAME.match(key) or "__" in key or key in _DEPLOY_READ_KEYS or item.value is None:
                 continue
+            if _SHELL_EXPANDED.search(item.value):
+                continue  # ``$(cat secret)``, ``${KEY}``, ``$KEY``: the value is made when the process starts
             try:
                 value = json.loads(item.value)
             except ValueError:
