@@ -563,7 +563,7 @@ GOOD: list[tuple[str, dict[str, str]]] = [
             "app.py": PREFIXED_APP,
             "docker-entrypoint.sh": "#!/bin/sh\nexport FLASK_SECRET_KEY=$(cat /run/secrets/key)\n"
             "exec gunicorn 'app:create_app()'\n",
-            "Dockerfile": "FROM python:3.12\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n",
+            "Dockerfile": 'FROM python:3.12\nENTRYPOINT ["/docker-entrypoint.sh"]\n',
         },
     ),
     (
