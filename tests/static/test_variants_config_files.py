@@ -19,7 +19,7 @@ import textwrap
 import pytest
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.runner import analyse_sources
+from tests.static.variants import found, xfail_marks
 
 RULES = ["FD205", "FD206", "FD302", "FD303", "FD304", "FD305", "FD309"]
 
@@ -591,14 +591,11 @@ def _project(files: dict[str, str]) -> dict[str, str]:
 
 
 def _found(files: dict[str, str]) -> list:
-    result = analyse_sources(_project(files), select=RULES, preview=True)
-    problems = [f for f in result.findings if f.code in ("FD001", "FD004")]
-    assert not problems, problems
-    return [f for f in result.findings if f.code in RULES]
+    return found(_project(files), RULES, preview=True)
 
 
 def _mark(name: str):
-    return [pytest.mark.xfail(reason=XFAIL[name], strict=True)] if name in XFAIL else []
+    return xfail_marks(XFAIL, name)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.runner import analyse_sources
+from tests.static.variants import found
 
 BAD = "bad"
 GOOD = "good"
@@ -27,10 +27,7 @@ def _project(files):
 
 
 def _findings(code, files):
-    result = analyse_sources(_project(files), select=[code])
-    problems = [f for f in result.findings if f.code in ("FD001", "FD004")]
-    assert not problems, problems
-    return [f for f in result.findings if f.code == code]
+    return found(_project(files), [code])
 
 
 # --------------------------------------------------------------------------- FD308

@@ -18,7 +18,7 @@ import textwrap
 import pytest
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.runner import analyse_sources
+from tests.static.variants import found, xfail_marks
 
 RULES = ["FD204", "FD305", "FD306", "FD307", "FD311", "FD312", "FD313"]
 
@@ -1826,10 +1826,7 @@ def _project(files: dict[str, str]) -> dict[str, str]:
 
 
 def _found(files: dict[str, str]) -> list:
-    result = analyse_sources(_project(files), select=RULES, preview=True)
-    problems = [f for f in result.findings if f.code in ("FD001", "FD004")]
-    assert not problems, problems
-    return [f for f in result.findings if f.code in RULES]
+    return found(_project(files), RULES, preview=True)
 
 
 #: Variants the rules do not get right yet, with the reason.
@@ -1837,7 +1834,7 @@ XFAIL: dict[str, str] = {}
 
 
 def _mark(name: str):
-    return [pytest.mark.xfail(reason=XFAIL[name], strict=True)] if name in XFAIL else []
+    return xfail_marks(XFAIL, name)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import textwrap
 import pytest
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.runner import analyse_sources
+from tests.static.variants import found, xfail_marks
 
 RULES = ["FD307", "FD312", "FD407", "FD408", "FD410"]
 
@@ -378,10 +378,7 @@ def _project(files: dict[str, str]) -> dict[str, str]:
 
 
 def _found(files: dict[str, str]) -> list:
-    result = analyse_sources(_project(files), select=RULES, preview=True)
-    problems = [f for f in result.findings if f.code in ("FD001", "FD004")]
-    assert not problems, problems
-    return [f for f in result.findings if f.code in RULES]
+    return found(_project(files), RULES, preview=True)
 
 
 #: Variants the rules do not get right yet, with the reason.
@@ -393,7 +390,7 @@ XFAIL: dict[str, str] = {"ini-without-harakiri": _STANDALONE, "standalone-ini-wi
 
 
 def _mark(name: str):
-    return [pytest.mark.xfail(reason=XFAIL[name], strict=True)] if name in XFAIL else []
+    return xfail_marks(XFAIL, name)
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,9 @@ S15 finding (FD501-FD504, FD509, FD510). A variant is one ``app.py`` source, or 
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-from flask_doctor.static.runner import analyse_sources
+from tests.static.variants import dedented, found
 
 S15 = ("FD501", "FD502", "FD503", "FD504", "FD509", "FD510")
 
@@ -1698,9 +1696,7 @@ GOOD.update(
 
 def _findings(code: str | dict[str, str], *, preview: bool = False) -> list:
     files = code if isinstance(code, dict) else {"app.py": code}
-    sources = {path: textwrap.dedent(text).lstrip("\n") for path, text in files.items()}
-    result = analyse_sources(sources, select=list(S15), preview=preview)
-    return [f for f in result.findings if f.code in S15]
+    return found(dedented(files), S15, preview=preview)
 
 
 #: FD504 through a helper or a wrapped view: reported only with --preview (the rule's docstring says why)

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from flask_doctor.static.runner import analyse_sources
+from tests.static.variants import found, xfail_marks
 
 #: Flask-SQLAlchemy models (2.5 and 3.x accept the same declarations); the posts and comments grow with use.
 MODELS = """
@@ -1354,10 +1354,7 @@ def _project(code: str, files: dict[str, str]) -> dict[str, str]:
 
 
 def _found(code: str, files: dict[str, str], *, preview: bool = False) -> list:
-    result = analyse_sources(_project(code, files), select=["FD202", "FD203"], preview=preview)
-    problems = [f for f in result.findings if f.code in ("FD001", "FD004")]
-    assert not problems, problems
-    return [f for f in result.findings if f.code in ("FD202", "FD203")]
+    return found(_project(code, files), ("FD202", "FD203"), preview=preview)
 
 
 #: Variants the rules do not get right yet, with the reason.
@@ -1365,7 +1362,7 @@ XFAIL: dict[str, str] = {}
 
 
 def _mark(name: str):
-    return [pytest.mark.xfail(reason=XFAIL[name], strict=True)] if name in XFAIL else []
+    return xfail_marks(XFAIL, name)
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ import textwrap
 import pytest
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.runner import analyse_sources
+from tests.static.variants import found, xfail_marks
 
 #: Flask-SQLAlchemy models; ``{post}``, ``{comment}`` and ``{order}`` take a variant's extra methods.
 MODELS = """
@@ -1496,10 +1496,7 @@ def _project(code: str, files: dict[str, str]) -> dict[str, str]:
 
 
 def _found(code: str, files: dict[str, str]) -> list:
-    result = analyse_sources(_project(code, files), select=["FD202", "FD203"])
-    problems = [f for f in result.findings if f.code in ("FD001", "FD004")]
-    assert not problems, problems
-    return [f for f in result.findings if f.code in ("FD202", "FD203")]
+    return found(_project(code, files), ("FD202", "FD203"))
 
 
 #: Variants the rules do not get right yet, with the reason.
@@ -1510,7 +1507,7 @@ XFAIL: dict[str, str] = {
 
 
 def _mark(name: str):
-    return [pytest.mark.xfail(reason=XFAIL[name], strict=True)] if name in XFAIL else []
+    return xfail_marks(XFAIL, name)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import textwrap
 
 import pytest
 
-from flask_doctor.static.runner import analyse_sources
+from tests.static.variants import found, xfail_marks
 
 RULES = ("FD101", "FD102", "FD103", "FD104", "FD107")
 
@@ -1616,10 +1616,7 @@ def _project(code: str, files: dict[str, str]) -> dict[str, str]:
 
 
 def _found(code: str, files: dict[str, str]) -> list:
-    result = analyse_sources(_project(code, files), select=list(RULES), preview=True)
-    problems = [f for f in result.findings if f.code in ("FD001", "FD004")]
-    assert not problems, problems
-    return [f for f in result.findings if f.code in RULES]
+    return found(_project(code, files), RULES, preview=True)
 
 
 #: Variants the rules do not get right yet, with the reason.
@@ -1627,7 +1624,7 @@ XFAIL: dict[str, str] = {}
 
 
 def _mark(name: str):
-    return [pytest.mark.xfail(reason=XFAIL[name], strict=True)] if name in XFAIL else []
+    return xfail_marks(XFAIL, name)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ import textwrap
 import pytest
 
 from flask_doctor.findings import Severity
-from flask_doctor.static.runner import analyse_sources
+from tests.static.variants import found, xfail_marks
 
 RULES = [
     "FD404",
@@ -1925,10 +1925,7 @@ def _project(files: dict[str, str]) -> dict[str, str]:
 
 
 def _found(files: dict[str, str]) -> list:
-    result = analyse_sources(_project(files), select=RULES)
-    problems = [f for f in result.findings if f.code in ("FD001", "FD004")]
-    assert not problems, problems
-    return [f for f in result.findings if f.code in RULES]
+    return found(_project(files), RULES)
 
 
 #: Variants the rules do not get right yet, with the reason.
@@ -1936,7 +1933,7 @@ XFAIL: dict[str, str] = {}
 
 
 def _mark(name: str):
-    return [pytest.mark.xfail(reason=XFAIL[name], strict=True)] if name in XFAIL else []
+    return xfail_marks(XFAIL, name)
 
 
 @pytest.mark.parametrize(
