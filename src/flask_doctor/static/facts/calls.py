@@ -1208,17 +1208,20 @@ def on_event_loop(project: Project) -> dict[str, tuple[str, ...]]:
     from flask_doctor.static.facts.flows import callers  # noqa: PLC0415 (flows builds on these call facts)
     from flask_doctor.static.facts.roles import is_test_path  # noqa: PLC0415
 
+    roots = [
+        fn
+        for fn in project.functions.values()
+        if fn.is_async and REQUEST in fn.contexts and not is_test_path(fn.module.path)
+    ]
+    if not roots:  # most Flask projects have no async view: no call graph to build
+        return {}
     called: dict[str, list[tuple[ast.Call, FunctionInfo]]] = {}
     for callee, sites in callers(project).items():
         target = project.functions.get(callee)
         for call, caller in sites if target is not None else ():
             called.setdefault(caller.qualname, []).append((call, target))
     found: dict[str, tuple[str, ...]] = {}
-    frontier = [
-        (fn, (fn.qualname,))
-        for fn in project.functions.values()
-        if fn.is_async and REQUEST in fn.contexts and not is_test_path(fn.module.path) and fn.qualname in called
-    ]
+    frontier = [(fn, (fn.qualname,)) for fn in roots if fn.qualname in called]
     for _ in range(LOOP_DEPTH):
         following: list[tuple[FunctionInfo, tuple[str, ...]]] = []
         for fn, chain in frontier:
@@ -1242,6 +1245,8 @@ def only_on_event_loop(project: Project, qualname: str) -> bool:
     from flask_doctor.static.facts.roles import is_test_path  # noqa: PLC0415
 
     loop = on_event_loop(project)
+    if qualname not in loop:
+        return False
     graph = callers(project)
     seen: set[str] = set()
 

@@ -153,8 +153,9 @@ Scope = tuple[str, "FunctionInfo | None", list[ast.AST]]
 
 @keyed_fact
 def _scopes(project: Project, word: str) -> list[Scope]:
-    """(module, function, nodes) of every scope of the modules whose text has ``word``."""
-    pattern = re.compile(rf"\b{re.escape(word)}\b")
+    """(module, function, nodes) of every scope of the modules whose text has ``word`` as a step of a path:
+    an attribute (``.seen``) or a constant key (``["seen"]``)."""
+    pattern = re.compile(rf"[.'\"]{re.escape(word)}\b")
     scopes: list[Scope] = []
     for name, module in project.modules.items():
         if pattern.search(module.text):
@@ -164,11 +165,19 @@ def _scopes(project: Project, word: str) -> list[Scope]:
 
 @keyed_fact
 def _module_scopes(project: Project, module_name: str) -> list[Scope]:
-    """The module's own statements and each of its functions, with their nodes (walked once per module)."""
+    """The module's own statements and each of its functions, with the nodes :func:`shared_facts` reads
+    (assignments, calls, deletions; walked once per module)."""
     module = project.modules[module_name]
-    scopes: list[Scope] = [(module_name, None, _module_nodes(module.tree))]
-    scopes += [(module_name, fn, list(own_nodes(fn.node))) for fn in _functions_by_module(project).get(module_name, ())]
+    scopes: list[Scope] = [(module_name, None, [n for n in _module_nodes(module.tree) if n.__class__ in _READ])]
+    scopes += [
+        (module_name, fn, [n for n in own_nodes(fn.node) if n.__class__ in _READ])
+        for fn in _functions_by_module(project).get(module_name, ())
+    ]
     return scopes
+
+
+#: The statements and expressions that create, fill or empty a container.
+_READ = frozenset({ast.Assign, ast.AnnAssign, ast.Call, ast.Delete})
 
 
 def _module_nodes(tree: ast.Module) -> list[ast.AST]:

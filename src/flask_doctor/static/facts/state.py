@@ -186,6 +186,8 @@ def shared_container(project: Project, path: SharedPath) -> ModuleContainer | No
       when the instance is built once per process (at module level or in
       the app factory), reached through that instance or its ``self``.
     """
+    if path.steps[0].startswith("__"):
+        return None  # ``self.__dict__``, ``app.__class__``: the object's own machinery, no container it fills
     if path.root == APP:
         return _on_app(project, path)
     return _on_class(project, path)

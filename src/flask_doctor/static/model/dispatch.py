@@ -717,7 +717,7 @@ class _FunctionWalker:
         found = self._method_targets(receiver, name)
         spelled = receiver.id if receiver.__class__ is ast.Name else getattr(receiver, "attr", None)
         if spelled in self.project.alternative_names:
-            for cls in self.alternative_classes(dotted(receiver) or ""):
+            for cls in sorted(self.alternative_classes(dotted(receiver) or "")):
                 method = self.method(cls, name)
                 if method is not None:
                     found.append(method)
@@ -764,9 +764,9 @@ class _FunctionWalker:
     def _method_targets(self, receiver: ast.expr, name: str) -> list[FunctionInfo]:
         seen = self.receiver(receiver)
         if seen.kind == _KNOWN:
-            found = [self.method(c, name) for c in seen.classes]
+            found = [self.method(c, name) for c in sorted(seen.classes)]
             if seen.subclasses:
-                found += [o for c in seen.classes for o in self.overrides(c, name)]
+                found += [o for c in sorted(seen.classes) for o in self.overrides(c, name)]
             result = [f for f in found if f is not None]
             if seen.by_name:
                 self.by_name_targets.update(f.qualname for f in result)
@@ -795,8 +795,8 @@ class _FunctionWalker:
         return []
 
     def _members_called(self, members: Members) -> list[FunctionInfo]:
-        found = [self.project.functions[f] for f in members.functions]
-        for cls in members.classes:
+        found = [self.project.functions[f] for f in sorted(members.functions)]
+        for cls in sorted(members.classes):
             found += self.instantiation(cls)
         return found
 

@@ -71,6 +71,7 @@ SETTINGS_SUFFIXES = (".json", ".toml", ".yaml", ".yml", ".cfg", ".conf")
 _LOADERS = frozenset({"from_file", "from_json", "from_pyfile"})
 #: ``app.config`` methods that take a mapping: ``update(json.load(f))``, ``from_mapping(data)``.
 _MAPPINGS = frozenset({"update", "from_mapping"})
+_CONFIG_METHODS = _LOADERS | _MAPPINGS
 #: A file name that says it is an example or a template to copy, not the settings the app runs with.
 _EXAMPLE_NAME = re.compile(r"(^|[._-])(example|examples|sample|template|tmpl|tpl|dist|skel|default_local)([._-]|$)")
 #: A value that is a placeholder filled in when the file is deployed (``${SECRET}``, ``{{ secret }}``, ``<secret>``).
@@ -116,7 +117,7 @@ def collect_file_settings(project: Project, read_file: FileReader | None) -> Non
 def _loader_kind(site: CallSite) -> tuple[str, ast.expr | None] | None:
     """``json``, ``toml``, ``yaml`` or ``python`` for a call that loads a settings file, and the path it names."""
     func = site.node.func
-    if not (isinstance(func, ast.Attribute) and func.attr in (*_LOADERS, *_MAPPINGS)):
+    if not (func.__class__ is ast.Attribute and func.attr in _CONFIG_METHODS):
         return None
     owner = func.value
     if not (isinstance(owner, ast.Attribute) and owner.attr == "config"):

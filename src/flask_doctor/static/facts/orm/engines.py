@@ -263,6 +263,10 @@ def _image_name(image: str | None) -> str:
     return (image or "").rsplit("/", 1)[-1].split(":")[0]
 
 
+#: A module whose text names none of these holds no server database URL (a cheap test before its tree is walked).
+_NAMES_SERVER_DIALECT = re.compile("|".join(SERVER_DIALECTS), re.IGNORECASE)
+
+
 @project_fact
 def server_db_hint(project: Project) -> tuple[str, Evidence] | None:
     """Does the project talk to PostgreSQL/MySQL?  (driver imports, then SQLAlchemy dialect imports such as
@@ -280,7 +284,7 @@ def server_db_hint(project: Project) -> tuple[str, Evidence] | None:
                         where = Location(module.path, record.line, record.column)
                         return dialect, Evidence(f"`{name}` ({what.format(dialect)}) is imported", where)
     for module in project.modules.values():
-        if is_test_path(module.path):
+        if is_test_path(module.path) or not _NAMES_SERVER_DIALECT.search(module.text):
             continue
         for node in ast.walk(module.tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 300:
@@ -588,7 +592,7 @@ def default_pool(project: Project) -> DeclaredPool | None:
 
     The location is the engine's: the Flask-SQLAlchemy object, else the ``create_engine(...)`` call.
     """
-    if declared_pools(project) or server_db_hint(project) is None:
+    if declared_pools(project):
         return None
     if project.config_for("SQLALCHEMY_POOL_SIZE") or project.config_for("SQLALCHEMY_MAX_OVERFLOW"):
         return None
@@ -615,7 +619,7 @@ def default_pool(project: Project) -> DeclaredPool | None:
         if isinstance(url, ast.Constant) and isinstance(url.value, str) and url_scheme(url.value) == "sqlite":
             return None
         anchors.append(Location(site.module.path, call.lineno, call.col_offset + 1))
-    if not anchors:
+    if not anchors or server_db_hint(project) is None:
         return None
     return DeclaredPool(DEFAULT_POOL, DEFAULT_OVERFLOW, min(anchors, key=lambda at: (at.path, at.line)), "default")
 
