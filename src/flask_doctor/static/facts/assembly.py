@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.context import Context, node_location
-from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.imports import (
     Edge,
     executed_top_level,
@@ -388,6 +388,7 @@ def _setting_texts(project: Project) -> list[str]:
     return texts
 
 
+@keyed_fact
 def sets_extension_settings(project: Project, package: str) -> bool | None:
     """Does the project name any config key of ``package`` (``CORS_ORIGINS`` for ``flask_cors``)?
 

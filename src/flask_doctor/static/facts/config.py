@@ -107,6 +107,8 @@ def prefixed_env_settings(project: Project) -> list[ConfigSetting]:
     at the deploy file's line. Nested keys (``FLASK_A__B``), placeholders and
     the keys rules read from deploy files themselves are left out.
     """
+    if not any("from_prefixed_env" in module.text for module in project.modules.values()):
+        return []
     prefixes: set[str] = set()
     for site in project.calls:
         func = site.node.func

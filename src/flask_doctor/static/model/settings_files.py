@@ -45,8 +45,6 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from flask_doctor.findings import Location
 from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.model.environments import classify_env, env_of_test
@@ -305,6 +303,16 @@ def _file_env(path: str) -> str | None:
     return "production" if env == "base" else env
 
 
+def _yaml_data(text: str) -> Any:
+    """The YAML document of ``text`` (imported here: most projects load no YAML settings, and start-up counts)."""
+    import yaml  # noqa: PLC0415
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc)) from exc
+
+
 def _read(path: str, text: str, kind: str) -> Iterator[tuple[str, Any, int]]:
     """The upper-case top-level keys of the file, their values and lines."""
     if kind == "python" or path.endswith((".cfg", ".conf")) and kind != "json":
@@ -316,8 +324,8 @@ def _read(path: str, text: str, kind: str) -> Iterator[tuple[str, Any, int]]:
         elif kind == "toml":
             data = tomllib.loads(text)
         else:
-            data = yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError, RecursionError):
+            data = _yaml_data(text)
+    except (ValueError, RecursionError):
         return
     if not isinstance(data, dict):
         return

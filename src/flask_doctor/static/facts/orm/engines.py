@@ -263,8 +263,9 @@ def _image_name(image: str | None) -> str:
     return (image or "").rsplit("/", 1)[-1].split(":")[0]
 
 
-#: A module whose text names none of these holds no server database URL (a cheap test before its tree is walked).
-_NAMES_SERVER_DIALECT = re.compile("|".join(SERVER_DIALECTS), re.IGNORECASE)
+#: A module whose text holds no ``postgresql+psycopg2://``-like URL holds no server database URL constant (a
+#: cheap test before its tree is walked; ``://`` first, which most modules lack).
+_SERVER_URL_TEXT = re.compile(rf"(?i:{'|'.join(SERVER_DIALECTS)})[\w+.-]*://")
 
 
 @project_fact
@@ -284,7 +285,8 @@ def server_db_hint(project: Project) -> tuple[str, Evidence] | None:
                         where = Location(module.path, record.line, record.column)
                         return dialect, Evidence(f"`{name}` ({what.format(dialect)}) is imported", where)
     for module in project.modules.values():
-        if is_test_path(module.path) or not _NAMES_SERVER_DIALECT.search(module.text):
+        text = module.text
+        if is_test_path(module.path) or "://" not in text or not _SERVER_URL_TEXT.search(text):
             continue
         for node in ast.walk(module.tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 300:
