@@ -617,3 +617,14 @@ def test_bad_variant_is_reported(rule, files):
 def test_good_variant_is_silent(files):
     found = _found(files)
     assert found == [], [(f.code, str(f.location), f.message) for f in found]
+
+
+def test_a_settings_value_that_aliases_expand_is_not_built():
+    # ``b: [*a, *a, ...]`` nested: a few lines of YAML that stand for a million items
+    from flask_doctor.static.model.settings_files import literal_node
+
+    value: object = ["x"] * 10
+    for _ in range(5):
+        value = [value] * 10
+    assert literal_node(value, 1) is None
+    assert literal_node({"SECRET_KEY": "k", "HOSTS": ["a", "b"]}, 3) is not None

@@ -76,6 +76,8 @@ _EXAMPLE_NAME = re.compile(r"(^|[._-])(example|examples|sample|template|tmpl|tpl
 _PLACEHOLDER = re.compile(r"^\s*(\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|\{%.*%\}|<[^<>]+>|%\([^)]*\)s)\s*$")
 _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _MAX_DEPTH = 8
+#: The most items one setting's value may hold (:func:`literal_node`).
+_MAX_NODES = 5_000
 _MAX_FILES = 20
 #: Functions that only run in these contexts never load production settings.
 _DEV_CONTEXTS = frozenset({MAIN, CLI, TEST})
@@ -363,26 +365,40 @@ def _read_python(text: str) -> Iterator[tuple[str, Any, int]]:
         yield target.id, value, stmt.lineno
 
 
-def literal_node(value: Any, line: int, depth: int = 0) -> ast.expr | None:
-    """The AST of ``value`` (a constant, list or mapping of them), located at ``line``; None for anything else."""
+def literal_node(value: Any, line: int) -> ast.expr | None:
+    """The AST of ``value`` (a constant, list or mapping of them), located at ``line``; None for anything else.
+
+    A value of more than :data:`_MAX_NODES` items gives None: YAML aliases let a small file stand for a huge
+    tree (``b: [*a, *a, ...]`` nested a few times), and no setting a rule reads is that large.
+    """
+    budget = [_MAX_NODES]
+    node = _literal(value, line, 0, budget)
+    return ast.fix_missing_locations(node) if node is not None else None
+
+
+def _literal(value: Any, line: int, depth: int, budget: list[int]) -> ast.expr | None:
     node: ast.expr
-    if depth > _MAX_DEPTH:
+    budget[0] -= 1
+    if depth > _MAX_DEPTH or budget[0] < 0:
         return None
     if isinstance(value, str) and _PLACEHOLDER.match(value):
         return None
     if value is None or isinstance(value, (bool, int, float, str, bytes)):
         node = ast.Constant(value)
     elif isinstance(value, (list, tuple)):
-        items = [literal_node(v, line, depth + 1) for v in value]
-        if any(i is None for i in items):
-            return None
-        node = ast.List([i for i in items if i is not None], ast.Load())
+        items = []
+        for v in value:
+            item = _literal(v, line, depth + 1, budget)
+            if item is None:
+                return None
+            items.append(item)
+        node = ast.List(items, ast.Load())
     elif isinstance(value, dict):
         keys: list[ast.expr | None] = []
         values: list[ast.expr] = []
         for k, v in value.items():
-            key = literal_node(k, line, depth + 1) if isinstance(k, str) else None
-            item = literal_node(v, line, depth + 1)
+            key = _literal(k, line, depth + 1, budget) if isinstance(k, str) else None
+            item = _literal(v, line, depth + 1, budget) if key is not None else None
             if key is None or item is None:
                 return None
             keys.append(key)
@@ -392,4 +408,4 @@ def literal_node(value: Any, line: int, depth: int = 0) -> ast.expr | None:
         return None
     node.lineno = node.end_lineno = line
     node.col_offset = node.end_col_offset = 0
-    return ast.fix_missing_locations(node)
+    return node
