@@ -56,11 +56,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model.project import Project
     from flask_doctor.static.model.records import CallSite
 
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - older Pythons use the backport the project depends on
-    import tomli as tomllib  # type: ignore[no-redef]
-
 __all__ = ["SETTINGS_SUFFIXES", "collect_file_settings", "is_file_setting", "literal_node"]
 
 #: The data files read, by how their name ends.
@@ -305,6 +300,19 @@ def _file_env(path: str) -> str | None:
     return "production" if env == "base" else env
 
 
+def _toml_data(text: str) -> Any:
+    """The TOML document of ``text`` (imported here, like YAML: only for TOML settings)."""
+    try:  # Python 3.11+
+        import tomllib  # noqa: PLC0415
+    except ModuleNotFoundError:  # pragma: no cover - older Pythons use the backport the project depends on
+        import tomli as tomllib  # type: ignore[no-redef]  # noqa: PLC0415
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(str(exc)) from exc
+
+
 def _yaml_data(text: str) -> Any:
     """The YAML document of ``text`` (imported here: most projects load no YAML settings, and start-up counts)."""
     import yaml  # noqa: PLC0415
@@ -324,7 +332,7 @@ def _read(path: str, text: str, kind: str) -> Iterator[tuple[str, Any, int]]:
         if kind == "json":
             data = json.loads(text)
         elif kind == "toml":
-            data = tomllib.loads(text)
+            data = _toml_data(text)
         else:
             data = _yaml_data(text)
     except (ValueError, RecursionError):
