@@ -76,6 +76,44 @@ NGINX = "server {\n  listen 80;\n  location / {\n    proxy_pass http://web:8000;
 GUNICORN_DOCKERFILE = 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD ["gunicorn", "--bind", "0.0.0.0:8000", "wsgi:app"]\n'
 
 
+#: A factory whose app class the caller may replace (so the app object's type is the factory's), configured
+#: from a dotted settings path.
+PLUGGABLE_FACTORY = """
+from flask import Flask
+
+
+def create_app(settings_path, app_class=None):
+    app = app_class(__name__) if app_class is not None else Flask(__name__)
+    app.config.from_object(settings_path)
+    return app
+"""
+
+TWO_SETTINGS = """
+import os
+
+
+class LocalSettings:
+    DEBUG = True
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+
+
+class DeploySettings(LocalSettings):
+    DEBUG = False
+"""
+
+#: A WSGI module named for its service; ``{default}`` is the settings used when the variable is unset.
+WSGI_FALLING_BACK = """
+import os
+
+from app import create_app
+
+application = create_app(os.getenv("INVENTORY_SETTINGS") or "{default}")
+
+if __name__ == "__main__":
+    application.run(port=5002)
+"""
+
+
 def _files(**extra: str) -> dict[str, str]:
     files = {"app": FACTORY, "config": CONFIG, "wsgi": WSGI, "requirements.txt": REQUIREMENTS}
     files.update(extra)
@@ -275,6 +313,18 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
         ),
     ),
     # ------------------------------------------------------------------ FD305 debug-in-production
+    (
+        # `service_wsgi.py` (what the WSGI server imports, with a main block for local runs) falls back to the
+        # local config, which turns debug on, when the variable naming the config is unset
+        "named-wsgi-module-falls-back-to-debug-config",
+        "FD305",
+        {
+            "app": PLUGGABLE_FACTORY,
+            "settings": TWO_SETTINGS,
+            "inventory_wsgi": WSGI_FALLING_BACK.format(default="settings.LocalSettings"),
+            "requirements.txt": REQUIREMENTS,
+        },
+    ),
     (
         "production-config-class-debug-true",
         "FD305",
@@ -1163,6 +1213,15 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
 ]
 
 GOOD: list[tuple[str, dict[str, str]]] = [
+    (
+        "named-wsgi-module-falls-back-to-deploy-config",
+        {
+            "app": PLUGGABLE_FACTORY,
+            "settings": TWO_SETTINGS,
+            "inventory_wsgi": WSGI_FALLING_BACK.format(default="settings.DeploySettings"),
+            "requirements.txt": REQUIREMENTS,
+        },
+    ),
     # ------------------------------------------------------------------ S22: engines that cannot go stale
     (
         "engine-env-url-pool-pre-ping",

@@ -110,6 +110,12 @@ def role_of_path(path: str) -> FileRole:
     return FileRole.APPLICATION
 
 
+def is_server_entry_module(name: str) -> bool:
+    """Is the module named as what a WSGI/ASGI server imports: ``wsgi``, ``asgi``, ``service_wsgi``, ``wsgi_app``?"""
+    stem = name.rsplit(".", 1)[-1].lower()
+    return any(stem == s or stem.endswith("_" + s) or stem.startswith(s + "_") for s in SERVER_ENTRY_MODULES)
+
+
 def is_test_path(path: str) -> bool:
     """Test code by its path: ``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``."""
     return role_of_path(path) is FileRole.TEST
@@ -192,15 +198,15 @@ def _main_only(project: Project, module: SourceModule, imported: set[str], funct
     It must have a ``__main__`` guard, not be imported by another module, and
     define no app, blueprint, view, job or CLI command (those are served or
     run by the application even when the file also has a main guard).  A
-    ``wsgi.py``/``asgi.py`` that builds the app at module level
-    (``application = create_app()``) is what the WSGI server imports, even
-    though only the server names it.
+    ``wsgi.py``/``asgi.py`` (or ``service_wsgi.py``) that builds the app at
+    module level (``application = create_app()``) is what the WSGI server
+    imports, even though only the server names it.
     """
     if module.is_package or module.name in imported or not (_has_main_guard(module) or _reads_argv(module)):
         return False
     if any(o.module is module for o in project.objects.values() if o.type.endswith(("Flask", "Blueprint"))):
         return False
-    if module.name.rsplit(".", 1)[-1] in SERVER_ENTRY_MODULES and any(
+    if is_server_entry_module(module.name) and any(
         o.module is module and o.in_function is None for o in project.objects.values()
     ):
         return False

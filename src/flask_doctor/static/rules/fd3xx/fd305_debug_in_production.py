@@ -102,6 +102,38 @@ class DebugInProduction(Rule):
     summary = "Debug mode (the Werkzeug debugger) is on in production."
 
     VALID = (
+        # the service's WSGI module falls back to the deploy config; only a local run chooses the local one
+        Valid(
+            """
+            from flask import Flask
+
+            def create_app(config_path, app_class=None):
+                if app_class is not None:
+                    app = app_class(__name__)
+                else:
+                    app = Flask(__name__)
+                app.config.from_object(config_path)
+                return app
+            """,
+            files={
+                "settings.py": """
+            class LocalSettings:
+                DEBUG = True
+
+            class DeploySettings(LocalSettings):
+                DEBUG = False
+            """,
+                "catalog_wsgi.py": """
+            import os
+            from app import create_app
+
+            application = create_app(os.getenv("CATALOG_SETTINGS") or "settings.DeploySettings")
+
+            if __name__ == "__main__":
+                application.run(port=5002)
+            """,
+            },
+        ),
         # the development settings file, and an example for users to copy
         Valid(
             """
@@ -313,6 +345,40 @@ class DebugInProduction(Rule):
                 os.system(f"gunicorn -w 4 'app:create_app(\\"{env}\\")'")
             """,
             message="falls back to config `Development`",
+        ),
+        # the service's WSGI module (named `*_wsgi.py`, with a main block for local runs) picks the local
+        # config when the variable naming the config is unset
+        Invalid(
+            """
+            from flask import Flask
+
+            def create_app(config_path, app_class=None):
+                if app_class is not None:
+                    app = app_class(__name__)
+                else:
+                    app = Flask(__name__)
+                app.config.from_object(config_path)
+                return app
+            """,
+            files={
+                "settings.py": """
+            class LocalSettings:
+                DEBUG = True  # expect
+
+            class DeploySettings(LocalSettings):
+                DEBUG = False
+            """,
+                "catalog_wsgi.py": """
+            import os
+            from app import create_app
+
+            application = create_app(os.getenv("CATALOG_SETTINGS") or "settings.LocalSettings")
+
+            if __name__ == "__main__":
+                application.run(host="0.0.0.0", port=5002)
+            """,
+            },
+            message="falls back to config `LocalSettings`",
         ),
     )
 
