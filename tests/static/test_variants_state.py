@@ -37,6 +37,25 @@ def load(key):
 
 #: (name, expected rule, code, extra files)
 BAD: list[tuple[str, str, str, dict[str, str]]] = [
+    (
+        # Beaker's memory backend (its default type) is a dict per namespace; expire= only lazily drops a key
+        "beaker-memory-cache-keyed-by-query-arg",
+        "FD102",
+        """
+        from beaker.cache import CacheManager
+
+        regions = CacheManager(type="memory")
+
+        @regions.cache("leaderboard", expire=300)
+        def leaderboard(game, size):
+            return load(game, size)
+
+        @app.get("/leaderboard")
+        def board():
+            return jsonify(leaderboard(request.args["game"], 10))
+        """,
+        {},
+    ),
     # ---------------------------------------------------------------- S11 / S16: module containers
     (
         "dict-keyed-by-query-arg",
@@ -930,6 +949,23 @@ BAD: list[tuple[str, str, str, dict[str, str]]] = [
 
 #: (name, code, extra files)
 GOOD: list[tuple[str, str, dict[str, str]]] = [
+    (
+        "beaker-file-cache-keyed-by-query-arg",
+        """
+        from beaker.cache import CacheManager
+
+        regions = CacheManager(type="file", data_dir="/var/cache/app")
+
+        @regions.cache("leaderboard", expire=300)
+        def leaderboard(game, size):
+            return load(game, size)
+
+        @app.get("/leaderboard")
+        def board():
+            return jsonify(leaderboard(request.args["game"], 10))
+        """,
+        {},
+    ),
     (
         "registry-filled-at-import",
         """

@@ -425,7 +425,68 @@ def is_view_class(project: Project, class_qual: str) -> bool:
     return any(project.is_subtype(b, VIEW_BASES) or b.endswith(("MethodView", ".View")) for b in cls.bases)
 
 
+#: Beaker's cache manager. Its ``memory`` backend (the type when none is given) keeps each namespace in a plain
+#: dict: nothing bounds it, and an expired entry is only dropped when its own key is read again (Beaker 1.x
+#: ``beaker/ext/memory.py`` ``MemoryNamespaceManager``, ``beaker/container.py`` ``Value.has_current_value``).
+BEAKER_MANAGERS = frozenset({"beaker.cache.CacheManager"})
+_BEAKER_OPTION_PARSERS = frozenset({"beaker.util.parse_cache_config_options"})
+
+
+def beaker_memory_cache(project: Project, deco: ast.expr, module_name: str) -> str | None:
+    """``@manager.cache("ns", expire=...)`` of a module-level Beaker ``CacheManager`` that keeps entries in memory.
+
+    The type is read from the manager's literal options (``CacheManager(type="memory")``,
+    ``CacheManager(**parse_cache_config_options({"cache.type": "memory"}))``, none at all) and the
+    decorator's own ``type=``; options read from configuration are not known here, so nothing is claimed.
+    Returns the manager's name as written (``_CACHE``).
+    """
+    if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute) and deco.func.attr == "cache"):
+        return None
+    name = dotted(deco.func.value)
+    table = project.module_imports.get(module_name)
+    if not name:
+        return None
+    qualified = (table.qualify(name) if table is not None else None) or f"{module_name}.{name}"
+    manager = project.objects.get(qualified) or project.objects.get(f"{module_name}.{name}")
+    if manager is None or manager.type not in BEAKER_MANAGERS:
+        return None
+    chosen = next((kw.value for kw in deco.keywords if kw.arg == "type"), None)
+    kind = _literal_text(chosen) if chosen is not None else _beaker_type(project, manager.call, manager.module.name)
+    return name if kind == "memory" else None
+
+
+def _beaker_type(project: Project, call: ast.Call, module_name: str) -> str | None:
+    """The cache type a ``CacheManager(...)`` call gives its caches: ``"memory"`` by default, None when unknown."""
+    if call.args:
+        return None
+    table = project.module_imports.get(module_name)
+    kind: str | None = "memory"
+    for kw in call.keywords:
+        if kw.arg == "type":
+            kind = _literal_text(kw.value)
+        elif kw.arg is None:
+            options = kw.value
+            key = "type"
+            if isinstance(options, ast.Call) and len(options.args) == 1 and not options.keywords:
+                parser = dotted(options.func) or ""
+                if ((table.qualify(parser) if table is not None else None) or parser) not in _BEAKER_OPTION_PARSERS:
+                    return None
+                options, key = options.args[0], "cache.type"
+            if not isinstance(options, ast.Dict) or None in options.keys:
+                return None  # options from configuration: the type is the deployment's
+            for k, v in zip(options.keys, options.values):
+                if isinstance(k, ast.Constant) and k.value == key:
+                    kind = _literal_text(v)
+    return kind
+
+
+def _literal_text(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
 __all__ = [
+    "BEAKER_MANAGERS",
+    "beaker_memory_cache",
     "CACHE_TYPES",
     "CacheTypeSetting",
     "VaryingRead",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Location, Severity
+from flask_doctor.static.facts.caching import beaker_memory_cache
 from flask_doctor.static.facts.flows import fed_request_data
 from flask_doctor.static.facts.taint import request_varied
 from flask_doctor.static.model import REQUEST
@@ -19,6 +20,13 @@ from flask_doctor.static.rules.base import (
 
 #: cachetools' memoising decorators: bounded only by the cache object they are given.
 _CACHETOOLS_DECORATORS = ("cachetools.cached", "cachetools.cachedmethod")
+
+
+_BOUND_HINT = "Give it a bound: functools.lru_cache(maxsize=1024), or cachetools.TTLCache for data that changes."
+_BEAKER_HINT = (
+    "Bound it: cachetools.TTLCache(maxsize=..., ttl=...) keyed the same way, or a shared backend "
+    "(Beaker `ext:memcached`/`ext:redis`) that evicts on its own."
+)
 
 
 def _plain_dict(store: ast.expr | None, table) -> bool:  # type: ignore[no-untyped-def]
@@ -58,9 +66,16 @@ def _unbounded_cache(deco: ast.expr, table) -> str | None:  # type: ignore[no-un
 class UnboundedLruCache(Rule):
     """
     ## What it does
-    Finds `functools.lru_cache(maxsize=None)`, `functools.cache` and
-    cachetools' `@cached(cache={})` (a plain dict never evicts) on
-    functions that request code calls with arguments.
+    Finds `functools.lru_cache(maxsize=None)`, `functools.cache`,
+    cachetools' `@cached(cache={})` (a plain dict never evicts) and the
+    `@manager.cache(...)` decorator of a Beaker `CacheManager` whose type is
+    `memory` (the type it uses when none is given) on functions that request
+    code calls with arguments. Beaker's memory backend is a plain dict per
+    namespace that drops an expired entry only when the same key is read
+    again, so an `expire=` bounds nothing. When request code reaches such a
+    Beaker-cached function but the values of its arguments cannot be traced
+    to the request (the caller is a backend chosen by configuration), it is
+    a note.
 
     ## Why is this bad?
     An unbounded memoising cache keeps one entry per distinct argument
@@ -152,6 +167,22 @@ class UnboundedLruCache(Rule):
             def view():
                 return search(request.args["q"]) + str(settings()) + rate(request.args["c"])
             """),
+        # a Beaker manager that keeps its entries in Redis: the store evicts, the worker does not grow
+        Valid("""
+            from beaker.cache import CacheManager
+            from beaker.util import parse_cache_config_options
+            from flask import Flask, request
+            app = Flask(__name__)
+            shared = CacheManager(**parse_cache_config_options({"cache.type": "ext:redis", "cache.url": "redis://c"}))
+
+            @shared.cache("totals", expire=600)
+            def totals(team):
+                return team.upper()
+
+            @app.get("/totals")
+            def view():
+                return totals(request.args["team"])
+            """),
         Valid("""
             from functools import cache
 
@@ -214,6 +245,24 @@ class UnboundedLruCache(Rule):
             """,
             message="calls with request data",
         ),
+        # a Beaker cache manager with the memory backend (its default type), keyed by a query parameter
+        Invalid(
+            """
+            from beaker.cache import CacheManager
+            from flask import Flask, request
+            app = Flask(__name__)
+            memo = CacheManager(expire=3600)
+
+            @memo.cache("digest")  # expect
+            def digest(owner, days):
+                return owner * days
+
+            @app.get("/digest")
+            def view():
+                return digest(request.args["owner"], 7)
+            """,
+            message="Beaker's memory backend",
+        ),
     )
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: Context) -> None:
@@ -223,12 +272,17 @@ class UnboundedLruCache(Rule):
         if not _has_parameters(node):
             return
         for deco in node.decorator_list:
-            label = _unbounded_cache(deco, info.imports)
+            label, beaker = _unbounded_cache(deco, info.imports), False
+            if label is None:
+                manager = beaker_memory_cache(ctx.project, deco, ctx.module.name)
+                label, beaker = (f"{manager}.cache(...)", True) if manager is not None else (None, False)
             if label is None:
                 continue
             site = self._request_fed_call(lambda site, caller: self._calls_function(site, caller, info))
             if site is not None:
-                self._report(ctx, deco, label, f"`{info.display}`", site)
+                self._report(ctx, deco, label, f"`{info.display}`", site, beaker=beaker)
+            elif beaker:
+                self._untraced_beaker(ctx, deco, label, info)
 
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
         """``fetch = functools.lru_cache(maxsize=None)(_fetch)`` at module level: the same cache, applied by a
@@ -254,20 +308,41 @@ class UnboundedLruCache(Rule):
         if site is not None:
             self._report(ctx, value.func, label, f"`{target.id}` (`{wrapped.display}`)", site)
 
-    def _report(self, ctx: Context, at: ast.AST, label: str, what: str, site) -> None:  # type: ignore[no-untyped-def]
+    def _report(self, ctx: Context, at: ast.AST, label: str, what: str, site, beaker: bool = False) -> None:  # type: ignore[no-untyped-def]
         caller, call = site
+        kept = (
+            "Beaker's memory backend keeps one entry per distinct value in a plain dict and drops an expired one "
+            "only when the same key is read again"
+            if beaker
+            else "one entry per distinct value is kept for the life of the worker"
+        )
         ctx.report(
             self.finding(
                 ctx.location(at),
                 f"`{label}` on {what}, which {caller.display} calls with request data "
-                f"(`{ast.unparse(call)[:80]}`): one entry per distinct value is kept for the life of the worker",
-                hint="Give it a bound: functools.lru_cache(maxsize=1024), or cachetools.TTLCache for data that changes.",
+                f"(`{ast.unparse(call)[:80]}`): {kept}",
+                hint=_BEAKER_HINT if beaker else _BOUND_HINT,
                 evidence=[
                     Evidence(
                         f"called with request data in `{caller.display}`",
                         Location(caller.module.path, call.lineno, call.col_offset + 1),
                     )
                 ],
+            )
+        )
+
+    def _untraced_beaker(self, ctx: Context, at: ast.AST, label: str, info) -> None:  # type: ignore[no-untyped-def]
+        """A Beaker memory cache on a function request code reaches with arguments whose origin is not traced
+        (the caller is dispatched through a configured backend): the growth is possible, not shown, so a note."""
+        ctx.report(
+            self.finding(
+                ctx.location(at),
+                f"`{label}` on `{info.display}`, which request code reaches with arguments: Beaker's memory backend "
+                "keeps one entry per distinct argument tuple in a plain dict and drops an expired one only when the "
+                "same key is read again; if the arguments come from the request (an id, a limit), it grows "
+                "without bound",
+                hint=_BEAKER_HINT,
+                severity=Severity.NOTE,
             )
         )
 
