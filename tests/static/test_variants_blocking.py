@@ -1155,6 +1155,25 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             """
         ),
     ),
+    # An issue tracker's API client built in the view without a timeout: every call through it can hang.
+    (
+        "jira-client-without-timeout-in-view",
+        "FD402",
+        _files(
+            views="""
+            from flask import Blueprint, current_app, request
+            from jira import JIRA
+
+            bp = Blueprint("main", __name__)
+
+            @bp.post("/feedback")
+            def feedback():
+                tracker = JIRA(server=current_app.config["TRACKER_URL"], token_auth=current_app.config["TRACKER_TOKEN"])
+                issue = tracker.create_issue(project="WEB", summary=request.form["title"], issuetype={"name": "Bug"})
+                return {"key": issue.key}
+            """
+        ),
+    ),
 ]
 
 
@@ -1813,6 +1832,35 @@ GOOD: list[tuple[str, dict[str, str]]] = [
             """
         ),
     ),
+    (
+        "api-clients-with-timeout-or-from-a-command",
+        _files(
+            views="""
+            from flask import Blueprint, current_app, request
+            from jira import JIRA
+
+            bp = Blueprint("main", __name__)
+
+            @bp.post("/feedback")
+            def feedback():
+                tracker = JIRA(server=current_app.config["TRACKER_URL"], timeout=(3.05, 20))
+                issue = tracker.create_issue(project="WEB", summary=request.form["title"], issuetype={"name": "Bug"})
+                return {"key": issue.key}
+            """,
+            commands="""
+            import click
+            from apache_atlas.client.base_client import AtlasClient
+            from flask import Blueprint
+
+            cli = Blueprint("catalogue", __name__, cli_group="catalogue")
+
+            @cli.cli.command("count-types")
+            @click.argument("url")
+            def count_types(url):
+                click.echo(len(AtlasClient(url, ("reader", "secret")).typedef.get_all_typedefs().entityDefs))
+            """,
+        ),
+    ),
 ]
 
 
@@ -1862,6 +1910,32 @@ NOTE_AT_MOST: list[tuple[str, dict[str, str]]] = [
             async def warm_up():
                 time.sleep(1)
                 return requests.get("https://cache.example.com/warm", timeout=5).ok
+            """,
+        ),
+    ),
+    (
+        "atlas-backend-loaded-by-name",
+        _files(
+            views="""
+            from flask import Blueprint, current_app
+            from werkzeug.utils import import_string
+
+            bp = Blueprint("main", __name__)
+
+            @bp.get("/tables/<name>")
+            def table(name):
+                backend = import_string(current_app.config["BACKEND"])(current_app.config["BACKEND_URL"])
+                return backend.describe(name)
+            """,
+            atlas_backend="""
+            from apache_atlas.client.base_client import AtlasClient
+
+            class AtlasBackend:
+                def __init__(self, url):
+                    self.client = AtlasClient(url, ("reader", "secret"))
+
+                def describe(self, name):
+                    return self.client.entity.get_entity_by_attribute("Table", [("qualifiedName", name)]).entity
             """,
         ),
     ),

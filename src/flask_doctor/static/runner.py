@@ -452,6 +452,7 @@ def _deploy_from_sources(sources: dict[str, str]) -> DeployModel | None:
         for p, t in sources.items()
         if deploy_kind(Path(p), at_root="/" not in p) is not None
         or (p.endswith("/gunicorn.py") and is_gunicorn_settings_module(t))
+        or p.endswith(".sh")  # a start script is read when a Dockerfile names it
     }
     if not wanted:
         return None

@@ -2224,6 +2224,41 @@ def classify_influxdb_client(ctx: Context, call: ast.Call) -> HttpCall | None:
     return _client_timeout(ctx, call, dotted(call.func) or "InfluxDBClient", "influxdb", INFLUXDB_TIMEOUT_INDEX)
 
 
+#: Third-party API clients that send every call through a ``requests.Session`` of their own with the client's
+#: timeout, none by default: the type -> (the library, for the message and the hint; the keyword that sets a
+#: timeout, or None when the constructor takes none at all). jira's ``JIRA(server, ..., timeout=None)`` hands its
+#: timeout to each request of its session (and retries a failed one, waiting up to a minute between attempts);
+#: apache-atlas's ``AtlasClient(host, auth)`` calls ``session.get/post/put/delete`` with no timeout and has no
+#: setting for one.
+API_CLIENTS: dict[str, tuple[str, str | None]] = {
+    "jira.JIRA": ("jira", "timeout"),
+    "jira.client.JIRA": ("jira", "timeout"),
+    "apache_atlas.client.base_client.AtlasClient": ("apache-atlas", None),
+}
+API_CLIENT_LAST_NAMES = last_segments(frozenset(API_CLIENTS))
+#: More positional arguments than this reach jira's ``timeout`` (its 15th or 16th parameter, by version): unknown.
+JIRA_POSITIONAL_BEFORE_TIMEOUT = 13
+
+
+def classify_api_client(ctx: Context, call: ast.Call) -> HttpCall | None:
+    """``JIRA(server=...)`` or ``AtlasClient(url, auth)``: a third-party API client built without a timeout, so
+    every call through it waits as long as the server keeps silent (:data:`API_CLIENTS`)."""
+    if API_CLIENT_LAST_NAMES.isdisjoint(callee_names(ctx, call)):
+        return None  # the cheap test first: :func:`callee_name` ends with one of these names
+    name = callee_name(ctx, call)
+    if name not in API_CLIENTS:
+        return None
+    library, keyword = API_CLIENTS[name]
+    label = dotted(call.func) or name.rsplit(".", 1)[-1]
+    if keyword is None:
+        if ".session.request" in ctx.module.text:
+            return HttpCall(label, library, None)  # the project wraps the client's session with its own request
+        return HttpCall(label, library, "no timeout")
+    if len(call.args) > JIRA_POSITIONAL_BEFORE_TIMEOUT:
+        return HttpCall(label, library, None)
+    return _client_timeout(ctx, call, label, library)
+
+
 def _spread_without_timeout(ctx: Context, spread: list[ast.expr]) -> bool:
     """Every ``**options`` is a name the function builds or takes, none of them can hold ``timeout``."""
     fn = ctx.function

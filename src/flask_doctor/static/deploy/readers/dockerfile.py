@@ -135,6 +135,7 @@ def read_dockerfile(reader: Reader, path: Path, text: str) -> None:
     parents: dict[int, _Stage] = {}  # id(stage) -> the stage it is built FROM
     stage_env: list[tuple[_Stage, EnvSetting]] = []
     copies: list[str] = []  # COPY/ADD sources (the build context is the Dockerfile's directory)
+    targets: list[tuple[str, str]] = []  # (source, absolute destination) of each COPY/ADD into a directory
     for line, instr, rest in _dockerfile_instructions(text):
         if instr == "FROM":
             tokens = rest.split()
@@ -173,6 +174,8 @@ def read_dockerfile(reader: Reader, path: Path, text: str) -> None:
             exec_form = _exec_form(rest)
             tokens = exec_form if exec_form is not None else [t for t in rest.split() if not t.startswith("--")]
             copies.extend(tokens[:-1])
+            if len(tokens) >= 2 and tokens[-1].startswith("/"):
+                targets.extend((source, tokens[-1]) for source in tokens[:-1])
         elif instr == "CMD":
             exec_form = _exec_form(rest)
             stage.cmd = (line, exec_form if exec_form is not None else rest)
@@ -211,13 +214,20 @@ def read_dockerfile(reader: Reader, path: Path, text: str) -> None:
     elif cmd is not None:
         commands, _ = analyze_command(cmd[1], loc(rel, cmd[0]), "CMD", env)
     reader.model.commands.extend(commands)
-    _name_scripts(reader, path, [(ep, "ENTRYPOINT"), (cmd, "CMD")], copies)
+    _name_scripts(reader, path, [(ep, "ENTRYPOINT"), (cmd, "CMD")], copies, targets)
 
 
 def _name_scripts(
-    reader: Reader, path: Path, forms: list[tuple[tuple[int, CommandForm] | None, str]], copies: list[str]
+    reader: Reader,
+    path: Path,
+    forms: list[tuple[tuple[int, CommandForm] | None, str]],
+    copies: list[str],
+    targets: list[tuple[str, str]],
 ) -> None:
-    """Queue the entry-point scripts ENTRYPOINT/CMD run (``./boot.sh``), to be read as shell scripts."""
+    """Queue the entry-point scripts ENTRYPOINT/CMD run (``./boot.sh``), to be read as shell scripts.
+
+    A script named by its path in the image (``/opt/app/docker/run.sh``) is the project's file under the source a
+    ``COPY . /opt/app`` put there (``docker/run.sh``)."""
     here = path.parent
     for form, process in forms:
         if form is None:
@@ -230,4 +240,8 @@ def _name_scripts(
             candidates = [here / word.lstrip("/"), here / name]
             candidates += [here / src.lstrip("./") for src in copies if basename(src.rstrip("/")) == name]
             candidates += [here / src.strip("./") / name for src in copies if not basename(src).count(".")]
+            for source, target in targets:
+                prefix = target.rstrip("/") + "/"
+                if word.startswith(prefix) and not source.startswith(("http://", "https://")):
+                    candidates.append(here / source.strip("./") / word[len(prefix) :])
             reader.scripts.append((candidates, process))

@@ -7,6 +7,7 @@ import ast
 
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.calls import (
+    API_CLIENT_LAST_NAMES,
     HTTP_LAST_NAMES,
     INFLUXDB_CLIENT_LAST_NAMES,
     KAFKA_FLUSH_LAST_NAMES,
@@ -16,6 +17,7 @@ from flask_doctor.static.facts.calls import (
     SOCKET_CLIENT_LAST_NAMES,
     application_builds_class,
     branch_no_caller_takes,
+    classify_api_client,
     classify_broker_flush,
     classify_http_call,
     classify_http_method_parameter,
@@ -44,7 +46,7 @@ BROKER_EXPIRY = {
 }
 #: Libraries whose finding is at a client's construction: the connection the built object keeps has no timeout.
 #: Built inside a class the application itself instantiates, the client is the app's, not an SDK's.
-BUILT_CLIENTS = frozenset({"keystoneauth1", "influxdb"})
+BUILT_CLIENTS = frozenset({"keystoneauth1", "influxdb", "jira", "apache-atlas"})
 #: What each mail extension does about timeouts, for the message, and how to bound its connection.
 MAIL_EXTENSIONS = {
     "flask_mail": "Flask-Mail passes none to smtplib and has no setting for one",
@@ -72,6 +74,15 @@ KEYSTONE_HINT = {
     "keystoneauth1": "Pass `timeout=` (seconds) to `Session(...)`, or load it with"
     " `load_session_from_conf_options` so the `timeout` option it registers applies.",
     "influxdb": "Pass `timeout=` (seconds) to the client, e.g. `InfluxDBClient(..., timeout=10)`.",
+    "jira": "Pass `timeout=` to the client, e.g. `JIRA(server, basic_auth=..., timeout=(3.05, 30))`.",
+    "apache-atlas": "The client has no timeout setting: give its `session` one (a `requests.Session` subclass whose"
+    " `request` sets a default `timeout`, assigned to `client.session`), or call Atlas from a background job.",
+}
+#: What each API client does about timeouts, for the message.
+API_CLIENT_DEFAULTS = {
+    "jira": "jira's default is none, and it hands that to every request of its session",
+    "apache-atlas": "apache-atlas's client sends every call through its `requests` session with no timeout and has"
+    " no setting for one",
 }
 
 
@@ -109,7 +120,13 @@ class HttpCallWithoutTimeout(Rule):
     `DataFrameClient(...)` built without `timeout=` (its default is none,
     handed to requests as is): the finding is at the client's construction,
     a note unless a request or a job is shown to build it (the 2.x
-    `influxdb_client` has a 10 s default and is not reported). The standard library's other network
+    `influxdb_client` has a 10 s default and is not reported). Two API
+    clients built on a `requests` session of their own are read the same
+    way, at their construction: jira's `JIRA(server, ...)` without
+    `timeout=` (its default is none, handed to every request), and
+    apache-atlas's `AtlasClient(url, auth)`, which sends every call with no
+    timeout and has no setting for one (unless the module replaces its
+    session's `request`). The standard library's other network
     clients block the same way when a request or a job opens them without a
     timeout: `smtplib.SMTP`/`SMTP_SSL`, `ftplib.FTP`, `imaplib.IMAP4`,
     `poplib.POP3`, `telnetlib.Telnet`, `http.client.HTTPConnection` and
@@ -269,6 +286,7 @@ class HttpCallWithoutTimeout(Rule):
         | KAFKA_FLUSH_LAST_NAMES
         | KEYSTONE_SESSION_LAST_NAMES
         | INFLUXDB_CLIENT_LAST_NAMES
+        | API_CLIENT_LAST_NAMES
     )
 
     def project_call_names(self, project: Project) -> frozenset[str]:
@@ -444,6 +462,25 @@ class HttpCallWithoutTimeout(Rule):
                     "frames": len(frames.query(f"SELECT * FROM {metric}")),
                     "v2": len(modern.query_api().query(f'from(bucket: "{metric}")')),
                 }
+            """),
+        # An issue tracker client given a timeout, and a metadata catalogue client only a command builds.
+        Valid("""
+            import click
+            from apache_atlas.client.base_client import AtlasClient
+            from flask import Flask
+            from jira import JIRA
+            app = Flask(__name__)
+
+            @app.get("/issues/<key>")
+            def issue(key):
+                tracker = JIRA(app.config["JIRA_URL"], basic_auth=("bot", "secret"), timeout=(3.05, 20))
+                return {"summary": tracker.issue(key).fields.summary}
+
+            @app.cli.command("export-types")
+            @click.argument("url")
+            def export_types(url):
+                catalogue = AtlasClient(url, ("admin", "admin"))
+                click.echo(catalogue.typedef.get_all_typedefs())
             """),
         # An InfluxDB client class the project ships for other programs: nothing of its own builds it.
         Valid("""
@@ -948,6 +985,30 @@ class HttpCallWithoutTimeout(Rule):
                 return {"trust_id": trust.id}
             """,
             message="builds a keystoneauth1 session without `timeout=`",
+        ),
+        # A metadata service's catalogue backend wraps an Atlas client; a loader picks the backend from the settings,
+        # so no request is shown to build it: a note. The issue tracker client a view builds has no timeout either.
+        Invalid(
+            """
+            from apache_atlas.client.base_client import AtlasClient
+            from flask import Flask, request
+            from jira import JIRA
+            app = Flask(__name__)
+
+            class CatalogueBackend:
+                def __init__(self, host, port, user, password):
+                    self.client = AtlasClient(f"http://{host}:{port}", (user, password))  # expect
+                    self.client.session.verify = False
+
+                def table(self, qualified_name):
+                    return self.client.entity.get_entity_by_attribute("Table", [("qualifiedName", qualified_name)])
+
+            @app.post("/tables/<name>/issue")
+            def report_issue(name):
+                tracker = JIRA(server=app.config["JIRA_URL"], basic_auth=("bot", "secret"))  # expect
+                return {"key": tracker.create_issue(project="DATA", summary=request.json["title"]).key}
+            """,
+            message="builds an apache-atlas client without a timeout",
         ),
         # A metrics store built on an InfluxDB 1.x client without a timeout, read by a view: every query
         # through it waits as long as the database keeps silent.
@@ -1652,6 +1713,7 @@ class HttpCallWithoutTimeout(Rule):
             or classify_broker_flush(ctx, node)
             or classify_keystone_session(ctx, node)
             or classify_influxdb_client(ctx, node)
+            or classify_api_client(ctx, node)
             or classify_http_method_parameter(ctx, node)
         )
         if http is None or http.problem is None:
@@ -1659,7 +1721,7 @@ class HttpCallWithoutTimeout(Rule):
         if role_of(ctx.project, ctx.module) is not FileRole.APPLICATION or ctx.in_cli_only:
             return  # an example, a script or a command: a person runs it and sees it hang
         hot = ctx.in_request or ctx.in_job
-        if not hot and http.library not in ("requests", "httpx", "urllib", "keystoneauth1", "influxdb", *LDAP_CLIENTS):
+        if not hot and http.library not in ("requests", "httpx", "urllib", *BUILT_CLIENTS, *LDAP_CLIENTS):
             return  # a mail or socket client no request or job is shown to reach: nothing shows a worker waiting
         if not hot and only_tests_call(ctx):
             return  # the app uses its class or module, but only the test suite calls it
@@ -1721,6 +1783,13 @@ class HttpCallWithoutTimeout(Rule):
                 f"`{http.label}(...)` in {where_called} builds an InfluxDB client without `timeout=`"
                 " (influxdb-python's default is none, and it hands that to requests), so every query and write"
                 " through it waits as long as the server keeps silent"
+            )
+        elif http.library in API_CLIENT_DEFAULTS:
+            what = (
+                f"`{http.label}(...)` in {where_called} builds {'an' if http.library[:1] in 'aeiou' else 'a'}"
+                f" {http.library} client without a timeout"
+                f" ({API_CLIENT_DEFAULTS[http.library]}), so every call through it waits as long as the server keeps"
+                " silent"
             )
         elif http.via:
             what = (

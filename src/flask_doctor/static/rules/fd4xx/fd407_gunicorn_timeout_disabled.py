@@ -39,7 +39,9 @@ class GunicornTimeoutDisabled(Rule):
     another one, or whose `harakiri` sits in an `if-env` block, a config
     no visible command starts (an emperor, a unit file or the operator may
     add options), and an example's or a tutorial's config are not reported
-    as missing it.
+    as missing it. A start script the image runs is read wherever the
+    `Dockerfile` names it: by its path in the image, under the directory a
+    `COPY . /srv/app` filled, it is the project's own file.
 
     ## Example
     ```dockerfile
@@ -107,6 +109,18 @@ class GunicornTimeoutDisabled(Rule):
                 "uwsgi.ini": "[uwsgi]\nmodule = app:app\nprocesses = 4\nharakiri = 60\nmax-requests = 1000\n",
             },
         ),
+        # the image's start script, named by its path in the image under the directory the project was copied to,
+        # bounds every request
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "Dockerfile": 'FROM python:3.12\nCOPY . /srv/portal\nCMD ["/srv/portal/docker/serve.sh"]\n',
+                "docker/serve.sh": "#!/bin/sh\nexec uwsgi --http-socket :8080 --wsgi app:app --processes 2 --harakiri 60\n",
+            },
+        ),
         # a development uWSGI config
         Valid(
             """
@@ -140,6 +154,18 @@ class GunicornTimeoutDisabled(Rule):
             """,
             message="disables the request timeout",
             files={"Procfile": "web: uwsgi --http :$PORT --module app:app --harakiri 0  # expect\n"},
+        ),
+        # the start script the image runs, found under the directory `COPY . /srv/portal` filled
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            message="no `harakiri`",
+            files={
+                "Dockerfile": 'FROM python:3.12\nCOPY . /srv/portal\nCMD ["/srv/portal/docker/serve.sh"]\n',
+                "docker/serve.sh": "#!/bin/sh\nexec uwsgi --http-socket :8080 --wsgi app:app --processes 2  # expect\n",
+            },
         ),
         # uWSGI's harakiri is off unless set: no request timeout at all (a note)
         Invalid(

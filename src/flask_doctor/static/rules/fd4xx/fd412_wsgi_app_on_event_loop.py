@@ -57,7 +57,6 @@ class WsgiAppOnEventLoop(Rule):
     """
 
     code = "FD412"
-    preview = True  # new: not yet measured on held real code
     name = "wsgi-app-on-event-loop"
     severity = Severity.WARNING
     catalog = ("S09",)
