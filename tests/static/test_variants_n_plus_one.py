@@ -925,9 +925,74 @@ def list_orders():
         """,
         {},
     ),
+    (
+        "202-helper-iterates-query-per-row",
+        "FD202",
+        """
+        from texts import comment_bodies
+
+        @app.get("/a")
+        def a():
+            return jsonify([comment_bodies(p.id) for p in Post.query.all()])
+        """,
+        {
+            "texts.py": """
+from models import Comment
+
+
+def comment_bodies(post_id):
+    return [c.body for c in Comment.query.filter_by(post_id=post_id)]
+""",
+        },
+    ),
+    (
+        "202-helper-switch-turned-on",
+        "FD202",
+        """
+        from rows import post_row
+
+        @app.get("/a")
+        def a():
+            return jsonify([post_row(p, with_count=True) for p in Post.query.all()])
+        """,
+        {
+            "rows.py": """
+from models import Comment
+
+
+def post_row(post, with_count=False):
+    row = {"id": post.id}
+    if with_count:
+        row["comments"] = Comment.query.filter_by(post_id=post.id).count()
+    return row
+""",
+        },
+    ),
 ]
 
 GOOD: list[tuple[str, str, dict[str, str]]] = [
+    (
+        "helper-switch-left-off",
+        """
+        from rows import post_row
+
+        @app.get("/a")
+        def a():
+            return jsonify([post_row(p) for p in Post.query.all()])
+        """,
+        {
+            "rows.py": """
+from models import Comment
+
+
+def post_row(post, with_count=False):
+    row = {"id": post.id}
+    if with_count:
+        row["comments"] = Comment.query.filter_by(post_id=post.id).count()
+    return row
+""",
+        },
+    ),
     (
         "selectinload-option",
         """

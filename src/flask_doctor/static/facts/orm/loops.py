@@ -648,7 +648,7 @@ def _guarded_reads(fn: FunctionInfo, optional: set[str]) -> set[int]:
     return guarded
 
 
-def _flag_values(call: ast.Call, helper: FunctionInfo, scope: FunctionInfo) -> dict[str, bool]:
+def flag_values(call: ast.Call, helper: FunctionInfo, scope: FunctionInfo) -> dict[str, bool]:
     """The truth of ``helper``'s parameters in this ``call`` when the code shows it.
 
     A constant the call passes (``legacy=False``), the default of one it does not pass (``full=False``),
@@ -700,7 +700,7 @@ def _truth(test: ast.expr, values: dict[str, bool]) -> bool | None:
     return None
 
 
-def _dead_branches(fn: FunctionInfo, values: dict[str, bool]) -> set[int]:
+def dead_branches(fn: FunctionInfo, values: dict[str, bool]) -> set[int]:
     """Nodes of ``fn`` that do not run with these flag values: the branch an ``if`` does not take, and the
     operands of ``flag and x`` after a false flag."""
     dead: set[int] = set()
@@ -816,7 +816,7 @@ def item_reads(
     if param in assignments(project, helper):
         return []  # the helper rebinds the parameter: the reads are of something else
     optional = {n for n in optional_params(helper) if not passes(call, helper, {n})}
-    guarded = _guarded_reads(helper, optional) | _dead_branches(helper, _flag_values(call, helper, scope))
+    guarded = _guarded_reads(helper, optional) | dead_branches(helper, flag_values(call, helper, scope))
     found: list[ItemRead] = []
     for node in walk(helper.node):
         if (
@@ -994,10 +994,12 @@ __all__ = [
     "ItemRead",
     "Loop",
     "constant_iterable",
+    "dead_branches",
     "enclosing_loop",
     "fill_loops",
     "kept_if_in",
     "fixed_collection",
+    "flag_values",
     "form_data",
     "item_names",
     "always_read",

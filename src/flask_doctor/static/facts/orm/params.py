@@ -14,14 +14,24 @@ from typing import TYPE_CHECKING
 from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.classes import method_called
 from flask_doctor.static.facts.orm.assignments import assignments
-from flask_doctor.static.facts.orm.loops import uses_any
+from flask_doctor.static.facts.orm.loops import dead_branches, flag_values, uses_any
 from flask_doctor.static.facts.orm.models import constructor, model_for
-from flask_doctor.static.facts.orm.queries import Query, filters_by_list, helper_context, is_query_execution
+from flask_doctor.static.facts.orm.queries import (
+    EXECUTE,
+    SESSION_EXECUTE,
+    Query,
+    bound_reason,
+    filters_by_list,
+    helper_context,
+    is_query_execution,
+    query_of,
+)
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import all_child_nodes, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, ModelInfo, Project
+    from flask_doctor.static.rules.base import Context
 
 
 @dataclass(frozen=True)
@@ -134,12 +144,30 @@ def item_queries(project: Project, key: tuple[FunctionInfo, bool]) -> list[Param
             query = is_query_execution(node, helper_ctx, helpers=True)
             if query is not None and _keyed_by(node, tainted) and not filters_by_list(query):
                 found.append(ParamQuery(node, query, guard))
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and isinstance(node.iter, ast.Call):
+            # ``for link in Link.query.filter_by(note_id=self.id):``: iterating the query runs it, as ``.all()`` would
+            query = _iterated_query(node.iter, helper_ctx)
+            if query is not None and _keyed_by(node.iter, tainted) and not filters_by_list(query):
+                found.append(ParamQuery(node.iter, query, guard))
         for child in all_child_nodes(node):
             visit(child, guard)
 
     for stmt in fn.node.body:
         visit(stmt, frozenset())
     return found
+
+
+def _iterated_query(iterable: ast.Call, ctx: Context) -> Query | None:
+    """The query a loop runs by iterating it unexecuted (``for r in M.query.filter_by(...)``), or ``None``.
+
+    Not a statement nothing executes (a bare ``select(...)``), nor a chunked ``in_()`` load.
+    """
+    query = query_of(iterable, ctx)
+    if query is None or query.model is None or query.outer in EXECUTE:
+        return None
+    if query.root == "select" and not (query.names & SESSION_EXECUTE):
+        return None
+    return None if bound_reason(query, ctx) == "in_()" else query
 
 
 @dataclass(frozen=True)
@@ -169,7 +197,13 @@ def item_query(
     helper, on_item = (callee, False) if callee is not None else _callee(project, scope, call, items or {})
     if helper is None or helper is scope:
         return None
-    queries = [q for q in item_queries(project, (helper, on_item)) if not passes(call, helper, q.guards)]
+    # ``if relations:`` with ``relations=False`` a caller leaves at its default: what is under it never runs
+    dead = dead_branches(helper, flag_values(call, helper, scope)) if callee is None else set()
+    queries = [
+        q
+        for q in item_queries(project, (helper, on_item))
+        if not passes(call, helper, q.guards) and id(q.call) not in dead
+    ]
     if queries:
         return ItemQuery((helper,), queries[0])
     # a facade function that only hands its arguments on (``return IMPL.host_get(host_id)``) is no level of its
@@ -183,7 +217,7 @@ def item_query(
     for _name, inner in helper.calls:
         if not _keyed_by(inner, tainted):
             continue
-        if passes(call, helper, guards.get(id(inner), frozenset())):
+        if passes(call, helper, guards.get(id(inner), frozenset())) or id(inner) in dead:
             continue  # ``if priority_map is None: priority_map = load(...)``: the caller passed it
         deeper = item_query(
             project, helper, inner, depth if hop else depth + 1, inner_items, hops=hops + 1 if hop else hops

@@ -100,7 +100,9 @@ class QueryInLoop(Rule):
     `session.execute(select(...).where(col == item.attr))`, iterating
     `Child.query.filter_by(parent=item)` — also when the query sits in a
     helper the loop calls with the item, or one helper further down
-    (`export_row(row)` → `owner_name(row.owner_id)` → query), or in a
+    (`export_row(row)` → `owner_name(row.owner_id)` → query; a helper
+    walking `Watch.query.filter_by(ticket_id=tid)` without `.all()` runs it
+    too), or in a
     method of the row's model the loop calls on each row (`net.size()` →
     `Network.nodes` → a query built from `self.id`). The query may be
     built by a helper that starts from what another returns, as database
@@ -187,7 +189,10 @@ class QueryInLoop(Rule):
     `in_()` loads, `session.get(M, same_id)` with an id that does not
     change in the loop (the identity map answers after the first), and
     `session.get(M, row.x_id)` of objects the loop's query already loaded
-    (its own rows, or a relationship it loads with `joinedload`/`selectinload`).
+    (its own rows, or a relationship it loads with `joinedload`/`selectinload`),
+    and a helper's query under `if with_watchers:` when the parameter
+    defaults to off and the loop's call leaves it so (`t.as_json()` over
+    `def as_json(self, with_watchers=False)`): that branch never runs.
 
     Reported by default, as a warning, only on strong evidence: the loop
     walks the rows of a query on a table that grows (in the function, from
@@ -502,6 +507,29 @@ class QueryInLoop(Rule):
             id = db.Column(db.Integer, primary_key=True)
             email = db.Column(db.String(200))
             leases = db.Column(db.Integer, default=0)
+        """
+
+    _SWITCHED_DETAIL = """
+        from datetime import datetime
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class Ticket(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            opened_at = db.Column(db.DateTime, default=datetime.utcnow)
+            title = db.Column(db.String(120))
+
+            def as_json(self, with_watchers=False):
+                out = {"id": self.id, "title": self.title}
+                if with_watchers:
+                    out["watchers"] = db.session.query(Watch).filter(Watch.ticket_id == self.id).count()
+                return out
+
+        class Watch(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            created_at = db.Column(db.DateTime, default=datetime.utcnow)
+            ticket_id = db.Column(db.ForeignKey("ticket.id"))
+            user_id = db.Column(db.Integer)
         """
 
     VALID = (
@@ -1133,6 +1161,26 @@ class QueryInLoop(Rule):
                 return {"names": [s.name for s in scripts(script_ids(active=True))]}
             """,
             files=_SCRIPT_STORE,
+        ),
+        # a row method whose query sits under ``if with_watchers:``, a switch that defaults to off and the
+        # loop leaves off: the plain listing runs no query per row
+        Valid(
+            """
+            from flask import Flask, request
+            from tickets import db, Ticket
+            app = Flask(__name__)
+
+            @app.post("/tickets")
+            def open_ticket():
+                db.session.add(Ticket(title=request.form["title"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/tickets")
+            def tickets():
+                return {"items": [t.as_json() for t in Ticket.query.all()]}
+            """,
+            files={"tickets.py": _SWITCHED_DETAIL},
         ),
     )
     INVALID = (
@@ -2218,6 +2266,50 @@ class QueryInLoop(Rule):
             """,
             message="loads one record from the database once per item of the loop in task `reindex_shelf`",
             files={"catalogue/__init__.py": "", "catalogue/search.py": _RECORD_SEARCH},
+        ),
+        # the same row method with the switch turned on by the caller: its query runs for every row
+        Invalid(
+            """
+            from flask import Flask, request
+            from tickets import db, Ticket
+            app = Flask(__name__)
+
+            @app.post("/tickets")
+            def open_ticket():
+                db.session.add(Ticket(title=request.form["title"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/tickets/full")
+            def tickets_full():
+                return {"items": [t.as_json(with_watchers=True) for t in Ticket.query.all()]}  # expect
+            """,
+            message="`t.as_json(...)` runs a query",
+            files={"tickets.py": _SWITCHED_DETAIL},
+        ),
+        # a helper that walks a query built from the id it is given, without ``.all()``: iterating the query
+        # runs it, once per ticket of the export
+        Invalid(
+            """
+            from flask import Flask, request
+            from tickets import db, Ticket, Watch
+            app = Flask(__name__)
+
+            def watcher_ids(ticket_id):
+                return [w.user_id for w in Watch.query.filter_by(ticket_id=ticket_id)]
+
+            @app.post("/tickets")
+            def open_ticket():
+                db.session.add(Ticket(title=request.form["title"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/tickets/export")
+            def export():
+                return {"rows": [[t.id, watcher_ids(t.id)] for t in Ticket.query.all()]}  # expect
+            """,
+            message="`watcher_ids(...)` runs a query (`Watch.query`...) once per item",
+            files={"tickets.py": _SWITCHED_DETAIL},
         ),
     )
 
