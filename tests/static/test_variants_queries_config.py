@@ -1078,7 +1078,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
 GOOD: list[tuple[str, dict[str, str]]] = [
     # ------------------------------------------------------------------ S02: bounded queries
     (
-        "job-purges-each-row-it-selects-and-sweeps-ids",
+        "job-hands-each-row-to-a-delete-task-and-sweeps-ids",
         _shop(
             tasks="""
             from celery import shared_task
@@ -1086,10 +1086,14 @@ GOOD: list[tuple[str, dict[str, str]]] = [
             from models import Order, db
 
             @shared_task
+            def delete_order(order_id):
+                db.session.delete(db.session.get(Order, order_id))
+                db.session.commit()
+
+            @shared_task
             def purge_cancelled():
                 for order in Order.query.filter_by(status="cancelled").all():
-                    db.session.delete(order)
-                db.session.commit()
+                    delete_order.delay(order.id)
 
             @shared_task
             def order_ids():

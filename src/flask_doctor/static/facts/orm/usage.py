@@ -80,12 +80,14 @@ def deletes_per_item(loop: ast.AST) -> bool:
 
 
 def deleted_each(load: ast.AST, at: ast.AST, fn: FunctionInfo) -> Evidence | None:
-    """The loop over the rows ``load`` fetches deletes each one it walks, on every pass: a purge.
+    """The loop over the rows ``load`` fetches hands each one it walks to a routine that deletes it, on every pass.
 
-    ``for log in orphans: session.delete(log)``, ``for job in marked: delete_job.delay(job.id)``: every run
-    removes what it selected, so the next run sees only what came since (the backlog), never the table. A
-    deletion under an ``if`` in the loop (only some rows go) does not count. ``at`` is the ``for`` loop when
-    the query is iterated directly, else the loop is one over the loaded result or the name it is assigned to.
+    ``for job in marked: delete_job.delay(job.id)``, ``for m in gone: remove_member(m)``: each row needs work of
+    its own (files, dependants, a task per row) and every run removes what it selected, so the next run sees only
+    what came since (the backlog), never the table. A plain ``session.delete(row)`` or ``row.delete()`` per row
+    does not count: one bulk ``delete()`` does the same without loading the rows. A deletion under an ``if`` in
+    the loop (only some rows go) does not count either. ``at`` is the ``for`` loop when the query is iterated
+    directly, else the loop is one over the loaded result or the name it is assigned to.
     """
     loops: list[ast.For | ast.AsyncFor] = []
     if isinstance(at, (ast.For, ast.AsyncFor)):
@@ -117,11 +119,9 @@ def deleted_each(load: ast.AST, at: ast.AST, fn: FunctionInfo) -> Evidence | Non
             call = stmt.value
             parts = (dotted(call.func) or "").split(".")
             given = [*call.args, *(kw.value for kw in call.keywords)]
-            on_row = isinstance(call.func, ast.Attribute) and dotted(call.func.value) == row
             mentions = any(_row_or_key(a, row) for a in given)  # ``delete(row)``, ``delete_job(job.id)``
-            if (parts[-1] == "delete" and on_row and not given) or (
-                mentions and any(DELETES.search(part) for part in parts)
-            ):
+            routine = [*parts[:-1], *([parts[-1]] if parts[-1] not in ("delete", "remove") else [])]
+            if mentions and any(DELETES.search(part) for part in routine):
                 return Evidence(
                     f"`{ast.unparse(call)}` deletes each row it walks",
                     Location(fn.module.path, call.lineno, call.col_offset + 1),

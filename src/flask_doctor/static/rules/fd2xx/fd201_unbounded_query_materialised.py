@@ -177,8 +177,10 @@ class UnboundedQueryMaterialised(Rule):
     account table (`User`, `Person`: one row per person using the
     instance), a work queue that the job
     drains (it selects `~is_sent` or `due_at <= now` rows and then sets
-    `is_sent` or deletes them), a job that deletes every row it walks (a
-    purge: the next run sees only what came since), a job loading a few
+    `is_sent` or deletes them), a job that hands every row it walks to a
+    routine deleting it (`delete_job.delay(job.id)`: the next run sees only
+    what came since; a plain `session.delete(row)` per row is still
+    reported, a bulk `delete()` needs no rows loaded), a job loading a few
     columns of every row (a sweep, as cheap as it gets), a recent or bounded time window
     (`lastseen >= now - 5 min`, `date >= start, date <= end`), a cached
     result, or a table that nothing in request or job code adds rows to.
@@ -1105,8 +1107,9 @@ class UnboundedQueryMaterialised(Rule):
                         print(machine.hostname)
             """,
         ),
-        # a nightly purge deletes every upload it selects (the next run sees only the new orphans), a sweep loads
-        # two columns of every upload, and runs stamped only when they finish (no creation stamp, no owner)
+        # a nightly purge hands every upload it selects to the task that deletes it with its files (the next run
+        # sees only the new orphans), a sweep loads two columns of every upload, and runs stamped only when they
+        # finish (no creation stamp, no owner)
         Valid(
             """
             from datetime import datetime
@@ -1137,10 +1140,14 @@ class UnboundedQueryMaterialised(Rule):
                 return "ok"
 
             @shared_task
+            def delete_upload(upload_id):
+                db.session.delete(db.session.get(Upload, upload_id))
+                db.session.commit()
+
+            @shared_task
             def purge_orphans():
                 for orphan in Upload.query.filter(~Upload.links.any()).all():
-                    db.session.delete(orphan)
-                db.session.commit()
+                    delete_upload.delay(orphan.id)
 
             @shared_task
             def sweep():
@@ -1194,7 +1201,7 @@ class UnboundedQueryMaterialised(Rule):
             """,
             message="`query.all()` in `booking_list`",
         ),
-        # a job that deletes only the uploads it judges stale (under an `if`) walks every upload each run
+        # a job that loads every orphaned upload only to delete them one by one (a bulk `delete()` loads none)
         Invalid(
             """
             from datetime import datetime
@@ -1207,7 +1214,11 @@ class UnboundedQueryMaterialised(Rule):
             class Upload(db.Model):
                 id = db.Column(db.Integer, primary_key=True)
                 added = db.Column(db.DateTime, default=datetime.utcnow)
-                keep_days = db.Column(db.Integer)
+                links = db.relationship("Link")
+
+            class Link(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                upload_id = db.Column(db.Integer, db.ForeignKey("upload.id"))
 
             @app.post("/uploads")
             def upload():
@@ -1217,12 +1228,11 @@ class UnboundedQueryMaterialised(Rule):
 
             @shared_task
             def expire():
-                for item in Upload.query.all():  # expect
-                    if (datetime.utcnow() - item.added).days > item.keep_days:
-                        db.session.delete(item)
+                for item in Upload.query.filter(~Upload.links.any()).all():  # expect
+                    db.session.delete(item)
                 db.session.commit()
             """,
-            message="in task `expire` loads the whole `Upload` table",
+            message="in task `expire` loads every matching row",
         ),
         # the page size is the client's, uncapped: read in the view, or by a helper handed the request
         Invalid(
