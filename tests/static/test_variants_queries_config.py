@@ -225,6 +225,32 @@ threads = 16
 BAD: list[tuple[str, str, dict[str, str]]] = [
     # ------------------------------------------------------------------ FD201 unbounded-query-materialised
     (
+        "dao-list-optional-owner-filter-left-out-by-view",
+        "FD201",
+        _shop(
+            services="""
+            from models import Order
+
+            def order_list(user_id=None):
+                query = Order.query.order_by(Order.id)
+                if user_id is not None:
+                    query = query.filter_by(user_id=user_id)
+                return query.all()
+            """,
+            views="""
+            from flask import Blueprint, request
+
+            from services import order_list
+
+            bp = Blueprint("orders", __name__)
+
+            @bp.get("/api/orders")
+            def orders():
+                return {"ids": [o.id for o in order_list(request.args.get("user", type=int))]}
+            """,
+        ),
+    ),
+    (
         "query-all-in-blueprint-view",
         "FD201",
         _shop(
@@ -1051,6 +1077,30 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
 # name, files
 GOOD: list[tuple[str, dict[str, str]]] = [
     # ------------------------------------------------------------------ S02: bounded queries
+    (
+        "job-hands-each-row-to-a-delete-task-and-sweeps-ids",
+        _shop(
+            tasks="""
+            from celery import shared_task
+
+            from models import Order, db
+
+            @shared_task
+            def delete_order(order_id):
+                db.session.delete(db.session.get(Order, order_id))
+                db.session.commit()
+
+            @shared_task
+            def purge_cancelled():
+                for order in Order.query.filter_by(status="cancelled").all():
+                    delete_order.delay(order.id)
+
+            @shared_task
+            def order_ids():
+                return [row.id for row in db.session.query(Order.id, Order.created_at).all()]
+            """
+        ),
+    ),
     (
         "limit-and-offset",
         _shop(

@@ -521,7 +521,9 @@ _CREATION_COLUMN = re.compile(
     r"inserted_at|added_at|date_added)$",
     re.IGNORECASE,
 )
+#: Moments later in a row's life (it is changed, starts, ends, is completed or closed), not when it was made.
 _NOT_CREATION = ("last_", "updated", "modified", "expire", "deleted", "edited", "birth", "due", "start", "end", "until")
+_NOT_CREATION += ("finish", "complet", "stop", "closed", "resolved")
 
 
 def _stamped(column: str) -> bool:

@@ -1584,7 +1584,37 @@ def _skipped_by_this_run(step: ast.AST, use: ast.AST | None, ctx: Context) -> bo
         return False
     args = ctx.function.node.args
     params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} - {"self", "cls"}
-    return not any(isinstance(n, ast.Name) and n.id in params for n in ast.walk(test.test))
+    read = {n.id for n in ast.walk(test.test) if isinstance(n, ast.Name) and n.id in params}
+    if not read:
+        return True
+    return len(read) == 1 and _unset_up_the_chain(ctx, read.pop())
+
+
+def _unset_up_the_chain(ctx: Context, param: str) -> bool:
+    """The function's optional ``param`` (``project_id=None``) is left unset on the way the code is reached: each
+    caller up the call chain omits it, passes ``None`` or hands on its own optional parameter, up to the job's
+    or request's entry point, whose own optional parameter its client may leave out (``list_leases(self,
+    project_id=None)`` on an RPC endpoint, where an administrator asks for every project's rows)."""
+    from flask_doctor.static.facts.orm.params import optional_params  # params reads these facts
+
+    fn, project, context = ctx.function, ctx.project, run_context(ctx)
+    if fn is None or context is None or param not in optional_params(fn):
+        return False
+    chain = project.chain(fn.qualname, context)
+    for caller_name in reversed(chain[:-1]):
+        caller = project.functions.get(caller_name)
+        if caller is None:
+            return False
+        call = next((c for n, c in caller.calls if project.resolve_function(n, caller, caller.module) is fn), None)
+        if call is None:
+            return False
+        unset = leaves_unset(call, fn, param, helper_context(project, caller))
+        if unset is True:
+            return True
+        if unset is False:
+            return False
+        fn, param = caller, unset
+    return len(chain) > 1 and bool(fn.roles) and param in optional_params(fn)
 
 
 def _run_skips(step: ast.AST, use: ast.AST | None, ctx: Context) -> bool:

@@ -79,6 +79,68 @@ def deletes_per_item(loop: ast.AST) -> bool:
     return False
 
 
+def deleted_each(load: ast.AST, at: ast.AST, fn: FunctionInfo) -> Evidence | None:
+    """The loop over the rows ``load`` fetches hands each one it walks to a routine that deletes it, on every pass.
+
+    ``for job in marked: delete_job.delay(job.id)``, ``for m in gone: remove_member(m)``: each row needs work of
+    its own (files, dependants, a task per row) and every run removes what it selected, so the next run sees only
+    what came since (the backlog), never the table. A plain ``session.delete(row)`` or ``row.delete()`` per row
+    does not count: one bulk ``delete()`` does the same without loading the rows. A deletion under an ``if`` in
+    the loop (only some rows go) does not count either. ``at`` is the ``for`` loop when the query is iterated
+    directly, else the loop is one over the loaded result or the name it is assigned to.
+    """
+    loops: list[ast.For | ast.AsyncFor] = []
+    if isinstance(at, (ast.For, ast.AsyncFor)):
+        loops.append(at)
+    else:
+        names = {
+            target.id
+            for node in body_nodes(fn.node.body)
+            if isinstance(node, ast.Assign) and any(sub is load for sub in ast.walk(node.value))
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        loops.extend(
+            node
+            for node in body_nodes(fn.node.body)
+            if isinstance(node, (ast.For, ast.AsyncFor))
+            and (
+                (isinstance(node.iter, ast.Name) and node.iter.id in names)
+                or any(sub is load for sub in ast.walk(node.iter))  # ``for row in q.all():``
+            )
+        )
+    for loop in loops:
+        if not isinstance(loop.target, ast.Name):
+            continue
+        row = loop.target.id
+        for stmt in loop.body:  # the statements every pass runs, not those under an ``if``
+            if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
+                continue
+            call = stmt.value
+            parts = (dotted(call.func) or "").split(".")
+            given = [*call.args, *(kw.value for kw in call.keywords)]
+            mentions = any(_row_or_key(a, row) for a in given)  # ``delete(row)``, ``delete_job(job.id)``
+            routine = [*parts[:-1], *([parts[-1]] if parts[-1] not in ("delete", "remove") else [])]
+            if mentions and any(DELETES.search(part) for part in routine):
+                return Evidence(
+                    f"`{ast.unparse(call)}` deletes each row it walks",
+                    Location(fn.module.path, call.lineno, call.col_offset + 1),
+                )
+    return None
+
+
+def _row_or_key(arg: ast.expr, row: str) -> bool:
+    """``arg`` is the row itself or its key (``job.id``, ``log.uuid``), not some other field (a file name)."""
+    if isinstance(arg, ast.Name):
+        return arg.id == row
+    return (
+        isinstance(arg, ast.Attribute)
+        and isinstance(arg.value, ast.Name)
+        and arg.value.id == row
+        and (arg.attr in ("id", "pk", "uuid", "key") or arg.attr.endswith("_id"))
+    )
+
+
 def _delete_statements(loop: ast.AST) -> set[int]:
     """``table.delete().where(...)``, ``delete(Model).where(...)``: a DELETE statement built per item, not a row
     deleted with its cascade; one statement with ``in_()`` would delete them all."""
@@ -253,6 +315,25 @@ def _generic_insert(project: Project, key: tuple[str, str]) -> InsertSite | None
     return None
 
 
+#: Job roots that run once per call a client makes: an RPC endpoint serves what an API request asked for.
+_ASKED_ROOTS = frozenset({"rpc_endpoint"})
+#: Job roots that run again and again on their own (a schedule, a queue, a feed): what they add piles up.
+_REPEATING_ROOTS = frozenset(
+    {"task", "periodic_task", "service", "consumer", "notification_endpoint", "signal_handler"}
+)
+
+
+def asked_by_client(project: Project, fn: FunctionInfo) -> bool:
+    """``fn`` runs in a job only as the work of an RPC endpoint: a client's call (an API request forwarded to a
+    worker), once per call, like a form. ``host_create`` reached from the endpoint that enrolls a host adds a
+    row each time an operator enrolls one, not run after run like a feed import or a scheduled job."""
+    if JOB not in fn.contexts:
+        return False
+    chain = project.chain(fn.qualname, JOB)
+    root = project.functions.get(chain[0]) if chain else None
+    return root is not None and bool(root.roles & _ASKED_ROOTS) and not root.roles & _REPEATING_ROOTS
+
+
 def grows_with_use(project: Project, model: ModelInfo) -> str | None:
     """Why ``model``'s table grows with use, or ``None``: :func:`grows`, or a background job adds its rows.
 
@@ -272,9 +353,10 @@ def grows_with_use(project: Project, model: ModelInfo) -> str | None:
                 f"`{site.function.display}` adds a `{model.name}` row for each `{parent.name}` (its value names the "
                 f"`{parent.name}`'s id), and `{parent.name}` rows come with use"
             )
-    if any(REQUEST in site.function.contexts for site in sites):
+    if any(REQUEST in site.function.contexts or asked_by_client(project, site.function) for site in sites):
         # a form adds rows too: judged like any table with a form (reference tables have them), unless each row
-        # belongs to the person whose request made it (``Sketch.user_id``): one more with every user's use
+        # belongs to the person whose request made it (``Sketch.user_id``): one more with every user's use.
+        # An RPC endpoint's work is a client's request forwarded to a worker: judged the same way
         owner = owner_column(project, model)
         insert = next((site for site in _per_use_inserts(project, model)), None) if owner else None
         if insert is not None:
@@ -284,7 +366,7 @@ def grows_with_use(project: Project, model: ModelInfo) -> str | None:
             )
         return None
     for site in sites:
-        if JOB in site.function.contexts and not _fixed_row(site.call):
+        if JOB in site.function.contexts and not _fixed_row(site.call) and not asked_by_client(project, site.function):
             return f"`{site.function.display}` adds `{model.name}` rows from a background job, run after run"
     return None
 
@@ -804,6 +886,7 @@ __all__ = [
     "ACCOUNT_TABLES",
     "CREATORS",
     "DELETES",
+    "deleted_each",
     "deletes_per_item",
     "InsertSite",
     "ParentCollection",
@@ -813,6 +896,7 @@ __all__ = [
     "admin_curated",
     "admin_blueprints",
     "admin_only",
+    "asked_by_client",
     "cached_result",
     "drained_by",
     "few_parents",

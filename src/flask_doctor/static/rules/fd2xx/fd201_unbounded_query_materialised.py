@@ -43,6 +43,7 @@ from flask_doctor.static.facts.orm.usage import (
     admin_curated,
     admin_only,
     cached_result,
+    deleted_each,
     drained_by,
     few_parents,
     generic_insert,
@@ -51,6 +52,7 @@ from flask_doctor.static.facts.orm.usage import (
 )
 from flask_doctor.static.model import (
     CLI,
+    JOB,
     REQUEST,
 )
 from flask_doctor.static.names import dotted
@@ -118,7 +120,11 @@ class UnboundedQueryMaterialised(Rule):
     argument (`if limit is not None: query = query.limit(limit)`) bounds
     nothing when the call may leave it unset: it omits it, passes `None` or
     `request.args.get(...)`, or hands on its own parameter that defaults to
-    `None`.
+    `None`. The same holds for a filter the function itself applies only when
+    given its optional parameter (`if project_id is not None: q =
+    q.filter_by(project_id=project_id)`) when every caller up to the request
+    or job that reaches it hands the parameter on unset: an administrator's
+    call without a project loads every project's rows.
     Reference tables (no creation timestamp and not a
     per-user/per-event entity such as `User`, `Order`, `Post`) are bounded
     in practice; a filter on a foreign key, an indexed key or an owner
@@ -145,7 +151,9 @@ class UnboundedQueryMaterialised(Rule):
     request or per job adds its rows (`db.session.add(Book(...))` in an
     upload view) — a timestamp column alone proves nothing. A table that
     only background jobs fill (a feed import, one row per scheduled run)
-    grows run after run even when its name and columns say nothing; a table
+    grows run after run even when its name and columns say nothing, but rows
+    a worker's RPC endpoint adds come with a client's call, as a form's do (an
+    operator enrolling a machine); a table
     whose rows record their owner (`Sketch.user_id`) grows with every user's
     use when non-admin requests add them (a get-or-create by name adds one row
     per name, not per use). A table whose rows are named after another
@@ -156,6 +164,7 @@ class UnboundedQueryMaterialised(Rule):
     Tag.name)`) grow with the side not named. A creation stamp is a date-time
     column or one named for it (`date_created`, `creation_time` in epoch
     milliseconds); a bare `Date` someone enters (a schedule's day) is not,
+    nor a later moment of the row's life (`finished_at`, `closed_at`),
     and an `Account` without credentials is a ledger's account, not one row
     per person. One parent's rows are reported after all when the parents
     are a handful nothing shows growing (a few bank accounts a form adds)
@@ -168,7 +177,11 @@ class UnboundedQueryMaterialised(Rule):
     account table (`User`, `Person`: one row per person using the
     instance), a work queue that the job
     drains (it selects `~is_sent` or `due_at <= now` rows and then sets
-    `is_sent` or deletes them), a recent or bounded time window
+    `is_sent` or deletes them), a job that hands every row it walks to a
+    routine deleting it (`delete_job.delay(job.id)`: the next run sees only
+    what came since; a plain `session.delete(row)` per row is still
+    reported, a bulk `delete()` needs no rows loaded), a job loading a few
+    columns of every row (a sweep, as cheap as it gets), a recent or bounded time window
     (`lastseen >= now - 5 min`, `date >= start, date <= end`), a cached
     result, or a table that nothing in request or job code adds rows to.
     Nor is the newest row of each group (an inner join to a subquery grouped
@@ -1059,8 +1072,168 @@ class UnboundedQueryMaterialised(Rule):
             return {"ids": [r.id for r in rows], "one": len(by_values(meter_id=request.args["meter"]))}
         """,
         ),
+        # machines an operator enrolls through a worker's RPC endpoint: one call per machine, judged like a form
+        # (no owner, no creation stamp), not rows a job adds run after run; a scheduled check walks them all
+        Valid(
+            """
+            import oslo_messaging
+            from oslo_service import periodic_task
+            from sqlalchemy import Column, Integer, String
+            from sqlalchemy.orm import declarative_base, sessionmaker
+            Base = declarative_base()
+            Session = sessionmaker()
+
+            class Machine(Base):
+                __tablename__ = "machines"
+                id = Column(Integer, primary_key=True)
+                hostname = Column(String)
+
+            def machine_add(values):
+                session = Session()
+                session.add(Machine(**values))
+                session.commit()
+
+            class Inventory:
+                def enroll(self, ctxt, values):
+                    machine_add(values)
+
+            def serve(transport, target):
+                return oslo_messaging.get_rpc_server(transport, target, [Inventory()])
+
+            class Checks(periodic_task.PeriodicTasks):
+                @periodic_task.periodic_task(spacing=60)
+                def check_machines(self, context):
+                    for machine in Session().query(Machine).all():
+                        print(machine.hostname)
+            """,
+        ),
+        # a nightly purge hands every upload it selects to the task that deletes it with its files (the next run
+        # sees only the new orphans), a sweep loads two columns of every upload, and runs stamped only when they
+        # finish (no creation stamp, no owner)
+        Valid(
+            """
+            from datetime import datetime
+            from celery import shared_task
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Upload(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                added = db.Column(db.DateTime, default=datetime.utcnow)
+                links = db.relationship("Link")
+
+            class Link(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                upload_id = db.Column(db.Integer, db.ForeignKey("upload.id"))
+
+            class Run(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                finished_at = db.Column(db.DateTime)
+
+            @app.post("/uploads")
+            def upload():
+                db.session.add(Upload())
+                db.session.add(Run())
+                db.session.commit()
+                return "ok"
+
+            @shared_task
+            def delete_upload(upload_id):
+                db.session.delete(db.session.get(Upload, upload_id))
+                db.session.commit()
+
+            @shared_task
+            def purge_orphans():
+                for orphan in Upload.query.filter(~Upload.links.any()).all():
+                    delete_upload.delay(orphan.id)
+
+            @shared_task
+            def sweep():
+                stamps = db.session.query(Upload.id, Upload.added).all()
+                return len(stamps)
+
+            @app.get("/runs")
+            def runs():
+                return {"ids": [r.id for r in Run.query.all()]}
+            """,
+        ),
     )
     INVALID = (
+        # bookings each user makes through a worker's RPC endpoint (each records its owner), listed by another
+        # endpoint whose project filter applies only when the client names a project: an administrator's call
+        # leaves it out and loads every booking
+        Invalid(
+            """
+            import oslo_messaging
+            from sqlalchemy import Column, Integer, String
+            from sqlalchemy.orm import declarative_base, sessionmaker
+            Base = declarative_base()
+            Session = sessionmaker()
+
+            class Booking(Base):
+                __tablename__ = "bookings"
+                id = Column(Integer, primary_key=True)
+                user_id = Column(String)
+                project_id = Column(String)
+
+            def booking_add(values):
+                session = Session()
+                session.add(Booking(**values))
+                session.commit()
+
+            def booking_list(project_id=None):
+                query = Session().query(Booking)
+                if project_id is not None:
+                    query = query.filter_by(project_id=project_id)
+                return query.all()  # expect
+
+            class Bookings:
+                def book(self, ctxt, values):
+                    booking_add(values)
+
+                def list_bookings(self, ctxt, project_id=None):
+                    return booking_list(project_id)
+
+            def serve(transport, target):
+                return oslo_messaging.get_rpc_server(transport, target, [Bookings()])
+            """,
+            message="`query.all()` in `booking_list`",
+        ),
+        # a job that loads every orphaned upload only to delete them one by one (a bulk `delete()` loads none)
+        Invalid(
+            """
+            from datetime import datetime
+            from celery import shared_task
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Upload(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                added = db.Column(db.DateTime, default=datetime.utcnow)
+                links = db.relationship("Link")
+
+            class Link(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                upload_id = db.Column(db.Integer, db.ForeignKey("upload.id"))
+
+            @app.post("/uploads")
+            def upload():
+                db.session.add(Upload())
+                db.session.commit()
+                return "ok"
+
+            @shared_task
+            def expire():
+                for item in Upload.query.filter(~Upload.links.any()).all():  # expect
+                    db.session.delete(item)
+                db.session.commit()
+            """,
+            message="in task `expire` loads every matching row",
+        ),
         # the page size is the client's, uncapped: read in the view, or by a helper handed the request
         Invalid(
             _SHOP
@@ -1700,17 +1873,26 @@ class UnboundedQueryMaterialised(Rule):
 
     @staticmethod
     def _why_less(
-        query: Query, ctx: Context, context: str, insert: InsertSite | None, *, buffered: bool
+        query: Query,
+        ctx: Context,
+        context: str,
+        insert: InsertSite | None,
+        load: tuple[ast.AST, ast.AST],
+        *,
+        buffered: bool,
     ) -> tuple[str | None, list[Evidence]] | None:
         """How loud to be: ``None`` to say nothing, else ``(why it is only a note, evidence)`` (``None`` for a warning).
 
         Nothing is said where loading every row is the purpose or nothing shows the set growing: a command's
         explicit ``.all()`` (the operator asked for every row), a work queue the job drains (each run sees the
         backlog since the last one), a time window, a cached result, an account table (it grows with headcount,
-        not activity), or a table nothing in request or job code adds to. Three cases stay notes: a command that
+        not activity), or a table nothing in request or job code adds to. A job that deletes each row it walks
+        purges them (the next run sees only the backlog since), and one that loads a few columns of every row
+        sweeps the table as cheaply as it can (the sweep is its purpose). Three cases stay notes: a command that
         iterates a query (the loop reads as streaming, yet every row is buffered first), a few columns of a
         table that grows, and an admin page listing a table that request or job code fills (the page grows
-        with the instance, though listing the rows is its purpose).
+        with the instance, though listing the rows is its purpose). ``load`` is the expression that loads the
+        rows and the node the finding is at.
         """
         project, fn = ctx.project, ctx.function
         assert fn is not None and query.model is not None
@@ -1722,7 +1904,11 @@ class UnboundedQueryMaterialised(Rule):
                 return None  # a work queue: the rows it selects are processed and leave the selection
         if picked.recent or picked.window:
             return None  # a time window bounds the rows
+        if context == JOB and deleted_each(*load, fn) is not None:
+            return None  # a purge: each run deletes what it selects, so it sees the backlog since the last one
         if columns_only(query):
+            if context == JOB:
+                return None  # a job's sweep over every row, loading only the columns it needs
             return "only a few columns are loaded, not model instances", []
         if cached_result(project, fn) or account_table(query.model) or insert is None:
             return None  # a cached result, one row per person, or nothing shows the table growing
@@ -1846,7 +2032,7 @@ class UnboundedQueryMaterialised(Rule):
             table = f"every row of the association table `{link}` (its links to each `{query.model.name}`)"
         what = what.replace("every matching row", table)
         hint = self._HINT
-        judged = self._why_less(query, ctx, context, insert, buffered=buffered)
+        judged = self._why_less(query, ctx, context, insert, (expr, at), buffered=buffered)
         if judged is None:
             return  # loading every row is the purpose, or nothing shows the set growing
         less, extra = judged
