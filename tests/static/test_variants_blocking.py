@@ -1174,11 +1174,95 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             """
         ),
     ),
+    # a service registers static methods of handler classes, each wrapped by hand in its login check
+    (
+        "requests-in-view-wrapped-by-hand-at-registration",
+        "FD402",
+        {
+            "service.py": """
+            import requests
+            from flask import Flask
+
+            class Guard:
+                def require(self, view, optional=False):
+                    return view
+
+            class Session:
+                @staticmethod
+                def signout(credentials=None):
+                    requests.post("https://sso.example.org/revoke", data={"token": credentials})
+                    return "bye"
+
+            class Service:
+                def __init__(self):
+                    self.app = Flask(__name__)
+                    self.guard = Guard()
+                    self.app.add_url_rule("/signout", "signout", self.guard.require(Session.signout), methods=["GET"])
+            """,
+            "requirements.txt": REQUIREMENTS,
+        },
+    ),
+    (
+        "poll-loop-without-deadline-in-view-wrapped-by-hand",
+        "FD401",
+        {
+            "service.py": """
+            import os
+            import time
+            from flask import Flask
+            from flask_login import login_required
+
+            class Job:
+                @staticmethod
+                def cancel(name):
+                    open(f"/srv/jobs/{name}.stop", "w").close()
+                    while not os.path.exists(f"/srv/jobs/{name}.stopped"):
+                        time.sleep(1)
+                    return "stopped"
+
+            app = Flask(__name__)
+            app.add_url_rule("/jobs/<name>", view_func=login_required(Job.cancel), methods=["DELETE"])
+            """,
+            "requirements.txt": REQUIREMENTS,
+        },
+    ),
 ]
 
 
 # name, files
 GOOD: list[tuple[str, dict[str, str]]] = [
+    # the wrapped view bounds its call; the class handed to a view factory is its model, not a view
+    (
+        "view-wrapped-by-hand-with-timeout",
+        {
+            "service.py": """
+            import time
+            import requests
+            from flask import Flask
+            from flask_login import login_required
+
+            class Report:
+                def rebuild(self):
+                    time.sleep(30)
+
+            def table_view(model):
+                def view():
+                    return {"model": model.__name__}
+                return view
+
+            class Session:
+                @staticmethod
+                def signout():
+                    requests.post("https://sso.example.org/revoke", timeout=5)
+                    return "bye"
+
+            app = Flask(__name__)
+            app.add_url_rule("/signout", view_func=login_required(Session.signout))
+            app.add_url_rule("/reports", view_func=login_required(table_view(Report)))
+            """,
+            "requirements.txt": REQUIREMENTS,
+        },
+    ),
     (
         "requests-with-timeout-keyword",
         _files(

@@ -1048,10 +1048,55 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             """,
         ),
     ),
+    # a token key pair made at import when the environment lacks it, then used to sign and check JWTs
+    (
+        "jwt-key-pair-generated-into-environ-at-import",
+        "FD301",
+        _files(
+            app="""
+            import os
+            import jwt
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            if not os.environ.get("API_TOKEN_KEY"):
+                pair = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                os.environ["API_TOKEN_KEY"] = pair.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                ).decode()
+
+            @app.post("/tokens")
+            def issue():
+                return {"token": jwt.encode({"sub": request.json["user"]}, os.environ["API_TOKEN_KEY"], "RS256")}
+            """
+        ),
+    ),
 ]
 
 # name, files
 GOOD: list[tuple[str, dict[str, str]]] = [
+    # the signing key comes from the deployment; a random value exported for something that signs nothing
+    (
+        "jwt-key-from-environment-only",
+        _files(
+            app="""
+            import os
+            import secrets
+            import jwt
+            from flask import Flask, request
+
+            app = Flask(__name__)
+            os.environ["REQUEST_ID_PREFIX"] = secrets.token_hex(4)
+
+            @app.post("/tokens")
+            def issue():
+                return {"token": jwt.encode({"sub": request.json["user"]}, os.environ["API_TOKEN_KEY"], "RS256")}
+            """
+        ),
+    ),
     # ------------------------------------------------------------------ FD301
     (
         "random-key-only-in-dev-and-test-configs",

@@ -945,10 +945,55 @@ BAD: list[tuple[str, str, str, dict[str, str]]] = [
         """,
         {},
     ),
+    # a decorator switches a config flag for this request's response, then puts it back
+    (
+        "request-choice-written-into-app-config-by-decorator",
+        "FD104",
+        """
+        def compact_when_asked(view):
+            @functools.wraps(view)
+            def wrapper(*args, **kwargs):
+                current_app.config["JSON_SORT_KEYS"] = request.args.get("sorted") == "yes"
+                result = view(*args, **kwargs)
+                current_app.config["JSON_SORT_KEYS"] = True
+                return result
+            return wrapper
+
+        @app.get("/catalogue")
+        @compact_when_asked
+        def catalogue():
+            return jsonify(load("catalogue"))
+        """,
+        {},
+    ),
 ]
 
 #: (name, code, extra files)
 GOOD: list[tuple[str, str, dict[str, str]]] = [
+    # an admin settings page changes the configuration for everyone, on purpose; a flag set from a constant
+    (
+        "settings-page-writes-app-config",
+        """
+        @app.post("/admin/settings")
+        def save_settings():
+            current_app.config["MAINTENANCE_MESSAGE"] = request.form["message"]
+            return "saved"
+
+        def traced(view):
+            @functools.wraps(view)
+            def wrapper(*args, **kwargs):
+                current_app.config["LAST_TRACE_ENABLED"] = True
+                return view(*args, **kwargs)
+            return wrapper
+
+        @app.get("/ping")
+        @traced
+        def ping():
+            g.seen = request.args.get("probe")
+            return "pong"
+        """,
+        {},
+    ),
     (
         "beaker-file-cache-keyed-by-query-arg",
         """

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.apps import is_flask_type, object_type
-from flask_doctor.static.facts.config_values import env_default, false_constant, is_env_read, short
+from flask_doctor.static.facts.config_values import env_default, false_constant, is_env_read, qualify, short
 from flask_doctor.static.facts.deploy_files import production_deploy_path, production_env
 from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of
 from flask_doctor.static.facts.scopes import enclosing_function, imports_at, in_main_guard
@@ -899,6 +899,8 @@ def secret_env_exports(project: Project) -> list[SecretExport]:
             continue
         if (setting.key in SECRET_KEYS or name.value in SECRET_KEYS) and live_in_production(project, setting):
             readers.setdefault(name.value, []).append(setting)
+    for name, signers in token_key_variables(project).items():
+        readers.setdefault(name, []).extend(signers)
     found: list[SecretExport] = []
     if not readers:
         return found
@@ -919,6 +921,44 @@ def secret_env_exports(project: Project) -> list[SecretExport]:
             location = Location(module.path, node.lineno, node.col_offset + 1)
             export = ConfigSetting(key.value, node.value, location, "base", "os.environ")
             found.append(SecretExport(export, tuple(readers[key.value])))
+    return found
+
+
+#: Calls that sign or verify a token with a key, with the key's position and keyword.
+TOKEN_SIGNERS = {"jwt.encode": (1, "key"), "jwt.decode": (1, "key")}
+
+
+@project_fact
+def token_key_variables(project: Project) -> dict[str, list[ConfigSetting]]:
+    """Environment variables production code hands to a token signer as its key.
+
+    ``jwt.encode(claims, os.environ["TOKEN_KEY"], algorithm="RS256")``: the
+    variable is a signing secret like ``SECRET_KEY``, whatever its name. Each
+    use is returned as a setting of the variable whose owner is the signer
+    (``"jwt.encode"``).
+    """
+    found: dict[str, list[ConfigSetting]] = {}
+    for site in calls_named(project, ("encode", "decode")):
+        table = site.function.imports if site.function is not None else project.module_imports.get(site.module.name)
+        if table is None or is_test_path(site.module.path):
+            continue
+        signer = qualify(table, site.node.func)
+        spec = TOKEN_SIGNERS.get(signer)
+        if spec is None:
+            continue
+        position, keyword = spec
+        call = site.node
+        key = call.args[position] if len(call.args) > position else None
+        key = next((k.value for k in call.keywords if k.arg == keyword), key)
+        if key is None or not is_env_read(key, table):
+            continue
+        name = key.args[0] if isinstance(key, ast.Call) and key.args else getattr(key, "slice", None)
+        if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+            continue
+        if not _production_code(project, site.module, call.lineno):
+            continue
+        location = Location(site.module.path, call.lineno, call.col_offset + 1)
+        found.setdefault(name.value, []).append(ConfigSetting(name.value, key, location, "base", signer))
     return found
 
 
@@ -989,6 +1029,7 @@ __all__ = [
     "ConfigFallback",
     "LOADS_OVERRIDES",
     "SECRET_KEYS",
+    "TOKEN_SIGNERS",
     "SecretExport",
     "TALISMAN_COOKIE_FLAGS",
     "attribute_settings",
@@ -1012,6 +1053,7 @@ __all__ = [
     "settings",
     "startup_guard",
     "talisman_cookie_flag_off",
+    "token_key_variables",
     "where",
     # re-exported for the web security facts and rules, which import them from here
     "false_constant",

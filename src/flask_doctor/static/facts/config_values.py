@@ -47,6 +47,10 @@ RANDOM_CALLS = {
     "Crypto.Random.get_random_bytes": "get_random_bytes",
     "Cryptodome.Random.get_random_bytes": "get_random_bytes",
     "cryptography.fernet.Fernet.generate_key": "Fernet.generate_key",
+    "cryptography.hazmat.primitives.asymmetric.rsa.generate_private_key": "rsa.generate_private_key",
+    "cryptography.hazmat.primitives.asymmetric.ec.generate_private_key": "ec.generate_private_key",
+    "Crypto.PublicKey.RSA.generate": "RSA.generate",
+    "Cryptodome.PublicKey.RSA.generate": "RSA.generate",
 }
 
 
@@ -411,7 +415,12 @@ def _local_value(project: Project, setting: ConfigSetting, name: str) -> ast.exp
         module = project.by_path.get(path)
         if module is None:
             return None
-        body = list(module.tree.body)
+        body = [  # module level, with the branches around it (``if not os.environ.get(...): key = ...``)
+            node
+            for stmt in module.tree.body
+            if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            for node in ast.walk(stmt)
+        ]
     found: ast.expr | None = None
     for stmt in body:
         if isinstance(stmt, ast.Assign) and stmt.lineno < line:
@@ -439,6 +448,14 @@ def random_call(project: Project, setting: ConfigSetting) -> tuple[ast.Call, str
         local = _local_value(project, setting, value.id)
         if local is not None:
             value = local
+    elif (  # ``key.private_bytes(...).decode()`` of ``key = rsa.generate_private_key(...)`` made just before
+        isinstance(value, ast.Call)
+        and isinstance(receiver := _innermost_receiver(value), ast.Name)
+        and (local := _local_value(project, setting, receiver.id)) is not None
+        and isinstance(local, ast.Call)
+        and qualify(table, local.func) in RANDOM_CALLS
+    ):
+        value = local
     fallback_part = env_default(value, table) or _same_key_fallback(value, setting.key)
     missing_branch = _assigned_when_missing(project, setting)
     fn = enclosing_function(project, setting.location.path, setting.location.line)
@@ -461,6 +478,14 @@ def random_call(project: Project, setting: ConfigSetting) -> tuple[ast.Call, str
             return None  # production deploy files hand the app the variable: the fallback never runs there
         return node, label, missing_branch or bool(how) or env_fallback
     return None
+
+
+def _innermost_receiver(call: ast.Call) -> ast.expr:
+    """``key`` of ``key.private_bytes(...).decode()``: the object a chain of method calls starts from."""
+    node: ast.expr = call
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        node = node.func.value
+    return node
 
 
 def _same_key_fallback(value: ast.expr, key: str) -> ast.expr | None:

@@ -739,7 +739,15 @@ class _ModuleBuilder(ast.NodeVisitor):
                 target = node.args[0]
         if role is None or target is None:
             return
-        if isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute) and target.func.attr == "as_view":
+        wrapped = False
+        while role == "view" and isinstance(target, ast.Call) and not _as_view(target) and target.args:
+            # ``view_func=login_required(show)``, ``add_url_rule(r, e, self.auth.require(Page.get))``: a decorator
+            # applied by hand wraps the view, which still runs on every request to the rule
+            if not isinstance(target.args[0], ast.Call | ast.Name | ast.Attribute):
+                break
+            target, wrapped = target.args[0], True
+        if isinstance(target, ast.Call) and _as_view(target):
+            assert isinstance(target.func, ast.Attribute)
             cls_name = self.resolve(target.func.value) or f"{self.module.name}.{dotted(target.func.value)}"
             self.pending.append(PendingRole(role, cls_name, scope, self.module.name, view_class=True))
             return
@@ -750,7 +758,7 @@ class _ModuleBuilder(ast.NodeVisitor):
                 kw.value.__class__ in (ast.List, ast.Tuple, ast.Set) for kw in node.keywords if kw.arg == "methods"
             ):
                 route = self._route(node, "route", node.func.value)  # methods the code does not spell: unknown
-            self.pending.append(PendingRole(role, fname, scope, self.module.name, route=route))
+            self.pending.append(PendingRole(role, fname, scope, self.module.name, route=route, wrapped=wrapped))
 
     # --------------------------------------------------------------- config
     def _is_app_config(self, node: ast.expr) -> bool:
@@ -1048,6 +1056,11 @@ def _mark_bottom_imports(records: list[ImportRecord], module: SourceModule) -> N
             record.at_bottom = True
 
 
+def _as_view(call: ast.Call) -> bool:
+    """``SomeView.as_view("name")``: a class-based view's entry."""
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "as_view"
+
+
 def _apply_pending_roles(project: Project, pending: list[PendingRole]) -> None:
     for item in pending:
         if item.view_class:  # as_view(): every HTTP method of the class is a view
@@ -1069,7 +1082,7 @@ def _apply_pending_roles(project: Project, pending: list[PendingRole]) -> None:
             fn.roles.add(item.role)
             if item.route is not None and item.route not in fn.routes:
                 fn.routes.append(item.route)
-        elif item.role == "view":
+        elif item.role == "view" and not item.wrapped:  # a class handed to a wrapper is its argument, not the view
             _class_as_view(project, item, scope, module)
 
 

@@ -247,3 +247,5 @@ class PendingRole:
     view_class: bool = False
     #: the URL rule and methods of an ``add_url_rule(rule, endpoint, f, methods=[...])`` view
     route: RouteInfo | None = None
+    #: the function was the argument of a call given as the view (``view_func=login_required(f)``)
+    wrapped: bool = False

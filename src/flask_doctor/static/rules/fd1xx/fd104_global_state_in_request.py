@@ -19,7 +19,7 @@ from flask_doctor.static.facts.state import (
     route_serving_selves,
 )
 from flask_doctor.static.facts.taint import request_derived
-from flask_doctor.static.model import REQUEST
+from flask_doctor.static.model import REQUEST, FunctionInfo
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
@@ -46,7 +46,11 @@ class GlobalStateInRequest(Rule):
     stored on the application object (`current_app.user = ...` in
     `before_request`) and counts kept in a dict on it
     (`current_app.extensions["stats"]["errors"] += 1`) are shared the same
-    way.
+    way. So is a request's value written into `app.config` for the length
+    of a request (`current_app.config["JSONIFY_PRETTYPRINT_REGULAR"] =
+    "pretty" in request.args` in a decorator's wrapper, or set and put back
+    in one function); an admin page that changes a setting for everyone is
+    configuration and is not reported.
 
     On such a shared instance it also finds request code that stores this
     request's value on `self` and reads it back (`self.filesize =
@@ -299,6 +303,16 @@ class GlobalStateInRequest(Rule):
             app = Flask(__name__)
             app.wsgi_app = PrefixMiddleware(app.wsgi_app, "/api")
             """),
+        # An admin page changes a setting for everyone on purpose: configuration, not one request's state.
+        Valid("""
+            from flask import Flask, current_app, request
+            app = Flask(__name__)
+
+            @app.post("/admin/banner")
+            def set_banner():
+                current_app.config["BANNER_TEXT"] = request.form["text"]
+                return "saved"
+            """),
     )
     INVALID = (
         # per-request values on instances every request shares: a WSGI application, a bound-method view,
@@ -472,6 +486,29 @@ class GlobalStateInRequest(Rule):
                 return "ok"
             """,
         ),
+        # A wrapper around views puts the client's choice into the shared config, then restores it.
+        Invalid(
+            """
+            from functools import wraps
+            from flask import Flask, current_app, jsonify, request
+            app = Flask(__name__)
+
+            def honour_indent(view):
+                @wraps(view)
+                def inner(*args, **kwargs):
+                    current_app.config["JSONIFY_PRETTYPRINT_REGULAR"] = "pretty" in request.args  # expect
+                    answer = view(*args, **kwargs)
+                    current_app.config["JSONIFY_PRETTYPRINT_REGULAR"] = False
+                    return answer
+                return inner
+
+            @app.get("/stats")
+            @honour_indent
+            def stats():
+                return jsonify({"users": 3})
+            """,
+            message="writes this request's value into the application's config",
+        ),
     )
 
     def visit_Global(self, node: ast.Global, ctx: Context) -> None:
@@ -565,6 +602,8 @@ class GlobalStateInRequest(Rule):
         name = dotted(target.value)
         if name and _reads_entry(name, target.slice, node.value):
             self._in_place(node, target, ctx)
+        else:
+            self._request_state_in_config(node, target, ctx)
 
     def visit_AugAssign(self, node: ast.AugAssign, ctx: Context) -> None:
         """``STATS["hits"] += 1`` on a module-level dict: a read-modify-write without ``global``."""
@@ -658,6 +697,32 @@ class GlobalStateInRequest(Rule):
             )
         )
 
+    def _request_state_in_config(self, node: ast.Assign, target: ast.Subscript, ctx: Context) -> None:
+        """``current_app.config["JSONIFY_PRETTYPRINT_REGULAR"] = request.args.get("pretty") == "1"``: this
+        request's choice in the configuration every request of the process reads."""
+        fn = ctx.function
+        if fn is None or not in_request_code(ctx) or ctx.is_test_code():
+            return
+        value = node.value.test if isinstance(node.value, ast.IfExp) else node.value
+        if not (_request_value(ctx, value) or _request_value(ctx, node.value)):
+            return
+        path = shared_path(ctx.project, ctx.module.name, fn, target)
+        if path is None or path.root != APP or len(path.steps) != 2 or path.steps[0] != "config":
+            return
+        if not (_written_again(fn.node, target) or _wraps_a_view(fn)):
+            return  # a settings page changing the configuration for everyone does so on purpose
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} writes this request's value into the "
+                "application's config, which every request the worker serves reads: a concurrent request runs "
+                "with this request's setting, and it stays until something writes it back",
+                hint="Pass the per-request choice to the code that needs it (an argument, `flask.g`) instead of "
+                "changing `app.config`.",
+                evidence=ctx.chain_evidence(REQUEST),
+            )
+        )
+
     def _in_place(self, node: ast.AugAssign | ast.Assign, target: ast.Subscript, ctx: Context) -> None:
         if not in_request_code(ctx) or ctx.function is None:
             return
@@ -684,6 +749,29 @@ def _request_value(ctx: Context, value: ast.expr) -> bool:
     fn = ctx.function
     assert fn is not None
     return request_derived(ctx.project, value, fn) or fed_request_data(ctx.project, fn, value) is not None
+
+
+def _written_again(fn_node: ast.AST, target: ast.Subscript) -> bool:
+    """The function writes the same entry twice (set for this request, then put back): a per-request override."""
+    text = ast.unparse(target)
+    writes = sum(
+        1
+        for stmt in ast.walk(fn_node)
+        if isinstance(stmt, ast.Assign) and any(ast.unparse(t) == text for t in stmt.targets)
+    )
+    return writes >= 2
+
+
+def _wraps_a_view(fn: FunctionInfo) -> bool:
+    """``fn`` is a decorator's wrapper: it calls a parameter of the function that defines it (the view)."""
+    parent = fn.parent
+    if parent is None:
+        return False
+    params = {a.arg for a in parent.node.args.posonlyargs + parent.node.args.args + parent.node.args.kwonlyargs}
+    return any(
+        isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in params
+        for call in ast.walk(fn.node)
+    )
 
 
 def _lost_updates(ctx: Context) -> str:

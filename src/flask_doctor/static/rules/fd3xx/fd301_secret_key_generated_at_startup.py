@@ -7,15 +7,17 @@ from collections.abc import Callable
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.config import (
     SECRET_KEYS,
+    TOKEN_SIGNERS,
     live_in_production,
     refused_when_missing,
     secret_env_exports,
+    server_launchers,
     settings,
     where,
 )
 from flask_doctor.static.facts.config_values import env_variables, persisted_by_module, random_call, short
 from flask_doctor.static.facts.devserver import single_process_entry
-from flask_doctor.static.facts.scopes import imports_at
+from flask_doctor.static.facts.scopes import enclosing_function, imports_at
 from flask_doctor.static.model import ConfigSetting, Project
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
 
@@ -52,7 +54,11 @@ class SecretKeyGeneratedAtStartup(Rule):
     Fernet.generate_key())` in the command that then starts gunicorn): the
     workers of one start share that key, but every restart and every
     replica makes its own, so it is reported one severity lower (two for a
-    fallback). Keys in development and testing configuration, and keys
+    fallback). A variable production hands to `jwt.encode`/`jwt.decode` as
+    the key is a signing secret whatever its name: a key (an RSA key pair
+    too) written into it when the app module is imported is made by every
+    worker process on its own, so tokens issued by one worker fail in the
+    next; that is reported at full severity (one lower as a fallback). Keys in development and testing configuration, and keys
     generated once and stored (a project function that writes the key to a
     file, a config module that writes its generated defaults into the
     operator's config file) are not reported. When the installed command
@@ -214,6 +220,17 @@ class SecretKeyGeneratedAtStartup(Rule):
                 os.environ["SECRET_KEY"] = secrets.token_hex(32)
                 os.system("env > .env.generated")
             """),
+        # The token key is provisioned by the deployment; the app never makes one.
+        Valid("""
+            import os
+            import jwt
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/session")
+            def open_session():
+                return {"jwt": jwt.encode({"sub": request.json["login"]}, os.environ["SESSION_JWT_KEY"], "RS256")}
+            """),
     )
     INVALID = (
         Invalid(
@@ -308,6 +325,28 @@ class SecretKeyGeneratedAtStartup(Rule):
             """,
             message="every restart and every replica",
         ),
+        # A key pair made at import when the variable is absent: each worker signs and checks JWTs with its own.
+        Invalid(
+            """
+            import os
+            import jwt
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            if "SESSION_JWT_KEY" not in os.environ:
+                made = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+                os.environ["SESSION_JWT_KEY"] = made.private_bytes(  # expect
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                ).decode()
+
+            @app.post("/session")
+            def open_session():
+                return {"jwt": jwt.encode({"sub": request.json["login"]}, os.environ["SESSION_JWT_KEY"], "RS256")}
+            """,
+            message="every worker process, every restart and every replica gets a different key",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -358,20 +397,38 @@ class SecretKeyGeneratedAtStartup(Rule):
                     severity=min(severity, self.effective_severity),
                 )
             )
+        generated: set[tuple[str, int, int]] = set()
         for exported in secret_env_exports(project):
             setting = exported.export
             found = random_call(project, setting)
             if found is None:
                 continue
             call, label, is_fallback = found
+            origin = (setting.location.path, call.lineno, call.col_offset)
+            if origin in generated:
+                continue  # the public half of the same key pair: one finding for one generated key
+            generated.add(origin)
             reader = exported.readers[0]
             when = " (when the variable it copies is missing)" if is_fallback else ""
-            message = (
-                f"`os.environ[{setting.key!r}]` is set to a new `{label}` value before the app starts{when}, and "
-                f"`{reader.key}` {where(project, reader)} signs with it: every restart and every replica gets a "
-                "different key, so tokens and sessions signed by one are rejected by the next"
-            )
-            severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one key per start, not per worker
+            per_worker = self._on_import(project, setting)
+            if reader.owner in TOKEN_SIGNERS:
+                when = " (when the variable is not set)" if is_fallback else ""
+                message = (
+                    f"`os.environ[{setting.key!r}]` is set to a new `{label}` key "
+                    f"{'when the module is imported' if per_worker else 'before the app starts'}{when}, and "
+                    f"`{reader.owner}` signs or checks tokens with it: "
+                    f"{'every worker process, ' if per_worker else ''}every restart and every replica gets a "
+                    "different key, so a token issued by one is rejected by the next and users are logged out"
+                )
+            else:
+                message = (
+                    f"`os.environ[{setting.key!r}]` is set to a new `{label}` value before the app starts{when}, "
+                    f"and `{reader.key}` {where(project, reader)} signs with it: every restart and every replica "
+                    "gets a different key, so tokens and sessions signed by one are rejected by the next"
+                )
+            severity = self.effective_severity
+            if not per_worker:
+                severity = Severity(max(Severity.NOTE, severity - 1))  # one key per start, not per worker
             if is_fallback:
                 severity = Severity(max(Severity.NOTE, severity - 1))
             report(
@@ -392,6 +449,14 @@ class SecretKeyGeneratedAtStartup(Rule):
                     severity=min(severity, self.effective_severity),
                 )
             )
+
+    @staticmethod
+    def _on_import(project: Project, setting: ConfigSetting) -> bool:
+        """The export runs at module level of an application module (not a command that starts the server):
+        each worker process that imports the app runs it and makes its own key."""
+        if setting.location.path in server_launchers(project):
+            return False
+        return enclosing_function(project, setting.location.path, setting.location.line) is None
 
     @staticmethod
     def _refused_when_missing(project: Project, setting: ConfigSetting) -> bool:

@@ -1700,6 +1700,24 @@ class HttpCallWithoutTimeout(Rule):
             """
             },
         ),
+        # A handler class's static method, wrapped by hand in a login check where it is registered, is a view.
+        Invalid(
+            """
+            import requests
+            from flask import Flask
+            from flask_login import login_required
+            app = Flask(__name__)
+
+            class Account:
+                @staticmethod
+                def leave():
+                    requests.get("https://id.example.net/end-session")  # expect
+                    return "bye"
+
+            app.add_url_rule("/leave", "leave", login_required(Account.leave))
+            """,
+            message="in view `Account.leave` has no timeout",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
