@@ -1396,6 +1396,61 @@ def post_row(post, with_count=False):
         {},
     ),
     (
+        "one-to-many-over-operator-configured-table",
+        """
+        from settings import Webhook
+
+        @app.get("/admin/webhooks")
+        def webhooks():
+            return jsonify([{"url": w.url, "events": [e.name for e in w.events]} for w in Webhook.query.all()])
+        """,
+        {
+            "settings.py": """
+from models import db
+
+
+class Webhook(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    url = db.Column(db.String(200))
+    events = db.relationship("WebhookEvent")
+
+
+class WebhookEvent(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    webhook_id = db.Column(db.ForeignKey("webhook.id"))
+    name = db.Column(db.String(40))
+""",
+            "manage.py": """
+import click
+from models import db
+from settings import Webhook
+
+
+@click.command()
+@click.argument("url")
+def add_webhook(url):
+    db.session.add(Webhook(url=url))
+    db.session.commit()
+""",
+        },
+    ),
+    (
+        "helper-commits-each-row-it-reads",
+        """
+        def close_thread(post):
+            for c in post.comments:
+                c.body = "[closed]"
+            db.session.commit()
+
+        @app.post("/close-all")
+        def close_all():
+            for p in Post.query.order_by(Post.id).all():
+                close_thread(p)
+            return jsonify(ok=True)
+        """,
+        {},
+    ),
+    (
         "query-per-item-limit-3",
         """
         @app.get("/a")

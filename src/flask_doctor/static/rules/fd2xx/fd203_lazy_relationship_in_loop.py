@@ -50,7 +50,6 @@ from flask_doctor.static.facts.orm.usage import (
     DELETES,
     ParentCollection,
     UserCollection,
-    account_table,
     drained_by,
     few_rows,
     grows_with_use,
@@ -171,8 +170,9 @@ class LazyRelationshipInLoop(Rule):
     among the rows loaded), nor when the rows belong to one container (the
     events of one sketch point to its few search indexes, the tasks of one
     agent to a handful of jobs: one query per distinct parent). Among one
-    container's rows, a person (an account table: the submitters of one
-    survey) is a note, each row likely a different one; it stays a warning
+    container's rows, a person (someone who signs in: the submitters of one
+    survey) is a note, each row likely a different one, but a ledger or bank
+    `Account` nobody signs in with is not a person; it stays a warning
     when the parents are likely distinct (the authors of a list of posts,
     the sketches of a user's recent views). Nor is a many-to-one whose
     parents are few however many rows point to them: the query joins them
@@ -188,10 +188,12 @@ class LazyRelationshipInLoop(Rule):
     read in a loop over one record and its rare twins: a query pinned on
     a unique or identifying column of its own rows, or a name in hand
     (`Cert.query.filter(Cert.serial == cert.serial)`: the loop runs once
-    or twice). A one-to-many read is a note when the rows are
-    few (the chart groups of one sketch, a table nothing shows growing),
-    when the loop deletes or rewrites each row anyway, or when a job drains
-    a queue.
+    or twice). A one-to-many read is a note when the rows are those of
+    one parent (the chart groups of one sketch), and not reported when
+    their table is one nothing shows growing (rules an operator set up:
+    no request or job adds them), when the loop deletes or rewrites each
+    row anyway (a helper that commits per row: a batched read would leave
+    the N writes), or when a job drains a queue (each row is worked on).
 
     Nothing is said, whatever the rows, when the code caps them at a few
     (`.limit(3)`, `paginate(per_page=5)`, `rows[:5]`: five at most; ten
@@ -559,7 +561,116 @@ class LazyRelationshipInLoop(Rule):
             post_id = db.Column(db.ForeignKey("post.id"))
         """
 
+    #: Entries of one statement, each booked on a ledger account or entered by a person who signs in.
+    _LEDGER_MODELS = """
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class Account(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            email = db.Column(db.String)
+            password_hash = db.Column(db.String)
+
+        class Entry(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            statement_id = db.Column(db.Integer, index=True)
+            account_id = db.Column(db.ForeignKey("account.id"))
+            clerk_id = db.Column(db.ForeignKey("user.id"))
+            account = db.relationship("Account")
+            clerk = db.relationship("User")
+        """
+
+    #: Views that open ledger accounts and statement entries from a form.
+    _LEDGER_VIEWS = """
+        from flask import Flask, request
+        from models import db, Account, Entry
+        app = Flask(__name__)
+
+        @app.post("/accounts")
+        def open_account():
+            db.session.add(Account(name=request.form["name"]))
+            db.session.commit()
+            return "ok"
+        """
+
     VALID = (
+        # the entries of one statement, each with the ledger account it is booked on: bank or ledger accounts
+        # nobody signs in with are few per statement, one query per distinct one (the identity map answers)
+        Valid(
+            """
+            from flask import Flask
+            from models import Entry
+            from views import app
+
+            @app.get("/statements/<int:sid>")
+            def statement(sid):
+                return [e.account.name for e in Entry.query.filter_by(statement_id=sid).all()]
+            """,
+            files={"models.py": _LEDGER_MODELS, "views.py": _LEDGER_VIEWS},
+        ),
+        # a moderation action archives each post with a helper that commits per post: the post's author read
+        # there comes with a write per row anyway, and one batched read would leave the N commits in place
+        Valid(
+            """
+            from flask import Flask
+            from models import db, Post
+            app = Flask(__name__)
+
+            def archive(post):
+                post.archived_by = post.author.name
+                db.session.commit()
+
+            @app.post("/archive-all")
+            def archive_all():
+                for post in Post.query.order_by(Post.id).limit(100).all():
+                    archive(post)
+                return "done"
+            """,
+            files={"models.py": _MODELS},
+        ),
+        # the settings page lists every rule an operator configured, each with its options: nothing in the
+        # project adds rules from a request or a job (only a command), so the rows are few
+        Valid(
+            """
+            from flask import Flask
+            from models import Rule
+            app = Flask(__name__)
+
+            @app.get("/admin/rules")
+            def rules():
+                return [{"name": r.name, "options": [o.value for o in r.options]} for r in Rule.query.all()]
+            """,
+            files={
+                "models.py": """
+                from flask_sqlalchemy import SQLAlchemy
+                db = SQLAlchemy()
+
+                class Rule(db.Model):
+                    id = db.Column(db.Integer, primary_key=True)
+                    name = db.Column(db.String)
+                    options = db.relationship("RuleOption")
+
+                class RuleOption(db.Model):
+                    id = db.Column(db.Integer, primary_key=True)
+                    rule_id = db.Column(db.ForeignKey("rule.id"))
+                    value = db.Column(db.String)
+                """,
+                "cli.py": """
+                import click
+                from models import db, Rule
+
+                @click.command()
+                @click.argument("name")
+                def add_rule(name):
+                    db.session.add(Rule(name=name))
+                    db.session.commit()
+                """,
+            },
+        ),
         # a property that reads the many-to-one only for some rows, rows of one parent handed to ``map``, and a
         # sort key over rows that load the relationship with ``selectinload``
         Valid(
@@ -1303,6 +1414,20 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # the same entries, each with the person who entered it: people who sign in may all differ, a note
+        Invalid(
+            """
+            from flask import Flask
+            from models import Entry
+            from views import app
+
+            @app.get("/statements/<int:sid>/clerks")
+            def clerks(sid):
+                return [e.clerk.email for e in Entry.query.filter_by(statement_id=sid).all()]  # expect
+            """,
+            message="but each may point to a different `clerk`",
+            files={"models.py": _LEDGER_MODELS, "views.py": _LEDGER_VIEWS},
+        ),
         # a property that reads a many-to-one on every run, a function ``map``/``sorted`` runs per row, and an
         # exporter handed the rows two calls up
         Invalid(
@@ -1925,27 +2050,6 @@ class LazyRelationshipInLoop(Rule):
             message="`c.roles` is a lazy relationship of `Cert` read for every row of",
             files={"models.py": _CERT_MODELS},
         ),
-        # a moderation action hides each selected post with a method that commits per post: reading each post's
-        # author there is a note (the row is rewritten one by one anyway)
-        Invalid(
-            """
-            from flask import Flask, request
-            from models import db, Post
-            app = Flask(__name__)
-
-            def hide(post):
-                post.hidden_by = post.author.name
-                db.session.commit()
-
-            @app.post("/moderate")
-            def moderate():
-                for post in Post.query.order_by(Post.id).limit(100).all():
-                    hide(post)  # expect
-                return "ok"
-            """,
-            message="(a note: `hide` writes each row anyway, one by one)",
-            files={"models.py": _MODELS},
-        ),
         # an API list endpoint dumps a page of posts with a schema whose `author` and `comments` are nested
         # (one query per post for each), a schema method that reads each post's comments, and an auto schema
         # that includes relationships
@@ -2268,8 +2372,8 @@ class LazyRelationshipInLoop(Rule):
                 query, iterable, body, var, attr, helpers, model, ctx, rows_ctx, plain=not (template or dump)
             ):
                 continue
-            if less is None:
-                less = _rewrites_rows(ctx, body, var, attr, helpers, read)
+            if less is None and _rewrites_rows(ctx, body, var, attr, helpers, read) is not None:
+                continue  # each row is written one by one anyway: loading it first is part of that change
             reported.add(attr)
             if helpers:
                 calls_reported.add(id(node))
@@ -2566,7 +2670,8 @@ class LazyRelationshipInLoop(Rule):
                     continue  # back to the loaded object (or a sibling row): the identity map answers
                 if grows(ctx.project, target) is None and user_facing_insert(ctx.project, target) is None:
                     continue  # a reference table: a few distinct parents, each loaded once
-            less = _rewrites_rows(ctx, body, var, attr, helpers, read)
+            if _rewrites_rows(ctx, body, var, attr, helpers, read) is not None:
+                continue  # each row is written one by one anyway: loading it first is part of that change
             reported.add(attr)
             place = describe_context(ctx)
             rows = f"`{source}` (the `{model.name}` rows of one `{held.parent.name}`, loaded in one query)"
@@ -2590,7 +2695,7 @@ class LazyRelationshipInLoop(Rule):
             ctx.report(
                 self.finding(
                     ctx.location(node),
-                    f"{what}: {how}" + (f" (a note: {less})" if less else ""),
+                    f"{what}: {how}",
                     hint=f"Query the rows with the relationship loaded: `{model.name}.query.with_parent("
                     f"{short(held.source.value, 20)}, {held.parent.name}.{held.relation.attr})"
                     f".options(selectinload({model.name}.{attr}))`, or declare `{model.name}.{attr}` with "
@@ -2605,7 +2710,6 @@ class LazyRelationshipInLoop(Rule):
                             else []
                         ),
                     ],
-                    severity=Severity.NOTE if less else None,
                 )
             )
 
@@ -2658,9 +2762,10 @@ class LazyRelationshipInLoop(Rule):
             if _few_parents(query, rel, target, ctx):
                 return ""  # the parents are few however many rows point to them: one query per distinct one
             if key and not per_owner(key):
-                if target is None or not account_table(target):
+                if target is None or not person_table(ctx.project, target):
                     # the rows of one parent share a few `rel` objects (one agent's tasks, a handful of jobs; one
-                    # sketch's events, its few indexes): one query per distinct one, the identity map answers
+                    # sketch's events, its few indexes; one statement's bank accounts): one query per distinct
+                    # one, the identity map answers
                     return ""
                 shared = "parent (`with_parent`)" if key == "with_parent" else f"`{key}`"
                 return (
@@ -2675,15 +2780,17 @@ class LazyRelationshipInLoop(Rule):
             ):
                 return ""  # a reference table: a few distinct parents, each loaded once, then the identity map
         if DELETES.search(fn.name):
-            return "each row is deleted or rewritten one by one anyway"
+            return ""  # each row is deleted or rewritten one by one anyway: a batched read is not the fix
         context = run_context(ctx) or REQUEST
         picked = selection(query, ctx)
         if (picked.columns or picked.keys) and drained_by(
             ctx.project, fn, query.model, context, list(picked.columns), set(picked.keys)
         ) is not None:
-            return "the loop works through a queue that the job drains, so N is the backlog since the last run"
+            return ""  # a job draining a queue: N is the backlog since the last run, each row worked on anyway
         if not rel.scalar:
             few = few_rows(query, ctx, growing_children=True)
+            if few is not None and few.startswith("nothing shows"):
+                return ""  # a table nothing shows growing (set up by an admin or a command): its rows are few
             if few is not None:
                 return f"the loop walks {few}"
         return None
