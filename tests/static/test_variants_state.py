@@ -966,6 +966,121 @@ BAD: list[tuple[str, str, str, dict[str, str]]] = [
         """,
         {},
     ),
+    # ------------------------------------------- S11 / S16: containers of objects the process builds once
+    (
+        # built by a set-up helper the factory calls, reached through an accessor; expired keys go only on read
+        "store-object-from-setup-helper-lazy-expiry",
+        "FD101",
+        """
+        class MemoryStore:
+            def __init__(self):
+                self.data = {}
+
+            def put(self, key, value, ttl):
+                self.data[key] = (value, time.time() + ttl)
+
+            def fetch(self, key):
+                value, deadline = self.data.get(key, (None, 0))
+                if deadline < time.time():
+                    self.data.pop(key, None)
+                    return None
+                return value
+
+        _store = None
+
+        def init_store():
+            global _store
+            _store = MemoryStore()
+
+        def store() -> MemoryStore:
+            return _store
+
+        def remember_visitor(address):
+            s = store()
+            s.put(f"visitor:{address}", 1, 600)
+
+        def hello():
+            remember_visitor(request.remote_addr)
+            return "hi"
+
+        def create_app():
+            application = Flask(__name__)
+            init_store()
+            application.add_url_rule("/hello", view_func=hello)
+            return application
+        """,
+        {},
+    ),
+    (
+        # a singleton keeps a registry whose item lookup creates a lock for each new name
+        "lock-registry-on-singleton-keyed-by-url",
+        "FD101",
+        """
+        class NamedLocks:
+            def __init__(self):
+                self._guard = threading.Lock()
+                self._by_name = {}
+
+            def __getitem__(self, name):
+                with self._guard:
+                    if name not in self._by_name:
+                        self._by_name[name] = threading.Lock()
+                return self._by_name[name]
+
+        class Mirror:
+            def __init__(self):
+                self._locks = NamedLocks()
+
+            def refresh(self, name):
+                with self._locks[name]:
+                    return load(name)
+
+        mirror = Mirror()
+
+        @app.get("/mirror/<name>")
+        def mirrored(name):
+            return jsonify(mirror.refresh(name))
+        """,
+        {},
+    ),
+    (
+        # the index is built by a class method called at import, through a class-body alias
+        "index-object-built-through-alias-keyed-by-url",
+        "FD101",
+        """
+        import dataclasses
+
+        class Index:
+            def __init__(self):
+                self.pages = {}
+
+            def page_of(self, slug):
+                self.pages[slug] = load(slug)
+                return self.pages[slug]
+
+            def forget(self, slug):
+                self.pages.pop(slug, None)
+
+        @dataclasses.dataclass
+        class Site:
+            index: Index
+            index_cls = Index
+
+            @classmethod
+            def build(cls):
+                return cls(cls.index_cls())
+
+            def show(self, slug):
+                return self.index.page_of(slug)
+
+        site = Site.build()
+
+        @app.get("/wiki/<slug>")
+        def wiki(slug):
+            return jsonify(site.show(slug))
+        """,
+        {},
+    ),
 ]
 
 #: (name, code, extra files)
@@ -1684,6 +1799,152 @@ GOOD: list[tuple[str, str, dict[str, str]]] = [
         def revoke(name):
             Tokens.expire(name)
             return "ok"
+        """,
+        {},
+    ),
+    (
+        "store-object-bounded-by-size",
+        """
+        class MemoryStore:
+            def __init__(self, limit=1000):
+                self.limit = limit
+                self.data = {}
+
+            def put(self, key, value):
+                if len(self.data) >= self.limit:
+                    self.data.pop(next(iter(self.data)))
+                self.data[key] = value
+
+        _store = None
+
+        def init_store():
+            global _store
+            _store = MemoryStore()
+
+        def store() -> MemoryStore:
+            return _store
+
+        def hello():
+            s = store()
+            s.put(request.remote_addr, 1)
+            return "hi"
+
+        def create_app():
+            application = Flask(__name__)
+            init_store()
+            application.add_url_rule("/hello", view_func=hello)
+            return application
+        """,
+        {},
+    ),
+    (
+        "store-object-swept-in-a-loop",
+        """
+        class MemoryStore:
+            def __init__(self):
+                self.data = {}
+
+            def put(self, key, value):
+                self.data[key] = (value, time.time() + 60)
+
+            def drop(self, key):
+                del self.data[key]
+
+            def sweep(self):
+                for key, (_, deadline) in list(self.data.items()):
+                    if deadline < time.time():
+                        self.drop(key)
+
+        store = MemoryStore()
+
+        @app.get("/hello")
+        def hello():
+            store.put(request.remote_addr, 1)
+            return "hi"
+        """,
+        {},
+    ),
+    (
+        "singleton-dict-keyed-by-checked-language",
+        """
+        LANGUAGES = ("en", "fr")
+
+        class Catalogues:
+            def __init__(self):
+                self.loaded = {}
+
+            def get(self, lang):
+                self.loaded[lang] = load(lang)
+                return self.loaded[lang]
+
+        catalogues = Catalogues()
+
+        def catalogue_for(lang):
+            return catalogues.get(lang)
+
+        @app.get("/<lang>/terms")
+        def terms(lang):
+            if lang not in LANGUAGES:
+                return "unknown", 404
+            return jsonify(catalogue_for(lang))
+        """,
+        {},
+    ),
+    (
+        # every key a request adds is removed when its background job ends (the callback pops it)
+        "job-registry-pops-each-key-when-its-job-ends",
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        class Jobs:
+            def __init__(self):
+                self._pool = ThreadPoolExecutor(2)
+                self._running = {}
+
+            def start(self, key):
+                if key in self._running:
+                    return False
+                self._running[key] = time.time()
+                self._pool.submit(self._work, key)
+                return True
+
+            def _work(self, key):
+                try:
+                    load(key)
+                finally:
+                    self._running.pop(key, None)
+
+        jobs = Jobs()
+
+        @app.post("/summaries/<doc_id>")
+        def summarise(doc_id):
+            return jsonify(started=jobs.start(doc_id))
+        """,
+        {},
+    ),
+    (
+        "lock-registry-built-per-request",
+        """
+        class NamedLocks:
+            def __init__(self):
+                self._by_name = {}
+
+            def __getitem__(self, name):
+                if name not in self._by_name:
+                    self._by_name[name] = threading.Lock()
+                return self._by_name[name]
+
+        class Job:
+            def __init__(self):
+                self._locks = NamedLocks()
+
+            def run(self, name):
+                with self._locks[name]:
+                    return load(name)
+
+        @app.get("/run/<name>")
+        def run(name):
+            return jsonify(Job().run(name))
         """,
         {},
     ),

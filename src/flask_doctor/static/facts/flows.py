@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
-from flask_doctor.static.facts.guards import mentions
+from flask_doctor.static.facts.guards import allow_listed, mentions
 from flask_doctor.static.facts.taint import (
     USER_INPUT,
     VARYING_REQUEST_DATA,
@@ -27,6 +27,7 @@ from flask_doctor.static.facts.taint import (
     taint,
 )
 from flask_doctor.static.model import REQUEST, FunctionInfo, Project
+from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -162,6 +163,92 @@ def fed_request_data(project: Project, fn: FunctionInfo, expr: ast.expr) -> tupl
     return None
 
 
+def fed_along_request_chain(
+    project: Project, fn: FunctionInfo, expr: ast.expr, depth: int = 6
+) -> tuple[FunctionInfo, ast.Call] | None:
+    """The caller and call where request data enters ``expr`` through the parameters of ``fn``, followed up the
+    call chain that brings a request to ``fn`` (``project.chain``), up to ``depth`` calls: a view passes a URL
+    parameter to a service method, which passes it on to the method of the object that stores it.
+
+    Request data here means :data:`~flask_doctor.static.facts.taint.VARYING_REQUEST_DATA`; a caller that holds
+    the value to a fixed set first (``if name not in NAMES: abort(404)``) stops the search.  Used where the
+    writing function is reached only through methods of objects the one-level :func:`fed_request_data` does
+    not resolve (``s = get_storage(); s.set_str(key, ...)``)."""
+    chain = project.chain(fn.qualname, REQUEST)
+    current, wanted = fn, [expr]
+    for caller_name in list(reversed(chain[:-1]))[:depth]:
+        caller = project.functions.get(caller_name)
+        if caller is None:
+            return None
+        params = _parameters(current)
+        names: set[str] = set()
+        for value in wanted:
+            names |= (
+                {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} | _feeding_names(project, current, value)
+            ) & params
+        passed: list[tuple[ast.Call, ast.expr]] = []
+        for _name, call in caller.calls:
+            if _called_name(call) != current.name:
+                continue
+            passed += [(call, v) for v in (_argument(current, call, name) for name in sorted(names)) if v is not None]
+        if not passed:
+            return None
+        policy = taint(project, caller, VARYING_REQUEST_DATA)
+        for call, value in passed:
+            if policy.source(value) is not None or _helper_result(project, caller, value):
+                return None if allow_listed(project, caller, value) else (caller, call)
+        current, wanted = caller, [v for _, v in passed]
+    return None
+
+
+def _helper_result(project: Project, fn: FunctionInfo, value: ast.expr) -> bool:
+    """``value`` is (or is a local assigned from) a call of a project helper that returns a value the client
+    chooses (``ip = get_remote_address()``: :func:`~flask_doctor.static.facts.metrics.returns_client_value`)."""
+    from flask_doctor.static.facts.metrics import returns_client_value
+
+    names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+    candidates = [value] + [v for target, v in assignments(project, fn) if target in names]
+    for candidate in candidates:
+        if isinstance(candidate, ast.Call):
+            callee = project.resolve_function(dotted(candidate.func) or "", fn, fn.module)
+            if callee is not None and returns_client_value(project, callee.qualname):
+                return True
+    return False
+
+
+def _parameters(fn: FunctionInfo) -> set[str]:
+    args = fn.node.args
+    names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    return names - {"self", "cls"}
+
+
+def _called_name(call: ast.Call) -> str | None:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else None
+
+
+def _argument(fn: FunctionInfo, call: ast.Call, param: str) -> ast.expr | None:
+    """The argument ``call`` passes as ``param`` of ``fn`` (by keyword or position)."""
+    for kw in call.keywords:
+        if kw.arg == param:
+            return kw.value
+    args = [a.arg for a in fn.node.args.posonlyargs + fn.node.args.args]
+    if param not in args:
+        return None
+    index = args.index(param)
+    if (
+        fn.class_name
+        and args[0] in ("self", "cls")
+        and not any(dotted(d) == "staticmethod" for d in fn.node.decorator_list)
+    ):
+        index -= 1
+    if 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+        return call.args[index]
+    return None
+
+
 def _outside_requests(caller: FunctionInfo, call: ast.Call, value: ast.expr) -> bool:
     return REQUEST not in caller.contexts
 
@@ -178,4 +265,4 @@ def _feeding_names(project: Project, fn: FunctionInfo, expr: ast.expr) -> set[st
     return out
 
 
-__all__ = ["callers", "fed_request_data", "parameter_source", "sink_source"]
+__all__ = ["callers", "fed_along_request_chain", "fed_request_data", "parameter_source", "sink_source"]

@@ -207,6 +207,11 @@ class SharedFacts:
 
     definitions: list[SharedDefinition]
     evicted: bool
+    #: Something bounds its size: ``clear``/``popitem``/a ``len()`` check, a reset, or removal of keys it
+    #: chooses itself (iterating the container, or a method called in a loop).  Removing only the key a
+    #: caller names (``del self.store[key]`` when that key is read back expired, ``pop(name)`` on an explicit
+    #: invalidation) leaves every key nobody names again in place.
+    bounded: bool = True
 
 
 @keyed_fact
@@ -223,6 +228,7 @@ def shared_facts(project: Project, path: SharedPath) -> SharedFacts:
 
     definitions: list[SharedDefinition] = []
     evicted = False
+    bounded = False
     key = (path.root, path.steps)
     for module_name, fn, nodes in _scopes(project, _word(path.steps)):
         table = fn.imports if fn is not None else project.module_imports.get(module_name)
@@ -253,6 +259,8 @@ def shared_facts(project: Project, path: SharedPath) -> SharedFacts:
                 method = node.func.attr
                 if method in SHRINKING_METHODS and lead(node.func.value) == key:
                     evicted = True
+                    given = node.args[0] if node.args and method in _KEYED_REMOVALS else None
+                    bounded = bounded or not _caller_named(project, fn, given)
                 elif method == "setdefault" and len(node.args) == 2 and isinstance(node.args[0], ast.Constant):
                     at = lead(node.func.value)
                     step = f"[{node.args[0].value!r}]"
@@ -263,14 +271,68 @@ def shared_facts(project: Project, path: SharedPath) -> SharedFacts:
                             definitions.append(SharedDefinition(container_kind(value, table), location))
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" and node.args:
                 if lead(node.args[0]) == key:
-                    evicted = True
+                    evicted = bounded = True
             elif isinstance(node, ast.Delete):
                 for target in node.targets:
                     if isinstance(target, ast.Subscript) and lead(target.value) == key:
                         evicted = True
-    if path.root != APP and len(path.steps) == 1:
-        evicted = evicted or _reassigned_in_methods(project, path.root, path.steps[0])
-    return SharedFacts(definitions, evicted or any(d.reset for d in definitions))
+                        bounded = bounded or not _caller_named(project, fn, target.slice)
+    if path.root != APP and len(path.steps) == 1 and _reassigned_in_methods(project, path.root, path.steps[0]):
+        evicted = bounded = True
+    reset = any(d.reset for d in definitions)
+    return SharedFacts(definitions, evicted or reset, bounded or reset)
+
+
+#: Removals that name the entry to remove (``pop(key)``, ``remove(item)``), as opposed to ``popitem``/``clear``.
+_KEYED_REMOVALS = frozenset({"pop", "remove", "discard"})
+
+
+def _caller_named(project: Project, fn: FunctionInfo | None, key: ast.expr | None) -> bool:
+    """The removed key is a parameter of ``fn`` (the caller names it), and no method of the same class calls
+    ``fn`` in a loop (a sweep that walks the entries and removes the stale ones bounds the container) or hands
+    it out as a callback (``pool.submit(self._run, key)``, a timer: the removal runs for each entry when its
+    work ends, not when a client names the key again)."""
+    if fn is None or key is None or not isinstance(key, ast.Name):
+        return False
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs}
+    params.discard(_first_param(fn) or "")
+    aliases = {
+        t.id
+        for node in own_nodes(fn.node)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in params
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
+    if key.id not in params | aliases:
+        return False
+    return not (fn.class_name and _called_in_loop(project, fn))
+
+
+def _called_in_loop(project: Project, fn: FunctionInfo) -> bool:
+    cls = project.classes.get(fn.qualname.rsplit(".", 1)[0])
+    if cls is None:
+        return False
+    for method in cls.methods.values():
+        own = _first_param(method)
+        called: set[int] = set()
+        for node in own_nodes(method.node):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                called.add(id(node.func))
+            if isinstance(node, (ast.For, ast.While)) and any(
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == fn.name
+                for n in ast.walk(node)
+            ):
+                return True
+        for node in own_nodes(method.node):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == fn.name
+                and id(node) not in called
+                and isinstance(node.value, ast.Name)
+                and node.value.id == own
+            ):
+                return True  # handed out as a callback
+    return False
 
 
 def _follow(value: ast.expr, steps: tuple[str, ...]) -> ast.expr | None:
@@ -307,15 +369,84 @@ def _reassigned_in_methods(project: Project, class_qual: str, attr: str) -> bool
 
 @project_fact
 def built_once(project: Project) -> frozenset[str]:
-    """Project classes every instance of which is built once per process: each call of the class is at module
-    level or in an app factory (a singleton or an extension object), and there is at least one."""
-    sites: dict[str, bool] = {}
+    """Project classes every instance of which lives as long as the process: each call of the class is made
+    by set-up code (:func:`setup_functions`: module level, the app factory, a function only start-up runs),
+    or by the ``__init__`` of an object that is itself built once (``self._locks = _Locks()`` in the
+    constructor of a singleton), and there is at least one.  A class named through an alias in a class body
+    (``cache_cls = IndexCache`` then ``cls.cache_cls(...)``) is built where the alias is called."""
+    setup = setup_functions(project)
+    sites: dict[str, list[FunctionInfo | None]] = {}
     for site in project.calls:
-        if site.name not in project.classes or is_test_path(site.module.path):
+        if is_test_path(site.module.path):
             continue  # tests build their own instances
-        once = site.function is None or bool(site.function.roles & _SETUP_ROLES)
-        sites[site.name] = sites.get(site.name, True) and once
-    return frozenset(name for name, once in sites.items() if once)
+        name = site.name if site.name in project.classes else _class_alias(project, site.name, site.function)
+        if name is not None:
+            sites.setdefault(name, []).append(site.function)
+    once: set[str] = set()
+    changed = True
+    while changed:  # an owner found built once makes what its constructor builds built once
+        changed = False
+        for name, functions in sites.items():
+            if name in once:
+                continue
+            if all(fn is None or fn.qualname in setup or _owned(fn, once) for fn in functions):
+                once.add(name)
+                changed = True
+    return frozenset(once)
+
+
+def _owned(fn: FunctionInfo, once: set[str]) -> bool:
+    """``fn`` is the constructor of a class built once: what it builds is kept by that one object."""
+    return fn.name == "__init__" and fn.class_name is not None and fn.qualname.rsplit(".", 1)[0] in once
+
+
+#: Contexts in which a function may run once per request or per job (what it builds is not kept once).
+_PER_CALL_CONTEXTS = frozenset({"request", "job"})
+
+
+@project_fact
+def setup_functions(project: Project) -> frozenset[str]:
+    """Functions that run at start-up only: the app factory, functions the module level calls
+    (``cache = Cache.from_config()``), and functions the factory reaches (``storage.setup(uri)`` in
+    ``create_app``), none of which any request or job reaches."""
+    found: set[str] = set()
+    for fn in project.functions.values():
+        if fn.contexts & _PER_CALL_CONTEXTS:
+            continue
+        if fn.roles & _SETUP_ROLES or "factory" in fn.contexts:
+            found.add(fn.qualname)
+    for site in project.calls:
+        if site.function is None and site.name in project.functions:
+            fn = project.functions[site.name]
+            if not fn.contexts & _PER_CALL_CONTEXTS:
+                found.add(fn.qualname)
+    return frozenset(found)
+
+
+def _class_alias(project: Project, name: str, fn: FunctionInfo | None) -> str | None:
+    """``cls.cache_cls(...)`` in a method of a class whose body says ``cache_cls = IndexCache``: that class."""
+    if fn is None or not fn.class_name or name.count(".") != 1:
+        return None
+    head, attr = name.split(".")
+    if head not in ("cls", "self"):
+        return None
+    for current in project.lineage(fn.bound or fn.qualname.rsplit(".", 1)[0]):
+        cls = project.classes.get(current)
+        if cls is None:
+            continue
+        for stmt in cls.node.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and isinstance(stmt.value, ast.Name)
+                and any(isinstance(t, ast.Name) and t.id == attr for t in stmt.targets)
+            ):
+                local = f"{cls.module.name}.{stmt.value.id}"
+                if local in project.classes:
+                    return local
+                table = project.module_imports.get(cls.module.name)
+                qualified = table.qualify(stmt.value.id) if table is not None else None
+                return qualified if qualified in project.classes else None
+    return None
 
 
 __all__ = [
@@ -324,6 +455,7 @@ __all__ = [
     "SharedFacts",
     "SharedPath",
     "built_once",
+    "setup_functions",
     "shared_facts",
     "shared_path",
     "split_chain",

@@ -17,6 +17,7 @@ from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.shared_containers import APP, SharedPath, built_once, shared_facts, shared_path
 from flask_doctor.static.model import HTTP_METHOD_NAMES, REQUEST, VIEW_BASES
+from flask_doctor.static.model.plugins import own_nodes
 from flask_doctor.static.names import ImportTable, dotted
 from flask_doctor.static.syntax import assignment_targets
 
@@ -230,7 +231,9 @@ def _on_class(project: Project, path: SharedPath) -> ModuleContainer | None:
         kinds = {d.kind for d in made}
         if not made or None in kinds or len(kinds) > 1:
             continue
-        evicted = facts.evicted or any(shared_facts(project, SharedPath(c, path.steps[:1])).evicted for c in lineage)
+        # only a removal that bounds the size counts: an object kept for the process with a dict it empties
+        # only of the keys callers name again (lazy expiry on read) still keeps every other key
+        evicted = facts.bounded or any(shared_facts(project, SharedPath(c, path.steps[:1])).bounded for c in lineage)
         name = path.display(cls_name)
         return ModuleContainer(
             f"{path.root}.{name}",
@@ -247,6 +250,71 @@ def _on_class(project: Project, path: SharedPath) -> ModuleContainer | None:
 def _instance_defined(project: Project, lineage: list[str], path: SharedPath) -> bool:
     """``self.<attr> = ...`` in a method of the class: each instance has its own, hiding the class attribute."""
     return any(shared_facts(project, SharedPath(c, path.steps, True)).definitions for c in lineage)
+
+
+@dataclass(frozen=True)
+class AddingOnRead:
+    """A project class whose ``obj[key]`` stores ``key`` in a container of its own and nothing bounds it
+    (``def __getitem__(self, k): if k not in self._locks: self._locks[k] = Lock()``): reading a new key
+    adds an entry, as with a ``defaultdict``."""
+
+    class_qual: str
+    attr: str  # the container the keys go into
+    location: Location  # the write in ``__getitem__``/``__missing__``
+
+
+_ADDING_DUNDERS = ("__getitem__", "__missing__")
+
+
+@project_fact
+def adding_on_read(project: Project) -> dict[str, AddingOnRead]:
+    """Project classes (by qualified name) whose item lookup adds the key (:class:`AddingOnRead`)."""
+    found: dict[str, AddingOnRead] = {}
+    for qual, cls in project.classes.items():
+        for dunder in _ADDING_DUNDERS:
+            method = cls.methods.get(dunder)
+            if method is None or is_test_path(method.module.path):
+                continue
+            args = method.node.args.posonlyargs + method.node.args.args
+            if len(args) < 2:
+                continue
+            own, key = args[0].arg, args[1].arg
+            for node in ast.walk(method.node):
+                if not isinstance(node, ast.Assign):
+                    continue
+                for target in node.targets:
+                    if (
+                        isinstance(target, ast.Subscript)
+                        and isinstance(target.value, ast.Attribute)
+                        and dotted(target.value.value) == own
+                        and isinstance(target.slice, ast.Name)
+                        and target.slice.id == key
+                        and not shared_facts(project, SharedPath(qual, (target.value.attr,), True)).bounded
+                    ):
+                        at = Location(method.module.path, node.lineno, node.col_offset + 1)
+                        found.setdefault(qual, AddingOnRead(qual, target.value.attr, at))
+    return found
+
+
+@project_fact
+def adding_attributes(project: Project) -> dict[str, list[tuple[str, AddingOnRead]]]:
+    """``self.<name> = Adding()`` in a method of a class: attribute name -> (holder class, what it adds to)."""
+    adding = adding_on_read(project)
+    found: dict[str, list[tuple[str, AddingOnRead]]] = {}
+    if not adding:
+        return found
+    for site in project.calls:
+        made = adding.get(site.name)
+        fn = site.function
+        if made is None or fn is None or not fn.class_name:
+            continue
+        own = _self_name(fn)
+        for node in own_nodes(fn.node):
+            if isinstance(node, ast.Assign) and node.value is site.node:
+                for target in node.targets:
+                    if isinstance(target, ast.Attribute) and dotted(target.value) == own:
+                        found.setdefault(target.attr, []).append((fn.qualname.rsplit(".", 1)[0], made))
+    return found
 
 
 def container_evidence(container: ModuleContainer) -> list[Evidence]:
@@ -606,6 +674,9 @@ def _is_number(value: ast.expr) -> bool:
 
 
 __all__ = [
+    "AddingOnRead",
+    "adding_attributes",
+    "adding_on_read",
     "SharedSelf",
     "read_back",
     "shared_attribute_reads",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ast
 
-from flask_doctor.findings import Severity
-from flask_doctor.static.facts.flows import fed_request_data
+from flask_doctor.findings import Evidence, Severity
+from flask_doctor.static.facts.flows import fed_along_request_chain, fed_request_data
 from flask_doctor.static.facts.guards import allow_listed
+from flask_doctor.static.facts.shared_containers import built_once
 from flask_doctor.static.facts.state import (
     GROWING_METHODS,
+    adding_attributes,
     container_evidence,
     filled_once,
     in_request_code,
@@ -50,7 +52,19 @@ class UnboundedModuleCache(Rule):
     builds once (`tracker = Tracker()` at module level or in the factory,
     with `self.visits = {}` in `__init__`, filled through `tracker.visits`
     or its own methods' `self.visits`), and in a class body reached through
-    `self`/`cls`.
+    `self`/`cls`. An object is built once when every call of its class is
+    set-up code: module level, the app factory, a helper only start-up runs
+    (`storage.setup()` called from `create_app`), the constructor of another
+    object built once, or a class method called at import through a
+    class-body alias (`index_cls = Index`). The key may also come from a
+    request several calls up (a view passes a URL parameter to a service,
+    which passes it to the store). For such objects only a removal that
+    bounds the size counts: `clear`/`popitem`/a `len()` check, or removing
+    keys the object picks itself (a sweep over its entries); deleting the one
+    key a caller names (an expired key dropped when it is read again, an
+    explicit invalidation) leaves every other key in place. Reading
+    `self.locks[name]` reports too when the object's `__getitem__` stores
+    every key it is asked for (a registry of per-name locks).
 
     ## Why is this bad?
     A module-level container lives as long as the worker process. When a
@@ -244,6 +258,37 @@ class UnboundedModuleCache(Rule):
             def forget(exc):
                 current_app.memo.clear()
             """),
+        # An object built once whose dict is bounded by a size check, and one built for each request.
+        Valid("""
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            class RecentIds:
+                def __init__(self, limit):
+                    self.limit = limit
+                    self.seen = {}
+
+                def note(self, key):
+                    if len(self.seen) >= self.limit:
+                        self.seen.popitem()
+                    self.seen[key] = True
+
+            class Draft:
+                def __init__(self):
+                    self.fields = {}
+
+                def set(self, name, value):
+                    self.fields[name] = value
+
+            recent = RecentIds(500)
+
+            @app.post("/drafts/<draft_id>")
+            def save(draft_id):
+                recent.note(draft_id)
+                draft = Draft()
+                draft.set(request.form["field"], request.form["value"])
+                return "ok"
+            """),
         Valid("""
             import click
             LOADED = []
@@ -382,6 +427,75 @@ class UnboundedModuleCache(Rule):
                 return "ok"
             """,
         ),
+        # A store a set-up helper builds for the factory, fed a client address two calls up; expired keys
+        # go only when read again. And a singleton whose lock registry adds a lock for each name asked for.
+        Invalid(
+            """
+            import threading
+            import time
+            from flask import Flask, request
+
+            class TimedStore:
+                def __init__(self):
+                    self.items = {}
+
+                def put(self, key, value, seconds):
+                    self.items[key] = (value, time.time() + seconds)  # expect
+
+                def take(self, key):
+                    value, until = self.items.get(key, (None, 0))
+                    if until < time.time():
+                        self.items.pop(key, None)
+                        return None
+                    return value
+
+            _timed = None
+
+            def start_store():
+                global _timed
+                _timed = TimedStore()
+
+            def timed() -> TimedStore:
+                return _timed
+
+            def note_client(address):
+                store = timed()
+                store.put(f"client:{address}", 1, 300)
+
+            class LockBook:
+                def __init__(self):
+                    self._held = {}
+
+                def __getitem__(self, name):
+                    if name not in self._held:
+                        self._held[name] = threading.Lock()
+                    return self._held[name]
+
+            class Fetcher:
+                def __init__(self):
+                    self._locks = LockBook()
+
+                def fetch(self, name):
+                    with self._locks[name]:  # expect
+                        return name.upper()
+
+            fetcher = Fetcher()
+
+            def ping():
+                note_client(request.remote_addr)
+                return "pong"
+
+            def project(name):
+                return fetcher.fetch(name)
+
+            def create_app():
+                application = Flask(__name__)
+                start_store()
+                application.add_url_rule("/ping", view_func=ping)
+                application.add_url_rule("/projects/<name>", view_func=project)
+                return application
+            """,
+        ),
         # Session tokens kept in a process list, one per successful login: said as a note.
         Invalid(
             """
@@ -459,6 +573,42 @@ class UnboundedModuleCache(Rule):
                 return
         self._check(holder, node, f"`{ast.unparse(node.func)}(...)`", ctx)
 
+    def visit_Subscript(self, node: ast.Subscript, ctx: Context) -> None:
+        """``self.locks[name]`` where ``locks`` is an object built once whose ``__getitem__`` stores every key it
+        is asked for (:func:`~flask_doctor.static.facts.state.adding_on_read`): reading a new key adds one."""
+        value = node.value
+        if not (isinstance(node.ctx, ast.Load) and isinstance(value, ast.Attribute)):
+            return
+        holders = adding_attributes(ctx.project).get(value.attr)
+        fn = ctx.function
+        if not holders or fn is None or not fn.class_name or not isinstance(value.value, ast.Name):
+            return
+        args = fn.node.args.posonlyargs + fn.node.args.args
+        if not args or args[0].arg != value.value.id or not in_request_code(ctx):
+            return
+        lineage = set(ctx.project.lineage(fn.bound or fn.qualname.rsplit(".", 1)[0]))
+        once = built_once(ctx.project)
+        made = next((m for holder, m in holders if holder in lineage and holder in once), None)
+        if made is None or not self._new_key(ctx, node):
+            return
+        cls_name = made.class_qual.rsplit(".", 1)[-1]
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{ast.unparse(node)}` in {describe_context(ctx)} adds a key to process-wide dict "
+                f"`{cls_name}.{made.attr}` (its `__getitem__` stores every key it is asked for) on every request "
+                "and nothing removes entries: it grows until the worker dies",
+                hint=(
+                    "Bound the keys (normalise them, check them against the known names first) or use a bounded "
+                    "cache (cachetools.LRUCache) for the per-key objects."
+                ),
+                evidence=[
+                    Evidence(f"`{cls_name}` stores the key it is asked for", made.location),
+                    *ctx.chain_evidence(REQUEST),
+                ],
+            )
+        )
+
     def _new_key(self, ctx: Context, target: ast.Subscript) -> bool:
         """``D[key]`` with a key that varies per request: not a constant, not the user's own identity (one
         entry per account, overwritten), not one from a fixed set (the endpoint, or a value checked against an
@@ -474,7 +624,11 @@ class UnboundedModuleCache(Rule):
         fn = ctx.function
         if fn is None:
             return False
-        return request_varied(ctx.project, value, fn) or fed_request_data(ctx.project, fn, value) is not None
+        return (
+            request_varied(ctx.project, value, fn)
+            or fed_request_data(ctx.project, fn, value) is not None
+            or fed_along_request_chain(ctx.project, fn, value) is not None
+        )
 
     @staticmethod
     def _held(ctx: Context, key: ast.expr, container: ast.expr) -> bool:
