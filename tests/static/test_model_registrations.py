@@ -244,3 +244,33 @@ def test_view_functions_assigned_by_endpoint_are_views() -> None:
         }
     )
     assert "view" in p.functions["plain.app.health"].roles
+
+
+def test_reading_a_mark_alone_runs_nothing() -> None:
+    p = project(
+        {
+            "chores/__init__.py": "",
+            "chores/jobs.py": """
+                def background(name):
+                    def mark(fn):
+                        fn.job_name = name
+                        return fn
+                    return mark
+
+                @background("reindex")
+                def reindex():
+                    return "done"
+                """,
+            "chores/app.py": """
+                from flask import Flask
+                import chores.jobs as jobs
+
+                app = Flask(__name__)
+
+                @app.get("/jobs")
+                def listing():
+                    return {"jobs": [n for n in dir(jobs) if hasattr(getattr(jobs, n), "job_name")]}
+                """,
+        }
+    )
+    assert REQUEST not in p.functions["chores.jobs.reindex"].contexts

@@ -25,9 +25,10 @@ handler from a table that a decorator of the project filled::
 The plain call graph never sees ``dispatch`` call a handler: the call goes through the table.  This module
 finds such *registering decorators* (project functions whose body stores the decorated function in a
 container, or sets attributes on it), the functions each decorates (its *members*), and the functions that
-*consult* the registry: they read a table the decorator fills, read the decorator's tag by name
-(``hasattr(x, "url_pattern")``, ``getattr(x, "url_pattern", None)``), or read an attribute of ``self`` that
-a tag-reading function fills (``self.table`` above).
+*consult* the registry: they read a table the decorator fills, or an attribute of ``self`` that a function
+reading the decorator's tag by name (``hasattr(x, "url_pattern")``) fills (``self.table`` above).  Reading a
+tag alone is no dispatch: a function that checks a job function is marked before queueing it
+(``if not hasattr(fn, "job_options"): raise ...``) never runs it.
 
 Context propagation gives the members the request (or job) context of a consulting function, and only
 those: the members of a registry nothing in a request reads stay unreached, so a handler runs in requests
@@ -145,13 +146,8 @@ class Registrations:
                 names.add(node.id)
             else:
                 attributes.add(node.attr)
-        read_tags = _tags_read(body.calls)
         for registry in self._registries:
-            if (
-                registry.tags & read_tags
-                or registry.attributes & attributes
-                or any(self._names_table(fn, name, registry.globals) for name in names)
-            ):
+            if registry.attributes & attributes or any(self._names_table(fn, name, registry.globals) for name in names):
                 found += [m for m in registry.members.values() if m is not fn]
         return found
 
