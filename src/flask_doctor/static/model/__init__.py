@@ -15,7 +15,9 @@ after the pass), ``contexts`` (propagation along the call graph) and
 ``environments`` (guessing production/development/testing from names),
 ``dispatch`` and ``plugins`` (the calls a plain call graph misses: plugin
 interfaces, registries, callbacks, overrides, decorators, threads),
-``signals`` (receivers) and ``connexion`` (the views an OpenAPI file names).
+``signals`` (receivers), ``connexion`` (the views an OpenAPI file names),
+``registrations`` (handlers a project decorator files for its own router) and
+``injection`` (the objects an app factory is handed, typed by its callers).
 Everything is re-exported here, so ``from flask_doctor.static.model import
 Project`` is the one import rules and facts use.
 """

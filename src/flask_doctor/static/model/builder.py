@@ -12,6 +12,7 @@ from flask_doctor.static.model.connexion import SPEC_REGISTRATIONS, FileReader, 
 from flask_doctor.static.model.contexts import propagate_contexts
 from flask_doctor.static.model.environments import env_of_test, test_words
 from flask_doctor.static.model.helpers import helpers_that_build, reexported
+from flask_doctor.static.model.injection import type_factory_parameters
 from flask_doctor.static.model.models import collect_models
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import (
@@ -444,6 +445,13 @@ class _ModuleBuilder(ast.NodeVisitor):
                         qual = f"{self.module.name}.{target.id}"
                         self.project.objects[qual] = ObjectInfo(qual, obj.type, obj.call, obj.module)
                         self._bind(target.id, obj.type)
+        if (
+            target.__class__ is ast.Subscript
+            and target.value.__class__ is ast.Attribute
+            and target.value.attr == "view_functions"  # type: ignore[attr-defined]
+            and self._owner_kind(target.value.value) in ("app", "blueprint", None)  # type: ignore[attr-defined]
+        ):
+            self._view_function(value)  # ``app.view_functions["relay"] = server.handle``: Flask serves it
         # configuration written on app.config
         if isinstance(target, ast.Subscript) and self._is_app_config(target.value):
             key = target.slice
@@ -739,6 +747,8 @@ class _ModuleBuilder(ast.NodeVisitor):
                 target = node.args[0]
         if role is None or target is None:
             return
+        if isinstance(target, ast.Call) and target.args and self.resolve(target.func) == "functools.partial":
+            target = target.args[0]  # ``app.before_request(functools.partial(load_user, server))`` runs ``load_user``
         wrapped = False
         while role == "view" and isinstance(target, ast.Call) and not _as_view(target) and target.args:
             # ``view_func=login_required(show)``, ``add_url_rule(r, e, self.auth.require(Page.get))``: a decorator
@@ -759,6 +769,18 @@ class _ModuleBuilder(ast.NodeVisitor):
             ):
                 route = self._route(node, "route", node.func.value)  # methods the code does not spell: unknown
             self.pending.append(PendingRole(role, fname, scope, self.module.name, route=route, wrapped=wrapped))
+
+    def _view_function(self, value: ast.expr) -> None:
+        if self.shallow and self.current is not None:
+            return
+        if isinstance(value, ast.Call) and value.args and self.resolve(value.func) == "functools.partial":
+            value = value.args[0]
+        scope = self.current.qualname if self.current else ""
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "as_view":
+            cls_name = self.resolve(value.func.value) or f"{self.module.name}.{dotted(value.func.value)}"
+            self.pending.append(PendingRole("view", cls_name, scope, self.module.name, view_class=True))
+        elif dotted(value):
+            self.pending.append(PendingRole("view", dotted(value) or "", scope, self.module.name))
 
     # --------------------------------------------------------------- config
     def _is_app_config(self, node: ast.expr) -> bool:
@@ -922,6 +944,7 @@ def build_project(
                 raise ModuleTooDeep(module) from None
             _mark_bottom_imports(project.imports[module.name], module)
     _link_reexports(project)
+    type_factory_parameters(project)
     project.model_complete()
     _apply_pending_roles(project, pending)
     mark_connexion_views(project, read_file)

@@ -94,6 +94,14 @@ def propagate_contexts(project: Project) -> None:
             callee.contexts.add(reached)
             project.via[(callee.qualname, reached)] = fn.qualname
             queue.append((callee, reached))
+        if ctx in (REQUEST, JOB):
+            # a dispatcher reading a table its project's decorator fills runs the handlers filed there
+            for callee in edges.registered(fn):
+                if ctx in callee.contexts or test_only(callee, ctx):
+                    continue
+                callee.contexts.add(ctx)
+                project.via[(callee.qualname, ctx)] = fn.qualname
+                queue.append((callee, ctx))
         # nested functions (closures, streaming generators) run where their parent runs
         for other in nested.get(fn.qualname, ()):
             if ctx not in other.contexts and not (other.roles & set(_ROLE_CONTEXT)):

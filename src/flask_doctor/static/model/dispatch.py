@@ -30,13 +30,20 @@ project is built makes certain enough to act on:
   alone defines and overrides (``recruiter.notify_duration_exceeded()``,
   ``handler.do(...)``) reaches the base and every override; a name that
   unrelated hierarchies share reaches none of them, unless the receiver's
-  name spells one of them.  A compound method name (``generate_ticket_pdf``)
+  name spells one of them.  A method handing the call on under its own name
+  (a facade's ``backend.locate(path)`` inside its ``locate``) is no rival
+  hierarchy: the call reaches the family the other classes form.  A
+  compound method name (``generate_ticket_pdf``)
   that one project class alone defines is that class's method.
 * **registries**: a list/tuple/dict/set literal of project functions, classes
   or modules is a plugin registry; code that reads it reaches its members,
   and modules named in one (``{"nsone": nsone, ...}``) or loaded dynamically
   from a plugin folder are plugin modules whose functions unknown receivers
   reach (``provider.create_txt_record(...)``, ``engine.request(...)``).
+* **registering decorators** (``model.registrations``): the functions a
+  project decorator files in a table (``ROUTES.append((pattern, fn))``) or
+  marks (``fn.path_pattern = ...``) run where a request or job that reads the
+  table, or collects the marked functions, runs.
 * **callbacks**: a function referenced without being called
   (``executor.submit(fetch, ...)``, ``Thread(target=self._poll)``,
   ``self.on_done = notify``) runs where the code that references it runs;
@@ -85,6 +92,7 @@ from flask_doctor.static.model.plugins import (
 )
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import FunctionInfo, ObjectInfo
+from flask_doctor.static.model.registrations import Registrations
 from flask_doctor.static.model.signals import SENDERS, project_receivers, signal_key
 from flask_doctor.static.model.stevedore import LoadedPlugins
 from flask_doctor.static.names import dotted
@@ -229,6 +237,16 @@ class DispatchEdges:
         self.pins = LoaderPins(project, self.index, self.loader_params)
         self.loaded = LoadedPlugins(project)
         self._receivers: dict[str, list[FunctionInfo]] | None = None
+        self._registrations: Registrations | None = None
+
+    def registered(self, fn: FunctionInfo) -> list[FunctionInfo]:
+        """The handlers of the project registries ``fn`` consults (``model.registrations``): they run where a
+        request or job that reaches ``fn`` runs, never at start-up when the registry is filled."""
+        if self._registrations is None:
+            self._registrations = Registrations(self.project, self.index.bodies)
+        if not self._registrations:
+            return []
+        return self._registrations.members_reached(fn)
 
     def receivers(self) -> dict[str, list[FunctionInfo]]:
         """The project's signal receivers (``model.signals``), found when a function first sends a signal."""
@@ -776,7 +794,7 @@ class _FunctionWalker:
         if seen.kind in (_UNKNOWN, _PROJECT_RETURN) and not name.startswith("__") and name not in GENERIC_METHODS:
             spelled = (dotted(receiver) or "").rsplit(".", 1)[-1]
             found = list(self.index.implementations(name, spelled))
-            found += self.index.family(name, spelled)
+            found += self.index.family(name, spelled, self.fn if self.owner else None)
             if not found and "_" in name.strip("_"):
                 found += self.index.unique_methods.get(name, ())
             if len({f.qualname for f in found}) > MAX_FAMILY:

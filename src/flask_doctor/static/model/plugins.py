@@ -126,17 +126,25 @@ class DispatchIndex:
         """
         return _chosen(self.interface.get(name, {}), receiver)
 
-    def family(self, name: str, receiver: str = "") -> list[FunctionInfo]:
+    def family(self, name: str, receiver: str = "", delegate: FunctionInfo | None = None) -> list[FunctionInfo]:
         """The polymorphic family (a method and its overrides) an unknown receiver's ``name`` reaches.
 
         The one family defining ``name``; when unrelated hierarchies share the
         name, the one whose root class the receiver's name spells
         (``event_handler.do()`` -> ``BaseEventHandler``), else none.
+
+        ``delegate`` is the calling method when it has the same name and calls it on another object
+        (``def get_endpoint(self, path): for backend in self.backends: backend.get_endpoint(path)``): a facade
+        handing the call on to the objects it holds.  Its own definition is then no rival hierarchy: the call
+        reaches the one family the other classes form.
         """
         roots = self.families.get(name, {})
         if len(roots) == 1:
             members = next(iter(roots.values()))
-            return members if len(members) == self.definers.get(name, 0) else []
+            definers = self.definers.get(name, 0)
+            if delegate is not None and delegate.name == name and all(m is not delegate for m in members):
+                definers -= 1
+            return members if len(members) == definers else []
         return _chosen(roots, receiver)
 
     def attribute_types(self, project: Project, class_qual: str) -> dict[str, str]:
@@ -698,7 +706,9 @@ def own_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> OwnBody:
 def attribute_types_of(project: Project, class_qual: str, index: DispatchIndex) -> dict[str, str]:
     """``helper = Converter()`` in the class body or ``self.helper = Converter()`` in a method, per lineage."""
     found: dict[str, str] = {}
-    for current in reversed(list(project.lineage(class_qual))):
+    lineage = list(project.lineage(class_qual))
+    held: dict[str, str] | None = None
+    for current in reversed(lineage):
         cls = project.classes.get(current)
         if cls is None:
             continue
@@ -714,9 +724,37 @@ def attribute_types_of(project: Project, class_qual: str, index: DispatchIndex) 
             for node in body.bindings if body is not None else ():
                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                     callee = _callee(project, cls.module.name, method.imports, node.value)
+                    func = node.value.func
+                    if callee is None and isinstance(func, ast.Attribute) and dotted(func.value) in ("self", "cls"):
+                        if held is None:
+                            held = _class_attributes(project, lineage)
+                        callee = held.get(func.attr)  # ``self.store = self.STORE_CLASS(...)``
                     for target in node.targets:
                         if isinstance(target, ast.Attribute) and dotted(target.value) == "self" and callee:
                             found[target.attr] = callee
+    return found
+
+
+def _class_attributes(project: Project, lineage: list[str]) -> dict[str, str]:
+    """Class-level names holding a project class (``STORE_CLASS = SqlStore``), the most derived class's first:
+    ``self.store = self.STORE_CLASS(...)`` in a base class builds what the instance's own class names."""
+    found: dict[str, str] = {}
+    for current in lineage:
+        cls = project.classes.get(current)
+        if cls is None:
+            continue
+        table = project.module_imports.get(cls.module.name)
+        for stmt in cls.node.body:
+            if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, (ast.Name, ast.Attribute))):
+                continue
+            name = dotted(stmt.value) or ""
+            qualified = (table.qualify(name) if table is not None else None) or f"{cls.module.name}.{name}"
+            qualified = project.canonical(qualified)
+            if qualified not in project.classes:
+                continue
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, qualified)
     return found
 
 

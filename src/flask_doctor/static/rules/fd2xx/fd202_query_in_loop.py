@@ -1184,6 +1184,50 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
+        # a catch-all view hands each path to the handler a decorator of the project filed in a route table:
+        # the handler runs in the request, and so does its lookup per submitted name
+        Invalid(
+            """
+            import re
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+            HANDLERS = []
+
+            class Label(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            def serves(pattern):
+                def keep(fn):
+                    HANDLERS.append((re.compile(pattern), fn))
+                    return fn
+                return keep
+
+            @serves(r"^/labels/$")
+            def add_label():
+                db.session.add(Label(name=request.json["name"]))
+                db.session.commit()
+                return "ok"
+
+            @serves(r"^/labels/known$")
+            def known_labels():
+                known = []
+                for name in request.json["names"]:
+                    if db.session.query(Label.id).filter_by(name=name).scalar():  # expect
+                        known.append(name)
+                return {"known": known}
+
+            @app.route("/<path:path>", methods=["GET", "POST"])
+            def dispatch(path):
+                for pattern, handler in HANDLERS:
+                    if pattern.match("/" + path):
+                        return handler()
+                return "missing", 404
+            """,
+            message="runs once per item of the loop",
+        ),
         # the data-access layer: a generic repository's ``session.get(self.model, pk)`` per row, a report
         # builder handed the rows two calls up, running SQL text per row, a function ``map`` runs per row, and
         # a marshmallow ``fields.Method`` that counts each dumped post's comments
