@@ -20,13 +20,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from flask_doctor.doctext import doc_text
 from flask_doctor.findings import NO_FIX, Evidence, Finding, Fix, FixExample, Location, Severity
 from flask_doctor.rulebook import (
     Ceiling,
     RuleMeta,
     new_finding,
-    parse_doc_sections,
     register_meta,
 )
 from flask_doctor.static.context import Context, describe_context, node_location
@@ -97,20 +95,18 @@ class Rule:
             return
         if cls.code in RULES and RULES[cls.code] is not cls:
             raise ValueError(f"rule {cls.code} defined twice ({RULES[cls.code].__name__}, {cls.__name__})")
-        doc = doc_text(cls.__doc__)
         cls.meta = register_meta(
             RuleMeta(
                 code=cls.code,
                 name=cls.name,
                 severity=cls.severity,
                 summary=cls.summary,
-                doc=doc,
+                docstring=cls.__doc__ or "",
                 catalog=cls.catalog,
                 surfaces=("check",),
                 fix_safety=cls.fix_safety,
                 fix_example=cls.FIX_EXAMPLE,
                 preview=cls.preview,
-                sections=parse_doc_sections(doc),
             )
         )
         RULES[cls.code] = cls
