@@ -91,6 +91,8 @@ _FILE_CHANGES = frozenset(
 )
 #: Methods that hand work to a task queue (Celery, RQ): a message to the broker per item.
 _ENQUEUE = frozenset({"delay", "apply_async", "send_task", "enqueue", "enqueue_call"})
+#: ``celery.AsyncResult(task_id)``: a handle built to read a task's state or result from the result backend.
+_RESULT_HANDLES = frozenset({"AsyncResult", "GroupResult"})
 #: A function whose name says it sends an e-mail (``send_email``, ``send_report_mail``, ``sendmail``).
 _MAIL_NAME = re.compile(r"(?:^|_)send(?:_\w+)?_e?mails?$|^sendmail$")
 #: How far into the project functions the loop body calls the I/O is looked for.
@@ -250,6 +252,8 @@ def _io(ctx: Context, call: ast.Call) -> str | None:
     last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
     if isinstance(func, ast.Attribute) and last in _ENQUEUE:
         return f"enqueues a task (`{_short(call)}`)"
+    if last in _RESULT_HANDLES:
+        return f"asks the task queue's result backend (`{_short(call)}`)"
     if _MAIL_NAME.search(last):
         return f"sends an e-mail (`{_short(call)}`)"
     if classify_mail_send(ctx, call) is not None:

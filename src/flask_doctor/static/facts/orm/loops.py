@@ -8,6 +8,7 @@ is not the N+1 shape.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from flask_doctor.static.syntax import all_child_nodes, statements, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
+    from flask_doctor.static.facts.orm.queries import Query
     from flask_doctor.static.model import FunctionInfo, ModelInfo, Project
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
@@ -461,9 +463,8 @@ def loop_item(target: ast.expr, iterable: ast.expr) -> tuple[str | None, ast.exp
 _CONDITIONAL = (ast.If, ast.IfExp, ast.BoolOp, ast.While, ast.Try, *_SCOPES)
 
 
-def _unconditional_reads(nodes: list[ast.AST], var: str) -> set[str]:
-    """The attributes of ``var`` read by every run of ``nodes`` (not under an ``if``, ``and``/``or``, ``try``)."""
-    found: set[str] = set()
+def _unconditional_nodes(nodes: list[ast.AST]) -> Iterator[ast.AST]:
+    """The nodes every run of ``nodes`` evaluates (not under an ``if``, ``and``/``or``, ``try``, a loop's body)."""
     stack = list(nodes)
     while stack:
         node = stack.pop()
@@ -475,14 +476,31 @@ def _unconditional_reads(nodes: list[ast.AST], var: str) -> set[str]:
             continue
         if isinstance(node, _CONDITIONAL):
             continue
+        yield node
         if isinstance(node, (*_COMPREHENSIONS, ast.For, ast.AsyncFor)):
             # a nested loop's body runs once per element of its iterable, perhaps never: only the iterable counts
             stack.append(node.generators[0].iter if isinstance(node, _COMPREHENSIONS) else node.iter)
             continue
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var:
-            found.add(node.attr)
         stack.extend(ast.iter_child_nodes(node))
-    return found
+
+
+def _unconditional_reads(nodes: list[ast.AST], var: str) -> set[str]:
+    """The attributes of ``var`` read by every run of ``nodes`` (not under an ``if``, ``and``/``or``, ``try``)."""
+    return {
+        node.attr
+        for node in _unconditional_nodes(nodes)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var
+    }
+
+
+def _always_run(fn: FunctionInfo) -> Iterator[ast.AST]:
+    """The nodes of ``fn`` every run evaluates: statements after one that may leave early do not count."""
+    for stmt in fn.node.body:
+        yield from _unconditional_nodes([stmt])
+        if isinstance(stmt, (ast.Return, ast.Raise)) or any(
+            isinstance(n, (ast.Return, ast.Raise)) for n in walk(stmt) if n is not stmt
+        ):
+            return
 
 
 def always_read(fn: FunctionInfo, var: str) -> set[str]:
@@ -490,14 +508,11 @@ def always_read(fn: FunctionInfo, var: str) -> set[str]:
 
     Statements after one that may leave early (``if self.deleted: return None``) do not always run.
     """
-    found: set[str] = set()
-    for stmt in fn.node.body:
-        found |= _unconditional_reads([stmt], var)
-        if isinstance(stmt, (ast.Return, ast.Raise)) or any(
-            isinstance(n, (ast.Return, ast.Raise)) for n in walk(stmt) if n is not stmt
-        ):
-            break
-    return found
+    return {
+        node.attr
+        for node in _always_run(fn)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == var
+    }
 
 
 def _touches(node: ast.AST, rows: str, attr: str) -> bool:
@@ -567,6 +582,119 @@ def preloaded_by(project: Project, fn: FunctionInfo, iterable: ast.expr, attr: s
         if last < stmt.lineno < returns[0].lineno and _touches(stmt, rows, attr):
             return helper
     return None
+
+
+#: Roles of the functions Flask runs when any template is rendered: ``@app.context_processor``.
+_PROCESSOR_ROLES = frozenset({"context_processor", "app_context_processor"})
+#: Steps of a context processor's query that keep every row its filter matches (no page, join or limit).
+_KEEPS_MATCHING = frozenset({"all", "filter", "where", "order_by", "options", "scalars", "execute"})
+
+
+def preloaded_by_processor(
+    project: Project, query: Query, ctx: Context, attrs: AbstractSet[str]
+) -> FunctionInfo | None:
+    """The function a context processor runs that loaded ``row.attr`` (one of ``attrs``) on every row of ``query``.
+
+    Flask runs the context processors inside ``render_template``: after the view has built the rows it passes
+    and before the template reads them. A processor that walks the rows of the same model, picked by
+    conditions the view's query applies too (every active account; the view's active bank accounts), and
+    reads the relationship of each (itself, or through a property of the model that always reads it), loads
+    it on the very objects the view holds: the session's identity map hands the processor those objects,
+    and the template then reads what is loaded. The processor's loop is where the queries run.
+
+    The view's rows must be a list (``.all()``) built before rendering, not a query the template runs later:
+    the processor's objects would be gone by then. Only calls every run of the processor makes are followed,
+    two project functions deep.
+    """
+    from flask_doctor.static.facts.classes import method_called
+    from flask_doctor.static.facts.orm.queries import filter_terms, helper_context
+
+    if query.model is None or not query.methods or query.methods[0][0] != "all":
+        return None
+    held = {ast.unparse(term) for term in filter_terms(query, ctx, always=True)}
+    for processor in project.functions.values():
+        if not processor.roles & _PROCESSOR_ROLES or not _every_render(project, processor):
+            continue
+        stack, seen = [(processor, 0)], set()
+        while stack:
+            fn, depth = stack.pop()
+            if fn.qualname in seen:
+                continue
+            seen.add(fn.qualname)
+            run = {id(node): node for node in _always_run(fn)}
+            fn_ctx = helper_context(project, fn)
+            for node in run.values():
+                if isinstance(node, (ast.For, ast.AsyncFor, *_COMPREHENSIONS)) and _loads_each(
+                    node, query.model, held, attrs, fn_ctx
+                ):
+                    return fn
+            if depth < 2:
+                for node in run.values():
+                    callee = method_called(fn_ctx, node) if isinstance(node, ast.Call) else None
+                    if callee is not None:
+                        stack.append((callee, depth + 1))
+    return None
+
+
+def _every_render(project: Project, processor: FunctionInfo) -> bool:
+    """The context processor runs for every template the application renders: the app's own
+    (``@app.context_processor``, a blueprint's ``app_context_processor``), not a blueprint's, which runs
+    only for that blueprint's views, nor one whose receiver the code does not show."""
+    from flask_doctor.static.context import Context
+    from flask_doctor.static.model import BLUEPRINT_TYPES
+
+    module_ctx = Context(processor.module, project, lambda finding: None)
+    for decorator in getattr(processor.node, "decorator_list", []):
+        func = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if not isinstance(func, ast.Attribute):
+            continue
+        if func.attr == "app_context_processor":
+            return True
+        if func.attr == "context_processor":
+            kind = module_ctx.type_of(func.value)
+            return kind is not None and not project.is_subtype(kind, BLUEPRINT_TYPES)
+    return False
+
+
+def _loads_each(loop: ast.AST, model: ModelInfo, held: AbstractSet[str], attrs: AbstractSet[str], ctx: Context) -> bool:
+    """``loop`` walks every ``model`` row its query's conditions (all among ``held``) pick and reads one of
+    ``attrs`` of each, itself or through properties of the model that always read it."""
+    from flask_doctor.static.facts.orm.queries import filter_terms, iterated_query
+
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        target, source, body = loop.target, loop.iter, list(loop.body)
+    elif len(loop.generators) == 1 and not loop.generators[0].ifs:  # type: ignore[attr-defined]
+        target, source = loop.generators[0].target, loop.generators[0].iter  # type: ignore[attr-defined]
+        body = [loop.key, loop.value] if isinstance(loop, ast.DictComp) else [loop.elt]  # type: ignore[attr-defined]
+    else:
+        return False
+    var, source = loop_item(target, source)
+    if var is None or any(isinstance(n, (ast.Break, ast.Return)) for part in body for n in ast.walk(part)):
+        return False
+    rows = iterated_query(source, ctx)
+    if (
+        rows is None
+        or rows.model is not model
+        or rows.via is not None
+        or not rows.names <= _KEEPS_MATCHING
+        or not {ast.unparse(term) for term in filter_terms(rows, ctx)} <= held
+    ):
+        return False
+    return bool(_with_properties(ctx.project, model, _unconditional_reads(body, var)) & attrs)
+
+
+def _with_properties(project: Project, model: ModelInfo, reads: set[str], depth: int = 0) -> set[str]:
+    """``reads`` and what the model's properties among them always read of the row (``is_stale`` ->
+    ``ofx_statement`` -> ``all_statements``), three properties deep."""
+    from flask_doctor.static.facts.orm.models import model_property
+
+    found = set(reads)
+    if depth < 3:
+        for name in reads:
+            getter = model_property(project, model, name)
+            if getter is not None:
+                found |= _with_properties(project, model, always_read(getter, "self") - {name}, depth + 1)
+    return found
 
 
 def _last_binding(fn: FunctionInfo, iterable: ast.expr) -> tuple[ast.expr, int | None] | None:

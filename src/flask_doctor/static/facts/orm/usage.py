@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.errors import body_nodes
+from flask_doctor.static.facts.jobs.tasks import imports_package
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.models import (
     Relation,
@@ -582,6 +583,37 @@ def person_table(project: Project, model: ModelInfo) -> bool:
 
 #: Packages whose ``current_user`` is the signed-in account (a row of the account table).
 _LOGIN_PACKAGES = ("flask_login", "flask_security", "flask_user", "flask_jwt_extended", "flask_praetorian")
+#: Packages that sign people in (or check who they are) one way or another.
+_SIGN_IN_PACKAGES = (
+    *_LOGIN_PACKAGES,
+    "flask_httpauth",
+    "flask_jwt",
+    "flask_appbuilder",
+    "flask_oidc",
+    "flask_principal",
+)
+
+
+#: Tables of people who are not accounts (the friends who share a trip's costs, a shop's customers).
+_PEOPLE = frozenset(
+    {"friend", "contact", "customer", "client", "author", "employee", "student", "teacher", "player", "participant"}
+    | {"attendee", "guest", "owner", "patient", "subscriber", "contributor", "volunteer", "profile", "speaker"}
+)
+
+
+@project_fact
+def one_person_instance(project: Project) -> bool:
+    """Nobody signs in to the application and it keeps no table of people: no users or members (a bank
+    ``Account`` is not one), no friends or customers, no table holding credentials, no sign-in package imported.
+
+    Such an instance is one person's (a household budget, a reader's library): what its forms add (their cars,
+    their languages, the banks they link) is that one person's setup, a handful of rows, not a row per visitor.
+    """
+    for model in project.models.values():
+        name = model.name.lower().rstrip("s")
+        if name in _PEOPLE or person_table(project, model) or sign_in_account(project, model):
+            return False
+    return not any(imports_package(project, package) for package in _SIGN_IN_PACKAGES)
 
 
 @dataclass(frozen=True)

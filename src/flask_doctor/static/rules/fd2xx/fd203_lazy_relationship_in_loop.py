@@ -18,6 +18,7 @@ from flask_doctor.static.facts.orm.loops import (
     key_function_rows,
     loop_item,
     preloaded_by,
+    preloaded_by_processor,
     property_reads,
     touched_before,
 )
@@ -53,6 +54,7 @@ from flask_doctor.static.facts.orm.usage import (
     drained_by,
     few_rows,
     grows_with_use,
+    one_person_instance,
     parent_collection,
     person_table,
     user_collection,
@@ -157,7 +159,11 @@ class LazyRelationshipInLoop(Rule):
     just before it is read (`self.hidden_by = user`, also in a `super()`
     method run first), or loaded by an earlier loop over the same rows, in
     the function or in the helper that returned them (that loop is
-    reported instead). Relationships declared on a mixin
+    reported instead), or by one of the app's context processors, which
+    Flask runs before the template renders: a loop there over the same
+    model's rows, picked by conditions the view's query applies too (every
+    active account; the page's active cash accounts, passed as a list),
+    reading it on each. Relationships declared on a mixin
     (`@declared_attr`) or by a `backref` count too.
 
     A many-to-one attribute (`post.author`) costs one query per *distinct*
@@ -182,7 +188,10 @@ class LazyRelationshipInLoop(Rule):
     command adds to, and not a table of people (a household's bank
     accounts, its cars, set up once). A table users add to through a form
     (their organisations, the templates of receipts) may hold a row for
-    each of a list's rows, so it stays reported. Nor is a many-to-one the loop
+    each of a list's rows, so it stays reported; unless nobody signs in to
+    the application and it keeps no table of people (no users, friends or
+    customers): its forms add one person's setup (the languages a reader
+    reads, a household's cars), a handful. Nor is a many-to-one the loop
     groups its rows by (`by_template[r.template].append(r)`): the code
     expects several rows per parent, each parent loaded once. Nor is any
     read in a loop over one record and its rare twins: a query pinned on
@@ -200,7 +209,8 @@ class LazyRelationshipInLoop(Rule):
     recent items each loading a relationship are still reported), or when
     each iteration of the loop already calls another service: sends an
     e-mail, calls an HTTP API or a third-party SDK's `...Client`, runs a
-    command, moves or deletes a file, or sends a task to a queue, in the
+    command, moves or deletes a file, sends a task to a queue or reads a
+    task's state from its result backend (`celery.AsyncResult(...)`), in the
     loop or in a project function it calls. One more query per row is
     noise next to that. A commit per row is not such a call (it is a
     database round trip like the load), nor is I/O under an `if` that
@@ -497,6 +507,30 @@ class LazyRelationshipInLoop(Rule):
                 fields = ("id", "title", "comments")
 
         posts_schema = PostSchema(many=True)
+        """
+
+    #: Bank accounts whose latest statement a property reads from the lazy collection of all of them.
+    _STATEMENT_MODELS = """
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class Account(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+            kind = db.Column(db.String)
+            active = db.Column(db.Boolean)
+            statements = db.relationship("Statement", order_by="Statement.id")
+
+            @property
+            def latest(self):
+                if not self.statements:
+                    return None
+                return self.statements[-1]
+
+        class Statement(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            balance = db.Column(db.Numeric)
+            account_id = db.Column(db.ForeignKey("account.id"))
         """
 
     #: Certificates (a serial shared by an uploaded duplicate) and receipts made from a few templates.
@@ -1412,8 +1446,106 @@ class LazyRelationshipInLoop(Rule):
             """,
             files={"models.py": _HELD_PARENTS_MODELS},
         ),
+        # a reading tracker nobody signs in to: the languages its one reader adds through a form are a handful,
+        # each loaded once however many books point to it
+        Valid("""
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Language(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+
+            class Book(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String)
+                language_id = db.Column(db.ForeignKey("language.id"))
+                language = db.relationship("Language")
+
+            @app.post("/languages")
+            def add_language():
+                db.session.add(Language(name=request.form["name"]))
+                db.session.add(Book(title=request.form["title"], language_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/books")
+            def books():
+                return [{"title": b.title, "language": b.language.name} for b in Book.query.all()]
+            """),
+        # each row's task state is read from the task queue's result backend: one more query is noise next to it
+        Valid("""
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            from celery import Celery
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+            celery = Celery(__name__)
+
+            class Status(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                upload_id = db.Column(db.ForeignKey("upload.id"))
+
+            class Upload(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                task_id = db.Column(db.String)
+                statuses = db.relationship("Status")
+
+            @app.get("/uploads/running")
+            def running():
+                found = []
+                for upload in Upload.query.order_by(Upload.id).all():
+                    states = [s.name for s in upload.statuses]
+                    found.append({"states": states, "task": celery.AsyncResult(upload.task_id).state})
+                return found
+            """),
     )
     INVALID = (
+        # the app's context processor walks every active account and reads its statements before any template
+        # renders: the queries run there. The home page's active cash accounts are among those rows, their
+        # statements already loaded; the page listing every account, closed ones too, still loads some
+        Invalid(
+            """
+            from flask import Flask, render_template
+            from models import db, Account
+            app = Flask(__name__)
+
+            def stale_count():
+                active = Account.query.filter(Account.active == True).all()  # noqa: E712
+                return sum(1 if a.latest is None else 0 for a in active)  # expect
+
+            @app.context_processor
+            def banner():
+                return {"stale": stale_count()}
+
+            @app.get("/")
+            def home():
+                cash = Account.query.filter(Account.kind == "cash", Account.active == True).all()  # noqa: E712
+                return render_template("home.html", accounts=cash)
+
+            @app.get("/accounts")
+            def every_account():
+                return render_template("accounts.html", accounts=Account.query.order_by(Account.name).all())
+
+            @app.post("/accounts")
+            def open_account():
+                db.session.add(Account(name="savings", kind="cash", active=True))
+                db.session.commit()
+                return "ok"
+            """,
+            files={
+                "models.py": _STATEMENT_MODELS,
+                "templates/home.html": """
+                {% for a in accounts %}<li>{{ a.name }}: {{ a.latest.balance }}</li>{% endfor %}
+                """,
+                "templates/accounts.html": """
+                {% for a in accounts %}<li>{{ a.name }}: {{ a.latest.balance }}</li>{% endfor %}  # expect
+                """,
+            },
+        ),
         # the same entries, each with the person who entered it: people who sign in may all differ, a note
         Invalid(
             """
@@ -2021,14 +2153,17 @@ class LazyRelationshipInLoop(Rule):
             message="`e.sharers` is a lazy relationship of `Expense` read for every row of `self.expenses()",
         ),
         # every certificate of one authority (not the duplicates of one serial), each with its roles; and each
-        # receipt's template read for a listing rather than grouped by: one query per receipt
+        # receipt's template read for a listing rather than grouped by: the people who sign in add templates,
+        # which may differ for each receipt (one query per receipt)
         Invalid(
             """
             from flask import Flask
+            from flask_login import login_required
             from models import db, Authority, Cert, Receipt, Role, Template
             app = Flask(__name__)
 
             @app.post("/certs")
+            @login_required
             def upload():
                 db.session.add(Cert(serial="1"))
                 db.session.add(Role(name="x"))
@@ -2365,8 +2500,11 @@ class LazyRelationshipInLoop(Rule):
                 continue
             if rel.scalar and template is None and _keys_groups(body, var, attr):
                 continue  # ``by_template[receipt.template].append(receipt)``: the rows share few parents
-            if _loaded_earlier(ctx, iterable, loop, {attr, getattr(node, "attr", attr)}, in_template=bool(template)):
+            read_as = {attr, getattr(node, "attr", attr)}
+            if _loaded_earlier(ctx, iterable, loop, read_as, in_template=bool(template)):
                 continue  # an earlier loop over the same rows loaded it (and is reported there)
+            if template is not None and preloaded_by_processor(ctx.project, query, rows_ctx, read_as) is not None:
+                continue  # a context processor loaded it on these very rows before the template ran
             less = self._why_less(query, rel, rows_ctx)
             if less == "" or _worth_little(
                 query, iterable, body, var, attr, helpers, model, ctx, rows_ctx, plain=not (template or dump)
@@ -2819,12 +2957,13 @@ def _small_parent_table(ctx: Context, target: ModelInfo) -> bool:
     """The many-to-one's target is a table nothing shows growing (no timestamp, growing name or job adding
     rows), whose rows no user-facing form or job adds (only an admin page, a command or nothing), and not a
     table of people: a few parents. A table users add to (their organisations, a receipt's templates) may
-    hold a row for each, so its rows in one list may all differ."""
+    hold a row for each, so its rows in one list may all differ; unless nobody signs in to the application:
+    its forms add one person's setup (their cars, the languages they read), a handful of rows."""
     project = ctx.project
     return (
         not person_table(project, target)
         and grows_with_use(project, target) is None
-        and user_facing_insert(project, target) is None
+        and (user_facing_insert(project, target) is None or one_person_instance(project))
     )
 
 
