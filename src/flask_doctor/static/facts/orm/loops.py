@@ -320,19 +320,29 @@ def fixed_collection(project: Project, node: ast.expr, fn: FunctionInfo | None =
     """A loop over something of fixed, small size written in the code, not data.
 
     Literals and ``range(3)``; configuration (``config.CATEGORY_CLEANUP``,
-    ``current_app.config["PROVIDERS"]``); module-level constants and
-    registries filled at import (``_BUILT_FAMILIES``, a dict of OAuth
-    providers); a local tuple of names (``models = [RollupA, RollupB]``); a
-    local container filled only from one of these.
+    ``current_app.config["PROVIDERS"]``, ``current_app.config.get("ROLES", [])``);
+    module-level constants and registries filled at import (``_BUILT_FAMILIES``,
+    a dict of OAuth providers); the members of an ``Enum`` class of the project
+    (``for status in Status:``, ``Status.__members__``); a literal container a
+    class keeps (``Permission.ALL = ("read", "write")``); a local tuple of names
+    (``models = [RollupA, RollupB]``); a comprehension over one of these
+    (``[s.value for s in Status]``); a local container filled only from one of
+    these.
     """
     if depth > 3:
         return False
     node = _unwrap(node)
     if constant_iterable(project, node, fn):
         return True
+    if isinstance(node, _COMPREHENSIONS):
+        return all(fixed_collection(project, g.iter, fn, depth + 1) for g in node.generators)
+    if fn is not None and (_enum_class(project, node, fn) is not None or _class_constant(project, node, fn)):
+        return True
     name = dotted(node)
     if isinstance(node, ast.Subscript):
         name = dotted(node.value)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
+        name = dotted(node.func.value)  # ``current_app.config.get("ROLES", [])``
     if name and (
         name.split(".")[0] in _CONFIG_ROOTS or any(name.startswith(r + ".") for r in _CONFIG_ROOTS) or ".config" in name
     ):
@@ -354,6 +364,67 @@ def fixed_collection(project: Project, node: ast.expr, fn: FunctionInfo | None =
     if all(isinstance(v, _CONTAINER_DISPLAYS) and not (v.keys if isinstance(v, ast.Dict) else v.elts) for v in values):
         return _filled_from_fixed(project, node.id, fn, depth)
     return all(fixed_collection(project, v, fn, depth + 1) for v in values) and not _filled_later(fn, node.id)
+
+
+#: The bases of an enumeration: iterating the class walks its members, a fixed set written in the code.
+_ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag"})
+
+
+def _enum_class(project: Project, node: ast.expr, fn: FunctionInfo) -> str | None:
+    """The project ``Enum`` class ``node`` names (``Status``, ``Status.__members__``), else ``None``."""
+    if isinstance(node, ast.Attribute) and node.attr == "__members__":
+        node = node.value
+    name = dotted(node)
+    if not name or name.split(".", 1)[0] in fn.local_names:
+        return None
+    found = _project_class(project, name, fn)
+    if found is None:
+        return None
+    return found if any(base in _ENUM_BASES for base in project.lineage(found)) else None
+
+
+def _project_class(project: Project, name: str, fn: FunctionInfo) -> str | None:
+    """The qualified name of the project class ``name`` means in ``fn``'s module, else ``None``."""
+    local = f"{fn.module.name}.{name}"
+    if local in project.classes:
+        return local
+    qualified = fn.imports.qualify(name)
+    if qualified:
+        qualified = project.canonical(qualified)
+        if qualified in project.classes:
+            return qualified
+    return None
+
+
+def _class_constant(project: Project, node: ast.expr, fn: FunctionInfo) -> bool:
+    """``Permission.ALL`` where the class body binds ``ALL`` to a literal container of constants."""
+    if not isinstance(node, ast.Attribute):
+        return False
+    owner = dotted(node.value)
+    if not owner or owner.split(".", 1)[0] in fn.local_names:
+        return False
+    found = _project_class(project, owner, fn)
+    if found is None:
+        return False
+    for current in project.lineage(found):
+        cls = project.classes.get(current)
+        if cls is None:
+            continue
+        for stmt in cls.node.body:
+            targets = (
+                stmt.targets
+                if isinstance(stmt, ast.Assign)
+                else [stmt.target]
+                if isinstance(stmt, ast.AnnAssign)
+                else []
+            )
+            if any(isinstance(t, ast.Name) and t.id == node.attr for t in targets):
+                value = stmt.value  # type: ignore[union-attr]
+                return value is not None and (
+                    constant_iterable(project, value)
+                    or (isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) for k in value.keys))
+                )
+    return False
 
 
 def _filled_later(fn: FunctionInfo, name: str) -> bool:

@@ -186,23 +186,27 @@ def item_query(
     items: dict[str, ModelInfo] | None = None,
     callee: FunctionInfo | None = None,
     hops: int = 0,
+    given: frozenset[str] | None = None,
 ) -> ItemQuery | None:
     """The query ``call`` runs with what it is given: ``export_row(row)`` -> ``lookup(row.owner_id)`` -> query.
 
     ``items`` maps names holding a model row to its model (the loop's item, ``self`` in a method called on
     it): ``net.size()`` reaches ``Network.size`` through the call graph's method lookup, and a query built
     from ``self`` there runs once per row. ``callee`` is the function the call reaches when its name does
-    not say it (a template filter ``row|excerpt`` registered under another name).
+    not say it (a template filter ``row|excerpt`` registered under another name). ``given`` names what
+    carries the loop's item where ``call`` is made: only a query keyed by the parameters those fill counts
+    (``row_for(ticket, board_id)`` whose query reads only ``board_id`` runs the same query for every item).
     """
     helper, on_item = (callee, False) if callee is not None else _callee(project, scope, call, items or {})
     if helper is None or helper is scope:
         return None
+    keys = _item_keys(project, helper, call, given, on_item) if given is not None else None
     # ``if relations:`` with ``relations=False`` a caller leaves at its default: what is under it never runs
     dead = dead_branches(helper, flag_values(call, helper, scope)) if callee is None else set()
     queries = [
         q
         for q in item_queries(project, (helper, on_item))
-        if not passes(call, helper, q.guards) and id(q.call) not in dead
+        if not passes(call, helper, q.guards) and id(q.call) not in dead and (keys is None or _keyed_by(q.call, keys))
     ]
     if queries:
         return ItemQuery((helper,), queries[0])
@@ -211,7 +215,7 @@ def item_query(
     hop = forwards(project, helper) and hops < 2
     if depth >= 1 and not hop:
         return None
-    tainted = item_names_in(project, (helper, on_item))
+    tainted = item_names_in(project, (helper, on_item)) if keys is None else keys
     inner_items = {"self": items[_receiver(call) or ""]} if on_item and items else None
     guards = _optional_guards(project, helper)
     for _name, inner in helper.calls:
@@ -220,11 +224,39 @@ def item_query(
         if passes(call, helper, guards.get(id(inner), frozenset())) or id(inner) in dead:
             continue  # ``if priority_map is None: priority_map = load(...)``: the caller passed it
         deeper = item_query(
-            project, helper, inner, depth if hop else depth + 1, inner_items, hops=hops + 1 if hop else hops
+            project,
+            helper,
+            inner,
+            depth if hop else depth + 1,
+            inner_items,
+            hops=hops + 1 if hop else hops,
+            given=keys,
         )
         if deeper is not None:
             return ItemQuery((helper, *deeper.helpers), deeper.found)
     return None
+
+
+def _item_keys(
+    project: Project, helper: FunctionInfo, call: ast.Call, given: frozenset[str], on_item: bool
+) -> frozenset[str] | None:
+    """What carries the loop's item inside ``helper`` when ``call`` hands it ``given``: the parameters filled
+    from ``given`` and the locals computed from them, and ``self`` when the call is made on the item.
+
+    ``None`` when that cannot be told: an argument spread with ``*``/``**``, or a constructor (whose
+    parameters a class decorator may reshape).
+    """
+    if helper.name in ("__init__", "__new__"):
+        return None
+    spread = [a.value for a in call.args if isinstance(a, ast.Starred)]
+    spread += [kw.value for kw in call.keywords if kw.arg is None]
+    if any(uses_any(value, given) for value in spread):
+        return None
+    filled = set(filled_params(call, helper, given))
+    receiver = _receiver(call)
+    if on_item or (receiver is not None and receiver in given):
+        filled.add("self")
+    return _flowing_from(project, helper, filled)
 
 
 @keyed_fact

@@ -184,8 +184,10 @@ class QueryInLoop(Rule):
     one query fetching all the rows would.
 
     Not reported: loops over something fixed in the code (a literal tuple,
-    `range(3)`, `config.PROVIDERS`, a module-level registry, a local list
-    of model classes), loops that `break` at the first match, chunked
+    `range(3)`, `config.PROVIDERS`, `current_app.config.get("ROLES", [])`,
+    a module-level registry, the members of an `Enum`, a literal list a
+    class keeps, a local list of model classes, a comprehension over one
+    of these), loops that `break` at the first match, chunked
     `in_()` loads, `session.get(M, same_id)` with an id that does not
     change in the loop (the identity map answers after the first), and
     `session.get(M, row.x_id)` of objects the loop's query already loaded
@@ -213,7 +215,9 @@ class QueryInLoop(Rule):
     passes, one parent's rows (a task's files, the authors
     of one book), a list of chosen ids, it deletes each item with its own
     cascade, or the query's arguments do not change between iterations
-    (hoist it above the loop, there is nothing to batch).
+    (hoist it above the loop, there is nothing to batch) -- also when the
+    loop hands a helper its item but the helper's query reads only another
+    argument (`card_row(card, board_id)` querying the board).
 
     Also a note, whatever the rows: the code caps the items at a few
     (`.limit(3)`, `paginate(per_page=5)`, `rows[:5]`: five at most), or each
@@ -599,6 +603,66 @@ class QueryInLoop(Rule):
                     db.session.commit()
             """,
             files={"catalogue/__init__.py": "", "catalogue/search.py": _RECORD_SEARCH},
+        ),
+        # a loop over what the code fixes (an Enum's members, a list kept on a class, a configured list read
+        # with ``.get``, a comprehension over an Enum) that creates each missing row: a handful of queries at
+        # setup, not N+1; and a helper that reads only the board the view was given, the same for every row
+        # (hoist it: a note with --preview)
+        Valid(
+            """
+            import enum
+            from flask import Flask, current_app
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Stage(enum.Enum):
+                TODO = "todo"
+                DONE = "done"
+
+            class Label(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                board_id = db.Column(db.Integer)
+                DEFAULTS = ("bug", "idea")
+
+            class Card(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                board_id = db.Column(db.Integer)
+                stage = db.Column(db.String)
+
+            def ensure_label(name):
+                if Label.query.filter_by(name=name).first() is None:
+                    db.session.add(Label(name=name))
+
+            def card_row(card, board_id):
+                labels = Label.query.filter_by(board_id=board_id).all()
+                return {"id": card.id, "labels": [label.name for label in labels]}
+
+            @app.post("/setup")
+            def setup():
+                for stage in Stage:
+                    ensure_label(stage.value)
+                for name in Label.DEFAULTS:
+                    ensure_label(name)
+                for name in current_app.config.get("EXTRA_LABELS", []):
+                    ensure_label(name)
+                for name in [stage.name.lower() for stage in Stage]:
+                    ensure_label(name)
+                db.session.commit()
+                return "ok"
+
+            @app.post("/boards/<int:board_id>/cards")
+            def add_card(board_id):
+                db.session.add(Card(board_id=board_id))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/boards/<int:board_id>")
+            def board(board_id):
+                cards = Card.query.filter(Card.stage != "done").all()
+                return {"cards": [card_row(card, board_id) for card in cards]}
+            """,
         ),
         # each lease already calls the network service's API client, and each member already gets an e-mail:
         # one more query per item is noise next to that; and the three newest leases cost three queries at most
@@ -1833,6 +1897,40 @@ class QueryInLoop(Rule):
             message="hoist it above the loop",
             preview=True,
         ),
+        # the row helper is handed each card, but its query reads only the board the view was given: the same
+        # query on every row, a note saying to hoist it (not to batch it)
+        Invalid(
+            """
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Board(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String)
+
+            class Card(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                board_id = db.Column(db.Integer)
+
+            def card_row(card, board_id):
+                board = db.session.query(Board).filter(Board.id == board_id).one()
+                return {"id": card.id, "board": board.title}
+
+            @app.post("/boards/<int:board_id>/cards")
+            def add_card(board_id):
+                db.session.add(Card(board_id=board_id))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/boards/<int:board_id>")
+            def board(board_id):
+                return [card_row(card, board_id) for card in Card.query.filter_by(board_id=board_id).all()]  # expect
+            """,
+            message="again on every iteration with the same arguments",
+            preview=True,
+        ),
         # a list endpoint whose rows come from a model's query helper, paginated, with a query per row
         Invalid(
             """
@@ -2481,7 +2579,13 @@ class QueryInLoop(Rule):
         if not uses_any(node, names) or ctx.function is None:
             return
         # a query under ``if realm_names is None:`` does not run when the loop passes realm_names
-        found = item_query(ctx.project, ctx.function, node, items=_row_items(loop, ctx))
+        rows = _row_items(loop, ctx)
+        found = item_query(ctx.project, ctx.function, node, items=rows, given=frozenset(item_names(loop)))
+        same = False
+        if found is None:
+            # ``row_for(ticket, board_id)`` whose query reads only ``board_id``: the same query on every item
+            found = item_query(ctx.project, ctx.function, node, items=rows)
+            same = found is not None
         if found is None:
             self._one_item_batch(node, loop, ctx)
             return
@@ -2505,6 +2609,7 @@ class QueryInLoop(Rule):
             helper=helper,
             helpers=found.helpers,
             queried=query.model,
+            same_arguments=same,
         )
 
     def _key_function_loop(self, ctx: Context) -> ast.GeneratorExp | None:
@@ -2881,6 +2986,7 @@ class QueryInLoop(Rule):
         at: ast.AST | None = None,
         helpers: tuple[FunctionInfo, ...] = (),
         queried: ModelInfo | None = None,
+        same_arguments: bool = False,
     ) -> None:
         """Decide how loud to be, and whether to speak without ``--preview``.
 
@@ -2888,11 +2994,14 @@ class QueryInLoop(Rule):
         rows of a query on a table that grows, the query reads with the
         item's value, and no cache, memo or early ``return`` cuts it to one
         run. Anything weaker is a note that only ``--preview`` shows.
+        ``same_arguments``: the call reads the item, but the helper's query
+        only reads what the call passes besides it (hoist it, as for a query
+        that does not read the item at all).
         """
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
         evidence: list[Evidence] = []
         less: str | None = None
-        if not uses_any(node, item_names(loop)):
+        if same_arguments or not uses_any(node, item_names(loop)):
             if pk_lookup:
                 return  # ``session.get(M, same_id)``: after the first iteration the identity map answers
             what = what.replace("once per item of the loop", "again on every iteration with the same arguments")
