@@ -2153,6 +2153,50 @@ def branch_no_caller_takes(ctx: Context, node: ast.Call) -> str | None:
     return parameter
 
 
+def timed_in_other_branch(ctx: Context, node: ast.Call) -> ast.Call | None:
+    """The same call with a timeout on the other branch of an ``if`` about the timeout around ``node``: the
+    project chose to wait without one on this branch.
+
+    ``if not self.notimeout: socket.create_connection(addr, timeout=self.timeout) else:
+    socket.create_connection(addr)``: the code bounds the call where it wants a bound and leaves it open, on
+    purpose, for the operations it lets run as long as they need.  The same callee (its text) with a
+    ``timeout=`` that is not ``None``, in the branch of the nearest ``if`` that does not hold ``node``, when
+    that ``if`` tests a name that says timeout (``notimeout``, ``self.no_timeout``, ``timeout is None``).
+    An ``if`` on something else (``if headers is not None:``) shows no choice: the bare branch may have lost its
+    timeout by oversight.
+    """
+    callee = ast.unparse(node.func)
+    child: ast.AST = node
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return None
+        if isinstance(ancestor, ast.If) and ancestor.orelse:
+            if not _names_timeout(ancestor.test):
+                return None
+            other = ancestor.orelse if child in ancestor.body else ancestor.body if child in ancestor.orelse else []
+            for stmt in other:
+                for sibling in ast.walk(stmt):
+                    if (
+                        isinstance(sibling, ast.Call)
+                        and ast.unparse(sibling.func) == callee
+                        and (timeout := _keyword(sibling, "timeout")) is not None
+                        and not _is_none(timeout.value)
+                    ):
+                        return sibling
+            return None
+        child = ancestor
+    return None
+
+
+def _names_timeout(test: ast.expr) -> bool:
+    """The condition reads a name or attribute that says timeout (``not self.notimeout``, ``timeout is None``)."""
+    return any(
+        "timeout" in (sub.id if isinstance(sub, ast.Name) else sub.attr).lower()
+        for sub in ast.walk(test)
+        if isinstance(sub, (ast.Name, ast.Attribute))
+    )
+
+
 def _flag_default(fn: FunctionInfo, parameter: str) -> bool:
     """The parameter defaults to a false constant other than None (``tls=False``, ``retries=0``): a flag."""
     args = fn.node.args

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from flask_doctor.findings import Location
 from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.apps import app_attribute_type, is_flask_type, object_type
 from flask_doctor.static.facts.assembly import app_creation
 from flask_doctor.static.facts.classes import class_method, own_class
 from flask_doctor.static.facts.config import attribute_settings, live_in_production, settings
@@ -28,7 +29,7 @@ from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.facts.taint import REQUEST_NAMES, assignments
 from flask_doctor.static.facts.writes import has_method_branch
-from flask_doctor.static.model import BLUEPRINT_TYPES, FunctionInfo, Project
+from flask_doctor.static.model import BLUEPRINT_TYPES, CallSite, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 
 CSRF_TYPES = {
@@ -199,7 +200,9 @@ def csrf_home(project: Project) -> Location | None:
 
     ``LoginManager(app)`` or ``login_manager.init_app(app)`` is where the
     project wires its session login, so that is where the protection of the
-    sessions it authenticates goes; without one, the creation of the
+    sessions it authenticates goes (also when the factory hangs the manager on
+    the app first: ``app.login_manager = LoginManager()`` and
+    ``app.login_manager.init_app(app)``); without one, the creation of the
     project's one application (``Flask(__name__)``). ``None`` when neither
     can be told.
     """
@@ -208,14 +211,30 @@ def csrf_home(project: Project) -> Location | None:
             continue
         name = site.name
         if name.endswith(".init_app"):
-            owner = project.objects.get(name[: -len(".init_app")])
-            package = owner.type.split(".")[0] if owner is not None else ""
+            owner_type = _extension_type(project, site, name[: -len(".init_app")])
+            package = owner_type.split(".")[0] if owner_type else ""
         else:
             head, _, last = name.rpartition(".")
             package = head.split(".")[0] if last[:1].isupper() else ""  # the extension's class, not a function
         if package in SESSION_AUTH:
             return Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
     return app_creation(project)
+
+
+def _extension_type(project: Project, site: CallSite, owner: str) -> str | None:
+    """The type of the extension whose ``init_app`` ``site`` calls: a project object (``owner``, qualified), or an
+    attribute of a Flask application the project builds it into (``app.login_manager = LoginManager()``, then
+    ``app.login_manager.init_app(app)``)."""
+    obj = project.objects.get(owner)
+    if obj is not None:
+        return obj.type
+    func = site.node.func
+    receiver = func.value if isinstance(func, ast.Attribute) else None
+    if isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name):
+        holder = object_type(project, site.module.name, receiver.value.id, site.function)
+        if is_flask_type(project, holder):
+            return app_attribute_type(project, receiver.attr)
+    return None
 
 
 # ------------------------------------------------------------------ SameSite of the login cookies

@@ -66,8 +66,9 @@ class FormWithoutCsrf(Rule):
     `validate_on_submit()`). When two
     or more views are reported for want of any protection, one more finding
     points where the fix goes: the call that binds the login extension to
-    the app (`LoginManager(app)`, `login_manager.init_app(app)`), else the
-    creation of the app.
+    the app (`LoginManager(app)`, `login_manager.init_app(app)`, or
+    `app.login_manager.init_app(app)` when the factory hangs the manager on
+    the app), else the creation of the app.
 
     ## Why is this bad?
     The browser attaches the session cookie to a form that *another* site
@@ -910,6 +911,52 @@ class FormWithoutCsrf(Rule):
                 return redirect("/notes")
             """,
             message="no CSRF protection",
+        ),
+        # the factory hangs the login manager on the app and binds it there: the app-wide finding goes to that
+        # call, not to the bare app a command-line module builds for itself
+        Invalid(
+            """
+            from flask import Blueprint, Flask, redirect, request
+            from flask_login import LoginManager, current_user, login_required
+            bp = Blueprint("shelf", __name__)
+
+            def create_app():
+                app = Flask(__name__)
+                app.login_manager = LoginManager()
+                app.login_manager.login_view = "signin"
+                app.login_manager.init_app(app)  # expect
+                app.register_blueprint(bp)
+                return app
+
+            @bp.post("/shelf/books")
+            @login_required
+            def add_book():
+                current_user.books.append(request.form["isbn"])  # expect
+                db.session.commit()
+                return redirect("/shelf")
+
+            @bp.post("/shelf/books/<int:book_id>/review")
+            @login_required
+            def review_book(book_id):
+                current_user.review(book_id, request.form["stars"])  # expect
+                db.session.commit()
+                return redirect("/shelf")
+            """,
+            message="no CSRF protection",
+            files={
+                "tools.py": """
+            import click
+            from flask import Flask
+            from flask.cli import FlaskGroup
+
+            def bare_app():
+                return Flask("shelf-tools")
+
+            @click.group(cls=FlaskGroup, create_app=bare_app)
+            def tools():
+                pass
+            """
+            },
         ),
         # cookie JWTs without Flask-JWT-Extended's CSRF check, but SameSite=Lax: each upload is a note naming
         # that defence, and no app-wide finding asks for CSRFProtect

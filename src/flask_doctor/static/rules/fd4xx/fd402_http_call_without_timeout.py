@@ -33,6 +33,7 @@ from flask_doctor.static.facts.calls import (
     other_entries,
     path_doubt,
     producer_built_here,
+    timed_in_other_branch,
 )
 from flask_doctor.static.facts.mentions import in_dead_code
 from flask_doctor.static.facts.roles import FileRole, role_of
@@ -176,7 +177,9 @@ class HttpCallWithoutTimeout(Rule):
     the project leaves the timeout to the deployment's configuration),
     sessions whose `request` or `send` the project replaces by itself with a
     timeout bound (`session.request = functools.partial(session.request,
-    timeout=10)`),
+    timeout=10)`), a call left without a timeout on purpose (the branch of
+    an `if` that tests a timeout setting, `if not self.notimeout:`, whose
+    other branch makes the same call with `timeout=`),
     `urlopen` and the socket clients when the project calls
     `socket.setdefaulttimeout`, a socket client no request or job reaches,
     test code, dead code (a function or method whose name the project
@@ -295,6 +298,32 @@ class HttpCallWithoutTimeout(Rule):
         return frozenset(name for params in http_method_parameters(project).values() for name in params)
 
     VALID = (
+        # The agent connection is bounded except for the long operations a caller asks to run without a timeout:
+        # the `if` tests that wish and the same call carries a timeout on its other branch, so leaving it open on
+        # this one is the project's choice.
+        Valid("""
+            import socket
+            from flask import Flask
+            app = Flask(__name__)
+
+            class AgentLink:
+                def __init__(self, host, port, timeout=5, no_timeout=False):
+                    self.address = (host, port)
+                    self.timeout = timeout
+                    self.no_timeout = no_timeout
+
+                def open(self):
+                    if not self.no_timeout:
+                        return socket.create_connection(self.address, timeout=self.timeout)
+                    else:
+                        return socket.create_connection(self.address)
+
+            @app.post("/agents/<name>/restore")
+            def restore(name):
+                link = AgentLink(name, 4971, no_timeout=True).open()
+                link.sendall(b"restore")
+                return "started"
+            """),
         # A session the class body builds with a timeout on every call, and `with` on an object whose `__enter__`
         # returns another object (a cache, not the session): its `get` is the project's own.
         Valid("""
@@ -851,6 +880,23 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # The `if` is about caching, not about the timeout, and the other branch calls another function: nothing
+        # shows the project chose to wait without a bound.
+        Invalid(
+            """
+            import requests
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.get("/rates")
+            def rates():
+                if request.args.get("cached"):
+                    return requests.get("https://cache.example/rates", timeout=2).json()
+                else:
+                    return requests.post("https://fx.example/rates", json={"base": "EUR"}).json()  # expect
+            """,
+            message="has no timeout",
+        ),
         # A metadata provider builds its session in the class body (one for every instance) and uses it
         # directly and through `with self.session as session:`, also in a function defined in the method.
         Invalid(
@@ -1751,6 +1797,8 @@ class HttpCallWithoutTimeout(Rule):
             return  # the call runs once, at import: a hang stops the start-up, where the operator sees it
         if branch_no_caller_takes(ctx, node):
             return  # the branch runs only without an argument every caller of the app passes
+        if timed_in_other_branch(ctx, node) is not None:
+            return  # the other branch of the ``if`` bounds the same call: waiting here is the project's choice
         context, doubt = self._context(ctx, node) if hot else (REQUEST, None)
         where_called = describe_where(ctx, context)
         if http.problem == "bounded":
