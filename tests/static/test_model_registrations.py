@@ -128,6 +128,76 @@ def test_a_facade_delegating_to_the_objects_it_holds_reaches_their_family() -> N
     assert REQUEST in p.functions["relay.gateway.ItemBackend.locate"].contexts
 
 
+#: A view building a page through a dispatcher whose ``build`` hands the call on under its own name; an
+#: unrelated report hierarchy defines ``build`` too, and an exporter family ``export``.
+DELEGATING = {
+    "shop/__init__.py": "",
+    "shop/reports.py": """
+        class Report:
+            def build(self, rows):
+                return list(rows)
+
+        class SalesReport(Report):
+            def build(self, rows):
+                return sorted(rows)
+        """,
+    "shop/exporters.py": """
+        class Exporter:
+            def export(self, rows):
+                return "; ".join(rows)
+
+        class CsvExporter(Exporter):
+            def export(self, rows):
+                return ",".join(rows)
+        """,
+    "shop/pages.py": """
+        class PageDispatcher:
+            def __init__(self, steps):
+                self.steps = steps
+
+            def build(self, rows):
+                for step in self.steps:
+                    rows = step.build(rows)
+                return rows
+
+        class Download:
+            def __init__(self, exporter):
+                self.exporter = exporter
+
+            def export(self, rows):
+                return self.exporter.export(rows)
+        """,
+    "shop/app.py": """
+        from flask import Flask, current_app, request
+        from shop.pages import Download, PageDispatcher
+
+        app = Flask(__name__)
+        dispatcher = PageDispatcher(app.config["PAGE_STEPS"])
+
+        @app.route("/page")
+        def page():
+            return "".join(dispatcher.build(request.args.getlist("row")))
+
+        @app.route("/download")
+        def download():
+            return Download(current_app.extensions["exporter"]).export(request.args.getlist("row"))
+        """,
+}
+
+
+def test_a_facade_delegating_to_an_object_its_name_does_not_spell_reaches_no_unrelated_family() -> None:
+    p = project(DELEGATING)
+    assert REQUEST in p.functions["shop.pages.PageDispatcher.build"].contexts
+    # ``step`` says nothing about ``Report``: the only other ``build`` is no evidence of what it runs
+    assert REQUEST not in p.functions["shop.reports.Report.build"].contexts
+    assert REQUEST not in p.functions["shop.reports.SalesReport.build"].contexts
+
+
+def test_a_method_delegating_to_an_object_its_name_spells_reaches_that_family() -> None:
+    p = project(DELEGATING)
+    assert REQUEST in p.functions["shop.exporters.CsvExporter.export"].contexts
+
+
 def test_handlers_a_decorator_marks_run_where_the_dispatcher_reading_their_table_runs() -> None:
     p = project(GATEWAY)
     assert REQUEST in p.functions["relay.gateway.ItemBackend.list_items"].contexts

@@ -31,8 +31,9 @@ project is built makes certain enough to act on:
   ``handler.do(...)``) reaches the base and every override; a name that
   unrelated hierarchies share reaches none of them, unless the receiver's
   name spells one of them.  A method handing the call on under its own name
-  (a facade's ``backend.locate(path)`` inside its ``locate``) is no rival
-  hierarchy: the call reaches the family the other classes form.  A
+  (a facade's ``backend.locate(path)`` inside its ``locate``) reaches the
+  one family the other classes form when the receiver's name spells that
+  family's root (``backend`` -> ``Backend``), and nothing otherwise.  A
   compound method name (``generate_ticket_pdf``)
   that one project class alone defines is that class's method.
 * **registries**: a list/tuple/dict/set literal of project functions, classes

@@ -135,16 +135,19 @@ class DispatchIndex:
 
         ``delegate`` is the calling method when it has the same name and calls it on another object
         (``def get_endpoint(self, path): for backend in self.backends: backend.get_endpoint(path)``): a facade
-        handing the call on to the objects it holds.  Its own definition is then no rival hierarchy: the call
-        reaches the one family the other classes form.
+        handing the call on to the objects it holds.  When its own definition is the one rival of the family
+        the other classes form, the call reaches that family if the receiver's name spells the family's root
+        class (``backend`` -> ``Backend``), as it must when unrelated hierarchies share the name: a dispatcher's
+        ``build`` calling ``step.build()`` says nothing about an unrelated ``Report.build``.
         """
         roots = self.families.get(name, {})
         if len(roots) == 1:
             members = next(iter(roots.values()))
             definers = self.definers.get(name, 0)
-            if delegate is not None and delegate.name == name and all(m is not delegate for m in members):
-                definers -= 1
-            return members if len(members) == definers else []
+            if len(members) == definers:
+                return members
+            delegating = delegate is not None and delegate.name == name and all(m is not delegate for m in members)
+            return _chosen(roots, receiver, spelled=True) if delegating and len(members) == definers - 1 else []
         return _chosen(roots, receiver)
 
     def attribute_types(self, project: Project, class_qual: str) -> dict[str, str]:
@@ -167,13 +170,14 @@ class DispatchIndex:
         return self._returned[fn.qualname]
 
 
-def _chosen(roots: dict[str, list[FunctionInfo]], receiver: str) -> list[FunctionInfo]:
+def _chosen(roots: dict[str, list[FunctionInfo]], receiver: str, spelled: bool = False) -> list[FunctionInfo]:
     """The methods of the one hierarchy (keyed by its root class), or of the one whose root the receiver's
-    name spells best; none when the receiver's name does not tell unrelated hierarchies apart.
+    name spells best; none when the receiver's name does not tell unrelated hierarchies apart.  ``spelled``:
+    even the one hierarchy only when the receiver's name spells its root (a rival defines the name elsewhere).
 
     The root's class name counts first; when it spells two roots as well, its package tells them apart
     (``tracking_store`` -> ``store.tracking.AbstractStore``, not ``scorers.AbstractScorerStore``)."""
-    if len(roots) == 1:
+    if len(roots) == 1 and not spelled:
         return next(iter(roots.values()))
     words = set(re.split(r"[^a-z0-9]+", receiver.lower())) - {""}
     scored = [
