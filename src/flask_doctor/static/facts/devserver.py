@@ -394,16 +394,8 @@ def entry_point_reaching(project: Project, fn: FunctionInfo | None) -> tuple[Con
     return None
 
 
-@project_fact
-def production_server(project: Project) -> tuple[str, Location] | None:
-    """How the project serves the app with a production server, and where it says so, if it does.
-
-    In order: a deploy file runs one (gunicorn, uWSGI...); the code starts
-    one (``waitress.serve(app)``); a WSGI entry module is there for one to
-    import (``application = create_app()`` in ``wsgi.py``,
-    :func:`.roles.server_entry_modules`); the package installs one (gunicorn
-    in ``install_requires`` or a production requirements file).
-    """
+def _server_named(project: Project) -> tuple[str, Location] | None:
+    """A deploy file runs a production server (gunicorn, uWSGI...), or the code starts one (``waitress.serve``)."""
     deploy = project.deploy
     if deploy is not None:
         for command in deploy.commands:
@@ -413,19 +405,40 @@ def production_server(project: Project) -> tuple[str, Location] | None:
         if site.name in PRODUCTION_SERVERS:
             at = Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
             return f"the code serves the app with {PRODUCTION_SERVERS[site.name]}", at
+    return None
+
+
+def serves_with_production_server(project: Project) -> bool:
+    """A deploy file runs a production server (gunicorn, uWSGI...), or the code starts one (``waitress.serve``).
+
+    What an installed command's own server is weighed against: a WSGI module
+    or a dependency alone does not stop users from running the command.
+    """
+    return _server_named(project) is not None
+
+
+@project_fact
+def production_server(project: Project) -> tuple[str, Location] | None:
+    """How the project serves the app with a production server, and where it says so, if it does.
+
+    In order: a deploy file runs one (gunicorn, uWSGI...) or the code starts
+    one (``waitress.serve(app)``); a WSGI entry module is there for one to
+    import (``application = create_app()`` in ``wsgi.py``,
+    :func:`.roles.server_entry_modules`); the package installs one (gunicorn
+    in ``install_requires`` or a production requirements file).
+    """
+    named = _server_named(project)
+    if named is not None:
+        return named
     entries = server_entry_modules(project)
     if entries:
         return f"`{entries[0].path}` builds the app for a WSGI server to import", Location(entries[0].path)
+    deploy = project.deploy
     if deploy is not None:
         for requirement in deploy.requirements:
             if requirement.name in SERVER_DISTRIBUTIONS and production_deploy_path(requirement.source.path):
                 return f"the package installs {requirement.name} ({requirement.source.path})", requirement.source
     return None
-
-
-def serves_with_production_server(project: Project) -> bool:
-    """The project serves the app with a production server (:func:`production_server`)."""
-    return production_server(project) is not None
 
 
 @project_fact
@@ -477,7 +490,7 @@ def production_runs_elsewhere(project: Project, module: SourceModule) -> bool:
     """
     if is_server_entry_module(module.name) or module.name in deployed_script_modules(project):
         return False
-    return serves_with_production_server(project) or serving_console_script(project) is not None
+    return production_server(project) is not None or serving_console_script(project) is not None
 
 
 @project_fact

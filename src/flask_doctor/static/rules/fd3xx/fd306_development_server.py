@@ -61,8 +61,9 @@ class DevelopmentServer(Rule):
     An installed command that serves with a server built for development or
     as a reference (`wsgiref.simple_server.make_server`, which handles one
     request at a time; `werkzeug.serving.run_simple`) is a warning too when
-    nothing in the project names a production server (in a deploy file, the
-    code, a WSGI entry module or the dependencies) and it listens on
+    nothing in the project names a production server (a deploy file or the
+    code; a `wsgi.py` the package also ships does not stop users from running
+    the command) and it listens on
     every interface (its host, or the default of the parameter, click or
     argparse option that gives it); a note when the address comes from
     configuration. Bound to localhost, or in a command named for
@@ -282,26 +283,6 @@ class DevelopmentServer(Rule):
                 "wsgi.py": "from kiosk import create_app\n\napplication = create_app()\n",
             },
         ),
-        # the installed command's wsgiref server is a convenience: uWSGI imports `lease/wsgi/api.py`
-        Valid(
-            """
-            from wsgiref.simple_server import make_server
-            from lease.api import build_app
-
-            def main():
-                make_server("0.0.0.0", 8778, build_app()).serve_forever()
-            """,
-            files={
-                "lease/__init__.py": "",
-                "lease/api.py": "from flask import Flask\n\ndef build_app():\n    return Flask(__name__)\n",
-                "lease/wsgi/__init__.py": "",
-                "lease/wsgi/api.py": "from lease.api import build_app\n\napplication = build_app()\n",
-                "setup.py": (
-                    "from setuptools import setup\n"
-                    "setup(name='lease', entry_points={'console_scripts': ['lease-api = app:main']})\n"
-                ),
-            },
-        ),
         # the package installs waitress to serve; the main block is for hacking on it
         Valid(
             """
@@ -342,6 +323,27 @@ class DevelopmentServer(Rule):
             app.run(host="0.0.0.0", port=8000)  # expect
             """,
             message="imported",
+        ),
+        # the installed command serves with wsgiref; the `lease/wsgi/api.py` uWSGI could import does not change that
+        Invalid(
+            """
+            from wsgiref.simple_server import make_server
+            from lease.api import build_app
+
+            def main():
+                make_server("0.0.0.0", 8778, build_app()).serve_forever()  # expect
+            """,
+            message="installed `lease-api` command",
+            files={
+                "lease/__init__.py": "",
+                "lease/api.py": "from flask import Flask\n\ndef build_app():\n    return Flask(__name__)\n",
+                "lease/wsgi/__init__.py": "",
+                "lease/wsgi/api.py": "from lease.api import build_app\n\napplication = build_app()\n",
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='lease', entry_points={'console_scripts': ['lease-api = app:main']})\n"
+                ),
+            },
         ),
         # the container runs this script, so its debugger faces production, whatever `wsgi.py` offers
         Invalid(
