@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from flask_doctor.static.facts.roles import FileRole, module_roles
+from flask_doctor.static.facts.roles import FileRole, is_server_entry_module, module_roles, server_entry_modules
 from flask_doctor.static.runner import analyse_sources
 
 SERVER = """
@@ -80,3 +80,21 @@ def test_a_module_that_reads_argv_at_module_level_and_nobody_imports_is_a_script
     )
     assert roles["build"] is FileRole.SCRIPT
     assert roles["helpers"] is FileRole.APPLICATION
+
+
+def test_server_entry_modules_are_named_for_a_wsgi_server_and_bind_the_app():
+    project = analyse_sources(
+        {
+            "lease/__init__.py": "",
+            "lease/app.py": SERVER,
+            "lease/wsgi/__init__.py": "",
+            "lease/wsgi/api.py": "from lease.app import app as application\nimport threading\nlock = threading.Lock()\n",
+            "lease/service_wsgi.py": "def serve():\n    pass\n",
+            "tests/wsgi.py": "import threading\nlock = threading.Lock()\n",
+        },
+        select=[],
+    ).project
+    assert [m.name for m in server_entry_modules(project)] == ["lease.wsgi.api"]
+    assert is_server_entry_module("lease.wsgi.api")
+    assert is_server_entry_module("lease.service_wsgi")
+    assert not is_server_entry_module("lease.api")

@@ -630,15 +630,23 @@ def session_grants_authority(project: Project) -> bool:
     session (``flash()``, ``session[...]``) only with constant keys that name
     no identity (a client id for a log tail, flashed messages, a theme), and
     imports no login or token extension that signs with the key. Then a
-    forged session cookie grants nothing. Without that evidence, assume it
-    does.
+    forged session cookie grants nothing. Flask-Login registered only with
+    request loaders (no ``user_loader``: each request authenticates itself
+    from a header, a client certificate or ``REMOTE_USER``) never reads the
+    user from the session; with it, a project that uses the session no
+    further (or only with such keys) signs nothing that matters either.
+    Without that evidence, assume it does.
     """
     uses_session = False
+    per_request_login = False
     for module, records in project.imports.items():
         source = project.modules.get(module)
         if source is None or is_test_path(source.path):
             continue
         for record in records:
+            if package_of(record.module) == "flask_login" and login_from_requests_only(project):
+                per_request_login = True
+                continue
             if package_of(record.module) in _KEY_SIGNED:
                 return True
             if record.module == "flask" and not record.names and "flask.session" in source.text:
@@ -649,8 +657,28 @@ def session_grants_authority(project: Project) -> bool:
                     return True
     if _identity_session_key_setting(project):
         return True
+    if per_request_login:
+        return False  # the login comes with each request, and the session holds no identity
     has_views = any(True for _ in project.views())
     return not (uses_session and has_views)  # no visible session use: nothing to go on, assume it matters
+
+
+_LOGIN_LOADERS = frozenset({"user_loader", "request_loader", "header_loader"})
+
+
+@project_fact
+def login_from_requests_only(project: Project) -> bool:
+    """Flask-Login learns the user only from each request: the project registers ``request_loader`` (or the
+    old ``header_loader``) callbacks and never a ``user_loader``, so a user id in the session is never loaded
+    (nor a remember-me cookie)."""
+    seen: set[str] = set()
+    for module in project.modules.values():
+        if is_test_path(module.path) or not any(name in module.text for name in _LOGIN_LOADERS):
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Attribute) and node.attr in _LOGIN_LOADERS:
+                seen.add(node.attr)
+    return "user_loader" not in seen and bool(seen)
 
 
 def _identity_session_key_setting(project: Project) -> bool:

@@ -24,7 +24,7 @@ from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.apps import is_flask_type, object_type
 from flask_doctor.static.facts.config_values import truthy_constant
 from flask_doctor.static.facts.deploy_files import dev_process, production_deploy_path
-from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.roles import is_server_entry_module, is_test_path, server_entry_modules
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -133,6 +133,10 @@ def host_value(host: ast.expr | None, fn: FunctionInfo | None, module: SourceMod
 #: Compose services with these words in their name are not the web process.
 _NOT_WEB = re.compile(r"worker|celery|beat|scheduler|cron|migrat|queue|rq|test")
 _PRODUCTION_HTTP_SERVERS = ("gunicorn", "uwsgi", "waitress", "hypercorn", "uvicorn")
+#: Distributions of production WSGI/ASGI servers: a project that installs one serves the app with it.
+SERVER_DISTRIBUTIONS = frozenset(
+    {"gunicorn", "uwsgi", "pyuwsgi", "waitress", "hypercorn", "uvicorn", "bjoern", "meinheld", "cheroot", "mod-wsgi"}
+)
 
 
 # ------------------------------------------------------------- app.run() calls
@@ -390,12 +394,103 @@ def entry_point_reaching(project: Project, fn: FunctionInfo | None) -> tuple[Con
     return None
 
 
-def serves_with_production_server(project: Project) -> bool:
+def _server_named(project: Project) -> tuple[str, Location] | None:
     """A deploy file runs a production server (gunicorn, uWSGI...), or the code starts one (``waitress.serve``)."""
     deploy = project.deploy
-    if deploy is not None and any(c.server in _PRODUCTION_HTTP_SERVERS for c in deploy.commands):
-        return True
-    return any(site.name in PRODUCTION_SERVERS for site in project.calls)
+    if deploy is not None:
+        for command in deploy.commands:
+            if command.server in _PRODUCTION_HTTP_SERVERS:
+                return f"{command.server} runs the app ({command.source.path})", command.source
+    for site in project.calls:
+        if site.name in PRODUCTION_SERVERS:
+            at = Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
+            return f"the code serves the app with {PRODUCTION_SERVERS[site.name]}", at
+    return None
+
+
+def serves_with_production_server(project: Project) -> bool:
+    """A deploy file runs a production server (gunicorn, uWSGI...), or the code starts one (``waitress.serve``).
+
+    What an installed command's own server is weighed against: a WSGI module
+    or a dependency alone does not stop users from running the command.
+    """
+    return _server_named(project) is not None
+
+
+@project_fact
+def production_server(project: Project) -> tuple[str, Location] | None:
+    """How the project serves the app with a production server, and where it says so, if it does.
+
+    In order: a deploy file runs one (gunicorn, uWSGI...) or the code starts
+    one (``waitress.serve(app)``); a WSGI entry module is there for one to
+    import (``application = create_app()`` in ``wsgi.py``,
+    :func:`.roles.server_entry_modules`); the package installs one (gunicorn
+    in ``install_requires`` or a production requirements file).
+    """
+    named = _server_named(project)
+    if named is not None:
+        return named
+    entries = server_entry_modules(project)
+    if entries:
+        return f"`{entries[0].path}` builds the app for a WSGI server to import", Location(entries[0].path)
+    deploy = project.deploy
+    if deploy is not None:
+        for requirement in deploy.requirements:
+            if requirement.name in SERVER_DISTRIBUTIONS and production_deploy_path(requirement.source.path):
+                return f"the package installs {requirement.name} ({requirement.source.path})", requirement.source
+    return None
+
+
+@project_fact
+def production_web_commands(project: Project) -> list[ServerCommand]:
+    """The commands production deploy files start the web process with (:func:`web_process`), leaving out an
+    image's ``CMD``/``ENTRYPOINT`` that a production compose service replaces with its own server command."""
+    deploy = project.deploy
+    if deploy is None:
+        return []
+    overridden = compose_overrides_image_command(project)
+    return [
+        command
+        for command in deploy.commands
+        if web_process(command.process)
+        and production_deploy_path(command.source.path)
+        and not (command.process in ("CMD", "ENTRYPOINT") and overridden is not None)
+    ]
+
+
+@project_fact
+def deployed_script_modules(project: Project) -> frozenset[str]:
+    """Names of the modules a production web process runs as a program (``CMD ["python", "app.py"]``)."""
+    found: set[str] = set()
+    for command in production_web_commands(project):
+        if command.server == "python-script" and command.app_target:
+            module = script_module(project, command.app_target, command.source.path)
+            if module is not None:
+                found.add(module.name)
+    return frozenset(found)
+
+
+@project_fact
+def serving_console_script(project: Project) -> ConsoleScript | None:
+    """An installed command whose function (or a function it calls) starts the app's server: how users run it."""
+    for script in console_scripts(project).values():
+        if command_dev_server(project, [script.name]) is not None:
+            return script
+    return None
+
+
+def production_runs_elsewhere(project: Project, module: SourceModule) -> bool:
+    """The project starts the app for its users some other way than by running ``module``.
+
+    A production server is named (:func:`production_server`) or an installed
+    command serves the app (:func:`serving_console_script`), and ``module`` is
+    neither a WSGI entry module (``wsgi.py``) nor what a production deploy file
+    runs (``python app.py``): a start script in it (``devstart.py``,
+    ``if __name__ == "__main__": app.run(debug=True)``) is the developer's.
+    """
+    if is_server_entry_module(module.name) or module.name in deployed_script_modules(project):
+        return False
+    return production_server(project) is not None or serving_console_script(project) is not None
 
 
 @project_fact
@@ -405,10 +500,7 @@ def single_process_entry(project: Project) -> ConsoleScript | None:
     Such an app runs as one process by design (a self-hosted tool started
     with ``archivy run``): per-process state is shared by every request.
     """
-    deploy = project.deploy
-    if deploy is not None and any(c.server in _PRODUCTION_HTTP_SERVERS for c in deploy.commands):
-        return None
-    if any(site.name in PRODUCTION_SERVERS for site in project.calls):
+    if serves_with_production_server(project):
         return None
     for fn in project.functions.values():
         entry = entry_point_of(project, fn)
@@ -648,6 +740,7 @@ __all__ = [
     "compose_overrides_image_command",
     "console_scripts",
     "debug_flag_branch",
+    "deployed_script_modules",
     "dev_only_function",
     "dev_server_calls",
     "entry_point_of",
@@ -655,11 +748,15 @@ __all__ = [
     "imported_module_names",
     "imports_package",
     "launcher_script",
+    "production_runs_elsewhere",
+    "production_server",
     "production_server_call",
+    "production_web_commands",
     "receiver_kind",
     "run_options",
     "served_in_code",
     "serves_with_production_server",
+    "serving_console_script",
     "script_module",
     "single_process_entry",
     "web_process",

@@ -111,9 +111,28 @@ def role_of_path(path: str) -> FileRole:
 
 
 def is_server_entry_module(name: str) -> bool:
-    """Is the module named as what a WSGI/ASGI server imports: ``wsgi``, ``asgi``, ``service_wsgi``, ``wsgi_app``?"""
-    stem = name.rsplit(".", 1)[-1].lower()
+    """Is the module named as what a WSGI/ASGI server imports: ``wsgi``, ``asgi``, ``service_wsgi``, ``wsgi_app``,
+    or a module of a ``wsgi`` package (``booking/wsgi/api.py``, the OpenStack layout uWSGI's ``module=`` names)?"""
+    *packages, stem = name.lower().split(".")
+    if packages and packages[-1] in SERVER_ENTRY_MODULES:
+        return True
     return any(stem == s or stem.endswith("_" + s) or stem.startswith(s + "_") for s in SERVER_ENTRY_MODULES)
+
+
+@project_fact
+def server_entry_modules(project: Project) -> tuple[SourceModule, ...]:
+    """The modules a WSGI/ASGI server is there to import: named for it (:func:`is_server_entry_module`) and
+    binding an object at module level (``application = create_app()`` in ``wsgi.py``).
+
+    Not test code; a ``wsgi.py`` that only defines functions (a command that
+    starts a server) is no such module.
+    """
+    bound = {o.module.name for o in project.objects.values() if o.in_function is None}
+    return tuple(
+        module
+        for name, module in project.modules.items()
+        if name in bound and is_server_entry_module(name) and not is_test_path(module.path)
+    )
 
 
 def is_test_path(path: str) -> bool:
@@ -206,9 +225,7 @@ def _main_only(project: Project, module: SourceModule, imported: set[str], funct
         return False
     if any(o.module is module for o in project.objects.values() if o.type.endswith(("Flask", "Blueprint"))):
         return False
-    if is_server_entry_module(module.name) and any(
-        o.module is module and o.in_function is None for o in project.objects.values()
-    ):
+    if module in server_entry_modules(project):
         return False
     for qualname in functions:
         fn = project.functions[qualname]
@@ -244,4 +261,12 @@ def _has_main_guard(module: SourceModule) -> bool:
     return False
 
 
-__all__ = ["FileRole", "is_test_path", "module_roles", "role_of", "role_of_path"]
+__all__ = [
+    "FileRole",
+    "is_server_entry_module",
+    "is_test_path",
+    "module_roles",
+    "role_of",
+    "role_of_path",
+    "server_entry_modules",
+]

@@ -94,7 +94,8 @@ class HardcodedSecretKey(Rule):
     hash, not a signing key); and a `SECRET_KEY` that signs
     nothing that matters -- the app serves views, uses the session only for
     flashed messages or a constant non-identity key, and no login or token
-    extension signs with it.
+    extension signs with it (Flask-Login registered only with request
+    loaders, no `user_loader`, reads no login from the session).
 
     ## Example
     ```python
@@ -216,6 +217,24 @@ class HardcodedSecretKey(Rule):
                 client = session.get("client_id") or new_client_id()
                 session["client_id"] = client
                 return read_from(log_id, client)
+            """),
+        # Flask-Login learns the user from each request's client certificate: the session holds no login
+        Valid("""
+            from flask import Flask, request
+            from flask_login import LoginManager, login_required
+
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = "4f1c9e0b7d2a"
+            login_manager = LoginManager(app)
+
+            @login_manager.request_loader
+            def user_from_certificate(req):
+                return find_operator(req.environ.get("SSL_CLIENT_S_DN_CN"))
+
+            @app.post("/builds")
+            @login_required
+            def start_build():
+                return queue_build(request.get_json())
             """),
         # the env-reading helper has no default: a missing variable stops the app
         Valid("""
@@ -374,6 +393,30 @@ class HardcodedSecretKey(Rule):
         ),
     )
     INVALID = (
+        # a user loader next to the request loader: the session's user id logs the holder in
+        Invalid(
+            """
+            from flask import Flask
+            from flask_login import LoginManager
+
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = "4f1c9e0b7d2a"  # expect
+            login_manager = LoginManager(app)
+
+            @login_manager.user_loader
+            def load_user(user_id):
+                return find_operator_by_id(user_id)
+
+            @login_manager.request_loader
+            def user_from_token(req):
+                return find_operator_by_token(req.headers.get("X-Api-Token"))
+
+            @app.get("/")
+            def home():
+                return "ok"
+            """,
+            message="`SECRET_KEY`",
+        ),
         # a literal in the TOML settings file the factory loads
         Invalid(
             """

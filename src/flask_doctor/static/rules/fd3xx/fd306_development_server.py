@@ -18,6 +18,7 @@ from flask_doctor.static.facts.devserver import (
     entry_point_reaching,
     host_value,
     launcher_script,
+    production_runs_elsewhere,
     run_host,
     run_options,
     serves_with_production_server,
@@ -45,7 +46,14 @@ class DevelopmentServer(Rule):
     reported. Inside a main block
     or a development script `app.run(debug=True)` is a note (which says so
     when it also listens on `0.0.0.0`); under an explicit flag
-    (`if args.debug:`) it is not reported. `socketio.run(app,
+    (`if args.debug:`) it is not reported, nor when the project starts the
+    app another way and this file is not that way: a deploy file or the
+    code runs a production server, a `wsgi.py` (or a module of a `wsgi`
+    package) builds the app for one to import, the package installs one
+    (gunicorn or waitress in its dependencies), or an installed command
+    serves the app. A `devstart.py`, a profiling script or a notebook
+    helper is then the developer's; the note stays on a `wsgi.py` and on
+    the script a production deploy file runs (`CMD python run.py`). `socketio.run(app,
     allow_unsafe_werkzeug=True)` without debug is a deliberate choice of the
     single-process Werkzeug server: a note. `app` is resolved to a
     `flask.Flask` instance or an app factory first.
@@ -53,7 +61,9 @@ class DevelopmentServer(Rule):
     An installed command that serves with a server built for development or
     as a reference (`wsgiref.simple_server.make_server`, which handles one
     request at a time; `werkzeug.serving.run_simple`) is a warning too when
-    nothing in the project names a production server and it listens on
+    nothing in the project names a production server (a deploy file or the
+    code; a `wsgi.py` the package also ships does not stop users from running
+    the command) and it listens on
     every interface (its host, or the default of the parameter, click or
     argparse option that gives it); a note when the address comes from
     configuration. Bound to localhost, or in a command named for
@@ -256,6 +266,54 @@ class DevelopmentServer(Rule):
                 ),
             },
         ),
+        # the developer's start script: `wsgi.py` builds the app that the WSGI server imports
+        Valid(
+            """
+            from kiosk import create_app
+
+            def start(port):
+                app = create_app("instance/dev.cfg")
+                app.run(debug=True, port=port)
+
+            if __name__ == "__main__":
+                start(5001)
+            """,
+            files={
+                "kiosk/__init__.py": "from flask import Flask\n\ndef create_app(path=None):\n    return Flask(__name__)\n",
+                "wsgi.py": "from kiosk import create_app\n\napplication = create_app()\n",
+            },
+        ),
+        # the package installs waitress to serve; the main block is for hacking on it
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                app.run(host="0.0.0.0", debug=True)
+            """,
+            files={"pyproject.toml": '[project]\nname = "tally"\ndependencies = ["flask>=3", "waitress>=3"]\n'},
+        ),
+        # a notebook helper; the installed `tracer` command is how users open the viewer
+        Valid(
+            """
+            import threading
+            from flask import Flask
+            app = Flask(__name__)
+
+            def main():
+                app.run(port=7100)
+
+            def start_viewer_for_notebook(port):
+                threading.Thread(target=lambda: app.run(debug=True, port=port, use_reloader=False)).start()
+            """,
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='tracer', entry_points={'console_scripts': ['tracer = app:main']})\n"
+                ),
+            },
+        ),
     )
     INVALID = (
         Invalid(
@@ -265,6 +323,59 @@ class DevelopmentServer(Rule):
             app.run(host="0.0.0.0", port=8000)  # expect
             """,
             message="imported",
+        ),
+        # the installed command serves with wsgiref; the `lease/wsgi/api.py` uWSGI could import does not change that
+        Invalid(
+            """
+            from wsgiref.simple_server import make_server
+            from lease.api import build_app
+
+            def main():
+                make_server("0.0.0.0", 8778, build_app()).serve_forever()  # expect
+            """,
+            message="installed `lease-api` command",
+            files={
+                "lease/__init__.py": "",
+                "lease/api.py": "from flask import Flask\n\ndef build_app():\n    return Flask(__name__)\n",
+                "lease/wsgi/__init__.py": "",
+                "lease/wsgi/api.py": "from lease.api import build_app\n\napplication = build_app()\n",
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='lease', entry_points={'console_scripts': ['lease-api = app:main']})\n"
+                ),
+            },
+        ),
+        # the container runs this script, so its debugger faces production, whatever `wsgi.py` offers
+        Invalid(
+            """
+            from kiosk import create_app
+
+            if __name__ == "__main__":
+                create_app().run(host="0.0.0.0", port=8000, debug=True)  # expect
+            """,
+            message="listens on `0.0.0.0`",
+            files={
+                "kiosk/__init__.py": "from flask import Flask\n\ndef create_app(path=None):\n    return Flask(__name__)\n",
+                "wsgi.py": "from kiosk import create_app\n\napplication = create_app()\n",
+                "Dockerfile": 'FROM python:3.12-slim\nCOPY . /srv\nWORKDIR /srv\nCMD ["python", "app.py"]\n',
+            },
+        ),
+        # a `wsgi.py` whose main block starts the debugger: the file production points at
+        Invalid(
+            """
+            from flask import Flask
+
+            def create_app():
+                return Flask(__name__)
+            """,
+            message="debug on",
+            files={
+                "wsgi.py": (
+                    "from app import create_app\n\napplication = create_app()\n\n"
+                    'if __name__ == "__main__":\n    application.run(debug=True)  # expect\n'
+                ),
+                "requirements.txt": "flask\ngunicorn\n",
+            },
         ),
         # the installed `lease-api` command serves the API with wsgiref's single-threaded reference server
         Invalid(
@@ -562,6 +673,8 @@ class DevelopmentServer(Rule):
                 )
             )
             return
+        if production_runs_elsewhere(ctx.project, ctx.module):
+            return  # a developer's start script: users and production start the app another way
         if host in ALL_INTERFACES and host is not None:
             risk = (
                 f"fine in a development script, but it listens on `{host or 'every interface'}`: anyone who can reach "

@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
-from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.devserver import (
     call_text,
     command_dev_server,
-    compose_overrides_image_command,
     dev_server_calls,
     imports_package,
     production_server_call,
+    production_web_commands,
     script_module,
-    web_process,
 )
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
@@ -287,15 +285,7 @@ class DevelopmentServerInDeployFile(Rule):
         return f"the `{process}:` process in `{path}`"
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        deploy = project.deploy
-        if deploy is None:
-            return
-        overridden = compose_overrides_image_command(project)
-        for cmd in deploy.commands:
-            if not web_process(cmd.process) or not production_deploy_path(cmd.source.path):
-                continue
-            if cmd.process in ("CMD", "ENTRYPOINT") and overridden is not None:
-                continue  # compose runs the image with its own production command
+        for cmd in production_web_commands(project):
             where_text = self._process_label(cmd.process, cmd.source.path)
             if cmd.server == "flask-run":
                 debug = (
