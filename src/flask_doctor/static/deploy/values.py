@@ -10,11 +10,11 @@ imports this inside a production worker (through
 
 from __future__ import annotations
 
-from flask_doctor.static.patterns import on_first_use
+import re
 
 __all__ = ["as_bool", "as_int"]
 
-_INT = on_first_use(r"[+-]?\d+")
+_INT = re.compile(r"[+-]?\d+")
 _TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})
 _FALSE = frozenset({"0", "false", "no", "off", "n", "f", ""})
 
@@ -29,7 +29,7 @@ def as_int(value: object) -> int | None:
         return int(value)
     if isinstance(value, str):
         text = value.strip()
-        if _INT().fullmatch(text):
+        if _INT.fullmatch(text):
             return int(text)
     return None
 
