@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -25,6 +24,7 @@ from flask_doctor.static.context import callee_names
 from flask_doctor.static.facts.templates import templates_from_sources
 from flask_doctor.static.model import ModuleTooDeep, Project, build_project
 from flask_doctor.static.model.connexion import FileReader
+from flask_doctor.static.patterns import on_first_use
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.rules.base import Context, Rule
 from flask_doctor.static.source import (
@@ -532,15 +532,16 @@ def _parse_with_newer_python(
     return modules, problems
 
 
-#: Python 2 constructs, matched on the line the parser stopped at (with the parser's message).
+#: Python 2 constructs, matched on the line the parser stopped at (with the parser's message); compiled only
+#: for a file that does not parse.
 _PYTHON2_LINE = (
-    (re.compile(r"^\s*print\s+[^\s(=.\[]"), "a print statement"),
-    (re.compile(r"^\s*exec\s+[\"'\w]"), "an exec statement"),
-    (re.compile(r"\bexcept\s+[\w.]+\s*,\s*\w+\s*:"), "`except X, e:`"),
-    (re.compile(r"^\s*raise\s+[\w.]+\s*,"), "`raise X, message`"),
-    (re.compile(r"`[^`\n]+`"), "backquote repr"),
-    (re.compile(r"<>"), "the `<>` operator"),
-    (re.compile(r"\b(?:ur|UR|uR|Ur)[\"']"), "a `ur` string prefix"),
+    (on_first_use(r"^\s*print\s+[^\s(=.\[]"), "a print statement"),
+    (on_first_use(r"^\s*exec\s+[\"'\w]"), "an exec statement"),
+    (on_first_use(r"\bexcept\s+[\w.]+\s*,\s*\w+\s*:"), "`except X, e:`"),
+    (on_first_use(r"^\s*raise\s+[\w.]+\s*,"), "`raise X, message`"),
+    (on_first_use(r"`[^`\n]+`"), "backquote repr"),
+    (on_first_use(r"<>"), "the `<>` operator"),
+    (on_first_use(r"\b(?:ur|UR|uR|Ur)[\"']"), "a `ur` string prefix"),
 )
 
 
@@ -554,7 +555,7 @@ def _python2_construct(text: str, problem: SourceProblem) -> str | None:
     if not 1 <= problem.line <= len(lines):
         return None
     line = lines[problem.line - 1]
-    return next((what for pattern, what in _PYTHON2_LINE if pattern.search(line)), None)
+    return next((what for pattern, what in _PYTHON2_LINE if pattern().search(line)), None)
 
 
 def _unparsed(path: str, text: str, problem: SourceProblem) -> Finding:

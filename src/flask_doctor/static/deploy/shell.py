@@ -14,9 +14,11 @@ import re
 import shlex
 from collections.abc import Mapping
 
+from flask_doctor.static.patterns import on_first_use
+
 __all__ = ["basename", "expand_vars", "is_script", "only_wrappers", "split_shell", "strip_wrappers"]
 
-_VAR = re.compile(
+_VAR = on_first_use(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-=?+])(?P<default>[^}]*))?\}"
     r"|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
 )
@@ -48,12 +50,12 @@ def expand_vars(text: str, env: Mapping[str, str | None]) -> tuple[str, bool]:
 
     if "$" not in text:
         return text, True
-    return _VAR.sub(repl, text), resolved
+    return _VAR().sub(repl, text), resolved
 
 
-_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_ASSIGN = on_first_use(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
-_REDIRECT = re.compile(r"(?<![\S])\d*(?:>>?|<|&>)&?\s*(?:&?\d+|\S+)")
+_REDIRECT = on_first_use(r"(?<![\S])\d*(?:>>?|<|&>)&?\s*(?:&?\d+|\S+)")
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
 _RUNNERS = frozenset({"poetry", "pipenv", "uv", "pdm", "hatch", "rye", "conda"})
 _WRAPPERS = frozenset({"exec", "nohup", "time", "command", "builtin"})
@@ -73,7 +75,7 @@ def split_shell(text: str) -> list[list[str]]:
     whitespace split rather than failing.
     """
     text = text.replace("\\\n", " ")
-    text = _REDIRECT.sub(" ", text)
+    text = _REDIRECT().sub(" ", text)
     try:
         lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|")
         lexer.whitespace_split = True
@@ -107,7 +109,7 @@ def strip_wrappers(argv: list[str], inline_env: dict[str, str]) -> list[list[str
     for _ in range(20):  # wrappers nest, but not forever
         if not args:
             return [args] if args else []
-        while args and _ASSIGN.match(args[0]):
+        while args and _ASSIGN().match(args[0]):
             name, _, value = args[0].partition("=")
             inline_env[name] = value
             args = args[1:]
@@ -118,8 +120,8 @@ def strip_wrappers(argv: list[str], inline_env: dict[str, str]) -> list[list[str
             args = args[1:]
         elif head == "env":
             args = args[1:]
-            while args and (args[0].startswith("-") or _ASSIGN.match(args[0])):
-                if _ASSIGN.match(args[0]):
+            while args and (args[0].startswith("-") or _ASSIGN().match(args[0])):
+                if _ASSIGN().match(args[0]):
                     name, _, value = args[0].partition("=")
                     inline_env[name] = value
                 elif args[0] in ("-u", "--unset", "-C", "--chdir") and len(args) > 1:

@@ -30,6 +30,7 @@ from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, Cl
 from flask_doctor.static.model.plugins import own_nodes
 from flask_doctor.static.model.workers import WORKER_ROLES
 from flask_doctor.static.names import ImportTable, dotted
+from flask_doctor.static.patterns import on_first_use
 from flask_doctor.static.syntax import all_child_nodes
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
@@ -1538,7 +1539,7 @@ _RETRY_WORDS = ("fail", "backoff")
 SHORT_WAIT = 30.0
 #: A lone fixed pause up to this long is a throttle or a grace period (a failed login's delay).
 FIXED_PAUSE = 5.0
-_CLOCK = re.compile(
+_CLOCK = on_first_use(
     r"(time\.)?(time|monotonic|perf_counter)\(\)|datetime\.(utc)?now\(|deadline|timeout|expires?", re.IGNORECASE
 )
 
@@ -1570,7 +1571,7 @@ def bounded_wait(ctx: Context, call: ast.Call) -> str | None:
         return None
     if isinstance(loop, ast.While) and ctx.function is not None:
         tests = [loop.test, *(n.test for n in ast.walk(loop) if isinstance(n, ast.If))]
-        clocked = [t for t in tests if _CLOCK.search(ast.unparse(t))]
+        clocked = [t for t in tests if _CLOCK().search(ast.unparse(t))]
         limit = _deadline_seconds(ctx.function.node, clocked)
         if limit is not None and limit <= SHORT_WAIT:
             return f"the loop polls until a deadline {limit:g} s away: bounded and short"
@@ -1773,9 +1774,9 @@ def _deadline_seconds(fn: ast.FunctionDef | ast.AsyncFunctionDef, tests: list[as
     for node in ast.walk(fn):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
-            if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and _CLOCK.search(ast.unparse(value)):
+            if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and _CLOCK().search(ast.unparse(value)):
                 sides = [value.left, value.right]
-                numbers = [_number(side, fn) for side in sides if not _CLOCK.search(ast.unparse(side))]
+                numbers = [_number(side, fn) for side in sides if not _CLOCK().search(ast.unparse(side))]
                 starts[node.targets[0].id] = numbers[0] if numbers else None
     limits: list[float] = []
     for test in tests:

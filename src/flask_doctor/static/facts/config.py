@@ -52,6 +52,7 @@ from flask_doctor.static.model import (
 )
 from flask_doctor.static.model.settings_files import SETTINGS_SUFFIXES, is_file_setting, literal_node
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 from flask_doctor.static.syntax import statements
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -66,7 +67,7 @@ LOADS_OVERRIDES = ("from_pyfile", "from_envvar", "from_prefixed_env", "from_file
 DEV_CONTEXTS = frozenset({MAIN, CLI, TEST})
 #: ``app.<attr> = value`` that set a config key.
 _ATTR_KEYS = {"secret_key": "SECRET_KEY", "debug": "DEBUG"}
-_UPPER_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_UPPER_NAME = on_first_use(r"^[A-Z][A-Z0-9_]*$")
 
 
 # ------------------------------------------------------------ which settings
@@ -93,7 +94,7 @@ _DEPLOY_READ_KEYS = frozenset({"DEBUG", "ENV"})
 
 
 #: What a shell, Docker or compose expands in a value: it is no literal the file gives.
-_SHELL_EXPANDED = re.compile(r"[$`]")
+_SHELL_EXPANDED = on_first_use(r"[$`]")
 
 
 @project_fact
@@ -134,9 +135,9 @@ def prefixed_env_settings(project: Project) -> list[ConfigSetting]:
     for item in production_env(project):
         for prefix in prefixes:
             key = item.name[len(prefix) + 1 :] if item.name.startswith(prefix + "_") else ""
-            if not _UPPER_NAME.match(key) or "__" in key or key in _DEPLOY_READ_KEYS or item.value is None:
+            if not _UPPER_NAME().match(key) or "__" in key or key in _DEPLOY_READ_KEYS or item.value is None:
                 continue
-            if _SHELL_EXPANDED.search(item.value):
+            if _SHELL_EXPANDED().search(item.value):
                 continue  # ``$(cat secret)``, ``${KEY}``, ``$KEY``: the value is made when the process starts
             try:
                 value = json.loads(item.value)
@@ -244,7 +245,7 @@ class _AttributeWalk:
                 and fn is not None
                 and isinstance(target.value, ast.Name)
                 and target.value.id == "self"
-                and _UPPER_NAME.match(target.attr)
+                and _UPPER_NAME().match(target.attr)
             ):
                 # ``self.SECRET_KEY = ...`` in a config class's ``__init__`` (archivy)
                 self.found.append(ConfigSetting(target.attr, stmt.value, location, env, config_class))
@@ -494,8 +495,8 @@ def _parameter_default(fn: ast.AST, name: str) -> ast.expr | None:
 
 
 # ---------------------------------------------------------------- start-up guards
-_REFUSE_CALL = re.compile(r"(^|[._])(exit|_exit|abort|fatal\w*|die|panic|quit)$", re.IGNORECASE)
-_WARN_CALL = re.compile(r"(^|[._])(warn|warning|critical|error)$", re.IGNORECASE)
+_REFUSE_CALL = on_first_use(r"(^|[._])(exit|_exit|abort|fatal\w*|die|panic|quit)$", re.IGNORECASE)
+_WARN_CALL = on_first_use(r"(^|[._])(warn|warning|critical|error)$", re.IGNORECASE)
 
 
 def _guard_test(test: ast.expr, key: str, literal: str) -> bool:
@@ -517,9 +518,9 @@ def _guard_action(body: list[ast.stmt]) -> str | None:
                 return "refuse"
             if isinstance(node, ast.Call):
                 name = dotted(node.func) or ""
-                if _REFUSE_CALL.search(name):
+                if _REFUSE_CALL().search(name):
                     return "refuse"
-                if _WARN_CALL.search(name):
+                if _WARN_CALL().search(name):
                     action = "warn"
     return action
 
@@ -586,9 +587,9 @@ def refused_when_missing(project: Project, name: str) -> Location | None:
 #: Calls that return a fresh random value: what a setup command writes as the instance's key.
 _RANDOM_SOURCES = ("urandom", "token_hex", "token_urlsafe", "token_bytes", "uuid4", "get_random_bytes")
 #: A setting named in the text of a config file a command writes (``f"SECRET_KEY = '{token_hex()}'"``).
-_SETTING_IN_TEXT = re.compile(r"\b([A-Za-z_]*(?:secret|salt)[A-Za-z_]*)\s*[=:]", re.IGNORECASE)
+_SETTING_IN_TEXT = on_first_use(r"\b([A-Za-z_]*(?:secret|salt)[A-Za-z_]*)\s*[=:]", re.IGNORECASE)
 #: Calls that put text in a file: the function that fills the value also writes it out.
-_WRITES = re.compile(r"(^|[._])(write\w*|dump|dumps|render\w*|copy\w*|save\w*)$", re.IGNORECASE)
+_WRITES = on_first_use(r"(^|[._])(write\w*|dump|dumps|render\w*|copy\w*|save\w*)$", re.IGNORECASE)
 
 
 def _is_random(node: ast.AST) -> bool:
@@ -618,7 +619,7 @@ def _named_random_values(fn: FunctionInfo) -> Iterator[tuple[str, ast.AST]]:
             parts = node.values if isinstance(node, ast.JoinedStr) else [node.left]
             for part in parts:
                 if isinstance(part, ast.Constant) and isinstance(part.value, str):
-                    for match in _SETTING_IN_TEXT.finditer(part.value):
+                    for match in _SETTING_IN_TEXT().finditer(part.value):
                         yield match.group(1), node
 
 
@@ -640,7 +641,7 @@ def generated_secrets(project: Project) -> dict[str, Location]:
     }
     for fn in functions.values():
         commands = bool(fn.roles & {CLI}) or CLI in fn.contexts or MAIN in fn.contexts
-        if not (commands or any(_WRITES.search(name) for name, _call in fn.calls)):
+        if not (commands or any(_WRITES().search(name) for name, _call in fn.calls)):
             continue
         for name, node in _named_random_values(fn):
             at = Location(fn.module.path, getattr(node, "lineno", fn.node.lineno), getattr(node, "col_offset", 0) + 1)
@@ -673,12 +674,12 @@ class ConfigFallback:
 
 
 #: Project functions that build the app from a config name: ``create_app(os.getenv("CONFIG", "testing"))``.
-_FACTORY_NAME = re.compile(r"^(create|make|build|get|init)_?app(lication)?$")
+_FACTORY_NAME = on_first_use(r"^(create|make|build|get|init)_?app(lication)?$")
 
 
 def _may_fall_back(last: str) -> bool:
     """A callee that :func:`config_fallbacks` reads: ``environ.setdefault``, ``from_object``, an app factory."""
-    return last in ("setdefault", "from_object") or bool(_FACTORY_NAME.match(last))
+    return last in ("setdefault", "from_object") or bool(_FACTORY_NAME().match(last))
 
 
 @project_fact
@@ -731,7 +732,7 @@ def config_fallbacks(project: Project) -> list[ConfigFallback]:
         func = dotted(call.func) or ""
         setdefault = func.endswith("environ.setdefault") and len(call.args) == 2
         last = func.rsplit(".", 1)[-1]
-        if not (setdefault or last == "from_object" or _FACTORY_NAME.match(last)):
+        if not (setdefault or last == "from_object" or _FACTORY_NAME().match(last)):
             continue
         if site.in_main or not _production_code(project, site.module, site.node.lineno):
             continue
@@ -741,7 +742,7 @@ def config_fallbacks(project: Project) -> list[ConfigFallback]:
         if setdefault:
             add(site.module, call, call.args[1], f"`{short(call, 70)}`")
             continue
-        if last == "from_object" or _FACTORY_NAME.match(last):
+        if last == "from_object" or _FACTORY_NAME().match(last):
             for arg in [*call.args, *(kw.value for kw in call.keywords)]:
                 for chosen in _chosen_names(site.function.node if site.function is not None else None, arg, call):
                     add(site.module, call, env_default(chosen, table), f"`{short(chosen, 70)}`")
@@ -965,7 +966,7 @@ def token_key_variables(project: Project) -> dict[str, list[ConfigSetting]]:
 # ---------------------------------------------------------------- Talisman
 #: ``Talisman`` keywords that, left alone, mark the session cookie Secure and HttpOnly.
 TALISMAN_COOKIE_FLAGS = ("session_cookie_secure", "session_cookie_http_only")
-_DEV_KEY = re.compile(r"(^|_)(DEV|DEVELOPMENT|DEBUG|TEST|TESTING|LOCAL)(_|$)")
+_DEV_KEY = on_first_use(r"(^|_)(DEV|DEVELOPMENT|DEBUG|TEST|TESTING|LOCAL)(_|$)")
 
 
 @keyed_fact
@@ -986,7 +987,7 @@ def talisman_cookie_flag_off(project: Project, flag: str) -> Location | None:
             if kw.arg == flag and false_constant(kw.value):
                 return Location(site.module.path, kw.value.lineno, kw.value.col_offset + 1)
     for setting in project.config:
-        if not isinstance(setting.value, ast.Dict) or _DEV_KEY.search(setting.key):
+        if not isinstance(setting.value, ast.Dict) or _DEV_KEY().search(setting.key):
             continue
         for key, value in zip(setting.value.keys, setting.value.values):
             if (

@@ -20,6 +20,7 @@ from flask_doctor.findings import Location
 from flask_doctor.static.facts.deploy_files import production_env, production_env_names
 from flask_doctor.static.facts.scopes import enclosing_function, imports_at
 from flask_doctor.static.names import ImportTable, dotted
+from flask_doctor.static.patterns import on_first_use
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import ConfigSetting, FunctionInfo, Project
@@ -69,9 +70,9 @@ def short(node: ast.AST, limit: int = 60) -> str:
 #: Helpers named for reading one environment variable (``read_env``, ``get_env_var``, ``env``: a project's
 #: own wrapper, a shared in-house package's, django-environ's/environs' ``env(...)``), when the first argument
 #: is the variable's name: ``read_env("APP_SECRET_KEY", "dev")`` falls back to its second argument.
-ENV_HELPER = re.compile(r"_?(?:(?:read|get|load|fetch)_?)?env(?:iron(?:ment)?)?(?:_?var(?:iable)?)?", re.IGNORECASE)
+ENV_HELPER = on_first_use(r"_?(?:(?:read|get|load|fetch)_?)?env(?:iron(?:ment)?)?(?:_?var(?:iable)?)?", re.IGNORECASE)
 #: How an environment variable is spelled (``APP_SECRET_KEY``).
-ENV_VAR_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+ENV_VAR_NAME = on_first_use(r"[A-Z][A-Z0-9_]*")
 
 
 def is_env_read(node: ast.AST, table: ImportTable) -> bool:
@@ -83,10 +84,10 @@ def is_env_read(node: ast.AST, table: ImportTable) -> bool:
             return True
         first = node.args[0] if node.args else None
         if (
-            ENV_HELPER.fullmatch(name.rsplit(".", 1)[-1])
+            ENV_HELPER().fullmatch(name.rsplit(".", 1)[-1])
             and isinstance(first, ast.Constant)
             and isinstance(first.value, str)
-            and ENV_VAR_NAME.fullmatch(first.value)
+            and ENV_VAR_NAME().fullmatch(first.value)
         ):
             return True
     if isinstance(node, ast.Subscript):

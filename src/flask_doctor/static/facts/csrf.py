@@ -31,6 +31,7 @@ from flask_doctor.static.facts.taint import REQUEST_NAMES, assignments
 from flask_doctor.static.facts.writes import has_method_branch
 from flask_doctor.static.model import BLUEPRINT_TYPES, CallSite, FunctionInfo, Project
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 
 CSRF_TYPES = {
     "flask_wtf.csrf.CSRFProtect",
@@ -171,7 +172,7 @@ def _initialised_extensions(project: Project, csrf_types: set[str], csrf_objects
         name = dotted(receiver) or ""
         if site.name.rsplit(".", 1)[0] in csrf_objects or name.rsplit(".", 1)[-1] in short_names:
             return True
-        if _CSRF_WORD.search(name):
+        if _CSRF_WORD().search(name):
             return True
         if isinstance(receiver, ast.Name) and site.function is not None and receiver.id in site.function.local_names:
             return True
@@ -189,7 +190,7 @@ def protect_calls(project: Project) -> tuple[Location, ...]:
             continue
         func = site.node.func
         owner = site.name.rsplit(".", 1)[0]
-        if isinstance(func, ast.Attribute) and (owner in extensions or _CSRF_WORD.search(dotted(func.value) or "")):
+        if isinstance(func, ast.Attribute) and (owner in extensions or _CSRF_WORD().search(dotted(func.value) or "")):
             found.append(Location(site.module.path, site.node.lineno, site.node.col_offset + 1))
     return tuple(found)
 
@@ -354,8 +355,8 @@ def samesite_defence(project: Project, fn: FunctionInfo) -> str | None:
 
 
 # ------------------------------------------------------------------ hand-made CSRF checks
-_CSRF_WORD = re.compile(r"csrf|xsrf", re.IGNORECASE)
-_CSRF_CHECK_CALL = re.compile(r"(check|validate|verify|require|ensure|protect|assert)_?(csrf|xsrf)", re.IGNORECASE)
+_CSRF_WORD = on_first_use(r"csrf|xsrf", re.IGNORECASE)
+_CSRF_CHECK_CALL = on_first_use(r"(check|validate|verify|require|ensure|protect|assert)_?(csrf|xsrf)", re.IGNORECASE)
 _CONSTANT_TIME = ("compare_digest", "safe_str_cmp", "constant_time_compare")
 
 
@@ -376,17 +377,17 @@ def _expanded(node: ast.AST, values: dict[str, str]) -> str:
     return " ".join([ast.unparse(node), *(values[n] for n in sorted(names) if n in values)])
 
 
-_STORED_TOKEN = re.compile(r"\bsession\b|cookies")
-_SENT_TOKEN = re.compile(r"\b(form|headers|values|args|get_json|json)\b")
-_TOKEN_WORD = re.compile(r"csrf|xsrf|nonce|token", re.IGNORECASE)
+_STORED_TOKEN = on_first_use(r"\bsession\b|cookies")
+_SENT_TOKEN = on_first_use(r"\b(form|headers|values|args|get_json|json)\b")
+_TOKEN_WORD = on_first_use(r"csrf|xsrf|nonce|token", re.IGNORECASE)
 
 
 def _token_pair(sides: list[ast.expr], values: dict[str, str]) -> bool:
     """One side is the token the server stored (session, cookie), another the one the request sent."""
     texts = [_expanded(side, values) for side in sides]
-    stored = [i for i, t in enumerate(texts) if _STORED_TOKEN.search(t)]
-    sent = [i for i, t in enumerate(texts) if _SENT_TOKEN.search(t) and not _STORED_TOKEN.search(t)]
-    return bool(stored and sent) and bool(_TOKEN_WORD.search(" ".join(texts)))
+    stored = [i for i, t in enumerate(texts) if _STORED_TOKEN().search(t)]
+    sent = [i for i, t in enumerate(texts) if _SENT_TOKEN().search(t) and not _STORED_TOKEN().search(t)]
+    return bool(stored and sent) and bool(_TOKEN_WORD().search(" ".join(texts)))
 
 
 def _compares_token(fn: FunctionInfo) -> bool:
@@ -396,27 +397,27 @@ def _compares_token(fn: FunctionInfo) -> bool:
     ``sent != session.get("_nonce")`` counts, and so does a double-submit check
     ``compare_digest(request.cookies.get("xsrf"), request.headers.get("X-CSRF-Token"))``.
     """
-    if not _CSRF_WORD.search(source_text(fn)) and not _TOKEN_WORD.search(source_text(fn)):
+    if not _CSRF_WORD().search(source_text(fn)) and not _TOKEN_WORD().search(source_text(fn)):
         return False
     values = _local_values(fn)
     for node in ast.walk(fn.node):
         if isinstance(node, ast.Compare) and all(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
             if all(isinstance(c, ast.Constant) and c.value is None for c in node.comparators):
                 continue
-            if _CSRF_WORD.search(ast.unparse(node)):
+            if _CSRF_WORD().search(ast.unparse(node)):
                 return True
             sides = [node.left, *node.comparators]
             if not any(isinstance(side, ast.Constant) for side in sides) and (
-                _CSRF_WORD.search(_expanded(node, values)) or _token_pair(sides, values)
+                _CSRF_WORD().search(_expanded(node, values)) or _token_pair(sides, values)
             ):
                 return True
         elif isinstance(node, ast.Call):
             name = dotted(node.func) or ""
             last = name.rsplit(".", 1)[-1]
-            if _CSRF_CHECK_CALL.search(last):
+            if _CSRF_CHECK_CALL().search(last):
                 return True
             if last in _CONSTANT_TIME and (
-                _CSRF_WORD.search(_expanded(node, values)) or _token_pair(list(node.args), values)
+                _CSRF_WORD().search(_expanded(node, values)) or _token_pair(list(node.args), values)
             ):
                 return True
     return False
@@ -480,14 +481,14 @@ def exempt_reason(fn: FunctionInfo) -> str | None:
         comment = comment.strip()
         if not hash_ or len(comment.split()) < 3:
             continue
-        if "exempt" in code or "exempt" in comment.lower() or _CSRF_WORD.search(comment):
+        if "exempt" in code or "exempt" in comment.lower() or _CSRF_WORD().search(comment):
             return comment
     return None
 
 
 # ------------------------------------------------------------------ hand-made auth cookies
-_AUTH_COOKIE_NAME = re.compile(r"sess|auth|token|login|sid$|remember|user|jwt", re.IGNORECASE)
-_LOGIN_FUNCTION = re.compile(r"log_?in|sign_?in|auth", re.IGNORECASE)
+_AUTH_COOKIE_NAME = on_first_use(r"sess|auth|token|login|sid$|remember|user|jwt", re.IGNORECASE)
+_LOGIN_FUNCTION = on_first_use(r"log_?in|sign_?in|auth", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -557,16 +558,16 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
         if name not in reads or name in found:
             continue
         in_login = fn is not None and (
-            bool(_LOGIN_FUNCTION.search(fn.name)) or any(_LOGIN_FUNCTION.search(r.rule or "") for r in fn.routes)
+            bool(_LOGIN_FUNCTION().search(fn.name)) or any(_LOGIN_FUNCTION().search(r.rule or "") for r in fn.routes)
         )
-        if in_login or _AUTH_COOKIE_NAME.search(name):
+        if in_login or _AUTH_COOKIE_NAME().search(name):
             found[name] = AuthCookie(name, location, call, reads[name])
     return found
 
 
 #: Values only the server can make: random session ids, and tokens it signs (a JWT, an itsdangerous token,
 #: Tornado's ``create_signed_value``).
-_RANDOM_TOKEN = re.compile(
+_RANDOM_TOKEN = on_first_use(
     r"token_urlsafe|token_hex|token_bytes|uuid4|urandom|randbits|getrandbits"
     r"|jwt\.encode|create_(access|refresh)_token|(encode|generate)_auth_token|create_signed_value"
 )
@@ -577,10 +578,12 @@ def _random_token(project: Project, fn: FunctionInfo, call: ast.Call) -> bool:
     value = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "value"), None)
     if value is None:
         return False
-    if _RANDOM_TOKEN.search(ast.unparse(value)):
+    if _RANDOM_TOKEN().search(ast.unparse(value)):
         return True
     names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
-    return any(target in names and _RANDOM_TOKEN.search(ast.unparse(expr)) for target, expr in assignments(project, fn))
+    return any(
+        target in names and _RANDOM_TOKEN().search(ast.unparse(expr)) for target, expr in assignments(project, fn)
+    )
 
 
 def reads_auth_cookie(project: Project, fn: FunctionInfo) -> str | None:
@@ -615,7 +618,7 @@ _KEY_SIGNED = (
     "flask_praetorian",
     "flask_wtf",
 )
-_IDENTITY_KEY = re.compile(
+_IDENTITY_KEY = on_first_use(
     r"user|uid|login|auth|admin|role|account|mail|token|logged|perm|group|owner|name|ident|sub$|staff|member"
     r"|pass|secret|key|csrf|otp|verified|level|tenant|org|cred|profile|sid|access|^id$",
     re.IGNORECASE,
@@ -700,7 +703,7 @@ def _identity_session_key_setting(project: Project) -> bool:
         ):
             value = value.args[1]  # ``settings.get("USER_SESSION_KEY", "user_id")``: its default
         text = literal_secret(value)
-        if text is not None and _IDENTITY_KEY.search(text):
+        if text is not None and _IDENTITY_KEY().search(text):
             return True
     return False
 
@@ -725,7 +728,7 @@ def _session_keys_grant(tree: ast.AST) -> bool:
                 continue
         else:
             continue
-        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or _IDENTITY_KEY.search(key.value):
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or _IDENTITY_KEY().search(key.value):
             return True
     return False
 
@@ -762,7 +765,7 @@ def csrf_exempt(project: Project, fn: FunctionInfo) -> bool:
     return any(route.owner in facts.exempt_blueprints for route in fn.routes)
 
 
-_AUTH_DECORATOR = re.compile(
+_AUTH_DECORATOR = on_first_use(
     r"login_required|auth_required|roles?_(required|accepted)|permission|requires?_(auth|login|admin|role|user)"
     r"|admin_required|jwt_required|token_required|(^|[._])auth\.|has_access|protect"
     r"|logged_?in|admin_only|staff_(only|required)|user_required|session_required|needs?_(login|auth)"
@@ -784,7 +787,7 @@ _USER_WORDS = (
 )
 
 
-_TOKEN_DECORATOR = re.compile(r"token_required|token_auth|api_?key|bearer|auth_token|require_token", re.IGNORECASE)
+_TOKEN_DECORATOR = on_first_use(r"token_required|token_auth|api_?key|bearer|auth_token|require_token", re.IGNORECASE)
 _TOKEN_AUTH_TYPES = ("flask_httpauth.HTTPTokenAuth",)
 _SESSION_WORDS = ("current_user", "login_user", "session[", "session.get", "session.pop", *_IN_SESSION)
 
@@ -799,7 +802,7 @@ def token_authenticated(project: Project, fn: FunctionInfo) -> bool:
         owner = deco.rpartition(".")[0]
         obj = project.objects.get(owner) if owner else None
         if (
-            _TOKEN_DECORATOR.search(deco)
+            _TOKEN_DECORATOR().search(deco)
             or (obj is not None and obj.type.startswith(_TOKEN_AUTH_TYPES))
             or _header_token_decorator(project, fn, deco)
         ):
@@ -807,7 +810,7 @@ def token_authenticated(project: Project, fn: FunctionInfo) -> bool:
     return False
 
 
-_TOKEN_HEADER = re.compile(
+_TOKEN_HEADER = on_first_use(
     r"headers(\.get\(|\[)\s*['\"](authorization|x-api-key|x-auth-token|api[-_]?key)", re.IGNORECASE
 )
 
@@ -822,7 +825,7 @@ def _header_token_decorator(project: Project, fn: FunctionInfo, deco: str) -> bo
     if wrapper is None or wrapper is fn:
         return False
     text = source_text(wrapper)
-    return bool(_TOKEN_HEADER.search(text)) and not any(word in text for word in _SESSION_WORDS)
+    return bool(_TOKEN_HEADER().search(text)) and not any(word in text for word in _SESSION_WORDS)
 
 
 def jwt_authority(project: Project, fn: FunctionInfo) -> bool:
@@ -835,7 +838,7 @@ def acts_as_user(project: Project, fn: FunctionInfo) -> bool:
     if token_authenticated(project, fn):
         return False
     for deco in fn.decorators:
-        if _AUTH_DECORATOR.search(deco):
+        if _AUTH_DECORATOR().search(deco):
             if "jwt_required" in deco and not csrf_setup(project).jwt_cookies:
                 continue  # JWT in headers, or in cookies with Flask-JWT-Extended's own CSRF check
             return True
@@ -883,7 +886,7 @@ def auth_hooks(project: Project) -> frozenset[str]:
     return frozenset(owners)
 
 
-_LOGIN_WALL = re.compile(
+_LOGIN_WALL = on_first_use(
     r"not\s+[\w.]*current_user\.is_authenticated|not\s+[\w.]*session\.get\(|[\w.]*current_user\.is_anonymous"
     r"|not\s+in\s+[\w.]*session\b|not\s+[\w.]*\bg\.user\b|\bg\.user\s+is\s+None"
 )
@@ -892,10 +895,10 @@ _TURN_AWAY = ("redirect(", "abort(401", "abort(403", "unauthorized(", "Unauthori
 
 def _login_wall(hook: FunctionInfo) -> bool:
     text = source_text(hook)
-    return bool(_LOGIN_WALL.search(text)) and any(word in text for word in _TURN_AWAY)
+    return bool(_LOGIN_WALL().search(text)) and any(word in text for word in _TURN_AWAY)
 
 
-_CROSS_SITE = re.compile(
+_CROSS_SITE = on_first_use(
     r"saml|(^|[^a-z])acs([^a-z]|$)|sso|oidc|oauth|callback|webhook|hook|ipn|notify|assertion", re.IGNORECASE
 )
 
@@ -904,7 +907,7 @@ def cross_site_by_design(fn: FunctionInfo) -> bool:
     """SAML assertion consumers, OAuth callbacks and webhooks receive cross-site POSTs by design
     and authenticate them by signature, not by the session cookie."""
     names = [fn.name, fn.class_name or "", *(r.rule for r in fn.routes)]
-    return any(_CROSS_SITE.search(n) for n in names if n)
+    return any(_CROSS_SITE().search(n) for n in names if n)
 
 
 def form_read_through(project: Project, fn: FunctionInfo) -> tuple[ast.Attribute, FunctionInfo] | None:
@@ -939,7 +942,7 @@ def _forced_json(fn: FunctionInfo, node: ast.AST) -> bool:
     )
 
 
-_RAW_BODY = re.compile(r"(flask\.)?\brequest\.(data\b|get_data\()")
+_RAW_BODY = on_first_use(r"(flask\.)?\brequest\.(data\b|get_data\()")
 
 
 def raw_json_read(fn: FunctionInfo) -> ast.AST | None:
@@ -957,7 +960,7 @@ def raw_json_read(fn: FunctionInfo) -> ast.AST | None:
             return node
         if isinstance(node, ast.Call) and node.args and _json_parser(fn, node):
             values = _local_values(fn) if values is None else values
-            read = _RAW_BODY.search(_expanded(node.args[0], values))
+            read = _RAW_BODY().search(_expanded(node.args[0], values))
             if read is not None and (flask_request or read.group(0).startswith("flask.")):
                 return node
     return None
@@ -970,7 +973,7 @@ def _json_parser(fn: FunctionInfo, call: ast.Call) -> bool:
     return name.rsplit(".", 1)[-1] in ("loads", "load") and "json" in qualified
 
 
-_JSON_READ = re.compile(r"\bget_json\(|\brequest\.json\b|\brequest\.is_json\b|\bapi\.payload\b")
+_JSON_READ = on_first_use(r"\bget_json\(|\brequest\.json\b|\brequest\.is_json\b|\bapi\.payload\b")
 
 
 def reads_json_body(project: Project, fn: FunctionInfo) -> bool:
@@ -981,20 +984,20 @@ def reads_json_body(project: Project, fn: FunctionInfo) -> bool:
     cross-site only after a CORS preflight the attacker cannot pass: the
     view cannot be reached by a forged form.
     """
-    if _JSON_READ.search(source_text(fn)):
+    if _JSON_READ().search(source_text(fn)):
         return True
     for deco in fn.decorators:
         wrapper = project.functions.get(deco) or project.resolve_function(deco, fn, fn.module)
-        if wrapper is not None and wrapper is not fn and _JSON_READ.search(source_text(wrapper)):
+        if wrapper is not None and wrapper is not fn and _JSON_READ().search(source_text(wrapper)):
             return True
     return False
 
 
 #: A view that answers a browser: it redirects, flashes a message or renders a page.
-_BROWSER_ANSWER = re.compile(r"redirect\w*\(|\bflash\(|\brender_template\w*\(")
+_BROWSER_ANSWER = on_first_use(r"redirect\w*\(|\bflash\(|\brender_template\w*\(")
 #: Signing in or out by a forged request gains nothing the attacker lacks (login CSRF needs the attacker's
 #: credentials in the body, which a bodyless request does not carry).
-_SESSION_ENDPOINT = re.compile(r"log_?out|sign_?out|log_?in|sign_?in", re.IGNORECASE)
+_SESSION_ENDPOINT = on_first_use(r"log_?out|sign_?out|log_?in|sign_?in", re.IGNORECASE)
 
 
 def bodyless_action(project: Project, fn: FunctionInfo) -> bool:
@@ -1010,14 +1013,14 @@ def bodyless_action(project: Project, fn: FunctionInfo) -> bool:
     if form_read(fn) is not None or raw_json_read(fn) is not None or reads_json_body(project, fn):
         return False
     names = [fn.name, *(r.rule or "" for r in fn.routes)]
-    if any(_SESSION_ENDPOINT.search(name) for name in names):
+    if any(_SESSION_ENDPOINT().search(name) for name in names):
         return False
     rendered = any(deco.rsplit(".", 1)[-1] in ("templated", "template") for deco in fn.decorators)
-    return rendered or bool(_BROWSER_ANSWER.search(source_text(fn)))
+    return rendered or bool(_BROWSER_ANSWER().search(source_text(fn)))
 
 
 #: ``login``, ``/sign-in``, ``admin_login`` (not ``blog_index``)
-_SIGN_IN = re.compile(r"(?<![a-z])(log_?in|sign_?-?in)(?![a-z])", re.IGNORECASE)
+_SIGN_IN = on_first_use(r"(?<![a-z])(log_?in|sign_?-?in)(?![a-z])", re.IGNORECASE)
 _SIGN_IN_CALLS = ("login_user(", "session[")
 
 
@@ -1029,7 +1032,7 @@ def signs_in(fn: FunctionInfo) -> bool:
     CSRF), with nothing of their own changed.
     """
     names = [fn.name, *(r.rule or "" for r in fn.routes)]
-    return any(_SIGN_IN.search(name) for name in names) and mentions(fn, _SIGN_IN_CALLS)
+    return any(_SIGN_IN().search(name) for name in names) and mentions(fn, _SIGN_IN_CALLS)
 
 
 @dataclass(frozen=True)
@@ -1200,11 +1203,11 @@ def _request_handed_to(fn: FunctionInfo) -> str | None:
     return None
 
 
-_DESTRUCTIVE = re.compile(r"(^|[/_-])(delete|remove|destroy|drop|purge|erase|wipe)", re.IGNORECASE)
+_DESTRUCTIVE = on_first_use(r"(^|[/_-])(delete|remove|destroy|drop|purge|erase|wipe)", re.IGNORECASE)
 #: Verbs of a view that changes what other users see or may do (``/ajax/editor/publish``, ``approve_user``),
 #: flips a flag (``/todo/<id>/toggle``, ``disable_2fa``), changes someone's rights (``/users/<id>/make-admin``,
 #: ``promote``, ``kick``) or records the user's choice (``follow``, ``unlike``, ``vote``).
-_STATE_CHANGING = re.compile(
+_STATE_CHANGING = on_first_use(
     r"(^|[/_-])(un)?(publish|approve|archive|revoke|ban|deactivate|toggle|enable|disable|lock|block|suspend"
     r"|promote|demote|grant|kick|make[_-]?admin|follow|like|vote)(?![a-z])",
     re.IGNORECASE,
@@ -1233,9 +1236,9 @@ def destructive_get(fn: FunctionInfo) -> str | None:
         # (true only for a submitted POST/PUT/PATCH/DELETE): the GET only shows a confirmation
         return None
     names = [fn.name, *(r.rule or "" for r in fn.routes)]
-    if any(_DESTRUCTIVE.search(name) for name in names):
+    if any(_DESTRUCTIVE().search(name) for name in names):
         return "deletes"
-    if any(_STATE_CHANGING.search(name) for name in names):
+    if any(_STATE_CHANGING().search(name) for name in names):
         return "changes state"
     return None
 

@@ -12,7 +12,6 @@ when a service logs its configuration at start-up.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,7 @@ from flask_doctor.static.facts.config_values import literal_secret
 from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import Project
@@ -31,7 +31,7 @@ __all__ = ["CredentialOption", "credential_option_defaults"]
 #: oslo.config option classes whose value is a string.
 _STRING_OPTIONS = frozenset({"oslo_config.cfg.StrOpt", "oslo_config.cfg.Opt"})
 #: Option names that hold a credential: ``admin_password``, ``auth_secret``, ``service_token``.
-_CREDENTIAL_NAME = re.compile(r"(^|_)(password|passwd|secret|secret_key|token)$")
+_CREDENTIAL_NAME = on_first_use(r"(^|_)(password|passwd|secret|secret_key|token)$")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def credential_option_defaults(project: Project) -> list[CredentialOption]:
             if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
                 continue
             name = node.args[0].value
-            if not isinstance(name, str) or not _CREDENTIAL_NAME.search(name.replace("-", "_").lower()):
+            if not isinstance(name, str) or not _CREDENTIAL_NAME().search(name.replace("-", "_").lower()):
                 continue
             called = dotted(node.func)
             table = imports_at(project, module.path, node.lineno)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.roles import DOCS_DIRS, is_test_path
+from flask_doctor.static.patterns import on_first_use
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.deploy import EnvSetting, ServerCommand, ServiceDecl
@@ -57,12 +58,12 @@ DEV_WORDS = frozenset(
 )
 #: Words in a deploy file's *name* that mark a template to copy (``.env.example``).
 SAMPLE_WORDS = frozenset({"example", "examples", "sample", "samples"})
-_WORD = re.compile(r"[^a-z0-9]+")
-_PRODUCTION_ENV_FILE = re.compile(r"^\.env\.(prod|production|live|staging)([._-].*)?$", re.IGNORECASE)
+_WORD = on_first_use(r"[^a-z0-9]+")
+_PRODUCTION_ENV_FILE = on_first_use(r"^\.env\.(prod|production|live|staging)([._-].*)?$", re.IGNORECASE)
 
 
 def _words(text: str) -> set[str]:
-    return set(_WORD.split(text.lower()))
+    return set(_WORD().split(text.lower()))
 
 
 def production_deploy_path(path: str) -> bool:
@@ -89,7 +90,7 @@ def production_env_file(path: str) -> bool:
     A plain ``.env`` holds a developer's local values far more often than the
     production ones, so only an explicit production name counts.
     """
-    return bool(_PRODUCTION_ENV_FILE.search(path.rsplit("/", 1)[-1]))
+    return bool(_PRODUCTION_ENV_FILE().search(path.rsplit("/", 1)[-1]))
 
 
 @project_fact

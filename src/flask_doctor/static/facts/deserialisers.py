@@ -7,7 +7,7 @@ comes from the client, a cache, or (for YAML) anywhere.
 
 from __future__ import annotations
 
-import re
+from flask_doctor.static.patterns import on_first_use
 
 #: ``Loader=`` values of ``yaml.load`` that build Python objects -> how to name them.  ``FullLoader``
 #: (``full_load``) is not one since PyYAML 5.4: the fix of CVE-2020-14343 moved the ``python/object``,
@@ -62,7 +62,7 @@ CACHE_READS = {
     "hmget",
 }
 #: how cache clients are usually named (``redis``, ``r``, ``app.cache``)
-CACHE_NAME = re.compile(r"(^|[._])(redis|r|rdb|redis_client|cache|rd)$")
+CACHE_NAME = on_first_use(r"(^|[._])(redis|r|rdb|redis_client|cache|rd)$")
 CACHE_TYPES = (
     "redis.",
     "flask_redis.",

@@ -26,6 +26,7 @@ from flask_doctor.static.facts.config_values import truthy_constant
 from flask_doctor.static.facts.deploy_files import dev_process, production_deploy_path
 from flask_doctor.static.facts.roles import is_server_entry_module, is_test_path, server_entry_modules
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -58,12 +59,12 @@ REFERENCE_SERVERS = {
     "werkzeug.run_simple": "Werkzeug's development server",
 }
 #: Installed commands named for development (``rundev``, ``app-debug``): their server is the developer's.
-_DEV_COMMAND = re.compile(r"dev|debug|preview|demo", re.IGNORECASE)
+_DEV_COMMAND = on_first_use(r"dev|debug|preview|demo", re.IGNORECASE)
 
 
 def development_command(entry: ConsoleScript) -> bool:
     """The installed command's name says it is for development (``rundev``), not for serving users."""
-    return bool(_DEV_COMMAND.search(entry.name))
+    return bool(_DEV_COMMAND().search(entry.name))
 
 
 def parameter_default(fn: FunctionInfo | None, name: str) -> ast.expr | None:
@@ -131,7 +132,7 @@ def host_value(host: ast.expr | None, fn: FunctionInfo | None, module: SourceMod
 
 
 #: Compose services with these words in their name are not the web process.
-_NOT_WEB = re.compile(r"worker|celery|beat|scheduler|cron|migrat|queue|rq|test")
+_NOT_WEB = on_first_use(r"worker|celery|beat|scheduler|cron|migrat|queue|rq|test")
 _PRODUCTION_HTTP_SERVERS = ("gunicorn", "uwsgi", "waitress", "hypercorn", "uvicorn")
 #: Distributions of production WSGI/ASGI servers: a project that installs one serves the app with it.
 SERVER_DISTRIBUTIONS = frozenset(
@@ -256,7 +257,7 @@ def dev_only_function(ctx: Context) -> bool:
 
 
 # ------------------------------------------------------------ console scripts
-_SCRIPT_SPEC = re.compile(r"^\s*([\w.-]+)\s*=\s*([\w.]+)\s*:\s*([\w.]+)")
+_SCRIPT_SPEC = on_first_use(r"^\s*([\w.-]+)\s*=\s*([\w.]+)\s*:\s*([\w.]+)")
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,7 @@ def console_scripts(project: Project) -> dict[str, ConsoleScript]:
         specs.extend((line, label) for line in _script_lines(text, label))
     found: dict[str, ConsoleScript] = {}
     for spec, label in specs:
-        match = _SCRIPT_SPEC.match(spec.strip().strip('"').strip("'").replace('"', "", 2))
+        match = _SCRIPT_SPEC().match(spec.strip().strip('"').strip("'").replace('"', "", 2))
         if match is None:
             continue
         name, module, attr = match.groups()
@@ -541,11 +542,11 @@ def web_process(process: str) -> bool:
         return True
     if process.startswith("fly:"):
         name = process[len("fly:") :].lower()
-        return not _NOT_WEB.search(name) and not dev_process(name)
+        return not _NOT_WEB().search(name) and not dev_process(name)
     if process.startswith("service:"):
-        return not _NOT_WEB.search(process[len("service:") :].lower())
+        return not _NOT_WEB().search(process[len("service:") :].lower())
     if process.startswith(("program:", "script:", "unit:", "upstart:")):
-        return not _NOT_WEB.search(process.split(":", 1)[1].lower()) and not dev_process(process)
+        return not _NOT_WEB().search(process.split(":", 1)[1].lower()) and not dev_process(process)
     return False
 
 

@@ -24,6 +24,7 @@ from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.taint import REQUEST_NAMES
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 from flask_doctor.static.syntax import all_child_nodes
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -233,9 +234,9 @@ def is_last_index(node: ast.AST) -> bool:
 ECHO, LOG, NOTIFY, AUDIT, FAILED_LOGIN_LOG, DECISION = "echo", "log", "notify", "audit", "failed-login-log", "decision"
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 _ALERT_LEVELS = frozenset({"warning", "warn", "error", "exception", "critical"})
-_FAILED_LOGIN = re.compile(r"log\s*in|login|fail|denied|invalid|password|unauthori|brute|banned", re.IGNORECASE)
-_NOTIFY = re.compile(r"mail|notif|message|sms|translation", re.IGNORECASE)
-_AUDIT = re.compile(r"(^|_)(log|audit|history|event)s?($|_)", re.IGNORECASE)
+_FAILED_LOGIN = on_first_use(r"log\s*in|login|fail|denied|invalid|password|unauthori|brute|banned", re.IGNORECASE)
+_NOTIFY = on_first_use(r"mail|notif|message|sms|translation", re.IGNORECASE)
+_AUDIT = on_first_use(r"(^|_)(log|audit|history|event)s?($|_)", re.IGNORECASE)
 _ECHO = frozenset({"jsonify", "make_response", "Response", "render_template", "render_template_string", "json.dumps"})
 #: Calls whose result carries the value on (containers, string and URL builders).
 _CARRY = frozenset(
@@ -565,14 +566,14 @@ def _call_kind(call: ast.Call) -> str:
     if name in _CARRY:
         return "carry"
     if name == "print" or (name in _LOG_METHODS and "log" in receiver.lower()):
-        if name in _ALERT_LEVELS and call.args and _FAILED_LOGIN.search(ast.unparse(call.args[0])):
+        if name in _ALERT_LEVELS and call.args and _FAILED_LOGIN().search(ast.unparse(call.args[0])):
             return FAILED_LOGIN_LOG
         return LOG
     if name in _ECHO or (dotted(func) or "") in _ECHO:
         return ECHO
-    if _NOTIFY.search(name):
+    if _NOTIFY().search(name):
         return NOTIFY
-    if _AUDIT.search(name):
+    if _AUDIT().search(name):
         return AUDIT
     return DECISION
 

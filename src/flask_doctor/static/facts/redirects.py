@@ -17,6 +17,7 @@ from flask_doctor.static.facts.guards import mentions, validated
 from flask_doctor.static.facts.taint import USER_INPUT, Taint, assignments, taint
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 
 REDIRECT_SINKS = frozenset({"flask.redirect", "flask.helpers.redirect", "werkzeug.utils.redirect", "quart.redirect"})
 REDIRECT_GUARDS = (
@@ -51,7 +52,7 @@ SAME_SITE_ATTRS = frozenset(
 #: Client text that can name another site.
 REDIRECT_TARGET = USER_INPUT.without(SAME_SITE_ATTRS)
 
-_FIXED_URL = re.compile(r"^(/(?![/\\])|https?://[^/{}%?#]+/|\.\.?/|[\w-]+/)", re.IGNORECASE)
+_FIXED_URL = on_first_use(r"^(/(?![/\\])|https?://[^/{}%?#]+/|\.\.?/|[\w-]+/)", re.IGNORECASE)
 _OWN_URL_ATTRS = ("url", "base_url", "url_root", "host_url", "path", "full_path", "script_root")
 
 
@@ -59,7 +60,7 @@ def fixed_host(node: ast.AST, fn: FunctionInfo, state: Taint, seen: set[str] | N
     """Does the code fix the scheme and host of this URL, so that request data only fills the path?"""
     seen = set() if seen is None else seen
     if isinstance(node, ast.Constant):
-        return isinstance(node.value, str) and bool(_FIXED_URL.match(node.value))
+        return isinstance(node.value, str) and bool(_FIXED_URL().match(node.value))
     if isinstance(node, ast.JoinedStr):
         if not node.values:
             return False

@@ -12,14 +12,15 @@ import ast
 import re
 
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 
 #: text that starts like a statement
-SQL_START = re.compile(
+SQL_START = on_first_use(
     r"^\s*\(?\s*(select|insert|update|delete|with|replace|merge|create|drop|alter|truncate|exec|call|pragma)\b",
     re.IGNORECASE,
 )
 #: text that holds a statement's key phrases
-SQL_WORDS = re.compile(
+SQL_WORDS = on_first_use(
     r"\b(select\s.+\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from|where\s)", re.IGNORECASE | re.DOTALL
 )
 #: methods and functions that run SQL text

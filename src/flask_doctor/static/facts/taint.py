@@ -31,7 +31,6 @@ from __future__ import annotations
 import ast
 import enum
 import functools
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -39,6 +38,7 @@ from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.model.dispatch import LOCAL_PROXIES
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 from flask_doctor.static.syntax import walk
 
 #: The request object itself (what ``request`` is imported as).
@@ -186,7 +186,7 @@ PREDICATE_METHODS = frozenset(
 )
 #: URL converters whose value cannot carry text (``<int:id>``).
 SAFE_CONVERTERS = frozenset({"int", "float", "uuid", "bool"})
-_CONVERTER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+_CONVERTER = on_first_use(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 _TYPE_CASTS = ("int", "float", "bool")
 
 
@@ -343,7 +343,7 @@ def route_parameters(fn: FunctionInfo) -> dict[str, str]:
     params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs} - {"self", "cls"}
     converters: dict[str, str] = {}
     for route in fn.routes:
-        for converter, name in _CONVERTER.findall(route.rule):
+        for converter, name in _CONVERTER().findall(route.rule):
             converters[name] = converter or "string"
     out: dict[str, str] = {}
     for name in params:

@@ -43,6 +43,7 @@ from flask_doctor.static.facts.sql_strings import sql_template
 from flask_doctor.static.facts.taint import bindings
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 
 #: Method or function names that change state (databases, files, caches, mail, the login).
 WRITE_NAMES = frozenset(
@@ -146,7 +147,7 @@ WRITE_NAMES = frozenset(
     }
 )
 #: Prefixes of project helpers that change state (``save_page``, ``delete_user``, ``send_reset_mail``).
-_WRITE_PREFIX = re.compile(
+_WRITE_PREFIX = on_first_use(
     r"^_?(save|delete|remove|update|insert|create|add|set|send|write|modify|change|reset|register|import|upload"
     r"|store|apply|approve|reject|grant|revoke|ban|block|unblock|enable|disable|activate|deactivate|publish"
     r"|move|copy|rename|destroy|purge|clear|mark|toggle|assign|unassign|invite|subscribe|unsubscribe|follow"
@@ -180,7 +181,7 @@ _READER_PREFIXES = (
     "decode_",
 )
 #: A fetch that also writes: pymongo's ``find_one_and_update``/``find_and_modify``, ``get_or_create``.
-_FETCH_AND_WRITE = re.compile(
+_FETCH_AND_WRITE = on_first_use(
     r"_and_(update|replace|delete|modify|remove|insert|set)(_|$)|_or_(create|insert|add)(_|$)"
 )
 #: Flask helpers whose write-like names build a response.
@@ -189,7 +190,7 @@ _PERMISSION_OBJECTS = frozenset({"may", "can", "allowed", "permissions", "perms"
 #: Builtins that share a name with a write method (``set()`` builds a set).
 _BUILTIN_CONSTRUCTORS = frozenset({"set", "copy", "replace", "update", "post", "put", "patch"})
 #: ``open()`` modes that write.
-_WRITE_MODE = re.compile(r"[wax+]")
+_WRITE_MODE = on_first_use(r"[wax+]")
 #: Names a store into changes state beyond the request (``g`` is request scratch space).
 _SCRATCH = frozenset({"g", "flask.g", "self", "cls"})
 #: Methods of the session object (and of any mapping the view did not create) that change it.
@@ -208,7 +209,9 @@ def _call_name(call: ast.Call) -> str:
 #: Calls that run the SQL text they are given.
 _SQL_RUNNERS = frozenset({"execute", "executescript", "executemany", "execute_sql", "exec_driver_sql", "query"})
 #: SQL statements that change data or schema (the first word of the text).
-_SQL_WRITE = re.compile(r"\s*(?:insert|update|delete|drop|alter|create|replace|truncate|merge|upsert)\b", re.IGNORECASE)
+_SQL_WRITE = on_first_use(
+    r"\s*(?:insert|update|delete|drop|alter|create|replace|truncate|merge|upsert)\b", re.IGNORECASE
+)
 
 
 def _sql_write(call: ast.Call) -> bool:
@@ -222,7 +225,7 @@ def _sql_write(call: ast.Call) -> bool:
         text: str | None = first.value
     else:
         text, _ = sql_template(first)
-    return bool(text and _SQL_WRITE.match(text))
+    return bool(text and _SQL_WRITE().match(text))
 
 
 def _write_call(call: ast.Call, owner_locals: set[str]) -> bool:
@@ -233,7 +236,7 @@ def _write_call(call: ast.Call, owner_locals: set[str]) -> bool:
     if _sql_write(call):
         return True
     if name.startswith(_PREDICATE_PREFIXES):
-        return bool(_FETCH_AND_WRITE.search(name))  # ``find_one_and_update``, ``get_or_create``
+        return bool(_FETCH_AND_WRITE().search(name))  # ``find_one_and_update``, ``get_or_create``
     if _call_name(call) == "_replace" or name in _RESPONSES:
         return False  # ``parts._replace(query=...)`` is a named tuple's changed copy; ``send_file`` a response
     if name == "replace" and isinstance(call.func, ast.Attribute) and dotted(call.func.value) != "os":
@@ -248,7 +251,7 @@ def _write_call(call: ast.Call, owner_locals: set[str]) -> bool:
         return False
     if name == "open":
         mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
-        return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and bool(_WRITE_MODE.search(mode.value))
+        return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and bool(_WRITE_MODE().search(mode.value))
     if name in _MAPPING_WRITES and isinstance(call.func, ast.Attribute):
         receiver = dotted(call.func.value) or ""
         return receiver.split(".")[0] == "session"
@@ -259,7 +262,7 @@ def _write_call(call: ast.Call, owner_locals: set[str]) -> bool:
             return False  # a list or set the view builds itself
         if name in ("append", "extend", "discard"):
             return head.isupper() or head == "session"  # a module-level registry (``SESSIONS.append(token)``)
-    return name in WRITE_NAMES or bool(_WRITE_PREFIX.match(name))
+    return name in WRITE_NAMES or bool(_WRITE_PREFIX().match(name))
 
 
 def _store_target(target: ast.expr, owner_locals: set[str]) -> bool:

@@ -38,7 +38,6 @@ import ast
 import hashlib
 import json
 import posixpath
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -46,6 +45,7 @@ from flask_doctor.bounded_read import is_regular_file, read_text_bounded
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import CallSite, FunctionInfo
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 
 #: Reads a file of the checked tree by its display path (``pkg/openapi.yaml``); None when it is not there.
 FileReader = Callable[[str], "str | None"]
@@ -62,7 +62,7 @@ MAX_SPECS = 50
 MAX_SPEC_BYTES = 4 * 1024 * 1024
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 #: ``/pets/{id}/photos`` -> resource ``pets``, rest ``{id}/photos`` (connexion's ``RestyResolver``).
-_RESTY_PATH = re.compile(r"^/?(?P<resource>[\w\-]*)/*(?P<rest>.*)$")
+_RESTY_PATH = on_first_use(r"^/?(?P<resource>[\w\-]*)/*(?P<rest>.*)$")
 
 
 def mark_connexion_views(project: Project, read: FileReader | None) -> None:
@@ -300,7 +300,7 @@ def _operation_targets(document: object, resty: str | None) -> Iterator[str]:
 def _resty_target(path: str, method: str, controller: str | None, module: str) -> str:
     """Connexion's ``RestyResolver``: ``GET /pets`` -> ``module.pets.search``, ``GET /pets/{id}`` ->
     ``module.pets.get``, ``POST /pets`` -> ``module.pets.post``."""
-    match = _RESTY_PATH.match(path)
+    match = _RESTY_PATH().match(path)
     resource = match.group("resource") if match else ""
     rest = match.group("rest") if match else ""
     name = controller or (f"{module}.{resource.replace('-', '_')}" if resource else module)

@@ -50,6 +50,7 @@ from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.model.environments import classify_env, env_of_test
 from flask_doctor.static.model.records import CLI, MAIN, TEST, ConfigSetting
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model.connexion import FileReader
@@ -66,10 +67,10 @@ _LOADERS = frozenset({"from_file", "from_json", "from_pyfile"})
 _MAPPINGS = frozenset({"update", "from_mapping"})
 _CONFIG_METHODS = _LOADERS | _MAPPINGS
 #: A file name that says it is an example or a template to copy, not the settings the app runs with.
-_EXAMPLE_NAME = re.compile(r"(^|[._-])(example|examples|sample|template|tmpl|tpl|dist|skel|default_local)([._-]|$)")
+_EXAMPLE_NAME = on_first_use(r"(^|[._-])(example|examples|sample|template|tmpl|tpl|dist|skel|default_local)([._-]|$)")
 #: A value that is a placeholder filled in when the file is deployed (``${SECRET}``, ``{{ secret }}``, ``<secret>``).
-_PLACEHOLDER = re.compile(r"^\s*(\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|\{%.*%\}|<[^<>]+>|%\([^)]*\)s)\s*$")
-_UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_PLACEHOLDER = on_first_use(r"^\s*(\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|\{%.*%\}|<[^<>]+>|%\([^)]*\)s)\s*$")
+_UPPER = on_first_use(r"^[A-Z][A-Z0-9_]*$")
 _MAX_DEPTH = 8
 #: The most items one setting's value may hold (:func:`literal_node`).
 _MAX_NODES = 5_000
@@ -294,7 +295,7 @@ def _file_env(path: str) -> str | None:
     if role_of_path(path) is not FileRole.APPLICATION:
         return None
     name = path.rsplit("/", 1)[-1].lower()
-    if _EXAMPLE_NAME.search(name):
+    if _EXAMPLE_NAME().search(name):
         return None
     env = classify_env(name.rsplit(".", 1)[0])
     return "production" if env == "base" else env
@@ -341,7 +342,7 @@ def _read(path: str, text: str, kind: str) -> Iterator[tuple[str, Any, int]]:
         return
     lines = text.splitlines()
     for key, value in data.items():
-        if isinstance(key, str) and _UPPER.match(key):
+        if isinstance(key, str) and _UPPER().match(key):
             yield key, value, _line_of(lines, key)
 
 
@@ -364,7 +365,7 @@ def _read_python(text: str) -> Iterator[tuple[str, Any, int]]:
         if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
             continue
         target = stmt.targets[0]
-        if not (isinstance(target, ast.Name) and _UPPER.match(target.id)):
+        if not (isinstance(target, ast.Name) and _UPPER().match(target.id)):
             continue
         try:
             value = ast.literal_eval(stmt.value)
@@ -389,7 +390,7 @@ def _literal(value: Any, line: int, depth: int, budget: list[int]) -> ast.expr |
     budget[0] -= 1
     if depth > _MAX_DEPTH or budget[0] < 0:
         return None
-    if isinstance(value, str) and _PLACEHOLDER.match(value):
+    if isinstance(value, str) and _PLACEHOLDER().match(value):
         return None
     if value is None or isinstance(value, (bool, int, float, str, bytes)):
         node = ast.Constant(value)

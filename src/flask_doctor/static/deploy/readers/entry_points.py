@@ -9,11 +9,11 @@ Console scripts are left to ``facts.devserver``.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 from flask_doctor.static.deploy.readers.base import Reader
+from flask_doctor.static.patterns import on_first_use
 
 if sys.version_info >= (3, 11):  # pragma: no cover - depends on interpreter
     import tomllib
@@ -23,7 +23,7 @@ else:  # pragma: no cover
 __all__ = ["read_entry_points", "setup_cfg_entry_points", "pyproject_entry_points"]
 
 #: ``name = package.module:attr`` (extras ``[x]`` after it are ignored).
-_SPEC = re.compile(r"^\s*[^=\s][^=]*?\s*=\s*([A-Za-z_][\w.]*)\s*:\s*([A-Za-z_][\w.]*)")
+_SPEC = on_first_use(r"^\s*[^=\s][^=]*?\s*=\s*([A-Za-z_][\w.]*)\s*:\s*([A-Za-z_][\w.]*)")
 #: Namespaces that are not plugins a manager builds: scripts are entry points of their own (``facts.devserver``).
 _NOT_PLUGINS = frozenset({"console_scripts", "gui_scripts"})
 
@@ -38,7 +38,7 @@ def read_entry_points(reader: Reader, path: Path, text: str) -> None:
 
 def _target(spec: str) -> str | None:
     """``pkg.mod:Cls`` of one ``name = pkg.mod:Cls`` line, as ``pkg.mod.Cls``."""
-    match = _SPEC.match(spec)
+    match = _SPEC().match(spec)
     return f"{match.group(1)}.{match.group(2)}" if match else None
 
 

@@ -20,10 +20,11 @@ from flask_doctor.static.deploy.commands import analyze_command
 from flask_doctor.static.deploy.model import EnvSetting, ServerCommand
 from flask_doctor.static.deploy.readers.base import Reader, loc
 from flask_doctor.static.deploy.shell import expand_vars, split_shell
+from flask_doctor.static.patterns import on_first_use
 
 __all__ = ["read_shell", "script_commands"]
 
-_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
+_ASSIGN = on_first_use(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 
 
 def _line_of(text: str, pos: int) -> int:
@@ -134,11 +135,11 @@ def read_shell(reader: Reader, path: Path, text: str, process: str | None = None
             if not words:
                 continue
         head = words[0]
-        if head in ("export", "readonly", "declare", "local") or _ASSIGN.match(head):
-            assigns = words[1:] if not _ASSIGN.match(head) else words
-            if all(_ASSIGN.match(w) or w.startswith("-") for w in assigns):
+        if head in ("export", "readonly", "declare", "local") or _ASSIGN().match(head):
+            assigns = words[1:] if not _ASSIGN().match(head) else words
+            if all(_ASSIGN().match(w) or w.startswith("-") for w in assigns):
                 for word in assigns:
-                    match = _ASSIGN.match(word)
+                    match = _ASSIGN().match(word)
                     if match:
                         value, _ = expand_vars(match.group(2), env)  # WORKERS=${WEB_CONCURRENCY:-2} -> 2
                         env[match.group(1)] = value

@@ -15,7 +15,6 @@ The Celery facts these rely on (Celery 5.x, ``celery/app/task.py``):
 from __future__ import annotations
 
 import ast
-import re
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts import project_fact
@@ -26,6 +25,7 @@ from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.sites import calls_named, calls_with_keyword
 from flask_doctor.static.model import CELERY_TYPES
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.facts.orm.queries import Query
@@ -341,7 +341,7 @@ def _sent_task(project: Project, scope: FunctionInfo, call: ast.Call) -> Functio
 
 
 _FILTERS = frozenset({"filter", "filter_by", "where"})
-_CLOCK = re.compile(r"\b(?:now|utcnow|today|timedelta|datetime|date|time|arrow|pendulum)\b")
+_CLOCK = on_first_use(r"\b(?:now|utcnow|today|timedelta|datetime|date|time|arrow|pendulum)\b")
 
 
 def _time_window(fn: FunctionInfo, rows: Query) -> bool:
@@ -359,7 +359,7 @@ def _time_window(fn: FunctionInfo, rows: Query) -> bool:
         exprs: list[ast.expr] = [*call.args, *(kw.value for kw in call.keywords)]
         names = {n.id for e in exprs for n in ast.walk(e) if isinstance(n, ast.Name)}
         exprs += [v for name in names for v in values.get(name, [])]
-        if any(_CLOCK.search(ast.unparse(e)) for e in exprs):
+        if any(_CLOCK().search(ast.unparse(e)) for e in exprs):
             return True
     return False
 

@@ -9,7 +9,6 @@ or, without decorator, when the code enqueues it with RQ's
 from __future__ import annotations
 
 import ast
-import re
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.context import node_location
@@ -19,6 +18,7 @@ from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import CELERY_TYPES, SQLALCHEMY_TYPES
 from flask_doctor.static.model.workers import is_celery_task_class
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.findings import Location
@@ -236,7 +236,7 @@ NOT_IO_ERRORS = frozenset(
     }
 )
 #: A lock held by another run of the task (``lockfile.AlreadyLocked``, ``LockTimeout``): contention, not I/O.
-LOCK_CONTENTION = re.compile(r"(?:Already)?Locked|Lock(?:Timeout|Error|Failed|NotAcquired)")
+LOCK_CONTENTION = on_first_use(r"(?:Already)?Locked|Lock(?:Timeout|Error|Failed|NotAcquired)")
 
 
 def handles_io_errors(handler: ast.ExceptHandler, fn: FunctionInfo) -> bool:
@@ -250,7 +250,7 @@ def handles_io_errors(handler: ast.ExceptHandler, fn: FunctionInfo) -> bool:
         if name is None:
             return True
         last = (fn.imports.qualify(name) or name).rsplit(".", 1)[-1]
-        if last not in NOT_IO_ERRORS and not LOCK_CONTENTION.fullmatch(last):
+        if last not in NOT_IO_ERRORS and not LOCK_CONTENTION().fullmatch(last):
             return True
     return False
 

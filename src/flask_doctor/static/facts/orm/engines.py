@@ -21,6 +21,7 @@ from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import ConfigSetting as ConfigSettingType
 from flask_doctor.static.model.records import SQLALCHEMY_TYPES
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -80,9 +81,9 @@ _SERVER_IMAGES = {"postgres": "PostgreSQL", "postgis": "PostgreSQL", "mysql": "M
 #: SQLAlchemy's ``QueuePool`` defaults.
 DEFAULT_POOL = 5
 DEFAULT_OVERFLOW = 10
-_SCHEME = re.compile(r"^\s*([a-z][\w-]*)(?:\+[\w-]+)?://?", re.IGNORECASE)
-_UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_WAIT_TIMEOUT = re.compile(r"--wait[-_]timeout(?:=|\s+)(\d+)")
+_SCHEME = on_first_use(r"^\s*([a-z][\w-]*)(?:\+[\w-]+)?://?", re.IGNORECASE)
+_UPPER = on_first_use(r"^[A-Z][A-Z0-9_]*$")
+_WAIT_TIMEOUT = on_first_use(r"--wait[-_]timeout(?:=|\s+)(\d+)")
 
 
 # ------------------------------------------------------------------ literals
@@ -208,7 +209,7 @@ def inherited_base_settings(project: Project) -> list[ConfigSetting]:
                 for stmt in cls.node.body
                 if isinstance(stmt, ast.Assign)
                 for t in stmt.targets
-                if isinstance(t, ast.Name) and _UPPER.match(t.id)
+                if isinstance(t, ast.Name) and _UPPER().match(t.id)
             ]
             if base not in recorded:
                 for name, stmt in names:
@@ -222,7 +223,7 @@ def inherited_base_settings(project: Project) -> list[ConfigSetting]:
 # ------------------------------------------------------------------ database dialects
 def url_scheme(text: str) -> str | None:
     """``postgresql`` for ``postgresql+psycopg2://...``."""
-    match = _SCHEME.match(text)
+    match = _SCHEME().match(text)
     return match.group(1).lower() if match else None
 
 
@@ -265,7 +266,7 @@ def _image_name(image: str | None) -> str:
 
 #: A module whose text holds no ``postgresql+psycopg2://``-like URL holds no server database URL constant (a
 #: cheap test before its tree is walked; ``://`` first, which most modules lack).
-_SERVER_URL_TEXT = re.compile(rf"(?i:{'|'.join(SERVER_DIALECTS)})[\w+.-]*://")
+_SERVER_URL_TEXT = on_first_use(rf"(?i:{'|'.join(SERVER_DIALECTS)})[\w+.-]*://")
 
 
 @project_fact
@@ -286,7 +287,7 @@ def server_db_hint(project: Project) -> tuple[str, Evidence] | None:
                         return dialect, Evidence(f"`{name}` ({what.format(dialect)}) is imported", where)
     for module in project.modules.values():
         text = module.text
-        if is_test_path(module.path) or "://" not in text or not _SERVER_URL_TEXT.search(text):
+        if is_test_path(module.path) or "://" not in text or not _SERVER_URL_TEXT().search(text):
             continue
         for node in ast.walk(module.tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 300:
@@ -324,7 +325,7 @@ def declared_wait_timeout(project: Project) -> tuple[int, Evidence] | None:
         if _image_name(service.image) not in ("mysql", "mariadb", "percona"):
             continue
         command = service.command if isinstance(service.command, str) else " ".join(service.command or [])
-        match = _WAIT_TIMEOUT.search(command or "")
+        match = _WAIT_TIMEOUT().search(command or "")
         if match:
             seconds = match.group(1)
             proof = Evidence(f"compose service `{service.name}` sets wait_timeout={seconds}", service.source)
@@ -333,12 +334,12 @@ def declared_wait_timeout(project: Project) -> tuple[int, Evidence] | None:
 
 
 # ------------------------------------------------------------------ engine lifetime
-_DEV_SWITCH = re.compile(r"debug|dev|local|test", re.IGNORECASE)
+_DEV_SWITCH = on_first_use(r"debug|dev|local|test", re.IGNORECASE)
 
 
 def under_dev_switch(ctx: Context) -> bool:
     """Inside an ``if`` that tests a debug/dev/local/test flag (``if app.debug:``, ``if LOCAL:``)."""
-    return any(isinstance(a, ast.If) and _DEV_SWITCH.search(ast.unparse(a.test)) for a in ctx.ancestors)
+    return any(isinstance(a, ast.If) and _DEV_SWITCH().search(ast.unparse(a.test)) for a in ctx.ancestors)
 
 
 def stored_globally(call: ast.Call, ctx: Context) -> bool:

@@ -53,6 +53,7 @@ from flask_doctor.static.facts.orm.queries import helper_context
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import CLI, JOB, REQUEST
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import ClassInfo, FunctionInfo, Project
@@ -178,8 +179,8 @@ _DATABASE_MEMBERS = frozenset(
     }
 )
 #: Names that spell a database or a collection in data-access code.
-_DATABASE_NAME = re.compile(r"^(db|database|mongo_?db|mongodb|mdb)$|_(db|database)$", re.IGNORECASE)
-_COLLECTION_NAME = re.compile(r"^(?:(?P<word>.+?)_?collection|(?P<short>.+?)_coll|collection|coll)$", re.IGNORECASE)
+_DATABASE_NAME = on_first_use(r"^(db|database|mongo_?db|mongodb|mdb)$|_(db|database)$", re.IGNORECASE)
+_COLLECTION_NAME = on_first_use(r"^(?:(?P<word>.+?)_?collection|(?P<short>.+?)_coll|collection|coll)$", re.IGNORECASE)
 #: mongoengine's keyword operators (``age__gte=18``); any other ``__`` part names an embedded field.
 _QUERY_OPERATORS = frozenset(
     {
@@ -226,9 +227,9 @@ _QUERY_OPERATORS = frozenset(
         "raw",
     }
 )
-_FIELD_REFERENCE = re.compile(r"(Generic)?(Lazy)?(Cached)?Reference(Field)?\(")
-_FIELD_DATE = re.compile(r"(Complex)?Date(Time)?Field\(")
-_FIELD_UNIQUE = re.compile(r"unique\s*=\s*True|primary_key\s*=\s*True")
+_FIELD_REFERENCE = on_first_use(r"(Generic)?(Lazy)?(Cached)?Reference(Field)?\(")
+_FIELD_DATE = on_first_use(r"(Complex)?Date(Time)?Field\(")
+_FIELD_UNIQUE = on_first_use(r"unique\s*=\s*True|primary_key\s*=\s*True")
 
 
 # ------------------------------------------------------------------ the project
@@ -534,7 +535,7 @@ def is_database(expr: ast.expr, ctx: Context, depth: int = 0) -> bool:
             return True
     if _followed(expr, ctx, lambda v, c, d: is_database(v, c, d) or None, depth):
         return True
-    return _spelt_as(expr, ctx, _DATABASE_NAME)
+    return _spelt_as(expr, ctx, _DATABASE_NAME())
 
 
 def _spelt_as(expr: ast.expr, ctx: Context, pattern: re.Pattern[str]) -> bool:
@@ -588,7 +589,7 @@ def _collection_of(expr: ast.expr, ctx: Context, depth: int) -> Collection | Non
     found = _followed(expr, ctx, collection_of, depth)
     if found is not None:
         return found
-    if isinstance(expr, (ast.Name, ast.Attribute)) and _spelt_as(expr, ctx, _COLLECTION_NAME):
+    if isinstance(expr, (ast.Name, ast.Attribute)) and _spelt_as(expr, ctx, _COLLECTION_NAME()):
         word = _collection_word(expr.id if isinstance(expr, ast.Name) else expr.attr)
         if word:
             return Collection(f"coll:{word}", word)
@@ -598,7 +599,7 @@ def _collection_of(expr: ast.expr, ctx: Context, depth: int) -> Collection | Non
 def _collection_word(text: str) -> str:
     """``orders`` for ``self.orders_collection``, ``orders_coll``, ``orders``."""
     last = text.rsplit(".", 1)[-1]
-    match = _COLLECTION_NAME.match(last)
+    match = _COLLECTION_NAME().match(last)
     word = (match.group("word") or match.group("short")) if match else None
     return word.rstrip("_") if word else last
 
@@ -1072,7 +1073,7 @@ def bound_reason(read: MongoRead) -> str | None:
 def _unique_field(read: MongoRead, name: str) -> bool:
     assert read.collection.document is not None and read.ctx is not None
     declaration = document_fields(read.ctx.project, read.collection.document).get(name, "")
-    return bool(_FIELD_UNIQUE.search(declaration))
+    return bool(_FIELD_UNIQUE().search(declaration))
 
 
 def _listed_from_reads(value: ast.expr | None, read: MongoRead, depth: int = 0) -> bool:
@@ -1106,7 +1107,7 @@ def parent_key(read: MongoRead) -> str | None:
         if condition.op != "eq" or condition.key in ("_id", "id", "pk"):
             continue
         key = condition.key
-        if key.endswith(("_id", "Id")) or OWNER_KEY.search(key) or _FIELD_REFERENCE.search(fields.get(key, "")):
+        if key.endswith(("_id", "Id")) or OWNER_KEY.search(key) or _FIELD_REFERENCE().search(fields.get(key, "")):
             return key
         value = condition.value
         text = (dotted(value) or "") if value is not None else ""
@@ -1318,7 +1319,7 @@ def _creation_field(project: Project, qualname: str) -> str | None:
             if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
                 continue
             attr = stmt.targets[0].id
-            if attr.lower().startswith(_NOT_CREATION) or not _FIELD_DATE.search(ast.unparse(stmt.value)):
+            if attr.lower().startswith(_NOT_CREATION) or not _FIELD_DATE().search(ast.unparse(stmt.value)):
                 continue
             return attr
     return None

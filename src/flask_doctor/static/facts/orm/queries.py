@@ -38,6 +38,7 @@ from flask_doctor.static.facts.orm.page_size import ClientSize, client_page_size
 from flask_doctor.static.facts.sql_strings import sql_template
 from flask_doctor.static.model import CLI, JOB, REQUEST
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 from flask_doctor.static.syntax import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -182,7 +183,7 @@ def is_session(node: ast.AST, ctx: Context) -> bool:
 
 
 #: Attributes that hold the model a generic resource class serves (``__model__``, ``model``, ``model_class``).
-_MODEL_ATTRIBUTE = re.compile(r"^_*model(_?(class|cls))?_*$", re.IGNORECASE)
+_MODEL_ATTRIBUTE = on_first_use(r"^_*model(_?(class|cls))?_*$", re.IGNORECASE)
 
 
 def generic_model(node: ast.AST, ctx: Context) -> ModelInfo | str | None:
@@ -196,7 +197,7 @@ def generic_model(node: ast.AST, ctx: Context) -> ModelInfo | str | None:
     (``self.__model__``) for a generic class that serves whichever model a subclass or a factory sets
     (``type(name, (Service,), {"__model__": cls})``); ``None`` when ``node`` is no such attribute.
     """
-    if not (isinstance(node, ast.Attribute) and _MODEL_ATTRIBUTE.match(node.attr)):
+    if not (isinstance(node, ast.Attribute) and _MODEL_ATTRIBUTE().match(node.attr)):
         return None
     if not uses_sqlalchemy(ctx.project):
         return None
@@ -1376,18 +1377,18 @@ def own_or_shared(query: Query, ctx: Context) -> bool:
 
 
 # ------------------------------------------------------------------ what a filter selects
-_NOW = re.compile(r"(^|[._])(now|utcnow|now_utc|utc_now|today|time_diff|timedelta|time)\(|timedelta")
+_NOW = on_first_use(r"(^|[._])(now|utcnow|now_utc|utc_now|today|time_diff|timedelta|time)\(|timedelta")
 
 
 def _is_now(expr: ast.expr, ctx: Context, depth: int = 0) -> bool:
     """``now_utc()``, ``datetime.now() - timedelta(days=1)``, a local holding one."""
     if isinstance(expr, ast.Name) and ctx.function is not None and depth < 2:
         return any(_is_now(v, ctx, depth + 1) for v in assignments(ctx.project, ctx.function).get(expr.id, []))
-    return bool(_NOW.search(ast.unparse(expr)))
+    return bool(_NOW().search(ast.unparse(expr)))
 
 
 #: Column names that hold a moment or a day (``date``, ``start_dt``, ``created_at``, ``as_of``).
-_TIME_COLUMN = re.compile(
+_TIME_COLUMN = on_first_use(
     r"(^|_)(date|day|time|dt|ts|at|on|when|month|year|timestamp|datetime)s?($|_)|^as_of$|date$|time$", re.IGNORECASE
 )
 
@@ -1462,7 +1463,7 @@ def selection(query: Query, ctx: Context) -> Selection:
             columns.append((left.attr, "due", None))
         elif isinstance(op, (ast.Gt, ast.GtE)) and _is_now(right, ctx):
             recent = left.attr
-        elif isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) and _TIME_COLUMN.search(left.attr):
+        elif isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) and _TIME_COLUMN().search(left.attr):
             ends.setdefault(ast.unparse(left), set()).add("upper" if isinstance(op, (ast.Lt, ast.LtE)) else "lower")
     if window is None:
         # ``Txn.date >= begin, Txn.date <= end``: the rows between two moments, like ``between()``
@@ -1486,14 +1487,14 @@ def columns_only(query: Query) -> bool:
     return False
 
 
-_SINGLETON = re.compile(r"(^|_)(default|primary|current|main|system_dark|active_version)($|_)")
+_SINGLETON = on_first_use(r"(^|_)(default|primary|current|main|system_dark|active_version)($|_)")
 _ROW_BUFFER_OPTIONS = ("yield_per", "max_row_buffer", "stream_results")
 _AGGREGATE_PREFIXES = ("func.", "sa.func.", "sqlalchemy.func.", "db.func.")
 
 
 def _singleton_flag(node: ast.AST) -> bool:
     """``Theme.is_system_default``: a boolean that marks one row by design."""
-    return isinstance(node, ast.Attribute) and bool(_SINGLETON.search(node.attr))
+    return isinstance(node, ast.Attribute) and bool(_SINGLETON().search(node.attr))
 
 
 def client_sized(node: ast.AST, ctx: Context) -> ClientSize | None:
@@ -1696,7 +1697,7 @@ def bound_reason(query: Query, ctx: Context) -> str | None:
             kw.arg in unique_columns(query.model) or _identifying(kw.arg) for kw in node.keywords
         ):
             return "unique filter"
-        if method == "filter_by" and any(_SINGLETON.search(kw.arg or "") for kw in node.keywords):
+        if method == "filter_by" and any(_SINGLETON().search(kw.arg or "") for kw in node.keywords):
             return "flag that marks one row"
         if method == "filter_by" and any(_names_one(kw.arg, kw.value) for kw in node.keywords):
             return "lookup by name"
@@ -1805,14 +1806,14 @@ def one_record(query: Query, ctx: Context) -> str | None:
 
 
 #: Columns that identify one record even when not declared unique: a certificate's serial, a file's checksum.
-_IDENTIFYING_COLUMN = re.compile(
+_IDENTIFYING_COLUMN = on_first_use(
     r"^(serial|serial_number|uuid|guid|fingerprint|checksum|digest|sha1|sha256|sha512|md5)$", re.IGNORECASE
 )
 
 
 #: Columns that name one record (``Project.name == name``, ``filter_by(email=e)``): the rows with one name are the
 #: record and its rare namesakes, even without a unique constraint. ``author_email`` is an owner, not a name.
-_NAMING_COLUMN = re.compile(
+_NAMING_COLUMN = on_first_use(
     r"^(name|title|slug|email|username|user_name|login|filename|file_name|hostname|fqdn|all_emails)$",
     re.IGNORECASE,
 )
@@ -1840,7 +1841,7 @@ _NEGATING = frozenset({"not_", "notin_", "not_in", "isnot", "is_not", "__ne__"})
 
 def naming_column(column: str) -> bool:
     """A column that names a record (``name``, ``display_name``, ``title``, ``slug``, ``email``)."""
-    return bool(_NAMING_COLUMN.match(column)) or column in ("display_name", "slug", "label")
+    return bool(_NAMING_COLUMN().match(column)) or column in ("display_name", "slug", "label")
 
 
 def _names_one(column: str | None, value: ast.expr) -> bool:
@@ -1852,7 +1853,7 @@ def _names_one(column: str | None, value: ast.expr) -> bool:
     """
     if not column or isinstance(value, (ast.Constant, ast.List, ast.Tuple, ast.Set)):
         return False
-    if _NAMING_COLUMN.match(column):
+    if _NAMING_COLUMN().match(column):
         return True
     return column.endswith("_name") and isinstance(value, ast.Attribute) and value.attr == column
 
@@ -1871,7 +1872,7 @@ def _variants_of_one(call: ast.AST, ctx: Context) -> bool:
     ):
         return False
     column, pattern = call.func.value.attr, call.args[0]
-    if not _NAMING_COLUMN.match(column) and column != "slug":
+    if not _NAMING_COLUMN().match(column) and column != "slug":
         return False
     prefix: ast.expr | None = None
     if call.func.attr == "startswith":
@@ -1899,7 +1900,7 @@ def _states(in_call: ast.Call) -> bool:
         else ""
     )
     return bool(items) and all(
-        (isinstance(item, ast.Constant) and isinstance(item.value, str) and bool(_STATE_COLUMN.search(column)))
+        (isinstance(item, ast.Constant) and isinstance(item.value, str) and bool(_STATE_COLUMN().search(column)))
         or (
             isinstance(item, ast.Attribute)
             and item.attr.isupper()
@@ -1911,11 +1912,11 @@ def _states(in_call: ast.Call) -> bool:
 
 #: Columns that hold a state or a kind (``status``, ``state``, ``job_type``): a literal list of values picks a class
 #: of rows, not a few records.
-_STATE_COLUMN = re.compile(r"(^|_)(state|status|kind|type|level|stage|phase|category|priority)s?$", re.IGNORECASE)
+_STATE_COLUMN = on_first_use(r"(^|_)(state|status|kind|type|level|stage|phase|category|priority)s?$", re.IGNORECASE)
 
 
 def _identifying(column: str | None) -> bool:
-    return bool(column) and bool(_IDENTIFYING_COLUMN.match(column or ""))
+    return bool(column) and bool(_IDENTIFYING_COLUMN().match(column or ""))
 
 
 def _latest_per_group(query: Query, ctx: Context) -> bool:
@@ -2083,7 +2084,7 @@ _RESULT_READS = frozenset(
     }
 )
 #: A SELECT (or a ``WITH ... SELECT``) written as SQL text.
-_SELECT_TEXT = re.compile(r"^\s*\(?\s*(select|with)\b", re.IGNORECASE)
+_SELECT_TEXT = on_first_use(r"^\s*\(?\s*(select|with)\b", re.IGNORECASE)
 
 
 def raw_select(call: ast.Call, ctx: Context) -> Query | None:
@@ -2115,7 +2116,7 @@ def raw_select(call: ast.Call, ctx: Context) -> Query | None:
     if isinstance(sql, ast.Call) and ctx.qualified(sql.func) in _TEXT_FUNCTIONS and sql.args:
         sql = sql.args[0]
     text = sql.value if isinstance(sql, ast.Constant) and isinstance(sql.value, str) else sql_template(sql)[0]
-    if not (text and _SELECT_TEXT.match(text)):
+    if not (text and _SELECT_TEXT().match(text)):
         return None
     methods.append((call.func.attr, call))
     return Query("text", f"{ast.unparse(call.func)}(...)", None, methods, [call.args[0]], root_node=call)

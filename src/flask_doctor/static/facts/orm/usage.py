@@ -50,6 +50,7 @@ from flask_doctor.static.facts.orm.queries import (
 from flask_doctor.static.facts.roles import is_test_path, role_of_path
 from flask_doctor.static.model import JOB, REQUEST
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -57,11 +58,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Class methods that add a row of their class (``Person.create(**data)``, ``User.get_or_create(...)``).
 CREATORS = ("create", "get_or_create", "new", "create_from_dict", "from_dict", "add")
-_ADMIN = re.compile(r"admin|superuser|staff_required|is_staff", re.IGNORECASE)
+_ADMIN = on_first_use(r"admin|superuser|staff_required|is_staff", re.IGNORECASE)
 #: Tables with one row per person who uses the instance: they grow with the audience, not with its activity.
 ACCOUNT_TABLES = frozenset({"user", "users", "person", "persons", "people", "member", "members", "account", "accounts"})
 #: Functions that delete or cascade: a write per item is what they are for.
-DELETES = re.compile(r"^_?(remove|delete|purge|destroy|cascade|drop)", re.IGNORECASE)
+DELETES = on_first_use(r"^_?(remove|delete|purge|destroy|cascade|drop)", re.IGNORECASE)
 _CACHE_DECORATORS = ("lru_cache", "cache", "cached", "memoize", "memoize_function", "cached_property", "ttl_cache")
 
 
@@ -75,7 +76,7 @@ def deletes_per_item(loop: ast.AST) -> bool:
     for node in ast.walk(loop):
         if isinstance(node, ast.Call) and id(node) not in statements:
             name = (dotted(node.func) or "").rsplit(".", 1)[-1]
-            if name and DELETES.search(name):
+            if name and DELETES().search(name):
                 return True
     return False
 
@@ -122,7 +123,7 @@ def deleted_each(load: ast.AST, at: ast.AST, fn: FunctionInfo) -> Evidence | Non
             given = [*call.args, *(kw.value for kw in call.keywords)]
             mentions = any(_row_or_key(a, row) for a in given)  # ``delete(row)``, ``delete_job(job.id)``
             routine = [*parts[:-1], *([parts[-1]] if parts[-1] not in ("delete", "remove") else [])]
-            if mentions and any(DELETES.search(part) for part in routine):
+            if mentions and any(DELETES().search(part) for part in routine):
                 return Evidence(
                     f"`{ast.unparse(call)}` deletes each row it walks",
                     Location(fn.module.path, call.lineno, call.col_offset + 1),
@@ -492,7 +493,7 @@ def _decorator_texts(fn: FunctionInfo) -> list[str]:
 
 
 def _mentions_admin(expr: ast.expr) -> bool:
-    return bool(_ADMIN.search(ast.unparse(expr)))
+    return bool(_ADMIN().search(ast.unparse(expr)))
 
 
 def _guards_admin_first(fn: FunctionInfo) -> bool:
@@ -535,7 +536,7 @@ def admin_blueprints(project: Project) -> frozenset[str]:
         hooks = [d for d in fn.decorators if d.endswith(".before_request")]
         if not hooks:
             continue
-        if any(_ADMIN.search(text) for text in _decorator_texts(fn)) or _guards_admin_first(fn):
+        if any(_ADMIN().search(text) for text in _decorator_texts(fn)) or _guards_admin_first(fn):
             names.update(d.rsplit(".", 2)[-2] for d in hooks)
     return frozenset(names)
 
@@ -549,11 +550,11 @@ def admin_only(project: Project, fn: FunctionInfo) -> bool:
     for candidate in (root, fn):
         if candidate is None or "view" not in candidate.roles:
             continue
-        if any(_ADMIN.search(text) for text in _decorator_texts(candidate)):
+        if any(_ADMIN().search(text) for text in _decorator_texts(candidate)):
             return True
         if candidate.routes and all(
             "/admin" in route.rule
-            or _ADMIN.search(route.owner.rsplit(".", 1)[-1])
+            or _ADMIN().search(route.owner.rsplit(".", 1)[-1])
             or route.owner.rsplit(".", 1)[-1] in guarded_blueprints
             for route in candidate.routes
         ):
@@ -563,7 +564,7 @@ def admin_only(project: Project, fn: FunctionInfo) -> bool:
     # a class-based handler whose base is the admin one (``class RHManageNews(RHAdminBase)``): the base checks
     if fn.class_name is not None:
         owner = fn.qualname.rsplit(".", 1)[0]
-        if any(_ADMIN.search(base.rsplit(".", 1)[-1]) for base in project.lineage(owner) if base != owner):
+        if any(_ADMIN().search(base.rsplit(".", 1)[-1]) for base in project.lineage(owner) if base != owner):
             return True
     return False
 

@@ -3048,8 +3048,8 @@ class QueryInLoop(Rule):
     ) -> tuple[str | None, list[Evidence]]:
         """Why N is small (a note), or the evidence that N grows with the data (a warning)."""
         assert ctx.function is not None
-        if (helper is not None and DELETES.search(helper.name)) or (
-            DELETES.search(ctx.function.name) and deletes_per_item(loop)
+        if (helper is not None and DELETES().search(helper.name)) or (
+            DELETES().search(ctx.function.name) and deletes_per_item(loop)
         ):
             return "each item is deleted with its own cascade, which needs a write per item anyway", []
         rows = loop_rows(iterable, ctx, helpers=True)

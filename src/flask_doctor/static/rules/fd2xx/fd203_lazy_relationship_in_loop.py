@@ -2469,7 +2469,7 @@ class LazyRelationshipInLoop(Rule):
         if template is not None:
             body = template.body
         assert ctx.function is not None
-        if passed and template is None and DELETES.search(ctx.function.name):
+        if passed and template is None and DELETES().search(ctx.function.name):
             return  # the caller's rows are deleted or rewritten one by one: read per row anyway
         if one_record(query, rows_ctx) is not None:
             return  # one record and its rare twins (``Cert.serial == cert.serial``): the loop runs once or twice
@@ -2494,7 +2494,7 @@ class LazyRelationshipInLoop(Rule):
                 # a property's many-to-one read only under a condition (``if self.deleted: return None``), or by
                 # a property it reads in turn: the identity map answers the rows that share a parent
                 continue
-            if helpers and (id(node) in calls_reported or any(DELETES.search(h.name) for h in helpers)):
+            if helpers and (id(node) in calls_reported or any(DELETES().search(h.name) for h in helpers)):
                 continue  # one finding per helper call; a helper that deletes each row reads it anyway
             if loads_eagerly(query, attr):
                 continue
@@ -2623,7 +2623,7 @@ class LazyRelationshipInLoop(Rule):
         items are one person's (their subscriptions), so they point to different parents and grow with use.
         """
         assert ctx.function is not None
-        if DELETES.search(ctx.function.name):
+        if DELETES().search(ctx.function.name):
             return
         model = owned.items
         rels = relations(ctx.project, model)
@@ -2704,7 +2704,7 @@ class LazyRelationshipInLoop(Rule):
         if held is None or held.scalar is not False or child is None:
             return False
         assert ctx.function is not None
-        if DELETES.search(ctx.function.name):
+        if DELETES().search(ctx.function.name):
             return False
         if grows(project, child) is None or user_facing_insert(project, child) is None:
             return False  # each row's children are few unless the child table grows and code adds to it
@@ -2719,7 +2719,7 @@ class LazyRelationshipInLoop(Rule):
             if rel is None or rel.lazy not in LAZY_PER_ROW or rel.attr in reported or id(node) in unloaded:
                 continue
             attr = rel.attr
-            if helpers and (rel.scalar is not False or any(DELETES.search(h.name) for h in helpers)):
+            if helpers and (rel.scalar is not False or any(DELETES().search(h.name) for h in helpers)):
                 continue
             if loads_eagerly(query, attr):
                 continue  # the outer query's options load it (``selectinload(Post.comments).selectinload(...)``)
@@ -2776,7 +2776,7 @@ class LazyRelationshipInLoop(Rule):
         reference table. The rows must grow with use: a growing child table (by name or timestamp) that a request or job adds to.
         """
         assert ctx.function is not None
-        if DELETES.search(ctx.function.name):
+        if DELETES().search(ctx.function.name):
             return
         model = held.items
         if grows(ctx.project, model) is None or user_facing_insert(ctx.project, model) is None:
@@ -2800,7 +2800,7 @@ class LazyRelationshipInLoop(Rule):
                 # a property's many-to-one read only under a condition (``if self.deleted: return None``), or by
                 # a property it reads in turn: the identity map answers the rows that share a parent
                 continue
-            if helpers and any(DELETES.search(h.name) for h in helpers):
+            if helpers and any(DELETES().search(h.name) for h in helpers):
                 continue
             target = ctx.project.models.get(rel.target.rsplit(".", 1)[-1]) if rel.target else None
             if rel.scalar is not False:
@@ -2917,7 +2917,7 @@ class LazyRelationshipInLoop(Rule):
                 and user_facing_insert(ctx.project, target) is None
             ):
                 return ""  # a reference table: a few distinct parents, each loaded once, then the identity map
-        if DELETES.search(fn.name):
+        if DELETES().search(fn.name):
             return ""  # each row is deleted or rewritten one by one anyway: a batched read is not the fix
         context = run_context(ctx) or REQUEST
         picked = selection(query, ctx)

@@ -156,7 +156,7 @@ class SqlBuiltFromStrings(Rule):
         state = taint(ctx.project, ctx.function) if ctx.function is not None else None
         for built in pieces:
             template, holes = sql_template(built)
-            if template is None or not holes or not (SQL_START.search(template) or SQL_WORDS.search(template)):
+            if template is None or not holes or not (SQL_START().search(template) or SQL_WORDS().search(template)):
                 continue
             for hole, _quoted in holes:
                 if escaped(hole) or (ctx.function is not None and validated(ctx.project, ctx.function, hole)):

@@ -163,6 +163,6 @@ class UnsafeDeserialisation(Rule):
                 receiver = value.func.value
                 type_name = ctx.type_of(receiver) or ""
                 text = (dotted(receiver) or "").lower()
-                if type_name.startswith(CACHE_TYPES) or CACHE_NAME.search(text):
+                if type_name.startswith(CACHE_TYPES) or CACHE_NAME().search(text):
                     return value
         return None

@@ -8,11 +8,12 @@ import re
 from flask_doctor.findings import Severity
 from flask_doctor.static.context import callee_names, last_segments
 from flask_doctor.static.facts.config_values import false_constant, short
+from flask_doctor.static.patterns import on_first_use
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 HTTP_CLIENTS = ("requests.", "httpx.", "urllib3.", "aiohttp.")
 HTTP_TYPES = ("requests.Session", "requests.sessions.Session", "httpx.Client", "httpx.AsyncClient", "requests.session")
-_OPT_IN = re.compile(r"verify|ssl|tls|insecure|skip|cert|unsafe|debug|testing", re.IGNORECASE)
+_OPT_IN = on_first_use(r"verify|ssl|tls|insecure|skip|cert|unsafe|debug|testing", re.IGNORECASE)
 
 
 #: ``ssl`` functions that build a context accepting any certificate.
@@ -282,7 +283,7 @@ class TlsVerificationDisabled(Rule):
         if self._inspects_certificate(ctx):
             return  # reads whatever certificate the host presents (expiry/serial checks), self-signed included
         for ancestor in ctx.ancestors:
-            if isinstance(ancestor, (ast.If, ast.IfExp)) and _OPT_IN.search(ast.unparse(ancestor.test)):
+            if isinstance(ancestor, (ast.If, ast.IfExp)) and _OPT_IN().search(ast.unparse(ancestor.test)):
                 return  # ``if app.config["SKIP_SSL_VERIFY"]:``: an operator's explicit choice
         if carries:
             risk = "anyone on the network path can impersonate the server and read or change the traffic"
