@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
+from flask_doctor.static.facts.csrf import SESSION_AUTH
 from flask_doctor.static.facts.errors import body_nodes
 from flask_doctor.static.facts.jobs.tasks import imports_package
 from flask_doctor.static.facts.orm.assignments import assignments
@@ -584,15 +585,9 @@ def person_table(project: Project, model: ModelInfo) -> bool:
 
 #: Packages whose ``current_user`` is the signed-in account (a row of the account table).
 _LOGIN_PACKAGES = ("flask_login", "flask_security", "flask_user", "flask_jwt_extended", "flask_praetorian")
-#: Packages that sign people in (or check who they are) one way or another.
-_SIGN_IN_PACKAGES = (
-    *_LOGIN_PACKAGES,
-    "flask_httpauth",
-    "flask_jwt",
-    "flask_appbuilder",
-    "flask_oidc",
-    "flask_principal",
-)
+#: Packages that sign people in (or check who they are) one way or another: the session logins CSRF
+#: protection is about, those whose ``current_user`` is an account row, and the token and header logins.
+_SIGN_IN_PACKAGES = frozenset(SESSION_AUTH) | set(_LOGIN_PACKAGES) | {"flask_httpauth", "flask_jwt", "flask_appbuilder"}
 
 
 #: Tables of people who are not accounts (the friends who share a trip's costs, a shop's customers).
