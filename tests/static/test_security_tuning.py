@@ -582,3 +582,35 @@ def test_unverified_request_with_an_api_key_warns_and_an_anonymous_one_is_a_note
         },
     )
     assert found == [(4, Severity.WARNING), (8, Severity.NOTE)]
+
+
+# ----------------------------------------------------------------------------- FD302: fallbacks after the key
+FALLBACK_APP = """
+    from flask import Flask, session
+
+    app = Flask(__name__)
+    app.config.from_envvar("PANTRY_SETTINGS", silent=True)
+    {line}
+
+    @app.post("/login")
+    def login():
+        session["user_id"] = check_password()
+        return "ok"
+    """
+
+
+def test_fd302_literal_after_a_lookup_of_the_same_key_is_a_fallback():
+    for line in (
+        'app.secret_key = app.config.get("SECRET_KEY") or "pantry-fallback"',
+        'app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or "pantry-fallback"',
+        'app.config["SECRET_KEY"] = getattr(site, "SECRET_KEY", "pantry-fallback")',
+    ):
+        found = run("FD302", {"app.py": FALLBACK_APP.format(line=line)})
+        assert [(n, s) for _, n, s, _ in found] == [(5, Severity.WARNING)], line
+        assert "literal default 'pant…': when the settings leave it out" in found[0][3]
+
+
+def test_fd302_or_after_another_setting_is_no_fallback_of_the_key():
+    # the first operand reads a different setting: what follows `or` is not this key's default
+    line = 'app.secret_key = app.config.get("SESSION_SIGNER") or load_signer()'
+    assert run("FD302", {"app.py": FALLBACK_APP.format(line=line)}) == []

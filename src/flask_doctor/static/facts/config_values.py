@@ -114,26 +114,52 @@ def env_default(node: ast.AST, table: ImportTable) -> ast.expr | None:
 def settings_default(node: ast.AST, table: ImportTable, key: str) -> ast.expr | None:
     """What a setting falls back to when the operator leaves it out.
 
-    The default of an environment read (:func:`env_default`), or of a lookup
+    The default of an environment read (:func:`env_default`), of a lookup
     of the same key in a settings mapping the code was handed
     (``self.SECRET_KEY = settings.get("SECRET_KEY", "dev")``, a settings
-    holder built from the operator's file).
+    holder built from the operator's file; ``getattr(settings, "SECRET_KEY",
+    "dev")``), or what follows ``or`` after such a lookup: the configured
+    value when there is one, else the fallback (``app.secret_key =
+    app.config.get("SECRET_KEY") or "dev"``, ``config["secret_key"] or
+    "dev"``).
     """
     default = env_default(node, table)
     if default is not None:
         return default
+    if _same_key_lookup(node, key, with_default=True):
+        assert isinstance(node, ast.Call)
+        return node.args[-1]
     if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "get"
-        and not isinstance(node.func.value, ast.Dict)
-        and len(node.args) == 2
-        and isinstance(node.args[0], ast.Constant)
-        and isinstance(node.args[0].value, str)
-        and node.args[0].value.upper() == key.upper()
+        isinstance(node, ast.BoolOp)
+        and isinstance(node.op, ast.Or)
+        and len(node.values) >= 2
+        and any(_same_key_lookup(part, key) for part in node.values[:-1])
     ):
-        return node.args[1]
+        return node.values[-1]
     return None
+
+
+def _same_key_lookup(node: ast.AST, key: str, *, with_default: bool = False) -> bool:
+    """``settings.get("KEY")``, ``settings["KEY"]``, ``getattr(settings, "KEY")`` or ``settings.KEY``: a
+    read of the setting's own key (any case) from a mapping or holder; with ``with_default`` only the
+    ``.get``/``getattr`` forms that pass a default as their last argument."""
+
+    def named(text: ast.AST) -> bool:
+        return isinstance(text, ast.Constant) and isinstance(text.value, str) and text.value.upper() == key.upper()
+
+    if isinstance(node, ast.Call) and not node.keywords:
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+            if isinstance(node.func.value, ast.Dict) or not node.args or not named(node.args[0]):
+                return False
+            return len(node.args) == (2 if with_default else 1)
+        if isinstance(node.func, ast.Name) and node.func.id == "getattr":
+            return len(node.args) == (3 if with_default else 2) and named(node.args[1])
+        return False
+    if with_default:
+        return False
+    if isinstance(node, ast.Subscript):
+        return named(node.slice)
+    return isinstance(node, ast.Attribute) and node.attr.upper() == key.upper()
 
 
 def env_variables(node: ast.AST, table: ImportTable) -> list[str]:

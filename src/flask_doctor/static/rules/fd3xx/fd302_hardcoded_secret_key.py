@@ -75,7 +75,11 @@ class HardcodedSecretKey(Rule):
     ships the same way whenever the variable is missing, so it is reported one
     severity lower; so does the default of a settings holder that copies
     the operator's file (`self.SECRET_KEY = settings.get("SECRET_KEY",
-    "dev")` in a class handed to `app.config.from_object`). A literal immediately followed by
+    "dev")` in a class handed to `app.config.from_object`,
+    `getattr(site_settings, "SECRET_KEY", "dev")`), and the literal after
+    `or` when what comes first reads the same key
+    (`app.secret_key = app.config.get("SECRET_KEY") or "dev"`,
+    `options["secret_key"] or "dev"`). A literal immediately followed by
     `app.config.from_pyfile(...)`/`from_envvar(...)`/`from_prefixed_env()`
     (the Flask tutorial's pattern: a development default that the instance
     config overrides) is reported as a note, and so is a value that says it
@@ -391,6 +395,40 @@ class HardcodedSecretKey(Rule):
                 ),
             },
         ),
+        # the configured key or a marker the app refuses to serve with: the literal never signs anything
+        Valid(
+            """
+            import sys
+            from flask import Flask, session
+
+            app = Flask(__name__)
+            app.config.from_envvar("GREENHOUSE_SETTINGS", silent=True)
+            app.secret_key = app.config.get("SECRET_KEY") or "greenhouse-unset"
+            if app.secret_key == "greenhouse-unset":
+                sys.exit("GREENHOUSE_SETTINGS must name a file that sets SECRET_KEY")
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """
+        ),
+        # the fallback after the configured key is only taken in debug mode
+        Valid(
+            """
+            from flask import Flask, session
+
+            app = Flask(__name__)
+            app.config.from_envvar("GREENHOUSE_SETTINGS", silent=True)
+            if app.debug:
+                app.secret_key = app.config.get("SECRET_KEY") or "greenhouse-dev"
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """
+        ),
     )
     INVALID = (
         # a user loader next to the request loader: the session's user id logs the holder in
@@ -645,6 +683,45 @@ class HardcodedSecretKey(Rule):
             cfg.CONF.register_opts(service_opts)
             """,
             message="option `keystone_password` has the literal default",
+        ),
+        # the factory signs with the literal after `or` whenever the options it is handed carry no key
+        Invalid(
+            """
+            from flask import Flask, session
+
+            def build(options):
+                app = Flask(__name__)
+                app.secret_key = options.get("secret_key") or "tulip-signing-9"  # expect
+                return app
+
+            app = build(load_options())
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            message="literal default 'tuli…': when the settings leave it out",
+        ),
+        # `getattr` with a default: a site module without the attribute leaves the literal in place
+        Invalid(
+            """
+            from flask import Flask, session
+            import site_overrides
+
+            class Settings:
+                SECRET_KEY = getattr(site_overrides, "SECRET_KEY", "kiln-7731-sig")  # expect
+
+            app = Flask(__name__)
+            app.config.from_object(Settings)
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            files={"site_overrides.py": "DEBUG = False\n"},
+            message="literal default",
         ),
     )
 
