@@ -666,6 +666,18 @@ def command_dev_server(
     return None
 
 
+def service_running(project: Project, call: ast.Call) -> ServerCommand | None:
+    """The production deploy file (a systemd unit, an Upstart job, a Dockerfile ``CMD``, a Procfile ``web:``)
+    whose web process runs the installed command that serves the app with ``call`` (:func:`command_dev_server`)."""
+    for command in production_web_commands(project):
+        if command.server != "other":
+            continue
+        found = command_dev_server(project, command.argv)
+        if found is not None and found[2] is call:
+            return command
+    return None
+
+
 def production_server_call(project: Project, module: SourceModule) -> str | None:
     """The production server ``module`` starts itself (``waitress.serve(app)``), if any."""
     for site in project.calls:

@@ -22,6 +22,7 @@ from flask_doctor.static.facts.devserver import (
     run_host,
     run_options,
     serves_with_production_server,
+    service_running,
 )
 from flask_doctor.static.rules.base import Context, FixExample, Invalid, Rule, Valid
 
@@ -68,6 +69,12 @@ class DevelopmentServer(Rule):
     argparse option that gives it); a note when the address comes from
     configuration. Bound to localhost, or in a command named for
     development (`rundev`), it is not reported.
+
+    Whatever address it binds and whatever other server the project
+    documents, `app.run()` in the function of an installed command is a
+    warning when a production deploy file shipped with the project (a
+    systemd unit, an Upstart job, a Dockerfile `CMD`, a Procfile `web:`)
+    starts that command: the service runs the development server.
 
     ## Why is this bad?
     `app.run()` starts Werkzeug's development server, which Flask's docs say
@@ -314,8 +321,45 @@ class DevelopmentServer(Rule):
                 ),
             },
         ),
+        # the shipped systemd unit runs the app under uWSGI; the installed command's app.run() is the developer's
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+
+            def start():
+                app.run(SETTINGS.listen_host, SETTINGS.listen_port)
+            """,
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='hookd', entry_points={'console_scripts': ['hookd = app:start']})\n"
+                ),
+                "deploy/hookd.service": "[Service]\nExecStart=/usr/bin/uwsgi --http :9000 --module app:app\n",
+            },
+        ),
     )
     INVALID = (
+        # the shipped systemd unit starts the installed command, whose function serves with app.run(); the uWSGI
+        # recipe in the container does not change what the unit runs
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+
+            def start():
+                app.run(SETTINGS.listen_host, SETTINGS.listen_port)  # expect
+            """,
+            message="runs that command as the service",
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='hookd', entry_points={'console_scripts': ['hookd = app:start']})\n"
+                ),
+                "deploy/hookd.service": "[Service]\nExecStart=/usr/bin/hookd --config /etc/hookd.ini\n",
+                "Dockerfile": 'FROM python:3.12-slim\nCOPY . /srv\nCMD ["uwsgi", "--http", ":9000", "--module", "app:app"]\n',
+            },
+        ),
         Invalid(
             """
             from flask import Flask
@@ -568,6 +612,28 @@ class DevelopmentServer(Rule):
             )
         )
 
+    def _service_server(self, node: ast.Call, ctx: Context, text: str, entry: ConsoleScript, chain: list[str]) -> None:
+        """The installed command serves with ``app.run()`` and a shipped service definition runs that command."""
+        service = service_running(ctx.project, node)
+        if service is None:
+            return
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{text}` is how the installed `{entry.name}` command serves the app ({entry.declared_in}), and "
+                f"`{service.source.path}` runs that command as the service: production traffic goes through "
+                "Werkzeug's development server (no worker management, not hardened), whatever other server the "
+                "project documents",
+                hint="Serve with a production WSGI server from the same command (waitress.serve(app, host=..., "
+                "port=...)), or make the shipped service start gunicorn/uWSGI on the app.",
+                evidence=[
+                    Evidence("the service starts the command here", service.source),
+                    *self._chain_evidence(ctx, entry.name, chain),
+                ],
+                severity=min(Severity.WARNING, self.effective_severity),
+            )
+        )
+
     def _reference_server(self, node: ast.Call, ctx: Context) -> None:
         """``make_server(host, port, app)`` (wsgiref) or ``run_simple(...)`` in the function an installed command
         runs: a warning when it listens on every interface, a note when the address is configured elsewhere."""
@@ -658,6 +724,8 @@ class DevelopmentServer(Rule):
                 host = host_value(run_host(node, kind), ctx.function, ctx.module)
             if reached is not None and kind == "flask" and host in ALL_INTERFACES and host is not None:
                 self._installed_server(node, ctx, text, host, *reached)
+            elif reached is not None and not ctx.in_main:
+                self._service_server(node, ctx, text, *reached)
             return
         if reached is not None:
             entry, chain = reached
