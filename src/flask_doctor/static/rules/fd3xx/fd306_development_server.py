@@ -16,6 +16,7 @@ from flask_doctor.static.facts.devserver import (
     dev_only_function,
     development_command,
     entry_point_reaching,
+    execs_flask_run,
     host_value,
     launcher_script,
     production_runs_elsewhere,
@@ -71,10 +72,13 @@ class DevelopmentServer(Rule):
     development (`rundev`), it is not reported.
 
     Whatever address it binds and whatever other server the project
-    documents, `app.run()` in the function of an installed command is a
+    documents, `app.run()` in the function of an installed command (or
+    handing the process to `flask run`: `os.execvp("flask", ["flask",
+    "run"])`, `subprocess.run([sys.executable, "-m", "flask", "run"])`) is a
     warning when a production deploy file shipped with the project (a
-    systemd unit, an Upstart job, a Dockerfile `CMD`, a Procfile `web:`)
-    starts that command: the service runs the development server.
+    systemd unit, an Upstart job, a SysV init script, a Dockerfile `CMD`, a
+    Procfile `web:`) starts that command: the service runs the development
+    server.
 
     ## Why is this bad?
     `app.run()` starts Werkzeug's development server, which Flask's docs say
@@ -136,7 +140,9 @@ class DevelopmentServer(Rule):
     )
     summary = "app.run() starts Werkzeug's development server where production traffic can reach it."
 
-    call_names = frozenset({"run", "make_server", "run_simple"})
+    call_names = frozenset(
+        {"run", "make_server", "run_simple", "execv", "execve", "execvp", "execvpe", "call", "check_call", "Popen"}
+    )
 
     VALID = (
         Valid("""
@@ -338,8 +344,51 @@ class DevelopmentServer(Rule):
                 "deploy/hookd.service": "[Service]\nExecStart=/usr/bin/uwsgi --http :9000 --module app:app\n",
             },
         ),
+        # the command hands over to `flask run`, but what the package ships to start it as a service is gunicorn
+        Valid(
+            """
+            import os
+
+            def serve():
+                os.environ["FLASK_APP"] = "tally.web"
+                cmd = ["flask", "run"]
+                os.execvp(cmd[0], cmd)
+            """,
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='tally', entry_points={'console_scripts': ['tally = app:serve']})\n"
+                ),
+                "packaging/init.d/tally": (
+                    "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: tally\n### END INIT INFO\n"
+                    "DAEMON=/usr/bin/gunicorn\n\nstart() {\n    $DAEMON --daemon tally.web:app\n}\n"
+                ),
+            },
+        ),
     )
     INVALID = (
+        # the SysV init script the package ships starts the installed command, which hands over to `flask run`
+        Invalid(
+            """
+            import os
+
+            def serve():
+                os.environ["FLASK_APP"] = "tally.web"
+                cmd = ["flask", "run", "--port", "8100"]
+                os.execvp(cmd[0], cmd)  # expect
+            """,
+            message="`packaging/init.d/tally` runs that command as the service",
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='tally', entry_points={'console_scripts': ['tally = app:serve']})\n"
+                ),
+                "packaging/init.d/tally": (
+                    "#!/bin/sh\n# chkconfig: 2345 90 10\nDAEMON=/usr/bin/tally\n\n"
+                    "start() {\n    echo starting\n    daemon --user tally $DAEMON &\n}\n"
+                ),
+            },
+        ),
         # the shipped systemd unit starts the installed command, whose function serves with app.run(); the uWSGI
         # recipe in the container does not change what the unit runs
         Invalid(
@@ -677,6 +726,12 @@ class DevelopmentServer(Rule):
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         func = node.func
+        if execs_flask_run(node, ctx.function):
+            if not ctx.is_test_code() and not ctx.in_main:
+                reached = entry_point_reaching(ctx.project, ctx.function)
+                if reached is not None and not development_command(reached[0]):
+                    self._service_server(node, ctx, "flask run", *reached)
+            return
         if not (isinstance(func, ast.Attribute) and func.attr == "run"):
             self._reference_server(node, ctx)
             return
