@@ -81,7 +81,17 @@ def test_options_forwarded_from_the_function_own_kwargs_unless_the_project_names
     ctx, call = _engine_call(project, "Database.__init__")
     assert forwarded_options(call, ctx) == "options"
     ctx, call = _engine_call(project, "Mixed.__init__")
-    assert forwarded_options(call, ctx) is None  # ``**settings`` is no var-keyword parameter: built elsewhere
+    assert forwarded_options(call, ctx) == "settings"  # a mapping parameter spread in: the callers' options too
+    rebuilt = _project(
+        {
+            "store.py": EXTENSION.replace(
+                "self.engine = create_engine(url, **s",
+                "settings = dict(settings); self.engine = create_engine(url, **s",
+            )
+        }
+    )
+    ctx, call = _engine_call(rebuilt, "Mixed.__init__")
+    assert forwarded_options(call, ctx) is None  # reassigned in the function: not only the callers' options
     guarded = _project({"store.py": EXTENSION, "settings.py": 'ENGINE = {"pool_recycle": 1800}\n'})
     ctx, call = _engine_call(guarded, "Database.__init__")
     assert forwarded_options(call, ctx) is None  # a caller may pass the guard through ``**options``

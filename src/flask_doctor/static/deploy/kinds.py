@@ -36,6 +36,7 @@ DeployKind = Literal[
     "shell",
     "conf",
     "systemd",
+    "sysvinit",
     "requirements",
     "appconfig",
 ]
@@ -143,6 +144,9 @@ _DEPLOY_GLOBS: tuple[tuple[str, DeployKind], ...] = (
 _UWSGI_INI_DIRS = CONFIG_DIRS | CONF_DIRS | frozenset({"uwsgi", "vassals", "apps-enabled", "apps-available"})
 #: ``*.ini`` files of other tools, never uWSGI configs.
 _NOT_UWSGI_INI = frozenset({"pytest.ini", "tox.ini", "mypy.ini", "alembic.ini", "setup.ini", "logging.ini", "php.ini"})
+#: SysV init scripts: any file of ``init.d``/``rc.d``, ``init.sh`` (``contrib/centos/init.sh``), ``*.init``.
+_INIT_DIRS = frozenset({"init.d", "rc.d"})
+_INIT_SCRIPTS = frozenset({"init.sh", "initd.sh", "init.d.sh"})
 _NOT_DEPLOY_SUFFIXES = (".py", ".sh", ".md", ".rst", ".txt", ".bak", ".orig", ".swp", "~")
 _DEPLOY_REGEXES = tuple((re.compile(fnmatch.translate(p)), kind) for p, kind in _DEPLOY_GLOBS)
 
@@ -156,7 +160,8 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> DeployKind | None:
     (entry-point scripts), ``conf`` (a ``*.conf`` at the root or in a
     config directory: a supervisor or an nginx config or an Upstart job,
     told by its content)
-    ``systemd`` (a ``*.service`` unit, wherever it is), ``requirements``
+    ``systemd`` (a ``*.service`` unit, wherever it is), ``sysvinit`` (a file of
+    ``init.d``/``rc.d``, an ``init.sh`` or a ``*.init``: a SysV init script), ``requirements``
     (declared dependencies: ``requirements*.txt`` and ``requirements/*.txt``,
     ``pyproject.toml``, ``setup.py``, ``setup.cfg``, ``Pipfile``, at any level)
     and ``appconfig`` (YAML configuration: ``defaults.yml``, ``config.yaml``,
@@ -172,6 +177,8 @@ def deploy_kind(path: Path, *, at_root: bool = False) -> DeployKind | None:
         return "gunicorn" if at_root or path.parent.name in CONFIG_DIRS else None
     if _REQUIREMENTS_TXT.match(name) or (name.endswith(".txt") and path.parent.name == "requirements"):
         return "requirements"
+    if path.parent.name in _INIT_DIRS or name in _INIT_SCRIPTS or name.endswith(".init"):
+        return "sysvinit"  # a SysV init script (the reader skips one without an init header)
     if name.endswith(_NOT_DEPLOY_SUFFIXES):
         return None  # Dockerfile.md, .env.sh, compose.yml.bak: not what the tools read
     for regex, kind in _DEPLOY_REGEXES:

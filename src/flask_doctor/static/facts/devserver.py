@@ -535,7 +535,7 @@ def debug_flag_branch(ctx: Context) -> bool:
 # -------------------------------------------------------------- deploy files
 def web_process(process: str) -> bool:
     """A process that serves HTTP: a Dockerfile's ``CMD``/``ENTRYPOINT``, Procfile ``web``, a web compose service,
-    a supervisor ``program:``, an entry-point ``script:``, a systemd ``unit:``, an Upstart job (``upstart:``) or App
+    a supervisor ``program:``, an entry-point ``script:``, a systemd ``unit:``, an Upstart job (``upstart:``), a SysV init script (``sysvinit:``) or App
     Engine's ``entrypoint``, a Fly.io ``[processes]`` entry (``fly:app``), not one named for workers or for
     development."""
     if process in ("CMD", "ENTRYPOINT", "web", "entrypoint"):
@@ -545,7 +545,7 @@ def web_process(process: str) -> bool:
         return not _NOT_WEB().search(name) and not dev_process(name)
     if process.startswith("service:"):
         return not _NOT_WEB().search(process[len("service:") :].lower())
-    if process.startswith(("program:", "script:", "unit:", "upstart:")):
+    if process.startswith(("program:", "script:", "unit:", "upstart:", "sysvinit:")):
         return not _NOT_WEB().search(process.split(":", 1)[1].lower()) and not dev_process(process)
     return False
 
@@ -607,13 +607,61 @@ def dev_server_calls(
 
 
 _RUN_OPTIONS = frozenset({"host", "port", "debug", "use_reloader", "threaded", "extra_files"})
+#: Calls that replace the process with, or start, another program: argv index of the command line.
+_EXEC_ARGV = {
+    "os.execv": 1,
+    "os.execve": 1,
+    "os.execvp": 1,
+    "os.execvpe": 1,
+    "subprocess.run": 0,
+    "subprocess.call": 0,
+    "subprocess.check_call": 0,
+    "subprocess.Popen": 0,
+}
+_PYTHONS = on_first_use(r"^(python[\d.]*|sys\.executable)$")
+
+
+def execs_flask_run(call: ast.Call, fn: FunctionInfo | None) -> bool:
+    """``os.execvpe("flask", ["flask", "run"], env)``, ``subprocess.run([sys.executable, "-m", "flask", "run"])``:
+    the function hands the process over to ``flask run``.
+
+    The command line is a list literal, in the call or assigned to a local name once before it (``args =
+    ["flask", "run"]``, later ``args += extra``); its leading words are read.
+    """
+    index = _EXEC_ARGV.get(dotted(call.func) or "")
+    if index is None or len(call.args) <= index:
+        return False
+    argv = call.args[index]
+    if isinstance(argv, ast.Name) and fn is not None:
+        found = [
+            node.value
+            for node in ast.walk(fn.node)
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == argv.id for t in node.targets)
+            and node.lineno <= call.lineno
+        ]
+        argv = found[0] if len(found) == 1 else argv
+    if not isinstance(argv, ast.List):
+        return False
+    words: list[str] = []
+    for item in argv.elts:
+        if isinstance(item, ast.Constant) and isinstance(item.value, str):
+            words.append(item.value)
+        elif dotted(item) == "sys.executable":
+            words.append("sys.executable")
+        else:
+            break
+    if len(words) >= 2 and _PYTHONS().match(words[0]) and words[1] == "-m":
+        words = words[2:]
+    return len(words) >= 2 and words[0].rsplit("/", 1)[-1] == "flask" and "run" in words[1:]
 
 
 def command_dev_server(
     project: Project,
     argv: list[str],
 ) -> tuple[ConsoleScript, FunctionInfo, ast.Call, SourceModule] | None:
-    """``quokka runserver --host 0.0.0.0``: an installed command whose (sub)command calls ``app.run()``.
+    """``quokka runserver --host 0.0.0.0``: an installed command whose (sub)command calls ``app.run()`` (or hands
+    the process to ``flask run``, :func:`execs_flask_run`).
 
     The first word is a console script of the project; the second, when it
     is not an option, names a click command of the script's package (the
@@ -648,6 +696,8 @@ def command_dev_server(
         later: list[tuple[ast.Call, FunctionInfo]] = []
         for call, fn in sites:
             func = call.func
+            if execs_flask_run(call, fn):
+                return script, start, call, fn.module
             if isinstance(func, ast.Attribute) and func.attr == "run":
                 kind = call_kind(project, call, fn.module.name, fn)
                 named_app = (dotted(func.value) or "").rsplit(".", 1)[-1].endswith("app") and any(
@@ -663,6 +713,18 @@ def command_dev_server(
             seen.add(callee.qualname)
             later.extend((c, callee) for _, c in callee.calls)
         sites = later
+    return None
+
+
+def service_running(project: Project, call: ast.Call) -> ServerCommand | None:
+    """The production deploy file (a systemd unit, an Upstart job, a Dockerfile ``CMD``, a Procfile ``web:``)
+    whose web process runs the installed command that serves the app with ``call`` (:func:`command_dev_server`)."""
+    for command in production_web_commands(project):
+        if command.server != "other":
+            continue
+        found = command_dev_server(project, command.argv)
+        if found is not None and found[2] is call:
+            return command
     return None
 
 

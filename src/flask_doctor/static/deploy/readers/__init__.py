@@ -35,6 +35,7 @@ READERS: dict[DeployKind, tuple[str, str]] = {
     "shell": ("shell_script", "read_shell"),
     "conf": ("conf", "read_conf"),
     "systemd": ("systemd", "read_systemd"),
+    "sysvinit": ("sysvinit", "read_sysvinit"),
     "requirements": ("requirements", "read_requirements"),
     "appconfig": ("appconfig", "read_appconfig"),
 }

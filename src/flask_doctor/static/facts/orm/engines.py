@@ -19,7 +19,7 @@ from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import ConfigSetting as ConfigSettingType
-from flask_doctor.static.model.records import SQLALCHEMY_TYPES
+from flask_doctor.static.model.records import REQUEST, SQLALCHEMY_TYPES
 from flask_doctor.static.names import dotted
 from flask_doctor.static.patterns import on_first_use
 
@@ -425,22 +425,55 @@ def kept_by_extension(call: ast.Call, ctx: Context) -> Location | None:
     return Location(init_app.module.path, init_app.node.lineno, init_app.node.col_offset + 1)
 
 
+def kept_for_requests(call: ast.Call, ctx: Context) -> Location | None:
+    """``self.engine = create_engine(...)`` in a method no request runs, of a class another method of which
+    request handlers call: the object is made outside any request and serves them all, its pool included.
+
+    The location of such a method, else ``None``; an engine built per request is another matter.
+    """
+    fn = ctx.function
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    if fn is None or fn.class_name is None or not isinstance(parent, ast.Assign) or REQUEST in fn.contexts:
+        return None
+    if not any(isinstance(t, ast.Attribute) and dotted(t.value) == "self" for t in parent.targets):
+        return None
+    owner = fn.qualname.rsplit(".", 1)[0]
+    for other in ctx.project.functions.values():
+        if other is not fn and other.class_name is not None and REQUEST in other.contexts:
+            if other.qualname.rsplit(".", 1)[0] == owner:
+                return other.location
+    return None
+
+
 def forwarded_options(call: ast.Call, ctx: Context) -> str | None:
     """``create_engine(url, **kwargs)`` in ``def __init__(self, url, **kwargs)``: the options are the callers'.
 
-    The name of the forwarded parameter when every ``**`` of the call is the function's own ``**kwargs``,
-    the function does not fill it (``kwargs.setdefault("pool_pre_ping", True)``) and no code of the project
-    (tests aside) names a stale-connection guard (``pool_pre_ping``, ``pool_recycle``, ``poolclass``) that a
-    caller could pass; ``None`` when any ``**`` is something else or a guard is named somewhere.
+    The same for a mapping parameter spread into the call (``def __init__(self, url, engine_args=None)`` then
+    ``create_engine(url, **engine_args)``). The name of the forwarded parameter when every ``**`` of the call
+    is one parameter of the function, the function does not reassign it, and no code of the project (tests
+    aside) names a stale-connection guard (``pool_pre_ping``, ``pool_recycle``, ``poolclass``) that a caller
+    could pass; ``None`` when any ``**`` is something else or a guard is named somewhere.
     """
     fn = ctx.function
-    kwarg = fn.node.args.kwarg if fn is not None else None
-    if fn is None or kwarg is None:
+    if fn is None:
         return None
+    args = fn.node.args
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)} - {"self", "cls"}
+    if args.kwarg is not None:
+        params.add(args.kwarg.arg)
     spread = [kw.value for kw in call.keywords if kw.arg is None]
-    if not spread or not all(isinstance(v, ast.Name) and v.id == kwarg.arg for v in spread):
+    names = {v.id for v in spread if isinstance(v, ast.Name)}
+    if not spread or len(names) != 1 or len(names) != len({id(v) for v in spread}) or not names <= params:
         return None  # nothing forwarded (a signal handler's unused ``**kwargs``), or options built elsewhere
-    return kwarg.arg if not _names_a_guard(ctx.project) else None
+    (name,) = names
+    if name != (args.kwarg.arg if args.kwarg is not None else None):
+        for node in ast.walk(fn.node):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                return None  # ``engine_args = {**defaults, **engine_args}``: built here, not only forwarded
+    return name if not _names_a_guard(ctx.project) else None
 
 
 @project_fact

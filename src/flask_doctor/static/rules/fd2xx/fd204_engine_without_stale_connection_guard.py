@@ -19,6 +19,7 @@ from flask_doctor.static.facts.orm.engines import (
     forwarded_options,
     guarded_sibling,
     kept_by_extension,
+    kept_for_requests,
     keyword,
     local_only,
     named_for_sqlite,
@@ -89,7 +90,12 @@ class EngineWithoutStaleConnectionGuard(Rule):
     **kwargs): create_engine(url, **kwargs)`) is a note, and only when
     nothing in the project names `pool_pre_ping`, `pool_recycle` or
     `poolclass` for a caller to pass: a deployment's settings may still
-    set them. Engines
+    set them. The same holds for a mapping parameter spread into the call
+    (`def __init__(self, url, engine_args): create_engine(url,
+    **engine_args)`). An engine a plain class keeps (`self.engine =
+    create_engine(...)`) is reported when request handlers call a method of
+    that class and its constructor runs outside any request: the object, and
+    its pool, outlive the requests it serves. Engines
     in one-shot programs hold no pool long enough to go stale and are not
     reported: migrations, scripts (`scripts/wait_for_db.py`, a module run
     only as `python migrate_legacy.py` that nothing imports), CLI commands
@@ -240,8 +246,8 @@ class EngineWithoutStaleConnectionGuard(Rule):
             store = Store("postgresql://app@db/app", **ENGINE_OPTIONS)
             """
         ),
-        # options built elsewhere (`**settings`, not the function's own `**kwargs`), and a class that is no
-        # extension: nothing shows how long its engine lives
+        # options the caller hands in, and a class that is no extension and that no request uses: nothing shows
+        # how long its engine lives
         Valid(
             """
             from sqlalchemy import create_engine
@@ -268,8 +274,54 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """,
             },
         ),
+        # a ledger object made at import and used by a view, but the options the app hands it name the guard
+        Valid(
+            """
+            from flask import Flask, jsonify
+            from sqlalchemy import create_engine, text
+
+            class Ledger:
+                def __init__(self, dsn, engine_args):
+                    self.engine = create_engine(dsn, **engine_args)
+
+                def balance(self, account):
+                    with self.engine.connect() as conn:
+                        return conn.execute(text("select total from balances")).scalar()
+
+            app = Flask(__name__)
+            ledger = Ledger("mysql+pymysql://bank@db/ledger", {"pool_size": 20, "pool_pre_ping": True})
+
+            @app.get("/balance/<account>")
+            def balance(account):
+                return jsonify(ledger.balance(account))
+            """
+        ),
     )
     INVALID = (
+        # the same ledger without a guard in the options: made once, outside any request, it serves every request
+        # with the pool it keeps (a note: a deployment's settings could still pass one)
+        Invalid(
+            """
+            from flask import Flask, jsonify
+            from sqlalchemy import create_engine, text
+
+            class Ledger:
+                def __init__(self, dsn, engine_args):
+                    self.engine = create_engine(dsn, **engine_args)  # expect
+
+                def balance(self, account):
+                    with self.engine.connect() as conn:
+                        return conn.execute(text("select total from balances")).scalar()
+
+            app = Flask(__name__)
+            ledger = Ledger("mysql+pymysql://bank@db/ledger", {"pool_size": 20})
+
+            @app.get("/balance/<account>")
+            def balance(account):
+                return jsonify(ledger.balance(account))
+            """,
+            message="its options come from the callers' `**engine_args`",
+        ),
         # a home-made Flask-SQLAlchemy: the extension keeps the engine for every request, the models use
         # PostgreSQL's types, and the engine options are whatever its callers pass (none passes a guard): a note
         Invalid(
@@ -475,12 +527,14 @@ class EngineWithoutStaleConnectionGuard(Rule):
             return  # an engine made, used and dropped (or disposed) in one run lives too briefly to go stale
         extension = kept_by_extension(node, ctx) if ctx.function is not None else None
         lifetime_known = ctx.contexts & {"factory", REQUEST, JOB}
+        served = kept_for_requests(node, ctx) if extension is None and not lifetime_known else None
         if (
             ctx.function is not None
             and not lifetime_known
             and not stored_globally(node, ctx)
             and kept_by is None
             and extension is None
+            and served is None
         ):
             return  # a function nothing shows to run at start-up or per request/job: lifetime unknown
         if ctx.function is not None and guarded_sibling(node, ctx):
@@ -512,6 +566,13 @@ class EngineWithoutStaleConnectionGuard(Rule):
             owner = ctx.function.qualname.rsplit(".", 2)[-2]  # type: ignore[union-attr]
             evidence.append(
                 Evidence(f"`{owner}` is registered on the app (`init_app`) and keeps the engine", extension)
+            )
+        if served is not None and kept_by is None:
+            owner = ctx.function.qualname.rsplit(".", 2)[-2]  # type: ignore[union-attr]
+            evidence.append(
+                Evidence(
+                    f"request handlers use this `{owner}` (made outside any request), so its pool outlives them", served
+                )
             )
         side = role is FileRole.EXAMPLE or role is FileRole.DOCS
         less = f"in {'an example' if role is FileRole.EXAMPLE else 'the docs'}" if side else None

@@ -16,12 +16,14 @@ from flask_doctor.static.facts.devserver import (
     dev_only_function,
     development_command,
     entry_point_reaching,
+    execs_flask_run,
     host_value,
     launcher_script,
     production_runs_elsewhere,
     run_host,
     run_options,
     serves_with_production_server,
+    service_running,
 )
 from flask_doctor.static.rules.base import Context, FixExample, Invalid, Rule, Valid
 
@@ -68,6 +70,15 @@ class DevelopmentServer(Rule):
     argparse option that gives it); a note when the address comes from
     configuration. Bound to localhost, or in a command named for
     development (`rundev`), it is not reported.
+
+    Whatever address it binds and whatever other server the project
+    documents, `app.run()` in the function of an installed command (or
+    handing the process to `flask run`: `os.execvp("flask", ["flask",
+    "run"])`, `subprocess.run([sys.executable, "-m", "flask", "run"])`) is a
+    warning when a production deploy file shipped with the project (a
+    systemd unit, an Upstart job, a SysV init script, a Dockerfile `CMD`, a
+    Procfile `web:`) starts that command: the service runs the development
+    server.
 
     ## Why is this bad?
     `app.run()` starts Werkzeug's development server, which Flask's docs say
@@ -129,7 +140,9 @@ class DevelopmentServer(Rule):
     )
     summary = "app.run() starts Werkzeug's development server where production traffic can reach it."
 
-    call_names = frozenset({"run", "make_server", "run_simple"})
+    call_names = frozenset(
+        {"run", "make_server", "run_simple", "execv", "execve", "execvp", "execvpe", "call", "check_call", "Popen"}
+    )
 
     VALID = (
         Valid("""
@@ -314,8 +327,88 @@ class DevelopmentServer(Rule):
                 ),
             },
         ),
+        # the shipped systemd unit runs the app under uWSGI; the installed command's app.run() is the developer's
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+
+            def start():
+                app.run(SETTINGS.listen_host, SETTINGS.listen_port)
+            """,
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='hookd', entry_points={'console_scripts': ['hookd = app:start']})\n"
+                ),
+                "deploy/hookd.service": "[Service]\nExecStart=/usr/bin/uwsgi --http :9000 --module app:app\n",
+            },
+        ),
+        # the command hands over to `flask run`, but what the package ships to start it as a service is gunicorn
+        Valid(
+            """
+            import os
+
+            def serve():
+                os.environ["FLASK_APP"] = "tally.web"
+                cmd = ["flask", "run"]
+                os.execvp(cmd[0], cmd)
+            """,
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='tally', entry_points={'console_scripts': ['tally = app:serve']})\n"
+                ),
+                "packaging/init.d/tally": (
+                    "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: tally\n### END INIT INFO\n"
+                    "DAEMON=/usr/bin/gunicorn\n\nstart() {\n    $DAEMON --daemon tally.web:app\n}\n"
+                ),
+            },
+        ),
     )
     INVALID = (
+        # the SysV init script the package ships starts the installed command, which hands over to `flask run`
+        Invalid(
+            """
+            import os
+
+            def serve():
+                os.environ["FLASK_APP"] = "tally.web"
+                cmd = ["flask", "run", "--port", "8100"]
+                os.execvp(cmd[0], cmd)  # expect
+            """,
+            message="`packaging/init.d/tally` runs that command as the service",
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='tally', entry_points={'console_scripts': ['tally = app:serve']})\n"
+                ),
+                "packaging/init.d/tally": (
+                    "#!/bin/sh\n# chkconfig: 2345 90 10\nDAEMON=/usr/bin/tally\n\n"
+                    "start() {\n    echo starting\n    daemon --user tally $DAEMON &\n}\n"
+                ),
+            },
+        ),
+        # the shipped systemd unit starts the installed command, whose function serves with app.run(); the uWSGI
+        # recipe in the container does not change what the unit runs
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+
+            def start():
+                app.run(SETTINGS.listen_host, SETTINGS.listen_port)  # expect
+            """,
+            message="runs that command as the service",
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='hookd', entry_points={'console_scripts': ['hookd = app:start']})\n"
+                ),
+                "deploy/hookd.service": "[Service]\nExecStart=/usr/bin/hookd --config /etc/hookd.ini\n",
+                "Dockerfile": 'FROM python:3.12-slim\nCOPY . /srv\nCMD ["uwsgi", "--http", ":9000", "--module", "app:app"]\n',
+            },
+        ),
         Invalid(
             """
             from flask import Flask
@@ -568,6 +661,28 @@ class DevelopmentServer(Rule):
             )
         )
 
+    def _service_server(self, node: ast.Call, ctx: Context, text: str, entry: ConsoleScript, chain: list[str]) -> None:
+        """The installed command serves with ``app.run()`` and a shipped service definition runs that command."""
+        service = service_running(ctx.project, node)
+        if service is None:
+            return
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{text}` is how the installed `{entry.name}` command serves the app ({entry.declared_in}), and "
+                f"`{service.source.path}` runs that command as the service: production traffic goes through "
+                "Werkzeug's development server (no worker management, not hardened), whatever other server the "
+                "project documents",
+                hint="Serve with a production WSGI server from the same command (waitress.serve(app, host=..., "
+                "port=...)), or make the shipped service start gunicorn/uWSGI on the app.",
+                evidence=[
+                    Evidence("the service starts the command here", service.source),
+                    *self._chain_evidence(ctx, entry.name, chain),
+                ],
+                severity=min(Severity.WARNING, self.effective_severity),
+            )
+        )
+
     def _reference_server(self, node: ast.Call, ctx: Context) -> None:
         """``make_server(host, port, app)`` (wsgiref) or ``run_simple(...)`` in the function an installed command
         runs: a warning when it listens on every interface, a note when the address is configured elsewhere."""
@@ -611,6 +726,12 @@ class DevelopmentServer(Rule):
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         func = node.func
+        if execs_flask_run(node, ctx.function):
+            if not ctx.is_test_code() and not ctx.in_main:
+                reached = entry_point_reaching(ctx.project, ctx.function)
+                if reached is not None and not development_command(reached[0]):
+                    self._service_server(node, ctx, "flask run", *reached)
+            return
         if not (isinstance(func, ast.Attribute) and func.attr == "run"):
             self._reference_server(node, ctx)
             return
@@ -658,6 +779,8 @@ class DevelopmentServer(Rule):
                 host = host_value(run_host(node, kind), ctx.function, ctx.module)
             if reached is not None and kind == "flask" and host in ALL_INTERFACES and host is not None:
                 self._installed_server(node, ctx, text, host, *reached)
+            elif reached is not None and not ctx.in_main:
+                self._service_server(node, ctx, text, *reached)
             return
         if reached is not None:
             entry, chain = reached

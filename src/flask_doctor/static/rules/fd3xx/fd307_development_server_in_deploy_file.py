@@ -24,13 +24,15 @@ class DevelopmentServerInDeployFile(Rule):
     Finds deploy files that start the app with Flask's development server:
     `flask run` / `python -m flask run` as a Dockerfile `CMD`/`ENTRYPOINT`,
     a Procfile `web:` process, a compose `command:`, a systemd unit's
-    `ExecStart=`, an Upstart job's `exec` (`init/app.conf`), App Engine's
+    `ExecStart=`, an Upstart job's `exec` (`init/app.conf`), the daemon a
+    SysV init script's `start()` runs (`init.d/app`, `contrib/init.sh` with
+    an `### BEGIN INIT INFO` or `# chkconfig:` header), App Engine's
     `entrypoint:` in `app.yaml`, a Fly.io `[processes]` command in
     `fly.toml` (`app = "flask run ..."`, not one named for a worker), a
     Render `startCommand` of a web service, `python app.py`
     when that script ends in `app.run()`, and a command the package
     installs (a console script, with its click subcommand) that calls
-    `app.run()`. `--debug` or `FLASK_DEBUG=1` on
+    `app.run()` (or hands the process to `flask run`). `--debug` or `FLASK_DEBUG=1` on
     such a command is mentioned in the message. Files named for development
     (`docker-compose.dev.yml`, `docker-compose.override.yml`,
     `Procfile.dev`, `Dockerfile.dev`) are not reported, nor scripts that
@@ -167,6 +169,27 @@ class DevelopmentServerInDeployFile(Rule):
         ),
     )
     INVALID = (
+        # the SysV init script starts the installed command, whose function execs `flask run`
+        Invalid(
+            """
+            import subprocess
+            import sys
+
+            def main():
+                subprocess.run([sys.executable, "-m", "flask", "--app", "board.web", "run"], check=True)
+            """,
+            message="the init script `packaging/rhel/init.sh`",
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='board', entry_points={'console_scripts': ['board = app:main']})\n"
+                ),
+                "packaging/rhel/init.sh": (
+                    "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: board\n### END INIT INFO\n"
+                    'prog="/usr/local/bin/board"\n\nstart() {\n    [ -x $prog ] || exit 5\n    $prog &  # expect\n}\n'
+                ),
+            },
+        ),
         # Fly.io routes `[http_service]` to the `app` process, which runs the development server
         Invalid(
             """
@@ -280,6 +303,8 @@ class DevelopmentServerInDeployFile(Rule):
             return f"the systemd unit `{process[len('unit:') :]}` in `{path}`"
         if process.startswith("fly:"):
             return f"the Fly.io process `{process[len('fly:') :]}` in `{path}`"
+        if process.startswith("sysvinit:"):
+            return f"the init script `{path}`"
         if process.startswith("upstart:"):
             return f"the Upstart job `{process[len('upstart:') :]}` in `{path}`"
         return f"the `{process}:` process in `{path}`"
