@@ -1208,6 +1208,33 @@ def test_an_untyped_app_attribute_reaches_no_method_of_a_generic_name() -> None:
     assert not p.functions["app.Plain.update"].contexts
 
 
+def test_module_names_asking_each_folder_once_match_asking_the_disk(tmp_path) -> None:
+    """``init_files()`` remembers each folder's answer for one run: the names are those of asking every time."""
+    from flask_doctor.static.source import init_files, module_name_for
+
+    (tmp_path / "shop" / "admin" / "reports").mkdir(parents=True)
+    (tmp_path / "tools").mkdir()
+    files = (
+        "shop/__init__.py",
+        "shop/views.py",
+        "shop/admin/__init__.py",
+        "shop/admin/forms.py",
+        "shop/admin/reports/monthly.py",  # a namespace folder inside the package
+        "tools/seed.py",
+    )
+    for path in files:
+        (tmp_path / path).write_text("")
+    has_init = init_files()
+    for path in files:
+        assert module_name_for(tmp_path / path, tmp_path, has_init) == module_name_for(tmp_path / path, tmp_path)
+    assert module_name_for(tmp_path / "shop/admin/reports/monthly.py", tmp_path, has_init)[0] == (
+        "shop.admin.reports.monthly"
+    )
+    # a later run asks again: a new ``__init__.py`` (``--watch``) is seen
+    (tmp_path / "tools" / "__init__.py").write_text("")
+    assert module_name_for(tmp_path / "tools/seed.py", tmp_path, init_files()) == ("tools.seed", False)
+
+
 def test_a_folder_without_init_inside_a_package_is_a_namespace_package(tmp_path) -> None:
     """PEP 420: ``pkg/common/db/filters.py`` under ``pkg/__init__.py`` imports as ``pkg.common.db.filters``."""
     from flask_doctor.static.source import module_name_for

@@ -28,7 +28,7 @@ from flask_doctor.static.model.connexion import tree_reader
 from flask_doctor.static.noqa import apply_noqa, parse_noqa
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.runner import build_model, deeper_recursion, load_modules, run_rules
-from flask_doctor.static.source import SourceModule, display_path, module_name_for
+from flask_doctor.static.source import SourceModule, display_path, init_files, module_name_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.baseline import BaselineEntry
@@ -207,8 +207,9 @@ def _group_key(
     if " at 0x" in deploy_state:
         return None
     entries = []
+    has_init = init_files()
     for path in files:
-        name, is_package = module_name_for(path, root)
+        name, is_package = module_name_for(path, root, has_init)
         entries.append((display_path(path, root), name, is_package, file_digest(path)))
     if templates:
         for folder in sorted({path.parent / "templates" for path in files}):

@@ -31,6 +31,7 @@ from flask_doctor.static.source import (
     SourceModule,
     SourceProblem,
     display_path,
+    init_files,
     module_name_for,
     parse_source,
     read_source,
@@ -481,6 +482,7 @@ def load_modules(
     modules: list[SourceModule] = []
     problems: list[Finding] = []
     unparsed: list[tuple[Path, str, str, SourceProblem]] = []
+    has_init = init_files()
     for path in paths:
         rel = display_path(path, root)
         text, problem = read_source(path)
@@ -496,7 +498,7 @@ def load_modules(
             else:
                 problems.append(problem_finding(rel, problem))
             continue
-        name, is_package = module_name_for(path, root)
+        name, is_package = module_name_for(path, root, has_init)
         modules.append(SourceModule(rel, name, text, tree, is_package))
     if unparsed:
         recovered, left = _parse_with_newer_python(unparsed, root, deploy_files)

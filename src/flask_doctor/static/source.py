@@ -13,6 +13,7 @@ import io
 import os
 import tokenize
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,7 +59,7 @@ class SourceModule:
         return ""
 
 
-def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
+def module_name_for(path: Path, root: Path, has_init: Callable[[Path], bool] | None = None) -> tuple[str, bool]:
     """The dotted name Python would import ``path`` under, relative to ``root``.
 
     Walks up while the parent directory is a package (has ``__init__.py``),
@@ -66,12 +67,16 @@ def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
     project root is one level higher (``src/`` layouts, monorepos).
     A folder without ``__init__.py`` inside a package is a namespace package of its own (PEP 420):
     ``pkg/common/db/filters.py`` under ``pkg/__init__.py`` imports as ``pkg.common.db.filters``.
+    ``has_init`` answers "does this folder hold ``__init__.py``?" (:func:`init_files`, shared by the files
+    of one run); without it every folder is asked on disk.
     """
+    if has_init is None:
+        has_init = _has_init
     is_package = path.name == "__init__.py"
     parts: list[str] = [] if is_package else [path.stem]
     parent = path.parent
     while parent != parent.parent and (
-        (parent / "__init__.py").exists() or (parent != root and _namespace_in_package(parent))
+        has_init(parent) or (parent != root and _namespace_in_package(parent, has_init))
     ):
         parts.insert(0, parent.name)
         if parent == root:
@@ -82,10 +87,33 @@ def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
-def _namespace_in_package(folder: Path) -> bool:
+def _namespace_in_package(folder: Path, has_init: Callable[[Path], bool]) -> bool:
     """``folder`` has no ``__init__.py`` but its parent is a package: Python imports it as a namespace package."""
     parent = folder.parent
-    return folder.name.isidentifier() and parent != parent.parent and (parent / "__init__.py").exists()
+    return folder.name.isidentifier() and parent != parent.parent and has_init(parent)
+
+
+def _has_init(folder: Path) -> bool:
+    return (folder / "__init__.py").exists()
+
+
+def init_files() -> Callable[[Path], bool]:
+    """A ``has_init`` test for :func:`module_name_for` that asks the disk once per folder.
+
+    Every file of a package asks about each folder above it (and ``pathlib`` makes each question a
+    ``stat`` and a few path objects): on a project of 2,000 files that was ~10,000 questions about
+    ~40 folders. The answers are kept for one run only, so a ``--watch`` run sees a new ``__init__.py``.
+    """
+    known: dict[str, bool] = {}
+
+    def has_init(folder: Path) -> bool:
+        key = str(folder)
+        answer = known.get(key)
+        if answer is None:
+            answer = known[key] = _has_init(folder)
+        return answer
+
+    return has_init
 
 
 def read_source(path: Path) -> tuple[str | None, SourceProblem | None]:

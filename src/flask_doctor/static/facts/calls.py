@@ -31,7 +31,7 @@ from flask_doctor.static.model.plugins import own_nodes
 from flask_doctor.static.model.workers import WORKER_ROLES
 from flask_doctor.static.names import ImportTable, dotted
 from flask_doctor.static.patterns import on_first_use
-from flask_doctor.static.syntax import all_child_nodes
+from flask_doctor.static.syntax import all_child_nodes, walk
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 REQUESTS_FUNCTIONS = {f"requests.{v}" for v in HTTP_VERBS} | {f"requests.api.{v}" for v in HTTP_VERBS}
@@ -226,7 +226,7 @@ def self_attribute_types(project: Project, cls_qual: str) -> dict[str, str]:
                     if isinstance(target, ast.Name) and callee:
                         found[target.id] = callee
         for method in cls.methods.values():
-            for node in ast.walk(method.node):
+            for node in walk(method.node):  # ``ast.walk``'s nodes and order, as a list (asked of every class)
                 if not isinstance(node, ast.Assign):
                     continue
                 built = node.value if isinstance(node.value, ast.Call) else _parameter_fallback(method, node.value)

@@ -105,9 +105,14 @@ def _import_nodes(module: SourceModule) -> dict[int, list[ast.Import | ast.Impor
     return found
 
 
-def _import_time_attributes(module: SourceModule, bound: str) -> tuple[str, ...]:
-    """Attributes of ``bound`` read by code that runs at import (decorators, class bodies, module code)."""
-    used: list[str] = []
+def _import_time_attributes(module: SourceModule) -> dict[str, tuple[str, ...]]:
+    """Name -> its attributes read by code that runs at import (decorators, class bodies, module code), in
+    the order a walk meets them.
+
+    One walk of the module answers for every name it imports: a module that imports fifty project modules
+    was walked fifty times, once per name.
+    """
+    used: dict[str, list[str]] = {}
     stack: list[ast.AST] = list(module.tree.body)
     while stack:
         node = stack.pop()
@@ -117,14 +122,15 @@ def _import_time_attributes(module: SourceModule, bound: str) -> tuple[str, ...]
             continue
         if isinstance(node, ast.Lambda):
             continue
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == bound:
-            if node.attr not in used:
-                used.append(node.attr)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            attrs = used.setdefault(node.value.id, [])
+            if node.attr not in attrs:
+                attrs.append(node.attr)
             continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
         stack.extend(all_child_nodes(node))
-    return tuple(used)
+    return {name: tuple(attrs) for name, attrs in used.items()}
 
 
 @project_fact
@@ -133,6 +139,7 @@ def import_graph(project: Project) -> ImportGraph:
     graph = ImportGraph()
     for name, module in project.modules.items():
         nodes = _import_nodes(module)
+        reads: dict[str, tuple[str, ...]] | None = None  # walked when a project module is imported
         out: list[Edge] = []
         for record in project.imports.get(name, []):
             if record.in_function or record.in_type_checking:
@@ -144,7 +151,9 @@ def import_graph(project: Project) -> ImportGraph:
                     sub = f"{record.module}.{imported}" if record.module else imported
                     if sub in project.modules and sub != name:
                         alias = _alias_of(statement, imported)
-                        out.append(Edge(name, sub, record, _import_time_attributes(module, alias), alias, True))
+                        if reads is None:
+                            reads = _import_time_attributes(module)
+                        out.append(Edge(name, sub, record, reads.get(alias, ()), alias, True))
                     elif imported != "*":
                         attr_names.append(imported)
                 if attr_names and record.module in project.modules and record.module != name:
@@ -152,7 +161,9 @@ def import_graph(project: Project) -> ImportGraph:
             elif record.module in project.modules and record.module != name:
                 alias = _alias_of(statement, record.module)
                 bound = alias if alias != record.module else record.module.split(".")[0]
-                used = _import_time_attributes(module, bound) if "." not in (alias or "") else ()
+                if reads is None:
+                    reads = _import_time_attributes(module)
+                used = reads.get(bound, ()) if "." not in (alias or "") else ()
                 if "." in record.module and bound == record.module.split(".")[0] and alias == record.module:
                     used = ()  # ``import pkg.sub`` then ``pkg.sub.x``: too indirect to follow
                 out.append(Edge(name, record.module, record, used, bound, True))

@@ -108,7 +108,9 @@ def _record_reads(project: Project, fn: FunctionInfo, keys: frozenset[str]) -> l
     ]
 
 
-def record_lookup(call: ast.Call, ctx: Context, names: set[str], depth: int = 0) -> RecordLookup | None:
+def record_lookup(
+    call: ast.Call, ctx: Context, names: set[str] | frozenset[str], depth: int = 0
+) -> RecordLookup | None:
     """The one-record read ``call`` runs with what it is given from ``names`` (the loop's item): itself, or in
     the project helper it calls (one helper further down at most), keyed by a parameter the item fills.
 

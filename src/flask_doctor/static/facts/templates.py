@@ -101,11 +101,18 @@ def read_template_files(modules: Sequence[SourceModule], root: Path) -> dict[str
         return {}
     found: dict[str, TemplateFile] = {}
     seen: set[Path] = set()
+    # the modules of one package name the same folders: each is resolved (a few system calls) once
+    asked: set[str] = set()
     for module in modules:
         base = (root / module.path).parent
         for name in _folders(module):
+            candidate = base / name
+            key = str(candidate)
+            if key in asked:
+                continue
+            asked.add(key)
             try:
-                folder = (base / name).resolve()
+                folder = candidate.resolve()
             except (OSError, RuntimeError):
                 continue
             if folder in seen or not folder.is_dir() or (folder != top and top not in folder.parents):

@@ -441,10 +441,14 @@ def cache_fill(project: Project, fn: FunctionInfo) -> tuple[FunctionInfo, str] |
     stores ``queue.fullpath = ...``: when it fails the value stays empty and the next read sends it again.
     Every starter must be such a reader (and the task must store the attribute).
     """
+    # the task's own stores first: most tasks store no attribute, and then no starter can be such a reader
+    # (which spares most projects the resolution of every call site that ``task_starters`` is)
+    stored = _assigned_attrs(fn)
+    if not stored:
+        return None
     starters = task_starters(project).get(fn.qualname, [])
     if not starters or any(s is None for s in starters):
         return None
-    stored = _assigned_attrs(fn)
     found: tuple[FunctionInfo, str] | None = None
     for starter in starters:
         assert starter is not None

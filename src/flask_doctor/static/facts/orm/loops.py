@@ -113,11 +113,14 @@ def uses_any(node: ast.AST, names: AbstractSet[str]) -> bool:
     return False
 
 
-def item_names(loop: Loop) -> set[str]:
+@keyed_fact
+def item_names(project: Project, loop: Loop) -> frozenset[str]:
     """Names whose value changes with the loop's item: its targets, and body names computed from them.
 
     ``conclusion_id = request.json["id"]`` inside the loop is the same on every
     iteration; a query that reads only such names is loop-invariant (hoist it).
+    Once per loop, as :func:`loop_names`: FD202 asks it of the calls in the loop's body that pass an item,
+    and each answer walks the whole body and runs the assignments to a fixed point.
     """
     if isinstance(loop, (ast.For, ast.AsyncFor)):
         targets: list[ast.AST] = [loop.target]
@@ -147,7 +150,7 @@ def item_names(loop: Loop) -> set[str]:
             if stored - names and uses_any(value, names):
                 names |= stored
                 changed = True
-    return names
+    return frozenset(names)
 
 
 _CONFIG_ROOTS = ("config", "settings", "conf", "current_app.config", "app.config", "flask.current_app.config")

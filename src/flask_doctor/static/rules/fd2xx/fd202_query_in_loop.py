@@ -90,6 +90,7 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
+from flask_doctor.static.syntax import walk
 
 
 class QueryInLoop(Rule):
@@ -2512,7 +2513,7 @@ class QueryInLoop(Rule):
             return  # the outer call of the chain decides (``execute(...).scalars().first()``)
         query = is_query_execution(node, ctx, helpers=True)
         if query is not None:
-            if filters_by_list(query) and _one_item_in(query, item_names(loop)) is not None:
+            if filters_by_list(query) and _one_item_in(query, item_names(ctx.project, loop)) is not None:
                 pass  # ``.filter(M.id.in_([row.id]))``: a list of one key, built anew for each item
             elif filters_by_list(query):
                 self._one_item_batch(node, loop, ctx)  # ``store.get_all(ids=[row.id])``: the helper's in_() list
@@ -2580,7 +2581,7 @@ class QueryInLoop(Rule):
             return
         # a query under ``if realm_names is None:`` does not run when the loop passes realm_names
         rows = _row_items(loop, ctx)
-        found = item_query(ctx.project, ctx.function, node, items=rows, given=frozenset(item_names(loop)))
+        found = item_query(ctx.project, ctx.function, node, items=rows, given=item_names(ctx.project, loop))
         same = False
         if found is None:
             # ``row_for(ticket, board_id)`` whose query reads only ``board_id``: the same query on every item
@@ -2764,7 +2765,7 @@ class QueryInLoop(Rule):
         if docs is None and sent is None:
             return True
         what = f"{lookup.describe(node)} once per item of the loop"
-        if not uses_any(node, item_names(loop)):
+        if not uses_any(node, item_names(ctx.project, loop)):
             what = what.replace("once per item of the loop", "again on every iteration with the same arguments")
             less: str | None = "hoist it above the loop: the arguments do not change from one item to the next"
             evidence: list[Evidence] = []
@@ -2795,7 +2796,7 @@ class QueryInLoop(Rule):
         given = [*node.args, *(kw.value for kw in node.keywords)]
         if not any(isinstance(arg, (ast.List, ast.Tuple, ast.Set)) and len(arg.elts) == 1 for arg in given):
             return  # no list of one element (checked first: the loop's item names cost a walk of the loop)
-        items = item_names(loop)
+        items = item_names(ctx.project, loop)
         if not any(_one_item_list(arg, items) for arg in given):
             return
         helper = method_called(ctx, node)
@@ -2836,7 +2837,7 @@ class QueryInLoop(Rule):
         loop = enclosing_loop(ctx, node)
         if loop is None:
             return False
-        lookup = record_lookup(node, ctx, item_names(loop))
+        lookup = record_lookup(node, ctx, item_names(ctx.project, loop))
         if lookup is None:
             return False
         if not self._loop_over_data(loop, ctx):
@@ -2891,7 +2892,9 @@ class QueryInLoop(Rule):
             return False
         key = node.args[-1] if node.args else None
         if not (
-            isinstance(key, ast.Attribute) and isinstance(key.value, ast.Name) and key.value.id in item_names(loop)
+            isinstance(key, ast.Attribute)
+            and isinstance(key.value, ast.Name)
+            and key.value.id in item_names(ctx.project, loop)
         ):
             return False
         if rows.model.qualname == query.model.qualname:
@@ -2926,9 +2929,10 @@ class QueryInLoop(Rule):
         if not items or not self._loop_over_data(loop, ctx):
             return
         ((var, model),) = items.items()
-        called = {id(n.func) for part in body for n in ast.walk(part) if isinstance(n, ast.Call)}
+        # ``syntax.walk``: ``ast.walk``'s nodes in its order, as lists (every loop over rows in a request comes here)
+        called = {id(n.func) for part in body for n in walk(part) if isinstance(n, ast.Call)}
         for part in body:
-            for node in ast.walk(part):
+            for node in walk(part):
                 if not (
                     isinstance(node, ast.Attribute)
                     and isinstance(node.value, ast.Name)
@@ -3001,7 +3005,7 @@ class QueryInLoop(Rule):
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
         evidence: list[Evidence] = []
         less: str | None = None
-        if same_arguments or not uses_any(node, item_names(loop)):
+        if same_arguments or not uses_any(node, item_names(ctx.project, loop)):
             if pk_lookup:
                 return  # ``session.get(M, same_id)``: after the first iteration the identity map answers
             what = what.replace("once per item of the loop", "again on every iteration with the same arguments")
@@ -3074,7 +3078,7 @@ class QueryInLoop(Rule):
             # ``for cve in cves: for v in cve.vendors: Vendor.query...``: the inner list belongs to each row of
             # an outer loop over a query, so the query runs per inner item of every outer row
             outer = outer_loop(ctx, loop)
-            if outer is not None and uses_any(iterable, item_names(outer)):
+            if outer is not None and uses_any(iterable, item_names(ctx.project, outer)):
                 outer_iter = outer.iter if isinstance(outer, (ast.For, ast.AsyncFor)) else outer.generators[0].iter
                 outer_rows = loop_rows(outer_iter, ctx, helpers=True)
                 if outer_rows is not None and outer_rows.model is not None:
