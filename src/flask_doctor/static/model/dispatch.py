@@ -18,7 +18,9 @@ project is built makes certain enough to act on:
   when the class's methods assign ``self.auth`` several classes
   (``Project.alternatives``).
 * **overrides**: ``self._process()`` in a base class runs the override of the
-  subclass the request built (Indico's ``RH.process`` -> ``RHFoo._process``).
+  subclass the request built (Indico's ``RH.process`` -> ``RHFoo._process``),
+  not that of a subclass replacing the calling method itself (its instances
+  never run it) unless the replacement hands the call up (``super().process()``).
 * **plugin interfaces**: ``issuer.create_certificate(...)`` on a receiver whose
   class the code does not show reaches the implementations of an *abstract*
   method of that name (``raise NotImplementedError``, ``@abstractmethod``,
@@ -35,7 +37,10 @@ project is built makes certain enough to act on:
   one family the other classes form when the receiver's name spells that
   family's root (``backend`` -> ``Backend``), and nothing otherwise.  A
   compound method name (``generate_ticket_pdf``)
-  that one project class alone defines is that class's method.
+  that one project class alone defines is that class's method.  When functions
+  of plugin modules share the name (``engine.search(...)`` on an engine module),
+  the receiver may be such a module: a class hierarchy is reached only when the
+  receiver's name spells its root.
 * **registries**: a list/tuple/dict/set literal of project functions, classes
   or modules is a plugin registry; code that reads it reaches its members,
   and modules named in one (``{"nsone": nsone, ...}``) or loaded dynamically
