@@ -183,10 +183,15 @@ class Context:
         itself when the edge is one the call graph adds another way (a plugin, a callback, an override)."""
         short = callee.rpartition(".")[2]
         named = [(name, call) for name, call in fn.calls if name.rpartition(".")[2] == short]
-        for name, call in named:
+        # a call under another name (``from .export import export_data as _export_data``) comes after
+        others = [(name, call) for name, call in fn.calls if name.rpartition(".")[2] != short]
+        for name, call in named + others:
             found = self.project.resolve_function(name, fn, fn.module)
             if found is not None and found.qualname == callee:
                 return Location(fn.module.path, call.lineno, call.col_offset + 1)
+        dispatched = self.project.edge_sites.get((fn.qualname, callee))
+        if dispatched is not None:  # ``plugin.send(...)`` among other ``send`` calls: the one that reaches it
+            return Location(fn.module.path, dispatched.lineno, dispatched.col_offset + 1)
         if short.startswith("__"):
             return fn.location
         # ``Backend(source).harvest()``, ``provider.create_record(...)``: the one call of a method of that name

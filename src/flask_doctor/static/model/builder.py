@@ -1085,6 +1085,7 @@ def _as_view(call: ast.Call) -> bool:
 
 
 def _apply_pending_roles(project: Project, pending: list[PendingRole]) -> None:
+    subclasses: dict[str, list[str]] | None = None
     for item in pending:
         if item.view_class:  # as_view(): every HTTP method of the class is a view
             cls = project.classes.get(item.target)
@@ -1105,8 +1106,51 @@ def _apply_pending_roles(project: Project, pending: list[PendingRole]) -> None:
             fn.roles.add(item.role)
             if item.route is not None and item.route not in fn.routes:
                 fn.routes.append(item.route)
+            if item.target.startswith("self.") and item.target.count(".") == 1 and fn.class_name:
+                if subclasses is None:
+                    subclasses = _subclasses(project)
+                for override in _self_overrides(project, subclasses, scope, item.target[5:]):
+                    override.roles.add(item.role)
+                    if item.route is not None and item.route not in override.routes:
+                        override.routes.append(item.route)
         elif item.role == "view" and not item.wrapped:  # a class handed to a wrapper is its argument, not the view
             _class_as_view(project, item, scope, module)
+
+
+def _subclasses(project: Project) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for cls in project.classes.values():
+        for base in cls.bases:
+            if base in project.classes:
+                found.setdefault(base, []).append(cls.qualname)
+    return found
+
+
+def _self_overrides(
+    project: Project, subclasses: dict[str, list[str]], scope: FunctionInfo | None, name: str
+) -> list[FunctionInfo]:
+    """The overrides of ``name`` below the class of the method ``scope`` (or the method a closure ``scope`` sits
+    in): ``add_url_rule("/authorize", view_func=self.authorize)`` in a base class registers, for an instance of a
+    subclass, that subclass's own ``authorize``."""
+    method = scope
+    while method is not None and not method.class_name:
+        method = method.parent
+    if method is None:
+        return []
+    owner = method.qualname.rsplit(".", 1)[0]
+    found: list[FunctionInfo] = []
+    seen: set[str] = set()
+    stack = list(subclasses.get(owner, ()))
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        cls = project.classes.get(current)
+        if cls is not None and name in cls.methods:
+            found.append(cls.methods[name])
+        stack.extend(subclasses.get(current, ()))
+    return found
 
 
 def _class_as_view(project: Project, item: PendingRole, scope: FunctionInfo | None, module: SourceModule) -> None:

@@ -18,7 +18,9 @@ project is built makes certain enough to act on:
   when the class's methods assign ``self.auth`` several classes
   (``Project.alternatives``).
 * **overrides**: ``self._process()`` in a base class runs the override of the
-  subclass the request built (Indico's ``RH.process`` -> ``RHFoo._process``).
+  subclass the request built (Indico's ``RH.process`` -> ``RHFoo._process``),
+  not that of a subclass replacing the calling method itself (its instances
+  never run it) unless the replacement hands the call up (``super().process()``).
 * **plugin interfaces**: ``issuer.create_certificate(...)`` on a receiver whose
   class the code does not show reaches the implementations of an *abstract*
   method of that name (``raise NotImplementedError``, ``@abstractmethod``,
@@ -35,7 +37,10 @@ project is built makes certain enough to act on:
   one family the other classes form when the receiver's name spells that
   family's root (``backend`` -> ``Backend``), and nothing otherwise.  A
   compound method name (``generate_ticket_pdf``)
-  that one project class alone defines is that class's method.
+  that one project class alone defines is that class's method.  When functions
+  of plugin modules share the name (``engine.search(...)`` on an engine module),
+  the receiver may be such a module: a class hierarchy is reached only when the
+  receiver's name spells its root.
 * **registries**: a list/tuple/dict/set literal of project functions, classes
   or modules is a plugin registry; code that reads it reaches its members,
   and modules named in one (``{"nsone": nsone, ...}``) or loaded dynamically
@@ -279,6 +284,7 @@ class DispatchEdges:
         for call in self.sites.get(fn.qualname, ()):
             for callee in walker.call_targets(call):
                 found.setdefault(callee.qualname, (callee, _thread_run(project, callee)))
+                project.edge_sites.setdefault((fn.qualname, callee.qualname), call)
                 dispatched.append((call, callee))
         for callee, background in walker.references():
             if background or callee.qualname not in found:
@@ -439,6 +445,44 @@ class _FunctionWalker:
             for d in descendants(self.index.subclasses, class_qual)
             if name in self.project.classes[d].methods
         ]
+
+    def self_overrides(self, name: str) -> list[FunctionInfo]:
+        """The overrides ``self.name(...)`` in this method may run: those of the subclasses whose instances run
+        this very method.
+
+        A subclass that overrides the calling method without handing the call up (``super().sync()``, or
+        ``Base.sync(self)``) never runs it: in ``Burp1.get_tree``, ``self.status()`` is never ``Burp2.status``
+        when ``Burp2`` defines its own ``get_tree``.
+        """
+        found = self.overrides(self.owner or "", name)
+        if not found or not self.owner:
+            return found
+        return [method for method in found if self._runs_caller(method.qualname.rsplit(".", 1)[0])]
+
+    def _runs_caller(self, subclass: str) -> bool:
+        """Do instances of ``subclass`` (a descendant of the calling method's class) run the calling method?
+
+        No when a class between them (``subclass`` included) defines every name the caller goes by, and no
+        method of those classes calls the name up the hierarchy (``super().tree()``, ``Backend.tree(self)``)."""
+        owner = self.project.classes.get(self.owner or "")
+        if owner is None:
+            return True
+        names = [key for key, method in owner.methods.items() if method is self.fn]
+        if not names:
+            return True
+        between = [
+            cls
+            for current in self.project.lineage(subclass)
+            if current != owner.qualname
+            and (cls := self.project.classes.get(current)) is not None
+            and owner.qualname in self.project.lineage(current)
+        ]
+        for key in names:
+            if not any(key in cls.methods for cls in between):
+                return True  # the caller is inherited under this name
+            if any(_calls_up(method, key) for cls in between for method in cls.methods.values()):
+                return True  # an override hands the call up to it
+        return False
 
     # ---------------------------------------------------------- receivers
     def receiver(self, node: ast.expr) -> _Receiver:
@@ -732,7 +776,7 @@ class _FunctionWalker:
         if name not in self.index.function_names:
             return []  # no project function or method has that name (``rows.append``, ``session.commit``)
         if isinstance(receiver, ast.Name) and receiver.id == "self" and self.owner:
-            return self.overrides(self.owner, name)
+            return self.self_overrides(name)
         found = self._method_targets(receiver, name)
         spelled = receiver.id if receiver.__class__ is ast.Name else getattr(receiver, "attr", None)
         if spelled in self.project.alternative_names:
@@ -794,13 +838,16 @@ class _FunctionWalker:
             return self._members_methods(seen.members, name)
         if seen.kind in (_UNKNOWN, _PROJECT_RETURN) and not name.startswith("__") and name not in GENERIC_METHODS:
             spelled = (dotted(receiver) or "").rsplit(".", 1)[-1]
-            found = list(self.index.implementations(name, spelled))
-            found += self.index.family(name, spelled, self.fn if self.owner else None)
-            if not found and "_" in name.strip("_"):
+            modules = self._plugin_functions(self.index.plugin_modules, name)
+            # functions of plugin modules named so: the receiver may be one of those modules
+            rival = bool(modules)
+            found = list(self.index.implementations(name, spelled, rival))
+            found += self.index.family(name, spelled, self.fn if self.owner else None, rival)
+            if not found and not rival and "_" in name.strip("_"):
                 found += self.index.unique_methods.get(name, ())
             if len({f.qualname for f in found}) > MAX_FAMILY:
                 found = []
-            return found + self._plugin_functions(self.index.plugin_modules, name)
+            return found + modules
         return []
 
     def _super_method(self, name: str) -> list[FunctionInfo]:
@@ -884,8 +931,9 @@ class _FunctionWalker:
         return None
 
     def _property_targets(self, receiver: ast.expr, name: str) -> list[FunctionInfo]:
-        if isinstance(receiver, ast.Name) and receiver.id == "self" and self.owner:
-            classes, subclasses = {self.owner}, True
+        on_self = isinstance(receiver, ast.Name) and receiver.id == "self" and bool(self.owner)
+        if on_self:
+            classes, subclasses = {self.owner or ""}, True
         else:
             seen = self.receiver(receiver)
             if seen.kind in (_UNKNOWN, _PROJECT_RETURN):
@@ -900,7 +948,7 @@ class _FunctionWalker:
                 self.index.properties[d][name]
                 for c in classes
                 for d in descendants(self.index.subclasses, c)
-                if name in self.index.properties.get(d, {})
+                if name in self.index.properties.get(d, {}) and (not on_self or self._runs_caller(d))
             ]
         return [f for f in found if f is not None]
 
@@ -1075,7 +1123,7 @@ class _FunctionWalker:
         if direct is not None:
             found = [direct]
             if isinstance(node, ast.Attribute) and dotted(node.value) == "self" and self.owner:
-                found += self.overrides(self.owner, node.attr)
+                found += self.self_overrides(node.attr)
             return found
         if isinstance(node, ast.Name):
             registry = self.registry_of(node)
@@ -1194,6 +1242,20 @@ def _constant_prefix(node: ast.expr) -> str | None:
 
 def _is_super(node: ast.expr) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+
+
+def _calls_up(method: FunctionInfo, name: str) -> bool:
+    """Does ``method`` call ``name`` on something other than ``self`` (``super().name(...)``,
+    ``Base.name(self, ...)``): an override that hands the call on to the method it replaces."""
+    for node in ast.walk(method.node):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == name
+            and not (isinstance(node.func.value, ast.Name) and node.func.value.id == "self")
+        ):
+            return True
+    return False
 
 
 def _decorator_wrappers(project: Project, index: DispatchIndex, fn: FunctionInfo) -> list[FunctionInfo]:

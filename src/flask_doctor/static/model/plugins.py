@@ -115,18 +115,21 @@ class DispatchIndex:
     def has_registries(self) -> bool:
         return bool(self.registries)
 
-    def implementations(self, name: str, receiver: str = "") -> list[FunctionInfo]:
+    def implementations(self, name: str, receiver: str = "", rival: bool = False) -> list[FunctionInfo]:
         """The implementations of an abstract ``name`` an unknown receiver's call reaches.
 
         Those of the one hierarchy declaring ``name`` abstract; when unrelated
         hierarchies declare it (``to_dict`` of datasets, schemas and trace
         locations), those of the hierarchy whose root class the receiver's name
         spells (``issuer.create_certificate()`` -> ``IssuerPlugin``), else none:
-        a shared name says nothing about which object the call is on.
+        a shared name says nothing about which object the call is on.  ``rival``: functions of plugin
+        modules share the name (the receiver may be such a module), so even the one hierarchy must be spelled.
         """
-        return _chosen(self.interface.get(name, {}), receiver)
+        return _chosen(self.interface.get(name, {}), receiver, spelled=rival)
 
-    def family(self, name: str, receiver: str = "", delegate: FunctionInfo | None = None) -> list[FunctionInfo]:
+    def family(
+        self, name: str, receiver: str = "", delegate: FunctionInfo | None = None, rival: bool = False
+    ) -> list[FunctionInfo]:
         """The polymorphic family (a method and its overrides) an unknown receiver's ``name`` reaches.
 
         The one family defining ``name``; when unrelated hierarchies share the
@@ -139,8 +142,13 @@ class DispatchIndex:
         the other classes form, the call reaches that family if the receiver's name spells the family's root
         class (``backend`` -> ``Backend``), as it must when unrelated hierarchies share the name: a dispatcher's
         ``build`` calling ``step.build()`` says nothing about an unrelated ``Report.build``.
+
+        ``rival``: module-level functions of plugin modules share the name (``engine.search(...)`` on an engine
+        module), so the receiver may be such a module: the one family too only when the receiver spells its root.
         """
         roots = self.families.get(name, {})
+        if rival:
+            return _chosen(roots, receiver, spelled=True)
         if len(roots) == 1:
             members = next(iter(roots.values()))
             definers = self.definers.get(name, 0)

@@ -49,6 +49,9 @@ class Project:
     spec_calls: list[CallSite] = field(default_factory=list)
     function_at: dict[tuple[str, int, int], FunctionInfo] = field(default_factory=dict)
     via: dict[tuple[str, str], str] = field(default_factory=dict)  # (func, ctx) -> caller
+    #: (caller, callee) -> the call node of a call that dispatch resolves (``notifier.send(...)`` reaching a
+    #: plugin's ``send``): the line a chain shows for that hop when the caller makes several calls of the name.
+    edge_sites: dict[tuple[str, str], ast.Call] = field(default_factory=dict, repr=False, compare=False)
     #: Functions a project decorator replaces with a wrapper that enqueues them: calling one from a
     #: view puts a job on a queue, and its body runs in a worker (``model.builder._job_decorators``).
     #: Maps each such function to its decorator, whose wrapper runs where the caller runs.
