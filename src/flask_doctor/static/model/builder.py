@@ -14,6 +14,7 @@ from flask_doctor.static.model.environments import env_of_test, test_words
 from flask_doctor.static.model.helpers import helpers_that_build, reexported
 from flask_doctor.static.model.injection import type_factory_parameters
 from flask_doctor.static.model.models import collect_models
+from flask_doctor.static.model.plugins import descendants
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import (
     BLUEPRINT_TYPES,
@@ -1138,19 +1139,8 @@ def _self_overrides(
     if method is None:
         return []
     owner = method.qualname.rsplit(".", 1)[0]
-    found: list[FunctionInfo] = []
-    seen: set[str] = set()
-    stack = list(subclasses.get(owner, ()))
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        cls = project.classes.get(current)
-        if cls is not None and name in cls.methods:
-            found.append(cls.methods[name])
-        stack.extend(subclasses.get(current, ()))
-    return found
+    below = (project.classes.get(qualname) for qualname in descendants(subclasses, owner))
+    return [cls.methods[name] for cls in below if cls is not None and name in cls.methods]
 
 
 def _class_as_view(project: Project, item: PendingRole, scope: FunctionInfo | None, module: SourceModule) -> None:
