@@ -57,7 +57,8 @@ def _start(project: Path, *args: str) -> tuple[subprocess.Popen[str], Lines, Lin
     path = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path}
     process = subprocess.Popen(
-        [sys.executable, "-m", "flask_doctor", "check", "--watch", *args, str(project)],
+        # the rule the sick file trips (FD306) is off by default on its measured precision: name it
+        [sys.executable, "-m", "flask_doctor", "check", "--watch", "--extend-select", "FD306", *args, str(project)],
         cwd=project,
         env=env,
         stdout=subprocess.PIPE,

@@ -52,11 +52,15 @@ def hostile_tree(tmp_path: Path) -> Path:
     return root
 
 
+#: --fail-level note and --extend-select: the exit code says the hostile files were reported whatever
+#: severity the measured precision table gives the development-server rule today, and whether that
+#: table leaves it on by default.
+REPORT_THE_DEV_SERVER = ("--no-color", "--fail-level", "note", "--extend-select", "FD306")
+
+
 def _check(root: Path, fmt: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        # --fail-level note: the exit code says the hostile files were reported whatever severity
-        # the measured precision table gives the development-server rule today
-        [sys.executable, "-m", "flask_doctor", "check", ".", "--format", fmt, "--no-color", "--fail-level", "note"],
+        [sys.executable, "-m", "flask_doctor", "check", ".", "--format", fmt, *REPORT_THE_DEV_SERVER],
         cwd=root,
         capture_output=True,
         text=True,

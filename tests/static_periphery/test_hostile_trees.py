@@ -30,7 +30,8 @@ def _limit_memory() -> None:  # pragma: no cover - runs in the child
 
 def check(root: Path, *args: str, timeout: float = 60) -> tuple[int, dict, str]:
     done = subprocess.run(
-        [sys.executable, "-m", "flask_doctor", "check", ".", "--format", "json", *args],
+        # the canary rule (FD306) is off by default on its measured precision: name it
+        [sys.executable, "-m", "flask_doctor", "check", ".", "--format", "json", "--extend-select", "FD306", *args],
         cwd=root,
         capture_output=True,
         text=True,
