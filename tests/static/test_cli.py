@@ -167,7 +167,8 @@ def test_paths_are_never_absolute_when_checking_outside_the_working_directory(tm
     cwd = tmp_path / "here"
     cwd.mkdir()
     done = subprocess.run(
-        [sys.executable, "-m", "flask_doctor", "check", str(project), "--format", "json"],
+        # the dev-server rule (FD306) is off by default on its measured precision: name it
+        [sys.executable, "-m", "flask_doctor", "check", str(project), "--format", "json", "--extend-select", "FD306"],
         cwd=cwd,
         capture_output=True,
         text=True,
