@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.bounded_read import read_text_bounded
 from flask_doctor.findings import Location
+from flask_doctor.static.deploy.commands import analyze_command
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.apps import is_flask_type, object_type
 from flask_doctor.static.facts.config_values import truthy_constant
@@ -618,7 +619,6 @@ _EXEC_ARGV = {
     "subprocess.check_call": 0,
     "subprocess.Popen": 0,
 }
-_PYTHONS = on_first_use(r"^(python[\d.]*|sys\.executable)$")
 
 
 def execs_flask_run(call: ast.Call, fn: FunctionInfo | None) -> bool:
@@ -648,12 +648,12 @@ def execs_flask_run(call: ast.Call, fn: FunctionInfo | None) -> bool:
         if isinstance(item, ast.Constant) and isinstance(item.value, str):
             words.append(item.value)
         elif dotted(item) == "sys.executable":
-            words.append("sys.executable")
+            words.append("python")
         else:
             break
-    if len(words) >= 2 and _PYTHONS().match(words[0]) and words[1] == "-m":
-        words = words[2:]
-    return len(words) >= 2 and words[0].rsplit("/", 1)[-1] == "flask" and "run" in words[1:]
+    # the deploy files' reading of a command line decides what it serves with (``python -m flask run`` too)
+    commands, _ = analyze_command(words, Location(fn.module.path if fn is not None else ""), "exec")
+    return any(command.server == "flask-run" for command in commands)
 
 
 def command_dev_server(
