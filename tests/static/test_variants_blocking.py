@@ -2053,6 +2053,30 @@ GOOD: list[tuple[str, dict[str, str]]] = [
         ),
     ),
     (
+        "zeep-client-timeout-set-around-its-calls",
+        _files(
+            views="""
+            from flask import Blueprint, request
+            from zeep import Client
+
+            bp = Blueprint("payments", __name__)
+            GATEWAY_WSDL = "https://gateway.example/soap?wsdl"
+
+            @bp.post("/refunds")
+            def refund():
+                gateway = Client(GATEWAY_WSDL)
+                with gateway.settings(timeout=25):
+                    return {"ok": gateway.service.Refund(request.json["payment"]).Success}
+
+            @bp.post("/captures")
+            def capture():
+                gateway = Client(GATEWAY_WSDL)
+                gateway.transport.operation_timeout = 25
+                return {"ok": gateway.service.Capture(request.json["payment"]).Success}
+            """
+        ),
+    ),
+    (
         "xmlrpc-proxy-with-socket-default-timeout",
         _files(
             views="""

@@ -2319,6 +2319,9 @@ API_CLIENT_LAST_NAMES = last_segments(frozenset(API_CLIENTS))
 #: ``operation_timeout`` the third of ``Transport``.
 ZEEP_TRANSPORTS = frozenset({"zeep.Transport", "zeep.transports.Transport"})
 ZEEP_TRANSPORT_INDEX = 2
+#: ``with client.settings(timeout=10):`` and the like bound the operations sent inside the block, and
+#: ``client.transport.operation_timeout = 10`` every later one.
+ZEEP_SCOPED_TIMEOUT = re.compile(r"\.(?:settings|options)\(\s*timeout\s*=|\.operation_timeout\s*=[^=]")
 ZEEP_OPERATION_TIMEOUT_INDEX = 2
 #: More positional arguments than this reach jira's ``timeout`` (its 15th or 16th parameter, by version): unknown.
 JIRA_POSITIONAL_BEFORE_TIMEOUT = 13
@@ -2348,8 +2351,13 @@ def classify_api_client(ctx: Context, call: ast.Call) -> HttpCall | None:
 def _zeep_operations_unbounded(ctx: Context, call: ast.Call) -> bool:
     """A zeep client whose operations have no timeout: built without a transport (or with ``transport=None``),
     or with a ``Transport(...)`` (inline, or assigned once to a name in the same function or module) that is given
-    no ``operation_timeout``. A transport the code builds any other way may bound them: not this."""
+    no ``operation_timeout``. A transport the code builds any other way may bound them: not this, nor a client
+    in a module that sets an operation timeout later (``client.transport.operation_timeout = 10``) or around its
+    calls (``with client.settings(timeout=10):``, ``transport.settings(...)``, ``client.options(...)`` of old
+    zeep)."""
     if any(isinstance(a, ast.Starred) for a in call.args) or any(kw.arg is None for kw in call.keywords):
+        return False
+    if ZEEP_SCOPED_TIMEOUT.search(ctx.module.text):
         return False
     given = _keyword(call, "transport")
     transport = (

@@ -139,7 +139,9 @@ class HttpCallWithoutTimeout(Rule):
     are read so too: built without a `transport`, or with a `Transport(...)`
     given no `operation_timeout`, every operation waits as long as the
     server keeps silent (`operation_timeout` defaults to none; the
-    transport's `timeout`, 300 s, bounds only the loading of the WSDL). The standard library's other network
+    transport's `timeout`, 300 s, bounds only the loading of the WSDL),
+    unless the module sets one later (`client.transport.operation_timeout =
+    10`) or around the calls (`with client.settings(timeout=10):`). The standard library's other network
     clients block the same way when a request or a job opens them without a
     timeout: `smtplib.SMTP`/`SMTP_SSL`, `ftplib.FTP`, `imaplib.IMAP4`,
     `poplib.POP3`, `telnetlib.Telnet`, `http.client.HTTPConnection` and
