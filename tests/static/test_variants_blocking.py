@@ -1226,6 +1226,72 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             "requirements.txt": REQUIREMENTS,
         },
     ),
+    # xmlrpc.client.ServerProxy has no timeout parameter; its default transport opens connections with none
+    (
+        "xmlrpc-proxy-in-job",
+        "FD402",
+        _files(
+            tasks="""
+            import xmlrpc.client
+            from celery import shared_task
+
+            @shared_task
+            def mirror_release(package):
+                index = xmlrpc.client.ServerProxy("https://index.example/pypi")
+                return index.release_urls(package, index.package_releases(package)[0])
+            """
+        ),
+    ),
+    # zeep's default transport sends operations with operation_timeout=None
+    (
+        "zeep-client-default-transport-in-view",
+        "FD402",
+        _files(
+            views="""
+            from flask import Blueprint, request
+            from zeep import Client
+
+            bp = Blueprint("payments", __name__)
+
+            @bp.post("/refunds")
+            def refund():
+                gateway = Client("https://gateway.example/soap?wsdl")
+                return {"ok": gateway.service.Refund(request.json["payment"]).Success}
+            """
+        ),
+    ),
+    (
+        "zeep-client-wsdl-timeout-only-in-job",
+        "FD402",
+        _files(
+            tasks="""
+            from celery import shared_task
+            from zeep import Client, Transport
+
+            @shared_task
+            def sync_stock(sku):
+                client = Client("https://erp.example/ws?wsdl", transport=Transport(timeout=20))
+                return client.service.StockLevel(sku)
+            """
+        ),
+    ),
+    (
+        "xmlrpc-proxy-transport-none-in-view",
+        "FD402",
+        _files(
+            views="""
+            from xmlrpc.client import ServerProxy
+            from flask import Blueprint
+
+            bp = Blueprint("builds", __name__)
+
+            @bp.post("/builds/<name>")
+            def trigger(name):
+                ServerProxy("https://ci.example/rpc", transport=None).build.start(name)
+                return "queued"
+            """
+        ),
+    ),
 ]
 
 
@@ -1945,6 +2011,89 @@ GOOD: list[tuple[str, dict[str, str]]] = [
             """,
         ),
     ),
+    # XML-RPC proxies bounded by a transport of the project's or by the process-wide socket default
+    (
+        "xmlrpc-proxy-with-bounded-transport",
+        _files(
+            views="""
+            import xmlrpc.client
+            from flask import Blueprint
+
+            bp = Blueprint("builds", __name__)
+
+            class QuickTransport(xmlrpc.client.SafeTransport):
+                def make_connection(self, host):
+                    connection = super().make_connection(host)
+                    connection.timeout = 5
+                    return connection
+
+            @bp.post("/builds/<name>")
+            def trigger(name):
+                xmlrpc.client.ServerProxy("https://ci.example/rpc", QuickTransport()).build.start(name)
+                return "queued"
+            """
+        ),
+    ),
+    (
+        "zeep-client-transport-with-operation-timeout",
+        _files(
+            views="""
+            from flask import Blueprint, request
+            from zeep import Client
+            from zeep.transports import Transport
+
+            bp = Blueprint("payments", __name__)
+
+            @bp.post("/refunds")
+            def refund():
+                transport = Transport(operation_timeout=25)
+                gateway = Client("https://gateway.example/soap?wsdl", transport=transport)
+                return {"ok": gateway.service.Refund(request.json["payment"]).Success}
+            """
+        ),
+    ),
+    (
+        "zeep-client-timeout-set-around-its-calls",
+        _files(
+            views="""
+            from flask import Blueprint, request
+            from zeep import Client
+
+            bp = Blueprint("payments", __name__)
+            GATEWAY_WSDL = "https://gateway.example/soap?wsdl"
+
+            @bp.post("/refunds")
+            def refund():
+                gateway = Client(GATEWAY_WSDL)
+                with gateway.settings(timeout=25):
+                    return {"ok": gateway.service.Refund(request.json["payment"]).Success}
+
+            @bp.post("/captures")
+            def capture():
+                gateway = Client(GATEWAY_WSDL)
+                gateway.transport.operation_timeout = 25
+                return {"ok": gateway.service.Capture(request.json["payment"]).Success}
+            """
+        ),
+    ),
+    (
+        "xmlrpc-proxy-with-socket-default-timeout",
+        _files(
+            views="""
+            import socket
+            import xmlrpc.client
+            from flask import Blueprint
+
+            socket.setdefaulttimeout(15)
+            bp = Blueprint("builds", __name__)
+
+            @bp.post("/builds/<name>")
+            def trigger(name):
+                xmlrpc.client.ServerProxy("https://ci.example/rpc").build.start(name)
+                return "queued"
+            """
+        ),
+    ),
 ]
 
 
@@ -2020,6 +2169,32 @@ NOTE_AT_MOST: list[tuple[str, dict[str, str]]] = [
 
                 def describe(self, name):
                     return self.client.entity.get_entity_by_attribute("Table", [("qualifiedName", name)]).entity
+            """,
+        ),
+    ),
+    (
+        "module-level-zeep-client",
+        _files(
+            views="""
+            from flask import Blueprint
+            from zeep import Client
+
+            bp = Blueprint("main", __name__)
+            GATEWAY = Client("https://gateway.example/soap?wsdl")
+            """,
+        ),
+    ),
+    (
+        "unreached-xmlrpc-proxy",
+        _files(
+            views="""
+            import xmlrpc.client
+            from flask import Blueprint
+
+            bp = Blueprint("main", __name__)
+
+            def release_count(package):
+                return len(xmlrpc.client.ServerProxy("https://index.example/pypi").package_releases(package))
             """,
         ),
     ),

@@ -698,8 +698,18 @@ SOCKET_CLIENTS = {
     "http.client.HTTPConnection": 2,
     "http.client.HTTPSConnection": 4,
 }
-#: Last segments of :data:`SOCKET_CLIENTS` (``SMTP``, ``create_connection``...).
-SOCKET_CLIENT_LAST_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in SOCKET_CLIENTS)
+#: The standard library's XML-RPC proxy, with the index at which it takes ``transport`` positionally. It has no
+#: ``timeout`` parameter: its default ``Transport`` opens ``http.client.HTTPConnection(host)`` with none, so every
+#: remote call waits as long as the server keeps silent (the socket default is none). A ``transport`` of the
+#: project's (a ``Transport`` subclass whose ``make_connection`` sets a timeout) is how one bounds it.
+TRANSPORT_CLIENTS = {
+    "xmlrpc.client.ServerProxy": 1,
+    "xmlrpc.client.Server": 1,
+    "xmlrpclib.ServerProxy": 1,
+    "xmlrpclib.Server": 1,
+}
+#: Last segments of :data:`SOCKET_CLIENTS` and :data:`TRANSPORT_CLIENTS` (``SMTP``, ``create_connection``...).
+SOCKET_CLIENT_LAST_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in (*SOCKET_CLIENTS, *TRANSPORT_CLIENTS))
 
 
 def classify_socket_client(ctx: Context, call: ast.Call) -> HttpCall | None:
@@ -709,6 +719,8 @@ def classify_socket_client(ctx: Context, call: ast.Call) -> HttpCall | None:
     if SOCKET_CLIENT_LAST_NAMES.isdisjoint(callee_names(ctx, call)):
         return None  # the cheap test first: :func:`callee_name` ends with one of these names
     name = callee_name(ctx, call)
+    if name in TRANSPORT_CLIENTS:
+        return _classify_transport_client(ctx, call, name)
     if name not in SOCKET_CLIENTS:
         return None
     label = dotted(call.func) or name
@@ -719,6 +731,21 @@ def classify_socket_client(ctx: Context, call: ast.Call) -> HttpCall | None:
     if len(call.args) > SOCKET_CLIENTS[name] or _has_star_kwargs(call) or sets_socket_timeout(ctx.project):
         return HttpCall(label, library, None)
     return HttpCall(label, library, "no timeout")
+
+
+def _classify_transport_client(ctx: Context, call: ast.Call, name: str) -> HttpCall:
+    """``xmlrpc.client.ServerProxy(url)``: no timeout unless the project hands it a ``transport`` of its own (which
+    may set one; ``transport=None`` is the default one) or sets ``socket.setdefaulttimeout``."""
+    label = dotted(call.func) or name
+    transport = _keyword(call, "transport")
+    index = TRANSPORT_CLIENTS[name]
+    if transport is not None:
+        given = not _is_none(transport.value)
+    else:
+        given = len(call.args) > index and not _is_none(call.args[index])
+    if given or _has_star_kwargs(call) or sets_socket_timeout(ctx.project):
+        return HttpCall(label, "xmlrpc", None)
+    return HttpCall(label, "xmlrpc", "no timeout")
 
 
 #: python-ldap's connection constructors (``flask_simpleldap`` re-exports the module). The object connects at its
@@ -2279,8 +2306,23 @@ API_CLIENTS: dict[str, tuple[str, str | None]] = {
     "jira.JIRA": ("jira", "timeout"),
     "jira.client.JIRA": ("jira", "timeout"),
     "apache_atlas.client.base_client.AtlasClient": ("apache-atlas", None),
+    "zeep.Client": ("zeep", "transport"),
+    "zeep.client.Client": ("zeep", "transport"),
+    "zeep.CachingClient": ("zeep", "transport"),
+    "zeep.client.CachingClient": ("zeep", "transport"),
 }
 API_CLIENT_LAST_NAMES = last_segments(frozenset(API_CLIENTS))
+#: zeep's SOAP clients take their timeouts from their transport: ``Transport(cache=None, timeout=300,
+#: operation_timeout=None, session=None)``, where ``timeout`` bounds only the loading of WSDL and XSD documents and
+#: ``operation_timeout`` every operation the client sends, none by default (zeep docs, "Transports"). A client built
+#: without a transport gets such a default one. ``transport`` is the third positional parameter of ``Client``, and
+#: ``operation_timeout`` the third of ``Transport``.
+ZEEP_TRANSPORTS = frozenset({"zeep.Transport", "zeep.transports.Transport"})
+ZEEP_TRANSPORT_INDEX = 2
+#: ``with client.settings(timeout=10):`` and the like bound the operations sent inside the block, and
+#: ``client.transport.operation_timeout = 10`` every later one.
+ZEEP_SCOPED_TIMEOUT = re.compile(r"\.(?:settings|options)\(\s*timeout\s*=|\.operation_timeout\s*=[^=]")
+ZEEP_OPERATION_TIMEOUT_INDEX = 2
 #: More positional arguments than this reach jira's ``timeout`` (its 15th or 16th parameter, by version): unknown.
 JIRA_POSITIONAL_BEFORE_TIMEOUT = 13
 
@@ -2295,6 +2337,8 @@ def classify_api_client(ctx: Context, call: ast.Call) -> HttpCall | None:
         return None
     library, keyword = API_CLIENTS[name]
     label = dotted(call.func) or name.rsplit(".", 1)[-1]
+    if library == "zeep":
+        return HttpCall(label, library, "no timeout" if _zeep_operations_unbounded(ctx, call) else None)
     if keyword is None:
         if ".session.request" in ctx.module.text:
             return HttpCall(label, library, None)  # the project wraps the client's session with its own request
@@ -2302,6 +2346,55 @@ def classify_api_client(ctx: Context, call: ast.Call) -> HttpCall | None:
     if len(call.args) > JIRA_POSITIONAL_BEFORE_TIMEOUT:
         return HttpCall(label, library, None)
     return _client_timeout(ctx, call, label, library)
+
+
+def _zeep_operations_unbounded(ctx: Context, call: ast.Call) -> bool:
+    """A zeep client whose operations have no timeout: built without a transport (or with ``transport=None``),
+    or with a ``Transport(...)`` (inline, or assigned once to a name in the same function or module) that is given
+    no ``operation_timeout``. A transport the code builds any other way may bound them: not this, nor a client
+    in a module that sets an operation timeout later (``client.transport.operation_timeout = 10``) or around its
+    calls (``with client.settings(timeout=10):``, ``transport.settings(...)``, ``client.options(...)`` of old
+    zeep)."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(kw.arg is None for kw in call.keywords):
+        return False
+    if ZEEP_SCOPED_TIMEOUT.search(ctx.module.text):
+        return False
+    given = _keyword(call, "transport")
+    transport = (
+        given.value
+        if given is not None
+        else call.args[ZEEP_TRANSPORT_INDEX]
+        if len(call.args) > ZEEP_TRANSPORT_INDEX
+        else None
+    )
+    if transport is None or _is_none(transport):
+        return True
+    if isinstance(transport, ast.Name):
+        transport = _assigned_once(ctx, transport.id)
+    if not isinstance(transport, ast.Call) or callee_name(ctx, transport) not in ZEEP_TRANSPORTS:
+        return False
+    if _has_star_kwargs(transport):
+        return False
+    bound = _keyword(transport, "operation_timeout")
+    if bound is not None:
+        return _is_none(bound.value)
+    return len(transport.args) <= ZEEP_OPERATION_TIMEOUT_INDEX or _is_none(transport.args[ZEEP_OPERATION_TIMEOUT_INDEX])
+
+
+def _assigned_once(ctx: Context, name: str) -> ast.expr | None:
+    """The value of the one plain assignment ``name = ...`` in the current function, else at the module's top
+    level; None when there is none or more than one."""
+    scopes = [ctx.function.node] if ctx.function is not None else []
+    for scope in [*scopes, ctx.module.tree]:
+        values = [
+            node.value
+            for node in (ast.walk(scope) if scope is not ctx.module.tree else scope.body)
+            if isinstance(node, ast.Assign)
+            and any(isinstance(target, ast.Name) and target.id == name for target in node.targets)
+        ]
+        if values:
+            return values[0] if len(values) == 1 else None
+    return None
 
 
 def _spread_without_timeout(ctx: Context, spread: list[ast.expr]) -> bool:

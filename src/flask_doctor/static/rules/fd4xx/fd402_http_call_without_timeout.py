@@ -47,7 +47,7 @@ BROKER_EXPIRY = {
 }
 #: Libraries whose finding is at a client's construction: the connection the built object keeps has no timeout.
 #: Built inside a class the application itself instantiates, the client is the app's, not an SDK's.
-BUILT_CLIENTS = frozenset({"keystoneauth1", "influxdb", "jira", "apache-atlas"})
+BUILT_CLIENTS = frozenset({"keystoneauth1", "influxdb", "jira", "apache-atlas", "zeep"})
 #: What each mail extension does about timeouts, for the message, and how to bound its connection.
 MAIL_EXTENSIONS = {
     "flask_mail": "Flask-Mail passes none to smtplib and has no setting for one",
@@ -76,14 +76,22 @@ KEYSTONE_HINT = {
     " `load_session_from_conf_options` so the `timeout` option it registers applies.",
     "influxdb": "Pass `timeout=` (seconds) to the client, e.g. `InfluxDBClient(..., timeout=10)`.",
     "jira": "Pass `timeout=` to the client, e.g. `JIRA(server, basic_auth=..., timeout=(3.05, 30))`.",
+    "zeep": "Pass `transport=Transport(operation_timeout=30)` (from `zeep.transports`): the transport's `timeout`"
+    " bounds only the loading of the WSDL, its `operation_timeout` every call.",
     "apache-atlas": "The client has no timeout setting: give its `session` one (a `requests.Session` subclass whose"
     " `request` sets a default `timeout`, assigned to `client.session`), or call Atlas from a background job.",
+}
+XMLRPC_HINT = {
+    "xmlrpc": "`ServerProxy` has no timeout parameter: pass `transport=` a `Transport` (or `SafeTransport`) subclass"
+    " whose `make_connection` sets the connection's `timeout`, or call `socket.setdefaulttimeout(...)` at startup.",
 }
 #: What each API client does about timeouts, for the message.
 API_CLIENT_DEFAULTS = {
     "jira": "jira's default is none, and it hands that to every request of its session",
     "apache-atlas": "apache-atlas's client sends every call through its `requests` session with no timeout and has"
     " no setting for one",
+    "zeep": "zeep's transport sends every operation with its `operation_timeout`, none by default; its `timeout`"
+    " bounds only the loading of the WSDL",
 }
 
 
@@ -127,11 +135,21 @@ class HttpCallWithoutTimeout(Rule):
     `timeout=` (its default is none, handed to every request), and
     apache-atlas's `AtlasClient(url, auth)`, which sends every call with no
     timeout and has no setting for one (unless the module replaces its
-    session's `request`). The standard library's other network
+    session's `request`). zeep's SOAP `Client(wsdl)` and `CachingClient`
+    are read so too: built without a `transport`, or with a `Transport(...)`
+    given no `operation_timeout`, every operation waits as long as the
+    server keeps silent (`operation_timeout` defaults to none; the
+    transport's `timeout`, 300 s, bounds only the loading of the WSDL),
+    unless the module sets one later (`client.transport.operation_timeout =
+    10`) or around the calls (`with client.settings(timeout=10):`). The standard library's other network
     clients block the same way when a request or a job opens them without a
     timeout: `smtplib.SMTP`/`SMTP_SSL`, `ftplib.FTP`, `imaplib.IMAP4`,
     `poplib.POP3`, `telnetlib.Telnet`, `http.client.HTTPConnection` and
-    `socket.create_connection` (sending mail from a view is the common one).
+    `socket.create_connection` (sending mail from a view is the common one),
+    and `xmlrpc.client.ServerProxy(url)`: it has no timeout parameter, and
+    its default transport opens each connection with none, so every remote
+    call through it waits as long as the server keeps silent (a proxy given
+    a `transport=` of the project's, which may set one, is not reported).
     So do the mail extensions that open SMTP inside the call: Flask-Mail's
     `mail.send(msg)`, `mail.send_message(...)` and `with mail.connect()`
     (it passes no timeout to smtplib and has no setting for one), and
@@ -511,6 +529,23 @@ class HttpCallWithoutTimeout(Rule):
                 catalogue = AtlasClient(url, ("admin", "admin"))
                 click.echo(catalogue.typedef.get_all_typedefs())
             """),
+        # SOAP clients whose transports bound each operation: inline, and through a transport built once beforehand.
+        Valid("""
+            from flask import Flask
+            from zeep import Client
+            from zeep.transports import Transport
+            app = Flask(__name__)
+            SHARED = Transport(timeout=10, operation_timeout=20)
+
+            @app.get("/vat/<country>/<number>")
+            def vat(country, number):
+                checker = Client("https://vat.example/check?wsdl", transport=Transport(operation_timeout=15))
+                return {"valid": checker.service.checkVat(country, number).valid}
+
+            @app.get("/rates/<currency>")
+            def rate(currency):
+                return {"rate": Client("https://rates.example/soap?wsdl", transport=SHARED).service.Rate(currency)}
+            """),
         # An InfluxDB client class the project ships for other programs: nothing of its own builds it.
         Valid("""
             from influxdb import InfluxDBClient
@@ -722,6 +757,28 @@ class HttpCallWithoutTimeout(Rule):
             def mail_report():
                 with smtplib.SMTP("mail.example") as smtp:
                     smtp.sendmail("site@example", ["team@example"], "report")
+            """),
+        # An XML-RPC proxy with a transport of the project's that bounds its connections, and one a command builds.
+        Valid("""
+            import click
+            import xmlrpc.client
+            from flask import Flask
+            app = Flask(__name__)
+
+            class BoundedTransport(xmlrpc.client.Transport):
+                def make_connection(self, host):
+                    conn = super().make_connection(host)
+                    conn.timeout = 10
+                    return conn
+
+            @app.get("/tickets/<int:number>")
+            def ticket(number):
+                tracker = xmlrpc.client.ServerProxy("https://tracker.example/rpc", transport=BoundedTransport())
+                return tracker.ticket.get(number)
+
+            @click.command()
+            def dump_tickets():
+                print(xmlrpc.client.ServerProxy("https://tracker.example/rpc").ticket.query("status=open"))
             """),
         # A wrapper that forwards **kwargs, and the caller passes a timeout; a session that sets its own default.
         Valid("""
@@ -1056,6 +1113,26 @@ class HttpCallWithoutTimeout(Rule):
             """,
             message="builds an apache-atlas client without a timeout",
         ),
+        # A SOAP client with the default transport, and one whose transport bounds only the loading of the WSDL:
+        # the view's operations through either wait as long as the service keeps silent.
+        Invalid(
+            """
+            import zeep
+            from flask import Flask, request
+            from zeep.transports import Transport
+            app = Flask(__name__)
+
+            @app.post("/shipments")
+            def ship():
+                carrier = zeep.Client("https://carrier.example/ws?wsdl")  # expect
+                slow = Transport(timeout=30)
+                tracking = zeep.CachingClient("https://tracking.example/ws?wsdl", transport=slow)  # expect
+                label = carrier.service.CreateLabel(request.json["address"])
+                return {"label": label, "status": tracking.service.Status(label)}
+            """,
+            message="builds a zeep client without a timeout (zeep's transport sends every operation with its"
+            " `operation_timeout`, none by default",
+        ),
         # A metrics store built on an InfluxDB 1.x client without a timeout, read by a view: every query
         # through it waits as long as the database keeps silent.
         Invalid(
@@ -1257,6 +1334,23 @@ class HttpCallWithoutTimeout(Rule):
                 EmailMessage("Done", "Your export is ready", to=[address]).send()  # expect
             """,
             message="the job waits for ever",
+        ),
+        # A view asks a package index over XML-RPC through the default transport, which sets no timeout.
+        Invalid(
+            """
+            from xmlrpc.client import ServerProxy
+            from flask import Flask
+            app = Flask(__name__)
+
+            def latest_release(package):
+                index = ServerProxy("https://index.example/pypi")  # expect
+                return index.package_releases(package)[0]
+
+            @app.get("/outdated/<package>")
+            def outdated(package):
+                return {"latest": latest_release(package)}
+            """,
+            message="builds an XML-RPC proxy without a timeout (`ServerProxy` has no timeout parameter",
         ),
         # The settings page's test e-mail opens an SMTP connection with no timeout inside the request.
         Invalid(
@@ -1850,6 +1944,11 @@ class HttpCallWithoutTimeout(Rule):
                 " (influxdb-python's default is none, and it hands that to requests), so every query and write"
                 " through it waits as long as the server keeps silent"
             )
+        elif http.library == "xmlrpc":
+            what = (
+                f"`{http.label}(...)` in {where_called} builds an XML-RPC proxy without a timeout (`ServerProxy`"
+                " has no timeout parameter, and its default transport opens every connection with none)"
+            )
         elif http.library in API_CLIENT_DEFAULTS:
             what = (
                 f"`{http.label}(...)` in {where_called} builds {'an' if http.library[:1] in 'aeiou' else 'a'}"
@@ -1893,7 +1992,7 @@ class HttpCallWithoutTimeout(Rule):
                 hint=f"Give `{http.configurable}` a default, e.g. `(3.05, 30)`, so every call through the session"
                 " is bounded unless the configuration says otherwise, and handle the Timeout exception."
                 if http.configurable
-                else (MAIL_HINTS | LDAP_HINTS | KEYSTONE_HINT).get(
+                else (MAIL_HINTS | LDAP_HINTS | KEYSTONE_HINT | XMLRPC_HINT).get(
                     http.library,
                     "Pass `timeout=(connect, read)`, e.g. `timeout=(3.05, 30)`, and handle the Timeout exception.",
                 ),
