@@ -1280,6 +1280,45 @@ def attach():
 """,
         },
     ),
+    "class-view-base-checks-login-only": (
+        BAD,
+        LOGIN_APP
+        + """
+from flask.views import MethodView
+
+class MemberView(MethodView):
+    def dispatch_request(self, *args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("login"))
+        return super().dispatch_request(*args, **kwargs)
+
+class Notes(MemberView):
+    def post(self):
+        current_user.notes.append(request.form["text"])
+        db.session.commit()
+        return redirect("/notes")
+
+app.add_url_rule("/notes", view_func=Notes.as_view("notes"))
+""",
+    ),
+    "class-view-csrf-decorators": (
+        GOOD,
+        LOGIN_APP
+        + """
+from flask.views import MethodView
+from security import csrf_required
+
+class Notes(MethodView):
+    decorators = [login_required, csrf_required]
+
+    def post(self):
+        current_user.notes.append(request.form["text"])
+        db.session.commit()
+        return redirect("/notes")
+
+app.add_url_rule("/notes", view_func=Notes.as_view("notes"))
+""",
+    ),
     "api-key-checked-in-view": (
         GOOD,
         LOGIN_APP

@@ -20,7 +20,7 @@ from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.apps import app_attribute_type, is_flask_type, object_type
 from flask_doctor.static.facts.assembly import app_creation
-from flask_doctor.static.facts.classes import class_method, own_class
+from flask_doctor.static.facts.classes import class_lineage, class_method, own_class
 from flask_doctor.static.facts.config import attribute_settings, live_in_production, settings
 from flask_doctor.static.facts.config_values import false_constant, literal_secret, settings_default
 from flask_doctor.static.facts.guards import mentions, source_text
@@ -579,6 +579,33 @@ def _decorator_checks(project: Project, fn: FunctionInfo) -> bool:
     return False
 
 
+_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+
+
+def _class_checks(project: Project, fn: FunctionInfo) -> bool:
+    """A class-based view whose class does the check for every method: a method of its class or of a project
+    base (``dispatch_request``, or a ``_check_csrf`` it calls) compares a nonce or refuses cross-site requests,
+    or its ``decorators``/``method_decorators`` list names a CSRF decorator."""
+    cls = own_class(fn)
+    if cls is None:
+        return False
+    for current in class_lineage(project, cls):
+        info = project.classes.get(current)
+        if info is None:
+            continue
+        for name, method in info.methods.items():
+            if method is not fn and name.lower() not in _HTTP_METHODS and _checks_by_hand(method):
+                return True
+        for stmt in info.node.body:
+            if isinstance(stmt, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in ("decorators", "method_decorators") for t in stmt.targets
+            ):
+                text = ast.unparse(stmt.value)
+                if _CSRF_WORD().search(text) and not _CSRF_LIFTED().search(text):
+                    return True
+    return False
+
+
 def checks_csrf_token(project: Project, fn: FunctionInfo) -> bool:
     """Does the function check a CSRF token by hand, itself, in a project function it calls, or in a decorator?
 
@@ -591,7 +618,7 @@ def checks_csrf_token(project: Project, fn: FunctionInfo) -> bool:
     custom header such as ``X-Requested-With`` (a cross-site form cannot add
     one, and a cross-site ``fetch()`` that does is preflighted).
     """
-    if _checks_by_hand(fn) or _decorator_checks(project, fn):
+    if _checks_by_hand(fn) or _decorator_checks(project, fn) or _class_checks(project, fn):
         return True
     for name, _call in fn.calls:
         callee = project.resolve_function(name, fn, fn.module)

@@ -748,6 +748,32 @@ class FormWithoutCsrf(Rule):
                 db.session.commit()
                 return {"ok": True}
             """),
+        # the project's base class view checks the nonce for every method of every subclass before dispatching
+        Valid("""
+            from flask import Flask, abort, request, session
+            from flask.views import MethodView
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            class GuardedView(MethodView):
+                def dispatch_request(self, *args, **kwargs):
+                    if request.method != "GET":
+                        sent = request.form.get("_token") or request.headers.get("X-Token", "")
+                        if sent != session.get("_token"):
+                            abort(400)
+                    return super().dispatch_request(*args, **kwargs)
+
+            class Recipes(GuardedView):
+                decorators = [login_required]
+
+                def post(self):
+                    current_user.recipes.append(Recipe(title=request.form["title"]))
+                    db.session.commit()
+                    return "ok"
+
+            app.add_url_rule("/recipes", view_func=Recipes.as_view("recipes"))
+            """),
         # Flask-Security: this view takes only the Authentication-Token header, never the session
         Valid("""
             from flask import Flask, request
