@@ -1319,6 +1319,67 @@ class Notes(MethodView):
 app.add_url_rule("/notes", view_func=Notes.as_view("notes"))
 """,
     ),
+    "flask-security-form-subclass-validated": (
+        GOOD,
+        LOGIN_APP
+        + """
+from flask_security.forms import Form
+from wtforms import StringField
+
+class NoteForm(Form):
+    text = StringField()
+
+@app.route("/notes", methods=["GET", "POST"])
+@login_required
+def add_note():
+    form = NoteForm(request.form)
+    if request.method == "POST" and form.validate():
+        current_user.notes.append(form.text.data)
+        db.session.commit()
+    return "ok"
+""",
+    ),
+    "extensions-bound-through-getattr": (
+        GOOD,
+        {
+            "app.py": LOGIN_APP
+            + """
+import extensions
+
+for name in ("csrf",):
+    getattr(extensions, name).init_app(app)
+
+@app.route("/notes", methods=["POST"])
+@login_required
+def add_note():
+    current_user.notes.append(request.form["text"])
+    db.session.commit()
+    return "ok"
+""",
+            "extensions.py": "from flask_wtf.csrf import CSRFProtect\n\ncsrf = CSRFProtect()\n",
+        },
+    ),
+    "authlib-resource-protector": (
+        GOOD,
+        LOGIN_APP
+        + """
+from authlib.integrations.flask_oauth2 import ResourceProtector
+
+guard = ResourceProtector()
+
+@app.before_request
+def members_only():
+    if not request.path.startswith(("/login", "/api/")) and not current_user.is_authenticated:
+        return redirect(url_for("login"))
+
+@app.route("/api/notes", methods=["POST"])
+@guard("notes")
+def add_note():
+    current_token.user.notes.append(request.form["text"])
+    db.session.commit()
+    return {"ok": True}
+""",
+    ),
     "api-key-checked-in-view": (
         GOOD,
         LOGIN_APP

@@ -226,6 +226,8 @@ def _initialised_extensions(project: Project, csrf_types: set[str], csrf_objects
         if isinstance(receiver, ast.Call):
             table = site.function.imports if site.function else project.module_imports.get(site.module.name)
             name = dotted(receiver.func) or ""
+            if name == "getattr" and csrf_objects:
+                return True  # ``getattr(extensions, name).init_app(app)`` over the extensions module's names
             if ((table.qualify(name) if table else None) or name) in csrf_types:
                 return True
             continue
@@ -975,8 +977,16 @@ _USER_WORDS = (
 )
 
 
-_TOKEN_DECORATOR = on_first_use(r"token_required|token_auth|api_?key|bearer|auth_token|require_token", re.IGNORECASE)
-_TOKEN_AUTH_TYPES = ("flask_httpauth.HTTPTokenAuth",)
+_TOKEN_DECORATOR = on_first_use(
+    r"token_required|token_auth|api_?key|bearer|auth_token|require_token|require_oauth", re.IGNORECASE
+)
+#: Objects whose decorator authenticates by a bearer token header: Flask-HTTPAuth's token scheme, and the OAuth 2
+#: resource protectors of Authlib and Flask-OAuthlib (``@require_oauth("profile")``).
+_TOKEN_AUTH_TYPES = (
+    "flask_httpauth.HTTPTokenAuth",
+    "authlib.integrations.flask_oauth2.ResourceProtector",
+    "flask_oauthlib.provider.OAuth2Provider",
+)
 _SESSION_WORDS = ("current_user", "login_user", "session[", "session.get", "session.pop", *_IN_SESSION)
 
 
@@ -988,10 +998,11 @@ def token_authenticated(project: Project, fn: FunctionInfo) -> bool:
     """
     for deco in fn.decorators:
         owner = deco.rpartition(".")[0]
-        obj = project.objects.get(owner) if owner else None
+        # ``@auth.login_required`` names a method of the object; ``@require_oauth("scope")`` calls the object itself
+        objects = [project.objects.get(name) for name in (owner, deco) if name]
         if (
             _TOKEN_DECORATOR().search(deco)
-            or (obj is not None and obj.type.startswith(_TOKEN_AUTH_TYPES))
+            or any(obj is not None and obj.type.startswith(_TOKEN_AUTH_TYPES) for obj in objects)
             or _header_token_decorator(project, fn, deco)
         ):
             return not mentions(fn, _SESSION_WORDS)
@@ -1327,6 +1338,8 @@ FLASK_WTF_FORMS = frozenset(
         "flask_security.forms.Form",
     }
 )
+#: Modules whose forms are all FlaskForms: the forms login extensions ship (``flask_security.forms.LoginForm``).
+_EXTENSION_FORMS = ("flask_security.forms.", "flask_user.forms.", "flask_appbuilder.forms.")
 WTFORMS_FORMS = frozenset({"wtforms.Form", "wtforms.form.Form", "wtforms.form.BaseForm", "wtforms.BaseForm"})
 _VALIDATES = ("validate_on_submit", "validate")
 
@@ -1382,11 +1395,13 @@ def form_checks_token(project: Project, fn: FunctionInfo, call: ast.Call) -> boo
         return None
     qualified = project.canonical(fn.imports.qualify(name) or f"{fn.module.name}.{name}")
     if qualified not in project.classes:
-        return True if qualified in FLASK_WTF_FORMS else None
+        return True if qualified in FLASK_WTF_FORMS or qualified.startswith(_EXTENSION_FORMS) else None
     meta = _class_meta_csrf(project, qualified)
     if meta is not None:
         return meta
-    if project.is_subtype(qualified, FLASK_WTF_FORMS):
+    if project.is_subtype(qualified, FLASK_WTF_FORMS) or any(
+        base.startswith(_EXTENSION_FORMS) for base in project.lineage(qualified)
+    ):
         return True
     return False if project.is_subtype(qualified, WTFORMS_FORMS) else None
 

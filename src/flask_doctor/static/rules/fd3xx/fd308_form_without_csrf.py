@@ -91,7 +91,7 @@ class FormWithoutCsrf(Rule):
     another origin is preflighted); signing in and out with no fields;
     views that use no login at all, or authenticate with a token header
     (`@token_required`, Flask-HTTPAuth `HTTPTokenAuth`, Flask-Security's
-    `@auth_required("token")`, a blueprint `before_request` hook that looks up
+    `@auth_required("token")`, an Authlib `ResourceProtector`, a blueprint `before_request` hook that looks up
     an `Authorization` or `X-API-Key` header and refuses requests without it:
     browsers never add it to a forged form); endpoints that receive cross-site POSTs by design (SAML
     assertion consumers, OAuth callbacks, webhooks); and POSTs that change
