@@ -1380,6 +1380,23 @@ def add_note():
     return {"ok": True}
 """,
     ),
+    "project-package-named-for-csrf": (
+        BAD,
+        {
+            "csrf_lab/__init__.py": LOGIN_APP
+            + """
+from csrf_lab.models import Note
+
+@app.route("/notes", methods=["POST"])
+@login_required
+def add_note():
+    current_user.notes.append(Note(text=request.form["text"]))
+    db.session.commit()
+    return "ok"
+""",
+            "csrf_lab/models.py": "class Note:\n    def __init__(self, text):\n        self.text = text\n",
+        },
+    ),
     "api-key-checked-in-view": (
         GOOD,
         LOGIN_APP

@@ -170,13 +170,15 @@ def _other_csrf_extensions(project: Project) -> set[str]:
     by ``init_app``, like CSRFProtect; what exactly it checks (a token, the
     ``Sec-Fetch-Site`` header) is the library's business.
     """
+    own = {name.split(".", 1)[0] for name in project.modules}  # a project named for CSRF is not an extension
     found: set[str] = set()
     for site in project.calls:
         head, _, last = site.name.rpartition(".")
         if (
             head
             and last[:1].isupper()
-            and _CSRF_PACKAGE().search(package_of(head))
+            and _CSRF_PACKAGE().search(package := package_of(head))
+            and package not in own
             and not is_test_path(site.module.path)
         ):
             found.add(site.name)
