@@ -1026,6 +1026,392 @@ def settings():
     return redirect("/")
 """,
     ),
+    # ---- protections other than CSRFProtect (each GOOD one has a BAD twin that falls short)
+    "origin-hook-blueprint": (
+        GOOD,
+        {
+            "app.py": LOGIN_APP + "from notes import bp\napp.register_blueprint(bp)\n",
+            "notes.py": """
+from urllib.parse import urlparse
+from flask import Blueprint, abort, request
+from flask_login import current_user, login_required
+
+bp = Blueprint("notes", __name__)
+
+@bp.before_app_request
+def check_origin():
+    if request.method == "POST":
+        origin = request.headers.get("Origin")
+        if origin is None or urlparse(origin).hostname != request.host.split(":")[0]:
+            abort(403)
+
+@bp.route("/notes", methods=["POST"])
+@login_required
+def add_note():
+    current_user.notes.append(request.form["text"])
+    db.session.commit()
+    return "ok"
+""",
+        },
+    ),
+    "origin-present-only": (
+        BAD,
+        LOGIN_APP
+        + """
+@app.before_request
+def check_origin():
+    if request.method == "POST" and "Origin" not in request.headers:
+        return "missing origin", 403
+
+@app.route("/notes", methods=["POST"])
+@login_required
+def add_note():
+    current_user.notes.append(request.form["text"])
+    db.session.commit()
+    return "ok"
+""",
+    ),
+    "referrer-startswith-in-view": (
+        GOOD,
+        LOGIN_APP
+        + """
+@app.route("/notes", methods=["POST"])
+@login_required
+def add_note():
+    if not (request.referrer or "").startswith(request.host_url):
+        abort(403)
+    current_user.notes.append(request.form["text"])
+    db.session.commit()
+    return "ok"
+""",
+    ),
+    "referrer-for-redirect-only": (
+        BAD,
+        LOGIN_APP
+        + """
+@app.route("/notes", methods=["POST"])
+@login_required
+def add_note():
+    current_user.notes.append(request.form["text"])
+    db.session.commit()
+    return redirect(request.referrer or url_for("index"))
+""",
+    ),
+    "is-xhr-required-by-hook": (
+        GOOD,
+        LOGIN_APP
+        + """
+@app.before_request
+def scripts_only():
+    if request.method != "GET" and not request.is_xhr:
+        raise Forbidden()
+
+@app.route("/notes", methods=["POST"])
+@login_required
+def add_note():
+    current_user.notes.append(request.form["text"])
+    db.session.commit()
+    return "ok"
+""",
+    ),
+    "csrf-named-decorator": (
+        GOOD,
+        LOGIN_APP
+        + """
+from security import csrf_protect
+
+@app.route("/notes", methods=["POST"])
+@login_required
+@csrf_protect
+def add_note():
+    current_user.notes.append(request.form["text"])
+    db.session.commit()
+    return "ok"
+""",
+    ),
+    "csrf-lifting-decorator": (
+        BAD,
+        LOGIN_APP
+        + """
+from security import skip_csrf
+
+@app.route("/notes", methods=["POST"])
+@login_required
+@skip_csrf
+def add_note():
+    current_user.notes.append(request.form["text"])
+    db.session.commit()
+    return "ok"
+""",
+    ),
+    "other-csrf-package-init-app": (
+        GOOD,
+        LOGIN_APP
+        + """
+from flask_anticsrf import AntiCsrf
+
+guard = AntiCsrf()
+guard.init_app(app)
+
+@app.route("/notes", methods=["POST"])
+@login_required
+def add_note():
+    current_user.notes.append(request.form["text"])
+    db.session.commit()
+    return "ok"
+""",
+    ),
+    "dynaconf-extensions-setting": (
+        GOOD,
+        {
+            "app.py": LOGIN_APP.replace("login_manager = LoginManager(app)", "")
+            + """
+from dynaconf import FlaskDynaconf
+import settings
+
+FlaskDynaconf(app)
+app.config.from_object(settings)
+app.config.load_extensions()
+
+@app.route("/notes", methods=["POST"])
+@login_required
+def add_note():
+    current_user.notes.append(request.form["text"])
+    db.session.commit()
+    return "ok"
+""",
+            "settings.py": """
+EXTENSIONS = [
+    "flask_login:LoginManager",
+    "flask_wtf.csrf:CSRFProtect",
+]
+""",
+        },
+    ),
+    "secure-form-subclass-validated": (
+        GOOD,
+        LOGIN_APP
+        + """
+from flask_admin.form import SecureForm
+from wtforms import StringField
+
+class NoteForm(SecureForm):
+    text = StringField()
+
+@app.route("/notes", methods=["GET", "POST"])
+@login_required
+def add_note():
+    form = NoteForm(request.form)
+    if request.method == "POST" and form.validate():
+        current_user.notes.append(form.text.data)
+        db.session.commit()
+    return "ok"
+""",
+    ),
+    "plain-wtforms-validated": (
+        BAD,
+        LOGIN_APP
+        + """
+from wtforms import Form, StringField
+
+class NoteForm(Form):
+    text = StringField()
+
+@app.route("/notes", methods=["GET", "POST"])
+@login_required
+def add_note():
+    form = NoteForm(request.form)
+    if request.method == "POST" and form.validate():
+        current_user.notes.append(form.text.data)
+        db.session.commit()
+    return "ok"
+""",
+    ),
+    "token-hook-api-blueprint": (
+        GOOD,
+        {
+            "app.py": LOGIN_APP + "from api import bp\napp.register_blueprint(bp, url_prefix='/api')\n",
+            "api.py": """
+from flask import Blueprint, abort, g, request
+from app import db
+
+bp = Blueprint("api", __name__)
+
+@bp.before_request
+def authenticate():
+    header = request.headers.get("Authorization", "")
+    g.user = ApiToken.owner_of(header.removeprefix("Bearer "))
+    if g.user is None:
+        abort(401)
+
+@bp.route("/attachments", methods=["POST"])
+def attach():
+    request.files["file"].save(f"/srv/files/{g.user.id}")
+    g.user.attachments += 1
+    db.session.commit()
+    return {"ok": True}
+""",
+        },
+    ),
+    "token-hook-falls-back-to-session": (
+        BAD,
+        {
+            "app.py": LOGIN_APP + "from api import bp\napp.register_blueprint(bp, url_prefix='/api')\n",
+            "api.py": """
+from flask import Blueprint, abort, g, request
+from flask_login import current_user
+from app import db
+
+bp = Blueprint("api", __name__)
+
+@bp.before_request
+def authenticate():
+    header = request.headers.get("Authorization", "")
+    g.user = ApiToken.owner_of(header.removeprefix("Bearer ")) or current_user
+    if not g.user.is_authenticated:
+        abort(401)
+
+@bp.route("/attachments", methods=["POST"])
+def attach():
+    request.files["file"].save(f"/srv/files/{g.user.id}")
+    g.user.attachments += 1
+    db.session.commit()
+    return {"ok": True}
+""",
+        },
+    ),
+    "class-view-base-checks-login-only": (
+        BAD,
+        LOGIN_APP
+        + """
+from flask.views import MethodView
+
+class MemberView(MethodView):
+    def dispatch_request(self, *args, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("login"))
+        return super().dispatch_request(*args, **kwargs)
+
+class Notes(MemberView):
+    def post(self):
+        current_user.notes.append(request.form["text"])
+        db.session.commit()
+        return redirect("/notes")
+
+app.add_url_rule("/notes", view_func=Notes.as_view("notes"))
+""",
+    ),
+    "class-view-csrf-decorators": (
+        GOOD,
+        LOGIN_APP
+        + """
+from flask.views import MethodView
+from security import csrf_required
+
+class Notes(MethodView):
+    decorators = [login_required, csrf_required]
+
+    def post(self):
+        current_user.notes.append(request.form["text"])
+        db.session.commit()
+        return redirect("/notes")
+
+app.add_url_rule("/notes", view_func=Notes.as_view("notes"))
+""",
+    ),
+    "flask-security-form-subclass-validated": (
+        GOOD,
+        LOGIN_APP
+        + """
+from flask_security.forms import Form
+from wtforms import StringField
+
+class NoteForm(Form):
+    text = StringField()
+
+@app.route("/notes", methods=["GET", "POST"])
+@login_required
+def add_note():
+    form = NoteForm(request.form)
+    if request.method == "POST" and form.validate():
+        current_user.notes.append(form.text.data)
+        db.session.commit()
+    return "ok"
+""",
+    ),
+    "extensions-bound-through-getattr": (
+        GOOD,
+        {
+            "app.py": LOGIN_APP
+            + """
+import extensions
+
+for name in ("csrf",):
+    getattr(extensions, name).init_app(app)
+
+@app.route("/notes", methods=["POST"])
+@login_required
+def add_note():
+    current_user.notes.append(request.form["text"])
+    db.session.commit()
+    return "ok"
+""",
+            "extensions.py": "from flask_wtf.csrf import CSRFProtect\n\ncsrf = CSRFProtect()\n",
+        },
+    ),
+    "authlib-resource-protector": (
+        GOOD,
+        LOGIN_APP
+        + """
+from authlib.integrations.flask_oauth2 import ResourceProtector
+
+guard = ResourceProtector()
+
+@app.before_request
+def members_only():
+    if not request.path.startswith(("/login", "/api/")) and not current_user.is_authenticated:
+        return redirect(url_for("login"))
+
+@app.route("/api/notes", methods=["POST"])
+@guard("notes")
+def add_note():
+    current_token.user.notes.append(request.form["text"])
+    db.session.commit()
+    return {"ok": True}
+""",
+    ),
+    "project-package-named-for-csrf": (
+        BAD,
+        {
+            "csrf_lab/__init__.py": LOGIN_APP
+            + """
+from csrf_lab.models import Note
+
+@app.route("/notes", methods=["POST"])
+@login_required
+def add_note():
+    current_user.notes.append(Note(text=request.form["text"]))
+    db.session.commit()
+    return "ok"
+""",
+            "csrf_lab/models.py": "class Note:\n    def __init__(self, text):\n        self.text = text\n",
+        },
+    ),
+    "api-key-checked-in-view": (
+        GOOD,
+        LOGIN_APP
+        + """
+@app.route("/api/notes", methods=["POST"])
+@login_required
+def add_note():
+    account = Account.by_key(request.headers.get("X-API-Key", ""))
+    if account is None:
+        abort(401)
+    account.notes.append(request.form["text"])
+    db.session.commit()
+    return {"ok": True}
+""",
+    ),
 }
 
 

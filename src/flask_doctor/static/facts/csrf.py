@@ -20,7 +20,7 @@ from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.apps import app_attribute_type, is_flask_type, object_type
 from flask_doctor.static.facts.assembly import app_creation
-from flask_doctor.static.facts.classes import class_method, own_class
+from flask_doctor.static.facts.classes import class_lineage, class_method, own_class
 from flask_doctor.static.facts.config import attribute_settings, live_in_production, settings
 from flask_doctor.static.facts.config_values import false_constant, literal_secret, settings_default
 from flask_doctor.static.facts.guards import mentions, source_text
@@ -103,7 +103,11 @@ def csrf_setup(project: Project) -> CsrfFacts:
     protected_at: Location | None = None
     exempt: set[str] = set()
     exempt_blueprints: set[str] = set()
-    csrf_types = set(CSRF_TYPES) | {q for q in project.classes if project.is_subtype(q, CSRF_TYPES)}
+    csrf_types = (
+        set(CSRF_TYPES)
+        | {q for q in project.classes if project.is_subtype(q, CSRF_TYPES)}
+        | _other_csrf_extensions(project)
+    )
     csrf_objects = frozenset(o.qualname for o in project.objects.values() if o.type in csrf_types)
     unbound_at: Location | None = None
     bound = _initialised_extensions(project, csrf_types, csrf_objects)
@@ -129,6 +133,8 @@ def csrf_setup(project: Project) -> CsrfFacts:
                 else:
                     exempt.add(qualified)
                     exempt.add(target.rsplit(".", 1)[-1])
+    if protected_at is None:
+        protected_at = _extension_named_in_settings(project)
     cookie_auth = _session_auth(project)
     samesite = {key: found for key in SAMESITE_KEYS if (found := _live_samesite(project, key)) is not None}
     flask_wtf = any(package_of(r.module) == "flask_wtf" for records in project.imports.values() for r in records)
@@ -152,6 +158,62 @@ def csrf_setup(project: Project) -> CsrfFacts:
     )
 
 
+#: A package of a CSRF extension other than Flask-WTF's (``flask_xsrf``, ``flask_simple_csrf``,
+#: ``flask_anticsrf``, ``flask_sec_fetch_csrf``): its class bound to the app protects it as CSRFProtect does.
+_CSRF_PACKAGE = on_first_use(r"csrf|xsrf|seasurf", re.IGNORECASE)
+
+
+def _other_csrf_extensions(project: Project) -> set[str]:
+    """Classes of CSRF packages the project calls (``flask_simple_csrf.CSRF``), outside Flask-WTF and SeaSurf.
+
+    Each of these libraries is an extension object made with the app or bound
+    by ``init_app``, like CSRFProtect; what exactly it checks (a token, the
+    ``Sec-Fetch-Site`` header) is the library's business.
+    """
+    own = {name.split(".", 1)[0] for name in project.modules}  # a project named for CSRF is not an extension
+    found: set[str] = set()
+    for site in project.calls:
+        head, _, last = site.name.rpartition(".")
+        if (
+            head
+            and last[:1].isupper()
+            and _CSRF_PACKAGE().search(package := package_of(head))
+            and package not in own
+            and not is_test_path(site.module.path)
+        ):
+            found.add(site.name)
+    return found
+
+
+#: ``"flask_wtf.csrf:CSRFProtect"`` in an extension list a settings loader imports and binds to the app
+#: (Dynaconf's ``EXTENSIONS`` with ``app.config.load_extensions()``).
+_EXTENSION_STRING = on_first_use(r"flask_wtf(\.csrf)?[:.]C[Ss][Rr][Ff]Protect|flask_seasurf[:.]SeaSurf")
+
+
+def _extension_named_in_settings(project: Project) -> Location | None:
+    """Where the project names CSRFProtect (or SeaSurf) as a string its settings loader binds to the app.
+
+    Dynaconf's Flask integration imports each ``"package:Class"`` of the
+    ``EXTENSIONS`` setting and calls it with the app
+    (``app.config.load_extensions()``): ``EXTENSIONS = ["flask_wtf.csrf:CSRFProtect"]``
+    in a settings module or file is ``CSRFProtect(app)`` written as data.
+    """
+    for setting in settings(project, ("EXTENSIONS",)):
+        if _EXTENSION_STRING().search(ast.unparse(setting.value)) and not is_test_path(setting.location.path):
+            return setting.location
+    for module in project.modules.values():
+        if is_test_path(module.path) or not _EXTENSION_STRING().search(module.text):
+            continue
+        for node in ast.walk(module.tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and _EXTENSION_STRING().fullmatch(node.value)
+            ):
+                return Location(module.path, node.lineno, node.col_offset + 1)
+    return None
+
+
 def _initialised_extensions(project: Project, csrf_types: set[str], csrf_objects: frozenset[str]) -> bool:
     """Does code outside tests (maybe) bind a CSRF extension to an app with ``init_app``?
 
@@ -166,6 +228,8 @@ def _initialised_extensions(project: Project, csrf_types: set[str], csrf_objects
         if isinstance(receiver, ast.Call):
             table = site.function.imports if site.function else project.module_imports.get(site.module.name)
             name = dotted(receiver.func) or ""
+            if name == "getattr" and csrf_objects:
+                return True  # ``getattr(extensions, name).init_app(app)`` over the extensions module's names
             if ((table.qualify(name) if table else None) or name) in csrf_types:
                 return True
             continue
@@ -423,18 +487,146 @@ def _compares_token(fn: FunctionInfo) -> bool:
     return False
 
 
+#: Request headers a cross-site form cannot forge: where the request comes from (``Origin``, ``Referer``, the
+#: browser's ``Sec-Fetch-Site``), and a custom header only same-origin scripts may add (``X-Requested-With``).
+_ORIGIN_READ = on_first_use(
+    r"\brequest\.(origin|referrer|is_xhr)\b"
+    r"|['\"](http_)?(origin|referr?er|sec[-_]fetch[-_]site|x[-_]requested[-_]with)['\"]",
+    re.IGNORECASE,
+)
+#: Reading them only to choose an answer (JSON for scripts, a page for browsers) is not a check.
+_CUSTOM_HEADER = on_first_use(r"is_xhr|requested[-_]with", re.IGNORECASE)
+_REJECTION = on_first_use(
+    r"\babort\(|\b(Forbidden|BadRequest|Unauthorized|MethodNotAllowed)\b|\b(400|401|403|405|415|419)\b"
+)
+
+
+def _turns_away(body: list[ast.stmt]) -> bool:
+    """The branch refuses the request: ``abort(403)``, ``raise Forbidden()``, ``return "...", 400``."""
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Raise):
+                return True
+            if isinstance(node, (ast.Return, ast.Expr)) and node.value is not None:
+                if _REJECTION().search(ast.unparse(node.value)):
+                    return True
+    return False
+
+
+def _rejects_cross_site(fn: FunctionInfo) -> bool:
+    """The function refuses requests whose ``Origin``/``Referer``/``Sec-Fetch-Site`` names another site, or that
+    lack a custom header (``X-Requested-With``) a cross-site form cannot send.
+
+    An ``if`` whose test compares one of those headers (``urlparse(request.referrer).netloc != request.host``,
+    ``request.headers.get("Sec-Fetch-Site") not in ("same-origin", "none")``; a bare ``not request.is_xhr``
+    suffices for the custom header) and whose branch aborts, raises or answers 4xx.  Testing only that the
+    header is present (``if not request.referrer``) proves nothing: a forged form has one of its own.
+    """
+    text = source_text(fn)
+    if not _ORIGIN_READ().search(text):
+        return False
+    values: dict[str, str] | None = None
+    for node in ast.walk(fn.node):
+        if not isinstance(node, ast.If):
+            continue
+        values = _local_values(fn) if values is None else values
+        test = _expanded(node.test, values)
+        if not _ORIGIN_READ().search(test):
+            continue
+        compares = any(
+            (
+                (isinstance(part, ast.Compare) and not _presence_test(part))
+                or (isinstance(part, ast.Call) and (dotted(part.func) or "").rsplit(".", 1)[-1] not in ("get", "bool"))
+            )
+            and _ORIGIN_READ().search(_expanded(part, values))
+            for part in ast.walk(node.test)
+        )
+        if not compares and not _CUSTOM_HEADER().search(test):
+            continue
+        if _turns_away(node.body) or _turns_away(node.orelse):
+            return True
+    return False
+
+
+def _presence_test(node: ast.Compare) -> bool:
+    """``"Origin" not in request.headers``, ``request.referrer is None``: whether a header came, not from where."""
+    if all(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
+        return any(isinstance(c, ast.Constant) and c.value is None for c in (node.left, *node.comparators))
+    if all(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
+        return isinstance(node.left, ast.Constant) and all(
+            (dotted(c) or "").endswith(("headers", "environ")) for c in node.comparators
+        )
+    return False
+
+
+def _checks_by_hand(fn: FunctionInfo) -> bool:
+    """A CSRF nonce compared, or a cross-site request refused, in the function itself."""
+    return _compares_token(fn) or _rejects_cross_site(fn)
+
+
+#: A decorator whose name says it enforces CSRF (``@csrf_protect``, ``@xsrf.protected``, ``@check_csrf``)
+#: rather than lifting it (``@csrf.exempt``, ``@no_csrf``, ``@csrf_disabled``).
+_CSRF_LIFTED = on_first_use(r"exempt|skip|ignore|disable|no_?(csrf|xsrf)|without", re.IGNORECASE)
+
+
+def _decorator_checks(project: Project, fn: FunctionInfo) -> bool:
+    """One of the view's decorators enforces CSRF: a library's (``@xsrf.protect``) or the project's own, whose
+    wrapper compares a nonce or refuses cross-site requests (its name says nothing then)."""
+    for deco in fn.decorators:
+        last = deco.rsplit(".", 1)[-1]
+        tail = ".".join(deco.split(".")[-2:])
+        if _CSRF_WORD().search(tail) and not _CSRF_LIFTED().search(tail) and last not in ("route", "get", "post"):
+            return True
+        wrapper = project.functions.get(deco) or project.resolve_function(deco, fn, fn.module)
+        if wrapper is not None and wrapper is not fn and "view" not in wrapper.roles and _checks_by_hand(wrapper):
+            return True
+    return False
+
+
+_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+
+
+def _class_checks(project: Project, fn: FunctionInfo) -> bool:
+    """A class-based view whose class does the check for every method: a method of its class or of a project
+    base (``dispatch_request``, or a ``_check_csrf`` it calls) compares a nonce or refuses cross-site requests,
+    or its ``decorators``/``method_decorators`` list names a CSRF decorator."""
+    cls = own_class(fn)
+    if cls is None:
+        return False
+    for current in class_lineage(project, cls):
+        info = project.classes.get(current)
+        if info is None:
+            continue
+        for name, method in info.methods.items():
+            if method is not fn and name.lower() not in _HTTP_METHODS and _checks_by_hand(method):
+                return True
+        for stmt in info.node.body:
+            if isinstance(stmt, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in ("decorators", "method_decorators") for t in stmt.targets
+            ):
+                text = ast.unparse(stmt.value)
+                if _CSRF_WORD().search(text) and not _CSRF_LIFTED().search(text):
+                    return True
+    return False
+
+
 def checks_csrf_token(project: Project, fn: FunctionInfo) -> bool:
-    """Does the function check a CSRF token by hand, itself or in a project function it calls?
+    """Does the function check a CSRF token by hand, itself, in a project function it calls, or in a decorator?
 
     Applications without Flask-WTF often keep a nonce in the session and
     compare it with a form field or an ``X-CSRF-Token`` header; that is CSRF
-    protection, and a view (or hook) that does it is protected.
+    protection, and a view (or hook) that does it is protected.  So is
+    refusing a request whose ``Origin`` or ``Referer`` names another site
+    (OWASP's "verifying origin with standard headers"), whose
+    ``Sec-Fetch-Site`` says ``cross-site`` (Fetch Metadata), or that lacks a
+    custom header such as ``X-Requested-With`` (a cross-site form cannot add
+    one, and a cross-site ``fetch()`` that does is preflighted).
     """
-    if _compares_token(fn):
+    if _checks_by_hand(fn) or _decorator_checks(project, fn) or _class_checks(project, fn):
         return True
     for name, _call in fn.calls:
         callee = project.resolve_function(name, fn, fn.module)
-        if callee is not None and callee is not fn and _compares_token(callee):
+        if callee is not None and callee is not fn and _checks_by_hand(callee):
             return True
     return False
 
@@ -787,8 +979,16 @@ _USER_WORDS = (
 )
 
 
-_TOKEN_DECORATOR = on_first_use(r"token_required|token_auth|api_?key|bearer|auth_token|require_token", re.IGNORECASE)
-_TOKEN_AUTH_TYPES = ("flask_httpauth.HTTPTokenAuth",)
+_TOKEN_DECORATOR = on_first_use(
+    r"token_required|token_auth|api_?key|bearer|auth_token|require_token|require_oauth", re.IGNORECASE
+)
+#: Objects whose decorator authenticates by a bearer token header: Flask-HTTPAuth's token scheme, and the OAuth 2
+#: resource protectors of Authlib and Flask-OAuthlib (``@require_oauth("profile")``).
+_TOKEN_AUTH_TYPES = (
+    "flask_httpauth.HTTPTokenAuth",
+    "authlib.integrations.flask_oauth2.ResourceProtector",
+    "flask_oauthlib.provider.OAuth2Provider",
+)
 _SESSION_WORDS = ("current_user", "login_user", "session[", "session.get", "session.pop", *_IN_SESSION)
 
 
@@ -800,14 +1000,73 @@ def token_authenticated(project: Project, fn: FunctionInfo) -> bool:
     """
     for deco in fn.decorators:
         owner = deco.rpartition(".")[0]
-        obj = project.objects.get(owner) if owner else None
+        # ``@auth.login_required`` names a method of the object; ``@require_oauth("scope")`` calls the object itself
+        objects = [project.objects.get(name) for name in (owner, deco) if name]
         if (
             _TOKEN_DECORATOR().search(deco)
-            or (obj is not None and obj.type.startswith(_TOKEN_AUTH_TYPES))
+            or any(obj is not None and obj.type.startswith(_TOKEN_AUTH_TYPES) for obj in objects)
             or _header_token_decorator(project, fn, deco)
         ):
             return not mentions(fn, _SESSION_WORDS)
+    if _token_only_auth_required(fn):
+        return not mentions(fn, _SESSION_WORDS)
+    owners = token_hooks(project)
+    if owners and any(route.owner in owners for route in fn.routes):
+        return not mentions(fn, _SESSION_WORDS)
+    if _reads_token_header(source_text(fn)) and _TURN_AWAY_AUTH().search(source_text(fn)):
+        return not mentions(fn, _SESSION_WORDS)  # the view refuses a request without its API key itself
     return False
+
+
+#: Flask-Security's ``auth_required`` mechanisms a browser never adds to a forged form by itself (``"basic"``
+#: is not one of them: browsers resend cached Basic credentials to the site they belong to).
+_HEADER_MECHANISMS = frozenset({"token"})
+
+
+def _token_only_auth_required(fn: FunctionInfo) -> bool:
+    """``@auth_required("token")`` (Flask-Security): only an ``Authentication-Token`` header signs the user in."""
+    for deco in fn.node.decorator_list:
+        if not (isinstance(deco, ast.Call) and (dotted(deco.func) or "").rsplit(".", 1)[-1] == "auth_required"):
+            continue
+        if not deco.args or not all(isinstance(a, ast.Constant) for a in deco.args):
+            continue
+        if {a.value for a in deco.args if isinstance(a, ast.Constant)} <= _HEADER_MECHANISMS:
+            return True
+    return False
+
+
+_TURN_AWAY_AUTH = on_first_use(r"\babort\((401|403)|\b(Unauthorized|Forbidden)\b|\b(401|403)\b")
+
+
+def _reads_token_header(text: str) -> bool:
+    """The code reads an API key or a bearer token from a request header (not HTTP Basic credentials)."""
+    return bool(_TOKEN_HEADER().search(text)) and "Basic" not in text
+
+
+@project_fact
+def token_hooks(project: Project) -> frozenset[str]:
+    """Blueprints whose ``before_request`` hook authenticates by a token header and never by the session.
+
+    An API blueprint that looks up ``request.headers["Authorization"]`` (or an
+    ``X-API-Key``) before every request, and refuses the request without it,
+    authenticates its views by something a forged form cannot carry, even when
+    the hook stores the user in ``g.user``.
+    """
+    owners: set[str] = set()
+    for hook in project.functions.values():
+        if "before_request" not in hook.roles or is_test_path(hook.module.path):
+            continue
+        text = source_text(hook)
+        if not _reads_token_header(text) or not _TURN_AWAY_AUTH().search(text):
+            continue
+        if any(word in text for word in _SESSION_WORDS) or reads_auth_cookie(project, hook) is not None:
+            continue
+        for deco in hook.decorators:
+            owner, _, attr = deco.rpartition(".")
+            obj = project.objects.get(owner)
+            if attr == "before_request" and obj is not None and project.is_subtype(obj.type, BLUEPRINT_TYPES):
+                owners.add(owner)
+    return frozenset(owners)
 
 
 _TOKEN_HEADER = on_first_use(
@@ -1067,8 +1326,22 @@ def forgeable_input(project: Project, fn: FunctionInfo) -> ForgeableInput | None
 
 #: Form bases whose ``validate()`` checks a CSRF token (Flask-WTF's), and WTForms' own base, which does not.
 FLASK_WTF_FORMS = frozenset(
-    {"flask_wtf.FlaskForm", "flask_wtf.Form", "flask_wtf.form.FlaskForm", "flask.ext.wtf.Form", "flaskext.wtf.Form"}
+    {
+        "flask_wtf.FlaskForm",
+        "flask_wtf.Form",
+        "flask_wtf.form.FlaskForm",
+        "flask.ext.wtf.Form",
+        "flaskext.wtf.Form",
+        # forms of other extensions that validate a CSRF token: Flask-Admin's SecureForm (WTForms' session CSRF,
+        # or Flask-WTF's when installed), Flask-AppBuilder's DynamicForm and Flask-Security's Form (FlaskForms)
+        "flask_admin.form.SecureForm",
+        "flask_admin.form.base.SecureForm",
+        "flask_appbuilder.forms.DynamicForm",
+        "flask_security.forms.Form",
+    }
 )
+#: Modules whose forms are all FlaskForms: the forms login extensions ship (``flask_security.forms.LoginForm``).
+_EXTENSION_FORMS = ("flask_security.forms.", "flask_user.forms.", "flask_appbuilder.forms.")
 WTFORMS_FORMS = frozenset({"wtforms.Form", "wtforms.form.Form", "wtforms.form.BaseForm", "wtforms.BaseForm"})
 _VALIDATES = ("validate_on_submit", "validate")
 
@@ -1110,23 +1383,27 @@ def form_checks_token(project: Project, fn: FunctionInfo, call: ast.Call) -> boo
     No when the call passes ``meta={"csrf": False}``, when the form class (or a
     project base) says ``class Meta: csrf = False``, or when it is a plain WTForms
     ``Form`` (not Flask-WTF's ``FlaskForm``) that does not switch WTForms' own CSRF
-    on in its ``Meta``; yes for a ``FlaskForm`` or a ``Meta`` with ``csrf = True``.
-    ``None`` for a class the project does not define (a caller gives it the
+    on in its ``Meta``; yes for a ``FlaskForm``, a ``Meta`` with ``csrf = True``, a
+    ``meta={"csrf": True}`` argument, and the token-checking forms of other
+    extensions (Flask-Admin's ``SecureForm``, Flask-AppBuilder's ``DynamicForm``).
+    ``None`` for another class the project does not define (a caller gives it the
     benefit of the doubt).
     """
     for kw in call.keywords:
-        if kw.arg == "meta" and _csrf_meta(kw.value) is False:
-            return False
+        if kw.arg == "meta" and (meta := _csrf_meta(kw.value)) is not None:
+            return meta
     name = dotted(call.func)
     if not name:
         return None
     qualified = project.canonical(fn.imports.qualify(name) or f"{fn.module.name}.{name}")
     if qualified not in project.classes:
-        return None
+        return True if qualified in FLASK_WTF_FORMS or qualified.startswith(_EXTENSION_FORMS) else None
     meta = _class_meta_csrf(project, qualified)
     if meta is not None:
         return meta
-    if project.is_subtype(qualified, FLASK_WTF_FORMS):
+    if project.is_subtype(qualified, FLASK_WTF_FORMS) or any(
+        base.startswith(_EXTENSION_FORMS) for base in project.lineage(qualified)
+    ):
         return True
     return False if project.is_subtype(qualified, WTFORMS_FORMS) else None
 
@@ -1359,6 +1636,7 @@ __all__ = [
     "signs_in",
     "session_grants_authority",
     "token_authenticated",
+    "token_hooks",
     "unchecked_form",
     "validates_flask_wtf_form",
 ]

@@ -49,7 +49,17 @@ class FormWithoutCsrf(Rule):
     project has no CSRF protection: no `CSRFProtect`/SeaSurf anywhere, no
     Flask-WTF form validated in the view, and no hand-made check that
     compares a session nonce with a form field or `X-CSRF-Token` header (in
-    the view or in a `before_request` hook). A `CSRFProtect()` made without
+    the view or in a `before_request` hook). Also protection: another CSRF
+    extension bound to the app (a class of a package named for CSRF),
+    CSRFProtect named in Dynaconf's `EXTENSIONS` setting (it binds each one to
+    the app), a hook, decorator or view that refuses a request whose `Origin`,
+    `Referer` or `Sec-Fetch-Site` names another site or that lacks a custom
+    header such as `X-Requested-With` (a cross-site form cannot add one, and a
+    `fetch()` that does is preflighted), a project decorator named for CSRF
+    (`@csrf_protect`), and the token-checking forms of other extensions
+    (Flask-Admin's `SecureForm`, Flask-AppBuilder's `DynamicForm`). Merely
+    requiring some `Referer` is not: a forged form sends the attacker's page
+    as its referrer. A `CSRFProtect()` made without
     an app and never bound to one (`csrf.init_app(app)`) protects nothing.
     A form built with its token
     check off (`ProfileForm(meta={"csrf": False})`, `class Meta: csrf =
@@ -80,8 +90,10 @@ class FormWithoutCsrf(Rule):
     only PUT, PATCH or DELETE (a form cannot send them, and `fetch()` from
     another origin is preflighted); signing in and out with no fields;
     views that use no login at all, or authenticate with a token header
-    (`@token_required`, Flask-HTTPAuth `HTTPTokenAuth`: browsers never add it
-    to a forged form); endpoints that receive cross-site POSTs by design (SAML
+    (`@token_required`, Flask-HTTPAuth `HTTPTokenAuth`, Flask-Security's
+    `@auth_required("token")`, an Authlib `ResourceProtector`, a blueprint `before_request` hook that looks up
+    an `Authorization` or `X-API-Key` header and refuses requests without it:
+    browsers never add it to a forged form); endpoints that receive cross-site POSTs by design (SAML
     assertion consumers, OAuth callbacks, webhooks); and POSTs that change
     nothing (DataTables paging, a search that redirects to GET, a list of
     names), because a forged request that changes nothing gains nothing. When
@@ -94,7 +106,11 @@ class FormWithoutCsrf(Rule):
     cross-site POSTs: the finding is a note that names SameSite as the remaining
     defence, and such views do not count toward the app-wide finding. Flask's
     own default sets no SameSite at all, so only an explicit `Lax`/`Strict`
-    counts. A `csrf.exempt` whose comment says why is a note too, and so is a
+    counts. It stays a note rather than silence because `Lax` is not a full
+    defence: a page on a sibling subdomain is "same-site" and still gets the
+    cookie, and browsers that predate SameSite ignore it. HTTP Basic
+    authentication does not count as a token header: browsers resend cached
+    Basic credentials with any request to the site, a forged one included. A `csrf.exempt` whose comment says why is a note too, and so is a
     sign-in form (a view named for signing in that calls `login_user` or
     stores into the session): a forged sign-in carries the attacker's own
     credentials, so it signs the victim in to the attacker's account (login
@@ -606,6 +622,172 @@ class FormWithoutCsrf(Rule):
                     return redirect("/")
                 return "form"
             """),
+        # an app-wide hook refuses unsafe requests whose Origin (or, lacking it, Referer) is another host
+        Valid("""
+            from urllib.parse import urlsplit
+            from flask import Flask, abort, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.before_request
+            def same_origin_only():
+                if request.method in ("GET", "HEAD", "OPTIONS"):
+                    return None
+                source = request.headers.get("Origin") or request.referrer or ""
+                if urlsplit(source).netloc != request.host:
+                    abort(403)
+                return None
+
+            @app.post("/garden/beds")
+            @login_required
+            def add_bed():
+                current_user.beds.append(Bed(name=request.form["name"]))
+                db.session.commit()
+                return "ok"
+            """),
+        # the browser's Fetch Metadata: the blueprint's hook turns away requests another site started
+        Valid("""
+            from flask import Blueprint, abort, request
+            from flask_login import current_user, login_required
+            bp = Blueprint("ledger", __name__)
+
+            @bp.before_request
+            def refuse_cross_site():
+                site = request.headers.get("Sec-Fetch-Site", "same-origin")
+                if request.method == "POST" and site not in ("same-origin", "none"):
+                    abort(403, "cross-site request refused")
+
+            @bp.post("/ledger/entries")
+            @login_required
+            def add_entry():
+                current_user.entries.append(Entry(amount=request.form["amount"]))
+                db.session.commit()
+                return "ok"
+            """),
+        # a project decorator insists on a custom header only the app's own scripts send
+        Valid("""
+            from functools import wraps
+            from flask import Flask, abort, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            def from_our_scripts(view):
+                @wraps(view)
+                def wrapper(*args, **kwargs):
+                    if request.headers.get("X-Requested-With") != "XMLHttpRequest":
+                        abort(400)
+                    return view(*args, **kwargs)
+                return wrapper
+
+            @app.post("/kitchen/timers")
+            @login_required
+            @from_our_scripts
+            def start_timer():
+                current_user.timers.append(Timer(minutes=int(request.form["minutes"])))
+                db.session.commit()
+                return "ok"
+            """),
+        # Flask-Admin's SecureForm carries and checks a CSRF token of its own
+        Valid("""
+            from flask import Flask, redirect, request
+            from flask_admin.form import SecureForm
+            from flask_login import LoginManager, current_user, login_required
+            from wtforms import StringField
+            app = Flask(__name__)
+            LoginManager(app)
+
+            class ShelfForm(SecureForm):
+                label = StringField()
+
+            @app.route("/shelves/new", methods=["GET", "POST"])
+            @login_required
+            def new_shelf():
+                form = ShelfForm(request.form)
+                if request.method == "POST" and form.validate():
+                    current_user.shelves.append(Shelf(label=form.label.data))
+                    db.session.commit()
+                    return redirect("/shelves")
+                return "form"
+            """),
+        # Dynaconf binds every extension its EXTENSIONS setting names, CSRFProtect among them
+        Valid("""
+            from dynaconf import FlaskDynaconf
+            from flask import Flask, request
+            from flask_login import current_user, login_required
+            app = Flask(__name__)
+            FlaskDynaconf(app, EXTENSIONS=["flask_login:LoginManager", "flask_wtf.csrf:CSRFProtect"])
+            app.config.load_extensions()
+
+            @app.post("/reading-list")
+            @login_required
+            def add_book():
+                current_user.books.append(Book(title=request.form["title"]))
+                db.session.commit()
+                return "ok"
+            """),
+        # the API blueprint authenticates every request by its X-API-Key header before the view runs, even
+        # though the web pages of the same app log in with the session
+        Valid("""
+            from flask import Blueprint, abort, g, request
+            from flask_login import LoginManager
+            login_manager = LoginManager()
+            bp = Blueprint("api", __name__)
+
+            @bp.before_request
+            def api_key():
+                g.user = Account.by_api_key(request.headers.get("X-API-Key", ""))
+                if g.user is None:
+                    abort(401)
+
+            @bp.post("/api/photos")
+            def upload_photo():
+                request.files["photo"].save(f"/srv/photos/{g.user.id}.jpg")
+                g.user.photos += 1
+                db.session.commit()
+                return {"ok": True}
+            """),
+        # the project's base class view checks the nonce for every method of every subclass before dispatching
+        Valid("""
+            from flask import Flask, abort, request, session
+            from flask.views import MethodView
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            class GuardedView(MethodView):
+                def dispatch_request(self, *args, **kwargs):
+                    if request.method != "GET":
+                        sent = request.form.get("_token") or request.headers.get("X-Token", "")
+                        if sent != session.get("_token"):
+                            abort(400)
+                    return super().dispatch_request(*args, **kwargs)
+
+            class Recipes(GuardedView):
+                decorators = [login_required]
+
+                def post(self):
+                    current_user.recipes.append(Recipe(title=request.form["title"]))
+                    db.session.commit()
+                    return "ok"
+
+            app.add_url_rule("/recipes", view_func=Recipes.as_view("recipes"))
+            """),
+        # Flask-Security: this view takes only the Authentication-Token header, never the session
+        Valid("""
+            from flask import Flask, request
+            from flask_security import Security, auth_required
+            app = Flask(__name__)
+            Security(app, user_datastore)
+
+            @app.post("/api/readings")
+            @auth_required("token")
+            def add_reading():
+                db.session.add(Reading(value=float(request.form["value"])))
+                db.session.commit()
+                return {"ok": True}
+            """),
     )
     INVALID = (
         # GET and POST alike delete (the view never tells them apart), on a blueprint a helper builds:
@@ -1093,6 +1275,64 @@ class FormWithoutCsrf(Rule):
                 return redirect("/alerts")
             """,
             message="on a GET request",
+        ),
+        # a hook that only asks for some Referer proves nothing: a forged form sends the attacker's page as one
+        Invalid(
+            """
+            from flask import Flask, abort, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.before_request
+            def need_referrer():
+                if request.method == "POST" and not request.referrer:
+                    abort(403)
+
+            @app.post("/garden/beds")
+            @login_required
+            def add_bed():
+                current_user.beds.append(Bed(name=request.form["name"]))  # expect
+                db.session.commit()
+                return "ok"
+            """,
+            message="no CSRF protection",
+        ),
+        # X-Requested-With read only to pick the answer's format: a plain form post still goes through
+        Invalid(
+            """
+            from flask import Flask, jsonify, redirect, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.post("/kitchen/timers")
+            @login_required
+            def start_timer():
+                current_user.timers.append(Timer(minutes=int(request.form["minutes"])))  # expect
+                db.session.commit()
+                if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+                    return jsonify(ok=True)
+                return redirect("/kitchen")
+            """,
+            message="no CSRF protection",
+        ),
+        # Flask-Security with the session allowed as well as the token: a forged form carries the session cookie
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_security import Security, auth_required
+            app = Flask(__name__)
+            Security(app, user_datastore)
+
+            @app.post("/api/readings")
+            @auth_required("token", "session")
+            def add_reading():
+                db.session.add(Reading(value=float(request.form["value"])))  # expect
+                db.session.commit()
+                return {"ok": True}
+            """,
+            message="no CSRF protection",
         ),
     )
 
