@@ -12,6 +12,7 @@ from flask_doctor.static.facts.orm.loop_cost import capped_count, per_item_io
 from flask_doctor.static.facts.orm.loops import (
     MAPPED_ITEM,
     Loop,
+    built_by_comprehension,
     directory_listing,
     enclosing_loop,
     fill_loops,
@@ -114,12 +115,17 @@ class QueryInLoop(Rule):
     for name in a.packages: Package.query...`) runs the query per name of
     every row, and takes its evidence from the outer loop; so does a loop
     over a local list built item by item from a query's rows (`ids = []`,
-    `for o in orders: ids.append(o.customer_id)`, or items of other data
+    `for o in orders: ids.append(o.customer_id)`, or in one comprehension:
+    `ids = [o.customer_id for o in orders]`, or items of other data
     kept only when found among a query's rows: `if i in shelf_ids:
     ids.append(i)`), or over the collection
     of one object the function loads (`for c in post.comments:` after
     `post = Post.query...first()`), whose rows come in one query and grow
-    when the child table grows with use. A helper of a generic base class
+    when the child table grows with use. A query of plain columns of one
+    model (`select(Order.id, Order.customer_id)`, `session.query(Order.customer_id)`)
+    returns one row per order, as `select(Order)` does, so a loop over it
+    walks the table's rows too; not once it groups or de-duplicates them
+    (`group_by`, `distinct`). A helper of a generic base class
     counts when it is called on a subclass: `UserRepository.find(pk)` runs
     `Repository.find`'s `cls.model.query.get(pk)` with the model
     `UserRepository` sets (`model`, `__model__`, `model_class`, read through
@@ -535,6 +541,22 @@ class QueryInLoop(Rule):
             created_at = db.Column(db.DateTime, default=datetime.utcnow)
             ticket_id = db.Column(db.ForeignKey("ticket.id"))
             user_id = db.Column(db.Integer)
+        """
+
+
+    _SHELF_MODELS = """
+        from datetime import datetime
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class Shelf(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            label = db.Column(db.String)
+
+        class Book(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            created_at = db.Column(db.DateTime, default=datetime.utcnow)
+            shelf_id = db.Column(db.ForeignKey("shelf.id"))
         """
 
     VALID = (
@@ -1246,6 +1268,39 @@ class QueryInLoop(Rule):
                 return {"items": [t.as_json() for t in Ticket.query.all()]}
             """,
             files={"tickets.py": _SWITCHED_DETAIL},
+        ),
+        # a list of keys built by a comprehension over a literal tuple, and a column query grouped per shelf
+        # (one row per shelf, not per book): no rows that grow behind the loop; a list of kept rows cut to
+        # three by the query's ``limit``: at most three extra lookups (notes with --preview)
+        Valid(
+            """
+            from flask import Flask
+            from sqlalchemy import select
+            from models import db, Book, Shelf
+            app = Flask(__name__)
+
+            @app.post("/books")
+            def add_book():
+                db.session.add(Book(shelf_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/shelves/named")
+            def named():
+                wanted = [name.title() for name in ("fiction", "poetry")]
+                return [Shelf.query.filter_by(label=n).first().id for n in wanted]
+
+            @app.get("/shelves/used")
+            def used():
+                rows = db.session.execute(select(Book.shelf_id).group_by(Book.shelf_id)).all()
+                return [db.session.get(Shelf, r.shelf_id).label for r in rows]
+
+            @app.get("/books/newest")
+            def newest():
+                recent = [b for b in Book.query.order_by(Book.created_at.desc()).limit(3) if b.shelf_id]
+                return [db.session.get(Shelf, b.shelf_id).label for b in recent]
+            """,
+            files={"models.py": _SHELF_MODELS},
         ),
     )
     INVALID = (
@@ -2454,6 +2509,36 @@ class QueryInLoop(Rule):
             message="`watcher_ids(...)` runs a query (`Watch.query`...) once per item",
             files={"tickets.py": _SWITCHED_DETAIL},
         ),
+        # the keys of every book collected by a comprehension (the one-line form of ``ids.append`` in a loop),
+        # and a 2.0-style select of two plain columns: one row per book either way, a lookup per row
+        Invalid(
+            """
+            from flask import Flask
+            from sqlalchemy import select
+            from models import db, Book, Shelf
+            app = Flask(__name__)
+
+            @app.post("/books")
+            def add_book():
+                db.session.add(Book(shelf_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/books/shelf-labels")
+            def shelf_labels():
+                shelf_ids = [b.shelf_id for b in Book.query.all()]
+                return [db.session.get(Shelf, s).label for s in shelf_ids]  # expect
+
+            @app.get("/books/index")
+            def index():
+                out = []
+                for row in db.session.execute(select(Book.id, Book.shelf_id)):
+                    out.append((row.id, Shelf.query.filter_by(id=row.shelf_id).first().label))  # expect
+                return out
+            """,
+            message="`db.session.get(Shelf, s)` runs once per item",
+            files={"models.py": _SHELF_MODELS},
+        ),
     )
 
     def start(self) -> None:
@@ -3179,6 +3264,9 @@ def _worth_little(node: ast.AST, loop: Loop, ctx: Context, helpers: tuple[Functi
     assert ctx.function is not None
     iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
     rows = loop_rows(iterable, ctx, helpers=True)
+    filled = _filled_from(iterable, ctx) if rows is None and ctx.function is not None else None
+    if filled is not None and filled[0] is not None:
+        rows, _, iterable = filled  # ``ids = [r.x for r in q.limit(3)]``: the cap of the rows the list is built from
     cap = capped_count(rows, iterable, ctx)
     if cap is not None:
         return f"the code caps the loop at {cap} items, so at most {cap} extra queries run"
@@ -3390,6 +3478,17 @@ def _filled_from(iterable: ast.expr, ctx: Context) -> tuple[Query | None, list[E
                 ctx.location(fill),
             )
             return rows, [kept], bound
+    # ``ids = [o.customer_id for o in orders]``: the comprehension's form of the ``append`` loop above
+    built = built_by_comprehension(ctx.project, ctx.function, name)
+    if built is not None:
+        source = built.generators[0].iter
+        where = Evidence(f"`{name}` is built here, one item per item of `{_short(source)}`", ctx.location(built))
+        rows = loop_rows(source, ctx, helpers=True)
+        if rows is not None and rows.model is not None:
+            return rows, [where], source
+        sent = _client_sent(source, ctx)
+        if sent is not None:
+            return None, [*sent, where], source
     return None
 
 

@@ -90,7 +90,9 @@ class LazyRelationshipInLoop(Rule):
     queries `cls.model.query` and `PostController` sets `model = Post`), or
     passed in by a caller (`csv_text(rows)`, with the caller's call as
     evidence, or by its own caller handing the rows on: `export(rows)` ->
-    `_rows(rows)`). Reads in a helper the loop
+    `_rows(rows)`). Some rows a comprehension keeps (`kept = [p for p in
+    posts if p.public]`, then `for p in kept:`) are the same objects, with
+    the same relationships still unloaded. Reads in a helper the loop
     hands each row to count too (`csv_row(order)` -> `customer_label(order)`
     -> `order.customer`, or the model's own `to_dict()` reading
     `self.notes`), up to two helpers deep, unless the helper reads it only
@@ -629,6 +631,25 @@ class LazyRelationshipInLoop(Rule):
             db.session.add(Account(name=request.form["name"]))
             db.session.commit()
             return "ok"
+        """
+
+
+    _AUTHOR_MODELS = """
+        from datetime import datetime
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class Author(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            created_at = db.Column(db.DateTime, default=datetime.utcnow)
+            name = db.Column(db.String)
+            active = db.Column(db.Boolean)
+            books = db.relationship("Book")
+
+        class Book(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            created_at = db.Column(db.DateTime, default=datetime.utcnow)
+            author_id = db.Column(db.ForeignKey("author.id"))
         """
 
     VALID = (
@@ -1502,6 +1523,27 @@ class LazyRelationshipInLoop(Rule):
                     found.append({"states": states, "task": celery.AsyncResult(upload.task_id).state})
                 return found
             """),
+        # the rows kept by a comprehension come from a query that loads the collection with ``selectinload``
+        Valid(
+            """
+            from flask import Flask
+            from sqlalchemy.orm import selectinload
+            from models import db, Author
+            app = Flask(__name__)
+
+            @app.post("/authors")
+            def add_author():
+                db.session.add(Author(name="x", active=True))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/authors/active")
+            def active_authors():
+                kept = [a for a in Author.query.options(selectinload(Author.books)).all() if a.active]
+                return {a.name: len(a.books) for a in kept}
+            """,
+            files={"models.py": _AUTHOR_MODELS},
+        ),
     )
     INVALID = (
         # the app's context processor walks every active account and reads its statements before any template
@@ -2323,6 +2365,31 @@ class LazyRelationshipInLoop(Rule):
             """,
             message="`t.event` is a lazy relationship of `Track` read for every row of",
             files={"models.py": _HELD_PARENTS_MODELS},
+        ),
+        # a comprehension that keeps some rows of a query holds the same row objects: each one still loads
+        # its collection on first access
+        Invalid(
+            """
+            from flask import Flask
+            from models import db, Author
+            app = Flask(__name__)
+
+            @app.post("/authors")
+            def add_author():
+                db.session.add(Author(name="x", active=True))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/authors/active")
+            def active_authors():
+                kept = [a for a in Author.query.all() if a.active]
+                counts = {}
+                for a in kept:
+                    counts[a.name] = len(a.books)  # expect
+                return counts
+            """,
+            message="`a.books` is a lazy relationship of `Author` read for every row of `kept`",
+            files={"models.py": _AUTHOR_MODELS},
         ),
     )
 
