@@ -543,7 +543,6 @@ class QueryInLoop(Rule):
             user_id = db.Column(db.Integer)
         """
 
-
     _SHELF_MODELS = """
         from datetime import datetime
         from flask_sqlalchemy import SQLAlchemy

@@ -633,7 +633,6 @@ class LazyRelationshipInLoop(Rule):
             return "ok"
         """
 
-
     _AUTHOR_MODELS = """
         from datetime import datetime
         from flask_sqlalchemy import SQLAlchemy
