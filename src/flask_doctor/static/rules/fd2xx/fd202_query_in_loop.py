@@ -7,7 +7,7 @@ from collections.abc import Set as AbstractSet
 
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.classes import method_called
-from flask_doctor.static.facts.flows import sink_source
+from flask_doctor.static.facts.flows import returned_request_data, sink_source
 from flask_doctor.static.facts.orm.loop_cost import capped_count, per_item_io
 from flask_doctor.static.facts.orm.loops import (
     MAPPED_ITEM,
@@ -208,8 +208,10 @@ class QueryInLoop(Rule):
     a helper that returns the query, or passed in by a caller, or by a
     caller's caller handing them on: `report(rows)` -> `counts(rows)`) or what the
     client sends (`request.json["ids"]`, a submitted form's field, a
-    parameter a caller fills with request data: a bulk endpoint runs as
-    many queries as the request lists), or the entries of a directory
+    parameter a caller fills with request data, or what a helper the view
+    calls returns when each of its `return`s is request data: `for i in
+    posted_ids():` over `return request.get_json()["ids"]`; a bulk endpoint
+    runs as many queries as the request lists), or the entries of a directory
     (`os.listdir`, `glob.glob`, `Path.iterdir`) looked up one by one in a
     table that grows (a log file per run: the files grow with the rows),
     the query reads with the item's value, and nothing cuts it to one
@@ -1298,6 +1300,25 @@ class QueryInLoop(Rule):
             def newest():
                 recent = [b for b in Book.query.order_by(Book.created_at.desc()).limit(3) if b.shelf_id]
                 return [db.session.get(Shelf, b.shelf_id).label for b in recent]
+            """,
+            files={"models.py": _SHELF_MODELS},
+        ),
+        # a helper that returns the client's ids only for a JSON request, else a fixed pair: what it
+        # returns is not always what the client sent (a note with --preview)
+        Valid(
+            """
+            from flask import Flask, request
+            from models import db, Shelf
+            app = Flask(__name__)
+
+            def wanted_shelves():
+                if request.is_json:
+                    return request.get_json()["shelves"]
+                return [1, 2]
+
+            @app.post("/shelves/labels")
+            def labels():
+                return [db.session.get(Shelf, s).label for s in wanted_shelves()]
             """,
             files={"models.py": _SHELF_MODELS},
         ),
@@ -2538,6 +2559,28 @@ class QueryInLoop(Rule):
             message="`db.session.get(Shelf, s)` runs once per item",
             files={"models.py": _SHELF_MODELS},
         ),
+        # the ids the client posts, read by a small helper the view calls: a bulk endpoint runs as many lookups
+        # as the request lists
+        Invalid(
+            """
+            from flask import Flask, request
+            from models import db, Shelf
+            app = Flask(__name__)
+
+            def posted_shelf_ids():
+                body = request.get_json()
+                return [int(i) for i in body["shelves"]]
+
+            @app.post("/shelves/rename")
+            def rename():
+                for shelf_id in posted_shelf_ids():
+                    db.session.get(Shelf, shelf_id).label = request.get_json()["label"]  # expect
+                db.session.commit()
+                return "ok"
+            """,
+            message="`db.session.get(Shelf, shelf_id)` runs once per item of the loop in view `rename`",
+            files={"models.py": _SHELF_MODELS},
+        ),
     )
 
     def start(self) -> None:
@@ -3562,7 +3605,7 @@ def _client_sent(iterable: ast.expr, ctx: Context) -> list[Evidence] | None:
     Read in the function, through a parameter a caller fills with request data, or from a field of a
     submitted form. ``None`` when the loop walks something else.
     """
-    found = sink_source(ctx, iterable)
+    found = sink_source(ctx, iterable) or returned_request_data(ctx, iterable)
     if found is not None:
         what, via = found
         return [Evidence(f"the loop walks data the client sends: {what}", ctx.location(iterable)), *via]
