@@ -264,32 +264,6 @@ def fill_loops(project: Project, fn: FunctionInfo, name: str) -> list[ast.For | 
     return found
 
 
-def built_by_comprehension(project: Project, fn: FunctionInfo, name: str) -> ast.ListComp | ast.SetComp | None:
-    """The comprehension that builds the local ``name`` in one go, when that is its only value.
-
-    ``ids = [row.book_id for row in rows]`` (also ``{...}``, ``list(... for ...)``, ``set(...)``,
-    ``sorted(...)``): a later loop over ``ids`` runs once per item of ``rows`` (fewer when an ``if``
-    of the comprehension drops some), like the ``append`` loop :func:`fill_loops` finds. One ``for``
-    only: a comprehension walking a second list per item adds more.
-    """
-    values = assignments(project, fn).get(name, [])
-    if len(values) != 1:
-        return None
-    value = values[0]
-    if (
-        isinstance(value, ast.Call)
-        and len(value.args) == 1
-        and dotted(value.func) in ("list", "set", "sorted", "tuple")
-        and isinstance(value.args[0], ast.GeneratorExp)
-    ):
-        generator = value.args[0]
-        value = ast.ListComp(elt=generator.elt, generators=generator.generators)
-        ast.copy_location(value, generator)
-    if not isinstance(value, (ast.ListComp, ast.SetComp)) or len(value.generators) != 1:
-        return None
-    return value
-
-
 def kept_if_in(project: Project, fn: FunctionInfo, fill: ast.For | ast.AsyncFor, name: str) -> ast.expr | None:
     """What the items ``fill`` adds to ``name`` must already be in, when the loop adds only those.
 
@@ -1224,7 +1198,6 @@ __all__ = [
     "constant_iterable",
     "dead_branches",
     "enclosing_loop",
-    "built_by_comprehension",
     "fill_loops",
     "kept_if_in",
     "fixed_collection",

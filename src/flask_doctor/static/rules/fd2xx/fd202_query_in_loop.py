@@ -12,7 +12,6 @@ from flask_doctor.static.facts.orm.loop_cost import capped_count, per_item_io
 from flask_doctor.static.facts.orm.loops import (
     MAPPED_ITEM,
     Loop,
-    built_by_comprehension,
     directory_listing,
     enclosing_loop,
     fill_loops,
@@ -115,8 +114,7 @@ class QueryInLoop(Rule):
     for name in a.packages: Package.query...`) runs the query per name of
     every row, and takes its evidence from the outer loop; so does a loop
     over a local list built item by item from a query's rows (`ids = []`,
-    `for o in orders: ids.append(o.customer_id)`, or in one comprehension:
-    `ids = [o.customer_id for o in orders]`, or items of other data
+    `for o in orders: ids.append(o.customer_id)`, or items of other data
     kept only when found among a query's rows: `if i in shelf_ids:
     ids.append(i)`), or over the collection
     of one object the function loads (`for c in post.comments:` after
@@ -1271,8 +1269,9 @@ class QueryInLoop(Rule):
             files={"tickets.py": _SWITCHED_DETAIL},
         ),
         # a list of keys built by a comprehension over a literal tuple, and a column query grouped per shelf
-        # (one row per shelf, not per book): no rows that grow behind the loop; a list of kept rows cut to
-        # three by the query's ``limit``: at most three extra lookups (notes with --preview)
+        # (one row per shelf, not per book): no rows that grow behind the loop; a list of kept rows, or of
+        # keys filled from rows, cut to three by the query's ``limit``: at most three extra lookups (notes
+        # with --preview)
         Valid(
             """
             from flask import Flask
@@ -1300,6 +1299,13 @@ class QueryInLoop(Rule):
             def newest():
                 recent = [b for b in Book.query.order_by(Book.created_at.desc()).limit(3) if b.shelf_id]
                 return [db.session.get(Shelf, b.shelf_id).label for b in recent]
+
+            @app.get("/books/newest-shelves")
+            def newest_shelves():
+                shelf_ids = []
+                for b in Book.query.order_by(Book.created_at.desc()).limit(3):
+                    shelf_ids.append(b.shelf_id)
+                return [db.session.get(Shelf, s).label for s in shelf_ids]
             """,
             files={"models.py": _SHELF_MODELS},
         ),
@@ -2529,8 +2535,8 @@ class QueryInLoop(Rule):
             message="`watcher_ids(...)` runs a query (`Watch.query`...) once per item",
             files={"tickets.py": _SWITCHED_DETAIL},
         ),
-        # the keys of every book collected by a comprehension (the one-line form of ``ids.append`` in a loop),
-        # and a 2.0-style select of two plain columns: one row per book either way, a lookup per row
+        # a legacy query and a 2.0-style select of two plain columns: one row per book either way, a lookup
+        # per row
         Invalid(
             """
             from flask import Flask
@@ -2546,8 +2552,7 @@ class QueryInLoop(Rule):
 
             @app.get("/books/shelf-labels")
             def shelf_labels():
-                shelf_ids = [b.shelf_id for b in Book.query.all()]
-                return [db.session.get(Shelf, s).label for s in shelf_ids]  # expect
+                return [db.session.get(Shelf, s).label for _, s in db.session.query(Book.id, Book.shelf_id)]  # expect
 
             @app.get("/books/index")
             def index():
@@ -2556,7 +2561,7 @@ class QueryInLoop(Rule):
                     out.append((row.id, Shelf.query.filter_by(id=row.shelf_id).first().label))  # expect
                 return out
             """,
-            message="`db.session.get(Shelf, s)` runs once per item",
+            message="`db.session.get(Shelf, s)` runs once per item of the loop in view `shelf_labels`",
             files={"models.py": _SHELF_MODELS},
         ),
         # the ids the client posts, read by a small helper the view calls: a bulk endpoint runs as many lookups
@@ -3308,7 +3313,7 @@ def _worth_little(node: ast.AST, loop: Loop, ctx: Context, helpers: tuple[Functi
     rows = loop_rows(iterable, ctx, helpers=True)
     filled = _filled_from(iterable, ctx) if rows is None and ctx.function is not None else None
     if filled is not None and filled[0] is not None:
-        rows, _, iterable = filled  # ``ids = [r.x for r in q.limit(3)]``: the cap of the rows the list is built from
+        rows, _, iterable = filled  # ``for r in q.limit(3): ids.append(r.x)``: the cap of the rows it is filled from
     cap = capped_count(rows, iterable, ctx)
     if cap is not None:
         return f"the code caps the loop at {cap} items, so at most {cap} extra queries run"
@@ -3520,17 +3525,6 @@ def _filled_from(iterable: ast.expr, ctx: Context) -> tuple[Query | None, list[E
                 ctx.location(fill),
             )
             return rows, [kept], bound
-    # ``ids = [o.customer_id for o in orders]``: the comprehension's form of the ``append`` loop above
-    built = built_by_comprehension(ctx.project, ctx.function, name)
-    if built is not None:
-        source = built.generators[0].iter
-        where = Evidence(f"`{name}` is built here, one item per item of `{_short(source)}`", ctx.location(built))
-        rows = loop_rows(source, ctx, helpers=True)
-        if rows is not None and rows.model is not None:
-            return rows, [where], source
-        sent = _client_sent(source, ctx)
-        if sent is not None:
-            return None, [*sent, where], source
     return None
 
 
