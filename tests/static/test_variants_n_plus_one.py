@@ -1006,6 +1006,19 @@ def post_row(post, with_count=False):
         {},
     ),
     (
+        "203-first-entity-of-two-entity-select",
+        "FD203",
+        """
+        @app.get("/a")
+        def a():
+            out = []
+            for post, user in db.session.execute(select(Post, User).join(User, Post.author_id == User.id)):
+                out.append((user.name, len(post.comments)))
+            return jsonify(out)
+        """,
+        {},
+    ),
+    (
         "203-rows-kept-by-comprehension",
         "FD203",
         """
@@ -1504,6 +1517,16 @@ def add_webhook(url):
         @app.get("/a")
         def a():
             return jsonify([db.session.get(User, p.author_id).name for p in Post.query.limit(3)])
+        """,
+        {},
+    ),
+    (
+        "many-to-one-to-a-joined-entity",
+        """
+        @app.get("/a")
+        def a():
+            rows = db.session.query(Post, User).join(User, Post.author_id == User.id).all()
+            return jsonify([p.author.name for p, _u in rows])
         """,
         {},
     ),
