@@ -968,6 +968,67 @@ def post_row(post, with_count=False):
 """,
         },
     ),
+    # --- 2.0-style column selects and comprehension-built lists ---------------------------------
+    (
+        "202-session-get-over-select-of-columns",
+        "FD202",
+        """
+        @app.get("/a")
+        def a():
+            out = []
+            for row in db.session.execute(select(Post.id, Post.author_id)):
+                out.append(db.session.get(User, row.author_id).name)
+            return jsonify(out)
+        """,
+        {},
+    ),
+    (
+        "202-query-get-over-legacy-column-query",
+        "FD202",
+        """
+        @app.get("/a")
+        def a():
+            return jsonify([User.query.get(uid).name for _pid, uid in db.session.query(Post.id, Post.author_id)])
+        """,
+        {},
+    ),
+    (
+        "202-ids-from-request-through-helper",
+        "FD202",
+        """
+        def chosen_posts():
+            return request.get_json()["posts"]
+
+        @app.post("/a")
+        def a():
+            return jsonify([db.session.get(Post, pid).title for pid in chosen_posts()])
+        """,
+        {},
+    ),
+    (
+        "203-first-entity-of-two-entity-select",
+        "FD203",
+        """
+        @app.get("/a")
+        def a():
+            out = []
+            for post, user in db.session.execute(select(Post, User).join(User, Post.author_id == User.id)):
+                out.append((user.name, len(post.comments)))
+            return jsonify(out)
+        """,
+        {},
+    ),
+    (
+        "203-rows-kept-by-comprehension",
+        "FD203",
+        """
+        @app.get("/a")
+        def a():
+            titled = [p for p in Post.query.order_by(Post.created_at).all() if p.title]
+            return jsonify([len(p.comments) for p in titled])
+        """,
+        {},
+    ),
 ]
 
 GOOD: list[tuple[str, str, dict[str, str]]] = [
@@ -1456,6 +1517,72 @@ def add_webhook(url):
         @app.get("/a")
         def a():
             return jsonify([db.session.get(User, p.author_id).name for p in Post.query.limit(3)])
+        """,
+        {},
+    ),
+    (
+        "many-to-one-to-a-joined-entity",
+        """
+        @app.get("/a")
+        def a():
+            rows = db.session.query(Post, User).join(User, Post.author_id == User.id).all()
+            return jsonify([p.author.name for p, _u in rows])
+        """,
+        {},
+    ),
+    (
+        "grouped-column-query",
+        """
+        @app.get("/a")
+        def a():
+            rows = db.session.execute(select(Post.author_id).group_by(Post.author_id)).all()
+            return jsonify([db.session.get(User, r.author_id).name for r in rows])
+        """,
+        {},
+    ),
+    (
+        "count-per-column-group-is-one-query",
+        """
+        @app.get("/a")
+        def a():
+            counts = db.session.execute(select(Comment.post_id, db.func.count()).group_by(Comment.post_id)).all()
+            return jsonify({post_id: n for post_id, n in counts})
+        """,
+        {},
+    ),
+    (
+        "keys-built-from-capped-rows",
+        """
+        @app.get("/a")
+        def a():
+            ids = []
+            for p in Post.query.order_by(Post.created_at.desc()).limit(3):
+                ids.append(p.author_id)
+            return jsonify([db.session.get(User, uid).name for uid in ids])
+        """,
+        {},
+    ),
+    (
+        "kept-rows-loaded-eagerly",
+        """
+        @app.get("/a")
+        def a():
+            titled = [p for p in Post.query.options(selectinload(Post.comments)).all() if p.title]
+            return jsonify([len(p.comments) for p in titled])
+        """,
+        {},
+    ),
+    (
+        "helper-returns-request-data-or-a-default",
+        """
+        def chosen_posts():
+            if request.is_json:
+                return request.get_json()["posts"]
+            return [1]
+
+        @app.post("/a")
+        def a():
+            return jsonify([db.session.get(Post, pid).title for pid in chosen_posts()])
         """,
         {},
     ),

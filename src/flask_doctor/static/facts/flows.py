@@ -147,6 +147,67 @@ def sink_source(
     return None
 
 
+def returned_request_data(ctx: Context, expr: ast.expr) -> tuple[str, list[Evidence]] | None:
+    """Request data a project helper returns, when ``expr`` is its call or a local assigned only from it.
+
+    ``def selected_ids(): return request.get_json()["ids"]`` then ``for i in selected_ids():``: the loop
+    walks what the client sent as surely as if the view read it itself. Every ``return`` of the helper
+    must carry request data (:func:`~flask_doctor.static.facts.taint.taint`); a helper that may return
+    anything else (a default list, a query's rows) does not count.
+    """
+    from flask_doctor.static.facts.classes import method_called
+
+    fn = ctx.function
+    if fn is None:
+        return None
+    call = expr
+    if isinstance(call, ast.Name):
+        values = [value for name, value in assignments(ctx.project, fn) if name == call.id]
+        call = values[0] if len(values) == 1 else None
+    if not isinstance(call, ast.Call):
+        return None
+    helper = method_called(ctx, call)
+    if helper is None or helper is fn:
+        return None
+    returns = [
+        node.value for node in _own_nodes(helper.node) if isinstance(node, ast.Return) and node.value is not None
+    ]
+    if not returns:
+        return None
+    found = [taint(ctx.project, helper).source(_walked(value)) for value in returns]
+    if any(source is None for source in found):
+        return None
+    first = found[0]
+    assert first is not None
+    return (
+        f"what `{helper.display}` returns, {describe_source(first)}",
+        [Evidence(f"`{helper.display}` returns request data", Location(helper.module.path, returns[0].lineno, 1))],
+    )
+
+
+def _walked(value: ast.expr) -> ast.expr:
+    """What decides how many items ``value`` holds: the list a comprehension walks (``[int(i) for i in ids]``
+    has as many items as ``ids``, whatever converting each one does to its taint)."""
+    while isinstance(value, ast.Call) and len(value.args) == 1 and dotted(value.func) in ("list", "set", "sorted"):
+        value = value.args[0]
+    if isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp)) and len(value.generators) == 1:
+        return value.generators[0].iter
+    return value
+
+
+def _own_nodes(node: ast.AST) -> list[ast.AST]:
+    """The nodes of a function's body, not those of functions or classes nested in it."""
+    found: list[ast.AST] = []
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        sub = stack.pop()
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        found.append(sub)
+        stack.extend(ast.iter_child_nodes(sub))
+    return found
+
+
 def fed_request_data(project: Project, fn: FunctionInfo, expr: ast.expr) -> tuple[FunctionInfo, ast.Call] | None:
     """The caller and call that make ``expr`` vary with the request through a parameter of ``fn`` (one call
     level up): ``def lookup(address): _geo[address] = ...`` called as ``lookup(request.remote_addr)``.
@@ -265,4 +326,11 @@ def _feeding_names(project: Project, fn: FunctionInfo, expr: ast.expr) -> set[st
     return out
 
 
-__all__ = ["callers", "fed_along_request_chain", "fed_request_data", "parameter_source", "sink_source"]
+__all__ = [
+    "callers",
+    "fed_along_request_chain",
+    "fed_request_data",
+    "parameter_source",
+    "returned_request_data",
+    "sink_source",
+]

@@ -2325,6 +2325,10 @@ def loop_rows(
         )
     ):
         iterable = iterable.args[0]
+    if _kept_rows(iterable):
+        # ``[p for p in posts if p.public]``: some of the same row objects, so the same rows to walk
+        assert isinstance(iterable, (ast.ListComp, ast.GeneratorExp))
+        return loop_rows(iterable.generators[0].iter, ctx, depth, helpers=helpers, unpack=unpack)
     if isinstance(iterable, ast.Attribute) and iterable.attr == "items":
         query = query_of(iterable.value, ctx, helpers=helpers)
         if query is not None and "paginate" in query.names:
@@ -2342,7 +2346,7 @@ def loop_rows(
             query.model = next(
                 (m for m in (model_for(e, ctx) or _passed_model(e, ctx) for e in query.entities) if m is not None),
                 None,
-            )
+            ) or _columns_of_one_model(query, ctx)
         return query if query.model is not None else None
     if helpers and isinstance(iterable, ast.Attribute) and isinstance(iterable.value, ast.Name):
         # ``user.liked_posts``: a property of a loaded row whose getter returns a query's rows
@@ -2368,6 +2372,39 @@ def loop_rows(
         if helper is not None and helper is not ctx.function:
             return returned_rows(ctx.project, helper)
     return None
+
+
+def _kept_rows(node: ast.expr) -> bool:
+    """``[p for p in posts if p.public]``: a comprehension that keeps some items of one list unchanged."""
+    if not isinstance(node, (ast.ListComp, ast.GeneratorExp)) or len(node.generators) != 1:
+        return False
+    generator = node.generators[0]
+    return (
+        isinstance(generator.target, ast.Name)
+        and isinstance(node.elt, ast.Name)
+        and node.elt.id == generator.target.id
+        and not generator.is_async
+    )
+
+
+def _columns_of_one_model(query: Query, ctx: Context) -> ModelInfo | None:
+    """``select(Post.id, Post.author_id)``, ``session.query(Post.author_id)``: plain columns of one mapped class.
+
+    Such a query returns one row per row of that class's table (the filters alike), just as ``select(Post)``
+    does, so a loop over it walks as many items. Not when a column is wrapped (``func.count(Post.id)``,
+    ``distinct(...)``) or the query groups or de-duplicates its rows: then it returns one row per group.
+    """
+    if not query.entities or query.names & {"group_by", "distinct"}:
+        return None
+    found: ModelInfo | None = None
+    for entity in query.entities:
+        if not isinstance(entity, ast.Attribute):
+            return None
+        model = model_for(entity.value, ctx)
+        if model is None or entity.attr in model.relationships or (found is not None and model is not found):
+            return None
+        found = model
+    return found
 
 
 #: Query steps that end it with one row: what a local assigned from it holds.

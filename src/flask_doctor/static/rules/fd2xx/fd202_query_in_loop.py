@@ -7,7 +7,7 @@ from collections.abc import Set as AbstractSet
 
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.classes import method_called
-from flask_doctor.static.facts.flows import sink_source
+from flask_doctor.static.facts.flows import returned_request_data, sink_source
 from flask_doctor.static.facts.orm.loop_cost import capped_count, per_item_io
 from flask_doctor.static.facts.orm.loops import (
     MAPPED_ITEM,
@@ -119,7 +119,11 @@ class QueryInLoop(Rule):
     ids.append(i)`), or over the collection
     of one object the function loads (`for c in post.comments:` after
     `post = Post.query...first()`), whose rows come in one query and grow
-    when the child table grows with use. A helper of a generic base class
+    when the child table grows with use. A query of plain columns of one
+    model (`select(Order.id, Order.customer_id)`, `session.query(Order.customer_id)`)
+    returns one row per order, as `select(Order)` does, so a loop over it
+    walks the table's rows too; not once it groups or de-duplicates them
+    (`group_by`, `distinct`). A helper of a generic base class
     counts when it is called on a subclass: `UserRepository.find(pk)` runs
     `Repository.find`'s `cls.model.query.get(pk)` with the model
     `UserRepository` sets (`model`, `__model__`, `model_class`, read through
@@ -202,8 +206,10 @@ class QueryInLoop(Rule):
     a helper that returns the query, or passed in by a caller, or by a
     caller's caller handing them on: `report(rows)` -> `counts(rows)`) or what the
     client sends (`request.json["ids"]`, a submitted form's field, a
-    parameter a caller fills with request data: a bulk endpoint runs as
-    many queries as the request lists), or the entries of a directory
+    parameter a caller fills with request data, or what a helper the view
+    calls returns when each of its `return`s is request data: `for i in
+    posted_ids():` over `return request.get_json()["ids"]`; a bulk endpoint
+    runs as many queries as the request lists), or the entries of a directory
     (`os.listdir`, `glob.glob`, `Path.iterdir`) looked up one by one in a
     table that grows (a log file per run: the files grow with the rows),
     the query reads with the item's value, and nothing cuts it to one
@@ -535,6 +541,21 @@ class QueryInLoop(Rule):
             created_at = db.Column(db.DateTime, default=datetime.utcnow)
             ticket_id = db.Column(db.ForeignKey("ticket.id"))
             user_id = db.Column(db.Integer)
+        """
+
+    _SHELF_MODELS = """
+        from datetime import datetime
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class Shelf(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            label = db.Column(db.String)
+
+        class Book(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            created_at = db.Column(db.DateTime, default=datetime.utcnow)
+            shelf_id = db.Column(db.ForeignKey("shelf.id"))
         """
 
     VALID = (
@@ -1246,6 +1267,66 @@ class QueryInLoop(Rule):
                 return {"items": [t.as_json() for t in Ticket.query.all()]}
             """,
             files={"tickets.py": _SWITCHED_DETAIL},
+        ),
+        # a list of keys built by a comprehension over a literal tuple, and a column query grouped per shelf
+        # (one row per shelf, not per book): no rows that grow behind the loop; a list of kept rows, or of
+        # keys filled from rows, cut to three by the query's ``limit``: at most three extra lookups (notes
+        # with --preview)
+        Valid(
+            """
+            from flask import Flask
+            from sqlalchemy import select
+            from models import db, Book, Shelf
+            app = Flask(__name__)
+
+            @app.post("/books")
+            def add_book():
+                db.session.add(Book(shelf_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/shelves/named")
+            def named():
+                wanted = [name.title() for name in ("fiction", "poetry")]
+                return [Shelf.query.filter_by(label=n).first().id for n in wanted]
+
+            @app.get("/shelves/used")
+            def used():
+                rows = db.session.execute(select(Book.shelf_id).group_by(Book.shelf_id)).all()
+                return [db.session.get(Shelf, r.shelf_id).label for r in rows]
+
+            @app.get("/books/newest")
+            def newest():
+                recent = [b for b in Book.query.order_by(Book.created_at.desc()).limit(3) if b.shelf_id]
+                return [db.session.get(Shelf, b.shelf_id).label for b in recent]
+
+            @app.get("/books/newest-shelves")
+            def newest_shelves():
+                shelf_ids = []
+                for b in Book.query.order_by(Book.created_at.desc()).limit(3):
+                    shelf_ids.append(b.shelf_id)
+                return [db.session.get(Shelf, s).label for s in shelf_ids]
+            """,
+            files={"models.py": _SHELF_MODELS},
+        ),
+        # a helper that returns the client's ids only for a JSON request, else a fixed pair: what it
+        # returns is not always what the client sent (a note with --preview)
+        Valid(
+            """
+            from flask import Flask, request
+            from models import db, Shelf
+            app = Flask(__name__)
+
+            def wanted_shelves():
+                if request.is_json:
+                    return request.get_json()["shelves"]
+                return [1, 2]
+
+            @app.post("/shelves/labels")
+            def labels():
+                return [db.session.get(Shelf, s).label for s in wanted_shelves()]
+            """,
+            files={"models.py": _SHELF_MODELS},
         ),
     )
     INVALID = (
@@ -2454,6 +2535,57 @@ class QueryInLoop(Rule):
             message="`watcher_ids(...)` runs a query (`Watch.query`...) once per item",
             files={"tickets.py": _SWITCHED_DETAIL},
         ),
+        # a legacy query and a 2.0-style select of two plain columns: one row per book either way, a lookup
+        # per row
+        Invalid(
+            """
+            from flask import Flask
+            from sqlalchemy import select
+            from models import db, Book, Shelf
+            app = Flask(__name__)
+
+            @app.post("/books")
+            def add_book():
+                db.session.add(Book(shelf_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/books/shelf-labels")
+            def shelf_labels():
+                return [db.session.get(Shelf, s).label for _, s in db.session.query(Book.id, Book.shelf_id)]  # expect
+
+            @app.get("/books/index")
+            def index():
+                out = []
+                for row in db.session.execute(select(Book.id, Book.shelf_id)):
+                    out.append((row.id, Shelf.query.filter_by(id=row.shelf_id).first().label))  # expect
+                return out
+            """,
+            message="`db.session.get(Shelf, s)` runs once per item of the loop in view `shelf_labels`",
+            files={"models.py": _SHELF_MODELS},
+        ),
+        # the ids the client posts, read by a small helper the view calls: a bulk endpoint runs as many lookups
+        # as the request lists
+        Invalid(
+            """
+            from flask import Flask, request
+            from models import db, Shelf
+            app = Flask(__name__)
+
+            def posted_shelf_ids():
+                body = request.get_json()
+                return [int(i) for i in body["shelves"]]
+
+            @app.post("/shelves/rename")
+            def rename():
+                for shelf_id in posted_shelf_ids():
+                    db.session.get(Shelf, shelf_id).label = request.get_json()["label"]  # expect
+                db.session.commit()
+                return "ok"
+            """,
+            message="`db.session.get(Shelf, shelf_id)` runs once per item of the loop in view `rename`",
+            files={"models.py": _SHELF_MODELS},
+        ),
     )
 
     def start(self) -> None:
@@ -3179,6 +3311,9 @@ def _worth_little(node: ast.AST, loop: Loop, ctx: Context, helpers: tuple[Functi
     assert ctx.function is not None
     iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
     rows = loop_rows(iterable, ctx, helpers=True)
+    filled = _filled_from(iterable, ctx) if rows is None and ctx.function is not None else None
+    if filled is not None and filled[0] is not None:
+        rows, _, iterable = filled  # ``for r in q.limit(3): ids.append(r.x)``: the cap of the rows it is filled from
     cap = capped_count(rows, iterable, ctx)
     if cap is not None:
         return f"the code caps the loop at {cap} items, so at most {cap} extra queries run"
@@ -3464,7 +3599,7 @@ def _client_sent(iterable: ast.expr, ctx: Context) -> list[Evidence] | None:
     Read in the function, through a parameter a caller fills with request data, or from a field of a
     submitted form. ``None`` when the loop walks something else.
     """
-    found = sink_source(ctx, iterable)
+    found = sink_source(ctx, iterable) or returned_request_data(ctx, iterable)
     if found is not None:
         what, via = found
         return [Evidence(f"the loop walks data the client sends: {what}", ctx.location(iterable)), *via]

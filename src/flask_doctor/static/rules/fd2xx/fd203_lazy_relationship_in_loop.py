@@ -26,6 +26,7 @@ from flask_doctor.static.facts.orm.models import (
     Relation,
     association_proxies,
     grows,
+    model_for,
     relations,
     sign_in_account,
 )
@@ -37,6 +38,7 @@ from flask_doctor.static.facts.orm.queries import (
     iterated_query,
     loaded_parents,
     loads_eagerly,
+    loop_rows,
     one_record,
     parent_key,
     parents_pinned,
@@ -90,7 +92,14 @@ class LazyRelationshipInLoop(Rule):
     queries `cls.model.query` and `PostController` sets `model = Post`), or
     passed in by a caller (`csv_text(rows)`, with the caller's call as
     evidence, or by its own caller handing the rows on: `export(rows)` ->
-    `_rows(rows)`). Reads in a helper the loop
+    `_rows(rows)`). Some rows a comprehension keeps (`kept = [p for p in
+    posts if p.public]`, then `for p in kept:`) are the same objects, with
+    the same relationships still unloaded; in a loop over the rows of a
+    select of several entities (`for post, user in
+    session.execute(select(Post, User).join(...))`) the first name holds
+    a row of the first entity. A many-to-one to one of the other entities
+    is not reported there: the join loaded those objects, and the identity
+    map answers a many-to-one without a query. Reads in a helper the loop
     hands each row to count too (`csv_row(order)` -> `customer_label(order)`
     -> `order.customer`, or the model's own `to_dict()` reading
     `self.notes`), up to two helpers deep, unless the helper reads it only
@@ -629,6 +638,24 @@ class LazyRelationshipInLoop(Rule):
             db.session.add(Account(name=request.form["name"]))
             db.session.commit()
             return "ok"
+        """
+
+    _AUTHOR_MODELS = """
+        from datetime import datetime
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class Author(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            created_at = db.Column(db.DateTime, default=datetime.utcnow)
+            name = db.Column(db.String)
+            active = db.Column(db.Boolean)
+            books = db.relationship("Book")
+
+        class Book(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            created_at = db.Column(db.DateTime, default=datetime.utcnow)
+            author_id = db.Column(db.ForeignKey("author.id"))
         """
 
     VALID = (
@@ -1502,6 +1529,35 @@ class LazyRelationshipInLoop(Rule):
                     found.append({"states": states, "task": celery.AsyncResult(upload.task_id).state})
                 return found
             """),
+        # the rows kept by a comprehension come from a query that loads the collection with ``selectinload``;
+        # each book's author read in a loop over ``(book, author)`` rows: the join loaded that very author, and
+        # the identity map answers the many-to-one without a query
+        Valid(
+            """
+            from flask import Flask
+            from sqlalchemy import select
+            from sqlalchemy.orm import selectinload
+            from models import db, Author, Book
+            app = Flask(__name__)
+
+            @app.post("/authors")
+            def add_author():
+                db.session.add(Author(name="x", active=True))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/authors/active")
+            def active_authors():
+                kept = [a for a in Author.query.options(selectinload(Author.books)).all() if a.active]
+                return {a.name: len(a.books) for a in kept}
+
+            @app.get("/books/by-author")
+            def books_by_author():
+                rows = db.session.execute(select(Book, Author).join(Author, Book.author_id == Author.id)).all()
+                return [(b.id, b.author.name) for b, a in rows]
+            """,
+            files={"models.py": _AUTHOR_MODELS},
+        ),
     )
     INVALID = (
         # the app's context processor walks every active account and reads its statements before any template
@@ -2324,6 +2380,37 @@ class LazyRelationshipInLoop(Rule):
             message="`t.event` is a lazy relationship of `Track` read for every row of",
             files={"models.py": _HELD_PARENTS_MODELS},
         ),
+        # a comprehension that keeps some rows of a query holds the same row objects: each one still loads
+        # its collection on first access; so does the first object of each row of a two-entity select
+        Invalid(
+            """
+            from flask import Flask
+            from sqlalchemy import select
+            from models import db, Author, Book
+            app = Flask(__name__)
+
+            @app.post("/authors")
+            def add_author():
+                db.session.add(Author(name="x", active=True))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/authors/active")
+            def active_authors():
+                kept = [a for a in Author.query.all() if a.active]
+                counts = {}
+                for a in kept:
+                    counts[a.name] = len(a.books)  # expect
+                return counts
+
+            @app.get("/authors/with-first-book")
+            def with_first_book():
+                rows = db.session.execute(select(Author, Book).join(Book, Book.author_id == Author.id)).all()
+                return [(a.name, len(a.books)) for a, b in rows]  # expect
+            """,
+            message="`a.books` is a lazy relationship of `Author` read for every row of `kept`",
+            files={"models.py": _AUTHOR_MODELS},
+        ),
     )
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
@@ -2433,11 +2520,17 @@ class LazyRelationshipInLoop(Rule):
     ) -> None:
         if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job):
             return
-        var, iterable = loop_item(target, iterable)
-        if var is None:
-            return
+        unpacked = _first_entity_rows(target, iterable, ctx) if template is None and dump is None else None
+        joined: set[str] = set()  # the models of the other entities of each row (``User`` of ``(post, user)``)
+        if unpacked is not None:
+            var, query = unpacked  # ``for post, user in session.execute(select(Post, User))``: ``post`` is a Post
+            joined = {m.name for m in (model_for(e, ctx) for e in query.entities[1:]) if m is not None}
+        else:
+            var, iterable = loop_item(target, iterable)
+            if var is None:
+                return
+            query = iterated_query(iterable, ctx, helpers=True)
         at = template.location if template is not None else ctx.location
-        query = iterated_query(iterable, ctx, helpers=True)
         rows_ctx, passed = ctx, []
         if template is not None:
             passed = [
@@ -2498,6 +2591,8 @@ class LazyRelationshipInLoop(Rule):
                 continue  # one finding per helper call; a helper that deletes each row reads it anyway
             if loads_eagerly(query, attr):
                 continue
+            if rel.scalar is not False and rel.target.rsplit(".", 1)[-1] in joined:
+                continue  # ``for post, user in select(Post, User)``: the identity map holds each row's user
             if rel.scalar and template is None and _keys_groups(body, var, attr):
                 continue  # ``by_template[receipt.template].append(receipt)``: the rows share few parents
             read_as = {attr, getattr(node, "attr", attr)}
@@ -2932,6 +3027,20 @@ class LazyRelationshipInLoop(Rule):
             if few is not None:
                 return f"the loop walks {few}"
         return None
+
+
+def _first_entity_rows(target: ast.expr, iterable: ast.expr, ctx: Context) -> tuple[str, Query] | None:
+    """``for post, user in session.execute(select(Post, User).join(...))`` (or ``session.query(Post, User)``):
+    each row holds one object per entity named, in that order, so the first name of the target is an
+    instance of the first entity's model, and walks that model's rows. ``None`` for any other loop."""
+    if not isinstance(target, ast.Tuple) or len(target.elts) < 2 or not isinstance(target.elts[0], ast.Name):
+        return None
+    query = loop_rows(iterable, ctx, helpers=True)
+    if query is None or query.model is None or len(query.entities) != len(target.elts):
+        return None
+    if model_for(query.entities[0], ctx) is not query.model:
+        return None
+    return target.elts[0].id, query
 
 
 def _few_parents(query: Query, rel: Relation, target: ModelInfo | None, ctx: Context) -> bool:
