@@ -25,7 +25,8 @@ from flask_doctor.static.patterns import on_first_use
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
-    from flask_doctor.static.model import ConfigSetting, Project
+    from flask_doctor.static.model import ConfigSetting, FunctionInfo, Project
+    from flask_doctor.static.source import SourceModule
 
 CREATE_ENGINE = {
     "sqlalchemy.create_engine",
@@ -33,6 +34,13 @@ CREATE_ENGINE = {
     "sqlalchemy.engine.create.create_engine",
     "sqlalchemy.ext.asyncio.create_async_engine",
     "sqlmodel.create_engine",
+}
+#: ``engine_from_config(settings, prefix="sqlalchemy.")``: the URL and the pool options are entries of a mapping.
+ENGINE_FROM_CONFIG = {
+    "sqlalchemy.engine_from_config",
+    "sqlalchemy.engine.engine_from_config",
+    "sqlalchemy.engine.create.engine_from_config",
+    "sqlalchemy.ext.asyncio.async_engine_from_config",
 }
 #: Pools that hold no connection between uses (or one per thread for SQLite): nothing goes stale.
 SAFE_POOLS = ("NullPool", "StaticPool", "SingletonThreadPool", "AssertionPool")
@@ -83,6 +91,8 @@ DEFAULT_POOL = 5
 DEFAULT_OVERFLOW = 10
 _SCHEME = on_first_use(r"^\s*([a-z][\w-]*)(?:\+[\w-]+)?://?", re.IGNORECASE)
 _UPPER = on_first_use(r"^[A-Z][A-Z0-9_]*$")
+#: ``os.environ.get``, ``os.getenv``, ``environ.get``, ``config.get``: a reader with a default as second argument.
+_ENV_READERS = on_first_use(r"(?:^|\.)(?:getenv|environ\.get|env\.get|config\.get|settings\.get)$")
 _WAIT_TIMEOUT = on_first_use(r"--wait[-_]timeout(?:=|\s+)(\d+)")
 
 
@@ -119,6 +129,121 @@ def options_of(value: ast.expr | None) -> dict[object, ast.expr] | None:
     ):
         return {kw.arg: kw.value for kw in value.keywords}
     return None
+
+
+def project_value(
+    project: Project, module: SourceModule, node: ast.expr, fn: FunctionInfo | None, depth: int = 0
+) -> ast.expr | None:
+    """The value a name stands for when the project writes it once: a local (``opts = {...}``), a module
+    constant (``ENGINE_OPTIONS = {...}``, imported or not) or a class attribute (``Config.ENGINE_OPTIONS``).
+
+    ``None`` when the name is assigned more than once, or nowhere the project shows (a parameter, a call).
+    """
+    if depth > 3:
+        return None
+    name = dotted(node)
+    if not name:
+        return None
+    if fn is not None and "." not in name:
+        local = assignments(project, fn).get(name, [])
+        if len(local) == 1:
+            return local[0]
+        if local:
+            return None
+    table = fn.imports if fn is not None else project.module_imports.get(module.name)
+    qualified = (table.qualify(name) if table is not None else None) or f"{module.name}.{name}"
+    owner, _, attr = qualified.rpartition(".")
+    body: list[ast.stmt] = []
+    if owner in project.classes:
+        body = project.classes[owner].node.body
+    elif owner in project.modules:
+        body = project.modules[owner].tree.body
+    values = [
+        stmt.value
+        for stmt in body
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign))
+        and stmt.value is not None
+        and any(
+            isinstance(t, ast.Name) and t.id == attr
+            for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+        )
+    ]
+    if len(values) != 1:
+        return None
+    value = values[0]
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        home = project.modules.get(owner) or (project.classes[owner].module if owner in project.classes else None)
+        return project_value(project, home, value, None, depth + 1) if home is not None else None
+    return value
+
+
+def mapping_options(
+    project: Project, module: SourceModule, value: ast.expr | None, fn: FunctionInfo | None, depth: int = 0
+) -> dict[object, ast.expr] | None:
+    """The entries of an options mapping the project writes out, following names to their one value and
+    ``{**base, "pool_size": 5}`` into ``base``; ``None`` when some entry cannot be read."""
+    if value is None or depth > 3:
+        return None
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        return mapping_options(project, module, project_value(project, module, value, fn), fn, depth + 1)
+    if isinstance(value, ast.Dict):
+        found: dict[object, ast.expr] = {}
+        for key, item in zip(value.keys, value.values):
+            if key is None:
+                inner = mapping_options(project, module, item, fn, depth + 1)
+                if inner is None:
+                    return None
+                found.update(inner)
+            elif isinstance(key, ast.Constant):
+                found[key.value] = item
+            else:
+                return None
+        return found
+    return options_of(value)
+
+
+def spread_options(call: ast.Call, ctx: Context) -> dict[object, ast.expr] | None:
+    """The options ``create_engine(url, **OPTIONS)`` spreads in, when every ``**`` mapping is written out in
+    the project (a dict literal, a module constant, a settings class attribute); ``None`` otherwise."""
+    found: dict[object, ast.expr] = {}
+    for kw in call.keywords:
+        if kw.arg is not None:
+            continue
+        options = mapping_options(ctx.project, ctx.module, kw.value, ctx.function)
+        if options is None:
+            return None
+        found.update(options)
+    return found
+
+
+def config_options(call: ast.Call, ctx: Context) -> tuple[ast.expr | None, dict[object, ast.expr]] | None:
+    """``engine_from_config({"sqlalchemy.url": URL, "sqlalchemy.pool_recycle": 1800}, prefix="sqlalchemy.")``:
+    the URL and the options the mapping gives the engine (its keys under the prefix, without it).
+
+    ``None`` when the mapping or the prefix is not written out in the project (an ini file's settings).
+    """
+    config = call.args[0] if call.args else keyword(call, "configuration")
+    prefix_expr = call.args[1] if len(call.args) > 1 else keyword(call, "prefix")
+    prefix = "sqlalchemy." if prefix_expr is None else constant(prefix_expr)
+    entries = mapping_options(ctx.project, ctx.module, config, ctx.function)
+    if entries is None or not isinstance(prefix, str):
+        return None
+    options = {
+        key[len(prefix) :]: value for key, value in entries.items() if isinstance(key, str) and key.startswith(prefix)
+    }
+    return options.pop("url", None), options
+
+
+def guarded(options: dict[object, ast.expr]) -> bool:
+    """Engine options that keep pooled connections from going stale: ``pool_pre_ping`` on, a ``pool_recycle``
+    (anything but ``-1``, SQLAlchemy's "never"), or a pool that keeps no idle connection (``NullPool``)."""
+    if truthy(options.get("pool_pre_ping")):
+        return True
+    recycle = options.get("pool_recycle")
+    if recycle is not None and constant(recycle) not in (-1, None, False, "-1"):
+        return True
+    poolclass = options.get("poolclass")
+    return poolclass is not None and (dotted(poolclass) or "").endswith(SAFE_POOLS)
 
 
 @dataclass(frozen=True)
@@ -245,6 +370,15 @@ def url_dialect(expr: ast.expr | None, ctx: Context, depth: int = 0) -> str | No
                 return url_scheme(first.value + "://")
         if expr.func.attr == "format":
             return url_dialect(expr.func.value, ctx, depth + 1)
+    if isinstance(expr, ast.Call) and len(expr.args) == 2 and _ENV_READERS().search(ast.unparse(expr.func)):
+        # ``os.environ.get("DATABASE_URL", "postgresql://localhost/app")``: the documented default names the
+        # server the deployment's value is for; a SQLite default for development says nothing of production
+        default = url_dialect(expr.args[1], ctx, depth + 1)
+        return default if default in SERVER_DIALECTS else None
+    if isinstance(expr, (ast.Name, ast.Attribute)) and ctx.function is None and depth == 0:
+        value = project_value(ctx.project, ctx.module, expr, None)
+        if value is not None and not isinstance(value, (ast.Name, ast.Attribute)):
+            return url_dialect(value, ctx, depth + 1)
     if isinstance(expr, ast.Name):
         values: list[ast.expr] = []
         if ctx.function is not None:
@@ -690,6 +824,7 @@ __all__ = [
     "DEFAULT_POOL",
     "DIALECT_MODULES",
     "DRIVER_MODULES",
+    "ENGINE_FROM_CONFIG",
     "SAFE_POOLS",
     "SERVER_DIALECTS",
     "STALE_GUARDS",
@@ -705,12 +840,17 @@ __all__ = [
     "options_of",
     "engine_factory_kept",
     "forwarded_options",
+    "guarded",
     "guarded_sibling",
+    "config_options",
     "inherited_base_settings",
     "keyword",
     "kept_by_extension",
     "disposed_after_use",
     "local_only",
+    "mapping_options",
+    "project_value",
+    "spread_options",
     "named_for_sqlite",
     "production_settings",
     "server_db_hint",

@@ -9,14 +9,16 @@ from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.orm.engines import (
     CREATE_ENGINE,
-    SAFE_POOLS,
+    ENGINE_FROM_CONFIG,
     SERVER_DIALECTS,
+    config_options,
     constant,
     declared_wait_timeout,
     dict_options,
     disposed_after_use,
     engine_factory_kept,
     forwarded_options,
+    guarded,
     guarded_sibling,
     kept_by_extension,
     kept_for_requests,
@@ -25,6 +27,7 @@ from flask_doctor.static.facts.orm.engines import (
     named_for_sqlite,
     production_settings,
     server_db_hint,
+    spread_options,
     stored_globally,
     truthy,
     url_dialect,
@@ -38,7 +41,6 @@ from flask_doctor.static.model import (
     SQLALCHEMY_TYPES,
     Project,
 )
-from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
     FixExample,
@@ -140,7 +142,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """,
     )
 
-    call_names = last_segments(CREATE_ENGINE)
+    call_names = last_segments(CREATE_ENGINE, ENGINE_FROM_CONFIG)
 
     VALID = (
         # a background lookup that connects to a side database for one run and disposes the engine after it
@@ -504,7 +506,8 @@ class EngineWithoutStaleConnectionGuard(Rule):
         )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if ctx.qualified(node.func) not in CREATE_ENGINE:
+        callee = ctx.qualified(node.func)
+        if callee not in CREATE_ENGINE and callee not in ENGINE_FROM_CONFIG:
             return
         role = role_of(ctx.project, ctx.module)
         if role in _ONE_SHOT:
@@ -521,8 +524,9 @@ class EngineWithoutStaleConnectionGuard(Rule):
         # ``def __init__(self, url, **kwargs): create_engine(url, **kwargs)``: the options are the callers'; said
         # (as a note) only when nothing in the project names a guard a caller could pass
         forwarded = forwarded_options(node, ctx) if ctx.function is not None else None
-        if forwarded is None and any(kw.arg is None for kw in node.keywords):
-            return  # **options: cannot tell
+        spread = spread_options(node, ctx)
+        if forwarded is None and spread is None:
+            return  # **options built where the code does not show: cannot tell
         if ctx.function is not None and (local_only(node, ctx) or disposed_after_use(node, ctx)):
             return  # an engine made, used and dropped (or disposed) in one run lives too briefly to go stale
         extension = kept_by_extension(node, ctx) if ctx.function is not None else None
@@ -539,12 +543,16 @@ class EngineWithoutStaleConnectionGuard(Rule):
             return  # a function nothing shows to run at start-up or per request/job: lifetime unknown
         if ctx.function is not None and guarded_sibling(node, ctx):
             return  # ``except TypeError: create_engine(url)``: the fallback for SQLite, which rejects pool options
-        if truthy(keyword(node, "pool_pre_ping")) or keyword(node, "pool_recycle") is not None:
-            return
-        poolclass = keyword(node, "poolclass")
-        if poolclass is not None and (dotted(poolclass) or "").endswith(SAFE_POOLS):
-            return
+        options = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
         url = node.args[0] if node.args else keyword(node, "url")
+        if callee in ENGINE_FROM_CONFIG:
+            read = config_options(node, ctx)
+            if read is None:
+                return  # a settings mapping the code does not show (an ini file's): it may name the guard
+            url, options = read[0], read[1] | options
+        options |= spread or {}
+        if guarded(options):
+            return
         scheme = url_dialect(url, ctx)
         evidence: list[Evidence] = []
         if scheme is not None:
@@ -584,7 +592,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`create_engine` {where} sets neither `pool_pre_ping` nor `pool_recycle`: after an idle period "
+                f"`{callee.rpartition('.')[2]}` {where} sets neither `pool_pre_ping` nor `pool_recycle`: after an idle period "
                 f'the pool hands out connections the server already closed ("server has gone away")'
                 + (f" (a note: {less})" if less else ""),
                 hint="Pass `pool_pre_ping=True` (and `pool_recycle` below the server's idle timeout, e.g. 1800).",
