@@ -30,6 +30,7 @@ from flask_doctor.static.facts.orm.engines import (
     spread_options,
     stored_globally,
     truthy,
+    unguarded_extension_engine,
     url_dialect,
     url_scheme,
 )
@@ -453,7 +454,26 @@ class EngineWithoutStaleConnectionGuard(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        """Pool recycling slower than a declared MySQL ``wait_timeout`` (Flask-SQLAlchemy's 7200 s default included)."""
+        """Flask-SQLAlchemy's engine to PostgreSQL without a guard; pool recycling slower than a declared MySQL
+        ``wait_timeout`` (Flask-SQLAlchemy's 7200 s default included)."""
+        extension = unguarded_extension_engine(project)
+        if extension is not None:
+            how = "the production `SQLALCHEMY_DATABASE_URI` is a PostgreSQL URL"
+            if extension.evidence is not None:
+                how = f"the URI is read at run time and the project uses PostgreSQL ({extension.evidence.message})"
+            report(
+                self.finding(
+                    extension.location,
+                    "Flask-SQLAlchemy's engine to PostgreSQL sets neither `pool_pre_ping` nor `pool_recycle` "
+                    f"({how}; Flask-SQLAlchemy recycles connections only for MySQL): after a database restart, a "
+                    "failover or a proxy's idle timeout the pool hands out closed connections "
+                    '("server closed the connection unexpectedly")'
+                    + ("" if extension.evidence is None else " (a note: the deployment may use another database)"),
+                    hint='Set SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True} (or pass engine_options=...).',
+                    evidence=[extension.evidence] if extension.evidence is not None else [],
+                    severity=Severity.NOTE if extension.evidence is not None else None,
+                )
+            )
         declared = declared_wait_timeout(project)
         if declared is None:
             return
