@@ -767,6 +767,112 @@ def disposed_after_use(call: ast.Call, ctx: Context) -> bool:
     return False
 
 
+# ------------------------------------------------------------------ long-lived connections without a pool
+#: DB-API ``connect`` calls of server databases: each opens one connection, with the server it talks to.
+DBAPI_CONNECT = {
+    "pymysql.connect": "MySQL",
+    "pymysql.Connect": "MySQL",
+    "pymysql.connections.Connection": "MySQL",
+    "MySQLdb.connect": "MySQL",
+    "MySQLdb.Connect": "MySQL",
+    "mysql.connector.connect": "MySQL",
+    "mariadb.connect": "MariaDB",
+    "psycopg2.connect": "PostgreSQL",
+    "psycopg.connect": "PostgreSQL",
+    "psycopg.Connection.connect": "PostgreSQL",
+}
+#: peewee databases of a server: one connection per thread, opened on first use and kept until ``close()``.
+#: (``playhouse.pool``'s pooled databases are not here: their pool checks a connection before reusing it.)
+PEEWEE_DATABASES = {
+    "peewee.MySQLDatabase": "MySQL",
+    "peewee.PostgresqlDatabase": "PostgreSQL",
+    "playhouse.postgres_ext.PostgresqlExtDatabase": "PostgreSQL",
+    "playhouse.mysql_ext.MySQLConnectorDatabase": "MySQL",
+    "playhouse.mysql_ext.MariaDBConnectorDatabase": "MariaDB",
+    "playhouse.cockroachdb.CockroachDatabase": "PostgreSQL",
+}
+#: What a project does with a long-lived connection that keeps it usable: a liveness check or reconnect
+#: (DB-API), a connection opened and closed around each request or block (peewee).
+_DBAPI_CHECKS = frozenset({"ping", "reconnect", "is_connected", "closed", "open"})
+_PEEWEE_CLOSES = frozenset({"close", "connection_context", "close_all", "manual_close"})
+#: ``playhouse.flask_utils.FlaskDB`` opens the database before each request and closes it after.
+_FLASK_DB = "playhouse.flask_utils.FlaskDB"
+
+
+def global_holder(ctx: Context) -> str | None:
+    """The module global a connection is kept in: ``conn = connect(...)`` at module level, or in a function
+    that declares ``global conn`` (a connection opened lazily, once)."""
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    if not isinstance(parent, (ast.Assign, ast.AnnAssign)):
+        return None
+    targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+    names = [t.id for t in targets if isinstance(t, ast.Name)]
+    if len(names) != 1:
+        return None
+    if ctx.function is None:
+        return names[0] if not ctx.in_main else None
+    return names[0] if names[0] in ctx.function.global_names else None
+
+
+def _refers(fn: FunctionInfo, module_name: str, node: ast.expr, holder: str) -> bool:
+    """``node`` in ``fn`` reads the module global ``holder`` of ``module_name``."""
+    name = dotted(node)
+    if not name:
+        return False
+    if fn.module.name == module_name and name.split(".", 1)[0] == holder:
+        return True
+    qualified = fn.imports.qualify(name)
+    return bool(qualified) and (
+        qualified == f"{module_name}.{holder}" or qualified.startswith(f"{module_name}.{holder}.")
+    )
+
+
+def request_use(project: Project, module: SourceModule, holder: str) -> Location | None:
+    """Where code a request runs reads the module global ``holder`` of ``module`` (its own module's code by
+    name, other modules' through an import), else ``None``."""
+    for fn in project.functions.values():
+        if REQUEST not in fn.contexts or is_test_path(fn.module.path):
+            continue
+        if fn.module.name == module.name and holder in fn.local_names and holder not in fn.global_names:
+            continue
+        for node in ast.walk(fn.node):
+            if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
+                if _refers(fn, module.name, node, holder):
+                    return Location(fn.module.path, getattr(node, "lineno", fn.node.lineno), node.col_offset + 1)
+    return None
+
+
+@project_fact
+def connection_upkeep(project: Project) -> dict[str, set[str]]:
+    """The names (last segment) on which the project's code (tests aside) calls or reads each upkeep method:
+    ``conn.ping(reconnect=True)`` -> ``{"ping": {"conn"}}``; ``with db:`` counts as ``connection_context``."""
+    found: dict[str, set[str]] = {}
+    for module in project.modules.values():
+        if is_test_path(module.path):
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Attribute) and node.attr in _DBAPI_CHECKS | _PEEWEE_CLOSES:
+                owner = dotted(node.value)
+                if owner:
+                    found.setdefault(node.attr, set()).add(owner.rsplit(".", 1)[-1])
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    owner = dotted(item.context_expr)
+                    if owner:
+                        found.setdefault("connection_context", set()).add(owner.rsplit(".", 1)[-1])
+    return found
+
+
+def connection_kept_up(project: Project, holder: str, peewee: bool) -> bool:
+    """The project checks or reconnects the connection ``holder`` (``ping``, ``closed``), or, for peewee,
+    closes it around requests (``db.close()``, ``db.connection_context()``, ``FlaskDB``)."""
+    upkeep = connection_upkeep(project)
+    methods = _PEEWEE_CLOSES | _DBAPI_CHECKS if peewee else _DBAPI_CHECKS
+    if any(holder in upkeep.get(method, ()) for method in methods):
+        return True
+    return peewee and any(site.name == _FLASK_DB for site in project.calls)
+
+
 # ------------------------------------------------------------------ pool size
 @dataclass(frozen=True)
 class DeclaredPool:
@@ -898,7 +1004,12 @@ __all__ = [
     "DEFAULT_OVERFLOW",
     "DEFAULT_POOL",
     "DIALECT_MODULES",
+    "DBAPI_CONNECT",
     "DRIVER_MODULES",
+    "PEEWEE_DATABASES",
+    "connection_kept_up",
+    "global_holder",
+    "request_use",
     "ENGINE_FROM_CONFIG",
     "SAFE_POOLS",
     "SERVER_DIALECTS",

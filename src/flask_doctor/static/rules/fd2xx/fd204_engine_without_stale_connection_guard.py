@@ -9,15 +9,19 @@ from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.orm.engines import (
     CREATE_ENGINE,
+    DBAPI_CONNECT,
     ENGINE_FROM_CONFIG,
+    PEEWEE_DATABASES,
     SERVER_DIALECTS,
     config_options,
+    connection_kept_up,
     constant,
     declared_wait_timeout,
     dict_options,
     disposed_after_use,
     engine_factory_kept,
     forwarded_options,
+    global_holder,
     guarded,
     guarded_sibling,
     kept_by_extension,
@@ -26,6 +30,7 @@ from flask_doctor.static.facts.orm.engines import (
     local_only,
     named_for_sqlite,
     production_settings,
+    request_use,
     server_db_hint,
     spread_options,
     stored_globally,
@@ -143,7 +148,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """,
     )
 
-    call_names = last_segments(CREATE_ENGINE, ENGINE_FROM_CONFIG)
+    call_names = last_segments(CREATE_ENGINE, ENGINE_FROM_CONFIG, DBAPI_CONNECT, PEEWEE_DATABASES)
 
     VALID = (
         # a background lookup that connects to a side database for one run and disposes the engine after it
@@ -527,6 +532,9 @@ class EngineWithoutStaleConnectionGuard(Rule):
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         callee = ctx.qualified(node.func)
+        if callee in DBAPI_CONNECT or callee in PEEWEE_DATABASES:
+            self._kept_connection(node, ctx, callee)
+            return
         if callee not in CREATE_ENGINE and callee not in ENGINE_FROM_CONFIG:
             return
         role = role_of(ctx.project, ctx.module)
@@ -620,3 +628,43 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 severity=Severity.NOTE if less else None,
             )
         )
+
+    def _kept_connection(self, node: ast.Call, ctx: Context, callee: str) -> None:
+        """One DB-API connection (or a peewee database) kept in a module global and used by requests."""
+        if role_of(ctx.project, ctx.module) in _ONE_SHOT or ctx.is_test_code() or ctx.in_main:
+            return
+        if ctx.function is not None and ctx.contexts and not ctx.contexts & {REQUEST, "factory"}:
+            return  # kept by a command, a task or a test: gone when that run ends
+        holder = global_holder(ctx)
+        peewee = callee in PEEWEE_DATABASES
+        if holder is None or connection_kept_up(ctx.project, holder, peewee):
+            return
+        used = request_use(ctx.project, ctx.module, holder)
+        if used is None and not (peewee and any(REQUEST in fn.contexts for fn in ctx.project.functions.values())):
+            return  # nothing shows a request reading it
+        dialect = (PEEWEE_DATABASES if peewee else DBAPI_CONNECT)[callee]
+        short = callee.rpartition(".")[2] if peewee else callee
+        evidence = [Evidence(f"a request reads `{holder}` here", used)] if used is not None else []
+        if peewee:
+            message = (
+                f"peewee's `{short}` kept in `{holder}` opens a {dialect} connection per thread on first use and "
+                "keeps it until `close()`, which nothing calls around requests: after an idle period the server "
+                "(MySQL `wait_timeout`, 8 hours by default), a proxy or a restart closes it and queries fail "
+                '("server has gone away")'
+            )
+            hint = (
+                "Connect before each request and close after it (`before_request`: `db.connect(reuse_if_open=True)`,"
+                " `teardown_request`: `db.close()`), or wrap it in `playhouse.flask_utils.FlaskDB`."
+            )
+        else:
+            message = (
+                f"`{short}(...)` opens one {dialect} connection that the module keeps in `{holder}` for the life of "
+                "the process, and requests use it: once it has been idle longer than the server (MySQL "
+                "`wait_timeout`, 8 hours by default), a proxy or a firewall allows, or the server restarts, it is "
+                'closed under the app and every request fails ("server has gone away") until the worker restarts'
+            )
+            hint = (
+                "Open a connection per request (keep it on `g`, close it in `teardown_appcontext`), or use a pool "
+                "that checks connections (`create_engine(url, pool_pre_ping=True)`)."
+            )
+        ctx.report(self.finding(ctx.location(node), message, hint=hint, evidence=evidence))
