@@ -62,8 +62,11 @@ _ONE_SHOT = frozenset({FileRole.MIGRATION, FileRole.SCRIPT, FileRole.TEMPLATE, F
 class EngineWithoutStaleConnectionGuard(Rule):
     """
     ## What it does
-    Finds `create_engine(...)` calls to MySQL, MariaDB or PostgreSQL that set
-    neither `pool_pre_ping=True` nor `pool_recycle`.
+    Finds `create_engine(...)` and `engine_from_config(...)` calls to MySQL,
+    MariaDB or PostgreSQL that set neither `pool_pre_ping=True` nor
+    `pool_recycle`, Flask-SQLAlchemy engines to PostgreSQL without either,
+    and single database connections a module keeps for the life of the
+    process (a DB-API `connect()` or a peewee database) that requests use.
 
     ## Why is this bad?
     The engine keeps connections in a pool. When a connection sits idle
@@ -109,6 +112,39 @@ class EngineWithoutStaleConnectionGuard(Rule):
     only as `python migrate_legacy.py` that nothing imports), CLI commands
     and `if __name__ == "__main__":` blocks; in an example or the docs it
     is a note.
+
+    Options are read wherever the code writes them: keywords, a mapping
+    spread into the call (`**ENGINE_OPTIONS`, a settings class attribute,
+    a module constant another module imports), and the prefixed keys of the
+    dict `engine_from_config` reads (`"sqlalchemy.pool_recycle"`). A mapping
+    the code does not show (an ini file's settings, a function's result)
+    may hold the guard, and nothing is said. A URL read from the environment
+    with a default (`os.environ.get("DATABASE_URL", "postgresql://...")`)
+    is taken to be for the server the default names; a SQLite default is
+    the developer's, and the project's imports and dependencies decide.
+
+    Flask-SQLAlchemy (2.x in `apply_driver_hacks`, 3.x in
+    `_apply_driver_defaults`) sets `pool_recycle=7200` for MySQL only; its
+    engine to PostgreSQL gets SQLAlchemy's defaults. It is reported when the
+    production `SQLALCHEMY_DATABASE_URI` is a PostgreSQL URL and neither
+    `SQLALCHEMY_ENGINE_OPTIONS`, `engine_options=`, `SQLALCHEMY_POOL_RECYCLE`
+    (2.x) nor a subclass that makes the engine itself sets a guard; when the
+    URI is read at run time and only the project's imports or dependencies
+    say PostgreSQL, it is a note (the deployment may use MySQL, which
+    Flask-SQLAlchemy recycles).
+
+    One DB-API connection (`pymysql.connect`, `MySQLdb.connect`,
+    `mysql.connector.connect`, `psycopg2.connect`, `psycopg.connect`) kept in
+    a module global, opened at import or once on first use, is one
+    connection for the whole process: when the server closes it after its
+    idle timeout, or restarts, every later request fails until the worker
+    restarts. It is reported when code a request runs reads that global and
+    nothing checks the connection (`conn.ping(reconnect=True)`,
+    `conn.closed`). The same goes for a peewee `MySQLDatabase` or
+    `PostgresqlDatabase` kept at module level when nothing closes it around
+    requests (`db.close()` in a teardown, `db.connection_context()`,
+    `playhouse.flask_utils.FlaskDB`); `playhouse.pool` databases check a
+    connection before reusing it and are not reported.
 
     ## Example
     ```python
@@ -304,6 +340,146 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 return jsonify(ledger.balance(account))
             """
         ),
+        # the pool options live in the settings class the engine module imports, and they recycle connections
+        Valid(
+            """
+            from sqlalchemy import create_engine
+            from settings import Production
+
+            engine = create_engine(Production.DATABASE_URL, **Production.POOL)
+            """,
+            files={
+                "settings.py": """
+            class Production:
+                DATABASE_URL = "mysql+mysqldb://inventory@mysql/inventory"
+                POOL = {"pool_size": 8, "pool_recycle": 900}
+            """
+            },
+        ),
+        # the options come from the deployment's ini file, which the code does not show
+        Valid("""
+            from sqlalchemy import engine_from_config
+
+            def make_wsgi_app(global_config, **settings):
+                engine = engine_from_config(settings, prefix="sqlalchemy.")
+                return engine
+            """),
+        # Flask-SQLAlchemy to PostgreSQL with a pre-ping in production's options, and to MySQL (recycled by the
+        # extension itself every 7200 s)
+        Valid(
+            """
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_object("config.ProductionConfig")
+                db.init_app(app)
+                return app
+            """,
+            files={
+                "config.py": """
+            class ProductionConfig:
+                SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://crm@pg/crm"
+                SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10}
+            """
+            },
+        ),
+        Valid("""
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            app.config["SQLALCHEMY_DATABASE_URI"] = "mysql+pymysql://forum@mysql/forum"
+            db = SQLAlchemy(app)
+            """),
+        # a connection per request, kept on `g` and closed when the app context ends
+        Valid("""
+            import pymysql
+            from flask import Flask, g, jsonify
+
+            app = Flask(__name__)
+
+            def db():
+                if "conn" not in g:
+                    g.conn = pymysql.connect(host="mysql", user="shop", database="shop")
+                return g.conn
+
+            @app.teardown_appcontext
+            def close(exc):
+                conn = g.pop("conn", None)
+                if conn is not None:
+                    conn.close()
+
+            @app.get("/stock")
+            def stock():
+                with db().cursor() as cur:
+                    cur.execute("select sku, qty from stock")
+                    return jsonify(cur.fetchall())
+            """),
+        # one connection for the process, but each request makes sure it is alive (and reconnects) first
+        Valid("""
+            import MySQLdb
+            from flask import Flask
+
+            app = Flask(__name__)
+            conn = MySQLdb.connect(host="mysql", user="wiki", db="wiki")
+
+            @app.get("/pages")
+            def pages():
+                conn.ping(True)
+                cur = conn.cursor()
+                cur.execute("select title from page")
+                return {"pages": [row[0] for row in cur.fetchall()]}
+            """),
+        # peewee: connected before each request and closed after it; a pooled database checks connections itself
+        Valid("""
+            from flask import Flask
+            from peewee import CharField, Model, PostgresqlDatabase
+            from playhouse.pool import PooledMySQLDatabase
+
+            app = Flask(__name__)
+            db = PostgresqlDatabase("notes", host="pg", user="notes")
+            archive = PooledMySQLDatabase("archive", host="mysql", max_connections=16)
+
+            class Note(Model):
+                text = CharField()
+
+                class Meta:
+                    database = db
+
+            @app.before_request
+            def open_db():
+                db.connect(reuse_if_open=True)
+
+            @app.teardown_request
+            def close_db(exc):
+                if not db.is_closed():
+                    db.close()
+
+            @app.get("/notes")
+            def notes():
+                return {"notes": [n.text for n in Note.select()]}
+            """),
+        # a module-level connection that only a one-off loader script uses
+        Valid(
+            """
+            from flask import Flask
+
+            app = Flask(__name__)
+            """,
+            files={
+                "scripts/load_fixtures.py": """
+            import psycopg2
+
+            conn = psycopg2.connect("dbname=crm host=pg")
+            with conn, conn.cursor() as cur:
+                cur.execute("insert into tag (name) values ('new')")
+            """
+            },
+        ),
     )
     INVALID = (
         # the same ledger without a guard in the options: made once, outside any request, it serves every request
@@ -455,6 +631,139 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 return app
             """,
             message="PostgreSQL",
+        ),
+        # the options the engine spreads in are the settings class's, and they set no guard
+        Invalid(
+            """
+            from sqlalchemy import create_engine
+            from settings import Production
+
+            engine = create_engine(Production.DATABASE_URL, **Production.POOL)  # expect
+            """,
+            message="to MySQL",
+            files={
+                "settings.py": """
+            class Production:
+                DATABASE_URL = "mysql+mysqldb://inventory@mysql/inventory"
+                POOL = {"pool_size": 8, "max_overflow": 4}
+            """
+            },
+        ),
+        # a dict written out for engine_from_config: its URL and options are its prefixed keys
+        Invalid(
+            """
+            from sqlalchemy import engine_from_config
+
+            SETTINGS = {"db.url": "postgresql://ledger@pg/ledger", "db.pool_size": "10"}
+            engine = engine_from_config(SETTINGS, prefix="db.")  # expect
+            """,
+            message="`engine_from_config` to PostgreSQL",
+        ),
+        # Flask-SQLAlchemy recycles only MySQL connections: to PostgreSQL its engine has no guard
+        Invalid(
+            """
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_object("config.ProductionConfig")
+                db.init_app(app)
+                return app
+            """,
+            message="Flask-SQLAlchemy's engine to PostgreSQL",
+            files={
+                "config.py": """
+            import os
+
+            class ProductionConfig:
+                SQLALCHEMY_DATABASE_URI = os.environ.get("CRM_DB", "postgresql+psycopg2://crm@pg/crm")  # expect
+                SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10}
+            """
+            },
+        ),
+        # the URI comes from the environment; the PostgreSQL driver among the requirements says where: a note
+        Invalid(
+            """
+            import os
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]  # expect
+            db = SQLAlchemy(app)
+            """,
+            message="a note: the deployment may use another database",
+            files={"requirements.txt": "flask==3.0.3\nFlask-SQLAlchemy==3.1.1\npsycopg2-binary==2.9.9\n"},
+        ),
+        # one MySQL connection opened at import, shared by every request of the process
+        Invalid(
+            """
+            from flask import Blueprint, jsonify
+            from db import conn
+
+            bp = Blueprint("stock", __name__)
+
+            @bp.get("/stock")
+            def stock():
+                with conn.cursor() as cur:
+                    cur.execute("select sku, qty from stock")
+                    return jsonify(cur.fetchall())
+            """,
+            message="opens one MySQL connection that the module keeps in `conn`",
+            files={
+                "db.py": """
+            import pymysql
+
+            conn = pymysql.connect(host="mysql", user="shop", database="shop")  # expect
+            """
+            },
+        ),
+        # opened lazily on the first request, then kept in a global for every later one
+        Invalid(
+            """
+            import psycopg2
+            from flask import Flask, jsonify
+
+            app = Flask(__name__)
+            _conn = None
+
+            def connection():
+                global _conn
+                if _conn is None:
+                    _conn = psycopg2.connect("dbname=crm host=pg")  # expect
+                return _conn
+
+            @app.get("/customers")
+            def customers():
+                cur = connection().cursor()
+                cur.execute("select name from customer")
+                return jsonify(cur.fetchall())
+            """,
+            message="PostgreSQL connection",
+        ),
+        # a peewee database nothing closes: each thread's connection lives until the server drops it
+        Invalid(
+            """
+            from flask import Flask
+            from peewee import CharField, Model, MySQLDatabase
+
+            app = Flask(__name__)
+            db = MySQLDatabase("blog", host="mysql", user="blog")  # expect
+
+            class Post(Model):
+                title = CharField()
+
+                class Meta:
+                    database = db
+
+            @app.get("/posts")
+            def posts():
+                return {"posts": [p.title for p in Post.select()]}
+            """,
+            message="peewee's `MySQLDatabase`",
         ),
     )
 
