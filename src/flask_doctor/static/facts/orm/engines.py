@@ -133,9 +133,10 @@ def options_of(value: ast.expr | None) -> dict[object, ast.expr] | None:
 
 def project_value(
     project: Project, module: SourceModule, node: ast.expr, fn: FunctionInfo | None, depth: int = 0
-) -> ast.expr | None:
-    """The value a name stands for when the project writes it once: a local (``opts = {...}``), a module
-    constant (``ENGINE_OPTIONS = {...}``, imported or not) or a class attribute (``Config.ENGINE_OPTIONS``).
+) -> tuple[ast.expr, SourceModule] | None:
+    """The value a name stands for when the project writes it once, with the module it is written in: a local
+    (``opts = {...}``), a module constant (``ENGINE_OPTIONS = {...}``, imported or not) or a class attribute
+    (``Config.ENGINE_OPTIONS``); a name assigned a name is followed.
 
     ``None`` when the name is assigned more than once, or nowhere the project shows (a parameter, a call).
     """
@@ -147,17 +148,18 @@ def project_value(
     if fn is not None and "." not in name:
         local = assignments(project, fn).get(name, [])
         if len(local) == 1:
-            return local[0]
+            return local[0], module
         if local:
             return None
     table = fn.imports if fn is not None else project.module_imports.get(module.name)
     qualified = (table.qualify(name) if table is not None else None) or f"{module.name}.{name}"
     owner, _, attr = qualified.rpartition(".")
+    home: SourceModule | None = None
     body: list[ast.stmt] = []
     if owner in project.classes:
-        body = project.classes[owner].node.body
+        body, home = project.classes[owner].node.body, project.classes[owner].module
     elif owner in project.modules:
-        body = project.modules[owner].tree.body
+        body, home = project.modules[owner].tree.body, project.modules[owner]
     values = [
         stmt.value
         for stmt in body
@@ -168,13 +170,12 @@ def project_value(
             for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
         )
     ]
-    if len(values) != 1:
+    if len(values) != 1 or home is None:
         return None
     value = values[0]
     if isinstance(value, (ast.Name, ast.Attribute)):
-        home = project.modules.get(owner) or (project.classes[owner].module if owner in project.classes else None)
-        return project_value(project, home, value, None, depth + 1) if home is not None else None
-    return value
+        return project_value(project, home, value, None, depth + 1)
+    return value, home
 
 
 def mapping_options(
@@ -185,20 +186,24 @@ def mapping_options(
     if value is None or depth > 3:
         return None
     if isinstance(value, (ast.Name, ast.Attribute)):
-        return mapping_options(project, module, project_value(project, module, value, fn), fn, depth + 1)
+        found = project_value(project, module, value, fn)
+        if found is None:
+            return None
+        inner, home = found
+        return mapping_options(project, home, inner, fn if home is module else None, depth + 1)
     if isinstance(value, ast.Dict):
-        found: dict[object, ast.expr] = {}
+        entries: dict[object, ast.expr] = {}
         for key, item in zip(value.keys, value.values):
             if key is None:
-                inner = mapping_options(project, module, item, fn, depth + 1)
-                if inner is None:
+                inner_options = mapping_options(project, module, item, fn, depth + 1)
+                if inner_options is None:
                     return None
-                found.update(inner)
+                entries.update(inner_options)
             elif isinstance(key, ast.Constant):
-                found[key.value] = item
+                entries[key.value] = item
             else:
                 return None
-        return found
+        return entries
     return options_of(value)
 
 
@@ -240,8 +245,13 @@ def guarded(options: dict[object, ast.expr]) -> bool:
     if truthy(options.get("pool_pre_ping")):
         return True
     recycle = options.get("pool_recycle")
-    if recycle is not None and constant(recycle) not in (-1, None, False, "-1"):
-        return True
+    if recycle is not None:
+        try:
+            value = ast.literal_eval(recycle)
+        except ValueError:
+            value = 0  # a value the code computes counts as set
+        if value is not None and value is not False and value != -1 and value != "-1":
+            return True
     poolclass = options.get("poolclass")
     return poolclass is not None and (dotted(poolclass) or "").endswith(SAFE_POOLS)
 
@@ -451,9 +461,9 @@ def url_dialect(expr: ast.expr | None, ctx: Context | Scope, depth: int = 0) -> 
         default = url_dialect(expr.args[1], ctx, depth + 1)
         return default if default in SERVER_DIALECTS else None
     if isinstance(expr, (ast.Name, ast.Attribute)) and ctx.function is None and depth == 0:
-        value = project_value(ctx.project, ctx.module, expr, None)
-        if value is not None and not isinstance(value, (ast.Name, ast.Attribute)):
-            return url_dialect(value, ctx, depth + 1)
+        found = project_value(ctx.project, ctx.module, expr, None)
+        if found is not None:
+            return url_dialect(found[0], Scope(ctx.project, found[1]), depth + 1)
     if isinstance(expr, ast.Name):
         values: list[ast.expr] = []
         if ctx.function is not None:
