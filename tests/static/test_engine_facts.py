@@ -209,3 +209,6 @@ def test_flask_sqlalchemy_engine_to_postgresql_and_its_guards() -> None:
     hinted = unguarded('os.environ["DATABASE_URL"]', **{"requirements.txt": "psycopg2-binary==2.9.9\n"})
     assert hinted is not None and not hinted.known
     assert unguarded('os.environ["DATABASE_URL"]', **{"requirements.txt": "PyMySQL==1.1.0\n"}) is None
+    # Alembic's env.py makes its own NullPool engine for a migration run: no guard for the app's engine
+    env = "from sqlalchemy import engine_from_config, pool\nengine_from_config({}, poolclass=pool.NullPool)\n"
+    assert unguarded('"postgresql://crm@pg/crm"', **{"migrations/env.py": env}) is not None

@@ -17,7 +17,7 @@ from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.orm.assignments import assignments
-from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of
 from flask_doctor.static.model import ConfigSetting as ConfigSettingType
 from flask_doctor.static.model.records import REQUEST, SQLALCHEMY_TYPES
 from flask_doctor.static.names import dotted
@@ -285,7 +285,7 @@ def unguarded_extension_engine(project: Project) -> UnguardedExtension | None:
     not show, or a guard named anywhere in the project, counts as set.
     """
     objects = [o for o in project.objects_of(SQLALCHEMY_TYPES) if not is_test_path(o.module.path)]
-    if not objects or _names_a_guard(project):
+    if not objects or _served_code_names_a_guard(project):
         return None
     for obj in objects:
         value = keyword(obj.call, "engine_options")
@@ -305,7 +305,11 @@ def unguarded_extension_engine(project: Project) -> UnguardedExtension | None:
         if options is None or guarded(options):
             return None
     dialects: list[tuple[ConfigSetting, str | None]] = []
-    for setting in production_settings(project, "SQLALCHEMY_DATABASE_URI"):
+    # a config class's or module's setting before a factory's ``app.config[...] = ...`` (often an override)
+    uris = sorted(
+        production_settings(project, "SQLALCHEMY_DATABASE_URI"), key=lambda s: s.owner in ("app", "app.config")
+    )
+    for setting in uris:
         module = _module_at(project, setting.location.path)
         scheme = url_dialect(setting.value, Scope(project, module)) if module is not None else None
         dialects.append((setting, SERVER_DIALECTS.get(scheme, scheme) if scheme else None))
@@ -693,6 +697,21 @@ def forwarded_options(call: ast.Call, ctx: Context) -> str | None:
             if any(isinstance(t, ast.Name) and t.id == name for t in targets):
                 return None  # ``engine_args = {**defaults, **engine_args}``: built here, not only forwarded
     return name if not _names_a_guard(ctx.project) else None
+
+
+@project_fact
+def _served_code_names_a_guard(project: Project) -> bool:
+    """A ``pool_pre_ping``/``pool_recycle``/``poolclass`` keyword or string in the code the app runs: tests,
+    migrations (Alembic's ``env.py`` makes its own ``NullPool`` engine) and scripts aside."""
+    for module in project.modules.values():
+        if role_of(project, module) in (FileRole.TEST, FileRole.MIGRATION, FileRole.SCRIPT, FileRole.TEMPLATE):
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.keyword) and node.arg in STALE_GUARDS:
+                return True
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in STALE_GUARDS:
+                return True
+    return False
 
 
 @project_fact

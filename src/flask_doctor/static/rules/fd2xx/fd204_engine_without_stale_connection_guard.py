@@ -695,7 +695,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
             app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]  # expect
             db = SQLAlchemy(app)
             """,
-            message="a note: the deployment may use another database",
+            message="a note: the URI is read at run time",
             files={"requirements.txt": "flask==3.0.3\nFlask-SQLAlchemy==3.1.1\npsycopg2-binary==2.9.9\n"},
         ),
         # one MySQL connection opened at import, shared by every request of the process
@@ -772,20 +772,23 @@ class EngineWithoutStaleConnectionGuard(Rule):
         ``wait_timeout`` (Flask-SQLAlchemy's 7200 s default included)."""
         extension = unguarded_extension_engine(project)
         if extension is not None:
-            how = "the production `SQLALCHEMY_DATABASE_URI` is a PostgreSQL URL"
-            if extension.evidence is not None:
-                how = f"the URI is read at run time and the project uses PostgreSQL ({extension.evidence.message})"
+            hinted = extension.evidence is not None
             report(
                 self.finding(
                     extension.location,
                     "Flask-SQLAlchemy's engine to PostgreSQL sets neither `pool_pre_ping` nor `pool_recycle` "
-                    f"({how}; Flask-SQLAlchemy recycles connections only for MySQL): after a database restart, a "
-                    "failover or a proxy's idle timeout the pool hands out closed connections "
-                    '("server closed the connection unexpectedly")'
-                    + ("" if extension.evidence is None else " (a note: the deployment may use another database)"),
+                    "(Flask-SQLAlchemy recycles connections only for MySQL): after a database restart, a failover or "
+                    "a proxy's idle timeout the pool hands out closed connections (\"server closed the connection "
+                    'unexpectedly")'
+                    + (
+                        " (a note: the URI is read at run time; the project's imports or dependencies say PostgreSQL, "
+                        "but a deployment may use another database)"
+                        if hinted
+                        else ""
+                    ),
                     hint='Set SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True} (or pass engine_options=...).',
                     evidence=[extension.evidence] if extension.evidence is not None else [],
-                    severity=Severity.NOTE if extension.evidence is not None else None,
+                    severity=Severity.NOTE if hinted else None,
                 )
             )
         declared = declared_wait_timeout(project)
