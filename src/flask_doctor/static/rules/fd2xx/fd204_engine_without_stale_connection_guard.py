@@ -1,4 +1,4 @@
-"""FD204 engine-without-stale-connection-guard: A MySQL/PostgreSQL engine without pool_pre_ping or pool_recycle hands out dead connections."""
+"""FD204 engine-without-stale-connection-guard: A MySQL/PostgreSQL engine or kept connection without pool_pre_ping, pool_recycle or a check goes stale."""
 
 from __future__ import annotations
 
@@ -157,8 +157,10 @@ class EngineWithoutStaleConnectionGuard(Rule):
     ```
 
     ## Fix safety
-    Adding `pool_pre_ping=True` is safe (one cheap round trip per checkout)
-    but is not applied automatically.
+    Adding `pool_pre_ping=True` to an engine call or to
+    `SQLALCHEMY_ENGINE_OPTIONS` is safe (one cheap round trip per
+    checkout). A connection a module keeps has no automatic fix: opening
+    one per request changes the code around it.
 
     ## References
     - SQLAlchemy 2.0: "Dealing with Disconnects" (pessimistic disconnect handling, `pool_pre_ping`, `pool_recycle`)
@@ -169,7 +171,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
     name = "engine-without-stale-connection-guard"
     severity = Severity.WARNING
     catalog = ("S22",)
-    summary = "A MySQL/PostgreSQL engine without pool_pre_ping or pool_recycle hands out dead connections."
+    summary = "A MySQL/PostgreSQL engine or kept connection without pool_pre_ping, pool_recycle or a check goes stale."
     fix_safety = "safe"
     FIX_EXAMPLE = FixExample(
         before="""
