@@ -1538,6 +1538,34 @@ GOOD: list[tuple[str, dict[str, str]]] = [
         ),
     ),
     (
+        "peewee-closed-in-teardown-under-an-import-alias",
+        _files(
+            models="""
+            from peewee import MySQLDatabase
+
+            db = MySQLDatabase("app", host="mysql", user="app")
+            """,
+            app="""
+            from flask import Flask
+            from models import db as database
+
+            def create_app():
+                app = Flask(__name__)
+
+                @app.before_request
+                def connect():
+                    database.connect(reuse_if_open=True)
+
+                @app.teardown_request
+                def disconnect(exc):
+                    if not database.is_closed():
+                        database.close()
+
+                return app
+            """,
+        ),
+    ),
+    (
         "dbapi-connection-in-a-cli-command",
         _files(
             commands="""

@@ -892,12 +892,19 @@ def connection_upkeep(project: Project) -> dict[str, set[str]]:
     return found
 
 
-def connection_kept_up(project: Project, holder: str, peewee: bool) -> bool:
-    """The project checks or reconnects the connection ``holder`` (``ping``, ``closed``), or, for peewee,
-    closes it around requests (``db.close()``, ``db.connection_context()``, ``FlaskDB``)."""
+def connection_kept_up(project: Project, module: SourceModule, holder: str, peewee: bool) -> bool:
+    """The project checks or reconnects the connection ``holder`` of ``module`` (``ping``, ``closed``), or, for
+    peewee, closes it around requests (``db.close()``, ``db.connection_context()``, ``with db:``, ``FlaskDB``).
+
+    Read by the name's last segment (``self.db.close()``), and through imports under another name
+    (``from models import db as database`` then ``database.close()``).
+    """
     upkeep = connection_upkeep(project)
     methods = _PEEWEE_CLOSES | _DBAPI_CHECKS if peewee else _DBAPI_CHECKS
     if any(holder in upkeep.get(method, ()) for method in methods):
+        return True
+    qualified = {f"{module.name}.{holder}.{method}" for method in methods}
+    if any(site.name in qualified for site in project.calls if not is_test_path(site.module.path)):
         return True
     return peewee and any(site.name == _FLASK_DB for site in project.calls)
 

@@ -951,7 +951,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
             return  # kept by a command, a task or a test: gone when that run ends
         holder = global_holder(ctx)
         peewee = callee in PEEWEE_DATABASES
-        if holder is None or connection_kept_up(ctx.project, holder, peewee):
+        if holder is None or connection_kept_up(ctx.project, ctx.module, holder, peewee):
             return
         used = request_use(ctx.project, ctx.module, holder)
         if used is None and not (peewee and any(REQUEST in fn.contexts for fn in ctx.project.functions.values())):
