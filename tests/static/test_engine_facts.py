@@ -7,9 +7,13 @@ import textwrap
 
 from flask_doctor.static.facts.orm.engines import (
     forwarded_options,
+    guarded,
     kept_by_extension,
+    mapping_options,
     named_for_sqlite,
+    options_of,
     server_db_hint,
+    unguarded_extension_engine,
 )
 from flask_doctor.static.facts.orm.queries import helper_context
 from flask_doctor.static.runner import analyse_sources
@@ -137,3 +141,74 @@ def test_code_named_for_sqlite_is_that_backend_whatever_the_rest_imports() -> No
     ):
         ctx, _call = _engine_call(project, f"{module}.{cls}.connect")
         assert named_for_sqlite(ctx) is expected, (module, cls)
+
+
+# ------------------------------------------------------------------ options and URLs written elsewhere
+def _module_value(project, module: str, name: str) -> ast.expr:
+    return next(
+        stmt.value
+        for stmt in project.modules[module].tree.body
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+    )
+
+
+def test_mapping_options_follow_imports_class_attributes_and_spreads() -> None:
+    project = _project(
+        {
+            "defaults.py": 'BASE = {"pool_size": 5}\n',
+            "settings.py": """
+            from defaults import BASE
+
+            class Live:
+                POOL = {**BASE, "pool_recycle": 600}
+            """,
+            "db.py": "from settings import Live\nOPTIONS = Live.POOL\nOTHER = load()\n",
+        }
+    )
+    module = project.modules["db"]
+    options = mapping_options(project, module, _module_value(project, "db", "OPTIONS"), None)
+    assert options is not None and {k: ast.unparse(v) for k, v in options.items()} == {
+        "pool_size": "5",
+        "pool_recycle": "600",
+    }
+    assert mapping_options(project, module, _module_value(project, "db", "OTHER"), None) is None
+
+
+def test_guarded_reads_pre_ping_recycle_and_pools_that_keep_nothing() -> None:
+    def opts(text: str) -> dict[object, ast.expr]:
+        return options_of(ast.parse(text, mode="eval").body) or {}
+
+    assert guarded(opts('{"pool_pre_ping": True}'))
+    assert guarded(opts('{"pool_recycle": 0}'))
+    assert guarded(opts('{"poolclass": NullPool}'))
+    assert not guarded(opts('{"pool_recycle": -1, "pool_pre_ping": False}'))
+    assert not guarded(opts('{"pool_size": 20}'))
+
+
+def test_flask_sqlalchemy_engine_to_postgresql_and_its_guards() -> None:
+    app = """
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = {uri}
+    {more}
+    db = SQLAlchemy(app{kw})
+    """
+
+    def unguarded(uri: str, more: str = "", kw: str = "", **files: str):
+        return unguarded_extension_engine(_project({"app.py": app.format(uri=uri, more=more, kw=kw), **files}))
+
+    found = unguarded('"postgresql://crm@pg/crm"')
+    assert found is not None and found.known and found.location.line == 5
+    assert unguarded('"mysql+pymysql://crm@mysql/crm"') is None  # recycled by Flask-SQLAlchemy
+    assert unguarded('"sqlite:///crm.db"') is None
+    assert unguarded('"postgresql://crm@pg/crm"', kw=', engine_options={"pool_pre_ping": True}') is None
+    assert unguarded('"postgresql://crm@pg/crm"', 'app.config["SQLALCHEMY_POOL_RECYCLE"] = 300') is None
+    assert unguarded('"postgresql://crm@pg/crm"', 'app.config["SQLALCHEMY_ENGINE_OPTIONS"] = load()') is None
+    hinted = unguarded('os.environ["DATABASE_URL"]', **{"requirements.txt": "psycopg2-binary==2.9.9\n"})
+    assert hinted is not None and not hinted.known
+    assert unguarded('os.environ["DATABASE_URL"]', **{"requirements.txt": "PyMySQL==1.1.0\n"}) is None
+    # Alembic's env.py makes its own NullPool engine for a migration run: no guard for the app's engine
+    env = "from sqlalchemy import engine_from_config, pool\nengine_from_config({}, poolclass=pool.NullPool)\n"
+    assert unguarded('"postgresql://crm@pg/crm"', **{"migrations/env.py": env}) is not None

@@ -312,6 +312,106 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
             },
         ),
     ),
+    (
+        "engine-options-spread-from-settings-module",
+        "FD204",
+        _files(
+            settings="""
+            DATABASE_URL = "mysql+pymysql://app@mysql/app"
+            ENGINE_OPTIONS = {"pool_size": 20, "max_overflow": 5}
+            """,
+            db="""
+            from sqlalchemy import create_engine
+            import settings
+
+            engine = create_engine(settings.DATABASE_URL, **settings.ENGINE_OPTIONS)
+            """,
+        ),
+    ),
+    (
+        "engine-from-config-dict-literal",
+        "FD204",
+        _files(
+            db="""
+            from sqlalchemy import engine_from_config
+
+            engine = engine_from_config({"sqlalchemy.url": "postgresql://app@db/app", "sqlalchemy.echo": "false"})
+            """
+        ),
+    ),
+    (
+        "flask-sqlalchemy-postgres-config-class",
+        "FD204",
+        _files(
+            ext="""
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+            """,
+            config="""
+            import os
+
+            class Config:
+                SQLALCHEMY_DATABASE_URI = os.getenv("DATABASE_URL", "postgresql://app@postgres/app")
+                SQLALCHEMY_TRACK_MODIFICATIONS = False
+                DEBUG = False
+
+            configs = {"production": Config}
+            """,
+        ),
+    ),
+    (
+        "module-pymysql-connection-read-by-view",
+        "FD204",
+        _files(
+            db="""
+            import os
+            import pymysql
+
+            connection = pymysql.connect(host=os.environ["DB_HOST"], user="app", database="app")
+            """,
+            views="""
+            from flask import Blueprint, jsonify
+            import db
+
+            bp = Blueprint("items", __name__)
+
+            @bp.get("/items")
+            def items():
+                with db.connection.cursor() as cur:
+                    cur.execute("select id from item")
+                    return jsonify(cur.fetchall())
+            """,
+        ),
+    ),
+    (
+        "peewee-postgres-without-request-hooks",
+        "FD204",
+        _files(
+            models="""
+            from peewee import CharField, Model
+            from playhouse.postgres_ext import PostgresqlExtDatabase
+
+            database = PostgresqlExtDatabase("app", host="postgres", user="app")
+
+            class Item(Model):
+                name = CharField()
+
+                class Meta:
+                    database = database
+            """,
+            views="""
+            from flask import Blueprint, jsonify
+            from models import Item
+
+            bp = Blueprint("items", __name__)
+
+            @bp.get("/items")
+            def items():
+                return jsonify([i.name for i in Item.select()])
+            """,
+        ),
+    ),
     # ------------------------------------------------------------------ FD305 debug-in-production
     (
         # `service_wsgi.py` (what the WSGI server imports, with a main block for local runs) falls back to the
@@ -1344,6 +1444,144 @@ GOOD: list[tuple[str, dict[str, str]]] = [
                     "    with engine.connect() as conn:\n        conn.execute(text('vacuum'))\n"
                 ),
             }
+        ),
+    ),
+    (
+        "engine-options-spread-from-settings-with-pre-ping",
+        _files(
+            settings="""
+            DATABASE_URL = "mysql+pymysql://app@mysql/app"
+            ENGINE_OPTIONS = {"pool_size": 20, "pool_pre_ping": True}
+            """,
+            db="""
+            from sqlalchemy import create_engine
+            import settings
+
+            engine = create_engine(settings.DATABASE_URL, **settings.ENGINE_OPTIONS)
+            """,
+        ),
+    ),
+    (
+        "flask-sqlalchemy-postgres-engine-options-in-config",
+        _files(
+            ext="""
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+            """,
+            config="""
+            import os
+
+            class Config:
+                SQLALCHEMY_DATABASE_URI = os.getenv("DATABASE_URL", "postgresql://app@postgres/app")
+                SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800, "pool_pre_ping": True}
+                DEBUG = False
+
+            configs = {"production": Config}
+            """,
+        ),
+    ),
+    (
+        "pymysql-connection-per-request",
+        _files(
+            db="""
+            import pymysql
+            from flask import current_app, g
+
+            def get_db():
+                if "db" not in g:
+                    g.db = pymysql.connect(host=current_app.config["DB_HOST"], user="app", database="app")
+                return g.db
+
+            def close_db(exc=None):
+                conn = g.pop("db", None)
+                if conn is not None:
+                    conn.close()
+            """,
+            views="""
+            from flask import Blueprint, jsonify
+            from db import get_db
+
+            bp = Blueprint("items", __name__)
+
+            @bp.get("/items")
+            def items():
+                with get_db().cursor() as cur:
+                    cur.execute("select id from item")
+                    return jsonify(cur.fetchall())
+            """,
+        ),
+    ),
+    (
+        "peewee-wrapped-in-flaskdb",
+        _files(
+            models="""
+            from peewee import CharField, Model, MySQLDatabase
+            from playhouse.flask_utils import FlaskDB
+
+            database = MySQLDatabase("app", host="mysql", user="app")
+            db_wrapper = FlaskDB(database=database)
+
+            class Item(db_wrapper.Model):
+                name = CharField()
+            """,
+            views="""
+            from flask import Blueprint, jsonify
+            from models import Item
+
+            bp = Blueprint("items", __name__)
+
+            @bp.get("/items")
+            def items():
+                return jsonify([i.name for i in Item.select()])
+            """,
+        ),
+    ),
+    (
+        "peewee-closed-in-teardown-under-an-import-alias",
+        _files(
+            models="""
+            from peewee import MySQLDatabase
+
+            db = MySQLDatabase("app", host="mysql", user="app")
+            """,
+            app="""
+            from flask import Flask
+            from models import db as database
+
+            def create_app():
+                app = Flask(__name__)
+
+                @app.before_request
+                def connect():
+                    database.connect(reuse_if_open=True)
+
+                @app.teardown_request
+                def disconnect(exc):
+                    if not database.is_closed():
+                        database.close()
+
+                return app
+            """,
+        ),
+    ),
+    (
+        "dbapi-connection-in-a-cli-command",
+        _files(
+            commands="""
+            import click
+            import psycopg2
+
+            conn = None
+
+            @click.command()
+            @click.argument("dsn")
+            def reindex(dsn):
+                global conn
+                conn = psycopg2.connect(dsn)
+                with conn, conn.cursor() as cur:
+                    cur.execute("reindex database app")
+            """
         ),
     ),
     # ------------------------------------------------------------------ S24: proxies handled

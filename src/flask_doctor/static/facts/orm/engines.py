@@ -17,7 +17,7 @@ from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.orm.assignments import assignments
-from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of
 from flask_doctor.static.model import ConfigSetting as ConfigSettingType
 from flask_doctor.static.model.records import REQUEST, SQLALCHEMY_TYPES
 from flask_doctor.static.names import dotted
@@ -25,7 +25,8 @@ from flask_doctor.static.patterns import on_first_use
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
-    from flask_doctor.static.model import ConfigSetting, Project
+    from flask_doctor.static.model import ConfigSetting, FunctionInfo, Project
+    from flask_doctor.static.source import SourceModule
 
 CREATE_ENGINE = {
     "sqlalchemy.create_engine",
@@ -33,6 +34,13 @@ CREATE_ENGINE = {
     "sqlalchemy.engine.create.create_engine",
     "sqlalchemy.ext.asyncio.create_async_engine",
     "sqlmodel.create_engine",
+}
+#: ``engine_from_config(settings, prefix="sqlalchemy.")``: the URL and the pool options are entries of a mapping.
+ENGINE_FROM_CONFIG = {
+    "sqlalchemy.engine_from_config",
+    "sqlalchemy.engine.engine_from_config",
+    "sqlalchemy.engine.create.engine_from_config",
+    "sqlalchemy.ext.asyncio.async_engine_from_config",
 }
 #: Pools that hold no connection between uses (or one per thread for SQLite): nothing goes stale.
 SAFE_POOLS = ("NullPool", "StaticPool", "SingletonThreadPool", "AssertionPool")
@@ -83,6 +91,8 @@ DEFAULT_POOL = 5
 DEFAULT_OVERFLOW = 10
 _SCHEME = on_first_use(r"^\s*([a-z][\w-]*)(?:\+[\w-]+)?://?", re.IGNORECASE)
 _UPPER = on_first_use(r"^[A-Z][A-Z0-9_]*$")
+#: ``os.environ.get``, ``os.getenv``, ``environ.get``, ``config.get``: a reader with a default as second argument.
+_ENV_READERS = on_first_use(r"(?:^|\.)(?:getenv|environ\.get|env\.get|config\.get|settings\.get)$")
 _WAIT_TIMEOUT = on_first_use(r"--wait[-_]timeout(?:=|\s+)(\d+)")
 
 
@@ -119,6 +129,201 @@ def options_of(value: ast.expr | None) -> dict[object, ast.expr] | None:
     ):
         return {kw.arg: kw.value for kw in value.keywords}
     return None
+
+
+def project_value(
+    project: Project, module: SourceModule, node: ast.expr, fn: FunctionInfo | None, depth: int = 0
+) -> tuple[ast.expr, SourceModule] | None:
+    """The value a name stands for when the project writes it once, with the module it is written in: a local
+    (``opts = {...}``), a module constant (``ENGINE_OPTIONS = {...}``, imported or not) or a class attribute
+    (``Config.ENGINE_OPTIONS``); a name assigned a name is followed.
+
+    ``None`` when the name is assigned more than once, or nowhere the project shows (a parameter, a call).
+    """
+    if depth > 3:
+        return None
+    name = dotted(node)
+    if not name:
+        return None
+    if fn is not None and "." not in name:
+        local = assignments(project, fn).get(name, [])
+        if len(local) == 1:
+            return local[0], module
+        if local:
+            return None
+    table = fn.imports if fn is not None else project.module_imports.get(module.name)
+    qualified = (table.qualify(name) if table is not None else None) or f"{module.name}.{name}"
+    owner, _, attr = qualified.rpartition(".")
+    home: SourceModule | None = None
+    body: list[ast.stmt] = []
+    if owner in project.classes:
+        body, home = project.classes[owner].node.body, project.classes[owner].module
+    elif owner in project.modules:
+        body, home = project.modules[owner].tree.body, project.modules[owner]
+    values = [
+        stmt.value
+        for stmt in body
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign))
+        and stmt.value is not None
+        and any(
+            isinstance(t, ast.Name) and t.id == attr
+            for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+        )
+    ]
+    if len(values) != 1 or home is None:
+        return None
+    value = values[0]
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        return project_value(project, home, value, None, depth + 1)
+    return value, home
+
+
+def mapping_options(
+    project: Project, module: SourceModule, value: ast.expr | None, fn: FunctionInfo | None, depth: int = 0
+) -> dict[object, ast.expr] | None:
+    """The entries of an options mapping the project writes out, following names to their one value and
+    ``{**base, "pool_size": 5}`` into ``base``; ``None`` when some entry cannot be read."""
+    if value is None or depth > 3:
+        return None
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        found = project_value(project, module, value, fn)
+        if found is None:
+            return None
+        inner, home = found
+        return mapping_options(project, home, inner, fn if home is module else None, depth + 1)
+    if isinstance(value, ast.Dict):
+        entries: dict[object, ast.expr] = {}
+        for key, item in zip(value.keys, value.values):
+            if key is None:
+                inner_options = mapping_options(project, module, item, fn, depth + 1)
+                if inner_options is None:
+                    return None
+                entries.update(inner_options)
+            elif isinstance(key, ast.Constant):
+                entries[key.value] = item
+            else:
+                return None
+        return entries
+    return options_of(value)
+
+
+def spread_options(call: ast.Call, ctx: Context) -> dict[object, ast.expr] | None:
+    """The options ``create_engine(url, **OPTIONS)`` spreads in, when every ``**`` mapping is written out in
+    the project (a dict literal, a module constant, a settings class attribute); ``None`` otherwise."""
+    found: dict[object, ast.expr] = {}
+    for kw in call.keywords:
+        if kw.arg is not None:
+            continue
+        options = mapping_options(ctx.project, ctx.module, kw.value, ctx.function)
+        if options is None:
+            return None
+        found.update(options)
+    return found
+
+
+def config_options(call: ast.Call, ctx: Context) -> tuple[ast.expr | None, dict[object, ast.expr]] | None:
+    """``engine_from_config({"sqlalchemy.url": URL, "sqlalchemy.pool_recycle": 1800}, prefix="sqlalchemy.")``:
+    the URL and the options the mapping gives the engine (its keys under the prefix, without it).
+
+    ``None`` when the mapping or the prefix is not written out in the project (an ini file's settings).
+    """
+    config = call.args[0] if call.args else keyword(call, "configuration")
+    prefix_expr = call.args[1] if len(call.args) > 1 else keyword(call, "prefix")
+    prefix = "sqlalchemy." if prefix_expr is None else constant(prefix_expr)
+    entries = mapping_options(ctx.project, ctx.module, config, ctx.function)
+    if entries is None or not isinstance(prefix, str):
+        return None
+    options = {
+        key[len(prefix) :]: value for key, value in entries.items() if isinstance(key, str) and key.startswith(prefix)
+    }
+    return options.pop("url", None), options
+
+
+def guarded(options: dict[object, ast.expr]) -> bool:
+    """Engine options that keep pooled connections from going stale: ``pool_pre_ping`` on, a ``pool_recycle``
+    (anything but ``-1``, SQLAlchemy's "never"), or a pool that keeps no idle connection (``NullPool``)."""
+    if truthy(options.get("pool_pre_ping")):
+        return True
+    recycle = options.get("pool_recycle")
+    if recycle is not None:
+        try:
+            value = ast.literal_eval(recycle)
+        except ValueError:
+            value = 0  # a value the code computes counts as set
+        if value is not None and value is not False and value != -1 and value != "-1":
+            return True
+    poolclass = options.get("poolclass")
+    return poolclass is not None and (dotted(poolclass) or "").endswith(SAFE_POOLS)
+
+
+#: Flask-SQLAlchemy methods a subclass overrides to set engine options of its own (2.x and 3.x names).
+_ENGINE_HOOKS = frozenset({"apply_pool_defaults", "apply_driver_hacks", "_apply_driver_defaults", "create_engine"})
+_MAKE_ENGINE = "_make_engine"
+
+
+@dataclass(frozen=True)
+class UnguardedExtension:
+    """Flask-SQLAlchemy's engine to PostgreSQL with no stale-connection guard in its options."""
+
+    location: Location
+    known: bool  # the production URI says PostgreSQL (else only the project's imports or dependencies do)
+    evidence: Evidence | None
+
+
+def _module_at(project: Project, path: str) -> SourceModule | None:
+    return next((m for m in project.modules.values() if m.path == path), None)
+
+
+@project_fact
+def unguarded_extension_engine(project: Project) -> UnguardedExtension | None:
+    """Flask-SQLAlchemy's engine to PostgreSQL when nothing gives it ``pool_pre_ping`` or ``pool_recycle``.
+
+    Flask-SQLAlchemy 2.x (``apply_driver_hacks``) and 3.x (``_apply_driver_defaults``) set ``pool_recycle=7200``
+    for MySQL only; for PostgreSQL the engine gets SQLAlchemy's defaults: no pre-ping, no recycling. The guard
+    may come from ``SQLAlchemy(engine_options=...)``, production's ``SQLALCHEMY_ENGINE_OPTIONS`` or (2.x)
+    ``SQLALCHEMY_POOL_RECYCLE``, or a subclass that overrides how the engine is made. Any option the code does
+    not show, or a guard named anywhere in the project, counts as set.
+    """
+    objects = [o for o in project.objects_of(SQLALCHEMY_TYPES) if not is_test_path(o.module.path)]
+    if not objects or _served_code_names_a_guard(project):
+        return None
+    for obj in objects:
+        value = keyword(obj.call, "engine_options")
+        if value is not None:
+            options = mapping_options(project, obj.module, value, None)
+            if options is None or guarded(options):
+                return None
+        for base in project.lineage(obj.type):
+            cls = project.classes.get(base)
+            if cls is not None and (_ENGINE_HOOKS | {_MAKE_ENGINE}) & set(cls.methods):
+                return None  # the subclass makes or tunes the engine itself
+    if project.config_for("SQLALCHEMY_POOL_RECYCLE"):
+        return None  # Flask-SQLAlchemy 2.x's recycle limit
+    for setting in production_settings(project, "SQLALCHEMY_ENGINE_OPTIONS"):
+        module = _module_at(project, setting.location.path)
+        options = mapping_options(project, module, setting.value, None) if module is not None else None
+        if options is None or guarded(options):
+            return None
+    dialects: list[tuple[ConfigSetting, str | None]] = []
+    # a config class's or module's setting before a factory's ``app.config[...] = ...`` (often an override)
+    uris = sorted(
+        production_settings(project, "SQLALCHEMY_DATABASE_URI"), key=lambda s: s.owner in ("app", "app.config")
+    )
+    for setting in uris:
+        module = _module_at(project, setting.location.path)
+        scheme = url_dialect(setting.value, Scope(project, module)) if module is not None else None
+        dialects.append((setting, SERVER_DIALECTS.get(scheme, scheme) if scheme else None))
+    known = {dialect for _setting, dialect in dialects if dialect is not None}
+    if known:
+        if known != {"PostgreSQL"}:
+            return None  # MySQL (recycled every 7200 s by Flask-SQLAlchemy), SQLite, or one of several
+        first = next(setting for setting, dialect in dialects if dialect is not None)
+        return UnguardedExtension(first.location, True, None)
+    hint = server_db_hint(project)
+    if hint is None or hint[0] != "PostgreSQL":
+        return None
+    where = dialects[0][0].location if dialects else objects[0].location
+    return UnguardedExtension(where, False, hint[1])
 
 
 @dataclass(frozen=True)
@@ -227,7 +432,16 @@ def url_scheme(text: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def url_dialect(expr: ast.expr | None, ctx: Context, depth: int = 0) -> str | None:
+@dataclass(frozen=True)
+class Scope:
+    """Where an expression outside the walk is read (a config setting's value): module level of ``module``."""
+
+    project: Project
+    module: SourceModule
+    function: FunctionInfo | None = None
+
+
+def url_dialect(expr: ast.expr | None, ctx: Context | Scope, depth: int = 0) -> str | None:
     """The URL scheme of a database URL expression when it is written in the code."""
     if expr is None or depth > 3:
         return None
@@ -245,6 +459,15 @@ def url_dialect(expr: ast.expr | None, ctx: Context, depth: int = 0) -> str | No
                 return url_scheme(first.value + "://")
         if expr.func.attr == "format":
             return url_dialect(expr.func.value, ctx, depth + 1)
+    if isinstance(expr, ast.Call) and len(expr.args) == 2 and _ENV_READERS().search(ast.unparse(expr.func)):
+        # ``os.environ.get("DATABASE_URL", "postgresql://localhost/app")``: the documented default names the
+        # server the deployment's value is for; a SQLite default for development says nothing of production
+        default = url_dialect(expr.args[1], ctx, depth + 1)
+        return default if default in SERVER_DIALECTS else None
+    if isinstance(expr, (ast.Name, ast.Attribute)) and ctx.function is None and depth == 0:
+        found = project_value(ctx.project, ctx.module, expr, None)
+        if found is not None:
+            return url_dialect(found[0], Scope(ctx.project, found[1]), depth + 1)
     if isinstance(expr, ast.Name):
         values: list[ast.expr] = []
         if ctx.function is not None:
@@ -477,6 +700,21 @@ def forwarded_options(call: ast.Call, ctx: Context) -> str | None:
 
 
 @project_fact
+def _served_code_names_a_guard(project: Project) -> bool:
+    """A ``pool_pre_ping``/``pool_recycle``/``poolclass`` keyword or string in the code the app runs: tests,
+    migrations (Alembic's ``env.py`` makes its own ``NullPool`` engine) and scripts aside."""
+    for module in project.modules.values():
+        if role_of(project, module) in (FileRole.TEST, FileRole.MIGRATION, FileRole.SCRIPT, FileRole.TEMPLATE):
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.keyword) and node.arg in STALE_GUARDS:
+                return True
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in STALE_GUARDS:
+                return True
+    return False
+
+
+@project_fact
 def _names_a_guard(project: Project) -> bool:
     """A ``pool_pre_ping``/``pool_recycle``/``poolclass`` keyword or string anywhere in the project's code."""
     for module in project.modules.values():
@@ -556,6 +794,119 @@ def disposed_after_use(call: ast.Call, ctx: Context) -> bool:
             ):
                 return True
     return False
+
+
+# ------------------------------------------------------------------ long-lived connections without a pool
+#: DB-API ``connect`` calls of server databases: each opens one connection, with the server it talks to.
+DBAPI_CONNECT = {
+    "pymysql.connect": "MySQL",
+    "pymysql.Connect": "MySQL",
+    "pymysql.connections.Connection": "MySQL",
+    "MySQLdb.connect": "MySQL",
+    "MySQLdb.Connect": "MySQL",
+    "mysql.connector.connect": "MySQL",
+    "mariadb.connect": "MariaDB",
+    "psycopg2.connect": "PostgreSQL",
+    "psycopg.connect": "PostgreSQL",
+    "psycopg.Connection.connect": "PostgreSQL",
+}
+#: peewee databases of a server: one connection per thread, opened on first use and kept until ``close()``.
+#: (``playhouse.pool``'s pooled databases are not here: their pool checks a connection before reusing it.)
+PEEWEE_DATABASES = {
+    "peewee.MySQLDatabase": "MySQL",
+    "peewee.PostgresqlDatabase": "PostgreSQL",
+    "playhouse.postgres_ext.PostgresqlExtDatabase": "PostgreSQL",
+    "playhouse.mysql_ext.MySQLConnectorDatabase": "MySQL",
+    "playhouse.mysql_ext.MariaDBConnectorDatabase": "MariaDB",
+    "playhouse.cockroachdb.CockroachDatabase": "PostgreSQL",
+}
+#: What a project does with a long-lived connection that keeps it usable: a liveness check or reconnect
+#: (DB-API), a connection opened and closed around each request or block (peewee).
+_DBAPI_CHECKS = frozenset({"ping", "reconnect", "is_connected", "closed", "open"})
+_PEEWEE_CLOSES = frozenset({"close", "connection_context", "close_all", "manual_close"})
+#: ``playhouse.flask_utils.FlaskDB`` opens the database before each request and closes it after.
+_FLASK_DB = "playhouse.flask_utils.FlaskDB"
+
+
+def global_holder(ctx: Context) -> str | None:
+    """The module global a connection is kept in: ``conn = connect(...)`` at module level, or in a function
+    that declares ``global conn`` (a connection opened lazily, once)."""
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    if not isinstance(parent, (ast.Assign, ast.AnnAssign)):
+        return None
+    targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+    names = [t.id for t in targets if isinstance(t, ast.Name)]
+    if len(names) != 1:
+        return None
+    if ctx.function is None:
+        return names[0] if not ctx.in_main else None
+    return names[0] if names[0] in ctx.function.global_names else None
+
+
+def _refers(fn: FunctionInfo, module_name: str, node: ast.expr, holder: str) -> bool:
+    """``node`` in ``fn`` reads the module global ``holder`` of ``module_name``."""
+    name = dotted(node)
+    if not name:
+        return False
+    if fn.module.name == module_name and name.split(".", 1)[0] == holder:
+        return True
+    qualified = fn.imports.qualify(name)
+    return bool(qualified) and (
+        qualified == f"{module_name}.{holder}" or qualified.startswith(f"{module_name}.{holder}.")
+    )
+
+
+def request_use(project: Project, module: SourceModule, holder: str) -> Location | None:
+    """Where code a request runs reads the module global ``holder`` of ``module`` (its own module's code by
+    name, other modules' through an import), else ``None``."""
+    for fn in project.functions.values():
+        if REQUEST not in fn.contexts or is_test_path(fn.module.path):
+            continue
+        if fn.module.name == module.name and holder in fn.local_names and holder not in fn.global_names:
+            continue
+        for node in ast.walk(fn.node):
+            if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
+                if _refers(fn, module.name, node, holder):
+                    return Location(fn.module.path, getattr(node, "lineno", fn.node.lineno), node.col_offset + 1)
+    return None
+
+
+@project_fact
+def connection_upkeep(project: Project) -> dict[str, set[str]]:
+    """The names (last segment) on which the project's code (tests aside) calls or reads each upkeep method:
+    ``conn.ping(reconnect=True)`` -> ``{"ping": {"conn"}}``; ``with db:`` counts as ``connection_context``."""
+    found: dict[str, set[str]] = {}
+    for module in project.modules.values():
+        if is_test_path(module.path):
+            continue
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Attribute) and node.attr in _DBAPI_CHECKS | _PEEWEE_CLOSES:
+                owner = dotted(node.value)
+                if owner:
+                    found.setdefault(node.attr, set()).add(owner.rsplit(".", 1)[-1])
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    owner = dotted(item.context_expr)
+                    if owner:
+                        found.setdefault("connection_context", set()).add(owner.rsplit(".", 1)[-1])
+    return found
+
+
+def connection_kept_up(project: Project, module: SourceModule, holder: str, peewee: bool) -> bool:
+    """The project checks or reconnects the connection ``holder`` of ``module`` (``ping``, ``closed``), or, for
+    peewee, closes it around requests (``db.close()``, ``db.connection_context()``, ``with db:``, ``FlaskDB``).
+
+    Read by the name's last segment (``self.db.close()``), and through imports under another name
+    (``from models import db as database`` then ``database.close()``).
+    """
+    upkeep = connection_upkeep(project)
+    methods = _PEEWEE_CLOSES | _DBAPI_CHECKS if peewee else _DBAPI_CHECKS
+    if any(holder in upkeep.get(method, ()) for method in methods):
+        return True
+    qualified = {f"{module.name}.{holder}.{method}" for method in methods}
+    if any(site.name in qualified for site in project.calls if not is_test_path(site.module.path)):
+        return True
+    return peewee and any(site.name == _FLASK_DB for site in project.calls)
 
 
 # ------------------------------------------------------------------ pool size
@@ -689,7 +1040,13 @@ __all__ = [
     "DEFAULT_OVERFLOW",
     "DEFAULT_POOL",
     "DIALECT_MODULES",
+    "DBAPI_CONNECT",
     "DRIVER_MODULES",
+    "PEEWEE_DATABASES",
+    "connection_kept_up",
+    "global_holder",
+    "request_use",
+    "ENGINE_FROM_CONFIG",
     "SAFE_POOLS",
     "SERVER_DIALECTS",
     "STALE_GUARDS",
@@ -705,12 +1062,20 @@ __all__ = [
     "options_of",
     "engine_factory_kept",
     "forwarded_options",
+    "guarded",
     "guarded_sibling",
+    "Scope",
+    "UnguardedExtension",
+    "unguarded_extension_engine",
+    "config_options",
     "inherited_base_settings",
     "keyword",
     "kept_by_extension",
     "disposed_after_use",
     "local_only",
+    "mapping_options",
+    "project_value",
+    "spread_options",
     "named_for_sqlite",
     "production_settings",
     "server_db_hint",

@@ -43,6 +43,10 @@ def _with_pre_ping(node: cst.Dict) -> cst.Dict:
     return node.with_changes(elements=[*elements, new])
 
 
+#: The findings about an engine call name it first (``create_engine`` resolved through any alias).
+_ENGINE_CALLS = ("`create_engine`", "`create_async_engine`", "`engine_from_config`", "`async_engine_from_config`")
+
+
 class PoolPrePing(Cure):
     code = "FD204"
 
@@ -52,6 +56,9 @@ class PoolPrePing(Cure):
         except Skip:
             call = None
         if isinstance(call, cst.Call):
+            if not finding.message.startswith(_ENGINE_CALLS):
+                # a DB-API connection, a peewee database or the Flask-SQLAlchemy object: no pool option to add
+                raise Skip("the finding is not about an engine's options")
             if any(arg.star == "**" for arg in call.args):
                 raise Skip("the call passes **options, which may already set the pool")
             return Plan([Change(call, lambda node: set_keyword(node, "pool_pre_ping", cst.Name("True")))])

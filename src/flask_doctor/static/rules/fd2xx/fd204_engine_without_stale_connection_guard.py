@@ -1,4 +1,4 @@
-"""FD204 engine-without-stale-connection-guard: A MySQL/PostgreSQL engine without pool_pre_ping or pool_recycle hands out dead connections."""
+"""FD204 engine-without-stale-connection-guard: A MySQL/PostgreSQL engine or kept connection without pool_pre_ping, pool_recycle or a check goes stale."""
 
 from __future__ import annotations
 
@@ -9,14 +9,20 @@ from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.orm.engines import (
     CREATE_ENGINE,
-    SAFE_POOLS,
+    DBAPI_CONNECT,
+    ENGINE_FROM_CONFIG,
+    PEEWEE_DATABASES,
     SERVER_DIALECTS,
+    config_options,
+    connection_kept_up,
     constant,
     declared_wait_timeout,
     dict_options,
     disposed_after_use,
     engine_factory_kept,
     forwarded_options,
+    global_holder,
+    guarded,
     guarded_sibling,
     kept_by_extension,
     kept_for_requests,
@@ -24,9 +30,12 @@ from flask_doctor.static.facts.orm.engines import (
     local_only,
     named_for_sqlite,
     production_settings,
+    request_use,
     server_db_hint,
+    spread_options,
     stored_globally,
     truthy,
+    unguarded_extension_engine,
     url_dialect,
     url_scheme,
 )
@@ -38,7 +47,6 @@ from flask_doctor.static.model import (
     SQLALCHEMY_TYPES,
     Project,
 )
-from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
     FixExample,
@@ -54,8 +62,11 @@ _ONE_SHOT = frozenset({FileRole.MIGRATION, FileRole.SCRIPT, FileRole.TEMPLATE, F
 class EngineWithoutStaleConnectionGuard(Rule):
     """
     ## What it does
-    Finds `create_engine(...)` calls to MySQL, MariaDB or PostgreSQL that set
-    neither `pool_pre_ping=True` nor `pool_recycle`.
+    Finds `create_engine(...)` and `engine_from_config(...)` calls to MySQL,
+    MariaDB or PostgreSQL that set neither `pool_pre_ping=True` nor
+    `pool_recycle`, Flask-SQLAlchemy engines to PostgreSQL without either,
+    and single database connections a module keeps for the life of the
+    process (a DB-API `connect()` or a peewee database) that requests use.
 
     ## Why is this bad?
     The engine keeps connections in a pool. When a connection sits idle
@@ -102,6 +113,39 @@ class EngineWithoutStaleConnectionGuard(Rule):
     and `if __name__ == "__main__":` blocks; in an example or the docs it
     is a note.
 
+    Options are read wherever the code writes them: keywords, a mapping
+    spread into the call (`**ENGINE_OPTIONS`, a settings class attribute,
+    a module constant another module imports), and the prefixed keys of the
+    dict `engine_from_config` reads (`"sqlalchemy.pool_recycle"`). A mapping
+    the code does not show (an ini file's settings, a function's result)
+    may hold the guard, and nothing is said. A URL read from the environment
+    with a default (`os.environ.get("DATABASE_URL", "postgresql://...")`)
+    is taken to be for the server the default names; a SQLite default is
+    the developer's, and the project's imports and dependencies decide.
+
+    Flask-SQLAlchemy (2.x in `apply_driver_hacks`, 3.x in
+    `_apply_driver_defaults`) sets `pool_recycle=7200` for MySQL only; its
+    engine to PostgreSQL gets SQLAlchemy's defaults. It is reported when the
+    production `SQLALCHEMY_DATABASE_URI` is a PostgreSQL URL and neither
+    `SQLALCHEMY_ENGINE_OPTIONS`, `engine_options=`, `SQLALCHEMY_POOL_RECYCLE`
+    (2.x) nor a subclass that makes the engine itself sets a guard; when the
+    URI is read at run time and only the project's imports or dependencies
+    say PostgreSQL, it is a note (the deployment may use MySQL, which
+    Flask-SQLAlchemy recycles).
+
+    One DB-API connection (`pymysql.connect`, `MySQLdb.connect`,
+    `mysql.connector.connect`, `psycopg2.connect`, `psycopg.connect`) kept in
+    a module global, opened at import or once on first use, is one
+    connection for the whole process: when the server closes it after its
+    idle timeout, or restarts, every later request fails until the worker
+    restarts. It is reported when code a request runs reads that global and
+    nothing checks the connection (`conn.ping(reconnect=True)`,
+    `conn.closed`). The same goes for a peewee `MySQLDatabase` or
+    `PostgresqlDatabase` kept at module level when nothing closes it around
+    requests (`db.close()` in a teardown, `db.connection_context()`,
+    `playhouse.flask_utils.FlaskDB`); `playhouse.pool` databases check a
+    connection before reusing it and are not reported.
+
     ## Example
     ```python
     engine = create_engine(os.environ["DATABASE_URL"], pool_size=10)
@@ -113,8 +157,10 @@ class EngineWithoutStaleConnectionGuard(Rule):
     ```
 
     ## Fix safety
-    Adding `pool_pre_ping=True` is safe (one cheap round trip per checkout)
-    but is not applied automatically.
+    Adding `pool_pre_ping=True` to an engine call or to
+    `SQLALCHEMY_ENGINE_OPTIONS` is safe (one cheap round trip per
+    checkout). A connection a module keeps has no automatic fix: opening
+    one per request changes the code around it.
 
     ## References
     - SQLAlchemy 2.0: "Dealing with Disconnects" (pessimistic disconnect handling, `pool_pre_ping`, `pool_recycle`)
@@ -125,7 +171,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
     name = "engine-without-stale-connection-guard"
     severity = Severity.WARNING
     catalog = ("S22",)
-    summary = "A MySQL/PostgreSQL engine without pool_pre_ping or pool_recycle hands out dead connections."
+    summary = "A MySQL/PostgreSQL engine or kept connection without pool_pre_ping, pool_recycle or a check goes stale."
     fix_safety = "safe"
     FIX_EXAMPLE = FixExample(
         before="""
@@ -140,7 +186,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """,
     )
 
-    call_names = last_segments(CREATE_ENGINE)
+    call_names = last_segments(CREATE_ENGINE, ENGINE_FROM_CONFIG, DBAPI_CONNECT, PEEWEE_DATABASES)
 
     VALID = (
         # a background lookup that connects to a side database for one run and disposes the engine after it
@@ -296,6 +342,146 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 return jsonify(ledger.balance(account))
             """
         ),
+        # the pool options live in the settings class the engine module imports, and they recycle connections
+        Valid(
+            """
+            from sqlalchemy import create_engine
+            from settings import Production
+
+            engine = create_engine(Production.DATABASE_URL, **Production.POOL)
+            """,
+            files={
+                "settings.py": """
+            class Production:
+                DATABASE_URL = "mysql+mysqldb://inventory@mysql/inventory"
+                POOL = {"pool_size": 8, "pool_recycle": 900}
+            """
+            },
+        ),
+        # the options come from the deployment's ini file, which the code does not show
+        Valid("""
+            from sqlalchemy import engine_from_config
+
+            def make_wsgi_app(global_config, **settings):
+                engine = engine_from_config(settings, prefix="sqlalchemy.")
+                return engine
+            """),
+        # Flask-SQLAlchemy to PostgreSQL with a pre-ping in production's options, and to MySQL (recycled by the
+        # extension itself every 7200 s)
+        Valid(
+            """
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_object("config.ProductionConfig")
+                db.init_app(app)
+                return app
+            """,
+            files={
+                "config.py": """
+            class ProductionConfig:
+                SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://crm@pg/crm"
+                SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10}
+            """
+            },
+        ),
+        Valid("""
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            app.config["SQLALCHEMY_DATABASE_URI"] = "mysql+pymysql://forum@mysql/forum"
+            db = SQLAlchemy(app)
+            """),
+        # a connection per request, kept on `g` and closed when the app context ends
+        Valid("""
+            import pymysql
+            from flask import Flask, g, jsonify
+
+            app = Flask(__name__)
+
+            def db():
+                if "conn" not in g:
+                    g.conn = pymysql.connect(host="mysql", user="shop", database="shop")
+                return g.conn
+
+            @app.teardown_appcontext
+            def close(exc):
+                conn = g.pop("conn", None)
+                if conn is not None:
+                    conn.close()
+
+            @app.get("/stock")
+            def stock():
+                with db().cursor() as cur:
+                    cur.execute("select sku, qty from stock")
+                    return jsonify(cur.fetchall())
+            """),
+        # one connection for the process, but each request makes sure it is alive (and reconnects) first
+        Valid("""
+            import MySQLdb
+            from flask import Flask
+
+            app = Flask(__name__)
+            conn = MySQLdb.connect(host="mysql", user="wiki", db="wiki")
+
+            @app.get("/pages")
+            def pages():
+                conn.ping(True)
+                cur = conn.cursor()
+                cur.execute("select title from page")
+                return {"pages": [row[0] for row in cur.fetchall()]}
+            """),
+        # peewee: connected before each request and closed after it; a pooled database checks connections itself
+        Valid("""
+            from flask import Flask
+            from peewee import CharField, Model, PostgresqlDatabase
+            from playhouse.pool import PooledMySQLDatabase
+
+            app = Flask(__name__)
+            db = PostgresqlDatabase("notes", host="pg", user="notes")
+            archive = PooledMySQLDatabase("archive", host="mysql", max_connections=16)
+
+            class Note(Model):
+                text = CharField()
+
+                class Meta:
+                    database = db
+
+            @app.before_request
+            def open_db():
+                db.connect(reuse_if_open=True)
+
+            @app.teardown_request
+            def close_db(exc):
+                if not db.is_closed():
+                    db.close()
+
+            @app.get("/notes")
+            def notes():
+                return {"notes": [n.text for n in Note.select()]}
+            """),
+        # a module-level connection that only a one-off loader script uses
+        Valid(
+            """
+            from flask import Flask
+
+            app = Flask(__name__)
+            """,
+            files={
+                "scripts/load_fixtures.py": """
+            import psycopg2
+
+            conn = psycopg2.connect("dbname=crm host=pg")
+            with conn, conn.cursor() as cur:
+                cur.execute("insert into tag (name) values ('new')")
+            """
+            },
+        ),
     )
     INVALID = (
         # the same ledger without a guard in the options: made once, outside any request, it serves every request
@@ -448,10 +634,165 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """,
             message="PostgreSQL",
         ),
+        # the options the engine spreads in are the settings class's, and they set no guard
+        Invalid(
+            """
+            from sqlalchemy import create_engine
+            from settings import Production
+
+            engine = create_engine(Production.DATABASE_URL, **Production.POOL)  # expect
+            """,
+            message="to MySQL",
+            files={
+                "settings.py": """
+            class Production:
+                DATABASE_URL = "mysql+mysqldb://inventory@mysql/inventory"
+                POOL = {"pool_size": 8, "max_overflow": 4}
+            """
+            },
+        ),
+        # a dict written out for engine_from_config: its URL and options are its prefixed keys
+        Invalid(
+            """
+            from sqlalchemy import engine_from_config
+
+            SETTINGS = {"db.url": "postgresql://ledger@pg/ledger", "db.pool_size": "10"}
+            engine = engine_from_config(SETTINGS, prefix="db.")  # expect
+            """,
+            message="`engine_from_config` to PostgreSQL",
+        ),
+        # Flask-SQLAlchemy recycles only MySQL connections: to PostgreSQL its engine has no guard
+        Invalid(
+            """
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_object("config.ProductionConfig")
+                db.init_app(app)
+                return app
+            """,
+            message="Flask-SQLAlchemy's engine to PostgreSQL",
+            files={
+                "config.py": """
+            import os
+
+            class ProductionConfig:
+                SQLALCHEMY_DATABASE_URI = os.environ.get("CRM_DB", "postgresql+psycopg2://crm@pg/crm")  # expect
+                SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10}
+            """
+            },
+        ),
+        # the URI comes from the environment; the PostgreSQL driver among the requirements says where: a note
+        Invalid(
+            """
+            import os
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]  # expect
+            db = SQLAlchemy(app)
+            """,
+            message="a note: the URI is read at run time",
+            files={"requirements.txt": "flask==3.0.3\nFlask-SQLAlchemy==3.1.1\npsycopg2-binary==2.9.9\n"},
+        ),
+        # one MySQL connection opened at import, shared by every request of the process
+        Invalid(
+            """
+            from flask import Blueprint, jsonify
+            from db import conn
+
+            bp = Blueprint("stock", __name__)
+
+            @bp.get("/stock")
+            def stock():
+                with conn.cursor() as cur:
+                    cur.execute("select sku, qty from stock")
+                    return jsonify(cur.fetchall())
+            """,
+            message="opens one MySQL connection that the module keeps in `conn`",
+            files={
+                "db.py": """
+            import pymysql
+
+            conn = pymysql.connect(host="mysql", user="shop", database="shop")  # expect
+            """
+            },
+        ),
+        # opened lazily on the first request, then kept in a global for every later one
+        Invalid(
+            """
+            import psycopg2
+            from flask import Flask, jsonify
+
+            app = Flask(__name__)
+            _conn = None
+
+            def connection():
+                global _conn
+                if _conn is None:
+                    _conn = psycopg2.connect("dbname=crm host=pg")  # expect
+                return _conn
+
+            @app.get("/customers")
+            def customers():
+                cur = connection().cursor()
+                cur.execute("select name from customer")
+                return jsonify(cur.fetchall())
+            """,
+            message="PostgreSQL connection",
+        ),
+        # a peewee database nothing closes: each thread's connection lives until the server drops it
+        Invalid(
+            """
+            from flask import Flask
+            from peewee import CharField, Model, MySQLDatabase
+
+            app = Flask(__name__)
+            db = MySQLDatabase("blog", host="mysql", user="blog")  # expect
+
+            class Post(Model):
+                title = CharField()
+
+                class Meta:
+                    database = db
+
+            @app.get("/posts")
+            def posts():
+                return {"posts": [p.title for p in Post.select()]}
+            """,
+            message="peewee's `MySQLDatabase`",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        """Pool recycling slower than a declared MySQL ``wait_timeout`` (Flask-SQLAlchemy's 7200 s default included)."""
+        """Flask-SQLAlchemy's engine to PostgreSQL without a guard; pool recycling slower than a declared MySQL
+        ``wait_timeout`` (Flask-SQLAlchemy's 7200 s default included)."""
+        extension = unguarded_extension_engine(project)
+        if extension is not None:
+            hinted = extension.evidence is not None
+            report(
+                self.finding(
+                    extension.location,
+                    "Flask-SQLAlchemy's engine to PostgreSQL sets neither `pool_pre_ping` nor `pool_recycle` "
+                    "(Flask-SQLAlchemy recycles connections only for MySQL): after a database restart, a failover or "
+                    "a proxy's idle timeout the pool hands out closed connections (\"server closed the connection "
+                    'unexpectedly")'
+                    + (
+                        " (a note: the URI is read at run time; the project's imports or dependencies say PostgreSQL, "
+                        "but a deployment may use another database)"
+                        if hinted
+                        else ""
+                    ),
+                    hint='Set SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True} (or pass engine_options=...).',
+                    evidence=[extension.evidence] if extension.evidence is not None else [],
+                    severity=Severity.NOTE if hinted else None,
+                )
+            )
         declared = declared_wait_timeout(project)
         if declared is None:
             return
@@ -504,7 +845,11 @@ class EngineWithoutStaleConnectionGuard(Rule):
         )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        if ctx.qualified(node.func) not in CREATE_ENGINE:
+        callee = ctx.qualified(node.func)
+        if callee in DBAPI_CONNECT or callee in PEEWEE_DATABASES:
+            self._kept_connection(node, ctx, callee)
+            return
+        if callee not in CREATE_ENGINE and callee not in ENGINE_FROM_CONFIG:
             return
         role = role_of(ctx.project, ctx.module)
         if role in _ONE_SHOT:
@@ -521,8 +866,9 @@ class EngineWithoutStaleConnectionGuard(Rule):
         # ``def __init__(self, url, **kwargs): create_engine(url, **kwargs)``: the options are the callers'; said
         # (as a note) only when nothing in the project names a guard a caller could pass
         forwarded = forwarded_options(node, ctx) if ctx.function is not None else None
-        if forwarded is None and any(kw.arg is None for kw in node.keywords):
-            return  # **options: cannot tell
+        spread = spread_options(node, ctx)
+        if forwarded is None and spread is None:
+            return  # **options built where the code does not show: cannot tell
         if ctx.function is not None and (local_only(node, ctx) or disposed_after_use(node, ctx)):
             return  # an engine made, used and dropped (or disposed) in one run lives too briefly to go stale
         extension = kept_by_extension(node, ctx) if ctx.function is not None else None
@@ -539,12 +885,16 @@ class EngineWithoutStaleConnectionGuard(Rule):
             return  # a function nothing shows to run at start-up or per request/job: lifetime unknown
         if ctx.function is not None and guarded_sibling(node, ctx):
             return  # ``except TypeError: create_engine(url)``: the fallback for SQLite, which rejects pool options
-        if truthy(keyword(node, "pool_pre_ping")) or keyword(node, "pool_recycle") is not None:
-            return
-        poolclass = keyword(node, "poolclass")
-        if poolclass is not None and (dotted(poolclass) or "").endswith(SAFE_POOLS):
-            return
+        options = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
         url = node.args[0] if node.args else keyword(node, "url")
+        if callee in ENGINE_FROM_CONFIG:
+            read = config_options(node, ctx)
+            if read is None:
+                return  # a settings mapping the code does not show (an ini file's): it may name the guard
+            url, options = read[0], read[1] | options
+        options |= spread or {}
+        if guarded(options):
+            return
         scheme = url_dialect(url, ctx)
         evidence: list[Evidence] = []
         if scheme is not None:
@@ -584,7 +934,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`create_engine` {where} sets neither `pool_pre_ping` nor `pool_recycle`: after an idle period "
+                f"`{callee.rpartition('.')[2]}` {where} sets neither `pool_pre_ping` nor `pool_recycle`: after an idle period "
                 f'the pool hands out connections the server already closed ("server has gone away")'
                 + (f" (a note: {less})" if less else ""),
                 hint="Pass `pool_pre_ping=True` (and `pool_recycle` below the server's idle timeout, e.g. 1800).",
@@ -592,3 +942,43 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 severity=Severity.NOTE if less else None,
             )
         )
+
+    def _kept_connection(self, node: ast.Call, ctx: Context, callee: str) -> None:
+        """One DB-API connection (or a peewee database) kept in a module global and used by requests."""
+        if role_of(ctx.project, ctx.module) in _ONE_SHOT or ctx.is_test_code() or ctx.in_main:
+            return
+        if ctx.function is not None and ctx.contexts and not ctx.contexts & {REQUEST, "factory"}:
+            return  # kept by a command, a task or a test: gone when that run ends
+        holder = global_holder(ctx)
+        peewee = callee in PEEWEE_DATABASES
+        if holder is None or connection_kept_up(ctx.project, ctx.module, holder, peewee):
+            return
+        used = request_use(ctx.project, ctx.module, holder)
+        if used is None and not (peewee and any(REQUEST in fn.contexts for fn in ctx.project.functions.values())):
+            return  # nothing shows a request reading it
+        dialect = (PEEWEE_DATABASES if peewee else DBAPI_CONNECT)[callee]
+        short = callee.rpartition(".")[2] if peewee else callee
+        evidence = [Evidence(f"a request reads `{holder}` here", used)] if used is not None else []
+        if peewee:
+            message = (
+                f"peewee's `{short}` kept in `{holder}` opens a {dialect} connection per thread on first use and "
+                "keeps it until `close()`, which nothing calls around requests: after an idle period the server "
+                "(MySQL `wait_timeout`, 8 hours by default), a proxy or a restart closes it and queries fail "
+                '("server has gone away")'
+            )
+            hint = (
+                "Connect before each request and close after it (`before_request`: `db.connect(reuse_if_open=True)`,"
+                " `teardown_request`: `db.close()`), or wrap it in `playhouse.flask_utils.FlaskDB`."
+            )
+        else:
+            message = (
+                f"`{short}(...)` opens one {dialect} connection that the module keeps in `{holder}` for the life of "
+                "the process, and requests use it: once it has been idle longer than the server (MySQL "
+                "`wait_timeout`, 8 hours by default), a proxy or a firewall allows, or the server restarts, it is "
+                'closed under the app and every request fails ("server has gone away") until the worker restarts'
+            )
+            hint = (
+                "Open a connection per request (keep it on `g`, close it in `teardown_appcontext`), or use a pool "
+                "that checks connections (`create_engine(url, pool_pre_ping=True)`)."
+            )
+        ctx.report(self.finding(ctx.location(node), message, hint=hint, evidence=evidence))
