@@ -400,4 +400,6 @@ def sets_extension_settings(project: Project, package: str) -> bool | None:
     if not prefixes:
         return False  # the extension reads no config key at all
     pattern = re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(p) for p in prefixes) + r")[A-Z0-9]")
-    return any(pattern.search(text) for text in _setting_texts(project))
+    # The pattern starts with a look-behind, so ``re`` tries it at every position of every text; a text
+    # that holds no prefix at all (most of them) is passed over by a plain substring search instead.
+    return any(pattern.search(text) for text in _setting_texts(project) if any(prefix in text for prefix in prefixes))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -127,7 +128,7 @@ def resource_helpers(project: Project) -> dict[str, str]:
             continue
         opened: dict[str, str] = {}
         returned: list[str | None] = []
-        for node in ast.walk(fn.node):
+        for node in walk(fn.node):
             if isinstance(node, (ast.Yield, ast.YieldFrom)):
                 returned = []
                 break

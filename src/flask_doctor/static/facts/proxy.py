@@ -25,7 +25,7 @@ from flask_doctor.static.facts.taint import REQUEST_NAMES
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.patterns import on_first_use
-from flask_doctor.static.syntax import all_child_nodes
+from flask_doctor.static.syntax import all_child_nodes, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.deploy import ProxyDecl
@@ -378,7 +378,7 @@ def last_hop_through_local(project: Project, fn: FunctionInfo | None, node: ast.
     name = parent.targets[0].id
     uses = [
         n
-        for n in ast.walk(fn.node)
+        for n in walk(fn.node)
         if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) and n.lineno >= parent.lineno
     ]
     return bool(uses) and all(_last_index_taken(parents, use) for use in uses)

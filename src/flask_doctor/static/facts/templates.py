@@ -49,7 +49,7 @@ from flask_doctor.findings import Location
 from flask_doctor.safe_text import printable
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.names import dotted
-from flask_doctor.static.syntax import all_child_nodes, walk
+from flask_doctor.static.syntax import all_child_nodes, statements, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, Project
@@ -482,6 +482,8 @@ _ADDERS = frozenset(
 )
 #: Words a module must contain to register a filter or global by assignment or by an adder call.
 _REGISTRY_WORDS = ("filters", "globals", "add_template_", "add_app_template_")
+#: Words a module must contain to name one of :data:`_ADDERS`.
+_ADDER_WORDS = ("add_template_", "add_app_template_")
 
 
 def _decorator_name(decorator: ast.expr) -> tuple[str, ast.Call | None]:
@@ -547,7 +549,7 @@ def template_functions(project: Project) -> dict[str, FunctionInfo]:
     for module in project.modules.values():
         if not any(word in module.text for word in _REGISTRY_WORDS):
             continue  # no ``.filters[...]``/``.globals[...]`` and no adder is named: nothing registered here
-        for node in walk(module.tree):
+        for node in _registry_candidates(module):
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
                 if (
@@ -566,6 +568,21 @@ def template_functions(project: Project) -> dict[str, FunctionInfo]:
                     if helper is not None:
                         found.setdefault(_given_name(node, 1) or helper.name, helper)
     return found
+
+
+def _registry_candidates(module: SourceModule) -> list[ast.AST]:
+    """The nodes of ``module`` :func:`template_functions` reads, in ``ast.walk``'s order.
+
+    A module that names no adder (``add_template_filter``...) can register only by assignment
+    (``env.filters["x"] = f``), and assignments are statements: their list costs a fraction of
+    every node's (``globals`` alone, as in ``globals()``, let most view modules through).
+    Non-ASCII text is walked whole: an identifier may be spelt there in characters that
+    normalise to an adder's name.
+    """
+    text = module.text
+    if text.isascii() and not any(word in text for word in _ADDER_WORDS):
+        return statements(module.tree)
+    return walk(module.tree)
 
 
 def _scope(project: Project, module: SourceModule, node: ast.AST) -> FunctionInfo | None:

@@ -10,6 +10,7 @@ from flask_doctor.findings import Location
 from flask_doctor.static.model.environments import classify_env
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import ClassInfo, ConfigSetting
+from flask_doctor.static.syntax import walk
 
 _CONFIG_NAME = re.compile(r"config|settings|conf$", re.IGNORECASE)
 _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -46,7 +47,7 @@ def _init_keys(cls: ClassInfo) -> set[str]:
         return set()
     return {
         target.attr
-        for node in ast.walk(init)
+        for node in walk(init)
         if isinstance(node, ast.Assign)
         for target in node.targets
         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"

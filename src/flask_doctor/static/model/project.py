@@ -20,6 +20,7 @@ from flask_doctor.static.model.records import (
 )
 from flask_doctor.static.names import ImportRecord, ImportTable, dotted
 from flask_doctor.static.source import SourceModule
+from flask_doctor.static.syntax import walk
 
 #: Calls that build a database API facade forwarding to a backend module named in a string
 #: (``oslo_db.api.DBAPI``, ``DBAPI.from_config``, ``importutils.import_module``).
@@ -269,7 +270,7 @@ class Project:
         if fn is not None:  # ``def get_instance(): return IMPL``
             if depth > 1:
                 return None
-            returns = [n.value for n in ast.walk(fn.node) if isinstance(n, ast.Return) and n.value is not None]
+            returns = [n.value for n in walk(fn.node) if isinstance(n, ast.Return) and n.value is not None]
             if len(returns) != 1 or not isinstance(returns[0], ast.Name):
                 return None
             return self._backend_module(f"{fn.module.name}.{returns[0].id}", depth + 1)

@@ -37,6 +37,7 @@ from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import JOB
 from flask_doctor.static.model.dispatch import DispatchEdges
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -486,7 +487,7 @@ def _held_sessions(project: Project) -> dict[str, dict[str, Location]]:
         if "scoped_session" not in cls.module.text:
             continue
         for method in cls.methods.values():
-            for node in ast.walk(method.node):
+            for node in walk(method.node):
                 if not (
                     isinstance(node, ast.Assign)
                     and len(node.targets) == 1

@@ -908,12 +908,12 @@ def dead_branches(fn: FunctionInfo, values: dict[str, bool]) -> set[int]:
     dead: set[int] = set()
     if not values:
         return dead
-    for node in ast.walk(fn.node):
+    for node in walk(fn.node):
         if isinstance(node, ast.BoolOp):
             decisive = False if isinstance(node.op, ast.And) else True
             for index, value in enumerate(node.values):
                 if _truth(value, values) is decisive:
-                    dead.update(id(n) for later in node.values[index + 1 :] for n in ast.walk(later))
+                    dead.update(id(n) for later in node.values[index + 1 :] for n in walk(later))
                     break
         if not isinstance(node, (ast.If, ast.IfExp)):
             continue
@@ -922,7 +922,7 @@ def dead_branches(fn: FunctionInfo, values: dict[str, bool]) -> set[int]:
             continue
         skipped = node.orelse if taken else node.body
         for part in skipped if isinstance(skipped, list) else [skipped]:
-            dead.update(id(n) for n in ast.walk(part))
+            dead.update(id(n) for n in walk(part))
     return dead
 
 

@@ -106,12 +106,13 @@ _CLASS_LEVEL = frozenset({"query", "__class__", "__table__", "__tablename__", "m
 def _keyed_by(node: ast.AST, names: frozenset[str]) -> bool:
     """``node`` reads one of ``names``, other than ``self.query``/``self.__class__`` (the class, not the row)."""
     skip: set[int] = set()
-    for sub in ast.walk(node):
+    nodes = walk(node)  # read twice: one list rather than two ``ast.walk`` generators
+    for sub in nodes:
         if isinstance(sub, ast.Attribute) and sub.attr in _CLASS_LEVEL and isinstance(sub.value, ast.Name):
             skip.add(id(sub.value))
     return any(
         isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id in names and id(sub) not in skip
-        for sub in ast.walk(node)
+        for sub in nodes
     )
 
 

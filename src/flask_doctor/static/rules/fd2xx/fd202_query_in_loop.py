@@ -3427,7 +3427,7 @@ def _returns_inside(loop: ast.For | ast.AsyncFor, node: ast.AST | None = None) -
 def _looked_up(loop: ast.For | ast.AsyncFor, node: ast.AST) -> set[str]:
     """Names the loop assigns the per-item query's result to (``job = Job.query.filter_by(id=i).first()``)."""
     names: set[str] = set()
-    for sub in ast.walk(loop):
+    for sub in walk(loop):
         if isinstance(sub, ast.Assign) and any(n is node for n in ast.walk(sub.value)):
             names.update(t.id for t in sub.targets if isinstance(t, ast.Name))
     return names
