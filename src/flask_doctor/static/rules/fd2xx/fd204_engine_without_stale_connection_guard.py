@@ -63,8 +63,9 @@ class EngineWithoutStaleConnectionGuard(Rule):
     ## What it does
     Finds `create_engine(...)` and `engine_from_config(...)` calls to MySQL,
     MariaDB or PostgreSQL that set neither `pool_pre_ping=True` nor
-    `pool_recycle`, and single database connections a module keeps for the life of the
-    process (a DB-API `connect()` or a peewee database) that requests use.
+    `pool_recycle`, and single database connections a module keeps for the
+    life of the process (a DB-API `connect()` or a peewee database) that
+    requests use.
 
     ## Why is this bad?
     The engine keeps connections in a pool. When a connection sits idle
@@ -121,11 +122,12 @@ class EngineWithoutStaleConnectionGuard(Rule):
     is taken to be for the server the default names; a SQLite default is
     the developer's, and the project's imports and dependencies decide.
 
-    Flask-SQLAlchemy's own engine is not reported without pool options,
-    whatever the server: Flask-SQLAlchemy 2.5 and 3.x recycle MySQL
-    connections themselves, and PostgreSQL keeps idle connections open by
-    default, so the harm needs evidence the code does not show (a pooler's
-    or proxy's idle timeout, a server `idle_session_timeout`).
+    Flask-SQLAlchemy's own engine is not reported for lacking pool options
+    (a declared `wait_timeout` below its recycling aside): Flask-SQLAlchemy
+    2.5 and 3.x recycle MySQL connections themselves, and PostgreSQL keeps
+    idle connections open by default, so the harm needs evidence the code
+    does not show (a pooler's or proxy's idle timeout, a server
+    `idle_session_timeout`).
 
     One DB-API connection (`pymysql.connect`, `MySQLdb.connect`,
     `mysql.connector.connect`, `psycopg2.connect`, `psycopg.connect`) kept in
