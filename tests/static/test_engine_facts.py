@@ -13,7 +13,6 @@ from flask_doctor.static.facts.orm.engines import (
     named_for_sqlite,
     options_of,
     server_db_hint,
-    unguarded_extension_engine,
 )
 from flask_doctor.static.facts.orm.queries import helper_context
 from flask_doctor.static.runner import analyse_sources
@@ -183,32 +182,3 @@ def test_guarded_reads_pre_ping_recycle_and_pools_that_keep_nothing() -> None:
     assert guarded(opts('{"poolclass": NullPool}'))
     assert not guarded(opts('{"pool_recycle": -1, "pool_pre_ping": False}'))
     assert not guarded(opts('{"pool_size": 20}'))
-
-
-def test_flask_sqlalchemy_engine_to_postgresql_and_its_guards() -> None:
-    app = """
-    from flask import Flask
-    from flask_sqlalchemy import SQLAlchemy
-
-    app = Flask(__name__)
-    app.config["SQLALCHEMY_DATABASE_URI"] = {uri}
-    {more}
-    db = SQLAlchemy(app{kw})
-    """
-
-    def unguarded(uri: str, more: str = "", kw: str = "", **files: str):
-        return unguarded_extension_engine(_project({"app.py": app.format(uri=uri, more=more, kw=kw), **files}))
-
-    found = unguarded('"postgresql://crm@pg/crm"')
-    assert found is not None and found.known and found.location.line == 5
-    assert unguarded('"mysql+pymysql://crm@mysql/crm"') is None  # recycled by Flask-SQLAlchemy
-    assert unguarded('"sqlite:///crm.db"') is None
-    assert unguarded('"postgresql://crm@pg/crm"', kw=', engine_options={"pool_pre_ping": True}') is None
-    assert unguarded('"postgresql://crm@pg/crm"', 'app.config["SQLALCHEMY_POOL_RECYCLE"] = 300') is None
-    assert unguarded('"postgresql://crm@pg/crm"', 'app.config["SQLALCHEMY_ENGINE_OPTIONS"] = load()') is None
-    hinted = unguarded('os.environ["DATABASE_URL"]', **{"requirements.txt": "psycopg2-binary==2.9.9\n"})
-    assert hinted is not None and not hinted.known
-    assert unguarded('os.environ["DATABASE_URL"]', **{"requirements.txt": "PyMySQL==1.1.0\n"}) is None
-    # Alembic's env.py makes its own NullPool engine for a migration run: no guard for the app's engine
-    env = "from sqlalchemy import engine_from_config, pool\nengine_from_config({}, poolclass=pool.NullPool)\n"
-    assert unguarded('"postgresql://crm@pg/crm"', **{"migrations/env.py": env}) is not None

@@ -340,27 +340,6 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
         ),
     ),
     (
-        "flask-sqlalchemy-postgres-config-class",
-        "FD204",
-        _files(
-            ext="""
-            from flask_sqlalchemy import SQLAlchemy
-
-            db = SQLAlchemy()
-            """,
-            config="""
-            import os
-
-            class Config:
-                SQLALCHEMY_DATABASE_URI = os.getenv("DATABASE_URL", "postgresql://app@postgres/app")
-                SQLALCHEMY_TRACK_MODIFICATIONS = False
-                DEBUG = False
-
-            configs = {"production": Config}
-            """,
-        ),
-    ),
-    (
         "module-pymysql-connection-read-by-view",
         "FD204",
         _files(
@@ -1459,6 +1438,49 @@ GOOD: list[tuple[str, dict[str, str]]] = [
 
             engine = create_engine(settings.DATABASE_URL, **settings.ENGINE_OPTIONS)
             """,
+        ),
+    ),
+    (
+        # PostgreSQL keeps idle connections open by default: without a pooler or server timeout in sight,
+        # Flask-SQLAlchemy's engine without pool options is not reported
+        "flask-sqlalchemy-postgres-config-class-no-pool-options",
+        _files(
+            ext="""
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+            """,
+            config="""
+            import os
+
+            class Config:
+                SQLALCHEMY_DATABASE_URI = os.getenv("DATABASE_URL", "postgresql://app@postgres/app")
+                SQLALCHEMY_TRACK_MODIFICATIONS = False
+                DEBUG = False
+
+            configs = {"production": Config}
+            """,
+        ),
+    ),
+    (
+        # the URI is read at run time and only the requirements say PostgreSQL: no finding either
+        "flask-sqlalchemy-env-uri-postgres-driver-required",
+        _files(
+            ext="""
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+            """,
+            config="""
+            import os
+
+            class Config:
+                SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+                DEBUG = False
+
+            configs = {"production": Config}
+            """,
+            **{"requirements.txt": REQUIREMENTS + "Flask-SQLAlchemy==3.1.1\npsycopg2-binary==2.9.9\n"},
         ),
     ),
     (

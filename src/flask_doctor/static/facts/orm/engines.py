@@ -17,7 +17,7 @@ from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.orm.assignments import assignments
-from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import ConfigSetting as ConfigSettingType
 from flask_doctor.static.model.records import REQUEST, SQLALCHEMY_TYPES
 from flask_doctor.static.names import dotted
@@ -254,76 +254,6 @@ def guarded(options: dict[object, ast.expr]) -> bool:
             return True
     poolclass = options.get("poolclass")
     return poolclass is not None and (dotted(poolclass) or "").endswith(SAFE_POOLS)
-
-
-#: Flask-SQLAlchemy methods a subclass overrides to set engine options of its own (2.x and 3.x names).
-_ENGINE_HOOKS = frozenset({"apply_pool_defaults", "apply_driver_hacks", "_apply_driver_defaults", "create_engine"})
-_MAKE_ENGINE = "_make_engine"
-
-
-@dataclass(frozen=True)
-class UnguardedExtension:
-    """Flask-SQLAlchemy's engine to PostgreSQL with no stale-connection guard in its options."""
-
-    location: Location
-    known: bool  # the production URI says PostgreSQL (else only the project's imports or dependencies do)
-    evidence: Evidence | None
-
-
-def _module_at(project: Project, path: str) -> SourceModule | None:
-    return next((m for m in project.modules.values() if m.path == path), None)
-
-
-@project_fact
-def unguarded_extension_engine(project: Project) -> UnguardedExtension | None:
-    """Flask-SQLAlchemy's engine to PostgreSQL when nothing gives it ``pool_pre_ping`` or ``pool_recycle``.
-
-    Flask-SQLAlchemy 2.x (``apply_driver_hacks``) and 3.x (``_apply_driver_defaults``) set ``pool_recycle=7200``
-    for MySQL only; for PostgreSQL the engine gets SQLAlchemy's defaults: no pre-ping, no recycling. The guard
-    may come from ``SQLAlchemy(engine_options=...)``, production's ``SQLALCHEMY_ENGINE_OPTIONS`` or (2.x)
-    ``SQLALCHEMY_POOL_RECYCLE``, or a subclass that overrides how the engine is made. Any option the code does
-    not show, or a guard named anywhere in the project, counts as set.
-    """
-    objects = [o for o in project.objects_of(SQLALCHEMY_TYPES) if not is_test_path(o.module.path)]
-    if not objects or _served_code_names_a_guard(project):
-        return None
-    for obj in objects:
-        value = keyword(obj.call, "engine_options")
-        if value is not None:
-            options = mapping_options(project, obj.module, value, None)
-            if options is None or guarded(options):
-                return None
-        for base in project.lineage(obj.type):
-            cls = project.classes.get(base)
-            if cls is not None and (_ENGINE_HOOKS | {_MAKE_ENGINE}) & set(cls.methods):
-                return None  # the subclass makes or tunes the engine itself
-    if project.config_for("SQLALCHEMY_POOL_RECYCLE"):
-        return None  # Flask-SQLAlchemy 2.x's recycle limit
-    for setting in production_settings(project, "SQLALCHEMY_ENGINE_OPTIONS"):
-        module = _module_at(project, setting.location.path)
-        options = mapping_options(project, module, setting.value, None) if module is not None else None
-        if options is None or guarded(options):
-            return None
-    dialects: list[tuple[ConfigSetting, str | None]] = []
-    # a config class's or module's setting before a factory's ``app.config[...] = ...`` (often an override)
-    uris = sorted(
-        production_settings(project, "SQLALCHEMY_DATABASE_URI"), key=lambda s: s.owner in ("app", "app.config")
-    )
-    for setting in uris:
-        module = _module_at(project, setting.location.path)
-        scheme = url_dialect(setting.value, Scope(project, module)) if module is not None else None
-        dialects.append((setting, SERVER_DIALECTS.get(scheme, scheme) if scheme else None))
-    known = {dialect for _setting, dialect in dialects if dialect is not None}
-    if known:
-        if known != {"PostgreSQL"}:
-            return None  # MySQL (recycled every 7200 s by Flask-SQLAlchemy), SQLite, or one of several
-        first = next(setting for setting, dialect in dialects if dialect is not None)
-        return UnguardedExtension(first.location, True, None)
-    hint = server_db_hint(project)
-    if hint is None or hint[0] != "PostgreSQL":
-        return None
-    where = dialects[0][0].location if dialects else objects[0].location
-    return UnguardedExtension(where, False, hint[1])
 
 
 @dataclass(frozen=True)
@@ -700,21 +630,6 @@ def forwarded_options(call: ast.Call, ctx: Context) -> str | None:
 
 
 @project_fact
-def _served_code_names_a_guard(project: Project) -> bool:
-    """A ``pool_pre_ping``/``pool_recycle``/``poolclass`` keyword or string in the code the app runs: tests,
-    migrations (Alembic's ``env.py`` makes its own ``NullPool`` engine) and scripts aside."""
-    for module in project.modules.values():
-        if role_of(project, module) in (FileRole.TEST, FileRole.MIGRATION, FileRole.SCRIPT, FileRole.TEMPLATE):
-            continue
-        for node in ast.walk(module.tree):
-            if isinstance(node, ast.keyword) and node.arg in STALE_GUARDS:
-                return True
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in STALE_GUARDS:
-                return True
-    return False
-
-
-@project_fact
 def _names_a_guard(project: Project) -> bool:
     """A ``pool_pre_ping``/``pool_recycle``/``poolclass`` keyword or string anywhere in the project's code."""
     for module in project.modules.values():
@@ -1065,8 +980,6 @@ __all__ = [
     "guarded",
     "guarded_sibling",
     "Scope",
-    "UnguardedExtension",
-    "unguarded_extension_engine",
     "config_options",
     "inherited_base_settings",
     "keyword",

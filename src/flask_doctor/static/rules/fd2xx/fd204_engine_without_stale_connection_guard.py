@@ -35,7 +35,6 @@ from flask_doctor.static.facts.orm.engines import (
     spread_options,
     stored_globally,
     truthy,
-    unguarded_extension_engine,
     url_dialect,
     url_scheme,
 )
@@ -64,9 +63,9 @@ class EngineWithoutStaleConnectionGuard(Rule):
     ## What it does
     Finds `create_engine(...)` and `engine_from_config(...)` calls to MySQL,
     MariaDB or PostgreSQL that set neither `pool_pre_ping=True` nor
-    `pool_recycle`, Flask-SQLAlchemy engines to PostgreSQL without either,
-    and single database connections a module keeps for the life of the
-    process (a DB-API `connect()` or a peewee database) that requests use.
+    `pool_recycle`, and single database connections a module keeps for the
+    life of the process (a DB-API `connect()` or a peewee database) that
+    requests use.
 
     ## Why is this bad?
     The engine keeps connections in a pool. When a connection sits idle
@@ -123,15 +122,12 @@ class EngineWithoutStaleConnectionGuard(Rule):
     is taken to be for the server the default names; a SQLite default is
     the developer's, and the project's imports and dependencies decide.
 
-    Flask-SQLAlchemy (2.x in `apply_driver_hacks`, 3.x in
-    `_apply_driver_defaults`) sets `pool_recycle=7200` for MySQL only; its
-    engine to PostgreSQL gets SQLAlchemy's defaults. It is reported when the
-    production `SQLALCHEMY_DATABASE_URI` is a PostgreSQL URL and neither
-    `SQLALCHEMY_ENGINE_OPTIONS`, `engine_options=`, `SQLALCHEMY_POOL_RECYCLE`
-    (2.x) nor a subclass that makes the engine itself sets a guard; when the
-    URI is read at run time and only the project's imports or dependencies
-    say PostgreSQL, it is a note (the deployment may use MySQL, which
-    Flask-SQLAlchemy recycles).
+    Flask-SQLAlchemy's own engine is not reported for lacking pool options
+    (a declared `wait_timeout` below its recycling aside): Flask-SQLAlchemy
+    2.5 and 3.x recycle MySQL connections themselves, and PostgreSQL keeps
+    idle connections open by default, so the harm needs evidence the code
+    does not show (a pooler's or proxy's idle timeout, a server
+    `idle_session_timeout`).
 
     One DB-API connection (`pymysql.connect`, `MySQLdb.connect`,
     `mysql.connector.connect`, `psycopg2.connect`, `psycopg.connect`) kept in
@@ -397,6 +393,44 @@ class EngineWithoutStaleConnectionGuard(Rule):
             app.config["SQLALCHEMY_DATABASE_URI"] = "mysql+pymysql://forum@mysql/forum"
             db = SQLAlchemy(app)
             """),
+        # Flask-SQLAlchemy to PostgreSQL without pool options: PostgreSQL keeps idle connections open by default,
+        # and nothing in the code shows a pooler or a server setting that closes them
+        Valid(
+            """
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_object("config.ProductionConfig")
+                db.init_app(app)
+                return app
+            """,
+            files={
+                "config.py": """
+            import os
+
+            class ProductionConfig:
+                SQLALCHEMY_DATABASE_URI = os.environ.get("CRM_DB", "postgresql+psycopg2://crm@pg/crm")
+                SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10}
+            """
+            },
+        ),
+        # the URI comes from the environment and the PostgreSQL driver is among the requirements: the same
+        Valid(
+            """
+            import os
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+            db = SQLAlchemy(app)
+            """,
+            files={"requirements.txt": "flask==3.0.3\nFlask-SQLAlchemy==3.1.1\npsycopg2-binary==2.9.9\n"},
+        ),
         # a connection per request, kept on `g` and closed when the app context ends
         Valid("""
             import pymysql
@@ -661,45 +695,6 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """,
             message="`engine_from_config` to PostgreSQL",
         ),
-        # Flask-SQLAlchemy recycles only MySQL connections: to PostgreSQL its engine has no guard
-        Invalid(
-            """
-            from flask import Flask
-            from flask_sqlalchemy import SQLAlchemy
-
-            db = SQLAlchemy()
-
-            def create_app():
-                app = Flask(__name__)
-                app.config.from_object("config.ProductionConfig")
-                db.init_app(app)
-                return app
-            """,
-            message="Flask-SQLAlchemy's engine to PostgreSQL",
-            files={
-                "config.py": """
-            import os
-
-            class ProductionConfig:
-                SQLALCHEMY_DATABASE_URI = os.environ.get("CRM_DB", "postgresql+psycopg2://crm@pg/crm")  # expect
-                SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10}
-            """
-            },
-        ),
-        # the URI comes from the environment; the PostgreSQL driver among the requirements says where: a note
-        Invalid(
-            """
-            import os
-            from flask import Flask
-            from flask_sqlalchemy import SQLAlchemy
-
-            app = Flask(__name__)
-            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]  # expect
-            db = SQLAlchemy(app)
-            """,
-            message="a note: the URI is read at run time",
-            files={"requirements.txt": "flask==3.0.3\nFlask-SQLAlchemy==3.1.1\npsycopg2-binary==2.9.9\n"},
-        ),
         # one MySQL connection opened at import, shared by every request of the process
         Invalid(
             """
@@ -770,29 +765,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        """Flask-SQLAlchemy's engine to PostgreSQL without a guard; pool recycling slower than a declared MySQL
-        ``wait_timeout`` (Flask-SQLAlchemy's 7200 s default included)."""
-        extension = unguarded_extension_engine(project)
-        if extension is not None:
-            hinted = extension.evidence is not None
-            report(
-                self.finding(
-                    extension.location,
-                    "Flask-SQLAlchemy's engine to PostgreSQL sets neither `pool_pre_ping` nor `pool_recycle` "
-                    "(Flask-SQLAlchemy recycles connections only for MySQL): after a database restart, a failover or "
-                    "a proxy's idle timeout the pool hands out closed connections (\"server closed the connection "
-                    'unexpectedly")'
-                    + (
-                        " (a note: the URI is read at run time; the project's imports or dependencies say PostgreSQL, "
-                        "but a deployment may use another database)"
-                        if hinted
-                        else ""
-                    ),
-                    hint='Set SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True} (or pass engine_options=...).',
-                    evidence=[extension.evidence] if extension.evidence is not None else [],
-                    severity=Severity.NOTE if hinted else None,
-                )
-            )
+        """Pool recycling slower than a declared MySQL ``wait_timeout`` (Flask-SQLAlchemy's 7200 s default included)."""
         declared = declared_wait_timeout(project)
         if declared is None:
             return
