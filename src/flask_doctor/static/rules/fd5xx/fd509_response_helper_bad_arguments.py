@@ -132,7 +132,12 @@ class ResponseHelperBadArguments(Rule):
 
             @app.get("/legacy/<path:rest>")
             def legacy(rest):
-                return make_response(jsonify({"status": "gone", "path": rest}, 410))  # expect
+                return make_response(
+                    jsonify(
+                        {"status": "gone", "path": rest},
+                        410,  # expect
+                    )
+                )
             """,
             message="goes out with status 200",
         ),
@@ -145,6 +150,7 @@ class ResponseHelperBadArguments(Rule):
             return
         name = ctx.resolve(node.func) or ""
         named = [kw for kw in node.keywords if kw.arg is not None]
+        at: ast.expr = node
         if name in MAKE_RESPONSE and named:
             words = ", ".join(f"`{kw.arg}`" for kw in named)
             message = (
@@ -169,9 +175,10 @@ class ResponseHelperBadArguments(Rule):
                 f"with status 200"
             )
             hint = f"Give the status outside the call: `return jsonify(body), {status}`."
+            at = node.args[-1]  # the misplaced status, which is what has to move
         else:
             return
-        ctx.report(self.finding(ctx.location(node), message, hint=hint))
+        ctx.report(self.finding(ctx.location(at), message, hint=hint))
 
 
 def _status_literal(node: ast.expr) -> bool:
