@@ -1253,3 +1253,105 @@ def test_a_folder_without_init_inside_a_package_is_a_namespace_package(tmp_path)
         }
     )
     assert "pkg.common.helpers.narrowed" in model.functions
+
+
+def test_a_class_given_to_add_resource_is_a_view_built_per_request() -> None:
+    p = project(
+        {
+            "api/__init__.py": "",
+            "api/base.py": """
+        from restkit.resources import BaseEndpoint  # a library's Resource subclass the model does not know
+
+        def open_store():
+            return {}
+
+        class StoreResource(BaseEndpoint):
+            def __init__(self):
+                self.store = open_store()
+
+            def delete(self, key):
+                return self.store.pop(key, None)
+        """,
+            "api/items.py": """
+        from api.base import StoreResource
+
+        class ItemEndpoint(StoreResource):
+            def get(self, key):
+                return self.lookup(key)
+
+            def lookup(self, key):
+                return self.store.get(key)
+        """,
+            "api/app.py": """
+        from flask import Flask
+        from flask_restful import Api
+        from api.items import ItemEndpoint
+
+        app = Flask(__name__)
+        api = Api(app)
+        api.add_resource(ItemEndpoint, "/items/<key>")
+        """,
+        }
+    )
+    assert "view" in p.functions["api.items.ItemEndpoint.get"].roles
+    assert REQUEST in p.functions["api.items.ItemEndpoint.lookup"].contexts
+    # the inherited verb and constructor run for every request to the registered class
+    assert "view" in p.functions["api.base.StoreResource.delete"].roles
+    assert REQUEST in p.functions["api.base.StoreResource.__init__"].contexts
+    assert REQUEST in p.functions["api.base.open_store"].contexts
+
+
+def test_a_function_handed_to_a_project_helper_that_enqueues_it_is_a_job() -> None:
+    p = project(
+        {
+            "svc/__init__.py": "",
+            "svc/queueing.py": """
+        from multiprocessing import Process
+        from rq import Queue
+        from redis import Redis
+
+        def _to_queue(queue, timeout, func, *args):
+            queue.enqueue(func, *args, job_timeout=timeout)
+
+        def submit(timeout, func, *args):
+            _to_queue(Queue(connection=Redis()), timeout, func, *args)
+
+        def in_process(func, *args):
+            Process(target=func, args=args).start()
+
+        def run_now(func, *args):
+            return func(*args)
+        """,
+            "svc/jobs.py": """
+        import time
+
+        def rebuild(data):
+            time.sleep(60)
+
+        def spawn_report(data):
+            time.sleep(60)
+
+        def quick(data):
+            return data
+        """,
+            "svc/views.py": """
+        from flask import Flask
+        from svc.queueing import in_process, run_now, submit
+        from svc.jobs import quick, rebuild, spawn_report
+
+        app = Flask(__name__)
+
+        @app.post("/rebuild")
+        def rebuild_view():
+            submit(600, rebuild, {"a": 1})
+            in_process(spawn_report, {})
+            return run_now(quick, {})
+        """,
+        }
+    )
+    assert "task" in p.functions["svc.jobs.rebuild"].roles
+    assert p.functions["svc.jobs.rebuild"].contexts == {JOB}
+    assert p.functions["svc.jobs.spawn_report"].contexts == {JOB}
+    # a helper that calls its parameter runs it right there, in the request
+    assert "task" not in p.functions["svc.jobs.quick"].roles
+    assert REQUEST in p.functions["svc.jobs.quick"].contexts

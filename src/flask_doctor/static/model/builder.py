@@ -13,6 +13,7 @@ from flask_doctor.static.model.contexts import propagate_contexts
 from flask_doctor.static.model.environments import env_of_test, test_words
 from flask_doctor.static.model.helpers import helpers_that_build, reexported
 from flask_doctor.static.model.injection import type_factory_parameters
+from flask_doctor.static.model.launchers import mark_launched_jobs
 from flask_doctor.static.model.models import collect_models
 from flask_doctor.static.model.plugins import descendants
 from flask_doctor.static.model.project import Project
@@ -70,6 +71,7 @@ _REGISTERING = frozenset(
         "add_job",
         "schedule",
         "add_command",
+        "add_resource",
         "listen",
         "connect",
         *SPEC_REGISTRATIONS,
@@ -737,6 +739,11 @@ class _ModuleBuilder(ast.NodeVisitor):
                 target = node.args[-1] if attr in ("enqueue_at", "enqueue_in") and len(node.args) >= 2 else node.args[0]
         elif attr == "add_command" and node.args:
             role, target = "cli", node.args[0]
+        elif attr == "add_resource" and len(node.args) >= 2 and dotted(node.args[0]):
+            # flask-restful/flask-restx ``api.add_resource(Cls, "/url", ...)``: the class is the view
+            name = dotted(node.args[0]) or ""
+            self.pending.append(PendingRole("view", name, scope, self.module.name, resource_class=True))
+            return
         elif attr in CALLBACK_DECORATORS and len(node.args) == 1:
             role, target = "callback", node.args[0]
         elif attr == "listen" and len(node.args) >= 3 and name.startswith("sqlalchemy."):
@@ -950,6 +957,7 @@ def build_project(
     _apply_pending_roles(project, pending)
     mark_connexion_views(project, read_file)
     _job_decorators(project)
+    mark_launched_jobs(project)
     mark_worker_roots(project)
     _form_validators(project)
     collect_config_classes(project, production_names, development_names, testing_names)
@@ -1114,6 +1122,8 @@ def _apply_pending_roles(project: Project, pending: list[PendingRole]) -> None:
                     override.roles.add(item.role)
                     if item.route is not None and item.route not in override.routes:
                         override.routes.append(item.route)
+        elif item.resource_class:
+            _resource_class(project, item, scope, module)
         elif item.role == "view" and not item.wrapped:  # a class handed to a wrapper is its argument, not the view
             _class_as_view(project, item, scope, module)
 
@@ -1141,6 +1151,32 @@ def _self_overrides(
     owner = method.qualname.rsplit(".", 1)[0]
     below = (project.classes.get(qualname) for qualname in descendants(subclasses, owner))
     return [cls.methods[name] for cls in below if cls is not None and name in cls.methods]
+
+
+def _resource_class(project: Project, item: PendingRole, scope: FunctionInfo | None, module: SourceModule) -> None:
+    """A class given to ``api.add_resource``: flask-restful's ``Api`` wraps it with ``as_view``, which builds an
+    instance per request and calls the method named after the HTTP verb, so those methods (own or inherited
+    from project bases) are views and ``__init__`` runs in every request."""
+    table = scope.imports if scope is not None else project.module_imports.get(module.name)
+    qualified = table.qualify(item.target) if table is not None else None
+    candidates = [project.canonical(qualified)] if qualified else []
+    candidates.append(f"{module.name}.{item.target}")
+    cls_qual = next((c for c in candidates if c in project.classes), None)
+    if cls_qual is None:
+        return
+    seen: set[str] = set()
+    for current in project.lineage(cls_qual):
+        cls = project.classes.get(current)
+        if cls is None:
+            continue
+        for name, method in cls.methods.items():
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in HTTP_METHOD_NAMES:
+                method.roles.add("view")
+            elif name == "__init__":
+                method.roles.add("callback")
 
 
 def _class_as_view(project: Project, item: PendingRole, scope: FunctionInfo | None, module: SourceModule) -> None:

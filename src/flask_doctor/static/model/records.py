@@ -249,3 +249,5 @@ class PendingRole:
     route: RouteInfo | None = None
     #: the function was the argument of a call given as the view (``view_func=login_required(f)``)
     wrapped: bool = False
+    #: a flask-restful style ``api.add_resource(Cls, "/url")``: the class is built and dispatched per request
+    resource_class: bool = False

@@ -26,6 +26,7 @@ from flask_doctor.static.facts.config_values import (
 from flask_doctor.static.facts.csrf import session_grants_authority
 from flask_doctor.static.facts.declared_options import credential_option_defaults
 from flask_doctor.static.facts.scopes import imports_at
+from flask_doctor.static.facts.signing_keys import configuration_signing_keys
 from flask_doctor.static.model import ConfigSetting, Project
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
 
@@ -65,6 +66,16 @@ class HardcodedSecretKey(Rule):
     `password`, `secret` or `token`) with a literal default is reported
     the same way: the default is what every installation whose `.conf`
     file leaves the option out runs with.
+
+    So is a literal that a project's own configuration object holds
+    (`self.SECRET_KEY = "..."` in the class of a module-level
+    `settings = Settings()`) when the key argument of a token-signing call
+    is that attribute (`jwt.encode(payload, settings.SECRET_KEY)`,
+    `jwt.decode`, python-jose, itsdangerous serializers): the tokens are
+    signed with it whether or not Flask ever sees it. One severity lower
+    when the class also fills the attribute from somewhere else (a file
+    the operator may provide); not reported when it can come from the
+    environment (`os.environ.get("SECRET_KEY", ...)`).
 
     ## Why is this bad?
     Whoever can read the source (the repository, a leaked image, a public
@@ -144,6 +155,22 @@ class HardcodedSecretKey(Rule):
     )
 
     VALID = (
+        # The configuration object's signing key comes from the environment: nothing to forge with.
+        Valid("""
+            import os
+            import jwt
+
+            class Settings:
+                def __init__(self):
+                    self.TOKEN_KEY = "dev-token-key"
+                    if "TOKEN_KEY" in os.environ:
+                        self.TOKEN_KEY = os.environ.get("TOKEN_KEY")
+
+            settings = Settings()
+
+            def issue(user_id):
+                return jwt.encode({"sub": user_id}, settings.TOKEN_KEY, algorithm="HS256")
+            """),
         # the file the app loads is a template the deploy fills in; the example is for users to copy
         Valid(
             """
@@ -431,6 +458,26 @@ class HardcodedSecretKey(Rule):
         ),
     )
     INVALID = (
+        # A literal key on the project's own configuration object signs the API tokens.
+        Invalid(
+            """
+            import jwt
+
+            class Settings:
+                def __init__(self):
+                    self.TOKEN_KEY = "orchard-signing-2021"  # expect
+
+                def read(self, parser):
+                    if parser.has_option("auth", "token_key"):
+                        self.TOKEN_KEY = parser.get("auth", "token_key")
+
+            settings = Settings()
+
+            def issue(user_id):
+                return jwt.encode({"sub": user_id}, settings.TOKEN_KEY, algorithm="HS256")
+            """,
+            message="unless the operator's configuration file replaces it",
+        ),
         # a user loader next to the request loader: the session's user id logs the holder in
         Invalid(
             """
@@ -837,6 +884,36 @@ class HardcodedSecretKey(Rule):
             )
         self._config_files(project, report)
         self._credential_options(project, report)
+        self._configuration_signing_keys(project, report, reported)
+
+    def _configuration_signing_keys(
+        self, project: Project, report: Callable[[Finding], None], reported: set[Location]
+    ) -> None:
+        """A literal on a project configuration object that a JWT/itsdangerous call signs with."""
+        for key in configuration_signing_keys(project):
+            if key.location in reported or key.from_environment:
+                continue  # reported as a Flask setting already, or the environment can set it
+            reported.add(key.location)
+            severity = self.effective_severity
+            if self.PLACEHOLDER.search(key.literal):
+                severity = Severity.NOTE
+            elif key.from_file:
+                severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # a default a file may replace
+            when = "unless the operator's configuration file replaces it, " if key.from_file else ""
+            message = (
+                f"`{key.attribute}` is the literal {self._redact(key.literal)} and `{key.call_name}(...)` signs or "
+                f"checks tokens with it: {when}anyone who reads the source can forge tokens the app accepts"
+            )
+            report(
+                self.finding(
+                    key.location,
+                    message,
+                    hint="Read the key from the environment without a default, so a missing key stops the app at"
+                    " start-up.",
+                    evidence=[Evidence(f"used as the key of `{key.call_name}(...)` here", key.used)],
+                    severity=min(severity, self.effective_severity),
+                )
+            )
 
     @staticmethod
     def _handled(project: Project, setting: ConfigSetting, guard: tuple[str, Location] | None) -> bool:

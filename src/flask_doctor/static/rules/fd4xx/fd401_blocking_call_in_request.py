@@ -49,6 +49,12 @@ class BlockingCallInRequest(Rule):
     for it with no limit unless given `kill_after_timeout=`. The evidence
     shows the request path, and the other views that call one of its
     helpers themselves (a sync helper a hook and five views call inline).
+    A class given to a flask-restful or flask-restx `Api`
+    (`api.add_resource(Items, "/items")`) is a view class whatever library
+    base it derives from: `Api` wraps it with `as_view`, which builds an
+    instance for every request and calls the method named after the HTTP
+    verb, so those methods (own or inherited from project bases) and
+    `__init__` are request code.
 
     ## Why is this bad?
     A sync gunicorn/uWSGI worker serves one request per thread. While it
@@ -62,7 +68,12 @@ class BlockingCallInRequest(Rule):
     (nothing waits on them), in functions that run as the target of a
     thread or process the request starts (`threading.Thread(target=...)`,
     `multiprocessing.Process(target=...)`, or `Process` of `multiprocess`,
-    its drop-in fork: the request goes on without waiting), constant sleeps under 0.1 s (`time.sleep(0)`
+    its drop-in fork: the request goes on without waiting), in functions a
+    request hands to a project helper that queues them or starts them in a
+    new process (`submit(600, rebuild, data)` with
+    `def submit(timeout, func, *args): queue.enqueue(func, *args, ...)`, or a
+    helper running `Process(target=func)`, to any depth of helpers: the
+    function is a job, not a callback the request runs), constant sleeps under 0.1 s (`time.sleep(0)`
     is a thread yield, `time.sleep(0.01)` the poll interval of a short
     handshake),
     `gevent.sleep`/`eventlet.sleep`/`asyncio.sleep`, `time.sleep` when the
@@ -140,6 +151,26 @@ class BlockingCallInRequest(Rule):
     call_names = last_segments(SLEEP) | SUBPROCESS_WAIT_NAMES | GIT_NETWORK_NAMES
 
     VALID = (
+        # The view hands the function to the project's queueing helper: it runs in a worker.
+        Valid("""
+            import time
+            from flask import Flask
+            from rq import Queue
+            from redis import Redis
+
+            app = Flask(__name__)
+
+            def send_to_worker(timeout, func, *args):
+                Queue(connection=Redis()).enqueue(func, *args, job_timeout=timeout)
+
+            def rebuild_index(name):
+                time.sleep(30)
+
+            @app.post("/indexes/<name>")
+            def rebuild(name):
+                send_to_worker(600, rebuild_index, name)
+                return {"queued": name}, 202
+            """),
         # Back-off between database reconnection attempts, only after a connection failed.
         Valid("""
             import time
@@ -393,6 +424,30 @@ class BlockingCallInRequest(Rule):
             """),
     )
     INVALID = (
+        # A class registered with flask-restful's ``add_resource`` is a view whatever base it has.
+        Invalid(
+            """
+            import time
+            from flask import Flask
+            from flask_restful import Api
+            from restkit.endpoints import JsonEndpoint
+
+            app = Flask(__name__)
+            api = Api(app)
+
+            class Upload(JsonEndpoint):
+                def put(self, upload_id):
+                    while self.busy(upload_id):
+                        time.sleep(3)  # expect
+                    return {"id": upload_id}
+
+                def busy(self, upload_id):
+                    return upload_id.startswith("tmp")
+
+            api.add_resource(Upload, "/uploads/<upload_id>")
+            """,
+            message="in view `Upload.put` holds the worker",
+        ),
         # The request's repository is the app's `repository`, declared a `Repository` (the proxy stands for it):
         # `update()` runs the git override, which fetches and pulls from the remote with no limit.
         Invalid(

@@ -223,8 +223,15 @@ class HttpCallWithoutTimeout(Rule):
     `login_manager.user_loader`, a form's `validate_<field>` and WTForms
     validator objects), overrides a base class dispatches to
     (`self._process()`), and project decorators (one that enqueues the
-    function or registers it with Celery/RQ makes it a job). A thread a
-    view starts counts as a job. *Note* when a helper on the chain takes the path only
+    function or registers it with Celery/RQ makes it a job), and project
+    helpers that queue the function they are given or start it in a new
+    process (`submit(600, refresh, url)` with `def submit(timeout, func,
+    *args): queue.enqueue(func, *args, ...)` or `Process(target=func)`,
+    through any depth of such helpers: the function is a job). A thread a
+    view starts counts as a job. The classes a flask-restful/flask-restx
+    `Api` registers (`api.add_resource(Items, "/items")`) are views
+    whatever library base they derive from: their verb methods and
+    `__init__` run in every request. *Note* when a helper on the chain takes the path only
     under an argument its caller passes or an opt-in setting, when the chain
     is too deep to tell the branch taken, when the chain goes through a
     class loaded by a computed name (`getattr(__import__(path), name)(...)`:
@@ -937,6 +944,32 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # The view passes the job to the project's queueing helper, which hands it on to another that enqueues it.
+        Invalid(
+            """
+            import requests
+            from flask import Flask
+            from rq import Queue
+            from redis import Redis
+
+            app = Flask(__name__)
+
+            def _put(queue, timeout, func, *args):
+                queue.enqueue(func, *args, job_timeout=timeout)
+
+            def submit(timeout, func, *args):
+                _put(Queue(connection=Redis()), timeout, func, *args)
+
+            def mirror_feed(url):
+                return requests.get(url).text  # expect
+
+            @app.post("/feeds")
+            def add_feed():
+                submit(300, mirror_feed, "https://example.org/feed.xml")
+                return {"queued": True}, 202
+            """,
+            message="in task `mirror_feed` has no timeout: if the server never answers, the job waits",
+        ),
         # The `if` is about caching, not about the timeout, and the other branch calls another function: nothing
         # shows the project chose to wait without a bound.
         Invalid(
