@@ -50,6 +50,7 @@ from flask_doctor.static.facts.orm.usage import (
     grows_with_use,
     user_facing_insert,
 )
+from flask_doctor.static.facts.orm.work_queue import query_picks, read_picks, self_limiting
 from flask_doctor.static.model import (
     CLI,
     JOB,
@@ -1021,6 +1022,117 @@ class UnboundedQueryMaterialised(Rule):
                 db.session.commit()
             """,
         ),
+        # a job that deletes every orphaned upload it selects: each run removes what it loaded, so the next one sees
+        # only the orphans made since (a bulk `delete()` would not load them at all, but the rows are few per run)
+        Valid(
+            """
+            from datetime import datetime
+            from celery import shared_task
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Upload(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                added = db.Column(db.DateTime, default=datetime.utcnow)
+                links = db.relationship("Link")
+
+            class Link(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                upload_id = db.Column(db.Integer, db.ForeignKey("upload.id"))
+
+            @app.post("/uploads")
+            def upload():
+                db.session.add(Upload())
+                db.session.commit()
+                return "ok"
+
+            @shared_task
+            def expire():
+                for item in Upload.query.filter(~Upload.links.any()).all():
+                    db.session.delete(item)
+                db.session.commit()
+            """,
+        ),
+        # work queues and deltas: each job selects rows by an attribute that the loop over them then changes, so the
+        # next run finds only what arrived since; the write may sit in a helper handed the row or in the row's method
+        Valid(
+            """
+            from datetime import datetime
+            from celery import shared_task
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Invoice(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                state = db.Column(db.String, default="open")
+                archived_on = db.Column(db.DateTime)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/invoices")
+            def bill():
+                db.session.add(Invoice(state=request.form.get("state", "open")))
+                db.session.commit()
+                return "ok"
+
+            def settle(invoice):
+                invoice.state = "settled"
+
+            @shared_task
+            def settle_open_invoices():
+                for invoice in Invoice.query.filter(Invoice.state == "open").all():
+                    settle(invoice)
+                db.session.commit()
+
+            @shared_task
+            def drop_archived_invoices():
+                for invoice in Invoice.query.filter(Invoice.archived_on.isnot(None)).all():
+                    db.session.delete(invoice)
+                db.session.commit()
+            """,
+        ),
+        # mongoengine: a badge job adding the badge to the documents tagged for it that lack it (a delta: after the
+        # first run only new documents match), and a purge of the soft-deleted documents, each one deleted
+        Valid(
+            """
+            from datetime import datetime
+            from celery import shared_task
+            from flask import Flask, request
+            from mongoengine import DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentField, ListField, StringField
+            app = Flask(__name__)
+
+            class Seal(EmbeddedDocument):
+                kind = StringField()
+
+            class Album(Document):
+                title = StringField()
+                labels = ListField(StringField())
+                seals = ListField(EmbeddedDocumentField(Seal))
+                trashed_at = DateTimeField()
+                created = DateTimeField(default=datetime.utcnow)
+
+                def stamp(self, kind):
+                    self.update(push__seals=Seal(kind=kind))
+
+            @app.post("/albums")
+            def new_album():
+                Album(title=request.form["title"]).save()
+                return "ok"
+
+            @shared_task
+            def stamp_curated_albums():
+                for album in Album.objects(labels="curated", seals__kind__ne="curated"):
+                    album.stamp("curated")
+
+            @shared_task
+            def purge_trashed_albums():
+                for album in Album.objects(trashed_at__ne=None):
+                    album.delete()
+            """,
+        ),
         # the people of the instance, for a share dialog: one row per account
         Valid(
             _SHOP
@@ -1200,39 +1312,6 @@ class UnboundedQueryMaterialised(Rule):
                 return oslo_messaging.get_rpc_server(transport, target, [Bookings()])
             """,
             message="`query.all()` in `booking_list`",
-        ),
-        # a job that loads every orphaned upload only to delete them one by one (a bulk `delete()` loads none)
-        Invalid(
-            """
-            from datetime import datetime
-            from celery import shared_task
-            from flask import Flask
-            from flask_sqlalchemy import SQLAlchemy
-            app = Flask(__name__)
-            db = SQLAlchemy(app)
-
-            class Upload(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                added = db.Column(db.DateTime, default=datetime.utcnow)
-                links = db.relationship("Link")
-
-            class Link(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                upload_id = db.Column(db.Integer, db.ForeignKey("upload.id"))
-
-            @app.post("/uploads")
-            def upload():
-                db.session.add(Upload())
-                db.session.commit()
-                return "ok"
-
-            @shared_task
-            def expire():
-                for item in Upload.query.filter(~Upload.links.any()).all():  # expect
-                    db.session.delete(item)
-                db.session.commit()
-            """,
-            message="in task `expire` loads every matching row",
         ),
         # the page size is the client's, uncapped: read in the view, or by a helper handed the request
         Invalid(
@@ -1526,6 +1605,53 @@ class UnboundedQueryMaterialised(Rule):
                 click.echo(sorted(db.events.find(), key=lambda e: e["kind"]))
             """,
             message="in view `events_of_kind` loads every matching document",
+        ),
+        # not work queues: the loop writes a column the filter does not read (the open invoices stay open, and
+        # every run loads them all again), or stamps every row of an unfiltered query (`last_polled` is no selection)
+        Invalid(
+            """
+            from datetime import datetime
+            from celery import shared_task
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Invoice(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                state = db.Column(db.String, default="open")
+                reminded_at = db.Column(db.DateTime)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Sensor(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                last_polled = db.Column(db.DateTime)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/invoices")
+            def bill():
+                db.session.add(Invoice())
+                db.session.commit()
+                return "ok"
+
+            @app.post("/sensors")
+            def enrol():
+                db.session.add(Sensor())
+                db.session.commit()
+                return "ok"
+
+            @shared_task
+            def remind_open_invoices():
+                for invoice in Invoice.query.filter(Invoice.state == "open").all():  # expect
+                    invoice.reminded_at = datetime.utcnow()
+                db.session.commit()
+
+            @shared_task
+            def poll_sensors():
+                for sensor in Sensor.query.all():  # expect
+                    sensor.last_polled = datetime.utcnow()
+                db.session.commit()
+            """,
         ),
         # mongoengine: the remarks on every project of a team, selected by an `$in` list built from another read (so
         # it is no list a caller chose): a team's whole history on one page
@@ -1853,6 +1979,9 @@ class UnboundedQueryMaterialised(Rule):
             return True  # a loop over a pymongo cursor streams it
         if streamed:
             what += " (the queryset keeps each one it yields)"
+        assert ctx.function is not None
+        if self_limiting(ctx.project, ctx.function, read_picks(read), expr, at, read.collection.document) is not None:
+            return True  # a work queue or a delta: the loop moves each document it walks out of the selection
         judged = unbounded_evidence(read, ctx, run_context(ctx) or REQUEST, implicit=streamed)
         if judged is None:
             return True  # small by design, or loading all of it is the purpose: no evidence of harm
@@ -1904,6 +2033,8 @@ class UnboundedQueryMaterialised(Rule):
                 return None  # a work queue: the rows it selects are processed and leave the selection
         if picked.recent or picked.window:
             return None  # a time window bounds the rows
+        if self_limiting(project, fn, query_picks(query, ctx), *load, query.model.qualname) is not None:
+            return None  # a work queue or a delta: the loop moves each row it walks out of the selection
         if context == JOB and deleted_each(*load, fn) is not None:
             return None  # a purge: each run deletes what it selects, so it sees the backlog since the last one
         if columns_only(query):
