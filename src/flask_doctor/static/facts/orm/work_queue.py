@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Location
+from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.errors import body_nodes
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.names import dotted
@@ -235,7 +236,7 @@ def _node_writes(
         return
     if not isinstance(func, ast.Attribute):
         if depth > 0:
-            yield from _handed(project, fn, node, row, depth)
+            yield from _handed(project, fn, node, row, cls, depth)
         return
     if func.attr == "delete" and (
         (_is(func.value, row) and not node.args)  # ``row.delete()``
@@ -256,7 +257,7 @@ def _node_writes(
             yield from _writes(project, method, method.node.body, "self", cls, depth - 1)
         return
     if depth > 0 and any(_is(a, row) for a in given):
-        yield from _handed(project, fn, node, row, depth)
+        yield from _handed(project, fn, node, row, cls, depth)
 
 
 def _document_update(node: ast.Call, fn: FunctionInfo) -> Iterator[Write]:
@@ -291,7 +292,9 @@ def _method(project: Project, cls: str, name: str) -> FunctionInfo | None:
     return None
 
 
-def _handed(project: Project, fn: FunctionInfo, call: ast.Call, row: str, depth: int) -> Iterator[Write]:
+def _handed(
+    project: Project, fn: FunctionInfo, call: ast.Call, row: str, cls: str | None, depth: int
+) -> Iterator[Write]:
     """``purge(row)``, ``finish(item=row)``: what the project function handed the row does to it."""
     name = dotted(call.func)
     if name is None:
@@ -304,10 +307,10 @@ def _handed(project: Project, fn: FunctionInfo, call: ast.Call, row: str, depth:
         params = params[1:]
     for index, arg in enumerate(call.args):
         if _is(arg, row) and index < len(params):
-            yield from _writes(project, callee, callee.node.body, params[index], None, depth - 1)
+            yield from _writes(project, callee, callee.node.body, params[index], cls, depth - 1)
     for kw in call.keywords:
         if kw.arg and _is(kw.value, row):
-            yield from _writes(project, callee, callee.node.body, kw.arg, None, depth - 1)
+            yield from _writes(project, callee, callee.node.body, kw.arg, cls, depth - 1)
 
 
 def _clears(pick: Picked, write: Write) -> bool:
@@ -348,11 +351,21 @@ def _loops(
         isinstance(n, ast.Return) and n.value is not None and _holds(n.value, load) for n in body_nodes(fn.node.body)
     )
     if returned:
-        for caller in project.functions.values():
-            for name, call in caller.calls:
-                if caller is not fn and project.resolve_function(name, caller, caller.module) is fn:
-                    found.extend((loop, caller) for loop in _loops_over(project, caller, call))
+        for caller, call in _callers(project, fn):
+            found.extend((loop, caller) for loop in _loops_over(project, caller, call))
     return found
+
+
+@keyed_fact
+def _callers(project: Project, fn: FunctionInfo) -> list[tuple[FunctionInfo, ast.Call]]:
+    """The calls of ``fn`` in other project functions (once per function: asked only of helpers returning rows)."""
+    return [
+        (caller, call)
+        for caller in project.functions.values()
+        if caller is not fn
+        for name, call in caller.calls
+        if name.rsplit(".", 1)[-1] == fn.name and project.resolve_function(name, caller, caller.module) is fn
+    ]
 
 
 def _holds(expr: ast.AST, load: ast.AST) -> bool:
@@ -377,6 +390,17 @@ def _loops_over(project: Project, fn: FunctionInfo, load: ast.AST) -> list[ast.F
     ]
 
 
+def _inner_loops(stmts: list[ast.stmt]) -> Iterator[ast.For | ast.AsyncFor]:
+    """The loops every pass through ``stmts`` reaches (not one under an ``if``)."""
+    for stmt in stmts:
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            yield stmt
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            yield from _inner_loops(stmt.body)
+        elif isinstance(stmt, ast.Try):
+            yield from _inner_loops(stmt.body)
+
+
 def _child_writes(
     project: Project, fn: FunctionInfo, loop: ast.For | ast.AsyncFor, row: str
 ) -> list[tuple[str, Write]]:
@@ -384,8 +408,8 @@ def _child_writes(
     the row (``cve.events``, ``Event.query.filter_by(cve=cve)``). Pairs of (the inner loop's iterable, write)."""
     kept = assignments(project, fn)
     found: list[tuple[str, Write]] = []
-    for inner in body_nodes(loop.body):
-        if not isinstance(inner, (ast.For, ast.AsyncFor)) or not isinstance(inner.target, ast.Name):
+    for inner in _inner_loops(loop.body):
+        if not isinstance(inner.target, ast.Name):
             continue
         sources: list[ast.AST] = [inner.iter]
         if isinstance(inner.iter, ast.Name):

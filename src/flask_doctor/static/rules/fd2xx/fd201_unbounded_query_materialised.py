@@ -180,8 +180,7 @@ class UnboundedQueryMaterialised(Rule):
     drains (it selects `~is_sent` or `due_at <= now` rows and then sets
     `is_sent` or deletes them), a job that hands every row it walks to a
     routine deleting it (`delete_job.delay(job.id)`: the next run sees only
-    what came since; a plain `session.delete(row)` per row is still
-    reported, a bulk `delete()` needs no rows loaded), a job loading a few
+    what came since), a selection the loop empties (see below), a job loading a few
     columns of every row (a sweep, as cheap as it gets), a recent or bounded time window
     (`lastseen >= now - 5 min`, `date >= start, date <= end`), a cached
     result, or a table that nothing in request or job code adds rows to.
@@ -195,6 +194,29 @@ class UnboundedQueryMaterialised(Rule):
     instance), and in a command that loops over a query or a mongoengine
     queryset: the loop reads as streaming, yet every row is buffered first
     (every document is kept, unless `no_cache()`).
+
+    A selection the loop empties is a work queue or a delta, not the table,
+    and is not reported either (not even as a note: each run loads the
+    backlog since the previous one, which is exactly the work it has to do).
+    The filter reads an attribute of the row (equality, `IS NULL`, a boolean
+    column, `in_()` of written values, a negation, a relationship's `any()`,
+    mongoengine keywords such as `deleted_at__ne=None` or
+    `badges__kind__ne="x"`), and on every pass the loop over the rows (or
+    the caller's loop over the rows a helper returns) moves the row out:
+    it assigns that same attribute a value the filter does not keep
+    (`state == "open"` left by `state = "settled"`; `archived_on != None`
+    left only by `archived_on = None`), changes the collection the filter
+    reads (the documents lacking a badge, each given it with
+    `update(push__badges=...)`), or deletes the row
+    (`session.delete(row)`, `row.delete()`: a purge of soft-deleted rows).
+    The write may sit in a function handed the row or in a method of the
+    row's class, one or two calls down, and for
+    `Cve.events.any(Event.review == False)` on the row's children, marked
+    reviewed in a loop over them. A write of another attribute (the open
+    invoices each get `reminded_at`, and stay open), a stamp on every row of
+    an unfiltered query (`last_polled`), a value the filter keeps, or a
+    write under an `if` (only some rows leave) empties nothing and the
+    query is judged as any other.
 
     ## Example
     ```python
@@ -2021,7 +2043,9 @@ class UnboundedQueryMaterialised(Rule):
         iterates a query (the loop reads as streaming, yet every row is buffered first), a few columns of a
         table that grows, and an admin page listing a table that request or job code fills (the page grows
         with the instance, though listing the rows is its purpose). ``load`` is the expression that loads the
-        rows and the node the finding is at.
+        rows and the node the finding is at. A selection the loop over the rows empties (it writes the attribute
+        the filter reads, or deletes each row: :func:`~flask_doctor.static.facts.orm.work_queue.self_limiting`)
+        is silent too: each run loads the backlog since the previous one, the very work it has to do.
         """
         project, fn = ctx.project, ctx.function
         assert fn is not None and query.model is not None
