@@ -109,3 +109,66 @@ def test_writes_that_leave_the_row_selected_do_not_count():
     assert _self_limiting(project, "other_column") is None  # the filter does not read `owner`
     assert _self_limiting(project, "only_some") is None  # under an `if`: the other rows stay selected
     assert _self_limiting(project, "restored_stays") is None  # `seen != None` is left only by `seen = None`
+
+
+def _picks_of(text):
+    from types import SimpleNamespace
+
+    from flask_doctor.static.facts.orm.work_queue import read_picks
+
+    return read_picks(SimpleNamespace(call=ast.parse(text).body[0].value, methods=[]))
+
+
+def _write(text, row="doc"):
+    from flask_doctor.static.facts.orm.work_queue import _node_writes
+
+    node = ast.parse(text).body[0]
+    node = node.value if isinstance(node, ast.Expr) else node
+    return list(_node_writes(None, None, node, row, None, 0))
+
+
+def test_mongo_markers_are_left_by_the_change_that_adds_or_takes_them_away():
+    from flask_doctor.static.facts.orm.work_queue import _clears
+
+    lacking = _picks_of('Doc.objects(labels="x", seals__kind__ne="x")')
+    having = _picks_of('Doc.objects(labels__nin=["x"], seals__kind="x")')
+    push = _write("doc.update(push__seals=Seal(kind='x'))")
+    pull = _write('doc.update(__raw__={"$pull": {"seals": {"kind": "x"}}})')
+    assert any(_clears(p, w) for p in lacking for w in push)
+    assert not any(_clears(p, w) for p in lacking for w in pull)
+    assert any(_clears(p, w) for p in having for w in pull)
+    assert not any(_clears(p, w) for p in having for w in push)
+
+
+def test_a_range_is_left_only_by_deleting_the_row():
+    from flask_doctor.static.facts.orm.work_queue import _clears
+
+    (old,) = _picks_of("Doc.objects(handled_at__lte=cutoff)")
+    assert old.mode == "range"
+    assert _clears(old, _write("doc.delete()")[0])
+    assert not _clears(old, _write("doc.update(set__handled_at=now)")[0])
+    (zones,) = _picks_of("Doc.objects(area__zones__gt=[])")  # a migration rewriting every row's zones
+    assert not _clears(zones, _write("doc.update(area=Area(zones=new))")[0])
+
+
+def test_a_name_assigned_twice_holds_the_later_read_in_the_later_loop():
+    from types import SimpleNamespace
+
+    from flask_doctor.static.facts.orm.work_queue import latest_value
+
+    fn_node = ast.parse(
+        textwrap.dedent(
+            """
+            def job():
+                rows = Doc.objects(a=1)
+                for r in rows:
+                    r.add()
+                rows = Doc.objects(b=2)
+                for r in rows:
+                    r.drop()
+            """
+        )
+    ).body[0]
+    fn = SimpleNamespace(node=fn_node)
+    second = fn_node.body[3]
+    assert ast.unparse(latest_value(fn, second.iter, second)) == "Doc.objects(b=2)"

@@ -34,9 +34,9 @@ if TYPE_CHECKING:  # pragma: no cover
 class Picked:
     """One condition of a filter on a row's attribute.
 
-    ``mode`` is ``eq`` (the rows hold one of ``values``; none given: values the code does not show), ``ne``
-    (the rows hold none of ``values``) or ``any`` (a relationship's ``any()``/``has()``, a test the code
-    cannot compare with a value). ``via`` names the relationship when the condition is on the row's children
+    ``mode`` is ``eq`` (the rows hold one of ``values``), ``ne`` (the rows hold none of ``values``), ``any``
+    (a relationship's ``any()``/``has()``, an embedded document's field: something the row has or lacks) or
+    ``range`` (``due <= now``, ``handled_at__lte=t``: only deleting the row moves it out). ``via`` names the relationship when the condition is on the row's children
     (``Cve.events.any(Event.review == False)``: ``review`` via ``events``).
     """
 
@@ -45,6 +45,9 @@ class Picked:
     values: tuple[ast.expr, ...] = ()
     via: str | None = None
     text: str = ""
+    #: For ``any``: the rows lack what the condition names (``~X.tags.any()``, ``badges__kind__ne="x"``), so adding
+    #: it moves them out; else they have it, and taking it away does.
+    lacks: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,16 @@ class Write:
     value: ast.expr | None
     node: ast.AST
     function: FunctionInfo
+    #: For ``mutate``: the change adds to the collection (``append``, ``$push``), else it takes away (``None``:
+    #: cannot tell, ``update``).
+    adds: bool | None = None
 
 
 _CONSTANT_CALLS = {"true": True, "false": False, "null": None}
 _EQ_METHODS = ("is_", "__eq__", "is_not_distinct_from")
 _NE_METHODS = ("isnot", "is_not", "__ne__", "is_distinct_from")
-_MONGO_NE = ("ne", "nin", "not")
+_MONGO_OPERATORS = frozenset({"ne", "lt", "lte", "gt", "gte", "in", "nin", "exists", "size", "all", "not", "mod"})
+_ADDS = frozenset({"append", "add", "extend", "insert", "push", "push_all", "add_to_set", "$push", "$addToSet"})
 _COLLECTION_CHANGES = ("append", "add", "extend", "remove", "discard", "clear", "pop", "insert", "update")
 _MONGO_UPDATES = ("set", "unset", "push", "push_all", "pull", "pull_all", "add_to_set", "inc", "dec", "pop")
 
@@ -100,6 +107,8 @@ def _picks(term: ast.expr, negated: bool = False, via: str | None = None) -> Ite
         if isinstance(left, ast.Attribute) and isinstance(op, (ast.Eq, ast.Is, ast.NotEq, ast.IsNot)):
             mode = "eq" if isinstance(op, (ast.Eq, ast.Is)) else "ne"
             yield Picked(left.attr, _flip(mode) if negated else mode, (_value(right),), via, text)
+        elif isinstance(left, ast.Attribute) and isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+            yield Picked(left.attr, "range", (), via, text)
         return
     if not (isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute)):
         return
@@ -107,7 +116,7 @@ def _picks(term: ast.expr, negated: bool = False, via: str | None = None) -> Ite
     if not isinstance(column, ast.Attribute):
         return
     if method in ("any", "has") and via is None:
-        yield Picked(column.attr, "any", (), None, text)
+        yield Picked(column.attr, "any", (), None, text, lacks=negated)
         if not negated:  # the children the row has: each condition on them
             for arg in term.args:
                 yield from _picks(arg, False, column.attr)
@@ -119,9 +128,8 @@ def _picks(term: ast.expr, negated: bool = False, via: str | None = None) -> Ite
         listed = term.args[0]
         values = tuple(_value(e) for e in listed.elts) if isinstance(listed, (ast.List, ast.Tuple, ast.Set)) else ()
         mode = "eq" if method == "in_" else "ne"
-        if not values:  # an ``in_`` over values the code does not show: cannot say which values leave
-            mode = "any"
-        yield Picked(column.attr, _flip(mode) if negated else mode, values, via, text)
+        if values:  # not an ``in_`` over values the code does not show: which values leave is unknown
+            yield Picked(column.attr, _flip(mode) if negated else mode, values, via, text)
 
 
 def query_picks(query: Query, ctx: Context) -> list[Picked]:
@@ -141,7 +149,8 @@ def query_picks(query: Query, ctx: Context) -> list[Picked]:
 
 def read_picks(read: MongoRead) -> list[Picked]:
     """The field conditions of a mongoengine queryset's keywords (``deleted__ne=None``, ``badges__kind="x"``,
-    ``tags__nin=[...]``); the field is the document's own (``badges`` for ``badges__kind``)."""
+    ``tags__nin=[...]``); an embedded document's field counts as the document's own (``badges``), had or lacked.
+    Ranges (``handled_at__lte=t``) count only for deletions, text searches and other operators not at all."""
     calls = [read.call] if isinstance(read.call, ast.Call) else []
     calls += [node for method, node in read.methods if method in ("filter", "__call__") and isinstance(node, ast.Call)]
     found: list[Picked] = []
@@ -150,17 +159,23 @@ def read_picks(read: MongoRead) -> list[Picked]:
             if not kw.arg or kw.arg.startswith("__"):
                 continue
             parts = kw.arg.split("__")
-            op = parts[-1] if len(parts) > 1 else "exact"
+            op = parts.pop() if len(parts) > 1 and parts[-1] in _MONGO_OPERATORS else "exact"
             text = f"{kw.arg}={ast.unparse(kw.value)}"
-            listed = kw.value.elts if isinstance(kw.value, (ast.List, ast.Tuple, ast.Set)) else None
-            if op in _MONGO_NE and len(parts) == 2:
-                found.append(Picked(parts[0], "ne", tuple(listed) if listed is not None else (kw.value,), None, text))
-            elif op == "in" and len(parts) == 2 and listed is not None:
-                found.append(Picked(parts[0], "eq", tuple(listed), None, text))
-            elif len(parts) == 1:
-                found.append(Picked(parts[0], "eq", (kw.value,), None, text))
-            else:  # an embedded field (``badges__kind__ne``) or an operator: the document's field, values aside
-                found.append(Picked(parts[0], "any", (), None, text))
+            listed = tuple(kw.value.elts) if isinstance(kw.value, (ast.List, ast.Tuple, ast.Set)) else None
+            if op in ("lt", "lte", "gt", "gte"):
+                found.append(Picked(parts[0], "range", (), None, text))
+                continue
+            if op == "exists" and isinstance(kw.value, ast.Constant):
+                op, value = ("eq" if kw.value.value is False else "ne"), (ast.Constant(None),)
+            else:
+                value = listed if op in ("in", "nin") and listed is not None else (kw.value,)
+            if op not in ("exact", "ne", "in", "nin", "eq"):
+                continue  # ``size``, ``all``, a text match: no value a write can be compared with
+            mode = "ne" if op in ("ne", "nin") else "eq"
+            if len(parts) > 1:  # ``badges__kind="x"``: the document has (or lacks) such an embedded document
+                found.append(Picked(parts[0], "any", (), None, text, lacks=mode == "ne"))
+            else:
+                found.append(Picked(parts[0], mode, value, None, text))
     return found
 
 
@@ -246,7 +261,8 @@ def _node_writes(
         return
     owner = func.value
     if isinstance(owner, ast.Attribute) and _is(owner.value, row) and func.attr in _COLLECTION_CHANGES:
-        yield Write("mutate", owner.attr, None, node, fn)  # ``row.tags.append(tag)``
+        adds = True if func.attr in _ADDS else None if func.attr == "update" else False
+        yield Write("mutate", owner.attr, None, node, fn, adds)  # ``row.tags.append(tag)``
         return
     if _is(owner, row) and func.attr in ("update", "modify", "update_one"):
         yield from _document_update(node, fn)
@@ -266,9 +282,12 @@ def _document_update(node: ast.Call, fn: FunctionInfo) -> Iterator[Write]:
         if kw.arg == "__raw__" and isinstance(kw.value, ast.Dict):
             for op, spec in zip(kw.value.keys, kw.value.values):
                 if isinstance(op, ast.Constant) and isinstance(spec, ast.Dict):
+                    adds = (
+                        op.value in _ADDS if op.value in ("$push", "$addToSet", "$pull", "$pullAll", "$pop") else None
+                    )
                     for key in spec.keys:
                         if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                            yield Write("mutate", key.value.split(".")[0], None, node, fn)
+                            yield Write("mutate", key.value.split(".")[0], None, node, fn, adds)
             continue
         if not kw.arg:
             continue
@@ -279,7 +298,8 @@ def _document_update(node: ast.Call, fn: FunctionInfo) -> Iterator[Write]:
             elif parts[0] == "unset" and len(parts) == 2:
                 yield Write("set", parts[1], ast.Constant(None), node, fn)
             else:
-                yield Write("mutate", parts[1], None, node, fn)
+                adds = parts[0] in _ADDS if parts[0] in ("push", "push_all", "add_to_set", "pull", "pull_all") else None
+                yield Write("mutate", parts[1], None, node, fn, adds)
         elif len(parts) == 1:  # ``doc.update(state="done")``: mongoengine reads it as ``set__state``
             yield Write("set", parts[0], _value(kw.value), node, fn)
 
@@ -317,25 +337,33 @@ def _clears(pick: Picked, write: Write) -> bool:
     """Does ``write`` move a row out of the rows ``pick`` keeps?"""
     if write.kind == "delete":
         return True
-    if write.field != pick.field:
+    if write.field != pick.field or pick.mode == "range":
         return False
-    if write.kind == "mutate" or pick.mode == "any":
-        return True  # a marker added or taken away, a relationship's rows changed
+    if pick.mode == "any":  # something the row has or lacks: adding it or taking it away
+        if write.kind == "mutate":
+            return write.adds is not None and write.adds == pick.lacks
+        assert write.value is not None
+        return _empty(write.value) != pick.lacks
+    if write.kind == "mutate":
+        return False  # a collection changed in place where the filter compares a value: cannot tell
     value = write.value
     assert value is not None
     same = [ast.dump(value) == ast.dump(v) or _both_empty(value, v) for v in pick.values]
     if pick.mode == "eq":
-        return not any(same) and not (not pick.values and _opaque(value))
+        return not any(same)
     return any(same)  # ``deleted_at != None`` is left by ``deleted_at = None`` only
+
+
+def _empty(value: ast.expr) -> bool:
+    """``None``, ``[]``, ``False``: a relationship or marker set to nothing."""
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        return not value.elts
+    return isinstance(value, ast.Constant) and value.value in (None, False, 0, "")
 
 
 def _both_empty(a: ast.expr, b: ast.expr) -> bool:
     empty = (None, False, 0)
     return isinstance(a, ast.Constant) and isinstance(b, ast.Constant) and a.value in empty and b.value in empty
-
-
-def _opaque(value: ast.expr) -> bool:
-    return not isinstance(value, (ast.Constant, ast.Attribute))
 
 
 # ------------------------------------------------------------------ the loops that walk the rows
@@ -458,4 +486,27 @@ def self_limiting(
     return None
 
 
-__all__ = ["Picked", "Write", "query_picks", "read_picks", "self_limiting"]
+def latest_value(fn: FunctionInfo, iterable: ast.expr, at: ast.AST) -> ast.expr | None:
+    """What a loop's name holds when the loop starts: the last ``name = value`` of ``fn``'s body before ``at``.
+
+    ``rows = Doc.objects(a=1)``, a loop, ``rows = Doc.objects(b=2)``, a second loop: the second loop walks the
+    second read. ``None`` when ``iterable`` is no name or no such statement precedes the loop in the same body.
+    """
+    if not isinstance(iterable, ast.Name):
+        return None
+    bodies = [fn.node.body, *(n.body for n in body_nodes(fn.node.body) if isinstance(getattr(n, "body", None), list))]
+    for body in bodies:
+        if not any(stmt is at for stmt in body):
+            continue
+        value = None
+        for stmt in body:
+            if stmt is at:
+                return value
+            if isinstance(stmt, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == iterable.id for t in stmt.targets
+            ):
+                value = stmt.value
+    return None
+
+
+__all__ = ["Picked", "Write", "latest_value", "query_picks", "read_picks", "self_limiting"]

@@ -50,7 +50,7 @@ from flask_doctor.static.facts.orm.usage import (
     grows_with_use,
     user_facing_insert,
 )
-from flask_doctor.static.facts.orm.work_queue import query_picks, read_picks, self_limiting
+from flask_doctor.static.facts.orm.work_queue import latest_value, query_picks, read_picks, self_limiting
 from flask_doctor.static.model import (
     CLI,
     JOB,
@@ -2002,7 +2002,9 @@ class UnboundedQueryMaterialised(Rule):
         if streamed:
             what += " (the queryset keeps each one it yields)"
         assert ctx.function is not None
-        if self_limiting(ctx.project, ctx.function, read_picks(read), expr, at, read.collection.document) is not None:
+        latest = latest_value(ctx.function, expr, at)  # ``rows`` assigned twice: the read this loop walks
+        walked = (unbounded_read(latest, ctx) if latest is not None else None) or read
+        if self_limiting(ctx.project, ctx.function, read_picks(walked), expr, at, read.collection.document):
             return True  # a work queue or a delta: the loop moves each document it walks out of the selection
         judged = unbounded_evidence(read, ctx, run_context(ctx) or REQUEST, implicit=streamed)
         if judged is None:
