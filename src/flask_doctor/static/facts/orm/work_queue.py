@@ -21,6 +21,7 @@ from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.errors import body_nodes
 from flask_doctor.static.facts.orm.assignments import assignments
+from flask_doctor.static.facts.orm.mongo import QUERY_OPERATORS
 from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,9 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover
 class Picked:
     """One condition of a filter on a row's attribute.
 
-    ``mode`` is ``eq`` (the rows hold one of ``values``), ``ne`` (the rows hold none of ``values``), ``any``
-    (a relationship's ``any()``/``has()``, an embedded document's field: something the row has or lacks) or
-    ``range`` (``due <= now``, ``handled_at__lte=t``: only deleting the row moves it out). ``via`` names the relationship when the condition is on the row's children
+    ``mode`` is ``eq`` (the rows hold one of ``values``), ``ne`` (the rows hold none of ``values``) or ``any``
+    (a relationship's ``any()``/``has()``, an embedded document's field: something the row has or lacks). ``via`` names the relationship when the condition is on the row's children
     (``Cve.events.any(Event.review == False)``: ``review`` via ``events``).
     """
 
@@ -68,7 +68,6 @@ class Write:
 _CONSTANT_CALLS = {"true": True, "false": False, "null": None}
 _EQ_METHODS = ("is_", "__eq__", "is_not_distinct_from")
 _NE_METHODS = ("isnot", "is_not", "__ne__", "is_distinct_from")
-_MONGO_OPERATORS = frozenset({"ne", "lt", "lte", "gt", "gte", "in", "nin", "exists", "size", "all", "not", "mod"})
 _ADDS = frozenset({"append", "add", "extend", "insert", "push", "push_all", "add_to_set", "$push", "$addToSet"})
 _COLLECTION_CHANGES = ("append", "add", "extend", "remove", "discard", "clear", "pop", "insert", "update")
 _MONGO_UPDATES = ("set", "unset", "push", "push_all", "pull", "pull_all", "add_to_set", "inc", "dec", "pop")
@@ -107,8 +106,6 @@ def _picks(term: ast.expr, negated: bool = False, via: str | None = None) -> Ite
         if isinstance(left, ast.Attribute) and isinstance(op, (ast.Eq, ast.Is, ast.NotEq, ast.IsNot)):
             mode = "eq" if isinstance(op, (ast.Eq, ast.Is)) else "ne"
             yield Picked(left.attr, _flip(mode) if negated else mode, (_value(right),), via, text)
-        elif isinstance(left, ast.Attribute) and isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
-            yield Picked(left.attr, "range", (), via, text)
         return
     if not (isinstance(term, ast.Call) and isinstance(term.func, ast.Attribute)):
         return
@@ -150,7 +147,7 @@ def query_picks(query: Query, ctx: Context) -> list[Picked]:
 def read_picks(read: MongoRead) -> list[Picked]:
     """The field conditions of a mongoengine queryset's keywords (``deleted__ne=None``, ``badges__kind="x"``,
     ``tags__nin=[...]``); an embedded document's field counts as the document's own (``badges``), had or lacked.
-    Ranges (``handled_at__lte=t``) count only for deletions, text searches and other operators not at all."""
+    Ranges (``handled_at__lte=t``), text searches and other operators do not count."""
     calls = [read.call] if isinstance(read.call, ast.Call) else []
     calls += [node for method, node in read.methods if method in ("filter", "__call__") and isinstance(node, ast.Call)]
     found: list[Picked] = []
@@ -159,12 +156,9 @@ def read_picks(read: MongoRead) -> list[Picked]:
             if not kw.arg or kw.arg.startswith("__"):
                 continue
             parts = kw.arg.split("__")
-            op = parts.pop() if len(parts) > 1 and parts[-1] in _MONGO_OPERATORS else "exact"
+            op = parts.pop() if len(parts) > 1 and parts[-1] in QUERY_OPERATORS else "exact"
             text = f"{kw.arg}={ast.unparse(kw.value)}"
             listed = tuple(kw.value.elts) if isinstance(kw.value, (ast.List, ast.Tuple, ast.Set)) else None
-            if op in ("lt", "lte", "gt", "gte"):
-                found.append(Picked(parts[0], "range", (), None, text))
-                continue
             if op == "exists" and isinstance(kw.value, ast.Constant):
                 op, value = ("eq" if kw.value.value is False else "ne"), (ast.Constant(None),)
             else:
@@ -337,7 +331,7 @@ def _clears(pick: Picked, write: Write) -> bool:
     """Does ``write`` move a row out of the rows ``pick`` keeps?"""
     if write.kind == "delete":
         return True
-    if write.field != pick.field or pick.mode == "range":
+    if write.field != pick.field:
         return False
     if pick.mode == "any":  # something the row has or lacks: adding it or taking it away
         if write.kind == "mutate":
@@ -459,31 +453,44 @@ def _evidence(write: Write, pick: Picked, row: str) -> Evidence:
     return Evidence(f"{what}, which the filter `{pick.text}` reads: each row `{row}` leaves the selection", where)
 
 
+@dataclass(frozen=True)
+class Drain:
+    """How a loop empties its selection: the write that does it, and whether it deletes the rows (a purge)."""
+
+    evidence: Evidence
+    purge: bool
+
+
 def self_limiting(
     project: Project, fn: FunctionInfo, picks: list[Picked], load: ast.AST, at: ast.AST, cls: str | None
-) -> Evidence | None:
+) -> Drain | None:
     """A loop over the rows ``load`` fetches moves each one out of the selection ``picks`` describe.
 
-    Evidence naming the write, or ``None`` when no loop over the rows writes what the filter reads on every
-    pass. ``cls`` is the class of the rows (to follow ``row.add_badge(...)`` into its method).
+    The write that does it (a change of what the filter reads is preferred to a deletion: ``purge`` only when
+    the loop empties the selection by deleting the rows), or ``None`` when no loop over the rows writes what the
+    filter reads on every pass. ``cls`` is the class of the rows (to follow ``row.add_badge(...)`` into its
+    method).
     """
     own = [p for p in picks if p.via is None]
     children = [p for p in picks if p.via is not None]
     if not picks:
         return None
+    purge: Drain | None = None
     for loop, where in _loops(project, load, at, fn):
         if not isinstance(loop.target, ast.Name):
             continue
         row = loop.target.id
         for write in _writes(project, where, loop.body, row, cls, 2):
             for pick in own:
-                if _clears(pick, write):
-                    return _evidence(write, pick, row)
+                if write.kind == "delete" and purge is None:
+                    purge = Drain(_evidence(write, pick, row), purge=True)
+                elif write.kind != "delete" and _clears(pick, write):
+                    return Drain(_evidence(write, pick, row), purge=False)
         for _source, write in _child_writes(project, where, loop, row):
             for pick in children:
                 if write.kind != "delete" and _clears(pick, write):
-                    return _evidence(write, pick, row)
-    return None
+                    return Drain(_evidence(write, pick, row), purge=False)
+    return purge
 
 
 def latest_value(fn: FunctionInfo, iterable: ast.expr, at: ast.AST) -> ast.expr | None:
@@ -509,4 +516,4 @@ def latest_value(fn: FunctionInfo, iterable: ast.expr, at: ast.AST) -> ast.expr 
     return None
 
 
-__all__ = ["Picked", "Write", "latest_value", "query_picks", "read_picks", "self_limiting"]
+__all__ = ["Drain", "Picked", "Write", "latest_value", "query_picks", "read_picks", "self_limiting"]

@@ -65,6 +65,10 @@ from flask_doctor.static.rules.base import (
     describe_context,
 )
 
+#: Why a purge is only a note: the rows it loads are the backlog since the last run, but a mass deletion can make
+#: that backlog large, and a bulk ``delete()`` would load none of them.
+_PURGE = "a purge that deletes each row it selects, so it loads the backlog since the last run"
+
 
 # ===================================================================== FD201
 class UnboundedQueryMaterialised(Rule):
@@ -205,10 +209,14 @@ class UnboundedQueryMaterialised(Rule):
     the caller's loop over the rows a helper returns) moves the row out:
     it assigns that same attribute a value the filter does not keep
     (`state == "open"` left by `state = "settled"`; `archived_on != None`
-    left only by `archived_on = None`), changes the collection the filter
+    left only by `archived_on = None`), or changes the collection the filter
     reads (the documents lacking a badge, each given it with
-    `update(push__badges=...)`), or deletes the row
-    (`session.delete(row)`, `row.delete()`: a purge of soft-deleted rows).
+    `update(push__badges=...)`, those having it, each losing it with
+    `$pull`). A loop that instead deletes each row it selects
+    (`session.delete(row)`, `row.delete()`: a purge of soft-deleted rows) is
+    a note: it too loads only the backlog since its last run, but a mass
+    deletion (a whole source's records soft-deleted at once) makes that
+    backlog large, and a bulk `delete()` would load none of it.
     The write may sit in a function handed the row or in a method of the
     row's class, one or two calls down, and for
     `Cve.events.any(Event.review == False)` on the row's children, marked
@@ -1044,39 +1052,6 @@ class UnboundedQueryMaterialised(Rule):
                 db.session.commit()
             """,
         ),
-        # a job that deletes every orphaned upload it selects: each run removes what it loaded, so the next one sees
-        # only the orphans made since (a bulk `delete()` would not load them at all, but the rows are few per run)
-        Valid(
-            """
-            from datetime import datetime
-            from celery import shared_task
-            from flask import Flask
-            from flask_sqlalchemy import SQLAlchemy
-            app = Flask(__name__)
-            db = SQLAlchemy(app)
-
-            class Upload(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                added = db.Column(db.DateTime, default=datetime.utcnow)
-                links = db.relationship("Link")
-
-            class Link(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                upload_id = db.Column(db.Integer, db.ForeignKey("upload.id"))
-
-            @app.post("/uploads")
-            def upload():
-                db.session.add(Upload())
-                db.session.commit()
-                return "ok"
-
-            @shared_task
-            def expire():
-                for item in Upload.query.filter(~Upload.links.any()).all():
-                    db.session.delete(item)
-                db.session.commit()
-            """,
-        ),
         # work queues and deltas: each job selects rows by an attribute that the loop over them then changes, so the
         # next run finds only what arrived since; the write may sit in a helper handed the row or in the row's method
         Valid(
@@ -1109,15 +1084,10 @@ class UnboundedQueryMaterialised(Rule):
                     settle(invoice)
                 db.session.commit()
 
-            @shared_task
-            def drop_archived_invoices():
-                for invoice in Invoice.query.filter(Invoice.archived_on.isnot(None)).all():
-                    db.session.delete(invoice)
-                db.session.commit()
             """,
         ),
         # mongoengine: a badge job adding the badge to the documents tagged for it that lack it (a delta: after the
-        # first run only new documents match), and a purge of the soft-deleted documents, each one deleted
+        # first run only new documents match)
         Valid(
             """
             from datetime import datetime
@@ -1149,10 +1119,6 @@ class UnboundedQueryMaterialised(Rule):
                 for album in Album.objects(labels="curated", seals__kind__ne="curated"):
                     album.stamp("curated")
 
-            @shared_task
-            def purge_trashed_albums():
-                for album in Album.objects(trashed_at__ne=None):
-                    album.delete()
             """,
         ),
         # the people of the instance, for a share dialog: one row per account
@@ -1628,6 +1594,40 @@ class UnboundedQueryMaterialised(Rule):
             """,
             message="in view `events_of_kind` loads every matching document",
         ),
+        # a job that deletes every orphaned upload it selects: a purge loads the backlog since its last run, a note (a
+        # mass deletion can make that backlog large, and a bulk `delete()` would load none of it)
+        Invalid(
+            """
+            from datetime import datetime
+            from celery import shared_task
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Upload(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                added = db.Column(db.DateTime, default=datetime.utcnow)
+                links = db.relationship("Link")
+
+            class Link(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                upload_id = db.Column(db.Integer, db.ForeignKey("upload.id"))
+
+            @app.post("/uploads")
+            def upload():
+                db.session.add(Upload())
+                db.session.commit()
+                return "ok"
+
+            @shared_task
+            def expire():
+                for item in Upload.query.filter(~Upload.links.any()).all():  # expect
+                    db.session.delete(item)
+                db.session.commit()
+            """,
+            message="(a note: a purge that deletes each row it selects",
+        ),
         # not work queues: the loop writes a column the filter does not read (the open invoices stay open, and
         # every run loads them all again), or stamps every row of an unfiltered query (`last_polled` is no selection)
         Invalid(
@@ -2004,12 +2004,15 @@ class UnboundedQueryMaterialised(Rule):
         assert ctx.function is not None
         latest = latest_value(ctx.function, expr, at)  # ``rows`` assigned twice: the read this loop walks
         walked = (unbounded_read(latest, ctx) if latest is not None else None) or read
-        if self_limiting(ctx.project, ctx.function, read_picks(walked), expr, at, read.collection.document):
+        drain = self_limiting(ctx.project, ctx.function, read_picks(walked), expr, at, read.collection.document)
+        if drain is not None and not drain.purge:
             return True  # a work queue or a delta: the loop moves each document it walks out of the selection
         judged = unbounded_evidence(read, ctx, run_context(ctx) or REQUEST, implicit=streamed)
         if judged is None:
             return True  # small by design, or loading all of it is the purpose: no evidence of harm
         less, evidence = judged
+        if drain is not None and less is None:
+            less, evidence = _PURGE, [*evidence, drain.evidence]
         note = f" (a note: {less})" if less else ""
         ctx.report(
             self.finding(
@@ -2046,8 +2049,9 @@ class UnboundedQueryMaterialised(Rule):
         table that grows, and an admin page listing a table that request or job code fills (the page grows
         with the instance, though listing the rows is its purpose). ``load`` is the expression that loads the
         rows and the node the finding is at. A selection the loop over the rows empties (it writes the attribute
-        the filter reads, or deletes each row: :func:`~flask_doctor.static.facts.orm.work_queue.self_limiting`)
-        is silent too: each run loads the backlog since the previous one, the very work it has to do.
+        the filter reads: :func:`~flask_doctor.static.facts.orm.work_queue.self_limiting`) is silent too: each run
+        loads the backlog since the previous one, the very work it has to do. One it empties by deleting each row
+        is a note (a purge: a mass deletion makes the backlog large, and a bulk ``delete()`` loads no rows).
         """
         project, fn = ctx.project, ctx.function
         assert fn is not None and query.model is not None
@@ -2059,7 +2063,8 @@ class UnboundedQueryMaterialised(Rule):
                 return None  # a work queue: the rows it selects are processed and leave the selection
         if picked.recent or picked.window:
             return None  # a time window bounds the rows
-        if self_limiting(project, fn, query_picks(query, ctx), *load, query.model.qualname) is not None:
+        drain = self_limiting(project, fn, query_picks(query, ctx), *load, query.model.qualname)
+        if drain is not None and not drain.purge:
             return None  # a work queue or a delta: the loop moves each row it walks out of the selection
         if context == JOB and deleted_each(*load, fn) is not None:
             return None  # a purge: each run deletes what it selects, so it sees the backlog since the last one
@@ -2071,6 +2076,8 @@ class UnboundedQueryMaterialised(Rule):
             return None  # a cached result, one row per person, or nothing shows the table growing
         if context == REQUEST and admin_only(project, fn):
             return "on an admin-only page whose purpose is to list the rows", []
+        if drain is not None:
+            return _PURGE, [drain.evidence]
         return None, []
 
     def _report_generic(
