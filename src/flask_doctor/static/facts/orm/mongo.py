@@ -227,6 +227,8 @@ _QUERY_OPERATORS = frozenset(
         "raw",
     }
 )
+#: The operators a mongoengine keyword may end with (``created__gte``, ``tags__nin``).
+QUERY_OPERATORS = _QUERY_OPERATORS
 _FIELD_REFERENCE = on_first_use(r"(Generic)?(Lazy)?(Cached)?Reference(Field)?\(")
 _FIELD_DATE = on_first_use(r"(Complex)?Date(Time)?Field\(")
 _FIELD_UNIQUE = on_first_use(r"unique\s*=\s*True|primary_key\s*=\s*True")

@@ -50,6 +50,7 @@ from flask_doctor.static.facts.orm.usage import (
     grows_with_use,
     user_facing_insert,
 )
+from flask_doctor.static.facts.orm.work_queue import latest_value, query_picks, read_picks, self_limiting
 from flask_doctor.static.model import (
     CLI,
     JOB,
@@ -63,6 +64,10 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
+
+#: Why a purge is only a note: the rows it loads are the backlog since the last run, but a mass deletion can make
+#: that backlog large, and a bulk ``delete()`` would load none of them.
+_PURGE = "a purge that deletes each row it selects, so it loads the backlog since the last run"
 
 
 # ===================================================================== FD201
@@ -179,8 +184,7 @@ class UnboundedQueryMaterialised(Rule):
     drains (it selects `~is_sent` or `due_at <= now` rows and then sets
     `is_sent` or deletes them), a job that hands every row it walks to a
     routine deleting it (`delete_job.delay(job.id)`: the next run sees only
-    what came since; a plain `session.delete(row)` per row is still
-    reported, a bulk `delete()` needs no rows loaded), a job loading a few
+    what came since), a selection the loop empties (see below), a job loading a few
     columns of every row (a sweep, as cheap as it gets), a recent or bounded time window
     (`lastseen >= now - 5 min`, `date >= start, date <= end`), a cached
     result, or a table that nothing in request or job code adds rows to.
@@ -194,6 +198,33 @@ class UnboundedQueryMaterialised(Rule):
     instance), and in a command that loops over a query or a mongoengine
     queryset: the loop reads as streaming, yet every row is buffered first
     (every document is kept, unless `no_cache()`).
+
+    A selection the loop empties is a work queue or a delta, not the table,
+    and is not reported either (not even as a note: each run loads the
+    backlog since the previous one, which is exactly the work it has to do).
+    The filter reads an attribute of the row (equality, `IS NULL`, a boolean
+    column, `in_()` of written values, a negation, a relationship's `any()`,
+    mongoengine keywords such as `deleted_at__ne=None` or
+    `badges__kind__ne="x"`), and on every pass the loop over the rows (or
+    the caller's loop over the rows a helper returns) moves the row out:
+    it assigns that same attribute a value the filter does not keep
+    (`state == "open"` left by `state = "settled"`; `archived_on != None`
+    left only by `archived_on = None`), or changes the collection the filter
+    reads (the documents lacking a badge, each given it with
+    `update(push__badges=...)`, those having it, each losing it with
+    `$pull`). A loop that instead deletes each row it selects
+    (`session.delete(row)`, `row.delete()`: a purge of soft-deleted rows) is
+    a note: it too loads only the backlog since its last run, but a mass
+    deletion (a whole source's records soft-deleted at once) makes that
+    backlog large, and a bulk `delete()` would load none of it.
+    The write may sit in a function handed the row or in a method of the
+    row's class, one or two calls down, and for
+    `Cve.events.any(Event.review == False)` on the row's children, marked
+    reviewed in a loop over them. A write of another attribute (the open
+    invoices each get `reminded_at`, and stay open), a stamp on every row of
+    an unfiltered query (`last_polled`), a value the filter keeps, or a
+    write under an `if` (only some rows leave) empties nothing and the
+    query is judged as any other.
 
     ## Example
     ```python
@@ -1021,6 +1052,75 @@ class UnboundedQueryMaterialised(Rule):
                 db.session.commit()
             """,
         ),
+        # work queues and deltas: each job selects rows by an attribute that the loop over them then changes, so the
+        # next run finds only what arrived since; the write may sit in a helper handed the row or in the row's method
+        Valid(
+            """
+            from datetime import datetime
+            from celery import shared_task
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Invoice(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                state = db.Column(db.String, default="open")
+                archived_on = db.Column(db.DateTime)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/invoices")
+            def bill():
+                db.session.add(Invoice(state=request.form.get("state", "open")))
+                db.session.commit()
+                return "ok"
+
+            def settle(invoice):
+                invoice.state = "settled"
+
+            @shared_task
+            def settle_open_invoices():
+                for invoice in Invoice.query.filter(Invoice.state == "open").all():
+                    settle(invoice)
+                db.session.commit()
+
+            """,
+        ),
+        # mongoengine: a badge job adding the badge to the documents tagged for it that lack it (a delta: after the
+        # first run only new documents match)
+        Valid(
+            """
+            from datetime import datetime
+            from celery import shared_task
+            from flask import Flask, request
+            from mongoengine import DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentField, ListField, StringField
+            app = Flask(__name__)
+
+            class Seal(EmbeddedDocument):
+                kind = StringField()
+
+            class Album(Document):
+                title = StringField()
+                labels = ListField(StringField())
+                seals = ListField(EmbeddedDocumentField(Seal))
+                trashed_at = DateTimeField()
+                created = DateTimeField(default=datetime.utcnow)
+
+                def stamp(self, kind):
+                    self.update(push__seals=Seal(kind=kind))
+
+            @app.post("/albums")
+            def new_album():
+                Album(title=request.form["title"]).save()
+                return "ok"
+
+            @shared_task
+            def stamp_curated_albums():
+                for album in Album.objects(labels="curated", seals__kind__ne="curated"):
+                    album.stamp("curated")
+
+            """,
+        ),
         # the people of the instance, for a share dialog: one row per account
         Valid(
             _SHOP
@@ -1200,39 +1300,6 @@ class UnboundedQueryMaterialised(Rule):
                 return oslo_messaging.get_rpc_server(transport, target, [Bookings()])
             """,
             message="`query.all()` in `booking_list`",
-        ),
-        # a job that loads every orphaned upload only to delete them one by one (a bulk `delete()` loads none)
-        Invalid(
-            """
-            from datetime import datetime
-            from celery import shared_task
-            from flask import Flask
-            from flask_sqlalchemy import SQLAlchemy
-            app = Flask(__name__)
-            db = SQLAlchemy(app)
-
-            class Upload(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                added = db.Column(db.DateTime, default=datetime.utcnow)
-                links = db.relationship("Link")
-
-            class Link(db.Model):
-                id = db.Column(db.Integer, primary_key=True)
-                upload_id = db.Column(db.Integer, db.ForeignKey("upload.id"))
-
-            @app.post("/uploads")
-            def upload():
-                db.session.add(Upload())
-                db.session.commit()
-                return "ok"
-
-            @shared_task
-            def expire():
-                for item in Upload.query.filter(~Upload.links.any()).all():  # expect
-                    db.session.delete(item)
-                db.session.commit()
-            """,
-            message="in task `expire` loads every matching row",
         ),
         # the page size is the client's, uncapped: read in the view, or by a helper handed the request
         Invalid(
@@ -1526,6 +1593,87 @@ class UnboundedQueryMaterialised(Rule):
                 click.echo(sorted(db.events.find(), key=lambda e: e["kind"]))
             """,
             message="in view `events_of_kind` loads every matching document",
+        ),
+        # a job that deletes every orphaned upload it selects: a purge loads the backlog since its last run, a note (a
+        # mass deletion can make that backlog large, and a bulk `delete()` would load none of it)
+        Invalid(
+            """
+            from datetime import datetime
+            from celery import shared_task
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Upload(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                added = db.Column(db.DateTime, default=datetime.utcnow)
+                links = db.relationship("Link")
+
+            class Link(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                upload_id = db.Column(db.Integer, db.ForeignKey("upload.id"))
+
+            @app.post("/uploads")
+            def upload():
+                db.session.add(Upload())
+                db.session.commit()
+                return "ok"
+
+            @shared_task
+            def expire():
+                for item in Upload.query.filter(~Upload.links.any()).all():  # expect
+                    db.session.delete(item)
+                db.session.commit()
+            """,
+            message="(a note: a purge that deletes each row it selects",
+        ),
+        # not work queues: the loop writes a column the filter does not read (the open invoices stay open, and
+        # every run loads them all again), or stamps every row of an unfiltered query (`last_polled` is no selection)
+        Invalid(
+            """
+            from datetime import datetime
+            from celery import shared_task
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Invoice(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                state = db.Column(db.String, default="open")
+                reminded_at = db.Column(db.DateTime)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Sensor(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                last_polled = db.Column(db.DateTime)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/invoices")
+            def bill():
+                db.session.add(Invoice())
+                db.session.commit()
+                return "ok"
+
+            @app.post("/sensors")
+            def enrol():
+                db.session.add(Sensor())
+                db.session.commit()
+                return "ok"
+
+            @shared_task
+            def remind_open_invoices():
+                for invoice in Invoice.query.filter(Invoice.state == "open").all():  # expect
+                    invoice.reminded_at = datetime.utcnow()
+                db.session.commit()
+
+            @shared_task
+            def poll_sensors():
+                for sensor in Sensor.query.all():  # expect
+                    sensor.last_polled = datetime.utcnow()
+                db.session.commit()
+            """,
         ),
         # mongoengine: the remarks on every project of a team, selected by an `$in` list built from another read (so
         # it is no list a caller chose): a team's whole history on one page
@@ -1853,10 +2001,18 @@ class UnboundedQueryMaterialised(Rule):
             return True  # a loop over a pymongo cursor streams it
         if streamed:
             what += " (the queryset keeps each one it yields)"
+        assert ctx.function is not None
+        latest = latest_value(ctx.function, expr, at)  # ``rows`` assigned twice: the read this loop walks
+        walked = (unbounded_read(latest, ctx) if latest is not None else None) or read
+        drain = self_limiting(ctx.project, ctx.function, read_picks(walked), expr, at, read.collection.document)
+        if drain is not None and not drain.purge:
+            return True  # a work queue or a delta: the loop moves each document it walks out of the selection
         judged = unbounded_evidence(read, ctx, run_context(ctx) or REQUEST, implicit=streamed)
         if judged is None:
             return True  # small by design, or loading all of it is the purpose: no evidence of harm
         less, evidence = judged
+        if drain is not None and less is None:
+            less, evidence = _PURGE, [*evidence, drain.evidence]
         note = f" (a note: {less})" if less else ""
         ctx.report(
             self.finding(
@@ -1892,7 +2048,10 @@ class UnboundedQueryMaterialised(Rule):
         iterates a query (the loop reads as streaming, yet every row is buffered first), a few columns of a
         table that grows, and an admin page listing a table that request or job code fills (the page grows
         with the instance, though listing the rows is its purpose). ``load`` is the expression that loads the
-        rows and the node the finding is at.
+        rows and the node the finding is at. A selection the loop over the rows empties (it writes the attribute
+        the filter reads: :func:`~flask_doctor.static.facts.orm.work_queue.self_limiting`) is silent too: each run
+        loads the backlog since the previous one, the very work it has to do. One it empties by deleting each row
+        is a note (a purge: a mass deletion makes the backlog large, and a bulk ``delete()`` loads no rows).
         """
         project, fn = ctx.project, ctx.function
         assert fn is not None and query.model is not None
@@ -1904,6 +2063,9 @@ class UnboundedQueryMaterialised(Rule):
                 return None  # a work queue: the rows it selects are processed and leave the selection
         if picked.recent or picked.window:
             return None  # a time window bounds the rows
+        drain = self_limiting(project, fn, query_picks(query, ctx), *load, query.model.qualname)
+        if drain is not None and not drain.purge:
+            return None  # a work queue or a delta: the loop moves each row it walks out of the selection
         if context == JOB and deleted_each(*load, fn) is not None:
             return None  # a purge: each run deletes what it selects, so it sees the backlog since the last one
         if columns_only(query):
@@ -1914,6 +2076,8 @@ class UnboundedQueryMaterialised(Rule):
             return None  # a cached result, one row per person, or nothing shows the table growing
         if context == REQUEST and admin_only(project, fn):
             return "on an admin-only page whose purpose is to list the rows", []
+        if drain is not None:
+            return _PURGE, [drain.evidence]
         return None, []
 
     def _report_generic(
