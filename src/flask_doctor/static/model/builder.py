@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts.roles import is_test_path
@@ -1153,10 +1153,11 @@ def _self_overrides(
     return [cls.methods[name] for cls in below if cls is not None and name in cls.methods]
 
 
-def _resource_class(project: Project, item: PendingRole, scope: FunctionInfo | None, module: SourceModule) -> None:
-    """A class given to ``api.add_resource``: flask-restful's ``Api`` wraps it with ``as_view``, which builds an
-    instance per request and calls the method named after the HTTP verb, so those methods (own or inherited
-    from project bases) are views and ``__init__`` runs in every request."""
+def _registered_class_methods(
+    project: Project, item: PendingRole, scope: FunctionInfo | None, module: SourceModule
+) -> Iterator[tuple[str, FunctionInfo]]:
+    """The methods of the project class ``item`` names, own or inherited, each name once (the nearest
+    definition first, as Python finds it); nothing when the name is not a project class."""
     table = scope.imports if scope is not None else project.module_imports.get(module.name)
     qualified = table.qualify(item.target) if table is not None else None
     candidates = [project.canonical(qualified)] if qualified else []
@@ -1170,34 +1171,26 @@ def _resource_class(project: Project, item: PendingRole, scope: FunctionInfo | N
         if cls is None:
             continue
         for name, method in cls.methods.items():
-            if name in seen:
-                continue
-            seen.add(name)
-            if name in HTTP_METHOD_NAMES:
-                method.roles.add("view")
-            elif name == "__init__":
-                method.roles.add("callback")
+            if name not in seen:
+                seen.add(name)
+                yield name, method
+
+
+def _resource_class(project: Project, item: PendingRole, scope: FunctionInfo | None, module: SourceModule) -> None:
+    """A class given to ``api.add_resource``: flask-restful's ``Api`` wraps it with ``as_view``, which builds an
+    instance per request and calls the method named after the HTTP verb, so those methods (own or inherited
+    from project bases) are views and ``__init__`` runs in every request."""
+    for name, method in _registered_class_methods(project, item, scope, module):
+        if name in HTTP_METHOD_NAMES:
+            method.roles.add("view")
+        elif name == "__init__":
+            method.roles.add("callback")
 
 
 def _class_as_view(project: Project, item: PendingRole, scope: FunctionInfo | None, module: SourceModule) -> None:
     """A class given as ``view_func`` itself (not ``Cls.as_view()``): the project's own dispatcher builds it
     per request and calls its entry points (Indico's ``RH`` classes and ``process()``).  Its public methods,
     ``__init__`` and ``__call__``, own or inherited, run in requests."""
-    table = scope.imports if scope is not None else project.module_imports.get(module.name)
-    qualified = table.qualify(item.target) if table is not None else None
-    candidates = [project.canonical(qualified)] if qualified else []
-    candidates.append(f"{module.name}.{item.target}")
-    cls_qual = next((c for c in candidates if c in project.classes), None)
-    if cls_qual is None:
-        return
-    seen: set[str] = set()
-    for current in project.lineage(cls_qual):
-        cls = project.classes.get(current)
-        if cls is None:
-            continue
-        for name, method in cls.methods.items():
-            if name in seen:
-                continue
-            seen.add(name)
-            if not name.startswith("_") or name in ("__init__", "__call__"):
-                method.roles.add("callback")
+    for name, method in _registered_class_methods(project, item, scope, module):
+        if not name.startswith("_") or name in ("__init__", "__call__"):
+            method.roles.add("callback")
