@@ -1030,3 +1030,20 @@ def test_dockerfile_tabs_blank_continuation_lines_and_lowercase(tmp_path: Path) 
     (cmd,) = model.commands
     assert (cmd.workers, cmd.app_target, cmd.source.line) == (3, "app:app", 3)
     assert [(e.name, e.value) for e in model.env] == [("FLASK_DEBUG", "0")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_text_with_a_byte_order_mark_is_read(tmp_path: Path, encoding: str) -> None:
+    """Windows tools save text as UTF-16 with a mark; its NUL bytes do not make it binary."""
+    text = "FROM python:3.12\r\nCMD flask run --host=0.0.0.0\r\n"
+    data = text.encode(encoding) if encoding != "utf-16-be" else b"\xfe\xff" + text.encode(encoding)
+    model = parse(tmp_path, {"Dockerfile": data})
+    assert model.problems == []
+    assert [c.server for c in model.commands] == ["flask-run"]
+
+
+def test_utf16_text_that_does_not_decode_is_read_with_replacements(tmp_path: Path) -> None:
+    model = parse(tmp_path, {"Dockerfile": b"\xff\xfeC\x00M\x00D\x00 \x00\x00\xd8"})
+    assert [(line, msg) for _, line, msg in model.problems] == [
+        (0, "not valid UTF-16-LE; read with replacement characters")
+    ]

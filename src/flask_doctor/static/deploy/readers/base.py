@@ -21,6 +21,17 @@ __all__ = ["MAX_BYTES", "ReadFn", "Reader", "loc", "scalar_text"]
 #: Larger files are not deploy files anyone writes by hand; they are skipped.
 MAX_BYTES = 2_000_000
 
+#: Byte-order marks of the Unicode encodings a text file may be saved in, UTF-32's first (its
+#: little-endian mark starts with UTF-16's). Windows tools write UTF-16 with a mark (PowerShell's
+#: ``pip freeze > requirements.txt``), and pip reads such requirement files, so they are text, not
+#: binary: their NUL bytes are half of every character.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
 
 def loc(rel: str, line: int, column: int = 1) -> Location:
     """A location in a deploy file (columns count from 1)."""
@@ -53,6 +64,9 @@ class Reader:
         except FileRefused as exc:
             self.problem(path, 0, str(exc.strerror or exc))
             return None
+        for bom, encoding in _BOMS:
+            if data.startswith(bom):
+                return self._decode_marked(path, data[len(bom) :], encoding)
         if b"\x00" in data[:8192]:
             self.problem(path, 0, "binary file; not read")
             return None
@@ -64,6 +78,14 @@ class Reader:
             line = data[: exc.start].count(b"\n") + 1
             self.problem(path, line, "not valid UTF-8; read with replacement characters")
             return data.decode("utf-8", errors="replace")
+
+    def _decode_marked(self, path: Path, data: bytes, encoding: str) -> str:
+        """The text after a byte-order mark, with replacement characters where it is not ``encoding``."""
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            self.problem(path, 0, f"not valid {encoding.upper()}; read with replacement characters")
+            return data.decode(encoding, errors="replace")
 
 
 #: The signature of a reader of one kind of deploy file.
