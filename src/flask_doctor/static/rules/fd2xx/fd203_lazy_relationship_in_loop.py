@@ -64,8 +64,8 @@ from flask_doctor.static.facts.orm.usage import (
     writes_rows,
 )
 from flask_doctor.static.facts.serializers import DUMP_CALLS, Dump, FieldRead, dump_of, marshalled_returns
-from flask_doctor.static.facts.templates import RENDER_CALLS, TemplateLoop, rendered_loops
-from flask_doctor.static.model import REQUEST, FunctionInfo, ModelInfo
+from flask_doctor.static.facts.templates import RENDER_CALLS, TemplateLoop, rendered_collections, rendered_loops
+from flask_doctor.static.model import REQUEST, FunctionInfo, ModelInfo, Project
 from flask_doctor.static.rules.base import (
     Context,
     FixExample,
@@ -94,7 +94,9 @@ class LazyRelationshipInLoop(Rule):
     evidence, or by its own caller handing the rows on: `export(rows)` ->
     `_rows(rows)`). Some rows a comprehension keeps (`kept = [p for p in
     posts if p.public]`, then `for p in kept:`) are the same objects, with
-    the same relationships still unloaded; in a loop over the rows of a
+    the same relationships still unloaded, and so are the items of a
+    Flask-SQLAlchemy 3 page iterated directly (`for p in db.paginate(...)`);
+    in a loop over the rows of a
     select of several entities (`for post, user in
     session.execute(select(Post, User).join(...))`) the first name holds
     a row of the first entity. A many-to-one to one of the other entities
@@ -117,7 +119,10 @@ class LazyRelationshipInLoop(Rule):
     Comment.author)`) or it leads back to the outer row. A loop over the signed-in
     user's collection (`for r in current_user.watched: r.org.name`) counts
     too: the collection comes in one query, each item's relationship costs
-    one more, and one person's items point to different parents. So does
+    one more, and one person's items point to different parents; not the
+    other side of that very collection (`post.author` for each of
+    `current_user.posts`, paired by `back_populates`/`backref`): that is the
+    signed-in user, already in the session. So does
     a loop over the collection of one object the function loads
     (`post = Post.query...first()`, then `for c in post.comments:
     c.author.name`, or `agent.tasks` of a `lazy="dynamic"` relationship run
@@ -133,7 +138,11 @@ class LazyRelationshipInLoop(Rule):
     `{% include %}`s) reading `{{ p.author.name }}`, is reported at the
     template's line, with the view and its query as evidence. Templates are
     parsed with Jinja's parser only (nothing is rendered); one that does not
-    parse is skipped, and macros called with the row are not followed.
+    parse is skipped, and macros called with the row are not followed. A
+    template loop over the collection of one object the view loads and
+    passes (`post = db.get_or_404(Post, pid)`, `{% for c in post.comments
+    %}{{ c.author.name }}`) is judged as the same loop in the view, and
+    is a note: the page lists what that one object holds, often a few.
 
     Serializers count too: an API list endpoint that dumps the rows of such
     a query with a marshmallow schema (`posts_schema.dump(rows)` of a
@@ -159,7 +168,8 @@ class LazyRelationshipInLoop(Rule):
     the code, obvious in the database. Relationships loaded with
     `selectinload`/`joinedload`/`subqueryload` in the query's
     `options(...)`, or declared with `lazy="selectin"`/`"joined"`/
-    `"subquery"`, are not reported. Nor is a `lazy="dynamic"` relationship
+    `"subquery"`, are not reported; `lazyload(...)` and a chain's
+    `defaultload(...)` step load nothing and do not count. Nor is a `lazy="dynamic"` relationship
     that is only tested for truth (`if post.comments:`, `[p for p in
     posts if p.likes]`,
     `{% if queue.children %}`): it is a query object, always true, and the
@@ -659,6 +669,104 @@ class LazyRelationshipInLoop(Rule):
         """
 
     VALID = (
+        # the topic page shows the topic's own title beside each reply (the loaded topic itself), and an
+        # explicit ``defaultload(...).selectinload(...)`` chain loads the authors of every post's comments
+        Valid(
+            """
+            from datetime import datetime
+            from flask import Flask, render_template, request
+            from flask_login import current_user
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Member(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                handle = db.Column(db.String(40))
+                joined_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Topic(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String(200))
+                replies = db.relationship("Reply", back_populates="topic")
+
+            class Reply(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                text = db.Column(db.Text)
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+                topic_id = db.Column(db.ForeignKey("topic.id"))
+                topic = db.relationship("Topic", back_populates="replies")
+                member_id = db.Column(db.ForeignKey("member.id"))
+                member = db.relationship("Member")
+
+            @app.post("/join")
+            def join():
+                db.session.add(Member(handle=request.form["handle"]))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/topics/<int:tid>/replies")
+            def reply(tid):
+                db.session.add(Reply(topic_id=tid, member_id=current_user.id, text=request.form["text"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/topics/<int:tid>")
+            def topic(tid):
+                shown = db.get_or_404(Topic, tid)
+                return render_template("topic.html", topic=shown)
+            """,
+            files={
+                "templates/topic.html": """
+                {% for r in topic.replies %}<p>{{ r.topic.title }}: {{ r.text }}</p>{% endfor %}
+                """,
+            },
+        ),
+        # the page (Flask-SQLAlchemy 3 pages can be iterated) comes with each post's author in one more query
+        Valid(
+            """
+            from flask import Flask
+            from sqlalchemy.orm import selectinload
+            from models import db, Post
+            app = Flask(__name__)
+
+            @app.get("/feed")
+            def feed():
+                page = db.paginate(db.select(Post).options(selectinload(Post.author)).order_by(Post.id.desc()))
+                return [{"id": p.id, "by": p.author.name} for p in page]
+            """,
+            files={"models.py": _MODELS},
+        ),
+        # the author of each of the signed-in user's own posts is that user: the session already holds it
+        Valid("""
+            from flask import Flask
+            from flask_login import current_user, login_required
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                drafts = db.relationship("Draft", back_populates="writer")
+
+            class Draft(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                writer_id = db.Column(db.ForeignKey("user.id"))
+                writer = db.relationship("User", back_populates="drafts")
+
+            @app.post("/drafts")
+            @login_required
+            def new_draft():
+                db.session.add(Draft(writer=current_user))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/my-drafts")
+            @login_required
+            def my_drafts():
+                return [{"id": d.id, "by": d.writer.name} for d in current_user.drafts]
+            """),
         # the entries of one statement, each with the ledger account it is booked on: bank or ledger accounts
         # nobody signs in with are few per statement, one query per distinct one (the identity map answers)
         Valid(
@@ -1560,6 +1668,137 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # each followed feed's publisher: ``Feed.publisher`` pairs with ``Publisher.feeds``, a namesake of the
+        # user's ``feeds``, so it is another row per feed, not the signed-in user
+        Invalid(
+            """
+            from flask import Flask
+            from flask_login import current_user, login_required
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            follows = db.Table(
+                "follows",
+                db.Column("user_id", db.ForeignKey("user.id")),
+                db.Column("feed_id", db.ForeignKey("feed.id")),
+            )
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                feeds = db.relationship("Feed", secondary=follows)
+
+            class Publisher(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                feeds = db.relationship("Feed", back_populates="publisher")
+
+            class Feed(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                publisher_id = db.Column(db.ForeignKey("publisher.id"))
+                publisher = db.relationship("Publisher", back_populates="feeds")
+
+            @app.post("/publishers")
+            @login_required
+            def add_publisher():
+                db.session.add(Publisher(name="x"))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/following")
+            @login_required
+            def following():
+                return [f.publisher.name for f in current_user.feeds]  # expect
+            """,
+            message="read for every item of `current_user.feeds`",
+        ),
+        # a detail page: the view loads one topic, its template lists the replies with each reply's member
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, render_template, request
+            from flask_login import current_user
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Member(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                handle = db.Column(db.String(40))
+                joined_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Topic(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String(200))
+                replies = db.relationship("Reply", back_populates="topic")
+
+            class Reply(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                text = db.Column(db.Text)
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+                topic_id = db.Column(db.ForeignKey("topic.id"))
+                topic = db.relationship("Topic", back_populates="replies")
+                member_id = db.Column(db.ForeignKey("member.id"))
+                member = db.relationship("Member")
+
+            @app.post("/join")
+            def join():
+                db.session.add(Member(handle=request.form["handle"]))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/topics/<int:tid>/replies")
+            def reply(tid):
+                db.session.add(Reply(topic_id=tid, member_id=current_user.id, text=request.form["text"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/topics/<int:tid>")
+            def topic(tid):
+                shown = db.get_or_404(Topic, tid)
+                return render_template("topic.html", topic=shown)
+            """,
+            files={
+                "templates/topic.html": """
+                <h1>{{ topic.title }}</h1>
+                {% for r in topic.replies %}
+                  <p>{{ r.member.handle }}: {{ r.text }}</p>  # expect
+                {% endfor %}
+                """,
+            },
+            message="`r.member` is a lazy relationship of `Reply` read for every row of `topic.replies`",
+        ),
+        # ``lazyload()`` asks for the per-row load it names: the author stays lazy
+        Invalid(
+            """
+            from flask import Flask
+            from sqlalchemy.orm import lazyload
+            from models import db, Post
+            app = Flask(__name__)
+
+            @app.get("/feed")
+            def feed():
+                posts = Post.query.options(lazyload(Post.author)).order_by(Post.id.desc()).limit(30).all()
+                return [p.author.name for p in posts]  # expect
+            """,
+            files={"models.py": _MODELS},
+            message="`p.author` is a lazy relationship of `Post`",
+        ),
+        # iterating the page object itself (Flask-SQLAlchemy 3) walks its items, each reading its author
+        Invalid(
+            """
+            from flask import Flask
+            from models import db, Post
+            app = Flask(__name__)
+
+            @app.get("/feed")
+            def feed():
+                page = db.paginate(db.select(Post).order_by(Post.id.desc()))
+                return [{"id": p.id, "by": p.author.name} for p in page]  # expect
+            """,
+            files={"models.py": _MODELS},
+            message="read for every row of `page`",
+        ),
         # the app's context processor walks every active account and reads its statements before any template
         # renders: the queries run there. The home page's active cash accounts are among those rows, their
         # statements already loaded; the page listing every account, closed ones too, still loads some
@@ -2480,6 +2719,11 @@ class LazyRelationshipInLoop(Rule):
         for loop in rendered_loops(ctx.project, (node, ctx.module.path)):
             # the template loop's body is converted only once its rows are known to be a query's (below)
             self._loop(ast.Name(id=loop.var, ctx=ast.Store()), loop.iterable, [], loop.node, ctx, template=loop)
+        for loop in rendered_collections(ctx.project, (node, ctx.module.path)):
+            # ``{% for c in post.comments %}`` over the object the view loaded: as the same loop in the view
+            held = parent_collection(loop.iterable, ctx)
+            if held is not None:
+                self._parent_items(loop.var, loop.body, loop.node, held, ctx, template=loop)
 
     def visit_Return(self, node: ast.Return, ctx: Context) -> None:
         """``return rows`` from a view decorated with ``@marshal_with(spec)``: the fields read per row."""
@@ -2730,6 +2974,9 @@ class LazyRelationshipInLoop(Rule):
             attr = rel.attr
             if isinstance(node, ast.Attribute) and helpers and rel.scalar is not False:
                 continue  # a property's many-to-one: often read under a condition, and the identity map answers
+            back = rel.scalar is not False and rel.target.rsplit(".", 1)[-1] == owned.account.name
+            if back and _reverse_of(ctx.project, owned, attr):
+                continue  # ``post.author`` of each of ``current_user.posts``: the signed-in user, in the identity map
             target = ctx.project.models.get(rel.target.rsplit(".", 1)[-1]) if rel.target else None
             if target is None or (
                 grows(ctx.project, target) is None and user_facing_insert(ctx.project, target) is None
@@ -2861,7 +3108,16 @@ class LazyRelationshipInLoop(Rule):
             )
         return bool(reported)
 
-    def _parent_items(self, var: str, body: list, loop: ast.AST, held: ParentCollection, ctx: Context) -> None:
+    def _parent_items(
+        self,
+        var: str,
+        body: list,
+        loop: ast.AST,
+        held: ParentCollection,
+        ctx: Context,
+        *,
+        template: TemplateLoop | None = None,
+    ) -> None:
         """``for comment in post.comments: comment.author.name``: one query per row of one object's collection.
 
         The collection comes in one query; each row's lazy relationship then costs one more. A many-to-one
@@ -2881,6 +3137,8 @@ class LazyRelationshipInLoop(Rule):
         unloaded = _never_loaded(body, var, dynamic) if dynamic else set()
         reported: set[str] = set()
         source = short(held.source, 40)
+        if template is not None:
+            source = f"{template.passed.arg}.{held.source.attr}"  # as the template names it
         for node, attr, helpers, read in self._reads(body, var, model, ctx):
             rel = _relation(rels, attr, ctx, model)
             if rel is None or rel.lazy not in LAZY_PER_ROW or rel.attr in reported or id(node) in unloaded:
@@ -2907,6 +3165,8 @@ class LazyRelationshipInLoop(Rule):
                 continue  # each row is written one by one anyway: loading it first is part of that change
             reported.add(attr)
             place = describe_context(ctx)
+            if template is not None:
+                place = f"template `{template.shown_name}` (rendered by {place})"
             rows = f"`{source}` (the `{model.name}` rows of one `{held.parent.name}`, loaded in one query)"
             what = (
                 f"`{var}.{read.attr}` is a lazy relationship of `{model.name}` read for every row of {rows} in {place}"
@@ -2925,24 +3185,40 @@ class LazyRelationshipInLoop(Rule):
             else:
                 how = "a query per row" if rel.lazy == "select" else 'a new query per row (`lazy="dynamic"`)'
             insert = user_facing_insert(ctx.project, model)
+            at = template.location if template is not None else ctx.location
+            rendered = (
+                [
+                    Evidence(
+                        f"{describe_context(ctx)} renders `{template.shown_name}` with `{template.passed.arg}=...`",
+                        ctx.location(template.passed.value),
+                    )
+                ]
+                if template is not None
+                else []
+            )
+            # a detail page's list of the one object's children (a topic's replies, a job's parents): N is what
+            # that object holds, often a handful, so the template's loop is a note
+            note = f" (a note: the rows of the one `{held.parent.name}` the page shows)" if template else ""
             ctx.report(
                 self.finding(
-                    ctx.location(node),
-                    f"{what}: {how}",
+                    at(node),
+                    f"{what}: {how}{note}",
                     hint=f"Query the rows with the relationship loaded: `{model.name}.query.with_parent("
                     f"{short(held.source.value, 20)}, {held.parent.name}.{held.relation.attr})"
                     f".options(selectinload({model.name}.{attr}))`, or declare `{model.name}.{attr}` with "
                     f'`lazy="selectin"`.',
                     evidence=[
-                        Evidence("the loop", ctx.location(loop)),
+                        Evidence("the loop", at(loop)),
                         Evidence(f"`{model.name}.{attr}` declared here", rel.location),
                         Evidence(f"`{held.parent.name}.{held.relation.attr}` declared here", held.relation.location),
+                        *rendered,
                         *(
                             [Evidence(f"`{insert.function.display}` adds `{model.name}` rows", insert.location)]
                             if insert is not None
                             else []
                         ),
                     ],
+                    severity=Severity.NOTE if template else None,
                 )
             )
 
@@ -3300,3 +3576,38 @@ def _rewrites_rows(
     if not helpers and _changes(body, var, attr):
         return f"the loop changes each row's `{attr}` anyway, one by one"
     return None
+
+
+def _reverse_of(project: Project, owned: UserCollection, attr: str) -> bool:
+    """``attr`` of the items is the other side of the account's collection (``Post.author`` for ``User.posts``).
+
+    Declared as a pair: ``back_populates`` on either side, or the collection's ``backref``. Read on one of the
+    signed-in user's items it is that user, whom the session already holds.
+    """
+
+    def declared(model: ModelInfo, name: str) -> ast.Call | None:
+        for qualname in project.lineage(model.qualname):
+            cls = project.classes.get(qualname)
+            for stmt in cls.node.body if cls is not None else ():
+                target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+                if isinstance(stmt, ast.AnnAssign):
+                    target = stmt.target
+                value = getattr(stmt, "value", None)
+                if isinstance(target, ast.Name) and target.id == name and isinstance(value, ast.Call):
+                    return value
+        return None
+
+    def names(call: ast.Call | None, *keywords: str) -> set[str]:
+        found: set[str] = set()
+        for kw in call.keywords if call is not None else ():
+            value = kw.value
+            if kw.arg in keywords and isinstance(value, ast.Call) and value.args:
+                value = value.args[0]  # ``backref=backref("author", lazy=...)``
+            if kw.arg in keywords and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                found.add(value.value)
+        return found
+
+    collection = owned.relation.attr
+    if attr in names(declared(owned.account, collection), "back_populates", "backref"):
+        return True
+    return collection in names(declared(owned.items, attr), "back_populates")
