@@ -147,7 +147,9 @@ class LazyRelationshipInLoop(Rule):
     Serializers count too: an API list endpoint that dumps the rows of such
     a query with a marshmallow schema (`posts_schema.dump(rows)` of a
     `PostSchema(many=True)`, `PostSchema().dump(rows, many=True)`,
-    flask-apispec's `@marshal_with(PostSchema(many=True))`) or a
+    flask-apispec's `@marshal_with(PostSchema(many=True))`, flask-smorest's
+    `@blp.response(200, PostSchema(many=True))`, APIFlask's
+    `@app.output(PostSchema(many=True))`) or a
     flask-restful/restx dict of fields (`marshal(rows, post_fields)`,
     `@marshal_with(post_fields)` on the view returning them) reads each
     field's attribute on every row: `fields.Nested`, `fields.List(
@@ -669,6 +671,37 @@ class LazyRelationshipInLoop(Rule):
         """
 
     VALID = (
+        # flask-smorest: one post dumped per request, and a list whose query joins each post's author
+        Valid(
+            """
+            from flask.views import MethodView
+            from flask_smorest import Blueprint
+            from marshmallow import Schema, fields
+            from sqlalchemy.orm import joinedload
+            from models import db, Post
+
+            blp = Blueprint("posts", __name__, url_prefix="/posts")
+
+            class WriterOut(Schema):
+                name = fields.Str()
+
+            class PostOut(Schema):
+                id = fields.Int()
+                author = fields.Nested(WriterOut)
+
+            @blp.route("/<int:pid>")
+            @blp.response(200, PostOut)
+            def one(pid):
+                return db.get_or_404(Post, pid)
+
+            @blp.route("/")
+            class Posts(MethodView):
+                @blp.response(200, PostOut(many=True))
+                def get(self):
+                    return Post.query.options(joinedload(Post.author)).order_by(Post.id).limit(50).all()
+            """,
+            files={"models.py": _MODELS},
+        ),
         # the topic page shows the topic's own title beside each reply (the loaded topic itself), and an
         # explicit ``defaultload(...).selectinload(...)`` chain loads the authors of every post's comments
         Valid(
@@ -1668,6 +1701,33 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # flask-smorest's ``@blp.response(200, Schema(many=True))`` dumps the returned rows with the schema
+        Invalid(
+            """
+            from flask.views import MethodView
+            from flask_smorest import Blueprint
+            from marshmallow import Schema, fields
+            from sqlalchemy.orm import joinedload
+            from models import db, Post
+
+            blp = Blueprint("posts", __name__, url_prefix="/posts")
+
+            class WriterOut(Schema):
+                name = fields.Str()
+
+            class PostOut(Schema):
+                id = fields.Int()
+                author = fields.Nested(WriterOut)
+
+            @blp.route("/")
+            class Posts(MethodView):
+                @blp.response(200, PostOut(many=True))
+                def get(self):
+                    return Post.query.order_by(Post.id).limit(50).all()  # expect
+            """,
+            files={"models.py": _MODELS},
+            message="`@blp.response(200, PostOut(many=True))` in view `Posts.get` serializes every row",
+        ),
         # each followed feed's publisher: ``Feed.publisher`` pairs with ``Publisher.feeds``, a namesake of the
         # user's ``feeds``, so it is another row per feed, not the signed-in user
         Invalid(
@@ -3180,7 +3240,9 @@ class LazyRelationshipInLoop(Rule):
                     else f"`{short(node, 50)}` hands every row of {rows} in {place} to {chain}, which reads "
                     f"`{attr}`, a lazy relationship of `{model.name}`"
                 )
-            if rel.scalar:
+            if rel.scalar and template is not None:
+                how = f"a query for each distinct `{attr}` among them"
+            elif rel.scalar:
                 how = f"a query for each row whose `{attr}` is not loaded yet (the rows point to different ones)"
             else:
                 how = "a query per row" if rel.lazy == "select" else 'a new query per row (`lazy="dynamic"`)'
