@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from collections.abc import Iterator
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
@@ -30,6 +31,9 @@ from flask_doctor.static.facts.orm.models import (
     relations,
     sign_in_account,
 )
+from flask_doctor.static.facts.orm.mongo import conditions as document_conditions
+from flask_doctor.static.facts.orm.mongo import document_fields, growth, read_of, uses_mongo
+from flask_doctor.static.facts.orm.mongo import parent_key as document_parent
 from flask_doctor.static.facts.orm.queries import (
     LAZY_PER_ROW,
     Query,
@@ -78,6 +82,10 @@ from flask_doctor.static.syntax import walk
 
 #: The evidence that points at the query's root, where ``--fix`` adds ``.options(selectinload(...))``.
 QUERY_ROOT = "the query the loop walks, built here"
+
+
+#: A mongoengine field whose value is fetched when read (not ``LazyReferenceField``, ``CachedReferenceField``).
+_DEREFERENCED = re.compile(r"^(?:[\w.]*\.)?(?:Generic)?ReferenceField\(")
 
 
 class LazyRelationshipInLoop(Rule):
@@ -162,6 +170,16 @@ class LazyRelationshipInLoop(Rule):
     object (`many` unset or `False`), a nested field over a column (a JSON
     dict) and a column-only schema are not reported; nor is a serializer
     over one object's collection (`schema.dump(post.comments)`).
+
+    MongoDB apps using mongoengine get the same check for a `ReferenceField`
+    (or `GenericReferenceField`) read on each document of a queryset
+    (`for g in Gig.objects(...): g.band.name`): mongoengine fetches the
+    referenced document when the attribute is read, one query per document
+    (it keeps no identity map), unless the queryset asks for
+    `select_related()` or `no_dereference()`. Said for a collection that
+    grows; a note when the queryset is filtered (one parent's documents, or
+    as many as a filter selects), and nothing in a purge or when each
+    document already costs a call to another service.
 
     ## Why is this bad?
     Reading `post.comments` on a lazily loaded relationship runs one
@@ -671,6 +689,30 @@ class LazyRelationshipInLoop(Rule):
         """
 
     VALID = (
+        # mongoengine: ``select_related()`` fetches the referenced bands together, after the page of gigs
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from mongoengine import DateTimeField, Document, ReferenceField, StringField
+            app = Flask(__name__)
+
+            class Band(Document):
+                name = StringField()
+
+            class Gig(Document):
+                venue = StringField()
+                played_at = DateTimeField(default=datetime.utcnow)
+                band = ReferenceField(Band)
+
+            @app.post("/gigs")
+            def add_gig():
+                Gig(venue=request.form["venue"], band=request.form["band"]).save()
+                return "ok"
+
+            @app.get("/gigs")
+            def gigs():
+                return [f"{g.band.name} at {g.venue}" for g in Gig.objects.order_by("-played_at")[:50].select_related()]
+            """),
         # flask-smorest: one post dumped per request, and a list whose query joins each post's author
         Valid(
             """
@@ -1701,6 +1743,33 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # mongoengine fetches each gig's band when ``g.band`` is read: one query per gig
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from mongoengine import DateTimeField, Document, ReferenceField, StringField
+            app = Flask(__name__)
+
+            class Band(Document):
+                name = StringField()
+
+            class Gig(Document):
+                venue = StringField()
+                played_at = DateTimeField(default=datetime.utcnow)
+                band = ReferenceField(Band)
+
+            @app.post("/gigs")
+            def add_gig():
+                Gig(venue=request.form["venue"], band=request.form["band"]).save()
+                return "ok"
+
+            @app.get("/gigs")
+            def gigs():
+                return [f"{g.band.name} at {g.venue}" for g in Gig.objects.order_by("-played_at")[:50]]  # expect
+            """,
+            message="`g.band` is a `ReferenceField` of `Gig` read for every document",
+        ),
         # flask-smorest's ``@blp.response(200, Schema(many=True))`` dumps the returned rows with the schema
         Invalid(
             """
@@ -2849,6 +2918,8 @@ class LazyRelationshipInLoop(Rule):
                 assert ctx.function is not None
                 query, rows_ctx, passed = fed.query, fed.ctx, fed.evidence(ctx.function, "the rows")
         if query is None:
+            if template is None and dump is None and self._references(var, iterable, body, loop, ctx):
+                return
             if dump is not None:
                 return  # a serializer over one object's collection: not followed
             if template is None and self._nested_items(var, iterable, body, loop, ctx):
@@ -3012,6 +3083,62 @@ class LazyRelationshipInLoop(Rule):
             ),
         ]
         return what, evidence
+
+    def _references(self, var: str, iterable: ast.expr, body: list, loop: ast.AST, ctx: Context) -> bool:
+        """``for a in Article.objects(...): a.author.name``: a mongoengine ``ReferenceField`` read per document.
+
+        mongoengine turns a reference into its document when the attribute is read, with one query per
+        document (it keeps no identity map), unless the queryset asked for ``select_related()`` or
+        ``no_dereference()``. Said only for a read of several documents of a collection that grows; ``True``
+        when the loop walks such a read (reported or not), so the SQL checks need not look.
+        """
+        project = ctx.project
+        if not uses_mongo(project):
+            return False
+        read = read_of(iterable, ctx, helpers=True)
+        if read is None or read.root != "objects" or not read.many or read.collection.document is None:
+            return False
+        if read.names & {"select_related", "no_dereference", "scalar", "values_list", "as_pymongo"}:
+            return True
+        if growth(project, read.collection) is None:
+            return True
+        assert ctx.function is not None
+        if DELETES().search(ctx.function.name) or per_item_io(project, ctx.function, body) is not None:
+            return True  # a purge or a loop calling another service per document: one more read is noise
+        one_parent = document_parent(read)
+        note = ""  # every document of a growing collection: a warning
+        if one_parent:
+            note = f" (a note: the documents of one `{one_parent}`)"
+        elif document_conditions(read) != []:
+            note = " (a note: the documents a filter selects, as many as match)"
+        fields = document_fields(project, read.collection.document)
+        reported: set[str] = set()
+        for part in body:
+            for node in walk(part):
+                if not (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == var
+                    and isinstance(node.ctx, ast.Load)
+                    and node.attr not in reported
+                    and _DEREFERENCED.match(fields.get(node.attr, ""))
+                ):
+                    continue
+                reported.add(node.attr)
+                label = read.collection.label
+                ctx.report(
+                    self.finding(
+                        ctx.location(node),
+                        f"`{var}.{node.attr}` is a `ReferenceField` of `{label}` read for every document of "
+                        f"`{short(iterable, 50)}` in {describe_context(ctx)}: mongoengine fetches the referenced "
+                        f"document with one query per document{note}",
+                        hint="Add `.select_related()` to the queryset, or collect the ids and load them at once "
+                        "(`Model.objects.in_bulk(ids)`).",
+                        evidence=[Evidence("the loop", ctx.location(loop))],
+                        severity=Severity.NOTE if note else None,
+                    )
+                )
+        return True
 
     def _user_items(
         self, var: str, iterable: ast.expr, body: list, loop: ast.AST, owned: UserCollection, ctx: Context
