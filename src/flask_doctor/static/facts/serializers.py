@@ -58,6 +58,9 @@ SCHEMA_BASES = frozenset({"Schema", "SQLAlchemySchema", "SQLAlchemyAutoSchema", 
 DUMP_CALLS = frozenset({"dump", "marshal"})
 #: Decorators that serialize what the view returns.
 MARSHAL_DECORATORS = frozenset({"marshal_with", "marshal_list_with"})
+#: Decorators that dump what the view returns with the marshmallow schema they are given, and the position of
+#: that schema among their arguments: flask-smorest's ``response(status, schema)``, APIFlask's ``output(schema)``.
+_RESPONSE_DECORATORS = {"response": 1, "output": 0}
 #: Modules whose ``marshal``/``marshal_with`` serialize with a dict of fields.
 _RESTFUL = ("flask_restful", "flask_restx", "flask_restplus")
 #: Field kinds that read no attribute of their own (or every attribute for a URL): never a relationship read.
@@ -556,6 +559,19 @@ def _marshalled(project: Project, fn: FunctionInfo) -> list[Dump]:
     serializer: Serializer | None = None
     decorator: ast.Call | None = None
     for node in fn.node.decorator_list:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _RESPONSE_DECORATORS
+        ):
+            # flask-smorest ``@blp.response(200, PostSchema(many=True))``, APIFlask ``@app.output(PostSchema(many=True))``
+            position = _RESPONSE_DECORATORS[node.func.attr]
+            given = _keyword(node, "schema") or (node.args[position] if len(node.args) > position else None)
+            found = _schema_instance(project, fn.module, fn, given) if isinstance(given, (ast.Call, ast.Name)) else None
+            if found is not None and _is_true(_keyword(found[1], "many")):
+                serializer, decorator = found[0], node
+                break
+            continue
         if not (isinstance(node, ast.Call) and node.args and _last(node.func) in MARSHAL_DECORATORS):
             continue
         spec = node.args[0]

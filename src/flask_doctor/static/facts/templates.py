@@ -446,6 +446,62 @@ def rendered_loops(project: Project, key: tuple[ast.Call, str]) -> list[Template
     return found
 
 
+#: ``{% for name in obj.children %}``: a one-name target walking an attribute of a name, capturing both names;
+#: only when the attribute is not then indexed, called or read further (``obj.children.all()``).
+_FOR_COLLECTION = re.compile(
+    rf"\{{%[-+]?\s*for(?!{_NAME_CHAR})[\s(]*{_NAME_CHAR}+[\s)]*in(?!{_NAME_CHAR})[\s(]*"
+    rf"({_NAME_CHAR}+)\s*\.\s*({_NAME_CHAR}+)(?!{_NAME_CHAR})(?![\s)]*[\[(.])"
+)
+
+
+@keyed_fact
+def rendered_collections(project: Project, key: tuple[ast.Call, str]) -> list[TemplateLoop]:
+    """The loops over a collection of one object the view passes (``{% for c in post.comments %}``).
+
+    ``key`` is the ``render_template(...)`` call and the path of the module holding it. Each loop's
+    ``iterable`` is the view's expression for the object with the attribute read on it (``post.comments``
+    of the keyword ``post=post``); whether that attribute is a collection relationship is the rule's to ask.
+    Loops over a passed name or its page's ``items`` are :func:`rendered_loops`'s.
+    """
+    call, module_path = key
+    if not project.templates or not call.args:
+        return []
+    first = call.args[0]
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        return []
+    passed = {kw.arg: kw for kw in call.keywords if kw.arg}
+    if not passed:
+        return []
+    template = find_template(project, module_path, first.value)
+    if template is None or "for" not in template.text:
+        return []
+    if not any(m.group(1) in passed and m.group(2) != "items" for m in _FOR_COLLECTION.finditer(template.text)):
+        return []
+    tree = parsed_template(project, template.path)
+    if tree is None:
+        return []
+    from jinja2 import nodes
+
+    found: list[TemplateLoop] = []
+    for loop in _loops(tree):
+        walked = loop.iter
+        while isinstance(walked, nodes.Filter) and walked.name in _ROW_FILTERS and walked.node is not None:
+            walked = walked.node
+        if not (
+            isinstance(loop.target, nodes.Name)
+            and isinstance(walked, nodes.Getattr)
+            and walked.attr != "items"
+            and isinstance(walked.node, nodes.Name)
+            and walked.node.name in passed
+        ):
+            continue
+        keyword = passed[walked.node.name]
+        iterable = ast.copy_location(ast.Attribute(value=keyword.value, attr=walked.attr, ctx=ast.Load()), keyword)
+        node = _at(ast.Name(id=loop.target.name, ctx=ast.Load()), loop.lineno)
+        found.append(TemplateLoop(loop.target.name, iterable, node, template, keyword, loop, project, module_path))
+    return found
+
+
 def _loop_body(
     project: Project, module_path: str, template: TemplateFile, loop: Any
 ) -> tuple[list[ast.expr], dict[int, str]]:
@@ -611,6 +667,7 @@ __all__ = [
     "parsed_template",
     "read_template_files",
     "RowCall",
+    "rendered_collections",
     "rendered_loops",
     "template_call",
     "template_row_calls",

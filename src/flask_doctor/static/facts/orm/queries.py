@@ -2154,10 +2154,20 @@ def iterated_query(iterable: ast.expr, ctx: Context, *, helpers: bool = False) -
         values = assignments(ctx.project, ctx.function).get(iterable.id, [])
         if len(values) == 1 and isinstance(values[0], ast.Attribute):
             return iterated_query(values[0], ctx, helpers=helpers)
-    query = query_of(iterable, ctx)
+    query = _page_walked(query_of(iterable, ctx), iterable)
     if query is None and helpers:
         query = loop_rows(iterable, ctx, helpers=True)
     return query if query is not None and walks_instances(query) else None
+
+
+def _page_walked(query: Query | None, iterable: ast.expr) -> Query | None:
+    """``for p in db.paginate(select(Post))``: a Flask-SQLAlchemy 3 page yields its items when iterated.
+
+    The loop walks ``page.items``, the page's rows, and the query reads as such (``items`` its outer step).
+    """
+    if query is not None and query.outer == "paginate":
+        query.methods.insert(0, ("items", iterable))
+    return query
 
 
 def walks_instances(query: Query) -> bool:
@@ -2165,7 +2175,8 @@ def walks_instances(query: Query) -> bool:
     names = query.names - {"paginate"} if query.outer == "items" else query.names  # ``page.items``: the page's rows
     if query.model is None or not query.scalars or names & _ONE_ROW_OR_COLUMNS:
         return False
-    return not (query.root == "select" and not (query.names & SESSION_EXECUTE))
+    # ``db.paginate(select(Post))`` runs the statement as ``session.scalars`` would
+    return not (query.root == "select" and not (query.names & (SESSION_EXECUTE | {"paginate"})))
 
 
 #: How many caller levels :func:`rows_passed_in` climbs: the caller, and a caller that passes on its own parameter.
@@ -2340,7 +2351,7 @@ def loop_rows(
             if found is not None:
                 return found
         return None
-    query = query_of(iterable, ctx, helpers=helpers)
+    query = _page_walked(query_of(iterable, ctx, helpers=helpers), iterable)
     if query is not None:
         if query.model is None:  # ``session.query(Book, Archived.flag)``: rows of books with extra columns
             query.model = next(
@@ -2523,8 +2534,43 @@ def loads_eagerly(query: Query, attr: str) -> bool:
             continue
         if method == "options" and isinstance(node, ast.Call) and any(_built_elsewhere(a) for a in node.args):
             return True
-        text = ast.unparse(node)
-        if method == "options" and ("'*'" in text or f".{attr}" in text or f"'{attr}'" in text or f'"{attr}"' in text):
+        if method == "options" and isinstance(node, ast.Call) and any(_names_loaded(a, attr) for a in node.args):
+            return True
+    return False
+
+
+#: Loader options that leave a relationship lazy: ``lazyload`` asks for the per-row load, ``defaultload`` only
+#: leads a chain to the next link, the others pick columns or narrow what a later load reads.
+_NOT_LOADING = frozenset(
+    {
+        "lazyload",
+        "defaultload",
+        "load_only",
+        "defer",
+        "undefer",
+        "undefer_group",
+        "Load",
+        "with_loader_criteria",
+        "with_expression",
+    }
+)
+
+
+def _names_loaded(option: ast.expr, attr: str) -> bool:
+    """A loader in ``option`` (a chain of them) names ``attr``, or ``*``, and loads it with the rows.
+
+    Each call of the chain is read with its own arguments: in ``defaultload(Post.comments).selectinload(
+    Comment.author)`` the comments are only a step on the way, and ``lazyload(Post.author)`` keeps the author
+    lazy. A loader the code names otherwise (a project helper) counts as loading what it names.
+    """
+    for call in ast.walk(option):
+        if not isinstance(call, ast.Call):
+            continue
+        name = call.func.attr if isinstance(call.func, ast.Attribute) else dotted(call.func) or ""
+        if name.rsplit(".", 1)[-1] in _NOT_LOADING:
+            continue
+        text = " ".join(ast.unparse(a) for a in [*call.args, *(k.value for k in call.keywords)])
+        if "'*'" in text or f".{attr}" in text or f"'{attr}'" in text or f'"{attr}"' in text:
             return True
     return False
 

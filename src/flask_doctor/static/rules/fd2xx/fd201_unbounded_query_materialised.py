@@ -71,12 +71,19 @@ _PURGE = "a purge that deletes each row it selects, so it loads the backlog sinc
 
 
 # ===================================================================== FD201
+#: Builtins that run the query they are given and keep each row (``list(Post.query)``).
+_LISTING = frozenset({"list", "tuple", "sorted", "set"})
+#: Steps after which a query yields one row, a count or columns picked per row, not its rows.
+_ONE_ROW = frozenset({"first", "one", "one_or_none", "scalar", "scalar_one", "count", "get", "exists", "values"})
+
+
 class UnboundedQueryMaterialised(Rule):
     """
     ## What it does
     Finds SQLAlchemy queries that load every matching row into memory —
     `Model.query.all()`, `session.query(M).all()`,
-    `db.session.scalars(select(M)).all()`, or `for row in Model.query:` —
+    `db.session.scalars(select(M)).all()`, `list(Model.query)` (also
+    `tuple`, `set`, `sorted` of a query), or `for row in Model.query:` —
     with nothing that bounds them, in request handlers, jobs and CLI
     commands. The query may be built by a helper (`Account.active(db).all()`,
     a method returning `self._db.query(Txn).filter(...)`), on a session kept
@@ -431,6 +438,29 @@ class UnboundedQueryMaterialised(Rule):
     call_names = frozenset(MATERIALISE) | MATERIALISING_CALLS | {"paginate"}
 
     VALID = (
+        # ``list()`` over a capped query keeps at most the cap
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Visit(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                path = db.Column(db.String(200))
+                seen_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.before_request
+            def count_visit():
+                db.session.add(Visit(path=request.path))
+                db.session.commit()
+
+            @app.get("/recent")
+            def recent():
+                visits = list(Visit.query.order_by(Visit.seen_at.desc()).limit(50))
+                return [v.path for v in visits]
+            """),
         # page sizes the client chooses but the code caps: ``min(n, MAX)``, a check, ``max_per_page=``, a constant
         Valid(
             _SHOP
@@ -1261,6 +1291,32 @@ class UnboundedQueryMaterialised(Rule):
         ),
     )
     INVALID = (
+        # ``list()`` runs the query and keeps every row, as ``.all()`` does
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Visit(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                path = db.Column(db.String(200))
+                seen_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.before_request
+            def count_visit():
+                db.session.add(Visit(path=request.path))
+                db.session.commit()
+
+            @app.get("/paths")
+            def paths():
+                visits = list(Visit.query.order_by(Visit.seen_at))  # expect
+                return sorted({v.path for v in visits})
+            """,
+            message="`list(Visit.query.order_by(Visit.seen_at))` in view `paths` loads the whole `Visit` table",
+        ),
         # bookings each user makes through a worker's RPC endpoint (each records its owner), listed by another
         # endpoint whose project filter applies only when the client names a project: an administrator's call
         # leaves it out and loads every booking
@@ -1897,6 +1953,9 @@ class UnboundedQueryMaterialised(Rule):
         if isinstance(node.func, ast.Attribute) and node.func.attr == "paginate":
             self._paginated(node, ctx)
             return
+        if isinstance(node.func, ast.Name) and node.func.id in _LISTING and len(node.args) == 1:
+            self._listed(node, ctx)
+            return
         if not (isinstance(node.func, ast.Attribute) and node.func.attr in MATERIALISE):
             return
         if node.args or not in_application_code(ctx) or run_context(ctx) is None:
@@ -1910,6 +1969,27 @@ class UnboundedQueryMaterialised(Rule):
             self._collection(node, node, ctx)  # ``tag.posts_dynamic.all()``
             return
         if query is None or (query.model is None and query.generic is None):
+            return
+        unbounded, picked = self._unbounded(query, ctx, node, node)
+        if unbounded:
+            self._report(node, node, query, ctx, "loads every matching row", picked)
+
+    def _listed(self, node: ast.Call, ctx: Context) -> None:
+        """``list(Post.query)``, ``sorted(db.session.scalars(select(Post)), key=...)``: a query run and kept whole.
+
+        The query is not materialised yet (no ``.all()``, which is reported where it is called); ``list()`` runs
+        it and keeps every row, as ``.all()`` would.
+        """
+        if not in_application_code(ctx) or run_context(ctx) is None:
+            return
+        query = query_of(node.args[0], ctx, helpers=True, generic=True)
+        if query is None or (query.model is None and query.generic is None):
+            return
+        if query.outer in MATERIALISE or query.outer == "paginate" or query.outer.startswith("first"):
+            return  # loaded where it is called (``list(q.all())``) or one page of it
+        if query.root == "select" and not (query.names & SESSION_EXECUTE):
+            return  # a statement object, not its rows
+        if query.names & _ONE_ROW:
             return
         unbounded, picked = self._unbounded(query, ctx, node, node)
         if unbounded:

@@ -99,7 +99,8 @@ class QueryInLoop(Rule):
     Finds a query run once per item of a loop or comprehension —
     `Model.query.get(x)`, `db.session.get(M, x)`, `.filter_by(...).first()`,
     `session.execute(select(...).where(col == item.attr))`, iterating
-    `Child.query.filter_by(parent=item)` — also when the query sits in a
+    `Child.query.filter_by(parent=item)` (in a nested `for` or in a
+    comprehension inside the loop) — also when the query sits in a
     helper the loop calls with the item, or one helper further down
     (`export_row(row)` → `owner_name(row.owner_id)` → query; a helper
     walking `Watch.query.filter_by(ticket_id=tid)` without `.all()` runs it
@@ -559,6 +560,35 @@ class QueryInLoop(Rule):
         """
 
     VALID = (
+        # each shelf's books picked out of one batched load, in a comprehension inside the loop
+        Valid(
+            """
+            from collections import defaultdict
+            from flask import Flask
+            from models import db, Book, Shelf
+            app = Flask(__name__)
+
+            @app.post("/books")
+            def add_book():
+                db.session.add(Shelf(label="new"))
+                db.session.add(Book(shelf_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/shelves")
+            def shelves():
+                shelves = Shelf.query.all()
+                books = Book.query.filter(Book.shelf_id.in_([s.id for s in shelves])).all()
+                by_shelf = defaultdict(list)
+                for b in books:
+                    by_shelf[b.shelf_id].append(b.id)
+                out = {}
+                for shelf in shelves:
+                    out[shelf.label] = [i for i in by_shelf[shelf.id]]
+                return out
+            """,
+            files={"models.py": _SHELF_MODELS},
+        ),
         # the same data-access layer used well: one repository lookup, a schema method that reads the object's
         # columns only, SQL text per item of a fixed tuple, the report builder over a fixed list, ``map`` of a
         # builtin
@@ -1330,6 +1360,30 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
+        # a comprehension inside the loop walks a query built from each row: its iterable runs once per shelf
+        Invalid(
+            """
+            from flask import Flask
+            from models import db, Book, Shelf
+            app = Flask(__name__)
+
+            @app.post("/books")
+            def add_book():
+                db.session.add(Shelf(label="new"))
+                db.session.add(Book(shelf_id=1))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/shelves")
+            def shelves():
+                out = {}
+                for shelf in Shelf.query.all():
+                    out[shelf.label] = [b.id for b in Book.query.filter_by(shelf_id=shelf.id)]  # expect
+                return out
+            """,
+            files={"models.py": _SHELF_MODELS},
+            message="iterating `Book.query.filter_by(shelf_id=shelf.id)` runs a query once per item",
+        ),
         # a catch-all view hands each path to the handler a decorator of the project filed in a route table:
         # the handler runs in the request, and so does its lookup per submitted name
         Invalid(
@@ -3046,9 +3100,14 @@ class QueryInLoop(Rule):
     visit_AsyncFor = visit_For
 
     def visit_comprehension(self, node: ast.comprehension, ctx: Context) -> None:
-        self._iterated(node.iter, node.iter, ctx)
         comp = ctx.ancestors[-1] if ctx.ancestors else None
-        if isinstance(comp, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) and comp.generators[0] is node:
+        first = (
+            isinstance(comp, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) and comp.generators[0] is node
+        )
+        # the first generator's iterable runs once per run of the comprehension: its loop is the one around it
+        self._iterated(node.iter, node.iter, ctx, scope=node if first else None)
+        if first:
+            assert isinstance(comp, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp))
             parts = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
             self._row_properties(comp, [*parts, *node.ifs, *comp.generators[1:]], ctx)
 
@@ -3094,7 +3153,7 @@ class QueryInLoop(Rule):
                     helpers=found.helpers,
                 )
 
-    def _iterated(self, iterable: ast.expr, at: ast.AST, ctx: Context) -> None:
+    def _iterated(self, iterable: ast.expr, at: ast.AST, ctx: Context, scope: ast.AST | None = None) -> None:
         if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job) or not uses_sqlalchemy(ctx.project):
             return
         query = query_of(iterable, ctx)
@@ -3102,7 +3161,7 @@ class QueryInLoop(Rule):
             return
         if query.root == "select" and not (query.names & SESSION_EXECUTE):
             return
-        loop = enclosing_loop(ctx, at)
+        loop = enclosing_loop(ctx, scope or at)
         if loop is None or not self._loop_over_data(loop, ctx) or not uses_any(iterable, loop_names(ctx.project, loop)):
             return
         call = iterable if isinstance(iterable, ast.Call) else None

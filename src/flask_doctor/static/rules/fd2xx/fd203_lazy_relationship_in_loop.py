@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from collections.abc import Iterator
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
@@ -30,6 +31,9 @@ from flask_doctor.static.facts.orm.models import (
     relations,
     sign_in_account,
 )
+from flask_doctor.static.facts.orm.mongo import conditions as document_conditions
+from flask_doctor.static.facts.orm.mongo import document_fields, growth, read_of, uses_mongo
+from flask_doctor.static.facts.orm.mongo import parent_key as document_parent
 from flask_doctor.static.facts.orm.queries import (
     LAZY_PER_ROW,
     Query,
@@ -64,8 +68,8 @@ from flask_doctor.static.facts.orm.usage import (
     writes_rows,
 )
 from flask_doctor.static.facts.serializers import DUMP_CALLS, Dump, FieldRead, dump_of, marshalled_returns
-from flask_doctor.static.facts.templates import RENDER_CALLS, TemplateLoop, rendered_loops
-from flask_doctor.static.model import REQUEST, FunctionInfo, ModelInfo
+from flask_doctor.static.facts.templates import RENDER_CALLS, TemplateLoop, rendered_collections, rendered_loops
+from flask_doctor.static.model import REQUEST, FunctionInfo, ModelInfo, Project
 from flask_doctor.static.rules.base import (
     Context,
     FixExample,
@@ -78,6 +82,10 @@ from flask_doctor.static.syntax import walk
 
 #: The evidence that points at the query's root, where ``--fix`` adds ``.options(selectinload(...))``.
 QUERY_ROOT = "the query the loop walks, built here"
+
+
+#: A mongoengine field whose value is fetched when read (not ``LazyReferenceField``, ``CachedReferenceField``).
+_DEREFERENCED = re.compile(r"^(?:[\w.]*\.)?(?:Generic)?ReferenceField\(")
 
 
 class LazyRelationshipInLoop(Rule):
@@ -94,7 +102,9 @@ class LazyRelationshipInLoop(Rule):
     evidence, or by its own caller handing the rows on: `export(rows)` ->
     `_rows(rows)`). Some rows a comprehension keeps (`kept = [p for p in
     posts if p.public]`, then `for p in kept:`) are the same objects, with
-    the same relationships still unloaded; in a loop over the rows of a
+    the same relationships still unloaded, and so are the items of a
+    Flask-SQLAlchemy 3 page iterated directly (`for p in db.paginate(...)`);
+    in a loop over the rows of a
     select of several entities (`for post, user in
     session.execute(select(Post, User).join(...))`) the first name holds
     a row of the first entity. A many-to-one to one of the other entities
@@ -117,7 +127,10 @@ class LazyRelationshipInLoop(Rule):
     Comment.author)`) or it leads back to the outer row. A loop over the signed-in
     user's collection (`for r in current_user.watched: r.org.name`) counts
     too: the collection comes in one query, each item's relationship costs
-    one more, and one person's items point to different parents. So does
+    one more, and one person's items point to different parents; not the
+    other side of that very collection (`post.author` for each of
+    `current_user.posts`, paired by `back_populates`/`backref`): that is the
+    signed-in user, already in the session. So does
     a loop over the collection of one object the function loads
     (`post = Post.query...first()`, then `for c in post.comments:
     c.author.name`, or `agent.tasks` of a `lazy="dynamic"` relationship run
@@ -133,12 +146,18 @@ class LazyRelationshipInLoop(Rule):
     `{% include %}`s) reading `{{ p.author.name }}`, is reported at the
     template's line, with the view and its query as evidence. Templates are
     parsed with Jinja's parser only (nothing is rendered); one that does not
-    parse is skipped, and macros called with the row are not followed.
+    parse is skipped, and macros called with the row are not followed. A
+    template loop over the collection of one object the view loads and
+    passes (`post = db.get_or_404(Post, pid)`, `{% for c in post.comments
+    %}{{ c.author.name }}`) is judged as the same loop in the view, and
+    is a note: the page lists what that one object holds, often a few.
 
     Serializers count too: an API list endpoint that dumps the rows of such
     a query with a marshmallow schema (`posts_schema.dump(rows)` of a
     `PostSchema(many=True)`, `PostSchema().dump(rows, many=True)`,
-    flask-apispec's `@marshal_with(PostSchema(many=True))`) or a
+    flask-apispec's `@marshal_with(PostSchema(many=True))`, flask-smorest's
+    `@blp.response(200, PostSchema(many=True))`, APIFlask's
+    `@app.output(PostSchema(many=True))`) or a
     flask-restful/restx dict of fields (`marshal(rows, post_fields)`,
     `@marshal_with(post_fields)` on the view returning them) reads each
     field's attribute on every row: `fields.Nested`, `fields.List(
@@ -152,6 +171,16 @@ class LazyRelationshipInLoop(Rule):
     dict) and a column-only schema are not reported; nor is a serializer
     over one object's collection (`schema.dump(post.comments)`).
 
+    MongoDB apps using mongoengine get the same check for a `ReferenceField`
+    (or `GenericReferenceField`) read on each document of a queryset
+    (`for g in Gig.objects(...): g.band.name`): mongoengine fetches the
+    referenced document when the attribute is read, one query per document
+    (it keeps no identity map), unless the queryset asks for
+    `select_related()` or `no_dereference()`. Said for a collection that
+    grows; a note when the queryset is filtered (one parent's documents, or
+    as many as a filter selects), and nothing in a purge or when each
+    document already costs a call to another service.
+
     ## Why is this bad?
     Reading `post.comments` on a lazily loaded relationship runs one
     `SELECT` the first time it is touched on each object. A loop over 100
@@ -159,7 +188,8 @@ class LazyRelationshipInLoop(Rule):
     the code, obvious in the database. Relationships loaded with
     `selectinload`/`joinedload`/`subqueryload` in the query's
     `options(...)`, or declared with `lazy="selectin"`/`"joined"`/
-    `"subquery"`, are not reported. Nor is a `lazy="dynamic"` relationship
+    `"subquery"`, are not reported; `lazyload(...)` and a chain's
+    `defaultload(...)` step load nothing and do not count. Nor is a `lazy="dynamic"` relationship
     that is only tested for truth (`if post.comments:`, `[p for p in
     posts if p.likes]`,
     `{% if queue.children %}`): it is a query object, always true, and the
@@ -659,6 +689,159 @@ class LazyRelationshipInLoop(Rule):
         """
 
     VALID = (
+        # mongoengine: ``select_related()`` fetches the referenced bands together, after the page of gigs
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from mongoengine import DateTimeField, Document, ReferenceField, StringField
+            app = Flask(__name__)
+
+            class Band(Document):
+                name = StringField()
+
+            class Gig(Document):
+                venue = StringField()
+                played_at = DateTimeField(default=datetime.utcnow)
+                band = ReferenceField(Band)
+
+            @app.post("/gigs")
+            def add_gig():
+                Gig(venue=request.form["venue"], band=request.form["band"]).save()
+                return "ok"
+
+            @app.get("/gigs")
+            def gigs():
+                return [f"{g.band.name} at {g.venue}" for g in Gig.objects.order_by("-played_at")[:50].select_related()]
+            """),
+        # flask-smorest: one post dumped per request, and a list whose query joins each post's author
+        Valid(
+            """
+            from flask.views import MethodView
+            from flask_smorest import Blueprint
+            from marshmallow import Schema, fields
+            from sqlalchemy.orm import joinedload
+            from models import db, Post
+
+            blp = Blueprint("posts", __name__, url_prefix="/posts")
+
+            class WriterOut(Schema):
+                name = fields.Str()
+
+            class PostOut(Schema):
+                id = fields.Int()
+                author = fields.Nested(WriterOut)
+
+            @blp.route("/<int:pid>")
+            @blp.response(200, PostOut)
+            def one(pid):
+                return db.get_or_404(Post, pid)
+
+            @blp.route("/")
+            class Posts(MethodView):
+                @blp.response(200, PostOut(many=True))
+                def get(self):
+                    return Post.query.options(joinedload(Post.author)).order_by(Post.id).limit(50).all()
+            """,
+            files={"models.py": _MODELS},
+        ),
+        # the topic page shows the topic's own title beside each reply (the loaded topic itself), and an
+        # explicit ``defaultload(...).selectinload(...)`` chain loads the authors of every post's comments
+        Valid(
+            """
+            from datetime import datetime
+            from flask import Flask, render_template, request
+            from flask_login import current_user
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Member(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                handle = db.Column(db.String(40))
+                joined_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Topic(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String(200))
+                replies = db.relationship("Reply", back_populates="topic")
+
+            class Reply(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                text = db.Column(db.Text)
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+                topic_id = db.Column(db.ForeignKey("topic.id"))
+                topic = db.relationship("Topic", back_populates="replies")
+                member_id = db.Column(db.ForeignKey("member.id"))
+                member = db.relationship("Member")
+
+            @app.post("/join")
+            def join():
+                db.session.add(Member(handle=request.form["handle"]))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/topics/<int:tid>/replies")
+            def reply(tid):
+                db.session.add(Reply(topic_id=tid, member_id=current_user.id, text=request.form["text"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/topics/<int:tid>")
+            def topic(tid):
+                shown = db.get_or_404(Topic, tid)
+                return render_template("topic.html", topic=shown)
+            """,
+            files={
+                "templates/topic.html": """
+                {% for r in topic.replies %}<p>{{ r.topic.title }}: {{ r.text }}</p>{% endfor %}
+                """,
+            },
+        ),
+        # the page (Flask-SQLAlchemy 3 pages can be iterated) comes with each post's author in one more query
+        Valid(
+            """
+            from flask import Flask
+            from sqlalchemy.orm import selectinload
+            from models import db, Post
+            app = Flask(__name__)
+
+            @app.get("/feed")
+            def feed():
+                page = db.paginate(db.select(Post).options(selectinload(Post.author)).order_by(Post.id.desc()))
+                return [{"id": p.id, "by": p.author.name} for p in page]
+            """,
+            files={"models.py": _MODELS},
+        ),
+        # the author of each of the signed-in user's own posts is that user: the session already holds it
+        Valid("""
+            from flask import Flask
+            from flask_login import current_user, login_required
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                drafts = db.relationship("Draft", back_populates="writer")
+
+            class Draft(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                writer_id = db.Column(db.ForeignKey("user.id"))
+                writer = db.relationship("User", back_populates="drafts")
+
+            @app.post("/drafts")
+            @login_required
+            def new_draft():
+                db.session.add(Draft(writer=current_user))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/my-drafts")
+            @login_required
+            def my_drafts():
+                return [{"id": d.id, "by": d.writer.name} for d in current_user.drafts]
+            """),
         # the entries of one statement, each with the ledger account it is booked on: bank or ledger accounts
         # nobody signs in with are few per statement, one query per distinct one (the identity map answers)
         Valid(
@@ -1560,6 +1743,191 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # mongoengine fetches each gig's band when ``g.band`` is read: one query per gig
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from mongoengine import DateTimeField, Document, ReferenceField, StringField
+            app = Flask(__name__)
+
+            class Band(Document):
+                name = StringField()
+
+            class Gig(Document):
+                venue = StringField()
+                played_at = DateTimeField(default=datetime.utcnow)
+                band = ReferenceField(Band)
+
+            @app.post("/gigs")
+            def add_gig():
+                Gig(venue=request.form["venue"], band=request.form["band"]).save()
+                return "ok"
+
+            @app.get("/gigs")
+            def gigs():
+                return [f"{g.band.name} at {g.venue}" for g in Gig.objects.order_by("-played_at")[:50]]  # expect
+            """,
+            message="`g.band` is a `ReferenceField` of `Gig` read for every document",
+        ),
+        # flask-smorest's ``@blp.response(200, Schema(many=True))`` dumps the returned rows with the schema
+        Invalid(
+            """
+            from flask.views import MethodView
+            from flask_smorest import Blueprint
+            from marshmallow import Schema, fields
+            from sqlalchemy.orm import joinedload
+            from models import db, Post
+
+            blp = Blueprint("posts", __name__, url_prefix="/posts")
+
+            class WriterOut(Schema):
+                name = fields.Str()
+
+            class PostOut(Schema):
+                id = fields.Int()
+                author = fields.Nested(WriterOut)
+
+            @blp.route("/")
+            class Posts(MethodView):
+                @blp.response(200, PostOut(many=True))
+                def get(self):
+                    return Post.query.order_by(Post.id).limit(50).all()  # expect
+            """,
+            files={"models.py": _MODELS},
+            message="`@blp.response(200, PostOut(many=True))` in view `Posts.get` serializes every row",
+        ),
+        # each followed feed's publisher: ``Feed.publisher`` pairs with ``Publisher.feeds``, a namesake of the
+        # user's ``feeds``, so it is another row per feed, not the signed-in user
+        Invalid(
+            """
+            from flask import Flask
+            from flask_login import current_user, login_required
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            follows = db.Table(
+                "follows",
+                db.Column("user_id", db.ForeignKey("user.id")),
+                db.Column("feed_id", db.ForeignKey("feed.id")),
+            )
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                feeds = db.relationship("Feed", secondary=follows)
+
+            class Publisher(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String)
+                feeds = db.relationship("Feed", back_populates="publisher")
+
+            class Feed(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                publisher_id = db.Column(db.ForeignKey("publisher.id"))
+                publisher = db.relationship("Publisher", back_populates="feeds")
+
+            @app.post("/publishers")
+            @login_required
+            def add_publisher():
+                db.session.add(Publisher(name="x"))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/following")
+            @login_required
+            def following():
+                return [f.publisher.name for f in current_user.feeds]  # expect
+            """,
+            message="read for every item of `current_user.feeds`",
+        ),
+        # a detail page: the view loads one topic, its template lists the replies with each reply's member
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, render_template, request
+            from flask_login import current_user
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Member(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                handle = db.Column(db.String(40))
+                joined_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Topic(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String(200))
+                replies = db.relationship("Reply", back_populates="topic")
+
+            class Reply(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                text = db.Column(db.Text)
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+                topic_id = db.Column(db.ForeignKey("topic.id"))
+                topic = db.relationship("Topic", back_populates="replies")
+                member_id = db.Column(db.ForeignKey("member.id"))
+                member = db.relationship("Member")
+
+            @app.post("/join")
+            def join():
+                db.session.add(Member(handle=request.form["handle"]))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/topics/<int:tid>/replies")
+            def reply(tid):
+                db.session.add(Reply(topic_id=tid, member_id=current_user.id, text=request.form["text"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/topics/<int:tid>")
+            def topic(tid):
+                shown = db.get_or_404(Topic, tid)
+                return render_template("topic.html", topic=shown)
+            """,
+            files={
+                "templates/topic.html": """
+                <h1>{{ topic.title }}</h1>
+                {% for r in topic.replies %}
+                  <p>{{ r.member.handle }}: {{ r.text }}</p>  # expect
+                {% endfor %}
+                """,
+            },
+            message="`r.member` is a lazy relationship of `Reply` read for every row of `topic.replies`",
+        ),
+        # ``lazyload()`` asks for the per-row load it names: the author stays lazy
+        Invalid(
+            """
+            from flask import Flask
+            from sqlalchemy.orm import lazyload
+            from models import db, Post
+            app = Flask(__name__)
+
+            @app.get("/feed")
+            def feed():
+                posts = Post.query.options(lazyload(Post.author)).order_by(Post.id.desc()).limit(30).all()
+                return [p.author.name for p in posts]  # expect
+            """,
+            files={"models.py": _MODELS},
+            message="`p.author` is a lazy relationship of `Post`",
+        ),
+        # iterating the page object itself (Flask-SQLAlchemy 3) walks its items, each reading its author
+        Invalid(
+            """
+            from flask import Flask
+            from models import db, Post
+            app = Flask(__name__)
+
+            @app.get("/feed")
+            def feed():
+                page = db.paginate(db.select(Post).order_by(Post.id.desc()))
+                return [{"id": p.id, "by": p.author.name} for p in page]  # expect
+            """,
+            files={"models.py": _MODELS},
+            message="read for every row of `page`",
+        ),
         # the app's context processor walks every active account and reads its statements before any template
         # renders: the queries run there. The home page's active cash accounts are among those rows, their
         # statements already loaded; the page listing every account, closed ones too, still loads some
@@ -2480,6 +2848,11 @@ class LazyRelationshipInLoop(Rule):
         for loop in rendered_loops(ctx.project, (node, ctx.module.path)):
             # the template loop's body is converted only once its rows are known to be a query's (below)
             self._loop(ast.Name(id=loop.var, ctx=ast.Store()), loop.iterable, [], loop.node, ctx, template=loop)
+        for loop in rendered_collections(ctx.project, (node, ctx.module.path)):
+            # ``{% for c in post.comments %}`` over the object the view loaded: as the same loop in the view
+            held = parent_collection(loop.iterable, ctx)
+            if held is not None:
+                self._parent_items(loop.var, loop.body, loop.node, held, ctx, template=loop)
 
     def visit_Return(self, node: ast.Return, ctx: Context) -> None:
         """``return rows`` from a view decorated with ``@marshal_with(spec)``: the fields read per row."""
@@ -2545,6 +2918,8 @@ class LazyRelationshipInLoop(Rule):
                 assert ctx.function is not None
                 query, rows_ctx, passed = fed.query, fed.ctx, fed.evidence(ctx.function, "the rows")
         if query is None:
+            if template is None and dump is None and self._references(var, iterable, body, loop, ctx):
+                return
             if dump is not None:
                 return  # a serializer over one object's collection: not followed
             if template is None and self._nested_items(var, iterable, body, loop, ctx):
@@ -2709,6 +3084,62 @@ class LazyRelationshipInLoop(Rule):
         ]
         return what, evidence
 
+    def _references(self, var: str, iterable: ast.expr, body: list, loop: ast.AST, ctx: Context) -> bool:
+        """``for a in Article.objects(...): a.author.name``: a mongoengine ``ReferenceField`` read per document.
+
+        mongoengine turns a reference into its document when the attribute is read, with one query per
+        document (it keeps no identity map), unless the queryset asked for ``select_related()`` or
+        ``no_dereference()``. Said only for a read of several documents of a collection that grows; ``True``
+        when the loop walks such a read (reported or not), so the SQL checks need not look.
+        """
+        project = ctx.project
+        if not uses_mongo(project):
+            return False
+        read = read_of(iterable, ctx, helpers=True)
+        if read is None or read.root != "objects" or not read.many or read.collection.document is None:
+            return False
+        if read.names & {"select_related", "no_dereference", "scalar", "values_list", "as_pymongo"}:
+            return True
+        if growth(project, read.collection) is None:
+            return True
+        assert ctx.function is not None
+        if DELETES().search(ctx.function.name) or per_item_io(project, ctx.function, body) is not None:
+            return True  # a purge or a loop calling another service per document: one more read is noise
+        one_parent = document_parent(read)
+        note = ""  # every document of a growing collection: a warning
+        if one_parent:
+            note = f" (a note: the documents of one `{one_parent}`)"
+        elif document_conditions(read) != []:
+            note = " (a note: the documents a filter selects, as many as match)"
+        fields = document_fields(project, read.collection.document)
+        reported: set[str] = set()
+        for part in body:
+            for node in walk(part):
+                if not (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == var
+                    and isinstance(node.ctx, ast.Load)
+                    and node.attr not in reported
+                    and _DEREFERENCED.match(fields.get(node.attr, ""))
+                ):
+                    continue
+                reported.add(node.attr)
+                label = read.collection.label
+                ctx.report(
+                    self.finding(
+                        ctx.location(node),
+                        f"`{var}.{node.attr}` is a `ReferenceField` of `{label}` read for every document of "
+                        f"`{short(iterable, 50)}` in {describe_context(ctx)}: mongoengine fetches the referenced "
+                        f"document with one query per document{note}",
+                        hint="Add `.select_related()` to the queryset, or collect the ids and load them at once "
+                        "(`Model.objects.in_bulk(ids)`).",
+                        evidence=[Evidence("the loop", ctx.location(loop))],
+                        severity=Severity.NOTE if note else None,
+                    )
+                )
+        return True
+
     def _user_items(
         self, var: str, iterable: ast.expr, body: list, loop: ast.AST, owned: UserCollection, ctx: Context
     ) -> None:
@@ -2730,6 +3161,9 @@ class LazyRelationshipInLoop(Rule):
             attr = rel.attr
             if isinstance(node, ast.Attribute) and helpers and rel.scalar is not False:
                 continue  # a property's many-to-one: often read under a condition, and the identity map answers
+            back = rel.scalar is not False and rel.target.rsplit(".", 1)[-1] == owned.account.name
+            if back and _reverse_of(ctx.project, owned, attr):
+                continue  # ``post.author`` of each of ``current_user.posts``: the signed-in user, in the identity map
             target = ctx.project.models.get(rel.target.rsplit(".", 1)[-1]) if rel.target else None
             if target is None or (
                 grows(ctx.project, target) is None and user_facing_insert(ctx.project, target) is None
@@ -2861,7 +3295,16 @@ class LazyRelationshipInLoop(Rule):
             )
         return bool(reported)
 
-    def _parent_items(self, var: str, body: list, loop: ast.AST, held: ParentCollection, ctx: Context) -> None:
+    def _parent_items(
+        self,
+        var: str,
+        body: list,
+        loop: ast.AST,
+        held: ParentCollection,
+        ctx: Context,
+        *,
+        template: TemplateLoop | None = None,
+    ) -> None:
         """``for comment in post.comments: comment.author.name``: one query per row of one object's collection.
 
         The collection comes in one query; each row's lazy relationship then costs one more. A many-to-one
@@ -2881,6 +3324,8 @@ class LazyRelationshipInLoop(Rule):
         unloaded = _never_loaded(body, var, dynamic) if dynamic else set()
         reported: set[str] = set()
         source = short(held.source, 40)
+        if template is not None:
+            source = f"{template.passed.arg}.{held.source.attr}"  # as the template names it
         for node, attr, helpers, read in self._reads(body, var, model, ctx):
             rel = _relation(rels, attr, ctx, model)
             if rel is None or rel.lazy not in LAZY_PER_ROW or rel.attr in reported or id(node) in unloaded:
@@ -2907,6 +3352,8 @@ class LazyRelationshipInLoop(Rule):
                 continue  # each row is written one by one anyway: loading it first is part of that change
             reported.add(attr)
             place = describe_context(ctx)
+            if template is not None:
+                place = f"template `{template.shown_name}` (rendered by {place})"
             rows = f"`{source}` (the `{model.name}` rows of one `{held.parent.name}`, loaded in one query)"
             what = (
                 f"`{var}.{read.attr}` is a lazy relationship of `{model.name}` read for every row of {rows} in {place}"
@@ -2920,29 +3367,47 @@ class LazyRelationshipInLoop(Rule):
                     else f"`{short(node, 50)}` hands every row of {rows} in {place} to {chain}, which reads "
                     f"`{attr}`, a lazy relationship of `{model.name}`"
                 )
-            if rel.scalar:
+            if rel.scalar and template is not None:
+                how = f"a query for each distinct `{attr}` among them"
+            elif rel.scalar:
                 how = f"a query for each row whose `{attr}` is not loaded yet (the rows point to different ones)"
             else:
                 how = "a query per row" if rel.lazy == "select" else 'a new query per row (`lazy="dynamic"`)'
             insert = user_facing_insert(ctx.project, model)
+            at = template.location if template is not None else ctx.location
+            rendered = (
+                [
+                    Evidence(
+                        f"{describe_context(ctx)} renders `{template.shown_name}` with `{template.passed.arg}=...`",
+                        ctx.location(template.passed.value),
+                    )
+                ]
+                if template is not None
+                else []
+            )
+            # a detail page's list of the one object's children (a topic's replies, a job's parents): N is what
+            # that object holds, often a handful, so the template's loop is a note
+            note = f" (a note: the rows of the one `{held.parent.name}` the page shows)" if template else ""
             ctx.report(
                 self.finding(
-                    ctx.location(node),
-                    f"{what}: {how}",
+                    at(node),
+                    f"{what}: {how}{note}",
                     hint=f"Query the rows with the relationship loaded: `{model.name}.query.with_parent("
                     f"{short(held.source.value, 20)}, {held.parent.name}.{held.relation.attr})"
                     f".options(selectinload({model.name}.{attr}))`, or declare `{model.name}.{attr}` with "
                     f'`lazy="selectin"`.',
                     evidence=[
-                        Evidence("the loop", ctx.location(loop)),
+                        Evidence("the loop", at(loop)),
                         Evidence(f"`{model.name}.{attr}` declared here", rel.location),
                         Evidence(f"`{held.parent.name}.{held.relation.attr}` declared here", held.relation.location),
+                        *rendered,
                         *(
                             [Evidence(f"`{insert.function.display}` adds `{model.name}` rows", insert.location)]
                             if insert is not None
                             else []
                         ),
                     ],
+                    severity=Severity.NOTE if template else None,
                 )
             )
 
@@ -3300,3 +3765,38 @@ def _rewrites_rows(
     if not helpers and _changes(body, var, attr):
         return f"the loop changes each row's `{attr}` anyway, one by one"
     return None
+
+
+def _reverse_of(project: Project, owned: UserCollection, attr: str) -> bool:
+    """``attr`` of the items is the other side of the account's collection (``Post.author`` for ``User.posts``).
+
+    Declared as a pair: ``back_populates`` on either side, or the collection's ``backref``. Read on one of the
+    signed-in user's items it is that user, whom the session already holds.
+    """
+
+    def declared(model: ModelInfo, name: str) -> ast.Call | None:
+        for qualname in project.lineage(model.qualname):
+            cls = project.classes.get(qualname)
+            for stmt in cls.node.body if cls is not None else ():
+                target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+                if isinstance(stmt, ast.AnnAssign):
+                    target = stmt.target
+                value = getattr(stmt, "value", None)
+                if isinstance(target, ast.Name) and target.id == name and isinstance(value, ast.Call):
+                    return value
+        return None
+
+    def names(call: ast.Call | None, *keywords: str) -> set[str]:
+        found: set[str] = set()
+        for kw in call.keywords if call is not None else ():
+            value = kw.value
+            if kw.arg in keywords and isinstance(value, ast.Call) and value.args:
+                value = value.args[0]  # ``backref=backref("author", lazy=...)``
+            if kw.arg in keywords and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                found.add(value.value)
+        return found
+
+    collection = owned.relation.attr
+    if attr in names(declared(owned.account, collection), "back_populates", "backref"):
+        return True
+    return collection in names(declared(owned.items, attr), "back_populates")
