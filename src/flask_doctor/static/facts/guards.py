@@ -78,6 +78,11 @@ def _whole_pattern(call: ast.Call, fn: FunctionInfo | None = None) -> bool:
     return func.attr == "match" or pattern.startswith(("^", "\\A"))
 
 
+def whole_pattern(call: ast.Call, fn: FunctionInfo | None = None) -> bool:
+    """Does ``call`` hold its argument whole to a regular expression (:func:`_whole_pattern`)?"""
+    return _whole_pattern(call, fn)
+
+
 def _pattern_text(node: ast.expr, fn: FunctionInfo | None, *, compiled: bool = False) -> str | None:
     """The text of a regular expression: a string constant, or a module-level name bound once to one
     (``compiled``: to ``re.compile("...")``)."""
@@ -244,6 +249,11 @@ def _lets_through(guard: ast.AST, test: ast.expr, target: ast.expr, passes_when:
     )
 
 
+def lets_through(guard: ast.AST, test: ast.expr, target: ast.expr, passes_when: bool) -> bool:
+    """Does ``guard`` (an ``if``) let ``target`` run only when ``test`` is ``passes_when`` (:func:`_lets_through`)?"""
+    return _lets_through(guard, test, target, passes_when)
+
+
 def _callee(project: Project, fn: FunctionInfo, call: ast.Call) -> FunctionInfo | None:
     name = dotted(call.func)
     callee = project.resolve_function(name, fn, fn.module) if name else None
@@ -398,4 +408,13 @@ def one_segment_under(
     )
 
 
-__all__ = ["allow_listed", "membership_predicate", "mentions", "one_segment_under", "source_text", "validated"]
+__all__ = [
+    "allow_listed",
+    "membership_predicate",
+    "lets_through",
+    "mentions",
+    "one_segment_under",
+    "source_text",
+    "validated",
+    "whole_pattern",
+]
