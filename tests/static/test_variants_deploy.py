@@ -1289,6 +1289,54 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
         "FD307",
         _files(**{"app.yaml": "runtime: python312\nentrypoint: flask --app wsgi run --host=0.0.0.0 --port=$PORT\n"}),
     ),
+    # ------------------------------------------------------------------ S22/S24: gateway proxies, kept cursors, pools
+    (
+        "mysql-connection-used-through-module-cursor",
+        "FD204",
+        _files(
+            views="""
+            import mysql.connector
+            from flask import Blueprint, jsonify
+
+            bp = Blueprint("catalogue", __name__)
+            cnx = mysql.connector.connect(host="db", user="shop", password="x", database="shop")
+            cursor = cnx.cursor(dictionary=True)
+
+            @bp.get("/products")
+            def products():
+                cursor.execute("select id, name from product")
+                return jsonify(cursor.fetchall())
+            """
+        ),
+    ),
+    (
+        "psycopg2-threaded-pool-kept-for-requests",
+        "FD204",
+        _files(
+            db="""
+            import os
+            from psycopg2.pool import ThreadedConnectionPool
+
+            pool = ThreadedConnectionPool(2, 10, os.environ["DATABASE_URL"])
+            """,
+            views="""
+            from flask import Blueprint, jsonify
+            from db import pool
+
+            bp = Blueprint("orders", __name__)
+
+            @bp.get("/orders")
+            def orders():
+                conn = pool.getconn()
+                try:
+                    with conn.cursor() as cur:
+                        cur.execute("select id from orders")
+                        return jsonify(cur.fetchall())
+                finally:
+                    pool.putconn(conn)
+            """,
+        ),
+    ),
 ]
 
 GOOD: list[tuple[str, dict[str, str]]] = [
@@ -2078,6 +2126,67 @@ GOOD: list[tuple[str, dict[str, str]]] = [
         "app-engine-entrypoint-gunicorn",
         _files(**{"app.yaml": "runtime: python312\nentrypoint: gunicorn -b :$PORT wsgi:app\n"}),
     ),
+    (
+        "nginx-uwsgi-pass-with-uwsgi-params-and-remote-addr",
+        _files(
+            limits="""
+            from flask_limiter import Limiter
+            from flask_limiter.util import get_remote_address
+
+            limiter = Limiter(get_remote_address, default_limits=["100 per hour"])
+            """,
+            **{
+                "deploy/nginx.conf": (
+                    "server {\n  listen 80;\n  location / {\n    include uwsgi_params;\n"
+                    "    uwsgi_pass unix:/run/app.sock;\n  }\n}\n"
+                ),
+                "uwsgi.ini": "[uwsgi]\nmodule = wsgi:app\nsocket = /run/app.sock\nprocesses = 4\n",
+            },
+        ),
+    ),
+    (
+        "mysql-connection-and-cursor-only-for-a-cli-command",
+        _files(
+            maintenance="""
+            import click
+            import mysql.connector
+            from flask import current_app
+
+            link = mysql.connector.connect(host="db", user="ops", database="ops")
+            cur = link.cursor()
+
+            @current_app.cli.command("vacuum-logs")
+            def vacuum_logs():
+                cur.execute("delete from log where created < now() - interval 30 day")
+                link.commit()
+                click.echo("done")
+            """
+        ),
+    ),
+    (
+        "flask-sqlalchemy-postgres-celery-with-pre-ping",
+        _files(
+            extensions="""
+            import os
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+
+            class DatabaseSettings:
+                SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "postgresql+psycopg2://app@db/app")
+                SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 1800}
+            """,
+            tasks="""
+            from celery import shared_task
+            from extensions import db
+
+            @shared_task
+            def purge_tokens():
+                db.session.execute(db.text("delete from token where expires_at < now()"))
+                db.session.commit()
+            """,
+        ),
+    ),
 ]
 
 #: Shapes that may draw a note and nothing more: the catalogue makes `app.run(debug=True)` under
@@ -2186,3 +2295,32 @@ def test_development_script_is_a_note_at_most(files):
     assert all(f.severity <= Severity.NOTE for f in found), [
         (f.code, f.severity.name, str(f.location), f.message) for f in found
     ]
+
+
+#: Flask-SQLAlchemy's PostgreSQL pool kept by background job workers: a note (the deployment decides whether
+#: something in between drops idle connections), never silent and never more.
+CELERY_WORKER_POOL = _files(
+    extensions="""
+            import os
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+
+            class DatabaseSettings:
+                SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "postgresql+psycopg2://app@db/app")
+            """,
+    tasks="""
+            from celery import shared_task
+            from extensions import db
+
+            @shared_task
+            def purge_tokens():
+                db.session.execute(db.text("delete from token where expires_at < now()"))
+                db.session.commit()
+            """,
+)
+
+
+def test_extension_pool_used_by_jobs_is_a_note():
+    found = [f for f in _found(CELERY_WORKER_POOL) if f.code == "FD204"]
+    assert [f.severity for f in found] == [Severity.NOTE], [(f.code, f.severity.name, f.message) for f in found]

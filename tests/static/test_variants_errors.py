@@ -1694,6 +1694,55 @@ GOOD.update(
 )
 
 
+# a rollback in the broad except undoes the write but records nothing: the 200 still hides the failure
+BAD.update(
+    {
+        "rollback-then-error-json-with-200": (
+            "FD503",
+            """
+            from flask import Flask, jsonify, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            @app.post("/api/subscribe")
+            def subscribe():
+                try:
+                    db.session.execute(db.text("insert into subscriber (email) values (:e)"), {"e": request.json["email"]})
+                    db.session.commit()
+                    return jsonify(status="ok")
+                except Exception as exc:
+                    db.session.rollback()
+                    return jsonify(status="error", detail=str(exc))
+            """,
+        ),
+    }
+)
+GOOD.update(
+    {
+        "rollback-log-and-error-status": """
+            import logging
+            from flask import Flask, jsonify, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+            log = logging.getLogger(__name__)
+
+            @app.post("/api/subscribe")
+            def subscribe():
+                try:
+                    db.session.execute(db.text("insert into subscriber (email) values (:e)"), {"e": request.json["email"]})
+                    db.session.commit()
+                    return jsonify(status="ok")
+                except Exception:
+                    db.session.rollback()
+                    log.exception("subscribe failed")
+                    return jsonify(status="error"), 500
+            """,
+    }
+)
+
+
 def _findings(code: str | dict[str, str], *, preview: bool = False) -> list:
     files = code if isinstance(code, dict) else {"app.py": code}
     return found(dedented(files), S15, preview=preview)

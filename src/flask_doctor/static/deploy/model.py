@@ -267,6 +267,9 @@ class ProxyDecl:
     kind: str = ""
     #: request headers the proxy sets (nginx ``proxy_set_header``), lower-case.
     sets_headers: tuple[str, ...] = ()
+    #: the proxy speaks a gateway protocol to the app (nginx ``uwsgi_pass``/``fastcgi_pass``/``scgi_pass`` with
+    #: their ``*_params``), which hands the app the client's ``REMOTE_ADDR`` and scheme itself: nothing is hidden.
+    passes_client: bool = False
 
 
 @dataclass(frozen=True)

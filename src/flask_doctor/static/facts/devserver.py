@@ -23,7 +23,7 @@ from flask_doctor.findings import Location
 from flask_doctor.static.deploy.commands import analyze_command
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.apps import is_flask_type, object_type
-from flask_doctor.static.facts.config_values import truthy_constant
+from flask_doctor.static.facts.config_values import flag_when_unset, truthy_constant
 from flask_doctor.static.facts.deploy_files import dev_process, production_deploy_path
 from flask_doctor.static.facts.roles import is_server_entry_module, is_test_path, server_entry_modules
 from flask_doctor.static.names import dotted
@@ -472,6 +472,29 @@ def deployed_script_modules(project: Project) -> frozenset[str]:
     return frozenset(found)
 
 
+def deploy_running_script(project: Project, module: SourceModule) -> Location | None:
+    """Where a production web process runs ``module`` as a program (``CMD ["python", "app.py"]``), else ``None``."""
+    for command in production_web_commands(project):
+        if command.server == "python-script" and command.app_target:
+            found = script_module(project, command.app_target, command.source.path)
+            if found is not None and found.name == module.name:
+                return command.source
+    return None
+
+
+def debug_by_default(call: ast.Call, ctx: Context) -> str | None:
+    """The source of ``app.run(debug=...)``'s value when it is read from the environment and is true while the
+    variable is missing (``debug=os.getenv("DEBUG", "True") == "True"``), else ``None``."""
+    value = next((kw.value for kw in call.keywords if kw.arg in ("debug", "use_debugger")), None)
+    if value is None or isinstance(value, ast.Constant):
+        return None
+    table = ctx.function.imports if ctx.function is not None else ctx.project.module_imports.get(ctx.module.name)
+    if table is None or flag_when_unset(value, table) is not True:
+        return None
+    text = ast.unparse(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 @project_fact
 def serving_console_script(project: Project) -> ConsoleScript | None:
     """An installed command whose function (or a function it calls) starts the app's server: how users run it."""
@@ -690,6 +713,13 @@ def command_dev_server(
         )
     if start is None:
         return None
+    found = _reaches_dev_server(project, start)
+    return (script, start, found[0], found[1]) if found is not None else None
+
+
+def _reaches_dev_server(project: Project, start: FunctionInfo) -> tuple[ast.Call, SourceModule] | None:
+    """The ``.run(...)`` on a Flask app (or the hand-over to ``flask run``) that ``start`` reaches, three calls
+    deep."""
     sites = [(call, start) for _, call in start.calls]
     seen = {start.qualname}
     for _depth in range(3):
@@ -697,14 +727,14 @@ def command_dev_server(
         for call, fn in sites:
             func = call.func
             if execs_flask_run(call, fn):
-                return script, start, call, fn.module
+                return call, fn.module
             if isinstance(func, ast.Attribute) and func.attr == "run":
                 kind = call_kind(project, call, fn.module.name, fn)
                 named_app = (dotted(func.value) or "").rsplit(".", 1)[-1].endswith("app") and any(
                     kw.arg in _RUN_OPTIONS for kw in call.keywords
                 )
                 if kind == "flask" or (kind is None and named_app):
-                    return script, start, call, fn.module
+                    return call, fn.module
                 continue
             name = dotted(func)
             callee = project.resolve_function(name, fn, fn.module) if name else None
@@ -713,6 +743,35 @@ def command_dev_server(
             seen.add(callee.qualname)
             later.extend((c, callee) for _, c in callee.calls)
         sites = later
+    return None
+
+
+#: ``flask.cli.FlaskGroup``: a script's own ``flask`` command group, whose ``run`` is ``flask run``.
+FLASK_GROUPS = frozenset({"flask.cli.FlaskGroup", "flask.FlaskGroup"})
+
+
+def script_subcommand_dev_server(
+    project: Project, module: SourceModule, argv: list[str], target: str
+) -> tuple[str, tuple[ast.Call, SourceModule] | None] | None:
+    """``python manage.py run -h 0.0.0.0``: the subcommand a deploy file gives a script, when it starts the
+    development server. ``("run", None)`` when the script is a ``FlaskGroup`` (its ``run`` is ``flask run``);
+    ``(name, (call, module))`` when the script's click command of that name reaches ``app.run()``."""
+    try:
+        index = next(i for i, word in enumerate(argv) if word == target or word.endswith("/" + target))
+    except StopIteration:
+        return None
+    words = [w for w in argv[index + 1 :] if not w.startswith("-")]
+    if not words or not argv[index + 1 : index + 2] or argv[index + 1].startswith("-"):
+        return None
+    word = words[0]
+    if word == "run" and any(site.module is module and site.name in FLASK_GROUPS for site in project.calls):
+        return word, None
+    wanted = word.replace("-", "_")
+    for fn in project.functions.values():
+        if fn.module is module and fn.name == wanted and "cli" in fn.roles:
+            found = _reaches_dev_server(project, fn)
+            if found is not None:
+                return word, found
     return None
 
 
@@ -802,7 +861,9 @@ __all__ = [
     "command_dev_server",
     "compose_overrides_image_command",
     "console_scripts",
+    "debug_by_default",
     "debug_flag_branch",
+    "deploy_running_script",
     "deployed_script_modules",
     "dev_only_function",
     "dev_server_calls",
@@ -821,6 +882,7 @@ __all__ = [
     "serves_with_production_server",
     "serving_console_script",
     "script_module",
+    "script_subcommand_dev_server",
     "single_process_entry",
     "web_process",
 ]

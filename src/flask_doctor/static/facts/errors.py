@@ -162,6 +162,17 @@ def is_inert(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
 
 
+def is_rollback(stmt: ast.stmt) -> bool:
+    """``db.session.rollback()`` (any ``<x>.rollback()`` call on its own): it undoes the write but tells no one."""
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and isinstance(stmt.value.func, ast.Attribute)
+        and stmt.value.func.attr == "rollback"
+        and not stmt.value.args
+    )
+
+
 def response_status(
     expr: ast.expr | None,
     table: ImportTable | None,

@@ -70,6 +70,21 @@ def declared_proxies(project: Project) -> list[ProxyDecl]:
 
 
 @project_fact
+def address_hiding_proxies(project: Project) -> list[ProxyDecl]:
+    """The declared proxies behind which the app sees the proxy's address rather than the client's.
+
+    nginx reaching the app through ``uwsgi_pass`` (or FastCGI/SCGI) with the
+    stock parameters sets ``REMOTE_ADDR`` and ``HTTPS`` from the client's own
+    connection: that config, and an nginx service of compose that runs it
+    (when every nginx config of the project does so), hide nothing.
+    """
+    proxies = declared_proxies(project)
+    configs = [p for p in proxies if p.kind == "nginx" and not p.source.path.endswith((".yml", ".yaml"))]
+    gateway_only = bool(configs) and all(p.passes_client for p in configs)
+    return [p for p in proxies if not p.passes_client and not (gateway_only and p.kind == "nginx")]
+
+
+@project_fact
 def server_handles_proxy(project: Project) -> bool:
     """waitress ``--trusted-proxy``, uvicorn ``--proxy-headers``: the server already rewrites the address."""
     deploy = project.deploy
@@ -587,6 +602,7 @@ __all__ = [
     "LOG",
     "NOTIFY",
     "address_uses",
+    "address_hiding_proxies",
     "declared_proxies",
     "forwarded_header",
     "is_last_index",

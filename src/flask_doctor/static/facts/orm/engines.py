@@ -19,7 +19,7 @@ from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import ConfigSetting as ConfigSettingType
-from flask_doctor.static.model.records import REQUEST, SQLALCHEMY_TYPES
+from flask_doctor.static.model.records import JOB, REQUEST, SQLALCHEMY_TYPES
 from flask_doctor.static.names import dotted
 from flask_doctor.static.patterns import on_first_use
 
@@ -469,6 +469,29 @@ def server_db_hint(project: Project) -> tuple[str, Evidence] | None:
 
 
 @project_fact
+def job_extension_session(project: Project) -> tuple[FunctionInfo, Location] | None:
+    """A background job (a Celery/RQ task, a scheduler's function) that uses the project's Flask-SQLAlchemy
+    session (``db.session``): a worker process that keeps the extension's pool between jobs, idle for as long as
+    no job comes."""
+    owners = {obj.qualname for obj in project.objects_of(SQLALCHEMY_TYPES) if not is_test_path(obj.module.path)}
+    if not owners:
+        return None
+    for fn in project.functions.values():
+        if JOB not in fn.contexts or REQUEST in fn.contexts or is_test_path(fn.module.path):
+            continue
+        for node in ast.walk(fn.node):
+            if not (isinstance(node, ast.Attribute) and node.attr == "session"):
+                continue
+            name = dotted(node.value)
+            if not name:
+                continue
+            qualified = fn.imports.qualify(name) or (f"{fn.module.name}.{name}" if "." not in name else "")
+            if qualified in owners:
+                return fn, Location(fn.module.path, node.lineno, node.col_offset + 1)
+    return None
+
+
+@project_fact
 def declared_wait_timeout(project: Project) -> tuple[int, Evidence] | None:
     """A MySQL/MariaDB ``wait_timeout`` declared in the deploy files (compose ``command: --wait_timeout=600``)."""
     deploy = project.deploy
@@ -630,6 +653,11 @@ def forwarded_options(call: ast.Call, ctx: Context) -> str | None:
 
 
 @project_fact
+def names_a_guard(project: Project) -> bool:
+    """Public name of :func:`_names_a_guard`."""
+    return _names_a_guard(project)
+
+
 def _names_a_guard(project: Project) -> bool:
     """A ``pool_pre_ping``/``pool_recycle``/``poolclass`` keyword or string anywhere in the project's code."""
     for module in project.modules.values():
@@ -725,6 +753,12 @@ DBAPI_CONNECT = {
     "psycopg.connect": "PostgreSQL",
     "psycopg.Connection.connect": "PostgreSQL",
 }
+#: psycopg2's own pools: ``getconn()`` hands back whatever connection sits idle in the pool, never testing it.
+DBAPI_POOLS = {
+    "psycopg2.pool.SimpleConnectionPool": "PostgreSQL",
+    "psycopg2.pool.ThreadedConnectionPool": "PostgreSQL",
+    "psycopg2.pool.PersistentConnectionPool": "PostgreSQL",
+}
 #: peewee databases of a server: one connection per thread, opened on first use and kept until ``close()``.
 #: (``playhouse.pool``'s pooled databases are not here: their pool checks a connection before reusing it.)
 PEEWEE_DATABASES = {
@@ -786,6 +820,25 @@ def request_use(project: Project, module: SourceModule, holder: str) -> Location
     return None
 
 
+def module_cursors(module: SourceModule, holder: str) -> list[str]:
+    """Module globals that hold a cursor of the kept connection ``holder``: ``cursor = conn.cursor()`` at module
+    level (the cursor lives, and fails, with the connection it came from)."""
+    names: list[str] = []
+    for stmt in module.tree.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+            continue
+        value = stmt.value
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "cursor"
+            and isinstance(value.func.value, ast.Name)
+            and value.func.value.id == holder
+        ):
+            names.append(stmt.targets[0].id)
+    return names
+
+
 @project_fact
 def connection_upkeep(project: Project) -> dict[str, set[str]]:
     """The names (last segment) on which the project's code (tests aside) calls or reads each upkeep method:
@@ -805,6 +858,13 @@ def connection_upkeep(project: Project) -> dict[str, set[str]]:
                     if owner:
                         found.setdefault("connection_context", set()).add(owner.rsplit(".", 1)[-1])
     return found
+
+
+def pool_connections_checked(project: Project) -> bool:
+    """The project tests the connections it takes from a pool somewhere (``conn.closed``, ``conn.ping()``...):
+    which pool they came from is not followed, so any such check counts."""
+    upkeep = connection_upkeep(project)
+    return any(upkeep.get(method) for method in _DBAPI_CHECKS)
 
 
 def connection_kept_up(project: Project, module: SourceModule, holder: str, peewee: bool) -> bool:
@@ -956,6 +1016,7 @@ __all__ = [
     "DEFAULT_POOL",
     "DIALECT_MODULES",
     "DBAPI_CONNECT",
+    "DBAPI_POOLS",
     "DRIVER_MODULES",
     "PEEWEE_DATABASES",
     "connection_kept_up",
@@ -985,7 +1046,11 @@ __all__ = [
     "keyword",
     "kept_by_extension",
     "disposed_after_use",
+    "job_extension_session",
     "local_only",
+    "module_cursors",
+    "names_a_guard",
+    "pool_connections_checked",
     "mapping_options",
     "project_value",
     "spread_options",

@@ -10,9 +10,11 @@ from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.orm.engines import (
     CREATE_ENGINE,
     DBAPI_CONNECT,
+    DBAPI_POOLS,
     ENGINE_FROM_CONFIG,
     PEEWEE_DATABASES,
     SERVER_DIALECTS,
+    Scope,
     config_options,
     connection_kept_up,
     constant,
@@ -20,15 +22,21 @@ from flask_doctor.static.facts.orm.engines import (
     dict_options,
     disposed_after_use,
     engine_factory_kept,
+    extension_engine_options,
     forwarded_options,
     global_holder,
     guarded,
     guarded_sibling,
+    job_extension_session,
     kept_by_extension,
     kept_for_requests,
     keyword,
     local_only,
+    module_cursors,
     named_for_sqlite,
+    names_a_guard,
+    options_of,
+    pool_connections_checked,
     production_settings,
     request_use,
     server_db_hint,
@@ -65,7 +73,10 @@ class EngineWithoutStaleConnectionGuard(Rule):
     MariaDB or PostgreSQL that set neither `pool_pre_ping=True` nor
     `pool_recycle`, and single database connections a module keeps for the
     life of the process (a DB-API `connect()` or a peewee database) that
-    requests use.
+    requests use, directly or through a cursor the module also keeps
+    (`cur = conn.cursor()` at import), and psycopg2's own pools
+    (`ThreadedConnectionPool`, `SimpleConnectionPool`) kept the same way
+    when nothing in the project tests a connection it takes from them.
 
     ## Why is this bad?
     The engine keeps connections in a pool. When a connection sits idle
@@ -127,7 +138,14 @@ class EngineWithoutStaleConnectionGuard(Rule):
     2.5 and 3.x recycle MySQL connections themselves, and PostgreSQL keeps
     idle connections open by default, so the harm needs evidence the code
     does not show (a pooler's or proxy's idle timeout, a server
-    `idle_session_timeout`).
+    `idle_session_timeout`). One piece of such evidence the code does show:
+    background jobs (Celery or RQ tasks) that use the extension's session.
+    A worker keeps its pool between jobs, idle for hours when no job comes,
+    and a worker whose connections a firewall, NAT or pooler dropped fails
+    its next job; so `SQLALCHEMY_DATABASE_URI` to PostgreSQL with no
+    `pool_pre_ping`/`pool_recycle` in `SQLALCHEMY_ENGINE_OPTIONS` (nor a
+    guard named anywhere in the project) is a note when jobs use
+    `db.session`.
 
     One DB-API connection (`pymysql.connect`, `MySQLdb.connect`,
     `mysql.connector.connect`, `psycopg2.connect`, `psycopg.connect`) kept in
@@ -182,7 +200,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """,
     )
 
-    call_names = last_segments(CREATE_ENGINE, ENGINE_FROM_CONFIG, DBAPI_CONNECT, PEEWEE_DATABASES)
+    call_names = last_segments(CREATE_ENGINE, ENGINE_FROM_CONFIG, DBAPI_CONNECT, DBAPI_POOLS, PEEWEE_DATABASES)
 
     VALID = (
         # a background lookup that connects to a side database for one run and disposes the engine after it
@@ -516,8 +534,129 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """
             },
         ),
+        # the module's connection and its cursor only serve a nightly command, which exits after its run
+        Valid(
+            """
+            import click
+            import mysql.connector
+            from flask import Flask
+
+            app = Flask(__name__)
+            link = mysql.connector.connect(host="mysql", user="ops", database="ops")
+            cur = link.cursor()
+
+            @app.cli.command("purge-sessions")
+            def purge_sessions():
+                cur.execute("delete from sessions where expires < now()")
+                link.commit()
+                click.echo("purged")
+            """
+        ),
+        # psycopg2's pool, but each request tests what it took and drops a dead connection
+        Valid(
+            """
+            from flask import Flask, jsonify
+            from psycopg2.pool import ThreadedConnectionPool
+
+            app = Flask(__name__)
+            pool = ThreadedConnectionPool(1, 8, dsn="dbname=maps host=pg")
+
+            @app.get("/layers")
+            def layers():
+                conn = pool.getconn()
+                if conn.closed:
+                    pool.putconn(conn, close=True)
+                    conn = pool.getconn()
+                try:
+                    with conn.cursor() as cur:
+                        cur.execute("select name from layer")
+                        return jsonify([r[0] for r in cur.fetchall()])
+                finally:
+                    pool.putconn(conn)
+            """
+        ),
+        # Flask-SQLAlchemy to PostgreSQL used by a Celery task, with pre-ping in the engine options
+        Valid(
+            """
+            import os
+            from celery import Celery
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+            worker = Celery(__name__)
+
+            class Settings:
+                SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "postgresql://ledger@pg/ledger")
+                SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+            @worker.task
+            def close_period():
+                db.session.execute(db.text("update period set closed = true where ends < now()"))
+                db.session.commit()
+            """
+        ),
     )
     INVALID = (
+        # Flask-SQLAlchemy to PostgreSQL with no engine options, and a Celery worker keeps its pool between tasks
+        Invalid(
+            """
+            import os
+            from celery import Celery
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+            worker = Celery(__name__)
+
+            class Settings:
+                SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "postgresql://ledger@pg/ledger")  # expect
+
+            @worker.task
+            def close_period():
+                db.session.execute(db.text("update period set closed = true where ends < now()"))
+                db.session.commit()
+            """,
+            message="background jobs use it",
+        ),
+        # psycopg2's pool kept for the process; what `getconn()` returns is used as it is
+        Invalid(
+            """
+            from flask import Flask, jsonify
+            from psycopg2 import pool as pg_pool
+
+            app = Flask(__name__)
+            connections = pg_pool.SimpleConnectionPool(1, 4, dsn="dbname=maps host=pg")  # expect
+
+            @app.get("/layers")
+            def layers():
+                conn = connections.getconn()
+                try:
+                    with conn.cursor() as cur:
+                        cur.execute("select name from layer")
+                        return jsonify([r[0] for r in cur.fetchall()])
+                finally:
+                    connections.putconn(conn)
+            """,
+            message="never check a connection on `getconn()`",
+        ),
+        # the tutorial shape: one connection and one cursor made at import, and the views run queries on the cursor
+        Invalid(
+            """
+            import mysql.connector
+            from flask import Flask, jsonify
+
+            app = Flask(__name__)
+            link = mysql.connector.connect(host="mysql", user="books", database="books")  # expect
+            cur = link.cursor()
+
+            @app.get("/books")
+            def books():
+                cur.execute("select title from book")
+                return jsonify([row[0] for row in cur.fetchall()])
+            """,
+            message="a cursor of `link`",
+        ),
         # the same ledger without a guard in the options: made once, outside any request, it serves every request
         # with the pool it keeps (a note: a deployment's settings could still pass one)
         Invalid(
@@ -765,7 +904,9 @@ class EngineWithoutStaleConnectionGuard(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        """Pool recycling slower than a declared MySQL ``wait_timeout`` (Flask-SQLAlchemy's 7200 s default included)."""
+        """Pool recycling slower than a declared MySQL ``wait_timeout`` (Flask-SQLAlchemy's 7200 s default included),
+        and Flask-SQLAlchemy's unguarded PostgreSQL pool kept by background job workers."""
+        self._idle_worker_pool(project, report)
         declared = declared_wait_timeout(project)
         if declared is None:
             return
@@ -808,6 +949,53 @@ class EngineWithoutStaleConnectionGuard(Rule):
                     )
                 )
 
+    def _idle_worker_pool(self, project: Project, report: Callable[[Finding], None]) -> None:
+        """``SQLALCHEMY_DATABASE_URI`` to PostgreSQL, no pool guard anywhere, and Celery/RQ jobs use ``db.session``."""
+        uris = production_settings(project, "SQLALCHEMY_DATABASE_URI")
+        if not uris or not project.objects_of(SQLALCHEMY_TYPES) or names_a_guard(project):
+            return  # no extension engine, or the project names a guard somewhere (a setting may pass it)
+        if production_settings(project, "SQLALCHEMY_POOL_RECYCLE"):
+            return
+        for setting in production_settings(project, "SQLALCHEMY_ENGINE_OPTIONS"):
+            options = options_of(setting.value)
+            if options is None or guarded(options):
+                return  # options built where the code does not show, or a guard
+        if any(guarded(ext.options) for ext in extension_engine_options(project)):
+            return
+        schemes: set[str | None] = set()
+        for setting in uris:
+            module = project.by_path.get(setting.location.path)
+            if module is None:
+                return
+            schemes.add(url_dialect(setting.value, Scope(project, module)))
+        known = {SERVER_DIALECTS.get(s or "") for s in schemes} - {None}
+        if None in schemes or not known:
+            hint = server_db_hint(project)
+            if hint is None:
+                return
+            known.add(hint[0])
+        if known != {"PostgreSQL"}:
+            return  # MySQL: Flask-SQLAlchemy recycles those connections itself; several servers: cannot tell
+        job = job_extension_session(project)
+        if job is None:
+            return  # request traffic alone: PostgreSQL keeps idle connections open unless something in between
+        fn, used = job
+        report(
+            self.finding(
+                uris[0].location,
+                "Flask-SQLAlchemy's engine to PostgreSQL has neither `pool_pre_ping` nor `pool_recycle` "
+                f"(no SQLALCHEMY_ENGINE_OPTIONS), and background jobs use it (`{project.display(fn.qualname)}`): a "
+                "worker keeps its pooled connections between jobs, idle for as long as none arrives, and when a "
+                "firewall, a pooler or a server restart has dropped them the next job fails "
+                '("server closed the connection unexpectedly", "SSL SYSCALL error: EOF detected") (a note: '
+                "whether something between the workers and PostgreSQL drops idle connections is the deployment's)",
+                severity=min(Severity.NOTE, self.effective_severity),
+                hint='Set SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True} (and `pool_recycle` below the idle '
+                "timeout of whatever sits between the app and the server).",
+                evidence=[Evidence("a job uses the session here", used)],
+            )
+        )
+
     def _recycle_finding(self, where: Location, label: str, seconds: int, proof: Evidence) -> Finding:
         return self.finding(
             where,
@@ -819,7 +1007,7 @@ class EngineWithoutStaleConnectionGuard(Rule):
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         callee = ctx.qualified(node.func)
-        if callee in DBAPI_CONNECT or callee in PEEWEE_DATABASES:
+        if callee in DBAPI_CONNECT or callee in PEEWEE_DATABASES or callee in DBAPI_POOLS:
             self._kept_connection(node, ctx, callee)
             return
         if callee not in CREATE_ENGINE and callee not in ENGINE_FROM_CONFIG:
@@ -924,15 +1112,39 @@ class EngineWithoutStaleConnectionGuard(Rule):
             return  # kept by a command, a task or a test: gone when that run ends
         holder = global_holder(ctx)
         peewee = callee in PEEWEE_DATABASES
+        pool = callee in DBAPI_POOLS
         if holder is None or connection_kept_up(ctx.project, ctx.module, holder, peewee):
             return
+        if pool and pool_connections_checked(ctx.project):
+            return  # the connections taken from it are tested before use
         used = request_use(ctx.project, ctx.module, holder)
+        through = None
+        if used is None and not peewee and not pool:
+            # ``cursor = conn.cursor()`` next to it, and requests execute on that cursor
+            for cursor in module_cursors(ctx.module, holder):
+                used = request_use(ctx.project, ctx.module, cursor)
+                if used is not None:
+                    through = cursor
+                    break
         if used is None and not (peewee and any(REQUEST in fn.contexts for fn in ctx.project.functions.values())):
             return  # nothing shows a request reading it
-        dialect = (PEEWEE_DATABASES if peewee else DBAPI_CONNECT)[callee]
-        short = callee.rpartition(".")[2] if peewee else callee
-        evidence = [Evidence(f"a request reads `{holder}` here", used)] if used is not None else []
-        if peewee:
+        dialect = (PEEWEE_DATABASES if peewee else DBAPI_POOLS if pool else DBAPI_CONNECT)[callee]
+        short = callee.rpartition(".")[2] if peewee or pool else callee
+        read = f"`{through}`, a cursor of `{holder}`," if through else f"`{holder}`"
+        evidence = [Evidence(f"a request reads {read} here", used)] if used is not None else []
+        if pool:
+            message = (
+                f"`{short}(...)` kept in `{holder}` hands requests the {dialect} connections it holds without testing "
+                "them: psycopg2's pools never check a connection on `getconn()`, so once the server, a proxy or a "
+                "firewall has dropped an idle one, or the server has restarted, the request that gets it fails "
+                '("server closed the connection unexpectedly")'
+            )
+            hint = (
+                "Test the connection after `getconn()` (`conn.closed`, or a `SELECT 1`) and give broken ones back "
+                "with `putconn(conn, close=True)`; or use a pool that checks (`create_engine(url, "
+                "pool_pre_ping=True)`, psycopg_pool's `check=`)."
+            )
+        elif peewee:
             message = (
                 f"peewee's `{short}` kept in `{holder}` opens a {dialect} connection per thread on first use and "
                 "keeps it until `close()`, which nothing calls around requests: after an idle period the server "
@@ -944,9 +1156,10 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 " `teardown_request`: `db.close()`), or wrap it in `playhouse.flask_utils.FlaskDB`."
             )
         else:
+            via = f" (through `{through}`, a cursor of `{holder}` kept beside it)" if through else ""
             message = (
                 f"`{short}(...)` opens one {dialect} connection that the module keeps in `{holder}` for the life of "
-                "the process, and requests use it: once it has been idle longer than the server (MySQL "
+                f"the process, and requests use it{via}: once it has been idle longer than the server (MySQL "
                 "`wait_timeout`, 8 hours by default), a proxy or a firewall allows, or the server restarts, it is "
                 'closed under the app and every request fails ("server has gone away") until the worker restarts'
             )

@@ -12,7 +12,9 @@ from flask_doctor.static.facts.devserver import (
     allows_unsafe_werkzeug,
     call_kind,
     call_text,
+    debug_by_default,
     debug_flag_branch,
+    deploy_running_script,
     dev_only_function,
     development_command,
     entry_point_reaching,
@@ -47,7 +49,10 @@ class DevelopmentServer(Rule):
     to localhost (`app.run()`) it is a desktop tool's server and is not
     reported. Inside a main block
     or a development script `app.run(debug=True)` is a note (which says so
-    when it also listens on `0.0.0.0`); under an explicit flag
+    when it also listens on `0.0.0.0`), and so, when a production deploy
+    file runs that script (`CMD ["python", "app.py"]`), a debug flag read
+    from the environment that is on while the variable is missing
+    (`debug=os.getenv("DEBUG", "true") == "true"`) is; under an explicit flag
     (`if args.debug:`) it is not reported, nor when the project starts the
     app another way and this file is not that way: a deploy file or the
     code runs a production server, a `wsgi.py` (or a module of a `wsgi`
@@ -365,8 +370,33 @@ class DevelopmentServer(Rule):
                 ),
             },
         ),
+        # debug on by default in the developer's script; the image serves with gunicorn and never runs it
+        Valid(
+            """
+            import os
+            from flask import Flask
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                app.run(host="0.0.0.0", debug=os.getenv("APP_DEBUG", "yes") == "yes")
+            """,
+            files={"Dockerfile": 'FROM python:3.12\nCOPY . /srv\nCMD ["gunicorn", "-b", ":8000", "app:app"]\n'},
+        ),
     )
     INVALID = (
+        # the image runs this very script, and its debug flag is on unless APP_DEBUG says otherwise
+        Invalid(
+            """
+            import os
+            from flask import Flask
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                app.run(host="0.0.0.0", port=8080, debug=os.getenv("APP_DEBUG", "yes") == "yes")  # expect
+            """,
+            message="`Dockerfile` runs this script in production",
+            files={"Dockerfile": 'FROM python:3.12\nCOPY . /srv\nWORKDIR /srv\nCMD ["python", "app.py"]\n'},
+        ),
         # the SysV init script the package ships starts the installed command, which hands over to `flask run`
         Invalid(
             """
@@ -717,6 +747,24 @@ class DevelopmentServer(Rule):
             )
         )
 
+    def _debug_by_default(self, node: ast.Call, ctx: Context, fallback: str) -> None:
+        """``app.run(debug=os.getenv("DEBUG", "true") == "true")`` in the script a production deploy file runs."""
+        runner = deploy_running_script(ctx.project, ctx.module)
+        if runner is None or ctx.is_test_code():
+            return  # a developer's script: debug by default is what they want there
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{call_text(node)}` turns the Werkzeug debugger on unless the environment says otherwise "
+                f"(`{fallback}` is true when the variable is missing), and `{runner.path}` runs this script in "
+                "production: any error page there runs arbitrary Python for whoever triggers it",
+                hint='Default debug to off (`os.environ.get("FLASK_DEBUG") == "1"`) and serve production with '
+                "gunicorn or waitress.",
+                evidence=[Evidence("the deploy file starts this script here", runner)],
+                severity=min(Severity.NOTE, self.effective_severity),  # like `debug=True` in the same block
+            )
+        )
+
     @staticmethod
     def _chain_evidence(ctx: Context, name: str, chain: list[str]) -> list[Evidence]:
         if ctx.function is None:
@@ -741,6 +789,11 @@ class DevelopmentServer(Rule):
         if kind is None:
             return
         debug, host = run_options(node, kind)
+        # a main block's debug flag that defaults to on: reported when a production deploy file runs the script
+        fallback = debug_by_default(node, ctx) if ctx.in_main and not debug else None
+        if fallback is not None:
+            self._debug_by_default(node, ctx, fallback)
+            return
         text = call_text(node)
         module_level = ctx.function is None and not ctx.in_main and not launcher_script(ctx, func.value)
         unsafe = kind == "socketio" and allows_unsafe_werkzeug(node)

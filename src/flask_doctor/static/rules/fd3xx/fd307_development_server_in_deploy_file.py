@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.devserver import (
@@ -13,9 +15,14 @@ from flask_doctor.static.facts.devserver import (
     production_server_call,
     production_web_commands,
     script_module,
+    script_subcommand_dev_server,
 )
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.deploy.model import ServerCommand
+    from flask_doctor.static.source import SourceModule
 
 
 class DevelopmentServerInDeployFile(Rule):
@@ -30,7 +37,9 @@ class DevelopmentServerInDeployFile(Rule):
     `entrypoint:` in `app.yaml`, a Fly.io `[processes]` command in
     `fly.toml` (`app = "flask run ..."`, not one named for a worker), a
     Render `startCommand` of a web service, `python app.py`
-    when that script ends in `app.run()`, and a command the package
+    when that script ends in `app.run()`, `python manage.py run` when the
+    script is a `FlaskGroup` (its `run` is `flask run`) or the click
+    command of that name reaches `app.run()`, and a command the package
     installs (a console script, with its click subcommand) that calls
     `app.run()` (or hands the process to `flask run`). `--debug` or `FLASK_DEBUG=1` on
     such a command is mentioned in the message. Files named for development
@@ -94,6 +103,36 @@ class DevelopmentServerInDeployFile(Rule):
     )
 
     VALID = (
+        # the production image runs the same script's `seed` command once; gunicorn serves
+        Valid(
+            """
+            import click
+            from flask import Flask
+
+            app = Flask(__name__)
+
+            @click.group()
+            def main():
+                pass
+
+            @main.command()
+            def serve():
+                app.run(debug=True)
+
+            @main.command()
+            def seed():
+                load_fixtures()
+
+            if __name__ == "__main__":
+                main()
+            """,
+            files={
+                "Dockerfile": 'FROM python:3.12\nCOPY . /srv\nCMD ["gunicorn", "-b", ":8000", "app:app"]\n',
+                "docker-compose.yml": (
+                    "services:\n  web:\n    build: .\n  seed:\n    build: .\n    command: python app.py seed\n"
+                ),
+            },
+        ),
         # the Upstart job runs the app under uWSGI; the installed command's app.run() is for development
         Valid(
             """
@@ -169,6 +208,51 @@ class DevelopmentServerInDeployFile(Rule):
         ),
     )
     INVALID = (
+        # a `FlaskGroup` script: its `run` subcommand is `flask run`, and the production compose file starts it
+        Invalid(
+            """
+            from flask.cli import FlaskGroup
+            from inventory import create_app
+
+            cli = FlaskGroup(create_app=create_app)
+
+            if __name__ == "__main__":
+                cli()
+            """,
+            message="the script is a `FlaskGroup`",
+            files={
+                "inventory/__init__.py": "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n",
+                "docker-compose.yml": (
+                    "services:\n  api:\n    build: .\n    command: python app.py run --host 0.0.0.0  # expect\n"
+                ),
+            },
+        ),
+        # the image runs the script's click command `serve`, which calls app.run()
+        Invalid(
+            """
+            import click
+            from flask import Flask
+
+            app = Flask(__name__)
+
+            @click.group()
+            def main():
+                pass
+
+            @main.command()
+            def serve():
+                app.run(host="0.0.0.0", port=8000)
+
+            @main.command()
+            def seed():
+                load_fixtures()
+
+            if __name__ == "__main__":
+                main()
+            """,
+            message="runs `python app.py serve`, whose command starts the development server",
+            files={"Dockerfile": "FROM python:3.12\nCOPY . /srv\nWORKDIR /srv\nCMD python app.py serve  # expect\n"},
+        ),
         # the SysV init script starts the installed command, whose function execs `flask run`
         Invalid(
             """
@@ -309,6 +393,38 @@ class DevelopmentServerInDeployFile(Rule):
             return f"the Upstart job `{process[len('upstart:') :]}` in `{path}`"
         return f"the `{process}:` process in `{path}`"
 
+    def _script_subcommand(
+        self,
+        project: Project,
+        cmd: ServerCommand,
+        where_text: str,
+        sub: tuple[str, tuple[ast.Call, SourceModule] | None],
+        report: Callable[[Finding], None],
+    ) -> None:
+        """``python manage.py run``: the script's ``FlaskGroup`` ``run`` (``flask run``) or its click command that
+        reaches ``app.run()``."""
+        word, reached = sub
+        shown = f"python {cmd.app_target} {word}"
+        if reached is None:
+            message = (
+                f"{where_text} runs `{shown}`: the script is a `FlaskGroup`, so `{word}` is `flask run`, Flask's "
+                "development server, not meant for production traffic"
+            )
+            evidence: list[Evidence] = []
+        else:
+            call, call_module = reached
+            message = (
+                f"{where_text} runs `{shown}`, whose command starts the development server with `{call_text(call)}`: "
+                "Werkzeug's server is not meant for production traffic"
+            )
+            evidence = [
+                Evidence(
+                    "the development server is started here",
+                    Location(call_module.path, call.lineno, call.col_offset + 1),
+                )
+            ]
+        report(self.finding(cmd.source, message, hint=self.HINT, evidence=evidence))
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         for cmd in production_web_commands(project):
             where_text = self._process_label(cmd.process, cmd.source.path)
@@ -357,6 +473,10 @@ class DevelopmentServerInDeployFile(Rule):
                             hint=self.HINT,
                         )
                     )
+                    continue
+                sub = script_subcommand_dev_server(project, module, cmd.argv, cmd.app_target)
+                if sub is not None and not production_server_call(project, module):
+                    self._script_subcommand(project, cmd, where_text, sub, report)
                     continue
                 found = next(dev_server_calls(project, module), None)
                 if found is None or production_server_call(project, module):

@@ -11,8 +11,8 @@ from flask_doctor.static.facts.proxy import (
     AUDIT,
     DECISION,
     SchemeRewrite,
+    address_hiding_proxies,
     address_uses,
-    declared_proxies,
     proxy_fix_configured,
     proxy_sensitive_uses,
     scheme_rewrites,
@@ -47,6 +47,10 @@ class MissingProxyFix(Rule):
     without any deploy file: users reach the app over https while it sees
     plain http, so a proxy in front terminates TLS. That rewrite is
     reported too, and so are the address reads it puts behind that proxy.
+    nginx that reaches the app only through `uwsgi_pass` (or `fastcgi_pass`,
+    `scgi_pass`) with the stock `include uwsgi_params;` hides nothing: those
+    parameters carry the client's own `REMOTE_ADDR` and `HTTPS`, so the app
+    sees the real address and scheme without ProxyFix.
 
     ## Why is this bad?
     Behind a proxy the WSGI server sees the proxy's connection: every
@@ -187,8 +191,49 @@ class MissingProxyFix(Rule):
             """,
             files={"nginx.conf": NGINX},
         ),
+        # nginx talks the uwsgi protocol to the app: uwsgi_params hands over the client's address itself
+        Valid(
+            """
+            from flask import Flask, request
+            from flask_limiter import Limiter
+            from flask_limiter.util import get_remote_address
+            app = Flask(__name__)
+            limiter = Limiter(get_remote_address, app=app)
+
+            @app.post("/signup")
+            def signup():
+                store_signup(ip=request.remote_addr)
+                return "", 201
+            """,
+            files={
+                "deploy/nginx/site.conf": (
+                    "server {\n  listen 80;\n  location / {\n    include uwsgi_params;\n"
+                    "    uwsgi_pass unix:/run/site/uwsgi.sock;\n  }\n}\n"
+                ),
+                "docker-compose.yml": "services:\n  nginx:\n    image: nginx:stable\n  app:\n    build: .\n",
+            },
+        ),
     )
     INVALID = (
+        # the uwsgi location serves pages, but the API goes over HTTP through proxy_pass: that hop hides the client
+        Invalid(
+            """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/api/votes")
+            def vote():
+                record_vote(ip=request.remote_addr)  # expect
+                return "", 204
+            """,
+            message="site.conf",
+            files={
+                "site.conf": (
+                    "server {\n  location / {\n    include uwsgi_params;\n    uwsgi_pass 127.0.0.1:3031;\n  }\n"
+                    "  location /api/ {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n"
+                ),
+            },
+        ),
         # Heroku's router is in front of every `web` process
         Invalid(
             """
@@ -253,7 +298,7 @@ class MissingProxyFix(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
-        proxies = declared_proxies(project)
+        proxies = address_hiding_proxies(project)
         rewrites = scheme_rewrites(project)
         if not (proxies or rewrites) or proxy_fix_configured(project) or server_handles_proxy(project):
             return

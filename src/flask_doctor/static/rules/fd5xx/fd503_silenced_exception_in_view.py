@@ -14,6 +14,7 @@ from flask_doctor.static.facts.errors import (
     handler_label,
     health_check_rule,
     is_inert,
+    is_rollback,
     keeps_quiet,
     only_parses,
     response_status,
@@ -31,7 +32,8 @@ class SilencedExceptionInView(Rule):
     in request code (views, hooks and the helpers they call) that make a
     failed database write disappear (`try: ... db.session.commit()` /
     `except Exception: pass`), views whose broad `except` answers an
-    error with a normal 200 response and nothing else, views (or the
+    error with a normal 200 response and nothing else (a session rollback
+    before it records nothing either), views (or the
     decorators wrapped around them) whose broad `except` answers with a
     5xx but logs nothing, and health-check views (`/health`, `/healthz`,
     `/readyz`, ...) whose broad `except` answers with a 200, logged or not.
@@ -267,8 +269,44 @@ class SilencedExceptionInView(Rule):
                     return jsonify(success=False, error_message=str(exc))
                 return jsonify(success=True)
             """),
+        # rolled back and logged before the form is shown again with the error
+        Valid("""
+            import logging
+            from flask import Flask, render_template, request
+            app = Flask(__name__)
+            log = logging.getLogger(__name__)
+
+            @app.post("/rooms")
+            def book_room():
+                try:
+                    db.session.add(Booking(room=request.form["room"]))
+                    db.session.commit()
+                except Exception:
+                    db.session.rollback()
+                    log.exception("booking failed")
+                    return render_template("rooms.html", error="The booking could not be saved."), 409
+                return render_template("rooms.html", booked=True)
+            """),
     )
     INVALID = (
+        # the rollback undoes the write, but the answer is a 200 and nothing records why it failed
+        Invalid(
+            """
+            from flask import Flask, jsonify, request
+            app = Flask(__name__)
+
+            @app.post("/api/rooms")
+            def book_room():
+                try:
+                    db.session.add(Booking(room=request.json["room"]))
+                    db.session.commit()
+                    return jsonify(ok=True)
+                except Exception as err:  # expect
+                    db.session.rollback()
+                    return jsonify(ok=False, reason=str(err))
+            """,
+            message="(200 OK) and logs nothing",
+        ),
         Invalid(
             """
             from flask import Flask, redirect, request
@@ -410,7 +448,7 @@ class SilencedExceptionInView(Rule):
             write = db_write(node.body) if silent else None
             returns_success = (
                 not silent
-                and all(is_inert(s) for s in body[:-1])
+                and all(is_inert(s) or is_rollback(s) for s in body[:-1])
                 and view_success_return(body[-1], ctx)
                 and not only_parses(node.body)  # a parse with a fallback answer hides no lost work
             )
