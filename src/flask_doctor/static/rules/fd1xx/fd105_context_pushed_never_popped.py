@@ -6,6 +6,7 @@ import ast
 
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts.contexts import anonymous_pop, forks_per_job, is_context_call, pops_of
+from flask_doctor.static.facts.devserver import console_scripts
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
@@ -37,7 +38,10 @@ class ContextPushedNeverPopped(Rule):
     a note: the one context is then shared by every task the process runs.
     So is a push in an application factory or a command (it runs once per
     process). A push in an RQ job is not reported: RQ's worker forks a
-    process for each job, and the context dies with it.
+    process for each job, and the context dies with it. Nor is one in the
+    function an installed command runs (a `console_scripts` entry point
+    such as `mytool = "mytool.__main__:main"`): it runs once, when the
+    process starts, and its context is meant to last as long.
 
     ## Example
     ```python
@@ -133,6 +137,21 @@ class ContextPushedNeverPopped(Rule):
             def schedule(user_id):
                 queue.enqueue(send_digest, user_id)
             """),
+        # The function the installed command runs pushes the one context of the process before dispatching.
+        Valid(
+            """
+            from flask import Flask
+
+            def run():
+                app = Flask(__name__)
+                app.app_context().push()
+                import myservice.commands  # noqa: F401  (reads current_app at import)
+                dispatch()
+            """,
+            files={
+                "setup.py": 'from setuptools import setup\nsetup(entry_points={"console_scripts": ["mysvc = app:run"]})\n'
+            },
+        ),
     )
     INVALID = (
         Invalid(
@@ -202,6 +221,8 @@ class ContextPushedNeverPopped(Rule):
         contexts = fn.contexts
         if contexts and contexts <= {JOB, TEST} and JOB in contexts and forks_per_job(ctx.project):
             return  # an RQ worker forks a process per job: the pushed context dies with it
+        if fn.qualname in console_scripts(ctx.project) and not contexts & {REQUEST, JOB}:
+            return  # the installed command's own function: it runs once, and the context is the process's
         once = "factory" in fn.roles or (contexts and contexts <= {CLI, MAIN, FACTORY, TEST})
         severity = Severity.NOTE if once else None
         where = describe_context(ctx)
