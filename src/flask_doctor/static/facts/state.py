@@ -424,14 +424,28 @@ def keyed_by_user(key: ast.expr) -> bool:
 _ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag"})
 
 
-def enum_member(project: Project, fn: FunctionInfo, key: ast.expr) -> bool:
-    """The key is a member of one of the project's ``Enum`` classes: ``Format(name)``, ``Format[name]``, or a
-    local every assignment of which is one (``kind = Format(fmt)``). A value the class does not define raises
-    before the write, so such a key takes only the values the code lists, whatever the client sends."""
+def fixed_choice(project: Project, fn: FunctionInfo, key: ast.expr) -> bool:
+    """The key is one of a set of values written in the code, whatever the client sends: a member of one of
+    the project's ``Enum`` classes (``Format(name)``, ``Format[name]``: any other value raises), what
+    ``request.accept_languages.best_match(LANGUAGES)`` picks among the languages it is given, either of them
+    with a constant fallback (``... or "en"``), or a local every assignment of which is one of these."""
     if isinstance(key, ast.Name):
         values = [v for name, v in assignments(project, fn) if name == key.id]
-        return bool(values) and all(_enum_call(project, fn, v) for v in values)
-    return _enum_call(project, fn, key)
+        return bool(values) and all(_chosen(project, fn, v) for v in values)
+    return _chosen(project, fn, key)
+
+
+def _chosen(project: Project, fn: FunctionInfo, value: ast.expr) -> bool:
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
+        return all(isinstance(v, ast.Constant) or _chosen(project, fn, v) for v in value.values)
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "best_match"
+        and value.args
+    ):
+        return True  # werkzeug's MIMEAccept/LanguageAccept: one of the offered values, or the default
+    return _enum_call(project, fn, value)
 
 
 def _enum_call(project: Project, fn: FunctionInfo, value: ast.expr) -> bool:

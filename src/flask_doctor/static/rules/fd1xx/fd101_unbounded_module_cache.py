@@ -12,8 +12,8 @@ from flask_doctor.static.facts.state import (
     GROWING_METHODS,
     adding_attributes,
     container_evidence,
-    enum_member,
     filled_once,
+    fixed_choice,
     in_request_code,
     keyed_by_user,
     login_flow,
@@ -81,9 +81,10 @@ class UnboundedModuleCache(Rule):
     user's identity (`LAST[current_user.id] = ...`: one entry per account,
     replaced on each request), and keys from a fixed set (`request.endpoint`,
     `request.method`, a value checked first with `if lang not in
-    LANGUAGES: abort(404)`, or a member of one of the project's enums,
-    `Theme(request.args["t"])`, which raises for any other value) are fine
-    and are not reported. Nor are
+    LANGUAGES: abort(404)`, a member of one of the project's enums,
+    `Theme(request.args["t"])`, which raises for any other value, or the
+    language `request.accept_languages.best_match(LANGUAGES)` picks) are
+    fine and are not reported. Nor are
     bounded caches or extension objects kept on the app
     (`app.previews = TTLCache(...)`, `app.cache = Cache(app)`), data on `g`
     (gone with the request), a dict on the app emptied in
@@ -326,6 +327,16 @@ class UnboundedModuleCache(Rule):
                     _stylesheets[theme] = build_css(theme)
                 marks = collect(request.args.getlist("mark"), {})
                 return _stylesheets[theme] + shorten(request.args["u"]) + str(len(marks))
+
+            _greetings = {}
+            _regions = {}
+
+            @app.get("/hello/<int:visits>")
+            def hello(visits):
+                lang = request.accept_languages.best_match(["en", "fr"]) or "en"
+                _greetings[lang] = visits
+                _regions[app.config["REGION"]] = visits
+                return str(_greetings[lang])
             """),
         Valid("""
             import click
@@ -687,12 +698,12 @@ class UnboundedModuleCache(Rule):
 
     @staticmethod
     def _held(ctx: Context, key: ast.expr, container: ast.expr) -> bool:
-        """``if lang not in LANGUAGES: abort(404)`` before the write, or a member of one of the project's enums
-        (``Format(fmt)``): only the project's values are keys (a test against the container being filled holds
+        """``if lang not in LANGUAGES: abort(404)`` before the write, a member of one of the project's enums
+        (``Format(fmt)``) or a language picked with ``best_match(LANGUAGES)``: only the project's values are keys (a test against the container being filled holds
         nothing)."""
         fn = ctx.function
         return fn is not None and (
-            enum_member(ctx.project, fn, key) or allow_listed(ctx.project, fn, key, ignore=dotted(container))
+            fixed_choice(ctx.project, fn, key) or allow_listed(ctx.project, fn, key, ignore=dotted(container))
         )
 
     @staticmethod
