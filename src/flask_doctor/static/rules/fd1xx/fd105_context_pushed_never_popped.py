@@ -33,7 +33,9 @@ class ContextPushedNeverPopped(Rule):
     stays checked out. A function that pushes on every call stacks up
     contexts and leaks memory and connections. `with app.app_context():`,
     a push followed by `pop()` (ideally in `finally`), a pytest fixture that
-    pops after `yield`, and a `setUp`/`tearDown` pair are not reported; test
+    pops after `yield`, a `setUp`/`tearDown` pair, and a context kept on an
+    object that another function pops it from (Celery's `task_prerun` and
+    `task_postrun` signal handlers) are not reported; test
     code is not checked. A push at the top of a worker module is reported as
     a note: the one context is then shared by every task the process runs.
     So is a push in an application factory or a command (it runs once per
@@ -152,6 +154,23 @@ class ContextPushedNeverPopped(Rule):
                 "setup.py": 'from setuptools import setup\nsetup(entry_points={"console_scripts": ["mysvc = app:run"]})\n'
             },
         ),
+        # Celery's signals: pushed before each task on the task object, popped after it.
+        Valid("""
+            from celery.signals import task_postrun, task_prerun
+            from flask import Flask
+            app = Flask(__name__)
+
+            @task_prerun.connect
+            def enter_app(task=None, **kwargs):
+                task.app_ctx = app.app_context()
+                task.app_ctx.push()
+
+            @task_postrun.connect
+            def leave_app(task=None, **kwargs):
+                pushed = getattr(task, "app_ctx", None)
+                if pushed is not None:
+                    pushed.pop()
+            """),
     )
     INVALID = (
         Invalid(
@@ -216,6 +235,8 @@ class ContextPushedNeverPopped(Rule):
             return
         if target is not None and self._escapes(target, fn):
             return  # returned or handed to the caller, who pops it
+        if target is not None and self._popped_elsewhere(target, fn, ctx):
+            return  # kept on an object another function pops it from (Celery's task_prerun/task_postrun pair)
         if anonymous_pop(scope):
             return
         contexts = fn.contexts
@@ -259,6 +280,32 @@ class ContextPushedNeverPopped(Rule):
                     and any(dotted(t) == target for t in node.targets)
                 ):
                     return True
+        return False
+
+    @staticmethod
+    def _popped_elsewhere(target: str, fn: FunctionInfo, ctx: Context) -> bool:
+        """``task._flask_ctx.push()``: the context is stored on an object (not ``self``), and another function
+        of the module reads that attribute back and pops what it finds (``ctx = getattr(task, "_flask_ctx")``
+        then ``ctx.pop()``)."""
+        owner, _, attr = target.rpartition(".")
+        if not owner or owner == "self":
+            return False
+        for other in ctx.project.functions.values():
+            if other is fn or other.module is not fn.module:
+                continue
+            names = any(
+                (isinstance(node, ast.Attribute) and node.attr == attr)
+                or (isinstance(node, ast.Constant) and node.value == attr)
+                for node in ast.walk(other.node)
+            )
+            if names and any(
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "pop"
+                and not node.args
+                for node in ast.walk(other.node)
+            ):
+                return True
         return False
 
     @staticmethod
