@@ -28,6 +28,7 @@ from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.errors import body_nodes
 from flask_doctor.static.facts.roles import FileRole, role_of, role_of_path
 from flask_doctor.static.facts.sites import calls_named
+from flask_doctor.static.facts.templates import RENDER_CALLS, find_template, parsed_template
 from flask_doctor.static.model import REQUEST, VIEW_BASES
 from flask_doctor.static.names import dotted
 
@@ -505,3 +506,75 @@ __all__ = [
     "uses_flask_caching",
     "varying_reads",
 ]
+
+
+# ------------------------------------------------------------------ what a rendered template reads
+#: Names every Jinja template of a Flask app can read that hold this request's user: Flask puts
+#: ``session``/``g``/``request`` in the template context, Flask-Login's context processor adds ``current_user``.
+_TEMPLATE_USER_NAMES = frozenset({"current_user", "session"})
+#: How many ``extends``/``include`` steps are followed from the rendered template.
+_TEMPLATE_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class TemplateRead:
+    """A read of the user in a template a cached view renders (or one it extends or includes)."""
+
+    what: str  # `current_user`, `session`, `g.user`
+    location: Location
+    rendered: str  # the template the view names
+
+
+def template_user_read(project: Project, fn: FunctionInfo) -> TemplateRead | None:
+    """The first read of the logged-in user (``current_user``, ``session``, ``g.user``) in a template ``fn``
+    renders with ``render_template("name.html")``, following ``{% extends %}`` and ``{% include %}`` with
+    literal names. Flask-Caching stores the rendered page, so what the template shows of the user is cached
+    with it."""
+    if not project.templates:
+        return None
+    for node in body_nodes(fn.node.body):
+        if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+            continue
+        name = dotted(node.func) or ""
+        if name.rsplit(".", 1)[-1] not in RENDER_CALLS:
+            continue
+        if not isinstance(node.args[0].value, str):
+            continue
+        found = _template_read(project, (fn.module.path, node.args[0].value))
+        if found is not None:
+            return found
+    return None
+
+
+@keyed_fact
+def _template_read(project: Project, key: tuple[str, str]) -> TemplateRead | None:
+    from jinja2 import nodes  # a dependency of Flask, imported only when a cached view renders a template
+
+    module_path, name = key
+    queue: deque[tuple[str, int]] = deque([(name, 0)])
+    seen = {name}
+    while queue:
+        current, depth = queue.popleft()
+        template = find_template(project, module_path, current)
+        tree = parsed_template(project, template.path) if template is not None else None
+        if tree is None:
+            continue
+        for node in tree.find_all((nodes.Name, nodes.Getattr, nodes.Extends, nodes.Include, nodes.Import)):
+            what: str | None = None
+            if isinstance(node, nodes.Name) and node.ctx == "load" and node.name in _TEMPLATE_USER_NAMES:
+                what = node.name
+            elif (
+                isinstance(node, nodes.Getattr)
+                and isinstance(node.node, nodes.Name)
+                and node.node.name == "g"
+                and any(k in node.attr.lower() for k in G_USERISH)
+            ):
+                what = f"g.{node.attr}"
+            elif isinstance(node, (nodes.Extends, nodes.Include)) and depth < _TEMPLATE_DEPTH:
+                target = node.template
+                if isinstance(target, nodes.Const) and isinstance(target.value, str) and target.value not in seen:
+                    seen.add(target.value)
+                    queue.append((target.value, depth + 1))
+            if what is not None:
+                return TemplateRead(what, Location(template.path, node.lineno or 0, 0), name)
+    return None

@@ -111,11 +111,22 @@ def shared_path(
     if loose and fn is not None and _app_parameter(fn, name, table):
         return SharedPath(APP, steps)
     kind = object_type(project, module_name, name, fn)
-    if is_flask_type(project, kind):
-        return SharedPath(APP, steps)
+    if is_flask_type(project, kind) or (not local and is_flask_type(project, _enclosing_type(fn, name))):
+        return SharedPath(APP, steps)  # the module's app, or the factory's, seen from a hook defined inside it
     if local or kind is None or kind not in project.classes:
         return None
     return SharedPath(kind, steps)  # a module-level instance of a project class: built once per process
+
+
+def _enclosing_type(fn: FunctionInfo | None, name: str) -> str | None:
+    """The type of ``name`` in the function ``fn`` is defined in, when ``fn`` reads it from there (a hook
+    registered inside the app factory, ``@app.before_request`` over the factory's ``app``)."""
+    outer = fn.parent if fn is not None else None
+    while outer is not None:
+        if name in outer.local_names and name not in outer.global_names:
+            return outer.local_types.get(name)
+        outer = outer.parent
+    return None
 
 
 _APP_PARAMETERS = frozenset({"app", "application", "flask_app", "the_app"})

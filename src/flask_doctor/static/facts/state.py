@@ -16,6 +16,7 @@ from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.shared_containers import APP, SharedPath, built_once, shared_facts, shared_path
+from flask_doctor.static.facts.taint import assignments
 from flask_doctor.static.model import HTTP_METHOD_NAMES, REQUEST, VIEW_BASES
 from flask_doctor.static.model.plugins import own_nodes
 from flask_doctor.static.names import ImportTable, dotted
@@ -160,6 +161,10 @@ def module_container_for(ctx: Context, node: ast.expr) -> ModuleContainer | None
 
 
 def _module_level(ctx: Context, node: ast.expr, name: str) -> ModuleContainer | None:
+    if isinstance(node, ast.Name) and ctx.function is not None:
+        default = default_container(ctx.project, ctx.function, name)
+        if default is not None:
+            return default
     # a local variable of the same name shadows the module-level one
     if ctx.function is not None and _is_local(ctx, name.split(".")[0]):
         return None
@@ -170,6 +175,61 @@ def _module_level(ctx: Context, node: ast.expr, name: str) -> ModuleContainer | 
         if qualified:
             found = containers.get(qualified)
     return found
+
+
+def default_container(project: Project, fn: FunctionInfo, name: str) -> ModuleContainer | None:
+    """A parameter whose default is a mutable container (``def thumb(url, _memo={}):``) that no caller of
+    ``fn`` passes: Python builds the default once, when the ``def`` runs, and every call shares it, so it lives
+    as long as the worker, like a module-level one. Removing entries in ``fn`` (``pop``/``clear``/``del``/a
+    ``len()`` check) makes it a bounded cache."""
+    args = fn.node.args
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    match = next(((a, d) for a, d in pairs if a.arg == name), None)
+    if match is None:
+        return None
+    kind = container_kind(match[1], fn.imports)
+    if kind is None or name in fn.global_names:
+        return None
+    if any(dotted(target) == name for target in _rebinds(fn.node)):
+        return None  # ``_memo = dict(_memo)``: a fresh copy per call
+    if any(module == fn.module.name and shrunk == name for module, shrunk in project.evictions):
+        return None
+    if _passed_by_caller(project, fn, name, positional.index(match[0]) if match[0] in positional else None):
+        return None
+    location = Location(fn.module.path, match[1].lineno, match[1].col_offset + 1)
+    return ModuleContainer(
+        f"{fn.qualname}.{name}",
+        name,
+        kind,
+        location,
+        where="shared default-argument",
+        origin=f"is the default value of a parameter of `{fn.display}`, built once when the function is defined",
+    )
+
+
+def _rebinds(node: ast.AST) -> list[ast.expr]:
+    return [
+        t for stmt in ast.walk(node) if isinstance(stmt, (ast.Assign, ast.AugAssign)) for t in assignment_targets(stmt)
+    ]
+
+
+def _passed_by_caller(project: Project, fn: FunctionInfo, name: str, position: int | None) -> bool:
+    """Some call of ``fn`` gives the parameter a value of its own (a caller's dict, not the shared default)."""
+    short = fn.node.name
+    for site in project.calls:
+        if not site.name or site.name.rsplit(".", 1)[-1] != short:
+            continue
+        call = site.node
+        if any(kw.arg == name or kw.arg is None for kw in call.keywords):
+            return True
+        offset = 1 if fn.class_name and isinstance(call.func, ast.Attribute) else 0
+        if position is not None and len(call.args) + offset > position:
+            return True
+        if any(isinstance(a, ast.Starred) for a in call.args):
+            return True
+    return False
 
 
 @keyed_fact
@@ -358,6 +418,52 @@ def keyed_by_user(key: ast.expr) -> bool:
     if isinstance(key, ast.Subscript) and dotted(key.value) in ("session", "flask.session"):
         return isinstance(key.slice, ast.Constant) and key.slice.value in _SESSION_USER_KEYS
     return False
+
+
+#: The bases of an enumeration: calling or indexing the class returns one of the members written in the code.
+_ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag"})
+
+
+def fixed_choice(project: Project, fn: FunctionInfo, key: ast.expr) -> bool:
+    """The key is one of a set of values written in the code, whatever the client sends: a member of one of
+    the project's ``Enum`` classes (``Format(name)``, ``Format[name]``: any other value raises), what
+    ``request.accept_languages.best_match(LANGUAGES)`` picks among the languages it is given, either of them
+    with a constant fallback (``... or "en"``), or a local every assignment of which is one of these."""
+    if isinstance(key, ast.Name):
+        values = [v for name, v in assignments(project, fn) if name == key.id]
+        return bool(values) and all(_chosen(project, fn, v) for v in values)
+    return _chosen(project, fn, key)
+
+
+def _chosen(project: Project, fn: FunctionInfo, value: ast.expr) -> bool:
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
+        return all(isinstance(v, ast.Constant) or _chosen(project, fn, v) for v in value.values)
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "best_match"
+        and value.args
+    ):
+        return True  # werkzeug's MIMEAccept/LanguageAccept: one of the offered values, or the default
+    return _enum_call(project, fn, value)
+
+
+def _enum_call(project: Project, fn: FunctionInfo, value: ast.expr) -> bool:
+    if isinstance(value, ast.Call):
+        owner = value.func
+    elif isinstance(value, ast.Subscript):
+        owner = value.value
+    else:
+        return False
+    name = dotted(owner)
+    if not name or name.split(".", 1)[0] in fn.local_names:
+        return False
+    qualified = f"{fn.module.name}.{name}"
+    if qualified not in project.classes:
+        qualified = project.canonical(fn.imports.qualify(name) or name)
+    if qualified not in project.classes:
+        return False
+    return any(base in _ENUM_BASES for base in project.lineage(qualified))
 
 
 def filled_once(ctx: Context, container: ast.expr) -> bool:

@@ -241,7 +241,7 @@ class TaintPolicy:
     root_members: bool = False
     #: a parameter named ``request`` hides the imported one
     params_shadow: bool = False
-    #: bind every name in an assignment target (``d[k] = v`` binds ``d`` and ``k``), not only plain names
+    #: bind the object an item or attribute is stored on too (``d[k] = v`` binds ``d``), not only plain names
     whole_targets: bool = False
 
     def without(self, attrs: frozenset[str]) -> TaintPolicy:
@@ -299,7 +299,7 @@ def bindings(project: Project, fn: FunctionInfo) -> tuple[Bound, ...]:
     for node in walk(fn.node):
         if isinstance(node, ast.Assign):
             plain = tuple(name for target in node.targets for name in _target_names(target))
-            every = tuple(t.id for target in node.targets for t in walk(target) if isinstance(t, ast.Name))
+            every = tuple(name for target in node.targets for name in _holder_names(target))
             found.append(Bound(Binding.ASSIGN, plain, every, node.value))
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             if node.value is not None and isinstance(node.target, ast.Name):
@@ -334,6 +334,22 @@ def _target_names(target: ast.expr) -> list[str]:
             out.extend(_target_names(element))
         return out
     return []
+
+
+def _holder_names(target: ast.expr) -> list[str]:
+    """The names an assignment to ``target`` puts the value in: ``x``, the elements of a tuple, and the object
+    an item or attribute is stored on (``d`` of ``d[k] = v`` and ``d.attr = v``). The names in a key
+    (``k``, ``current_app`` of ``d[current_app.config["K"]] = v``) are read, not assigned: they do not hold
+    the value afterwards."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _holder_names(element)]
+    if isinstance(target, ast.Starred):
+        return _holder_names(target.value)
+    while isinstance(target, (ast.Subscript, ast.Attribute)):
+        target = target.value
+    return [target.id] if isinstance(target, ast.Name) else []
 
 
 def route_parameters(fn: FunctionInfo) -> dict[str, str]:

@@ -13,6 +13,7 @@ from flask_doctor.static.facts.state import (
     adding_attributes,
     container_evidence,
     filled_once,
+    fixed_choice,
     in_request_code,
     keyed_by_user,
     login_flow,
@@ -64,7 +65,10 @@ class UnboundedModuleCache(Rule):
     key a caller names (an expired key dropped when it is read again, an
     explicit invalidation) leaves every other key in place. Reading
     `self.locks[name]` reports too when the object's `__getitem__` stores
-    every key it is asked for (a registry of per-name locks).
+    every key it is asked for (a registry of per-name locks). A mutable
+    default argument used as a memo (`def preview_of(link, _cache={})`)
+    counts too: Python builds the default once, when the `def` runs, and
+    every call that does not pass its own shares it.
 
     ## Why is this bad?
     A module-level container lives as long as the worker process. When a
@@ -76,8 +80,11 @@ class UnboundedModuleCache(Rule):
     early return (`if _names: return _names`), and dicts keyed by the logged-in
     user's identity (`LAST[current_user.id] = ...`: one entry per account,
     replaced on each request), and keys from a fixed set (`request.endpoint`,
-    `request.method`, or a value checked first with `if lang not in
-    LANGUAGES: abort(404)`) are fine and are not reported. Nor are
+    `request.method`, a value checked first with `if lang not in
+    LANGUAGES: abort(404)`, a member of one of the project's enums,
+    `Theme(request.args["t"])`, which raises for any other value, or the
+    language `request.accept_languages.best_match(LANGUAGES)` picks) are
+    fine and are not reported. Nor are
     bounded caches or extension objects kept on the app
     (`app.previews = TTLCache(...)`, `app.cache = Cache(app)`), data on `g`
     (gone with the request), a dict on the app emptied in
@@ -289,6 +296,48 @@ class UnboundedModuleCache(Rule):
                 draft.set(request.form["field"], request.form["value"])
                 return "ok"
             """),
+        # Keys converted to a member of the project's enumeration first (an unknown value raises), a default
+        # dict every caller replaces with its own, and one emptied when it gets large.
+        Valid("""
+            import enum
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            class Theme(enum.Enum):
+                LIGHT = "light"
+                DARK = "dark"
+
+            _stylesheets = {}
+
+            def collect(rows, into={}):
+                for row in rows:
+                    into[row] = True
+                return into
+
+            def shorten(url, _seen={}):
+                if len(_seen) > 500:
+                    _seen.clear()
+                _seen[url] = url[:20]
+                return _seen[url]
+
+            @app.get("/theme.css")
+            def stylesheet():
+                theme = Theme(request.args.get("t", "light"))
+                if theme not in _stylesheets:
+                    _stylesheets[theme] = build_css(theme)
+                marks = collect(request.args.getlist("mark"), {})
+                return _stylesheets[theme] + shorten(request.args["u"]) + str(len(marks))
+
+            _greetings = {}
+            _regions = {}
+
+            @app.get("/hello/<int:visits>")
+            def hello(visits):
+                lang = request.accept_languages.best_match(["en", "fr"]) or "en"
+                _greetings[lang] = visits
+                _regions[app.config["REGION"]] = visits
+                return str(_greetings[lang])
+            """),
         Valid("""
             import click
             LOADED = []
@@ -496,6 +545,23 @@ class UnboundedModuleCache(Rule):
                 return application
             """,
         ),
+        # A mutable default argument used as a memo: Python builds it once, when the function is defined.
+        Invalid(
+            """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            def preview_of(link, _previews={}):
+                if link not in _previews:
+                    _previews[link] = fetch_preview(link)  # expect
+                return _previews[link]
+
+            @app.get("/preview")
+            def preview():
+                return preview_of(request.args["link"])
+            """,
+            message="default-argument dict `_previews`",
+        ),
         # Session tokens kept in a process list, one per successful login: said as a note.
         Invalid(
             """
@@ -632,10 +698,13 @@ class UnboundedModuleCache(Rule):
 
     @staticmethod
     def _held(ctx: Context, key: ast.expr, container: ast.expr) -> bool:
-        """``if lang not in LANGUAGES: abort(404)`` before the write: only the project's values are keys
-        (a test against the container being filled holds nothing)."""
+        """``if lang not in LANGUAGES: abort(404)`` before the write, a member of one of the project's enums
+        (``Format(fmt)``) or a language picked with ``best_match(LANGUAGES)``: only the project's values are keys (a test against the container being filled holds
+        nothing)."""
         fn = ctx.function
-        return fn is not None and allow_listed(ctx.project, fn, key, ignore=dotted(container))
+        return fn is not None and (
+            fixed_choice(ctx.project, fn, key) or allow_listed(ctx.project, fn, key, ignore=dotted(container))
+        )
 
     @staticmethod
     def _membership_guarded(container: ast.expr, ctx: Context) -> bool:

@@ -19,7 +19,7 @@ from flask_doctor.static.facts.state import (
     route_serving_selves,
 )
 from flask_doctor.static.facts.taint import request_derived
-from flask_doctor.static.model import REQUEST, FunctionInfo
+from flask_doctor.static.model import REQUEST, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
@@ -50,7 +50,14 @@ class GlobalStateInRequest(Rule):
     of a request (`current_app.config["JSONIFY_PRETTYPRINT_REGULAR"] =
     "pretty" in request.args` in a decorator's wrapper, or set and put back
     in one function); an admin page that changes a setting for everyone is
-    configuration and is not reported.
+    configuration and is not reported. Request data stored on a class of
+    the project (`Current.tenant = request.headers["X-Tenant"]`) and read
+    back as `Current.tenant` is one value for the whole process too.
+    A `before_request`/`after_request`
+    hook that copies request data into `app.config` (also the factory's
+    `app`, and `a = b = value` chains) is a note: the value is this
+    request's, but a hook may only copy what a proxy sends alike on every
+    request.
 
     On such a shared instance it also finds request code that stores this
     request's value on `self` and reads it back (`self.filesize =
@@ -303,6 +310,33 @@ class GlobalStateInRequest(Rule):
             app = Flask(__name__)
             app.wsgi_app = PrefixMiddleware(app.wsgi_app, "/api")
             """),
+        # A class attribute set at start-up, and one a view writes but nothing reads back (a record).
+        Valid("""
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            class Limits:
+                per_minute = 60
+                last_caller = None
+
+            Limits.per_minute = int(app.config.get("PER_MINUTE", 60))
+
+            @app.post("/hook")
+            def hook():
+                Limits.last_caller = request.remote_addr
+                return {"limit": Limits.per_minute}
+            """),
+        # A hook that sets a value computed from the environment, not from the request.
+        Valid("""
+            import os
+            from flask import Flask, current_app
+            app = Flask(__name__)
+
+            @app.before_request
+            def default_theme():
+                current_app.config.setdefault("THEME", os.environ.get("THEME", "light"))
+                current_app.config["BUILD"] = os.environ.get("BUILD_ID", "dev")
+            """),
         # An admin page changes a setting for everyone on purpose: configuration, not one request's state.
         Valid("""
             from flask import Flask, current_app, request
@@ -509,6 +543,43 @@ class GlobalStateInRequest(Rule):
             """,
             message="writes this request's value into the application's config",
         ),
+        # The request's tenant kept on a class (one object per process) and read back by a view.
+        Invalid(
+            """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            class Current:
+                tenant = None
+
+            @app.before_request
+            def pick_tenant():
+                Current.tenant = request.headers.get("X-Tenant")  # expect
+
+            @app.get("/invoices")
+            def invoices():
+                return {"tenant": Current.tenant}
+            """,
+            message="on class `Current`",
+        ),
+        # A hook inside the factory copies how this request arrived into the cookie settings of the whole
+        # process: said as a note.
+        Invalid(
+            """
+            from flask import Flask, request
+
+            def create_app():
+                app = Flask(__name__)
+
+                @app.before_request
+                def cookie_flags():
+                    secure = request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"
+                    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure  # expect
+
+                return app
+            """,
+            message="writes this request's value",
+        ),
     )
 
     def visit_Global(self, node: ast.Global, ctx: Context) -> None:
@@ -587,6 +658,11 @@ class GlobalStateInRequest(Rule):
     def visit_Assign(self, node: ast.Assign, ctx: Context) -> None:
         """``COUNTS[k] = COUNTS.get(k, 0) + 1``: the same read-modify-write as ``+=``, written the long way."""
         if len(node.targets) != 1:
+            # ``app.config["A"] = app.config["B"] = value``: each entry gets this request's value
+            for chained in node.targets:
+                if isinstance(chained, ast.Subscript):
+                    self._request_state_in_config(node, chained, ctx)
+                    break  # one finding per statement
             return
         target = node.targets[0]
         if isinstance(target, ast.Attribute):
@@ -596,6 +672,7 @@ class GlobalStateInRequest(Rule):
             else:
                 self._request_state_on_shared(node, target, ctx)
                 self._request_state_on_app(node, target, ctx)
+                self._request_state_on_class(node, target, ctx)
             return
         if not isinstance(target, ast.Subscript):
             return
@@ -697,6 +774,34 @@ class GlobalStateInRequest(Rule):
             )
         )
 
+    def _request_state_on_class(self, node: ast.Assign, target: ast.Attribute, ctx: Context) -> None:
+        """``RequestState.user = request.headers["X-User"]``: this request's value on a class of the project, which
+        is one object for the whole process (like a module global), read back elsewhere as ``RequestState.user``."""
+        fn = ctx.function
+        if fn is None or ctx.is_test_code() or not isinstance(target.value, ast.Name):
+            return
+        holder = target.value.id
+        if holder in fn.local_names or holder in ("self", "cls") or not in_request_code(ctx):
+            return
+        qualified = f"{ctx.module.name}.{holder}"
+        if qualified not in ctx.project.classes:
+            qualified = ctx.project.canonical(fn.imports.qualify(holder) or holder)
+        cls = ctx.project.classes.get(qualified)
+        if cls is None or not _request_value(ctx, node.value):
+            return
+        if not _class_attribute_read(ctx.project, cls.name, target.attr):
+            return
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} stores this request's value on class "
+                f"`{cls.name}`, one object every request the worker serves shares: another request, also a "
+                f"concurrent one, reads this request's `{target.attr}`",
+                hint="Store per-request data on `flask.g` (or use flask_login.current_user).",
+                evidence=ctx.chain_evidence(REQUEST),
+            )
+        )
+
     def _request_state_in_config(self, node: ast.Assign, target: ast.Subscript, ctx: Context) -> None:
         """``current_app.config["JSONIFY_PRETTYPRINT_REGULAR"] = request.args.get("pretty") == "1"``: this
         request's choice in the configuration every request of the process reads."""
@@ -709,7 +814,8 @@ class GlobalStateInRequest(Rule):
         path = shared_path(ctx.project, ctx.module.name, fn, target)
         if path is None or path.root != APP or len(path.steps) != 2 or path.steps[0] != "config":
             return
-        if not (_written_again(fn.node, target) or _wraps_a_view(fn)):
+        overrides = _written_again(fn.node, target) or _wraps_a_view(fn)
+        if not (overrides or fn.roles & _EVERY_REQUEST_HOOKS):
             return  # a settings page changing the configuration for everyone does so on purpose
         ctx.report(
             self.finding(
@@ -720,6 +826,8 @@ class GlobalStateInRequest(Rule):
                 hint="Pass the per-request choice to the code that needs it (an argument, `flask.g`) instead of "
                 "changing `app.config`.",
                 evidence=ctx.chain_evidence(REQUEST),
+                # a hook may only copy what a proxy sends alike on every request: a note
+                severity=None if overrides else min(self.effective_severity, Severity.NOTE),
             )
         )
 
@@ -760,6 +868,27 @@ def _written_again(fn_node: ast.AST, target: ast.Subscript) -> bool:
         if isinstance(stmt, ast.Assign) and any(ast.unparse(t) == text for t in stmt.targets)
     )
     return writes >= 2
+
+
+#: Hooks Flask runs around every request: a config write there is made for each request, not by an admin.
+_EVERY_REQUEST_HOOKS = frozenset({"before_request", "before_app_request", "after_request", "after_app_request"})
+
+
+def _class_attribute_read(project: Project, class_name: str, attr: str) -> bool:
+    """Some code of the project reads ``ClassName.attr`` (not only the write itself)."""
+    for module in project.modules.values():
+        if class_name not in module.text:
+            continue
+        for node in ast.walk(module.tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.ctx, ast.Load)
+                and node.attr == attr
+                and isinstance(node.value, ast.Name)
+                and node.value.id == class_name
+            ):
+                return True
+    return False
 
 
 def _wraps_a_view(fn: FunctionInfo) -> bool:

@@ -6,6 +6,7 @@ import ast
 
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts.contexts import anonymous_pop, forks_per_job, is_context_call, pops_of
+from flask_doctor.static.facts.devserver import console_scripts
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, FunctionInfo
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
@@ -32,12 +33,17 @@ class ContextPushedNeverPopped(Rule):
     stays checked out. A function that pushes on every call stacks up
     contexts and leaks memory and connections. `with app.app_context():`,
     a push followed by `pop()` (ideally in `finally`), a pytest fixture that
-    pops after `yield`, and a `setUp`/`tearDown` pair are not reported; test
+    pops after `yield`, a `setUp`/`tearDown` pair, and a context kept on an
+    object that another function pops it from (Celery's `task_prerun` and
+    `task_postrun` signal handlers) are not reported; test
     code is not checked. A push at the top of a worker module is reported as
     a note: the one context is then shared by every task the process runs.
     So is a push in an application factory or a command (it runs once per
     process). A push in an RQ job is not reported: RQ's worker forks a
-    process for each job, and the context dies with it.
+    process for each job, and the context dies with it. Nor is one in the
+    function an installed command runs (a `console_scripts` entry point
+    such as `mytool = "mytool.__main__:main"`): it runs once, when the
+    process starts, and its context is meant to last as long.
 
     ## Example
     ```python
@@ -133,6 +139,38 @@ class ContextPushedNeverPopped(Rule):
             def schedule(user_id):
                 queue.enqueue(send_digest, user_id)
             """),
+        # The function the installed command runs pushes the one context of the process before dispatching.
+        Valid(
+            """
+            from flask import Flask
+
+            def run():
+                app = Flask(__name__)
+                app.app_context().push()
+                import myservice.commands  # noqa: F401  (reads current_app at import)
+                dispatch()
+            """,
+            files={
+                "setup.py": 'from setuptools import setup\nsetup(entry_points={"console_scripts": ["mysvc = app:run"]})\n'
+            },
+        ),
+        # Celery's signals: pushed before each task on the task object, popped after it.
+        Valid("""
+            from celery.signals import task_postrun, task_prerun
+            from flask import Flask
+            app = Flask(__name__)
+
+            @task_prerun.connect
+            def enter_app(task=None, **kwargs):
+                task.app_ctx = app.app_context()
+                task.app_ctx.push()
+
+            @task_postrun.connect
+            def leave_app(task=None, **kwargs):
+                pushed = getattr(task, "app_ctx", None)
+                if pushed is not None:
+                    pushed.pop()
+            """),
     )
     INVALID = (
         Invalid(
@@ -197,11 +235,15 @@ class ContextPushedNeverPopped(Rule):
             return
         if target is not None and self._escapes(target, fn):
             return  # returned or handed to the caller, who pops it
+        if target is not None and self._popped_elsewhere(target, fn, ctx):
+            return  # kept on an object another function pops it from (Celery's task_prerun/task_postrun pair)
         if anonymous_pop(scope):
             return
         contexts = fn.contexts
         if contexts and contexts <= {JOB, TEST} and JOB in contexts and forks_per_job(ctx.project):
             return  # an RQ worker forks a process per job: the pushed context dies with it
+        if fn.qualname in console_scripts(ctx.project) and not contexts & {REQUEST, JOB}:
+            return  # the installed command's own function: it runs once, and the context is the process's
         once = "factory" in fn.roles or (contexts and contexts <= {CLI, MAIN, FACTORY, TEST})
         severity = Severity.NOTE if once else None
         where = describe_context(ctx)
@@ -238,6 +280,32 @@ class ContextPushedNeverPopped(Rule):
                     and any(dotted(t) == target for t in node.targets)
                 ):
                     return True
+        return False
+
+    @staticmethod
+    def _popped_elsewhere(target: str, fn: FunctionInfo, ctx: Context) -> bool:
+        """``task._flask_ctx.push()``: the context is stored on an object (not ``self``), and another function
+        of the module reads that attribute back and pops what it finds (``ctx = getattr(task, "_flask_ctx")``
+        then ``ctx.pop()``)."""
+        owner, _, attr = target.rpartition(".")
+        if not owner or owner == "self":
+            return False
+        for other in ctx.project.functions.values():
+            if other is fn or other.module is not fn.module:
+                continue
+            names = any(
+                (isinstance(node, ast.Attribute) and node.attr == attr)
+                or (isinstance(node, ast.Constant) and node.value == attr)
+                for node in ast.walk(other.node)
+            )
+            if names and any(
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "pop"
+                and not node.args
+                for node in ast.walk(other.node)
+            ):
+                return True
         return False
 
     @staticmethod

@@ -34,7 +34,8 @@ class PerRequestResourceNotClosed(Rule):
     one (`conn = get_conn()` with `def get_conn(): return
     psycopg2.connect(...)`) — that nothing closes: not a `with`
     block, not a `close()` in the function, not a
-    `teardown_appcontext`/`teardown_request` function for ones stored on `g`.
+    `teardown_appcontext`/`teardown_request` function for ones stored on `g`
+    (one that closes `g.db` does nothing for a connection kept in `g.conn`).
 
     ## Why is this bad?
     Every request opens a new connection (a TCP and authentication handshake
@@ -137,6 +138,25 @@ class PerRequestResourceNotClosed(Rule):
                     motd = f.read()
                 return {"hits": cache.incr("hits"), "motd": motd}
             """),
+        # A teardown that closes every connection it finds under a list of names.
+        Valid("""
+            import sqlite3
+            from flask import Flask, g
+            app = Flask(__name__)
+            OPENED = ("orders_db", "audit_db")
+
+            @app.before_request
+            def connect():
+                g.orders_db = sqlite3.connect("orders.db")
+                g.audit_db = sqlite3.connect("audit.db")
+
+            @app.teardown_request
+            def close_all(exc):
+                for name in OPENED:
+                    conn = g.pop(name, None)
+                    if conn is not None:
+                        conn.close()
+            """),
     )
     INVALID = (
         Invalid(
@@ -158,6 +178,27 @@ class PerRequestResourceNotClosed(Rule):
                 g.log = open("/var/log/app/requests.log", "a")  # expect
             """,
             message="never closed",
+        ),
+        # The teardown closes the database connection kept in `g.db`, not the search client kept in `g.search`.
+        Invalid(
+            """
+            import sqlite3
+            import pymysql
+            from flask import Flask, g
+            app = Flask(__name__)
+
+            @app.before_request
+            def connect():
+                g.db = sqlite3.connect("app.db")
+                g.search = pymysql.connect(host="search")  # expect
+
+            @app.teardown_appcontext
+            def close_db(exc):
+                db = g.pop("db", None)
+                if db is not None:
+                    db.close()
+            """,
+            message="g.search",
         ),
         # A status endpoint probing Redis with a fresh client: churn, said as a note.
         Invalid(
@@ -244,7 +285,7 @@ class PerRequestResourceNotClosed(Rule):
         if target is None:
             return
         if target.startswith(("g.", "flask.g.")):
-            if teardown_closers(ctx.project):
+            if _teardown_closes(ctx.project, target.rsplit(".", 1)[1]):
                 return
             why = f"stored on `{target}` and no teardown_appcontext/teardown_request function closes it"
             self._report(node, ctx, kind, why)
@@ -339,3 +380,43 @@ def _handed_on(node: ast.expr) -> list[ast.expr]:
     ``client.db.items.find()``), whose results are returned while the resource stays behind."""
     read_through = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Attribute)}
     return [n for n in ast.walk(node) if isinstance(n, ast.Name) and id(n) not in read_through]
+
+
+def _teardown_closes(project: Project, attr: str) -> bool:
+    """A teardown function that closes something and names ``g.<attr>`` (``g.pop("db")``, ``g.db``,
+    ``getattr(g, "db", None)``), itself or in a project function it calls. Any teardown that closes counts
+    when none names an attribute of ``g`` at all (it closes what it finds some other way)."""
+    closers = teardown_closers(project)
+    if not closers:
+        return False
+    named_any = False
+    for fn in closers:
+        bodies = [fn.node]
+        for name, _call in fn.calls:
+            callee = project.resolve_function(name, fn, fn.module)
+            if callee is not None:
+                bodies.append(callee.node)
+        for body in bodies:
+            for node in ast.walk(body):
+                if isinstance(node, ast.Attribute) and dotted(node.value) in ("g", "flask.g"):
+                    if node.attr in _G_METHODS:
+                        continue  # ``g.pop(...)``: the key says which attribute (a constant below, or any)
+                    named_any = True
+                    if node.attr == attr:
+                        return True
+                elif isinstance(node, ast.Constant) and node.value == attr:
+                    return True
+                elif (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in _G_METHODS
+                    and dotted(node.func.value) in ("g", "flask.g")
+                ):
+                    if node.args and not isinstance(node.args[0], ast.Constant):
+                        return True  # ``g.pop(name)`` over a list of names: it may be this one
+                    named_any = True
+    return not named_any
+
+
+#: Methods of ``flask.g`` that take the attribute's name as a string.
+_G_METHODS = frozenset({"pop", "get", "setdefault"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from flask_doctor.findings import Severity
+from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.metrics import METRIC_TYPES, client_taint, returns_client_value
 from flask_doctor.static.facts.state import keyed_by_user
 from flask_doctor.static.facts.taint import REQUEST_NAMES, assignments, describe_source
@@ -214,7 +214,7 @@ class MetricLabelFromRequest(Rule):
                 " prometheus_client keeps one series per distinct value for the life of the"
                 " process, so memory and scrape size grow with the number of clients",
                 hint="Label only with values from a fixed set (endpoint, method, status); log per-client data.",
-                evidence=ctx.chain_evidence() if ctx.in_request else [],
+                evidence=[*_declared(ctx, func.value), *(ctx.chain_evidence() if ctx.in_request else [])],
                 severity=self.effective_severity if ctx.in_request else min(self.effective_severity, Severity.NOTE),
             )
         )
@@ -248,6 +248,30 @@ class MetricLabelFromRequest(Rule):
                 if isinstance(node, ast.Name) and node.id in helper_results:
                     return f"`{ast.unparse(helper_results[node.id])}`, which the client chooses"
         return None
+
+
+def _declared(ctx: Context, metric: ast.expr) -> list[Evidence]:
+    """Where the metric named ``metric`` is built with its label names: in the function, a function it is
+    defined in (a factory building the metric, a decorator's wrapper using it), or at module level."""
+    if not isinstance(metric, ast.Name):
+        return []
+    scopes: list[ast.AST] = []
+    fn = ctx.function
+    while fn is not None:
+        scopes.append(fn.node)
+        fn = fn.parent
+    scopes.append(ctx.module.tree)
+    for scope in scopes:
+        for node in ast.walk(scope):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and any(isinstance(t, ast.Name) and t.id == metric.id for t in node.targets)
+                and (any(kw.arg == "labelnames" for kw in node.value.keywords) or len(node.value.args) >= 3)
+            ):
+                where = Location(ctx.module.path, node.lineno, node.col_offset + 1)
+                return [Evidence(f"`{metric.id}` declared with its labels here", where)]
+    return []
 
 
 #: Request hooks that run for every URL a client asks for, including ones no route matches (a 404).

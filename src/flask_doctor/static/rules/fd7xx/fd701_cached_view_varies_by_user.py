@@ -6,11 +6,14 @@ import ast
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.safe_text import printable
 from flask_doctor.static.facts.caching import (
+    TemplateRead,
     cache_decorator,
     class_cache_decorator,
     decorator_kwarg,
     is_true,
+    template_user_read,
     varying_reads,
 )
 from flask_doctor.static.facts.roles import is_test_path
@@ -31,8 +34,13 @@ class CachedViewVariesByUser(Rule):
     `query_string=True` — directly or in the helpers they call, and in the
     project's Flask-Babel locale selector when they call `get_locale()`.
     A cache in the `decorators = [...]` list of a class-based view counts
-    for its HTTP methods. Also finds a constant `key_prefix` (no `%s`) on a
-    view that takes variables from its URL.
+    for its HTTP methods. The page a cached view renders counts too: a
+    template it names in `render_template("page.html")`, or one that
+    template extends or includes, that shows `current_user`, `session` or
+    `g.user`. Also finds a constant `key_prefix` (no `%s`) on a
+    view that takes variables from its URL, and `@cache.memoize` on a
+    function that reads the user, the session or the request without
+    taking them as arguments.
 
     ## Why is this bad?
     `@cache.cached` builds its key from `key_prefix`, by default
@@ -46,9 +54,12 @@ class CachedViewVariesByUser(Rule):
     Not reported: cached pages that read none of these, views cached with
     `query_string=True` that only read the query string, and caches with
     their own key (`make_cache_key=`, a callable `key_prefix=`) or an
-    `unless=` condition. `@cache.memoize` keys by the function's arguments
-    and is not concerned, and neither is a cache written above the route
-    decorator (Flask registered the plain function: nothing is cached).
+    `unless=` condition. `@cache.memoize` keys by the function's name and
+    arguments: it is fine when the function takes what it depends on
+    (`badge_count(current_user.id)`, a parameter named for the user), and
+    wrong when it reads `current_user` or `request.args` itself. A cache
+    written above the route decorator is not reported (Flask registered
+    the plain function: nothing is cached).
 
     ## Example
     ```python
@@ -145,6 +156,38 @@ class CachedViewVariesByUser(Rule):
             def orders():
                 return {"orders": orders_for(current_user.id)}
             """),
+        # A cached page whose templates show nothing of the visitor, a memoized helper that takes the
+        # account as an argument, and one that skips the cache for signed-in users.
+        Valid(
+            """
+            from flask import Flask, render_template
+            from flask_login import current_user
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @cache.memoize(timeout=120)
+            def badge_count(account_id):
+                return len(load_badges(account_id))
+
+            @cache.memoize(timeout=120, unless=lambda: current_user.is_authenticated)
+            def greeting():
+                return "Hello " + (current_user.name if current_user.is_authenticated else "guest")
+
+            @app.route("/changelog")
+            @cache.cached(timeout=600)
+            def changelog():
+                return render_template("changelog.html")
+
+            @app.route("/badges")
+            def badges():
+                return {"count": badge_count(current_user.id), "hello": greeting()}
+            """,
+            files={
+                "templates/layout.html": "<title>{{ title }}</title>{% block body %}{% endblock %}",
+                "templates/changelog.html": '{% extends "layout.html" %}{% block body %}v2{% endblock %}',
+            },
+        ),
         # written above the route decorator: Flask registered the plain view, nothing is cached
         Valid("""
             from flask import Flask
@@ -239,6 +282,31 @@ class CachedViewVariesByUser(Rule):
             """,
             message="request.accept_languages",
         ),
+        # The view reads nothing of the user, but the layout its template extends greets the visitor;
+        # and a memoized helper reads the signed-in user that its arguments leave out.
+        Invalid(
+            """
+            from flask import Flask, render_template
+            from flask_login import current_user
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @cache.memoize(timeout=300)  # expect
+            def open_tickets():
+                return count_tickets(owner=current_user.id)
+
+            @app.route("/pricing")
+            @cache.cached(timeout=600)  # expect
+            def pricing():
+                return render_template("pricing.html", tickets=open_tickets())
+            """,
+            message="reads `current_user`",
+            files={
+                "templates/base.html": "<nav>Signed in as {{ current_user.email }}</nav>{% block main %}{% endblock %}",
+                "templates/pricing.html": '{% extends "base.html" %}{% block main %}Plans{% endblock %}',
+            },
+        ),
         # one constant key for every product page
         Invalid(
             """
@@ -257,6 +325,7 @@ class CachedViewVariesByUser(Rule):
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        self._check_memoized(project, report)
         for fn in project.functions.values():
             if not fn.node.decorator_list and not fn.class_name:
                 continue
@@ -278,6 +347,10 @@ class CachedViewVariesByUser(Rule):
                 parameters = _url_parameters(fn)
                 if parameters and _constant_key(key_prefix) and "view" in fn.roles:
                     self._report_constant_key(fn, deco, key_prefix, parameters, report)
+                elif "view" in fn.roles or deco not in fn.node.decorator_list:
+                    shown = template_user_read(project, fn)
+                    if shown is not None:
+                        self._report_template(fn, deco, key_prefix, query_ok, shown, report)
                 continue
             read, path = reads[0]
             where = "" if read.function is fn else f" (in `{read.function.display}`, called from `{fn.display}`)"
@@ -339,6 +412,72 @@ class CachedViewVariesByUser(Rule):
                 )
             )
 
+    def _report_template(
+        self,
+        fn: FunctionInfo,
+        deco: ast.expr,
+        key_prefix: ast.expr | None,
+        query_ok: bool,
+        shown: TemplateRead,
+        report: Callable[[Finding], None],
+    ) -> None:
+        """The view reads nothing of the user, but the template it renders (or one it extends) shows the user."""
+        key = (
+            "the constant `key_prefix`"
+            if key_prefix is not None and "%s" not in ast.unparse(key_prefix)
+            else ("the path and query string" if query_ok else "`request.path` only")
+        )
+        report(
+            self.finding(
+                node_location(fn.module.path, deco),
+                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on view `{fn.display}` keys "
+                f"the cache by {key}, but the page it renders from `{printable(shown.rendered)}` reads "
+                f"`{shown.what}`: the first visitor's page, with their name and links, is served to every other "
+                "user (and a signed-out page to signed-in users)",
+                hint=(
+                    "Cache only the user-independent data with `@cache.memoize(...)`, give `make_cache_key=` that "
+                    "includes the user, or skip the cache for signed-in users with `unless=`."
+                ),
+                evidence=[Evidence(f"`{shown.what}` read in the template", shown.location)],
+            )
+        )
+
+    def _check_memoized(self, project: Project, report: Callable[[Finding], None]) -> None:
+        """``@cache.memoize`` keys by the function's name and arguments only: a function that reads the user, the
+        session or the request without taking them as arguments returns the first caller's result to all."""
+        for fn in project.functions.values():
+            if not fn.node.decorator_list or is_test_path(fn.module.path):
+                continue
+            deco = cache_decorator(project, fn, "memoize")
+            if deco is None or any(decorator_kwarg(deco, k) is not None for k in ("unless", "make_name")):
+                continue
+            if _registered_uncached(fn, deco):
+                continue
+            user_parameter = any(
+                any(word in name.lower() for word in _USER_PARAMETER_WORDS) for name in _url_parameters(fn)
+            )
+            reads = [(r, p) for r, p in varying_reads(project, fn) if not (user_parameter and r.kind == "user")]
+            if not reads:
+                continue
+            read, path = reads[0]
+            where = "" if read.function is fn else f" (in `{read.function.display}`, called from `{fn.display}`)"
+            evidence = [Evidence(f"`{read.what}` read here", node_location(read.function.module.path, read.node))]
+            evidence += [Evidence(f"calls `{step.display}`", step.location) for step in path[1:]]
+            whose = "the first user's" if read.kind == "user" else "the first request's"
+            report(
+                self.finding(
+                    node_location(fn.module.path, deco),
+                    f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on `{fn.display}` keys the "
+                    f"cache by the function's arguments only, but it reads `{read.what}`{where}, which is not one of "
+                    f"them: {whose} result is returned to every later call with the same arguments",
+                    hint=(
+                        "Pass the value as an argument (`unread_count(current_user.id)`) so it is part of the key, "
+                        "or read it outside the memoized function."
+                    ),
+                    evidence=evidence,
+                )
+            )
+
     def _report_constant_key(
         self,
         fn: FunctionInfo,
@@ -360,6 +499,10 @@ class CachedViewVariesByUser(Rule):
                 "`@cache.memoize` on a helper that takes the values.",
             )
         )
+
+
+#: Parameter names that carry the user into a memoized function's key (``user_id``, ``account``, ``uid``).
+_USER_PARAMETER_WORDS = ("user", "uid", "account", "identity", "owner", "member", "tenant", "session", "principal")
 
 
 def _constant_key(key_prefix: ast.expr | None) -> bool:
