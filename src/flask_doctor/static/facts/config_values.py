@@ -71,20 +71,29 @@ def short(node: ast.AST, limit: int = 60) -> str:
 #: own wrapper, a shared in-house package's, django-environ's/environs' ``env(...)``), when the first argument
 #: is the variable's name: ``read_env("APP_SECRET_KEY", "dev")`` falls back to its second argument.
 ENV_HELPER = on_first_use(r"_?(?:(?:read|get|load|fetch)_?)?env(?:iron(?:ment)?)?(?:_?var(?:iable)?)?", re.IGNORECASE)
+#: The typed readers of environs' and django-environ's ``Env`` (``env.str("SECRET_KEY", default="dev")``,
+#: ``env.bool("SESSION_COOKIE_SECURE", default=False)``): on an object named for the environment, they read
+#: one variable like ``env(...)`` does, and fall back to ``default=``.
+ENV_CASTS = frozenset({"str", "bool", "int", "float", "list", "json"})
 #: How an environment variable is spelled (``APP_SECRET_KEY``).
 ENV_VAR_NAME = on_first_use(r"[A-Z][A-Z0-9_]*")
 
 
 def is_env_read(node: ast.AST, table: ImportTable) -> bool:
     """``os.environ.get("K")``, ``os.getenv("K")``, ``os.environ["K"]``, ``config("K")`` (python-decouple),
-    and a helper named for it called with the variable's name (``read_env("K", "dev")``, see :data:`ENV_HELPER`)."""
+    a helper named for it called with the variable's name (``read_env("K", "dev")``, see :data:`ENV_HELPER`),
+    and the typed readers of such an object (``env.str("K", default="dev")``, see :data:`ENV_CASTS`)."""
     if isinstance(node, ast.Call):
         name = qualify(table, node.func)
         if name in ENV_GETTERS or name.endswith(("environ.get", ".getenv")):
             return True
         first = node.args[0] if node.args else None
+        head, _, last = name.rpartition(".")
         if (
-            ENV_HELPER().fullmatch(name.rsplit(".", 1)[-1])
+            (
+                ENV_HELPER().fullmatch(last)
+                or (last in ENV_CASTS and bool(head) and ENV_HELPER().fullmatch(head.rsplit(".", 1)[-1]))
+            )
             and isinstance(first, ast.Constant)
             and isinstance(first.value, str)
             and ENV_VAR_NAME().fullmatch(first.value)
@@ -207,8 +216,13 @@ def production_value(project: Project, value: ast.expr, path: str, line: int) ->
 
 def missing(node: ast.AST, table: ImportTable) -> str:
     """When a :func:`settings_default` applies, for a message."""
-    if isinstance(node, ast.Call) and dotted(node.func) == "bool" and len(node.args) == 1:
-        node = node.args[0]
+    for wrapper in ("bool", "int", "strtobool"):
+        if (
+            isinstance(node, ast.Call)
+            and (dotted(node.func) or "").rsplit(".", 1)[-1] == wrapper
+            and len(node.args) == 1
+        ):
+            node = node.args[0]
     env = env_default(node, table) is not None or (
         isinstance(node, ast.Compare) and _env_text_default(node.left, table) is not None
     )
@@ -268,14 +282,30 @@ def flag_when_unset(node: ast.AST | None, table: ImportTable) -> bool | None:
     """The boolean a flag built from an environment variable has when the variable is missing.
 
     ``os.environ.get("K", "false") == "true"`` and ``os.getenv("K", "0").lower() in ("1", "true")`` are
-    false, ``os.getenv("K", "on") != "off"`` true; ``os.environ.get("K", False)`` is its default's truth.
+    false, ``os.getenv("K", "on") != "off"`` true; ``os.environ.get("K", False)`` is its default's truth, and so
+    are ``bool(int(os.getenv("K", "0")))`` and ``strtobool(os.getenv("K", "false"))``.
     ``None`` when that cannot be told (no such read, a default that is not a constant).
     """
     if node is None:
         return None
     if isinstance(node, ast.Call) and dotted(node.func) == "bool" and len(node.args) == 1 and not node.keywords:
         node = node.args[0]  # ``bool(os.environ.get("K", True))``: the default's truth when the variable is missing
+    numeric = False
+    if (
+        isinstance(node, ast.Call)
+        and (dotted(node.func) or "").rsplit(".", 1)[-1] in ("int", "strtobool")
+        and len(node.args) == 1
+        and not node.keywords
+    ):
+        numeric = dotted(node.func) == "int"
+        node = node.args[0]  # ``bool(int(os.getenv("K", "0")))``, ``strtobool(os.getenv("K", "false"))``
     default = env_default(node, table)
+    if (
+        numeric
+        and default is not None
+        and not (isinstance(default, ast.Constant) and str(default.value).strip() in ("0", "1"))
+    ):
+        return None  # ``int("off")`` fails at start-up: not a value production runs with
     if default is not None:
         if truthy_constant(default):
             return True
@@ -354,7 +384,46 @@ def traced_secret(project: Project, setting: ConfigSetting) -> TracedSecret | No
         local = _local_value(project, setting, value.id)
         if local is not None:
             return _trace(project, local, module, table, setting.key, False, 1)
+    preset = _environment_preset(project, value, table)
+    if preset is not None:
+        return preset
     return _trace(project, value, module, table, setting.key, False, 0)
+
+
+def _environment_preset(project: Project, value: ast.expr, table: ImportTable) -> TracedSecret | None:
+    """The literal an application module writes into the environment before the setting reads it without a
+    default: ``os.environ.setdefault("SECRET_KEY", "dev")`` and later ``os.environ["SECRET_KEY"]``. Production
+    runs with it whenever the deployment does not set the variable, as with a read's own default."""
+    from flask_doctor.static.facts.roles import FileRole, role_of
+    from flask_doctor.static.facts.sites import calls_named
+
+    variable: str | None = None
+    if isinstance(value, ast.Subscript) and is_env_read(value, table):
+        key = value.slice
+        variable = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+    elif isinstance(value, ast.Call) and is_env_read(value, table) and env_default(value, table) is None:
+        first = value.args[0] if value.args else None
+        variable = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+    if variable is None:
+        return None
+    for site in calls_named(project, ("setdefault",)):
+        call = site.node
+        if not (
+            isinstance(call.func, ast.Attribute)
+            and (dotted(call.func.value) or "").endswith("environ")
+            and len(call.args) == 2
+            and isinstance(call.args[0], ast.Constant)
+            and call.args[0].value == variable
+        ):
+            continue
+        if site.in_main or role_of(project, site.module) is not FileRole.APPLICATION:
+            continue  # a test, a script or a development entry point presets it for itself
+        text = literal_secret(call.args[1])
+        if text is not None:
+            return TracedSecret(
+                text, Location(site.module.path, call.args[1].lineno, call.args[1].col_offset + 1), True
+            )
+    return None
 
 
 def _trace(
@@ -374,6 +443,9 @@ def _trace(
             project, table.qualify(expr.id) or ""
         )
     elif isinstance(expr, ast.Attribute):
+        field = _settings_field_default(project, expr, module, table)
+        if field is not None:  # the environment replaces it when set: a default
+            return _trace(project, field[0], field[1], field[2], key, True, depth + 1)
         found = _imported_constant(project, qualify(table, expr)) or _holder_attribute(project, expr, module, table)
     else:
         return None
@@ -429,6 +501,55 @@ def _holder_attribute(
         return None  # set in several places: which one production sees is not visible
     value, fn = values[0]
     return value, fn.module, fn.imports
+
+
+#: Classes whose fields pydantic fills from the environment, falling back to the default written in the class.
+_ENV_SETTINGS_BASES = frozenset({"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"})
+
+
+def _settings_field_default(
+    project: Project, expr: ast.Attribute, module: SourceModule, table: ImportTable
+) -> tuple[ast.expr, SourceModule, ImportTable] | None:
+    """``settings.secret_key`` where ``settings = Settings()`` at module level and ``Settings`` is a pydantic
+    ``BaseSettings`` whose field has a default (``secret_key: str = "dev"``, ``Field(default="dev")``): the
+    value production gets when the environment does not set the variable."""
+    owner = dotted(expr.value)
+    if not owner:
+        return None
+    obj = project.objects.get(table.qualify(owner) or "") or project.objects.get(f"{module.name}.{owner}")
+    if obj is None or obj.type not in project.classes:
+        return None
+    chain: list[str] = []
+    todo = [obj.type]
+    while todo and len(chain) < 8:
+        name = todo.pop(0)
+        if name in chain:
+            continue
+        chain.append(name)
+        cls = project.classes.get(name)
+        if cls is not None:
+            todo.extend(cls.bases)
+    if not any(name in _ENV_SETTINGS_BASES for name in chain):
+        return None
+    for name in chain:
+        cls = project.classes.get(name)
+        if cls is None:
+            continue
+        for stmt in cls.node.body:
+            target = stmt.target if isinstance(stmt, ast.AnnAssign) else None
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                target = stmt.targets[0]
+            if not (isinstance(target, ast.Name) and target.id == expr.attr) or stmt.value is None:
+                continue
+            value = stmt.value
+            if isinstance(value, ast.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] == "Field":
+                value = next(
+                    (k.value for k in value.keywords if k.arg == "default"), value.args[0] if value.args else None
+                )
+                if value is None:
+                    return None
+            return value, cls.module, project.module_imports.get(cls.module.name) or ImportTable()
+    return None
 
 
 def _local_value(project: Project, setting: ConfigSetting, name: str) -> ast.expr | None:

@@ -766,10 +766,28 @@ _RANDOM_TOKEN = on_first_use(
 
 
 def _random_token(project: Project, fn: FunctionInfo, call: ast.Call) -> bool:
-    """The cookie's value is a random token made in the function (directly or through a local)."""
+    """The cookie's value is a random token made in the function (directly or through a local), or returned by a
+    project function it calls for it (``resp.set_cookie("auth_token", new_token(user))`` with ``new_token``
+    returning ``secrets.token_urlsafe()``)."""
     value = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "value"), None)
     if value is None:
         return False
+    if _made_randomly(project, fn, value):
+        return True
+    for inner in ast.walk(value):
+        if not isinstance(inner, ast.Call):
+            continue
+        helper = project.resolve_function(dotted(inner.func) or "", fn, fn.module)
+        if helper is None or helper is fn:
+            continue
+        returned = [n.value for n in ast.walk(helper.node) if isinstance(n, ast.Return) and n.value is not None]
+        if returned and all(_made_randomly(project, helper, r) for r in returned):
+            return True
+    return False
+
+
+def _made_randomly(project: Project, fn: FunctionInfo, value: ast.expr) -> bool:
+    """``value`` is (or is built from a local holding) a random or server-signed token made in ``fn``."""
     if _RANDOM_TOKEN().search(ast.unparse(value)):
         return True
     names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}

@@ -50,14 +50,40 @@ _SENDS = ("delay", "apply_async", "AsyncResult")
 
 
 # ------------------------------------------------------------------ swallowed failures
+def _cleanup_or_state(call: ast.Call) -> bool:
+    """A call that tidies up or sets a state by hand, and recovers nothing: ``db.session.rollback()``,
+    ``session.remove()``, ``self.update_state(state="FAILURE", ...)``.
+
+    Rolling the session back only undoes the failed work. A state set with
+    ``update_state`` is replaced by ``SUCCESS`` when the task then returns
+    normally (Celery stores the return value's state last), so neither keeps
+    the failure visible.
+    """
+    if not isinstance(call.func, ast.Attribute):
+        return False
+    attr = call.func.attr
+    if attr == "update_state":
+        return True
+    if call.args or call.keywords:
+        return False
+    if attr == "rollback":
+        return True
+    receiver = dotted(call.func.value) or ""
+    return attr in ("remove", "close") and receiver.split(".")[-1] in ("session", "db_session", "Session")
+
+
 def swallows(handler: ast.ExceptHandler, table: ImportTable) -> bool:
-    """The handler only logs/passes and lets the task return normally."""
+    """The handler only logs/passes (or rolls back, or sets a state by hand) and lets the task return normally."""
     if contains_raise(handler.body):
         return False
     for stmt in handler.body:
         if is_inert(stmt) and not isinstance(stmt, ast.Break):
             continue
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and is_log_call(stmt.value, table):
+        if (
+            isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Call)
+            and (is_log_call(stmt.value, table) or _cleanup_or_state(stmt.value))
+        ):
             continue
         if isinstance(stmt, ast.Return) and (
             stmt.value is None
@@ -318,6 +344,45 @@ def ignored_result_reads(project: Project, caller: FunctionInfo) -> list[tuple[a
 SENDS = ("delay", "apply_async")
 
 
+def _bare_handle(project: Project, caller: FunctionInfo, call: ast.Call) -> bool:
+    """``AsyncResult(task_id)`` of no particular task: ``celery.result.AsyncResult(...)`` or
+    ``celery_app.AsyncResult(...)`` (not ``some_task.AsyncResult(...)``, which names its task)."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id == "AsyncResult"
+    if not (isinstance(func, ast.Attribute) and func.attr == "AsyncResult"):
+        return False
+    receiver = dotted(func.value) or ""
+    if receiver.endswith("celery.result") or receiver == "result":
+        return True
+    return bool(receiver) and receiver != "self" and project.resolve_function(receiver, caller, caller.module) is None
+
+
+def polled_bare_reads(project: Project, caller: FunctionInfo) -> list[ast.Attribute]:
+    """Reads in ``caller`` of the outcome of an ``AsyncResult(task_id)`` built from a bare id
+    (``AsyncResult(id).ready()``, ``r = AsyncResult(id); r.state``)."""
+    found: list[ast.Attribute] = []
+    handles: set[str] = set()
+    for node in body_nodes(caller.node.body):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and _bare_handle(project, caller, node.value)
+        ):
+            handles.add(node.targets[0].id)
+    for node in body_nodes(caller.node.body):
+        if not (isinstance(node, ast.Attribute) and node.attr in RESULT_READS):
+            continue
+        base = node.value
+        if (isinstance(base, ast.Call) and _bare_handle(project, caller, base)) or (
+            isinstance(base, ast.Name) and base.id in handles
+        ):
+            found.append(node)
+    return found
+
+
 @project_fact
 def polled_results(project: Project) -> dict[str, Evidence]:
     """Tasks a request starts and hands back for polling: ``t = task.delay(...); return jsonify(task_id=t.id)``.
@@ -363,6 +428,7 @@ def polled_results(project: Project) -> dict[str, Evidence]:
 
 __all__ = [
     "RESULT_READS",
+    "polled_bare_reads",
     "dropped_errors",
     "forgotten_retries",
     "polled_results",

@@ -233,14 +233,15 @@ def periodic_task_names(project: Project) -> set[str]:
         for node in ast.walk(module.tree):
             if isinstance(node, ast.Dict):
                 for k, v in zip(node.keys, node.values):
-                    if (
-                        isinstance(k, ast.Constant)
-                        and k.value == "task"
-                        and isinstance(v, ast.Constant)
-                        and isinstance(v.value, str)
-                    ):
+                    if not (isinstance(k, ast.Constant) and k.value == "task"):
+                        continue
+                    if isinstance(v, ast.Constant) and isinstance(v.value, str):
                         names.add(v.value)
                         names.add(v.value.rsplit(".", 1)[-1])
+                    else:
+                        built = _built_task_name(v)
+                        if built:
+                            names.add(built)
             elif (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
@@ -254,6 +255,26 @@ def periodic_task_names(project: Project) -> set[str]:
                     ):
                         names.add((dotted(arg.func.value) or "").rsplit(".", 1)[-1])
     return names
+
+
+def _built_task_name(value: ast.expr) -> str | None:
+    """The task's own name at the end of a name built from its module's: ``"{}.cleanup".format(ME)``,
+    ``f"{__name__}.cleanup"`` -> ``cleanup``."""
+    text: str | None = None
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "format"
+        and isinstance(value.func.value, ast.Constant)
+        and isinstance(value.func.value.value, str)
+    ):
+        text = value.func.value.value
+    elif isinstance(value, ast.JoinedStr) and value.values and isinstance(value.values[-1], ast.Constant):
+        text = str(value.values[-1].value)
+    if not text or "." not in text:
+        return None
+    last = text.rsplit(".", 1)[-1]
+    return last if last.isidentifier() else None
 
 
 def is_periodic(project: Project, fn: FunctionInfo) -> bool:

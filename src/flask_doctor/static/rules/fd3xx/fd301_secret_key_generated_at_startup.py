@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
@@ -15,10 +16,20 @@ from flask_doctor.static.facts.config import (
     settings,
     where,
 )
-from flask_doctor.static.facts.config_values import env_variables, persisted_by_module, random_call, short
+from flask_doctor.static.facts.config_values import (
+    RANDOM_CALLS,
+    env_default,
+    env_variables,
+    persisted_by_module,
+    random_call,
+    short,
+)
 from flask_doctor.static.facts.devserver import single_process_entry
+from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.facts.scopes import enclosing_function, imports_at
+from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.model import ConfigSetting, Project
+from flask_doctor.static.names import dotted as dotted_name
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
 
 
@@ -54,7 +65,12 @@ class SecretKeyGeneratedAtStartup(Rule):
     Fernet.generate_key())` in the command that then starts gunicorn): the
     workers of one start share that key, but every restart and every
     replica makes its own, so it is reported one severity lower (two for a
-    fallback). A variable production hands to `jwt.encode`/`jwt.decode` as
+    fallback). So is a key an application module generates when it is
+    imported and hands to an itsdangerous serializer or signer built there
+    (`INVITE_KEY = secrets.token_urlsafe(32)`, `URLSafeTimedSerializer(INVITE_KEY)`:
+    invitation, confirmation and reset links signed by one worker fail in
+    the next; one lower when the value only replaces a missing environment
+    variable). A variable production hands to `jwt.encode`/`jwt.decode` as
     the key is a signing secret whatever its name: a key (an RSA key pair
     too) written into it when the app module is imported is made by every
     worker process on its own, so tokens issued by one worker fail in the
@@ -231,6 +247,14 @@ class SecretKeyGeneratedAtStartup(Rule):
             def open_session():
                 return {"jwt": jwt.encode({"sub": request.json["login"]}, os.environ["SESSION_JWT_KEY"], "RS256")}
             """),
+        # the serializer signs with a key every process reads from the environment
+        Valid("""
+            import os
+            from itsdangerous import URLSafeTimedSerializer
+
+            INVITE_KEY = os.environ["INVITE_KEY"]
+            invites = URLSafeTimedSerializer(INVITE_KEY)
+            """),
     )
     INVALID = (
         Invalid(
@@ -347,9 +371,28 @@ class SecretKeyGeneratedAtStartup(Rule):
             """,
             message="every worker process, every restart and every replica gets a different key",
         ),
+        # an invitation signer keyed with a value each worker process makes when it imports the module
+        Invalid(
+            """
+            import secrets
+            from flask import Flask, request
+            from itsdangerous import URLSafeTimedSerializer
+
+            app = Flask(__name__)
+            INVITE_KEY = secrets.token_urlsafe(32)  # expect
+            invites = URLSafeTimedSerializer(INVITE_KEY)
+
+            @app.post("/invite")
+            def invite():
+                return {"link": "/join/" + invites.dumps(request.form["email"])}
+            """,
+            files={"Procfile": "web: gunicorn -w 4 app:app\n"},
+            message="every worker process makes its own key",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        self._module_signers(project, report)
         for setting in settings(project, SECRET_KEYS):
             if not live_in_production(project, setting):
                 continue
@@ -445,6 +488,88 @@ class SecretKeyGeneratedAtStartup(Rule):
                             Location(setting.location.path, call.lineno, call.col_offset + 1),
                         ),
                         Evidence(f"read by `{reader.key}`", reader.location),
+                    ],
+                    severity=min(severity, self.effective_severity),
+                )
+            )
+
+    #: itsdangerous classes that sign with the key they are built with.
+    SIGNERS = frozenset(
+        {
+            "URLSafeTimedSerializer",
+            "URLSafeSerializer",
+            "TimedSerializer",
+            "Serializer",
+            "TimestampSigner",
+            "Signer",
+            "TimedJSONWebSignatureSerializer",
+            "JSONWebSignatureSerializer",
+        }
+    )
+
+    def _module_signers(self, project: Project, report: Callable[[Finding], None]) -> None:
+        """An itsdangerous serializer built at import with a key the module generates at import.
+
+        ``TOKEN_KEY = secrets.token_hex(32)`` and ``URLSafeTimedSerializer(TOKEN_KEY)`` at the top of an
+        application module: every worker process imports the module and makes its own key, so a token one worker
+        signs (an invitation, a password-reset or e-mail confirmation link) fails the check in the next.
+        """
+        single = single_process_entry(project)
+        for site in calls_named(project, self.SIGNERS):
+            call = site.node
+            if not site.name.startswith("itsdangerous") or site.function is not None or site.in_main:
+                continue
+            if role_of(project, site.module) is not FileRole.APPLICATION:
+                continue
+            key = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "secret_key"), None)
+            if isinstance(key, ast.Call) and isinstance(key.func, ast.Attribute) and not key.args:
+                key = key.func.value  # ``KEY.encode()``
+            if not isinstance(key, ast.Name):
+                continue
+            values = [
+                stmt.value
+                for stmt in site.module.tree.body
+                if isinstance(stmt, ast.Assign)
+                for target in stmt.targets
+                if isinstance(target, ast.Name) and target.id == key.id
+            ]
+            if len(values) != 1:
+                continue
+            value = values[0]
+            table = imports_at(project, site.module.path, value.lineno)
+            default = env_default(value, table)
+            generated = next(
+                (
+                    node
+                    for node in ast.walk(default if default is not None else value)
+                    if isinstance(node, ast.Call)
+                    and (table.qualify(dotted_name(node.func) or "") or "") in RANDOM_CALLS
+                ),
+                None,
+            )
+            if generated is None:
+                continue
+            label = RANDOM_CALLS[table.qualify(dotted_name(generated.func) or "") or ""]
+            severity = self.effective_severity
+            when = ""
+            if default is not None:
+                severity = Severity(max(Severity.NOTE, severity - 1))  # only when the variable is missing
+                when = " when the environment variable is missing"
+            if single is not None:
+                severity = Severity.NOTE
+            where_key = Location(site.module.path, value.lineno, value.col_offset + 1)
+            report(
+                self.finding(
+                    where_key,
+                    f"`{key.id}` is generated with `{label}` when the module is imported{when}, and "
+                    f"`{site.name.rsplit('.', 1)[-1]}` signs tokens with it: every worker process makes its own key, "
+                    "so a token or link signed by one worker is rejected by the next, and all of them die on restart",
+                    hint=f"Read `{key.id}` from the environment (or derive the serializer from the app's "
+                    "`SECRET_KEY` with a salt) so that every process signs with the same key.",
+                    evidence=[
+                        Evidence(
+                            "the serializer is built here", Location(site.module.path, call.lineno, call.col_offset + 1)
+                        )
                     ],
                     severity=min(severity, self.effective_severity),
                 )

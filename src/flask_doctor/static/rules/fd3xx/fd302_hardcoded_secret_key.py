@@ -25,6 +25,7 @@ from flask_doctor.static.facts.config_values import (
 )
 from flask_doctor.static.facts.csrf import session_grants_authority
 from flask_doctor.static.facts.declared_options import credential_option_defaults
+from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.facts.signing_keys import configuration_signing_keys
 from flask_doctor.static.model import ConfigSetting, Project
@@ -83,8 +84,12 @@ class HardcodedSecretKey(Rule):
     CSRF and JWT tokens, and with Flask-Security compute password peppers.
     A literal *default* (`os.environ.get("SECRET_KEY", "dev")`, or the same
     through a helper named for it: `read_env("SECRET_KEY", "dev")`, `env(...)`)
-    ships the same way whenever the variable is missing, so it is reported one
-    severity lower; so does the default of a settings holder that copies
+    ships the same way whenever the variable is missing (environs' and
+    django-environ's `env.str("SECRET_KEY", default="dev")` too, the default
+    of a pydantic `BaseSettings` field the setting reads, `secret_key: str =
+    "dev"`, and a value the application writes into the environment first,
+    `os.environ.setdefault("SECRET_KEY", "dev")`), so it is
+    reported one severity lower; so does the default of a settings holder that copies
     the operator's file (`self.SECRET_KEY = settings.get("SECRET_KEY",
     "dev")` in a class handed to `app.config.from_object`,
     `getattr(site_settings, "SECRET_KEY", "dev")`), and the literal after
@@ -96,7 +101,9 @@ class HardcodedSecretKey(Rule):
     config overrides) is reported as a note, and so is a value that says it
     is a placeholder (`"CHANGE_ME"`, `"WARNING: set this..."`) or that a
     start-up check warns about. Not reported: keys in development and testing
-    configuration (that is what they are for); a literal the app refuses to
+    configuration (that is what they are for) and in example apps
+    (`examples/`) and docs snippets, which readers copy and adapt; a literal
+    the app refuses to
     start with (`if SECRET_KEY == "changeme": raise RuntimeError(...)`,
     `if len(key) < 16: sys.exit(...)`); a literal that a later load of the
     operator's file replaces when the project also makes sure it is
@@ -456,6 +463,56 @@ class HardcodedSecretKey(Rule):
                 return "ok"
             """
         ),
+        # environs' typed reader without a default: a missing variable stops the app at start-up
+        Valid("""
+            from environs import Env
+            from flask import Flask, session
+
+            env = Env()
+
+            class Settings:
+                SECRET_KEY = env.str("BOARD_SECRET_KEY")
+
+            app = Flask(__name__)
+            app.config.from_object(Settings)
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """),
+        # pydantic fills the field from the environment, and the field has no default: a missing variable
+        # stops the app; the example app under examples/ is for readers to copy, not what is deployed
+        Valid(
+            """
+            from flask import Flask, session
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                secret_key: str
+                database_url: str = "sqlite:///notes.db"
+
+            settings = Settings()
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = settings.secret_key
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            files={
+                "examples/minimal_app.py": (
+                    "from flask import Flask, session\n"
+                    "app = Flask(__name__)\n"
+                    "app.secret_key = 'q81nv0e7zk'\n"
+                    "@app.post('/login')\n"
+                    "def login():\n"
+                    "    session['user_id'] = 1\n"
+                    "    return 'ok'\n"
+                ),
+            },
+        ),
     )
     INVALID = (
         # A literal key on the project's own configuration object signs the API tokens.
@@ -770,6 +827,65 @@ class HardcodedSecretKey(Rule):
             files={"site_overrides.py": "DEBUG = False\n"},
             message="literal default",
         ),
+        # environs' typed reader falls back to the literal whenever the variable is not set
+        Invalid(
+            """
+            from environs import Env
+            from flask import Flask, session
+
+            env = Env()
+
+            class Settings:
+                SECRET_KEY = env.str("BOARD_SECRET_KEY", default="board-signing-5512")  # expect
+
+            app = Flask(__name__)
+            app.config.from_object(Settings)
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            message="literal default",
+        ),
+        # a pydantic settings field's default is what production runs with when the variable is not set
+        Invalid(
+            """
+            from flask import Flask, session
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                secret_key: str = "notes-signing-0c1d"  # expect
+                database_url: str = "sqlite:///notes.db"
+
+            settings = Settings()
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = settings.secret_key
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            message="literal default",
+        ),
+        # the module writes a value into the environment before the setting reads it
+        Invalid(
+            """
+            import os
+            from flask import Flask, session
+
+            os.environ.setdefault("LEDGER_SECRET_KEY", "ledger-3390-sig")  # expect
+            app = Flask(__name__)
+            app.secret_key = os.environ["LEDGER_SECRET_KEY"]
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            message="literal default",
+        ),
     )
 
     #: What a leaked value of each key lets an attacker do.
@@ -801,6 +917,8 @@ class HardcodedSecretKey(Rule):
         for setting in settings(project, SECRET_KEYS):
             if not live_in_production(project, setting):
                 continue
+            if role_of_path(setting.location.path) in (FileRole.EXAMPLE, FileRole.DOCS):
+                continue  # an example app or a docs snippet: code users copy and adapt, not what is deployed
             table = imports_at(project, setting.location.path, setting.location.line)
             target = "app.secret_key" if setting.owner == "app" else setting.key
             literal = literal_secret(setting.value)

@@ -28,7 +28,9 @@ class InsecureCookieFlag(Rule):
     `REMEMBER_COOKIE_SECURE` or `REMEMBER_COOKIE_HTTPONLY` explicitly set
     to `False` in configuration that production uses, or to a value read
     from an environment variable that is `False` when the variable is missing
-    (`os.environ.get("SESSION_COOKIE_SECURE", "false") == "true"`: one severity
+    (`os.environ.get("SESSION_COOKIE_SECURE", "false") == "true"`,
+    `bool(int(os.getenv("SESSION_COOKIE_SECURE", "0")))`,
+    `env.bool("SESSION_COOKIE_SECURE", default=False)`: one severity
     lower, production gets it unless the operator sets the variable).
 
     ## Why is this bad?
@@ -46,7 +48,8 @@ class InsecureCookieFlag(Rule):
     in base configuration (a note when a later `from_pyfile`/`from_envvar`
     may replace it), are reported. Development and testing configuration may
     switch the flags off. A login cookie the app sets by hand
-    (`response.set_cookie("sid", token)` read back by views to let users in)
+    (`response.set_cookie("sid", token)` read back by views to let users in,
+    the token made at random in the view or by a project helper it calls)
     with Werkzeug's defaults has no HttpOnly, Secure or SameSite at all: it
     is reported too.
 
@@ -152,6 +155,31 @@ class InsecureCookieFlag(Rule):
             class ProductionConfig:
                 SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "true").lower() == "true"
             """),
+        # a numeric switch that is on unless the operator sets it to 0
+        Valid("""
+            import os
+
+            class ProductionConfig:
+                SESSION_COOKIE_SECURE = bool(int(os.getenv("SESSION_COOKIE_SECURE", "1")))
+            """),
+        # the cookie a helper returns holds the chosen theme, not a login
+        Valid("""
+            from flask import Flask, make_response, redirect, request
+            app = Flask(__name__)
+
+            def chosen_theme(form):
+                return form.get("theme", "light")
+
+            @app.post("/login/theme")
+            def login_theme():
+                response = make_response(redirect("/login"))
+                response.set_cookie("login_theme", chosen_theme(request.form))
+                return response
+
+            @app.get("/login")
+            def login_page():
+                return f"<body class={request.cookies.get('login_theme', 'light')}>"
+            """),
     )
     INVALID = (
         Invalid(
@@ -169,6 +197,20 @@ class InsecureCookieFlag(Rule):
 
             class ProductionConfig:
                 SESSION_COOKIE_SECURE = os.getenv("COOKIES_SECURE", "no").lower() in ("1", "yes")  # expect
+            """,
+            message="whenever the environment variable is missing",
+        ),
+        # a numeric switch read from the environment, and environs' typed reader, both off by default
+        Invalid(
+            """
+            import os
+            from environs import Env
+
+            env = Env()
+
+            class ProductionConfig:
+                REMEMBER_COOKIE_SECURE = bool(int(os.getenv("REMEMBER_SECURE", "0")))  # expect
+                SESSION_COOKIE_HTTPONLY = env.bool("SESSION_HTTPONLY", default=False)  # expect
             """,
             message="whenever the environment variable is missing",
         ),
@@ -195,6 +237,33 @@ class InsecureCookieFlag(Rule):
                 return "saved"
             """,
             message="HttpOnly",
+        ),
+        # the login token comes from a project helper that makes it at random and stores it
+        Invalid(
+            """
+            import secrets
+            from flask import Flask, abort, make_response, redirect, request
+            app = Flask(__name__)
+            OPEN = {}
+
+            def open_login(user_id):
+                token = secrets.token_hex(32)
+                OPEN[token] = user_id
+                return token
+
+            @app.post("/signin")
+            def signin():
+                response = make_response(redirect("/"))
+                response.set_cookie("desk_token", open_login(check_password()))  # expect
+                return response
+
+            @app.get("/desk")
+            def desk():
+                if request.cookies.get("desk_token") not in OPEN:
+                    abort(401)
+                return "desk"
+            """,
+            message="login cookie `desk_token`",
         ),
         # a login cookie holding a value the server signs, marked Secure but readable by scripts
         Invalid(

@@ -23,7 +23,8 @@ class CsrfDisabledInProduction(Rule):
     ## What it does
     Finds `WTF_CSRF_ENABLED = False` in production or base configuration.
     A value read from an environment variable that is off when the variable
-    is missing (`os.environ.get("WTF_CSRF_ENABLED", "false") == "true"`) is
+    is missing (`os.environ.get("WTF_CSRF_ENABLED", "false") == "true"`,
+    environs' `env.bool("WTF_CSRF_ENABLED", default=False)`) is
     reported one severity lower: production runs without the check unless
     the operator remembers to set it. `WTF_CSRF_CHECK_DEFAULT = False` with
     `CSRFProtect` is reported too when no code calls `csrf.protect()`: the
@@ -126,6 +127,23 @@ class CsrfDisabledInProduction(Rule):
             app.config["WTF_CSRF_ENABLED"] = os.getenv("CSRF_ON", "no").lower() in ("1", "yes")  # expect
             """,
             message="when the variable is missing",
+        ),
+        # environs' typed reader with an "off" default: a deployment without the variable has no CSRF check
+        Invalid(
+            """
+            from environs import Env
+            from flask import Flask
+
+            env = Env()
+            env.read_env()
+
+            class Config:
+                WTF_CSRF_ENABLED = env.bool("FORMS_CSRF", default=False)  # expect
+
+            app = Flask(__name__)
+            app.config.from_object(Config)
+            """,
+            message="off when the variable is missing",
         ),
         # CSRFProtect no longer checks by itself, and nothing calls csrf.protect()
         Invalid(

@@ -9,8 +9,10 @@ from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.static.facts.errors import (
     exception_kind,
     handler_label,
+    is_log_call,
 )
 from flask_doctor.static.facts.jobs.outcomes import delegate, dropped_errors, forgotten_retries, swallows, work_tries
+from flask_doctor.static.facts.jobs.retries import is_periodic
 from flask_doctor.static.facts.jobs.tasks import celery_tasks
 from flask_doctor.static.model import (
     Project,
@@ -33,7 +35,15 @@ class TaskSwallowsExceptions(Rule):
     failures — at best a log line nobody searches for. Work silently stops
     happening. Re-raise after logging, `raise self.retry(exc=exc)` for
     transient errors, or `raise Reject(exc, requeue=False)` to dead-letter
-    the message. Not reported: handlers that re-raise, retry or do real
+    the message. Rolling the database session back in the handler
+    (`db.session.rollback()`) only undoes the failed work, and a state set
+    by hand (`self.update_state(state="FAILURE", ...)`) is replaced by
+    `SUCCESS` as soon as the task returns: neither keeps the failure
+    visible, so such a handler is reported like one that only logs (raise
+    `Ignore()` after `update_state` to keep the hand-set state); a handler
+    that only rolls back, in a task beat runs on a schedule, is a note: the
+    next run repeats the work, though this failure leaves no trace. Not
+    reported: handlers that re-raise, retry or do real
     recovery work, narrow `except SomeError:` clauses, and log-and-continue
     inside a loop over items (one bad item must not stop the batch). A task
     whose body is one call of a project helper (`_sync(account_id)`) is
@@ -166,6 +176,20 @@ class TaskSwallowsExceptions(Rule):
                         logger.error("giving up on %s", url)
                         raise
             """),
+        # the hand-set state is kept: `Ignore` stops Celery from recording the return over it
+        Valid("""
+            from celery import Celery, states
+            from celery.exceptions import Ignore
+            celery = Celery(__name__)
+
+            @celery.task(bind=True)
+            def transcode(self, clip_id):
+                try:
+                    send_to_encoder(clip_id)
+                except Exception as exc:
+                    self.update_state(state=states.FAILURE, meta={"reason": str(exc)})
+                    raise Ignore()
+            """),
     )
     INVALID = (
         Invalid(
@@ -288,6 +312,61 @@ class TaskSwallowsExceptions(Rule):
             """,
             message="hands all its work to",
         ),
+        # rolling back the session undoes the failed work, but the task still ends as SUCCESS
+        Invalid(
+            """
+            import logging
+            from celery import shared_task
+            from shop.models import db, Basket
+
+            log = logging.getLogger(__name__)
+
+            @shared_task
+            def expire_basket(basket_id):
+                try:
+                    basket = db.session.get(Basket, basket_id)
+                    basket.release_stock()
+                    db.session.commit()
+                except Exception as exc:  # expect
+                    db.session.rollback()
+                    log.warning("could not expire basket %s: %s", basket_id, exc)
+            """,
+            message="logs it and returns",
+        ),
+        # a FAILURE state written by hand is overwritten by the normal return that follows
+        Invalid(
+            """
+            from celery import Celery, states
+            celery = Celery(__name__)
+
+            @celery.task(bind=True)
+            def transcode(self, clip_id):
+                try:
+                    send_to_encoder(clip_id)
+                except Exception as exc:  # expect
+                    self.update_state(state=states.FAILURE, meta={"reason": str(exc)})
+            """,
+            message="sets a state by hand",
+        ),
+        # a scheduled cleanup that only rolls back: the next run redoes it, but nothing records the failure
+        Invalid(
+            """
+            from celery import Celery
+            from shop.models import db, Hold
+
+            celery = Celery(__name__)
+            celery.conf.beat_schedule = {"purge": {"task": "purge_holds", "schedule": 600.0}}
+
+            @celery.task(name="purge_holds")
+            def purge_holds():
+                try:
+                    Hold.query.filter(Hold.expired.is_(True)).delete()
+                    db.session.commit()
+                except Exception:  # expect
+                    db.session.rollback()
+            """,
+            message="next scheduled run",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -307,8 +386,17 @@ class TaskSwallowsExceptions(Rule):
                     )
                     if handler is None or id(handler) in seen:
                         continue
-                    logs = any(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) for s in handler.body)
+                    calls = [s.value for s in handler.body if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)]
+                    logs = any(is_log_call(c, table) for c in calls)
+                    by_hand = any(isinstance(c.func, ast.Attribute) and c.func.attr == "update_state" for c in calls)
                     what = "logs it and returns" if logs else "drops it"
+                    if by_hand:
+                        what = "sets a state by hand and returns (the return records SUCCESS over it)"
+                    severity = self.effective_severity
+                    if not logs and not by_hand and calls and is_periodic(project, fn):
+                        # only rolls back, in a task beat runs again: the next run redoes the work
+                        severity = Severity.NOTE
+                        what = "rolls back and drops it (the next scheduled run repeats the work, unseen)"
                     reported.add(id(handler))
                     seen.add(id(handler))
                     kind = "job" if framework == "rq" else "task"
@@ -324,6 +412,7 @@ class TaskSwallowsExceptions(Rule):
                             hint="Re-raise after logging, `raise self.retry(exc=exc)` for transient errors, or "
                             "`raise Reject(exc, requeue=False)`; catch only the exceptions you can really handle.",
                             evidence=evidence,
+                            severity=severity,
                         )
                     )
             table = fn.imports
