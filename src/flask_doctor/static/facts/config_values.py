@@ -474,17 +474,26 @@ def _imported_constant(project: Project, qualified: str) -> tuple[ast.expr, Sour
     return values[0], module, project.module_imports.get(module.name) or ImportTable()
 
 
-def _holder_attribute(
-    project: Project, expr: ast.Attribute, module: SourceModule, table: ImportTable
-) -> tuple[ast.expr, SourceModule, ImportTable] | None:
-    """``cfg.secret_key`` where ``cfg = SiteConfig()`` at module level -> what ``SiteConfig`` sets on ``self``."""
+def _instance_class(project: Project, expr: ast.Attribute, module: SourceModule, table: ImportTable) -> str | None:
+    """The project class of the module-level object ``expr`` reads an attribute of (``cfg`` of
+    ``cfg.secret_key`` where ``cfg = SiteConfig()``), or ``None``."""
     owner = dotted(expr.value)
     if not owner:
         return None
     obj = project.objects.get(table.qualify(owner) or "") or project.objects.get(f"{module.name}.{owner}")
     if obj is None or obj.type not in project.classes:
         return None
-    prefix = obj.type + "."
+    return obj.type
+
+
+def _holder_attribute(
+    project: Project, expr: ast.Attribute, module: SourceModule, table: ImportTable
+) -> tuple[ast.expr, SourceModule, ImportTable] | None:
+    """``cfg.secret_key`` where ``cfg = SiteConfig()`` at module level -> what ``SiteConfig`` sets on ``self``."""
+    class_name = _instance_class(project, expr, module, table)
+    if class_name is None:
+        return None
+    prefix = class_name + "."
     values = [
         (node.value, fn)
         for fn in project.functions.values()
@@ -513,14 +522,11 @@ def _settings_field_default(
     """``settings.secret_key`` where ``settings = Settings()`` at module level and ``Settings`` is a pydantic
     ``BaseSettings`` whose field has a default (``secret_key: str = "dev"``, ``Field(default="dev")``): the
     value production gets when the environment does not set the variable."""
-    owner = dotted(expr.value)
-    if not owner:
-        return None
-    obj = project.objects.get(table.qualify(owner) or "") or project.objects.get(f"{module.name}.{owner}")
-    if obj is None or obj.type not in project.classes:
+    class_name = _instance_class(project, expr, module, table)
+    if class_name is None:
         return None
     chain: list[str] = []
-    todo = [obj.type]
+    todo = [class_name]
     while todo and len(chain) < 8:
         name = todo.pop(0)
         if name in chain:

@@ -400,23 +400,36 @@ def _may_loop_over(text: str, passed: dict[str, ast.keyword]) -> bool:
     return any(match.group(1) in passed for match in _FOR_ROWS.finditer(text))
 
 
+def _rendered_with_variables(
+    project: Project, key: tuple[ast.Call, str]
+) -> tuple[TemplateFile, dict[str, ast.keyword]] | None:
+    """The project template a ``render_template("name.html", var=...)`` call renders, with the variables
+    it passes by keyword; ``None`` for a computed name, no keyword variables or a template not found."""
+    call, module_path = key
+    if not project.templates or not call.args:
+        return None
+    first = call.args[0]
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        return None
+    passed = {kw.arg: kw for kw in call.keywords if kw.arg}
+    if not passed:
+        return None
+    template = find_template(project, module_path, first.value)
+    return None if template is None else (template, passed)
+
+
 @keyed_fact
 def rendered_loops(project: Project, key: tuple[ast.Call, str]) -> list[TemplateLoop]:
     """The loops over rows the view passes in the template a ``render_template(...)`` call renders.
 
     ``key`` is the call and the path of the module holding it.
     """
-    call, module_path = key
-    if not project.templates or not call.args:
-        return []
-    first = call.args[0]
-    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-        return []
-    passed = {kw.arg: kw for kw in call.keywords if kw.arg}
-    if not passed:
+    found_template = _rendered_with_variables(project, key)
+    if found_template is None:
         return []  # a loop is only kept when it walks a passed variable
-    template = find_template(project, module_path, first.value)
-    if template is None or not _may_loop_over(template.text, passed):
+    template, passed = found_template
+    module_path = key[1]
+    if not _may_loop_over(template.text, passed):
         return []
     tree = parsed_template(project, template.path)
     if tree is None:
@@ -463,17 +476,12 @@ def rendered_collections(project: Project, key: tuple[ast.Call, str]) -> list[Te
     of the keyword ``post=post``); whether that attribute is a collection relationship is the rule's to ask.
     Loops over a passed name or its page's ``items`` are :func:`rendered_loops`'s.
     """
-    call, module_path = key
-    if not project.templates or not call.args:
+    found_template = _rendered_with_variables(project, key)
+    if found_template is None:
         return []
-    first = call.args[0]
-    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-        return []
-    passed = {kw.arg: kw for kw in call.keywords if kw.arg}
-    if not passed:
-        return []
-    template = find_template(project, module_path, first.value)
-    if template is None or "for" not in template.text:
+    template, passed = found_template
+    module_path = key[1]
+    if "for" not in template.text:
         return []
     if not any(m.group(1) in passed and m.group(2) != "items" for m in _FOR_COLLECTION.finditer(template.text)):
         return []
