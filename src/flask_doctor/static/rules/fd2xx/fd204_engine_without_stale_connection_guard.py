@@ -575,6 +575,28 @@ class EngineWithoutStaleConnectionGuard(Rule):
                     pool.putconn(conn)
             """
         ),
+        # the URL comes from the environment with a SQLite default; that psycopg2 is among the requirements
+        # says which servers the app supports, not that production runs PostgreSQL
+        Valid(
+            """
+            import os
+            import psycopg2
+            from celery import Celery
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+            worker = Celery(__name__)
+
+            class Settings:
+                SQLALCHEMY_DATABASE_URI = os.environ.get("FARM_DB", "sqlite:///farm.sqlite")
+
+            @worker.task
+            def expire_leases():
+                db.session.execute(db.text("delete from lease where ends < current_timestamp"))
+                db.session.commit()
+            """
+        ),
         # Flask-SQLAlchemy to PostgreSQL used by a Celery task, with pre-ping in the engine options
         Valid(
             """
@@ -968,14 +990,11 @@ class EngineWithoutStaleConnectionGuard(Rule):
             if module is None:
                 return
             schemes.add(url_dialect(setting.value, Scope(project, module)))
-        known = {SERVER_DIALECTS.get(s or "") for s in schemes} - {None}
-        if None in schemes or not known:
-            hint = server_db_hint(project)
-            if hint is None:
-                return
-            known.add(hint[0])
-        if known != {"PostgreSQL"}:
-            return  # MySQL: Flask-SQLAlchemy recycles those connections itself; several servers: cannot tell
+        if {SERVER_DIALECTS.get(s or "") for s in schemes} != {"PostgreSQL"}:
+            # MySQL: Flask-SQLAlchemy recycles those connections itself; several servers: cannot tell; a URL the
+            # code does not show (a SQLite default, a driver merely installed) is not evidence enough for a note
+            # whose harm already depends on the deployment
+            return
         job = job_extension_session(project)
         if job is None:
             return  # request traffic alone: PostgreSQL keeps idle connections open unless something in between
