@@ -294,9 +294,7 @@ class _AttributeWalk:
                 continue
             location = Location(module.path, stmt.lineno, stmt.col_offset + 1)
             if target.attr in _ATTR_KEYS and _is_flask(self.project, module.name, target.value, fn):
-                self.found.append(
-                    ConfigSetting(_ATTR_KEYS[target.attr], stmt.value, location, _env_value(env), "app")
-                )
+                self.found.append(ConfigSetting(_ATTR_KEYS[target.attr], stmt.value, location, _env_value(env), "app"))
             elif (
                 config_class
                 and fn is not None
