@@ -581,7 +581,7 @@ def mounts_timeout_adapter(project: Project) -> bool:
 @project_fact
 def sets_socket_timeout(project: Project) -> bool:
     """``socket.setdefaulttimeout(...)`` somewhere bounds every urllib call."""
-    return any(site.name == "socket.setdefaulttimeout" for site in project.calls)
+    return any(site.name == "socket.setdefaulttimeout" for site in calls_named(project, ("setdefaulttimeout",)))
 
 
 #: Last segments of every callee :func:`classify_http_call` knows. A method call's
@@ -818,7 +818,7 @@ def ldap_timeout_option_set(project: Project) -> bool:
         site.name.rsplit(".", 1)[-1] == "set_option"
         and site.node.args
         and (dotted(site.node.args[0]) or "").rsplit(".", 1)[-1] in LDAP_TIMEOUT_OPTIONS
-        for site in project.calls
+        for site in calls_named(project, ("set_option",))
     )
 
 

@@ -63,6 +63,8 @@ if TYPE_CHECKING:  # pragma: no cover
 SECRET_KEYS = ("SECRET_KEY", "JWT_SECRET_KEY", "WTF_CSRF_SECRET_KEY", "SECURITY_PASSWORD_SALT")
 #: ``app.config`` methods that load values from outside the source (the operator's file or environment).
 LOADS_OVERRIDES = ("from_pyfile", "from_envvar", "from_prefixed_env", "from_file")
+#: What a call after ``from_object`` must call to load other settings (:func:`overridden_later`).
+_OVERRIDING_LOADERS = (*LOADS_OVERRIDES, "from_object")
 #: A function that only runs in these contexts never runs in a production worker.
 DEV_CONTEXTS = frozenset({MAIN, CLI, TEST})
 #: ``app.<attr> = value`` that set a config key.
@@ -477,14 +479,15 @@ def overridden_later(project: Project, setting: ConfigSetting) -> tuple[ast.Call
     path, line = setting.location.path, setting.location.line
     if setting.owner in ("app.config", "app"):
         fn = enclosing_function(project, path, line)
-        for site in project.calls:
+        # only ``x.<loader>(...)`` counts: those sites are listed under the loader's name (``facts.sites``)
+        for site in calls_named(project, LOADS_OVERRIDES):
             if site.module.path != path or site.function is not fn or site.node.lineno <= line:
                 continue
             if _loads_overrides(site.node):
                 return site.node, path
         return None
     for site in from_object_loaders(project).get(setting.owner, ()):
-        for other in project.calls:
+        for other in calls_named(project, _OVERRIDING_LOADERS):
             if (
                 other.module is not site.module
                 or other.function is not site.function
