@@ -24,6 +24,7 @@ from flask_doctor.static.facts.imports import (
     import_targets,
 )
 from flask_doctor.static.facts.roles import role_of_path
+from flask_doctor.static.facts.sites import calls_matching
 from flask_doctor.static.model import (
     FACTORY,
     FLASK_TYPES,
@@ -329,9 +330,20 @@ def main_and_stray(
 APP_MOUNTS = ("DispatcherMiddleware", "tree.graft", "tree.mount", "PathDispatcher")
 
 
+def _may_mount(last: str) -> bool:
+    """Can a name whose last segment is ``last`` end with one of :data:`APP_MOUNTS`?"""
+    return last.endswith(_MOUNT_CLASSES) or last in _MOUNT_METHODS
+
+
+#: :data:`APP_MOUNTS` seen from a name's last segment: class names it ends with, methods it is.
+_MOUNT_CLASSES = tuple(mount for mount in APP_MOUNTS if "." not in mount)
+_MOUNT_METHODS = frozenset(mount.rpartition(".")[2] for mount in APP_MOUNTS if "." in mount)
+
+
 def mounts_apps_separately(project: Project) -> bool:
     """The project serves several apps side by side (``DispatcherMiddleware``, cherrypy ``tree.graft``)."""
-    return any(site.name.endswith(APP_MOUNTS) for site in project.calls)
+    # a site is listed under the last segment of its name (``facts.sites``)
+    return any(site.name.endswith(APP_MOUNTS) for site in calls_matching(project, _may_mount))
 
 
 def app_is_used(project: Project, app: ObjectInfo) -> bool:

@@ -26,6 +26,7 @@ from flask_doctor.static.context import Context, callee_names, describe_context,
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.apps import current_app_attribute
 from flask_doctor.static.facts.guards import bound_arguments
+from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.model import CLI, FACTORY, JOB, MAIN, REQUEST, TEST, ClassInfo, FunctionInfo, Project
 from flask_doctor.static.model.plugins import own_nodes
 from flask_doctor.static.model.workers import WORKER_ROLES
@@ -580,7 +581,7 @@ def mounts_timeout_adapter(project: Project) -> bool:
 @project_fact
 def sets_socket_timeout(project: Project) -> bool:
     """``socket.setdefaulttimeout(...)`` somewhere bounds every urllib call."""
-    return any(site.name == "socket.setdefaulttimeout" for site in project.calls)
+    return any(site.name == "socket.setdefaulttimeout" for site in calls_named(project, ("setdefaulttimeout",)))
 
 
 #: Last segments of every callee :func:`classify_http_call` knows. A method call's
@@ -817,7 +818,7 @@ def ldap_timeout_option_set(project: Project) -> bool:
         site.name.rsplit(".", 1)[-1] == "set_option"
         and site.node.args
         and (dotted(site.node.args[0]) or "").rsplit(".", 1)[-1] in LDAP_TIMEOUT_OPTIONS
-        for site in project.calls
+        for site in calls_named(project, ("set_option",))
     )
 
 
@@ -2429,17 +2430,23 @@ def http_method_parameters(project: Project) -> dict[str, dict[str, str]]:
 
     found: dict[str, dict[str, str]] = {}
     by_callee = None
-    # Names each function calls as plain names, from the call-site list: a superset of its own body's calls
-    # (a lambda's or a nested class's are counted for the enclosing function), so that only the few functions
-    # that call a parameter have their body read.
-    called_names: dict[str, set[str]] = {}
-    for site in project.calls:
-        if site.function is not None and isinstance(site.node.func, ast.Name):
-            called_names.setdefault(site.function.qualname, set()).add(site.node.func.id)
+    parameters: list[tuple[FunctionInfo, list[str], set[str]]] = []
+    every_parameter: set[str] = set()
     for fn in project.functions.values():
         arguments = fn.node.args
         positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
         params = set(positional) | {a.arg for a in arguments.kwonlyargs}
+        parameters.append((fn, positional, params))
+        every_parameter |= params
+    # Names each function calls as plain names, from the call-site list: a superset of its own body's calls
+    # (a lambda's or a nested class's are counted for the enclosing function), so that only the few functions
+    # that call a parameter have their body read. A plain name's call is listed under that name
+    # (``facts.sites``), so the sites listed under some parameter's name hold every call of a parameter.
+    called_names: dict[str, set[str]] = {}
+    for site in calls_named(project, every_parameter):
+        if site.function is not None and isinstance(site.node.func, ast.Name):
+            called_names.setdefault(site.function.qualname, set()).add(site.node.func.id)
+    for fn, positional, params in parameters:
         if not params & called_names.get(fn.qualname, set()):
             continue
         called = {

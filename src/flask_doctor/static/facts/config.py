@@ -63,6 +63,8 @@ if TYPE_CHECKING:  # pragma: no cover
 SECRET_KEYS = ("SECRET_KEY", "JWT_SECRET_KEY", "WTF_CSRF_SECRET_KEY", "SECURITY_PASSWORD_SALT")
 #: ``app.config`` methods that load values from outside the source (the operator's file or environment).
 LOADS_OVERRIDES = ("from_pyfile", "from_envvar", "from_prefixed_env", "from_file")
+#: What a call after ``from_object`` must call to load other settings (:func:`overridden_later`).
+_OVERRIDING_LOADERS = (*LOADS_OVERRIDES, "from_object")
 #: A function that only runs in these contexts never runs in a production worker.
 DEV_CONTEXTS = frozenset({MAIN, CLI, TEST})
 #: ``app.<attr> = value`` that set a config key.
@@ -183,6 +185,51 @@ def _may_set_attributes(module: SourceModule, config_modules: set[str]) -> bool:
     )
 
 
+class _BranchEnv:
+    """The env of one branch of an ``if``, worked out when a setting is first found under it.
+
+    Reading an ``if`` test's words costs more than walking the statements under it, and most branches hold
+    no setting: what ``_env_of_test(test, in_else, words) or outer`` gives, asked only then. Both branches
+    of one ``if`` share its words (``words``, a one-item list filled on first use).
+    """
+
+    __slots__ = ("test", "in_else", "words", "outer", "env")
+
+    def __init__(self, test: ast.expr, in_else: bool, words: list[str | None], outer: str | _BranchEnv) -> None:
+        self.test = test
+        self.in_else = in_else
+        self.words = words
+        self.outer = outer
+        self.env: str | None = None
+
+    def value(self) -> str:
+        env = self.env
+        if env is None:
+            words = self.words[0]
+            if words is None:
+                words = self.words[0] = test_words(self.test)
+            outer = self.outer
+            env = self.env = _env_of_test(self.test, self.in_else, words) or (
+                outer if isinstance(outer, str) else outer.value()
+            )
+        return env
+
+
+def _env_value(env: str | _BranchEnv) -> str:
+    return env if isinstance(env, str) else env.value()
+
+
+#: Statements other than ``if``, classes and functions that hold statements, and the fields that hold them.
+_NESTED_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _nested_fields(cls: type) -> tuple[str, ...]:
+    fields = _NESTED_FIELDS[cls] = tuple(
+        name for name in ("body", "orelse", "finalbody", "handlers") if name in getattr(cls, "_fields", ())
+    )
+    return fields
+
+
 class _AttributeWalk:
     """Walks one module's statements, keeping the env of each branch and the enclosing function/config class."""
 
@@ -191,26 +238,34 @@ class _AttributeWalk:
         self.module = module
         self.found = found
 
-    def walk(self, stmts: list[ast.stmt], env: str, fn: FunctionInfo | None, config_class: str | None) -> None:
+    def walk(
+        self, stmts: list[ast.stmt], env: str | _BranchEnv, fn: FunctionInfo | None, config_class: str | None
+    ) -> None:
         project, module = self.project, self.module
+        nested = _NESTED_FIELDS
         for stmt in stmts:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            cls = stmt.__class__
+            if cls is ast.FunctionDef or cls is ast.AsyncFunctionDef:
                 info = project.function_at.get((module.path, stmt.lineno, stmt.col_offset))
-                self.walk(stmt.body, env, info or fn, config_class)
+                self.walk(stmt.body, env, info or fn, config_class)  # type: ignore[attr-defined]
                 continue
-            if isinstance(stmt, ast.ClassDef):
-                qualname = f"{module.name}.{stmt.name}" if fn is None else None
+            if cls is ast.ClassDef:
+                qualname = f"{module.name}.{stmt.name}" if fn is None else None  # type: ignore[attr-defined]
                 cls_env = project.config_classes.get(qualname or "")
-                self.walk(stmt.body, cls_env or env, fn, qualname if cls_env else None)
+                self.walk(stmt.body, cls_env or env, fn, qualname if cls_env else None)  # type: ignore[attr-defined]
                 continue
-            if isinstance(stmt, ast.If):
-                words = test_words(stmt.test)  # once for both branches
-                self.walk(stmt.body, _env_of_test(stmt.test, False, words) or env, fn, config_class)
-                self.walk(stmt.orelse, _env_of_test(stmt.test, True, words) or env, fn, config_class)
+            if cls is ast.If:
+                words: list[str | None] = [None]  # the test's words, read once for both branches when needed
+                test = stmt.test  # type: ignore[attr-defined]
+                self.walk(stmt.body, _BranchEnv(test, False, words, env), fn, config_class)  # type: ignore[attr-defined]
+                self.walk(stmt.orelse, _BranchEnv(test, True, words, env), fn, config_class)  # type: ignore[attr-defined]
                 continue
-            if isinstance(stmt, ast.Assign):
-                self.assignment(stmt, env, fn, config_class)
-            for field_name in ("body", "orelse", "finalbody", "handlers"):
+            if cls is ast.Assign:
+                self.assignment(stmt, env, fn, config_class)  # type: ignore[arg-type]
+            fields = nested.get(cls)
+            if fields is None:
+                fields = _nested_fields(cls)
+            for field_name in fields:
                 inner = getattr(stmt, field_name, None)
                 if isinstance(inner, list) and inner and isinstance(inner[0], (ast.stmt, ast.excepthandler)):
                     if isinstance(inner[0], ast.excepthandler):
@@ -219,7 +274,9 @@ class _AttributeWalk:
                     else:
                         self.walk(inner, env, fn, config_class)
 
-    def assignment(self, stmt: ast.Assign, env: str, fn: FunctionInfo | None, config_class: str | None) -> None:
+    def assignment(
+        self, stmt: ast.Assign, env: str | _BranchEnv, fn: FunctionInfo | None, config_class: str | None
+    ) -> None:
         module = self.module
         for target in stmt.targets:
             if (
@@ -233,13 +290,13 @@ class _AttributeWalk:
                 key = constant_key(self.project, module, target.slice, fn)
                 if key is not None:
                     location = Location(module.path, stmt.lineno, stmt.col_offset + 1)
-                    self.found.append(ConfigSetting(key, stmt.value, location, env, "app.config"))
+                    self.found.append(ConfigSetting(key, stmt.value, location, _env_value(env), "app.config"))
                 continue
             if not isinstance(target, ast.Attribute):
                 continue
             location = Location(module.path, stmt.lineno, stmt.col_offset + 1)
             if target.attr in _ATTR_KEYS and _is_flask(self.project, module.name, target.value, fn):
-                self.found.append(ConfigSetting(_ATTR_KEYS[target.attr], stmt.value, location, env, "app"))
+                self.found.append(ConfigSetting(_ATTR_KEYS[target.attr], stmt.value, location, _env_value(env), "app"))
             elif (
                 config_class
                 and fn is not None
@@ -248,7 +305,7 @@ class _AttributeWalk:
                 and _UPPER_NAME().match(target.attr)
             ):
                 # ``self.SECRET_KEY = ...`` in a config class's ``__init__`` (archivy)
-                self.found.append(ConfigSetting(target.attr, stmt.value, location, env, config_class))
+                self.found.append(ConfigSetting(target.attr, stmt.value, location, _env_value(env), config_class))
 
 
 def constant_key(project: Project, module: SourceModule, node: ast.expr, fn: FunctionInfo | None) -> str | None:
@@ -422,14 +479,15 @@ def overridden_later(project: Project, setting: ConfigSetting) -> tuple[ast.Call
     path, line = setting.location.path, setting.location.line
     if setting.owner in ("app.config", "app"):
         fn = enclosing_function(project, path, line)
-        for site in project.calls:
+        # only ``x.<loader>(...)`` counts: those sites are listed under the loader's name (``facts.sites``)
+        for site in calls_named(project, LOADS_OVERRIDES):
             if site.module.path != path or site.function is not fn or site.node.lineno <= line:
                 continue
             if _loads_overrides(site.node):
                 return site.node, path
         return None
     for site in from_object_loaders(project).get(setting.owner, ()):
-        for other in project.calls:
+        for other in calls_named(project, _OVERRIDING_LOADERS):
             if (
                 other.module is not site.module
                 or other.function is not site.function

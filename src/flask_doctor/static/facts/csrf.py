@@ -26,7 +26,7 @@ from flask_doctor.static.facts.config_values import false_constant, literal_secr
 from flask_doctor.static.facts.guards import mentions, source_text
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.facts.scopes import imports_at
-from flask_doctor.static.facts.sites import calls_named
+from flask_doctor.static.facts.sites import calls_matching, calls_named
 from flask_doctor.static.facts.taint import REQUEST_NAMES, assignments
 from flask_doctor.static.facts.writes import has_method_branch
 from flask_doctor.static.model import BLUEPRINT_TYPES, CallSite, FunctionInfo, Project
@@ -163,6 +163,10 @@ def csrf_setup(project: Project) -> CsrfFacts:
 _CSRF_PACKAGE = on_first_use(r"csrf|xsrf|seasurf", re.IGNORECASE)
 
 
+def _capitalised(name: str) -> bool:
+    return name[:1].isupper()
+
+
 def _other_csrf_extensions(project: Project) -> set[str]:
     """Classes of CSRF packages the project calls (``flask_simple_csrf.CSRF``), outside Flask-WTF and SeaSurf.
 
@@ -172,7 +176,8 @@ def _other_csrf_extensions(project: Project) -> set[str]:
     """
     own = {name.split(".", 1)[0] for name in project.modules}  # a project named for CSRF is not an extension
     found: set[str] = set()
-    for site in project.calls:
+    # a site is listed under the last segment of its name (``facts.sites``): a class's is capitalised
+    for site in calls_matching(project, _capitalised):
         head, _, last = site.name.rpartition(".")
         if (
             head
@@ -705,12 +710,15 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
     """
     reads: dict[str, Location] = {}
     sets: list[tuple[str, ast.Call, Location, FunctionInfo | None]] = []
-    for site in calls_named(project, ("set_cookie", "get")):
-        if is_test_path(site.module.path):
-            continue
+    for site in calls_named(project, ("set_cookie",)):
         call = site.node
         func = call.func
-        if isinstance(func, ast.Attribute) and func.attr == "set_cookie" and call.args:
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "set_cookie"
+            and call.args
+            and not is_test_path(site.module.path)
+        ):
             first = call.args[0]
             if (
                 isinstance(first, ast.Constant)
@@ -721,18 +729,22 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
                 sets.append(
                     (first.value, call, Location(site.module.path, call.lineno, call.col_offset + 1), site.function)
                 )
-        elif (
+    if not sets:
+        return {}  # the cookie reads matter only for a cookie set here: the ``.get`` calls are not looked at
+    for site in calls_named(project, ("get",)):
+        call = site.node
+        func = call.func
+        if (
             isinstance(func, ast.Attribute)
             and func.attr == "get"
             and call.args
             and isinstance(func.value, ast.Attribute)
             and func.value.attr == "cookies"
+            and not is_test_path(site.module.path)
         ):
             key = call.args[0]
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 reads.setdefault(key.value, Location(site.module.path, call.lineno, call.col_offset + 1))
-    if not sets:
-        return {}
     for module in project.modules.values():
         if "cookies[" not in module.text or is_test_path(module.path):
             continue

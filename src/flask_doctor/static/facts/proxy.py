@@ -21,6 +21,7 @@ from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.flows import callers
 from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.facts.taint import REQUEST_NAMES
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import dotted
@@ -204,7 +205,7 @@ def scheme_rewrites(project: Project) -> list[SchemeRewrite]:
     says nothing about what is in front of the app.
     """
     found: list[SchemeRewrite] = []
-    for site in project.calls:
+    for site in calls_named(project, ("replace",)):  # every ``x.replace(...)`` is listed under ``replace``
         func = site.node.func
         if not (isinstance(func, ast.Attribute) and func.attr == "replace") or is_test_path(site.module.path):
             continue

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.model import ClassInfo, Project
 from flask_doctor.static.names import dotted
 
@@ -30,6 +31,8 @@ SIGNING_CALLS = {
     "itsdangerous.Serializer": (0, "secret_key"),
     "itsdangerous.TimedJSONWebSignatureSerializer": (0, "secret_key"),
 }
+#: The last segments of the signing calls' names: a site whose callee can be given none of them is no signing call.
+_SIGNING_NAMES = frozenset(name.rpartition(".")[2] for name in SIGNING_CALLS)
 #: Calls whose value comes from the process environment.
 ENVIRONMENT_READS = ("os.environ.get", "os.getenv", "os.environ.__getitem__", "environ.get", "getenv")
 
@@ -90,7 +93,9 @@ def _string(value: ast.expr) -> str | None:
 def configuration_signing_keys(project: Project) -> list[SigningKey]:
     """Literal token-signing keys written in a project configuration class (see the module docstring)."""
     found: dict[Location, SigningKey] = {}
-    for site in project.calls:
+    # the name looked up below ends with the callee's attribute, its written name, its builder's name or its
+    # import's: the sites listed under the signing calls' last segments (``facts.sites``) are all it can match
+    for site in calls_named(project, _SIGNING_NAMES):
         if is_test_path(site.module.path):
             continue
         table = site.function.imports if site.function is not None else project.module_imports.get(site.module.name)

@@ -132,11 +132,18 @@ def collect_config_classes(
                         project.config.append(ConfigSetting(target.id, stmt.value, location, env, module.name))
 
 
+def _ends_with_from_object(name: str) -> bool:
+    return name.endswith("from_object")
+
+
 def _config_modules(project: Project) -> frozenset[str]:
     """Modules of settings: ``settings.py``, ``config/production.py``, a module loaded with ``from_object(__name__)``."""
+    from flask_doctor.static.facts.sites import calls_matching  # noqa: PLC0415 (the facts build on the model)
+
+    # a name ends with ``from_object`` when its last segment does, the segment its site is listed under
     loaded_by_name = {
         c.module.name
-        for c in project.calls
+        for c in calls_matching(project, _ends_with_from_object)
         if c.name.endswith("from_object")
         and c.node.args
         and isinstance(c.node.args[0], ast.Name)

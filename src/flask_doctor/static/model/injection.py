@@ -29,7 +29,9 @@ def type_factory_parameters(project: Project) -> None:
         return
     names = {fn.name for fn in factories.values()}
     passed: dict[tuple[str, str], set[str | None]] = {}
-    for site in project.calls:
+    from flask_doctor.static.facts.sites import calls_named  # noqa: PLC0415 (the facts build on the model)
+
+    for site in calls_named(project, names):  # a site is listed under the last segment of its name
         if site.name.rpartition(".")[2] not in names or is_test_path(site.module.path):
             continue
         fn = factories.get(site.name) or factories.get(project.canonical(site.name))

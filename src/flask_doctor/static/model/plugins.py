@@ -36,6 +36,8 @@ DYNAMIC_IMPORTS = frozenset(
         "__import__",
     }
 )
+#: Their last segments: the names of ``facts.sites`` a dynamic import's site is listed under.
+_DYNAMIC_IMPORT_NAMES = frozenset(name.rpartition(".")[2] for name in DYNAMIC_IMPORTS)
 #: A folder with at least this many modules nothing imports, loaded dynamically, is a plugin folder.
 MIN_PLUGIN_SIBLINGS = 3
 
@@ -506,9 +508,11 @@ def _dynamically_loaded(project: Project) -> set[str]:
     (``tts/marytts/marytts.py``, which only its own ``__init__`` imports).  Imports from tests,
     scripts and examples do not count: a test imports the plugin it tests.
     """
+    from flask_doctor.static.facts.sites import calls_named  # noqa: PLC0415 (the facts build on the model)
+
     dynamic = any(
         site.name in DYNAMIC_IMPORTS and site.node.args and not isinstance(site.node.args[0], ast.Constant)
-        for site in project.calls
+        for site in calls_named(project, _DYNAMIC_IMPORT_NAMES)  # a site is listed under its name's last segment
     )
     if not dynamic:
         return set()

@@ -88,8 +88,11 @@ def collect_file_settings(project: Project, read_file: FileReader | None) -> Non
     """Add the settings of the data files the application loads to ``project.config`` (module docstring)."""
     if read_file is None:
         return
+    from flask_doctor.static.facts.sites import calls_named  # noqa: PLC0415 (the facts build on the model)
+
     seen: set[str] = set()
-    for site in list(project.calls):
+    # ``_loader_kind`` takes only ``x.config.<method>(...)``: those sites are listed under the method's name
+    for site in calls_named(project, _CONFIG_METHODS):
         load = _loader_kind(site)
         if load is None or not _production_call(project, site):
             continue

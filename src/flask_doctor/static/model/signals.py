@@ -200,7 +200,9 @@ def project_receivers(project: Project) -> dict[str, list[FunctionInfo]]:
                 key = signal_key(project, func.value, fn.parent, fn.module, fn.imports)
                 if key is not None:
                     found.setdefault(key, []).append(fn)
-    for site in project.calls:
+    from flask_doctor.static.facts.sites import calls_named  # noqa: PLC0415 (the facts build on the model)
+
+    for site in calls_named(project, ("connect",)):  # every ``x.connect(...)`` is listed under ``connect``
         func = site.node.func
         if not (isinstance(func, ast.Attribute) and func.attr == "connect"):
             continue

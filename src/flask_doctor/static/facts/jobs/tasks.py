@@ -15,6 +15,7 @@ from flask_doctor.static.context import node_location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.errors import body_nodes
 from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.model import CELERY_TYPES, SQLALCHEMY_TYPES
 from flask_doctor.static.model.workers import is_celery_task_class
 from flask_doctor.static.names import dotted
@@ -151,7 +152,7 @@ def imports_package(project: Project, top: str) -> bool:
 def enqueue_sites(project: Project, fn: FunctionInfo) -> list[ast.Call]:
     """RQ ``queue.enqueue(fn, ...)`` (``enqueue_call``/``enqueue_in``/``enqueue_at``) calls that send ``fn``."""
     sites = []
-    for site in project.calls:
+    for site in calls_named(project, _ENQUEUE):  # ``x.enqueue(...)`` is listed under ``enqueue``
         node = site.node
         if not (isinstance(node.func, ast.Attribute) and node.func.attr in _ENQUEUE):
             continue

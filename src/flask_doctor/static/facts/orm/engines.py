@@ -18,6 +18,7 @@ from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.deploy_files import production_deploy_path
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.model import ConfigSetting as ConfigSettingType
 from flask_doctor.static.model.records import JOB, REQUEST, SQLALCHEMY_TYPES
 from flask_doctor.static.names import dotted
@@ -35,6 +36,8 @@ CREATE_ENGINE = {
     "sqlalchemy.ext.asyncio.create_async_engine",
     "sqlmodel.create_engine",
 }
+#: Their last segments, which ``facts.sites`` lists an engine's sites under.
+_CREATE_ENGINE_NAMES = frozenset(name.rpartition(".")[2] for name in CREATE_ENGINE)
 #: ``engine_from_config(settings, prefix="sqlalchemy.")``: the URL and the pool options are entries of a mapping.
 ENGINE_FROM_CONFIG = {
     "sqlalchemy.engine_from_config",
@@ -931,7 +934,7 @@ def declared_pools(project: Project) -> list[DeclaredPool]:
         if isinstance(size, int):
             overflow = constant(over.value) if over is not None else DEFAULT_OVERFLOW
             pools.append(DeclaredPool(*_sizes(int(size), overflow), s.location, "SQLALCHEMY_POOL_SIZE"))
-    for site in project.calls:
+    for site in calls_named(project, _CREATE_ENGINE_NAMES):  # listed under the last segment of their name
         if site.name not in CREATE_ENGINE or is_test_path(site.module.path):
             continue
         call = site.node
@@ -971,7 +974,7 @@ def default_pool(project: Project) -> DeclaredPool | None:
         if options is None or _POOL_KEYS & set(options):
             return None
         anchors.append(obj.location)
-    for site in project.calls:
+    for site in calls_named(project, _CREATE_ENGINE_NAMES):  # listed under the last segment of their name
         if site.name not in CREATE_ENGINE or is_test_path(site.module.path):
             continue
         call = site.node
