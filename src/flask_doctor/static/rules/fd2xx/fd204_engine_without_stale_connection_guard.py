@@ -974,8 +974,8 @@ class EngineWithoutStaleConnectionGuard(Rule):
     def _idle_worker_pool(self, project: Project, report: Callable[[Finding], None]) -> None:
         """``SQLALCHEMY_DATABASE_URI`` to PostgreSQL, no pool guard anywhere, and Celery/RQ jobs use ``db.session``."""
         uris = production_settings(project, "SQLALCHEMY_DATABASE_URI")
-        if not uris or not project.objects_of(SQLALCHEMY_TYPES) or names_a_guard(project):
-            return  # no extension engine, or the project names a guard somewhere (a setting may pass it)
+        if not uris or not project.objects_of(SQLALCHEMY_TYPES):
+            return  # no extension engine
         if production_settings(project, "SQLALCHEMY_POOL_RECYCLE"):
             return
         for setting in production_settings(project, "SQLALCHEMY_ENGINE_OPTIONS"):
@@ -998,6 +998,8 @@ class EngineWithoutStaleConnectionGuard(Rule):
         job = job_extension_session(project)
         if job is None:
             return  # request traffic alone: PostgreSQL keeps idle connections open unless something in between
+        if names_a_guard(project):
+            return  # the project names a guard somewhere (a setting may pass it)
         fn, used = job
         report(
             self.finding(
