@@ -85,7 +85,7 @@ QUERY_ROOT = "the query the loop walks, built here"
 
 
 #: A mongoengine field whose value is fetched when read (not ``LazyReferenceField``, ``CachedReferenceField``).
-_DEREFERENCED = re.compile(r"^(?:[\w.]*\.)?(?:Generic)?ReferenceField\(")
+_DEREFERENCED = re.compile(r"^(?:[\w.]*\.)?((?:Generic)?ReferenceField)\(")
 
 
 class LazyRelationshipInLoop(Rule):
@@ -3126,10 +3126,12 @@ class LazyRelationshipInLoop(Rule):
                     continue
                 reported.add(node.attr)
                 label = read.collection.label
+                kind = _DEREFERENCED.match(fields[node.attr])
+                assert kind is not None
                 ctx.report(
                     self.finding(
                         ctx.location(node),
-                        f"`{var}.{node.attr}` is a `ReferenceField` of `{label}` read for every document of "
+                        f"`{var}.{node.attr}` is a `{kind.group(1)}` of `{label}` read for every document of "
                         f"`{short(iterable, 50)}` in {describe_context(ctx)}: mongoengine fetches the referenced "
                         f"document with one query per document{note}",
                         hint="Add `.select_related()` to the queryset, or collect the ids and load them at once "
