@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
@@ -30,6 +30,9 @@ from flask_doctor.static.names import dotted
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import FunctionInfo, Project
     from flask_doctor.static.names import ImportTable
+
+#: What a caller of :func:`_result_reads` learns about an outcome handle (the task sent, or only that it is one).
+_Handle = TypeVar("_Handle")
 
 #: ``AsyncResult`` members that wait for or read the stored outcome.
 RESULT_READS = {
@@ -301,7 +304,6 @@ def ignored_result_reads(project: Project, caller: FunctionInfo) -> list[tuple[a
     ignored = ignored_result_tasks(project)
     if not ignored:
         return []
-    results: dict[str, tuple[FunctionInfo, ast.Call]] = {}
 
     def task_of_send(call: ast.Call) -> FunctionInfo | None:
         if not (isinstance(call.func, ast.Attribute) and call.func.attr in _SENDS):
@@ -315,7 +317,16 @@ def ignored_result_reads(project: Project, caller: FunctionInfo) -> list[tuple[a
             return None
         return target
 
-    found: list[tuple[ast.Attribute, FunctionInfo, ast.Call]] = []
+    return _result_reads(caller, task_of_send)
+
+
+def _result_reads(
+    caller: FunctionInfo, handle_of: Callable[[ast.Call], _Handle | None]
+) -> list[tuple[ast.Attribute, _Handle, ast.Call]]:
+    """Reads of an outcome (``.get()``, ``.state``...) in ``caller`` on a call ``handle_of`` accepts, directly
+    (``task.delay(x).get()``) or through the one name it is assigned to (``r = task.delay(x); r.state``):
+    (the read, what ``handle_of`` said of the call, the call)."""
+    named: dict[str, tuple[_Handle, ast.Call]] = {}
     for node in body_nodes(caller.node.body):
         if (
             isinstance(node, ast.Assign)
@@ -323,20 +334,21 @@ def ignored_result_reads(project: Project, caller: FunctionInfo) -> list[tuple[a
             and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name)
         ):
-            task = task_of_send(node.value)
-            if task is not None:
-                results[node.targets[0].id] = (task, node.value)
+            handle = handle_of(node.value)
+            if handle is not None:
+                named[node.targets[0].id] = (handle, node.value)
+    found: list[tuple[ast.Attribute, _Handle, ast.Call]] = []
     for node in body_nodes(caller.node.body):
         if not (isinstance(node, ast.Attribute) and node.attr in RESULT_READS):
             continue
         base = node.value
         if isinstance(base, ast.Call):
-            task = task_of_send(base)
-            if task is not None:
-                found.append((node, task, base))
-        elif isinstance(base, ast.Name) and base.id in results:
-            task, call = results[base.id]
-            found.append((node, task, call))
+            handle = handle_of(base)
+            if handle is not None:
+                found.append((node, handle, base))
+        elif isinstance(base, ast.Name) and base.id in named:
+            handle, call = named[base.id]
+            found.append((node, handle, call))
     return found
 
 
@@ -361,26 +373,8 @@ def _bare_handle(project: Project, caller: FunctionInfo, call: ast.Call) -> bool
 def polled_bare_reads(project: Project, caller: FunctionInfo) -> list[ast.Attribute]:
     """Reads in ``caller`` of the outcome of an ``AsyncResult(task_id)`` built from a bare id
     (``AsyncResult(id).ready()``, ``r = AsyncResult(id); r.state``)."""
-    found: list[ast.Attribute] = []
-    handles: set[str] = set()
-    for node in body_nodes(caller.node.body):
-        if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Call)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and _bare_handle(project, caller, node.value)
-        ):
-            handles.add(node.targets[0].id)
-    for node in body_nodes(caller.node.body):
-        if not (isinstance(node, ast.Attribute) and node.attr in RESULT_READS):
-            continue
-        base = node.value
-        if (isinstance(base, ast.Call) and _bare_handle(project, caller, base)) or (
-            isinstance(base, ast.Name) and base.id in handles
-        ):
-            found.append(node)
-    return found
+    reads = _result_reads(caller, lambda call: True if _bare_handle(project, caller, call) else None)
+    return [read for read, _, _ in reads]
 
 
 @project_fact
