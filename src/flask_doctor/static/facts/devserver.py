@@ -16,6 +16,7 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask_doctor.bounded_read import read_text_bounded
@@ -275,11 +276,15 @@ def console_scripts(project: Project) -> dict[str, ConsoleScript]:
     """Console-script entry points, by the qualified name of the function they call.
 
     Read from ``setup.py`` (its ``entry_points`` argument, parsed like any
-    module) and from ``pyproject.toml`` ``[project.scripts]`` and
-    ``setup.cfg`` ``console_scripts`` next to the checked modules. The two
-    metadata files are read from disk only when the checked module paths
-    resolve from the working directory (the checker runs at the project
-    root), so a run elsewhere never reads an unrelated file.
+    module), from ``pyproject.toml`` ``[project.scripts]`` and
+    ``setup.cfg`` ``console_scripts`` next to the checked modules, and from
+    the ``[console_scripts]`` of the built metadata an unpacked wheel
+    (``pkg-1.0.dist-info/entry_points.txt``) or sdist
+    (``pkg.egg-info/entry_points.txt``, also under ``src/``) ships: a wheel
+    declares its commands nowhere else. The metadata files are read from
+    disk only when the checked module paths resolve from the working
+    directory (the checker runs at the project root), so a run elsewhere
+    never reads an unrelated file.
     """
     specs: list[tuple[str, str]] = []
     setup = next((m for m in project.modules.values() if m.path.rsplit("/", 1)[-1] == "setup.py"), None)
@@ -315,11 +320,13 @@ def _metadata_files(project: Project) -> list[tuple[str, str]]:
             return []
     except OSError:
         return []  # the working directory is not the root the paths are relative to
-    files = []
-    for name, label in (
+    candidates = [
         ("pyproject.toml", "pyproject.toml [project.scripts]"),
         ("setup.cfg", "setup.cfg console_scripts"),
-    ):
+    ]
+    candidates.extend((str(path), f"{path} [console_scripts]") for path in _built_entry_points())
+    files = []
+    for name, label in candidates:
         try:
             files.append((read_text_bounded(name, 200_000), label))
         except OSError:
@@ -327,11 +334,32 @@ def _metadata_files(project: Project) -> list[tuple[str, str]]:
     return files
 
 
+def _built_entry_points() -> list[Path]:
+    """``entry_points.txt`` of the ``*.dist-info``/``*.egg-info`` directories at the root or under ``src/``."""
+    found: list[Path] = []
+    for parent in (Path(), Path("src")):
+        try:
+            children = sorted(parent.iterdir())
+        except OSError:
+            continue
+        found.extend(
+            child / "entry_points.txt"
+            for child in children
+            if child.name.endswith((".dist-info", ".egg-info")) and (child / "entry_points.txt").is_file()
+        )
+    return found
+
+
 def _script_lines(text: str, label: str) -> list[str]:
     """The ``name = module:function`` lines of the console-scripts section of one metadata file."""
     lines: list[str] = []
     section = False
-    wanted = ("[project.scripts]", "[tool.poetry.scripts]") if label.startswith("pyproject") else ()
+    if label.startswith("pyproject"):
+        wanted: tuple[str, ...] = ("[project.scripts]", "[tool.poetry.scripts]")
+    elif label.endswith("[console_scripts]"):
+        wanted = ("[console_scripts]",)  # built metadata (``entry_points.txt``): INI sections by group
+    else:
+        wanted = ()
     for raw in text.splitlines():
         line = raw.strip()
         if line.startswith("["):

@@ -37,8 +37,10 @@ class DevelopmentServer(Rule):
     serve real traffic: at module level, outside an
     `if __name__ == "__main__":` block, it is an error, and so is
     `app.run(debug=True)` in the function a console script runs (declared in
-    `pyproject.toml` `[project.scripts]`, `setup.cfg` `console_scripts` or
-    `setup.py` `entry_points`, or a command of the click group it names):
+    `pyproject.toml` `[project.scripts]`, `setup.cfg` `console_scripts`,
+    `setup.py` `entry_points` or, in an unpacked wheel or sdist, the
+    `[console_scripts]` of its `*.dist-info`/`*.egg-info`
+    `entry_points.txt`; or a command of the click group it names):
     that installed command is how users start the app. The same command
     serving with `app.run(host="0.0.0.0")` without debug (or with the host
     of a parameter, click option or argparse option whose default is
