@@ -64,9 +64,19 @@ REFERENCE_SERVERS = {
 _DEV_COMMAND = on_first_use(r"dev|debug|preview|demo", re.IGNORECASE)
 
 
-def development_command(entry: ConsoleScript) -> bool:
-    """The installed command's name says it is for development (``rundev``), not for serving users."""
-    return bool(_DEV_COMMAND().search(entry.name))
+#: Words of a module or function name that say it is the development server's (``cli/devserver.py``,
+#: ``_make_server_debug``).
+_DEV_WORDS = frozenset({"dev", "devserver", "develop", "development", "debug", "rundev"})
+
+
+def development_command(entry: ConsoleScript, chain: list[str] | tuple[str, ...] = ()) -> bool:
+    """The installed command's name says it is for development (``rundev``), not for serving users, or the
+    module or function on the way from it to the server does (``indico run`` -> ``cli.devserver.run_server``)."""
+    if _DEV_COMMAND().search(entry.name):
+        return True
+    return any(
+        word in _DEV_WORDS for qualname in chain for part in qualname.split(".") for word in part.lower().split("_")
+    )
 
 
 def parameter_default(fn: FunctionInfo | None, name: str) -> ast.expr | None:
@@ -432,9 +442,14 @@ def _server_named(project: Project) -> tuple[str, Location] | None:
             if command.server in _PRODUCTION_HTTP_SERVERS:
                 return f"{command.server} runs the app ({command.source.path})", command.source
     for site in project.calls:
-        if site.name in PRODUCTION_SERVERS:
+        server = PRODUCTION_SERVERS.get(site.name)
+        if server is None and site.name in project.classes:
+            # gunicorn's documented "custom application": ``class StandaloneApplication(BaseApplication)``
+            # made and run by the project's own command
+            server = next((PRODUCTION_SERVERS[t] for t in project.lineage(site.name) if t in PRODUCTION_SERVERS), None)
+        if server is not None:
             at = Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
-            return f"the code serves the app with {PRODUCTION_SERVERS[site.name]}", at
+            return f"the code serves the app with {server}", at
     return None
 
 
