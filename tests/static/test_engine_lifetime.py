@@ -49,6 +49,54 @@ def test_engine_of_an_object_built_per_command_is_not_reported() -> None:
     assert codes("FD204", {"app.py": source.format(body="pass")}) == []
 
 
+ROSTER = """
+    import psycopg2
+    from flask import Flask, jsonify
+
+    class Roster:
+        def __init__(self, dsn):
+            self.conn = psycopg2.connect(dsn)
+
+        def names(self):
+            with self.conn.cursor() as cur:
+                cur.execute("select name from player")
+                return [row[0] for row in cur.fetchall()]
+
+    app = Flask(__name__)
+    {made}
+
+    @app.get("/players")
+    def players():
+        {use}
+    """
+
+
+def test_connection_an_object_made_at_import_keeps_for_requests_is_reported() -> None:
+    source = ROSTER.format(made='roster = Roster("dbname=league host=pg")', use="return jsonify(roster.names())")
+    assert codes("FD204", {"app.py": source}) == [("app.py", 6)]
+
+
+def test_connection_of_an_object_made_per_request_is_not_reported() -> None:
+    source = ROSTER.format(made="", use='return jsonify(Roster("dbname=league host=pg").names())')
+    assert codes("FD204", {"app.py": source}) == []
+
+
+def test_connection_of_an_object_a_command_makes_is_not_reported() -> None:
+    source = ROSTER.format(made="", use='print(Roster("dbname=league host=pg").names())').replace(
+        '@app.get("/players")', "@app.cli.command()"
+    )
+    assert codes("FD204", {"app.py": source}) == []
+
+
+def test_connection_an_object_reconnects_is_not_reported() -> None:
+    source = ROSTER.format(made='roster = Roster("dbname=league host=pg")', use="return jsonify(roster.names())")
+    source = source.replace(
+        "with self.conn.cursor()",
+        "if self.conn.closed:\n                self.conn = psycopg2.connect(self.dsn)\n            with self.conn.cursor()",
+    )
+    assert codes("FD204", {"app.py": source}) == []
+
+
 SERVER = """
     from flask import Flask
     app = Flask(__name__)

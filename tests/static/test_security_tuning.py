@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from flask_doctor.findings import Severity
 from flask_doctor.static.runner import analyse_sources
 
@@ -525,6 +527,41 @@ def test_console_script_from_pyproject_running_the_debugger_is_an_error(tmp_path
     found = run("FD306", {"wiki.py": wiki})
     assert [(line, severity) for _, line, severity, _ in found] == [(5, Severity.ERROR)]
     assert "pyproject.toml [project.scripts]" in found[0][3]
+
+
+SERVE_ON_ALL_INTERFACES = textwrap.dedent("""
+    from flask import Flask
+    app = Flask(__name__)
+
+    def main():
+        app.run(host="0.0.0.0", port=8000)
+
+    def extras():
+        app.run(host="0.0.0.0", port=8001)
+    """).lstrip("\n")
+
+
+@pytest.mark.parametrize("metadata_dir", ["voice_box-1.2.dist-info", "voice_box.egg-info", "src/voice_box.egg-info"])
+def test_console_script_from_the_entry_points_txt_of_built_metadata(tmp_path, monkeypatch, metadata_dir) -> None:
+    # an unpacked wheel declares its commands only in its dist-info (an sdist in its egg-info)
+    (tmp_path / "server.py").write_text(SERVE_ON_ALL_INTERFACES, encoding="utf-8")
+    (tmp_path / metadata_dir).mkdir(parents=True)
+    (tmp_path / metadata_dir / "entry_points.txt").write_text(
+        "[console_scripts]\nvoice-box = server:main\n\n[voice_box.plugins]\nextra = server:extras\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    found = run("FD306", {"server.py": SERVE_ON_ALL_INTERFACES})
+    assert [(line, severity) for _, line, severity, _ in found] == [(5, Severity.WARNING)]
+    assert f"{metadata_dir}/entry_points.txt [console_scripts]" in found[0][3]
+
+
+def test_entry_points_txt_outside_built_metadata_is_not_read(tmp_path, monkeypatch) -> None:
+    (tmp_path / "server.py").write_text(SERVE_ON_ALL_INTERFACES, encoding="utf-8")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "entry_points.txt").write_text("[console_scripts]\nvoice-box = server:main\n")
+    monkeypatch.chdir(tmp_path)
+    assert run("FD306", {"server.py": SERVE_ON_ALL_INTERFACES}) == []
 
 
 def test_console_script_metadata_is_not_read_from_an_unrelated_directory(tmp_path, monkeypatch) -> None:

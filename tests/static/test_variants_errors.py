@@ -1759,6 +1759,94 @@ PREVIEW_ONLY = frozenset(
 )
 
 
+# a failed read swallowed by a silent except: the view answers 200 with the defaults it set before the query
+BAD.update(
+    {
+        "view-query-except-pass-falls-through": (
+            "FD503",
+            """
+            from flask import Flask, jsonify
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Badge(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                label = db.Column(db.String)
+
+            @app.get("/badges")
+            def badges():
+                payload = {"badges": []}
+                try:
+                    payload["badges"] = [b.label for b in Badge.query.order_by(Badge.id).limit(20).all()]
+                except:
+                    pass
+                return jsonify(payload)
+            """,
+        ),
+        "view-cursor-fetch-except-exception-pass": (
+            "FD503",
+            """
+            import pymysql
+            from flask import Flask, render_template
+            app = Flask(__name__)
+
+            @app.get("/scores")
+            def scores():
+                rows = []
+                try:
+                    with pymysql.connect(host="db", user="arcade", database="arcade") as conn:
+                        with conn.cursor() as cur:
+                            cur.execute("select name, points from score order by points desc limit 10")
+                            rows = cur.fetchall()
+                except Exception:
+                    pass
+                return render_template("scores.html", rows=rows)
+            """,
+        ),
+    }
+)
+GOOD.update(
+    {
+        # the silent except guards a best-effort call, not a read the answer is made of
+        "view-optional-call-except-pass-then-200": """
+            import requests
+            from flask import Flask, jsonify
+            app = Flask(__name__)
+
+            @app.post("/orders")
+            def place_order():
+                try:
+                    requests.post("https://hooks.example/orders", json={"new": 1}, timeout=3)
+                except Exception:
+                    pass
+                return jsonify(ok=True), 201
+            """,
+        # a failed lookup is answered with 404 after the silent except: not a success
+        "view-query-except-pass-then-404": """
+            from flask import Flask, jsonify
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Ticket(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String)
+
+            @app.get("/tickets/<int:ticket_id>")
+            def ticket(ticket_id):
+                try:
+                    found = Ticket.query.filter_by(id=ticket_id).first()
+                    if found:
+                        return jsonify(title=found.title)
+                except Exception:
+                    pass
+                return jsonify(error="no such ticket"), 404
+            """,
+    }
+)
+
+
 # variants main missed or flagged wrongly, with the reason they stay that way (filled after the fix)
 XFAIL_BAD: dict[str, str] = {}
 XFAIL_GOOD: dict[str, str] = {}

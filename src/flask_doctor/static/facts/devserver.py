@@ -16,6 +16,7 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask_doctor.bounded_read import read_text_bounded
@@ -63,9 +64,19 @@ REFERENCE_SERVERS = {
 _DEV_COMMAND = on_first_use(r"dev|debug|preview|demo", re.IGNORECASE)
 
 
-def development_command(entry: ConsoleScript) -> bool:
-    """The installed command's name says it is for development (``rundev``), not for serving users."""
-    return bool(_DEV_COMMAND().search(entry.name))
+#: Words of a module or function name that say it is the development server's (``cli/devserver.py``,
+#: ``_make_server_debug``).
+_DEV_WORDS = frozenset({"dev", "devserver", "develop", "development", "debug", "rundev"})
+
+
+def development_command(entry: ConsoleScript, chain: list[str] | tuple[str, ...] = ()) -> bool:
+    """The installed command's name says it is for development (``rundev``), not for serving users, or the
+    module or function on the way from it to the server does (``indico run`` -> ``cli.devserver.run_server``)."""
+    if _DEV_COMMAND().search(entry.name):
+        return True
+    return any(
+        word in _DEV_WORDS for qualname in chain for part in qualname.split(".") for word in part.lower().split("_")
+    )
 
 
 def parameter_default(fn: FunctionInfo | None, name: str) -> ast.expr | None:
@@ -275,11 +286,15 @@ def console_scripts(project: Project) -> dict[str, ConsoleScript]:
     """Console-script entry points, by the qualified name of the function they call.
 
     Read from ``setup.py`` (its ``entry_points`` argument, parsed like any
-    module) and from ``pyproject.toml`` ``[project.scripts]`` and
-    ``setup.cfg`` ``console_scripts`` next to the checked modules. The two
-    metadata files are read from disk only when the checked module paths
-    resolve from the working directory (the checker runs at the project
-    root), so a run elsewhere never reads an unrelated file.
+    module), from ``pyproject.toml`` ``[project.scripts]`` and
+    ``setup.cfg`` ``console_scripts`` next to the checked modules, and from
+    the ``[console_scripts]`` of the built metadata an unpacked wheel
+    (``pkg-1.0.dist-info/entry_points.txt``) or sdist
+    (``pkg.egg-info/entry_points.txt``, also under ``src/``) ships: a wheel
+    declares its commands nowhere else. The metadata files are read from
+    disk only when the checked module paths resolve from the working
+    directory (the checker runs at the project root), so a run elsewhere
+    never reads an unrelated file.
     """
     specs: list[tuple[str, str]] = []
     setup = next((m for m in project.modules.values() if m.path.rsplit("/", 1)[-1] == "setup.py"), None)
@@ -315,11 +330,13 @@ def _metadata_files(project: Project) -> list[tuple[str, str]]:
             return []
     except OSError:
         return []  # the working directory is not the root the paths are relative to
-    files = []
-    for name, label in (
+    candidates = [
         ("pyproject.toml", "pyproject.toml [project.scripts]"),
         ("setup.cfg", "setup.cfg console_scripts"),
-    ):
+    ]
+    candidates.extend((str(path), f"{path} [console_scripts]") for path in _built_entry_points())
+    files = []
+    for name, label in candidates:
         try:
             files.append((read_text_bounded(name, 200_000), label))
         except OSError:
@@ -327,11 +344,32 @@ def _metadata_files(project: Project) -> list[tuple[str, str]]:
     return files
 
 
+def _built_entry_points() -> list[Path]:
+    """``entry_points.txt`` of the ``*.dist-info``/``*.egg-info`` directories at the root or under ``src/``."""
+    found: list[Path] = []
+    for parent in (Path(), Path("src")):
+        try:
+            children = sorted(parent.iterdir())
+        except OSError:
+            continue
+        found.extend(
+            child / "entry_points.txt"
+            for child in children
+            if child.name.endswith((".dist-info", ".egg-info")) and (child / "entry_points.txt").is_file()
+        )
+    return found
+
+
 def _script_lines(text: str, label: str) -> list[str]:
     """The ``name = module:function`` lines of the console-scripts section of one metadata file."""
     lines: list[str] = []
     section = False
-    wanted = ("[project.scripts]", "[tool.poetry.scripts]") if label.startswith("pyproject") else ()
+    if label.startswith("pyproject"):
+        wanted: tuple[str, ...] = ("[project.scripts]", "[tool.poetry.scripts]")
+    elif label.endswith("[console_scripts]"):
+        wanted = ("[console_scripts]",)  # built metadata (``entry_points.txt``): INI sections by group
+    else:
+        wanted = ()
     for raw in text.splitlines():
         line = raw.strip()
         if line.startswith("["):
@@ -404,9 +442,14 @@ def _server_named(project: Project) -> tuple[str, Location] | None:
             if command.server in _PRODUCTION_HTTP_SERVERS:
                 return f"{command.server} runs the app ({command.source.path})", command.source
     for site in project.calls:
-        if site.name in PRODUCTION_SERVERS:
+        server = PRODUCTION_SERVERS.get(site.name)
+        if server is None and site.name in project.classes:
+            # gunicorn's documented "custom application": ``class StandaloneApplication(BaseApplication)``
+            # made and run by the project's own command
+            server = next((PRODUCTION_SERVERS[t] for t in project.lineage(site.name) if t in PRODUCTION_SERVERS), None)
+        if server is not None:
             at = Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
-            return f"the code serves the app with {PRODUCTION_SERVERS[site.name]}", at
+            return f"the code serves the app with {server}", at
     return None
 
 

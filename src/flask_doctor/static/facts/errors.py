@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from flask_doctor.static.context import Context
 from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.orm.queries import EXECUTE, query_of
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import ImportTable, dotted
 from flask_doctor.static.syntax import all_child_nodes
@@ -352,6 +353,34 @@ def db_write(stmts: list[ast.stmt]) -> ast.Call | None:
             if receiver.endswith("session") or receiver in _DB_RECEIVERS:
                 found = node
     return found
+
+
+#: DB-API cursor reads: their rows are the result whatever the query was.
+_CURSOR_READS = frozenset({"fetchall", "fetchone", "fetchmany"})
+
+
+def swallowed_read(node: ast.Try, ctx: Context) -> tuple[ast.Call, ast.Return] | None:
+    """A view's top-level ``try`` that reads the database (``Item.query...all()``, ``cur.fetchall()``) and whose
+    silent ``except`` lets the view carry on to its normal answer: the query, and the answer sent without its
+    rows (200 OK, the defaults set before the ``try``), else ``None``.
+
+    Only a ``try`` straight in the view's body whose last statement after it is a success ``return`` counts: a
+    failed read then reaches the client as an empty or partial result.
+    """
+    fn = ctx.function
+    if fn is None or "view" not in fn.roles or node not in fn.node.body:
+        return None
+    after = fn.node.body[fn.node.body.index(node) + 1 :]
+    if not after or not view_success_return(after[-1], ctx):
+        return None
+    if any(isinstance(n, (ast.Return, ast.Raise)) for n in body_nodes(after[:-1])):
+        return None  # another answer decides first
+    for call in body_nodes(node.body):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+            continue
+        if call.func.attr in _CURSOR_READS or (call.func.attr in EXECUTE and query_of(call, ctx) is not None):
+            return call, after[-1]  # type: ignore[return-value]
+    return None
 
 
 # ------------------------------------------------ health checks (FD503)

@@ -54,6 +54,7 @@ from flask_doctor.static.model import (
     SQLALCHEMY_TYPES,
     Project,
 )
+from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
     Context,
     FixExample,
@@ -116,7 +117,10 @@ class EngineWithoutStaleConnectionGuard(Rule):
     **engine_args)`). An engine a plain class keeps (`self.engine =
     create_engine(...)`) is reported when request handlers call a method of
     that class and its constructor runs outside any request: the object, and
-    its pool, outlive the requests it serves. Engines
+    its pool, outlive the requests it serves. The same holds for the one
+    DB-API connection a data-access class opens for itself (`self.db =
+    mysql.connector.connect(...)` in `__init__`, the object made once at
+    import), unless the project pings or reconnects it. Engines
     in one-shot programs hold no pool long enough to go stale and are not
     reported: migrations, scripts (`scripts/wait_for_db.py`, a module run
     only as `python migrate_legacy.py` that nothing imports), CLI commands
@@ -618,7 +622,65 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 db.session.commit()
             """
         ),
+        # the data-access object is made, used and closed by each request: its connection never idles
+        Valid(
+            """
+            from flask import Flask, jsonify
+            from shelter.dao import KennelDao
+
+            app = Flask(__name__)
+
+            @app.get("/kennels")
+            def list_kennels():
+                dao = KennelDao()
+                try:
+                    return jsonify(dao.names())
+                finally:
+                    dao.db.close()
+            """,
+            files={
+                "shelter/__init__.py": "",
+                "shelter/dao.py": """
+                import mysql.connector
+
+                class KennelDao:
+                    def __init__(self):
+                        self.db = mysql.connector.connect(host="mysql", user="shelter", database="shelter")
+
+                    def names(self):
+                        cur = self.db.cursor()
+                        cur.execute("select name from kennel")
+                        return [row[0] for row in cur.fetchall()]
+                """,
+            },
+        ),
+        # kept for every request, but revived before each use
+        Valid(
+            """
+            import pymysql
+            from flask import Flask, jsonify
+
+            app = Flask(__name__)
+
+            class Ledger:
+                def __init__(self):
+                    self.conn = pymysql.connect(host="mysql", user="books", database="books")
+
+                def total(self):
+                    self.conn.ping(reconnect=True)
+                    with self.conn.cursor() as cur:
+                        cur.execute("select sum(amount) from entry")
+                        return cur.fetchone()[0]
+
+            ledger = Ledger()
+
+            @app.get("/total")
+            def total():
+                return jsonify(ledger.total())
+            """
+        ),
     )
+
     INVALID = (
         # Flask-SQLAlchemy to PostgreSQL with no engine options, and a Celery worker keeps its pool between tasks
         Invalid(
@@ -902,6 +964,37 @@ class EngineWithoutStaleConnectionGuard(Rule):
             """,
             message="PostgreSQL connection",
         ),
+        # a data-access object made once at import keeps its constructor's connection for every request
+        Invalid(
+            """
+            from flask import Flask, jsonify
+            from shelter.dao import kennels
+
+            app = Flask(__name__)
+
+            @app.get("/kennels")
+            def list_kennels():
+                return jsonify(kennels.names())
+            """,
+            files={
+                "shelter/__init__.py": "",
+                "shelter/dao.py": """
+                import mysql.connector
+
+                class KennelDao:
+                    def __init__(self):
+                        self.db = mysql.connector.connect(host="mysql", user="shelter", database="shelter")  # expect
+
+                    def names(self):
+                        cur = self.db.cursor()
+                        cur.execute("select name from kennel")
+                        return [row[0] for row in cur.fetchall()]
+
+                kennels = KennelDao()
+                """,
+            },
+            message="an object made once keeps in `self.db`",
+        ),
         # a peewee database nothing closes: each thread's connection lives until the server drops it
         Invalid(
             """
@@ -1134,11 +1227,20 @@ class EngineWithoutStaleConnectionGuard(Rule):
         holder = global_holder(ctx)
         peewee = callee in PEEWEE_DATABASES
         pool = callee in DBAPI_POOLS
+        owner = None
+        if holder is None and not peewee and not pool:
+            # ``self.db = pymysql.connect(...)`` in the constructor of a data-access class that is made outside any
+            # request and whose methods request handlers call: the object keeps one connection for all of them
+            owner = _attribute_holder(ctx)
+            served = kept_for_requests(node, ctx) if owner is not None else None
+            if served is None:
+                return
+            holder = owner
         if holder is None or connection_kept_up(ctx.project, ctx.module, holder, peewee):
             return
         if pool and pool_connections_checked(ctx.project):
             return  # the connections taken from it are tested before use
-        used = request_use(ctx.project, ctx.module, holder)
+        used = served if owner is not None else request_use(ctx.project, ctx.module, holder)
         through = None
         if used is None and not peewee and not pool:
             # ``cursor = conn.cursor()`` next to it, and requests execute on that cursor
@@ -1153,6 +1255,9 @@ class EngineWithoutStaleConnectionGuard(Rule):
         short = callee.rpartition(".")[2] if peewee or pool else callee
         read = f"`{through}`, a cursor of `{holder}`," if through else f"`{holder}`"
         evidence = [Evidence(f"a request reads {read} here", used)] if used is not None else []
+        if owner is not None:
+            cls = ctx.function.qualname.rsplit(".", 2)[-2]  # type: ignore[union-attr]
+            evidence = [Evidence(f"request handlers call this `{cls}` (made outside any request) here", used)]  # type: ignore[arg-type]
         if pool:
             message = (
                 f"`{short}(...)` kept in `{holder}` hands requests the {dialect} connections it holds without testing "
@@ -1178,8 +1283,9 @@ class EngineWithoutStaleConnectionGuard(Rule):
             )
         else:
             via = f" (through `{through}`, a cursor of `{holder}` kept beside it)" if through else ""
+            keeper = f"an object made once keeps in `self.{holder}`" if owner else f"the module keeps in `{holder}`"
             message = (
-                f"`{short}(...)` opens one {dialect} connection that the module keeps in `{holder}` for the life of "
+                f"`{short}(...)` opens one {dialect} connection that {keeper} for the life of "
                 f"the process, and requests use it{via}: once it has been idle longer than the server (MySQL "
                 "`wait_timeout`, 8 hours by default), a proxy or a firewall allows, or the server restarts, it is "
                 'closed under the app and every request fails ("server has gone away") until the worker restarts'
@@ -1189,3 +1295,12 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 "that checks connections (`create_engine(url, pool_pre_ping=True)`)."
             )
         ctx.report(self.finding(ctx.location(node), message, hint=hint, evidence=evidence))
+
+
+def _attribute_holder(ctx: Context) -> str | None:
+    """``db`` of ``self.db = connect(...)`` in a method of a class (``None`` for any other target)."""
+    parent = ctx.ancestors[-1] if ctx.ancestors else None
+    if ctx.function is None or ctx.function.class_name is None or not isinstance(parent, ast.Assign):
+        return None
+    targets = [t for t in parent.targets if isinstance(t, ast.Attribute) and dotted(t.value) == "self"]
+    return targets[0].attr if len(parent.targets) == 1 and targets else None

@@ -37,8 +37,10 @@ class DevelopmentServer(Rule):
     serve real traffic: at module level, outside an
     `if __name__ == "__main__":` block, it is an error, and so is
     `app.run(debug=True)` in the function a console script runs (declared in
-    `pyproject.toml` `[project.scripts]`, `setup.cfg` `console_scripts` or
-    `setup.py` `entry_points`, or a command of the click group it names):
+    `pyproject.toml` `[project.scripts]`, `setup.cfg` `console_scripts`,
+    `setup.py` `entry_points` or, in an unpacked wheel or sdist, the
+    `[console_scripts]` of its `*.dist-info`/`*.egg-info`
+    `entry_points.txt`; or a command of the click group it names):
     that installed command is how users start the app. The same command
     serving with `app.run(host="0.0.0.0")` without debug (or with the host
     of a parameter, click option or argparse option whose default is
@@ -74,7 +76,11 @@ class DevelopmentServer(Rule):
     every interface (its host, or the default of the parameter, click or
     argparse option that gives it); a note when the address comes from
     configuration. Bound to localhost, or in a command named for
-    development (`rundev`), it is not reported.
+    development (`rundev`) or reached through a module or function named
+    for it (`cli/devserver.py`, `serve_debug()`), it is not reported. A
+    gunicorn custom application the code runs (a class built on
+    `gunicorn.app.base.BaseApplication`) names a production server as
+    `waitress.serve(app)` does.
 
     Whatever address it binds and whatever other server the project
     documents, `app.run()` in the function of an installed command (or
@@ -381,6 +387,68 @@ class DevelopmentServer(Rule):
                 app.run(host="0.0.0.0", debug=os.getenv("APP_DEBUG", "yes") == "yes")
             """,
             files={"Dockerfile": 'FROM python:3.12\nCOPY . /srv\nCMD ["gunicorn", "-b", ":8000", "app:app"]\n'},
+        ),
+        # the installed command's development server lives in a module named for it: `board run` is the
+        # developer's (the project documents another way to serve)
+        Valid(
+            """
+            import click
+            from board.devserver import serve_locally
+
+            @click.command()
+            @click.option("--host", default="0.0.0.0")
+            def main(host):
+                serve_locally(host)
+            """,
+            files={
+                "board/__init__.py": "from flask import Flask\n\ndef build_app():\n    return Flask(__name__)\n",
+                "board/devserver.py": (
+                    "from werkzeug.serving import run_simple\nfrom board import build_app\n\n"
+                    "def serve_locally(host):\n    run_simple(host, 8000, build_app(), use_reloader=True)\n"
+                ),
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='board', entry_points={'console_scripts': ['board = app:main']})\n"
+                ),
+            },
+        ),
+        # the command serves with gunicorn through its own application class; Werkzeug only behind `--debug`
+        Valid(
+            """
+            import argparse
+            from flask import Flask
+            from gunicorn.app.base import BaseApplication
+
+            app = Flask(__name__)
+
+            class Served(BaseApplication):
+                def __init__(self, application, options):
+                    self.application = application
+                    self.options = options
+                    super().__init__()
+
+                def load_config(self):
+                    for key, value in self.options.items():
+                        self.cfg.set(key, value)
+
+                def load(self):
+                    return self.application
+
+            def main():
+                parser = argparse.ArgumentParser()
+                parser.add_argument("--debug", action="store_true")
+                args = parser.parse_args()
+                if args.debug:
+                    app.run(host="0.0.0.0", port=9000)
+                else:
+                    Served(app, {"bind": "0.0.0.0:9000", "workers": 4}).run()
+            """,
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='meter', entry_points={'console_scripts': ['meter = app:main']})\n"
+                ),
+            },
         ),
     )
     INVALID = (
@@ -720,7 +788,7 @@ class DevelopmentServer(Rule):
         if server is None or ctx.is_test_code() or ctx.in_main:
             return
         reached = entry_point_reaching(ctx.project, ctx.function)
-        if reached is None or development_command(reached[0]) or serves_with_production_server(ctx.project):
+        if reached is None or development_command(*reached) or serves_with_production_server(ctx.project):
             return  # a development script or command, or the project serves with a production server elsewhere
         host_arg = next((kw.value for kw in node.keywords if kw.arg in ("host", "hostname")), None)
         if host_arg is None and node.args:
@@ -777,7 +845,7 @@ class DevelopmentServer(Rule):
         if execs_flask_run(node, ctx.function):
             if not ctx.is_test_code() and not ctx.in_main:
                 reached = entry_point_reaching(ctx.project, ctx.function)
-                if reached is not None and not development_command(reached[0]):
+                if reached is not None and not development_command(*reached):
                     self._service_server(node, ctx, "flask run", *reached)
             return
         if not (isinstance(func, ast.Attribute) and func.attr == "run"):

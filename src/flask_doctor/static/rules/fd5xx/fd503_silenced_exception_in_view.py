@@ -19,6 +19,7 @@ from flask_doctor.static.facts.errors import (
     only_parses,
     response_status,
     server_error_status,
+    swallowed_read,
     view_success_return,
 )
 from flask_doctor.static.model import REQUEST, FunctionInfo
@@ -31,7 +32,10 @@ class SilencedExceptionInView(Rule):
     Finds `except:`, `except Exception:` and `except BaseException:` blocks
     in request code (views, hooks and the helpers they call) that make a
     failed database write disappear (`try: ... db.session.commit()` /
-    `except Exception: pass`), views whose broad `except` answers an
+    `except Exception: pass`) or a failed read (a `try` in the view's body
+    around `Order.query...all()` or `cur.fetchall()`, whose `except: pass`
+    lets the view go on to its normal 200 answer without the rows), views
+    whose broad `except` answers an
     error with a normal 200 response and nothing else (a session rollback
     before it records nothing either), views (or the
     decorators wrapped around them) whose broad `except` answers with a
@@ -287,8 +291,54 @@ class SilencedExceptionInView(Rule):
                     return render_template("rooms.html", error="The booking could not be saved."), 409
                 return render_template("rooms.html", booked=True)
             """),
+        # a failed read falls through to an explicit error answer, not a success
+        Valid("""
+            from flask import Flask, jsonify
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Seat(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                free = db.Column(db.Boolean)
+
+            @app.get("/seats/<int:seat_id>")
+            def seat(seat_id):
+                try:
+                    found = Seat.query.filter_by(id=seat_id).first()
+                    if found is not None:
+                        return jsonify(free=found.free)
+                except Exception:
+                    pass
+                return jsonify(error="seat unavailable"), 503
+            """),
     )
     INVALID = (
+        # the query fails, the `except` says nothing, and the page shows "no invoices" with 200 OK
+        Invalid(
+            """
+            from flask import Flask, render_template
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Invoice(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                total = db.Column(db.Integer)
+
+            @app.get("/invoices")
+            def invoices():
+                shown = []
+                try:
+                    shown = Invoice.query.order_by(Invoice.id.desc()).limit(25).all()
+                except Exception:  # expect
+                    pass
+                return render_template("invoices.html", invoices=shown)
+            """,
+            message="looks like an empty result",
+        ),
         # the rollback undoes the write, but the answer is a 200 and nothing records why it failed
         Invalid(
             """
@@ -446,6 +496,7 @@ class SilencedExceptionInView(Rule):
                 continue
             silent = all(is_inert(s) for s in body)
             write = db_write(node.body) if silent else None
+            read = swallowed_read(node, ctx) if silent and write is None else None
             returns_success = (
                 not silent
                 and all(is_inert(s) or is_rollback(s) for s in body[:-1])
@@ -465,6 +516,18 @@ class SilencedExceptionInView(Rule):
                 )
                 at = node_location(ctx.module.path, write)
                 evidence = [Evidence(f"`{ast.unparse(write.func)}()` inside the `try`", at)]
+            elif read is not None:
+                query, answer = read
+                message = (
+                    f"`{handler_label(handler)}` in {describe_context(ctx)} with only `{ast.unparse(body[0]).strip()}` "
+                    f"hides a failed `{ast.unparse(query)[:60]}`: the view goes on to answer "
+                    f"`{ast.unparse(answer.value)[:50]}` (200 OK) without its rows and logs nothing, so a database "  # type: ignore[arg-type]
+                    "outage or a bug in the query looks like an empty result"
+                )
+                evidence = [
+                    Evidence("the query inside the `try`", node_location(ctx.module.path, query)),
+                    Evidence("the 200 sent after it", node_location(ctx.module.path, answer)),
+                ]
             elif returns_success:
                 message = (
                     f"`{handler_label(handler)}` in {describe_context(ctx)} answers any error with "
