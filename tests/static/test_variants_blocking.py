@@ -107,6 +107,25 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
         ),
     ),
     (
+        # ollama's module functions go through a default client that hands httpx timeout=None (ollama-python,
+        # ollama/_client.py BaseClient): a chat view waits as long as the model server keeps silent
+        "ollama-module-chat-in-view",
+        "FD402",
+        _files(
+            views="""
+            import ollama
+            from flask import Blueprint, request
+
+            bp = Blueprint("assistant", __name__)
+
+            @bp.post("/assistant")
+            def assistant():
+                reply = ollama.chat(model="mistral", messages=[{"role": "user", "content": request.json["text"]}])
+                return {"reply": reply["message"]["content"]}
+            """,
+        ),
+    ),
+    (
         # sendgrid's client sends through python-http-client, urllib without a timeout (sendgrid-python,
         # sendgrid/base_interface.py): a password-reset mail sent from the view can hang it
         "sendgrid-send-in-helper-from-view",
@@ -1375,6 +1394,25 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
 
 # name, files
 GOOD: list[tuple[str, dict[str, str]]] = [
+    (
+        # an ollama client built with a timeout; a list's own copy() is no ollama call
+        "ollama-client-with-timeout",
+        _files(
+            views="""
+            import ollama
+            from flask import Blueprint, request
+
+            bp = Blueprint("assistant", __name__)
+            llm = ollama.Client(host="http://models:11434", timeout=120)
+
+            @bp.post("/assistant")
+            def assistant():
+                history = list(request.json["history"]).copy()
+                reply = llm.chat(model="mistral", messages=history)
+                return {"reply": reply["message"]["content"]}
+            """,
+        ),
+    ),
     (
         # the twilio client is given an HTTP client with a timeout; sendgrid's urllib sockets are bounded by the
         # process-wide default

@@ -2360,12 +2360,21 @@ SDK_CLIENTS: dict[str, str] = {
     "twilio.rest.client.Client": "twilio",
     "sendgrid.SendGridAPIClient": "sendgrid",
     "sendgrid.sendgrid.SendGridAPIClient": "sendgrid",
+    "ollama.Client": "ollama",
+    "ollama._client.Client": "ollama",
 }
+#: ollama's client passes its ``timeout`` (none by default) to the ``httpx.Client`` it builds, which disables
+#: httpx's own 5 s default; the module's functions (``ollama.chat(...)``) go through a default ``Client()``.
+OLLAMA_METHODS = frozenset(
+    {"chat", "generate", "embed", "embeddings", "pull", "push", "create", "show", "list", "ps", "copy", "delete"}
+)
+OLLAMA_FUNCTIONS = frozenset(f"ollama.{name}" for name in OLLAMA_METHODS)
 #: The methods that send a request: twilio's resource verbs (``client.messages.create(...)``,
 #: ``client.calls(sid).fetch()``), sendgrid's ``send`` and the verbs of its fluent ``client.<path>.post(...)``.
 SDK_CALL_METHODS = {
     "twilio": frozenset({"create", "fetch", "update", "delete", "list", "stream", "page"}),
     "sendgrid": frozenset({"send", "get", "post", "put", "patch", "delete"}),
+    "ollama": OLLAMA_METHODS,
 }
 SDK_CALL_LAST_NAMES = frozenset().union(*SDK_CALL_METHODS.values())
 
@@ -2375,6 +2384,10 @@ def classify_sdk_call(ctx: Context, call: ast.Call) -> HttpCall | None:
     call an SDK sends over HTTP with no timeout (:data:`SDK_CLIENTS`). The receiver is followed down its chain of
     attributes and calls (``client.verify.v2.services(sid).verifications.create``) to the object it starts from."""
     func = call.func
+    if isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and func.attr in OLLAMA_METHODS):
+        name = callee_name(ctx, call)
+        if name in OLLAMA_FUNCTIONS:  # ``ollama.chat(...)``: the module's default client, never given a timeout
+            return HttpCall(dotted(func) or name, "ollama", "no timeout")
     if not isinstance(func, ast.Attribute) or func.attr not in SDK_CALL_LAST_NAMES:
         return None
     root: ast.expr = func.value
@@ -2395,7 +2408,20 @@ def classify_sdk_call(ctx: Context, call: ast.Call) -> HttpCall | None:
         return HttpCall(label, library, None)
     if library == "sendgrid" and sets_socket_timeout(ctx.project):
         return HttpCall(label, library, None)
+    if library == "ollama" and _ollama_client_given_timeout(ctx.project):
+        return HttpCall(label, library, None)
     return HttpCall(label, library, "no timeout")
+
+
+@project_fact
+def _ollama_client_given_timeout(project: Project) -> bool:
+    """The project builds an ollama ``Client`` with a ``timeout`` (or options that may hold one) somewhere: its
+    clients may be that one."""
+    return any(
+        any(kw.arg in ("timeout", None) for kw in site.node.keywords)
+        for site in calls_named(project, ("Client",))
+        if site.name in ("ollama.Client", "ollama._client.Client")
+    )
 
 
 def _chain_label(node: ast.expr) -> str:

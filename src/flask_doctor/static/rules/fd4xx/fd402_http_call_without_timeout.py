@@ -14,6 +14,7 @@ from flask_doctor.static.facts.calls import (
     KEYSTONE_SESSION_LAST_NAMES,
     LDAP_LAST_NAMES,
     MAIL_SEND_LAST_NAMES,
+    OLLAMA_METHODS,
     SDK_CALL_LAST_NAMES,
     SOCKET_CLIENT_LAST_NAMES,
     application_builds_class,
@@ -92,12 +93,16 @@ SDK_DEFAULTS = {
     "twilio": "twilio's `Client` sends every call through a `TwilioHttpClient` whose timeout defaults to none",
     "sendgrid": "sendgrid's client sends every call through python-http-client, which opens it with urllib and no"
     " timeout",
+    "ollama": "ollama's client hands its timeout, none by default, to the httpx client it builds, which disables"
+    " httpx's 5 s default",
 }
 SDK_HINTS = {
     "twilio": "Build the client with an HTTP client that has a timeout: `Client(sid, token,"
     " http_client=TwilioHttpClient(timeout=10))` (from `twilio.http.http_client`), or send from a background job.",
     "sendgrid": "The client has no timeout parameter: call `socket.setdefaulttimeout(...)` at startup, or send from"
     " a background job.",
+    "ollama": "Build a client with a timeout, `ollama.Client(host=..., timeout=120)`, and call its methods instead of"
+    " the module's functions, or run the generation in a background job.",
 }
 #: What each API client does about timeouts, for the message.
 API_CLIENT_DEFAULTS = {
@@ -172,7 +177,7 @@ class HttpCallWithoutTimeout(Rule):
     or a `MAIL_BACKEND` other than SMTP. The mail object may be a module
     instance, `current_app.extensions["mail"]`, or a config entry every
     assignment of which builds the extension (`app.config["mail"] = Mail(app)`).
-    Two SDK clients are read at the call that waits (they are often built once
+    Three SDK clients are read at the call that waits (they are often built once
     at import, and the request or job is where a worker hangs): twilio's
     `Client(sid, token)` (`client.messages.create(...)`,
     `client.verify.v2.services(sid).verifications.create(...)`) sends through
@@ -181,7 +186,10 @@ class HttpCallWithoutTimeout(Rule):
     `SendGridAPIClient(key)` (`sg.send(message)`,
     `sg.client.mail.send.post(...)`) sends through python-http-client, which
     opens each request with urllib and no timeout, unless the project calls
-    `socket.setdefaulttimeout`.
+    `socket.setdefaulttimeout`; ollama's `Client(host)` (`client.chat(...)`,
+    `client.generate(...)`) and the module's own functions (`ollama.chat(...)`,
+    through a default client) hand httpx a timeout of none, which disables
+    httpx's default, unless the project builds its client with `timeout=`.
     LDAP clients too: python-ldap's `ldap.initialize(uri)` (and
     `SimpleLDAPObject`/`ReconnectLDAPObject`) when the project sets neither
     `OPT_NETWORK_TIMEOUT` nor `OPT_TIMEOUT` (`conn.set_option(...)`, or
@@ -340,6 +348,7 @@ class HttpCallWithoutTimeout(Rule):
         | INFLUXDB_CLIENT_LAST_NAMES
         | API_CLIENT_LAST_NAMES
         | SDK_CALL_LAST_NAMES
+        | OLLAMA_METHODS
     )
 
     def project_call_names(self, project: Project) -> frozenset[str]:
@@ -366,6 +375,17 @@ class HttpCallWithoutTimeout(Rule):
                 texts.messages.create(to=request.form["to"], from_="+15550100", body="Reminder")
                 SendGridAPIClient(os.environ["MAIL_KEY"]).send({"subject": "Reminder"})
                 return "queued"
+            """),
+        # An ollama client built with a timeout bounds every generation through it.
+        Valid("""
+            import ollama
+            from flask import Flask, request
+            app = Flask(__name__)
+            llm = ollama.Client(host="http://models:11434", timeout=60)
+
+            @app.post("/explain")
+            def explain():
+                return {"answer": llm.generate(model="phi3", prompt=request.json["question"])["response"]}
             """),
         # The agent connection is bounded except for the long operations a caller asks to run without a timeout:
         # the `if` tests that wish and the same call carries a timeout on its other branch, so leaving it open on
@@ -1011,6 +1031,21 @@ class HttpCallWithoutTimeout(Rule):
                 return {"status": check.status}
             """,
             message="has no timeout (sendgrid's client sends every call through python-http-client",
+        ),
+        # A local model server asked through ollama's module function from a view: a stuck generation holds
+        # the worker, since ollama turns httpx's default timeout off.
+        Invalid(
+            """
+            import ollama
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/explain")
+            def explain():
+                answer = ollama.generate(model="phi3", prompt=request.json["question"])  # expect
+                return {"answer": answer["response"]}
+            """,
+            message="ollama's client hands its timeout, none by default, to the httpx client it builds",
         ),
         # The view passes the job to the project's queueing helper, which hands it on to another that enqueues it.
         Invalid(
