@@ -54,6 +54,103 @@ def _files(**extra: str) -> dict[str, str]:
 BAD: list[tuple[str, str, dict[str, str]]] = [
     # ------------------------------------------------------------------ FD402 http-call-without-timeout
     (
+        # twilio's Client sends through a TwilioHttpClient whose timeout defaults to none (twilio-python,
+        # twilio/http/http_client.py): a verification text sent from a view waits as long as Twilio keeps silent.
+        "twilio-module-client-in-sms-helper-from-view",
+        "FD402",
+        _files(
+            sms="""
+            import os
+            from twilio.rest import Client
+
+            texts = Client(os.environ["SMS_SID"], os.environ["SMS_TOKEN"])
+
+            def send_code(number, code):
+                texts.messages.create(to=number, from_="+15550100", body=f"Your code: {code}")
+            """,
+            views="""
+            from flask import Blueprint, request
+            from sms import send_code
+
+            bp = Blueprint("phone", __name__)
+
+            @bp.post("/phone")
+            def add_phone():
+                send_code(request.form["number"], 4711)
+                return "sent"
+            """,
+        ),
+    ),
+    (
+        # a service object keeps the client on self; the view reaches its method
+        "twilio-client-on-service-object-from-view",
+        "FD402",
+        _files(
+            views="""
+            import os
+            from flask import Blueprint, request
+            from twilio.rest import Client
+
+            bp = Blueprint("calls", __name__)
+
+            class Dialer:
+                def __init__(self):
+                    self.client = Client(os.environ["SMS_SID"], os.environ["SMS_TOKEN"])
+
+                def ring(self, number):
+                    return self.client.calls.create(to=number, from_="+15550100", url="https://example.org/twiml")
+
+            @bp.post("/ring")
+            def ring():
+                return {"sid": Dialer().ring(request.form["number"]).sid}
+            """,
+        ),
+    ),
+    (
+        # ollama's module functions go through a default client that hands httpx timeout=None (ollama-python,
+        # ollama/_client.py BaseClient): a chat view waits as long as the model server keeps silent
+        "ollama-module-chat-in-view",
+        "FD402",
+        _files(
+            views="""
+            import ollama
+            from flask import Blueprint, request
+
+            bp = Blueprint("assistant", __name__)
+
+            @bp.post("/assistant")
+            def assistant():
+                reply = ollama.chat(model="mistral", messages=[{"role": "user", "content": request.json["text"]}])
+                return {"reply": reply["message"]["content"]}
+            """,
+        ),
+    ),
+    (
+        # sendgrid's client sends through python-http-client, urllib without a timeout (sendgrid-python,
+        # sendgrid/base_interface.py): a password-reset mail sent from the view can hang it
+        "sendgrid-send-in-helper-from-view",
+        "FD402",
+        _files(
+            views="""
+            import os
+            from flask import Blueprint, request
+            from sendgrid import SendGridAPIClient
+            from sendgrid.helpers.mail import Mail
+
+            bp = Blueprint("account", __name__)
+
+            def mail_reset(address):
+                letter = Mail(from_email="no-reply@example.org", to_emails=address, subject="Reset", html_content="x")
+                SendGridAPIClient(os.environ["SG_KEY"]).send(letter)
+
+            @bp.post("/forgot")
+            def forgot():
+                mail_reset(request.form["email"])
+                return "check your inbox"
+            """,
+        ),
+    ),
+    (
         "requests-get-in-blueprint-view",
         "FD402",
         _files(
@@ -1297,6 +1394,50 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
 
 # name, files
 GOOD: list[tuple[str, dict[str, str]]] = [
+    (
+        # an ollama client built with a timeout; a list's own copy() is no ollama call
+        "ollama-client-with-timeout",
+        _files(
+            views="""
+            import ollama
+            from flask import Blueprint, request
+
+            bp = Blueprint("assistant", __name__)
+            llm = ollama.Client(host="http://models:11434", timeout=120)
+
+            @bp.post("/assistant")
+            def assistant():
+                history = list(request.json["history"]).copy()
+                reply = llm.chat(model="mistral", messages=history)
+                return {"reply": reply["message"]["content"]}
+            """,
+        ),
+    ),
+    (
+        # the twilio client is given an HTTP client with a timeout; sendgrid's urllib sockets are bounded by the
+        # process-wide default
+        "twilio-with-timed-http-client-and-sendgrid-with-socket-default",
+        _files(
+            views="""
+            import os
+            import socket
+            from flask import Blueprint, request
+            from sendgrid import SendGridAPIClient
+            from twilio.http.http_client import TwilioHttpClient
+            from twilio.rest import Client
+
+            socket.setdefaulttimeout(15)
+            bp = Blueprint("notify", __name__)
+            texts = Client(os.environ["SMS_SID"], os.environ["SMS_TOKEN"], http_client=TwilioHttpClient(timeout=10))
+
+            @bp.post("/notify")
+            def notify():
+                texts.messages.create(to=request.form["number"], from_="+15550100", body="hello")
+                SendGridAPIClient(os.environ["SG_KEY"]).send({"subject": "hello"})
+                return "ok"
+            """,
+        ),
+    ),
     # the wrapped view bounds its call; the class handed to a view factory is its model, not a view
     (
         "view-wrapped-by-hand-with-timeout",

@@ -67,6 +67,66 @@ def _files(**extra: str) -> dict[str, str]:
 BAD: list[tuple[str, str, dict[str, str]]] = [
     # ------------------------------------------------------------------ FD505 task-without-retry
     (
+        # a module-level twilio client's resource call is network I/O like requests.post
+        "shared-task-twilio-module-client",
+        "FD505",
+        _files(
+            tasks="""
+            import os
+            from celery import shared_task
+            from twilio.rest import Client
+
+            texts = Client(os.environ["SMS_SID"], os.environ["SMS_TOKEN"])
+
+            @shared_task
+            def text_courier(number, address):
+                texts.messages.create(to=number, from_="+15550100", body=f"Pick up at {address}")
+            """
+        ),
+    ),
+    (
+        # loguru's bare @logger.catch returns None after logging (loguru docs, "logger.catch"): the task
+        # succeeds whatever happens, so max_retries never comes into play
+        "task-wrapped-in-loguru-catch",
+        "FD507",
+        _files(
+            tasks="""
+            import requests
+            from celery import shared_task
+            from loguru import logger
+
+            @shared_task(bind=True, max_retries=5)
+            @logger.catch
+            def push_invoice(self, url, invoice):
+                requests.post(url, json=invoice, timeout=10).raise_for_status()
+            """
+        ),
+    ),
+    (
+        # the same with the logger handed on by a project module
+        "task-wrapped-in-reexported-loguru-catch",
+        "FD507",
+        _files(
+            logs="""
+            import sys
+            from loguru import logger
+
+            logger.add(sys.stderr, serialize=True)
+            """,
+            tasks="""
+            from celery import shared_task
+            from ext import db
+            from logs import logger
+
+            @shared_task
+            @logger.catch(level="ERROR")
+            def close_accounts(ids):
+                db.session.execute(db.text("update accounts set closed = true where id = any(:ids)"), {"ids": ids})
+                db.session.commit()
+            """,
+        ),
+    ),
+    (
         "shared-task-requests-post",
         "FD505",
         _files(
@@ -1504,6 +1564,22 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
 
 # name, files
 GOOD: list[tuple[str, dict[str, str]]] = [
+    (
+        # loguru's catch that re-raises logs and lets Celery see the failure and retry
+        "task-wrapped-in-loguru-catch-reraise",
+        _files(
+            tasks="""
+            import requests
+            from celery import shared_task
+            from loguru import logger
+
+            @shared_task(autoretry_for=(requests.RequestException,), retry_backoff=True, max_retries=5)
+            @logger.catch(reraise=True)
+            def push_invoice(url, invoice):
+                requests.post(url, json=invoice, timeout=10).raise_for_status()
+            """
+        ),
+    ),
     (
         "autoretry-for-with-backoff",
         _files(

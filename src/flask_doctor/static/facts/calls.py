@@ -2349,6 +2349,100 @@ def classify_api_client(ctx: Context, call: ast.Call) -> HttpCall | None:
     return _client_timeout(ctx, call, label, library)
 
 
+#: SDK clients whose every call goes over HTTP with no timeout unless the project gives the client one, reported at
+#: the call that waits (the client is often built once at import; the request or job is where a worker hangs): the
+#: type -> the library. twilio's ``Client(sid, token)`` builds a ``TwilioHttpClient()`` whose ``timeout`` defaults
+#: to none and hands that to its ``requests`` session (a client built with ``http_client=`` of the project's own may
+#: set one); sendgrid's ``SendGridAPIClient(key)`` sends through python-http-client, which opens each request with
+#: ``urllib`` and no timeout (so ``socket.setdefaulttimeout`` bounds it).
+SDK_CLIENTS: dict[str, str] = {
+    "twilio.rest.Client": "twilio",
+    "twilio.rest.client.Client": "twilio",
+    "sendgrid.SendGridAPIClient": "sendgrid",
+    "sendgrid.sendgrid.SendGridAPIClient": "sendgrid",
+    "ollama.Client": "ollama",
+    "ollama._client.Client": "ollama",
+}
+#: ollama's client passes its ``timeout`` (none by default) to the ``httpx.Client`` it builds, which disables
+#: httpx's own 5 s default; the module's functions (``ollama.chat(...)``) go through a default ``Client()``.
+OLLAMA_METHODS = frozenset(
+    {"chat", "generate", "embed", "embeddings", "pull", "push", "create", "show", "list", "ps", "copy", "delete"}
+)
+OLLAMA_FUNCTIONS = frozenset(f"ollama.{name}" for name in OLLAMA_METHODS)
+#: The methods that send a request: twilio's resource verbs (``client.messages.create(...)``,
+#: ``client.calls(sid).fetch()``), sendgrid's ``send`` and the verbs of its fluent ``client.<path>.post(...)``.
+SDK_CALL_METHODS = {
+    "twilio": frozenset({"create", "fetch", "update", "delete", "list", "stream", "page"}),
+    "sendgrid": frozenset({"send", "get", "post", "put", "patch", "delete"}),
+    "ollama": OLLAMA_METHODS,
+}
+SDK_CALL_LAST_NAMES = frozenset().union(*SDK_CALL_METHODS.values())
+
+
+def classify_sdk_call(ctx: Context, call: ast.Call) -> HttpCall | None:
+    """``client.messages.create(...)`` on a twilio ``Client``, ``sg.send(message)`` on a ``SendGridAPIClient``: a
+    call an SDK sends over HTTP with no timeout (:data:`SDK_CLIENTS`). The receiver is followed down its chain of
+    attributes and calls (``client.verify.v2.services(sid).verifications.create``) to the object it starts from."""
+    func = call.func
+    if isinstance(func, ast.Name) or (isinstance(func, ast.Attribute) and func.attr in OLLAMA_METHODS):
+        name = callee_name(ctx, call)
+        if name in OLLAMA_FUNCTIONS:  # ``ollama.chat(...)``: the module's default client, never given a timeout
+            return HttpCall(dotted(func) or name, "ollama", "no timeout")
+    if not isinstance(func, ast.Attribute) or func.attr not in SDK_CALL_LAST_NAMES:
+        return None
+    root: ast.expr = func.value
+    while True:
+        if isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute):
+            root = root.func.value
+        elif isinstance(root, ast.Attribute) and _receiver_type(ctx, root) not in SDK_CLIENTS:
+            root = root.value
+        else:
+            break
+    library = SDK_CLIENTS.get(_receiver_type(ctx, root) or "")
+    if library is None or func.attr not in SDK_CALL_METHODS[library]:
+        return None
+    if root is func.value and library == "twilio":
+        return None  # a method of the client itself (``client.request``), not of one of its resources
+    label = dotted(func) or _chain_label(func)
+    if library == "twilio" and _twilio_given_http_client(ctx.project):
+        return HttpCall(label, library, None)
+    if library == "sendgrid" and sets_socket_timeout(ctx.project):
+        return HttpCall(label, library, None)
+    if library == "ollama" and _ollama_client_given_timeout(ctx.project):
+        return HttpCall(label, library, None)
+    return HttpCall(label, library, "no timeout")
+
+
+@project_fact
+def _ollama_client_given_timeout(project: Project) -> bool:
+    """The project builds an ollama ``Client`` with a ``timeout`` (or options that may hold one) somewhere: its
+    clients may be that one."""
+    return any(
+        any(kw.arg in ("timeout", None) for kw in site.node.keywords)
+        for site in calls_named(project, ("Client",))
+        if site.name in ("ollama.Client", "ollama._client.Client")
+    )
+
+
+def _chain_label(node: ast.expr) -> str:
+    """``sms.verify.v2.services(...).verification_checks.create``: a chain of attributes and calls as written,
+    without the calls' arguments."""
+    if isinstance(node, ast.Attribute):
+        return f"{_chain_label(node.value)}.{node.attr}"
+    if isinstance(node, ast.Call):
+        return f"{_chain_label(node.func)}(...)"
+    return dotted(node) or "..."
+
+
+@project_fact
+def _twilio_given_http_client(project: Project) -> bool:
+    """The project builds a twilio client with an HTTP client of its own choosing (``http_client=``, or a
+    ``TwilioHttpClient`` it configures): that client may set a timeout."""
+    return any(
+        "http_client=" in module.text or "TwilioHttpClient(" in module.text for module in project.modules.values()
+    )
+
+
 def _zeep_operations_unbounded(ctx: Context, call: ast.Call) -> bool:
     """A zeep client whose operations have no timeout: built without a transport (or with ``transport=None``),
     or with a ``Transport(...)`` (inline, or assigned once to a name in the same function or module) that is given

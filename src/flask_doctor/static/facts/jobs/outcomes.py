@@ -136,6 +136,51 @@ def delegate(project: Project, fn: FunctionInfo) -> FunctionInfo | None:
     return helper if helper is not None and helper is not fn else None
 
 
+#: Loguru's logger, as imported (``from loguru import logger``) or as a project module hands it on.
+LOGURU_LOGGER = "loguru.logger"
+
+
+def _is_loguru_logger(project: Project, fn: FunctionInfo, node: ast.expr) -> bool:
+    """``logger`` in ``fn`` is loguru's: imported from ``loguru``, or from a project module that itself imports
+    it from there (``from app.log import logger`` with ``from loguru import logger`` in ``app/log.py``)."""
+    name = dotted(node)
+    if not name:
+        return False
+    full = fn.imports.qualify(name) or ""
+    if full == LOGURU_LOGGER:
+        return True
+    module, _, attr = full.rpartition(".")
+    table = project.module_imports.get(module)
+    return table is not None and table.qualify(attr) == LOGURU_LOGGER
+
+
+def loguru_catch(project: Project, fn: FunctionInfo) -> ast.expr | None:
+    """A task function decorated with loguru's ``@logger.catch`` (bare, or called without ``reraise=True``):
+    the wrapper logs every exception and returns None, so the task returns normally. Not when it re-raises, has
+    an ``onerror`` callback (which may raise), or catches only the exception types it is given."""
+    for decorator in fn.node.decorator_list:
+        func = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if not (isinstance(func, ast.Attribute) and func.attr == "catch"):
+            continue
+        if not _is_loguru_logger(project, fn, func.value):
+            continue
+        if isinstance(decorator, ast.Call) and not _catch_swallows(decorator):
+            continue
+        return decorator
+    return None
+
+
+def _catch_swallows(call: ast.Call) -> bool:
+    """``logger.catch(...)`` called with options that still swallow every exception: ``reraise=False`` or none,
+    no ``onerror``, and no exception type narrower than ``Exception``."""
+    for kw in call.keywords:
+        if kw.arg == "reraise" and not (isinstance(kw.value, ast.Constant) and kw.value.value is False):
+            return False
+        if kw.arg in ("onerror", "exception", None):
+            return False
+    return all(dotted(arg) in ("Exception", "BaseException") for arg in call.args)
+
+
 def _reads_retry_budget(test: ast.expr) -> bool:
     """``self.request.retries`` or ``self.max_retries`` in a test: the code weighs the task's retry budget."""
     for node in ast.walk(test):
@@ -421,6 +466,7 @@ def polled_results(project: Project) -> dict[str, Evidence]:
 
 
 __all__ = [
+    "loguru_catch",
     "RESULT_READS",
     "polled_bare_reads",
     "dropped_errors",

@@ -68,6 +68,11 @@ NETWORK_TYPES = (
     "opensearchpy.OpenSearch",
     # writes records to the search cluster (``index``, ``delete``, ``bulk_index`` through the broker)
     "invenio_indexer.api.RecordIndexer",
+    # SDK clients kept in a module or a local: every resource call goes over HTTP (``client.messages.create``)
+    "twilio.rest.Client",
+    "twilio.rest.client.Client",
+    "sendgrid.SendGridAPIClient",
+    "sendgrid.sendgrid.SendGridAPIClient",
 )
 DB_METHODS = {"commit", "execute", "add", "add_all", "delete", "merge", "flush", "scalars", "scalar", "get", "query"}
 _CELERY_DECORATORS = ("celery.shared_task", "celery.task", "celery.decorators.task", "celery.decorators.periodic_task")

@@ -14,6 +14,8 @@ from flask_doctor.static.facts.calls import (
     KEYSTONE_SESSION_LAST_NAMES,
     LDAP_LAST_NAMES,
     MAIL_SEND_LAST_NAMES,
+    OLLAMA_METHODS,
+    SDK_CALL_LAST_NAMES,
     SOCKET_CLIENT_LAST_NAMES,
     application_builds_class,
     branch_no_caller_takes,
@@ -25,6 +27,7 @@ from flask_doctor.static.facts.calls import (
     classify_keystone_session,
     classify_ldap_client,
     classify_mail_send,
+    classify_sdk_call,
     classify_socket_client,
     client_library,
     describe_where,
@@ -84,6 +87,22 @@ KEYSTONE_HINT = {
 XMLRPC_HINT = {
     "xmlrpc": "`ServerProxy` has no timeout parameter: pass `transport=` a `Transport` (or `SafeTransport`) subclass"
     " whose `make_connection` sets the connection's `timeout`, or call `socket.setdefaulttimeout(...)` at startup.",
+}
+#: What each SDK whose calls are reported where they are made does about timeouts, for the message, and the fix.
+SDK_DEFAULTS = {
+    "twilio": "twilio's `Client` sends every call through a `TwilioHttpClient` whose timeout defaults to none",
+    "sendgrid": "sendgrid's client sends every call through python-http-client, which opens it with urllib and no"
+    " timeout",
+    "ollama": "ollama's client hands its timeout, none by default, to the httpx client it builds, which disables"
+    " httpx's 5 s default",
+}
+SDK_HINTS = {
+    "twilio": "Build the client with an HTTP client that has a timeout: `Client(sid, token,"
+    " http_client=TwilioHttpClient(timeout=10))` (from `twilio.http.http_client`), or send from a background job.",
+    "sendgrid": "The client has no timeout parameter: call `socket.setdefaulttimeout(...)` at startup, or send from"
+    " a background job.",
+    "ollama": "Build a client with a timeout, `ollama.Client(host=..., timeout=120)`, and call its methods instead of"
+    " the module's functions, or run the generation in a background job.",
 }
 #: What each API client does about timeouts, for the message.
 API_CLIENT_DEFAULTS = {
@@ -158,6 +177,19 @@ class HttpCallWithoutTimeout(Rule):
     or a `MAIL_BACKEND` other than SMTP. The mail object may be a module
     instance, `current_app.extensions["mail"]`, or a config entry every
     assignment of which builds the extension (`app.config["mail"] = Mail(app)`).
+    Three SDK clients are read at the call that waits (they are often built once
+    at import, and the request or job is where a worker hangs): twilio's
+    `Client(sid, token)` (`client.messages.create(...)`,
+    `client.verify.v2.services(sid).verifications.create(...)`) sends through
+    a `TwilioHttpClient` whose timeout defaults to none, unless the project
+    gives it an HTTP client of its own (`http_client=`); sendgrid's
+    `SendGridAPIClient(key)` (`sg.send(message)`,
+    `sg.client.mail.send.post(...)`) sends through python-http-client, which
+    opens each request with urllib and no timeout, unless the project calls
+    `socket.setdefaulttimeout`; ollama's `Client(host)` (`client.chat(...)`,
+    `client.generate(...)`) and the module's own functions (`ollama.chat(...)`,
+    through a default client) hand httpx a timeout of none, which disables
+    httpx's default, unless the project builds its client with `timeout=`.
     LDAP clients too: python-ldap's `ldap.initialize(uri)` (and
     `SimpleLDAPObject`/`ReconnectLDAPObject`) when the project sets neither
     `OPT_NETWORK_TIMEOUT` nor `OPT_TIMEOUT` (`conn.set_option(...)`, or
@@ -315,6 +347,8 @@ class HttpCallWithoutTimeout(Rule):
         | KEYSTONE_SESSION_LAST_NAMES
         | INFLUXDB_CLIENT_LAST_NAMES
         | API_CLIENT_LAST_NAMES
+        | SDK_CALL_LAST_NAMES
+        | OLLAMA_METHODS
     )
 
     def project_call_names(self, project: Project) -> frozenset[str]:
@@ -323,6 +357,36 @@ class HttpCallWithoutTimeout(Rule):
         return frozenset(name for params in http_method_parameters(project).values() for name in params)
 
     VALID = (
+        # A twilio client given an HTTP client with a timeout, and a sendgrid client in a project that bounds
+        # every socket at startup: their calls in views are bounded.
+        Valid("""
+            import os
+            import socket
+            from flask import Flask, request
+            from sendgrid import SendGridAPIClient
+            from twilio.http.http_client import TwilioHttpClient
+            from twilio.rest import Client
+            socket.setdefaulttimeout(20)
+            app = Flask(__name__)
+            texts = Client(os.environ["SMS_SID"], os.environ["SMS_TOKEN"], http_client=TwilioHttpClient(timeout=8))
+
+            @app.post("/remind")
+            def remind():
+                texts.messages.create(to=request.form["to"], from_="+15550100", body="Reminder")
+                SendGridAPIClient(os.environ["MAIL_KEY"]).send({"subject": "Reminder"})
+                return "queued"
+            """),
+        # An ollama client built with a timeout bounds every generation through it.
+        Valid("""
+            import ollama
+            from flask import Flask, request
+            app = Flask(__name__)
+            llm = ollama.Client(host="http://models:11434", timeout=60)
+
+            @app.post("/explain")
+            def explain():
+                return {"answer": llm.generate(model="phi3", prompt=request.json["question"])["response"]}
+            """),
         # The agent connection is bounded except for the long operations a caller asks to run without a timeout:
         # the `if` tests that wish and the same call carries a timeout on its other branch, so leaving it open on
         # this one is the project's choice.
@@ -944,6 +1008,45 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # SDK clients whose calls have no timeout, reached from views: twilio's resource calls through a
+        # module-level client (down a chain of resources), and sendgrid's send through a client a helper builds.
+        Invalid(
+            """
+            import os
+            from flask import Flask, request
+            from sendgrid import SendGridAPIClient
+            from twilio.rest import Client
+            app = Flask(__name__)
+            texts = Client(os.environ["SMS_SID"], os.environ["SMS_TOKEN"])
+
+            def mail_receipt(address):
+                SendGridAPIClient(os.environ["MAIL_KEY"]).send({"to": address, "subject": "Receipt"})  # expect
+
+            @app.post("/orders/<int:order_id>/confirm")
+            def confirm(order_id):
+                check = texts.verify.v2.services("VS1").verification_checks.create(  # expect
+                    to=request.form["phone"], code=request.form["code"]
+                )
+                mail_receipt(request.form["email"])
+                return {"status": check.status}
+            """,
+            message="has no timeout (sendgrid's client sends every call through python-http-client",
+        ),
+        # A local model server asked through ollama's module function from a view: a stuck generation holds
+        # the worker, since ollama turns httpx's default timeout off.
+        Invalid(
+            """
+            import ollama
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/explain")
+            def explain():
+                answer = ollama.generate(model="phi3", prompt=request.json["question"])  # expect
+                return {"answer": answer["response"]}
+            """,
+            message="ollama's client hands its timeout, none by default, to the httpx client it builds",
+        ),
         # The view passes the job to the project's queueing helper, which hands it on to another that enqueues it.
         Invalid(
             """
@@ -1905,6 +2008,7 @@ class HttpCallWithoutTimeout(Rule):
             or classify_keystone_session(ctx, node)
             or classify_influxdb_client(ctx, node)
             or classify_api_client(ctx, node)
+            or classify_sdk_call(ctx, node)
             or classify_http_method_parameter(ctx, node)
         )
         if http is None or http.problem is None:
@@ -1982,6 +2086,11 @@ class HttpCallWithoutTimeout(Rule):
                 f"`{http.label}(...)` in {where_called} builds an XML-RPC proxy without a timeout (`ServerProxy`"
                 " has no timeout parameter, and its default transport opens every connection with none)"
             )
+        elif http.library in SDK_DEFAULTS:
+            what = (
+                f"`{http.label}(...)` in {where_called} has no timeout ({SDK_DEFAULTS[http.library]}), so it waits"
+                " as long as the service keeps silent"
+            )
         elif http.library in API_CLIENT_DEFAULTS:
             what = (
                 f"`{http.label}(...)` in {where_called} builds {'an' if http.library[:1] in 'aeiou' else 'a'}"
@@ -2025,7 +2134,7 @@ class HttpCallWithoutTimeout(Rule):
                 hint=f"Give `{http.configurable}` a default, e.g. `(3.05, 30)`, so every call through the session"
                 " is bounded unless the configuration says otherwise, and handle the Timeout exception."
                 if http.configurable
-                else (MAIL_HINTS | LDAP_HINTS | KEYSTONE_HINT | XMLRPC_HINT).get(
+                else (MAIL_HINTS | LDAP_HINTS | KEYSTONE_HINT | XMLRPC_HINT | SDK_HINTS).get(
                     http.library,
                     "Pass `timeout=(connect, read)`, e.g. `timeout=(3.05, 30)`, and handle the Timeout exception.",
                 ),

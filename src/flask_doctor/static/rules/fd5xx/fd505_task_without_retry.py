@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
-from flask_doctor.static.facts.jobs.outcomes import polled_results
+from flask_doctor.static.facts.jobs.outcomes import loguru_catch, polled_results
 from flask_doctor.static.facts.jobs.retries import (
     RETRY_OPTIONS,
     app_wide_retry_policy,
@@ -41,9 +41,10 @@ class TaskWithoutRetry(Rule):
     `Task` subclass) and RQ jobs that do network or database I/O (HTTP
     with `requests`/`httpx`, SMTP and Flask-Mail, boto3, Redis, a search
     cluster through OpenSearch/Elasticsearch or Invenio's `RecordIndexer`,
-    `db.session`, `Model.query`, directly or in a helper they call) with no
-    retry policy (`autoretry_for`, `self.retry`, RQ `retry=Retry(...)`) and
-    no error handling at all.
+    twilio and sendgrid clients, `db.session`, `Model.query`, directly or in
+    a helper they call) with no retry policy (`autoretry_for`, `self.retry`,
+    RQ `retry=Retry(...)`) and no error handling at all (loguru's
+    `@logger.catch` on the task swallows every error: FD507 reports that).
 
     ## Why is this bad?
     Networks and databases fail briefly all the time: a DNS hiccup, a
@@ -345,6 +346,21 @@ class TaskWithoutRetry(Rule):
             """),
     )
     INVALID = (
+        # a text message through a twilio client the module keeps: one blip and the customer never hears
+        Invalid(
+            """
+            import os
+            from celery import shared_task
+            from twilio.rest import Client
+
+            texts = Client(os.environ["SMS_SID"], os.environ["SMS_TOKEN"])
+
+            @shared_task  # expect
+            def notify_pickup(number):
+                texts.messages.create(to=number, from_="+15550100", body="Your order is ready")
+            """,
+            message="calls `texts.messages.create`",
+        ),
         # a search-cluster write, through a project class that walks the linked records
         Invalid(
             """
@@ -647,6 +663,8 @@ class TaskWithoutRetry(Rule):
             idle = tuning_without_retry(fn) if framework == "celery" else []
             if (set(options) & RETRY_OPTIONS and not idle) or retry_calls(fn) or has_try(fn):
                 continue
+            if loguru_catch(project, fn) is not None:
+                continue  # ``@logger.catch`` handles (swallows) every error: FD507 reports it
             scheduled = started_by_schedule(project, fn)
             if scheduled is fn:
                 continue  # beat runs it again on the next tick

@@ -11,10 +11,18 @@ from flask_doctor.static.facts.errors import (
     handler_label,
     is_log_call,
 )
-from flask_doctor.static.facts.jobs.outcomes import delegate, dropped_errors, forgotten_retries, swallows, work_tries
+from flask_doctor.static.facts.jobs.outcomes import (
+    delegate,
+    dropped_errors,
+    forgotten_retries,
+    loguru_catch,
+    swallows,
+    work_tries,
+)
 from flask_doctor.static.facts.jobs.retries import is_periodic
-from flask_doctor.static.facts.jobs.tasks import celery_tasks
+from flask_doctor.static.facts.jobs.tasks import celery_tasks, task_io
 from flask_doctor.static.model import (
+    FunctionInfo,
     Project,
 )
 from flask_doctor.static.rules.base import Invalid, Rule, Valid, node_location
@@ -55,6 +63,15 @@ class TaskSwallowsExceptions(Rule):
     logged or stored). It looks like bookkeeping, but the failure leaves no
     trace at all. A list the task returns, logs or raises on is real
     bookkeeping and is not reported.
+
+    Also reported: a task function wrapped in loguru's `@logger.catch`
+    (under the task decorator, bare or without `reraise=True`). The wrapper
+    logs whatever the task raises and returns None, so the task ends as
+    `SUCCESS` however it failed — with `max_retries` or `autoretry_for` on
+    the task, no retry ever happens. A warning when the task does network or
+    database I/O, a note when it does other work, nothing when it only logs;
+    `@logger.catch(reraise=True)`, one with an `onerror` callback, and one
+    that catches only the types it is given are not reported.
 
     Also reported, for any exception and anywhere in the task: a handler
     that tests the retry budget (`if self.request.retries <
@@ -98,6 +115,23 @@ class TaskSwallowsExceptions(Rule):
     summary = "Task catches Exception and returns normally: the failure is recorded as SUCCESS."
 
     VALID = (
+        # loguru's catch that re-raises keeps the failure visible to Celery; a task that only logs has nothing
+        # to lose.
+        Valid("""
+            import requests
+            from celery import shared_task
+            from loguru import logger
+
+            @shared_task(autoretry_for=(requests.ConnectionError,), max_retries=4)
+            @logger.catch(reraise=True)
+            def ping_partner(url):
+                requests.post(url, json={"ping": 1}, timeout=5).raise_for_status()
+
+            @shared_task
+            @logger.catch
+            def tick():
+                logger.info("beat")
+            """),
         Valid("""
             import logging
             from celery import shared_task
@@ -192,6 +226,20 @@ class TaskSwallowsExceptions(Rule):
             """),
     )
     INVALID = (
+        # loguru's bare catch under the task decorator: the webhook's failure is logged and the task succeeds.
+        Invalid(
+            """
+            import requests
+            from celery import shared_task
+            from loguru import logger
+
+            @shared_task(bind=True, max_retries=4)
+            @logger.catch  # expect
+            def ping_partner(self, url):
+                requests.post(url, json={"ping": 1}, timeout=5).raise_for_status()
+            """,
+            message="`@logger.catch` on task `ping_partner` logs every exception and returns None",
+        ),
         Invalid(
             """
             import logging
@@ -416,6 +464,7 @@ class TaskSwallowsExceptions(Rule):
                         )
                     )
             table = fn.imports
+            self._check_loguru_catch(project, fn, framework, report)
             for handler, test in [f for f in forgotten_retries(fn) if id(f[0]) not in reported][:1]:
                 kind = "job" if framework == "rq" else "task"
                 report(
@@ -452,3 +501,36 @@ class TaskSwallowsExceptions(Rule):
                         ],
                     )
                 )
+
+    def _check_loguru_catch(
+        self, project: Project, fn: FunctionInfo, framework: str, report: Callable[[Finding], None]
+    ) -> None:
+        """A task wrapped in loguru's ``@logger.catch``: the wrapper logs whatever the task raises and returns
+        None, so every failure is recorded as SUCCESS. A warning when the task does network or database I/O,
+        a note when it only does other work, nothing when it only logs."""
+        decorator = loguru_catch(project, fn)
+        if decorator is None:
+            return
+        table = fn.imports
+        calls = [
+            node for node in ast.walk(fn.node) if isinstance(node, ast.Call) and node not in fn.node.decorator_list
+        ]
+        if all(is_log_call(call, table) for call in calls):
+            return  # nothing in it can fail that anybody would retry
+        io = task_io(project, fn)
+        kind = "job" if framework == "rq" else "task"
+        evidence = [Evidence(f"{kind} `{fn.display}`", fn.location)]
+        if io is not None:
+            label, call, owner = io
+            evidence.append(Evidence(f"`{label}` can fail", node_location(owner.module.path, call)))
+        report(
+            self.finding(
+                node_location(fn.module.path, decorator),
+                f"`@{ast.unparse(decorator)}` on {kind} `{fn.display}` logs every exception and returns None: the "
+                f"{kind} is recorded as SUCCESS, so failures never reach retries, failure signals or monitoring",
+                hint="Pass `reraise=True` to `logger.catch` (it still logs the error), or drop it and let Celery "
+                "record the failure.",
+                evidence=evidence,
+                severity=self.effective_severity if io is not None else min(self.effective_severity, Severity.NOTE),
+            )
+        )
