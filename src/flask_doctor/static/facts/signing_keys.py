@@ -231,6 +231,29 @@ def _provided(project: Project, key: ast.expr, module: SourceModule, table: Impo
     return any(refused_when_missing(project, name) is not None for name in names)
 
 
+def _local_literal(function: FunctionInfo | None, name: str) -> ast.Constant | None:
+    """The string literal a function assigns to its local ``name`` once and only once (``KEY = "..."`` before
+    ``Serializer(KEY)``); ``None`` for a parameter, a name assigned twice, or any other value."""
+    if function is None:
+        return None
+    arguments = function.node.args
+    if any(a.arg == name for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)):
+        return None
+    stores = [
+        sub
+        for sub in ast.walk(function.node)
+        if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Store)
+    ]
+    if len(stores) != 1:
+        return None
+    for node in ast.walk(function.node):
+        if isinstance(node, ast.Assign) and node.targets == [stores[0]]:
+            value = node.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes)):
+                return value
+    return None
+
+
 @project_fact
 def inline_signing_keys(project: Project) -> list[InlineSigningKey]:
     """Literal keys of signing calls in application code (see the module docstring)."""
@@ -258,6 +281,10 @@ def inline_signing_keys(project: Project) -> list[InlineSigningKey]:
         ):
             traced = trace_to_literal(project, key, site.module, table)
             name = dotted(key) if isinstance(key, ast.Name | ast.Attribute) else None
+        elif isinstance(key, ast.Name) and (local := _local_literal(site.function, key.id)) is not None:
+            text = local.value.decode("latin-1") if isinstance(local.value, bytes) else str(local.value)
+            traced = TracedSecret(text, Location(site.module.path, local.lineno, local.col_offset + 1), False)
+            name = key.id
         else:
             continue
         if traced is None or any(marker in traced.text for marker in _PUBLIC_KEY_MARKERS):

@@ -80,7 +80,8 @@ class HardcodedSecretKey(Rule):
     token-signing call in application code written as a literal in the call
     (`URLSafeTimedSerializer("reset-secret")` for password-reset links,
     `jwt.encode(claims, "secret")`) or in a module constant the call names
-    (`TOKEN_KEY = "..."`, in the same module or imported from another one);
+    (`TOKEN_KEY = "..."`, in the same module or imported from another one,
+    or a local the function that builds the signer assigns once);
     one severity lower when the literal is the default of an environment
     read (`os.getenv("TOKEN_KEY", "dev")`) that the deploy files do not set
     and start-up code does not insist on. Not reported: a public key (PEM
