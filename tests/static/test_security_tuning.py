@@ -651,3 +651,98 @@ def test_fd302_or_after_another_setting_is_no_fallback_of_the_key():
     # the first operand reads a different setting: what follows `or` is not this key's default
     line = 'app.secret_key = app.config.get("SESSION_SIGNER") or load_signer()'
     assert run("FD302", {"app.py": FALLBACK_APP.format(line=line)}) == []
+
+
+# ----------------------------------------------------------------------------- FD302/FD301: keys of signing calls
+SIGNER_APP = """
+    import os
+    import secrets
+    from flask import Flask, request
+    from itsdangerous import URLSafeTimedSerializer
+    app = Flask(__name__)
+    {line}
+
+    @app.get("/confirm/<token>")
+    def confirm(token):
+        return {{"email": links.loads(token, max_age=3600)}}
+"""
+
+
+def test_literal_key_of_a_link_signer_is_an_error_and_its_env_default_one_lower() -> None:
+    direct = {"app.py": SIGNER_APP.format(line='links = URLSafeTimedSerializer("pebble-link-key")')}
+    assert lines("FD302", direct) == [(6, Severity.ERROR)]
+    fallback = {
+        "app.py": SIGNER_APP.format(
+            line='LINK_KEY = os.environ.get("LINK_KEY", "pebble-link-key"); links = URLSafeTimedSerializer(LINK_KEY)'
+        )
+    }
+    assert lines("FD302", fallback) == [(6, Severity.WARNING)]
+
+
+def test_env_default_of_a_signer_key_that_the_deploy_supplies_is_not_reported() -> None:
+    files = {
+        "app.py": SIGNER_APP.format(
+            line='LINK_KEY = os.environ.get("LINK_KEY", "pebble-link-key"); links = URLSafeTimedSerializer(LINK_KEY)'
+        ),
+        "docker-compose.yml": "services:\n  web:\n    build: .\n    environment:\n      LINK_KEY: ${LINK_KEY}\n",
+        "Dockerfile": 'FROM python:3.12\nCMD ["gunicorn", "-w", "4", "app:app"]\n',
+    }
+    assert lines("FD302", files) == []
+
+
+def test_random_key_of_a_signer_is_reported_once_for_encode_and_decode() -> None:
+    files = {
+        "app.py": """
+            import secrets
+            import jwt
+            from flask import Flask, request
+            app = Flask(__name__)
+            API_KEY = secrets.token_urlsafe(32)
+
+            @app.post("/token")
+            def token():
+                return jwt.encode({"sub": request.json["u"]}, API_KEY, algorithm="HS256")
+
+            @app.get("/me")
+            def me():
+                return jwt.decode(request.headers["X-Token"], API_KEY, algorithms=["HS256"])
+            """,
+    }
+    assert lines("FD301", files) == [(5, Severity.ERROR)]
+    assert lines("FD302", files) == []
+
+
+def test_random_key_made_in_a_view_function_is_not_a_start_up_key() -> None:
+    files = {
+        "app.py": SIGNER_APP.format(line="").replace(
+            "return {", "links = URLSafeTimedSerializer(os.urandom(24))\n        return {"
+        )
+    }
+    assert lines("FD301", files) == []
+
+
+# ----------------------------------------------------------------------------- FD310: a session directory per worker
+TEMP_SESSIONS_APP = """
+    from tempfile import mkdtemp
+    from flask import Flask
+    from flask_session import Session
+    app = Flask(__name__)
+    app.config["SESSION_FILE_DIR"] = mkdtemp()
+    app.config["SESSION_TYPE"] = "filesystem"
+    Session(app)
+"""
+
+
+def test_temporary_session_directory_with_several_gunicorn_workers() -> None:
+    files = {"app.py": TEMP_SESSIONS_APP, "Procfile": "web: gunicorn --workers=3 app:app\n"}
+    found = run("FD310", files)
+    assert [(path, line) for path, line, _, _ in found] == [("app.py", 5)]
+    assert "gunicorn runs 3 workers" in found[0][3]
+
+
+def test_temporary_session_directory_is_shared_when_the_app_is_loaded_before_the_fork() -> None:
+    assert run("FD310", {"app.py": TEMP_SESSIONS_APP}) == []  # no deploy file: one process as far as we know
+    uwsgi = {"app.py": TEMP_SESSIONS_APP, "uwsgi.ini": "[uwsgi]\nmodule = app:app\nprocesses = 4\nhttp = :8000\n"}
+    assert run("FD310", uwsgi) == []
+    one = {"app.py": TEMP_SESSIONS_APP, "Procfile": "web: gunicorn app:app\n"}
+    assert run("FD310", one) == []

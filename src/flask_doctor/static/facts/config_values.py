@@ -390,6 +390,20 @@ def traced_secret(project: Project, setting: ConfigSetting) -> TracedSecret | No
     return _trace(project, value, module, table, setting.key, False, 0)
 
 
+#: A key no settings lookup is spelled with: a signing call's key is followed through names and environment
+#: reads only (``app.config.get("SECRET_KEY", "dev")`` never returns its default, Flask's config has the key).
+_NO_SETTING = "\0"
+
+
+def trace_to_literal(
+    project: Project, expr: ast.expr, module: SourceModule, table: ImportTable | None
+) -> TracedSecret | None:
+    """The literal ``expr`` (a name or an environment read, not a literal itself) leads to: a module constant
+    of the same or another project module (``JWT_SECRET = "..."``, ``from .config import JWT_SECRET``), or the
+    default of an environment read on the way (``os.getenv("JWT_SECRET", "dev")``, a fallback)."""
+    return _trace(project, expr, module, table or ImportTable(), _NO_SETTING, False, 0)
+
+
 def _environment_preset(project: Project, value: ast.expr, table: ImportTable) -> TracedSecret | None:
     """The literal an application module writes into the environment before the setting reads it without a
     default: ``os.environ.setdefault("SECRET_KEY", "dev")`` and later ``os.environ["SECRET_KEY"]``. Production

@@ -5,6 +5,13 @@ Besides Flask's settings, projects sign tokens with a key kept on a configuratio
 passed straight to the signing library: ``jwt.encode(payload, global_config.SECRET_KEY)``.  This fact
 finds those keys whose value the class writes as a string literal, with the other ways the class fills
 the attribute (a value read from the environment, or from a file the operator may provide).
+
+A second fact, :func:`inline_signing_keys`, finds the simpler spellings real applications use more often:
+the key written as a literal in the signing call itself (``URLSafeTimedSerializer("confirm-secret")``,
+``jwt.encode(payload, "secret")``) or in a module-level constant the call names
+(``JWT_SECRET = "..."`` in the same module or imported from another project module), including the literal
+default of an environment read (``JWT_SECRET = os.getenv("JWT_SECRET", "dev")``), which is used whenever
+the deployment leaves the variable out.
 """
 
 from __future__ import annotations
@@ -14,10 +21,18 @@ from dataclasses import dataclass
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import project_fact
-from flask_doctor.static.facts.roles import is_test_path
+from flask_doctor.static.facts.config import refused_when_missing
+from flask_doctor.static.facts.config_values import (
+    TracedSecret,
+    env_variables,
+    supplied_by_deploy,
+    trace_to_literal,
+)
+from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of
 from flask_doctor.static.facts.sites import calls_named
-from flask_doctor.static.model import ClassInfo, Project
-from flask_doctor.static.names import dotted
+from flask_doctor.static.model import ClassInfo, FunctionInfo, Project
+from flask_doctor.static.names import ImportTable, dotted
+from flask_doctor.static.source import SourceModule
 
 #: Signing calls -> (position, keyword) of the key argument.
 SIGNING_CALLS = {
@@ -141,4 +156,158 @@ def configuration_signing_keys(project: Project) -> list[SigningKey]:
     return list(found.values())
 
 
-__all__ = ["SIGNING_CALLS", "SigningKey", "configuration_signing_keys"]
+@dataclass(frozen=True)
+class InlineSigningKey:
+    """A literal a signing call uses as its key: written in the call, or in a constant the call names."""
+
+    literal: str  # may be empty: ``URLSafeTimedSerializer("")`` signs with no secret at all
+    location: Location  # where the literal is written
+    used: Location  # the signing call
+    call_name: str  # ``itsdangerous.URLSafeTimedSerializer``
+    name: str | None  # the constant the call names (``JWT_SECRET``), None when the literal is in the call
+    fallback: bool  # only the default of an environment read: used when the deployment leaves the variable out
+
+
+#: Text of a key that is public by design: a PEM public key or certificate verifies, it signs nothing.
+_PUBLIC_KEY_MARKERS = ("PUBLIC KEY", "CERTIFICATE", "ssh-rsa ")
+
+
+def _verification_off(call: ast.Call) -> bool:
+    """``jwt.decode(token, "", options={"verify_signature": False})`` (or PyJWT 1's ``verify=False``): the key
+    is not used, the token is only read."""
+    for keyword in call.keywords:
+        if keyword.arg == "verify" and isinstance(keyword.value, ast.Constant) and keyword.value.value is False:
+            return True
+        if keyword.arg == "options" and isinstance(keyword.value, ast.Dict):
+            for k, v in zip(keyword.value.keys, keyword.value.values, strict=True):
+                if (
+                    isinstance(k, ast.Constant)
+                    and k.value in ("verify_signature", "verify")
+                    and isinstance(v, ast.Constant)
+                    and v.value is False
+                ):
+                    return True
+    return False
+
+
+def _key_argument(site_node: ast.Call, spec: tuple[int, str]) -> ast.expr | None:
+    position, keyword = spec
+    key = next((k.value for k in site_node.keywords if k.arg == keyword), None)
+    if key is None and len(site_node.args) > position and not isinstance(site_node.args[position], ast.Starred):
+        key = site_node.args[position]
+    return key
+
+
+def bound_locally(function: FunctionInfo | None, name: str) -> bool:
+    """``name`` is a parameter of the function or assigned in it: not the module constant of that name."""
+    if function is None:
+        return False
+    node = function.node
+    arguments = node.args
+    if any(a.arg == name for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)):
+        return True
+    return any(
+        isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Store) for sub in ast.walk(node)
+    )
+
+
+def _provided(project: Project, key: ast.expr, module: SourceModule, table: ImportTable | None) -> bool:
+    """The environment variable behind a fallback key is set by the production deploy files, or start-up code
+    refuses to run without it: the literal default never reaches a deployment."""
+    value = key
+    if isinstance(key, ast.Name):
+        assigned = [
+            stmt.value
+            for stmt in module.tree.body
+            if isinstance(stmt, ast.Assign)
+            for target in stmt.targets
+            if isinstance(target, ast.Name) and target.id == key.id
+        ]
+        value = assigned[0] if len(assigned) == 1 else key
+    where = table or ImportTable()
+    if supplied_by_deploy(project, value, where):
+        return True
+    names = env_variables(value, where) + ([key.id] if isinstance(key, ast.Name) else [])
+    return any(refused_when_missing(project, name) is not None for name in names)
+
+
+def _local_literal(function: FunctionInfo | None, name: str) -> ast.Constant | None:
+    """The string literal a function assigns to its local ``name`` once and only once (``KEY = "..."`` before
+    ``Serializer(KEY)``); ``None`` for a parameter, a name assigned twice, or any other value."""
+    if function is None:
+        return None
+    arguments = function.node.args
+    if any(a.arg == name for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)):
+        return None
+    stores = [
+        sub
+        for sub in ast.walk(function.node)
+        if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Store)
+    ]
+    if len(stores) != 1:
+        return None
+    for node in ast.walk(function.node):
+        if isinstance(node, ast.Assign) and node.targets == [stores[0]]:
+            value = node.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes)):
+                return value
+    return None
+
+
+@project_fact
+def inline_signing_keys(project: Project) -> list[InlineSigningKey]:
+    """Literal keys of signing calls in application code (see the module docstring)."""
+    found: dict[Location, InlineSigningKey] = {}
+    for site in calls_named(project, _SIGNING_NAMES):
+        if site.in_main or role_of(project, site.module) is not FileRole.APPLICATION:
+            continue  # a test, an example, a script or a development entry point signs for itself
+        table = site.function.imports if site.function is not None else project.module_imports.get(site.module.name)
+        text = dotted(site.node.func) or ""
+        qualified = (table.qualify(text) if table is not None else None) or site.name or text
+        spec = SIGNING_CALLS.get(qualified)
+        if spec is None or _verification_off(site.node):
+            continue
+        key = _key_argument(site.node, spec)
+        if key is None:
+            continue
+        used = Location(site.module.path, site.node.lineno, site.node.col_offset + 1)
+        traced: TracedSecret | None
+        name: str | None = None
+        if isinstance(key, ast.Constant) and isinstance(key.value, (str, bytes)):
+            raw = key.value.decode("latin-1") if isinstance(key.value, bytes) else key.value
+            traced = TracedSecret(raw, Location(site.module.path, key.lineno, key.col_offset + 1), False)
+        elif isinstance(key, ast.Attribute | ast.Call) or (
+            isinstance(key, ast.Name) and not bound_locally(site.function, key.id)
+        ):
+            traced = trace_to_literal(project, key, site.module, table)
+            name = dotted(key) if isinstance(key, ast.Name | ast.Attribute) else None
+        elif isinstance(key, ast.Name) and (local := _local_literal(site.function, key.id)) is not None:
+            text = local.value.decode("latin-1") if isinstance(local.value, bytes) else str(local.value)
+            traced = TracedSecret(text, Location(site.module.path, local.lineno, local.col_offset + 1), False)
+            name = key.id
+        else:
+            continue
+        if traced is None or any(marker in traced.text for marker in _PUBLIC_KEY_MARKERS):
+            continue
+        if traced.fallback and _provided(project, key, site.module, table):
+            continue  # the deployment hands the app the variable, or the app refuses to start without it
+        if traced.location not in found:
+            found[traced.location] = InlineSigningKey(
+                literal=traced.text,
+                location=traced.location,
+                used=used,
+                call_name=qualified,
+                name=name,
+                fallback=traced.fallback,
+            )
+    return list(found.values())
+
+
+__all__ = [
+    "SIGNING_CALLS",
+    "InlineSigningKey",
+    "SigningKey",
+    "bound_locally",
+    "configuration_signing_keys",
+    "inline_signing_keys",
+]

@@ -23,12 +23,14 @@ from flask_doctor.static.facts.config_values import (
     persisted_by_module,
     random_call,
     short,
+    supplied_by_deploy,
 )
 from flask_doctor.static.facts.devserver import single_process_entry
 from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.facts.scopes import enclosing_function, imports_at
+from flask_doctor.static.facts.signing_keys import SIGNING_CALLS, bound_locally
 from flask_doctor.static.facts.sites import calls_named
-from flask_doctor.static.model import ConfigSetting, Project
+from flask_doctor.static.model import FACTORY, ConfigSetting, Project
 from flask_doctor.static.names import dotted as dotted_name
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
 
@@ -70,7 +72,13 @@ class SecretKeyGeneratedAtStartup(Rule):
     (`INVITE_KEY = secrets.token_urlsafe(32)`, `URLSafeTimedSerializer(INVITE_KEY)`:
     invitation, confirmation and reset links signed by one worker fail in
     the next; one lower when the value only replaces a missing environment
-    variable). A variable production hands to `jwt.encode`/`jwt.decode` as
+    variable that the deploy files do not set and start-up code does not
+    insist on). The same holds for the random call written in the
+    serializer itself (`URLSafeTimedSerializer(os.urandom(24))` at module
+    level or in the app factory, which every worker runs) and for a module
+    constant generated at import that `jwt.encode`/`jwt.decode` sign or
+    check login tokens with (`TOKEN_KEY = secrets.token_hex(32)` read by a
+    view). A variable production hands to `jwt.encode`/`jwt.decode` as
     the key is a signing secret whatever its name: a key (an RSA key pair
     too) written into it when the app module is imported is made by every
     worker process on its own, so tokens issued by one worker fail in the
@@ -127,6 +135,22 @@ class SecretKeyGeneratedAtStartup(Rule):
     )
 
     VALID = (
+        # the generated key is only a fallback, and the app refuses to start without the variable
+        Valid("""
+            import os
+            import secrets
+            import sys
+            import jwt
+            from flask import Flask, request
+            app = Flask(__name__)
+            if not os.environ.get("TOKEN_KEY"):
+                sys.exit("set TOKEN_KEY")
+            TOKEN_KEY = os.environ.get("TOKEN_KEY") or secrets.token_hex(32)
+
+            @app.get("/me")
+            def me():
+                return jwt.decode(request.headers["X-Token"], TOKEN_KEY, algorithms=["HS256"])
+            """),
         Valid("""
             import os
             from flask import Flask
@@ -257,6 +281,58 @@ class SecretKeyGeneratedAtStartup(Rule):
             """),
     )
     INVALID = (
+        # the random key is written in the serializer itself, built when each worker imports the module
+        Invalid(
+            """
+            import os
+            from flask import Flask, request
+            from itsdangerous import URLSafeTimedSerializer
+            app = Flask(__name__)
+            confirm_links = URLSafeTimedSerializer(os.urandom(24))  # expect
+
+            @app.get("/confirm/<token>")
+            def confirm(token):
+                return {"email": confirm_links.loads(token, max_age=86400)}
+            """,
+            message="the key of `URLSafeTimedSerializer` is generated with `os.urandom`",
+        ),
+        # a login-token key each worker makes at import, read by the views that sign and check tokens
+        Invalid(
+            """
+            import secrets
+            import jwt
+            from flask import Flask, request
+            app = Flask(__name__)
+            LOGIN_KEY = secrets.token_hex(32)  # expect
+
+            @app.post("/token")
+            def token():
+                return {"token": jwt.encode({"sub": request.json["login"]}, LOGIN_KEY, algorithm="HS256")}
+
+            @app.get("/me")
+            def me():
+                return jwt.decode(request.headers["X-Token"], LOGIN_KEY, algorithms=["HS256"])
+            """,
+            message="`jwt.encode` signs tokens with it",
+        ),
+        # the app factory makes the key: every worker runs the factory
+        Invalid(
+            """
+            import os
+            from flask import Flask, request
+            from itsdangerous import URLSafeTimedSerializer
+
+            def create_app():
+                app = Flask(__name__)
+                share_links = URLSafeTimedSerializer(os.urandom(32), salt="share")  # expect
+
+                @app.get("/shared/<token>")
+                def shared(token):
+                    return {"doc": share_links.loads(token)}
+                return app
+            """,
+            message="when the app factory runs",
+        ),
         Invalid(
             """
             import os
@@ -507,69 +583,111 @@ class SecretKeyGeneratedAtStartup(Rule):
         }
     )
 
+    #: Signing calls whose key a module may generate at import: itsdangerous signers and JWT encode/decode,
+    #: by qualified name -> (position, keyword) of the key argument.
+    SIGNER_KEYS = {
+        **SIGNING_CALLS,
+        **{f"itsdangerous.{name}": (0, "secret_key") for name in SIGNERS},
+    }
+
     def _module_signers(self, project: Project, report: Callable[[Finding], None]) -> None:
-        """An itsdangerous serializer built at import with a key the module generates at import.
+        """A token signer whose key each process generates when it starts.
 
         ``TOKEN_KEY = secrets.token_hex(32)`` and ``URLSafeTimedSerializer(TOKEN_KEY)`` at the top of an
-        application module: every worker process imports the module and makes its own key, so a token one worker
-        signs (an invitation, a password-reset or e-mail confirmation link) fails the check in the next.
+        application module (or ``jwt.encode(claims, TOKEN_KEY)`` in a view), the random call written in the
+        signer itself (``URLSafeTimedSerializer(os.urandom(24))`` at module level or in the app factory):
+        every worker process imports the module (runs the factory) and makes its own key, so a token one
+        worker signs (an invitation, a password-reset or e-mail confirmation link, a login token) fails the
+        check in the next.
         """
         single = single_process_entry(project)
-        for site in calls_named(project, self.SIGNERS):
+        seen: set[Location] = set()
+        names = frozenset(self.SIGNERS | {name.rpartition(".")[2] for name in SIGNING_CALLS})
+        for site in calls_named(project, names):
             call = site.node
-            if not site.name.startswith("itsdangerous") or site.function is not None or site.in_main:
+            if site.in_main or role_of(project, site.module) is not FileRole.APPLICATION:
                 continue
-            if role_of(project, site.module) is not FileRole.APPLICATION:
+            table = imports_at(project, site.module.path, call.lineno)
+            qualified = table.qualify(dotted_name(call.func) or "") or site.name
+            spec = self.SIGNER_KEYS.get(qualified) or self.SIGNER_KEYS.get(site.name)
+            if spec is None and site.name.startswith("itsdangerous") and site.name.rsplit(".", 1)[-1] in self.SIGNERS:
+                spec = (0, "secret_key")
+            if spec is None:
                 continue
-            key = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "secret_key"), None)
+            position, keyword = spec
+            key = next((k.value for k in call.keywords if k.arg == keyword), None)
+            if key is None and len(call.args) > position:
+                key = call.args[position]
             if isinstance(key, ast.Call) and isinstance(key.func, ast.Attribute) and not key.args:
                 key = key.func.value  # ``KEY.encode()``
-            if not isinstance(key, ast.Name):
+            name: str | None = None
+            if isinstance(key, ast.Name):
+                if bound_locally(site.function, key.id):
+                    continue  # a parameter or local of the function, not the module's constant
+                values = [
+                    stmt.value
+                    for stmt in site.module.tree.body
+                    if isinstance(stmt, ast.Assign)
+                    for target in stmt.targets
+                    if isinstance(target, ast.Name) and target.id == key.id
+                ]
+                if len(values) != 1:
+                    continue
+                value, name = values[0], key.id
+            elif isinstance(key, ast.Call | ast.BoolOp) and (site.function is None or FACTORY in site.function.roles):
+                value = key  # the key is made in the call itself, once per process (import or app factory)
+            else:
                 continue
-            values = [
-                stmt.value
-                for stmt in site.module.tree.body
-                if isinstance(stmt, ast.Assign)
-                for target in stmt.targets
-                if isinstance(target, ast.Name) and target.id == key.id
-            ]
-            if len(values) != 1:
-                continue
-            value = values[0]
-            table = imports_at(project, site.module.path, value.lineno)
-            default = env_default(value, table)
+            value_table = imports_at(project, site.module.path, value.lineno)
+            default = env_default(value, value_table)
             generated = next(
                 (
                     node
                     for node in ast.walk(default if default is not None else value)
                     if isinstance(node, ast.Call)
-                    and (table.qualify(dotted_name(node.func) or "") or "") in RANDOM_CALLS
+                    and (value_table.qualify(dotted_name(node.func) or "") or "") in RANDOM_CALLS
                 ),
                 None,
             )
-            if generated is None:
+            where_key = Location(site.module.path, value.lineno, value.col_offset + 1)
+            if generated is None or where_key in seen:
                 continue
-            label = RANDOM_CALLS[table.qualify(dotted_name(generated.func) or "") or ""]
+            seen.add(where_key)
+            label = RANDOM_CALLS[value_table.qualify(dotted_name(generated.func) or "") or ""]
             severity = self.effective_severity
             when = ""
             if default is not None:
+                variables = env_variables(value, value_table)
+                if supplied_by_deploy(project, value, value_table) or any(
+                    refused_when_missing(project, variable) is not None for variable in variables
+                ):
+                    continue  # the deployment hands the app the variable, or the app refuses to start without it
                 severity = Severity(max(Severity.NOTE, severity - 1))  # only when the variable is missing
-                when = " when the environment variable is missing"
+                when = ", if the environment variable is missing"
             if single is not None:
                 severity = Severity.NOTE
-            where_key = Location(site.module.path, value.lineno, value.col_offset + 1)
+            signer = qualified.rsplit(".", 1)[-1] if qualified in self.SIGNER_KEYS else site.name.rsplit(".", 1)[-1]
+            if qualified.startswith(("jwt.", "jose.")):
+                signer = qualified.removeprefix("jose.")
+            made = (
+                "when the app factory runs"
+                if name is None and site.function is not None
+                else "when the module is imported"
+            )
+            subject = (
+                f"`{name}` is generated with `{label}` {made}{when}, and `{signer}` signs tokens with it"
+                if name
+                else (f"the key of `{signer}` is generated with `{label}` {made}{when}")
+            )
             report(
                 self.finding(
                     where_key,
-                    f"`{key.id}` is generated with `{label}` when the module is imported{when}, and "
-                    f"`{site.name.rsplit('.', 1)[-1]}` signs tokens with it: every worker process makes its own key, "
+                    f"{subject}: every worker process makes its own key, "
                     "so a token or link signed by one worker is rejected by the next, and all of them die on restart",
-                    hint=f"Read `{key.id}` from the environment (or derive the serializer from the app's "
-                    "`SECRET_KEY` with a salt) so that every process signs with the same key.",
+                    hint=f"Read {f'`{name}`' if name else 'the key'} from the environment (or derive the serializer "
+                    "from the app's `SECRET_KEY` with a salt) so that every process signs with the same key.",
                     evidence=[
-                        Evidence(
-                            "the serializer is built here", Location(site.module.path, call.lineno, call.col_offset + 1)
-                        )
+                        Evidence("the key is used here", Location(site.module.path, call.lineno, call.col_offset + 1))
                     ],
                     severity=min(severity, self.effective_severity),
                 )

@@ -27,7 +27,7 @@ from flask_doctor.static.facts.csrf import session_grants_authority
 from flask_doctor.static.facts.declared_options import credential_option_defaults
 from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.facts.scopes import imports_at
-from flask_doctor.static.facts.signing_keys import configuration_signing_keys
+from flask_doctor.static.facts.signing_keys import configuration_signing_keys, inline_signing_keys
 from flask_doctor.static.model import ConfigSetting, Project
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
 
@@ -76,7 +76,17 @@ class HardcodedSecretKey(Rule):
     signed with it whether or not Flask ever sees it. One severity lower
     when the class also fills the attribute from somewhere else (a file
     the operator may provide); not reported when it can come from the
-    environment (`os.environ.get("SECRET_KEY", ...)`).
+    environment (`os.environ.get("SECRET_KEY", ...)`). So is the key of a
+    token-signing call in application code written as a literal in the call
+    (`URLSafeTimedSerializer("reset-secret")` for password-reset links,
+    `jwt.encode(claims, "secret")`) or in a module constant the call names
+    (`TOKEN_KEY = "..."`, in the same module or imported from another one,
+    or a local the function that builds the signer assigns once);
+    one severity lower when the literal is the default of an environment
+    read (`os.getenv("TOKEN_KEY", "dev")`) that the deploy files do not set
+    and start-up code does not insist on. Not reported: a public key (PEM
+    `PUBLIC KEY`, a certificate), which only verifies, and a `jwt.decode`
+    that switches signature checking off (the key is not used).
 
     ## Why is this bad?
     Whoever can read the source (the repository, a leaked image, a public
@@ -162,6 +172,37 @@ class HardcodedSecretKey(Rule):
     )
 
     VALID = (
+        # A token read without checking its signature, and a public key that only verifies: neither is a secret.
+        Valid("""
+            import jwt
+            from flask import Flask, request
+            app = Flask(__name__)
+            VERIFY_KEY = "-----BEGIN PUBLIC KEY-----\\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\\n-----END PUBLIC KEY-----"
+
+            @app.get("/claims")
+            def claims():
+                return jwt.decode(request.args["t"], "", options={"verify_signature": False})
+
+            @app.get("/me")
+            def me():
+                return jwt.decode(request.args["t"], VERIFY_KEY, algorithms=["ES256"])
+            """),
+        # The link signer uses the app's own key, and the API key comes from the environment with no default.
+        Valid("""
+            import os
+            import jwt
+            from flask import Flask, current_app, request
+            from itsdangerous import URLSafeTimedSerializer
+            app = Flask(__name__)
+            API_KEY = os.environ["API_TOKEN_KEY"]
+
+            def links():
+                return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invite")
+
+            @app.get("/whoami")
+            def whoami():
+                return jwt.decode(request.headers["X-Token"], API_KEY, algorithms=["HS256"])
+            """),
         # The configuration object's signing key comes from the environment: nothing to forge with.
         Valid("""
             import os
@@ -515,6 +556,46 @@ class HardcodedSecretKey(Rule):
         ),
     )
     INVALID = (
+        # the key of a password-reset link signer written in the call itself
+        Invalid(
+            """
+            from flask import Flask, request
+            from itsdangerous import URLSafeTimedSerializer
+            app = Flask(__name__)
+            reset_links = URLSafeTimedSerializer("lantern-reset-4410")  # expect
+
+            @app.get("/reset/<token>")
+            def reset(token):
+                return {"email": reset_links.loads(token, salt="reset", max_age=3600)}
+            """,
+            message="forge the tokens",
+        ),
+        # a module constant that a view signs login tokens with
+        Invalid(
+            """
+            import jwt
+            from flask import Flask, request
+            app = Flask(__name__)
+            TOKEN_SIGNING = "quarry-9021-sign"  # expect
+
+            @app.post("/token")
+            def token():
+                return {"token": jwt.encode({"sub": request.json["login"]}, TOKEN_SIGNING, algorithm="HS256")}
+            """,
+            message="`TOKEN_SIGNING` is the literal",
+        ),
+        # the literal default of an environment read, used whenever the deployment forgets the variable
+        Invalid(
+            """
+            import os
+            from flask import Flask
+            from itsdangerous import URLSafeTimedSerializer
+            app = Flask(__name__)
+            INVITE_KEY = os.getenv("INVITE_KEY", "meadow-invite-77")  # expect
+            invites = URLSafeTimedSerializer(INVITE_KEY)
+            """,
+            message="literal default",
+        ),
         # A literal key on the project's own configuration object signs the API tokens.
         Invalid(
             """
@@ -1003,6 +1084,58 @@ class HardcodedSecretKey(Rule):
         self._config_files(project, report)
         self._credential_options(project, report)
         self._configuration_signing_keys(project, report, reported)
+        self._inline_signing_keys(project, report, reported)
+
+    def _inline_signing_keys(
+        self, project: Project, report: Callable[[Finding], None], reported: set[Location]
+    ) -> None:
+        """A literal key written in a JWT/itsdangerous call, or in the module constant the call names."""
+        seen: set[tuple[str, str]] = set()  # one finding per secret and file: encode and decode repeat it
+        # a Flask secret setting's line is judged by the checks above (reported, or excused by a start-up guard)
+        judged = {(at.path, at.line) for at in reported} | {
+            (setting.location.path, setting.location.line) for setting in settings(project, SECRET_KEYS)
+        }
+        for key in inline_signing_keys(project):
+            if (key.location.path, key.location.line) in judged or (key.location.path, key.literal) in seen:
+                continue  # reported as a Flask setting or a configuration object's attribute already
+            reported.add(key.location)
+            seen.add((key.location.path, key.literal))
+            call = key.call_name.removeprefix("itsdangerous.").removeprefix("jose.")
+            severity = self.effective_severity
+            if not key.literal:
+                what = f"`{call}(...)` signs or checks tokens with an empty key"
+            else:
+                named = f"`{key.name}` is the literal" if key.name else "the key is the literal"
+                what = f"{named} {self._redact(key.literal)} and `{call}(...)` signs or checks tokens with it"
+            if key.fallback:
+                severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # only a default
+                what = what.replace(" the literal ", " the literal default ", 1)
+                consequence = (
+                    "when the environment leaves the variable out, anyone who reads the source can forge tokens "
+                    "the app accepts"
+                )
+            elif key.literal and self.PLACEHOLDER.search(key.literal):
+                severity = Severity.NOTE
+                consequence = "a deployment that keeps this placeholder accepts tokens anyone can forge"
+            else:
+                consequence = (
+                    "anyone who reads the source can forge the tokens (password-reset, confirmation or login links) "
+                    "the app accepts"
+                )
+            in_call = (key.used.path, key.used.line) == (key.location.path, key.location.line)
+            evidence = [] if in_call else [Evidence(f"used as the key of `{call}(...)` here", key.used)]
+            report(
+                self.finding(
+                    key.location,
+                    f"{what}: {consequence}",
+                    hint=(
+                        'Sign with the app\'s own key (`current_app.config["SECRET_KEY"]`) or read the key from the'
+                        " environment without a default, so a missing key stops the app at start-up."
+                    ),
+                    evidence=evidence,
+                    severity=min(severity, self.effective_severity),
+                )
+            )
 
     def _configuration_signing_keys(
         self, project: Project, report: Callable[[Finding], None], reported: set[Location]
