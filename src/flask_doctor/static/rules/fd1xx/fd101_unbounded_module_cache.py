@@ -672,9 +672,7 @@ class UnboundedModuleCache(Rule):
         else:
             # sets and dicts grow with new keys only; keys from the request are unbounded
             keys = list(node.args[:1]) + [k.value for k in node.keywords]
-            if not any(
-                _fresh_key(ctx, a) or (self._varies(ctx, a) and not self._held(ctx, a, holder)) for a in keys
-            ):
+            if not any(_fresh_key(ctx, a) or (self._varies(ctx, a) and not self._held(ctx, a, holder)) for a in keys):
                 return
         self._check(holder, node, f"`{ast.unparse(node.func)}(...)`", ctx)
 
@@ -806,8 +804,7 @@ def _fresh_key(ctx: Context, key: ast.expr) -> bool:
         sources += [
             node.value
             for node in ast.walk(fn.node)
-            if isinstance(node, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == key.id for t in node.targets)
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == key.id for t in node.targets)
         ]
     return any(
         isinstance(call, ast.Call) and ctx.qualified(call.func) in _FRESH_ID_CALLS
