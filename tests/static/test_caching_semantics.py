@@ -80,3 +80,24 @@ def test_cache_above_login_required_skips_the_check_on_a_hit():
     cache.clear()
     assert stranger.get("/inside").status_code == 302  # a miss for the stranger stores the login redirect
     assert member.get("/inside").status_code == 302  # and the member is now sent to sign in
+
+
+def test_cached_view_replays_the_stored_page_for_a_post():
+    """FD701 (a cached form view): the key ignores the method and the body, so a POST gets the page stored for
+    the first GET and the view never sees the submitted form."""
+    app = Flask(__name__)
+    cache = flask_caching.Cache(app, config={"CACHE_TYPE": "SimpleCache"})
+    received = []
+
+    @app.route("/join", methods=["GET", "POST"])
+    @cache.cached(timeout=60)
+    def join():
+        if request.method == "POST":
+            received.append(request.form["name"])
+            return "welcome"
+        return "form"
+
+    client = app.test_client()
+    assert client.get("/join").data == b"form"
+    assert client.post("/join", data={"name": "ann"}).data == b"form"
+    assert received == []

@@ -543,6 +543,34 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
         ),
     ),
     (
+        # a Flask-WTF form page behind the cache: the POST never reaches the view
+        "cached-wtform-page",
+        "FD701",
+        _files(
+            app="""
+            from flask import Flask, redirect, render_template
+            from flask_caching import Cache
+            from flask_wtf import FlaskForm
+            from wtforms import StringField
+
+            app = Flask(__name__)
+            cache = Cache(app, config={"CACHE_TYPE": "RedisCache"})
+
+            class FeedbackForm(FlaskForm):
+                text = StringField("text")
+
+            @app.route("/feedback", methods=["GET", "POST"])
+            @cache.cached(timeout=120)
+            def feedback():
+                form = FeedbackForm()
+                if form.validate_on_submit():
+                    store_feedback(form.text.data)
+                    return redirect("/")
+                return render_template("feedback.html", form=form)
+            """
+        ),
+    ),
+    (
         "blueprint-cached-session-read",
         "FD701",
         _files(

@@ -29,7 +29,8 @@ class CachedViewVariesByUser(Rule):
     ## What it does
     Finds `@cache.cached(...)` (Flask-Caching) on views and functions that
     read something the cache key does not contain: `current_user`,
-    `session`, `g.user`, request headers or cookies, the request body, or
+    `session`, `g.user`, request headers or cookies, the request body (also
+    through a Flask-WTF form's `validate_on_submit()`), or
     the query string (`request.args`/`request.values`) without
     `query_string=True` — directly or in the helpers they call, and in the
     project's Flask-Babel locale selector when they call `get_locale()`.
@@ -342,6 +343,25 @@ class CachedViewVariesByUser(Rule):
                 return render_template("handbook.html", chapters=load_chapters())
             """,
             message="without running `@login_required`",
+        ),
+        # a sign-up form behind the cache: a POST gets the stored GET page, with the first visitor's CSRF token
+        Invalid(
+            """
+            from flask import Flask, redirect, render_template
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @app.route("/subscribe", methods=["GET", "POST"])
+            @cache.cached(timeout=300)  # expect
+            def subscribe():
+                form = NewsletterForm()
+                if form.validate_on_submit():
+                    add_subscriber(form.email.data)
+                    return redirect("/thanks")
+                return render_template("subscribe.html", form=form)
+            """,
+            message="validate_on_submit",
         ),
         # one constant key for every product page
         Invalid(
