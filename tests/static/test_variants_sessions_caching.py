@@ -522,6 +522,55 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
         ),
     ),
     (
+        # the page shows nothing of the member, but the sign-in check runs only on a cache miss
+        "cached-members-page-above-login-required",
+        "FD701",
+        _files(
+            app="""
+            from flask import Flask, render_template
+            from flask_caching import Cache
+            from flask_login import login_required
+
+            app = Flask(__name__)
+            cache = Cache(app, config={"CACHE_TYPE": "RedisCache"})
+
+            @app.route("/minutes")
+            @cache.cached(timeout=900)
+            @login_required
+            def minutes():
+                return render_template("minutes.html", meetings=load_meetings())
+            """
+        ),
+    ),
+    (
+        # a Flask-WTF form page behind the cache: the POST never reaches the view
+        "cached-wtform-page",
+        "FD701",
+        _files(
+            app="""
+            from flask import Flask, redirect, render_template
+            from flask_caching import Cache
+            from flask_wtf import FlaskForm
+            from wtforms import StringField
+
+            app = Flask(__name__)
+            cache = Cache(app, config={"CACHE_TYPE": "RedisCache"})
+
+            class FeedbackForm(FlaskForm):
+                text = StringField("text")
+
+            @app.route("/feedback", methods=["GET", "POST"])
+            @cache.cached(timeout=120)
+            def feedback():
+                form = FeedbackForm()
+                if form.validate_on_submit():
+                    store_feedback(form.text.data)
+                    return redirect("/")
+                return render_template("feedback.html", form=form)
+            """
+        ),
+    ),
+    (
         "blueprint-cached-session-read",
         "FD701",
         _files(
@@ -1078,6 +1127,26 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
 
 # name, files
 GOOD: list[tuple[str, dict[str, str]]] = [
+    # the sign-in check above the cache runs on every request; the cached members' page shows no one
+    (
+        "login-required-above-cache",
+        _files(
+            app="""
+            from flask import Flask, render_template
+            from flask_caching import Cache
+            from flask_login import login_required
+
+            app = Flask(__name__)
+            cache = Cache(app, config={"CACHE_TYPE": "RedisCache"})
+
+            @app.route("/minutes")
+            @login_required
+            @cache.cached(timeout=900)
+            def minutes():
+                return render_template("minutes.html", meetings=load_meetings())
+            """
+        ),
+    ),
     # the signing key comes from the deployment; a random value exported for something that signs nothing
     (
         "jwt-key-from-environment-only",

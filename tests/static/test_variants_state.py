@@ -72,6 +72,27 @@ BAD: list[tuple[str, str, str, dict[str, str]]] = [
         {},
     ),
     (
+        # every POST makes up a new job id; nothing ever drops a finished job
+        "job-store-keyed-by-fresh-uuid",
+        "FD101",
+        """
+        import uuid
+
+        EXPORTS = {}
+
+        def run_export(export_id, spec):
+            EXPORTS[export_id]["state"] = "done"
+
+        @app.post("/exports")
+        def start_export():
+            export_id = str(uuid.uuid4())
+            EXPORTS[export_id] = {"state": "running"}
+            threading.Thread(target=run_export, args=(export_id, request.json)).start()
+            return jsonify(id=export_id), 202
+        """,
+        {},
+    ),
+    (
         "dict-keyed-by-url-variable",
         "FD101",
         """
@@ -1085,6 +1106,26 @@ BAD: list[tuple[str, str, str, dict[str, str]]] = [
 
 #: (name, code, extra files)
 GOOD: list[tuple[str, str, dict[str, str]]] = [
+    # a job store keyed by fresh ids that drops each job when its result is fetched
+    (
+        "job-store-popped-on-collect",
+        """
+        import uuid
+
+        EXPORTS = {}
+
+        @app.post("/exports")
+        def start_export():
+            export_id = uuid.uuid4().hex
+            EXPORTS[export_id] = {"state": "running"}
+            return jsonify(id=export_id), 202
+
+        @app.get("/exports/<export_id>")
+        def collect_export(export_id):
+            return jsonify(EXPORTS.pop(export_id, {}))
+        """,
+        {},
+    ),
     # an admin settings page changes the configuration for everyone, on purpose; a flag set from a constant
     (
         "settings-page-writes-app-config",

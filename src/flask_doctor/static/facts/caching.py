@@ -178,6 +178,14 @@ def own_varying_reads(project: Project, fn: FunctionInfo) -> list[VaryingRead]:
                 read = (f"g.{node.attr}", "user")
             elif base in ("flask",) and node.attr == "session":
                 read = ("session", "user")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "validate_on_submit"
+            and not node.args
+        ):
+            # Flask-WTF: the form reads the posted body, and the page it renders carries this visitor's CSRF token
+            read = (f"{ast.unparse(node.func)}()", "body")
         if read is not None and read[0] not in seen:
             seen.add(read[0])
             found.append(VaryingRead(read[0], read[1], fn, node))

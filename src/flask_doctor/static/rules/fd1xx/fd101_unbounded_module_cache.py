@@ -43,8 +43,11 @@ class UnboundedModuleCache(Rule):
     removes from: `D[key] = ...`, `.append`/`.add`/`.setdefault`/`.update`,
     `S |= ...`, and `HITS[key] += 1` or `HISTORY[key].append(...)` on a
     `Counter`/`defaultdict` (reading a missing key adds it). The key may be
-    read from the request where the container is written, or passed in by a
-    request-code caller of the helper that writes it.
+    read from the request where the container is written, passed in by a
+    request-code caller of the helper that writes it, or made up by the
+    request code itself (`job_id = uuid.uuid4().hex`,
+    `secrets.token_urlsafe()`): a job or ticket store filled on every POST
+    and never emptied gains one entry per request.
 
     Containers every request reaches through an object count the same:
     on the application (`app.previews = {}` in the factory or module, read
@@ -127,6 +130,23 @@ class UnboundedModuleCache(Rule):
     call_names = GROWING_METHODS
 
     VALID = (
+        # the job store drops each job once its result is collected
+        Valid("""
+            import uuid
+            from flask import Flask
+            app = Flask(__name__)
+            RENDERS = {}
+
+            @app.post("/renders")
+            def start_render():
+                render_id = uuid.uuid4().hex
+                RENDERS[render_id] = {"state": "queued"}
+                return {"id": render_id}, 202
+
+            @app.get("/renders/<render_id>")
+            def collect(render_id):
+                return RENDERS.pop(render_id, {"state": "unknown"})
+            """),
         Valid("""
             from flask import Flask
             app = Flask(__name__)
@@ -392,6 +412,23 @@ class UnboundedModuleCache(Rule):
             """,
             message="terms",
         ),
+        # a job store keyed by an id each request makes up, and never emptied
+        Invalid(
+            """
+            import uuid
+            from flask import Flask, request
+            app = Flask(__name__)
+            RENDERS = {}
+
+            @app.post("/renders")
+            def start_render():
+                render_id = uuid.uuid4().hex
+                RENDERS[render_id] = {"state": "queued", "scene": request.json["scene"]}  # expect
+                queue_render(render_id)
+                return {"id": render_id}, 202
+            """,
+            message="RENDERS",
+        ),
         # A helper fed the client's address, a Counter and a defaultdict whose missing keys reading adds,
         # a set grown with ``|=``, and a dict on a class every request shares.
         Invalid(
@@ -635,7 +672,7 @@ class UnboundedModuleCache(Rule):
         else:
             # sets and dicts grow with new keys only; keys from the request are unbounded
             keys = list(node.args[:1]) + [k.value for k in node.keywords]
-            if not any(self._varies(ctx, a) and not self._held(ctx, a, holder) for a in keys):
+            if not any(_fresh_key(ctx, a) or (self._varies(ctx, a) and not self._held(ctx, a, holder)) for a in keys):
                 return
         self._check(holder, node, f"`{ast.unparse(node.func)}(...)`", ctx)
 
@@ -682,6 +719,8 @@ class UnboundedModuleCache(Rule):
         key = target.slice
         if isinstance(key, ast.Constant) or keyed_by_user(key):
             return False
+        if _fresh_key(ctx, key):
+            return True  # ``job_id = uuid.uuid4().hex``: a key no request has used before
         return self._varies(ctx, key) and not self._held(ctx, key, target.value)
 
     @staticmethod
@@ -746,3 +785,29 @@ class UnboundedModuleCache(Rule):
                 severity=min(self.effective_severity, Severity.NOTE) if login else None,
             )
         )
+
+
+#: Calls that return a value never seen before: a key made from one is new on every call.
+_FRESH_ID_CALLS = frozenset(
+    {"uuid.uuid1", "uuid.uuid4", "secrets.token_hex", "secrets.token_urlsafe", "secrets.token_bytes"}
+)
+
+
+def _fresh_key(ctx: Context, key: ast.expr) -> bool:
+    """The request code makes the key up itself (``job_id = str(uuid.uuid4())``, ``secrets.token_hex()``), in
+    the key or in the local name the key reads: every call adds an entry under a new key."""
+    fn = ctx.function
+    if fn is None:
+        return False
+    sources: list[ast.expr] = [key]
+    if isinstance(key, ast.Name):
+        sources += [
+            node.value
+            for node in ast.walk(fn.node)
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == key.id for t in node.targets)
+        ]
+    return any(
+        isinstance(call, ast.Call) and ctx.qualified(call.func) in _FRESH_ID_CALLS
+        for source in sources
+        for call in ast.walk(source)
+    )

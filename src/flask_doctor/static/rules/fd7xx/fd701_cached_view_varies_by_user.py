@@ -29,7 +29,8 @@ class CachedViewVariesByUser(Rule):
     ## What it does
     Finds `@cache.cached(...)` (Flask-Caching) on views and functions that
     read something the cache key does not contain: `current_user`,
-    `session`, `g.user`, request headers or cookies, the request body, or
+    `session`, `g.user`, request headers or cookies, the request body (also
+    through a Flask-WTF form's `validate_on_submit()`), or
     the query string (`request.args`/`request.values`) without
     `query_string=True` — directly or in the helpers they call, and in the
     project's Flask-Babel locale selector when they call `get_locale()`.
@@ -37,7 +38,10 @@ class CachedViewVariesByUser(Rule):
     for its HTTP methods. The page a cached view renders counts too: a
     template it names in `render_template("page.html")`, or one that
     template extends or includes, that shows `current_user`, `session` or
-    `g.user`. Also finds a constant `key_prefix` (no `%s`) on a
+    `g.user`. Also finds a sign-in or role decorator (`@login_required`,
+    `@roles_required(...)`) written below `@cache.cached` on a view: the
+    cache wraps it, so a cache hit returns the stored page without running
+    the check. And a constant `key_prefix` (no `%s`) on a
     view that takes variables from its URL, and `@cache.memoize` on a
     function that reads the user, the session or the request without
     taking them as arguments.
@@ -48,7 +52,9 @@ class CachedViewVariesByUser(Rule):
     path is stored and returned to *every* later request for that path
     until the timeout: one user's dashboard, name or permissions are shown
     to other users, a page rendered for `?page=2` is served for `?page=5`,
-    and a permission check inside the view is skipped on a cache hit. A
+    and a permission check inside the view, or a `@login_required` below
+    the cache, is skipped on a cache hit: a member's page is served to
+    signed-out visitors, or a cached login redirect to members. A
     `key_prefix` without `%s` leaves out even the path: `/product/1` is
     served for `/product/2`.
     Not reported: cached pages that read none of these, views cached with
@@ -188,6 +194,20 @@ class CachedViewVariesByUser(Rule):
                 "templates/changelog.html": '{% extends "layout.html" %}{% block body %}v2{% endblock %}',
             },
         ),
+        # the sign-in check sits above the cache: it runs on every request, hit or miss
+        Valid("""
+            from flask import Flask, render_template
+            from flask_login import login_required
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @app.route("/handbook")
+            @login_required
+            @cache.cached(timeout=600)
+            def handbook():
+                return render_template("handbook.html", chapters=load_chapters())
+            """),
         # written above the route decorator: Flask registered the plain view, nothing is cached
         Valid("""
             from flask import Flask
@@ -307,6 +327,42 @@ class CachedViewVariesByUser(Rule):
                 "templates/pricing.html": '{% extends "base.html" %}{% block main %}Plans{% endblock %}',
             },
         ),
+        # the cache wraps the sign-in check: a hit serves the members' page to anyone
+        Invalid(
+            """
+            from flask import Flask, render_template
+            from flask_login import login_required
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @app.route("/handbook")
+            @cache.cached(timeout=600)  # expect
+            @login_required
+            def handbook():
+                return render_template("handbook.html", chapters=load_chapters())
+            """,
+            message="without running `@login_required`",
+        ),
+        # a sign-up form behind the cache: a POST gets the stored GET page, with the first visitor's CSRF token
+        Invalid(
+            """
+            from flask import Flask, redirect, render_template
+            from flask_caching import Cache
+            app = Flask(__name__)
+            cache = Cache(app)
+
+            @app.route("/subscribe", methods=["GET", "POST"])
+            @cache.cached(timeout=300)  # expect
+            def subscribe():
+                form = NewsletterForm()
+                if form.validate_on_submit():
+                    add_subscriber(form.email.data)
+                    return redirect("/thanks")
+                return render_template("subscribe.html", form=form)
+            """,
+            message="validate_on_submit",
+        ),
         # one constant key for every product page
         Invalid(
             """
@@ -345,7 +401,10 @@ class CachedViewVariesByUser(Rule):
             ]
             if not reads:
                 parameters = _url_parameters(fn)
-                if parameters and _constant_key(key_prefix) and "view" in fn.roles:
+                guard = _auth_below(fn, deco)
+                if guard is not None and "view" in fn.roles:
+                    self._report_skipped_guard(fn, deco, guard, report)
+                elif parameters and _constant_key(key_prefix) and "view" in fn.roles:
                     self._report_constant_key(fn, deco, key_prefix, parameters, report)
                 elif "view" in fn.roles or deco not in fn.node.decorator_list:
                     shown = template_user_read(project, fn)
@@ -380,27 +439,14 @@ class CachedViewVariesByUser(Rule):
             evidence = [Evidence(f"`{read.what}` read here", node_location(read.function.module.path, read.node))]
             evidence += [Evidence(f"calls `{step.display}`", step.location) for step in path[1:]]
             decorators = fn.node.decorator_list
-            below = decorators[decorators.index(deco) + 1 :] if deco in decorators else []
-            for inner in below:
-                text = ast.unparse(inner)
-                if any(
-                    k in text.lower()
-                    for k in (
-                        "login_required",
-                        "jwt_required",
-                        "auth_required",
-                        "roles_required",
-                        "permission_required",
-                        "admin_required",
-                        "requires_auth",
+            guard = _auth_below(fn, deco)
+            if guard is not None:
+                evidence.append(
+                    Evidence(
+                        f"`@{ast.unparse(guard)}` sits below the cache decorator: a cache hit skips it",
+                        node_location(fn.module.path, guard),
                     )
-                ):
-                    evidence.append(
-                        Evidence(
-                            f"`@{text}` sits below the cache decorator: a cache hit skips it",
-                            node_location(fn.module.path, inner),
-                        )
-                    )
+                )
             label = "view" if "view" in fn.roles or deco not in decorators else "function"
             report(
                 self.finding(
@@ -478,6 +524,25 @@ class CachedViewVariesByUser(Rule):
                 )
             )
 
+    def _report_skipped_guard(
+        self, fn: FunctionInfo, deco: ast.expr, guard: ast.expr, report: Callable[[Finding], None]
+    ) -> None:
+        """The view reads nothing of the user, but its sign-in check sits inside the cache: a hit never runs it."""
+        text = ast.unparse(guard)
+        report(
+            self.finding(
+                node_location(fn.module.path, deco),
+                f"`@{ast.unparse(deco.func if isinstance(deco, ast.Call) else deco)}` on view `{fn.display}` sits "
+                f"above `@{text}`: a cache hit returns the stored page without running `@{text}`, so a signed-in "
+                "user's page is served to signed-out visitors (and a cached login redirect to signed-in users)",
+                hint=(
+                    f"Put `@{text}` above `@cache.cached(...)` (just below the route decorator) so the check runs "
+                    "before the cache is read."
+                ),
+                evidence=[Evidence(f"`@{text}` runs only on a cache miss", node_location(fn.module.path, guard))],
+            )
+        )
+
     def _report_constant_key(
         self,
         fn: FunctionInfo,
@@ -503,6 +568,35 @@ class CachedViewVariesByUser(Rule):
 
 #: Parameter names that carry the user into a memoized function's key (``user_id``, ``account``, ``uid``).
 _USER_PARAMETER_WORDS = ("user", "uid", "account", "identity", "owner", "member", "tenant", "session", "principal")
+
+
+#: Decorators that refuse the request unless the visitor signed in or holds a role (Flask-Login, Flask-Security,
+#: Flask-JWT-Extended, Flask-HTTPAuth's ``auth.login_required``, the project's own ``admin_required``).
+_AUTH_DECORATORS = (
+    "login_required",
+    "jwt_required",
+    "auth_required",
+    "roles_required",
+    "roles_accepted",
+    "permission_required",
+    "admin_required",
+    "requires_auth",
+    "require_login",
+    "requires_login",
+)
+
+
+def _auth_below(fn: FunctionInfo, deco: ast.expr) -> ast.expr | None:
+    """The sign-in or role decorator written below ``@cache.cached`` (the cache wraps it: a hit skips it)."""
+    decorators = fn.node.decorator_list
+    if deco not in decorators:
+        return None
+    for inner in decorators[decorators.index(deco) + 1 :]:
+        target = inner.func if isinstance(inner, ast.Call) else inner
+        name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
+        if name.lower() in _AUTH_DECORATORS:
+            return inner
+    return None
 
 
 def _constant_key(key_prefix: ast.expr | None) -> bool:
