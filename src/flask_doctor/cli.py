@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import traceback
 from typing import Any
 
 import click
@@ -68,6 +67,8 @@ def main(argv: list[str] | None = None) -> Any:
         raise
     except Exception as exc:  # an internal error: one line unless --debug
         if debug:
+            import traceback  # only for --debug: traceback and textwrap are not needed otherwise
+
             traceback.print_exc()
         else:
             click.echo(

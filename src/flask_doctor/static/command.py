@@ -7,7 +7,6 @@ import json
 import re
 import sys
 import time
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -181,6 +180,8 @@ def check_command(
             result = scope.restrict(result)
     except Exception as exc:
         if debug:
+            import traceback  # only for --debug (see cli.main)
+
             traceback.print_exc()
         from flask_doctor.baseline import BaselineError
 
@@ -242,6 +243,8 @@ def _fix(
         report = run_fix(targets, settings, unsafe=unsafe, write=not diff, options=options, jobs=jobs)
     except Exception as exc:
         if debug:
+            import traceback  # only for --debug (see cli.main)
+
             traceback.print_exc()
         click.echo(
             f"flask-doctor: internal error while fixing: {exc.__class__.__name__}: {printable(str(exc))}", err=True

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import sys
-import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +107,8 @@ def problem_finding(path: str, problem: SourceProblem) -> Finding:
 
 
 def internal_error(path: str, rule: str, exc: BaseException, line: int = 0) -> Finding:
+    import traceback  # only when a rule crashed: not worth importing on every run
+
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
     return new_finding(
