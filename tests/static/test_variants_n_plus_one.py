@@ -187,6 +187,22 @@ BAD: list[tuple[str, str, str, dict[str, str]]] = [
         {},
     ),
     (
+        "202-sqlite-select-per-id-the-client-posts",
+        "FD202",
+        """
+        import sqlite3
+
+        @app.post("/prices")
+        def prices():
+            conn = sqlite3.connect("shop.db")
+            found = {}
+            for sku in request.get_json()["skus"]:
+                found[sku] = conn.execute("SELECT price FROM product WHERE sku = ?", (sku,)).fetchone()
+            return jsonify(found)
+        """,
+        {},
+    ),
+    (
         "202-psycopg-cursor-reused-per-row",
         "FD202",
         """

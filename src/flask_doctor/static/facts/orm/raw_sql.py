@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.orm.usage import admin_only
 from flask_doctor.static.facts.sql_strings import sql_template
 from flask_doctor.static.model import JOB, REQUEST
 from flask_doctor.static.syntax import walk
@@ -151,10 +152,15 @@ def _executed_on(name: str, fn: ast.AST, before: int, line: int) -> RawSelect | 
 
 @project_fact
 def raw_inserts(project: Project) -> dict[str, tuple[FunctionInfo, Location]]:
-    """Tables that request or job code adds rows to with SQL text (``INSERT INTO post ...``), with where."""
+    """Tables that request or job code adds rows to with SQL text (``INSERT INTO post ...``), with where.
+
+    Not a page only administrators open: the rows they add (settings, registered clients) are few by design.
+    """
     found: dict[str, tuple[FunctionInfo, Location]] = {}
     for fn in project.functions.values():
         if not fn.contexts & {REQUEST, JOB}:
+            continue
+        if JOB not in fn.contexts and admin_only(project, fn):
             continue
         for sub in walk(fn.node):
             if not (isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.args):

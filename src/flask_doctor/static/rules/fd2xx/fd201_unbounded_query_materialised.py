@@ -108,8 +108,8 @@ class UnboundedQueryMaterialised(Rule):
     (or a cursor's `fetchall()` after its `execute`): reported when the
     SELECT reads a whole table (no `WHERE`, `LIMIT`, parameter, aggregate,
     `GROUP BY` or `DISTINCT`) that request or job code inserts into
-    (`INSERT INTO post ...`), not for a table of accounts (`user`), in a
-    command or in a cached view.
+    (`INSERT INTO post ...`, not only from admin pages), in request code;
+    not for a table of accounts (`user`) or in a cached view.
     The same for MongoDB: `list(coll.find(...))`, a list
     comprehension over a cursor, Motor's `to_list(None)`, and a loop over
     a mongoengine queryset (`for r in Remark.objects(...)`, which keeps every
@@ -2208,12 +2208,12 @@ class UnboundedQueryMaterialised(Rule):
     def _raw(self, node: ast.Call, ctx: Context) -> None:
         """``db.execute("SELECT ... FROM post ORDER BY created DESC").fetchall()``: a DB-API read of every row.
 
-        Said only for a whole table (no ``WHERE``, ``LIMIT``, parameter or aggregate) that request or job code
-        adds rows to with SQL text (``INSERT INTO post``), outside a command, a cached view and a table of
-        accounts; a note on an admin-only page.
+        Said only in request code, for a whole table (no ``WHERE``, ``LIMIT``, parameter or aggregate) that
+        request or job code adds rows to with SQL text (``INSERT INTO post``, not only from admin pages),
+        outside a cached view and a table of accounts; a note on an admin-only page.
         """
-        if not in_application_code(ctx) or run_context(ctx) not in (REQUEST, JOB):
-            return
+        if not in_application_code(ctx) or run_context(ctx) != REQUEST:
+            return  # a job reading every row is a sweep, its purpose; a command's load is the operator's
         fn = ctx.function
         assert fn is not None
         rows = raw_rows(node, fn.node, node.lineno + 1)
@@ -2223,10 +2223,9 @@ class UnboundedQueryMaterialised(Rule):
         if added is None or cached_result(ctx.project, fn):
             return
         less = None
-        if run_context(ctx) == REQUEST and admin_only(ctx.project, fn):
+        if admin_only(ctx.project, fn):
             less = "on an admin-only page whose purpose is to list the rows"
         note = f" (a note: {less})" if less else ""
-        context = run_context(ctx) or REQUEST
         ctx.report(
             self.finding(
                 ctx.location(node),
@@ -2236,7 +2235,7 @@ class UnboundedQueryMaterialised(Rule):
                 "jobs iterate the cursor in batches with `fetchmany(500)`.",
                 evidence=[
                     Evidence(f"`{added[0].display}` adds rows to `{rows.table}`", added[1]),
-                    *ctx.chain_evidence(context),
+                    *ctx.chain_evidence(REQUEST),
                 ],
                 severity=Severity.NOTE if less else None,
             )

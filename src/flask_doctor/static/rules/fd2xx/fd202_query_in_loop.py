@@ -114,7 +114,8 @@ class QueryInLoop(Rule):
     running `db.execute("SELECT ... WHERE id = ?", (r["customer_id"],))`
     per row, the row's value among its parameters or in the holes of a
     built string; a warning when request or job code inserts into the
-    outer table (`INSERT INTO orders`), else a note with `--preview`; not
+    outer table (`INSERT INTO orders`) or when the loop walks what the
+    client sent (`request.json["ids"]`), else a note with `--preview`; not
     a loop that `break`s, a write per row, or an outer `LIMIT` of five or
     fewer (a note). The query may be
     built by a helper that starts from what another returns, as database
@@ -3226,7 +3227,8 @@ class QueryInLoop(Rule):
         assert ctx.function is not None
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
         rows = raw_rows(iterable, ctx.function.node, iterable.lineno)
-        if rows is None:
+        sent = _client_sent(iterable, ctx) if rows is None else None
+        if rows is None and sent is None:
             return
         names = item_names(ctx.project, loop)
         inner = next(
@@ -3235,12 +3237,17 @@ class QueryInLoop(Rule):
                 for part in body
                 for sub in _outside_functions(part)
                 if (found := raw_select(sub)) is not None
-                and found.call is not rows.call
+                and (rows is None or found.call is not rows.call)
                 and any(uses_any(i, names) for i in found.inputs)
             ),
             None,
         )
         if inner is None or (isinstance(loop, (ast.For, ast.AsyncFor)) and stops_at_first_match(ctx.project, loop)):
+            return
+        if rows is None:
+            assert sent is not None
+            # a bulk endpoint: as many SELECTs as the request lists
+            self._raw_report(inner.call, loop, ctx, f"`{inner.label}` runs once per item of the loop", sent)
             return
         table = f"`{rows.table}`" if rows.table else "its table"
         evidence = [Evidence(f"the loop walks the rows of `{rows.label}`", ctx.location(rows.call))]
@@ -3252,22 +3259,30 @@ class QueryInLoop(Rule):
             less = f"nothing in request or job code adds rows to {table}, so the rows may stay few"
         else:
             evidence.append(Evidence(f"`{added[0].display}` adds rows to {table}", added[1]))
+        what = f"`{inner.label}` runs once per row of the loop over `{rows.label}`"
+        self._raw_report(inner.call, loop, ctx, what, evidence, less)
+
+    def _raw_report(
+        self, node: ast.Call, loop: Loop, ctx: Context, what: str, evidence: list[Evidence], less: str | None = None
+    ) -> None:
+        """Report a SELECT in SQL text run per item, unless a cache, a memo, a ``return`` or a costlier call per
+        item makes it little (a note with ``--preview``)."""
         if less is None:
-            less = self._served_once(inner.call, loop, ctx, ())
+            less = self._served_once(node, loop, ctx, ())
         if less is None:
-            less = _worth_little(inner.call, loop, ctx, ())
+            less = _worth_little(node, loop, ctx, ())
         if less is not None and not self.preview_enabled:
             return
         self._report(
-            inner.call,
+            node,
             loop,
             ctx,
-            f"`{inner.label}` runs once per row of the loop over `{rows.label}`",
+            what,
             evidence,
             less,
             None,
-            hint="Read the related rows in one query before the loop (a JOIN, or `WHERE id IN (...)` with the "
-            "ids of every row) and match them up in Python.",
+            hint="Read the related rows in one query before the loop (a JOIN, or `WHERE id IN (...)` with every "
+            "id) and match them up in Python.",
         )
 
     def _row_properties(self, loop: Loop, body: list[ast.AST], ctx: Context) -> None:
