@@ -162,6 +162,72 @@ app = Flask(__name__)
 BAD: list[tuple[str, str, str, dict[str, str]]] = [
     # --- FD202: a query per item --------------------------------------------------------------
     (
+        "202-sqlite-select-per-row-of-a-select",
+        "FD202",
+        """
+        import sqlite3
+
+        def get_conn():
+            return sqlite3.connect("shop.db")
+
+        @app.post("/orders")
+        def place_order():
+            get_conn().execute("INSERT INTO orders (customer_id) VALUES (?)", (request.form["c"],))
+            return "ok"
+
+        @app.get("/orders")
+        def list_orders():
+            conn = get_conn()
+            out = []
+            for row in conn.execute("SELECT id, customer_id FROM orders ORDER BY id DESC").fetchall():
+                who = conn.execute("SELECT name FROM customers WHERE id = ?", (row[1],)).fetchone()
+                out.append((row[0], who))
+            return jsonify(out)
+        """,
+        {},
+    ),
+    (
+        "202-sqlite-select-per-id-the-client-posts",
+        "FD202",
+        """
+        import sqlite3
+
+        @app.post("/prices")
+        def prices():
+            conn = sqlite3.connect("shop.db")
+            found = {}
+            for sku in request.get_json()["skus"]:
+                found[sku] = conn.execute("SELECT price FROM product WHERE sku = ?", (sku,)).fetchone()
+            return jsonify(found)
+        """,
+        {},
+    ),
+    (
+        "202-psycopg-cursor-reused-per-row",
+        "FD202",
+        """
+        import psycopg2
+
+        @app.post("/orders")
+        def place_order():
+            with psycopg2.connect("dbname=shop") as conn, conn.cursor() as cur:
+                cur.execute("INSERT INTO orders (customer_id) VALUES (%s)", (request.form["c"],))
+            return "ok"
+
+        @app.get("/orders")
+        def list_orders():
+            with psycopg2.connect("dbname=shop") as conn, conn.cursor() as cur:
+                cur.execute("SELECT id FROM orders ORDER BY id DESC")
+                orders = cur.fetchall()
+                lines = {}
+                for o in orders:
+                    cur.execute("SELECT sku, qty FROM order_lines WHERE order_id = %(oid)s", {"oid": o[0]})
+                    lines[o[0]] = cur.fetchall()
+            return jsonify(lines)
+        """,
+        {},
+    ),
+    (
         "202-query-get-over-query-all",
         "FD202",
         """
@@ -1032,6 +1098,32 @@ def post_row(post, with_count=False):
 ]
 
 GOOD: list[tuple[str, str, dict[str, str]]] = [
+    (
+        "sqlite-related-rows-read-once-with-in",
+        """
+        import sqlite3
+
+        def get_conn():
+            return sqlite3.connect("shop.db")
+
+        @app.post("/orders")
+        def place_order():
+            get_conn().execute("INSERT INTO orders (customer_id) VALUES (?)", (request.form["c"],))
+            return "ok"
+
+        @app.get("/orders")
+        def list_orders():
+            conn = get_conn()
+            rows = conn.execute("SELECT id, customer_id FROM orders ORDER BY id DESC").fetchall()
+            ids = sorted({r[1] for r in rows})
+            marks = ",".join("?" for _ in ids)
+            names = dict(conn.execute(f"SELECT id, name FROM customers WHERE id IN ({marks})", ids).fetchall())
+            for r in rows:
+                conn.execute("UPDATE orders SET seen = 1 WHERE id = ?", (r[0],))
+            return jsonify([(r[0], names.get(r[1])) for r in rows])
+        """,
+        {},
+    ),
     (
         "helper-switch-left-off",
         """

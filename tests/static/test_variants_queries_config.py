@@ -225,6 +225,71 @@ threads = 16
 BAD: list[tuple[str, str, dict[str, str]]] = [
     # ------------------------------------------------------------------ FD201 unbounded-query-materialised
     (
+        "query-handed-unrun-to-a-template-loop",
+        "FD201",
+        _shop(
+            views="""
+            from flask import render_template
+            from app import app
+            from models import Order
+
+            @app.get("/orders")
+            def orders():
+                return render_template("orders.html", orders=Order.query.order_by(Order.id.desc()))
+            """,
+            **{"templates/orders.html": "{% for o in orders %}<p>{{ o.id }}</p>{% endfor %}\n"},
+        ),
+    ),
+    (
+        "scalars-result-dumped-by-a-many-schema",
+        "FD201",
+        _shop(
+            views="""
+            from marshmallow import Schema, fields
+            from app import app
+            from models import db, Order
+
+            class OrderOut(Schema):
+                id = fields.Integer()
+
+            @app.get("/api/orders")
+            def orders():
+                rows = db.session.execute(db.select(Order)).scalars()
+                return OrderOut(many=True).dump(rows)
+            """,
+        ),
+    ),
+    (
+        "sqlite-tutorial-index-fetches-every-post",
+        "FD201",
+        {
+            "app.py": """
+            import sqlite3
+            from flask import Flask, g, render_template, request
+
+            app = Flask(__name__)
+
+            def get_db():
+                if "db" not in g:
+                    g.db = sqlite3.connect("blog.sqlite")
+                return g.db
+
+            @app.route("/create", methods=["POST"])
+            def create():
+                get_db().execute("INSERT INTO post (title, body) VALUES (?, ?)", (request.form["t"], request.form["b"]))
+                get_db().commit()
+                return "ok"
+
+            @app.route("/")
+            def index():
+                posts = get_db().execute(
+                    "SELECT p.id, title, body, created FROM post p ORDER BY created DESC"
+                ).fetchall()
+                return render_template("index.html", posts=posts)
+            """,
+        },
+    ),
+    (
         "dao-list-optional-owner-filter-left-out-by-view",
         "FD201",
         _shop(
@@ -1077,6 +1142,59 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
 # name, files
 GOOD: list[tuple[str, dict[str, str]]] = [
     # ------------------------------------------------------------------ S02: bounded queries
+    (
+        "template-gets-one-page-and-a-capped-query",
+        _shop(
+            views="""
+            from flask import render_template
+            from app import app
+            from models import db, Order
+
+            @app.get("/orders")
+            def orders():
+                page = db.paginate(db.select(Order).order_by(Order.id))
+                latest = Order.query.order_by(Order.id.desc()).limit(10)
+                return render_template("orders.html", page=page, latest=latest, every=Order.query)
+            """,
+            **{
+                "templates/orders.html": (
+                    "{% for o in page.items %}{{ o.id }}{% endfor %}{% for o in latest %}{{ o.id }}{% endfor %}"
+                    "{{ every.count() }}\n"
+                )
+            },
+        ),
+    ),
+    (
+        "sqlite-reads-capped-filtered-or-counted",
+        {
+            "app.py": """
+            import sqlite3
+            from flask import Flask, g, request
+
+            app = Flask(__name__)
+
+            def get_db():
+                if "db" not in g:
+                    g.db = sqlite3.connect("blog.sqlite")
+                return g.db
+
+            @app.route("/create", methods=["POST"])
+            def create():
+                get_db().execute("INSERT INTO post (title) VALUES (?)", (request.form["t"],))
+                get_db().commit()
+                return "ok"
+
+            @app.route("/")
+            def index():
+                db = get_db()
+                latest = db.execute("SELECT id, title FROM post ORDER BY id DESC LIMIT 20").fetchall()
+                one = db.execute("SELECT id, title FROM post WHERE id = ?", (request.args["id"],)).fetchall()
+                total = db.execute("SELECT COUNT(*) FROM post").fetchall()
+                people = db.execute("SELECT id, username FROM user").fetchall()
+                return {"latest": latest, "one": one, "total": total, "people": people}
+            """,
+        },
+    ),
     (
         "job-hands-each-row-to-a-delete-task-and-sweeps-ids",
         _shop(

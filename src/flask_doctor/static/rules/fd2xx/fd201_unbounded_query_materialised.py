@@ -37,6 +37,7 @@ from flask_doctor.static.facts.orm.queries import (
     selection,
     unknown_filter,
 )
+from flask_doctor.static.facts.orm.raw_sql import raw_inserts, raw_rows
 from flask_doctor.static.facts.orm.usage import (
     InsertSite,
     account_table,
@@ -51,6 +52,8 @@ from flask_doctor.static.facts.orm.usage import (
     user_facing_insert,
 )
 from flask_doctor.static.facts.orm.work_queue import latest_value, query_picks, read_picks, self_limiting
+from flask_doctor.static.facts.serializers import DUMP_CALLS, dump_of
+from flask_doctor.static.facts.templates import RENDER_CALLS, rendered_loops
 from flask_doctor.static.model import (
     CLI,
     JOB,
@@ -73,6 +76,8 @@ _PURGE = "a purge that deletes each row it selects, so it loads the backlog sinc
 # ===================================================================== FD201
 #: Builtins that run the query they are given and keep each row (``list(Post.query)``).
 _LISTING = frozenset({"list", "tuple", "sorted", "set"})
+#: Tables of SQL text that hold one row per person using the instance: they grow with headcount, not activity.
+_ACCOUNT_TABLES = frozenset({"user", "users", "person", "people", "account", "accounts", "member", "members"})
 #: Steps after which a query yields one row, a count or columns picked per row, not its rows.
 _ONE_ROW = frozenset({"first", "one", "one_or_none", "scalar", "scalar_one", "count", "get", "exists", "values"})
 
@@ -88,7 +93,23 @@ class UnboundedQueryMaterialised(Rule):
     commands. The query may be built by a helper (`Account.active(db).all()`,
     a method returning `self._db.query(Txn).filter(...)`), on a session kept
     under any name, or in a generic resource class that serves whichever model
-    a factory gives it (`self.__model__.query`).
+    a factory gives it (`self.__model__.query`). A query handed on unrun
+    is walked whole where it goes: to a template whose `{% for %}` loop
+    iterates it (`render_template("index.html", posts=Post.query.order_by(...))`,
+    or `posts = db.session.execute(select(Post)).scalars()` passed on),
+    reported at the variable the view passes with the template's loop as
+    evidence, or to a marshmallow schema's `dump` of many rows
+    (`PostSchema(many=True).dump(db.session.execute(select(Post)).scalars())`).
+    A pagination object's `items` is one page, and a template that only
+    counts the rows runs no loop over them.
+    Applications writing SQL text through a DB-API connection (sqlite3 as
+    in Flask's tutorial, psycopg2, PyMySQL) get the same check for
+    `db.execute("SELECT ... FROM post ORDER BY created DESC").fetchall()`
+    (or a cursor's `fetchall()` after its `execute`): reported when the
+    SELECT reads a whole table (no `WHERE`, `LIMIT`, parameter, aggregate,
+    `GROUP BY` or `DISTINCT`) that request or job code inserts into
+    (`INSERT INTO post ...`, not only from admin pages), in request code;
+    not for a table of accounts (`user`) or in a cached view.
     The same for MongoDB: `list(coll.find(...))`, a list
     comprehension over a cursor, Motor's `to_list(None)`, and a loop over
     a mongoengine queryset (`for r in Remark.objects(...)`, which keeps every
@@ -435,9 +456,71 @@ class UnboundedQueryMaterialised(Rule):
         """
 
     #: ``x.all()``, and the MongoDB reads loaded whole (``list(cursor)``, ``cursor.to_list(None)``: ``materialised_read``)
-    call_names = frozenset(MATERIALISE) | MATERIALISING_CALLS | {"paginate"}
+    #: and what hands a query on to be walked whole: a template's loop (``render_template(..., posts=q)``) or a
+    #: serializer's ``dump(q)`` of many rows
+    call_names = frozenset(MATERIALISE) | MATERIALISING_CALLS | {"paginate"} | RENDER_CALLS | DUMP_CALLS | {"fetchall"}
 
     VALID = (
+        # a capped query or one page handed to a template, a template that only counts the rows, a schema
+        # dumping a capped result; SQL text that is capped, filtered by a parameter or an aggregate, and a
+        # table nothing in request code inserts into
+        Valid(
+            """
+            import sqlite3
+            from datetime import datetime
+            from flask import Flask, g, render_template, request
+            from flask_sqlalchemy import SQLAlchemy
+            from marshmallow import Schema, fields
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Recipe(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String(120))
+                added = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class RecipeOut(Schema):
+                id = fields.Integer()
+
+            def conn():
+                if "conn" not in g:
+                    g.conn = sqlite3.connect("guestbook.db")
+                return g.conn
+
+            @app.post("/recipes")
+            def add_recipe():
+                db.session.add(Recipe(name=request.form["name"]))
+                conn().execute("INSERT INTO entry (name) VALUES (?)", (request.form["name"],))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/")
+            def cookbook():
+                newest = Recipe.query.order_by(Recipe.added.desc()).limit(20)
+                page = db.paginate(db.select(Recipe).order_by(Recipe.id))
+                return render_template("book.html", recipes=newest, page=page, everything=Recipe.query)
+
+            @app.get("/api/recipes")
+            def recipes_json():
+                return RecipeOut(many=True).dump(db.session.execute(db.select(Recipe).limit(50)).scalars())
+
+            @app.get("/entries")
+            def entries():
+                c = conn()
+                latest = c.execute("SELECT name FROM entry ORDER BY id DESC LIMIT 30").fetchall()
+                mine = c.execute("SELECT name FROM entry WHERE name = ?", (request.args["n"],)).fetchall()
+                total = c.execute("SELECT COUNT(*) FROM entry").fetchall()
+                kinds = c.execute("SELECT name FROM kind ORDER BY name").fetchall()
+                return {"latest": latest, "mine": mine, "total": total, "kinds": kinds}
+            """,
+            files={
+                "templates/book.html": """
+                {% for r in recipes %}{{ r.name }}{% endfor %}
+                {% for r in page.items %}{{ r.name }}{% endfor %}
+                {{ everything.count() }}
+                """,
+            },
+        ),
         # ``list()`` over a capped query keeps at most the cap
         Valid("""
             from datetime import datetime
@@ -1291,6 +1374,82 @@ class UnboundedQueryMaterialised(Rule):
         ),
     )
     INVALID = (
+        # a query handed to a template unrun: the template's loop runs it and walks every row, and a schema's
+        # ``dump`` of many rows does the same with a ``.scalars()`` result
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, render_template, request
+            from flask_sqlalchemy import SQLAlchemy
+            from marshmallow import Schema, fields
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Recipe(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String(120))
+                added = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class RecipeOut(Schema):
+                id = fields.Integer()
+                name = fields.String()
+
+            @app.post("/recipes")
+            def add_recipe():
+                db.session.add(Recipe(name=request.form["name"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/")
+            def cookbook():
+                return render_template("book.html", recipes=Recipe.query.order_by(Recipe.name))  # expect
+
+            @app.get("/api/recipes")
+            def recipes_json():
+                found = db.session.execute(db.select(Recipe)).scalars()
+                return RecipeOut(many=True).dump(found)  # expect
+            """,
+            files={
+                "templates/book.html": """
+                <ul>{% for r in recipes %}<li>{{ r.name }}</li>{% endfor %}</ul>
+                """,
+            },
+            message="is handed to template `book.html`, which iterates the whole `Recipe` table",
+        ),
+        # SQL text through a DB-API connection (the sqlite3 tutorial shape): every row of a table the
+        # request code inserts into, with no WHERE and no LIMIT
+        Invalid(
+            """
+            import sqlite3
+            from flask import Flask, g, render_template, request
+            app = Flask(__name__)
+
+            def conn():
+                if "conn" not in g:
+                    g.conn = sqlite3.connect("guestbook.db")
+                return g.conn
+
+            @app.teardown_appcontext
+            def close(exc):
+                c = g.pop("conn", None)
+                if c is not None:
+                    c.close()
+
+            @app.post("/sign")
+            def sign():
+                conn().execute("INSERT INTO entry (name, said) VALUES (?, ?)", (request.form["n"], request.form["s"]))
+                conn().commit()
+                return "thanks"
+
+            @app.get("/")
+            def book():
+                entries = conn().execute(  # expect
+                    "SELECT e.name, e.said FROM entry e ORDER BY e.id DESC"
+                ).fetchall()
+                return render_template("book.html", entries=entries)
+            """,
+            message="loads every row of `entry`: nothing bounds it (no LIMIT, no WHERE)",
+        ),
         # ``list()`` runs the query and keeps every row, as ``.all()`` does
         Invalid(
             """
@@ -1953,6 +2112,17 @@ class UnboundedQueryMaterialised(Rule):
         if isinstance(node.func, ast.Attribute) and node.func.attr == "paginate":
             self._paginated(node, ctx)
             return
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "fetchall":
+            self._raw(node, ctx)
+            return
+        if (dotted(node.func) or "").rsplit(".", 1)[-1] in RENDER_CALLS:
+            self._rendered(node, ctx)
+            return
+        if (isinstance(node.func, ast.Attribute) and node.func.attr in DUMP_CALLS) or (
+            isinstance(node.func, ast.Name) and node.func.id == "marshal"
+        ):
+            self._dumped(node, ctx)
+            return
         if isinstance(node.func, ast.Name) and node.func.id in _LISTING and len(node.args) == 1:
             self._listed(node, ctx)
             return
@@ -2035,14 +2205,91 @@ class UnboundedQueryMaterialised(Rule):
         picked = selection(query, ctx)  # a few parents, but a time window still narrows one parent's rows
         return few_parents(query, ctx) is not None and not (picked.window or picked.recent), None
 
-    def _iter(self, iterable: ast.expr, at: ast.AST, ctx: Context) -> None:
+    def _raw(self, node: ast.Call, ctx: Context) -> None:
+        """``db.execute("SELECT ... FROM post ORDER BY created DESC").fetchall()``: a DB-API read of every row.
+
+        Said only in request code, for a whole table (no ``WHERE``, ``LIMIT``, parameter or aggregate) that
+        request or job code adds rows to with SQL text (``INSERT INTO post``, not only from admin pages),
+        outside a cached view and a table of accounts; a note on an admin-only page.
+        """
+        if not in_application_code(ctx) or run_context(ctx) != REQUEST:
+            return  # a job reading every row is a sweep, its purpose; a command's load is the operator's
+        fn = ctx.function
+        assert fn is not None
+        rows = raw_rows(node, fn.node, node.lineno + 1)
+        if rows is None or rows.table is None or not rows.whole_table or rows.table in _ACCOUNT_TABLES:
+            return
+        added = raw_inserts(ctx.project).get(rows.table)
+        if added is None or cached_result(ctx.project, fn):
+            return
+        less = None
+        if admin_only(ctx.project, fn):
+            less = "on an admin-only page whose purpose is to list the rows"
+        note = f" (a note: {less})" if less else ""
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{rows.label}` in {describe_context(ctx)} loads every row of `{rows.table}`: nothing bounds it "
+                f"(no LIMIT, no WHERE), so its cost grows with the table{note}",
+                hint="Page it in SQL (`LIMIT ? OFFSET ?`, or keyset paging on the ordering column), or in "
+                "jobs iterate the cursor in batches with `fetchmany(500)`.",
+                evidence=[
+                    Evidence(f"`{added[0].display}` adds rows to `{rows.table}`", added[1]),
+                    *ctx.chain_evidence(REQUEST),
+                ],
+                severity=Severity.NOTE if less else None,
+            )
+        )
+
+    def _rendered(self, node: ast.Call, ctx: Context) -> None:
+        """``render_template("index.html", posts=Post.query.order_by(...))``: a query handed to a template unrun.
+
+        A ``{% for p in posts %}`` loop there runs it and walks every row, as a loop in the view would; the
+        finding is at the variable the view passes (where the query is to be bounded), with the template's loop
+        as evidence. A pagination object's ``items`` is one page, and a query the view already ran
+        (``.all()``) is reported where it runs.
+        """
         if not in_application_code(ctx) or run_context(ctx) is None:
             return
-        if uses_mongo(ctx.project) and self._documents(iterable, at, ctx, "iterates every matching document"):
+        seen: set[int] = set()
+        for loop in rendered_loops(ctx.project, (node, ctx.module.path)):
+            passed = loop.passed.value
+            if loop.iterable is not passed or id(passed) in seen:
+                continue  # ``page.items``: one page
+            seen.add(id(passed))
+            where = Evidence(f"the loop over `{loop.var}` in template `{loop.shown_name}`", loop.location(loop.node))
+            self._iter(passed, passed, ctx, handed=(f"handed to template `{loop.shown_name}`, which", where))
+
+    def _dumped(self, node: ast.Call, ctx: Context) -> None:
+        """``PostSchema(many=True).dump(db.session.execute(select(Post)).scalars())``: a serializer walking a query.
+
+        The dump iterates the rows it is given, running the query and keeping one object (and one dict) per row.
+        """
+        if not in_application_code(ctx) or run_context(ctx) is None:
+            return
+        dump = dump_of(ctx.project, ctx.module, ctx.function, node)
+        if dump is None:
+            return
+        where = Evidence(f"{dump.text} serializes every row it is given", ctx.location(node))
+        self._iter(dump.rows, dump.rows, ctx, handed=(f"handed to {dump.text}, which", where))
+
+    def _iter(
+        self, iterable: ast.expr, at: ast.AST, ctx: Context, *, handed: tuple[str, Evidence] | None = None
+    ) -> None:
+        """A loop over ``iterable`` (or, with ``handed``, a template's loop or a serializer given it: how the
+        finding says so, and where that walk happens)."""
+        if not in_application_code(ctx) or run_context(ctx) is None:
+            return
+        if (
+            handed is None
+            and uses_mongo(ctx.project)
+            and self._documents(iterable, at, ctx, "iterates every matching document")
+        ):
             return
         query = query_of(iterable, ctx, helpers=True, generic=True)
         if query is None:
-            self._collection(iterable, at, ctx)
+            if handed is None:
+                self._collection(iterable, at, ctx)
             return
         if query.outer in MATERIALISE or query.outer in EXECUTE or query.outer == "paginate":
             return  # reported where it runs (``.all()``, ``.paginate()``)
@@ -2055,7 +2302,10 @@ class UnboundedQueryMaterialised(Rule):
         unbounded, picked = self._unbounded(query, ctx, iterable, at)
         if unbounded:
             what = "iterates every matching row (the result is buffered first)"
-            self._report(iterable, at, query, ctx, what, picked, buffered=True)
+            if handed is not None:
+                what = f"is {handed[0]} iterates every matching row"
+            more = [handed[1]] if handed is not None else []
+            self._report(iterable, at, query, ctx, what, picked, buffered=True, more=more)
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
         self._iter(node.iter, node, ctx)
@@ -2161,7 +2411,15 @@ class UnboundedQueryMaterialised(Rule):
         return None, []
 
     def _report_generic(
-        self, expr: ast.AST, at: ast.AST, query: Query, ctx: Context, what: str, *, buffered: bool
+        self,
+        expr: ast.AST,
+        at: ast.AST,
+        query: Query,
+        ctx: Context,
+        what: str,
+        *,
+        buffered: bool,
+        more: list[Evidence],
     ) -> None:
         """A generic resource class (``self.__model__.query``): the table is whichever one the class serves, and
         the evidence that it grows is the class's own create handler adding rows of it. Quiet where the
@@ -2189,6 +2447,7 @@ class UnboundedQueryMaterialised(Rule):
                 f"(no limit, pagination or unique filter), so its cost grows with the table{note}",
                 hint=self._HINT,
                 evidence=[
+                    *more,
                     Evidence(f"`{insert.function.display}` adds rows of `{query.generic}`", insert.location),
                     *ctx.chain_evidence(context),
                 ],
@@ -2247,10 +2506,12 @@ class UnboundedQueryMaterialised(Rule):
         cut: PickedInPython | None = None,
         *,
         buffered: bool = False,
+        more: list[Evidence] | None = None,
     ) -> None:
-        """Report ``query`` loaded whole; ``buffered`` when a loop walks it (the rows are all fetched first)."""
+        """Report ``query`` loaded whole; ``buffered`` when a loop walks it (the rows are all fetched first);
+        ``more`` is evidence of that walk when it happens elsewhere (a template's loop, a serializer)."""
         if query.model is None:
-            self._report_generic(expr, at, query, ctx, what, buffered=buffered)
+            self._report_generic(expr, at, query, ctx, what, buffered=buffered, more=more or [])
             return
         growth = grows_with_use(ctx.project, query.model)
         insert = user_facing_insert(ctx.project, query.model)
@@ -2280,7 +2541,7 @@ class UnboundedQueryMaterialised(Rule):
         if judged is None:
             return  # loading every row is the purpose, or nothing shows the set growing
         less, extra = judged
-        evidence: list[Evidence] = []
+        evidence: list[Evidence] = list(more or ())
         if insert is not None:
             evidence.append(Evidence(f"`{insert.function.display}` adds `{query.model.name}` rows", insert.location))
             if grows(ctx.project, query.model) is None:

@@ -51,6 +51,7 @@ from flask_doctor.static.facts.orm.queries import (
     query_of,
     rows_passed_in,
 )
+from flask_doctor.static.facts.orm.raw_sql import raw_inserts, raw_rows, raw_select
 from flask_doctor.static.facts.orm.usage import (
     DELETES,
     ParentCollection,
@@ -106,7 +107,17 @@ class QueryInLoop(Rule):
     walking `Watch.query.filter_by(ticket_id=tid)` without `.all()` runs it
     too), or in a
     method of the row's model the loop calls on each row (`net.size()` →
-    `Network.nodes` → a query built from `self.id`). The query may be
+    `Network.nodes` → a query built from `self.id`). Applications writing
+    SQL text through a DB-API connection (sqlite3, psycopg2, PyMySQL) get
+    the same check: `for r in db.execute("SELECT ... FROM orders").fetchall():`
+    (or a cursor's `fetchall()` after its `execute`, or the cursor itself)
+    running `db.execute("SELECT ... WHERE id = ?", (r["customer_id"],))`
+    per row, the row's value among its parameters or in the holes of a
+    built string; a warning when request or job code inserts into the
+    outer table (`INSERT INTO orders`) or when the loop walks what the
+    client sent (`request.json["ids"]`), else a note with `--preview`; not
+    a loop that `break`s, a write per row, or an outer `LIMIT` of five or
+    fewer (a note). The query may be
     built by a helper that starts from what another returns, as database
     API layers do (`_events_matching(session, filters)` refining
     `_events(session)`), and the loop may walk a list of keys a helper
@@ -560,6 +571,56 @@ class QueryInLoop(Rule):
         """
 
     VALID = (
+        # SQL text: the related rows read once with `IN (...)`, a loop that stops at the first hit, a write per
+        # row (not a read), and a loop over a table nothing in request code inserts into (with --preview a note)
+        Valid(
+            """
+            import sqlite3
+            from flask import Flask, g, request
+            app = Flask(__name__)
+
+            def conn():
+                if "conn" not in g:
+                    g.conn = sqlite3.connect("desk.db")
+                return g.conn
+
+            @app.post("/issues")
+            def report_issue():
+                conn().execute("INSERT INTO issue (title) VALUES (?)", (request.form["title"],))
+                conn().commit()
+                return "filed"
+
+            @app.get("/issues")
+            def issues():
+                db = conn()
+                rows = db.execute("SELECT id, title FROM issue ORDER BY id DESC LIMIT 20").fetchall()
+                marks = ",".join("?" * len(rows))
+                notes = db.execute(f"SELECT issue_id, body FROM remark WHERE issue_id IN ({marks})", [r[0] for r in rows])
+                return {"rows": rows, "notes": notes.fetchall()}
+
+            @app.get("/issues/first-open")
+            def first_open():
+                db = conn()
+                for r in db.execute("SELECT id FROM issue ORDER BY id").fetchall():
+                    if db.execute("SELECT 1 FROM remark WHERE issue_id = ?", (r[0],)).fetchone() is None:
+                        return {"id": r[0]}
+                    break
+                return {}
+
+            @app.post("/issues/archive")
+            def archive():
+                db = conn()
+                for r in db.execute("SELECT id, title FROM issue").fetchall():
+                    db.execute("INSERT INTO archived (issue_id, title) VALUES (?, ?)", (r[0], r[1]))
+                db.commit()
+                return "done"
+
+            @app.get("/kinds")
+            def kinds():
+                db = conn()
+                return {k[0]: db.execute("SELECT COUNT(*) FROM issue WHERE kind = ?", (k[0],)).fetchone() for k in db.execute("SELECT name FROM kind").fetchall()}
+            """,
+        ),
         # each shelf's books picked out of one batched load, in a comprehension inside the loop
         Valid(
             """
@@ -1360,6 +1421,49 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
+        # SQL text through DB-API: a SELECT per row of another SELECT, with the row's value as its parameter,
+        # on a cursor reused for both (PyMySQL style) and in a comprehension (a built string holding the value)
+        Invalid(
+            """
+            import pymysql
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            def link():
+                return pymysql.connect(host="db", user="app", password="pw", database="desk")
+
+            @app.post("/issues")
+            def report_issue():
+                c = link()
+                with c.cursor() as cur:
+                    cur.execute("INSERT INTO issue (title) VALUES (%s)", (request.form["title"],))
+                c.commit()
+                return "filed"
+
+            @app.get("/issues")
+            def issues():
+                cur = link().cursor()
+                cur.execute("SELECT id, title FROM issue ORDER BY id DESC")
+                listed = cur.fetchall()
+                out = []
+                for issue in listed:
+                    cur.execute("SELECT body FROM remark WHERE issue_id = %s", (issue[0],))  # expect
+                    out.append({"title": issue[1], "remarks": cur.fetchall()})
+                return {"issues": out}
+
+            @app.get("/issues/labels")
+            def labels():
+                db = link()
+                cur = db.cursor()
+                cur.execute("SELECT id FROM issue ORDER BY id DESC LIMIT 50")
+                return {
+                    i[0]: db.cursor().execute(f"SELECT name FROM label WHERE issue_id = {i[0]}")  # expect
+                    for i in cur.fetchall()
+                }
+            """,
+            message="`SELECT body FROM remark WHERE issue_id = %s` runs once per row of the loop over "
+            "`SELECT id, title FROM issue ORDER BY id DESC`",
+        ),
         # a comprehension inside the loop walks a query built from each row: its iterable runs once per shelf
         Invalid(
             """
@@ -3096,6 +3200,7 @@ class QueryInLoop(Rule):
         """``for row in Model.query.filter_by(parent=item):`` inside a loop over items runs the query per item."""
         self._iterated(node.iter, node, ctx)
         self._row_properties(node, list(node.body), ctx)
+        self._raw_rows(node, list(node.body), ctx)
 
     visit_AsyncFor = visit_For
 
@@ -3110,6 +3215,75 @@ class QueryInLoop(Rule):
             assert isinstance(comp, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp))
             parts = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
             self._row_properties(comp, [*parts, *node.ifs, *comp.generators[1:]], ctx)
+            self._raw_rows(comp, [*parts, *node.ifs], ctx)
+
+    def _raw_rows(self, loop: Loop, body: list[ast.AST], ctx: Context) -> None:
+        """``for r in db.execute("SELECT ... FROM orders").fetchall():`` running ``db.execute("SELECT ...
+        WHERE id = ?", (r["customer_id"],))`` per row: the N+1 of an application writing SQL text (sqlite3,
+        psycopg2, PyMySQL). A warning when request or job code adds rows to the outer table (``INSERT INTO``)
+        and nothing cuts the loop short; else a note with ``--preview``."""
+        if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job):
+            return
+        assert ctx.function is not None
+        iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
+        rows = raw_rows(iterable, ctx.function.node, iterable.lineno)
+        sent = _client_sent(iterable, ctx) if rows is None else None
+        if rows is None and sent is None:
+            return
+        names = item_names(ctx.project, loop)
+        inner = next(
+            (
+                found
+                for part in body
+                for sub in _outside_functions(part)
+                if (found := raw_select(sub)) is not None
+                and (rows is None or found.call is not rows.call)
+                and any(uses_any(i, names) for i in found.inputs)
+            ),
+            None,
+        )
+        if inner is None or (isinstance(loop, (ast.For, ast.AsyncFor)) and stops_at_first_match(ctx.project, loop)):
+            return
+        if rows is None:
+            assert sent is not None
+            # a bulk endpoint: as many SELECTs as the request lists
+            self._raw_report(inner.call, loop, ctx, f"`{inner.label}` runs once per item of the loop", sent)
+            return
+        table = f"`{rows.table}`" if rows.table else "its table"
+        evidence = [Evidence(f"the loop walks the rows of `{rows.label}`", ctx.location(rows.call))]
+        added = raw_inserts(ctx.project).get(rows.table or "")
+        less: str | None = None
+        if rows.limit is not None and rows.limit <= 5:
+            less = f"the SELECT caps the loop at {rows.limit} rows, so at most {rows.limit} extra queries run"
+        elif added is None:
+            less = f"nothing in request or job code adds rows to {table}, so the rows may stay few"
+        else:
+            evidence.append(Evidence(f"`{added[0].display}` adds rows to {table}", added[1]))
+        what = f"`{inner.label}` runs once per row of the loop over `{rows.label}`"
+        self._raw_report(inner.call, loop, ctx, what, evidence, less)
+
+    def _raw_report(
+        self, node: ast.Call, loop: Loop, ctx: Context, what: str, evidence: list[Evidence], less: str | None = None
+    ) -> None:
+        """Report a SELECT in SQL text run per item, unless a cache, a memo, a ``return`` or a costlier call per
+        item makes it little (a note with ``--preview``)."""
+        if less is None:
+            less = self._served_once(node, loop, ctx, ())
+        if less is None:
+            less = _worth_little(node, loop, ctx, ())
+        if less is not None and not self.preview_enabled:
+            return
+        self._report(
+            node,
+            loop,
+            ctx,
+            what,
+            evidence,
+            less,
+            None,
+            hint="Read the related rows in one query before the loop (a JOIN, or `WHERE id IN (...)` with every "
+            "id) and match them up in Python.",
+        )
 
     def _row_properties(self, loop: Loop, body: list[ast.AST], ctx: Context) -> None:
         """``{p.path: p.view_user_count for p in posts}``: a property of the rows' model whose getter runs a
@@ -3459,6 +3633,19 @@ def _instance_memo(fn: FunctionInfo) -> str | None:
             if store.startswith("self.") and store.count(".") == 1:
                 return store
     return None
+
+
+def _outside_functions(node: ast.AST) -> list[ast.AST]:
+    """``node`` and every node under it, but not what a nested function, lambda or class holds (it runs later)."""
+    found: list[ast.AST] = []
+    stack = [node]
+    while stack:
+        sub = stack.pop()
+        found.append(sub)
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(sub))
+    return found
 
 
 def _returns_inside(loop: ast.For | ast.AsyncFor, node: ast.AST | None = None) -> bool:
