@@ -24,8 +24,8 @@ from flask_doctor.static.facts.jobs.tasks import (
     enqueue_sites,
     has_try,
     helper_handles_errors,
-    task_class,
     only_run_inline,
+    task_class,
     task_io,
 )
 from flask_doctor.static.model import (
