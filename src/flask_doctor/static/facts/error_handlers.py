@@ -140,7 +140,10 @@ def restx_owner(
 def error_handlers(project: Project) -> list[ErrorHandler]:
     """Every Flask error handler registration (decorators and ``register_error_handler``), then flask-restx's."""
     found: list[ErrorHandler] = []
-    for fn in project.functions.values():
+    # every ``def`` by its place: a handler redefined under the same name (``@app.errorhandler(500) def
+    # error_page`` then ``@app.errorhandler(404) def error_page``) stays registered, though the name now binds
+    # the second
+    for fn in project.function_at.values():
         if "error_handler" not in fn.roles:
             continue
         table = fn.parent.imports if fn.parent is not None else project.module_imports.get(fn.module.name)

@@ -9,6 +9,7 @@ or, without decorator, when the code enqueues it with RQ's
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.context import node_location
@@ -399,3 +400,47 @@ __all__ = [
     "task_framework",
     "task_io",
 ]
+
+
+@keyed_fact
+def only_run_inline(project: Project, fn: FunctionInfo) -> list[ast.Call]:
+    """The calls that run the Celery task ``fn`` as a plain function (``send_reset(data)``), when they are all the
+    project does with it; else ``[]``.
+
+    A task the project never sends -- no ``.delay``/``.apply_async``/``.s()``, no name in a string (``send_task``,
+    a beat schedule), nothing passed on as a value -- runs in its caller: its failure is the caller's exception,
+    and Celery's retry machinery never applies to such a call (``Task.retry`` re-raises when called directly).
+    The test is on the words of the project's texts outside the tests, so it errs towards "sent": every
+    occurrence of the name besides its ``def``, its imports and these calls (a comment included) keeps it a task.
+    """
+    if is_test_path(fn.module.path) or fn.class_name is not None or fn.parent is not None:
+        return []
+    name = fn.name
+    word = re.compile(rf"(?<![\w]){re.escape(name)}(?![\w])")
+    explained = 1  # the ``def``
+    seen = 0
+    for module in project.modules.values():
+        if is_test_path(module.path) or name not in module.text:
+            continue
+        seen += len(word.findall(module.text))
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    if alias.name == name:
+                        if alias.asname not in (None, name):
+                            return []  # used under another name: the counting below cannot see it
+                        explained += 1
+    if project.deploy is not None and any(name in " ".join(c.argv) for c in project.deploy.commands):
+        return []
+    if any(name in template.text for template in project.templates.values()):
+        return []
+    calls = [
+        site.node
+        for site in calls_named(project, (name,))
+        if not is_test_path(site.module.path)
+        and isinstance(site.node.func, (ast.Name, ast.Attribute))
+        and project.resolve_function(dotted(site.node.func) or "", site.function, site.module) is fn
+    ]
+    if not calls or seen != explained + len(calls):
+        return []
+    return calls

@@ -34,7 +34,8 @@ class ErrorHandlerReturnsSuccess(Rule):
     a tuple with a 4xx/5xx status, `make_response(..., 404)`, a response
     whose `status_code` is set, `redirect(...)` or `abort(...)` is fine. A
     404 handler that serves the single-page app's `index.html` on purpose
-    is not reported.
+    is not reported. A handler stays registered when a later `def` reuses
+    its name: each decorated definition is checked.
 
     ## Example
     ```python
@@ -145,6 +146,25 @@ class ErrorHandlerReturnsSuccess(Rule):
             app.errorhandler(404)(no_such_page)
             """,
             message="without a status",
+        ),
+        Invalid(
+            """
+            from flask import Flask, render_template
+
+            def build_app():
+                app = Flask(__name__)
+
+                @app.errorhandler(500)
+                def oops(e):
+                    return render_template("oops.html")  # expect
+
+                @app.errorhandler(503)
+                def oops(e):
+                    return render_template("oops.html"), 503
+
+                return app
+            """,
+            message="for 500",
         ),
     )
 

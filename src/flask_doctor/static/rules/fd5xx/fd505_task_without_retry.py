@@ -24,6 +24,7 @@ from flask_doctor.static.facts.jobs.tasks import (
     enqueue_sites,
     has_try,
     helper_handles_errors,
+    only_run_inline,
     task_class,
     task_io,
 )
@@ -82,7 +83,12 @@ class TaskWithoutRetry(Rule):
     the user sees the failure and can start it again. So is a task with
     parameters that only a periodic task starts: the next tick runs it
     again, but with what the tick picks then, so whether that loses
-    nothing only its author can tell.
+    nothing only its author can tell. Nor is a task the project only ever
+    calls as a plain function (`send_reset(data)` in a view, never
+    `.delay()`, `.apply_async()`, a signature or its name in a string):
+    it runs in its caller, whose request or task sees the failure, and a
+    retry policy would never apply (`Task.retry` re-raises when the task
+    was called directly).
 
     ## Example
     ```python
@@ -655,6 +661,55 @@ class TaskWithoutRetry(Rule):
             """),
     )
 
+    VALID = VALID + (
+        # a task the project only ever calls as a function: the view runs it inline and sees the failure itself
+        Valid("""
+            import smtplib
+            from celery import shared_task
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            @shared_task
+            def mail_invoice(address, body):
+                with smtplib.SMTP("mail.internal", 25, timeout=10) as smtp:
+                    smtp.sendmail("billing@example.com", [address], body)
+
+            @app.post("/invoices/resend")
+            def resend_invoice():
+                mail_invoice(request.form["address"], request.form["body"])
+                return "sent"
+            """),
+    )
+    INVALID = INVALID + (
+        # called directly in one place, but also queued: the queued runs need a retry policy
+        Invalid(
+            """
+            import smtplib
+            from celery import shared_task
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            @shared_task  # expect
+            def mail_invoice(address, body):
+                with smtplib.SMTP("mail.internal", 25, timeout=10) as smtp:
+                    smtp.sendmail("billing@example.com", [address], body)
+
+            @app.post("/invoices/resend")
+            def resend_invoice():
+                mail_invoice(request.form["address"], request.form["body"])
+                return "sent"
+
+            @app.post("/invoices/resend-later")
+            def resend_invoice_later():
+                mail_invoice.delay(request.form["address"], request.form["body"])
+                return "queued"
+            """,
+            message="smtplib.SMTP",
+        ),
+    )
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         if app_wide_retry_policy(project):
             return
@@ -674,6 +729,8 @@ class TaskWithoutRetry(Rule):
                 continue  # a periodic task sends it again for every row still waiting
             if cache_fill(project, fn) is not None:
                 continue  # it fills a cache the next read fills again
+            if framework == "celery" and only_run_inline(project, fn):
+                continue  # never sent to a worker: its caller runs it and sees the failure
             base = options.get("base")
             if base is not None and task_base_policy(project, fn, base) is not False:
                 continue
