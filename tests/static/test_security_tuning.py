@@ -556,6 +556,40 @@ def test_console_script_from_the_entry_points_txt_of_built_metadata(tmp_path, mo
     assert f"{metadata_dir}/entry_points.txt [console_scripts]" in found[0][3]
 
 
+@pytest.mark.parametrize(
+    ("metadata_file", "text", "reported"),
+    [
+        # an sdist whose setup.py reads install_requires from a file it does not ship: only requires.txt has them
+        ("voice_box.egg-info/requires.txt", "flask>=2\ngunicorn\n\n[dev]\npytest\n", False),
+        ("voice_box.egg-info/requires.txt", "flask>=2\n\n[server]\ngunicorn\n", True),  # an extra: not installed
+        (
+            "voice_box-1.2.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: voice-box\nRequires-Dist: flask\n"
+            "Requires-Dist: waitress>=3\n\nServe with waitress.\n",
+            False,
+        ),
+        (
+            "voice_box-1.2.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: voice-box\nRequires-Dist: flask\n"
+            'Requires-Dist: gunicorn ; extra == "prod"\n\nRequires-Dist: gunicorn\n',
+            True,
+        ),
+    ],
+)
+def test_installed_command_beside_a_production_server_the_package_installs(
+    tmp_path, monkeypatch, metadata_file, text, reported
+) -> None:
+    # the package hands its users gunicorn/waitress: the command serving app.run() is a convenience beside it
+    (tmp_path / "server.py").write_text(SERVE_ON_ALL_INTERFACES, encoding="utf-8")
+    metadata = tmp_path / metadata_file
+    metadata.parent.mkdir(parents=True)
+    metadata.write_text(text, encoding="utf-8")
+    (metadata.parent / "entry_points.txt").write_text("[console_scripts]\nvoice-box = server:main\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    found = run("FD306", {"server.py": SERVE_ON_ALL_INTERFACES})
+    assert bool(found) is reported
+
+
 def test_entry_points_txt_outside_built_metadata_is_not_read(tmp_path, monkeypatch) -> None:
     (tmp_path / "server.py").write_text(SERVE_ON_ALL_INTERFACES, encoding="utf-8")
     (tmp_path / "notes").mkdir()

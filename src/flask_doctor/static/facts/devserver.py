@@ -320,21 +320,27 @@ def console_scripts(project: Project) -> dict[str, ConsoleScript]:
     return found
 
 
-def _metadata_files(project: Project) -> list[tuple[str, str]]:
-    """(text, label) of ``pyproject.toml``/``setup.cfg`` at the root the module paths are relative to."""
+@project_fact
+def _at_project_root(project: Project) -> bool:
+    """The working directory is the root the module paths are relative to: files beside them may be read."""
     probe = next((m for m in project.modules.values() if "/" not in m.path or m.path.count("/") <= 2), None)
     if probe is None:
-        return []
+        return False
     try:
-        if read_text_bounded(probe.path) != probe.text:
-            return []
+        return read_text_bounded(probe.path) == probe.text
     except OSError:
-        return []  # the working directory is not the root the paths are relative to
+        return False
+
+
+def _metadata_files(project: Project) -> list[tuple[str, str]]:
+    """(text, label) of ``pyproject.toml``/``setup.cfg`` at the root the module paths are relative to."""
+    if not _at_project_root(project):
+        return []
     candidates = [
         ("pyproject.toml", "pyproject.toml [project.scripts]"),
         ("setup.cfg", "setup.cfg console_scripts"),
     ]
-    candidates.extend((str(path), f"{path} [console_scripts]") for path in _built_entry_points())
+    candidates.extend((str(path), f"{path} [console_scripts]") for path in _built_metadata("entry_points.txt"))
     files = []
     for name, label in candidates:
         try:
@@ -344,8 +350,8 @@ def _metadata_files(project: Project) -> list[tuple[str, str]]:
     return files
 
 
-def _built_entry_points() -> list[Path]:
-    """``entry_points.txt`` of the ``*.dist-info``/``*.egg-info`` directories at the root or under ``src/``."""
+def _built_metadata(*names: str) -> list[Path]:
+    """Files named ``names`` in the ``*.dist-info``/``*.egg-info`` directories at the root or under ``src/``."""
     found: list[Path] = []
     for parent in (Path(), Path("src")):
         try:
@@ -353,9 +359,11 @@ def _built_entry_points() -> list[Path]:
         except OSError:
             continue
         found.extend(
-            child / "entry_points.txt"
+            child / name
             for child in children
-            if child.name.endswith((".dist-info", ".egg-info")) and (child / "entry_points.txt").is_file()
+            if child.name.endswith((".dist-info", ".egg-info"))
+            for name in names
+            if (child / name).is_file()
         )
     return found
 
@@ -460,6 +468,62 @@ def serves_with_production_server(project: Project) -> bool:
     or a dependency alone does not stop users from running the command.
     """
     return _server_named(project) is not None
+
+
+@project_fact
+def installs_production_server(project: Project) -> str | None:
+    """The production server distribution the package installs with itself, if it does.
+
+    Read from the install requirements the project declares (``pyproject.toml``
+    dependencies, ``install_requires``, a production requirements file) and,
+    as for console scripts, from the built metadata an unpacked sdist or wheel
+    ships (``pkg.egg-info/requires.txt``, ``pkg-1.0.dist-info/METADATA``): an
+    ``install_requires`` read from a file the sdist leaves out is only there.
+    A package that installs gunicorn next to a command serving ``app.run()``
+    hands its users a production server: the command is then a convenience,
+    not the app's only server.
+    """
+    deploy = project.deploy
+    if deploy is not None:
+        for requirement in deploy.requirements:
+            if requirement.name in SERVER_DISTRIBUTIONS and production_deploy_path(requirement.source.path):
+                return requirement.name
+    if not _at_project_root(project):
+        return None
+    for path in _built_metadata("requires.txt", "METADATA"):
+        try:
+            text = read_text_bounded(str(path), 200_000)
+        except OSError:
+            continue
+        for name in _built_install_requirements(text, wheel=path.name == "METADATA"):
+            if name in SERVER_DISTRIBUTIONS:
+                return name
+    return None
+
+
+def _built_install_requirements(text: str, *, wheel: bool) -> Iterator[str]:
+    """Normalised names a built package installs by default (no extras).
+
+    ``requires.txt`` lists them before its first ``[extra]`` section; a wheel's
+    ``METADATA`` as ``Requires-Dist:`` headers, extras marked ``extra == "..."``.
+    """
+    for raw in text.splitlines():
+        line = raw.strip()
+        if wheel:
+            if not raw:
+                return  # the headers end at the first blank line; the description follows
+            if not line.lower().startswith("requires-dist:") or "extra ==" in line.replace("extra==", "extra =="):
+                continue
+            line = line.split(":", 1)[1]
+        elif line.startswith("["):
+            return  # ``[extra]`` or ``[:python_version < "3.8"]`` sections: not the default install
+        match = _REQUIREMENT_NAME().match(line)
+        if match:
+            yield re.sub(r"[-_.]+", "-", match.group(1)).lower()
+
+
+#: The distribution name at the start of a PEP 508 requirement.
+_REQUIREMENT_NAME = on_first_use(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 @project_fact

@@ -20,6 +20,7 @@ from flask_doctor.static.facts.devserver import (
     entry_point_reaching,
     execs_flask_run,
     host_value,
+    installs_production_server,
     launcher_script,
     production_runs_elsewhere,
     run_host,
@@ -47,7 +48,11 @@ class DevelopmentServer(Rule):
     `"0.0.0.0"`: `app.run(host=args.host)`), in its function or
     one it calls (`main()` -> the subcommand handler -> `start()`), is a
     warning when nothing in the project names a production server: the
-    product's only server is the development one, open to the network. Bound
+    product's only server is the development one, open to the network. A
+    package that installs gunicorn, waitress or another production server
+    (its dependencies, also the `requires.txt`/`METADATA` of built metadata)
+    hands its users that server, and the command is a convenience beside it:
+    not reported. Bound
     to localhost (`app.run()`) it is a desktop tool's server and is not
     reported. Inside a main block
     or a development script `app.run(debug=True)` is a note (which says so
@@ -305,6 +310,26 @@ class DevelopmentServer(Rule):
             files={
                 "kiosk/__init__.py": "from flask import Flask\n\ndef create_app(path=None):\n    return Flask(__name__)\n",
                 "wsgi.py": "from kiosk import create_app\n\napplication = create_app()\n",
+            },
+        ),
+        # the installed `svc-server` command is a convenience: the package installs gunicorn beside it
+        Valid(
+            """
+            import argparse
+            from flask import Flask
+            app = Flask(__name__)
+
+            def main():
+                parser = argparse.ArgumentParser()
+                parser.add_argument("--host", default="0.0.0.0")
+                app.run(host=parser.parse_args().host, port=8080)
+            """,
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='svc', install_requires=['flask', 'gunicorn'],\n"
+                    "      entry_points={'console_scripts': ['svc-server = app:main']})\n"
+                ),
             },
         ),
         # the package installs waitress to serve; the main block is for hacking on it
@@ -746,6 +771,8 @@ class DevelopmentServer(Rule):
         """``app.run(host="0.0.0.0")`` is how the installed command serves, and nothing names another server."""
         if ctx.in_main or serves_with_production_server(ctx.project):
             return  # a main block's own call, or the project serves with a production server elsewhere
+        if installs_production_server(ctx.project):
+            return  # the package installs gunicorn (or another): users are handed a production server with it
         ctx.report(
             self.finding(
                 ctx.location(node),
