@@ -1204,7 +1204,10 @@ def acts_as_user(project: Project, fn: FunctionInfo) -> bool:
     """Does the view act with the user's cookie-borne authority (login decorator, session, current_user)?"""
     if token_authenticated(project, fn):
         return False
+    routers = {route.owner for route in fn.routes}
     for deco in fn.decorators:
+        if deco.rpartition(".")[0] in routers:
+            continue  # ``@bp.route`` of a blueprint kept in a module named ``auth``: a route, not a login check
         if _AUTH_DECORATOR().search(deco):
             if "jwt_required" in deco and not csrf_setup(project).jwt_cookies:
                 continue  # JWT in headers, or in cookies with Flask-JWT-Extended's own CSRF check

@@ -376,6 +376,31 @@ class FormWithoutCsrf(Rule):
                 db.session.commit()
                 return {"ok": True}
             """),
+        # sign-up in a blueprint whose module is named `auth`: `@bp.route` there is a route, not a login check
+        Valid(
+            """
+            from flask import Flask
+            from auth import bp
+            app = Flask(__name__)
+            app.register_blueprint(bp)
+            """,
+            files={
+                "auth.py": (
+                    "from flask import Blueprint, redirect, request, session\n"
+                    "bp = Blueprint('accounts', __name__)\n\n\n"
+                    "@bp.route('/signup', methods=['GET', 'POST'])\n"
+                    "def signup():\n"
+                    "    if request.method == 'POST':\n"
+                    "        db.add(Member(name=request.form['name']))\n"
+                    "        db.commit()\n"
+                    "        return redirect('/welcome')\n"
+                    "    return 'form'\n\n\n"
+                    "@bp.get('/me')\n"
+                    "def me():\n"
+                    "    return session.get('uid', 'nobody')\n"
+                )
+            },
+        ),
         # app factory: `csrf = CSRFProtect()` in an extensions module, `csrf.init_app(app)` in the factory,
         # the form view in a blueprint of a subpackage
         Valid(
