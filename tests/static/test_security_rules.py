@@ -271,3 +271,45 @@ def test_request_method_check_does_not_validate_a_redirect_target() -> None:
         """
     assert findings(code, "FD316") == [(8, Severity.WARNING)]
     assert findings(code, "FD308") == [(7, Severity.NOTE)]  # a sign-in form: login CSRF only
+
+
+def test_forwarded_header_filed_under_its_own_name_is_not_an_address() -> None:
+    code = """
+        from flask import Flask, request
+        app = Flask(__name__)
+
+        @app.post("/visit")
+        def visit():
+            raw = {"X-Forwarded-For": request.headers.get("X-Forwarded-For"), "agent": request.user_agent.string}
+            db.insert("visits", raw)
+            record = {"ip": request.headers.get("X-Forwarded-For")}
+            db.insert("visits", record)
+            return "ok"
+        """
+    assert findings(code, "FD311") == [(8, Severity.WARNING)]
+
+
+def test_session_read_outside_the_get_test_still_authenticates_a_forged_post() -> None:
+    code = """
+        from functools import wraps
+        from flask import Flask, g, request, session
+        app = Flask(__name__)
+
+        def signed_in(view):
+            @wraps(view)
+            def wrapper(*args, **kwargs):
+                if request.method == "GET" or "uid" in session:
+                    g.current_user = load_user(session.get("uid"))
+                    return view(*args, **kwargs)
+                g.current_user = user_for_token(request.headers.get("Authorization", "")[7:])
+                return view(*args, **kwargs)
+            return wrapper
+
+        @app.post("/notes")
+        @signed_in
+        def add_note():
+            g.current_user.notes.append(request.form["text"])
+            db.session.commit()
+            return "saved"
+        """
+    assert [line for line, _ in findings(code, "FD308")] == [18]

@@ -1020,6 +1020,84 @@ _TOKEN_AUTH_TYPES = (
     "flask_oauthlib.provider.OAuth2Provider",
 )
 _SESSION_WORDS = ("current_user", "login_user", "session[", "session.get", "session.pop", *_IN_SESSION)
+#: ``g.current_user``: an attribute the project's own decorator fills, not Flask-Login's ``current_user``.
+_OWN_USER_ATTRIBUTE = on_first_use(r"\b(?:g|self)\.current_user\b")
+
+
+def _reads_session(text: str) -> bool:
+    """Does the code name the login the session cookie carries (``session[...]``, ``current_user``)?"""
+    return any(word in _OWN_USER_ATTRIBUTE().sub("", text) for word in _SESSION_WORDS)
+
+
+#: Methods a cross-site form cannot send with side effects a decorator would let through.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _safe_method_test(node: ast.expr) -> bool:
+    """``request.method == "GET"`` or ``request.method in ("GET", "HEAD")``: true only for reading requests."""
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+        return False
+    sides = [node.left, node.comparators[0]]
+    if not any((dotted(side) or "").endswith("request.method") for side in sides):
+        return False
+    other = sides[1] if (dotted(sides[0]) or "").endswith("request.method") else sides[0]
+    if isinstance(node.ops[0], ast.Eq):
+        return isinstance(other, ast.Constant) and other.value in _SAFE_METHODS
+    if isinstance(node.ops[0], ast.In) and isinstance(other, (ast.Tuple, ast.List, ast.Set)):
+        return bool(other.elts) and all(isinstance(e, ast.Constant) and e.value in _SAFE_METHODS for e in other.elts)
+    return False
+
+
+def _session_reads(fn: FunctionInfo) -> list[ast.AST]:
+    """Where the function reads the session or Flask-Login's ``current_user`` (writes and ``pop`` excluded)."""
+    parents = {child: node for node in ast.walk(fn.node) for child in ast.iter_child_nodes(node)}
+    reads: list[ast.AST] = []
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Name) and node.id == "current_user":
+            reads.append(node)
+            continue
+        if not (isinstance(node, ast.Name) and node.id == "session") and not (
+            isinstance(node, ast.Attribute) and node.attr == "session" and dotted(node) == "flask.session"
+        ):
+            continue
+        parent = parents.get(node)
+        if isinstance(parent, ast.Subscript) and isinstance(parent.ctx, (ast.Store, ast.Del)):
+            continue  # ``session["user_id"] = user.id``: remembered for later requests, not read on this one
+        if isinstance(parent, ast.Attribute) and parent.attr in ("pop", "clear", "update", "setdefault"):
+            continue
+        reads.append(node)
+    return reads
+
+
+def _only_on_safe_methods(fn: FunctionInfo, node: ast.AST) -> bool:
+    """Is ``node`` reached only when the request is a GET (inside ``if request.method == "GET" ...:``)?"""
+    parents = {child: parent for parent in ast.walk(fn.node) for child in ast.iter_child_nodes(parent)}
+    child, parent = node, parents.get(node)
+    while parent is not None and parent is not fn.node:
+        if isinstance(parent, ast.If) and any(child is stmt for stmt in parent.body):
+            tests = parent.test.values if isinstance(parent.test, ast.BoolOp) else [parent.test]
+            if (not isinstance(parent.test, ast.BoolOp) or isinstance(parent.test.op, ast.And)) and any(
+                _safe_method_test(t) for t in tests
+            ):
+                return True
+        if isinstance(parent, ast.BoolOp) and isinstance(parent.op, ast.And):
+            # ``request.method == "GET" and "user_id" in session``: the read runs only after the GET test
+            index = next(i for i, value in enumerate(parent.values) if value is child)
+            if any(_safe_method_test(value) for value in parent.values[:index]):
+                return True
+        child, parent = parent, parents.get(parent)
+    return False
+
+
+def _session_signs_in_writes(fn: FunctionInfo) -> bool:
+    """Does the session (or ``current_user``) sign the user in on a request that can change something?
+
+    A decorator that takes the session only for page views (``if request.method == "GET" and "user_id"
+    in session:``) and asks every other request for a bearer token lets no forged form through.
+    """
+    if not _reads_session(source_text(fn)):
+        return False
+    return any(not _only_on_safe_methods(fn, read) for read in _session_reads(fn))
 
 
 def token_authenticated(project: Project, fn: FunctionInfo) -> bool:
@@ -1037,14 +1115,14 @@ def token_authenticated(project: Project, fn: FunctionInfo) -> bool:
             or any(obj is not None and obj.type.startswith(_TOKEN_AUTH_TYPES) for obj in objects)
             or _header_token_decorator(project, fn, deco)
         ):
-            return not mentions(fn, _SESSION_WORDS)
+            return not _reads_session(source_text(fn))
     if _token_only_auth_required(fn):
-        return not mentions(fn, _SESSION_WORDS)
+        return not _reads_session(source_text(fn))
     owners = token_hooks(project)
     if owners and any(route.owner in owners for route in fn.routes):
-        return not mentions(fn, _SESSION_WORDS)
+        return not _reads_session(source_text(fn))
     if _reads_token_header(source_text(fn)) and _TURN_AWAY_AUTH().search(source_text(fn)):
-        return not mentions(fn, _SESSION_WORDS)  # the view refuses a request without its API key itself
+        return not _reads_session(source_text(fn))  # the view refuses a request without its API key itself
     return False
 
 
@@ -1114,7 +1192,7 @@ def _header_token_decorator(project: Project, fn: FunctionInfo, deco: str) -> bo
     if wrapper is None or wrapper is fn:
         return False
     text = source_text(wrapper)
-    return bool(_TOKEN_HEADER().search(text)) and not any(word in text for word in _SESSION_WORDS)
+    return bool(_TOKEN_HEADER().search(text)) and not _session_signs_in_writes(wrapper)
 
 
 def jwt_authority(project: Project, fn: FunctionInfo) -> bool:
@@ -1126,7 +1204,10 @@ def acts_as_user(project: Project, fn: FunctionInfo) -> bool:
     """Does the view act with the user's cookie-borne authority (login decorator, session, current_user)?"""
     if token_authenticated(project, fn):
         return False
+    routers = {route.owner for route in fn.routes}
     for deco in fn.decorators:
+        if deco.rpartition(".")[0] in routers:
+            continue  # ``@bp.route`` of a blueprint kept in a module named ``auth``: a route, not a login check
         if _AUTH_DECORATOR().search(deco):
             if "jwt_required" in deco and not csrf_setup(project).jwt_cookies:
                 continue  # JWT in headers, or in cookies with Flask-JWT-Extended's own CSRF check

@@ -92,8 +92,11 @@ class FormWithoutCsrf(Rule):
     views that use no login at all, or authenticate with a token header
     (`@token_required`, Flask-HTTPAuth `HTTPTokenAuth`, Flask-Security's
     `@auth_required("token")`, an Authlib `ResourceProtector`, a blueprint `before_request` hook that looks up
-    an `Authorization` or `X-API-Key` header and refuses requests without it:
-    browsers never add it to a forged form); endpoints that receive cross-site POSTs by design (SAML
+    an `Authorization` or `X-API-Key` header and refuses requests without it,
+    a project decorator that accepts the session cookie only on GET
+    (`if request.method == "GET" and "uid" in session:`) and asks every
+    other request for a bearer token: browsers never add it to a forged
+    form); endpoints that receive cross-site POSTs by design (SAML
     assertion consumers, OAuth callbacks, webhooks); and POSTs that change
     nothing (DataTables paging, a search that redirects to GET, a list of
     names), because a forged request that changes nothing gains nothing. When
@@ -346,6 +349,58 @@ class FormWithoutCsrf(Rule):
                 db.session.commit()
                 return {"ok": True}
             """),
+        # the decorator takes the session cookie only for page views; anything else must carry a bearer token
+        Valid("""
+            from functools import wraps
+            from flask import Flask, g, redirect, request, session
+            app = Flask(__name__)
+
+            def signed_in(view):
+                @wraps(view)
+                def wrapper(*args, **kwargs):
+                    if request.method == "GET" and "uid" in session:
+                        g.current_user = load_user(session["uid"])
+                        return view(*args, **kwargs)
+                    bearer = request.headers.get("Authorization", "")
+                    if not bearer.startswith("Bearer "):
+                        return redirect("/login")
+                    g.current_user = user_for_token(bearer[7:])
+                    session["uid"] = g.current_user.id
+                    return view(*args, **kwargs)
+                return wrapper
+
+            @app.post("/notes")
+            @signed_in
+            def add_note():
+                g.current_user.notes.append(request.form["text"])
+                db.session.commit()
+                return {"ok": True}
+            """),
+        # sign-up in a blueprint whose module is named `auth`: `@bp.route` there is a route, not a login check
+        Valid(
+            """
+            from flask import Flask
+            from auth import bp
+            app = Flask(__name__)
+            app.register_blueprint(bp)
+            """,
+            files={
+                "auth.py": (
+                    "from flask import Blueprint, redirect, request, session\n"
+                    "bp = Blueprint('accounts', __name__)\n\n\n"
+                    "@bp.route('/signup', methods=['GET', 'POST'])\n"
+                    "def signup():\n"
+                    "    if request.method == 'POST':\n"
+                    "        db.add(Member(name=request.form['name']))\n"
+                    "        db.commit()\n"
+                    "        return redirect('/welcome')\n"
+                    "    return 'form'\n\n\n"
+                    "@bp.get('/me')\n"
+                    "def me():\n"
+                    "    return session.get('uid', 'nobody')\n"
+                )
+            },
+        ),
         # app factory: `csrf = CSRFProtect()` in an extensions module, `csrf.init_app(app)` in the factory,
         # the form view in a blueprint of a subpackage
         Valid(

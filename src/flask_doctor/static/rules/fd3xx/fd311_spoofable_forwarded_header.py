@@ -45,7 +45,9 @@ class SpoofableForwardedHeader(Rule):
     as you say, and then `request.remote_addr`, `request.scheme` and
     `request.host` are right. Taking the *last* `X-Forwarded-For` entry
     (`.split(",")[-1]`, what one proxy appended, on the read or on the
-    local name it is assigned to) is not reported.
+    local name it is assigned to) is not reported, nor is a value filed
+    under the header's own name (`x_forwarded_for=...` in a dump of the
+    request's headers): such a record keeps what the client sent as such.
 
     The value is followed to where it goes (local variables, `return` to
     the callers): it is reported when something decides on it (a
@@ -178,6 +180,22 @@ class SpoofableForwardedHeader(Rule):
             def relay():
                 g.hop = upstream.headers.get("X-Forwarded-For", "")
                 return jsonify(hops=g.hop)
+            """
+        ),
+        # a request dump files each header under its own name: the record keeps what the client sent, as such
+        Valid(
+            """
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/upload")
+            def upload():
+                audit.insert(
+                    path=request.path,
+                    user_agent=request.headers.get("User-Agent"),
+                    x_forwarded_for=request.headers.get("X-Forwarded-For"),
+                )
+                return "stored"
             """
         ),
     )
@@ -329,7 +347,28 @@ class SpoofableForwardedHeader(Rule):
     #: Headers a proxy *sets* (nginx ``proxy_set_header X-Real-IP $remote_addr``) rather than appends to.
     SET_BY_PROXY = ("X-Real-IP", "X-Client-IP")
 
+    @staticmethod
+    def _kept_under_own_name(ctx: Context, node: ast.AST, header: str) -> bool:
+        """``x_forwarded_for=request.headers.get("X-Forwarded-For")`` or ``{"X-Forwarded-For": ...}``.
+
+        A record that files the value under the header's own name (a dump of the request's headers
+        next to its user agent and referrer) keeps what the client sent as such, not as its address.
+        """
+        parent = ctx.ancestors[-1] if ctx.ancestors else None
+        name: object = None
+        if isinstance(parent, ast.keyword):
+            name = parent.arg
+        elif isinstance(parent, ast.Dict):
+            keys = [k for k, v in zip(parent.keys, parent.values) if v is node]
+            name = keys[0].value if keys and isinstance(keys[0], ast.Constant) else None
+        if not isinstance(name, str):
+            return False
+        wanted = header.lower().replace("-", "_")
+        return name.lower().replace("-", "_").removeprefix("http_") == wanted
+
     def _report(self, ctx: Context, node: ast.AST, text: str, header: str) -> None:
+        if self._kept_under_own_name(ctx, node, header):
+            return  # a request dump: the header is recorded as the header, nothing takes it for the client
         if header in self.SCHEME_HEADERS and only_compared_with_constants(ctx.project, ctx.function, node):
             return  # ``== "http"`` to redirect to https: a client only changes how its own request is answered
         uses = address_uses(ctx.project, ctx.function, node)
