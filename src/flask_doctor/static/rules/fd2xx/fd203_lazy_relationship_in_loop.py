@@ -138,7 +138,10 @@ class LazyRelationshipInLoop(Rule):
     is reported only when the rows point to different parents (the
     authors of a post's comments, the jobs of an agent's tasks), not when
     it leads back to the loaded object's own model (`task.job` for each of
-    `job.tasks`) or to a reference table.
+    `job.tasks`) or to a reference table. The related class is the one
+    `relationship()` names, or for a typed mapping that names none
+    (`depot: Mapped["Depot"] = relationship(back_populates="parcels")`)
+    the one its annotation names.
 
     Templates count too: a view that renders `render_template("posts.html",
     posts=rows)` with the rows of such a query, and a `{% for p in posts %}`
