@@ -153,6 +153,50 @@ def test_models_and_relationships() -> None:
     assert user.relationships["roles"].lazy == "selectin"
 
 
+def test_typed_mappings_name_the_related_class_in_their_annotation() -> None:
+    from flask_doctor.static.facts.orm.models import relations
+
+    p = project(
+        {
+            "models.py": """
+            from typing import List, Optional
+            from sqlalchemy import ForeignKey
+            from sqlalchemy.orm import DeclarativeBase, Mapped, WriteOnlyMapped, mapped_column, relationship
+
+            class Base(DeclarativeBase):
+                pass
+
+            class Depot(Base):
+                __tablename__ = "depot"
+                id: Mapped[int] = mapped_column(primary_key=True)
+                parcels: Mapped[List["Parcel"]] = relationship(back_populates="depot")
+                archive: WriteOnlyMapped["Parcel"] = relationship(viewonly=True)
+
+            class Parcel(Base):
+                __tablename__ = "parcel"
+                id: Mapped[int] = mapped_column(primary_key=True)
+                depot_id: Mapped[int] = mapped_column(ForeignKey("depot.id"))
+                depot: Mapped["Depot"] = relationship(back_populates="parcels")
+                backup: Mapped[Optional[Depot]] = relationship(foreign_keys=[depot_id], viewonly=True)
+                spare: Mapped["Depot | None"] = relationship(viewonly=True)
+                named: Mapped["Depot"] = relationship("models.Depot", viewonly=True)
+            """
+        }
+    )
+    parcel = relations(p, p.models["Parcel"])
+    depot = relations(p, p.models["Depot"])
+    assert {name: (r.target, r.scalar) for name, r in parcel.items()} == {
+        "depot": ("Depot", True),
+        "backup": ("Depot", True),
+        "spare": ("Depot", True),
+        "named": ("models.Depot", True),
+    }
+    assert {name: (r.target, r.scalar) for name, r in depot.items()} == {
+        "parcels": ("Parcel", False),
+        "archive": ("Parcel", False),
+    }
+
+
 def test_a_single_column_constraint_in_table_args_makes_it_unique() -> None:
     p = project(
         {

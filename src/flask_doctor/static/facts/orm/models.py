@@ -217,6 +217,50 @@ def _annotation(cls: ClassInfo, attr: str) -> str:
     return ""
 
 
+#: Wrappers around the related class in a typed mapping (``Mapped[List["Post"]]``, ``Mapped[Optional[User]]``).
+_ANNOTATION_WRAPPERS = frozenset(
+    {"Mapped", "WriteOnlyMapped", "DynamicMapped", "Optional", "List", "list", "Set", "set", "Sequence"}
+)
+
+
+def _annotated_target(cls: ClassInfo, attr: str) -> str:
+    """The related class a typed mapping names, for ``relationship()`` calls that name none themselves:
+    ``author: Mapped["User"] = relationship(back_populates="posts")`` relates ``User``, and
+    ``posts: Mapped[List["Post"]]`` (or ``Mapped[list[Post]]``, ``Mapped[Optional["User"]]``,
+    ``Mapped["User | None"]``) ``Post``; SQLAlchemy 2.0 reads the class from the annotation. ``""`` when the
+    annotation names none."""
+    for stmt in cls.node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
+            return _unwrap_annotation(stmt.annotation, 0)
+    return ""
+
+
+def _unwrap_annotation(node: ast.expr, depth: int) -> str:
+    if depth > 6:
+        return ""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            parsed = ast.parse(node.value.strip(), mode="eval").body
+        except SyntaxError:
+            return ""
+        return _unwrap_annotation(parsed, depth + 1)
+    if isinstance(node, ast.Subscript):
+        wrapper = (dotted(node.value) or "").rsplit(".", 1)[-1]
+        if wrapper not in _ANNOTATION_WRAPPERS:
+            return ""
+        inner = node.slice
+        return _unwrap_annotation(inner, depth + 1) if not isinstance(inner, ast.Tuple) else ""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        for side in (node.left, node.right):
+            if not (isinstance(side, ast.Constant) and side.value is None):
+                return _unwrap_annotation(side, depth + 1)
+        return ""
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        name = dotted(node) or ""
+        return "" if name.rsplit(".", 1)[-1] in _ANNOTATION_WRAPPERS or name == "None" else name
+    return ""
+
+
 def _is_relationship(value: ast.expr) -> bool:
     return isinstance(value, ast.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] == "relationship"
 
@@ -308,9 +352,8 @@ def _relations(project: Project, name: str) -> dict[str, Relation]:
             assert isinstance(value, ast.Call)
             lazy_value = _loading(_kw(value, "lazy"))
             where = Location(cls.module.path, value.lineno, value.col_offset + 1)
-            found[attr] = Relation(
-                attr, _target_name(value), lazy_value, _scalar(project, lineage, cls, attr, value), where
-            )
+            target = _target_name(value) or _annotated_target(cls, attr)
+            found[attr] = Relation(attr, target, lazy_value, _scalar(project, lineage, cls, attr, value), where)
     for attr, relation in _backrefs(project).get(model.name, {}).items():
         found.setdefault(attr, relation)
     for attr, info in model.relationships.items():

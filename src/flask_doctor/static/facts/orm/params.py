@@ -317,6 +317,67 @@ def property_query(project: Project, model: ModelInfo, name: str) -> ItemQuery |
     return None
 
 
+#: Calls that answer one row of the model they start from: ``Kind.query.get(i)``, ``Kind.get_by_id(i)``,
+#: ``Kind.query.filter_by(...).first()``, ``db.session.get(Kind, i)``.
+_ONE_ROW = frozenset({"get", "get_or_404", "first", "first_or_404", "one", "one_or_none", "get_by_id"})
+
+
+def property_row_model(project: Project, model: ModelInfo, name: str) -> ModelInfo | None:
+    """The model of the one row a property of ``model`` returns (``item.kind`` over ``return
+    Kind.query.get(self.kind_id)``), read through a relationship of one object (``comment.post``) too; ``None``
+    when the property returns anything else or the attribute is neither. Reading a property of that row runs
+    its getter again for every item, whichever row it is."""
+    from flask_doctor.static.facts.orm.models import model_property, relations
+
+    getter = model_property(project, model, name)
+    if getter is None:
+        rel = relations(project, model).get(name)
+        if rel is None or not rel.scalar or not rel.target:
+            return None
+        return project.models.get(rel.target.rsplit(".", 1)[-1])
+    found: ModelInfo | None = None
+    for node in walk(getter.node):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        if isinstance(node.value, ast.Constant) and node.value.value is None:
+            continue
+        returned = _one_row_model(project, node.value)
+        if returned is None or (found is not None and returned is not found):
+            return None
+        found = returned
+    return found
+
+
+def _one_row_model(project: Project, value: ast.expr) -> ModelInfo | None:
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _ONE_ROW):
+        return None
+    if value.func.attr == "get" and dotted(value.func.value) in ("db.session", "session") and value.args:
+        name = dotted(value.args[0])  # ``db.session.get(Kind, i)``
+    else:
+        receiver = value.func.value
+        while isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute):
+            receiver = receiver.func.value  # ``Kind.query.filter_by(...).first()``
+        name = dotted(receiver)
+        if name and name.endswith(".query"):
+            name = name[: -len(".query")]
+    if not name or name in ("self", "cls"):
+        return None
+    return project.models.get(name.rsplit(".", 1)[-1])
+
+
+def cached_getter(project: Project, model: ModelInfo, name: str) -> bool:
+    """The getter of ``model.name`` keeps what it computed (``cached_property``, ``@cache(...)``,
+    ``lru_cache``): an object read twice answers the second time without a query."""
+    from flask_doctor.static.facts.orm.models import model_property
+
+    getter = model_property(project, model, name)
+    if getter is None:
+        return False
+    return any(
+        "cache" in (dotted(d.func if isinstance(d, ast.Call) else d) or "").lower() for d in getter.node.decorator_list
+    )
+
+
 def _receiver(call: ast.Call) -> str | None:
     """``net`` in ``net.size()``."""
     func = call.func

@@ -35,7 +35,14 @@ from flask_doctor.static.facts.orm.mongo import (
     uses_mongo,
     writes_documents,
 )
-from flask_doctor.static.facts.orm.params import _flowing_from, filled_params, item_query, property_query
+from flask_doctor.static.facts.orm.params import (
+    _flowing_from,
+    cached_getter,
+    filled_params,
+    item_query,
+    property_query,
+    property_row_model,
+)
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
     SESSION_EXECUTE,
@@ -107,7 +114,12 @@ class QueryInLoop(Rule):
     walking `Watch.query.filter_by(ticket_id=tid)` without `.all()` runs it
     too), or in a
     method of the row's model the loop calls on each row (`net.size()` →
-    `Network.nodes` → a query built from `self.id`). Applications writing
+    `Network.nodes` → a query built from `self.id`), or in a property of
+    the one row each item leads to (`item.kind.features`, where `kind` is
+    a many-to-one or a property returning `Kind.query.get(self.kind_id)`):
+    the items that share a kind share its object, but the property's
+    getter runs its query again for each of them, unless it keeps its
+    result (`cached_property`). Applications writing
     SQL text through a DB-API connection (sqlite3, psycopg2, PyMySQL) get
     the same check: `for r in db.execute("SELECT ... FROM orders").fetchall():`
     (or a cursor's `fetchall()` after its `execute`, or the cursor itself)
@@ -571,6 +583,43 @@ class QueryInLoop(Rule):
         """
 
     VALID = (
+        # each parcel's route comes through a relationship, and the route's stops are kept by a
+        # ``cached_property``: the parcels that share a route share its object, so the stops load once per route
+        Valid("""
+            from datetime import datetime
+            from functools import cached_property
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Route(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+                @cached_property
+                def stops(self):
+                    return Stop.query.filter(Stop.route_id == self.id).all()
+
+            class Stop(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                route_id = db.Column(db.Integer, db.ForeignKey("route.id"))
+
+            class Parcel(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                sent_at = db.Column(db.DateTime, default=datetime.utcnow)
+                route_id = db.Column(db.Integer, db.ForeignKey("route.id"))
+                route = db.relationship("Route")
+
+            @app.post("/parcels")
+            def send():
+                db.session.add(Parcel(route_id=int(request.form["route"])))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/parcels")
+            def parcels():
+                return {p.id: len(p.route.stops) for p in Parcel.query.order_by(Parcel.id.desc()).all()}
+            """),
         # SQL text: the related rows read once with `IN (...)`, a loop that stops at the first hit, a write per
         # row (not a read), and a loop over a table nothing in request code inserts into (with --preview a note)
         Valid(
@@ -1421,6 +1470,48 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
+        # ``p.route`` looks the route up by its key (the identity map answers the parcels that share it), but
+        # ``Route.stops`` runs its query again on every parcel's route: one query per parcel
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Route(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+                @property
+                def stops(self):
+                    return Stop.query.filter(Stop.route_id == self.id).all()
+
+            class Stop(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                route_id = db.Column(db.Integer)
+
+            class Parcel(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                sent_at = db.Column(db.DateTime, default=datetime.utcnow)
+                route_id = db.Column(db.Integer)
+
+                @property
+                def route(self):
+                    return Route.query.get(self.route_id)
+
+            @app.post("/parcels")
+            def send():
+                db.session.add(Parcel(route_id=int(request.form["route"])))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/parcels")
+            def parcels():
+                return {p.id: len(p.route.stops) for p in Parcel.query.order_by(Parcel.id.desc()).all()}  # expect
+            """,
+            message="`p.route.stops` runs the property `Route.stops` of each item's `route`",
+        ),
         # SQL text through DB-API: a SELECT per row of another SELECT, with the row's value as its parameter,
         # on a cursor reused for both (PyMySQL style) and in a comprehension (a built string holding the value)
         Invalid(
@@ -3296,6 +3387,9 @@ class QueryInLoop(Rule):
         ((var, model),) = items.items()
         # ``syntax.walk``: ``ast.walk``'s nodes in its order, as lists (every loop over rows in a request comes here)
         called = {id(n.func) for part in body for n in walk(part) if isinstance(n, ast.Call)}
+        # first: a query the related row's property runs on every item costs more than the lookup of that row
+        # (the identity map answers it for the items that share the row), and one finding is said per line
+        self._related_properties(var, model, loop, body, ctx, called)
         for part in body:
             for node in walk(part):
                 if not (
@@ -3316,6 +3410,49 @@ class QueryInLoop(Rule):
                     loop,
                     ctx,
                     f"`{_short(node)}` runs the property {chain}, a query (`{query.text}`...), once per item of the loop",
+                    [
+                        Evidence(
+                            f"query in `{found.helpers[-1].display}`",
+                            Location(found.helpers[-1].module.path, qcall.lineno, qcall.col_offset + 1),
+                        )
+                    ],
+                    pk_lookup=bool(query.names & {"get", "get_or_404"}),
+                    helper=found.helpers[0],
+                    helpers=found.helpers,
+                )
+
+    def _related_properties(
+        self, var: str, model: ModelInfo, loop: Loop, body: list[ast.AST], ctx: Context, called: set[int]
+    ) -> None:
+        """``item.kind.features``: a property of the one row each item leads to (a property returning
+        ``Kind.query.get(self.kind_id)``, or a many-to-one relationship) whose getter runs a query built from
+        ``self``. The getter runs again on every item, even when the items share that row, unless it keeps
+        its result (``cached_property``)."""
+        for part in body:
+            for node in walk(part):
+                if not (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Attribute)
+                    and isinstance(node.value.value, ast.Name)
+                    and node.value.value.id == var
+                    and isinstance(node.ctx, ast.Load)
+                    and id(node) not in called
+                ):
+                    continue
+                parent = property_row_model(ctx.project, model, node.value.attr)
+                if parent is None or cached_getter(ctx.project, parent, node.attr):
+                    continue
+                found = property_query(ctx.project, parent, node.attr)
+                if found is None:
+                    continue
+                qcall, query = found.found.call, found.found.query
+                chain = " → ".join(f"`{h.display}`" for h in found.helpers)
+                self._judge(
+                    node,
+                    loop,
+                    ctx,
+                    f"`{_short(node)}` runs the property {chain} of each item's `{node.value.attr}`, a query "
+                    f"(`{query.text}`...), once per item of the loop",
                     [
                         Evidence(
                             f"query in `{found.helpers[-1].display}`",

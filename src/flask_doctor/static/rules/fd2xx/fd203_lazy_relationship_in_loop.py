@@ -138,7 +138,10 @@ class LazyRelationshipInLoop(Rule):
     is reported only when the rows point to different parents (the
     authors of a post's comments, the jobs of an agent's tasks), not when
     it leads back to the loaded object's own model (`task.job` for each of
-    `job.tasks`) or to a reference table.
+    `job.tasks`) or to a reference table. The related class is the one
+    `relationship()` names, or for a typed mapping that names none
+    (`depot: Mapped["Depot"] = relationship(back_populates="parcels")`)
+    the one its annotation names.
 
     Templates count too: a view that renders `render_template("posts.html",
     posts=rows)` with the rows of such a query, and a `{% for p in posts %}`
@@ -1198,6 +1201,41 @@ class LazyRelationshipInLoop(Rule):
             """,
             files={"models.py": _MODELS},
         ),
+        # SQLAlchemy 2.0 typed mappings name the related class only in the annotation
+        # (``depot: Mapped["Depot"] = relationship(back_populates=...)``): a page of parcels points to a few
+        # depots of a reference table nothing adds to, each loaded once, then the identity map answers
+        Valid("""
+            from datetime import datetime
+            from typing import List
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            from sqlalchemy import ForeignKey, String
+            from sqlalchemy.orm import Mapped, mapped_column, relationship
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Depot(db.Model):
+                id: Mapped[int] = mapped_column(primary_key=True)
+                code: Mapped[str] = mapped_column(String(8), unique=True)
+                parcels: Mapped[List["Parcel"]] = relationship(back_populates="depot")
+
+            class Parcel(db.Model):
+                id: Mapped[int] = mapped_column(primary_key=True)
+                sent_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+                depot_id: Mapped[int] = mapped_column(ForeignKey("depot.id"))
+                depot: Mapped["Depot"] = relationship(back_populates="parcels")
+
+            @app.post("/parcels")
+            def send():
+                db.session.add(Parcel(depot_id=int(request.form["depot"])))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/parcels")
+            def parcels():
+                page = Parcel.query.order_by(Parcel.id.desc()).limit(25).all()
+                return [{"id": p.id, "depot": p.depot.code} for p in page]
+            """),
         # the timelines of one sketch all point to that sketch: the identity map answers; a purge job that
         # deletes each registration reads its data once per row anyway
         Valid("""
@@ -1743,6 +1781,49 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # the typed mapping names the sender only in its annotation (``Mapped[Optional["Sender"]]``), and
+        # senders are added by every sign-up: the parcels of a page point to different ones
+        Invalid(
+            """
+            from datetime import datetime
+            from typing import Optional
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            from sqlalchemy import ForeignKey, String
+            from sqlalchemy.orm import Mapped, mapped_column, relationship
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Sender(db.Model):
+                id: Mapped[int] = mapped_column(primary_key=True)
+                name: Mapped[str] = mapped_column(String(80))
+                joined_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+
+            class Parcel(db.Model):
+                id: Mapped[int] = mapped_column(primary_key=True)
+                sent_at: Mapped[datetime] = mapped_column(default=datetime.utcnow)
+                sender_id: Mapped[Optional[int]] = mapped_column(ForeignKey("sender.id"))
+                sender: Mapped[Optional["Sender"]] = relationship()
+
+            @app.post("/signup")
+            def signup():
+                db.session.add(Sender(name=request.form["name"]))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/parcels")
+            def send():
+                db.session.add(Parcel(sender_id=int(request.form["sender"])))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/parcels")
+            def parcels():
+                page = Parcel.query.order_by(Parcel.id.desc()).limit(25).all()
+                return [{"id": p.id, "from": p.sender.name} for p in page]  # expect
+            """,
+            message="`p.sender` is a lazy relationship of `Parcel` read for every row",
+        ),
         # mongoengine fetches each gig's band when ``g.band`` is read: one query per gig
         Invalid(
             """
