@@ -570,6 +570,23 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     ),
     # ------------------------------------------------------------------ FD401 blocking-call-in-request
     (
+        # `docker version` asks the daemon for its version too: a stuck daemon holds the request
+        "docker-version-subcommand-in-view",
+        "FD401",
+        _files(
+            views="""
+            import subprocess
+            from flask import Blueprint
+
+            bp = Blueprint("status", __name__)
+
+            @bp.get("/engine")
+            def engine():
+                return {"engine": subprocess.check_output(["docker", "version"], text=True)}
+            """,
+        ),
+    ),
+    (
         "time-sleep-in-view",
         "FD401",
         _files(
@@ -1394,6 +1411,27 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
 
 # name, files
 GOOD: list[tuple[str, dict[str, str]]] = [
+    (
+        # each child is asked only for its version: it prints a line and exits, with nothing to wait for
+        "tool-version-queries-in-about-view",
+        _files(
+            views="""
+            import subprocess
+            from flask import Blueprint
+
+            bp = Blueprint("about", __name__)
+
+            @bp.get("/about")
+            def about():
+                tools = {}
+                tools["ffmpeg"] = subprocess.check_output(["ffmpeg", "-version"], text=True).splitlines()[0]
+                tools["route"] = subprocess.run(["ip", "-V"], capture_output=True, text=True).stdout
+                probe = "rsync --version"
+                tools["sync"] = subprocess.check_output(probe.split(), text=True).splitlines()[0]
+                return tools
+            """,
+        ),
+    ),
     (
         # an ollama client built with a timeout; a list's own copy() is no ollama call
         "ollama-client-with-timeout",

@@ -1959,6 +1959,42 @@ def quick_command(ctx: Context, call: ast.Call) -> str | None:
     return None
 
 
+VERSION_FLAGS = frozenset({"--version", "-version", "-V"})
+
+
+def version_query(ctx: Context, call: ast.Call) -> str | None:
+    """``prog --version`` when a subprocess call runs nothing but a program's version query.
+
+    A program asked only for its version prints one line and exits: it reads no input and talks to
+    nothing, so the wait cannot hang. Only a command written out in the call (or in a local name
+    assigned once, possibly ``.split()``) with exactly the program and the flag counts: ``["ip", "-V"]``,
+    ``"curl --version".split()``.
+    """
+    fn = ctx.function
+    if fn is None:
+        return None
+    argv = _command_node(fn, call)
+    if isinstance(argv, ast.Call) and isinstance(argv.func, ast.Attribute) and argv.func.attr == "split":
+        argv = argv.func.value if not argv.args and not argv.keywords else None  # "curl --version".split()
+    if isinstance(argv, ast.Name):
+        assigned = [
+            n.value
+            for n in ast.walk(fn.node)
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == argv.id for t in n.targets)
+        ]
+        argv = assigned[0] if len(assigned) == 1 else None
+    words: list[str] | None = None
+    if isinstance(argv, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in argv.elts
+    ):
+        words = [e.value for e in argv.elts]  # type: ignore[attr-defined]
+    elif isinstance(argv, ast.Constant) and isinstance(argv.value, str):
+        words = argv.value.split()
+    if words is None or len(words) != 2 or words[1] not in VERSION_FLAGS:
+        return None
+    return f"{words[0].rsplit('/', 1)[-1]} {words[1]}"
+
+
 def _command_node(fn: FunctionInfo, call: ast.Call) -> ast.expr | None:
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in ("communicate", "wait"):

@@ -777,7 +777,7 @@ def few_rows(query: Query, ctx: Context, *, growing_children: bool = False) -> s
         return "the rows of a list of ids chosen by the caller"
     growth = grows(ctx.project, model)
     if growth is None and insert is None:
-        return f"nothing shows `{model.name}` growing: its rows are few"
+        return f"the rows of `{model.name}`, a table nothing shows growing: they are few"
     key = parent_key(query, ctx)
     if key and account_table(model) and _pinned_elsewhere(query, ctx, key):
         # ``User.query.filter(Topic.forum_id == f.id, Post.user_id == User.id)``: everyone who posted in a

@@ -27,6 +27,7 @@ from flask_doctor.static.facts.calls import (
     pause_before_failure,
     quick_command,
     sleep_seconds,
+    version_query,
 )
 from flask_doctor.static.facts.gitpython import GIT_NETWORK_NAMES, KILL_AFTER, git_network_call
 from flask_doctor.static.facts.roles import FileRole, role_of
@@ -82,7 +83,11 @@ class BlockingCallInRequest(Rule):
     `async def` functions and in plain helpers only async functions call
     (FD403 reports those), examples and scripts, and
     `Popen.wait()` after the child's output was read to its end (the child
-    has finished writing; the wait returns with it).
+    has finished writing; the wait returns with it), and a child run only
+    to print its version (`["openvpn", "--version"]`, `"ip -V"`, `java
+    -version`): it writes one line and exits, with nothing to wait for (a
+    subcommand such as `docker version`, which asks a daemon, is still
+    reported).
 
     Not reported either: a sleep in an `except` handler or a loop over
     failures, which backs off between retries after something failed (that
@@ -151,6 +156,19 @@ class BlockingCallInRequest(Rule):
     call_names = last_segments(SLEEP) | SUBPROCESS_WAIT_NAMES | GIT_NETWORK_NAMES
 
     VALID = (
+        # A status page asks local programs for their versions: each prints a line and exits.
+        Valid("""
+            import subprocess
+            from flask import Flask
+
+            app = Flask(__name__)
+
+            @app.get("/about")
+            def about():
+                codec = subprocess.check_output(["ffmpeg", "-version"], text=True)
+                shell = subprocess.run("bash --version".split(), capture_output=True, text=True)
+                return {"codec": codec.splitlines()[0], "shell": shell.stdout.splitlines()[0]}
+            """),
         # The view hands the function to the project's queueing helper: it runs in a worker.
         Valid("""
             import time
@@ -756,6 +774,8 @@ class BlockingCallInRequest(Rule):
         waited = blocking_subprocess(ctx, node)
         if waited is None or drained_before_wait(ctx, node):
             return  # a wait after reading the child's output to its end returns with it
+        if version_query(ctx, node):
+            return  # `curl --version` prints a line and exits: there is nothing it could wait for
         short = waited.replace("subprocess.Popen.", "Popen.")
         quick = quick_command(ctx, node)
         doubt = f"`{quick}` is a short local command" if quick else path_doubt(ctx, node, REQUEST)
