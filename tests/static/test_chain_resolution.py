@@ -7,6 +7,9 @@ Each case pairs a join the model must not make with the chain it must still find
   call up (``super().tree()``).
 * ``engine.lookup(...)`` on a receiver that may be a plugin module (modules a registry lists define
   ``lookup``) does not reach an unrelated class family's ``lookup`` unless the receiver's name spells it.
+* a one-word method that library objects define too (``match.group(1)`` on a regex match, ``form.validate()``
+  on a WTForms form) does not reach the one project hierarchy defining that name unless the receiver's name
+  spells its root (``validator.validate()``).
 * the line shown for a hop made through an import alias (``from .jobs import export as run_export``) is the
   call, not the calling function's ``def``.
 """
@@ -286,3 +289,91 @@ def test_a_view_registered_through_self_is_each_subclass_override() -> None:
         "portal.auth.DirectoryProvider.authorize",
         "portal.auth.DirectoryProvider.validate",
     ]
+
+
+GROUPS = """
+import time
+
+
+class Directory:
+    def group(self, name):
+        time.sleep(2)
+        return name
+
+
+class LdapDirectory(Directory):
+    def group(self, name):
+        time.sleep(5)
+        return name
+
+
+class BaseValidator:
+    def validate(self, value):
+        raise NotImplementedError
+
+
+class RemoteValidator(BaseValidator):
+    def validate(self, value):
+        time.sleep(1)
+        return True
+"""
+
+GROUP_VIEWS = """
+import re
+
+from flask import Flask, request
+
+app = Flask(__name__)
+TICKET = re.compile(r"T-(\\d+)")
+
+
+@app.route("/tickets")
+def ticket_view():
+    if found := TICKET.match(request.args["ref"]):
+        return found.group(1)
+    return "none"
+
+
+def check(validator, value):
+    return validator.validate(value)
+
+
+def check_form(form):
+    return form.validate()
+
+
+@app.post("/check")
+def check_view():
+    check_form(request.form)
+    return str(check(request.args["kind"], request.form["value"]))
+"""
+
+
+def test_a_library_verb_on_an_untyped_receiver_needs_the_receiver_to_spell_the_hierarchy() -> None:
+    sources = {"desk/__init__.py": "", "desk/directory.py": GROUPS, "desk/views.py": GROUP_VIEWS}
+    functions = _project(sources).project.functions
+    # ``found`` is a regex match: its ``group`` is not the directories'
+    assert REQUEST not in functions["desk.directory.Directory.group"].contexts
+    assert REQUEST not in functions["desk.directory.LdapDirectory.group"].contexts
+    # ``validator`` spells ``BaseValidator``: the validators' family is reached; ``form`` alone reaches none
+    assert REQUEST in functions["desk.directory.RemoteValidator.validate"].contexts
+    result = _project(sources)
+    assert result.project.chain("desk.directory.RemoteValidator.validate", REQUEST) == [
+        "desk.views.check_view",
+        "desk.views.check",
+        "desk.directory.RemoteValidator.validate",
+    ]
+
+
+def test_a_library_verb_does_not_reach_a_plugin_module_function() -> None:
+    views = ENGINES.replace(
+        "def run_engine(engine, query):\n    return engine.lookup(query)",
+        'def run_engine(engine, query, rights=None):\n    rights["edit"].test()\n    return engine.lookup(query)',
+    )
+    sources = _engines(views)
+    sources["search/engines/archive.py"] += "\n\ndef test():\n    return requests.get('https://t.example.com')\n"
+    functions = _project(sources).project.functions
+    # ``test`` is a permission's (or a pattern's) verb: the engine module's ``test`` is not what runs
+    assert REQUEST not in functions["search.engines.archive.test"].contexts
+    # the engines' own ``lookup`` is still reached through the registry
+    assert REQUEST in functions["search.engines.archive.lookup"].contexts

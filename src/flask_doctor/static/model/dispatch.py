@@ -36,6 +36,10 @@ project is built makes certain enough to act on:
   (a facade's ``backend.locate(path)`` inside its ``locate``) reaches the
   one family the other classes form when the receiver's name spells that
   family's root (``backend`` -> ``Backend``), and nothing otherwise.  A
+  one-word name that library objects define as well (``LIBRARY_VERBS``:
+  ``match.group(1)``, ``form.validate()``, ``query.offset(n)``) reaches even
+  the one hierarchy defining it only when the receiver's name spells its
+  root, and no plugin module's function.  A
   compound method name (``generate_ticket_pdf``)
   that one project class alone defines is that class's method.  When functions
   of plugin modules share the name (``engine.search(...)`` on an engine module),
@@ -188,6 +192,79 @@ GENERIC_METHODS = frozenset(
         "__call__",
         "__enter__",
         "__exit__",
+    }
+)
+#: One-word methods that objects of the standard library and of the libraries Flask code handles everywhere
+#: also define: a regex match (``m.group(1)``), a string (``name.title()``), a SQLAlchemy query or session
+#: (``q.offset(n)``, ``db.session.connection()``, a column's ``label``), a lock (``sem.acquire()``), a WTForms form
+#: (``form.validate()``), Flask-Principal's permission (``perm.test()``), a plugin manager (``pm.register(p)``).
+#: Called on a receiver the code does not type, such a name says nothing about a project class: it reaches a
+#: project hierarchy defining it only when the receiver's name spells that hierarchy's root
+#: (``validator.validate()`` -> ``BaseValidator``), and never a plugin module's function of that name.
+LIBRARY_VERBS = frozenset(
+    {
+        # re.Match / re.Pattern
+        "group",
+        "groups",
+        "groupdict",
+        "span",
+        "match",
+        "fullmatch",
+        "findall",
+        "finditer",
+        "subn",
+        # str
+        "title",
+        "capitalize",
+        "casefold",
+        "zfill",
+        "swapcase",
+        "partition",
+        "rpartition",
+        "splitlines",
+        "isdigit",
+        "isalpha",
+        "isalnum",
+        "center",
+        "ljust",
+        "rjust",
+        # SQLAlchemy queries, sessions and columns
+        "offset",
+        "limit",
+        "order_by",
+        "group_by",
+        "filter_by",
+        "join",
+        "outerjoin",
+        "distinct",
+        "having",
+        "subquery",
+        "scalar",
+        "scalars",
+        "paginate",
+        "with_entities",
+        "options",
+        "connection",
+        "merge",
+        "refresh",
+        "expunge",
+        "add_all",
+        "begin",
+        "label",
+        # threading
+        "acquire",
+        "release",
+        "locked",
+        "is_set",
+        "notify_all",
+        # forms, permissions, plugin managers, parsers
+        "validate",
+        "validate_on_submit",
+        "populate_obj",
+        "test",
+        "register",
+        "parse",
+        "version",
     }
 )
 #: Calls that hand a function to a job queue: it runs in a worker, not here.
@@ -838,9 +915,10 @@ class _FunctionWalker:
             return self._members_methods(seen.members, name)
         if seen.kind in (_UNKNOWN, _PROJECT_RETURN) and not name.startswith("__") and name not in GENERIC_METHODS:
             spelled = (dotted(receiver) or "").rsplit(".", 1)[-1]
-            modules = self._plugin_functions(self.index.plugin_modules, name)
+            verb = name in LIBRARY_VERBS  # a library object's method as likely: only a spelled hierarchy
+            modules = [] if verb else self._plugin_functions(self.index.plugin_modules, name)
             # functions of plugin modules named so: the receiver may be one of those modules
-            rival = bool(modules)
+            rival = bool(modules) or verb
             found = list(self.index.implementations(name, spelled, rival))
             found += self.index.family(name, spelled, self.fn if self.owner else None, rival)
             if not found and not rival and "_" in name.strip("_"):

@@ -1008,6 +1008,33 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # ``hit.group(1)`` is a regex match's method, not the directory's ``group``: the chain is not joined by
+        # the name alone, so no request is known to reach the lookup (a note); ``directory.group(...)`` on a
+        # receiver whose name spells the class would be.
+        Invalid(
+            """
+            import re
+            import requests
+            from flask import Flask, request
+            app = Flask(__name__)
+            MEMBER = re.compile(r"team-(\\w+)")
+
+            class Directory:
+                def group(self, name):
+                    return {"name": name}
+
+            class RemoteDirectory(Directory):
+                def group(self, name):
+                    return requests.get("https://directory.example.com/groups/" + name).json()  # expect
+
+            @app.get("/members")
+            def members():
+                if hit := MEMBER.match(request.args["ref"]):
+                    return {"team": hit.group(1)}
+                return {"team": None}
+            """,
+            message="no request or job is known to reach it",
+        ),
         # SDK clients whose calls have no timeout, reached from views: twilio's resource calls through a
         # module-level client (down a chain of resources), and sendgrid's send through a client a helper builds.
         Invalid(
