@@ -1168,6 +1168,12 @@ def function_loop(call: ast.Call) -> ast.GeneratorExp | None:
     per item of what the call walks, as the loop ``(serialize(item) for item in rows)`` it amounts to (the
     call and the loop placed at ``call``; the item's name is :data:`MAPPED_ITEM`). ``None`` for other calls.
     """
+    # most calls have neither ``map``'s two arguments nor a ``key=``: no need to spell their callee's name
+    if call.keywords:
+        if not any(kw.arg == "key" for kw in call.keywords):
+            return None
+    elif len(call.args) != 2:
+        return None
     name = dotted(call.func) or ""
     fn: ast.expr | None = None
     rows: ast.expr | None = None
