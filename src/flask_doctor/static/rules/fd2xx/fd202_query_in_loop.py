@@ -2679,7 +2679,8 @@ class QueryInLoop(Rule):
             return
         if (
             isinstance(node.func, (ast.Name, ast.Attribute))
-            and (dotted(node.func) or "").rsplit(".", 1)[-1] in RENDER_CALLS
+            and _last_name(node.func) in RENDER_CALLS
+            and dotted(node.func) is not None  # spelled only for a render call's name: every call comes here
         ):
             self._template(node, ctx)
             return
