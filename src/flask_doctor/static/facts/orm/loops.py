@@ -902,13 +902,20 @@ def _truth(test: ast.expr, values: dict[str, bool]) -> bool | None:
     return None
 
 
-def dead_branches(fn: FunctionInfo, values: dict[str, bool]) -> set[int]:
+@keyed_fact
+def _branching(project: Project, fn: FunctionInfo) -> list[ast.AST]:
+    """``fn``'s ``if`` statements and expressions and its ``and``/``or``, in ``ast.walk``'s order: what
+    :func:`dead_branches` reads, listed once (a helper is asked about again for each call to it)."""
+    return [node for node in walk(fn.node) if isinstance(node, (ast.BoolOp, ast.If, ast.IfExp))]
+
+
+def dead_branches(project: Project, fn: FunctionInfo, values: dict[str, bool]) -> set[int]:
     """Nodes of ``fn`` that do not run with these flag values: the branch an ``if`` does not take, and the
     operands of ``flag and x`` after a false flag."""
     dead: set[int] = set()
     if not values:
         return dead
-    for node in walk(fn.node):
+    for node in _branching(project, fn):
         if isinstance(node, ast.BoolOp):
             decisive = False if isinstance(node.op, ast.And) else True
             for index, value in enumerate(node.values):
@@ -1018,7 +1025,7 @@ def item_reads(
     if param in assignments(project, helper):
         return []  # the helper rebinds the parameter: the reads are of something else
     optional = {n for n in optional_params(helper) if not passes(call, helper, {n})}
-    guarded = _guarded_reads(helper, optional) | dead_branches(helper, flag_values(call, helper, scope))
+    guarded = _guarded_reads(helper, optional) | dead_branches(project, helper, flag_values(call, helper, scope))
     found: list[ItemRead] = []
     for node in walk(helper.node):
         if (
@@ -1168,6 +1175,12 @@ def function_loop(call: ast.Call) -> ast.GeneratorExp | None:
     per item of what the call walks, as the loop ``(serialize(item) for item in rows)`` it amounts to (the
     call and the loop placed at ``call``; the item's name is :data:`MAPPED_ITEM`). ``None`` for other calls.
     """
+    # most calls have neither ``map``'s two arguments nor a ``key=``: no need to spell their callee's name
+    if call.keywords:
+        if not any(kw.arg == "key" for kw in call.keywords):
+            return None
+    elif len(call.args) != 2:
+        return None
     name = dotted(call.func) or ""
     fn: ast.expr | None = None
     rows: ast.expr | None = None

@@ -203,7 +203,7 @@ def item_query(
         return None
     keys = _item_keys(project, helper, call, given, on_item) if given is not None else None
     # ``if relations:`` with ``relations=False`` a caller leaves at its default: what is under it never runs
-    dead = dead_branches(helper, flag_values(call, helper, scope)) if callee is None else set()
+    dead = dead_branches(project, helper, flag_values(call, helper, scope)) if callee is None else set()
     queries = [
         q
         for q in item_queries(project, (helper, on_item))

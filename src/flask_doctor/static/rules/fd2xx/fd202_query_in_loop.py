@@ -2841,6 +2841,7 @@ class QueryInLoop(Rule):
         self._seen: set[tuple[str, int, str]] = set()
         self._key_loops: dict[int, ast.GeneratorExp] = {}
         self._over_data: dict[Loop, bool] = {}
+        self._items: dict[Loop, dict[str, ModelInfo]] = {}
 
     def _loop_over_data(self, loop: Loop, ctx: Context) -> bool:
         """The loop walks data, not a fixed collection written in the code, and does not stop at a match.
@@ -2851,6 +2852,14 @@ class QueryInLoop(Rule):
         if answer is None:
             answer = self._over_data[loop] = self._walks_data(loop, ctx)
         return answer
+
+    def _row_items(self, loop: Loop, ctx: Context) -> dict[str, ModelInfo]:
+        """:func:`_row_items`, answered once per loop (every call in its body asks, as for
+        :meth:`_loop_over_data`). Not to be changed by the caller."""
+        items = self._items.get(loop)
+        if items is None:
+            items = self._items[loop] = _row_items(loop, ctx)
+        return items
 
     @staticmethod
     def _walks_data(loop: Loop, ctx: Context) -> bool:
@@ -2865,7 +2874,8 @@ class QueryInLoop(Rule):
             return
         if (
             isinstance(node.func, (ast.Name, ast.Attribute))
-            and (dotted(node.func) or "").rsplit(".", 1)[-1] in RENDER_CALLS
+            and _last_name(node.func) in RENDER_CALLS
+            and dotted(node.func) is not None  # spelled only for a render call's name: every call comes here
         ):
             self._template(node, ctx)
             return
@@ -2961,7 +2971,7 @@ class QueryInLoop(Rule):
         if not uses_any(node, names) or ctx.function is None:
             return
         # a query under ``if realm_names is None:`` does not run when the loop passes realm_names
-        rows = _row_items(loop, ctx)
+        rows = self._row_items(loop, ctx)
         found = item_query(ctx.project, ctx.function, node, items=rows, given=item_names(ctx.project, loop))
         same = False
         if found is None:
@@ -3381,7 +3391,7 @@ class QueryInLoop(Rule):
         query built from ``self`` runs it once per row, as a method called on each row would."""
         if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job) or not uses_sqlalchemy(ctx.project):
             return
-        items = _row_items(loop, ctx)
+        items = self._row_items(loop, ctx)
         if not items or not self._loop_over_data(loop, ctx):
             return
         ((var, model),) = items.items()

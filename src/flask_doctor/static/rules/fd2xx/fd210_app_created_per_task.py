@@ -174,7 +174,7 @@ class AppCreatedPerTask(Rule):
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         fn = ctx.function
-        if fn is None or ctx.is_test_code():
+        if fn is None:
             return
         name = dotted(node.func)
         if not name:
@@ -182,6 +182,8 @@ class AppCreatedPerTask(Rule):
         builders = _app_builders(ctx.project)
         if name.rpartition(".")[2] not in builders and name.partition(".")[0] not in _builder_aliases(ctx.project):
             return  # neither a factory of the project nor a Flask class (under any alias): nothing builds an app
+        if ctx.is_test_code():  # after the name: every call of the project comes here, few build an app
+            return
         wrapper = runs_per_task(ctx.project, fn)
         if not (wrapper or is_job_code(ctx)) or is_memoised(fn) or (FACTORY in fn.roles and "task" not in fn.roles):
             return

@@ -161,7 +161,7 @@ class TlsVerificationDisabled(Rule):
     VERIFY_KEYWORDS = frozenset({"verify", "ssl", "verify_ssl"})
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
-        keyword = self._verify_off(node)
+        keyword = self._verify_off(node) if node.keywords else None
         if keyword is None and _UNVERIFIED_LAST_NAMES.isdisjoint(callee_names(ctx, node)):
             return  # the cheap tests first: every call of the project comes here
         if ctx.is_test_code():
