@@ -416,13 +416,26 @@ def only_run_inline(project: Project, fn: FunctionInfo) -> list[ast.Call]:
     if is_test_path(fn.module.path) or fn.class_name is not None or fn.parent is not None:
         return []
     name = fn.name
+    # the plain calls first, from the call-site index: most tasks have none, and the text search below is dear
+    calls = [
+        site.node
+        for site in calls_named(project, (name,))
+        if not is_test_path(site.module.path)
+        and isinstance(site.node.func, (ast.Name, ast.Attribute))
+        and project.resolve_function(dotted(site.node.func) or "", site.function, site.module) is fn
+    ]
+    if not calls:
+        return []
     word = re.compile(rf"(?<![\w]){re.escape(name)}(?![\w])")
     explained = 1  # the ``def``
     seen = 0
     for module in project.modules.values():
         if is_test_path(module.path) or name not in module.text:
             continue
-        seen += len(word.findall(module.text))
+        found = len(word.findall(module.text))
+        if not found:
+            continue  # the name only inside longer words: no import of it here either
+        seen += found
         for node in ast.walk(module.tree):
             if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
@@ -434,13 +447,6 @@ def only_run_inline(project: Project, fn: FunctionInfo) -> list[ast.Call]:
         return []
     if any(name in template.text for template in project.templates.values()):
         return []
-    calls = [
-        site.node
-        for site in calls_named(project, (name,))
-        if not is_test_path(site.module.path)
-        and isinstance(site.node.func, (ast.Name, ast.Attribute))
-        and project.resolve_function(dotted(site.node.func) or "", site.function, site.module) is fn
-    ]
-    if not calls or seen != explained + len(calls):
+    if seen != explained + len(calls):
         return []
     return calls
