@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Location
-from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.orm.usage import admin_only
 from flask_doctor.static.facts.sql_strings import sql_template
 from flask_doctor.static.model import JOB, REQUEST
@@ -72,6 +72,18 @@ def _text(node: ast.expr) -> tuple[str | None, list[ast.expr]]:
         return node.value, []
     text, holes = sql_template(node)
     return text, [hole for hole, _ in holes]
+
+
+@keyed_fact
+def writes_select_text(project: Project, module_name: str) -> bool:
+    """The module's text holds the word SELECT in any case: SQL text :func:`raw_select` could read is written
+    in the module, so a module without it runs none (asked before walking a loop for one)."""
+    module = project.modules.get(module_name)
+    return module is not None and _SELECT_WORD.search(module.text) is not None
+
+
+#: The SQL keyword anywhere in a module's text.
+_SELECT_WORD = re.compile(r"select", re.IGNORECASE)
 
 
 def raw_select(node: ast.AST) -> RawSelect | None:

@@ -58,7 +58,7 @@ from flask_doctor.static.facts.orm.queries import (
     query_of,
     rows_passed_in,
 )
-from flask_doctor.static.facts.orm.raw_sql import raw_inserts, raw_rows, raw_select
+from flask_doctor.static.facts.orm.raw_sql import raw_inserts, raw_rows, raw_select, writes_select_text
 from flask_doctor.static.facts.orm.usage import (
     DELETES,
     ParentCollection,
@@ -3325,6 +3325,8 @@ class QueryInLoop(Rule):
         and nothing cuts the loop short; else a note with ``--preview``."""
         if not in_application_code(ctx) or not (ctx.in_request or ctx.in_job):
             return
+        if not writes_select_text(ctx.project, ctx.module.name):
+            return  # no SQL text in this module: nothing below can find a SELECT (and the taint of `sent` is dear)
         assert ctx.function is not None
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
         rows = raw_rows(iterable, ctx.function.node, iterable.lineno)
