@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from flask_doctor.static.context import Context
 from flask_doctor.static.facts import project_fact
+from flask_doctor.static.facts.orm import mongo
 from flask_doctor.static.facts.orm.queries import EXECUTE, query_of
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.names import ImportTable, dotted
@@ -333,25 +334,47 @@ def _is_ddl(text: str) -> bool:
     return text.strip().lower().startswith(_DDL)
 
 
-def db_write(stmts: list[ast.stmt]) -> ast.Call | None:
-    """``db.session.commit()`` / ``conn.commit()`` / ``session.flush()`` in ``stmts`` (not in nested functions).
+def _connections(stmts: list[ast.stmt]) -> set[str]:
+    """Names bound in ``stmts`` to a DB-API connection: ``conn2 = sqlite3.connect(path)``."""
+    return {
+        target.id
+        for node in body_nodes(stmts)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and (dotted(node.value.func) or "").rsplit(".", 1)[-1] == "connect"
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
 
-    A ``try`` that runs DDL (``ALTER TABLE ... ADD COLUMN``) is the idempotent-migration idiom
-    ("the column already exists") and does not count.
+
+def db_write(stmts: list[ast.stmt], ctx: Context | None = None) -> ast.Call | None:
+    """``db.session.commit()`` / ``conn.commit()`` / ``session.flush()`` in ``stmts`` (not in nested functions),
+    or, with ``ctx``, a MongoDB write (``users.update_one(...)``) on a collection the project's Mongo facts know.
+
+    The receiver of ``commit()`` counts when it is spelt like a session or connection (``conn``, ``conn2``,
+    ``db_session``) or was bound in ``stmts`` from a ``connect(...)`` call. A ``try`` that runs DDL
+    (``ALTER TABLE ... ADD COLUMN``) is the idempotent-migration idiom ("the column already exists") and does
+    not count.
     """
     found = None
+    connections: set[str] | None = None
     for node in body_nodes(stmts):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _is_ddl(node.value):
             return None
-        if (
-            found is None
-            and isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in DB_WRITE_METHODS
-        ):
-            receiver = (dotted(node.func.value) or "").rsplit(".", 1)[-1].lower()
-            if receiver.endswith("session") or receiver in _DB_RECEIVERS:
+        if found is not None or not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        if node.func.attr in DB_WRITE_METHODS:
+            spelt = dotted(node.func.value) or ""
+            receiver = spelt.rsplit(".", 1)[-1].lower()
+            if receiver.endswith("session") or receiver.rstrip("0123456789_") in _DB_RECEIVERS:
                 found = node
+                continue
+            if connections is None:
+                connections = _connections(stmts)
+            if spelt in connections:
+                found = node
+        elif ctx is not None and node.func.attr in mongo.WRITES and mongo.collection_of(node.func.value, ctx):
+            found = node
     return found
 
 

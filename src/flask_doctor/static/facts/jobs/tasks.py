@@ -107,6 +107,8 @@ def task_framework(project: Project, fn: FunctionInfo) -> str | None:
             obj = project.objects.get(resolved.rsplit(".", 1)[0])
             if obj is None and table is not None:
                 obj = project.objects.get(table.qualify(owner) or "")
+            if obj is not None and obj.type in project.functions:
+                obj = None  # made by a project factory (``celery = make_celery()``): judged by its name below
             if obj is not None:
                 if is_celery_type(project, obj.type):
                     return "celery"
@@ -242,13 +244,30 @@ NOT_IO_ERRORS = frozenset(
         "JSONDecodeError",
     }
 )
+#: Exceptions for an answer the server gave or a URL that cannot work (``raise_for_status()``'s ``HTTPError``,
+#: ``InvalidURL``): catching only these leaves a dropped connection or a timeout unhandled.
+STATUS_ERRORS = frozenset(
+    {
+        "requests.exceptions.HTTPError",
+        "requests.HTTPError",
+        "requests.exceptions.InvalidURL",
+        "requests.exceptions.MissingSchema",
+        "requests.exceptions.InvalidSchema",
+        "urllib.error.HTTPError",
+        "urllib.request.HTTPError",
+        "httpx.HTTPStatusError",
+        "httpx.InvalidURL",
+    }
+)
 #: A lock held by another run of the task (``lockfile.AlreadyLocked``, ``LockTimeout``): contention, not I/O.
 LOCK_CONTENTION = on_first_use(r"(?:Already)?Locked|Lock(?:Timeout|Error|Failed|NotAcquired)")
 
 
 def handles_io_errors(handler: ast.ExceptHandler, fn: FunctionInfo) -> bool:
-    """``handler`` may catch what a network or database call raises: anything but data errors and lock
-    contention (an unknown project exception counts: the code may raise it for a failed call)."""
+    """``handler`` may catch what a network or database call raises: anything but data errors, lock
+    contention and HTTP status errors (``requests.exceptions.HTTPError``: the server answered; a dropped
+    connection or a timeout still fails the task); an unknown project exception counts, as the code may raise
+    it for a failed call."""
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
     for expr in types:
         if expr is None:
@@ -256,10 +275,25 @@ def handles_io_errors(handler: ast.ExceptHandler, fn: FunctionInfo) -> bool:
         name = dotted(expr)
         if name is None:
             return True
-        last = (fn.imports.qualify(name) or name).rsplit(".", 1)[-1]
+        qualified = fn.imports.qualify(name) or name
+        last = qualified.rsplit(".", 1)[-1]
+        if qualified in STATUS_ERRORS:
+            continue
         if last not in NOT_IO_ERRORS and not LOCK_CONTENTION().fullmatch(last):
             return True
     return False
+
+
+def status_error_caught(fn: FunctionInfo) -> str | None:
+    """The first HTTP status error (``HTTPError``) an ``except`` of ``fn`` names, or ``None``."""
+    for node in body_nodes(fn.node.body):
+        if not isinstance(node, ast.ExceptHandler) or node.type is None:
+            continue
+        for expr in node.type.elts if isinstance(node.type, ast.Tuple) else [node.type]:
+            name = dotted(expr)
+            if name and (fn.imports.qualify(name) or name) in STATUS_ERRORS:
+                return name
+    return None
 
 
 def has_try(fn: FunctionInfo) -> bool:

@@ -7,6 +7,7 @@ import ast
 
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.errors import (
+    DB_WRITE_METHODS,
     body_nodes,
     contains_raise,
     db_write,
@@ -315,6 +316,36 @@ class SilencedExceptionInView(Rule):
             """),
     )
     INVALID = (
+        # a numbered sqlite3 connection and a MongoDB update: both writes vanish behind ``except: pass``
+        Invalid(
+            """
+            import sqlite3
+            from flask import Flask, redirect, request, session
+            from flask_pymongo import PyMongo
+
+            app = Flask(__name__)
+            mongo = PyMongo(app)
+
+            @app.post("/confirm")
+            def confirm():
+                try:
+                    link2 = sqlite3.connect("votes.db")
+                    link2.execute("UPDATE ballots SET confirmed = 1 WHERE voter = ?", (session["voter"],))
+                    link2.commit()
+                except:  # expect
+                    pass
+                return redirect("/thanks")
+
+            @app.post("/theme")
+            def set_theme():
+                try:
+                    mongo.db.accounts.update_one({"name": session["name"]}, {"$set": {"theme": request.form["theme"]}})
+                except Exception:  # expect
+                    pass
+                return redirect("/settings")
+            """,
+            message="hides a failed",
+        ),
         # the query fails, the `except` says nothing, and the page shows "no invoices" with 200 OK
         Invalid(
             """
@@ -495,7 +526,7 @@ class SilencedExceptionInView(Rule):
                 )
                 continue
             silent = all(is_inert(s) for s in body)
-            write = db_write(node.body) if silent else None
+            write = db_write(node.body, ctx) if silent else None
             read = swallowed_read(node, ctx) if silent and write is None else None
             returns_success = (
                 not silent
@@ -511,8 +542,8 @@ class SilencedExceptionInView(Rule):
             if write is not None:
                 message = (
                     f"`{handler_label(handler)}` in {describe_context(ctx)} with only `{ast.unparse(body[0]).strip()}` "
-                    f"hides a failed `{ast.unparse(write.func)}()`: the change is lost without a log and the session "
-                    f"is not rolled back"
+                    f"hides a failed `{ast.unparse(write.func)}()`: the change is lost without a log"
+                    + (" and the session is not rolled back" if write.func.attr in DB_WRITE_METHODS else "")  # type: ignore[attr-defined]
                 )
                 at = node_location(ctx.module.path, write)
                 evidence = [Evidence(f"`{ast.unparse(write.func)}()` inside the `try`", at)]

@@ -25,6 +25,7 @@ from flask_doctor.static.facts.jobs.tasks import (
     has_try,
     helper_handles_errors,
     only_run_inline,
+    status_error_caught,
     task_class,
     task_io,
 )
@@ -352,6 +353,29 @@ class TaskWithoutRetry(Rule):
             """),
     )
     INVALID = (
+        # the app comes from a project factory; the ``except`` catches only an answer with an error status, so a
+        # dropped connection or a timeout still fails the task and the thumbnail is never made
+        Invalid(
+            """
+            import requests
+            from flask_celeryext import FlaskCeleryExt
+
+            def make_celery(app=None):
+                return FlaskCeleryExt(app).celery
+
+            celery_app = make_celery()
+
+            @celery_app.task(name="thumbs.make")  # expect
+            def make_thumbnail(photo_url):
+                try:
+                    response = requests.get(photo_url, timeout=20)
+                    response.raise_for_status()
+                except requests.exceptions.HTTPError:
+                    return None
+                store_thumbnail(response.content)
+            """,
+            message="no handling of a dropped connection or a timeout",
+        ),
         # a text message through a twilio client the module keeps: one blip and the customer never hears
         Invalid(
             """
@@ -775,6 +799,13 @@ class TaskWithoutRetry(Rule):
                     " (a note: a user starts it and polls its result, so a failure reaches them and they can "
                     "start it again)"
                 )
+            status_only = status_error_caught(fn)
+            handling = (
+                "no error handling"
+                if status_only is None
+                else f"no handling of a dropped connection or a timeout (its `except` names only `{status_only}`-like "
+                "status errors)"
+            )
             policy = "no retry policy"
             if idle:
                 policy = (
@@ -784,7 +815,7 @@ class TaskWithoutRetry(Rule):
             report(
                 self.finding(
                     decorator_location(fn),
-                    f"{kind} `{fn.display}` calls `{label}`{via} with {policy} and no error handling: "
+                    f"{kind} `{fn.display}` calls `{label}`{via} with {policy} and {handling}: "
                     f"the first network or database blip fails it and {outcome}{note}",
                     hint=hint,
                     evidence=evidence,
