@@ -162,7 +162,7 @@ class UnboundedQueryMaterialised(Rule):
     per-user/per-event entity such as `User`, `Order`, `Post`) are bounded
     in practice; a filter on a foreign key, an indexed key or an owner
     column (`author_email`, `user_id`, also on a joined model),
-    `rel.contains(obj)`, `owner.has(user=u)`, or an `or_()` of such
+    `rel.contains(obj)`, `owner.has(user=u)`, `rel.any(id=x)`, or an `or_()` of such
     conditions loads one parent's rows, exactly like reading `user.notes`;
     so does the owner's rows plus the ones marked as shared. Such a filter
     bounds nothing when applied only in an `if` without `else` (`if not
@@ -771,6 +771,36 @@ class UnboundedQueryMaterialised(Rule):
                     Proposal.coauthors.any(Coauthor.person.has(user=current_user)),
                 )).all()
                 return {"mine": len(mine), "ids": proposal_ids(submitter_id=request.args["u"])}
+            """),
+        # one member's boards through a many-to-many relationship: `any(id=...)` names one related record
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            board_members = db.Table(
+                "board_members",
+                db.Column("board_id", db.ForeignKey("board.id")),
+                db.Column("member_id", db.ForeignKey("member.id")),
+            )
+
+            class Board(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                opened = db.Column(db.DateTime, default=datetime.utcnow)
+                members = db.relationship("Member", secondary=board_members)
+
+            @app.post("/boards")
+            def open_board():
+                db.session.add(Board())
+                db.session.commit()
+                return "ok"
+
+            @app.get("/members/<int:member_id>/boards")
+            def boards_of(member_id):
+                boards = Board.query.filter(Board.members.any(id=member_id)).all()
+                return {"boards": [b.id for b in boards]}
             """),
         # registered API clients: only an administrator adds them, so the table holds a handful of rows by design
         Valid("""
