@@ -603,7 +603,7 @@ def grows_by_name(model: ModelInfo) -> bool:
 #: Last words of class names for tables people set up rather than fill by using the application: settings, roles,
 #: categories, schedules, rules, templates. A creation stamp on such a row says when someone configured it.
 CONFIGURATION_WORDS = frozenset(
-    {"setting", "config", "configuration", "preference", "option", "role", "permission", "category", "schedule"}
+    {"setting", "config", "configuration", "preference", "role", "permission", "category", "schedule"}
     | {"rule", "template", "type", "kind", "language", "locale", "country", "currency", "timezone", "plugin"}
     | {"webhook", "integration", "menu"}
 )
