@@ -600,6 +600,29 @@ def grows_by_name(model: ModelInfo) -> bool:
     return model.name.lower() in GROWING_NAMES or model.name.lower().rstrip("s") in GROWING_NAMES
 
 
+#: Last words of class names for tables people set up rather than fill by using the application: settings, roles,
+#: categories, schedules, rules, templates. A creation stamp on such a row says when someone configured it.
+CONFIGURATION_WORDS = frozenset(
+    {"setting", "config", "configuration", "preference", "role", "permission", "category", "schedule"}
+    | {"rule", "template", "type", "kind", "language", "locale", "country", "currency", "timezone", "plugin"}
+    | {"webhook", "integration", "menu"}
+)
+_LAST_WORD = re.compile(r"[A-Z]?[a-z0-9]+$|[A-Z]+$")
+
+
+def configuration_table(model: ModelInfo) -> str | None:
+    """The word that names ``model`` a table people configure (``ReportSchedule``, ``UserRole``, ``Category``),
+    or ``None``: its rows are a handful each set up by hand, not rows that come with every use."""
+    if grows_by_name(model):
+        return None
+    match = _LAST_WORD.search(model.name)
+    word = match.group(0).lower() if match else ""
+    for singular in (word, word[:-3] + "y" if word.endswith("ies") else word, word.rstrip("s")):
+        if singular in CONFIGURATION_WORDS:
+            return singular
+    return None
+
+
 def grows(project: Project, model: ModelInfo) -> str | None:
     """Why the table behind ``model`` grows with use (rows per event/user), or ``None``.
 

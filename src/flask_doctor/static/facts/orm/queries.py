@@ -1125,6 +1125,8 @@ def _per_parent_term(term: ast.expr, ctx: Context, parents: set[str], joined: bo
                 return owner_kw
             owner = model_for(rel.value, ctx)
             rel_parents = parent_columns(ctx.project, owner) if owner is not None else parents
+            if rel.attr in rel_parents and any(kw.arg == "id" for kw in term.keywords):
+                return rel.attr  # ``Proposal.team.any(id=member_id)``: the rows linked to the one record that id names
             inner = next((k for k in (_per_parent_term(a, ctx, rel_parents) for a in term.args) if k), None)
             if inner:
                 return inner

@@ -337,6 +337,20 @@ def asked_by_client(project: Project, fn: FunctionInfo) -> bool:
     return root is not None and bool(root.roles & _ASKED_ROOTS) and not root.roles & _REPEATING_ROOTS
 
 
+def filled_by_jobs(project: Project, model: ModelInfo) -> InsertSite | None:
+    """A background job that adds ``model`` rows run after run (not one fixed row, not an RPC client's call)."""
+    return next(
+        (
+            site
+            for site in insert_sites(project).get(model.name, [])
+            if JOB in site.function.contexts
+            and not _fixed_row(site.call)
+            and not asked_by_client(project, site.function)
+        ),
+        None,
+    )
+
+
 def grows_with_use(project: Project, model: ModelInfo) -> str | None:
     """Why ``model``'s table grows with use, or ``None``: :func:`grows`, or a background job adds its rows.
 
@@ -930,6 +944,7 @@ __all__ = [
     "few_parents",
     "few_rows",
     "generic_insert",
+    "filled_by_jobs",
     "grows_with_use",
     "insert_sites",
     "parent_collection",

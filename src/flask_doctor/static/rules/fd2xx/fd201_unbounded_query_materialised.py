@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from flask_doctor.findings import Evidence, Severity
-from flask_doctor.static.facts.orm.models import grows, grows_by_name, link_tables
+from flask_doctor.static.facts.orm.models import configuration_table, grows, grows_by_name, link_tables
 from flask_doctor.static.facts.orm.mongo import (
     MATERIALISING_CALLS,
     MongoRead,
@@ -47,6 +47,7 @@ from flask_doctor.static.facts.orm.usage import (
     deleted_each,
     drained_by,
     few_parents,
+    filled_by_jobs,
     generic_insert,
     grows_with_use,
     user_facing_insert,
@@ -162,7 +163,7 @@ class UnboundedQueryMaterialised(Rule):
     per-user/per-event entity such as `User`, `Order`, `Post`) are bounded
     in practice; a filter on a foreign key, an indexed key or an owner
     column (`author_email`, `user_id`, also on a joined model),
-    `rel.contains(obj)`, `owner.has(user=u)`, or an `or_()` of such
+    `rel.contains(obj)`, `owner.has(user=u)`, `rel.any(id=x)`, or an `or_()` of such
     conditions loads one parent's rows, exactly like reading `user.notes`;
     so does the owner's rows plus the ones marked as shared. Such a filter
     bounds nothing when applied only in an `if` without `else` (`if not
@@ -215,7 +216,11 @@ class UnboundedQueryMaterialised(Rule):
     what came since), a selection the loop empties (see below), a job loading a few
     columns of every row (a sweep, as cheap as it gets), a recent or bounded time window
     (`lastseen >= now - 5 min`, `date >= start, date <= end`), a cached
-    result, or a table that nothing in request or job code adds rows to.
+    result, a table that nothing in request or job code adds rows to, or a
+    table people configure by hand, named so (`Setting`, `Role`,
+    `Category`, `ReportSchedule`, `AlertRule`, `EmailTemplate`): even with a
+    creation stamp and a form its rows are a handful, unless a background job
+    adds them run after run.
     Nor is the newest row of each group (an inner join to a subquery grouped
     by a column, `select(Run).join(latest, Run.dag_id == latest.c.dag_id)`
     with `latest` grouped by `dag_id`: one row per group), or a filter on a
@@ -771,6 +776,62 @@ class UnboundedQueryMaterialised(Rule):
                     Proposal.coauthors.any(Coauthor.person.has(user=current_user)),
                 )).all()
                 return {"mine": len(mine), "ids": proposal_ids(submitter_id=request.args["u"])}
+            """),
+        # one member's boards through a many-to-many relationship: `any(id=...)` names one related record
+        Valid("""
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            board_members = db.Table(
+                "board_members",
+                db.Column("board_id", db.ForeignKey("board.id")),
+                db.Column("member_id", db.ForeignKey("member.id")),
+            )
+
+            class Board(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                opened = db.Column(db.DateTime, default=datetime.utcnow)
+                members = db.relationship("Member", secondary=board_members)
+
+            @app.post("/boards")
+            def open_board():
+                db.session.add(Board())
+                db.session.commit()
+                return "ok"
+
+            @app.get("/members/<int:member_id>/boards")
+            def boards_of(member_id):
+                boards = Board.query.filter(Board.members.any(id=member_id)).all()
+                return {"boards": [b.id for b in boards]}
+            """),
+        # schedules people set up in a form: the dispatching job visits each one, and they stay a handful
+        Valid("""
+            from datetime import datetime
+            from celery import shared_task
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class DigestSchedule(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                cron = db.Column(db.String)
+                enabled = db.Column(db.Boolean, default=True)
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/digests")
+            def add_schedule():
+                db.session.add(DigestSchedule(cron=request.form["cron"]))
+                db.session.commit()
+                return "ok"
+
+            @shared_task
+            def dispatch_digests():
+                for schedule in DigestSchedule.query.filter_by(enabled=True).all():
+                    print(schedule.cron)
             """),
         # registered API clients: only an administrator adds them, so the table holds a handful of rows by design
         Valid("""
@@ -2519,6 +2580,8 @@ class UnboundedQueryMaterialised(Rule):
             return  # a reference table (categories, settings): bounded in practice
         if not grows_by_name(query.model) and admin_curated(ctx.project, query.model) is not None:
             return  # only administrators add rows (registered clients, secrets): a few by design
+        if configuration_table(query.model) and filled_by_jobs(ctx.project, query.model) is None:
+            return  # settings, roles, categories, schedules: rows people set up by hand, a handful by design
         context = run_context(ctx) or REQUEST
         applied = {m for m, n in query.methods if id(n) not in query.optional}  # not a helper's optional filter
         filtered = applied & {"filter", "filter_by", "where", "join"}
