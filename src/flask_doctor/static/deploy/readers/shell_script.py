@@ -27,12 +27,6 @@ from flask_doctor.static.deploy.kinds import DEV_WORDS, PRODUCTION_WORDS
 from flask_doctor.static.deploy.model import EnvSetting, ServerCommand
 from flask_doctor.static.deploy.readers.base import Reader, loc
 from flask_doctor.static.deploy.shell import expand_vars, split_shell
-
-
-def stripped_words(text: str) -> list[str]:
-    """The words of a condition written on one line (``[ "$DEBUG" = 1 ]``), never raising."""
-    commands = split_shell(text)
-    return [word for words in commands for word in words]
 from flask_doctor.static.patterns import on_first_use
 
 __all__ = ["BRANCH_MARKER", "read_shell", "script_commands"]
@@ -66,6 +60,11 @@ def _condition_leaning(words: list[str]) -> str | None:
     if negated:
         leaning = "prod" if leaning == "dev" else "dev"
     return leaning
+
+
+def _line_words(text: str) -> list[str]:
+    """The words of a condition written on one line (``[ "$DEBUG" = 1 ]``), never raising."""
+    return [word for words in split_shell(text) for word in words]
 
 
 def _node_words(node: Any) -> list[str]:
@@ -180,7 +179,7 @@ def _commands_line_by_line(text: str) -> list[tuple[int, list[str]]]:
             continue
         opened = _IF_LINE().match(stripped)
         if opened is not None and not stripped.endswith("fi"):
-            leaning = _condition_leaning(stripped_words(opened.group(2)))
+            leaning = _condition_leaning(_line_words(opened.group(2)))
             if opened.group(1) == "if":
                 branches.append([False, False])
             if branches:
