@@ -226,6 +226,28 @@ class DevelopmentServerInDeployFile(Rule):
         ),
     )
     INVALID = (
+        # the image's entry script picks the process by its argument; the `web` branch runs the development server
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            message="its `web` branch",
+            files={
+                "Dockerfile": 'FROM python:3.12-slim\nCOPY . /srv\nENTRYPOINT ["/srv/launch.sh"]\nCMD ["web"]\n',
+                "launch.sh": (
+                    "#!/bin/sh\n"
+                    'case "$1" in\n'
+                    "  web)\n"
+                    "    exec flask --app app run --host 0.0.0.0 --port 8000  # expect\n"
+                    "    ;;\n"
+                    "  worker)\n"
+                    "    exec celery -A app worker\n"
+                    "    ;;\n"
+                    "esac\n"
+                ),
+            },
+        ),
         # the start script's production branch runs the development server; its other branch is for development
         Invalid(
             """
@@ -419,6 +441,9 @@ class DevelopmentServerInDeployFile(Rule):
     def _process_label(process: str, path: str) -> str:
         if process in ("CMD", "ENTRYPOINT", "entrypoint"):  # ``entrypoint``: App Engine's app.yaml
             return f"`{process}` in `{path}`"
+        head, _, branch = process.partition(":")
+        if head in ("CMD", "ENTRYPOINT"):  # a branch of the start script the image runs
+            return f"`{head}` (its `{branch}` branch) in `{path}`"
         if process.startswith("service:"):
             return f"compose service `{process[len('service:') :]}` in `{path}`"
         if process.startswith("unit:"):
