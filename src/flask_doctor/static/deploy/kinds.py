@@ -18,7 +18,16 @@ import re
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["CONFIG_DIRS", "CONF_DIRS", "NGINX_DIRS", "DeployKind", "deploy_kind", "is_gunicorn_settings_module"]
+__all__ = [
+    "CONFIG_DIRS",
+    "CONF_DIRS",
+    "DEV_WORDS",
+    "NGINX_DIRS",
+    "PRODUCTION_WORDS",
+    "DeployKind",
+    "deploy_kind",
+    "is_gunicorn_settings_module",
+]
 
 #: The kinds of deploy file, one reader each.
 DeployKind = Literal[
@@ -40,6 +49,29 @@ DeployKind = Literal[
     "requirements",
     "appconfig",
 ]
+
+#: Words in a deploy file's path, a process name or a start script's branch condition that mark a development
+#: or test setup (``docker-compose.dev.yml``, ``deploy/local/``, ``.devcontainer/``, compose service ``web-test``,
+#: ``if [ "$DEBUG" = 1 ]; then``).
+DEV_WORDS = frozenset(
+    {
+        "dev",
+        "devel",
+        "develop",
+        "development",
+        "devcontainer",
+        "local",
+        "override",
+        "debug",
+        "test",
+        "tests",
+        "testing",
+        "ci",
+        "e2e",
+    }
+)
+#: Words in a start script's branch condition that name production (``if [ "$APP_ENV" = production ]; then``).
+PRODUCTION_WORDS = frozenset({"prod", "production", "live"})
 
 #: Directories where a bare ``gunicorn.py`` is taken to be a gunicorn config
 #: (elsewhere it may well be an ordinary module that imports gunicorn).

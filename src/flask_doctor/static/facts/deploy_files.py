@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Location
+from flask_doctor.static.deploy.kinds import DEV_WORDS
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.roles import DOCS_DIRS, is_test_path
 from flask_doctor.static.patterns import on_first_use
@@ -36,26 +37,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.deploy import EnvSetting, ServerCommand, ServiceDecl
     from flask_doctor.static.model import Project
 
-#: Words in a deploy file's path or a process name that mark a development or
-#: test setup (``docker-compose.dev.yml``, ``deploy/local/``, ``.devcontainer/``,
-#: ``compose service web-test``).
-DEV_WORDS = frozenset(
-    {
-        "dev",
-        "devel",
-        "develop",
-        "development",
-        "devcontainer",
-        "local",
-        "override",
-        "debug",
-        "test",
-        "tests",
-        "testing",
-        "ci",
-        "e2e",
-    }
-)
 #: Words in a deploy file's *name* that mark a template to copy (``.env.example``).
 SAMPLE_WORDS = frozenset({"example", "examples", "sample", "samples"})
 _WORD = on_first_use(r"[^a-z0-9]+")

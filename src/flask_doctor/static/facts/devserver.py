@@ -563,7 +563,7 @@ def production_web_commands(project: Project) -> list[ServerCommand]:
         for command in deploy.commands
         if web_process(command.process)
         and production_deploy_path(command.source.path)
-        and not (command.process in ("CMD", "ENTRYPOINT") and overridden is not None)
+        and not (command.process.partition(":")[0] in ("CMD", "ENTRYPOINT") and overridden is not None)
     ]
 
 
@@ -671,6 +671,10 @@ def web_process(process: str) -> bool:
     development."""
     if process in ("CMD", "ENTRYPOINT", "web", "entrypoint"):
         return True
+    head, _, branch = process.partition(":")
+    if head in ("CMD", "ENTRYPOINT") and branch:
+        # a branch of the image's start script (``case "$1" in web) ...``): web unless named for workers or development
+        return not _NOT_WEB().search(branch.lower()) and not dev_process(branch)
     if process.startswith("fly:"):
         name = process[len("fly:") :].lower()
         return not _NOT_WEB().search(name) and not dev_process(name)

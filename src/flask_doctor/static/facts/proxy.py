@@ -34,7 +34,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PROXY_FIX = {"werkzeug.middleware.proxy_fix.ProxyFix", "werkzeug.contrib.fixers.ProxyFix", "flask_proxyfix.ProxyFix"}
 PROXY_SENSITIVE_ATTRS = {"remote_addr": "the client address"}
-REMOTE_ADDRESS_FUNCS = {"flask_limiter.util.get_remote_address", "flask_limiter.util.get_ipaddr"}
+#: Flask-Limiter key functions that read the connection's address. Not ``get_ipaddr``: it reads the last
+#: ``X-Forwarded-For`` entry, the address the nearest proxy appended, which is the client behind one proxy.
+REMOTE_ADDRESS_FUNCS = {"flask_limiter.util.get_remote_address"}
 FORWARDED_HEADERS = {
     "x-forwarded-for": "X-Forwarded-For",
     "x-real-ip": "X-Real-IP",
@@ -142,7 +144,7 @@ def proxy_sensitive_uses(project: Project, module: SourceModule) -> Iterator[tup
     if module.name not in project.module_imports:
         return
     text = module.text
-    if not any(word in text for word in ("remote_addr", "get_remote_address", "get_ipaddr")):
+    if not any(word in text for word in ("remote_addr", "get_remote_address")):
         return
     for node in ast.walk(module.tree):
         if isinstance(node, ast.Attribute) and node.attr in PROXY_SENSITIVE_ATTRS:

@@ -18,7 +18,7 @@ from pathlib import Path
 from flask_doctor.static.deploy.commands import analyze_command
 from flask_doctor.static.deploy.model import EnvSetting, ServerCommand
 from flask_doctor.static.deploy.readers.base import Reader, loc
-from flask_doctor.static.deploy.readers.shell_script import script_commands
+from flask_doctor.static.deploy.readers.shell_script import BRANCH_MARKER, script_commands
 
 __all__ = ["is_upstart_job", "read_upstart"]
 
@@ -82,7 +82,7 @@ def _script(body: list[tuple[int, str]], rel: str, process: str, env: dict[str, 
     commands = script_commands("\n".join(raw for _, raw in body))
     found: list[ServerCommand] = []
     for index, (line, words) in enumerate(commands):
-        words = [w for w in words if not w.startswith("@case:")]
+        words = [w for w in words if not w.startswith(BRANCH_MARKER)]
         if not words:
             continue
         cmds, _ = analyze_command(words, loc(rel, first + line - 1), process, env)

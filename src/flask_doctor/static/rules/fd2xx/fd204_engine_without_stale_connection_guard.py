@@ -120,7 +120,11 @@ class EngineWithoutStaleConnectionGuard(Rule):
     its pool, outlive the requests it serves. The same holds for the one
     DB-API connection a data-access class opens for itself (`self.db =
     mysql.connector.connect(...)` in `__init__`, the object made once at
-    import), unless the project pings or reconnects it. Engines
+    import), unless the project pings or reconnects it. A module that opens
+    one connection from its engine at import (`conn = engine.connect()`) and
+    binds its sessions to it keeps that one connection for the life of the
+    process; it is reported even when the engine has `pool_pre_ping`, which
+    tests a connection only when one is taken from the pool. Engines
     in one-shot programs hold no pool long enough to go stale and are not
     reported: migrations, scripts (`scripts/wait_for_db.py`, a module run
     only as `python migrate_legacy.py` that nothing imports), CLI commands
@@ -682,6 +686,21 @@ class EngineWithoutStaleConnectionGuard(Rule):
     )
 
     INVALID = (
+        # one connection opened at import and bound to every session: checking connections out of the pool
+        # (`pool_pre_ping`) never happens again for it
+        Invalid(
+            """
+            import os
+            from sqlalchemy import create_engine
+            from sqlalchemy.orm import scoped_session, sessionmaker
+
+            engine = create_engine(os.environ["STORE_DSN"], pool_pre_ping=True)
+            shared = engine.connect()  # expect
+            Session = scoped_session(sessionmaker(bind=shared))
+            """,
+            message="opens one PostgreSQL connection at import",
+            files={"requirements.txt": "flask\nsqlalchemy\npsycopg2-binary\n"},
+        ),
         # Flask-SQLAlchemy to PostgreSQL with no engine options, and a Celery worker keeps its pool between tasks
         Invalid(
             """
@@ -1168,6 +1187,11 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 return  # a settings mapping the code does not show (an ini file's): it may name the guard
             url, options = read[0], read[1] | options
         options |= spread or {}
+        kept = _connection_kept_at_import(ctx) if ctx.function is None else None
+        if kept is not None:
+            # ``conn = engine.connect()`` at import: the pool's guard never runs on a connection nobody gives back
+            self._engine_connection_kept(ctx, url, kept)
+            return
         if guarded(options):
             return
         scheme = url_dialect(url, ctx)
@@ -1215,6 +1239,35 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 hint="Pass `pool_pre_ping=True` (and `pool_recycle` below the server's idle timeout, e.g. 1800).",
                 evidence=evidence,
                 severity=Severity.NOTE if less else None,
+            )
+        )
+
+    def _engine_connection_kept(self, ctx: Context, url: ast.expr | None, kept: tuple[str, ast.Assign]) -> None:
+        """A server-database engine whose one connection the module opens at import and keeps."""
+        scheme = url_dialect(url, ctx)
+        evidence: list[Evidence] = []
+        if scheme is not None:
+            dialect = SERVER_DIALECTS.get(scheme)
+            if dialect is None:
+                return
+        else:
+            hint = server_db_hint(ctx.project)
+            if hint is None or named_for_sqlite(ctx):
+                return
+            dialect, proof = hint
+            evidence.append(proof)
+        holder, stmt = kept
+        ctx.report(
+            self.finding(
+                Location(ctx.module.path, stmt.lineno, stmt.col_offset + 1),
+                f"`{ast.unparse(stmt.value)[:60]}` opens one {dialect} connection at import and keeps it in "
+                f"`{holder}` for the life of the process: everything bound to it shares that connection, and once "
+                "the server, a proxy or a firewall closes it after an idle period, or the server restarts, every "
+                'later query fails ("server closed the connection unexpectedly") until the worker restarts; '
+                "`pool_pre_ping` cannot help, it tests a connection only when one is taken from the pool",
+                hint="Bind sessions to the engine (`sessionmaker(bind=engine)`) so each one checks a connection out "
+                "of the pool and gives it back, and pass `pool_pre_ping=True` to `create_engine`.",
+                evidence=evidence,
             )
         )
 
@@ -1295,6 +1348,26 @@ class EngineWithoutStaleConnectionGuard(Rule):
                 "that checks connections (`create_engine(url, pool_pre_ping=True)`)."
             )
         ctx.report(self.finding(ctx.location(node), message, hint=hint, evidence=evidence))
+
+
+def _connection_kept_at_import(ctx: Context) -> tuple[str, ast.Assign] | None:
+    """``conn = engine.connect()`` at module level, for the module global ``engine`` this engine call fills."""
+    engine = global_holder(ctx)
+    if engine is None:
+        return None
+    for stmt in ctx.module.tree.body:
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+            continue
+        value = stmt.value
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in ("connect", "raw_connection")
+            and isinstance(value.func.value, ast.Name)
+            and value.func.value.id == engine
+        ):
+            return stmt.targets[0].id, stmt
+    return None
 
 
 def _attribute_holder(ctx: Context) -> str | None:

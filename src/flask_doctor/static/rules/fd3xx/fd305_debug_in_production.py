@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -26,13 +27,18 @@ from flask_doctor.static.facts.config_values import (
 )
 from flask_doctor.static.facts.deploy_files import production_env, production_server, scope_label
 from flask_doctor.static.facts.devserver import served_in_code
+from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.facts.scopes import imports_at
 from flask_doctor.static.facts.server import code_server_commands
 from flask_doctor.static.model import ConfigSetting, Project
-from flask_doctor.static.rules.base import Invalid, Rule, Valid
+from flask_doctor.static.patterns import on_first_use
+from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.deploy import ServerCommand
+
+
+_DEBUG_TEST = on_first_use(r"debug", re.IGNORECASE)
 
 
 class DebugInProduction(Rule):
@@ -55,6 +61,12 @@ class DebugInProduction(Rule):
     `from_json`, `from_pyfile("app.cfg")` too), unless the file is named for
     development, tests or as an example (`config.dev.json`,
     `config.example.json`) or only development code loads it.
+
+    Werkzeug's `DebuggedApplication(app.wsgi_app, evalex=True)` in a module
+    the app imports is reported too: it puts the debugger's console on error
+    pages under any server, gunicorn and uWSGI included. Under an
+    `if app.debug:`-style test it is a note, since it then depends on debug
+    mode being left on.
 
     ## Why is this bad?
     In debug mode an unhandled exception shows the Werkzeug debugger, whose
@@ -100,8 +112,22 @@ class DebugInProduction(Rule):
     severity = Severity.ERROR
     catalog = ("S25",)
     summary = "Debug mode (the Werkzeug debugger) is on in production."
+    call_names = frozenset({"DebuggedApplication"})
 
     VALID = (
+        # the console wrapper only in a development entry point run by hand
+        Valid(
+            """
+            from flask import Flask
+            from werkzeug.debug import DebuggedApplication
+
+            app = Flask(__name__)
+
+            if __name__ == "__main__":
+                from werkzeug.serving import run_simple
+                run_simple("localhost", 5000, DebuggedApplication(app, evalex=True))
+            """
+        ),
         # the service's WSGI module falls back to the deploy config; only a local run chooses the local one
         Valid(
             """
@@ -228,6 +254,31 @@ class DebugInProduction(Rule):
             """),
     )
     INVALID = (
+        # the module gunicorn imports wraps the app in the debugger's console unconditionally
+        Invalid(
+            """
+            from flask import Flask
+            from werkzeug.debug import DebuggedApplication
+
+            app = Flask(__name__)
+            app.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=True)  # expect
+            """,
+            message="under any server",
+        ),
+        # only when debug is on, but then under uWSGI too
+        Invalid(
+            """
+            from flask import Flask
+            from werkzeug.debug import DebuggedApplication
+
+            app = Flask(__name__)
+            app.config.from_object("settings")
+
+            if app.config["DEBUG"]:
+                app.wsgi_app = DebuggedApplication(app.wsgi_app, True)  # expect
+            """,
+            message="whenever debug is on",
+        ),
         # a settings file the factory loads
         Invalid(
             """
@@ -433,6 +484,56 @@ class DebugInProduction(Rule):
             evidence = [Evidence("falls back to the development config here", fallback.location)]
             self._report(project, report, server, setting, (head, tail), severity, evidence)
         self._report_deploy_env(project, report, server)
+
+    def visit_Call(self, node: ast.Call, ctx: Context) -> None:
+        """``DebuggedApplication(app.wsgi_app, evalex=True)``: the debugger console under whatever server runs the
+        app."""
+        if ctx.qualified(node.func) != "werkzeug.debug.DebuggedApplication":
+            return
+        if ctx.in_main or ctx.is_test_code() or role_of(ctx.project, ctx.module) is not FileRole.APPLICATION:
+            return  # a run by hand, a test, an example or a script
+        if ctx.function is not None and ctx.contexts and not ctx.contexts - {"cli", "test", "main"}:
+            return  # a command (``serve --debug``) the operator runs
+        evalex = (
+            node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "evalex"), None)
+        )
+        if not truthy_constant(evalex):
+            return  # the traceback page without the console: no code runs
+        shown = ast.unparse(node)[:70]
+        guard = next(
+            (a for a in reversed(ctx.ancestors) if isinstance(a, ast.If) and _DEBUG_TEST().search(ast.unparse(a.test))),
+            None,
+        )
+        if guard is None:
+            ctx.report(
+                self.finding(
+                    ctx.location(node),
+                    f"`{shown}` wraps the app in the Werkzeug debugger with its console on every error page, under "
+                    "any server (gunicorn and uWSGI included): whoever triggers an error can run Python in the "
+                    "process (remote code execution)",
+                    hint="Remove the wrapper from code production imports; use `flask run --debug` on a developer's "
+                    "machine instead.",
+                )
+            )
+            return
+        evidence = [
+            Evidence(f"`{s.key} = {short(s.value)}` is set here", s.location)
+            for s in settings(ctx.project, ("DEBUG",))
+            if truthy_constant(s.value)
+        ][:1]
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{shown}` under `if {ast.unparse(guard.test)[:40]}:` puts the Werkzeug debugger's console on every "
+                "error page whenever debug is on, and under any server: `DEBUG` alone runs no debugger under "
+                "gunicorn or uWSGI, this wrapper does (a note: it is remote code execution the day a deployment "
+                "leaves debug on" + (", and a config here sets it" if evidence else "") + ")",
+                hint="Keep the wrapper out of the module production servers import (a separate development "
+                "entry point, or `flask run --debug`).",
+                severity=Severity.NOTE,
+                evidence=evidence,
+            )
+        )
 
     @staticmethod
     def _dev_server_in_deploy(project: Project) -> bool:

@@ -167,6 +167,24 @@ class DevelopmentServerInDeployFile(Rule):
             """,
             files={"Procfile.dev": "web: flask --app app run --debug\n"},
         ),
+        # the image's start script runs the development server only in its debugging branch
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "Dockerfile": 'FROM python:3.12-slim\nCOPY . /srv\nCMD ["/srv/start.sh"]\n',
+                "start.sh": (
+                    "#!/bin/sh\n"
+                    'if [ "$APP_DEBUG" = "1" ]; then\n'
+                    "    exec flask --app app run --host 0.0.0.0 --debug\n"
+                    "else\n"
+                    "    exec gunicorn -w 4 -b 0.0.0.0:8000 app:app\n"
+                    "fi\n"
+                ),
+            },
+        ),
         Valid(
             """
             from waitress import serve
@@ -208,6 +226,48 @@ class DevelopmentServerInDeployFile(Rule):
         ),
     )
     INVALID = (
+        # the image's entry script picks the process by its argument; the `web` branch runs the development server
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            message="its `web` branch",
+            files={
+                "Dockerfile": 'FROM python:3.12-slim\nCOPY . /srv\nENTRYPOINT ["/srv/launch.sh"]\nCMD ["web"]\n',
+                "launch.sh": (
+                    "#!/bin/sh\n"
+                    'case "$1" in\n'
+                    "  web)\n"
+                    "    exec flask --app app run --host 0.0.0.0 --port 8000  # expect\n"
+                    "    ;;\n"
+                    "  worker)\n"
+                    "    exec celery -A app worker\n"
+                    "    ;;\n"
+                    "esac\n"
+                ),
+            },
+        ),
+        # the start script's production branch runs the development server; its other branch is for development
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            message="starts the app with `flask run`",
+            files={
+                "Dockerfile": 'FROM python:3.12-slim\nCOPY . /srv\nCMD ["/srv/start.sh"]\n',
+                "start.sh": (
+                    "#!/bin/bash\n"
+                    'if [ "$DEPLOY_STAGE" == "production" ]; then\n'
+                    "    flask --app app run --host 0.0.0.0 --port 8000  # expect\n"
+                    "else\n"
+                    "    npm run watch &\n"
+                    "    flask --app app run --host 0.0.0.0 --port 8000 --debug\n"
+                    "fi\n"
+                ),
+            },
+        ),
         # a `FlaskGroup` script: its `run` subcommand is `flask run`, and the production compose file starts it
         Invalid(
             """
@@ -381,6 +441,9 @@ class DevelopmentServerInDeployFile(Rule):
     def _process_label(process: str, path: str) -> str:
         if process in ("CMD", "ENTRYPOINT", "entrypoint"):  # ``entrypoint``: App Engine's app.yaml
             return f"`{process}` in `{path}`"
+        head, _, branch = process.partition(":")
+        if head in ("CMD", "ENTRYPOINT"):  # a branch of the start script the image runs
+            return f"`{head}` (its `{branch}` branch) in `{path}`"
         if process.startswith("service:"):
             return f"compose service `{process[len('service:') :]}` in `{path}`"
         if process.startswith("unit:"):

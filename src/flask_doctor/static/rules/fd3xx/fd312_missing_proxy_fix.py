@@ -42,7 +42,8 @@ class MissingProxyFix(Rule):
     Procfile with only workers, nor one in an example's directory) and that
     never wraps the app in `ProxyFix`, finds code that relies on the client
     address the proxy hides: `request.remote_addr` and Flask-Limiter's
-    `get_remote_address`. Code that turns the request's own URL into https
+    `get_remote_address` (not `get_ipaddr`, which reads the address the
+    nearest proxy appended to `X-Forwarded-For`). Code that turns the request's own URL into https
     by hand (`request.url_root.replace("http", "https")`) says the same
     without any deploy file: users reach the app over https while it sees
     plain http, so a proxy in front terminates TLS. That rewrite is
@@ -129,6 +130,19 @@ class MissingProxyFix(Rule):
     )
 
     VALID = (
+        # behind the platform's router, Flask-Limiter's `get_ipaddr` keys on the address the router appended to
+        # X-Forwarded-For: the client's, not the proxy's
+        Valid(
+            """
+            from flask import Flask
+            from flask_limiter import Limiter
+            from flask_limiter.util import get_ipaddr
+
+            app = Flask(__name__)
+            limiter = Limiter(app, key_func=get_ipaddr)
+            """,
+            files={"Procfile": "web: gunicorn app:app\n"},
+        ),
         # a Procfile that only runs a worker: no router in front of anything
         Valid(
             """
