@@ -281,6 +281,22 @@ class SecretKeyGeneratedAtStartup(Rule):
             """),
     )
     INVALID = (
+        # the app is built on a shared settings module and taken back from it before the key is set
+        Invalid(
+            """
+            import random
+            from flask import Flask
+            import registry
+            registry.app = Flask(__name__)
+            app = registry.app
+            app.secret_key = str(random.getrandbits(128))  # expect
+
+            @app.get("/")
+            def home():
+                return "ok"
+            """,
+            files={"registry.py": "app = None\n"},
+        ),
         # the random key is written in the serializer itself, built when each worker imports the module
         Invalid(
             """

@@ -160,6 +160,22 @@ class FormWithoutCsrf(Rule):
     summary = "A form-handling POST view without CSRF protection in a cookie-session app."
 
     VALID = (
+        # camelCase helpers that only read (``runQuery``, ``getShelf``) and a logger configured in memory
+        Valid("""
+            import logging
+            from flask import Blueprint, jsonify, request
+            from flask_login import login_required
+            from storage.catalogue import getShelf, runQuery
+            shelf = Blueprint("shelf", __name__)
+            log = logging.getLogger(__name__)
+
+            @shelf.route("/catalogue/search", methods=["POST"])
+            @login_required
+            def search_catalogue():
+                log.setLevel(logging.DEBUG)
+                rows = runQuery(getShelf(request.form["shelf"]), request.form["q"])
+                return jsonify(rows)
+            """),
         Valid("""
             from flask import Flask, request, session
             from flask_wtf.csrf import CSRFProtect
@@ -845,6 +861,25 @@ class FormWithoutCsrf(Rule):
             """),
     )
     INVALID = (
+        # the write is a camelCase helper of another package (``clearCatalogue`` starts with a write verb):
+        # a forged upload replaces the stored list
+        Invalid(
+            """
+            from flask import Blueprint, render_template, request
+            from flask_login import login_required
+            from storage.catalogue import clearCatalogue, loadCatalogue
+            shelf = Blueprint("shelf", __name__)
+
+            @shelf.route("/catalogue/upload", methods=["GET", "POST"])
+            @login_required
+            def upload_catalogue():
+                upload = request.files["catalogue"]  # expect
+                clearCatalogue()
+                loadCatalogue(upload.stream)
+                return render_template("shelf.html")
+            """,
+            message="upload_catalogue",
+        ),
         # GET and POST alike delete (the view never tells them apart), on a blueprint a helper builds:
         # a link on another site deletes the comment
         Invalid("""
