@@ -1382,6 +1382,8 @@ def raw_json_read(fn: FunctionInfo) -> ast.AST | None:
     flask_request = (fn.imports.qualify("request") or "") in REQUEST_NAMES
     for node in ast.walk(fn.node):
         if _forced_json(fn, node):
+            if _refuses_non_json(fn, node):
+                continue  # ``if not request.is_json: abort(415)`` came first: a text/plain form is turned away
             return node
         if isinstance(node, ast.Call) and node.args and _json_parser(fn, node):
             values = _local_values(fn) if values is None else values
@@ -1389,6 +1391,30 @@ def raw_json_read(fn: FunctionInfo) -> ast.AST | None:
             if read is not None and (flask_request or read.group(0).startswith("flask.")):
                 return node
     return None
+
+
+_NOT_JSON_TEST = on_first_use(
+    r"^not request\.is_json$|^request\.(mimetype|content_type) != ['\"]application/json['\"]$"
+    r"|^not request\.(mimetype|content_type) == ['\"]application/json['\"]$"
+)
+
+
+def _refuses_non_json(fn: FunctionInfo, read: ast.AST) -> bool:
+    """An ``if not request.is_json:`` (or a Content-Type test) before ``read`` whose body returns or raises."""
+    line = getattr(read, "lineno", 0)
+    for stmt in ast.walk(fn.node):
+        if not isinstance(stmt, ast.If) or stmt.lineno >= line or stmt.orelse:
+            continue
+        if not _NOT_JSON_TEST().match(ast.unparse(stmt.test)):
+            continue
+        last = stmt.body[-1]
+        if isinstance(last, (ast.Return, ast.Raise)) or (
+            isinstance(last, ast.Expr)
+            and isinstance(last.value, ast.Call)
+            and (dotted(last.value.func) or "").rsplit(".", 1)[-1] == "abort"
+        ):
+            return True
+    return False
 
 
 def _json_parser(fn: FunctionInfo, call: ast.Call) -> bool:

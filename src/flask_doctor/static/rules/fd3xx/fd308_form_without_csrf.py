@@ -86,7 +86,9 @@ class FormWithoutCsrf(Rule):
     logged-in user: change the email or password, delete data, make a
     purchase. Not reported: views that only read JSON (`request.get_json()`:
     Flask refuses a body not typed `application/json`, and browsers cannot
-    send that type cross-site without a CORS preflight); views that accept
+    send that type cross-site without a CORS preflight; so does
+    `request.get_json(force=True)` after an `if not request.is_json:` that
+    returns or aborts); views that accept
     only PUT, PATCH or DELETE (a form cannot send them, and `fetch()` from
     another origin is preflighted); signing in and out with no fields;
     views that use no login at all, or authenticate with a token header
@@ -163,6 +165,22 @@ class FormWithoutCsrf(Rule):
     summary = "A form-handling POST view without CSRF protection in a cookie-session app."
 
     VALID = (
+        # ``force=True`` only after the view has turned away anything not typed as JSON
+        Valid("""
+            from flask import Flask, abort, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.post("/api/alerts")
+            @login_required
+            def set_alerts():
+                if not request.is_json:
+                    abort(415)
+                current_user.alert_email = request.get_json(force=True)["email"]
+                db.session.commit()
+                return {"saved": True}
+            """),
         # Flask-JWT-Extended reads the token from the Authorization header; its ``current_user`` is the
         # token's user, not a session login
         Valid("""
