@@ -342,9 +342,27 @@ def _is_flask(project: Project, module_name: str, node: ast.expr, fn: FunctionIn
         return False
     type_name = object_type(project, module_name, name, fn)
     if type_name is None:
-        # ``app = Flask(...)`` the model could not type, inside an app factory
-        return name in ("app", "application", "flask_app") and fn is not None and "factory" in fn.roles
+        if name not in ("app", "application", "flask_app"):
+            return False
+        if fn is not None:
+            # ``app = Flask(...)`` the model could not type, inside an app factory
+            return "factory" in fn.roles
+        # at module level, an ``app`` the model could not type (``app = settings.app`` after
+        # ``settings.app = Flask(__name__)``) in the module that builds the Flask app itself
+        module = project.modules.get(module_name)
+        return module is not None and "Flask(" in module.text and _builds_flask_app(module.tree)
     return is_flask_type(project, type_name)
+
+
+def _builds_flask_app(tree: ast.Module) -> bool:
+    """Does a module-level statement of this module assign ``Flask(...)`` to something?"""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+            func = stmt.value.func
+            callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if callee == "Flask":
+                return True
+    return False
 
 
 #: Names only another framework's settings module defines (Django's ``settings.py``).

@@ -45,6 +45,10 @@ RANDOM_CALLS = {
     "random.getrandbits": "random.getrandbits",
     "random.randbytes": "random.randbytes",
     "random.sample": "random.sample",
+    "random.randrange": "random.randrange",
+    "random.SystemRandom": "random.SystemRandom",
+    "secrets.SystemRandom": "secrets.SystemRandom",
+    "secrets.randbelow": "secrets.randbelow",
     "Crypto.Random.get_random_bytes": "get_random_bytes",
     "Cryptodome.Random.get_random_bytes": "get_random_bytes",
     "cryptography.fernet.Fernet.generate_key": "Fernet.generate_key",
@@ -716,7 +720,9 @@ def _assigned_when_missing(project: Project, setting: ConfigSetting) -> bool:
         if not (node.body[0].lineno <= line <= (node.body[-1].end_lineno or node.body[-1].lineno)):
             continue
         test = ast.unparse(node.test)
-        if setting.key in test and (" not in " in test or "not " in test or "is None" in test):
+        # ``if not app.config.get("SECRET_KEY")``, and ``if not app.secret_key`` for an attribute setting
+        named = setting.key in test or (setting.owner == "app" and f".{setting.key.lower()}" in test)
+        if named and (" not in " in test or "not " in test or "is None" in test):
             return True
     return False
 

@@ -1020,8 +1020,9 @@ _TOKEN_AUTH_TYPES = (
     "flask_oauthlib.provider.OAuth2Provider",
 )
 _SESSION_WORDS = ("current_user", "login_user", "session[", "session.get", "session.pop", *_IN_SESSION)
-#: ``g.current_user``: an attribute the project's own decorator fills, not Flask-Login's ``current_user``.
-_OWN_USER_ATTRIBUTE = on_first_use(r"\b(?:g|self)\.current_user\b")
+#: ``g.current_user``: an attribute the project's own decorator fills, not Flask-Login's ``current_user``; and
+#: ``token_auth.current_user()``: Flask-HTTPAuth's user of this request (Flask-Login's proxy is never called).
+_OWN_USER_ATTRIBUTE = on_first_use(r"\b(?:g|self)\.current_user\b|\b\w+\.current_user\(")
 
 
 def _reads_session(text: str) -> bool:
@@ -1106,7 +1107,7 @@ def token_authenticated(project: Project, fn: FunctionInfo) -> bool:
     Browsers never add an ``Authorization: Bearer`` header to a cross-site
     form, so such a view cannot be forged -- unless it also reads the session.
     """
-    for deco in fn.decorators:
+    for deco in [*fn.decorators, *_class_decorators(project, fn)]:
         owner = deco.rpartition(".")[0]
         # ``@auth.login_required`` names a method of the object; ``@require_oauth("scope")`` calls the object itself
         objects = [project.objects.get(name) for name in (owner, deco) if name]
@@ -1116,13 +1117,67 @@ def token_authenticated(project: Project, fn: FunctionInfo) -> bool:
             or _header_token_decorator(project, fn, deco)
         ):
             return not _reads_session(source_text(fn))
-    if _token_only_auth_required(fn):
+    if _token_only_auth_required(fn) or _token_auth_argument(project, fn):
         return not _reads_session(source_text(fn))
+    if any("jwt_required" in deco for deco in fn.decorators) and not csrf_setup(project).jwt_cookies:
+        # Flask-JWT-Extended with its tokens in headers (or in cookies with its own CSRF check); its
+        # ``current_user`` is the token's user, not Flask-Login's
+        text = source_text(fn)
+        if (fn.imports.qualify("current_user") or "").startswith("flask_jwt_extended"):
+            text = re.sub(r"\bcurrent_user\b", "", text)
+        return not _reads_session(text)
     owners = token_hooks(project)
     if owners and any(route.owner in owners for route in fn.routes):
         return not _reads_session(source_text(fn))
     if _reads_token_header(source_text(fn)) and _TURN_AWAY_AUTH().search(source_text(fn)):
         return not _reads_session(source_text(fn))  # the view refuses a request without its API key itself
+    return False
+
+
+def _class_decorators(project: Project, fn: FunctionInfo) -> list[str]:
+    """The names a class-based view's ``decorators``/``method_decorators`` apply to this method
+    (Flask's ``MethodView``, Flask-RESTful's ``Resource``), qualified through the class module's imports."""
+    cls = own_class(fn)
+    if cls is None:
+        return []
+    found: list[str] = []
+    for current in class_lineage(project, cls):
+        info = project.classes.get(current)
+        if info is None:
+            continue
+        table = project.module_imports.get(info.module.name)
+        for stmt in info.node.body:
+            if not (
+                isinstance(stmt, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id in ("decorators", "method_decorators") for t in stmt.targets)
+            ):
+                continue
+            value = stmt.value
+            if isinstance(value, ast.Dict):
+                # ``method_decorators = {"post": [token_required]}``: only this method's list
+                value = next(
+                    (v for k, v in zip(value.keys, value.values) if isinstance(k, ast.Constant) and k.value == fn.name),
+                    ast.List(elts=[]),
+                )
+            if not isinstance(value, (ast.List, ast.Tuple)):
+                continue
+            for item in value.elts:
+                name = dotted(item.func if isinstance(item, ast.Call) else item)
+                if name:
+                    found.append((table.qualify(name) if table is not None else None) or f"{info.module.name}.{name}")
+    return found
+
+
+def _token_auth_argument(project: Project, fn: FunctionInfo) -> bool:
+    """A decorator given a token scheme object: APIFairy's ``@authenticate(token_auth)`` with ``HTTPTokenAuth``."""
+    for deco in fn.node.decorator_list:
+        if not isinstance(deco, ast.Call) or len(deco.args) != 1 or not isinstance(deco.args[0], ast.Name):
+            continue
+        name = deco.args[0].id
+        qualified = fn.imports.qualify(name) or f"{fn.module.name}.{name}"
+        obj = project.objects.get(qualified)
+        if obj is not None and obj.type.startswith(_TOKEN_AUTH_TYPES):
+            return True
     return False
 
 
@@ -1327,6 +1382,8 @@ def raw_json_read(fn: FunctionInfo) -> ast.AST | None:
     flask_request = (fn.imports.qualify("request") or "") in REQUEST_NAMES
     for node in ast.walk(fn.node):
         if _forced_json(fn, node):
+            if _refuses_non_json(fn, node):
+                continue  # ``if not request.is_json: abort(415)`` came first: a text/plain form is turned away
             return node
         if isinstance(node, ast.Call) and node.args and _json_parser(fn, node):
             values = _local_values(fn) if values is None else values
@@ -1334,6 +1391,30 @@ def raw_json_read(fn: FunctionInfo) -> ast.AST | None:
             if read is not None and (flask_request or read.group(0).startswith("flask.")):
                 return node
     return None
+
+
+_NOT_JSON_TEST = on_first_use(
+    r"^not request\.is_json$|^request\.(mimetype|content_type) != ['\"]application/json['\"]$"
+    r"|^not request\.(mimetype|content_type) == ['\"]application/json['\"]$"
+)
+
+
+def _refuses_non_json(fn: FunctionInfo, read: ast.AST) -> bool:
+    """An ``if not request.is_json:`` (or a Content-Type test) before ``read`` whose body returns or raises."""
+    line = getattr(read, "lineno", 0)
+    for stmt in ast.walk(fn.node):
+        if not isinstance(stmt, ast.If) or stmt.lineno >= line or stmt.orelse:
+            continue
+        if not _NOT_JSON_TEST().match(ast.unparse(stmt.test)):
+            continue
+        last = stmt.body[-1]
+        if isinstance(last, (ast.Return, ast.Raise)) or (
+            isinstance(last, ast.Expr)
+            and isinstance(last.value, ast.Call)
+            and (dotted(last.value.func) or "").rsplit(".", 1)[-1] == "abort"
+        ):
+            return True
+    return False
 
 
 def _json_parser(fn: FunctionInfo, call: ast.Call) -> bool:

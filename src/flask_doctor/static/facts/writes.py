@@ -155,6 +155,19 @@ _WRITE_PREFIX = on_first_use(
     r"|generate|issue|rotate|transfer|pay|charge|refund|cancel|close|open|merge|revert|undo|upsert|drop"
     r"|truncate|empty|flush|schedule|enqueue|trigger|run|start|stop|kill|execute)_",
 )
+#: The same verbs in camelCase project helpers (``dropBlacklist``, ``saveSettings``, ``removeUser``): only the
+#: verbs that always change something, not ``open``/``run``/``start``, which often only read (``runQuery``).
+_CAMEL_WRITE_PREFIX = on_first_use(
+    r"^_?(save|delete|remove|update|insert|create|add|set|send|write|modify|change|reset|register|import|upload"
+    r"|store|approve|reject|grant|revoke|ban|block|unblock|enable|disable|activate|deactivate|publish|rename"
+    r"|destroy|purge|clear|mark|toggle|assign|unassign|invite|subscribe|unsubscribe|follow|unfollow|lock|unlock"
+    r"|restore|archive|edit|submit|commit|persist|upsert|drop|truncate|move|copy|transfer|pay|charge|refund"
+    r"|cancel)[A-Z]",
+)
+#: camelCase methods of the standard library that configure an object in memory (``logging``, ``threading``).
+_CAMEL_CONFIGURERS = frozenset(
+    {"setLevel", "setFormatter", "addHandler", "removeHandler", "addFilter", "removeFilter", "setDaemon", "setName"}
+)
 #: Calls that ask a question (``can_edit``, ``is_admin``) and objects that answer permission questions.
 _PREDICATE_PREFIXES = ("can_", "may_", "is_", "has_", "check_", "get_", "find_", "load_", "read_", "validate_")
 #: Helpers that compute or fetch: their callees are not searched for writes (``get_config()`` may register keys).
@@ -262,7 +275,9 @@ def _write_call(call: ast.Call, owner_locals: set[str]) -> bool:
             return False  # a list or set the view builds itself
         if name in ("append", "extend", "discard"):
             return head.isupper() or head == "session"  # a module-level registry (``SESSIONS.append(token)``)
-    return name in WRITE_NAMES or bool(_WRITE_PREFIX().match(name))
+    if name in WRITE_NAMES or _WRITE_PREFIX().match(name):
+        return True
+    return name not in _CAMEL_CONFIGURERS and bool(_CAMEL_WRITE_PREFIX().match(name))
 
 
 def _store_target(target: ast.expr, owner_locals: set[str]) -> bool:

@@ -9,7 +9,9 @@ from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.config import (
     SECRET_KEYS,
     TOKEN_SIGNERS,
+    from_object_loaders,
     live_in_production,
+    overridden_later,
     refused_when_missing,
     secret_env_exports,
     server_launchers,
@@ -60,7 +62,11 @@ class SecretKeyGeneratedAtStartup(Rule):
     not reported when the production deploy files hand the app the variable
     (compose `SECRET_KEY: ${SECRET_KEY}`) or the app refuses to start
     without it (`if not os.environ.get("SECRET_KEY"): raise ...`): it never
-    runs in a deployment. A project helper that returns
+    runs in a deployment. A key the same function then replaces by loading a
+    config class or module that sets it (`app.config.from_object(Settings)`
+    with `SECRET_KEY = os.environ["SECRET_KEY"]`) is not reported; one that a
+    later `from_pyfile`/`from_envvar` may replace is a fallback, one severity
+    lower. A project helper that returns
     a random value (`_random_password(24)` built on `secrets.choice`) counts
     as random. So is production code that exports the variable a secret
     setting reads (`os.environ["SECRET_KEY"] = os.getenv("FERNET_KEY",
@@ -135,6 +141,17 @@ class SecretKeyGeneratedAtStartup(Rule):
     )
 
     VALID = (
+        # a placeholder key, replaced at once by the settings module that reads the deployment's key
+        Valid(
+            """
+            import os
+            from flask import Flask
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = os.urandom(16)
+            app.config.from_object("appsettings")
+            """,
+            files={"appsettings.py": "import os\nSECRET_KEY = os.environ['APP_KEY']\n"},
+        ),
         # the generated key is only a fallback, and the app refuses to start without the variable
         Valid("""
             import os
@@ -281,6 +298,44 @@ class SecretKeyGeneratedAtStartup(Rule):
             """),
     )
     INVALID = (
+        # the operating system's generator, reached through ``random.SystemRandom``, is still new at every start
+        Invalid(
+            """
+            import random
+            import string
+            from flask import Flask
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = "".join(random.SystemRandom().choice(string.hexdigits) for _ in range(48))  # expect
+            """,
+        ),
+        # a random key unless the operator's file, loaded afterwards, sets one
+        Invalid(
+            """
+            import os
+            from flask import Flask
+            app = Flask(__name__)
+            app.secret_key = os.urandom(24)  # expect
+            app.config.from_envvar("GALLERY_SETTINGS")
+            """,
+            files={"Procfile": "web: gunicorn -w 3 app:app\n"},
+            message="only replaced when the later `app.config.from_envvar(...)` loads a file that sets it",
+        ),
+        # the app is built on a shared settings module and taken back from it before the key is set
+        Invalid(
+            """
+            import random
+            from flask import Flask
+            import registry
+            registry.app = Flask(__name__)
+            app = registry.app
+            app.secret_key = str(random.getrandbits(128))  # expect
+
+            @app.get("/")
+            def home():
+                return "ok"
+            """,
+            files={"registry.py": "app = None\n"},
+        ),
         # the random key is written in the serializer itself, built when each worker imports the module
         Invalid(
             """
@@ -478,9 +533,26 @@ class SecretKeyGeneratedAtStartup(Rule):
             call, label, is_fallback = found
             if is_fallback and self._refused_when_missing(project, setting):
                 continue  # the app refuses to start without the key: the fallback never reaches a deployment
+            if self._replaced_by_config_object(project, setting):
+                continue  # a config class or module loaded after it sets the key for good
             target = "app.secret_key" if setting.owner == "app" else setting.key
             single = single_process_entry(project)
-            if is_fallback:
+            # ``app.secret_key = os.urandom(24)`` then ``app.config.from_envvar(...)``: the operator's file may
+            # set the key, and the generated one is only what runs when it does not (a key that is already a
+            # fallback keeps its own message and severity)
+            later = (
+                overridden_later(project, setting)
+                if setting.owner in ("app", "app.config") and not is_fallback
+                else None
+            )
+            if later is not None:
+                message = (
+                    f"`{target}` {where(project, setting)} is generated with `{label}` and only replaced when the later "
+                    f"`{short(later[0].func)}(...)` loads a file that sets it: a deployment whose file lacks the key "
+                    "gets a different key in every worker and after every restart, and users are logged out at random"
+                )
+                severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one step lower: a fallback
+            elif is_fallback:
                 message = (
                     f"`{target}` {where(project, setting)} falls back to `{label}` when the key is not configured: a "
                     f"deployment that forgets it gets a different key in every worker and after every restart, and "
@@ -568,6 +640,26 @@ class SecretKeyGeneratedAtStartup(Rule):
                     severity=min(severity, self.effective_severity),
                 )
             )
+
+    @staticmethod
+    def _replaced_by_config_object(project: Project, setting: ConfigSetting) -> bool:
+        """``app.config["SECRET_KEY"] = os.urandom(24)`` and then, in the same function,
+        ``app.config.from_object(Settings)`` where ``Settings`` sets the key without generating it."""
+        if setting.owner not in ("app", "app.config"):
+            return False
+        fn = enclosing_function(project, setting.location.path, setting.location.line)
+        for target, sites in from_object_loaders(project).items():
+            if not any(
+                site.module.path == setting.location.path
+                and site.function is fn
+                and site.node.lineno > setting.location.line
+                for site in sites
+            ):
+                continue
+            own = [other for other in settings(project, (setting.key,)) if other.owner == target]
+            if own and all(random_call(project, other) is None for other in own):
+                return True
+        return False
 
     #: itsdangerous classes that sign with the key they are built with.
     SIGNERS = frozenset(

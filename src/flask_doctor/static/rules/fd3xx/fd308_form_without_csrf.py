@@ -86,11 +86,16 @@ class FormWithoutCsrf(Rule):
     logged-in user: change the email or password, delete data, make a
     purchase. Not reported: views that only read JSON (`request.get_json()`:
     Flask refuses a body not typed `application/json`, and browsers cannot
-    send that type cross-site without a CORS preflight); views that accept
+    send that type cross-site without a CORS preflight; so does
+    `request.get_json(force=True)` after an `if not request.is_json:` that
+    returns or aborts); views that accept
     only PUT, PATCH or DELETE (a form cannot send them, and `fetch()` from
     another origin is preflighted); signing in and out with no fields;
     views that use no login at all, or authenticate with a token header
-    (`@token_required`, Flask-HTTPAuth `HTTPTokenAuth`, Flask-Security's
+    (`@token_required`, also in a class-based view's `method_decorators`,
+    Flask-HTTPAuth `HTTPTokenAuth` (also handed to APIFairy's
+    `@authenticate(token_auth)`, its user read with `token_auth.current_user()`),
+    Flask-JWT-Extended's `@jwt_required()` with tokens in headers, Flask-Security's
     `@auth_required("token")`, an Authlib `ResourceProtector`, a blueprint `before_request` hook that looks up
     an `Authorization` or `X-API-Key` header and refuses requests without it,
     a project decorator that accepts the session cookie only on GET
@@ -160,6 +165,104 @@ class FormWithoutCsrf(Rule):
     summary = "A form-handling POST view without CSRF protection in a cookie-session app."
 
     VALID = (
+        # ``force=True`` only after the view has turned away anything not typed as JSON
+        Valid("""
+            from flask import Flask, abort, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.post("/api/alerts")
+            @login_required
+            def set_alerts():
+                if not request.is_json:
+                    abort(415)
+                current_user.alert_email = request.get_json(force=True)["email"]
+                db.session.commit()
+                return {"saved": True}
+            """),
+        # Flask-JWT-Extended reads the token from the Authorization header; its ``current_user`` is the
+        # token's user, not a session login
+        Valid("""
+            from flask import Flask, request
+            from flask_jwt_extended import JWTManager, current_user, jwt_required
+            from flask_login import LoginManager
+            app = Flask(__name__)
+            app.config["JWT_TOKEN_LOCATION"] = ["headers"]
+            JWTManager(app)
+            LoginManager(app)
+
+            @app.post("/api/readings")
+            @jwt_required()
+            def add_reading():
+                db.session.add(Reading(value=request.form["value"], sensor=current_user))
+                db.session.commit()
+                return {"stored": True}
+            """),
+        # a Flask-RESTful resource whose ``method_decorators`` ask for an API key header
+        Valid("""
+            from functools import wraps
+            from flask import Flask, abort, g, request
+            from flask_login import LoginManager
+            from flask_restful import Api, Resource
+            app = Flask(__name__)
+            LoginManager(app)
+
+            def key_required(view):
+                @wraps(view)
+                def wrapper(*args, **kwargs):
+                    key = request.headers.get("X-API-Key")
+                    if not key:
+                        abort(401)
+                    g.owner = owner_of(key)
+                    return view(*args, **kwargs)
+                return wrapper
+
+            class Readings(Resource):
+                method_decorators = [key_required]
+
+                def post(self):
+                    db.session.add(Reading(value=request.form["value"], owner=g.owner))
+                    db.session.commit()
+                    return {"stored": True}
+
+            Api(app).add_resource(Readings, "/api/readings")
+            """),
+        # an API that Flask-HTTPAuth authenticates by a bearer token, given to APIFairy's ``@authenticate``;
+        # the view asks the token scheme, not Flask-Login, who the user is
+        Valid("""
+            from apifairy import authenticate
+            from flask import Flask, request
+            from flask_httpauth import HTTPTokenAuth
+            from flask_login import LoginManager
+            app = Flask(__name__)
+            login_manager = LoginManager(app)
+            bearer = HTTPTokenAuth()
+
+            @app.post("/api/bookmarks")
+            @authenticate(bearer)
+            def add_bookmark():
+                owner = bearer.current_user()
+                db.session.add(Bookmark(url=request.form["url"], owner=owner))
+                db.session.commit()
+                return {"saved": True}
+            """),
+        # camelCase helpers that only read (``runQuery``, ``getShelf``) and a logger configured in memory
+        Valid("""
+            import logging
+            from flask import Blueprint, jsonify, request
+            from flask_login import login_required
+            from storage.catalogue import getShelf, runQuery
+            shelf = Blueprint("shelf", __name__)
+            log = logging.getLogger(__name__)
+
+            @shelf.route("/catalogue/search", methods=["POST"])
+            @login_required
+            def search_catalogue():
+                log.setLevel(logging.DEBUG)
+                rows = runQuery(getShelf(request.form["shelf"]), request.form["q"])
+                return jsonify(rows)
+            """),
         Valid("""
             from flask import Flask, request, session
             from flask_wtf.csrf import CSRFProtect
@@ -845,6 +948,25 @@ class FormWithoutCsrf(Rule):
             """),
     )
     INVALID = (
+        # the write is a camelCase helper of another package (``clearCatalogue`` starts with a write verb):
+        # a forged upload replaces the stored list
+        Invalid(
+            """
+            from flask import Blueprint, render_template, request
+            from flask_login import login_required
+            from storage.catalogue import clearCatalogue, loadCatalogue
+            shelf = Blueprint("shelf", __name__)
+
+            @shelf.route("/catalogue/upload", methods=["GET", "POST"])
+            @login_required
+            def upload_catalogue():
+                upload = request.files["catalogue"]  # expect
+                clearCatalogue()
+                loadCatalogue(upload.stream)
+                return render_template("shelf.html")
+            """,
+            message="upload_catalogue",
+        ),
         # GET and POST alike delete (the view never tells them apart), on a blueprint a helper builds:
         # a link on another site deletes the comment
         Invalid("""
