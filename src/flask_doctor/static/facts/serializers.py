@@ -27,6 +27,18 @@ like the reads of a Python loop over the same rows.
   ``dict(base, **{...})``, ``{**base, ...}`` or ``ns.model("Name", {...})``).
   Each field reads its key, or the first segment of its ``attribute=``.
 
+* pydantic: ``Out.model_validate(row)`` (``from_attributes``) and ``Out.from_orm(row)``
+  (``orm_mode``) build a model from a row's attributes: each annotated field of
+  ``Out`` (and of its project bases) reads the attribute of its name, or of its
+  ``validation_alias=``/``alias=`` string.  A comprehension or loop doing that
+  for every row reads those attributes per row (:func:`pydantic_build`).
+
+* SQLAlchemy-serializer: ``row.to_dict()`` of a model mixing in its
+  ``SerializerMixin`` (and defining no ``to_dict`` of its own) serializes every
+  relationship of the row, less the names ``serialize_rules``/``rules=``
+  exclude (``"-tags"``) and outside ``serialize_only``/``only=`` when given
+  (:func:`mixin_serialized`).
+
 A schema also says which project functions its ``fields.Method``/``fields.Function``
 fields run on each object (``Serializer.calls``): one that queries with its
 object runs a query per dumped row (FD202).
@@ -166,6 +178,101 @@ def _schema_class(project: Project, module: SourceModule, node: ast.expr) -> Cla
 def is_schema(project: Project, qualname: str) -> bool:
     """A marshmallow schema class: one of its bases (outside the project) is a marshmallow ``Schema``."""
     return any(q not in project.classes and q.rsplit(".", 1)[-1] in SCHEMA_BASES for q in project.lineage(qualname))
+
+
+#: Class methods of a pydantic model that build it from an object's attributes (``from_attributes``/``orm_mode``).
+PYDANTIC_BUILDS = frozenset({"model_validate", "from_orm"})
+
+
+def is_pydantic_model(project: Project, qualname: str) -> bool:
+    """A pydantic model class: one of its bases (outside the project) is ``pydantic.BaseModel``."""
+    return any(
+        q not in project.classes and q.startswith("pydantic.") and q.rsplit(".", 1)[-1] == "BaseModel"
+        for q in project.lineage(qualname)
+    )
+
+
+def pydantic_build(
+    project: Project, module: SourceModule, call: ast.Call, var: str
+) -> tuple[ClassInfo, tuple[FieldRead, ...]] | None:
+    """``Out.model_validate(var)`` / ``Out.from_orm(var)`` with a project pydantic model ``Out``: the model and
+    the attributes of ``var`` its fields read, or ``None``."""
+    if not (
+        isinstance(call.func, ast.Attribute)
+        and call.func.attr in PYDANTIC_BUILDS
+        and len(call.args) == 1
+        and isinstance(call.args[0], ast.Name)
+        and call.args[0].id == var
+    ):
+        return None
+    name = dotted(call.func.value)
+    cls = project.classes.get(_qualified(project, module, name)) if name else None
+    if cls is None or not is_pydantic_model(project, cls.qualname):
+        return None
+    return cls, _pydantic_fields(project, cls.qualname)
+
+
+@keyed_fact
+def _pydantic_fields(project: Project, qualname: str) -> tuple[FieldRead, ...]:
+    reads: dict[str, FieldRead] = {}
+    for base in reversed(list(project.lineage(qualname))):  # bases first: a subclass's field overrides
+        owner = project.classes.get(base)
+        if owner is None:
+            continue
+        for stmt in owner.node.body:
+            if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
+                continue
+            field = stmt.target.id
+            if field.startswith("_") or field == "model_config" or "ClassVar" in ast.unparse(stmt.annotation):
+                continue
+            attr = field
+            if isinstance(stmt.value, ast.Call) and _last(stmt.value.func) == "Field":
+                alias = _keyword(stmt.value, "validation_alias") or _keyword(stmt.value, "alias")
+                if isinstance(alias, ast.Constant) and isinstance(alias.value, str):
+                    attr = alias.value
+            at = Location(owner.module.path, stmt.lineno, stmt.col_offset + 1)
+            reads[field] = FieldRead(field, attr, f"field `{field}` of `{owner.name}`", at)
+    return tuple(reads.values())
+
+
+def mixin_serialized(project: Project, qualname: str, call: ast.Call, relationships: list[str]) -> list[str] | None:
+    """The relationships ``row.to_dict(...)`` serializes on a row of the model ``qualname`` mixing in
+    SQLAlchemy-serializer's ``SerializerMixin`` (``None``: not that mixin's ``to_dict``, or rules not written as
+    literal strings, so nothing is guessed)."""
+    lineage = list(project.lineage(qualname))
+    if not any(q.startswith("sqlalchemy_serializer") and q.endswith("SerializerMixin") for q in lineage):
+        return None
+    only: list[str] | None = None
+    excluded: set[str] = set()
+    for base in lineage:
+        owner = project.classes.get(base)
+        if owner is None:
+            continue
+        if "to_dict" in owner.methods:
+            return None  # the project's own ``to_dict``: what it reads is the helper's business
+        for stmt in owner.node.body:
+            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+                continue
+            if stmt.targets[0].id not in ("serialize_rules", "serialize_only"):
+                continue
+            names = _strings(stmt.value)
+            if names is None:
+                return None
+            if stmt.targets[0].id == "serialize_rules":
+                excluded.update(n[1:] for n in names if n.startswith("-") and "." not in n)
+            elif names and only is None:
+                only = [n.split(".", 1)[0] for n in names]
+    for kw in call.keywords:
+        if kw.arg not in ("only", "rules"):
+            continue
+        names = _strings(kw.value)
+        if names is None:
+            return None
+        if kw.arg == "rules":
+            excluded.update(n[1:] for n in names if n.startswith("-") and "." not in n)
+        else:
+            only = [n.split(".", 1)[0] for n in names]
+    return [r for r in relationships if r not in excluded and (only is None or r in only)]
 
 
 # ------------------------------------------------------------------ marshmallow schemas

@@ -72,6 +72,8 @@ def collect_models(project: Project) -> None:
                 return True
             if "." in base and base not in project.classes and _model_alias(project, base):
                 return True
+            if "." not in base and _model_alias(project, f"{cls.module.name}.{base}"):
+                return True  # ``BaseModel = db.Model`` in the models' own module: the name stays unqualified
             parent = project.classes.get(base)
             if parent is not None and parent.qualname not in seen:
                 seen.add(parent.qualname)
@@ -79,7 +81,7 @@ def collect_models(project: Project) -> None:
                     return True
         return False
 
-    backrefs: list[tuple[str, str, str, Location]] = []
+    backrefs: list[tuple[str, str, str, Location, str]] = []
     for cls in project.classes.values():
         if not is_model(cls, set()):
             continue
@@ -119,7 +121,7 @@ def collect_models(project: Project) -> None:
                 model.relationships[attr] = RelationshipInfo(cls.name, attr, target, lazy_value, loc)
                 backref = kwargs.get("backref")
                 if isinstance(backref, ast.Constant) and isinstance(backref.value, str):
-                    backrefs.append((target, backref.value, "select", loc))
+                    backrefs.append((target, backref.value, "select", loc, cls.name))
                 elif isinstance(backref, ast.Call) and backref.args and isinstance(backref.args[0], ast.Constant):
                     lazies = (
                         kw.value.value
@@ -127,7 +129,7 @@ def collect_models(project: Project) -> None:
                         if kw.arg == "lazy" and isinstance(kw.value, ast.Constant)
                     )
                     blazy = next(lazies, "select")
-                    backrefs.append((target, str(backref.args[0].value), str(blazy), loc))
+                    backrefs.append((target, str(backref.args[0].value), str(blazy), loc, cls.name))
                 # ``back_populates``: the other side declares its own relationship
         if (
             cls.name in project.models
@@ -136,7 +138,8 @@ def collect_models(project: Project) -> None:
         ):
             continue  # a migration's or a test's copy of the class must not hide the real model
         project.models[cls.name] = model
-    for target, attr, lazy, loc in backrefs:
+    for target, attr, lazy, loc, declared_on in backrefs:
         model = project.models.get(target.rsplit(".", 1)[-1])
         if model is not None and attr not in model.relationships:
-            model.relationships[attr] = RelationshipInfo(model.name, attr, model.name, lazy, loc)
+            # ``Post.author = relationship("User", backref="posts")``: ``User.posts`` holds ``Post`` rows
+            model.relationships[attr] = RelationshipInfo(model.name, attr, declared_on, lazy, loc)

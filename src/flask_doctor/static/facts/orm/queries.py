@@ -440,6 +440,10 @@ def query_of(
             built: list[tuple[Query, ast.expr]] = []  # the assignments that build the query afresh
             for value, index in parts:
                 refined = _refines(value, node.id) if index is None else None
+                if refined is None and index is None:
+                    # ``narrowed = q.filter(...)`` then ``q = narrowed.union(other)``: still ``q``, refined through
+                    # a local that only ever holds a refinement of it
+                    refined = _refines_through(value, node.id, assignments(ctx.project, ctx.function))
                 if refined is not None:
                     extra.extend(refined)  # ``q = q.filter(...)``: the same query, narrowed
                     if _run_skips(value, node, ctx):
@@ -574,6 +578,7 @@ def _returned_query(ctx: Context, call: ast.Call, depth: int = 0) -> Query | Non
                 query_of(node.value, inner, helpers=depth < _QUERY_HOPS, _depth=depth + 1)
                 or (_own_query(node.value, model) if model is not None else None)
                 or _refined_argument(node.value, inner)
+                or _passed_model_query(node.value, fn, call, ctx)
             )
             if query is None:
                 return None
@@ -588,6 +593,23 @@ def _returned_query(ctx: Context, call: ast.Call, depth: int = 0) -> Query | Non
             found.model = model_for(passed, ctx) if passed is not None else None
             found.scalars = found.scalars or (found.model is not None and found.root == "session")
     return found
+
+
+def _passed_model_query(value: ast.expr, fn: FunctionInfo, call: ast.Call, ctx: Context) -> Query | None:
+    """``return model.query.filter_by(...)`` in ``def rows_of(model, ...)``: the query of the model class this call
+    passes (inside the helper the model is unknown: each caller passes its own)."""
+    methods: list[tuple[str, ast.AST]] = []
+    node: ast.AST = value
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        methods.append((node.func.attr, node))
+        node = node.func.value
+    if not (isinstance(node, ast.Attribute) and node.attr == "query" and isinstance(node.value, ast.Name)):
+        return None
+    argument = _argument(fn, call, node.value)
+    model = model_for(argument, ctx) if argument is not None else None
+    if model is None:
+        return None
+    return Query("model", f"{ast.unparse(node)}", model, methods, [node.value], scalars=True)
 
 
 def _refined_argument(value: ast.expr, ctx: Context) -> Query | None:
@@ -908,6 +930,25 @@ def _refines(value: ast.expr, name: str) -> list[tuple[str, ast.AST]] | None:
         methods.append((node.func.attr, node))
         node = node.func.value
     return methods if methods and isinstance(node, ast.Name) and node.id == name else None
+
+
+def _refines_through(
+    value: ast.expr, name: str, local: dict[str, list[ast.expr]], depth: int = 0
+) -> list[tuple[str, ast.AST]] | None:
+    """The methods of ``name = other.union(...)`` where ``other`` (assigned once) is ``name.filter(...)``:
+    :func:`_refines` through up to two such locals (``None`` when the chain does not lead back to ``name``)."""
+    methods: list[tuple[str, ast.AST]] = []
+    node: ast.AST = value
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        methods.append((node.func.attr, node))
+        node = node.func.value
+    if not methods or not isinstance(node, ast.Name) or node.id == name or depth >= 2:
+        return None
+    held = local.get(node.id, [])
+    if len(held) != 1:
+        return None
+    inner = _refines(held[0], name) or _refines_through(held[0], name, local, depth + 1)
+    return methods + inner if inner is not None else None
 
 
 def query_label(query: Query, call: ast.AST) -> str:
@@ -2439,12 +2480,65 @@ def row_model(name: ast.Name, ctx: Context) -> ModelInfo | None:
     found: ModelInfo | None = None
     for value in values:
         query = is_query_execution(value, ctx) if isinstance(value, ast.Call) else None
+        if query is None and isinstance(value, ast.Call):
+            passed = _row_of_passed_model(value, ctx)
+            if passed is not None and (found is None or found is passed):
+                found = passed
+                continue
         if query is None or query.model is None or not (query.names & _ONE_ROW):
             return None
         if found is not None and found is not query.model:
             return None
         found = query.model
     return found
+
+
+def _row_of_passed_model(call: ast.Call, ctx: Context) -> ModelInfo | None:
+    """``source = get_or_404(Source, uuid)`` where the helper returns one row of the model class it is given
+    (``return model.query.filter(column == value).one_or_none()``, directly or through a local): a row of the
+    model this call passes."""
+    helper = _called_function(call, ctx)
+    if helper is None:
+        return None
+    local = assignments(ctx.project, helper)
+    found: ModelInfo | None = None
+    for node in ast.walk(helper.node):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        value = node.value
+        if isinstance(value, ast.Name) and len(local.get(value.id, [])) == 1:
+            value = local[value.id][0]
+        entity = _one_row_of_parameter(value, helper)
+        if entity is None:
+            return None
+        argument = _argument(helper, call, entity)
+        model = model_for(argument, ctx) if argument is not None else None
+        if model is None or (found is not None and found is not model):
+            return None
+        found = model
+    return found
+
+
+def _one_row_of_parameter(value: ast.expr, fn: FunctionInfo) -> ast.Name | None:
+    """The parameter of ``fn`` whose model class ``value`` reads one row of: ``model.query....first()``,
+    ``session.query(model)....one()``, ``session.get(model, pk)`` (the model is unknown inside the helper: each
+    caller passes its own)."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+        return None
+    params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs}
+    if value.func.attr in ("get", "get_or_404") and len(value.args) == 2:
+        first = value.args[0]
+        return first if isinstance(first, ast.Name) and first.id in params else None
+    if value.func.attr not in _ONE_ROW:
+        return None
+    node: ast.expr = value.func.value
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr != "query":
+        node = node.func.value
+    if isinstance(node, ast.Attribute) and node.attr == "query" and isinstance(node.value, ast.Name):
+        return node.value if node.value.id in params else None  # ``model.query``
+    if isinstance(node, ast.Call) and len(node.args) == 1 and isinstance(node.args[0], ast.Name):
+        return node.args[0] if node.args[0].id in params else None  # ``session.query(model)``
+    return None
 
 
 def _built_elsewhere(loader: ast.expr) -> bool:

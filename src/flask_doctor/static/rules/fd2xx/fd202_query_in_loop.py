@@ -142,12 +142,16 @@ class QueryInLoop(Rule):
     kept only when found among a query's rows: `if i in shelf_ids:
     ids.append(i)`), or over the collection
     of one object the function loads (`for c in post.comments:` after
-    `post = Post.query...first()`), whose rows come in one query and grow
-    when the child table grows with use. A query of plain columns of one
+    `post = Post.query...first()`, or after `shelf = fetch_one(Shelf, sid)`
+    where the helper returns one row of the model class it is given:
+    `return model.query.filter_by(id=key).first()`), whose rows come in one
+    query and grow when the child table grows with use. A query of plain columns of one
     model (`select(Order.id, Order.customer_id)`, `session.query(Order.customer_id)`)
     returns one row per order, as `select(Order)` does, so a loop over it
     walks the table's rows too; not once it groups or de-duplicates them
-    (`group_by`, `distinct`). A helper of a generic base class
+    (`group_by`, `distinct`). A query narrowed through a second name is
+    still the same query (`mine = q.filter(...)`, then `q = mine.union(...)`).
+    A helper of a generic base class
     counts when it is called on a subclass: `UserRepository.find(pk)` runs
     `Repository.find`'s `cls.model.query.get(pk)` with the model
     `UserRepository` sets (`model`, `__model__`, `model_class`, read through
@@ -2834,6 +2838,109 @@ class QueryInLoop(Rule):
             """,
             message="`db.session.get(Shelf, shelf_id)` runs once per item of the loop in view `rename`",
             files={"models.py": _SHELF_MODELS},
+        ),
+        # the rows of one shelf, loaded by a helper that returns one row of whichever model class it is given,
+        # of a model declared on an alias of ``db.Model``: each book's ``as_json`` counts its loans with a query
+        Invalid(
+            """
+            from flask import Flask, abort, request
+            from models import db, Book, Loan, Shelf
+
+            app = Flask(__name__)
+
+
+            def fetch_one(model, key):
+                row = model.query.filter_by(id=key).first()
+                if row is None:
+                    abort(404)
+                return row
+
+
+            @app.post("/shelves/<int:sid>/books")
+            def add_book(sid):
+                book = Book(shelf_id=sid)
+                db.session.add(book)
+                db.session.add(Loan(book_id=request.json["book"]))
+                db.session.commit()
+                return "ok"
+
+
+            @app.get("/shelves/<int:sid>/books")
+            def shelf_books(sid):
+                shelf = fetch_one(Shelf, sid)
+                return {"books": [b.as_json() for b in shelf.books]}  # expect
+            """,
+            message="`b.as_json(...)` runs a query (`Loan.query`...) once per item of the loop",
+            files={
+                "models.py": """
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+            Record = db.Model
+
+
+            class Shelf(Record):
+                id = db.Column(db.Integer, primary_key=True)
+                books = db.relationship("Book", backref="shelf")
+
+
+            class Book(Record):
+                id = db.Column(db.Integer, primary_key=True)
+                shelf_id = db.Column(db.Integer, db.ForeignKey("shelf.id"))
+
+                def as_json(self):
+                    return {"id": self.id, "loans": Loan.query.filter_by(book_id=self.id).count()}
+
+
+            class Loan(Record):
+                id = db.Column(db.Integer, primary_key=True)
+                book_id = db.Column(db.Integer, db.ForeignKey("book.id"))
+            """
+            },
+            preview=True,
+        ),
+        # the query narrowed through a second name and united with another filter is still the crews query:
+        # each crew's ``headcount`` counts its sailors with a query of its own
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_login import current_user
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+
+            class Crew(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                owner_id = db.Column(db.Integer)
+                public = db.Column(db.Boolean)
+
+                def headcount(self):
+                    return Sailor.query.filter_by(crew_id=self.id).count()
+
+
+            class Sailor(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                crew_id = db.Column(db.Integer, db.ForeignKey("crew.id"))
+
+
+            @app.post("/crews")
+            def add_crew():
+                db.session.add(Crew(owner_id=current_user.id, public=request.json["public"]))
+                db.session.add(Sailor(crew_id=request.json["crew"]))
+                db.session.commit()
+                return "ok"
+
+
+            @app.get("/crews")
+            def crews():
+                q = db.session.query(Crew)
+                mine = q.filter(Crew.owner_id == current_user.id)
+                q = mine.union(q.filter(Crew.public.is_(True)))
+                return [{"id": c.id, "size": c.headcount()} for c in q.all()]  # expect
+            """,
+            message="`c.headcount(...)` runs a query (`Sailor.query`...) once per item of the loop in view `crews`",
         ),
     )
 

@@ -67,7 +67,16 @@ from flask_doctor.static.facts.orm.usage import (
     user_facing_insert,
     writes_rows,
 )
-from flask_doctor.static.facts.serializers import DUMP_CALLS, Dump, FieldRead, dump_of, marshalled_returns
+from flask_doctor.static.facts.serializers import (
+    DUMP_CALLS,
+    PYDANTIC_BUILDS,
+    Dump,
+    FieldRead,
+    dump_of,
+    marshalled_returns,
+    mixin_serialized,
+    pydantic_build,
+)
 from flask_doctor.static.facts.templates import RENDER_CALLS, TemplateLoop, rendered_collections, rendered_loops
 from flask_doctor.static.model import REQUEST, FunctionInfo, ModelInfo, Project
 from flask_doctor.static.rules.base import (
@@ -95,7 +104,9 @@ class LazyRelationshipInLoop(Rule):
     `lazy="dynamic"`) read on each row of a loop over a query result that
     does not load that relationship eagerly — the query written in the
     function, returned by a project helper (`self.get_bills()`, a function
-    returning `q.all()`, a generic base class's method called on a subclass
+    returning `q.all()`, one returning every row of the model class it is
+    given: `every(Band)` over `return model.query.all()`, a generic base
+    class's method called on a subclass
     that sets its model: `PostController.list_items()` where the base
     queries `cls.model.query` and `PostController` sets `model = Post`), or
     passed in by a caller (`csv_text(rows)`, with the caller's call as
@@ -169,7 +180,16 @@ class LazyRelationshipInLoop(Rule):
     `Meta.fields`, and every relationship of an auto schema with
     `include_relationships = True` (narrowed by `Meta.fields`/`exclude` and
     the instance's `only=`/`exclude=`). It is reported at the dump, one
-    finding naming each lazy relationship the serializer loads. A dump of one
+    finding naming each lazy relationship the serializer loads. A pydantic
+    model built from each row's attributes (`[PostOut.model_validate(p) for
+    p in rows]` with `from_attributes`, or `PostOut.from_orm(p)`) reads the
+    attribute of each of its annotated fields (or of the field's
+    `validation_alias`/`alias`): a field named after a lazy relationship
+    loads it per row. So does SQLAlchemy-serializer's `to_dict()` on a
+    model mixing in its `SerializerMixin` (and defining no `to_dict` of
+    its own): it serializes every relationship of the row, less those its
+    `serialize_rules`/`rules=` exclude (`"-steps"`) and outside its
+    `serialize_only`/`only=`. A dump of one
     object (`many` unset or `False`), a nested field over a column (a JSON
     dict) and a column-only schema are not reported; nor is a serializer
     over one object's collection (`schema.dump(post.comments)`).
@@ -1779,6 +1799,137 @@ class LazyRelationshipInLoop(Rule):
             """,
             files={"models.py": _AUTHOR_MODELS},
         ),
+        # the same pydantic model over rows that load ``gigs`` up front, and a model of columns only
+        Valid(
+            """
+            from flask import Flask, request
+            from pydantic import BaseModel, ConfigDict
+            from sqlalchemy.orm import selectinload
+            from models import db, Band, Gig
+
+            app = Flask(__name__)
+
+
+            class GigOut(BaseModel):
+                model_config = ConfigDict(from_attributes=True)
+                venue: str
+
+
+            class BandOut(BaseModel):
+                model_config = ConfigDict(from_attributes=True)
+                name: str
+                gigs: list[GigOut]
+
+
+            class BandName(BaseModel):
+                model_config = ConfigDict(from_attributes=True)
+                name: str
+
+
+            @app.post("/bands")
+            def add_band():
+                db.session.add(Band(name=request.json["name"]))
+                db.session.add(Gig(venue=request.json["venue"], band_id=1))
+                db.session.commit()
+                return "ok"
+
+
+            @app.get("/bands")
+            def bands():
+                rows = Band.query.options(selectinload(Band.gigs)).all()
+                return [BandOut.model_validate(b).model_dump() for b in rows]
+
+
+            @app.get("/bands/names")
+            def band_names():
+                return [BandName.model_validate(b).model_dump() for b in Band.query.all()]
+            """,
+            files={
+                "models.py": """
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+
+
+            class Band(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String(80))
+                gigs = db.relationship("Gig", backref="band")
+
+
+            class Gig(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                venue = db.Column(db.String(80))
+                band_id = db.Column(db.Integer, db.ForeignKey("band.id"))
+            """
+            },
+            preview=True,
+        ),
+        # the mixin's ``to_dict()`` over rows that load ``steps`` up front, narrowed to columns by ``only=``, and
+        # over a model whose ``serialize_rules`` leave its relationship out
+        Valid(
+            """
+            from flask import Flask, request
+            from sqlalchemy.orm import selectinload
+            from models import db, Menu, Recipe, Step
+
+            app = Flask(__name__)
+
+
+            @app.post("/recipes")
+            def add_recipe():
+                db.session.add(Recipe(title=request.json["title"]))
+                db.session.add(Menu())
+                db.session.add(Step(recipe_id=1, text=request.json["step"]))
+                db.session.commit()
+                return "ok"
+
+
+            @app.get("/recipes")
+            def recipes():
+                rows = Recipe.query.options(selectinload(Recipe.steps)).all()
+                return [r.to_dict() for r in rows]
+
+
+            @app.get("/recipes/titles")
+            def titles():
+                return [r.to_dict(only=("id", "title")) for r in Recipe.query.all()]
+
+
+            @app.get("/menus")
+            def menus():
+                return [m.to_dict() for m in Menu.query.all()]
+            """,
+            files={
+                "models.py": """
+            from flask_sqlalchemy import SQLAlchemy
+            from sqlalchemy_serializer import SerializerMixin
+
+            db = SQLAlchemy()
+
+
+            class Recipe(db.Model, SerializerMixin):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String(80))
+                steps = db.relationship("Step", backref="recipe")
+
+
+            class Menu(db.Model, SerializerMixin):
+                serialize_rules = ("-dishes",)
+                id = db.Column(db.Integer, primary_key=True)
+                dishes = db.relationship("Step")
+
+
+            class Step(db.Model, SerializerMixin):
+                serialize_rules = ("-recipe",)
+                id = db.Column(db.Integer, primary_key=True)
+                recipe_id = db.Column(db.Integer, db.ForeignKey("recipe.id"))
+                menu_id = db.Column(db.Integer, db.ForeignKey("menu.id"))
+                text = db.Column(db.Text)
+            """
+            },
+            preview=True,
+        ),
     )
     INVALID = (
         # the typed mapping names the sender only in its annotation (``Mapped[Optional["Sender"]]``), and
@@ -2860,6 +3011,159 @@ class LazyRelationshipInLoop(Rule):
             message="`a.books` is a lazy relationship of `Author` read for every row of `kept`",
             files={"models.py": _AUTHOR_MODELS},
         ),
+        # pydantic builds each band's model from its attributes (``from_attributes``): the ``gigs`` field reads
+        # the lazy relationship of every band
+        Invalid(
+            """
+            from flask import Flask, request
+            from pydantic import BaseModel, ConfigDict
+            from models import db, Band, Gig
+
+            app = Flask(__name__)
+
+
+            class GigOut(BaseModel):
+                model_config = ConfigDict(from_attributes=True)
+                venue: str
+
+
+            class BandOut(BaseModel):
+                model_config = ConfigDict(from_attributes=True)
+                name: str
+                gigs: list[GigOut]
+
+
+            @app.post("/bands")
+            def add_band():
+                db.session.add(Band(name=request.json["name"]))
+                db.session.add(Gig(venue=request.json["venue"], band_id=1))
+                db.session.commit()
+                return "ok"
+
+
+            @app.get("/bands")
+            def bands():
+                return [BandOut.model_validate(b).model_dump() for b in Band.query.all()]  # expect
+            """,
+            message="`BandOut.model_validate(b)` builds a pydantic model from every row of `Band.query.all()`",
+            files={
+                "models.py": """
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+
+
+            class Band(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String(80))
+                gigs = db.relationship("Gig", backref="band")
+
+
+            class Gig(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                venue = db.Column(db.String(80))
+                band_id = db.Column(db.Integer, db.ForeignKey("band.id"))
+            """
+            },
+        ),
+        # a helper returning every row of the model class it is given: the rows are bands here
+        Invalid(
+            """
+            from flask import Flask, request
+            from models import db, Band, Gig
+
+            app = Flask(__name__)
+
+
+            def every(model):
+                return model.query.order_by(model.id).all()
+
+
+            @app.post("/bands")
+            def add_band():
+                db.session.add(Band(name=request.json["name"]))
+                db.session.add(Gig(venue=request.json["venue"], band_id=1))
+                db.session.commit()
+                return "ok"
+
+
+            @app.get("/bands/sizes")
+            def sizes():
+                return {b.name: len(b.gigs) for b in every(Band)}  # expect
+            """,
+            message="`b.gigs` is a lazy relationship of `Band` read for every row of `every(Band)`",
+            files={
+                "models.py": """
+            from flask_sqlalchemy import SQLAlchemy
+
+            db = SQLAlchemy()
+
+
+            class Band(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String(80))
+                gigs = db.relationship("Gig", backref="band")
+
+
+            class Gig(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                venue = db.Column(db.String(80))
+                band_id = db.Column(db.Integer, db.ForeignKey("band.id"))
+            """
+            },
+        ),
+        # SQLAlchemy-serializer's ``to_dict()`` serializes every relationship of each recipe: its steps, one
+        # query per recipe
+        Invalid(
+            """
+            from flask import Flask, request
+            from models import db, Recipe, Step
+
+            app = Flask(__name__)
+
+
+            @app.post("/recipes")
+            def add_recipe():
+                db.session.add(Recipe(title=request.json["title"]))
+                db.session.add(Step(recipe_id=1, text=request.json["step"]))
+                db.session.commit()
+                return "ok"
+
+
+            @app.get("/recipes")
+            def recipes():
+                return [r.to_dict() for r in Recipe.query.all()]  # expect
+            """,
+            message="`r.to_dict()` serializes (SQLAlchemy-serializer's `SerializerMixin`) every row of `Recipe.query.all()`",
+            files={
+                "models.py": """
+            from flask_sqlalchemy import SQLAlchemy
+            from sqlalchemy_serializer import SerializerMixin
+
+            db = SQLAlchemy()
+
+
+            class Recipe(db.Model, SerializerMixin):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String(80))
+                steps = db.relationship("Step", backref="recipe")
+
+
+            class Menu(db.Model, SerializerMixin):
+                serialize_rules = ("-dishes",)
+                id = db.Column(db.Integer, primary_key=True)
+                dishes = db.relationship("Step")
+
+
+            class Step(db.Model, SerializerMixin):
+                serialize_rules = ("-recipe",)
+                id = db.Column(db.Integer, primary_key=True)
+                recipe_id = db.Column(db.Integer, db.ForeignKey("recipe.id"))
+                menu_id = db.Column(db.Integer, db.ForeignKey("menu.id"))
+                text = db.Column(db.Text)
+            """
+            },
+        ),
     )
 
     def visit_For(self, node: ast.For, ctx: Context) -> None:
@@ -3084,6 +3388,16 @@ class LazyRelationshipInLoop(Rule):
                 *([Evidence(QUERY_ROOT, ctx.location(query.root_node))] if _built_here(query, ctx) else []),
                 *passed,
             ]
+            if not helpers and isinstance(node, ast.Call):
+                builds = (
+                    "builds a pydantic model from"
+                    if isinstance(node.func, ast.Attribute) and node.func.attr in PYDANTIC_BUILDS
+                    else "serializes (SQLAlchemy-serializer's `SerializerMixin`)"
+                )
+                what = (
+                    f"`{short(node, 50)}` {builds} every row of {query_label(query, iterable)} in {place}, "
+                    f"which reads `{var}.{attr}`, a lazy relationship of `{model.name}`"
+                )
             if helpers:
                 chain = " → ".join(f"`{h.display}`" for h in helpers)
                 via = "" if read.attr == attr else f" (through `{read.attr}`)"
@@ -3520,6 +3834,17 @@ class LazyRelationshipInLoop(Rule):
                     calls.append(node)
         assert ctx.function is not None
         for call in calls:
+            built = pydantic_build(ctx.project, ctx.module, call, var)
+            # ``Out.model_validate(post)``: pydantic reads every field's attribute of the row; ``post.to_dict()``
+            # of SQLAlchemy-serializer's mixin serializes every relationship of the row
+            serialized = (
+                [field.attr for field in built[1]] if built is not None else _mixin_reads(call, var, model, ctx)
+            )
+            if serialized is not None:
+                for attr in serialized:
+                    read = ast.Attribute(value=ast.Name(id=var, ctx=ast.Load()), attr=attr, ctx=ast.Load())
+                    yield call, attr, (), ast.copy_location(read, call)
+                continue
             for read in item_reads(ctx.project, ctx.function, call, var, model.qualname):
                 yield call, read.attr, read.helpers, read.node
 
@@ -3575,6 +3900,19 @@ class LazyRelationshipInLoop(Rule):
             if few is not None:
                 return f"the loop walks {few}"
         return None
+
+
+def _mixin_reads(call: ast.Call, var: str, model: ModelInfo, ctx: Context) -> list[str] | None:
+    """``post.to_dict()`` on a row whose model mixes in SQLAlchemy-serializer's ``SerializerMixin``: the
+    relationships it serializes (``None`` for any other call)."""
+    if not (
+        isinstance(call.func, ast.Attribute)
+        and call.func.attr == "to_dict"
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == var
+    ):
+        return None
+    return mixin_serialized(ctx.project, model.qualname, call, list(relations(ctx.project, model)))
 
 
 def _first_entity_rows(target: ast.expr, iterable: ast.expr, ctx: Context) -> tuple[str, Query] | None:
