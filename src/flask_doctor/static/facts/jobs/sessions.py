@@ -642,6 +642,9 @@ def request_session_leaks(project: Project) -> list[RequestSessionLeak]:
         return []
     ended: set[str] = set()
     first: dict[str, tuple[tuple[str, int, int], Location, FunctionInfo]] = {}
+    # ``Base.query = db_session.query_property()``: ``User.query.get(uid)`` runs on ``db_session``
+    by_place = {info[1]: qualified for qualified, info in factories.items()}
+    property_of = {owner: by_place.get(info[2]) for owner, info in query_properties(project).items()}
     for site in project.calls:
         if is_test_path(site.module.path) or not isinstance(site.node.func, ast.Attribute):
             continue
@@ -650,6 +653,10 @@ def request_session_leaks(project: Project) -> list[RequestSessionLeak]:
             return []  # ``close_all_sessions()`` / ``Session.close_all()``: the project ends every session
         owner = site.name.rsplit(".", 1)[0]
         qualified = owner if owner in factories else project.canonical(owner)
+        if qualified not in factories and property_of and ".query" in site.name:
+            model = site.name.split(".query", 1)[0]
+            qualified = next((q for c in project.lineage(model) if (q := property_of.get(c))), None) or ""
+            attr = "query"
         if qualified not in factories:
             continue
         if attr in _ENDS:

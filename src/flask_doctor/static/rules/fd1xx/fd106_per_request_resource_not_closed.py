@@ -40,7 +40,9 @@ class PerRequestResourceNotClosed(Rule):
     (one that closes `g.db` does nothing for a connection kept in `g.conn`).
     It also finds a plain SQLAlchemy `scoped_session` defined at module
     level (`db_session = scoped_session(sessionmaker(bind=engine))`) that
-    request code queries and nothing in the project ever ends: no
+    request code queries (directly, or as `User.query` under a base given
+    `query = db_session.query_property()`) and nothing in the project ever
+    ends: no
     `db_session.remove()` (or `close()`) in a teardown, an `after_request`
     or anywhere else.
 
@@ -311,6 +313,35 @@ class PerRequestResourceNotClosed(Rule):
             def yearly(year):
                 rows = reports.execute(text("select month, total from sales where year = :y"), {"y": year})
                 return jsonify([dict(r._mapping) for r in rows])
+            """,
+            message="nothing in the project removes it",
+        ),
+    )
+
+    INVALID = INVALID + (
+        # The docs' declarative pattern without its teardown: views query through the models' ``query`` property.
+        Invalid(
+            """
+            from flask import Flask, abort
+            from sqlalchemy import Column, Integer, String, create_engine
+            from sqlalchemy.orm import declarative_base, scoped_session, sessionmaker
+            app = Flask(__name__)
+            engine = create_engine("mysql://library@db/library")
+            db_session = scoped_session(sessionmaker(bind=engine))  # expect
+            Base = declarative_base()
+            Base.query = db_session.query_property()
+
+            class Book(Base):
+                __tablename__ = "books"
+                id = Column(Integer, primary_key=True)
+                title = Column(String(200))
+
+            @app.get("/books/<int:book_id>")
+            def book(book_id):
+                found = Book.query.get(book_id)
+                if found is None:
+                    abort(404)
+                return {"title": found.title}
             """,
             message="nothing in the project removes it",
         ),
