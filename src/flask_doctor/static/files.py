@@ -27,7 +27,7 @@ from pathlib import Path
 from flask_doctor.bounded_read import describe_kind, read_text_bounded
 from flask_doctor.config import Settings, compile_glob, relative_posix
 from flask_doctor.globs import Glob
-from flask_doctor.static.deploy.kinds import deploy_kind, is_gunicorn_settings_module
+from flask_doctor.static.deploy.kinds import deploy_kind, gunicorn_settings_candidate, is_gunicorn_settings_module
 
 __all__ = [
     "DEFAULT_SKIP_DIRS",
@@ -279,8 +279,10 @@ class _Walker:
             return  # the same file through another link: report it once
         is_py = is_python_file(path)
         kind = deploy_kind(path, at_root=at_root)
-        if kind is None and path.name == "gunicorn.py" and _gunicorn_settings(path):
-            kind = "gunicorn"  # ``pkg/gunicorn.py`` loaded with ``gunicorn -c python:pkg.gunicorn``
+        if kind is None and gunicorn_settings_candidate(path.name) and _gunicorn_settings(path):
+            # ``pkg/gunicorn.py`` loaded with ``gunicorn -c python:pkg.gunicorn``, ``deploy/app_gunicorn.py``
+            # given to ``gunicorn -c``: named for gunicorn and made of its settings
+            kind = "gunicorn"
         if not is_py and kind is None:
             if explicit:
                 self.problems.append((path, "not a Python source or a known deploy file; skipped"))
@@ -450,7 +452,8 @@ def _os_message(exc: OSError, path: Path) -> str:
 
 
 def _gunicorn_settings(path: Path) -> bool:
-    """A ``gunicorn.py`` deep in a package whose content is gunicorn settings (read once, bounded)."""
+    """A ``gunicorn.py`` (or ``*gunicorn*.py``) outside the usual places whose content is gunicorn settings
+    (read once, bounded)."""
     try:
         return is_gunicorn_settings_module(read_text_bounded(path))
     except (OSError, UnicodeDecodeError, ValueError):

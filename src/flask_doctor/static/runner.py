@@ -447,13 +447,13 @@ def _deploy_from_sources(sources: dict[str, str]) -> DeployModel | None:
     are written to a temporary directory first; ``None`` when there are none.
     """
     from flask_doctor.static.deploy import deploy_kind, parse_deploy_files
-    from flask_doctor.static.deploy.kinds import is_gunicorn_settings_module
+    from flask_doctor.static.deploy.kinds import gunicorn_settings_candidate, is_gunicorn_settings_module
 
     wanted = {
         p: t
         for p, t in sources.items()
         if deploy_kind(Path(p), at_root="/" not in p) is not None
-        or (p.endswith("/gunicorn.py") and is_gunicorn_settings_module(t))
+        or (gunicorn_settings_candidate(p.rsplit("/", 1)[-1]) and is_gunicorn_settings_module(t))
         or p.endswith(".sh")  # a start script is read when a Dockerfile names it
     }
     if not wanted:

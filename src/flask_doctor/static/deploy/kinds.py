@@ -26,6 +26,7 @@ __all__ = [
     "PRODUCTION_WORDS",
     "DeployKind",
     "deploy_kind",
+    "gunicorn_settings_candidate",
     "is_gunicorn_settings_module",
 ]
 
@@ -243,6 +244,14 @@ _GUNICORN_SETTINGS = frozenset(
         "wsgi_app",
     }
 )
+
+
+def gunicorn_settings_candidate(name: str) -> bool:
+    """A Python file whose name says it configures gunicorn, wherever it is: ``gunicorn.py``,
+    ``gunicorn_conf.py``, ``gunicorn-cfg.py``, ``myapp_gunicorn.py`` (``gunicorn -c <file>`` takes any
+    name). Its content decides (:func:`is_gunicorn_settings_module`); test modules never count."""
+    lowered = name.lower()
+    return lowered.endswith(".py") and "gunicorn" in lowered and not lowered.startswith(("test_", "conftest"))
 
 
 def is_gunicorn_settings_module(text: str) -> bool:

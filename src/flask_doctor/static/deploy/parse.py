@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from flask_doctor.static.deploy.kinds import deploy_kind
+from flask_doctor.static.deploy.kinds import deploy_kind, gunicorn_settings_candidate
 from flask_doctor.static.deploy.model import DeployModel
 from flask_doctor.static.deploy.readers import Reader, reader_for
 from flask_doctor.static.deploy.readers.shell_script import read_named_scripts
@@ -23,6 +23,8 @@ def parse_deploy_files(paths: Sequence[Path], root: Path) -> DeployModel:
     reader = Reader(root)
     for path in sorted(Path(p) for p in paths):
         kind = deploy_kind(path, at_root=True)
+        if kind is None and gunicorn_settings_candidate(path.name):
+            kind = "gunicorn"  # ``deploy/app_gunicorn.py``: discovery kept it for its gunicorn settings
         if kind is None:
             continue
         text = reader.read(path)

@@ -304,7 +304,7 @@ def cache_type_settings(project: Project) -> list[CacheTypeSetting]:
     """``CACHE_TYPE`` in production config, ``Cache(config={...})`` and ``cache.init_app(app, config={...})``."""
     found: list[CacheTypeSetting] = []
     for setting in project.config_for("CACHE_TYPE"):
-        if project.is_production(setting) and not _dev_or_test_path(project, setting.location.path):
+        if project.is_production(setting) and not dev_or_test_path(project, setting.location.path):
             found.append(CacheTypeSetting(setting.value, setting.location, _owner_label(setting)))
     for site in calls_named(project, last_segments(CACHE_TYPES, ["init_app"])):
         call = site.node
@@ -314,7 +314,7 @@ def cache_type_settings(project: Project) -> list[CacheTypeSetting]:
             and call.func.attr == "init_app"
             and _is_cache_object(project, site.name)
         )
-        if not (is_ctor or is_init) or _dev_or_test_path(project, site.module.path):
+        if not (is_ctor or is_init) or dev_or_test_path(project, site.module.path):
             continue
         config = next((kw.value for kw in call.keywords if kw.arg == "config"), None)
         if not isinstance(config, ast.Dict):
@@ -342,7 +342,7 @@ def _owner_label(setting: ConfigSetting) -> str:
 _NOT_DEPLOYED = frozenset({FileRole.TEST, FileRole.EXAMPLE, FileRole.DOCS, FileRole.TEMPLATE})
 
 
-def _dev_or_test_path(project: Project, path: str) -> bool:
+def dev_or_test_path(project: Project, path: str) -> bool:
     """Test, example, docs or template code (:mod:`.roles`), or a module named for development (``dev_config.py``)."""
     module = project.by_path.get(path)
     role = role_of(project, module) if module is not None else role_of_path(path)

@@ -723,6 +723,7 @@ class _ModuleBuilder(ast.NodeVisitor):
         attr = node.func.attr
         target: ast.expr | None = None
         role = None
+        hook_role: str | None = None
         if attr == "add_url_rule":
             role = "view"
             target = next((kw.value for kw in node.keywords if kw.arg == "view_func"), None)
@@ -732,6 +733,8 @@ class _ModuleBuilder(ast.NodeVisitor):
             role, target = "error_handler", node.args[1]
         elif attr in HOOK_DECORATORS and len(node.args) == 1:
             role, target = "hook", node.args[0]
+            # which hook, as the decorator form records it (``app.before_request(load_user)``)
+            hook_role = "teardown" if attr.startswith("teardown") else attr
         elif attr in ("enqueue", "enqueue_call", "enqueue_at", "enqueue_in", "add_job", "schedule"):
             role = "task"
             target = next((kw.value for kw in node.keywords if kw.arg in ("func", "f")), None)
@@ -777,6 +780,8 @@ class _ModuleBuilder(ast.NodeVisitor):
             ):
                 route = self._route(node, "route", node.func.value)  # methods the code does not spell: unknown
             self.pending.append(PendingRole(role, fname, scope, self.module.name, route=route, wrapped=wrapped))
+            if hook_role is not None:
+                self.pending.append(PendingRole(hook_role, fname, scope, self.module.name))
 
     def _view_function(self, value: ast.expr) -> None:
         if self.shallow and self.current is not None:

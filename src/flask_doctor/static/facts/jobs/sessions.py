@@ -34,7 +34,7 @@ from flask_doctor.static.facts.orm.models import (
 )
 from flask_doctor.static.facts.orm.queries import helper_context
 from flask_doctor.static.facts.roles import is_test_path
-from flask_doctor.static.model import JOB
+from flask_doctor.static.model import JOB, REQUEST
 from flask_doctor.static.model.dispatch import DispatchEdges
 from flask_doctor.static.names import dotted
 from flask_doctor.static.syntax import walk
@@ -614,3 +614,94 @@ __all__ = [
     "query_properties",
     "query_property_session",
 ]
+
+
+@dataclass(frozen=True)
+class RequestSessionLeak:
+    """A module-level plain ``scoped_session`` request code uses and nothing in the project removes."""
+
+    factory: str  # the name as written where it is defined (``db_session``)
+    where: Location  # the ``scoped_session(...)`` definition
+    use: Location  # the first use in request code
+    view: FunctionInfo  # the request-code function of that use
+    sqlite: bool  # bound to a ``create_engine("sqlite...")`` of the same module
+
+
+@project_fact
+def request_session_leaks(project: Project) -> list[RequestSessionLeak]:
+    """Plain ``scoped_session`` factories used in request code with no ``remove()``/``close()`` anywhere.
+
+    Flask's docs pattern for plain SQLAlchemy (``db_session = scoped_session(...)``) removes the session in
+    a ``teardown_appcontext`` function. Without it the thread-local session, with the connection it checked
+    out and the transaction its first query began, carries from one request to the next on that thread. A
+    ``remove()``/``close()`` on the factory anywhere in the project (a teardown, an ``after_request``, a
+    helper), or ``close_all_sessions()``, counts as handled: only a factory nothing ends is listed.
+    """
+    factories = {q: info for q, info in session_factories(project).items() if info[0] == "scoped_session"}
+    if not factories:
+        return []
+    ended: set[str] = set()
+    first: dict[str, tuple[tuple[str, int, int], Location, FunctionInfo]] = {}
+    # ``Base.query = db_session.query_property()``: ``User.query.get(uid)`` runs on ``db_session``
+    by_place = {info[1]: qualified for qualified, info in factories.items()}
+    property_of = {owner: by_place.get(info[2]) for owner, info in query_properties(project).items()}
+    for site in project.calls:
+        if is_test_path(site.module.path) or not isinstance(site.node.func, ast.Attribute):
+            continue
+        attr = site.node.func.attr
+        if attr.startswith("close_all"):
+            return []  # ``close_all_sessions()`` / ``Session.close_all()``: the project ends every session
+        owner = site.name.rsplit(".", 1)[0]
+        qualified = owner if owner in factories else project.canonical(owner)
+        if qualified not in factories and property_of and ".query" in site.name:
+            model = site.name.split(".query", 1)[0]
+            qualified = next((q for c in project.lineage(model) if (q := property_of.get(c))), None) or ""
+            attr = "query"
+        if qualified not in factories:
+            continue
+        if attr in _ENDS:
+            ended.add(qualified)
+            continue
+        fn = site.function
+        if fn is None or REQUEST not in fn.contexts or attr in CLEANUP_METHODS | {"configure"}:
+            continue
+        rank = (site.module.path, site.node.lineno, site.node.col_offset)
+        if qualified not in first or rank < first[qualified][0]:
+            first[qualified] = (rank, Location(site.module.path, site.node.lineno, site.node.col_offset + 1), fn)
+    leaks = []
+    for qualified, (_rank, use, fn) in sorted(first.items()):
+        if qualified in ended:
+            continue
+        where = factories[qualified][1]
+        leaks.append(
+            RequestSessionLeak(qualified.rsplit(".", 1)[-1], where, use, fn, _bound_to_sqlite(project, qualified))
+        )
+    return leaks
+
+
+def _bound_to_sqlite(project: Project, qualified: str) -> bool:
+    """Every ``create_engine(...)`` of the factory's module opens a SQLite URL (``"sqlite:///" + path``,
+    ``"sqlite:///{0}".format(path)``, an f-string): SQLite keeps no server connection idle."""
+    module = project.modules.get(qualified.rpartition(".")[0])
+    if module is None or "create_engine" not in module.text:
+        return False
+    urls = [
+        _url_prefix(node.args[0])
+        for node in walk(module.tree)
+        if isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] == "create_engine" and node.args
+    ]
+    return bool(urls) and all(url is not None and url.startswith("sqlite") for url in urls)
+
+
+def _url_prefix(url: ast.expr) -> str | None:
+    """The literal start of an engine URL expression, or None when it is not written out."""
+    while True:
+        if isinstance(url, ast.BinOp):
+            url = url.left
+        elif isinstance(url, ast.Call) and isinstance(url.func, ast.Attribute) and url.func.attr == "format":
+            url = url.func.value
+        elif isinstance(url, ast.JoinedStr) and url.values:
+            url = url.values[0]
+        else:
+            break
+    return url.value if isinstance(url, ast.Constant) and isinstance(url.value, str) else None

@@ -6,7 +6,8 @@ import ast
 
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.caching import beaker_memory_cache
-from flask_doctor.static.facts.flows import fed_request_data
+from flask_doctor.static.facts.flows import callers, fed_request_data
+from flask_doctor.static.facts.state import fixed_choice, keyed_by_user
 from flask_doctor.static.facts.taint import request_varied
 from flask_doctor.static.model import REQUEST
 from flask_doctor.static.names import dotted
@@ -81,8 +82,12 @@ class UnboundedLruCache(Rule):
     An unbounded memoising cache keeps one entry per distinct argument
     tuple for the life of the process. Fed with request data (ids, search
     terms, paths) it grows without limit; on methods it also keeps every
-    `self` alive. A cache of a function without arguments holds one entry
-    and is fine, as is `lru_cache()` with its default `maxsize=128`.
+    `self` alive (a method of a module-level object, `catalog.item(sku)`,
+    counts like a function). A cache of a function without arguments holds
+    one entry and is fine, as is `lru_cache()` with its default
+    `maxsize=128`. So is one fed only the logged-in user's identity
+    (`current_user.id`, `session["user_id"]`: one entry per account) or a
+    value picked from a set written in the code (a member of an `Enum`).
 
     ## Example
     ```python
@@ -145,6 +150,26 @@ class UnboundedLruCache(Rule):
     )
 
     VALID = (
+        # Keyed by the logged-in account and by a member of an enumeration: one entry per user or per choice.
+        Valid("""
+            import enum
+            import functools
+            from flask import Flask, request
+            from flask_login import current_user
+            app = Flask(__name__)
+
+            class Unit(enum.Enum):
+                metric = "metric"
+                imperial = "imperial"
+
+            @functools.cache
+            def dashboard_for(account_id, unit):
+                return {"account": account_id, "unit": unit.value}
+
+            @app.get("/dashboard")
+            def dashboard():
+                return dashboard_for(current_user.id, Unit(request.args.get("unit", "metric")))
+            """),
         Valid("""
             import functools
             from flask import Flask, request
@@ -245,6 +270,29 @@ class UnboundedLruCache(Rule):
             """,
             message="calls with request data",
         ),
+        # a cached method of an object built once at import, reached from a view through a service function
+        Invalid(
+            """
+            import functools
+            from flask import Flask
+            app = Flask(__name__)
+
+            class PriceList:
+                @functools.lru_cache(maxsize=None)  # expect
+                def price(self, sku):
+                    return len(sku) * 100
+
+            prices = PriceList()
+
+            def quote(sku):
+                return prices.price(sku)
+
+            @app.get("/quote/<sku>")
+            def view(sku):
+                return {"price": quote(sku)}
+            """,
+            message="calls with request data",
+        ),
         # a Beaker cache manager with the memory backend (its default type), keyed by a query parameter
         Invalid(
             """
@@ -271,6 +319,8 @@ class UnboundedLruCache(Rule):
             return
         if not _has_parameters(node):
             return
+        # the calls that reach it, also through an object (``catalog.item(sku)`` on a module-level instance)
+        reaching = {id(call) for call, _caller in callers(ctx.project).get(info.qualname, ())}
         for deco in node.decorator_list:
             label, beaker = _unbounded_cache(deco, info.imports), False
             if label is None:
@@ -278,7 +328,9 @@ class UnboundedLruCache(Rule):
                 label, beaker = (f"{manager}.cache(...)", True) if manager is not None else (None, False)
             if label is None:
                 continue
-            site = self._request_fed_call(lambda site, caller: self._calls_function(site, caller, info))
+            site = self._request_fed_call(
+                lambda site, caller: id(site.node) in reaching or self._calls_function(site, caller, info)
+            )
             if site is not None:
                 self._report(ctx, deco, label, f"`{info.display}`", site, beaker=beaker)
             elif beaker:
@@ -360,7 +412,11 @@ class UnboundedLruCache(Rule):
                 continue
             args = list(site.node.args) + [k.value for k in site.node.keywords]
             if any(
-                request_varied(self.project, a, caller) or fed_request_data(self.project, caller, a) is not None
+                (request_varied(self.project, a, caller) or fed_request_data(self.project, caller, a) is not None)
+                # the logged-in user's identity, or one of a set of values written in the code: one entry per
+                # account or per choice, not per request (as FD101 counts a dict keyed so)
+                and not keyed_by_user(a)
+                and not fixed_choice(self.project, caller, a)
                 for a in args
             ):
                 return caller, site.node

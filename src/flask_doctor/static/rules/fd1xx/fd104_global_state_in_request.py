@@ -55,7 +55,10 @@ class GlobalStateInRequest(Rule):
     back as `Current.tenant` is one value for the whole process too.
     A `before_request`/`after_request`
     hook that copies request data into `app.config` (also the factory's
-    `app`, and `a = b = value` chains) is a note: the value is this
+    `app`, `a = b = value` chains, `app.config.update(KEY=value)`, and a
+    value from a project helper that reads `flask.request` itself, such as
+    `is_https()`; hooks registered with `app.before_request(fn)` count like
+    decorated ones) is a note: the value is this
     request's, but a hook may only copy what a proxy sends alike on every
     request.
 
@@ -336,6 +339,7 @@ class GlobalStateInRequest(Rule):
             def default_theme():
                 current_app.config.setdefault("THEME", os.environ.get("THEME", "light"))
                 current_app.config["BUILD"] = os.environ.get("BUILD_ID", "dev")
+                current_app.config.update(REGION=os.environ.get("REGION", "eu"))
             """),
         # An admin page changes a setting for everyone on purpose: configuration, not one request's state.
         Valid("""
@@ -580,6 +584,27 @@ class GlobalStateInRequest(Rule):
             """,
             message="writes this request's value",
         ),
+        # A helper reads how the request arrived; a hook copies its answer into the shared config, also through
+        # ``config.update(...)``: notes.
+        Invalid(
+            """
+            from flask import Flask, current_app, request
+            app = Flask(__name__)
+
+            def behind_tls():
+                return request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"
+
+            @app.before_request
+            def cookie_flags():
+                current_app.config["SESSION_COOKIE_SECURE"] = bool(behind_tls())  # expect
+
+            @app.before_request
+            def url_scheme():
+                tls = behind_tls()
+                current_app.config.update(PREFERRED_URL_SCHEME="https" if tls else "http")  # expect
+            """,
+            message="writes this request's value",
+        ),
     )
 
     def visit_Global(self, node: ast.Global, ctx: Context) -> None:
@@ -627,11 +652,14 @@ class GlobalStateInRequest(Rule):
                 )
             )
 
-    call_names = frozenset({"setattr"})
+    call_names = frozenset({"setattr", "update"})
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         """``setattr(SurveyForm, f"q{qid}", StringField(...))`` in request code: the class every request's
         forms are built from gains this request's fields."""
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "update":
+            self._config_update(node, node.func, ctx)
+            return
         if not (isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) == 3):
             return
         fn = ctx.function
@@ -809,7 +837,7 @@ class GlobalStateInRequest(Rule):
         if fn is None or not in_request_code(ctx) or ctx.is_test_code():
             return
         value = node.value.test if isinstance(node.value, ast.IfExp) else node.value
-        if not (_request_value(ctx, value) or _request_value(ctx, node.value)):
+        if not (_request_value(ctx, value) or _request_value(ctx, node.value) or _asks_the_request(ctx, node.value)):
             return
         path = shared_path(ctx.project, ctx.module.name, fn, target)
         if path is None or path.root != APP or len(path.steps) != 2 or path.steps[0] != "config":
@@ -828,6 +856,33 @@ class GlobalStateInRequest(Rule):
                 evidence=ctx.chain_evidence(REQUEST),
                 # a hook may only copy what a proxy sends alike on every request: a note
                 severity=None if overrides else min(self.effective_severity, Severity.NOTE),
+            )
+        )
+
+    def _config_update(self, node: ast.Call, func: ast.Attribute, ctx: Context) -> None:
+        """``current_app.config.update(SESSION_COOKIE_SECURE=request.is_secure)`` in a hook Flask runs around
+        every request: the keyword form of a per-request config write (said as a note, like the assignment)."""
+        fn = ctx.function
+        if fn is None or ctx.is_test_code() or not fn.roles & _EVERY_REQUEST_HOOKS or not in_request_code(ctx):
+            return
+        path = shared_path(ctx.project, ctx.module.name, fn, func.value)
+        if path is None or path.root != APP or tuple(path.steps) != ("config",):
+            return
+        values = [kw.value for kw in node.keywords if kw.arg] + [
+            v for arg in node.args if isinstance(arg, ast.Dict) for v in arg.values
+        ]
+        if not any(_request_value(ctx, v) or _asks_the_request(ctx, v) for v in values):
+            return
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} writes this request's value into the "
+                "application's config, which every request the worker serves reads: a concurrent request runs "
+                "with this request's setting, and it stays until something writes it back",
+                hint="Pass the per-request choice to the code that needs it (an argument, `flask.g`) instead of "
+                "changing `app.config`; set cookie flags once from configuration.",
+                evidence=ctx.chain_evidence(REQUEST),
+                severity=min(self.effective_severity, Severity.NOTE),
             )
         )
 
@@ -857,6 +912,42 @@ def _request_value(ctx: Context, value: ast.expr) -> bool:
     fn = ctx.function
     assert fn is not None
     return request_derived(ctx.project, value, fn) or fed_request_data(ctx.project, fn, value) is not None
+
+
+def _asks_the_request(ctx: Context, value: ast.expr) -> bool:
+    """``value`` calls a project function that reads ``flask.request`` itself (``is_https()`` returning
+    ``request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"``), directly or through a
+    local it was assigned to earlier in the function (``secure = is_https()``)."""
+    fn = ctx.function
+    assert fn is not None
+    exprs: list[ast.expr] = [value]
+    names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    for stmt in ast.walk(fn.node):
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id in names for t in stmt.targets):
+            exprs.append(stmt.value)
+    for expr in exprs:
+        for call in ast.walk(expr):
+            if not isinstance(call, ast.Call):
+                continue
+            helper = ctx.project.resolve_function(dotted(call.func) or "", fn, ctx.module)
+            if helper is not None and helper is not fn and _reads_request(helper):
+                return True
+    return False
+
+
+def _reads_request(fn: FunctionInfo) -> bool:
+    """The function's own body uses ``flask.request``: ``request.is_secure``, or ``from flask import request``
+    inside the function (then read through a local, ``getattr(req, "is_secure")``)."""
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.ImportFrom) and node.module == "flask":
+            if any(alias.name == "request" for alias in node.names):
+                return True
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if (fn.imports.qualify(node.value.id) or "") == "flask.request":
+                return True
+        elif isinstance(node, ast.Attribute) and dotted(node.value) == "flask.request":
+            return True
+    return False
 
 
 def _written_again(fn_node: ast.AST, target: ast.Subscript) -> bool:

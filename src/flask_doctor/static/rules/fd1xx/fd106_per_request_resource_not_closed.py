@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
-from flask_doctor.findings import Severity
+from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts.contexts import (
     CLOSERS,
@@ -14,6 +15,7 @@ from flask_doctor.static.facts.contexts import (
     resource_helpers,
     teardown_closers,
 )
+from flask_doctor.static.facts.jobs.sessions import request_session_leaks
 from flask_doctor.static.model import REQUEST, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import (
@@ -36,6 +38,13 @@ class PerRequestResourceNotClosed(Rule):
     block, not a `close()` in the function, not a
     `teardown_appcontext`/`teardown_request` function for ones stored on `g`
     (one that closes `g.db` does nothing for a connection kept in `g.conn`).
+    It also finds a plain SQLAlchemy `scoped_session` defined at module
+    level (`db_session = scoped_session(sessionmaker(bind=engine))`) that
+    request code queries (directly, or as `User.query` under a base given
+    `query = db_session.query_property()`) and nothing in the project ever
+    ends: no
+    `db_session.remove()` (or `close()`) in a teardown, an `after_request`
+    or anywhere else.
 
     ## Why is this bad?
     Every request opens a new connection (a TCP and authentication handshake
@@ -55,6 +64,17 @@ class PerRequestResourceNotClosed(Rule):
     a local is a note: it owns a connection pool that closes when the client
     is freed, so a client per request costs connection churn (a new pool
     each time, as a connectivity probe does on purpose), not a leak.
+
+    A `scoped_session` keeps one session per thread. Its first query checks
+    a connection out of the engine's pool and begins a transaction, and
+    both stay with the thread until the session is removed: the next
+    request on that thread reads from the old snapshot (stale data under
+    MySQL's REPEATABLE READ) and the database keeps an idle-in-transaction
+    backend per worker thread. Flask's "SQLAlchemy in Flask" pattern removes
+    it in a `teardown_appcontext` function; a project that removes one
+    session but not another is the usual slip. Flask-SQLAlchemy's
+    `db.session` is removed by the extension and is not concerned. On a
+    SQLite engine (no server connection left waiting) it is a note.
 
     ## Example
     ```python
@@ -157,6 +177,23 @@ class PerRequestResourceNotClosed(Rule):
                     if conn is not None:
                         conn.close()
             """),
+        # The plain-SQLAlchemy pattern of Flask's docs: the scoped session is removed after each request.
+        Valid("""
+            from flask import Flask, jsonify
+            from sqlalchemy import create_engine, text
+            from sqlalchemy.orm import scoped_session, sessionmaker
+            app = Flask(__name__)
+            engine = create_engine("postgresql://shop@db/shop")
+            db_session = scoped_session(sessionmaker(bind=engine))
+
+            @app.teardown_appcontext
+            def shutdown_session(exception=None):
+                db_session.remove()
+
+            @app.get("/orders/count")
+            def order_count():
+                return jsonify(db_session.execute(text("select count(*) from orders")).scalar())
+            """),
     )
     INVALID = (
         Invalid(
@@ -255,6 +292,90 @@ class PerRequestResourceNotClosed(Rule):
             message="MongoDB client",
         ),
     )
+
+    INVALID = INVALID + (
+        # Two scoped sessions: the teardown removes the accounts one, the reports one stays with the thread.
+        Invalid(
+            """
+            from flask import Flask, jsonify
+            from sqlalchemy import create_engine, text
+            from sqlalchemy.orm import scoped_session, sessionmaker
+            app = Flask(__name__)
+            accounts = scoped_session(sessionmaker(bind=create_engine("postgresql://app@db/accounts")))
+            reports_engine = create_engine("postgresql://app@db/reports")
+            reports = scoped_session(sessionmaker(bind=reports_engine))  # expect
+
+            @app.teardown_appcontext
+            def end_accounts(exception=None):
+                accounts.remove()
+
+            @app.get("/reports/<int:year>")
+            def yearly(year):
+                rows = reports.execute(text("select month, total from sales where year = :y"), {"y": year})
+                return jsonify([dict(r._mapping) for r in rows])
+            """,
+            message="nothing in the project removes it",
+        ),
+    )
+
+    INVALID = INVALID + (
+        # The docs' declarative pattern without its teardown: views query through the models' ``query`` property.
+        Invalid(
+            """
+            from flask import Flask, abort
+            from sqlalchemy import Column, Integer, String, create_engine
+            from sqlalchemy.orm import declarative_base, scoped_session, sessionmaker
+            app = Flask(__name__)
+            engine = create_engine("mysql://library@db/library")
+            db_session = scoped_session(sessionmaker(bind=engine))  # expect
+            Base = declarative_base()
+            Base.query = db_session.query_property()
+
+            class Book(Base):
+                __tablename__ = "books"
+                id = Column(Integer, primary_key=True)
+                title = Column(String(200))
+
+            @app.get("/books/<int:book_id>")
+            def book(book_id):
+                found = Book.query.get(book_id)
+                if found is None:
+                    abort(404)
+                return {"title": found.title}
+            """,
+            message="nothing in the project removes it",
+        ),
+    )
+
+    def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
+        """A module-level ``scoped_session`` request code queries and nothing removes."""
+        for leak in request_session_leaks(project):
+            consequence = (
+                "on this SQLite engine that only keeps a session and its transaction per thread (note)"
+                if leak.sqlite
+                else "the next request on that thread reads from the old transaction's snapshot, and the database "
+                "keeps one idle-in-transaction connection per worker thread"
+            )
+            report(
+                self.finding(
+                    leak.where,
+                    f"`{leak.factory}` is a plain `scoped_session` that request code queries (`{leak.view.display}`) "
+                    f"and nothing in the project removes it: each worker thread keeps its session, with the "
+                    f"connection it checked out and the transaction its first query began, from one request to the "
+                    f"next; {consequence}",
+                    hint=f"Call `{leak.factory}.remove()` in a `teardown_appcontext` function (Flask docs, "
+                    "'SQLAlchemy in Flask'), or use Flask-SQLAlchemy, which does it for you.",
+                    evidence=[
+                        Evidence(f"queried in `{leak.view.display}`", leak.use),
+                        *(
+                            Evidence(f"called from {project.display(q)}", project.functions[q].location)
+                            for q in project.chain(leak.view.qualname, REQUEST)[:-1][:3]
+                            if q in project.functions
+                        ),
+                    ],
+                    severity=min(self.effective_severity, Severity.NOTE) if leak.sqlite else None,
+                )
+            )
 
     def project_call_names(self, project: Project) -> frozenset[str]:
         # ``conn = get_conn()``: a project helper that returns a new connection

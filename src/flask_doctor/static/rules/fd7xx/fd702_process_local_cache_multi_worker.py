@@ -5,14 +5,17 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.findings import Evidence, Finding, Location, Severity
+from flask_doctor.static.deploy.model import WorkerDecl
 from flask_doctor.static.facts.caching import (
     cache_type_settings,
+    dev_or_test_path,
     is_worker_service,
     local_backend,
 )
 from flask_doctor.static.facts.config_values import production_value
 from flask_doctor.static.facts.deploy_files import production_deploy_path
+from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import (
     Project,
 )
@@ -28,7 +31,12 @@ class ProcessLocalCacheMultiWorker(Rule):
     `processes`, compose `replicas`), and `FileSystemCache` when the app
     runs on several hosts or containers. A value read from the environment
     counts as what the production deploy files set it to, else as its
-    default (`os.environ.get("CACHE_TYPE", "SimpleCache")`).
+    default (`os.environ.get("CACHE_TYPE", "SimpleCache")`). A cache
+    object built directly at module level (`cache = SimpleCache()` from
+    cachelib or the old `werkzeug.contrib.cache`, the pattern of Flask's
+    former caching docs) is reported too when the project invalidates it
+    (`cache.delete(...)`, `cache.clear()`): that is what several workers
+    get wrong.
 
     ## Why is this bad?
     `SimpleCache` is a dict inside one Python process. With four gunicorn
@@ -71,6 +79,24 @@ class ProcessLocalCacheMultiWorker(Rule):
     summary = "SimpleCache (per process) or FileSystemCache (per host) with several workers or replicas."
 
     VALID = (
+        # a per-process memo nothing invalidates: each worker computes its own copy, which is only duplicated work
+        Valid(
+            """
+            from cachelib import SimpleCache
+            from flask import Flask
+            app = Flask(__name__)
+            lookups = SimpleCache(default_timeout=60)
+
+            @app.get("/country/<code>")
+            def country(code):
+                found = lookups.get(code)
+                if found is None:
+                    found = {"code": code.upper()}
+                    lookups.set(code, found)
+                return found
+            """,
+            files={"gunicorn.conf.py": "workers = 3\n"},
+        ),
         Valid("""
             class Config:
                 CACHE_TYPE = "SimpleCache"
@@ -110,6 +136,30 @@ class ProcessLocalCacheMultiWorker(Rule):
             """,
             files={"gunicorn.conf.py": "workers = 4\n"},
         ),
+        # cachelib's SimpleCache built by hand, emptied by a view: the other workers keep their copy
+        Invalid(
+            """
+            from cachelib import SimpleCache
+            from flask import Flask
+            app = Flask(__name__)
+            menus = SimpleCache(default_timeout=600)  # expect
+
+            @app.get("/menu/<day>")
+            def menu(day):
+                cached = menus.get(day)
+                if cached is None:
+                    cached = {"day": day, "dishes": ["soup"]}
+                    menus.set(day, cached)
+                return cached
+
+            @app.post("/menu/<day>")
+            def edit_menu(day):
+                menus.delete(day)
+                return "saved"
+            """,
+            files={"gunicorn.conf.py": "workers = 3\n"},
+            message="reaches only the worker",
+        ),
         # SimpleCache is what production gets: the deploy files leave the variable unset
         Invalid(
             """
@@ -137,6 +187,8 @@ class ProcessLocalCacheMultiWorker(Rule):
             and production_deploy_path(s.source.path)
             and not is_worker_service(s)
         ]
+        if multi_process:
+            self._direct_instances(project, multi_process[0], report)
         for setting in cache_type_settings(project):
             value = production_value(project, setting.value, setting.location.path, setting.location.line)
             backend = local_backend(value)
@@ -173,3 +225,58 @@ class ProcessLocalCacheMultiWorker(Rule):
                     evidence=evidence,
                 )
             )
+
+    def _direct_instances(self, project: Project, decl: WorkerDecl, report: Callable[[Finding], None]) -> None:
+        """``cache = SimpleCache()`` at module level, invalidated somewhere: one copy per worker process."""
+        for obj in project.objects.values():
+            cls_name = _DIRECT_SIMPLE_CACHES.get(obj.type or "")
+            if cls_name is None or is_test_path(obj.location.path) or dev_or_test_path(project, obj.location.path):
+                continue
+            invalidation = next(
+                (
+                    site
+                    for site in project.calls
+                    if site.function is not None
+                    and site.name.rsplit(".", 1)[0] == obj.qualname
+                    and site.name.rsplit(".", 1)[-1] in _INVALIDATIONS
+                    and not is_test_path(site.module.path)
+                ),
+                None,
+            )
+            if invalidation is None:
+                continue  # a memo nothing invalidates: duplicated work per worker, not stale data
+            count = "CPU-count-based" if decl.cpu_based and not decl.processes else str(decl.processes or "several")
+            name = obj.qualname.rsplit(".", 1)[-1]
+            call = f"{name}.{invalidation.name.rsplit('.', 1)[-1]}(...)"
+            report(
+                self.finding(
+                    obj.location,
+                    f"`{name}` is a {cls_name} built at module level, which lives inside one process, and "
+                    f"{decl.server} runs {count} worker processes: `{call}` in `{invalidation.function.display}` "
+                    "reaches only the worker that served that request, and the others keep serving the stale "
+                    "value until it times out",
+                    hint="Use a shared cache (cachelib's RedisCache, or Flask-Caching with "
+                    'CACHE_TYPE = "RedisCache"), or run one worker process with threads.',
+                    evidence=[
+                        Evidence(f"{decl.server} workers declared here", decl.source),
+                        Evidence(
+                            f"invalidated in `{invalidation.function.display}`",
+                            Location(
+                                invalidation.module.path, invalidation.node.lineno, invalidation.node.col_offset + 1
+                            ),
+                        ),
+                    ],
+                )
+            )
+
+
+#: Per-process cache classes a project builds itself (cachelib, the old werkzeug.contrib.cache, Flask-Caching's).
+_DIRECT_SIMPLE_CACHES = {
+    "cachelib.SimpleCache": "SimpleCache",
+    "cachelib.simple.SimpleCache": "SimpleCache",
+    "werkzeug.contrib.cache.SimpleCache": "SimpleCache",
+    "flask_caching.backends.SimpleCache": "SimpleCache",
+    "flask_caching.backends.simplecache.SimpleCache": "SimpleCache",
+}
+#: Calls that drop entries: what a second worker never hears about.
+_INVALIDATIONS = frozenset({"delete", "delete_many", "clear"})
