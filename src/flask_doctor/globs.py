@@ -28,7 +28,7 @@ _ANY = object()  # "?"
 _STAR = object()  # "*"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Class:
     """``[...]``: one character in (or, negated, not in) a set of ranges."""
 

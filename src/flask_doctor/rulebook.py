@@ -98,7 +98,7 @@ def _surface_rank(surface: str) -> int:
     return SURFACE_ORDER.index(surface) if surface in SURFACE_ORDER else len(SURFACE_ORDER)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Ceiling:
     """The highest severity a surface lets an id reach, and the reason shown with it."""
 

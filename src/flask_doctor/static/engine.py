@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.baseline import BaselineEntry
 
 
-@dataclass
+@dataclass(eq=False)
 class CheckResult:
     """What ``check`` found, with what the report and the cache need."""
 

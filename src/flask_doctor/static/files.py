@@ -82,7 +82,7 @@ class Discovery:
 
 
 # ------------------------------------------------------------------ gitignore
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _IgnoreRule:
     """One pattern line of a ``.gitignore`` file."""
 

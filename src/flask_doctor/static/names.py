@@ -61,7 +61,7 @@ def resolve_relative(module: str, is_package: bool, level: int, target: str | No
     return ".".join(base)
 
 
-@dataclass
+@dataclass(eq=False)
 class ImportRecord:
     """One import statement, for the import graph and cycle reports."""
 

@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
 PARALLEL_THRESHOLD = 150
 
 
-@dataclass
+@dataclass(eq=False)
 class RunResult:
     """What running the rules over a project group gives."""
 

@@ -24,7 +24,7 @@ from flask_doctor.bounded_read import FileRefused, read_bounded
 MAX_FILE_BYTES = 5_000_000
 
 
-@dataclass
+@dataclass(eq=False)
 class SourceProblem:
     """Why a file could not be checked: a syntax error (FD001) or an unreadable file (FD002)."""
 

@@ -116,7 +116,7 @@ class Setting:
     conditional: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class GunicornSettings:
     """A ``gunicorn.conf.py`` read with :mod:`ast` (never imported)."""
 
@@ -173,7 +173,7 @@ class GunicornSettings:
         return value if isinstance(value, str) else None
 
 
-@dataclass
+@dataclass(eq=False)
 class UwsgiSettings:
     """The ``[uwsgi]`` section of a uWSGI ini file."""
 
@@ -237,7 +237,7 @@ class UwsgiSettings:
         return value if isinstance(value, str) else None
 
 
-@dataclass
+@dataclass(eq=False)
 class ServiceDecl:
     """A compose service."""
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 __all__ = ["OptionSpec", "ParsedOptions", "parse_options"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OptionSpec:
     """The options of one command.
 

@@ -49,7 +49,7 @@ def _bump(release: Release) -> Release:
     return release[:-1] + (release[-1] + 1,)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Bounds:
     """The interval of versions a specifier allows; ``None`` is unbounded on that side."""
 

@@ -145,7 +145,7 @@ REQUEST_PARTS = {
 G_USERISH = ("user", "identity", "account", "member", "tenant")
 
 
-@dataclass
+@dataclass(eq=False)
 class VaryingRead:
     """A read in a function whose value varies per user or request (the user, query, a header, the body)."""
 
@@ -291,7 +291,7 @@ def local_backend(value: ast.expr) -> tuple[str, str] | None:
     return None
 
 
-@dataclass
+@dataclass(eq=False)
 class CacheTypeSetting:
     """A ``CACHE_TYPE`` set in production configuration or passed to a cache."""
 
@@ -524,7 +524,7 @@ _TEMPLATE_USER_NAMES = frozenset({"current_user", "session"})
 _TEMPLATE_DEPTH = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TemplateRead:
     """A read of the user in a template a cached view renders (or one it extends or includes)."""
 

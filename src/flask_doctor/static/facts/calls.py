@@ -325,7 +325,7 @@ def _is_none(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HttpCall:
     """An outgoing HTTP call and its timeout problem, if any."""
 

@@ -739,7 +739,7 @@ def generated_secret(project: Project, key: str) -> Location | None:
 
 
 # ---------------------------------------------------------------- fallbacks
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ConfigFallback:
     """A config class production code chooses when the environment does not name one."""
 
@@ -947,7 +947,7 @@ def _production_code(project: Project, module: SourceModule, line: int) -> bool:
 
 
 # ---------------------------------------------------------------- exported secrets
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SecretExport:
     """``os.environ["SECRET_KEY"] = value`` in production code, and the secret settings that read the variable."""
 

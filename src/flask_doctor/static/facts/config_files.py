@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["LoadedConfigSecret", "loaded_config_secrets"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadedConfigSecret:
     """A secret of a YAML configuration file, and where the application names that file."""
 

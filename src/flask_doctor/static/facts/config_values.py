@@ -354,7 +354,7 @@ def literal_secret(node: ast.AST | None) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TracedSecret:
     """A secret literal written away from the setting that uses it (a module constant, a holder's attribute)."""
 

@@ -75,7 +75,7 @@ def package_of(module: str) -> str:
     return parts[0]
 
 
-@dataclass
+@dataclass(eq=False)
 class CsrfFacts:
     """The project's CSRF setup."""
 
@@ -315,7 +315,7 @@ SAMESITE_KEYS = ("SESSION_COOKIE_SAMESITE", "REMEMBER_COOKIE_SAMESITE", "JWT_COO
 _WITHHOLDING = ("lax", "strict")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SameSiteSetting:
     """A SameSite setting as production runs with it."""
 
@@ -688,7 +688,7 @@ _AUTH_COOKIE_NAME = on_first_use(r"sess|auth|token|login|sid$|remember|user|jwt"
 _LOGIN_FUNCTION = on_first_use(r"log_?in|sign_?in|auth", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AuthCookie:
     """A cookie the application sets by hand to say who the user is, and reads back to let them in."""
 
@@ -1486,7 +1486,7 @@ def signs_in(fn: FunctionInfo) -> bool:
     return any(_SIGN_IN().search(name) for name in names) and mentions(fn, _SIGN_IN_CALLS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ForgeableInput:
     """What a view takes from a request that a cross-site page can send with the user's cookie."""
 

@@ -79,7 +79,7 @@ def import_cycles(project: Project) -> list[list[str]]:
 MAX_ORDER_CYCLE = 3
 
 
-@dataclass
+@dataclass(eq=False)
 class CycleVerdict:
     """What FD601 reports about one cycle, and where."""
 

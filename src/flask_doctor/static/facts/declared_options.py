@@ -34,7 +34,7 @@ _STRING_OPTIONS = frozenset({"oslo_config.cfg.StrOpt", "oslo_config.cfg.Opt"})
 _CREDENTIAL_NAME = on_first_use(r"(^|_)(password|passwd|secret|secret_key|token)$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CredentialOption:
     """A credential option declared with a literal default."""
 

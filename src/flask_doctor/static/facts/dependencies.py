@@ -33,7 +33,7 @@ def production_pins(project: Project, name: str) -> tuple[Requirement, ...]:
     return tuple(r for r in project.deploy.requirement(name) if r.spec and production_deploy_path(r.source.path))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class VersionSide:
     """On which side of a release the pins put a library: ``below``, ``at-least`` or ``unknown``."""
 

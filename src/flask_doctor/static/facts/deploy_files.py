@@ -155,7 +155,7 @@ def production_server(project: Project) -> ServerCommand | None:
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Replicas:
     """How many copies of the app a deployment runs, and where it says so."""
 

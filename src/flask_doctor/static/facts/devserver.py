@@ -272,7 +272,7 @@ def dev_only_function(ctx: Context) -> bool:
 _SCRIPT_SPEC = on_first_use(r"^\s*([\w.-]+)\s*=\s*([\w.]+)\s*:\s*([\w.]+)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ConsoleScript:
     """A command the package installs (``wikmd = "wikmd.wiki:run_wiki"``): how users start the app."""
 

@@ -36,7 +36,7 @@ from flask_doctor.static.model import BLUEPRINT_TYPES, FLASK_TYPES, CallSite, Fu
 from flask_doctor.static.names import ImportTable, dotted
 
 
-@dataclass
+@dataclass(eq=False)
 class ErrorHandler:
     """An error handler registered on an app, a blueprint or a flask-restx API."""
 

@@ -47,7 +47,7 @@ class Edge:
         return self.record.line
 
 
-@dataclass
+@dataclass(eq=False)
 class ImportGraph:
     """The project's module-level imports, by importing module."""
 

@@ -186,7 +186,7 @@ def _function_aliases(project: Project, path: str) -> dict[str, str]:
 REQUEST_URL_ATTRS = frozenset({"url", "url_root", "host_url", "base_url", "root_url"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SchemeRewrite:
     """``request.url_root.replace("http", "https")``: code that forces the public scheme onto the request's URL."""
 

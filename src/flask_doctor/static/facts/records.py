@@ -76,7 +76,7 @@ def single_record_read(call: ast.Call) -> bool:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RecordLookup:
     """A one-record read a call runs with what it is given: itself, or in a helper (one further down)."""
 

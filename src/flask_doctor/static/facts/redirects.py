@@ -291,7 +291,7 @@ def weak_redirect_check(fn: FunctionInfo, names: set[str]) -> str | None:
     return weak
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HelperTarget:
     """A project helper whose return value is the client's redirect target (``get_redirect_target()``)."""
 

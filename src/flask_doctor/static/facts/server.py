@@ -692,7 +692,7 @@ def blocking_request_sites(project: Project) -> list[tuple[CallSite, str]]:
     return found
 
 
-@dataclass
+@dataclass(eq=False)
 class SocketIOUse:
     """A Flask-SocketIO server of the app, with the options that decide how it can be deployed."""
 

@@ -40,7 +40,7 @@ _SETUP_ROLES = frozenset({"factory"})
 _REQUEST_ROLES = frozenset({"view", "hook", "error_handler"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SharedPath:
     """Where an expression leads: a root and the steps from it."""
 
@@ -55,7 +55,7 @@ class SharedPath:
         return text
 
 
-@dataclass
+@dataclass(eq=False)
 class SharedDefinition:
     """How a path's container is created: its kind (None: not a plain container) and where."""
 
@@ -212,7 +212,7 @@ def _word(steps: tuple[str, ...]) -> str:
     return steps[0].strip("[]'\"")
 
 
-@dataclass
+@dataclass(eq=False)
 class SharedFacts:
     """The definitions and evictions found for one path."""
 

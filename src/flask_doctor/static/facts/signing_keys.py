@@ -52,7 +52,7 @@ _SIGNING_NAMES = frozenset(name.rpartition(".")[2] for name in SIGNING_CALLS)
 ENVIRONMENT_READS = ("os.environ.get", "os.getenv", "os.environ.__getitem__", "environ.get", "getenv")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SigningKey:
     """A literal a project configuration class writes to the attribute a signing call uses as its key."""
 
@@ -156,7 +156,7 @@ def configuration_signing_keys(project: Project) -> list[SigningKey]:
     return list(found.values())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class InlineSigningKey:
     """A literal a signing call uses as its key: written in the call, or in a constant the call names."""
 

@@ -43,7 +43,7 @@ CONTAINER_CALLS = {
 }
 
 
-@dataclass
+@dataclass(eq=False)
 class ModuleContainer:
     """A mutable container assigned at module level."""
 
@@ -312,7 +312,7 @@ def _instance_defined(project: Project, lineage: list[str], path: SharedPath) ->
     return any(shared_facts(project, SharedPath(c, path.steps, True)).definitions for c in lineage)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AddingOnRead:
     """A project class whose ``obj[key]`` stores ``key`` in a container of its own and nothing bounds it
     (``def __getitem__(self, k): if k not in self._locks: self._locks[k] = Lock()``): reading a new key
@@ -517,7 +517,7 @@ def immortal_kind(value: ast.expr) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SharedSelf:
     """The instance a function's ``self`` names is the one every request shares.
 

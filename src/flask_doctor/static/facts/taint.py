@@ -279,7 +279,7 @@ USER_INPUT = TaintPolicy(
 
 
 # ------------------------------------------------------------------ bindings
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Bound:
     """One binding statement: the names it binds and the value it binds them to."""
 

@@ -69,7 +69,7 @@ RENDER_CALLS = frozenset({"render_template", "stream_template"})
 _ROW_FILTERS = frozenset({"sort", "reverse", "list", "unique", "select", "reject", "selectattr", "rejectattr"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TemplateFile:
     """A template file: its path (relative to the root, as findings show it), its folder and name in it."""
 
@@ -209,7 +209,7 @@ def parsed_template(project: Project, path: str) -> Any:
 # ------------------------------------------------------------------ loops
 
 
-@dataclass
+@dataclass(eq=False)
 class TemplateLoop:
     """A ``{% for var in rows %}`` loop of a rendered template, over rows the view passes.
 
@@ -684,7 +684,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RowCall:
     """A template filter or global called with each row of a template loop over rows a view renders."""
 

@@ -437,7 +437,7 @@ _KNOWN = "known"
 _MODULE = "module"
 
 
-@dataclass
+@dataclass(eq=False)
 class _Receiver:
     """What a method is called on, as far as the code shows it."""
 

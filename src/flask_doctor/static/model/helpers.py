@@ -68,7 +68,7 @@ def helpers_that_build(project: Project) -> dict[str, str]:
     return built
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Returns:
     """What a function's own statements bind and return (nested functions and classes left out)."""
 

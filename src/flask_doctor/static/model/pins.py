@@ -45,7 +45,7 @@ from flask_doctor.static.syntax import child_plan
 _CASE_METHODS = frozenset({"lower", "upper", "capitalize", "title", "strip", "casefold"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Pins:
     """How a function's parameters choose the plugin it builds (a loader's, or a forwarder's)."""
 
@@ -57,7 +57,7 @@ class Pins:
     unknown: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Choice:
     """What one call to a loader or forwarder builds."""
 

@@ -42,7 +42,7 @@ _DYNAMIC_IMPORT_NAMES = frozenset(name.rpartition(".")[2] for name in DYNAMIC_IM
 MIN_PLUGIN_SIBLINGS = 3
 
 
-@dataclass
+@dataclass(eq=False)
 class Members:
     """What a registry holds: functions, classes, modules (qualified names)."""
 
@@ -59,7 +59,7 @@ class Members:
         return bool(self.functions or self.classes or self.modules)
 
 
-@dataclass
+@dataclass(eq=False)
 class DispatchIndex:
     """What dispatch looks up per call, worked out once per project (see :func:`build_index`)."""
 

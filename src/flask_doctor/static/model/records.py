@@ -202,7 +202,7 @@ class ConfigSetting:
     owner: str  # config class qualname, module name, or "app.config"
 
 
-@dataclass
+@dataclass(eq=False)
 class RelationshipInfo:
     """An ORM ``relationship()`` of a model, with its loading strategy."""
 
@@ -213,7 +213,7 @@ class RelationshipInfo:
     location: Location
 
 
-@dataclass
+@dataclass(eq=False)
 class ModelInfo:
     """An ORM model class: its relationships and unique columns."""
 
@@ -235,7 +235,7 @@ class CallSite:
     in_main: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class PendingRole:
     """A role given by a call (``add_url_rule(view_func=f)``, ``q.enqueue(f)``),
     resolved once every function of the project is known."""

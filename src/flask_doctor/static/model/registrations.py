@@ -51,7 +51,7 @@ _FILING = frozenset({"append", "add", "insert", "appendleft", "setdefault", "reg
 _BY_NAME = frozenset({"hasattr", "getattr"})
 
 
-@dataclass
+@dataclass(eq=False)
 class _Registry:
     """What one registering decorator fills, and the functions it decorates."""
 

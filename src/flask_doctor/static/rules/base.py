@@ -36,7 +36,7 @@ __all__ = ["RULES", "Context", "FixExample", "Invalid", "Rule", "Valid", "descri
 RULES: dict[str, type[Rule]] = {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Valid:
     """Code that must produce no finding of the rule (a good fixture)."""
 
@@ -46,7 +46,7 @@ class Valid:
     preview: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Invalid:
     """Code that must produce exactly the marked findings of the rule.
 

@@ -36,7 +36,7 @@ CommandForm: TypeAlias = str | list[str]
 _HEREDOC = re.compile(r"<<-?\s*[\"']?([A-Za-z_][A-Za-z0-9_]*)[\"']?")
 
 
-@dataclass
+@dataclass(eq=False)
 class _Stage:
     name: str
     env: dict[str, str | None] = field(default_factory=dict)

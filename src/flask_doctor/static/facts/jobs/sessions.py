@@ -153,7 +153,7 @@ def query_property_session(node: ast.AST, ctx: Context) -> tuple[str, str, Locat
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CleanupHook:
     """Something that ends sessions after tasks, and which tasks it serves.
 
@@ -400,7 +400,7 @@ def session_ended(project: Project, name: str, fn: FunctionInfo) -> bool:
     return False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ContextFreeSession:
     """Flask-SQLAlchemy 2.x's session used by a task that runs with no app context: nothing ever removes it."""
 
@@ -466,7 +466,7 @@ def context_free_flask_sqlalchemy(project: Project) -> list[ContextFreeSession]:
     return sorted(found, key=lambda e: (e.task.module.path, e.task.node.lineno))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HeldSessionLeak:
     """A job reaching a ``scoped_session`` an object holds (``self.session = scoped_session(...)``), never removed."""
 

@@ -259,7 +259,7 @@ def guarded(options: dict[object, ast.expr]) -> bool:
     return poolclass is not None and (dotted(poolclass) or "").endswith(SAFE_POOLS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ExtensionOptions:
     """``SQLAlchemy(engine_options={...})``: options Flask-SQLAlchemy passes to every engine it creates."""
 
@@ -365,7 +365,7 @@ def url_scheme(text: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Scope:
     """Where an expression outside the walk is read (a config setting's value): module level of ``module``."""
 
@@ -892,7 +892,7 @@ def connection_kept_up(project: Project, module: SourceModule, holder: str, peew
 
 
 # ------------------------------------------------------------------ pool size
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DeclaredPool:
     """A connection pool size written in the code: ``pool_size`` + ``max_overflow`` per process."""
 

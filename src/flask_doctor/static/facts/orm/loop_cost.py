@@ -99,7 +99,7 @@ _MAIL_NAME = re.compile(r"(?:^|_)send(?:_\w+)?_e?mails?$|^sendmail$")
 _DEPTH = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ItemIo:
     """A call to another service made on every iteration: what it is, and where."""
 

@@ -809,7 +809,7 @@ def _assigns(stmt: ast.AST, name: str) -> bool:
 
 
 # ------------------------------------------------------------------ the item handed to a helper
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ItemRead:
     """An attribute of the loop's item that a helper reads: ``row_for(post)`` -> ``post.author``."""
 

@@ -171,7 +171,7 @@ def _parent_columns(project: Project, name: str) -> set[str]:
 
 
 # ------------------------------------------------------------------ relationships
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Relation:
     """A relationship attribute of a model, wherever it is declared (the class, a mixin, a backref)."""
 

@@ -619,7 +619,7 @@ def _named(key: ast.expr, ctx: Context) -> Collection | None:
 
 
 # ------------------------------------------------------------------ reads
-@dataclass
+@dataclass(eq=False)
 class MongoRead:
     """A read of a collection: the call that starts it and the cursor/queryset methods after it."""
 
@@ -831,7 +831,7 @@ def read_label(read: MongoRead, node: ast.AST) -> str:
 
 
 # ------------------------------------------------------------------ filters
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Condition:
     """One condition of a read's filter: ``{"case_id": x}`` -> ("case_id", "eq", x)."""
 
@@ -1186,7 +1186,7 @@ def materialised_read(call: ast.Call) -> ast.expr | None:
 
 
 # ------------------------------------------------------------------ growth
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DocumentInsert:
     """A place that adds documents to a collection, and the function it sits in."""
 
@@ -1402,7 +1402,7 @@ def _document_location(project: Project, coll: Collection) -> Location | None:
 
 
 # ------------------------------------------------------------------ one document per item
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DocumentLookup:
     """A single-document read a call runs with what it is given, here or in a helper (one further down)."""
 
@@ -1507,7 +1507,7 @@ def document_lookup(call: ast.Call, ctx: Context, depth: int = 0) -> DocumentLoo
 
 
 # ------------------------------------------------------------------ what a loop walks
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoopDocuments:
     """The documents a loop walks: the read they come from, and how the loop reaches them."""
 

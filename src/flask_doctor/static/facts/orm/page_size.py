@@ -48,7 +48,7 @@ _CASTS = frozenset({"int", "float", "abs"})
 _READS = frozenset({"get", "pop"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ClientSize:
     """A page size the client chooses: ``source`` for the message, ``evidence`` pointing at the read."""
 

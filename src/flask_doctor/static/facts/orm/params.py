@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.rules.base import Context
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ParamQuery:
     """A query in a helper whose arguments come from the helper's parameters."""
 
@@ -171,7 +171,7 @@ def _iterated_query(iterable: ast.Call, ctx: Context) -> Query | None:
     return None if bound_reason(query, ctx) == "in_()" else query
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ItemQuery:
     """A query a call runs with its argument, directly in the helper or one helper further down."""
 

@@ -1436,7 +1436,7 @@ _TIME_COLUMN = on_first_use(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Selection:
     """What a query's filter selects by: states, flags and deadlines (a queue), or a recent time window."""
 
@@ -2226,7 +2226,7 @@ def walks_instances(query: Query) -> bool:
 _PASSED_HOPS = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PassedRows:
     """The rows of a query a caller passes for a parameter (:func:`rows_passed_in`)."""
 

@@ -39,7 +39,7 @@ _NARROWED = re.compile(
 _LIMIT = re.compile(r"\blimit\s+(\d+)\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RawSelect:
     """``conn.execute("SELECT ...", params)``: the call, its SQL text (holes as ``?``) and the first table read."""
 

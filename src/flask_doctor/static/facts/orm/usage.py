@@ -212,7 +212,7 @@ def writes_rows(project: Project, fn: FunctionInfo) -> bool:
     return False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class InsertSite:
     """A place that adds rows of a model, and the function it sits in."""
 
@@ -626,7 +626,7 @@ def one_person_instance(project: Project) -> bool:
     return not any(imports_package(project, package) for package in _SIGN_IN_PACKAGES)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class UserCollection:
     """``current_user.products``: a collection relationship of the signed-in account, loaded in one query."""
 
@@ -663,7 +663,7 @@ def user_collection(iterable: ast.expr, ctx: Context) -> UserCollection | None:
     return UserCollection(*found[0])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ParentCollection:
     """``post.comments``: a collection relationship of one loaded object, its rows loaded in one query."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.orm.models import configuration_table, grows, grows_by_name, link_tables
@@ -17,7 +18,6 @@ from flask_doctor.static.facts.orm.mongo import (
     uses_mongo,
 )
 from flask_doctor.static.facts.orm.page_size import ClientSize
-from flask_doctor.static.facts.orm.paging import PickedInPython, collection_read, picked_in_python
 from flask_doctor.static.facts.orm.queries import (
     EXECUTE,
     MATERIALISE,
@@ -52,7 +52,6 @@ from flask_doctor.static.facts.orm.usage import (
     grows_with_use,
     user_facing_insert,
 )
-from flask_doctor.static.facts.orm.work_queue import latest_value, query_picks, read_picks, self_limiting
 from flask_doctor.static.facts.serializers import DUMP_CALLS, dump_of
 from flask_doctor.static.facts.templates import RENDER_CALLS, rendered_loops
 from flask_doctor.static.model import (
@@ -68,6 +67,12 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flask_doctor.static.facts.orm.paging import PickedInPython
+
+# The paging and work-queue facts are imported where this rule first needs them, not here: FD201 is off by
+# default (catalogue/precision.py), and building their records' classes is a fixed cost of every run otherwise.
 
 #: Why a purge is only a note: the rows it loads are the backlog since the last run, but a mass deletion can make
 #: that backlog large, and a bulk ``delete()`` would load none of them.
@@ -2260,6 +2265,8 @@ class UnboundedQueryMaterialised(Rule):
             return False, None
         if not per_parent(query, ctx, joined=True, always=True):
             return True, None
+        from flask_doctor.static.facts.orm.paging import picked_in_python  # see the note at the top of the module
+
         cut = picked_in_python(load, at, ctx)
         if cut is not None:
             return True, cut
@@ -2393,6 +2400,8 @@ class UnboundedQueryMaterialised(Rule):
         if streamed:
             what += " (the queryset keeps each one it yields)"
         assert ctx.function is not None
+        from flask_doctor.static.facts.orm.work_queue import latest_value, read_picks, self_limiting
+
         latest = latest_value(ctx.function, expr, at)  # ``rows`` assigned twice: the read this loop walks
         walked = (unbounded_read(latest, ctx) if latest is not None else None) or read
         drain = self_limiting(ctx.project, ctx.function, read_picks(walked), expr, at, read.collection.document)
@@ -2454,6 +2463,8 @@ class UnboundedQueryMaterialised(Rule):
                 return None  # a work queue: the rows it selects are processed and leave the selection
         if picked.recent or picked.window:
             return None  # a time window bounds the rows
+        from flask_doctor.static.facts.orm.work_queue import query_picks, self_limiting
+
         drain = self_limiting(project, fn, query_picks(query, ctx), *load, query.model.qualname)
         if drain is not None and not drain.purge:
             return None  # a work queue or a delta: the loop moves each row it walks out of the selection
@@ -2523,6 +2534,8 @@ class UnboundedQueryMaterialised(Rule):
 
     def _collection(self, expr: ast.expr, at: ast.AST, ctx: Context) -> None:
         """One record's collection (``tag.posts``) loaded whole and then paged or cut down in Python."""
+        from flask_doctor.static.facts.orm.paging import collection_read, picked_in_python
+
         found = collection_read(expr, ctx)
         if found is None:
             return

@@ -7,7 +7,6 @@ import ast
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.config_values import short
 from flask_doctor.static.facts.roles import FileRole, role_of
-from flask_doctor.static.facts.uploads import client_name_path, upload_object
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -363,6 +362,10 @@ def test_upload_roundtrip(tmp_path):
         target = self._written_path(node, ctx)
         if target is None or ctx.is_test_code() or role_of(ctx.project, ctx.module) in _SIDE_ROLES:
             return
+        # The upload facts are imported here, at the first write this rule considers, not at the top of the
+        # module: FD323 is in preview, and building their records' classes is a fixed cost of every run otherwise.
+        from flask_doctor.static.facts.uploads import client_name_path
+
         found = client_name_path(ctx.project, fn, target)
         if found is None:
             return
@@ -397,6 +400,8 @@ def test_upload_roundtrip(tmp_path):
         assert fn is not None
         if isinstance(func, ast.Attribute) and func.attr == "save":
             target = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "dst"), None)
+            from flask_doctor.static.facts.uploads import upload_object  # see visit_Call
+
             if target is None or not upload_object(ctx.project, fn, func.value):
                 return None
             return target

@@ -22,7 +22,7 @@ from flask_doctor.static.names import dotted
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Step:
     """A config load or a registration of a factory: where the factory runs it, the call itself and its function."""
 
