@@ -319,8 +319,7 @@ class UnboundedLruCache(Rule):
             return
         if not _has_parameters(node):
             return
-        # the calls that reach it, also through an object (``catalog.item(sku)`` on a module-level instance)
-        reaching = {id(call) for call, _caller in callers(ctx.project).get(info.qualname, ())}
+        reaching: set[int] | None = None
         for deco in node.decorator_list:
             label, beaker = _unbounded_cache(deco, info.imports), False
             if label is None:
@@ -328,8 +327,14 @@ class UnboundedLruCache(Rule):
                 label, beaker = (f"{manager}.cache(...)", True) if manager is not None else (None, False)
             if label is None:
                 continue
+            if reaching is None:
+                # the calls that reach it, also through an object (``catalog.item(sku)`` on a module-level
+                # instance); asked only for a cached function: the callers fact resolves every call of the project
+                reaching = {id(call) for call, _caller in callers(ctx.project).get(info.qualname, ())}
             site = self._request_fed_call(
-                lambda site, caller: id(site.node) in reaching or self._calls_function(site, caller, info)
+                lambda site, caller, reaching=reaching: (
+                    id(site.node) in reaching or self._calls_function(site, caller, info)
+                )
             )
             if site is not None:
                 self._report(ctx, deco, label, f"`{info.display}`", site, beaker=beaker)
