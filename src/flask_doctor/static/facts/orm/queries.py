@@ -595,14 +595,21 @@ def _returned_query(ctx: Context, call: ast.Call, depth: int = 0) -> Query | Non
     return found
 
 
-def _passed_model_query(value: ast.expr, fn: FunctionInfo, call: ast.Call, ctx: Context) -> Query | None:
-    """``return model.query.filter_by(...)`` in ``def rows_of(model, ...)``: the query of the model class this call
-    passes (inside the helper the model is unknown: each caller passes its own)."""
+def _method_chain(value: ast.expr) -> tuple[list[tuple[str, ast.AST]], ast.AST]:
+    """The methods called along ``value`` from the outermost in (``q.filter(...).union(...)``: union, filter) and
+    the expression they start from (``q``)."""
     methods: list[tuple[str, ast.AST]] = []
     node: ast.AST = value
     while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         methods.append((node.func.attr, node))
         node = node.func.value
+    return methods, node
+
+
+def _passed_model_query(value: ast.expr, fn: FunctionInfo, call: ast.Call, ctx: Context) -> Query | None:
+    """``return model.query.filter_by(...)`` in ``def rows_of(model, ...)``: the query of the model class this call
+    passes (inside the helper the model is unknown: each caller passes its own)."""
+    methods, node = _method_chain(value)
     if not (isinstance(node, ast.Attribute) and node.attr == "query" and isinstance(node.value, ast.Name)):
         return None
     argument = _argument(fn, call, node.value)
@@ -912,11 +919,7 @@ def _criterion_names(expr: ast.expr) -> list[str]:
 
 def _own_query(expr: ast.expr, model: ModelInfo) -> Query | None:
     """``cls.query.filter(...)`` in a mixin's classmethod, called on ``model``: a query on that model."""
-    methods: list[tuple[str, ast.AST]] = []
-    node: ast.AST = expr
-    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        methods.append((node.func.attr, node))
-        node = node.func.value
+    methods, node = _method_chain(expr)
     if isinstance(node, ast.Attribute) and node.attr == "query" and dotted(node.value) in ("cls", "self"):
         return Query("model", f"{model.name}.query", model, methods, [node.value], scalars=True)
     return None
@@ -924,11 +927,7 @@ def _own_query(expr: ast.expr, model: ModelInfo) -> Query | None:
 
 def _refines(value: ast.expr, name: str) -> list[tuple[str, ast.AST]] | None:
     """The methods of ``name = name.filter(...).join(...)`` (``None`` when the chain does not start at ``name``)."""
-    methods: list[tuple[str, ast.AST]] = []
-    node: ast.AST = value
-    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        methods.append((node.func.attr, node))
-        node = node.func.value
+    methods, node = _method_chain(value)
     return methods if methods and isinstance(node, ast.Name) and node.id == name else None
 
 
@@ -937,11 +936,7 @@ def _refines_through(
 ) -> list[tuple[str, ast.AST]] | None:
     """The methods of ``name = other.union(...)`` where ``other`` (assigned once) is ``name.filter(...)``:
     :func:`_refines` through up to two such locals (``None`` when the chain does not lead back to ``name``)."""
-    methods: list[tuple[str, ast.AST]] = []
-    node: ast.AST = value
-    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        methods.append((node.func.attr, node))
-        node = node.func.value
+    methods, node = _method_chain(value)
     if not methods or not isinstance(node, ast.Name) or node.id == name or depth >= 2:
         return None
     held = local.get(node.id, [])

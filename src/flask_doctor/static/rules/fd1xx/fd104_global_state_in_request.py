@@ -848,9 +848,7 @@ class GlobalStateInRequest(Rule):
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} writes this request's value into the "
-                "application's config, which every request the worker serves reads: a concurrent request runs "
-                "with this request's setting, and it stays until something writes it back",
+                _config_write_message(node, ctx),
                 hint="Pass the per-request choice to the code that needs it (an argument, `flask.g`) instead of "
                 "changing `app.config`.",
                 evidence=ctx.chain_evidence(REQUEST),
@@ -876,9 +874,7 @@ class GlobalStateInRequest(Rule):
         ctx.report(
             self.finding(
                 ctx.location(node),
-                f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} writes this request's value into the "
-                "application's config, which every request the worker serves reads: a concurrent request runs "
-                "with this request's setting, and it stays until something writes it back",
+                _config_write_message(node, ctx),
                 hint="Pass the per-request choice to the code that needs it (an argument, `flask.g`) instead of "
                 "changing `app.config`; set cookie flags once from configuration.",
                 evidence=ctx.chain_evidence(REQUEST),
@@ -1155,3 +1151,12 @@ def _reads_entry(name: str, key: ast.expr, value: ast.expr) -> bool:
         ):
             return True
     return False
+
+
+def _config_write_message(node: ast.AST, ctx: Context) -> str:
+    """What a per-request write into ``app.config`` does (an assignment or ``config.update(...)``)."""
+    return (
+        f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} writes this request's value into the application's "
+        "config, which every request the worker serves reads: a concurrent request runs with this request's "
+        "setting, and it stays until something writes it back"
+    )
