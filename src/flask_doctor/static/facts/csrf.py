@@ -1584,7 +1584,8 @@ def bodyless_action(project: Project, fn: FunctionInfo) -> bool:
 
 
 #: ``login``, ``/sign-in``, ``admin_login`` (not ``blog_index``)
-_SIGN_IN = on_first_use(r"(?<![a-z])(log_?in|sign_?-?in)(?![a-z])", re.IGNORECASE)
+#: ``login``, ``sign-in``, and a bare ``auth``/``authenticate`` (``POST /auth``), not ``authorize`` nor ``oauth``
+_SIGN_IN = on_first_use(r"(?<![a-z])(log_?in|sign_?-?in|auth|authenticate)(?![a-z])", re.IGNORECASE)
 _SIGN_IN_CALLS = ("login_user(", "session[")
 
 

@@ -124,7 +124,7 @@ class FormWithoutCsrf(Rule):
     cookie, and browsers that predate SameSite ignore it. HTTP Basic
     authentication does not count as a token header: browsers resend cached
     Basic credentials with any request to the site, a forged one included. A `csrf.exempt` whose comment says why is a note too, and so is a
-    sign-in form (a view named for signing in that calls `login_user` or
+    sign-in form (a view named for signing in, `login`, `signin` or a bare `auth`, that calls `login_user` or
     stores into the session): a forged sign-in carries the attacker's own
     credentials, so it signs the victim in to the attacker's account (login
     CSRF) and changes nothing of theirs. When Flask-Login keeps no login in
@@ -1562,6 +1562,22 @@ class FormWithoutCsrf(Rule):
                 return redirect("/kitchen")
             """,
             message="no CSRF protection",
+        ),
+        # a sign-in posted to ``/auth``: a forged one carries the attacker's credentials (login CSRF), a note
+        Invalid(
+            """
+            from flask import Flask, redirect, request, session
+            app = Flask(__name__)
+
+            @app.post("/auth")
+            def auth():
+                account = Account.query.filter_by(name=request.form["name"]).first()
+                if account and account.check_password(request.form["password"]):  # expect
+                    session["account_id"] = account.id
+                    return redirect("/")
+                return redirect("/signin")
+            """,
+            message="sign-in view `auth`",
         ),
         # the JSON-only hook guards the API blueprint, not this view of the app itself
         Invalid(
