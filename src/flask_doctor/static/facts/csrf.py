@@ -1584,8 +1584,10 @@ def bodyless_action(project: Project, fn: FunctionInfo) -> bool:
 
 
 #: ``login``, ``/sign-in``, ``admin_login`` (not ``blog_index``)
-#: ``login``, ``sign-in``, and a bare ``auth``/``authenticate`` (``POST /auth``), not ``authorize`` nor ``oauth``
-_SIGN_IN = on_first_use(r"(?<![a-z])(log_?in|sign_?-?in|auth|authenticate)(?![a-z])", re.IGNORECASE)
+_SIGN_IN = on_first_use(r"(?<![a-z])(log_?in|sign_?-?in)(?![a-z])", re.IGNORECASE)
+#: A view or URL that is only ``auth``/``authenticate`` (``def auth()``, ``POST /auth``): not ``/auth/<anything>``,
+#: ``authorize`` nor ``oauth``
+_BARE_AUTH = on_first_use(r"(^|/)(auth|authenticate)/?$", re.IGNORECASE)
 _SIGN_IN_CALLS = ("login_user(", "session[")
 
 
@@ -1597,7 +1599,8 @@ def signs_in(fn: FunctionInfo) -> bool:
     CSRF), with nothing of their own changed.
     """
     names = [fn.name, *(r.rule or "" for r in fn.routes)]
-    return any(_SIGN_IN().search(name) for name in names) and mentions(fn, _SIGN_IN_CALLS)
+    named = any(_SIGN_IN().search(name) or _BARE_AUTH().search(name) for name in names)
+    return named and mentions(fn, _SIGN_IN_CALLS)
 
 
 @dataclass(frozen=True, eq=False)
