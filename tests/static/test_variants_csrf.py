@@ -73,6 +73,59 @@ def remove_album(album_id):
     return redirect(url_for("index"))
 """,
     ),
+    "hook-hands-token-to-helper": (
+        GOOD,
+        {
+            "app.py": LOGIN_APP
+            + """
+from flask import abort
+from guards import same_token
+
+@app.before_request
+def check_token():
+    if request.method == "POST":
+        if not same_token(request.headers.get("X-Token") or request.form.get("token")):
+            abort(403)
+
+@app.route("/posts/new", methods=["POST"])
+@login_required
+def new_post():
+    db.session.add(Post(body=request.form["body"], author=current_user))
+    db.session.commit()
+    return redirect(url_for("index"))
+""",
+            "guards.py": """
+import hmac
+from flask import session
+
+def same_token(given):
+    expected = session.get("token", "")
+    return hmac.compare_digest(given or "", expected)
+""",
+        },
+    ),
+    "helper-compares-uid-not-token": (
+        BAD,
+        LOGIN_APP
+        + """
+from flask import abort, session
+
+def same_owner(uid):
+    return uid == session.get("uid")
+
+@app.before_request
+def owner_only():
+    if request.method == "POST" and not same_owner(request.form.get("uid")):
+        abort(403)
+
+@app.route("/posts/new", methods=["POST"])
+@login_required
+def new_post():
+    db.session.add(Post(body=request.form["body"], author=current_user))
+    db.session.commit()
+    return redirect(url_for("index"))
+""",
+    ),
     "json-only-hook-on-blueprint": (
         GOOD,
         LOGIN_APP

@@ -662,9 +662,57 @@ def checks_csrf_token(project: Project, fn: FunctionInfo) -> bool:
     """
     if _checks_by_hand(fn) or _decorator_checks(project, fn) or _class_checks(project, fn):
         return True
-    for name, _call in fn.calls:
+    values: dict[str, str] | None = None
+    for name, call in fn.calls:
         callee = project.resolve_function(name, fn, fn.module)
-        if callee is not None and callee is not fn and _checks_by_hand(callee):
+        if callee is None or callee is fn:
+            continue
+        if _checks_by_hand(callee):
+            return True
+        compared = _params_compared_with_stored_token(callee)
+        if compared:
+            values = _local_values(fn) if values is None else values
+            if _hands_sent_token(callee, call, compared, values):
+                return True  # ``token_ok(request.form.get("nonce"))`` with ``sent == session["nonce"]`` in the helper
+    return False
+
+
+def _params_compared_with_stored_token(fn: FunctionInfo) -> set[str]:
+    """The parameters the function compares with a token the server stored (``sent == session.get("nonce")``,
+    ``compare_digest(sent, session["csrf"])``): the caller decides what was sent."""
+    args = fn.node.args
+    params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    text = source_text(fn)
+    if not params or not (_CSRF_WORD().search(text) or _TOKEN_WORD().search(text)):
+        return set()
+    values = _local_values(fn)
+    found: set[str] = set()
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Compare) and all(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
+            sides = [node.left, *node.comparators]
+        elif isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] in _CONSTANT_TIME:
+            sides = list(node.args)
+        else:
+            continue
+        texts = [_expanded(side, values) for side in sides]
+        if not any(_STORED_TOKEN().search(t) for t in texts) or not _TOKEN_WORD().search(" ".join(texts)):
+            continue
+        for side, side_text in zip(sides, texts, strict=True):
+            if not _STORED_TOKEN().search(side_text):  # ``sent``, ``sent or ""``: what the caller handed in
+                found.update(n.id for n in ast.walk(side) if isinstance(n, ast.Name) and n.id in params)
+    return found
+
+
+def _hands_sent_token(callee: FunctionInfo, call: ast.Call, params: set[str], values: dict[str, str]) -> bool:
+    """The call passes what the request sent (a form field, a header) for one of ``params``."""
+    positional = [a.arg for a in [*callee.node.args.posonlyargs, *callee.node.args.args]]
+    if positional and positional[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+        positional = positional[1:]
+    handed = [(positional[i], arg) for i, arg in enumerate(call.args) if i < len(positional)]
+    handed += [(k.arg, k.value) for k in call.keywords if k.arg]
+    for param, arg in handed:
+        text = _expanded(arg, values)
+        if param in params and _SENT_TOKEN().search(text) and not _STORED_TOKEN().search(text):
             return True
     return False
 

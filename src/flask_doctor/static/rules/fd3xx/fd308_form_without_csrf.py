@@ -49,7 +49,8 @@ class FormWithoutCsrf(Rule):
     project has no CSRF protection: no `CSRFProtect`/SeaSurf anywhere, no
     Flask-WTF form validated in the view, and no hand-made check that
     compares a session nonce with a form field or `X-CSRF-Token` header (in
-    the view or in a `before_request` hook). Also protection: another CSRF
+    the view or in a `before_request` hook, also through a helper it hands
+    the sent token to). Also protection: another CSRF
     extension bound to the app (a class of a package named for CSRF),
     CSRFProtect named in Dynaconf's `EXTENSIONS` setting (it binds each one to
     the app), a hook, decorator or view that refuses a request whose `Origin`,
@@ -199,6 +200,28 @@ class FormWithoutCsrf(Rule):
                 db.session.delete(Shelf.query.get_or_404(shelf_id))
                 db.session.commit()
                 return redirect("/shelves")
+            """),
+        # the app-wide hook hands what the request sent to a helper that compares it with the session's nonce
+        Valid("""
+            from flask import Flask, abort, redirect, request, session
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            def nonce_matches(sent):
+                return bool(sent) and sent == session.get("form_nonce")
+
+            @app.before_request
+            def refuse_stale_forms():
+                if request.method != "GET" and not nonce_matches(request.form.get("form_nonce")):
+                    abort(403)
+
+            @app.post("/pantry/items")
+            @login_required
+            def add_item():
+                current_user.pantry.append(Item(name=request.form["name"]))
+                db.session.commit()
+                return redirect("/pantry")
             """),
         # the blueprint's hook, through a decorator, turns away every POST not typed as JSON: no cross-site
         # form (``text/plain`` included) gets as far as the forced JSON read
