@@ -2009,7 +2009,7 @@ login_manager = LoginManager()
 
 FD302 = {
     "placeholder-environment-default": (
-        NOTE_OK,
+        BAD,
         """
 import os
 from flask import Flask, session

@@ -109,9 +109,9 @@ class HardcodedSecretKey(Rule):
     `app.config.from_pyfile(...)`/`from_envvar(...)`/`from_prefixed_env()`
     (the Flask tutorial's pattern: a development default that the instance
     config overrides) is reported as a note, and so is a value that says it
-    is a placeholder (`"CHANGE_ME"`, `"WARNING: set this..."`), a default
-    that says so (`os.environ.get("SECRET_KEY", "please-change-me")`), or that a
-    start-up check warns about. A project settings getter's second argument that
+    is a placeholder (`"CHANGE_ME"`, `"WARNING: set this..."`) or that a
+    start-up check warns about (a fallback that says "change me" stays one
+    severity lower: the variable may well be missing in production). A project settings getter's second argument that
     spells the key's own name (`options.get("secret_key", "SECRET_KEY")`) names
     the environment variable to read, it is no default. Not reported: keys in development and testing
     configuration (that is what they are for) and in example apps
@@ -755,25 +755,6 @@ class HardcodedSecretKey(Rule):
             """,
             message="from_pyfile",
         ),
-        # an environment fallback that says it is a placeholder: a note, as the same literal written alone is
-        Invalid(
-            """
-            import os
-            from flask import Flask, session
-
-            class ProductionConfig:
-                SECRET_KEY = os.environ.get("SECRET_KEY", "please-change-me")  # expect
-
-            app = Flask(__name__)
-            app.config.from_object(ProductionConfig)
-
-            @app.post("/login")
-            def login():
-                session["user_id"] = check_password()
-                return "ok"
-            """,
-            message="the default says it is a placeholder",
-        ),
         # "change me" in a defaults module the operator's file overrides: nothing checks that it was changed
         Invalid(
             """
@@ -1125,9 +1106,6 @@ class HardcodedSecretKey(Rule):
                     f"{self._redact(default_text or '')}: when {when}, production runs "
                     "with a key anyone can read in the source"
                 )
-                if self.PLACEHOLDER.search(default_text or ""):
-                    severity = Severity.NOTE  # a fallback that says "replace me", as a placeholder literal is
-                    message += " (the default says it is a placeholder: refuse to start with it)"
             if guard is not None:
                 severity = Severity.NOTE
                 message += " (the app warns at start-up when it is unchanged, but still starts)"
