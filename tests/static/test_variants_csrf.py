@@ -44,6 +44,111 @@ login_manager = LoginManager(app)
 """
 
 FD308 = {
+    "confirmation-decorator-validates-flaskform": (
+        GOOD,
+        LOGIN_APP
+        + """
+from functools import wraps
+from flask import render_template
+from flask_wtf import FlaskForm
+
+class SureForm(FlaskForm):
+    pass
+
+def ask_first(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        form = SureForm()
+        if form.validate_on_submit():
+            return view(*args, **kwargs)
+        return render_template("sure.html", form=form)
+    return wrapped
+
+@app.route("/albums/<int:album_id>/remove", methods=["GET", "POST"])
+@login_required
+@ask_first
+def remove_album(album_id):
+    db.session.delete(Album.query.get_or_404(album_id))
+    db.session.commit()
+    return redirect(url_for("index"))
+""",
+    ),
+    "hook-hands-token-to-helper": (
+        GOOD,
+        {
+            "app.py": LOGIN_APP
+            + """
+from flask import abort
+from guards import same_token
+
+@app.before_request
+def check_token():
+    if request.method == "POST":
+        if not same_token(request.headers.get("X-Token") or request.form.get("token")):
+            abort(403)
+
+@app.route("/posts/new", methods=["POST"])
+@login_required
+def new_post():
+    db.session.add(Post(body=request.form["body"], author=current_user))
+    db.session.commit()
+    return redirect(url_for("index"))
+""",
+            "guards.py": """
+import hmac
+from flask import session
+
+def same_token(given):
+    expected = session.get("token", "")
+    return hmac.compare_digest(given or "", expected)
+""",
+        },
+    ),
+    "helper-compares-uid-not-token": (
+        BAD,
+        LOGIN_APP
+        + """
+from flask import abort, session
+
+def same_owner(uid):
+    return uid == session.get("uid")
+
+@app.before_request
+def owner_only():
+    if request.method == "POST" and not same_owner(request.form.get("uid")):
+        abort(403)
+
+@app.route("/posts/new", methods=["POST"])
+@login_required
+def new_post():
+    db.session.add(Post(body=request.form["body"], author=current_user))
+    db.session.commit()
+    return redirect(url_for("index"))
+""",
+    ),
+    "json-only-hook-on-blueprint": (
+        GOOD,
+        LOGIN_APP
+        + """
+from flask import Blueprint, abort, request
+rest = Blueprint("rest", __name__)
+
+@rest.before_request
+def insist_on_json():
+    if request.method == "POST" and not request.is_json:
+        abort(415)
+
+@rest.post("/albums")
+@login_required
+def add_album():
+    data = request.get_json(force=True)
+    db.session.add(Album(title=data["title"], owner=current_user))
+    db.session.commit()
+    return {"ok": True}
+
+app.register_blueprint(rest)
+""",
+    ),
     "get-delete-route": (
         BAD,
         LOGIN_APP
@@ -1903,6 +2008,50 @@ login_manager = LoginManager()
 """
 
 FD302 = {
+    "placeholder-environment-default": (
+        BAD,
+        """
+import os
+from flask import Flask, session
+app = Flask(__name__)
+app.config["SECRET_KEY"] = os.getenv("SECRET_KEY", "replace-with-a-random-string")
+
+@app.post("/login")
+def login():
+    session["uid"] = 1
+    return "ok"
+""",
+    ),
+    "getter-names-the-variable": (
+        GOOD,
+        {
+            "app.py": """
+from flask import Flask, session
+import conf
+app = Flask(__name__)
+app.config["SECRET_KEY"] = conf.SECRET_KEY
+
+@app.post("/login")
+def login():
+    session["uid"] = 1
+    return "ok"
+""",
+            "conf.py": """
+import os, json
+
+class Lookup:
+    def __init__(self):
+        self.data = json.load(open("site.json"))
+
+    def get(self, key, variable=None, default=None):
+        found = os.environ.get(variable) if variable else None
+        return found if found is not None else self.data.get(key, default)
+
+lookup = Lookup()
+SECRET_KEY = lookup.get("secret_key", "SECRET_KEY")
+""",
+        },
+    ),
     "base-config-class": (
         {
             "config.py": """

@@ -141,7 +141,12 @@ def settings_default(node: ast.AST, table: ImportTable, key: str) -> ast.expr | 
         return default
     if _same_key_lookup(node, key, with_default=True):
         assert isinstance(node, ast.Call)
-        return node.args[-1]
+        fallback = node.args[-1]
+        if isinstance(fallback, ast.Constant) and str(fallback.value).upper() == key.upper():
+            # ``config.get("secret_key", "SECRET_KEY")``: a project getter's second argument names the
+            # environment variable to read, it is no value anyone signs with
+            return None
+        return fallback
     if (
         isinstance(node, ast.BoolOp)
         and isinstance(node.op, ast.Or)

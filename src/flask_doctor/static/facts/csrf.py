@@ -583,7 +583,40 @@ def _decorator_checks(project: Project, fn: FunctionInfo) -> bool:
         if _CSRF_WORD().search(tail) and not _CSRF_LIFTED().search(tail) and last not in ("route", "get", "post"):
             return True
         wrapper = project.functions.get(deco) or project.resolve_function(deco, fn, fn.module)
-        if wrapper is not None and wrapper is not fn and "view" not in wrapper.roles and _checks_by_hand(wrapper):
+        if wrapper is None or wrapper is fn or "view" in wrapper.roles:
+            continue
+        if _checks_by_hand(wrapper) or _runs_view_after_form(project, wrapper):
+            return True
+    return False
+
+
+def _runs_view_after_form(project: Project, wrapper: FunctionInfo) -> bool:
+    """A decorator that runs the view it wraps only once a Flask-WTF form validates (a confirmation step:
+    ``if form.validate_on_submit(): return function(*args, **kwargs)``, else the confirmation page): the
+    view's body runs only on a submitted POST whose CSRF token checked out."""
+    wrapped = {
+        arg.arg
+        for node in ast.walk(wrapper.node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for arg in node.args.args
+    }
+    for node in ast.walk(wrapper.node):
+        if not isinstance(node, ast.If):
+            continue
+        if not any(
+            isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "validate_on_submit"
+            for c in ast.walk(node.test)
+        ):
+            continue
+        runs_view = any(
+            isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id in wrapped
+            for stmt in node.body
+            for c in ast.walk(stmt)
+        )
+        if not runs_view:
+            continue
+        forms = [form for form, method in _validated_forms(wrapper) if method == "validate_on_submit"]
+        if all(form is None or form_checks_token(project, wrapper, form) is not False for form in forms):
             return True
     return False
 
@@ -629,9 +662,57 @@ def checks_csrf_token(project: Project, fn: FunctionInfo) -> bool:
     """
     if _checks_by_hand(fn) or _decorator_checks(project, fn) or _class_checks(project, fn):
         return True
-    for name, _call in fn.calls:
+    values: dict[str, str] | None = None
+    for name, call in fn.calls:
         callee = project.resolve_function(name, fn, fn.module)
-        if callee is not None and callee is not fn and _checks_by_hand(callee):
+        if callee is None or callee is fn:
+            continue
+        if _checks_by_hand(callee):
+            return True
+        compared = _params_compared_with_stored_token(callee)
+        if compared:
+            values = _local_values(fn) if values is None else values
+            if _hands_sent_token(callee, call, compared, values):
+                return True  # ``token_ok(request.form.get("nonce"))`` with ``sent == session["nonce"]`` in the helper
+    return False
+
+
+def _params_compared_with_stored_token(fn: FunctionInfo) -> set[str]:
+    """The parameters the function compares with a token the server stored (``sent == session.get("nonce")``,
+    ``compare_digest(sent, session["csrf"])``): the caller decides what was sent."""
+    args = fn.node.args
+    params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    text = source_text(fn)
+    if not params or not (_CSRF_WORD().search(text) or _TOKEN_WORD().search(text)):
+        return set()
+    values = _local_values(fn)
+    found: set[str] = set()
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Compare) and all(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
+            sides = [node.left, *node.comparators]
+        elif isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] in _CONSTANT_TIME:
+            sides = list(node.args)
+        else:
+            continue
+        texts = [_expanded(side, values) for side in sides]
+        if not any(_STORED_TOKEN().search(t) for t in texts) or not _TOKEN_WORD().search(" ".join(texts)):
+            continue
+        for side, side_text in zip(sides, texts, strict=True):
+            if not _STORED_TOKEN().search(side_text):  # ``sent``, ``sent or ""``: what the caller handed in
+                found.update(n.id for n in ast.walk(side) if isinstance(n, ast.Name) and n.id in params)
+    return found
+
+
+def _hands_sent_token(callee: FunctionInfo, call: ast.Call, params: set[str], values: dict[str, str]) -> bool:
+    """The call passes what the request sent (a form field, a header) for one of ``params``."""
+    positional = [a.arg for a in [*callee.node.args.posonlyargs, *callee.node.args.args]]
+    if positional and positional[0] in ("self", "cls") and isinstance(call.func, ast.Attribute):
+        positional = positional[1:]
+    handed = [(positional[i], arg) for i, arg in enumerate(call.args) if i < len(positional)]
+    handed += [(k.arg, k.value) for k in call.keywords if k.arg]
+    for param, arg in handed:
+        text = _expanded(arg, values)
+        if param in params and _SENT_TOKEN().search(text) and not _STORED_TOKEN().search(text):
             return True
     return False
 
@@ -1405,16 +1486,96 @@ def _refuses_non_json(fn: FunctionInfo, read: ast.AST) -> bool:
     for stmt in ast.walk(fn.node):
         if not isinstance(stmt, ast.If) or stmt.lineno >= line or stmt.orelse:
             continue
-        if not _NOT_JSON_TEST().match(ast.unparse(stmt.test)):
-            continue
-        last = stmt.body[-1]
-        if isinstance(last, (ast.Return, ast.Raise)) or (
-            isinstance(last, ast.Expr)
-            and isinstance(last.value, ast.Call)
-            and (dotted(last.value.func) or "").rsplit(".", 1)[-1] == "abort"
-        ):
+        if _NOT_JSON_TEST().match(ast.unparse(stmt.test)) and _ends_request(stmt.body):
             return True
     return False
+
+
+def _ends_request(body: list[ast.stmt]) -> bool:
+    """The block returns, raises or calls ``abort(...)`` last."""
+    last = body[-1]
+    return isinstance(last, (ast.Return, ast.Raise)) or (
+        isinstance(last, ast.Expr)
+        and isinstance(last.value, ast.Call)
+        and (dotted(last.value.func) or "").rsplit(".", 1)[-1] == "abort"
+    )
+
+
+_POST_TEST = on_first_use(r"request\.method\b.*(POST|!=|not in)")
+
+
+def _turns_away_non_json(body: list[ast.stmt]) -> bool:
+    """The block refuses a body not typed as JSON on every POST: an ``if not request.is_json:`` (or a
+    Content-Type test) that returns, raises or aborts, at the top or under a test of the method that lets POST in
+    (``if request.method in ["POST", "PUT"]:``)."""
+    for stmt in body:
+        if not isinstance(stmt, ast.If) or stmt.orelse:
+            continue
+        test = ast.unparse(stmt.test)
+        parts = (
+            [ast.unparse(v) for v in stmt.test.values]
+            if isinstance(stmt.test, ast.BoolOp) and isinstance(stmt.test.op, ast.And)
+            else [test]
+        )
+        # ``if not request.is_json:``, or ``if request.method == "POST" and not request.is_json:``
+        refuses = any(_NOT_JSON_TEST().match(p) for p in parts) and all(
+            _NOT_JSON_TEST().match(p) or _POST_TEST().search(p) for p in parts
+        )
+        if refuses and _ends_request(stmt.body):
+            return True
+        if _POST_TEST().search(test) and _turns_away_non_json(stmt.body):
+            return True
+    return False
+
+
+def _refuses_all_non_json(project: Project, fn: FunctionInfo) -> bool:
+    """``fn`` (a hook or decorator), or a project decorator on it, turns away every POST not typed as JSON."""
+    candidates = [fn]
+    for deco in fn.decorators:
+        found = project.functions.get(deco) or project.resolve_function(deco, fn, fn.module)
+        if found is not None and found is not fn:
+            candidates.append(found)
+    return any(
+        _turns_away_non_json(node.body)
+        for candidate in candidates
+        for node in ast.walk(candidate.node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    )
+
+
+@project_fact
+def json_only_owners(project: Project) -> frozenset[str]:
+    """Blueprints whose ``before_request`` hook turns away every POST not typed as JSON ("*": an app-wide
+    hook): a cross-site form can send no such request."""
+    owners: set[str] = set()
+    for hook in project.functions.values():
+        if not ({"before_request", "before_app_request"} & hook.roles) or is_test_path(hook.module.path):
+            continue
+        if not _refuses_all_non_json(project, hook):
+            continue
+        for deco in hook.decorators:
+            owner, _, attr = deco.rpartition(".")
+            obj = project.objects.get(owner)
+            if attr == "before_request" and obj is not None and project.is_subtype(obj.type, BLUEPRINT_TYPES):
+                owners.add(owner)
+            elif attr in ("before_request", "before_app_request"):
+                owners.add("*")
+    return frozenset(owners)
+
+
+def json_only(project: Project, fn: FunctionInfo) -> bool:
+    """Every POST the view gets must be typed as JSON: a hook of the app or of the view's blueprint, or a
+    decorator of the view, refuses the rest, so no cross-site form (``text/plain`` included) reaches it."""
+    owners = json_only_owners(project)
+    if "*" in owners or any(route.owner in owners for route in fn.routes):
+        return True
+    return any(
+        (found := project.functions.get(deco) or project.resolve_function(deco, fn, fn.module)) is not None
+        and found is not fn
+        and "view" not in found.roles
+        and _refuses_all_non_json(project, found)
+        for deco in fn.decorators
+    )
 
 
 def _json_parser(fn: FunctionInfo, call: ast.Call) -> bool:
@@ -1472,6 +1633,9 @@ def bodyless_action(project: Project, fn: FunctionInfo) -> bool:
 
 #: ``login``, ``/sign-in``, ``admin_login`` (not ``blog_index``)
 _SIGN_IN = on_first_use(r"(?<![a-z])(log_?in|sign_?-?in)(?![a-z])", re.IGNORECASE)
+#: A view or URL that is only ``auth``/``authenticate`` (``def auth()``, ``POST /auth``): not ``/auth/<anything>``,
+#: ``authorize`` nor ``oauth``
+_BARE_AUTH = on_first_use(r"(^|/)(auth|authenticate)/?$", re.IGNORECASE)
 _SIGN_IN_CALLS = ("login_user(", "session[")
 
 
@@ -1483,7 +1647,8 @@ def signs_in(fn: FunctionInfo) -> bool:
     CSRF), with nothing of their own changed.
     """
     names = [fn.name, *(r.rule or "" for r in fn.routes)]
-    return any(_SIGN_IN().search(name) for name in names) and mentions(fn, _SIGN_IN_CALLS)
+    named = any(_SIGN_IN().search(name) or _BARE_AUTH().search(name) for name in names)
+    return named and mentions(fn, _SIGN_IN_CALLS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -1500,7 +1665,7 @@ class ForgeableInput:
 def forgeable_input(project: Project, fn: FunctionInfo) -> ForgeableInput | None:
     """How a forged cross-site request can feed the view; None when it reads only a JSON body (or nothing a
     browser form could be meant for)."""
-    if not accepts_post(fn):
+    if not accepts_post(fn) or json_only(project, fn):
         return None
     found = form_read_through(project, fn)
     if found is not None:

@@ -110,7 +110,10 @@ class HardcodedSecretKey(Rule):
     (the Flask tutorial's pattern: a development default that the instance
     config overrides) is reported as a note, and so is a value that says it
     is a placeholder (`"CHANGE_ME"`, `"WARNING: set this..."`) or that a
-    start-up check warns about. Not reported: keys in development and testing
+    start-up check warns about (a fallback that says "change me" stays one
+    severity lower: the variable may well be missing in production). A project settings getter's second argument that
+    spells the key's own name (`options.get("secret_key", "SECRET_KEY")`) names
+    the environment variable to read, it is no default. Not reported: keys in development and testing
     configuration (that is what they are for) and in example apps
     (`examples/`) and docs snippets, which readers copy and adapt; a literal
     the app refuses to
@@ -172,6 +175,45 @@ class HardcodedSecretKey(Rule):
     )
 
     VALID = (
+        # the project's settings getter takes the key's name in the file, then the environment variable's name:
+        # there is no default, a missing key stops the app
+        Valid(
+            """
+            from flask import Flask, session
+            from greenhouse import settings
+
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = settings.SECRET_KEY
+
+            @app.post("/login")
+            def login():
+                session["user_id"] = check_password()
+                return "ok"
+            """,
+            files={
+                "greenhouse/__init__.py": "",
+                "greenhouse/settings.py": """
+                    import os
+                    import yaml
+
+                    class Options:
+                        def __init__(self, path):
+                            with open(path) as handle:
+                                self.values = yaml.safe_load(handle)
+
+                        def get(self, name, env_name=None, default=None):
+                            value = os.environ.get(env_name) if env_name else None
+                            if value is None:
+                                value = self.values.get(name, default)
+                            if value is None:
+                                raise LookupError(name)
+                            return value
+
+                    options = Options("greenhouse.yaml")
+                    SECRET_KEY = options.get("secret_key", "SECRET_KEY")
+                """,
+            },
+        ),
         # A token read without checking its signature, and a public key that only verifies: neither is a secret.
         Valid("""
             import jwt

@@ -49,15 +49,19 @@ class FormWithoutCsrf(Rule):
     project has no CSRF protection: no `CSRFProtect`/SeaSurf anywhere, no
     Flask-WTF form validated in the view, and no hand-made check that
     compares a session nonce with a form field or `X-CSRF-Token` header (in
-    the view or in a `before_request` hook). Also protection: another CSRF
+    the view or in a `before_request` hook, also through a helper it hands
+    the sent token to). Also protection: another CSRF
     extension bound to the app (a class of a package named for CSRF),
     CSRFProtect named in Dynaconf's `EXTENSIONS` setting (it binds each one to
     the app), a hook, decorator or view that refuses a request whose `Origin`,
     `Referer` or `Sec-Fetch-Site` names another site or that lacks a custom
     header such as `X-Requested-With` (a cross-site form cannot add one, and a
     `fetch()` that does is preflighted), a project decorator named for CSRF
-    (`@csrf_protect`), and the token-checking forms of other extensions
-    (Flask-Admin's `SecureForm`, Flask-AppBuilder's `DynamicForm`). Merely
+    (`@csrf_protect`), a project decorator that runs the view only once a
+    Flask-WTF form validates (a confirmation step: the GET shows the form, the
+    change happens on the POST whose token checked out), and the token-checking
+    forms of other extensions (Flask-Admin's `SecureForm`,
+    Flask-AppBuilder's `DynamicForm`). Merely
     requiring some `Referer` is not: a forged form sends the attacker's page
     as its referrer. A `CSRFProtect()` made without
     an app and never bound to one (`csrf.init_app(app)`) protects nothing.
@@ -88,7 +92,9 @@ class FormWithoutCsrf(Rule):
     Flask refuses a body not typed `application/json`, and browsers cannot
     send that type cross-site without a CORS preflight; so does
     `request.get_json(force=True)` after an `if not request.is_json:` that
-    returns or aborts); views that accept
+    returns or aborts, and any view whose app or blueprint `before_request`
+    hook, or a decorator of the view or of that hook, turns away every POST
+    not typed as JSON); views that accept
     only PUT, PATCH or DELETE (a form cannot send them, and `fetch()` from
     another origin is preflighted); signing in and out with no fields;
     views that use no login at all, or authenticate with a token header
@@ -119,7 +125,7 @@ class FormWithoutCsrf(Rule):
     cookie, and browsers that predate SameSite ignore it. HTTP Basic
     authentication does not count as a token header: browsers resend cached
     Basic credentials with any request to the site, a forged one included. A `csrf.exempt` whose comment says why is a note too, and so is a
-    sign-in form (a view named for signing in that calls `login_user` or
+    sign-in form (a view named for signing in, `login`, `signin` or a bare `auth`, that calls `login_user` or
     stores into the session): a forged sign-in carries the attacker's own
     credentials, so it signs the victim in to the attacker's account (login
     CSRF) and changes nothing of theirs. When Flask-Login keeps no login in
@@ -165,6 +171,92 @@ class FormWithoutCsrf(Rule):
     summary = "A form-handling POST view without CSRF protection in a cookie-session app."
 
     VALID = (
+        # a confirmation decorator runs the view only once a Flask-WTF form validates: the GET shows the form,
+        # the delete happens on a POST whose token checked out
+        Valid("""
+            from functools import wraps
+            from flask import Flask, redirect, render_template
+            from flask_login import LoginManager, login_required
+            from flask_wtf import FlaskForm
+            app = Flask(__name__)
+            LoginManager(app)
+
+            class ConfirmForm(FlaskForm):
+                pass
+
+            def confirm_first(view):
+                @wraps(view)
+                def wrapper(*args, **kwargs):
+                    form = ConfirmForm()
+                    if form.validate_on_submit():
+                        return view(*args, **kwargs)
+                    return render_template("confirm.html", form=form)
+                return wrapper
+
+            @app.route("/shelves/<int:shelf_id>/delete", methods=["GET", "POST"])
+            @login_required
+            @confirm_first
+            def delete_shelf(shelf_id):
+                db.session.delete(Shelf.query.get_or_404(shelf_id))
+                db.session.commit()
+                return redirect("/shelves")
+            """),
+        # the app-wide hook hands what the request sent to a helper that compares it with the session's nonce
+        Valid("""
+            from flask import Flask, abort, redirect, request, session
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            def nonce_matches(sent):
+                return bool(sent) and sent == session.get("form_nonce")
+
+            @app.before_request
+            def refuse_stale_forms():
+                if request.method != "GET" and not nonce_matches(request.form.get("form_nonce")):
+                    abort(403)
+
+            @app.post("/pantry/items")
+            @login_required
+            def add_item():
+                current_user.pantry.append(Item(name=request.form["name"]))
+                db.session.commit()
+                return redirect("/pantry")
+            """),
+        # the blueprint's hook, through a decorator, turns away every POST not typed as JSON: no cross-site
+        # form (``text/plain`` included) gets as far as the forced JSON read
+        Valid("""
+            from functools import wraps
+            from flask import Blueprint, Flask, abort, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+            api = Blueprint("api", __name__)
+
+            def json_bodies_only(hook):
+                @wraps(hook)
+                def wrapper(*args, **kwargs):
+                    if request.method in ("POST", "PUT", "PATCH"):
+                        if not request.is_json:
+                            abort(415)
+                    return hook(*args, **kwargs)
+                return wrapper
+
+            @api.before_request
+            @json_bodies_only
+            def before_api():
+                pass
+
+            @api.post("/plants")
+            @login_required
+            def add_plant():
+                spec = request.get_json(force=True)
+                db.session.add(Plant(name=spec["name"], owner=current_user))
+                db.session.commit()
+                return {"ok": True}
+
+            app.register_blueprint(api)
+            """),
         # ``force=True`` only after the view has turned away anything not typed as JSON
         Valid("""
             from flask import Flask, abort, request
@@ -1493,6 +1585,79 @@ class FormWithoutCsrf(Rule):
                 return redirect("/kitchen")
             """,
             message="no CSRF protection",
+        ),
+        # a sign-in posted to ``/auth``: a forged one carries the attacker's credentials (login CSRF), a note
+        Invalid(
+            """
+            from flask import Flask, redirect, request, session
+            app = Flask(__name__)
+
+            @app.post("/auth")
+            def auth():
+                account = Account.query.filter_by(name=request.form["name"]).first()
+                if account and account.check_password(request.form["password"]):  # expect
+                    session["account_id"] = account.id
+                    return redirect("/")
+                return redirect("/signin")
+            """,
+            message="sign-in view `auth`",
+        ),
+        # the JSON-only hook guards the API blueprint, not this view of the app itself
+        Invalid(
+            """
+            from flask import Blueprint, Flask, abort, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+            api = Blueprint("api", __name__)
+
+            @api.before_request
+            def before_api():
+                if not request.is_json:
+                    abort(415)
+
+            @app.post("/garden/plants")
+            @login_required
+            def add_plant():
+                spec = request.get_json(force=True)  # expect
+                db.session.add(Plant(name=spec["name"], owner=current_user))
+                db.session.commit()
+                return {"ok": True}
+
+            app.register_blueprint(api)
+            """,
+            message="without checking its Content-Type",
+        ),
+        # the decorator validates a form but runs the view whatever the outcome: a link still deletes
+        Invalid(
+            """
+            from functools import wraps
+            from flask import Flask, flash, redirect
+            from flask_login import LoginManager, login_required
+            from flask_wtf import FlaskForm
+            app = Flask(__name__)
+            LoginManager(app)
+
+            class NoteForm(FlaskForm):
+                pass
+
+            def note_taken(view):
+                @wraps(view)
+                def wrapper(*args, **kwargs):
+                    if NoteForm().validate_on_submit():
+                        flash("noted")
+                    return view(*args, **kwargs)
+                return wrapper
+
+            @app.route("/notes/<int:note_id>/delete")  # expect
+            @login_required
+            @note_taken
+            def delete_note(note_id):
+                db.session.delete(Note.query.get_or_404(note_id))
+                db.session.commit()
+                return redirect("/notes")
+            """,
+            message="on a GET request",
         ),
         # Flask-Security with the session allowed as well as the token: a forged form carries the session cookie
         Invalid(
