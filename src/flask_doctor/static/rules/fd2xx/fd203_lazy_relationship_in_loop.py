@@ -263,10 +263,13 @@ class LazyRelationshipInLoop(Rule):
     read in a loop over one record and its rare twins: a query pinned on
     a unique or identifying column of its own rows, or a name in hand
     (`Cert.query.filter(Cert.serial == cert.serial)`: the loop runs once
-    or twice). A one-to-many read is a note when the rows are those of
-    one parent (the chart groups of one sketch), and not reported when
-    their table is one nothing shows growing (rules an operator set up:
-    no request or job adds them), when the loop deletes or rewrites each
+    or twice). A one-to-many read over the rows of one parent is a note
+    when their table has code adding rows per request or job but no
+    timestamp or growing name (the certificates of one authority), and is
+    not reported when nothing but an admin page or a command adds them (the
+    chart groups of one sketch, the sections of one form: a handful), nor
+    when their table is one nothing shows growing (rules an operator set
+    up: no request or job adds them), when the loop deletes or rewrites each
     row anyway (a helper that commits per row: a batched read would leave
     the N writes), or when a job drains a queue (each row is worked on).
 
@@ -762,6 +765,42 @@ class LazyRelationshipInLoop(Rule):
         """
 
     VALID = (
+        # the sections of one form: only a command adds them (a timestamp, but no request or job adding rows),
+        # so one form's sections are a handful; reading each one's fields costs a few queries
+        Valid(
+            """
+        import click
+        from datetime import datetime
+        from flask import Flask
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class Form(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+
+        class Section(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            created = db.Column(db.DateTime, default=datetime.utcnow)
+            form_id = db.Column(db.ForeignKey("form.id"))
+            fields = db.relationship("Field")
+
+        class Field(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            section_id = db.Column(db.ForeignKey("section.id"))
+
+        @app.cli.command("add-section")
+        @click.argument("form_id", type=int)
+        def add_section(form_id):
+            db.session.add(Section(form_id=form_id))
+            db.session.commit()
+
+        @app.get("/forms/<int:fid>")
+        def form(fid):
+            sections = Section.query.filter_by(form_id=fid).order_by(Section.id).all()
+            return [[f.id for f in s.fields] for s in sections]
+        """
+        ),
         # a helper keeps the rows to one team's members (`user_id.in_` the ids of the members it holds):
         # each solve's `user` is one of those loaded members and its `team` that one team
         Valid(
@@ -3975,6 +4014,10 @@ class LazyRelationshipInLoop(Rule):
             few = few_rows(query, ctx, growing_children=True)
             if few is not None and "a table nothing shows growing" in few:
                 return ""  # a table nothing shows growing (set up by an admin or a command): its rows are few
+            if few is not None and "of a single parent" in few and user_facing_insert(ctx.project, query.model) is None:
+                # the children of one record (a form's sections, a sketch's chart groups) that no request or job
+                # adds: set up by an admin page or a command, a handful per parent
+                return ""
             if few is not None:
                 return f"the loop walks {few}"
         return None
