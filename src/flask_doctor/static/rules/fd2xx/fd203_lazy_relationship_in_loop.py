@@ -263,11 +263,12 @@ class LazyRelationshipInLoop(Rule):
     read in a loop over one record and its rare twins: a query pinned on
     a unique or identifying column of its own rows, or a name in hand
     (`Cert.query.filter(Cert.serial == cert.serial)`: the loop runs once
-    or twice). A one-to-many read over the rows of one parent is a note
-    when their table has code adding rows per request or job but no
-    timestamp or growing name (the certificates of one authority), and is
-    not reported when nothing but an admin page or a command adds them (the
-    chart groups of one sketch, the sections of one form: a handful), nor
+    or twice). A one-to-many read over the rows of one parent is reported
+    only when their table grows with use (a timestamp or growing name, and
+    code adding rows per request or job: the certificates one authority
+    issues, the events of one sketch); with less evidence they are the
+    children of one record, a handful (the chart groups of one sketch, the
+    sections of one form, the tracks of one event), and not reported; nor
     when their table is one nothing shows growing (rules an operator set
     up: no request or job adds them), when the loop deletes or rewrites each
     row anyway (a helper that commits per row: a batched read would leave
@@ -602,7 +603,7 @@ class LazyRelationshipInLoop(Rule):
             account_id = db.Column(db.ForeignKey("account.id"))
         """
 
-    #: Certificates (a serial shared by an uploaded duplicate) and receipts made from a few templates.
+    #: Certificates (uploaded with a timestamp; a serial shared by a duplicate) and receipts made from a few templates.
     _CERT_MODELS = """
         from flask_sqlalchemy import SQLAlchemy
         db = SQLAlchemy()
@@ -614,6 +615,7 @@ class LazyRelationshipInLoop(Rule):
         class Cert(db.Model):
             id = db.Column(db.Integer, primary_key=True)
             serial = db.Column(db.String)
+            issued_at = db.Column(db.DateTime)
             authority_id = db.Column(db.ForeignKey("authority.id"))
             roles = db.relationship("Role")
 
@@ -4014,9 +4016,9 @@ class LazyRelationshipInLoop(Rule):
             few = few_rows(query, ctx, growing_children=True)
             if few is not None and "a table nothing shows growing" in few:
                 return ""  # a table nothing shows growing (set up by an admin or a command): its rows are few
-            if few is not None and "of a single parent" in few and user_facing_insert(ctx.project, query.model) is None:
-                # the children of one record (a form's sections, a sketch's chart groups) that no request or job
-                # adds: set up by an admin page or a command, a handful per parent
+            if few is not None and "of a single parent" in few:
+                # the children of one record whose table does not both grow with use and get rows from requests
+                # or jobs (a form's sections, a sketch's chart groups, one event's tracks): a handful per parent
                 return ""
             if few is not None:
                 return f"the loop walks {few}"
