@@ -626,6 +626,32 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     ),
     # ------------------------------------------------------------------ FD209 job-session-never-removed
     (
+        # a task class whose ``__call__`` ends the session, but the task neither names it nor runs on it by default
+        "call-removing-task-class-not-used",
+        "FD209",
+        _files(
+            tasks="""
+            from celery import Celery, Task
+            from database import Session
+
+            class SessionTask(Task):
+                def __call__(self, *args, **kwargs):
+                    try:
+                        return super().__call__(*args, **kwargs)
+                    finally:
+                        Session.remove()
+
+            celery = Celery("tasks")
+
+            @celery.task(autoretry_for=(Exception,), max_retries=3)
+            def mark_paid(order_id):
+                order = Session.query(Order).get(order_id)
+                order.paid = True
+                Session.commit()
+            """
+        ),
+    ),
+    (
         "scoped-session-in-celery-task",
         "FD209",
         _files(
@@ -1565,6 +1591,29 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
 # name, files
 GOOD: list[tuple[str, dict[str, str]]] = [
     (
+        # the view hands its connection to a helper of the project that commits and closes it
+        "connection-closed-by-helper-it-is-handed-to",
+        _files(
+            app="""
+            import psycopg2
+            from flask import Flask
+
+            app = Flask(__name__)
+
+            def release(conn):
+                conn.commit()
+                conn.close()
+
+            @app.post("/orders/<int:order_id>/paid")
+            def mark_paid(order_id):
+                conn = psycopg2.connect("dbname=shop")
+                conn.cursor().execute("UPDATE orders SET paid = true WHERE id = %s", (order_id,))
+                release(conn)
+                return "", 204
+            """
+        ),
+    ),
+    (
         # loguru's catch that re-raises logs and lets Celery see the failure and retry
         "task-wrapped-in-loguru-catch-reraise",
         _files(
@@ -1769,6 +1818,31 @@ GOOD: list[tuple[str, dict[str, str]]] = [
                 Session.remove()
 
             @shared_task(autoretry_for=(Exception,), max_retries=3)
+            def mark_paid(order_id):
+                order = Session.query(Order).get(order_id)
+                order.paid = True
+                Session.commit()
+            """
+        ),
+    ),
+    (
+        # the Celery app's default task class wraps every run and ends the session in ``finally``
+        "default-task-class-call-removes-session",
+        _files(
+            tasks="""
+            from celery import Celery, Task
+            from database import Session
+
+            class SessionTask(Task):
+                def __call__(self, *args, **kwargs):
+                    try:
+                        return super().__call__(*args, **kwargs)
+                    finally:
+                        Session.remove()
+
+            celery = Celery("tasks", task_cls=SessionTask)
+
+            @celery.task(autoretry_for=(Exception,), max_retries=3)
             def mark_paid(order_id):
                 order = Session.query(Order).get(order_id)
                 order.paid = True

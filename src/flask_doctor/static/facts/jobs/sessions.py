@@ -193,7 +193,9 @@ def session_cleanup_hooks(project: Project) -> list[CleanupHook]:
     hooks: list[CleanupHook] = []
     for fn in project.functions.values():
         hook = any(k in d for d in fn.decorators for k in _POSTRUN_HOOKS)
-        if (hook or fn.name in ("after_return", "on_success", "on_failure")) and removes(fn.node):
+        # ``after_return`` on a task class, or its ``__call__`` wrapping every run (``try: return
+        # super().__call__(...)`` / ``finally: Session.remove()``, as a ContextTask does)
+        if (hook or fn.name in ("after_return", "on_success", "on_failure", "__call__")) and removes(fn.node):
             evidence = Evidence(f"`{fn.display}` ends the session after each task", fn.location)
             if not hook and fn.class_name and fn.parent is None:
                 hooks.append(CleanupHook(evidence, "base", fn.qualname.rsplit(".", 1)[0]))

@@ -1265,7 +1265,7 @@ def loaded_parents(query: Query, ctx: Context) -> frozenset[str]:
             continue
         found |= _with_parent_relations(model, node, ctx)
     for term in filter_terms(query, ctx, always=True):
-        column = _in_loaded_keys(term, ctx)
+        column = _in_loaded_keys(term, ctx, query.via)
         if column:
             found.update({column, column.removesuffix("_id")})
     return frozenset(found)
@@ -1355,8 +1355,18 @@ def _with_parent_relations(model: ModelInfo, call: ast.Call, ctx: Context) -> se
     return found
 
 
-def _in_loaded_keys(term: ast.expr, ctx: Context) -> str | None:
-    """``X.parent_id.in_(p.id for p in parents)``: the column whose values are the keys of objects held in memory."""
+def _in_loaded_keys(term: ast.expr, ctx: Context, helper: FunctionInfo | None = None) -> str | None:
+    """``X.parent_id.in_(p.id for p in parents)``: the column whose values are the keys of objects held in memory.
+
+    The list may be a local of the function asking or, for a query a helper returns (``team.get_solves()``
+    filtering by ``member_ids = [m.id for m in self.members]``), a local of that ``helper``.
+    """
+    found = _held_keys(term, ctx, helper)
+    return found[0] if found is not None else None
+
+
+def _held_keys(term: ast.expr, ctx: Context, helper: FunctionInfo | None) -> tuple[str, ast.expr] | None:
+    """``X.parent_id.in_(p.id for p in parents)``: the column and what the keys were read from (``parents``)."""
     if not (
         isinstance(term, ast.Call)
         and isinstance(term.func, ast.Attribute)
@@ -1366,14 +1376,30 @@ def _in_loaded_keys(term: ast.expr, ctx: Context) -> str | None:
     ):
         return None
     values = term.args[0]
-    if isinstance(values, ast.Name) and ctx.function is not None:
-        assigned = assignments(ctx.project, ctx.function).get(values.id, [])
-        values = assigned[0] if len(assigned) == 1 else values
+    if isinstance(values, ast.Name):
+        for fn in (ctx.function, helper):
+            assigned = assignments(ctx.project, fn).get(values.id, []) if fn is not None else []
+            if assigned:
+                values = assigned[0] if len(assigned) == 1 else values
+                break
     if not isinstance(values, (ast.GeneratorExp, ast.ListComp, ast.SetComp)):
         return None
     element = values.elt
     if isinstance(element, ast.Attribute) and element.attr == "id":
-        return term.func.value.attr
+        return term.func.value.attr, values.generators[0].iter
+    return None
+
+
+def one_owner_keys(query: Query, ctx: Context) -> str | None:
+    """``Solve.user_id.in_(m.id for m in self.members)``: the rows of the children one object holds (one team's
+    members), as a container's rows are: the column, else ``None``. Only filters every run applies count."""
+    for term in filter_terms(query, ctx, always=True):
+        found = _held_keys(term, ctx, query.via)
+        if found is None:
+            continue
+        column, source = found
+        if isinstance(source, ast.Attribute) and isinstance(source.value, ast.Name):
+            return column  # ``self.members``, ``team.members``: one object's collection
     return None
 
 

@@ -597,6 +597,20 @@ def person_table(project: Project, model: ModelInfo) -> bool:
     return model.name.lower().rstrip("s") != "account" or sign_in_account(project, model)
 
 
+def few_parents_table(project: Project, model: ModelInfo) -> bool:
+    """Rows of ``model`` are few however many rows point to them: a table nothing shows growing (no timestamp,
+    growing name or job adding rows), whose rows no user-facing form or job adds (only an admin page, a command or
+    nothing), and not a table of people. A many-to-one to it, or a primary-key lookup of it per item, costs one
+    query per distinct row, then the identity map answers. A table users add to (their organisations, a receipt's
+    templates) may hold a row for each, so its rows in one list may all differ; unless nobody signs in to the
+    application: its forms add one person's setup (their cars, the languages they read), a handful of rows."""
+    return (
+        not person_table(project, model)
+        and grows_with_use(project, model) is None
+        and (user_facing_insert(project, model) is None or one_person_instance(project))
+    )
+
+
 #: Packages whose ``current_user`` is the signed-in account (a row of the account table).
 _LOGIN_PACKAGES = ("flask_login", "flask_security", "flask_user", "flask_jwt_extended", "flask_praetorian")
 #: Packages that sign people in (or check who they are) one way or another: the session logins CSRF

@@ -60,10 +60,12 @@ class PerRequestResourceNotClosed(Rule):
     `app.teardown_appcontext(close_db)` closing it — is not reported, nor are
     `with` blocks, resources closed in the same function or returned to the
     caller (returning what a query through it gives, `client.db.items.find()`,
-    is not returning it), and clients created once at import time. A Redis client kept in
-    a local is a note: it owns a connection pool that closes when the client
-    is freed, so a client per request costs connection churn (a new pool
-    each time, as a connectivity probe does on purpose), not a leak.
+    is not returning it), resources handed to a project function that closes
+    them (`finish(conn)` with `def finish(conn): conn.close()`), and clients
+    created once at import time. Nor is a Redis client kept in a local: it
+    owns a connection pool that closes when the client is freed, so a client
+    per request costs connection churn (a new pool each time, as a
+    connectivity probe does on purpose), not a leak.
 
     A `scoped_session` keeps one session per thread. Its first query checks
     a connection out of the engine's pool and begins a transaction, and
@@ -73,8 +75,9 @@ class PerRequestResourceNotClosed(Rule):
     backend per worker thread. Flask's "SQLAlchemy in Flask" pattern removes
     it in a `teardown_appcontext` function; a project that removes one
     session but not another is the usual slip. Flask-SQLAlchemy's
-    `db.session` is removed by the extension and is not concerned. On a
-    SQLite engine (no server connection left waiting) it is a note.
+    `db.session` is removed by the extension and is not concerned, nor is a
+    session on a SQLite engine (a local file: no server connection left
+    waiting, no pool to run dry).
 
     ## Example
     ```python
@@ -237,22 +240,6 @@ class PerRequestResourceNotClosed(Rule):
             """,
             message="g.search",
         ),
-        # A status endpoint probing Redis with a fresh client: churn, said as a note.
-        Invalid(
-            """
-            import redis
-            from flask import Flask
-            app = Flask(__name__)
-
-            @app.get("/status")
-            def status():
-                store = redis.StrictRedis(host=app.config["REDIS_HOST"])  # expect
-                store.set("probe", "1")
-                healthy = store.get("probe") == b"1"
-                return {"redis": healthy}
-            """,
-            message="connection churn rather than a leak",
-        ),
     )
 
     INVALID = INVALID + (
@@ -347,13 +334,67 @@ class PerRequestResourceNotClosed(Rule):
         ),
     )
 
+    VALID = VALID + (
+        # A status endpoint probing Redis with a fresh client: its pool closes when the local is freed (churn).
+        Valid("""
+            import redis
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/status")
+            def status():
+                store = redis.StrictRedis(host=app.config["REDIS_HOST"])
+                store.set("probe", "1")
+                healthy = store.get("probe") == b"1"
+                return {"redis": healthy}
+            """),
+        # the view hands the connection to its own helper, which commits and closes it
+        Valid("""
+            import sqlite3
+            from flask import Flask
+            app = Flask(__name__)
+
+            def finish(conn):
+                conn.commit()
+                conn.close()
+
+            @app.post("/visits")
+            def visit():
+                conn = sqlite3.connect("visits.db")
+                conn.execute("insert into visits default values")
+                finish(conn)
+                return "", 204
+            """),
+    )
+
+    INVALID = INVALID + (
+        # the helper the connection is handed to only reads through it: nothing closes it
+        Invalid(
+            """
+            import sqlite3
+            from flask import Flask
+            app = Flask(__name__)
+
+            def count(conn):
+                return conn.execute("select count(*) from visits").fetchone()[0]
+
+            @app.get("/visits")
+            def visits():
+                conn = sqlite3.connect("visits.db")  # expect
+                total = count(conn)
+                return {"n": total}
+            """,
+            message="never closed",
+        ),
+    )
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         """A module-level ``scoped_session`` request code queries and nothing removes."""
         for leak in request_session_leaks(project):
+            if leak.sqlite:
+                continue  # a local file: no server connection waits, no pool runs dry; one idle session per thread
             consequence = (
-                "on this SQLite engine that only keeps a session and its transaction per thread (note)"
-                if leak.sqlite
-                else "the next request on that thread reads from the old transaction's snapshot, and the database "
+                "the next request on that thread reads from the old transaction's snapshot, and the database "
                 "keeps one idle-in-transaction connection per worker thread"
             )
             report(
@@ -373,7 +414,6 @@ class PerRequestResourceNotClosed(Rule):
                             if q in project.functions
                         ),
                     ],
-                    severity=min(self.effective_severity, Severity.NOTE) if leak.sqlite else None,
                 )
             )
 
@@ -416,12 +456,10 @@ class PerRequestResourceNotClosed(Rule):
         if kind == "file":
             # a local file object is closed when the function returns (CPython refcounting); ruff SIM115 covers style
             return
-        if self._closed_or_escapes(target, fn):
+        if self._closed_or_escapes(target, fn) or _closed_by_helper(ctx, target, fn):
             return
         if kind in POOLED_CLIENTS:
-            # the client's own pool closes its connections when the local is freed on return: churn, not a leak
-            self._report(node, ctx, kind, f"kept in `{target}` and never closed", churn=True)
-            return
+            return  # the client's own pool closes its connections when the local is freed on return: churn, no leak
         self._report(node, ctx, kind, f"kept in `{target}` and never closed")
 
     #: Calls that take over a resource passed to them (and close or keep it).
@@ -475,25 +513,38 @@ class PerRequestResourceNotClosed(Rule):
                     return True
         return False
 
-    def _report(self, node: ast.Call, ctx: Context, kind: str, why: str, churn: bool = False) -> None:
+    def _report(self, node: ast.Call, ctx: Context, kind: str, why: str) -> None:
         consequence = (
-            "every request builds a new client and connection pool, which close only when the local is freed: "
-            "connection churn rather than a leak"
-            if churn
-            else "every request opens a new one and leaves closing it to garbage collection (delayed whenever an "
+            "every request opens a new one and leaves closing it to garbage collection (delayed whenever an "
             "exception traceback keeps the frame alive)"
         )
         ctx.report(
             self.finding(
                 ctx.location(node),
                 f"a {kind} opened in {describe_context(ctx)} is {why}: {consequence}",
-                severity=min(self.effective_severity, Severity.NOTE) if churn else None,
                 hint="Use a `with` block, close it in a `finally`, or store it on `g` and close it in a "
                 "`teardown_appcontext` function (the Flask tutorial's get_db/close_db pattern); for clients, create "
                 "one at import.",
                 evidence=ctx.chain_evidence(REQUEST),
             )
         )
+
+
+def _closed_by_helper(ctx: Context, name: str, fn: FunctionInfo) -> bool:
+    """``finish(conn)``: ``name`` is handed to a project function that closes that parameter (``conn.close()``)."""
+    for node in ast.walk(fn.node):
+        if not (isinstance(node, ast.Call) and dotted(node.func)):
+            continue
+        for index, arg in enumerate(node.args):
+            if not (isinstance(arg, ast.Name) and arg.id == name):
+                continue
+            callee = ctx.project.resolve_function(dotted(node.func) or "", fn, ctx.module)
+            params = [a.arg for a in callee.node.args.posonlyargs + callee.node.args.args] if callee else []
+            if callee is not None and callee.class_name and params[:1] == ["self"]:
+                params = params[1:]
+            if index < len(params) and PerRequestResourceNotClosed._closed_or_escapes(params[index], callee):
+                return True
+    return False
 
 
 def _handed_on(node: ast.expr) -> list[ast.expr]:

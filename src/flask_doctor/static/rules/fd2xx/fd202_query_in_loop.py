@@ -64,6 +64,7 @@ from flask_doctor.static.facts.orm.usage import (
     ParentCollection,
     cached_result,
     deletes_per_item,
+    few_parents_table,
     few_rows,
     parent_collection,
     user_facing_insert,
@@ -224,8 +225,11 @@ class QueryInLoop(Rule):
     `in_()` loads, `session.get(M, same_id)` with an id that does not
     change in the loop (the identity map answers after the first), and
     `session.get(M, row.x_id)` of objects the loop's query already loaded
-    (its own rows, or a relationship it loads with `joinedload`/`selectinload`),
-    and a helper's query under `if with_watchers:` when the parameter
+    (its own rows, or a relationship it loads with `joinedload`/`selectinload`)
+    or of a table whose rows are few (`Role.query.get(u.role_id)` where only
+    a command adds roles, no timestamp or job shows them growing, and they
+    are no people: one query per distinct role, then the identity map
+    answers), and a helper's query under `if with_watchers:` when the parameter
     defaults to off and the loop's call leaves it so (`t.as_json()` over
     `def as_json(self, with_watchers=False)`): that branch never runs.
 
@@ -586,7 +590,46 @@ class QueryInLoop(Rule):
             shelf_id = db.Column(db.ForeignKey("shelf.id"))
         """
 
+    _ROLE_MODELS = """
+        import click
+        from flask import Flask, request
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class Role(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String, unique=True)
+
+        class Member(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            joined = db.Column(db.DateTime)
+            role_id = db.Column(db.ForeignKey("role.id"))
+
+        @app.cli.command("add-role")
+        @click.argument("name")
+        def add_role(name):
+            db.session.add(Role(name=name))
+            db.session.commit()
+
+        @app.post("/members")
+        def join():
+            db.session.add(Member(role_id=int(request.form["role"])))
+            db.session.commit()
+            return "ok"
+        """
+
     VALID = (
+        # roles are few (only a command adds them): `get` by key loads each distinct role once, then the
+        # identity map answers the members that share it
+        Valid(
+            _ROLE_MODELS
+            + """
+        @app.get("/members")
+        def members():
+            return [(m.id, db.session.get(Role, m.role_id).name) for m in Member.query.all()]
+        """
+        ),
         # each parcel's route comes through a relationship, and the route's stops are kept by a
         # ``cached_property``: the parcels that share a route share its object, so the stops load once per route
         Valid("""
@@ -1474,6 +1517,16 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
+        # the same few roles, but `filter_by(...).first()` runs its query on every member: no identity map
+        Invalid(
+            _ROLE_MODELS
+            + """
+        @app.get("/members/roles")
+        def member_roles():
+            return [Role.query.filter_by(id=m.role_id).first().name for m in Member.query.all()]  # expect
+        """,
+            message="once per item",
+        ),
         # ``p.route`` looks the route up by its key (the identity map answers the parcels that share it), but
         # ``Route.stops`` runs its query again on every parcel's route: one query per parcel
         Invalid(
@@ -1681,6 +1734,7 @@ class QueryInLoop(Rule):
 
             @app.post("/leases")
             def add_lease():
+                db.session.add(Address(ip="10.0.0.7"))
                 db.session.add(Lease(address_id=1, user_id=1))
                 db.session.commit()
                 return "ok"
@@ -3020,6 +3074,12 @@ class QueryInLoop(Rule):
                 return
             if self._already_loaded(node, query, loop, ctx):
                 return  # ``session.get(Project, project.id)`` over Project rows: the identity map answers
+            if _parent_key_lookup(node, query, item_names(ctx.project, loop)) and few_parents_table(
+                ctx.project, query.model
+            ):
+                # ``Role.query.get(u.role_id)`` of a reference table: one query per distinct role, then the
+                # identity map answers the items that share one
+                return
             self._judge(
                 node,
                 loop,
@@ -3871,6 +3931,24 @@ def _row_method_query(call: ast.Call, var: str, model: ModelInfo, ctx: Context) 
             return (method, found) if found is not None else None
         node = receiver
     return None
+
+
+def _parent_key_lookup(node: ast.Call, query: Query, items: AbstractSet[str]) -> bool:
+    """``Role.query.get(u.role_id)``, ``db.session.get(Role, u.role_id)``: a primary-key lookup by a key the
+    loop's item points to (not the item itself, nor its own ``id``): the items that share a parent share the
+    object the identity map keeps after the first load."""
+    if query.model is None or not (query.names & {"get", "get_or_404"}) or not isinstance(node.func, ast.Attribute):
+        return False
+    if node.func.attr not in ("get", "get_or_404"):
+        return False
+    session_get = len(node.args) == 2  # ``session.get(Model, key)``
+    key = node.args[1] if session_get else node.args[0] if len(node.args) == 1 else None
+    return (
+        isinstance(key, ast.Attribute)
+        and isinstance(key.value, ast.Name)
+        and key.value.id in items
+        and key.attr != "id"
+    )
 
 
 def _instance_memo(fn: FunctionInfo) -> str | None:

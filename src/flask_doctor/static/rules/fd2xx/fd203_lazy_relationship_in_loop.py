@@ -43,6 +43,7 @@ from flask_doctor.static.facts.orm.queries import (
     loaded_parents,
     loads_eagerly,
     loop_rows,
+    one_owner_keys,
     one_record,
     parent_key,
     parents_pinned,
@@ -58,9 +59,8 @@ from flask_doctor.static.facts.orm.usage import (
     ParentCollection,
     UserCollection,
     drained_by,
+    few_parents_table,
     few_rows,
-    grows_with_use,
-    one_person_instance,
     parent_collection,
     person_table,
     user_collection,
@@ -232,12 +232,16 @@ class LazyRelationshipInLoop(Rule):
     parent: SQLAlchemy's identity map answers the rows that share one. It
     is not reported when the query is filtered by that very parent
     (`filter_by(event=e)`, `with_parent(e)`) or to parents the code holds
-    (`Track.event_id.in_(e.id for e in events)`), nor
+    (`Track.event_id.in_(e.id for e in events)`, also when a helper
+    returning the query builds that list: `ids = [m.id for m in
+    self.members]`), nor
     when the parent is another row of the same table and the query loads
     the whole table (`Queue.query.all()` then `q.parent`: every parent is
     among the rows loaded), nor when the rows belong to one container (the
     events of one sketch point to its few search indexes, the tasks of one
-    agent to a handful of jobs: one query per distinct parent). Among one
+    agent to a handful of jobs: one query per distinct parent; so do rows
+    kept to the keys of one object's collection, the solves of one team's
+    members: `Solve.user_id.in_(m.id for m in team.members)`). Among one
     container's rows, a person (someone who signs in: the submitters of one
     survey) is a note, each row likely a different one, but a ledger or bank
     `Account` nobody signs in with is not a person; it stays a warning
@@ -259,10 +263,14 @@ class LazyRelationshipInLoop(Rule):
     read in a loop over one record and its rare twins: a query pinned on
     a unique or identifying column of its own rows, or a name in hand
     (`Cert.query.filter(Cert.serial == cert.serial)`: the loop runs once
-    or twice). A one-to-many read is a note when the rows are those of
-    one parent (the chart groups of one sketch), and not reported when
-    their table is one nothing shows growing (rules an operator set up:
-    no request or job adds them), when the loop deletes or rewrites each
+    or twice). A one-to-many read over the rows of one parent is reported
+    only when their table grows with use (a timestamp or growing name, and
+    code adding rows per request or job: the certificates one authority
+    issues, the events of one sketch); with less evidence they are the
+    children of one record, a handful (the chart groups of one sketch, the
+    sections of one form, the tracks of one event), and not reported; nor
+    when their table is one nothing shows growing (rules an operator set
+    up: no request or job adds them), when the loop deletes or rewrites each
     row anyway (a helper that commits per row: a batched read would leave
     the N writes), or when a job drains a queue (each row is worked on).
 
@@ -595,7 +603,7 @@ class LazyRelationshipInLoop(Rule):
             account_id = db.Column(db.ForeignKey("account.id"))
         """
 
-    #: Certificates (a serial shared by an uploaded duplicate) and receipts made from a few templates.
+    #: Certificates (uploaded with a timestamp; a serial shared by a duplicate) and receipts made from a few templates.
     _CERT_MODELS = """
         from flask_sqlalchemy import SQLAlchemy
         db = SQLAlchemy()
@@ -607,6 +615,7 @@ class LazyRelationshipInLoop(Rule):
         class Cert(db.Model):
             id = db.Column(db.Integer, primary_key=True)
             serial = db.Column(db.String)
+            issued_at = db.Column(db.DateTime)
             authority_id = db.Column(db.ForeignKey("authority.id"))
             roles = db.relationship("Role")
 
@@ -711,7 +720,101 @@ class LazyRelationshipInLoop(Rule):
             author_id = db.Column(db.ForeignKey("author.id"))
         """
 
+    _TEAM_MODELS = """
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+
+        class Team(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+            members = db.relationship("User", backref="team", lazy="joined")
+
+            def member_solves(self):
+                member_ids = [member.id for member in self.members]
+                return Solve.query.filter(Solve.user_id.in_(member_ids)).order_by(Solve.at.desc()).all()
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String)
+            email = db.Column(db.String, unique=True)
+            password_hash = db.Column(db.String)
+            created = db.Column(db.DateTime)
+            team_id = db.Column(db.ForeignKey("team.id"))
+
+        class Solve(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            at = db.Column(db.DateTime)
+            user_id = db.Column(db.ForeignKey("user.id"))
+            user = db.relationship("User", foreign_keys=[user_id])
+            team_id = db.Column(db.ForeignKey("team.id"))
+            team = db.relationship("Team")
+            checker_id = db.Column(db.ForeignKey("user.id"))
+            checker = db.relationship("User", foreign_keys=[checker_id])
+        """
+
+    _TEAM_VIEWS = """
+        from flask import Flask, request
+        from models import db, Team, User, Solve
+        app = Flask(__name__)
+
+        @app.post("/join")
+        def join():
+            db.session.add(User(name=request.form["name"]))
+            db.session.add(Team(name=request.form["team"]))
+            db.session.add(Solve())
+            db.session.commit()
+            return "ok"
+        """
+
     VALID = (
+        # the sections of one form: only a command adds them (a timestamp, but no request or job adding rows),
+        # so one form's sections are a handful; reading each one's fields costs a few queries
+        Valid(
+            """
+        import click
+        from datetime import datetime
+        from flask import Flask
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class Form(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+
+        class Section(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            created = db.Column(db.DateTime, default=datetime.utcnow)
+            form_id = db.Column(db.ForeignKey("form.id"))
+            fields = db.relationship("Field")
+
+        class Field(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            section_id = db.Column(db.ForeignKey("section.id"))
+
+        @app.cli.command("add-section")
+        @click.argument("form_id", type=int)
+        def add_section(form_id):
+            db.session.add(Section(form_id=form_id))
+            db.session.commit()
+
+        @app.get("/forms/<int:fid>")
+        def form(fid):
+            sections = Section.query.filter_by(form_id=fid).order_by(Section.id).all()
+            return [[f.id for f in s.fields] for s in sections]
+        """
+        ),
+        # a helper keeps the rows to one team's members (`user_id.in_` the ids of the members it holds):
+        # each solve's `user` is one of those loaded members and its `team` that one team
+        Valid(
+            _TEAM_VIEWS
+            + """
+        @app.get("/teams/<int:tid>/solves")
+        def team_solves(tid):
+            team = db.get_or_404(Team, tid)
+            return [(s.user.name, s.team.name) for s in team.member_solves()]
+        """,
+            files={"models.py": _TEAM_MODELS},
+        ),
         # mongoengine: ``select_related()`` fetches the referenced bands together, after the page of gigs
         Valid("""
             from datetime import datetime
@@ -1932,6 +2035,18 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # the same team's solves, but each points to the person who checked it: anyone who signs in
+        Invalid(
+            _TEAM_VIEWS
+            + """
+        @app.get("/teams/<int:tid>/checkers")
+        def team_checkers(tid):
+            team = db.get_or_404(Team, tid)
+            return [s.checker.name for s in team.member_solves()]  # expect
+        """,
+            message="`checker`",
+            files={"models.py": _TEAM_MODELS},
+        ),
         # the typed mapping names the sender only in its annotation (``Mapped[Optional["Sender"]]``), and
         # senders are added by every sign-up: the parcels of a page point to different ones
         Invalid(
@@ -3867,6 +3982,10 @@ class LazyRelationshipInLoop(Rule):
                 return ""
             if _few_parents(query, rel, target, ctx):
                 return ""  # the parents are few however many rows point to them: one query per distinct one
+            if key is None and one_owner_keys(query, ctx) and not (target and person_table(ctx.project, target)):
+                # ``Solve.user_id.in_(m.id for m in self.members)``: the rows of the few children one object holds
+                # (one team's members) share a handful of parents, as one container's rows do
+                return ""
             if key and not per_owner(key):
                 if target is None or not person_table(ctx.project, target):
                     # the rows of one parent share a few `rel` objects (one agent's tasks, a handful of jobs; one
@@ -3897,6 +4016,10 @@ class LazyRelationshipInLoop(Rule):
             few = few_rows(query, ctx, growing_children=True)
             if few is not None and "a table nothing shows growing" in few:
                 return ""  # a table nothing shows growing (set up by an admin or a command): its rows are few
+            if few is not None and "of a single parent" in few:
+                # the children of one record whose table does not both grow with use and get rows from requests
+                # or jobs (a form's sections, a sketch's chart groups, one event's tracks): a handful per parent
+                return ""
             if few is not None:
                 return f"the loop walks {few}"
         return None
@@ -3945,21 +4068,7 @@ def _few_parents(query: Query, rel: Relation, target: ModelInfo | None, ctx: Con
     project = ctx.project
     if not sign_in_account(project, target) and parents_pinned(query, rel.attr, ctx) is not None:
         return True
-    return _small_parent_table(ctx, target)
-
-
-def _small_parent_table(ctx: Context, target: ModelInfo) -> bool:
-    """The many-to-one's target is a table nothing shows growing (no timestamp, growing name or job adding
-    rows), whose rows no user-facing form or job adds (only an admin page, a command or nothing), and not a
-    table of people: a few parents. A table users add to (their organisations, a receipt's templates) may
-    hold a row for each, so its rows in one list may all differ; unless nobody signs in to the application:
-    its forms add one person's setup (their cars, the languages they read), a handful of rows."""
-    project = ctx.project
-    return (
-        not person_table(project, target)
-        and grows_with_use(project, target) is None
-        and (user_facing_insert(project, target) is None or one_person_instance(project))
-    )
+    return few_parents_table(ctx.project, target)
 
 
 def _worth_little(

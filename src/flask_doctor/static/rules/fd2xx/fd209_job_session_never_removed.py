@@ -81,7 +81,9 @@ class JobSessionNeverRemoved(Rule):
     the context pops.
 
     What ends sessions is judged per task: an `after_return` that removes
-    the session on a task class covers the tasks declared with `base=` that
+    the session on a task class, or its `__call__` ending it around every
+    run (`try: return super().__call__(...)` / `finally: Session.remove()`),
+    covers the tasks declared with `base=` that
     class (or every task once it is the app's default `Task`), and a
     `teardown_appcontext` covers tasks whose app context is pushed for the
     app it is registered on: one registered on the app `wsgi.py` builds does
@@ -786,6 +788,54 @@ class JobSessionNeverRemoved(Rule):
                         Session.remove()
                     """,
             },
+        ),
+        # the app's default task class wraps every run and ends the session in its ``finally``
+        Valid(
+            """
+            from celery import Celery, Task
+            from database import Session
+
+            class Closing(Task):
+                def __call__(self, *args, **kwargs):
+                    try:
+                        return super().__call__(*args, **kwargs)
+                    finally:
+                        Session.remove()
+
+            celery = Celery(__name__)
+            celery.Task = Closing
+
+            @celery.task
+            def recount(post_id):
+                Session.execute("select 1")
+                Session.commit()
+            """,
+            files={"database.py": _DB},
+        ),
+    )
+    INVALID = INVALID + (
+        # the same wrapping class, but never made the default nor named by ``base=``: the task does not run on it
+        Invalid(
+            """
+            from celery import Celery, Task
+            from database import Session
+
+            class Closing(Task):
+                def __call__(self, *args, **kwargs):
+                    try:
+                        return super().__call__(*args, **kwargs)
+                    finally:
+                        Session.remove()
+
+            celery = Celery(__name__)
+
+            @celery.task
+            def recount(post_id):
+                Session.execute("select 1")  # expect
+                Session.commit()
+            """,
+            message="never closed or removed",
+            files={"database.py": _DB},
         ),
     )
 
