@@ -466,6 +466,46 @@ def test_a_project_decorator_that_enqueues_makes_a_job_and_keeps_the_request_out
     assert REQUEST in p.functions["app.background.wrapper"].contexts
 
 
+def test_a_partial_of_a_job_decorator_class_makes_a_job() -> None:
+    p = project(
+        {
+            "queueing.py": """
+        from functools import partial
+        from redis import Redis
+        from rq.decorators import job as rq_job
+
+        class CountingJob(rq_job):
+            queue_class = None
+
+        job = partial(CountingJob, connection=Redis())
+        plain = partial(rq_job, connection=Redis())
+        """,
+            "work.py": """
+        import requests
+        from queueing import CountingJob, job, plain
+
+        @job("default")
+        def forward(event):
+            requests.post("https://hooks.example.com", json=event)
+
+        @plain("low")
+        def ping(url):
+            requests.get(url)
+
+        @CountingJob("high")
+        def purge(key):
+            return key
+
+        def helper(value):
+            return value
+        """,
+        }
+    )
+    for name in ("work.forward", "work.ping", "work.purge"):
+        assert "task" in p.functions[name].roles, name
+    assert "task" not in p.functions["work.helper"].roles
+
+
 def test_a_method_called_on_a_library_object_never_dispatches_into_the_project() -> None:
     p = project(
         {

@@ -1565,6 +1565,26 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
 # name, files
 GOOD: list[tuple[str, dict[str, str]]] = [
     (
+        # an RQ worker module pushes a context on import: each job runs in a process forked for it alone
+        "rq-worker-module-pushes-context",
+        _files(
+            tasks="""
+            from rq import get_current_job
+            from ext import User, create_app, db
+
+            app = create_app()
+            app.app_context().push()
+
+            def mark_synced(user_id):
+                job = get_current_job()
+                job.meta["user"] = user_id
+                job.save_meta()
+                db.session.get(User, user_id).synced = True
+                db.session.commit()
+            """
+        ),
+    ),
+    (
         # loguru's catch that re-raises logs and lets Celery see the failure and retry
         "task-wrapped-in-loguru-catch-reraise",
         _files(

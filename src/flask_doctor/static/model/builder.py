@@ -1001,6 +1001,8 @@ def _job_decorators(project: Project) -> None:
         for deco in fn.node.decorator_list:
             target = deco.func if isinstance(deco, ast.Call) else deco
             decorator = project.resolve_function(dotted(target) or "", fn.parent, fn.module)
+            if decorator is None and "task" not in fn.roles and _job_decorator_object(project, fn, target):
+                fn.roles.add("task")
             if decorator is None or decorator is fn:
                 continue
             if decorator.qualname not in kinds:
@@ -1010,6 +1012,23 @@ def _job_decorators(project: Project) -> None:
                 fn.roles.add("task")
                 if kind == "enqueue":
                     project.enqueued[fn.qualname] = decorator.qualname
+
+
+def _job_decorator_object(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
+    """The decorator is a job decorator class of the project or a ``functools.partial`` of one:
+    ``job = partial(QueueJob, connection=redis)`` with ``class QueueJob(rq.decorators.job)``, or of
+    ``rq.decorators.job`` itself; ``@job("default")`` then makes the function an RQ job."""
+    qualified = fn.imports.qualify(dotted(target) or "") or ""
+    obj = project.objects.get(project.canonical(qualified)) if qualified else None
+    if obj is not None:
+        if obj.type != "functools.partial" or not obj.call.args:
+            return False
+        table = project.module_imports.get(obj.module.name)
+        inner = dotted(obj.call.args[0]) or ""
+        qualified = (table.qualify(inner) if table is not None else None) or f"{obj.module.name}.{inner}"
+    return qualified in TASK_DECORATORS or (
+        qualified in project.classes and project.is_subtype(qualified, frozenset(TASK_DECORATORS))
+    )
 
 
 def _job_kind(project: Project, decorator: FunctionInfo, seen: frozenset[str] = frozenset()) -> str | None:
