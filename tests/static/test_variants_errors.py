@@ -1720,6 +1720,19 @@ BAD.update(
 )
 GOOD.update(
     {
+        # the connection test's answer is the driver's error: nothing was written, the admin sees why
+        "test-connection-answers-exception-text": """
+            from flask import Flask, jsonify
+            app = Flask(__name__)
+
+            @app.post("/api/mailers/<int:mailer_id>/test")
+            def test_mailer(mailer_id):
+                try:
+                    open_smtp(mailer_id).noop()
+                except Exception as error:
+                    return jsonify(ok=False, message=f"SMTP check failed: {error}")
+                return jsonify(ok=True, message="connected")
+            """,
         "rollback-log-and-error-status": """
             import logging
             from flask import Flask, jsonify, request

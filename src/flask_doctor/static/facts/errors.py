@@ -326,6 +326,14 @@ def view_success_return(stmt: ast.stmt, ctx: Context) -> bool:
     return response_status(stmt.value, ctx.function.imports, ctx.function, ctx.project)[0] == "success"
 
 
+def answer_carries_exception(expr: ast.expr | None, handler: ast.ExceptHandler) -> bool:
+    """The answer an ``except`` sends carries the caught exception (``{"ok": False, "message": str(exc)}``):
+    its text reaches whoever made the request."""
+    if expr is None or handler.name is None:
+        return False
+    return any(isinstance(node, ast.Name) and node.id == handler.name for node in ast.walk(expr))
+
+
 _DB_RECEIVERS = {"db", "sess", "conn", "connection", "con", "cnx", "database", "mydb", "dbconn", "db_conn"}
 _DDL = ("alter ", "create ", "drop ")
 

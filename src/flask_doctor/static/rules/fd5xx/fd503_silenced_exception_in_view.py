@@ -8,6 +8,7 @@ import ast
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.errors import (
     DB_WRITE_METHODS,
+    answer_carries_exception,
     body_nodes,
     contains_raise,
     db_write,
@@ -38,7 +39,9 @@ class SilencedExceptionInView(Rule):
     lets the view go on to its normal 200 answer without the rows), views
     whose broad `except` answers an
     error with a normal 200 response and nothing else (a session rollback
-    before it records nothing either), views (or the
+    before it records nothing either; a `try` that writes nothing and whose
+    `except` answers with the exception's own text, as a test-connection
+    or validation endpoint does, reports its result and is not reported), views (or the
     decorators wrapped around them) whose broad `except` answers with a
     5xx but logs nothing, and health-check views (`/health`, `/healthz`,
     `/readyz`, ...) whose broad `except` answers with a 200, logged or not.
@@ -292,6 +295,19 @@ class SilencedExceptionInView(Rule):
                     return render_template("rooms.html", error="The booking could not be saved."), 409
                 return render_template("rooms.html", booked=True)
             """),
+        # a connection test: the driver's error is the answer the admin asked for, and nothing was written
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.post("/sources/<int:source_id>/probe")
+            def probe_source(source_id):
+                try:
+                    load_source(source_id).connect_and_ping()
+                except Exception as exc:
+                    return {"ok": False, "message": str(exc)}
+                return {"ok": True, "message": "reachable"}
+            """),
         # a failed read falls through to an explicit error answer, not a success
         Valid("""
             from flask import Flask, jsonify
@@ -533,6 +549,7 @@ class SilencedExceptionInView(Rule):
                 and all(is_inert(s) or is_rollback(s) for s in body[:-1])
                 and view_success_return(body[-1], ctx)
                 and not only_parses(node.body)  # a parse with a fallback answer hides no lost work
+                and not self._reports_a_probe(node, body[-1], handler, ctx)
             )
             quiet_5xx = (
                 None
@@ -590,6 +607,16 @@ class SilencedExceptionInView(Rule):
                     evidence=[*evidence, *ctx.chain_evidence(REQUEST)],
                 )
             )
+
+    @staticmethod
+    def _reports_a_probe(node: ast.Try, answer: ast.stmt, handler: ast.ExceptHandler, ctx: Context) -> bool:
+        """A ``try`` that writes nothing and whose ``except`` answers with the exception itself: the failure is the
+        result the client asked for (a test-connection or validation endpoint), and nothing is lost."""
+        return (
+            isinstance(answer, ast.Return)
+            and answer_carries_exception(answer.value, handler)
+            and db_write(node.body, ctx) is None
+        )
 
     @staticmethod
     def _failed_health_check(handler: ast.ExceptHandler, ctx: Context) -> tuple[str, ast.Return] | None:
