@@ -406,12 +406,37 @@ def swallowed_read(node: ast.Try, ctx: Context) -> tuple[ast.Call, ast.Return] |
         return None
     if any(isinstance(n, (ast.Return, ast.Raise)) for n in body_nodes(after[:-1])):
         return None  # another answer decides first
+    if _answer_has_other_content(after[-1].value, node, fn):  # type: ignore[attr-defined]
+        return None  # the read fills one optional part of a page the view built from other data
     for call in body_nodes(node.body):
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
             continue
         if call.func.attr in _CURSOR_READS or (call.func.attr in EXECUTE and query_of(call, ctx) is not None):
             return call, after[-1]  # type: ignore[return-value]
     return None
+
+
+def _answer_has_other_content(answer: ast.expr | None, node: ast.Try, fn: FunctionInfo) -> bool:
+    """The answer also carries data the view built outside ``node``: an argument that calls something
+    (``subnets6=load_v6()``) or names a local variable the ``try`` does not bind (``subnets=subnet_rows``).
+    The read in ``node`` then fills one part of the page (a notes panel, a sidebar), and the page still shows
+    its main content when it fails."""
+    if not isinstance(answer, ast.Call):
+        return False
+    bound_in_try = {
+        n.id for n in body_nodes(node.body) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+    }
+    local = {
+        n.id for n in body_nodes(fn.node.body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    } - bound_in_try
+    values = [*answer.args[1:], *(kw.value for kw in answer.keywords if kw.arg is not None)]
+    for value in values:
+        names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        if names & bound_in_try:
+            continue
+        if names & local or any(isinstance(n, ast.Call) for n in ast.walk(value)):
+            return True
+    return False
 
 
 # ------------------------------------------------ health checks (FD503)

@@ -36,7 +36,9 @@ class SilencedExceptionInView(Rule):
     failed database write disappear (`try: ... db.session.commit()` /
     `except Exception: pass`) or a failed read (a `try` in the view's body
     around `Order.query...all()` or `cur.fetchall()`, whose `except: pass`
-    lets the view go on to its normal 200 answer without the rows), views
+    lets the view go on to its normal 200 answer without the rows; not
+    when that answer also carries data the view built elsewhere, the read
+    then filling an optional part of the page, such as a notes panel), views
     whose broad `except` answers an
     error with a normal 200 response and nothing else (a session rollback
     before it records nothing either; a `try` that writes nothing and whose
@@ -307,6 +309,29 @@ class SilencedExceptionInView(Rule):
                 except Exception as exc:
                     return {"ok": False, "message": str(exc)}
                 return {"ok": True, "message": "reachable"}
+            """),
+        # the optional notes panel stays empty when its table cannot be read; the page's own rows come first
+        Valid("""
+            import logging
+            from flask import Flask, flash, render_template
+            app = Flask(__name__)
+            log = logging.getLogger(__name__)
+
+            @app.get("/racks")
+            def racks():
+                rows = []
+                try:
+                    rows = inventory_db().execute("SELECT * FROM racks").fetchall()
+                except Exception:
+                    log.exception("rack inventory unavailable")
+                    flash("The rack inventory could not be read.")
+                notes = {}
+                try:
+                    for rack_id, text in notes_db().execute("SELECT rack_id, text FROM notes").fetchall():
+                        notes[rack_id] = text
+                except Exception:
+                    pass
+                return render_template("racks.html", racks=rows, notes=notes)
             """),
         # a failed read falls through to an explicit error answer, not a success
         Valid("""
