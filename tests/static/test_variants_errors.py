@@ -1720,6 +1720,52 @@ BAD.update(
 )
 GOOD.update(
     {
+        # an audit row written by an after_request hook must never fail the response it records
+        "after-request-audit-row-best-effort": """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Audit(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                line = db.Column(db.String)
+
+            @app.after_request
+            def audit(response):
+                try:
+                    db.session.add(Audit(line=f"{request.method} {request.path} {response.status_code}"))
+                    db.session.commit()
+                except Exception:
+                    pass
+                return response
+            """,
+        # the like is saved first; the counter row after it is a side record
+        "counter-after-own-commit-best-effort": """
+            from flask import Flask, jsonify
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Like(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                photo_id = db.Column(db.Integer)
+
+            class Stat(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                likes = db.Column(db.Integer, default=0)
+
+            @app.post("/photos/<int:photo_id>/like")
+            def like(photo_id):
+                db.session.add(Like(photo_id=photo_id))
+                db.session.commit()
+                try:
+                    db.session.get(Stat, 1).likes += 1
+                    db.session.commit()
+                except Exception:
+                    pass
+                return jsonify(liked=True)
+            """,
         # the connection test's answer is the driver's error: nothing was written, the admin sees why
         "test-connection-answers-exception-text": """
             from flask import Flask, jsonify

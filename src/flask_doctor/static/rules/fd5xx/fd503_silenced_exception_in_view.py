@@ -77,7 +77,11 @@ class SilencedExceptionInView(Rule):
     a parse with a fallback after it is a deliberate choice in real
     applications, and so is a view answering a failed parse
     (`base64.urlsafe_b64decode(value)`, `int(...)`, `json.loads(...)`) with a
-    fallback message: nothing was written, so nothing is lost. Neither are
+    fallback message: nothing was written, so nothing is lost. So is a
+    silenced write of a side record: one in a request hook or an error
+    handler (an access-log or error-log row, whose failure must not fail
+    every request), or one made after the function has committed its own
+    change outside any `try` (an activity entry, a counter). Neither are
     handlers that log (`logger.exception`,
     `current_app.logger.*`, `sentry_sdk.capture_exception`, `print`, or a
     project helper that does), re-raise, `abort(...)`, nor narrow handlers
@@ -296,6 +300,43 @@ class SilencedExceptionInView(Rule):
                     log.exception("booking failed")
                     return render_template("rooms.html", error="The booking could not be saved."), 409
                 return render_template("rooms.html", booked=True)
+            """),
+        # side records: a visit row written by a hook, an error row by the 500 handler, an activity entry
+        # after the post itself was saved; none of them may turn into a failed request
+        Valid("""
+            from flask import Flask, redirect, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            @app.before_request
+            def count_visit():
+                try:
+                    db.session.add(Visit(path=request.path))
+                    db.session.commit()
+                except Exception:
+                    pass
+
+            @app.errorhandler(500)
+            def server_error(error):
+                try:
+                    db.session.add(Failure(text=repr(error)))
+                    db.session.commit()
+                except Exception:
+                    pass
+                return "Something broke", 500
+
+            @app.post("/posts")
+            def publish():
+                post = Post(body=request.form["body"])
+                db.session.add(post)
+                db.session.commit()
+                try:
+                    db.session.add(Activity(kind="published", post_id=post.id))
+                    db.session.commit()
+                except Exception:
+                    pass
+                return redirect("/")
             """),
         # a connection test: the driver's error is the answer the admin asked for, and nothing was written
         Valid("""
@@ -567,7 +608,7 @@ class SilencedExceptionInView(Rule):
                 )
                 continue
             silent = all(is_inert(s) for s in body)
-            write = db_write(node.body, ctx) if silent else None
+            write = db_write(node.body, ctx) if silent and not self._side_record(node, ctx) else None
             read = swallowed_read(node, ctx) if silent and write is None else None
             returns_success = (
                 not silent
@@ -632,6 +673,23 @@ class SilencedExceptionInView(Rule):
                     evidence=[*evidence, *ctx.chain_evidence(REQUEST)],
                 )
             )
+
+    @staticmethod
+    def _side_record(node: ast.Try, ctx: Context) -> bool:
+        """The silenced write records something beside the request's own work, by design best-effort: it runs in
+        a hook or an error handler (an access-log or error-log row: a failure there must not fail every
+        request), or after the function has already committed its own change outside any ``try`` (an
+        activity entry, a counter, a notification row)."""
+        fn = ctx.function
+        if fn is None:
+            return False
+        if fn.roles & {"hook", "error_handler"}:
+            return True
+        guarded = {id(n) for t in body_nodes(fn.node.body) if isinstance(t, ast.Try) for n in body_nodes(t.body)}
+        return any(
+            isinstance(n, ast.Call) and n.lineno < node.lineno and id(n) not in guarded and db_write([ast.Expr(n)])
+            for n in body_nodes(fn.node.body)
+        )
 
     @staticmethod
     def _reports_a_probe(node: ast.Try, answer: ast.stmt, handler: ast.ExceptHandler, ctx: Context) -> bool:
