@@ -14,6 +14,9 @@ clause catches, whether its body is silent or logs, which HTTP status a
 from __future__ import annotations
 
 import ast
+import io
+import textwrap
+import tokenize
 from collections.abc import Iterator
 
 from flask_doctor.static.context import Context
@@ -324,6 +327,31 @@ def view_success_return(stmt: ast.stmt, ctx: Context) -> bool:
     if not isinstance(stmt, ast.Return) or ctx.function is None or "view" not in ctx.function.roles:
         return False
     return response_status(stmt.value, ctx.function.imports, ctx.function, ctx.project)[0] == "success"
+
+
+#: Comment markers that are directives to tools (or to this project's examples), not an explanation.
+_TOOL_COMMENTS = ("noqa", "type:", "pragma", "nosec", "pylint", "expect", "fmt:", "nocover", "no cover")
+
+
+def explained_silence(handler: ast.ExceptHandler, lines: list[str]) -> bool:
+    """The silent ``except`` says why it is silent: a comment in it of two words or more
+    (``pass  # never fail the request over an access-log row``), not a tool directive (``# noqa``).
+
+    The author chose to drop the failure and wrote down the reason: the code is best-effort by design.
+    """
+    end = handler.end_lineno or handler.lineno
+    text = textwrap.dedent("\n".join(lines[handler.lineno - 1 : end])) + "\n"
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return False
+    for token in tokens:
+        if token.type != tokenize.COMMENT:
+            continue
+        words = token.string.lstrip("#").strip()
+        if len(words.split()) >= 2 and not words.lower().startswith(_TOOL_COMMENTS):
+            return True
+    return False
 
 
 def answer_carries_exception(expr: ast.expr | None, handler: ast.ExceptHandler) -> bool:
