@@ -466,6 +466,46 @@ def test_a_project_decorator_that_enqueues_makes_a_job_and_keeps_the_request_out
     assert REQUEST in p.functions["app.background.wrapper"].contexts
 
 
+def test_a_star_import_binds_the_names_of_a_project_module() -> None:
+    p = project(
+        {
+            "runners/__init__.py": """
+        __all__ = ["BaseRunner", "register"]
+
+        class BaseRunner:
+            def check(self):
+                raise NotImplementedError()
+
+        class _Hidden:
+            pass
+
+        registry = {}
+
+        def register(cls):
+            registry[cls.__name__] = cls
+        """,
+            "runners/http.py": """
+        from runners import *
+
+        class HttpRunner(BaseRunner):
+            def check(self):
+                return "ok"
+
+        register(HttpRunner)
+        """,
+            "runners/plain.py": """
+        from runners.http import *
+
+        class Other(HttpRunner):
+            pass
+        """,
+        }
+    )
+    assert p.classes["runners.http.HttpRunner"].bases == ["runners.BaseRunner"]
+    assert p.classes["runners.plain.Other"].bases == ["runners.http.HttpRunner"]
+    assert "registry" not in p.module_imports.get("runners.http", p.functions["runners.register"].imports).aliases
+
+
 def test_a_partial_of_a_job_decorator_class_makes_a_job() -> None:
     p = project(
         {

@@ -41,6 +41,7 @@ from flask_doctor.static.model.records import (
 )
 from flask_doctor.static.model.settings_files import collect_file_settings
 from flask_doctor.static.model.signals import library_signal_role
+from flask_doctor.static.model.stars import star_exports, star_source
 from flask_doctor.static.model.workers import mark_worker_roots
 from flask_doctor.static.names import ImportRecord, ImportTable, dotted
 from flask_doctor.static.source import SourceModule
@@ -226,6 +227,10 @@ class _ModuleBuilder(ast.NodeVisitor):
     # ---------------------------------------------------------------- imports
     def _record_import(self, node: ast.Import | ast.ImportFrom) -> None:
         self.table_now().add_import(node, self.module.name, self.module.is_package)
+        source = star_source(node, self.module) if isinstance(node, ast.ImportFrom) else None
+        exporter = self.project.modules.get(source or "")
+        if exporter is not None and exporter is not self.module:
+            self.table_now().add_names(star_exports(self.project, exporter))
         if isinstance(node, ast.Import):
             targets = [(a.name, ()) for a in node.names]
         else:
