@@ -293,6 +293,29 @@ BAD: dict[str, tuple[str, str | dict[str, str]]] = {
                 return jsonify(ok=False)
         """,
     ),
+    # a TODO owns the silence as a defect: still reported
+    "view-commit-except-pass-todo": (
+        "FD503",
+        """
+        from flask import Flask, request, redirect
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class Vote(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            choice = db.Column(db.String)
+
+        @app.post("/vote")
+        def vote():
+            try:
+                db.session.add(Vote(choice=request.form["choice"]))
+                db.session.commit()
+            except Exception:
+                pass  # TODO report this to the user
+            return redirect("/results")
+        """,
+    ),
     "view-except-exception-error-json-200": (
         "FD503",
         """
@@ -1720,6 +1743,26 @@ BAD.update(
 )
 GOOD.update(
     {
+        # the author says why the failure is dropped: a preference row is a convenience, the page works without it
+        "explained-silence-best-effort-write": """
+            from flask import Flask, redirect, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Preference(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                last_tab = db.Column(db.String)
+
+            @app.get("/tabs/<name>")
+            def open_tab(name):
+                try:
+                    db.session.get(Preference, 1).last_tab = name
+                    db.session.commit()
+                except Exception:
+                    pass  # remembering the tab is a convenience; never fail the page over it
+                return redirect(f"/{name}")
+            """,
         # an audit row written by an after_request hook must never fail the response it records
         "after-request-audit-row-best-effort": """
             from flask import Flask, request

@@ -329,8 +329,24 @@ def view_success_return(stmt: ast.stmt, ctx: Context) -> bool:
     return response_status(stmt.value, ctx.function.imports, ctx.function, ctx.project)[0] == "success"
 
 
-#: Comment markers that are directives to tools (or to this project's examples), not an explanation.
-_TOOL_COMMENTS = ("noqa", "type:", "pragma", "nosec", "pylint", "expect", "fmt:", "nocover", "no cover")
+#: Comment markers that are directives to tools (or to this project's examples), or that own the silence as a
+#: defect to fix later: not an explanation of a choice.
+_TOOL_COMMENTS = (
+    "noqa",
+    "type:",
+    "pragma",
+    "nosec",
+    "pylint",
+    "expect",
+    "fmt:",
+    "nocover",
+    "no cover",
+    "todo",
+    "fixme",
+    "xxx",
+    "hack",
+    "bug",
+)
 
 
 def explained_silence(handler: ast.ExceptHandler, lines: list[str]) -> bool:

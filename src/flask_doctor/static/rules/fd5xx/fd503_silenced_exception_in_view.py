@@ -82,7 +82,10 @@ class SilencedExceptionInView(Rule):
     silenced write of a side record: one in a request hook or an error
     handler (an access-log or error-log row, whose failure must not fail
     every request), or one made after the function has committed its own
-    change outside any `try` (an activity entry, a counter). Neither are
+    change outside any `try` (an activity entry, a counter), and a silent
+    `except` whose comment gives the reason (`pass  # a convenience, never
+    fail the page over it`; a `# TODO`, `# FIXME` or tool directive such as
+    `# noqa` is no reason). Neither are
     handlers that log (`logger.exception`,
     `current_app.logger.*`, `sentry_sdk.capture_exception`, `print`, or a
     project helper that does), re-raise, `abort(...)`, nor narrow handlers
@@ -338,6 +341,24 @@ class SilencedExceptionInView(Rule):
                 except Exception:
                     pass
                 return redirect("/")
+            """),
+        # the author wrote down why the failure may be dropped
+        Valid("""
+            from flask import Flask, redirect
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            @app.get("/lang/<code>")
+            def switch_language(code):
+                try:
+                    db.session.get(Profile, 1).language = code
+                    db.session.commit()
+                except Exception:
+                    pass  # the cookie below already switches the language; the saved choice is a bonus
+                response = redirect("/")
+                response.set_cookie("lang", code)
+                return response
             """),
         # a connection test: the driver's error is the answer the admin asked for, and nothing was written
         Valid("""
