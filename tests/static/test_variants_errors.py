@@ -1763,6 +1763,24 @@ GOOD.update(
                     pass  # remembering the tab is a convenience; never fail the page over it
                 return redirect(f"/{name}")
             """,
+        # the stats answer is built from the store's counters; the list of sessions is an extra that may be missing
+        "stats-answer-optional-session-list": """
+            import sqlite3
+            from flask import Flask, jsonify
+            app = Flask(__name__)
+
+            @app.get("/api/stats")
+            def stats():
+                counters = load_counters()
+                sessions = ["default"]
+                try:
+                    cur = sqlite3.connect("chat.db").cursor()
+                    cur.execute("SELECT DISTINCT session FROM messages")
+                    sessions = [row[0] for row in cur.fetchall()] or ["default"]
+                except Exception:
+                    pass
+                return jsonify({"counters": counters, "uptime": read_uptime(), "sessions": sessions})
+            """,
         # an audit row written by an after_request hook must never fail the response it records
         "after-request-audit-row-best-effort": """
             from flask import Flask, request

@@ -461,19 +461,27 @@ def swallowed_read(node: ast.Try, ctx: Context) -> tuple[ast.Call, ast.Return] |
 
 
 def _answer_has_other_content(answer: ast.expr | None, node: ast.Try, fn: FunctionInfo) -> bool:
-    """The answer also carries data the view built outside ``node``: an argument that calls something
-    (``subnets6=load_v6()``) or names a local variable the ``try`` does not bind (``subnets=subnet_rows``).
+    """The answer also carries data the view built outside ``node``: an argument (or a value of the dict it
+    answers) that calls something (``subnets6=load_v6()``) or names a local variable the ``try`` does not bind
+    (``subnets=subnet_rows``).
     The read in ``node`` then fills one part of the page (a notes panel, a sidebar), and the page still shows
     its main content when it fails."""
     if not isinstance(answer, ast.Call):
         return False
-    bound_in_try = {
-        n.id for n in body_nodes(node.body) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
-    }
+    bound_in_try: set[str] = set()
+    for n in body_nodes(node.body):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            bound_in_try.add(n.id)  # ``rows = ...``
+        elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store):
+            bound_in_try.add(dotted(n.value) or "")  # ``payload["rows"] = ...``
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            bound_in_try.add(dotted(n.func.value) or "")  # ``notes.update(...)``, ``rows.append(...)``
     local = {
         n.id for n in body_nodes(fn.node.body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     } - bound_in_try
-    values = [*answer.args[1:], *(kw.value for kw in answer.keywords if kw.arg is not None)]
+    values: list[ast.expr] = [kw.value for kw in answer.keywords if kw.arg is not None]
+    for arg in answer.args:  # a template's name is a constant; a dict answer's values are its parts
+        values.extend(arg.values if isinstance(arg, ast.Dict) else [arg])
     for value in values:
         names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
         if names & bound_in_try:
