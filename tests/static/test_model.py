@@ -520,6 +520,20 @@ def test_a_partial_of_a_job_decorator_class_makes_a_job() -> None:
         job = partial(CountingJob, connection=Redis())
         plain = partial(rq_job, connection=Redis())
         """,
+            "celery_app.py": """
+        from functools import partial
+        from celery import Celery
+
+        celery = Celery("work")
+        bound_task = partial(celery.task, bind=True, acks_late=True)
+        """,
+            "billing.py": """
+        from celery_app import bound_task
+
+        @bound_task()
+        def invoice(self, order_id):
+            return order_id
+        """,
             "work.py": """
         import requests
         from queueing import CountingJob, job, plain
@@ -541,8 +555,9 @@ def test_a_partial_of_a_job_decorator_class_makes_a_job() -> None:
         """,
         }
     )
-    for name in ("work.forward", "work.ping", "work.purge"):
+    for name in ("work.forward", "work.ping", "work.purge", "billing.invoice"):
         assert "task" in p.functions[name].roles, name
+    assert set(p.functions["billing.invoice"].task_options) == {"bind", "acks_late"}
     assert "task" not in p.functions["work.helper"].roles
 
 

@@ -1006,8 +1006,12 @@ def _job_decorators(project: Project) -> None:
         for deco in fn.node.decorator_list:
             target = deco.func if isinstance(deco, ast.Call) else deco
             decorator = project.resolve_function(dotted(target) or "", fn.parent, fn.module)
-            if decorator is None and "task" not in fn.roles and _job_decorator_object(project, fn, target):
+            made = _job_decorator_object(project, fn, target) if decorator is None and "task" not in fn.roles else None
+            if made is not None:
                 fn.roles.add("task")
+                for kw in [*made, *(deco.keywords if isinstance(deco, ast.Call) else [])]:
+                    if kw.arg:
+                        fn.task_options[kw.arg] = kw.value  # the partial's options, then the decorator call's
             if decorator is None or decorator is fn:
                 continue
             if decorator.qualname not in kinds:
@@ -1019,21 +1023,29 @@ def _job_decorators(project: Project) -> None:
                     project.enqueued[fn.qualname] = decorator.qualname
 
 
-def _job_decorator_object(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
+def _job_decorator_object(project: Project, fn: FunctionInfo, target: ast.expr) -> list[ast.keyword] | None:
     """The decorator is a job decorator class of the project or a ``functools.partial`` of one:
-    ``job = partial(QueueJob, connection=redis)`` with ``class QueueJob(rq.decorators.job)``, or of
-    ``rq.decorators.job`` itself; ``@job("default")`` then makes the function an RQ job."""
+    ``job = partial(QueueJob, connection=redis)`` with ``class QueueJob(rq.decorators.job)``, of
+    ``rq.decorators.job`` itself, or of a Celery app's ``task`` (``partial(celery.task, bind=True)``):
+    ``@job("default")`` then makes the function a job. The options the partial binds (an empty list for
+    a class), else None."""
     qualified = fn.imports.qualify(dotted(target) or "") or ""
     obj = project.objects.get(project.canonical(qualified)) if qualified else None
+    options: list[ast.keyword] = []
     if obj is not None:
         if obj.type != "functools.partial" or not obj.call.args:
-            return False
+            return None
+        options = list(obj.call.keywords)
         table = project.module_imports.get(obj.module.name)
         inner = dotted(obj.call.args[0]) or ""
+        if "." in inner and inner.rsplit(".", 1)[-1] in TASK_MAKING_CALLS:
+            return options  # ``task = partial(celery.task, bind=True)``
         qualified = (table.qualify(inner) if table is not None else None) or f"{obj.module.name}.{inner}"
-    return qualified in TASK_DECORATORS or (
+    if qualified in TASK_DECORATORS or (
         qualified in project.classes and project.is_subtype(qualified, frozenset(TASK_DECORATORS))
-    )
+    ):
+        return options
+    return None
 
 
 def _job_kind(project: Project, decorator: FunctionInfo, seen: frozenset[str] = frozenset()) -> str | None:
