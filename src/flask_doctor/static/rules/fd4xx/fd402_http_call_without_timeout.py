@@ -256,8 +256,8 @@ class HttpCallWithoutTimeout(Rule):
     validator objects), overrides a base class dispatches to
     (`self._process()`), and project decorators (one that enqueues the
     function or registers it with Celery/RQ makes it a job, and so does a
-    `functools.partial` of RQ's `job` decorator or of a subclass of it:
-    `job = partial(QueueJob, connection=redis)`), and project
+    `functools.partial` of RQ's `job` decorator, of a subclass of it or of a
+    Celery app's `task`: `job = partial(QueueJob, connection=redis)`), and project
     helpers that queue the function they are given or start it in a new
     process (`submit(600, refresh, url)` with `def submit(timeout, func,
     *args): queue.enqueue(func, *args, ...)` or `Process(target=func)`,
