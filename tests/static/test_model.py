@@ -466,6 +466,101 @@ def test_a_project_decorator_that_enqueues_makes_a_job_and_keeps_the_request_out
     assert REQUEST in p.functions["app.background.wrapper"].contexts
 
 
+def test_a_star_import_binds_the_names_of_a_project_module() -> None:
+    p = project(
+        {
+            "runners/__init__.py": """
+        __all__ = ["BaseRunner", "register"]
+
+        class BaseRunner:
+            def check(self):
+                raise NotImplementedError()
+
+        class _Hidden:
+            pass
+
+        registry = {}
+
+        def register(cls):
+            registry[cls.__name__] = cls
+        """,
+            "runners/http.py": """
+        from runners import *
+
+        class HttpRunner(BaseRunner):
+            def check(self):
+                return "ok"
+
+        register(HttpRunner)
+        """,
+            "runners/plain.py": """
+        from runners.http import *
+
+        class Other(HttpRunner):
+            pass
+        """,
+        }
+    )
+    assert p.classes["runners.http.HttpRunner"].bases == ["runners.BaseRunner"]
+    assert p.classes["runners.plain.Other"].bases == ["runners.http.HttpRunner"]
+    assert "registry" not in p.module_imports.get("runners.http", p.functions["runners.register"].imports).aliases
+
+
+def test_a_partial_of_a_job_decorator_class_makes_a_job() -> None:
+    p = project(
+        {
+            "queueing.py": """
+        from functools import partial
+        from redis import Redis
+        from rq.decorators import job as rq_job
+
+        class CountingJob(rq_job):
+            queue_class = None
+
+        job = partial(CountingJob, connection=Redis())
+        plain = partial(rq_job, connection=Redis())
+        """,
+            "celery_app.py": """
+        from functools import partial
+        from celery import Celery
+
+        celery = Celery("work")
+        bound_task = partial(celery.task, bind=True, acks_late=True)
+        """,
+            "billing.py": """
+        from celery_app import bound_task
+
+        @bound_task()
+        def invoice(self, order_id):
+            return order_id
+        """,
+            "work.py": """
+        import requests
+        from queueing import CountingJob, job, plain
+
+        @job("default")
+        def forward(event):
+            requests.post("https://hooks.example.com", json=event)
+
+        @plain("low")
+        def ping(url):
+            requests.get(url)
+
+        @CountingJob("high")
+        def purge(key):
+            return key
+
+        def helper(value):
+            return value
+        """,
+        }
+    )
+    for name in ("work.forward", "work.ping", "work.purge", "billing.invoice"):
+        assert "task" in p.functions[name].roles, name
+    assert set(p.functions["billing.invoice"].task_options) == {"bind", "acks_late"}
+    assert "task" not in p.functions["work.helper"].roles
+
+
 def test_a_method_called_on_a_library_object_never_dispatches_into_the_project() -> None:
     p = project(
         {

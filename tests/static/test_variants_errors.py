@@ -293,6 +293,29 @@ BAD: dict[str, tuple[str, str | dict[str, str]]] = {
                 return jsonify(ok=False)
         """,
     ),
+    # a TODO owns the silence as a defect: still reported
+    "view-commit-except-pass-todo": (
+        "FD503",
+        """
+        from flask import Flask, request, redirect
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class Vote(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            choice = db.Column(db.String)
+
+        @app.post("/vote")
+        def vote():
+            try:
+                db.session.add(Vote(choice=request.form["choice"]))
+                db.session.commit()
+            except Exception:
+                pass  # TODO report this to the user
+            return redirect("/results")
+        """,
+    ),
     "view-except-exception-error-json-200": (
         "FD503",
         """
@@ -1720,6 +1743,103 @@ BAD.update(
 )
 GOOD.update(
     {
+        # the author says why the failure is dropped: a preference row is a convenience, the page works without it
+        "explained-silence-best-effort-write": """
+            from flask import Flask, redirect, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Preference(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                last_tab = db.Column(db.String)
+
+            @app.get("/tabs/<name>")
+            def open_tab(name):
+                try:
+                    db.session.get(Preference, 1).last_tab = name
+                    db.session.commit()
+                except Exception:
+                    pass  # remembering the tab is a convenience; never fail the page over it
+                return redirect(f"/{name}")
+            """,
+        # the stats answer is built from the store's counters; the list of sessions is an extra that may be missing
+        "stats-answer-optional-session-list": """
+            import sqlite3
+            from flask import Flask, jsonify
+            app = Flask(__name__)
+
+            @app.get("/api/stats")
+            def stats():
+                counters = load_counters()
+                sessions = ["default"]
+                try:
+                    cur = sqlite3.connect("chat.db").cursor()
+                    cur.execute("SELECT DISTINCT session FROM messages")
+                    sessions = [row[0] for row in cur.fetchall()] or ["default"]
+                except Exception:
+                    pass
+                return jsonify({"counters": counters, "uptime": read_uptime(), "sessions": sessions})
+            """,
+        # an audit row written by an after_request hook must never fail the response it records
+        "after-request-audit-row-best-effort": """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Audit(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                line = db.Column(db.String)
+
+            @app.after_request
+            def audit(response):
+                try:
+                    db.session.add(Audit(line=f"{request.method} {request.path} {response.status_code}"))
+                    db.session.commit()
+                except Exception:
+                    pass
+                return response
+            """,
+        # the like is saved first; the counter row after it is a side record
+        "counter-after-own-commit-best-effort": """
+            from flask import Flask, jsonify
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Like(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                photo_id = db.Column(db.Integer)
+
+            class Stat(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                likes = db.Column(db.Integer, default=0)
+
+            @app.post("/photos/<int:photo_id>/like")
+            def like(photo_id):
+                db.session.add(Like(photo_id=photo_id))
+                db.session.commit()
+                try:
+                    db.session.get(Stat, 1).likes += 1
+                    db.session.commit()
+                except Exception:
+                    pass
+                return jsonify(liked=True)
+            """,
+        # the connection test's answer is the driver's error: nothing was written, the admin sees why
+        "test-connection-answers-exception-text": """
+            from flask import Flask, jsonify
+            app = Flask(__name__)
+
+            @app.post("/api/mailers/<int:mailer_id>/test")
+            def test_mailer(mailer_id):
+                try:
+                    open_smtp(mailer_id).noop()
+                except Exception as error:
+                    return jsonify(ok=False, message=f"SMTP check failed: {error}")
+                return jsonify(ok=True, message="connected")
+            """,
         "rollback-log-and-error-status": """
             import logging
             from flask import Flask, jsonify, request

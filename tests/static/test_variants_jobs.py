@@ -1614,6 +1614,62 @@ GOOD: list[tuple[str, dict[str, str]]] = [
         ),
     ),
     (
+        # beat re-sends every feed not refreshed for an hour: a failed refresh stays stale and is sent again
+        "beat-sweep-of-stale-rows-resends",
+        _files(
+            tasks="""
+            from datetime import datetime, timedelta
+            from celery import Celery
+            from ext import create_app, db
+
+            celery = Celery(__name__)
+            flask_app = create_app()
+
+            class Feed(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                url = db.Column(db.String)
+                refreshed_at = db.Column(db.DateTime)
+
+            @celery.task
+            def refresh_feed(feed_id):
+                with flask_app.app_context():
+                    feed = db.session.get(Feed, feed_id)
+                    feed.refreshed_at = datetime.utcnow()
+                    db.session.commit()
+                    store_entries(feed, fetch_entries(feed.url))
+
+            @celery.task
+            def refresh_stale_feeds():
+                cutoff = datetime.utcnow() - timedelta(hours=1)
+                with flask_app.app_context():
+                    for feed in Feed.query.filter(Feed.refreshed_at < cutoff):
+                        refresh_feed.delay(feed.id)
+
+            celery.conf.beat_schedule = {"feeds": {"task": "tasks.refresh_stale_feeds", "schedule": 300}}
+            """
+        ),
+    ),
+    (
+        # an RQ worker module pushes a context on import: each job runs in a process forked for it alone
+        "rq-worker-module-pushes-context",
+        _files(
+            tasks="""
+            from rq import get_current_job
+            from ext import User, create_app, db
+
+            app = create_app()
+            app.app_context().push()
+
+            def mark_synced(user_id):
+                job = get_current_job()
+                job.meta["user"] = user_id
+                job.save_meta()
+                db.session.get(User, user_id).synced = True
+                db.session.commit()
+            """
+        ),
+    ),
+    (
         # loguru's catch that re-raises logs and lets Celery see the failure and retry
         "task-wrapped-in-loguru-catch-reraise",
         _files(

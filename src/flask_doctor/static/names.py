@@ -110,6 +110,15 @@ class ImportTable:
             local = alias.asname or alias.name
             self.aliases[local] = f"{base}.{alias.name}" if base else alias.name
 
+    def add_names(self, names: dict[str, str]) -> None:
+        """Bind the names a ``from module import *`` brings (local name -> qualified name)."""
+        if not names:
+            return
+        if self._shared:
+            self.aliases = dict(self.aliases)
+            self._shared = False
+        self.aliases.update(names)
+
     def qualify(self, name: str | None) -> str | None:
         """Replace the first segment of a dotted name by what it was imported as."""
         if not name:

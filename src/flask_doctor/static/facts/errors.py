@@ -14,6 +14,9 @@ clause catches, whether its body is silent or logs, which HTTP status a
 from __future__ import annotations
 
 import ast
+import io
+import textwrap
+import tokenize
 from collections.abc import Iterator
 
 from flask_doctor.static.context import Context
@@ -326,6 +329,55 @@ def view_success_return(stmt: ast.stmt, ctx: Context) -> bool:
     return response_status(stmt.value, ctx.function.imports, ctx.function, ctx.project)[0] == "success"
 
 
+#: Comment markers that are directives to tools (or to this project's examples), or that own the silence as a
+#: defect to fix later: not an explanation of a choice.
+_TOOL_COMMENTS = (
+    "noqa",
+    "type:",
+    "pragma",
+    "nosec",
+    "pylint",
+    "expect",
+    "fmt:",
+    "nocover",
+    "no cover",
+    "todo",
+    "fixme",
+    "xxx",
+    "hack",
+    "bug",
+)
+
+
+def explained_silence(handler: ast.ExceptHandler, lines: list[str]) -> bool:
+    """The silent ``except`` says why it is silent: a comment in it of two words or more
+    (``pass  # never fail the request over an access-log row``), not a tool directive (``# noqa``).
+
+    The author chose to drop the failure and wrote down the reason: the code is best-effort by design.
+    """
+    end = handler.end_lineno or handler.lineno
+    text = textwrap.dedent("\n".join(lines[handler.lineno - 1 : end])) + "\n"
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return False
+    for token in tokens:
+        if token.type != tokenize.COMMENT:
+            continue
+        words = token.string.lstrip("#").strip()
+        if len(words.split()) >= 2 and not words.lower().startswith(_TOOL_COMMENTS):
+            return True
+    return False
+
+
+def answer_carries_exception(expr: ast.expr | None, handler: ast.ExceptHandler) -> bool:
+    """The answer an ``except`` sends carries the caught exception (``{"ok": False, "message": str(exc)}``):
+    its text reaches whoever made the request."""
+    if expr is None or handler.name is None:
+        return False
+    return any(isinstance(node, ast.Name) and node.id == handler.name for node in ast.walk(expr))
+
+
 _DB_RECEIVERS = {"db", "sess", "conn", "connection", "con", "cnx", "database", "mydb", "dbconn", "db_conn"}
 _DDL = ("alter ", "create ", "drop ")
 
@@ -398,12 +450,45 @@ def swallowed_read(node: ast.Try, ctx: Context) -> tuple[ast.Call, ast.Return] |
         return None
     if any(isinstance(n, (ast.Return, ast.Raise)) for n in body_nodes(after[:-1])):
         return None  # another answer decides first
+    if _answer_has_other_content(after[-1].value, node, fn):  # type: ignore[attr-defined]
+        return None  # the read fills one optional part of a page the view built from other data
     for call in body_nodes(node.body):
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
             continue
         if call.func.attr in _CURSOR_READS or (call.func.attr in EXECUTE and query_of(call, ctx) is not None):
             return call, after[-1]  # type: ignore[return-value]
     return None
+
+
+def _answer_has_other_content(answer: ast.expr | None, node: ast.Try, fn: FunctionInfo) -> bool:
+    """The answer also carries data the view built outside ``node``: an argument (or a value of the dict it
+    answers) that calls something (``subnets6=load_v6()``) or names a local variable the ``try`` does not bind
+    (``subnets=subnet_rows``).
+    The read in ``node`` then fills one part of the page (a notes panel, a sidebar), and the page still shows
+    its main content when it fails."""
+    if not isinstance(answer, ast.Call):
+        return False
+    bound_in_try: set[str] = set()
+    for n in body_nodes(node.body):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            bound_in_try.add(n.id)  # ``rows = ...``
+        elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store):
+            bound_in_try.add(dotted(n.value) or "")  # ``payload["rows"] = ...``
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            bound_in_try.add(dotted(n.func.value) or "")  # ``notes.update(...)``, ``rows.append(...)``
+    local = {
+        n.id for n in body_nodes(fn.node.body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    } - bound_in_try
+    values: list[ast.expr] = [kw.value for kw in answer.keywords if kw.arg is not None]
+    for arg in answer.args:  # a template's name is a constant; a dict answer's values are its parts
+        values.extend(arg.values if isinstance(arg, ast.Dict) else [arg])
+    for value in values:
+        names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+        if names & bound_in_try:
+            continue
+        if names & local or any(isinstance(n, ast.Call) for n in ast.walk(value)):
+            return True
+    return False
 
 
 # ------------------------------------------------ health checks (FD503)

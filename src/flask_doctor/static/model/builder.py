@@ -41,6 +41,7 @@ from flask_doctor.static.model.records import (
 )
 from flask_doctor.static.model.settings_files import collect_file_settings
 from flask_doctor.static.model.signals import library_signal_role
+from flask_doctor.static.model.stars import star_exports, star_source
 from flask_doctor.static.model.workers import mark_worker_roots
 from flask_doctor.static.names import ImportRecord, ImportTable, dotted
 from flask_doctor.static.source import SourceModule
@@ -226,6 +227,10 @@ class _ModuleBuilder(ast.NodeVisitor):
     # ---------------------------------------------------------------- imports
     def _record_import(self, node: ast.Import | ast.ImportFrom) -> None:
         self.table_now().add_import(node, self.module.name, self.module.is_package)
+        source = star_source(node, self.module) if isinstance(node, ast.ImportFrom) else None
+        exporter = self.project.modules.get(source or "")
+        if exporter is not None and exporter is not self.module:
+            self.table_now().add_names(star_exports(self.project, exporter))
         if isinstance(node, ast.Import):
             targets = [(a.name, ()) for a in node.names]
         else:
@@ -1001,6 +1006,12 @@ def _job_decorators(project: Project) -> None:
         for deco in fn.node.decorator_list:
             target = deco.func if isinstance(deco, ast.Call) else deco
             decorator = project.resolve_function(dotted(target) or "", fn.parent, fn.module)
+            made = _job_decorator_object(project, fn, target) if decorator is None and "task" not in fn.roles else None
+            if made is not None:
+                fn.roles.add("task")
+                for kw in [*made, *(deco.keywords if isinstance(deco, ast.Call) else [])]:
+                    if kw.arg:
+                        fn.task_options[kw.arg] = kw.value  # the partial's options, then the decorator call's
             if decorator is None or decorator is fn:
                 continue
             if decorator.qualname not in kinds:
@@ -1010,6 +1021,31 @@ def _job_decorators(project: Project) -> None:
                 fn.roles.add("task")
                 if kind == "enqueue":
                     project.enqueued[fn.qualname] = decorator.qualname
+
+
+def _job_decorator_object(project: Project, fn: FunctionInfo, target: ast.expr) -> list[ast.keyword] | None:
+    """The decorator is a job decorator class of the project or a ``functools.partial`` of one:
+    ``job = partial(QueueJob, connection=redis)`` with ``class QueueJob(rq.decorators.job)``, of
+    ``rq.decorators.job`` itself, or of a Celery app's ``task`` (``partial(celery.task, bind=True)``):
+    ``@job("default")`` then makes the function a job. The options the partial binds (an empty list for
+    a class), else None."""
+    qualified = fn.imports.qualify(dotted(target) or "") or ""
+    obj = project.objects.get(project.canonical(qualified)) if qualified else None
+    options: list[ast.keyword] = []
+    if obj is not None:
+        if obj.type != "functools.partial" or not obj.call.args:
+            return None
+        options = list(obj.call.keywords)
+        table = project.module_imports.get(obj.module.name)
+        inner = dotted(obj.call.args[0]) or ""
+        if "." in inner and inner.rsplit(".", 1)[-1] in TASK_MAKING_CALLS:
+            return options  # ``task = partial(celery.task, bind=True)``
+        qualified = (table.qualify(inner) if table is not None else None) or f"{obj.module.name}.{inner}"
+    if qualified in TASK_DECORATORS or (
+        qualified in project.classes and project.is_subtype(qualified, frozenset(TASK_DECORATORS))
+    ):
+        return options
+    return None
 
 
 def _job_kind(project: Project, decorator: FunctionInfo, seen: frozenset[str] = frozenset()) -> str | None:

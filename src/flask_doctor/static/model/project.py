@@ -81,6 +81,8 @@ class Project:
     #: (module, dotted name) of containers something shrinks: ``x.pop()``,
     #: ``del x[k]``, ``len(x)`` (a size check is how bounded caches evict).
     evictions: set[tuple[str, str]] = field(default_factory=set)
+    #: Module name -> the names ``from module import *`` binds and what each names (``model.stars``).
+    star_exports: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
     #: Last segments of module names -> the project modules ending so (``canonical``'s index).
     _module_suffixes: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
     #: Derived facts (``static/facts``), each computed once on first use.

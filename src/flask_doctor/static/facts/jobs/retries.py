@@ -377,12 +377,44 @@ def _time_window(fn: FunctionInfo, rows: Query) -> bool:
     for method, call in rows.methods:
         if method not in _FILTERS or not isinstance(call, ast.Call):
             continue
-        exprs: list[ast.expr] = [*call.args, *(kw.value for kw in call.keywords)]
-        names = {n.id for e in exprs for n in ast.walk(e) if isinstance(n, ast.Name)}
-        exprs += [v for name in names for v in values.get(name, [])]
-        if any(_CLOCK().search(ast.unparse(e)) for e in exprs):
-            return True
+        for expr in [*call.args, *(kw.value for kw in call.keywords)]:
+            if _reads_clock(expr, values) and not _older_than(expr, values):
+                return True
     return False
+
+
+def _reads_clock(node: ast.expr, values: dict[str, list[ast.expr]]) -> bool:
+    """``node`` reads the clock, itself or through a local assigned from it (``since = utcnow() - ...``)."""
+    return bool(_CLOCK().search(ast.unparse(node))) or any(
+        isinstance(n, ast.Name) and any(_CLOCK().search(ast.unparse(v)) for v in values.get(n.id, []))
+        for n in ast.walk(node)
+    )
+
+
+def _older_than(expr: ast.expr, values: dict[str, list[ast.expr]]) -> bool:
+    """Every use of the clock in ``expr`` keeps rows older than a cutoff
+    (``Repo.last_sync < now() - timedelta(hours=1)``, or ``< cutoff`` with the cutoff a local computed so):
+    a staleness sweep, not a window. A row the task failed on stays older than the cutoff, so a later tick
+    selects it again."""
+    older = [
+        n
+        for n in ast.walk(expr)
+        if isinstance(n, ast.Compare)
+        and len(n.ops) == 1
+        and isinstance(n.ops[0], (ast.Lt, ast.LtE))
+        and _reads_clock(n.comparators[0], values)
+        and not _reads_clock(n.left, values)
+    ]
+    if not older:
+        return False
+    rest = ast.unparse(expr)
+    for node in older:
+        rest = rest.replace(ast.unparse(node), "")
+    try:
+        remainder = ast.parse(rest or "None", mode="eval").body
+    except SyntaxError:
+        return False
+    return not _reads_clock(remainder, values)
 
 
 @project_fact

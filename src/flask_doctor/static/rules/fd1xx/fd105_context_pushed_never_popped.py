@@ -40,7 +40,8 @@ class ContextPushedNeverPopped(Rule):
     a note: the one context is then shared by every task the process runs.
     So is a push in an application factory or a command (it runs once per
     process). A push in an RQ job is not reported: RQ's worker forks a
-    process for each job, and the context dies with it. Nor is one in the
+    process for each job, and the context dies with it; nor, for the same
+    reason, is one at the top of an RQ worker module. Nor is one in the
     function an installed command runs (a `console_scripts` entry point
     such as `mytool = "mytool.__main__:main"`): it runs once, when the
     process starts, and its context is meant to last as long.
@@ -138,6 +139,18 @@ class ContextPushedNeverPopped(Rule):
 
             def schedule(user_id):
                 queue.enqueue(send_digest, user_id)
+            """),
+        # The tasks module of an RQ worker pushes a context when it is imported: every job is a fresh fork.
+        Valid("""
+            from rq import get_current_job
+            from shop import create_app, db
+
+            app = create_app()
+            app.app_context().push()
+
+            def rebuild_invoice(invoice_id):
+                get_current_job().meta["step"] = "rebuild"
+                db.session.commit()
             """),
         # The function the installed command runs pushes the one context of the process before dispatching.
         Valid(
@@ -328,8 +341,8 @@ class ContextPushedNeverPopped(Rule):
         worker = any(
             r.module.startswith(("celery", "rq", "dramatiq", "huey")) for r in ctx.project.imports.get(module.name, [])
         ) or any("task" in f.roles for f in ctx.project.functions.values() if f.module is module)
-        if not worker:
-            return
+        if not worker or forks_per_job(ctx.project):
+            return  # RQ forks a process per job: each job has the module's context to itself
         ctx.report(
             self.finding(
                 ctx.location(node),

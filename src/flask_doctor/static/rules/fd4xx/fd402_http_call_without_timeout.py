@@ -255,7 +255,9 @@ class HttpCallWithoutTimeout(Rule):
     `login_manager.user_loader`, a form's `validate_<field>` and WTForms
     validator objects), overrides a base class dispatches to
     (`self._process()`), and project decorators (one that enqueues the
-    function or registers it with Celery/RQ makes it a job), and project
+    function or registers it with Celery/RQ makes it a job, and so does a
+    `functools.partial` of RQ's `job` decorator, of a subclass of it or of a
+    Celery app's `task`: `job = partial(QueueJob, connection=redis)`), and project
     helpers that queue the function they are given or start it in a new
     process (`submit(600, refresh, url)` with `def submit(timeout, func,
     *args): queue.enqueue(func, *args, ...)` or `Process(target=func)`,
@@ -263,7 +265,9 @@ class HttpCallWithoutTimeout(Rule):
     view starts counts as a job. The classes a flask-restful/flask-restx
     `Api` registers (`api.add_resource(Items, "/items")`) are views
     whatever library base they derive from: their verb methods and
-    `__init__` run in every request. *Note* when a helper on the chain takes the path only
+    `__init__` run in every request. *Note* when the URL is written to this
+    host (`http://localhost:...`, `127.0.0.1`, a `http+unix://` socket: a
+    service the deployment runs beside the app), when a helper on the chain takes the path only
     under an argument its caller passes or an opt-in setting, when the chain
     is too deep to tell the branch taken, when the chain goes through a
     class loaded by a computed name (`getattr(__import__(path), name)(...)`:
@@ -1008,6 +1012,19 @@ class HttpCallWithoutTimeout(Rule):
         ),
     )
     INVALID = (
+        # the view asks the agent on this host: a note, the service is the deployment's own
+        Invalid(
+            """
+            import requests
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.get("/services")
+            def services():
+                return requests.get("http://127.0.0.1:8500/v1/agent/services").json()  # expect
+            """,
+            message="the URL names this host (`127.0.0.1`)",
+        ),
         # ``hit.group(1)`` is a regex match's method, not the directory's ``group``: the chain is not joined by
         # the name alone, so no request is known to reach the lookup (a note); ``directory.group(...)`` on a
         # receiver whose name spells the class would be.
@@ -2058,6 +2075,8 @@ class HttpCallWithoutTimeout(Rule):
         if timed_in_other_branch(ctx, node) is not None:
             return  # the other branch of the ``if`` bounds the same call: waiting here is the project's choice
         context, doubt = self._context(ctx, node) if hot else (REQUEST, None)
+        if hot and doubt is None and http.library in ("requests", "httpx", "urllib"):
+            doubt = _local_address(node)
         where_called = describe_where(ctx, context)
         if http.problem == "bounded":
             if not hot or doubt is not None:
@@ -2184,3 +2203,40 @@ class HttpCallWithoutTimeout(Rule):
         if sure is not None:
             return sure, None
         return candidates[0], doubts[candidates[0]]
+
+
+#: Hosts that name the machine the app runs on.
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "0.0.0.0")
+
+
+def _local_address(node: ast.Call) -> str | None:
+    """The call's URL is written to this host (``"http://localhost:8500/v1/kv/..."``, a ``http+unix://``
+    socket): a service the deployment runs beside the app, so a hang there is less a matter of a remote
+    server than of the deployment's own; the reason, for a note."""
+    candidates = [*node.args[:2], *(kw.value for kw in node.keywords if kw.arg == "url")]
+    for arg in candidates:
+        text = _leading_text(arg)
+        lowered = text.lower()
+        if lowered.startswith(("http+unix://", "unix:")):
+            return f"the URL names a local socket (`{text[:40]}`): a service the deployment runs beside the app"
+        if lowered.startswith(("http://", "https://")):
+            host = lowered.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+            name = host if host.startswith("[") else host.split(":", 1)[0]
+            if name in LOCAL_HOSTS:
+                return f"the URL names this host (`{name}`): a service the deployment runs beside the app"
+    return None
+
+
+def _leading_text(node: ast.expr) -> str:
+    """The literal start of a string expression: a constant, an f-string's first part, ``"..." + x``,
+    ``"...".format(x)``, ``"..." % x``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr) and node.values:
+        first = node.values[0]
+        return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return _leading_text(node.left)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        return _leading_text(node.func.value)
+    return ""

@@ -8,10 +8,12 @@ import ast
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.errors import (
     DB_WRITE_METHODS,
+    answer_carries_exception,
     body_nodes,
     contains_raise,
     db_write,
     exception_kind,
+    explained_silence,
     handler_label,
     health_check_rule,
     is_inert,
@@ -35,10 +37,14 @@ class SilencedExceptionInView(Rule):
     failed database write disappear (`try: ... db.session.commit()` /
     `except Exception: pass`) or a failed read (a `try` in the view's body
     around `Order.query...all()` or `cur.fetchall()`, whose `except: pass`
-    lets the view go on to its normal 200 answer without the rows), views
+    lets the view go on to its normal 200 answer without the rows; not
+    when that answer also carries data the view built elsewhere, the read
+    then filling an optional part of the page, such as a notes panel), views
     whose broad `except` answers an
     error with a normal 200 response and nothing else (a session rollback
-    before it records nothing either), views (or the
+    before it records nothing either; a `try` that writes nothing and whose
+    `except` answers with the exception's own text, as a test-connection
+    or validation endpoint does, reports its result and is not reported), views (or the
     decorators wrapped around them) whose broad `except` answers with a
     5xx but logs nothing, and health-check views (`/health`, `/healthz`,
     `/readyz`, ...) whose broad `except` answers with a 200, logged or not.
@@ -72,7 +78,14 @@ class SilencedExceptionInView(Rule):
     a parse with a fallback after it is a deliberate choice in real
     applications, and so is a view answering a failed parse
     (`base64.urlsafe_b64decode(value)`, `int(...)`, `json.loads(...)`) with a
-    fallback message: nothing was written, so nothing is lost. Neither are
+    fallback message: nothing was written, so nothing is lost. So is a
+    silenced write of a side record: one in a request hook or an error
+    handler (an access-log or error-log row, whose failure must not fail
+    every request), or one made after the function has committed its own
+    change outside any `try` (an activity entry, a counter), and a silent
+    `except` whose comment gives the reason (`pass  # a convenience, never
+    fail the page over it`; a `# TODO`, `# FIXME` or tool directive such as
+    `# noqa` is no reason). Neither are
     handlers that log (`logger.exception`,
     `current_app.logger.*`, `sentry_sdk.capture_exception`, `print`, or a
     project helper that does), re-raise, `abort(...)`, nor narrow handlers
@@ -291,6 +304,97 @@ class SilencedExceptionInView(Rule):
                     log.exception("booking failed")
                     return render_template("rooms.html", error="The booking could not be saved."), 409
                 return render_template("rooms.html", booked=True)
+            """),
+        # side records: a visit row written by a hook, an error row by the 500 handler, an activity entry
+        # after the post itself was saved; none of them may turn into a failed request
+        Valid("""
+            from flask import Flask, redirect, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            @app.before_request
+            def count_visit():
+                try:
+                    db.session.add(Visit(path=request.path))
+                    db.session.commit()
+                except Exception:
+                    pass
+
+            @app.errorhandler(500)
+            def server_error(error):
+                try:
+                    db.session.add(Failure(text=repr(error)))
+                    db.session.commit()
+                except Exception:
+                    pass
+                return "Something broke", 500
+
+            @app.post("/posts")
+            def publish():
+                post = Post(body=request.form["body"])
+                db.session.add(post)
+                db.session.commit()
+                try:
+                    db.session.add(Activity(kind="published", post_id=post.id))
+                    db.session.commit()
+                except Exception:
+                    pass
+                return redirect("/")
+            """),
+        # the author wrote down why the failure may be dropped
+        Valid("""
+            from flask import Flask, redirect
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            @app.get("/lang/<code>")
+            def switch_language(code):
+                try:
+                    db.session.get(Profile, 1).language = code
+                    db.session.commit()
+                except Exception:
+                    pass  # the cookie below already switches the language; the saved choice is a bonus
+                response = redirect("/")
+                response.set_cookie("lang", code)
+                return response
+            """),
+        # a connection test: the driver's error is the answer the admin asked for, and nothing was written
+        Valid("""
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.post("/sources/<int:source_id>/probe")
+            def probe_source(source_id):
+                try:
+                    load_source(source_id).connect_and_ping()
+                except Exception as exc:
+                    return {"ok": False, "message": str(exc)}
+                return {"ok": True, "message": "reachable"}
+            """),
+        # the optional notes panel stays empty when its table cannot be read; the page's own rows come first
+        Valid("""
+            import logging
+            from flask import Flask, flash, render_template
+            app = Flask(__name__)
+            log = logging.getLogger(__name__)
+
+            @app.get("/racks")
+            def racks():
+                rows = []
+                try:
+                    rows = inventory_db().execute("SELECT * FROM racks").fetchall()
+                except Exception:
+                    log.exception("rack inventory unavailable")
+                    flash("The rack inventory could not be read.")
+                notes = {}
+                try:
+                    for rack_id, text in notes_db().execute("SELECT rack_id, text FROM notes").fetchall():
+                        notes[rack_id] = text
+                except Exception:
+                    pass
+                return render_template("racks.html", racks=rows, notes=notes)
             """),
         # a failed read falls through to an explicit error answer, not a success
         Valid("""
@@ -526,13 +630,16 @@ class SilencedExceptionInView(Rule):
                 )
                 continue
             silent = all(is_inert(s) for s in body)
-            write = db_write(node.body, ctx) if silent else None
+            if silent and explained_silence(handler, ctx.module.lines):
+                continue  # the author wrote down why the failure is dropped: best-effort by design
+            write = db_write(node.body, ctx) if silent and not self._side_record(node, ctx) else None
             read = swallowed_read(node, ctx) if silent and write is None else None
             returns_success = (
                 not silent
                 and all(is_inert(s) or is_rollback(s) for s in body[:-1])
                 and view_success_return(body[-1], ctx)
                 and not only_parses(node.body)  # a parse with a fallback answer hides no lost work
+                and not self._reports_a_probe(node, body[-1], handler, ctx)
             )
             quiet_5xx = (
                 None
@@ -590,6 +697,33 @@ class SilencedExceptionInView(Rule):
                     evidence=[*evidence, *ctx.chain_evidence(REQUEST)],
                 )
             )
+
+    @staticmethod
+    def _side_record(node: ast.Try, ctx: Context) -> bool:
+        """The silenced write records something beside the request's own work, by design best-effort: it runs in
+        a hook or an error handler (an access-log or error-log row: a failure there must not fail every
+        request), or after the function has already committed its own change outside any ``try`` (an
+        activity entry, a counter, a notification row)."""
+        fn = ctx.function
+        if fn is None:
+            return False
+        if fn.roles & {"hook", "error_handler"}:
+            return True
+        guarded = {id(n) for t in body_nodes(fn.node.body) if isinstance(t, ast.Try) for n in body_nodes(t.body)}
+        return any(
+            isinstance(n, ast.Call) and n.lineno < node.lineno and id(n) not in guarded and db_write([ast.Expr(n)])
+            for n in body_nodes(fn.node.body)
+        )
+
+    @staticmethod
+    def _reports_a_probe(node: ast.Try, answer: ast.stmt, handler: ast.ExceptHandler, ctx: Context) -> bool:
+        """A ``try`` that writes nothing and whose ``except`` answers with the exception itself: the failure is the
+        result the client asked for (a test-connection or validation endpoint), and nothing is lost."""
+        return (
+            isinstance(answer, ast.Return)
+            and answer_carries_exception(answer.value, handler)
+            and db_write(node.body, ctx) is None
+        )
 
     @staticmethod
     def _failed_health_check(handler: ast.ExceptHandler, ctx: Context) -> tuple[str, ast.Return] | None:

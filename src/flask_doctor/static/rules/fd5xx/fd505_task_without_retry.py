@@ -76,7 +76,9 @@ class TaskWithoutRetry(Rule):
     a query selects (`for job in Job.query.filter_by(marked=True):
     purge.delay(job.id)`: the row keeps its state until the task succeeds,
     whoever sent it first), unless the query picks rows by time (a row
-    out of the window is not sent again); a task that only fills a cached
+    out of the window is not sent again; a filter that keeps the rows older
+    than a cutoff, `Feed.refreshed_at < utcnow() - timedelta(hours=1)`, is
+    no window: a row the task failed on stays older and is sent again); a task that only fills a cached
     attribute, sent by the reader that returns the attribute when it is
     set (`if self.fullpath: return self.fullpath`, else
     `cache_path.delay(self.id)`): the next read sends it again. A task a
