@@ -630,22 +630,31 @@ def single_process_entry(project: Project) -> ConsoleScript | None:
     """The installed command serves the app with Werkzeug's server itself, and nothing declares another server.
 
     Such an app runs as one process by design (a self-hosted tool started
-    with ``archivy run``): per-process state is shared by every request.
+    with ``archivy run``): per-process state is shared by every request. The
+    server call may sit in the script's function, a click sub-command of it,
+    or a function either calls (``notes serve`` -> ``start()`` ->
+    ``app.run()``); a bare ``app.run()`` counts once it resolves to a Flask
+    app, and so does handing the process to ``flask run``.
     """
     if serves_with_production_server(project):
         return None
     for fn in project.functions.values():
-        entry = entry_point_of(project, fn)
-        if entry is None:
-            continue
+        serves = False
         for _name, call in fn.calls:
             func = call.func
-            if (
-                isinstance(func, ast.Attribute)
-                and func.attr == "run"
-                and any(kw.arg in ("host", "port") for kw in call.keywords)
-            ):
-                return entry
+            if execs_flask_run(call, fn):
+                serves = True
+            elif isinstance(func, ast.Attribute) and func.attr == "run":
+                serves = any(kw.arg in ("host", "port") for kw in call.keywords) or call_kind(
+                    project, call, fn.module.name, fn
+                ) in ("flask", "socketio")
+            if serves:
+                break
+        if not serves:
+            continue
+        reaching = entry_point_reaching(project, fn)
+        if reaching is not None:
+            return reaching[0]
     return None
 
 

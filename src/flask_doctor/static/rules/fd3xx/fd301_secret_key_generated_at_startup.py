@@ -520,6 +520,36 @@ class SecretKeyGeneratedAtStartup(Rule):
             files={"Procfile": "web: gunicorn -w 4 app:app\n"},
             message="every worker process makes its own key",
         ),
+        # a desktop tool: its installed command's `serve` sub-command reaches a plain `app.run()` through a helper,
+        # so one process holds the key and a restart is the only harm
+        Invalid(
+            """
+            import os
+            import click
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                app.config["SECRET_KEY"] = os.urandom(24)  # expect
+                return app
+
+            @click.group()
+            def main():
+                pass
+
+            def start():
+                app = create_app()
+                app.run()
+
+            @main.command()
+            def serve():
+                start()
+            """,
+            files={
+                "setup.py": 'from setuptools import setup\nsetup(entry_points={"console_scripts": ["jot = app:main"]})\n'
+            },
+            message="the app runs as one process (the `jot` command serves it itself)",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
