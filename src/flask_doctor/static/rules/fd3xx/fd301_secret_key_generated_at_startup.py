@@ -141,6 +141,22 @@ class SecretKeyGeneratedAtStartup(Rule):
     )
 
     VALID = (
+        # the settings module keeps the key in a file: generated once, when the file is still empty, and read back
+        # by every later process
+        Valid(
+            """
+            import secrets
+
+            with open(".signing_key", "a+") as stored:
+                stored.seek(0)
+                signing_key = stored.read()
+                if not signing_key:
+                    signing_key = secrets.token_hex(32)
+                    stored.write(signing_key)
+
+            SECRET_KEY = signing_key
+            """
+        ),
         # a placeholder key, replaced at once by the settings module that reads the deployment's key
         Valid(
             """
