@@ -115,6 +115,27 @@ class DebugInProduction(Rule):
     call_names = frozenset({"DebuggedApplication"})
 
     VALID = (
+        # the image's start script sets debug only in its development branch; the default branch runs gunicorn
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "Dockerfile": 'FROM python:3.12\nCOPY . /srv/app\nENTRYPOINT ["/srv/app/start.sh"]\nCMD ["web"]\n',
+                "start.sh": """#!/bin/sh
+            case "$1" in
+              web)
+                exec gunicorn -w 4 app:app
+                ;;
+              dev_server)
+                export FLASK_DEBUG=1
+                exec gunicorn --reload -b 0.0.0.0:5000 app:app
+                ;;
+            esac
+            """,
+            },
+        ),
         # the console wrapper only in a development entry point run by hand
         Valid(
             """
