@@ -245,15 +245,31 @@ def launcher_script(ctx: Context, receiver: ast.expr) -> bool:
     A WSGI server imports the module that *holds* the app (``wsgi:app``, where
     ``app = create_app()`` runs); a script that only imports ``app`` from
     another module and calls ``app.run()`` is a development entry point, like
-    a main block.
+    a main block. So is a script that builds the app itself but reads its own
+    command line when it starts (``args = parser.parse_args()`` at module
+    level, as ``serve.py --port 4000`` does): no WSGI server imports such a
+    module, which would parse the server's arguments, and no production
+    deploy file runs it.
     """
     name = dotted(receiver) if not isinstance(receiver, ast.Call) else None
     if not name or "." in name:
         return False
-    obj = ctx.project.objects.get(f"{ctx.module.name}.{name}")
-    if obj is not None and obj.module is ctx.module:
+    if ctx.module.name in imported_module_names(ctx.project):
         return False
-    return ctx.module.name not in imported_module_names(ctx.project)
+    obj = ctx.project.objects.get(f"{ctx.module.name}.{name}")
+    if obj is None or obj.module is not ctx.module:
+        return True
+    return _parses_command_line(ctx.module) and ctx.module.name not in deployed_script_modules(ctx.project)
+
+
+def _parses_command_line(module: SourceModule) -> bool:
+    """Module-level code reads the command line with argparse (``parser.parse_args()``)."""
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "parse_args"
+        for stmt in module.tree.body
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        for node in ast.walk(stmt)
+    )
 
 
 def dev_only_function(ctx: Context) -> bool:

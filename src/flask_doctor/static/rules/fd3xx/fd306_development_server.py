@@ -161,6 +161,25 @@ class DevelopmentServer(Rule):
     )
 
     VALID = (
+        # a developer's start script: it reads its own command line when it starts, so no WSGI server imports it,
+        # and production runs gunicorn on the factory
+        Valid(
+            """
+            import argparse
+            from shop import create_app
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--port", type=int, default=5050)
+            options = parser.parse_args()
+
+            app = create_app()
+            app.run(debug=True, host="127.0.0.1", port=options.port)
+            """,
+            files={
+                "shop/__init__.py": "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n",
+                "Procfile": "web: gunicorn -w 4 'shop:create_app()'\n",
+            },
+        ),
         Valid("""
             from flask import Flask
             app = Flask(__name__)
