@@ -47,8 +47,9 @@ class DevelopmentServer(Rule):
     of a parameter, click option or argparse option whose default is
     `"0.0.0.0"`: `app.run(host=args.host)`), in its function or
     one it calls (`main()` -> the subcommand handler -> `start()`), is a
-    warning when nothing in the project names a production server: the
-    product's only server is the development one, open to the network. A
+    note when nothing in the project names a production server: the
+    product's only server is the development one, open to the network, which
+    is often the design of a self-hosted tool a few people use. A
     package that installs gunicorn, waitress or another production server
     (its dependencies, also the `requires.txt`/`METADATA` of built metadata)
     hands its users that server, and the command is a convenience beside it:
@@ -797,11 +798,12 @@ class DevelopmentServer(Rule):
                 ctx.location(node),
                 f"`{text}` is how the installed `{entry.name}` command serves the app ({entry.declared_in}): "
                 f"Werkzeug's development server, listening on `{host or 'every interface'}`, is its only server; "
-                "it is not built for production traffic or exposure (no worker management, not hardened)",
+                "it is not built for production traffic or exposure (no worker management, not hardened) (a note: "
+                "one process by design suits a tool a few people use; it matters once the tool faces the internet)",
                 hint="Serve with a production WSGI server from the same command (waitress.serve(app, host=..., "
                 "port=...) keeps the one-command start), or bind 127.0.0.1 behind a reverse proxy.",
                 evidence=self._chain_evidence(ctx, entry.name, chain),
-                severity=min(Severity.WARNING, self.effective_severity),
+                severity=min(Severity.NOTE, self.effective_severity),
             )
         )
 
