@@ -552,7 +552,7 @@ def test_console_script_from_the_entry_points_txt_of_built_metadata(tmp_path, mo
     )
     monkeypatch.chdir(tmp_path)
     found = run("FD306", {"server.py": SERVE_ON_ALL_INTERFACES})
-    assert [(line, severity) for _, line, severity, _ in found] == [(5, Severity.WARNING)]
+    assert [(line, severity) for _, line, severity, _ in found] == [(5, Severity.NOTE)]
     assert f"{metadata_dir}/entry_points.txt [console_scripts]" in found[0][3]
 
 
