@@ -4,6 +4,7 @@ stable JSON, GitHub annotations, text grouped by file."""
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 
@@ -136,3 +137,23 @@ def test_quiet_summary_without_colour_is_what_rich_prints(tmp_path: Path, app: s
         plain = render_text(findings, ctx)
         ctx.color = True
         assert re.sub(r"\x1b\[[0-9;]*m", "", render_text(findings, ctx)) == plain
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="the checker itself parses 3.12 syntax")
+def test_a_file_of_newer_syntax_is_a_run_note_in_every_format(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask_doctor.static import grammar
+
+    monkeypatch.setattr(grammar, "_found", [])  # no newer interpreter to parse it with
+    (project / "helpers.py").write_text("def first[T](items: list[T]) -> T:\n    return items[0]\n")
+    document = json.loads(run(project, "--format", "json").output)
+    assert "helpers.py" not in {f["location"]["path"] for f in document["findings"]}  # nothing wrong in it
+    (skipped,) = document["extra"]["files_not_checked"]
+    assert skipped["path"] == "helpers.py" and skipped["line"] == 1 and "PEP 695" in skipped["reason"]
+    sarif = json.loads(run(project, "--format", "sarif").output)
+    jsonschema.validate(sarif, SCHEMA)
+    (note,) = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert note["message"]["text"].startswith("not checked: a generic function at line 1")
+    assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "helpers.py"
+    text = run(project)
+    assert "Not checked: helpers.py: a generic function at line 1" in text.stderr
+    assert "helpers.py" not in text.stdout

@@ -552,7 +552,7 @@ def test_console_script_from_the_entry_points_txt_of_built_metadata(tmp_path, mo
     )
     monkeypatch.chdir(tmp_path)
     found = run("FD306", {"server.py": SERVE_ON_ALL_INTERFACES})
-    assert [(line, severity) for _, line, severity, _ in found] == [(5, Severity.WARNING)]
+    assert [(line, severity) for _, line, severity, _ in found] == [(5, Severity.NOTE)]
     assert f"{metadata_dir}/entry_points.txt [console_scripts]" in found[0][3]
 
 
@@ -780,3 +780,24 @@ def test_temporary_session_directory_is_shared_when_the_app_is_loaded_before_the
     assert run("FD310", uwsgi) == []
     one = {"app.py": TEMP_SESSIONS_APP, "Procfile": "web: gunicorn app:app\n"}
     assert run("FD310", one) == []
+
+
+# ----------------------------------------------------------------------------- FD306: a tool's own server
+def test_installed_command_serving_on_every_interface_is_a_note() -> None:
+    """A self-hosted tool whose installed command runs Werkzeug on 0.0.0.0 does so by design: a note."""
+    files = {
+        "viewer.py": """
+            from flask import Flask
+            app = Flask(__name__)
+
+            def main():
+                app.run(host="0.0.0.0", port=7000)
+            """,
+        "setup.py": """
+            from setuptools import setup
+            setup(name="viewer", entry_points={"console_scripts": ["viewer = viewer:main"]})
+            """,
+    }
+    found = run("FD306", files)
+    assert [(path, line, severity) for path, line, severity, _ in found] == [("viewer.py", 5, Severity.NOTE)]
+    assert "only server" in found[0][3]

@@ -45,17 +45,61 @@ def test_pep701_file_is_parsed_by_a_newer_interpreter(tmp_path: Path) -> None:
 
 
 @needs_older_checker
-def test_without_a_newer_interpreter_it_is_a_note_naming_the_python_needed(
+def test_without_a_newer_interpreter_the_file_is_listed_as_not_checked_not_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(grammar, "_found", [])
     (tmp_path / "app.py").write_text(PEP701_VIEW)
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.12"\n')
+    result = run_check([tmp_path], Settings(root=tmp_path))
+    assert [f for f in result.findings if f.code == "FD001"] == []  # valid Python 3.12: nothing wrong in the code
+    (skipped,) = result.not_checked
+    assert skipped.path == "app.py" and skipped.line == 11
+    assert "an f-string at line 11 is newer syntax (PEP 701, Python 3.12)" in skipped.reason
+    assert "the project targets Python 3.12 (requires-python >=3.12 in pyproject.toml)" in skipped.reason
+    assert "python3.12" in skipped.hint
+
+
+#: PEP 695 (3.12): a type parameter list, which no older Python accepts.
+PEP695_HELPERS = """def first[T](items: list[T]) -> T:
+    return items[0]
+"""
+
+
+@needs_older_checker
+def test_a_type_parameter_list_is_not_checked_whatever_the_project_declares(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grammar, "_found", [])
+    (tmp_path / "helpers.py").write_text(PEP695_HELPERS)
+    result = run_check([tmp_path], Settings(root=tmp_path))
+    assert [f.code for f in result.findings] == []
+    assert [(n.path, n.line) for n in result.not_checked] == [("helpers.py", 1)]
+    assert "a generic function at line 1" in result.not_checked[0].reason
+
+
+@needs_older_checker
+def test_an_f_string_error_without_a_newer_target_stays_a_syntax_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grammar, "_found", [])
+    (tmp_path / "app.py").write_text(PEP701_VIEW)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.9"\n')
+    result = run_check([tmp_path], Settings(root=tmp_path))
+    (finding,) = [f for f in result.findings if f.code == "FD001"]
+    assert finding.severity is Severity.ERROR and result.not_checked == []
+
+
+@needs_older_checker
+def test_a_target_newer_than_the_checker_without_newer_syntax_keeps_the_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grammar, "_found", [])
+    (tmp_path / "app.py").write_text("def broken(:\n    pass\n")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.12"\n')
     (finding,) = [f for f in _check(tmp_path) if f.code == "FD001"]
     assert finding.severity is Severity.NOTE
-    assert "the project targets Python 3.12 (requires-python >=3.12 in pyproject.toml)" in finding.message
     assert "no rule checked this file" in finding.message
-    assert "python3.12" in finding.hint
 
 
 @needs_older_checker
@@ -63,8 +107,10 @@ def test_dockerfile_base_image_gives_the_target(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(grammar, "_found", [])
     (tmp_path / "app.py").write_text(PEP701_VIEW)
     (tmp_path / "Dockerfile").write_text("FROM python:3.13-slim\nCMD gunicorn app:app\n")
-    (finding,) = [f for f in _check(tmp_path) if f.code == "FD001"]
-    assert finding.severity is Severity.NOTE and "FROM python:3.13 in Dockerfile" in finding.message
+    result = run_check([tmp_path], Settings(root=tmp_path))
+    assert [f for f in result.findings if f.code == "FD001"] == []
+    (skipped,) = result.not_checked
+    assert "FROM python:3.13 in Dockerfile" in skipped.reason
 
 
 def test_a_real_syntax_error_stays_an_error(tmp_path: Path) -> None:

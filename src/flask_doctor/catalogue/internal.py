@@ -24,10 +24,18 @@ class SyntaxError(Internal):
     ## What it does
     Reports a Python file that the interpreter could not parse. A file written
     for a newer Python than the one running the check is parsed by a newer
-    installed interpreter; when none is installed it is a note naming the
-    version the project targets. A file plainly written for Python 2 (a print
-    statement, `except X, e:` on the line that fails) is a note too: no
-    Python 3 parser can check it, and it may be dead code.
+    installed interpreter. When none is installed, a file that stops on syntax
+    added after the checker's Python is not a finding, since nothing is wrong
+    in it: a type parameter list (`def first[T](...)`, `class Box[T]:`,
+    `type Pair = ...`, PEP 695), or an f-string PEP 701 allows when the
+    project targets Python 3.12 or later (`requires-python`, classifiers,
+    `FROM python:3.12`). The run lists such a file as not checked instead: a
+    line on stderr after a text report, `extra.files_not_checked` in JSON, a
+    tool execution notification in SARIF. Any other error in a project that
+    targets a newer Python is a note naming that version. A file plainly
+    written for Python 2 (a print statement, `except X, e:` on the line that
+    fails) is a note too: no Python 3 parser can check it, and it may be dead
+    code.
 
     ## Why is this bad?
     A module that does not parse fails at import time in production, and none

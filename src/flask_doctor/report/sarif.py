@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask_doctor import __version__
-from flask_doctor.findings import Finding, Severity
+from flask_doctor.findings import Finding, Location, Severity
 from flask_doctor.rulebook import all_metas, get_meta
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -126,22 +126,31 @@ def render_sarif(findings: Sequence[Finding], ctx: RenderContext) -> str:
         "columnKind": "unicodeCodePoints",
     }
     off = ctx.extra.get("rules_off_by_default") if ctx.surface == "check" else None
+    skipped = ctx.extra.get("files_not_checked") if ctx.surface == "check" else None
+    invocation: dict[str, Any] = {"executionSuccessful": True}
     if off:
         # A rule left out on its measured precision is a configuration fact a code-scanning view should
         # show, so that an empty result is not read as "checked and clean".
-        run["invocations"] = [
+        invocation["toolConfigurationNotifications"] = [
             {
-                "executionSuccessful": True,
-                "toolConfigurationNotifications": [
-                    {
-                        "level": "note",
-                        "message": {"text": f"{code} did not run (off by default): {reason}"},
-                        "associatedRule": {"id": code, **({"index": index[code]} if code in index else {})},
-                    }
-                    for code, reason in sorted(off.items())
-                ],
+                "level": "note",
+                "message": {"text": f"{code} did not run (off by default): {reason}"},
+                "associatedRule": {"id": code, **({"index": index[code]} if code in index else {})},
             }
+            for code, reason in sorted(off.items())
         ]
+    if skipped:
+        # A file the checker could not parse (newer syntax) is a fact about the run, not a result in the code.
+        invocation["toolExecutionNotifications"] = [
+            {
+                "level": "note",
+                "message": {"text": f"not checked: {item['reason']}"},
+                "locations": [{"physicalLocation": _physical(Location(item["path"], item["line"]), ctx.root)}],
+            }
+            for item in skipped
+        ]
+    if len(invocation) > 1:
+        run["invocations"] = [invocation]
     if ctx.root is not None:
         run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": ctx.root.resolve().as_uri() + "/"}}
     document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}

@@ -29,6 +29,7 @@ from flask_doctor.safe_text import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.baseline import BaselineEntry
+    from flask_doctor.static.runner import NotChecked
 
 
 @click.command("check")
@@ -211,12 +212,14 @@ def check_command(
         quiet=quiet,
         files_checked=result.files_checked,
         line_text=line_text,
-        # JSON readers learn which rules did not run, as a text reader does on stderr.
-        extra={"rules_off_by_default": {code: off_reason(code) for code in held_back}} if held_back else {},
+        # JSON readers learn which rules did not run and which files were not checked, as a text reader
+        # does on stderr.
+        extra=_run_notes(held_back, result.not_checked),
     )
     emit(result.findings, fmt=fmt, output=output, ctx=ctx, no_color=no_color)
     if not quiet and fmt == "text":
         _print_held_back(held_back)
+        _print_not_checked(result.not_checked)
     if show_stale_baseline:
         _print_stale(result.stale_baseline, baseline)
     if debug:
@@ -258,6 +261,27 @@ def _fix(
     if diff:
         click.echo(report.diff(), nl=False)
         sys.exit(1 if report.changed else 0)
+
+
+def _run_notes(held_back: list[str], not_checked: list[NotChecked]) -> dict[str, object]:
+    """``extra`` of a check report: the rules left out, and the files written for a newer Python."""
+    extra: dict[str, object] = {}
+    if held_back:
+        extra["rules_off_by_default"] = {code: off_reason(code) for code in held_back}
+    if not_checked:
+        extra["files_not_checked"] = [
+            {"path": n.path, "line": n.line, "reason": n.reason, "hint": n.hint} for n in not_checked
+        ]
+    return extra
+
+
+def _print_not_checked(files: list[NotChecked]) -> None:
+    """Name the files no rule checked because this Python cannot parse their newer syntax, on stderr:
+    nothing is wrong in them, but their absence from the report must not read as clean."""
+    for item in files:
+        click.echo(printable(f"Not checked: {item.path}: {item.reason}"), err=True)
+    if files:
+        click.echo(printable(files[0].hint), err=True)
 
 
 def _print_held_back(codes: list[str]) -> None:

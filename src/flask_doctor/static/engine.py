@@ -27,7 +27,7 @@ from flask_doctor.static.model import Project
 from flask_doctor.static.model.connexion import tree_reader
 from flask_doctor.static.noqa import apply_noqa, parse_noqa
 from flask_doctor.static.rules import all_rules
-from flask_doctor.static.runner import build_model, deeper_recursion, load_modules, run_rules
+from flask_doctor.static.runner import NotChecked, build_model, deeper_recursion, load_modules, run_rules
 from flask_doctor.static.source import SourceModule, display_path, init_files, module_name_for
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +45,8 @@ class CheckResult:
     modules: list[SourceModule] = field(default_factory=list)
     #: Baseline entries no finding used (``--show-stale-baseline``); empty without a baseline.
     stale_baseline: list[BaselineEntry] = field(default_factory=list)
+    #: Files written for a newer Python than this one, left unchecked (not findings: the report lists them).
+    not_checked: list[NotChecked] = field(default_factory=list)
 
 
 def known_codes() -> set[str]:
@@ -249,6 +251,7 @@ def _run_check(
         )
     noqa: dict[str, dict[int, frozenset[str] | None]] = {}
     modules: list[SourceModule] = []
+    not_checked: list[NotChecked] = []
     # Several projects checked in one run (a monorepo, a folder of apps) each
     # get their own model: one app's factory must not make another app's
     # module-level extension a finding, and module names must not collide.
@@ -262,7 +265,8 @@ def _run_check(
             findings.extend(cached.findings)
             noqa.update(cached.noqa)
             continue
-        group_modules, group_findings = load_modules(group_files, root, discovery.deploy_files)
+        group_modules, group_findings, skipped = load_modules(group_files, root, discovery.deploy_files)
+        not_checked.extend(skipped)
         parsed_all = len(group_modules) == len(group_files)
         group_noqa = {m.path: parse_noqa(m.text, parsed=True) for m in group_modules}
         modules.extend(group_modules)
@@ -311,4 +315,12 @@ def _run_check(
         [p for p in discovery.deploy_files if p not in set(discovery.python_files)]
     )
     # project: the last group
-    return CheckResult(sort_findings(findings), files, root, project, modules, stale_baseline=stale)
+    return CheckResult(
+        sort_findings(findings),
+        files,
+        root,
+        project,
+        modules,
+        stale_baseline=stale,
+        not_checked=sorted(not_checked, key=lambda n: n.path),
+    )

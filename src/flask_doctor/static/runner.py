@@ -471,14 +471,32 @@ def _deploy_from_sources(sources: dict[str, str]) -> DeployModel | None:
         return parse_deploy_files(paths, root)
 
 
+@dataclass(frozen=True)
+class NotChecked:
+    """A file left unchecked because it is written for a newer Python than the one running the check.
+
+    Not a finding: nothing is wrong in the file (``def first[T](...)`` is
+    valid Python 3.12). The run reports it beside the findings (a summary
+    line, ``extra.files_not_checked`` in JSON, a tool notification in SARIF),
+    so that the file is never taken for checked and clean.
+    """
+
+    path: str
+    line: int
+    reason: str
+    hint: str
+
+
 def load_modules(
     paths: Sequence[Path], root: Path, deploy_files: Sequence[Path] = ()
-) -> tuple[list[SourceModule], list[Finding]]:
+) -> tuple[list[SourceModule], list[Finding], list[NotChecked]]:
     """Read and parse every file; files this Python cannot parse get a second chance.
 
     A file that is a syntax error here may be valid for the Python the project
     targets (PEP 701 f-strings under 3.11): it is parsed again by a newer
-    installed interpreter (:mod:`flask_doctor.static.grammar`).
+    installed interpreter (:mod:`flask_doctor.static.grammar`). Without one, a
+    file that fails on newer syntax is not a finding but a file the run says it
+    did not check.
     """
     modules: list[SourceModule] = []
     problems: list[Finding] = []
@@ -501,20 +519,22 @@ def load_modules(
             continue
         name, is_package = module_name_for(path, root, has_init)
         modules.append(SourceModule(rel, name, text, tree, is_package))
+    skipped: list[NotChecked] = []
     if unparsed:
-        recovered, left = _parse_with_newer_python(unparsed, root, deploy_files)
+        recovered, left, skipped = _parse_with_newer_python(unparsed, root, deploy_files)
         modules.extend(recovered)
         problems.extend(left)
-    return modules, problems
+    return modules, problems, skipped
 
 
 def _parse_with_newer_python(
     unparsed: list[tuple[Path, str, str, SourceProblem]], root: Path, deploy_files: Sequence[Path]
-) -> tuple[list[SourceModule], list[Finding]]:
+) -> tuple[list[SourceModule], list[Finding], list[NotChecked]]:
     from flask_doctor.static import grammar
 
     modules: list[SourceModule] = []
     problems: list[Finding] = []
+    skipped: list[NotChecked] = []
     interpreters = grammar.newer_interpreters()
     if interpreters:
         answers = grammar.reparse([(rel, text) for _, rel, text, _ in unparsed], interpreters[0])
@@ -524,15 +544,60 @@ def _parse_with_newer_python(
                 modules.append(SourceModule(rel, name, text, answer.tree, is_package))
             else:
                 problems.append(_unparsed(rel, text, problem))
-        return modules, problems
+        return modules, problems, skipped
     target = grammar.target_minor(root, deploy_files)
     here = sys.version_info[:2]
     for _, rel, text, problem in unparsed:
-        if target is not None and target[0] > here[1]:
+        newer = target is not None and target[0] > here[1]
+        construct = _newer_construct(text, problem)
+        if construct is not None and (newer or (target is None and construct[1] == _TYPE_PARAMETERS)):
+            skipped.append(_not_checked(rel, problem, construct, target if newer else None))
+        elif newer:
+            assert target is not None
             problems.append(_needs_newer_python(rel, problem, target))
         else:
             problems.append(_unparsed(rel, text, problem))
-    return modules, problems
+    return modules, problems, skipped
+
+
+_TYPE_PARAMETERS = "PEP 695, Python 3.12"
+#: Syntax added after 3.11, matched on the line the parser stopped at; compiled only for a file that does
+#: not parse. A type parameter list is accepted by no older Python, whatever the project declares.
+_NEWER_LINE = (
+    (on_first_use(r"^\s*(?:async\s+)?def\s+\w+\s*\["), "a generic function", _TYPE_PARAMETERS),
+    (on_first_use(r"^\s*class\s+\w+\s*\["), "a generic class", _TYPE_PARAMETERS),
+    (on_first_use(r"^\s*type\s+\w+\s*(?:\[[^\]]*\]\s*)?="), "a `type` alias statement", _TYPE_PARAMETERS),
+)
+
+
+def _newer_construct(text: str, problem: SourceProblem) -> tuple[str, str] | None:
+    """The newer-Python construct on the line that does not parse (what, which PEP), if that is what it is.
+
+    An f-string this parser rejects (``f"{user["name"]}"``) is valid from 3.12 (PEP 701): counted only when
+    the project targets a newer Python, since under the Python it targets it is a real error.
+    """
+    if problem.message.startswith("syntax error: f-string"):
+        return "an f-string", "PEP 701, Python 3.12"
+    lines = text.splitlines()
+    if not 1 <= problem.line <= len(lines):
+        return None
+    line = lines[problem.line - 1]
+    return next(((what, pep) for pattern, what, pep in _NEWER_LINE if pattern().search(line)), None)
+
+
+def _not_checked(
+    path: str, problem: SourceProblem, construct: tuple[str, str], target: tuple[int, str] | None
+) -> NotChecked:
+    what, pep = construct
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    minor = target[0] if target is not None else 12
+    targets = f"; the project targets Python 3.{minor} ({target[1]})" if target is not None else ""
+    return NotChecked(
+        path,
+        problem.line,
+        f"{what} at line {problem.line} is newer syntax ({pep}) than Python {here} running the check parses{targets}",
+        f"Install python3.{minor} (flask-doctor parses such files with it) or run flask-doctor under Python 3.{minor}.",
+    )
 
 
 #: Python 2 constructs, matched on the line the parser stopped at (with the parser's message); compiled only

@@ -103,5 +103,6 @@ class FileScope:
             result,
             findings=[f for f in result.findings if self.covers(f.location.path if f.location else None)],
             stale_baseline=[e for e in result.stale_baseline if self.covers(e.path)],
+            not_checked=[n for n in result.not_checked if self.covers(n.path)],
             files_checked=len(self.files) if not self.directories else result.files_checked,
         )

@@ -737,14 +737,30 @@ def persisted_by_module(project: Project, setting: ConfigSetting) -> bool:
 
     The module both writes files and hands its own globals (``globals()``)
     or the key's name to that writer: the value is generated once, stored,
-    and read back from the file by every later process.
+    and read back from the file by every later process. So does a module
+    that reads a key file and, only when it is empty, writes the value it
+    generated into it (``key = secret.read()``, ``key = os.urandom(64)``,
+    ``secret.write(key)``, ``SECRET_KEY = key``).
     """
     module = project.by_path.get(setting.location.path)
     if module is None or setting.owner in ("app", "app.config"):
         return False
     text = module.text
     writes = ".write(" in text and ("open(" in text or "write_text" in text)
-    return writes and ("globals()" in text or text.count(setting.key) > 1 and "{" + setting.key + "}" in text)
+    if writes and ("globals()" in text or text.count(setting.key) > 1 and "{" + setting.key + "}" in text):
+        return True
+    value = setting.value
+    if not (isinstance(value, ast.Name) and ".read" in text and (writes or ".write_" in text)):
+        return False
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("write", "write_text", "write_bytes")
+        and node.args
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == value.id
+        for node in ast.walk(module.tree)
+    )
 
 
 __all__ = [

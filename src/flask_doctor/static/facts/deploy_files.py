@@ -80,7 +80,9 @@ def production_env(project: Project) -> list[EnvSetting]:
 
     Build arguments are left out (they exist while the image is built), and
     so are Dockerfile ``ENV`` lines of a stage the final image does not use
-    (``FROM base AS development``).
+    (``FROM base AS development``) and variables set for a process named for
+    development (a start script's ``dev_server)`` branch, a compose service
+    ``web-dev``).
     """
     deploy = project.deploy
     if deploy is None:
@@ -92,7 +94,7 @@ def production_env(project: Project) -> list[EnvSetting]:
         if item.scope == "env-file":
             if production_env_file(item.source.path):
                 found.append(item)
-        elif production_deploy_path(item.source.path):
+        elif production_deploy_path(item.source.path) and not dev_process(item.scope.partition(":")[2]):
             found.append(item)
     return found
 

@@ -245,15 +245,31 @@ def launcher_script(ctx: Context, receiver: ast.expr) -> bool:
     A WSGI server imports the module that *holds* the app (``wsgi:app``, where
     ``app = create_app()`` runs); a script that only imports ``app`` from
     another module and calls ``app.run()`` is a development entry point, like
-    a main block.
+    a main block. So is a script that builds the app itself but reads its own
+    command line when it starts (``args = parser.parse_args()`` at module
+    level, as ``serve.py --port 4000`` does): no WSGI server imports such a
+    module, which would parse the server's arguments, and no production
+    deploy file runs it.
     """
     name = dotted(receiver) if not isinstance(receiver, ast.Call) else None
     if not name or "." in name:
         return False
-    obj = ctx.project.objects.get(f"{ctx.module.name}.{name}")
-    if obj is not None and obj.module is ctx.module:
+    if ctx.module.name in imported_module_names(ctx.project):
         return False
-    return ctx.module.name not in imported_module_names(ctx.project)
+    obj = ctx.project.objects.get(f"{ctx.module.name}.{name}")
+    if obj is None or obj.module is not ctx.module:
+        return True
+    return _parses_command_line(ctx.module) and ctx.module.name not in deployed_script_modules(ctx.project)
+
+
+def _parses_command_line(module: SourceModule) -> bool:
+    """Module-level code reads the command line with argparse (``parser.parse_args()``)."""
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "parse_args"
+        for stmt in module.tree.body
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        for node in ast.walk(stmt)
+    )
 
 
 def dev_only_function(ctx: Context) -> bool:
@@ -630,22 +646,31 @@ def single_process_entry(project: Project) -> ConsoleScript | None:
     """The installed command serves the app with Werkzeug's server itself, and nothing declares another server.
 
     Such an app runs as one process by design (a self-hosted tool started
-    with ``archivy run``): per-process state is shared by every request.
+    with ``archivy run``): per-process state is shared by every request. The
+    server call may sit in the script's function, a click sub-command of it,
+    or a function either calls (``notes serve`` -> ``start()`` ->
+    ``app.run()``); a bare ``app.run()`` counts once it resolves to a Flask
+    app, and so does handing the process to ``flask run``.
     """
     if serves_with_production_server(project):
         return None
     for fn in project.functions.values():
-        entry = entry_point_of(project, fn)
-        if entry is None:
-            continue
+        serves = False
         for _name, call in fn.calls:
             func = call.func
-            if (
-                isinstance(func, ast.Attribute)
-                and func.attr == "run"
-                and any(kw.arg in ("host", "port") for kw in call.keywords)
-            ):
-                return entry
+            if execs_flask_run(call, fn):
+                serves = True
+            elif isinstance(func, ast.Attribute) and func.attr == "run":
+                serves = any(kw.arg in ("host", "port") for kw in call.keywords) or call_kind(
+                    project, call, fn.module.name, fn
+                ) in ("flask", "socketio")
+            if serves:
+                break
+        if not serves:
+            continue
+        reaching = entry_point_reaching(project, fn)
+        if reaching is not None:
+            return reaching[0]
     return None
 
 

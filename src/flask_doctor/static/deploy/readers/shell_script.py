@@ -246,7 +246,9 @@ def read_shell(reader: Reader, path: Path, text: str, process: str | None = None
                     if match:
                         value, _ = expand_vars(match.group(2), env)  # WORKERS=${WEB_CONCURRENCY:-2} -> 2
                         env[match.group(1)] = value
-                        reader.model.env.append(EnvSetting(match.group(1), value, loc(rel, line), process))
+                        # the branch it is set in (``dev_server) export FLASK_DEBUG=1``): a development branch's variables
+                        # are not production's
+                        reader.model.env.append(EnvSetting(match.group(1), value, loc(rel, line), branch))
                 continue
         cmds, _ = analyze_command(words, loc(rel, line), branch, env)
         found.extend(c for c in cmds if c.server != "other")

@@ -141,6 +141,22 @@ class SecretKeyGeneratedAtStartup(Rule):
     )
 
     VALID = (
+        # the settings module keeps the key in a file: generated once, when the file is still empty, and read back
+        # by every later process
+        Valid(
+            """
+            import secrets
+
+            with open(".signing_key", "a+") as stored:
+                stored.seek(0)
+                signing_key = stored.read()
+                if not signing_key:
+                    signing_key = secrets.token_hex(32)
+                    stored.write(signing_key)
+
+            SECRET_KEY = signing_key
+            """
+        ),
         # a placeholder key, replaced at once by the settings module that reads the deployment's key
         Valid(
             """
@@ -519,6 +535,36 @@ class SecretKeyGeneratedAtStartup(Rule):
             """,
             files={"Procfile": "web: gunicorn -w 4 app:app\n"},
             message="every worker process makes its own key",
+        ),
+        # a desktop tool: its installed command's `serve` sub-command reaches a plain `app.run()` through a helper,
+        # so one process holds the key and a restart is the only harm
+        Invalid(
+            """
+            import os
+            import click
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                app.config["SECRET_KEY"] = os.urandom(24)  # expect
+                return app
+
+            @click.group()
+            def main():
+                pass
+
+            def start():
+                app = create_app()
+                app.run()
+
+            @main.command()
+            def serve():
+                start()
+            """,
+            files={
+                "setup.py": 'from setuptools import setup\nsetup(entry_points={"console_scripts": ["jot = app:main"]})\n'
+            },
+            message="the app runs as one process (the `jot` command serves it itself)",
         ),
     )
 

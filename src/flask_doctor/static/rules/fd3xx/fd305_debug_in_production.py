@@ -28,7 +28,7 @@ from flask_doctor.static.facts.config_values import (
 from flask_doctor.static.facts.deploy_files import production_env, production_server, scope_label
 from flask_doctor.static.facts.devserver import served_in_code
 from flask_doctor.static.facts.roles import FileRole, role_of
-from flask_doctor.static.facts.scopes import imports_at
+from flask_doctor.static.facts.scopes import enclosing_function, imports_at
 from flask_doctor.static.facts.server import code_server_commands
 from flask_doctor.static.model import ConfigSetting, Project
 from flask_doctor.static.patterns import on_first_use
@@ -39,6 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 _DEBUG_TEST = on_first_use(r"debug", re.IGNORECASE)
+#: The object of ``app.debug = True`` / ``app.config["DEBUG"] = True`` on its line.
+_RECEIVER = on_first_use(r"\s*(\w+)\.(?:debug\b|config\s*\[)")
 
 
 class DebugInProduction(Rule):
@@ -115,6 +117,41 @@ class DebugInProduction(Rule):
     call_names = frozenset({"DebuggedApplication"})
 
     VALID = (
+        # the command that starts the development server by hand switches debug on for that run only
+        Valid(
+            """
+            from flask import Flask
+
+            def build():
+                return Flask(__name__)
+
+            def serve_locally(port):
+                site = build()
+                site.debug = True
+                site.run(port=port, debug=True)
+            """
+        ),
+        # the image's start script sets debug only in its development branch; the default branch runs gunicorn
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "Dockerfile": 'FROM python:3.12\nCOPY . /srv/app\nENTRYPOINT ["/srv/app/start.sh"]\nCMD ["web"]\n',
+                "start.sh": """#!/bin/sh
+            case "$1" in
+              web)
+                exec gunicorn -w 4 app:app
+                ;;
+              dev_server)
+                export FLASK_DEBUG=1
+                exec gunicorn --reload -b 0.0.0.0:5000 app:app
+                ;;
+            esac
+            """,
+            },
+        ),
         # the console wrapper only in a development entry point run by hand
         Valid(
             """
@@ -444,7 +481,7 @@ class DebugInProduction(Rule):
             server = next(iter(code_server_commands(project)), None)  # a ``service start`` command runs gunicorn
         reported: set[tuple[str, int]] = set()
         for setting in settings(project, ("DEBUG",)):
-            if not live_in_production(project, setting):
+            if not live_in_production(project, setting) or self._before_dev_server(project, setting):
                 continue
             target = "app.debug" if setting.owner == "app" else setting.key
             evidence: list[Evidence] = []
@@ -533,6 +570,28 @@ class DebugInProduction(Rule):
                 severity=Severity.NOTE,
                 evidence=evidence,
             )
+        )
+
+    @staticmethod
+    def _before_dev_server(project: Project, setting: ConfigSetting) -> bool:
+        """``app.debug = True`` in a function that then starts the development server on that app (``app.run()``):
+        a runner for the development server, which FD306 judges; a WSGI server never runs this function."""
+        if setting.owner not in ("app", "app.config"):
+            return False
+        fn = enclosing_function(project, setting.location.path, setting.location.line)
+        module = project.by_path.get(setting.location.path)
+        if fn is None or module is None:
+            return False
+        match = _RECEIVER().match(module.line(setting.location.line))
+        if match is None:
+            return False
+        return any(
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr == "run"
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == match.group(1)
+            and call.lineno > setting.location.line
+            for _name, call in fn.calls
         )
 
     @staticmethod

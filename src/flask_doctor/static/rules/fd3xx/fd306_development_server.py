@@ -47,8 +47,9 @@ class DevelopmentServer(Rule):
     of a parameter, click option or argparse option whose default is
     `"0.0.0.0"`: `app.run(host=args.host)`), in its function or
     one it calls (`main()` -> the subcommand handler -> `start()`), is a
-    warning when nothing in the project names a production server: the
-    product's only server is the development one, open to the network. A
+    note when nothing in the project names a production server: the
+    product's only server is the development one, open to the network, which
+    is often the design of a self-hosted tool a few people use. A
     package that installs gunicorn, waitress or another production server
     (its dependencies, also the `requires.txt`/`METADATA` of built metadata)
     hands its users that server, and the command is a convenience beside it:
@@ -161,6 +162,25 @@ class DevelopmentServer(Rule):
     )
 
     VALID = (
+        # a developer's start script: it reads its own command line when it starts, so no WSGI server imports it,
+        # and production runs gunicorn on the factory
+        Valid(
+            """
+            import argparse
+            from shop import create_app
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--port", type=int, default=5050)
+            options = parser.parse_args()
+
+            app = create_app()
+            app.run(debug=True, host="127.0.0.1", port=options.port)
+            """,
+            files={
+                "shop/__init__.py": "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n",
+                "Procfile": "web: gunicorn -w 4 'shop:create_app()'\n",
+            },
+        ),
         Valid("""
             from flask import Flask
             app = Flask(__name__)
@@ -778,11 +798,12 @@ class DevelopmentServer(Rule):
                 ctx.location(node),
                 f"`{text}` is how the installed `{entry.name}` command serves the app ({entry.declared_in}): "
                 f"Werkzeug's development server, listening on `{host or 'every interface'}`, is its only server; "
-                "it is not built for production traffic or exposure (no worker management, not hardened)",
+                "it is not built for production traffic or exposure (no worker management, not hardened) (a note: "
+                "one process by design suits a tool a few people use; it matters once the tool faces the internet)",
                 hint="Serve with a production WSGI server from the same command (waitress.serve(app, host=..., "
                 "port=...) keeps the one-command start), or bind 127.0.0.1 behind a reverse proxy.",
                 evidence=self._chain_evidence(ctx, entry.name, chain),
-                severity=min(Severity.WARNING, self.effective_severity),
+                severity=min(Severity.NOTE, self.effective_severity),
             )
         )
 

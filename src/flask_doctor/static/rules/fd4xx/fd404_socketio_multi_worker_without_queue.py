@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask_doctor.findings import Evidence, Finding, Severity
+from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.deploy_files import production_deploy_path
-from flask_doctor.static.facts.server import socketio_uses
+from flask_doctor.static.facts.server import gunicorn_deployments, socketio_uses
 from flask_doctor.static.model import Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
@@ -32,6 +32,12 @@ class SocketioMultiWorkerWithoutQueue(Rule):
 
     A missing `ping_interval`/`ping_timeout` is **not** a problem:
     python-engineio already defaults to 25 s and 20 s.
+
+    A gunicorn server configured with `worker_class = "sync"` is not where
+    Socket.IO runs: Flask-SocketIO needs eventlet, gevent or threaded workers
+    under gunicorn, so such a server serves the plain HTTP pages and the
+    project runs its Socket.IO server elsewhere (a dedicated
+    `socketio.run(app)` service). Its workers are not counted.
 
     ## Example
     ```python
@@ -94,6 +100,20 @@ class SocketioMultiWorkerWithoutQueue(Rule):
             """
             },
         ),
+        # the gunicorn settings choose sync workers for the pages; the Socket.IO server is a service of its own
+        Valid(
+            """
+            import os
+            from flask import Flask
+            from flask_socketio import SocketIO
+            app = Flask(__name__)
+            socketio = SocketIO(app, message_queue=os.environ.get("BROKER_URL"), async_mode="gevent")
+
+            def live():
+                socketio.run(app, host="0.0.0.0", port=5001)
+            """,
+            files={"gunicorn.conf.py": 'bind = "127.0.0.1:5000"\nworkers = 4\nworker_class = "sync"\n'},
+        ),
     )
     INVALID = (
         Invalid(
@@ -125,9 +145,10 @@ class SocketioMultiWorkerWithoutQueue(Rule):
         deploy = project.deploy
         if deploy is None:
             return
+        pages_only = self._sync_gunicorn(project)
         many = []
         for decl in deploy.declared_workers():
-            if not production_deploy_path(decl.source.path):
+            if not production_deploy_path(decl.source.path) or decl.source in pages_only:
                 continue
             processes = decl.processes if decl.processes is not None else (3 if decl.cpu_based else None)
             total = (processes or 1) * (decl.replicas or 1)
@@ -167,7 +188,9 @@ class SocketioMultiWorkerWithoutQueue(Rule):
                 )
                 continue
             gunicorn_decls = [
-                d for d in deploy.declared_workers() if d.server == "gunicorn" and production_deploy_path(d.source.path)
+                d
+                for d in deploy.declared_workers()
+                if d.server == "gunicorn" and production_deploy_path(d.source.path) and d.source not in pages_only
             ]
             multi_gunicorn = [
                 (d, t) for d, t in many if d.server == "gunicorn" and ((d.processes or 0) > 1 or d.cpu_based)
@@ -185,3 +208,17 @@ class SocketioMultiWorkerWithoutQueue(Rule):
                         evidence=[Evidence("Socket.IO server created here", use.location)],
                     )
                 )
+
+    @staticmethod
+    def _sync_gunicorn(project: Project) -> set[Location]:
+        """Where the workers of gunicorn servers set to sync workers are declared: they cannot run Socket.IO
+        (Flask-SocketIO needs eventlet, gevent or threads under gunicorn), so they serve the pages only."""
+        found: set[Location] = set()
+        for item in gunicorn_deployments(project):
+            if item.get("worker_class") is None or item.worker_class() != "sync":
+                continue
+            found.add(item.source)
+            workers = item.get("workers")
+            if workers is not None:
+                found.add(workers.source)
+        return found

@@ -13,8 +13,9 @@ from flask_doctor.static.rules.base import Invalid, Rule, Valid
 class GunicornTimeoutDisabled(Rule):
     """
     ## What it does
-    Finds gunicorn deployments with the worker timeout disabled (`-t 0`,
-    `timeout = 0`) or set above five minutes.
+    Finds gunicorn deployments of sync workers with the worker timeout
+    disabled (`-t 0`, `timeout = 0`), and, as a note, set above five minutes
+    (a limit written out that long is a choice made for slow requests).
 
     ## Why is this bad?
     The timeout is gunicorn's safety net: a worker silent for longer is
@@ -22,11 +23,11 @@ class GunicornTimeoutDisabled(Rule):
     without it, a request stuck on a hung database or an API without a
     timeout holds its worker for ever; a few of them and the app stops
     answering while gunicorn still reports it as running. Threaded and
-    async workers (gthread, gevent, eventlet) keep notifying gunicorn while
-    one request hangs, so there the timeout only catches a worker whose
-    main loop is stuck (a deadlock, a blocking call on the event loop):
-    still a safety net worth keeping, and the message says which one is
-    lost.
+    async workers (gthread, which `--threads 8` selects, gevent, eventlet)
+    keep notifying gunicorn while one request hangs, so there the timeout
+    never bounds a request, and `--timeout 0` is the documented setting of
+    some platforms (Cloud Run's, beside its own request timeout) and of
+    long-lived WebSocket workers: not reported.
     gunicorn's default is 30 seconds, so *not setting* a timeout is fine
     and is not reported.
 
@@ -121,6 +122,24 @@ class GunicornTimeoutDisabled(Rule):
                 "docker/serve.sh": "#!/bin/sh\nexec uwsgi --http-socket :8080 --wsgi app:app --processes 2 --harakiri 60\n",
             },
         ),
+        # threads (gthread workers) keep notifying gunicorn: the platform's request timeout bounds requests
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "Dockerfile": "FROM python:3.12\nCMD exec gunicorn --bind :$PORT --workers 1 --threads 8 --timeout 0 app:app\n"
+            },
+        ),
+        # eventlet workers holding WebSocket connections open
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={"Procfile": "web: gunicorn -k eventlet -w 1 --timeout 0 app:app\n"},
+        ),
         # a development uWSGI config
         Valid(
             """
@@ -144,7 +163,7 @@ class GunicornTimeoutDisabled(Rule):
             from flask import Flask
             app = Flask(__name__)
             """,
-            message="600 s",
+            message="a limit this long is usually chosen for slow requests",
             files={"gunicorn.conf.py": "bind = '0.0.0.0:8000'\ntimeout = 600  # expect\n"},
         ),
         Invalid(
@@ -202,20 +221,21 @@ class GunicornTimeoutDisabled(Rule):
                 continue
             span = "for ever" if value.value == 0 else "for minutes"
             worker = item.worker_class() if item.server == "gunicorn" else None
+            if worker is not None and worker != "sync":
+                continue  # threaded and async workers keep notifying gunicorn: the timeout never bounds a request
             if item.server == "uwsgi":
                 harm = f"a request stuck on a hung call holds its process {span} before uWSGI replaces it"
-            elif worker is None or worker == "sync":
-                harm = f"a request stuck on a hung call holds its worker {span} before gunicorn replaces it"
             else:
-                harm = (
-                    f"{'an' if worker[:1] in 'aeiou' else 'a'} {worker} worker whose main loop hangs (a deadlock, a blocking call) stays stuck {span} "
-                    "before gunicorn replaces it"
-                )
+                harm = f"a request stuck on a hung call holds its worker {span} before gunicorn replaces it"
+            # a long limit written out is a choice for slow work (exports, model inference): a note
+            severity = Severity.NOTE if item.example or value.value > 0 else None
+            if value.value > 0:
+                harm += " (a note: a limit this long is usually chosen for slow requests that belong in a job)"
             report(
                 self.finding(
                     value.source,
                     f"{item.label} {what}: {harm}" + EXAMPLE_NOTE * item.example,
-                    severity=min(self.effective_severity, Severity.NOTE) if item.example else None,
+                    severity=min(self.effective_severity, severity) if severity is not None else None,
                     hint=(
                         "Set `harakiri = 60` (above your slowest legitimate request) and move long work to background "
                         "jobs."
