@@ -704,6 +704,42 @@ def test_unverified_request_in_a_development_branch_or_an_example_is_not_reporte
     assert found == []
 
 
+# ----------------------------------------------------------------------------- FD311: log-only uses
+def test_forwarded_address_only_in_log_fields_is_not_reported_but_a_decision_through_g_is() -> None:
+    found = lines(
+        "FD311",
+        {
+            "app.py": """
+        import logging
+        from flask import Flask, abort, g, request
+        app = Flask(__name__)
+
+        class AddressFilter(logging.Filter):
+            def filter(self, record):
+                record.addr = request.headers.get("X-Forwarded-For", "-")
+                return True
+
+        @app.post("/upload")
+        def upload():
+            who = request.headers.get("X-Forwarded-For", request.remote_addr)
+            with open("uploads.log", mode="a") as out:
+                out.write(who + " upload\\n")
+            return "ok"
+
+        @app.before_request
+        def remember():
+            g.addr = request.headers.get("X-Forwarded-For", request.remote_addr)
+
+        @app.before_request
+        def gate():
+            if g.addr.startswith("10."):
+                abort(403)
+        """
+        },
+    )
+    assert found == [(19, Severity.WARNING)]
+
+
 # ----------------------------------------------------------------------------- FD302: fallbacks after the key
 FALLBACK_APP = """
     from flask import Flask, session

@@ -15,6 +15,7 @@ from flask_doctor.static.facts.proxy import (
     address_uses,
     proxy_fix_configured,
     proxy_sensitive_uses,
+    reads_forwarded_address,
     scheme_rewrites,
     server_handles_proxy,
 )
@@ -66,7 +67,10 @@ class MissingProxyFix(Rule):
     address themselves (waitress `--trusted-proxy`, uvicorn
     `--proxy-headers`) are not reported, nor are apps that import `ProxyFix`
     to apply it from their settings (`if config["ENABLE_PROXY_FIX"]:`): the
-    operator who knows the proxies decides. The message says whether the
+    operator who knows the proxies decides. Nor is a `request.remote_addr`
+    in a function that reads the proxy's address header itself
+    (`request.headers.get("X-Real-IP") or request.remote_addr`): there it is
+    the fallback for a request without the header. The message says whether the
     address feeds per-client logic (a rate limit, an allow-list, a stored
     record) or only reaches logs and responses. (A note: the deploy files in
     a repository rarely show every hop, and the audit confirms it on the
@@ -142,6 +146,27 @@ class MissingProxyFix(Rule):
             limiter = Limiter(app, key_func=get_ipaddr)
             """,
             files={"Procfile": "web: gunicorn app:app\n"},
+        ),
+        # the code takes the address from the header the proxy sets; `remote_addr` is only the fallback
+        # for a request that came without it (FD311 judges the header read)
+        Valid(
+            """
+            from flask import Flask, abort, request
+            app = Flask(__name__)
+            DENIED = {"198.51.100.7"}
+
+            def caller_address():
+                if "X-Real-IP" in request.headers:
+                    return request.headers["X-Real-IP"]
+                return request.remote_addr
+
+            @app.post("/vote")
+            def vote():
+                if caller_address() in DENIED:
+                    abort(403)
+                return "counted"
+            """,
+            files={"nginx.conf": NGINX},
         ),
         # a Procfile that only runs a worker: no router in front of anything
         Valid(
@@ -335,6 +360,8 @@ class MissingProxyFix(Rule):
             chosen: dict[str, tuple[ast.AST, dict[str, Location], list[str]]] = {}
             for node, what in proxy_sensitive_uses(project, module):
                 fn = enclosing_function(project, module.path, getattr(node, "lineno", 0))
+                if isinstance(node, ast.Attribute) and fn is not None and reads_forwarded_address(project, fn):
+                    continue  # ``headers.get("X-Real-IP") or request.remote_addr``: the proxy's header first
                 if isinstance(node, ast.Attribute):
                     uses = address_uses(project, fn, node)
                 else:
