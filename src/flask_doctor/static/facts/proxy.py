@@ -241,14 +241,44 @@ def forwarded_header(node: ast.AST) -> str | None:
 ADDRESS_HEADERS = frozenset({"X-Forwarded-For", "X-Real-IP", "X-Client-IP", "Forwarded"})
 
 
-@keyed_fact
-def reads_forwarded_address(project: Project, fn: FunctionInfo) -> bool:
-    """The function names a header that carries the client's address (``X-Real-IP``, ``HTTP_X_FORWARDED_FOR``).
+def _names_address_header(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Constant) and forwarded_header(n) in ADDRESS_HEADERS for n in walk(node))
 
-    Such code takes the address from the proxy itself; a ``request.remote_addr`` next to it is the fallback
-    for a request that came without the header (``headers.get("X-Real-IP") or request.remote_addr``).
+
+def fallback_for_forwarded_address(project: Project, fn: FunctionInfo, node: ast.AST) -> bool:
+    """``request.remote_addr`` taken only when the proxy's address header is missing.
+
+    ``headers.get("X-Real-IP", request.remote_addr)``, ``headers.get("X-Real-IP") or request.remote_addr``,
+    ``ip = headers.get(...)`` then ``if not ip: ip = request.remote_addr``, or a ``return request.remote_addr``
+    after ``return headers["X-Real-IP"]``: the code takes the address from the proxy itself.
     """
-    return any(forwarded_header(node) in ADDRESS_HEADERS for node in walk(fn.node) if isinstance(node, ast.Constant))
+    parents = _parents(project, fn)
+    current = node
+    parent = parents.get(id(current))
+    if isinstance(parent, ast.Call) and current in parent.args[1:] and parent.args:
+        return _names_address_header(parent.args[0])  # the default of ``headers.get("X-Real-IP", ...)``
+    if isinstance(parent, ast.BoolOp):
+        return any(_names_address_header(value) for value in parent.values if value is not current)
+    if isinstance(parent, ast.IfExp) and current is not parent.test:
+        return _names_address_header(parent.test)  # ``... if "X-Real-IP" in request.headers else remote_addr``
+    if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+        name = parent.targets[0].id
+        return any(
+            isinstance(other, ast.Assign)
+            and other is not parent
+            and any(isinstance(t, ast.Name) and t.id == name for t in other.targets)
+            and _names_address_header(other.value)
+            for other in walk(fn.node)
+        )
+    if isinstance(parent, ast.Return):
+        return any(
+            isinstance(other, ast.Return)
+            and other is not parent
+            and other.value is not None
+            and _names_address_header(other.value)
+            for other in walk(fn.node)
+        )
+    return False
 
 
 def is_last_index(node: ast.AST) -> bool:
@@ -699,6 +729,7 @@ __all__ = [
     "address_uses",
     "address_hiding_proxies",
     "declared_proxies",
+    "fallback_for_forwarded_address",
     "forwarded_header",
     "is_last_index",
     "last_hop_through_local",
@@ -706,6 +737,5 @@ __all__ = [
     "proxy_fix_configured",
     "proxy_fixes",
     "proxy_sensitive_uses",
-    "reads_forwarded_address",
     "server_handles_proxy",
 ]

@@ -13,9 +13,9 @@ from flask_doctor.static.facts.proxy import (
     SchemeRewrite,
     address_hiding_proxies,
     address_uses,
+    fallback_for_forwarded_address,
     proxy_fix_configured,
     proxy_sensitive_uses,
-    reads_forwarded_address,
     scheme_rewrites,
     server_handles_proxy,
 )
@@ -68,9 +68,10 @@ class MissingProxyFix(Rule):
     `--proxy-headers`) are not reported, nor are apps that import `ProxyFix`
     to apply it from their settings (`if config["ENABLE_PROXY_FIX"]:`): the
     operator who knows the proxies decides. Nor is a `request.remote_addr`
-    in a function that reads the proxy's address header itself
-    (`request.headers.get("X-Real-IP") or request.remote_addr`): there it is
-    the fallback for a request without the header. The message says whether the
+    taken only when the proxy's address header is missing
+    (`request.headers.get("X-Real-IP") or request.remote_addr`, or returned
+    after `return request.headers["X-Real-IP"]`): the code reads the address
+    from the proxy itself. The message says whether the
     address feeds per-client logic (a rate limit, an allow-list, a stored
     record) or only reaches logs and responses. (A note: the deploy files in
     a repository rarely show every hop, and the audit confirms it on the
@@ -360,7 +361,11 @@ class MissingProxyFix(Rule):
             chosen: dict[str, tuple[ast.AST, dict[str, Location], list[str]]] = {}
             for node, what in proxy_sensitive_uses(project, module):
                 fn = enclosing_function(project, module.path, getattr(node, "lineno", 0))
-                if isinstance(node, ast.Attribute) and fn is not None and reads_forwarded_address(project, fn):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and fn is not None
+                    and fallback_for_forwarded_address(project, fn, node)
+                ):
                     continue  # ``headers.get("X-Real-IP") or request.remote_addr``: the proxy's header first
                 if isinstance(node, ast.Attribute):
                     uses = address_uses(project, fn, node)
