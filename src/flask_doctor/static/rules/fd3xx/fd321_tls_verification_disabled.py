@@ -17,6 +17,10 @@ HTTP_CLIENTS = ("requests.", "httpx.", "urllib3.", "aiohttp.")
 HTTP_TYPES = ("requests.Session", "requests.sessions.Session", "httpx.Client", "httpx.AsyncClient", "requests.session")
 #: A test that names the operator's choice (``VERIFY_SSL``, ``insecure``) or a development/test run.
 _OPT_IN = on_first_use(r"verify|ssl|tls|insecure|skip|cert|unsafe|debug|testing|develop|\bdev\b", re.IGNORECASE)
+#: Names of a switch that, when true, turns verification off (``INSECURE``, ``SKIP_SSL_VERIFY``, ``DEBUG``) ...
+_OFF_SWITCH = on_first_use(r"insecure|skip|unsafe|no_?verif|disable|debug|testing|develop|\bdev\b", re.IGNORECASE)
+#: ... and, when true, keeps it on (``self.verify``, ``VERIFY_SSL``, ``check_certs``).
+_ON_SWITCH = on_first_use(r"verif|ssl|tls|cert", re.IGNORECASE)
 #: Hosts that are this machine: a connection to them never crosses a network an attacker sits on.
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -359,9 +363,28 @@ class TlsVerificationDisabled(Rule):
                         isinstance(earlier, ast.If)
                         and earlier.body
                         and isinstance(earlier.body[-1], (ast.Return, ast.Raise))
-                        and _OPT_IN().search(ast.unparse(earlier.test))
+                        and TlsVerificationDisabled._off_when_false(earlier.test)
                     ):
                         return True
+        return False
+
+    @staticmethod
+    def _off_when_false(test: ast.expr) -> bool:
+        """The code after ``if <test>: return`` runs only with the operator's switch at "no verification".
+
+        ``if self.verify:`` and ``if not insecure:`` say so; ``if insecure:`` says the opposite (what follows
+        is the *verifying* path), and a test of anything else says nothing.
+        """
+        negations = 0
+        while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            negations, test = negations + 1, test.operand
+        if not isinstance(test, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+            return False
+        text = ast.unparse(test)
+        if _OFF_SWITCH().search(text):
+            return negations % 2 == 1  # ``if not insecure: return ...``: what follows runs when insecure
+        if _ON_SWITCH().search(text):
+            return negations % 2 == 0  # ``if self.verify: return ...``: what follows runs with verify off
         return False
 
     def _report(self, ctx: Context, node: ast.AST, what: str, carries: bool = True) -> None:
