@@ -655,6 +655,91 @@ def test_unverified_request_with_an_api_key_warns_and_an_anonymous_one_is_a_note
     assert found == [(4, Severity.WARNING), (8, Severity.NOTE)]
 
 
+def test_unverified_request_after_an_opt_in_return_or_to_this_machine_is_not_reported() -> None:
+    found = lines(
+        "FD321",
+        {
+            "app.py": """
+        import requests
+
+        class Registry:
+            def __init__(self, url, token, verify_tls=True):
+                self.url, self.token, self.verify_tls = url, token, verify_tls
+
+            def tags(self):
+                if self.verify_tls:
+                    return requests.get(self.url, headers={"Authorization": self.token})
+                return requests.get(self.url, headers={"Authorization": self.token}, verify=False)
+
+        def local_status(token):
+            return requests.get(f"https://localhost:{9443}/status", headers={"Authorization": token}, verify=False)
+
+        def upstream_status(token):
+            return requests.get("https://status.example.net/", headers={"Authorization": token}, verify=False)
+        """
+        },
+    )
+    assert found == [(16, Severity.WARNING)]
+
+
+def test_unverified_request_in_a_development_branch_or_an_example_is_not_reported() -> None:
+    found = lines(
+        "FD321",
+        {
+            "app.py": """
+        import requests
+        from flask import current_app
+
+        def push(token, body):
+            if current_app.config["ENV"] == "dev":
+                return requests.post("https://staging.example.net/push", json=body, headers={"X-Key": token}, verify=False)
+            return requests.post("https://push.example.net/push", json=body, headers={"X-Key": token})
+        """,
+            "examples/client.py": """
+        import requests
+        requests.post("https://demo.example.net/api", json={"password": "demo"}, verify=False)
+        """,
+        },
+    )
+    assert found == []
+
+
+# ----------------------------------------------------------------------------- FD311: log-only uses
+def test_forwarded_address_only_in_log_fields_is_not_reported_but_a_decision_through_g_is() -> None:
+    found = lines(
+        "FD311",
+        {
+            "app.py": """
+        import logging
+        from flask import Flask, abort, g, request
+        app = Flask(__name__)
+
+        class AddressFilter(logging.Filter):
+            def filter(self, record):
+                record.addr = request.headers.get("X-Forwarded-For", "-")
+                return True
+
+        @app.post("/upload")
+        def upload():
+            who = request.headers.get("X-Forwarded-For", request.remote_addr)
+            with open("uploads.log", mode="a") as out:
+                out.write(who + " upload\\n")
+            return "ok"
+
+        @app.before_request
+        def remember():
+            g.addr = request.headers.get("X-Forwarded-For", request.remote_addr)
+
+        @app.before_request
+        def gate():
+            if g.addr.startswith("10."):
+                abort(403)
+        """
+        },
+    )
+    assert found == [(19, Severity.WARNING)]
+
+
 # ----------------------------------------------------------------------------- FD302: fallbacks after the key
 FALLBACK_APP = """
     from flask import Flask, session

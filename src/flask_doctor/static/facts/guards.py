@@ -32,7 +32,8 @@ def validated(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
     """Is a local that flows into ``target`` checked by an ``if`` beyond truthiness?
 
     ``if not nxt or not nxt.startswith("/") or nxt[1:2] in ("/", "\\"): nxt = url_for("index")``
-    is a check; ``if nxt: return redirect(nxt)`` is not.
+    is a check; ``if nxt: return redirect(nxt)`` is not, nor ``if nxt != "None":`` (it only turns
+    away the values it lists).
     """
     assigned = {t for t, _ in assignments(project, fn)}
     params = {a.arg for a in fn.node.args.posonlyargs + fn.node.args.args + fn.node.args.kwonlyargs}
@@ -50,8 +51,26 @@ def validated(project: Project, fn: FunctionInfo, target: ast.expr) -> bool:
                 return True
             if isinstance(part, ast.Compare) and any(isinstance(a, ast.Name) and a.id in names for a in ast.walk(part)):
                 if not all(isinstance(c, ast.Constant) and c.value is None for c in part.comparators):
-                    return True
+                    if not (_excludes_constants_only(part) and _guards_use(node, target)):
+                        return True
     return False
+
+
+def _excludes_constants_only(compare: ast.Compare) -> bool:
+    """``nxt != "None"``, ``nxt != "/"``: only turns away the listed values, every other one passes."""
+    return all(isinstance(op, (ast.NotEq, ast.IsNot)) for op in compare.ops) and all(
+        isinstance(c, ast.Constant) for c in compare.comparators
+    )
+
+
+def _guards_use(test_owner: ast.AST, target: ast.expr) -> bool:
+    """The value is used where the test holds (``if nxt != "None": return redirect(nxt)``).
+
+    Not so for ``if nxt != "/": abort(400)`` followed by the use: there the test rejects all but one value.
+    """
+    if isinstance(test_owner, ast.If):
+        return any(target is n for stmt in test_owner.body for n in ast.walk(stmt))
+    return isinstance(test_owner, ast.IfExp) and any(target is n for n in ast.walk(test_owner.body))
 
 
 def _whole_pattern(call: ast.Call, fn: FunctionInfo | None = None) -> bool:

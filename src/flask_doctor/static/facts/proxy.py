@@ -237,6 +237,50 @@ def forwarded_header(node: ast.AST) -> str | None:
     return None
 
 
+#: Headers that carry the client's address (not its scheme or host).
+ADDRESS_HEADERS = frozenset({"X-Forwarded-For", "X-Real-IP", "X-Client-IP", "Forwarded"})
+
+
+def _names_address_header(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Constant) and forwarded_header(n) in ADDRESS_HEADERS for n in walk(node))
+
+
+def fallback_for_forwarded_address(project: Project, fn: FunctionInfo, node: ast.AST) -> bool:
+    """``request.remote_addr`` taken only when the proxy's address header is missing.
+
+    ``headers.get("X-Real-IP", request.remote_addr)``, ``headers.get("X-Real-IP") or request.remote_addr``,
+    ``ip = headers.get(...)`` then ``if not ip: ip = request.remote_addr``, or a ``return request.remote_addr``
+    after ``return headers["X-Real-IP"]``: the code takes the address from the proxy itself.
+    """
+    parents = _parents(project, fn)
+    current = node
+    parent = parents.get(id(current))
+    if isinstance(parent, ast.Call) and current in parent.args[1:] and parent.args:
+        return _names_address_header(parent.args[0])  # the default of ``headers.get("X-Real-IP", ...)``
+    if isinstance(parent, ast.BoolOp):
+        return any(_names_address_header(value) for value in parent.values if value is not current)
+    if isinstance(parent, ast.IfExp) and current is not parent.test:
+        return _names_address_header(parent.test)  # ``... if "X-Real-IP" in request.headers else remote_addr``
+    if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+        name = parent.targets[0].id
+        return any(
+            isinstance(other, ast.Assign)
+            and other is not parent
+            and any(isinstance(t, ast.Name) and t.id == name for t in other.targets)
+            and _names_address_header(other.value)
+            for other in walk(fn.node)
+        )
+    if isinstance(parent, ast.Return):
+        return any(
+            isinstance(other, ast.Return)
+            and other is not parent
+            and other.value is not None
+            and _names_address_header(other.value)
+            for other in walk(fn.node)
+        )
+    return False
+
+
 def is_last_index(node: ast.AST) -> bool:
     """``[-1]``: the hop the nearest proxy appended."""
     return (
@@ -484,6 +528,8 @@ def _follow(
             if kind == "carry":
                 current = parent
                 continue
+            if kind == DECISION and _appends_to_file(fn, parent):
+                kind = LOG  # ``fh.write(f"{ip} upload")`` on a file opened with "a": a log line
             mark(kind, parent)
             return
         if isinstance(parent, (ast.Assign, ast.AnnAssign)):
@@ -536,6 +582,23 @@ def _follow_target(
         for element in target.elts:
             _follow_target(project, fn, element, found, hops, seen, mark)
         return
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        owner = target.value.id
+        if _log_record_parameter(fn, owner):
+            mark(LOG, target)  # ``record.ip = ...`` in a logging filter/formatter: a field of the log line
+            return
+        if owner not in fn.local_names and (fn.imports.qualify(owner) or owner) == "flask.g":
+            key = ("flask.g", target.attr)
+            if key in seen or hops >= _MAX_HOPS:
+                return
+            seen.add(key)
+            reads = g_attribute_reads(project, target.attr)
+            if not reads:
+                mark(DECISION, target)  # read nowhere the model sees (a template, a library): cannot tell
+                return
+            for reader, read in reads:
+                _follow(project, reader, read, found, hops + 1, seen)  # ``g.client_ip`` where it is read
+            return
     base = target
     while isinstance(base, (ast.Attribute, ast.Subscript)):
         base = base.value
@@ -550,6 +613,65 @@ def _follow_target(
         )  # ``url[0] = proto``: the local list now carries it
         return
     mark(AUDIT if isinstance(base, ast.Name) and base.id == "session" else DECISION, target)
+
+
+#: Methods of ``logging.Filter``/``Formatter``/``Handler`` that receive the record being written.
+_LOG_RECORD_METHODS = frozenset({"filter", "format", "emit"})
+
+
+def _log_record_parameter(fn: FunctionInfo, name: str) -> bool:
+    """``name`` is the record parameter of a logging filter's ``filter(self, record)`` (or ``format``/``emit``)."""
+    params = fn.node.args.posonlyargs + fn.node.args.args
+    return (
+        fn.node.name in _LOG_RECORD_METHODS and len(params) >= 2 and params[0].arg == "self" and params[1].arg == name
+    )
+
+
+def _appends_to_file(fn: FunctionInfo, call: ast.Call) -> bool:
+    """``fh.write(...)`` where ``fh`` is a file this function opened for appending (``open(path, "a")``)."""
+    func = call.func
+    if not (
+        isinstance(func, ast.Attribute) and func.attr in ("write", "writelines") and isinstance(func.value, ast.Name)
+    ):
+        return False
+    handle = func.value.id
+    for node in walk(fn.node):
+        opened: ast.expr | None = None
+        if isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
+            opened = node.context_expr if node.optional_vars.id == handle else None
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == handle for t in node.targets):
+            opened = node.value
+        if not (isinstance(opened, ast.Call) and (dotted(opened.func) or "") in ("open", "io.open")):
+            continue
+        mode = (
+            opened.args[1]
+            if len(opened.args) > 1
+            else next((k.value for k in opened.keywords if k.arg == "mode"), None)
+        )
+        if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and "a" in mode.value:
+            return True
+    return False
+
+
+@keyed_fact
+def g_attribute_reads(project: Project, attr: str) -> tuple[tuple[FunctionInfo, ast.Attribute], ...]:
+    """Every read of ``flask.g.<attr>`` in the project's functions (only modules whose text names it are walked)."""
+    needle = f".{attr}"
+    found: list[tuple[FunctionInfo, ast.Attribute]] = []
+    for fn in project.functions.values():
+        if needle not in fn.module.text:
+            continue
+        for node in walk(fn.node):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == attr
+                and isinstance(node.ctx, ast.Load)
+                and isinstance(node.value, ast.Name)
+                and node.value.id not in fn.local_names
+                and (fn.imports.qualify(node.value.id) or node.value.id) == "flask.g"
+            ):
+                found.append((fn, node))
+    return tuple(found)
 
 
 def _follow_return(
@@ -607,6 +729,7 @@ __all__ = [
     "address_uses",
     "address_hiding_proxies",
     "declared_proxies",
+    "fallback_for_forwarded_address",
     "forwarded_header",
     "is_last_index",
     "last_hop_through_local",

@@ -55,7 +55,9 @@ class SpoofableForwardedHeader(Rule):
     or, for `X-Forwarded-For`, when it lands in a failed-login log line
     (what fail2ban bans on). A value that is only echoed back to the same
     client, written to an ordinary log line or put into a notification mail
-    decides nothing and is not reported, nor is `X-Forwarded-Proto` only
+    decides nothing and is not reported (nor a field a logging filter sets on
+    the record, a line appended to a file opened with `"a"`, or a value a hook
+    keeps on `g` that the code reads only for such uses), nor is `X-Forwarded-Proto` only
     compared with fixed text (`== "http"` to redirect to https: the client
     only changes how its own request is answered). `X-Real-IP` is a header proxies
     *set* rather than append to (nginx `proxy_set_header X-Real-IP
@@ -182,6 +184,44 @@ class SpoofableForwardedHeader(Rule):
                 return jsonify(hops=g.hop)
             """
         ),
+        # a field of the log line: set on the record by a logging filter, or appended to an access-log file
+        Valid(
+            """
+            import logging
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            class ClientAddressFilter(logging.Filter):
+                def filter(self, record):
+                    record.client = request.headers.get("X-Forwarded-For", request.remote_addr)
+                    return True
+
+            @app.post("/import")
+            def import_rows():
+                sender = request.headers.get("X-Forwarded-For", request.remote_addr)
+                with open("imports.log", "a") as trail:
+                    trail.write(f"{sender} imported {len(request.files)} files\\n")
+                return "queued"
+            """
+        ),
+        # kept on `g` by a hook and read only by the access-log hook
+        Valid(
+            """
+            import logging
+            from flask import Flask, g, request
+            app = Flask(__name__)
+            log = logging.getLogger("access")
+
+            @app.before_request
+            def note_caller():
+                g.caller = request.headers.get("X-Forwarded-For", request.remote_addr)
+
+            @app.after_request
+            def write_access_line(response):
+                log.info("%s %s %s", g.caller, request.path, response.status_code)
+                return response
+            """
+        ),
         # a request dump files each header under its own name: the record keeps what the client sent, as such
         Valid(
             """
@@ -245,6 +285,24 @@ class SpoofableForwardedHeader(Rule):
                 return "welcome"
             """,
             message="failed-login",
+        ),
+        # kept on `g` by one hook, and another hook turns callers away by it
+        Invalid(
+            """
+            from flask import Flask, abort, g, request
+            app = Flask(__name__)
+            BLOCKED = {"203.0.113.9"}
+
+            @app.before_request
+            def note_caller():
+                g.caller = request.headers.get("X-Forwarded-For", request.remote_addr)  # expect
+
+            @app.before_request
+            def refuse_blocked():
+                if g.caller in BLOCKED:
+                    abort(403)
+            """,
+            message="X-Forwarded-For",
         ),
         # the project's own request proxy; the claimed address becomes the author of anonymous edits
         Invalid(

@@ -13,6 +13,7 @@ from flask_doctor.static.facts.proxy import (
     SchemeRewrite,
     address_hiding_proxies,
     address_uses,
+    fallback_for_forwarded_address,
     proxy_fix_configured,
     proxy_sensitive_uses,
     scheme_rewrites,
@@ -66,7 +67,11 @@ class MissingProxyFix(Rule):
     address themselves (waitress `--trusted-proxy`, uvicorn
     `--proxy-headers`) are not reported, nor are apps that import `ProxyFix`
     to apply it from their settings (`if config["ENABLE_PROXY_FIX"]:`): the
-    operator who knows the proxies decides. The message says whether the
+    operator who knows the proxies decides. Nor is a `request.remote_addr`
+    taken only when the proxy's address header is missing
+    (`request.headers.get("X-Real-IP") or request.remote_addr`, or returned
+    after `return request.headers["X-Real-IP"]`): the code reads the address
+    from the proxy itself. The message says whether the
     address feeds per-client logic (a rate limit, an allow-list, a stored
     record) or only reaches logs and responses. (A note: the deploy files in
     a repository rarely show every hop, and the audit confirms it on the
@@ -142,6 +147,27 @@ class MissingProxyFix(Rule):
             limiter = Limiter(app, key_func=get_ipaddr)
             """,
             files={"Procfile": "web: gunicorn app:app\n"},
+        ),
+        # the code takes the address from the header the proxy sets; `remote_addr` is only the fallback
+        # for a request that came without it (FD311 judges the header read)
+        Valid(
+            """
+            from flask import Flask, abort, request
+            app = Flask(__name__)
+            DENIED = {"198.51.100.7"}
+
+            def caller_address():
+                if "X-Real-IP" in request.headers:
+                    return request.headers["X-Real-IP"]
+                return request.remote_addr
+
+            @app.post("/vote")
+            def vote():
+                if caller_address() in DENIED:
+                    abort(403)
+                return "counted"
+            """,
+            files={"nginx.conf": NGINX},
         ),
         # a Procfile that only runs a worker: no router in front of anything
         Valid(
@@ -335,6 +361,12 @@ class MissingProxyFix(Rule):
             chosen: dict[str, tuple[ast.AST, dict[str, Location], list[str]]] = {}
             for node, what in proxy_sensitive_uses(project, module):
                 fn = enclosing_function(project, module.path, getattr(node, "lineno", 0))
+                if (
+                    isinstance(node, ast.Attribute)
+                    and fn is not None
+                    and fallback_for_forwarded_address(project, fn, node)
+                ):
+                    continue  # ``headers.get("X-Real-IP") or request.remote_addr``: the proxy's header first
                 if isinstance(node, ast.Attribute):
                     uses = address_uses(project, fn, node)
                 else:

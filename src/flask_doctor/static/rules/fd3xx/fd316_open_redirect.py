@@ -35,7 +35,9 @@ class OpenRedirect(Rule):
     (`request.args.get("next")`, a form field, a header) and the view never
     checks it: no `url_has_allowed_host_and_scheme`/`is_safe_url`-style
     helper, no `urlparse(...).netloc` comparison, no `if` that tests the
-    value beyond truthiness (`if not nxt.startswith("/"): nxt = "/"`).
+    value beyond truthiness (`if not nxt.startswith("/"): nxt = "/"`; a
+    test that only turns listed values away, `if nxt != "None":`, checks
+    nothing).
     Targets whose scheme and host the code fixes (`url_for(...)`,
     `"/books/" + slug`, `IMAGE_HOST + "/" + uuid`, a base URL the operator
     sets in the environment or the config followed by the query) are not
@@ -270,6 +272,25 @@ class OpenRedirect(Rule):
     )
     INVALID = (
         # only a leading slash is checked: "//evil.example" is a link to another site
+        # a test that only turns away listed values lets every other site through
+        Invalid(
+            """
+            from flask import Flask, redirect, render_template, request, url_for
+            from flask_login import login_user
+            app = Flask(__name__)
+
+            @app.route("/sign-in", methods=["GET", "POST"])
+            def sign_in():
+                if request.method == "GET":
+                    return render_template("sign_in.html", back=request.args.get("back"))
+                login_user(find_account(request.form["email"], request.form["password"]))
+                back = request.form.get("back")
+                if back and back != "None" and back != "/":
+                    return redirect(back)  # expect
+                return redirect(url_for("home"))
+            """,
+            message="without checking its host",
+        ),
         Invalid(
             """
             from flask import Flask, redirect, request, url_for

@@ -12,6 +12,7 @@ from flask_doctor.static.facts.deserialisers import (
     YAML_UNSAFE_LOADERS,
 )
 from flask_doctor.static.facts.flows import sink_source
+from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.rules.base import Context, FixExample, Invalid, Rule, Valid
 
 
@@ -33,7 +34,8 @@ class UnsafeYamlLoad(Rule):
     makes any of these an error; on other data (usually the app's own or the
     operator's files) the unsafe loaders are a note, and a missing `Loader` a
     warning (it crashes on PyYAML 6). A document that is a string literal of
-    the module is not reported.
+    the module is not reported, nor a load of other data in example or
+    docs code (`examples/`: the bundled sample files it ships).
 
     Nor are `yaml.full_load()` and `Loader=yaml.FullLoader`: PyYAML 5.4 fixed
     their last bypass (CVE-2020-14343) by moving the `python/object`,
@@ -91,6 +93,22 @@ class UnsafeYamlLoad(Rule):
     call_names = last_segments(YAML_UNSAFE_FUNCS, YAML_LOADS)
 
     VALID = (
+        # an example loader reading the sample dashboards the project ships next to it
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "examples/load_samples.py": (
+                    "import pathlib\n"
+                    "import yaml\n\n\n"
+                    "def load_samples():\n"
+                    "    folder = pathlib.Path(__file__).parent / 'samples'\n"
+                    "    return [yaml.load(p.read_text(), Loader=yaml.Loader) for p in folder.glob('*.yaml')]\n"
+                )
+            },
+        ),
         Valid("""
             import yaml
 
@@ -213,6 +231,8 @@ class UnsafeYamlLoad(Rule):
         if node.args and self._constant_text(node.args[0], ctx):
             return  # the document is a literal in the source: no attacker writes it
         found = sink_source(ctx, node.args[0]) if node.args else None
+        if found is None and role_of_path(ctx.module.path) in (FileRole.EXAMPLE, FileRole.DOCS):
+            return  # an example loader reading the project's bundled sample files: nobody else writes them
         origin = f" on {found[0]}" if found is not None else ""
         evidence = found[1] if found is not None else []
         if found is not None:

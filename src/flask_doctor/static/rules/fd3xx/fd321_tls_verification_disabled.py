@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import ast
 import re
+from urllib.parse import urlsplit
 
 from flask_doctor.findings import Severity
 from flask_doctor.static.context import callee_names, last_segments
 from flask_doctor.static.facts.config_values import false_constant, short
+from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.patterns import on_first_use
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 HTTP_CLIENTS = ("requests.", "httpx.", "urllib3.", "aiohttp.")
 HTTP_TYPES = ("requests.Session", "requests.sessions.Session", "httpx.Client", "httpx.AsyncClient", "requests.session")
-_OPT_IN = on_first_use(r"verify|ssl|tls|insecure|skip|cert|unsafe|debug|testing", re.IGNORECASE)
+#: A test that names the operator's choice (``VERIFY_SSL``, ``insecure``) or a development/test run.
+_OPT_IN = on_first_use(r"verify|ssl|tls|insecure|skip|cert|unsafe|debug|testing|develop|\bdev\b", re.IGNORECASE)
+#: Names of a switch that, when true, turns verification off (``INSECURE``, ``SKIP_SSL_VERIFY``, ``DEBUG``) ...
+_OFF_SWITCH = on_first_use(r"insecure|skip|unsafe|no_?verif|disable|debug|testing|develop|\bdev\b", re.IGNORECASE)
+#: ... and, when true, keeps it on (``self.verify``, ``VERIFY_SSL``, ``check_certs``).
+_ON_SWITCH = on_first_use(r"verif|ssl|tls|cert", re.IGNORECASE)
+#: Hosts that are this machine: a connection to them never crosses a network an attacker sits on.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 #: ``ssl`` functions that build a context accepting any certificate.
@@ -35,7 +44,11 @@ class TlsVerificationDisabled(Rule):
     server the app talks to and read or change the traffic: API keys,
     payment calls, OAuth tokens. A `verify=` that comes from configuration
     (`verify=app.config["CA_BUNDLE"]`) is not reported, nor code under an
-    explicit opt-in (`if config.SKIP_SSL_VERIFY:`). A request that carries
+    explicit opt-in (`if config.SKIP_SSL_VERIFY:`, or after `if self.verify:
+    return ...`, so that only the operator's "off" reaches it), under a test
+    for a development run (`if app.config["ENV"] == "dev":`), a request to
+    this machine (`https://localhost:5000/...`), and example or docs code.
+    A request that carries
     no credentials (no `auth=`, token or key header, password or cookie: an
     anonymous version check) is a note: an attacker in the middle can only
     change the answer.
@@ -104,6 +117,35 @@ class TlsVerificationDisabled(Rule):
             def claims(token, key):
                 return jwt.decode(token, key, algorithms=["HS256"], options={"verify_aud": False})
             """),
+        # the client's own option, on by default: the unverified call runs only when the operator turned it off
+        Valid("""
+            import requests
+
+            class InventoryClient:
+                def __init__(self, base_url, token, verify=True):
+                    self.base_url = base_url
+                    self.token = token
+                    self.verify = verify
+
+                def hosts(self):
+                    headers = {"Authorization": f"Bearer {self.token}"}
+                    if self.verify:
+                        return requests.get(self.base_url + "/hosts", headers=headers, timeout=10)
+                    return requests.get(self.base_url + "/hosts", headers=headers, timeout=10, verify=False)
+            """),
+        # a development run against the local server, and a call to this machine: no network path to attack
+        Valid("""
+            import os
+            import requests
+
+            def warm_cache(token):
+                if os.environ.get("APP_ENV") == "development":
+                    return requests.get("https://dev.example.internal/warm", headers={"X-Token": token}, verify=False)
+                return requests.get("https://cache.example.org/warm", headers={"X-Token": token})
+
+            def health(token):
+                return requests.get("https://127.0.0.1:8443/health", headers={"X-Token": token}, verify=False)
+            """),
         # a TLS server that asks no client certificate: CERT_NONE is about clients, not about whom we call
         Valid("""
             import ssl
@@ -138,6 +180,18 @@ class TlsVerificationDisabled(Rule):
                 return urllib.request.urlopen(url, context=ctx, timeout=10)
             """,
             message="_create_unverified_context",
+        ),
+        # an early return on something else than the operator's choice does not make the call opt-in
+        Invalid(
+            """
+            import requests
+
+            def report(url, token, payload):
+                if not payload:
+                    return None
+                return requests.post(url, json=payload, headers={"Authorization": token}, verify=False)  # expect
+            """,
+            message="verify=False",
         ),
         # the same setting on a client context does skip the server's certificate
         Invalid(
@@ -174,6 +228,8 @@ class TlsVerificationDisabled(Rule):
             return
         if not self._http_call(node, ctx, name):
             return
+        if self._to_this_machine(node):
+            return  # ``https://localhost:5000/...``: the traffic never leaves the host
         self._report(
             ctx,
             node,
@@ -189,6 +245,20 @@ class TlsVerificationDisabled(Rule):
                 value = keyword.value
                 return keyword if isinstance(value, ast.Constant) and value.value is False else None
         return None
+
+    @staticmethod
+    def _to_this_machine(node: ast.Call) -> bool:
+        """The URL is written in the call and names a loopback host (``https://127.0.0.1:8443/health``)."""
+        url = node.args[0] if node.args else next((kw.value for kw in node.keywords if kw.arg == "url"), None)
+        if isinstance(url, ast.JoinedStr) and url.values:
+            url = url.values[0]  # ``f"https://localhost:{port}/..."``: the host is in the fixed head
+        if not (isinstance(url, ast.Constant) and isinstance(url.value, str)):
+            return False
+        try:
+            host = urlsplit(url.value).hostname or ""
+        except ValueError:
+            return False
+        return host in LOOPBACK_HOSTS or host.endswith(".localhost")
 
     def visit_Attribute(self, node: ast.Attribute, ctx: Context) -> None:
         if node.attr != "CERT_NONE" or ctx.is_test_code():
@@ -279,12 +349,54 @@ class TlsVerificationDisabled(Rule):
         }
         return bool(called & self.PEER_CERT) and not called & self.SENDS
 
+    @staticmethod
+    def _after_opt_in_exit(ctx: Context, node: ast.AST) -> bool:
+        """An earlier ``if self.verify: return ...`` in an enclosing block: what follows runs with the option off."""
+        path = [*ctx.ancestors, node]
+        for parent, child in zip(path, path[1:]):
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(parent, field, None)
+                if not isinstance(block, list) or child not in block:
+                    continue
+                for earlier in block[: block.index(child)]:
+                    if (
+                        isinstance(earlier, ast.If)
+                        and earlier.body
+                        and isinstance(earlier.body[-1], (ast.Return, ast.Raise))
+                        and TlsVerificationDisabled._off_when_false(earlier.test)
+                    ):
+                        return True
+        return False
+
+    @staticmethod
+    def _off_when_false(test: ast.expr) -> bool:
+        """The code after ``if <test>: return`` runs only with the operator's switch at "no verification".
+
+        ``if self.verify:`` and ``if not insecure:`` say so; ``if insecure:`` says the opposite (what follows
+        is the *verifying* path), and a test of anything else says nothing.
+        """
+        negations = 0
+        while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            negations, test = negations + 1, test.operand
+        if not isinstance(test, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+            return False
+        text = ast.unparse(test)
+        if _OFF_SWITCH().search(text):
+            return negations % 2 == 1  # ``if not insecure: return ...``: what follows runs when insecure
+        if _ON_SWITCH().search(text):
+            return negations % 2 == 0  # ``if self.verify: return ...``: what follows runs with verify off
+        return False
+
     def _report(self, ctx: Context, node: ast.AST, what: str, carries: bool = True) -> None:
         if self._inspects_certificate(ctx):
             return  # reads whatever certificate the host presents (expiry/serial checks), self-signed included
+        if role_of_path(ctx.module.path) in (FileRole.EXAMPLE, FileRole.DOCS):
+            return  # an example client or a docs snippet: not what the project deploys
         for ancestor in ctx.ancestors:
             if isinstance(ancestor, (ast.If, ast.IfExp)) and _OPT_IN().search(ast.unparse(ancestor.test)):
-                return  # ``if app.config["SKIP_SSL_VERIFY"]:``: an operator's explicit choice
+                return  # ``if app.config["SKIP_SSL_VERIFY"]:``: an operator's explicit choice, or a development run
+        if self._after_opt_in_exit(ctx, node):
+            return  # ``if self.verify: return session.get(url)`` first: only the operator's "off" gets here
         if carries:
             risk = "anyone on the network path can impersonate the server and read or change the traffic"
             severity = self.effective_severity
