@@ -222,6 +222,28 @@ def test_a_single_column_constraint_in_table_args_makes_it_unique() -> None:
     assert p.models["Run"].unique_columns == {"run_uuid", "slug"}
 
 
+def test_columns_of_a_composite_primary_key_are_not_unique_alone() -> None:
+    p = project(
+        {
+            "models.py": """
+            from sqlalchemy import Column, Date, ForeignKey, Integer, String
+            from sqlalchemy.orm import declarative_base
+            Base = declarative_base()
+
+            class Reading(Base):
+                __tablename__ = "readings"
+                region = Column(String, primary_key=True)
+                release_id = Column(Integer, ForeignKey("releases.id"), primary_key=True)
+                day = Column(Date, primary_key=True)
+                code = Column(String, unique=True)
+            """
+        }
+    )
+    reading = p.models["Reading"]
+    assert reading.unique_columns == {"code"}
+    assert reading.primary_key == ("region", "release_id", "day")
+
+
 def test_app_config_in_debug_branch_is_development() -> None:
     p = project(
         {

@@ -86,6 +86,9 @@ def collect_models(project: Project) -> None:
         if not is_model(cls, set()):
             continue
         model = ModelInfo(cls.qualname, cls.name, Location(cls.module.path, cls.node.lineno, cls.node.col_offset + 1))
+        # ``primary_key=True`` on several columns makes one composite key: like a constraint over several
+        # columns, it makes none of them unique alone (``CoreData``'s state, batch and date)
+        keys: list[str] = []
         for stmt in cls.node.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
                 attr, value = stmt.targets[0].id, stmt.value
@@ -104,7 +107,10 @@ def collect_models(project: Project) -> None:
                 for flag in ("primary_key", "unique"):
                     v = kwargs.get(flag)
                     if isinstance(v, ast.Constant) and v.value is True:
-                        model.unique_columns.add(attr)
+                        if flag == "primary_key":
+                            keys.append(attr)
+                        else:
+                            model.unique_columns.add(attr)
             elif callee == "relationship":
                 lazy = kwargs.get("lazy")
                 lazy_value = (
@@ -131,6 +137,9 @@ def collect_models(project: Project) -> None:
                     blazy = next(lazies, "select")
                     backrefs.append((target, str(backref.args[0].value), str(blazy), loc, cls.name))
                 # ``back_populates``: the other side declares its own relationship
+        model.primary_key = tuple(keys)
+        if len(keys) == 1:
+            model.unique_columns.add(keys[0])
         if (
             cls.name in project.models
             and _secondary_model_path(cls.module.path)

@@ -222,6 +222,8 @@ class ModelInfo:
     location: Location
     relationships: dict[str, RelationshipInfo] = field(default_factory=dict)
     unique_columns: set[str] = field(default_factory=set)
+    #: the columns declared ``primary_key=True`` in the class body, in order (several: one composite key)
+    primary_key: tuple[str, ...] = ()
 
 
 @dataclass(eq=False, slots=True)

@@ -98,6 +98,29 @@ def swallows(handler: ast.ExceptHandler, table: ImportTable) -> bool:
     return True
 
 
+def _exception_names(expr: ast.expr | None, table: ImportTable | None) -> set[str]:
+    """The classes an ``except`` clause or an ``autoretry_for`` value names, qualified where imported."""
+    if expr is None:
+        return set()
+    elts = expr.elts if isinstance(expr, (ast.Tuple, ast.List)) else [expr]
+    names = set()
+    for elt in elts:
+        name = dotted(elt)
+        if name is not None:
+            names.add((table.qualify(name) if table is not None else None) or name)
+    return names
+
+
+def autoretried_catch(handler: ast.ExceptHandler, handler_table: ImportTable, task: FunctionInfo) -> str | None:
+    """The class ``handler`` catches that the task's own ``autoretry_for`` lists (``@task(autoretry_for=
+    (OperationalError,))`` and ``except OperationalError:`` in its body): Celery retries only what escapes the
+    task, so a handler that keeps it in can never let the declared retry fire."""
+    declared = _exception_names(task.task_options.get("autoretry_for"), task.imports)
+    caught = _exception_names(handler.type, handler_table)
+    both = sorted(declared & caught)
+    return both[0] if both else None
+
+
 def work_tries(project: Project, fn: FunctionInfo) -> Iterator[ast.Try]:
     """``try`` blocks that hold the task's work: all of it, or its network/database I/O (not in a loop)."""
     top = [s for s in fn.node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
@@ -466,6 +489,7 @@ def polled_results(project: Project) -> dict[str, Evidence]:
 
 
 __all__ = [
+    "autoretried_catch",
     "loguru_catch",
     "RESULT_READS",
     "polled_bare_reads",

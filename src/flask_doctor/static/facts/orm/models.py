@@ -183,6 +183,29 @@ class Relation:
     location: Location
 
 
+def foreign_key_of(project: Project, model: ModelInfo, relation: Relation) -> str | None:
+    """The column of ``model`` a many-to-one ``relation`` follows: the one whose ``ForeignKey("table.col")``
+    names the related model's table (``batchId = Column(ForeignKey("batches.batchId"))`` for ``batch``)."""
+    target = project.models.get(relation.target.rsplit(".", 1)[-1]) if relation.target else None
+    if target is None:
+        return None
+    tables = {target.name.lower()}
+    for cls in _lineage(project, target):
+        for attr, value in _class_attributes(cls):
+            if attr == "__tablename__" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                tables.add(value.value.lower())
+    for cls in _lineage(project, model):
+        for attr, value in _class_attributes(cls):
+            for node in ast.walk(value):
+                if not (isinstance(node, ast.Call) and (dotted(node.func) or "").endswith("ForeignKey") and node.args):
+                    continue
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    if first.value.rsplit(".", 1)[0].lower() in tables:
+                        return attr
+    return None
+
+
 def _lineage(project: Project, model: ModelInfo) -> list[ClassInfo]:
     """The model's class and its project bases and mixins (nearest first)."""
     found: list[ClassInfo] = []
@@ -757,6 +780,7 @@ def uses_model_signals(project: Project) -> bool:
 
 __all__ = [
     "GROWING_NAMES",
+    "foreign_key_of",
     "OWNER_KEY",
     "Relation",
     "association_proxies",

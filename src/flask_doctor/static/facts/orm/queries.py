@@ -1202,6 +1202,33 @@ def _flag_test(compare: ast.Compare) -> bool:
     )
 
 
+def _pinned_columns(query: Query, ctx: Context) -> set[str]:
+    """Columns of the query's model every run pins to one value (``Row.state == s``, ``filter_by(date=d)``)."""
+    model = query.model
+    found: set[str] = set()
+    for term in filter_terms(query, ctx, always=True):
+        if not (isinstance(term, ast.Compare) and len(term.ops) == 1 and isinstance(term.ops[0], ast.Eq)):
+            continue
+        for side in (term.left, term.comparators[0]):
+            if isinstance(side, ast.Attribute) and model is not None and dotted(side.value) == model.name:
+                found.add(side.attr)
+    for method, node in query.methods:
+        if method == "filter_by" and isinstance(node, ast.Call) and id(node) not in query.optional:
+            found.update(kw.arg for kw in node.keywords if kw.arg)
+    return found
+
+
+def distinct_parents_by_key(query: Query, foreign_key: str | None, ctx: Context) -> bool:
+    """The query pins every column of its model's composite primary key but ``foreign_key``: no two rows share
+    that key's value, so each row has a parent of its own (the revisions of one state's one day, each from a
+    different batch). A many-to-one read per row is then a query per row, however the rows are kept."""
+    model = query.model
+    if model is None or foreign_key is None or len(model.primary_key) < 2 or foreign_key not in model.primary_key:
+        return False
+    pinned = _pinned_columns(query, ctx)
+    return foreign_key not in pinned and set(model.primary_key) - {foreign_key} <= pinned
+
+
 def parent_key(query: Query, ctx: Context, *, joined: bool = False, always: bool = False) -> str | None:
     """The foreign key, relationship or owner column an equality filter pins: the rows of one parent.
 
@@ -2693,6 +2720,7 @@ def _names_loaded(option: ast.expr, attr: str) -> bool:
 
 
 __all__ = [
+    "distinct_parents_by_key",
     "BOUNDING",
     "one_record",
     "client_sized",

@@ -26,6 +26,7 @@ from flask_doctor.static.facts.orm.loops import (
 from flask_doctor.static.facts.orm.models import (
     Relation,
     association_proxies,
+    foreign_key_of,
     grows,
     model_for,
     relations,
@@ -37,6 +38,7 @@ from flask_doctor.static.facts.orm.mongo import parent_key as document_parent
 from flask_doctor.static.facts.orm.queries import (
     LAZY_PER_ROW,
     Query,
+    distinct_parents_by_key,
     filter_terms,
     in_application_code,
     iterated_query,
@@ -767,6 +769,39 @@ class LazyRelationshipInLoop(Rule):
         """
 
     VALID = (
+        # the rows of one composite key's other columns plus the parent itself: every row has that one parent
+        Valid(
+            """
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Release(db.Model):
+                __tablename__ = "releases"
+                id = db.Column(db.Integer, primary_key=True)
+                notes = db.Column(db.String)
+                figures = db.relationship("Figure", backref="release")
+
+            class Figure(db.Model):
+                region = db.Column(db.String, primary_key=True)
+                release_id = db.Column(db.Integer, db.ForeignKey("releases.id"), primary_key=True)
+                day = db.Column(db.Date, primary_key=True)
+                value = db.Column(db.Integer)
+
+            @app.post("/releases")
+            def add_release():
+                db.session.add(Release(notes="daily"))
+                db.session.commit()
+                return "", 201
+
+            @app.get("/releases/<int:rid>/<region>")
+            def region_figures(rid, region):
+                rows = Figure.query.filter(Figure.release_id == rid, Figure.region == region).all()
+                return [{"day": str(f.day), "notes": f.release.notes} for f in rows]
+            """
+        ),
         # the sections of one form: only a command adds them (a timestamp, but no request or job adding rows),
         # so one form's sections are a handful; reading each one's fields costs a few queries
         Valid(
@@ -2035,6 +2070,40 @@ class LazyRelationshipInLoop(Rule):
         ),
     )
     INVALID = (
+        # the query pins every column of the composite key but the parent's: no two rows share a parent
+        Invalid(
+            """
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Release(db.Model):
+                __tablename__ = "releases"
+                id = db.Column(db.Integer, primary_key=True)
+                notes = db.Column(db.String)
+                figures = db.relationship("Figure", backref="release")
+
+            class Figure(db.Model):
+                region = db.Column(db.String, primary_key=True)
+                release_id = db.Column(db.Integer, db.ForeignKey("releases.id"), primary_key=True)
+                day = db.Column(db.Date, primary_key=True)
+                value = db.Column(db.Integer)
+
+            @app.post("/releases")
+            def add_release():
+                db.session.add(Release(notes="daily"))
+                db.session.commit()
+                return "", 201
+
+            @app.get("/history/<region>/<day>")
+            def history(region, day):
+                rows = Figure.query.filter(Figure.region == region, Figure.day == day).all()
+                return [{"value": f.value, "notes": f.release.notes} for f in rows]  # expect
+            """,
+            message="the rows point to different ones",
+        ),
         # the same team's solves, but each points to the person who checked it: anyone who signs in
         Invalid(
             _TEAM_VIEWS
@@ -3970,6 +4039,8 @@ class LazyRelationshipInLoop(Rule):
         assert fn is not None and query.model is not None
         key = parent_key(query, ctx)
         if rel.scalar:
+            if distinct_parents_by_key(query, foreign_key_of(ctx.project, query.model, rel), ctx):
+                return None  # the key leaves the parent the only column the rows differ in: one parent per row
             # a many-to-one load queries once per *distinct* parent; the identity map answers the rest
             if key in (rel.attr, f"{rel.attr}_id"):
                 return ""  # every row has the parent the query is filtered by: one query in all

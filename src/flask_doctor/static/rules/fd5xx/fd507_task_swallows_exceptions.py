@@ -12,6 +12,7 @@ from flask_doctor.static.facts.errors import (
     is_log_call,
 )
 from flask_doctor.static.facts.jobs.outcomes import (
+    autoretried_catch,
     delegate,
     dropped_errors,
     forgotten_retries,
@@ -53,7 +54,11 @@ class TaskSwallowsExceptions(Rule):
     next run repeats the work, though this failure leaves no trace. Not
     reported: handlers that re-raise, retry or do real
     recovery work, narrow `except SomeError:` clauses, and log-and-continue
-    inside a loop over items (one bad item must not stop the batch). A task
+    inside a loop over items (one bad item must not stop the batch). A
+    narrow clause is reported when it catches a class the task's own
+    `autoretry_for` lists (`autoretry_for=(OperationalError,)` and
+    `except OperationalError: db.session.rollback()` in the body): Celery
+    retries only what escapes the task, so the declared retry never fires. A task
     whose body is one call of a project helper (`_sync(account_id)`) is
     judged by that helper's `try`: its outcome is the task's.
 
@@ -115,6 +120,29 @@ class TaskSwallowsExceptions(Rule):
     summary = "Task catches Exception and returns normally: the failure is recorded as SUCCESS."
 
     VALID = (
+        # the narrow handler catches an error the task does not ask to retry on, or hands the retried one back
+        Valid("""
+            from celery import shared_task
+            from sqlalchemy.exc import IntegrityError, OperationalError
+            from ledger.models import db, Entry
+
+            @shared_task(autoretry_for=(OperationalError,), max_retries=3)
+            def record_entry(payload):
+                try:
+                    db.session.add(Entry(**payload))
+                    db.session.commit()
+                except IntegrityError:
+                    db.session.rollback()  # already recorded: nothing to retry
+
+            @shared_task(autoretry_for=(OperationalError,), max_retries=3)
+            def settle(entry_id):
+                try:
+                    Entry.query.get(entry_id).settle()
+                    db.session.commit()
+                except OperationalError:
+                    db.session.rollback()
+                    raise
+            """),
         # loguru's catch that re-raises keeps the failure visible to Celery; a task that only logs has nothing
         # to lose.
         Valid("""
@@ -381,6 +409,24 @@ class TaskSwallowsExceptions(Rule):
             """,
             message="logs it and returns",
         ),
+        # the handler keeps in the very error the task asks Celery to retry on
+        Invalid(
+            """
+            from celery import shared_task
+            from sqlalchemy.exc import OperationalError
+            from ledger.models import db, Account
+
+            @shared_task(autoretry_for=(OperationalError,), retry_backoff=True)
+            def close_month():
+                try:
+                    for account in Account.query.filter_by(open=True):
+                        account.balance_forward()
+                    db.session.commit()
+                except OperationalError:  # expect
+                    db.session.rollback()
+            """,
+            message="can never fire",
+        ),
         # a FAILURE state written by hand is overwritten by the normal return that follows
         Invalid(
             """
@@ -429,11 +475,17 @@ class TaskSwallowsExceptions(Rule):
                 table = owner.imports
                 for stmt in work_tries(project, owner):
                     handler = next(
-                        (h for h in stmt.handlers if exception_kind(h.type, table) == "broad" and swallows(h, table)),
+                        (
+                            h
+                            for h in stmt.handlers
+                            if (exception_kind(h.type, table) == "broad" or autoretried_catch(h, table, fn))
+                            and swallows(h, table)
+                        ),
                         None,
                     )
                     if handler is None or id(handler) in seen:
                         continue
+                    retried = autoretried_catch(handler, table, fn)
                     calls = [s.value for s in handler.body if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)]
                     logs = any(is_log_call(c, table) for c in calls)
                     by_hand = any(isinstance(c.func, ast.Attribute) and c.func.attr == "update_state" for c in calls)
@@ -441,7 +493,13 @@ class TaskSwallowsExceptions(Rule):
                     if by_hand:
                         what = "sets a state by hand and returns (the return records SUCCESS over it)"
                     severity = self.effective_severity
-                    if not logs and not by_hand and calls and is_periodic(project, fn):
+                    if retried is not None:
+                        # the task declares the retry itself: keeping the exception in defeats it on every run
+                        what = (
+                            f"{what}, though the task's own `autoretry_for` lists `{retried.rsplit('.', 1)[-1]}`: "
+                            "the retry it declares can never fire"
+                        )
+                    elif not logs and not by_hand and calls and is_periodic(project, fn):
                         # only rolls back, in a task beat runs again: the next run redoes the work
                         severity = Severity.NOTE
                         what = "rolls back and drops it (the next scheduled run repeats the work, unseen)"
