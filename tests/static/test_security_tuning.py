@@ -801,3 +801,81 @@ def test_installed_command_serving_on_every_interface_is_a_note() -> None:
     found = run("FD306", files)
     assert [(path, line, severity) for path, line, severity, _ in found] == [("viewer.py", 5, Severity.NOTE)]
     assert "only server" in found[0][3]
+
+
+_PING_APP = """
+from contextlib import contextmanager
+from flask import Flask, jsonify, request
+from flask_login import LoginManager, login_required
+app = Flask(__name__)
+LoginManager(app)
+
+@contextmanager
+def work_scope():
+    work = Session()
+    try:
+        yield work
+        work.commit()
+    finally:
+        work.close()
+
+def post_visit(page):
+    requests.post(COUNTER_URL, json={"page": page}, timeout=1)
+{pages}
+@app.post("/api/totals")
+@login_required
+def totals():
+    post_visit("totals")
+    picked = json.loads(request.data)["ids"]
+    with work_scope() as work:
+        return jsonify(totals_of(work, picked))
+"""
+
+_PING_PAGE = """
+@app.route("/page{n}")
+@login_required
+def page{n}():
+    post_visit("page{n}")
+    return "page {n}"
+"""
+
+
+def test_bookkeeping_call_that_get_pages_make_too_is_no_write_of_a_post() -> None:
+    pages = "".join(_PING_PAGE.format(n=n) for n in range(3))
+    assert run("FD308", {"app.py": _PING_APP.replace("{pages}", pages)}) == []
+
+
+def test_a_call_that_only_two_get_pages_make_is_still_a_write() -> None:
+    pages = "".join(_PING_PAGE.format(n=n) for n in range(2))
+    assert [line for line, _ in lines("FD308", {"app.py": _PING_APP.replace("{pages}", pages)})]
+
+
+def test_commit_on_exit_manager_writes_what_its_block_writes() -> None:
+    source = """
+        from contextlib import contextmanager
+        from flask import Flask, request
+        from flask_login import LoginManager, current_user, login_required
+        app = Flask(__name__)
+        LoginManager(app)
+
+        @contextmanager
+        def work_scope():
+            work = Session()
+            yield work
+            work.commit()
+
+        @app.post("/labels/lookup")
+        @login_required
+        def lookup():
+            with work_scope() as work:
+                return {"found": find_labels(work, request.form["q"])}
+
+        @app.post("/labels")
+        @login_required
+        def add_label():
+            with work_scope() as work:
+                work.add(Label(text=request.form["text"], owner=current_user.id))
+            return "ok"
+    """
+    found = run("FD308", {"app.py": source})
+    assert [message.split("`")[1] for _, _, _, message in found] == ["add_label"]
