@@ -879,3 +879,37 @@ def test_commit_on_exit_manager_writes_what_its_block_writes() -> None:
     """
     found = run("FD308", {"app.py": source})
     assert [message.split("`")[1] for _, _, _, message in found] == ["add_label"]
+
+
+def test_literal_key_set_again_in_the_same_factory_never_takes_effect() -> None:
+    source = """
+        import secrets
+        from flask import Flask
+        from flask_login import LoginManager
+
+        def create_app():
+            app = Flask(__name__)
+            app.config.update({"SECRET_KEY": "quay-seven", "DEBUG": False})
+            app.secret_key = secrets.token_hex(32)
+            LoginManager(app)
+            return app
+    """
+    assert run("FD302", {"app.py": source}) == []
+
+
+def test_literal_key_replaced_only_in_a_try_is_still_reported() -> None:
+    source = """
+        from flask import Flask
+        from flask_login import LoginManager
+
+        def create_app():
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = "quay-seven"
+            try:
+                app.config["SECRET_KEY"] = open("/run/key").read()
+            except OSError:
+                pass
+            LoginManager(app)
+            return app
+    """
+    assert [line for line, _ in lines("FD302", {"app.py": source})] == [6]
