@@ -913,3 +913,36 @@ def test_literal_key_replaced_only_in_a_try_is_still_reported() -> None:
             return app
     """
     assert [line for line, _ in lines("FD302", {"app.py": source})] == [6]
+
+
+def test_session_that_keeps_only_the_visitors_results_is_no_login() -> None:
+    source = """
+        from flask import Flask, redirect, request, session
+        app = Flask(__name__)
+
+        @app.post("/sort")
+        def sort_rows():
+            save_upload(request.files["sheet"])
+            session["sorted"] = sort_sheet(request.form["column"])
+            return redirect("/sorted")
+
+        @app.route("/sorted")
+        def sorted_rows():
+            return {"rows": session.get("sorted", [])}
+    """
+    assert run("FD308", {"app.py": source}) == []
+
+
+def test_session_that_keeps_the_user_id_is_a_login() -> None:
+    source = """
+        from flask import Flask, redirect, request, session
+        app = Flask(__name__)
+
+        @app.post("/notes")
+        def add_note():
+            if "user_id" not in session:
+                return redirect("/signin")
+            store_note(session["user_id"], request.form["text"])
+            return redirect("/notes")
+    """
+    assert [line for line, _ in lines("FD308", {"app.py": source})]

@@ -97,7 +97,9 @@ class FormWithoutCsrf(Rule):
     not typed as JSON); views that accept
     only PUT, PATCH or DELETE (a form cannot send them, and `fetch()` from
     another origin is preflighted); signing in and out with no fields;
-    views that use no login at all, or authenticate with a token header
+    views that use no login at all (a session that holds only the visitor's
+    own data under constant keys, such as the last results or a theme, is
+    no login: a forged request carries no one's authority), or authenticate with a token header
     (`@token_required`, also in a class-based view's `method_decorators`,
     Flask-HTTPAuth `HTTPTokenAuth` (also handed to APIFairy's
     `@authenticate(token_auth)`, its user read with `token_auth.current_user()`),
@@ -175,6 +177,27 @@ class FormWithoutCsrf(Rule):
     summary = "A form-handling POST view without CSRF protection in a cookie-session app."
 
     VALID = (
+        # no login anywhere: the session only keeps the visitor's last results, which gives a forged post no one's
+        # authority to act with
+        Valid("""
+            from flask import Flask, redirect, render_template, request, session
+            app = Flask(__name__)
+
+            @app.route("/")
+            def index():
+                return render_template("index.html")
+
+            @app.post("/compare")
+            def compare():
+                for upload in request.files.getlist("sheets"):
+                    upload.save(f"/srv/work/{upload.filename}")
+                session["pairs"] = pair_rows(request.form.get("column", "id"))
+                return redirect("/results")
+
+            @app.route("/results")
+            def results():
+                return render_template("results.html", pairs=session.get("pairs", []))
+            """),
         # the only write is the usage ping that the app's GET pages send as well: any link already runs it, and the
         # ``with`` block of the commit-on-exit helper only reads
         Valid("""
