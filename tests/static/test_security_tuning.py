@@ -886,3 +886,148 @@ def test_installed_command_serving_on_every_interface_is_a_note() -> None:
     found = run("FD306", files)
     assert [(path, line, severity) for path, line, severity, _ in found] == [("viewer.py", 5, Severity.NOTE)]
     assert "only server" in found[0][3]
+
+
+_PING_APP = """
+from contextlib import contextmanager
+from flask import Flask, jsonify, request
+from flask_login import LoginManager, login_required
+app = Flask(__name__)
+LoginManager(app)
+
+@contextmanager
+def work_scope():
+    work = Session()
+    try:
+        yield work
+        work.commit()
+    finally:
+        work.close()
+
+def post_visit(page):
+    requests.post(COUNTER_URL, json={"page": page}, timeout=1)
+{pages}
+@app.post("/api/totals")
+@login_required
+def totals():
+    post_visit("totals")
+    picked = json.loads(request.data)["ids"]
+    with work_scope() as work:
+        return jsonify(totals_of(work, picked))
+"""
+
+_PING_PAGE = """
+@app.route("/page{n}")
+@login_required
+def page{n}():
+    post_visit("page{n}")
+    return "page {n}"
+"""
+
+
+def test_bookkeeping_call_that_get_pages_make_too_is_no_write_of_a_post() -> None:
+    pages = "".join(_PING_PAGE.format(n=n) for n in range(3))
+    assert run("FD308", {"app.py": _PING_APP.replace("{pages}", pages)}) == []
+
+
+def test_a_call_that_only_two_get_pages_make_is_still_a_write() -> None:
+    pages = "".join(_PING_PAGE.format(n=n) for n in range(2))
+    assert [line for line, _ in lines("FD308", {"app.py": _PING_APP.replace("{pages}", pages)})]
+
+
+def test_commit_on_exit_manager_writes_what_its_block_writes() -> None:
+    source = """
+        from contextlib import contextmanager
+        from flask import Flask, request
+        from flask_login import LoginManager, current_user, login_required
+        app = Flask(__name__)
+        LoginManager(app)
+
+        @contextmanager
+        def work_scope():
+            work = Session()
+            yield work
+            work.commit()
+
+        @app.post("/labels/lookup")
+        @login_required
+        def lookup():
+            with work_scope() as work:
+                return {"found": find_labels(work, request.form["q"])}
+
+        @app.post("/labels")
+        @login_required
+        def add_label():
+            with work_scope() as work:
+                work.add(Label(text=request.form["text"], owner=current_user.id))
+            return "ok"
+    """
+    found = run("FD308", {"app.py": source})
+    assert [message.split("`")[1] for _, _, _, message in found] == ["add_label"]
+
+
+def test_literal_key_set_again_in_the_same_factory_never_takes_effect() -> None:
+    source = """
+        import secrets
+        from flask import Flask
+        from flask_login import LoginManager
+
+        def create_app():
+            app = Flask(__name__)
+            app.config.update({"SECRET_KEY": "quay-seven", "DEBUG": False})
+            app.secret_key = secrets.token_hex(32)
+            LoginManager(app)
+            return app
+    """
+    assert run("FD302", {"app.py": source}) == []
+
+
+def test_literal_key_replaced_only_in_a_try_is_still_reported() -> None:
+    source = """
+        from flask import Flask
+        from flask_login import LoginManager
+
+        def create_app():
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = "quay-seven"
+            try:
+                app.config["SECRET_KEY"] = open("/run/key").read()
+            except OSError:
+                pass
+            LoginManager(app)
+            return app
+    """
+    assert [line for line, _ in lines("FD302", {"app.py": source})] == [6]
+
+
+def test_session_that_keeps_only_the_visitors_results_is_no_login() -> None:
+    source = """
+        from flask import Flask, redirect, request, session
+        app = Flask(__name__)
+
+        @app.post("/sort")
+        def sort_rows():
+            save_upload(request.files["sheet"])
+            session["sorted"] = sort_sheet(request.form["column"])
+            return redirect("/sorted")
+
+        @app.route("/sorted")
+        def sorted_rows():
+            return {"rows": session.get("sorted", [])}
+    """
+    assert run("FD308", {"app.py": source}) == []
+
+
+def test_session_that_keeps_the_user_id_is_a_login() -> None:
+    source = """
+        from flask import Flask, redirect, request, session
+        app = Flask(__name__)
+
+        @app.post("/notes")
+        def add_note():
+            if "user_id" not in session:
+                return redirect("/signin")
+            store_note(session["user_id"], request.form["text"])
+            return redirect("/notes")
+    """
+    assert [line for line, _ in lines("FD308", {"app.py": source})]

@@ -517,6 +517,39 @@ def overridden_later(project: Project, setting: ConfigSetting) -> tuple[ast.Call
     return None
 
 
+#: Owners whose settings are the app's own config, written in code (``app.config[...]``, ``app.secret_key``).
+_APP_OWNERS = frozenset({"app.config", "app"})
+
+
+def replaced_in_function(project: Project, setting: ConfigSetting) -> Location | None:
+    """Where the same function sets the same key of the app again, unconditionally, after ``setting``.
+
+    ``app.config.update(SECRET_KEY="dev", ...)`` followed by ``app.config["SECRET_KEY"] = token_hex(32)`` in the
+    same factory: the first value never reaches a request.  Only a later statement of the function's own body
+    counts (not one under an ``if``, a ``try`` or a loop, which may not run).
+    """
+    if setting.owner not in _APP_OWNERS:
+        return None
+    path, line = setting.location.path, setting.location.line
+    fn = enclosing_function(project, path, line)
+    if fn is None:
+        return None
+    plain = [
+        (stmt.lineno, stmt.end_lineno or stmt.lineno)
+        for stmt in fn.node.body
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Expr))
+    ]
+    for other in settings(project, (setting.key,)):
+        later = other.location
+        if other is setting or other.owner not in _APP_OWNERS or later.path != path or later.line <= line:
+            continue
+        if enclosing_function(project, path, later.line) is not fn:
+            continue
+        if any(first <= later.line <= last for first, last in plain):
+            return later
+    return None
+
+
 def _loads_overrides(call: ast.Call) -> bool:
     return isinstance(call.func, ast.Attribute) and call.func.attr in LOADS_OVERRIDES
 

@@ -1077,17 +1077,11 @@ _AUTH_DECORATOR = on_first_use(
 )
 #: ``if "user_id" not in session:``, ``return "uid" in session`` (not ``for s in sessions``).
 _IN_SESSION = (" in session:", " in session)", " in session\n", " in session and ", " in session or ")
-_USER_WORDS = (
-    "current_user",
-    "login_user",
-    "logout_user",
-    "session[",
-    "session.get",
-    "session.pop",
-    "g.user",
-    "authenticated",
-    *_IN_SESSION,
-)
+#: Words of a view that acts as the logged-in user: a login's own names, and the session (see ``_SESSION_WORDS``).
+_LOGIN_WORDS = ("current_user", "login_user", "logout_user", "g.user", "authenticated")
+#: The session as evidence of a login: only when the session holds an identity (:func:`session_grants_authority`).
+_SESSION_WORDS = ("session[", "session.get", "session.pop", *_IN_SESSION)
+_USER_WORDS = (*_LOGIN_WORDS, *_SESSION_WORDS)
 
 
 _TOKEN_DECORATOR = on_first_use(
@@ -1348,8 +1342,10 @@ def acts_as_user(project: Project, fn: FunctionInfo) -> bool:
             if "jwt_required" in deco and not csrf_setup(project).jwt_cookies:
                 continue  # JWT in headers, or in cookies with Flask-JWT-Extended's own CSRF check
             return True
-    if mentions(fn, _USER_WORDS) or reads_auth_cookie(project, fn) is not None:
+    if mentions(fn, _LOGIN_WORDS) or reads_auth_cookie(project, fn) is not None:
         return True
+    if mentions(fn, _SESSION_WORDS) and session_grants_authority(project):
+        return True  # a session that only carries the visitor's own data (results, a theme) is no one's authority
     if any(_session_decorator(project, fn, deco) for deco in fn.decorators):
         return True
     owners = {r.owner for r in fn.routes}

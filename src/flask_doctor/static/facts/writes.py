@@ -29,6 +29,13 @@ name (``parts._replace(...)``, ``text.replace("a", "b")``) and Flask's
 
 Rules that need a write say nothing (or less) when none is found, and show the
 write they found as evidence.
+
+:func:`action_write` passes over the project's bookkeeping calls
+(:func:`bookkeeping_calls`): a helper that several GET-only views also call
+(telemetry, an activity log) runs on any link to the site, so a forged POST
+that does no more than that gains nothing a plain link does not.  A context
+manager that commits on exit (``with session_scope() as session:``) writes
+what its ``with`` block writes: the block is read, not the manager's body.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ import ast
 import re
 
 from flask_doctor.findings import Location
-from flask_doctor.static.facts import keyed_fact
+from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.guards import bound_arguments
 from flask_doctor.static.facts.sql_strings import sql_template
 from flask_doctor.static.facts.taint import bindings
@@ -381,14 +388,34 @@ def _in_cookie_session(fn: FunctionInfo, node: ast.expr) -> bool:
 
 
 def _first_write(
-    project: Project, fn: FunctionInfo, stmts: list[ast.stmt], depth: int, cookie_session: bool = True
+    project: Project,
+    fn: FunctionInfo,
+    stmts: list[ast.stmt],
+    depth: int,
+    cookie_session: bool = True,
+    passing: frozenset[str] = frozenset(),
 ) -> ast.AST | None:
     """The first visible write in ``stmts``: one made here first, else a call into a helper that writes.
 
-    With ``cookie_session=False``, stores into Flask's ``session`` (the user's own cookie) do not count.
+    With ``cookie_session=False``, stores into Flask's ``session`` (the user's own cookie) do not count; calls to
+    the project functions in ``passing`` do not count either.
     """
     owner_locals = _locals_of(fn)
     helpers: list[tuple[ast.Call, FunctionInfo]] = []
+    managers: set[int] = set()
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if not isinstance(node, (ast.With, ast.AsyncWith)):
+                continue
+            for item in node.items:
+                expr = item.context_expr
+                callee = _project_callee(project, fn, expr) if isinstance(expr, ast.Call) else None
+                if callee is None or not _yields(callee):
+                    continue
+                managers.add(id(expr))
+                if isinstance(item.optional_vars, ast.Name):
+                    # what the manager hands out (a session) is not the view's own object: ``work.add(row)`` writes
+                    owner_locals.discard(item.optional_vars.id)
     for stmt in stmts:
         for node in ast.walk(stmt):
             if not cookie_session and (
@@ -412,6 +439,10 @@ def _first_write(
                     return node
             elif isinstance(node, ast.Call):
                 callee = _project_callee(project, fn, node)
+                if callee is not None and callee.qualname in passing:
+                    continue  # bookkeeping that GET-only views do as well
+                if id(node) in managers:
+                    continue  # ``with session_scope() as s:`` commits what its block does: the block decides
                 if _write_call(node, owner_locals):
                     fresh = _fresh_locals(project, fn)
                     if callee is None or _proven_writes(project, node, callee, fresh, depth + 1, frozenset()):
@@ -424,9 +455,44 @@ def _first_write(
                 ):
                     helpers.append((node, callee))
     for node, callee in helpers:
-        if _first_write(project, callee, list(callee.node.body), depth + 1, cookie_session) is not None:
+        if _first_write(project, callee, list(callee.node.body), depth + 1, cookie_session, passing) is not None:
             return node
     return None
+
+
+def _yields(fn: FunctionInfo) -> bool:
+    """A generator function: with ``@contextmanager``, a unit of work that wraps its ``with`` block."""
+    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in ast.walk(fn.node))
+
+
+#: How many GET-only views must make the same call for it to be the project's bookkeeping.
+_BOOKKEEPING_VIEWS = 3
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@project_fact
+def bookkeeping_calls(project: Project) -> frozenset[str]:
+    """Project functions that three or more GET-only views call as a statement of their own.
+
+    ``record_usage("page")`` or ``log_visit()`` at the top of every view is the project's bookkeeping (telemetry,
+    an activity log), not what a view is for: any link to the site already runs it, so a POST view whose only write
+    is such a call gives a forged request nothing a link does not.  A view counts as GET-only when its routes name
+    their methods and none is unsafe (a route without ``methods`` answers GET).
+    """
+    counts: dict[str, int] = {}
+    for fn in project.views():
+        methods = {m.upper() for route in fn.routes for m in route.methods}
+        if not fn.routes or not methods or not methods <= _SAFE_METHODS or fn.class_name:
+            continue
+        called: set[str] = set()
+        for node in ast.walk(fn.node):
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+                callee = _project_callee(project, fn, node.value)
+                if callee is not None:
+                    called.add(callee.qualname)
+        for qualname in called:
+            counts[qualname] = counts.get(qualname, 0) + 1
+    return frozenset(q for q, n in counts.items() if n >= _BOOKKEEPING_VIEWS)
 
 
 def _project_callee(project: Project, fn: FunctionInfo, call: ast.Call) -> FunctionInfo | None:
@@ -496,6 +562,15 @@ def view_write(project: Project, fn: FunctionInfo) -> Location | None:
     return Location(fn.module.path, getattr(found, "lineno", fn.node.lineno), getattr(found, "col_offset", 0) + 1)
 
 
+@keyed_fact
+def action_write(project: Project, fn: FunctionInfo) -> Location | None:
+    """Like :func:`view_write`, but the project's bookkeeping calls (:func:`bookkeeping_calls`) do not count."""
+    found = _first_write(project, fn, unsafe_branch(fn), 0, passing=bookkeeping_calls(project))
+    if found is None:
+        return None
+    return Location(fn.module.path, getattr(found, "lineno", fn.node.lineno), getattr(found, "col_offset", 0) + 1)
+
+
 def lasting_write(project: Project, fn: FunctionInfo) -> Location | None:
     """Like :func:`view_write`, but a store into Flask's cookie ``session`` does not count: what the view
     changes beyond the user's own cookie (a display preference kept there is no lasting change)."""
@@ -505,4 +580,12 @@ def lasting_write(project: Project, fn: FunctionInfo) -> Location | None:
     return Location(fn.module.path, getattr(found, "lineno", fn.node.lineno), getattr(found, "col_offset", 0) + 1)
 
 
-__all__ = ["WRITE_NAMES", "has_method_branch", "lasting_write", "unsafe_branch", "view_write"]
+__all__ = [
+    "WRITE_NAMES",
+    "action_write",
+    "bookkeeping_calls",
+    "has_method_branch",
+    "lasting_write",
+    "unsafe_branch",
+    "view_write",
+]

@@ -11,6 +11,7 @@ from flask_doctor.static.facts.config import (
     generated_secret,
     live_in_production,
     overridden_later,
+    replaced_in_function,
     settings,
     startup_guard,
     where,
@@ -126,7 +127,11 @@ class HardcodedSecretKey(Rule):
     it is still the default (a value that only says "change me" is no such
     check: it stays a note); Flask-Security's `SECURITY_PASSWORD_SALT` under
     the same later load (a pepper mixed into passwords before a salted
-    hash, not a signing key); and a `SECRET_KEY` that signs
+    hash, not a signing key); a literal that the same function sets again
+    later in a statement of its own body, not under an `if` or `try`
+    (`app.config.update(SECRET_KEY="dev")` and then
+    `app.config["SECRET_KEY"] = secrets.token_hex(32)`): it never takes
+    effect; and a `SECRET_KEY` that signs
     nothing that matters -- the app serves views, uses the session only for
     flashed messages or a constant non-identity key, and no login or token
     extension signs with it (Flask-Login registered only with request
@@ -175,6 +180,19 @@ class HardcodedSecretKey(Rule):
     )
 
     VALID = (
+        # the factory's literal is replaced a few lines later by a random key: the literal never signs anything
+        Valid("""
+            import secrets
+            from flask import Flask
+            from flask_login import LoginManager
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.update({"SECRET_KEY": "harbour-dev-key", "TESTING": False})
+                app.config["SECRET_KEY"] = secrets.token_hex(32)
+                LoginManager(app)
+                return app
+            """),
         # the project's settings getter takes the key's name in the file, then the environment variable's name:
         # there is no default, a missing key stops the app
         Valid(
@@ -598,6 +616,24 @@ class HardcodedSecretKey(Rule):
         ),
     )
     INVALID = (
+        # the random key replaces the literal only when a flag is set: otherwise the literal is the key
+        Invalid(
+            """
+            import os
+            import secrets
+            from flask import Flask
+            from flask_login import LoginManager
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.update({"SECRET_KEY": "harbour-dev-key"})  # expect
+                if os.environ.get("ROTATE_KEY"):
+                    app.config["SECRET_KEY"] = secrets.token_hex(32)
+                LoginManager(app)
+                return app
+            """,
+            message="is the literal",
+        ),
         # the key of a password-reset link signer written in the call itself
         Invalid(
             """
@@ -1062,6 +1098,8 @@ class HardcodedSecretKey(Rule):
             value = literal if literal is not None else default_text
             if value is None or at in reported:
                 continue
+            if literal is not None and replaced_in_function(project, setting) is not None:
+                continue  # the same function sets the key again, unconditionally: this value never takes effect
             if setting.key == "SECRET_KEY" and not session_grants_authority(project):
                 continue  # the session holds no login, no token is signed with it: a forged cookie grants nothing
             guard = startup_guard(project, setting, value)

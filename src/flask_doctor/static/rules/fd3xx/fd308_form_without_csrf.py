@@ -26,7 +26,7 @@ from flask_doctor.static.facts.csrf import (
     validates_flask_wtf_form,
 )
 from flask_doctor.static.facts.roles import is_test_path
-from flask_doctor.static.facts.writes import lasting_write, view_write
+from flask_doctor.static.facts.writes import action_write, lasting_write, view_write
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.rules.base import Invalid, Rule, Valid
 
@@ -97,7 +97,9 @@ class FormWithoutCsrf(Rule):
     not typed as JSON); views that accept
     only PUT, PATCH or DELETE (a form cannot send them, and `fetch()` from
     another origin is preflighted); signing in and out with no fields;
-    views that use no login at all, or authenticate with a token header
+    views that use no login at all (a session that holds only the visitor's
+    own data under constant keys, such as the last results or a theme, is
+    no login: a forged request carries no one's authority), or authenticate with a token header
     (`@token_required`, also in a class-based view's `method_decorators`,
     Flask-HTTPAuth `HTTPTokenAuth` (also handed to APIFairy's
     `@authenticate(token_auth)`, its user read with `token_auth.current_user()`),
@@ -135,7 +137,11 @@ class FormWithoutCsrf(Rule):
     go with a forged request, and the finding is a note. A state change on GET
     is not softened by `SameSite=Lax`: top-level navigations carry the cookie.
     A GET that only flips a value in the user's own session cookie (a
-    display preference) is not reported unless it deletes.
+    display preference) is not reported unless it deletes. Nor is a POST
+    whose only write is the project's bookkeeping, a call that three or more
+    GET-only views make too (a usage ping, an activity log): any link to
+    the site already runs it. A context manager that commits on exit
+    (`with session_scope() as session:`) changes what its block changes.
 
     ## Example
     ```python
@@ -171,6 +177,75 @@ class FormWithoutCsrf(Rule):
     summary = "A form-handling POST view without CSRF protection in a cookie-session app."
 
     VALID = (
+        # no login anywhere: the session only keeps the visitor's last results, which gives a forged post no one's
+        # authority to act with
+        Valid("""
+            from flask import Flask, redirect, render_template, request, session
+            app = Flask(__name__)
+
+            @app.route("/")
+            def index():
+                return render_template("index.html")
+
+            @app.post("/compare")
+            def compare():
+                for upload in request.files.getlist("sheets"):
+                    upload.save(f"/srv/work/{upload.filename}")
+                session["pairs"] = pair_rows(request.form.get("column", "id"))
+                return redirect("/results")
+
+            @app.route("/results")
+            def results():
+                return render_template("results.html", pairs=session.get("pairs", []))
+            """),
+        # the only write is the usage ping that the app's GET pages send as well: any link already runs it, and the
+        # ``with`` block of the commit-on-exit helper only reads
+        Valid("""
+            from contextlib import contextmanager
+            from flask import Flask, jsonify, request
+            from flask_login import LoginManager, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @contextmanager
+            def unit_of_work():
+                work = Session()
+                try:
+                    yield work
+                    work.commit()
+                finally:
+                    work.close()
+
+            def post_usage_ping(page):
+                if settings.share_usage:
+                    requests.post(USAGE_URL, json={"page": page}, timeout=1)
+
+            @app.route("/charts")
+            @login_required
+            def charts():
+                post_usage_ping("charts")
+                return render_template("charts.html")
+
+            @app.route("/tables")
+            @login_required
+            def tables():
+                post_usage_ping("tables")
+                return render_template("tables.html")
+
+            @app.route("/api/rooms")
+            @login_required
+            def rooms():
+                post_usage_ping("rooms")
+                return jsonify(room_names())
+
+            @app.post("/api/room-load")
+            @login_required
+            def room_load():
+                post_usage_ping("room_load")
+                wanted = json.loads(request.data)["rooms"]
+                with unit_of_work() as work:
+                    return jsonify(load_of_rooms(work, wanted))
+            """),
         # a confirmation decorator runs the view only once a Flask-WTF form validates: the GET shows the form,
         # the delete happens on a POST whose token checked out
         Valid("""
@@ -1040,6 +1115,31 @@ class FormWithoutCsrf(Rule):
             """),
     )
     INVALID = (
+        # the ``with`` block of the commit-on-exit helper adds a row: that is the write, whatever the helper is
+        Invalid(
+            """
+            from contextlib import contextmanager
+            from flask import Flask, jsonify, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @contextmanager
+            def unit_of_work():
+                work = Session()
+                yield work
+                work.commit()
+
+            @app.post("/api/rooms")
+            @login_required
+            def add_room():
+                name = request.form["name"]  # expect
+                with unit_of_work() as work:
+                    work.add(Room(name=name, owner=current_user.id))
+                return jsonify(ok=True)
+            """,
+            message="no CSRF protection",
+        ),
         # the write is a camelCase helper of another package (``clearCatalogue`` starts with a write verb):
         # a forged upload replaces the stored list
         Invalid(
@@ -1715,9 +1815,11 @@ class FormWithoutCsrf(Rule):
             return None  # a JSON API: a cross-site page cannot send it a JSON body
         if not exempt and validates_flask_wtf_form(project, fn, taken):
             return None  # a Flask-WTF form checks its CSRF token when it validates
-        write = view_write(project, fn)
+        write = action_write(project, fn)
         if write is None:
-            return None  # pages, searches, lists: a forged request that changes nothing gains nothing
+            # pages, searches, lists: a forged request that changes nothing gains nothing; nor does one whose only
+            # write is bookkeeping that GET-only views do too (any link to the site already runs it)
+            return None
         read, reader = taken.node, taken.reader
         through = "" if reader is fn else f" (through `{reader.display}`)"
         if taken.kind == "form" and isinstance(read, ast.Call):
