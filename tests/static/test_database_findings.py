@@ -197,6 +197,33 @@ def test_fd202_evidence_points_at_the_loop_and_the_helper_query() -> None:
     assert [e.location.line for e in findings[0].evidence if e.location] == [10, 10, 6]
 
 
+def test_fd202_words_typed_into_one_field_are_a_note() -> None:
+    code = """
+        from flask import Flask, request
+        from models import User, db
+        app = Flask(__name__)
+
+        @app.post("/team")
+        def invite():
+            {names}
+            found = []
+            for name in names:
+                found.append(User.query.filter_by(email=name).first())
+            return {"n": len(found)}
+        """
+    # the words of one text box (split, then tidied): what a person types, a note
+    typed = code.replace(
+        "{names}", 'names = request.form["emails"].split(",")\n            names = [n.strip() for n in names if n]'
+    )
+    assert _check(typed, "FD202") == []
+    notes = _check(typed, "FD202", preview=True)
+    assert [f.severity for f in notes] == [Severity.NOTE]
+    assert "the words of one text value" in notes[0].message
+    # a list the request sends item by item (checkboxes, a JSON array) still sets N: a warning
+    listed = code.replace("{names}", 'names = request.form.getlist("emails")')
+    assert [f.severity for f in _check(listed, "FD202")] == [Severity.WARNING]
+
+
 def test_fd203_is_quiet_when_the_query_eager_loads_the_relationship() -> None:
     code = """
         from flask import Flask

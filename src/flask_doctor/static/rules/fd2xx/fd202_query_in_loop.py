@@ -8,6 +8,7 @@ from collections.abc import Set as AbstractSet
 from flask_doctor.findings import Evidence, Location, Severity
 from flask_doctor.static.facts.classes import method_called
 from flask_doctor.static.facts.flows import returned_request_data, sink_source
+from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.loop_cost import capped_count, per_item_io
 from flask_doctor.static.facts.orm.loops import (
     MAPPED_ITEM,
@@ -241,7 +242,9 @@ class QueryInLoop(Rule):
     parameter a caller fills with request data, or what a helper the view
     calls returns when each of its `return`s is request data: `for i in
     posted_ids():` over `return request.get_json()["ids"]`; a bulk endpoint
-    runs as many queries as the request lists), or the entries of a directory
+    runs as many queries as the request lists; but the words of one text
+    field cut by `split` (`request.form["tags"].split(" ")`) are what a
+    person types, a handful: a note), or the entries of a directory
     (`os.listdir`, `glob.glob`, `Path.iterdir`) looked up one by one in a
     table that grows (a log file per run: the files grow with the rows),
     the query reads with the item's value, and nothing cuts it to one
@@ -1515,8 +1518,52 @@ class QueryInLoop(Rule):
             """,
             files={"models.py": _SHELF_MODELS},
         ),
+        # the tags a person types into one box, split into words: a handful of names (a note with --preview)
+        Valid(
+            """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Label(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                name = db.Column(db.String, unique=True)
+
+            @app.post("/notes/<int:note_id>/labels")
+            def label_note(note_id):
+                words = [w.strip() for w in request.form["labels"].split(",") if w.strip()]
+                found = []
+                for word in words:
+                    found.append(Label.query.filter_by(name=word).first() or Label(name=word))
+                return {"labels": [label.name for label in found]}
+            """
+        ),
     )
     INVALID = (
+        # the ids a person ticks in a list (one form field per id, not one text cut into words): a bulk
+        # endpoint runs as many lookups as the request lists
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Reading(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                value = db.Column(db.Float)
+
+            @app.post("/readings/zero")
+            def zero_readings():
+                for reading_id in request.form.getlist("ids"):
+                    reading = Reading.query.filter_by(id=int(reading_id)).first()  # expect
+                    reading.value = 0.0
+                db.session.commit()
+                return "ok"
+            """,
+            message="once per item",
+        ),
         # the same few roles, but `filter_by(...).first()` runs its query on every member: no identity map
         Invalid(
             _ROLE_MODELS
@@ -3328,7 +3375,8 @@ class QueryInLoop(Rule):
             less: str | None = "hoist it above the loop: the arguments do not change from one item to the next"
             evidence: list[Evidence] = []
         elif docs is None:
-            less, evidence = None, sent or []
+            less = _typed_words(iterable, ctx)
+            evidence = [] if less else sent or []
         else:
             less, evidence = documents_evidence(docs)
         if less is None:
@@ -3747,7 +3795,8 @@ class QueryInLoop(Rule):
         if rows is None:
             sent = _client_sent(iterable, ctx)
             if sent is not None:
-                return None, sent
+                typed = _typed_words(iterable, ctx)
+                return typed, ([] if typed else sent)
             filled = _filled_from(iterable, ctx)
             if filled is not None:
                 rows, extra, source = filled
@@ -4187,6 +4236,45 @@ def _client_sent(iterable: ast.expr, ctx: Context) -> list[Evidence] | None:
     field = form_data(ctx.project, ctx.function, iterable)
     if field is not None:
         return [Evidence(f"the loop walks `{_short(field)}`, a field of the submitted form", ctx.location(iterable))]
+    return None
+
+
+#: Calls that cut one text into words or lines: ``form["tags"].split(" ")``, ``re.split(",", text)``.
+_SPLITS = frozenset({"split", "rsplit", "splitlines"})
+
+
+def _typed_words(iterable: ast.expr, ctx: Context, depth: int = 0) -> str | None:
+    """Why a loop over what the client sent is a note: it walks the words of one text field, cut by
+    ``split`` (``request.form["tags"].split(" ")``, through locals and comprehensions tidying the words):
+    what a person types in one box, a handful of names, not a list a script posts."""
+    if depth > 3 or ctx.function is None:
+        return None
+    node = iterable
+    while isinstance(node, ast.Call) and node.args and dotted(node.func) in ("set", "sorted", "list", "tuple"):
+        node = node.args[0]
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)) and len(node.generators) == 1:
+        return _typed_words(node.generators[0].iter, ctx, depth + 1)
+    if isinstance(node, ast.Name):
+        # ``names = [n.strip() for n in names if n]``: a tidier pass over the same words, not another source
+        values = [
+            value
+            for value in assignments(ctx.project, ctx.function).get(node.id, [])
+            if not (
+                isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp))
+                and dotted(value.generators[0].iter) == node.id
+            )
+        ]
+        if not values:
+            return None
+        found = [_typed_words(value, ctx, depth + 1) for value in values]
+        return found[0] if all(found) else None
+    if isinstance(node, ast.Call) and (
+        (isinstance(node.func, ast.Attribute) and node.func.attr in _SPLITS) or dotted(node.func) == "re.split"
+    ):
+        return (
+            f"the loop walks the words of one text value (`{_short(node)}`): names or ids written into one "
+            "field or parameter, a handful"
+        )
     return None
 
 
