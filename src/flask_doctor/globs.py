@@ -176,7 +176,10 @@ def _match_segments(pattern: tuple[object, ...], path: tuple[str, ...]) -> bool:
             return False
         return match_tokens(current, path[s], slash_ok=False) and at(p + 1, s + 1)  # type: ignore[arg-type]
 
-    return at(0, 0)
+    try:
+        return at(0, 0)
+    finally:
+        at = None  # type: ignore[assignment]  # it calls itself: a cycle the paused collector would keep
 
 
 __all__ = ["Glob", "match_tokens"]

@@ -29,7 +29,7 @@ def write(path: Path, text: str) -> None:
 def check(root: Path, cache: bool = True) -> tuple[list[dict], int]:
     """Findings as JSON dicts, and how many modules the run parsed."""
     result = run_check([root], Settings(root=root, preview=True), jobs=1, cache=cache)
-    return [f.to_dict() for f in result.findings], len(result.modules)
+    return [f.to_dict() for f in result.findings], len(result.parsed)
 
 
 def entries(root: Path) -> list[Path]:
@@ -134,7 +134,7 @@ def test_settings_are_part_of_the_key(clinic: Path) -> None:
     check(clinic)
     narrow = run_check([clinic], Settings(root=clinic, preview=True, select=["FD402"]), jobs=1, cache=True)
     assert {f.code for f in narrow.findings} <= {"FD402", "FD001", "FD002", "FD003", "FD004"}
-    assert len(narrow.modules) > 0  # other settings: a miss
+    assert len(narrow.parsed) > 0  # other settings: a miss
 
 
 def test_the_corpus_measurement_mode_is_part_of_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,7 +151,7 @@ def test_the_corpus_measurement_mode_is_part_of_the_key(tmp_path: Path, monkeypa
     run_check([root], settings, jobs=1, cache=True)
     monkeypatch.setenv("FLASK_DOCTOR_OWN_SEVERITIES", "1")
     measured = run_check([root], settings, jobs=1, cache=True)
-    assert len(measured.modules) > 0  # a miss: the first run's entry is not reused
+    assert len(measured.parsed) > 0  # a miss: the first run's entry is not reused
     assert len(entries(root)) == 2
 
 
@@ -199,7 +199,7 @@ def test_monorepo_edit_checks_only_the_edited_project(tmp_path: Path) -> None:
     target = tmp_path / "two" / "two" / "__init__.py"
     target.write_text(target.read_text().replace('"https://example.com")', '"https://example.com", timeout=3)'))
     result = run_check([tmp_path], Settings(root=tmp_path, preview=True), jobs=1, cache=True)
-    assert {m.path for m in result.modules} == {"two/two/__init__.py"}
+    assert set(result.parsed) == {"two/two/__init__.py"}
     assert [f.to_dict() for f in result.findings] == check(tmp_path, cache=False)[0]
     assert [f for f in cold if f["code"] == "FD402"] != [f.to_dict() for f in result.findings if f.code == "FD402"]
 

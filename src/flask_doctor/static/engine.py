@@ -28,7 +28,7 @@ from flask_doctor.static.model.connexion import tree_reader
 from flask_doctor.static.noqa import apply_noqa, parse_noqa
 from flask_doctor.static.rules import all_rules
 from flask_doctor.static.runner import NotChecked, build_model, deeper_recursion, load_modules, run_rules
-from flask_doctor.static.source import SourceModule, display_path, init_files, module_name_for
+from flask_doctor.static.source import display_path, init_files, module_name_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.baseline import BaselineEntry
@@ -42,7 +42,9 @@ class CheckResult:
     files_checked: int = 0
     root: Path = field(default_factory=Path.cwd)
     project: Project | None = None
-    modules: list[SourceModule] = field(default_factory=list)
+    #: The paths of the modules parsed (not taken from the cache). Paths, not the modules: a module holds its
+    #: syntax tree, and a run over several projects frees each project's trees once its rules have run.
+    parsed: list[str] = field(default_factory=list)
     #: Baseline entries no finding used (``--show-stale-baseline``); empty without a baseline.
     stale_baseline: list[BaselineEntry] = field(default_factory=list)
     #: Files written for a newer Python than this one, left unchecked (not findings: the report lists them).
@@ -179,7 +181,7 @@ def run_check(
     With ``cache``, projects whose files, settings and tool are unchanged
     since a run recorded in ``.flask-doctor-cache/`` are not checked again
     (:mod:`flask_doctor.static.cache`); their modules are then not in the
-    result's ``modules``.
+    result's ``parsed``.
 
     A run keeps every module's syntax tree alive (millions of objects on a
     large project) and frees them all at the end. With the collector on,
@@ -250,7 +252,7 @@ def _run_check(
             new_finding("FD002", surface="check", message=message, location=Location(display_path(path, root)))
         )
     noqa: dict[str, dict[int, frozenset[str] | None]] = {}
-    modules: list[SourceModule] = []
+    parsed: list[str] = []
     not_checked: list[NotChecked] = []
     # Several projects checked in one run (a monorepo, a folder of apps) each
     # get their own model: one app's factory must not make another app's
@@ -269,7 +271,7 @@ def _run_check(
         not_checked.extend(skipped)
         parsed_all = len(group_modules) == len(group_files)
         group_noqa = {m.path: parse_noqa(m.text, parsed=True) for m in group_modules}
-        modules.extend(group_modules)
+        parsed.extend(m.path for m in group_modules)
         side_files = tree_reader(root)
         project, group_modules, too_deep = build_model(
             group_modules,
@@ -320,7 +322,7 @@ def _run_check(
         files,
         root,
         project,
-        modules,
+        parsed,
         stale_baseline=stale,
         not_checked=sorted(not_checked, key=lambda n: n.path),
     )

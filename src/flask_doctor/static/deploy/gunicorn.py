@@ -544,7 +544,11 @@ def read_config_tree(
                 )
             )
 
-    visit(tree.body, False)
+    try:
+        visit(tree.body, False)
+    finally:
+        # they call themselves and each other: a cycle the paused collector would keep until the run ends
+        visit = record = None  # type: ignore[assignment]
     return conf
 
 

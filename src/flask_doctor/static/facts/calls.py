@@ -1353,7 +1353,11 @@ def call_guards(project: Project, fn: FunctionInfo) -> dict[int, tuple[tuple[boo
             elif isinstance(value, ast.AST):
                 expression(value, guards)
 
-    block(list(fn.node.body), ())
+    try:
+        block(list(fn.node.body), ())
+    finally:
+        # they call each other: a cycle the paused collector would keep until the run ends
+        expression = block = statement = None  # type: ignore[assignment]
     return found
 
 

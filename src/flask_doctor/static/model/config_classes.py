@@ -64,6 +64,38 @@ def _init_sets_flask_keys(cls: ClassInfo) -> bool:
     return len(_init_keys(cls) & FLASK_KEYS) >= 2
 
 
+# The two below are functions of the module, not closures calling themselves: such a closure is a cycle that
+# the paused collector keeps until the run ends.
+def _env_of(project: Project, explicit: dict[str, str], cls: ClassInfo, seen: set[str]) -> str:
+    """The environment ``cls`` configures: named by the settings, by its name, or by a project base's."""
+    if cls.name in explicit or cls.qualname in explicit:
+        return explicit.get(cls.name) or explicit[cls.qualname]
+    env = classify_env(cls.name)
+    if env != "base":
+        return env
+    for base in cls.bases:
+        parent = project.classes.get(base)
+        if parent is not None and parent.qualname not in seen:
+            seen.add(parent.qualname)
+            parent_env = _env_of(project, explicit, parent, seen)
+            if parent_env != "base":
+                return parent_env
+    return "base"
+
+
+def _is_config_class(project: Project, explicit: dict[str, str], cls: ClassInfo, seen: set[str]) -> bool:
+    """``cls`` or a project base of it is named for configuration, named by the settings, or sets Flask keys."""
+    if _CONFIG_NAME.search(cls.name) or cls.name in explicit or _init_sets_flask_keys(cls):
+        return True
+    for base in cls.bases:
+        parent = project.classes.get(base)
+        if parent is not None and parent.qualname not in seen:
+            seen.add(parent.qualname)
+            if _is_config_class(project, explicit, parent, seen):
+                return True
+    return False
+
+
 def collect_config_classes(
     project: Project, production: Iterable[str], development: Iterable[str], testing: Iterable[str]
 ) -> None:
@@ -72,39 +104,13 @@ def collect_config_classes(
     explicit.update({n: "testing" for n in testing})
     project.production_names = tuple(explicit)
 
-    def env_of(cls: ClassInfo, seen: set[str]) -> str:
-        if cls.name in explicit or cls.qualname in explicit:
-            return explicit.get(cls.name) or explicit[cls.qualname]
-        env = classify_env(cls.name)
-        if env != "base":
-            return env
-        for base in cls.bases:
-            parent = project.classes.get(base)
-            if parent is not None and parent.qualname not in seen:
-                seen.add(parent.qualname)
-                parent_env = env_of(parent, seen)
-                if parent_env != "base":
-                    return parent_env
-        return "base"
-
-    def is_config_class(cls: ClassInfo, seen: set[str]) -> bool:
-        if _CONFIG_NAME.search(cls.name) or cls.name in explicit or _init_sets_flask_keys(cls):
-            return True
-        for base in cls.bases:
-            parent = project.classes.get(base)
-            if parent is not None and parent.qualname not in seen:
-                seen.add(parent.qualname)
-                if is_config_class(parent, seen):
-                    return True
-        return False
-
     config_modules = _config_modules(project)
     for cls in project.classes.values():
         # a class of a settings module (udata's ``settings.Defaults``) counts when it sets UPPER names
-        named = is_config_class(cls, set())
+        named = _is_config_class(project, explicit, cls, set())
         if not named and cls.module.name not in config_modules:
             continue
-        env = env_of(cls, set())
+        env = _env_of(project, explicit, cls, set())
         assigns = [s for s in cls.node.body if isinstance(s, (ast.Assign, ast.AnnAssign))]
         has_upper = False
         for stmt in assigns:

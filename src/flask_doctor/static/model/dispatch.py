@@ -299,6 +299,30 @@ def dispatch_edges(project: Project) -> dict[str, list[tuple[FunctionInfo, bool]
     return {qualname: callees for qualname, callees in found.items() if callees}
 
 
+class LoaderParams:
+    """For each function, the parameters that spell the name of the class it loads and builds; None when it
+    builds no class loaded by name, or its name does not come from its parameters (each worked out once).
+
+    An object of its own rather than a method of :class:`DispatchEdges`: :class:`LoaderPins` holds it, and a
+    bound method would close a cycle (edges, pins, edges) that keeps every edge, call site and walked body
+    alive until the run ends, the collector being paused (``static.engine.run_check``).
+    """
+
+    __slots__ = ("project", "index", "_answers")
+
+    def __init__(self, project: Project, index: DispatchIndex) -> None:
+        self.project = project
+        self.index = index
+        self._answers: dict[str, frozenset[str] | None] = {}
+
+    def __call__(self, fn: FunctionInfo) -> frozenset[str] | None:
+        answers = self._answers
+        if fn.qualname not in answers:
+            walker = _FunctionWalker(self.project, self.index, fn)
+            answers[fn.qualname] = walker.name_parameters() if walker.loaded_by_name() else None
+        return answers[fn.qualname]
+
+
 class DispatchEdges:
     """:func:`dispatch_edges` one function at a time, each worked out when first asked.
 
@@ -316,7 +340,7 @@ class DispatchEdges:
             if site.function is not None:
                 self.sites.setdefault(site.function.qualname, []).append(site.node)
         self._edges: dict[str, list[tuple[FunctionInfo, bool]]] = {}
-        self._loader_params: dict[str, frozenset[str] | None] = {}
+        self.loader_params = LoaderParams(project, self.index)
         self.pins = LoaderPins(project, self.index, self.loader_params)
         self.loaded = LoadedPlugins(project)
         self._receivers: dict[str, list[FunctionInfo]] | None = None
@@ -336,14 +360,6 @@ class DispatchEdges:
         if self._receivers is None:
             self._receivers = project_receivers(self.project)
         return self._receivers
-
-    def loader_params(self, fn: FunctionInfo) -> frozenset[str] | None:
-        """The parameters of ``fn`` that spell the name of the class it loads and builds; None when ``fn``
-        builds no class loaded by name, or its name does not come from its parameters."""
-        if fn.qualname not in self._loader_params:
-            walker = _FunctionWalker(self.project, self.index, fn)
-            self._loader_params[fn.qualname] = walker.name_parameters() if walker.loaded_by_name() else None
-        return self._loader_params[fn.qualname]
 
     def of(self, fn: FunctionInfo) -> list[tuple[FunctionInfo, bool]]:
         """The extra callees of the project function named like ``fn``."""

@@ -63,27 +63,31 @@ def _constrained_columns(table_args: ast.expr) -> set[str]:
     return found
 
 
-def collect_models(project: Project) -> None:
-    def is_model(cls: ClassInfo, seen: set[str]) -> bool:
-        if _declarative_decorated(cls):
+def _is_model(project: Project, cls: ClassInfo, seen: set[str]) -> bool:
+    """``cls`` or a project base of it is an ORM model (a function of the module, not a closure calling itself:
+    that would be a cycle the paused collector keeps until the run ends)."""
+    if _declarative_decorated(cls):
+        return True
+    for base in cls.bases:
+        if base.endswith((".Model", "DeclarativeBase", "Base", "declarative_base")) or base == "Model":
             return True
-        for base in cls.bases:
-            if base.endswith((".Model", "DeclarativeBase", "Base", "declarative_base")) or base == "Model":
+        if "." in base and base not in project.classes and _model_alias(project, base):
+            return True
+        if "." not in base and _model_alias(project, f"{cls.module.name}.{base}"):
+            return True  # ``BaseModel = db.Model`` in the models' own module: the name stays unqualified
+        parent = project.classes.get(base)
+        if parent is not None and parent.qualname not in seen:
+            seen.add(parent.qualname)
+            if _is_model(project, parent, seen):
                 return True
-            if "." in base and base not in project.classes and _model_alias(project, base):
-                return True
-            if "." not in base and _model_alias(project, f"{cls.module.name}.{base}"):
-                return True  # ``BaseModel = db.Model`` in the models' own module: the name stays unqualified
-            parent = project.classes.get(base)
-            if parent is not None and parent.qualname not in seen:
-                seen.add(parent.qualname)
-                if is_model(parent, seen):
-                    return True
-        return False
+    return False
+
+
+def collect_models(project: Project) -> None:
 
     backrefs: list[tuple[str, str, str, Location, str]] = []
     for cls in project.classes.values():
-        if not is_model(cls, set()):
+        if not _is_model(project, cls, set()):
             continue
         model = ModelInfo(cls.qualname, cls.name, Location(cls.module.path, cls.node.lineno, cls.node.col_offset + 1))
         # ``primary_key=True`` on several columns makes one composite key: like a constraint over several

@@ -153,8 +153,11 @@ def item_queries(project: Project, key: tuple[FunctionInfo, bool]) -> list[Param
         for child in all_child_nodes(node):
             visit(child, guard)
 
-    for stmt in fn.node.body:
-        visit(stmt, frozenset())
+    try:
+        for stmt in fn.node.body:
+            visit(stmt, frozenset())
+    finally:
+        visit = None  # type: ignore[assignment]  # it calls itself: a cycle the paused collector would keep
     return found
 
 
@@ -424,8 +427,11 @@ def _optional_guards(project: Project, fn: FunctionInfo) -> dict[int, frozenset[
         for child in all_child_nodes(node):
             visit(child, guard)
 
-    for stmt in fn.node.body:
-        visit(stmt, frozenset())
+    try:
+        for stmt in fn.node.body:
+            visit(stmt, frozenset())
+    finally:
+        visit = None  # type: ignore[assignment]  # it calls itself: a cycle the paused collector would keep
     return found
 
 

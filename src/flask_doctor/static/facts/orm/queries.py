@@ -708,7 +708,10 @@ def _guards(fn: FunctionInfo) -> dict[int, frozenset[str]]:
                 if isinstance(child, ast.AST):
                     visit(child, inner if branch else guard)
 
-    visit(fn.node, frozenset())
+    try:
+        visit(fn.node, frozenset())
+    finally:
+        visit = None  # type: ignore[assignment]  # it calls itself: a cycle the paused collector would keep
     return found
 
 
@@ -988,16 +991,20 @@ def filter_terms(query: Query, ctx: Context, *, always: bool = False, skipped: b
             return
         terms.append(as_compare(expr) or expr)
 
-    for method, node in query.methods:
-        if method in ("filter", "where") and isinstance(node, ast.Call):
-            if always and (
-                id(node) in query.optional or id(node) in not_always or _skipped_by_this_run(node, use, ctx)
-            ):
-                continue
-            if not skipped and query.optional.get(id(node)) == frozenset():
-                continue
-            for arg in node.args:
-                add(arg)
+    try:
+        for method, node in query.methods:
+            if method in ("filter", "where") and isinstance(node, ast.Call):
+                if always and (
+                    id(node) in query.optional or id(node) in not_always or _skipped_by_this_run(node, use, ctx)
+                ):
+                    continue
+                if not skipped and query.optional.get(id(node)) == frozenset():
+                    continue
+                for arg in node.args:
+                    add(arg)
+    finally:
+        # ``add`` calls itself: a cycle the paused collector would keep, with the walk's ``ctx``, until the run ends
+        add = None  # type: ignore[assignment]
     return terms
 
 
@@ -1644,7 +1651,10 @@ def branch_paths(project: Project, fn: FunctionInfo) -> dict[int, tuple[tuple[in
             elif isinstance(value, node_class):
                 visit(value, inner)
 
-    visit(fn.node, ())
+    try:
+        visit(fn.node, ())
+    finally:
+        visit = None  # type: ignore[assignment]  # it calls itself: a cycle the paused collector would keep
     return paths
 
 

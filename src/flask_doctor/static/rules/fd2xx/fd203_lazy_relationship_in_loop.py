@@ -4294,14 +4294,17 @@ def _never_loaded(body: list, var: str, dynamic: set[str]) -> set[int]:
         )
 
     def tested(node: ast.AST) -> bool:
-        parent = parents.get(id(node))
-        if isinstance(parent, (ast.If, ast.IfExp, ast.While, ast.Assert)):
-            return parent.test is node
-        if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
-            return True
-        if isinstance(parent, ast.BoolOp):
-            return tested(parent)
-        return False
+        # a loop up through ``and``/``or`` operands, not a call to itself: that cycle would keep ``parents``
+        # until the run ends (the collector is paused)
+        while True:
+            parent = parents.get(id(node))
+            if isinstance(parent, (ast.If, ast.IfExp, ast.While, ast.Assert)):
+                return parent.test is node
+            if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+                return True
+            if not isinstance(parent, ast.BoolOp):
+                return False
+            node = parent
 
     found: set[int] = set()
     for node in nodes:
