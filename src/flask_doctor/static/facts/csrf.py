@@ -727,16 +727,24 @@ def _hook_checks(project: Project) -> tuple[frozenset[str], Location | None]:
         if not checks_csrf_token(project, hook):
             continue
         first = first or hook.location
-        for deco in hook.decorators:
-            owner, _, attr = deco.rpartition(".")
-            obj = project.objects.get(owner)
-            if attr == "before_request" and obj is not None and project.is_subtype(obj.type, BLUEPRINT_TYPES):
-                owners.add(owner)
-            elif attr in ("before_request", "before_app_request"):
-                owners.add("*")
-        if not hook.decorators:
-            owners.add("*")  # registered with ``app.before_request(check_csrf)``
+        owners |= _hook_owners(project, hook)
     return frozenset(owners), first
+
+
+def _hook_owners(project: Project, hook: FunctionInfo) -> set[str]:
+    """The blueprints a request hook guards, or "*" for the whole app (an app hook, a blueprint's
+    ``before_app_request``, or a hook registered by a call such as ``app.before_request(check)``)."""
+    owners: set[str] = set()
+    for deco in hook.decorators:
+        owner, _, attr = deco.rpartition(".")
+        obj = project.objects.get(owner)
+        if attr == "before_request" and obj is not None and project.is_subtype(obj.type, BLUEPRINT_TYPES):
+            owners.add(owner)
+        elif attr in ("before_request", "before_app_request"):
+            owners.add("*")
+    if not hook.decorators:
+        owners.add("*")
+    return owners
 
 
 def hook_checks_view(project: Project, fn: FunctionInfo) -> bool:
@@ -1549,13 +1557,7 @@ def json_only_owners(project: Project) -> frozenset[str]:
             continue
         if not _refuses_all_non_json(project, hook):
             continue
-        for deco in hook.decorators:
-            owner, _, attr = deco.rpartition(".")
-            obj = project.objects.get(owner)
-            if attr == "before_request" and obj is not None and project.is_subtype(obj.type, BLUEPRINT_TYPES):
-                owners.add(owner)
-            elif attr in ("before_request", "before_app_request"):
-                owners.add("*")
+        owners |= _hook_owners(project, hook)
     return frozenset(owners)
 
 
