@@ -564,8 +564,15 @@ def view_write(project: Project, fn: FunctionInfo) -> Location | None:
 
 @keyed_fact
 def action_write(project: Project, fn: FunctionInfo) -> Location | None:
-    """Like :func:`view_write`, but the project's bookkeeping calls (:func:`bookkeeping_calls`) do not count."""
-    found = _first_write(project, fn, unsafe_branch(fn), 0, passing=bookkeeping_calls(project))
+    """Like :func:`view_write`, but the project's bookkeeping calls (:func:`bookkeeping_calls`) do not count.
+
+    Only a write that is a call of a project function can be bookkeeping, so the project-wide count of GET-only
+    views' calls is made only when the first write found is one (skipping calls never moves a write found before
+    them)."""
+    stmts = unsafe_branch(fn)
+    found = _first_write(project, fn, stmts, 0)
+    if isinstance(found, ast.Call) and _project_callee(project, fn, found) is not None:
+        found = _first_write(project, fn, stmts, 0, passing=bookkeeping_calls(project))
     if found is None:
         return None
     return Location(fn.module.path, getattr(found, "lineno", fn.node.lineno), getattr(found, "col_offset", 0) + 1)
