@@ -82,8 +82,9 @@ class DebugInProduction(Rule):
     reported as a warning for what it still does there (exceptions bypass
     the 500 handler and reach the server, extensions switch to debug
     behaviour). Debug settings in development and testing configuration, in
-    `if __name__ == "__main__":` blocks and in `.env.example`/`.env.development`
-    are fine.
+    `if __name__ == "__main__":` blocks, in `.env.example`/`.env.development`
+    and in compose services that build the development image
+    (`build: {dockerfile: Dockerfile.dev}` or `target: development`) are fine.
 
     ## Example
     ```python
@@ -150,6 +151,25 @@ class DebugInProduction(Rule):
                 ;;
             esac
             """,
+            },
+        ),
+        # the plain compose file is the developer's stack: its web service builds the development image
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  site:\n"
+                    "    build:\n"
+                    "      context: .\n"
+                    "      dockerfile: docker/Dockerfile.dev\n"
+                    "    environment:\n"
+                    "      FLASK_DEBUG: 1\n"
+                    "    command: flask run --host=0.0.0.0\n"
+                ),
             },
         ),
         # the console wrapper only in a development entry point run by hand
