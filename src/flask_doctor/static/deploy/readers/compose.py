@@ -85,7 +85,9 @@ def _read_service(reader: Reader, rel: str, key_node: yaml.Node, svc: yaml.Node,
         context = to_python(get(build, "context")) if isinstance(build, yaml.MappingNode) else to_python(build)
         decl.build = str(context) if context is not None else "."
         if isinstance(build, yaml.MappingNode):
-            decl.development = _built_for_development(to_python(get(build, "dockerfile")), to_python(get(build, "target")))
+            decl.development = _built_for_development(
+                to_python(get(build, "dockerfile")), to_python(get(build, "target"))
+            )
     decl.environment = _environment(reader, rel, name, get(svc, "environment"))
     env_files = to_python(get(svc, "env_file"))
     if isinstance(env_files, (str, dict)):
