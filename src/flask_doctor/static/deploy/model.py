@@ -256,6 +256,9 @@ class ServiceDecl:
     #: CPUs the service may use (``cpus:`` or ``deploy.resources.limits.cpus``) and where.
     cpus: float | None = None
     cpus_source: Location | None = None
+    #: Built for development: its ``build.dockerfile`` is named for it (``Dockerfile.dev``,
+    #: ``docker/dev/Dockerfile``) or its ``build.target`` is a development stage (``target: development``).
+    development: bool = False
 
 
 @dataclass

@@ -780,6 +780,8 @@ class ConfigFallback:
     how: str  #: the code that falls back, for a message (``os.environ.setdefault(...)``)
     config_class: str  #: qualified name of the config class it falls back to
     env: str  #: that class's environment (``"testing"``, ``"development"``, ...)
+    #: when production ends up there, for a message
+    when: str = "when the variable is missing"
 
 
 #: Project functions that build the app from a config name: ``create_app(os.getenv("CONFIG", "testing"))``.
@@ -826,14 +828,15 @@ def config_fallbacks(project: Project) -> list[ConfigFallback]:
     names = config_names(project)
     found: list[ConfigFallback] = []
 
-    def add(module: SourceModule, node: ast.AST, literal: ast.AST | None, how: str) -> None:
+    def add(module: SourceModule, node: ast.AST, literal: ast.AST | None, how: str, when: str = "") -> None:
         if not (isinstance(literal, ast.Constant) and isinstance(literal.value, str)):
             return
         qualname = names.get(literal.value.replace(":", "."))
         if qualname is None:
             return
         location = Location(module.path, node.lineno, node.col_offset + 1)  # type: ignore[attr-defined]
-        found.append(ConfigFallback(location, how, qualname, project.config_classes[qualname]))
+        fallback = ConfigFallback(location, how, qualname, project.config_classes[qualname])
+        found.append(ConfigFallback(location, how, qualname, fallback.env, when) if when else fallback)
 
     for site in calls_matching(project, _may_fall_back):
         call = site.node
@@ -855,6 +858,16 @@ def config_fallbacks(project: Project) -> list[ConfigFallback]:
             for arg in [*call.args, *(kw.value for kw in call.keywords)]:
                 for chosen in _chosen_names(site.function.node if site.function is not None else None, arg, call):
                     add(site.module, call, env_default(chosen, table), f"`{short(chosen, 70)}`")
+                    bare = _bare_factory_call(project, site.function, chosen)
+                    if bare is not None:
+                        default, caller = bare
+                        add(
+                            site.module,
+                            call,
+                            default,
+                            f"`{short(caller.node, 50)}` in `{caller.module.path}` (no `{chosen.id}`)",
+                            "when the app is built without a config name",
+                        )
     for module in project.modules.values():
         if "environ[" not in module.text:
             continue
@@ -869,6 +882,49 @@ def config_fallbacks(project: Project) -> list[ConfigFallback]:
             ):
                 add(module, node, _chosen_value(project, module, node), f"`{short(node, 70)}`")
     return found
+
+
+def _bare_factory_call(
+    project: Project, factory: FunctionInfo | None, chosen: ast.expr
+) -> tuple[ast.expr, CallSite] | None:
+    """``def create_app(config_name="default")`` choosing the config by that parameter, and production code
+    building the app without naming one (``app = create_app()``): the parameter's default and that call.
+
+    Only a factory whose name says so, called with no argument for the parameter (nor ``*args``/``**kwargs``)
+    from production code.
+    """
+    if factory is None or not isinstance(chosen, ast.Name) or not _FACTORY_NAME().match(factory.name):
+        return None
+    node = factory.node
+    if (
+        not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        or _last_local_value(node, chosen.id, 10**9) is not None
+    ):
+        return None
+    positional = [*node.args.posonlyargs, *node.args.args]
+    index = next((i for i, a in enumerate(positional) if a.arg == chosen.id), None)
+    if index is None:
+        return None
+    defaults = node.args.defaults
+    offset = len(positional) - len(defaults)
+    if index < offset:
+        return None
+    default = defaults[index - offset]
+    for site in project.calls:
+        call = site.node
+        if (dotted(call.func) or "").rsplit(".", 1)[-1] != factory.name or site.in_main:
+            continue
+        if len(call.args) > index or any(kw.arg in (chosen.id, None) for kw in call.keywords):
+            continue
+        if any(isinstance(a, ast.Starred) for a in call.args):
+            continue
+        if not _production_code(project, site.module, call.lineno):
+            continue
+        name = dotted(call.func)
+        if name is None or project.resolve_function(name, site.function, site.module) is not factory:
+            continue
+        return default, site
+    return None
 
 
 def _chosen_names(fn: ast.AST | None, arg: ast.expr, call: ast.Call) -> Iterator[ast.expr]:

@@ -65,6 +65,26 @@ def dev_process(process: str) -> bool:
     return bool(_words(process) & DEV_WORDS)
 
 
+@project_fact
+def development_services(project: Project) -> frozenset[tuple[str, str]]:
+    """(compose file, service) of the compose services built for development (``build: {dockerfile:
+    Dockerfile.dev}`` or ``build: {target: development}``): a plain ``docker-compose.yml`` often holds the
+    developer's stack, and the image it builds says so when its name does not."""
+    deploy = project.deploy
+    if deploy is None:
+        return frozenset()
+    return frozenset((service.source.path, service.name) for service in deploy.services if service.development)
+
+
+def development_scope(project: Project, path: str, process: str) -> bool:
+    """A process or compose service named for development (``service:web-dev``), or a compose service of
+    ``path`` built for development (:func:`development_services`)."""
+    kind, _, name = process.partition(":")
+    if dev_process(name if kind in ("service", "process") else process):
+        return True
+    return kind == "service" and (path, name) in development_services(project)
+
+
 def production_env_file(path: str) -> bool:
     """A ``.env`` file named for production (``.env.prod``, ``.env.production``, ``.env.staging``).
 
@@ -94,7 +114,7 @@ def production_env(project: Project) -> list[EnvSetting]:
         if item.scope == "env-file":
             if production_env_file(item.source.path):
                 found.append(item)
-        elif production_deploy_path(item.source.path) and not dev_process(item.scope.partition(":")[2]):
+        elif production_deploy_path(item.source.path) and not development_scope(project, item.source.path, item.scope):
             found.append(item)
     return found
 
@@ -116,7 +136,7 @@ def production_env_names(project: Project) -> frozenset[str]:
         if item.scope == "env-file":
             if production_env_file(item.source.path):
                 names.add(item.name)
-        elif production_deploy_path(item.source.path) and not dev_process(item.scope.partition(":")[2]):
+        elif production_deploy_path(item.source.path) and not development_scope(project, item.source.path, item.scope):
             names.add(item.name)
     return frozenset(names)
 
@@ -148,7 +168,9 @@ def production_server(project: Project) -> ServerCommand | None:
         return None
     found: ServerCommand | None = None
     for command in deploy.commands:
-        if not production_deploy_path(command.source.path) or dev_process(command.process):
+        if not production_deploy_path(command.source.path) or development_scope(
+            project, command.source.path, command.process
+        ):
             continue
         if command.server in ("flask-run", "python-script"):
             return None
@@ -168,7 +190,7 @@ class Replicas:
 
 def _production_service(service: ServiceDecl) -> bool:
     """A compose service of a production file, not named for development (``web-dev``)."""
-    return production_deploy_path(service.source.path) and not dev_process(service.name)
+    return production_deploy_path(service.source.path) and not dev_process(service.name) and not service.development
 
 
 @project_fact

@@ -25,7 +25,7 @@ from flask_doctor.static.deploy.commands import analyze_command
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.apps import is_flask_type, object_type
 from flask_doctor.static.facts.config_values import flag_when_unset, truthy_constant
-from flask_doctor.static.facts.deploy_files import dev_process, production_deploy_path
+from flask_doctor.static.facts.deploy_files import dev_process, development_scope, production_deploy_path
 from flask_doctor.static.facts.roles import is_server_entry_module, is_test_path, server_entry_modules
 from flask_doctor.static.names import dotted
 from flask_doctor.static.patterns import on_first_use
@@ -579,6 +579,7 @@ def production_web_commands(project: Project) -> list[ServerCommand]:
         for command in deploy.commands
         if web_process(command.process)
         and production_deploy_path(command.source.path)
+        and not development_scope(project, command.source.path, command.process)
         and not (command.process.partition(":")[0] in ("CMD", "ENTRYPOINT") and overridden is not None)
     ]
 
@@ -639,6 +640,19 @@ def production_runs_elsewhere(project: Project, module: SourceModule) -> bool:
     if is_server_entry_module(module.name) or module.name in deployed_script_modules(project):
         return False
     return production_server(project) is not None or serving_console_script(project) is not None
+
+
+#: Words of a module name that say it is a developer's tool: a profiling or development start script.
+_DEVELOPER_TOOL_WORDS = _DEV_WORDS | {"profiler", "profiling", "profile"}
+
+
+def developer_tool_module(project: Project, module: SourceModule) -> bool:
+    """``profiler.py``, ``run_dev.py``: a script named for profiling or development that no production deploy
+    file runs and that is not a WSGI entry module; the server it starts is the developer's."""
+    words = set(module.name.rsplit(".", 1)[-1].lower().split("_"))
+    if not words & _DEVELOPER_TOOL_WORDS or is_server_entry_module(module.name):
+        return False
+    return module.name not in deployed_script_modules(project)
 
 
 @project_fact

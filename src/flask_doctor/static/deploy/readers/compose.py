@@ -11,6 +11,7 @@ Compose v1 files (services at the top level) are read too.
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import yaml
 
 from flask_doctor.bounded_read import read_text_bounded
 from flask_doctor.static.deploy.commands import analyze_command
+from flask_doctor.static.deploy.kinds import DEV_WORDS
 from flask_doctor.static.deploy.model import EnvSetting, ProxyDecl, ServiceDecl
 from flask_doctor.static.deploy.readers.base import MAX_BYTES, Reader, loc, scalar_text
 from flask_doctor.static.deploy.readers.dotenv import parse_dotenv
@@ -37,6 +39,7 @@ __all__ = ["PROXY_IMAGES", "read_compose"]
 
 #: Images (last path component, tag removed) that are reverse proxies.
 PROXY_IMAGES = ("nginx", "traefik", "caddy", "haproxy", "envoy")
+_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def _image_proxy_kind(image: str) -> str | None:
@@ -81,6 +84,10 @@ def _read_service(reader: Reader, rel: str, key_node: yaml.Node, svc: yaml.Node,
     if build is not None:
         context = to_python(get(build, "context")) if isinstance(build, yaml.MappingNode) else to_python(build)
         decl.build = str(context) if context is not None else "."
+        if isinstance(build, yaml.MappingNode):
+            decl.development = _built_for_development(
+                to_python(get(build, "dockerfile")), to_python(get(build, "target"))
+            )
     decl.environment = _environment(reader, rel, name, get(svc, "environment"))
     env_files = to_python(get(svc, "env_file"))
     if isinstance(env_files, (str, dict)):
@@ -135,6 +142,17 @@ def _read_service(reader: Reader, rel: str, key_node: yaml.Node, svc: yaml.Node,
     source = loc(rel, line_of(node), column_of(node))
     commands, _ = analyze_command(command_value, source, f"service:{name}", scope_env)
     reader.model.commands.extend(commands)
+
+
+def _built_for_development(dockerfile: Any, target: Any) -> bool:
+    """``build: {dockerfile: docker/Dockerfile-dev}`` or ``build: {target: development}``: the image the service
+    runs is the development one, whatever the compose file is called."""
+    words: set[str] = set()
+    if isinstance(dockerfile, str):
+        words.update(word for part in dockerfile.lower().split("/") for word in _WORD.split(part))
+    if isinstance(target, str):
+        words.update(_WORD.split(target.lower()))
+    return bool(words & DEV_WORDS)
 
 
 def _environment(reader: Reader, rel: str, name: str, env_node: yaml.Node | None) -> dict[str, str | None]:

@@ -57,7 +57,10 @@ class DebugInProduction(Rule):
     `from_object`, and `DEBUG = True` in the development config (or the
     base it inherits) that production code falls back to when the variable
     naming the config is missing -- including the project's own command
-    that starts gunicorn (`os.getenv("FLASK_ENV", "development")`). Settings
+    that starts gunicorn (`os.getenv("FLASK_ENV", "development")`) -- or
+    that the app factory's default config name selects when production
+    code builds the app without one (`def create_app(name="default")` with
+    `{"default": DevelopmentConfig}`, then `app = create_app()`). Settings
     files the app loads count like config classes:
     `app.config.from_file("config.json", load=json.load)` (TOML, YAML,
     `from_json`, `from_pyfile("app.cfg")` too), unless the file is named for
@@ -82,8 +85,9 @@ class DebugInProduction(Rule):
     reported as a warning for what it still does there (exceptions bypass
     the 500 handler and reach the server, extensions switch to debug
     behaviour). Debug settings in development and testing configuration, in
-    `if __name__ == "__main__":` blocks and in `.env.example`/`.env.development`
-    are fine.
+    `if __name__ == "__main__":` blocks, in `.env.example`/`.env.development`
+    and in compose services that build the development image
+    (`build: {dockerfile: Dockerfile.dev}` or `target: development`) are fine.
 
     ## Example
     ```python
@@ -150,6 +154,47 @@ class DebugInProduction(Rule):
                 ;;
             esac
             """,
+            },
+        ),
+        # every production caller names the config: the factory's development default is never used there
+        Valid(
+            """
+            import os
+            from flask import Flask
+
+            class LocalConfig:
+                DEBUG = True
+
+            class LiveConfig:
+                DEBUG = False
+
+            settings = {"local": LocalConfig, "live": LiveConfig}
+
+            def create_app(profile="local"):
+                app = Flask(__name__)
+                app.config.from_object(settings[profile])
+                return app
+
+            app = create_app(os.environ["APP_PROFILE"])
+            """
+        ),
+        # the plain compose file is the developer's stack: its web service builds the development image
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  site:\n"
+                    "    build:\n"
+                    "      context: .\n"
+                    "      dockerfile: docker/Dockerfile.dev\n"
+                    "    environment:\n"
+                    "      FLASK_DEBUG: 1\n"
+                    "    command: flask run --host=0.0.0.0\n"
+                ),
             },
         ),
         # the console wrapper only in a development entry point run by hand
@@ -403,6 +448,31 @@ class DebugInProduction(Rule):
             """,
             message="the settings leave it out",
         ),
+        # the factory's default config name is the development one, and the module-level app takes the default
+        Invalid(
+            """
+            from flask import Flask
+
+            class CommonConfig:
+                TIMEZONE = "UTC"
+
+            class LocalConfig(CommonConfig):
+                DEBUG = True  # expect
+
+            class LiveConfig(CommonConfig):
+                DEBUG = False
+
+            settings = {"local": LocalConfig, "live": LiveConfig, "default": LocalConfig}
+
+            def create_app(profile="default"):
+                app = Flask(__name__)
+                app.config.from_object(settings[profile])
+                return app
+
+            app = create_app()
+            """,
+            message="built without a config name",
+        ),
         # the command that starts gunicorn picks the development config when FLASK_ENV is unset
         Invalid(
             """
@@ -512,8 +582,8 @@ class DebugInProduction(Rule):
                 continue
             reported.add((setting.location.path, setting.location.line))
             head = (
-                f"`{setting.key} = {short(setting.value)}` {where(project, setting)} reaches production when the "
-                f"variable is missing: {fallback.how} then falls back to config "
+                f"`{setting.key} = {short(setting.value)}` {where(project, setting)} reaches production "
+                f"{fallback.when}: {fallback.how} then falls back to config "
                 f"`{fallback.config_class.rsplit('.', 1)[-1]}`"
             )
             tail = "the Werkzeug debugger on an error page is remote code execution"

@@ -16,6 +16,7 @@ from flask_doctor.static.facts.devserver import (
     debug_flag_branch,
     deploy_running_script,
     dev_only_function,
+    developer_tool_module,
     development_command,
     entry_point_reaching,
     execs_flask_run,
@@ -67,7 +68,9 @@ class DevelopmentServer(Rule):
     package) builds the app for one to import, the package installs one
     (gunicorn or waitress in its dependencies), or an installed command
     serves the app. A `devstart.py`, a profiling script or a notebook
-    helper is then the developer's; the note stays on a `wsgi.py` and on
+    helper is then the developer's (a script named for profiling or
+    development, `profiler.py` or `run_dev.py`, is whatever else the
+    project does, unless a deploy file runs it); the note stays on a `wsgi.py` and on
     the script a production deploy file runs (`CMD python run.py`). `socketio.run(app,
     allow_unsafe_werkzeug=True)` without debug is a deliberate choice of the
     single-process Werkzeug server: a note. `app` is resolved to a
@@ -162,6 +165,21 @@ class DevelopmentServer(Rule):
     )
 
     VALID = (
+        # a profiling script beside the app: the developer runs it by hand, no deploy file does
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "profiler.py": (
+                    "from werkzeug.middleware.profiler import ProfilerMiddleware\n"
+                    "from app import app\n\n"
+                    "app.wsgi_app = ProfilerMiddleware(app.wsgi_app)\n"
+                    "app.run(debug=True, port=8081)\n"
+                ),
+            },
+        ),
         # a developer's start script: it reads its own command line when it starts, so no WSGI server imports it,
         # and production runs gunicorn on the factory
         Valid(
@@ -967,6 +985,8 @@ class DevelopmentServer(Rule):
             return
         if production_runs_elsewhere(ctx.project, ctx.module):
             return  # a developer's start script: users and production start the app another way
+        if developer_tool_module(ctx.project, ctx.module):
+            return  # ``profiler.py``, ``run_dev.py``: named for the developer's use, and no deploy file runs it
         if host in ALL_INTERFACES and host is not None:
             risk = (
                 f"fine in a development script, but it listens on `{host or 'every interface'}`: anyone who can reach "

@@ -44,7 +44,9 @@ class DevelopmentServerInDeployFile(Rule):
     `app.run()` (or hands the process to `flask run`). `--debug` or `FLASK_DEBUG=1` on
     such a command is mentioned in the message. Files named for development
     (`docker-compose.dev.yml`, `docker-compose.override.yml`,
-    `Procfile.dev`, `Dockerfile.dev`) are not reported, nor scripts that
+    `Procfile.dev`, `Dockerfile.dev`) are not reported, nor compose services
+    that build the development image (`build: {dockerfile: Dockerfile.dev}`,
+    `build: {target: development}`), nor scripts that
     start waitress, gunicorn or another production server, nor a Dockerfile
     `CMD` that the production compose file replaces with gunicorn/uWSGI.
     `python manage.py runserver` (Flask-Script) is reported too.
@@ -103,6 +105,23 @@ class DevelopmentServerInDeployFile(Rule):
     )
 
     VALID = (
+        # a compose service built from the development stage of the image: the developer's stack
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            """,
+            files={
+                "compose.yaml": (
+                    "services:\n"
+                    "  web:\n"
+                    "    build:\n"
+                    "      context: .\n"
+                    "      target: development\n"
+                    "    command: flask run --host=0.0.0.0 --debug\n"
+                ),
+            },
+        ),
         # the production image runs the same script's `seed` command once; gunicorn serves
         Valid(
             """
