@@ -564,9 +564,57 @@ def _presence_test(node: ast.Compare) -> bool:
     return False
 
 
+#: A secret the deployment configures (``app.config["API_KEY"]``, ``settings.auth.apikey``,
+#: ``os.environ["UPLOAD_TOKEN"]``, a constant ``API_KEY``) that the request must repeat; not a list of
+#: allowed names (``SORT_KEYS``).
+_CONFIGURED_NAME = on_first_use(r"\b([A-Z][A-Z0-9_]*_)?(API_?KEY|TOKEN|SECRET|PASSWORD)(_[A-Z0-9]+)*\b")
+_CONFIG_READ = on_first_use(r"\b(config|settings|environ|getenv)\b", re.IGNORECASE)
+_SECRET_WORD = on_first_use(r"api_?key|token|secret|passw", re.IGNORECASE)
+
+
+def _configured_secret(text: str) -> bool:
+    """The text reads a secret from the deployment's configuration (not from the request, not the session)."""
+    if _SENT_TOKEN().search(text) or _STORED_TOKEN().search(text):
+        return False
+    return bool(_CONFIGURED_NAME().search(text)) or bool(_CONFIG_READ().search(text) and _SECRET_WORD().search(text))
+
+
+def _compares_configured_secret(fn: FunctionInfo) -> bool:
+    """An ``if`` tests what the request sent against a secret the deployment configured (an API key in a form
+    field or header): ``if form.api_token.data != app.config["API_KEY"]: return ..., 401``. A page on another
+    site cannot know the secret, so the forged request is refused whatever cookie rides along."""
+    if not _SECRET_WORD().search(source_text(fn)):
+        return False
+    values: dict[str, str] | None = None
+    for node in ast.walk(fn.node):
+        if not isinstance(node, ast.If):
+            continue
+        for test in ast.walk(node.test):
+            if isinstance(test, ast.Compare) and all(isinstance(op, (ast.Eq, ast.NotEq)) for op in test.ops):
+                sides: list[ast.expr] = [test.left, *test.comparators]
+            elif isinstance(test, ast.Call) and (dotted(test.func) or "").rsplit(".", 1)[-1] in _CONSTANT_TIME:
+                sides = list(test.args)
+            else:
+                continue
+            if any(isinstance(side, ast.Constant) for side in sides):
+                continue
+            values = _local_values(fn) if values is None else values
+            texts = [_expanded(side, values) for side in sides]
+            secret = [i for i, t in enumerate(texts) if _configured_secret(t)]
+            sent = [
+                i
+                for i, t in enumerate(texts)
+                if i not in secret and _SENT_TOKEN().search(t) and not _STORED_TOKEN().search(t)
+            ]
+            if secret and sent:
+                return True
+    return False
+
+
 def _checks_by_hand(fn: FunctionInfo) -> bool:
-    """A CSRF nonce compared, or a cross-site request refused, in the function itself."""
-    return _compares_token(fn) or _rejects_cross_site(fn)
+    """A CSRF nonce compared, a cross-site request refused, or a configured secret the request must repeat, in
+    the function itself."""
+    return _compares_token(fn) or _rejects_cross_site(fn) or _compares_configured_secret(fn)
 
 
 #: A decorator whose name says it enforces CSRF (``@csrf_protect``, ``@xsrf.protected``, ``@check_csrf``)
@@ -1638,15 +1686,35 @@ _SIGN_IN_CALLS = ("login_user(", "session[")
 
 
 def signs_in(fn: FunctionInfo) -> bool:
-    """A sign-in view: its name or URL says so, and it signs the user in (``login_user``, a session store).
+    """A sign-in view: its name or URL says so (or the action it dispatches on, ``if action == "login":``), and
+    it signs the user in (``login_user``, a session store).
 
     A forged sign-in must carry credentials, and the attacker knows only
     their own: the victim ends up signed in to the attacker's account (login
     CSRF), with nothing of their own changed.
     """
     names = [fn.name, *(r.rule or "" for r in fn.routes)]
-    named = any(_SIGN_IN().search(name) or _BARE_AUTH().search(name) for name in names)
+    named = any(_SIGN_IN().search(name) or _BARE_AUTH().search(name) for name in names) or any(
+        _SIGN_IN_ACTION().fullmatch(word) for word in _compared_words(fn)
+    )
     return named and mentions(fn, _SIGN_IN_CALLS)
+
+
+#: The whole of a dispatched action that signs in (``"login"``, ``"sign-in"``), not ``"auth.login"`` or
+#: ``"login_required"``.
+_SIGN_IN_ACTION = on_first_use(r"log_?in|sign[_-]?in", re.IGNORECASE)
+
+
+def _compared_words(fn: FunctionInfo) -> list[str]:
+    """Short string constants the function tests a value against: the actions of a view that dispatches on one
+    (``if action == "login":`` in ``POST /account?action=login``)."""
+    words: list[str] = []
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Compare) and all(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
+            for side in (node.left, *node.comparators):
+                if isinstance(side, ast.Constant) and isinstance(side.value, str) and len(side.value) <= 20:
+                    words.append(side.value)
+    return words
 
 
 @dataclass(frozen=True, eq=False)
@@ -1786,6 +1854,62 @@ def _validated_forms(fn: FunctionInfo) -> list[tuple[ast.Call | None, str]]:
     return found
 
 
+def _form_class(project: Project, fn: FunctionInfo, call: ast.Call) -> str | None:
+    """The project class the call builds (``forms.GroupForm()``), when the project defines it."""
+    name = dotted(call.func)
+    if not name:
+        return None
+    qualified = project.canonical(fn.imports.qualify(name) or f"{fn.module.name}.{name}")
+    return qualified if qualified in project.classes else None
+
+
+def _calls_own_validation(method: FunctionInfo) -> str | None:
+    """``validate_on_submit``/``validate`` when the method validates its own form (``self.validate_on_submit()``,
+    ``super().validate()``), else None."""
+    for node in ast.walk(method.node):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _VALIDATES:
+            receiver = node.func.value
+            if (isinstance(receiver, ast.Name) and receiver.id == "self") or (
+                isinstance(receiver, ast.Call) and dotted(receiver.func) == "super"
+            ):
+                return node.func.attr
+    return None
+
+
+def _wrapped_validations(project: Project, fn: FunctionInfo) -> list[tuple[ast.Call, str]]:
+    """Forms the function validates through a method of their own class that calls the form's validation
+    (``form.validate_or_flash()`` where ``validate_or_flash`` does ``if self.validate_on_submit(): ...``), with
+    the validation that method runs."""
+    built: dict[str, ast.Call] = {}
+    for node in ast.walk(fn.node):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    built[target.id] = node.value
+    found: list[tuple[ast.Call, str]] = []
+    for node in ast.walk(fn.node):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr in _VALIDATES or node.func.attr.startswith("__"):
+            continue
+        receiver = node.func.value
+        call = receiver if isinstance(receiver, ast.Call) else built.get(getattr(receiver, "id", ""))
+        if call is None:
+            continue
+        qualified = _form_class(project, fn, call)
+        if qualified is None:
+            continue
+        for current in project.lineage(qualified):
+            info = project.classes.get(current)
+            method = info.methods.get(node.func.attr) if info is not None else None
+            if method is not None:
+                runs = _calls_own_validation(method)
+                if runs is not None:
+                    found.append((call, runs))
+                break
+    return found
+
+
 def unchecked_form(project: Project, fn: FunctionInfo) -> ast.Call | None:
     """The form the view validates with no CSRF check (:func:`form_checks_token`): it reads the posted fields."""
     for call, _ in _validated_forms(fn):
@@ -1801,7 +1925,9 @@ def validates_flask_wtf_form(project: Project, fn: FunctionInfo, taken: Forgeabl
     project uses Flask-WTF (a ``FlaskForm`` validates its hidden token too);
     a form the project defines counts as its class says (:func:`form_checks_token`:
     not when its CSRF check is off, also when it is a WTForms form with
-    WTForms' own CSRF on).
+    WTForms' own CSRF on). Also through a method of the form's own class
+    that runs its validation (``form.validate_or_flash()`` whose body is
+    ``if self.validate_on_submit(): return True``).
     """
     flask_wtf = csrf_setup(project).flask_wtf
     readers = [fn] if taken.reader is fn else [fn, taken.reader]
@@ -1810,7 +1936,7 @@ def validates_flask_wtf_form(project: Project, fn: FunctionInfo, taken: Forgeabl
         if helper is not None and helper is not fn:
             readers.append(helper)
     for reader in readers:
-        forms = _validated_forms(reader)
+        forms: list[tuple[ast.Call | None, str]] = [*_validated_forms(reader), *_wrapped_validations(project, reader)]
         if not forms and mentions(reader, ("validate_on_submit",)):
             return True  # named but not called here (``check = form.validate_on_submit``)
         for call, method in forms:

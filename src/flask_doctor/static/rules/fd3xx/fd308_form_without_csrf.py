@@ -59,7 +59,11 @@ class FormWithoutCsrf(Rule):
     `fetch()` that does is preflighted), a project decorator named for CSRF
     (`@csrf_protect`), a project decorator that runs the view only once a
     Flask-WTF form validates (a confirmation step: the GET shows the form, the
-    change happens on the POST whose token checked out), and the token-checking
+    change happens on the POST whose token checked out), a Flask-WTF form
+    validated through a method of its own class (`form.validate_or_flash()`
+    that calls `self.validate_on_submit()`), a secret the deployment configures
+    that the request must repeat (`if request.form["key"] !=
+    app.config["API_KEY"]: return ..., 401`: another site cannot know it), and the token-checking
     forms of other extensions (Flask-Admin's `SecureForm`,
     Flask-AppBuilder's `DynamicForm`). Merely
     requiring some `Referer` is not: a forged form sends the attacker's page
@@ -127,8 +131,8 @@ class FormWithoutCsrf(Rule):
     cookie, and browsers that predate SameSite ignore it. HTTP Basic
     authentication does not count as a token header: browsers resend cached
     Basic credentials with any request to the site, a forged one included. A `csrf.exempt` whose comment says why is a note too, and so is a
-    sign-in form (a view named for signing in, `login`, `signin` or a bare `auth`, that calls `login_user` or
-    stores into the session): a forged sign-in carries the attacker's own
+    sign-in form (a view named for signing in, `login`, `signin` or a bare `auth`, or that dispatches on a
+    `"login"` action, and that calls `login_user` or stores into the session): a forged sign-in carries the attacker's own
     credentials, so it signs the victim in to the attacker's account (login
     CSRF) and changes nothing of theirs. When Flask-Login keeps no login in
     the session (a `request_loader`, and no `user_loader` nor `login_user`
@@ -1113,6 +1117,63 @@ class FormWithoutCsrf(Rule):
                 db.session.commit()
                 return {"ok": True}
             """),
+        # every form goes through a helper method of the project's Flask-WTF base class, which runs
+        # validate_on_submit() (and so checks the token) before the view changes anything
+        Valid("""
+            from flask import Flask, abort, flash, redirect, request
+            from flask_login import LoginManager, current_user, login_required
+            from flask_wtf import FlaskForm
+            from wtforms import StringField
+            app = Flask(__name__)
+            LoginManager(app)
+
+            class BaseForm(FlaskForm):
+                def submitted_ok(self):
+                    if self.validate_on_submit():
+                        return True
+                    flash("please check the form")
+                    return False
+
+            class ShelfForm(BaseForm):
+                label = StringField()
+
+            @app.post("/shelves")
+            @login_required
+            def add_shelf():
+                form = ShelfForm()
+                if not form.submitted_ok():
+                    return redirect("/shelves")
+                current_user.shelves.append(Shelf(label=request.form["label"]))
+                db.session.commit()
+                return redirect("/shelves")
+
+            @app.post("/shelves/<int:shelf_id>/remove")
+            @login_required
+            def remove_shelf(shelf_id):
+                if not BaseForm().submitted_ok():
+                    abort(400)
+                db.session.delete(Shelf.query.get_or_404(shelf_id))
+                db.session.commit()
+                return redirect("/shelves")
+            """),
+        # the upload must repeat the deployment's API key in a form field: a page on another site cannot know
+        # it, whatever session cookie the browser adds
+        Valid("""
+            from flask import Flask, jsonify, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.post("/readings/upload")
+            @login_required
+            def upload_readings():
+                sent_key = request.form.get("upload_key")
+                if sent_key != app.config["METER_API_KEY"]:
+                    return jsonify(error="bad key"), 401
+                current_user.readings.append(Reading(raw=request.files["sheet"].read()))
+                db.session.commit()
+                return jsonify(ok=True)
+            """),
     )
     INVALID = (
         # the ``with`` block of the commit-on-exit helper adds a row: that is the write, whatever the helper is
@@ -1773,6 +1834,50 @@ class FormWithoutCsrf(Rule):
                 db.session.add(Reading(value=float(request.form["value"])))  # expect
                 db.session.commit()
                 return {"ok": True}
+            """,
+            message="no CSRF protection",
+        ),
+        # one endpoint signs in and out by the action it is asked for: a sign-in, login CSRF at most, a note
+        Invalid(
+            """
+            from flask import Flask, request, session
+            from flask.views import MethodView
+            app = Flask(__name__)
+
+            class Account(MethodView):
+                def post(self):
+                    action = request.args.get("action")
+                    if action == "login":
+                        if password_ok(request.form.get("user"), request.form.get("password")):
+                            session["user"] = request.form["user"]  # expect
+                            return "", 204
+                    elif action == "logout":
+                        session.clear()
+                        return "", 204
+                    return "", 401
+
+            app.add_url_rule("/account", view_func=Account.as_view("account"))
+            """,
+            message="sign-in view `Account.post`",
+        ),
+        # a sent value compared with a list of allowed sort keys is no secret: the forged form still goes through
+        Invalid(
+            """
+            from flask import Flask, abort, redirect, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+            SORT_KEYS = ("name", "date")
+
+            @app.post("/prefs/sort")
+            @login_required
+            def save_sort():
+                wanted = request.form["sort"]  # expect
+                if wanted not in SORT_KEYS:
+                    abort(400)
+                current_user.sort_key = wanted
+                db.session.commit()
+                return redirect("/")
             """,
             message="no CSRF protection",
         ),
