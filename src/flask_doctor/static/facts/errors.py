@@ -780,10 +780,19 @@ def server_error_status(
 ) -> int | None:
     """The 5xx a ``return`` sends (``..., 500``, ``make_response(body, HTTPStatus.INTERNAL_SERVER_ERROR)``,
     ``Response(status=503)``, Flask-AppBuilder's ``self.response_500(...)``), None for anything else."""
+    code = answer_error_code(expr, table, fn, project)
+    return code if code is not None and 500 <= code < 600 else None
+
+
+def answer_error_code(
+    expr: ast.expr | None, table: ImportTable | None, fn: FunctionInfo | None = None, project: Project | None = None
+) -> int | None:
+    """The error status a ``return`` sends (``..., 404``, ``make_response(body, HTTPStatus.NOT_FOUND)``,
+    ``Response(status=401)``, Flask-AppBuilder's ``self.response_404()``), None when unknown or a success."""
     if isinstance(expr, ast.Call):
         fab = _fab_response(expr, fn, project)
         if fab is not None:
-            return fab if 500 <= fab < 600 else None
+            return fab if fab >= 400 else None
     kind, code = response_status(expr, table, fn, project)
     if kind != "error":
         code = None
@@ -797,7 +806,7 @@ def server_error_status(
             elif full in RESPONSE_CLASSES:
                 status = next((k.value for k in expr.keywords if k.arg == "status"), None)
         code = status_of(status)
-    return code if code is not None and 500 <= code < 600 else None
+    return code if code is not None and code >= 400 else None
 
 
 #: Calls that build an answer and cannot log: a handler made only of them keeps the exception to itself.
