@@ -255,7 +255,7 @@ def response_status(
     return ("unknown", None)
 
 
-_TEXT_BUILDERS = {"str", "json.dumps", "flask.json.dumps", "simplejson.dumps"}
+_TEXT_BUILDERS = {"str", "json.dumps", "flask.json.dumps", "simplejson.dumps", "ujson.dumps"}
 
 
 def _builds_text(expr: ast.expr, table: ImportTable | None) -> bool:
@@ -312,6 +312,49 @@ def _local_response_status(name: str, table: ImportTable | None, fn: FunctionInf
     statuses = [response_status(v, table, None) for v in values]
     if all(s[0] == "success" for s in statuses):
         return ("success", 200)
+    return ("unknown", None)
+
+
+def exception_answer_status(
+    expr: ast.expr | None, handler: FunctionInfo, classes: list[ast.expr], project: Project
+) -> tuple[str, int | None]:
+    """What ``return error.render()`` sends in an error handler, ``error`` being its exception parameter and
+    ``render`` a method of the project exception class it handles: ('success', 200) when every ``return`` of that
+    method builds a body without a status (a JSON or XML string, a dict), ('unknown', None) otherwise."""
+    if not (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and isinstance(expr.func.value, ast.Name)
+        and not expr.args
+        and not expr.keywords
+    ):
+        return ("unknown", None)
+    params = handler.node.args.posonlyargs + handler.node.args.args
+    if handler.class_name and params:
+        params = params[1:]  # a method registered as handler: its first parameter is ``self``
+    if not params or expr.func.value.id != params[0].arg:
+        return ("unknown", None)
+    for exc in classes:
+        name = dotted(exc) or ""
+        qualified = handler.imports.qualify(name) if name else None
+        if qualified not in project.classes:
+            qualified = f"{handler.module.name}.{name}"
+        if qualified not in project.classes:
+            continue
+        method = next(
+            (
+                project.classes[c].methods[expr.func.attr]
+                for c in project.lineage(qualified)
+                if c in project.classes and expr.func.attr in project.classes[c].methods
+            ),
+            None,
+        )
+        rets = returns_of(method) if method is not None else []
+        if rets and all(
+            response_status(r.value, method.imports, method, project)[0] == "success"  # type: ignore[union-attr]
+            for r in rets
+        ):
+            return ("success", 200)
     return ("unknown", None)
 
 
