@@ -9,8 +9,8 @@ from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.errors import (
     ABORT_FUNCTIONS,
     DB_WRITE_METHODS,
-    answer_error_code,
     answer_carries_exception,
+    answer_error_code,
     body_nodes,
     contains_raise,
     db_write,
