@@ -632,6 +632,29 @@ def only_parses(stmts: list[ast.stmt]) -> bool:
     return True
 
 
+#: Calls that only wrap what a view answers.
+_ANSWER_BUILDERS = {"jsonify", "make_response", "Response", "render_template", "redirect", "url_for"}
+
+
+def only_parses_or_aborts(stmts: list[ast.stmt], fn: FunctionInfo, project: Project, depth: int = 0) -> bool:
+    """As :func:`only_parses`, ``abort(...)`` calls aside, and calls of project helpers that themselves only
+    parse or abort: the block can fail only on its input or on purpose, never on a database, a service or a bug
+    elsewhere."""
+    for node in body_nodes(stmts):
+        if isinstance(node, (ast.Delete, ast.AugAssign, ast.Global, ast.Nonlocal, ast.With, ast.AsyncWith)):
+            return False
+        if not isinstance(node, ast.Call) or (qualify(fn.imports, node.func) or "") in ABORT_FUNCTIONS:
+            continue
+        name = dotted(node.func) or ""
+        last = name.rsplit(".", 1)[-1] if name else (node.func.attr if isinstance(node.func, ast.Attribute) else "")
+        if last in PARSE_NAMES or last in _ANSWER_BUILDERS:
+            continue
+        callee = project.resolve_function(name, fn, fn.module) if name and depth < 2 else None
+        if callee is None or callee is fn or not only_parses_or_aborts(callee.node.body, callee, project, depth + 1):
+            return False
+    return True
+
+
 def http_raisers(stmts: list[ast.stmt], table: ImportTable | None) -> Iterator[ast.AST]:
     """abort()/get_or_404()/raise NotFound() in ``stmts``, not inside nested try blocks."""
     stack: list[ast.AST] = list(reversed(stmts))

@@ -22,6 +22,7 @@ from flask_doctor.static.facts.errors import (
     is_rollback,
     keeps_quiet,
     only_parses,
+    only_parses_or_aborts,
     qualify,
     response_status,
     server_error_status,
@@ -855,7 +856,7 @@ class SilencedExceptionInView(Rule):
         it wraps, or in a view whose ``try`` holds its success answer and does more than parse (a token check
         answering 401 for any failure in the view itself does not count, nor does a parse with a 404 fallback)."""
         fn = ctx.function
-        if fn is None or only_parses(node.body):
+        if fn is None or only_parses_or_aborts(node.body, fn, ctx.project):
             return None
         wraps = "view" not in fn.roles and _wraps_a_view(node, fn)
         if not wraps and not ("view" in fn.roles and any(isinstance(s, ast.Return) for s in node.body)):
