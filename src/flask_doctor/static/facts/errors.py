@@ -255,7 +255,7 @@ def response_status(
     return ("unknown", None)
 
 
-_TEXT_BUILDERS = {"str", "json.dumps", "flask.json.dumps", "simplejson.dumps"}
+_TEXT_BUILDERS = {"str", "json.dumps", "flask.json.dumps", "simplejson.dumps", "ujson.dumps"}
 
 
 def _builds_text(expr: ast.expr, table: ImportTable | None) -> bool:
@@ -312,6 +312,49 @@ def _local_response_status(name: str, table: ImportTable | None, fn: FunctionInf
     statuses = [response_status(v, table, None) for v in values]
     if all(s[0] == "success" for s in statuses):
         return ("success", 200)
+    return ("unknown", None)
+
+
+def exception_answer_status(
+    expr: ast.expr | None, handler: FunctionInfo, classes: list[ast.expr], project: Project
+) -> tuple[str, int | None]:
+    """What ``return error.render()`` sends in an error handler, ``error`` being its exception parameter and
+    ``render`` a method of the project exception class it handles: ('success', 200) when every ``return`` of that
+    method builds a body without a status (a JSON or XML string, a dict), ('unknown', None) otherwise."""
+    if not (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and isinstance(expr.func.value, ast.Name)
+        and not expr.args
+        and not expr.keywords
+    ):
+        return ("unknown", None)
+    params = handler.node.args.posonlyargs + handler.node.args.args
+    if handler.class_name and params:
+        params = params[1:]  # a method registered as handler: its first parameter is ``self``
+    if not params or expr.func.value.id != params[0].arg:
+        return ("unknown", None)
+    for exc in classes:
+        name = dotted(exc) or ""
+        qualified = handler.imports.qualify(name) if name else None
+        if qualified not in project.classes:
+            qualified = f"{handler.module.name}.{name}"
+        if qualified not in project.classes:
+            continue
+        method = next(
+            (
+                project.classes[c].methods[expr.func.attr]
+                for c in project.lineage(qualified)
+                if c in project.classes and expr.func.attr in project.classes[c].methods
+            ),
+            None,
+        )
+        rets = returns_of(method) if method is not None else []
+        if rets and all(
+            response_status(r.value, method.imports, method, project)[0] == "success"  # type: ignore[union-attr]
+            for r in rets
+        ):
+            return ("success", 200)
     return ("unknown", None)
 
 
@@ -589,6 +632,29 @@ def only_parses(stmts: list[ast.stmt]) -> bool:
     return True
 
 
+#: Calls that only wrap what a view answers.
+_ANSWER_BUILDERS = {"jsonify", "make_response", "Response", "render_template", "redirect", "url_for"}
+
+
+def only_parses_or_aborts(stmts: list[ast.stmt], fn: FunctionInfo, project: Project, depth: int = 0) -> bool:
+    """As :func:`only_parses`, ``abort(...)`` calls aside, and calls of project helpers that themselves only
+    parse or abort: the block can fail only on its input or on purpose, never on a database, a service or a bug
+    elsewhere."""
+    for node in body_nodes(stmts):
+        if isinstance(node, (ast.Delete, ast.AugAssign, ast.Global, ast.Nonlocal, ast.With, ast.AsyncWith)):
+            return False
+        if not isinstance(node, ast.Call) or (qualify(fn.imports, node.func) or "") in ABORT_FUNCTIONS:
+            continue
+        name = dotted(node.func) or ""
+        last = name.rsplit(".", 1)[-1] if name else (node.func.attr if isinstance(node.func, ast.Attribute) else "")
+        if last in PARSE_NAMES or last in _ANSWER_BUILDERS:
+            continue
+        callee = project.resolve_function(name, fn, fn.module) if name and depth < 2 else None
+        if callee is None or callee is fn or not only_parses_or_aborts(callee.node.body, callee, project, depth + 1):
+            return False
+    return True
+
+
 def http_raisers(stmts: list[ast.stmt], table: ImportTable | None) -> Iterator[ast.AST]:
     """abort()/get_or_404()/raise NotFound() in ``stmts``, not inside nested try blocks."""
     stack: list[ast.AST] = list(reversed(stmts))
@@ -780,10 +846,19 @@ def server_error_status(
 ) -> int | None:
     """The 5xx a ``return`` sends (``..., 500``, ``make_response(body, HTTPStatus.INTERNAL_SERVER_ERROR)``,
     ``Response(status=503)``, Flask-AppBuilder's ``self.response_500(...)``), None for anything else."""
+    code = answer_error_code(expr, table, fn, project)
+    return code if code is not None and 500 <= code < 600 else None
+
+
+def answer_error_code(
+    expr: ast.expr | None, table: ImportTable | None, fn: FunctionInfo | None = None, project: Project | None = None
+) -> int | None:
+    """The error status a ``return`` sends (``..., 404``, ``make_response(body, HTTPStatus.NOT_FOUND)``,
+    ``Response(status=401)``, Flask-AppBuilder's ``self.response_404()``), None when unknown or a success."""
     if isinstance(expr, ast.Call):
         fab = _fab_response(expr, fn, project)
         if fab is not None:
-            return fab if 500 <= fab < 600 else None
+            return fab if fab >= 400 else None
     kind, code = response_status(expr, table, fn, project)
     if kind != "error":
         code = None
@@ -797,7 +872,7 @@ def server_error_status(
             elif full in RESPONSE_CLASSES:
                 status = next((k.value for k in expr.keywords if k.arg == "status"), None)
         code = status_of(status)
-    return code if code is not None and 500 <= code < 600 else None
+    return code if code is not None and code >= 400 else None
 
 
 #: Calls that build an answer and cannot log: a handler made only of them keeps the exception to itself.

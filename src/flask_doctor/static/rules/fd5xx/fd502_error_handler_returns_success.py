@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.static.facts.error_handlers import error_handlers, is_spa_fallback, suggested_code
-from flask_doctor.static.facts.errors import response_status, returns_of
+from flask_doctor.static.facts.errors import exception_answer_status, response_status, returns_of
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import Project
 from flask_doctor.static.names import dotted
@@ -21,7 +21,9 @@ class ErrorHandlerReturnsSuccess(Rule):
     `register_error_handler(...)`, `app.errorhandler(404)(f)`) that return an
     error page without an error status: a bare `return
     render_template("404.html")`, `return jsonify(error=...)` or `return
-    "not found: %s" % path`, or an explicit `, 200`. Handlers of a
+    "not found: %s" % path`, or an explicit `, 200`, or a handler for a
+    project exception class that returns one of its methods (`return
+    exc.as_json()`) whose every `return` is such a body. Handlers of a
     flask-restx `Api` are left out: restx sends their bare body with 500.
 
     ## Why is this bad?
@@ -66,6 +68,21 @@ class ErrorHandlerReturnsSuccess(Rule):
     summary = "Error handler returns its error page with status 200."
 
     VALID = (
+        # the exception builds the whole answer, status included
+        Valid("""
+            from flask import Flask, jsonify
+            app = Flask(__name__)
+
+            class QuotaExceeded(Exception):
+                status = 429
+
+                def as_response(self):
+                    return jsonify(error="quota"), self.status
+
+            @app.errorhandler(QuotaExceeded)
+            def quota(exc):
+                return exc.as_response()
+            """),
         Valid("""
             from flask import Flask, render_template
             app = Flask(__name__)
@@ -110,6 +127,27 @@ class ErrorHandlerReturnsSuccess(Rule):
             """),
     )
     INVALID = (
+        # the exception renders its own body, and nobody puts its status on the answer
+        Invalid(
+            """
+            import json
+            from flask import Flask
+            app = Flask(__name__)
+
+            class QuotaExceeded(Exception):
+                def __init__(self, limit, status=429):
+                    self.limit = limit
+                    self.status = status
+
+                def as_json(self):
+                    return json.dumps({"error": "quota", "limit": self.limit})
+
+            @app.errorhandler(QuotaExceeded)
+            def quota(exc):
+                return exc.as_json()  # expect
+            """,
+            message="QuotaExceeded",
+        ),
         Invalid(
             """
             from flask import Flask, render_template
@@ -182,6 +220,8 @@ class ErrorHandlerReturnsSuccess(Rule):
                 continue
             for ret in returns_of(fn):
                 kind, code = response_status(ret.value, fn.imports, fn, project)
+                if kind == "unknown":
+                    kind, code = exception_answer_status(ret.value, fn, handler.exceptions, project)
                 if kind != "success" or is_spa_fallback(ret.value, handler):
                     continue
                 key = (fn.module.path, ret.lineno)

@@ -7,8 +7,10 @@ import ast
 
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.errors import (
+    ABORT_FUNCTIONS,
     DB_WRITE_METHODS,
     answer_carries_exception,
+    answer_error_code,
     body_nodes,
     contains_raise,
     db_write,
@@ -20,8 +22,11 @@ from flask_doctor.static.facts.errors import (
     is_rollback,
     keeps_quiet,
     only_parses,
+    only_parses_or_aborts,
+    qualify,
     response_status,
     server_error_status,
+    status_of,
     swallowed_read,
     view_success_return,
 )
@@ -93,6 +98,17 @@ class SilencedExceptionInView(Rule):
     is not reported either; rolling back and answering 500 without a log
     line is.
 
+    Nor is a broad `except` that blames the client, with one exception: a
+    view whose `try` holds its whole work and answer and whose `except`
+    answers any failure with a 404 (`return ..., 404` or `abort(404)`), and
+    a decorator wrapped around views whose `except` answers every error of
+    the view with a 401, 403 or 404, both logging nothing. A lost database
+    connection or a `TypeError` then reaches the client as "not found" or
+    "unauthorized": no 5xx for the error-rate alerts, no traceback in the
+    logs, and a client told its token or its URL is wrong. A token check
+    answering 401 in the view itself, or a parse with a 404 fallback, is
+    what a catch-all is for and is not reported.
+
     ## Example
     ```python
     @app.post("/profile")
@@ -139,6 +155,37 @@ class SilencedExceptionInView(Rule):
     )
 
     VALID = (
+        # a token check in the view answering 401, a parse with a 404 fallback, a 404 that is logged
+        Valid("""
+            import logging
+            import jwt
+            from flask import Flask, abort, current_app, jsonify, request
+            app = Flask(__name__)
+            log = logging.getLogger(__name__)
+
+            @app.get("/me")
+            def me():
+                try:
+                    claims = jwt.decode(request.headers["Authorization"][7:], current_app.config["KEY"], ["HS256"])
+                    return jsonify(user=claims["sub"])
+                except Exception:
+                    return jsonify(error="bad token"), 401
+
+            @app.get("/day/<stamp>")
+            def day(stamp):
+                try:
+                    return str(int(stamp) // 86400)
+                except Exception:
+                    abort(404)
+
+            @app.get("/report/<key>")
+            def report(key):
+                try:
+                    return jsonify(reports.load(key))
+                except Exception:
+                    log.exception("report %s", key)
+                    return jsonify(error="no such report"), 404
+            """),
         Valid("""
             from flask import Flask, current_app, request
             app = Flask(__name__)
@@ -420,6 +467,35 @@ class SilencedExceptionInView(Rule):
             """),
     )
     INVALID = (
+        # a backend outage reaches the client as "not found", and a wrapped view's bug as "unauthorized"
+        Invalid(
+            """
+            from functools import wraps
+            from http import HTTPStatus
+            from flask import Flask, abort, jsonify, request
+            app = Flask(__name__)
+
+            def signed_in(view):
+                @wraps(view)
+                def check(*args, **kwargs):
+                    try:
+                        account = accounts.lookup(request.headers["X-Token"])
+                        return view(account, *args, **kwargs)
+                    except Exception as exc:  # expect
+                        return jsonify(reason=str(exc)), HTTPStatus.UNAUTHORIZED
+                return check
+
+            @app.get("/shelves/<name>")
+            @signed_in
+            def shelf(account, name):
+                try:
+                    books = catalogue.books_on(account, name)
+                    return jsonify(books=[b.title for b in books])
+                except Exception:  # expect
+                    abort(404)
+            """,
+            message="answers every error of the views it wraps with a 401",
+        ),
         # a numbered sqlite3 connection and a MongoDB update: both writes vanish behind ``except: pass``
         Invalid(
             """
@@ -646,6 +722,11 @@ class SilencedExceptionInView(Rule):
                 if silent or returns_success or contains_raise(body)
                 else self._quiet_server_error(node, handler, ctx)
             )
+            blamed = (
+                None
+                if silent or returns_success or quiet_5xx is not None or contains_raise(body)
+                else self._blames_the_client(node, handler, ctx)
+            )
             if write is not None:
                 message = (
                     f"`{handler_label(handler)}` in {describe_context(ctx)} with only `{ast.unparse(body[0]).strip()}` "
@@ -686,6 +767,15 @@ class SilencedExceptionInView(Rule):
                     f"handles itself, so the traceback of every such failure is lost{wrapped}"
                 )
                 evidence = [Evidence(f"the {status} sent here", node_location(ctx.module.path, ret))]
+            elif blamed is not None:
+                status, answer, wraps = blamed
+                what = "every error of the views it wraps" if wraps else "any error"
+                message = (
+                    f"`{handler_label(handler)}` in {describe_context(ctx)} answers {what} with a {status} "
+                    f"(`{ast.unparse(answer)[:50]}`) and logs nothing: a database outage or a bug in the code is "
+                    f"reported to the client as {_CLIENT_ERRORS[status]}, never as a 5xx, and its traceback is lost"
+                )
+                evidence = [Evidence(f"the {status} sent here", node_location(ctx.module.path, answer))]
             else:
                 continue
             ctx.report(
@@ -757,7 +847,46 @@ class SilencedExceptionInView(Rule):
                 return (status, ret) if keeps_quiet(handler.body, fn, ctx.project) else None
         return None
 
+    @staticmethod
+    def _blames_the_client(
+        node: ast.Try, handler: ast.ExceptHandler, ctx: Context
+    ) -> tuple[int, ast.expr, bool] | None:
+        """(status, answer, wraps a view) when a broad ``except`` ends the request with a 401/403/404 (a
+        ``return`` or an ``abort``) for any error, logging nothing: in a decorator whose ``try`` calls the view
+        it wraps, or in a view whose ``try`` holds its success answer and does more than parse (a token check
+        answering 401 for any failure in the view itself does not count, nor does a parse with a 404 fallback)."""
+        fn = ctx.function
+        if fn is None or only_parses_or_aborts(node.body, fn, ctx.project):
+            return None
+        wraps = "view" not in fn.roles and _wraps_a_view(node, fn)
+        if not wraps and not ("view" in fn.roles and any(isinstance(s, ast.Return) for s in node.body)):
+            return None
+        last = handler.body[-1]
+        answer: ast.expr | None = None
+        code: int | None = None
+        if isinstance(last, ast.Return) and last.value is not None:
+            answer, code = last.value, answer_error_code(last.value, fn.imports, fn, ctx.project)
+        elif (
+            isinstance(last, ast.Expr)
+            and isinstance(last.value, ast.Call)
+            and (qualify(fn.imports, last.value.func) or "") in ABORT_FUNCTIONS
+            and last.value.args
+        ):
+            answer, code = last.value, status_of(last.value.args[0])
+        if answer is None or code not in _CLIENT_ERRORS or (code != 404 and not wraps):
+            return None
+        if any(isinstance(n, (ast.Return, ast.If)) for n in body_nodes(handler.body[:-1])):
+            return None  # the handler tells failures apart
+        said = [last] if isinstance(last, ast.Return) else [ast.Expr(a) for a in answer.args]  # type: ignore[attr-defined]
+        if not keeps_quiet([*handler.body[:-1], *said], fn, ctx.project):
+            return None
+        return code, answer, wraps
+
     visit_TryStar = visit_Try
+
+
+#: Client-error statuses a catch-all must not answer server failures with, and what the client is told.
+_CLIENT_ERRORS = {401: "'unauthorized'", 403: "'forbidden'", 404: "'not found'"}
 
 
 def _wraps_a_view(node: ast.Try, fn: FunctionInfo) -> bool:
