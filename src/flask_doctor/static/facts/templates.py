@@ -427,36 +427,75 @@ def rendered_loops(project: Project, key: tuple[ast.Call, str]) -> list[Template
     found_template = _rendered_with_variables(project, key)
     if found_template is None:
         return []  # a loop is only kept when it walks a passed variable
-    template, passed = found_template
+    rendered, passed = found_template
     module_path = key[1]
-    if not _may_loop_over(template.text, passed):
-        return []
-    tree = parsed_template(project, template.path)
-    if tree is None:
-        return []
     from jinja2 import nodes
 
     found: list[TemplateLoop] = []
-    for loop in _loops(tree):
-        if not isinstance(loop.target, nodes.Name):
+    for template in _rendered_files(project, module_path, rendered):
+        if not _may_loop_over(template.text, passed):
             continue
-        rows = _rows_of(loop.iter, passed)
-        if rows is None:
+        tree = parsed_template(project, template.path)
+        if tree is None:
             continue
-        keyword, iterable = rows
-        found.append(
-            TemplateLoop(
-                loop.target.name,
-                iterable,
-                _at(ast.Name(id=loop.target.name, ctx=ast.Load()), loop.lineno),
-                template,
-                keyword,
-                loop,
-                project,
-                module_path,
+        for loop in _loops(tree):
+            if not isinstance(loop.target, nodes.Name):
+                continue
+            rows = _rows_of(loop.iter, passed)
+            if rows is None:
+                continue
+            keyword, iterable = rows
+            found.append(
+                TemplateLoop(
+                    loop.target.name,
+                    iterable,
+                    _at(ast.Name(id=loop.target.name, ctx=ast.Load()), loop.lineno),
+                    template,
+                    keyword,
+                    loop,
+                    project,
+                    module_path,
+                )
             )
-        )
     return found
+
+
+#: How deep :func:`_rendered_files` follows ``{% include %}`` tags below the rendered template.
+_INCLUDE_DEPTH = 3
+
+
+def _rendered_files(project: Project, module_path: str, template: TemplateFile) -> list[TemplateFile]:
+    """The rendered template, then the templates it includes with its context (and they include), in order.
+
+    ``{% include "bookmark-list.html" %}`` sees every variable the view passes, so a ``{% for b in bookmarks %}``
+    written in the included file walks the view's rows as if it were written in place.  Includes ``without
+    context`` do not see them; a computed name is not followed.
+    """
+    from jinja2 import nodes
+
+    files = [template]
+    seen = {template.path}
+    frontier = [template]
+    for _ in range(_INCLUDE_DEPTH):
+        following: list[TemplateFile] = []
+        for current in frontier:
+            if "include" not in current.text:
+                continue
+            tree = parsed_template(project, current.path)
+            if tree is None:
+                continue
+            for include in tree.find_all(nodes.Include):
+                name = include.template
+                if not (include.with_context and isinstance(name, nodes.Const) and isinstance(name.value, str)):
+                    continue
+                other = find_template(project, module_path, name.value)
+                if other is None or other.path in seen:
+                    continue
+                seen.add(other.path)
+                files.append(other)
+                following.append(other)
+        frontier = following
+    return files
 
 
 #: ``{% for name in obj.children %}``: a one-name target walking an attribute of a name, capturing both names;

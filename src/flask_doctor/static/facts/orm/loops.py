@@ -512,15 +512,43 @@ def stops_at_first_match(project: Project, loop: ast.For | ast.AsyncFor) -> bool
     Once per loop: FD202 asks it of every call in the loop's body, and each
     answer walks the whole body.
     """
-    stack: list[ast.AST] = list(loop.body)
+    stack: list[ast.AST] = list(_reachable(loop.body))
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Break):
             return True
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While, *_SCOPES)):
             continue
-        stack.extend(all_child_nodes(node))
+        for child in all_child_nodes(node):
+            if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                continue  # statement blocks below are taken whole, less what follows a ``return``
+            stack.append(child)
+        for block in _blocks(node):
+            stack.extend(_reachable(block))
     return False
+
+
+def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
+    """The statement lists a statement holds (``if`` body and ``else``, ``try`` handlers...)."""
+    blocks: list[list[ast.stmt]] = []
+    for name in ("body", "orelse", "finalbody"):
+        value = getattr(node, name, None)
+        if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+            blocks.append(value)
+    for handler in getattr(node, "handlers", ()) or ():
+        blocks.append(handler.body)
+    for case in getattr(node, "cases", ()) or ():
+        blocks.append(case.body)
+    return blocks
+
+
+def _reachable(block: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements of ``block`` up to the first that always leaves it: a ``break`` written after
+    ``return "invalid", 400`` never runs, and the loop does not stop at a match."""
+    for index, stmt in enumerate(block):
+        if isinstance(stmt, (ast.Return, ast.Raise, ast.Continue)):
+            return block[: index + 1]
+    return block
 
 
 def loop_item(target: ast.expr, iterable: ast.expr) -> tuple[str | None, ast.expr]:

@@ -48,7 +48,7 @@ from flask_doctor.static.facts.orm.models import (
     OWNER_KEY,
     is_db,
 )
-from flask_doctor.static.facts.orm.params import _optional_guards, optional_params, passes
+from flask_doctor.static.facts.orm.params import _optional_guards, item_names_in, optional_params, passes
 from flask_doctor.static.facts.orm.queries import helper_context
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.model import CLI, JOB, REQUEST
@@ -1409,13 +1409,15 @@ class DocumentLookup:
     call: ast.Call  # the ``find_one``/``objects.get`` call
     read: MongoRead
     helpers: tuple[FunctionInfo, ...] = ()  # the called helper first, the one holding the read last
+    #: The call is a method of the document the loop walks (``entry.as_row()``): its name says which one.
+    on_item: bool = False
 
     def describe(self, call: ast.Call) -> str:
         """``store.case(...) → `CaseMixin.case` reads a document of `case``` for the call a loop makes."""
         label = self.read.collection.label
         if not self.helpers:
             return f"{read_label(self.read, call)} reads a document of `{label}`"
-        via = "".join(f" → `{h.display}`" for h in self.helpers[1:])
+        via = "".join(f" → `{h.display}`" for h in self.helpers[0 if self.on_item else 1 :])
         return f"`{dotted(call.func)}(...)`{via} reads a document of `{label}`"
 
     def evidence(self) -> list[Evidence]:
@@ -1503,6 +1505,32 @@ def document_lookup(call: ast.Call, ctx: Context, depth: int = 0) -> DocumentLoo
         deeper = document_lookup(inner, inner_ctx, depth + 1)
         if deeper is not None:
             return DocumentLookup(deeper.call, deeper.read, (helper, *deeper.helpers))
+    return None
+
+
+def method_lookup(call: ast.Call, document: str, ctx: Context) -> DocumentLookup | None:
+    """``case.to_json()`` on each document of class ``document``: a single-document read its method runs with
+    values of the document (``Assessment.objects(id=self.assessment_id).first()``).
+
+    The method runs once per document it is called on, and mongoengine keeps no identity map: each call reads
+    again, even of a document read for the one before. Not a read inside a loop of the method (reported there),
+    nor one that does not use ``self`` (the same read each time: hoisting it is the fix, but no N+1 of rows).
+    """
+    if not (isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)):
+        return None
+    method = ctx.project._method(document, call.func.attr)
+    if method is None or method is ctx.function or not method.node.args.args:
+        return None
+    if method.node.args.args[0].arg != "self":
+        return None
+    tainted = item_names_in(ctx.project, (method, True))
+    looped = _in_loops(method)
+    inner_ctx = helper_context(ctx.project, method)
+    for node in _own_nodes(method.node):
+        if isinstance(node, ast.Call) and id(node) not in looped and uses_any(node, tainted):
+            read = single_read(node, inner_ctx)
+            if read is not None:
+                return DocumentLookup(node, read, (method,), on_item=True)
     return None
 
 

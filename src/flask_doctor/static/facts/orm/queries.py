@@ -2209,13 +2209,11 @@ def raw_select(call: ast.Call, ctx: Context) -> Query | None:
     last = (dotted(receiver) or "").rsplit(".", 1)[-1].lower()
     if not (is_session(receiver, ctx) or is_db(receiver, ctx) or last in ("engine", "conn", "connection")):
         return None
-    sql = call.args[0]
-    if isinstance(sql, ast.Name) and ctx.function is not None:
-        values = assignments(ctx.project, ctx.function).get(sql.id, [])
-        if len(values) == 1:
-            sql = values[0]  # ``sql = text("SELECT ...")`` above the loop
+    sql = _assigned_once(call.args[0], ctx)  # ``sql = text("SELECT ...")`` above the loop
+    while isinstance(sql, ast.Call) and isinstance(sql.func, ast.Attribute) and sql.func.attr in _TEXT_BINDS:
+        sql = sql.func.value  # ``text("SELECT ... :p").params(p=post.id)``: the same SELECT, values bound
     if isinstance(sql, ast.Call) and ctx.qualified(sql.func) in _TEXT_FUNCTIONS and sql.args:
-        sql = sql.args[0]
+        sql = _assigned_once(sql.args[0], ctx)  # ``text(sql)`` after ``sql = """SELECT ..."""``
     text = sql.value if isinstance(sql, ast.Constant) and isinstance(sql.value, str) else sql_template(sql)[0]
     if not (text and _SELECT_TEXT().match(text)):
         return None
@@ -2224,6 +2222,17 @@ def raw_select(call: ast.Call, ctx: Context) -> Query | None:
 
 
 _TEXT_FUNCTIONS = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
+#: Methods of a ``text()`` clause that bind values and return the clause.
+_TEXT_BINDS = frozenset({"params", "bindparams"})
+
+
+def _assigned_once(node: ast.expr, ctx: Context) -> ast.expr:
+    """The value a name holds when the function assigns it once (``sql = "SELECT ..."``), else ``node``."""
+    if isinstance(node, ast.Name) and ctx.function is not None:
+        values = assignments(ctx.project, ctx.function).get(node.id, [])
+        if len(values) == 1:
+            return values[0]
+    return node
 
 
 # ------------------------------------------------------------------ rows a loop walks

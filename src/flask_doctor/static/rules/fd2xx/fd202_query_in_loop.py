@@ -30,9 +30,11 @@ from flask_doctor.static.facts.orm.loops import (
 )
 from flask_doctor.static.facts.orm.models import grows, relations, uses_sqlalchemy
 from flask_doctor.static.facts.orm.mongo import (
+    DocumentLookup,
     document_lookup,
     documents_evidence,
     loop_documents,
+    method_lookup,
     uses_mongo,
     writes_documents,
 )
@@ -63,11 +65,13 @@ from flask_doctor.static.facts.orm.raw_sql import raw_inserts, raw_rows, raw_sel
 from flask_doctor.static.facts.orm.usage import (
     DELETES,
     ParentCollection,
+    UserCollection,
     cached_result,
     deletes_per_item,
     few_parents_table,
     few_rows,
     parent_collection,
+    user_collection,
     user_facing_insert,
     writes_rows,
 )
@@ -79,6 +83,7 @@ from flask_doctor.static.facts.records import (
     writes_each,
 )
 from flask_doctor.static.facts.serializers import DUMP_CALLS, Dump, dump_of
+from flask_doctor.static.facts.taint import request_derived
 from flask_doctor.static.facts.templates import (
     RENDER_CALLS,
     RowCall,
@@ -180,7 +185,12 @@ class QueryInLoop(Rule):
     context processor) is reported at the template's line. A filter that
     loops over what the template passes (`{{ c.tags|tags_excerpt }}`) and
     queries per item is reported at its query, with the template's loop as
-    the evidence that it runs per row.
+    the evidence that it runs per row. A loop written in a template the
+    rendered one includes (`{% include "rows.html" %}`, which sees the
+    view's variables) counts as if written in place, and so does a loop
+    over the signed-in user's own collection (`shelves=current_user.shelves`,
+    in a template or in the view): one person's rows, as many as they add.
+    SQL text bound with `text(sql).params(shelf=self.id)` is a query too.
 
     Record APIs over a database (Invenio's `Record.get_record(uuid)`,
     `Item.get_record_by_pid(pid)`, `PersistentIdentifier.get(...)`) load one
@@ -207,10 +217,20 @@ class QueryInLoop(Rule):
     for single-document reads: `coll.find_one({"_id": item["ref"]})`,
     `Author.objects(id=...).first()`, `.objects.get(...)`, directly or in a
     helper called with the item (`store.case(case_id=row["case_id"])` ->
-    `self.case_collection.find_one(...)`). They are reported only when the
-    loop walks the documents of a read (a cursor, an aggregate, a queryset,
-    lists read from each of them, or such a cursor a caller passes) -- a
-    warning when the collection grows -- or data the client sent (a note).
+    `self.case_collection.find_one(...)`), or in a method of each document
+    the loop walks that reads with the document's own values
+    (`entry.as_row()` -> `Report.objects(id=self.report_id).first()`:
+    mongoengine keeps no identity map, so every call reads again). They are
+    reported only when the loop walks the documents of a read (a cursor, an
+    aggregate, a queryset, lists read from each of them, or such a cursor a
+    caller passes) -- a warning when the collection grows -- or data the
+    client sent (a note).
+
+    What the client sent includes a file or body the view parses whole
+    (`json.loads(request.files["layer"].read())`, `csv.DictReader(...)`): its
+    lists are as long as the client made them. A loop that answers an
+    error for a bad item (`return "unknown card", 400`) is no search that
+    stops at a match: a valid request walks every item.
 
     ## Why is this bad?
     Each iteration is a database round trip: a page listing 200 orders that
@@ -623,6 +643,32 @@ class QueryInLoop(Rule):
         """
 
     VALID = (
+        # a loop over a settings file the app ships (not what the request sends), and a method of each
+        # document that reads nothing more
+        Valid(
+            """
+            import json
+            from flask import Flask
+            from mongoengine import Document, StringField
+            app = Flask(__name__)
+
+            class Region(Document):
+                code = StringField()
+                name = StringField()
+
+                def label(self):
+                    return f"{self.code}: {self.name}"
+
+            @app.get("/regions")
+            def regions():
+                with open("regions.json") as f:
+                    wanted = json.load(f)
+                found = {r.code: r.label() for r in Region.objects(code__in=wanted["codes"])}
+                for code in wanted["codes"]:
+                    found.setdefault(code, Region.objects(code=code).first())
+                return {"regions": list(found)}
+            """,
+        ),
         # roles are few (only a command adds them): `get` by key loads each distinct role once, then the
         # identity map answers the members that share it
         Valid(
@@ -1541,6 +1587,116 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
+        # the signed-in reader's shelves, listed by a template the page includes: each shelf counts its books
+        # with a SELECT written as SQL text, values bound with ``params``
+        Invalid(
+            """
+            from flask import Flask, render_template
+            from flask_login import UserMixin, current_user
+            from flask_sqlalchemy import SQLAlchemy
+            from sqlalchemy import text
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(UserMixin, db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                shelves = db.relationship("Shelf", backref="owner")
+
+            class Shelf(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                owner_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+
+                def book_count(self):
+                    sql = "SELECT count(*) FROM book WHERE shelf_id = :shelf"
+                    return db.session.execute(text(sql).params(shelf=self.id)).scalar()
+
+            @app.get("/shelves")
+            def my_shelves():
+                return render_template("shelves.html", shelves=current_user.shelves)
+
+            @app.post("/shelves")
+            def add_shelf():
+                db.session.add(Shelf(owner_id=current_user.id))
+                db.session.commit()
+                return "ok"
+            """,
+            message="`s.book_count()` runs a query",
+            files={
+                "templates/shelves.html": """
+                <h1>Your shelves</h1>
+                {% include "shelf_rows.html" %}
+                """,
+                "templates/shelf_rows.html": """
+                {% for s in shelves %}
+                  <li>{{ s.book_count() }} books</li>  # expect
+                {% endfor %}
+                """,
+            },
+        ),
+        # an export walks every entry and calls a method of each document that reads its report
+        # again (mongoengine keeps no identity map); an import reads one template per item of the uploaded file
+        Invalid(
+            """
+            import json
+            from flask import Flask, request
+            from mongoengine import Document, ListField, StringField
+            app = Flask(__name__)
+
+            class Report(Document):
+                title = StringField()
+                labels = ListField(StringField())
+
+            class Entry(Document):
+                report_id = StringField()
+                label = StringField()
+
+                def as_row(self):
+                    report = Report.objects(id=self.report_id).first()
+                    return [report.title, self.label]
+
+            class Template(Document):
+                code = StringField()
+                label = StringField()
+
+            @app.get("/entries/export")
+            def export():
+                return {"rows": [e.as_row() for e in Entry.objects.order_by("label")]}  # expect
+
+            @app.post("/reports/<rid>/import")
+            def import_layer(rid):
+                layer = json.loads(request.files["layer"].read())
+                for item in layer["items"]:
+                    template = Template.objects(code=item["code"]).first()  # expect
+                    Entry(report_id=rid, label=template.label).save()
+                return "ok"
+            """,
+            message="`e.as_row(...)` → `Entry.as_row` reads a document of `Report` once per item of the loop",
+        ),
+        # a bulk endpoint that answers 400 for an unknown id still looks up every id of a valid request (the
+        # ``break`` after the ``return`` never runs)
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Card(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                board_id = db.Column(db.Integer)
+
+            @app.post("/boards/<int:board_id>/cards")
+            def some_cards(board_id):
+                cards = []
+                for card_id in request.json["ids"]:
+                    card = Card.query.get(card_id)  # expect
+                    if card is None or card.board_id != board_id:
+                        return "unknown card", 400
+                        break
+                    cards.append(card.id)
+                return {"cards": cards}
+            """,
+        ),
         # the ids a person ticks in a list (one form field per id, not one text cut into words): a bulk
         # endpoint runs as many lookups as the request lists
         Invalid(
@@ -3257,10 +3413,16 @@ class QueryInLoop(Rule):
         if not uses_sqlalchemy(ctx.project) or ctx.function is None:
             return
         for loop in rendered_loops(ctx.project, (render, ctx.module.path)):
-            rows = loop_rows(loop.iterable, ctx, helpers=True)
-            if rows is None or rows.model is None:
+            found = loop_rows(loop.iterable, ctx, helpers=True)
+            # ``categories=current_user.categories``: the signed-in user's own rows, as many as they add
+            rows: Query | UserCollection | None = (
+                found if found is not None and found.model is not None else user_collection(loop.iterable, ctx)
+            )
+            if rows is None:
                 continue
-            items = {loop.var: rows.model}
+            model = rows.model if isinstance(rows, Query) else rows.items
+            assert model is not None
+            items = {loop.var: model}
             lines: set[tuple[str, int]] = set()
             for part in loop.body:
                 for call in ast.walk(part):
@@ -3269,7 +3431,7 @@ class QueryInLoop(Rule):
                     where = loop.location(call)
                     if (where.path, where.line) in lines:
                         continue
-                    what = self._template_query(call, loop, rows.model, items, ctx)
+                    what = self._template_query(call, loop, model, items, ctx)
                     if what is None:
                         continue
                     lines.add((where.path, where.line))
@@ -3311,14 +3473,23 @@ class QueryInLoop(Rule):
         self,
         call: ast.Call,
         loop: TemplateLoop,
-        rows: Query,
+        rows: Query | UserCollection,
         found: tuple[str, list[Evidence], tuple[FunctionInfo, ...]],
         ctx: Context,
     ) -> None:
-        assert ctx.function is not None and rows.model is not None
+        assert ctx.function is not None
         what, extra, helpers = found
-        less = few_rows(rows, ctx)
-        less = f"the loop walks {less}" if less is not None else None
+        if isinstance(rows, UserCollection):
+            model = rows.items
+            less, owned = _owned_evidence(rows, loop.iterable, ctx, [])
+            source = f"`{_short(loop.iterable)}`, the signed-in user's `{model.name}` rows"
+            extra = [*owned[1:2], *extra]  # where the account's collection is declared
+        else:
+            assert rows.model is not None
+            model = rows.model
+            less = few_rows(rows, ctx)
+            less = f"the loop walks {less}" if less is not None else None
+            source = f"the rows of {query_label(rows, loop.iterable)}"
         if less is None:
             for fn in (ctx.function, *helpers):
                 cached = cached_result(ctx.project, fn)
@@ -3330,15 +3501,14 @@ class QueryInLoop(Rule):
         evidence = [
             Evidence("the loop", loop.location(loop.node)),
             Evidence(
-                f"{describe_context(ctx)} renders `{loop.shown_name}` with the rows of {query_label(rows, loop.iterable)}"
-                f" as `{loop.passed.arg}`",
+                f"{describe_context(ctx)} renders `{loop.shown_name}` with {source} as `{loop.passed.arg}`",
                 ctx.location(loop.passed.value),
             ),
             *extra,
         ]
-        insert = user_facing_insert(ctx.project, rows.model)
+        insert = user_facing_insert(ctx.project, model)
         if insert is not None:
-            evidence.append(Evidence(f"`{insert.function.display}` adds `{rows.model.name}` rows", insert.location))
+            evidence.append(Evidence(f"`{insert.function.display}` adds `{model.name}` rows", insert.location))
         note = f" (a note: {less})" if less else ""
         ctx.report(
             self.finding(
@@ -3358,7 +3528,7 @@ class QueryInLoop(Rule):
         Reported only when the loop walks the documents of a read (a warning when the collection grows) or
         data the client sent (a warning, as for SQL rows): a loop over anything else gives no evidence of N.
         """
-        lookup = document_lookup(node, ctx)
+        lookup = document_lookup(node, ctx) or _document_method(node, ctx)
         if lookup is None:
             return False
         loop = enclosing_loop(ctx, node)
@@ -3835,6 +4005,10 @@ class QueryInLoop(Rule):
             held = parent_collection(iterable, ctx)
             if held is not None:
                 return _collection_evidence(held, iterable, ctx, passed)
+            # ``for b in current_user.bookmarks``: the signed-in user's own rows, one query, growing with their use
+            owned = user_collection(iterable, ctx)
+            if owned is not None:
+                return _owned_evidence(owned, iterable, ctx, passed)
         if rows is None:
             # ``for hit in search.scan(): Item.query.get(hit.id)``: every hit of a search, unpaged
             scan = _search_hits(iterable, ctx)
@@ -4041,7 +4215,7 @@ def _returns_inside(loop: ast.For | ast.AsyncFor, node: ast.AST | None = None) -
     stack: list[tuple[ast.AST, bool]] = [(stmt, False) for stmt in loop.body]
     while stack:
         sub, on_miss = stack.pop()
-        if isinstance(sub, ast.Return) and not on_miss:
+        if isinstance(sub, ast.Return) and not on_miss and not _error_response(sub):
             return True
         if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
@@ -4051,6 +4225,19 @@ def _returns_inside(loop: ast.For | ast.AsyncFor, node: ast.AST | None = None) -
             continue
         stack.extend((child, on_miss) for child in ast.iter_child_nodes(sub))
     return False
+
+
+def _error_response(ret: ast.Return) -> bool:
+    """``return "invalid request", 400``: the view answers an error for a bad item; a valid request walks every
+    item (the loop is no search that stops at a match)."""
+    value = ret.value
+    return (
+        isinstance(value, ast.Tuple)
+        and len(value.elts) >= 2
+        and isinstance(value.elts[1], ast.Constant)
+        and isinstance(value.elts[1].value, int)
+        and 400 <= value.elts[1].value < 600
+    )
 
 
 def _looked_up(loop: ast.For | ast.AsyncFor, node: ast.AST) -> set[str]:
@@ -4103,7 +4290,10 @@ def _row_items(loop: Loop, ctx: Context) -> dict[str, ModelInfo]:
     if rows is not None and rows.model is not None:
         return {var: rows.model}
     held = parent_collection(iterable, ctx)
-    return {var: held.items} if held is not None else {}
+    if held is not None:
+        return {var: held.items}
+    owned = user_collection(iterable, ctx)
+    return {var: owned.items} if owned is not None else {}
 
 
 def _collection_evidence(
@@ -4119,6 +4309,48 @@ def _collection_evidence(
     evidence = [
         Evidence(f"the loop walks {source} (loaded in one query)", ctx.location(iterable)),
         Evidence(f"`{held.parent.name}.{held.relation.attr}` declared here", held.relation.location),
+        *passed,
+    ]
+    if insert is not None:
+        evidence.append(Evidence(f"`{insert.function.display}` adds `{model.name}` rows", insert.location))
+    return None, evidence
+
+
+def _document_method(node: ast.Call, ctx: Context) -> DocumentLookup | None:
+    """``for case in TestCase.objects(...): case.to_json()``: a method of each document the loop walks that reads
+    another document with the document's own values (:func:`method_lookup`)."""
+    if not (isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)):
+        return None
+    loop = enclosing_loop(ctx, node)
+    if loop is None:
+        return None
+    target, iterable = (
+        (loop.target, loop.iter)
+        if isinstance(loop, (ast.For, ast.AsyncFor))
+        else (loop.generators[0].target, loop.generators[0].iter)
+    )
+    var, iterable = loop_item(target, iterable)
+    if var != node.func.value.id:
+        return None
+    docs = loop_documents(iterable, ctx)
+    if docs is None or docs.how or not docs.read.many or docs.read.collection.document is None:
+        return None
+    return method_lookup(node, docs.read.collection.document, ctx)
+
+
+def _owned_evidence(
+    owned: UserCollection, iterable: ast.expr, ctx: Context, passed: list[Evidence]
+) -> tuple[str | None, list[Evidence]]:
+    """Why a loop over the signed-in user's collection (``current_user.bookmarks``) is few rows (a note), or
+    that it grows: one person's rows, loaded in one query, as many as that person adds."""
+    model = owned.items
+    insert = user_facing_insert(ctx.project, model)
+    source = f"`{_short(iterable)}`, the signed-in user's `{model.name}` rows"
+    if insert is None and grows(ctx.project, model) is None:
+        return f"the loop walks {source}, and nothing shows `{model.name}` growing with use: its rows are few", []
+    evidence = [
+        Evidence(f"the loop walks {source} (loaded in one query)", ctx.location(iterable)),
+        Evidence(f"`{owned.account.name}.{owned.relation.attr}` declared here", owned.relation.location),
         *passed,
     ]
     if insert is not None:
@@ -4236,7 +4468,45 @@ def _client_sent(iterable: ast.expr, ctx: Context) -> list[Evidence] | None:
     field = form_data(ctx.project, ctx.function, iterable)
     if field is not None:
         return [Evidence(f"the loop walks `{_short(field)}`, a field of the submitted form", ctx.location(iterable))]
+    parsed = _parsed_upload(iterable, ctx)
+    if parsed is not None:
+        return [Evidence(f"the loop walks what `{_short(parsed)}` reads from the request", ctx.location(iterable))]
     return None
+
+
+#: Parsers of a whole document: ``json.loads(request.files["f"].read())`` holds as many items as the client wrote.
+_PARSERS = frozenset({"json.loads", "json.load", "yaml.safe_load", "yaml.load", "csv.reader", "csv.DictReader"})
+
+
+def _parsed_upload(iterable: ast.expr, ctx: Context, depth: int = 0) -> ast.Call | None:
+    """The parser call whose document the loop walks (a part of it), when the parsed text is request data.
+
+    ``layer = json.loads(request.files["file"].read())``, then ``for t in layer["techniques"]``: an uploaded
+    file or body parsed in the view, its lists as long as the client made them.
+    """
+    if depth > 3 or ctx.function is None:
+        return None
+    node = iterable
+    while True:
+        if isinstance(node, ast.Subscript):
+            node = node.value  # ``layer["techniques"]``
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("get", "items", "values")
+        ):
+            node = node.func.value  # ``layer.get("techniques", [])``
+        else:
+            break
+    if isinstance(node, ast.Name):
+        for value in assignments(ctx.project, ctx.function).get(node.id, []):
+            found = _parsed_upload(value, ctx, depth + 1)
+            if found is not None:
+                return found
+        return None
+    if not isinstance(node, ast.Call) or ctx.qualified(node.func) not in _PARSERS or not node.args:
+        return None
+    return node if request_derived(ctx.project, node.args[0], ctx.function) else None
 
 
 #: Calls that cut one text into words or lines: ``form["tags"].split(" ")``, ``re.split(",", text)``.
