@@ -1900,7 +1900,8 @@ def pause_before_failure(ctx: Context, call: ast.Call) -> bool:
 
 def drained_before_wait(ctx: Context, call: ast.Call) -> bool:
     """``proc.wait()`` after ``proc.stdout`` was read to the end: the child has closed its output, so the wait
-    returns with it (``for line in proc.stdout``, ``iter(proc.stdout.readline, b"")``, ``proc.stdout.read()``)."""
+    returns with it (``for line in proc.stdout``, ``iter(proc.stdout.readline, b"")``, ``proc.stdout.read()``);
+    or after ``proc.communicate()``, which already waited for the child to exit: the wait only reads its status."""
     func = call.func
     if not (isinstance(func, ast.Attribute) and func.attr == "wait"):
         return False
@@ -1917,6 +1918,8 @@ def drained_before_wait(ctx: Context, call: ast.Call) -> bool:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             target = dotted(node.func.value) or ""
             if target == stream and node.func.attr in ("read", "readlines"):
+                return True
+            if target == owner and node.func.attr == "communicate":
                 return True
     return False
 
