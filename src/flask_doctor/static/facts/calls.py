@@ -74,6 +74,10 @@ REQUESTS_SESSION_TYPES = {
 HTTPX_FUNCTIONS = {f"httpx.{v}" for v in (*HTTP_VERBS, "stream")}
 HTTPX_CLIENT_TYPES = {"httpx.Client", "httpx.AsyncClient"}
 URLOPEN = {"urllib.request.urlopen", "urllib2.urlopen", "six.moves.urllib.request.urlopen"}
+#: feedparser's entry point: given a URL it fetches it with urllib, and it has no timeout parameter.
+FEEDPARSER_PARSE = {"feedparser.parse", "feedparser.api.parse"}
+#: Words of a name that holds a URL (``feed_url``, ``rss_link``, ``feed.url``, ``source["href"]``).
+URL_WORDS = frozenset({"url", "uri", "link", "href", "urls"})
 SUBPROCESS_BLOCKING = {
     "subprocess.run",
     "subprocess.call",
@@ -588,7 +592,10 @@ def sets_socket_timeout(project: Project) -> bool:
 #: callee name ends with the attribute as written (``qualify`` keeps the tail), so
 #: ``x.commit()`` is no HTTP call whatever ``x`` is.
 HTTP_LAST_NAMES = frozenset(
-    {name.rsplit(".", 1)[-1] for name in (*REQUESTS_FUNCTIONS, *HTTPX_FUNCTIONS, *HTTPX_CLIENT_TYPES, *URLOPEN)}
+    {
+        name.rsplit(".", 1)[-1]
+        for name in (*REQUESTS_FUNCTIONS, *HTTPX_FUNCTIONS, *HTTPX_CLIENT_TYPES, *URLOPEN, *FEEDPARSER_PARSE)
+    }
     | {*HTTP_VERBS, "stream", "send", *OAUTH_TOKEN_METHODS}
 )
 
@@ -651,7 +658,37 @@ def classify_http_call(ctx: Context, call: ast.Call) -> HttpCall | None:
         if len(call.args) >= 3 or _has_star_kwargs(call) or sets_socket_timeout(ctx.project):
             return HttpCall(label, "urllib", None)
         return HttpCall(label, "urllib", "no timeout")
+    if name in FEEDPARSER_PARSE:
+        keyword = _keyword(call, "url_file_stream_or_string")
+        source = call.args[0] if call.args else (keyword.value if keyword is not None else None)
+        if source is None or not names_a_url(source) or sets_socket_timeout(ctx.project):
+            return None  # text or a file to parse, not a URL to fetch; or every socket has a default timeout
+        return HttpCall(label, "feedparser", "no timeout")
     return None
+
+
+def names_a_url(node: ast.expr) -> bool:
+    """``node`` is a URL by its spelling: an ``http(s)://`` string (constant, f-string, ``"..." + x``), or a
+    name, attribute or key whose words say URL (``feed_url``, ``feed.link``, ``source["href"]``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value.lower().startswith(("http://", "https://"))
+    if isinstance(node, ast.JoinedStr) and node.values:
+        first = node.values[0]
+        return isinstance(first, ast.Constant) and str(first.value).lower().startswith(("http://", "https://"))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return names_a_url(node.left)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return _url_word(node.slice.value)
+    if isinstance(node, ast.Name):
+        return _url_word(node.id)
+    if isinstance(node, ast.Attribute):
+        return _url_word(node.attr)
+    return False
+
+
+def _url_word(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in URL_WORDS for word in lowered.split("_")) or lowered.endswith(("url", "link"))
 
 
 def _httpx_timeout_disabled(timeout: ast.keyword | None) -> bool:
@@ -1863,7 +1900,8 @@ def pause_before_failure(ctx: Context, call: ast.Call) -> bool:
 
 def drained_before_wait(ctx: Context, call: ast.Call) -> bool:
     """``proc.wait()`` after ``proc.stdout`` was read to the end: the child has closed its output, so the wait
-    returns with it (``for line in proc.stdout``, ``iter(proc.stdout.readline, b"")``, ``proc.stdout.read()``)."""
+    returns with it (``for line in proc.stdout``, ``iter(proc.stdout.readline, b"")``, ``proc.stdout.read()``);
+    or after ``proc.communicate()``, which already waited for the child to exit: the wait only reads its status."""
     func = call.func
     if not (isinstance(func, ast.Attribute) and func.attr == "wait"):
         return False
@@ -1880,6 +1918,8 @@ def drained_before_wait(ctx: Context, call: ast.Call) -> bool:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             target = dotted(node.func.value) or ""
             if target == stream and node.func.attr in ("read", "readlines"):
+                return True
+            if target == owner and node.func.attr == "communicate":
                 return True
     return False
 

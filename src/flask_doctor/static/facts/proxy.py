@@ -72,6 +72,56 @@ def declared_proxies(project: Project) -> list[ProxyDecl]:
     ]
 
 
+#: Environment variables only a platform that routes every request through its own proxy sets, by platform:
+#: code that reads one runs there (``if os.getenv("RENDER"):``), so the app sees the router's address.
+PLATFORM_VARIABLES = {
+    "Render": ("RENDER", "RENDER_SERVICE_ID", "RENDER_EXTERNAL_URL", "RENDER_EXTERNAL_HOSTNAME", "RENDER_INSTANCE_ID"),
+    "Heroku": ("DYNO",),
+    "Fly.io": ("FLY_APP_NAME", "FLY_ALLOC_ID", "FLY_REGION"),
+    "Cloud Run": ("K_SERVICE", "K_REVISION"),
+    "App Engine": ("GAE_ENV", "GAE_SERVICE", "GAE_APPLICATION"),
+    "Railway": ("RAILWAY_ENVIRONMENT", "RAILWAY_ENVIRONMENT_NAME", "RAILWAY_PUBLIC_DOMAIN", "RAILWAY_SERVICE_NAME"),
+    "Azure App Service": ("WEBSITE_SITE_NAME", "WEBSITE_HOSTNAME"),
+}
+_PLATFORM_OF = {variable: platform for platform, names in PLATFORM_VARIABLES.items() for variable in names}
+
+
+@project_fact
+def platform_in_code(project: Project) -> list[ProxyDecl]:
+    """Platforms whose own variables application code reads (``os.getenv("RENDER")``, ``"DYNO" in
+    os.environ``): the app runs behind that platform's router even when the repository has no deploy file
+    for it (the service is set up in the platform's dashboard). Kind ``platform-code``; one per platform."""
+    from flask_doctor.static.deploy import ProxyDecl
+    from flask_doctor.static.facts.config_values import env_variables
+
+    found: dict[str, ProxyDecl] = {}
+    for module in project.modules.values():
+        if is_test_path(module.path) or "environ" not in module.text and "getenv" not in module.text:
+            continue
+        table = project.module_imports.get(module.name)
+        if table is None:
+            continue
+        for node in walk(module.tree):
+            names: list[str] = []
+            if isinstance(node, (ast.Call, ast.Subscript)):
+                names = env_variables(node, table) if isinstance(node, ast.Subscript) or node.args else []
+            elif (
+                isinstance(node, ast.Compare)
+                and len(node.ops) == 1
+                and isinstance(node.ops[0], (ast.In, ast.NotIn))
+                and isinstance(node.left, ast.Constant)
+                and isinstance(node.left.value, str)
+                and (dotted(node.comparators[0]) or "").endswith("environ")
+            ):
+                names = [node.left.value]
+            for name in names:
+                platform = _PLATFORM_OF.get(name)
+                if platform is not None and platform not in found:
+                    location = Location(module.path, node.lineno, node.col_offset + 1)
+                    found[platform] = ProxyDecl(f"{platform}'s router", location, kind="platform-code")
+    return list(found.values())
+
+
 @project_fact
 def address_hiding_proxies(project: Project) -> list[ProxyDecl]:
     """The declared proxies behind which the app sees the proxy's address rather than the client's.
@@ -84,7 +134,8 @@ def address_hiding_proxies(project: Project) -> list[ProxyDecl]:
     proxies = declared_proxies(project)
     configs = [p for p in proxies if p.kind == "nginx" and not p.source.path.endswith((".yml", ".yaml"))]
     gateway_only = bool(configs) and all(p.passes_client for p in configs)
-    return [p for p in proxies if not p.passes_client and not (gateway_only and p.kind == "nginx")]
+    hiding = [p for p in proxies if not p.passes_client and not (gateway_only and p.kind == "nginx")]
+    return hiding or platform_in_code(project)
 
 
 @project_fact

@@ -39,6 +39,7 @@ from flask_doctor.static.model.records import (
     PendingRole,
     RouteInfo,
 )
+from flask_doctor.static.model.route_tables import table_members
 from flask_doctor.static.model.settings_files import collect_file_settings
 from flask_doctor.static.model.signals import library_signal_role
 from flask_doctor.static.model.stars import star_exports, star_source
@@ -1165,6 +1166,9 @@ def _apply_pending_roles(project: Project, pending: list[PendingRole]) -> None:
                         override.routes.append(item.route)
         elif item.resource_class:
             _resource_class(project, item, scope, module)
+        elif item.role == "view" and (members := table_members(project, item.target, scope, module)):
+            for member in members:  # ``for url, func in routes.items(): app.add_url_rule(url, None, func)``
+                member.roles.add(item.role)
         elif item.role == "view" and not item.wrapped:  # a class handed to a wrapper is its argument, not the view
             _class_as_view(project, item, scope, module)
 

@@ -40,7 +40,12 @@ class MissingProxyFix(Rule):
     platform that routes every request through its own proxy: a Procfile
     `web` process behind Heroku's router, Fly.io's `[http_service]`, App
     Engine's `app.yaml`, a Render web service, a Cloud Run service; not a
-    Procfile with only workers, nor one in an example's directory) and that
+    Procfile with only workers, nor one in an example's directory; or, with
+    none of these, application code that reads a variable only such a
+    platform sets: `RENDER`, Heroku's `DYNO`, `FLY_APP_NAME`, Cloud Run's
+    `K_SERVICE`, `GAE_ENV`, `RAILWAY_ENVIRONMENT`, Azure's
+    `WEBSITE_SITE_NAME`, the service being set up in the platform's
+    dashboard rather than in a file) and that
     never wraps the app in `ProxyFix`, finds code that relies on the client
     address the proxy hides: `request.remote_addr` and Flask-Limiter's
     `get_remote_address` (not `get_ipaddr`, which reads the address the
@@ -253,6 +258,18 @@ class MissingProxyFix(Rule):
                 "docker-compose.yml": "services:\n  nginx:\n    image: nginx:stable\n  app:\n    build: .\n",
             },
         ),
+        # the code reads Heroku's variable, but the app applies ProxyFix for the router
+        Valid("""
+            import os
+            from flask import Flask
+            from flask_limiter import Limiter
+            from flask_limiter.util import get_remote_address
+            from werkzeug.middleware.proxy_fix import ProxyFix
+            app = Flask(__name__)
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+            app.config["ON_HEROKU"] = "DYNO" in os.environ
+            limiter = Limiter(get_remote_address, app=app)
+            """),
     )
     INVALID = (
         # the uwsgi location serves pages, but the API goes over HTTP through proxy_pass: that hop hides the client
@@ -335,6 +352,19 @@ class MissingProxyFix(Rule):
             message="limit",
             files={"nginx.conf": NGINX},
         ),
+        # no deploy file, but the code reads a variable only Render sets: it runs behind Render's router
+        Invalid(
+            """
+            import os
+            from flask import Flask
+            from flask_limiter import Limiter
+            from flask_limiter.util import get_remote_address
+            app = Flask(__name__)
+            UPLOADS = "/var/data/uploads" if os.getenv("RENDER") else "uploads"
+            limiter = Limiter(key_func=get_remote_address, app=app)  # expect
+            """,
+            message="behind Render's router",
+        ),
     )
 
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
@@ -344,8 +374,13 @@ class MissingProxyFix(Rule):
             return
         if proxies:
             proxy = proxies[0]
-            evidence = [Evidence(f"reverse proxy `{proxy.name}` declared here", proxy.source)]
-            behind = f"behind the reverse proxy declared in `{proxy.source.path}`"
+            if proxy.kind == "platform-code":  # the code reads a variable only that platform sets
+                where = f"{proxy.source.path}:{proxy.source.line}"
+                evidence = [Evidence(f"reads a variable only the platform behind {proxy.name} sets", proxy.source)]
+                behind = f"behind {proxy.name} (`{where}` reads a variable only that platform sets)"
+            else:
+                evidence = [Evidence(f"reverse proxy `{proxy.name}` declared here", proxy.source)]
+                behind = f"behind the reverse proxy declared in `{proxy.source.path}`"
         else:
             first = rewrites[0].location
             evidence = [Evidence("the request's URL is turned into https by hand here", first)]

@@ -83,7 +83,9 @@ class BlockingCallInRequest(Rule):
     `async def` functions and in plain helpers only async functions call
     (FD403 reports those), examples and scripts, and
     `Popen.wait()` after the child's output was read to its end (the child
-    has finished writing; the wait returns with it), and a child run only
+    has finished writing; the wait returns with it) or after its
+    `communicate()` (which already waited for the exit; the wait only reads
+    the status), and a child run only
     to print its version (`["openvpn", "--version"]`, `"ip -V"`, `java
     -version`): it writes one line and exits, with nothing to wait for (a
     subcommand such as `docker version`, which asks a daemon, is still
@@ -208,6 +210,18 @@ class BlockingCallInRequest(Rule):
             def health():
                 connect(app.config["DSN"]).close()
                 return "ok"
+            """),
+        # communicate() bounds the wait for the child; the wait() after it only reads the exit status
+        Valid("""
+            import subprocess
+            from flask import Flask
+            app = Flask(__name__)
+
+            @app.post("/reindex")
+            def reindex():
+                child = subprocess.Popen(["indexer", "--rebuild"], stdout=subprocess.PIPE)
+                output, _ = child.communicate(timeout=30)
+                return {"status": child.wait(), "output": output.decode()}
             """),
         # A streamed command's output is read to its end before the wait: the child has finished.
         Valid("""

@@ -84,6 +84,10 @@ KEYSTONE_HINT = {
     "apache-atlas": "The client has no timeout setting: give its `session` one (a `requests.Session` subclass whose"
     " `request` sets a default `timeout`, assigned to `client.session`), or call Atlas from a background job.",
 }
+FEEDPARSER_HINT = {
+    "feedparser": "Fetch the feed yourself with a timeout, `requests.get(url, timeout=(3.05, 20))`, and hand"
+    " `response.content` to `feedparser.parse`; better, refresh feeds in a background job.",
+}
 XMLRPC_HINT = {
     "xmlrpc": "`ServerProxy` has no timeout parameter: pass `transport=` a `Transport` (or `SafeTransport`) subclass"
     " whose `make_connection` sets the connection's `timeout`, or call `socket.setdefaulttimeout(...)` at startup.",
@@ -126,7 +130,12 @@ class HttpCallWithoutTimeout(Rule):
     the session a class builds when its caller passes none,
     `self.session = session or requests.Session()`, unless the project has
     a session class with a default timeout that a caller may pass),
-    `urllib.request.urlopen` without a timeout, and any of these or httpx
+    `urllib.request.urlopen` without a timeout, feedparser's `feedparser.parse(url)`
+    given a URL (an `http(s)://` string, or a name, attribute or key that
+    says URL: `feed_url`, `feed.link`, `source["href"]`), which fetches it with
+    urllib and has no timeout parameter (text to parse is not reported, nor
+    any of it when the project calls `socket.setdefaulttimeout`, and only a
+    request or a job is shown to reach it), and any of these or httpx
     with an explicit `timeout=None` (on the call, or on the module-level
     `httpx.Client(timeout=None)` the call goes through). A session a factory or a module hangs
     on the application (`app.http = requests.Session()`) is that session
@@ -265,7 +274,10 @@ class HttpCallWithoutTimeout(Rule):
     view starts counts as a job. The classes a flask-restful/flask-restx
     `Api` registers (`api.add_resource(Items, "/items")`) are views
     whatever library base they derive from: their verb methods and
-    `__init__` run in every request. *Note* when the URL is written to this
+    `__init__` run in every request. So are the functions of a URL table a
+    loop registers (`for url, func in routes.items(): app.add_url_rule(url,
+    None, func)`), the table followed through the helper's parameter to a
+    module-level dict or list of pairs its callers pass. *Note* when the URL is written to this
     host (`http://localhost:...`, `127.0.0.1`, a `http+unix://` socket: a
     service the deployment runs beside the app), when a helper on the chain takes the path only
     under an argument its caller passes or an opt-in setting, when the chain
@@ -1010,6 +1022,18 @@ class HttpCallWithoutTimeout(Rule):
             """,
             },
         ),
+        # feedparser given the text of a response fetched with a timeout: nothing to fetch, nothing to wait for
+        Valid("""
+            import feedparser
+            import requests
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/subscriptions")
+            def subscribe():
+                response = requests.get(request.form["address"], timeout=(3.05, 20))
+                return {"entries": len(feedparser.parse(response.content).entries)}
+            """),
     )
     INVALID = (
         # the view asks the agent on this host: a note, the service is the deployment's own
@@ -2038,6 +2062,47 @@ class HttpCallWithoutTimeout(Rule):
             """,
             message="in view `Account.leave` has no timeout",
         ),
+        # feedparser fetches a URL itself, through urllib, and has no timeout parameter
+        Invalid(
+            """
+            import feedparser
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            @app.post("/subscriptions")
+            def subscribe():
+                feed_url = request.form["address"]
+                return {"entries": len(feedparser.parse(feed_url).entries)}  # expect
+            """,
+            message="fetches the URL with urllib and no timeout (feedparser has no timeout parameter",
+        ),
+        # the views are the values of a URL table a helper registers in a loop: the call runs in a request
+        Invalid(
+            """
+            from flask import Flask
+            from handlers import status
+            from wiring import register_table
+            app = Flask(__name__)
+
+            TABLE = {"/status": status.upstream_status}
+            register_table(app, TABLE)
+            """,
+            files={
+                "wiring.py": """
+            def register_table(app, table):
+                for rule, handler in table.items():
+                    app.add_url_rule(rule, None, handler, methods=["GET"])
+            """,
+                "handlers/__init__.py": "",
+                "handlers/status.py": """
+            import requests
+
+            def upstream_status():
+                return requests.get("https://upstream.example/health").json()  # expect
+            """,
+            },
+            message="in view `upstream_status` has no timeout",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -2132,6 +2197,11 @@ class HttpCallWithoutTimeout(Rule):
                 f"`{http.label}(...)` in {where_called} builds an XML-RPC proxy without a timeout (`ServerProxy`"
                 " has no timeout parameter, and its default transport opens every connection with none)"
             )
+        elif http.library == "feedparser":
+            what = (
+                f"`{http.label}(...)` in {where_called} fetches the URL with urllib and no timeout (feedparser has"
+                " no timeout parameter, and the socket default is none)"
+            )
         elif http.library in SDK_DEFAULTS:
             what = (
                 f"`{http.label}(...)` in {where_called} has no timeout ({SDK_DEFAULTS[http.library]}), so it waits"
@@ -2180,7 +2250,7 @@ class HttpCallWithoutTimeout(Rule):
                 hint=f"Give `{http.configurable}` a default, e.g. `(3.05, 30)`, so every call through the session"
                 " is bounded unless the configuration says otherwise, and handle the Timeout exception."
                 if http.configurable
-                else (MAIL_HINTS | LDAP_HINTS | KEYSTONE_HINT | XMLRPC_HINT | SDK_HINTS).get(
+                else (MAIL_HINTS | LDAP_HINTS | KEYSTONE_HINT | XMLRPC_HINT | FEEDPARSER_HINT | SDK_HINTS).get(
                     http.library,
                     "Pass `timeout=(connect, read)`, e.g. `timeout=(3.05, 30)`, and handle the Timeout exception.",
                 ),
