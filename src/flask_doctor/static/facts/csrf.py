@@ -1895,12 +1895,13 @@ def _request_handed_to(fn: FunctionInfo) -> str | None:
 
 _DESTRUCTIVE = on_first_use(r"(^|[/_-])(delete|remove|destroy|drop|purge|erase|wipe)", re.IGNORECASE)
 #: Verbs of a view that changes what other users see or may do (``/ajax/editor/publish``, ``approve_user``),
-#: flips a flag (``/todo/<id>/toggle``, ``disable_2fa``), empties something (``/cache/clear``), changes someone's
-#: rights (``/users/<id>/make-admin``, ``promote``, ``kick``) or records the user's choice (``follow``, ``unlike``,
-#: ``vote``).
+#: flips a flag (``/todo/<id>/toggle``, ``disable_2fa``), empties something (``/cache/clear``), stops, restarts or
+#: moves a job or an item (``/downloads/abort``, ``move_package``), changes someone's rights
+#: (``/users/<id>/make-admin``, ``promote``, ``kick``) or records the user's choice (``follow``, ``unlike``,
+#: ``vote``). Not ``cancel``: emailed links (``/booking/<id>/cancel/<date>``) often only open a confirmation.
 _STATE_CHANGING = on_first_use(
     r"(^|[/_-])(un)?(publish|approve|archive|revoke|ban|deactivate|toggle|enable|disable|lock|block|suspend"
-    r"|promote|demote|grant|kick|make[_-]?admin|follow|like|vote|clear)(?![a-z])",
+    r"|promote|demote|grant|kick|make[_-]?admin|follow|like|vote|clear|abort|stop|restart|kill|move)(?![a-z])",
     re.IGNORECASE,
 )
 
@@ -1915,7 +1916,8 @@ def destructive_get(fn: FunctionInfo) -> str | None:
     The name or URL says it deletes (``GET /remove/<page>``), or publishes,
     approves, archives, revokes, bans or deactivates something
     (``/ajax/editor/publish``), toggles, enables, disables, locks, blocks or
-    clears it, changes someone's rights (promote, demote, grant, kick, make
+    clears it, aborts, stops, restarts, kills or moves it, changes someone's
+    rights (promote, demote, grant, kick, make
     admin) or records the user's choice (follow, like, vote). A camelCase name
     is read word by word (``/api/toggleInterface``, ``clearCache``).
 

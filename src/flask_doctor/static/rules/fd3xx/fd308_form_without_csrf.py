@@ -81,8 +81,9 @@ class FormWithoutCsrf(Rule):
     Views marked with `csrf.exempt` are reported even when `CSRFProtect` is
     on. A view answering GET whose name or URL says it deletes (`GET
     /remove/<page>`) or publishes, approves, archives, revokes, bans,
-    deactivates, toggles or clears something (`GET /editor/publish?path=...`,
-    camelCase names too: `/api/toggleInterface`, `clearCache`), and that does
+    deactivates, toggles, clears, stops, restarts or moves something (`GET
+    /editor/publish?path=...`, `GET /json/abort_link?id=7`, camelCase names
+    too: `/api/toggleInterface`, `clearCache`), and that does
     change state, is reported too, also when
     it accepts POST and never tests `request.method` (nor calls Flask-WTF's
     `validate_on_submit()`). When two
@@ -1881,6 +1882,25 @@ class FormWithoutCsrf(Rule):
                 db.session.commit()
                 subprocess.run(["wg-quick", "up" if tunnel.up else "down", name], check=True)
                 return {"ok": True}
+            """,
+            message="on a GET request",
+        ),
+        # a link that stops a running download: the page's script calls it with a GET, and so can any other page
+        Invalid(
+            """
+            from flask import Blueprint, Flask, current_app, jsonify, request
+            from flask_login import LoginManager, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+            queue = Blueprint("queue", __name__)
+
+            @queue.route("/queue/abort_download")  # expect
+            @login_required
+            def abort_download():
+                current_app.config["FETCHER"].stop_transfers([int(request.args["id"])])
+                return jsonify(stopped=True)
+
+            app.register_blueprint(queue)
             """,
             message="on a GET request",
         ),
