@@ -1430,10 +1430,10 @@ def auth_hooks(project: Project) -> frozenset[str]:
     """
     owners: set[str] = set()
     for hook in project.functions.values():
-        if not ({"before_request", "before_app_request"} & hook.roles) or not mentions(
-            hook, (*_USER_WORDS, "abort(401", "abort(403")
+        if not ({"before_request", "before_app_request"} & hook.roles) or not (
+            mentions(hook, (*_USER_WORDS, "abort(401", "abort(403")) or _login_wall(hook)
         ):
-            continue
+            continue  # (a wall's test may be spelled ``"uid" not in session `` across lines, past the words)
         for deco in hook.decorators:
             owner, _, attr = deco.rpartition(".")
             obj = project.objects.get(owner)
@@ -1453,7 +1453,28 @@ _TURN_AWAY = ("redirect(", "abort(401", "abort(403", "unauthorized(", "Unauthori
 
 def _login_wall(hook: FunctionInfo) -> bool:
     text = source_text(hook)
-    return bool(_LOGIN_WALL().search(text)) and any(word in text for word in _TURN_AWAY)
+    if _LOGIN_WALL().search(text):
+        return any(word in text for word in _TURN_AWAY)
+    return _AUTHENTICATED().search(text) is not None and _falls_to_turn_away(hook)
+
+
+#: A test that the visitor is signed in (the wall lets them through: ``if current_user.is_authenticated: return``).
+_AUTHENTICATED = on_first_use(r"[\w.]*current_user\.is_authenticated|\bin\s+[\w.]*session\b|\bg\.user\b")
+
+
+def _falls_to_turn_away(hook: FunctionInfo) -> bool:
+    """The hook ends by turning the request away: its last statement, or the ``else`` of its last ``if``, returns a
+    redirect or an abort. What it lets through returns early (the signed-in user, static files, views marked
+    public): a wall with exceptions, not a guard of a few listed endpoints (``if request.endpoint in PRIVATE and
+    ...: return redirect(...)`` has no such ending)."""
+    body = hook.node.body
+    last = body[-1] if body else None
+    if isinstance(last, ast.If) and last.orelse:
+        last = last.orelse[-1]
+    if not isinstance(last, (ast.Return, ast.Expr, ast.Raise)):
+        return False
+    text = ast.unparse(last)
+    return any(word in text for word in _TURN_AWAY)
 
 
 _CROSS_SITE = on_first_use(
@@ -1674,7 +1695,44 @@ def bodyless_action(project: Project, fn: FunctionInfo) -> bool:
     if any(_SESSION_ENDPOINT().search(name) for name in names):
         return False
     rendered = any(deco.rsplit(".", 1)[-1] in ("templated", "template") for deco in fn.decorators)
-    return rendered or bool(_BROWSER_ANSWER().search(source_text(fn)))
+    return rendered or bool(_BROWSER_ANSWER().search(source_text(fn))) or _bare_api_action(project, fn)
+
+
+#: What reads a request's body, any way (a view that reads none of it needs no field of a forged form).
+_BODY_READ = on_first_use(
+    r"request\.(data|get_data|json|get_json|form|files|values|stream|input_stream|environ)|parse_args\("
+)
+
+
+def _bare_api_action(project: Project, fn: FunctionInfo) -> bool:
+    """A plain function view answering a script (JSON) that reads no body anywhere: an empty cross-site form
+    reaches it as well as the page's own ``fetch("/api/items/7/archive", {method: "POST"})`` does.
+
+    Only when nothing out of sight could parse a body: every decorator is a route of the view or a login check
+    (no ``@use_args``/``@expects``), every parameter is a variable of its URL (no body a framework hands in),
+    and neither the view nor a helper of its module that it calls reads the request's body.
+    """
+    if fn.class_name or not fn.routes:
+        return False
+    routers = {route.owner for route in fn.routes}
+    for deco in fn.decorators:
+        if deco.rpartition(".")[0] not in routers and not _AUTH_DECORATOR().search(deco):
+            return False
+    url_vars = {v for route in fn.routes for v in re.findall(r"<(?:[^:<>]+:)?(\w+)>", route.rule or "")}
+    args = fn.node.args
+    if (
+        args.vararg
+        or args.kwarg
+        or any(a.arg not in url_vars for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+    ):
+        return False
+    if _BODY_READ().search(source_text(fn)) or _request_handed_to(fn) is not None:
+        return False
+    for name, _call in fn.calls:
+        callee = project.resolve_function(name, fn, fn.module)
+        if callee is not None and callee is not fn and _BODY_READ().search(source_text(callee)):
+            return False
+    return True
 
 
 #: ``login``, ``/sign-in``, ``admin_login`` (not ``blog_index``)
@@ -1963,13 +2021,19 @@ def _request_handed_to(fn: FunctionInfo) -> str | None:
 
 _DESTRUCTIVE = on_first_use(r"(^|[/_-])(delete|remove|destroy|drop|purge|erase|wipe)", re.IGNORECASE)
 #: Verbs of a view that changes what other users see or may do (``/ajax/editor/publish``, ``approve_user``),
-#: flips a flag (``/todo/<id>/toggle``, ``disable_2fa``), changes someone's rights (``/users/<id>/make-admin``,
-#: ``promote``, ``kick``) or records the user's choice (``follow``, ``unlike``, ``vote``).
+#: flips a flag (``/todo/<id>/toggle``, ``disable_2fa``), empties something (``/cache/clear``), stops, restarts or
+#: moves a job or an item (``/downloads/abort``, ``move_package``), changes someone's rights
+#: (``/users/<id>/make-admin``, ``promote``, ``kick``) or records the user's choice (``follow``, ``unlike``,
+#: ``vote``). Not ``cancel``: emailed links (``/booking/<id>/cancel/<date>``) often only open a confirmation.
 _STATE_CHANGING = on_first_use(
     r"(^|[/_-])(un)?(publish|approve|archive|revoke|ban|deactivate|toggle|enable|disable|lock|block|suspend"
-    r"|promote|demote|grant|kick|make[_-]?admin|follow|like|vote)(?![a-z])",
+    r"|promote|demote|grant|kick|make[_-]?admin|follow|like|vote|clear|abort|stop|restart|kill|move)(?![a-z])",
     re.IGNORECASE,
 )
+
+
+#: A lowercase letter or digit followed by a capital: where a camelCase name starts its next word.
+_CAMEL_HUMP = on_first_use(r"([a-z0-9])([A-Z])")
 
 
 def destructive_get(fn: FunctionInfo) -> str | None:
@@ -1977,9 +2041,11 @@ def destructive_get(fn: FunctionInfo) -> str | None:
 
     The name or URL says it deletes (``GET /remove/<page>``), or publishes,
     approves, archives, revokes, bans or deactivates something
-    (``/ajax/editor/publish``), toggles, enables, disables, locks or blocks it,
-    changes someone's rights (promote, demote, grant, kick, make admin) or
-    records the user's choice (follow, like, vote).
+    (``/ajax/editor/publish``), toggles, enables, disables, locks, blocks or
+    clears it, aborts, stops, restarts, kills or moves it, changes someone's
+    rights (promote, demote, grant, kick, make
+    admin) or records the user's choice (follow, like, vote). A camelCase name
+    is read word by word (``/api/toggleInterface``, ``clearCache``).
 
     A view that also accepts POST counts when it does not tell the methods apart
     (``methods=["GET", "POST"]`` and no ``request.method`` test): a GET deletes as well.
@@ -1993,7 +2059,8 @@ def destructive_get(fn: FunctionInfo) -> str | None:
         # ``if request.method == "POST": delete(...)``, or Flask-WTF's ``form.validate_on_submit()``
         # (true only for a submitted POST/PUT/PATCH/DELETE): the GET only shows a confirmation
         return None
-    names = [fn.name, *(r.rule or "" for r in fn.routes)]
+    # camelCase words count as words of their own: ``toggleWireguardConfiguration``, ``/api/deletePeers``
+    names = [_CAMEL_HUMP().sub(r"\1_\2", name) for name in (fn.name, *(r.rule or "" for r in fn.routes))]
     if any(_DESTRUCTIVE().search(name) for name in names):
         return "deletes"
     if any(_STATE_CHANGING().search(name) for name in names):

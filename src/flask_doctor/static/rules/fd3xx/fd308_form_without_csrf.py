@@ -39,13 +39,20 @@ class FormWithoutCsrf(Rule):
     logged-in user (a `login_required`-style decorator or a project
     decorator that checks the session, `current_user`, `session`, a login
     cookie the app sets and checks itself, a blueprint `before_request` hook
-    that checks the login, or an app-wide login wall), with input a
+    that checks the login, or an app-wide login wall -- also one that lets
+    the signed-in user, static files and views marked public return early
+    and ends by redirecting everyone else to the sign-in page), with input a
     cross-site page can send: form data (`request.form`, `request.files`,
     `request.values`, in the view or in a helper it calls), a JSON body read
     without a Content-Type check (`request.get_json(force=True)`,
     `json.loads(request.data)`), or no body at all -- an action endpoint
     (`methods=["POST"]`, or an `if request.method == "POST":` branch) that
-    answers a browser with a redirect, a flashed message or a page. The
+    answers a browser with a redirect, a flashed message or a page, or a
+    plain function view a page's script posts to (`POST
+    /api/reminders/<id>/snooze` answering JSON) when nothing could be
+    parsing a body out of sight: its only decorators are its routes and
+    login checks, its only parameters are the variables of its URL, and
+    neither it nor a helper it calls reads the request body. The
     project has no CSRF protection: no `CSRFProtect`/SeaSurf anywhere, no
     Flask-WTF form validated in the view, and no hand-made check that
     compares a session nonce with a form field or `X-CSRF-Token` header (in
@@ -77,8 +84,10 @@ class FormWithoutCsrf(Rule):
     when tokens live in cookies with `JWT_COOKIE_CSRF_PROTECT = False`.
     Views marked with `csrf.exempt` are reported even when `CSRFProtect` is
     on. A view answering GET whose name or URL says it deletes (`GET
-    /remove/<page>`) or publishes, approves, archives, revokes, bans or
-    deactivates something (`GET /editor/publish?path=...`), and that does
+    /remove/<page>`) or publishes, approves, archives, revokes, bans,
+    deactivates, toggles, clears, stops, restarts or moves something (`GET
+    /editor/publish?path=...`, `GET /json/abort_link?id=7`, camelCase names
+    too: `/api/toggleInterface`, `clearCache`), and that does
     change state, is reported too, also when
     it accepts POST and never tests `request.method` (nor calls Flask-WTF's
     `validate_on_submit()`). When two
@@ -1174,6 +1183,50 @@ class FormWithoutCsrf(Rule):
                 db.session.commit()
                 return jsonify(ok=True)
             """),
+        # the body is parsed by a decorator out of sight (it may insist on JSON), and the other view takes its input
+        # as a parameter a framework hands in: neither is a bodyless action
+        Valid("""
+            from flask import Flask, jsonify
+            from flask_login import LoginManager, current_user, login_required
+            from webargs.flaskparser import use_args
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.post("/api/reminders/<int:reminder_id>/move")
+            @login_required
+            @use_args(MoveSchema(), location="json")
+            def move_reminder(args, reminder_id):
+                Reminder.query.get_or_404(reminder_id).due = args["due"]
+                db.session.commit()
+                return jsonify(moved=True)
+
+            @app.post("/api/reminders")
+            @login_required
+            def add_reminder(body):
+                db.session.add(Reminder(owner=current_user, text=body["text"]))
+                db.session.commit()
+                return jsonify(added=True)
+            """),
+        # a hook that guards a few listed endpoints is no login wall: it ends without turning anyone away, and the
+        # public view it leaves alone clears only an anonymous visitor's own list
+        Valid("""
+            from flask import Flask, redirect, request, session, url_for
+            from flask_login import LoginManager, current_user
+            app = Flask(__name__)
+            LoginManager(app)
+            PRIVATE = {"account", "billing"}
+
+            @app.before_request
+            def guard_private():
+                if request.endpoint in PRIVATE and not current_user.is_authenticated:
+                    return redirect(url_for("signin"))
+                return None
+
+            @app.get("/compare/clearList")
+            def clearList():
+                session.pop("compared", None)
+                return redirect("/compare")
+            """),
     )
     INVALID = (
         # the ``with`` block of the commit-on-exit helper adds a row: that is the write, whatever the helper is
@@ -1880,6 +1933,99 @@ class FormWithoutCsrf(Rule):
                 return redirect("/")
             """,
             message="no CSRF protection",
+        ),
+        # a hook that lets the signed-in user and public views through and sends everyone else to sign in is a login
+        # wall; a link that clears the shared upload cache (``clearCache``, camelCase) changes state on a GET
+        Invalid(
+            """
+            import glob
+            import os
+            from flask import Blueprint, Flask, redirect, request, url_for
+            from flask_login import LoginManager, current_user
+            app = Flask(__name__)
+            LoginManager(app)
+            board = Blueprint("board", __name__)
+
+            @board.before_app_request
+            def members_only():
+                if current_user.is_authenticated or request.endpoint == "board.signin":
+                    return None
+                return redirect(url_for("board.signin"))
+
+            @board.route("/uploads/clearCache")  # expect
+            def clearCache():
+                for leftover in glob.glob("/srv/board/cache/*"):
+                    os.remove(leftover)
+                return "cleared"
+
+            app.register_blueprint(board)
+            """,
+            message="on a GET request",
+        ),
+        # an app-wide hook that answers 401 to anyone whose session holds no operator: a VPN tunnel toggled from a GET
+        Invalid(
+            """
+            import subprocess
+            import flask
+            app = flask.Flask(__name__)
+
+            @app.before_request
+            def operators_only():
+                if "operator" not in flask.session and flask.request.path != "/signin":
+                    flask.abort(401)
+
+            @app.post("/signin")
+            def signin():
+                if check_operator(flask.request.get_json()):
+                    flask.session["operator"] = True
+                return {"ok": True}
+
+            @app.get("/api/toggleTunnel/<name>")  # expect
+            def api_toggleTunnel(name):
+                tunnel = Tunnel.query.filter_by(name=name).first_or_404()
+                tunnel.up = not tunnel.up
+                db.session.commit()
+                subprocess.run(["wg-quick", "up" if tunnel.up else "down", name], check=True)
+                return {"ok": True}
+            """,
+            message="on a GET request",
+        ),
+        # a link that stops a running download: the page's script calls it with a GET, and so can any other page
+        Invalid(
+            """
+            from flask import Blueprint, Flask, current_app, jsonify, request
+            from flask_login import LoginManager, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+            queue = Blueprint("queue", __name__)
+
+            @queue.route("/queue/abort_download")  # expect
+            @login_required
+            def abort_download():
+                current_app.config["FETCHER"].stop_transfers([int(request.args["id"])])
+                return jsonify(stopped=True)
+
+            app.register_blueprint(queue)
+            """,
+            message="on a GET request",
+        ),
+        # a page's script posts to it with no body and reads JSON back: an empty cross-site form does the same
+        Invalid(
+            """
+            from flask import Flask, jsonify
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.post("/api/reminders/<int:reminder_id>/snooze")
+            @login_required
+            def snooze_reminder(reminder_id):  # expect
+                reminder = Reminder.query.filter_by(id=reminder_id, owner=current_user).first_or_404()
+                reminder.snoozed = True
+                db.session.commit()
+                return jsonify(snoozed=True)
+            """,
+            message="needs no fields",
         ),
     )
 
