@@ -3545,9 +3545,6 @@ class QueryInLoop(Rule):
         assert ctx.function is not None
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
         rows = raw_rows(iterable, ctx.function.node, iterable.lineno)
-        sent = _client_sent(iterable, ctx) if rows is None else None
-        if rows is None and sent is None:
-            return
         names = item_names(ctx.project, loop)
         inner = next(
             (
@@ -3560,7 +3557,13 @@ class QueryInLoop(Rule):
             ),
             None,
         )
-        if inner is None or (isinstance(loop, (ast.For, ast.AsyncFor)) and stops_at_first_match(ctx.project, loop)):
+        if inner is None:
+            return
+        # what the client sent is asked last: its taint is dear, and only a loop running a SELECT per item needs it
+        sent = _client_sent(iterable, ctx) if rows is None else None
+        if rows is None and sent is None:
+            return
+        if isinstance(loop, (ast.For, ast.AsyncFor)) and stops_at_first_match(ctx.project, loop):
             return
         if rows is None:
             assert sent is not None
