@@ -225,12 +225,18 @@ def _class_attributes(cls: ClassInfo) -> list[tuple[str, ast.expr]]:
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
             found.append((stmt.target.id, stmt.value))
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-            "declared_attr" in ast.unparse(d) for d in stmt.decorator_list
+            "declared_attr" in _spelled(d) for d in stmt.decorator_list
         ):
             returned = [n.value for n in ast.walk(stmt) if isinstance(n, ast.Return) and n.value is not None]
             if returned:
                 found.append((stmt.name, returned[-1]))
     return found
+
+
+def _spelled(node: ast.expr) -> str:
+    """``ast.unparse(node)``; a name or a dotted name (most decorators) without the unparser's cost."""
+    name = dotted(node)
+    return name if name is not None else ast.unparse(node)
 
 
 def _annotation(cls: ClassInfo, attr: str) -> str:

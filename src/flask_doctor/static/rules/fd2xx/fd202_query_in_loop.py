@@ -105,7 +105,7 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
-from flask_doctor.static.syntax import walk
+from flask_doctor.static.syntax import all_child_nodes, walk
 
 
 class QueryInLoop(Rule):
@@ -3714,23 +3714,21 @@ class QueryInLoop(Rule):
             return  # no SQL text in this module: nothing below can find a SELECT (and the taint of `sent` is dear)
         assert ctx.function is not None
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
+        selects = [found for part in body for sub in _outside_functions(part) if (found := raw_select(sub)) is not None]
+        if not selects:
+            return  # most loops run no SQL text: where their rows come from is not asked
         rows = raw_rows(iterable, ctx.function.node, iterable.lineno)
+        if rows is not None:
+            selects = [found for found in selects if found.call is not rows.call]
+        names = item_names(ctx.project, loop)
+        inner = next((found for found in selects if any(uses_any(i, names) for i in found.inputs)), None)
+        if inner is None:
+            return
+        # what the client sent is asked last: its taint is dear, and only a loop running a SELECT per item needs it
         sent = _client_sent(iterable, ctx) if rows is None else None
         if rows is None and sent is None:
             return
-        names = item_names(ctx.project, loop)
-        inner = next(
-            (
-                found
-                for part in body
-                for sub in _outside_functions(part)
-                if (found := raw_select(sub)) is not None
-                and (rows is None or found.call is not rows.call)
-                and any(uses_any(i, names) for i in found.inputs)
-            ),
-            None,
-        )
-        if inner is None or (isinstance(loop, (ast.For, ast.AsyncFor)) and stops_at_first_match(ctx.project, loop)):
+        if isinstance(loop, (ast.For, ast.AsyncFor)) and stops_at_first_match(ctx.project, loop):
             return
         if rows is None:
             assert sent is not None
@@ -4201,7 +4199,7 @@ def _outside_functions(node: ast.AST) -> list[ast.AST]:
         found.append(sub)
         if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
-        stack.extend(ast.iter_child_nodes(sub))
+        stack.extend(all_child_nodes(sub))
     return found
 
 
