@@ -601,6 +601,26 @@ def _stamped(column: str) -> bool:
     return "date" in column and "default" in column
 
 
+#: Keywords of a column that describe it in words (``doc="offset from the time server"``), not its type.
+_PROSE_KEYWORDS = frozenset({"doc", "comment", "info", "name", "key"})
+
+
+def _typed(value: ast.expr) -> str:
+    """A column's source (lower-cased) without its strings and prose keywords: what its type and defaults say.
+    ``Column(Integer, doc="offset from the time server")`` holds no time; ``ForeignKey("timeline.id")`` neither."""
+
+    class _Strip(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            self.generic_visit(node)
+            node.keywords = [kw for kw in node.keywords if kw.arg not in _PROSE_KEYWORDS]
+            node.args = [a for a in node.args if not (isinstance(a, ast.Constant) and isinstance(a.value, str))]
+            return node
+
+    import copy
+
+    return ast.unparse(_Strip().visit(copy.deepcopy(value))).lower()
+
+
 def creation_stamp(project: Project, model: ModelInfo, attr: str) -> bool:
     """``model.attr`` is a column stamping each row with a moment (``created_at = Column(DateTime)``, epoch
     milliseconds named ``creation_time``): nearly every row has its own value. A ``Date`` is a day, shared by
@@ -703,7 +723,7 @@ def _grows(project: Project, name: str) -> str | None:
             if value is None or attr.lower().startswith(_NOT_CREATION):
                 continue
             text = ast.unparse(value).lower()
-            if ("column" in text or "mapped" in text) and (_CREATION_COLUMN.match(attr) or _stamped(text)):
+            if ("column" in text or "mapped" in text) and (_CREATION_COLUMN.match(attr) or _stamped(_typed(value))):
                 return f"`{model.name}.{attr}` timestamps each row, so the table grows with use"
     return None
 

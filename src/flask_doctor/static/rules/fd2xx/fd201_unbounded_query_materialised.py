@@ -88,6 +88,18 @@ _ACCOUNT_TABLES = frozenset({"user", "users", "person", "people", "account", "ac
 _ONE_ROW = frozenset({"first", "one", "one_or_none", "scalar", "scalar_one", "count", "get", "exists", "values"})
 
 
+def _only_counted(node: ast.AST, ctx: Context) -> bool:
+    """The loaded rows are only counted or tested for any: ``len(q.all())``, ``if q.all():``, ``not q.all()``."""
+    owner = ctx.ancestors[-1] if ctx.ancestors else None
+    if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id in ("len", "bool"):
+        return owner.args == [node]
+    if isinstance(owner, (ast.If, ast.While, ast.IfExp)):
+        return owner.test is node
+    if isinstance(owner, ast.UnaryOp) and isinstance(owner.op, ast.Not):
+        return True
+    return isinstance(owner, ast.BoolOp) and len(ctx.ancestors) > 1 and isinstance(ctx.ancestors[-2], (ast.If, ast.IfExp))
+
+
 class UnboundedQueryMaterialised(Rule):
     """
     ## What it does
@@ -2208,7 +2220,9 @@ class UnboundedQueryMaterialised(Rule):
             return
         unbounded, picked = self._unbounded(query, ctx, node, node)
         if unbounded:
-            self._report(node, node, query, ctx, "loads every matching row", picked)
+            counted = _only_counted(node, ctx)
+            what = "loads every matching row, then only counts the rows" if counted else "loads every matching row"
+            self._report(node, node, query, ctx, what, picked, counted=counted)
 
     def _listed(self, node: ast.Call, ctx: Context) -> None:
         """``list(Post.query)``, ``sorted(db.session.scalars(select(Post)), key=...)``: a query run and kept whole.
@@ -2581,14 +2595,22 @@ class UnboundedQueryMaterialised(Rule):
         *,
         buffered: bool = False,
         more: list[Evidence] | None = None,
+        counted: bool = False,
     ) -> None:
         """Report ``query`` loaded whole; ``buffered`` when a loop walks it (the rows are all fetched first);
-        ``more`` is evidence of that walk when it happens elsewhere (a template's loop, a serializer)."""
+        ``more`` is evidence of that walk when it happens elsewhere (a template's loop, a serializer);
+        ``counted`` when the rows are only counted or tested for existence (``len(q.all())``)."""
         if query.model is None:
             self._report_generic(expr, at, query, ctx, what, buffered=buffered, more=more or [])
             return
         growth = grows_with_use(ctx.project, query.model)
         insert = user_facing_insert(ctx.project, query.model)
+        counted_only = None
+        if growth is None and counted and insert is not None:
+            # rows loaded only to be counted: no row is needed at all, so a table request code adds to is enough
+            # for a note, though nothing shows it growing
+            counted_only = "the rows are only counted, though nothing shows the table growing with use"
+            growth = f"`{insert.function.display}` adds `{query.model.name}` rows"
         if growth is None:
             return  # a reference table (categories, settings): bounded in practice
         if not grows_by_name(query.model) and admin_curated(ctx.project, query.model) is not None:
@@ -2617,10 +2639,12 @@ class UnboundedQueryMaterialised(Rule):
         if judged is None:
             return  # loading every row is the purpose, or nothing shows the set growing
         less, extra = judged
+        if less is None and counted_only is not None:
+            less = counted_only
         evidence: list[Evidence] = list(more or ())
         if insert is not None:
             evidence.append(Evidence(f"`{insert.function.display}` adds `{query.model.name}` rows", insert.location))
-            if grows(ctx.project, query.model) is None:
+            if grows(ctx.project, query.model) is None and counted_only is None:
                 evidence.append(Evidence(growth, query.model.location))  # why a table with a form still grows
         elif growth is not None:
             evidence.append(Evidence(growth, query.model.location))
@@ -2630,6 +2654,8 @@ class UnboundedQueryMaterialised(Rule):
             what += f" and then {cut.how}"
         note = f" (a note: {less})" if less else ""
         bound = "nothing bounds it (no limit, pagination or unique filter)"
+        if counted:
+            hint = "Count in SQL: `q.count()`, or test `db.session.query(q.exists()).scalar()`: no row needs loading."
         client = self._client_size(query, ctx)
         if client is not None and context == REQUEST and ctx.function and admin_only(ctx.project, ctx.function):
             return  # an administrator choosing how many rows to list is the page's purpose, not an attack
