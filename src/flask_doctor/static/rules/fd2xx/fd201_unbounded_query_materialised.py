@@ -1450,6 +1450,60 @@ class UnboundedQueryMaterialised(Rule):
                 return {"ids": [r.id for r in Run.query.all()]}
             """,
         ),
+        # a column's description is no type: `skew` is an integer whatever its `doc` says about time, so the
+        # printers a form enrols are a handful a job may poll whole; and one slot's votes are few, the slots being
+        # each a meeting's children (meetings come with use), not a handful of parents
+        Valid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            from celery import shared_task
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Printer(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                skew = db.Column(db.Integer, default=0, doc="seconds this printer's clock is off the time server")
+
+            class Meeting(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                opened = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Slot(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                meeting_id = db.Column(db.Integer, db.ForeignKey("meeting.id"))
+
+            class Vote(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                slot_id = db.Column(db.Integer, db.ForeignKey("slot.id"))
+                voter_id = db.Column(db.Integer, db.ForeignKey("voter.id"))
+
+            @app.post("/printers")
+            def enrol():
+                db.session.add(Printer())
+                db.session.commit()
+                return "ok"
+
+            @shared_task
+            def ping_printers():
+                for printer in Printer.query.all():
+                    print(printer.id)
+
+            @app.post("/meetings/<int:mid>/slots")
+            def propose(mid):
+                slot = Slot(meeting_id=mid)
+                db.session.add(slot)
+                db.session.add(Meeting())
+                db.session.add(Vote(slot_id=slot.id, voter_id=request.form["me"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/slots/<int:sid>")
+            def slot_votes(sid):
+                return {"voters": [v.voter_id for v in Vote.query.filter_by(slot_id=sid).all()]}
+            """,
+        ),
     )
     INVALID = (
         # a query handed to a template unrun: the template's loop runs it and walks every row, and a schema's
@@ -2180,6 +2234,63 @@ class UnboundedQueryMaterialised(Rule):
             },
             message="loads the whole `Order` table",
         ),
+        # the frames of renders (renders come with use: each is stamped) are as many as the renders make, though the
+        # frame table has no stamp of its own; and quotes loaded only to be counted, where a count loads none
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Render(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                queued = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Frame(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                render_id = db.Column(db.Integer, db.ForeignKey("render.id"))
+                number = db.Column(db.Integer)
+
+            @app.post("/renders")
+            def submit():
+                render = Render()
+                db.session.add(render)
+                for n in range(int(request.form["frames"])):
+                    db.session.add(Frame(render_id=render.id, number=n))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/frames")
+            def frames():
+                return {"frames": [f.number for f in Frame.query.all()]}  # expect
+            """,
+            message="loads the whole `Frame` table",
+        ),
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Quote(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                text = db.Column(db.String(200))
+
+            @app.post("/quotes")
+            def add_quote():
+                db.session.add(Quote(text=request.form["text"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/quotes/any")
+            def any_quote():
+                return {"any": len(Quote.query.all()) > 0}  # expect
+            """,
+            message="then only counts the rows",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -2606,9 +2717,9 @@ class UnboundedQueryMaterialised(Rule):
         growth = grows_with_use(ctx.project, query.model)
         insert = user_facing_insert(ctx.project, query.model)
         counted_only = None
-        if growth is None and counted and insert is not None:
-            # rows loaded only to be counted: no row is needed at all, so a table request code adds to is enough
-            # for a note, though nothing shows it growing
+        if growth is None and counted and insert is not None and not (query.names & {"filter", "filter_by", "where"}):
+            # a whole table loaded only to be counted (``len(Book.query.all()) > 0``): no row is needed at all, so a
+            # table request code adds to is enough for a note, though nothing shows it growing
             counted_only = "the rows are only counted, though nothing shows the table growing with use"
             growth = f"`{insert.function.display}` adds `{query.model.name}` rows"
         if growth is None:
