@@ -97,7 +97,9 @@ def _only_counted(node: ast.AST, ctx: Context) -> bool:
         return owner.test is node
     if isinstance(owner, ast.UnaryOp) and isinstance(owner.op, ast.Not):
         return True
-    return isinstance(owner, ast.BoolOp) and len(ctx.ancestors) > 1 and isinstance(ctx.ancestors[-2], (ast.If, ast.IfExp))
+    return (
+        isinstance(owner, ast.BoolOp) and len(ctx.ancestors) > 1 and isinstance(ctx.ancestors[-2], (ast.If, ast.IfExp))
+    )
 
 
 class UnboundedQueryMaterialised(Rule):
@@ -209,18 +211,28 @@ class UnboundedQueryMaterialised(Rule):
     use when non-admin requests add them (a get-or-create by name adds one row
     per name, not per use). A table whose rows are named after another
     record's id (`Group(name=f"post_{self.id}")` in a `Post` method) grows
-    with that record's table. Columns selected next to a subquery's count
+    with that record's table, and so does a table whose rows each belong, by
+    a foreign key, to a record of a table that grows (a `Frame` per stamped
+    `Render`, added with it). Columns selected next to a subquery's count
     (`session.query(Job.id, Job.title, counts.c.n)`) are rows of `Job`, and
     the pairs of an association table (`session.query(job_tags.c.job_id,
     Tag.name)`) grow with the side not named. A creation stamp is a date-time
     column or one named for it (`date_created`, `creation_time` in epoch
-    milliseconds); a bare `Date` someone enters (a schedule's day) is not,
+    milliseconds), a date-time by its type, not by a word of its
+    description (`Column(Integer, doc="offset from the time server")` holds
+    no time); a bare `Date` someone enters (a schedule's day) is not,
     nor a later moment of the row's life (`finished_at`, `closed_at`),
     and an `Account` without credentials is a ledger's account, not one row
     per person. One parent's rows are reported after all when the parents
     are a handful nothing shows growing (a few bank accounts a form adds)
     while the rows' own table grows (their statements, month after month),
-    unless a time window narrows them.
+    unless a time window narrows them or the parents are themselves the
+    children of a growing record (a few `Slot`s proposed for each
+    `Meeting`: one slot's votes are few). A whole table loaded only to be
+    counted or tested for a row (`len(Quote.query.all()) > 0`, `if
+    Quote.query.all():`) is a note even when nothing shows it growing, as
+    long as request or job code adds its rows: `count()` or `exists()` loads
+    none.
 
     Nothing is reported where loading everything is the purpose or the set
     stays small by design, as judged on real applications: a command's
@@ -232,7 +244,8 @@ class UnboundedQueryMaterialised(Rule):
     routine deleting it (`delete_job.delay(job.id)`: the next run sees only
     what came since), a selection the loop empties (see below), a job loading a few
     columns of every row (a sweep, as cheap as it gets), a recent or bounded time window
-    (`lastseen >= now - 5 min`, `date >= start, date <= end`), a cached
+    (`lastseen >= now - 5 min`, `date >= start, date <= end`, also in a
+    helper handed the column: `date_prop >= self.start`), a cached
     result, a table that nothing in request or job code adds rows to, or a
     table people configure by hand, named so (`Setting`, `Role`,
     `Category`, `ReportSchedule`, `AlertRule`, `EmailTemplate`): even with a
@@ -1478,6 +1491,7 @@ class UnboundedQueryMaterialised(Rule):
                 id = db.Column(db.Integer, primary_key=True)
                 slot_id = db.Column(db.Integer, db.ForeignKey("slot.id"))
                 voter_id = db.Column(db.Integer, db.ForeignKey("voter.id"))
+                cast = db.Column(db.DateTime, default=datetime.utcnow)
 
             @app.post("/printers")
             def enrol():
@@ -1502,6 +1516,45 @@ class UnboundedQueryMaterialised(Rule):
             @app.get("/slots/<int:sid>")
             def slot_votes(sid):
                 return {"voters": [v.voter_id for v in Vote.query.filter_by(slot_id=sid).all()]}
+            """,
+        ),
+        # a pay period's rows: a helper handed the column keeps it between the period's two ends
+        Valid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Payment(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                made = db.Column(db.DateTime, default=datetime.utcnow)
+                paid_on = db.Column(db.DateTime)
+
+            class Period:
+                def __init__(self, first, last):
+                    self.first, self.last = first, last
+
+                def narrow(self, query, day_col):
+                    return query.filter(day_col >= self.first, day_col <= self.last)
+
+                def _payments(self):
+                    return self.narrow(db.session.query(Payment), Payment.paid_on)
+
+                def payments(self):
+                    return self._payments().all()
+
+            @app.post("/payments")
+            def pay():
+                db.session.add(Payment(paid_on=datetime.utcnow()))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/period")
+            def period():
+                found = Period(request.args["from"], request.args["to"]).payments()
+                return {"n": len(found)}
             """,
         ),
     )
