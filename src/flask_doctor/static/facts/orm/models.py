@@ -9,6 +9,7 @@ only when its type or its import says so.
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -605,20 +606,20 @@ def _stamped(column: str) -> bool:
 _PROSE_KEYWORDS = frozenset({"doc", "comment", "info", "name", "key"})
 
 
+class _StripProse(ast.NodeTransformer):
+    """Drops string arguments and prose keywords from the calls of a copied column definition."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        node.keywords = [kw for kw in node.keywords if kw.arg not in _PROSE_KEYWORDS]
+        node.args = [a for a in node.args if not (isinstance(a, ast.Constant) and isinstance(a.value, str))]
+        return node
+
+
 def _typed(value: ast.expr) -> str:
     """A column's source (lower-cased) without its strings and prose keywords: what its type and defaults say.
     ``Column(Integer, doc="offset from the time server")`` holds no time; ``ForeignKey("timeline.id")`` neither."""
-
-    class _Strip(ast.NodeTransformer):
-        def visit_Call(self, node: ast.Call) -> ast.AST:
-            self.generic_visit(node)
-            node.keywords = [kw for kw in node.keywords if kw.arg not in _PROSE_KEYWORDS]
-            node.args = [a for a in node.args if not (isinstance(a, ast.Constant) and isinstance(a.value, str))]
-            return node
-
-    import copy
-
-    return ast.unparse(_Strip().visit(copy.deepcopy(value))).lower()
+    return ast.unparse(_StripProse().visit(copy.deepcopy(value))).lower()
 
 
 def creation_stamp(project: Project, model: ModelInfo, attr: str) -> bool:
