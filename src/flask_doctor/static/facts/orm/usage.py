@@ -354,22 +354,29 @@ def filled_by_jobs(project: Project, model: ModelInfo) -> InsertSite | None:
 
 
 def grows_with_use(
-    project: Project, model: ModelInfo, _seen: frozenset[str] = frozenset(), *, via_parent: bool = True
+    project: Project,
+    model: ModelInfo,
+    _seen: frozenset[str] = frozenset(),
+    *,
+    via_parent: bool = True,
+    typed: bool = True,
 ) -> str | None:
     """Why ``model``'s table grows with use, or ``None``: :func:`grows`, or a background job adds its rows.
 
     A table only jobs fill has no form behind it: its rows come from a feed or a schedule and pile up run
     after run, even when its name and columns say nothing (``Cve`` rows an import job creates, ``Task``
     rows one per scheduled run). When request code adds rows too, this says nothing: reference tables
-    (categories, tags) have forms, and such tables are judged by :func:`grows` alone.
+    (categories, tags) have forms, and such tables are judged by :func:`grows` alone. With ``via_parent`` a
+    table whose rows belong to a growing record grows with it (:func:`_growing_parent`); with ``typed`` a time
+    column counts by its type, not its description (FD201's reading; the loop rules keep the older one).
     """
-    growth = grows(project, model)
+    growth = grows(project, model, typed=typed)
     if growth is not None:
         return growth
     sites = insert_sites(project).get(model.name, [])
     for site in sites:
         parent = _row_per_record(project, site)
-        if parent is not None and parent.qualname != model.qualname and grows(project, parent) is not None:
+        if parent is not None and parent.qualname != model.qualname and grows(project, parent, typed=typed) is not None:
             return (
                 f"`{site.function.display}` adds a `{model.name}` row for each `{parent.name}` (its value names the "
                 f"`{parent.name}`'s id), and `{parent.name}` rows come with use"
@@ -671,7 +678,7 @@ def few_parents_table(project: Project, model: ModelInfo) -> bool:
     application: its forms add one person's setup (their cars, the languages they read), a handful of rows."""
     return (
         not person_table(project, model)
-        and grows_with_use(project, model) is None
+        and grows_with_use(project, model, via_parent=False, typed=False) is None
         and (user_facing_insert(project, model) is None or one_person_instance(project))
     )
 

@@ -2808,7 +2808,7 @@ class UnboundedQueryMaterialised(Rule):
         evidence: list[Evidence] = list(more or ())
         if insert is not None:
             evidence.append(Evidence(f"`{insert.function.display}` adds `{query.model.name}` rows", insert.location))
-            if grows(ctx.project, query.model) is None and counted_only is None:
+            if grows(ctx.project, query.model, typed=True) is None and counted_only is None:
                 evidence.append(Evidence(growth, query.model.location))  # why a table with a form still grows
         elif growth is not None:
             evidence.append(Evidence(growth, query.model.location))
