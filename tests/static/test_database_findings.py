@@ -54,11 +54,10 @@ def test_fd201_finding_names_the_query_the_view_and_why_the_table_grows() -> Non
             code="FD201",
             name="unbounded-query-materialised",
             severity=Severity.WARNING,
-            message="`Post.query.all()` in view `export` loads the whole `Post` table: nothing bounds it "
-            "(no limit, pagination or unique filter), so its cost grows with the table",
+            message="`Post.query.all()` in view `export` loads the whole `Post` table, then only counts the rows: "
+            "nothing bounds it (no limit, pagination or unique filter), so its cost grows with the table",
             location=Location("app.py", 7, 22, 7, 38),
-            hint="Page it (`db.paginate(...)`, `.limit(n)`), or in jobs/commands stream with "
-            "`.execution_options(yield_per=500)` / `yield_per(500)`, or use a bulk `update()`/`delete()`.",
+            hint="Count in SQL: `q.count()`, or test `db.session.query(q.exists()).scalar()`: no row needs loading.",
             evidence=(Evidence("`write` adds `Post` rows", Location("app.py", 11, 20)),),
             catalog=("S02",),
             surface="check",

@@ -9,6 +9,7 @@ only when its type or its import says so.
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -607,6 +608,26 @@ def _stamped(column: str) -> bool:
     return "date" in column and "default" in column
 
 
+#: Keywords of a column that describe it in words (``doc="offset from the time server"``), not its type.
+_PROSE_KEYWORDS = frozenset({"doc", "comment", "info", "name", "key"})
+
+
+class _StripProse(ast.NodeTransformer):
+    """Drops string arguments and prose keywords from the calls of a copied column definition."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        node.keywords = [kw for kw in node.keywords if kw.arg not in _PROSE_KEYWORDS]
+        node.args = [a for a in node.args if not (isinstance(a, ast.Constant) and isinstance(a.value, str))]
+        return node
+
+
+def _typed(value: ast.expr) -> str:
+    """A column's source (lower-cased) without its strings and prose keywords: what its type and defaults say.
+    ``Column(Integer, doc="offset from the time server")`` holds no time; ``ForeignKey("timeline.id")`` neither."""
+    return ast.unparse(_StripProse().visit(copy.deepcopy(value))).lower()
+
+
 def creation_stamp(project: Project, model: ModelInfo, attr: str) -> bool:
     """``model.attr`` is a column stamping each row with a moment (``created_at = Column(DateTime)``, epoch
     milliseconds named ``creation_time``): nearly every row has its own value. A ``Date`` is a day, shared by
@@ -652,15 +673,17 @@ def configuration_table(model: ModelInfo) -> str | None:
     return None
 
 
-def grows(project: Project, model: ModelInfo) -> str | None:
+def grows(project: Project, model: ModelInfo, *, typed: bool = False) -> str | None:
     """Why the table behind ``model`` grows with use (rows per event/user), or ``None``.
 
     Reference tables (categories, groups, settings, plugins) are bounded in
     practice; loading all of them is normal.  A table grows when its rows
     record events (a creation timestamp) or when it is a well-known
     per-user/per-event entity.
+    With ``typed`` a time column counts by its type and defaults only, not by words of its description
+    (``Column(Integer, doc="offset from the time server")``): FD201's stricter reading of the evidence.
     """
-    return _grows(project, model.name)
+    return (_grows_typed if typed else _grows)(project, model.name)
 
 
 #: Columns of a sign-in account: an ``Account`` without any is a bank, cloud or ledger account the owner keeps.
@@ -685,6 +708,15 @@ def _sign_in_account(project: Project, model: ModelInfo) -> bool:
 
 @keyed_fact
 def _grows(project: Project, name: str) -> str | None:
+    return _growth(project, name, typed=False)
+
+
+@keyed_fact
+def _grows_typed(project: Project, name: str) -> str | None:
+    return _growth(project, name, typed=True)
+
+
+def _growth(project: Project, name: str, *, typed: bool) -> str | None:
     model = project.models[name]
     if grows_by_name(model) and (model.name.lower().rstrip("s") != "account" or _sign_in_account(project, model)):
         return f"`{model.name}` rows are created per user/event"
@@ -709,7 +741,8 @@ def _grows(project: Project, name: str) -> str | None:
             if value is None or attr.lower().startswith(_NOT_CREATION):
                 continue
             text = ast.unparse(value).lower()
-            if ("column" in text or "mapped" in text) and (_CREATION_COLUMN.match(attr) or _stamped(text)):
+            stamp = _stamped(_typed(value) if typed else text)
+            if ("column" in text or "mapped" in text) and (_CREATION_COLUMN.match(attr) or stamp):
                 return f"`{model.name}.{attr}` timestamps each row, so the table grows with use"
     return None
 

@@ -1109,7 +1109,8 @@ def parent_key(read: MongoRead) -> str | None:
         if condition.op != "eq" or condition.key in ("_id", "id", "pk"):
             continue
         key = condition.key
-        if key.endswith(("_id", "Id")) or OWNER_KEY.search(key) or _FIELD_REFERENCE().search(fields.get(key, "")):
+        last = key.rsplit(".", 1)[-1]  # ``requests__user``: the ``user`` of an embedded request names one owner too
+        if last.endswith(("_id", "Id")) or OWNER_KEY.search(last) or _FIELD_REFERENCE().search(fields.get(key, "")):
             return key
         value = condition.value
         text = (dotted(value) or "") if value is not None else ""

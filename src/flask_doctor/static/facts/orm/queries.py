@@ -1549,6 +1549,11 @@ def selection(query: Query, ctx: Context) -> Selection:
         if not (isinstance(term, ast.Compare) and len(term.ops) == 1):
             continue
         left, op, right = term.left, term.ops[0], term.comparators[0]
+        if isinstance(left, ast.Name) and isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+            if _TIME_COLUMN().search(left.id):
+                # ``date_prop >= self.start, date_prop <= self.end`` in a helper handed the column: a window too
+                ends.setdefault(left.id, set()).add("upper" if isinstance(op, (ast.Lt, ast.LtE)) else "lower")
+            continue
         if not isinstance(left, ast.Attribute) and isinstance(right, ast.Attribute):
             left, right = right, left
             op = {ast.Lt: ast.Gt(), ast.LtE: ast.GtE(), ast.Gt: ast.Lt(), ast.GtE: ast.LtE()}.get(type(op), op)

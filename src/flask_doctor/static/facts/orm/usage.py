@@ -30,10 +30,12 @@ from flask_doctor.static.facts.jobs.tasks import imports_package
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.models import (
     Relation,
+    foreign_key_of,
     grows,
     model_for,
     model_property,
     owner_column,
+    parent_columns,
     parent_model,
     relations,
     sign_in_account,
@@ -351,21 +353,30 @@ def filled_by_jobs(project: Project, model: ModelInfo) -> InsertSite | None:
     )
 
 
-def grows_with_use(project: Project, model: ModelInfo) -> str | None:
+def grows_with_use(
+    project: Project,
+    model: ModelInfo,
+    _seen: frozenset[str] = frozenset(),
+    *,
+    via_parent: bool = True,
+    typed: bool = True,
+) -> str | None:
     """Why ``model``'s table grows with use, or ``None``: :func:`grows`, or a background job adds its rows.
 
     A table only jobs fill has no form behind it: its rows come from a feed or a schedule and pile up run
     after run, even when its name and columns say nothing (``Cve`` rows an import job creates, ``Task``
     rows one per scheduled run). When request code adds rows too, this says nothing: reference tables
-    (categories, tags) have forms, and such tables are judged by :func:`grows` alone.
+    (categories, tags) have forms, and such tables are judged by :func:`grows` alone. With ``via_parent`` a
+    table whose rows belong to a growing record grows with it (:func:`_growing_parent`); with ``typed`` a time
+    column counts by its type, not its description (FD201's reading; the loop rules keep the older one).
     """
-    growth = grows(project, model)
+    growth = grows(project, model, typed=typed)
     if growth is not None:
         return growth
     sites = insert_sites(project).get(model.name, [])
     for site in sites:
         parent = _row_per_record(project, site)
-        if parent is not None and parent.qualname != model.qualname and grows(project, parent) is not None:
+        if parent is not None and parent.qualname != model.qualname and grows(project, parent, typed=typed) is not None:
             return (
                 f"`{site.function.display}` adds a `{model.name}` row for each `{parent.name}` (its value names the "
                 f"`{parent.name}`'s id), and `{parent.name}` rows come with use"
@@ -381,11 +392,60 @@ def grows_with_use(project: Project, model: ModelInfo) -> str | None:
                 f"`{insert.function.display}` adds `{model.name}` rows, each recorded against its owner "
                 f"(`{model.name}.{owner}`): the table grows with every user's use"
             )
+        parent = _growing_parent(project, model, _seen | {model.qualname}) if via_parent else None
+        if parent is not None:
+            return (
+                f"each `{model.name}` row belongs to a `{parent.name}` (`{model.name}.{parent_key_name(parent)}`), "
+                f"and `{parent.name}` rows come with use: the table grows with them"
+            )
         return None
     for site in sites:
         if JOB in site.function.contexts and not _fixed_row(site.call) and not asked_by_client(project, site.function):
             return f"`{site.function.display}` adds `{model.name}` rows from a background job, run after run"
     return None
+
+
+def _growing_parent(project: Project, model: ModelInfo, seen: frozenset[str]) -> _Parent | None:
+    """The table ``model``'s rows belong to, through a foreign key or many-to-one relationship, when that table grows
+    with use (:func:`grows_with_use`) and is not the accounts': a job's tasks, an event's proposed times. A row
+    recorded against the person who made it is :func:`owner_column`'s case. ``seen`` stops a cycle of parents."""
+    for key in sorted(many_to_one(project, model)):
+        parent = parent_model(project, model, key)
+        if parent is None or parent.qualname in seen or account_table(parent):
+            continue
+        if grows_with_use(project, parent, seen) is not None:
+            return _Parent(parent, key)
+    return None
+
+
+def many_to_one(project: Project, model: ModelInfo) -> set[str]:
+    """The parent keys of ``model`` that point at one parent row each: its foreign-key columns and scalar
+    relationships, not its collections (``Agent.task_logs``) nor plain indexed columns."""
+    rels = relations(project, model)
+    found = set()
+    for key in parent_columns(project, model):
+        rel = rels.get(key)
+        if rel is not None:
+            if rel.scalar is True and foreign_key_of(project, model, rel) is not None:
+                found.add(key)  # the foreign key is this model's column: many-to-one, not a backref's collection
+            continue
+        if key.endswith("_id"):
+            found.add(key)
+    return found
+
+
+@dataclass(frozen=True)
+class _Parent:
+    model: ModelInfo
+    key: str
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+
+def parent_key_name(parent: _Parent) -> str:
+    return parent.key
 
 
 def _row_per_record(project: Project, site: InsertSite) -> ModelInfo | None:
@@ -429,9 +489,21 @@ def few_parents(query: Query, ctx: Context) -> ModelInfo | None:
         return None
     if grows_with_use(project, parent) is not None or user_facing_insert(project, parent) is None:
         return None  # many parents (or none that request code adds): one parent's rows stay few
-    if grows_with_use(project, model) is None or user_facing_insert(project, model) is None:
-        return None  # nothing shows the rows' own table growing
+    if _child_of_growing(project, parent):
+        return None  # the parents are themselves a growing record's children (a few ``Time`` rows per ``Event``)
+    if grows_with_use(project, model, via_parent=False) is None or user_facing_insert(project, model) is None:
+        return None  # nothing shows the rows' own table growing (as children of another record they are few here)
     return parent
+
+
+def _child_of_growing(project: Project, model: ModelInfo) -> bool:
+    """``model``'s rows belong to records of a table that grows with use (``Time.event_id`` when events come with
+    use): there are as many of them as of those records, times a few, so one of them holds few rows."""
+    for key in many_to_one(project, model):
+        grand = parent_model(project, model, key)
+        if grand is not None and grand.qualname != model.qualname and grows_with_use(project, grand) is not None:
+            return True
+    return False
 
 
 def _ambiguous(project: Project, parent: ModelInfo) -> bool:
@@ -606,7 +678,7 @@ def few_parents_table(project: Project, model: ModelInfo) -> bool:
     application: its forms add one person's setup (their cars, the languages they read), a handful of rows."""
     return (
         not person_table(project, model)
-        and grows_with_use(project, model) is None
+        and grows_with_use(project, model, via_parent=False, typed=False) is None
         and (user_facing_insert(project, model) is None or one_person_instance(project))
     )
 

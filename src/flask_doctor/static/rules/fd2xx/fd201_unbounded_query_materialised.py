@@ -88,6 +88,20 @@ _ACCOUNT_TABLES = frozenset({"user", "users", "person", "people", "account", "ac
 _ONE_ROW = frozenset({"first", "one", "one_or_none", "scalar", "scalar_one", "count", "get", "exists", "values"})
 
 
+def _only_counted(node: ast.AST, ctx: Context) -> bool:
+    """The loaded rows are only counted or tested for any: ``len(q.all())``, ``if q.all():``, ``not q.all()``."""
+    owner = ctx.ancestors[-1] if ctx.ancestors else None
+    if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id in ("len", "bool"):
+        return owner.args == [node]
+    if isinstance(owner, (ast.If, ast.While, ast.IfExp)):
+        return owner.test is node
+    if isinstance(owner, ast.UnaryOp) and isinstance(owner.op, ast.Not):
+        return True
+    return (
+        isinstance(owner, ast.BoolOp) and len(ctx.ancestors) > 1 and isinstance(ctx.ancestors[-2], (ast.If, ast.IfExp))
+    )
+
+
 class UnboundedQueryMaterialised(Rule):
     """
     ## What it does
@@ -197,18 +211,29 @@ class UnboundedQueryMaterialised(Rule):
     use when non-admin requests add them (a get-or-create by name adds one row
     per name, not per use). A table whose rows are named after another
     record's id (`Group(name=f"post_{self.id}")` in a `Post` method) grows
-    with that record's table. Columns selected next to a subquery's count
+    with that record's table, and so does a table whose rows each belong, by
+    a foreign key, to a record of a table that grows (a `Frame` per stamped
+    `Render`, added with it) when the code cuts the loaded rows down in
+    Python (a page sliced out). Columns selected next to a subquery's count
     (`session.query(Job.id, Job.title, counts.c.n)`) are rows of `Job`, and
     the pairs of an association table (`session.query(job_tags.c.job_id,
     Tag.name)`) grow with the side not named. A creation stamp is a date-time
     column or one named for it (`date_created`, `creation_time` in epoch
-    milliseconds); a bare `Date` someone enters (a schedule's day) is not,
+    milliseconds), a date-time by its type, not by a word of its
+    description (`Column(Integer, doc="offset from the time server")` holds
+    no time); a bare `Date` someone enters (a schedule's day) is not,
     nor a later moment of the row's life (`finished_at`, `closed_at`),
     and an `Account` without credentials is a ledger's account, not one row
     per person. One parent's rows are reported after all when the parents
     are a handful nothing shows growing (a few bank accounts a form adds)
     while the rows' own table grows (their statements, month after month),
-    unless a time window narrows them.
+    unless a time window narrows them or the parents are themselves the
+    children of a growing record (a few `Slot`s proposed for each
+    `Meeting`: one slot's votes are few). A whole table loaded only to be
+    counted or tested for a row (`len(Quote.query.all()) > 0`, `if
+    Quote.query.all():`) is a note even when nothing shows it growing, as
+    long as request or job code adds its rows: `count()` or `exists()` loads
+    none.
 
     Nothing is reported where loading everything is the purpose or the set
     stays small by design, as judged on real applications: a command's
@@ -220,7 +245,8 @@ class UnboundedQueryMaterialised(Rule):
     routine deleting it (`delete_job.delay(job.id)`: the next run sees only
     what came since), a selection the loop empties (see below), a job loading a few
     columns of every row (a sweep, as cheap as it gets), a recent or bounded time window
-    (`lastseen >= now - 5 min`, `date >= start, date <= end`), a cached
+    (`lastseen >= now - 5 min`, `date >= start, date <= end`, also in a
+    helper handed the column: `date_prop >= self.start`), a cached
     result, a table that nothing in request or job code adds rows to, or a
     table people configure by hand, named so (`Setting`, `Role`,
     `Category`, `ReportSchedule`, `AlertRule`, `EmailTemplate`): even with a
@@ -1438,6 +1464,100 @@ class UnboundedQueryMaterialised(Rule):
                 return {"ids": [r.id for r in Run.query.all()]}
             """,
         ),
+        # a column's description is no type: `skew` is an integer whatever its `doc` says about time, so the
+        # printers a form enrols are a handful a job may poll whole; and one slot's votes are few, the slots being
+        # each a meeting's children (meetings come with use), not a handful of parents
+        Valid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            from celery import shared_task
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Printer(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                skew = db.Column(db.Integer, default=0, doc="seconds this printer's clock is off the time server")
+
+            class Meeting(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                opened = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Slot(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                meeting_id = db.Column(db.Integer, db.ForeignKey("meeting.id"))
+
+            class Vote(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                slot_id = db.Column(db.Integer, db.ForeignKey("slot.id"))
+                voter_id = db.Column(db.Integer, db.ForeignKey("voter.id"))
+                cast = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/printers")
+            def enrol():
+                db.session.add(Printer())
+                db.session.commit()
+                return "ok"
+
+            @shared_task
+            def ping_printers():
+                for printer in Printer.query.all():
+                    print(printer.id)
+
+            @app.post("/meetings/<int:mid>/slots")
+            def propose(mid):
+                slot = Slot(meeting_id=mid)
+                db.session.add(slot)
+                db.session.add(Meeting())
+                db.session.add(Vote(slot_id=slot.id, voter_id=request.form["me"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/slots/<int:sid>")
+            def slot_votes(sid):
+                return {"voters": [v.voter_id for v in Vote.query.filter_by(slot_id=sid).all()]}
+            """,
+        ),
+        # a pay period's rows: a helper handed the column keeps it between the period's two ends
+        Valid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Payment(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                made = db.Column(db.DateTime, default=datetime.utcnow)
+                paid_on = db.Column(db.DateTime)
+
+            class Period:
+                def __init__(self, first, last):
+                    self.first, self.last = first, last
+
+                def narrow(self, query, day_col):
+                    return query.filter(day_col >= self.first, day_col <= self.last)
+
+                def _payments(self):
+                    return self.narrow(db.session.query(Payment), Payment.paid_on)
+
+                def payments(self):
+                    return self._payments().all()
+
+            @app.post("/payments")
+            def pay():
+                db.session.add(Payment(paid_on=datetime.utcnow()))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/period")
+            def period():
+                found = Period(request.args["from"], request.args["to"]).payments()
+                return {"n": len(found)}
+            """,
+        ),
     )
     INVALID = (
         # a query handed to a template unrun: the template's loop runs it and walks every row, and a schema's
@@ -2168,6 +2288,66 @@ class UnboundedQueryMaterialised(Rule):
             },
             message="loads the whole `Order` table",
         ),
+        # one render's frames (renders come with use: each is stamped, and a render has as many frames as it asks
+        # for, though the frame table has no stamp of its own) paged in Python; and quotes loaded only to be
+        # counted, where a count loads none
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Render(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                queued = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Frame(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                render_id = db.Column(db.Integer, db.ForeignKey("render.id"))
+                number = db.Column(db.Integer)
+
+            @app.post("/renders")
+            def submit():
+                render = Render()
+                db.session.add(render)
+                for n in range(int(request.form["frames"])):
+                    db.session.add(Frame(render_id=render.id, number=n))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/renders/<int:rid>/frames")
+            def frames(rid):
+                start = int(request.args.get("start", 0))
+                rows = Frame.query.filter_by(render_id=rid).order_by(Frame.number).all()  # expect
+                return {"frames": [f.number for f in rows[start : start + 20]]}
+            """,
+            message="and then pages it in Python",
+        ),
+        Invalid(
+            """
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Quote(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                text = db.Column(db.String(200))
+
+            @app.post("/quotes")
+            def add_quote():
+                db.session.add(Quote(text=request.form["text"]))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/quotes/any")
+            def any_quote():
+                return {"any": len(Quote.query.all()) > 0}  # expect
+            """,
+            message="then only counts the rows",
+        ),
     )
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
@@ -2208,7 +2388,9 @@ class UnboundedQueryMaterialised(Rule):
             return
         unbounded, picked = self._unbounded(query, ctx, node, node)
         if unbounded:
-            self._report(node, node, query, ctx, "loads every matching row", picked)
+            counted = _only_counted(node, ctx)
+            what = "loads every matching row, then only counts the rows" if counted else "loads every matching row"
+            self._report(node, node, query, ctx, what, picked, counted=counted)
 
     def _listed(self, node: ast.Call, ctx: Context) -> None:
         """``list(Post.query)``, ``sorted(db.session.scalars(select(Post)), key=...)``: a query run and kept whole.
@@ -2581,14 +2763,24 @@ class UnboundedQueryMaterialised(Rule):
         *,
         buffered: bool = False,
         more: list[Evidence] | None = None,
+        counted: bool = False,
     ) -> None:
         """Report ``query`` loaded whole; ``buffered`` when a loop walks it (the rows are all fetched first);
-        ``more`` is evidence of that walk when it happens elsewhere (a template's loop, a serializer)."""
+        ``more`` is evidence of that walk when it happens elsewhere (a template's loop, a serializer);
+        ``counted`` when the rows are only counted or tested for existence (``len(q.all())``)."""
         if query.model is None:
             self._report_generic(expr, at, query, ctx, what, buffered=buffered, more=more or [])
             return
-        growth = grows_with_use(ctx.project, query.model)
+        # rows that belong to a growing record grow with it, but on real code that alone proved too weak (one
+        # event's sessions, one form's sections): it counts where the code itself cuts the rows down in Python
+        growth = grows_with_use(ctx.project, query.model, via_parent=cut is not None)
         insert = user_facing_insert(ctx.project, query.model)
+        counted_only = None
+        if growth is None and counted and insert is not None and not (query.names & {"filter", "filter_by", "where"}):
+            # a whole table loaded only to be counted (``len(Book.query.all()) > 0``): no row is needed at all, so a
+            # table request code adds to is enough for a note, though nothing shows it growing
+            counted_only = "the rows are only counted, though nothing shows the table growing with use"
+            growth = f"`{insert.function.display}` adds `{query.model.name}` rows"
         if growth is None:
             return  # a reference table (categories, settings): bounded in practice
         if not grows_by_name(query.model) and admin_curated(ctx.project, query.model) is not None:
@@ -2617,10 +2809,12 @@ class UnboundedQueryMaterialised(Rule):
         if judged is None:
             return  # loading every row is the purpose, or nothing shows the set growing
         less, extra = judged
+        if less is None and counted_only is not None:
+            less = counted_only
         evidence: list[Evidence] = list(more or ())
         if insert is not None:
             evidence.append(Evidence(f"`{insert.function.display}` adds `{query.model.name}` rows", insert.location))
-            if grows(ctx.project, query.model) is None:
+            if grows(ctx.project, query.model, typed=True) is None and counted_only is None:
                 evidence.append(Evidence(growth, query.model.location))  # why a table with a form still grows
         elif growth is not None:
             evidence.append(Evidence(growth, query.model.location))
@@ -2630,6 +2824,8 @@ class UnboundedQueryMaterialised(Rule):
             what += f" and then {cut.how}"
         note = f" (a note: {less})" if less else ""
         bound = "nothing bounds it (no limit, pagination or unique filter)"
+        if counted:
+            hint = "Count in SQL: `q.count()`, or test `db.session.query(q.exists()).scalar()`: no row needs loading."
         client = self._client_size(query, ctx)
         if client is not None and context == REQUEST and ctx.function and admin_only(ctx.project, ctx.function):
             return  # an administrator choosing how many rows to list is the page's purpose, not an attack
