@@ -1889,15 +1889,21 @@ def form_checks_token(project: Project, fn: FunctionInfo, call: ast.Call) -> boo
     return False if project.is_subtype(qualified, WTFORMS_FORMS) else None
 
 
-def _validated_forms(fn: FunctionInfo) -> list[tuple[ast.Call | None, str]]:
-    """The form each ``x.validate_on_submit()``/``x.validate()`` in ``fn`` validates, with the method: the call
-    that built ``x`` in the function (``form = ProfileForm()``), or ``None`` when it is built elsewhere."""
+def _built_by_call(fn: FunctionInfo) -> dict[str, ast.Call]:
+    """The call that last built each plain name in ``fn`` (``form = ProfileForm()``)."""
     built: dict[str, ast.Call] = {}
     for node in ast.walk(fn.node):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     built[target.id] = node.value
+    return built
+
+
+def _validated_forms(fn: FunctionInfo) -> list[tuple[ast.Call | None, str]]:
+    """The form each ``x.validate_on_submit()``/``x.validate()`` in ``fn`` validates, with the method: the call
+    that built ``x`` in the function (``form = ProfileForm()``), or ``None`` when it is built elsewhere."""
+    built = _built_by_call(fn)
     found: list[tuple[ast.Call | None, str]] = []
     for node in ast.walk(fn.node):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _VALIDATES):
@@ -1938,12 +1944,7 @@ def _wrapped_validations(project: Project, fn: FunctionInfo) -> list[tuple[ast.C
     """Forms the function validates through a method of their own class that calls the form's validation
     (``form.validate_or_flash()`` where ``validate_or_flash`` does ``if self.validate_on_submit(): ...``), with
     the validation that method runs."""
-    built: dict[str, ast.Call] = {}
-    for node in ast.walk(fn.node):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    built[target.id] = node.value
+    built = _built_by_call(fn)
     found: list[tuple[ast.Call, str]] = []
     for node in ast.walk(fn.node):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
