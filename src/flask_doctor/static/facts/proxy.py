@@ -98,6 +98,8 @@ def platform_in_code(project: Project) -> list[ProxyDecl]:
     for module in project.modules.values():
         if is_test_path(module.path) or "environ" not in module.text and "getenv" not in module.text:
             continue
+        if not any(variable in module.text for variable in _PLATFORM_OF):
+            continue  # the name is read as written (a string in the call), so its text must be there
         table = project.module_imports.get(module.name)
         if table is None:
             continue

@@ -464,15 +464,22 @@ def rendered_loops(project: Project, key: tuple[ast.Call, str]) -> list[Template
 _INCLUDE_DEPTH = 3
 
 
+#: ``{% include "rows.html" %}`` (optionally ``ignore missing`` and ``with context``): an include of one named
+#: template that sees the including template's variables. A computed name, a list of names or ``without context``
+#: does not match.
+_INCLUDE = re.compile(
+    r"\{%[-+]?\s*include\s+([\"'])([^\"'\n{}%]+)\1\s*(?:ignore\s+missing\s*)?(?:with\s+context\s*)?[-+]?%\}"
+)
+
+
 def _rendered_files(project: Project, module_path: str, template: TemplateFile) -> list[TemplateFile]:
     """The rendered template, then the templates it includes with its context (and they include), in order.
 
     ``{% include "bookmark-list.html" %}`` sees every variable the view passes, so a ``{% for b in bookmarks %}``
     written in the included file walks the view's rows as if it were written in place.  Includes ``without
-    context`` do not see them; a computed name is not followed.
+    context`` do not see them; a computed name is not followed. The tags are read from the text (no Jinja parse:
+    most templates include something, few of the included ones loop over what the view passes).
     """
-    from jinja2 import nodes
-
     files = [template]
     seen = {template.path}
     frontier = [template]
@@ -481,14 +488,8 @@ def _rendered_files(project: Project, module_path: str, template: TemplateFile) 
         for current in frontier:
             if "include" not in current.text:
                 continue
-            tree = parsed_template(project, current.path)
-            if tree is None:
-                continue
-            for include in tree.find_all(nodes.Include):
-                name = include.template
-                if not (include.with_context and isinstance(name, nodes.Const) and isinstance(name.value, str)):
-                    continue
-                other = find_template(project, module_path, name.value)
+            for match in _INCLUDE.finditer(_without_comments(current.text)):
+                other = find_template(project, module_path, match.group(2))
                 if other is None or other.path in seen:
                     continue
                 seen.add(other.path)
@@ -496,6 +497,11 @@ def _rendered_files(project: Project, module_path: str, template: TemplateFile) 
                 following.append(other)
         frontier = following
     return files
+
+
+def _without_comments(text: str) -> str:
+    """The template's text with its ``{# ... #}`` comments blanked (a commented-out include is not followed)."""
+    return re.sub(r"\{#.*?#\}", "", text, flags=re.S) if "{#" in text else text
 
 
 #: ``{% for name in obj.children %}``: a one-name target walking an attribute of a name, capturing both names;
