@@ -910,7 +910,7 @@ def _bare_factory_call(
     if index < offset:
         return None
     default = defaults[index - offset]
-    for site in project.calls:
+    for site in calls_named(project, [factory.name]):
         call = site.node
         if (dotted(call.func) or "").rsplit(".", 1)[-1] != factory.name or site.in_main:
             continue
