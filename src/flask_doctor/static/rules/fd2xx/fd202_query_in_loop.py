@@ -1585,6 +1585,52 @@ class QueryInLoop(Rule):
                 return {"labels": [label.name for label in found]}
             """
         ),
+        # the shelf list is included without the page's variables, and the other include is commented out: the
+        # included loop never sees the view's shelves
+        Valid(
+            """
+            from flask import Flask, render_template
+            from flask_login import UserMixin, current_user
+            from flask_sqlalchemy import SQLAlchemy
+            from sqlalchemy import text
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class User(UserMixin, db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                shelves = db.relationship("Shelf", backref="owner")
+
+            class Shelf(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                owner_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+
+                def book_count(self):
+                    sql = "SELECT count(*) FROM book WHERE shelf_id = :shelf"
+                    return db.session.execute(text(sql).params(shelf=self.id)).scalar()
+
+            @app.get("/shelves")
+            def my_shelves():
+                return render_template("shelves.html", shelves=current_user.shelves)
+
+            @app.post("/shelves")
+            def add_shelf():
+                db.session.add(Shelf(owner_id=current_user.id))
+                db.session.commit()
+                return "ok"
+            """,
+            files={
+                "templates/shelves.html": """
+                <h1>Your shelves</h1>
+                {# {% include "shelf_rows.html" %} #}
+                {% include "shelf_rows.html" without context %}
+                """,
+                "templates/shelf_rows.html": """
+                {% for s in shelves %}
+                  <li>{{ s.book_count() }} books</li>
+                {% endfor %}
+                """,
+            },
+        ),
     )
     INVALID = (
         # the signed-in reader's shelves, listed by a template the page includes: each shelf counts its books
