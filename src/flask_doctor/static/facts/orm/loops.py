@@ -862,6 +862,59 @@ def _parameter_for(call: ast.Call, helper: FunctionInfo, var: str) -> str | None
     return None
 
 
+#: Methods that change a collection in place (``cert.sources.remove(s)``).
+_MUTATORS = frozenset({"append", "remove", "extend", "clear", "add", "discard", "pop", "insert", "update"})
+
+
+def changes_attribute(nodes: list[ast.AST], var: str, attr: str) -> bool:
+    """``var.attr = ...``, ``var.attr.append(x)``/``var.attr.remove(x)`` among ``nodes``: the code rewrites it."""
+    for part in nodes:
+        for node in ast.walk(part):
+            targets: list[ast.expr] = []
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
+                targets.append(node.func.value)
+            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                targets.extend(node.targets if isinstance(node, ast.Assign) else [node.target])
+            if any(
+                isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name) and t.value.id == var
+                for t in targets
+            ):
+                return True
+    return False
+
+
+def item_changed_by(
+    project: Project, scope: FunctionInfo, body: list[ast.AST], var: str, attr: str, depth: int = 3
+) -> FunctionInfo | None:
+    """The project function the loop hands its item to that changes the item's ``attr`` (``rotate(endpoint,
+    new)`` -> ``endpoint.certificate = new``), following the item down ``depth`` calls; else ``None``.
+
+    The loop then rewrites each row's relationship one by one anyway: loading it first is part of that change.
+    """
+    frontier: list[tuple[FunctionInfo, list[ast.AST], str]] = [(scope, body, var)]
+    seen = {scope.qualname}
+    for _ in range(depth):
+        following: list[tuple[FunctionInfo, list[ast.AST], str]] = []
+        for fn, nodes, name in frontier:
+            for part in nodes:
+                for call in ast.walk(part):
+                    if not isinstance(call, ast.Call):
+                        continue
+                    callee_name = dotted(call.func)
+                    callee = project.resolve_function(callee_name, fn, fn.module) if callee_name else None
+                    if callee is None or callee.qualname in seen:
+                        continue
+                    param = _parameter_for(call, callee, name)
+                    if param is None or param in assignments(project, callee):
+                        continue
+                    seen.add(callee.qualname)
+                    if changes_attribute([callee.node], param, attr):
+                        return callee
+                    following.append((callee, list(callee.node.body), param))
+        frontier = following
+    return None
+
+
 def _guarded_reads(fn: FunctionInfo, optional: set[str]) -> set[int]:
     """Nodes under ``if <optional parameter>:``: a caller that does not pass it skips them."""
     guarded: set[int] = set()
@@ -1247,6 +1300,8 @@ __all__ = [
     "item_names",
     "always_read",
     "item_reads",
+    "changes_attribute",
+    "item_changed_by",
     "loop_item",
     "loop_names",
     "outer_loop",

@@ -13,8 +13,10 @@ from flask_doctor.static.facts.orm.loop_cost import capped_count, per_item_io
 from flask_doctor.static.facts.orm.loops import (
     FUNCTION_LOOP_CALLS,
     always_read,
+    changes_attribute,
     enclosing_loop,
     function_loop,
+    item_changed_by,
     item_reads,
     key_function_rows,
     loop_item,
@@ -246,7 +248,10 @@ class LazyRelationshipInLoop(Rule):
     members: `Solve.user_id.in_(m.id for m in team.members)`). Among one
     container's rows, a person (someone who signs in: the submitters of one
     survey) is a note, each row likely a different one, but a ledger or bank
-    `Account` nobody signs in with is not a person; it stays a warning
+    `Account` nobody signs in with is not a person; and when the rows' table
+    does not grow with use (a timestamp or growing name, and code adding rows
+    per request or job: not the users notified of one job), one record's rows are a handful,
+    whoever each points to, and nothing is said. It stays a warning
     when the parents are likely distinct (the authors of a list of posts,
     the sketches of a user's recent views). Nor is a many-to-one whose
     parents are few however many rows point to them: the query joins them
@@ -286,7 +291,11 @@ class LazyRelationshipInLoop(Rule):
     loop or in a project function it calls. One more query per row is
     noise next to that. A commit per row is not such a call (it is a
     database round trip like the load), nor is I/O under an `if` that
-    tests the relationship the loop reads.
+    tests the relationship the loop reads. Nor is a relationship the loop
+    changes on each row anyway, itself or in a project function it hands
+    the row to, up to three calls down (`request_rotation(endpoint, new)`
+    -> `deploy(endpoint, new)` setting `endpoint.certificate`): loading it
+    first is part of that change, one row at a time.
 
     ## Example
     ```python
@@ -670,6 +679,7 @@ class LazyRelationshipInLoop(Rule):
 
     #: Entries of one statement, each booked on a ledger account or entered by a person who signs in.
     _LEDGER_MODELS = """
+        from datetime import datetime
         from flask_sqlalchemy import SQLAlchemy
         db = SQLAlchemy()
 
@@ -685,6 +695,7 @@ class LazyRelationshipInLoop(Rule):
         class Entry(db.Model):
             id = db.Column(db.Integer, primary_key=True)
             statement_id = db.Column(db.Integer, index=True)
+            booked = db.Column(db.DateTime, default=datetime.utcnow)
             account_id = db.Column(db.ForeignKey("account.id"))
             clerk_id = db.Column(db.ForeignKey("user.id"))
             account = db.relationship("Account")
@@ -700,6 +711,12 @@ class LazyRelationshipInLoop(Rule):
         @app.post("/accounts")
         def open_account():
             db.session.add(Account(name=request.form["name"]))
+            db.session.commit()
+            return "ok"
+
+        @app.post("/statements/<int:sid>/entries")
+        def book(sid):
+            db.session.add(Entry(statement_id=sid, account_id=int(request.form["account"])))
             db.session.commit()
             return "ok"
         """
@@ -2068,8 +2085,140 @@ class LazyRelationshipInLoop(Rule):
             },
             preview=True,
         ),
+        # the users notified of one job: rows of a table that does not grow with use (no timestamp) kept to that
+        # one job, a handful whoever each one points to; the note about people is for a table that grows
+        Valid(
+            """
+            from celery import shared_task
+            from flask import Flask, request
+            from flask_login import LoginManager, current_user
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+            login = LoginManager(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                email = db.Column(db.String)
+                password_hash = db.Column(db.String)
+
+            class Job(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String)
+
+            class JobNotifiedUser(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                user_id = db.Column(db.ForeignKey("user.id"))
+                job_id = db.Column(db.ForeignKey("job.id"))
+                user = db.relationship("User")
+
+            @app.post("/signup")
+            def signup():
+                db.session.add(User(email=request.form["email"]))
+                db.session.commit()
+                return "", 201
+
+            @app.post("/jobs/<int:jid>/notify")
+            def notify_me(jid):
+                db.session.add(JobNotifiedUser(user_id=current_user.id, job_id=jid))
+                db.session.commit()
+                return "", 201
+
+            @shared_task
+            def job_done(job_id):
+                notified = JobNotifiedUser.query.filter_by(job_id=job_id).all()
+                return [n.user.email for n in notified]
+            """
+        ),
+        # a job rotates each pending endpoint to its certificate's replacement: the helper it hands each endpoint
+        # to (two calls down) sets `endpoint.certificate` and commits, so each row is rewritten one by one anyway
+        Valid(
+            """
+            from datetime import datetime
+            from celery import shared_task
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Certificate(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+                replacement_id = db.Column(db.ForeignKey("certificate.id"))
+                replacement = db.relationship("Certificate", remote_side=[id])
+
+            class Endpoint(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+                pending = db.Column(db.Boolean, default=False)
+                certificate_id = db.Column(db.ForeignKey("certificate.id"))
+                certificate = db.relationship("Certificate")
+
+            @app.post("/endpoints")
+            def add_endpoint():
+                db.session.add(Endpoint(certificate_id=int(request.form["cert"])))
+                db.session.add(Certificate())
+                db.session.commit()
+                return "", 201
+
+            def deploy(endpoint, cert):
+                endpoint.certificate = cert
+                db.session.commit()
+
+            def request_rotation(endpoint, cert):
+                deploy(endpoint, cert)
+
+            @shared_task
+            def rotate_all():
+                for endpoint in Endpoint.query.filter_by(pending=True).all():
+                    request_rotation(endpoint, endpoint.certificate.replacement)
+            """
+        ),
     )
     INVALID = (
+        # the submissions of one survey, each by whoever filled it in: a table that grows with every answer
+        # (a timestamp, a row added per request), so its rows point to many different people (a note)
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_login import LoginManager, current_user
+            from flask_sqlalchemy import SQLAlchemy
+
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+            login = LoginManager(app)
+
+            class User(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                email = db.Column(db.String)
+                password_hash = db.Column(db.String)
+
+            class Survey(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+
+            class Submission(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                submitted_dt = db.Column(db.DateTime, default=datetime.utcnow)
+                survey_id = db.Column(db.ForeignKey("survey.id"))
+                user_id = db.Column(db.ForeignKey("user.id"))
+                user = db.relationship("User")
+
+            @app.post("/surveys/<int:sid>/submit")
+            def submit(sid):
+                db.session.add(Submission(survey_id=sid, user_id=current_user.id))
+                db.session.commit()
+                return "", 201
+
+            @app.get("/surveys/<int:sid>/export")
+            def export(sid):
+                rows = Submission.query.filter_by(survey_id=sid).all()
+                return [{"by": s.user.email, "at": str(s.submitted_dt)} for s in rows]  # expect
+            """,
+            message="each may point to a different `user`",
+        ),
         # the query pins every column of the composite key but the parent's: no two rows share a parent
         Invalid(
             """
@@ -2386,7 +2535,8 @@ class LazyRelationshipInLoop(Rule):
                 """,
             },
         ),
-        # the same entries, each with the person who entered it: people who sign in may all differ, a note
+        # the same entries, each with the person who entered it: people who sign in may all differ, a note (the
+        # entries grow with use: a timestamp, a row booked per request)
         Invalid(
             """
             from flask import Flask
@@ -4063,6 +4213,11 @@ class LazyRelationshipInLoop(Rule):
                     # sketch's events, its few indexes; one statement's bank accounts): one query per distinct
                     # one, the identity map answers
                     return ""
+                few = few_rows(query, ctx, growing_children=True)
+                if few is not None and ("a table nothing shows growing" in few or "of a single parent" in few):
+                    # one record's rows in a table that does not grow with use (the users notified of one job, a
+                    # link table with no timestamp): a handful of rows, whoever each one points to
+                    return ""
                 shared = "parent (`with_parent`)" if key == "with_parent" else f"`{key}`"
                 return (
                     f"the rows share one {shared}, but each may point to a different `{rel.attr}` (`{target.name}` "
@@ -4330,28 +4485,6 @@ def _built_here(query: Query, ctx: Context) -> bool:
     return root is not None and ctx.function is not None and any(n is root for n in ast.walk(ctx.function.node))
 
 
-_MUTATORS = frozenset({"append", "remove", "extend", "clear", "add", "discard", "pop", "insert", "update"})
-
-
-def _changes(nodes: list[ast.AST], var: str, attr: str) -> bool:
-    """``var.attr.append(x)``/``var.attr.remove(x)``/``var.attr = ...`` among ``nodes``: the code rewrites it."""
-    for part in nodes:
-        for node in ast.walk(part):
-            target = None
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
-                target = node.func.value
-            elif isinstance(node, ast.Assign):
-                target = next((t for t in node.targets if isinstance(t, ast.Attribute)), None)
-            if (
-                isinstance(target, ast.Attribute)
-                and target.attr == attr
-                and isinstance(target.value, ast.Name)
-                and target.value.id == var
-            ):
-                return True
-    return False
-
-
 def _rewrites_rows(
     ctx: Context, body: list, var: str, attr: str, helpers: tuple[FunctionInfo, ...], read: ast.Attribute
 ) -> str | None:
@@ -4364,10 +4497,13 @@ def _rewrites_rows(
     writer = next((h for h in helpers if writes_rows(ctx.project, h)), None)
     if writer is not None:
         return f"`{writer.display}` writes each row anyway, one by one"
-    if helpers and isinstance(read.value, ast.Name) and _changes([helpers[-1].node], read.value.id, attr):
+    if helpers and isinstance(read.value, ast.Name) and changes_attribute([helpers[-1].node], read.value.id, attr):
         return f"`{helpers[-1].display}` changes each row's `{attr}` anyway, one by one"
-    if not helpers and _changes(body, var, attr):
+    if not helpers and changes_attribute(body, var, attr):
         return f"the loop changes each row's `{attr}` anyway, one by one"
+    changer = item_changed_by(ctx.project, ctx.function, body, var, attr) if ctx.function is not None else None
+    if changer is not None:
+        return f"`{changer.display}`, handed each row, changes its `{attr}` anyway, one by one"
     return None
 
 
