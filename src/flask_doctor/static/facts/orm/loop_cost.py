@@ -129,10 +129,6 @@ def capped_count(
             upper = _literal_int(piece.upper, ctx)
             if upper is not None:
                 caps.append(upper)
-    if isinstance(node, ast.Name):
-        cut = _cut_before(node, ctx)
-        if cut is not None:
-            caps.append(cut)
     if query is not None:
         for method, call in query.methods:
             if not isinstance(call, ast.Call):
@@ -148,104 +144,6 @@ def capped_count(
                     caps.append(size)
     small = [c for c in caps if 0 < c <= SMALL_N]
     return min(small) if small else None
-
-
-def _cut_before(name: ast.Name, ctx: Context) -> int | None:
-    """The cap of ``objects = objects[:N]`` written before the loop over ``objects``, else ``None``.
-
-    The cut is a statement of the function's own body, or the body of an ``if`` of that body testing the
-    list's length (``if len(objects) > N:``: shorter lists need no cut); no other assignment of the name
-    lies between it and the loop. ``N`` is a literal, a name bound once to one, or a configuration key
-    every configuration sets to one (``app.config["COUNT_EXCERPT"]``, ``COUNT_EXCERPT = 3``).
-    """
-    fn = ctx.function
-    if fn is None:
-        return None
-    cut: tuple[int, ast.expr] | None = None
-    for stmt in fn.node.body:
-        if stmt.lineno >= name.lineno:
-            break
-        candidates: list[ast.stmt] = [stmt]
-        if isinstance(stmt, ast.If) and not stmt.orelse and _tests_length(stmt.test, name.id):
-            candidates = list(stmt.body)
-        for sub in candidates:
-            upper = _slice_upper(sub, name.id)
-            if upper is not None:
-                cut = (sub.lineno, upper)
-    if cut is None:
-        return None
-    line, upper = cut
-    later = [
-        node
-        for node in ast.walk(fn.node)
-        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
-        and line < node.lineno < name.lineno
-        and any(isinstance(t, ast.Name) and t.id == name.id for t in _targets(node))
-    ]
-    if later:
-        return None
-    return _literal_int(upper, ctx) if not _config_key(upper) else _configured_int(upper, ctx)
-
-
-def _targets(node: ast.Assign | ast.AugAssign | ast.AnnAssign) -> list[ast.expr]:
-    return list(node.targets) if isinstance(node, ast.Assign) else [node.target]
-
-
-def _tests_length(test: ast.expr, name: str) -> bool:
-    return any(
-        isinstance(sub, ast.Call)
-        and dotted(sub.func) == "len"
-        and len(sub.args) == 1
-        and isinstance(sub.args[0], ast.Name)
-        and sub.args[0].id == name
-        for sub in ast.walk(test)
-    )
-
-
-def _slice_upper(stmt: ast.stmt, name: str) -> ast.expr | None:
-    """``name = name[:N]``: ``N``."""
-    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
-        return None
-    target, value = stmt.targets[0], stmt.value
-    if not (isinstance(target, ast.Name) and target.id == name and isinstance(value, ast.Subscript)):
-        return None
-    if not (isinstance(value.value, ast.Name) and value.value.id == name and isinstance(value.slice, ast.Slice)):
-        return None
-    piece = value.slice
-    if piece.lower is not None or piece.step is not None:
-        return None
-    return piece.upper
-
-
-def _config_key(node: ast.expr) -> str | None:
-    """``app.config["KEY"]`` / ``current_app.config.get("KEY")``: ``KEY``."""
-    if isinstance(node, ast.Subscript) and (dotted(node.value) or "").endswith("config"):
-        key = node.slice
-    elif (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "get"
-        and (dotted(node.func.value) or "").endswith("config")
-        and len(node.args) == 1
-    ):
-        key = node.args[0]
-    else:
-        return None
-    return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
-
-
-def _configured_int(node: ast.expr, ctx: Context) -> int | None:
-    """The largest value the configurations give the key ``node`` reads, when each gives a literal int."""
-    key = _config_key(node)
-    values = [setting.value for setting in ctx.project.config_for(key)] if key else []
-    ints = [
-        value.value
-        for value in values
-        if isinstance(value, ast.Constant) and isinstance(value.value, int) and not isinstance(value.value, bool)
-    ]
-    if not ints or len(ints) != len(values):
-        return None
-    return max(ints)
 
 
 def _literal_int(node: ast.expr, ctx: Context) -> int | None:

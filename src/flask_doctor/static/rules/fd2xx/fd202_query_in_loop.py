@@ -287,10 +287,7 @@ class QueryInLoop(Rule):
     argument (`card_row(card, board_id)` querying the board).
 
     Also a note, whatever the rows: the code caps the items at a few
-    (`.limit(3)`, `paginate(per_page=5)`, `rows[:5]`: five at most; also
-    a list cut before the loop, `rows = rows[:3]`, under no `if` or under
-    `if len(rows) > 3:`, the cap a literal or a setting every configuration
-    gives a small literal: `rows[: app.config["EXCERPT"]]`), or each
+    (`.limit(3)`, `paginate(per_page=5)`, `rows[:5]`: five at most), or each
     iteration already calls another service, costlier than one more query
     on the same connection: it sends an e-mail (also through Flask-User's
     `user_manager.email_manager.send_...`), calls an HTTP API or a
@@ -1006,37 +1003,6 @@ class QueryInLoop(Rule):
             """,
             files={"models.py": _LEASES},
         ),
-        # the list is cut to a few items before the loop, by a literal or by a setting every configuration
-        # gives a small literal (an excerpt of three): at most that many extra queries
-        Valid(
-            """
-            from flask import Flask
-            from models import Lease, Member, db
-            app = Flask(__name__)
-            app.config["LEASE_EXCERPT"] = 3
-
-            @app.post("/leases")
-            def add_lease():
-                db.session.add(Lease(address_id=1, user_id=1))
-                db.session.add(Member(email="a@example.org"))
-                db.session.commit()
-                return "ok"
-
-            @app.get("/leases/excerpt")
-            def excerpt():
-                leases = Lease.query.all()
-                if len(leases) > app.config["LEASE_EXCERPT"]:
-                    leases = leases[: app.config["LEASE_EXCERPT"]]
-                return [db.session.get(Member, lease.user_id).email for lease in leases]
-
-            @app.get("/leases/first")
-            def first_members():
-                leases = Lease.query.all()
-                leases = leases[:2]
-                return [db.session.get(Member, lease.user_id).email for lease in leases]
-            """,
-            files={"models.py": _LEASES},
-        ),
         # a digest task that e-mails each member through Flask-User's e-mail manager (a subclass of its
         # ``EmailManager`` the app installs): the message per member costs more than the member's query
         Valid(
@@ -1740,30 +1706,6 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
-        # the cut runs only when the client asks for a summary: a full listing walks every lease
-        Invalid(
-            """
-            from flask import Flask, request
-            from models import Lease, Member, db
-            app = Flask(__name__)
-
-            @app.post("/leases")
-            def add_lease():
-                db.session.add(Lease(address_id=1, user_id=1))
-                db.session.add(Member(email="a@example.org"))
-                db.session.commit()
-                return "ok"
-
-            @app.get("/leases/members")
-            def members():
-                leases = Lease.query.all()
-                if request.args.get("summary"):
-                    leases = leases[:3]
-                return [db.session.get(Member, lease.user_id).email for lease in leases]  # expect
-            """,
-            message="runs once per item of the loop",
-            files={"models.py": _LEASES},
-        ),
         # the signed-in reader's shelves, listed by a template the page includes: each shelf counts its books
         # with a SELECT written as SQL text, values bound with ``params``
         Invalid(
