@@ -170,6 +170,77 @@ def writes_each(body: list[ast.stmt]) -> ast.Call | None:
     return None
 
 
+#: Methods of a search indexer that write records into the search index (Invenio's ``RecordIndexer``).
+_INDEX_METHODS = frozenset({"index", "bulk_index"})
+
+
+def indexed_each(project: Project, fn: FunctionInfo, loop: ast.For | ast.AsyncFor, read: ast.Call) -> ast.Call | None:
+    """The indexer call that writes every record the loop loads into a search index, else ``None``.
+
+    A reindex job loads each record to send it to the search engine: the loop appends what ``read`` returns
+    to a list (``referenced.append(dict(record=loan))``), and that list is handed to an indexer's ``index``
+    (``indexer.index(indexed, referenced)``), in the function or, when the function returns the list, at
+    every place that calls it (``indexer.index(indexed, get_loans(pid))``). Each record then costs an index
+    write anyway, which batching the reads does not remove. The indexer is a receiver whose name says so
+    (``indexer``, ``location_indexer``, ``RecordIndexer()``): a list's own ``index(x)`` is a search.
+    """
+    loaded: set[str] = set()
+    for stmt in loop.body:
+        if isinstance(stmt, ast.Assign) and any(n is read for n in ast.walk(stmt.value)):
+            loaded.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+    if not loaded:
+        return None
+    lists: set[str] = set()
+    for stmt in loop.body:
+        for node in ast.walk(stmt):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "append"
+                and isinstance(node.func.value, ast.Name)
+                and len(node.args) == 1
+                and uses_any(node.args[0], loaded)
+            ):
+                lists.add(node.func.value.id)
+    if not lists:
+        return None
+    for node in ast.walk(fn.node):
+        if _indexer_call(node) and any(isinstance(arg, ast.Name) and arg.id in lists for arg in node.args):
+            return node  # type: ignore[return-value]
+    if not any(
+        isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id in lists
+        for node in ast.walk(fn.node)
+    ):
+        return None
+    from flask_doctor.static.facts.flows import callers
+
+    sites = callers(project).get(fn.qualname, [])
+    found: ast.Call | None = None
+    for call, caller in sites:
+        outer = next(
+            (
+                node
+                for node in ast.walk(caller.node)
+                if _indexer_call(node) and any(arg is call for arg in node.args)  # type: ignore[attr-defined]
+            ),
+            None,
+        )
+        if outer is None:
+            return None  # one caller keeps the records for something else
+        found = found or outer  # type: ignore[assignment]
+    return found
+
+
+def _indexer_call(node: ast.AST) -> bool:
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _INDEX_METHODS):
+        return False
+    receiver = node.func.value
+    if isinstance(receiver, ast.Call):
+        receiver = receiver.func
+    name = dotted(receiver) or ""
+    return "index" in name.rsplit(".", 1)[-1].lower()
+
+
 def search_scan(iterable: ast.expr, ctx: Context) -> ast.Call | None:
     """``for hit in search.scan():`` (or a local assigned from one): every hit of a search, unpaged."""
     node: ast.expr = iterable
@@ -191,6 +262,7 @@ def search_scan(iterable: ast.expr, ctx: Context) -> ast.Call | None:
 
 __all__ = [
     "RecordLookup",
+    "indexed_each",
     "writes_each",
     "record_lookup",
     "search_scan",

@@ -6,7 +6,8 @@ Two reasons make one extra query per item noise, whatever the rows are:
   ``.limit(3)``, a page of ``per_page=5``, or a literal slice ``rows[:5]``. At most that many extra round
   trips run, however large the table grows. The cap counts only up to :data:`SMALL_N`: a page of ten
   or twenty rows, each loading its relationship, is the classic N+1 a list page shows.
-* **Each iteration already talks to another service** (:func:`per_item_io`): it sends an e-mail, calls
+* **Each iteration already talks to another service** (:func:`per_item_io`): it sends an e-mail (also
+  through Flask-User's ``user_manager.email_manager.send_...``), calls
   an HTTP API or a cloud SDK's client, runs a command, moves or deletes a file, or enqueues a task.
   Such a call costs far more than a database round trip on the same connection, so batching the query
   changes little. A commit or a plain ``session.add`` per item is *not* such a call: it is a database
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_doctor.static.facts.calls import callee_name, classify_mail_send, self_attribute_types, self_class
-from flask_doctor.static.facts.jobs.tasks import NETWORK_PREFIXES
+from flask_doctor.static.facts.jobs.tasks import NETWORK_PREFIXES, imports_package
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.queries import helper_context
 from flask_doctor.static.names import dotted
@@ -258,6 +259,8 @@ def _io(ctx: Context, call: ast.Call) -> str | None:
         return f"sends an e-mail (`{_short(call)}`)"
     if classify_mail_send(ctx, call) is not None:
         return f"sends an e-mail (`{_short(call)}`)"
+    if _flask_user_mail(ctx, call):
+        return f"sends an e-mail (`{_short(call)}`)"
     full = callee_name(ctx, call) or _through_attribute(ctx, call) or ""
     if not full:
         return None
@@ -280,6 +283,17 @@ def _io(ctx: Context, call: ast.Call) -> str | None:
     ):
         return f"calls an API client (`{_short(call)}`)"
     return None
+
+
+def _flask_user_mail(ctx: Context, call: ast.Call) -> bool:
+    """``user_manager.email_manager.send_user_report(...)``: a ``send_...`` method of Flask-User's
+    ``UserManager.email_manager``, an ``EmailManager`` (or the project's subclass of it) that renders the
+    message and sends it through the configured adapter (SMTP, sendmail, SendGrid)."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr.startswith("send_")):
+        return False
+    receiver = dotted(func.value) or ""
+    return receiver.rsplit(".", 1)[-1] == "email_manager" and imports_package(ctx.project, "flask_user")
 
 
 def _through_attribute(ctx: Context, call: ast.Call) -> str | None:

@@ -76,6 +76,7 @@ from flask_doctor.static.facts.orm.usage import (
     writes_rows,
 )
 from flask_doctor.static.facts.records import (
+    indexed_each,
     record_lookup,
     search_scan,
     uses_record_api,
@@ -201,8 +202,12 @@ class QueryInLoop(Rule):
     `scan()` (elasticsearch-dsl, opensearch-dsl, Invenio: unpaged, so it is
     strong evidence of N for a SQL query per hit too), the rows of a query
     or what the client sent. A helper reading one record by a key the loop
-    does not change, or a loop that commits every record it loads anyway,
-    is not (a note with `--preview`).
+    does not change, a loop that commits every record it loads anyway, or
+    a reindex that hands every record it loads to the search indexer
+    (`referenced.append(dict(record=loan))`, then `indexer.index(indexed,
+    referenced)`, also in the task the function returns the list to: one
+    index write per record, which batching the reads does not remove), is
+    not (a note with `--preview`).
 
     A helper that loads a list of keys with `in_()` is a batched load, but
     not when the loop hands it a list of one key built from each item
@@ -284,7 +289,8 @@ class QueryInLoop(Rule):
     Also a note, whatever the rows: the code caps the items at a few
     (`.limit(3)`, `paginate(per_page=5)`, `rows[:5]`: five at most), or each
     iteration already calls another service, costlier than one more query
-    on the same connection: it sends an e-mail, calls an HTTP API or a
+    on the same connection: it sends an e-mail (also through Flask-User's
+    `user_manager.email_manager.send_...`), calls an HTTP API or a
     third-party SDK's `...Client`, runs a command, moves or deletes a file,
     or sends a task to a queue (in the loop or in a project function it
     calls). A commit per item is not such a call: it is a database round
@@ -862,6 +868,42 @@ class QueryInLoop(Rule):
             """,
             files={"catalogue/__init__.py": "", "catalogue/search.py": _RECORD_SEARCH},
         ),
+        # a reindex task: every record the loop loads goes to the search indexer, one index write per record,
+        # whether the list is indexed where it is built or returned to the task that indexes it
+        Valid(
+            """
+            from celery import shared_task
+            from invenio_indexer.api import RecordIndexer
+            from invenio_records.api import Record
+            from catalogue.search import shelf_books, all_loans
+
+            class ReferencedIndexer:
+                def index(self, referenced):
+                    for ref in referenced:
+                        RecordIndexer().index(ref["record"])
+
+            def shelf_records(shelf_pid):
+                referenced = []
+                for hit in shelf_books(shelf_pid).scan():
+                    book = Record.get_record_by_pid(hit["pid"])
+                    referenced.append(dict(pid_type="book", record=book))
+                return referenced
+
+            @shared_task
+            def index_shelf(shelf_pid):
+                ReferencedIndexer().index(shelf_records(shelf_pid))
+
+            @shared_task
+            def index_loans():
+                indexer = ReferencedIndexer()
+                referenced = []
+                for hit in all_loans().scan():
+                    loan = Record.get_record_by_pid(hit.pid)
+                    referenced.append(dict(pid_type="loan", record=loan))
+                indexer.index(referenced)
+            """,
+            files={"catalogue/__init__.py": "", "catalogue/search.py": _RECORD_SEARCH},
+        ),
         # a loop over what the code fixes (an Enum's members, a list kept on a class, a configured list read
         # with ``.get``, a comprehension over an Enum) that creates each missing row: a handful of queries at
         # setup, not N+1; and a helper that reads only the board the view was given, the same for every row
@@ -958,6 +1000,37 @@ class QueryInLoop(Rule):
             @app.get("/leases/latest")
             def latest():
                 return [db.session.get(Address, x.address_id).ip for x in Lease.query.order_by(Lease.id.desc()).limit(3)]
+            """,
+            files={"models.py": _LEASES},
+        ),
+        # a digest task that e-mails each member through Flask-User's e-mail manager (a subclass of its
+        # ``EmailManager`` the app installs): the message per member costs more than the member's query
+        Valid(
+            """
+            from celery import shared_task
+            from flask import Flask
+            from flask_user import EmailManager, UserManager
+            from models import Lease, Member, db
+            app = Flask(__name__)
+            user_manager = UserManager(app, db, Member)
+
+            class DigestManager(EmailManager):
+                def send_lease_digest(self, member, leases):
+                    self._render_and_send_email(member.email, member, "emails/digest", leases=leases)
+
+            user_manager.email_manager = DigestManager(app)
+
+            @app.post("/leases")
+            def add_lease():
+                db.session.add(Lease(address_id=1, user_id=1))
+                db.session.commit()
+                return "ok"
+
+            @shared_task
+            def lease_digests():
+                for member in Member.query.all():
+                    leases = Lease.query.filter_by(user_id=member.id).all()
+                    user_manager.email_manager.send_lease_digest(member, leases)
             """,
             files={"models.py": _LEASES},
         ),
@@ -3675,6 +3748,13 @@ class QueryInLoop(Rule):
             less = self._served_once(node, loop, ctx, lookup.helpers)
         if less is None and isinstance(loop, (ast.For, ast.AsyncFor)) and writes_each(loop.body) is not None:
             less = "the loop writes each record back (`.commit()` per item), which batching the reads does not remove"
+        if less is None and isinstance(loop, (ast.For, ast.AsyncFor)) and ctx.function is not None:
+            indexed = indexed_each(ctx.project, ctx.function, loop, node)
+            if indexed is not None:
+                less = (
+                    f"the records loaded go to the search index one by one (`{_short(indexed)}`), a write per "
+                    "record that batching the reads does not remove"
+                )
         if less is not None and not self.preview_enabled:
             return True
         if lookup.helpers:
