@@ -76,6 +76,7 @@ RESOURCE_OPENERS = {
     "smtplib.SMTP_SSL": "SMTP connection",
     "ftplib.FTP": "FTP connection",
     "pika.BlockingConnection": "RabbitMQ connection",
+    "datajoint.Connection": "DataJoint (MySQL) connection",
     "open": "file",
 }
 #: Clients that own a connection pool and close it when they are freed (redis-py's ``__del__``):

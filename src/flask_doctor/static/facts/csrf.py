@@ -991,7 +991,8 @@ def session_grants_authority(project: Project) -> bool:
     False only on visible evidence: the project serves views and uses the
     session (``flash()``, ``session[...]``) only with constant keys that name
     no identity (a client id for a log tail, flashed messages, a theme), and
-    imports no login or token extension that signs with the key. Then a
+    imports no login or token extension that signs with the key (Flask-WTF
+    signs nothing when production switches its CSRF tokens off). Then a
     forged session cookie grants nothing. Flask-Login registered only with
     request loaders (no ``user_loader``: each request authenticates itself
     from a header, a client certificate or ``REMOTE_USER``) never reads the
@@ -1009,6 +1010,8 @@ def session_grants_authority(project: Project) -> bool:
             if package_of(record.module) == "flask_login" and login_from_requests_only(project):
                 per_request_login = True
                 continue
+            if package_of(record.module) == "flask_wtf" and _csrf_tokens_off(project):
+                continue  # Flask-WTF signs only its CSRF tokens with the key, and production makes none
             if package_of(record.module) in _KEY_SIGNED:
                 return True
             if record.module == "flask" and not record.names and "flask.session" in source.text:
@@ -1023,6 +1026,19 @@ def session_grants_authority(project: Project) -> bool:
         return False  # the login comes with each request, and the session holds no identity
     has_views = any(True for _ in project.views())
     return not (uses_session and has_views)  # no visible session use: nothing to go on, assume it matters
+
+
+def _csrf_tokens_off(project: Project) -> bool:
+    """Production configuration sets ``WTF_CSRF_ENABLED = False`` and nothing it runs switches it back on:
+    Flask-WTF then makes and checks no token, the only thing it signs with the secret key."""
+    seen = False
+    for setting in settings(project, ("WTF_CSRF_ENABLED",)):
+        if not live_in_production(project, setting):
+            continue
+        if not false_constant(setting.value):
+            return False
+        seen = True
+    return seen
 
 
 _LOGIN_LOADERS = frozenset({"user_loader", "request_loader", "header_loader"})

@@ -835,8 +835,11 @@ class _ModuleBuilder(ast.NodeVisitor):
 
         ``settings = {"SECRET_KEY": key, ...}`` assigned earlier in the same
         function (or at module level), with the ``settings["K"] = v`` and
-        ``settings.setdefault("K", v)`` that follow it. Nothing when the name is
-        bound otherwise (a parameter, a call's result).
+        ``settings.setdefault("K", v)`` that follow it. A dict merged from others
+        (``final = {**defaults, **extra}``) holds the entries of each earlier dict
+        literal it spreads, in order; a spread of something else (a parameter the
+        tests pass) adds nothing. Nothing when the name is bound otherwise (a
+        parameter, a call's result).
         """
         nodes: list[ast.AST]
         if self.current is not None:
@@ -854,11 +857,13 @@ class _ModuleBuilder(ast.NodeVisitor):
                 start = stmt
         if start is None or not isinstance(start.value, ast.Dict):
             return []
-        entries = {
-            k.value: (k, v)
-            for k, v in zip(start.value.keys, start.value.values)
-            if isinstance(k, ast.Constant) and isinstance(k.value, str)
-        }
+        entries: dict[str, tuple[ast.Constant, ast.expr]] = {}
+        for k, v in zip(start.value.keys, start.value.values):
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                entries[k.value] = (k, v)
+            elif k is None and isinstance(v, ast.Name):  # ``{**defaults, ...}``: an earlier dict of this scope
+                for spread_key, spread_value in self._local_mapping(v.id, start.lineno):
+                    entries[spread_key.value] = (spread_key, spread_value)
         for node in nodes:
             if not start.lineno < getattr(node, "lineno", 0) < line:
                 continue

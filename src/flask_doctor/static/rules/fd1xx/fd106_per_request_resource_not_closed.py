@@ -34,10 +34,15 @@ class PerRequestResourceNotClosed(Rule):
     `sqlite3.connect`, `psycopg2.connect`, `pymysql.connect`,
     `redis.Redis(...)`, `open(...)`, or a project helper that returns a new
     one (`conn = get_conn()` with `def get_conn(): return
-    psycopg2.connect(...)`) — that nothing closes: not a `with`
+    psycopg2.connect(...)`), a DataJoint `dj.Connection(...)` — that nothing
+    closes: not a `with`
     block, not a `close()` in the function, not a
     `teardown_appcontext`/`teardown_request` function for ones stored on `g`
     (one that closes `g.db` does nothing for a connection kept in `g.conn`).
+    A project decorator whose wrapper opens one per request and hands it to
+    the view it wraps (`return view(conn, **kwargs)`) is reported when
+    neither the wrapper nor some of the views it decorates close it: the
+    wrapper returns the view's response, not the connection.
     It also finds a plain SQLAlchemy `scoped_session` defined at module
     level (`db_session = scoped_session(sessionmaker(bind=engine))`) that
     request code queries (directly, or as `User.query` under a base given
@@ -388,6 +393,65 @@ class PerRequestResourceNotClosed(Rule):
         ),
     )
 
+    INVALID = INVALID + (
+        # a login decorator opens a connection with the caller's credentials for each request and hands it to
+        # the view it wraps; the view only queries through it
+        Invalid(
+            """
+            from functools import wraps
+            import datajoint as dj
+            from flask import Flask, request
+
+            app = Flask(__name__)
+
+            def with_connection(view):
+                @wraps(view)
+                def wrapper(**kwargs):
+                    user, password = read_credentials(request.headers["Authorization"])
+                    connection = dj.Connection(host="db", user=user, password=password)  # expect
+                    return view(connection, **kwargs)
+
+                return wrapper
+
+            @app.get("/schemas")
+            @with_connection
+            def schemas(connection):
+                names = connection.query("SHOW DATABASES").fetchall()
+                return {"schemas": [row[0] for row in names]}
+            """,
+            message="handed by `@with_connection` to the views it wraps",
+        ),
+    )
+
+    VALID = VALID + (
+        # the wrapper closes the connection it handed to the view once the view has answered
+        Valid("""
+            from functools import wraps
+            import psycopg2
+            from flask import Flask
+
+            app = Flask(__name__)
+
+            def with_connection(view):
+                @wraps(view)
+                def wrapper(**kwargs):
+                    connection = psycopg2.connect("dbname=shop")
+                    try:
+                        return view(connection, **kwargs)
+                    finally:
+                        connection.close()
+
+                return wrapper
+
+            @app.get("/orders")
+            @with_connection
+            def orders(connection):
+                cursor = connection.cursor()
+                cursor.execute("SELECT id FROM orders")
+                return {"orders": [row[0] for row in cursor.fetchall()]}
+            """),
+    )
+
     def check_project(self, project: Project, report: Callable[[Finding], None]) -> None:
         """A module-level ``scoped_session`` request code queries and nothing removes."""
         for leak in request_session_leaks(project):
@@ -455,6 +519,25 @@ class PerRequestResourceNotClosed(Rule):
             return  # self.x / obj.attr: lifetime unknown
         if kind == "file":
             # a local file object is closed when the function returns (CPython refcounting); ruff SIM115 covers style
+            return
+        handed = _handed_to_wrapped_views(ctx.project, fn, target)
+        if handed is not None:  # a decorator's wrapper opens it and passes it to the view it wraps
+            decorator, views = handed
+            leaking = [
+                view
+                for view, param in views
+                if not (self._closed_or_escapes(param, view) or _closed_by_helper(ctx, param, view))
+            ]
+            if _closes(target, fn) or not leaking:
+                return
+            names = ", ".join(f"`{view.display}`" for view in leaking[:3]) + (" ..." if len(leaking) > 3 else "")
+            self._report(
+                node,
+                ctx,
+                kind,
+                f"handed by `@{decorator}` to the views it wraps, and neither the wrapper nor {len(leaking)} of "
+                f"them ({names}) close it",
+            )
             return
         if self._closed_or_escapes(target, fn) or _closed_by_helper(ctx, target, fn):
             return
@@ -545,6 +628,60 @@ def _closed_by_helper(ctx: Context, name: str, fn: FunctionInfo) -> bool:
             if index < len(params) and PerRequestResourceNotClosed._closed_or_escapes(params[index], callee):
                 return True
     return False
+
+
+def _closes(name: str, fn: FunctionInfo) -> bool:
+    """``name.close()`` (or another closer) anywhere in ``fn``, or ``name`` used as a ``with`` item."""
+    for node in ast.walk(fn.node):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in CLOSERS
+            and dotted(node.func.value) == name
+        ):
+            return True
+        if isinstance(node, (ast.With, ast.AsyncWith)) and any(
+            dotted(item.context_expr) == name for item in node.items
+        ):
+            return True
+    return False
+
+
+def _handed_to_wrapped_views(
+    project: Project, fn: FunctionInfo, name: str
+) -> tuple[str, list[tuple[FunctionInfo, str]]] | None:
+    """``return view(conn, **kwargs)`` in the wrapper of a project decorator, where ``view`` is what the decorator
+    wraps: the decorator's name and each view it decorates with the parameter that receives ``name``. The
+    wrapper returns the view's response, not the resource. None when ``fn`` is no such wrapper or the project
+    decorates nothing with it (then the caller's other checks apply)."""
+    outer = fn.parent
+    if outer is None:
+        return None
+    wrapped = {a.arg for a in outer.node.args.posonlyargs + outer.node.args.args}
+    index: int | None = None
+    for node in ast.walk(fn.node):
+        if not (
+            isinstance(node, ast.Return)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id in wrapped
+        ):
+            continue
+        for position, arg in enumerate(node.value.args):
+            if isinstance(arg, ast.Name) and arg.id == name:
+                index = position
+    if index is None:
+        return None
+    views: list[tuple[FunctionInfo, str]] = []
+    for view in project.functions.values():
+        if not any(d.rsplit(".", 1)[-1] == outer.name for d in view.decorators):
+            continue
+        params = [a.arg for a in view.node.args.posonlyargs + view.node.args.args]
+        if view.class_name and params[:1] == ["self"]:
+            params = params[1:]
+        if index < len(params):
+            views.append((view, params[index]))
+    return (outer.name, views) if views else None
 
 
 def _handed_on(node: ast.expr) -> list[ast.expr]:

@@ -180,6 +180,28 @@ class HardcodedSecretKey(Rule):
     )
 
     VALID = (
+        # the key would sign only Flask-WTF's CSRF tokens, which production switches off; the session holds
+        # nothing but flashed messages (FD309 reports the switched-off tokens)
+        Valid("""
+            from flask import Flask, flash, redirect, request
+            from flask_wtf import FlaskForm
+
+            def create_app():
+                app = Flask(__name__)
+                app.config.from_mapping({"SECRET_KEY": "reader-key", "WTF_CSRF_ENABLED": False})
+                return app
+
+            app = create_app()
+
+            class NoteForm(FlaskForm):
+                pass
+
+            @app.post("/notes")
+            def add_note():
+                save_note(request.form["text"])
+                flash("saved")
+                return redirect("/")
+            """),
         # the factory's literal is replaced a few lines later by a random key: the literal never signs anything
         Valid("""
             import secrets

@@ -118,6 +118,23 @@ class CsrfDisabledInProduction(Rule):
             """,
             message="WTF_CSRF_ENABLED",
         ),
+        # the factory merges its defaults with what the caller passes: production gets the defaults
+        Invalid(
+            """
+            from flask import Flask
+
+            def create_app(overrides=None):
+                app = Flask(__name__)
+                defaults = {
+                    "SQLALCHEMY_DATABASE_URI": "sqlite:///notes.db",
+                    "WTF_CSRF_ENABLED": False,  # expect
+                }
+                merged = {**defaults, **(overrides or {})}
+                app.config.from_mapping(merged)
+                return app
+            """,
+            message="WTF_CSRF_ENABLED",
+        ),
         # an environment switch that is off when the variable is missing
         Invalid(
             """
