@@ -997,9 +997,13 @@ def session_grants_authority(project: Project) -> bool:
     from a header, a client certificate or ``REMOTE_USER``) never reads the
     user from the session; with it, a project that uses the session no
     further (or only with such keys) signs nothing that matters either.
-    Without that evidence, assume it does.
+    A project that serves views and never touches the session at all signs
+    nothing with the key either (Flask only signs the session cookie with
+    it). In both cases the project's own code must not read the key (a
+    token it signs with ``jwt.encode(payload, app.config["SECRET_KEY"])``),
+    and a project without views (an extension, a library) is assumed to
+    hand the key to its users' sessions.
     """
-    uses_session = False
     per_request_login = False
     for module, records in project.imports.items():
         source = project.modules.get(module)
@@ -1013,16 +1017,64 @@ def session_grants_authority(project: Project) -> bool:
                 return True
             if record.module == "flask" and not record.names and "flask.session" in source.text:
                 return True  # ``import flask`` ... ``flask.session[...]``: not followed, assume it matters
-            if record.module == "flask" and ("session" in record.names or "flash" in record.names):
-                uses_session = True
-                if "session" in record.names and _session_keys_grant(source.tree):
-                    return True
+            if record.module == "flask" and "session" in record.names and _session_keys_grant(source.tree):
+                return True
     if _identity_session_key_setting(project):
         return True
     if per_request_login:
-        return False  # the login comes with each request, and the session holds no identity
-    has_views = any(True for _ in project.views())
-    return not (uses_session and has_views)  # no visible session use: nothing to go on, assume it matters
+        return code_reads_secret_key(project)  # the login comes with each request; the session holds no identity
+    if not any(True for _ in project.views()):
+        return True  # no views of its own: whoever serves it may sign sessions with the key
+    return code_reads_secret_key(project)
+
+
+#: Names under which code reads the app's signing key (``app.secret_key``, ``config["SECRET_KEY"]``).
+_SECRET_KEY_NAMES = frozenset({"SECRET_KEY", "secret_key"})
+
+
+def _names_secret_key(node: ast.AST) -> bool:
+    """``SECRET_KEY`` (a module constant), ``x.secret_key``/``x.SECRET_KEY`` or ``config["SECRET_KEY"]``."""
+    if isinstance(node, ast.Name):
+        return node.id in _SECRET_KEY_NAMES
+    if isinstance(node, ast.Attribute):
+        return node.attr in _SECRET_KEY_NAMES
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.slice, ast.Constant) and node.slice.value in _SECRET_KEY_NAMES
+    return False
+
+
+@project_fact
+def code_reads_secret_key(project: Project) -> bool:
+    """Does the project's own code read the signing key for a use of its own?
+
+    ``jwt.encode(claims, app.config["SECRET_KEY"])``, ``Serializer(current_app.secret_key)``,
+    ``hmac.new(SECRET_KEY.encode(), ...)``, ``key = app.config["SECRET_KEY"]``: the key then signs something
+    whatever the session holds. Handing the value on to the setting (``app.config["SECRET_KEY"] = SECRET_KEY``,
+    ``config.update(SECRET_KEY=key)``, ``secret_key = settings.SECRET_KEY``) is setting it, not using it, and
+    ``os.environ.get("SECRET_KEY")`` reads the environment, not the key.
+    """
+    for module in project.modules.values():
+        if is_test_path(module.path) or ("SECRET_KEY" not in module.text and "secret_key" not in module.text):
+            continue
+        handed_on: set[int] = set()
+        reads: list[ast.AST] = []
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if all(_names_secret_key(target) for target in targets):
+                    handed_on.add(id(node.value))  # ``app.config["SECRET_KEY"] = SECRET_KEY``
+            elif isinstance(node, ast.keyword) and node.arg in _SECRET_KEY_NAMES:
+                handed_on.add(id(node.value))  # ``config.update(SECRET_KEY=key)``
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+                key = node.args[0] if node.args else None
+                environ = (dotted(node.func.value) or "").endswith("environ")
+                if isinstance(key, ast.Constant) and key.value in _SECRET_KEY_NAMES and not environ:
+                    reads.append(node)  # ``config.get("SECRET_KEY")``, not the variable of the environment
+            elif isinstance(getattr(node, "ctx", None), ast.Load) and _names_secret_key(node):
+                reads.append(node)
+        if any(id(node) not in handed_on for node in reads):
+            return True
+    return False
 
 
 _LOGIN_LOADERS = frozenset({"user_loader", "request_loader", "header_loader"})
@@ -2184,6 +2236,7 @@ __all__ = [
     "samesite_defence",
     "signs_in",
     "session_grants_authority",
+    "code_reads_secret_key",
     "token_authenticated",
     "token_hooks",
     "unchecked_form",

@@ -135,7 +135,9 @@ class HardcodedSecretKey(Rule):
     nothing that matters -- the app serves views, uses the session only for
     flashed messages or a constant non-identity key, and no login or token
     extension signs with it (Flask-Login registered only with request
-    loaders, no `user_loader`, reads no login from the session).
+    loaders, no `user_loader`, reads no login from the session), or never
+    uses the session at all -- unless its own code reads the key to sign
+    something (`jwt.encode(claims, app.config["SECRET_KEY"])`).
 
     ## Example
     ```python
@@ -344,6 +346,16 @@ class HardcodedSecretKey(Rule):
 
             if len(app.config["SECRET_KEY"]) < 16 or app.config["SECRET_KEY"] == "CHANGE ME":
                 fatal_error("Please configure a random SECRET_KEY of at least 16 characters.")
+            """),
+        # a JSON API that never touches the session: Flask signs nothing with the key
+        Valid("""
+            from flask import Flask, request
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = "segretissima"
+
+            @app.post("/posts")
+            def create_post():
+                return save_post(request.get_json()), 201
             """),
         # the session only remembers which log stream a browser tails; logins use HTTP basic auth
         Valid("""
@@ -631,6 +643,21 @@ class HardcodedSecretKey(Rule):
                     app.config["SECRET_KEY"] = secrets.token_hex(32)
                 LoginManager(app)
                 return app
+            """,
+            message="is the literal",
+        ),
+        # no session, but the app signs its own API tokens with the key
+        Invalid(
+            """
+            import jwt
+            from flask import Flask, request
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = "segretissima"  # expect
+
+            @app.post("/token")
+            def issue():
+                user = check_password(request.get_json())
+                return {"token": jwt.encode({"sub": user.id}, app.config["SECRET_KEY"], algorithm="HS256")}
             """,
             message="is the literal",
         ),
