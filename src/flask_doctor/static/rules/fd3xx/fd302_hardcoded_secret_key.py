@@ -24,7 +24,7 @@ from flask_doctor.static.facts.config_values import (
     short,
     traced_secret,
 )
-from flask_doctor.static.facts.csrf import session_grants_authority
+from flask_doctor.static.facts.csrf import secret_key_signs_anything
 from flask_doctor.static.facts.declared_options import credential_option_defaults
 from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.facts.scopes import imports_at
@@ -1127,7 +1127,7 @@ class HardcodedSecretKey(Rule):
                 continue
             if literal is not None and replaced_in_function(project, setting) is not None:
                 continue  # the same function sets the key again, unconditionally: this value never takes effect
-            if setting.key == "SECRET_KEY" and not session_grants_authority(project):
+            if setting.key == "SECRET_KEY" and not secret_key_signs_anything(project):
                 continue  # the session holds no login, no token is signed with it: a forged cookie grants nothing
             guard = startup_guard(project, setting, value)
             if guard is not None and guard[0] == "refuse":
@@ -1328,7 +1328,7 @@ class HardcodedSecretKey(Rule):
             secret = loaded.secret
             name = secret.keys[-1]
             dotted_key = ".".join(secret.keys)
-            if name.lower().replace("-", "_") in ("secret_key", "flask_secret_key") and not session_grants_authority(
+            if name.lower().replace("-", "_") in ("secret_key", "flask_secret_key") and not secret_key_signs_anything(
                 project
             ):
                 continue  # the session holds no login, no token is signed with it: a forged cookie grants nothing
