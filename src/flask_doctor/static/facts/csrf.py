@@ -998,8 +998,34 @@ def session_grants_authority(project: Project) -> bool:
     from a header, a client certificate or ``REMOTE_USER``) never reads the
     user from the session; with it, a project that uses the session no
     further (or only with such keys) signs nothing that matters either.
-    Without that evidence, assume it does.
+    Without that evidence (no visible use of the session), assume it does.
     """
+    granted = _session_authority(project)
+    return True if granted is None else granted
+
+
+@project_fact
+def secret_key_signs_anything(project: Project) -> bool:
+    """Does a known ``SECRET_KEY`` let anyone forge something that matters?
+
+    :func:`session_grants_authority`, except that a project that serves views
+    and never touches the session signs nothing with the key either (Flask
+    signs only the session cookie with it, and no extension that signs with
+    it is imported); and in every case the project's own code reading the
+    key to sign something (``jwt.encode(claims, app.config["SECRET_KEY"])``)
+    makes it matter. A project without views (an extension, a library) is
+    assumed to hand the key to its users' sessions.
+    """
+    if code_reads_secret_key(project):
+        return True
+    granted = _session_authority(project)
+    if granted is not None:
+        return granted
+    return not any(True for _ in project.views())
+
+
+def _session_authority(project: Project) -> bool | None:
+    """What the session shows of its authority: True, False, or None when nothing in the project uses it."""
     uses_session = False
     per_request_login = False
     for module, records in project.imports.items():
@@ -1024,8 +1050,78 @@ def session_grants_authority(project: Project) -> bool:
         return True
     if per_request_login:
         return False  # the login comes with each request, and the session holds no identity
-    has_views = any(True for _ in project.views())
-    return not (uses_session and has_views)  # no visible session use: nothing to go on, assume it matters
+    if not uses_session:
+        return None
+    return not any(True for _ in project.views())  # only harmless keys in the session of an app with views
+
+
+#: Names under which code reads the app's signing key (``app.secret_key``, ``config["SECRET_KEY"]``).
+_SECRET_KEY_NAMES = frozenset({"SECRET_KEY", "secret_key"})
+
+
+def _names_secret_key(node: ast.AST) -> bool:
+    """``SECRET_KEY`` (a module constant), ``x.secret_key``/``x.SECRET_KEY`` or ``config["SECRET_KEY"]``."""
+    if isinstance(node, ast.Name):
+        return node.id in _SECRET_KEY_NAMES
+    if isinstance(node, ast.Attribute):
+        return node.attr in _SECRET_KEY_NAMES
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.slice, ast.Constant) and node.slice.value in _SECRET_KEY_NAMES
+    return False
+
+
+@project_fact
+def code_reads_secret_key(project: Project) -> bool:
+    """Does the project's own code read the signing key for a use of its own?
+
+    ``jwt.encode(claims, app.config["SECRET_KEY"])``, ``Serializer(current_app.secret_key)``,
+    ``hmac.new(SECRET_KEY.encode(), ...)``, ``key = app.config["SECRET_KEY"]``, ``return app.secret_key``: the
+    key is handed to code that may sign with it, whatever the session holds. Setting it (whatever expression
+    ``app.config["SECRET_KEY"] = ...``, ``config.update(SECRET_KEY=...)`` or ``self.secret_key = ...`` is given,
+    defaults included) and testing it (``if not app.secret_key:``, ``len(SECRET_KEY) < 16``) use nothing, and
+    ``os.environ.get("SECRET_KEY")`` reads the environment, not the key.
+    """
+    for module in project.modules.values():
+        if is_test_path(module.path) or ("SECRET_KEY" not in module.text and "secret_key" not in module.text):
+            continue
+        setting: set[int] = set()
+        handed: list[ast.AST] = []
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if all(_names_secret_key(target) for target in targets):
+                    setting.update(map(id, ast.walk(node.value)))
+                else:
+                    handed.append(node.value)
+            elif isinstance(node, ast.keyword) and node.arg in _SECRET_KEY_NAMES:
+                setting.update(map(id, ast.walk(node.value)))
+            elif isinstance(node, ast.Return) and node.value is not None:
+                handed.append(node.value)
+            elif isinstance(node, ast.Call):
+                if isinstance(node.func, ast.Attribute):
+                    handed.append(node.func.value)  # ``SECRET_KEY.encode()``
+                if not (isinstance(node.func, ast.Name) and node.func.id in _KEY_TESTS):
+                    handed.extend(node.args)
+                    handed.extend(keyword.value for keyword in node.keywords)
+        if any(id(value) not in setting and _reads_secret_key(value) for value in handed):
+            return True
+    return False
+
+
+#: Calls that look at the key without using it (``len(SECRET_KEY) < 16``).
+_KEY_TESTS = frozenset({"len", "bool", "isinstance", "print"})
+
+
+def _reads_secret_key(node: ast.AST) -> bool:
+    """The key itself, read: ``app.secret_key``, ``SECRET_KEY``, ``config["SECRET_KEY"]``, ``config.get("SECRET_KEY")``
+    (not the environment's variable of that name)."""
+    if isinstance(getattr(node, "ctx", None), ast.Load) and _names_secret_key(node):
+        return not (isinstance(node, ast.Subscript) and (dotted(node.value) or "").endswith("environ"))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
+        key = node.args[0]
+        environ = (dotted(node.func.value) or "").endswith("environ")
+        return isinstance(key, ast.Constant) and key.value in _SECRET_KEY_NAMES and not environ
+    return False
 
 
 def _csrf_tokens_off(project: Project) -> bool:
@@ -2200,6 +2296,8 @@ __all__ = [
     "samesite_defence",
     "signs_in",
     "session_grants_authority",
+    "code_reads_secret_key",
+    "secret_key_signs_anything",
     "token_authenticated",
     "token_hooks",
     "unchecked_form",

@@ -24,7 +24,7 @@ from flask_doctor.static.facts.config_values import (
     short,
     traced_secret,
 )
-from flask_doctor.static.facts.csrf import session_grants_authority
+from flask_doctor.static.facts.csrf import secret_key_signs_anything
 from flask_doctor.static.facts.declared_options import credential_option_defaults
 from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.facts.scopes import imports_at
@@ -135,7 +135,9 @@ class HardcodedSecretKey(Rule):
     nothing that matters -- the app serves views, uses the session only for
     flashed messages or a constant non-identity key, and no login or token
     extension signs with it (Flask-Login registered only with request
-    loaders, no `user_loader`, reads no login from the session).
+    loaders, no `user_loader`, reads no login from the session), or never
+    uses the session at all -- unless its own code reads the key to sign
+    something (`jwt.encode(claims, app.config["SECRET_KEY"])`).
 
     ## Example
     ```python
@@ -366,6 +368,16 @@ class HardcodedSecretKey(Rule):
 
             if len(app.config["SECRET_KEY"]) < 16 or app.config["SECRET_KEY"] == "CHANGE ME":
                 fatal_error("Please configure a random SECRET_KEY of at least 16 characters.")
+            """),
+        # a JSON API that never touches the session: Flask signs nothing with the key
+        Valid("""
+            from flask import Flask, request
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = "segretissima"
+
+            @app.post("/posts")
+            def create_post():
+                return save_post(request.get_json()), 201
             """),
         # the session only remembers which log stream a browser tails; logins use HTTP basic auth
         Valid("""
@@ -653,6 +665,21 @@ class HardcodedSecretKey(Rule):
                     app.config["SECRET_KEY"] = secrets.token_hex(32)
                 LoginManager(app)
                 return app
+            """,
+            message="is the literal",
+        ),
+        # no session, but the app signs its own API tokens with the key
+        Invalid(
+            """
+            import jwt
+            from flask import Flask, request
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = "segretissima"  # expect
+
+            @app.post("/token")
+            def issue():
+                user = check_password(request.get_json())
+                return {"token": jwt.encode({"sub": user.id}, app.config["SECRET_KEY"], algorithm="HS256")}
             """,
             message="is the literal",
         ),
@@ -1122,7 +1149,7 @@ class HardcodedSecretKey(Rule):
                 continue
             if literal is not None and replaced_in_function(project, setting) is not None:
                 continue  # the same function sets the key again, unconditionally: this value never takes effect
-            if setting.key == "SECRET_KEY" and not session_grants_authority(project):
+            if setting.key == "SECRET_KEY" and not secret_key_signs_anything(project):
                 continue  # the session holds no login, no token is signed with it: a forged cookie grants nothing
             guard = startup_guard(project, setting, value)
             if guard is not None and guard[0] == "refuse":
@@ -1323,7 +1350,7 @@ class HardcodedSecretKey(Rule):
             secret = loaded.secret
             name = secret.keys[-1]
             dotted_key = ".".join(secret.keys)
-            if name.lower().replace("-", "_") in ("secret_key", "flask_secret_key") and not session_grants_authority(
+            if name.lower().replace("-", "_") in ("secret_key", "flask_secret_key") and not secret_key_signs_anything(
                 project
             ):
                 continue  # the session holds no login, no token is signed with it: a forged cookie grants nothing
