@@ -59,6 +59,11 @@ class GlobalStateInRequest(Rule):
     settings.PARAMETERS: parameter.set(request.values[parameter.id])`, or
     `parameter.value = ...`) hands it to every later request, any user's,
     unless it changes a copy (`copy.deepcopy(settings.PARAMETERS)`).
+    A flag on such a shared instance that request code sets before its own
+    `while` loop and again inside it (`self.done = False`, `while not
+    self.done:`, `self.done = True` at the end of the file) is this
+    request's loop state: a concurrent request running the same loop ends
+    it early.
     A `before_request`/`after_request`
     hook that copies request data into `app.config` (also the factory's
     `app`, `a = b = value` chains, `app.config.update(KEY=value)`, and a
@@ -95,7 +100,8 @@ class GlobalStateInRequest(Rule):
     request), an update taken under a lock (`with _lock: total += 1`), a list or string `+=`, or
     counting on greenlets (gevent/eventlet switch only at I/O). Nor is a value
     stored on the instance that nothing reads back (a record), a constant
-    (`self.busy = True`, a shared flag by design), a lazily built member
+    (`self.busy = True`, a shared flag by design, also a cancel flag the loop
+    only reads), a lazily built member
     (`if self._client is None:`), or state on a `View`/`MethodView`/
     `Resource` instance, which Flask builds per request.
 
@@ -325,6 +331,38 @@ class GlobalStateInRequest(Rule):
 
             Sharing(app)
             """),
+        # a cancel button meant for every download: the loop only reads the shared flag; and a local stop flag
+        Valid("""
+            from flask import Flask, Response
+
+            class Share:
+                def __init__(self, app):
+                    self.app = app
+                    self.cancelled = False
+                    self.define_routes()
+
+                def define_routes(self):
+                    @self.app.route("/download")
+                    def download():
+                        return Response(self.generate(open("share.zip", "rb")))
+
+                    @self.app.post("/cancel")
+                    def cancel():
+                        self.cancelled = True
+                        return "ok"
+
+                def generate(self, fp):
+                    self.cancelled = False
+                    done = False
+                    while not self.cancelled and not done:
+                        chunk = fp.read(102400)
+                        if not chunk:
+                            done = True
+                        else:
+                            yield chunk
+
+            Share(Flask(__name__))
+            """),
         # a WSGI middleware that keeps nothing of the request on itself
         Valid("""
             from flask import Flask
@@ -400,6 +438,36 @@ class GlobalStateInRequest(Rule):
             """,
             message="writes this request's value into an item of module-level list `PARAMETERS`",
             files={"settings.py": "PARAMETERS = []\n"},
+        ),
+        # each download's loop keeps its stop flag on the instance every request shares: one download reaching
+        # its end stops a concurrent one early
+        Invalid(
+            """
+            from flask import Flask, Response
+
+            class Share:
+                def __init__(self, app):
+                    self.app = app
+                    self.done = False
+                    self.define_routes()
+
+                def define_routes(self):
+                    @self.app.route("/download")
+                    def download():
+                        return Response(self.generate(open("share.zip", "rb")))
+
+                def generate(self, fp):
+                    self.done = False
+                    while not self.done:  # expect
+                        chunk = fp.read(102400)
+                        if not chunk:
+                            self.done = True
+                        else:
+                            yield chunk
+
+            Share(Flask(__name__))
+            """,
+            message="is stopped by `done`",
         ),
         # the same through a module-level dict's values and an attribute
         Invalid(
@@ -826,6 +894,10 @@ class GlobalStateInRequest(Rule):
         chain = _self_chain(target, shared.name)
         if chain is None:
             return
+        loop = _own_loop_flag(fn.node, node) if _constant(node.value) else None
+        if loop is not None:
+            self._loop_flag_on_shared(node, loop, chain, shared, ctx)
+            return
         why = _per_request_value(ctx, node, shared.name)
         if why is None or _under_lock(ctx) or _lazily_set(ctx, shared.name, chain[0]) or _written_before(ctx, node):
             return
@@ -846,6 +918,34 @@ class GlobalStateInRequest(Rule):
                 evidence=[
                     Evidence(shared.evidence_text(), shared.view.location),
                     Evidence(f"`{chain[0]}` read back here", read),
+                    *ctx.chain_evidence(REQUEST),
+                ],
+            )
+        )
+
+    def _loop_flag_on_shared(
+        self, node: ast.Assign, loop: ast.While, chain: list[str], shared: SharedSelf, ctx: Context
+    ) -> None:
+        """``self.web.done = False`` then ``while not self.web.done: ... self.web.done = True``: this request's
+        loop keeps its stop flag on the instance every request shares, so a concurrent request that finishes
+        its own loop (or resets the flag) ends or prolongs this one."""
+        if _under_lock(ctx) or _lazily_set(ctx, shared.name, chain[0]):
+            return
+        cls = shared.class_qual.rsplit(".", 1)[-1]
+        attr = ".".join(chain)
+        ctx.report(
+            self.finding(
+                ctx.location(loop),
+                f"`while {ast.unparse(loop.test)[:50]}` in {describe_context(ctx)} is stopped by `{attr}` on the "
+                f"`{cls}` instance every request shares ({shared.reason()}), which this request sets before the "
+                "loop and inside it: a concurrent request running the same loop sets it too, so one request's "
+                "end stops the other's loop early (a download cut short of its length) or keeps it going",
+                hint="Keep the loop's flag in a local variable; only a signal meant for every request (a cancel "
+                "button) belongs on the shared instance.",
+                severity=min(self.effective_severity, Severity.NOTE) if _on_greenlets(ctx, shared) else None,
+                evidence=[
+                    Evidence(shared.evidence_text(), shared.view.location),
+                    Evidence(f"`{attr}` set before the loop here", ctx.location(node)),
                     *ctx.chain_evidence(REQUEST),
                 ],
             )
@@ -1233,6 +1333,25 @@ def _per_request_value(ctx: Context, node: ast.Assign, self_name: str) -> str | 
             if any(isinstance(s, ast.Assign) and any(ast.dump(t) == target for t in s.targets) for s in other):
                 return "a value the request picks"
             break
+    return None
+
+
+def _own_loop_flag(fn_node: ast.AST, node: ast.Assign) -> ast.While | None:
+    """The ``while`` loop after ``node`` in the same function whose test reads the attribute ``node`` sets and
+    whose body sets it again: the loop's own stop flag (``self.done = False``, ``while not self.done:``, ``self.done
+    = True`` at the end of the data)."""
+    target = ast.dump(node.targets[0])
+    for loop in ast.walk(fn_node):
+        if not isinstance(loop, ast.While) or loop.lineno <= node.lineno:
+            continue
+        if not any(ast.dump(n) == target.replace("ctx=Store()", "ctx=Load()") for n in ast.walk(loop.test)):
+            continue
+        if any(
+            isinstance(s, ast.Assign) and s is not node and any(ast.dump(t) == target for t in s.targets)
+            for stmt in loop.body
+            for s in ast.walk(stmt)
+        ):
+            return loop
     return None
 
 
