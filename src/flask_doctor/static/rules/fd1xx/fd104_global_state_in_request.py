@@ -10,6 +10,7 @@ from flask_doctor.static.facts.flows import fed_request_data
 from flask_doctor.static.facts.server import socketio_uses
 from flask_doctor.static.facts.shared_containers import APP, shared_path
 from flask_doctor.static.facts.state import (
+    ModuleContainer,
     SharedSelf,
     container_evidence,
     in_request_code,
@@ -52,7 +53,17 @@ class GlobalStateInRequest(Rule):
     in one function); an admin page that changes a setting for everyone is
     configuration and is not reported. Request data stored on a class of
     the project (`Current.tenant = request.headers["X-Tenant"]`) and read
-    back as `Current.tenant` is one value for the whole process too.
+    back as `Current.tenant` is one value for the whole process too, and so
+    are the objects a module-level list or dict holds: request code that
+    writes this request's value into them (`for parameter in
+    settings.PARAMETERS: parameter.set(request.values[parameter.id])`, or
+    `parameter.value = ...`) hands it to every later request, any user's,
+    unless it changes a copy (`copy.deepcopy(settings.PARAMETERS)`).
+    A flag on such a shared instance that request code sets before its own
+    `while` loop and again inside it (`self.done = False`, `while not
+    self.done:`, `self.done = True` at the end of the file) is this
+    request's loop state: a concurrent request running the same loop ends
+    it early.
     A `before_request`/`after_request`
     hook that copies request data into `app.config` (also the factory's
     `app`, `a = b = value` chains, `app.config.update(KEY=value)`, and a
@@ -89,7 +100,8 @@ class GlobalStateInRequest(Rule):
     request), an update taken under a lock (`with _lock: total += 1`), a list or string `+=`, or
     counting on greenlets (gevent/eventlet switch only at I/O). Nor is a value
     stored on the instance that nothing reads back (a record), a constant
-    (`self.busy = True`, a shared flag by design), a lazily built member
+    (`self.busy = True`, a shared flag by design, also a cancel flag the loop
+    only reads), a lazily built member
     (`if self._client is None:`), or state on a `View`/`MethodView`/
     `Resource` instance, which Flask builds per request.
 
@@ -126,6 +138,28 @@ class GlobalStateInRequest(Rule):
     summary = "Request code assigns a module global or counts on an instance every request shares (lost updates, another request's data)."
 
     VALID = (
+        # the request's values go into a copy of the shared parameters; the shared caches are meant to hold
+        # every request's entries (`set(key, value)`), and the loop sets a constant
+        Valid(
+            """
+            import copy
+            from flask import Flask, request
+            app = Flask(__name__)
+            PARAMETERS = []
+            CACHES = []
+
+            @app.post("/start")
+            def start():
+                parameters = copy.deepcopy(PARAMETERS)
+                for parameter in parameters:
+                    parameter.set(request.form.get(parameter.id))
+                for cache in CACHES:
+                    cache.set("last", request.form["name"])
+                for default in PARAMETERS:
+                    default.set(None)
+                return "ok"
+            """,
+        ),
         Valid("""
             from flask import Flask, g
             app = Flask(__name__)
@@ -297,6 +331,38 @@ class GlobalStateInRequest(Rule):
 
             Sharing(app)
             """),
+        # a cancel button meant for every download: the loop only reads the shared flag; and a local stop flag
+        Valid("""
+            from flask import Flask, Response
+
+            class Share:
+                def __init__(self, app):
+                    self.app = app
+                    self.cancelled = False
+                    self.define_routes()
+
+                def define_routes(self):
+                    @self.app.route("/download")
+                    def download():
+                        return Response(self.generate(open("share.zip", "rb")))
+
+                    @self.app.post("/cancel")
+                    def cancel():
+                        self.cancelled = True
+                        return "ok"
+
+                def generate(self, fp):
+                    self.cancelled = False
+                    done = False
+                    while not self.cancelled and not done:
+                        chunk = fp.read(102400)
+                        if not chunk:
+                            done = True
+                        else:
+                            yield chunk
+
+            Share(Flask(__name__))
+            """),
         # a WSGI middleware that keeps nothing of the request on itself
         Valid("""
             from flask import Flask
@@ -353,6 +419,71 @@ class GlobalStateInRequest(Rule):
             """),
     )
     INVALID = (
+        # the request's values written into the parameter objects of the settings module: every later request,
+        # any user's, starts from them
+        Invalid(
+            """
+            import flask
+            import settings
+            app = flask.Flask(__name__)
+
+            @app.get("/<project>/")
+            def project_page(project):
+                for group, parameters in settings.PARAMETERS:
+                    for parameter in parameters:
+                        value = parameter.from_form(flask.request.values)
+                        if value is not None:
+                            parameter.set(value)  # expect
+                return render(project, settings.PARAMETERS)
+            """,
+            message="writes this request's value into an item of module-level list `PARAMETERS`",
+            files={"settings.py": "PARAMETERS = []\n"},
+        ),
+        # each download's loop keeps its stop flag on the instance every request shares: one download reaching
+        # its end stops a concurrent one early
+        Invalid(
+            """
+            from flask import Flask, Response
+
+            class Share:
+                def __init__(self, app):
+                    self.app = app
+                    self.done = False
+                    self.define_routes()
+
+                def define_routes(self):
+                    @self.app.route("/download")
+                    def download():
+                        return Response(self.generate(open("share.zip", "rb")))
+
+                def generate(self, fp):
+                    self.done = False
+                    while not self.done:  # expect
+                        chunk = fp.read(102400)
+                        if not chunk:
+                            self.done = True
+                        else:
+                            yield chunk
+
+            Share(Flask(__name__))
+            """,
+            message="is stopped by `done`",
+        ),
+        # the same through a module-level dict's values and an attribute
+        Invalid(
+            """
+            from flask import Flask, request
+            app = Flask(__name__)
+            FIELDS = {}
+
+            @app.post("/preview")
+            def preview():
+                for field in FIELDS.values():
+                    field.value = request.form.get(field.name, "")  # expect
+                return render(FIELDS)
+            """,
+            message="module-level dict `FIELDS`",
+        ),
         # per-request values on instances every request shares: a WSGI application, a bound-method view,
         # and route closures
         Invalid(
@@ -652,13 +783,17 @@ class GlobalStateInRequest(Rule):
                 )
             )
 
-    call_names = frozenset({"setattr", "update"})
+    call_names = frozenset({"setattr", "update", "set"})
 
     def visit_Call(self, node: ast.Call, ctx: Context) -> None:
         """``setattr(SurveyForm, f"q{qid}", StringField(...))`` in request code: the class every request's
         forms are built from gains this request's fields."""
         if isinstance(node.func, ast.Attribute) and node.func.attr == "update":
             self._config_update(node, node.func, ctx)
+            return
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "set":
+            if len(node.args) == 1 and not node.keywords:  # ``parameter.set(value)``; not a cache's set(key, value)
+                self._request_value_on_shared_item(node, node.func.value, node.args[0], ctx)
             return
         if not (isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) == 3):
             return
@@ -701,6 +836,7 @@ class GlobalStateInRequest(Rule):
                 self._request_state_on_shared(node, target, ctx)
                 self._request_state_on_app(node, target, ctx)
                 self._request_state_on_class(node, target, ctx)
+                self._request_value_on_shared_item(node, target.value, node.value, ctx)
             return
         if not isinstance(target, ast.Subscript):
             return
@@ -758,6 +894,10 @@ class GlobalStateInRequest(Rule):
         chain = _self_chain(target, shared.name)
         if chain is None:
             return
+        loop = _own_loop_flag(fn.node, node) if _constant(node.value) else None
+        if loop is not None:
+            self._loop_flag_on_shared(node, loop, chain, shared, ctx)
+            return
         why = _per_request_value(ctx, node, shared.name)
         if why is None or _under_lock(ctx) or _lazily_set(ctx, shared.name, chain[0]) or _written_before(ctx, node):
             return
@@ -778,6 +918,34 @@ class GlobalStateInRequest(Rule):
                 evidence=[
                     Evidence(shared.evidence_text(), shared.view.location),
                     Evidence(f"`{chain[0]}` read back here", read),
+                    *ctx.chain_evidence(REQUEST),
+                ],
+            )
+        )
+
+    def _loop_flag_on_shared(
+        self, node: ast.Assign, loop: ast.While, chain: list[str], shared: SharedSelf, ctx: Context
+    ) -> None:
+        """``self.web.done = False`` then ``while not self.web.done: ... self.web.done = True``: this request's
+        loop keeps its stop flag on the instance every request shares, so a concurrent request that finishes
+        its own loop (or resets the flag) ends or prolongs this one."""
+        if _under_lock(ctx) or _lazily_set(ctx, shared.name, chain[0]):
+            return
+        cls = shared.class_qual.rsplit(".", 1)[-1]
+        attr = ".".join(chain)
+        ctx.report(
+            self.finding(
+                ctx.location(loop),
+                f"`while {ast.unparse(loop.test)[:50]}` in {describe_context(ctx)} is stopped by `{attr}` on the "
+                f"`{cls}` instance every request shares ({shared.reason()}), which this request sets before the "
+                "loop and inside it: a concurrent request running the same loop sets it too, so one request's "
+                "end stops the other's loop early (a download cut short of its length) or keeps it going",
+                hint="Keep the loop's flag in a local variable; only a signal meant for every request (a cancel "
+                "button) belongs on the shared instance.",
+                severity=min(self.effective_severity, Severity.NOTE) if _on_greenlets(ctx, shared) else None,
+                evidence=[
+                    Evidence(shared.evidence_text(), shared.view.location),
+                    Evidence(f"`{attr}` set before the loop here", ctx.location(node)),
                     *ctx.chain_evidence(REQUEST),
                 ],
             )
@@ -827,6 +995,27 @@ class GlobalStateInRequest(Rule):
                 f"concurrent one, reads this request's `{target.attr}`",
                 hint="Store per-request data on `flask.g` (or use flask_login.current_user).",
                 evidence=ctx.chain_evidence(REQUEST),
+            )
+        )
+
+    def _request_value_on_shared_item(self, node: ast.AST, item: ast.expr, value: ast.expr, ctx: Context) -> None:
+        """``for parameter in settings.PARAMETERS: parameter.set(request.values[parameter.id])``: this request's
+        value written into an object a module-level container holds, which every later request of the worker
+        (any user's) then reads as its own default."""
+        fn = ctx.function
+        if fn is None or not isinstance(item, ast.Name) or ctx.is_test_code() or not in_request_code(ctx):
+            return
+        container = _looped_container(ctx, fn.node, item.id)
+        if container is None or not _request_value(ctx, value):
+            return
+        ctx.report(
+            self.finding(
+                ctx.location(node),
+                f"`{ast.unparse(node)[:60]}` in {describe_context(ctx)} writes this request's value into an item of "
+                f"{container.where} {container.kind} `{container.name}`, which every request the worker serves "
+                "shares: later requests (other users', concurrent ones too) start from this request's value",
+                hint="Copy the items first (`copy.deepcopy(...)`) and change the copy, or keep the value on `flask.g`.",
+                evidence=[*container_evidence(container), *ctx.chain_evidence(REQUEST)],
             )
         )
 
@@ -901,6 +1090,46 @@ class GlobalStateInRequest(Rule):
                 ],
             )
         )
+
+
+def _looped_container(ctx: Context, fn_node: ast.AST, name: str, depth: int = 0) -> ModuleContainer | None:
+    """The module-level container whose items the local ``name`` walks: ``for name in SHARED`` (also
+    ``SHARED.values()``), or a loop over such an item (``for group, items in SHARED: for name in items``).
+    A name the function binds any other way (``name = copy.deepcopy(...)``) is its own object."""
+    loops = [
+        n
+        for n in ast.walk(fn_node)
+        if isinstance(n, (ast.For, ast.AsyncFor))
+        and name in {t.id for t in ast.walk(n.target) if isinstance(t, ast.Name)}
+    ]
+    if len(loops) != 1 or depth > 2 or _bound_otherwise(fn_node, name, loops[0]):
+        return None
+    source = loops[0].iter
+    if isinstance(source, ast.Call) and isinstance(source.func, ast.Attribute) and not source.args:
+        if source.func.attr not in ("values", "items"):
+            return None
+        source = source.func.value
+    if isinstance(source, ast.Name) and any(
+        isinstance(n, (ast.For, ast.AsyncFor))
+        and any(isinstance(t, ast.Name) and t.id == source.id for t in ast.walk(n.target))
+        for n in ast.walk(fn_node)
+    ):
+        return _looped_container(ctx, fn_node, source.id, depth + 1)
+    if not isinstance(source, (ast.Name, ast.Attribute)):
+        return None
+    container = module_container_for(ctx, source)
+    return container if container is not None and container.kind in ("list", "tuple", "dict", "OrderedDict") else None
+
+
+def _bound_otherwise(fn_node: ast.AST, name: str, loop: ast.For | ast.AsyncFor) -> bool:
+    """``name`` is also assigned, a parameter, or a ``with``/comprehension target in the function."""
+    for node in ast.walk(fn_node):
+        if isinstance(node, ast.arg) and node.arg == name:
+            return True
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            if not any(node is t for t in ast.walk(loop.target)):
+                return True
+    return False
 
 
 def _request_value(ctx: Context, value: ast.expr) -> bool:
@@ -1104,6 +1333,25 @@ def _per_request_value(ctx: Context, node: ast.Assign, self_name: str) -> str | 
             if any(isinstance(s, ast.Assign) and any(ast.dump(t) == target for t in s.targets) for s in other):
                 return "a value the request picks"
             break
+    return None
+
+
+def _own_loop_flag(fn_node: ast.AST, node: ast.Assign) -> ast.While | None:
+    """The ``while`` loop after ``node`` in the same function whose test reads the attribute ``node`` sets and
+    whose body sets it again: the loop's own stop flag (``self.done = False``, ``while not self.done:``, ``self.done
+    = True`` at the end of the data)."""
+    target = ast.dump(node.targets[0])
+    for loop in ast.walk(fn_node):
+        if not isinstance(loop, ast.While) or loop.lineno <= node.lineno:
+            continue
+        if not any(ast.dump(n) == target.replace("ctx=Store()", "ctx=Load()") for n in ast.walk(loop.test)):
+            continue
+        if any(
+            isinstance(s, ast.Assign) and s is not node and any(ast.dump(t) == target for t in s.targets)
+            for stmt in loop.body
+            for s in ast.walk(stmt)
+        ):
+            return loop
     return None
 
 
