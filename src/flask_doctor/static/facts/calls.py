@@ -1187,6 +1187,47 @@ def enclosing_loop(ctx: Context) -> ast.AST | None:
     return None
 
 
+def data_loop(ctx: Context, node: ast.AST) -> ast.For | ast.comprehension | None:
+    """The ``for`` loop (or comprehension) of the current function that runs ``node`` once per item of data: not
+    a literal collection or a ``range`` of a constant (a fixed count), and not a search that stops at the first
+    answer (a ``break`` or ``return`` in its body: trying mirrors in turn, a lookup). ``node`` in the loop's
+    iterable runs once, not per item."""
+    child: ast.AST = node
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.While)):
+            return None
+        loop: ast.For | ast.comprehension | None = None
+        if isinstance(ancestor, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            first = ancestor.generators[0]
+            if child is not first:
+                loop = first
+        elif isinstance(ancestor, ast.For) and child is not ancestor.iter and child is not ancestor.target:
+            if any(isinstance(inner, (ast.Break, ast.Return)) for inner in own_nodes(ancestor)):
+                return None
+            loop = ancestor
+        if loop is not None:
+            return None if _fixed_iterable(loop.iter) else loop
+        child = ancestor
+    return None
+
+
+def _fixed_iterable(node: ast.expr) -> bool:
+    """``(a, b)``, ``["x", "y"]``, ``range(3)``, ``enumerate(("a", "b"))``: a count the code fixes."""
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
+        return True
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id == "range":
+            return all(isinstance(arg, ast.Constant) for arg in node.args)
+        if node.func.id in ("enumerate", "zip", "reversed", "sorted") and node.args:
+            return all(_fixed_iterable(arg) for arg in node.args)
+    return False
+
+
+def loop_header(loop: ast.For | ast.comprehension) -> str:
+    """``for cs in changesets``, for a message."""
+    return f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}"[:80]
+
+
 def in_request_code(ctx: Context) -> bool:
     return ctx.in_request and not ctx.is_test_code()
 
@@ -2491,6 +2532,91 @@ def classify_sdk_call(ctx: Context, call: ast.Call) -> HttpCall | None:
     if library == "ollama" and _ollama_client_given_timeout(ctx.project):
         return HttpCall(label, library, None)
     return HttpCall(label, library, "no timeout")
+
+
+#: openai's SDK bounds every call, but by ten minutes: the 0.x module's resources (``openai.ChatCompletion.create``)
+#: send through ``requests`` with ``request_timeout`` 600 s unless given one; the 1.x ``OpenAI()`` client (and the
+#: module's default one, ``openai.chat.completions.create``) gives httpx a 600 s read timeout and retries twice.
+OPENAI_LEGACY_RESOURCES = frozenset(
+    {"ChatCompletion", "Completion", "Embedding", "Edit", "Image", "Moderation", "Audio", "FineTune"}
+)
+OPENAI_LEGACY_METHODS = frozenset({"create", "create_variation", "edit", "transcribe", "translate"})
+OPENAI_CLIENT_TYPES = frozenset({"openai.OpenAI", "openai.AzureOpenAI", "openai._client.OpenAI"})
+#: The resources of a 1.x client whose ``create`` waits for the model (``client.chat.completions.create``).
+OPENAI_CLIENT_RESOURCES = frozenset({"completions", "embeddings", "responses", "images", "transcriptions"})
+OPENAI_LAST_NAMES = OPENAI_LEGACY_METHODS
+#: The timeout the SDK applies when given none, for the message.
+OPENAI_DEFAULT = {
+    "legacy": "openai<1.0 gives every call a `request_timeout` of 600 s unless given one",
+    "client": "openai's client gives every call a 600 s read timeout and retries it twice unless given a `timeout`",
+}
+
+
+def classify_openai_call(ctx: Context, call: ast.Call) -> HttpCall | None:
+    """A call to OpenAI's API that waits with the SDK's default timeout, ten minutes (``problem="slow default"``,
+    ``via`` saying which SDK): ``openai.ChatCompletion.create(...)`` of the 0.x module without ``request_timeout``,
+    and ``client.chat.completions.create(...)`` of a 1.x client (or ``openai.chat.completions.create``, the
+    module's) without ``timeout``, when no client of the project is built with one, ``with_options(timeout=...)``
+    is not in the chain and the project does not set ``openai.timeout``. A call given the keyword (or
+    ``**kwargs``) has its own bound."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in OPENAI_LEGACY_METHODS:
+        return None
+    if _has_star_kwargs(call):
+        return None
+    name = callee_name(ctx, call) or ""
+    owner = name.rpartition(".")[0]
+    label = dotted(func) or _chain_label(func)
+    if owner.startswith("openai.") and owner.count(".") == 1 and owner[7:] in OPENAI_LEGACY_RESOURCES:
+        given = _keyword(call, "request_timeout") or _keyword(call, "timeout")
+        if given is not None and not _is_none(given.value):
+            return HttpCall(label, "openai", None)
+        if _openai_module_timeout(ctx.project):
+            return HttpCall(label, "openai", None)
+        return HttpCall(label, "openai", "slow default", via="legacy")
+    if func.attr != "create" or not isinstance(func.value, ast.Attribute):
+        return None
+    if func.value.attr not in OPENAI_CLIENT_RESOURCES:
+        return None
+    root: ast.expr = func.value
+    client = False
+    while isinstance(root, ast.Attribute):
+        root = root.value
+        client = _receiver_type(ctx, root) in OPENAI_CLIENT_TYPES
+        if client:
+            break
+    if isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr == "with_options":
+        return None  # ``client.with_options(timeout=...)``: the project chose the bound for this call
+    module_client = isinstance(root, ast.Name) and ctx.qualified(root) == "openai"
+    if not (client or module_client):
+        return None
+    given = _keyword(call, "timeout")
+    if given is not None and not _is_none(given.value):
+        return HttpCall(label, "openai", None)
+    if _openai_client_given_timeout(ctx.project) or (module_client and _openai_module_timeout(ctx.project)):
+        return HttpCall(label, "openai", None)
+    return HttpCall(label, "openai", "slow default", via="client")
+
+
+@project_fact
+def _openai_client_given_timeout(project: Project) -> bool:
+    """The project builds an openai client with a ``timeout`` (or options that may hold one) somewhere: its clients
+    may be that one."""
+    return any(
+        any(kw.arg in ("timeout", None) for kw in site.node.keywords)
+        for site in calls_named(project, ("OpenAI", "AzureOpenAI"))
+        if site.name in OPENAI_CLIENT_TYPES
+    )
+
+
+@project_fact
+def _openai_module_timeout(project: Project) -> bool:
+    """``openai.timeout = 30`` (1.x) or ``openai.requestssession = session`` (0.x, a session of the project's)
+    somewhere: the module's calls have the project's bound."""
+    return any(
+        "openai.timeout" in module.text or "openai.requestssession" in module.text
+        for module in project.modules.values()
+    )
 
 
 @project_fact

@@ -15,6 +15,8 @@ from flask_doctor.static.facts.calls import (
     LDAP_LAST_NAMES,
     MAIL_SEND_LAST_NAMES,
     OLLAMA_METHODS,
+    OPENAI_DEFAULT,
+    OPENAI_LAST_NAMES,
     SDK_CALL_LAST_NAMES,
     SOCKET_CLIENT_LAST_NAMES,
     application_builds_class,
@@ -27,6 +29,7 @@ from flask_doctor.static.facts.calls import (
     classify_keystone_session,
     classify_ldap_client,
     classify_mail_send,
+    classify_openai_call,
     classify_sdk_call,
     classify_socket_client,
     client_library,
@@ -207,6 +210,19 @@ class HttpCallWithoutTimeout(Rule):
     without `receive_timeout=` on a `Server(...)` without `connect_timeout=`
     (both default to none).
 
+    OpenAI's SDK reached from a request is a note: its default timeout is
+    ten minutes, so a slow or stalled API holds the worker that long on
+    every call. That is the 0.x module's resources
+    (`openai.ChatCompletion.create(...)`, `openai.Completion.create`,
+    `openai.Embedding.create`...) without `request_timeout=`, and the 1.x
+    client's (`OpenAI()`, `AzureOpenAI()`, or the module's default one)
+    `client.chat.completions.create(...)`, `client.embeddings.create(...)`,
+    `client.responses.create(...)` without `timeout=`, which also retries
+    twice. Not reported: a call given a timeout (or `**kwargs`), a
+    `client.with_options(timeout=...)` chain, a project that builds an
+    OpenAI client with `timeout=` or sets `openai.timeout`, and calls only
+    jobs and commands make (a job may wait for a model).
+
     A Kafka producer's `flush()` without `timeout` (kafka-python's
     `KafkaProducer`, confluent-kafka's `Producer`) in request or job code is
     a note: the call waits until the broker acknowledges every buffered
@@ -365,6 +381,7 @@ class HttpCallWithoutTimeout(Rule):
         | API_CLIENT_LAST_NAMES
         | SDK_CALL_LAST_NAMES
         | OLLAMA_METHODS
+        | OPENAI_LAST_NAMES
     )
 
     def project_call_names(self, project: Project) -> frozenset[str]:
@@ -403,6 +420,34 @@ class HttpCallWithoutTimeout(Rule):
             def explain():
                 return {"answer": llm.generate(model="phi3", prompt=request.json["question"])["response"]}
             """),
+        # An OpenAI client built with a timeout, a 0.x call given `request_timeout`, and a model asked from a
+        # background job (a job may wait for a model): nothing holds a request for ten minutes.
+        Valid("""
+            import openai
+            from flask import Flask, request
+            from openai import OpenAI
+            app = Flask(__name__)
+            llm = OpenAI(timeout=30)
+
+            @app.post("/summary")
+            def summary():
+                reply = llm.chat.completions.create(model="gpt-4o-mini", messages=request.json["messages"])
+                legacy = openai.ChatCompletion.create(model="gpt-4", messages=[], request_timeout=20)
+                return {"text": reply.choices[0].message.content, "old": legacy.choices[0].message.content}
+            """),
+        Valid(
+            """
+            from celery import shared_task
+            from flask import Flask
+            from openai import OpenAI
+            app = Flask(__name__)
+            llm = OpenAI()
+
+            @shared_task
+            def summarise(document_id):
+                return llm.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+            """
+        ),
         # The agent connection is bounded except for the long operations a caller asks to run without a timeout:
         # the `if` tests that wish and the same call carries a timeout on its other branch, so leaving it open on
         # this one is the project's choice.
@@ -1114,6 +1159,48 @@ class HttpCallWithoutTimeout(Rule):
                 return {"answer": answer["response"]}
             """,
             message="ollama's client hands its timeout, none by default, to the httpx client it builds",
+        ),
+        # openai<1.0's resources wait up to `request_timeout`, 600 s by default: a stalled API holds the view's
+        # worker ten minutes (a note: bounded, but far beyond a request's time).
+        Invalid(
+            """
+            import openai
+            from flask import Flask, request
+            app = Flask(__name__)
+
+            def ask(prompt):
+                response = openai.ChatCompletion.create(  # expect
+                    model="gpt-4", messages=[{"role": "user", "content": prompt}], max_tokens=500
+                )
+                return response.choices[0].message.content
+
+            @app.get("/recommendations")
+            def recommendations():
+                return {"text": ask(request.args["goal"])}
+            """,
+            message="openai<1.0 gives every call a `request_timeout` of 600 s",
+        ),
+        # The 1.x client built without a timeout, kept on the instance the view's service class builds.
+        Invalid(
+            """
+            from flask import Flask, request
+            from openai import OpenAI
+            app = Flask(__name__)
+
+            class Assistant:
+                def __init__(self):
+                    self.client = OpenAI()
+
+                def answer(self, question):
+                    return self.client.chat.completions.create(  # expect
+                        model="gpt-4o-mini", messages=[{"role": "user", "content": question}]
+                    )
+
+            @app.post("/ask")
+            def ask():
+                return {"answer": Assistant().answer(request.json["q"]).choices[0].message.content}
+            """,
+            message="waits up to ten minutes for the model's answer",
         ),
         # The view passes the job to the project's queueing helper, which hands it on to another that enqueues it.
         Invalid(
@@ -2119,6 +2206,7 @@ class HttpCallWithoutTimeout(Rule):
             or classify_api_client(ctx, node)
             or classify_sdk_call(ctx, node)
             or classify_http_method_parameter(ctx, node)
+            or classify_openai_call(ctx, node)
         )
         if http is None or http.problem is None:
             return
@@ -2143,6 +2231,22 @@ class HttpCallWithoutTimeout(Rule):
         if hot and doubt is None and http.library in ("requests", "httpx", "urllib"):
             doubt = _local_address(node)
         where_called = describe_where(ctx, context)
+        if http.problem == "slow default":
+            if context != REQUEST or doubt is not None:
+                return  # a job may wait for a model; a request not surely on this path: nothing to say
+            ctx.report(
+                self.finding(
+                    ctx.location(node),
+                    f"`{http.label}(...)` in {where_called} waits up to ten minutes for the model's answer"
+                    f" ({OPENAI_DEFAULT[http.via]}), so a slow or stalled API holds the request's worker that long"
+                    " (note: bounded, but far beyond what a request should wait)",
+                    hint="Pass a timeout that fits a request (`request_timeout=30` on openai<1.0, `timeout=30` on"
+                    " the 1.x client or the call) and handle the timeout error, or generate in a background job.",
+                    evidence=list(ctx.chain_evidence(context)),
+                    severity=min(self.effective_severity, Severity.NOTE),
+                )
+            )
+            return
         if http.problem == "bounded":
             if not hot or doubt is not None:
                 return  # a bounded wait no request or job surely makes: nothing to say
