@@ -262,6 +262,42 @@ def launcher_script(ctx: Context, receiver: ast.expr) -> bool:
     return _parses_command_line(ctx.module) and ctx.module.name not in deployed_script_modules(ctx.project)
 
 
+#: Top-level modules of the production servers a command may try first (``from cheroot.wsgi import Server``).
+_PRODUCTION_SERVER_MODULES = frozenset(
+    {"gunicorn", "waitress", "cheroot", "cherrypy", "gevent", "eventlet", "bjoern", "meinheld", "hypercorn", "uvicorn"}
+)
+#: Exceptions a missing package raises on import.
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def import_fallback(ctx: Context) -> str | None:
+    """The production server this code stands in for when its package is missing, if it is such a fallback.
+
+    ``try: from cheroot.wsgi import Server`` ... ``except ImportError: run_simple(...)``: the command serves
+    with cheroot, and the development server only where cheroot is not installed (a dependency the package
+    declares, or a choice the operator made): the fallback is not how the command serves.
+    """
+    ancestors = ctx.ancestors
+    for depth in range(len(ancestors) - 1, 0, -1):
+        handler, statement = ancestors[depth], ancestors[depth - 1]
+        if not (isinstance(handler, ast.ExceptHandler) and isinstance(statement, ast.Try | ast.TryStar)):
+            continue
+        caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        if not any(dotted(kind) in _IMPORT_ERRORS for kind in caught if kind is not None):
+            continue
+        for node in statement.body:
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules = [node.module]
+            else:
+                continue
+            server = next((m.split(".")[0] for m in modules if m.split(".")[0] in _PRODUCTION_SERVER_MODULES), None)
+            if server is not None:
+                return server
+    return None
+
+
 def _parses_command_line(module: SourceModule) -> bool:
     """Module-level code reads the command line with argparse (``parser.parse_args()``)."""
     return any(
@@ -1019,6 +1055,7 @@ __all__ = [
     "dev_server_calls",
     "entry_point_of",
     "entry_point_reaching",
+    "import_fallback",
     "imported_module_names",
     "imports_package",
     "launcher_script",

@@ -21,6 +21,7 @@ from flask_doctor.static.facts.devserver import (
     entry_point_reaching,
     execs_flask_run,
     host_value,
+    import_fallback,
     installs_production_server,
     launcher_script,
     production_runs_elsewhere,
@@ -89,7 +90,10 @@ class DevelopmentServer(Rule):
     for it (`cli/devserver.py`, `serve_debug()`), it is not reported. A
     gunicorn custom application the code runs (a class built on
     `gunicorn.app.base.BaseApplication`) names a production server as
-    `waitress.serve(app)` does.
+    `waitress.serve(app)` does. A development server started in the
+    `except ImportError:` of a `try` that imports a production server
+    (`from cheroot.wsgi import Server`) is a stand-in for a missing package,
+    not how the command serves: not reported.
 
     Whatever address it binds and whatever other server the project
     documents, `app.run()` in the function of an installed command (or
@@ -240,6 +244,29 @@ class DevelopmentServer(Rule):
             app.run(port=8080)
             """,
             files={"shop/__init__.py": "from flask import Flask\napp = Flask(__name__)\n"},
+        ),
+        # the command serves with cheroot; Werkzeug's server only stands in when cheroot is not installed
+        Valid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+
+            def main():
+                try:
+                    from cheroot.wsgi import Server
+                except ImportError:
+                    from werkzeug.serving import run_simple
+                    run_simple("0.0.0.0", 8000, app, threaded=True)
+                    return
+                Server(("0.0.0.0", 8000), app).safe_start()
+            """,
+            files={
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(name='share', install_requires=['flask', 'cheroot'], "
+                    "entry_points={'console_scripts': ['share = app:main']})\n"
+                ),
+            },
         ),
         # the installed command serves on localhost (a desktop tool), or with waitress when exposed
         Valid(
@@ -851,8 +878,8 @@ class DevelopmentServer(Rule):
         """``make_server(host, port, app)`` (wsgiref) or ``run_simple(...)`` in the function an installed command
         runs: a warning when it listens on every interface, a note when the address is configured elsewhere."""
         server = REFERENCE_SERVERS.get(ctx.qualified(node.func) or "")
-        if server is None or ctx.is_test_code() or ctx.in_main:
-            return
+        if server is None or ctx.is_test_code() or ctx.in_main or import_fallback(ctx) is not None:
+            return  # tests, a main block, or the stand-in for a production server that is not installed
         reached = entry_point_reaching(ctx.project, ctx.function)
         if reached is None or development_command(*reached) or serves_with_production_server(ctx.project):
             return  # a development script or command, or the project serves with a production server elsewhere
@@ -920,8 +947,8 @@ class DevelopmentServer(Rule):
         if ctx.is_test_code():
             return
         kind = call_kind(ctx.project, node, ctx.module.name, ctx.function, ctx.type_of)
-        if kind is None:
-            return
+        if kind is None or import_fallback(ctx) is not None:
+            return  # not an app, or the stand-in for a production server that is not installed
         debug, host = run_options(node, kind)
         # a main block's debug flag that defaults to on: reported when a production deploy file runs the script
         fallback = debug_by_default(node, ctx) if ctx.in_main and not debug else None
