@@ -393,18 +393,6 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     ),
     # ------------------------------------------------------------------ FD305 debug-in-production
     (
-        # `service_wsgi.py` (what the WSGI server imports, with a main block for local runs) falls back to the
-        # local config, which turns debug on, when the variable naming the config is unset
-        "named-wsgi-module-falls-back-to-debug-config",
-        "FD305",
-        {
-            "app": PLUGGABLE_FACTORY,
-            "settings": TWO_SETTINGS,
-            "inventory_wsgi": WSGI_FALLING_BACK.format(default="settings.LocalSettings"),
-            "requirements.txt": REQUIREMENTS,
-        },
-    ),
-    (
         "production-config-class-debug-true",
         "FD305",
         _files(
@@ -2192,6 +2180,18 @@ GOOD: list[tuple[str, dict[str, str]]] = [
 #: Shapes that may draw a note and nothing more: the catalogue makes `app.run(debug=True)` under
 #: `if __name__ == "__main__":` in a development script a note.
 NOTE_AT_MOST: list[tuple[str, dict[str, str]]] = [
+    (
+        # `service_wsgi.py` (what the WSGI server imports, with a main block for local runs) falls back to the
+        # local config, which turns debug on, when the variable naming the config is unset: a note, since the
+        # deployment only gets it by leaving that variable out
+        "named-wsgi-module-falls-back-to-debug-config",
+        {
+            "app": PLUGGABLE_FACTORY,
+            "settings": TWO_SETTINGS,
+            "inventory_wsgi": WSGI_FALLING_BACK.format(default="settings.LocalSettings"),
+            "requirements.txt": REQUIREMENTS,
+        },
+    ),
     (
         "main-guard-app-run-debug-with-gunicorn-deploy",
         _files(

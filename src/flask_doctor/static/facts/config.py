@@ -783,6 +783,11 @@ class ConfigFallback:
     #: when production ends up there, for a message
     when: str = "when the variable is missing"
 
+    @property
+    def on_missing_variable(self) -> bool:
+        """Production lands there only if the operator leaves out the variable that names the config."""
+        return self.when == ConfigFallback.when
+
 
 #: Project functions that build the app from a config name: ``create_app(os.getenv("CONFIG", "testing"))``.
 _FACTORY_NAME = on_first_use(r"^(create|make|build|get|init)_?app(lication)?$")

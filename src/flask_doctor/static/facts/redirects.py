@@ -143,16 +143,33 @@ def _relative(node: ast.expr, fn: FunctionInfo, seen: set[str]) -> bool:
     return False
 
 
+#: A helper named for the site's own root (``getrooturl()``, ``base_url()``, ``site_url()``).
+_SITE_ROOT_HELPER = on_first_use(r"^(get_?)?(root|base|site|host|server)_?url$", re.IGNORECASE)
+
+
+def _site_root_helper(call: ast.Call) -> bool:
+    """``getrooturl()``: a function named for the site's root URL, called with nothing from the request."""
+    return (
+        isinstance(call.func, ast.Name)
+        and not call.args
+        and not call.keywords
+        and bool(_SITE_ROOT_HELPER().match(call.func.id))
+    )
+
+
 def _stored_site(pieces: list[ast.expr], state: Taint) -> bool:
     """``agent.api_url() + "/task_logs/" + name``: a method of an object the request did not give builds the
     site, and a fixed ``/`` closes it before any request text, so the client picks a path on it, not a site.
 
     The object is a row or setting the project keeps (a database record, a configured client): its method
     says where its own service lives.  A bare function call (``next_target()``) may hand back the client's
-    own URL, and a request value in front decides the site itself: neither counts.
+    own URL, and a request value in front decides the site itself: neither counts, except a helper named
+    for the site's root URL and given no argument (``getrooturl() + "/" + project``).
     """
     first = pieces[0]
-    if not (isinstance(first, ast.Call) and isinstance(first.func, ast.Attribute)) or state.source(first) is not None:
+    if not isinstance(first, ast.Call) or state.source(first) is not None:
+        return False
+    if not isinstance(first.func, ast.Attribute) and not _site_root_helper(first):
         return False
     for piece in pieces[1:]:
         if isinstance(piece, ast.Constant) and isinstance(piece.value, str) and piece.value[:1] == "/":

@@ -218,6 +218,35 @@ def chain_pushes_context(project: Project, fn: FunctionInfo) -> bool:
     return any(_gives_context(project, f) for f in job_chain(project, fn))
 
 
+def context_pops_after(project: Project, fn: FunctionInfo, line: int) -> bool:
+    """After the job reaches line ``line`` of ``fn``, a function on its chain calls a project function that
+    runs ``with app.app_context():`` (or pushes one).
+
+    Flask-SQLAlchemy 2.x keys its scoped session by thread and removes it in the extension's
+    ``teardown_appcontext``: a context the same task pushes and pops later, on the same thread, ends the
+    session the earlier context-free query left open, so nothing carries over to the next task.
+    """
+    chain = job_chain(project, fn)
+    if not chain or chain[-1] is not fn:
+        chain = [*chain, fn]
+    for index, caller in enumerate(chain):
+        following = chain[index + 1] if index + 1 < len(chain) else None
+        callees = [(project.resolve_function(name, caller, caller.module), call) for name, call in caller.calls]
+        if following is None:
+            after = line
+        else:
+            steps = [call.lineno for callee, call in callees if callee is following]
+            if not steps:
+                continue
+            after = min(steps)
+        for callee, call in callees:
+            if callee is None or callee is following or callee is caller or call.lineno <= after:
+                continue
+            if _gives_context(project, callee):
+                return True
+    return False
+
+
 def _gives_context(project: Project, fn: FunctionInfo) -> bool:
     for call in calls_in(fn.node):
         if not (isinstance(call.func, ast.Attribute) and call.func.attr in ("app_context", "test_request_context")):

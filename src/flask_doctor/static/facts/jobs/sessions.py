@@ -19,6 +19,7 @@ from flask_doctor.static.facts.jobs.context import (
     app_context_provider,
     calls_in,
     chain_pushes_context,
+    context_pops_after,
     forked_per_job,
     job_chain,
     job_context_app,
@@ -457,6 +458,8 @@ def context_free_flask_sqlalchemy(project: Project) -> list[ContextFreeSession]:
                 break
         if use is None or session_ended(project, "db.session", fn) or session_cleanup_for(project, fn) is not None:
             continue
+        if context_pops_after(project, fn, use.lineno):
+            continue  # a context the task pushes later pops on this thread: its teardown removes the session
         chain = project.chain(fn.qualname, JOB)
         task = project.functions.get(chain[0]) if chain else fn
         if task is None:

@@ -76,9 +76,11 @@ class JobSessionNeverRemoved(Rule):
     to task (a `db.session.rollback()` at the top of every task is the usual
     symptom). Reported once for the project, at the first such task, when
     the project runs 2.x (a pin below 3.0, or the `flask.ext.sqlalchemy`
-    import of Flask < 1.0). On 3.x the same task fails outright (FD208),
-    and a task under `with app.app_context():` has its session removed when
-    the context pops.
+    import of Flask < 1.0). A task that, after the context-free query, calls
+    a function running `with app.app_context():` is not reported: that
+    context pops on the same thread, and the teardown removes the session.
+    On 3.x the same task fails outright (FD208), and a task under
+    `with app.app_context():` has its session removed when the context pops.
 
     What ends sessions is judged per task: an `after_return` that removes
     the session on a task class, or its `__call__` ending it around every
@@ -642,6 +644,33 @@ class JobSessionNeverRemoved(Rule):
                 with app.app_context():
                     Job.query.get(job_id).done = True
                     db.session.commit()
+            """,
+            files={
+                "application.py": _FSA2_DB.replace("flask.ext.sqlalchemy", "flask_sqlalchemy"),
+                "requirements.txt": "Flask-SQLAlchemy==2.5.1\n",
+            },
+        ),
+        # the task checks the row with no context, then hands the work to a function that runs in one: that
+        # context pops on the same thread, and its teardown removes the session the check left open
+        Valid(
+            """
+            from celery import Celery
+            from application import app, db, Job
+
+            celery = Celery(__name__)
+
+            def build(job_id):
+                with app.app_context():
+                    Job.query.get(job_id).done = True
+                    db.session.commit()
+
+            @celery.task
+            def finish(job_id):
+                job = Job.query.get(job_id)
+                if job is None:
+                    raise RuntimeError("no such job")
+                db.session.commit()
+                build(job.id)
             """,
             files={
                 "application.py": _FSA2_DB.replace("flask.ext.sqlalchemy", "flask_sqlalchemy"),

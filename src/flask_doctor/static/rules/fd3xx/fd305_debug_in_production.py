@@ -26,7 +26,7 @@ from flask_doctor.static.facts.config_values import (
     truthy_constant,
 )
 from flask_doctor.static.facts.deploy_files import production_env, production_server, scope_label
-from flask_doctor.static.facts.devserver import served_in_code
+from flask_doctor.static.facts.devserver import console_scripts, served_in_code
 from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.facts.scopes import enclosing_function, imports_at
 from flask_doctor.static.facts.server import code_server_commands
@@ -39,6 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 _DEBUG_TEST = on_first_use(r"debug", re.IGNORECASE)
+#: Packages that hold a project's command-line tools (``pkg/cli/``, ``pkg/commands.py``).
+_COMMAND_PACKAGES = frozenset({"cli", "commands", "console"})
 #: The object of ``app.debug = True`` / ``app.config["DEBUG"] = True`` on its line.
 _RECEIVER = on_first_use(r"\s*(\w+)\.(?:debug\b|config\s*\[)")
 
@@ -55,17 +57,25 @@ class DebugInProduction(Rule):
     `os.getenv("DEBUG", "True") == "True"`, `bool(os.getenv("DEBUG", True))`,
     `settings.get("DEBUG", True)` in a settings holder handed to
     `from_object`, and `DEBUG = True` in the development config (or the
-    base it inherits) that production code falls back to when the variable
-    naming the config is missing -- including the project's own command
-    that starts gunicorn (`os.getenv("FLASK_ENV", "development")`) -- or
-    that the app factory's default config name selects when production
-    code builds the app without one (`def create_app(name="default")` with
-    `{"default": DevelopmentConfig}`, then `app = create_app()`). Settings
+    base it inherits) that the app factory's default config name selects
+    when production code builds the app without one
+    (`def create_app(name="default")` with `{"default": DevelopmentConfig}`,
+    then `app = create_app()`). The development config that production code
+    falls back to when the variable naming the config is missing
+    (`os.getenv("APP_SETTINGS") or "config.LocalConfig"`, including the
+    project's own command that starts gunicorn with
+    `os.getenv("FLASK_ENV", "development")`) is a note: it is what a local
+    run picks by design, and production gets it only if the deployment
+    leaves that variable out, which nothing in the code says. Settings
     files the app loads count like config classes:
     `app.config.from_file("config.json", load=json.load)` (TOML, YAML,
     `from_json`, `from_pyfile("app.cfg")` too), unless the file is named for
     development, tests or as an example (`config.dev.json`,
     `config.example.json`) or only development code loads it.
+    `app.debug = True` at the top of a command-line package (`pkg/cli/`)
+    that only that package's commands import, and that the installed
+    console scripts start, is the tools' app, not the one a server imports:
+    it is not reported.
 
     Werkzeug's `DebuggedApplication(app.wsgi_app, evalex=True)` in a module
     the app imports is reported too: it puts the debugger's console on error
@@ -334,6 +344,27 @@ class DebugInProduction(Rule):
                 os.environ["FLASK_ENV"] = env
                 os.system("ipython")
             """),
+        # the app the command-line tools build: only the `cli` package's own commands import it; the WSGI
+        # module production serves builds its own app
+        Valid(
+            """
+            from flask import Flask
+
+            def create_app():
+                return Flask(__name__)
+
+            app = create_app()
+            """,
+            files={
+                "taxii/__init__.py": "",
+                "taxii/cli/__init__.py": "from app import create_app\n\napp = create_app()\napp.debug = True\n",
+                "taxii/cli/run.py": "from taxii.cli import app\n\n\ndef run_dev():\n    app.run(port=9000)\n",
+                "setup.py": (
+                    "from setuptools import setup\n"
+                    "setup(entry_points={'console_scripts': ['taxii-run-dev = taxii.cli.run:run_dev']})\n"
+                ),
+            },
+        ),
     )
     INVALID = (
         # the module gunicorn imports wraps the app in the debugger's console unconditionally
@@ -505,7 +536,7 @@ class DebugInProduction(Rule):
             message="falls back to config `Development`",
         ),
         # the service's WSGI module (named `*_wsgi.py`, with a main block for local runs) picks the local
-        # config when the variable naming the config is unset
+        # config when the variable naming the config is unset: a note, production gets it only without the variable
         Invalid(
             """
             from flask import Flask
@@ -536,7 +567,7 @@ class DebugInProduction(Rule):
                 application.run(host="0.0.0.0", port=5002)
             """,
             },
-            message="falls back to config `LocalSettings`",
+            message="only if the deployment leaves the variable out",
         ),
     )
 
@@ -552,6 +583,8 @@ class DebugInProduction(Rule):
         reported: set[tuple[str, int]] = set()
         for setting in settings(project, ("DEBUG",)):
             if not live_in_production(project, setting) or self._before_dev_server(project, setting):
+                continue
+            if setting.owner in ("app", "app.config") and self._command_line_app(project, setting):
                 continue
             target = "app.debug" if setting.owner == "app" else setting.key
             evidence: list[Evidence] = []
@@ -588,6 +621,11 @@ class DebugInProduction(Rule):
             )
             tail = "the Werkzeug debugger on an error page is remote code execution"
             severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one step lower: only a fallback
+            if fallback.on_missing_variable:
+                # the development config is what a local run picks by design; production gets it only if the
+                # operator leaves out the variable that names the config: nothing here says they do
+                severity = Severity.NOTE
+                tail += " (a note: only if the deployment leaves the variable out)"
             evidence = [Evidence("falls back to the development config here", fallback.location)]
             self._report(project, report, server, setting, (head, tail), severity, evidence)
         self._report_deploy_env(project, report, server)
@@ -662,6 +700,32 @@ class DebugInProduction(Rule):
             and call.func.value.id == match.group(1)
             and call.lineno > setting.location.line
             for _name, call in fn.calls
+        )
+
+    @staticmethod
+    def _command_line_app(project: Project, setting: ConfigSetting) -> bool:
+        """``app.debug = True`` at the top of a command-line package (``pkg/cli/__init__.py``) that only the
+        package's own commands import and that the installed console scripts start: the app the commands use,
+        not the one a WSGI server imports."""
+        path = setting.location.path
+        module = project.by_path.get(path)
+        if module is None or enclosing_function(project, path, setting.location.line) is not None:
+            return False
+        parts = module.name.split(".")
+        cut = next((i for i, part in enumerate(parts) if part in _COMMAND_PACKAGES), None)
+        if cut is None:
+            return False
+        root = ".".join(parts[: cut + 1])
+
+        def inside(name: str) -> bool:
+            return name == root or name.startswith(root + ".")
+
+        if not any(inside(target) for target in console_scripts(project)):
+            return False
+        return not any(
+            inside(record.module) and not inside(importer)
+            for importer, records in project.imports.items()
+            for record in records
         )
 
     @staticmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from flask_doctor.findings import Evidence, Severity
 from flask_doctor.static.facts.config_values import short
@@ -19,6 +20,7 @@ from flask_doctor.static.facts.proxy import (
 )
 from flask_doctor.static.facts.taint import request_names
 from flask_doctor.static.names import dotted
+from flask_doctor.static.patterns import on_first_use
 from flask_doctor.static.rules.base import (
     Context,
     Invalid,
@@ -26,6 +28,21 @@ from flask_doctor.static.rules.base import (
     Valid,
     describe_context,
 )
+
+#: A setting that says the app runs behind a proxy, or that forwarded headers are to be trusted.
+_PROXY_SETTING = on_first_use(r"FORWARD|PROXY|PROXIES")
+
+
+def _setting_names(test: ast.expr) -> Iterator[str]:
+    """Upper-case names, attributes and string keys in an ``if`` test: the settings it reads."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Name) and node.id.isupper():
+            yield node.id
+        elif isinstance(node, ast.Attribute) and node.attr.isupper():
+            yield node.attr
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isupper():
+            if not node.value.startswith(("X-", "HTTP_")):
+                yield node.value  # ``app.config["BEHIND_PROXY"]``, not the header being tested for
 
 
 class SpoofableForwardedHeader(Rule):
@@ -61,7 +78,13 @@ class SpoofableForwardedHeader(Rule):
     compared with fixed text (`== "http"` to redirect to https: the client
     only changes how its own request is answered). `X-Real-IP` is a header proxies
     *set* rather than append to (nginx `proxy_set_header X-Real-IP
-    $remote_addr`), so deciding on it is a note.
+    $remote_addr`), so deciding on it is a note. Nor are `X-Forwarded-Host`,
+    `-Proto` and `X-Real-IP` read only under a setting the operator turns on
+    to say a proxy sets them (`if settings.USE_FORWARDED_HOST and ...:`,
+    `if app.config["BEHIND_PROXY"]:`): that is the trust `ProxyFix(x_host=1)`
+    gives, declared by whoever knows the deployment. The first
+    `X-Forwarded-For` entry stays reported under such a setting: a proxy
+    appends to what the client sent, it does not replace it.
 
     ## Example
     ```python
@@ -238,6 +261,25 @@ class SpoofableForwardedHeader(Rule):
                 return "stored"
             """
         ),
+        # the operator says a proxy sets the host and scheme: read only when that setting is on
+        Valid(
+            """
+            from flask import Flask, redirect, request
+            import settings
+            app = Flask(__name__)
+
+            def root_url():
+                if settings.USE_FORWARDED_HOST and "X-Forwarded-Host" in request.headers:
+                    host = request.headers["X-Forwarded-Host"]
+                    scheme = request.headers.get("X-Forwarded-Proto", "http")
+                    return scheme + "://" + host
+                return request.host_url
+
+            @app.get("/login")
+            def login():
+                return redirect(root_url() + "/auth?back=" + request.path)
+            """
+        ),
     )
     INVALID = (
         Invalid(
@@ -405,6 +447,24 @@ class SpoofableForwardedHeader(Rule):
     #: Headers a proxy *sets* (nginx ``proxy_set_header X-Real-IP $remote_addr``) rather than appends to.
     SET_BY_PROXY = ("X-Real-IP", "X-Client-IP")
 
+    #: Headers a proxy replaces (rather than appends to): trusting them is what an operator's opt-in declares.
+    TRUSTED_UNDER_OPT_IN = (*URL_HEADERS, *SET_BY_PROXY)
+
+    @staticmethod
+    def _under_proxy_setting(ctx: Context) -> bool:
+        """In the body of ``if settings.USE_FORWARDED_HOST ...:`` / ``if app.config["BEHIND_PROXY"]:``.
+
+        A setting (an upper-case name, attribute or config key) that names the proxy or the forwarded
+        headers, tested by an ``if`` whose body holds the read: the operator turns it on behind a proxy.
+        """
+        node: ast.AST | None = None
+        for parent in reversed(ctx.ancestors):
+            if isinstance(parent, ast.If) and node is not None and any(node is n for n in parent.body):
+                if any(_PROXY_SETTING().search(name) for name in _setting_names(parent.test)):
+                    return True
+            node = parent
+        return False
+
     @staticmethod
     def _kept_under_own_name(ctx: Context, node: ast.AST, header: str) -> bool:
         """``x_forwarded_for=request.headers.get("X-Forwarded-For")`` or ``{"X-Forwarded-For": ...}``.
@@ -427,6 +487,8 @@ class SpoofableForwardedHeader(Rule):
     def _report(self, ctx: Context, node: ast.AST, text: str, header: str) -> None:
         if self._kept_under_own_name(ctx, node, header):
             return  # a request dump: the header is recorded as the header, nothing takes it for the client
+        if header in self.TRUSTED_UNDER_OPT_IN and self._under_proxy_setting(ctx):
+            return  # the operator declared a proxy that sets it: ProxyFix's trust, by configuration
         if header in self.SCHEME_HEADERS and only_compared_with_constants(ctx.project, ctx.function, node):
             return  # ``== "http"`` to redirect to https: a client only changes how its own request is answered
         uses = address_uses(ctx.project, ctx.function, node)

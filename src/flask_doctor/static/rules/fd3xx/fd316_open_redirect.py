@@ -62,7 +62,9 @@ class OpenRedirect(Rule):
     its own URL, query string and all, so `/login?next=https://evil.example`
     reaches the POST. A site the project stored is not the client's: a
     method of a row or client the request did not give, followed by a fixed
-    `/` (`agent.api_url() + "/task_logs/" + name`), and
+    `/` (`agent.api_url() + "/task_logs/" + name`), a helper named for
+    the site's root URL and given nothing (`getrooturl() + "/" + project`),
+    and
     `os.path.join(BASE_URL, "agent-%s.zip" % version)` (a piece that does
     not start with a slash keeps the base). Nor is a value the view holds
     to a whole-value pattern first (`if not VERSION.match(version): abort(400)`
@@ -241,6 +243,20 @@ class OpenRedirect(Rule):
                     abort(400)
                 page = "%s.html" % version
                 return redirect(page)
+            """),
+        # the site's root comes from the project's own helper; the request only picks the path after a fixed `/`
+        Valid("""
+            from flask import Flask, redirect, request
+            app = Flask(__name__)
+            PUBLIC_URL = "https://jobs.example.com"
+
+            def getrooturl():
+                return PUBLIC_URL.rstrip("/")
+
+            @app.get("/start")
+            def start():
+                project = request.args.get("project", "")
+                return redirect(getrooturl() + "/" + project + "/")
             """),
         # actions that accept only POST (or DELETE): the list page's forms carry `next`; a link cannot get here
         Valid("""
