@@ -103,6 +103,9 @@ EXECUTE = {
     "fetchone",
 }
 SESSION_EXECUTE = {"execute", "scalars", "scalar"}
+#: A statement the query sends without loading rows (``M.query.filter_by(book_id=b.id).delete()``): a round trip
+#: per call, as a read is, and one ``in_()`` statement does the work of all of them.
+BULK_DELETE = "delete"
 #: Relationship loading strategies that run one query per row read.
 LAZY_PER_ROW = {"select", "dynamic"}
 
@@ -2163,8 +2166,10 @@ def is_query_execution(call: ast.Call, ctx: Context, *, helpers: bool = False) -
         if model is not None:
             text = f"{ast.unparse(call.func)}(...)"
             return Query("session", text, model, [(attr, call)], [call.args[0]], scalars=True)
-    if attr in EXECUTE or attr in SESSION_EXECUTE:
+    if attr in EXECUTE or attr in SESSION_EXECUTE or attr == BULK_DELETE:
         query = query_of(call, ctx, helpers=helpers)
+        if attr == BULK_DELETE and (query is None or query.root == "select" or query.model is None):
+            return None  # ``session.delete(obj)`` marks a loaded row; a bulk delete starts at ``M.query``
         if query is not None and (
             query.root != "select" or query.names & (SESSION_EXECUTE | {"first_or_404", "one_or_404"})
         ):
@@ -2748,6 +2753,7 @@ __all__ = [
     "BOUNDING",
     "one_record",
     "client_sized",
+    "BULK_DELETE",
     "EXECUTE",
     "LAZY_PER_ROW",
     "MATERIALISE",

@@ -28,7 +28,7 @@ from flask_doctor.static.facts.orm.loops import (
     stops_at_first_match,
     uses_any,
 )
-from flask_doctor.static.facts.orm.models import grows, relations, uses_sqlalchemy
+from flask_doctor.static.facts.orm.models import configuration_table, grows, relations, uses_sqlalchemy
 from flask_doctor.static.facts.orm.mongo import (
     DocumentLookup,
     document_lookup,
@@ -47,6 +47,7 @@ from flask_doctor.static.facts.orm.params import (
     property_row_model,
 )
 from flask_doctor.static.facts.orm.queries import (
+    BULK_DELETE,
     EXECUTE,
     SESSION_EXECUTE,
     Query,
@@ -285,6 +286,16 @@ class QueryInLoop(Rule):
     (hoist it above the loop, there is nothing to batch) -- also when the
     loop hands a helper its item but the helper's query reads only another
     argument (`card_row(card, board_id)` querying the board).
+
+    A bulk delete keyed by the item counts as such a query
+    (`session.query(BookStats).filter_by(book_id=book.id).delete()`, in
+    the loop or in a helper it calls with each book, even one that commits
+    after it): a DELETE per item where one `in_()` delete before a single
+    commit does the same work. Not `session.delete(book)`, which marks a
+    loaded row for the next flush; and a note when the loop deletes the
+    very rows it walks (clearing orphans: each run starts from what is
+    left), walks a table people configure (`ReportSchedule`: a handful),
+    or sits in a function deleting a record table by table (`_delete_user`).
 
     Also a note, whatever the rows: the code caps the items at a few
     (`.limit(3)`, `paginate(per_page=5)`, `rows[:5]`: five at most), or each
@@ -649,6 +660,96 @@ class QueryInLoop(Rule):
         """
 
     VALID = (
+        # ``session.delete(book)`` marks rows the loop already loaded: the flush sends them together, no query
+        # per book; and a bulk delete per status of a literal tuple runs twice, whatever the data
+        Valid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Book(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                archived = db.Column(db.Boolean, default=False)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class BookStats(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                book_id = db.Column(db.ForeignKey("book.id"))
+
+            @app.post("/books")
+            def add_book():
+                db.session.add(Book())
+                db.session.commit()
+                return "ok"
+
+            @app.post("/books/purge")
+            def purge():
+                for book in Book.query.filter_by(archived=True).all():
+                    db.session.delete(book)
+                for book_id in (1, 2):
+                    BookStats.query.filter_by(book_id=book_id).delete()
+                db.session.commit()
+                return "ok"
+            """
+        ),
+        # deleting the very rows the loop walks (stats left by deleted books: each run starts from what is
+        # left), a loop over a table people configure (a few schedules, each with its own retention), and a
+        # function deleting a book table by table
+        Valid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Book(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                archived = db.Column(db.Boolean, default=False)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class BookStats(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                book_id = db.Column(db.ForeignKey("book.id"))
+
+            @app.post("/books")
+            def add_book():
+                db.session.add(Book())
+                db.session.commit()
+                return "ok"
+
+            class ReportSchedule(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                retention = db.Column(db.Integer)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            @app.post("/schedules")
+            def add_schedule():
+                db.session.add(ReportSchedule(retention=request.json["days"]))
+                db.session.add(BookStats(book_id=request.json["book"]))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/prune")
+            def prune():
+                for s in ReportSchedule.query.all():
+                    BookStats.query.filter(BookStats.book_id == s.id, BookStats.id > s.retention).delete()
+                for orphan in BookStats.query.filter(BookStats.book_id.is_(None)).all():
+                    BookStats.query.filter_by(id=orphan.id).delete()
+                db.session.commit()
+                return "ok"
+
+            @app.post("/books/<int:book_id>/delete")
+            def delete_book(book_id):
+                for book in Book.query.filter_by(id=book_id).all():
+                    BookStats.query.filter_by(book_id=book.id).delete()
+                db.session.commit()
+                return "ok"
+            """
+        ),
         # a loop over a settings file the app ships (not what the request sends), and a method of each
         # document that reads nothing more
         Valid(
@@ -1706,6 +1807,48 @@ class QueryInLoop(Rule):
         ),
     )
     INVALID = (
+        # a helper deleting each book's stats with its own DELETE and commit, called for every book: one
+        # ``BookStats.book_id.in_(ids)`` delete and one commit would do
+        Invalid(
+            """
+            from datetime import datetime
+            from flask import Flask, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Book(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                archived = db.Column(db.Boolean, default=False)
+                created = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class BookStats(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                book_id = db.Column(db.ForeignKey("book.id"))
+
+            @app.post("/books")
+            def add_book():
+                db.session.add(Book())
+                db.session.commit()
+                return "ok"
+
+            class StatsService:
+                def __init__(self, session):
+                    self.session = session
+
+                def mark_stale(self, book):
+                    self.session.query(BookStats).filter_by(book_id=book.id).delete()
+                    self.session.commit()
+
+            @app.get("/refresh_all_stats")
+            def refresh_all_stats():
+                svc = StatsService(db.session)
+                for book in db.session.query(Book).filter(Book.archived == False).all():
+                    svc.mark_stale(book)  # expect
+                return "ok"
+            """,
+            message="`svc.mark_stale(...)` runs a query (`self.session.query(...)`...) once per item of the loop",
+        ),
         # the signed-in reader's shelves, listed by a template the page includes: each shelf counts its books
         # with a SELECT written as SQL text, values bound with ``params``
         Invalid(
@@ -3411,6 +3554,7 @@ class QueryInLoop(Rule):
                 pk_lookup=bool(query.names & {"get", "get_or_404"}),
                 helper=None,
                 queried=query.model,
+                bulk_delete=query.outer == BULK_DELETE,
             )
             return
         self._helper_per_item(node, loop, names, ctx)
@@ -3491,6 +3635,7 @@ class QueryInLoop(Rule):
             helpers=found.helpers,
             queried=query.model,
             same_arguments=same,
+            bulk_delete=query.outer == BULK_DELETE,
         )
 
     def _key_function_loop(self, ctx: Context) -> ast.GeneratorExp | None:
@@ -4014,6 +4159,7 @@ class QueryInLoop(Rule):
         helpers: tuple[FunctionInfo, ...] = (),
         queried: ModelInfo | None = None,
         same_arguments: bool = False,
+        bulk_delete: bool = False,
     ) -> None:
         """Decide how loud to be, and whether to speak without ``--preview``.
 
@@ -4023,7 +4169,8 @@ class QueryInLoop(Rule):
         run. Anything weaker is a note that only ``--preview`` shows.
         ``same_arguments``: the call reads the item, but the helper's query
         only reads what the call passes besides it (hoist it, as for a query
-        that does not read the item at all).
+        that does not read the item at all). ``bulk_delete``: the statement is
+        a ``Query.delete()``, a write that one ``in_()`` statement replaces.
         """
         iterable = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else loop.generators[0].iter
         evidence: list[Evidence] = []
@@ -4035,13 +4182,21 @@ class QueryInLoop(Rule):
             less = "hoist it above the loop: the arguments do not change from one item to the next"
         else:
             less, evidence = self._rows_evidence(iterable, loop, ctx, helper, queried)
+        if less is None and bulk_delete:
+            less = _delete_not_batched(iterable, ctx, queried)
         if less is None:
-            less = self._served_once(node, loop, ctx, helpers)
+            less = self._served_once(node, loop, ctx, helpers, bulk_delete=bulk_delete)
         if less is None:
             less = _worth_little(node, loop, ctx, helpers)
         if less is not None and not self.preview_enabled:
             return
-        self._report(node, loop, ctx, what, [*evidence, *extra], less, at)
+        hint = (
+            "Delete the rows of all items in one statement (`filter(Model.key.in_(keys)).delete()`) and commit "
+            "once after the loop."
+            if bulk_delete
+            else None
+        )
+        self._report(node, loop, ctx, what, [*evidence, *extra], less, at, hint=hint)
 
     def _served_once(
         self,
@@ -4049,14 +4204,22 @@ class QueryInLoop(Rule):
         loop: Loop,
         ctx: Context,
         helpers: tuple[FunctionInfo, ...],
+        *,
+        bulk_delete: bool = False,
     ) -> str | None:
-        """Why the per-item query may not really run per item, or be the cost to cut (a note), else ``None``."""
+        """Why the per-item query may not really run per item, or be the cost to cut (a note), else ``None``.
+
+        A helper whose only writes are the bulk delete it runs and a commit (``mark_stale(book)``: delete the
+        book's stats, commit) writes nothing that one ``in_()`` delete before a single commit would not.
+        """
         assert ctx.function is not None
         for fn in (ctx.function, *helpers):
             cached = cached_result(ctx.project, fn)
             if cached is not None:
                 return f"{cached} caches the result, so the queries run only on a cache miss"
         for fn in helpers:
+            if bulk_delete and not _writes_objects(fn):
+                continue
             if writes_rows(ctx.project, fn):
                 return f"`{fn.display}` also writes per item (get-or-create), which batching a read does not remove"
         if isinstance(loop, (ast.For, ast.AsyncFor)) and _returns_inside(loop, node):
@@ -4228,6 +4391,42 @@ def _worth_little(node: ast.AST, loop: Loop, ctx: Context, helpers: tuple[Functi
         return None
     where = "" if io.function is ctx.function else f" (in `{io.function.display}`)"
     return f"each item already {io.what}{where}, which costs far more than the query"
+
+
+def _delete_not_batched(iterable: ast.expr, ctx: Context, deleted: ModelInfo | None) -> str | None:
+    """Why a bulk delete per item is no N+1 to batch (a note), else ``None``.
+
+    A function that deletes a parent child table by child table (``_delete_user``) removes each item's rows
+    as a cascade would; a delete of the loop's own rows (``for e in orphans: BookShelf...delete()`` over
+    ``BookShelf`` rows) drains what the loop walks, each run starting from what is left; a loop over a table
+    people configure (``for s in ReportSchedule...: prune logs older than s.retention``) walks a handful.
+    """
+    assert ctx.function is not None
+    if DELETES().search(ctx.function.name):
+        return "the function deletes a record's rows table by table, as a cascade would"
+    rows = loop_rows(iterable, ctx, helpers=True)
+    if rows is None or rows.model is None:
+        return None
+    if deleted is not None and rows.model.qualname == deleted.qualname:
+        return f"the loop deletes the `{deleted.name}` rows it walks, so each run starts from what is left"
+    word = configuration_table(rows.model)
+    if word is not None:
+        return f"the loop walks `{rows.model.name}` rows, a table people configure ({word}s): a handful"
+    return None
+
+
+#: Session calls that write objects one by one (``add``, ``merge``, ``delete(obj)``): not a commit or flush.
+_OBJECT_WRITES = frozenset({"add", "add_all", "merge", "delete", "bulk_save_objects"})
+
+
+def _writes_objects(fn: FunctionInfo) -> bool:
+    """``fn`` itself hands objects to a session to write (``add``, ``delete(obj)``), besides committing."""
+    for sub in walk(fn.node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in _OBJECT_WRITES:
+            receiver = (dotted(sub.func.value) or "").rsplit(".", 1)[-1].lower()
+            if "session" in receiver or receiver in ("db", "sess"):
+                return True
+    return False
 
 
 def _derived(loop: ast.For | ast.AsyncFor, names: set[str]) -> set[str]:
