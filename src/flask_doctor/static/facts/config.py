@@ -53,7 +53,7 @@ from flask_doctor.static.model import (
 from flask_doctor.static.model.settings_files import SETTINGS_SUFFIXES, is_file_setting, literal_node
 from flask_doctor.static.names import dotted
 from flask_doctor.static.patterns import on_first_use
-from flask_doctor.static.syntax import statements
+from flask_doctor.static.syntax import statements, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.model import CallSite, FunctionInfo, Project
@@ -641,7 +641,7 @@ def _guards(project: Project, key: tuple[str, str]) -> tuple[str, Location] | No
     for module in project.modules.values():
         if name not in module.text or is_test_path(module.path):
             continue
-        for node in ast.walk(module.tree):
+        for node in walk(module.tree):
             if isinstance(node, ast.If) and _guard_test(node.test, name, literal):
                 action = _guard_action(node.body)
             elif isinstance(node, ast.Assert) and _guard_test(node.test, name, literal):
@@ -679,7 +679,7 @@ def refused_when_missing(project: Project, name: str) -> Location | None:
     for module in project.modules.values():
         if name not in module.text or is_test_path(module.path):
             continue
-        for node in ast.walk(module.tree):
+        for node in walk(module.tree):
             if isinstance(node, ast.If):
                 test, refuses = node.test, _guard_action(node.body) == "refuse"
             elif isinstance(node, ast.Assert):
@@ -710,7 +710,7 @@ def _is_random(node: ast.AST) -> bool:
 def _named_random_values(fn: FunctionInfo) -> Iterator[tuple[str, ast.AST]]:
     """``(name, node)`` for every random value ``fn`` puts under a name: a dict key, a keyword, an assignment
     target, or a setting written in the text of an f-string or ``%`` template."""
-    for node in ast.walk(fn.node):
+    for node in walk(fn.node):
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str) and _is_random(value):
@@ -960,7 +960,7 @@ def _chosen_names(fn: ast.AST | None, arg: ast.expr, call: ast.Call) -> Iterator
 
 def _last_local_value(fn: ast.AST, name: str, before: int) -> ast.expr | None:
     found: ast.expr | None = None
-    for stmt in ast.walk(fn):
+    for stmt in walk(fn):
         if isinstance(stmt, ast.Assign) and stmt.lineno < before:
             if any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
                 found = stmt.value if found is None or stmt.lineno > found.lineno else found
@@ -978,7 +978,7 @@ def _chosen_value(project: Project, module: SourceModule, node: ast.Assign) -> a
     fn = enclosing_function(project, module.path, node.lineno)
     if isinstance(value, ast.Name) and fn is not None:
         found = None
-        for stmt in ast.walk(fn.node):
+        for stmt in walk(fn.node):
             if isinstance(stmt, ast.Assign) and stmt.lineno < node.lineno:
                 if any(isinstance(t, ast.Name) and t.id == value.id for t in stmt.targets):
                     found = stmt.value
@@ -1078,7 +1078,7 @@ def secret_env_exports(project: Project) -> list[SecretExport]:
     for module in project.modules.values():
         if "environ[" not in module.text or not production_deploy_path(module.path):
             continue  # ``dev_server/app.py`` exporting a throw-away key for the reloader is development
-        for node in ast.walk(module.tree):
+        for node in walk(module.tree):
             if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
                 continue
             target = node.targets[0]

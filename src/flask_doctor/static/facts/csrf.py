@@ -32,6 +32,7 @@ from flask_doctor.static.facts.writes import has_method_branch
 from flask_doctor.static.model import BLUEPRINT_TYPES, CallSite, FunctionInfo, Project
 from flask_doctor.static.names import dotted
 from flask_doctor.static.patterns import on_first_use
+from flask_doctor.static.syntax import walk
 
 CSRF_TYPES = {
     "flask_wtf.csrf.CSRFProtect",
@@ -209,7 +210,7 @@ def _extension_named_in_settings(project: Project) -> Location | None:
     for module in project.modules.values():
         if is_test_path(module.path) or not _EXTENSION_STRING().search(module.text):
             continue
-        for node in ast.walk(module.tree):
+        for node in walk(module.tree):
             if (
                 isinstance(node, ast.Constant)
                 and isinstance(node.value, str)
@@ -885,7 +886,7 @@ def auth_cookies(project: Project) -> dict[str, AuthCookie]:
     for module in project.modules.values():
         if "cookies[" not in module.text or is_test_path(module.path):
             continue
-        for node in ast.walk(module.tree):
+        for node in walk(module.tree):
             if (
                 isinstance(node, ast.Subscript)
                 and isinstance(node.value, ast.Attribute)
@@ -1149,7 +1150,7 @@ def login_from_requests_only(project: Project) -> bool:
     for module in project.modules.values():
         if is_test_path(module.path) or not any(name in module.text for name in _LOGIN_LOADERS):
             continue
-        for node in ast.walk(module.tree):
+        for node in walk(module.tree):
             if isinstance(node, ast.Attribute) and node.attr in _LOGIN_LOADERS:
                 seen.add(node.attr)
     return "user_loader" not in seen and bool(seen)

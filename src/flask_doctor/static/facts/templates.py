@@ -367,10 +367,17 @@ def _statements(body: Sequence[Any]) -> Iterator[Any]:
         stack.extend(reversed(list(node.iter_child_nodes())))
 
 
-def _loops(tree: Any) -> Iterator[Any]:
+@keyed_fact
+def _for_loops(project: Project, path: str) -> tuple[Any, ...]:
+    """Every ``{% for %}`` of the template file at ``path`` (Jinja's ``find_all`` order); none when it does not parse.
+
+    Searched once per template: each ``render_template`` call of a template asks for its loops, and Jinja's
+    search walks the whole template.
+    """
     from jinja2 import nodes
 
-    yield from (n for n in tree.find_all(nodes.For))
+    tree = parsed_template(project, path)
+    return () if tree is None else tuple(tree.find_all(nodes.For))
 
 
 #: A character of a Jinja name: anything but ASCII punctuation, control characters and white space (a
@@ -435,10 +442,7 @@ def rendered_loops(project: Project, key: tuple[ast.Call, str]) -> list[Template
     for template in _rendered_files(project, module_path, rendered):
         if not _may_loop_over(template.text, passed):
             continue
-        tree = parsed_template(project, template.path)
-        if tree is None:
-            continue
-        for loop in _loops(tree):
+        for loop in _for_loops(project, template.path):
             if not isinstance(loop.target, nodes.Name):
                 continue
             rows = _rows_of(loop.iter, passed)
@@ -530,13 +534,10 @@ def rendered_collections(project: Project, key: tuple[ast.Call, str]) -> list[Te
         return []
     if not any(m.group(1) in passed and m.group(2) != "items" for m in _FOR_COLLECTION.finditer(template.text)):
         return []
-    tree = parsed_template(project, template.path)
-    if tree is None:
-        return []
     from jinja2 import nodes
 
     found: list[TemplateLoop] = []
-    for loop in _loops(tree):
+    for loop in _for_loops(project, template.path):
         walked = loop.iter
         while isinstance(walked, nodes.Filter) and walked.name in _ROW_FILTERS and walked.node is not None:
             walked = walked.node

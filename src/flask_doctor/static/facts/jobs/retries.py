@@ -26,6 +26,7 @@ from flask_doctor.static.facts.sites import calls_named, calls_with_keyword
 from flask_doctor.static.model import CELERY_TYPES
 from flask_doctor.static.names import dotted
 from flask_doctor.static.patterns import on_first_use
+from flask_doctor.static.syntax import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.facts.orm.queries import Query
@@ -201,7 +202,7 @@ def app_wide_retry_policy(project: Project) -> bool:
         if "task_annotations" not in text and "CELERY_ANNOTATIONS" not in text and ".Task" not in text:
             continue
         table = project.module_imports.get(module.name)
-        for node in ast.walk(module.tree):
+        for node in walk(module.tree):
             if not isinstance(node, ast.Assign):
                 continue
             for target in node.targets:
@@ -230,7 +231,7 @@ def periodic_task_names(project: Project) -> set[str]:
     for module in project.modules.values():
         if "schedule" not in module.text and "periodic" not in module.text:
             continue
-        for node in ast.walk(module.tree):
+        for node in walk(module.tree):
             if isinstance(node, ast.Dict):
                 for k, v in zip(node.keys, node.values):
                     if not (isinstance(k, ast.Constant) and k.value == "task"):
@@ -595,7 +596,7 @@ def annotated_for_all(project: Project) -> dict[str, ast.expr]:
     for module in project.modules.values():
         if "task_annotations" not in module.text and "CELERY_ANNOTATIONS" not in module.text:
             continue
-        for node in ast.walk(module.tree):
+        for node in walk(module.tree):
             if isinstance(node, ast.Assign) and any(
                 (t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else "") in _ANNOTATIONS
                 for t in node.targets

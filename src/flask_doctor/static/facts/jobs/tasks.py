@@ -21,6 +21,7 @@ from flask_doctor.static.model import CELERY_TYPES, SQLALCHEMY_TYPES
 from flask_doctor.static.model.workers import is_celery_task_class
 from flask_doctor.static.names import dotted
 from flask_doctor.static.patterns import on_first_use
+from flask_doctor.static.syntax import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.findings import Location
@@ -195,7 +196,7 @@ def default_task_classes(project: Project) -> list[str]:
     for module in project.modules.values():
         if "Task" not in module.text and "task_cls" not in module.text:
             continue
-        for node in ast.walk(module.tree):
+        for node in walk(module.tree):
             if isinstance(node, ast.Assign) and any(
                 isinstance(t, ast.Attribute) and t.attr == "Task" for t in node.targets
             ):
@@ -470,7 +471,7 @@ def only_run_inline(project: Project, fn: FunctionInfo) -> list[ast.Call]:
         if not found:
             continue  # the name only inside longer words: no import of it here either
         seen += found
-        for node in ast.walk(module.tree):
+        for node in walk(module.tree):
             if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     if alias.name == name:

@@ -21,7 +21,7 @@ from flask_doctor.static.facts.dependencies import version_side
 from flask_doctor.static.facts.orm.assignments import assignments, params_and_locals
 from flask_doctor.static.model import SQLALCHEMY_TYPES
 from flask_doctor.static.names import dotted
-from flask_doctor.static.syntax import statements
+from flask_doctor.static.syntax import statements, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -197,7 +197,7 @@ def foreign_key_of(project: Project, model: ModelInfo, relation: Relation) -> st
                 tables.add(value.value.lower())
     for cls in _lineage(project, model):
         for attr, value in _class_attributes(cls):
-            for node in ast.walk(value):
+            for node in walk(value):
                 if not (isinstance(node, ast.Call) and (dotted(node.func) or "").endswith("ForeignKey") and node.args):
                     continue
                 first = node.args[0]
@@ -228,7 +228,7 @@ def _class_attributes(cls: ClassInfo) -> list[tuple[str, ast.expr]]:
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
             "declared_attr" in _spelled(d) for d in stmt.decorator_list
         ):
-            returned = [n.value for n in ast.walk(stmt) if isinstance(n, ast.Return) and n.value is not None]
+            returned = [n.value for n in walk(stmt) if isinstance(n, ast.Return) and n.value is not None]
             if returned:
                 found.append((stmt.name, returned[-1]))
     return found

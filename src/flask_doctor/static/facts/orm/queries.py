@@ -575,7 +575,7 @@ def _returned_query(ctx: Context, call: ast.Call, depth: int = 0) -> Query | Non
     inner = helper_context(ctx.project, fn)
     found: Query | None = None
     ways: list[Query] = []
-    for node in ast.walk(fn.node):
+    for node in walk(fn.node):
         if isinstance(node, ast.Return) and node.value is not None:
             query = (
                 query_of(node.value, inner, helpers=depth < _QUERY_HOPS, _depth=depth + 1)

@@ -3689,7 +3689,7 @@ class QueryInLoop(Rule):
             items = {loop.var: model}
             lines: set[tuple[str, int]] = set()
             for part in loop.body:
-                for call in ast.walk(part):
+                for call in walk(part):
                     if not isinstance(call, ast.Call) or not uses_any(call, {loop.var}):
                         continue
                     where = loop.location(call)
