@@ -42,7 +42,7 @@ from flask_doctor.static.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.deploy import DeployModel, ServerCommand, Setting, UwsgiSettings
-    from flask_doctor.static.model import CallSite, ClassInfo, FunctionInfo, Project
+    from flask_doctor.static.model import CallSite, ClassInfo, Project
 
 GREEN_WORKERS = ("gevent", "eventlet")
 #: gunicorn kills a worker silent for longer than this; more than five
@@ -690,80 +690,6 @@ def blocking_request_sites(project: Project) -> list[tuple[CallSite, str]]:
                 continue
             found.append((site, f"`{label}(...)` (sleep)"))
     return found
-
-
-@project_fact
-def calls_reaching_http(project: Project) -> dict[int, str]:
-    """Calls in request code that make an outgoing HTTP call, themselves or through the project functions they
-    call inline at any depth (not through a thread, a queue or an executor): ``id(call)`` -> the HTTP call's
-    label. Built from :func:`blocking_request_sites` upward along the request functions' own calls."""
-    direct = [(site, label) for site, label in blocking_request_sites(project) if label.endswith("(HTTP call)")]
-    found: dict[int, str] = {id(site.node): label for site, label in direct}
-    makers: dict[str, str] = {}
-    for site, label in direct:
-        if site.function is not None and not _guarded_by_parameter(site.function, site.node):
-            makers.setdefault(site.function.qualname, label)
-    if not makers:
-        return found
-    callers: dict[str, list[tuple[FunctionInfo, ast.Call]]] = {}
-    for fn in project.functions.values():
-        if REQUEST not in fn.contexts:
-            continue
-        for name, call in fn.calls:
-            callee = project.resolve_function(name, fn, fn.module)
-            if callee is not None and callee is not fn:
-                callers.setdefault(callee.qualname, []).append((fn, call))
-    queue = list(makers)
-    while queue:
-        qualname = queue.pop()
-        for fn, call in callers.get(qualname, ()):
-            found.setdefault(id(call), makers[qualname])
-            if fn.qualname not in makers and not _guarded_by_parameter(fn, call):
-                makers[fn.qualname] = makers[qualname]
-                queue.append(fn.qualname)
-    return found
-
-
-def _guarded_by_parameter(fn: FunctionInfo, call: ast.Call) -> bool:
-    """``call`` runs only under an ``if`` whose test reads a parameter of ``fn`` itself (``if fetch_remote:``,
-    ``elif "url" in postdata:``; not ``if post.thumbnail:``, a field of what it is given): whether it runs is
-    what each caller passes, which a call that passes something else never takes."""
-    args = fn.node.args
-    params = frozenset(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)) - {"self", "cls"}
-    return bool(params) and bool(_search_guard(fn.node, fn.node, call, params, guarded=False))
-
-
-def _search_guard(node: ast.AST, top: ast.AST, call: ast.Call, params: frozenset[str], *, guarded: bool) -> bool | None:
-    """Whether ``call`` under ``node`` sits in a branch of an ``if`` on one of ``params``; None when not there."""
-    if node is call:
-        return guarded
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)) and node is not top:
-        return None
-    for child in ast.iter_child_nodes(node):
-        inner = guarded
-        if isinstance(node, (ast.If, ast.IfExp)) and child is not node.test:
-            inner = guarded or _reads_parameter(node.test, params)
-        answer = _search_guard(child, top, call, params, guarded=inner)
-        if answer is not None:
-            return answer
-    return None
-
-
-def _reads_parameter(test: ast.expr, params: frozenset[str]) -> bool:
-    """``test`` names a parameter itself, not only a field of it (``post.thumbnail``)."""
-    fields = {id(node.value) for node in ast.walk(test) if isinstance(node, ast.Attribute)}
-    return any(isinstance(node, ast.Name) and node.id in params and id(node) not in fields for node in ast.walk(test))
-
-
-@project_fact
-def names_reaching_http(project: Project) -> frozenset[str]:
-    """The callee names, as written (last segment), of :func:`calls_reaching_http`: for a rule's call filter."""
-    found = calls_reaching_http(project)
-    return frozenset(
-        node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
-        for site in project.calls
-        if id(node := site.node) in found and isinstance(node.func, (ast.Attribute, ast.Name))
-    )
 
 
 @dataclass(eq=False)

@@ -16,13 +16,11 @@ from flask_doctor.static.facts.calls import (
     bounded_wait,
     callee_name,
     cooperative,
-    data_loop,
     describe_where,
     drained_before_wait,
     enclosing_loop,
     in_request_code,
     in_retry_backoff,
-    loop_header,
     only_on_event_loop,
     other_entries,
     path_doubt,
@@ -31,13 +29,10 @@ from flask_doctor.static.facts.calls import (
     sleep_seconds,
     version_query,
 )
-from flask_doctor.static.facts.flows import callers
 from flask_doctor.static.facts.gitpython import GIT_NETWORK_NAMES, KILL_AFTER, git_network_call
-from flask_doctor.static.facts.guards import bound_arguments
 from flask_doctor.static.facts.roles import FileRole, role_of
-from flask_doctor.static.facts.server import calls_reaching_http, names_reaching_http
 from flask_doctor.static.facts.taint import request_derived
-from flask_doctor.static.model import REQUEST, Project
+from flask_doctor.static.model import REQUEST
 from flask_doctor.static.rules.base import Context, Invalid, Rule, Valid
 
 
@@ -115,22 +110,6 @@ class BlockingCallInRequest(Rule):
     not for ever, and often on purpose. A longer deadline, or one the code
     does not show, stays a warning.
 
-    Outgoing HTTP calls made once per item of a loop over data are a note
-    too: a `for` loop or a comprehension in request code whose body calls
-    `requests`/`urllib`/`httpx` (directly, or through project helpers at any
-    depth: `for cs in changesets: fetch_diff(cs)`), so one request makes
-    as many calls, one after another, as the data has items, and each of
-    them may wait up to its timeout. Not reported: a loop over a literal
-    collection or a `range` of a constant (a count the code fixes), a loop
-    that stops at the first answer (a `break` or `return` in its body:
-    trying mirrors in turn), a call in the loop's iterable (it runs once),
-    `while` loops (a retry or a paginator whose end the code decides),
-    calls handed to a thread, a queue or an executor, and a helper whose
-    HTTP call sits under an `if` on one of its own parameters (`if "url"
-    in postdata:`): whether it runs is what each caller passes, and a loop
-    over a parameter every request caller fills with a literal list
-    (`send_sms(text, [phone])`).
-
     The finding is a *note*, saying why, when the code does not show that
     every such request waits: a helper on the chain below the view takes
     the path only under an argument its caller passes or an opt-in setting
@@ -178,72 +157,7 @@ class BlockingCallInRequest(Rule):
 
     call_names = last_segments(SLEEP) | SUBPROCESS_WAIT_NAMES | GIT_NETWORK_NAMES
 
-    def project_call_names(self, project: Project) -> frozenset[str]:
-        """The calls that make an outgoing HTTP call in request code, themselves or through a project helper."""
-        return names_reaching_http(project)
-
     VALID = (
-        # HTTP calls over a fixed list of providers, a mirror search that stops at the first answer, a call that
-        # fetches the loop's items (it runs once), and a fan-out a background job makes: no request waits on a
-        # number of calls the data decides.
-        Valid("""
-            import requests
-            from celery import shared_task
-            from flask import Flask, current_app
-            app = Flask(__name__)
-
-            def fetch(url):
-                return requests.get(url, timeout=10).json()
-
-            @app.get("/status")
-            def status():
-                states = [fetch(url) for url in ("https://a.example/health", "https://b.example/health")]
-                for mirror in current_app.config["MIRRORS"]:
-                    try:
-                        return {"states": states, "index": fetch(mirror)}
-                    except requests.RequestException:
-                        continue
-                for item in fetch("https://a.example/items"):
-                    states.append(item)
-                return {"states": states}
-
-            @shared_task
-            def refresh(names):
-                return [fetch(f"https://api.example/users/{name}") for name in names]
-            """),
-        # The helper downloads only when its caller passes a URL; the loop passes local files.
-        Valid("""
-            import glob
-            import requests
-            from flask import Flask
-            app = Flask(__name__)
-
-            def add_input(project, data):
-                if "url" in data:
-                    body = requests.get(data["url"], timeout=30).content
-                else:
-                    body = open(data["path"], "rb").read()
-                return len(body)
-
-            @app.post("/<project>/inputs")
-            def add_inputs(project):
-                return {"sizes": [add_input(project, {"path": f}) for f in glob.glob(f"/srv/{project}/*")]}
-            """),
-        # The helper loops over the phones its caller passes, and the test view passes one.
-        Valid("""
-            import requests
-            from flask import Flask, request
-            app = Flask(__name__)
-
-            def send_sms(text, phones):
-                for phone in phones:
-                    requests.post("https://sms.example/send", data={"to": phone, "body": text}, timeout=10)
-
-            @app.post("/settings/test-sms")
-            def test_sms():
-                send_sms("temBoard test", [request.form["phone"]])
-                return {"message": "OK"}
-            """),
         # A status page asks local programs for their versions: each prints a line and exits.
         Valid("""
             import subprocess
@@ -542,30 +456,6 @@ class BlockingCallInRequest(Rule):
             """),
     )
     INVALID = (
-        # One OSM diff fetched per changeset the first call listed, for every user named in the URL: each call has
-        # a timeout, but the view makes as many of them in a row as the data has items.
-        Invalid(
-            """
-            import requests
-            from flask import Flask
-            app = Flask(__name__)
-
-            def get_xml(url):
-                return requests.get(url, timeout=120).text
-
-            def changes_of(user):
-                changesets = get_xml(f"https://osm.example/changesets?user={user}").split()
-                return [get_xml(f"https://osm.example/changeset/{cs}/download") for cs in changesets]  # expect
-
-            @app.get("/<users>")
-            def report(users):
-                result = {}
-                for name in users.split(","):
-                    result[name] = changes_of(name)  # expect
-                return result
-            """,
-            message="one outgoing HTTP call after another while the request waits",
-        ),
         # A class registered with flask-restful's ``add_resource`` is a view whatever base it has.
         Invalid(
             """
@@ -896,10 +786,7 @@ class BlockingCallInRequest(Rule):
             self._git(node, ctx, git)
             return
         waited = blocking_subprocess(ctx, node)
-        if waited is None:
-            self._http_in_loop(node, ctx)
-            return
-        if drained_before_wait(ctx, node):
+        if waited is None or drained_before_wait(ctx, node):
             return  # a wait after reading the child's output to its end returns with it
         if version_query(ctx, node):
             return  # `curl --version` prints a line and exits: there is nothing it could wait for
@@ -917,31 +804,6 @@ class BlockingCallInRequest(Rule):
             doubt,
             list(ctx.chain_evidence(REQUEST)),
             "Pass `timeout=` (and handle subprocess.TimeoutExpired), or run the command in a background job.",
-        )
-
-    def _http_in_loop(self, node: ast.Call, ctx: Context) -> None:
-        """An outgoing HTTP call, made here or by the project helper called here, once per item of a loop over
-        data: the request waits for each in turn (a note: each call may be bounded, their number is not)."""
-        label = calls_reaching_http(ctx.project).get(id(node))
-        if label is None:
-            return
-        loop = data_loop(ctx, node)
-        if loop is None or _literal_from_every_caller(ctx, loop.iter):
-            return
-        called = ast.unparse(node.func)
-        inner = label.removesuffix(" (HTTP call)")
-        what = f"`{called}(...)`" + ("" if inner.startswith(f"`{called}(") else f" (it calls {inner})")
-        ctx.report(
-            self.finding(
-                ctx.location(node),
-                f"{what} in {describe_where(ctx, REQUEST)} runs for every item of `{loop_header(loop)}`: one"
-                " outgoing HTTP call after another while the request waits, so its time grows with the data"
-                " (note: each call may have a timeout; their number has none)",
-                hint="Fetch in one batched call, cap the number of items, run the calls concurrently with an"
-                " overall deadline, or move the work to a background job and return 202.",
-                evidence=[*ctx.chain_evidence(REQUEST), Evidence("the loop", ctx.location(loop))],
-                severity=min(self.effective_severity, Severity.NOTE),
-            )
         )
 
     def _git(self, node: ast.Call, ctx: Context, name: str) -> None:
@@ -1014,18 +876,3 @@ class BlockingCallInRequest(Rule):
                 return True
             fn = fn.parent  # a streaming generator sleeps for its view's variables
         return False
-
-
-def _literal_from_every_caller(ctx: Context, iterable: ast.expr) -> bool:
-    """The loop runs over a parameter every request caller fills with a literal collection
-    (``send_sms(config, text, [phone])``): a count the callers fix."""
-    fn = ctx.function
-    if fn is None or not isinstance(iterable, ast.Name):
-        return False
-    args = fn.node.args
-    if iterable.id not in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}:
-        return False
-    sites = [(call, caller) for call, caller in callers(ctx.project).get(fn.qualname, ()) if REQUEST in caller.contexts]
-    return bool(sites) and all(
-        isinstance(bound_arguments(fn, call).get(iterable.id), (ast.List, ast.Tuple, ast.Set)) for call, _ in sites
-    )
