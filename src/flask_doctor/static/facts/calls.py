@@ -1187,47 +1187,6 @@ def enclosing_loop(ctx: Context) -> ast.AST | None:
     return None
 
 
-def data_loop(ctx: Context, node: ast.AST) -> ast.For | ast.comprehension | None:
-    """The ``for`` loop (or comprehension) of the current function that runs ``node`` once per item of data: not
-    a literal collection or a ``range`` of a constant (a fixed count), and not a search that stops at the first
-    answer (a ``break`` or ``return`` in its body: trying mirrors in turn, a lookup). ``node`` in the loop's
-    iterable runs once, not per item."""
-    child: ast.AST = node
-    for ancestor in reversed(ctx.ancestors):
-        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.While)):
-            return None
-        loop: ast.For | ast.comprehension | None = None
-        if isinstance(ancestor, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            first = ancestor.generators[0]
-            if child is not first:
-                loop = first
-        elif isinstance(ancestor, ast.For) and child is not ancestor.iter and child is not ancestor.target:
-            if any(isinstance(inner, (ast.Break, ast.Return)) for inner in own_nodes(ancestor)):
-                return None
-            loop = ancestor
-        if loop is not None:
-            return None if _fixed_iterable(loop.iter) else loop
-        child = ancestor
-    return None
-
-
-def _fixed_iterable(node: ast.expr) -> bool:
-    """``(a, b)``, ``["x", "y"]``, ``range(3)``, ``enumerate(("a", "b"))``: a count the code fixes."""
-    if isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
-        return True
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        if node.func.id == "range":
-            return all(isinstance(arg, ast.Constant) for arg in node.args)
-        if node.func.id in ("enumerate", "zip", "reversed", "sorted") and node.args:
-            return all(_fixed_iterable(arg) for arg in node.args)
-    return False
-
-
-def loop_header(loop: ast.For | ast.comprehension) -> str:
-    """``for cs in changesets``, for a message."""
-    return f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}"[:80]
-
-
 def in_request_code(ctx: Context) -> bool:
     return ctx.in_request and not ctx.is_test_code()
 
