@@ -168,3 +168,18 @@ def assignment_targets(stmt: ast.AST) -> list[ast.expr]:
     if isinstance(stmt, ast.AnnAssign):
         return [stmt.target]
     return []
+
+
+def list_appends(body: list[ast.stmt]) -> list[tuple[str, ast.Call]]:
+    """Every ``name.append(...)`` call in ``body`` (nested blocks included), with the appended-to name, in order."""
+    out: list[tuple[str, ast.Call]] = []
+    for stmt in body:
+        for node in walk(stmt):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "append"
+                and isinstance(node.func.value, ast.Name)
+            ):
+                out.append((node.func.value.id, node))
+    return out

@@ -21,6 +21,7 @@ from flask_doctor.static.facts.orm.mongo import project_callee
 from flask_doctor.static.facts.orm.params import _flowing_from, filled_params, optional_params, passes
 from flask_doctor.static.facts.roles import is_test_path
 from flask_doctor.static.names import dotted
+from flask_doctor.static.syntax import list_appends
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -190,18 +191,9 @@ def indexed_each(project: Project, fn: FunctionInfo, loop: ast.For | ast.AsyncFo
             loaded.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
     if not loaded:
         return None
-    lists: set[str] = set()
-    for stmt in loop.body:
-        for node in ast.walk(stmt):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "append"
-                and isinstance(node.func.value, ast.Name)
-                and len(node.args) == 1
-                and uses_any(node.args[0], loaded)
-            ):
-                lists.add(node.func.value.id)
+    lists = {
+        target for target, call in list_appends(loop.body) if len(call.args) == 1 and uses_any(call.args[0], loaded)
+    }
     if not lists:
         return None
     for node in ast.walk(fn.node):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.models import Relation, model_for, relations
 from flask_doctor.static.facts.orm.queries import branch_paths, is_session, query_of
-from flask_doctor.static.syntax import walk
+from flask_doctor.static.syntax import list_appends, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from flask_doctor.static.context import Context
@@ -147,17 +147,7 @@ def _capped(test: ast.expr) -> tuple[str, ast.Compare] | None:
 
 
 def _appends(body: list[ast.stmt], name: str) -> ast.Call | None:
-    for stmt in body:
-        for node in ast.walk(stmt):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "append"
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == name
-            ):
-                return node
-    return None
+    return next((call for target, call in list_appends(body) if target == name), None)
 
 
 def _first_few(loop: ast.For | ast.AsyncFor) -> ast.expr | None:

@@ -561,18 +561,7 @@ class PerRequestResourceNotClosed(Rule):
     @staticmethod
     def _closed_or_escapes(name: str, fn: FunctionInfo) -> bool:
         for node in ast.walk(fn.node):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in CLOSERS
-                and dotted(node.func.value) == name
-            ):
-                return True
-            if isinstance(node, (ast.With, ast.AsyncWith)) and any(
-                dotted(item.context_expr) == name
-                or (isinstance(item.context_expr, ast.Call) and any(dotted(a) == name for a in item.context_expr.args))
-                for item in node.items
-            ):
+            if _closes_at(node, name, wrapped=True):
                 return True
             if (
                 isinstance(node, (ast.Return, ast.Yield))
@@ -632,18 +621,24 @@ def _closed_by_helper(ctx: Context, name: str, fn: FunctionInfo) -> bool:
 
 def _closes(name: str, fn: FunctionInfo) -> bool:
     """``name.close()`` (or another closer) anywhere in ``fn``, or ``name`` used as a ``with`` item."""
-    for node in ast.walk(fn.node):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in CLOSERS
-            and dotted(node.func.value) == name
-        ):
-            return True
-        if isinstance(node, (ast.With, ast.AsyncWith)) and any(
-            dotted(item.context_expr) == name for item in node.items
-        ):
-            return True
+    return any(_closes_at(node, name) for node in ast.walk(fn.node))
+
+
+def _closes_at(node: ast.AST, name: str, *, wrapped: bool = False) -> bool:
+    """``node`` is ``name.close()`` (or another closer), or a ``with`` block over ``name``; with ``wrapped``,
+    also one over a call that takes it (``with closing(conn):``)."""
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Attribute) and node.func.attr in CLOSERS and dotted(node.func.value) == name
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return any(
+            dotted(item.context_expr) == name
+            or (
+                wrapped
+                and isinstance(item.context_expr, ast.Call)
+                and any(dotted(a) == name for a in item.context_expr.args)
+            )
+            for item in node.items
+        )
     return False
 
 
