@@ -61,14 +61,37 @@ def test_literal_secret_in_base_config_without_override_is_an_error() -> None:
     assert findings(code, "FD302") == [(2, Severity.ERROR)]
 
 
-def test_random_key_with_env_fallback_is_one_severity_lower() -> None:
-    code = """
-        import os
-        from flask import Flask
-        app = Flask(__name__)
-        app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", os.urandom(24))
+RANDOM_FALLBACK = """
+    import os
+    from flask import Flask
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", os.urandom(24))
+    """
+
+
+def test_random_key_fallback_without_a_visible_deployment_is_a_note() -> None:
+    assert findings(RANDOM_FALLBACK, "FD301") == [(4, Severity.NOTE)]
+
+
+def test_random_key_fallback_served_by_several_workers_is_a_warning() -> None:
+    assert findings(RANDOM_FALLBACK, "FD301", Procfile="web: gunicorn -w 4 app:app\n") == [(4, Severity.WARNING)]
+
+
+def test_random_key_shared_by_preloaded_workers_is_a_note() -> None:
+    procfile = "web: gunicorn --preload -w 4 app:app\n"
+    assert findings(RANDOM_FALLBACK, "FD301", Procfile=procfile) == [(4, Severity.NOTE)]
+
+
+def test_random_key_of_an_app_behind_replicas_is_a_warning() -> None:
+    compose = """
+        services:
+          web:
+            build: .
+            command: gunicorn --preload -w 2 app:app
+            deploy:
+              replicas: 3
         """
-    assert findings(code, "FD301") == [(4, Severity.WARNING)]
+    assert findings(RANDOM_FALLBACK, "FD301", compose_dot_yml=compose) == [(4, Severity.WARNING)]
 
 
 def test_random_key_through_a_local_variable() -> None:
@@ -79,7 +102,7 @@ def test_random_key_through_a_local_variable() -> None:
         app = Flask(__name__)
         app.secret_key = key
         """
-    assert findings(code, "FD301") == [(5, Severity.ERROR)]
+    assert findings(code, "FD301", Procfile="web: gunicorn -w 4 app:app\n") == [(5, Severity.WARNING)]
 
 
 def test_app_debug_after_loading_production_config_is_live() -> None:

@@ -826,8 +826,9 @@ def test_random_key_of_a_signer_is_reported_once_for_encode_and_decode() -> None
             def me():
                 return jwt.decode(request.headers["X-Token"], API_KEY, algorithms=["HS256"])
             """,
+        "Procfile": "web: gunicorn -w 4 app:app\n",
     }
-    assert lines("FD301", files) == [(5, Severity.ERROR)]
+    assert lines("FD301", files) == [(5, Severity.WARNING)]
     assert lines("FD302", files) == []
 
 

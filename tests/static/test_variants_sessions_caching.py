@@ -64,13 +64,18 @@ def _files(**extra: str) -> dict[str, str]:
     return files
 
 
+def _served(**extra: str) -> dict[str, str]:
+    """FD301 warns only when the deploy files show the app served by several processes."""
+    return _files(**{"Dockerfile": DOCKERFILE_4_WORKERS, **extra})
+
+
 # name, rule, files
 BAD: list[tuple[str, str, dict[str, str]]] = [
     # ------------------------------------------------------------------ FD301 secret-key-generated-at-startup
     (
         "factory-config-urandom",
         "FD301",
-        _files(
+        _served(
             app="""
             import os
             from flask import Flask
@@ -85,7 +90,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "module-secret-key-token-hex",
         "FD301",
-        _files(
+        _served(
             app="""
             import secrets
             from flask import Flask
@@ -98,7 +103,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "config-class-from-object",
         "FD301",
-        _files(
+        _served(
             config="""
             import os
 
@@ -118,7 +123,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "config-module-from-object-string-aliased-import",
         "FD301",
-        _files(
+        _served(
             settings="""
             from os import urandom as random_bytes
 
@@ -136,7 +141,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "secrets-imported-as-alias",
         "FD301",
-        _files(
+        _served(
             app="""
             import secrets as s
             from flask import Flask
@@ -149,7 +154,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "production-config-uuid4",
         "FD301",
-        _files(
+        _served(
             config="""
             import uuid
 
@@ -164,7 +169,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "config-update-kwarg",
         "FD301",
-        _files(
+        _served(
             app="""
             import os
             from flask import Flask
@@ -177,7 +182,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "from-mapping-in-factory",
         "FD301",
-        _files(
+        _served(
             app="""
             import secrets
             from flask import Flask
@@ -192,7 +197,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "local-variable-then-assigned",
         "FD301",
-        _files(
+        _served(
             app="""
             import os
             from flask import Flask
@@ -208,7 +213,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "project-helper-one-call-away",
         "FD301",
-        _files(
+        _served(
             utils="""
             import secrets
 
@@ -226,7 +231,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "base64-wrapped-urandom",
         "FD301",
-        _files(
+        _served(
             app="""
             import base64
             import os
@@ -240,7 +245,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "jwt-secret-key-generated",
         "FD301",
-        _files(
+        _served(
             config="""
             import os
             import secrets
@@ -254,7 +259,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "random-choices-join",
         "FD301",
-        _files(
+        _served(
             app="""
             import random
             import string
@@ -268,7 +273,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "config-init-self-attribute",
         "FD301",
-        _files(
+        _served(
             config="""
             import os
 
@@ -282,7 +287,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "env-fallback-under-gunicorn-workers",
         "FD301",
-        _files(
+        _served(
             app="""
             import os
             from flask import Flask
@@ -296,7 +301,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "config-setdefault-random",
         "FD301",
-        _files(
+        _served(
             app="""
             import os
             from flask import Flask
@@ -313,7 +318,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "from-mapping-dict-literal",
         "FD301",
-        _files(
+        _served(
             app="""
             import secrets
             from flask import Flask
@@ -326,7 +331,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "settings-file-from-pyfile",
         "FD301",
-        _files(
+        _served(
             **{
                 "instance/settings.py": """
                 import os
@@ -345,7 +350,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "fernet-generate-key-in-config",
         "FD301",
-        _files(
+        _served(
             config="""
             from cryptography.fernet import Fernet
 
@@ -357,7 +362,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "getenv-keyword-default",
         "FD301",
-        _files(
+        _served(
             app="""
             import os
             import secrets
@@ -371,7 +376,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "configured-value-or-uuid-in-app-subclass",
         "FD301",
-        _files(
+        _served(
             app="""
             import uuid
             from flask import Flask
@@ -1101,7 +1106,7 @@ BAD: list[tuple[str, str, dict[str, str]]] = [
     (
         "jwt-key-pair-generated-into-environ-at-import",
         "FD301",
-        _files(
+        _served(
             app="""
             import os
             import jwt

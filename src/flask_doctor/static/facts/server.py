@@ -33,7 +33,7 @@ from flask_doctor.static.facts.calls import (
     TINY_SLEEP,
     URLOPEN,
 )
-from flask_doctor.static.facts.deploy_files import dev_process, production_deploy_path
+from flask_doctor.static.facts.deploy_files import app_replicas, dev_process, production_deploy_path, production_server
 from flask_doctor.static.facts.roles import FileRole, is_test_path, role_of_path
 from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.model import FACTORY, REQUEST
@@ -632,6 +632,61 @@ def wsgi_deployments(project: Project) -> list[Gunicorn]:
     return [*gunicorn_deployments(project), *uwsgi_deployments(project)]
 
 
+@dataclass(frozen=True)
+class AppProcesses:
+    """How many processes of production build the app, as far as the deploy files show.
+
+    ``spread`` is ``several`` (more than one worker, each building the app
+    after the fork, or several replicas), ``unknown`` (a production server
+    starts it and its worker count is not visible: set from a variable, or
+    on a command line we could not read) or ``one`` (one worker, or workers
+    forked from a master that built the app first: ``preload_app``, a custom
+    application that holds the built app).
+    """
+
+    spread: str
+    description: str
+    location: Location
+
+
+@project_fact
+def app_processes(project: Project) -> AppProcesses | None:
+    """The strongest evidence the production deploy files give of how many processes build the app.
+
+    Per-process state (a key generated at start-up, an in-memory cache)
+    differs between processes only when each builds the app itself:
+    compose replicas always do; gunicorn and uWSGI workers do unless the
+    master builds it before the fork. A config file no visible command uses
+    and that sets no worker count says nothing. Examples' deploy files are
+    left out. None when no production server is visible.
+    """
+    replicas = app_replicas(project)
+    if replicas is not None:
+        return AppProcesses("several", replicas.description, replicas.location or Location("", 1, 1))
+    found: list[AppProcesses] = []
+    for item in wsgi_deployments(project):
+        if item.example:
+            continue
+        workers = item.get("workers")
+        if workers is None and not item.complete:
+            continue  # a config file only: the command that uses it may set the count
+        if item.known("preload") is True:
+            found.append(AppProcesses("one", f"{item.label} forks its workers after building the app", item.source))
+        elif workers is None:
+            found.append(AppProcesses("unknown", f"{item.label} starts the app", item.source))
+        elif not workers.known or not isinstance(workers.value, int) or isinstance(workers.value, bool):
+            found.append(AppProcesses("unknown", f"{item.label} sets its worker count at deploy time", workers.source))
+        elif workers.value > 1:
+            found.append(AppProcesses("several", f"{item.label} runs {workers.value} worker processes", workers.source))
+        else:
+            found.append(AppProcesses("one", f"{item.label} runs one worker process", workers.source))
+    server = production_server(project)
+    if server is not None and server.server not in ("gunicorn", "uwsgi"):
+        found.append(AppProcesses("unknown", f"`{server.server}` starts the app", server.source))
+    order = {"several": 0, "unknown": 1, "one": 2}
+    return min(found, key=lambda item: order[item.spread], default=None)
+
+
 @project_fact
 def single_threaded_uwsgi(project: Project) -> list[tuple[Gunicorn, int | None]]:
     """Production uWSGI deployments started by a visible command that serve one request per process.
@@ -826,10 +881,12 @@ def _receiver_type(project: Project, site: CallSite, receiver: ast.expr) -> str 
 
 __all__ = [
     "GREEN_WORKERS",
+    "AppProcesses",
     "MAX_TIMEOUT",
     "Gunicorn",
     "SocketIOUse",
     "Value",
+    "app_processes",
     "blocking_request_sites",
     "code_gunicorn_applications",
     "gunicorn_deployments",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 
 from flask_doctor.findings import Evidence, Finding, Location, Severity
@@ -27,14 +28,20 @@ from flask_doctor.static.facts.config_values import (
     short,
     supplied_by_deploy,
 )
+from flask_doctor.static.facts.csrf import secret_key_signs_anything
 from flask_doctor.static.facts.devserver import single_process_entry
 from flask_doctor.static.facts.roles import FileRole, role_of
 from flask_doctor.static.facts.scopes import enclosing_function, imports_at
+from flask_doctor.static.facts.server import app_processes
 from flask_doctor.static.facts.signing_keys import SIGNING_CALLS, bound_locally
 from flask_doctor.static.facts.sites import calls_named
 from flask_doctor.static.model import FACTORY, ConfigSetting, Project
 from flask_doctor.static.names import dotted as dotted_name
+from flask_doctor.static.patterns import on_first_use
 from flask_doctor.static.rules.base import FixExample, Invalid, Rule, Valid
+
+#: Names a branch tests to know it runs under a server that forks several workers.
+_MULTI_PROCESS_SERVER = on_first_use(r"gunicorn|uwsgi", re.IGNORECASE)
 
 
 class SecretKeyGeneratedAtStartup(Rule):
@@ -55,7 +62,7 @@ class SecretKeyGeneratedAtStartup(Rule):
     out. A key that only falls back to a random value when the environment
     variable is missing (`os.environ.get("SECRET_KEY") or os.urandom(24)`)
     hides a broken deployment behind exactly this symptom, so it is
-    reported too, one severity lower, and so is a key generated in a branch
+    reported too, and so is a key generated in a branch
     that only runs when the key is not configured (`if not
     app.config.get(ConfigKey.SECRET_KEY): ...`) or after the configured
     value (`config["SECRET_KEY"] or str(uuid.uuid4())`). Such a fallback is
@@ -65,19 +72,17 @@ class SecretKeyGeneratedAtStartup(Rule):
     runs in a deployment. A key the same function then replaces by loading a
     config class or module that sets it (`app.config.from_object(Settings)`
     with `SECRET_KEY = os.environ["SECRET_KEY"]`) is not reported; one that a
-    later `from_pyfile`/`from_envvar` may replace is a fallback, one severity
-    lower. A project helper that returns
+    later `from_pyfile`/`from_envvar` may replace is a fallback. A project helper that returns
     a random value (`_random_password(24)` built on `secrets.choice`) counts
     as random. So is production code that exports the variable a secret
     setting reads (`os.environ["SECRET_KEY"] = os.getenv("FERNET_KEY",
     Fernet.generate_key())` in the command that then starts gunicorn): the
     workers of one start share that key, but every restart and every
-    replica makes its own, so it is reported one severity lower (two for a
-    fallback). So is a key an application module generates when it is
+    replica makes its own, so it is reported as a note. So is a key an application module generates when it is
     imported and hands to an itsdangerous serializer or signer built there
     (`INVITE_KEY = secrets.token_urlsafe(32)`, `URLSafeTimedSerializer(INVITE_KEY)`:
     invitation, confirmation and reset links signed by one worker fail in
-    the next; one lower when the value only replaces a missing environment
+    the next; also when the value only replaces a missing environment
     variable that the deploy files do not set and start-up code does not
     insist on). The same holds for the random call written in the
     serializer itself (`URLSafeTimedSerializer(os.urandom(24))` at module
@@ -88,13 +93,27 @@ class SecretKeyGeneratedAtStartup(Rule):
     the key is a signing secret whatever its name: a key (an RSA key pair
     too) written into it when the app module is imported is made by every
     worker process on its own, so tokens issued by one worker fail in the
-    next; that is reported at full severity (one lower as a fallback). Keys in development and testing configuration, and keys
+    next. Keys in development and testing configuration, and keys
     generated once and stored (a project function that writes the key to a
     file, a config module that writes its generated defaults into the
     operator's config file) are not reported. When the installed command
     serves the app itself with Werkzeug and nothing declares another server
     (one process by design), the only effect is a logout on every restart: a
     note.
+
+    A key that differs per process only costs something when it signs what
+    outlives a request: a `SECRET_KEY` that signs nothing (the views never use
+    the session beyond flashed messages, and no login, CSRF or token extension
+    signs with it) is not reported, nor is a random key the code only makes
+    when it is not running under gunicorn or uWSGI (an earlier branch that
+    tests for the server gives the key another value). The finding is a
+    warning only when the deploy files show several processes that each build
+    the app (gunicorn or uWSGI workers, compose replicas) or a production
+    server whose worker count they do not show; with one worker, with workers
+    forked after the master built the app (`--preload`, a custom gunicorn
+    application holding the built app), or with no visible deployment, the
+    key is shared or the harm is not shown, and it is a note: every restart
+    still logs everyone out.
 
     ## Example
     ```python
@@ -304,6 +323,38 @@ class SecretKeyGeneratedAtStartup(Rule):
             def open_session():
                 return {"jwt": jwt.encode({"sub": request.json["login"]}, os.environ["SESSION_JWT_KEY"], "RS256")}
             """),
+        # the session holds only flashed messages: a key per process signs nothing that outlives a request
+        Valid("""
+            import os
+            import secrets
+            from flask import Flask, flash, redirect
+
+            app = Flask(__name__)
+            app.secret_key = os.environ.get("TOOL_SECRET_KEY") or secrets.token_hex(32)
+
+            @app.post("/refresh")
+            def refresh():
+                flash("refreshed")
+                return redirect("/")
+            """),
+        # under gunicorn the code gives the key another value; the random one only serves the built-in server
+        Valid("""
+            import os
+            from flask import Flask, session
+
+            def create_app(conf, gunicorn=False):
+                app = Flask(__name__)
+                app.secret_key = conf.get("appsecret")
+                if app.secret_key == "random" and gunicorn:
+                    app.secret_key = conf["fixed_secret"]
+                if not app.secret_key or app.secret_key == "random":
+                    app.secret_key = os.urandom(64)
+
+                @app.get("/me")
+                def me():
+                    return {"user": session.get("user_id")}
+                return app
+            """),
         # the serializer signs with a key every process reads from the environment
         Valid("""
             import os
@@ -340,7 +391,7 @@ class SecretKeyGeneratedAtStartup(Rule):
         Invalid(
             """
             import random
-            from flask import Flask
+            from flask import Flask, session
             import registry
             registry.app = Flask(__name__)
             app = registry.app
@@ -348,7 +399,7 @@ class SecretKeyGeneratedAtStartup(Rule):
 
             @app.get("/")
             def home():
-                return "ok"
+                return {"user": session.get("user_id")}
             """,
             files={"registry.py": "app = None\n"},
         ),
@@ -536,6 +587,22 @@ class SecretKeyGeneratedAtStartup(Rule):
             files={"Procfile": "web: gunicorn -w 4 app:app\n"},
             message="every worker process makes its own key",
         ),
+        # gunicorn forks its workers after building the app (preload): they share the key, and only a restart or a
+        # second host makes a new one, so this is a note
+        Invalid(
+            """
+            import os
+            from flask import Flask, session
+            app = Flask(__name__)
+            app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or os.urandom(24)  # expect
+
+            @app.get("/me")
+            def me():
+                return {"user": session.get("user_id")}
+            """,
+            files={"Procfile": "web: gunicorn --preload -w 4 app:app\n"},
+            message="so its workers share the key, but every restart and every further host makes a new one",
+        ),
         # a desktop tool: its installed command's `serve` sub-command reaches a plain `app.run()` through a helper,
         # so one process holds the key and a restart is the only harm
         Invalid(
@@ -581,11 +648,15 @@ class SecretKeyGeneratedAtStartup(Rule):
                 continue  # the app refuses to start without the key: the fallback never reaches a deployment
             if self._replaced_by_config_object(project, setting):
                 continue  # a config class or module loaded after it sets the key for good
+            if setting.key == "SECRET_KEY" and not secret_key_signs_anything(project):
+                continue  # nothing that outlives a request is signed with it: a key per process loses nothing
+            if self._multi_process_branch_sets_key(project, setting):
+                continue  # the code gives the key another value under gunicorn/uWSGI: the random one serves one process
             target = "app.secret_key" if setting.owner == "app" else setting.key
-            single = single_process_entry(project)
+            severity, reach, processes = self._reach(project)
             # ``app.secret_key = os.urandom(24)`` then ``app.config.from_envvar(...)``: the operator's file may
             # set the key, and the generated one is only what runs when it does not (a key that is already a
-            # fallback keeps its own message and severity)
+            # fallback keeps its own message)
             later = (
                 overridden_later(project, setting)
                 if setting.owner in ("app", "app.config") and not is_fallback
@@ -595,33 +666,21 @@ class SecretKeyGeneratedAtStartup(Rule):
                 message = (
                     f"`{target}` {where(project, setting)} is generated with `{label}` and only replaced when the later "
                     f"`{short(later[0].func)}(...)` loads a file that sets it: a deployment whose file lacks the key "
-                    "gets a different key in every worker and after every restart, and users are logged out at random"
+                    f"runs with a key made at start-up; {reach}"
                 )
-                severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one step lower: a fallback
             elif is_fallback:
                 message = (
                     f"`{target}` {where(project, setting)} falls back to `{label}` when the key is not configured: a "
-                    f"deployment that forgets it gets a different key in every worker and after every restart, and "
-                    f"users are logged out at random instead of the app refusing to start"
+                    f"deployment that forgets it runs with a key made at start-up instead of refusing to start; {reach}"
                 )
-                severity = Severity(max(Severity.NOTE, self.effective_severity - 1))  # one step lower: only a fallback
                 if "warns when" in label:
                     severity = Severity.NOTE  # and the operator is told in the log when it happens
             else:
                 message = (
-                    f"`{target}` {where(project, setting)} is generated with `{label}` when the process starts: every "
-                    f"worker signs sessions with its own key, so users are logged out at random and on every restart"
+                    f"`{target}` {where(project, setting)} is generated with `{label}` when the process starts: {reach}"
                 )
-                severity = self.effective_severity
             at = Location(setting.location.path, call.lineno, call.col_offset + 1)
-            evidence = [Evidence(f"generated by `{short(call)}`", at)]
-            if single is not None:
-                severity = Severity.NOTE
-                message = (
-                    f"`{target}` {where(project, setting)} is generated with `{label}` when the process starts; the "
-                    f"app runs as one process (the `{single.name}` command serves it itself), so this only logs "
-                    "everyone out on every restart"
-                )
+            evidence = [Evidence(f"generated by `{short(call)}`", at), *processes]
             report(
                 self.finding(
                     setting.location,
@@ -663,11 +722,8 @@ class SecretKeyGeneratedAtStartup(Rule):
                     f"and `{reader.key}` {where(project, reader)} signs with it: every restart and every replica "
                     "gets a different key, so tokens and sessions signed by one are rejected by the next"
                 )
-            severity = self.effective_severity
-            if not per_worker:
-                severity = Severity(max(Severity.NOTE, severity - 1))  # one key per start, not per worker
-            if is_fallback:
-                severity = Severity(max(Severity.NOTE, severity - 1))
+            # one key per start, shared by the workers it starts: only restarts and replicas differ
+            severity, _, processes = self._reach(project) if per_worker else (Severity.NOTE, "", [])
             report(
                 self.finding(
                     setting.location,
@@ -682,6 +738,7 @@ class SecretKeyGeneratedAtStartup(Rule):
                             Location(setting.location.path, call.lineno, call.col_offset + 1),
                         ),
                         Evidence(f"read by `{reader.key}`", reader.location),
+                        *processes,
                     ],
                     severity=min(severity, self.effective_severity),
                 )
@@ -738,7 +795,6 @@ class SecretKeyGeneratedAtStartup(Rule):
         worker signs (an invitation, a password-reset or e-mail confirmation link, a login token) fails the
         check in the next.
         """
-        single = single_process_entry(project)
         seen: set[Location] = set()
         names = frozenset(self.SIGNERS | {name.rpartition(".")[2] for name in SIGNING_CALLS})
         for site in calls_named(project, names):
@@ -792,7 +848,7 @@ class SecretKeyGeneratedAtStartup(Rule):
                 continue
             seen.add(where_key)
             label = RANDOM_CALLS[value_table.qualify(dotted_name(generated.func) or "") or ""]
-            severity = self.effective_severity
+            severity, reach, processes = self._reach(project)
             when = ""
             if default is not None:
                 variables = env_variables(value, value_table)
@@ -800,10 +856,7 @@ class SecretKeyGeneratedAtStartup(Rule):
                     refused_when_missing(project, variable) is not None for variable in variables
                 ):
                     continue  # the deployment hands the app the variable, or the app refuses to start without it
-                severity = Severity(max(Severity.NOTE, severity - 1))  # only when the variable is missing
                 when = ", if the environment variable is missing"
-            if single is not None:
-                severity = Severity.NOTE
             signer = qualified.rsplit(".", 1)[-1] if qualified in self.SIGNER_KEYS else site.name.rsplit(".", 1)[-1]
             if qualified.startswith(("jwt.", "jose.")):
                 signer = qualified.removeprefix("jose.")
@@ -820,16 +873,98 @@ class SecretKeyGeneratedAtStartup(Rule):
             report(
                 self.finding(
                     where_key,
-                    f"{subject}: every worker process makes its own key, "
-                    "so a token or link signed by one worker is rejected by the next, and all of them die on restart",
+                    f"{subject}: {reach}",
                     hint=f"Read {f'`{name}`' if name else 'the key'} from the environment (or derive the serializer "
                     "from the app's `SECRET_KEY` with a salt) so that every process signs with the same key.",
                     evidence=[
-                        Evidence("the key is used here", Location(site.module.path, call.lineno, call.col_offset + 1))
+                        Evidence("the key is used here", Location(site.module.path, call.lineno, call.col_offset + 1)),
+                        *processes,
                     ],
                     severity=min(severity, self.effective_severity),
                 )
             )
+
+    @staticmethod
+    def _reach(project: Project) -> tuple[Severity, str, list[Evidence]]:
+        """What a key made per process costs in this project's deployment: the severity, the consequence, the
+        evidence.
+
+        A warning only when the deploy files show several processes that each build the app (workers without
+        ``preload_app``, replicas) or a production server whose worker count is not visible; one process (the
+        installed command serves the app itself, one worker, workers forked after the app is built) and no
+        visible deployment at all are a note.
+        """
+        single = single_process_entry(project)
+        if single is not None:
+            return (
+                Severity.NOTE,
+                f"the app runs as one process (the `{single.name}` command serves it itself), so this only logs "
+                "everyone out on every restart",
+                [],
+            )
+        processes = app_processes(project)
+        if processes is None:
+            return (
+                Severity.NOTE,
+                "each process that serves the app makes its own key, so with several workers or hosts what one "
+                "signs is rejected by the next, and every restart logs everyone out",
+                [],
+            )
+        evidence = [Evidence(processes.description, processes.location)]
+        if processes.spread == "one":
+            return (
+                Severity.NOTE,
+                f"{processes.description}, so its workers share the key, but every restart and every further host "
+                "makes a new one and logs everyone out",
+                evidence,
+            )
+        if processes.spread == "several":
+            return (
+                Severity.WARNING,
+                f"every worker process makes its own key ({processes.description}), so what one signs is rejected "
+                "by the next: users are logged out at random and on every restart",
+                evidence,
+            )
+        return (
+            Severity.WARNING,
+            f"every worker process and host that serves it makes its own key ({processes.description}), so with "
+            "several of them what one signs is rejected by the next, and every restart logs everyone out",
+            evidence,
+        )
+
+    @staticmethod
+    def _multi_process_branch_sets_key(project: Project, setting: ConfigSetting) -> bool:
+        """Earlier in the same function, a branch taken under gunicorn or uWSGI gives the key another value.
+
+        ``if app.secret_key == "random" and gunicorn: app.secret_key = "..."`` then
+        ``if app.secret_key == "random": app.secret_key = os.urandom(32)``: the code knows which server runs it,
+        and the random key only serves the single-process built-in server.
+        """
+        fn = enclosing_function(project, setting.location.path, setting.location.line)
+        if fn is None:
+            return False
+        targets = {
+            ast.dump(target)
+            for node in ast.walk(fn.node)
+            if isinstance(node, ast.Assign) and node.lineno == setting.location.line
+            for target in node.targets
+        }
+        if not targets:
+            return False
+        for node in ast.walk(fn.node):
+            if not isinstance(node, ast.If) or node.lineno >= setting.location.line:
+                continue
+            if not any(
+                isinstance(name, ast.Name | ast.Attribute) and _MULTI_PROCESS_SERVER().search(dotted_name(name) or "")
+                for name in ast.walk(node.test)
+            ):
+                continue
+            if any(
+                isinstance(stmt, ast.Assign) and any(ast.dump(t) in targets for t in stmt.targets)
+                for stmt in ast.walk(ast.Module(body=node.body, type_ignores=[]))
+            ):
+                return True
+        return False
 
     @staticmethod
     def _on_import(project: Project, setting: ConfigSetting) -> bool:
