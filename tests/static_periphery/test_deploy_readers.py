@@ -301,3 +301,20 @@ def test_secrets_of_yaml_configuration_files(tmp_path: Path) -> None:
         )
     ]
     assert model.problems == []
+
+
+def test_continued_lines_are_one_command_when_read_line_by_line(tmp_path: Path) -> None:
+    # bashlex cannot parse the arithmetic, so the script is read line by line; the backslash-continued gunicorn
+    # command must still be read whole, at its first line, with its worker count
+    (tmp_path / "entrypoint.sh").write_text(
+        "#!/bin/sh\n"
+        "N=$(( $(nproc) * 2 ))\n"
+        "exec python3 -m gunicorn \\\n"
+        "    --workers 5 \\\n"
+        "    --bind 0.0.0.0:8080 \\\n"
+        "    'app:create_app()'\n"
+    )
+    model = parse_deploy_files([tmp_path / "entrypoint.sh"], tmp_path)
+    assert [(c.server, f"{c.source.path}:{c.source.line}", c.workers) for c in model.commands] == [
+        ("gunicorn", "entrypoint.sh:3", 5)
+    ]

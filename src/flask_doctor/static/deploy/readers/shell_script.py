@@ -168,12 +168,31 @@ def _clean(words: list[str]) -> tuple[str, list[str]]:
 _IF_LINE = on_first_use(r"^(if|elif)\s+(.*?)(?:;?\s*then)?\s*$")
 
 
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """(first line number, text) of each logical line: a line ending in a backslash goes on with the next
+    (``exec gunicorn \\`` then ``--workers 4 \\`` then ``app:app`` is one command, at its first line)."""
+    out: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start = 1
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not pending:
+            start = number
+        if line.endswith("\\") and not line.lstrip().startswith("#"):
+            pending.append(line[:-1])
+            continue
+        out.append((start, " ".join([*pending, line])))
+        pending = []
+    if pending:
+        out.append((start, " ".join(pending)))
+    return out
+
+
 def _commands_line_by_line(text: str) -> list[tuple[int, list[str]]]:
     found: list[tuple[int, list[str]]] = []
     pattern = ""
     # one frame per open ``if``: [this branch runs only in development, an earlier condition named production]
     branches: list[list[bool]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in _logical_lines(text):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
