@@ -30,6 +30,7 @@ from flask_doctor.static.facts.sites import calls_matching, calls_named
 from flask_doctor.static.facts.taint import REQUEST_NAMES, assignments
 from flask_doctor.static.facts.writes import has_method_branch
 from flask_doctor.static.model import BLUEPRINT_TYPES, CallSite, FunctionInfo, Project
+from flask_doctor.static.model.records import EXPOSE_DECORATORS
 from flask_doctor.static.names import dotted
 from flask_doctor.static.patterns import on_first_use
 from flask_doctor.static.syntax import walk
@@ -63,6 +64,8 @@ SESSION_AUTH = (
     "flask_pyoidc",
     "flask_cas",
     "flask_openid",
+    # Flask-AppBuilder signs users in with Flask-Login; it leaves CSRFProtect to the application
+    "flask_appbuilder",
 )
 
 
@@ -262,6 +265,17 @@ def protect_calls(project: Project) -> tuple[Location, ...]:
         owner = site.name.rsplit(".", 1)[0]
         if isinstance(func, ast.Attribute) and (owner in extensions or _CSRF_WORD().search(dotted(func.value) or "")):
             found.append(Location(site.module.path, site.node.lineno, site.node.col_offset + 1))
+    # ``app.before_request(csrf.protect)``: the method itself registered as the hook
+    for site in calls_named(project, ("before_request", "before_app_request")):
+        if is_test_path(site.module.path):
+            continue
+        for arg in site.node.args:
+            if isinstance(arg, ast.Attribute) and arg.attr == "protect":
+                receiver = dotted(arg.value) or ""
+                table = site.function.imports if site.function else project.module_imports.get(site.module.name)
+                qualified = (table.qualify(receiver) if table else None) or f"{site.module.name}.{receiver}"
+                if qualified in extensions or _CSRF_WORD().search(receiver):
+                    found.append(Location(site.module.path, site.node.lineno, site.node.col_offset + 1))
     return tuple(found)
 
 
@@ -426,7 +440,13 @@ def samesite_defence(project: Project, fn: FunctionInfo) -> str | None:
 
 # ------------------------------------------------------------------ hand-made CSRF checks
 _CSRF_WORD = on_first_use(r"csrf|xsrf", re.IGNORECASE)
-_CSRF_CHECK_CALL = on_first_use(r"(check|validate|verify|require|ensure|protect|assert)_?(csrf|xsrf)", re.IGNORECASE)
+#: A call whose name says it checks a CSRF token: ``check_csrf()``, ``validate_csrf(token)``, also the other way
+#: round (``csrf_check()``, ``xsrf_verify()``), not the extension's class (``CSRFProtect``).
+_CSRF_CHECK_CALL = on_first_use(
+    r"(check|validate|verify|require|ensure|protect|assert)_?(csrf|xsrf)"
+    r"|(csrf|xsrf)_(check|validate|verify|protect|assert)",
+    re.IGNORECASE,
+)
 _CONSTANT_TIME = ("compare_digest", "safe_str_cmp", "constant_time_compare")
 
 
@@ -612,10 +632,50 @@ def _compares_configured_secret(fn: FunctionInfo) -> bool:
     return False
 
 
+#: A call that checks a secret only the user knows: their password (``user.check_password(pw)``,
+#: ``check_password_hash(user.password, pw)``, ``bcrypt.checkpw``, ``verify_password``) or a one-time code
+#: (``pyotp.TOTP(secret).verify(code)``, ``verify_totp``).
+_SECRET_CHECK = on_first_use(r"^(check_?password(_hash)?|checkpw|verify_?password|verify_?(totp|otp|2fa|code)|verify)$")
+#: Who the secret belongs to: the signed-in user, not someone the request names (a sign-in form's user).
+_SIGNED_IN_USER = on_first_use(r"\bcurrent_user\b|\bg\.user\b|\bsession\b")
+
+
+def _reauthenticates(fn: FunctionInfo) -> bool:
+    """The function asks for the signed-in user's password or a one-time code and refuses the request without it.
+
+    ``if not current_user.check_password(request.form["current_password"]): return ...``, or the change made
+    only under ``if check_password_hash(current_user.password, request.form["password"]):`` -- OWASP's
+    re-authentication defence: a page on another site does not know the secret, so its forged request is refused
+    whatever cookie rides along. A sign-in form checks a password too, but of the user the request names: the
+    attacker's own, which is why this counts only for the signed-in user's secret.
+    """
+    if not _SIGNED_IN_USER().search(source_text(fn)):
+        return False
+    values: dict[str, str] | None = None
+    for node in ast.walk(fn.node):
+        if not isinstance(node, ast.If):
+            continue
+        for call in ast.walk(node.test):
+            if not isinstance(call, ast.Call) or not isinstance(call.func, (ast.Attribute, ast.Name)):
+                continue
+            name = dotted(call.func) or (call.func.attr if isinstance(call.func, ast.Attribute) else "")
+            if not _SECRET_CHECK().match(name.rsplit(".", 1)[-1]):
+                continue
+            values = _local_values(fn) if values is None else values
+            owner = [call.func.value] if isinstance(call.func, ast.Attribute) else []
+            sent = [
+                a for a in (*call.args, *(k.value for k in call.keywords)) if _SENT_TOKEN().search(_expanded(a, values))
+            ]
+            whose = [a for a in (*owner, *call.args) if a not in sent]
+            if sent and any(_SIGNED_IN_USER().search(_expanded(w, values)) for w in whose):
+                return True
+    return False
+
+
 def _checks_by_hand(fn: FunctionInfo) -> bool:
-    """A CSRF nonce compared, a cross-site request refused, or a configured secret the request must repeat, in
-    the function itself."""
-    return _compares_token(fn) or _rejects_cross_site(fn) or _compares_configured_secret(fn)
+    """A CSRF nonce compared, a cross-site request refused, a configured secret the request must repeat, or the
+    signed-in user's password asked for again, in the function itself."""
+    return _compares_token(fn) or _rejects_cross_site(fn) or _compares_configured_secret(fn) or _reauthenticates(fn)
 
 
 #: A decorator whose name says it enforces CSRF (``@csrf_protect``, ``@xsrf.protected``, ``@check_csrf``)
@@ -1656,6 +1716,8 @@ def raw_json_read(fn: FunctionInfo) -> ast.AST | None:
             values = _local_values(fn) if values is None else values
             read = _RAW_BODY().search(_expanded(node.args[0], values))
             if read is not None and (flask_request or read.group(0).startswith("flask.")):
+                if _refuses_non_json(fn, node):
+                    continue  # ``if request.mimetype != "application/json": abort(415)`` came first
                 return node
     return None
 
@@ -1666,9 +1728,10 @@ _NOT_JSON_TEST = on_first_use(
 )
 
 
-def _refuses_non_json(fn: FunctionInfo, read: ast.AST) -> bool:
-    """An ``if not request.is_json:`` (or a Content-Type test) before ``read`` whose body returns or raises."""
-    line = getattr(read, "lineno", 0)
+def _refuses_non_json(fn: FunctionInfo, read: ast.AST | None) -> bool:
+    """An ``if not request.is_json:`` (or a Content-Type test) before ``read`` (anywhere when ``None``) whose
+    body returns or raises."""
+    line = getattr(read, "lineno", 0) if read is not None else float("inf")
     for stmt in ast.walk(fn.node):
         if not isinstance(stmt, ast.If) or stmt.lineno >= line or stmt.orelse:
             continue
@@ -1776,7 +1839,7 @@ def reads_json_body(project: Project, fn: FunctionInfo) -> bool:
     cross-site only after a CORS preflight the attacker cannot pass: the
     view cannot be reached by a forged form.
     """
-    if _JSON_READ().search(source_text(fn)):
+    if _JSON_READ().search(source_text(fn)) or _refuses_non_json(fn, None):
         return True
     for deco in fn.decorators:
         wrapper = project.functions.get(deco) or project.resolve_function(deco, fn, fn.module)
@@ -1813,7 +1876,7 @@ def bodyless_action(project: Project, fn: FunctionInfo) -> bool:
 
 #: What reads a request's body, any way (a view that reads none of it needs no field of a forged form).
 _BODY_READ = on_first_use(
-    r"request\.(data|get_data|json|get_json|form|files|values|stream|input_stream|environ)|parse_args\("
+    r"\brequest\.(data|get_data|json|get_json|form|files|values|stream|input_stream|environ)\b|\bparse_args\("
 )
 
 
@@ -1935,8 +1998,23 @@ FLASK_WTF_FORMS = frozenset(
     }
 )
 #: Modules whose forms are all FlaskForms: the forms login extensions ship (``flask_security.forms.LoginForm``).
-_EXTENSION_FORMS = ("flask_security.forms.", "flask_user.forms.", "flask_appbuilder.forms.")
-WTFORMS_FORMS = frozenset({"wtforms.Form", "wtforms.form.Form", "wtforms.form.BaseForm", "wtforms.BaseForm"})
+_EXTENSION_FORMS = (
+    "flask_security.forms.",
+    "flask_user.forms.",
+    "flask_appbuilder.forms.",
+    "flask_admin.form.SecureForm",  # WTForms' SessionCSRF switched on in its Meta
+)
+#: Forms that check no CSRF token unless their ``Meta`` switches WTForms' CSRF on: WTForms' own, and Flask-Admin's
+#: ``BaseForm`` (a plain WTForms form; its ``SecureForm`` is the one with the token).
+WTFORMS_FORMS = frozenset(
+    {
+        "wtforms.Form",
+        "wtforms.form.Form",
+        "wtforms.form.BaseForm",
+        "wtforms.BaseForm",
+        "flask_admin.form.BaseForm",
+    }
+)
 _VALIDATES = ("validate_on_submit", "validate")
 
 
@@ -2193,9 +2271,28 @@ def form_read(fn: FunctionInfo) -> ast.Attribute | None:
     return None
 
 
+def view_methods(fn: FunctionInfo) -> set[str]:
+    """The HTTP methods the view's routes accept; for a Flask-AppBuilder or Flask-Admin view, those its
+    ``@expose(url, methods=[...])`` names (both default to GET alone)."""
+    methods = {m for route in fn.routes for m in route.methods}
+    if methods or fn.routes:
+        return methods
+    for deco, node in zip(fn.decorators, fn.node.decorator_list):
+        if deco not in EXPOSE_DECORATORS:
+            continue
+        given = (
+            next((k.value for k in node.keywords if k.arg == "methods"), None) if isinstance(node, ast.Call) else None
+        )
+        if given is None:
+            methods.add("GET")
+        elif isinstance(given, (ast.List, ast.Tuple, ast.Set)):
+            methods |= {e.value.upper() for e in given.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+    return methods
+
+
 def accepts_unsafe_method(fn: FunctionInfo) -> bool:
     """Does the view accept POST/PUT/PATCH/DELETE (its routes, its method name, or a ``"POST"`` check)?"""
-    methods = {m for route in fn.routes for m in route.methods}
+    methods = view_methods(fn)
     if methods:
         return bool(methods & UNSAFE_METHODS)
     if fn.class_name and fn.name.upper() in UNSAFE_METHODS:
@@ -2210,7 +2307,7 @@ def accepts_post(fn: FunctionInfo) -> bool:
     and the browser asks the server first (a CORS preflight): a view that
     accepts only those cannot be reached by a forged form.
     """
-    methods = {m for route in fn.routes for m in route.methods}
+    methods = view_methods(fn)
     if methods:
         return "POST" in methods
     if fn.class_name and fn.name.upper() in UNSAFE_METHODS:
@@ -2220,7 +2317,7 @@ def accepts_post(fn: FunctionInfo) -> bool:
 
 def posts_only(fn: FunctionInfo) -> bool:
     """The view is an action endpoint: it accepts no GET (``methods=["POST"]``, a class view's ``post``)."""
-    methods = {m for route in fn.routes for m in route.methods}
+    methods = view_methods(fn)
     if methods:
         return "GET" not in methods
     return bool(fn.class_name) and fn.name.upper() == "POST"
@@ -2248,7 +2345,7 @@ def link_reaches(project: Project, fn: FunctionInfo) -> bool:
     ``post`` and no ``get``) is out of a link's reach: getting there takes a request another site
     makes, a forged form (CSRF's ground).  A function no route names (a helper) counts as reached.
     """
-    methods = {m for route in fn.routes for m in route.methods}
+    methods = view_methods(fn)
     if methods:
         if "GET" in methods:
             return True
@@ -2303,4 +2400,5 @@ __all__ = [
     "token_hooks",
     "unchecked_form",
     "validates_flask_wtf_form",
+    "view_methods",
 ]

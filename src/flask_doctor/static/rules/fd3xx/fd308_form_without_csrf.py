@@ -70,7 +70,13 @@ class FormWithoutCsrf(Rule):
     validated through a method of its own class (`form.validate_or_flash()`
     that calls `self.validate_on_submit()`), a secret the deployment configures
     that the request must repeat (`if request.form["key"] !=
-    app.config["API_KEY"]: return ..., 401`: another site cannot know it), and the token-checking
+    app.config["API_KEY"]: return ..., 401`: another site cannot know it), the
+    signed-in user's current password or a one-time code asked for again
+    before the change (`if not current_user.check_password(request.form[
+    "current_password"]): return ...`, OWASP's re-authentication defence; not
+    the password of a user the request names, which a forged form brings as
+    the attacker's own), a call named for the check either way round
+    (`check_csrf()`, `csrf_check()`), and the token-checking
     forms of other extensions (Flask-Admin's `SecureForm`,
     Flask-AppBuilder's `DynamicForm`). Merely
     requiring some `Referer` is not: a forged form sends the attacker's page
@@ -78,10 +84,13 @@ class FormWithoutCsrf(Rule):
     an app and never bound to one (`csrf.init_app(app)`) protects nothing.
     A form built with its token
     check off (`ProfileForm(meta={"csrf": False})`, `class Meta: csrf =
-    False`) or a plain WTForms `Form` is no protection, and validating it
+    False`) or a plain WTForms `Form` (Flask-Admin's `BaseForm` too) is no protection, and validating it
     counts as reading the posted fields; a WTForms form that switches
     WTForms' own session CSRF on in its `Meta` is. Flask-JWT-Extended views count
     when tokens live in cookies with `JWT_COOKIE_CSRF_PROTECT = False`.
+    Flask-AppBuilder signs users in with Flask-Login and does not bind
+    `CSRFProtect` itself, so its `@expose(url, methods=["POST"])` views are
+    read like routes; so are Flask-Admin's.
     Views marked with `csrf.exempt` are reported even when `CSRFProtect` is
     on. A view answering GET whose name or URL says it deletes (`GET
     /remove/<page>`) or publishes, approves, archives, revokes, bans,
@@ -105,7 +114,8 @@ class FormWithoutCsrf(Rule):
     Flask refuses a body not typed `application/json`, and browsers cannot
     send that type cross-site without a CORS preflight; so does
     `request.get_json(force=True)` after an `if not request.is_json:` that
-    returns or aborts, and any view whose app or blueprint `before_request`
+    returns or aborts, `json.loads(request.data)` after an
+    `if request.mimetype != "application/json":` that does, and any view whose app or blueprint `before_request`
     hook, or a decorator of the view or of that hook, turns away every POST
     not typed as JSON); views that accept
     only PUT, PATCH or DELETE (a form cannot send them, and `fetch()` from
@@ -1227,7 +1237,85 @@ class FormWithoutCsrf(Rule):
                 session.pop("compared", None)
                 return redirect("/compare")
             """),
+        # the change needs the signed-in user's current password: another site does not know it (re-authentication)
+        Valid("""
+            from flask import Flask, flash, redirect, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.route("/account/password", methods=["GET", "POST"])
+            @login_required
+            def change_password():
+                if request.method == "POST":
+                    if not current_user.check_password(request.form["current_password"]):
+                        flash("Wrong password")
+                        return redirect("/account/password")
+                    current_user.set_password(request.form["new_password"])
+                    db.session.commit()
+                return redirect("/")
+            """),
+        # the view turns away any body not typed as JSON before it parses ``request.data``
+        Valid("""
+            import json
+            from flask import Flask, abort, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.post("/api/alerts")
+            @login_required
+            def set_alerts():
+                if request.mimetype != "application/json":
+                    abort(415)
+                current_user.alert_email = json.loads(request.data)["email"]
+                db.session.commit()
+                return {"saved": True}
+            """),
+        # the app-wide hook runs the framework's token check, named the other way round (``csrf_check``)
+        Valid("""
+            from flask import Flask, redirect, request
+            from flask_login import LoginManager, current_user, login_required
+            from portal.security import csrf_check
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.before_request
+            def guard_forms():
+                if request.method == "POST":
+                    csrf_check(request)
+
+            @app.route("/settings", methods=["GET", "POST"])
+            @login_required
+            def settings():
+                if request.method == "POST":
+                    current_user.email = request.form["email"]
+                    db.session.commit()
+                return redirect("/")
+            """),
+        # Flask-Admin's SecureForm switches WTForms' session CSRF on: validating it checks the token
+        Valid("""
+            from flask import Flask, redirect, request
+            from flask_admin.form import SecureForm
+            from flask_login import LoginManager, current_user, login_required
+            from wtforms import StringField
+            app = Flask(__name__)
+            LoginManager(app)
+
+            class EmailForm(SecureForm):
+                email = StringField()
+
+            @app.route("/settings", methods=["GET", "POST"])
+            @login_required
+            def settings():
+                form = EmailForm(request.form)
+                if request.method == "POST" and form.validate():
+                    current_user.email = form.email.data
+                    db.session.commit()
+                return redirect("/")
+            """),
     )
+
     INVALID = (
         # the ``with`` block of the commit-on-exit helper adds a row: that is the write, whatever the helper is
         Invalid(
@@ -2026,6 +2114,73 @@ class FormWithoutCsrf(Rule):
                 return jsonify(snoozed=True)
             """,
             message="needs no fields",
+        ),
+        # Flask-AppBuilder signs users in with Flask-Login and leaves CSRFProtect to the application
+        Invalid(
+            """
+            from flask import Flask, redirect, request
+            from flask_appbuilder import AppBuilder, BaseView, expose, has_access
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+            appbuilder = AppBuilder(app, db.session)
+
+            class Settings(BaseView):
+                @expose("/save", methods=["POST"])
+                @has_access
+                def save(self):
+                    user = self.appbuilder.sm.current_user
+                    user.email = request.form["email"]  # expect
+                    db.session.commit()
+                    return redirect("/")
+
+            appbuilder.add_view_no_menu(Settings())
+            """,
+            message="handles a form",
+        ),
+        # Flask-Admin's BaseForm is a plain WTForms form: no token (its SecureForm has one)
+        Invalid(
+            """
+            from flask import Flask, redirect, request
+            from flask_admin.form import BaseForm
+            from flask_login import LoginManager, current_user, login_required
+            from wtforms import StringField
+            app = Flask(__name__)
+            LoginManager(app)
+
+            class EmailForm(BaseForm):
+                email = StringField()
+
+            @app.route("/settings", methods=["GET", "POST"])
+            @login_required
+            def settings():
+                form = EmailForm(request.form)  # expect
+                if request.method == "POST" and form.validate():
+                    current_user.email = form.email.data
+                    db.session.commit()
+                return redirect("/")
+            """,
+            message="handles a form",
+        ),
+        # the password checked is that of a user the request names, so a forged form brings the attacker's own
+        Invalid(
+            """
+            from flask import Flask, abort, redirect, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.post("/team/transfer")
+            @login_required
+            def transfer_team():
+                heir = User.query.filter_by(name=request.form["heir"]).first_or_404()
+                if not heir.check_password(request.form["heir_password"]):  # expect
+                    abort(403)
+                current_user.team.owner = heir
+                db.session.commit()
+                return redirect("/team")
+            """,
+            message="handles a form",
         ),
     )
 

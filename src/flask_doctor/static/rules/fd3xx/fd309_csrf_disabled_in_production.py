@@ -39,7 +39,8 @@ class CsrfDisabledInProduction(Rule):
     configuration (and development configuration) is not reported. Neither
     is `WTF_CSRF_CHECK_DEFAULT = False` when a `before_request` hook or the
     views call `csrf.protect()` (the documented way to choose which requests
-    to check).
+    to check), or when `csrf.protect` itself is registered as the hook
+    (`app.before_request(csrf.protect)`).
 
     ## Example
     ```python
@@ -99,6 +100,15 @@ class CsrfDisabledInProduction(Rule):
             def check_forms():
                 if not request.path.startswith("/hooks/"):
                     csrf.protect()
+            """),
+        # the check itself registered as the hook
+        Valid("""
+            from flask import Flask
+            from flask_wtf.csrf import CSRFProtect
+            app = Flask(__name__)
+            app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+            csrf = CSRFProtect(app)
+            app.before_request(csrf.protect)
             """),
         # on unless the operator switches it off
         Valid("""
