@@ -169,6 +169,10 @@ class LazyRelationshipInLoop(Rule):
     passes (`post = db.get_or_404(Post, pid)`, `{% for c in post.comments
     %}{{ c.author.name }}`) is judged as the same loop in the view, and
     is a note: the page lists what that one object holds, often a few.
+    When what each row reads there is a many-to-one to anything but a
+    person (a job's child jobs, each child's tool version), nothing is
+    said: a few children sharing a few parents cost one query per distinct
+    parent, and the identity map answers the rest.
 
     Serializers count too: an API list endpoint that dumps the rows of such
     a query with a marshmallow schema (`posts_schema.dump(rows)` of a
@@ -972,6 +976,53 @@ class LazyRelationshipInLoop(Rule):
             files={
                 "templates/topic.html": """
                 {% for r in topic.replies %}<p>{{ r.topic.title }}: {{ r.text }}</p>{% endfor %}
+                """,
+            },
+        ),
+        # a job's page lists that job's child jobs and each child's version: the children of one job are a
+        # handful, and they share a few versions (not people), one query per distinct version
+        Valid(
+            """
+            from datetime import datetime
+            from flask import Flask, render_template, request
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class ToolVersion(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                number = db.Column(db.String(20))
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            class Job(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                title = db.Column(db.String(200))
+                created_at = db.Column(db.DateTime, default=datetime.utcnow)
+                parent_id = db.Column(db.ForeignKey("job.id"))
+                children = db.relationship("Job")
+                version_id = db.Column(db.ForeignKey("tool_version.id"))
+                version = db.relationship("ToolVersion")
+
+            @app.post("/versions")
+            def add_version():
+                db.session.add(ToolVersion(number=request.form["number"]))
+                db.session.commit()
+                return "ok"
+
+            @app.post("/jobs")
+            def add_job():
+                db.session.add(Job(title=request.form["title"], parent_id=request.form.get("parent")))
+                db.session.commit()
+                return "ok"
+
+            @app.get("/jobs/<int:jid>")
+            def job(jid):
+                shown = db.get_or_404(Job, jid)
+                return render_template("job.html", job=shown)
+            """,
+            files={
+                "templates/job.html": """
+                {% for child in job.children %}<p>{{ child.title }} ({{ child.version.number }})</p>{% endfor %}
                 """,
             },
         ),
@@ -4081,6 +4132,11 @@ class LazyRelationshipInLoop(Rule):
                     continue  # a reference table: a few distinct parents, each loaded once
             if _rewrites_rows(ctx, body, var, attr, helpers, read) is not None:
                 continue  # each row is written one by one anyway: loading it first is part of that change
+            if rel.scalar and template is not None and not person_table(ctx.project, target):
+                # a detail page listing the one object's children (a job's parent jobs), each pointing to a
+                # parent that is not a person (its job type version): the children are a handful and share a
+                # few parents, one query per distinct one, then the identity map answers the rest
+                continue
             reported.add(attr)
             place = describe_context(ctx)
             if template is not None:
