@@ -1722,9 +1722,17 @@ def raw_json_read(fn: FunctionInfo) -> ast.AST | None:
     return None
 
 
+#: The request's Content-Type as the code reads it: ``request.mimetype``, ``request.content_type``,
+#: ``request.headers.get("Content-Type"[, ""])`` or ``request.headers["Content-Type"]``.
+_CONTENT_TYPE = (
+    r"request\.(?:mimetype|content_type|headers\.get\(['\"]content-type['\"](?:, ['\"]['\"])?\)"
+    r"|headers\[['\"]content-type['\"]\])"
+)
+_JSON = r"['\"]application/json['\"]"
 _NOT_JSON_TEST = on_first_use(
-    r"^not request\.is_json$|^request\.(mimetype|content_type) != ['\"]application/json['\"]$"
-    r"|^not request\.(mimetype|content_type) == ['\"]application/json['\"]$"
+    rf"^not request\.is_json$|^{_CONTENT_TYPE} != {_JSON}$|^not {_CONTENT_TYPE} == {_JSON}$"
+    rf"|^{_JSON} not in {_CONTENT_TYPE}$|^not {_CONTENT_TYPE}\.startswith\({_JSON}\)$",
+    re.IGNORECASE,
 )
 
 

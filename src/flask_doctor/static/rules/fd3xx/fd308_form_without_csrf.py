@@ -1272,6 +1272,23 @@ class FormWithoutCsrf(Rule):
                 db.session.commit()
                 return {"saved": True}
             """),
+        # the same refusal written on the raw header: a cross-site form cannot send ``application/json``
+        Valid("""
+            import json
+            from flask import Flask, abort, request
+            from flask_login import LoginManager, current_user, login_required
+            app = Flask(__name__)
+            LoginManager(app)
+
+            @app.post("/api/alerts")
+            @login_required
+            def set_alerts():
+                if "application/json" not in request.headers.get("Content-Type", ""):
+                    abort(415)
+                current_user.alert_email = json.loads(request.data)["email"]
+                db.session.commit()
+                return {"saved": True}
+            """),
         # the app-wide hook runs the framework's token check, named the other way round (``csrf_check``)
         Valid("""
             from flask import Flask, redirect, request
