@@ -344,3 +344,39 @@ def test_reading_a_mark_alone_runs_nothing() -> None:
         }
     )
     assert REQUEST not in p.functions["chores.jobs.reindex"].contexts
+
+
+def test_hooks_appended_to_flasks_hook_lists_by_hand_are_hooks() -> None:
+    p = project(
+        {
+            "farm/__init__.py": "",
+            "farm/app.py": """
+                from flask import Flask
+
+                app = Flask(__name__)
+
+                def check_token():
+                    pass
+
+                def warm_up():
+                    pass
+
+                def after(response):
+                    return response
+
+                def untouched():
+                    pass
+
+                app.before_request_funcs.setdefault(None, []).append(check_token)
+                app.before_first_request_funcs.append(warm_up)
+                app.after_request_funcs[None].append(after)
+                handlers = {}
+                handlers.setdefault(None, []).append(untouched)
+                """,
+        }
+    )
+    roles = {name: p.functions[f"farm.app.{name}"].roles for name in ("check_token", "warm_up", "after", "untouched")}
+    assert {"hook", "before_request"} <= roles["check_token"]
+    assert {"hook", "before_first_request"} <= roles["warm_up"]
+    assert {"hook", "after_request"} <= roles["after"]
+    assert "hook" not in roles["untouched"]

@@ -76,6 +76,7 @@ _REGISTERING = frozenset(
         "add_resource",
         "listen",
         "connect",
+        "append",  # ``app.before_request_funcs.setdefault(None, []).append(f)``
         *SPEC_REGISTRATIONS,
         *HOOK_DECORATORS,
         *CALLBACK_DECORATORS,
@@ -741,6 +742,10 @@ class _ModuleBuilder(ast.NodeVisitor):
             role, target = "hook", node.args[0]
             # which hook, as the decorator form records it (``app.before_request(load_user)``)
             hook_role = "teardown" if attr.startswith("teardown") else attr
+        elif attr == "append" and len(node.args) == 1 and _hook_registry(node.func.value):
+            # ``app.before_request_funcs.setdefault(None, []).append(check)``: the hook list filled by hand
+            role, target = "hook", node.args[0]
+            hook_role = _hook_registry(node.func.value)
         elif attr in ("enqueue", "enqueue_call", "enqueue_at", "enqueue_in", "add_job", "schedule"):
             role = "task"
             target = next((kw.value for kw in node.keywords if kw.arg in ("func", "f")), None)
@@ -1133,6 +1138,27 @@ def _mark_bottom_imports(records: list[ImportRecord], module: SourceModule) -> N
     for record in records:
         if not record.in_function and record.line > last_def and last_def:
             record.at_bottom = True
+
+
+#: Flask's own hook lists, which a project may fill by hand instead of with the decorator.
+_HOOK_LISTS = {
+    "before_request_funcs": "before_request",
+    "after_request_funcs": "after_request",
+    "teardown_request_funcs": "teardown",
+    "before_first_request_funcs": "before_first_request",
+}
+
+
+def _hook_registry(node: ast.expr) -> str | None:
+    """The hook a list of Flask's hook lists runs (``before_request`` for ``app.before_request_funcs[None]`` or
+    ``app.before_request_funcs.setdefault(None, [])``), else ``None``."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault":
+        node = node.func.value
+    elif isinstance(node, ast.Subscript):
+        node = node.value
+    elif node.__class__ is not ast.Attribute:
+        return None
+    return _HOOK_LISTS.get(node.attr) if isinstance(node, ast.Attribute) else None
 
 
 def _as_view(call: ast.Call) -> bool:
