@@ -17,11 +17,11 @@ import dataclasses
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask_doctor.atomic import write_atomically
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Finding, Location
 
 __all__ = [

@@ -26,11 +26,12 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from flask_doctor.bounded_read import read_bounded
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Severity
 from flask_doctor.globs import Glob
 

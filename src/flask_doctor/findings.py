@@ -12,8 +12,10 @@ import dataclasses
 import enum
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from flask_doctor.dataclass import dataclass
 
 #: Bumped whenever the JSON shape of a finding changes incompatibly.
 SCHEMA_VERSION = 1

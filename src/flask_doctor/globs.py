@@ -21,8 +21,9 @@ let ``*`` cross ``/`` (fnmatch style, as ruff's ``exclude`` does).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
+
+from flask_doctor.dataclass import dataclass
 
 _ANY = object()  # "?"
 _STAR = object()  # "*"

@@ -22,10 +22,11 @@ import dataclasses
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.doctext import doc_text
 from flask_doctor.findings import Evidence, Finding, Fix, FixExample, Location, Severity
 

@@ -301,6 +301,7 @@ def test_gunicorn_reader_imports_nothing_heavy() -> None:
         [
             "flask_doctor",
             "flask_doctor.bounded_read",
+            "flask_doctor.dataclass",
             "flask_doctor.static",
             "flask_doctor.static.deploy",
             "flask_doctor.static.deploy.gunicorn",

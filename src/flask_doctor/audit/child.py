@@ -25,9 +25,11 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from pathlib import Path
 from typing import Any
+
+from flask_doctor.dataclass import dataclass
 
 
 @dataclass

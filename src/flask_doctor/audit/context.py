@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from flask_doctor.audit import sources as _sources
 from flask_doctor.audit.deploy import DeployFacts
 from flask_doctor.audit.environment import Environment
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence, Location
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -15,9 +15,9 @@ workers".
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.deploy import gunicorn
 
 #: Config files the audit looks for in the working directory (gunicorn itself reads only the first).

@@ -20,9 +20,10 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Location
 
 #: The files ``flask`` loads, in increasing precedence (``.env`` wins).

@@ -18,11 +18,12 @@ import re
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from flask_doctor.audit import sources as _sources
 from flask_doctor.audit.environment import Environment, production_environment
+from flask_doctor.dataclass import dataclass
 from flask_doctor.userfiles import is_user_file
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -11,9 +11,9 @@ cannot disagree with the rule page.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.rulebook import new_finding
 

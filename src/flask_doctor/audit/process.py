@@ -29,11 +29,12 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from flask_doctor.audit.child import AuditRequest
+from flask_doctor.dataclass import dataclass
 
 #: Default of ``--import-timeout``: seconds allowed to import and build the app.
 IMPORT_TIMEOUT = 60.0

@@ -19,10 +19,10 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence, Finding
 from flask_doctor.redaction import redact_text
 from flask_doctor.rulebook import new_finding

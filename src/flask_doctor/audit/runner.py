@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from flask_doctor.audit.deploy import DeployFacts
 from flask_doctor.audit.environment import Environment
 from flask_doctor.audit.registry import REGISTRY, CheckRegistry, internal_error
 from flask_doctor.audit.sources import ConfigSources
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Finding
 
 

@@ -17,10 +17,11 @@ Silenced findings are still counted ("N findings (M silenced)").
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Finding
 
 

@@ -20,11 +20,12 @@ import threading
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Location
 from flask_doctor.userfiles import is_user_file
 

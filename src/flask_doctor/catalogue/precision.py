@@ -28,9 +28,10 @@ in the ``severity`` setting.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from flask_doctor.dataclass import dataclass
 
 #: Fewer judged findings than this say nothing about a rule.
 MIN_JUDGED = 5

@@ -6,10 +6,11 @@ Every surface calls :func:`render`; nothing else knows about formats.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from flask_doctor.bounded_read import read_text_bounded
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Finding, Location
 
 FORMATS = ("text", "json", "sarif", "github")

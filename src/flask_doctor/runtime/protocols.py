@@ -12,9 +12,9 @@ new integration needs nothing else, and a test can drive one with a fake.
 from __future__ import annotations
 
 from contextvars import Token
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.runtime.guard import Guard
 from flask_doctor.runtime.records import Trace
 

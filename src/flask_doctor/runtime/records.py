@@ -10,9 +10,10 @@ to the detectors.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+
+from flask_doctor.dataclass import dataclass
 
 #: The name of a request no URL rule matched (404, 405): one name, whatever the path.
 UNMATCHED = "(no endpoint)"

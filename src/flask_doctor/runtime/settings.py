@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from flask_doctor.dataclass import dataclass
 
 PREFIX = "FLASK_DOCTOR_"
 

@@ -32,10 +32,10 @@ Both exist in SQLAlchemy 1.4 and 2.0.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from types import CodeType, FrameType
 from typing import Any
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.runtime.records import Site
 from flask_doctor.runtime.sites import relpath
 from flask_doctor.userfiles import is_user_frame

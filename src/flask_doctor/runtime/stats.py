@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import Counter, OrderedDict, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Generic, TypeVar
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.percentiles import percentile
 from flask_doctor.runtime.records import Site
 

@@ -17,9 +17,9 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Finding
 from flask_doctor.redaction import redact_url
 

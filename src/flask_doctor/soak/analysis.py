@@ -26,10 +26,11 @@ import json
 import math
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence, Finding, Fix, Location
 from flask_doctor.percentiles import percentile
 from flask_doctor.redaction import redact_text

@@ -18,9 +18,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.soak.routes import Login, SoakError, Target
 
 #: hidden inputs that carry a CSRF token, by framework (Flask-WTF first)

@@ -7,8 +7,10 @@ tests use these without starting a load generator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from urllib.parse import urlsplit
+
+from flask_doctor.dataclass import dataclass
 
 #: a phase keeps at most this many distinct redirect locations / error texts per request name
 _DISTINCT = 50

@@ -27,11 +27,12 @@ import os
 import signal
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from flask_doctor.cli_common import UsageError
+from flask_doctor.dataclass import dataclass
 from flask_doctor.redaction import redact_text
 
 

@@ -19,10 +19,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.soak import analysis
 from flask_doctor.soak.agent import SITES_SUFFIX
 from flask_doctor.soak.routes import Login, Target

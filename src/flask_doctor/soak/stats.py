@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
+
+from flask_doctor.dataclass import dataclass
 
 #: two-sided 95% normal quantile
 Z95 = 1.959963984540054

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.redaction import redact_text
 from flask_doctor.safe_text import printable
 from flask_doctor.soak.agent import INFLIGHT_WIDTH

@@ -9,13 +9,14 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask_doctor.bounded_read import read_text_bounded
 from flask_doctor.catalogue.precision import OWN_SEVERITIES, demotion_reason, earns_warning, off_by_default
 from flask_doctor.config import Settings
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Finding, Location, Severity, sort_findings
 from flask_doctor.rulebook import Ceiling, new_finding
 from flask_doctor.static.cache import ResultCache, file_digest

@@ -21,11 +21,12 @@ import os
 import re
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from flask_doctor.bounded_read import describe_kind, read_text_bounded
 from flask_doctor.config import Settings, compile_glob, relative_posix
+from flask_doctor.dataclass import dataclass
 from flask_doctor.globs import Glob
 from flask_doctor.static.deploy.kinds import deploy_kind, gunicorn_settings_candidate, is_gunicorn_settings_module
 

@@ -24,10 +24,10 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask_doctor.bounded_read import read_text_bounded
+from flask_doctor.dataclass import dataclass
 
 #: Newest first; only versions newer than the running interpreter are tried.
 _CANDIDATE_MINORS = tuple(range(20, sys.version_info.minor, -1))

@@ -10,7 +10,9 @@ alarms, so rules ask :func:`dotted` for the syntax and the module's
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from flask_doctor.dataclass import dataclass
 
 _Name = ast.Name
 _Attribute = ast.Attribute

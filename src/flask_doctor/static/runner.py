@@ -13,10 +13,11 @@ import ast
 import contextlib
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Finding, Location, Severity
 from flask_doctor.rulebook import new_finding
 from flask_doctor.static.context import callee_names

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask_doctor.config import Settings, load_settings
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.deploy.kinds import deploy_kind
 from flask_doctor.static.source import display_path
 

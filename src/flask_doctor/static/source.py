@@ -14,10 +14,11 @@ import os
 import tokenize
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from flask_doctor.bounded_read import FileRefused, read_bounded
+from flask_doctor.dataclass import dataclass
 
 #: Files larger than this are almost always generated; parsing them costs
 #: seconds and finds nothing a human can fix.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from flask_doctor.audit.checks._common import line_of, qualname, user_globals
@@ -13,6 +12,7 @@ from flask_doctor.audit.messages import Message
 from flask_doctor.audit.redact import redact_url
 from flask_doctor.audit.registry import register
 from flask_doctor.audit.sources import make_location
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 
 NO_STALE_GUARD = Message(

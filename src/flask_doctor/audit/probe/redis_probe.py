@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from flask_doctor.audit.messages import Message
 from flask_doctor.audit.probe import ProbeTimeout, with_deadline
 from flask_doctor.audit.redact import UNQUOTED_PASSWORD, password_needs_quoting, redact_text
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence, Finding
 from flask_doctor.redaction import redact_url
 

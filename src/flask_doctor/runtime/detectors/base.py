@@ -14,9 +14,10 @@ or :mod:`flask_doctor.catalogue.runtime` for runtime-only ids), so
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.rulebook import new_finding
 from flask_doctor.runtime.records import Site, Trace

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence, Finding, Severity
 from flask_doctor.runtime import sqltext, stacks
 from flask_doctor.runtime.detectors.base import DetectContext, TraceDetector, loc, ms, trace_line

@@ -29,11 +29,12 @@ import ast
 import os
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TypeAlias
 
 from flask_doctor.bounded_read import read_text_bounded
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.deploy.options import OptionSpec, ParsedOptions, parse_options
 from flask_doctor.static.deploy.values import as_bool, as_int
 

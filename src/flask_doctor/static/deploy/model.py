@@ -10,9 +10,10 @@ findings point at the line to change.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Location
 from flask_doctor.static.deploy.gunicorn import CONFIG_ALIASES, ConfigValue
 from flask_doctor.static.deploy.values import as_bool, as_int

@@ -10,8 +10,9 @@ gunicorn settings reader, imported by the runtime, uses it).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
+
+from flask_doctor.dataclass import dataclass
 
 __all__ = ["OptionSpec", "ParsedOptions", "parse_options"]
 

@@ -19,7 +19,8 @@ this module.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from flask_doctor.dataclass import dataclass
 
 __all__ = ["Bounds", "allows_only_below", "bounds", "parse_release", "requires_at_least"]
 

@@ -18,12 +18,11 @@ This is the LibCST metadata-provider idea (declare what you need, the
 framework computes each provider once) without the wrapper: providers are
 plain functions, so ``grep`` finds every reader of a fact.
 
-The records facts return are dataclasses declared ``eq=False`` when nothing
-compares or hashes them (each is one finding's evidence, read field by
-field): Python 3.11 compiles every method ``@dataclass`` generates with
-``exec`` at import, and ``__eq__`` plus a frozen class's ``__hash__`` were a
-fixed cost of every run.  Such a record compares by identity; give it
-``eq=True`` back before putting it in a set or comparing two of them.
+The records facts return are dataclasses (``flask_doctor.dataclass``, whose
+``__repr__``/``__eq__``/``__hash__`` cost nothing at import), many declared
+``eq=False`` because nothing compares or hashes them (each is one finding's
+evidence, read field by field).  Such a record compares by identity; give
+it ``eq=True`` back before putting it in a set or comparing two of them.
 """
 
 from __future__ import annotations

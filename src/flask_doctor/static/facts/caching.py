@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import ast
 from collections import deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Location
 from flask_doctor.static.context import last_segments, node_location
 from flask_doctor.static.facts import keyed_fact, project_fact

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Location
 from flask_doctor.static.facts.deploy_files import production_env, production_env_names
 from flask_doctor.static.facts.scopes import enclosing_function, imports_at

@@ -11,8 +11,8 @@ order.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Severity
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.imports import Edge, import_graph, reachable_modules

@@ -11,9 +11,9 @@ requires that release or later (the files then disagree and nothing is said).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.deploy.versions import allows_only_below, requires_at_least
 from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.deploy_files import production_deploy_path

@@ -24,9 +24,9 @@ those files; only a file named as a sample (``.env.example``,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Location
 from flask_doctor.static.deploy.kinds import DEV_WORDS
 from flask_doctor.static.facts import project_fact

@@ -15,11 +15,11 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask_doctor.bounded_read import read_text_bounded
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Location
 from flask_doctor.static.deploy.commands import analyze_command
 from flask_doctor.static.facts import project_fact

@@ -13,8 +13,8 @@ status or fails on its own (returns ``None``, reads ``e.args[0]``).
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Location
 from flask_doctor.static.context import node_location
 from flask_doctor.static.facts import project_fact

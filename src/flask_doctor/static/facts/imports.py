@@ -12,8 +12,9 @@ from __future__ import annotations
 import ast
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.model import Project
 from flask_doctor.static.names import ImportRecord, resolve_relative

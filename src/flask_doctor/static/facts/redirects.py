@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.facts.guards import mentions, validated
 from flask_doctor.static.facts.taint import USER_INPUT, Taint, assignments, taint
 from flask_doctor.static.model import FunctionInfo, Project

@@ -52,9 +52,9 @@ imported or run: classes and dicts are read from the project's source.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.model.plugins import own_nodes

@@ -17,9 +17,10 @@ and a single worker belong.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Location
 from flask_doctor.static.context import last_segments
 from flask_doctor.static.facts import project_fact

@@ -17,8 +17,8 @@ the deployment leaves the variable out.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.config import refused_when_missing

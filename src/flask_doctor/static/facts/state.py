@@ -9,9 +9,9 @@ the life of the worker unless something in the project removes entries
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.facts.roles import is_test_path

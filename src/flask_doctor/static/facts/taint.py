@@ -32,8 +32,9 @@ import ast
 import enum
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.facts import keyed_fact, project_fact
 from flask_doctor.static.model import FunctionInfo, Project
 from flask_doctor.static.model.dispatch import LOCAL_PROXIES

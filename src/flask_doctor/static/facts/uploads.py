@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.facts.flows import callers
 from flask_doctor.static.facts.guards import allow_listed, bound_arguments, lets_through, whole_pattern
 from flask_doctor.static.facts.taint import bindings, taint

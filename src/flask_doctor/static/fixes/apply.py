@@ -14,12 +14,13 @@ import ast
 import sys
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Finding
 from flask_doctor.static.fixes.base import (
     CURES,

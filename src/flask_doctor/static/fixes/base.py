@@ -23,7 +23,7 @@ Procfiles are not Python.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar, Union
 
 import libcst as cst
@@ -34,6 +34,7 @@ from libcst.metadata import (
     PositionProvider,
 )
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Finding, Location
 
 __all__ = ["CURES", "Change", "Cure", "FixOptions", "FixTree", "Plan", "Skip", "TextCure", "evidence_location"]

@@ -22,13 +22,14 @@ import io
 import tokenize
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from flask_doctor.atomic import write_atomically
 from flask_doctor.bounded_read import overlay as overlay_files
 from flask_doctor.bounded_read import read_bounded
 from flask_doctor.config import Settings
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Finding
 from flask_doctor.rulebook import get_meta
 from flask_doctor.static.fixes import load_cures

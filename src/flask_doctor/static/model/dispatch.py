@@ -86,8 +86,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.model.pins import LoaderPins, matching
 from flask_doctor.static.model.plugins import (
     DYNAMIC_IMPORTS,

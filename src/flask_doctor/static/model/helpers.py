@@ -9,8 +9,8 @@ every module's imports, classes and functions are known.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import BLUEPRINT_TYPES, FLASK_TYPES, SQLALCHEMY_TYPES, FunctionInfo
 from flask_doctor.static.names import ImportTable, dotted

@@ -33,8 +33,8 @@ reading of the name failed and the call keeps every plugin class.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.model.plugins import DispatchIndex
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import FunctionInfo

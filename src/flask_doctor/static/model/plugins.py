@@ -11,8 +11,9 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.facts.roles import FileRole, role_of_path
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import FLASK_TYPES, FunctionInfo

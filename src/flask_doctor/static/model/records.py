@@ -9,8 +9,9 @@ sites) that :class:`~flask_doctor.static.model.project.Project` links.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Location
 from flask_doctor.static.names import ImportTable
 from flask_doctor.static.source import SourceModule

@@ -38,8 +38,9 @@ only when the code shows a Flask view (or a job) reaching the dispatcher.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.model.plugins import OwnBodies, own_nodes
 from flask_doctor.static.model.project import Project
 from flask_doctor.static.model.records import FunctionInfo

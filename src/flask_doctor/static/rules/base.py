@@ -17,9 +17,10 @@ A rule looks at the code in one or both of two ways:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import NO_FIX, Evidence, Finding, Fix, FixExample, Location, Severity
 from flask_doctor.rulebook import (
     Ceiling,

@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TypeAlias
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.deploy.commands import analyze_command
 from flask_doctor.static.deploy.model import EnvSetting, ServerCommand
 from flask_doctor.static.deploy.readers.base import Reader, loc

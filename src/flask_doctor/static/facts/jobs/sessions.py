@@ -9,9 +9,9 @@ idle in transaction, after the task.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import project_fact
 from flask_doctor.static.facts.errors import body_nodes

@@ -23,9 +23,9 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.facts.calls import callee_name, classify_mail_send, self_attribute_types, self_class
 from flask_doctor.static.facts.jobs.tasks import NETWORK_PREFIXES, imports_package
 from flask_doctor.static.facts.orm.assignments import assignments

@@ -10,9 +10,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.names import dotted

@@ -25,9 +25,9 @@ answer (``is_request``); callers come from :func:`~flask_doctor.static.facts.flo
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts.flows import callers
 from flask_doctor.static.facts.orm.assignments import assignments

@@ -15,9 +15,9 @@ collection loaded whole.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.facts.orm.assignments import assignments
 from flask_doctor.static.facts.orm.models import Relation, model_for, relations
 from flask_doctor.static.facts.orm.queries import branch_paths, is_session, query_of

@@ -8,9 +8,9 @@ which says what a query is; this module follows arguments into helpers.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.classes import method_called
 from flask_doctor.static.facts.orm.assignments import assignments

@@ -14,9 +14,10 @@ import ast
 import dataclasses
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence
 from flask_doctor.static.context import Context
 from flask_doctor.static.facts import keyed_fact

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence, Location
 from flask_doctor.static.facts import keyed_fact
 from flask_doctor.static.facts.errors import body_nodes

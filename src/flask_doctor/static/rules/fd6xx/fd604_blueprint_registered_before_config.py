@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
+from flask_doctor.dataclass import dataclass
 from flask_doctor.findings import Evidence, Finding, Location, Severity
 from flask_doctor.static.facts.assembly import (
     CONFIG_LOADERS,

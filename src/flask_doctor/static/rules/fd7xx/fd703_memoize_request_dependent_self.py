@@ -126,7 +126,7 @@ class MemoizeRequestDependentSelf(Rule):
             """),
         # a dataclass writes a `__repr__` of its fields: the key names the shop, not the address
         Valid("""
-            from dataclasses import dataclass
+            from flask_doctor.dataclass import dataclass
             from flask import Flask
             from flask_caching import Cache
             app = Flask(__name__)
