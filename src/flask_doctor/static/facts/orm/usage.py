@@ -295,6 +295,55 @@ def user_facing_insert(project: Project, model: ModelInfo) -> InsertSite | None:
     )
 
 
+#: Words in a view's name that say it hands the rows over as a file (``export_orders``, ``orders_csv``).
+_EXPORT_NAMES = frozenset({"export", "csv"})
+
+
+def export_view(project: Project, fn: FunctionInfo) -> bool:
+    """The request that runs ``fn`` hands every row over as a file: a view named ``export...``/``...csv`` (or a
+    helper of that name it calls), or one that writes a ``csv.writer``/``csv.DictWriter`` or answers with a
+    ``text/csv`` body or a ``Content-Disposition: attachment``.
+
+    An export's purpose is every row: maintainers accept its cost (it runs when someone asks for the file, not
+    on every page), and paging it would break the file.
+    """
+    chain = project.chain(fn.qualname, REQUEST)
+    for qualname in chain or [fn.qualname]:
+        candidate = project.functions.get(qualname)
+        if candidate is None:
+            continue
+        if set(candidate.name.lower().strip("_").split("_")) & _EXPORT_NAMES:
+            return True
+        for node in ast.walk(candidate.node):
+            if isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] in ("writer", "DictWriter"):
+                if (dotted(node.func) or "").startswith("csv."):
+                    return True
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value.lower()
+                if text == "text/csv" or text.startswith("attachment;") or text == "attachment":
+                    return True
+    return False
+
+
+#: Words in a command's name that say it runs once per upgrade, not as routine work.
+_ONE_OFF_NAMES = frozenset({"migrate", "migration", "backfill"})
+#: Phrases in a command's docstring that say the same.
+_ONE_OFF_DOC = ("only be run once", "only run once", "run only once", "be run once", "one-off", "one-shot")
+
+
+def one_off_command(fn: FunctionInfo) -> bool:
+    """``fn`` is a command an operator runs once, with an upgrade: a data migration (``migrate``,
+    ``migrate_zones``, ``backfill_slugs``) or one whose docstring says so ("should only be run once").
+
+    Loading every row there is the migration's work, done once per installation: its cost does not come back.
+    """
+    words = set(fn.name.lower().strip("_").split("_"))
+    if words & _ONE_OFF_NAMES:
+        return True
+    text = " ".join((ast.get_docstring(fn.node) or "").lower().split())
+    return any(phrase in text for phrase in _ONE_OFF_DOC)
+
+
 def generic_insert(project: Project, fn: FunctionInfo, attr: str) -> InsertSite | None:
     """A method of ``fn``'s class (or a base) that adds a row of the class's generic model
     (``self.__model__(**request.json)``, ``self.model.create(**data)`` in ``post``) from a request that is not
@@ -1033,6 +1082,8 @@ __all__ = [
     "filled_by_jobs",
     "grows_with_use",
     "insert_sites",
+    "one_off_command",
+    "export_view",
     "parent_collection",
     "user_collection",
     "user_facing",
