@@ -295,6 +295,63 @@ def user_facing_insert(project: Project, model: ModelInfo) -> InsertSite | None:
     )
 
 
+def pruned_on_insert(project: Project, model: ModelInfo) -> InsertSite | None:
+    """Every place that adds ``model`` rows also trims the table: it (or a function it calls) runs a bulk
+    ``delete()`` of ``model`` rows past a cutoff (``query(Event).filter(Event.revoked_at < oldest).delete()``).
+
+    The table holds a moving window (the rows newer than the cutoff), whatever the instance's age: its authors
+    bounded it where it grows. Returns the first such site, or ``None``.
+    """
+    sites = insert_sites(project).get(model.name, [])
+    if not sites:
+        return None
+    for site in sites:
+        fn = site.function
+        helpers = (project.resolve_function(name, fn, fn.module) for name, _call in fn.calls)
+        if not any(helper is not None and _trims(helper, model.name) for helper in (fn, *helpers)):
+            return None
+    return sites[0]
+
+
+def _trims(fn: FunctionInfo, model: str) -> bool:
+    """``fn`` bulk-deletes ``model`` rows selected by an ordering comparison (a cutoff), not one row by key."""
+    for node in ast.walk(fn.node):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "delete"):
+            continue
+        query = node.func.value
+        names = {sub.id for sub in ast.walk(query) if isinstance(sub, ast.Name)}
+        cutoff = any(
+            isinstance(sub, ast.Compare) and isinstance(sub.ops[0], (ast.Lt, ast.LtE, ast.Gt, ast.GtE))
+            for sub in ast.walk(query)
+        )
+        if cutoff and model in names:
+            return True
+        # ``delete_query.delete()`` over a query built a few lines up (``query(M).filter(M.at < oldest)``)
+        if isinstance(query, ast.Name) and _assigned_query_trims(fn, query.id, model):
+            return True
+    return False
+
+
+def _assigned_query_trims(fn: FunctionInfo, name: str, model: str) -> bool:
+    """A name in ``fn`` assigned a query of ``model`` rows, and some query of ``model`` there is cut off by a
+    comparison (``query.filter(M.revoked_at < oldest)``, possibly through a subquery of ids)."""
+    assigned = [
+        node.value
+        for node in ast.walk(fn.node)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        and model in {sub.id for sub in ast.walk(node.value) if isinstance(sub, ast.Name)}
+    ]
+    if not assigned:
+        return False
+    return any(
+        isinstance(sub, ast.Compare)
+        and isinstance(sub.ops[0], (ast.Lt, ast.LtE))
+        and model in {part.id for part in ast.walk(sub) if isinstance(part, ast.Name)}
+        for sub in ast.walk(fn.node)
+    )
+
+
 #: Words in a view's name that say it hands the rows over as a file (``export_orders``, ``orders_csv``).
 _EXPORT_NAMES = frozenset({"export", "csv"})
 
@@ -1085,6 +1142,7 @@ __all__ = [
     "one_off_command",
     "export_view",
     "parent_collection",
+    "pruned_on_insert",
     "user_collection",
     "user_facing",
     "user_facing_insert",

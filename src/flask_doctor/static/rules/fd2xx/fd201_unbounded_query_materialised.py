@@ -52,6 +52,7 @@ from flask_doctor.static.facts.orm.usage import (
     generic_insert,
     grows_with_use,
     one_off_command,
+    pruned_on_insert,
     user_facing_insert,
 )
 from flask_doctor.static.facts.serializers import DUMP_CALLS, dump_of
@@ -268,7 +269,11 @@ class UnboundedQueryMaterialised(Rule):
     or whose docstring says it "should only be run once" or is "one-off"),
     nor in an export (a view named `export...`/`...csv`, or one writing a
     `csv.writer` or answering `text/csv` or `Content-Disposition:
-    attachment`): every row in one file is what it is asked for.
+    attachment`): every row in one file is what it is asked for. A table
+    that every insert also trims (a bulk `delete()` of the rows past a
+    cutoff, `Event.revoked_at < oldest`, in the inserting function or one it
+    calls) holds a moving window, not the instance's history, and is not
+    reported either.
     A warning needs both halves of the harm: a table that grows from what
     users or jobs add (the insert is named), and a request waiting on the
     load. The finding is only a note in a background job (no request waits
@@ -1588,6 +1593,35 @@ class UnboundedQueryMaterialised(Rule):
             db.session.commit()
         """,
         ),
+        # a table trimmed each time a row is added: it keeps the last hour of revocations, not the instance's history
+        Valid(
+            """
+            from datetime import datetime, timedelta
+            from flask import Flask
+            from flask_sqlalchemy import SQLAlchemy
+            app = Flask(__name__)
+            db = SQLAlchemy(app)
+
+            class Revocation(db.Model):
+                id = db.Column(db.Integer, primary_key=True)
+                revoked_at = db.Column(db.DateTime, default=datetime.utcnow)
+
+            def prune_expired():
+                cutoff = datetime.utcnow() - timedelta(hours=1)
+                Revocation.query.filter(Revocation.revoked_at < cutoff).delete()
+
+            @app.post("/revocations")
+            def revoke():
+                db.session.add(Revocation())
+                prune_expired()
+                db.session.commit()
+                return "ok"
+
+            @app.get("/revocations")
+            def revocations():
+                return {"ids": [r.id for r in Revocation.query.order_by(Revocation.revoked_at).all()]}
+            """,
+        ),
         # an export: every order in one CSV file is what the view is asked for
         Valid(
             _SHOP
@@ -2873,6 +2907,8 @@ class UnboundedQueryMaterialised(Rule):
             return  # only administrators add rows (registered clients, secrets): a few by design
         if configuration_table(query.model) and filled_by_jobs(ctx.project, query.model) is None:
             return  # settings, roles, categories, schedules: rows people set up by hand, a handful by design
+        if pruned_on_insert(ctx.project, query.model) is not None:
+            return  # each insert trims the table past a cutoff: it holds a moving window, not the instance's history
         context = run_context(ctx) or REQUEST
         applied = {m for m, n in query.methods if id(n) not in query.optional}  # not a helper's optional filter
         filtered = applied & {"filter", "filter_by", "where", "join"}
