@@ -352,14 +352,10 @@ def _assigned_query_trims(fn: FunctionInfo, name: str, model: str) -> bool:
     )
 
 
-#: Words in a view's name that say it hands the rows over as a file (``export_orders``, ``orders_csv``).
-_EXPORT_NAMES = frozenset({"export", "csv"})
-
-
 def export_view(project: Project, fn: FunctionInfo) -> bool:
-    """The request that runs ``fn`` hands every row over as a file: a view named ``export...``/``...csv`` (or a
-    helper of that name it calls), or one that writes a ``csv.writer``/``csv.DictWriter`` or answers with a
-    ``text/csv`` body or a ``Content-Disposition: attachment``.
+    """The request that runs ``fn`` hands every row over as a file: the view (or a helper on the way to ``fn``)
+    writes a ``csv.writer``/``csv.DictWriter``, or answers with a ``text/csv`` body or a
+    ``Content-Disposition: attachment``. A name alone (``export``) says nothing: such views also answer JSON.
 
     An export's purpose is every row: maintainers accept its cost (it runs when someone asks for the file, not
     on every page), and paging it would break the file.
@@ -369,8 +365,6 @@ def export_view(project: Project, fn: FunctionInfo) -> bool:
         candidate = project.functions.get(qualname)
         if candidate is None:
             continue
-        if set(candidate.name.lower().strip("_").split("_")) & _EXPORT_NAMES:
-            return True
         for node in ast.walk(candidate.node):
             if isinstance(node, ast.Call) and (dotted(node.func) or "").rsplit(".", 1)[-1] in ("writer", "DictWriter"):
                 if (dotted(node.func) or "").startswith("csv."):

@@ -267,9 +267,9 @@ class UnboundedQueryMaterialised(Rule):
     nor is any load in a data migration command, which runs once with an
     upgrade (a command named `migrate...`, `...migration` or `backfill...`,
     or whose docstring says it "should only be run once" or is "one-off"),
-    nor in an export (a view named `export...`/`...csv`, or one writing a
-    `csv.writer` or answering `text/csv` or `Content-Disposition:
-    attachment`): every row in one file is what it is asked for. A table
+    nor in an export (a view writing a `csv.writer` or answering
+    `text/csv` or `Content-Disposition: attachment`; its name alone says
+    nothing): every row in one file is what it is asked for. A table
     that every insert also trims (a bulk `delete()` of the rows past a
     cutoff, `Event.revoked_at < oldest`, in the inserting function or one it
     calls) holds a moving window, not the instance's history, and is not
