@@ -378,8 +378,11 @@ def export_view(project: Project, fn: FunctionInfo) -> bool:
 
 #: Words in a command's name that say it runs once per upgrade, not as routine work.
 _ONE_OFF_NAMES = frozenset({"migrate", "migration", "backfill"})
-#: Phrases in a command's docstring that say the same.
-_ONE_OFF_DOC = ("only be run once", "only run once", "run only once", "be run once", "one-off", "one-shot")
+#: Phrases in a command's docstring that say the same ("should only be run once", "run only once", "a one-off"),
+#: not a schedule ("only run once a day").
+_ONE_OFF_DOC = on_first_use(
+    r"\b(?:(?:only (?:be )?run|run only) once\b(?! (?:a|an|per|every|each)\b)|one-off\b|one-shot\b)"
+)
 
 
 def one_off_command(fn: FunctionInfo) -> bool:
@@ -392,7 +395,7 @@ def one_off_command(fn: FunctionInfo) -> bool:
     if words & _ONE_OFF_NAMES:
         return True
     text = " ".join((ast.get_docstring(fn.node) or "").lower().split())
-    return any(phrase in text for phrase in _ONE_OFF_DOC)
+    return _ONE_OFF_DOC().search(text) is not None
 
 
 def generic_insert(project: Project, fn: FunctionInfo, attr: str) -> InsertSite | None:
